@@ -1,0 +1,210 @@
+"""Checklists are data: `checklists/<system>.yaml`, validated strictly before any check runs."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+ID_PATTERN = r"^[SCJBT][0-9]{1,2}$"
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class Cadence(str, enum.Enum):
+    postdeploy = "postdeploy"
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+
+
+class Severity(str, enum.Enum):
+    blocker = "blocker"
+    critical = "critical"
+    normal = "normal"
+    minor = "minor"
+    trivial = "trivial"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemModel(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN)
+    section: str
+    title: str
+    family: str
+    cadence: Cadence | None = None
+    severity: Severity = Severity.normal
+    mutating: bool = False
+    remediation: str = ""
+    reason: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChecklistModel(_Strict):
+    system: str = Field(pattern=NAME_PATTERN)
+    runbook: str
+    items: list[ItemModel]
+
+
+@dataclass(frozen=True, eq=False)
+class Check:
+    """One checklist entry: one pytest result."""
+
+    system: str
+    id: str
+    name: str
+    section: str
+    title: str
+    family: str
+    cadence: Cadence | None
+    severity: Severity
+    mutating: bool
+    remediation: str
+    reason: str
+    params: Any  # the family's validated Params, or a plain dict for families not built yet
+    source: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}-{self.name}"
+
+    @property
+    def manual(self) -> bool:
+        return self.family == "manual"
+
+    def __repr__(self) -> str:  # shown as the Allure/pytest parameter: never the params
+        return self.key
+
+
+def _location(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(f"{path}{where}: not valid YAML: {problem}")
+    except OSError as exc:
+        problems.append(f"{path}: cannot read: {exc.strerror}")
+    return None
+
+
+def load_checklists(directory: Path) -> list[Check]:
+    """Every checklist in `directory`, all problems reported together."""
+    from .families import FAMILY_NAMES, params_model
+    from .families import get as family_module
+
+    problems: list[str] = []
+    checks: list[Check] = []
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise ConfigError(f"{directory}: no checklists (*.yaml) found")
+    seen_systems: dict[str, Path] = {}
+    for path in files:
+        raw = _read_yaml(path, problems)
+        if raw is None:
+            continue
+        try:
+            model = ChecklistModel.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(f"{path}: {_describe_location(raw, err['loc'])}: {err['msg']}")
+            continue
+        if model.system != path.stem:
+            problems.append(f"{path}: system '{model.system}' does not match the file name '{path.stem}'")
+        if model.system in seen_systems:
+            problems.append(f"{path}: system '{model.system}' already defined in {seen_systems[model.system]}")
+        seen_systems[model.system] = path
+        keys: set[str] = set()
+        for item in model.items:
+            where = f"{path}: {item.id}-{item.name}"
+            if f"{item.id}-{item.name}" in keys:
+                problems.append(f"{where}: duplicate id-name")
+            keys.add(f"{item.id}-{item.name}")
+            if item.family not in FAMILY_NAMES:
+                known = ", ".join(sorted(FAMILY_NAMES))
+                problems.append(f"{where}: family: unknown family '{item.family}' (known: {known})")
+                continue
+            if item.family == "manual":
+                if not item.reason:
+                    problems.append(f"{where}: reason: a manual item needs the reason it cannot be automated")
+                params: Any = item.params
+            else:
+                if item.cadence is None:
+                    problems.append(f"{where}: cadence: required (postdeploy, daily, weekly or monthly)")
+                model_cls = params_model(item.family)
+                if model_cls is None:
+                    params = item.params  # family not built yet: kept as data, skipped at run time
+                else:
+                    try:
+                        params = model_cls.model_validate(item.params)
+                    except ValidationError as exc:
+                        for err in exc.errors():
+                            problems.append(f"{where}: params.{_location(err['loc'])}: {err['msg']}")
+                        continue
+                    validate_item = getattr(family_module(item.family), "validate_item", None)
+                    if validate_item is not None:
+                        problems.extend(f"{where}: {p}" for p in validate_item(params, item.mutating))
+            checks.append(
+                Check(
+                    system=model.system,
+                    id=item.id,
+                    name=item.name,
+                    section=item.section,
+                    title=item.title,
+                    family=item.family,
+                    cadence=item.cadence,
+                    severity=item.severity,
+                    mutating=item.mutating,
+                    remediation=item.remediation,
+                    reason=item.reason,
+                    params=params,
+                    source=str(path),
+                )
+            )
+    if problems:
+        raise ConfigError(_summarise(problems, "checklist"))
+    return checks
+
+
+def _describe_location(raw: Any, loc: tuple) -> str:
+    """Turn ('items', 3, 'family') into 'J4-env: family' when the item can be named."""
+    if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+        try:
+            item = raw["items"][loc[1]]
+            label = f"{item.get('id', '?')}-{item.get('name', '?')}"
+        except (KeyError, IndexError, TypeError, AttributeError):
+            label = f"items[{loc[1]}]"
+        rest = _location(loc[2:])
+        return f"{label}: {rest}" if rest else label
+    return _location(loc) or "(top level)"
+
+
+def _summarise(problems: list[str], what: str) -> str:
+    head = problems[0] if len(problems) == 1 else f"{len(problems)} {what} problems:\n  " + "\n  ".join(problems)
+    return head
+
+
+def inventory_ids(inventory: Path) -> dict[str, str]:
+    """Inventory id -> family column, read from the INVENTORY.md tables."""
+    ids: dict[str, str] = {}
+    for line in inventory.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\|\s*([SCJBT]\d{1,2})\s*\|(.*)$", line)
+        if match:
+            cells = [c.strip() for c in match.group(2).split("|")]
+            ids[match.group(1)] = cells[2] if len(cells) > 2 else ""
+    return ids

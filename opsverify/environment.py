@@ -1,0 +1,184 @@
+"""Environments: `environments/<name>.yaml`, where each system of a deployment lives.
+
+Secrets appear only as `${VAR}` references, resolved from the process environment or
+from the untracked `environments/<name>.secrets.env`. The whole file is validated before
+any check runs; every problem is reported at once, naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .checklist import _location, _read_yaml, _summarise
+from .errors import ConfigError, MissingVariable, UnknownEnvironment
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnvSourceModel(_Strict):
+    """Where a service's env vars are read from (names and values stay in memory)."""
+
+    dotenv: str | None = None  # a file, e.g. from `vercel env pull` or a Render secret file
+    process_prefix: str | None = None  # the runner's own environment, names prefixed
+
+
+class ServiceModel(_Strict):
+    url: str | None = None
+    env: EnvSourceModel | None = None
+    verify_tls: bool = True
+
+
+class SystemModel(_Strict):
+    database: str | None = None
+    repo: str | None = None  # a checkout of the deployed commit (migration files, workflow files)
+    services: dict[str, ServiceModel] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    endpoints: dict[str, str] = Field(default_factory=dict)  # redis, clamav, smtp, s3, rpc...
+    providers: dict[str, dict[str, str]] = Field(default_factory=dict)  # platform API settings
+
+
+class TimeoutsModel(_Strict):
+    connect_s: float = Field(default=5.0, gt=0, le=60)
+    statement_ms: int = Field(default=5000, gt=0, le=120_000)
+    http_s: float = Field(default=10.0, gt=0, le=120)
+
+
+class EnvironmentModel(_Strict):
+    name: str
+    description: str = ""
+    demo: bool = False  # start the built-in demo deployment, which provides the DEMO_* variables
+    allow_mutating: bool = False
+    timeouts: TimeoutsModel = Field(default_factory=TimeoutsModel)
+    systems: dict[str, SystemModel]
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    path: Path
+    model: EnvironmentModel
+    secret_values: tuple[str, ...]  # every value that came from a ${VAR}: redacted everywhere
+
+    @property
+    def allow_mutating(self) -> bool:
+        return self.model.allow_mutating
+
+    @property
+    def demo(self) -> bool:
+        return self.model.demo
+
+
+def known_environments(directory: Path) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def environment_path(directory: Path, name: str) -> Path:
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name or ""):
+        raise UnknownEnvironment(f"--env: '{name}' is not a valid environment name")
+    path = directory / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(known_environments(directory)) or "none"
+        raise UnknownEnvironment(
+            f"--env {name}: unknown environment ({path} not found); known: {known}"
+        )
+    return path
+
+
+def peek(directory: Path, name: str) -> EnvironmentModel:
+    """Validate the file's structure without resolving variables (e.g. to see `demo: true`)."""
+    path = environment_path(directory, name)
+    raw = _load_raw(path)
+    return _validate(path, raw)
+
+
+def load_environment(directory: Path, name: str, *, services_in_use: dict[str, set[str]] | None = None) -> Environment:
+    path = environment_path(directory, name)
+    raw = _load_raw(path)
+    _validate(path, raw)  # structure first: a typo is reported even when variables are unset
+
+    local_file = directory / f"{name}.secrets.env"
+    local = {k: v for k, v in dotenv_values(local_file).items() if v is not None} if local_file.is_file() else {}
+    missing: list[tuple[str, str]] = []
+    used: list[str] = []
+
+    def substitute(value: Any, where: tuple) -> Any:
+        if isinstance(value, dict):
+            return {k: substitute(v, where + (k,)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [substitute(v, where + (i,)) for i, v in enumerate(value)]
+        if not isinstance(value, str):
+            return value
+
+        def one(match: re.Match[str]) -> str:
+            var, default = match.group(1), match.group(2)
+            found = os.environ.get(var, local.get(var))
+            if found is None:
+                if default is not None:
+                    return default
+                missing.append((_location(where), var))
+                return ""
+            used.append(found)
+            return found
+
+        return _VAR.sub(one, value)
+
+    resolved = substitute(raw, ())
+    if missing:
+        names = sorted({var for _, var in missing})
+        fields = ", ".join(f"{where} needs ${{{var}}}" for where, var in missing)
+        raise MissingVariable(
+            f"{path}: {'variable' if len(names) == 1 else 'variables'} not set: {', '.join(names)} ({fields}); "
+            f"export {'it' if len(names) == 1 else 'them'} or add to {local_file} (untracked)"
+        )
+    model = _validate(path, resolved)
+    if model.name != name:
+        raise ConfigError(f"{path}: name: '{model.name}' does not match the file name '{name}'")
+    if services_in_use is not None:
+        _check_references(path, model, services_in_use)
+    return Environment(name=name, path=path, model=model, secret_values=tuple(used))
+
+
+def _load_raw(path: Path) -> dict:
+    problems: list[str] = []
+    raw = _read_yaml(path, problems)
+    if problems:
+        raise ConfigError(problems[0])
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with name, systems, ...; got {type(raw).__name__}")
+    return raw
+
+
+def _validate(path: Path, raw: dict) -> EnvironmentModel:
+    try:
+        return EnvironmentModel.model_validate(raw)
+    except ValidationError as exc:
+        problems = [f"{path}: {_location(e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(_summarise(problems, "environment")) from None
+
+
+def _check_references(path: Path, model: EnvironmentModel, services_in_use: dict[str, set[str]]) -> None:
+    """Unknown system or service names are typos: the checks for them would silently skip."""
+    problems = []
+    for system, config in model.systems.items():
+        if system not in services_in_use:
+            problems.append(
+                f"{path}: systems.{system}: unknown system (checklists define: {', '.join(sorted(services_in_use))})"
+            )
+            continue
+        for service in config.services:
+            if service not in services_in_use[system]:
+                known = ", ".join(sorted(services_in_use[system])) or "none"
+                problems.append(f"{path}: systems.{system}.services.{service}: unknown service (checks use: {known})")
+    if problems:
+        raise ConfigError(_summarise(problems, "environment"))

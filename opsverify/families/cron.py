@@ -1,0 +1,87 @@
+"""cron: a scheduled endpoint rejects callers without its secret, and answers 200 with it.
+
+Calling it with the secret makes the target do the scheduled work, so such items must be
+marked mutating (refused where the environment forbids mutation).
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+
+from ..outcome import Outcome, failed, verdict
+from ..transports.http import Probe
+from ._common import StrictParams
+from .http import describe_reply
+
+NAME = "cron"
+NEEDS = ("url",)
+
+REJECTIONS = (401, 403)
+
+
+class Params(StrictParams):
+    service: str
+    path: str
+    secret: str
+    header: str = "authorization"
+    with_secret: bool = False
+    method: str = "GET"
+    status: int = 200
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    return ("url", f"secret:{params.secret}") if params.with_secret else ("url",)
+
+
+def validate_item(params: Params, mutating: bool) -> list[str]:
+    if params.with_secret and not mutating:
+        return ["mutating: calling a cron endpoint with its secret runs the job; mark the item mutating: true"]
+    return []
+
+
+def _auth(header: str, value: str) -> dict[str, str]:
+    return {header: f"Bearer {value}" if header.lower() == "authorization" else value}
+
+
+def gather(target, checks) -> dict[str, list]:
+    plans: list[tuple[str, str, Probe]] = []
+    for c in checks:
+        p: Params = c.params
+        url = target.url(p.service, p.path)
+        verify = target.verify_tls(p.service)
+        if p.with_secret:
+            plans.append((c.key, "with the secret", Probe(p.method, url, _auth(p.header, target.secret(p.secret)),
+                                                          mutating=True, verify=verify)))
+        else:
+            wrong = "opsverify-wrong-" + _random.token_hex(8)
+            plans.append((c.key, "without a secret", Probe(p.method, url, {}, expect_rejection=True, verify=verify)))
+            plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong),
+                                                              expect_rejection=True, verify=verify)))
+    replies = target.fetch_all([probe for _, _, probe in plans])
+    facts: dict[str, list] = {}
+    for (key, how, probe), reply in zip(plans, replies):
+        facts.setdefault(key, []).append((how, probe.url, reply))
+    return facts
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    attempts = facts[check.key]
+    evidence = {how: describe_reply(url, p.method, reply) for how, url, reply in attempts}
+    if p.with_secret:
+        how, _, reply = attempts[0]
+        expected = f"{p.method} {p.path} with {p.secret} answers {p.status}"
+        if reply.status is None:
+            return failed(expected, f"no answer: {reply.failure}", **evidence)
+        problems = [] if reply.status == p.status else [f"status {reply.status}"]
+        return verdict(expected, problems, f"status {reply.status}", **evidence)
+    expected = f"{p.method} {p.path} rejects callers without {p.secret} with 401 or 403"
+    problems = []
+    for how, _, reply in attempts:
+        if reply.status is None:
+            problems.append(f"{how}: no answer ({reply.failure})")
+        elif reply.status in (200, 201, 202, 204):
+            problems.append(f"{how}: accepted with {reply.status}")
+        elif reply.status not in REJECTIONS:
+            problems.append(f"{how}: status {reply.status}")
+    return verdict(expected, problems, " and ".join(f"{how}: {r.status}" for how, _, r in attempts), **evidence)

@@ -1,0 +1,109 @@
+"""sql: a read-only query measures one row; each named column is compared to its expectation.
+
+The query computes the measure (count, max, ratio, age against the database's own `now()`);
+the judge only compares. Every query of a target goes out in one pipelined round trip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from ..errors import GatherError
+from ..outcome import Outcome, error, verdict
+from ._common import StrictParams
+
+NAME = "sql"
+NEEDS = ("database",)
+
+OPERATORS = {
+    "eq": (lambda a, b: a == b, "="),
+    "ne": (lambda a, b: a != b, "≠"),
+    "lt": (lambda a, b: a < b, "<"),
+    "le": (lambda a, b: a <= b, "≤"),
+    "gt": (lambda a, b: a > b, ">"),
+    "ge": (lambda a, b: a >= b, "≥"),
+}
+_READ_ONLY_START = re.compile(r"^\s*(select|with|values|table)\b", re.IGNORECASE)
+
+
+class Params(StrictParams):
+    query: str
+    expect: dict[str, dict[str, Any]] = Field(min_length=1)
+    detail: str | None = None
+
+    @field_validator("query", "detail")
+    @classmethod
+    def _read_only_single(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not _READ_ONLY_START.match(value):
+            raise ValueError("must be a read-only query starting with SELECT or WITH")
+        if ";" in value.strip().rstrip(";"):
+            raise ValueError("must be a single statement")
+        return value.strip().rstrip(";")
+
+    @field_validator("expect")
+    @classmethod
+    def _known_operators(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for column, ops in value.items():
+            unknown = set(ops) - set(OPERATORS)
+            if unknown or not ops:
+                raise ValueError(f"{column}: operators must be some of {', '.join(OPERATORS)}")
+        return value
+
+
+def gather(target, checks) -> dict[str, Any]:
+    statements: list[str] = []
+    for check in checks:
+        statements.append(check.params.query)
+        if check.params.detail:
+            statements.append(check.params.detail)
+    unique = list(dict.fromkeys(statements))
+    answers = target.database.query_many(unique)
+    return dict(zip(unique, answers))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.timedelta)):
+        return str(value)
+    return value
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    rows = facts[p.query]
+    if isinstance(rows, GatherError):
+        return error(f"query failed: {rows}")
+    if len(rows) != 1:
+        return error(f"query returned {len(rows)} rows; a measure must return exactly one")
+    row = {k: _plain(v) for k, v in rows[0].items()}
+    problems, wanted = [], []
+    for column, ops in p.expect.items():
+        for op, bound in ops.items():
+            test, symbol = OPERATORS[op]
+            wanted.append(f"{column} {symbol} {bound}")
+            if column not in row:
+                return error(f"query returned no column '{column}' (columns: {', '.join(row)})")
+            value = row[column]
+            try:
+                ok = value is not None and test(value, bound) if op not in ("eq", "ne") else test(value, bound)
+            except TypeError:
+                ok = False
+            if not ok:
+                problems.append(f"{column} = {value}")
+    evidence: dict[str, Any] = {"row": row}
+    if p.detail:
+        detail = facts.get(p.detail)
+        evidence["detail"] = (
+            f"detail query failed: {detail}" if isinstance(detail, GatherError)
+            else [{k: _plain(v) for k, v in r.items()} for r in (detail or [])[:5]]
+        )
+    fine = ", ".join(f"{k} = {row[k]}" for k in p.expect)
+    return verdict(" and ".join(wanted), problems, fine, **evidence)

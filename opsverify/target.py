@@ -1,0 +1,132 @@
+"""A target: one system of one environment, and the shared ways to reach it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from .environment import Environment, SystemModel
+from .errors import GatherError
+from .secrets import Redactor
+from .transports import envsource, http
+from .transports.postgres import Database
+
+
+class NotConfigured(Exception):
+    """The environment does not say where this is: the check is skipped with this reason."""
+
+
+class Target:
+    def __init__(self, env: Environment, system: str, config: SystemModel, redactor: Redactor):
+        self.env = env
+        self.system = system
+        self.config = config
+        self.redactor = redactor
+        self.timeouts = env.model.timeouts
+        self._database: Database | None = None
+        self._env_cache: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    # -- database -------------------------------------------------------------------
+    @property
+    def database(self) -> Database:
+        if not self.config.database:
+            raise NotConfigured(f"no database configured for {self.system} in {self.env.name}")
+        with self._lock:
+            if self._database is None:
+                self._database = Database(
+                    self.config.database,
+                    connect_timeout_s=self.timeouts.connect_s,
+                    statement_timeout_ms=self.timeouts.statement_ms,
+                    label=f"{self.env.path}: systems.{self.system}.database",
+                )
+        return self._database
+
+    # -- services ---------------------------------------------------------------------
+    def url(self, service: str, path: str = "") -> str:
+        config = self.config.services.get(service)
+        if config is None or not config.url:
+            raise NotConfigured(f"no URL for service '{service}' of {self.system} in {self.env.name}")
+        return config.url.rstrip("/") + path
+
+    def verify_tls(self, service: str) -> bool:
+        config = self.config.services.get(service)
+        return True if config is None else config.verify_tls
+
+    def env_vars(self, service: str) -> dict[str, str]:
+        """The service's env vars; values go to the redactor the moment they are read."""
+        with self._lock:
+            if service in self._env_cache:
+                return self._env_cache[service]
+        config = self.config.services.get(service)
+        if config is None or config.env is None:
+            raise NotConfigured(f"no env source for service '{service}' of {self.system} in {self.env.name}")
+        if config.env.dotenv:
+            values = envsource.read_dotenv(config.env.dotenv)
+        elif config.env.process_prefix is not None:
+            values = envsource.read_process(config.env.process_prefix)
+        else:
+            raise NotConfigured(f"env source of service '{service}' of {self.system} names no source")
+        for value in values.values():
+            self.redactor.add(value)
+        with self._lock:
+            self._env_cache[service] = values
+        return values
+
+    def secret(self, name: str) -> str:
+        value = self.config.secrets.get(name)
+        if not value:
+            raise NotConfigured(f"secret {name} not configured for {self.system} in {self.env.name}")
+        return value
+
+    def fill_secrets(self, headers: dict[str, str]) -> dict[str, str]:
+        """Replace `{secret:NAME}` in header values; the result never goes into evidence."""
+        filled = {}
+        for key, value in headers.items():
+            while "{secret:" in value:
+                start = value.index("{secret:")
+                end = value.index("}", start)
+                value = value[:start] + self.secret(value[start + 8 : end]) + value[end + 1 :]
+            filled[key] = value
+        return filled
+
+    def endpoint(self, name: str) -> str:
+        value = self.config.endpoints.get(name)
+        if not value:
+            raise NotConfigured(f"no endpoint '{name}' configured for {self.system} in {self.env.name}")
+        return value
+
+    def repo(self) -> Path:
+        if not self.config.repo:
+            raise NotConfigured(f"no repo checkout configured for {self.system} in {self.env.name}")
+        path = Path(self.config.repo)
+        if not path.is_dir():
+            raise GatherError(f"repo checkout {path} is not a directory")
+        return path
+
+    def fetch_all(self, probes: list[http.Probe]) -> list[http.Reply]:
+        return http.fetch_all(probes, timeout_s=self.timeouts.http_s)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+
+
+def services_named(params: Any) -> set[str]:
+    """Every service a check's params refer to (`service`, `services`, `equal.services`)."""
+    found: set[str] = set()
+    if params is None:
+        return found
+    data = params.model_dump() if hasattr(params, "model_dump") else params
+    if not isinstance(data, dict):
+        return found
+    if isinstance(data.get("service"), str):
+        found.add(data["service"])
+    for key in ("services",):
+        if isinstance(data.get(key), list):
+            found.update(s for s in data[key] if isinstance(s, str))
+    for value in data.values():
+        if isinstance(value, dict) and isinstance(value.get("services"), list):
+            found.update(s for s in value["services"] if isinstance(s, str))
+    return found
