@@ -1,0 +1,1 @@
+-- init_orders_staff (demo stand-in for the bakery-ops migration 20250106090000)

@@ -1,0 +1,1 @@
+-- stage_events (demo stand-in for the bakery-ops migration 20250108113000)

@@ -1,0 +1,1 @@
+-- work_queue (demo stand-in for the bakery-ops migration 20250113094500)

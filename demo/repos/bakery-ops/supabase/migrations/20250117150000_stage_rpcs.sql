@@ -1,0 +1,1 @@
+-- stage_rpcs (demo stand-in for the bakery-ops migration 20250117150000)

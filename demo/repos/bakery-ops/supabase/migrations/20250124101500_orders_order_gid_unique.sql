@@ -1,0 +1,1 @@
+-- orders_order_gid_unique (demo stand-in for the bakery-ops migration 20250124101500)

@@ -1,0 +1,1 @@
+-- rls_lockdown (demo stand-in for the bakery-ops migration 20250131083000)

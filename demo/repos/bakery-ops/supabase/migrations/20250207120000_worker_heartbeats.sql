@@ -1,0 +1,1 @@
+-- worker_heartbeats (demo stand-in for the bakery-ops migration 20250207120000)

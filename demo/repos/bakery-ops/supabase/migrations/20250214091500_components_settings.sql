@@ -1,0 +1,1 @@
+-- components_settings (demo stand-in for the bakery-ops migration 20250214091500)
