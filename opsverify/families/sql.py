@@ -57,8 +57,12 @@ class Params(StrictParams):
         return value
 
 
+# Under RLS a role without BYPASSRLS silently counts zero rows: a stuck-job count would pass.
+VISIBILITY = "select current_user as viewer, (rolsuper or rolbypassrls) as sees_all from pg_roles where rolname = current_user"
+
+
 def gather(target, checks) -> dict[str, Any]:
-    statements: list[str] = []
+    statements: list[str] = [VISIBILITY]
     for check in checks:
         statements.append(check.params.query)
         if check.params.detail:
@@ -78,6 +82,11 @@ def _plain(value: Any) -> Any:
 
 def judge(check, facts) -> Outcome:
     p: Params = check.params
+    visibility = facts[VISIBILITY]
+    if isinstance(visibility, GatherError) or not visibility or not visibility[0]["sees_all"]:
+        viewer = "?" if isinstance(visibility, GatherError) or not visibility else visibility[0]["viewer"]
+        return error(f"role {viewer} is subject to row level security, so counts may be silently low;"
+                     " give the checker role BYPASSRLS (its sessions stay read-only)")
     rows = facts[p.query]
     if isinstance(rows, GatherError):
         return error(f"query failed: {rows}")

@@ -1,0 +1,169 @@
+"""Start, break, reset and stop the demo deployment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from opsverify.errors import DemoFailed
+
+from . import envs, services
+from .postgres import EmbeddedPostgres
+from .web import WebHost
+
+HERE = Path(__file__).parent
+SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship")
+CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
+CANARY_VARIABLE = "OPSVERIFY_DEMO_CANARY"  # tests plant a canary secret through this
+
+
+def database_name(system: str) -> str:
+    return system.replace("-", "_")
+
+
+def variable_prefix(system: str) -> str:
+    return "DEMO_" + system.replace("-", "_").upper()
+
+
+class Deployment:
+    def __init__(self) -> None:
+        canary = os.environ.get(CANARY_VARIABLE)
+        self.secrets = envs.make_secrets(canary)
+        self.checker_password = canary or secrets.token_urlsafe(18)
+        self.pg: EmbeddedPostgres | None = None
+        self.web: WebHost | None = None
+        self.switches = services.Switches()
+        self.workdir = Path(tempfile.mkdtemp(prefix="opsverify-demo-"))
+        self.applied: list[str] = []
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> "Deployment":
+        try:
+            self.pg = EmbeddedPostgres()
+            self.pg.start(secrets.token_urlsafe(18))
+            self._load_databases()
+            self.web = WebHost()
+            for (system, service), app in services.build(self).items():
+                self.web.add(f"{system}/{service}", app)
+            self.web.start()
+            self._write_env_files()
+        except DemoFailed:
+            self.stop()
+            raise
+        except Exception as exc:
+            self.stop()
+            raise DemoFailed(f"demo deployment failed to start: {type(exc).__name__}: {exc}") from exc
+        return self
+
+    def stop(self) -> None:
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        if self.pg is not None:
+            self.pg.stop()
+            self.pg = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> "Deployment":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- what environments/demo.yaml reads ------------------------------------------
+    def variables(self) -> dict[str, str]:
+        assert self.pg is not None and self.web is not None
+        out: dict[str, str] = {}
+        for system in SYSTEMS:
+            prefix = variable_prefix(system)
+            out[f"{prefix}_DATABASE_URL"] = self.pg.url(database_name(system), CHECKER, self.checker_password)
+            repo = HERE / "repos" / system
+            out[f"{prefix}_REPO"] = str(repo)
+            for name, value in self.secrets.get(system, {}).items():
+                out[f"{prefix}_SECRET_{name}"] = value
+        for key, url in self.web.urls.items():
+            system, service = key.split("/")
+            out[f"{variable_prefix(system)}_{service.replace('-', '_').upper()}_URL"] = url
+        for system, service in envs.SERVICE_ENV:
+            out[f"{variable_prefix(system)}_{service.replace('-', '_').upper()}_ENV"] = str(self._env_path(system, service))
+        return out
+
+    def admin_url(self, system: str) -> str:
+        assert self.pg is not None
+        return self.pg.url(database_name(system))
+
+    # -- faults -------------------------------------------------------------------------
+    def apply(self, name: str) -> None:
+        from .faults import FAULTS
+
+        fault = FAULTS.get(name)
+        if fault is None:
+            raise DemoFailed(f"--demo-fault {name}: unknown fault (known: {', '.join(sorted(FAULTS))})")
+        fault.apply(self)
+        self.applied.append(name)
+
+    def reset(self) -> None:
+        """Back to healthy: databases re-loaded, env files and switches restored."""
+        assert self.pg is not None
+        with self.pg.admin() as conn:
+            for system in SYSTEMS:
+                db = database_name(system)
+                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(db)))
+        self._create_databases()  # seeds are relative to now(): a re-load keeps them fresh
+        self.switches.reset()
+        self.secrets = envs.make_secrets(os.environ.get(CANARY_VARIABLE), previous=self.secrets)
+        self._write_env_files()
+        self.applied.clear()
+
+    def execute(self, system: str, statement: str) -> None:
+        """Run SQL as the superuser in a system's database (faults only; the suite never writes)."""
+        with psycopg.connect(self.admin_url(system), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(statement)
+
+    def set_env(self, system: str, service: str, name: str, value: str | None) -> None:
+        path = self._env_path(system, service)
+        values = envs.read(path)
+        if value is None:
+            values.pop(name, None)
+        else:
+            values[name] = value
+        envs.write(path, values)
+
+    # -- internals ------------------------------------------------------------------------
+    def _env_path(self, system: str, service: str) -> Path:
+        return self.workdir / "env" / system / f"{service}.env"
+
+    def _write_env_files(self) -> None:
+        assert self.web is not None
+        for (system, service), values in envs.healthy(self).items():
+            path = self._env_path(system, service)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            envs.write(path, values)
+
+    def _load_databases(self) -> None:
+        assert self.pg is not None
+        with self.pg.admin() as conn:
+            for role in ("anon", "authenticated", "service_role"):
+                conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
+                sql.Identifier(CHECKER), sql.Literal(self.checker_password)))
+        self._create_databases()
+
+    def _create_databases(self) -> None:
+        assert self.pg is not None
+        with self.pg.admin() as conn:
+            for system in SYSTEMS:
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(database_name(system))))
+        for system in SYSTEMS:
+            script = (HERE / "sql" / f"{system}.sql").read_text(encoding="utf-8")
+            try:
+                with psycopg.connect(self.pg.url(database_name(system)), autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(script)
+            except psycopg.Error as exc:
+                raise DemoFailed(f"demo/sql/{system}.sql failed to load: {str(exc).splitlines()[0]}") from None

@@ -1,0 +1,69 @@
+"""Runs the demo's HTTP services: uvicorn servers on 127.0.0.1, free ports, one background loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+
+import uvicorn
+
+
+def _listening_socket() -> socket.socket:
+    # IPPROTO_TCP explicitly: a protocol-0 socket makes asyncio leave Nagle on (40 ms stalls)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class WebHost:
+    def __init__(self) -> None:
+        self._servers: list[uvicorn.Server] = []
+        self._sockets: list[socket.socket] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.urls: dict[str, str] = {}
+
+    def add(self, name: str, app) -> str:
+        sock = _listening_socket()
+        config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off", timeout_keep_alive=30)
+        self._servers.append(uvicorn.Server(config))
+        self._sockets.append(sock)
+        self.urls[name] = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return self.urls[name]
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+
+            async def main() -> None:
+                tasks = [asyncio.create_task(s.serve(sockets=[sock])) for s, sock in zip(self._servers, self._sockets)]
+                while not all(s.started for s in self._servers):
+                    if any(t.done() for t in tasks):
+                        break
+                    await asyncio.sleep(0.005)
+                ready.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+            self._loop.run_until_complete(main())
+            self._loop.close()
+
+        self._thread = threading.Thread(target=run, name="opsverify-demo-web", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout_s) or not all(s.started for s in self._servers):
+            self.stop()
+            raise RuntimeError("demo HTTP services did not start")
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for sock in self._sockets:
+            sock.close()
