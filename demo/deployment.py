@@ -13,7 +13,7 @@ from psycopg import sql
 
 from opsverify.errors import DemoFailed
 
-from . import envs, services
+from . import components, envs, services
 from .postgres import EmbeddedPostgres
 from .web import WebHost
 
@@ -41,6 +41,8 @@ class Deployment:
         self.switches = services.Switches()
         self.workdir = Path(tempfile.mkdtemp(prefix="opsverify-demo-"))
         self.applied: list[str] = []
+        self._dirty: set[str] = set()
+        self.components: list = []  # extra servers (redis, clamd, smtp, s3, rpc, platform APIs)
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> "Deployment":
@@ -51,6 +53,10 @@ class Deployment:
             self.web = WebHost()
             for (system, service), app in services.build(self).items():
                 self.web.add(f"{system}/{service}", app)
+            for component_class in components.REGISTRY:
+                component = component_class()
+                self.components.append(component)  # appended first: stop() must reach a half-started one
+                component.start(self)
             self.web.start()
             self._write_env_files()
         except DemoFailed:
@@ -62,6 +68,12 @@ class Deployment:
         return self
 
     def stop(self) -> None:
+        for component in reversed(self.components):
+            try:
+                component.stop()
+            except Exception:  # stopping must reach every server
+                pass
+        self.components.clear()
         if self.web is not None:
             self.web.stop()
             self.web = None
@@ -92,6 +104,8 @@ class Deployment:
             out[f"{variable_prefix(system)}_{service.replace('-', '_').upper()}_URL"] = url
         for system, service in envs.SERVICE_ENV:
             out[f"{variable_prefix(system)}_{service.replace('-', '_').upper()}_ENV"] = str(self._env_path(system, service))
+        for component in self.components:
+            out.update(component.variables())
         return out
 
     def admin_url(self, system: str) -> str:
@@ -102,27 +116,33 @@ class Deployment:
     def apply(self, name: str) -> None:
         from .faults import FAULTS
 
-        fault = FAULTS.get(name)
+        fault = FAULTS.get(name) or components.FAULTS.get(name)
         if fault is None:
-            raise DemoFailed(f"--demo-fault {name}: unknown fault (known: {', '.join(sorted(FAULTS))})")
+            known = ", ".join(sorted({*FAULTS, *components.FAULTS}))
+            raise DemoFailed(f"--demo-fault {name}: unknown fault (known: {known})")
         fault.apply(self)
         self.applied.append(name)
 
     def reset(self) -> None:
         """Back to healthy: databases re-loaded, env files and switches restored."""
         assert self.pg is not None
-        with self.pg.admin() as conn:
-            for system in SYSTEMS:
-                db = database_name(system)
-                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(db)))
-        self._create_databases()  # seeds are relative to now(): a re-load keeps them fresh
+        if self._dirty:  # only the databases a fault wrote to; seeds are relative to now()
+            with self.pg.admin() as conn:
+                for system in self._dirty:
+                    conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+                        sql.Identifier(database_name(system))))
+            self._create_databases(sorted(self._dirty))
+            self._dirty.clear()
         self.switches.reset()
+        for component in self.components:
+            component.reset()
         self.secrets = envs.make_secrets(os.environ.get(CANARY_VARIABLE), previous=self.secrets)
         self._write_env_files()
         self.applied.clear()
 
     def execute(self, system: str, statement: str) -> None:
         """Run SQL as the superuser in a system's database (faults only; the suite never writes)."""
+        self._dirty.add(system)
         with psycopg.connect(self.admin_url(system), autocommit=True, connect_timeout=10) as conn:
             conn.execute(statement)
 
@@ -141,7 +161,11 @@ class Deployment:
 
     def _write_env_files(self) -> None:
         assert self.web is not None
-        for (system, service), values in envs.healthy(self).items():
+        files = envs.healthy(self)
+        for component in self.components:  # e.g. REDIS_URL pointing at the demo's own Redis
+            for key, values in getattr(component, "env_overrides", lambda: {})().items():
+                files.setdefault(key, {}).update(values)
+        for (system, service), values in files.items():
             path = self._env_path(system, service)
             path.parent.mkdir(parents=True, exist_ok=True)
             envs.write(path, values)
@@ -153,14 +177,14 @@ class Deployment:
                 conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
             conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
                 sql.Identifier(CHECKER), sql.Literal(self.checker_password)))
-        self._create_databases()
+        self._create_databases(SYSTEMS)
 
-    def _create_databases(self) -> None:
+    def _create_databases(self, systems) -> None:
         assert self.pg is not None
         with self.pg.admin() as conn:
-            for system in SYSTEMS:
+            for system in systems:
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(database_name(system))))
-        for system in SYSTEMS:
+        for system in systems:
             script = (HERE / "sql" / f"{system}.sql").read_text(encoding="utf-8")
             try:
                 with psycopg.connect(self.pg.url(database_name(system)), autocommit=True, connect_timeout=10) as conn:

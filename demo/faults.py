@@ -59,7 +59,7 @@ _ALL = [
     # sql measures
     Fault("stripe-event-errored", frozenset({"S10"}), "an old stripe event is errored",
           _sql("sora-studio", "update public.stripe_events set status = 'errored'"
-                              " where id = (select id from public.stripe_events order by created_at limit 1)")),
+                              " where event_id = (select event_id from public.stripe_events order by created_at limit 1)")),
     Fault("stuck-job", frozenset({"S5"}), "a job has been processing for 30 minutes",
           _sql("sora-studio", "update public.jobs set status = 'processing', updated_at = now() - interval '30 minutes'"
                               " where id = (select id from public.jobs order by created_at limit 1)")),

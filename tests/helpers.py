@@ -1,0 +1,59 @@
+"""Shared helpers for the engine's own tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from opsverify.checklist import Check, load_checklists
+from opsverify.engine import Run
+from opsverify.environment import load_environment
+from opsverify.outcome import Outcome, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = load_checklists(ROOT / "checklists")
+
+
+@contextmanager
+def demo_variables(deployment):
+    """The process environment as `--env demo` sees it once the demo is up."""
+    saved = dict(os.environ)
+    os.environ.update(deployment.variables())
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def evaluate(deployment, checks: list[Check] | None = None, *, env_name: str = "demo",
+             env_dir: Path | None = None) -> dict[str, tuple[Check, Outcome]]:
+    """Run the engine (gather + judge) against the demo, as the pytest plugin would."""
+    checks = CHECKS if checks is None else checks
+    with demo_variables(deployment):
+        env = load_environment(env_dir or ROOT / "environments", env_name)
+    run = Run(env)
+    try:
+        outcomes = run.evaluate(checks)
+    finally:
+        run.close()
+    return {f"{c.system}:{c.key}": (c, outcomes[f"{c.system}:{c.key}"]) for c in checks}
+
+
+def ids_with(results: dict[str, tuple[Check, Outcome]], *statuses: Status) -> set[str]:
+    return {check.id for check, outcome in results.values() if outcome.status in statuses}
+
+
+def by_id(item_id: str) -> list[Check]:
+    return [c for c in CHECKS if c.id == item_id]
+
+
+def run_pytest(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    """The suite as a user runs it: a separate `python -m pytest` in the project root."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
