@@ -86,6 +86,14 @@ class Check:
         return self.key
 
 
+def shown(path: Path) -> str:
+    """A path as the operator typed it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -97,9 +105,9 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(f"{path}{where}: not valid YAML: {problem}")
+        problems.append(f"{shown(path)}{where}: not valid YAML: {problem}")
     except OSError as exc:
-        problems.append(f"{path}: cannot read: {exc.strerror}")
+        problems.append(f"{shown(path)}: cannot read: {exc.strerror}")
     return None
 
 
@@ -112,9 +120,10 @@ def load_checklists(directory: Path) -> list[Check]:
     checks: list[Check] = []
     files = sorted(directory.glob("*.yaml"))
     if not files:
-        raise ConfigError(f"{directory}: no checklists (*.yaml) found")
+        raise ConfigError(f"{shown(directory)}: no checklists (*.yaml) found")
     seen_systems: dict[str, Path] = {}
     for path in files:
+        label = shown(path)
         raw = _read_yaml(path, problems)
         if raw is None:
             continue
@@ -122,16 +131,16 @@ def load_checklists(directory: Path) -> list[Check]:
             model = ChecklistModel.model_validate(raw)
         except ValidationError as exc:
             for err in exc.errors():
-                problems.append(f"{path}: {_describe_location(raw, err['loc'])}: {err['msg']}")
+                problems.append(f"{label}: {_describe_location(raw, err['loc'])}: {err['msg']}")
             continue
         if model.system != path.stem:
-            problems.append(f"{path}: system '{model.system}' does not match the file name '{path.stem}'")
+            problems.append(f"{label}: system '{model.system}' does not match the file name '{path.stem}'")
         if model.system in seen_systems:
-            problems.append(f"{path}: system '{model.system}' already defined in {seen_systems[model.system]}")
-        seen_systems[model.system] = path
+            problems.append(f"{label}: system '{model.system}' already defined in {seen_systems[model.system]}")
+        seen_systems[model.system] = label
         keys: set[str] = set()
         for item in model.items:
-            where = f"{path}: {item.id}-{item.name}"
+            where = f"{label}: {item.id}-{item.name}"
             if f"{item.id}-{item.name}" in keys:
                 problems.append(f"{where}: duplicate id-name")
             keys.add(f"{item.id}-{item.name}")

@@ -16,7 +16,7 @@ from typing import Any
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .checklist import _location, _read_yaml, _summarise
+from .checklist import _location, _read_yaml, _summarise, shown
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -90,7 +90,7 @@ def environment_path(directory: Path, name: str) -> Path:
     if not path.is_file():
         known = ", ".join(known_environments(directory)) or "none"
         raise UnknownEnvironment(
-            f"--env {name}: unknown environment ({path} not found); known: {known}"
+            f"--env {name}: unknown environment ({shown(path)} not found); known: {known}"
         )
     return path
 
@@ -102,7 +102,8 @@ def peek(directory: Path, name: str) -> EnvironmentModel:
     return _validate(path, raw)
 
 
-def load_environment(directory: Path, name: str, *, services_in_use: dict[str, set[str]] | None = None) -> Environment:
+def load_environment(directory: Path, name: str, *, services_in_use: dict[str, set[str]] | None = None,
+                     systems: tuple[str, ...] | list[str] = ()) -> Environment:
     path = environment_path(directory, name)
     raw = _load_raw(path)
     _validate(path, raw)  # structure first: a typo is reported even when variables are unset
@@ -133,17 +134,21 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
 
         return _VAR.sub(one, value)
 
+    if systems:  # narrowed with --system: the other systems' variables are not needed
+        raw = {**raw, "systems": {k: v for k, v in (raw.get("systems") or {}).items() if k in systems}}
     resolved = substitute(raw, ())
     if missing:
-        names = sorted({var for _, var in missing})
-        fields = ", ".join(f"{where} needs ${{{var}}}" for where, var in missing)
+        names = list(dict.fromkeys(var for _, var in missing))
+        first = "; ".join(f"{where} needs ${{{var}}}" for where, var in missing[:3])
+        more = f" (and {len(names) - 3} more)" if len(names) > 3 else ""
         raise MissingVariable(
-            f"{path}: {'variable' if len(names) == 1 else 'variables'} not set: {', '.join(names)} ({fields}); "
-            f"export {'it' if len(names) == 1 else 'them'} or add to {local_file} (untracked)"
+            f"{shown(path)}: {len(names)} variable{'s' if len(names) > 1 else ''} not set: {first}{more}; "
+            f"export {'it' if len(names) == 1 else 'them'} or add {'it' if len(names) == 1 else 'them'} "
+            f"to {shown(local_file)} (untracked)"
         )
     model = _validate(path, resolved)
     if model.name != name:
-        raise ConfigError(f"{path}: name: '{model.name}' does not match the file name '{name}'")
+        raise ConfigError(f"{shown(path)}: name: '{model.name}' does not match the file name '{name}'")
     if services_in_use is not None:
         _check_references(path, model, services_in_use)
     return Environment(name=name, path=path, model=model, secret_values=tuple(used))
@@ -155,7 +160,7 @@ def _load_raw(path: Path) -> dict:
     if problems:
         raise ConfigError(problems[0])
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with name, systems, ...; got {type(raw).__name__}")
+        raise ConfigError(f"{shown(path)}: expected a mapping with name, systems, ...; got {type(raw).__name__}")
     return raw
 
 
@@ -163,7 +168,7 @@ def _validate(path: Path, raw: dict) -> EnvironmentModel:
     try:
         return EnvironmentModel.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{path}: {_location(e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
+        problems = [f"{shown(path)}: {_location(e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
         raise ConfigError(_summarise(problems, "environment")) from None
 
 
@@ -173,12 +178,12 @@ def _check_references(path: Path, model: EnvironmentModel, services_in_use: dict
     for system, config in model.systems.items():
         if system not in services_in_use:
             problems.append(
-                f"{path}: systems.{system}: unknown system (checklists define: {', '.join(sorted(services_in_use))})"
+                f"{shown(path)}: systems.{system}: unknown system (checklists define: {', '.join(sorted(services_in_use))})"
             )
             continue
         for service in config.services:
             if service not in services_in_use[system]:
                 known = ", ".join(sorted(services_in_use[system])) or "none"
-                problems.append(f"{path}: systems.{system}.services.{service}: unknown service (checks use: {known})")
+                problems.append(f"{shown(path)}: systems.{system}.services.{service}: unknown service (checks use: {known})")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))

@@ -57,6 +57,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="deploy being verified (default: the CI's commit variable, else 'local')")
     group.addoption("--reports-dir", dest="ov_reports", default="reports", metavar="DIR",
                     help="where run archives go (default: reports)")
+    group.addoption("--checklists-dir", dest="ov_checklists", default="checklists", metavar="DIR",
+                    help="where the checklists are (default: checklists)")
+    group.addoption("--environments-dir", dest="ov_environments", default="environments", metavar="DIR",
+                    help="where the environment files are (default: environments)")
     group.addoption("--no-archive", dest="ov_no_archive", action="store_true", help="write no run archive")
     group.addoption("--demo-fault", dest="ov_faults", action="append", default=[], metavar="FAULT",
                     help="switch on a named fault in the demo deployment (repeatable; see `opsverify faults`)")
@@ -88,13 +92,13 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def _prepare(config: pytest.Config, name: str) -> State:
     root = _project_root(config)
-    checks = checklist.load_checklists(root / "checklists")
+    checks = checklist.load_checklists(root / config.getoption("ov_checklists"))
     systems = tuple(config.getoption("ov_systems"))
     known_systems = {c.system for c in checks}
     for system in systems:
         if system not in known_systems:
             raise OpsverifyError(f"--system {system}: unknown system (known: {', '.join(sorted(known_systems))})")
-    env_dir = root / "environments"
+    env_dir = root / config.getoption("ov_environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
     demo = None
@@ -109,7 +113,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         in_use: dict[str, set[str]] = {}
         for check in checks:
             in_use.setdefault(check.system, set()).update(services_named(check.params))
-        env = environment.load_environment(env_dir, name, services_in_use=in_use)
+        env = environment.load_environment(env_dir, name, services_in_use=in_use, systems=systems)
         run = Run(env, redactor)
         state = State(root=root, checks=checks, env=env, run=run, demo=demo, systems=systems)
         run.preflight(systems or None)
