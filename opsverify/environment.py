@@ -68,7 +68,7 @@ class Environment:
     name: str
     path: Path
     model: EnvironmentModel
-    secret_values: tuple[str, ...]  # every value that came from a ${VAR}: redacted everywhere
+    secret_values: tuple[str, ...]  # values from ${VAR}s that hold secrets: redacted everywhere
 
     @property
     def allow_mutating(self) -> bool:
@@ -77,6 +77,16 @@ class Environment:
     @property
     def demo(self) -> bool:
         return self.model.demo
+
+
+def _secret_field(where: tuple, var: str, value: str) -> bool:
+    """Values to redact everywhere: secrets, database URLs, tokens — not hostnames or file paths."""
+    from .secrets import looks_secret
+
+    keys = [str(k) for k in where]
+    if "secrets" in keys or (keys and keys[-1] == "database"):
+        return True
+    return looks_secret(keys[-1] if keys else var, value) or looks_secret(var, value)
 
 
 def known_environments(directory: Path) -> list[str]:
@@ -129,7 +139,8 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
                     return default
                 missing.append((_location(where), var))
                 return ""
-            used.append(found)
+            if _secret_field(where, var, found):
+                used.append(found)
             return found
 
         return _VAR.sub(one, value)

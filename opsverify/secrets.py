@@ -26,6 +26,23 @@ def describe(value: str | None) -> dict[str, Any]:
     return {"present": True, "length": len(value), "fingerprint": fingerprint(value)}
 
 
+_SECRET_NAME = re.compile(
+    r"(KEY|SECRET|TOKEN|PASS|PASSWORD|PWD|DSN|CREDENTIAL|PRIVATE|AUTH|SALT|SIGNING|COOKIE|SESSION|WEBHOOK)",
+    re.IGNORECASE,
+)
+
+
+def looks_secret(name: str, value: str) -> bool:
+    """Whether an env var is worth redacting: a secret-sounding name, a URL carrying credentials,
+    or a long high-entropy value. Plain words ('joslyn') are left alone so text stays readable."""
+    if _SECRET_NAME.search(name):
+        return True
+    if "://" in value and "@" in value:
+        return True
+    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    return len(value) >= 20 and classes >= 3 and " " not in value
+
+
 def _is_plain_url(value: str) -> bool:
     try:
         parts = urlsplit(value)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .environment import Environment, SystemModel
 from .errors import GatherError
-from .secrets import Redactor
+from .secrets import Redactor, looks_secret
 from .transports import envsource, http
 from .transports.postgres import Database
 
@@ -68,8 +68,9 @@ class Target:
             values = envsource.read_process(config.env.process_prefix)
         else:
             raise NotConfigured(f"env source of service '{service}' of {self.system} names no source")
-        for value in values.values():
-            self.redactor.add(value)
+        for name, value in values.items():
+            if looks_secret(name, value):
+                self.redactor.add(value)
         with self._lock:
             self._env_cache[service] = values
         return values

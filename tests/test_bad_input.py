@@ -1,0 +1,170 @@
+"""Bad input ends in one clear line naming the file/item and the fix, a distinct exit code,
+no traceback, quickly, and nothing half-written under the reports folder."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from opsverify.errors import ConfigError, MissingVariable, TargetAuthFailed, TargetUnreachable, UnknownEnvironment
+
+from .helpers import ROOT, run_pytest
+
+
+def _copy_config(tmp_path: Path) -> tuple[Path, Path]:
+    checklists = tmp_path / "checklists"
+    environments = tmp_path / "environments"
+    shutil.copytree(ROOT / "checklists", checklists)
+    shutil.copytree(ROOT / "environments", environments)
+    return checklists, environments
+
+
+def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    reports = tmp_path / "reports"
+    started = time.monotonic()
+    result = run_pytest("checks", "-p", "no:cacheprovider", "--reports-dir", str(reports), *args, env=env, timeout=60)
+    return result, time.monotonic() - started, reports
+
+
+def _assert_one_clear_line(result, code: int, *fragments: str) -> str:
+    assert result.returncode == code, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("opsverify: ")
+    assert "Traceback" not in result.stdout + result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    return lines[0]
+
+
+def _no_archive(reports: Path) -> None:
+    assert not reports.exists() or not any(p for p in reports.rglob("*") if p.is_file()), list(reports.rglob("*"))
+
+
+def test_unknown_environment(tmp_path):
+    result, _, reports = _run(tmp_path, "--env", "prd")
+    _assert_one_clear_line(result, UnknownEnvironment.exit_code, "--env prd", "known: demo, prod, staging")
+    _no_archive(reports)
+
+
+def test_broken_checklist_yaml_names_file_and_line(tmp_path):
+    checklists, _ = _copy_config(tmp_path)
+    path = checklists / "cheersai.yaml"
+    path.write_text(path.read_text().replace("    family: sql", "    family: [sql", 1))
+    result, _, reports = _run(tmp_path, "--env", "demo", "--checklists-dir", str(checklists))
+    line = _assert_one_clear_line(result, ConfigError.exit_code, "cheersai.yaml:", "not valid YAML")
+    assert ":" in line.split("cheersai.yaml")[1]  # line:column
+    _no_archive(reports)
+
+
+def test_checklist_typo_names_item_and_field(tmp_path):
+    checklists, _ = _copy_config(tmp_path)
+    path = checklists / "sora-studio.yaml"
+    path.write_text(path.read_text().replace("      rls: true", "      rsl: true", 1))
+    result, _, _ = _run(tmp_path, "--env", "demo", "--checklists-dir", str(checklists))
+    _assert_one_clear_line(result, ConfigError.exit_code, "sora-studio.yaml", "S8-", "params.rsl", "Extra inputs")
+
+
+def test_broken_environment_yaml(tmp_path):
+    _, environments = _copy_config(tmp_path)
+    (environments / "staging.yaml").write_text("name: staging\nsystems: {cheersai: {database: [unclosed\n")
+    result, _, reports = _run(tmp_path, "--env", "staging", "--environments-dir", str(environments))
+    _assert_one_clear_line(result, ConfigError.exit_code, "staging.yaml", "not valid YAML")
+    _no_archive(reports)
+
+
+def test_environment_typo_is_reported_before_variables(tmp_path):
+    _, environments = _copy_config(tmp_path)
+    path = environments / "prod.yaml"
+    path.write_text(path.read_text().replace("allow_mutating: false", "allow_mutation: false"))
+    result, _, _ = _run(tmp_path, "--env", "prod", "--environments-dir", str(environments))
+    _assert_one_clear_line(result, ConfigError.exit_code, "prod.yaml", "allow_mutation", "Extra inputs")
+
+
+def test_unknown_service_in_environment_is_a_typo(tmp_path):
+    _, environments = _copy_config(tmp_path)
+    path = environments / "prod.yaml"
+    path.write_text(path.read_text().replace("      worker: {", "      wroker: {", 1))
+    env = {k: "x" for k in _prod_variables(path)}
+    result, _, _ = _run(tmp_path, "--env", "prod", "--environments-dir", str(environments), env=env)
+    _assert_one_clear_line(result, ConfigError.exit_code, "systems.joslyn-ai.services.wroker", "unknown service")
+
+
+def _prod_variables(path: Path) -> list[str]:
+    import re
+
+    return sorted(set(re.findall(r"\$\{([A-Z0-9_]+)\}", path.read_text())))
+
+
+def test_unset_variable_names_field_and_fix(tmp_path):
+    result, _, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai")
+    _assert_one_clear_line(result, MissingVariable.exit_code, "environments/prod.yaml",
+                           "systems.cheersai.database needs ${CHEERSAI_PROD_DATABASE_URL}",
+                           "prod.secrets.env (untracked)")
+    _no_archive(reports)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prod_env_for_cheersai(tmp_path: Path, database_url: str) -> dict[str, str]:
+    env_file = tmp_path / "cheersai.env"
+    env_file.write_text("CRON_SECRET=x\n")
+    return {
+        "CHEERSAI_PROD_DATABASE_URL": database_url,
+        "CHEERSAI_PROD_APP_ENV_FILE": str(env_file),
+        "CHEERSAI_PROD_CRON_SECRET": "not-used-here-123",
+        "CHEERSAI_PROD_RESEND_API_KEY": "not-used-here-456",
+    }
+
+
+def test_unreachable_database_fails_fast(tmp_path):
+    url = f"postgresql://checker:pw-unreachable-1@127.0.0.1:{_closed_port()}/cheersai"
+    result, elapsed, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai",
+                                    env=_prod_env_for_cheersai(tmp_path, url))
+    line = _assert_one_clear_line(result, TargetUnreachable.exit_code, "systems.cheersai.database",
+                                  "connection refused")
+    assert "pw-unreachable-1" not in result.stdout + result.stderr
+    assert elapsed < 30
+    _no_archive(reports)
+    assert line
+
+
+def test_blackholed_database_times_out(tmp_path):
+    """A host that never answers (a listening socket that never accepts) is cut off by the connect timeout."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(0)
+        port = sock.getsockname()[1]
+        url = f"postgresql://checker:pw@127.0.0.1:{port}/cheersai?connect_timeout=2"
+        result, elapsed, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai",
+                                        env=_prod_env_for_cheersai(tmp_path, url))
+    _assert_one_clear_line(result, TargetUnreachable.exit_code, "systems.cheersai.database")
+    assert elapsed < 30
+    _no_archive(reports)
+
+
+def test_wrong_credentials(tmp_path, demo):
+    url = demo.pg.url("cheersai", "opsverify_checker", "definitely-wrong-password")
+    result, _, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai", env=_prod_env_for_cheersai(tmp_path, url))
+    _assert_one_clear_line(result, TargetAuthFailed.exit_code, "systems.cheersai.database", "rejected the credentials")
+    assert "definitely-wrong-password" not in result.stdout + result.stderr
+    _no_archive(reports)
+
+
+def test_unknown_demo_fault(tmp_path):
+    result, _, reports = _run(tmp_path, "--env", "demo", "--demo-fault", "no-such-fault")
+    _assert_one_clear_line(result, 25, "no-such-fault", "unknown fault")
+    _no_archive(reports)
+
+
+def test_unknown_system(tmp_path):
+    result, _, _ = _run(tmp_path, "--env", "demo", "--system", "sora")
+    _assert_one_clear_line(result, 20, "--system sora", "unknown system")

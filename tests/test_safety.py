@@ -1,0 +1,122 @@
+"""Read-only by default, mutating checks refused where forbidden, and secrets never leave."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+
+from opsverify.errors import GatherError
+from opsverify.outcome import Status
+from opsverify.transports.http import Probe, guard
+from opsverify.errors import Refused
+from opsverify.transports.postgres import Database
+
+from .helpers import CHECKS, ROOT, evaluate, run_pytest
+
+
+def test_database_session_refuses_writes(demo):
+    """Even a superuser session opened by the suite cannot write: the database refuses it."""
+    database = Database(demo.admin_url("cheersai"), connect_timeout_s=5, statement_timeout_ms=2000, label="test")
+    try:
+        with pytest.raises(GatherError, match="read-only transaction"):
+            database.query("insert into cron.job (schedule, command) values ('* * * * *', 'select 1')")
+        with pytest.raises(GatherError, match="read-only transaction"):
+            database.query("update public.publish_jobs set status = 'failed'")
+        assert database.query("select count(*) as n from cron.job")[0]["n"] >= 1
+    finally:
+        database.close()
+
+
+def test_database_statement_timeout(demo):
+    database = Database(demo.admin_url("cheersai"), connect_timeout_s=5, statement_timeout_ms=300, label="test")
+    try:
+        with pytest.raises(GatherError, match="statement timeout"):
+            database.query("select pg_sleep(5)")
+    finally:
+        database.close()
+
+
+def test_http_transport_sends_only_safe_methods():
+    guard(Probe("GET", "http://127.0.0.1/"))
+    guard(Probe("HEAD", "http://127.0.0.1/"))
+    with pytest.raises(Refused):
+        guard(Probe("POST", "http://127.0.0.1/"))
+    with pytest.raises(Refused):
+        guard(Probe("DELETE", "http://127.0.0.1/"))
+    guard(Probe("POST", "http://127.0.0.1/", mutating=True))
+
+
+def _env_dir_without_mutation(tmp_path: Path) -> Path:
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir()
+    text = (ROOT / "environments" / "demo.yaml").read_text()
+    (env_dir / "demo.yaml").write_text(text.replace("allow_mutating: true", "allow_mutating: false"))
+    return env_dir
+
+
+def test_mutating_checks_are_skipped_where_forbidden(demo, tmp_path):
+    mutating = [c for c in CHECKS if c.mutating]
+    assert mutating, "the checklists have mutating items (S2, C5)"
+    results = evaluate(demo, mutating, env_dir=_env_dir_without_mutation(tmp_path))
+    for check, outcome in results.values():
+        assert outcome.status is Status.SKIPPED
+        assert "allow_mutating: false" in outcome.observed
+    allowed = evaluate(demo, mutating)
+    assert {o.status for _, o in allowed.values()} == {Status.PASSED}
+
+
+def test_prod_forbids_mutation_by_default():
+    assert "allow_mutating: false" in (ROOT / "environments" / "prod.yaml").read_text()
+
+
+def test_canary_secret_never_leaves(tmp_path):
+    """Plant a canary as several demo secrets (DB password, cron secret, shared JWT secret ...),
+    run the suite with every fault that makes checks handle those secrets, and search
+    everything produced: console, every archived file."""
+    canary = "canary" + secrets.token_hex(12)
+    reports = tmp_path / "reports"
+    result = run_pytest(
+        "checks", "-p", "no:cacheprovider", "--env", "demo", "-m", "postdeploy or daily or weekly or monthly",
+        "--reports-dir", str(reports), "--demo-fault", "jwt-secret-mismatch", "--demo-fault", "cron-open",
+        "-rA", "-vv", env={"OPSVERIFY_DEMO_CANARY": canary}, timeout=180,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output  # the faults make checks fail, so secrets were handled
+    assert "J3-" in output and "differs across services" in output
+    assert canary not in output
+    archives = [p for p in (reports / "demo").iterdir() if not p.name.startswith(".")]
+    assert len(archives) == 1
+    files = [p for p in archives[0].rglob("*") if p.is_file()]
+    assert len(files) > 10
+    for path in files:
+        data = path.read_bytes()
+        assert canary.encode() not in data, f"canary found in {path}"
+    manifest = (archives[0] / "manifest.json").read_text()
+    assert '"redactions_applied": 0' in manifest  # redaction happened at the source, not by the safety net
+    assert re.search(r"sha256:[0-9a-f]{8}", (archives[0] / "results.json").read_text())
+
+
+def test_archive_is_complete_and_hashed(tmp_path):
+    import hashlib
+    import json
+
+    reports = tmp_path / "reports"
+    result = run_pytest("checks", "-p", "no:cacheprovider", "--env", "demo", "-m", "postdeploy",
+                        "--system", "cheersai", "--reports-dir", str(reports), "--deploy-id", "abc123")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (archive,) = [p for p in (reports / "demo").iterdir()]
+    assert archive.name.endswith("_abc123") and not archive.name.startswith(".")
+    assert f"archive: {archive}" in result.stdout or "archive: " in result.stdout
+    manifest = json.loads((archive / "manifest.json").read_text())
+    assert manifest["env"] == "demo" and manifest["deploy_id"] == "abc123"
+    assert manifest["counts"]["failed"] == 0 and manifest["counts"]["passed"] > 0
+    assert manifest["started"] <= manifest["ended"]
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((archive / name).read_bytes()).hexdigest() == digest
+    assert any(name.startswith("allure-results/") and name.endswith("-result.json") for name in manifest["files"])
+    results = json.loads((archive / "results.json").read_text())
+    assert {row["system"] for row in results["checks"]} == {"cheersai"}
