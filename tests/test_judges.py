@@ -1,0 +1,281 @@
+"""Table-driven tests of each core family's pure `judge`: fabricated facts in, outcome out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from opsverify.checklist import Cadence, Check, Severity
+from opsverify.errors import GatherError
+from opsverify.families import cron, env, http, migrations, scheduler, schema, sql
+from opsverify.outcome import Status
+from opsverify.transports.http import Reply
+
+
+def make(family, params: dict, *, key_id: str = "X1", name: str = "probe") -> Check:
+    return Check(system="demo-system", id=key_id, name=name, section="s", title="t", family=family.NAME,
+                 cadence=Cadence.postdeploy, severity=Severity.normal, mutating=False, remediation="",
+                 reason="", params=family.Params.model_validate(params))
+
+
+# -- schema ------------------------------------------------------------------------------
+def table(name="jobs", *, rls=True, columns=("id", "updated_at"), grants=(), policies=(), unique=(("id",),)):
+    return {"schema": "public", "name": name, "rls": rls, "columns": list(columns),
+            "grants": [{"grantee": g, "privilege": p} for g, p in grants], "column_grants": [],
+            "policies": [{"name": n, "command": "r", "roles": list(r)} for n, r in policies],
+            "unique": [list(u) for u in unique]}
+
+
+def schema_facts(*tables, functions=()):
+    return {"tables": {("public", t["name"]): t for t in tables}, "functions": list(functions)}
+
+
+@pytest.mark.parametrize("params, facts, status, seen", [
+    ({"table": "public.jobs", "columns": ["updated_at"], "rls": True}, schema_facts(table()), Status.PASSED, ""),
+    ({"table": "public.jobs", "columns": ["provider_error"]}, schema_facts(table()), Status.FAILED,
+     "public.jobs lacks column provider_error"),
+    ({"table": "public.jobs", "rls": True}, schema_facts(table(rls=False)), Status.FAILED, "row level security off"),
+    ({"table": "public.gone", "columns": ["a", "b"]}, schema_facts(table()), Status.FAILED,
+     "table public.gone does not exist"),
+    ({"table": "public.jobs", "no_grants_to": ["anon"]}, schema_facts(table(grants=[("anon", "SELECT")])),
+     Status.FAILED, "SELECT to anon"),
+    ({"table": "public.jobs", "no_grants_to": ["anon"]}, schema_facts(table(grants=[("PUBLIC", "SELECT")])),
+     Status.FAILED, "SELECT to PUBLIC"),
+    ({"table": "public.jobs", "no_grants_to": ["anon"]}, schema_facts(table(grants=[("service_role", "ALL")])),
+     Status.PASSED, ""),
+    ({"all_tables_in": "public", "no_write_grants_to": ["authenticated"]},
+     schema_facts(table(grants=[("authenticated", "SELECT")]), table("orders", grants=[("authenticated", "INSERT")])),
+     Status.FAILED, "public.orders grants INSERT to authenticated"),
+    ({"table": "public.jobs", "no_policies_for": ["anon"]},
+     schema_facts(table(policies=[("read own", ["authenticated"])])), Status.PASSED, ""),
+    ({"table": "public.jobs", "no_policies_for": ["anon"]},
+     schema_facts(table(policies=[("everyone", ["PUBLIC"])])), Status.FAILED, "policy everyone"),
+    ({"table": "public.jobs", "unique": ["order_gid"]}, schema_facts(table(unique=[("id",)])), Status.FAILED,
+     "no unique constraint or index on (order_gid)"),
+    ({"all_tables_in": "public", "rls": True}, schema_facts(table(), table("b", rls=False)), Status.FAILED,
+     "public.b has row level security off"),
+])
+def test_schema_judge(params, facts, status, seen):
+    outcome = schema.judge(make(schema, params), facts)
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed
+
+
+def function(name, definer=True, config=("search_path=public",)):
+    return {"schema": "public", "name": name, "args": "uuid", "security_definer": definer,
+            "config": list(config) if config else None}
+
+
+@pytest.mark.parametrize("functions, status, seen", [
+    ([function("complete_filling")], Status.PASSED, ""),
+    ([function("complete_filling", config=None)], Status.FAILED, "mutable search_path"),
+    ([function("complete_filling", definer=False)], Status.FAILED, "SECURITY INVOKER"),
+    ([], Status.FAILED, "public.complete_filling does not exist"),
+])
+def test_schema_functions(functions, status, seen):
+    check = make(schema, {"functions_in": "public", "functions": ["complete_filling"], "security_definer": True,
+                          "fixed_search_path": True})
+    outcome = schema.judge(check, schema_facts(functions=functions))
+    assert outcome.status is status and seen in outcome.observed
+
+
+def test_schema_params_need_one_subject():
+    with pytest.raises(ValueError):
+        schema.Params.model_validate({"table": "a", "all_tables_in": "public"})
+
+
+# -- migrations --------------------------------------------------------------------------
+def test_migrations_match_version_name_and_both():
+    rows = [{"version": "0006", "name": "rate_limits"}, {"version": "20250101000000", "name": "init"}]
+    facts = {"rows": {"supabase": rows}, "repo": {}}
+    ok = migrations.judge(make(migrations, {"source": "supabase", "applied": ["0006_rate_limits", "init"]}), facts)
+    assert ok.status is Status.PASSED
+    bad = migrations.judge(make(migrations, {"source": "supabase", "applied": ["0008_audit_logs"]}), facts)
+    assert bad.status is Status.FAILED and "not applied: 0008_audit_logs" in bad.observed
+
+
+def test_migrations_prisma_unfinished_and_rolled_back():
+    rows = [{"version": "a", "name": "", "finished": True, "rolled_back": False},
+            {"version": "b", "name": "", "finished": False, "rolled_back": False},
+            {"version": "c", "name": "", "finished": True, "rolled_back": True}]
+    outcome = migrations.judge(make(migrations, {"source": "prisma", "all_finished": True}),
+                               {"rows": {"prisma": rows}, "repo": {}})
+    assert outcome.status is Status.FAILED
+    assert "unfinished: b" in outcome.observed and "rolled back: c" in outcome.observed
+
+
+def test_migrations_from_repo_and_missing_table():
+    facts = {"rows": {"supabase": [{"version": "20250101000000", "name": "init"}]},
+             "repo": {"m": ["20250101000000_init", "20250202000000_more"]}}
+    outcome = migrations.judge(make(migrations, {"source": "supabase", "from_repo": "m"}), facts)
+    assert outcome.status is Status.FAILED and "20250202000000_more" in outcome.observed
+    missing = {"rows": {"supabase": GatherError('relation "x" does not exist')}, "repo": {}}
+    assert migrations.judge(make(migrations, {"source": "supabase", "applied": ["a"]}), missing).status is Status.ERROR
+
+
+# -- sql -----------------------------------------------------------------------------------
+SEES_ALL = [{"viewer": "checker", "sees_all": True}]
+
+
+@pytest.mark.parametrize("row, expect, status", [
+    ({"stuck": 0}, {"stuck": {"eq": 0}}, Status.PASSED),
+    ({"stuck": 2}, {"stuck": {"eq": 0}}, Status.FAILED),
+    ({"pct": 5.0}, {"pct": {"le": 5}}, Status.PASSED),
+    ({"pct": 7.5}, {"pct": {"le": 5}}, Status.FAILED),
+    ({"n": None}, {"n": {"gt": 0}}, Status.FAILED),
+    ({"a": 1, "b": 0}, {"a": {"ge": 1}, "b": {"eq": 0}}, Status.PASSED),
+])
+def test_sql_judge(row, expect, status):
+    check = make(sql, {"query": "select 1", "expect": expect})
+    outcome = sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": [row]})
+    assert outcome.status is status
+
+
+def test_sql_could_not_decide():
+    check = make(sql, {"query": "select 1", "expect": {"n": {"eq": 0}}})
+    assert sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": GatherError("boom")}).status is Status.ERROR
+    assert sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": []}).status is Status.ERROR
+    assert sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": [{"m": 0}]}).status is Status.ERROR
+    under_rls = [{"viewer": "checker", "sees_all": False}]
+    outcome = sql.judge(check, {sql.VISIBILITY: under_rls, "select 1": [{"n": 0}]})
+    assert outcome.status is Status.ERROR and "BYPASSRLS" in outcome.observed
+
+
+@pytest.mark.parametrize("query", ["delete from jobs", "select 1; drop table jobs", "update jobs set a = 1"])
+def test_sql_params_refuse_writes(query):
+    with pytest.raises(ValueError):
+        sql.Params.model_validate({"query": query, "expect": {"n": {"eq": 0}}})
+
+
+# -- env -------------------------------------------------------------------------------------
+SECRET = "s3cr3t-value-that-must-not-leak"
+
+
+@pytest.mark.parametrize("params, values, status, seen", [
+    ({"service": "api", "required": ["A", "B"]}, {"A": "1x", "B": SECRET}, Status.PASSED, ""),
+    ({"service": "api", "required": ["A", "B"]}, {"A": "1x", "B": ""}, Status.FAILED, "B is not set on api"),
+    ({"service": "api", "any_of": [["P", "Q"]]}, {"Q": SECRET}, Status.PASSED, ""),
+    ({"service": "api", "any_of": [["P", "Q"]]}, {}, Status.FAILED, "none of P / Q is set"),
+    ({"service": "api", "forbidden": ["MOCK"]}, {"MOCK": "false"}, Status.PASSED, ""),
+    ({"service": "api", "forbidden": ["MOCK"]}, {"MOCK": "1"}, Status.FAILED, "MOCK is set to '1'"),
+    ({"service": "api", "forbidden": ["K"]}, {"K": SECRET}, Status.FAILED, f"a value of length {len(SECRET)}"),
+    ({"service": "api", "values": {"RUN": "true"}}, {"RUN": "false"}, Status.FAILED, "RUN is 'false'"),
+    ({"service": "api", "format": {"O": "https-url"}}, {"O": "https://api.example.com"}, Status.PASSED, ""),
+    ({"service": "api", "format": {"O": "https-url"}}, {"O": "http://api.example.com"}, Status.FAILED, "uses http"),
+    ({"service": "api", "format": {"O": "https-url"}}, {"O": "https://localhost:3000"}, Status.FAILED, "localhost"),
+    ({"service": "api", "format": {"O": "https-url"}}, {"O": "https://127.0.0.1"}, Status.FAILED, "127.0.0.1"),
+    ({"service": "api", "format": {"W": "base58-pubkeys"}},
+     {"W": "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU"}, Status.PASSED, ""),
+    ({"service": "api", "format": {"W": "base58-pubkeys"}},
+     {"W": "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU,not-base58-0OIl"}, Status.FAILED, "key 2 is not base58"),
+    ({"service": "api", "format": {"W": "base58-pubkeys"}}, {"W": "3yZe7d"}, Status.FAILED, "not 32 bytes"),
+    ({"service": "api", "format": {"E": "email"}}, {"E": "Joslyn <no-reply@joslyn.example>"}, Status.PASSED, ""),
+])
+def test_env_judge(params, values, status, seen):
+    outcome = env.judge(make(env, params), {"api": values})
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed
+    assert SECRET not in repr(outcome)
+
+
+def test_env_equal_across_services_shows_fingerprints_only():
+    check = make(env, {"equal": {"names": ["JWT"], "services": ["web", "api"]}})
+    same = env.judge(check, {"web": {"JWT": SECRET}, "api": {"JWT": SECRET}})
+    assert same.status is Status.PASSED
+    differ = env.judge(check, {"web": {"JWT": SECRET}, "api": {"JWT": SECRET + "2"}})
+    assert differ.status is Status.FAILED and "differs across services" in differ.observed
+    assert "sha256:" in differ.observed and SECRET not in repr(differ)
+    missing = env.judge(check, {"web": {"JWT": SECRET}, "api": {}})
+    assert missing.status is Status.FAILED and "not set on api" in missing.observed
+
+
+# -- http / cron -------------------------------------------------------------------------
+def reply(status, text="", ms=10.0, failure=""):
+    return Reply(status, ms, {}, text, failure)
+
+
+@pytest.mark.parametrize("params, answer, status, seen", [
+    ({"service": "api", "path": "/health", "json": {"ok": True}}, reply(200, '{"ok": true}'), Status.PASSED, ""),
+    ({"service": "api", "path": "/health", "json": {"ok": True}}, reply(200, '{"ok": false}'), Status.FAILED, "ok = false"),
+    ({"service": "api", "path": "/health", "json": {"ok": True}}, reply(200, "<html>"), Status.FAILED, "not JSON"),
+    ({"service": "api", "path": "/health"}, reply(503), Status.FAILED, "status 503"),
+    ({"service": "api", "path": "/health"}, reply(None, failure="connection refused"), Status.FAILED, "connection refused"),
+    ({"service": "api", "path": "/health", "max_latency_ms": 100}, reply(200, ms=350), Status.FAILED, "took 350 ms"),
+    ({"service": "api", "path": "/q", "status": [401, 403]}, reply(200), Status.FAILED, "status 200"),
+    ({"service": "api", "path": "/q", "json": {"webhooks.*.failed": 0}},
+     reply(200, '{"webhooks": {"stripe": {"failed": 0}, "fal": {"failed": 2}}}'), Status.FAILED, "webhooks.fal.failed = 2"),
+    ({"service": "api", "path": "/h", "body_excludes": ["Database connection failed"]},
+     reply(200, '{"error": "Database connection failed"}'), Status.FAILED, "body contains"),
+])
+def test_http_judge(params, answer, status, seen):
+    check = make(http, params)
+    outcome = http.judge(check, {check.key: ("http://x" + params["path"], answer)})
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed
+
+
+def test_http_unsafe_method_needs_mutating():
+    params = http.Params.model_validate({"service": "a", "path": "/x", "method": "POST"})
+    assert http.validate_item(params, mutating=False)
+    assert not http.validate_item(params, mutating=True)
+
+
+@pytest.mark.parametrize("without, wrong, status, seen", [
+    (401, 401, Status.PASSED, ""),
+    (200, 401, Status.FAILED, "without a secret: accepted with 200"),
+    (401, 200, Status.FAILED, "with a wrong secret: accepted with 200"),
+    (404, 404, Status.FAILED, "status 404"),
+    (None, None, Status.FAILED, "no answer"),
+])
+def test_cron_rejects_without_secret(without, wrong, status, seen):
+    check = make(cron, {"service": "app", "path": "/api/cron/publish", "secret": "CRON_SECRET"})
+    facts = {check.key: [("without a secret", "u", reply(without, failure="refused" if without is None else "")),
+                         ("with a wrong secret", "u", reply(wrong, failure="refused" if wrong is None else ""))]}
+    outcome = cron.judge(check, facts)
+    assert outcome.status is status and seen in outcome.observed
+
+
+def test_cron_with_secret_must_be_mutating():
+    params = cron.Params.model_validate({"service": "a", "path": "/c", "secret": "S", "with_secret": True})
+    assert cron.validate_item(params, mutating=False)
+
+
+# -- scheduler -------------------------------------------------------------------------------
+WINTER = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
+SUMMER = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone.utc)
+
+
+def cron_facts(*jobs, timezone=None, now=WINTER, installed=True):
+    return {"installed": installed, "timezone": timezone, "now": now, "version": "1.4-1" if installed else None,
+            "viewer": "postgres",
+            "jobs": [{"jobid": i + 1, "jobname": n, "schedule": s, "active": a} for i, (n, s, a) in enumerate(jobs)]}
+
+
+@pytest.mark.parametrize("params, facts, status, seen", [
+    ({"job": "publish-queue", "active": False}, cron_facts(("publish-queue", "* * * * *", False)), Status.PASSED,
+     "present but inactive"),
+    ({"job": "publish-queue", "active": False}, cron_facts(), Status.PASSED, "no job named"),
+    ({"job": "publish-queue", "active": False}, cron_facts(installed=False), Status.PASSED, "not installed"),
+    ({"job": "publish-queue", "active": False}, cron_facts(("publish-queue", "* * * * *", True)), Status.FAILED,
+     "'publish-queue' is active"),
+    ({"job": "m", "active": True, "schedule": "*/15 * * * *"}, cron_facts(("m", "*/15  * * * *", True)),
+     Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "*/15 * * * *"}, cron_facts(("m", "0 * * * *", True)),
+     Status.FAILED, "runs on '0 * * * *'"),
+    ({"job": "m", "active": True}, cron_facts(("m", "0 * * * *", False)), Status.FAILED, "inactive"),
+    ({"job": "m", "active": True}, cron_facts(installed=False), Status.FAILED, "not installed"),
+    # 05:00 Europe/London is 05:00 GMT in winter and 04:00 GMT in summer (pg_cron < 1.5 runs in GMT)
+    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * * *", True)), Status.PASSED, ""),
+    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * * *", True), now=SUMMER), Status.FAILED, "runs on '0 5 * * *'"),
+    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 4 * * *", True), now=SUMMER), Status.PASSED, ""),
+    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * * *", True), timezone="Europe/London", now=SUMMER), Status.PASSED, ""),
+])
+def test_scheduler_judge(params, facts, status, seen):
+    outcome = scheduler.judge(make(scheduler, params), facts)
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed

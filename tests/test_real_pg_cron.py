@@ -1,0 +1,114 @@
+"""The scheduler family against REAL pg_cron (Debian postgresql-15-cron), not the demo's stand-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from demo.postgres import free_port
+from opsverify.checklist import load_checklists
+from opsverify.engine import Run
+from opsverify.environment import load_environment
+from opsverify.outcome import Status
+
+from .helpers import ROOT
+from .real_servers import require
+
+pytestmark = pytest.mark.needs_real_server
+PGBIN = "/usr/lib/postgresql/15/bin"
+
+
+@pytest.fixture(scope="module")
+def pg_cron():
+    require(f"{PGBIN}/postgres", "postgresql-15")
+    require("/usr/lib/postgresql/15/lib/pg_cron.so", "postgresql-15-cron")
+    user = "postgres" if os.geteuid() == 0 else None
+    root = Path(tempfile.mkdtemp(prefix="opsverify-pgcron-"))
+    os.chmod(root, 0o755)
+    if user:
+        shutil.chown(root, user)
+    port = free_port()
+
+    def run(*args, **kwargs):
+        return subprocess.run(args, user=user, cwd=root, capture_output=True, text=True, timeout=60, check=True, **kwargs)
+
+    run(f"{PGBIN}/initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+        "--locale=C.UTF-8", "--no-sync")
+    with open(root / "data" / "postgresql.conf", "a") as conf:
+        conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
+                   "shared_preload_libraries = 'pg_cron'\ncron.database_name = 'postgres'\nfsync = off\n")
+    run(f"{PGBIN}/pg_ctl", "-D", str(root / "data"), "-l", str(root / "log"), "-w", "-t", "30", "start")
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("create extension pg_cron")
+        yield url
+    finally:
+        subprocess.run([f"{PGBIN}/pg_ctl", "-D", str(root / "data"), "-m", "immediate", "-w", "stop"], user=user,
+                       cwd=root, capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _outcomes(url: str, tmp_path: Path) -> dict[str, object]:
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir(exist_ok=True)
+    (env_dir / "realcron.yaml").write_text(
+        "name: realcron\nsystems:\n  cheersai:\n    database: ${REAL_CRON_URL}\n")
+    os.environ["REAL_CRON_URL"] = url
+    try:
+        env = load_environment(env_dir, "realcron")
+    finally:
+        del os.environ["REAL_CRON_URL"]
+    checks = [c for c in load_checklists(ROOT / "checklists") if c.family == "scheduler"]
+    run = Run(env)
+    try:
+        results = run.evaluate(checks)
+    finally:
+        run.close()
+    return {c.id: results[f"{c.system}:{c.key}"] for c in checks}
+
+
+def _london_five_in_gmt() -> str:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    there = dt.datetime.combine(today, dt.time(5, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(dt.timezone.utc)
+    return f"{there.minute} {there.hour} * * *"
+
+
+def test_scheduler_checks_against_real_pg_cron(pg_cron, tmp_path):
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        assert conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+        # what the cheersai runbook wants: no publish-queue job, the other two on their cadence
+        conn.execute("select cron.schedule('materialise-weekly', %s, 'select 1')", (_london_five_in_gmt(),))
+        conn.execute("select cron.schedule('media-derivatives', '*/15 * * * *', 'select 1')")
+        healthy = _outcomes(pg_cron, tmp_path)
+        assert {k: o.status for k, o in healthy.items()} == {"C7": Status.PASSED, "C8": Status.PASSED,
+                                                              "C9": Status.PASSED}, healthy
+        assert healthy["C8"].evidence["server_timezone"] == "GMT"  # pg_cron 1.4 has no cron.timezone
+
+        # someone re-enables the Supabase scheduler for publish-queue: C7 must go red
+        conn.execute("select cron.schedule('publish-queue', '* * * * *', 'select 1')")
+        enabled = _outcomes(pg_cron, tmp_path)
+        assert enabled["C7"].status is Status.FAILED
+        assert "'publish-queue' is active" in enabled["C7"].observed
+
+        # disabled again through cron.alter_job: C7 passes, the job is present but inactive
+        jobid = conn.execute("select jobid from cron.job where jobname = 'publish-queue'").fetchone()[0]
+        conn.execute("select cron.alter_job(%s, active := false)", (jobid,))
+        disabled = _outcomes(pg_cron, tmp_path)
+        assert disabled["C7"].status is Status.PASSED and "inactive" in disabled["C7"].observed
+
+        # a wrong cadence and an unscheduled job are caught
+        conn.execute("select cron.schedule('media-derivatives', '0 * * * *', 'select 1')")
+        conn.execute("select cron.unschedule('materialise-weekly')")
+        broken = _outcomes(pg_cron, tmp_path)
+        assert broken["C9"].status is Status.FAILED and "'0 * * * *'" in broken["C9"].observed
+        assert broken["C8"].status is Status.FAILED and "no job named 'materialise-weekly'" in broken["C8"].observed
