@@ -202,7 +202,7 @@ class ArchiveReporter:
         counts = Counter(row.status for row in self.rows.values())
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
         terminalreporter.section("opsverify")
-        terminalreporter.write_line(f"env {self.state.env.name}, deploy {archive.deploy if archive else '-'}: {summary}")
+        terminalreporter.write_line(f"env {self.state.env.name}, deploy {self.state.deploy}: {summary}")
         if archive is not None and archive.final is not None:
             try:
                 shown = archive.final.relative_to(Path.cwd())

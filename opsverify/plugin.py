@@ -34,6 +34,7 @@ class State:
     selected: list[Check] = field(default_factory=list)
     demo: Any = None
     systems: tuple[str, ...] = ()
+    deploy: str = "local"
 
     def close(self) -> None:
         try:
@@ -115,7 +116,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
             in_use.setdefault(check.system, set()).update(services_named(check.params))
         env = environment.load_environment(env_dir, name, services_in_use=in_use, systems=systems)
         run = Run(env, redactor)
-        state = State(root=root, checks=checks, env=env, run=run, demo=demo, systems=systems)
+        state = State(root=root, checks=checks, env=env, run=run, demo=demo, systems=systems,
+                      deploy=archive.deploy_id(config.getoption("ov_deploy_id")))
         run.preflight(systems or None)
         if not is_worker and not config.getoption("ov_no_archive"):
             state.archive = archive.Archive.begin(
@@ -124,9 +126,10 @@ def _prepare(config: pytest.Config, name: str) -> State:
             )
             os.environ[ARCHIVE_ENV] = str(state.archive.partial)
             config.option.allure_report_dir = str(state.archive.allure_dir)
-            config.pluginmanager.register(archive.ArchiveReporter(state), "opsverify-archive")
         elif is_worker and os.environ.get(ARCHIVE_ENV):
             config.option.allure_report_dir = str(Path(os.environ[ARCHIVE_ENV]) / "allure-results")
+        if not is_worker:  # listens only: the summary line, and the archive when there is one
+            config.pluginmanager.register(archive.ArchiveReporter(state), "opsverify-archive")
     except BaseException:
         if state is not None:
             state.close()
