@@ -11,6 +11,11 @@ and its module may define FAULTS: list[demo.faults.Fault].
 
 from __future__ import annotations
 
+from . import rpc
+
 REGISTRY: list[type] = []
 
 FAULTS: dict = {}
+
+REGISTRY.append(rpc.SolanaRpc)
+FAULTS.update({f.name: f for f in rpc.FAULTS})

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
+
+_READ_ONLY_START = re.compile(r"^\s*(select|with|values|table)\b", re.IGNORECASE)
 
 
 class StrictParams(BaseModel):
@@ -16,3 +20,12 @@ def split_name(qualified: str, default_schema: str = "public") -> tuple[str, str
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def read_only_query(value: str) -> str:
+    """One read-only statement (SELECT/WITH ...), trailing semicolon dropped; else ValueError."""
+    if not _READ_ONLY_START.match(value):
+        raise ValueError("must be a read-only query starting with SELECT or WITH")
+    if ";" in value.strip().rstrip(";"):
+        raise ValueError("must be a single statement")
+    return value.strip().rstrip(";")

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import re
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from ..errors import GatherError
 from ..outcome import Outcome, error, verdict
-from ._common import StrictParams
+from ._common import StrictParams, read_only_query
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -28,7 +27,6 @@ OPERATORS = {
     "gt": (lambda a, b: a > b, ">"),
     "ge": (lambda a, b: a >= b, "≥"),
 }
-_READ_ONLY_START = re.compile(r"^\s*(select|with|values|table)\b", re.IGNORECASE)
 
 
 class Params(StrictParams):
@@ -39,13 +37,7 @@ class Params(StrictParams):
     @field_validator("query", "detail")
     @classmethod
     def _read_only_single(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        if not _READ_ONLY_START.match(value):
-            raise ValueError("must be a read-only query starting with SELECT or WITH")
-        if ";" in value.strip().rstrip(";"):
-            raise ValueError("must be a single statement")
-        return value.strip().rstrip(";")
+        return None if value is None else read_only_query(value)
 
     @field_validator("expect")
     @classmethod

@@ -1,0 +1,598 @@
+"""rpc: a Solana JSON-RPC endpoint — health, blockhash, block time, balances, signature statuses.
+
+`method` names the RPC method the item is about; each method takes its own params:
+
+    getHealth             expect_result: ok                         (default "ok")
+    getLatestBlockhash    (a base58 blockhash, lastValidBlockHeight and context slot come back)
+    getBlockTime          slot_from: getLatestBlockhash | getSlot   (default getLatestBlockhash)
+                          max_age_s: 300      optional: the block time may differ from the
+                                              database's now() by at most this (never the runner's clock)
+    getBalance            account: <base58 pubkey>, or
+                          account_from_secret: ESCROW_FEE_PAYER_SECRET_KEY   a keypair in `service`'s env
+                          (base58 of 64 bytes or a JSON byte array; only its public half is ever shown)
+                          service: app        skip_if_unset: true        min_lamports: 50000000
+    getSignatureStatuses  signatures_query: SELECT returning `signature` (other columns are shown as context)
+                          commitment: confirmed (confirmed or finalized) | finalized
+    getMultipleAccounts   accounts_query: SELECT returning `address` and `expected_lamports` (others: context)
+                          compare: ge (balance ≥ expected) | eq
+    endpoint: solana_rpc  the URL's name under `systems.<system>.endpoints` (the one source of the URL;
+                          give it the value of the app's SOLANA_RPC_URL)
+
+One conversation per endpoint: a first JSON-RPC batch carries every call of every item
+(signatures by 256, accounts by 100), a second one getBlockTime for the slot the first
+returned. The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
+Reachability is what T5-style items (getHealth, getLatestBlockhash, getBlockTime) check, so no
+answer fails them; the balance and reconciliation items could not look, so they are errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import base58
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import Field, field_validator, model_validator
+
+from ..errors import GatherError
+from ..outcome import Outcome, error, failed, passed, skipped, verdict
+from ..secrets import describe
+from ..transports.jsonrpc import Answer, Call, RpcError, call_batch
+from ._common import StrictParams, plural, read_only_query
+from .sql import VISIBILITY
+
+NAME = "rpc"
+
+Method = Literal["getHealth", "getLatestBlockhash", "getBlockTime", "getBalance", "getSignatureStatuses",
+                 "getMultipleAccounts"]
+
+# params each method accepts, and the defaults it fills in
+_ALLOWED: dict[str, dict[str, Any]] = {
+    "getHealth": {"expect_result": "ok"},
+    "getLatestBlockhash": {},
+    "getBlockTime": {"slot_from": "getLatestBlockhash", "max_age_s": None},
+    "getBalance": {"account": None, "account_from_secret": None, "service": None, "skip_if_unset": False,
+                   "min_lamports": None},
+    "getSignatureStatuses": {"signatures_query": None, "commitment": "confirmed"},
+    "getMultipleAccounts": {"accounts_query": None, "compare": "ge"},
+}
+SIGNATURES_PER_CALL = 256  # getSignatureStatuses limit
+ACCOUNTS_PER_CALL = 100  # getMultipleAccounts limit
+LISTED = 5  # offending rows named in the message; evidence keeps up to 20
+DB_NOW = "select extract(epoch from now())::float8 as now_epoch"
+LAMPORTS_PER_SOL = 1_000_000_000
+
+
+class Params(StrictParams):
+    method: Method
+    endpoint: str = "solana_rpc"
+    expect_result: str | None = None
+    slot_from: Literal["getLatestBlockhash", "getSlot"] | None = None
+    max_age_s: int | None = Field(default=None, gt=0)
+    account: str | None = None
+    account_from_secret: str | None = None
+    service: str | None = None
+    skip_if_unset: bool = False
+    min_lamports: int | None = Field(default=None, ge=0)
+    signatures_query: str | None = None
+    commitment: Literal["confirmed", "finalized"] | None = None
+    accounts_query: str | None = None
+    compare: Literal["ge", "eq"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_method(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("method") not in _ALLOWED:
+            return data  # the Literal reports an unknown method
+        allowed = _ALLOWED[data["method"]]
+        foreign = sorted(set(data) - set(allowed) - {"method", "endpoint"})
+        if foreign:
+            raise ValueError(f"{', '.join(foreign)} not used by {data['method']} "
+                             f"(it takes: {', '.join(allowed) or 'nothing but endpoint'})")
+        filled = {**{k: v for k, v in allowed.items() if v is not None}, **data}
+        if data["method"] == "getBalance":
+            if bool(filled.get("account")) == bool(filled.get("account_from_secret")):
+                raise ValueError("getBalance needs exactly one of account, account_from_secret")
+            if filled.get("min_lamports") is None:
+                raise ValueError("getBalance needs min_lamports")
+            if filled.get("account_from_secret"):
+                filled.setdefault("service", "app")
+            elif filled.get("service") or filled.get("skip_if_unset"):
+                raise ValueError("service and skip_if_unset go with account_from_secret")
+        for method, required in (("getSignatureStatuses", "signatures_query"), ("getMultipleAccounts", "accounts_query")):
+            if data["method"] == method and not filled.get(required):
+                raise ValueError(f"{method} needs {required}")
+        return filled
+
+    @field_validator("signatures_query", "accounts_query")
+    @classmethod
+    def _read_only(cls, value: str | None) -> str | None:
+        return None if value is None else read_only_query(value)
+
+    @field_validator("account")
+    @classmethod
+    def _pubkey(cls, value: str | None) -> str | None:
+        if value is not None and not is_base58_of(value, 32):
+            raise ValueError("must be a base58 public key (32 bytes)")
+        return value
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    out = [f"endpoint:{params.endpoint}"]
+    if params.signatures_query or params.accounts_query or params.max_age_s:
+        out.append("database")
+    if params.account_from_secret:
+        out.append("env")
+    return tuple(out)
+
+
+# -- facts --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Keypair:
+    """What an env var holding a keypair says, without the secret."""
+
+    present: bool
+    described: dict[str, Any] = field(default_factory=dict)  # presence, length, fingerprint
+    pubkey: str | None = None
+    problem: str | None = None  # why no public key could be taken from it
+
+
+@dataclass
+class Chain:
+    """Everything one endpoint answered."""
+
+    shown: str  # scheme://host[:port], never the path or query that may hold an API key
+    failure: str = ""  # the first batch got no JSON-RPC answer at all
+    calls: dict[str, Answer] = field(default_factory=dict)  # getHealth, getLatestBlockhash, getSlot, getBlockTime:<source>
+    slots: dict[str, int] = field(default_factory=dict)  # slot source -> slot asked for getBlockTime
+    balances: dict[str, Answer] = field(default_factory=dict)  # address -> lamports (None: no such account)
+    statuses: dict[str, Answer] = field(default_factory=dict)  # signature -> status object or None
+    elapsed_ms: float = 0.0
+
+
+@dataclass
+class Facts:
+    chains: dict[str, Chain]
+    sql: dict[str, list[dict[str, Any]] | GatherError]
+    keypairs: dict[tuple[str, str], Keypair | GatherError]
+
+
+def is_base58_of(text: Any, size: int) -> bool:
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        return len(base58.b58decode(text)) == size
+    except ValueError:
+        return False
+
+
+def public_key_of(secret: str) -> tuple[str | None, str | None]:
+    """(base58 public key, None) of a 64-byte Solana keypair, or (None, why not) — never the secret."""
+    text = secret.strip()
+    if text.startswith("["):
+        form = "JSON byte array"
+        try:
+            raw = bytes(json.loads(text))
+        except (ValueError, TypeError):
+            return None, "is not a JSON array of bytes"
+    else:
+        form = "base58 value"
+        try:
+            raw = base58.b58decode(text)
+        except ValueError:
+            return None, "is neither base58 nor a JSON byte array"
+    if len(raw) != 64:
+        return None, f"is a {form} of {len(raw)} bytes, not a 64-byte keypair"
+    # a keypair is seed + public key; a mismatch is a key the app cannot sign with
+    derived = Ed25519PrivateKey.from_private_bytes(raw[:32]).public_key().public_bytes_raw()
+    if derived != raw[32:]:
+        return None, f"is a 64-byte {form} whose public half does not belong to its secret half"
+    return base58.b58encode(raw[32:]).decode(), None
+
+
+def shown_url(url: str) -> str:
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or '?'}{port}"
+
+
+def _register_url(redactor, url: str) -> None:
+    """Provider URLs carry API keys in the path or query: hide the whole URL and that part."""
+    parts = urlsplit(url)
+    if parts.path.strip("/") or parts.query or parts.username or parts.password:
+        redactor.add(url, even_if_plain=True)
+        tail = url.split(parts.netloc, 1)[-1]
+        redactor.add(tail, even_if_plain=True)
+
+
+def gather(target, checks) -> Facts:
+    params: list[Params] = [c.params for c in checks]
+    statements: list[str] = []
+    if any(p.signatures_query or p.accounts_query for p in params):
+        statements.append(VISIBILITY)
+    statements += [q for p in params for q in (p.signatures_query, p.accounts_query) if q]
+    if any(p.max_age_s for p in params):
+        statements.append(DB_NOW)
+    unique = list(dict.fromkeys(statements))
+    sql = dict(zip(unique, target.database.query_many(unique))) if unique else {}
+
+    keypairs: dict[tuple[str, str], Keypair | GatherError] = {}
+    for p in params:
+        if p.account_from_secret:
+            keypairs[(p.service, p.account_from_secret)] = _read_keypair(target, p.service, p.account_from_secret)
+
+    chains = {}
+    for endpoint in dict.fromkeys(p.endpoint for p in params):
+        url = target.endpoint(endpoint)
+        _register_url(target.redactor, url)
+        mine = [p for p in params if p.endpoint == endpoint]
+        chains[endpoint] = _converse(target, url, mine, sql, keypairs)
+    return Facts(chains, sql, keypairs)
+
+
+def _read_keypair(target, service: str, name: str) -> Keypair | GatherError:
+    try:
+        value = target.env_vars(service).get(name)
+    except GatherError as exc:
+        return exc
+    if not value:
+        return Keypair(present=False, described=describe(value or None))
+    target.redactor.add(value)
+    pubkey, problem = public_key_of(value)
+    return Keypair(True, describe(value), pubkey, problem)
+
+
+def _rows(sql: dict, query: str | None) -> list[dict[str, Any]]:
+    rows = sql.get(query) if query else None
+    return rows if isinstance(rows, list) else []
+
+
+def _converse(target, url: str, params: list[Params], sql: dict, keypairs: dict) -> Chain:
+    chain = Chain(shown_url(url))
+    finalized = {"commitment": "finalized"}
+    calls: dict[str, Call] = {}
+    signatures: dict[str, None] = {}
+    addresses: dict[str, None] = {}
+    for p in params:
+        if p.method == "getHealth":
+            calls["getHealth"] = Call("getHealth")
+        elif p.method == "getLatestBlockhash":
+            calls["getLatestBlockhash"] = Call("getLatestBlockhash", [finalized])
+        elif p.method == "getBlockTime":
+            calls[p.slot_from] = Call(p.slot_from, [finalized])
+        elif p.method == "getBalance":
+            key = keypairs.get((p.service, p.account_from_secret)) if p.account_from_secret else None
+            address = p.account or (key.pubkey if isinstance(key, Keypair) else None)
+            if address:
+                calls[f"getBalance:{address}"] = Call("getBalance", [address, finalized])
+        elif p.method == "getSignatureStatuses":
+            signatures.update((r.get("signature"), None) for r in _rows(sql, p.signatures_query)
+                              if is_base58_of(r.get("signature"), 64))
+        elif p.method == "getMultipleAccounts":
+            addresses.update((r.get("address"), None) for r in _rows(sql, p.accounts_query)
+                             if is_base58_of(r.get("address"), 32))
+    signature_chunks = _chunks(list(signatures), SIGNATURES_PER_CALL)
+    address_chunks = _chunks(list(addresses), ACCOUNTS_PER_CALL)
+    for i, chunk in enumerate(signature_chunks):
+        calls[f"getSignatureStatuses:{i}"] = Call("getSignatureStatuses", [chunk, {"searchTransactionHistory": True}])
+    for i, chunk in enumerate(address_chunks):
+        calls[f"getMultipleAccounts:{i}"] = Call(
+            "getMultipleAccounts", [chunk, {**finalized, "encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}])
+
+    first = _exchange(target, url, calls)
+    chain.elapsed_ms = first.elapsed_ms
+    if first.failure:
+        chain.failure = first.failure
+        return chain
+    answers = dict(zip(calls, first.answers))
+    for key, answer in answers.items():
+        if key.startswith("getBalance:"):
+            chain.balances[key.split(":", 1)[1]] = _value_of(answer, lambda v: isinstance(v, int) and not isinstance(v, bool))
+        elif ":" not in key:
+            chain.calls[key] = answer
+    for i, chunk in enumerate(signature_chunks):
+        chain.statuses.update(_spread(answers[f"getSignatureStatuses:{i}"], chunk, lambda v: v))
+    for i, chunk in enumerate(address_chunks):
+        chain.balances.update(_spread(answers[f"getMultipleAccounts:{i}"], chunk,
+                                      lambda v: v.get("lamports") if isinstance(v, dict) else v))
+
+    # getBlockTime needs a slot from the first batch
+    later: dict[str, Call] = {}
+    for source in dict.fromkeys(p.slot_from for p in params if p.method == "getBlockTime"):
+        slot = _slot_from(source, chain.calls.get(source))
+        if slot is not None:
+            chain.slots[source] = slot
+            later[f"getBlockTime:{source}"] = Call("getBlockTime", [slot])
+    if later:
+        second = _exchange(target, url, later)
+        chain.elapsed_ms += second.elapsed_ms
+        if second.failure:
+            chain.calls.update({k: Answer(error=RpcError(None, f"no answer: {second.failure}")) for k in later})
+        else:
+            chain.calls.update(dict(zip(later, second.answers)))
+    return chain
+
+
+def _exchange(target, url: str, calls: dict[str, Call]):
+    return call_batch(url, list(calls.values()), timeout_s=target.timeouts.http_s, connect_s=target.timeouts.connect_s)
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _value_of(answer: Answer, ok) -> Answer:
+    """`result.value` of a context/value reply, checked by `ok`."""
+    if answer.error is not None:
+        return answer
+    result = answer.result
+    if not isinstance(result, dict) or "value" not in result or not ok(result["value"]):
+        return Answer(error=RpcError(None, f"unexpected reply shape: {json.dumps(result)[:120]}"))
+    return Answer(result=result["value"])
+
+
+def _spread(answer: Answer, keys: list[str], pick) -> dict[str, Answer]:
+    """A list-valued reply (aligned with `keys`, null for unknown) as one answer per key."""
+    value = _value_of(answer, lambda v: isinstance(v, list) and len(v) == len(keys))
+    if value.error is not None:
+        return {k: value for k in keys}
+    return {k: Answer(result=None if item is None else pick(item)) for k, item in zip(keys, value.result)}
+
+
+def _slot_from(source: str, answer: Answer | None) -> int | None:
+    if answer is None or answer.error is not None:
+        return None
+    result = answer.result
+    if source == "getSlot":
+        slot = result
+    else:
+        slot = result.get("context", {}).get("slot") if isinstance(result, dict) else None
+    return slot if isinstance(slot, int) and not isinstance(slot, bool) else None
+
+
+# -- judging ------------------------------------------------------------------------------
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sol(lamports: int) -> str:
+    return f"{lamports / LAMPORTS_PER_SOL:.9f}".rstrip("0").rstrip(".") + " SOL"
+
+
+def _error_evidence(err: RpcError) -> dict[str, Any]:
+    return {"code": err.code, "message": err.message, **({"data": err.data} if err.data not in (None, {}) else {})}
+
+
+def judge(check, facts: Facts) -> Outcome:
+    p: Params = check.params
+    chain = facts.chains[p.endpoint]
+    judges = {
+        "getHealth": _judge_health, "getLatestBlockhash": _judge_blockhash, "getBlockTime": _judge_block_time,
+        "getBalance": _judge_balance, "getSignatureStatuses": _judge_signatures,
+        "getMultipleAccounts": _judge_accounts,
+    }
+    return judges[p.method](p, chain, facts)
+
+
+def _judge_health(p: Params, chain: Chain, facts: Facts) -> Outcome:
+    expected = f'getHealth on {chain.shown} answers "{p.expect_result}"'
+    evidence: dict[str, Any] = {"endpoint": chain.shown}
+    if chain.failure:
+        return failed(expected, f"no answer from {chain.shown}: {chain.failure}", **evidence)
+    answer = chain.calls["getHealth"]
+    if answer.error is not None:
+        return failed(expected, str(answer.error), **evidence, error=_error_evidence(answer.error))
+    evidence["result"] = answer.result
+    if answer.result != p.expect_result:
+        return failed(expected, f"result {json.dumps(answer.result)}", **evidence)
+    return passed(expected, f"result {json.dumps(answer.result)}", **evidence)
+
+
+def _judge_blockhash(p: Params, chain: Chain, facts: Facts) -> Outcome:
+    expected = f"getLatestBlockhash on {chain.shown} returns a blockhash and lastValidBlockHeight"
+    evidence: dict[str, Any] = {"endpoint": chain.shown}
+    if chain.failure:
+        return failed(expected, f"no answer from {chain.shown}: {chain.failure}", **evidence)
+    answer = chain.calls["getLatestBlockhash"]
+    if answer.error is not None:
+        return failed(expected, str(answer.error), **evidence, error=_error_evidence(answer.error))
+    result = answer.result if isinstance(answer.result, dict) else {}
+    value = result.get("value") if isinstance(result.get("value"), dict) else {}
+    context = result.get("context") if isinstance(result.get("context"), dict) else {}
+    blockhash, height, slot = value.get("blockhash"), value.get("lastValidBlockHeight"), context.get("slot")
+    evidence.update(slot=slot, blockhash=blockhash, lastValidBlockHeight=height, apiVersion=context.get("apiVersion"))
+    problems = []
+    if not is_base58_of(blockhash, 32):
+        problems.append(f"blockhash {json.dumps(blockhash)} is not a base58 32-byte hash")
+    if not _is_int(height):
+        problems.append(f"lastValidBlockHeight {json.dumps(height)} is not an integer")
+    if not _is_int(slot):
+        problems.append(f"context.slot {json.dumps(slot)} is not an integer")
+    return verdict(expected, problems, f"blockhash {blockhash} at slot {slot}", **evidence)
+
+
+def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
+    expected = f"getBlockTime on {chain.shown} gives an integer unix time for the slot of {p.slot_from}"
+    if p.max_age_s:
+        expected += f", within {p.max_age_s} s of the database's now()"
+    evidence: dict[str, Any] = {"endpoint": chain.shown, "slot_from": p.slot_from}
+    if chain.failure:
+        return failed(expected, f"no answer from {chain.shown}: {chain.failure}", **evidence)
+    slot = chain.slots.get(p.slot_from)
+    if slot is None:
+        source = chain.calls.get(p.slot_from)
+        why = str(source.error) if source is not None and source.error else "its reply holds no slot"
+        return error(f"no slot to ask getBlockTime about: {p.slot_from} failed ({why})", **evidence)
+    evidence["slot"] = slot
+    answer = chain.calls[f"getBlockTime:{p.slot_from}"]
+    if answer.error is not None:
+        return failed(expected, f"slot {slot}: {answer.error}", **evidence, error=_error_evidence(answer.error))
+    block_time = answer.result
+    if not _is_int(block_time):
+        return failed(expected, f"slot {slot}: result {json.dumps(block_time)} is not an integer", **evidence)
+    evidence["block_time"] = _iso(block_time)
+    if not p.max_age_s:
+        return passed(expected, f"slot {slot} at {_iso(block_time)}", **evidence)
+    now = facts.sql.get(DB_NOW)
+    if isinstance(now, GatherError) or not now:
+        return error(f"could not read the database's now(): {now}", **evidence)
+    db_now = float(now[0]["now_epoch"])
+    age = round(db_now - block_time)
+    evidence.update(database_now=_iso(db_now), age_s=age)
+    if abs(age) > p.max_age_s:
+        side = "older than" if age > 0 else "ahead of"
+        return failed(expected, f"slot {slot} at {_iso(block_time)} is {abs(age)} s {side} the database's now()", **evidence)
+    return passed(expected, f"slot {slot} at {_iso(block_time)}, {age} s before the database's now()", **evidence)
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _judge_balance(p: Params, chain: Chain, facts: Facts) -> Outcome:
+    evidence: dict[str, Any] = {"endpoint": chain.shown}
+    if p.account_from_secret:
+        name, service = p.account_from_secret, p.service
+        key = facts.keypairs[(service, name)]
+        if isinstance(key, GatherError):
+            return error(f"could not read env of service '{service}': {key}")
+        evidence[name] = key.described
+        if not key.present:
+            if p.skip_if_unset:
+                return skipped(f"{name} is not set on {service}; the fee payer is checked only when it is set",
+                               **evidence)
+            return failed(f"{name} set on {service}", f"{name} is not set on {service}", **evidence)
+        if key.problem:
+            return failed(f"{name} on {service} is a 64-byte Solana keypair", f"{name} on {service} {key.problem}",
+                          **evidence)
+        address, label = key.pubkey, f"the public key of {name} ({key.pubkey})"
+    else:
+        address, label = p.account, p.account
+    evidence["account"] = address
+    expected = f"{label} holds ≥ {p.min_lamports} lamports ({_sol(p.min_lamports)})"
+    if chain.failure:
+        return error(f"could not look: no answer from {chain.shown}: {chain.failure}", **evidence)
+    answer = chain.balances[address]
+    if answer.error is not None:
+        return error(f"getBalance of {address} failed: {answer.error}", **evidence)
+    lamports = answer.result
+    evidence["lamports"] = lamports
+    seen = f"{lamports} lamports ({_sol(lamports)})"
+    if lamports < p.min_lamports:
+        return failed(expected, f"{address} holds {seen}", **evidence)
+    return passed(expected, seen, **evidence)
+
+
+def _visibility_problem(facts: Facts) -> str | None:
+    rows = facts.sql.get(VISIBILITY)
+    if isinstance(rows, GatherError) or not rows or not rows[0]["sees_all"]:
+        viewer = "?" if isinstance(rows, GatherError) or not rows else rows[0]["viewer"]
+        return (f"role {viewer} is subject to row level security, so the query may silently miss rows;"
+                " give the checker role BYPASSRLS (its sessions stay read-only)")
+    return None
+
+
+def _query_rows(facts: Facts, query: str, columns: tuple[str, ...]) -> list[dict[str, Any]] | Outcome:
+    problem = _visibility_problem(facts)
+    if problem:
+        return error(problem)
+    rows = facts.sql[query]
+    if isinstance(rows, GatherError):
+        return error(f"query failed: {rows}")
+    if rows and any(c not in rows[0] for c in columns):
+        return error(f"query must return the columns {', '.join(columns)} (it returned: {', '.join(rows[0])})")
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+
+
+def _context(row: dict[str, Any], *skip: str) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in row.items() if k not in skip}
+
+
+def _judge_signatures(p: Params, chain: Chain, facts: Facts) -> Outcome:
+    wanted = "finalized" if p.commitment == "finalized" else "confirmed or finalized"
+    rows = _query_rows(facts, p.signatures_query, ("signature",))
+    if isinstance(rows, Outcome):
+        return rows
+    expected = f"every signature the query returns is {wanted} without error on {chain.shown}"
+    evidence: dict[str, Any] = {"endpoint": chain.shown, "signatures": len(rows)}
+    if rows and chain.failure:
+        return error(f"could not look: no answer from {chain.shown}: {chain.failure}", **evidence)
+    accepted = {"finalized"} if p.commitment == "finalized" else {"confirmed", "finalized"}
+    offending: list[tuple[str, str, dict[str, Any]]] = []
+    for row in rows:
+        signature = row["signature"]
+        if not is_base58_of(signature, 64):
+            offending.append((str(signature), "is not a base58 64-byte signature", row))
+            continue
+        answer = chain.statuses[signature]
+        if answer.error is not None:
+            return error(f"getSignatureStatuses failed: {answer.error}", **evidence)
+        status = answer.result
+        if status is None:
+            offending.append((signature, "not found on chain", row))
+        elif not isinstance(status, dict):
+            return error(f"getSignatureStatuses: unexpected status {json.dumps(status)[:120]}", **evidence)
+        elif status.get("err") is not None:
+            offending.append((signature, f"failed with {json.dumps(status['err'])}", row))
+        elif status.get("confirmationStatus") not in accepted:
+            offending.append((signature, f"only {status.get('confirmationStatus')}", row))
+    evidence["offending"] = [{"signature": s, "problem": why, **_context(r, "signature")} for s, why, r in offending[:20]]
+    listed = [f"{s} {why}" for s, why, _ in offending[:LISTED]]
+    if len(offending) > LISTED:
+        listed.append(f"and {len(offending) - LISTED} more")
+    if offending:
+        head = f"{len(offending)} of {plural(len(rows), 'signature')} not {wanted} without error: "
+        return failed(expected, head + "; ".join(listed), **evidence)
+    return passed(expected, f"{plural(len(rows), 'signature')}, all {wanted}", **evidence)
+
+
+def _judge_accounts(p: Params, chain: Chain, facts: Facts) -> Outcome:
+    symbol = "≥" if p.compare == "ge" else "="
+    rows = _query_rows(facts, p.accounts_query, ("address", "expected_lamports"))
+    if isinstance(rows, Outcome):
+        return rows
+    expected = f"each queried account's balance on {chain.shown} is {symbol} its expected_lamports"
+    evidence: dict[str, Any] = {"endpoint": chain.shown, "accounts": len(rows)}
+    if rows and chain.failure:
+        return error(f"could not look: no answer from {chain.shown}: {chain.failure}", **evidence)
+    mismatches: list[tuple[str, dict[str, Any]]] = []
+    for row in rows:
+        address, wanted = row["address"], _plain(row["expected_lamports"])
+        label = " ".join(str(v) for v in _context(row, "address", "expected_lamports").values())
+        label = f"{label} {address}".strip()
+        if not isinstance(wanted, (int, float)):
+            return error(f"expected_lamports of {label} is {json.dumps(wanted)}, not a number", **evidence)
+        if not is_base58_of(address, 32):
+            mismatches.append((f"{label}: not a base58 32-byte address", {**_context(row), "lamports": None}))
+            continue
+        answer = chain.balances[address]
+        if answer.error is not None:
+            return error(f"getMultipleAccounts failed: {answer.error}", **evidence)
+        lamports = answer.result
+        if lamports is not None and not _is_int(lamports):
+            return error(f"getMultipleAccounts: unexpected lamports {json.dumps(lamports)} for {address}", **evidence)
+        held = lamports or 0
+        ok = held >= wanted if p.compare == "ge" else held == wanted
+        if not ok:
+            seen = "no such account" if lamports is None else f"holds {held} lamports"
+            mismatches.append((f"{label}: {seen}, expected {symbol} {wanted}", {**_context(row), "lamports": lamports}))
+    evidence["mismatches"] = [m for _, m in mismatches[:20]]
+    problems = [text for text, _ in mismatches[:LISTED]]
+    if len(mismatches) > LISTED:
+        problems.append(f"and {len(mismatches) - LISTED} more")
+    if problems:
+        return failed(expected, f"{len(mismatches)} of {plural(len(rows), 'account')} off: " + "; ".join(problems),
+                      **evidence)
+    return passed(expected, f"{plural(len(rows), 'account')}, all {symbol} expected", **evidence)

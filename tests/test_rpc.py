@@ -1,0 +1,488 @@
+"""rpc family: params, keypairs, the judge on fabricated facts, and gather over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+import base58
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+from demo.web import WebHost
+from opsverify.checklist import Cadence, Check, Severity
+from opsverify.environment import TimeoutsModel
+from opsverify.errors import GatherError, Refused
+from opsverify.families import rpc
+from opsverify.families.rpc import DB_NOW, Chain, Facts, Keypair, Params, public_key_of
+from opsverify.families.sql import VISIBILITY
+from opsverify.outcome import Status
+from opsverify.secrets import Redactor
+from opsverify.transports.jsonrpc import Answer, Call, RpcError, call_batch
+
+
+def keypair() -> tuple[bytes, str]:
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes_raw()
+    return private.private_bytes_raw() + public, base58.b58encode(public).decode()
+
+
+def sig(n: int) -> str:
+    return base58.b58encode(n.to_bytes(64, "big")).decode()
+
+
+def addr(n: int) -> str:
+    return base58.b58encode(n.to_bytes(32, "big")).decode()
+
+
+def check(**params) -> Check:
+    return Check(system="commit-to-ship", id="T5", name="x", section="s", title="t", family="rpc",
+                 cadence=Cadence.postdeploy, severity=Severity.critical, mutating=False, remediation="", reason="",
+                 params=Params.model_validate(params))
+
+
+SIGS_QUERY = "select signature, event from public.audit_logs"
+ACCOUNTS_QUERY = "select id, address, expected_lamports from x"
+SEES_ALL = [{"viewer": "checker", "sees_all": True}]
+
+
+def facts(chain: Chain | None = None, sql: dict | None = None, keypairs: dict | None = None) -> Facts:
+    return Facts({"solana_rpc": chain or Chain("https://rpc.example")}, {VISIBILITY: SEES_ALL, **(sql or {})},
+                 keypairs or {})
+
+
+def ok(result) -> Answer:
+    return Answer(result=result)
+
+
+def err(code, message, data=None) -> Answer:
+    return Answer(error=RpcError(code, message, data))
+
+
+# -- params -------------------------------------------------------------------------------
+def test_params_fill_per_method_defaults():
+    assert Params(method="getHealth").expect_result == "ok"
+    assert Params(method="getBlockTime").slot_from == "getLatestBlockhash"
+    assert Params(method="getSignatureStatuses", signatures_query=SIGS_QUERY).commitment == "confirmed"
+    assert Params(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY).compare == "ge"
+    fee = Params(method="getBalance", account_from_secret="FEE", min_lamports=1)
+    assert fee.service == "app" and fee.skip_if_unset is False
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"method": "getHealth", "min_lamports": 5}, "min_lamports not used by getHealth"),
+    ({"method": "getBalance", "min_lamports": 5}, "exactly one of account, account_from_secret"),
+    ({"method": "getBalance", "account": addr(1), "account_from_secret": "X", "min_lamports": 5}, "exactly one"),
+    ({"method": "getBalance", "account": addr(1)}, "needs min_lamports"),
+    ({"method": "getBalance", "account": addr(1), "min_lamports": 1, "skip_if_unset": True}, "go with account_from_secret"),
+    ({"method": "getBalance", "account": "not-a-key", "min_lamports": 1}, "base58 public key"),
+    ({"method": "getSignatureStatuses"}, "needs signatures_query"),
+    ({"method": "getSignatureStatuses", "signatures_query": "delete from audit_logs"}, "read-only"),
+    ({"method": "getMultipleAccounts", "accounts_query": "select 1; select 2"}, "single statement"),
+    ({"method": "getBlockTime", "slot_from": "getBlockHeight"}, "slot_from"),
+    ({"method": "sendTransaction"}, "method"),
+])
+def test_params_reject(params, message):
+    with pytest.raises(ValidationError) as info:
+        Params.model_validate(params)
+    assert message in str(info.value)
+
+
+def test_needs_depend_on_params():
+    assert rpc.needs(Params(method="getHealth")) == ("endpoint:solana_rpc",)
+    assert rpc.needs(Params(method="getBlockTime", max_age_s=60)) == ("endpoint:solana_rpc", "database")
+    assert rpc.needs(Params(method="getSignatureStatuses", signatures_query=SIGS_QUERY, endpoint="backup")) == (
+        "endpoint:backup", "database")
+    assert rpc.needs(Params(method="getBalance", account_from_secret="FEE", min_lamports=1)) == (
+        "endpoint:solana_rpc", "env")
+
+
+# -- keypairs -----------------------------------------------------------------------------
+def test_public_key_of_base58_and_json_keypairs():
+    raw, pubkey = keypair()
+    assert public_key_of(base58.b58encode(raw).decode()) == (pubkey, None)
+    assert public_key_of(json.dumps(list(raw))) == (pubkey, None)
+
+
+@pytest.mark.parametrize("make, problem", [
+    (lambda raw: base58.b58encode(raw[:32]).decode(), "32 bytes, not a 64-byte keypair"),
+    (lambda raw: base58.b58encode(raw[:32] + bytes(32)).decode(), "public half does not belong"),
+    (lambda raw: json.dumps([300] * 64), "not a JSON array of bytes"),
+    (lambda raw: "0OIl-not-base58", "neither base58 nor a JSON byte array"),
+])
+def test_public_key_of_problems_never_quote_the_secret(make, problem):
+    raw, _ = keypair()
+    secret = make(raw)
+    pubkey, why = public_key_of(secret)
+    assert pubkey is None and problem in why and secret not in why
+
+
+# -- judge: T5 ----------------------------------------------------------------------------
+BLOCKHASH = {"context": {"slot": 2792, "apiVersion": "2.1.16"},
+             "value": {"blockhash": "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N", "lastValidBlockHeight": 3090}}
+
+
+@pytest.mark.parametrize("chain, status, seen", [
+    (Chain("https://rpc.example", calls={"getHealth": ok("ok")}), Status.PASSED, 'result "ok"'),
+    (Chain("https://rpc.example", calls={"getHealth": ok("behind")}), Status.FAILED, 'result "behind"'),
+    (Chain("https://rpc.example", calls={"getHealth": err(-32005, "Node is behind by 42 slots",
+                                                            {"numSlotsBehind": 42})}),
+     Status.FAILED, "error -32005: Node is behind by 42 slots"),
+    (Chain("https://rpc.example", failure="connection refused"), Status.FAILED,
+     "no answer from https://rpc.example: connection refused"),
+])
+def test_judge_health(chain, status, seen):
+    outcome = rpc.judge(check(method="getHealth"), facts(chain))
+    assert outcome.status is status and seen in outcome.observed
+    assert outcome.expected == 'getHealth on https://rpc.example answers "ok"'
+
+
+@pytest.mark.parametrize("answer, status, seen", [
+    (ok(BLOCKHASH), Status.PASSED, "blockhash EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N at slot 2792"),
+    (ok({**BLOCKHASH, "value": {"blockhash": "abc", "lastValidBlockHeight": 3090}}), Status.FAILED,
+     'blockhash "abc" is not a base58 32-byte hash'),
+    (ok({"value": {"blockhash": BLOCKHASH["value"]["blockhash"]}}), Status.FAILED,
+     "lastValidBlockHeight null is not an integer; context.slot null is not an integer"),
+    (err(-32601, "Method not found"), Status.FAILED, "error -32601: Method not found"),
+])
+def test_judge_latest_blockhash(answer, status, seen):
+    outcome = rpc.judge(check(method="getLatestBlockhash"),
+                        facts(Chain("https://rpc.example", calls={"getLatestBlockhash": answer})))
+    assert outcome.status is status and seen in outcome.observed
+
+
+def block_time_chain(answer: Answer | None, slot: int | None = 2792) -> Chain:
+    chain = Chain("https://rpc.example", calls={"getLatestBlockhash": ok(BLOCKHASH)})
+    if slot is not None:
+        chain.slots["getLatestBlockhash"] = slot
+        chain.calls["getBlockTime:getLatestBlockhash"] = answer
+    return chain
+
+
+@pytest.mark.parametrize("answer, status, seen", [
+    (ok(1795598644), Status.PASSED, "slot 2792 at 2026-11-25T"),
+    (err(-32004, "Block not available for slot 2792"), Status.FAILED,
+     "slot 2792: error -32004: Block not available for slot 2792"),
+    (ok(None), Status.FAILED, "result null is not an integer"),
+    (ok(1.7955e9), Status.FAILED, "result 1795500000.0 is not an integer"),
+])
+def test_judge_block_time(answer, status, seen):
+    outcome = rpc.judge(check(method="getBlockTime"), facts(block_time_chain(answer)))
+    assert outcome.status is status and seen in outcome.observed
+
+
+def test_judge_block_time_without_a_slot_is_an_error():
+    chain = Chain("https://rpc.example", calls={"getLatestBlockhash": err(-32601, "Method not found")})
+    outcome = rpc.judge(check(method="getBlockTime"), facts(chain))
+    assert outcome.status is Status.ERROR and "getLatestBlockhash failed (error -32601" in outcome.observed
+
+
+@pytest.mark.parametrize("db_now, status, seen", [
+    (1795598644 + 20, Status.PASSED, "20 s before the database's now()"),
+    (1795598644 + 900, Status.FAILED, "is 900 s older than the database's now()"),
+    (1795598644 - 900, Status.FAILED, "is 900 s ahead of the database's now()"),
+    (GatherError("permission denied"), Status.ERROR, "could not read the database's now()"),
+])
+def test_judge_block_time_age_against_database_now(db_now, status, seen):
+    now = db_now if isinstance(db_now, GatherError) else [{"now_epoch": float(db_now)}]
+    outcome = rpc.judge(check(method="getBlockTime", max_age_s=300),
+                        facts(block_time_chain(ok(1795598644)), sql={DB_NOW: now}))
+    assert outcome.status is status and seen in outcome.observed
+    if status is not Status.ERROR:
+        assert "within 300 s of the database's now()" in outcome.expected
+
+
+# -- judge: T7 ----------------------------------------------------------------------------
+FEE = "ESCROW_FEE_PAYER_SECRET_KEY"
+
+
+def fee_check(**extra):
+    return check(method="getBalance", account_from_secret=FEE, min_lamports=50_000_000, **extra)
+
+
+def test_judge_fee_payer_unset_is_skipped_never_passed():
+    key = {("app", FEE): Keypair(present=False, described={"present": False})}
+    outcome = rpc.judge(fee_check(skip_if_unset=True), facts(keypairs=key))
+    assert outcome.status is Status.SKIPPED and f"{FEE} is not set on app" in outcome.observed
+    strict = rpc.judge(fee_check(), facts(keypairs=key))
+    assert strict.status is Status.FAILED and strict.observed == f"{FEE} is not set on app"
+
+
+@pytest.mark.parametrize("lamports, status, seen", [
+    (ok(250_000_000), Status.PASSED, "250000000 lamports (0.25 SOL)"),
+    (ok(50_000_000), Status.PASSED, "50000000 lamports (0.05 SOL)"),
+    (ok(5_000), Status.FAILED, "holds 5000 lamports (0.000005 SOL)"),
+    (err(-32602, "Invalid param: WrongSize"), Status.ERROR, "getBalance of"),
+])
+def test_judge_fee_payer_balance(lamports, status, seen):
+    pubkey = addr(7)
+    key = {("app", FEE): Keypair(True, {"present": True, "length": 88}, pubkey)}
+    outcome = rpc.judge(fee_check(), facts(Chain("https://rpc.example", balances={pubkey: lamports}), keypairs=key))
+    assert outcome.status is status and seen in outcome.observed
+    if status is Status.FAILED:
+        assert outcome.expected == f"the public key of {FEE} ({pubkey}) holds ≥ 50000000 lamports (0.05 SOL)"
+    assert outcome.evidence[FEE] == {"present": True, "length": 88}
+
+
+def test_judge_fee_payer_bad_keypair_and_unreachable_rpc():
+    bad = {("app", FEE): Keypair(True, {"present": True}, None, "is a base58 value of 32 bytes, not a 64-byte keypair")}
+    outcome = rpc.judge(fee_check(), facts(keypairs=bad))
+    assert outcome.status is Status.FAILED and outcome.observed == f"{FEE} on app is a base58 value of 32 bytes, not a 64-byte keypair"
+    good = {("app", FEE): Keypair(True, {"present": True}, addr(7))}
+    down = rpc.judge(fee_check(), facts(Chain("https://rpc.example", failure="timed out"), keypairs=good))
+    assert down.status is Status.ERROR and "timed out" in down.observed
+    unreadable = rpc.judge(fee_check(), facts(keypairs={("app", FEE): GatherError("no such file")}))
+    assert unreadable.status is Status.ERROR
+
+
+def test_judge_literal_account():
+    outcome = rpc.judge(check(method="getBalance", account=addr(3), min_lamports=10),
+                        facts(Chain("https://rpc.example", balances={addr(3): ok(9)})))
+    assert outcome.status is Status.FAILED and outcome.observed == f"{addr(3)} holds 9 lamports (0.000000009 SOL)"
+
+
+# -- judge: T13 ---------------------------------------------------------------------------
+FINAL = {"slot": 48, "confirmations": None, "err": None, "status": {"Ok": None}, "confirmationStatus": "finalized"}
+CONFIRMED = {**FINAL, "confirmations": 10, "confirmationStatus": "confirmed"}
+PROCESSED = {**FINAL, "confirmations": 0, "confirmationStatus": "processed"}
+FAILED_TX = {**FINAL, "err": {"InstructionError": [0, {"Custom": 1}]}, "status": {"Err": {"InstructionError": [0, {"Custom": 1}]}}}
+
+
+def signatures_outcome(statuses: dict[str, Answer], rows=None, commitment="confirmed", sql_extra=None):
+    rows = [{"signature": s, "event": "admin_commitment_resolve_success"} for s in statuses] if rows is None else rows
+    return rpc.judge(check(method="getSignatureStatuses", signatures_query=SIGS_QUERY, commitment=commitment),
+                     facts(Chain("https://rpc.example", statuses=statuses), sql={SIGS_QUERY: rows, **(sql_extra or {})}))
+
+
+def test_judge_signatures_all_confirmed():
+    outcome = signatures_outcome({sig(1): ok(FINAL), sig(2): ok(CONFIRMED)})
+    assert outcome.status is Status.PASSED and outcome.observed == "2 signatures, all confirmed or finalized"
+
+
+def test_judge_signatures_lists_each_offender():
+    outcome = signatures_outcome({sig(1): ok(FINAL), sig(2): ok(None), sig(3): ok(FAILED_TX), sig(4): ok(PROCESSED)})
+    assert outcome.status is Status.FAILED
+    assert outcome.observed.startswith("3 of 4 signatures not confirmed or finalized without error: ")
+    assert f"{sig(2)} not found on chain" in outcome.observed
+    assert f'{sig(3)} failed with {{"InstructionError": [0, {{"Custom": 1}}]}}' in outcome.observed
+    assert f"{sig(4)} only processed" in outcome.observed
+    assert outcome.evidence["offending"][0] == {"signature": sig(2), "problem": "not found on chain",
+                                                "event": "admin_commitment_resolve_success"}
+
+
+def test_judge_signatures_finalized_commitment_and_long_lists():
+    assert signatures_outcome({sig(1): ok(CONFIRMED)}, commitment="finalized").observed.endswith("only confirmed")
+    many = signatures_outcome({sig(i): ok(None) for i in range(1, 9)})
+    assert many.observed.endswith("; and 3 more") and len(many.evidence["offending"]) == 8
+
+
+def test_judge_signatures_malformed_in_database_fails():
+    outcome = signatures_outcome({}, rows=[{"signature": "not-a-signature"}])
+    assert outcome.status is Status.FAILED and "not-a-signature is not a base58 64-byte signature" in outcome.observed
+
+
+@pytest.mark.parametrize("statuses, rows, sql_extra, seen", [
+    ({sig(1): err(-32602, "Invalid params")}, None, None, "getSignatureStatuses failed: error -32602"),
+    ({}, [{"sig": sig(1)}], None, "query must return the columns signature"),
+    ({}, GatherError('relation "audit_logs" does not exist'), None, "query failed: relation"),
+    ({sig(1): ok(FINAL)}, None, {VISIBILITY: [{"viewer": "app", "sees_all": False}]}, "row level security"),
+])
+def test_judge_signatures_could_not_look(statuses, rows, sql_extra, seen):
+    outcome = signatures_outcome(statuses, rows=rows, sql_extra=sql_extra)
+    assert outcome.status is Status.ERROR and seen in outcome.observed
+
+
+def test_judge_signatures_none_to_check_and_rpc_down():
+    assert signatures_outcome({}, rows=[]).observed == "0 signatures, all confirmed or finalized"
+    down = rpc.judge(check(method="getSignatureStatuses", signatures_query=SIGS_QUERY),
+                     facts(Chain("https://rpc.example", failure="connection refused"),
+                           sql={SIGS_QUERY: [{"signature": sig(1)}]}))
+    assert down.status is Status.ERROR and "connection refused" in down.observed
+
+
+# -- judge: T14 ---------------------------------------------------------------------------
+def accounts_outcome(balances: dict[str, Answer], rows, compare="ge"):
+    return rpc.judge(check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY, compare=compare),
+                     facts(Chain("https://rpc.example", balances=balances), sql={ACCOUNTS_QUERY: rows}))
+
+
+def row(n: int, expected: int) -> dict:
+    return {"id": f"c{n}", "address": addr(n), "expected_lamports": expected}
+
+
+@pytest.mark.parametrize("balances, rows, compare, status, seen", [
+    ({addr(1): ok(2_000_890_880)}, [row(1, 2_000_000_000)], "ge", Status.PASSED, "1 account, all ≥ expected"),
+    ({addr(1): ok(1_500_000_000)}, [row(1, 2_000_000_000)], "ge", Status.FAILED,
+     f"1 of 1 account off: c1 {addr(1)}: holds 1500000000 lamports, expected ≥ 2000000000"),
+    ({addr(1): ok(None)}, [row(1, 5)], "ge", Status.FAILED, f"c1 {addr(1)}: no such account, expected ≥ 5"),
+    ({addr(1): ok(None)}, [row(1, 0)], "ge", Status.PASSED, "all ≥ expected"),
+    ({addr(1): ok(7)}, [row(1, 5)], "eq", Status.FAILED, "holds 7 lamports, expected = 5"),
+    ({}, [{"id": "c9", "address": "bad", "expected_lamports": 5}], "ge", Status.FAILED,
+     "c9 bad: not a base58 32-byte address"),
+    ({addr(1): err(-32602, "Too many inputs")}, [row(1, 5)], "ge", Status.ERROR, "getMultipleAccounts failed"),
+    ({}, [{"id": "c1", "address": addr(1)}], "ge", Status.ERROR, "address, expected_lamports"),
+    ({}, [], "ge", Status.PASSED, "0 accounts"),
+])
+def test_judge_accounts(balances, rows, compare, status, seen):
+    outcome = accounts_outcome(balances, rows, compare)
+    assert outcome.status is status and seen in outcome.observed
+
+
+def test_judge_accounts_lists_first_mismatches_and_counts_the_rest():
+    rows = [row(n, 10) for n in range(1, 9)]
+    outcome = accounts_outcome({addr(n): ok(1) for n in range(1, 9)}, rows)
+    assert outcome.observed.startswith("8 of 8 accounts off: ") and outcome.observed.endswith("; and 3 more")
+    assert outcome.evidence["mismatches"][0] == {"id": "c1", "address": addr(1), "expected_lamports": 10, "lamports": 1}
+
+
+# -- transport and gather over real HTTP ---------------------------------------------------
+class Node:
+    """A scripted JSON-RPC server: records every request body; `mode` changes how it answers."""
+
+    def __init__(self) -> None:
+        self.mode = "batch"
+        self.bodies: list = []
+        self.statuses: dict[str, dict] = {sig(1): FINAL}
+
+    def answer(self, item: dict) -> dict:
+        method, params = item["method"], item.get("params", [])
+        results = {
+            "getHealth": "ok",
+            "getLatestBlockhash": BLOCKHASH,
+            "getSlot": 2800,
+            "getBlockTime": 1795598644,
+            "getBalance": {"context": {"slot": 1}, "value": 99},
+            "getMultipleAccounts": {"context": {"slot": 1}, "value": [None for _ in params[0]] if params else []},
+            "getSignatureStatuses": {"context": {"slot": 1},
+                                     "value": [self.statuses.get(s) for s in params[0]] if params else []},
+        }
+        if method not in results:
+            return {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": item["id"]}
+        return {"jsonrpc": "2.0", "result": results[method], "id": item["id"]}
+
+    def app(self) -> Starlette:
+        async def endpoint(request: Request):
+            body = await request.json()
+            self.bodies.append(body)
+            if self.mode == "html":
+                return PlainTextResponse("<html>Unauthorized</html>", status_code=401)
+            if self.mode == "slow":
+                await asyncio.sleep(2)
+            if isinstance(body, list):
+                if self.mode == "no-batch":
+                    return JSONResponse({"jsonrpc": "2.0", "error": {"code": -32600, "message": "batch not allowed"},
+                                         "id": None}, status_code=400)
+                return JSONResponse([self.answer(i) for i in reversed(body)])  # any order: matched by id
+            return JSONResponse(self.answer(body))
+
+        return Starlette(routes=[Route("/{key}", endpoint, methods=["POST"])])
+
+
+@pytest.fixture(scope="module")
+def node_url():
+    node = Node()
+    host = WebHost()
+    base = host.add("test/rpc", node.app())
+    host.start()
+    try:
+        yield node, f"{base}/key-{secrets.token_hex(8)}"
+    finally:
+        host.stop()
+
+
+@pytest.fixture
+def node(node_url):
+    node, url = node_url
+    node.mode, node.bodies[:] = "batch", []
+    return node, url
+
+
+def test_call_batch_matches_replies_by_id(node):
+    server, url = node
+    exchange = call_batch(url, [Call("getHealth"), Call("getSlot"), Call("getVersion")], timeout_s=2, connect_s=1)
+    assert [a.result for a in exchange.answers[:2]] == ["ok", 2800]
+    assert exchange.answers[2].error == RpcError(-32601, "Method not found")
+    assert len(server.bodies) == 1 and isinstance(server.bodies[0], list)
+
+
+def test_call_batch_falls_back_to_single_calls_when_batches_are_refused(node):
+    server, url = node
+    server.mode = "no-batch"
+    exchange = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
+    assert [a.result for a in exchange.answers] == ["ok", 2800] and len(server.bodies) == 3
+
+
+@pytest.mark.parametrize("mode, failure", [("html", "HTTP 401 without a JSON-RPC reply"), ("slow", "timed out")])
+def test_call_batch_failures(node, mode, failure):
+    server, url = node
+    server.mode = mode
+    exchange = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=0.5, connect_s=0.5)
+    assert exchange.answers == [] and failure in exchange.failure
+
+
+def test_call_batch_refuses_writing_methods(node):
+    _, url = node
+    with pytest.raises(Refused):
+        call_batch(url, [Call("sendTransaction", ["..."])], timeout_s=1, connect_s=1)
+
+
+class FakeTarget:
+    def __init__(self, url: str, rows: dict, env: dict | None = None):
+        self.redactor = Redactor()
+        self.timeouts = TimeoutsModel(http_s=2, connect_s=1)
+        self._url, self._rows, self._env = url, rows, env or {}
+        self.database = self
+
+    def endpoint(self, name: str) -> str:
+        return self._url
+
+    def query_many(self, statements):
+        return [self._rows.get(s, SEES_ALL if s == VISIBILITY else []) for s in statements]
+
+    def env_vars(self, service: str) -> dict:
+        return self._env
+
+
+def test_gather_one_batch_then_block_time_and_chunks(node):
+    server, url = node
+    rows = {SIGS_QUERY: [{"signature": sig(n)} for n in range(1, 301)] + [{"signature": "junk"}],
+            ACCOUNTS_QUERY: [{"id": n, "address": addr(n), "expected_lamports": 0} for n in range(1, 151)]}
+    raw, pubkey = keypair()
+    target = FakeTarget(url, rows, {FEE: base58.b58encode(raw).decode()})
+    checks = [check(method="getHealth"), check(method="getBlockTime"), check(method="getBlockTime", slot_from="getSlot"),
+              check(method="getSignatureStatuses", signatures_query=SIGS_QUERY),
+              check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY),
+              check(method="getBalance", account_from_secret=FEE, min_lamports=1)]
+    got = rpc.gather(target, checks)
+    first, second = server.bodies
+    assert sorted(c["method"] for c in first) == sorted(
+        ["getHealth", "getLatestBlockhash", "getSlot", "getBalance", "getSignatureStatuses", "getSignatureStatuses",
+         "getMultipleAccounts", "getMultipleAccounts"])
+    assert [len(c["params"][0]) for c in first if c["method"] == "getSignatureStatuses"] == [256, 44]
+    assert all(c["params"][1] == {"searchTransactionHistory": True} for c in first if c["method"] == "getSignatureStatuses")
+    assert [c["params"] for c in second] == [[2792], [2800]]
+    outcomes = {c.params.method + (c.params.slot_from or ""): rpc.judge(c, got) for c in checks}
+    assert outcomes["getBlockTimegetSlot"].evidence["slot"] == 2800
+    assert outcomes["getBalance"].evidence["account"] == pubkey and outcomes["getBalance"].status is Status.PASSED
+    signatures = outcomes["getSignatureStatuses"]
+    assert signatures.status is Status.FAILED and signatures.observed.startswith("300 of 301 signatures")
+    assert outcomes["getMultipleAccounts"].status is Status.PASSED  # absent accounts hold 0 ≥ 0
+    # the API key in the URL path is redacted; evidence shows scheme and host only
+    key = url.rsplit("/", 1)[1]
+    assert key not in target.redactor.text(url) and outcomes["getHealth"].evidence["endpoint"] == url.rsplit("/", 1)[0]
+
+
+def test_gather_unreachable_endpoint_fails_health_and_errors_reconciliation():
+    port_closed = "http://127.0.0.1:9/key-abcdef"
+    target = FakeTarget(port_closed, {ACCOUNTS_QUERY: [row(1, 5)]})
+    checks = [check(method="getHealth"), check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)]
+    got = rpc.gather(target, checks)
+    health, accounts = (rpc.judge(c, got) for c in checks)
+    assert health.status is Status.FAILED and "no answer from http://127.0.0.1:9" in health.observed
+    assert accounts.status is Status.ERROR and "could not look" in accounts.observed
