@@ -11,6 +11,8 @@ and its module may define FAULTS: list[demo.faults.Fault].
 
 from __future__ import annotations
 
-REGISTRY: list[type] = []
+from . import platforms
 
-FAULTS: dict = {}
+REGISTRY: list[type] = [platforms.PlatformAPIs]
+
+FAULTS: dict = {f.name: f for f in platforms.FAULTS}
