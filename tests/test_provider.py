@@ -3,6 +3,7 @@ demo's fake platforms (healthy passes, a wrong token is a clear ERROR, nothing s
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -245,6 +246,41 @@ def test_render_env_group_values_are_dropped_and_redacted():
     answer = interpret(call, Reply(200, 1.0, DATE, body), redactor)
     assert answer.data == {"name": "g", "updatedAt": "2026-11-01T00:00:00Z", "keys": ["K"], "service_ids": ["srv-1"]}
     assert "render-secret-value-9" not in redactor.text("render-secret-value-9")
+
+
+class StubTarget:
+    """Answers GitHub secret pages like the API: 150 secrets, 100 a page; records what was asked."""
+
+    system = "demo"
+    env = type("Env", (), {"name": "stub"})()
+
+    def __init__(self) -> None:
+        self.redactor = Redactor()
+        self.asked: list[str] = []
+
+    def provider(self, platform):
+        return {"token": "stub-token-123456", "repo": "o/r", "base_url": "https://gh.example"}
+
+    def fetch_all(self, probes):
+        replies = []
+        for probe in probes:
+            self.asked.append(probe.url)
+            assert probe.method == "GET" and probe.headers["authorization"] == "Bearer stub-token-123456"
+            page = int(probe.url.rsplit("page=", 1)[1])
+            names = [f"S{n:03d}" for n in range(150)][(page - 1) * 100: page * 100]
+            body = {"total_count": 150, "secrets": [{"name": n, "updated_at": iso(days=1)} for n in names]}
+            replies.append(Reply(200, 1.0, DATE, json.dumps(body)))
+        return replies
+
+
+def test_github_pages_are_followed_only_as_far_as_total_count():
+    target = StubTarget()
+    check = make_check(platform="github", required=["S149", "S000"])
+    facts = provider.gather(target, [check])
+    assert [u.rsplit("?", 1)[1] for u in target.asked] == ["per_page=100&page=1", "per_page=100&page=2"]
+    outcome = judge(check, facts)
+    assert outcome.status is Status.PASSED, outcome
+    assert "150 Actions secrets" in outcome.observed
 
 
 # -- against the demo ----------------------------------------------------------------------------

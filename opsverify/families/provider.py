@@ -46,7 +46,7 @@ Honest limits of the platforms:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
@@ -162,16 +162,12 @@ class Trouble:
 class Call:
     platform: str
     url: str
-    headers: tuple[tuple[str, str], ...]
-    sanitize: str  # how to strip values from the answer: "vercel-env", "render-env-group", ...
+    headers: tuple[tuple[str, str], ...] = field(repr=False)  # carries the token
+    sanitize: str = "plain"  # how to strip values from the answer: "vercel-env", "render-env-group", ...
 
     @property
     def request(self) -> str:
         return f"GET {self.url}"
-
-
-def _settings(target, platform: str) -> dict[str, str]:
-    return target.provider(platform)
 
 
 def _setting(settings: dict[str, str], platform: str, key: str, target) -> str:
@@ -195,7 +191,7 @@ def _base(settings: dict[str, str], platform: str) -> str:
 def _plan(target, p: Params) -> dict[str, Call]:
     """The GET calls one check needs, by role ("secrets", "deploy:web", …)."""
     platform = p.platform
-    settings = _settings(target, platform)
+    settings = target.provider(platform)
     token = _setting(settings, platform, "token", target)
     base, headers = _base(settings, platform), _headers(platform, token)
 
@@ -289,8 +285,8 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
         pages = min(GITHUB_MAX_PAGES, math.ceil(first.data["total_count"] / GITHUB_PAGE))
         if pages <= 1:
             continue
-        more = [Call(call.platform, call.url.replace("page=1", f"page={n}"), call.headers, call.sanitize)
-                for n in range(2, pages + 1)]
+        first_page = call.url.rsplit("page=", 1)[0]  # the URL ends with page=1
+        more = [Call(call.platform, f"{first_page}page={n}", call.headers, call.sanitize) for n in range(2, pages + 1)]
         fetched = _fetch(target, more)
         trouble = next((a for a in fetched.values() if isinstance(a, Trouble)), None)
         if trouble is not None:
