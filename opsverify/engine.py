@@ -153,6 +153,8 @@ def _require(target: Target, need: str, params: Any) -> None:
         target.repo()
     elif need.startswith("endpoint:"):
         target.endpoint(need.split(":", 1)[1])
+    elif need.startswith("provider:"):
+        target.provider(need.split(":", 1)[1])
     elif need.startswith("secret:"):
         target.secret(need.split(":", 1)[1])
     else:

@@ -98,6 +98,14 @@ class Target:
             raise NotConfigured(f"no endpoint '{name}' configured for {self.system} in {self.env.name}")
         return value
 
+    def provider(self, platform: str) -> dict[str, str]:
+        """Settings of a platform API (base_url, token, ids); the token goes to the redactor at once."""
+        settings = self.config.providers.get(platform)
+        if not settings:
+            raise NotConfigured(f"no providers.{platform} configured for {self.system} in {self.env.name}")
+        self.redactor.add(settings.get("token"), even_if_plain=True)
+        return settings
+
     def repo(self) -> Path:
         if not self.config.repo:
             raise NotConfigured(f"no repo checkout configured for {self.system} in {self.env.name}")

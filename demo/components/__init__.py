@@ -11,11 +11,18 @@ and its module may define FAULTS: list[demo.faults.Fault].
 
 from __future__ import annotations
 
-from . import rpc
+from . import platforms, rpc
 
-REGISTRY: list[type] = []
+REGISTRY: list[type] = [
+    rpc.SolanaRpc,
+    platforms.PlatformAPIs,
+]
 
-FAULTS: dict = {}
-
-REGISTRY.append(rpc.SolanaRpc)
-FAULTS.update({f.name: f for f in rpc.FAULTS})
+FAULTS: dict = {
+    f.name: f
+    for module in (
+        rpc,
+        platforms,
+    )
+    for f in module.FAULTS
+}

@@ -14,12 +14,25 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import cron, env, http, migrations, rpc, scheduler, schema, sql
+from . import cron, env, http, migrations, provider, rpc, scheduler, schema, sql
 
-BUILT: dict[str, ModuleType] = {m.NAME: m for m in (schema, migrations, sql, env, http, cron, scheduler, rpc)}
+BUILT: dict[str, ModuleType] = {
+    m.NAME: m
+    for m in (
+        schema,
+        migrations,
+        sql,
+        env,
+        http,
+        cron,
+        scheduler,
+        rpc,
+        provider,
+    )
+}
 
 # Families an inventory item may name before they are built: collected and skipped, never passed.
-PLANNED: tuple[str, ...] = ("webhook", "redis", "tcp", "metrics", "provider", "repo", "tls")
+PLANNED: tuple[str, ...] = ("webhook", "redis", "tcp", "metrics", "repo", "tls")
 
 FAMILY_NAMES: frozenset[str] = frozenset({*BUILT, *PLANNED, "manual"})
 

@@ -1,0 +1,647 @@
+"""provider: platform APIs, strictly read-only — GitHub Actions secrets, Vercel env var metadata,
+Render deploys, cron runs and env groups, Supabase backups, PITR and secrets, S3 bucket reachability.
+
+Every request is a GET (S3: HeadBucket), sent concurrently through `target.fetch_all`; identical
+requests of several checks go out once. Values are never kept: env var values, env group values
+and secret digests go to the redactor the moment they arrive and are dropped from the facts.
+
+"Now" is the platform's clock, not the runner's: every age is measured against the HTTP `Date`
+header of the same answer (an answer without one is an error, never a guess).
+
+Environment file (`systems.<system>.providers.<platform>`; tokens only as ${VAR}; `base_url`
+defaults to the real API, so a real account needs only the token and ids):
+
+    github:   {token: ${GITHUB_TOKEN}, repo: owner/name}                 # api.github.com
+    vercel:   {token: ${VERCEL_TOKEN}, project: prj_…, team: team_…}     # api.vercel.com; team optional
+    render:   {token: ${RENDER_API_KEY}, service.web: srv-…, service.dead-letter-trim: crn-…,
+               env_group: evg-…}                                         # api.render.com/v1
+    supabase: {token: ${SUPABASE_ACCESS_TOKEN}, project: <project ref>}  # api.supabase.com
+
+Checks (one or more per item; `platform` says which API):
+
+    platform: github    required: [CRON_SECRET]          Actions secret names exist (names only)
+                        secret_age: {names, max_days}     …and were updated within max_days
+    platform: vercel    required / secret_age             env vars of `target` (default production);
+                                                          age from each var's `updatedAt`
+    platform: render    services: [web, api, worker]
+                        deploy_status: live               newest deploy of each service is live
+                        cron_jobs: {name: {max_age_hours}}  newest finished run succeeded, recently
+                        secret_age: {names, max_days}     see the limit below
+    platform: supabase  backups: {max_age_hours}          newest completed backup (or PITR point)
+                        pitr_days: 7                      PITR on and the PITR add-on keeps ≥ N days
+                        required / secret_age             Edge Function secrets (names; `updated_at`)
+    platform: s3        service, bucket_env, endpoint_env   HeadBucket with the service's own env
+
+Honest limits of the platforms:
+- Render keeps no change time per env var. `secret_age` on Render reads the env group
+  (`providers.render.env_group`) that must hold the names and be linked to `services`: its
+  `updatedAt` moves on any change to the group, so a stale group proves no rotation (FAILED) and
+  a fresh one only shows the group changed — the outcome says so.
+- Supabase lists secrets as name + SHA-256 digest; `updated_at` is optional in its schema. A name
+  without it cannot be aged: the check is an ERROR naming it, never a pass.
+- Render has no "list cron runs" call; the newest `cron_job_run_ended` service event (type and
+  status from its event details) is the last finished run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
+
+from pydantic import Field, model_validator
+
+from ..outcome import Outcome, error, failed, verdict
+from ..target import NotConfigured
+from ..transports.http import Probe, Reply
+from ._common import StrictParams, plural
+
+NAME = "provider"
+
+Platform = Literal["github", "vercel", "render", "supabase", "s3"]
+
+BASE_URLS = {
+    "github": "https://api.github.com",
+    "vercel": "https://api.vercel.com",
+    "render": "https://api.render.com/v1",
+    "supabase": "https://api.supabase.com",
+}
+LABELS = {"github": "GitHub API", "vercel": "Vercel API", "render": "Render API",
+          "supabase": "Supabase Management API", "s3": "S3"}
+TOKEN_HINTS = {
+    "github": "a GitHub token that may read the repository's Actions secrets (fine-grained: Secrets: read)",
+    "vercel": "a Vercel access token with access to the project (and its team)",
+    "render": "a Render API key of the workspace that owns the services",
+    "supabase": "a Supabase access token with access to the project",
+}
+GITHUB_PAGE = 100
+GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk bounded
+RENDER_EVENTS = 20  # newest events scanned for the last finished cron run
+PITR_VARIANT_DAYS = {"pitr_7": 7, "pitr_14": 14, "pitr_28": 28}
+
+
+class SecretAge(StrictParams):
+    names: list[str] = Field(min_length=1)
+    max_days: float = Field(gt=0)
+
+
+class MaxAge(StrictParams):
+    max_age_hours: float = Field(gt=0)
+
+
+ALLOWED: dict[str, set[str]] = {
+    "github": {"required", "secret_age"},
+    "vercel": {"required", "secret_age", "target"},
+    "render": {"services", "deploy_status", "cron_jobs", "secret_age"},
+    "supabase": {"required", "secret_age", "backups", "pitr_days"},
+    "s3": {"service", "bucket_env", "endpoint_env", "region_env", "access_key_env", "secret_key_env"},
+}
+
+
+class Params(StrictParams):
+    platform: Platform
+    required: list[str] = []
+    secret_age: SecretAge | None = None
+    target: str = "production"
+    services: list[str] = []
+    deploy_status: Literal["live"] | None = None
+    cron_jobs: dict[str, MaxAge] = {}
+    backups: MaxAge | None = None
+    pitr_days: int | None = Field(default=None, gt=0)
+    service: str | None = None
+    bucket_env: str | None = None
+    endpoint_env: str | None = None
+    region_env: str = "S3_REGION"
+    access_key_env: str = "S3_ACCESS_KEY_ID"
+    secret_key_env: str = "S3_SECRET_ACCESS_KEY"
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Params":
+        given = self.model_fields_set - {"platform"}
+        stray = sorted(given - ALLOWED[self.platform])
+        if stray:
+            raise ValueError(f"{', '.join(stray)} not used with platform {self.platform} "
+                             f"(use {', '.join(sorted(ALLOWED[self.platform]))})")
+        if self.platform == "s3":
+            if not (self.service and self.bucket_env):
+                raise ValueError("platform s3 needs service and bucket_env")
+            return self
+        if self.platform == "render" and self.deploy_status and not self.services:
+            raise ValueError("deploy_status needs services")
+        if self.platform == "render" and self.services and not (self.deploy_status or self.secret_age):
+            raise ValueError("services is used with deploy_status or secret_age")
+        if not (self.required or self.secret_age or self.deploy_status or self.cron_jobs or self.backups
+                or self.pitr_days):
+            raise ValueError("give something to check: required, secret_age, deploy_status, cron_jobs, "
+                             "backups or pitr_days")
+        return self
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    return ("env",) if params.platform == "s3" else (f"provider:{params.platform}",)
+
+
+# -- facts ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    request: str  # "GET <url>"
+    data: Any  # the parsed, value-free JSON
+    now: datetime  # the platform's Date header
+
+
+@dataclass(frozen=True)
+class Trouble:
+    request: str
+    reason: str  # one sentence naming the platform and the fix
+
+
+@dataclass(frozen=True)
+class Call:
+    platform: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = field(repr=False)  # carries the token
+    sanitize: str = "plain"  # how to strip values from the answer: "vercel-env", "render-env-group", ...
+
+    @property
+    def request(self) -> str:
+        return f"GET {self.url}"
+
+
+def _setting(settings: dict[str, str], platform: str, key: str, target) -> str:
+    value = settings.get(key)
+    if not value:
+        raise NotConfigured(f"providers.{platform}.{key} not configured for {target.system} in {target.env.name}")
+    return value
+
+
+def _headers(platform: str, token: str) -> tuple[tuple[str, str], ...]:
+    base = [("authorization", f"Bearer {token}")]
+    if platform == "github":
+        return (*base, ("accept", "application/vnd.github+json"), ("x-github-api-version", "2022-11-28"))
+    return (*base, ("accept", "application/json"))
+
+
+def _base(settings: dict[str, str], platform: str) -> str:
+    return (settings.get("base_url") or BASE_URLS[platform]).rstrip("/")
+
+
+def _plan(target, p: Params) -> dict[str, Call]:
+    """The GET calls one check needs, by role ("secrets", "deploy:web", …)."""
+    platform = p.platform
+    settings = target.provider(platform)
+    token = _setting(settings, platform, "token", target)
+    base, headers = _base(settings, platform), _headers(platform, token)
+
+    def call(url: str, sanitize: str) -> Call:
+        return Call(platform, url, headers, sanitize)
+
+    calls: dict[str, Call] = {}
+    if platform == "github":
+        repo = _setting(settings, platform, "repo", target)
+        calls["secrets"] = call(_github_page(base, repo, 1), "github-secrets")
+    elif platform == "vercel":
+        project = _setting(settings, platform, "project", target)
+        query = f"?{urlencode({'teamId': settings['team']})}" if settings.get("team") else ""
+        calls["env"] = call(f"{base}/v10/projects/{quote(project, safe='')}/env{query}", "vercel-env")
+    elif platform == "render":
+        def service_id(name: str) -> str:
+            return _setting(settings, platform, f"service.{name}", target)
+
+        if p.deploy_status:
+            for name in p.services:
+                calls[f"deploy:{name}"] = call(f"{base}/services/{quote(service_id(name))}/deploys?limit=1", "plain")
+        for name in p.cron_jobs:
+            query = urlencode({"type": "cron_job_run_ended", "limit": RENDER_EVENTS})
+            calls[f"cron:{name}"] = call(f"{base}/services/{quote(service_id(name))}/events?{query}", "plain")
+        if p.secret_age:
+            group = _setting(settings, platform, "env_group", target)
+            calls["env_group"] = call(f"{base}/env-groups/{quote(group)}", "render-env-group")
+            for name in p.services:
+                service_id(name)  # configured, or the check is skipped with the reason
+    elif platform == "supabase":
+        ref = quote(_setting(settings, platform, "project", target))
+        if p.backups or p.pitr_days:
+            calls["backups"] = call(f"{base}/v1/projects/{ref}/database/backups", "plain")
+        if p.pitr_days:
+            calls["addons"] = call(f"{base}/v1/projects/{ref}/billing/addons", "plain")
+        if p.required or p.secret_age:
+            calls["secrets"] = call(f"{base}/v1/projects/{ref}/secrets", "supabase-secrets")
+    return calls
+
+
+def _github_page(base: str, repo: str, page: int) -> str:
+    owner, _, name = repo.partition("/")
+    return (f"{base}/repos/{quote(owner)}/{quote(name)}/actions/secrets?"
+            f"{urlencode({'per_page': GITHUB_PAGE, 'page': page})}")
+
+
+def gather(target, checks) -> dict[str, Any]:
+    plans: dict[str, Any] = {}
+    s3_checks = []
+    for check in checks:
+        if check.params.platform == "s3":
+            s3_checks.append(check)
+            continue
+        try:
+            plans[check.key] = _plan(target, check.params)
+        except NotConfigured as exc:
+            plans[check.key] = exc
+    calls = {c for plan in plans.values() if isinstance(plan, dict) for c in plan.values()}
+    answers = _fetch(target, sorted(calls, key=lambda c: c.url))
+    answers.update(_github_more_pages(target, answers, calls))
+    facts: dict[str, Any] = {}
+    for key, plan in plans.items():
+        if isinstance(plan, NotConfigured):
+            facts[key] = plan
+        else:
+            facts[key] = {role: answers[call] for role, call in plan.items()}
+    for check in checks:
+        if check.params.platform == "render" and check.params.secret_age and isinstance(facts.get(check.key), dict):
+            settings = target.provider("render")
+            facts[check.key]["service_ids"] = {n: settings.get(f"service.{n}") for n in check.params.services}
+    if s3_checks:
+        from . import _s3  # boto3 is imported only when an S3 check runs
+
+        facts.update(_s3.gather(target, s3_checks))
+    return facts
+
+
+def _fetch(target, calls: list[Call]) -> dict[Call, Answer | Trouble]:
+    probes = [Probe("GET", c.url, dict(c.headers)) for c in calls]
+    replies = target.fetch_all(probes)
+    return {c: interpret(c, reply, target.redactor) for c, reply in zip(calls, replies)}
+
+
+def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
+    """GitHub lists 100 secrets a page: fetch the rest only when total_count says there are more."""
+    extra: dict[Call, Answer | Trouble] = {}
+    for call in [c for c in calls if c.sanitize == "github-secrets"]:
+        first = answers[call]
+        if not isinstance(first, Answer):
+            continue
+        pages = min(GITHUB_MAX_PAGES, math.ceil(first.data["total_count"] / GITHUB_PAGE))
+        if pages <= 1:
+            continue
+        first_page = call.url.rsplit("page=", 1)[0]  # the URL ends with page=1
+        more = [Call(call.platform, f"{first_page}page={n}", call.headers, call.sanitize) for n in range(2, pages + 1)]
+        fetched = _fetch(target, more)
+        trouble = next((a for a in fetched.values() if isinstance(a, Trouble)), None)
+        if trouble is not None:
+            extra[call] = trouble
+            continue
+        secrets = list(first.data["secrets"])
+        for answer in fetched.values():
+            secrets += answer.data["secrets"]
+        extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets}, first.now)
+    return extra
+
+
+def interpret(call: Call, reply: Reply, redactor) -> Answer | Trouble:
+    """One platform answer as value-free data and the platform's time, or why it cannot be used."""
+    label, request = LABELS[call.platform], call.request
+    if reply.status is None:
+        return Trouble(request, f"{label} did not answer {request}: {reply.failure}")
+    if reply.status in (401, 403):
+        return Trouble(request, f"{label} refused the token with {reply.status} for {request}: set "
+                                f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}")
+    if reply.status == 404:
+        return Trouble(request, f"{label} answered 404 for {request}: check the ids in providers.{call.platform} "
+                                f"(project, repo, service or env group) and that the token can see them")
+    if reply.status == 429:
+        return Trouble(request, f"{label} rate-limited {request} (429); run again later")
+    if not 200 <= reply.status < 300:
+        return Trouble(request, f"{label} answered {reply.status} for {request}: {_message(reply)}")
+    try:
+        data = reply.json()
+    except ValueError:
+        return Trouble(request, f"{label} answered {request} with a body that is not JSON")
+    now = _date_header(reply)
+    if now is None:
+        return Trouble(request, f"{label} sent no usable Date header with {request}; ages are measured "
+                                f"by the platform's clock, so they cannot be judged")
+    try:
+        data = SANITIZERS[call.sanitize](data, redactor)
+    except (KeyError, TypeError, AttributeError) as exc:
+        return Trouble(request, f"{label} answered {request} in an unexpected shape ({type(exc).__name__}: {exc})")
+    return Answer(request, data, now)
+
+
+def _message(reply: Reply) -> str:
+    try:
+        body = reply.json()
+    except ValueError:
+        return reply.text[:200] or "no body"
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict):
+            return str(inner.get("message") or inner)[:200]
+        return str(body.get("message") or inner or body)[:200]
+    return str(body)[:200]
+
+
+def _date_header(reply: Reply) -> datetime | None:
+    value = {k.lower(): v for k, v in reply.headers.items()}.get("date")
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _keep_plain(data: Any, redactor) -> Any:
+    return data
+
+
+def _github_secrets(data: Any, redactor) -> dict:
+    return {"total_count": int(data["total_count"]),
+            "secrets": [{"name": s["name"], "updated_at": s.get("updated_at")} for s in data["secrets"]]}
+
+
+def _vercel_env(data: Any, redactor) -> list[dict]:
+    envs = data["envs"] if isinstance(data, dict) else data
+    kept = []
+    for env in envs:
+        redactor.add(env.get("value"))
+        target = env.get("target") or []
+        kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
+                     "target": [target] if isinstance(target, str) else list(target)})
+    return kept
+
+
+def _render_env_group(data: Any, redactor) -> dict:
+    for var in data.get("envVars") or []:
+        redactor.add(var.get("value"), even_if_plain=True)
+    for file in data.get("secretFiles") or []:
+        redactor.add(file.get("content"), even_if_plain=True)
+    return {"name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
+            "keys": [v["key"] for v in data.get("envVars") or []],
+            "service_ids": [link.get("id") for link in data.get("serviceLinks") or []]}
+
+
+def _supabase_secrets(data: Any, redactor) -> list[dict]:
+    for secret in data:
+        redactor.add(secret.get("value"))
+    return [{"name": s["name"], "updated_at": s.get("updated_at")} for s in data]
+
+
+SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "vercel-env": _vercel_env,
+              "render-env-group": _render_env_group, "supabase-secrets": _supabase_secrets}
+
+
+# -- judging ---------------------------------------------------------------------------------
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 text, or epoch milliseconds (Vercel); naive times are UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _days(age: timedelta) -> str:
+    return f"{age.total_seconds() / 86400:.1f} days"
+
+
+def _hours(age: timedelta) -> str:
+    return f"{age.total_seconds() / 3600:.1f} h"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Verdict:
+    """Collects expectations, problems and unknowns of one check across its parts."""
+
+    def __init__(self) -> None:
+        self.expected: list[str] = []
+        self.problems: list[str] = []
+        self.unknown: list[str] = []  # facts the platform does not give: never a pass
+        self.notes: list[str] = []
+        self.evidence: dict[str, Any] = {}
+
+    def outcome(self) -> Outcome:
+        expected = "; ".join(self.expected)
+        if self.problems:
+            return failed(expected, "; ".join(self.problems + self.unknown), **self.evidence)
+        if self.unknown:
+            return error("cannot judge: " + "; ".join(self.unknown), **self.evidence)
+        return verdict(expected, [], "; ".join(self.notes) or "all as expected", **self.evidence)
+
+
+def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetime, where: str,
+               missing_means: str) -> None:
+    """stamps: name -> update time (None: the platform gives none); absent names are missing."""
+    v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days {where}")
+    seen = {}
+    for name in age.names:
+        if name not in stamps:
+            v.problems.append(f"{name} {missing_means}")
+            seen[name] = "absent"
+            continue
+        updated = parse_time(stamps[name])
+        if updated is None:
+            v.unknown.append(f"the platform gives no update time for {name} {where}")
+            seen[name] = "no update time"
+            continue
+        elapsed = now - updated
+        seen[name] = f"updated {_stamp(updated)} ({_days(elapsed)} ago)"
+        if elapsed > timedelta(days=age.max_days):
+            v.problems.append(f"{name} last updated {_days(elapsed)} ago ({_stamp(updated)})")
+    v.evidence["secret_age"] = seen
+    v.notes.append(f"{plural(len(age.names), 'secret')} updated within {age.max_days:g} days")
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    found = facts.get(check.key)
+    if isinstance(found, NotConfigured):
+        raise found
+    if p.platform == "s3":
+        from . import _s3
+
+        return _s3.judge(check, found)
+    troubles = [a for a in found.values() if isinstance(a, Trouble)]
+    requests = [a.request for a in found.values() if isinstance(a, (Answer, Trouble))]
+    if troubles:
+        return error("; ".join(dict.fromkeys(t.reason for t in troubles)), requests=requests)
+    v = _Verdict()
+    v.evidence["requests"] = requests
+    v.evidence["platform_now"] = _stamp(next(iter(a.now for a in found.values() if isinstance(a, Answer))))
+    JUDGES[p.platform](p, found, v)
+    return v.outcome()
+
+
+def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
+    answer: Answer = found["secrets"]
+    secrets = {s["name"]: s["updated_at"] for s in answer.data["secrets"]}
+    where = "in the repository's Actions secrets"
+    v.evidence["actions_secrets"] = sorted(secrets)
+    if p.required:
+        v.expected.append(f"{', '.join(p.required)} {where}")
+        missing = [n for n in p.required if n not in secrets]
+        if missing:
+            v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not an Actions secret "
+                              f"({plural(len(secrets), 'secret')}: {', '.join(sorted(secrets)) or 'none'})")
+        v.notes.append(f"{', '.join(p.required)} present among {plural(len(secrets), 'Actions secret')}")
+    if p.secret_age:
+        _age_check(v, p.secret_age, secrets, answer.now, where, "is not an Actions secret")
+
+
+def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
+    answer: Answer = found["env"]
+    where = f"in the Vercel project's {p.target} env"
+    latest: dict[str, Any] = {}
+    for env in answer.data:
+        if p.target not in env["target"]:
+            continue
+        previous = parse_time(latest.get(env["key"]))
+        current = parse_time(env["updatedAt"])
+        if env["key"] not in latest or (current and (previous is None or current > previous)):
+            latest[env["key"]] = env["updatedAt"]
+    v.evidence["vercel_env"] = {e["key"]: {"type": e["type"], "target": e["target"]} for e in answer.data}
+    if p.required:
+        v.expected.append(f"{', '.join(p.required)} set {where}")
+        missing = [n for n in p.required if n not in latest]
+        if missing:
+            v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
+        v.notes.append(f"{', '.join(p.required)} set {where}")
+    if p.secret_age:
+        _age_check(v, p.secret_age, latest, answer.now, where, f"is not set {where}")
+
+
+def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
+    if p.deploy_status:
+        v.expected.append(f"newest Render deploy of {', '.join(p.services)} is {p.deploy_status}")
+        states = {}
+        for name in p.services:
+            deploys = found[f"deploy:{name}"].data
+            if not deploys:
+                v.problems.append(f"{name} has no deploys")
+                states[name] = "none"
+                continue
+            deploy = deploys[0]["deploy"]
+            states[name] = {k: deploy.get(k) for k in ("id", "status", "finishedAt")}
+            if deploy.get("status") != p.deploy_status:
+                v.problems.append(f"{name}: newest deploy {deploy.get('id')} is {deploy.get('status')}")
+        v.evidence["deploys"] = states
+        v.notes.append(f"newest deploys {p.deploy_status}")
+    for name, limit in p.cron_jobs.items():
+        answer: Answer = found[f"cron:{name}"]
+        v.expected.append(f"cron job {name}: newest run succeeded within {limit.max_age_hours:g} h")
+        runs = [e["event"] for e in answer.data if e["event"].get("type") == "cron_job_run_ended"]
+        if not runs:
+            v.problems.append(f"cron job {name} has no finished run among its newest {RENDER_EVENTS} events")
+            v.evidence.setdefault("cron_runs", {})[name] = "none"
+            continue
+        run = max(runs, key=lambda e: parse_time(e.get("timestamp")) or datetime.min.replace(tzinfo=timezone.utc))
+        ended = parse_time(run.get("timestamp"))
+        status = (run.get("details") or {}).get("status")
+        v.evidence.setdefault("cron_runs", {})[name] = {"ended": run.get("timestamp"), "status": status,
+                                                         "run": (run.get("details") or {}).get("cronJobRunId")}
+        if status != "successful":
+            v.problems.append(f"cron job {name}: newest run ended {status} at {run.get('timestamp')}")
+        if ended is None:
+            v.unknown.append(f"cron job {name}: the run event has no timestamp")
+        elif answer.now - ended > timedelta(hours=limit.max_age_hours):
+            v.problems.append(f"cron job {name}: newest run ended {_hours(answer.now - ended)} ago ({_stamp(ended)})")
+    if p.cron_jobs:
+        v.notes.append(f"{plural(len(p.cron_jobs), 'cron job')} ran in their last cycle")
+    if p.secret_age:
+        answer = found["env_group"]
+        group = answer.data
+        v.expected.append(f"env group '{group['name']}' holds {', '.join(p.secret_age.names)}, feeds "
+                          f"{', '.join(p.services) or 'its services'} and changed within {p.secret_age.max_days:g} days "
+                          f"(Render keeps no per-variable change time)")
+        missing = [n for n in p.secret_age.names if n not in group["keys"]]
+        if missing:
+            v.problems.append(f"{', '.join(missing)} not in env group '{group['name']}'")
+        unlinked = [n for n, sid in found["service_ids"].items() if sid not in group["service_ids"]]
+        if unlinked:
+            v.problems.append(f"env group '{group['name']}' is not linked to {', '.join(unlinked)}")
+        updated = parse_time(group["updatedAt"])
+        if updated is None:
+            v.unknown.append(f"env group '{group['name']}' has no updatedAt")
+        else:
+            elapsed = answer.now - updated
+            v.evidence["env_group"] = {"name": group["name"], "updatedAt": group["updatedAt"],
+                                       "keys_checked": p.secret_age.names,
+                                       "limit": "Render records no change time per variable; the group's updatedAt "
+                                                "moves on any change to it"}
+            if elapsed > timedelta(days=p.secret_age.max_days):
+                v.problems.append(f"env group '{group['name']}' last changed {_days(elapsed)} ago "
+                                  f"({_stamp(updated)}): none of its keys was rotated since")
+            else:
+                v.notes.append(f"env group '{group['name']}' changed {_days(elapsed)} ago — Render keeps no "
+                               f"per-variable time, so this shows the group changed, not that each key did")
+
+
+def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
+    if p.backups or p.pitr_days:
+        answer: Answer = found["backups"]
+        data = answer.data
+        physical = data.get("physical_backup_data") or {}
+        v.evidence["backups"] = {
+            "pitr_enabled": data.get("pitr_enabled"), "walg_enabled": data.get("walg_enabled"),
+            "listed": len(data.get("backups") or []),
+            "statuses": sorted({str(b.get("status")) for b in data.get("backups") or []}),
+            "physical_backup_data": physical,
+        }
+    if p.backups:
+        v.expected.append(f"a completed Supabase backup newer than {p.backups.max_age_hours:g} h")
+        moments = [parse_time(b.get("inserted_at")) for b in data.get("backups") or []
+                   if str(b.get("status")).upper() == "COMPLETED"]
+        if data.get("pitr_enabled") and physical.get("latest_physical_backup_date_unix"):
+            moments.append(datetime.fromtimestamp(physical["latest_physical_backup_date_unix"], tz=timezone.utc))
+        moments = [m for m in moments if m is not None]
+        if not moments:
+            v.problems.append(f"no completed backup listed ({plural(len(data.get('backups') or []), 'backup')})")
+        else:
+            newest = max(moments)
+            age = answer.now - newest
+            v.evidence["backups"]["newest"] = _stamp(newest)
+            if age > timedelta(hours=p.backups.max_age_hours):
+                v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})")
+            v.notes.append(f"newest backup {_hours(age)} old")
+    if p.pitr_days:
+        v.expected.append(f"PITR enabled with at least {p.pitr_days} days retention")
+        if not data.get("pitr_enabled"):
+            v.problems.append("pitr_enabled is false")
+        selected = found["addons"].data.get("selected_addons") or []
+        variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
+        v.evidence["pitr_addon"] = variants[0] if variants else None
+        if not variants:
+            v.problems.append("no PITR add-on selected")
+        else:
+            days = PITR_VARIANT_DAYS.get(variants[0])
+            if days is None:
+                v.unknown.append(f"unknown PITR add-on variant {variants[0]}")
+            elif days < p.pitr_days:
+                v.problems.append(f"PITR add-on {variants[0]} keeps {days} days")
+            else:
+                v.notes.append(f"PITR on ({variants[0]})")
+    if p.required or p.secret_age:
+        answer = found["secrets"]
+        where = "in the Supabase project's Edge Function secrets"
+        stamps = {s["name"]: s["updated_at"] for s in answer.data}
+        v.evidence["supabase_secrets"] = sorted(stamps)
+        if p.required:
+            v.expected.append(f"{', '.join(p.required)} {where}")
+            missing = [n for n in p.required if n not in stamps]
+            if missing:
+                v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
+            v.notes.append(f"{', '.join(p.required)} set")
+        if p.secret_age:
+            _age_check(v, p.secret_age, stamps, answer.now, where, f"is not set {where}")
+
+
+JUDGES = {"github": _judge_github, "vercel": _judge_vercel, "render": _judge_render, "supabase": _judge_supabase}

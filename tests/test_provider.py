@@ -1,0 +1,350 @@
+"""provider: params, pure judging on fabricated platform answers, reply interpretation, and the
+demo's fake platforms (healthy passes, a wrong token is a clear ERROR, nothing secret leaks)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from opsverify.checklist import Check
+from opsverify.engine import message
+from opsverify.families import provider
+from opsverify.families.provider import Answer, Call, Params, Trouble, interpret, judge
+from opsverify.outcome import Status
+from opsverify.secrets import Redactor
+from opsverify.target import NotConfigured
+from opsverify.transports.http import Reply
+
+from .helpers import ROOT, by_id, evaluate
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def make_check(**params) -> Check:
+    return Check(system="demo", id="X1", name="provider-check", section="s", title="a platform fact",
+                 family="provider", cadence=None, severity="normal", mutating=False, remediation="",
+                 reason="", params=Params.model_validate(params))
+
+
+def ok(data, request="GET https://api.example/x") -> Answer:
+    return Answer(request, data, NOW)
+
+
+def iso(days: float = 0, hours: float = 0) -> str:
+    return (NOW - timedelta(days=days, hours=hours)).isoformat().replace("+00:00", "Z")
+
+
+def ms(days: float) -> int:
+    return int((NOW - timedelta(days=days)).timestamp() * 1000)
+
+
+# -- params --------------------------------------------------------------------------------
+@pytest.mark.parametrize("params, problem", [
+    ({"platform": "github"}, "give something to check"),
+    ({"platform": "github", "backups": {"max_age_hours": 26}}, "backups not used with platform github"),
+    ({"platform": "render", "deploy_status": "live"}, "deploy_status needs services"),
+    ({"platform": "render", "services": ["web"]}, "services is used with deploy_status or secret_age"),
+    ({"platform": "s3", "service": "api"}, "needs service and bucket_env"),
+    ({"platform": "vercel", "required": ["A"], "pitr_days": 7}, "pitr_days not used with platform vercel"),
+    ({"platform": "heroku", "required": ["A"]}, "Input should be"),
+    ({"platform": "supabase", "secret_age": {"names": [], "max_days": 90}}, "at least 1 item"),
+])
+def test_params_reject(params, problem):
+    with pytest.raises(ValidationError) as raised:
+        Params.model_validate(params)
+    assert problem in str(raised.value)
+
+
+def test_needs_names_the_platform():
+    assert provider.needs(Params(platform="vercel", required=["A"])) == ("provider:vercel",)
+    assert provider.needs(Params(platform="s3", service="api", bucket_env="B")) == ("env",)
+
+
+# -- judge: table-driven on fabricated answers --------------------------------------------------
+GITHUB = {"total_count": 2, "secrets": [{"name": "CRON_SECRET", "updated_at": iso(days=3)},
+                                        {"name": "OLD", "updated_at": iso(days=400)}]}
+VERCEL = [
+    {"key": "CRON_SECRET", "type": "encrypted", "target": ["production"], "updatedAt": ms(5)},
+    {"key": "CRON_SECRET", "type": "encrypted", "target": ["preview"], "updatedAt": ms(90)},  # other target
+    {"key": "FAL_KEY", "type": "sensitive", "target": ["production", "preview"], "updatedAt": ms(40)},
+    {"key": "PREVIEW_ONLY", "type": "plain", "target": ["preview"], "updatedAt": ms(1)},
+]
+SUPABASE_SECRETS = [{"name": "A", "updated_at": iso(days=10)}, {"name": "B", "updated_at": iso(days=100)},
+                    {"name": "NO_TIME", "updated_at": None}]
+
+
+def deploys(status):
+    return [{"deploy": {"id": "dep-1", "status": status, "finishedAt": iso(hours=1)}, "cursor": "c"}]
+
+
+def cron_events(*runs):
+    return [{"event": {"id": f"evt-{n}", "type": kind, "timestamp": iso(hours=hours),
+                       "details": {"cronJobRunId": f"crj-{n}", "status": status}}, "cursor": "c"}
+            for n, (kind, hours, status) in enumerate(runs)]
+
+
+def backups(pitr=False, daily_hours=(5, 29), physical_hours=None, status="COMPLETED"):
+    physical = {}
+    if physical_hours is not None:
+        physical = {"earliest_physical_backup_date_unix": int((NOW - timedelta(days=7)).timestamp()),
+                    "latest_physical_backup_date_unix": int((NOW - timedelta(hours=physical_hours)).timestamp())}
+    return {"region": "eu", "walg_enabled": True, "pitr_enabled": pitr, "physical_backup_data": physical,
+            "backups": [{"is_physical_backup": True, "status": status, "inserted_at": iso(hours=h)}
+                        for h in daily_hours]}
+
+
+def addons(variant):
+    selected = [{"type": "compute_instance", "variant": {"id": "ci_small"}}]
+    if variant:
+        selected.append({"type": "pitr", "variant": {"id": variant, "name": "n days"}})
+    return {"selected_addons": selected, "available_addons": []}
+
+
+GROUP = {"name": "secrets", "updatedAt": iso(days=20), "keys": ["A", "B"], "service_ids": ["srv-w", "srv-a"]}
+
+CASES = [
+    # (id, params, facts by role, status, words in the observed text)
+    ("github present", {"platform": "github", "required": ["CRON_SECRET"]}, {"secrets": ok(GITHUB)},
+     Status.PASSED, ["CRON_SECRET present"]),
+    ("github missing", {"platform": "github", "required": ["CRON_SECRET", "NOPE"]}, {"secrets": ok(GITHUB)},
+     Status.FAILED, ["NOPE is not an Actions secret", "CRON_SECRET, OLD"]),
+    ("github age", {"platform": "github", "secret_age": {"names": ["OLD"], "max_days": 90}},
+     {"secrets": ok(GITHUB)}, Status.FAILED, ["OLD last updated 400.0 days ago"]),
+    ("vercel set in production", {"platform": "vercel", "required": ["CRON_SECRET", "FAL_KEY"]},
+     {"env": ok(VERCEL)}, Status.PASSED, ["set in the Vercel project's production env"]),
+    ("vercel other target only", {"platform": "vercel", "required": ["PREVIEW_ONLY"]}, {"env": ok(VERCEL)},
+     Status.FAILED, ["PREVIEW_ONLY is not set in the Vercel project's production env"]),
+    ("vercel fresh", {"platform": "vercel", "secret_age": {"names": ["CRON_SECRET"], "max_days": 31}},
+     {"env": ok(VERCEL)}, Status.PASSED, ["1 secret updated within 31 days"]),
+    ("vercel stale", {"platform": "vercel", "secret_age": {"names": ["CRON_SECRET", "FAL_KEY"], "max_days": 31}},
+     {"env": ok(VERCEL)}, Status.FAILED, ["FAL_KEY last updated 40.0 days ago"]),
+    ("vercel preview target", {"platform": "vercel", "target": "preview",
+                               "secret_age": {"names": ["CRON_SECRET"], "max_days": 31}},
+     {"env": ok(VERCEL)}, Status.FAILED, ["CRON_SECRET last updated 90.0 days ago"]),
+    ("render live", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("live"))}, Status.PASSED, ["live"]),
+    ("render failed", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("update_failed"))}, Status.FAILED,
+     ["api: newest deploy dep-1 is update_failed"]),
+    ("render no deploys", {"platform": "render", "services": ["web"], "deploy_status": "live"},
+     {"deploy:web": ok([])}, Status.FAILED, ["web has no deploys"]),
+    ("cron ran", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 2}}},
+     {"cron:trim": ok(cron_events(("cron_job_run_started", 0.4, None), ("cron_job_run_ended", 0.5, "successful"),
+                                  ("cron_job_run_ended", 1.5, "unsuccessful")))},
+     Status.PASSED, ["1 cron job ran"]),
+    ("cron unsuccessful", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 2}}},
+     {"cron:trim": ok(cron_events(("cron_job_run_ended", 0.5, "unsuccessful")))},
+     Status.FAILED, ["newest run ended unsuccessful"]),
+    ("cron missed", {"platform": "render", "cron_jobs": {"purge": {"max_age_hours": 26}}},
+     {"cron:purge": ok(cron_events(("cron_job_run_ended", 30, "successful")))},
+     Status.FAILED, ["newest run ended 30.0 h ago"]),
+    ("cron never", {"platform": "render", "cron_jobs": {"purge": {"max_age_hours": 26}}},
+     {"cron:purge": ok(cron_events(("cron_job_run_started", 1, None)))}, Status.FAILED, ["no finished run"]),
+    ("render group fresh", {"platform": "render", "services": ["web", "api"],
+                            "secret_age": {"names": ["A", "B"], "max_days": 92}},
+     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w", "api": "srv-a"}}, Status.PASSED,
+     ["changed 20.0 days ago", "not that each key did"]),
+    ("render group stale", {"platform": "render", "services": ["web"],
+                            "secret_age": {"names": ["A"], "max_days": 10}},
+     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}}, Status.FAILED, ["last changed 20.0 days ago"]),
+    ("render group lacks key and link", {"platform": "render", "services": ["worker"],
+                                         "secret_age": {"names": ["A", "C"], "max_days": 92}},
+     {"env_group": ok(GROUP), "service_ids": {"worker": "srv-k"}}, Status.FAILED,
+     ["C not in env group 'secrets'", "not linked to worker"]),
+    ("backups fresh", {"platform": "supabase", "backups": {"max_age_hours": 26}}, {"backups": ok(backups())},
+     Status.PASSED, ["newest backup 5.0 h old"]),
+    ("backups stale", {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     {"backups": ok(backups(daily_hours=(30, 54)))}, Status.FAILED, ["newest backup is 30.0 h old"]),
+    ("backups only failed", {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     {"backups": ok(backups(status="FAILED"))}, Status.FAILED, ["no completed backup listed (2 backups)"]),
+    ("backups pitr point counts", {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     {"backups": ok(backups(pitr=True, daily_hours=(), physical_hours=0.1))}, Status.PASSED, ["0.1 h old"]),
+    ("pitr on", {"platform": "supabase", "pitr_days": 7},
+     {"backups": ok(backups(pitr=True, physical_hours=0.1)), "addons": ok(addons("pitr_14"))}, Status.PASSED,
+     ["PITR on (pitr_14)"]),
+    ("pitr off", {"platform": "supabase", "pitr_days": 7},
+     {"backups": ok(backups()), "addons": ok(addons(None))}, Status.FAILED,
+     ["pitr_enabled is false", "no PITR add-on selected"]),
+    ("pitr short", {"platform": "supabase", "pitr_days": 14},
+     {"backups": ok(backups(pitr=True)), "addons": ok(addons("pitr_7"))}, Status.FAILED,
+     ["PITR add-on pitr_7 keeps 7 days"]),
+    ("supabase secret age", {"platform": "supabase", "secret_age": {"names": ["A", "B"], "max_days": 90}},
+     {"secrets": ok(SUPABASE_SECRETS)}, Status.FAILED, ["B last updated 100.0 days ago"]),
+    ("supabase secret missing", {"platform": "supabase", "secret_age": {"names": ["A", "Z"], "max_days": 90}},
+     {"secrets": ok(SUPABASE_SECRETS)}, Status.FAILED, ["Z is not set"]),
+    ("supabase no updated_at is never a pass", {"platform": "supabase",
+                                                "secret_age": {"names": ["A", "NO_TIME"], "max_days": 90}},
+     {"secrets": ok(SUPABASE_SECRETS)}, Status.ERROR, ["gives no update time for NO_TIME"]),
+    ("could not look", {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     {"backups": Trouble("GET x", "Supabase Management API refused the token with 401 for GET x: set ...")},
+     Status.ERROR, ["refused the token with 401"]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_judge(case):
+    _, params, found, status, words = case
+    check = make_check(**params)
+    outcome = judge(check, {check.key: found})
+    assert outcome.status is status, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed
+    if status is Status.FAILED:
+        text = message(check, outcome)
+        assert text.startswith("X1-provider-check a platform fact: expected ") and "; saw " in text
+
+
+def test_not_configured_is_raised_for_a_skip():
+    check = make_check(platform="github", required=["A"])
+    with pytest.raises(NotConfigured):
+        judge(check, {check.key: NotConfigured("no providers.github")})
+
+
+# -- reply interpretation -----------------------------------------------------------------------
+CALL = Call("vercel", "https://api.vercel.com/v10/projects/p/env", (), "vercel-env")
+DATE = {"date": "Wed, 25 Nov 2026 12:00:00 GMT"}
+
+
+@pytest.mark.parametrize("reply, words", [
+    (Reply(None, 1.0, failure="connection refused"), ["Vercel API did not answer", "connection refused"]),
+    (Reply(401, 1.0, DATE, '{"error": {"code": "forbidden"}}'), ["refused the token with 401",
+                                                                 "providers.vercel.token"]),
+    (Reply(404, 1.0, DATE, "{}"), ["404", "check the ids in providers.vercel"]),
+    (Reply(500, 1.0, DATE, '{"error": {"message": "boom"}}'), ["answered 500", "boom"]),
+    (Reply(200, 1.0, DATE, "<html>"), ["not JSON"]),
+    (Reply(200, 1.0, {}, '{"envs": []}'), ["no usable Date header"]),
+    (Reply(200, 1.0, DATE, '{"projects": []}'), ["unexpected shape"]),
+])
+def test_interpret_trouble(reply, words):
+    answer = interpret(CALL, reply, Redactor())
+    assert isinstance(answer, Trouble)
+    for word in words:
+        assert word in answer.reason
+
+
+def test_interpret_keeps_no_values_and_uses_the_platform_clock():
+    redactor = Redactor()
+    body = ('{"envs": [{"key": "CRON_SECRET", "type": "plain", "value": "plain-secret-value-123", '
+            '"target": "production", "updatedAt": 1790000000000}]}')
+    answer = interpret(CALL, Reply(200, 1.0, {"Date": "Wed, 25 Nov 2026 12:00:00 GMT"}, body), redactor)
+    assert isinstance(answer, Answer)
+    assert answer.now == NOW
+    assert "plain-secret-value-123" not in repr(answer.data)
+    assert answer.data[0]["target"] == ["production"]
+    assert redactor.text("x plain-secret-value-123 y") != "x plain-secret-value-123 y"
+
+
+def test_render_env_group_values_are_dropped_and_redacted():
+    redactor = Redactor()
+    call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")
+    body = ('{"id": "evg-1", "name": "g", "updatedAt": "2026-11-01T00:00:00Z", "serviceLinks": [{"id": "srv-1"}],'
+            ' "envVars": [{"key": "K", "value": "render-secret-value-9"}], "secretFiles": []}')
+    answer = interpret(call, Reply(200, 1.0, DATE, body), redactor)
+    assert answer.data == {"name": "g", "updatedAt": "2026-11-01T00:00:00Z", "keys": ["K"], "service_ids": ["srv-1"]}
+    assert "render-secret-value-9" not in redactor.text("render-secret-value-9")
+
+
+class StubTarget:
+    """Answers GitHub secret pages like the API: 150 secrets, 100 a page; records what was asked."""
+
+    system = "demo"
+    env = type("Env", (), {"name": "stub"})()
+
+    def __init__(self) -> None:
+        self.redactor = Redactor()
+        self.asked: list[str] = []
+
+    def provider(self, platform):
+        return {"token": "stub-token-123456", "repo": "o/r", "base_url": "https://gh.example"}
+
+    def fetch_all(self, probes):
+        replies = []
+        for probe in probes:
+            self.asked.append(probe.url)
+            assert probe.method == "GET" and probe.headers["authorization"] == "Bearer stub-token-123456"
+            page = int(probe.url.rsplit("page=", 1)[1])
+            names = [f"S{n:03d}" for n in range(150)][(page - 1) * 100: page * 100]
+            body = {"total_count": 150, "secrets": [{"name": n, "updated_at": iso(days=1)} for n in names]}
+            replies.append(Reply(200, 1.0, DATE, json.dumps(body)))
+        return replies
+
+
+def test_github_pages_are_followed_only_as_far_as_total_count():
+    target = StubTarget()
+    check = make_check(platform="github", required=["S149", "S000"])
+    facts = provider.gather(target, [check])
+    assert [u.rsplit("?", 1)[1] for u in target.asked] == ["per_page=100&page=1", "per_page=100&page=2"]
+    outcome = judge(check, facts)
+    assert outcome.status is Status.PASSED, outcome
+    assert "150 Actions secrets" in outcome.observed
+
+
+# -- against the demo ----------------------------------------------------------------------------
+PROVIDER_IDS = {"S6", "S15", "S16", "J6", "J18", "J19", "J20", "C19", "B14", "B15"}
+
+
+def provider_checks():
+    return [c for c in (c for i in sorted(PROVIDER_IDS) for c in by_id(i)) if c.family == "provider"]
+
+
+def test_demo_healthy_provider_checks_pass(demo):
+    results = evaluate(demo, provider_checks())
+    assert {k: (o.status.value, o.observed) for k, (c, o) in results.items() if o.status is not Status.PASSED} == {}
+    assert {c.id for c, o in results.values()} == PROVIDER_IDS
+
+
+def test_fake_platforms_send_a_date_header_and_refuse_wrong_tokens(demo):
+    platforms = next(c for c in demo.components if type(c).__name__ == "PlatformAPIs")
+    url = platforms.urls["supabase"] + "/v1/projects/cheersaidemoproject0/database/backups"
+    good = httpx.get(url, headers={"authorization": f"Bearer {platforms.tokens['supabase']}"}, timeout=5)
+    assert good.status_code == 200 and good.headers.get("date")
+    assert httpx.get(url, headers={"authorization": "Bearer wrong"}, timeout=5).status_code == 401
+    assert httpx.post(url, headers={"authorization": f"Bearer {platforms.tokens['supabase']}"},
+                      timeout=5).status_code == 405
+
+
+def test_wrong_token_is_a_clear_error_naming_platform_and_fix(demo, tmp_path):
+    text = (ROOT / "environments" / "demo.yaml").read_text()
+    (tmp_path / "demo.yaml").write_text(text.replace("${DEMO_PLATFORM_RENDER_TOKEN}", "rnd_wrong_token_000"))
+    results = evaluate(demo, [c for c in provider_checks() if c.id in ("J19", "J20", "J6")], env_dir=tmp_path)
+    for check, outcome in results.values():
+        assert outcome.status is Status.ERROR, outcome
+        assert "Render API refused the token with 401" in outcome.observed
+        assert "set providers.render.token to a Render API key" in outcome.observed
+        assert "rnd_wrong_token_000" not in outcome.observed
+
+
+def test_unconfigured_platform_is_skipped_with_the_reason(demo, tmp_path):
+    text = (ROOT / "environments" / "demo.yaml").read_text()
+    cut = text.index("    providers:\n      supabase: {base_url: \"${DEMO_PLATFORM_SUPABASE_URL}\"")
+    end = text.index("project: cheersaidemoproject0}\n") + len("project: cheersaidemoproject0}\n")
+    (tmp_path / "demo.yaml").write_text(text[:cut] + text[end:])
+    results = evaluate(demo, by_id("C19"), env_dir=tmp_path)
+    (check, outcome), = results.values()
+    assert outcome.status is Status.SKIPPED
+    assert "no providers.supabase configured for cheersai" in outcome.observed
+
+
+def test_no_secret_value_reaches_any_provider_outcome(demo):
+    results = evaluate(demo, provider_checks())
+    platforms = next(c for c in demo.components if type(c).__name__ == "PlatformAPIs")
+    values = [v for system in demo.secrets.values() for v in system.values()] + list(platforms.tokens.values())
+    for check, outcome in results.values():
+        shown = repr((outcome.expected, outcome.observed, outcome.evidence))
+        for value in values:
+            assert value not in shown, check.key
+
+
+def test_fault_names_item_expected_and_seen(demo):
+    demo.apply("render-cron-missed")
+    (check, outcome), = evaluate(demo, [c for c in by_id("J20") if c.family == "provider"]).values()
+    text = message(check, outcome)
+    assert outcome.status is Status.FAILED
+    assert text.startswith("J20-scheduled-jobs-last-cycle ")
+    assert "cron job database-purge: newest run succeeded within 26 h" in text.split("; saw ")[0]
+    assert "saw cron job database-purge: newest run ended 30.0 h ago" in text
+
