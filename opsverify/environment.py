@@ -37,6 +37,7 @@ class ServiceModel(_Strict):
     url: str | None = None
     env: EnvSourceModel | None = None
     verify_tls: bool = True
+    ca_bundle: str | None = None  # PEM file of CAs trusted instead of the system store (a private CA)
 
 
 class SystemModel(_Strict):

@@ -50,9 +50,18 @@ class Target:
             raise NotConfigured(f"no URL for service '{service}' of {self.system} in {self.env.name}")
         return config.url.rstrip("/") + path
 
-    def verify_tls(self, service: str) -> bool:
+    def verify_tls(self, service: str) -> bool | str:
+        """How to verify the service's certificate: False, True (system trust store) or a CA bundle file."""
         config = self.config.services.get(service)
-        return True if config is None else config.verify_tls
+        if config is None:
+            return True
+        if not config.verify_tls:
+            return False
+        return config.ca_bundle or True
+
+    def ca_bundle(self, service: str) -> str | None:
+        config = self.config.services.get(service)
+        return (config.ca_bundle or None) if config is not None else None
 
     def env_vars(self, service: str) -> dict[str, str]:
         """The service's env vars; values go to the redactor the moment they are read."""

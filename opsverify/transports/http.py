@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from ..errors import Refused
+from ..errors import GatherError, Refused
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-BODY_LIMIT = 64 * 1024  # evidence keeps the start of a body, never megabytes
+BODY_LIMIT = 64 * 1024  # read at most this much of a body unless the probe asks for more
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Probe:
     body: bytes | None = None
     mutating: bool = False
     expect_rejection: bool = False  # e.g. an unsigned webhook: a correct target changes nothing
-    verify: bool = True
+    verify: bool | str = True  # False, True (system trust store) or a CA bundle file trusted instead
+    body_limit: int = BODY_LIMIT  # bytes read; the rest of a longer body is not downloaded
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
     failure: str = ""  # why there was no answer (refused, timeout, TLS)
+    truncated: bool = False  # the body was longer than the probe's body_limit
+
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -59,14 +63,24 @@ def fetch_all(probes: list[Probe], *, timeout_s: float, concurrency: int = 16) -
     return asyncio.run(_fetch_all(probes, timeout_s, concurrency))
 
 
+def _tls_setting(verify: bool | str) -> bool | ssl.SSLContext:
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        raise GatherError(f"CA bundle {verify}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
 async def _fetch_all(probes: list[Probe], timeout_s: float, concurrency: int) -> list[Reply]:
     limit = asyncio.Semaphore(concurrency)
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+    settings = {verify: _tls_setting(verify) for verify in {p.verify for p in probes}}
     # one client per TLS-verification mode, shared by every probe of the batch
     clients = {
-        verify: httpx.AsyncClient(timeout=timeout, verify=verify, follow_redirects=False,
+        verify: httpx.AsyncClient(timeout=timeout, verify=setting, follow_redirects=False,
                                   headers={"user-agent": "opsverify"})
-        for verify in {p.verify for p in probes}
+        for verify, setting in settings.items()
     }
     try:
         async def one(probe: Probe) -> Reply:
@@ -81,16 +95,32 @@ async def _fetch_all(probes: list[Probe], timeout_s: float, concurrency: int) ->
 
 async def _send(client: httpx.AsyncClient, probe: Probe) -> Reply:
     started = time.perf_counter()
+    request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body)
     try:
-        response = await client.request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body)
+        response = await client.send(request, stream=True)
+        try:
+            body, truncated = await _read_at_most(response, probe.body_limit)
+        finally:
+            await response.aclose()
     except httpx.TimeoutException:
         return Reply(None, _ms(started), failure="timed out")
     except httpx.ConnectError as exc:
         return Reply(None, _ms(started), failure=_connect_reason(exc))
     except httpx.HTTPError as exc:
         return Reply(None, _ms(started), failure=f"{type(exc).__name__}: {exc}")
-    text = response.content[:BODY_LIMIT].decode(response.encoding or "utf-8", errors="replace")
-    return Reply(response.status_code, _ms(started), dict(response.headers), text)
+    text = body.decode(response.encoding or "utf-8", errors="replace")
+    return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated)
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
 
 
 def _ms(started: float) -> float:
