@@ -7,10 +7,18 @@ They behave like the real endpoints the runbooks describe (guards, health shapes
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
+import json
+import secrets as _random
+import time
 from dataclasses import dataclass, field
 
+import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -55,6 +63,38 @@ def _service(deployment, system: str, service: str, routes: list[Route]) -> Star
     return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=gate)])
 
 
+def worker_registry(*, with_retries: bool = True) -> CollectorRegistry:
+    """What the joslyn worker's exporter on :9090 exposes, made with prometheus_client itself."""
+    registry = CollectorRegistry()
+    processed = Counter("jobs_processed", "Jobs processed", ["queue", "result"], registry=registry)
+    processed.labels("jobs", "ok").inc(1240)
+    processed.labels("jobs", "failed").inc(3)
+    if with_retries:
+        Counter("job_retries", "Job retries", ["queue"], registry=registry).labels("jobs").inc(7)
+    duration = Histogram("job_duration_seconds", "Job duration", ["queue"], registry=registry,
+                         buckets=(0.5, 1, 5, 15, 60, 300))
+    for seconds in (0.8, 2.4, 3.1, 12.0, 41.5):
+        duration.labels("jobs").observe(seconds)
+    depth = Gauge("queue_depth", "Jobs waiting", ["queue"], registry=registry)
+    depth.labels("jobs").set(3)
+    depth.labels("jobs:dead").set(0)
+    return registry
+
+
+def supabase_key(secret: str, role: str) -> str:
+    """A Supabase-style API key: an HS256 JWT whose `role` claim decides what it may do."""
+    now = int(time.time())
+    claims = {"iss": "supabase", "ref": "bakerydemo", "role": role, "iat": now, "exp": now + 10 * 365 * 86400}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def fal_message(headers, body: bytes) -> bytes:
+    """What Fal signs: request id, user id, timestamp and the body's sha256, one per line."""
+    parts = [headers.get("x-fal-webhook-request-id", ""), headers.get("x-fal-webhook-user-id", ""),
+             headers.get("x-fal-webhook-timestamp", ""), hashlib.sha256(body).hexdigest()]
+    return "\n".join(parts).encode()
+
+
 def build(deployment) -> dict[tuple[str, str], Starlette]:
     switches: Switches = deployment.switches
 
@@ -83,11 +123,24 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
     async def sora_job(request: Request) -> Response:
         return JSONResponse({"error": "job not found"}, status_code=404)
 
+    fal_public_key = Ed25519PrivateKey.generate().public_key()  # Fal's JWKS key; only "Fal" held the private half
+
     async def fal_webhook(request: Request) -> Response:
-        # Fal signs deliveries (x-fal-webhook-signature, ed25519); an unsigned request is refused
-        if request.headers.get("x-fal-webhook-signature") is None:
-            return JSONResponse({"error": "missing signature"}, status_code=401)
-        return JSONResponse({"error": "invalid signature"}, status_code=401)
+        if "sora-studio/fal-webhook" in switches.broken:  # the route was not deployed
+            return PlainTextResponse("Not Found", status_code=404)
+        body = await request.body()
+        headers = request.headers
+        names = ("x-fal-webhook-request-id", "x-fal-webhook-user-id", "x-fal-webhook-timestamp",
+                 "x-fal-webhook-signature")
+        if not all(headers.get(name) for name in names):
+            return JSONResponse({"error": "missing signature headers"}, status_code=401)
+        try:
+            if abs(time.time() - int(headers["x-fal-webhook-timestamp"])) > 300:
+                return JSONResponse({"error": "stale timestamp"}, status_code=401)
+            fal_public_key.verify(bytes.fromhex(headers["x-fal-webhook-signature"]), fal_message(headers, body))
+        except (ValueError, InvalidSignature):
+            return JSONResponse({"error": "invalid signature"}, status_code=401)
+        return JSONResponse({"ok": True})
 
     # cheersai ------------------------------------------------------------------------
     @guarded("cheersai", "cron-publish", "CRON_SECRET")
@@ -118,13 +171,48 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
     async def worker_health(request: Request) -> Response:
         return JSONResponse({"ok": True, "worker": "running"})
 
+    worker_exposition = {True: generate_latest(worker_registry()), False: generate_latest(
+        worker_registry(with_retries=False))}
+
+    async def worker_metrics(request: Request) -> Response:
+        with_retries = "joslyn-ai/metrics-no-retries" not in switches.broken
+        return Response(worker_exposition[with_retries], media_type=CONTENT_TYPE_LATEST)
+
     # bakery-ops --------------------------------------------------------------------------
+    # the Vite build: an entry chunk with the anon key, a vendor chunk, and a lazily loaded admin page
+    jwt_secret = _random.token_urlsafe(32)
+    anon_key, service_key = supabase_key(jwt_secret, "anon"), supabase_key(jwt_secret, "service_role")
+
     async def bakery_index(request: Request) -> Response:
-        bundle = "service_role" if "bakery-ops/bundle-leak" in switches.broken else "anon"
         return HTMLResponse(
-            '<!doctype html><html><head><script type="module" src="/assets/index-3f2a.js"></script></head>'
-            f'<body><div id="root" data-role="{bundle}"></div></body></html>'
+            '<!doctype html><html><head><meta charset="UTF-8"><title>Bakery Ops</title>'
+            '<script type="module" crossorigin src="/assets/index-B7f3a2c1.js"></script>'
+            '<link rel="modulepreload" crossorigin href="/assets/vendor-D41e9b0a.js">'
+            '<link rel="stylesheet" crossorigin href="/assets/index-C9d2e4f0.css">'
+            '</head><body><div id="root"></div></body></html>'
         )
+
+    async def bakery_asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name == "index-B7f3a2c1.js":
+            text = ('import{c as createClient}from"./vendor-D41e9b0a.js";'
+                    f'const supabase=createClient("https://bakery.supabase.example",{json.dumps(anon_key)});'
+                    'const routes={queue:()=>import("./Queue-A1b2c3d4.js"),'
+                    'admin:()=>import("./Admin-E5f6a7b8.js")};export{supabase,routes};')
+        elif name == "vendor-D41e9b0a.js":
+            text = 'function c(url,key){return{url,key,from(t){return{select(){return[]}}}}}export{c};'
+        elif name == "Queue-A1b2c3d4.js":
+            text = 'import{supabase as s}from"./index-B7f3a2c1.js";export default()=>s.from("work_queue").select();'
+        elif name == "Admin-E5f6a7b8.js":
+            leaked = "bakery-ops/bundle-leak" in switches.broken  # someone wired the admin page to the service key
+            key = json.dumps(service_key) if leaked else "s.key"
+            text = ('import{c as createClient}from"./vendor-D41e9b0a.js";import{supabase as s}from"./index-B7f3a2c1.js";'
+                    f'const admin=createClient("https://bakery.supabase.example",{key});export default admin;')
+        elif name == "index-C9d2e4f0.css":
+            return Response("#root{margin:0}", media_type="text/css")
+        else:
+            return PlainTextResponse("Not Found", status_code=404)
+        return Response(text, media_type="text/javascript")
 
     async def bakery_queue(request: Request) -> Response:
         return HTMLResponse("<!doctype html><title>Queue</title><div id='root'></div>")
@@ -134,11 +222,11 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
         return JSONResponse({"status": "up", "db": {"ok": True, "latency_ms": latency}})
 
     async def orders_webhook(request: Request) -> Response:
+        if "bakery-ops/orders-webhook" in switches.broken:  # the function throws before answering
+            return PlainTextResponse("Internal Server Error", status_code=500)
         body = await request.body()
         given = request.headers.get("x-shopify-hmac-sha256", "")
         digest = hmac.new(secret("bakery-ops", "SHOPIFY_WEBHOOK_SECRET").encode(), body, hashlib.sha256).digest()
-        import base64
-
         if "bakery-ops/webhook" in switches.open_guards or (given and hmac.compare_digest(
                 given, base64.b64encode(digest).decode())):
             return JSONResponse({"ok": True})
@@ -170,8 +258,11 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
             Route("/health", joslyn_api_health), Route("/internal/metrics/queues", joslyn_queues),
         ]),
         ("joslyn-ai", "worker"): _service(deployment, "joslyn-ai", "worker", [Route("/health", worker_health)]),
+        ("joslyn-ai", "worker-metrics"): _service(deployment, "joslyn-ai", "worker-metrics", [
+            Route("/metrics", worker_metrics),
+        ]),
         ("bakery-ops", "app"): _service(deployment, "bakery-ops", "app", [
-            Route("/", bakery_index), Route("/queue", bakery_queue),
+            Route("/", bakery_index), Route("/queue", bakery_queue), Route("/assets/{name}", bakery_asset),
         ]),
         ("bakery-ops", "edge"): _service(deployment, "bakery-ops", "edge", [
             Route("/edge/health", bakery_health),

@@ -25,6 +25,7 @@ class WebHost:
         self._sockets: list[socket.socket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._named: dict[str, uvicorn.Server] = {}
         self.urls: dict[str, str] = {}
 
     def add(self, name: str, app) -> str:
@@ -32,8 +33,26 @@ class WebHost:
         config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off", timeout_keep_alive=30)
         self._servers.append(uvicorn.Server(config))
         self._sockets.append(sock)
+        self._named[name] = self._servers[-1]
         self.urls[name] = f"http://127.0.0.1:{sock.getsockname()[1]}"
         return self.urls[name]
+
+    def use_tls(self, name: str, certfile: str, keyfile: str) -> str:
+        """Serve an added app over https (before start())."""
+        config = self._named[name].config
+        config.ssl_certfile, config.ssl_keyfile = certfile, keyfile
+        self.urls[name] = self.urls[name].replace("http://", "https://", 1)
+        return self.urls[name]
+
+    def reload_tls(self, name: str, timeout_s: float = 5.0) -> None:
+        """Load the (rewritten) certificate files again; new connections get the new certificate."""
+        config = self._named[name].config
+        assert self._loop is not None and config.ssl is not None
+
+        async def load() -> None:
+            config.ssl.load_cert_chain(config.ssl_certfile, config.ssl_keyfile)
+
+        asyncio.run_coroutine_threadsafe(load(), self._loop).result(timeout_s)
 
     def start(self, timeout_s: float = 10.0) -> None:
         ready = threading.Event()

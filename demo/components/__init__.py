@@ -11,11 +11,12 @@ and its module may define FAULTS: list[demo.faults.Fault].
 
 from __future__ import annotations
 
-from . import platforms, rpc
+from . import platforms, rpc, tls
 
 REGISTRY: list[type] = [
     rpc.SolanaRpc,
     platforms.PlatformAPIs,
+    tls.Certificates,
 ]
 
 FAULTS: dict = {
@@ -23,6 +24,7 @@ FAULTS: dict = {
     for module in (
         rpc,
         platforms,
+        tls,
     )
     for f in module.FAULTS
 }
