@@ -14,7 +14,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import cron, env, http, migrations, provider, rpc, scheduler, schema, sql
+from . import bundle, cron, env, http, metrics, migrations, provider, rpc, scheduler, schema, sql, tls, webhook
 
 BUILT: dict[str, ModuleType] = {
     m.NAME: m
@@ -28,11 +28,15 @@ BUILT: dict[str, ModuleType] = {
         scheduler,
         rpc,
         provider,
+        webhook,
+        metrics,
+        tls,
+        bundle,
     )
 }
 
 # Families an inventory item may name before they are built: collected and skipped, never passed.
-PLANNED: tuple[str, ...] = ("webhook", "redis", "tcp", "metrics", "repo", "tls")
+PLANNED: tuple[str, ...] = ("redis", "tcp", "repo")
 
 FAMILY_NAMES: frozenset[str] = frozenset({*BUILT, *PLANNED, "manual"})
 

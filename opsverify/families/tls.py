@@ -1,0 +1,159 @@
+"""tls: an https service presents a trusted certificate that is not about to expire.
+
+```yaml
+params:
+  service: web
+  min_days: 14        # fail when the certificate expires within this many days
+```
+The certificate is verified against the system trust store, or the service's `ca_bundle` in
+the environment file (a private CA), even where `verify_tls: false` lets other checks through.
+A service whose URL is not https has no certificate to check: the item is skipped with that
+reason, never passed. A port that does not answer at all is "could not look" (error).
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from pydantic import Field
+
+from ..outcome import Outcome, error, failed, passed, skipped
+from ._common import StrictParams
+
+NAME = "tls"
+NEEDS = ("url",)
+
+
+class Params(StrictParams):
+    service: str
+    min_days: int = Field(default=14, ge=0, le=365)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    subject: str
+    issuer: str
+    names: tuple[str, ...]  # subject alternative names
+    not_after: datetime
+
+    @classmethod
+    def from_der(cls, der: bytes) -> "Certificate":
+        cert = x509.load_der_x509_certificate(der)
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            names = tuple(str(v) for v in (*san.get_values_for_type(x509.DNSName),
+                                           *san.get_values_for_type(x509.IPAddress)))
+        except x509.ExtensionNotFound:
+            names = ()
+        return cls(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), names, cert.not_valid_after_utc)
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """What one TLS connection to host:port showed, at `checked_at` (the judge's "now")."""
+
+    endpoint: str
+    trust: str  # "system trust store" or "service's CA bundle" (the path goes to evidence)
+    checked_at: datetime
+    ca_bundle: str | None = None
+    certificate: Certificate | None = None
+    rejected: str = ""  # why verification refused the certificate
+    handshake_failure: str = ""  # TLS itself failed (e.g. plain HTTP on the port)
+    unreachable: str = ""  # no connection at all: could not look
+
+
+def _peer_der(host: str, port: int, context: ssl.SSLContext, timeout_s: float) -> bytes:
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+        with context.wrap_socket(sock, server_hostname=host) as tls:
+            der = tls.getpeercert(binary_form=True)
+    if not der:
+        raise ssl.SSLError("the server sent no certificate")
+    return der
+
+
+def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handshake:
+    endpoint = f"{host}:{port}"
+    trust = "service's CA bundle" if cafile else "system trust store"
+    checked_at = datetime.now(timezone.utc)
+    seen = {"endpoint": endpoint, "trust": trust, "ca_bundle": cafile, "checked_at": checked_at}
+    try:
+        context = ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as exc:
+        return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        return Handshake(**seen, certificate=Certificate.from_der(_peer_der(host, port, context, timeout_s)))
+    except ssl.SSLCertVerificationError as exc:
+        rejected = exc.verify_message or str(exc)
+    except ssl.SSLError as exc:
+        return Handshake(**seen, handshake_failure=exc.reason or str(exc))
+    except OSError as exc:
+        return Handshake(**seen, unreachable=str(exc) or type(exc).__name__)
+    except ValueError as exc:  # cryptography could not read what was sent
+        return Handshake(**seen, handshake_failure=f"unreadable certificate: {exc}")
+    # rejected: look once more without verifying, to say which certificate it was
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    try:
+        certificate = Certificate.from_der(_peer_der(host, port, insecure, timeout_s))
+    except (OSError, ValueError):
+        certificate = None
+    return Handshake(**seen, certificate=certificate, rejected=rejected)
+
+
+def gather(target, checks) -> dict[str, Handshake | str]:
+    facts: dict[str, Handshake | str] = {}
+    wanted: dict[str, tuple[str, int, str | None]] = {}
+    for c in checks:
+        url = target.url(c.params.service)
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            facts[c.key] = (f"service '{c.params.service}' is not served over https ({parts.scheme}://); "
+                            "no certificate to check")
+            continue
+        wanted[c.key] = (parts.hostname, parts.port or 443, target.ca_bundle(c.params.service))
+    unique = sorted(set(wanted.values()), key=str)
+    if unique:
+        timeout_s = target.timeouts.connect_s
+        with ThreadPoolExecutor(max_workers=min(16, len(unique))) as pool:
+            shaken = dict(zip(unique, pool.map(lambda e: shake(*e, timeout_s), unique)))
+        facts.update({key: shaken[endpoint] for key, endpoint in wanted.items()})
+    return facts
+
+
+def _days(delta: timedelta) -> str:
+    days = delta.total_seconds() / 86400
+    return f"{days:.1f} days"
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    fact = facts[check.key]
+    if isinstance(fact, str):
+        return skipped(fact)
+    expected = (f"{p.service} ({fact.endpoint}) presents a certificate trusted by the {fact.trust} "
+                f"that expires in more than {p.min_days} days")
+    evidence: dict = {"endpoint": fact.endpoint, "trust": fact.trust, "checked_at": fact.checked_at.isoformat(),
+                      **({"ca_bundle": fact.ca_bundle} if fact.ca_bundle else {})}
+    if fact.unreachable:
+        return error(f"could not look: {fact.endpoint}: {fact.unreachable}", **evidence)
+    if fact.handshake_failure:
+        return failed(expected, f"TLS handshake failed: {fact.handshake_failure}", **evidence)
+    cert = fact.certificate
+    if cert is not None:
+        left = cert.not_after - fact.checked_at
+        evidence |= {"subject": cert.subject, "issuer": cert.issuer, "names": list(cert.names),
+                     "not_after": cert.not_after.isoformat(), "days_left": round(left.total_seconds() / 86400, 1)}
+    if fact.rejected:
+        expires = f" (certificate of {cert.subject}, expires {cert.not_after:%Y-%m-%d})" if cert else ""
+        return failed(expected, f"certificate rejected: {fact.rejected}{expires}", **evidence)
+    assert cert is not None
+    if left < timedelta(days=p.min_days):
+        return failed(expected, f"certificate expires {cert.not_after:%Y-%m-%d %H:%M} UTC, in {_days(left)}", **evidence)
+    return passed(expected, f"trusted, expires {cert.not_after:%Y-%m-%d} ({_days(left)} left)", **evidence)
