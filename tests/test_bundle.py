@@ -1,0 +1,125 @@
+"""bundle: no service-role key in the scripts a web app ships; the anon key is fine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from demo.services import supabase_key
+from opsverify.checklist import Check, Severity
+from opsverify.engine import message
+from opsverify.families import bundle
+from opsverify.outcome import Status
+from opsverify.secrets import fingerprint
+from opsverify.transports.http import Probe, Reply, fetch_all
+
+from .helpers import by_id, evaluate
+
+ANON = supabase_key("test-secret-0123456789abcdef0123", "anon")
+SERVICE = supabase_key("test-secret-0123456789abcdef0123", "service_role")
+PAGE = "https://bakery.example/"
+
+
+def check(**params) -> Check:
+    return Check("bakery-ops", "B1", "bundle-without-service-role", "Secrets & Config", "no service-role key",
+                 "bundle", None, Severity.blocker, False, "", "", bundle.Params(service="app", **params))
+
+
+def test_page_scripts():
+    html = ('<html><head><script type="module" crossorigin src="/assets/index-1.js"></script>'
+            '<link rel="modulepreload" href="/assets/vendor-2.js"><link rel="preload" as="script" href="/a/p.js">'
+            '<link rel="stylesheet" href="/assets/index.css"><link rel="preload" as="font" href="/f.woff2">'
+            '<script>window.inline = 1</script><script src="https://cdn.example/x.js"></script></head></html>')
+    assert bundle.page_scripts(html) == ["/assets/index-1.js", "/assets/vendor-2.js", "/a/p.js",
+                                         "https://cdn.example/x.js"]
+
+
+def test_chunk_references_resolve_like_vite():
+    js = 'import("./Admin-1.js");import"../lib/x.mjs";__vite__mapDeps(["assets/Queue-2.js"]);const s="a.json"'
+    refs = bundle.chunk_references(js, "https://bakery.example/assets/index-0.js", PAGE)
+    assert refs == ["https://bakery.example/assets/Admin-1.js", "https://bakery.example/lib/x.mjs",
+                    "https://bakery.example/assets/Queue-2.js"]
+
+
+def test_keys_in_reports_roles_and_fingerprints():
+    text = f'const a="{ANON}",b=\'{SERVICE}\',c="eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24gYXQgYWxs.c2lnbmF0dXJlMTIz";'
+    found = bundle.keys_in(text + ANON)  # the same key twice is one key
+    assert [(k["role"], k["decodable"]) for k in found] == [("anon", True), ("service_role", True), (None, False)]
+    assert found[0]["fingerprint"] == fingerprint(ANON) and found[0]["issuer"] == "supabase"
+
+
+def crawl(*, page_status: int = 200, keys=(), scanned=("/assets/index-1.js",), incomplete=(), **params) -> tuple:
+    c = check(**params)
+    fact = bundle.Crawl(PAGE, c.params)
+    fact.page = Reply(page_status, 10, text="<html>")
+    fact.scanned = list(scanned)
+    fact.keys = [{"asset": asset, "role": role, "fingerprint": f"sha256:{i:08x}", "decodable": role is not None}
+                 for i, (asset, role) in enumerate(keys)]
+    fact.incomplete = list(incomplete)
+    return c, {c.key: fact}
+
+
+@pytest.mark.parametrize("kwargs, status, observed", [
+    ({"keys": [("/assets/index-1.js", "anon")]}, Status.PASSED, "1 script scanned, 1 JWT (role anon)"),
+    ({"keys": []}, Status.PASSED, "1 script scanned, no JWT"),
+    ({"keys": [("/assets/index-1.js", "anon"), ("/assets/Admin-2.js", "service_role")]}, Status.FAILED,
+     "service_role key sha256:00000001 in /assets/Admin-2.js"),
+    ({"keys": [("/assets/a.js", "authenticated")], "forbidden_roles": ["service_role", "authenticated"]},
+     Status.FAILED, "authenticated key sha256:00000000 in /assets/a.js"),
+    ({"keys": [("/assets/a.js", "service_role")], "incomplete": ["more than 40 scripts"]}, Status.FAILED,
+     "service_role key"),  # a leak found is a leak, even if the walk was cut short
+    ({"incomplete": ["/assets/index-1.js: 404"]}, Status.ERROR, "could not look at every script: /assets/index-1.js: 404"),
+    ({"page_status": 503}, Status.ERROR, "could not look: GET / of app: status 503"),
+])
+def test_judge(kwargs, status, observed):
+    c, facts = crawl(**kwargs)
+    outcome = bundle.judge(c, facts)
+    assert outcome.status is status
+    assert observed in outcome.observed
+    if status is not Status.ERROR:
+        assert outcome.expected.startswith("no JWT with role ")
+
+
+def test_crawl_caps_the_number_of_scripts():
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app", max_assets=2))
+    fact.enqueue([f"{PAGE}assets/{n}.js" for n in range(5)] + ["https://cdn.example/x.js"], from_page=True)
+    assert [u for u, _ in fact.queue] == [f"{PAGE}assets/0.js", f"{PAGE}assets/1.js"]
+    assert fact.incomplete == ["more than 2 scripts (max_assets); the rest not scanned"]
+
+
+def test_crawl_tells_page_assets_from_guessed_references():
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
+    fact.take(f"{PAGE}assets/index-1.js", Reply(404, 1), from_page=True)
+    fact.take(f"{PAGE}assets/maybe.js", Reply(404, 1), from_page=False)
+    fact.take(f"{PAGE}assets/big.js", Reply(200, 1, text="x", truncated=True), from_page=False)
+    assert fact.incomplete == ["/assets/index-1.js: 404", "/assets/big.js: larger than 10000000 bytes"]
+    assert fact.unresolved == ["/assets/maybe.js: 404"]
+
+
+# -- against the demo ----------------------------------------------------------------------
+def test_demo_healthy_passes(demo):
+    [(c, outcome)] = [r for r in evaluate(demo, by_id("B1")).values() if r[0].family == "bundle"]
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert set(outcome.evidence["scanned"]) == {"/assets/index-B7f3a2c1.js", "/assets/vendor-D41e9b0a.js",
+                                                "/assets/Queue-A1b2c3d4.js", "/assets/Admin-E5f6a7b8.js"}
+    assert [k["role"] for k in outcome.evidence["keys"]] == ["anon"]
+
+
+def test_demo_fault_fails_without_showing_the_key(demo):
+    demo.apply("bundle-has-service-role")
+    results = evaluate(demo, by_id("B1"))
+    failed = {c.key: (c, o) for c, o in results.values() if o.status is Status.FAILED}
+    assert set(failed) == {"B1-bundle-without-service-role"}
+    c, outcome = failed["B1-bundle-without-service-role"]
+    text = message(c, outcome)
+    assert text.startswith("B1-bundle-without-service-role ") and "expected no JWT with role service_role" in text
+    assert "; saw service_role key sha256:" in text and "in /assets/Admin-E5f6a7b8.js" in text
+    assert "eyJ" not in text + json.dumps(outcome.evidence)  # fingerprints only, never a token
+
+
+def test_transport_reads_at_most_the_body_limit(demo):
+    url = demo.web.urls["bakery-ops/app"] + "/assets/index-B7f3a2c1.js"
+    short, whole = fetch_all([Probe("GET", url, body_limit=64), Probe("GET", url)], timeout_s=5)
+    assert short.truncated and len(short.text) == 64
+    assert not whole.truncated and whole.text.startswith(short.text) and len(whole.text) > 64

@@ -1,0 +1,214 @@
+"""tls: a trusted certificate that does not expire soon; http services are skipped, never passed."""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import ssl
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import trustme
+
+from opsverify.checklist import Check, Severity
+from opsverify.engine import Run, message
+from opsverify.environment import load_environment
+from opsverify.errors import GatherError
+from opsverify.families import tls
+from opsverify.outcome import Status
+from opsverify.transports.http import Probe, fetch_all
+
+from .helpers import ROOT, by_id, demo_variables, evaluate
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def check(min_days: int = 14) -> Check:
+    return Check("joslyn-ai", "J7", "web-certificate", "Monitoring", "web certificate", "tls", None,
+                 Severity.critical, False, "", "", tls.Params(service="web", min_days=min_days))
+
+
+def cert(days_left: float) -> tls.Certificate:
+    return tls.Certificate("CN=joslyn.example", "CN=R11,O=Let's Encrypt", ("joslyn.example",),
+                           NOW + timedelta(days=days_left))
+
+
+def shaken(**fields) -> tls.Handshake:
+    return tls.Handshake(endpoint="joslyn.example:443", trust="system trust store", checked_at=NOW, **fields)
+
+
+@pytest.mark.parametrize("fact, min_days, status, observed", [
+    (shaken(certificate=cert(60)), 14, Status.PASSED, "trusted, expires 2027-01-24 (60.0 days left)"),
+    (shaken(certificate=cert(3)), 14, Status.FAILED, "certificate expires 2026-11-28 12:00 UTC, in 3.0 days"),
+    (shaken(certificate=cert(3)), 2, Status.PASSED, "3.0 days left"),
+    (shaken(certificate=cert(13.9)), 14, Status.FAILED, "in 13.9 days"),
+    (shaken(certificate=cert(-1), rejected="certificate has expired"), 14, Status.FAILED,
+     "certificate rejected: certificate has expired (certificate of CN=joslyn.example, expires 2026-11-24)"),
+    (shaken(rejected="self-signed certificate"), 14, Status.FAILED, "certificate rejected: self-signed certificate"),
+    (shaken(handshake_failure="WRONG_VERSION_NUMBER"), 14, Status.FAILED, "TLS handshake failed: WRONG_VERSION_NUMBER"),
+    (shaken(unreachable="timed out"), 14, Status.ERROR, "could not look: joslyn.example:443: timed out"),
+    ("service 'web' is not served over https (http://); no certificate to check", 14, Status.SKIPPED,
+     "not served over https"),
+])
+def test_judge(fact, min_days, status, observed):
+    c = check(min_days)
+    outcome = tls.judge(c, {c.key: fact})
+    assert outcome.status is status
+    assert observed in outcome.observed
+    if status is Status.FAILED:
+        assert outcome.expected == (f"web (joslyn.example:443) presents a certificate trusted by the system trust "
+                                    f"store that expires in more than {min_days} days")
+
+
+def test_judge_evidence_names_the_certificate():
+    c = check()
+    outcome = tls.judge(c, {c.key: shaken(certificate=cert(60))})
+    assert outcome.evidence["subject"] == "CN=joslyn.example"
+    assert outcome.evidence["days_left"] == 60.0
+    assert outcome.evidence["checked_at"] == NOW.isoformat()
+
+
+# -- real handshakes against local servers -------------------------------------------------
+@contextmanager
+def server(handle):
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            try:
+                handle(self.request)
+            except (OSError, ssl.SSLError):
+                pass
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as srv:
+        srv.daemon_threads = True
+        thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            yield srv.server_address[1]
+        finally:
+            srv.shutdown()
+            thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+@contextmanager
+def https(ca, *, days: float = 90, names=("127.0.0.1", "localhost")):
+    now = datetime.now(timezone.utc)
+    leaf = ca.issue_cert(*names, not_before=now - timedelta(days=400), not_after=now + timedelta(days=days))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+
+    def handle(sock):
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(1)
+
+    with server(handle) as port:
+        yield port
+
+
+@pytest.fixture
+def ca_file(ca, tmp_path):
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def test_shake_trusted(ca, ca_file):
+    with https(ca, days=90) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert not (fact.rejected or fact.unreachable or fact.handshake_failure)
+    assert fact.certificate is not None and "127.0.0.1" in fact.certificate.names
+    assert 89.9 < (fact.certificate.not_after - fact.checked_at).total_seconds() / 86400 <= 90
+
+
+def test_shake_expired_is_rejected_but_still_described(ca, ca_file):
+    with https(ca, days=-1) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert fact.rejected == "certificate has expired"
+    assert fact.certificate is not None and fact.certificate.not_after < fact.checked_at
+
+
+def test_shake_untrusted_ca(ca):
+    with https(ca) as port:
+        fact = tls.shake("127.0.0.1", port, None, 5)  # the system store does not know the test CA
+    assert fact.rejected and fact.trust == "system trust store"
+
+
+def test_shake_wrong_name(ca, ca_file):
+    with https(ca, names=("other.example",)) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert "mismatch" in fact.rejected
+
+
+def test_shake_plain_http_is_a_handshake_failure(ca_file):
+    def handle(sock):
+        sock.recv(1024)
+        sock.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+
+    with server(handle) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert fact.handshake_failure or fact.unreachable  # OpenSSL says "wrong version number" or the peer hangs up
+    assert fact.certificate is None
+
+
+def test_shake_closed_port_and_bad_bundle():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert tls.shake("127.0.0.1", port, None, 2).unreachable
+    assert "cannot load the CA bundle" in tls.shake("127.0.0.1", port, "/nonexistent/ca.pem", 2).unreachable
+
+
+def test_http_transport_honours_a_ca_bundle(ca, ca_file):
+    def handle(sock):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(4096)
+            tls_sock.sendall(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+
+    with server(handle) as port:
+        url = f"https://127.0.0.1:{port}/"
+        trusted, untrusted = fetch_all([Probe("GET", url, verify=ca_file), Probe("GET", url)], timeout_s=5)
+    assert trusted.status == 204
+    assert untrusted.status is None and "TLS certificate rejected" in untrusted.failure
+    with pytest.raises(GatherError, match="CA bundle /nonexistent/ca.pem"):
+        fetch_all([Probe("GET", url, verify="/nonexistent/ca.pem")], timeout_s=5)
+
+
+# -- against the demo ----------------------------------------------------------------------
+TLS_CHECKS = by_id("J7") + by_id("J8")
+
+
+def test_demo_healthy_passes(demo):
+    results = evaluate(demo, TLS_CHECKS)
+    assert {c.key: o.status for c, o in results.values()} == {c.key: Status.PASSED for c in TLS_CHECKS}
+    assert {c.key for c in TLS_CHECKS} >= {"J7-web-certificate", "J8-api-certificate"}
+
+
+def test_demo_certificate_expiring(demo):
+    demo.apply("certificate-expiring")
+    results = evaluate(demo, TLS_CHECKS)
+    failed = {c.key: message(c, o) for c, o in results.values() if o.status is Status.FAILED}
+    assert set(failed) == {"J7-web-certificate", "J8-api-certificate"}  # J7/J8 http checks still pass
+    for key, text in failed.items():
+        assert "presents a certificate trusted by the service's CA bundle that expires in more than 14 days" in text
+        assert "; saw certificate expires " in text and "in 3.0 days" in text
+
+
+def test_http_service_is_skipped(demo, monkeypatch):
+    [web] = [c for c in TLS_CHECKS if c.key == "J7-web-certificate"]
+    with demo_variables(demo):
+        monkeypatch.setenv("DEMO_JOSLYN_AI_WEB_URL", demo.web.urls["joslyn-ai/web"].replace("https://", "http://"))
+        run = Run(load_environment(ROOT / "environments", "demo"))
+    try:
+        outcome = run.evaluate([web])[f"joslyn-ai:{web.key}"]
+    finally:
+        run.close()
+    assert outcome.status is Status.SKIPPED
+    assert "service 'web' is not served over https (http://); no certificate to check" in outcome.observed
