@@ -14,12 +14,14 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import cron, env, http, migrations, scheduler, schema, sql
+from . import cron, env, http, migrations, redis, s3, scheduler, schema, sql, tcp
 
-BUILT: dict[str, ModuleType] = {m.NAME: m for m in (schema, migrations, sql, env, http, cron, scheduler)}
+BUILT: dict[str, ModuleType] = {
+    m.NAME: m for m in (schema, migrations, sql, env, http, cron, scheduler, redis, tcp, s3)
+}
 
 # Families an inventory item may name before they are built: collected and skipped, never passed.
-PLANNED: tuple[str, ...] = ("webhook", "redis", "tcp", "metrics", "rpc", "provider", "repo", "tls")
+PLANNED: tuple[str, ...] = ("webhook", "metrics", "rpc", "provider", "repo", "tls")
 
 FAMILY_NAMES: frozenset[str] = frozenset({*BUILT, *PLANNED, "manual"})
 
