@@ -14,3 +14,9 @@ from __future__ import annotations
 REGISTRY: list[type] = []
 
 FAULTS: dict = {}
+
+from . import clamd, redis_server, s3, smtp  # noqa: E402 - the registry above is what they extend
+
+REGISTRY += [redis_server.RedisServer, clamd.Clamd, smtp.Smtp, s3.S3]
+for _module in (redis_server, clamd, smtp, s3):
+    FAULTS.update({fault.name: fault for fault in _module.FAULTS})
