@@ -65,7 +65,8 @@ def look(target, p: Params) -> dict[str, Any]:
     try:
         client = session.client("s3", endpoint_url=s["endpoint"], config=Config(
             connect_timeout=target.timeouts.connect_s, read_timeout=target.timeouts.http_s,
-            retries={"max_attempts": 1, "mode": "standard"},  # one attempt: the first answer is the answer
+            # total_max_attempts counts the first try (botocore's max_attempts would allow one retry)
+            retries={"total_max_attempts": 1, "mode": "standard"},
         ))
     except ValueError as exc:  # botocore's word for an unusable endpoint URL or region
         raise GatherError(f"endpoint '{p.endpoint}': {exc}") from None

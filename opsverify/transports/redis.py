@@ -50,7 +50,6 @@ class ReadOnlyRedis:
             retry=Retry(NoBackoff(), 0),  # a down server is an answer, not something to wait out
             driver_info=None,  # no CLIENT SETINFO: the suite changes nothing, not even its connection name
             decode_responses=True,
-            single_connection_client=True,
         )
 
     def pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
