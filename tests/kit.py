@@ -29,7 +29,8 @@ def make_check(family: str, params: dict[str, Any], *, item: str = "J99", name: 
 
 
 def make_target(system: dict[str, Any], *, timeouts: dict[str, Any] | None = None) -> Target:
-    model = EnvironmentModel.model_validate({"name": "test", "timeouts": timeouts or {}, "systems": {"joslyn-ai": system}})
+    model = EnvironmentModel.model_validate(
+        {"name": "test", "timeouts": timeouts or {}, "systems": {"joslyn-ai": system}})
     env = Environment(name="test", path=Path("environments/test.yaml"), model=model, secret_values=())
     return Target(env, "joslyn-ai", model.systems["joslyn-ai"], Redactor())
 

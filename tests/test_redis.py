@@ -63,7 +63,8 @@ def test_shown_url_has_no_credentials():
     ({"jobs": ("list", 100), "jobs:dead": ("list", 0)}, Status.PASSED, "jobs holds 100, jobs:dead holds 0"),
     ({"jobs": ("stream", 101), "jobs:dead": ("none", 0)}, Status.FAILED, "jobs holds 101 (stream)"),
     ({"jobs": ("zset", 5), "jobs:dead": ("set", 2)}, Status.FAILED, "jobs:dead holds 2 (set)"),
-    ({"jobs": ("list", 500), "jobs:dead": ("list", 7)}, Status.FAILED, "jobs holds 500 (list); jobs:dead holds 7 (list)"),
+    ({"jobs": ("list", 500), "jobs:dead": ("list", 7)}, Status.FAILED,
+     "jobs holds 500 (list); jobs:dead holds 7 (list)"),
     ({"jobs": ("string", None), "jobs:dead": ("none", 0)}, Status.FAILED,
      "jobs is a string, not a list, stream, sorted set or set"),
 ])
@@ -175,3 +176,11 @@ def test_against_debian_redis_server():
             assert admin.llen("jobs") == 120
     finally:
         server.stop()
+
+
+def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
+    target = make_target({"endpoints": {"redis": "cache.internal:6379"}})
+    check = make_check("redis", QUEUES)
+    outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR
+    assert "not a redis://, rediss:// or unix:// URL" in outcome.observed

@@ -106,7 +106,8 @@ def test_nothing_listening_is_a_failure():
 
 def test_a_silent_endpoint_gets_one_attempt_within_the_timeouts():
     with silent_server() as server:
-        target = make_target(_settings(f"http://127.0.0.1:{server['port']}"), timeouts={"connect_s": 0.3, "http_s": 0.3})
+        target = make_target(_settings(f"http://127.0.0.1:{server['port']}"),
+                             timeouts={"connect_s": 0.3, "http_s": 0.3})
         check = make_check("s3", {})
         started = time.monotonic()
         outcome = family.judge(check, family.gather(target, [check]))

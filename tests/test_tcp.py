@@ -183,3 +183,12 @@ def test_against_real_clamd(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_real_server_tests_skip_or_fail_by_the_ci_switch(monkeypatch):
+    monkeypatch.delenv("OPSVERIFY_REQUIRE_REAL_SERVERS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y nothing"):
+        real_binary("/nonexistent/server", "nothing")
+    monkeypatch.setenv("OPSVERIFY_REQUIRE_REAL_SERVERS", "1")
+    with pytest.raises(pytest.fail.Exception, match="forbids skipping"):
+        real_binary("/nonexistent/server", "nothing")

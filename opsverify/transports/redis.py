@@ -12,7 +12,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ..errors import Refused
+from ..errors import GatherError, Refused
 
 # commands that read and never change data or server state
 READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"})
@@ -43,6 +43,8 @@ class ReadOnlyRedis:
 
     def __init__(self, url: str, *, connect_timeout_s: float, read_timeout_s: float):
         self.url = url
+        if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+            raise GatherError("the endpoint is not a redis://, rediss:// or unix:// URL")
         self._client = redis.Redis.from_url(
             url,
             socket_connect_timeout=connect_timeout_s,
