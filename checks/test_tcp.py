@@ -1,4 +1,4 @@
-"""tcp: ClamAV PING/PONG, SMTP banner, S3 reachability."""
+"""tcp: ClamAV PING/PONG, SMTP banner and EHLO, Redis PING."""
 
 from fixtures.checks import verdict
 

@@ -48,7 +48,6 @@ def ms(days: float) -> int:
     ({"platform": "github", "backups": {"max_age_hours": 26}}, "backups not used with platform github"),
     ({"platform": "render", "deploy_status": "live"}, "deploy_status needs services"),
     ({"platform": "render", "services": ["web"]}, "services is used with deploy_status or secret_age"),
-    ({"platform": "s3", "service": "api"}, "needs service and bucket_env"),
     ({"platform": "vercel", "required": ["A"], "pitr_days": 7}, "pitr_days not used with platform vercel"),
     ({"platform": "heroku", "required": ["A"]}, "Input should be"),
     ({"platform": "supabase", "secret_age": {"names": [], "max_days": 90}}, "at least 1 item"),
@@ -61,7 +60,6 @@ def test_params_reject(params, problem):
 
 def test_needs_names_the_platform():
     assert provider.needs(Params(platform="vercel", required=["A"])) == ("provider:vercel",)
-    assert provider.needs(Params(platform="s3", service="api", bucket_env="B")) == ("env",)
 
 
 # -- judge: table-driven on fabricated answers --------------------------------------------------

@@ -11,12 +11,16 @@ and its module may define FAULTS: list[demo.faults.Fault].
 
 from __future__ import annotations
 
-from . import platforms, rpc, tls
+from . import clamd, platforms, redis_server, rpc, s3, smtp, tls
 
 REGISTRY: list[type] = [
     rpc.SolanaRpc,
     platforms.PlatformAPIs,
     tls.Certificates,
+    redis_server.RedisServer,
+    clamd.Clamd,
+    smtp.Smtp,
+    s3.S3,
 ]
 
 FAULTS: dict = {
@@ -25,6 +29,10 @@ FAULTS: dict = {
         rpc,
         platforms,
         tls,
+        redis_server,
+        clamd,
+        smtp,
+        s3,
     )
     for f in module.FAULTS
 }

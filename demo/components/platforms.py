@@ -1,5 +1,5 @@
 """Fake platform APIs of the demo: Vercel, Render, GitHub and the Supabase Management API (one
-Starlette app each on the demo's web host), and S3 (moto's threaded server), all on 127.0.0.1.
+Starlette app each on the demo's web host), all on 127.0.0.1.
 
 They answer the documented paths and shapes the `provider` family reads, only to GET, only with
 the right bearer token (401 otherwise), and send a `Date` header (uvicorn's) as the real ones do.
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -37,7 +35,6 @@ RENDER_SERVICES = {  # name -> (id, type)
     "database-purge": ("crn-joslynpurge00000000", "cron_job"),
 }
 SUPABASE_PROJECTS = {"cheersai": "cheersaidemoproject0", "bakery-ops": "bakeryopsdemoproject"}
-S3_BUCKET = "joslyn-documents"  # as in the joslyn api env
 
 
 def _iso(ago: timedelta) -> str:
@@ -120,8 +117,6 @@ class PlatformAPIs:
         self.tokens = {p: f"demo_{p}_{secrets.token_urlsafe(18)}" for p in ("vercel", "render", "github", "supabase")}
         self.urls: dict[str, str] = {}
         self.deployment = None
-        self._moto = None
-        self.s3_url = ""
 
     # -- component protocol ------------------------------------------------------------
     def start(self, deployment) -> None:
@@ -129,52 +124,17 @@ class PlatformAPIs:
         for platform, app in (("vercel", self._vercel()), ("render", self._render()), ("github", self._github()),
                               ("supabase", self._supabase())):
             self.urls[platform] = deployment.web.add(f"platform/{platform}", app)
-        self._start_s3()
 
     def variables(self) -> dict[str, str]:
         out = {f"DEMO_PLATFORM_{p.upper()}_URL": url for p, url in self.urls.items()}
         out.update({f"DEMO_PLATFORM_{p.upper()}_TOKEN": token for p, token in self.tokens.items()})
         return out
 
-    def env_overrides(self) -> dict[tuple[str, str], dict[str, str]]:
-        return {("joslyn-ai", "api"): {"S3_ENDPOINT": self.s3_url}}
-
     def reset(self) -> None:
         self.state = healthy_state()
-        if self._moto is not None:
-            client = self._s3_client()
-            if S3_BUCKET not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
-                client.create_bucket(Bucket=S3_BUCKET)
 
     def stop(self) -> None:
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
-
-    # -- S3 -------------------------------------------------------------------------------
-    def _start_s3(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        sock.close()
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._moto.start()
-        self.s3_url = f"http://127.0.0.1:{port}"
-        self._s3_client().create_bucket(Bucket=S3_BUCKET)
-
-    def _s3_client(self):
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client("s3", endpoint_url=self.s3_url, region_name="us-east-1", aws_access_key_id="demo",
-                            aws_secret_access_key="demo-secret",
-                            config=Config(connect_timeout=5, read_timeout=5, retries={"max_attempts": 1}))
-
-    def delete_bucket(self) -> None:
-        self._s3_client().delete_bucket(Bucket=S3_BUCKET)
+        pass  # the apps live on the deployment's web host, which stops them
 
     # -- Vercel: GET /v10/projects/{idOrName}/env?teamId= ----------------------------------
     def _vercel(self) -> Starlette:
@@ -393,6 +353,4 @@ FAULTS = [
           _change(_pitr_off)),
     Fault("supabase-secret-stale", frozenset({"B15"}), "SHOPIFY_WEBHOOK_SECRET was last set 120 days ago",
           _change(lambda s: s.supabase_secrets_updated.__setitem__("SHOPIFY_WEBHOOK_SECRET", timedelta(days=120)))),
-    Fault("s3-bucket-missing", frozenset({"J18"}), "the joslyn documents bucket is gone",
-          lambda deployment: _component(deployment).delete_bucket()),
 ]

@@ -14,7 +14,24 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import bundle, cron, env, http, metrics, migrations, provider, rpc, scheduler, schema, sql, tls, webhook
+from . import (
+    bundle,
+    cron,
+    env,
+    http,
+    metrics,
+    migrations,
+    provider,
+    redis,
+    rpc,
+    s3,
+    scheduler,
+    schema,
+    sql,
+    tcp,
+    tls,
+    webhook,
+)
 
 BUILT: dict[str, ModuleType] = {
     m.NAME: m
@@ -32,11 +49,14 @@ BUILT: dict[str, ModuleType] = {
         metrics,
         tls,
         bundle,
+        redis,
+        tcp,
+        s3,
     )
 }
 
 # Families an inventory item may name before they are built: collected and skipped, never passed.
-PLANNED: tuple[str, ...] = ("redis", "tcp", "repo")
+PLANNED: tuple[str, ...] = ("repo",)
 
 FAMILY_NAMES: frozenset[str] = frozenset({*BUILT, *PLANNED, "manual"})
 

@@ -1,7 +1,7 @@
 """provider: platform APIs, strictly read-only — GitHub Actions secrets, Vercel env var metadata,
-Render deploys, cron runs and env groups, Supabase backups, PITR and secrets, S3 bucket reachability.
+Render deploys, cron runs and env groups, Supabase backups, PITR and secrets.
 
-Every request is a GET (S3: HeadBucket), sent concurrently through `target.fetch_all`; identical
+Every request is a GET, sent concurrently through `target.fetch_all`; identical
 requests of several checks go out once. Values are never kept: env var values, env group values
 and secret digests go to the redactor the moment they arrive and are dropped from the facts.
 
@@ -30,7 +30,6 @@ Checks (one or more per item; `platform` says which API):
     platform: supabase  backups: {max_age_hours}          newest completed backup (or PITR point)
                         pitr_days: 7                      PITR on and the PITR add-on keeps ≥ N days
                         required / secret_age             Edge Function secrets (names; `updated_at`)
-    platform: s3        service, bucket_env, endpoint_env   HeadBucket with the service's own env
 
 Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
@@ -61,7 +60,7 @@ from ._common import StrictParams, plural
 
 NAME = "provider"
 
-Platform = Literal["github", "vercel", "render", "supabase", "s3"]
+Platform = Literal["github", "vercel", "render", "supabase"]
 
 BASE_URLS = {
     "github": "https://api.github.com",
@@ -70,7 +69,7 @@ BASE_URLS = {
     "supabase": "https://api.supabase.com",
 }
 LABELS = {"github": "GitHub API", "vercel": "Vercel API", "render": "Render API",
-          "supabase": "Supabase Management API", "s3": "S3"}
+          "supabase": "Supabase Management API"}
 TOKEN_HINTS = {
     "github": "a GitHub token that may read the repository's Actions secrets (fine-grained: Secrets: read)",
     "vercel": "a Vercel access token with access to the project (and its team)",
@@ -97,7 +96,6 @@ ALLOWED: dict[str, set[str]] = {
     "vercel": {"required", "secret_age", "target"},
     "render": {"services", "deploy_status", "cron_jobs", "secret_age"},
     "supabase": {"required", "secret_age", "backups", "pitr_days"},
-    "s3": {"service", "bucket_env", "endpoint_env", "region_env", "access_key_env", "secret_key_env"},
 }
 
 
@@ -111,12 +109,6 @@ class Params(StrictParams):
     cron_jobs: dict[str, MaxAge] = {}
     backups: MaxAge | None = None
     pitr_days: int | None = Field(default=None, gt=0)
-    service: str | None = None
-    bucket_env: str | None = None
-    endpoint_env: str | None = None
-    region_env: str = "S3_REGION"
-    access_key_env: str = "S3_ACCESS_KEY_ID"
-    secret_key_env: str = "S3_SECRET_ACCESS_KEY"
 
     @model_validator(mode="after")
     def _shape(self) -> "Params":
@@ -125,10 +117,6 @@ class Params(StrictParams):
         if stray:
             raise ValueError(f"{', '.join(stray)} not used with platform {self.platform} "
                              f"(use {', '.join(sorted(ALLOWED[self.platform]))})")
-        if self.platform == "s3":
-            if not (self.service and self.bucket_env):
-                raise ValueError("platform s3 needs service and bucket_env")
-            return self
         if self.platform == "render" and self.deploy_status and not self.services:
             raise ValueError("deploy_status needs services")
         if self.platform == "render" and self.services and not (self.deploy_status or self.secret_age):
@@ -141,7 +129,7 @@ class Params(StrictParams):
 
 
 def needs(params: Params) -> tuple[str, ...]:
-    return ("env",) if params.platform == "s3" else (f"provider:{params.platform}",)
+    return (f"provider:{params.platform}",)
 
 
 # -- facts ---------------------------------------------------------------------------------
@@ -240,11 +228,7 @@ def _github_page(base: str, repo: str, page: int) -> str:
 
 def gather(target, checks) -> dict[str, Any]:
     plans: dict[str, Any] = {}
-    s3_checks = []
     for check in checks:
-        if check.params.platform == "s3":
-            s3_checks.append(check)
-            continue
         try:
             plans[check.key] = _plan(target, check.params)
         except NotConfigured as exc:
@@ -262,10 +246,6 @@ def gather(target, checks) -> dict[str, Any]:
         if check.params.platform == "render" and check.params.secret_age and isinstance(facts.get(check.key), dict):
             settings = target.provider("render")
             facts[check.key]["service_ids"] = {n: settings.get(f"service.{n}") for n in check.params.services}
-    if s3_checks:
-        from . import _s3  # boto3 is imported only when an S3 check runs
-
-        facts.update(_s3.gather(target, s3_checks))
     return facts
 
 
@@ -466,10 +446,6 @@ def judge(check, facts) -> Outcome:
     found = facts.get(check.key)
     if isinstance(found, NotConfigured):
         raise found
-    if p.platform == "s3":
-        from . import _s3
-
-        return _s3.judge(check, found)
     troubles = [a for a in found.values() if isinstance(a, Trouble)]
     requests = [a.request for a in found.values() if isinstance(a, (Answer, Trouble))]
     if troubles:

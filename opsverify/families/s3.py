@@ -1,0 +1,127 @@
+"""s3: the bucket is reachable and listable with the configured keys (HEAD bucket, list one key).
+
+```yaml
+params:
+  provider: s3                      # providers.<name>: {bucket, region, access_key_id, secret_access_key}
+  endpoint: s3                      # endpoints.<name>: the S3 API URL (AWS, R2, MinIO ...)
+  bucket: joslyn-documents          # optional: default the provider's bucket
+  listable: true                    # also ListObjectsV2 with MaxKeys=1
+```
+Reachability is what this item checks: no answer is a failure with its reason. One attempt,
+no retries, the environment's timeouts; object names are never read into evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..errors import GatherError
+from ..outcome import Outcome, failed, passed
+from ..secrets import describe
+from ..target import NotConfigured
+from ._common import StrictParams
+
+NAME = "s3"
+
+REQUIRED = ("access_key_id", "secret_access_key")
+
+
+class Params(StrictParams):
+    provider: str = "s3"
+    endpoint: str = "s3"
+    bucket: str | None = None
+    listable: bool = True
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    return (f"endpoint:{params.endpoint}",)
+
+
+def settings(target, p: Params) -> dict[str, str]:
+    config = target.config.providers.get(p.provider) or {}
+    where = f"providers.{p.provider} of {target.system} in {target.env.name}"
+    missing = [k for k in REQUIRED if not config.get(k)] + ([] if p.bucket or config.get("bucket") else ["bucket"])
+    if missing:
+        raise NotConfigured(f"{where} lacks {', '.join(missing)}")
+    for name in REQUIRED:
+        target.redactor.add(config[name])
+    return {**config, "bucket": p.bucket or config["bucket"], "endpoint": target.endpoint(p.endpoint)}
+
+
+def _rejection(exc: ClientError) -> dict[str, Any]:
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    code = exc.response.get("Error", {}).get("Code", "")
+    return {"status": status, **({"code": code} if code and code != str(status) else {})}
+
+
+def look(target, p: Params) -> dict[str, Any]:
+    s = settings(target, p)
+    session = boto3.session.Session(aws_access_key_id=s["access_key_id"], aws_secret_access_key=s["secret_access_key"],
+                                    region_name=s.get("region") or "us-east-1")
+    try:
+        client = session.client("s3", endpoint_url=s["endpoint"], config=Config(
+            connect_timeout=target.timeouts.connect_s, read_timeout=target.timeouts.http_s,
+            # total_max_attempts counts the first try (botocore's max_attempts would allow one retry)
+            retries={"total_max_attempts": 1, "mode": "standard"},
+        ))
+    except ValueError as exc:  # botocore's word for an unusable endpoint URL or region
+        raise GatherError(f"endpoint '{p.endpoint}': {exc}") from None
+    facts: dict[str, Any] = {"endpoint": s["endpoint"], "bucket": s["bucket"], "region": session.region_name,
+                             "access_key_id": describe(s["access_key_id"])}
+    try:
+        try:
+            reply = client.head_bucket(Bucket=s["bucket"])
+            facts["head"] = {"status": reply["ResponseMetadata"]["HTTPStatusCode"]}
+        except ClientError as exc:
+            facts["head"] = _rejection(exc)
+        if p.listable and facts["head"]["status"] == 200:
+            try:
+                reply = client.list_objects_v2(Bucket=s["bucket"], MaxKeys=1)
+                facts["list"] = {"status": reply["ResponseMetadata"]["HTTPStatusCode"],
+                                 "key_count": reply.get("KeyCount", 0)}
+            except ClientError as exc:
+                facts["list"] = _rejection(exc)
+    except BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
+        facts["failure"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        client.close()
+    return facts
+
+
+def gather(target, checks) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    for check in checks:
+        try:
+            facts[check.key] = look(target, check.params)
+        except NotConfigured as exc:
+            facts[check.key] = exc
+    return facts
+
+
+def _shown(answer: dict[str, Any]) -> str:
+    return f"{answer['status']} {answer['code']}" if "code" in answer else str(answer["status"])
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    seen = facts[check.key]
+    if isinstance(seen, NotConfigured):
+        raise seen
+    bucket = seen["bucket"]
+    expected = f"bucket {bucket} at {seen['endpoint']} answers HEAD 200" + (" and lists" if p.listable else "")
+    if "failure" in seen:
+        return failed(expected, f"no answer: {seen['failure']}", **seen)
+    head = seen["head"]
+    if head["status"] != 200:
+        reason = {404: "does not exist", 403: "refuses the configured keys"}.get(head["status"], "answered")
+        return failed(expected, f"bucket {bucket} {reason} (HEAD {_shown(head)})", **seen)
+    if p.listable:
+        listed = seen["list"]
+        if listed["status"] != 200:
+            return failed(expected, f"listing {bucket} answered {_shown(listed)}", **seen)
+        return passed(expected, f"HEAD 200, listed ({listed['key_count']} key seen with MaxKeys=1)", **seen)
+    return passed(expected, "HEAD 200", **seen)

@@ -1,0 +1,84 @@
+"""Building blocks for family tests: a check, a target, a silent server, real server binaries."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from opsverify import families
+from opsverify.checklist import Cadence, Check, Severity
+from opsverify.environment import Environment, EnvironmentModel
+from opsverify.secrets import Redactor
+from opsverify.target import Target
+
+REQUIRE_REAL_SERVERS = "OPSVERIFY_REQUIRE_REAL_SERVERS"
+
+
+def make_check(family: str, params: dict[str, Any], *, item: str = "J99", name: str = "probe",
+               title: str = "a test item") -> Check:
+    model = families.params_model(family)
+    return Check(system="joslyn-ai", id=item, name=name, section="Tests", title=title, family=family,
+                 cadence=Cadence.postdeploy, severity=Severity.normal, mutating=False, remediation="", reason="",
+                 params=model.model_validate(params))
+
+
+def make_target(system: dict[str, Any], *, timeouts: dict[str, Any] | None = None) -> Target:
+    model = EnvironmentModel.model_validate(
+        {"name": "test", "timeouts": timeouts or {}, "systems": {"joslyn-ai": system}})
+    env = Environment(name="test", path=Path("environments/test.yaml"), model=model, secret_values=())
+    return Target(env, "joslyn-ai", model.systems["joslyn-ai"], Redactor())
+
+
+def real_binary(path: str, package: str) -> str:
+    """The Debian server binary, or skip — unless CI demands real servers, then fail."""
+    if os.access(path, os.X_OK):
+        return path
+    reason = f"{path} is not installed (apt-get install -y {package})"
+    if os.environ.get(REQUIRE_REAL_SERVERS) == "1":
+        pytest.fail(f"{reason}; {REQUIRE_REAL_SERVERS}=1 forbids skipping", pytrace=False)
+    pytest.skip(reason)
+
+
+@contextmanager
+def silent_server() -> Iterator[dict[str, Any]]:
+    """Accepts connections and never says a word: every client must give up on its own."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.05)
+    state: dict[str, Any] = {"port": listener.getsockname()[1], "connections": 0}
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            state["connections"] += 1
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def refused_port() -> int:
+    """A port that was free a moment ago: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

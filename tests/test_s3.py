@@ -1,0 +1,116 @@
+"""s3 family: judge table, the demo's moto S3, one attempt only, keys never shown."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from demo.components.s3 import ACCESS_KEY_ID, BUCKET, S3
+from opsverify.engine import message
+from opsverify.families import s3 as family
+from opsverify.outcome import Status
+from opsverify.target import NotConfigured
+
+from .helpers import by_id, evaluate
+from .kit import make_check, make_target, refused_port, silent_server
+
+SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1",
+        "access_key_id": {"present": True, "length": 20, "fingerprint": "sha256:0"}}
+
+
+# -- judge: pure, table-driven ---------------------------------------------------------------
+@pytest.mark.parametrize("params, seen, status, observed", [
+    ({}, {"head": {"status": 200}, "list": {"status": 200, "key_count": 1}}, Status.PASSED,
+     "HEAD 200, listed (1 key seen with MaxKeys=1)"),
+    ({"listable": False}, {"head": {"status": 200}}, Status.PASSED, "HEAD 200"),
+    ({}, {"head": {"status": 404}}, Status.FAILED, "bucket docs does not exist (HEAD 404)"),
+    ({}, {"head": {"status": 403}}, Status.FAILED, "bucket docs refuses the configured keys (HEAD 403)"),
+    ({}, {"head": {"status": 301}}, Status.FAILED, "bucket docs answered (HEAD 301)"),
+    ({}, {"head": {"status": 200}, "list": {"status": 403, "code": "AccessDenied"}}, Status.FAILED,
+     "listing docs answered 403 AccessDenied"),
+    ({}, {"failure": "EndpointConnectionError: Could not connect"}, Status.FAILED,
+     "no answer: EndpointConnectionError: Could not connect"),
+    ({}, {"head": {"status": 200}, "failure": "ReadTimeoutError: Read timeout"}, Status.FAILED,
+     "no answer: ReadTimeoutError: Read timeout"),
+])
+def test_judge(params, seen, status, observed):
+    check = make_check("s3", params)
+    outcome = family.judge(check, {check.key: {**SEEN, **seen}})
+    assert (outcome.status, outcome.observed) == (status, observed)
+    assert outcome.expected.startswith("bucket docs at https://s3.example answers HEAD 200")
+
+
+def test_judge_not_configured_is_a_skip():
+    check = make_check("s3", {})
+    with pytest.raises(NotConfigured):
+        family.judge(check, {check.key: NotConfigured("providers.s3 lacks bucket")})
+
+
+@pytest.mark.parametrize("params", [{"platform": "s3"}, {"listable": "maybe"}, {"bucket_env": "S3_BUCKET"}])
+def test_params_are_strict(params):
+    with pytest.raises(ValueError):
+        make_check("s3", params)
+
+
+@pytest.mark.parametrize("provider, missing", [
+    ({}, "access_key_id, secret_access_key, bucket"),
+    ({"bucket": "docs", "access_key_id": "AKIA0000000000000000"}, "secret_access_key"),
+])
+def test_missing_settings_are_named(provider, missing):
+    target = make_target({"endpoints": {"s3": "http://127.0.0.1:1"}, "providers": {"s3": provider}})
+    check = make_check("s3", {})
+    with pytest.raises(NotConfigured, match=f"providers.s3 of joslyn-ai in test lacks {missing}"):
+        family.judge(check, family.gather(target, [check]))
+
+
+# -- against the demo's moto S3 -----------------------------------------------------------------
+def _settings(endpoint: str, secret: str = "demo-secret-key-0123456789") -> dict:
+    return {"endpoints": {"s3": endpoint},
+            "providers": {"s3": {"bucket": BUCKET, "region": "us-east-1", "access_key_id": ACCESS_KEY_ID,
+                                 "secret_access_key": secret}}}
+
+
+def test_healthy_demo_passes(demo):
+    (check, outcome), = evaluate(demo, [c for c in by_id("J18") if c.family == "s3"]).values()
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["list"] == {"status": 200, "key_count": 1}
+    assert "secret_access_key" not in str(outcome.evidence)
+
+
+def test_bucket_missing_fails_naming_the_bucket(demo):
+    demo.apply("s3-bucket-missing")
+    (check, outcome), = evaluate(demo, [c for c in by_id("J18") if c.family == "s3"]).values()
+    assert outcome.status is Status.FAILED
+    assert message(check, outcome).startswith(f"J18-s3-bucket-reachable {check.title}: expected bucket ")
+    assert outcome.observed.endswith("does not exist (HEAD 404)")
+
+
+def test_keys_stay_secret(demo):
+    s3 = next(c for c in demo.components if isinstance(c, S3))
+    target = make_target(_settings(s3.endpoint, secret=s3.secret_key))
+    check = make_check("s3", {})
+    outcome = family.judge(check, family.gather(target, [check])).redacted(target.redactor)
+    assert outcome.status is Status.PASSED
+    assert s3.secret_key not in str(outcome) and ACCESS_KEY_ID not in str(outcome)
+    assert outcome.evidence["access_key_id"]["present"] is True
+
+
+def test_nothing_listening_is_a_failure():
+    target = make_target(_settings(f"http://127.0.0.1:{refused_port()}"))
+    check = make_check("s3", {})
+    outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.FAILED
+    assert outcome.observed.startswith("no answer: EndpointConnectionError")
+
+
+def test_a_silent_endpoint_gets_one_attempt_within_the_timeouts():
+    with silent_server() as server:
+        target = make_target(_settings(f"http://127.0.0.1:{server['port']}"),
+                             timeouts={"connect_s": 0.3, "http_s": 0.3})
+        check = make_check("s3", {})
+        started = time.monotonic()
+        outcome = family.judge(check, family.gather(target, [check]))
+        assert time.monotonic() - started < 2
+        assert outcome.status is Status.FAILED and "ReadTimeoutError" in outcome.observed
+        assert server["connections"] == 1  # botocore would otherwise retry twice more

@@ -1,0 +1,194 @@
+"""tcp family: clamd, SMTP and Redis greetings — judge tables, the demo's servers, silence, real clamd."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from demo.components._support import free_port, wait_until
+from demo.components.clamd import Clamd
+from opsverify.engine import message
+from opsverify.errors import GatherError
+from opsverify.families import tcp as family
+from opsverify.families.tcp import Answer
+from opsverify.outcome import Status
+
+from .helpers import by_id, evaluate
+from .kit import make_check, make_target, real_binary, refused_port, silent_server
+
+CLAMD = {"endpoint": "clamav", "protocol": "clamd"}
+SMTP = {"endpoint": "smtp", "protocol": "smtp"}
+REDIS = {"endpoint": "redis", "protocol": "redis"}
+
+
+# -- judge: pure, table-driven -----------------------------------------------------------
+@pytest.mark.parametrize("params, answer, status, observed", [
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"ClamAV 1.4.6/27831/x\0"}), Status.PASSED,
+     "PONG (ClamAV 1.4.6/27831/x)"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0"}, "timed out"), Status.PASSED, "PONG (version unknown)"),
+    (CLAMD, Answer("av:3310", {}, "connection refused"), Status.FAILED, "connection refused"),
+    (CLAMD, Answer("av:3310", {}, "timed out"), Status.FAILED, "timed out"),
+    (CLAMD, Answer("av:3310", {"PING": b"UNKNOWN COMMAND\0"}), Status.FAILED, "replied 'UNKNOWN COMMAND\\x00'"),
+    (CLAMD, Answer("av:3310", {"PING": b""}), Status.FAILED, "no reply before the connection closed"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\n"}), Status.FAILED, "replied 'PONG\\n'"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx ESMTP"), "EHLO": (250, b"mx\nSIZE 1")}), Status.PASSED,
+     "banner 220 'mx ESMTP', EHLO 250"),
+    (SMTP, Answer("mx:25", {"banner": (554, b"no service")}), Status.FAILED, "banner 554 'no service'"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (502, b"not implemented")}), Status.FAILED,
+     "EHLO answered 502 'not implemented'"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx")}, "timed out"), Status.FAILED, "no EHLO reply: timed out"),
+    (SMTP, Answer("mx:25", {}, "connection refused"), Status.FAILED, "connection refused"),
+    (REDIS, Answer("redis://r:6379/0", {"PING": "PONG", "version": "7.0.15"}), Status.PASSED, "PONG (redis 7.0.15)"),
+    (REDIS, Answer("redis://r:6379/0", {}, "AuthenticationError: invalid password"), Status.FAILED,
+     "AuthenticationError: invalid password"),
+    (REDIS, Answer("redis://r:6379/0", {"PING": "LOADING Redis is loading", "version": None}), Status.FAILED,
+     "PING answered 'LOADING Redis is loading'"),
+])
+def test_judge(params, answer, status, observed):
+    check = make_check("tcp", params)
+    outcome = family.judge(check, {check.key: answer})
+    assert (outcome.status, outcome.observed) == (status, observed)
+    assert answer.address in outcome.expected
+
+
+def test_judge_unusable_endpoint_is_error():
+    check = make_check("tcp", CLAMD)
+    outcome = family.judge(check, {check.key: GatherError("endpoint 'x:y' has an invalid port")})
+    assert outcome.status is Status.ERROR
+
+
+@pytest.mark.parametrize("value, scheme, expected", [
+    ("clamav.internal:3311", "clamd", ("clamd", "clamav.internal", 3311)),
+    ("clamav.internal", "clamd", ("clamd", "clamav.internal", 3310)),
+    ("tcp://10.0.0.5:3310", "clamd", ("tcp", "10.0.0.5", 3310)),
+    ("[::1]:2525", "smtp", ("smtp", "::1", 2525)),
+    ("smtp.example.com", "smtp", ("smtp", "smtp.example.com", 25)),
+    ("smtps://smtp.example.com", "smtp", ("smtps", "smtp.example.com", 465)),
+])
+def test_address(value, scheme, expected):
+    assert family.address(value, scheme) == expected
+
+
+@pytest.mark.parametrize("value", ["host:notaport", "host:99999", ":3310"])
+def test_bad_address_is_could_not_look(value):
+    with pytest.raises(GatherError):
+        family.address(value, "clamd")
+
+
+@pytest.mark.parametrize("params", [{"endpoint": "clamav"}, {"endpoint": "clamav", "protocol": "http"},
+                                    {"endpoint": "clamav", "protocol": "clamd", "port": 1}])
+def test_params_are_strict(params):
+    with pytest.raises(ValueError):
+        make_check("tcp", params)
+
+
+# -- nothing hangs, nothing retries --------------------------------------------------------
+@pytest.mark.parametrize("params, endpoint", [(CLAMD, "127.0.0.1:{port}"), (SMTP, "127.0.0.1:{port}"),
+                                              (REDIS, "redis://127.0.0.1:{port}/0")])
+def test_a_silent_server_fails_within_the_timeouts(params, endpoint):
+    with silent_server() as server:
+        target = make_target({"endpoints": {params["endpoint"]: endpoint.format(port=server["port"])}},
+                             timeouts={"connect_s": 0.3, "statement_ms": 300})
+        check = make_check("tcp", params)
+        started = time.monotonic()
+        outcome = family.judge(check, family.gather(target, [check]))
+        assert time.monotonic() - started < 2
+        assert outcome.status is Status.FAILED
+        assert "timed out" in outcome.observed.lower() or "timeout" in outcome.observed.lower()
+        assert server["connections"] == 1
+
+
+@pytest.mark.parametrize("params, endpoint", [(CLAMD, "127.0.0.1:{port}"), (SMTP, "127.0.0.1:{port}"),
+                                              (REDIS, "redis://127.0.0.1:{port}/0")])
+def test_nothing_listening_is_a_failure_with_the_reason(params, endpoint):
+    target = make_target({"endpoints": {params["endpoint"]: endpoint.format(port=refused_port())}})
+    check = make_check("tcp", params)
+    outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.FAILED
+    assert "refused" in outcome.observed.lower()
+
+
+# -- the demo's servers ------------------------------------------------------------------------
+def test_healthy_demo_passes(demo):
+    results = evaluate(demo, by_id("J5") + [c for c in by_id("J18") if c.family == "tcp"])
+    assert {c.key: o.status for c, o in results.values()} == {
+        "J5-clamav-ping": Status.PASSED, "J18-smtp-answers": Status.PASSED, "J18-redis-answers": Status.PASSED}
+    observed = {c.key: o.observed for c, o in results.values()}
+    assert observed["J5-clamav-ping"].startswith("PONG (ClamAV 1.4.6/")
+    assert observed["J18-smtp-answers"].startswith("banner 220 'smtp.demo.test")
+
+
+@pytest.mark.parametrize("fault, key, seen", [
+    ("clamav-down", "J5-clamav-ping", "connection refused"),
+    ("clamav-garbled", "J5-clamav-ping", "replied '\\x15\\x03\\x03\\x00\\x02\\x02('"),
+    ("smtp-down", "J18-smtp-answers", "connection refused"),
+])
+def test_fault_fails_with_a_message_naming_endpoint_and_reply(demo, fault, key, seen):
+    demo.apply(fault)
+    results = evaluate(demo, [c for c in by_id(key.split("-")[0]) if c.key == key])
+    (check, outcome), = results.values()
+    assert outcome.status is Status.FAILED
+    text = message(check, outcome)
+    assert text.startswith(f"{key} {check.title}: expected ")
+    assert "at 127.0.0.1:" in text and text.split("; saw ", 1)[1].startswith(seen)
+
+
+def test_demo_clamd_speaks_all_three_command_forms():
+    clamd = Clamd()
+    clamd.start()
+    try:
+        for sent, reply in [(b"zPING\0", b"PONG\0"), (b"nPING\n", b"PONG\n"), (b"PING\n", b"PONG\n"),
+                            (b"zVERSION\0", b"ClamAV 1.4.6/"), (b"nRELOAD\n", b"UNKNOWN COMMAND\n")]:
+            with socket.create_connection(("127.0.0.1", clamd.port), timeout=2) as sock:
+                sock.sendall(sent)
+                assert sock.recv(256).startswith(reply)
+    finally:
+        clamd.stop()
+
+
+# -- a real clamd (Debian clamav-daemon) with a signature database made here -----------------
+@pytest.mark.needs_real_server
+def test_against_real_clamd(tmp_path):
+    binary = real_binary("/usr/sbin/clamd", "clamav-daemon clamav")
+    # clamd refuses to start without signatures: one for a marker made now (no test virus on disk)
+    marker = b"opsverify local marker " + os.urandom(16).hex().encode()
+    database = tmp_path / "db"
+    database.mkdir()
+    (database / "local.hdb").write_text(f"{hashlib.md5(marker).hexdigest()}:{len(marker)}:Local.Opsverify.Marker\n")
+    port = free_port()
+    config = tmp_path / "clamd.conf"
+    config.write_text("\n".join([
+        "Foreground yes", f"LogFile {tmp_path / 'clamd.log'}", f"DatabaseDirectory {database}",
+        f"TCPSocket {port}", "TCPAddr 127.0.0.1", f"User {getpass.getuser()}", "",
+    ]))
+    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: family.clamd_exchange("127.0.0.1", port, "PING", 1, 1) == b"PONG\0", "clamd",
+                   timeout_s=30, interval_s=0.05)
+        target = make_target({"endpoints": {"clamav": f"127.0.0.1:{port}"}})
+        check = make_check("tcp", CLAMD)
+        outcome = family.judge(check, family.gather(target, [check]))
+        assert outcome.status is Status.PASSED, outcome.observed
+        assert outcome.observed.startswith("PONG (ClamAV 1.")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_real_server_tests_skip_or_fail_by_the_ci_switch(monkeypatch):
+    monkeypatch.delenv("OPSVERIFY_REQUIRE_REAL_SERVERS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y nothing"):
+        real_binary("/nonexistent/server", "nothing")
+    monkeypatch.setenv("OPSVERIFY_REQUIRE_REAL_SERVERS", "1")
+    with pytest.raises(pytest.fail.Exception, match="forbids skipping"):
+        real_binary("/nonexistent/server", "nothing")
