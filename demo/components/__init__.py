@@ -14,3 +14,8 @@ from __future__ import annotations
 REGISTRY: list[type] = []
 
 FAULTS: dict = {}
+
+from . import repos  # noqa: E402 - registered below the registry it joins
+
+REGISTRY.append(repos.Repos)
+FAULTS.update({f.name: f for f in repos.FAULTS})

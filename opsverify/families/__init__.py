@@ -14,12 +14,12 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import cron, env, http, migrations, scheduler, schema, sql
+from . import cron, env, http, migrations, repo, scheduler, schema, sql
 
-BUILT: dict[str, ModuleType] = {m.NAME: m for m in (schema, migrations, sql, env, http, cron, scheduler)}
+BUILT: dict[str, ModuleType] = {m.NAME: m for m in (schema, migrations, sql, env, http, cron, scheduler, repo)}
 
 # Families an inventory item may name before they are built: collected and skipped, never passed.
-PLANNED: tuple[str, ...] = ("webhook", "redis", "tcp", "metrics", "rpc", "provider", "repo", "tls")
+PLANNED: tuple[str, ...] = ("webhook", "redis", "tcp", "metrics", "rpc", "provider", "tls")
 
 FAMILY_NAMES: frozenset[str] = frozenset({*BUILT, *PLANNED, "manual"})
 
