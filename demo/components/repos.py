@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from opsverify.families.repo import git_env
+
 from ..faults import Fault
 
 SOURCE = Path(__file__).resolve().parent.parent / "repos"
@@ -28,7 +30,7 @@ VERCEL = "cheersai/vercel.json"
 def _git(checkout: Path, *args: str, date: str = DEPLOYED_AT) -> None:
     """git without the user's config (hooks, signing) and with a fixed identity and date."""
     env = {
-        **os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
+        **git_env(), "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid", "GIT_AUTHOR_DATE": date,
         "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid", "GIT_COMMITTER_DATE": date,
     }

@@ -139,6 +139,12 @@ class Deployed:
     time: float  # committer time, UTC seconds
 
 
+def git_env() -> dict[str, str]:
+    """The runner's environment without GIT_DIR and friends (set inside git hooks), which would
+    make `git -C checkout` look at another repository."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, "GIT_TERMINAL_PROMPT": "0"}
+
+
 class Checkout:
     """A local checkout of the deployed commit."""
 
@@ -181,8 +187,7 @@ class Checkout:
         """The committer time of HEAD: when the deployed commit was made."""
         command = ["git", "-C", str(self.root), "log", "-1", "--format=%H %ct", "HEAD"]
         try:
-            answer = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT_S,
-                                    env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+            answer = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, env=git_env())
         except FileNotFoundError:
             raise GatherError("git is not installed: cannot read the deployed commit's time") from None
         except subprocess.TimeoutExpired:
