@@ -95,8 +95,6 @@ class Deployment:
         for system in SYSTEMS:
             prefix = variable_prefix(system)
             out[f"{prefix}_DATABASE_URL"] = self.pg.url(database_name(system), CHECKER, self.checker_password)
-            repo = HERE / "repos" / system
-            out[f"{prefix}_REPO"] = str(repo)
             for name, value in self.secrets.get(system, {}).items():
                 out[f"{prefix}_SECRET_{name}"] = value
         for key, url in self.web.urls.items():
@@ -104,7 +102,7 @@ class Deployment:
             out[f"{variable_prefix(system)}_{service.replace('-', '_').upper()}_URL"] = url
         for system, service in envs.SERVICE_ENV:
             out[f"{variable_prefix(system)}_{service.replace('-', '_').upper()}_ENV"] = str(self._env_path(system, service))
-        for component in self.components:
+        for component in self.components:  # repos: per-deployment checkouts (components/repos.py)
             out.update(component.variables())
         return out
 

@@ -41,6 +41,11 @@ def _order(item_id: str) -> tuple[str, int]:
     return (item_id[0], int(item_id[1:]))
 
 
+def sorted_ids(ids) -> list[str]:
+    """Inventory ids in runbook order: S2 before S10."""
+    return sorted(ids, key=_order)
+
+
 def format_coverage(report: dict[str, Any]) -> str:
     lines = [f"{'system':<16} {'automated':>9} {'manual':>7} {'not built':>10}"]
     for system, entry in report["systems"].items():
@@ -48,8 +53,12 @@ def format_coverage(report: dict[str, Any]) -> str:
     t = report["total"]
     lines.append(f"{'total':<16} {t['automated']:>9} {t['manual']:>7} {t['not built']:>10}")
     for system, entry in report["systems"].items():
+        lines.append("")
+        lines.append(f"{system}")
+        if entry["automated"]:
+            lines.append(f"  automated  {' '.join(entry['automated'])}")
         for item in entry["manual"]:
-            lines.append(f"  manual    {item['id']:<4} {item['reason']}")
+            lines.append(f"  manual     {item['id']:<4} {item['reason']}")
         for item in entry["not built"]:
-            lines.append(f"  not built {item['id']:<4} needs {', '.join(item['families'])}")
+            lines.append(f"  not built  {item['id']:<4} needs family {', '.join(item['families'])}")
     return "\n".join(lines)

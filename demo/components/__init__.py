@@ -11,7 +11,7 @@ and its module may define FAULTS: list[demo.faults.Fault].
 
 from __future__ import annotations
 
-from . import clamd, platforms, redis_server, rpc, s3, smtp, tls
+from . import clamd, platforms, redis_server, repos, rpc, s3, smtp, tls
 
 REGISTRY: list[type] = [
     rpc.SolanaRpc,
@@ -21,6 +21,7 @@ REGISTRY: list[type] = [
     clamd.Clamd,
     smtp.Smtp,
     s3.S3,
+    repos.Repos,
 ]
 
 FAULTS: dict = {
@@ -33,6 +34,7 @@ FAULTS: dict = {
         clamd,
         smtp,
         s3,
+        repos,
     )
     for f in module.FAULTS
 }

@@ -23,6 +23,7 @@ from . import (
     migrations,
     provider,
     redis,
+    repo,
     rpc,
     s3,
     scheduler,
@@ -52,11 +53,12 @@ BUILT: dict[str, ModuleType] = {
         redis,
         tcp,
         s3,
+        repo,
     )
 }
 
 # Families an inventory item may name before they are built: collected and skipped, never passed.
-PLANNED: tuple[str, ...] = ("repo",)
+PLANNED: tuple[str, ...] = ()
 
 FAMILY_NAMES: frozenset[str] = frozenset({*BUILT, *PLANNED, "manual"})
 

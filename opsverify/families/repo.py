@@ -1,0 +1,440 @@
+"""repo: files of the deployed commit — workflow triggers, vercel.json crons, .env.example keys,
+and an auditor report newer than the deploy.
+
+Where the files come from (per system, in the environment file):
+    repo: /path/to/checkout           a local checkout of the deployed commit (preferred), else
+    providers:
+      github: {repo: owner/name, ref: <deployed sha>, token: "${GITHUB_TOKEN}", base_url: ...}
+                                      the GitHub contents API, GET only; the token only as ${VAR}
+
+Params, one kind per item:
+    file: .github/workflows/poller-cron.yml
+    triggers_absent: [schedule]        workflow `on:` triggers that must not be there
+    triggers_present: [workflow_dispatch]
+
+    file: vercel.json
+    crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there
+
+    file: .env.example                 names read with python-dotenv, values never looked at
+    services: [api]                    every key must be set (non-empty) on these services ...
+    per_key: {API_URL: [worker]}       ... unless the key is listed here with its own services
+    ignore: [NODE_ENV]                 keys of the file not compared
+
+    folder: .pf/readthis
+    not_empty: true                    at least one file
+    newer_than_deploy: true            newest file modified after the deployed commit was made
+
+"The deploy" is the committer time of the checkout's HEAD (`git log -1`): a fact of the
+deployed commit, never the runner's clock. The report's time is its newest file's mtime, as
+written by the auditor in that checkout. The contents API has no file times, so
+newer_than_deploy needs a local checkout.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+from dotenv import dotenv_values
+from pydantic import field_validator, model_validator
+
+from ..errors import GatherError
+from ..outcome import Outcome, error, failed, skipped, verdict
+from ..target import NotConfigured
+from ..transports.http import Probe
+from ._common import StrictParams, plural
+
+NAME = "repo"
+
+MAX_FILE_BYTES = 1 << 20
+GIT_TIMEOUT_S = 10.0
+GITHUB_API = "https://api.github.com"
+GITHUB_HEADERS = {"accept": "application/vnd.github+json", "x-github-api-version": "2022-11-28"}
+
+
+class Cron(StrictParams):
+    path: str
+    schedule: str
+
+
+class Params(StrictParams):
+    file: str | None = None
+    folder: str | None = None
+    triggers_absent: list[str] = []
+    triggers_present: list[str] = []
+    crons: list[Cron] = []
+    services: list[str] = []
+    per_key: dict[str, list[str]] = {}
+    ignore: list[str] = []
+    not_empty: bool = False
+    newer_than_deploy: bool = False
+
+    @field_validator("file", "folder")
+    @classmethod
+    def _inside_repo(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = PurePosixPath(value).parts
+            if not parts or value.startswith("/") or ".." in parts:
+                raise ValueError("must be a relative path inside the repository")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Params":
+        kinds = [k for k, on in (("workflow", self.triggers_absent or self.triggers_present),
+                                 ("crons", self.crons), ("env", self.services or self.per_key or self.ignore),
+                                 ("report", self.not_empty or self.newer_than_deploy)) if on]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of: triggers_absent/triggers_present, crons, "
+                             "services (with per_key, ignore), not_empty/newer_than_deploy")
+        if kinds[0] == "report":
+            if not self.folder or self.file:
+                raise ValueError("not_empty/newer_than_deploy need `folder` (and no `file`)")
+        elif not self.file or self.folder:
+            raise ValueError(f"{kinds[0]} checks need `file` (and no `folder`)")
+        if kinds[0] == "env" and not self.services:
+            raise ValueError("the .env.example check needs `services`, where each key must be set")
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.triggers_absent or self.triggers_present:
+            return "workflow"
+        if self.crons:
+            return "crons"
+        if self.services:
+            return "env"
+        return "report"
+
+    def services_of(self, key: str) -> list[str]:
+        return self.per_key.get(key, self.services)
+
+    @property
+    def all_services(self) -> list[str]:
+        return sorted({*self.services, *(s for group in self.per_key.values() for s in group)})
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    return ("env",) if params.kind == "env" else ()
+
+
+# -- where the files come from ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Folder:
+    files: list[str]  # relative names of the regular files inside
+    newest: tuple[str, float] | None = None  # (name, mtime) of the newest file; None when unknown
+
+
+@dataclass(frozen=True)
+class Deployed:
+    commit: str
+    time: float  # committer time, UTC seconds
+
+
+def git_env() -> dict[str, str]:
+    """The runner's environment without GIT_DIR and friends (set inside git hooks), which would
+    make `git -C checkout` look at another repository."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, "GIT_TERMINAL_PROMPT": "0"}
+
+
+class Checkout:
+    """A local checkout of the deployed commit."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.label = f"checkout {root}"
+
+    def read_files(self, paths: list[str]) -> dict[str, str | None | GatherError]:
+        return {path: self._read(path) for path in paths}
+
+    def _read(self, relative: str) -> str | None | GatherError:
+        path = self.root / relative
+        if not path.is_file():
+            return None
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return GatherError(f"{relative} is larger than {MAX_FILE_BYTES} bytes")
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return GatherError(f"cannot read {relative}: {exc}")
+
+    def list_folders(self, paths: list[str]) -> dict[str, Folder | None | GatherError]:
+        out: dict[str, Folder | None | GatherError] = {}
+        for relative in paths:
+            folder = self.root / relative
+            if not folder.is_dir():
+                out[relative] = None
+                continue
+            try:
+                stamped = sorted((p.stat().st_mtime, str(p.relative_to(folder)))
+                                 for p in folder.rglob("*") if p.is_file())
+            except OSError as exc:
+                out[relative] = GatherError(f"cannot list {relative}: {exc}")
+                continue
+            newest = (stamped[-1][1], stamped[-1][0]) if stamped else None
+            out[relative] = Folder(sorted(name for _, name in stamped), newest)
+        return out
+
+    def deployed(self) -> Deployed:
+        """The committer time of HEAD: when the deployed commit was made."""
+        command = ["git", "-C", str(self.root), "log", "-1", "--format=%H %ct", "HEAD"]
+        try:
+            answer = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, env=git_env())
+        except FileNotFoundError:
+            raise GatherError("git is not installed: cannot read the deployed commit's time") from None
+        except subprocess.TimeoutExpired:
+            raise GatherError(f"git log in {self.root} took longer than {GIT_TIMEOUT_S:g} s") from None
+        if answer.returncode != 0:
+            reason = (answer.stderr.strip().splitlines() or ["no output"])[0]
+            raise GatherError(f"cannot read HEAD of {self.root}: {reason}")
+        commit, _, seconds = answer.stdout.strip().partition(" ")
+        return Deployed(commit, float(seconds))
+
+
+class GitHubContents:
+    """`GET /repos/{owner}/{repo}/contents/{path}?ref={sha}`: a file's base64 `content`, or a folder's entries."""
+
+    def __init__(self, target, settings: dict[str, str]):
+        missing = [k for k in ("repo", "ref") if not settings.get(k)]
+        if missing:
+            raise NotConfigured(f"providers.github of {target.system} in {target.env.name} lacks {', '.join(missing)}")
+        token = settings.get("token") or ""
+        if token and token not in target.env.secret_values:
+            raise GatherError(f"providers.github.token of {target.system} must be a ${{VAR}} reference, "
+                              "not written into the environment file")
+        target.redactor.add(token)
+        self.target = target
+        self.base = (settings.get("base_url") or GITHUB_API).rstrip("/")
+        self.repo, self.ref = settings["repo"], settings["ref"]
+        self.headers = {**GITHUB_HEADERS, **({"authorization": f"Bearer {token}"} if token else {})}
+        self.label = f"GitHub {self.repo}@{self.ref}"
+
+    def _url(self, path: str) -> str:
+        return f"{self.base}/repos/{self.repo}/contents/{quote(path)}?ref={quote(self.ref, safe='')}"
+
+    def fetch(self, paths: list[str]) -> dict[str, Any]:
+        replies = self.target.fetch_all([Probe("GET", self._url(p), dict(self.headers)) for p in paths])
+        return dict(zip(paths, replies))
+
+    def _answer(self, path: str, reply) -> Any:
+        if reply.status == 404:
+            return None
+        if reply.status is None:
+            return GatherError(f"no answer from {self.base}: {reply.failure}")
+        if reply.status != 200:
+            return GatherError(f"{self.label}: GET contents/{path} answered {reply.status}")
+        try:
+            return reply.json()
+        except ValueError:
+            return GatherError(f"{self.label}: contents/{path} is not JSON")
+
+    def read_files(self, paths: list[str]) -> dict[str, str | None | GatherError]:
+        out: dict[str, str | None | GatherError] = {}
+        for path, reply in self.fetch(paths).items():
+            body = self._answer(path, reply)
+            if body is None or isinstance(body, GatherError):
+                out[path] = body
+            elif not isinstance(body, dict) or body.get("type") != "file":
+                out[path] = None  # a folder or submodule: no such file
+            elif body.get("encoding") != "base64":
+                out[path] = GatherError(f"{self.label}: {path} came without base64 content (too large?)")
+            else:
+                try:
+                    out[path] = base64.b64decode(body.get("content") or "").decode("utf-8")
+                except (ValueError, UnicodeDecodeError) as exc:
+                    out[path] = GatherError(f"{self.label}: cannot decode {path}: {exc}")
+        return out
+
+    def list_folders(self, paths: list[str]) -> dict[str, Folder | None | GatherError]:
+        out: dict[str, Folder | None | GatherError] = {}
+        for path, reply in self.fetch(paths).items():
+            body = self._answer(path, reply)
+            if body is None or isinstance(body, GatherError):
+                out[path] = body
+            elif not isinstance(body, list):
+                out[path] = None  # a file, not a folder
+            else:
+                out[path] = Folder(sorted(str(e.get("name")) for e in body if e.get("type") == "file"))
+        return out
+
+    def deployed(self) -> Deployed:
+        raise NotConfigured("the auditor report's time needs a local checkout (systems.<system>.repo); "
+                            "the GitHub contents API gives no file times")
+
+
+def source(target) -> Checkout | GitHubContents:
+    if target.config.repo:
+        return Checkout(target.repo())
+    github = target.config.providers.get("github")
+    if github:
+        return GitHubContents(target, github)
+    raise NotConfigured(f"no repo checkout (systems.{target.system}.repo) or providers.github "
+                        f"for {target.system} in {target.env.name}")
+
+
+def gather(target, checks) -> dict[str, Any]:
+    where = source(target)
+    files = sorted({c.params.file for c in checks if c.params.file})
+    folders = sorted({c.params.folder for c in checks if c.params.folder})
+    facts: dict[str, Any] = {
+        "source": where.label,
+        "files": where.read_files(files) if files else {},
+        "folders": where.list_folders(folders) if folders else {},
+        "env": {},
+        "deployed": None,
+    }
+    for service in sorted({s for c in checks if c.params.kind == "env" for s in c.params.all_services}):
+        try:
+            facts["env"][service] = target.env_vars(service)
+        except (GatherError, NotConfigured) as exc:
+            facts["env"][service] = exc
+    if any(c.params.newer_than_deploy for c in checks):
+        try:
+            facts["deployed"] = where.deployed()
+        except (GatherError, NotConfigured) as exc:
+            facts["deployed"] = exc
+    return facts
+
+
+# -- judging ------------------------------------------------------------------------------------
+def _utc(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def workflow_triggers(document: Any) -> list[str]:
+    """Names of a workflow's `on:` triggers; YAML 1.1 reads the bare key `on` as True."""
+    if not isinstance(document, dict):
+        raise ValueError("is not a mapping")
+    key = "on" if "on" in document else True if True in document else None
+    if key is None:
+        raise ValueError("has no `on:` triggers")
+    triggers = document[key]
+    if isinstance(triggers, str):
+        return [triggers]
+    if isinstance(triggers, (list, dict)):
+        return [str(t) for t in triggers]
+    raise ValueError(f"`on:` is a {type(triggers).__name__}")
+
+
+def expectation(p: Params) -> str:
+    if p.kind == "workflow":
+        parts = [f"no {t} trigger" for t in p.triggers_absent] + [f"a {t} trigger" for t in p.triggers_present]
+        return f"{p.file} with " + " and ".join(parts)
+    if p.kind == "crons":
+        return f"{p.file} crons: " + ", ".join(f"{c.path} at '{c.schedule}'" for c in p.crons)
+    if p.kind == "env":
+        return f"every key of {p.file} set on its services ({', '.join(p.all_services)})"
+    parts = [f"{p.folder}/ holds a report"] if p.not_empty else []
+    return "; ".join(parts + ([f"{p.folder}/ newer than the deployed commit"] if p.newer_than_deploy else []))
+
+
+def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
+    expected = expectation(p)
+    try:
+        triggers = workflow_triggers(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        return failed(expected, f"{p.file} is not valid YAML: {getattr(exc, 'problem', None) or exc}", **evidence)
+    except ValueError as exc:
+        return failed(expected, f"{p.file} {exc}", **evidence)
+    evidence["triggers"] = triggers
+    problems = [f"{p.file} has a {t} trigger" for t in p.triggers_absent if t in triggers]
+    problems += [f"{p.file} has no {t} trigger" for t in p.triggers_present if t not in triggers]
+    return verdict(expected, problems, f"{p.file} triggers: {', '.join(triggers) or 'none'}", **evidence)
+
+
+def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
+    expected = expectation(p)
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        return failed(expected, f"{p.file} is not valid JSON: {exc}", **evidence)
+    crons = document.get("crons") if isinstance(document, dict) else None
+    if not isinstance(crons, list):
+        return failed(expected, f"{p.file} has no crons list", **evidence)
+    seen = [(str(c.get("path")), str(c.get("schedule"))) for c in crons if isinstance(c, dict)]
+    evidence["crons"] = [{"path": path, "schedule": schedule} for path, schedule in seen]
+    problems = []
+    for cron in p.crons:
+        schedules = [s for path, s in seen if path == cron.path]
+        if not schedules:
+            problems.append(f"no cron for {cron.path} in {p.file}")
+        elif cron.schedule not in schedules:
+            problems.append(f"{cron.path} runs at " + ", ".join(f"'{s}'" for s in schedules))
+    return verdict(expected, problems, f"{plural(len(seen), 'cron')}, as expected", **evidence)
+
+
+def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
+    keys = [k for k in dotenv_values(stream=io.StringIO(text), interpolate=False) if k not in p.ignore]
+    expected = expectation(p)
+    missing: dict[str, list[str]] = {}
+    unseen: list[str] = []
+    for key in keys:
+        for service in p.services_of(key):
+            env = facts["env"][service]
+            if isinstance(env, Exception):
+                unseen.append(service)
+            elif not env.get(key):
+                missing.setdefault(service, []).append(key)
+    evidence.update({"keys_in_file": len(keys), "ignored": p.ignore, "missing": missing})
+    problems = [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} not set on {service}"
+                for service, names in sorted(missing.items())]
+    if problems:
+        return failed(expected, "; ".join(problems), **evidence)
+    if unseen:
+        reasons = {s: str(facts["env"][s]) for s in sorted(set(unseen))}
+        return skipped("could not read the env of " + "; ".join(f"{s}: {r}" for s, r in reasons.items()), **evidence)
+    return verdict(expected, [], f"all {len(keys)} keys set", **evidence)
+
+
+def _judge_report(p: Params, folder: Folder | None, deployed: Any, evidence: dict) -> Outcome:
+    expected_text = expectation(p)
+    if folder is None or not folder.files:
+        return failed(expected_text, f"{p.folder}/ is {'missing' if folder is None else 'empty'}", **evidence)
+    evidence["files"] = folder.files[:20]
+    evidence["file_count"] = len(folder.files)
+    if not p.newer_than_deploy:
+        return verdict(expected_text, [], f"{plural(len(folder.files), 'file')}", **evidence)
+    if isinstance(deployed, NotConfigured):
+        return skipped(str(deployed), **evidence)
+    if isinstance(deployed, GatherError):
+        return error(f"could not read the deploy time: {deployed}", **evidence)
+    assert folder.newest is not None
+    name, mtime = folder.newest
+    evidence.update({"newest_file": name, "newest_modified": _utc(mtime),
+                     "deployed_commit": deployed.commit, "deployed_committed": _utc(deployed.time)})
+    problems = []
+    if mtime <= deployed.time:
+        problems.append(f"newest report file {name} was modified {_utc(mtime)}, not after the deployed commit "
+                        f"{deployed.commit[:12]} of {_utc(deployed.time)}")
+    return verdict(expected_text, problems,
+                   f"{name} modified {_utc(mtime)}, after commit {deployed.commit[:12]} of {_utc(deployed.time)}",
+                   **evidence)
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    evidence: dict[str, Any] = {"source": facts["source"]}
+    if p.kind == "report":
+        folder = facts["folders"][p.folder]
+        if isinstance(folder, GatherError):
+            return error(f"could not list {p.folder}: {folder}", **evidence)
+        return _judge_report(p, folder, facts["deployed"], evidence)
+    text = facts["files"][p.file]
+    evidence["file"] = p.file
+    if isinstance(text, GatherError):
+        return error(f"could not read {p.file}: {text}", **evidence)
+    if text is None:
+        return failed(expectation(p), f"{p.file} not found in {facts['source']}", **evidence)
+    if p.kind == "workflow":
+        return _judge_workflow(p, text, evidence)
+    if p.kind == "crons":
+        return _judge_crons(p, text, evidence)
+    return _judge_env(p, text, facts, evidence)

@@ -1,0 +1,104 @@
+"""Allure results group system → runbook section → item id, with ids stable from run to run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from opsverify.coverage import coverage_report
+
+from .helpers import CHECKS, ROOT
+
+SYSTEM = "sora-studio"
+KNOWN = {"S1-poller-manual-only": ("Poller", "S1"), "S7-auditor-report": ("Auditor runs", "S7"),
+         "S12-jobs-columns": ("Supabase Schema", "S12"), "S8-checkout-sessions-service-only": ("Stripe Checkout", "S8")}
+
+
+def _suite_runs(reports: list[Path]) -> list[Path]:
+    """Two runs of the suite as a user starts it, side by side; the archive folder of each."""
+    command = [sys.executable, "-m", "pytest", "checks", "--env", "demo", "-m", "postdeploy", "--system", SYSTEM,
+               "-p", "no:cacheprovider", "-q"]
+    runs = [subprocess.Popen([*command, "--reports-dir", str(r)], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, env=dict(os.environ)) for r in reports]
+    archives = []
+    for run, folder in zip(runs, reports):
+        out, _ = run.communicate(timeout=180)
+        assert run.returncode == 0, out[-3000:]
+        (archive,) = (folder / "demo").iterdir()
+        archives.append(archive)
+    return archives
+
+
+def _results(archive: Path) -> dict[str, dict]:
+    """Each result by the check it ran (its `check` parameter is the item key)."""
+    out = {}
+    for path in sorted((archive / "allure-results").glob("*-result.json")):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        (key,) = [p["value"] for p in result["parameters"] if p["name"] == "check"]
+        assert key not in out, f"two results for {key}"
+        out[key] = result
+    return out
+
+
+def _labels(result: dict) -> dict[str, str]:
+    return {label["name"]: label["value"] for label in result["labels"]
+            if label["name"] in ("parentSuite", "suite", "subSuite", "epic", "feature", "story", "family")}
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("allure")
+    archives = _suite_runs([base / "first", base / "second"])
+    return SimpleNamespace(archives=archives, first=_results(archives[0]), second=_results(archives[1]))
+
+
+def test_results_are_labelled_system_section_item(two_runs):
+    first = two_runs.first
+    expected = {c.key: c for c in CHECKS if c.system == SYSTEM and c.cadence and c.cadence.value == "postdeploy"}
+    assert set(first) == set(expected)
+    for key, check in expected.items():
+        labels = _labels(first[key])
+        assert (labels["parentSuite"], labels["suite"], labels["subSuite"]) == (SYSTEM, check.section, check.id), key
+        assert (labels["epic"], labels["feature"], labels["story"]) == (SYSTEM, check.section, check.id), key
+        assert labels["family"] == check.family
+        assert first[key]["name"].startswith(f"{key} {check.title}")  # the title sorts items by key in a sub-suite
+        if check.remediation:  # allure-pytest resets name and description after setup: both must survive
+            assert first[key]["description"] == f"Remediation: {check.remediation}", key
+    for key, (section, item) in KNOWN.items():
+        assert (_labels(first[key])["suite"], _labels(first[key])["subSuite"]) == (section, item)
+    assert {r["status"] for r in first.values()} >= {"passed", "skipped"}  # titles hold for skipped ones too
+
+
+def test_label_tree_is_the_runbook_tree(two_runs):
+    """Grouping by the labels gives exactly the checklist's system → section → item ids."""
+    tree: dict[str, dict[str, set[str]]] = {}
+    for result in two_runs.first.values():
+        labels = _labels(result)
+        tree.setdefault(labels["parentSuite"], {}).setdefault(labels["suite"], set()).add(labels["subSuite"])
+    runbook: dict[str, dict[str, set[str]]] = {}
+    for check in CHECKS:
+        if check.system == SYSTEM and check.cadence and check.cadence.value == "postdeploy":
+            runbook.setdefault(check.system, {}).setdefault(check.section, set()).add(check.id)
+    assert tree == runbook
+    assert tree[SYSTEM]["Auditor runs"] == {"S7"}
+
+
+def test_history_and_test_case_ids_are_stable_across_runs(two_runs):
+    first, second = two_runs.first, two_runs.second
+    assert set(first) == set(second)
+    for key in first:
+        assert first[key]["historyId"] == second[key]["historyId"], key
+        assert first[key]["testCaseId"] == second[key]["testCaseId"], key
+    # one history line per check: parametrized results must not share one
+    assert len({r["historyId"] for r in first.values()}) == len(first)
+
+
+def test_archive_holds_the_coverage_report(two_runs):
+    assert json.loads((two_runs.archives[0] / "coverage.json").read_text(encoding="utf-8")) == json.loads(
+        json.dumps(coverage_report(CHECKS)))

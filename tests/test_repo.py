@@ -1,0 +1,337 @@
+"""repo family: judge tables on fabricated facts, the GitHub contents source, and the demo's checkouts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from demo.web import WebHost
+from opsverify.engine import Run, message
+from opsverify.environment import load_environment
+from opsverify.errors import GatherError
+from opsverify.families import repo
+from opsverify.families.repo import Checkout, Deployed, Folder, Params, workflow_triggers
+from opsverify.outcome import Status
+from opsverify.target import NotConfigured
+
+from .helpers import ROOT, by_id, evaluate
+
+DEPLOYED = Deployed("a" * 40, 1_741_000_000.0)  # 2025-03-03T11:06:40Z
+
+
+def check(**params):
+    return SimpleNamespace(key="X1-test", params=Params.model_validate(params))
+
+
+def facts(files=None, folders=None, env=None, deployed=None):
+    return {"source": "checkout /srv/app", "files": files or {}, "folders": folders or {}, "env": env or {},
+            "deployed": deployed}
+
+
+# -- params ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("params, problem", [
+    ({"file": "x.yml"}, "exactly one of"),
+    ({"file": "x.yml", "triggers_absent": ["schedule"], "crons": [{"path": "/a", "schedule": "* * * * *"}]},
+     "exactly one of"),
+    ({"file": "../etc/passwd", "triggers_absent": ["schedule"]}, "relative path inside"),
+    ({"file": "/etc/passwd", "triggers_absent": ["schedule"]}, "relative path inside"),
+    ({"folder": ".pf", "triggers_absent": ["schedule"]}, "need `file`"),
+    ({"file": "r.txt", "not_empty": True}, "need `folder`"),
+    ({"file": ".env.example", "per_key": {"A": ["web"]}}, "needs `services`"),
+    ({"file": ".env.example", "ignore": ["A"]}, "needs `services`"),
+    ({"file": "x.yml", "triggers_absent": ["schedule"], "ignore": ["A"]}, "exactly one of"),
+    ({"file": "x.yml", "triggers_absent": ["schedule"], "unknown": 1}, "Extra inputs"),
+])
+def test_params_rejected(params, problem):
+    with pytest.raises(ValidationError, match=problem):
+        Params.model_validate(params)
+
+
+def test_env_kind_needs_env_sources_of_every_service():
+    p = Params.model_validate({"file": ".env.example", "services": ["api"], "per_key": {"A": ["web", "worker"]}})
+    assert repo.needs(p) == ("env",)
+    assert p.all_services == ["api", "web", "worker"]
+    assert repo.needs(Params.model_validate({"folder": ".pf", "not_empty": True})) == ()
+
+
+# -- workflow triggers -------------------------------------------------------------------------
+MANUAL = "name: poller\non:\n  workflow_dispatch:\njobs: {}\n"
+SCHEDULED = "name: poller\non:\n  schedule:\n    - cron: '*/5 * * * *'\n  workflow_dispatch:\n"
+
+
+@pytest.mark.parametrize("text, triggers", [
+    (MANUAL, ["workflow_dispatch"]),  # YAML 1.1: the key `on` is read as True
+    (SCHEDULED, ["schedule", "workflow_dispatch"]),
+    ("on: push\n", ["push"]),
+    ("on: [push, workflow_dispatch]\n", ["push", "workflow_dispatch"]),
+    ('"on": {schedule: [{cron: "0 * * * *"}]}\n', ["schedule"]),
+])
+def test_workflow_triggers(text, triggers):
+    import yaml
+
+    assert workflow_triggers(yaml.safe_load(text)) == triggers
+
+
+WORKFLOW = {"file": "wf.yml", "triggers_absent": ["schedule"], "triggers_present": ["workflow_dispatch"]}
+
+
+@pytest.mark.parametrize("text, status, observed", [
+    (MANUAL, Status.PASSED, "wf.yml triggers: workflow_dispatch"),
+    (SCHEDULED, Status.FAILED, "wf.yml has a schedule trigger"),
+    ("on: push\n", Status.FAILED, "wf.yml has no workflow_dispatch trigger"),
+    ("on: [schedule\n", Status.FAILED, "wf.yml is not valid YAML"),
+    ("name: x\njobs: {}\n", Status.FAILED, "wf.yml has no `on:` triggers"),
+    ("- a\n- b\n", Status.FAILED, "wf.yml is not a mapping"),
+    (None, Status.FAILED, "wf.yml not found in checkout /srv/app"),
+    (GatherError("cannot read wf.yml"), Status.ERROR, "could not read wf.yml"),
+])
+def test_judge_workflow(text, status, observed):
+    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    assert outcome.status is status
+    assert observed in outcome.observed
+    if status is Status.FAILED:
+        assert outcome.expected == "wf.yml with no schedule trigger and a workflow_dispatch trigger"
+
+
+# -- vercel.json crons --------------------------------------------------------------------------
+CRONS = {"file": "vercel.json", "crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}]}
+
+
+@pytest.mark.parametrize("text, status, observed", [
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}]}', Status.PASSED, "1 cron, as expected"),
+    ('{"crons": [{"path": "/api/cron/other", "schedule": "* * * * *"}]}', Status.FAILED,
+     "no cron for /api/cron/publish in vercel.json"),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "*/5 * * * *"}]}', Status.FAILED,
+     "/api/cron/publish runs at '*/5 * * * *'"),
+    ('{"framework": "nextjs"}', Status.FAILED, "vercel.json has no crons list"),
+    ('{"crons": [', Status.FAILED, "vercel.json is not valid JSON"),
+    (None, Status.FAILED, "vercel.json not found"),
+])
+def test_judge_crons(text, status, observed):
+    outcome = repo.judge(check(**CRONS), facts(files={"vercel.json": text}))
+    assert outcome.status is status
+    assert observed in outcome.observed
+    assert outcome.expected == "vercel.json crons: /api/cron/publish at '* * * * *'"
+
+
+# -- .env.example -------------------------------------------------------------------------------
+EXAMPLE = "# shared\nAPI_JWT_SECRET=\nexport REDIS_URL=redis://localhost\nNEXTAUTH_URL=https://x\nNODE_ENV=production\n"
+ENV = {"file": ".env.example", "services": ["api"], "per_key": {"API_JWT_SECRET": ["web", "api"],
+                                                                   "NEXTAUTH_URL": ["web"]}, "ignore": ["NODE_ENV"]}
+HEALTHY_ENV = {"api": {"API_JWT_SECRET": "s3cret-value", "REDIS_URL": "redis://r"},
+               "web": {"API_JWT_SECRET": "s3cret-value", "NEXTAUTH_URL": "https://x"}}
+
+
+@pytest.mark.parametrize("env, status, observed", [
+    (HEALTHY_ENV, Status.PASSED, "all 3 keys set"),
+    ({**HEALTHY_ENV, "web": {"API_JWT_SECRET": "s3cret-value"}}, Status.FAILED, "NEXTAUTH_URL is not set on web"),
+    ({**HEALTHY_ENV, "api": {"API_JWT_SECRET": "", "REDIS_URL": "redis://r"}}, Status.FAILED,
+     "API_JWT_SECRET is not set on api"),  # empty counts as unset, as in the env family
+    ({"api": {}, "web": {}}, Status.FAILED,
+     "API_JWT_SECRET, REDIS_URL are not set on api; API_JWT_SECRET, NEXTAUTH_URL are not set on web"),
+    ({**HEALTHY_ENV, "web": NotConfigured("no env source for service 'web'")}, Status.SKIPPED,
+     "could not read the env of web: no env source"),
+    ({"api": {}, "web": GatherError("unreadable")}, Status.FAILED, "API_JWT_SECRET, REDIS_URL are not set on api"),
+])
+def test_judge_env_example(env, status, observed):
+    outcome = repo.judge(check(**ENV), facts(files={".env.example": EXAMPLE}, env=env))
+    assert outcome.status is status
+    assert observed in outcome.observed
+    assert "s3cret-value" not in repr(outcome)  # names only, never values
+
+
+# -- auditor report ------------------------------------------------------------------------------
+REPORT = {"folder": ".pf/readthis", "not_empty": True, "newer_than_deploy": True}
+AFTER, BEFORE = DEPLOYED.time + 3600, DEPLOYED.time - 60
+
+
+@pytest.mark.parametrize("folder, deployed, status, observed", [
+    (Folder(["a.json", "b.json"], ("b.json", AFTER)), DEPLOYED, Status.PASSED,
+     "b.json modified 2025-03-03T12:06:40Z, after commit aaaaaaaaaaaa of 2025-03-03T11:06:40Z"),
+    (Folder(["a.json"], ("a.json", BEFORE)), DEPLOYED, Status.FAILED,
+     "newest report file a.json was modified 2025-03-03T11:05:40Z, not after the deployed commit"),
+    (Folder(["a.json"], ("a.json", DEPLOYED.time)), DEPLOYED, Status.FAILED, "not after the deployed commit"),
+    (Folder([]), DEPLOYED, Status.FAILED, ".pf/readthis/ is empty"),
+    (None, DEPLOYED, Status.FAILED, ".pf/readthis/ is missing"),
+    (Folder(["a.json"], ("a.json", AFTER)), GatherError("git is not installed"), Status.ERROR,
+     "could not read the deploy time: git is not installed"),
+    (Folder(["a.json"]), NotConfigured("needs a local checkout"), Status.SKIPPED, "needs a local checkout"),
+    (GatherError("permission denied"), DEPLOYED, Status.ERROR, "could not list .pf/readthis"),
+])
+def test_judge_report(folder, deployed, status, observed):
+    outcome = repo.judge(check(**REPORT), facts(folders={".pf/readthis": folder}, deployed=deployed))
+    assert outcome.status is status
+    assert observed in outcome.observed
+
+
+def test_report_not_empty_alone_needs_no_deploy_time():
+    outcome = repo.judge(check(folder=".pf/readthis", not_empty=True),
+                         facts(folders={".pf/readthis": Folder(["a.json"])}))
+    assert outcome.status is Status.PASSED
+
+
+def test_deploy_time_of_a_folder_that_is_no_git_checkout(tmp_path):
+    with pytest.raises(GatherError, match="cannot read HEAD"):
+        Checkout(tmp_path).deployed()
+
+
+# -- GitHub contents API ---------------------------------------------------------------------------
+GITHUB_REPOS = {
+    "acme/sora-studio": {
+        ".github/workflows/poller-cron.yml": MANUAL,
+        ".pf/readthis": ["summary.json", "patterns_chunk01.json"],
+    },
+    "acme/cheersai": {"vercel.json": '{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}]}'},
+    "acme/joslyn-ai": {".env.example": "API_JWT_SECRET=\nNEXTAUTH_URL=\nAPI_URL=\nREDIS_URL=\nINTERNAL_API_KEY=\n"},
+}
+TOKEN = "ghp_demoTokenThatMustNeverLeak0123456789"
+REF = "3f2c1d0e9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2"
+
+
+def github_app(repos: dict, seen: list) -> Starlette:
+    """Answers like GET /repos/{owner}/{repo}/contents/{path}?ref=: a file's base64 content, a folder's entries."""
+
+    async def contents(request: Request) -> JSONResponse:
+        owner, name, path = (request.path_params[k] for k in ("owner", "repo", "path"))
+        seen.append((request.method, f"{owner}/{name}", path, request.query_params.get("ref"),
+                     request.headers.get("authorization"), request.headers.get("accept")))
+        entry = repos.get(f"{owner}/{name}", {}).get(path)
+        if isinstance(entry, str):
+            data = entry.encode()
+            return JSONResponse({
+                "type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/", 1)[-1],
+                "path": path, "content": base64.encodebytes(data).decode(),  # GitHub wraps lines too
+                "sha": hashlib.sha1(data).hexdigest(),
+            })
+        if isinstance(entry, list):
+            return JSONResponse([{"type": "file", "name": n, "path": f"{path}/{n}", "size": 10} for n in entry])
+        return JSONResponse({"message": "Not Found"}, status_code=404)
+
+    return Starlette(routes=[Route("/repos/{owner}/{repo}/contents/{path:path}", contents)])
+
+
+@pytest.fixture
+def github(tmp_path, monkeypatch):
+    seen: list = []
+    host = WebHost()
+    url = host.add("github", github_app(GITHUB_REPOS, seen))
+    host.start()
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir()
+    services = {}
+    for service, names in {"web": ["API_JWT_SECRET", "NEXTAUTH_URL"], "api": ["API_JWT_SECRET", "REDIS_URL",
+                                                                              "INTERNAL_API_KEY"],
+                           "worker": ["API_JWT_SECRET", "REDIS_URL", "INTERNAL_API_KEY", "API_URL"]}.items():
+        (tmp_path / f"{service}.env").write_text("".join(f"{n}=value-{n}\n" for n in names))
+        services[service] = f'{{env: {{dotenv: "{tmp_path / f"{service}.env"}"}}}}'
+    monkeypatch.setenv("GH_URL", url)
+    monkeypatch.setenv("GH_TOKEN", TOKEN)
+
+    def write(token: str = "${GH_TOKEN}") -> Path:
+        lines = ["name: gh", "systems:"]
+        for system in ("sora-studio", "cheersai", "joslyn-ai"):
+            lines += [f"  {system}:", "    providers:",
+                      f'      github: {{base_url: "${{GH_URL}}", token: "{token}", repo: acme/{system}, ref: {REF}}}']
+        lines += ["    services:"] + [f"      {s}: {v}" for s, v in services.items()]
+        (env_dir / "gh.yaml").write_text("\n".join(lines) + "\n")
+        return env_dir
+
+    try:
+        yield SimpleNamespace(seen=seen, write=write, repos=GITHUB_REPOS)
+    finally:
+        host.stop()
+
+
+def run_github(env_dir: Path, ids: list[str]):
+    env = load_environment(env_dir, "gh")
+    checks = [c for i in ids for c in by_id(i)]
+    run = Run(env)
+    try:
+        outcomes = run.evaluate(checks)
+    finally:
+        run.close()
+    return {c.id: (c, outcomes[f"{c.system}:{c.key}"]) for c in checks}
+
+
+def test_github_source_reads_files_of_the_deployed_ref(github):
+    results = run_github(github.write(), ["S1", "S7", "C3", "J14"])
+    status = {i: o.status for i, (c, o) in results.items()}
+    assert status == {"S1": Status.PASSED, "C3": Status.PASSED, "J14": Status.PASSED, "S7": Status.SKIPPED}
+    assert "needs a local checkout" in results["S7"][1].observed
+    assert results["S1"][1].evidence["source"] == f"GitHub acme/sora-studio@{REF}"
+    # GET only, at the deployed ref, with the token as a bearer header and GitHub's media type
+    assert {(m, r, a, accept) for m, _, _, r, a, accept in github.seen} == {
+        ("GET", REF, f"Bearer {TOKEN}", "application/vnd.github+json")}
+    assert {(repo_name, path) for _, repo_name, path, *_ in github.seen} == {
+        ("acme/sora-studio", ".github/workflows/poller-cron.yml"), ("acme/sora-studio", ".pf/readthis"),
+        ("acme/cheersai", "vercel.json"), ("acme/joslyn-ai", ".env.example")}
+    assert all(TOKEN not in repr(o) for _, o in results.values())
+
+
+def test_github_source_missing_file_fails_naming_the_ref(github, monkeypatch):
+    monkeypatch.setitem(github.repos, "acme/cheersai", {})
+    monkeypatch.setitem(github.repos, "acme/sora-studio", {})
+    results = run_github(github.write(), ["C3", "S7"])
+    c3, s7 = results["C3"][1], results["S7"][1]
+    assert c3.status is Status.FAILED and c3.observed == f"vercel.json not found in GitHub acme/cheersai@{REF}"
+    assert s7.status is Status.FAILED and s7.observed == ".pf/readthis/ is missing"
+
+
+def test_github_token_written_into_the_file_is_refused(github):
+    results = run_github(github.write(token="ghp_literalTokenInTheFile0000"), ["S1", "C3"])
+    for _, outcome in results.values():
+        assert outcome.status is Status.ERROR
+        assert "must be a ${VAR} reference" in outcome.observed
+        assert "ghp_literalTokenInTheFile0000" not in repr(outcome)
+    assert github.seen == []
+
+
+def test_github_unreachable_is_an_error(github, monkeypatch):
+    monkeypatch.setenv("GH_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    results = run_github(github.write(), ["S1"])
+    assert results["S1"][1].status is Status.ERROR
+    assert "could not read .github/workflows/poller-cron.yml: no answer" in results["S1"][1].observed
+
+
+# -- the demo's checkouts -------------------------------------------------------------------------
+REPO_CHECKS = [c for c in by_id("S1") + by_id("S7") + by_id("C3") + by_id("J14") + by_id("B4")]
+
+
+def test_healthy_demo_checkouts_pass(demo):
+    results = evaluate(demo, REPO_CHECKS)
+    assert {c.id: o.status for c, o in results.values()} == dict.fromkeys(["S1", "S7", "C3", "J14", "B4"],
+                                                                             Status.PASSED)
+    s7 = results["sora-studio:S7-auditor-report"][1].evidence
+    # fixed facts, whatever the checkout time of this clone
+    assert (s7["newest_modified"], s7["deployed_committed"]) == ("2025-03-03T11:30:00Z", "2025-03-03T09:00:00Z")
+
+
+@pytest.mark.parametrize("fault, key, seen", [
+    ("poller-schedule-restored", "sora-studio:S1-poller-manual-only",
+     ".github/workflows/poller-cron.yml has a schedule trigger"),
+    ("vercel-cron-removed", "cheersai:C3-vercel-cron-every-minute", "no cron for /api/cron/publish in vercel.json"),
+    ("env-example-key-unset", "joslyn-ai:J14-env-matches-example", "NEXTAUTH_URL is not set on web"),
+    ("auditor-report-missing", "sora-studio:S7-auditor-report", ".pf/readthis/ is empty"),
+    ("auditor-report-stale", "sora-studio:S7-auditor-report",
+     "newest report file summary.json was modified 2025-03-03T11:30:00Z, not after the deployed commit"),
+])
+def test_demo_fault_fails_with_item_expected_and_seen(demo, fault, key, seen):
+    sources = {p: p.read_bytes() for p in (ROOT / "demo" / "repos").rglob("*") if p.is_file()}
+    demo.apply(fault)
+    results = evaluate(demo, REPO_CHECKS)
+    check, outcome = results[key]
+    assert outcome.status is Status.FAILED
+    text = message(check, outcome)
+    assert text.startswith(f"{check.key} {check.title}: expected {outcome.expected}; saw ")
+    assert seen in text
+    # faults edit the deployment's copies, never the source tree
+    assert {p: p.read_bytes() for p in (ROOT / "demo" / "repos").rglob("*") if p.is_file()} == sources
