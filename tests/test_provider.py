@@ -282,7 +282,7 @@ def test_github_pages_are_followed_only_as_far_as_total_count():
 
 
 # -- against the demo ----------------------------------------------------------------------------
-PROVIDER_IDS = {"S6", "S15", "S16", "J6", "J18", "J19", "J20", "C19", "B14", "B15"}
+PROVIDER_IDS = {"S6", "S15", "S16", "J6", "J19", "J20", "C19", "B14", "B15"}
 
 
 def provider_checks():
