@@ -8,7 +8,6 @@ import socket
 import time
 from pathlib import Path
 
-import pytest
 
 from opsverify.errors import ConfigError, MissingVariable, TargetAuthFailed, TargetUnreachable, UnknownEnvironment
 
@@ -122,6 +121,8 @@ def _prod_env_for_cheersai(tmp_path: Path, database_url: str) -> dict[str, str]:
         "CHEERSAI_PROD_APP_ENV_FILE": str(env_file),
         "CHEERSAI_PROD_CRON_SECRET": "not-used-here-123",
         "CHEERSAI_PROD_RESEND_API_KEY": "not-used-here-456",
+        "SUPABASE_ACCESS_TOKEN": "not-used-here-789",
+        "CHEERSAI_PROD_SUPABASE_REF": "abcdefghijklmnopqrst",
     }
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 _READ_ONLY_START = re.compile(r"^\s*(select|with|values|table)\b", re.IGNORECASE)
 
@@ -29,3 +31,13 @@ def read_only_query(value: str) -> str:
     if ";" in value.strip().rstrip(";"):
         raise ValueError("must be a single statement")
     return value.strip().rstrip(";")
+
+
+def _absolute_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError("must start with /")
+    return value
+
+
+# the path part of a URL on a service, as checklists write it: "/health", "/api/cron/publish?limit=5"
+UrlPath = Annotated[str, AfterValidator(_absolute_path)]

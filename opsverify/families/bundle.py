@@ -23,12 +23,12 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import jwt
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
 from ..transports.http import Probe, Reply
-from ._common import StrictParams, plural
+from ._common import StrictParams, UrlPath, plural
 
 NAME = "bundle"
 NEEDS = ("url",)
@@ -43,17 +43,10 @@ JS_REFERENCE = re.compile(r"""["'`]((?:\.{1,2}/|/)?[A-Za-z0-9_@~+-][A-Za-z0-9_@~
 
 class Params(StrictParams):
     service: str
-    path: str = "/"
+    path: UrlPath = "/"
     forbidden_roles: list[str] = ["service_role"]
     max_assets: int = Field(default=40, ge=1, le=500)
     max_asset_bytes: int = Field(default=10_000_000, ge=1024)
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with /")
-        return value
 
 
 class _ScriptLinks(HTMLParser):

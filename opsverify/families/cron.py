@@ -10,7 +10,7 @@ import secrets as _random
 
 from ..outcome import Outcome, failed, verdict
 from ..transports.http import Probe
-from ._common import StrictParams
+from ._common import StrictParams, UrlPath
 from .http import describe_reply
 
 NAME = "cron"
@@ -21,7 +21,7 @@ REJECTIONS = (401, 403)
 
 class Params(StrictParams):
     service: str
-    path: str
+    path: UrlPath
     secret: str
     header: str = "authorization"
     with_secret: bool = False

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from ..outcome import Outcome, failed, verdict
 from ..transports.http import SAFE_METHODS, Probe, Reply
-from ._common import StrictParams
+from ._common import StrictParams, UrlPath
 
 NAME = "http"
 NEEDS = ("url",)
@@ -18,7 +18,7 @@ NEEDS = ("url",)
 
 class Params(StrictParams):
     service: str
-    path: str
+    path: UrlPath
     method: str = "GET"
     headers: dict[str, str] = {}
     status: int | list[int] = 200
@@ -26,13 +26,6 @@ class Params(StrictParams):
     body_excludes: list[str] = []
     body_includes: list[str] = []
     max_latency_ms: float | None = None
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with /")
-        return value
 
     @field_validator("method")
     @classmethod

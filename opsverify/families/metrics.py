@@ -21,7 +21,7 @@ from pydantic import field_validator
 
 from ..outcome import Outcome, failed, verdict
 from ..transports.http import Probe, Reply
-from ._common import StrictParams
+from ._common import StrictParams, UrlPath
 from .http import describe_reply
 
 NAME = "metrics"
@@ -34,15 +34,8 @@ MetricType = Literal["counter", "gauge", "histogram", "summary"]
 
 class Params(StrictParams):
     service: str
-    path: str = "/metrics"
+    path: UrlPath = "/metrics"
     families: dict[str, MetricType]
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with /")
-        return value
 
     @field_validator("families")
     @classmethod

@@ -27,11 +27,11 @@ import time
 import uuid
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
 from ..outcome import Outcome, verdict
 from ..transports.http import Probe, Reply
-from ._common import StrictParams
+from ._common import StrictParams, UrlPath
 from .http import describe_reply
 
 NAME = "webhook"
@@ -43,17 +43,10 @@ NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST"}
 
 class Params(StrictParams):
     service: str
-    path: str
+    path: UrlPath
     scheme: Literal["shopify", "stripe", "fal"]
     shop_domain: str | None = None
     status: int | list[int] | None = None
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with /")
-        return value
 
     @model_validator(mode="after")
     def _shop_domain_for_shopify(self) -> "Params":
