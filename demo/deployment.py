@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,7 +18,6 @@ from .web import WebHost
 HERE = Path(__file__).parent
 SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship")
 CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
-CANARY_VARIABLE = "OPSVERIFY_DEMO_CANARY"  # tests plant a canary secret through this
 
 
 def database_name(system: str) -> str:
@@ -33,9 +30,8 @@ def variable_prefix(system: str) -> str:
 
 class Deployment:
     def __init__(self) -> None:
-        canary = os.environ.get(CANARY_VARIABLE)
-        self.secrets = envs.make_secrets(canary)
-        self.checker_password = canary or secrets.token_urlsafe(18)
+        self.secrets = envs.make_secrets()
+        self.checker_password = envs.demo_secret("checker")
         self.pg: EmbeddedPostgres | None = None
         self.web: WebHost | None = None
         self.switches = services.Switches()
@@ -48,7 +44,7 @@ class Deployment:
     def start(self) -> "Deployment":
         try:
             self.pg = EmbeddedPostgres()
-            self.pg.start(secrets.token_urlsafe(18))
+            self.pg.start(envs.demo_secret("superuser"))
             self._load_databases()
             self.web = WebHost()
             for (system, service), app in services.build(self).items():
@@ -134,7 +130,7 @@ class Deployment:
         self.switches.reset()
         for component in self.components:
             component.reset()
-        self.secrets = envs.make_secrets(os.environ.get(CANARY_VARIABLE), previous=self.secrets)
+        self.secrets = envs.make_secrets(previous=self.secrets)
         self._write_env_files()
         self.applied.clear()
 

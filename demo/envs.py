@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -23,23 +24,23 @@ SECRET_NAMES = {
                    "SHOPIFY_WEBHOOK_SECRET", "VITE_SUPABASE_ANON_KEY"),
     "commit-to-ship": ("ESCROW_DB_SECRET", "PRIVY_APP_SECRET", "SUPABASE_SERVICE_ROLE_KEY", "ADMIN_API_TOKEN"),
 }
-# a canary planted by tests replaces these, so it travels through headers, env files and comparisons
-CANARY_CARRIERS = {("cheersai", "CRON_SECRET"), ("joslyn-ai", "API_JWT_SECRET"), ("joslyn-ai", "INTERNAL_API_KEY"),
-                   ("bakery-ops", "SUPABASE_SERVICE_ROLE_KEY"), ("sora-studio", "ADMIN_DASHBOARD_TOKEN")}
-
 ADMIN_WALLETS = "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU,9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 
 
-def make_secrets(canary: str | None, previous: dict | None = None) -> dict[str, dict[str, str]]:
+CANARY_VARIABLE = "OPSVERIFY_DEMO_CANARY"  # tests plant a canary through this
+
+
+def demo_secret(label: str) -> str:
+    """A fresh secret for the demo. With a canary planted, every secret starts with it, so a test
+    can search everything the suite produced for the canary and catch any secret that leaked."""
+    canary = os.environ.get(CANARY_VARIABLE)
+    return f"{canary}{label}{secrets.token_hex(4)}" if canary else f"demo_{label}_{secrets.token_urlsafe(18)}"
+
+
+def make_secrets(previous: dict | None = None) -> dict[str, dict[str, str]]:
     if previous is not None:  # a reset keeps the values the environment already resolved
         return {system: dict(values) for system, values in previous.items()}
-    out: dict[str, dict[str, str]] = {}
-    for system, names in SECRET_NAMES.items():
-        out[system] = {
-            name: canary if canary and (system, name) in CANARY_CARRIERS else f"demo_{secrets.token_urlsafe(24)}"
-            for name in names
-        }
-    return out
+    return {system: {name: demo_secret(name.lower()) for name in names} for system, names in SECRET_NAMES.items()}
 
 
 def healthy(deployment) -> dict[tuple[str, str], dict[str, str]]:

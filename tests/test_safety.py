@@ -73,14 +73,16 @@ def test_prod_forbids_mutation_by_default():
 
 
 def test_canary_secret_never_leaves(tmp_path):
-    """Plant a canary as several demo secrets (DB password, cron secret, shared JWT secret ...),
-    run the suite with every fault that makes checks handle those secrets, and search
-    everything produced: console, every archived file."""
+    """Plant a canary: every demo secret (database passwords, cron and admin secrets, shared JWT secret,
+    platform API tokens, the Redis password, the RPC API key ...) starts with it. Run every cadence with
+    faults that make checks fail on secret-bearing targets, and search everything produced: the console
+    and every archived file."""
     canary = "canary" + secrets.token_hex(12)
     reports = tmp_path / "reports"
     result = run_pytest(
         "checks", "-p", "no:cacheprovider", "--env", "demo", "-m", "postdeploy or daily or weekly or monthly",
         "--reports-dir", str(reports), "--demo-fault", "jwt-secret-mismatch", "--demo-fault", "cron-open",
+        "--demo-fault", "vercel-secret-stale", "--demo-fault", "redis-backlog", "--demo-fault", "rpc-unhealthy",
         "-rA", "-vv", env={"OPSVERIFY_DEMO_CANARY": canary}, timeout=180,
     )
     output = result.stdout + result.stderr

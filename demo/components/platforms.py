@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -21,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from demo.envs import demo_secret
 from demo.faults import Fault
 
 VERCEL_PROJECT = "prj_sora_studio_demo"
@@ -114,7 +114,7 @@ def _guard(token: Callable[[], str], unauthorized: dict):
 class PlatformAPIs:
     def __init__(self) -> None:
         self.state = healthy_state()
-        self.tokens = {p: f"demo_{p}_{secrets.token_urlsafe(18)}" for p in ("vercel", "render", "github", "supabase")}
+        self.tokens = {p: demo_secret(f"{p}token") for p in ("vercel", "render", "github", "supabase")}
         self.urls: dict[str, str] = {}
         self.deployment = None
 

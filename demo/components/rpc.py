@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..envs import demo_secret
 from ..faults import Fault
 
 SYSTEM = "commit-to-ship"
@@ -68,7 +69,7 @@ class SolanaRpc:
 
     # -- component protocol -------------------------------------------------------------
     def start(self, deployment) -> None:
-        self.token = "demo-key-" + secrets.token_urlsafe(18)
+        self.token = demo_secret("rpckey")
         self.fee_payer_secret, self.fee_payer = _new_keypair()
         self.healthy = self._chain_from(deployment.admin_url(SYSTEM))
         self.healthy.balances[self.fee_payer] = FEE_PAYER_LAMPORTS
