@@ -25,6 +25,7 @@ class Target:
         self.redactor = redactor
         self.timeouts = env.model.timeouts
         self._database: Database | None = None
+        self._http: http.Session | None = None
         self._env_cache: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
@@ -124,9 +125,16 @@ class Target:
         return path
 
     def fetch_all(self, probes: list[http.Probe]) -> list[http.Reply]:
-        return http.fetch_all(probes, timeout_s=self.timeouts.http_s)
+        """Concurrent requests over the target's own clients, shared by every family."""
+        with self._lock:
+            if self._http is None:
+                self._http = http.Session(self.timeouts.http_s)
+        return self._http.fetch_all(probes)
 
     def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
         if self._database is not None:
             self._database.close()
 

@@ -1,4 +1,4 @@
-"""HTTP probes, sent concurrently over one client per batch.
+"""HTTP probes, sent concurrently over one client per target, kept for the whole run.
 
 Only safe methods go out unless the check is mutating (the engine has already refused
 mutating checks where the environment forbids them) or the request is one the target is
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,12 +56,12 @@ def guard(probe: Probe) -> None:
 
 
 def fetch_all(probes: list[Probe], *, timeout_s: float, concurrency: int = 16) -> list[Reply]:
-    """Send every probe concurrently; a reply per probe, in order. Never raises for network trouble."""
-    for probe in probes:
-        guard(probe)
-    if not probes:
-        return []
-    return asyncio.run(_fetch_all(probes, timeout_s, concurrency))
+    """One-off batch with its own client (tests, tools); a run uses a `Session` per target."""
+    session = Session(timeout_s, concurrency)
+    try:
+        return session.fetch_all(probes)
+    finally:
+        session.close()
 
 
 def _tls_setting(verify: bool | str) -> bool | ssl.SSLContext:
@@ -72,25 +73,69 @@ def _tls_setting(verify: bool | str) -> bool | ssl.SSLContext:
         raise GatherError(f"CA bundle {verify}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-async def _fetch_all(probes: list[Probe], timeout_s: float, concurrency: int) -> list[Reply]:
-    limit = asyncio.Semaphore(concurrency)
-    timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
-    settings = {verify: _tls_setting(verify) for verify in {p.verify for p in probes}}
-    # one client per TLS-verification mode, shared by every probe of the batch
-    clients = {
-        verify: httpx.AsyncClient(timeout=timeout, verify=setting, follow_redirects=False,
-                                  headers={"user-agent": "opsverify"})
-        for verify, setting in settings.items()
-    }
-    try:
+class Session:
+    """A target's HTTP clients (one per TLS-verification mode) on a private event loop, so every
+    family that talks to the target reuses its keep-alive connections and TLS sessions."""
+
+    def __init__(self, timeout_s: float, concurrency: int = 16) -> None:
+        self.timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+        self.timeout_s = timeout_s
+        self.concurrency = concurrency
+        self._clients: dict[bool | str, httpx.AsyncClient] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def fetch_all(self, probes: list[Probe]) -> list[Reply]:
+        """Send every probe concurrently; a reply per probe, in order. Never raises for network trouble."""
+        for probe in probes:
+            guard(probe)
+        if not probes:
+            return []
+        settings = {verify: _tls_setting(verify) for verify in {p.verify for p in probes}}
+        future = asyncio.run_coroutine_threadsafe(self._fetch_all(probes, settings), self._running_loop())
+        # every request has its own timeouts; this bound only guards against a wedged loop
+        return future.result(timeout=self.timeout_s * (len(probes) // self.concurrency + 2) + 30)
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=self._loop.run_forever, name="opsverify-http", daemon=True)
+                self._thread.start()
+            return self._loop
+
+    async def _fetch_all(self, probes: list[Probe], settings: dict) -> list[Reply]:
+        limit = asyncio.Semaphore(self.concurrency)
+        for verify, setting in settings.items():
+            if verify not in self._clients:
+                self._clients[verify] = httpx.AsyncClient(timeout=self.timeout, verify=setting,
+                                                          follow_redirects=False, headers={"user-agent": "opsverify"})
+
         async def one(probe: Probe) -> Reply:
             async with limit:
-                return await _send(clients[probe.verify], probe)
+                return await _send(self._clients[probe.verify], probe)
 
         return list(await asyncio.gather(*(one(p) for p in probes)))
-    finally:
-        for client in clients.values():
-            await client.aclose()
+
+    def close(self) -> None:
+        with self._lock:
+            loop, thread, self._loop = self._loop, self._thread, None
+        if loop is None:
+            return
+
+        async def shutdown() -> None:
+            for client in self._clients.values():
+                await client.aclose()
+            self._clients.clear()
+
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not None:
+                thread.join(timeout=10)
+            loop.close()
 
 
 async def _send(client: httpx.AsyncClient, probe: Probe) -> Reply:
