@@ -46,6 +46,12 @@ _ALL = [
                              " select conname into c from pg_constraint where conrelid = 'public.orders'::regclass"
                              " and contype = 'u'; execute format('alter table public.orders drop constraint %I', c);"
                              " end $$")),
+    Fault("ledger-column-renamed", frozenset({"S11"}), "credit_ledger.reason was renamed to note",
+          _sql("sora-studio", "alter table public.credit_ledger rename column reason to note")),
+    Fault("profiles-column-dropped", frozenset({"S13"}), "profiles lost job_tray_cleared_before",
+          _sql("sora-studio", "alter table public.profiles drop column job_tray_cleared_before")),
+    Fault("rate-limits-dropped", frozenset({"T9"}), "public.rate_limits is gone (0006 recorded, table dropped)",
+          _sql("commit-to-ship", "drop table public.rate_limits")),
     # migrations
     Fault("migration-missing", frozenset({"T1"}), "0008_audit_logs is not recorded as applied",
           _sql("commit-to-ship", "delete from supabase_migrations.schema_migrations"
@@ -70,6 +76,70 @@ _ALL = [
           _sql("cheersai", "insert into cron.job (jobname, schedule, command, active) values"
                            " ('publish-queue', '* * * * *', 'select 1', true)"
                            " on conflict (jobname, username) do update set active = true")),
+    Fault("stripe-event-unprocessed", frozenset({"S9"}), "the newest stripe event is still 'received'",
+          _sql("sora-studio", "insert into public.stripe_events (event_id, type, status, payload, created_at)"
+                              " values ('evt_demo_unprocessed', 'checkout.session.completed', 'received',"
+                              " '{\"livemode\": false}', now() - interval '5 minutes')")),
+    Fault("checkout-logging-stopped", frozenset({"S14"}), "stripe_checkout_sessions is empty",
+          _sql("sora-studio", "update public.stripe_events set checkout_session_id = null;"
+                              " delete from public.stripe_checkout_sessions")),
+    Fault("work-item-exhausted", frozenset({"B9"}), "an errored work item used up its retries",
+          _sql("bakery-ops", "update public.work_queue set retry_count = max_retries where status = 'error'")),
+    Fault("worker-heartbeat-stale", frozenset({"B11"}), "the inventory worker last processed 25 minutes ago",
+          _sql("bakery-ops", "update public.worker_heartbeats set last_processed_at = now() - interval '25 minutes',"
+                             " updated_at = now() - interval '25 minutes'")),
+    Fault("order-stage-invalid", frozenset({"B12"}), "an order was written with stage 'Baking'",
+          _sql("bakery-ops", "alter table public.orders drop constraint orders_stage_check;"
+                             " update public.orders set stage = 'Baking'"
+                             " where id = (select id from public.orders order by id limit 1)")),
+    Fault("publish-failures", frozenset({"C1"}), "every publish job of the last 15 minutes failed",
+          _sql("cheersai", "update public.publish_jobs set status = 'failed', last_error = 'provider auth error (demo)'"
+                           " where status = 'succeeded' and updated_at >= now() - interval '15 minutes'")),
+    Fault("publish-backlog", frozenset({"C2"}), "24 more publish jobs queued for upcoming posts",
+          _sql("cheersai", "insert into public.publish_jobs (content_item_id, variant_id, status, next_attempt_at)"
+                           " select ci.id, v.id, 'queued', ci.scheduled_for from public.content_items ci"
+                           " join public.content_variants v on v.content_item_id = ci.id, generate_series(1, 3)"
+                           " where ci.status = 'scheduled'")),
+    Fault("publish-queue-stopped", frozenset({"C6"}), "publish-queue has not run for 20 minutes",
+          _sql("cheersai", "delete from public.job_runs"
+                           " where job_name = 'publish-queue' and started_at > now() - interval '20 minutes'")),
+    Fault("materialise-weekly-rescheduled", frozenset({"C8"}),
+          "materialise-weekly set to 04:00 (hand-converted to UTC, but pg_cron runs in London time)",
+          _sql("cheersai", "update cron.job set schedule = '0 4 * * *' where jobname = 'materialise-weekly'")),
+    Fault("media-derivatives-inactive", frozenset({"C9"}), "the media-derivatives pg_cron job was deactivated",
+          _sql("cheersai", "update cron.job set active = false where jobname = 'media-derivatives'")),
+    Fault("publish-job-overdue", frozenset({"C10"}), "a queued publish job was due 30 minutes ago",
+          _sql("cheersai", "update public.publish_jobs set next_attempt_at = now() - interval '30 minutes'"
+                           " where id = (select id from public.publish_jobs where status = 'queued'"
+                           " order by next_attempt_at limit 1)")),
+    Fault("token-expiring", frozenset({"C11"}), "the GBP token expires in 3 days",
+          _sql("cheersai", "update public.connections set expires_at = now() + interval '3 days'"
+                           " where provider = 'gbp' and status = 'active'")),
+    Fault("connection-page-id-missing", frozenset({"C12"}), "an active Facebook connection lost its pageId",
+          _sql("cheersai", "update public.connections set metadata = metadata - 'pageId'"
+                           " where provider = 'facebook' and account_id = 'a0000000-0000-4000-8000-000000000002'")),
+    Fault("media-stuck-processing", frozenset({"C13"}), "a media asset has been processing for 40 minutes",
+          _sql("cheersai", "update public.media_assets set updated_at = now() - interval '40 minutes'"
+                           " where processed_status = 'processing'")),
+    Fault("notifications-not-purged", frozenset({"C14"}), "a notification is 120 days old",
+          _sql("cheersai", "insert into public.notifications (account_id, category, message, created_at)"
+                           " values ('a0000000-0000-4000-8000-000000000001', 'publish_success',"
+                           " 'Demo notification (old)', now() - interval '120 days')")),
+    Fault("scheduled-post-without-media", frozenset({"C18"}), "the next scheduled post lost its media",
+          _sql("cheersai", "update public.content_variants set media_ids = '{}'"
+                           " where content_item_id = (select id from public.content_items where status = 'scheduled'"
+                           " order by scheduled_for limit 1)")),
+    Fault("audit-denied-event", frozenset({"T8"}), "a release_denied audit event 10 minutes ago",
+          _sql("commit-to-ship", "insert into public.audit_logs (created_at, event, actor_wallet, commitment_id, ip,"
+                                 " metadata) values (now() - interval '10 minutes', 'release_denied',"
+                                 " 'DemoVoterC111111111111111111111111111111111',"
+                                 " 'f0000000-0000-4000-8000-000000000002', '198.51.100.9',"
+                                 " '{\"reason\": \"not claimable\"}')")),
+    Fault("release-lock-stale", frozenset({"T11"}), "a release lock without tx signature, 40 minutes old",
+          _sql("commit-to-ship", "insert into public.reward_release_locks (commitment_id, milestone_id, locked_by,"
+                                 " locked_at) values ('f0000000-0000-4000-8000-000000000002',"
+                                 " 'f1000000-0000-4000-8000-000000000002', 'api-instance-2',"
+                                 " now() - interval '40 minutes')")),
     # env
     Fault("resend-key-missing", frozenset({"C15"}), "RESEND_API_KEY is not set",
           _env("cheersai", "app", "RESEND_API_KEY", None)),
@@ -81,6 +151,23 @@ _ALL = [
           _env("joslyn-ai", "worker", "API_JWT_SECRET", "demo_rotated_on_worker_only_0123456789")),
     Fault("api-origin-localhost", frozenset({"J16"}), "JOSLYN_API_ORIGIN points at http://localhost",
           _env("joslyn-ai", "web", "JOSLYN_API_ORIGIN", "http://localhost:4000")),
+    Fault("slack-webhook-missing", frozenset({"B2"}), "SLACK_WEBHOOK_URL is not set on the Edge Functions",
+          _env("bakery-ops", "edge", "SLACK_WEBHOOK_URL", None)),
+    Fault("cheers-cron-secret-missing", frozenset({"C17"}), "CRON_SECRET is not set on the cheersai app",
+          _env("cheersai", "app", "CRON_SECRET", None)),
+    Fault("email-from-malformed", frozenset({"J1"}), "EMAIL_FROM on the API is not an email address",
+          _env("joslyn-ai", "api", "EMAIL_FROM", "Joslyn AI no-reply")),
+    Fault("jwt-secret-web-mismatch", frozenset({"J2"}), "web has a different API_JWT_SECRET than the API",
+          _env("joslyn-ai", "web", "API_JWT_SECRET", "demo_rotated_on_web_only_0123456789abc")),
+    Fault("clamav-port-malformed", frozenset({"J4"}), "CLAMAV_PORT on the API holds a URL, not a port",
+          _env("joslyn-ai", "api", "CLAMAV_PORT", "tcp://clamav.localhost:3310")),
+    Fault("escrow-secret-missing", frozenset({"T2"}), "ESCROW_DB_SECRET is not set",
+          _env("commit-to-ship", "app", "ESCROW_DB_SECRET", None)),
+    Fault("admin-wallet-invalid", frozenset({"T4"}), "ADMIN_WALLET_PUBKEYS lists an Ethereum address",
+          _env("commit-to-ship", "app", "ADMIN_WALLET_PUBKEYS",
+               "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU,0x52908400098527886E0F7030069857D2E4169EE7")),
+    Fault("privy-secret-missing", frozenset({"T6"}), "PRIVY_APP_SECRET is not set",
+          _env("commit-to-ship", "app", "PRIVY_APP_SECRET", None)),
     # webhooks, worker metrics, client bundle
     Fault("fal-webhook-missing", frozenset({"S4"}), "/api/provider/fal/webhook is not deployed (404)",
           _switch(lambda s: s.broken.add("sora-studio/fal-webhook"))),
@@ -105,6 +192,20 @@ _ALL = [
           _switch(lambda s: s.open_guards.add("sora-studio/poller"))),
     Fault("db-connection-failed", frozenset({"T10"}), "the commit-to-ship API says Database connection failed",
           _switch(lambda s: s.broken.add("commit-to-ship/db"))),
+    Fault("cron-publish-crashes", frozenset({"C5"}), "/api/cron/publish answers 500 with a valid CRON_SECRET",
+          _switch(lambda s: s.broken.add("cheersai/cron-publish"))),
+    Fault("poller-crashes", frozenset({"S2"}), "/api/sora/poller answers 500 with the admin token",
+          _switch(lambda s: s.broken.add("sora-studio/poller"))),
+    Fault("normalize-open", frozenset({"T12"}), "the milestone normalization endpoint skips the admin check",
+          _switch(lambda s: s.open_guards.add("commit-to-ship/normalize"))),
+    Fault("queue-route-missing", frozenset({"B5"}), "the SPA's /queue route answers 404",
+          _switch(lambda s: s.broken.add("bakery-ops/queue-route"))),
+    Fault("edge-health-down", frozenset({"B10"}), "/edge/health answers 503 status down (no database)",
+          _switch(lambda s: s.broken.add("bakery-ops/edge-health"))),
+    Fault("worker-down", frozenset({"J9"}), "the joslyn worker answers 503",
+          _switch(lambda s: s.down.add("joslyn-ai/worker"))),
+    Fault("billing-page-crashes", frozenset({"J17"}), "/settings/billing answers 500",
+          _switch(lambda s: s.broken.add("joslyn-ai/billing"))),
     Fault("webhook-failures", frozenset({"J13"}), "webhooks.failed counter is 3",
           _switch(lambda s: setattr(s, "webhook_failures", 3))),
 ]

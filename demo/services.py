@@ -117,6 +117,8 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
     # sora-studio ---------------------------------------------------------------------
     @guarded("sora-studio", "poller", "ADMIN_DASHBOARD_TOKEN")
     async def sora_poller(request: Request) -> Response:
+        if "sora-studio/poller" in switches.broken:  # passes the guard, then throws
+            return JSONResponse({"error": "poller failed"}, status_code=500)
         return JSONResponse({"polled": 0, "limit": int(request.query_params.get("limit", "5"))})
 
     @guarded("sora-studio", "jobs", "ADMIN_DASHBOARD_TOKEN")
@@ -145,6 +147,8 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
     # cheersai ------------------------------------------------------------------------
     @guarded("cheersai", "cron-publish", "CRON_SECRET")
     async def cheers_publish(request: Request) -> Response:
+        if "cheersai/cron-publish" in switches.broken:  # the forward to publish-queue fails
+            return JSONResponse({"error": "publish-queue invocation failed"}, status_code=500)
         return JSONResponse({"ok": True, "forwarded": "publish-queue"})
 
     # joslyn-ai ---------------------------------------------------------------------
@@ -152,6 +156,8 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
         return HTMLResponse("<!doctype html><title>Joslyn AI</title><main>Joslyn AI</main>")
 
     async def joslyn_billing(request: Request) -> Response:
+        if "joslyn-ai/billing" in switches.broken:  # the page throws while loading Stripe data
+            return PlainTextResponse("Internal Server Error", status_code=500)
         return HTMLResponse("<!doctype html><title>Billing</title><main>Billing</main>")
 
     async def joslyn_api_health(request: Request) -> Response:
@@ -215,9 +221,14 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
         return Response(text, media_type="text/javascript")
 
     async def bakery_queue(request: Request) -> Response:
+        if "bakery-ops/queue-route" in switches.broken:  # the SPA fallback for deep links is gone
+            return PlainTextResponse("Not Found", status_code=404)
         return HTMLResponse("<!doctype html><title>Queue</title><div id='root'></div>")
 
     async def bakery_health(request: Request) -> Response:
+        if "bakery-ops/edge-health" in switches.broken:  # the function cannot reach the database
+            return JSONResponse({"status": "down", "db": {"ok": False, "error": "connection timeout"}},
+                                status_code=503)
         latency = 4 if "bakery-ops/db-slow" not in switches.broken else 1800
         return JSONResponse({"status": "up", "db": {"ok": True, "latency_ms": latency}})
 
