@@ -200,6 +200,8 @@ _ALL = [
           _switch(lambda s: s.open_guards.add("commit-to-ship/normalize"))),
     Fault("queue-route-missing", frozenset({"B5"}), "the SPA's /queue route answers 404",
           _switch(lambda s: s.broken.add("bakery-ops/queue-route"))),
+    Fault("edge-db-slow", frozenset({"B10"}), "/edge/health reports a 1.8 s database ping",
+          _switch(lambda s: s.broken.add("bakery-ops/db-slow"))),
     Fault("edge-health-down", frozenset({"B10"}), "/edge/health answers 503 status down (no database)",
           _switch(lambda s: s.broken.add("bakery-ops/edge-health"))),
     Fault("worker-down", frozenset({"J9"}), "the joslyn worker answers 503",

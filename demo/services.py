@@ -229,7 +229,8 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
         if "bakery-ops/edge-health" in switches.broken:  # the function cannot reach the database
             return JSONResponse({"status": "down", "db": {"ok": False, "error": "connection timeout"}},
                                 status_code=503)
-        return JSONResponse({"status": "up", "db": {"ok": True, "latency_ms": 4}})
+        latency = 1800 if "bakery-ops/db-slow" in switches.broken else 4
+        return JSONResponse({"status": "up", "db": {"ok": True, "latency_ms": latency}})
 
     async def orders_webhook(request: Request) -> Response:
         if "bakery-ops/orders-webhook" in switches.broken:  # the function throws before answering

@@ -205,6 +205,12 @@ def reply(status, text="", ms=10.0, failure=""):
     ({"service": "api", "path": "/q", "status": [401, 403]}, reply(200), Status.FAILED, "status 200"),
     ({"service": "api", "path": "/q", "json": {"webhooks.*.failed": 0}},
      reply(200, '{"webhooks": {"stripe": {"failed": 0}, "fal": {"failed": 2}}}'), Status.FAILED, "webhooks.fal.failed = 2"),
+    ({"service": "api", "path": "/h", "json_max": {"db.latency_ms": 500}},
+     reply(200, '{"db": {"latency_ms": 1800}}'), Status.FAILED, "db.latency_ms = 1800"),
+    ({"service": "api", "path": "/h", "json_max": {"db.latency_ms": 500}},
+     reply(200, '{"db": {}}'), Status.FAILED, "db.latency_ms is missing"),
+    ({"service": "api", "path": "/h", "json_max": {"db.latency_ms": 500}}, reply(200, '{"db": {"latency_ms": 4}}'),
+     Status.PASSED, ""),
     ({"service": "api", "path": "/h", "body_excludes": ["Database connection failed"]},
      reply(200, '{"error": "Database connection failed"}'), Status.FAILED, "body contains"),
 ])

@@ -23,6 +23,7 @@ class Params(StrictParams):
     headers: dict[str, str] = {}
     status: int | list[int] = 200
     json_fields: dict[str, Any] = Field(default={}, alias="json")  # `json` in checklists
+    json_max: dict[str, float] = {}  # numeric JSON fields at most this (e.g. a reported DB ping)
     body_excludes: list[str] = []
     body_includes: list[str] = []
     max_latency_ms: float | None = None
@@ -89,6 +90,21 @@ def json_problems(body: str, expected: dict[str, Any]) -> list[str]:
     return problems
 
 
+def json_max_problems(body: str, bounds: dict[str, float]) -> list[str]:
+    try:
+        flat = flatten(json.loads(body))
+    except ValueError:
+        return ["body is not JSON"]
+    problems = []
+    for path, bound in bounds.items():
+        value = flat.get(path)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            problems.append(f"JSON field {path} is {'missing' if value is None else 'not a number'}")
+        elif value > bound:
+            problems.append(f"{path} = {value:g}")
+    return problems
+
+
 def describe_reply(url: str, method: str, reply: Reply) -> dict[str, Any]:
     return {
         "request": f"{method} {url}",
@@ -113,6 +129,9 @@ def judge(check, facts) -> Outcome:
     if p.json_fields:
         expected.append("JSON " + ", ".join(f"{k}={json.dumps(v)}" for k, v in p.json_fields.items()))
         problems += json_problems(reply.text, p.json_fields)
+    if p.json_max:
+        expected.append("JSON " + ", ".join(f"{k} ≤ {v:g}" for k, v in p.json_max.items()))
+        problems += json_max_problems(reply.text, p.json_max)
     for text in p.body_includes:
         expected.append(f"body contains '{text}'")
         if text not in reply.text:
