@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ENV ?= demo
 
-.PHONY: demo test check coverage faults bench clean
+.PHONY: demo test check coverage faults bench report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ faults: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/latency.py
+
+report:  ## render the newest archive of ENV as one offline HTML file (needs Node.js; fetches Allure 3 from npm)
+	@latest=$$(ls -d reports/$(ENV)/2* 2>/dev/null | tail -n 1); \
+	test -n "$$latest" || { echo "no archive under reports/$(ENV)/ yet: run make demo (or make check ENV=...)"; exit 1; }; \
+	out=reports/html/$(ENV)/$$(basename "$$latest"); rm -rf "$$out" && \
+	npx --yes allure@3 awesome "$$latest/allure-results" -o "$$out" --single-file && echo "report: $$out/index.html"
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
