@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import threading
 from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
@@ -56,14 +60,37 @@ class Run:
             raise problems[0]
 
     # -- evaluation --------------------------------------------------------------------
-    def outcome(self, check: Check, selected: Iterable[Check] = ()) -> Outcome:
-        """The outcome of one check; the first call evaluates every selected check at once."""
+    def outcome(self, check: Check, selected: Iterable[Check] = (), *, shared: Path | None = None) -> Outcome:
+        """The outcome of one check. The first call evaluates every selected check at once, all
+        targets concurrently. With `shared` (a folder all xdist workers of the run see), checks are
+        evaluated by (system, family) group, each group by exactly one worker: the others wait for
+        its outcomes — so no target is asked twice and no mutating call is repeated."""
         with self._lock:
             key = self._key(check)
             if key not in self._outcomes:
-                pending = {self._key(c): c for c in (*selected, check) if self._key(c) not in self._outcomes}
-                self._outcomes.update(self.evaluate(pending.values()))
+                if shared is None:
+                    pending = {self._key(c): c for c in {*selected, check} if self._key(c) not in self._outcomes}
+                    self._outcomes.update(self.evaluate(pending.values()))
+                else:
+                    group = {c for c in selected if (c.system, c.family) == (check.system, check.family)} | {check}
+                    self._outcomes.update(self._evaluate_once(group, shared, f"{check.system}--{check.family}"))
             return self._outcomes[key]
+
+    def _evaluate_once(self, group: set[Check], shared: Path, name: str) -> dict[str, Outcome]:
+        """Evaluate a group unless another process of this run already did; outcomes are redacted."""
+        answer = shared / f"{name}.json"
+        with open(shared / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if we crash
+            if answer.exists():
+                stored = json.loads(answer.read_text(encoding="utf-8"))
+                return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"])
+                        for key, o in stored.items()}
+            outcomes = self.evaluate(group)
+            partial = shared / f"{name}.partial"
+            partial.write_text(json.dumps({key: {**asdict(o), "status": o.status.value} for key, o in outcomes.items()},
+                                          default=str), encoding="utf-8")
+            partial.replace(answer)
+            return outcomes
 
     @staticmethod
     def _key(check: Check) -> str:

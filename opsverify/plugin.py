@@ -6,7 +6,9 @@ Hooks stay thin: the decisions live in `engine`, `families` and `archive`.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from .target import services_named
 
 CADENCES = ("postdeploy", "daily", "weekly", "monthly")
 ARCHIVE_ENV = "OPSVERIFY_ARCHIVE_PARTIAL"  # handed to xdist workers
+SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
 
 
 @dataclass
@@ -35,11 +38,15 @@ class State:
     demo: Any = None
     systems: tuple[str, ...] = ()
     deploy: str = "local"
+    shared: Path | None = None  # under xdist: where workers share outcomes (see Run.outcome)
+    owns_shared: bool = False
 
     def close(self) -> None:
         try:
             self.run.close()
         finally:
+            if self.shared is not None and self.owns_shared:
+                shutil.rmtree(self.shared, ignore_errors=True)
             if self.demo is not None:
                 self.demo.stop()
             if self.archive is not None:
@@ -119,6 +126,11 @@ def _prepare(config: pytest.Config, name: str) -> State:
         state = State(root=root, checks=checks, env=env, run=run, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")))
         run.preflight(systems or None)
+        if is_worker and os.environ.get(SHARED_ENV):
+            state.shared = Path(os.environ[SHARED_ENV])
+        elif not is_worker and getattr(config.option, "numprocesses", None):
+            state.shared, state.owns_shared = Path(tempfile.mkdtemp(prefix="opsverify-shared-")), True
+            os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
         if not is_worker and not config.getoption("ov_no_archive"):
             state.archive = archive.Archive.begin(
                 reports=root / config.getoption("ov_reports"), env=env, root=root,

@@ -1,0 +1,58 @@
+"""`-n auto` keeps every target conversation single: each (system, family) group is evaluated by
+exactly one xdist worker, the others read its outcomes — no target is asked twice, and no mutating
+call (a cron run) is repeated."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from opsverify.engine import Run
+from opsverify.environment import load_environment
+from opsverify.outcome import Status
+
+from .helpers import CHECKS, ROOT, demo_variables, run_pytest
+
+
+def _spied_run(env, asked: list) -> Run:
+    run = Run(env)
+    real = run.evaluate
+
+    def spy(checks):
+        checks = list(checks)
+        asked.append(sorted({(c.system, c.family) for c in checks}))
+        return real(checks)
+
+    run.evaluate = spy  # type: ignore[method-assign]
+    return run
+
+
+def test_workers_share_group_outcomes(demo, tmp_path):
+    with demo_variables(demo):
+        env = load_environment(ROOT / "environments", "demo")
+    cheersai = [c for c in CHECKS if c.system == "cheersai" and not c.manual]
+    asked: list = []
+    workers = [_spied_run(env, asked), _spied_run(env, asked)]  # two "workers" of one run
+    try:
+        def run_all(run: Run) -> dict:
+            return {c.key: run.outcome(c, cheersai, shared=tmp_path) for c in cheersai}
+
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(run_all, workers)
+    finally:
+        for run in workers:
+            run.close()
+    groups = {(c.system, c.family) for c in cheersai}
+    assert sorted(map(tuple, (g[0] for g in asked))) == sorted(groups)  # each group evaluated once, in all
+    assert all(len(g) == 1 for g in asked)
+    assert first == second
+    assert {o.status for o in first.values()} == {Status.PASSED}
+
+
+def test_xdist_run_is_complete_and_green(tmp_path):
+    reports = tmp_path / "reports"
+    result = run_pytest("checks", "-p", "no:cacheprovider", "--env", "demo", "-n", "2", "--reports-dir", str(reports),
+                        "-m", "postdeploy or daily or weekly or monthly")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert "103 passed" in result.stdout
+    (archive,) = (reports / "demo").iterdir()
+    assert len(list((archive / "allure-results").glob("*-result.json"))) == 103
