@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import json
 import threading
@@ -30,7 +31,7 @@ MAX_PARALLEL_GATHERS = 16
 class Run:
     """Everything one suite run shares: targets, their connections, and computed outcomes."""
 
-    def __init__(self, env: Environment, redactor: Redactor | None = None):
+    def __init__(self, env: Environment, redactor: Redactor | None = None, deployed_at: dt.datetime | None = None):
         self.env = env
         self.redactor = redactor or Redactor()
         for value in env.secret_values:
@@ -38,6 +39,8 @@ class Run:
         self.targets: dict[str, Target] = {
             system: Target(env, system, config, self.redactor) for system, config in env.model.systems.items()
         }
+        for target in self.targets.values():
+            target.deployed_at = deployed_at
         self._outcomes: dict[str, Outcome] = {}
         self._lock = threading.Lock()
 

@@ -5,6 +5,7 @@ Hooks stay thin: the decisions live in `engine`, `families` and `archive`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
@@ -63,6 +64,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only this system's checks (repeatable)")
     group.addoption("--deploy-id", dest="ov_deploy_id", metavar="ID",
                     help="deploy being verified (default: the CI's commit variable, else 'local')")
+    group.addoption("--deployed-at", dest="ov_deployed_at", metavar="TIME",
+                    help="when the deploy went live (ISO 8601, e.g. 2026-11-25T10:02:00Z); items that look "
+                         "'since the deploy' use it (default: OPSVERIFY_DEPLOYED_AT, else their own window)")
     group.addoption("--reports-dir", dest="ov_reports", default="reports", metavar="DIR",
                     help="where run archives go (default: reports)")
     group.addoption("--checklists-dir", dest="ov_checklists", default="checklists", metavar="DIR",
@@ -122,7 +126,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         for check in checks:
             in_use.setdefault(check.system, set()).update(services_named(check.params))
         env = environment.load_environment(env_dir, name, services_in_use=in_use, systems=systems)
-        run = Run(env, redactor)
+        run = Run(env, redactor, deployed_at=_deployed_at(config))
         state = State(root=root, checks=checks, env=env, run=run, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")))
         run.preflight(systems or None)
@@ -150,6 +154,19 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+def _deployed_at(config: pytest.Config) -> dt.datetime | None:
+    value = config.getoption("ov_deployed_at") or os.environ.get("OPSVERIFY_DEPLOYED_AT")
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise OpsverifyError(f"--deployed-at {value}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
+    if moment.tzinfo is None:
+        raise OpsverifyError(f"--deployed-at {value}: give a time zone (e.g. a trailing Z for UTC)")
+    return moment
 
 
 def _start_demo(faults: list[str]):

@@ -26,6 +26,7 @@ class Target:
         self.timeouts = env.model.timeouts
         self._database: Database | None = None
         self._http: http.Session | None = None
+        self.deployed_at = None  # set by the run from --deployed-at; queries may cite {deployed_at}
         self._env_cache: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 

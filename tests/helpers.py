@@ -30,12 +30,12 @@ def demo_variables(deployment):
 
 
 def evaluate(deployment, checks: list[Check] | None = None, *, env_name: str = "demo",
-             env_dir: Path | None = None) -> dict[str, tuple[Check, Outcome]]:
+             env_dir: Path | None = None, deployed_at=None) -> dict[str, tuple[Check, Outcome]]:
     """Run the engine (gather + judge) against the demo, as the pytest plugin would."""
     checks = CHECKS if checks is None else checks
     with demo_variables(deployment):
         env = load_environment(env_dir or ROOT / "environments", env_name)
-    run = Run(env)
+    run = Run(env, deployed_at=deployed_at)
     try:
         outcomes = run.evaluate(checks)
     finally:

@@ -142,6 +142,14 @@ def test_sql_could_not_decide():
     assert outcome.status is Status.ERROR and "BYPASSRLS" in outcome.observed
 
 
+def test_sql_deployed_at_is_a_timestamptz_literal_or_null():
+    moment = dt.datetime(2026, 11, 25, 10, 2, tzinfo=dt.timezone.utc)
+    query = "select count(*) as n from t where at > coalesce({deployed_at}, now() - interval '1 hour')"
+    assert "'2026-11-25T10:02:00+00:00'::timestamptz" in sql.render(query, moment)
+    assert "coalesce(null::timestamptz," in sql.render(query, None)
+    assert sql.render("select '{}' as x", moment) == "select '{}' as x"  # other braces untouched
+
+
 @pytest.mark.parametrize("query", ["delete from jobs", "select 1; drop table jobs", "update jobs set a = 1"])
 def test_sql_params_refuse_writes(query):
     with pytest.raises(ValueError):

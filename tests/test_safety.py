@@ -121,3 +121,15 @@ def test_archive_is_complete_and_hashed(tmp_path):
     assert any(name.startswith("allure-results/") and name.endswith("-result.json") for name in manifest["files"])
     results = json.loads((archive / "results.json").read_text())
     assert {row["system"] for row in results["checks"]} == {"cheersai"}
+
+
+def test_since_the_deploy_uses_the_deploy_time(demo):
+    """T8 counts error events since --deployed-at; without it, its own 60-minute window."""
+    import datetime as dt
+
+    t8 = [c for c in CHECKS if c.key == "T8-no-error-or-denied-events"]
+    assert evaluate(demo, t8)["commit-to-ship:" + t8[0].key][1].status is Status.PASSED
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    (check, outcome), = evaluate(demo, t8, deployed_at=long_ago).values()
+    assert outcome.status is Status.FAILED  # the demo holds an older *_error event
+    assert outcome.evidence["deployed_at"].startswith("2020-01-01")

@@ -53,15 +53,27 @@ class Params(StrictParams):
 VISIBILITY = "select current_user as viewer, (rolsuper or rolbypassrls) as sees_all from pg_roles where rolname = current_user"
 
 
+DEPLOYED_AT = "{deployed_at}"  # in a query: the deploy's time (--deployed-at), or NULL when not given
+
+
+def render(query: str, deployed_at: dt.datetime | None) -> str:
+    """Fill in `{deployed_at}` as a timestamptz literal (we format it ourselves: nothing to escape)."""
+    literal = f"'{deployed_at.isoformat()}'::timestamptz" if deployed_at else "null::timestamptz"
+    return query.replace(DEPLOYED_AT, literal)
+
+
 def gather(target, checks) -> dict[str, Any]:
+    deployed_at = target.deployed_at
     statements: list[str] = [VISIBILITY]
     for check in checks:
         statements.append(check.params.query)
         if check.params.detail:
             statements.append(check.params.detail)
     unique = list(dict.fromkeys(statements))
-    answers = target.database.query_many(unique)
-    return dict(zip(unique, answers))
+    answers = target.database.query_many([render(q, deployed_at) for q in unique])
+    facts: dict[str, Any] = dict(zip(unique, answers))
+    facts["deployed_at"] = deployed_at.isoformat() if deployed_at else None
+    return facts
 
 
 def _plain(value: Any) -> Any:
@@ -100,6 +112,8 @@ def judge(check, facts) -> Outcome:
             if not ok:
                 problems.append(f"{column} = {value}")
     evidence: dict[str, Any] = {"row": row}
+    if DEPLOYED_AT in p.query:
+        evidence["deployed_at"] = facts.get("deployed_at") or "not given (--deployed-at): the query's fallback window"
     if p.detail:
         detail = facts.get(p.detail)
         evidence["detail"] = (
