@@ -8,20 +8,17 @@ import importlib.util
 import os
 import pwd
 import shutil
-import socket
+import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import psycopg
 
+from .support import free_port
+
 START_TIMEOUT_S = 30
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wheel_bin() -> Path:
@@ -89,6 +86,7 @@ class EmbeddedPostgres:
         self.port = 0
         self.password = ""
         self.started = False
+        self.watchdog: subprocess.Popen | None = None
 
     def _run(self, *args: str, timeout: float = START_TIMEOUT_S) -> None:
         result = subprocess.run([str(self.bin / args[0]), *args[1:]], user=self.user, capture_output=True,
@@ -114,6 +112,9 @@ class EmbeddedPostgres:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options,
                   "-w", "-t", str(START_TIMEOUT_S), "start", timeout=START_TIMEOUT_S + 5)
         self.started = True
+        # SIGQUIT: immediate shutdown of the postmaster and its backends if the suite is killed
+        self.watchdog = subprocess.Popen([sys.executable, "-m", "demo.watchdog", f"{self._pid()}:{int(signal.SIGQUIT)}"],
+                                         cwd=str(Path(__file__).resolve().parent.parent))
 
     def url(self, database: str = "postgres", user: str = "postgres", password: str | None = None) -> str:
         return f"postgresql://{user}:{password if password is not None else self.password}@127.0.0.1:{self.port}/{database}"
@@ -128,11 +129,17 @@ class EmbeddedPostgres:
             except (RuntimeError, subprocess.TimeoutExpired):
                 self._kill()
             self.started = False
+        if self.watchdog is not None:
+            self.watchdog.kill()  # the server is stopped: nothing left for it to do
+            self.watchdog.wait(timeout=5)
+            self.watchdog = None
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def _pid(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().splitlines()[0])
+
     def _kill(self) -> None:
-        pidfile = self.data / "postmaster.pid"
         try:
-            os.kill(int(pidfile.read_text().splitlines()[0]), 9)
+            os.kill(self._pid(), 9)
         except (OSError, ValueError, IndexError):
             pass

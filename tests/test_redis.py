@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from demo.components._support import free_port
+from demo.support import free_port
 from demo.components.redis_server import RedisProcess, RedisServer
 from opsverify.engine import message
 from opsverify.errors import GatherError, Refused

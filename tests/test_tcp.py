@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from demo.components._support import free_port, wait_until
+from demo.support import free_port, wait_until
 from demo.components.clamd import Clamd
 from opsverify.engine import message
 from opsverify.errors import GatherError

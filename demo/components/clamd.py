@@ -10,7 +10,7 @@ import socketserver
 import threading
 
 from ..faults import Fault
-from ._support import free_port
+from ..support import free_port
 
 SYSTEM = "joslyn-ai"
 VERSION = "ClamAV 1.4.6/27831/Wed Nov 25 09:30:00 2026"

