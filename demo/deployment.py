@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ from .postgres import EmbeddedPostgres
 from .web import WebHost
 
 HERE = Path(__file__).parent
+FRESH_FOR_S = 60  # a reset reloads seeds older than this
 SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship")
 CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
 
@@ -38,6 +40,7 @@ class Deployment:
         self.workdir = Path(tempfile.mkdtemp(prefix="opsverify-demo-"))
         self.applied: list[str] = []
         self._dirty: set[str] = set()
+        self._loaded_at: dict[str, float] = {}
         self.components: list = []  # extra servers (redis, clamd, smtp, s3, rpc, platform APIs)
 
     # -- lifecycle ------------------------------------------------------------------
@@ -120,12 +123,16 @@ class Deployment:
     def reset(self) -> None:
         """Back to healthy: databases re-loaded, env files and switches restored."""
         assert self.pg is not None
-        if self._dirty:  # only the databases a fault wrote to; seeds are relative to now()
+        # the databases a fault wrote to, and those whose seeds (relative to now()) are getting old:
+        # "ran within the last 5 minutes" must stay true however long a test session lasts
+        now = time.monotonic()
+        reload = self._dirty | {s for s, at in self._loaded_at.items() if now - at > FRESH_FOR_S}
+        if reload:
             with self.pg.admin() as conn:
-                for system in self._dirty:
+                for system in reload:
                     conn.execute(sql.SQL("drop database if exists {} with (force)").format(
                         sql.Identifier(database_name(system))))
-            self._create_databases(sorted(self._dirty))
+            self._create_databases(sorted(reload))
             self._dirty.clear()
         self.switches.reset()
         for component in self.components:
@@ -175,6 +182,7 @@ class Deployment:
 
     def _create_databases(self, systems) -> None:
         assert self.pg is not None
+        self._loaded_at.update({system: time.monotonic() for system in systems})
         with self.pg.admin() as conn:
             for system in systems:
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(database_name(system))))
