@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .checklist import load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
-from .errors import OpsverifyError
+from .errors import ConfigError, StopRun
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def coverage(args: argparse.Namespace) -> int:
     known = {c.system for c in checks}
     unknown = [s for s in args.system if s not in known]
     if unknown:
-        raise OpsverifyError(f"--system {unknown[0]}: unknown system (known: {', '.join(sorted(known))})")
+        raise ConfigError(f"--system {unknown[0]}: unknown system (known: {', '.join(sorted(known))})")
     report = coverage_report([c for c in checks if not args.system or c.system in args.system])
     print(json.dumps(report, indent=2) if args.json else format_coverage(report))
     return 0
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except OpsverifyError as exc:
+    except StopRun as exc:
         print(f"opsverify: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # `opsverify coverage | head`

@@ -20,10 +20,10 @@ from typing import Any, Iterable
 from . import families
 from .checklist import Check
 from .environment import Environment
-from .errors import GatherError, OpsverifyError, Refused
+from .errors import GatherError, NotConfigured, OpsverifyError, StopRun
 from .outcome import Outcome, Status, error, skipped
 from .secrets import Redactor
-from .target import NotConfigured, Target, services_named
+from .target import Target, services_named
 
 MAX_PARALLEL_GATHERS = 16
 
@@ -50,10 +50,10 @@ class Run:
         with one clear line instead of a hundred identical errors."""
         wanted = [t for s, t in self.targets.items() if t.config.database and (systems is None or s in systems)]
 
-        def connect(target: Target) -> OpsverifyError | None:
+        def connect(target: Target) -> StopRun | None:
             try:
                 target.database.connect()
-            except OpsverifyError as exc:
+            except StopRun as exc:
                 return exc
             return None
 
@@ -142,7 +142,7 @@ class Run:
     def _gather_and_judge(self, target: Target, family: Any, checks: list[Check]) -> dict[str, Outcome]:
         try:
             facts = family.gather(target, checks)
-        except (GatherError, NotConfigured, Refused, OpsverifyError) as exc:
+        except OpsverifyError as exc:
             reason = getattr(exc, "message", None) or str(exc)
             outcome = skipped(reason) if isinstance(exc, NotConfigured) else error(f"could not look: {reason}")
             return {self._key(c): outcome for c in checks}

@@ -1,49 +1,62 @@
-"""One base for every error the suite raises on purpose, each with its own exit code.
+"""Every error the suite raises on purpose shares one base, `OpsverifyError`.
 
-An operator sees one line (the message names the file/item and the fix) and a distinct
-exit code; never a traceback.
+Two kinds: `StopRun` ends the run before any check (an operator sees one line that names the
+file/item and the fix, and a distinct exit code — never a traceback); the others concern one
+check or group of checks and become its outcome (error or skipped), never a crash.
 """
 
 
 class OpsverifyError(Exception):
-    exit_code = 20
-
-    def __init__(self, message: str):
+    def __init__(self, message: str = ""):
         super().__init__(message)
         self.message = message
 
 
-class ConfigError(OpsverifyError):
-    """A checklist or environment file is malformed or invalid."""
+# -- the run cannot start -----------------------------------------------------------------
+class StopRun(OpsverifyError):
+    exit_code = 20
+
+
+class ConfigError(StopRun):
+    """A checklist or environment file is malformed or invalid; or a bad option."""
 
     exit_code = 20
 
 
-class UnknownEnvironment(OpsverifyError):
+class UnknownEnvironment(StopRun):
     exit_code = 21
 
 
-class MissingVariable(OpsverifyError):
+class MissingVariable(StopRun):
     """A ${VAR} in an environment file is not set."""
 
     exit_code = 22
 
 
-class TargetUnreachable(OpsverifyError):
+class TargetUnreachable(StopRun):
     exit_code = 23
 
 
-class TargetAuthFailed(OpsverifyError):
+class TargetAuthFailed(StopRun):
     exit_code = 24
 
 
-class DemoFailed(OpsverifyError):
+class DemoFailed(StopRun):
     exit_code = 25
 
 
-class GatherError(Exception):
+# -- one check (or group) cannot be decided or must not run ---------------------------------
+class GatherError(OpsverifyError):
     """A family could not look at the target: every check waiting on it is an *error*."""
 
 
-class Refused(Exception):
+class Refused(OpsverifyError):
     """The suite refused an operation that would break a safety rule (write, mutation)."""
+
+
+class NotConfigured(OpsverifyError):
+    """The environment does not say where this is: the check is skipped with this reason."""
+
+
+class CouldNotCheck(OpsverifyError):
+    """Raised in a check's fixture setup so pytest reports ERROR: the check could not decide."""

@@ -19,7 +19,7 @@ import pytest
 from . import archive, checklist, environment
 from .checklist import Check
 from .engine import Run
-from .errors import DemoFailed, OpsverifyError
+from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
 from .secrets import Redactor
 from .target import services_named
 
@@ -94,7 +94,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return None
     try:
         state = _prepare(config, name)
-    except OpsverifyError as exc:
+    except StopRun as exc:
         sys.stderr.write(f"opsverify: {exc.message}\n")
         sys.stderr.flush()
         return exc.exit_code
@@ -109,14 +109,14 @@ def _prepare(config: pytest.Config, name: str) -> State:
     known_systems = {c.system for c in checks}
     for system in systems:
         if system not in known_systems:
-            raise OpsverifyError(f"--system {system}: unknown system (known: {', '.join(sorted(known_systems))})")
+            raise ConfigError(f"--system {system}: unknown system (known: {', '.join(sorted(known_systems))})")
     env_dir = root / config.getoption("ov_environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
     demo = None
     faults = config.getoption("ov_faults")
     if faults and not peeked.demo:
-        raise OpsverifyError(f"--demo-fault needs a demo environment; '{name}' is not one")
+        raise ConfigError(f"--demo-fault needs a demo environment; '{name}' is not one")
     redactor = Redactor()
     state: State | None = None
     try:
@@ -163,9 +163,9 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise OpsverifyError(f"--deployed-at {value}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
+        raise ConfigError(f"--deployed-at {value}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
     if moment.tzinfo is None:
-        raise OpsverifyError(f"--deployed-at {value}: give a time zone (e.g. a trailing Z for UTC)")
+        raise ConfigError(f"--deployed-at {value}: give a time zone (e.g. a trailing Z for UTC)")
     return moment
 
 
@@ -179,7 +179,7 @@ def _start_demo(faults: list[str]):
         deployment.start()
         for fault in faults:
             deployment.apply(fault)
-    except OpsverifyError:
+    except StopRun:
         deployment.stop()
         raise
     except Exception as exc:
@@ -233,7 +233,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and call.excinfo.errisinstance(CouldNotCheck):
         report.longrepr = str(call.excinfo.value)  # one honest line, not a traceback of the plugin
     return report
-
-
-class CouldNotCheck(Exception):
-    """Raised in fixture setup so pytest reports ERROR: the check could not decide."""

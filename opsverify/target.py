@@ -7,14 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from .environment import Environment, SystemModel
-from .errors import GatherError
+from .errors import GatherError, NotConfigured
 from .secrets import Redactor, looks_secret
 from .transports import envsource, http
 from .transports.postgres import Database
-
-
-class NotConfigured(Exception):
-    """The environment does not say where this is: the check is skipped with this reason."""
 
 
 class Target:

@@ -16,7 +16,7 @@ from opsverify.families import provider
 from opsverify.families.provider import Answer, Call, Params, Trouble, interpret, judge
 from opsverify.outcome import Status
 from opsverify.secrets import Redactor
-from opsverify.target import NotConfigured
+from opsverify.errors import NotConfigured
 from opsverify.transports.http import Reply
 
 from .helpers import ROOT, by_id, evaluate

@@ -21,7 +21,7 @@ from opsverify.errors import GatherError
 from opsverify.families import repo
 from opsverify.families.repo import Checkout, Deployed, Folder, Params, workflow_triggers
 from opsverify.outcome import Status
-from opsverify.target import NotConfigured
+from opsverify.errors import NotConfigured
 
 from .helpers import ROOT, by_id, evaluate
 

@@ -10,7 +10,7 @@ from demo.components.s3 import ACCESS_KEY_ID, BUCKET, S3
 from opsverify.engine import message
 from opsverify.families import s3 as family
 from opsverify.outcome import Status
-from opsverify.target import NotConfigured
+from opsverify.errors import NotConfigured
 
 from .helpers import by_id, evaluate
 from .kit import make_check, make_target, refused_port, silent_server

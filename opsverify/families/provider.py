@@ -54,7 +54,7 @@ from urllib.parse import quote, urlencode
 from pydantic import Field, model_validator
 
 from ..outcome import Outcome, error, failed, verdict
-from ..target import NotConfigured
+from ..errors import NotConfigured
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, plural
 

@@ -47,9 +47,8 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import field_validator, model_validator
 
-from ..errors import GatherError
+from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, skipped, verdict
-from ..target import NotConfigured
 from ..transports.http import Probe
 from ._common import StrictParams, plural
 

@@ -19,10 +19,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..errors import GatherError
+from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, failed, passed
 from ..secrets import describe
-from ..target import NotConfigured
 from ._common import StrictParams
 
 NAME = "s3"
