@@ -23,6 +23,7 @@ def test_healthy_demo_has_no_failures_or_errors(demo):
 
 @pytest.mark.parametrize("name", sorted(ALL_FAULTS))
 def test_fault_breaks_exactly_its_items(demo, name):
+    """healthy → broken (exactly the declared items, each message naming item, expected, seen) → fixed."""
     fault = ALL_FAULTS[name]
     demo.apply(name)
     results = evaluate(demo)
@@ -36,3 +37,6 @@ def test_fault_breaks_exactly_its_items(demo, name):
             text = message(check, outcome)
             assert text.startswith(f"{check.key} {check.title}: expected ")
             assert "; saw " in text
+    demo.reset()  # fixed: the same checks pass again
+    broken = [check for check, outcome in results.values() if outcome.status is Status.FAILED]
+    assert {o.status for _, o in evaluate(demo, broken).values()} == {Status.PASSED}
