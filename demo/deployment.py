@@ -17,6 +17,7 @@ from .postgres import EmbeddedPostgres
 from .web import WebHost
 
 HERE = Path(__file__).parent
+NOT_SUPABASE = {"joslyn-ai"}  # plain Postgres + Prisma; the others start from demo/sql/_supabase.sql
 FRESH_FOR_S = 60  # a reset reloads seeds older than this
 SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship")
 CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
@@ -187,7 +188,8 @@ class Deployment:
             for system in systems:
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(database_name(system))))
         for system in systems:
-            script = (HERE / "sql" / f"{system}.sql").read_text(encoding="utf-8")
+            base = "" if system in NOT_SUPABASE else (HERE / "sql" / "_supabase.sql").read_text(encoding="utf-8")
+            script = base + (HERE / "sql" / f"{system}.sql").read_text(encoding="utf-8")
             try:
                 with psycopg.connect(self.pg.url(database_name(system)), autocommit=True, connect_timeout=10) as conn:
                     conn.execute(script)

@@ -5,24 +5,6 @@
 -- All writes go through SECURITY DEFINER RPCs; clients only read, under RLS.
 -- All timestamps are relative to now() so the demo is fresh when loaded.
 
-set client_min_messages = warning;
-
-grant usage on schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-
--- auth stand-in ------------------------------------------------------------------------
-create schema auth;
-create table auth.users (
-  id uuid primary key default gen_random_uuid(),
-  email text unique,
-  created_at timestamptz not null default now()
-);
-create function auth.uid() returns uuid language sql stable as $$
-  select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid
-$$;
-grant usage on schema auth to anon, authenticated, service_role;
-
 -- tables ------------------------------------------------------------------------------
 create table public.staff (
   id uuid primary key references auth.users (id) on delete cascade,
@@ -233,12 +215,6 @@ grant execute on function public.print_barcode(uuid), public.complete_filling(uu
 grant execute on all functions in schema public to service_role;
 
 -- migrations record (matches demo/repos/bakery-ops/supabase/migrations/) ----------------
-create schema supabase_migrations;
-create table supabase_migrations.schema_migrations (
-  version text primary key,
-  name text,
-  statements text[]
-);
 insert into supabase_migrations.schema_migrations (version, name, statements) values
   ('20250106090000', 'init_orders_staff',         array['create table public.staff (...)', 'create table public.orders (...)']),
   ('20250108113000', 'stage_events',              array['create table public.stage_events (...)']),

@@ -4,28 +4,12 @@
 -- All timestamps are relative to now() so the demo is fresh when loaded.
 -- Tokens stored here are obviously fake.
 
-set client_min_messages = warning;
-
-grant usage on schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-
--- auth stand-in ------------------------------------------------------------------------
-create schema auth;
-create table auth.users (
-  id uuid primary key default gen_random_uuid(),
-  email text unique,
-  raw_user_meta_data jsonb not null default '{}'::jsonb,
-  created_at timestamptz not null default now()
-);
-create function auth.uid() returns uuid language sql stable as $$
-  select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid
-$$;
+-- auth (the base is in demo/sql/_supabase.sql) --------------------------------------------
+alter table auth.users add column raw_user_meta_data jsonb not null default '{}'::jsonb;
 create function public.current_account_id() returns uuid language sql stable
 set search_path = public as $$
   select nullif(current_setting('request.jwt.claims', true)::jsonb -> 'user_metadata' ->> 'account_id', '')::uuid
 $$;
-grant usage on schema auth to anon, authenticated, service_role;
 
 -- tables ------------------------------------------------------------------------------
 create table public.accounts (
@@ -234,12 +218,6 @@ from cron.job j, generate_series(1, 8) g
 where j.jobname = 'media-derivatives';
 
 -- migrations record -------------------------------------------------------------------
-create schema supabase_migrations;
-create table supabase_migrations.schema_migrations (
-  version text primary key,
-  name text,
-  statements text[]
-);
 insert into supabase_migrations.schema_migrations (version, name, statements) values
   ('20250105090000', 'initial_schema',          array['create table public.accounts (...)']),
   ('20250112110000', 'publish_queue',           array['create table public.publish_jobs (...)']),

@@ -4,12 +4,6 @@
 -- directly through DATABASE_URL; the client roles get nothing.
 -- All timestamps are relative to now(). Escrow secrets stored here are obviously fake.
 
-set client_min_messages = warning;
-
-grant usage on schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-
 -- 0001..0005 -------------------------------------------------------------------------
 create table public.commitments (
   id uuid primary key default gen_random_uuid(),
@@ -96,12 +90,6 @@ alter table public.audit_logs enable row level security;
 revoke all on all tables in schema public from anon, authenticated;
 
 -- migrations record -------------------------------------------------------------------
-create schema supabase_migrations;
-create table supabase_migrations.schema_migrations (
-  version text primary key,
-  name text,
-  statements text[]
-);
 insert into supabase_migrations.schema_migrations (version, name, statements) values
   ('0001', 'init',                  array['create table public.commitments (...)']),
   ('0002', 'reward_milestones',     array['create table public.reward_milestones (...)']),

@@ -3,26 +3,6 @@
 -- this file runs as superuser inside the system's own database.
 -- All timestamps are relative to now() so the demo is fresh when loaded.
 
-set client_min_messages = warning;
-
--- Supabase defaults: API roles use public, and new tables are granted to them.
-grant usage on schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-
--- auth stand-in ------------------------------------------------------------------------
-create schema auth;
-create table auth.users (
-  id uuid primary key default gen_random_uuid(),
-  email text unique,
-  created_at timestamptz not null default now()
-);
-create function auth.uid() returns uuid language sql stable as $$
-  select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid
-$$;
-grant usage on schema auth to anon, authenticated, service_role;
-grant execute on function auth.uid() to anon, authenticated, service_role;
-
 -- tables ------------------------------------------------------------------------------
 create table public.profiles (
   id uuid primary key references auth.users (id) on delete cascade,
@@ -116,12 +96,6 @@ revoke insert, update, delete, truncate on public.jobs, public.credit_ledger fro
 revoke all on public.profiles, public.jobs, public.credit_ledger from anon;
 
 -- migrations record -------------------------------------------------------------------
-create schema supabase_migrations;
-create table supabase_migrations.schema_migrations (
-  version text primary key,
-  name text,
-  statements text[]
-);
 insert into supabase_migrations.schema_migrations (version, name, statements) values
   ('20250302101500', 'profiles_and_jobs',           array['create table public.profiles (...)', 'create table public.jobs (...)']),
   ('20250309140000', 'credit_ledger',               array['create table public.credit_ledger (...)']),
