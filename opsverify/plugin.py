@@ -174,9 +174,8 @@ def _start_demo(faults: list[str]):
         from demo import Deployment
     except ImportError as exc:  # pragma: no cover - only without the demo package
         raise DemoFailed(f"the demo deployment is not installed: {exc}") from None
-    deployment = Deployment()
+    deployment = Deployment().start()  # a failed start stops what it began and raises DemoFailed
     try:
-        deployment.start()
         for fault in faults:
             deployment.apply(fault)
     except StopRun:
@@ -184,7 +183,7 @@ def _start_demo(faults: list[str]):
         raise
     except Exception as exc:
         deployment.stop()
-        raise DemoFailed(f"demo deployment failed to start: {type(exc).__name__}: {exc}") from None
+        raise DemoFailed(f"demo fault could not be switched on: {type(exc).__name__}: {exc}") from None
     os.environ.update(deployment.variables())
     return deployment
 
