@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigError
 
-ID_PATTERN = r"^[SCJBT][0-9]{1,2}$"
+# A team's own stable ids: H1, db-rls-01, PAY-12 — letters, digits, '.', '_' and '-', at most 40 characters.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
 
@@ -165,9 +166,8 @@ def load_checklists(directory: Path) -> list[Check]:
                         for err in exc.errors():
                             problems.append(f"{where}: params.{_location(err['loc'])}: {err['msg']}")
                         continue
-                    validate_item = getattr(family_module(item.family), "validate_item", None)
-                    if validate_item is not None:
-                        problems.extend(f"{where}: {p}" for p in validate_item(params, item.mutating))
+                    problems.extend(f"{where}: {p}" for p in _item_problems(family_module(item.family), params,
+                                                                            item.mutating))
             checks.append(
                 Check(
                     system=model.system,
@@ -188,6 +188,22 @@ def load_checklists(directory: Path) -> list[Check]:
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return checks
+
+
+def _item_problems(module: Any, params: Any, mutating: bool) -> list[str]:
+    validate_item = getattr(module, "validate_item", None)
+    return list(validate_item(params, mutating)) if validate_item is not None else []
+
+
+def load_item_params(family: str, params: dict[str, Any], *, mutating: bool = False) -> Any:
+    """One item's params as the loader validates them; ValueError (or ValidationError) when refused."""
+    from .families import get as family_module, params_model
+
+    validated = params_model(family).model_validate(params)
+    problems = _item_problems(family_module(family), validated, mutating)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return validated
 
 
 def _describe_location(raw: Any, loc: tuple) -> str:

@@ -140,32 +140,39 @@ class Run:
         return None
 
     def _gather_and_judge(self, target: Target, family: Any, checks: list[Check]) -> dict[str, Outcome]:
-        try:
-            facts = family.gather(target, checks)
-        except OpsverifyError as exc:
-            reason = getattr(exc, "message", None) or str(exc)
-            outcome = skipped(reason) if isinstance(exc, NotConfigured) else error(f"could not look: {reason}")
-            return {self._key(c): outcome for c in checks}
-        except Exception as exc:  # a bug in a family must not pass anything
-            return {self._key(c): error(f"internal error while gathering: {type(exc).__name__}: {exc}") for c in checks}
-        results = {}
-        for check in checks:
-            try:
-                outcome = family.judge(check, facts)
-            except NotConfigured as exc:
-                outcome = skipped(str(exc))
-            except GatherError as exc:
-                outcome = error(f"could not look: {exc}")
-            except Exception as exc:
-                outcome = error(f"internal error while judging: {type(exc).__name__}: {exc}")
-            if not outcome.remediation and check.remediation and outcome.status is Status.FAILED:
-                outcome = Outcome(outcome.status, outcome.expected, outcome.observed, outcome.evidence, check.remediation)
-            results[self._key(check)] = outcome
-        return results
+        return {self._key(c): o for c, o in zip(checks, gather_and_judge(target, family, checks), strict=True)}
 
     def close(self) -> None:
         for target in self.targets.values():
             target.close()
+
+
+def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[Outcome]:
+    """One family's conversation with one target, then a pure verdict per check, in checklist order.
+    A failure to gather is every check's *error* (never a pass); a bug in a judge is that check's error."""
+    try:
+        facts = family.gather(target, checks)
+    except NotConfigured as exc:
+        return [skipped(exc.message or str(exc)) for _ in checks]
+    except OpsverifyError as exc:
+        reason = exc.message or str(exc)
+        return [error(f"could not look: {reason}") for _ in checks]
+    except Exception as exc:  # a bug in a family must not pass anything
+        return [error(f"internal error while gathering: {type(exc).__name__}: {exc}") for _ in checks]
+    results = []
+    for check in checks:
+        try:
+            outcome = family.judge(check, facts)
+        except NotConfigured as exc:
+            outcome = skipped(str(exc))
+        except GatherError as exc:
+            outcome = error(f"could not look: {exc}")
+        except Exception as exc:
+            outcome = error(f"internal error while judging: {type(exc).__name__}: {exc}")
+        if not outcome.remediation and check.remediation and outcome.status is Status.FAILED:
+            outcome = Outcome(outcome.status, outcome.expected, outcome.observed, outcome.evidence, check.remediation)
+        results.append(outcome)
+    return results
 
 
 def _require(target: Target, need: str, params: Any) -> None:

@@ -21,11 +21,11 @@ REQUIRE_REAL_SERVERS = "OPSVERIFY_REQUIRE_REAL_SERVERS"
 
 
 def make_check(family: str, params: dict[str, Any], *, item: str = "J99", name: str = "probe",
-               title: str = "a test item") -> Check:
+               title: str = "a test item", mutating: bool = False) -> Check:
     model = families.params_model(family)
     return Check(system="joslyn-ai", id=item, name=name, section="Tests", title=title, family=family,
-                 cadence=Cadence.postdeploy, severity=Severity.normal, mutating=False, remediation="", reason="",
-                 params=model.model_validate(params))
+                 cadence=Cadence.postdeploy, severity=Severity.normal, mutating=mutating, remediation="",
+                 reason="", params=model.model_validate(params))
 
 
 def make_target(system: dict[str, Any], *, timeouts: dict[str, Any] | None = None) -> Target:

@@ -41,3 +41,20 @@ def _absolute_path(value: str) -> str:
 
 # the path part of a URL on a service, as checklists write it: "/health", "/api/cron/publish?limit=5"
 UrlPath = Annotated[str, AfterValidator(_absolute_path)]
+
+
+def first_few(names: list[str] | tuple[str, ...], limit: int = 3) -> str:
+    """`a, b, c, … (+23)`: a failure that lists many objects stays one readable line; the full list
+    belongs in the evidence."""
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])}, … (+{len(names) - limit})"
+
+
+def nothing_found(what: str, where: str) -> "Outcome":
+    """A check over a set that turned out empty has checked nothing: an *error* naming where it
+    looked, never a pass. Items that expect emptiness say `allow_empty: true`."""
+    from ..outcome import error
+
+    return error(f"no {what} found in {where}; nothing was checked (set allow_empty: true if none is expected)")

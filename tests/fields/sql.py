@@ -1,0 +1,26 @@
+"""sql: every field of sql.Params changes the outcome."""
+
+from opsverify.families import sql
+
+from .kinds import Flips, Shows
+
+SEES_ALL = [{"viewer": "checker", "sees_all": True}]
+
+
+def facts(**rows_by_query):
+    return {sql.VISIBILITY: SEES_ALL, "deployed_at": None, **rows_by_query}
+
+
+ZERO = "select 0 as n"
+FIVE = "select 5 as n"
+DETAIL = "select 1 as id"
+
+CASES = {
+    "query": Flips({"query": ZERO, "expect": {"n": {"eq": 0}}}, {"query": FIVE, "expect": {"n": {"eq": 0}}},
+                   facts(**{ZERO: [{"n": 0}], FIVE: [{"n": 5}]})),
+    "expect": Flips({"query": ZERO, "expect": {"n": {"eq": 0}}}, {"query": ZERO, "expect": {"n": {"gt": 0}}},
+                    facts(**{ZERO: [{"n": 0}]})),
+    "detail": Shows({"query": ZERO, "expect": {"n": {"eq": 0}}},
+                    {"query": ZERO, "expect": {"n": {"eq": 0}}, "detail": DETAIL},
+                    facts(**{ZERO: [{"n": 0}], DETAIL: [{"id": 1}]}), "detail"),
+}
