@@ -1,2 +1,3 @@
-# The suite's pytest plugin and fixtures; checks/ holds one thin test module per family.
-pytest_plugins = ["opsverify.plugin", "fixtures.checks"]
+# The suite's pytest plugin registers itself (entry point `pytest11`); checks/ holds one thin test
+# module per family, whose `checked` fixture lives in fixtures/.
+pytest_plugins = ["fixtures.checks"]

@@ -13,6 +13,7 @@ class Fault:
     breaks: frozenset[str]  # inventory ids that must fail, and only these
     description: str
     apply: Callable[["object"], None]
+    unchecked: frozenset[str] = frozenset()  # ids that must end as error (a target that stops answering)
 
 
 def _sql(system: str, statement: str) -> Callable:

@@ -153,8 +153,12 @@ class _Row:
     longrepr: str = ""
 
 
+CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
+
+
 class ArchiveReporter:
-    """Listens only: collects each check's result, completes the archive, prints its path."""
+    """Listens only: collects each check's result, completes the archive, prints the summary, and
+    turns pytest's exit status into opsverify's (failures apart from could-not-check)."""
 
     def __init__(self, state) -> None:
         self.state = state
@@ -175,8 +179,29 @@ class ArchiveReporter:
         if report.failed or report.skipped:
             row.longrepr = row.longrepr or _text(report)
 
+    def causes(self) -> list[tuple[str, str, str, int]]:
+        """(system, kind, message, items): one line for each reason many items could not be checked."""
+        grouped: dict[tuple[str, str, str], int] = {}
+        for row in self.rows.values():
+            info = row.info or {}
+            if row.status == "error" and info.get("cause") in CAUSE_KINDS:
+                text = str(info.get("observed", "")).removeprefix("could not look: ")
+                key = (str(info.get("system")), str(info["cause"]), text)
+                grouped[key] = grouped.get(key, 0) + 1
+        return [(system, kind, text, count) for (system, kind, text), count in sorted(grouped.items())]
+
+    def counts(self) -> Counter:
+        return Counter(row.status for row in self.rows.values())
+
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from .plugin import final_exit_code
+
+        session.exitstatus = final_exit_code(int(session.exitstatus), dict(self.counts()),
+                                             {kind for _, kind, _, _ in self.causes()})
+        self._complete_archive()
+
+    def _complete_archive(self) -> None:
         from .coverage import coverage_report
 
         archive = self.state.archive
@@ -198,11 +223,20 @@ class ArchiveReporter:
         archive.complete(rows, {"coverage.json": coverage_report(self.state.checks)})
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        archive = self.state.archive
-        counts = Counter(row.status for row in self.rows.values())
-        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
+        from .plugin import run_bound
+
+        state = self.state
+        counts = self.counts()
         terminalreporter.section("opsverify")
-        terminalreporter.write_line(f"env {self.state.env.name}, deploy {self.state.deploy}: {summary}")
+        for system, kind, text, count in self.causes():
+            terminalreporter.write_line(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked",
+                                        red=True, bold=True)
+        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
+        terminalreporter.write_line(f"env {state.env.name}, deploy {state.deploy}: {summary}")
+        terminalreporter.write_line(f"bound {run_bound(state):g} s, took {state.loop_took:.1f} s")
+        for check in state.manual_items():
+            terminalreporter.write_line(f"manual — not checked: {check.system} {check.key} ({check.reason})")
+        archive = state.archive
         if archive is not None and archive.final is not None:
             try:
                 shown = archive.final.relative_to(Path.cwd())

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .checklist import _location, _read_yaml, _summarise, shown
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -50,9 +51,16 @@ class SystemModel(_Strict):
 
 
 class TimeoutsModel(_Strict):
-    connect_s: float = Field(default=5.0, gt=0, le=60)
-    statement_ms: int = Field(default=5000, gt=0, le=120_000)
-    http_s: float = Field(default=10.0, gt=0, le=120)
+    connect_s: float = Field(default=5.0, gt=0, le=60)  # opening a connection (TCP, TLS, login)
+    statement_ms: int = Field(default=5000, gt=0, le=120_000)  # one SQL statement, enforced by the server
+    database_s: float = Field(default=20.0, gt=0, le=600)  # all of one database's statements in a run
+    http_s: float = Field(default=10.0, gt=0, le=120)  # one HTTP request, start to last byte
+
+    @model_validator(mode="after")
+    def _budget_holds_a_statement(self) -> "TimeoutsModel":
+        if self.database_s < self.statement_ms / 1000:
+            raise ValueError("database_s must be at least one statement's time (statement_ms / 1000)")
+        return self
 
 
 class EnvironmentModel(_Strict):
@@ -62,6 +70,7 @@ class EnvironmentModel(_Strict):
     allow_mutating: bool = False
     timeouts: TimeoutsModel = Field(default_factory=TimeoutsModel)
     systems: dict[str, SystemModel]
+    concurrency: int = Field(default=32, ge=1, le=1024)  # groups (and so database sessions) at once
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,16 @@ class Environment:
     path: Path
     model: EnvironmentModel
     secret_values: tuple[str, ...]  # values from ${VAR}s that hold secrets: redacted everywhere
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every configured URL: a token in a path or query (an RPC key) must be redacted too."""
+        found: list[str] = []
+        for system in self.model.systems.values():
+            found += [s.url for s in system.services.values() if s.url]
+            found += [v for v in system.endpoints.values() if "://" in v]
+            found += [v for p in system.providers.values() for v in p.values() if "://" in v]
+        return tuple(found)
 
     @property
     def allow_mutating(self) -> bool:
@@ -122,6 +141,7 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
     local_file = directory / f"{name}.secrets.env"
     local = {k: v for k, v in dotenv_values(local_file).items() if v is not None} if local_file.is_file() else {}
     missing: list[tuple[str, str]] = []
+    garbled: list[tuple[str, str]] = []
     used: list[str] = []
 
     def substitute(value: Any, where: tuple) -> Any:
@@ -140,6 +160,11 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
                     return default
                 missing.append((_location(where), var))
                 return ""
+            # `echo secret > file` leaves a line break: drop it; any other control character is refused
+            found = found.removesuffix("\n").removesuffix("\r")
+            if _CONTROL.search(found):
+                garbled.append((_location(where), var))
+                return ""
             if _secret_field(where, var, found):
                 used.append(found)
             return found
@@ -157,6 +182,12 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
             f"{shown(path)}: {len(names)} variable{'s' if len(names) > 1 else ''} not set: {first}{more}; "
             f"export {'it' if len(names) == 1 else 'them'} or add {'it' if len(names) == 1 else 'them'} "
             f"to {shown(local_file)} (untracked)"
+        )
+    if garbled:
+        where, var = garbled[0]
+        raise MissingVariable(
+            f"{shown(path)}: {where}: ${{{var}}} holds a control character (a line break or tab inside the value);"
+            f" set it to the value alone (e.g. printf '%s' ... rather than echo)"
         )
     model = _validate(path, resolved)
     if model.name != name:

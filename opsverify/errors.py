@@ -6,6 +6,9 @@ check or group of checks and become its outcome (error or skipped), never a cras
 """
 
 
+from . import exitcodes
+
+
 class OpsverifyError(Exception):
     def __init__(self, message: str = ""):
         super().__init__(message)
@@ -14,35 +17,33 @@ class OpsverifyError(Exception):
 
 # -- the run cannot start -----------------------------------------------------------------
 class StopRun(OpsverifyError):
-    exit_code = 20
+    exit_code = exitcodes.BAD_CONFIG
 
 
 class ConfigError(StopRun):
     """A checklist or environment file is malformed or invalid; or a bad option."""
 
-    exit_code = 20
+    exit_code = exitcodes.BAD_CONFIG
 
 
 class UnknownEnvironment(StopRun):
-    exit_code = 21
+    exit_code = exitcodes.UNKNOWN_ENV
 
 
 class MissingVariable(StopRun):
-    """A ${VAR} in an environment file is not set."""
+    """A ${VAR} in an environment file is not set (or holds a control character)."""
 
-    exit_code = 22
-
-
-class TargetUnreachable(StopRun):
-    exit_code = 23
-
-
-class TargetAuthFailed(StopRun):
-    exit_code = 24
+    exit_code = exitcodes.MISSING_VARIABLE
 
 
 class DemoFailed(StopRun):
-    exit_code = 25
+    exit_code = exitcodes.DEMO
+
+
+class ArchiveFailed(StopRun):
+    """The run archive could not be written: the checks ran, but there is no evidence of them."""
+
+    exit_code = exitcodes.ARCHIVE
 
 
 # -- one check (or group) cannot be decided or must not run ---------------------------------

@@ -1,6 +1,9 @@
-"""The pytest glue: options, markers, parametrization, and the run's lifecycle.
+"""The pytest glue: options, markers, collection, and the run's lifecycle.
 
-Hooks stay thin: the decisions live in `engine`, `families` and `archive`.
+Registered through the `pytest11` entry point, so `pip install opsverify` makes `pytest --env NAME`
+work in any folder holding `checklists/` and `environments/` — and options are known before pytest
+reads the command line (`--checklists-dir /abs/path` with a space works).
+Hooks stay thin: the decisions live in `engine`, `families`, `items` and `archive`.
 """
 
 from __future__ import annotations
@@ -10,22 +13,24 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import archive, checklist, environment
+from . import __version__, archive, checklist, environment, exitcodes
 from .checklist import Check
 from .engine import Run
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
+from .items import CADENCES, ChecklistFile, marks_for, opsverify_checked  # noqa: F401 - the fixture
 from .secrets import Redactor
 from .target import services_named
 
-CADENCES = ("postdeploy", "daily", "weekly", "monthly")
 ARCHIVE_ENV = "OPSVERIFY_ARCHIVE_PARTIAL"  # handed to xdist workers
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
+PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
 
 
 @dataclass
@@ -34,6 +39,7 @@ class State:
     checks: list[Check]
     env: environment.Environment
     run: Run
+    checklists: Path
     archive: archive.Archive | None = None
     selected: list[Check] = field(default_factory=list)
     demo: Any = None
@@ -41,6 +47,18 @@ class State:
     deploy: str = "local"
     shared: Path | None = None  # under xdist: where workers share outcomes (see Run.outcome)
     owns_shared: bool = False
+    loop_started: float = 0.0
+    loop_took: float = 0.0
+
+    def in_scope(self, check: Check) -> bool:
+        return not self.systems or check.system in self.systems
+
+    def checks_in(self, path: Path) -> list[Check]:
+        return [c for c in self.checks if Path(c.source) == Path(path) and self.in_scope(c)]
+
+    def manual_items(self) -> list[Check]:
+        """The selected systems' manual items: listed in every summary and archive, whatever -m says."""
+        return [c for c in self.checks if c.manual and self.in_scope(c)]
 
     def close(self) -> None:
         try:
@@ -58,20 +76,23 @@ STATE = pytest.StashKey[State]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("opsverify", "production verification")
+    group = parser.getgroup("opsverify", f"opsverify {__version__}: production verification "
+                                         "(exit codes: `opsverify --help`)")
     group.addoption("--env", dest="ov_env", metavar="NAME", help="environment to verify: environments/NAME.yaml")
     group.addoption("--system", dest="ov_systems", action="append", default=[], metavar="SYSTEM",
                     help="only this system's checks (repeatable)")
+    group.addoption("--item", dest="ov_items", action="append", default=[], metavar="ID",
+                    help="only the checks of this item id, exactly (repeatable; -k S1 would also match S10)")
     group.addoption("--deploy-id", dest="ov_deploy_id", metavar="ID",
                     help="deploy being verified (default: the CI's commit variable, else 'local')")
     group.addoption("--deployed-at", dest="ov_deployed_at", metavar="TIME",
                     help="when the deploy went live (ISO 8601, e.g. 2026-11-25T10:02:00Z); items that look "
                          "'since the deploy' use it (default: OPSVERIFY_DEPLOYED_AT, else their own window)")
-    group.addoption("--reports-dir", dest="ov_reports", default="reports", metavar="DIR",
+    group.addoption("--reports-dir", dest="ov_reports", metavar="DIR",
                     help="where run archives go (default: reports)")
-    group.addoption("--checklists-dir", dest="ov_checklists", default="checklists", metavar="DIR",
+    group.addoption("--checklists-dir", dest="ov_checklists", metavar="DIR",
                     help="where the checklists are (default: checklists)")
-    group.addoption("--environments-dir", dest="ov_environments", default="environments", metavar="DIR",
+    group.addoption("--environments-dir", dest="ov_environments", metavar="DIR",
                     help="where the environment files are (default: environments)")
     group.addoption("--no-archive", dest="ov_no_archive", action="store_true", help="write no run archive")
     group.addoption("--demo-fault", dest="ov_faults", action="append", default=[], metavar="FAULT",
@@ -81,10 +102,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for cadence in CADENCES:
         config.addinivalue_line("markers", f"{cadence}: runbook item checked {cadence}")
+    config.addinivalue_line("markers", "manual: runbook item a machine cannot check (kept for coverage)")
+    config.addinivalue_line("markers", "mutating: check makes the target do work; refused where the environment "
+                                       "forbids it")
 
 
-def _project_root(config: pytest.Config) -> Path:
-    return Path(config.rootpath)
+def folder(config: pytest.Config, option: str, default: str) -> Path:
+    """A folder option: as typed (relative to where pytest was started), else `default` under the rootdir."""
+    value = config.getoption(option)
+    if value:
+        return (config.invocation_params.dir / value).resolve()
+    return Path(config.rootpath) / default
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -103,20 +131,26 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 
 def _prepare(config: pytest.Config, name: str) -> State:
-    root = _project_root(config)
-    checks = checklist.load_checklists(root / config.getoption("ov_checklists"))
+    root = Path(config.rootpath)
+    checklists = folder(config, "ov_checklists", "checklists")
+    checks = checklist.load_checklists(checklists)
     systems = tuple(config.getoption("ov_systems"))
     known_systems = {c.system for c in checks}
     for system in systems:
         if system not in known_systems:
             raise ConfigError(f"--system {system}: unknown system (known: {', '.join(sorted(known_systems))})")
-    env_dir = root / config.getoption("ov_environments")
+    for item in config.getoption("ov_items"):
+        if not any(c.id == item and (not systems or c.system in systems) for c in checks):
+            raise ConfigError(f"--item {item}: no such item id in {checklist.shown(checklists)}"
+                              + (f" for {', '.join(systems)}" if systems else ""))
+    env_dir = folder(config, "ov_environments", "environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
     demo = None
     faults = config.getoption("ov_faults")
     if faults and not peeked.demo:
         raise ConfigError(f"--demo-fault needs a demo environment; '{name}' is not one")
+    deployed_at = _deployed_at(config)
     redactor = Redactor()
     state: State | None = None
     try:
@@ -126,8 +160,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
         for check in checks:
             in_use.setdefault(check.system, set()).update(services_named(check.params))
         env = environment.load_environment(env_dir, name, services_in_use=in_use, systems=systems)
-        run = Run(env, redactor, deployed_at=_deployed_at(config))
-        state = State(root=root, checks=checks, env=env, run=run, demo=demo, systems=systems,
+        run = Run(env, redactor, deployed_at=deployed_at)
+        state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")))
         run.preflight(systems or None)
         if is_worker and os.environ.get(SHARED_ENV):
@@ -137,14 +171,14 @@ def _prepare(config: pytest.Config, name: str) -> State:
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
         if not is_worker and not config.getoption("ov_no_archive"):
             state.archive = archive.Archive.begin(
-                reports=root / config.getoption("ov_reports"), env=env, root=root,
+                reports=folder(config, "ov_reports", "reports"), env=env, root=root,
                 deploy_id=config.getoption("ov_deploy_id"), redactor=redactor,
             )
             os.environ[ARCHIVE_ENV] = str(state.archive.partial)
             config.option.allure_report_dir = str(state.archive.allure_dir)
         elif is_worker and os.environ.get(ARCHIVE_ENV):
             config.option.allure_report_dir = str(Path(os.environ[ARCHIVE_ENV]) / "allure-results")
-        if not is_worker:  # listens only: the summary line, and the archive when there is one
+        if not is_worker:  # listens only: the summary, and the archive when there is one
             config.pluginmanager.register(archive.ArchiveReporter(state), "opsverify-archive")
     except BaseException:
         if state is not None:
@@ -172,8 +206,9 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
 def _start_demo(faults: list[str]):
     try:
         from demo import Deployment
-    except ImportError as exc:  # pragma: no cover - only without the demo package
-        raise DemoFailed(f"the demo deployment is not installed: {exc}") from None
+    except ImportError as exc:
+        raise DemoFailed(f"the demo deployment is not installed ({exc.name} is missing):"
+                         " pip install 'opsverify[demo]'") from None
     deployment = Deployment().start()  # a failed start stops what it began and raises DemoFailed
     try:
         for fault in faults:
@@ -188,14 +223,27 @@ def _start_demo(faults: list[str]):
     return deployment
 
 
+# -- collection -----------------------------------------------------------------------------
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    """A checklist file collects one test per item (any folder: no test modules needed)."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    state = parent.config.stash.get(STATE, None)
+    where = state.checklists if state is not None else folder(parent.config, "ov_checklists", "checklists")
+    if file_path.parent.resolve() != Path(where).resolve():
+        return None
+    return ChecklistFile.from_parent(parent, path=file_path)
+
+
 def checks_for(config: pytest.Config, family: str) -> list[Check]:
     state = config.stash.get(STATE, None)
     if state is None:
         return []
-    return [c for c in state.checks if c.family == family and (not state.systems or c.system in state.systems)]
+    return [c for c in state.checks if c.family == family and state.in_scope(c)]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A repository test module `checks/test_<family>.py` (FAMILY = ...) gets one test per item."""
     if "check" not in metafunc.fixturenames:
         return
     family = getattr(metafunc.module, "FAMILY", None)
@@ -204,15 +252,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("check", [pytest.param(None, id="no-env", marks=pytest.mark.skip(
             reason="runbook checks need --env NAME (see environments/)"))])
         return
-    params = []
-    for check in checks_for(metafunc.config, family):
-        marks = [getattr(pytest.mark, check.cadence.value)] if check.cadence else []
-        if check.manual:
-            marks.append(pytest.mark.manual)
-        if check.mutating:
-            marks.append(pytest.mark.mutating)
-        params.append(pytest.param(check, id=f"{check.key}[{state.env.name}]", marks=marks))
+    params = [pytest.param(check, id=f"{check.key}[{state.env.name}]", marks=marks_for(check))
+              for check in checks_for(metafunc.config, family)]
     metafunc.parametrize("check", params)
+
+
+def item_check(item: pytest.Item) -> Check | None:
+    check = getattr(item, "opsverify_check", None)
+    if check is None and hasattr(item, "callspec"):
+        check = item.callspec.params.get("check")
+    return check if isinstance(check, Check) else None
 
 
 @pytest.hookimpl(trylast=True)
@@ -220,10 +269,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = config.stash.get(STATE, None)
     if state is None:
         return
-    state.selected = [
-        item.callspec.params["check"] for item in items
-        if hasattr(item, "callspec") and isinstance(item.callspec.params.get("check"), Check)
-    ]
+    wanted = set(config.getoption("ov_items"))
+    if wanted:
+        keep = [i for i in items if (c := item_check(i)) is not None and c.id in wanted]
+        dropped = [i for i in items if i not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    state.selected = [c for item in items if (c := item_check(item)) is not None]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session):
+    state = session.config.stash.get(STATE, None)
+    if state is not None:
+        state.loop_started = time.monotonic()
+    try:
+        return (yield)
+    finally:
+        if state is not None:
+            state.loop_took = time.monotonic() - state.loop_started
+
+
+def run_bound(state: State) -> float:
+    """The printed worst case: the engine's bound for the selected checks, plus pytest's own work."""
+    return round(state.run.bound(state.selected) + PER_ITEM_ALLOWANCE_S * len(state.selected), 1)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -232,3 +302,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and call.excinfo.errisinstance(CouldNotCheck):
         report.longrepr = str(call.excinfo.value)  # one honest line, not a traceback of the plugin
     return report
+
+
+def final_exit_code(exitstatus: int, counts: dict[str, int], cause_kinds: set[str]) -> int:
+    """pytest says 1 for failed *and* errored tests; opsverify tells them apart (see exitcodes)."""
+    if exitstatus != exitcodes.FAILED:
+        return int(exitstatus)
+    if counts.get("failed", 0):
+        return exitcodes.FAILED
+    if "credentials" in cause_kinds:
+        return exitcodes.CREDENTIALS
+    if cause_kinds & {"unreachable", "stopped"}:
+        return exitcodes.UNREACHABLE
+    return exitcodes.COULD_NOT_CHECK if counts.get("error", 0) else exitcodes.FAILED

@@ -6,11 +6,14 @@ Every value the suite learns that could be a secret is registered with the run's
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import math
 import re
 import threading
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 _NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7})$", re.IGNORECASE)
 
@@ -53,13 +56,35 @@ def _is_plain_url(value: str) -> bool:
     )
 
 
+def encodings(value: str) -> set[str]:
+    """The forms a secret travels in besides itself: URL-encoded, JSON-escaped, repr, hex, base64 —
+    including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header):
+    for each of the three alignments, the part of the encoding that depends on the secret alone."""
+    raw = value.encode()
+    forms = {quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1], repr(value)[1:-1],
+             raw.hex(), raw.hex().upper()}
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode()
+        # characters touched by the unknown prefix or the unknown suffix are dropped
+        start = math.ceil(offset * 4 / 3)
+        end = (offset + len(raw)) // 3 * 4
+        if end - start >= Redactor.MIN_RUN:
+            forms.add(encoded[start:end])
+        forms.add(base64.urlsafe_b64encode(b"\0" * offset + raw).decode()[start:end])
+    return {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
+
+
 class Redactor:
-    """Replaces every registered secret value in text and nested data."""
+    """Replaces every registered secret value — and the usual encodings of it — in text and nested
+    data; a run of at least MIN_RUN characters of a secret at the edge of a text (an excerpt that
+    cut a secret in two) is masked as well."""
 
     MIN_LENGTH = 6  # shorter values are flags and ports; redacting them would mangle text
+    MIN_RUN = 8  # the shortest piece of a secret worth masking at an excerpt's edge
 
     def __init__(self) -> None:
-        self._values: set[str] = set()
+        self._values: dict[str, str] = {}  # what to find (a secret or one of its encodings) -> the secret
+        self._secrets: set[str] = set()  # the values themselves (not their encodings), for edge runs
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
 
@@ -69,12 +94,35 @@ class Redactor:
         if _is_plain_url(value) and not even_if_plain:
             return
         with self._lock:
-            if value not in self._values:
-                self._values.add(value)
-                parts = urlsplit(value) if "://" in value else None
-                if parts is not None and parts.password and len(parts.password) >= 4:
-                    self._values.add(parts.password)
-                self._pattern = None
+            if value in self._secrets:
+                return
+            parts = urlsplit(value) if "://" in value else None
+            new = [value]
+            if parts is not None and parts.password and len(parts.password) >= 4:
+                new.append(parts.password)
+            for secret in new:
+                self._secrets.add(secret)
+                self._values.setdefault(secret, secret)
+                for form in encodings(secret):
+                    self._values.setdefault(form, secret)
+            self._pattern = None
+
+    def add_url_parts(self, url: str | None) -> None:
+        """A URL may carry a token in its path or query (an RPC key, `?api-key=`): register those parts."""
+        if not url or "://" not in url:
+            return
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return
+        if parts.password:
+            self.add(parts.password, even_if_plain=True)
+        for segment in parts.path.split("/"):
+            if looks_like_token(segment):
+                self.add(segment, even_if_plain=True)
+        for _, value in parse_qsl(parts.query, keep_blank_values=True):
+            if len(value) >= self.MIN_LENGTH:
+                self.add(value, even_if_plain=True)
 
     def text(self, text: str) -> str:
         with self._lock:
@@ -83,8 +131,9 @@ class Redactor:
             if self._pattern is None:
                 ordered = sorted(self._values, key=len, reverse=True)
                 self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-            pattern = self._pattern
-        return pattern.sub(lambda m: f"[redacted {fingerprint(m.group(0))}]", text)
+            pattern, secrets, values = self._pattern, tuple(self._secrets), self._values
+        cleaned = pattern.sub(lambda m: f"[redacted {fingerprint(values.get(m.group(0), m.group(0)))}]", text)
+        return _mask_edges(cleaned, secrets, self.MIN_RUN)
 
     def data(self, obj: Any) -> Any:
         if isinstance(obj, str):
@@ -94,3 +143,25 @@ class Redactor:
         if isinstance(obj, (list, tuple)):
             return [self.data(v) for v in obj]
         return obj
+
+
+def looks_like_token(segment: str) -> bool:
+    """A URL path segment that is a key rather than a word: long, and mixing letters with digits."""
+    return (len(segment) >= 16 and bool(re.search(r"\d", segment)) and bool(re.search(r"[A-Za-z]", segment))
+            and not re.fullmatch(r"v\d+|\d{4}-\d{2}-\d{2}", segment))
+
+
+def _mask_edges(text: str, secrets: tuple[str, ...], run: int) -> str:
+    """Mask the start of a secret at the end of `text` and the end of a secret at its start."""
+    for secret in secrets:
+        if len(secret) < run:
+            continue
+        for k in range(min(len(secret) - 1, len(text)), run - 1, -1):
+            if text.endswith(secret[:k]):
+                text = text[:-k] + f"[redacted part of {fingerprint(secret)}]"
+                break
+        for k in range(min(len(secret) - 1, len(text)), run - 1, -1):
+            if text.startswith(secret[-k:]):
+                text = f"[redacted part of {fingerprint(secret)}]" + text[k:]
+                break
+    return text

@@ -10,7 +10,7 @@ from .environment import Environment, SystemModel
 from .errors import GatherError, NotConfigured
 from .secrets import Redactor, looks_secret
 from .transports import envsource, http
-from .transports.postgres import Database
+from .transports.postgres import Database, DatabaseUnavailable
 
 
 class Target:
@@ -37,9 +37,14 @@ class Target:
                     self.config.database,
                     connect_timeout_s=self.timeouts.connect_s,
                     statement_timeout_ms=self.timeouts.statement_ms,
+                    budget_s=self.timeouts.database_s,
                     label=f"{self.env.path}: systems.{self.system}.database",
                 )
         return self._database
+
+    def database_problem(self) -> DatabaseUnavailable | None:
+        """Why this target's database cannot be used in this run, once that is known."""
+        return self._database.unavailable if self._database is not None else None
 
     # -- services ---------------------------------------------------------------------
     def url(self, service: str, path: str = "") -> str:

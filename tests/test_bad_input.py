@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 
-from opsverify.errors import ConfigError, MissingVariable, TargetAuthFailed, TargetUnreachable, UnknownEnvironment
+from opsverify import exitcodes
+from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
 
 from .helpers import ROOT, run_pytest
 
@@ -126,16 +127,33 @@ def _prod_env_for_cheersai(tmp_path: Path, database_url: str) -> dict[str, str]:
     }
 
 
-def test_unreachable_database_fails_fast(tmp_path):
+def _one_cause(result, code: int, *fragments: str) -> str:
+    """A broken target is not bad input: the run goes on, its items are errors, and the summary opens
+    with one line naming the cause; the exit code says which."""
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output[-3000:]
+    assert "Traceback" not in output
+    causes = [line for line in result.stdout.splitlines() if "not checked" in line and "manual" not in line]
+    assert len(causes) == 1, output[-3000:]
+    for fragment in fragments:
+        assert fragment in causes[0], causes[0]
+    return causes[0]
+
+
+def _archived(reports: Path) -> Path:
+    (archive,) = [p for p in (reports / "prod").iterdir() if not p.name.startswith(".")]
+    assert (archive / "manifest.json").is_file()
+    return archive
+
+
+def test_unreachable_database_is_one_cause_not_a_stop(tmp_path):
     url = f"postgresql://checker:pw-unreachable-1@127.0.0.1:{_closed_port()}/cheersai"
     result, elapsed, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai",
                                     env=_prod_env_for_cheersai(tmp_path, url))
-    line = _assert_one_clear_line(result, TargetUnreachable.exit_code, "systems.cheersai.database",
-                                  "connection refused")
+    _one_cause(result, exitcodes.UNREACHABLE, "systems.cheersai.database", "connection refused", "of cheersai")
     assert "pw-unreachable-1" not in result.stdout + result.stderr
-    assert elapsed < 30
-    _no_archive(reports)
-    assert line
+    assert elapsed < 60
+    _archived(reports)
 
 
 def test_blackholed_database_times_out(tmp_path):
@@ -147,17 +165,17 @@ def test_blackholed_database_times_out(tmp_path):
         url = f"postgresql://checker:pw@127.0.0.1:{port}/cheersai?connect_timeout=2"
         result, elapsed, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai",
                                         env=_prod_env_for_cheersai(tmp_path, url))
-    _assert_one_clear_line(result, TargetUnreachable.exit_code, "systems.cheersai.database")
-    assert elapsed < 30
-    _no_archive(reports)
+    _one_cause(result, exitcodes.UNREACHABLE, "systems.cheersai.database")
+    assert elapsed < 60
+    _archived(reports)
 
 
 def test_wrong_credentials(tmp_path, demo):
     url = demo.pg.url("cheersai", "opsverify_checker", "definitely-wrong-password")
     result, _, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai", env=_prod_env_for_cheersai(tmp_path, url))
-    _assert_one_clear_line(result, TargetAuthFailed.exit_code, "systems.cheersai.database", "rejected the credentials")
+    _one_cause(result, exitcodes.CREDENTIALS, "systems.cheersai.database", "rejected the credentials")
     assert "definitely-wrong-password" not in result.stdout + result.stderr
-    _no_archive(reports)
+    _archived(reports)
 
 
 def test_unknown_demo_fault(tmp_path):

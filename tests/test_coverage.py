@@ -72,14 +72,9 @@ def test_manual_items_are_the_inventorys_manual_items():
     assert all(c.reason for c in CHECKS if c.manual)
 
 
-# Passes only once every family is merged: the lead checks it after merging the issue-4 branches.
-# While PLANNED still names families it is expected to fail (strict: it must fail until then).
-@pytest.mark.xfail(bool(families.PLANNED), strict=True,
-                   reason=f"families not built yet: {', '.join(families.PLANNED)}")
 def test_every_automatable_item_has_a_built_family():
     unbuilt = sorted({f"{c.key} ({c.family})" for c in CHECKS if not c.manual and families.get(c.family) is None})
     assert unbuilt == []
-    assert families.PLANNED == ()
 
 
 def test_coverage_report_accounts_for_every_item():

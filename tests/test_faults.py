@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from demo import FAULTS
 from demo.components import FAULTS as COMPONENT_FAULTS
 from opsverify.outcome import Status
 
-from .helpers import evaluate, ids_with
+from .helpers import CHECKS, evaluate, ids_with
 
 ALL_FAULTS = {**FAULTS, **COMPONENT_FAULTS}
 
 
+def without_timing(checks, keep=frozenset()):
+    """The checks, except that items other than `keep` do not judge response time: on a loaded
+    machine the demo's services answer slowly, and a fault test must not hinge on machine speed.
+    (Latency rules are judged in their own table-driven tests, and by the faults that target them.)"""
+    relaxed = []
+    for check in checks:
+        if check.id not in keep and getattr(check.params, "max_latency_ms", None) is not None:
+            check = dataclasses.replace(check, params=check.params.model_copy(update={"max_latency_ms": None}))
+        relaxed.append(check)
+    return relaxed
+
+
 def test_healthy_demo_has_no_failures_or_errors(demo):
-    results = evaluate(demo)
+    results = evaluate(demo, without_timing(CHECKS))
     bad = {key: f"{o.status.value}: {o.observed}" for key, (c, o) in results.items()
            if o.status in (Status.FAILED, Status.ERROR)}
     assert bad == {}
@@ -25,10 +39,11 @@ def test_healthy_demo_has_no_failures_or_errors(demo):
 def test_fault_breaks_exactly_its_items(demo, name):
     """healthy → broken (exactly the declared items, each message naming item, expected, seen) → fixed."""
     fault = ALL_FAULTS[name]
+    checks = without_timing(CHECKS, keep=fault.breaks)
     demo.apply(name)
-    results = evaluate(demo)
-    assert ids_with(results, Status.ERROR) == set(), {k: o.observed for k, (c, o) in results.items()
-                                                      if o.status is Status.ERROR}
+    results = evaluate(demo, checks)
+    assert ids_with(results, Status.ERROR) == set(fault.unchecked), {
+        k: o.observed for k, (c, o) in results.items() if o.status is Status.ERROR}
     assert ids_with(results, Status.FAILED) == set(fault.breaks)
     for check, outcome in results.values():
         if outcome.status is Status.FAILED:
@@ -38,5 +53,5 @@ def test_fault_breaks_exactly_its_items(demo, name):
             assert text.startswith(f"{check.key} {check.title}: expected ")
             assert "; saw " in text
     demo.reset()  # fixed: the same checks pass again
-    broken = [check for check, outcome in results.values() if outcome.status is Status.FAILED]
+    broken = [check for check, outcome in results.values() if outcome.status in (Status.FAILED, Status.ERROR)]
     assert {o.status for _, o in evaluate(demo, broken).values()} == {Status.PASSED}

@@ -115,7 +115,12 @@ def test_migrations_from_repo_and_missing_table():
 
 
 # -- sql -----------------------------------------------------------------------------------
-SEES_ALL = [{"viewer": "checker", "sees_all": True}]
+SEES_ALL = [{"viewer": "checker", "sees_all": True, "rls_tables": [], "views": []}]
+
+
+def sql_facts(check, rows, detail=None, visibility=SEES_ALL):
+    answers = {"query": rows} if detail is None else {"query": rows, "detail": detail}
+    return {"visibility": visibility, "deployed_at": None, "answers": {check.key: answers}}
 
 
 @pytest.mark.parametrize("row, expect, status", [
@@ -124,22 +129,59 @@ SEES_ALL = [{"viewer": "checker", "sees_all": True}]
     ({"pct": 5.0}, {"pct": {"le": 5}}, Status.PASSED),
     ({"pct": 7.5}, {"pct": {"le": 5}}, Status.FAILED),
     ({"n": None}, {"n": {"gt": 0}}, Status.FAILED),
+    ({"n": None}, {"n": {"ne": 0}}, Status.FAILED),  # NULL is not "not zero": it is no measure at all
+    ({"n": None}, {"n": {"eq": None}}, Status.PASSED),
+    ({"n": float("nan")}, {"n": {"le": 500}}, Status.FAILED),
+    ({"n": float("nan")}, {"n": {"ne": 0}}, Status.FAILED),
+    ({"n": float("inf")}, {"n": {"ge": 0}}, Status.FAILED),
+    ({"n": "x"}, {"n": {"lt": 3}}, Status.FAILED),
     ({"a": 1, "b": 0}, {"a": {"ge": 1}, "b": {"eq": 0}}, Status.PASSED),
 ])
 def test_sql_judge(row, expect, status):
     check = make(sql, {"query": "select 1", "expect": expect})
-    outcome = sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": [row]})
+    outcome = sql.judge(check, sql_facts(check, [row]))
     assert outcome.status is status
 
 
 def test_sql_could_not_decide():
-    check = make(sql, {"query": "select 1", "expect": {"n": {"eq": 0}}})
-    assert sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": GatherError("boom")}).status is Status.ERROR
-    assert sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": []}).status is Status.ERROR
-    assert sql.judge(check, {sql.VISIBILITY: SEES_ALL, "select 1": [{"m": 0}]}).status is Status.ERROR
-    under_rls = [{"viewer": "checker", "sees_all": False}]
-    outcome = sql.judge(check, {sql.VISIBILITY: under_rls, "select 1": [{"n": 0}]})
-    assert outcome.status is Status.ERROR and "BYPASSRLS" in outcome.observed
+    check = make(sql, {"query": "select count(*) as n from public.jobs", "expect": {"n": {"eq": 0}}})
+    assert sql.judge(check, sql_facts(check, GatherError("boom"))).status is Status.ERROR
+    assert sql.judge(check, sql_facts(check, [])).status is Status.ERROR
+    assert sql.judge(check, sql_facts(check, [{"m": 0}])).status is Status.ERROR
+    under_rls = [{"viewer": "checker", "sees_all": False, "rls_tables": ["public.jobs"], "views": []}]
+    outcome = sql.judge(check, sql_facts(check, [{"n": 0}], visibility=under_rls))
+    assert outcome.status is Status.ERROR and "BYPASSRLS" in outcome.observed and "public.jobs" in outcome.observed
+
+
+@pytest.mark.parametrize("query, rls_tables, views, status", [
+    ("select count(*) as n from pg_catalog.pg_class", ["public.jobs"], [], Status.PASSED),  # catalogs: no RLS
+    ("select count(*) as n from pg_policy p join pg_class c on c.oid = p.polrelid", ["public.jobs"], [], Status.PASSED),
+    ("select count(*) as n from information_schema.tables", ["public.jobs"], [], Status.PASSED),
+    ("select count(*) as n from public.plain", ["public.jobs"], [], Status.PASSED),  # a table without RLS
+    ("select count(*) as n from jobs", ["public.jobs"], [], Status.ERROR),  # unqualified: public
+    ("with j as (select * from public.jobs) select count(*) as n from j", ["public.jobs"], [], Status.ERROR),
+    ("select count(*) as n from public.v", [], ["public.v"], Status.ERROR),  # a view may hide what it reads
+])
+def test_sql_rls_matters_only_for_tables_it_guards(query, rls_tables, views, status):
+    """A checker role without BYPASSRLS may still run catalog-only (and RLS-free) measures."""
+    check = make(sql, {"query": query, "expect": {"n": {"ge": 0}}})
+    viewer = [{"viewer": "reader", "sees_all": False, "rls_tables": rls_tables, "views": views}]
+    assert sql.judge(check, sql_facts(check, [{"n": 1}], visibility=viewer)).status is status
+
+
+def test_sql_failure_shows_the_first_offending_rows():
+    check = make(sql, {"query": "select 4 as n", "expect": {"n": {"eq": 0}}, "detail": "select 1 as id"})
+    rows = [{"id": i, "status": "stuck"} for i in range(4)]
+    outcome = sql.judge(check, sql_facts(check, [{"n": 4}], detail=rows))
+    assert outcome.status is Status.FAILED
+    assert "first rows: (id=0, status=stuck), (id=1, status=stuck), (id=2, status=stuck) (+1 more)" in outcome.observed
+    assert len(outcome.evidence["detail"]) == 4
+
+
+@pytest.mark.parametrize("query", ["select ';' as n", "select $$a;b$$ as n", "select 1 as n -- a; comment",
+                                   "with x as (select 1 as n) select n from x;"])
+def test_sql_single_statement_guard_reads_sql_not_characters(query):
+    assert sql.Params.model_validate({"query": query, "expect": {"n": {"eq": 1}}}).query
 
 
 def test_sql_deployed_at_is_a_timestamptz_literal_or_null():
@@ -270,7 +312,7 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True):
     ({"job": "publish-queue", "active": False}, cron_facts(("publish-queue", "* * * * *", False)), Status.PASSED,
      "present but inactive"),
     ({"job": "publish-queue", "active": False}, cron_facts(), Status.PASSED, "no job named"),
-    ({"job": "publish-queue", "active": False}, cron_facts(installed=False), Status.PASSED, "not installed"),
+    ({"job": "publish-queue", "active": False}, cron_facts(installed=False), Status.ERROR, "not installed"),
     ({"job": "publish-queue", "active": False}, cron_facts(("publish-queue", "* * * * *", True)), Status.FAILED,
      "'publish-queue' is active"),
     ({"job": "m", "active": True, "schedule": "*/15 * * * *"}, cron_facts(("m", "*/15  * * * *", True)),
@@ -278,7 +320,7 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True):
     ({"job": "m", "active": True, "schedule": "*/15 * * * *"}, cron_facts(("m", "0 * * * *", True)),
      Status.FAILED, "runs on '0 * * * *'"),
     ({"job": "m", "active": True}, cron_facts(("m", "0 * * * *", False)), Status.FAILED, "inactive"),
-    ({"job": "m", "active": True}, cron_facts(installed=False), Status.FAILED, "not installed"),
+    ({"job": "m", "active": True}, cron_facts(installed=False), Status.ERROR, "not installed"),
     # 05:00 Europe/London is 05:00 GMT in winter and 04:00 GMT in summer (pg_cron < 1.5 runs in GMT)
     ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
      cron_facts(("w", "0 5 * * *", True)), Status.PASSED, ""),

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-_READ_ONLY_START = re.compile(r"^\s*(select|with|values|table)\b", re.IGNORECASE)
+READ_ONLY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
 
 
 class StrictParams(BaseModel):
@@ -25,12 +25,27 @@ def plural(count: int, word: str) -> str:
 
 
 def read_only_query(value: str) -> str:
-    """One read-only statement (SELECT/WITH ...), trailing semicolon dropped; else ValueError."""
-    if not _READ_ONLY_START.match(value):
+    """One read-only statement (SELECT/WITH ...), trailing semicolon dropped; else ValueError.
+
+    A real SQL tokenizer splits the text, so a `;` inside a string literal, a dollar-quoted body or
+    a comment is not mistaken for a second statement. (The database's read-only transaction is what
+    actually prevents writes; this rejects what is certainly not a measure, early and clearly.)"""
+    import sqlparse
+
+    statements = [s for s in sqlparse.parse(value) if _has_code(s)]
+    if len(statements) != 1:
+        raise ValueError("must be a single statement" if statements else "must be a query")
+    first = statements[0].token_first(skip_cm=True, skip_ws=True)
+    if first is None or first.normalized.upper() not in READ_ONLY_STARTS:
         raise ValueError("must be a read-only query starting with SELECT or WITH")
-    if ";" in value.strip().rstrip(";"):
-        raise ValueError("must be a single statement")
-    return value.strip().rstrip(";")
+    return value.strip().rstrip(";").rstrip()
+
+
+def _has_code(statement) -> bool:
+    from sqlparse import tokens
+
+    return any(not (t.is_whitespace or t.ttype in tokens.Comment or t.ttype in tokens.Punctuation)
+               for t in statement.flatten())
 
 
 def _absolute_path(value: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets as _random
 
-from ..outcome import Outcome, failed, verdict
+from ..outcome import Outcome, error, verdict
 from ..transports.http import Probe
 from ._common import StrictParams, UrlPath
 from .http import describe_reply
@@ -72,15 +72,16 @@ def judge(check, facts) -> Outcome:
         how, _, reply = attempts[0]
         expected = f"{p.method} {p.path} with {p.secret} answers {p.status}"
         if reply.status is None:
-            return failed(expected, f"no answer: {reply.failure}", **evidence)
+            return error(f"no answer: {reply.failure}", **evidence)
         problems = [] if reply.status == p.status else [f"status {reply.status}"]
         return verdict(expected, problems, f"status {reply.status}", **evidence)
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 401 or 403"
+    silent = [f"{how}: {reply.failure}" for how, _, reply in attempts if reply.status is None]
+    if silent:
+        return error(f"no answer ({'; '.join(silent)})", **evidence)
     problems = []
     for how, _, reply in attempts:
-        if reply.status is None:
-            problems.append(f"{how}: no answer ({reply.failure})")
-        elif reply.status in (200, 201, 202, 204):
+        if reply.status in (200, 201, 202, 204):
             problems.append(f"{how}: accepted with {reply.status}")
         elif reply.status not in REJECTIONS:
             problems.append(f"{how}: status {reply.status}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..outcome import Outcome, failed, verdict
+from ..outcome import Outcome, error, verdict
 from ..transports.http import SAFE_METHODS, Probe, Reply
 from ._common import StrictParams, UrlPath
 
@@ -121,8 +121,8 @@ def judge(check, facts) -> Outcome:
     wanted = " or ".join(map(str, p.statuses))
     expected = [f"{p.method} {p.path} answers {wanted}"]
     evidence = describe_reply(url, p.method, reply)
-    if reply.status is None:
-        return failed(expected[0], f"no answer from {p.service}: {reply.failure}", **evidence)
+    if reply.status is None:  # a target that does not answer is not checked: error, never failed or passed
+        return error(f"no answer from {p.service}: {reply.failure}", **evidence)
     problems = []
     if reply.status not in p.statuses:
         problems.append(f"status {reply.status}")

@@ -50,15 +50,18 @@ class Params(StrictParams):
         return self
 
 
+UNDEFINED_TABLE = "42P01"  # cron.job does not exist: pg_cron is not installed in this database
+
+
 def gather(target, checks) -> dict[str, Any]:
     jobs, settings = target.database.query_many([JOBS, SETTINGS])
     if isinstance(settings, GatherError):
         raise settings
     if isinstance(jobs, GatherError):
-        if "does not exist" in str(jobs):
-            return {"installed": False, "jobs": [], **settings[0]}
+        if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
+            return {"installed": False, "jobs": [], "database": target.database.where, **settings[0]}
         raise jobs
-    return {"installed": True, "jobs": jobs, **settings[0]}
+    return {"installed": True, "jobs": jobs, "database": target.database.where, **settings[0]}
 
 
 def _normal(schedule: str) -> str:
@@ -89,20 +92,22 @@ def judge(check, facts) -> Outcome:
         "visible_to": facts["viewer"],
         "jobs": [{"jobid": j["jobid"], "schedule": j["schedule"], "active": j["active"]} for j in rows],
     }
+    if not facts["installed"]:
+        # pg_cron keeps its jobs in one database (cron.database_name): looking anywhere else would
+        # read "no job" for a job that runs — so this cannot be judged here
+        return error(f"pg_cron is not installed in database {facts.get('database', '?')} (no cron.job);"
+                     " point the system's database at the one pg_cron runs in (its cron.database_name)", **evidence)
     active = [j for j in rows if j["active"]]
     if not p.active:
         expected = f"no active pg_cron job '{p.job}'"
         if active:
             shown = ", ".join(f"jobid {j['jobid']} '{j['schedule']}'" for j in active)
             return failed(expected, f"'{p.job}' is active ({shown})", **evidence)
-        seen = "pg_cron is not installed" if not facts["installed"] else (
-            f"'{p.job}' present but inactive" if rows else f"no job named '{p.job}'")
+        seen = f"'{p.job}' present but inactive" if rows else f"no job named '{p.job}'"
         return passed(expected, seen, **evidence)
 
     expected = f"active pg_cron job '{p.job}'" + (f" on '{p.schedule}'" if p.schedule else "") + (
         f" {p.timezone}" if p.timezone else "")
-    if not facts["installed"]:
-        return failed(expected, "pg_cron is not installed", **evidence)
     if not active:
         return failed(expected, f"'{p.job}' is inactive" if rows else f"no job named '{p.job}'", **evidence)
     if not p.schedule:

@@ -8,7 +8,9 @@ expected to reject unread (an unsigned webhook).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
+import math
 import ssl
 import threading
 import time
@@ -94,8 +96,16 @@ class Session:
             return []
         settings = {verify: _tls_setting(verify) for verify in {p.verify for p in probes}}
         future = asyncio.run_coroutine_threadsafe(self._fetch_all(probes, settings), self._running_loop())
-        # every request has its own timeouts; this bound only guards against a wedged loop
-        return future.result(timeout=self.timeout_s * (len(probes) // self.concurrency + 2) + 30)
+        # every request has its own total deadline; this only guards against a wedged loop
+        try:
+            return future.result(timeout=self.bound(len(probes)) + 5)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            return [Reply(None, self.timeout_s * 1000, failure="no answer: the HTTP client stalled") for _ in probes]
+
+    def bound(self, requests: int) -> float:
+        """Worst-case seconds for `requests` probes: each has a total deadline, `concurrency` run at once."""
+        return self.timeout_s * max(1, math.ceil(requests / self.concurrency))
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -114,7 +124,12 @@ class Session:
 
         async def one(probe: Probe) -> Reply:
             async with limit:
-                return await _send(self._clients[probe.verify], probe)
+                started = time.perf_counter()
+                try:  # a total deadline: httpx's read timeout is per chunk, so a drip would go on and on
+                    return await asyncio.wait_for(_send(self._clients[probe.verify], probe), self.timeout_s)
+                except asyncio.TimeoutError:
+                    return Reply(None, _ms(started), failure=f"no complete answer within {self.timeout_s:g} s"
+                                                             " (the request's total deadline)")
 
         return list(await asyncio.gather(*(one(p) for p in probes)))
 

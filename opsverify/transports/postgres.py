@@ -1,40 +1,119 @@
 """One read-only PostgreSQL session per target, shared by the whole run.
 
-The session is read-only from its first packet (`default_transaction_read_only`), has a
-statement and lock timeout, and a connect timeout: nothing a check runs can write or hang.
+Every statement a checklist gives runs alone in its own `BEGIN READ ONLY` transaction, which is
+rolled back afterwards (with session advisory locks released): a statement can neither write nor
+switch the session to read-write, and nothing it does outlives it. Many statements go out in one
+pipelined round trip; each answer — rows, or the server's error with its SQLSTATE — is bound to
+its own statement by position, in order, every run.
+
+Time is bounded on the client too: `statement_timeout` only helps while the server is alive, so
+the conversation waits at most `statement_timeout + grace` for each next answer. A database that
+stops answering (a half-open network, a frozen server) is abandoned; its remaining statements,
+and every later one in this run, end as an error naming the phase and the bound.
 """
 
 from __future__ import annotations
 
+import math
+import selectors
 import threading
-from typing import Any
-from urllib.parse import urlsplit
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
 
-from ..errors import GatherError, TargetAuthFailed, TargetUnreachable
+from ..errors import GatherError
+
+Rows = list[dict[str, Any]]
+Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]
+
+READ_GRACE_S = 2.0  # beyond statement_timeout: the server's own cancel plus a slow link
+BEGIN = b"begin transaction read only"
+# after each statement, in its own sync segment so it runs even when the statement failed
+CLEANUP = (b"rollback", b"select pg_advisory_unlock_all()")
+
+
+class QueryFailed(GatherError):
+    """The server answered a statement with an error."""
+
+    def __init__(self, message: str, sqlstate: str = ""):
+        super().__init__(f"{message} (SQLSTATE {sqlstate})" if sqlstate else message)
+        self.sqlstate = sqlstate
+
+
+class DatabaseUnavailable(GatherError):
+    """No conversation with this database is possible in this run (refused, timed out, credentials,
+    or it stopped answering). `kind` says which: unreachable | credentials | stopped | budget."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
 
 
 def describe_url(url: str) -> str:
-    """host:port/db without credentials, for messages."""
+    """host:port/db for messages — never user or password, whatever the connection string's form."""
     try:
-        parts = urlsplit(url)
-        return f"{parts.hostname}:{parts.port or 5432}{parts.path or ''}"
-    except ValueError:
-        return "(unparseable database URL)"
+        parts = conninfo_to_dict(url)
+    except Exception:  # psycopg's parse error would echo the string, password included
+        return "(a database URL that cannot be parsed)"
+    host = str(parts.get("host") or parts.get("hostaddr") or "")
+    port = str(parts.get("port") or "5432")
+    dbname = str(parts.get("dbname") or parts.get("user") or "")
+    if not host or host.startswith("/"):
+        where = f"unix socket {host or '(default)'}:{port}"
+    else:
+        where = f"{host}:{port}"
+    return f"{where}/{dbname}" if dbname else where
+
+
+@dataclass(frozen=True)
+class Bounds:
+    connect_s: float
+    statement_s: float
+    budget_s: float  # all of this database's conversations in one run, together
+    grace_s: float = READ_GRACE_S
+
+    @property
+    def answer_s(self) -> float:
+        """The longest wait for the next answer of a live server."""
+        return self.statement_s + self.grace_s
+
+    @property
+    def total_s(self) -> float:
+        """Worst case of everything this run asks the database: connect, then the budget."""
+        return self.connect_s + self.budget_s + self.grace_s
 
 
 class Database:
-    def __init__(self, url: str, *, connect_timeout_s: float, statement_timeout_ms: int, label: str):
+    def __init__(self, url: str, *, connect_timeout_s: float, statement_timeout_ms: int, label: str,
+                 budget_s: float | None = None, grace_s: float = READ_GRACE_S):
         self.url = url
         self.label = label
-        self.connect_timeout_s = connect_timeout_s
+        self.where = describe_url(url)
+        statement_s = statement_timeout_ms / 1000
+        self.bounds = Bounds(connect_timeout_s, statement_s, budget_s or max(20.0, statement_s), grace_s)
+        self._budget_ends: float | None = None  # set by the first statement sent
         self.statement_timeout_ms = statement_timeout_ms
         self._conn: psycopg.Connection | None = None
+        self._unavailable: DatabaseUnavailable | None = None
         self._lock = threading.Lock()
 
+    @property
+    def unavailable(self) -> DatabaseUnavailable | None:
+        return self._unavailable
+
+    # -- connecting ----------------------------------------------------------------------
     def connect(self) -> None:
+        """Open the session once; a failure is remembered, so the run asks a dead database only once."""
+        with self._lock:
+            self._connect_locked()
+
+    def _connect_locked(self) -> None:
+        if self._unavailable is not None:
+            raise self._unavailable
         if self._conn is not None:
             return
         options = (
@@ -46,64 +125,205 @@ class Database:
         try:
             self._conn = psycopg.connect(
                 self.url,
-                connect_timeout=max(1, round(self.connect_timeout_s)),
+                connect_timeout=max(2, math.ceil(self.bounds.connect_s)),
                 options=options,
                 application_name="opsverify",
                 autocommit=True,
-                row_factory=dict_row,
+                prepare_threshold=None,
+                # a peer that vanishes without a word is noticed by the kernel, too
+                keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+                tcp_user_timeout=int(self.bounds.answer_s * 1000),
             )
         except psycopg.OperationalError as exc:
-            raise _classify(exc, self.label, self.url) from None
-        except psycopg.ProgrammingError as exc:  # malformed URL
-            raise TargetUnreachable(f"{self.label}: database URL is not valid: {_first_line(exc)}") from None
+            self._unavailable = _classify(exc, self.label, self.where, self.bounds.connect_s)
+            raise self._unavailable from None
+        except (psycopg.ProgrammingError, psycopg.InterfaceError, ValueError):  # malformed: never echo it
+            self._unavailable = DatabaseUnavailable(
+                f"{self.label}: the database URL is not valid; write it as"
+                " postgresql://user:password@host:5432/dbname", "unreachable")
+            raise self._unavailable from None
 
-    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        self.connect()
+    # -- asking --------------------------------------------------------------------------
+    def query(self, sql: str, params: Any = None) -> Rows:
+        """One statement; its error is raised."""
+        (answer,) = self.query_many([(sql, params)])
+        if isinstance(answer, GatherError):
+            raise answer
+        return answer
+
+    def query_many(self, statements: Sequence[Statement]) -> list[Rows | GatherError]:
+        """Every statement in one pipelined conversation; one answer per statement, in order: its rows,
+        or the error that belongs to it. Never raises for the target's trouble: a database that cannot
+        be reached or stops answering makes the affected answers a `DatabaseUnavailable`."""
+        if not statements:
+            return []
         with self._lock:
             try:
-                with self._conn.cursor() as cur:  # type: ignore[union-attr]
-                    cur.execute(sql, params)
-                    return cur.fetchall() if cur.description else []
-            except psycopg.Error as exc:
-                raise GatherError(_first_line(exc)) from None
+                self._connect_locked()
+            except DatabaseUnavailable as exc:
+                return [exc] * len(statements)
+            assert self._conn is not None
+            texts = [self._text(s) for s in statements]
+            if self._budget_ends is None:
+                self._budget_ends = time.monotonic() + self.bounds.budget_s
+            answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends).run(
+                [t for t in texts if not isinstance(t, GatherError)])
+            stopped = next((a for a in answers if isinstance(a, DatabaseUnavailable)), None)
+            if stopped is not None:
+                self._unavailable = stopped
+                self._abandon()
+            merged = iter(answers)
+            return [t if isinstance(t, GatherError) else next(merged) for t in texts]
 
-    def query_many(self, statements: list[str]) -> list[list[dict[str, Any]] | GatherError]:
-        """Several independent queries in one round trip (pipeline mode); each may fail alone."""
-        self.connect()
-        results: list[list[dict[str, Any]] | GatherError] = []
-        with self._lock:
-            conn = self._conn
-            assert conn is not None
-            cursors = []
+    def _text(self, statement: Statement) -> bytes | GatherError:
+        sql, params = (statement, None) if isinstance(statement, str) else statement
+        try:
+            if params is None:
+                return sql.encode()
+            # bound on the client: the pipeline sends plain text, and psycopg quotes every value
+            return psycopg.ClientCursor(self._conn).mogrify(sql, params).encode()
+        except (psycopg.Error, TypeError, KeyError, IndexError) as exc:
+            return GatherError(f"statement could not be prepared: {type(exc).__name__}: {exc}")
+
+    def _abandon(self) -> None:
+        """Drop a session that stopped answering without waiting for it to say goodbye."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
             try:
-                with conn.pipeline() as pipeline:
-                    for sql in statements:
-                        cur = conn.cursor()
-                        try:
-                            cur.execute(sql)
-                        except psycopg.Error as exc:
-                            cursors.append(exc)
-                            continue
-                        cursors.append(cur)
-                        pipeline.sync()  # a failing statement must not abort the ones after it
-            except psycopg.Error:
-                pass  # errors are collected per cursor below
-            for cur in cursors:
-                if isinstance(cur, Exception):
-                    results.append(GatherError(_first_line(cur)))
-                    continue
-                try:
-                    results.append(cur.fetchall() if cur.description else [])
-                except psycopg.Error as exc:
-                    results.append(GatherError(_first_line(exc)))
-        return results
+                conn.pgconn.finish()  # closes the socket; sends Terminate only if it fits
+            except Exception:
+                pass
 
     def close(self) -> None:
-        if self._conn is not None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
             try:
-                self._conn.close()
-            finally:
-                self._conn = None
+                conn.close()
+            except Exception:
+                pass
+
+
+class _Conversation:
+    """One pipelined exchange: per statement, [BEGIN READ ONLY, statement] Sync [ROLLBACK, unlock] Sync."""
+
+    PER_STATEMENT = 2 + len(CLEANUP)  # queries sent per statement
+
+    def __init__(self, conn: psycopg.Connection, bounds: Bounds, where: str, budget_ends: float):
+        self.conn = conn
+        self.pg = conn.pgconn
+        self.bounds = bounds
+        self.where = where
+        self.budget_ends = budget_ends
+
+    def run(self, texts: list[bytes]) -> list[Rows | GatherError]:
+        if not texts:
+            return []
+        pg = self.pg
+        answers: list[Rows | GatherError] = []
+        try:
+            pg.enter_pipeline_mode()
+            for text in texts:
+                pg.send_query_params(BEGIN, None)
+                pg.send_query_params(text, None)
+                pg.pipeline_sync()
+                for cleanup in CLEANUP:
+                    pg.send_query_params(cleanup, None)
+                pg.pipeline_sync()
+            self._flush()
+            for _ in texts:
+                begin, statement = self._results(2)
+                self._results(len(CLEANUP))
+                answers.append(self._answer(begin, statement))
+            pg.exit_pipeline_mode()
+        except _Stopped as stop:
+            lost = DatabaseUnavailable(f"database {self.where}: {stop.phase}", stop.kind)
+            return answers + [lost] * (len(texts) - len(answers))
+        except psycopg.Error as exc:
+            lost = DatabaseUnavailable(f"database {self.where}: the session broke: {_first_line(exc)}", "stopped")
+            return answers + [lost] * (len(texts) - len(answers))
+        return answers
+
+    # -- the wire ------------------------------------------------------------------------
+    def _wait(self, events: int, phase: str) -> None:
+        """Wait for the socket; a live server answers each statement within statement_timeout + grace,
+        and the whole run's questions to this database within its budget."""
+        left = self.budget_ends - time.monotonic()
+        limit = min(self.bounds.answer_s, max(0.0, left))
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.pg.socket, events)
+            if selector.select(timeout=limit):
+                return
+        if limit < self.bounds.answer_s:
+            raise _Stopped(f"the run's time for this database is used up (phase: {phase}; timeouts.database_s"
+                           f" {self.bounds.budget_s:g} s); later statements are not checked", "budget")
+        raise _Stopped(f"stopped answering (phase: {phase}): nothing within {self.bounds.answer_s:g} s"
+                       f" (statement_timeout {self.bounds.statement_s:g} s + {self.bounds.grace_s:g} s grace)",
+                       "stopped")
+
+    def _flush(self) -> None:
+        while self.pg.flush() != 0:  # 1: more to send, and the socket is full
+            self._wait(selectors.EVENT_WRITE | selectors.EVENT_READ, "query")
+            self.pg.consume_input()
+
+    def _next_result(self) -> pq.PGresult | None:
+        while self.pg.is_busy():
+            self._wait(selectors.EVENT_READ, "read")
+            self.pg.consume_input()
+        return self.pg.get_result()
+
+    def _results(self, queries: int) -> list[pq.PGresult | None]:
+        """The last result of each of `queries` queries, then the segment's sync marker."""
+        out: list[pq.PGresult | None] = []
+        for _ in range(queries):
+            last = None
+            while (result := self._next_result()) is not None:
+                last = result
+            out.append(last)
+        marker = self._next_result()
+        if marker is None or marker.status != pq.ExecStatus.PIPELINE_SYNC:
+            raise psycopg.OperationalError("the pipeline lost its place (no sync marker where one belonged)")
+        return out
+
+    def _answer(self, begin: pq.PGresult | None, result: pq.PGresult | None) -> Rows | GatherError:
+        if begin is not None and begin.status == pq.ExecStatus.FATAL_ERROR:
+            return _failure(begin, self.pg, "could not open a read-only transaction: ")
+        if result is None:
+            return GatherError("the statement produced no result")
+        if result.status == pq.ExecStatus.TUPLES_OK:
+            return _rows(self.conn, result)
+        if result.status == pq.ExecStatus.COMMAND_OK:
+            return []
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            return _failure(result, self.pg)
+        if result.status == pq.ExecStatus.PIPELINE_ABORTED:
+            return GatherError("the statement was not run: an earlier command in its segment failed")
+        return GatherError(f"unexpected answer {result.status.name}")
+
+
+class _Stopped(Exception):
+    def __init__(self, phase: str, kind: str):
+        super().__init__(phase)
+        self.phase = phase
+        self.kind = kind
+
+
+def _rows(conn: psycopg.Connection, result: pq.PGresult) -> Rows:
+    from psycopg.adapt import Transformer
+
+    names = [(result.fname(i) or b"?").decode() for i in range(result.nfields)]
+    transformer = Transformer(conn)
+    transformer.set_pgresult(result)
+    return transformer.load_rows(0, result.ntuples, lambda values: dict(zip(names, values)))
+
+
+def _failure(result: pq.PGresult, pg: pq.PGconn, prefix: str = "") -> QueryFailed:
+    def field(code: pq.DiagnosticField) -> str:
+        value = result.error_field(code)
+        return value.decode(errors="replace") if value else ""
+
+    message = field(pq.DiagnosticField.MESSAGE_PRIMARY) or result.get_error_message().decode(errors="replace")
+    return QueryFailed(prefix + message.strip(), field(pq.DiagnosticField.SQLSTATE))
 
 
 def _first_line(exc: Exception) -> str:
@@ -111,26 +331,23 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _classify(exc: psycopg.OperationalError, label: str, url: str) -> Exception:
+def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: float) -> DatabaseUnavailable:
     text = str(exc)
-    where = describe_url(url)
-    if "password authentication failed" in text or "authentication failed" in text or "no password supplied" in text:
-        return TargetAuthFailed(
-            f"{label}: database {where} rejected the credentials; check the user and password in the database URL"
-        )
-    if "does not exist" in text and "database" in text:
-        return TargetUnreachable(f"{label}: database {where}: {_first_line(exc).split('FATAL:')[-1].strip()}")
-    return TargetUnreachable(
-        f"{label}: cannot connect to database {where}: {_short_reason(text)}; check the URL and that it is reachable from here"
-    )
-
-
-def _short_reason(text: str) -> str:
     lowered = text.lower()
-    if "timeout" in lowered:
-        return "connection timed out"
-    if "refused" in lowered:
-        return "connection refused"
-    if "could not translate host name" in lowered or "name or service not known" in lowered:
-        return "host name not found"
-    return _first_line(Exception(text)).replace("connection failed: ", "")
+    if "authentication failed" in lowered or "no password supplied" in lowered:
+        return DatabaseUnavailable(
+            f"{label}: database {where} rejected the credentials; check the user and password in the database URL",
+            "credentials")
+    if "does not exist" in lowered and "database" in lowered:
+        return DatabaseUnavailable(f"{label}: database {where} does not exist; check the database name", "unreachable")
+    if "timeout" in lowered or "timed out" in lowered:
+        reason = f"no connection within {connect_s:g} s (connect timeout)"
+    elif "refused" in lowered:
+        reason = "connection refused"
+    elif "could not translate host name" in lowered or "name or service not known" in lowered:
+        reason = "host name not found"
+    else:
+        reason = "connection failed"
+    return DatabaseUnavailable(
+        f"{label}: cannot reach database {where}: {reason}; check the URL and that it is reachable from here",
+        "unreachable")

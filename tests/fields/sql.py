@@ -4,11 +4,17 @@ from opsverify.families import sql
 
 from .kinds import Flips, Shows
 
-SEES_ALL = [{"viewer": "checker", "sees_all": True}]
+SEES_ALL = [{"viewer": "checker", "sees_all": True, "rls_tables": [], "views": []}]
 
 
 def facts(**rows_by_query):
-    return {sql.VISIBILITY: SEES_ALL, "deployed_at": None, **rows_by_query}
+    """Facts as `sql.gather` binds them: each item's answers under its own key."""
+    def bind(check):
+        answers = {"query": rows_by_query[check.params.query]}
+        if check.params.detail:
+            answers["detail"] = rows_by_query[check.params.detail]
+        return {"visibility": SEES_ALL, "deployed_at": None, "answers": {check.key: answers}}
+    return bind
 
 
 ZERO = "select 0 as n"

@@ -1,0 +1,64 @@
+"""Every exit code the suite can end with, in one table: the code, `--help` and the README read it.
+
+pytest's own codes keep their meaning (1 failed, 2 interrupted, 3 internal error, 4 usage, 5 none
+selected); opsverify adds its own from 10 up, so a CI job can tell "the deploy is broken" (1) from
+"the verifier could not look" (10, 23, 24) and from "the suite was given bad input" (20–22).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExitCode:
+    code: int
+    name: str
+    meaning: str
+
+
+TABLE: tuple[ExitCode, ...] = (
+    ExitCode(0, "ok", "every selected check passed, or was skipped with a reason"),
+    ExitCode(1, "failed", "at least one check failed: the target is not as the runbook says"),
+    ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C, or a usage error in -k/-m); "
+                               "an interrupted run's archive says so"),
+    ExitCode(3, "internal", "pytest: internal error"),
+    ExitCode(4, "usage", "pytest: command-line usage error"),
+    ExitCode(5, "no-checks", "pytest: no check was selected"),
+    ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error): a target "
+                                    "misbehaved; the summary names each cause"),
+    ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
+                               "wrong value), or a bad option value"),
+    ExitCode(21, "unknown-env", "unknown environment name"),
+    ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character"),
+    ExitCode(23, "unreachable", "nothing failed, but a database could not be reached or stopped answering "
+                                "(its items are errors; every other item was checked and archived)"),
+    ExitCode(24, "credentials", "nothing failed, but a database rejected the credentials (its items are errors; "
+                                "every other item was checked and archived)"),
+    ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
+    ExitCode(26, "archive", "the run archive could not be written (reports folder full, read-only or missing)"),
+)
+
+BY_NAME = {entry.name: entry.code for entry in TABLE}
+OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_CHECKS = (BY_NAME[n] for n in (
+    "ok", "failed", "interrupted", "internal", "usage", "no-checks"))
+COULD_NOT_CHECK = BY_NAME["could-not-check"]
+BAD_CONFIG = BY_NAME["bad-config"]
+UNKNOWN_ENV = BY_NAME["unknown-env"]
+MISSING_VARIABLE = BY_NAME["missing-variable"]
+UNREACHABLE = BY_NAME["unreachable"]
+CREDENTIALS = BY_NAME["credentials"]
+DEMO = BY_NAME["demo"]
+ARCHIVE = BY_NAME["archive"]
+
+
+def markdown() -> str:
+    """The README's table."""
+    lines = ["| code | name | meaning |", "| --- | --- | --- |"]
+    lines += [f"| {e.code} | `{e.name}` | {e.meaning} |" for e in TABLE]
+    return "\n".join(lines)
+
+
+def plain() -> str:
+    """For --help."""
+    return "\n".join(f"  {e.code:>3}  {e.name:<17} {e.meaning}" for e in TABLE)
