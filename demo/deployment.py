@@ -47,7 +47,7 @@ class Deployment:
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> "Deployment":
         try:
-            self.pg = EmbeddedPostgres()
+            self.pg = EmbeddedPostgres(leftovers=(self.workdir,))
             self.pg.start(envs.demo_secret("superuser"))
             self._load_databases()
             self.web = WebHost()

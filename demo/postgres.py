@@ -78,7 +78,8 @@ def _reachable(path: Path, user: str) -> bool:
 
 
 class EmbeddedPostgres:
-    def __init__(self) -> None:
+    def __init__(self, leftovers: tuple[Path, ...] = ()) -> None:
+        self.leftovers = leftovers  # removed with the data directory if the suite is killed
         self.user = _service_user()
         self.bin = _usable_bin(self.user)
         self.root = Path(tempfile.mkdtemp(prefix="opsverify-demo-pg-"))
@@ -113,7 +114,8 @@ class EmbeddedPostgres:
                   "-w", "-t", str(START_TIMEOUT_S), "start", timeout=START_TIMEOUT_S + 5)
         self.started = True
         # SIGQUIT: immediate shutdown of the postmaster and its backends if the suite is killed
-        self.watchdog = subprocess.Popen([sys.executable, "-m", "demo.watchdog", f"{self._pid()}:{int(signal.SIGQUIT)}"],
+        self.watchdog = subprocess.Popen([sys.executable, "-m", "demo.watchdog", f"{self._pid()}:{int(signal.SIGQUIT)}",
+                                          "--remove", str(self.root), *map(str, self.leftovers)],
                                          cwd=str(Path(__file__).resolve().parent.parent))
 
     def url(self, database: str = "postgres", user: str = "postgres", password: str | None = None) -> str:

@@ -2,18 +2,40 @@
 out of memory). PostgreSQL runs as another user, which drops a parent-death signal, so this small
 process — same user as the suite — holds one instead and passes the stop on.
 
-    python -m demo.watchdog PID:SIGNAL ...
+    python -m demo.watchdog PID:SIGNAL ... [--remove PATH ...]
+
+Once the servers are gone it removes the demo's folders (its data directory and the env files
+holding every demo secret), so a killed run leaves nothing behind in TMPDIR.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import sys
+import time
+
+GONE_WITHIN_S = 15
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main(argv: list[str]) -> int:
+    if "--remove" in argv:
+        cut = argv.index("--remove")
+        argv, folders = argv[:cut], argv[cut + 1:]
+    else:
+        folders = []
     targets = [(int(pid), int(sig)) for pid, sig in (arg.split(":") for arg in argv)]
 
     def stop(*_: object) -> None:
@@ -22,6 +44,11 @@ def main(argv: list[str]) -> int:
                 os.kill(pid, sig)
             except OSError:
                 pass
+        deadline = time.monotonic() + GONE_WITHIN_S
+        while any(_alive(pid) for pid, _ in targets) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

@@ -185,7 +185,7 @@ class ArchiveReporter:
         for row in self.rows.values():
             info = row.info or {}
             if row.status == "error" and info.get("cause") in CAUSE_KINDS:
-                text = str(info.get("observed", "")).removeprefix("could not look: ")
+                text = str(info.get("cause_detail") or info.get("observed", "")).removeprefix("could not look: ")
                 key = (str(info.get("system")), str(info["cause"]), text)
                 grouped[key] = grouped.get(key, 0) + 1
         return [(system, kind, text, count) for (system, kind, text), count in sorted(grouped.items())]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -37,12 +38,14 @@ def coverage_report(checks: list[Check]) -> dict[str, Any]:
     return {"systems": systems, "total": total}
 
 
-def _order(item_id: str) -> tuple[str, int]:
-    return (item_id[0], int(item_id[1:]))
+def _order(item_id: str) -> tuple:
+    """A natural order for any team's ids: S2 before S10, db-rls-2 before db-rls-10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", item_id) if part)
 
 
 def sorted_ids(ids) -> list[str]:
-    """Inventory ids in runbook order: S2 before S10."""
+    """Item ids in runbook order: S2 before S10."""
     return sorted(ids, key=_order)
 
 

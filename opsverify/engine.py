@@ -71,6 +71,7 @@ class Run:
             target.deployed_at = deployed_at
         self.concurrency = max(1, concurrency or env.model.concurrency)
         self.timing = Timing()
+        self.warnings: list[str] = []  # said once: on the console and in the archive
         self._outcomes: dict[str, Outcome] = {}
         self._lock = threading.Lock()
 
@@ -79,11 +80,13 @@ class Run:
         """Open every database the run will need, concurrently. A database that cannot be reached is
         remembered (asked once per run), its items become errors with that one cause, and the run goes on."""
         wanted = [t for s, t in self.targets.items() if t.config.database and (systems is None or s in systems)]
-        threads = [threading.Thread(target=_try_connect, args=(t,), daemon=True) for t in wanted]
+        found: list[str] = []
+        threads = [threading.Thread(target=_try_connect, args=(t, found), daemon=True) for t in wanted]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        self.warnings = sorted(self.redactor.text(w) for w in found)
 
     def causes(self, outcomes: dict[str, Outcome] | None = None) -> list[Cause]:
         """Databases that could not be used, with how many of this run's items they left unchecked."""
@@ -180,7 +183,8 @@ class Run:
                     worker.abandon()
                     reason = (f"could not look: no answer within the bound of {worker.bound_s:g} s "
                               f"(computed from the environment's timeouts); the target's conversation was abandoned")
-                    results.update({self._key(c): error(reason, cause="deadline") for c in groups[key]})
+                    results.update({self._key(c): error(reason, cause="deadline", cause_detail=reason)
+                                    for c in groups[key]})
                     del running[key]
             if running:
                 next(iter(running.values())).done.wait(WAIT_POLL_S)
@@ -211,11 +215,15 @@ class Run:
             target.close()
 
 
-def _try_connect(target: Target) -> None:
+def _try_connect(target: Target, warnings: list[str]) -> None:
     try:
         target.database.connect()
     except (DatabaseUnavailable, NotConfigured):
-        pass  # remembered by the database; its items report it
+        return  # remembered by the database; its items report it
+    warning = target.database.role_warning()
+    if warning:
+        warnings.append(f"{target.system}: {warning}; its sessions stay read-only, but give it a read-only role"
+                        " (README: The checker role)")
 
 
 class _Worker(threading.Thread):
@@ -330,7 +338,7 @@ def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[O
     except NotConfigured as exc:
         return [skipped(exc.message or str(exc)) for _ in checks]
     except DatabaseUnavailable as exc:
-        return [error(f"could not look: {exc.message}", cause=exc.kind) for _ in checks]
+        return [error(f"could not look: {exc.message}", cause=exc.kind, cause_detail=exc.message) for _ in checks]
     except OpsverifyError as exc:
         reason = exc.message or str(exc)
         return [error(f"could not look: {reason}") for _ in checks]
@@ -343,7 +351,7 @@ def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[O
         except NotConfigured as exc:
             outcome = skipped(str(exc))
         except DatabaseUnavailable as exc:
-            outcome = error(f"could not look: {exc.message}", cause=exc.kind)
+            outcome = error(f"could not look: {exc.message}", cause=exc.kind, cause_detail=exc.message)
         except GatherError as exc:
             outcome = error(f"could not look: {exc}")
         except Exception as exc:
@@ -362,8 +370,8 @@ def _with_cause(outcome: Outcome, target: Target) -> Outcome:
     problem = target.database_problem()
     if problem is None or problem.message not in outcome.observed:
         return outcome
-    return Outcome(outcome.status, outcome.expected, outcome.observed, {**outcome.evidence, "cause": problem.kind},
-                   outcome.remediation)
+    return Outcome(outcome.status, outcome.expected, outcome.observed,
+                   {**outcome.evidence, "cause": problem.kind, "cause_detail": problem.message}, outcome.remediation)
 
 
 def _require(target: Target, need: str, params: Any) -> None:

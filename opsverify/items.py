@@ -82,6 +82,7 @@ def checked_outcome(request: pytest.FixtureRequest, check: Check) -> Checked:
         "section": check.section, "title": check.title, "severity": check.severity.value,
         "status": outcome.status.value, "expected": outcome.expected, "observed": outcome.observed,
         "message": result.message, "cause": outcome.evidence.get("cause"),
+        "cause_detail": outcome.evidence.get("cause_detail"),
     }, default=str)))
     if outcome.evidence and allure_on:
         import allure

@@ -9,6 +9,7 @@ Hooks stay thin: the decisions live in `engine`, `families`, `items` and `archiv
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import sys
@@ -99,12 +100,54 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="switch on a named fault in the demo deployment (repeatable; see `opsverify faults`)")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's logging plugin has made its handlers
 def pytest_configure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        redact_logging(config, state.run.redactor)
     for cadence in CADENCES:
         config.addinivalue_line("markers", f"{cadence}: runbook item checked {cadence}")
     config.addinivalue_line("markers", "manual: runbook item a machine cannot check (kept for coverage)")
     config.addinivalue_line("markers", "mutating: check makes the target do work; refused where the environment "
                                        "forbids it")
+
+
+class RedactingFilter(logging.Filter):
+    """Every log record, whoever logged it (httpx logs request URLs at INFO, with any token in them),
+    passes the run's redactor before a handler writes it to the console, a report or a file."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__("opsverify")
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        cleaned = self.redactor.text(text)
+        if cleaned != text:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.redactor.text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def redact_logging(config: pytest.Config, redactor: Redactor) -> None:
+    logging_plugin = config.pluginmanager.get_plugin("logging-plugin")
+    handlers = list(logging.getLogger().handlers)
+    if logging_plugin is not None:
+        handlers += [getattr(logging_plugin, name, None) for name in
+                     ("caplog_handler", "report_handler", "log_file_handler", "log_cli_handler")]
+    redacting = RedactingFilter(redactor)
+    for handler in handlers:
+        if isinstance(handler, logging.Handler):
+            handler.addFilter(redacting)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return []
+    return [f"opsverify: warning: {warning}" for warning in state.run.warnings]
 
 
 def folder(config: pytest.Config, option: str, default: str) -> Path:

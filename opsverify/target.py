@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .checklist import shown
 from .environment import Environment, SystemModel
 from .errors import GatherError, NotConfigured
 from .secrets import Redactor, looks_secret
@@ -38,7 +39,7 @@ class Target:
                     connect_timeout_s=self.timeouts.connect_s,
                     statement_timeout_ms=self.timeouts.statement_ms,
                     budget_s=self.timeouts.database_s,
-                    label=f"{self.env.path}: systems.{self.system}.database",
+                    label=f"{shown(self.env.path)}: systems.{self.system}.database",
                 )
         return self._database
 

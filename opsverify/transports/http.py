@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import json
 import math
+import socket
 import ssl
 import threading
 import time
@@ -188,6 +189,18 @@ def _ms(started: float) -> float:
 
 
 def _connect_reason(exc: Exception) -> str:
+    """Why no connection came about, from the innermost cause (httpx only says 'All connection attempts failed')."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "host name not found"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS certificate rejected ({cause.verify_message or 'verify failed'})"
+        if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
+            return "connection reset"
+        cause = cause.__cause__ or cause.__context__
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
         return f"TLS certificate rejected ({text.split(':')[-1].strip() or 'verify failed'})"

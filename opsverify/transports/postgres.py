@@ -36,6 +36,19 @@ BEGIN = b"begin transaction read only"
 CLEANUP = (b"rollback", b"select pg_advisory_unlock_all()")
 
 
+# What the checker role could do if a session were not read-only (see README: the checker role).
+ROLE_CHECK = """
+with writable as (
+  select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
+    and n.nspname not like 'pg\\_%' and has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
+select current_user as role, r.rolsuper as superuser,
+  (select count(*) from writable) as writable,
+  (select array_agg(name) from (select name from writable order by name limit 3) w) as first
+from pg_roles r where r.rolname = current_user
+"""
+
+
 class QueryFailed(GatherError):
     """The server answered a statement with an error."""
 
@@ -142,6 +155,22 @@ class Database:
                 f"{self.label}: the database URL is not valid; write it as"
                 " postgresql://user:password@host:5432/dbname", "unreachable")
             raise self._unavailable from None
+
+    def role_warning(self) -> str | None:
+        """A warning when the checker role could write — a superuser, or write grants on tables. The
+        suite's sessions stay read-only either way, but the role should not be able to."""
+        answer, = self.query_many([ROLE_CHECK])
+        if isinstance(answer, GatherError) or not answer:
+            return None
+        row = answer[0]
+        if row["superuser"]:
+            return f"the checker role {row['role']} of database {self.where} is a superuser"
+        if row["writable"]:
+            names = ", ".join(row["first"] or [])
+            more = f", … (+{row['writable'] - len(row['first'])})" if row["writable"] > len(row["first"] or []) else ""
+            return (f"the checker role {row['role']} of database {self.where} may write to {row['writable']}"
+                    f" table{'s' if row['writable'] != 1 else ''} ({names}{more})")
+        return None
 
     # -- asking --------------------------------------------------------------------------
     def query(self, sql: str, params: Any = None) -> Rows:

@@ -1,0 +1,232 @@
+"""A team's own project, built in tmp_path: checklists and environments of the test's own, run the
+way a user runs the plugin (`pytest -m postdeploy --env local` in that folder), against targets on
+127.0.0.1 — scratch databases on the demo's PostgreSQL, and small servers that misbehave on purpose.
+The engine's tests use these instead of the shipped seed checklists."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+from psycopg import sql as pgsql
+
+from demo.deployment import CHECKER
+
+
+# -- a project folder ---------------------------------------------------------------------------
+@dataclass
+class Project:
+    root: Path
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def checklist(self, system: str, items: str, runbook: str = "runbook.md") -> Path:
+        path = self.root / "checklists" / f"{system}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"system: {system}\nrunbook: {runbook}\nitems:\n" + textwrap.indent(textwrap.dedent(items), "  "),
+                        encoding="utf-8")
+        return path
+
+    def environment(self, body: str, name: str = "local") -> Path:
+        path = self.root / "environments" / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"name: {name}\n" + textwrap.dedent(body), encoding="utf-8")
+        return path
+
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> "Ran":
+        """`python -m pytest ARGS` in the project folder, as a user runs it; with its wall time."""
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
+        environ.update(self.variables)
+        environ.update(env or {})
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=self.root,
+                              capture_output=True, text=True, timeout=timeout, env=environ)
+        return Ran(done, time.monotonic() - started, self.root)
+
+
+@dataclass
+class Ran:
+    done: subprocess.CompletedProcess
+    wall_s: float
+    root: Path
+
+    @property
+    def code(self) -> int:
+        return self.done.returncode
+
+    @property
+    def output(self) -> str:
+        return self.done.stdout + self.done.stderr
+
+    def bound_and_took(self) -> tuple[float, float]:
+        line = next(line for line in self.done.stdout.splitlines() if line.startswith("bound "))
+        parts = line.replace(",", "").split()
+        return float(parts[1]), float(parts[4])
+
+    def archive(self, env: str = "local") -> Path:
+        (found,) = [p for p in (self.root / "reports" / env).iterdir() if not p.name.startswith(".")]
+        return found
+
+    def rows(self, env: str = "local") -> dict[str, dict]:
+        """key -> row of the archive's results.json."""
+        data = json.loads((self.archive(env) / "results.json").read_text(encoding="utf-8"))
+        return {row["key"]: row for row in data["checks"] if row.get("key")}
+
+    def statuses(self, env: str = "local") -> dict[str, str]:
+        return {key: row["status"] for key, row in self.rows(env).items()}
+
+
+# -- scratch databases on the demo's server ---------------------------------------------------------
+@contextmanager
+def scratch_database(deployment, ddl: str, *, prefix: str = "scratch") -> Iterator[dict[str, str]]:
+    """A fresh database holding `ddl`, readable by the demo's checker role; dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+    try:
+        with psycopg.connect(deployment.pg.url(name), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(ddl)
+        yield {"name": name, "url": deployment.pg.url(name, CHECKER, deployment.checker_password),
+               "admin": deployment.pg.url(name), "port": str(deployment.pg.port)}
+    finally:
+        with deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))
+
+
+# -- servers that misbehave -------------------------------------------------------------------------
+class _Server:
+    """A TCP server on 127.0.0.1 in daemon threads; each connection is handed to `handle`."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.stopping = threading.Event()
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            threading.Thread(target=self._safely, args=(conn,), daemon=True).start()
+
+    def _safely(self, conn: socket.socket) -> None:
+        try:
+            self.handle(conn)
+        except OSError:
+            pass
+
+    def handle(self, conn: socket.socket) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.listener.close()
+        for conn in self.connections:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class MisbehavingHttp(_Server):
+    """HTTP/1.1 by hand, one behaviour per path:
+        /ok       200 {"ok": true}            /fail   500 {"ok": false}
+        /drip     headers, then a byte every `drip_s` forever
+        /hang     reads the request, never answers
+        /garbage  answers bytes that are not HTTP
+        /echo/<x> 200 with body <x> (a target that repeats what it was sent)"""
+
+    def __init__(self, drip_s: float = 0.5) -> None:
+        self.drip_s = drip_s
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def handle(self, conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        path = data.split(b" ", 2)[1].decode()
+        if path == "/hang":
+            self.stopping.wait()
+            return
+        if path == "/garbage":
+            conn.sendall(b"\x00\x01SSH-2.0-nonsense\r\n\r\n")
+            return
+        if path == "/drip":
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n")
+            while not self.stopping.wait(self.drip_s):
+                conn.sendall(b" ")
+            return
+        status, body = {"/ok": (200, b'{"ok": true}'), "/fail": (500, b'{"ok": false}')}.get(path, (404, b"{}"))
+        if path.startswith("/echo/"):
+            status, body = 200, path[len("/echo/"):].encode()
+        conn.sendall(b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                     % (status, len(body), body))
+        conn.close()
+
+
+class FreezingProxy(_Server):
+    """Forwards to 127.0.0.1:`upstream` until frozen — by `freeze()`, or once the client sends bytes
+    holding `marker` (those still reach the server): then it holds every socket open and forwards
+    nothing more — what a half-open network (or a SIGSTOPped server) looks like mid-query."""
+
+    def __init__(self, upstream: int, marker: bytes | None = None) -> None:
+        self.upstream = upstream
+        self.marker = marker
+        self.frozen = threading.Event()
+        super().__init__()
+
+    def freeze(self) -> None:
+        self.frozen.set()
+
+    def handle(self, conn: socket.socket) -> None:
+        server = socket.create_connection(("127.0.0.1", self.upstream))
+        self.connections.append(server)
+
+        def pump(src: socket.socket, dst: socket.socket, from_client: bool) -> None:
+            try:
+                while True:
+                    chunk = src.recv(65536)
+                    if not chunk:
+                        return
+                    if self.frozen.is_set():
+                        self.stopping.wait()  # swallow it, and everything after
+                        return
+                    dst.sendall(chunk)
+                    if from_client and self.marker is not None and self.marker in chunk:
+                        self.frozen.set()
+            except OSError:
+                pass
+
+        threading.Thread(target=pump, args=(server, conn, False), daemon=True).start()
+        pump(conn, server, True)

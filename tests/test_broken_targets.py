@@ -1,0 +1,174 @@
+"""A broken target is not bad input: whatever it does — refuse, hang, drip, answer garbage — its own
+items end as *error* within the printed bound, and every other item and system is still checked
+and archived. Run as a team runs the plugin: its own checklists, `pytest --env local` in its folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from opsverify import exitcodes
+
+from .kit import refused_port
+from .project import FreezingProxy, MisbehavingHttp, Project, scratch_database
+
+SHOP_DDL = """
+create table public.orders (id serial primary key, status text not null);
+insert into public.orders (status) values ('paid'), ('paid');
+"""
+FAST = "timeouts: {connect_s: 2, statement_ms: 1000, database_s: 4, http_s: 2}\n"
+
+
+def _shop_items(marker: str = "") -> str:
+    return f"""
+    - id: SHOP-1
+      name: orders-table
+      section: Database
+      title: orders exists with its status column
+      family: schema
+      cadence: postdeploy
+      params: {{table: public.orders, columns: [status]}}
+    - id: SHOP-2
+      name: no-stuck-orders
+      section: Database
+      title: no order is stuck
+      family: sql
+      cadence: postdeploy
+      params:
+        query: select count(*) as stuck{marker} from public.orders where status = 'stuck'
+        expect: {{stuck{marker}: {{eq: 0}}}}
+    """
+
+
+BLOG_ITEMS = """
+- id: BLOG-1
+  name: health
+  section: Web
+  title: the health endpoint answers
+  family: http
+  cadence: postdeploy
+  params: {service: web, path: /ok, json: {ok: true}}
+- id: BLOG-2
+  name: orders-visible
+  section: Database
+  title: orders can be counted
+  family: sql
+  cadence: postdeploy
+  params:
+    query: select count(*) as n from public.orders
+    expect: {n: {eq: 2}}
+"""
+
+
+@pytest.fixture
+def two_systems(tmp_path, demo_deployment):
+    """shop and blog, each with its own database (same schema); blog also has a web service."""
+    with scratch_database(demo_deployment, SHOP_DDL, prefix="shop") as shop, \
+            scratch_database(demo_deployment, SHOP_DDL, prefix="blog") as blog, MisbehavingHttp() as web:
+        project = Project(tmp_path, {"BLOG_DATABASE_URL": blog["url"], "BLOG_WEB_URL": web.url})
+        project.checklist("blog", BLOG_ITEMS)
+        yield project, shop, blog
+
+
+def _environment(project: Project, shop_url: str) -> None:
+    project.variables["SHOP_DATABASE_URL"] = shop_url
+    project.environment(FAST + """systems:
+      shop: {database: "${SHOP_DATABASE_URL}"}
+      blog:
+        database: "${BLOG_DATABASE_URL}"
+        services: {web: {url: "${BLOG_WEB_URL}"}}
+    """)
+
+
+def _within_bound(ran) -> None:
+    bound, took = ran.bound_and_took()
+    assert took <= bound, (took, bound)
+
+
+def test_database_that_freezes_mid_query_is_bounded(two_systems):
+    """The server gets the pipeline and never answers (a half-open network, a SIGSTOPped server): the
+    client-side deadline ends that database's items as errors naming the phase and the bound."""
+    project, shop, _ = two_systems
+    project.checklist("shop", _shop_items(marker="_frozen"))
+    with FreezingProxy(int(shop["port"]), marker=b"stuck_frozen") as proxy:
+        _environment(project, shop["url"].replace(f":{shop['port']}/", f":{proxy.port}/"))
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    statuses = ran.statuses()
+    # once it stops answering, the database is not asked again in this run: its other items are errors too
+    assert statuses == {"SHOP-1-orders-table": "error", "SHOP-2-no-stuck-orders": "error",
+                        "BLOG-1-health": "passed", "BLOG-2-orders-visible": "passed"}, ran.output[-3000:]
+    message = ran.rows()["SHOP-2-no-stuck-orders"]["message"]
+    assert "stopped answering (phase: read)" in message and "statement_timeout 1 s" in message
+    assert ran.code == exitcodes.UNREACHABLE, ran.output[-3000:]
+    _within_bound(ran)
+    assert ran.archive().is_dir()
+
+
+def test_refusing_database_is_one_cause_and_the_rest_runs(two_systems):
+    project, _, _ = two_systems
+    project.checklist("shop", _shop_items())
+    port = refused_port()
+    _environment(project, f"postgresql://checker:pw-refused-1@127.0.0.1:{port}/shop")
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.statuses() == {"SHOP-1-orders-table": "error", "SHOP-2-no-stuck-orders": "error",
+                              "BLOG-1-health": "passed", "BLOG-2-orders-visible": "passed"}, ran.output[-3000:]
+    causes = [line for line in ran.done.stdout.splitlines() if line.endswith("of shop not checked")]
+    assert causes == [f"environments/local.yaml: systems.shop.database: cannot reach database 127.0.0.1:{port}/shop:"
+                      " connection refused; check the URL and that it is reachable from here — 2 items of shop"
+                      " not checked"], ran.output[-3000:]
+    assert ran.code == exitcodes.UNREACHABLE
+    assert "pw-refused-1" not in ran.output
+    _within_bound(ran)
+
+
+HTTP_ITEMS = """
+- {id: W1, name: ok, section: Web, title: ok answers, family: http, cadence: postdeploy,
+   params: {service: web, path: /ok, json: {ok: true}}}
+- {id: W2, name: ok-again, section: Web, title: ok answers twice, family: http, cadence: postdeploy,
+   params: {service: web, path: /ok}}
+- {id: W3, name: drip, section: Web, title: drip answers, family: http, cadence: postdeploy,
+   params: {service: web, path: /drip}}
+- {id: W4, name: hang, section: Web, title: hang answers, family: http, cadence: postdeploy,
+   params: {service: web, path: /hang}}
+- {id: W5, name: garbage, section: Web, title: garbage answers, family: http, cadence: postdeploy,
+   params: {service: web, path: /garbage}}
+- {id: W6, name: fail, section: Web, title: fail answers, family: http, cadence: postdeploy,
+   params: {service: web, path: /fail}}
+- {id: W7, name: refused, section: Web, title: the other service answers, family: http, cadence: postdeploy,
+   params: {service: gone, path: /ok}}
+"""
+
+
+def test_misbehaving_endpoints_error_alone_within_the_bound(tmp_path):
+    """A drip (a byte every 0.5 s), a hang and garbage each end as their own item's error within the
+    request's total deadline; the endpoints that answer keep their verdicts."""
+    with MisbehavingHttp(drip_s=0.5) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "GONE_URL": f"http://127.0.0.1:{refused_port()}"})
+        project.checklist("site", HTTP_ITEMS)
+        project.environment(FAST + """systems:
+          site:
+            services: {web: {url: "${WEB_URL}"}, gone: {url: "${GONE_URL}"}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.statuses() == {"W1-ok": "passed", "W2-ok-again": "passed", "W3-drip": "error", "W4-hang": "error",
+                              "W5-garbage": "error", "W6-fail": "failed", "W7-refused": "error"}, ran.output[-3000:]
+    rows = ran.rows()
+    assert "within 2 s (the request's total deadline)" in rows["W3-drip"]["message"]
+    assert "connection refused" in rows["W7-refused"]["message"]
+    assert ran.code == exitcodes.FAILED  # a failed check outranks the could-not-checks
+    _within_bound(ran)
+    assert "Task was destroyed" not in ran.output
+
+
+def test_could_not_check_alone_has_its_own_exit_code(tmp_path):
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url})
+        project.checklist("site", """
+        - {id: W1, name: ok, section: Web, title: ok answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /ok}}
+        - {id: W4, name: hang, section: Web, title: hang answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /hang}}
+        """)
+        project.environment(FAST + 'systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.statuses() == {"W1-ok": "passed", "W4-hang": "error"}
+    assert ran.code == exitcodes.COULD_NOT_CHECK, ran.output[-2000:]
