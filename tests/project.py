@@ -5,6 +5,7 @@ The engine's tests use these instead of the shipped seed checklists."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -44,13 +45,14 @@ class Project:
         path.write_text(f"name: {name}\n" + textwrap.dedent(body), encoding="utf-8")
         return path
 
-    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> "Ran":
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False) -> "Ran":
         """`python -m pytest ARGS` in the project folder, as a user runs it; with its wall time."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         environ.update(self.variables)
         environ.update(env or {})
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=self.root,
+        done = subprocess.run([sys.executable, "-m", "pytest", *([] if cache else ["-p", "no:cacheprovider"]), *args],
+                              cwd=self.root,
                               capture_output=True, text=True, timeout=timeout, env=environ)
         return Ran(done, time.monotonic() - started, self.root)
 
@@ -158,7 +160,8 @@ class MisbehavingHttp(_Server):
         /drip     headers, then a byte every `drip_s` forever
         /hang     reads the request, never answers
         /garbage  answers bytes that are not HTTP
-        /echo/<x> 200 with body <x> (a target that repeats what it was sent)"""
+        /reflect  200 with 295 characters, then the request's x-key header (a secret cut by an excerpt)
+        /reflect64 200 with base64("user:" + x-key) (a secret re-encoded by the target)"""
 
     def __init__(self, drip_s: float = 0.5) -> None:
         self.drip_s = drip_s
@@ -176,6 +179,8 @@ class MisbehavingHttp(_Server):
                 return
             data += chunk
         path = data.split(b" ", 2)[1].decode()
+        if path.startswith("/key/"):  # a base URL carrying a token in its path: route on what follows it
+            path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/ok"
         if path == "/hang":
             self.stopping.wait()
             return
@@ -188,8 +193,12 @@ class MisbehavingHttp(_Server):
                 conn.sendall(b" ")
             return
         status, body = {"/ok": (200, b'{"ok": true}'), "/fail": (500, b'{"ok": false}')}.get(path, (404, b"{}"))
-        if path.startswith("/echo/"):
-            status, body = 200, path[len("/echo/"):].encode()
+        key = next((line.split(b":", 1)[1].strip() for line in data.split(b"\r\n")
+                    if line.lower().startswith(b"x-key:")), b"")
+        if path == "/reflect":
+            status, body = 200, b"x" * 295 + key
+        elif path == "/reflect64":
+            status, body = 200, base64.b64encode(b"user:" + key)
         conn.sendall(b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
                      % (status, len(body), body))
         conn.close()
