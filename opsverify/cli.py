@@ -1,9 +1,11 @@
-"""The `opsverify` command: what the checklists cover, and which faults the demo can switch on.
+"""The `opsverify` command: start a project, see what the checklists cover, list the demo's faults.
 
-    opsverify coverage [--system S] [--json]   items automated / manual (with reason) / not yet built
+    opsverify init [DIR] [--system NAME]       a minimal working checklist, environment and secrets example
+    opsverify coverage [--system S] [--json]   items automated / manual (with reason)
     opsverify faults                            the demo's named faults and the item ids each breaks
+    opsverify --version
 
-The checks themselves run under pytest: `python -m pytest --env NAME`.
+The checks themselves run under pytest: `pytest -m postdeploy --env NAME`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import os
 import sys
 from pathlib import Path
 
-from .checklist import load_checklists
+from . import __version__, exitcodes
+from .checklist import NAME_PATTERN, load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
 from .errors import ConfigError, StopRun
 
@@ -50,9 +53,41 @@ def faults(args: argparse.Namespace) -> int:
     return 0
 
 
+def init(args: argparse.Namespace) -> int:
+    """Write a minimal working project: one HTTP item, one database item, their environment."""
+    import re
+
+    from .scaffold import project_files
+
+    if not re.fullmatch(NAME_PATTERN, args.system):
+        raise ConfigError(f"--system {args.system}: use lowercase letters, digits and '-' (e.g. my-app)")
+    root = Path(args.dir)
+    files = project_files(args.system)
+    existing = [name for name in files if (root / name).exists()]
+    if existing:
+        raise ConfigError(f"{root / existing[0]} already exists; opsverify init writes only new files")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    prefix = args.system.replace("-", "_").upper()
+    print(f"\nnext: set {prefix}_DATABASE_URL and {prefix}_WEB_URL (see environments/local.secrets.env.example),"
+          f"\nthen: pytest -m postdeploy --env local")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="opsverify", description="production verification suite (checks run under pytest)")
+    top = argparse.ArgumentParser(
+        prog="opsverify", description="production verification suite (checks run under pytest)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes (of `pytest --env ...` and of these commands):\n" + exitcodes.plain())
+    top.add_argument("--version", action="version", version=f"opsverify {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ini = commands.add_parser("init", help="write a minimal working checklist, environment and secrets example")
+    ini.add_argument("dir", nargs="?", default=".", help="project folder (default: here)")
+    ini.add_argument("--system", default="my-app", help="the system's name (default: my-app)")
+    ini.set_defaults(run=init)
     cov = commands.add_parser("coverage", help="per system and in total: items automated / manual / not yet built")
     cov.add_argument("--checklists", type=Path, metavar="DIR", help="checklist folder (default: ./checklists)")
     cov.add_argument("--system", action="append", default=[], metavar="SYSTEM", help="only this system (repeatable)")
