@@ -223,11 +223,13 @@ class ArchiveReporter:
         archive.complete(rows, {"coverage.json": coverage_report(self.state.checks)})
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        from .plugin import run_bound
+        from .plugin import run_bound, run_warnings
 
         state = self.state
         counts = self.counts()
         terminalreporter.section("opsverify")
+        for warning in run_warnings(state):
+            terminalreporter.write_line(f"warning: {warning}", yellow=True)
         for system, kind, text, count in self.causes():
             terminalreporter.write_line(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked",
                                         red=True, bold=True)

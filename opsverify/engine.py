@@ -71,22 +71,8 @@ class Run:
             target.deployed_at = deployed_at
         self.concurrency = max(1, concurrency or env.model.concurrency)
         self.timing = Timing()
-        self.warnings: list[str] = []  # said once: on the console and in the archive
         self._outcomes: dict[str, Outcome] = {}
         self._lock = threading.Lock()
-
-    # -- preflight ---------------------------------------------------------------------
-    def preflight(self, systems: Iterable[str] | None = None) -> None:
-        """Open every database the run will need, concurrently. A database that cannot be reached is
-        remembered (asked once per run), its items become errors with that one cause, and the run goes on."""
-        wanted = [t for s, t in self.targets.items() if t.config.database and (systems is None or s in systems)]
-        found: list[str] = []
-        threads = [threading.Thread(target=_try_connect, args=(t, found), daemon=True) for t in wanted]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.warnings = sorted(self.redactor.text(w) for w in found)
 
     def causes(self, outcomes: dict[str, Outcome] | None = None) -> list[Cause]:
         """Databases that could not be used, with how many of this run's items they left unchecked."""
@@ -125,17 +111,30 @@ class Run:
     def bound(self, checks: Iterable[Check]) -> float:
         """The worst-case time to evaluate `checks`, from the configured timeouts alone."""
         groups, _ = self._plan(checks)
-        return self._bound(groups)
+        return self._bound(self._jobs(groups))
 
     def evaluate(self, checks: Iterable[Check]) -> dict[str, Outcome]:
         started = time.monotonic()
         groups, results = self._plan(checks)
-        bound = self._bound(groups)
-        results.update(self._run_groups(groups))
+        jobs = self._jobs(groups)
+        bound = self._bound(jobs)
+        results.update(self._run_jobs(jobs))
         self.timing.bound_s += bound
         self.timing.took_s += time.monotonic() - started
         self.timing.groups += len(groups)
         return {key: outcome.redacted(self.redactor) for key, outcome in results.items()}
+
+    @property
+    def warnings(self) -> list[str]:
+        """Said once, on the console and in the archive: checker roles that could write."""
+        found = []
+        for system, target in self.targets.items():
+            warning = target.database_warning()
+            if warning:
+                found.append(self.redactor.text(
+                    f"{system}: {warning}; its sessions stay read-only, but give it a read-only role"
+                    " (README: The checker role)"))
+        return sorted(found)
 
     def _plan(self, checks: Iterable[Check]) -> tuple[dict[tuple[str, str], list[Check]], dict[str, Outcome]]:
         results: dict[str, Outcome] = {}
@@ -148,46 +147,61 @@ class Run:
                 groups[(check.system, check.family)].append(check)
         return dict(groups), results
 
-    def _group_bound(self, groups: dict[tuple[str, str], list[Check]], key: tuple[str, str]) -> float:
-        system, family_name = key
-        return families.bound(families.get(family_name), self.targets[system], groups[key])
+    def _jobs(self, groups: dict[tuple[str, str], list[Check]]) -> list["_Job"]:
+        """The units of concurrency: per target, one job for every family that talks to its database
+        (they share one session, so they run in turn, and the session closes when they are done — a fleet
+        never holds more connections than jobs running); one job per other (system, family) group."""
+        database: dict[str, list[tuple[Any, list[Check]]]] = defaultdict(list)
+        jobs: list[_Job] = []
+        for (system, family_name), members in sorted(groups.items()):
+            module = families.get(family_name)
+            if "database" in families.needs_kinds(module, members):
+                database[system].append((module, members))
+            else:
+                target = self.targets[system]
+                jobs.append(_Job(target, [(module, members)], families.bound(module, target, members)))
+        for system, parts in database.items():
+            target = self.targets[system]
+            seconds = target.database.bounds.total_s + sum(
+                families.bound(module, target, members, include_database=False) for module, members in parts)
+            jobs.insert(0, _Job(target, parts, seconds, closes_database=True))
+        return jobs
 
-    def _bound(self, groups: dict[tuple[str, str], list[Check]]) -> float:
-        if not groups:
+    def _bound(self, jobs: list["_Job"]) -> float:
+        if not jobs:
             return JUDGE_SLACK_S
-        bounds = [self._group_bound(groups, key) for key in groups]
+        bounds = [job.bound_s for job in jobs]
         lanes = min(self.concurrency, len(bounds))
         # a greedy schedule of independent jobs on `lanes` workers ends within sum/lanes + max
         return round(sum(bounds) / lanes + max(bounds) + JUDGE_SLACK_S, 1)
 
-    def _run_groups(self, groups: dict[tuple[str, str], list[Check]]) -> dict[str, Outcome]:
-        """Each group in its own (daemon) thread, at most `concurrency` at a time, each under its bound."""
+    def _run_jobs(self, jobs: list["_Job"]) -> dict[str, Outcome]:
+        """Each job in its own (daemon) thread, at most `concurrency` at a time, each under its bound."""
         results: dict[str, Outcome] = {}
-        if not groups:
-            return results
         slots = threading.BoundedSemaphore(self.concurrency)
-        pending = list(groups)
-        running: dict[tuple[str, str], _Worker] = {}
+        pending = list(jobs)
+        running: list[_Worker] = []
         while pending or running:
             while pending and slots.acquire(blocking=False):
-                key = pending.pop(0)
-                worker = _Worker(self.targets[key[0]], families.get(key[1]), groups[key],
-                                 self._group_bound(groups, key), slots)
-                running[key] = worker
+                worker = _Worker(pending.pop(0), slots)
+                running.append(worker)
                 worker.start()
-            for key, worker in list(running.items()):
+            for worker in list(running):
                 if worker.done.is_set():
-                    results.update({self._key(c): o for c, o in zip(groups[key], worker.outcomes, strict=True)})
-                    del running[key]
+                    results.update({self._key(c): o for c, o in worker.outcomes})
+                    running.remove(worker)
                 elif worker.overdue():
                     worker.abandon()
-                    reason = (f"could not look: no answer within the bound of {worker.bound_s:g} s "
+                    reason = (f"could not look: no answer within the bound of {worker.job.bound_s:g} s "
                               f"(computed from the environment's timeouts); the target's conversation was abandoned")
-                    results.update({self._key(c): error(reason, cause="deadline", cause_detail=reason)
-                                    for c in groups[key]})
-                    del running[key]
+                    finished = dict(worker.outcomes)
+                    for _, members in worker.job.parts:
+                        for check in members:
+                            results[self._key(check)] = finished.get(check) or error(
+                                reason, cause="deadline", cause_detail=reason)
+                    running.remove(worker)
             if running:
-                next(iter(running.values())).done.wait(WAIT_POLL_S)
+                running[0].done.wait(WAIT_POLL_S)
         return results
 
     def _prescreen(self, check: Check) -> Outcome | None:
@@ -215,28 +229,23 @@ class Run:
             target.close()
 
 
-def _try_connect(target: Target, warnings: list[str]) -> None:
-    try:
-        target.database.connect()
-    except (DatabaseUnavailable, NotConfigured):
-        return  # remembered by the database; its items report it
-    warning = target.database.role_warning()
-    if warning:
-        warnings.append(f"{target.system}: {warning}; its sessions stay read-only, but give it a read-only role"
-                        " (README: The checker role)")
+@dataclass
+class _Job:
+    target: Target
+    parts: list[tuple[Any, list[Check]]]  # (family module, its checks), run in turn
+    bound_s: float
+    closes_database: bool = False
 
 
 class _Worker(threading.Thread):
-    """One group's gather + judge. A daemon: a conversation that outlives its bound is abandoned,
+    """One job's gathers and judgements. A daemon: a conversation that outlives its bound is abandoned,
     never waited for at exit."""
 
-    def __init__(self, target: Target, family: Any, checks: list[Check], bound_s: float,
-                 slots: threading.BoundedSemaphore):
-        super().__init__(daemon=True, name=f"opsverify-{target.system}-{family.NAME}")
-        self.target, self.family, self.checks = target, family, checks
-        self.bound_s = bound_s
+    def __init__(self, job: _Job, slots: threading.BoundedSemaphore):
+        super().__init__(daemon=True, name=f"opsverify-{job.target.system}")
+        self.job = job
         self.slots = slots
-        self.outcomes: list[Outcome] = []
+        self.outcomes: list[tuple[Check, Outcome]] = []
         self.done = threading.Event()
         self.started_at = 0.0
         self._slot_lock = threading.Lock()
@@ -245,16 +254,19 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         self.started_at = time.monotonic()
         try:
-            self.outcomes = gather_and_judge(self.target, self.family, self.checks)
+            for family, checks in self.job.parts:
+                self.outcomes += list(zip(checks, gather_and_judge(self.job.target, family, checks), strict=True))
         finally:
+            if self.job.closes_database:
+                self.job.target.close_database()
             self.done.set()
             self._release()
 
     def overdue(self) -> bool:
-        return bool(self.started_at) and time.monotonic() - self.started_at > self.bound_s + JUDGE_SLACK_S
+        return bool(self.started_at) and time.monotonic() - self.started_at > self.job.bound_s + JUDGE_SLACK_S
 
     def abandon(self) -> None:
-        self._release()  # its slot goes to the next group; the thread may finish (or not) on its own
+        self._release()  # its slot goes to the next job; the thread may finish (or not) on its own
 
     def _release(self) -> None:
         with self._slot_lock:
@@ -283,6 +295,8 @@ class _SharedGroups:
         results = self.run.evaluate([c for name in mine for c in by_group[name]]) if mine else {}
         for name in mine:
             self._publish(name, {Run._key(c): results[Run._key(c)] for c in by_group[name]})
+        if self.run.warnings:
+            (self.shared / f"warnings-{os.getpid()}.json").write_text(json.dumps(self.run.warnings))
         needed = self._name(check.system, check.family)
         if needed not in mine:
             results.update(self._wait_for(needed, by_group[needed]))
@@ -318,6 +332,13 @@ class _SharedGroups:
         stored = json.loads(answer.read_text(encoding="utf-8"))
         return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"])
                 for key, o in stored.items()}
+
+
+def shared_warnings(shared: Path | None) -> list[str]:
+    """The warnings xdist workers found (see _SharedGroups)."""
+    if shared is None or not shared.is_dir():
+        return []
+    return sorted({w for path in shared.glob("warnings-*.json") for w in json.loads(path.read_text())})
 
 
 def _alive(pid: int) -> bool:

@@ -143,13 +143,6 @@ def redact_logging(config: pytest.Config, redactor: Redactor) -> None:
             handler.addFilter(redacting)
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    state = config.stash.get(STATE, None)
-    if state is None:
-        return []
-    return [f"opsverify: warning: {warning}" for warning in state.run.warnings]
-
-
 def folder(config: pytest.Config, option: str, default: str) -> Path:
     """A folder option: as typed (relative to where pytest was started), else `default` under the rootdir."""
     value = config.getoption(option)
@@ -206,7 +199,6 @@ def _prepare(config: pytest.Config, name: str) -> State:
         run = Run(env, redactor, deployed_at=deployed_at)
         state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")))
-        run.preflight(systems or None)
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])
         elif not is_worker and getattr(config.option, "numprocesses", None):
@@ -332,6 +324,13 @@ def pytest_runtestloop(session: pytest.Session):
     finally:
         if state is not None:
             state.loop_took = time.monotonic() - state.loop_started
+
+
+def run_warnings(state: State) -> list[str]:
+    """Said once, in the summary and the archive (found by this process or by xdist workers)."""
+    from .engine import shared_warnings
+
+    return sorted({*state.run.warnings, *shared_warnings(state.shared)})
 
 
 def run_bound(state: State) -> float:

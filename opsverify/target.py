@@ -47,6 +47,14 @@ class Target:
         """Why this target's database cannot be used in this run, once that is known."""
         return self._database.unavailable if self._database is not None else None
 
+    def database_warning(self) -> str | None:
+        return self._database.warning if self._database is not None else None
+
+    def close_database(self) -> None:
+        """Done with the database for this run: give the connection back (what was learnt stays)."""
+        if self._database is not None:
+            self._database.close()
+
     # -- services ---------------------------------------------------------------------
     def url(self, service: str, path: str = "") -> str:
         config = self.config.services.get(service)

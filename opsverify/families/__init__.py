@@ -7,7 +7,8 @@ A family is one module with the same names everywhere:
              (or a function `needs(params) -> tuple`)
     gather(target, checks) -> facts     one batched, read-only conversation with the target
     judge(check, facts) -> Outcome      pure: no I/O, no clock ("now" comes from the facts)
-    bound(target, checks) -> seconds    optional: the worst-case time of `gather`, from the timeouts
+    bound(target, checks) -> seconds    optional: the worst-case time of `gather` apart from the database
+                                        (whose budget the engine counts), from the timeouts
 
 Modules are imported when a checklist names them, so a run pays only for the families it uses.
 """
@@ -65,19 +66,17 @@ def needs_kinds(module: ModuleType | None, checks: list) -> set[str]:
     return {need for check in checks for need in needs(module, check.params)}
 
 
-def bound(module: ModuleType, target: Any, checks: list) -> float:
-    """The worst-case seconds of one group's gather: the family's own `bound`, else one derived from
-    what it talks to — the target database's budget for the whole run (the session is shared, so a
-    group may wait for the others' statements), plus requests in waves of REQUESTS_AT_ONCE."""
+def bound(module: ModuleType, target: Any, checks: list, *, include_database: bool = True) -> float:
+    """The worst-case seconds of one group's gather: the target database's budget for the whole run
+    (when the family talks to it), plus the rest — the family's own `bound(target, checks)` (which
+    covers everything but the database), else requests in waves of REQUESTS_AT_ONCE."""
+    kinds = needs_kinds(module, checks)
+    seconds = target.database.bounds.total_s if include_database and "database" in kinds else 0.0
     custom = getattr(module, "bound", None)
     if callable(custom):
-        return float(custom(target, checks))
-    timeouts = target.timeouts
-    kinds = needs_kinds(module, checks)
-    seconds = 0.0
-    if "database" in kinds:
-        seconds += target.database.bounds.total_s
+        return seconds + float(custom(target, checks))
     if kinds - {"database"} or not kinds:
+        timeouts = target.timeouts
         waves = math.ceil(2 * len(checks) / REQUESTS_AT_ONCE)  # some families send two requests per item
         seconds += timeouts.connect_s + timeouts.http_s * waves
     return seconds

@@ -109,6 +109,8 @@ class Database:
         statement_s = statement_timeout_ms / 1000
         self.bounds = Bounds(connect_timeout_s, statement_s, budget_s or max(20.0, statement_s), grace_s)
         self._budget_ends: float | None = None  # set by the first statement sent
+        self.warning: str | None = None  # what the checker role could do if sessions were not read-only
+        self._role_checked = False
         self.statement_timeout_ms = statement_timeout_ms
         self._conn: psycopg.Connection | None = None
         self._unavailable: DatabaseUnavailable | None = None
@@ -156,10 +158,9 @@ class Database:
                 " postgresql://user:password@host:5432/dbname", "unreachable")
             raise self._unavailable from None
 
-    def role_warning(self) -> str | None:
+    def _role_warning(self, answer: Rows | GatherError) -> str | None:
         """A warning when the checker role could write — a superuser, or write grants on tables. The
         suite's sessions stay read-only either way, but the role should not be able to."""
-        answer, = self.query_many([ROLE_CHECK])
         if isinstance(answer, GatherError) or not answer:
             return None
         row = answer[0]
@@ -195,8 +196,13 @@ class Database:
             texts = [self._text(s) for s in statements]
             if self._budget_ends is None:
                 self._budget_ends = time.monotonic() + self.bounds.budget_s
+            sent = [t for t in texts if not isinstance(t, GatherError)]
+            first = not self._role_checked  # the role check rides along with the first conversation
             answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends).run(
-                [t for t in texts if not isinstance(t, GatherError)])
+                [ROLE_CHECK.encode(), *sent] if first else sent)
+            if first:
+                self._role_checked = True
+                self.warning = self._role_warning(answers.pop(0))
             stopped = next((a for a in answers if isinstance(a, DatabaseUnavailable)), None)
             if stopped is not None:
                 self._unavailable = stopped
@@ -224,6 +230,8 @@ class Database:
                 pass
 
     def close(self) -> None:
+        """Close the session; a later question opens a new one (what was learnt — a failure, the
+        budget, the role warning — stays)."""
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
