@@ -48,11 +48,14 @@ class State:
     deploy: str = "local"
     shared: Path | None = None  # under xdist: where workers share outcomes (see Run.outcome)
     owns_shared: bool = False
+    shard: str = ""
+    shard_systems: frozenset[str] | None = None
     loop_started: float = 0.0
     loop_took: float = 0.0
 
     def in_scope(self, check: Check) -> bool:
-        return not self.systems or check.system in self.systems
+        return (not self.systems or check.system in self.systems) and (
+            self.shard_systems is None or check.system in self.shard_systems)
 
     def checks_in(self, path: Path) -> list[Check]:
         return [c for c in self.checks if Path(c.source) == Path(path) and self.in_scope(c)]
@@ -82,6 +85,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--env", dest="ov_env", metavar="NAME", help="environment to verify: environments/NAME.yaml")
     group.addoption("--system", dest="ov_systems", action="append", default=[], metavar="SYSTEM",
                     help="only this system's checks (repeatable)")
+    group.addoption("--shard", dest="ov_shard", metavar="K/N",
+                    help="only shard K of N: the systems, in name order, dealt round-robin (for a CI matrix over a "
+                         "fleet; each shard writes its own archive)")
     group.addoption("--item", dest="ov_items", action="append", default=[], metavar="ID",
                     help="only the checks of this item id, exactly (repeatable; -k S1 would also match S10)")
     group.addoption("--deploy-id", dest="ov_deploy_id", metavar="ID",
@@ -175,6 +181,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     for system in systems:
         if system not in known_systems:
             raise ConfigError(f"--system {system}: unknown system (known: {', '.join(sorted(known_systems))})")
+    shard, shard_systems = _shard(config.getoption("ov_shard"), sorted(systems or known_systems))
     for item in config.getoption("ov_items"):
         if not any(c.id == item and (not systems or c.system in systems) for c in checks):
             raise ConfigError(f"--item {item}: no such item id in {checklist.shown(checklists)}"
@@ -198,7 +205,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
         env = environment.load_environment(env_dir, name, services_in_use=in_use, systems=systems)
         run = Run(env, redactor, deployed_at=deployed_at)
         state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
-                      deploy=archive.deploy_id(config.getoption("ov_deploy_id")))
+                      deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,
+                      shard_systems=shard_systems)
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])
         elif not is_worker and getattr(config.option, "numprocesses", None):
@@ -223,6 +231,19 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] | None]:
+    """`--shard K/N`: the systems in name order, dealt round-robin; shard K keeps every N-th from the K-th."""
+    if not value:
+        return "", None
+    try:
+        k, n = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard {value}: write it as K/N, e.g. 2/4") from None
+    if not 1 <= k <= n:
+        raise ConfigError(f"--shard {value}: K must be between 1 and N")
+    return f"{k}of{n}", frozenset(systems[k - 1::n])
 
 
 def _deployed_at(config: pytest.Config) -> dt.datetime | None:
@@ -305,8 +326,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if state is None:
         return
     wanted = set(config.getoption("ov_items"))
-    if wanted:
-        keep = [i for i in items if (c := item_check(i)) is not None and c.id in wanted]
+    if wanted or state.shard_systems is not None:
+        keep = [i for i in items if (c := item_check(i)) is not None and state.in_scope(c)
+                and (not wanted or c.id in wanted)]
         dropped = [i for i in items if i not in keep]
         if dropped:
             config.hook.pytest_deselected(items=dropped)

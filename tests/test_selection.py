@@ -1,0 +1,59 @@
+"""Choosing what runs: --item ID exactly (unlike -k S1, which also matches S10), --system, and
+--shard K/N splitting a fleet deterministically; manual items stay visible whatever -m says."""
+
+from __future__ import annotations
+
+from .project import MisbehavingHttp, Project
+
+SYSTEMS = ("alpha", "bravo", "charlie", "delta", "echo")
+
+
+def _fleet(tmp_path, web) -> Project:
+    project = Project(tmp_path, {"WEB_URL": web.url})
+    for system in SYSTEMS:
+        project.checklist(system, f"""
+        - {{id: S1, name: up, section: Web, title: {system} answers, family: http, cadence: postdeploy,
+           params: {{service: web, path: /ok}}}}
+        - {{id: S10, name: up-again, section: Web, title: {system} answers again, family: http, cadence: postdeploy,
+           params: {{service: web, path: /ok}}}}
+        - {{id: S2, name: people, section: People, title: someone is on call, family: manual,
+           reason: a rota is kept by people}}
+        """)
+    services = "\n".join(f'  {s}: {{services: {{web: {{url: "${{WEB_URL}}"}}}}}}' for s in SYSTEMS)
+    project.environment(f"systems:\n{services}\n")
+    return project
+
+
+def _ran(ran) -> set[tuple[str, str]]:
+    return {(line.split("::")[0].split("/")[-1].removesuffix(".yaml"), line.split("::")[1].split(" ")[0])
+            for line in ran.done.stdout.splitlines() if line.startswith("PASSED ")}
+
+
+def test_item_selects_exactly_one_id(tmp_path):
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "--item", "S1", "-rA", "--no-archive")
+    assert ran.code == 0, ran.output[-2000:]
+    assert _ran(ran) == {(s, "S1-up") for s in SYSTEMS}
+
+
+def test_shards_split_the_fleet_without_overlap(tmp_path):
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        shards = [project.run("--env", "local", "-m", "postdeploy", "--shard", f"{k}/2", "-rA", "--no-archive")
+                  for k in (1, 2)]
+    first, second = (_ran(ran) for ran in shards)
+    assert {s for s, _ in first} == {"alpha", "charlie", "echo"} and {s for s, _ in second} == {"bravo", "delta"}
+    assert first | second == {(s, k) for s in SYSTEMS for k in ("S1-up", "S10-up-again")}
+
+
+def test_manual_items_are_listed_whatever_m_says(tmp_path):
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", "--system", "bravo", "--no-archive")
+    assert "manual — not checked: bravo S2-people (a rota is kept by people)" in ran.done.stdout
+    assert "alpha S2-people" not in ran.done.stdout
+
+
+def test_a_bad_shard_is_bad_input(tmp_path):
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "--shard", "3/2")
+    assert ran.code == 20 and ran.done.stderr.strip() == "opsverify: --shard 3/2: K must be between 1 and N"
