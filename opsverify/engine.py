@@ -26,11 +26,10 @@ from typing import Any, Iterable
 from . import families
 from .checklist import Check
 from .environment import Environment
-from .errors import GatherError, NotConfigured, OpsverifyError
+from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .outcome import Outcome, Status, error, skipped
 from .secrets import Redactor
 from .target import Target, services_named
-from .transports.postgres import DatabaseUnavailable
 
 JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
 WAIT_POLL_S = 0.02
@@ -162,7 +161,7 @@ class Run:
                 jobs.append(_Job(target, [(module, members)], families.bound(module, target, members)))
         for system, parts in database.items():
             target = self.targets[system]
-            seconds = target.database.bounds.total_s + sum(
+            seconds = target.database_bound_s() + sum(
                 families.bound(module, target, members, include_database=False) for module, members in parts)
             jobs.insert(0, _Job(target, parts, seconds, closes_database=True))
         return jobs
@@ -397,7 +396,7 @@ def _with_cause(outcome: Outcome, target: Target) -> Outcome:
 
 def _require(target: Target, need: str, params: Any) -> None:
     if need == "database":
-        target.database  # noqa: B018 - raises NotConfigured when absent
+        target.require_database()
     elif need == "url":
         for service in services_named(params):
             target.url(service)

@@ -51,6 +51,23 @@ class GatherError(OpsverifyError):
     """A family could not look at the target: every check waiting on it is an *error*."""
 
 
+class QueryFailed(GatherError):
+    """The database answered a statement with an error (its SQLSTATE kept)."""
+
+    def __init__(self, message: str, sqlstate: str = ""):
+        super().__init__(f"{message} (SQLSTATE {sqlstate})" if sqlstate else message)
+        self.sqlstate = sqlstate
+
+
+class DatabaseUnavailable(GatherError):
+    """No conversation with this database is possible in this run (refused, timed out, credentials,
+    or it stopped answering). `kind` says which: unreachable | credentials | stopped | budget."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
 class Refused(OpsverifyError):
     """The suite refused an operation that would break a safety rule (write, mutation)."""
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import pytest
 
-from .checklist import Check
-from .engine import message
 from .errors import CouldNotCheck
-from .outcome import Outcome, Status
+from .outcome import Status
+
+if TYPE_CHECKING:
+    from .checklist import Check
+    from .outcome import Outcome
 
 CADENCES = ("postdeploy", "daily", "weekly", "monthly")
 
@@ -29,6 +33,8 @@ class Checked:
 
     @property
     def message(self) -> str:
+        from .engine import message
+
         return message(self.check, self.outcome)
 
 

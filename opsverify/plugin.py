@@ -17,17 +17,19 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import __version__, archive, checklist, environment, exitcodes
-from .checklist import Check
-from .engine import Run
+from . import __version__, exitcodes
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
 from .items import CADENCES, ChecklistFile, marks_for, opsverify_checked  # noqa: F401 - the fixture
-from .secrets import Redactor
-from .target import services_named
+
+if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
+    from . import archive, environment
+    from .checklist import Check
+    from .engine import Run
+    from .secrets import Redactor
 
 ARCHIVE_ENV = "OPSVERIFY_ARCHIVE_PARTIAL"  # handed to xdist workers
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
@@ -173,6 +175,11 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 
 def _prepare(config: pytest.Config, name: str) -> State:
+    from . import archive, checklist, environment
+    from .engine import Run
+    from .secrets import Redactor
+    from .target import services_named
+
     root = Path(config.rootpath)
     checklists = folder(config, "ov_checklists", "checklists")
     checks = checklist.load_checklists(checklists)
@@ -314,6 +321,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def item_check(item: pytest.Item) -> Check | None:
+    from .checklist import Check
+
     check = getattr(item, "opsverify_check", None)
     if check is None and hasattr(item, "callspec"):
         check = item.callspec.params.get("check")

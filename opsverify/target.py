@@ -6,12 +6,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from .checklist import shown
-from .environment import Environment, SystemModel
-from .errors import GatherError, NotConfigured
+from .errors import DatabaseUnavailable, GatherError, NotConfigured
+from .limits import database_total_s
 from .secrets import Redactor, looks_secret
-from .transports import envsource, http
-from .transports.postgres import Database, DatabaseUnavailable
+
+if TYPE_CHECKING:  # drivers load when a target is first asked something, not when a run starts
+    from .environment import Environment, SystemModel
+    from .transports import http
+    from .transports.postgres import Database
 
 
 class Target:
@@ -28,10 +33,15 @@ class Target:
         self._lock = threading.Lock()
 
     # -- database -------------------------------------------------------------------
-    @property
-    def database(self) -> Database:
+    def require_database(self) -> None:
         if not self.config.database:
             raise NotConfigured(f"no database configured for {self.system} in {self.env.name}")
+
+    @property
+    def database(self) -> Database:
+        self.require_database()
+        from .transports.postgres import Database
+
         with self._lock:
             if self._database is None:
                 self._database = Database(
@@ -42,6 +52,10 @@ class Target:
                     label=f"{shown(self.env.path)}: systems.{self.system}.database",
                 )
         return self._database
+
+    def database_bound_s(self) -> float:
+        """Worst case of everything this run asks the target's database (see transports.postgres)."""
+        return database_total_s(self.timeouts.connect_s, self.timeouts.database_s)
 
     def database_problem(self) -> DatabaseUnavailable | None:
         """Why this target's database cannot be used in this run, once that is known."""
@@ -83,6 +97,8 @@ class Target:
         config = self.config.services.get(service)
         if config is None or config.env is None:
             raise NotConfigured(f"no env source for service '{service}' of {self.system} in {self.env.name}")
+        from .transports import envsource
+
         if config.env.dotenv:
             values = envsource.read_dotenv(config.env.dotenv)
         elif config.env.process_prefix is not None:
@@ -137,6 +153,8 @@ class Target:
 
     def fetch_all(self, probes: list[http.Probe]) -> list[http.Reply]:
         """Concurrent requests over the target's own clients, shared by every family."""
+        from .transports import http
+
         with self._lock:
             if self._http is None:
                 self._http = http.Session(self.timeouts.http_s)

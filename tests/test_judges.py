@@ -250,7 +250,7 @@ def reply(status, text="", ms=10.0, failure=""):
     ({"service": "api", "path": "/health", "json": {"ok": True}}, reply(200, '{"ok": false}'), Status.FAILED, "ok = false"),
     ({"service": "api", "path": "/health", "json": {"ok": True}}, reply(200, "<html>"), Status.FAILED, "not JSON"),
     ({"service": "api", "path": "/health"}, reply(503), Status.FAILED, "status 503"),
-    ({"service": "api", "path": "/health"}, reply(None, failure="connection refused"), Status.FAILED, "connection refused"),
+    ({"service": "api", "path": "/health"}, reply(None, failure="connection refused"), Status.ERROR, "connection refused"),
     ({"service": "api", "path": "/health", "max_latency_ms": 100}, reply(200, ms=350), Status.FAILED, "took 350 ms"),
     ({"service": "api", "path": "/q", "status": [401, 403]}, reply(200), Status.FAILED, "status 200"),
     ({"service": "api", "path": "/q", "json": {"webhooks.*.failed": 0}},
@@ -282,7 +282,7 @@ def test_http_unsafe_method_needs_mutating():
     (200, 401, Status.FAILED, "without a secret: accepted with 200"),
     (401, 200, Status.FAILED, "with a wrong secret: accepted with 200"),
     (404, 404, Status.FAILED, "status 404"),
-    (None, None, Status.FAILED, "no answer"),
+    (None, None, Status.ERROR, "no answer"),
 ])
 def test_cron_rejects_without_secret(without, wrong, status, seen):
     check = make(cron, {"service": "app", "path": "/api/cron/publish", "secret": "CRON_SECRET"})

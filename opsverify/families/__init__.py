@@ -71,7 +71,7 @@ def bound(module: ModuleType, target: Any, checks: list, *, include_database: bo
     (when the family talks to it), plus the rest — the family's own `bound(target, checks)` (which
     covers everything but the database), else requests in waves of REQUESTS_AT_ONCE."""
     kinds = needs_kinds(module, checks)
-    seconds = target.database.bounds.total_s if include_database and "database" in kinds else 0.0
+    seconds = target.database_bound_s() if include_database and "database" in kinds else 0.0
     custom = getattr(module, "bound", None)
     if callable(custom):
         return seconds + float(custom(target, checks))

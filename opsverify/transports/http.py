@@ -18,7 +18,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
 
 from ..errors import GatherError, Refused
 
@@ -81,6 +84,8 @@ class Session:
     family that talks to the target reuses its keep-alive connections and TLS sessions."""
 
     def __init__(self, timeout_s: float, concurrency: int = 16) -> None:
+        import httpx  # loaded when a target is first asked, not when a run starts
+
         self.timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
         self.timeout_s = timeout_s
         self.concurrency = concurrency
@@ -117,6 +122,8 @@ class Session:
             return self._loop
 
     async def _fetch_all(self, probes: list[Probe], settings: dict) -> list[Reply]:
+        import httpx
+
         limit = asyncio.Semaphore(self.concurrency)
         for verify, setting in settings.items():
             if verify not in self._clients:
@@ -155,6 +162,8 @@ class Session:
 
 
 async def _send(client: httpx.AsyncClient, probe: Probe) -> Reply:
+    import httpx
+
     started = time.perf_counter()
     request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body)
     try:

@@ -25,12 +25,12 @@ import psycopg
 from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 
-from ..errors import GatherError
+from ..errors import DatabaseUnavailable, GatherError, QueryFailed
+from ..limits import READ_GRACE_S, database_total_s
 
 Rows = list[dict[str, Any]]
 Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]
 
-READ_GRACE_S = 2.0  # beyond statement_timeout: the server's own cancel plus a slow link
 BEGIN = b"begin transaction read only"
 # after each statement, in its own sync segment so it runs even when the statement failed
 CLEANUP = (b"rollback", b"select pg_advisory_unlock_all()")
@@ -47,23 +47,6 @@ select current_user as role, r.rolsuper as superuser,
   (select array_agg(name) from (select name from writable order by name limit 3) w) as first
 from pg_roles r where r.rolname = current_user
 """
-
-
-class QueryFailed(GatherError):
-    """The server answered a statement with an error."""
-
-    def __init__(self, message: str, sqlstate: str = ""):
-        super().__init__(f"{message} (SQLSTATE {sqlstate})" if sqlstate else message)
-        self.sqlstate = sqlstate
-
-
-class DatabaseUnavailable(GatherError):
-    """No conversation with this database is possible in this run (refused, timed out, credentials,
-    or it stopped answering). `kind` says which: unreachable | credentials | stopped | budget."""
-
-    def __init__(self, message: str, kind: str):
-        super().__init__(message)
-        self.kind = kind
 
 
 def describe_url(url: str) -> str:
@@ -97,7 +80,7 @@ class Bounds:
     @property
     def total_s(self) -> float:
         """Worst case of everything this run asks the database: connect, then the budget."""
-        return self.connect_s + self.budget_s + self.grace_s
+        return database_total_s(self.connect_s, self.budget_s)
 
 
 class Database:

@@ -1,0 +1,8 @@
+"""Numbers the bounds are made of, kept apart so that computing a bound imports no driver."""
+
+READ_GRACE_S = 2.0  # beyond statement_timeout: the server's own cancel, plus a slow link
+
+
+def database_total_s(connect_s: float, budget_s: float) -> float:
+    """Worst case of everything a run asks one database: connect, then its budget, then the grace."""
+    return connect_s + budget_s + READ_GRACE_S
