@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import families
 from .checklist import Check
@@ -32,6 +32,7 @@ from .secrets import Redactor
 from .target import Target, services_named
 
 JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
+WAIT_SHOWN_S = 1.0  # a job still running after this long is named on the console
 WAIT_POLL_S = 0.02
 
 
@@ -69,6 +70,7 @@ class Run:
         for target in self.targets.values():
             target.deployed_at = deployed_at
         self.concurrency = max(1, concurrency or env.model.concurrency)
+        self.on_wait: Callable[[str], None] | None = None  # told once about each job still running after WAIT_SHOWN_S
         self.timing = Timing()
         self._outcomes: dict[str, Outcome] = {}
         self._lock = threading.Lock()
@@ -186,6 +188,10 @@ class Run:
                 running.append(worker)
                 worker.start()
             for worker in list(running):
+                if self.on_wait is not None and not worker.announced and worker.elapsed() > WAIT_SHOWN_S \
+                        and not worker.done.is_set():
+                    worker.announced = True
+                    self.on_wait(f"waiting for {worker.job.label()}: gives up within {worker.job.bound_s:g} s")
                 if worker.done.is_set():
                     results.update({self._key(c): o for c, o in worker.outcomes})
                     running.remove(worker)
@@ -235,6 +241,10 @@ class _Job:
     bound_s: float
     closes_database: bool = False
 
+    def label(self) -> str:
+        names = ", ".join(module.NAME for module, _ in self.parts)
+        return f"{self.target.system} database ({names})" if self.closes_database else f"{self.target.system} {names}"
+
 
 class _Worker(threading.Thread):
     """One job's gathers and judgements. A daemon: a conversation that outlives its bound is abandoned,
@@ -247,6 +257,7 @@ class _Worker(threading.Thread):
         self.outcomes: list[tuple[Check, Outcome]] = []
         self.done = threading.Event()
         self.started_at = 0.0
+        self.announced = False
         self._slot_lock = threading.Lock()
         self._slot_held = True
 
@@ -260,6 +271,9 @@ class _Worker(threading.Thread):
                 self.job.target.close_database()
             self.done.set()
             self._release()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started_at if self.started_at else 0.0
 
     def overdue(self) -> bool:
         return bool(self.started_at) and time.monotonic() - self.started_at > self.job.bound_s + JUDGE_SLACK_S

@@ -113,6 +113,8 @@ def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:
         redact_logging(config, state.run.redactor)
+        if not hasattr(config, "workerinput"):
+            state.run.on_wait = lambda text: say_live(config, text)
     for cadence in CADENCES:
         config.addinivalue_line("markers", f"{cadence}: runbook item checked {cadence}")
     config.addinivalue_line("markers", "manual: runbook item a machine cannot check (kept for coverage)")
@@ -205,7 +207,10 @@ def _prepare(config: pytest.Config, name: str) -> State:
     state: State | None = None
     try:
         if peeked.demo and not is_worker:
+            say("starting the demo deployment …")
+            started = time.monotonic()
             demo = _start_demo(faults)
+            say(f"demo ready in {time.monotonic() - started:.1f} s")
         in_use: dict[str, set[str]] = {}
         for check in checks:
             in_use.setdefault(check.system, set()).update(services_named(check.params))
@@ -238,6 +243,23 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+def say(text: str) -> None:
+    """A line on the console about what the run waits for (stderr: it never mixes with results)."""
+    sys.stderr.write(f"opsverify: {text}\n")
+    sys.stderr.flush()
+
+
+def say_live(config: pytest.Config, text: str) -> None:
+    """The same, while tests run: past pytest's output capture, on its own line."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return say(text)
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.write_line(f"opsverify: {text}", yellow=True)
 
 
 def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] | None]:
