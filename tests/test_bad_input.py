@@ -187,3 +187,51 @@ def test_unknown_demo_fault(tmp_path):
 def test_unknown_system(tmp_path):
     result, _, _ = _run(tmp_path, "--env", "demo", "--system", "sora")
     _assert_one_clear_line(result, 20, "--system sora", "unknown system")
+
+
+# -- a team's own project: files it may get wrong ------------------------------------------------
+def _team_project(tmp_path):
+    from .project import Project
+
+    project = Project(tmp_path / "team project", {"WEB_URL": "http://127.0.0.1:1"})
+    project.checklist("site", """
+    - {id: W1, name: up, section: Web, title: up, family: http, cadence: postdeploy, params: {service: web, path: /ok}}
+    """)
+    project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
+    return project
+
+
+def test_checklist_that_is_not_utf8_is_named_in_one_line(tmp_path):
+    project = _team_project(tmp_path)
+    (project.root / "checklists" / "legacy.yaml").write_bytes("system: legacy\nrunbook: café\n".encode("latin-1"))
+    ran = project.run("--env", "local")
+    assert ran.code == ConfigError.exit_code
+    assert ran.done.stderr.strip() == ("opsverify: checklists/legacy.yaml: not UTF-8 text (byte 0xe9 at offset 28);"
+                                       " save the file as UTF-8")
+    assert not (project.root / "reports").exists()
+
+
+def test_empty_checklist_is_named_not_the_environment(tmp_path):
+    project = _team_project(tmp_path)
+    (project.root / "checklists" / "empty.yaml").write_text("")
+    ran = project.run("--env", "local")
+    assert ran.code == ConfigError.exit_code
+    assert ran.done.stderr.strip() == ("opsverify: checklists/empty.yaml: the file is empty; a checklist needs system,"
+                                       " runbook and items")
+
+
+def test_folders_given_as_absolute_paths_with_spaces(tmp_path):
+    """Options are registered before pytest reads the command line (a pytest11 plugin), so a space-separated
+    absolute path is the option's value, not a rootdir hint."""
+    project = _team_project(tmp_path)
+    elsewhere = tmp_path / "run from here"
+    elsewhere.mkdir()
+    from .project import MisbehavingHttp
+
+    with MisbehavingHttp() as web:
+        project.variables["WEB_URL"] = web.url
+        ran = project.run("-p", "no:cacheprovider", "--env", "local", "--checklists-dir", str(project.root / "checklists"),
+                          "--environments-dir", str(project.root / "environments"),
+                          "--reports-dir", str(elsewhere / "my reports"), str(project.root / "checklists"))
+    assert ran.code == 0, ran.output[-2000:]
+    assert len(list((elsewhere / "my reports" / "local").iterdir())) == 1
