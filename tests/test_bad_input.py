@@ -206,7 +206,7 @@ def test_checklist_that_is_not_utf8_is_named_in_one_line(tmp_path):
     (project.root / "checklists" / "legacy.yaml").write_bytes("system: legacy\nrunbook: café\n".encode("latin-1"))
     ran = project.run("--env", "local")
     assert ran.code == ConfigError.exit_code
-    assert ran.done.stderr.strip() == ("opsverify: checklists/legacy.yaml: not UTF-8 text (byte 0xe9 at offset 28);"
+    assert ran.done.stderr.strip() == ("opsverify: checklists/legacy.yaml: not UTF-8 text (byte 0xe9 at offset 27);"
                                        " save the file as UTF-8")
     assert not (project.root / "reports").exists()
 
