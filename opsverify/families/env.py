@@ -28,6 +28,7 @@ from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint, looks_secret
 from ._common import StrictParams, first_few, nothing_found
+from .repo import source as repo_source  # where a system's files come from: its checkout or GitHub
 
 NAME = "env"
 NEEDS = ("env",)
@@ -127,8 +128,9 @@ class Params(StrictParams):
 
     @property
     def services(self) -> list[str]:
-        return ([self.service] if self.service else []) + [s for s in (self.equal.services if self.equal else [])
-                                                           if s != self.service]
+        """Every service whose env the item reads, its own first."""
+        named = ([self.service] if self.service else []) + (self.equal.services if self.equal else [])
+        return list(dict.fromkeys(named))
 
     @model_validator(mode="after")
     def _shape(self) -> "Params":
@@ -168,10 +170,8 @@ def gather(target, checks) -> dict[str, Any]:
 def read_examples(target, files: list[str]) -> dict[str, Any]:
     """Each .env.example as {name: placeholder}, read from the system's repo (checkout or GitHub);
     NotConfigured or GatherError in place of a file that cannot be read."""
-    from .repo import source  # the repo family knows where a system's files come from
-
     try:
-        where = source(target)
+        where = repo_source(target)
         texts = where.read_files(files)
     except (NotConfigured, GatherError) as exc:
         return {name: exc for name in files}
