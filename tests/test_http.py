@@ -124,3 +124,27 @@ def test_rejected(params, problem):
 
 def test_head_with_status_only_is_fine():
     assert load_item_params("http", {"service": "api", "path": "/h", "method": "HEAD"}).method == "HEAD"
+
+
+def test_a_missing_header_secret_skips_only_its_own_item():
+    from pathlib import Path
+
+    from opsverify.engine import Run
+    from opsverify.environment import Environment, EnvironmentModel
+
+    from .kit import route_server
+
+    with route_server({("GET", "/ok"): lambda h, b: (200, "{}")}) as base:
+        system = {"services": {"api": {"url": base}}}
+        model = EnvironmentModel.model_validate({"name": "test", "systems": {"joslyn-ai": system}})
+        run = Run(Environment(name="test", path=Path("environments/test.yaml"), model=model, secret_values=()))
+        plain = make_check("http", {"service": "api", "path": "/ok"}, name="plain")
+        keyed = make_check("http", {"service": "api", "path": "/ok", "headers": {"x-key": "{secret:MISSING_KEY}"}},
+                           name="keyed")
+        try:
+            outcomes = run.evaluate([plain, keyed])
+        finally:
+            run.close()
+    assert outcomes[f"joslyn-ai:{plain.key}"].status is Status.PASSED
+    skipped = outcomes[f"joslyn-ai:{keyed.key}"]
+    assert skipped.status is Status.SKIPPED and "MISSING_KEY" in skipped.observed

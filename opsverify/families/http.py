@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -20,7 +21,8 @@ from ..transports.http import BODY_LIMIT, SAFE_METHODS, Probe, Reply
 from ._common import StrictParams, UrlPath
 
 NAME = "http"
-NEEDS = ("url",)
+
+_SECRET_REF = re.compile(r"\{secret:([^}]+)\}")
 
 JsonType = Literal["object", "array", "string", "number", "integer", "boolean", "null"]
 DEFAULT_STATUS = "2xx (default status)"
@@ -100,6 +102,12 @@ class Params(StrictParams):
     @property
     def wanted_status(self) -> str:
         return DEFAULT_STATUS if self.statuses is None else " or ".join(map(str, self.statuses))
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    """The URL, and every secret a header cites: a missing one skips this item, not its neighbours."""
+    cited = sorted({name for value in params.headers.values() for name in _SECRET_REF.findall(value)})
+    return ("url", *(f"secret:{name}" for name in cited))
 
 
 def validate_item(params: Params, mutating: bool) -> list[str]:
