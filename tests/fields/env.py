@@ -31,8 +31,8 @@ CASES = {
     "contains": Flips(A, {**A, "contains": {"DATABASE_URL": "sslmode=require"}}, BOTH),
     "matches": Flips(A, {**A, "matches": {"DATABASE_URL": r"postgres(ql)?://[^?]+\?sslmode=require"}}, BOTH),
     "not_equal": Flips(A, {**A, "not_equal": {"SESSION_SECRET": SECRET}}, BOTH),
-    "not_placeholder": Flips(A, {**A, "not_placeholder": ["SESSION_SECRET"], "placeholders_from": "apps/api/.env.example"},
-                             BOTH),
+    "not_placeholder": Flips(A, {**A, "not_placeholder": ["SESSION_SECRET"]}, facts(API, WEB, {
+        ".env.example": {"SESSION_SECRET": SECRET}})),
     "placeholders_from": Flips({"service": "api", "not_placeholder": ["SESSION_SECRET"]},
                                {"service": "api", "not_placeholder": ["SESSION_SECRET"],
                                 "placeholders_from": "apps/api/.env.example"}, BOTH),
