@@ -189,6 +189,8 @@ def test_unreadable_example_is_an_error_and_no_repo_is_skipped():
     (api(equal={"names": ["K"], "services": ["a", "b"]}), "service is read by no rule"),
     ({"equal": {"names": ["K"], "services": ["a", "a"]}}, "at least two services"),
     (api(when={"A": ""}, required=["B"]), "at least 1 character"),
+    (api(required=["NEXTAUTH_SECRET"], forbidden=["*SECRET*"]), "NEXTAUTH_SECRET both required and forbidden"),
+    (api(any_of=[["MOCK", "B"]], forbidden=["MOCK"]), "MOCK both required and forbidden"),
 ])
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):

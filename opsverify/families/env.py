@@ -143,6 +143,10 @@ class Params(StrictParams):
         if self.service and not rules and not self.when:
             raise ValueError("service is read by no rule here: equal names its own services "
                              "(add `when` to make equal conditional on this service)")
+        needed = [n for n in self.required if not is_pattern(n)] + [n for group in self.any_of for n in group]
+        clash = sorted({n for n in needed for entry in self.forbidden if fnmatch.fnmatchcase(n, entry)})
+        if clash:
+            raise ValueError(f"{', '.join(clash)} both required and forbidden: no env could pass")
         if self.placeholders_from and not self.not_placeholder:
             raise ValueError("placeholders_from is read only by not_placeholder")
         if self.equal and len(set(self.equal.services)) < 2:
