@@ -169,6 +169,8 @@ _ALL = [
                "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU,0x52908400098527886E0F7030069857D2E4169EE7")),
     Fault("privy-secret-missing", frozenset({"T6"}), "PRIVY_APP_SECRET is not set",
           _env("commit-to-ship", "app", "PRIVY_APP_SECRET", None)),
+    Fault("client-env-service-role", frozenset({"B1"}), "the SPA's build env carries VITE_SERVICE_ROLE_KEY",
+          _env("bakery-ops", "app", "VITE_SERVICE_ROLE_KEY", "demo_service_role_in_client_0123456789abcdef")),
     # webhooks, worker metrics, client bundle
     Fault("fal-webhook-missing", frozenset({"S4"}), "/api/provider/fal/webhook is not deployed (404)",
           _switch(lambda s: s.broken.add("sora-studio/fal-webhook"))),

@@ -6,8 +6,9 @@ import os
 import socket
 import threading
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -82,3 +83,41 @@ def refused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+Handler = Callable[[dict[str, str], bytes], tuple[int, str]]
+
+
+@contextmanager
+def route_server(routes: dict[tuple[str, str], Handler]) -> Iterator[str]:
+    """A small HTTP server on 127.0.0.1: `routes[(method, path)](headers, body) -> (status, text)`;
+    anything else answers 404. Yields its base URL; stopped on exit."""
+
+    class Routes(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            route = routes.get((self.command, self.path))
+            status, text = route({k.lower(): v for k, v in self.headers.items()}, body) if route else (404, "")
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json" if text.startswith("{") else "text/plain")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_POST = do_HEAD = do_OPTIONS = _answer
+
+        def log_message(self, *args: Any) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Routes)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

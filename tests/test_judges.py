@@ -206,7 +206,7 @@ SECRET = "s3cr3t-value-that-must-not-leak"
     ({"service": "api", "required": ["A", "B"]}, {"A": "1x", "B": SECRET}, Status.PASSED, ""),
     ({"service": "api", "required": ["A", "B"]}, {"A": "1x", "B": ""}, Status.FAILED, "B is not set on api"),
     ({"service": "api", "any_of": [["P", "Q"]]}, {"Q": SECRET}, Status.PASSED, ""),
-    ({"service": "api", "any_of": [["P", "Q"]]}, {}, Status.FAILED, "none of P / Q is set"),
+    ({"service": "api", "any_of": [["P", "Q"]]}, {"R": "1"}, Status.FAILED, "none of P / Q is set"),
     ({"service": "api", "forbidden": ["MOCK"]}, {"MOCK": "false"}, Status.PASSED, ""),
     ({"service": "api", "forbidden": ["MOCK"]}, {"MOCK": "1"}, Status.FAILED, "MOCK is set to '1'"),
     ({"service": "api", "forbidden": ["K"]}, {"K": SECRET}, Status.FAILED, f"a value of length {len(SECRET)}"),
@@ -223,7 +223,7 @@ SECRET = "s3cr3t-value-that-must-not-leak"
     ({"service": "api", "format": {"E": "email"}}, {"E": "Joslyn <no-reply@joslyn.example>"}, Status.PASSED, ""),
 ])
 def test_env_judge(params, values, status, seen):
-    outcome = env.judge(make(env, params), {"api": values})
+    outcome = env.judge(make(env, params), {"services": {"api": values}})
     assert outcome.status is status, outcome
     assert seen in outcome.observed
     assert SECRET not in repr(outcome)
@@ -231,12 +231,12 @@ def test_env_judge(params, values, status, seen):
 
 def test_env_equal_across_services_shows_fingerprints_only():
     check = make(env, {"equal": {"names": ["JWT"], "services": ["web", "api"]}})
-    same = env.judge(check, {"web": {"JWT": SECRET}, "api": {"JWT": SECRET}})
+    same = env.judge(check, {"services": {"web": {"JWT": SECRET}, "api": {"JWT": SECRET}}})
     assert same.status is Status.PASSED
-    differ = env.judge(check, {"web": {"JWT": SECRET}, "api": {"JWT": SECRET + "2"}})
+    differ = env.judge(check, {"services": {"web": {"JWT": SECRET}, "api": {"JWT": SECRET + "2"}}})
     assert differ.status is Status.FAILED and "differs across services" in differ.observed
     assert "sha256:" in differ.observed and SECRET not in repr(differ)
-    missing = env.judge(check, {"web": {"JWT": SECRET}, "api": {}})
+    missing = env.judge(check, {"services": {"web": {"JWT": SECRET}, "api": {"OTHER": "1"}}})
     assert missing.status is Status.FAILED and "not set on api" in missing.observed
 
 
@@ -295,6 +295,14 @@ def test_cron_rejects_without_secret(without, wrong, status, seen):
 def test_cron_with_secret_must_be_mutating():
     params = cron.Params.model_validate({"service": "a", "path": "/c", "secret": "S", "with_secret": True})
     assert cron.validate_item(params, mutating=False)
+
+
+def test_cron_status_is_read_with_the_secret_only():
+    with pytest.raises(ValueError, match="status is judged with with_secret: true only"):
+        cron.Params.model_validate({"service": "a", "path": "/c", "secret": "S", "status": 202})
+    check = make(cron, {"service": "a", "path": "/c", "secret": "S", "with_secret": True, "status": 202})
+    outcome = cron.judge(check, {check.key: [("with the secret", "u", reply(202))]})
+    assert outcome.status is Status.PASSED and "answers 202" in outcome.expected
 
 
 # -- scheduler -------------------------------------------------------------------------------

@@ -69,6 +69,9 @@ def test_default_status_wording():
     ({"service": "app", "path": "hook", "scheme": "stripe"}, "must start with /"),
     ({"service": "app", "path": "/hook", "scheme": "github"}, "shopify"),
     ({"service": "app", "path": "/hook", "scheme": "stripe", "secret": "X"}, "Extra inputs"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": 200}, "200 is not a 4xx"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [401, 500]}, "500 is not a 4xx"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": []}, "at least 1 item"),
 ])
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):

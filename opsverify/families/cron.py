@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import secrets as _random
 
+from pydantic import model_validator
+
 from ..outcome import Outcome, error, verdict
 from ..transports.http import Probe
 from ._common import StrictParams, UrlPath
@@ -26,7 +28,18 @@ class Params(StrictParams):
     header: str = "authorization"
     with_secret: bool = False
     method: str = "GET"
-    status: int = 200
+    status: int | None = None  # with_secret only: the answer the job gives (default 200)
+
+    @model_validator(mode="after")
+    def _status_with_secret(self) -> "Params":
+        if self.status is not None and not self.with_secret:
+            raise ValueError("status is judged with with_secret: true only; without the secret the endpoint "
+                             "must answer 401 or 403")
+        return self
+
+    @property
+    def wanted(self) -> int:
+        return 200 if self.status is None else self.status
 
 
 def needs(params: Params) -> tuple[str, ...]:
@@ -70,10 +83,10 @@ def judge(check, facts) -> Outcome:
     evidence = {how: describe_reply(url, p.method, reply) for how, url, reply in attempts}
     if p.with_secret:
         how, _, reply = attempts[0]
-        expected = f"{p.method} {p.path} with {p.secret} answers {p.status}"
+        expected = f"{p.method} {p.path} with {p.secret} answers {p.wanted}"
         if reply.status is None:
             return error(f"no answer: {reply.failure}", **evidence)
-        problems = [] if reply.status == p.status else [f"status {reply.status}"]
+        problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
         return verdict(expected, problems, f"status {reply.status}", **evidence)
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 401 or 403"
     silent = [f"{how}: {reply.failure}" for how, _, reply in attempts if reply.status is None]

@@ -1,102 +1,201 @@
-"""env: a service's env vars — required, any-of, forbidden, exact flags, formats, equal across services.
+"""env: a service's env vars — presence, absence, exact and forbidden values, length, content,
+formats, placeholders, conditions, and equality across services.
 
-Values stay in memory: evidence shows presence, length and a short fingerprint only.
+Values stay in memory: evidence shows presence, length and a short fingerprint only. A message
+quotes a value only when it is a flag (true, 0, off …) or a literal the checklist itself wrote.
+
+Names are exact (`[A-Za-z_][A-Za-z0-9_]*`), except in `required` and `forbidden`, where `*` and
+`?` make a case-sensitive pattern (`NEXT_PUBLIC_*SECRET*`). Any other pattern character is a
+config error: a name is never silently read as a literal when it was meant as a pattern.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import io
 import ipaddress
 import re
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import base58
-from pydantic import model_validator
+from dotenv import dotenv_values
+from pydantic import AfterValidator, Field, model_validator
 
-from ..errors import GatherError
-from ..outcome import Outcome, error, verdict
-from ..secrets import describe, fingerprint
-from ._common import StrictParams
+from ..errors import GatherError, NotConfigured
+from ..outcome import Outcome, error, failed, passed
+from ..secrets import describe, fingerprint, looks_secret
+from ._common import StrictParams, first_few, nothing_found
+from .repo import source as repo_source  # where a system's files come from: its checkout or GitHub
 
 NAME = "env"
 NEEDS = ("env",)
 
 FALSY = {"", "false", "0", "no", "off"}
+DEFAULT_EXAMPLE = ".env.example"
 _FLAG = re.compile(r"^(true|false|yes|no|on|off|0|1)$", re.IGNORECASE)
+_PLAIN_WORD = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
 _EMAIL = re.compile(r"^(?:[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+|[^<>]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>)$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PATTERN = re.compile(r"^[A-Za-z0-9_*?]+$")
 
 Format = Literal["https-url", "url", "base58-pubkeys", "email", "integer", "bool"]
 
 
+# -- names and patterns ------------------------------------------------------------------------
+def _not_a_name(value: str) -> str:
+    odd = sorted({ch for ch in value if not (ch.isalnum() or ch in "_*?")})
+    if odd:
+        return (f"{value!r} is not an env var name: {' '.join(odd)} not allowed "
+                "(letters, digits and _; patterns use * and ? only)")
+    return f"{value!r} is not an env var name (it must not start with a digit)"
+
+
+def _exact_name(value: str) -> str:
+    if _NAME.match(value):
+        return value
+    if _PATTERN.match(value) and any(ch in value for ch in "*?"):
+        raise ValueError(f"{value!r}: name patterns (* ?) are accepted in required and forbidden only")
+    raise ValueError(_not_a_name(value))
+
+
+def _name_or_pattern(value: str) -> str:
+    if _NAME.match(value) or (_PATTERN.match(value) and any(ch in value for ch in "*?")):
+        return value
+    raise ValueError(_not_a_name(value))
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    return value
+
+
+def _inside_repo(value: str) -> str:
+    parts = PurePosixPath(value).parts
+    if not parts or value.startswith("/") or ".." in parts:
+        raise ValueError("must be a relative path inside the repository")
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_exact_name)]
+NameOrPattern = Annotated[str, AfterValidator(_name_or_pattern)]
+Text = Annotated[str, Field(min_length=1)]
+Regex = Annotated[str, AfterValidator(_regex)]
+RepoPath = Annotated[str, AfterValidator(_inside_repo)]
+
+
+def is_pattern(name: str) -> bool:
+    return "*" in name or "?" in name
+
+
 class Equal(StrictParams):
-    names: list[str]
+    names: list[EnvName] = Field(min_length=1)
     services: list[str]
 
 
 class Params(StrictParams):
     service: str | None = None
-    required: list[str] = []
-    any_of: list[list[str]] = []
-    forbidden: list[str] = []
-    values: dict[str, str] = {}
-    format: dict[str, Format] = {}
+    when: dict[EnvName, Text] = {}  # the item's rules apply only while every condition holds
+    required: list[NameOrPattern] = []
+    any_of: list[Annotated[list[EnvName], Field(min_length=1)]] = []
+    forbidden: list[NameOrPattern] = []  # unset, empty or falsy
+    values: dict[EnvName, str] = {}
+    not_values: dict[EnvName, Annotated[list[str], Field(min_length=1)]] = {}
+    format: dict[EnvName, Format] = {}
+    min_length: dict[EnvName, Annotated[int, Field(ge=1)]] = {}
+    contains: dict[EnvName, Text] = {}
+    matches: dict[EnvName, Regex] = {}  # the whole value (re.fullmatch)
+    not_equal: dict[EnvName, Text] = {}
+    not_placeholder: list[EnvName] = []  # differs from the value in the repo's .env.example
+    placeholders_from: RepoPath | None = None  # default .env.example at the repo root
     equal: Equal | None = None
+    allow_empty: bool = False  # an env source with no variables at all is then judged, not an error
+
+    @property
+    def per_service_rules(self) -> list[str]:
+        rules = ("required", "any_of", "forbidden", "values", "not_values", "format", "min_length",
+                 "contains", "matches", "not_equal", "not_placeholder")
+        return [name for name in rules if getattr(self, name)]
+
+    @property
+    def example_file(self) -> str:
+        return self.placeholders_from or DEFAULT_EXAMPLE
+
+    @property
+    def services(self) -> list[str]:
+        """Every service whose env the item reads, its own first."""
+        named = ([self.service] if self.service else []) + (self.equal.services if self.equal else [])
+        return list(dict.fromkeys(named))
 
     @model_validator(mode="after")
     def _shape(self) -> "Params":
-        per_service = self.required or self.any_of or self.forbidden or self.values or self.format
-        if per_service and not self.service:
-            raise ValueError("required/any_of/forbidden/values/format need a service")
-        if not per_service and not self.equal:
-            raise ValueError("give at least one of required, any_of, forbidden, values, format, equal")
-        if self.equal and len(self.equal.services) < 2:
+        rules = self.per_service_rules
+        if not rules and not self.equal:
+            raise ValueError("give at least one rule: required, any_of, forbidden, values, not_values, format, "
+                             "min_length, contains, matches, not_equal, not_placeholder or equal")
+        if (rules or self.when) and not self.service:
+            raise ValueError(f"{', '.join(rules + (['when'] if self.when else []))} need a service")
+        if self.service and not rules and not self.when:
+            raise ValueError("service is read by no rule here: equal names its own services "
+                             "(add `when` to make equal conditional on this service)")
+        needed = [n for n in self.required if not is_pattern(n)] + [n for group in self.any_of for n in group]
+        clash = sorted({n for n in needed for entry in self.forbidden if fnmatch.fnmatchcase(n, entry)})
+        if clash:
+            raise ValueError(f"{', '.join(clash)} both required and forbidden: no env could pass")
+        if self.placeholders_from and not self.not_placeholder:
+            raise ValueError("placeholders_from is read only by not_placeholder")
+        if self.equal and len(set(self.equal.services)) < 2:
             raise ValueError("equal needs at least two services")
         return self
 
 
+# -- gathering -------------------------------------------------------------------------------
 def gather(target, checks) -> dict[str, Any]:
     services: set[str] = set()
     for check in checks:
-        p: Params = check.params
-        if p.service:
-            services.add(p.service)
-        if p.equal:
-            services.update(p.equal.services)
-    facts: dict[str, Any] = {}
+        services.update(check.params.services)
+    facts: dict[str, Any] = {"services": {}, "examples": {}}
     for service in sorted(services):
         try:
-            facts[service] = target.env_vars(service)
+            facts["services"][service] = target.env_vars(service)
         except GatherError as exc:
-            facts[service] = exc
+            facts["services"][service] = exc
+    files = sorted({c.params.example_file for c in checks if c.params.not_placeholder})
+    if files:
+        facts["examples"] = read_examples(target, files)
     return facts
 
 
-def _shown(value: str) -> str:
-    """Flags may be shown as they are; anything else only as its length."""
-    return repr(value) if _FLAG.match(value) else f"a value of length {len(value)}"
+def read_examples(target, files: list[str]) -> dict[str, Any]:
+    """Each .env.example as {name: placeholder}, read from the system's repo (checkout or GitHub);
+    NotConfigured or GatherError in place of a file that cannot be read."""
+    try:
+        where = repo_source(target)
+        texts = where.read_files(files)
+    except (NotConfigured, GatherError) as exc:
+        return {name: exc for name in files}
+    out: dict[str, Any] = {}
+    for name, text in texts.items():
+        if text is None:
+            out[name] = GatherError(f"{name} not found in {where.label}")
+        elif isinstance(text, GatherError):
+            out[name] = text
+        else:
+            parsed = dotenv_values(stream=io.StringIO(text), interpolate=False)
+            out[name] = {key: value or "" for key, value in parsed.items()}
+    return out
 
 
+# -- formats ---------------------------------------------------------------------------------
 def format_problem(kind: str, value: str) -> str | None:
     """Why `value` is not of format `kind`, without ever quoting it; None when fine."""
     if kind in ("https-url", "url"):
-        try:
-            parts = urlsplit(value)
-        except ValueError:
-            return "is not a URL"
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return "is not an http(s) URL"
-        if kind == "https-url":
-            if parts.scheme != "https":
-                return f"uses {parts.scheme}, not https"
-            host = parts.hostname
-            loopback = host in ("localhost", "0.0.0.0") or host.endswith(".localhost")
-            try:
-                loopback = loopback or ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                pass
-            if loopback:
-                return f"points at {host}"
-        return None
+        return _url_problem(value, https=kind == "https-url")
     if kind == "base58-pubkeys":
         keys = [k for k in re.split(r"[\s,]+", value) if k]
         if not keys:
@@ -118,63 +217,282 @@ def format_problem(kind: str, value: str) -> str | None:
     return f"unknown format {kind}"
 
 
-def judge(check, facts) -> Outcome:
-    p: Params = check.params
-    for service in ([p.service] if p.service else []) + (p.equal.services if p.equal else []):
-        if isinstance(facts.get(service), GatherError):
-            return error(f"could not read env of service '{service}': {facts[service]}")
-    problems: list[str] = []
-    expected: list[str] = []
-    evidence: dict[str, Any] = {}
-    if p.service:
-        env: dict[str, str] = facts[p.service]
-        where = f"on {p.service}"
-        seen = {}
-        if p.required:
-            expected.append(f"{', '.join(p.required)} set {where}")
-            missing = [n for n in p.required if not env.get(n)]
-            if missing:
-                problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
-            seen.update({n: describe(env.get(n) or None) for n in p.required})
-        for group in p.any_of:
-            expected.append(f"one of {' / '.join(group)} set {where}")
-            if not any(env.get(n) for n in group):
-                problems.append(f"none of {' / '.join(group)} is set {where}")
-            seen.update({n: describe(env.get(n) or None) for n in group})
-        for name in p.forbidden:
-            expected.append(f"{name} unset or false {where}")
+def _url_problem(value: str, *, https: bool) -> str | None:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL"
+    if not https:
+        return None
+    if parts.scheme != "https":
+        return f"uses {parts.scheme}, not https"
+    host = parts.hostname
+    loopback = host in ("localhost", "0.0.0.0") or host.endswith(".localhost")
+    try:
+        loopback = loopback or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    return f"points at {host}" if loopback else None
+
+
+# -- judging ---------------------------------------------------------------------------------
+def _shown(value: str) -> str:
+    """Flags may be shown as they are; anything else only as its length."""
+    return repr(value) if _FLAG.match(value) else f"a value of length {len(value)}"
+
+
+def _shown_word(name: str, value: str) -> str:
+    """A mode or a provider name is shown when it is a plain word that does not look secret."""
+    if _FLAG.match(value) or (_PLAIN_WORD.match(value) and not looks_secret(name, value)):
+        return repr(value)
+    return f"a value of length {len(value)} ({fingerprint(value)})"
+
+
+@dataclass
+class Findings:
+    """What one item expects and what it saw, rule by rule, without a single value in it."""
+
+    where: str
+    expected: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # rules that could not be decided
+    seen: dict[str, dict] = field(default_factory=dict)
+    patterns: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, list[str]] = field(default_factory=dict)
+
+    def expect(self, text: str) -> None:
+        self.expected.append(f"{text} {self.where}")
+
+    def problem(self, rule: str, name: str, text: str) -> None:
+        line = f"{text} {self.where}"
+        if line not in self.problems:  # `required` and `min_length` may both find a name unset
+            self.problems.append(line)
+        self.failed.setdefault(rule, [])
+        if name not in self.failed[rule]:
+            self.failed[rule].append(name)
+
+    def cannot(self, text: str) -> None:
+        if text not in self.unknown:
+            self.unknown.append(text)
+
+    def look(self, env: dict[str, str], *names: str) -> None:
+        self.seen.update({n: describe(env.get(n)) for n in names})
+
+
+def _names_matching(env: dict[str, str], pattern: str) -> list[str]:
+    return sorted(n for n in env if fnmatch.fnmatchcase(n, pattern))
+
+
+def _judge_required(p: Params, env: dict[str, str], f: Findings) -> None:
+    exact = [n for n in p.required if not is_pattern(n)]
+    if exact:
+        f.expect(f"{', '.join(exact)} set")
+        f.look(env, *exact)
+        for name in exact:
+            if not env.get(name):
+                f.problem("required", name, f"{name} is not set")
+    for pattern in (n for n in p.required if is_pattern(n)):
+        f.expect(f"a name matching {pattern} set")
+        matching = _names_matching(env, pattern)
+        f.patterns[pattern] = matching
+        f.look(env, *matching)
+        if not any(env[n] for n in matching):
+            found = f" (only empty: {first_few(matching)})" if matching else ""
+            f.problem("required", pattern, f"no name matching {pattern} is set{found}")
+
+
+def _judge_any_of(p: Params, env: dict[str, str], f: Findings) -> None:
+    for group in p.any_of:
+        f.expect(f"one of {' / '.join(group)} set")
+        f.look(env, *group)
+        if not any(env.get(n) for n in group):
+            f.problem("any_of", " / ".join(group), f"none of {' / '.join(group)} is set")
+
+
+def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
+    for entry in p.forbidden:
+        if is_pattern(entry):
+            f.expect(f"no name matching {entry} set (unless empty or false)")
+            names = _names_matching(env, entry)
+            f.patterns[entry] = names
+        else:
+            f.expect(f"{entry} unset or false")
+            names = [entry]
+        f.look(env, *names)
+        for name in names:
             value = env.get(name)
             if value is not None and value.strip().lower() not in FALSY:
-                problems.append(f"{name} is set to {_shown(value)} {where}")
-            seen[name] = describe(value)
-        for name, wanted in p.values.items():
-            expected.append(f"{name}={wanted} {where}")
-            value = env.get(name)
-            if value is None:
-                problems.append(f"{name} is not set {where}")
-            elif value != wanted:
-                problems.append(f"{name} is {_shown(value)} {where}")
-            seen[name] = describe(value)
-        for name, kind in p.format.items():
-            expected.append(f"{name} is {kind} {where}")
-            value = env.get(name)
-            if not value:
-                problems.append(f"{name} is not set {where}")
-            else:
-                why = format_problem(kind, value)
-                if why:
-                    problems.append(f"{name} {why} {where}")
-            seen[name] = describe(value)
-        evidence[p.service] = seen
+                label = f"{name} (matches {entry})" if is_pattern(entry) else name
+                f.problem("forbidden", name, f"{label} is set to {_shown(value)}")
+
+
+def _judge_values(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, wanted in p.values.items():
+        f.expect(f"{name}={wanted}")
+        f.look(env, name)
+        value = env.get(name)
+        if value is None:
+            f.problem("values", name, f"{name} is not set")
+        elif value != wanted:
+            f.problem("values", name, f"{name} is {_shown_word(name, value)}")
+
+
+def _judge_not_values(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, refused in p.not_values.items():
+        f.expect(f"{name} not {' / '.join(refused)} (unset is fine)")
+        f.look(env, name)
+        value = env.get(name)
+        hit = next((r for r in refused if value is not None and value.strip().lower() == r.strip().lower()), None)
+        if hit is not None:
+            f.problem("not_values", name, f"{name} is {hit}")
+
+
+def _judge_format(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, kind in p.format.items():
+        f.expect(f"{name} is {kind}")
+        f.look(env, name)
+        value = env.get(name)
+        why = "is not set" if not value else format_problem(kind, value)
+        if why:
+            f.problem("format", name, f"{name} {why}")
+
+
+def _judge_min_length(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, least in p.min_length.items():
+        f.expect(f"{name} at least {least} characters")
+        f.look(env, name)
+        value = env.get(name)
+        if not value:
+            f.problem("min_length", name, f"{name} is not set")
+        elif len(value) < least:
+            f.problem("min_length", name, f"{name} has {len(value)} characters (at least {least} wanted)")
+
+
+def _judge_contains(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, needle in p.contains.items():
+        f.expect(f"{name} contains '{needle}'")
+        f.look(env, name)
+        value = env.get(name)
+        if not value:
+            f.problem("contains", name, f"{name} is not set")
+        elif needle not in value:
+            f.problem("contains", name, f"{name} does not contain '{needle}'")
+
+
+def _judge_matches(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, pattern in p.matches.items():
+        f.expect(f"{name} matches /{pattern}/")
+        f.look(env, name)
+        value = env.get(name)
+        if not value:
+            f.problem("matches", name, f"{name} is not set")
+        elif not re.fullmatch(pattern, value):
+            f.problem("matches", name, f"{name} does not match /{pattern}/")
+
+
+def _judge_not_equal(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, literal in p.not_equal.items():
+        f.expect(f"{name} is not the value not_equal names")
+        f.look(env, name)
+        value = env.get(name)
+        if not value:
+            f.problem("not_equal", name, f"{name} is not set")
+        elif value == literal:
+            f.problem("not_equal", name, f"{name} is the value not_equal forbids ({fingerprint(value)})")
+
+
+def _judge_not_placeholder(p: Params, env: dict[str, str], examples: dict[str, Any], f: Findings) -> None:
+    file = p.example_file
+    placeholders = examples.get(file)
+    if isinstance(placeholders, NotConfigured):
+        raise placeholders  # no repo to read: the item is skipped with that reason
+    for name in p.not_placeholder:
+        f.expect(f"{name} is not the placeholder of {file}")
+        f.look(env, name)
+        value = env.get(name)
+        if not value:
+            f.problem("not_placeholder", name, f"{name} is not set")
+        elif placeholders is None or isinstance(placeholders, GatherError):
+            f.cannot(f"cannot read {file}: {placeholders or 'it was not gathered'}")
+        elif not placeholders.get(name):
+            where = "has no value for" if name in placeholders else "does not list"
+            f.cannot(f"{file} {where} {name}: no placeholder to compare with")
+        elif value == placeholders[name]:
+            f.problem("not_placeholder", name, f"{name} is still the placeholder from {file} ({fingerprint(value)})")
+
+
+def _when_text(p: Params) -> str:
+    return f"when {' and '.join(f'{n} is {v!r}' for n, v in p.when.items())}"
+
+
+def _condition_fails(p: Params, env: dict[str, str]) -> list[str]:
+    """Why the item's `when` does not hold (empty when it holds)."""
+    out = []
+    for name, wanted in p.when.items():
+        value = env.get(name)
+        if value is None:
+            out.append(f"{name} is not set")
+        elif value != wanted:
+            out.append(f"{name} is {_shown_word(name, value)}, not {wanted!r}")
+    return out
+
+
+PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_values, _judge_not_values, _judge_format,
+               _judge_min_length, _judge_contains, _judge_matches, _judge_not_equal)
+
+
+def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, evidence: dict) -> None:
+    assert p.equal is not None
+    f.expected.append(f"{', '.join(p.equal.names)} identical on {', '.join(p.equal.services)}")
+    for name in p.equal.names:
+        values = {s: services[s].get(name) for s in p.equal.services}
+        evidence.setdefault("equal", {})[name] = {s: describe(v) for s, v in values.items()}
+        absent = [s for s, v in values.items() if not v]
+        if absent:
+            f.problems.append(f"{name} is not set on {', '.join(absent)}")
+            f.failed.setdefault("equal", []).append(name)
+        elif len(set(values.values())) > 1:
+            shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in values.items())
+            f.problems.append(f"{name} differs across services ({shown})")
+            f.failed.setdefault("equal", []).append(name)
+
+
+def judge(check, facts) -> Outcome:
+    p: Params = check.params
+    services: dict[str, Any] = facts["services"]
+    for service in p.services:
+        env = services.get(service)
+        if isinstance(env, GatherError):
+            return error(f"could not read env of service '{service}': {env}")
+        if not env and not p.allow_empty:
+            return nothing_found("env vars", f"the env source of service '{service}'")
+    f = Findings(where=f"on {p.service}" if p.service else "")
+    evidence: dict[str, Any] = {}
+    if p.service:
+        env = services[p.service]
+        unmet = _condition_fails(p, env)
+        if unmet:
+            return passed(f"{_when_text(p)}: the item's rules {f.where}", f"not applicable: {'; '.join(unmet)}",
+                          when={n: describe(env.get(n)) for n in p.when})
+        for rule in PER_SERVICE:
+            rule(p, env, f)
+        if p.not_placeholder:
+            _judge_not_placeholder(p, env, facts.get("examples", {}), f)
+        evidence[p.service] = f.seen
+        if f.patterns:
+            evidence["patterns"] = f.patterns
     if p.equal:
-        expected.append(f"{', '.join(p.equal.names)} identical on {', '.join(p.equal.services)}")
-        for name in p.equal.names:
-            values = {s: facts[s].get(name) for s in p.equal.services}
-            evidence.setdefault("equal", {})[name] = {s: describe(v) for s, v in values.items()}
-            absent = [s for s, v in values.items() if not v]
-            if absent:
-                problems.append(f"{name} is not set on {', '.join(absent)}")
-            elif len(set(values.values())) > 1:
-                shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in values.items())
-                problems.append(f"{name} differs across services ({shown})")
-    return verdict("; ".join(expected), problems, "all as expected", **evidence)
+        _judge_equal(p, services, f, evidence)
+    if f.failed:
+        evidence["failed_rules"] = f.failed
+    expected = "; ".join(f.expected)
+    if p.when:
+        expected = f"{_when_text(p)}: {expected}"
+        evidence["when"] = {n: describe(services[p.service].get(n)) for n in p.when}
+    if f.problems:
+        return failed(expected, "; ".join(f.problems), **evidence)
+    if f.unknown:
+        return error("could not look: " + "; ".join(f.unknown), **evidence)
+    return passed(expected, "all as expected" + (" (conditions hold)" if p.when else ""), **evidence)

@@ -1,19 +1,54 @@
-"""http: one request per item — status, JSON fields, body text, latency — sent concurrently."""
+"""http: one request per item — status, JSON fields, body text, latency — sent concurrently.
+
+An item judges what it states. The status is always judged: the item's `status`, or, when it
+states none, any 2xx — and `expected` then says "2xx (default status)", so a fast 500 on a
+latency-only item reads as what it is. A latency or a body of an error page is not the
+latency or the body the runbook asks about.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import json
-from typing import Any
+import math
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from ..outcome import Outcome, error, verdict
-from ..transports.http import SAFE_METHODS, Probe, Reply
+from ..outcome import Outcome, error, failed, passed
+from ..transports.http import BODY_LIMIT, SAFE_METHODS, Probe, Reply
 from ._common import StrictParams, UrlPath
 
 NAME = "http"
-NEEDS = ("url",)
+
+_SECRET_REF = re.compile(r"\{secret:([^}]+)\}")
+
+JsonType = Literal["object", "array", "string", "number", "integer", "boolean", "null"]
+DEFAULT_STATUS = "2xx (default status)"
+
+
+def _exact_path(value: str) -> str:
+    if not value or any(ch in value for ch in "*?[]"):
+        raise ValueError(f"{value!r}: give an exact dotted path (globs are accepted in `json` only)")
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def _status_code(value: int) -> int:
+    if not 100 <= value <= 599:
+        raise ValueError(f"{value} is not an HTTP status code")
+    return value
+
+
+ExactPath = Annotated[str, AfterValidator(_exact_path)]
+Bound = Annotated[float, AfterValidator(_finite)]
+StatusCode = Annotated[int, AfterValidator(_status_code)]
 
 
 class Params(StrictParams):
@@ -21,21 +56,58 @@ class Params(StrictParams):
     path: UrlPath
     method: str = "GET"
     headers: dict[str, str] = {}
-    status: int | list[int] = 200
+    status: StatusCode | Annotated[list[StatusCode], Field(min_length=1)] | None = None  # None: any 2xx
     json_fields: dict[str, Any] = Field(default={}, alias="json")  # `json` in checklists
-    json_max: dict[str, float] = {}  # numeric JSON fields at most this (e.g. a reported DB ping)
-    body_excludes: list[str] = []
-    body_includes: list[str] = []
-    max_latency_ms: float | None = None
+    json_has: list[ExactPath] | dict[ExactPath, JsonType] = []  # paths that must exist (of this type)
+    json_max: dict[ExactPath, Bound] = {}  # numeric JSON fields at most this (e.g. a reported DB ping)
+    json_min: dict[ExactPath, Bound] = {}  # numeric JSON fields at least this
+    body_excludes: list[Annotated[str, Field(min_length=1)]] = []
+    body_includes: list[Annotated[str, Field(min_length=1)]] = []
+    max_latency_ms: Annotated[float, Field(gt=0)] | None = None
 
     @field_validator("method")
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
 
+    @model_validator(mode="after")
+    def _readable(self) -> "Params":
+        body_rules = [name for name, on in (("json", self.json_fields), ("json_has", self.json_has),
+                                            ("json_max", self.json_max), ("json_min", self.json_min),
+                                            ("body_includes", self.body_includes),
+                                            ("body_excludes", self.body_excludes)) if on]
+        if self.method == "HEAD" and body_rules:
+            raise ValueError(f"a HEAD answer has no body: {', '.join(body_rules)} need GET")
+        for path in set(self.json_min) & set(self.json_max):
+            if self.json_min[path] > self.json_max[path]:
+                raise ValueError(f"json_min of {path} is above its json_max: no value could pass")
+        return self
+
     @property
-    def statuses(self) -> list[int]:
+    def statuses(self) -> list[int] | None:
+        """The accepted statuses, or None for the default (any 2xx)."""
+        if self.status is None:
+            return None
         return [self.status] if isinstance(self.status, int) else list(self.status)
+
+    @property
+    def json_types(self) -> dict[str, str | None]:
+        if isinstance(self.json_has, dict):
+            return dict(self.json_has)
+        return {path: None for path in self.json_has}
+
+    def accepts(self, status: int) -> bool:
+        return 200 <= status < 300 if self.statuses is None else status in self.statuses
+
+    @property
+    def wanted_status(self) -> str:
+        return DEFAULT_STATUS if self.statuses is None else " or ".join(map(str, self.statuses))
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    """The URL, and every secret a header cites: a missing one skips this item, not its neighbours."""
+    cited = sorted({name for value in params.headers.values() for name in _SECRET_REF.findall(value)})
+    return ("url", *(f"secret:{name}" for name in cited))
 
 
 def validate_item(params: Params, mutating: bool) -> list[str]:
@@ -59,6 +131,7 @@ def gather(target, checks) -> dict[str, Reply]:
     return {c.key: (probe.url, reply) for c, probe, reply in zip(checks, probes, replies)}
 
 
+# -- JSON ------------------------------------------------------------------------------------
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(data, dict):
         out: dict[str, Any] = {}
@@ -68,11 +141,65 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: data}
 
 
-def json_problems(body: str, expected: dict[str, Any]) -> list[str]:
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return ["body is not JSON"]
+_MISSING = object()
+
+
+def lookup(document: Any, path: str) -> Any:
+    """The value at a dotted path through JSON objects, or _MISSING."""
+    value = document
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value
+
+
+def same(value: Any, wanted: Any) -> bool:
+    """JSON equality that keeps booleans apart from numbers (Python says True == 1)."""
+    if isinstance(value, bool) or isinstance(wanted, bool):
+        return type(value) is type(wanted) and value == wanted
+    return value == wanted
+
+
+def shown(value: Any) -> str:
+    return json.dumps(value)  # NaN and Infinity come out as they were sent
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    return "number"
+
+
+def _non_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def type_problem(value: Any, wanted: str) -> str | None:
+    """Why `value` is not of JSON type `wanted` (None when it is); NaN and Infinity are no numbers."""
+    actual = json_type(value)
+    if _non_finite(value):
+        return f"is {shown(value)}, not {'a finite number' if wanted in ('number', 'integer') else _article(wanted)}"
+    if wanted == "integer" and actual == "number":
+        return None if isinstance(value, int) or value.is_integer() else "has a fraction, not an integer"
+    if actual != wanted:
+        return f"is {_article(actual)}, not {_article(wanted)}"
+    return None
+
+
+def _article(kind: str) -> str:
+    return kind if kind == "null" else ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def json_problems(document: Any, expected: dict[str, Any]) -> list[str]:
     flat = flatten(document)
     problems = []
     for path, wanted in expected.items():
@@ -81,27 +208,38 @@ def json_problems(body: str, expected: dict[str, Any]) -> list[str]:
             if not matches:
                 problems.append(f"no JSON field matches {path}")
             for key, value in matches.items():
-                if value != wanted:
-                    problems.append(f"{key} = {json.dumps(value)}")
+                if not same(value, wanted):
+                    problems.append(f"{key} = {shown(value)}")
         elif path not in flat:
             problems.append(f"JSON field {path} is missing")
-        elif flat[path] != wanted:
-            problems.append(f"{path} = {json.dumps(flat[path])}")
+        elif not same(flat[path], wanted):
+            problems.append(f"{path} = {shown(flat[path])}")
     return problems
 
 
-def json_max_problems(body: str, bounds: dict[str, float]) -> list[str]:
-    try:
-        flat = flatten(json.loads(body))
-    except ValueError:
-        return ["body is not JSON"]
+def json_has_problems(document: Any, types: dict[str, str | None]) -> list[str]:
+    problems = []
+    for path, wanted in types.items():
+        value = lookup(document, path)
+        if value is _MISSING:
+            problems.append(f"JSON field {path} is missing")
+        elif wanted is not None and (why := type_problem(value, wanted)):
+            problems.append(f"{path} {why}")
+    return problems
+
+
+def json_bound_problems(document: Any, bounds: dict[str, float], *, upper: bool) -> list[str]:
     problems = []
     for path, bound in bounds.items():
-        value = flat.get(path)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            problems.append(f"JSON field {path} is {'missing' if value is None else 'not a number'}")
-        elif value > bound:
-            problems.append(f"{path} = {value:g}")
+        value = lookup(document, path)
+        if value is _MISSING:
+            problems.append(f"JSON field {path} is missing")
+        elif json_type(value) != "number":
+            problems.append(f"{path} is {_article(json_type(value))}, not a number")
+        elif _non_finite(value):
+            problems.append(f"{path} is {shown(value)}, not a finite number")
+        elif (value > bound) if upper else (value < bound):
+            problems.append(f"{path} = {shown(value)}")
     return problems
 
 
@@ -112,36 +250,72 @@ def describe_reply(url: str, method: str, reply: Reply) -> dict[str, Any]:
         "elapsed_ms": reply.elapsed_ms,
         "body_start": reply.text[:300],
         **({"failure": reply.failure} if reply.failure else {}),
+        **({"truncated_at_bytes": BODY_LIMIT} if reply.truncated else {}),
     }
+
+
+# -- judging ---------------------------------------------------------------------------------
+def expectations(p: Params) -> list[str]:
+    out = [f"{p.method} {p.path} answers {p.wanted_status}"]
+    if p.json_fields:
+        out.append("JSON " + ", ".join(f"{k}={json.dumps(v)}" for k, v in p.json_fields.items()))
+    if p.json_has:
+        out.append("JSON has " + ", ".join(f"{k} ({t})" if t else k for k, t in p.json_types.items()))
+    if p.json_min:
+        out.append("JSON " + ", ".join(f"{k} ≥ {v:g}" for k, v in p.json_min.items()))
+    if p.json_max:
+        out.append("JSON " + ", ".join(f"{k} ≤ {v:g}" for k, v in p.json_max.items()))
+    out += [f"body contains '{text}'" for text in p.body_includes]
+    out += [f"body without '{text}'" for text in p.body_excludes]
+    if p.max_latency_ms is not None:
+        out.append(f"within {p.max_latency_ms:g} ms")
+    return out
+
+
+def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
+    """(problems, what could not be judged): a body cut at the read limit proves no absence."""
+    problems: list[str] = []
+    unknown: list[str] = []
+    cut = f"the body is longer than the {BODY_LIMIT} bytes read"
+    if p.json_fields or p.json_has or p.json_min or p.json_max:
+        if reply.truncated:
+            unknown.append(f"{cut}; its JSON was not judged")
+        else:
+            try:
+                document = json.loads(reply.text)
+            except ValueError:
+                problems.append("body is not JSON")
+            else:
+                problems += json_problems(document, p.json_fields) if p.json_fields else []
+                problems += json_has_problems(document, p.json_types)
+                problems += json_bound_problems(document, p.json_min, upper=False)
+                problems += json_bound_problems(document, p.json_max, upper=True)
+    for text in p.body_includes:
+        if text not in reply.text:
+            (unknown if reply.truncated else problems).append(
+                f"'{text}' not in the first {BODY_LIMIT} bytes" if reply.truncated else f"body lacks '{text}'")
+    for text in p.body_excludes:
+        if text in reply.text:
+            problems.append(f"body contains '{text}'")
+        elif reply.truncated:
+            unknown.append(f"{cut}; '{text}' may be in the rest")
+    return problems, unknown
 
 
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     url, reply = facts[check.key]
-    wanted = " or ".join(map(str, p.statuses))
-    expected = [f"{p.method} {p.path} answers {wanted}"]
+    expected = ", ".join(expectations(p))
     evidence = describe_reply(url, p.method, reply)
     if reply.status is None:  # a target that does not answer is not checked: error, never failed or passed
         return error(f"no answer from {p.service}: {reply.failure}", **evidence)
-    problems = []
-    if reply.status not in p.statuses:
-        problems.append(f"status {reply.status}")
-    if p.json_fields:
-        expected.append("JSON " + ", ".join(f"{k}={json.dumps(v)}" for k, v in p.json_fields.items()))
-        problems += json_problems(reply.text, p.json_fields)
-    if p.json_max:
-        expected.append("JSON " + ", ".join(f"{k} ≤ {v:g}" for k, v in p.json_max.items()))
-        problems += json_max_problems(reply.text, p.json_max)
-    for text in p.body_includes:
-        expected.append(f"body contains '{text}'")
-        if text not in reply.text:
-            problems.append(f"body lacks '{text}'")
-    for text in p.body_excludes:
-        expected.append(f"body without '{text}'")
-        if text in reply.text:
-            problems.append(f"body contains '{text}'")
-    if p.max_latency_ms is not None:
-        expected.append(f"within {p.max_latency_ms:g} ms")
-        if reply.elapsed_ms > p.max_latency_ms:
-            problems.append(f"took {reply.elapsed_ms:g} ms")
-    return verdict(", ".join(expected), problems, f"status {reply.status} in {reply.elapsed_ms:g} ms", **evidence)
+    problems = [] if p.accepts(reply.status) else [f"status {reply.status}"]
+    body, unknown = body_problems(p, reply)
+    problems += body
+    if p.max_latency_ms is not None and reply.elapsed_ms > p.max_latency_ms:
+        problems.append(f"took {reply.elapsed_ms:g} ms")
+    if problems:
+        return failed(expected, "; ".join(problems), **evidence)
+    if unknown:
+        return error("could not look: " + "; ".join(unknown), **evidence)
+    return passed(expected, f"status {reply.status} in {reply.elapsed_ms:g} ms", **evidence)

@@ -12,7 +12,7 @@ params:
   path: /functions/v1/orders-webhook
   scheme: shopify                   # shopify | stripe | fal
   shop_domain: bannos.myshopify.com # shopify only
-  status: [401]                     # optional; default any 4xx except 404 and 405
+  status: [401]                     # optional, 4xx codes only; default any 4xx except 404 and 405
 ```
 """
 
@@ -25,9 +25,9 @@ import json
 import secrets as _random
 import time
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ..outcome import Outcome, verdict
 from ..transports.http import Probe, Reply
@@ -41,12 +41,21 @@ SCHEMES = ("shopify", "stripe", "fal")
 NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST"}
 
 
+def _rejection(value: int) -> int:
+    if not 400 <= value <= 499:
+        raise ValueError(f"{value} is not a 4xx: a webhook must refuse a delivery it cannot authenticate")
+    return value
+
+
+Rejection = Annotated[int, AfterValidator(_rejection)]
+
+
 class Params(StrictParams):
     service: str
     path: UrlPath
     scheme: Literal["shopify", "stripe", "fal"]
     shop_domain: str | None = None
-    status: int | list[int] | None = None
+    status: Rejection | Annotated[list[Rejection], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _shop_domain_for_shopify(self) -> "Params":

@@ -1,0 +1,151 @@
+"""http rules, table-driven: status (stated or the documented default), JSON existence and types,
+finite bounds, body text and latency — each passes on a healthy answer and fails on a broken one."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from pydantic import ValidationError
+
+from opsverify.checklist import load_item_params
+from opsverify.engine import message
+from opsverify.families import http
+from opsverify.outcome import Status
+from opsverify.transports.http import Reply
+
+from .kit import make_check
+
+
+def reply(status=200, text="", ms=10.0, truncated=False):
+    return Reply(status, ms, {}, text, truncated=truncated)
+
+
+def judge(params: dict, answer: Reply):
+    check = make_check("http", {"service": "api", "path": "/h", **params})
+    return check, http.judge(check, {check.key: ("http://x/h", answer)})
+
+
+DOCS = ('{"documents": [{"id": 1}],'
+        ' "meta": {"count": 3, "ratio": 0.5, "next": null, "name": "x", "ok": true, "page": {}}}')
+
+CASES = [
+    # status: stated, or the default any 2xx — judged either way and shown in expected
+    ({}, reply(200), Status.PASSED, "status 200", "GET /h answers 2xx (default status)"),
+    ({}, reply(204), Status.PASSED, "status 204", "2xx (default status)"),
+    ({}, reply(301), Status.FAILED, "status 301", "2xx (default status)"),
+    ({"status": 204}, reply(200), Status.FAILED, "status 200", "GET /h answers 204"),
+    ({"status": [401, 403]}, reply(403), Status.PASSED, "", "answers 401 or 403"),
+    # a latency-only or body-only item still judges the default status, and says so
+    ({"max_latency_ms": 2000}, reply(500, ms=3.0), Status.FAILED, "status 500",
+     "GET /h answers 2xx (default status), within 2000 ms"),
+    ({"body_excludes": ["Database connection failed"]}, reply(500, ""), Status.FAILED, "status 500",
+     "2xx (default status), body without 'Database connection failed'"),
+    ({"max_latency_ms": 100}, reply(200, ms=350.0), Status.FAILED, "took 350 ms", "within 100 ms"),
+    # json_has: existence, and type when given
+    ({"json_has": ["documents", "meta.count", "meta.next"]}, reply(200, DOCS), Status.PASSED, "", "JSON has documents"),
+    ({"json_has": ["documents", "meta.total"]}, reply(200, DOCS), Status.FAILED, "meta.total is missing", ""),
+    ({"json_has": {"documents": "array", "meta": "object", "meta.page": "object", "meta.count": "integer",
+                   "meta.ratio": "number", "meta.next": "null", "meta.name": "string", "meta.ok": "boolean"}},
+     reply(200, DOCS), Status.PASSED, "", "documents (array)"),
+    ({"json_has": {"documents": "object"}}, reply(200, DOCS), Status.FAILED, "is an array, not an object", ""),
+    ({"json_has": {"meta.ratio": "integer"}}, reply(200, DOCS), Status.FAILED, "meta.ratio has a fraction", ""),
+    ({"json_has": {"meta.count": "integer"}}, reply(200, '{"meta": {"count": 3.0}}'), Status.PASSED, "", ""),
+    ({"json_has": {"meta.ok": "number"}}, reply(200, DOCS), Status.FAILED, "meta.ok is a boolean, not a number", ""),
+    ({"json_has": {"meta.next": "string"}}, reply(200, DOCS), Status.FAILED, "meta.next is null, not a string", ""),
+    ({"json_has": {"x": "number"}}, reply(200, '{"x": NaN}'), Status.FAILED, "x is NaN, not a finite number", ""),
+    ({"json_has": {"x": "integer"}}, reply(200, '{"x": Infinity}'), Status.FAILED, "x is Infinity, not a finite", ""),
+    ({"json_has": ["x"]}, reply(200, '{"x": NaN}'), Status.PASSED, "", ""),  # it exists; no type was asked
+    ({"json_has": ["documents"]}, reply(200, '[{"documents": []}]'), Status.FAILED, "documents is missing", ""),
+    ({"json_has": ["documents"]}, reply(200, "<html>"), Status.FAILED, "body is not JSON", ""),
+    # json_min / json_max: finite numbers only
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": 4}}'), Status.PASSED, "", "JSON db.ms ≤ 500"),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": 1800}}'), Status.FAILED, "db.ms = 1800", ""),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": NaN}}'), Status.FAILED, "db.ms is NaN, not a finite", ""),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": -Infinity}}'), Status.FAILED, "is -Infinity", ""),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": true}}'), Status.FAILED, "is a boolean, not a number", ""),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": "4"}}'), Status.FAILED, "is a string, not a number", ""),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {}}'), Status.FAILED, "JSON field db.ms is missing", ""),
+    ({"json_min": {"count": 1}}, reply(200, '{"count": 3}'), Status.PASSED, "", "JSON count ≥ 1"),
+    ({"json_min": {"count": 1}}, reply(200, '{"count": 0}'), Status.FAILED, "count = 0", ""),
+    ({"json_min": {"count": 1}}, reply(200, '{"count": Infinity}'), Status.FAILED, "is Infinity, not a finite", ""),
+    ({"json_min": {"n": 1}, "json_max": {"n": 5}}, reply(200, '{"n": 5}'), Status.PASSED, "", "n ≥ 1, JSON n ≤ 5"),
+    # json: equal values, booleans kept apart from numbers
+    ({"json": {"ok": True}}, reply(200, '{"ok": true}'), Status.PASSED, "", "JSON ok=true"),
+    ({"json": {"ok": True}}, reply(200, '{"ok": 1}'), Status.FAILED, "ok = 1", ""),
+    ({"json": {"failed": 0}}, reply(200, '{"failed": false}'), Status.FAILED, "failed = false", ""),
+    ({"json": {"failed": 0}}, reply(200, '{"failed": 0.0}'), Status.PASSED, "", ""),
+    ({"json": {"w.*.failed": 0}}, reply(200, '{"w": {"a": {"failed": 0}, "b": {"failed": 2}}}'), Status.FAILED,
+     "w.b.failed = 2", ""),
+    # body text
+    ({"body_includes": ["<div id=root>"]}, reply(200, "<html><div id=root></div>"), Status.PASSED, "", ""),
+    ({"body_includes": ["<div id=root>"]}, reply(200, "<html>"), Status.FAILED, "body lacks '<div id=root>'", ""),
+    ({"body_excludes": ["failed"]}, reply(200, "DB connection failed"), Status.FAILED, "body contains 'failed'", ""),
+    # a body cut at the read limit: what the part read disproves fails; what it cannot prove is an error
+    ({"body_excludes": ["failed"]}, reply(200, "ok " * 10, truncated=True), Status.ERROR, "may be in the rest", ""),
+    ({"body_excludes": ["failed"]}, reply(200, "failed", truncated=True), Status.FAILED, "body contains 'failed'", ""),
+    ({"body_includes": ["ok"]}, reply(200, "ok", truncated=True), Status.PASSED, "", ""),
+    ({"body_includes": ["end"]}, reply(200, "ok", truncated=True), Status.ERROR, "'end' not in the first", ""),
+    ({"json_has": ["x"]}, reply(200, '{"x": 1, "y": "', truncated=True), Status.ERROR, "its JSON was not judged", ""),
+    ({"json_has": ["x"]}, reply(503, '{"x": 1, "y": "', truncated=True), Status.FAILED, "status 503", ""),
+    # no answer at all
+    ({}, Reply(None, 3.0, failure="connection refused"), Status.FAILED, "no answer from api: connection refused", ""),
+]
+
+
+@pytest.mark.parametrize("params, answer, status, seen, expected", CASES)
+def test_http_rule(params, answer, status, seen, expected):
+    check, outcome = judge(params, answer)
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed
+    if status is not Status.ERROR:
+        assert expected in outcome.expected
+        assert message(check, outcome).startswith(f"{check.key} {check.title}: expected ")
+
+
+@pytest.mark.parametrize("params, problem", [
+    ({"method": "HEAD", "json_has": ["x"]}, "a HEAD answer has no body: json_has need GET"),
+    ({"method": "HEAD", "body_excludes": ["x"]}, "a HEAD answer has no body"),
+    ({"json_min": {"n": 5}, "json_max": {"n": 1}}, "json_min of n is above its json_max"),
+    ({"json_max": {"n": math.nan}}, "must be a finite number"),
+    ({"json_min": {"n": math.inf}}, "must be a finite number"),
+    ({"json_has": ["documents.*"]}, "globs are accepted in `json` only"),
+    ({"json_max": {"db.*": 1}}, "globs are accepted in `json` only"),
+    ({"json_has": {"x": "float"}}, "object"),
+    ({"status": 99}, "not an HTTP status code"),
+    ({"status": []}, "at least 1 item"),
+    ({"max_latency_ms": 0}, "greater than 0"),
+    ({"body_excludes": [""]}, "at least 1 character"),
+    ({"method": "POST"}, "not a safe method"),
+])
+def test_rejected(params, problem):
+    with pytest.raises((ValidationError, ValueError), match=problem):
+        load_item_params("http", {"service": "api", "path": "/h", **params})
+
+
+def test_head_with_status_only_is_fine():
+    assert load_item_params("http", {"service": "api", "path": "/h", "method": "HEAD"}).method == "HEAD"
+
+
+def test_a_missing_header_secret_skips_only_its_own_item():
+    from pathlib import Path
+
+    from opsverify.engine import Run
+    from opsverify.environment import Environment, EnvironmentModel
+
+    from .kit import route_server
+
+    with route_server({("GET", "/ok"): lambda h, b: (200, "{}")}) as base:
+        system = {"services": {"api": {"url": base}}}
+        model = EnvironmentModel.model_validate({"name": "test", "systems": {"joslyn-ai": system}})
+        run = Run(Environment(name="test", path=Path("environments/test.yaml"), model=model, secret_values=()))
+        plain = make_check("http", {"service": "api", "path": "/ok"}, name="plain")
+        keyed = make_check("http", {"service": "api", "path": "/ok", "headers": {"x-key": "{secret:MISSING_KEY}"}},
+                           name="keyed")
+        try:
+            outcomes = run.evaluate([plain, keyed])
+        finally:
+            run.close()
+    assert outcomes[f"joslyn-ai:{plain.key}"].status is Status.PASSED
+    skipped = outcomes[f"joslyn-ai:{keyed.key}"]
+    assert skipped.status is Status.SKIPPED and "MISSING_KEY" in skipped.observed
