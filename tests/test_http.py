@@ -89,7 +89,7 @@ CASES = [
     ({"json_has": ["x"]}, reply(200, '{"x": 1, "y": "', truncated=True), Status.ERROR, "its JSON was not judged", ""),
     ({"json_has": ["x"]}, reply(503, '{"x": 1, "y": "', truncated=True), Status.FAILED, "status 503", ""),
     # no answer at all
-    ({}, Reply(None, 3.0, failure="connection refused"), Status.FAILED, "no answer from api: connection refused", ""),
+    ({}, Reply(None, 3.0, failure="connection refused"), Status.ERROR, "no answer from api: connection refused", ""),
 ]
 
 
