@@ -8,7 +8,7 @@ import pytest
 
 from opsverify.checklist import Cadence, Check, Severity
 from opsverify.errors import GatherError
-from opsverify.families import cron, env, http, migrations, scheduler, schema, sql
+from opsverify.families import cron, env, http, migrations, scheduler, sql
 from opsverify.outcome import Status
 from opsverify.transports.http import Reply
 
@@ -19,70 +19,7 @@ def make(family, params: dict, *, key_id: str = "X1", name: str = "probe") -> Ch
                  reason="", params=family.Params.model_validate(params))
 
 
-# -- schema ------------------------------------------------------------------------------
-def table(name="jobs", *, rls=True, columns=("id", "updated_at"), grants=(), policies=(), unique=(("id",),)):
-    return {"schema": "public", "name": name, "rls": rls, "columns": list(columns),
-            "grants": [{"grantee": g, "privilege": p} for g, p in grants], "column_grants": [],
-            "policies": [{"name": n, "command": "r", "roles": list(r)} for n, r in policies],
-            "unique": [list(u) for u in unique]}
-
-
-def schema_facts(*tables, functions=()):
-    return {"tables": {("public", t["name"]): t for t in tables}, "functions": list(functions)}
-
-
-@pytest.mark.parametrize("params, facts, status, seen", [
-    ({"table": "public.jobs", "columns": ["updated_at"], "rls": True}, schema_facts(table()), Status.PASSED, ""),
-    ({"table": "public.jobs", "columns": ["provider_error"]}, schema_facts(table()), Status.FAILED,
-     "public.jobs lacks column provider_error"),
-    ({"table": "public.jobs", "rls": True}, schema_facts(table(rls=False)), Status.FAILED, "row level security off"),
-    ({"table": "public.gone", "columns": ["a", "b"]}, schema_facts(table()), Status.FAILED,
-     "table public.gone does not exist"),
-    ({"table": "public.jobs", "no_grants_to": ["anon"]}, schema_facts(table(grants=[("anon", "SELECT")])),
-     Status.FAILED, "SELECT to anon"),
-    ({"table": "public.jobs", "no_grants_to": ["anon"]}, schema_facts(table(grants=[("PUBLIC", "SELECT")])),
-     Status.FAILED, "SELECT to PUBLIC"),
-    ({"table": "public.jobs", "no_grants_to": ["anon"]}, schema_facts(table(grants=[("service_role", "ALL")])),
-     Status.PASSED, ""),
-    ({"all_tables_in": "public", "no_write_grants_to": ["authenticated"]},
-     schema_facts(table(grants=[("authenticated", "SELECT")]), table("orders", grants=[("authenticated", "INSERT")])),
-     Status.FAILED, "public.orders grants INSERT to authenticated"),
-    ({"table": "public.jobs", "no_policies_for": ["anon"]},
-     schema_facts(table(policies=[("read own", ["authenticated"])])), Status.PASSED, ""),
-    ({"table": "public.jobs", "no_policies_for": ["anon"]},
-     schema_facts(table(policies=[("everyone", ["PUBLIC"])])), Status.FAILED, "policy everyone"),
-    ({"table": "public.jobs", "unique": ["order_gid"]}, schema_facts(table(unique=[("id",)])), Status.FAILED,
-     "no unique constraint or index on (order_gid)"),
-    ({"all_tables_in": "public", "rls": True}, schema_facts(table(), table("b", rls=False)), Status.FAILED,
-     "public.b has row level security off"),
-])
-def test_schema_judge(params, facts, status, seen):
-    outcome = schema.judge(make(schema, params), facts)
-    assert outcome.status is status, outcome
-    assert seen in outcome.observed
-
-
-def function(name, definer=True, config=("search_path=public",)):
-    return {"schema": "public", "name": name, "args": "uuid", "security_definer": definer,
-            "config": list(config) if config else None}
-
-
-@pytest.mark.parametrize("functions, status, seen", [
-    ([function("complete_filling")], Status.PASSED, ""),
-    ([function("complete_filling", config=None)], Status.FAILED, "mutable search_path"),
-    ([function("complete_filling", definer=False)], Status.FAILED, "SECURITY INVOKER"),
-    ([], Status.FAILED, "public.complete_filling does not exist"),
-])
-def test_schema_functions(functions, status, seen):
-    check = make(schema, {"functions_in": "public", "functions": ["complete_filling"], "security_definer": True,
-                          "fixed_search_path": True})
-    outcome = schema.judge(check, schema_facts(functions=functions))
-    assert outcome.status is status and seen in outcome.observed
-
-
-def test_schema_params_need_one_subject():
-    with pytest.raises(ValueError):
-        schema.Params.model_validate({"table": "a", "all_tables_in": "public"})
+# -- schema: see tests/test_schema.py ------------------------------------------------------
 
 
 # -- migrations --------------------------------------------------------------------------

@@ -1,213 +1,751 @@
-"""schema: tables, columns, RLS, grants, policies, unique constraints, SECURITY DEFINER functions.
+"""schema: database facts of a PostgreSQL / Supabase app, read from `pg_catalog` in one query per target.
 
-Facts come from `pg_catalog` (not information_schema, which hides what the checker's role
-may not see) in one query per target, whatever the number of items.
+An item names one subject and states expectations about it:
+
+    table / tables / all_tables_in   columns (existence, NOT NULL, defaults, types, CHECK), RLS, grants,
+                                     policies, unique keys, foreign keys, publication membership
+    views_in                         security_invoker, grants (materialized views too)
+    foreign_tables_in                grants
+    functions_in                     SECURITY DEFINER, fixed search_path, EXECUTE grants
+    extensions / all_extensions      installed or not, versions, schema
+    schemas                          USAGE / CREATE grants
+
+A field the subject's judge does not read is a config error, so an accepted parameter is always judged.
+Privileges are the effective ones: granted to the role, to PUBLIC, or to a role it inherits (see
+docs/checklists.md for what is and is not followed). The catalog query lives in `_catalog.py`.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import re
+from typing import Annotated, Any, Iterable, Literal
 
-from pydantic import model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from ..outcome import Outcome, failed, passed, verdict
-from ._common import StrictParams, split_name
+from ..outcome import Outcome, error, failed, passed
+from ._catalog import (
+    ALL_PRIVILEGES,
+    COMMANDS,
+    PUBLIC,
+    RELATION_KINDS,
+    WRITE_PRIVILEGES,
+    CATALOG_QUERY,
+    Catalog,
+    Roles,
+    base_type,
+    held_privileges,
+    normal_type,
+    privilege_order,
+    read_catalog,
+    same_type,
+)
+from ._common import StrictParams, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
 NEEDS = ("database",)
 
-WRITE_PRIVILEGES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE"})
+def _role(value: str) -> str:
+    # PUBLIC is the pseudo-role "everyone"; no real role may be called public
+    return PUBLIC if value.lower() == "public" else value
+
+
+def _privilege(value: str) -> str:
+    return value.upper()
+
+
+def _command(value: str) -> str:
+    if value.lower() not in COMMANDS.values():
+        raise ValueError(f"unknown command {value!r}: one of {', '.join(COMMANDS.values())}")
+    return value.lower()
+
+
+Role = Annotated[str, AfterValidator(_role)]
+Privilege = Annotated[str, AfterValidator(_privilege)]
+Command = Annotated[str, AfterValidator(_command)]
+Names = Annotated[list[str], Field(min_length=1)]  # a subject list: an empty one would check nothing
+
+SUBJECTS = ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in", "functions_in",
+            "extensions", "all_extensions", "schemas")
+GRANTS = {"no_grants_to", "grants_to"}
+TABLE_FIELDS = {
+    "columns", "not_null", "defaults", "types", "checked", "no_columns_of_type", "rls", "unique",
+    "foreign_keys_indexed", "references_primary_keys_in", "published_in", "not_published_in",
+    "policies", "policies_for", "no_policies_for", "no_open_write_policies_for", "policies_never_mention",
+    "no_write_grants_to", *GRANTS,
+}
+# what each subject's judge reads; anything else given with it is refused
+READS: dict[str, set[str]] = {
+    "table": TABLE_FIELDS,
+    "tables": TABLE_FIELDS,
+    "all_tables_in": TABLE_FIELDS | {"except_tables", "allow_empty"},
+    "views_in": {"views", "materialized", "reading", "security_invoker", "no_write_grants_to", "allow_empty", *GRANTS},
+    "foreign_tables_in": {"no_write_grants_to", "allow_empty", *GRANTS},
+    "functions_in": {"functions", "except_functions", "security_definer_only", "security_definer",
+                     "fixed_search_path", "allow_empty", *GRANTS},
+    "extensions": {"installed", "min_versions", "up_to_date", "not_in_schemas"},
+    "all_extensions": {"except_extensions", "up_to_date", "not_in_schemas", "allow_empty"},
+    "schemas": set(GRANTS),
+}
+PRIVILEGE_KIND = {"functions_in": "function", "schemas": "schema"}  # the others: relation
+_VERSION = re.compile(r"\d+(\.\d+)*")
 
 
 class Params(StrictParams):
-    table: str | None = None
-    tables: list[str] | None = None
-    all_tables_in: str | None = None
+    # -- the subject: exactly one ------------------------------------------------------------
+    table: str | None = None                      # one table, schema-qualified (default public)
+    tables: Names | None = None                   # these tables
+    all_tables_in: str | None = None              # every table of a schema
+    views_in: str | None = None                   # every view and materialized view of a schema
+    foreign_tables_in: str | None = None          # every foreign table of a schema
+    functions_in: str | None = None               # every function and procedure of a schema
+    extensions: Names | None = None               # these extensions
+    all_extensions: Literal[True] | None = None   # every installed extension
+    schemas: Names | None = None                  # these schemas (their privileges)
+    # -- narrowing a schema-wide subject -----------------------------------------------------
     except_tables: list[str] = []
-    columns: list[str] = []
+    views: Names | None = None                    # only these views (each must exist)
+    materialized: bool | None = None              # only materialized (true) or only plain (false) views
+    reading: list[str] = []                       # only views that read one of these tables (auth.users)
+    functions: Names | None = None                # only these functions (each must exist; all overloads)
+    except_functions: list[str] = []
+    security_definer_only: Literal[True] | None = None
+    except_extensions: list[str] = []
+    allow_empty: bool = False                     # an empty subject passes instead of being an error
+    # -- tables: columns, constraints, RLS, policies, publications ---------------------------
+    columns: list[str] = []                       # exist
+    not_null: list[str] = []                      # are NOT NULL
+    defaults: dict[str, str | bool] = {}          # true: has a default; false: none; text: this default
+    types: dict[str, str] = {}                    # column -> type, as PostgreSQL prints it (aliases allowed)
+    checked: list[str] = []                       # each is covered by a validated CHECK constraint
+    no_columns_of_type: list[str] = []            # no column has one of these types
     rls: bool | None = None
-    no_grants_to: list[str] = []
-    no_write_grants_to: list[str] = []
-    no_policies_for: list[str] = []
-    unique: list[str] | None = None
-    functions_in: str | None = None
-    functions: list[str] | None = None
-    security_definer: bool | None = None
-    fixed_search_path: bool | None = None
+    unique: list[str] | None = None               # a unique constraint or index on exactly these columns
+    foreign_keys_indexed: Literal[True] | None = None
+    references_primary_keys_in: list[str] = []    # foreign keys into these schemas use the primary key
+    published_in: list[str] = []                  # the table is in these publications
+    not_published_in: list[str] = []
+    policies: bool | None = None                  # true: at least one policy; false: none
+    policies_for: dict[Command, list[Role]] = {}  # command -> roles a permissive policy must cover
+    no_policies_for: list[Role] = []              # no policy applies to these roles (or PUBLIC)
+    no_open_write_policies_for: list[Role] = []   # no write policy for them is always true
+    policies_never_mention: list[str] = []        # no policy expression contains these words
+    # -- privileges ---------------------------------------------------------------------------
+    no_grants_to: list[Role] | dict[Role, list[Privilege]] = []   # roles: none at all; mapping: not these
+    no_write_grants_to: list[Role] = []           # no INSERT/UPDATE/DELETE/TRUNCATE
+    grants_to: dict[Role, list[Privilege]] = {}   # the role holds these privileges (ALL: every one)
+    # -- functions, views, extensions ---------------------------------------------------------
+    security_definer: bool | None = None          # the functions are SECURITY DEFINER (false: INVOKER)
+    fixed_search_path: Literal[True] | None = None
+    security_invoker: Literal[True] | None = None
+    installed: bool = True                        # false: the listed extensions must be absent
+    min_versions: dict[str, str] = {}             # extension -> lowest acceptable version
+    up_to_date: Literal[True] | None = None       # installed version is the server's default version
+    not_in_schemas: list[str] = []                # extensions live outside these schemas
 
     @model_validator(mode="after")
-    def _one_subject(self) -> "Params":
-        subjects = [x for x in (self.table, self.tables, self.all_tables_in, self.functions_in) if x]
-        if len(subjects) != 1:
-            raise ValueError("give exactly one of table, tables, all_tables_in, functions_in")
-        if self.functions_in and (self.columns or self.rls is not None or self.unique):
-            raise ValueError("functions_in cannot be combined with table expectations")
-        if not self.functions_in and (self.functions or self.security_definer or self.fixed_search_path):
-            raise ValueError("functions, security_definer and fixed_search_path need functions_in")
+    def _subject_reads_every_field(self) -> "Params":
+        given = [s for s in SUBJECTS if getattr(self, s) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(SUBJECTS)} (got {', '.join(given) or 'none'})")
+        subject = given[0]
+        for name in sorted(self.model_fields_set - {subject} - READS[subject]):
+            readers = [s for s in SUBJECTS if name in READS[s]]
+            raise ValueError(f"{name} is not judged for a {subject} item; it applies to {', '.join(readers)}")
+        kind = PRIVILEGE_KIND.get(subject, "relation")
+        allowed = {*ALL_PRIVILEGES[kind], "ALL", *(("MAINTAIN",) if kind == "relation" else ())}
+        mappings = [self.grants_to, self.no_grants_to if isinstance(self.no_grants_to, dict) else {}]
+        for privileges in (p for mapping in mappings for p in mapping.values()):
+            unknown = sorted(set(privileges) - allowed)
+            if unknown or not privileges:
+                raise ValueError(f"privileges on a {kind} are {', '.join(sorted(allowed))}"
+                                 + (f"; got {', '.join(unknown)}" if unknown else "; got none"))
+        if self.allow_empty and (self.functions or self.views):
+            raise ValueError("allow_empty applies to a whole schema; named functions or views must exist")
+        if not self.installed and (self.min_versions or self.up_to_date or self.not_in_schemas):
+            raise ValueError("installed: false cannot be combined with min_versions, up_to_date or not_in_schemas")
+        stray = sorted(set(self.min_versions) - set(self.extensions or []))
+        if stray:
+            raise ValueError(f"min_versions names {', '.join(stray)}, not listed in extensions")
+        bad = sorted(v for v in self.min_versions.values() if not _VERSION.fullmatch(v))
+        if bad:
+            raise ValueError(f"min_versions: {', '.join(bad)} is not a dotted number like 1.5")
         return self
+
+    @property
+    def subject(self) -> str:
+        return next(s for s in SUBJECTS if getattr(self, s) is not None)
 
     def table_names(self) -> list[tuple[str, str]]:
         names = [self.table] if self.table else (self.tables or [])
         return [split_name(n) for n in names]
 
 
-CATALOG_QUERY = """
-with rels as (
-  select c.oid, n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relacl
-  from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where c.relkind in ('r', 'p') and n.nspname = any(%(schemas)s)
-)
-select json_build_object(
-  'tables', (select coalesce(json_agg(json_build_object(
-      'schema', r.schema, 'name', r.name, 'rls', r.rls,
-      'columns', (select coalesce(json_agg(a.attname order by a.attnum), '[]'::json)
-                  from pg_attribute a where a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped),
-      'grants', (select coalesce(json_agg(json_build_object(
-                    'grantee', case when g.grantee = 0 then 'PUBLIC' else pg_get_userbyid(g.grantee) end,
-                    'privilege', g.privilege_type)), '[]'::json)
-                 from aclexplode(r.relacl) g),
-      'column_grants', (select coalesce(json_agg(json_build_object(
-                    'grantee', case when g.grantee = 0 then 'PUBLIC' else pg_get_userbyid(g.grantee) end,
-                    'privilege', g.privilege_type, 'column', a.attname)), '[]'::json)
-                 from pg_attribute a, aclexplode(a.attacl) g
-                 where a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped and a.attacl is not null),
-      'policies', (select coalesce(json_agg(json_build_object(
-                    'name', p.polname, 'command', p.polcmd,
-                    'roles', (select json_agg(case when x = 0 then 'PUBLIC' else pg_get_userbyid(x) end)
-                              from unnest(p.polroles) x))), '[]'::json)
-                 from pg_policy p where p.polrelid = r.oid),
-      'unique', (select coalesce(json_agg(u.cols), '[]'::json) from (
-                   select (select json_agg(a.attname order by a.attname) from pg_attribute a
-                           where a.attrelid = i.indrelid and a.attnum = any(i.indkey)) as cols
-                   from pg_index i where i.indrelid = r.oid and i.indisunique and i.indpred is null) u)
-    ) order by r.schema, r.name), '[]'::json) from rels r),
-  'functions', (select coalesce(json_agg(json_build_object(
-      'schema', n.nspname, 'name', p.proname, 'args', pg_get_function_identity_arguments(p.oid),
-      'security_definer', p.prosecdef, 'config', p.proconfig) order by n.nspname, p.proname), '[]'::json)
-    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = any(%(function_schemas)s) and p.prokind in ('f', 'p'))
-) as facts
-"""
-
-
-def gather(target, checks) -> dict[str, Any]:
-    schemas: set[str] = set()
-    function_schemas: set[str] = set()
+# -- gather ------------------------------------------------------------------------------------
+def gather(target, checks) -> Catalog:
+    wanted: dict[str, set[str]] = {k: set() for k in ("table_schemas", "view_schemas", "foreign_table_schemas",
+                                                        "function_schemas", "schema_grants")}
     for check in checks:
         p: Params = check.params
-        schemas.update(schema for schema, _ in p.table_names())
-        if p.all_tables_in:
-            schemas.add(p.all_tables_in)
-        if p.functions_in:
-            function_schemas.add(p.functions_in)
-    rows = target.database.query(
-        CATALOG_QUERY, {"schemas": sorted(schemas), "function_schemas": sorted(function_schemas)}
-    )
-    facts = rows[0]["facts"]
-    if isinstance(facts, str):
-        facts = json.loads(facts)
-    return {
-        "tables": {(t["schema"], t["name"]): t for t in facts["tables"]},
-        "functions": facts["functions"],
-    }
+        wanted["table_schemas"].update(schema for schema, _ in p.table_names())
+        for key, value in (("table_schemas", p.all_tables_in), ("view_schemas", p.views_in),
+                           ("foreign_table_schemas", p.foreign_tables_in), ("function_schemas", p.functions_in)):
+            if value:
+                wanted[key].add(value)
+        wanted["schema_grants"].update(p.schemas or [])
+    rows = target.database.query(CATALOG_QUERY, {key: sorted(values) for key, values in wanted.items()})
+    return read_catalog(rows[0]["facts"])
 
 
-def judge(check, facts) -> Outcome:
+# -- findings: problems grouped so that many objects make one short line ----------------------
+class Findings:
+    """Problems per kind, each with the objects it applies to: `table public.a has RLS off` for one,
+    `26 tables grant INSERT to anon: public.a, public.b, … (+23)` for many (all names in evidence)."""
+
+    def __init__(self, noun: str):
+        self.noun = noun
+        self.groups: dict[tuple[str, str], list[str]] = {}
+        self.errors: list[str] = []  # could not judge (e.g. a role the item names does not exist)
+        self.item: list[str] = []    # problems of the item itself, not of one object
+
+    def add(self, name: str, one: str, many: str) -> None:
+        names = self.groups.setdefault((one, many), [])
+        if name not in names:
+            names.append(name)
+
+    def lines(self) -> list[str]:
+        out = list(self.item)
+        for (one, many), names in self.groups.items():
+            out.append(f"{self.noun} {names[0]} {one}" if len(names) == 1
+                       else f"{len(names)} {self.noun}s {many}: {first_few(names)}")
+        return out
+
+    def evidence(self) -> dict[str, list[str]]:
+        return {many: names for (_, many), names in self.groups.items()}
+
+
+def _verb(singular: str, plural_form: str, rest: str = "") -> tuple[str, str]:
+    return (f"{singular} {rest}", f"{plural_form} {rest}") if rest else (singular, plural_form)
+
+
+def _finish(expected: str, findings: Findings, checked: list[str], **evidence: Any) -> Outcome:
+    evidence = {"checked": checked, **evidence}
+    if findings.errors:
+        return error("; ".join(findings.errors), **evidence)
+    lines = findings.lines()
+    if lines:
+        return failed(expected, "; ".join(lines), problems=findings.evidence(), **evidence)
+    return passed(expected, f"{plural(len(checked), findings.noun)} as expected", **evidence)
+
+
+def _empty(p: Params, what: str, where: str, expected: str, exists: bool) -> Outcome:
+    place = where if exists else f"{where} (which does not exist)"
+    if p.allow_empty and exists:
+        return passed(expected, f"no {what} in {where}, as allow_empty permits", checked=[])
+    return nothing_found(what, place)
+
+
+# -- judge ---------------------------------------------------------------------------------------
+def judge(check, facts: Catalog) -> Outcome:
     p: Params = check.params
-    if p.functions_in:
-        return _judge_functions(p, facts["functions"])
+    subject = p.subject
+    if subject in ("table", "tables", "all_tables_in"):
+        return _judge_tables(p, facts)
+    if subject in ("views_in", "foreign_tables_in"):
+        return _judge_relations(p, facts)
+    if subject == "functions_in":
+        return _judge_functions(p, facts)
+    if subject in ("extensions", "all_extensions"):
+        return _judge_extensions(p, facts)
+    return _judge_schemas(p, facts)
+
+
+def _qualified(t: dict) -> str:
+    return f"{t['schema']}.{t['name']}"
+
+
+# -- privileges (every subject) ------------------------------------------------------------------
+def _forbidden(p: Params) -> dict[str, set[str] | None]:
+    """role -> the privileges it must not hold (None: none at all)."""
+    out: dict[str, set[str] | None] = {}
+    if isinstance(p.no_grants_to, dict):
+        out.update({role: set(privileges) for role, privileges in p.no_grants_to.items()})
+    else:
+        out.update({role: None for role in p.no_grants_to})
+    for role in p.no_write_grants_to:
+        if role not in out or out[role] is not None:
+            out[role] = (out.get(role) or set()) | set(WRITE_PRIVILEGES)
+    return out
+
+
+def _expand(privileges: Iterable[str], kind: str) -> set[str]:
+    return {x for p in privileges for x in (ALL_PRIVILEGES[kind] if p == "ALL" else (p,))}
+
+
+def _via(role: str, grantee: str) -> str:
+    if grantee in (role, PUBLIC):
+        return grantee
+    if grantee == "superuser":
+        return f"{role} (a superuser)"
+    return f"{grantee} (inherited by {role})"
+
+
+def _check_roles(p: Params, roles: Roles, findings: Findings) -> None:
+    """A role an item names must exist: for a 'must not' that is an error (a typo would pass), for a
+    'must' a failure (the role cannot hold anything)."""
+    negative = {*_forbidden(p), *p.no_policies_for, *p.no_open_write_policies_for}
+    positive = {*p.grants_to, *(r for rs in p.policies_for.values() for r in rs)}
+    for role in sorted(negative):
+        if not roles.exists(role):
+            findings.errors.append(f"role {role} does not exist on the target; nothing was checked for it")
+    for role in sorted(positive):
+        if not roles.exists(role):
+            findings.item.append(f"role {role} does not exist")
+
+
+def _judge_grants(p: Params, name: str, grants: list[dict], roles: Roles, kind: str, findings: Findings,
+                  columns: list[dict] = ()) -> None:
+    for role, privileges in _forbidden(p).items():
+        if not roles.exists(role):
+            continue
+        banned = _expand(privileges, kind) if privileges is not None else None
+        held = held_privileges(role, grants, roles, kind)
+        shown: dict[str, list[str]] = {}
+        for privilege, via in sorted(held.items(), key=lambda x: privilege_order(x[0])):
+            if banned is None or privilege in banned:
+                shown.setdefault(_via(role, via), []).append(privilege)
+        for column in columns:
+            for privilege, via in held_privileges(role, column.get("grants") or [], roles, kind).items():
+                if privilege not in held and (banned is None or privilege in banned):
+                    shown.setdefault(_via(role, via), []).append(f"{privilege}({column['name']})")
+        for via, labels in shown.items():
+            findings.add(name, *_verb("grants", "grant", f"{'/'.join(labels)} to {via}"))
+    for role, privileges in p.grants_to.items():
+        if not roles.exists(role):
+            continue
+        held = held_privileges(role, grants, roles, kind)
+        missing = sorted(_expand(privileges, kind) - set(held), key=privilege_order)
+        if missing:
+            findings.add(name, *_verb("does not grant", "do not grant", f"{'/'.join(missing)} to {role}"))
+
+
+# -- tables ----------------------------------------------------------------------------------------
+def _judge_tables(p: Params, facts: Catalog) -> Outcome:
+    findings = Findings("table")
+    expected = _describe(p)
     if p.all_tables_in:
         excluded = {split_name(n, p.all_tables_in) for n in p.except_tables}
-        tables = [t for key, t in facts["tables"].items() if key[0] == p.all_tables_in and key not in excluded]
+        tables = [t for key, t in facts.relations.items()
+                  if key[0] == p.all_tables_in and t["kind"] in ("r", "p") and key not in excluded]
         if not tables:
-            return failed(f"tables in schema {p.all_tables_in}", f"no tables in schema {p.all_tables_in}")
-        return _judge_tables(p, tables, missing=[])
-    found, missing = [], []
-    for key in p.table_names():
-        (found if key in facts["tables"] else missing).append(facts["tables"].get(key, key))
-    return _judge_tables(p, found, missing=[f"{s}.{n}" for s, n in missing])
-
-
-def _applies(roles: list[str], grantee: str) -> bool:
-    return grantee in roles or grantee == "PUBLIC"
-
-
-def _judge_tables(p: Params, tables: list[dict], missing: list[str]) -> Outcome:
-    expected = _describe_expectation(p)
-    problems = [f"table {name} does not exist" for name in missing]  # one cause, not a cascade of columns
-    evidence: dict[str, Any] = {"tables": {}}
-    for t in tables:
-        name = f"{t['schema']}.{t['name']}"
-        grants = t["grants"] + t["column_grants"]
-        evidence["tables"][name] = {
-            "rls": t["rls"],
-            "columns": len(t["columns"]),
-            "grants": sorted({f"{g['grantee']}:{g['privilege']}" for g in grants}),
-            "policies": [f"{pol['name']} ({', '.join(pol['roles'] or [])})" for pol in t["policies"]],
-        }
-        absent = [c for c in p.columns if c not in t["columns"]]
-        if absent:
-            problems.append(f"{name} lacks column{'s' if len(absent) > 1 else ''} {', '.join(absent)}")
-        if p.rls is not None and t["rls"] != p.rls:
-            problems.append(f"{name} has row level security {'on' if t['rls'] else 'off'}")
-        bad = sorted({f"{g['privilege']} to {g['grantee']}" + (f" on column {g['column']}" if "column" in g else "")
-                      for g in grants if _applies(p.no_grants_to, g["grantee"])})
-        if bad:
-            problems.append(f"{name} grants {', '.join(bad)}")
-        bad = sorted({f"{g['privilege']} to {g['grantee']}" for g in grants
-                      if _applies(p.no_write_grants_to, g["grantee"]) and g["privilege"] in WRITE_PRIVILEGES})
-        if bad:
-            problems.append(f"{name} grants {', '.join(bad)}")
-        if p.no_policies_for:
-            bad = [pol["name"] for pol in t["policies"]
-                   if any(_applies(p.no_policies_for, role) for role in (pol["roles"] or ["PUBLIC"]))]
-            if bad:
-                problems.append(f"{name} has polic{'ies' if len(bad) > 1 else 'y'} {', '.join(bad)} for {'/'.join(p.no_policies_for)}")
-        if p.unique is not None and sorted(p.unique) not in [sorted(u) for u in t["unique"] if u]:
-            problems.append(f"{name} has no unique constraint or index on ({', '.join(p.unique)})")
-    return verdict(expected, problems, f"{len(tables)} table(s) as expected", **evidence)
-
-
-def _describe_expectation(p: Params) -> str:
-    subject = p.table or (", ".join(p.tables) if p.tables else f"every table in {p.all_tables_in}")
-    parts = [subject + " exist" + ("s" if p.table else "")] if not p.all_tables_in else [subject]
-    if p.columns:
-        parts.append(f"with columns {', '.join(p.columns)}")
-    if p.rls is not None:
-        parts.append(f"RLS {'on' if p.rls else 'off'}")
-    if p.no_grants_to:
-        parts.append(f"no grants to {'/'.join(p.no_grants_to)}")
-    if p.no_write_grants_to:
-        parts.append(f"no write grants to {'/'.join(p.no_write_grants_to)}")
-    if p.no_policies_for:
-        parts.append(f"no policies for {'/'.join(p.no_policies_for)}")
-    if p.unique:
-        parts.append(f"unique ({', '.join(p.unique)})")
-    return ", ".join(parts)
-
-
-def _judge_functions(p: Params, functions: list[dict]) -> Outcome:
-    in_schema = [f for f in functions if f["schema"] == p.functions_in]
-    problems = []
-    if p.functions:
-        names = {f["name"] for f in in_schema}
-        problems += [f"function {p.functions_in}.{n} does not exist" for n in p.functions if n not in names]
-        subject = [f for f in in_schema if f["name"] in p.functions]
+            return _empty(p, "tables", f"schema {p.all_tables_in}", expected, p.all_tables_in in facts.schemas)
     else:
-        subject = [f for f in in_schema if f["security_definer"]]
-    if p.security_definer:
-        problems += [f"{p.functions_in}.{f['name']}({f['args']}) is SECURITY INVOKER" for f in subject
-                     if not f["security_definer"]]
+        tables = []
+        for key in p.table_names():
+            table = facts.relations.get(key)
+            if table is None:  # one cause, not a cascade of column failures
+                findings.add(f"{key[0]}.{key[1]}", *_verb("does not exist", "do not exist"))
+            elif table["kind"] not in ("r", "p"):
+                findings.add(f"{key[0]}.{key[1]}", *_verb("is", "are", f"a {RELATION_KINDS[table['kind']]}"))
+            else:
+                tables.append(table)
+    _check_roles(p, facts.roles, findings)
+    _check_publications(p, facts, findings)
+    for t in tables:
+        name = _qualified(t)
+        _judge_columns(p, name, t, findings)
+        if p.rls is not None and t["rls"] != p.rls:
+            findings.add(name, *_verb("has", "have", f"row level security {'on' if t['rls'] else 'off'}"))
+        _judge_grants(p, name, t["grants"], facts.roles, "relation", findings, t["columns"])
+        _judge_keys(p, name, t, findings)
+        _judge_policies(p, name, t["policies"], facts.roles, findings)
+        for pub in p.published_in:
+            if pub in facts.publications and pub not in t["publications"]:
+                findings.add(name, *_verb("is not", "are not", f"in publication {pub}"))
+        for pub in p.not_published_in:
+            if pub in t["publications"]:
+                findings.add(name, *_verb("is", "are", f"in publication {pub}"))
+    return _finish(expected, findings, [_qualified(t) for t in tables],
+                   tables={_qualified(t): _table_evidence(p, t) for t in tables})
+
+
+def _check_publications(p: Params, facts: Catalog, findings: Findings) -> None:
+    for pub in p.published_in:
+        if pub not in facts.publications:
+            findings.item.append(f"publication {pub} does not exist")
+    for pub in p.not_published_in:
+        if pub not in facts.publications:
+            findings.errors.append(f"publication {pub} does not exist on the target; nothing was checked for it")
+
+
+def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
+    columns = {c["name"]: c for c in t["columns"]}
+    named = [*p.columns, *p.not_null, *p.defaults, *p.types, *p.checked]
+    absent = [c for c in dict.fromkeys(named) if c not in columns]
+    if absent:  # reported once, whatever else the item says about these columns
+        findings.add(name, *_verb("lacks", "lack", f"column{'s' if len(absent) > 1 else ''} {', '.join(absent)}"))
+    present = [c for c in p.not_null if c in columns and not columns[c]["not_null"]]
+    if present:
+        findings.add(name, *_verb("allows", "allow", f"NULL in {', '.join(present)}"))
+    for column, want in p.defaults.items():
+        if column in columns:
+            problem = _default_problem(column, want, columns[column]["default"])
+            if problem:
+                findings.add(name, *_verb("has", "have", problem))
+    for column, want in p.types.items():
+        if column in columns and not same_type(want, columns[column]["type"]):
+            findings.add(name, *_verb("has", "have", f"{column} of type {columns[column]['type']}, not {normal_type(want)}"))
+    checks = [k for k in t["constraints"] if k["type"] == "c"]
+    for column in p.checked:
+        if column not in columns:
+            continue
+        covering = [k for k in checks if column in (k["columns"] or [])]
+        if not covering:
+            findings.add(name, *_verb("has", "have", f"no CHECK constraint on {column}"))
+        elif not any(k["validated"] for k in covering):
+            findings.add(name, *_verb("has", "have", f"CHECK {covering[0]['name']} on {column} NOT VALID"))
+    banned = {base_type(x) for x in p.no_columns_of_type}
+    for column in t["columns"]:
+        if base_type(column["type"]) in banned:
+            findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}"))
+
+
+def _default_problem(column: str, want: str | bool, have: str | None) -> str | None:
+    if want is True:
+        return None if have is not None else f"no default for {column}"
+    if want is False:
+        return None if have is None else f"a default for {column} ({have})"
+    if have is None:
+        return f"no default for {column} (expected {want})"
+    return None if _same_default(want, have) else f"default {have} for {column}, not {want}"
+
+
+def _same_default(want: str, have: str) -> bool:
+    """As PostgreSQL prints it; a trailing cast the item leaves out is not compared."""
+    squeeze = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
+    if squeeze(want) == squeeze(have):
+        return True
+    return "::" not in want and squeeze(re.sub(r"::[\w .\"\[\]]+$", "", have)) == squeeze(want)
+
+
+def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
+    indexes = [i for i in t["indexes"] if i["valid"] and not i["partial"] and i["columns"]]
+    if p.unique is not None and not any(i["unique"] and sorted(i["columns"]) == sorted(p.unique) for i in indexes):
+        findings.add(name, *_verb("has", "have", f"no unique constraint or index on ({', '.join(p.unique)})"))
+    foreign_keys = [k for k in t["constraints"] if k["type"] == "f"]
+    if p.foreign_keys_indexed:
+        for fk in foreign_keys:
+            width = len(fk["columns"])
+            if not any(len(i["columns"]) >= width and set(i["columns"][:width]) == set(fk["columns"]) for i in indexes):
+                findings.add(name, *_verb("has", "have",
+                                          f"no index on foreign key {fk['name']} ({', '.join(fk['columns'])})"))
+    for fk in foreign_keys:
+        target_schema = (fk["references"] or "").split(".", 1)[0]
+        if target_schema in p.references_primary_keys_in and not fk["references_primary_key"]:
+            findings.add(name, *_verb("has", "have", f"foreign key {fk['name']} to {fk['references']} on a unique key,"
+                                                    " not its primary key"))
+
+
+_ALWAYS_TRUE = {"true", "1=1"}
+
+
+def _always_true(expression: str | None) -> bool:
+    return expression is not None and re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE
+
+
+def _open_write(policy: dict) -> bool:
+    """A permissive write policy one of whose effective expressions is always true. An absent expression
+    grants nothing (PostgreSQL then denies), except WITH CHECK, which falls back to USING."""
+    command = COMMANDS[policy["command"]]
+    if not policy["permissive"] or command == "select":
+        return False
+    check = policy["check"] if policy["check"] is not None else (policy["using"] if command != "insert" else None)
+    return (command != "insert" and _always_true(policy["using"])) or (command != "delete" and _always_true(check))
+
+
+def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, findings: Findings) -> None:
+    names = [pol["name"] for pol in policies]
+    if p.policies is True and not policies:
+        findings.add(name, *_verb("has", "have", "no policy"))
+    if p.policies is False and policies:
+        findings.add(name, *_verb("has", "have", f"polic{'ies' if len(names) > 1 else 'y'} {first_few(names)}"))
+    for command, wanted in p.policies_for.items():
+        for role in wanted:
+            if roles.exists(role) and not any(
+                    pol["permissive"] and COMMANDS[pol["command"]] in (command, "all")
+                    and roles.covers(role, pol["roles"] or [PUBLIC]) for pol in policies):
+                findings.add(name, *_verb("has", "have", f"no permissive {command.upper()} policy for {role}"))
+    for role in p.no_policies_for:
+        if not roles.exists(role):
+            continue
+        bad = [pol["name"] for pol in policies if roles.covers(role, pol["roles"] or [PUBLIC])]
+        if bad:
+            findings.add(name, *_verb("has", "have",
+                                      f"polic{'ies' if len(bad) > 1 else 'y'} {first_few(bad)} for {role}"))
+    for role in p.no_open_write_policies_for:
+        if not roles.exists(role):
+            continue
+        for pol in policies:
+            if _open_write(pol) and roles.covers(role, pol["roles"] or [PUBLIC]):
+                findings.add(name, *_verb("has", "have", f"{COMMANDS[pol['command']].upper()} policy {pol['name']}"
+                                                        f" that is always true for {role}"))
+    for word in p.policies_never_mention:
+        for pol in policies:
+            text = f"{pol['using'] or ''} {pol['check'] or ''}".lower()
+            if word.lower() in text:
+                findings.add(name, *_verb("has", "have", f"policy {pol['name']} mentioning {word}"))
+
+
+def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
+    """The facts this item reads, per table (not the whole catalog row)."""
+    fields = p.model_fields_set
+    out: dict[str, Any] = {}
+    if "rls" in fields:
+        out["rls"] = t["rls"]
+    if fields & {"columns", "not_null", "defaults", "types", "checked", "no_columns_of_type"}:
+        out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"], "default": c["default"]}
+                          for c in t["columns"]}
+    if fields & {"no_grants_to", "no_write_grants_to", "grants_to"}:
+        out["grants"] = _grant_list(t["grants"], t["columns"])
+    if fields & {"policies", "policies_for", "no_policies_for", "no_open_write_policies_for", "policies_never_mention"}:
+        out["policies"] = [{"name": pol["name"], "command": COMMANDS[pol["command"]], "roles": pol["roles"] or [PUBLIC],
+                            "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"]}
+                           for pol in t["policies"]]
+    if fields & {"unique", "foreign_keys_indexed", "references_primary_keys_in", "checked"}:
+        out["constraints"] = [{k: c[k] for k in ("name", "type", "columns", "validated", "references")}
+                              for c in t["constraints"]]
+        out["indexes"] = [{k: i[k] for k in ("name", "unique", "partial", "valid", "columns")} for i in t["indexes"]]
+    if fields & {"published_in", "not_published_in"}:
+        out["publications"] = t["publications"]
+    return out
+
+
+def _grant_list(grants: list[dict], columns: Iterable[dict] = ()) -> list[str]:
+    items = {f"{g['grantee']}:{g['privilege']}" for g in grants}
+    items |= {f"{g['grantee']}:{g['privilege']}({c['name']})" for c in columns for g in c.get("grants") or []}
+    return sorted(items)
+
+
+# -- views and foreign tables ----------------------------------------------------------------------
+def _judge_relations(p: Params, facts: Catalog) -> Outcome:
+    schema = p.views_in or p.foreign_tables_in
+    kinds = ("v", "m") if p.views_in else ("f",)
+    if p.materialized is not None:
+        kinds = ("m",) if p.materialized else ("v",)
+    noun = "foreign table" if p.foreign_tables_in else "materialized view" if kinds == ("m",) else "view"
+    findings = Findings(noun)
+    expected = _describe(p)
+    found = [r for (s, _), r in facts.relations.items()
+             if s == schema and r["kind"] in kinds and not r["extension_member"]]
+    if p.views is not None:
+        names = {split_name(n, schema)[1] for n in p.views}
+        for missing in sorted(names - {r["name"] for r in found}):
+            findings.add(f"{schema}.{missing}", *_verb("does not exist", "do not exist"))
+        found = [r for r in found if r["name"] in names]
+    if p.reading:
+        reading = {".".join(split_name(n)) for n in p.reading}
+        found = [r for r in found if reading & set(r["reads"])]
+    if not found and not findings.groups:
+        what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
+        return _empty(p, what, f"schema {schema}", expected, schema in facts.schemas)
+    _check_roles(p, facts.roles, findings)
+    for r in found:
+        name = _qualified(r)
+        if p.security_invoker and r["kind"] == "v" and not r["security_invoker"]:
+            findings.add(name, *_verb("runs", "run", "with its owner's privileges (security_invoker is off)"))
+        _judge_grants(p, name, r["grants"], facts.roles, "relation", findings, r["columns"])
+    return _finish(expected, findings, [_qualified(r) for r in found],
+                   relations={_qualified(r): {"kind": RELATION_KINDS[r["kind"]], "security_invoker": r["security_invoker"],
+                                              "reads": r["reads"], "grants": _grant_list(r["grants"], r["columns"])}
+                              for r in found})
+
+
+# -- functions -------------------------------------------------------------------------------------
+def _signature(f: dict) -> str:
+    return f"{f['schema']}.{f['name']}({f['args']})"
+
+
+def _judge_functions(p: Params, facts: Catalog) -> Outcome:
+    findings = Findings("function")
+    expected = _describe(p)
+    found = [f for f in facts.functions if f["schema"] == p.functions_in and not f["extension_member"]]
+    if p.functions is not None:
+        present = {f["name"] for f in found}
+        for missing in (n for n in p.functions if n not in present):
+            findings.add(f"{p.functions_in}.{missing}", *_verb("does not exist", "do not exist"))
+        found = [f for f in found if f["name"] in p.functions]
+    found = [f for f in found if f["name"] not in p.except_functions]
+    if p.security_definer_only:
+        found = [f for f in found if f["security_definer"]]
+    if not found and not findings.groups:
+        what = "SECURITY DEFINER functions" if p.security_definer_only else "functions"
+        return _empty(p, what, f"schema {p.functions_in}", expected, p.functions_in in facts.schemas)
+    _check_roles(p, facts.roles, findings)
+    for f in found:
+        name = _signature(f)
+        if p.security_definer is not None and f["security_definer"] != p.security_definer:
+            findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
+        if p.fixed_search_path and not any(c.startswith("search_path=") for c in f["config"] or []):
+            findings.add(name, *_verb("has", "have", "a mutable search_path"))
+        _judge_grants(p, name, f["grants"], facts.roles, "function", findings)
+    return _finish(expected, findings, [_signature(f) for f in found],
+                   functions={_signature(f): {"security_definer": f["security_definer"], "config": f["config"] or [],
+                                              "grants": _grant_list(f["grants"])} for f in found})
+
+
+# -- extensions ------------------------------------------------------------------------------------
+def _version(text: str) -> tuple[int, ...] | None:
+    match = _VERSION.match(text or "")
+    return tuple(int(x) for x in match.group(0).split(".")) if match else None
+
+
+def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
+    findings = Findings("extension")
+    expected = _describe(p)
+    installed = facts.extensions
+    if p.extensions is not None and not p.installed:
+        for name in p.extensions:
+            if name in installed:
+                e = installed[name]
+                findings.add(name, *_verb("is", "are", f"installed (version {e['version']} in schema {e['schema']})"))
+        return _finish(expected, findings, list(p.extensions), installed=sorted(installed))
+    if p.extensions is not None:
+        for name in p.extensions:
+            if name not in installed:
+                findings.add(name, *_verb("is", "are", "not installed"))
+        subject = [installed[n] for n in p.extensions if n in installed]
+    else:
+        subject = [e for n, e in sorted(installed.items()) if n not in p.except_extensions]
+        if not subject:
+            return _empty(p, "extensions", "the database", expected, True)
+    for e in subject:
+        name = e["name"]
+        if name in p.min_versions:
+            have, want = _version(e["version"]), _version(p.min_versions[name])
+            if have is None:
+                findings.errors.append(f"extension {name} has version {e['version']!r}, which cannot be compared")
+            elif have < want:
+                findings.add(name, *_verb("is", "are", f"at version {e['version']}, below {p.min_versions[name]}"))
+        if p.up_to_date:
+            if e["default_version"] is None:
+                findings.errors.append(f"extension {name}: the server names no default version to compare with")
+            elif e["version"] != e["default_version"]:
+                findings.add(name, *_verb("is", "are", f"at version {e['version']}, not the default {e['default_version']}"))
+        if e["schema"] in p.not_in_schemas:
+            findings.add(name, *_verb("is", "are", f"installed in schema {e['schema']}"))
+    return _finish(expected, findings, [e["name"] for e in subject],
+                   extensions={e["name"]: {k: e[k] for k in ("schema", "version", "default_version")} for e in subject})
+
+
+# -- schemas ---------------------------------------------------------------------------------------
+def _judge_schemas(p: Params, facts: Catalog) -> Outcome:
+    findings = Findings("schema")
+    expected = _describe(p)
+    _check_roles(p, facts.roles, findings)
+    present = []
+    for name in p.schemas or []:
+        schema = facts.schemas.get(name)
+        if schema is None:
+            findings.add(name, *_verb("does not exist", "do not exist"))
+            continue
+        present.append(name)
+        if schema.get("grants") is None:
+            findings.errors.append(f"schema {name}: its privileges were not read")
+            continue
+        _judge_grants(p, name, schema["grants"], facts.roles, "schema", findings)
+    return _finish(expected, findings, present,
+                   schemas={n: _grant_list(facts.schemas[n].get("grants") or []) for n in present})
+
+
+# -- the expectation, in words ---------------------------------------------------------------------
+def _describe(p: Params) -> str:
+    return ", ".join([_describe_subject(p), *_describe_fields(p)])
+
+
+def _describe_subject(p: Params) -> str:
+    if p.table:
+        return f"{p.table} exists"
+    if p.tables:
+        return f"{', '.join(p.tables)} exist"
+    if p.all_tables_in:
+        return f"every table in {p.all_tables_in}" + (f" except {', '.join(p.except_tables)}" if p.except_tables else "")
+    if p.views_in or p.foreign_tables_in:
+        noun = ("foreign table" if p.foreign_tables_in else
+                {None: "view", True: "materialized view", False: "plain view"}[p.materialized])
+        base = (f"{noun}s {', '.join(p.views)} in {p.views_in}" if p.views is not None
+                else f"every {noun} in {p.views_in or p.foreign_tables_in}")
+        return base + (f" reading {', '.join(p.reading)}" if p.reading else "")
+    if p.functions_in:
+        kind = "SECURITY DEFINER function" if p.security_definer_only else "function"
+        base = (f"{kind}s {', '.join(p.functions)} in {p.functions_in}" if p.functions is not None
+                else f"every {kind} in {p.functions_in}")
+        return base + (f" except {', '.join(p.except_functions)}" if p.except_functions else "")
+    if p.extensions is not None:
+        return f"extension{'s' if len(p.extensions) > 1 else ''} {', '.join(p.extensions)}" + (
+            " installed" if p.installed else " not installed")
+    if p.all_extensions:
+        return "every extension" + (f" except {', '.join(p.except_extensions)}" if p.except_extensions else "")
+    schemas = p.schemas or []
+    return f"schema {schemas[0]} exists" if len(schemas) == 1 else f"schemas {', '.join(schemas)} exist"
+
+
+def _roles_text(roles: Iterable[str]) -> str:
+    return "/".join(roles)
+
+
+def _describe_fields(p: Params) -> list[str]:
+    parts: list[str] = []
+    add = parts.append
+    if p.columns:
+        add(f"with columns {', '.join(p.columns)}")
+    if p.not_null:
+        add(f"{', '.join(p.not_null)} NOT NULL")
+    for column, want in p.defaults.items():
+        add(f"{column} {'with a default' if want is True else 'without a default' if want is False else 'default ' + want}")
+    for column, want in p.types.items():
+        add(f"{column} of type {normal_type(want)}")
+    if p.checked:
+        add(f"CHECK on {', '.join(p.checked)}")
+    if p.no_columns_of_type:
+        add(f"no column of type {', '.join(p.no_columns_of_type)}")
+    if p.rls is not None:
+        add(f"RLS {'on' if p.rls else 'off'}")
+    if p.unique:
+        add(f"unique ({', '.join(p.unique)})")
+    if p.foreign_keys_indexed:
+        add("an index on every foreign key")
+    if p.references_primary_keys_in:
+        add(f"foreign keys into {', '.join(p.references_primary_keys_in)} on primary keys")
+    if p.published_in:
+        add(f"in publication {', '.join(p.published_in)}")
+    if p.not_published_in:
+        add(f"not in publication {', '.join(p.not_published_in)}")
+    if p.policies is not None:
+        add("at least one policy" if p.policies else "no policy")
+    for command, roles in p.policies_for.items():
+        add(f"{command.upper()} policies for {_roles_text(roles)}")
+    if p.no_policies_for:
+        add(f"no policies for {_roles_text(p.no_policies_for)}")
+    if p.no_open_write_policies_for:
+        add(f"no always-true write policy for {_roles_text(p.no_open_write_policies_for)}")
+    if p.policies_never_mention:
+        add(f"no policy mentioning {', '.join(p.policies_never_mention)}")
+    if isinstance(p.no_grants_to, dict):
+        parts.extend(f"no {'/'.join(privileges)} for {role}" for role, privileges in p.no_grants_to.items())
+    elif p.no_grants_to:
+        add(f"no grants to {_roles_text(p.no_grants_to)}")
+    if p.no_write_grants_to:
+        add(f"no write grants to {_roles_text(p.no_write_grants_to)}")
+    parts.extend(f"{'/'.join(privileges)} granted to {role}" for role, privileges in p.grants_to.items())
+    if p.security_definer is not None:
+        add("SECURITY DEFINER" if p.security_definer else "SECURITY INVOKER")
     if p.fixed_search_path:
-        problems += [f"{p.functions_in}.{f['name']}({f['args']}) is SECURITY DEFINER with a mutable search_path"
-                     for f in subject if f["security_definer"]
-                     and not any(c.startswith("search_path=") for c in (f["config"] or []))]
-    expected = (f"{'functions ' + ', '.join(p.functions) if p.functions else 'every SECURITY DEFINER function'}"
-                f" in {p.functions_in}" + (" SECURITY DEFINER" if p.security_definer else "")
-                + (" with a fixed search_path" if p.fixed_search_path else ""))
-    evidence = {"functions": [{"name": f"{f['name']}({f['args']})", "security_definer": f["security_definer"],
-                               "config": f["config"] or []} for f in subject]}
-    if not subject and not problems:
-        return passed(expected, f"no SECURITY DEFINER functions in {p.functions_in}", **evidence)
-    return verdict(expected, problems, f"{len(subject)} function(s) as expected", **evidence)
+        add("with a fixed search_path")
+    if p.security_invoker:
+        add("security_invoker on")
+    for name, version in p.min_versions.items():
+        add(f"{name} at least {version}")
+    if p.up_to_date:
+        add("at the server's default version")
+    if p.not_in_schemas:
+        add(f"not in schema {', '.join(p.not_in_schemas)}")
+    return parts

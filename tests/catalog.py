@@ -1,0 +1,83 @@
+"""Fabricated `schema` facts in the shape the catalog query answers, for pure judge tests."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from opsverify.families._catalog import Catalog, read_catalog
+
+ROLES = ("postgres", "anon", "authenticated", "service_role", "reporting")
+
+
+def grants(*pairs: tuple[str, str]) -> list[dict]:
+    return [{"grantee": g, "privilege": p} for g, p in pairs]
+
+
+def column(name: str, type_: str = "text", *, not_null: bool = False, default: str | None = None,
+           grants_: Iterable[tuple[str, str]] = ()) -> dict:
+    return {"name": name, "type": type_, "not_null": not_null, "default": default, "grants": grants(*grants_)}
+
+
+def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = "r", *, permissive: bool = True,
+           using: str | None = "(owner = auth.uid())", check: str | None = None) -> dict:
+    return {"name": name, "command": command, "permissive": permissive, "roles": list(roles),
+            "using": using, "check": check}
+
+
+def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: bool = True,
+          columns: Iterable[Any] = ("id", "updated_at"), grants_: Iterable[tuple[str, str]] = (),
+          policies: Iterable[dict] = (), constraints: Iterable[dict] = (), indexes: Iterable[dict] | None = None,
+          publications: Iterable[str] = (), reads: Iterable[str] = (), security_invoker: bool = False,
+          extension_member: bool = False) -> dict:
+    cols = [c if isinstance(c, dict) else column(c) for c in columns]
+    return {"schema": schema, "name": name, "kind": kind, "rls": rls, "extension_member": extension_member,
+            "security_invoker": security_invoker, "grants": grants(("postgres", "SELECT"), *grants_), "columns": cols,
+            "constraints": list(constraints),
+            "indexes": list(indexes) if indexes is not None else [index(f"{name}_pkey", ["id"])],
+            "policies": list(policies), "publications": list(publications), "reads": list(reads)}
+
+
+def view(name: str, **kwargs: Any) -> dict:
+    return table(name, kind="v", rls=False, indexes=[], **kwargs)
+
+
+def index(name: str, columns: list[str], *, unique: bool = True, partial: bool = False, valid: bool = True) -> dict:
+    return {"name": name, "unique": unique, "partial": partial, "valid": valid, "columns": columns}
+
+
+def constraint(name: str, type_: str, columns: list[str], *, validated: bool = True, references: str | None = None,
+               references_primary_key: bool | None = None) -> dict:
+    return {"name": name, "type": type_, "columns": columns, "validated": validated, "references": references,
+            "references_primary_key": references_primary_key}
+
+
+def function(name: str, *, schema: str = "public", args: str = "uuid", definer: bool = True,
+             config: Iterable[str] | None = ("search_path=public",), grants_: Iterable[tuple[str, str]] | None = None,
+             extension_member: bool = False) -> dict:
+    acl = grants(*(grants_ if grants_ is not None else [("postgres", "EXECUTE")]))
+    return {"schema": schema, "name": name, "args": args, "security_definer": definer,
+            "config": list(config) if config else None, "grants": acl, "extension_member": extension_member}
+
+
+def extension(name: str, version: str = "1.6", *, schema: str = "extensions", default: str | None = None) -> dict:
+    return {"name": name, "schema": schema, "version": version, "default_version": default or version}
+
+
+def role(name: str, *, member_of: Iterable[str] = (), superuser: bool = False, inherit: bool = True) -> dict:
+    return {"name": name, "superuser": superuser, "inherit": inherit,
+            "member_of": [{"role": r, "inherit_option": inherit} for r in member_of]}
+
+
+def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterable[dict] = (),
+            schemas: dict[str, list[tuple[str, str]] | None] | None = None, roles: Iterable[dict] | None = None,
+            publications: Iterable[str] = ("supabase_realtime",)) -> Catalog:
+    schema_rows = schemas if schemas is not None else {"public": [("postgres", "USAGE"), ("postgres", "CREATE"),
+                                                                  ("PUBLIC", "USAGE")], "auth": None}
+    return read_catalog({
+        "relations": list(relations),
+        "functions": list(functions),
+        "extensions": list(extensions),
+        "schemas": [{"name": n, "grants": grants(*g) if g is not None else None} for n, g in schema_rows.items()],
+        "roles": list(roles) if roles is not None else [role(r, superuser=r == "postgres") for r in ROLES],
+        "publications": list(publications),
+    })

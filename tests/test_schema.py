@@ -1,0 +1,427 @@
+"""Table-driven tests of the `schema` family's pure judge: fabricated catalog facts in, outcome out."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from opsverify.families import schema
+from opsverify.families._catalog import normal_type, same_type
+from opsverify.outcome import Status
+
+from .catalog import catalog, column, constraint, extension, function, index, policy, role, table, view
+from .kit import make_check
+
+PASSED, FAILED, ERROR = Status.PASSED, Status.FAILED, Status.ERROR
+
+
+def judge(params: dict, facts):
+    return schema.judge(make_check("schema", params), facts)
+
+
+def verdict(params, facts, status, seen=""):
+    outcome = judge(params, facts)
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed, outcome.observed
+    return outcome
+
+
+# -- tables: columns, RLS, keys ------------------------------------------------------------------
+@pytest.mark.parametrize("params, facts, status, seen", [
+    ({"table": "public.jobs", "columns": ["updated_at"], "rls": True}, catalog(table()), PASSED, "1 table as expected"),
+    ({"table": "public.jobs", "columns": ["provider_error"]}, catalog(table()), FAILED,
+     "table public.jobs lacks column provider_error"),
+    ({"table": "public.jobs", "rls": True}, catalog(table(rls=False)), FAILED, "row level security off"),
+    ({"table": "public.jobs", "rls": False}, catalog(table(rls=True)), FAILED, "row level security on"),
+    ({"table": "public.gone", "columns": ["a", "b"]}, catalog(table()), FAILED, "table public.gone does not exist"),
+    ({"table": "public.jobs"}, catalog(view("jobs")), FAILED, "table public.jobs is a view"),
+    ({"tables": ["jobs", "public.orders"]}, catalog(table()), FAILED, "table public.orders does not exist"),
+    ({"table": "public.jobs", "unique": ["order_gid"]}, catalog(table()), FAILED,
+     "no unique constraint or index on (order_gid)"),
+    ({"table": "public.jobs", "unique": ["b", "a"]}, catalog(table(indexes=[index("k", ["a", "b"])])), PASSED, ""),
+    ({"table": "public.jobs", "unique": ["a"]}, catalog(table(indexes=[index("k", ["a"], partial=True)])), FAILED,
+     "no unique constraint"),
+    ({"table": "public.jobs", "unique": ["a"]}, catalog(table(indexes=[index("k", ["a"], valid=False)])), FAILED,
+     "no unique constraint"),
+    ({"all_tables_in": "public", "rls": True}, catalog(table(), table("b", rls=False)), FAILED,
+     "table public.b has row level security off"),
+    ({"all_tables_in": "public", "rls": True, "except_tables": ["b"]}, catalog(table(), table("b", rls=False)),
+     PASSED, "1 table as expected"),
+])
+def test_tables(params, facts, status, seen):
+    verdict(params, facts, status, seen)
+
+
+def test_a_missing_table_is_one_cause_not_a_cascade():
+    outcome = verdict({"table": "public.gone", "columns": ["a"], "rls": True, "not_null": ["a"]},
+                      catalog(table()), FAILED)
+    assert outcome.observed == "table public.gone does not exist"
+
+
+ORDERS = table("orders", columns=[
+    column("id", "uuid", not_null=True, default="gen_random_uuid()"),
+    column("stage", "text", not_null=True, default="'Filling'::text"),
+    column("quantity", "integer", default="1"),
+    column("due", "timestamp(3) with time zone"),
+    column("price", "numeric(8,2)"),
+    column("tags", "character varying(20)[]"),
+    column("mood", "public.mood"),
+    column("n", "bigint", not_null=True, default="GENERATED ALWAYS AS IDENTITY"),
+], constraints=[
+    constraint("orders_stage_check", "c", ["stage"]),
+    constraint("orders_quantity_check", "c", ["quantity"], validated=False),
+])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"not_null": ["id", "stage"]}, PASSED, ""),
+    ({"not_null": ["quantity"]}, FAILED, "table public.orders allows NULL in quantity"),
+    ({"defaults": {"id": True, "due": False, "stage": "'Filling'", "n": True}}, PASSED, ""),
+    ({"defaults": {"stage": "'Filling'::text", "quantity": "1"}}, PASSED, ""),
+    ({"defaults": {"due": True}}, FAILED, "has no default for due"),
+    ({"defaults": {"id": False}}, FAILED, "has a default for id (gen_random_uuid())"),
+    ({"defaults": {"stage": "'Packing'"}}, FAILED, "has default 'Filling'::text for stage, not 'Packing'"),
+    ({"defaults": {"due": "now()"}}, FAILED, "has no default for due (expected now())"),
+    ({"types": {"id": "uuid", "due": "timestamptz", "price": "numeric(8,2)", "tags": "varchar[]", "n": "int8",
+                "mood": "mood"}}, PASSED, ""),
+    ({"types": {"price": "numeric(10,2)"}}, FAILED, "has price of type numeric(8,2), not numeric(10,2)"),
+    ({"types": {"quantity": "bigint"}}, FAILED, "has quantity of type integer, not bigint"),
+    ({"checked": ["stage"]}, PASSED, ""),
+    ({"checked": ["due"]}, FAILED, "has no CHECK constraint on due"),
+    ({"checked": ["quantity"]}, FAILED, "has CHECK orders_quantity_check on quantity NOT VALID"),
+    ({"no_columns_of_type": ["regproc", "json"]}, PASSED, ""),
+    ({"no_columns_of_type": ["timestamptz"]}, FAILED, "has column due of type timestamp(3) with time zone"),
+    ({"no_columns_of_type": ["varchar"]}, FAILED, "has column tags of type character varying(20)[]"),
+    ({"not_null": ["ghost"], "types": {"ghost": "text"}, "checked": ["ghost"]}, FAILED,
+     "table public.orders lacks column ghost"),
+])
+def test_columns(params, status, seen):
+    outcome = verdict({"table": "public.orders", **params}, catalog(ORDERS), status, seen)
+    if status is FAILED:
+        assert outcome.observed.count("ghost") <= 1
+
+
+@pytest.mark.parametrize("written, printed", [
+    ("timestamptz", "timestamp with time zone"), ("varchar(20)", "character varying(20)"),
+    ("INT", "integer"), ("numeric( 8, 2 )", "numeric(8,2)"), ("bool[]", "boolean[]"), ("serial", "integer"),
+])
+def test_type_aliases_read_as_postgresql_prints_them(written, printed):
+    assert normal_type(written) == printed
+    assert same_type(written, printed)
+
+
+KEYS = table("stage_events", columns=["id", "order_id", "staff_id", "email"], constraints=[
+    constraint("stage_events_order_id_fkey", "f", ["order_id"], references="public.orders", references_primary_key=True),
+    constraint("stage_events_staff_id_fkey", "f", ["staff_id"], references="public.staff", references_primary_key=True),
+    constraint("stage_events_email_fkey", "f", ["email"], references="auth.users", references_primary_key=False),
+], indexes=[index("pk", ["id"]), index("by_order", ["order_id", "id"], unique=False),
+            index("by_staff_partial", ["staff_id"], unique=False, partial=True)])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"foreign_keys_indexed": True}, FAILED, "no index on foreign key stage_events_staff_id_fkey (staff_id)"),
+    ({"references_primary_keys_in": ["auth"]}, FAILED,
+     "foreign key stage_events_email_fkey to auth.users on a unique key, not its primary key"),
+    ({"references_primary_keys_in": ["public"]}, PASSED, ""),
+])
+def test_foreign_keys(params, status, seen):
+    outcome = verdict({"table": "stage_events", **params}, catalog(KEYS), status, seen)
+    assert "order_id" not in outcome.observed  # (order_id, id) covers the order_id foreign key
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"published_in": ["supabase_realtime"]}, PASSED, ""),
+    ({"not_published_in": ["supabase_realtime"]}, FAILED, "table public.jobs is in publication supabase_realtime"),
+    ({"published_in": ["other"]}, FAILED, "publication other does not exist"),
+    ({"not_published_in": ["other"]}, ERROR, "publication other does not exist on the target"),
+])
+def test_publications(params, status, seen):
+    verdict({"table": "jobs", **params}, catalog(table(publications=["supabase_realtime"]), publications=[
+        "supabase_realtime"]), status, seen)
+
+
+def test_publication_membership_missing():
+    verdict({"tables": ["a", "b"], "published_in": ["supabase_realtime"]},
+            catalog(table("a", publications=["supabase_realtime"]), table("b")), FAILED,
+            "table public.b is not in publication supabase_realtime")
+
+
+# -- grants ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("params, facts, status, seen", [
+    ({"table": "public.jobs", "no_grants_to": ["anon"]}, catalog(table(grants_=[("anon", "SELECT")])),
+     FAILED, "table public.jobs grants SELECT to anon"),
+    ({"table": "public.jobs", "no_grants_to": ["anon"]}, catalog(table(grants_=[("PUBLIC", "SELECT")])),
+     FAILED, "SELECT to PUBLIC"),
+    ({"table": "public.jobs", "no_grants_to": ["anon"]}, catalog(table(grants_=[("service_role", "SELECT")])),
+     PASSED, ""),
+    ({"table": "public.jobs", "no_grants_to": ["anon"]},
+     catalog(table(columns=["id", column("email", grants_=[("anon", "SELECT")])])),
+     FAILED, "grants SELECT(email) to anon"),
+    ({"table": "public.jobs", "no_grants_to": {"anon": ["INSERT"]}}, catalog(table(grants_=[("anon", "SELECT")])),
+     PASSED, ""),
+    ({"table": "public.jobs", "no_grants_to": {"anon": ["insert"]}}, catalog(table(grants_=[("anon", "INSERT")])),
+     FAILED, "grants INSERT to anon"),
+    ({"all_tables_in": "public", "no_write_grants_to": ["authenticated"]},
+     catalog(table(grants_=[("authenticated", "SELECT")]), table("orders", grants_=[("authenticated", "INSERT")])),
+     FAILED, "table public.orders grants INSERT to authenticated"),
+    ({"table": "jobs", "no_write_grants_to": ["anon"]},
+     catalog(table(columns=["id", column("note", grants_=[("anon", "UPDATE")])])), FAILED, "UPDATE(note) to anon"),
+    ({"table": "jobs", "grants_to": {"reporting": ["SELECT"]}}, catalog(table(grants_=[("reporting", "SELECT")])),
+     PASSED, ""),
+    ({"table": "jobs", "grants_to": {"reporting": ["SELECT"]}},
+     catalog(table(columns=["id", column("email", grants_=[("reporting", "SELECT")])])),
+     FAILED, "table public.jobs does not grant SELECT to reporting"),
+    ({"table": "jobs", "grants_to": {"service_role": ["ALL"]}},
+     catalog(table(grants_=[("service_role", p) for p in ("SELECT", "INSERT", "UPDATE", "DELETE")])),
+     FAILED, "does not grant TRUNCATE/REFERENCES/TRIGGER to service_role"),
+    ({"table": "jobs", "grants_to": {"anon": ["SELECT"]}}, catalog(table(grants_=[("PUBLIC", "SELECT")])), PASSED, ""),
+    ({"table": "jobs", "grants_to": {"postgres": ["ALL"]}}, catalog(table()), PASSED, ""),  # a superuser
+    ({"table": "jobs", "grants_to": {"ghost": ["SELECT"]}}, catalog(table()), FAILED, "role ghost does not exist"),
+    ({"table": "jobs", "no_grants_to": ["ghost"]}, catalog(table()), ERROR, "role ghost does not exist on the target"),
+    ({"table": "jobs", "no_grants_to": ["public"]}, catalog(table(grants_=[("PUBLIC", "SELECT")])), FAILED,
+     "grants SELECT to PUBLIC"),
+])
+def test_table_grants(params, facts, status, seen):
+    verdict(params, facts, status, seen)
+
+
+def test_privileges_held_through_role_inheritance():
+    roles = [role("postgres", superuser=True), role("staff"), role("anon", member_of=["staff"]),
+             role("auditor"), role("authenticated", member_of=["auditor"], inherit=False)]
+    facts = catalog(table(grants_=[("staff", "SELECT"), ("auditor", "INSERT")]), roles=roles)
+    verdict({"table": "jobs", "no_grants_to": ["anon"]}, facts, FAILED, "grants SELECT to staff (inherited by anon)")
+    verdict({"table": "jobs", "grants_to": {"anon": ["SELECT"]}}, facts, PASSED)
+    # a membership without INHERIT does not pass privileges on
+    verdict({"table": "jobs", "no_grants_to": ["authenticated"]}, facts, PASSED)
+
+
+def test_predefined_roles_hold_what_no_acl_shows():
+    roles = [role("postgres", superuser=True), role("pg_read_all_data"), role("reporting", member_of=["pg_read_all_data"])]
+    facts = catalog(table(), roles=roles)
+    verdict({"table": "jobs", "grants_to": {"reporting": ["SELECT"]}}, facts, PASSED)
+    verdict({"table": "jobs", "grants_to": {"reporting": ["INSERT"]}}, facts, FAILED, "does not grant INSERT")
+
+
+def test_many_objects_make_one_short_line_and_the_full_list_goes_to_evidence():
+    tables = [table(f"t{i:02d}", grants_=[("anon", "INSERT"), ("anon", "UPDATE"), ("anon", "DELETE")]) for i in range(26)]
+    outcome = verdict({"all_tables_in": "public", "no_write_grants_to": ["anon"]}, catalog(*tables), FAILED)
+    assert outcome.observed == ("26 tables grant INSERT/UPDATE/DELETE to anon: public.t00, public.t01, public.t02,"
+                                " … (+23)")
+    assert len(outcome.evidence["problems"]["grant INSERT/UPDATE/DELETE to anon"]) == 26
+    assert len(outcome.evidence["checked"]) == 26
+
+
+@pytest.mark.parametrize("allow_empty, status", [(False, ERROR), (True, PASSED)])
+def test_an_empty_schema_checks_nothing(allow_empty, status):
+    outcome = verdict({"all_tables_in": "public", "rls": True, "allow_empty": allow_empty}, catalog(), status)
+    if status is ERROR:
+        assert "no tables found in schema public" in outcome.observed
+
+
+def test_a_schema_that_does_not_exist_is_an_error_even_when_empty_is_allowed():
+    verdict({"all_tables_in": "pubic", "rls": True, "allow_empty": True}, catalog(table()), ERROR,
+            "schema pubic (which does not exist)")
+
+
+# -- policies --------------------------------------------------------------------------------------
+READ_OWN = policy("read own", ["authenticated"], "r")
+EVERYONE = policy("everyone", ["PUBLIC"], "r", using="true")
+OPEN_UPDATE = policy("anyone updates", ["anon"], "w", using="true")
+OPEN_INSERT = policy("anyone inserts", ["authenticated"], "a", using=None, check="(1 = 1)")
+BARE_INSERT = policy("bare insert", ["anon"], "a", using=None, check=None)
+
+
+@pytest.mark.parametrize("params, policies, status, seen", [
+    ({"no_policies_for": ["anon"]}, [READ_OWN], PASSED, ""),
+    ({"no_policies_for": ["anon"]}, [EVERYONE], FAILED, "table public.jobs has policy everyone for anon"),
+    ({"policies": True}, [], FAILED, "table public.jobs has no policy"),
+    ({"policies": True}, [READ_OWN], PASSED, ""),
+    ({"policies": False}, [READ_OWN], FAILED, "has policy read own"),
+    ({"policies_for": {"select": ["authenticated"]}}, [READ_OWN], PASSED, ""),
+    ({"policies_for": {"select": ["anon"]}}, [READ_OWN], FAILED, "has no permissive SELECT policy for anon"),
+    ({"policies_for": {"select": ["anon"]}}, [EVERYONE], PASSED, ""),
+    ({"policies_for": {"update": ["authenticated"]}}, [policy("all", ["authenticated"], "*")], PASSED, ""),
+    ({"policies_for": {"all": ["authenticated"]}}, [READ_OWN], FAILED, "no permissive ALL policy for authenticated"),
+    ({"policies_for": {"select": ["authenticated"]}}, [policy("r", ["authenticated"], permissive=False)], FAILED,
+     "no permissive SELECT policy"),
+    ({"no_open_write_policies_for": ["anon", "authenticated"]}, [READ_OWN, EVERYONE], PASSED, ""),
+    ({"no_open_write_policies_for": ["anon"]}, [OPEN_UPDATE], FAILED,
+     "has UPDATE policy anyone updates that is always true for anon"),
+    ({"no_open_write_policies_for": ["authenticated"]}, [OPEN_INSERT], FAILED, "INSERT policy anyone inserts"),
+    ({"no_open_write_policies_for": ["anon"]}, [BARE_INSERT], PASSED, ""),  # no expression grants nothing
+    ({"policies_never_mention": ["user_metadata"]}, [READ_OWN], PASSED, ""),
+    ({"policies_never_mention": ["user_metadata"]},
+     [policy("admins", using="((auth.jwt() -> 'user_metadata'::text) ->> 'role'::text) = 'admin'::text")],
+     FAILED, "has policy admins mentioning user_metadata"),
+])
+def test_policies(params, policies, status, seen):
+    verdict({"table": "jobs", **params}, catalog(table(policies=policies)), status, seen)
+
+
+# -- views and foreign tables ----------------------------------------------------------------------
+VIEWS = [view("stats", security_invoker=True, grants_=[("authenticated", "SELECT")]),
+         view("profiles_v", reads=["auth.users", "public.profiles"], grants_=[("anon", "SELECT")]),
+         table("daily", kind="m", rls=False, indexes=[], grants_=[("authenticated", "SELECT")]),
+         view("pg_stat_statements", extension_member=True)]
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"security_invoker": True}, FAILED, "view public.profiles_v runs with its owner's privileges"),
+    ({"views": ["stats"], "security_invoker": True}, PASSED, "1 view as expected"),
+    ({"views": ["nope"]}, FAILED, "view public.nope does not exist"),
+    ({"reading": ["auth.users"], "no_grants_to": ["anon", "authenticated"]}, FAILED,
+     "view public.profiles_v grants SELECT to anon"),
+    ({"reading": ["auth.sessions"], "no_grants_to": ["anon"]}, ERROR, "no views reading auth.sessions found"),
+    ({"reading": ["auth.sessions"], "no_grants_to": ["anon"], "allow_empty": True}, PASSED, "as allow_empty permits"),
+    ({"materialized": True, "no_grants_to": ["authenticated"]}, FAILED,
+     "materialized view public.daily grants SELECT to authenticated"),
+    ({"materialized": False, "no_grants_to": ["authenticated"]}, FAILED, "view public.stats grants SELECT"),
+])
+def test_views(params, status, seen):
+    outcome = verdict({"views_in": "public", **params}, catalog(*VIEWS), status, seen)
+    assert "pg_stat_statements" not in str(outcome.evidence)  # extension-owned views are not the app's
+
+
+def test_foreign_tables():
+    facts = catalog(table("remote", kind="f", rls=False, grants_=[("anon", "SELECT")]))
+    verdict({"foreign_tables_in": "public", "no_grants_to": ["anon"]}, facts, FAILED,
+            "foreign table public.remote grants SELECT to anon")
+    verdict({"foreign_tables_in": "public", "no_grants_to": ["authenticated"]}, facts, PASSED)
+    verdict({"foreign_tables_in": "other", "no_grants_to": ["anon"]}, facts, ERROR, "no foreign tables found")
+
+
+# -- functions -------------------------------------------------------------------------------------
+B3 = {"functions_in": "public", "functions": ["complete_filling"], "security_definer": True, "fixed_search_path": True}
+
+
+@pytest.mark.parametrize("functions, status, seen", [
+    ([function("complete_filling")], PASSED, ""),
+    ([function("complete_filling", config=None)], FAILED, "public.complete_filling(uuid) has a mutable search_path"),
+    ([function("complete_filling", definer=False)], FAILED, "SECURITY INVOKER"),
+    ([], FAILED, "public.complete_filling does not exist"),
+])
+def test_named_functions(functions, status, seen):
+    verdict(B3, catalog(functions=functions), status, seen)
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"fixed_search_path": True}, FAILED, "function public.touch_updated_at() has a mutable search_path"),
+    ({"fixed_search_path": True, "except_functions": ["touch_updated_at"]}, PASSED, "2 functions as expected"),
+    ({"security_definer_only": True, "fixed_search_path": True}, PASSED, ""),
+    ({"security_definer_only": True, "no_grants_to": ["anon"]}, FAILED,
+     "function public.ingest(jsonb) grants EXECUTE to PUBLIC"),
+    ({"security_definer_only": True, "no_grants_to": ["authenticated"]}, FAILED, "EXECUTE to PUBLIC"),
+    ({"functions": ["assign"], "grants_to": {"authenticated": ["EXECUTE"]}}, PASSED, ""),
+    ({"functions": ["assign"], "no_grants_to": ["anon"]}, PASSED, ""),
+    ({"functions": ["ingest"], "grants_to": {"authenticated": ["EXECUTE"]}}, PASSED, ""),  # via PUBLIC
+    ({"functions": ["assign"], "security_definer": False}, FAILED, "public.assign(uuid) is SECURITY DEFINER"),
+])
+def test_schema_functions(params, status, seen):
+    functions = [function("assign", grants_=[("postgres", "EXECUTE"), ("authenticated", "EXECUTE")]),
+                 function("ingest", args="jsonb", grants_=[("PUBLIC", "EXECUTE")]),
+                 function("touch_updated_at", args="", definer=False, config=None, grants_=[("PUBLIC", "EXECUTE")]),
+                 function("similarity", args="text, text", definer=False, config=None, extension_member=True)]
+    outcome = verdict({"functions_in": "public", **params}, catalog(functions=functions), status, seen)
+    assert "similarity" not in outcome.observed
+
+
+def test_no_definer_functions_is_an_error_unless_allowed():
+    facts = catalog(functions=[function("touch", definer=False)])
+    verdict({"functions_in": "public", "security_definer_only": True, "no_grants_to": ["anon"]}, facts, ERROR,
+            "no SECURITY DEFINER functions found in schema public")
+    verdict({"functions_in": "public", "security_definer_only": True, "no_grants_to": ["anon"], "allow_empty": True},
+            facts, PASSED)
+
+
+# -- extensions ------------------------------------------------------------------------------------
+EXTENSIONS = [extension("plpgsql", "1.0", schema="pg_catalog"), extension("pg_cron", "1.4.2", schema="pg_catalog"),
+              extension("pg_trgm", "1.3", schema="public", default="1.6")]
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"extensions": ["pg_cron"]}, PASSED, ""),
+    ({"extensions": ["vector"]}, FAILED, "extension vector is not installed"),
+    ({"extensions": ["plv8", "timescaledb"], "installed": False}, PASSED, ""),
+    ({"extensions": ["pg_trgm"], "installed": False}, FAILED, "extension pg_trgm is installed (version 1.3 in schema public)"),
+    ({"extensions": ["pg_cron"], "min_versions": {"pg_cron": "1.4"}}, PASSED, ""),
+    ({"extensions": ["pg_cron"], "min_versions": {"pg_cron": "1.5"}}, FAILED, "pg_cron is at version 1.4.2, below 1.5"),
+    ({"all_extensions": True, "up_to_date": True}, FAILED, "extension pg_trgm is at version 1.3, not the default 1.6"),
+    ({"all_extensions": True, "not_in_schemas": ["public"]}, FAILED, "extension pg_trgm is installed in schema public"),
+    ({"all_extensions": True, "not_in_schemas": ["public"], "except_extensions": ["pg_trgm"]}, PASSED, ""),
+])
+def test_extensions(params, status, seen):
+    verdict(params, catalog(extensions=EXTENSIONS), status, seen)
+
+
+def test_unreadable_extension_version_is_an_error():
+    verdict({"extensions": ["odd"], "min_versions": {"odd": "1.0"}}, catalog(extensions=[extension("odd", "beta")]),
+            ERROR, "cannot be compared")
+
+
+# -- schemas ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("params, status, seen", [
+    ({"schemas": ["public"], "grants_to": {"anon": ["USAGE"]}}, PASSED, ""),      # via PUBLIC
+    ({"schemas": ["public"], "no_grants_to": {"PUBLIC": ["CREATE"]}}, PASSED, ""),
+    ({"schemas": ["public"], "no_grants_to": ["anon"]}, FAILED, "schema public grants USAGE to PUBLIC"),
+    ({"schemas": ["private"], "no_grants_to": ["anon"]}, PASSED, ""),
+    ({"schemas": ["private"], "grants_to": {"anon": ["USAGE"]}}, FAILED, "schema private does not grant USAGE to anon"),
+    ({"schemas": ["gone"], "no_grants_to": ["anon"]}, FAILED, "schema gone does not exist"),
+])
+def test_schemas(params, status, seen):
+    facts = catalog(schemas={"public": [("postgres", "USAGE"), ("postgres", "CREATE"), ("PUBLIC", "USAGE")],
+                             "private": [("postgres", "USAGE")]})
+    verdict(params, facts, status, seen)
+
+
+# -- params: a field the subject's judge does not read is refused -----------------------------------
+SAMPLE = {
+    "table": "public.jobs", "tables": ["public.jobs"], "all_tables_in": "public", "views_in": "public",
+    "foreign_tables_in": "public", "functions_in": "public", "extensions": ["pg_cron"], "all_extensions": True,
+    "schemas": ["public"], "except_tables": ["a"], "views": ["v"], "materialized": True, "reading": ["auth.users"],
+    "functions": ["f"], "except_functions": ["f"], "security_definer_only": True, "except_extensions": ["x"],
+    "allow_empty": True, "columns": ["id"], "not_null": ["id"], "defaults": {"id": True}, "types": {"id": "uuid"},
+    "checked": ["id"], "no_columns_of_type": ["json"], "rls": True, "unique": ["id"], "foreign_keys_indexed": True,
+    "references_primary_keys_in": ["auth"], "published_in": ["p"], "not_published_in": ["p"], "policies": True,
+    "policies_for": {"select": ["anon"]}, "no_policies_for": ["anon"], "no_open_write_policies_for": ["anon"],
+    "policies_never_mention": ["x"], "no_grants_to": ["anon"], "no_write_grants_to": ["anon"],
+    "grants_to": {"anon": ["ALL"]}, "security_definer": True, "fixed_search_path": True, "security_invoker": True,
+    "installed": False, "min_versions": {"pg_cron": "1.5"}, "up_to_date": True, "not_in_schemas": ["public"],
+}
+UNREAD = [(subject, name) for subject in schema.SUBJECTS for name in schema.Params.model_fields
+          if name not in schema.SUBJECTS and name not in schema.READS[subject]]
+
+
+def test_every_field_has_a_sample_and_is_read_by_some_subject():
+    assert set(SAMPLE) == set(schema.Params.model_fields)
+    unread = set(schema.Params.model_fields) - set(schema.SUBJECTS) - set().union(*schema.READS.values())
+    assert unread == set()
+
+
+@pytest.mark.parametrize("subject, name", UNREAD, ids=[f"{s}-{n}" for s, n in UNREAD])
+def test_a_field_its_subject_does_not_read_is_refused(subject, name):
+    with pytest.raises(ValidationError, match=f"{name} is not judged for a {subject} item"):
+        schema.Params.model_validate({subject: SAMPLE[subject], name: SAMPLE[name]})
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"table": "a", "all_tables_in": "public"}, "exactly one of"),
+    ({"columns": ["a"]}, "exactly one of"),
+    ({"tables": []}, "at least 1 item"),
+    ({"functions_in": "public", "grants_to": {"anon": ["SELECT"]}}, "privileges on a function are ALL, EXECUTE"),
+    ({"schemas": ["public"], "no_grants_to": {"anon": ["SELECT"]}}, "privileges on a schema"),
+    ({"table": "a", "grants_to": {"anon": []}}, "got none"),
+    ({"table": "a", "policies_for": {"read": ["anon"]}}, "unknown command"),
+    ({"functions_in": "public", "functions": ["f"], "allow_empty": True}, "allow_empty applies to a whole schema"),
+    ({"extensions": ["a"], "installed": False, "up_to_date": True}, "installed: false cannot be combined"),
+    ({"extensions": ["a"], "min_versions": {"b": "1.0"}}, "min_versions names b"),
+    ({"extensions": ["a"], "min_versions": {"a": "latest"}}, "not a dotted number"),
+    ({"functions_in": "public", "fixed_search_path": False}, "Input should be True"),
+])
+def test_params_refused(params, match):
+    with pytest.raises(ValidationError, match=match):
+        schema.Params.model_validate(params)
+
+
+def test_role_and_privilege_names_are_normalised():
+    p = schema.Params.model_validate({"table": "a", "no_grants_to": {"public": ["select"]}, "grants_to": {"anon": ["all"]}})
+    assert p.no_grants_to == {"PUBLIC": ["SELECT"]} and p.grants_to == {"anon": ["ALL"]}
