@@ -665,7 +665,7 @@ def _describe_subject(p: Params) -> str:
     if p.table:
         return f"{p.table} exists"
     if p.tables:
-        return f"{', '.join(p.tables)} exist"
+        return f"{', '.join(p.tables)} exist{'s' if len(p.tables) == 1 else ''}"
     if p.all_tables_in:
         return f"every table in {p.all_tables_in}" + (f" except {', '.join(p.except_tables)}" if p.except_tables else "")
     if p.views_in or p.foreign_tables_in:

@@ -1,0 +1,269 @@
+"""Supabase splinter's security lints, each written as a `schema` item: healthy → broken → fixed on a
+scratch database of the demo's embedded PostgreSQL, judged as the demo's read-only checker role
+(pg_read_all_data + bypassrls, no superuser). docs/checklists.md lists which lints are supported.
+
+The SQL below builds objects for the test; the item itself never needs SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from demo.deployment import CHECKER
+from opsverify.engine import gather_and_judge
+from opsverify.families import schema
+from opsverify.outcome import Status
+
+from .kit import make_check, make_target
+
+# what a fresh Supabase project has before the app's migrations (anon/authenticated/service_role
+# exist cluster-wide in the demo)
+SUPABASE = """
+grant usage on schema public to anon, authenticated, service_role;
+create schema auth;
+create table auth.users (id uuid primary key, email text unique, raw_user_meta_data jsonb);
+create function auth.uid() returns uuid language sql stable
+  as $$ select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+create function auth.jwt() returns jsonb language sql stable
+  as $$ select coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$;
+create schema extensions;
+"""
+
+NOTES = """
+create table public.notes (id uuid primary key default gen_random_uuid(), owner uuid not null, body text);
+alter table public.notes enable row level security;
+create policy "owners read notes" on public.notes for select to authenticated using (owner = auth.uid());
+grant select on public.notes to authenticated;
+"""
+
+REG_TYPES = ["regcollation", "regconfig", "regdictionary", "regnamespace", "regoper", "regoperator", "regproc",
+             "regprocedure"]
+
+
+@dataclass(frozen=True)
+class Lint:
+    code: str          # splinter's lint file, e.g. 0013_rls_disabled_in_public
+    params: dict       # the schema item that states the lint
+    healthy: str       # SQL: the objects in a state the lint accepts
+    broken: str        # SQL: what the lint flags
+    fixed: str         # SQL: the fix
+    names: str         # the object the failure must name
+    note: str = field(default="", compare=False)
+
+
+LINTS = [
+    Lint("0002_auth_users_exposed",
+         {"views_in": "public", "reading": ["auth.users"], "no_grants_to": ["anon", "authenticated"], "allow_empty": True},
+         "create view public.user_emails as select id, email from auth.users;",
+         "grant select on public.user_emails to anon;",
+         "revoke select on public.user_emails from anon;", "public.user_emails"),
+    Lint("0007_policy_exists_rls_disabled", {"all_tables_in": "public", "rls": True}, NOTES,
+         "alter table public.notes disable row level security;",
+         "alter table public.notes enable row level security;", "public.notes",
+         note="stricter: every table has RLS on, with or without policies"),
+    Lint("0008_rls_enabled_no_policy", {"all_tables_in": "public", "policies": True}, NOTES,
+         'drop policy "owners read notes" on public.notes;',
+         'create policy "owners read notes" on public.notes for select to authenticated using (owner = auth.uid());',
+         "public.notes"),
+    Lint("0010_security_definer_view", {"views_in": "public", "security_invoker": True},
+         NOTES + "create view public.my_notes with (security_invoker = on) as select id, body from public.notes;"
+                 "grant select on public.my_notes to authenticated;",
+         "alter view public.my_notes reset (security_invoker);",
+         "alter view public.my_notes set (security_invoker = true);", "public.my_notes",
+         note="stricter: every view, whoever may select it"),
+    Lint("0011_function_search_path_mutable", {"functions_in": "public", "fixed_search_path": True},
+         "create function public.touch() returns trigger language plpgsql set search_path = ''"
+         " as $$ begin new.updated_at := now(); return new; end $$;",
+         "alter function public.touch() reset search_path;",
+         "alter function public.touch() set search_path = '';", "public.touch()"),
+    Lint("0013_rls_disabled_in_public", {"all_tables_in": "public", "rls": True}, NOTES,
+         "create table public.leads (id bigint primary key, email text);",
+         "alter table public.leads enable row level security;", "public.leads"),
+    Lint("0014_extension_in_public", {"all_extensions": True, "not_in_schemas": ["public"]},
+         "create extension pg_trgm schema extensions;",
+         "alter extension pg_trgm set schema public;",
+         "alter extension pg_trgm set schema extensions;", "pg_trgm"),
+    Lint("0015_rls_references_user_metadata", {"all_tables_in": "public", "policies_never_mention": ["user_metadata"]},
+         NOTES + "create policy \"admins read notes\" on public.notes for select to authenticated"
+                 " using ((auth.jwt() -> 'app_metadata' ->> 'role') = 'admin');",
+         "create policy \"editors read notes\" on public.notes for select to authenticated"
+         " using ((auth.jwt() -> 'user_metadata' ->> 'role') = 'editor');",
+         'drop policy "editors read notes" on public.notes;', "public.notes"),
+    Lint("0016_materialized_view_in_api",
+         {"views_in": "public", "materialized": True, "no_grants_to": ["anon", "authenticated"]},
+         NOTES + "create materialized view public.note_counts as select owner, count(*) from public.notes group by owner;",
+         "grant select on public.note_counts to authenticated;",
+         "revoke select on public.note_counts from authenticated;", "public.note_counts"),
+    Lint("0017_foreign_table_in_api", {"foreign_tables_in": "public", "no_grants_to": ["anon", "authenticated"]},
+         "create foreign data wrapper lint_fdw; create server lint_server foreign data wrapper lint_fdw;"
+         " create foreign table public.remote_orders (id bigint) server lint_server;",
+         "grant select on public.remote_orders to anon;",
+         "revoke select on public.remote_orders from anon;", "public.remote_orders"),
+    Lint("0018_unsupported_reg_types", {"all_tables_in": "public", "no_columns_of_type": REG_TYPES}, NOTES,
+         "alter table public.notes add column handler regproc;",
+         "alter table public.notes drop column handler;", "public.notes"),
+    Lint("0019_insecure_queue_exposed_in_api", {"all_tables_in": "pgmq", "rls": True},
+         "create schema pgmq; grant usage on schema pgmq to anon, authenticated;"
+         " create table pgmq.q_emails (msg_id bigint primary key, message jsonb);"
+         " alter table pgmq.q_emails enable row level security; grant select on pgmq.q_emails to anon, authenticated;",
+         "alter table pgmq.q_emails disable row level security;",
+         "alter table pgmq.q_emails enable row level security;", "pgmq.q_emails",
+         note="stricter: every table of the queue schema has RLS on"),
+    Lint("0021_fkey_to_auth_unique", {"all_tables_in": "public", "references_primary_keys_in": ["auth"]},
+         "create table public.profiles (id uuid primary key references auth.users (id)); "
+         "alter table public.profiles enable row level security;",
+         "alter table public.profiles add column email text constraint profiles_email_fkey references auth.users (email);",
+         "alter table public.profiles drop constraint profiles_email_fkey;", "public.profiles"),
+    Lint("0022_extension_versions_outdated", {"all_extensions": True, "up_to_date": True},
+         "create extension pg_trgm schema extensions;",
+         "drop extension pg_trgm; create extension pg_trgm version '1.3' schema extensions;",
+         "alter extension pg_trgm update;", "pg_trgm"),
+    Lint("0023_sensitive_columns_exposed", {"all_tables_in": "public", "rls": True},
+         "create table public.accounts (id uuid primary key, password text, api_key text);"
+         " alter table public.accounts enable row level security; grant select on public.accounts to anon;",
+         "alter table public.accounts disable row level security;",
+         "alter table public.accounts enable row level security;", "public.accounts",
+         note="stricter: RLS on every table, whatever its column names"),
+    Lint("0024_rls_policy_always_true", {"all_tables_in": "public", "no_open_write_policies_for": ["anon", "authenticated"]},
+         NOTES + "create policy \"owners delete notes\" on public.notes for delete to authenticated"
+                 " using (owner = auth.uid());",
+         "create policy \"anyone deletes notes\" on public.notes for delete to authenticated using (true);",
+         'drop policy "anyone deletes notes" on public.notes;', "public.notes"),
+    Lint("0025_pg17_deprecated_extensions", {"extensions": ["tablefunc"], "installed": False},
+         "select 1;", "create extension tablefunc schema extensions;", "drop extension tablefunc;", "tablefunc",
+         note="plv8, timescaledb and adminpack cannot be installed on the demo's PostgreSQL 18: tablefunc stands in"),
+    Lint("0026_pg_graphql_anon_table_exposed", {"all_tables_in": "public", "no_grants_to": ["anon"]}, NOTES,
+         "grant select (body) on public.notes to anon;",
+         "revoke select (body) on public.notes from anon;", "public.notes"),
+    Lint("0027_pg_graphql_authenticated_table_exposed", {"all_tables_in": "public", "no_grants_to": ["authenticated"]},
+         NOTES + "revoke select on public.notes from authenticated; grant select on public.notes to service_role;",
+         "grant select on public.notes to authenticated;",
+         "revoke select on public.notes from authenticated;", "public.notes"),
+    Lint("0028_anon_security_definer_function_executable",
+         {"functions_in": "public", "security_definer_only": True, "no_grants_to": ["anon"]},
+         "create function public.claim_invite(code text) returns void language plpgsql security definer"
+         " set search_path = '' as $$ begin end $$;"
+         " revoke execute on function public.claim_invite(text) from public;"
+         " grant execute on function public.claim_invite(text) to authenticated;",
+         "grant execute on function public.claim_invite(text) to public;",  # PostgreSQL's own default
+         "revoke execute on function public.claim_invite(text) from public;", "public.claim_invite(code text)"),
+    Lint("0029_authenticated_security_definer_function_executable",
+         {"functions_in": "public", "security_definer_only": True, "no_grants_to": ["authenticated"]},
+         "create function public.purge_user(id uuid) returns void language plpgsql security definer"
+         " set search_path = '' as $$ begin end $$;"
+         " revoke execute on function public.purge_user(uuid) from public;"
+         " grant execute on function public.purge_user(uuid) to service_role;",
+         "grant execute on function public.purge_user(uuid) to authenticated;",
+         "revoke execute on function public.purge_user(uuid) from authenticated;", "public.purge_user(id uuid)"),
+]
+
+# other catalog facts real apps state (issues 8 and 11), same healthy → broken → fixed
+FACTS = [
+    Lint("grants_to-reporting-select", {"tables": ["public.notes"], "grants_to": {"reporting": ["SELECT"]}},
+         NOTES + "grant select on public.notes to reporting;",
+         "revoke select on public.notes from reporting;",
+         "grant select on public.notes to reporting;", "public.notes"),
+    Lint("no_grants_to-through-inherited-role", {"table": "public.notes", "no_grants_to": ["reporting"]},
+         NOTES + "create role lint_staff_{db} nologin; grant select on public.notes to lint_staff_{db};",
+         "grant lint_staff_{db} to reporting;",
+         "revoke lint_staff_{db} from reporting; drop owned by lint_staff_{db}; drop role lint_staff_{db};",
+         "lint_staff_"),
+    Lint("schema-usage-for-anon", {"schemas": ["private"], "no_grants_to": ["anon"]},
+         "create schema private;", "grant usage on schema private to public;",
+         "revoke usage on schema private from public;", "schema private grants USAGE to PUBLIC"),
+    Lint("schema-create-for-public", {"schemas": ["public"], "no_grants_to": {"PUBLIC": ["CREATE"]},
+                                      "grants_to": {"anon": ["USAGE"]}},
+         "select 1;", "grant create on schema public to public;",
+         "revoke create on schema public from public;", "schema public grants CREATE to PUBLIC"),
+    Lint("realtime-publication", {"tables": ["public.notes"], "published_in": ["supabase_realtime"]},
+         NOTES + "create publication supabase_realtime for table public.notes;",
+         "alter publication supabase_realtime drop table public.notes;",
+         "alter publication supabase_realtime add table public.notes;", "public.notes"),
+    Lint("columns-check-not-null-default-type",
+         {"table": "public.orders", "not_null": ["stage"], "checked": ["stage"], "defaults": {"stage": "'new'"},
+          "types": {"stage": "text", "created_at": "timestamptz"}},
+         "create table public.orders (id bigint primary key, stage text not null default 'new'"
+         " constraint orders_stage_check check (stage in ('new', 'done')), created_at timestamptz default now());",
+         "alter table public.orders drop constraint orders_stage_check;",
+         "alter table public.orders add constraint orders_stage_check check (stage in ('new', 'done'));",
+         "public.orders"),
+    Lint("foreign-keys-indexed", {"all_tables_in": "public", "foreign_keys_indexed": True},
+         "create table public.parents (id bigint primary key);"
+         " create table public.children (id bigint primary key, parent_id bigint references public.parents (id));"
+         " create index children_parent_idx on public.children (parent_id);",
+         "drop index public.children_parent_idx;",
+         "create index children_parent_idx on public.children (parent_id);", "public.children"),
+]
+
+
+@pytest.fixture(scope="module")
+def reporting_role(demo_deployment):
+    """A cluster-wide role the grant tests give privileges to (the demo has anon/authenticated/service_role)."""
+    with demo_deployment.pg.admin() as conn:
+        conn.execute("do $$ begin create role reporting nologin; exception when duplicate_object then null; end $$")
+    return "reporting"
+
+
+@pytest.fixture
+def scratch(demo_deployment, reporting_role):
+    """A fresh database on the demo's server, built as superuser, judged as the read-only checker."""
+    name = f"lint_{uuid.uuid4().hex[:10]}"
+    pg = demo_deployment.pg
+    with pg.admin() as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    target = make_target({"database": pg.url(name, CHECKER, demo_deployment.checker_password)})
+
+    def run(statements: str) -> None:
+        with psycopg.connect(pg.url(name), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(statements.replace("{db}", name))
+
+    run(SUPABASE)
+    try:
+        yield run, target
+    finally:
+        target.close()
+        with pg.admin() as conn:
+            conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(f"lint_staff_{name}")))
+
+
+def _judge(target, params: dict):
+    return gather_and_judge(target, schema, [make_check("schema", params)])[0]
+
+
+@pytest.mark.parametrize("lint", LINTS + FACTS, ids=[lint.code for lint in LINTS + FACTS])
+def test_healthy_broken_fixed(lint: Lint, scratch):
+    run, target = scratch
+    run(lint.healthy)
+    healthy = _judge(target, lint.params)
+    assert healthy.status is Status.PASSED, healthy
+    run(lint.broken)
+    broken = _judge(target, lint.params)
+    assert broken.status is Status.FAILED, broken
+    assert lint.names in broken.observed, broken.observed
+    run(lint.fixed)
+    fixed = _judge(target, lint.params)
+    assert fixed.status is Status.PASSED, fixed
+
+
+def test_items_of_every_subject_share_one_catalog_query(scratch, monkeypatch):
+    """However many items and subjects, one round trip per target."""
+    run, target = scratch
+    run(NOTES + "create view public.my_notes with (security_invoker = on) as select id from public.notes;"
+                "create function public.touch() returns trigger language plpgsql set search_path = ''"
+                " as $$ begin return new; end $$; create extension pg_trgm schema extensions;")
+    items = [{"all_tables_in": "public", "rls": True, "policies": True}, {"views_in": "public", "security_invoker": True},
+             {"functions_in": "public", "fixed_search_path": True}, {"all_extensions": True, "up_to_date": True},
+             {"schemas": ["public"], "no_grants_to": {"PUBLIC": ["CREATE"]}},
+             {"table": "public.notes", "grants_to": {"authenticated": ["SELECT"]}, "no_grants_to": ["anon"]}]
+    calls = []
+    real_query = target.database.query
+    monkeypatch.setattr(target.database, "query", lambda *a, **k: calls.append(a) or real_query(*a, **k))
+    outcomes = gather_and_judge(target, schema, [make_check("schema", p, name=f"i{n}") for n, p in enumerate(items)])
+    assert [o.status for o in outcomes] == [Status.PASSED] * len(items), outcomes
+    assert len(calls) == 1
