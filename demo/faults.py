@@ -40,6 +40,10 @@ _ALL = [
           _sql("bakery-ops", "grant insert on public.orders to anon")),
     Fault("mutable-search-path", frozenset({"B3"}), "an RPC lost its fixed search_path",
           _sql("bakery-ops", "alter function public.complete_filling reset search_path")),
+    Fault("definer-rpc-open-to-anon", frozenset({"B3"}), "a new SECURITY DEFINER RPC kept PUBLIC's default EXECUTE",
+          _sql("bakery-ops", "create function public.reopen_order(p_order_id uuid) returns void language plpgsql"
+                             " security definer set search_path = public as $$"
+                             " begin update orders set stage = 'Filling' where id = p_order_id; end $$")),
     Fault("bakery-rls-off", frozenset({"B13"}), "work_queue has RLS disabled",
           _sql("bakery-ops", "alter table public.work_queue disable row level security")),
     Fault("orders-unique-dropped", frozenset({"B7"}), "orders no longer deduplicated by order_gid",
