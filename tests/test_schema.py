@@ -78,6 +78,8 @@ ORDERS = table("orders", columns=[
     ({"not_null": ["quantity"]}, FAILED, "table public.orders allows NULL in quantity"),
     ({"defaults": {"id": True, "due": False, "stage": "'Filling'", "n": True}}, PASSED, ""),
     ({"defaults": {"stage": "'Filling'::text", "quantity": "1"}}, PASSED, ""),
+    ({"defaults": {"quantity": 1}}, PASSED, ""),
+    ({"defaults": {"quantity": 2}}, FAILED, "has default 1 for quantity, not 2"),
     ({"defaults": {"due": True}}, FAILED, "has no default for due"),
     ({"defaults": {"id": False}}, FAILED, "has a default for id (gen_random_uuid())"),
     ({"defaults": {"stage": "'Packing'"}}, FAILED, "has default 'Filling'::text for stage, not 'Packing'"),
@@ -399,7 +401,7 @@ def test_every_field_has_a_sample_and_is_read_by_some_subject():
 
 @pytest.mark.parametrize("subject, name", UNREAD, ids=[f"{s}-{n}" for s, n in UNREAD])
 def test_a_field_its_subject_does_not_read_is_refused(subject, name):
-    with pytest.raises(ValidationError, match=f"{name} is not judged for a {subject} item"):
+    with pytest.raises(ValidationError, match=f"{name} is not judged with {subject}; it applies to"):
         schema.Params.model_validate({subject: SAMPLE[subject], name: SAMPLE[name]})
 
 

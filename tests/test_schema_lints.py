@@ -1,25 +1,33 @@
 """Supabase splinter's security lints, each written as a `schema` item: healthy → broken → fixed on a
-scratch database of the demo's embedded PostgreSQL, judged as the demo's read-only checker role
-(pg_read_all_data + bypassrls, no superuser). docs/checklists.md lists which lints are supported.
+scratch database of the demo's embedded PostgreSQL 18 — and of Debian's PostgreSQL 15, what Supabase
+runs, when installed — judged as a read-only checker role (pg_read_all_data + bypassrls, no superuser).
+docs/checklists.md lists which lints are supported.
 
 The SQL below builds objects for the test; the item itself never needs SQL.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from demo.deployment import CHECKER
+from demo.support import free_port
 from opsverify.engine import gather_and_judge
 from opsverify.families import schema
 from opsverify.outcome import Status
 
-from .kit import make_check, make_target
+from .kit import make_check, make_target, real_binary
 
 # what a fresh Supabase project has before the app's migrations (anon/authenticated/service_role
 # exist cluster-wide in the demo)
@@ -201,25 +209,74 @@ FACTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def reporting_role(demo_deployment):
-    """A cluster-wide role the grant tests give privileges to (the demo has anon/authenticated/service_role)."""
-    with demo_deployment.pg.admin() as conn:
-        conn.execute("do $$ begin create role reporting nologin; exception when duplicate_object then null; end $$")
-    return "reporting"
+PG15 = "/usr/lib/postgresql/15/bin"  # Supabase runs PostgreSQL 15: no per-membership INHERIT, no MAINTAIN
+ROLES = ("anon", "authenticated", "service_role", "reporting")
+
+
+@dataclass(frozen=True)
+class Server:
+    admin_url: Callable[[str], str]    # database -> superuser URL
+    checker_url: Callable[[str], str]  # database -> the read-only checker's URL
+
+
+def _ensure_roles(url: str, checker: str | None = None) -> None:
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        for role in ROLES + ((checker,) if checker else ()):
+            conn.execute(sql.SQL("do $$ begin create role {} nologin; exception when duplicate_object then null; end $$")
+                         .format(sql.Identifier(role)))
+        if checker:
+            conn.execute(sql.SQL("alter role {} login bypassrls; grant pg_read_all_data to {}").format(
+                sql.Identifier(checker), sql.Identifier(checker)))
+
+
+def _debian_pg15() -> Iterator[Server]:
+    real_binary(f"{PG15}/postgres", "postgresql-15")
+    user = "postgres" if os.geteuid() == 0 else None
+    root = Path(tempfile.mkdtemp(prefix="opsverify-schema-pg15-"))
+    os.chmod(root, 0o755)
+    if user:
+        shutil.chown(root, user)
+    port = free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run(args, user=user, cwd=root, capture_output=True, text=True, timeout=60, check=True)
+
+    run(f"{PG15}/initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+        "--locale=C.UTF-8", "--no-sync")
+    with open(root / "data" / "postgresql.conf", "a") as conf:
+        conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\nfsync = off\n")
+    run(f"{PG15}/pg_ctl", "-D", str(root / "data"), "-l", str(root / "log"), "-w", "-t", "30", "start")
+    try:
+        url = lambda db, who="postgres": f"postgresql://{who}@127.0.0.1:{port}/{db}"  # noqa: E731
+        _ensure_roles(url("postgres"), checker="checker")
+        yield Server(url, lambda db: url(db, "checker"))
+    finally:
+        subprocess.run([f"{PG15}/pg_ctl", "-D", str(root / "data"), "-m", "immediate", "-w", "stop"], user=user,
+                       cwd=root, capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["demo-pg18", pytest.param("debian-pg15", marks=pytest.mark.needs_real_server)])
+def server(request) -> Iterator[Server]:
+    """The demo's embedded PostgreSQL (as its checker role), and Debian's PostgreSQL 15 when installed."""
+    if request.param == "debian-pg15":
+        yield from _debian_pg15()
+        return
+    deployment = request.getfixturevalue("demo_deployment")
+    _ensure_roles(deployment.pg.url())
+    yield Server(deployment.pg.url, lambda db: deployment.pg.url(db, CHECKER, deployment.checker_password))
 
 
 @pytest.fixture
-def scratch(demo_deployment, reporting_role):
-    """A fresh database on the demo's server, built as superuser, judged as the read-only checker."""
+def scratch(server: Server):
+    """A fresh database, built as superuser, judged as the read-only checker."""
     name = f"lint_{uuid.uuid4().hex[:10]}"
-    pg = demo_deployment.pg
-    with pg.admin() as conn:
+    with psycopg.connect(server.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    target = make_target({"database": pg.url(name, CHECKER, demo_deployment.checker_password)})
+    target = make_target({"database": server.checker_url(name)})
 
     def run(statements: str) -> None:
-        with psycopg.connect(pg.url(name), autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(server.admin_url(name), autocommit=True, connect_timeout=10) as conn:
             conn.execute(statements.replace("{db}", name))
 
     run(SUPABASE)
@@ -227,7 +284,7 @@ def scratch(demo_deployment, reporting_role):
         yield run, target
     finally:
         target.close()
-        with pg.admin() as conn:
+        with psycopg.connect(server.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
             conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(f"lint_staff_{name}")))
 

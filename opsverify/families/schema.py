@@ -114,7 +114,7 @@ class Params(StrictParams):
     # -- tables: columns, constraints, RLS, policies, publications ---------------------------
     columns: list[str] = []                       # exist
     not_null: list[str] = []                      # are NOT NULL
-    defaults: dict[str, str | bool] = {}          # true: has a default; false: none; text: this default
+    defaults: dict[str, bool | int | float | str] = {}  # true: any default; false: none; else: this default
     types: dict[str, str] = {}                    # column -> type, as PostgreSQL prints it (aliases allowed)
     checked: list[str] = []                       # each is covered by a validated CHECK constraint
     no_columns_of_type: list[str] = []            # no column has one of these types
@@ -148,9 +148,9 @@ class Params(StrictParams):
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(SUBJECTS)} (got {', '.join(given) or 'none'})")
         subject = given[0]
-        for name in sorted(self.model_fields_set - {subject} - READS[subject]):
+        for name in sorted(self.model_fields_set - set(SUBJECTS) - READS[subject]):
             readers = [s for s in SUBJECTS if name in READS[s]]
-            raise ValueError(f"{name} is not judged for a {subject} item; it applies to {', '.join(readers)}")
+            raise ValueError(f"{name} is not judged with {subject}; it applies to {', '.join(readers)}")
         kind = PRIVILEGE_KIND.get(subject, "relation")
         allowed = {*ALL_PRIVILEGES[kind], "ALL", *(("MAINTAIN",) if kind == "relation" else ())}
         mappings = [self.grants_to, self.no_grants_to if isinstance(self.no_grants_to, dict) else {}]
@@ -409,11 +409,12 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
             findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}"))
 
 
-def _default_problem(column: str, want: str | bool, have: str | None) -> str | None:
+def _default_problem(column: str, want: bool | int | float | str, have: str | None) -> str | None:
     if want is True:
         return None if have is not None else f"no default for {column}"
     if want is False:
         return None if have is None else f"a default for {column} ({have})"
+    want = str(want)
     if have is None:
         return f"no default for {column} (expected {want})"
     return None if _same_default(want, have) else f"default {have} for {column}, not {want}"
@@ -700,7 +701,7 @@ def _describe_fields(p: Params) -> list[str]:
     if p.not_null:
         add(f"{', '.join(p.not_null)} NOT NULL")
     for column, want in p.defaults.items():
-        add(f"{column} {'with a default' if want is True else 'without a default' if want is False else 'default ' + want}")
+        add(f"{column} {'with a default' if want is True else 'without a default' if want is False else f'default {want}'}")
     for column, want in p.types.items():
         add(f"{column} of type {normal_type(want)}")
     if p.checked:
