@@ -418,6 +418,7 @@ def test_a_field_its_subject_does_not_read_is_refused(subject, name):
     ({"extensions": ["a"], "min_versions": {"b": "1.0"}}, "min_versions names b"),
     ({"extensions": ["a"], "min_versions": {"a": "latest"}}, "not a dotted number"),
     ({"functions_in": "public", "fixed_search_path": False}, "Input should be True"),
+    ({"views_in": "public", "materialized": True, "security_invoker": True}, "materialized views have none"),
 ])
 def test_params_refused(params, match):
     with pytest.raises(ValidationError, match=match):

@@ -159,6 +159,8 @@ class Params(StrictParams):
             if unknown or not privileges:
                 raise ValueError(f"privileges on a {kind} are {', '.join(sorted(allowed))}"
                                  + (f"; got {', '.join(unknown)}" if unknown else "; got none"))
+        if self.security_invoker and self.materialized:
+            raise ValueError("security_invoker applies to plain views; materialized views have none")
         if self.allow_empty and (self.functions or self.views):
             raise ValueError("allow_empty applies to a whole schema; named functions or views must exist")
         if not self.installed and (self.min_versions or self.up_to_date or self.not_in_schemas):
