@@ -53,6 +53,7 @@ def test_xdist_run_is_complete_and_green(tmp_path):
     result = run_pytest("checks", "-p", "no:cacheprovider", "--env", "demo", "-n", "2", "--reports-dir", str(reports),
                         "-m", "postdeploy or daily or weekly or monthly")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    assert "103 passed" in result.stdout
+    automated = len([c for c in CHECKS if not c.manual])  # every item with a cadence marker, none manual
+    assert f"{automated} passed" in result.stdout
     (archive,) = (reports / "demo").iterdir()
-    assert len(list((archive / "allure-results").glob("*-result.json"))) == 103
+    assert len(list((archive / "allure-results").glob("*-result.json"))) == automated
