@@ -231,9 +231,9 @@ class FreezingProxy(_Server):
                     if self.frozen.is_set():
                         self.stopping.wait()  # swallow it, and everything after
                         return
-                    dst.sendall(chunk)
                     if from_client and self.marker is not None and self.marker in chunk:
-                        self.frozen.set()
+                        self.frozen.set()  # before the server can answer: its answer must not get through
+                    dst.sendall(chunk)
             except OSError:
                 pass
 
