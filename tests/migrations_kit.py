@@ -101,3 +101,19 @@ def flyway_row(s: Scratch, rank: int, version: str | None, description: str, scr
 def flyway_file(s: Scratch, relative: str, text: str) -> int:
     """Write a migration file; its checksum as Flyway computes and stores it."""
     return int(flyway.checksum(s.write(relative, text).read_bytes()))
+
+
+def prisma_field_scene(s: Scratch) -> None:
+    """For tests/fields/migrations.py: two applied Prisma migrations (the second after a resolved
+    failure); prisma/migrations holds both, the second edited since it ran; prisma/pending holds a
+    third that never ran."""
+    s.ddl("prisma")
+    first, second, third = "20240101000000_init", "20240201000000_orders", "20240301000000_totals"
+    prisma_attempt(s, first, "create table a (id int);\n", age_minutes=300)
+    prisma_attempt(s, second, "create table b (id int);\n", age_minutes=210, finished=False, rolled_back_after=5)
+    prisma_attempt(s, second, "create table b (id int);\n", age_minutes=200)
+    s.write(f"prisma/migrations/{first}/migration.sql", "create table a (id int);\n")
+    s.write(f"prisma/migrations/{second}/migration.sql", "create table b (id bigint);\n")
+    s.write(f"prisma/pending/{first}/migration.sql", "create table a (id int);\n")
+    s.write(f"prisma/pending/{second}/migration.sql", "create table b (id int);\n")
+    s.write(f"prisma/pending/{third}/migration.sql", "create table c (id int);\n")

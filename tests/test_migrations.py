@@ -4,13 +4,22 @@ folder laid out as the tool expects. Every rule goes healthy → broken → fixe
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
+from pydantic import ValidationError
 
+from opsverify.checklist import load_item_params
+from opsverify.engine import gather_and_judge
+from opsverify.families import migrations
+from opsverify.families.migration_tools import (
+    RepoListing, RepoMigration, alembic, django, flyway, golang_migrate, liquibase, prisma, supabase)
 from opsverify.outcome import Outcome, Status
 
+from .kit import make_check
 from .migrations_kit import DDL, Scratch, flyway_file, flyway_row, prisma_attempt, scratch_database
 
 
@@ -483,13 +492,173 @@ def test_one_round_trip_for_every_check_of_a_target(scratch, monkeypatch):
     database = scratch.target.database
     original = database.query_many
     monkeypatch.setattr(database, "query_many", lambda statements: calls.append(statements) or original(statements))
-    from opsverify.engine import gather_and_judge
-    from opsverify.families import migrations
-
-    from .kit import make_check
-
     checks = [make_check("migrations", PRISMA, name="a"), make_check("migrations", SUPABASE, name="b"),
               make_check("migrations", {"tool": "prisma", "latest": P3}, name="c")]
     outcomes = gather_and_judge(scratch.target, migrations, checks)
     assert [o.status for o in outcomes] == [Status.PASSED] * 3
     assert len(calls) == 1 and len(calls[0]) == 2
+
+
+# -- pure: Params the judge would not read are refused -----------------------------------------
+@pytest.mark.parametrize("params, match", [
+    ({"tool": "prisma"}, "give applied, latest, none_failed or from_repo"),
+    ({"tool": "supabase", "none_failed": True}, "supabase leaves no trace of a failed run"),
+    ({"tool": "django", "none_failed": True}, "django leaves no trace"),
+    ({"tool": "rails", "from_repo": "db/migrate", "checksums": True}, "rails records no checksum"),
+    ({"tool": "liquibase", "from_repo": "db", "checksums": True}, "liquibase records no checksum"),
+    ({"tool": "prisma", "none_failed": True, "checksums": True}, "checksums compares the repo's files"),
+    ({"tool": "prisma", "none_failed": True, "unknown_applied": "report"}, "unknown_applied compares"),
+    ({"tool": "alembic", "applied": ["a1b2"]}, "alembic records only where the database stands"),
+    ({"tool": "golang-migrate", "applied": ["3"]}, "golang-migrate records only where"),
+    ({"tool": "rails", "applied": ["20240101000000_create_users"]}, "the version only"),
+    ({"tool": "golang-migrate", "latest": "3_totals"}, "the version only"),
+    ({"tool": "django", "latest": "0002_total"}, "app.name"),
+    ({"tool": "prisma", "none_failed": True, "table": "a.b.c"}, "schema.table"),
+    ({"tool": "prisma", "none_failed": True, "table": "public.x; drop table y"}, "schema.table"),
+    ({"tool": "prisma", "from_repo": "../elsewhere"}, "inside the repo checkout"),
+    ({"tool": "prisma", "from_repo": "/abs/path"}, "inside the repo checkout"),
+    ({"tool": "sqitch", "latest": "x"}, "tool"),
+    ({"source": "prisma", "all_finished": True}, "Extra inputs"),
+])
+def test_params_refused(params, match):
+    with pytest.raises((ValidationError, ValueError), match=match):
+        load_item_params("migrations", params)
+
+
+# -- pure: what each tool's rows mean -----------------------------------------------------------
+
+
+def attempt(name, started, finished=True, rolled_back=None):
+    return {"migration_name": name, "checksum": "c", "started_at": started,
+            "finished_at": started if finished else None, "rolled_back_at": rolled_back}
+
+
+@pytest.mark.parametrize("rows, applied, failures, resolved", [
+    ([attempt("a", "1")], ["a"], [], 0),
+    ([attempt("a", "1", finished=False, rolled_back="2"), attempt("a", "3")], ["a"], [], 1),  # resolved, re-applied
+    ([attempt("a", "1", finished=False)], [], ["a failed"], 0),  # P3009: unresolved
+    ([attempt("a", "1", finished=False, rolled_back="2")], [], ["a was rolled back"], 0),  # resolved, not re-applied
+    ([attempt("a", "1", rolled_back="2")], [], ["a was rolled back"], 0),  # finished, then rolled back by hand
+    ([attempt("a", "1", finished=False), attempt("a", "3")], ["a"], ["a failed"], 0),  # Prisma would refuse to deploy
+])
+def test_prisma_attempts(rows, applied, failures, resolved):
+    history = prisma.history({"history": rows}, None)
+    assert [a.key for a in history.applied] == applied
+    assert [f.split(" (")[0] for f in history.failures] == failures
+    assert len(history.resolved) == resolved
+
+
+def test_prisma_accepts_the_checksum_across_line_endings_and_the_old_unpadded_form():
+    lf, crlf = b"create table a (id int);\nselect 1;\n", b"create table a (id int);\r\nselect 1;\r\n"
+    assert hashlib.sha256(lf).hexdigest() in prisma.accepted_checksums(crlf)
+    assert hashlib.sha256(crlf).hexdigest() in prisma.accepted_checksums(lf)
+    digest = hashlib.sha256(lf).digest()
+    assert "".join(f"{b:x}" for b in digest) in prisma.accepted_checksums(lf)
+    assert hashlib.sha256(lf + b"-- edited\n").hexdigest() not in prisma.accepted_checksums(lf)
+
+
+def test_flyway_checksum_is_a_signed_crc32_over_lines_without_endings_or_bom():
+    expected = zlib.crc32(b"create table a (id int);select 1;")
+    signed = expected - (1 << 32) if expected >= 1 << 31 else expected
+    for text in (b"create table a (id int);\nselect 1;\n", b"create table a (id int);\r\nselect 1;",
+                 b"\xef\xbb\xbfcreate table a (id int);\rselect 1;\n"):
+        assert flyway.checksum(text) == str(signed)
+    assert int(flyway.checksum(b"x" * 40 + b"\n")) >= -(1 << 31)
+    assert flyway.checksum(b"select 2;") != flyway.checksum(b"select 1;")
+
+
+@pytest.mark.parametrize("written, key", [("1", "1"), ("1.0", "1"), ("1_1", "1.1"), ("1.01", "1.1"), ("2.0.0", "2"),
+                                          ("10", "10"), ("0", "0")])
+def test_flyway_versions_compare_as_flyway_does(written, key):
+    assert flyway.version_key(written) == key
+
+
+def flyway_history_row(rank, version, kind="SQL", success=True, description="d"):
+    return {"installed_rank": rank, "version": version, "description": description, "type": kind,
+            "script": f"V{version}__d.sql" if version else f"R__{description}.sql", "checksum": 7, "success": success}
+
+
+def test_flyway_rows_in_installed_rank_order_decide_the_state():
+    rows = [flyway_history_row(0, "0", kind="SCHEMA"), flyway_history_row(1, "1", kind="BASELINE"),
+            flyway_history_row(2, "2"), flyway_history_row(3, "3", success=False), flyway_history_row(4, "4"),
+            flyway_history_row(5, "4", kind="UNDO_SQL"), flyway_history_row(6, "5"), flyway_history_row(7, "5", kind="DELETE"),
+            flyway_history_row(8, None, description="views")]
+    repo = RepoListing((RepoMigration("0.5", "V0_5__old.sql"), RepoMigration("2", "V2__d.sql")), "")
+    history = flyway.history({"history": rows}, repo)
+    assert [a.key for a in history.applied] == ["0.5", "R__views", "1", "2"]
+    assert [f.split(" ")[0] for f in history.failures] == ["V3__d.sql"]
+    assert history.newest().key == "2"
+
+
+@pytest.mark.parametrize("rows, repo, applied, failures, standing", [
+    ([], (), [], 0, "no version recorded"),
+    ([{"version": 3, "dirty": False}], (), ["3"], 0, "version 3"),
+    ([{"version": 3, "dirty": False}], ("1", "2", "3", "4"), ["1", "2", "3"], 0, "version 3"),
+    ([{"version": 3, "dirty": True}], ("1", "2", "3"), ["1", "2"], 1, "version 3 (dirty)"),
+    ([{"version": -1, "dirty": True}], ("1",), [], 1, "version -1 (dirty)"),  # the first step failed
+])
+def test_golang_migrate_one_row(rows, repo, applied, failures, standing):
+    listing = RepoListing(tuple(RepoMigration(v, f"{v}_x.up.sql") for v in repo), "")
+    history = golang_migrate.history({"history": rows}, listing)
+    assert [a.key for a in history.applied] == applied
+    assert len(history.failures) == failures and history.position() == standing
+
+
+def test_alembic_applied_is_every_ancestor_of_the_heads_through_merges():
+    repo = RepoListing((RepoMigration("a", "a.py"), RepoMigration("b1", "b1.py", parents=("a",)),
+                        RepoMigration("b2", "b2.py", parents=("a", "some_branch_label")),
+                        RepoMigration("m", "m.py", parents=("b1", "b2")), RepoMigration("n", "n.py", parents=("m",))), "")
+    history = alembic.history({"history": [{"version_num": "m"}]}, repo)
+    assert {a.key for a in history.applied} == {"a", "b1", "b2", "m"}
+    assert history.newest().key == "m"
+    two = alembic.history({"history": [{"version_num": "b1"}, {"version_num": "b2"}]}, repo)
+    assert two.newest() is None and two.position() == "2 heads: b1, b2"
+
+
+def test_alembic_reads_revision_files_without_importing_them(tmp_path):
+    (tmp_path / "a_init.py").write_text("import sys; sys.exit(1)\nrevision = 'a'\ndown_revision = None\n")
+    (tmp_path / "m_merge.py").write_text("revision: str = 'm'\ndown_revision: Union[str, Sequence[str]] = ('a', 'b')\n"
+                                         "depends_on = 'c'\n")
+    (tmp_path / "env.py").write_text("from alembic import context\n")
+    listing = alembic.read_repo(tmp_path)
+    assert {(m.key, m.parents) for m in listing.migrations} == {("a", ()), ("m", ("a", "b", "c"))}
+    assert listing.ignored == ("env.py",)
+
+
+def test_django_squashed_migration_stands_for_what_it_replaces():
+    repo = RepoListing((RepoMigration("u.0001_a", "", scope="u"), RepoMigration("u.0002_b", "", scope="u"),
+                        RepoMigration("u.0001_squashed_0002_b", "", scope="u", replaces=("u.0001_a", "u.0002_b"))), "")
+    only_squashed = django.history({"history": [{"app": "u", "name": "0001_squashed_0002_b"}]}, repo)
+    assert {a.key for a in only_squashed.applied} == {"u.0001_a", "u.0002_b", "u.0001_squashed_0002_b"}
+    half = django.history({"history": [{"app": "u", "name": "0001_a"}]}, repo)
+    assert {a.key for a in half.applied} == {"u.0001_a"}
+
+
+def test_django_reads_only_migration_packages(tmp_path):
+    (tmp_path / "shop/orders/migrations").mkdir(parents=True)
+    (tmp_path / "shop/orders/migrations/__init__.py").write_text("")
+    (tmp_path / "shop/orders/migrations/0001_initial.py").write_text("")
+    (tmp_path / "shop/orders/migrations/_helpers.py").write_text("")
+    (tmp_path / "shop/loose/migrations").mkdir(parents=True)  # a namespace folder: Django ignores it
+    (tmp_path / "shop/loose/migrations/0001_initial.py").write_text("")
+    (tmp_path / "node_modules/x/migrations").mkdir(parents=True)
+    listing = django.read_repo(tmp_path)
+    assert [m.key for m in listing.migrations] == ["orders.0001_initial"]
+    assert listing.ignored == ("shop/loose/migrations/ (no __init__.py)",)
+
+
+@pytest.mark.parametrize("kind, applied", [("EXECUTED", True), ("RERAN", True), ("MARK_RAN", True),
+                                           ("SKIPPED", False), ("FAILED", False)])
+def test_liquibase_exectypes(kind, applied):
+    rows = [{"id": "1", "author": "a", "filename": "f.sql", "exectype": kind}]
+    history = liquibase.history({"history": rows}, None)
+    assert bool(history.applied) is applied
+    assert bool(history.failures) is (kind == "FAILED")
+
+
+def test_supabase_skips_a_legacy_first_init_file_as_the_cli_does(tmp_path):
+    for name in ("20211208000000_init.sql", "20211210000000_orders.sql", "notes.txt"):
+        (tmp_path / name).write_text("select 1;")
+    listing = supabase.read_repo(tmp_path)
+    assert [m.key for m in listing.migrations] == ["20211210000000"]
+    assert set(listing.ignored) == {"20211208000000_init.sql", "notes.txt"}
