@@ -25,8 +25,7 @@ from pydantic import field_validator, model_validator
 from ..errors import GatherError
 from ..outcome import Outcome, error, verdict
 from ._common import StrictParams, first_few, nothing_found, plural
-from .migration_tools import TOOLS, History, RepoListing, Table
-from .migration_tools._model import IDENTIFIER
+from .migration_tools import IDENTIFIER, TOOLS, History, RepoListing, Table
 
 NAME = "migrations"
 
@@ -136,55 +135,63 @@ def _list_folder(target, tool: str, folder: str) -> RepoListing | GatherError:
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     tool, table = TOOLS[p.tool], p.history_table
-    answers = facts["history"][(p.tool, table.label)]
-    rows = {}
-    for role, query in tool.queries(table, p.none_failed).items():
-        rows[role] = answers[role]
-        if isinstance(rows[role], GatherError):
-            return error(f"could not read {query.table.label}, the {p.tool} {role} table: {rows[role]}"
-                         " (wrong database or schema? `table:` names another one)")
-    listing = None
-    if p.from_repo:
-        listing = facts["repo"][(p.tool, p.from_repo)]
-        if isinstance(listing, GatherError):
-            return error(f"could not list the {p.tool} migrations of the repo: {listing}")
-        if not listing.migrations and not p.allow_empty:
-            seen = f"; the folder holds {first_few(list(listing.ignored))}" if listing.ignored else ""
-            return nothing_found(f"{p.tool} migration", f"{p.from_repo} (looked for {listing.looked_for}{seen})")
+    read = _read(p, facts)
+    if isinstance(read, Outcome):
+        return read
+    rows, listing = read
     history: History = tool.history(rows, listing)
     if history.recorded == 0 and not p.allow_empty:
         return nothing_found("applied migration", f"{table.label} ({p.tool}'s history table)")
     expected: list[str] = []
     problems: list[str] = []
+    notes: list[str] = []
     evidence: dict[str, Any] = {
         "tool": p.tool, "table": table.label, "rows": history.recorded, "applied": len(history.applied),
         "newest": history.position(), "failures": list(history.failures), "resolved": list(history.resolved)}
-    labels = set().union(*(a.labels for a in history.applied))
-
     if p.applied:
-        expected.append(f"applied: {first_few(p.applied, 5)}")
+        labels = set().union(*(a.labels for a in history.applied))
         missing = [label for label in p.applied if tool.canonical(label) not in labels]
+        expected.append(f"applied: {first_few(p.applied, 5)}")
         evidence["not_applied"] = missing
         if missing:
             problems.append(f"not applied: {first_few(missing)}")
     if p.latest:
         scope = p.latest.split(".", 1)[0] if tool.PER_APP else ""
+        where = f" in {scope}" if scope else ""
         newest = history.newest(scope)
-        expected.append(f"newest applied{f' in {scope}' if scope else ''}: {p.latest}")
+        expected.append(f"newest applied{where}: {p.latest}")
         if newest is None or tool.canonical(p.latest) not in newest.labels:
-            problems.append(f"newest applied{f' in {scope}' if scope else ''} is {history.position(scope)},"
-                            f" not {p.latest}")
+            problems.append(f"newest applied{where} is {history.position(scope)}, not {p.latest}")
     if p.none_failed:
         expected.append(f"no {p.tool} migration failed, dirty or unfinished now")
         if history.failures:
             problems.append(f"{plural(len(history.failures), 'failure')} now: {first_few(list(history.failures), 2)}")
-    notes = []
     if listing is not None:
         problems += _against_repo(p, history, listing, expected, evidence, notes)
-    fine = f"{plural(len(history.applied), 'migration')} applied in {table.label}, newest {history.position()}"
     if history.resolved:
         notes.append(f"{plural(len(history.resolved), 'resolved failure')} in its history")
+    fine = f"{plural(len(history.applied), 'migration')} applied in {table.label}, newest {history.position()}"
     return verdict("; ".join(expected), problems, "; ".join([fine, *notes]), **evidence)
+
+
+def _read(p: Params, facts) -> tuple[dict, RepoListing | None] | Outcome:
+    """The rows of each query this check needs and its repo listing, or why they cannot be judged."""
+    answers = facts["history"][(p.tool, p.history_table.label)]
+    rows = {}
+    for role, query in TOOLS[p.tool].queries(p.history_table, p.none_failed).items():
+        rows[role] = answers[role]
+        if isinstance(rows[role], GatherError):
+            return error(f"could not read {query.table.label}, the {p.tool} {role} table: {rows[role]}"
+                         " (wrong database or schema? `table:` names another one)")
+    if not p.from_repo:
+        return rows, None
+    listing = facts["repo"][(p.tool, p.from_repo)]
+    if isinstance(listing, GatherError):
+        return error(f"could not list the {p.tool} migrations of the repo: {listing}")
+    if not listing.migrations and not p.allow_empty:
+        seen = f"; the folder holds {first_few(list(listing.ignored))}" if listing.ignored else ""
+        return nothing_found(f"{p.tool} migration", f"{p.from_repo} (looked for {listing.looked_for}{seen})")
+    return rows, listing
 
 
 def _against_repo(p: Params, history: History, listing: RepoListing, expected: list[str],
@@ -195,9 +202,9 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
     expected.append(f"every migration of {p.from_repo} applied")
     if missing:
         problems.append(f"{plural(len(missing), 'repo migration')} not applied: {first_few(missing)}")
-    scopes = {m.scope for m in listing.migrations}  # Django: only the repo's own apps
+    known, scopes = listing.keys, {m.scope for m in listing.migrations}  # Django: only the repo's own apps
     unknown = [a.key for a in history.applied
-               if a.key not in listing.keys and not a.synthetic and (not TOOLS[p.tool].PER_APP or a.scope in scopes)]
+               if a.key not in known and not a.synthetic and (not TOOLS[p.tool].PER_APP or a.scope in scopes)]
     if unknown and p.unknown_applied == "fail":
         problems.append(f"{plural(len(unknown), 'applied migration')} not in {p.from_repo}: {first_few(unknown)}")
     elif unknown:
