@@ -425,8 +425,7 @@ def test_healthy_broken_fixed(scratch, tool, rule):
 @pytest.mark.parametrize("tool", sorted(SCENARIOS))
 def test_a_missing_history_table_is_an_error_naming_table_and_tool(scratch, tool):
     _, params, _ = SCENARIOS[tool]
-    outcome = scratch.check({**params, "from_repo": None, "applied": [], "checksums": False}
-                            if tool not in ("alembic", "golang-migrate") else {"tool": tool, "latest": params["latest"]})
+    outcome = scratch.check({"tool": tool, "latest": params["latest"]})
     assert outcome.status is Status.ERROR, outcome
     assert tool in outcome.observed and "does not exist" in outcome.observed
 
