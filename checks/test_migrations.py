@@ -1,4 +1,4 @@
-"""migrations: migrations applied (Supabase, Prisma, named files)."""
+"""migrations: what each migration tool's history table says is applied, against the repo."""
 
 from fixtures.checks import verdict
 

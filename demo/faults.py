@@ -64,6 +64,10 @@ _ALL = [
     Fault("prisma-rolled-back", frozenset({"J15"}), "the newest Prisma migration was rolled back",
           _sql("joslyn-ai", "update public._prisma_migrations set rolled_back_at = now()"
                             " where id = (select id from public._prisma_migrations order by started_at desc limit 1)")),
+    Fault("prisma-migration-failed", frozenset({"J15"}), "the last `migrate deploy` failed and was not resolved",
+          _sql("joslyn-ai", "insert into public._prisma_migrations (id, checksum, migration_name, logs, started_at)"
+                            " values (md5('failed')::uuid::text, md5('failed') || md5('failed'),"
+                            " '20240915090000_letters_index', 'Database error code: 42P07', now())")),
     Fault("repo-migration-unapplied", frozenset({"B4"}), "a repo migration is missing from the database",
           _sql("bakery-ops", "delete from supabase_migrations.schema_migrations"
                              " where version = (select max(version) from supabase_migrations.schema_migrations)")),

@@ -57,3 +57,14 @@ def http_fields_target():
             yield target
         finally:
             target.close()
+
+
+# -- migrations (Live cases of tests/fields/migrations.py) ------------------------------------
+@pytest.fixture
+def migrations_target(demo_deployment, tmp_path):
+    """A scratch database with a Prisma history and its repo checkout (see prisma_field_scene)."""
+    from .migrations_kit import prisma_field_scene, scratch_database
+
+    with scratch_database(demo_deployment, tmp_path) as scratch:
+        prisma_field_scene(scratch)
+        yield scratch.target

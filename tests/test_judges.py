@@ -22,33 +22,43 @@ def make(family, params: dict, *, key_id: str = "X1", name: str = "probe") -> Ch
 # -- schema: see tests/test_schema.py ------------------------------------------------------
 
 
-# -- migrations --------------------------------------------------------------------------
+# -- migrations (more in tests/test_migrations.py) ------------------------------------------
+SUPABASE = ("supabase", "supabase_migrations.schema_migrations")
+
+
 def test_migrations_match_version_name_and_both():
     rows = [{"version": "0006", "name": "rate_limits"}, {"version": "20250101000000", "name": "init"}]
-    facts = {"rows": {"supabase": rows}, "repo": {}}
-    ok = migrations.judge(make(migrations, {"source": "supabase", "applied": ["0006_rate_limits", "init"]}), facts)
+    facts = {"history": {SUPABASE: {"history": rows}}, "repo": {}}
+    ok = migrations.judge(make(migrations, {"tool": "supabase", "applied": ["0006_rate_limits", "init"]}), facts)
     assert ok.status is Status.PASSED
-    bad = migrations.judge(make(migrations, {"source": "supabase", "applied": ["0008_audit_logs"]}), facts)
+    bad = migrations.judge(make(migrations, {"tool": "supabase", "applied": ["0008_audit_logs"]}), facts)
     assert bad.status is Status.FAILED and "not applied: 0008_audit_logs" in bad.observed
 
 
 def test_migrations_prisma_unfinished_and_rolled_back():
-    rows = [{"version": "a", "name": "", "finished": True, "rolled_back": False},
-            {"version": "b", "name": "", "finished": False, "rolled_back": False},
-            {"version": "c", "name": "", "finished": True, "rolled_back": True}]
-    outcome = migrations.judge(make(migrations, {"source": "prisma", "all_finished": True}),
-                               {"rows": {"prisma": rows}, "repo": {}})
+    def row(name, started, finished=True, rolled_back=None):
+        return {"migration_name": name, "checksum": "x", "started_at": started,
+                "finished_at": started if finished else None, "rolled_back_at": rolled_back}
+    rows = [row("a", "2024-01-01"), row("b", "2024-01-02", finished=False),
+            row("c", "2024-01-03", rolled_back="2024-01-04")]
+    outcome = migrations.judge(make(migrations, {"tool": "prisma", "none_failed": True}),
+                               {"history": {("prisma", "public._prisma_migrations"): {"history": rows}}, "repo": {}})
     assert outcome.status is Status.FAILED
-    assert "unfinished: b" in outcome.observed and "rolled back: c" in outcome.observed
+    assert "b failed" in outcome.observed and "c was rolled back" in outcome.observed
 
 
 def test_migrations_from_repo_and_missing_table():
-    facts = {"rows": {"supabase": [{"version": "20250101000000", "name": "init"}]},
-             "repo": {"m": ["20250101000000_init", "20250202000000_more"]}}
-    outcome = migrations.judge(make(migrations, {"source": "supabase", "from_repo": "m"}), facts)
-    assert outcome.status is Status.FAILED and "20250202000000_more" in outcome.observed
-    missing = {"rows": {"supabase": GatherError('relation "x" does not exist')}, "repo": {}}
-    assert migrations.judge(make(migrations, {"source": "supabase", "applied": ["a"]}), missing).status is Status.ERROR
+    from opsverify.families.migration_tools import RepoListing, RepoMigration
+
+    listing = RepoListing((RepoMigration("20250101000000", "20250101000000_init.sql"),
+                           RepoMigration("20250202000000", "20250202000000_more.sql")), "<version>_<name>.sql")
+    facts = {"history": {SUPABASE: {"history": [{"version": "20250101000000", "name": "init"}]}},
+             "repo": {("supabase", "m"): listing}}
+    outcome = migrations.judge(make(migrations, {"tool": "supabase", "from_repo": "m"}), facts)
+    assert outcome.status is Status.FAILED and "20250202000000" in outcome.observed
+    missing = {"history": {SUPABASE: {"history": GatherError('relation "x" does not exist')}}, "repo": {}}
+    outcome = migrations.judge(make(migrations, {"tool": "supabase", "applied": ["a"]}), missing)
+    assert outcome.status is Status.ERROR and "supabase_migrations.schema_migrations" in outcome.observed
 
 
 # -- sql -----------------------------------------------------------------------------------

@@ -89,7 +89,8 @@ create table public.ephemeral_uploads (
   created_at timestamp(3) not null default current_timestamp
 );
 
--- migrations: all applied, finished, none rolled back --------------------------------
+-- migrations: all applied and finished now; one failed attempt in the history, resolved the
+-- way Prisma's docs say (`migrate resolve --rolled-back`, then `migrate deploy` applied it again)
 insert into public._prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
 select md5(m.name)::uuid::text,
        encode(sha256(convert_to(m.name, 'UTF8')), 'hex'),
@@ -105,6 +106,12 @@ from (values
   ('20240718123000_stripe_webhook_events',   interval '90 days'),
   ('20240902101500_ephemeral_uploads',       interval '30 days')
 ) as m(name, age);
+insert into public._prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+values (md5('20240601080000_subscriptions attempt 1')::uuid::text,
+        encode(sha256(convert_to('20240601080000_subscriptions', 'UTF8')), 'hex'),
+        null, '20240601080000_subscriptions',
+        'Database error code: 40P01 deadlock detected', now() - interval '140 days 1 hour',
+        now() - interval '140 days 2 hours', 0);
 
 -- seed -------------------------------------------------------------------------------
 insert into public.users (id, email, name, role, password_hash, created_at, updated_at) values

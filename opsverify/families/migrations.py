@@ -1,97 +1,224 @@
-"""migrations: what the database says was applied (Supabase CLI or Prisma), against what should be."""
+"""migrations: what a migration tool's own history table says is applied now, against what should be.
+
+Tools (one module each in migration_tools/, with its table's DDL source): supabase, prisma, rails,
+django, alembic, flyway, golang-migrate, knex, liquibase.
+
+Params:
+    tool: prisma                     which tool's history, in its default table ...
+    table: app.flyway_history        ... or this one (schema.table)
+    applied: [20240601_subs]         these are applied now (per the tool's naming)
+    latest: 20240902_uploads         the newest applied migration is this one
+    none_failed: true                nothing failed, dirty, unfinished or locked *now*
+    from_repo: prisma/migrations     every migration of this folder of the repo checkout is applied
+    checksums: true                  ... and unchanged since (tools that record a checksum)
+    unknown_applied: fail            an applied migration the folder lacks fails (default) | report
+    allow_empty: false               an empty history or folder is an error, unless true
+"""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from ..errors import GatherError
 from ..outcome import Outcome, error, verdict
-from ._common import StrictParams
+from ._common import StrictParams, first_few, nothing_found, plural
+from .migration_tools import IDENTIFIER, TOOLS, History, RepoListing, Table
 
 NAME = "migrations"
 
-SOURCES = {
-    "supabase": "select version, coalesce(name, '') as name from supabase_migrations.schema_migrations order by version",
-    "prisma": (
-        "select migration_name as version, '' as name, finished_at is not null as finished,"
-        " rolled_back_at is not null as rolled_back from public._prisma_migrations order by started_at"
-    ),
-}
-TABLES = {"supabase": "supabase_migrations.schema_migrations", "prisma": "public._prisma_migrations"}
+ToolName = Literal["supabase", "prisma", "rails", "django", "alembic", "flyway", "golang-migrate", "knex", "liquibase"]
 
 
 class Params(StrictParams):
-    source: Literal["supabase", "prisma"]
+    tool: ToolName
     applied: list[str] = []
-    all_finished: bool = False
-    from_repo: str | None = None  # folder of the system's repo checkout holding migration files
+    latest: str | None = None
+    none_failed: bool = False
+    from_repo: str | None = None  # folder of the system's repo checkout, laid out as the tool expects
+    checksums: bool = False
+    unknown_applied: Literal["fail", "report"] = "fail"
+    table: str | None = None
+    allow_empty: bool = False
+
+    @field_validator("table")
+    @classmethod
+    def _qualified_name(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = value.split(".")
+            if len(parts) > 2 or not all(IDENTIFIER.match(part) for part in parts):
+                raise ValueError("must be a table name, optionally schema-qualified: schema.table")
+        return value
+
+    @field_validator("from_repo")
+    @classmethod
+    def _inside_repo(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = PurePosixPath(value).parts
+            if not parts or value.startswith("/") or ".." in parts:
+                raise ValueError("must be a relative folder inside the repo checkout")
+        return value
 
     @model_validator(mode="after")
-    def _something(self) -> "Params":
-        if not (self.applied or self.all_finished or self.from_repo):
-            raise ValueError("give applied, all_finished or from_repo")
-        if self.all_finished and self.source != "prisma":
-            raise ValueError("all_finished applies to prisma migrations")
+    def _judged(self) -> "Params":
+        tool = TOOLS[self.tool]
+        if not (self.applied or self.latest or self.none_failed or self.from_repo):
+            raise ValueError("give applied, latest, none_failed or from_repo")
+        if self.none_failed and not tool.RECORDS_FAILURES:
+            raise ValueError(f"none_failed: {self.tool} leaves no trace of a failed run to read"
+                             " (its migrations run in a transaction); drop it")
+        if self.checksums and not tool.RECORDS_CHECKSUMS:
+            raise ValueError(f"checksums: {self.tool} records no checksum we can recompute (prisma and flyway do)")
+        if self.checksums and not self.from_repo:
+            raise ValueError("checksums compares the repo's files with the history: give from_repo")
+        if "unknown_applied" in self.model_fields_set and not self.from_repo:
+            raise ValueError("unknown_applied compares the history with the repo: give from_repo")
+        if self.applied and not tool.RECORDS_EACH and not self.from_repo:
+            raise ValueError(f"applied: {self.tool} records only where the database stands; give from_repo"
+                             " so what lies below it is known (or use latest)")
+        if tool.LABEL is not None:
+            pattern, hint = tool.LABEL
+            for label in [*self.applied, *([self.latest] if self.latest else [])]:
+                if not pattern.match(label):
+                    raise ValueError(f"{label!r}: write {hint}")
         return self
+
+    @property
+    def history_table(self) -> Table:
+        return Table.parse(self.table or TOOLS[self.tool].TABLE)
 
 
 def needs(params: Params) -> tuple[str, ...]:
     return ("database", "repo") if params.from_repo else ("database",)
 
 
+# -- gather ------------------------------------------------------------------------------------
 def gather(target, checks) -> dict[str, Any]:
-    sources = sorted({c.params.source for c in checks})
-    answers = target.database.query_many([SOURCES[s] for s in sources])
-    facts: dict[str, Any] = {"rows": dict(zip(sources, answers)), "repo": {}}
+    """Every history query of the group in one pipelined round trip, then the repo folders."""
+    wanted: dict[tuple[str, str], dict] = {}
     for check in checks:
-        folder = check.params.from_repo
-        if folder and folder not in facts["repo"]:
-            path = target.repo() / folder
-            if not path.is_dir():
-                facts["repo"][folder] = GatherError(f"{folder} is not a folder of the repo checkout {target.repo()}")
-            else:
-                facts["repo"][folder] = sorted(f.stem for f in path.glob("*.sql"))
-    return facts
+        p: Params = check.params
+        wanted.setdefault((p.tool, p.history_table.label), {}).update(
+            TOOLS[p.tool].queries(p.history_table, p.none_failed))
+    plan = [(key, role, query) for key, roles in wanted.items() for role, query in roles.items()]
+    answers = target.database.query_many([query.sql for _, _, query in plan])
+    if len(answers) != len(plan):
+        raise GatherError(f"asked {len(plan)} migration queries, got {len(answers)} answers")
+    history: dict[tuple[str, str], dict] = {}
+    for (key, role, _), rows in zip(plan, answers, strict=True):
+        history.setdefault(key, {})[role] = rows
+    repo: dict[tuple[str, str], RepoListing | GatherError] = {}
+    for check in checks:
+        p = check.params
+        if p.from_repo and (p.tool, p.from_repo) not in repo:
+            repo[(p.tool, p.from_repo)] = _list_folder(target, p.tool, p.from_repo)
+    return {"history": history, "repo": repo}
 
 
-def _labels(row: dict) -> set[str]:
-    version, name = str(row["version"]), str(row.get("name") or "")
-    return {version, name, f"{version}_{name}"} - {""}
+def _list_folder(target, tool: str, folder: str) -> RepoListing | GatherError:
+    try:
+        root = target.repo()
+    except GatherError as exc:
+        return exc
+    path = root / folder
+    if not path.is_dir():
+        return GatherError(f"{folder} is not a folder of the repo checkout {root}")
+    try:
+        return TOOLS[tool].read_repo(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        return GatherError(f"cannot read {folder}: {exc}")
 
 
+# -- judge -------------------------------------------------------------------------------------
 def judge(check, facts) -> Outcome:
     p: Params = check.params
-    rows = facts["rows"][p.source]
-    if isinstance(rows, GatherError):
-        return error(f"could not read {TABLES[p.source]}: {rows}")
-    applied_labels = set().union(*(_labels(r) for r in rows)) if rows else set()
+    tool, table = TOOLS[p.tool], p.history_table
+    read = _read(p, facts)
+    if isinstance(read, Outcome):
+        return read
+    rows, listing = read
+    history: History = tool.history(rows, listing)
+    if history.recorded == 0 and not p.allow_empty:
+        return nothing_found("applied migration", f"{table.label} ({p.tool}'s history table)")
+    expected: list[str] = []
     problems: list[str] = []
-    expected_parts = []
+    notes: list[str] = []
+    evidence: dict[str, Any] = {
+        "tool": p.tool, "table": table.label, "rows": history.recorded, "applied": len(history.applied),
+        "newest": history.position(), "failures": list(history.failures), "resolved": list(history.resolved)}
     if p.applied:
-        expected_parts.append(f"applied: {', '.join(p.applied)}")
-        missing = [m for m in p.applied if m not in applied_labels]
+        labels = set().union(*(a.labels for a in history.applied))
+        missing = [label for label in p.applied if tool.canonical(label) not in labels]
+        expected.append(f"applied: {first_few(p.applied, 5)}")
+        evidence["not_applied"] = missing
         if missing:
-            problems.append(f"not applied: {', '.join(missing)}")
-    if p.from_repo:
-        files = facts["repo"][p.from_repo]
-        if isinstance(files, GatherError):
-            return error(f"could not list migration files: {files}")
-        expected_parts.append(f"every file of {p.from_repo} applied")
-        versions = {str(r["version"]) for r in rows}
-        missing = [f for f in files if f.split("_", 1)[0] not in versions and f not in applied_labels]
-        if missing:
-            problems.append(f"{len(missing)} repo migration(s) not applied: {', '.join(missing[:10])}")
-    if p.all_finished:
-        expected_parts.append("every Prisma migration finished, none rolled back")
-        unfinished = [r["version"] for r in rows if not r["finished"] and not r["rolled_back"]]
-        rolled = [r["version"] for r in rows if r["rolled_back"]]
-        if unfinished:
-            problems.append(f"unfinished: {', '.join(unfinished)}")
-        if rolled:
-            problems.append(f"rolled back: {', '.join(rolled)}")
-        if not rows:
-            problems.append("no Prisma migrations recorded")
-    evidence = {"table": TABLES[p.source], "recorded": len(rows), "newest": [str(r["version"]) for r in rows[-3:]]}
-    return verdict("; ".join(expected_parts), problems, f"{len(rows)} migrations recorded, all as expected", **evidence)
+            problems.append(f"not applied: {first_few(missing)}")
+    if p.latest:
+        scope = p.latest.split(".", 1)[0] if tool.PER_APP else ""
+        where = f" in {scope}" if scope else ""
+        newest = history.newest(scope)
+        expected.append(f"newest applied{where}: {p.latest}")
+        if newest is None or tool.canonical(p.latest) not in newest.labels:
+            problems.append(f"newest applied{where} is {history.position(scope)}, not {p.latest}")
+    if p.none_failed:
+        expected.append(f"no {p.tool} migration failed, dirty or unfinished now")
+        if history.failures:
+            problems.append(f"{plural(len(history.failures), 'failure')} now: {first_few(list(history.failures), 2)}")
+    if listing is not None:
+        problems += _against_repo(p, history, listing, expected, evidence, notes)
+    if history.resolved:
+        notes.append(f"{plural(len(history.resolved), 'resolved failure')} in its history")
+    fine = f"{plural(len(history.applied), 'migration')} applied in {table.label}, newest {history.position()}"
+    return verdict("; ".join(expected), problems, "; ".join([fine, *notes]), **evidence)
+
+
+def _read(p: Params, facts) -> tuple[dict, RepoListing | None] | Outcome:
+    """The rows of each query this check needs and its repo listing, or why they cannot be judged."""
+    answers = facts["history"][(p.tool, p.history_table.label)]
+    rows = {}
+    for role, query in TOOLS[p.tool].queries(p.history_table, p.none_failed).items():
+        rows[role] = answers[role]
+        if isinstance(rows[role], GatherError):
+            return error(f"could not read {query.table.label}, the {p.tool} {role} table: {rows[role]}"
+                         " (wrong database or schema? `table:` names another one)")
+    if not p.from_repo:
+        return rows, None
+    listing = facts["repo"][(p.tool, p.from_repo)]
+    if isinstance(listing, GatherError):
+        return error(f"could not list the {p.tool} migrations of the repo: {listing}")
+    if not listing.migrations and not p.allow_empty:
+        seen = f"; the folder holds {first_few(list(listing.ignored))}" if listing.ignored else ""
+        return nothing_found(f"{p.tool} migration", f"{p.from_repo} (looked for {listing.looked_for}{seen})")
+    return rows, listing
+
+
+def _against_repo(p: Params, history: History, listing: RepoListing, expected: list[str],
+                  evidence: dict[str, Any], notes: list[str]) -> list[str]:
+    problems = []
+    by_key = {a.key: a for a in history.applied}
+    missing = [m.key for m in listing.migrations if m.key not in by_key]
+    expected.append(f"every migration of {p.from_repo} applied")
+    if missing:
+        problems.append(f"{plural(len(missing), 'repo migration')} not applied: {first_few(missing)}")
+    known, scopes = listing.keys, {m.scope for m in listing.migrations}  # Django: only the repo's own apps
+    unknown = [a.key for a in history.applied
+               if a.key not in known and not a.synthetic and (not TOOLS[p.tool].PER_APP or a.scope in scopes)]
+    if unknown and p.unknown_applied == "fail":
+        problems.append(f"{plural(len(unknown), 'applied migration')} not in {p.from_repo}: {first_few(unknown)}")
+    elif unknown:
+        notes.append(f"{plural(len(unknown), 'applied migration')} not in {p.from_repo}: {first_few(unknown)}")
+    if p.unknown_applied == "fail":
+        expected.append(f"nothing applied that {p.from_repo} lacks")
+    evidence.update(repo_folder=p.from_repo, repo_migrations=len(listing.migrations), repo_not_applied=missing,
+                    applied_not_in_repo=unknown, repo_ignored=list(listing.ignored))
+    if p.checksums:
+        differ = [m.key for m in listing.migrations if m.key in by_key and m.checksums
+                  and by_key[m.key].checksum is not None and by_key[m.key].checksum not in m.checksums]
+        expected.append("each applied file unchanged (checksum)")
+        evidence["checksum_differs"] = differ
+        if differ:
+            problems.append(f"{plural(len(differ), 'applied migration')} changed in the repo since it ran"
+                            f" (checksum differs): {first_few(differ)}")
+    return problems

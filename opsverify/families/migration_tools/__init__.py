@@ -1,0 +1,28 @@
+"""The migration tools the `migrations` family knows: one module per tool, each with the same names.
+
+    NAME               the `tool:` value
+    TABLE              where the tool keeps its history by default (schema.table)
+    LAYOUT             the repo folder's layout, as `from_repo` looks for it
+    RECORDS_FAILURES   the tool leaves a trace of a failed or unfinished run (`none_failed`)
+    RECORDS_CHECKSUMS  the tool records a checksum of each file we can recompute (`checksums`)
+    RECORDS_EACH       one row per applied migration (else only where the database stands)
+    PER_APP            `latest` is asked per app (Django)
+    LABEL              (pattern, hint) a checklist's `applied`/`latest` value must match, or None
+    canonical(label)   the label as the tool compares it ("0005" is version 5 to Rails)
+    queries(table, none_failed) -> {role: Query}      read-only SELECTs, one round trip
+    read_repo(folder) -> RepoListing                   the files the tool would run
+    history({role: rows}, repo | None) -> History      what the rows mean now (pure)
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import alembic, django, flyway, golang_migrate, knex, liquibase, prisma, rails, supabase
+from ._model import IDENTIFIER, Applied, History, Query, RepoListing, RepoMigration, Table
+
+TOOLS: dict[str, ModuleType] = {
+    m.NAME: m for m in (supabase, prisma, rails, django, alembic, flyway, golang_migrate, knex, liquibase)
+}
+
+__all__ = ["TOOLS", "IDENTIFIER", "Applied", "History", "Query", "RepoListing", "RepoMigration", "Table"]

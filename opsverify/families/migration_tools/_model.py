@@ -1,0 +1,130 @@
+"""What every migration tool module produces: the history as the database holds it now, and the
+migrations of the repo folder, in one shape the `migrations` judge reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+MAX_FILE_BYTES = 16 << 20  # a migration larger than this is a data dump, not something we hash
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+SKIPPED_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv"})
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+
+    @classmethod
+    def parse(cls, qualified: str) -> "Table":
+        schema, _, name = qualified.rpartition(".")
+        return cls(schema or "public", name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def sql(self) -> str:
+        return f'"{self.schema}"."{self.name}"'
+
+    def sibling(self, name: str) -> "Table":
+        return Table(self.schema, name)
+
+
+class Query(NamedTuple):
+    table: Table
+    sql: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One migration the database holds as applied now."""
+
+    key: str  # the identity the repo listing shares (a version, a folder name, "app.name")
+    labels: frozenset[str]  # what a checklist may write for it
+    checksum: str | None = None  # as the tool recorded it, when it records one
+    scope: str = ""  # Django: the app; "newest" is asked per scope
+    synthetic: bool = False  # recorded without a file of its own (Flyway's baseline): never "unknown"
+
+
+@dataclass(frozen=True)
+class History:
+    applied: tuple[Applied, ...]  # the tool's order, newest last
+    recorded: int  # rows read from the history table
+    failures: tuple[str, ...] = ()  # failed, dirty, unfinished or locked *now*
+    resolved: tuple[str, ...] = ()  # failures the tool's own recovery resolved: evidence, not a failure
+    heads: tuple[str, ...] | None = None  # where the database stands, for tools that record only that
+    standing: str | None = None  # that, in words, when the tool says more than the newest key
+
+    def newest(self, scope: str = "") -> Applied | None:
+        if self.heads is not None and len(self.heads) != 1:
+            return None
+        inside = [a for a in self.applied if a.scope == scope or not scope]
+        if self.heads is not None:
+            return next((a for a in inside if a.key == self.heads[0]), None)
+        return inside[-1] if inside else None
+
+    def position(self, scope: str = "") -> str:
+        """Where the database stands, in words, for a failed `latest`."""
+        if self.standing:
+            return self.standing
+        newest = self.newest(scope)
+        return newest.key if newest else "nothing applied" + (f" in {scope}" if scope else "")
+
+
+@dataclass(frozen=True)
+class RepoMigration:
+    key: str
+    file: str  # relative to the listed folder
+    checksums: frozenset[str] = frozenset()  # every form the tool would accept as this file's checksum
+    scope: str = ""
+    parents: tuple[str, ...] = ()  # alembic: down revisions and dependencies
+    replaces: tuple[str, ...] = ()  # Django squashed migrations: the keys they stand for
+
+
+@dataclass(frozen=True)
+class RepoListing:
+    migrations: tuple[RepoMigration, ...]
+    looked_for: str  # the layout, for "no migration found in <folder> (looked for …)"
+    ignored: tuple[str, ...] = ()  # files in the folder the tool would not run
+
+    @property
+    def keys(self) -> set[str]:
+        return {m.key for m in self.migrations}
+
+
+# -- helpers the tool modules share -------------------------------------------------------------
+def read_bytes(path: Path) -> bytes:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise OSError(f"{path.name} is larger than {MAX_FILE_BYTES >> 20} MB")
+    return path.read_bytes()
+
+
+def visible_files(folder: Path, pattern: str = "*", recursive: bool = False) -> list[Path]:
+    """Regular files under `folder`, sorted; hidden and dependency folders are not the project's."""
+    found = folder.rglob(pattern) if recursive else folder.glob(pattern)
+    return sorted(p for p in found if p.is_file() and not _skipped(p.relative_to(folder)))
+
+
+def _skipped(relative: Path) -> bool:
+    return any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1])
+
+
+def relative(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def integer_label(label: str) -> str:
+    """A version as an integer's text: "0005" and "5" are one version to Rails and golang-migrate."""
+    return str(int(label)) if label.isdigit() else label
+
+
+def when(value: Any) -> str:
+    """A timestamp for a message, to the minute."""
+    if value is None:
+        return "?"
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)[:16]

@@ -1,0 +1,117 @@
+"""Flyway (`flyway migrate`).
+
+Table (flyway-database-postgresql PostgreSQLDatabase.getRawCreateScript): flyway_schema_history
+(installed_rank int pk, version varchar(50), description, type varchar(20), script, checksum int,
+installed_by, installed_on, execution_time, success boolean), one row per run in installed_rank
+order. Types (CoreMigrationType): SQL, JDBC, SCRIPT, CUSTOM run a migration; BASELINE marks every
+version up to it as present; SCHEMA, TABLE are bookkeeping; DELETE (repair) and UNDO_* take a
+version back. A row with success = false is a failed migration until `flyway repair`.
+
+Files (recursively): V<version>__<description>.sql (version: digits, `.` or `_` between parts,
+compared part by part as integers, trailing zero parts dropped: MigrationVersion),
+R__<description>.sql repeatable (re-run when its checksum changes), U… undo. The checksum is a
+CRC32 over the file's lines without their line endings, BOM dropped, UTF-8, stored as a signed
+int (ChecksumCalculator / LoadableResource).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from pathlib import Path
+
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, relative, visible_files
+
+NAME = "flyway"
+TABLE = "public.flyway_schema_history"
+LAYOUT = "V<version>__<description>.sql, R__<description>.sql"
+RECORDS_FAILURES = True
+RECORDS_CHECKSUMS = True
+RECORDS_EACH = True
+PER_APP = False
+LABEL = None
+
+VERSIONED = re.compile(r"^V([0-9][0-9._]*?)__(.+)\.sql$")
+REPEATABLE = re.compile(r"^R__(.+)\.sql$")
+BOOKKEEPING = {"SCHEMA", "TABLE"}
+
+
+def canonical(label: str) -> str:
+    return version_key(label) if re.fullmatch(r"[0-9][0-9._]*", label) else label
+
+
+def version_key(version: str) -> str:
+    parts = [int(p) for p in re.split(r"[._]", version) if p != ""]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return ".".join(str(p) for p in parts)
+
+
+def version_order(key: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in key.split("."))
+
+
+def repeatable_key(description: str) -> str:
+    return f"R__{description}"
+
+
+def checksum(script: bytes) -> str:
+    text = script.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    lines = re.split(r"\r\n|\r|\n", text)
+    crc = zlib.crc32("".join(lines).encode("utf-8"))
+    return str(crc - (1 << 32) if crc >= 1 << 31 else crc)
+
+
+def queries(table: Table, none_failed: bool) -> dict[str, Query]:
+    return {"history": Query(table, (
+        "select installed_rank, version, description, type, script, checksum, success"
+        f" from {table.sql} order by installed_rank"))}
+
+
+def read_repo(folder: Path) -> RepoListing:
+    migrations, ignored = [], []
+    for path in visible_files(folder, "*.sql", recursive=True):
+        versioned, repeatable = VERSIONED.match(path.name), REPEATABLE.match(path.name)
+        if versioned and version_key(versioned.group(1)):
+            key = version_key(versioned.group(1))
+        elif repeatable:
+            key = repeatable_key(repeatable.group(1).replace("_", " "))
+        else:
+            ignored.append(relative(path, folder))
+            continue
+        migrations.append(RepoMigration(key, relative(path, folder), frozenset({checksum(read_bytes(path))})))
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+
+
+def history(answers: dict, repo: RepoListing | None) -> History:
+    rows = answers["history"]
+    latest: dict[str, dict] = {}  # the last row of each version / repeatable: its state now
+    baseline: tuple[int, ...] | None = None
+    for row in rows:
+        kind = str(row["type"]).upper()
+        if kind in BOOKKEEPING:
+            continue
+        if row["version"] is None:
+            latest[repeatable_key(str(row["description"]))] = row
+            continue
+        key = version_key(str(row["version"]))
+        if kind == "BASELINE" and row["success"]:
+            baseline = version_order(key)
+        latest[key] = row
+    applied, failures = [], []
+    for key, row in latest.items():
+        kind = str(row["type"]).upper()
+        if kind == "DELETE" or kind.startswith("UNDO"):
+            continue
+        if not row["success"]:
+            failures.append(f"{row['script'] or key} failed (installed_rank {row['installed_rank']}); run `flyway repair`")
+            continue
+        labels = {key, str(row["script"]), str(row["script"]).removesuffix(".sql"), str(row["version"] or "")} - {""}
+        applied.append(Applied(key, frozenset(labels), None if row["checksum"] is None else str(row["checksum"]),
+                               synthetic=kind == "BASELINE"))
+    below_baseline = [Applied(m.key, frozenset({m.key}))
+                      for m in (repo.migrations if repo and baseline else ())
+                      if not m.key.startswith("R__") and m.key not in latest and version_order(m.key) <= baseline]
+    versioned = sorted((a for a in applied if not a.key.startswith("R__")), key=lambda a: version_order(a.key))
+    repeatable = [a for a in applied if a.key.startswith("R__")]
+    return History(tuple(below_baseline + repeatable + versioned), recorded=len(rows), failures=tuple(failures))

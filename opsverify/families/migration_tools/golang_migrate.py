@@ -1,0 +1,61 @@
+"""golang-migrate (`migrate -path … up`), PostgreSQL driver.
+
+Table (database/postgres/postgres.go `ensureVersionTable`): schema_migrations (version bigint not
+null primary key, dirty boolean not null), truncated and rewritten on every step: one row, the
+version the database stands at. dirty = true means that migration failed part-way and the tool
+refuses to go on until `migrate force`. Files (source/parse.go): <version>_<title>.up.<ext> and
+.down.<ext>; every version up to the recorded one counts as applied, so `applied` needs
+`from_repo`. No checksum.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, integer_label, visible_files
+
+NAME = "golang-migrate"
+TABLE = "public.schema_migrations"
+LAYOUT = "<version>_<title>.up.sql"
+RECORDS_FAILURES = True
+RECORDS_CHECKSUMS = False
+RECORDS_EACH = False
+PER_APP = False
+LABEL = (re.compile(r"^[0-9]+$"), "the version only (digits): schema_migrations records nothing else")
+
+FILE = re.compile(r"^([0-9]+)_(.*)\.(down|up)\.(.*)$")
+
+
+def canonical(label: str) -> str:
+    return integer_label(label)
+
+
+def queries(table: Table, none_failed: bool) -> dict[str, Query]:
+    return {"history": Query(table, f"select version, dirty from {table.sql}")}
+
+
+def read_repo(folder: Path) -> RepoListing:
+    migrations, ignored = [], []
+    for path in visible_files(folder):
+        match = FILE.match(path.name)
+        if match and match.group(3) == "up":
+            migrations.append(RepoMigration(integer_label(match.group(1)), path.name))
+        elif not match:
+            ignored.append(path.name)
+    return RepoListing(tuple(sorted(migrations, key=lambda m: int(m.key))), LAYOUT, tuple(ignored))
+
+
+def history(answers: dict, repo: RepoListing | None) -> History:
+    rows = answers["history"]
+    if not rows:
+        return History((), recorded=0, heads=(), standing="no version recorded")
+    version, dirty = int(rows[0]["version"]), bool(rows[0]["dirty"])
+    failures = (f"version {version} is dirty: its migration failed part-way (fix the schema, then"
+                " `migrate force <last good version>`)",) if dirty else ()
+    below = [m.key for m in (repo.migrations if repo else ()) if int(m.key) < version]
+    applied = [Applied(k, frozenset({k})) for k in below]
+    if not dirty and version >= 0:  # a dirty version is not applied; -1 is "none" (a failed first step)
+        applied.append(Applied(str(version), frozenset({str(version)})))
+    return History(tuple(applied), recorded=len(rows), failures=failures, heads=(str(version),) if not dirty else (),
+                   standing=f"version {version}" + (" (dirty)" if dirty else ""))

@@ -1,0 +1,81 @@
+"""Prisma Migrate (`prisma migrate deploy`).
+
+Table (prisma-engines schema-engine postgres flavour `create_migrations_table`): _prisma_migrations
+(id varchar(36) pk, checksum varchar(64), finished_at, migration_name, logs, rolled_back_at,
+started_at, applied_steps_count), in the schema of the URL's `?schema=` (public by default). One
+row per *attempt*: a failed attempt keeps finished_at null until `migrate resolve` sets its
+rolled_back_at; the re-applied migration is a new row. So a resolved failure stays in the table
+for good: it is history, not a failure.
+
+Files: prisma/migrations/<timestamp>_<name>/migration.sql (+ migration_lock.toml). The checksum
+is the SHA-256 hex of migration.sql; Prisma also accepts the script with its line endings
+swapped (git may convert them) and, for old rows, hex digits without zero padding
+(schema-connector checksum.rs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, visible_files, when
+
+NAME = "prisma"
+TABLE = "public._prisma_migrations"
+LAYOUT = "<timestamp>_<name>/migration.sql"
+RECORDS_FAILURES = True
+RECORDS_CHECKSUMS = True
+RECORDS_EACH = True
+PER_APP = False
+LABEL = None
+
+
+def canonical(label: str) -> str:
+    return label
+
+
+def queries(table: Table, none_failed: bool) -> dict[str, Query]:
+    return {"history": Query(table, (
+        "select migration_name, checksum, started_at, finished_at, rolled_back_at"
+        f" from {table.sql} order by started_at, finished_at nulls last, id"))}
+
+
+def read_repo(folder: Path) -> RepoListing:
+    migrations, ignored = [], []
+    for path in visible_files(folder):
+        if path.name != "migration_lock.toml":
+            ignored.append(path.name)
+    for directory in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        script = directory / "migration.sql"
+        if script.is_file():
+            migrations.append(RepoMigration(directory.name, f"{directory.name}/migration.sql",
+                                            accepted_checksums(read_bytes(script))))
+        else:
+            ignored.append(f"{directory.name}/ (no migration.sql)")
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+
+
+def accepted_checksums(script: bytes) -> frozenset[str]:
+    variants = {script, script.replace(b"\r\n", b"\n"), script.replace(b"\n", b"\r\n")}
+    digests = [hashlib.sha256(v).digest() for v in variants]
+    return frozenset({d.hex() for d in digests} | {"".join(f"{b:x}" for b in d) for d in digests})
+
+
+def history(answers: dict, repo: RepoListing | None) -> History:
+    rows = answers["history"]
+    attempts: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:  # started_at order: the last attempt of each migration is its state now
+        attempts[row["migration_name"]].append(row)
+    applied, failures, resolved = [], [], []
+    for name in sorted(attempts):
+        *earlier, latest = attempts[name]
+        unresolved = [a for a in attempts[name] if a["finished_at"] is None and a["rolled_back_at"] is None]
+        failures += [f"{name} failed (started {when(a['started_at'])}) and is not resolved" for a in unresolved]
+        if latest["rolled_back_at"] is not None:
+            failures.append(f"{name} was rolled back ({when(latest['rolled_back_at'])}) and not applied again")
+        elif latest["finished_at"] is not None:
+            applied.append(Applied(name, frozenset({name}), str(latest["checksum"])))
+            resolved += [f"{name}: attempt of {when(a['started_at'])} rolled back {when(a['rolled_back_at'])},"
+                         " applied again since" for a in earlier if a["rolled_back_at"] is not None]
+    return History(tuple(applied), recorded=len(rows), failures=tuple(failures), resolved=tuple(resolved))

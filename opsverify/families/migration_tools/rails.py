@@ -1,0 +1,56 @@
+"""Rails Active Record migrations (`bin/rails db:migrate`).
+
+Table (activerecord schema_migration.rb, `create_table(id: false) { t.string :version,
+primary_key: true }`): schema_migrations (version character varying not null primary key), one
+row per applied migration holding only its version (the integer, as text). Files:
+db/migrate/**/<version>_<name>.rb (migration.rb `MigrationFilenameRegexp`); the version is read
+as an integer, so 0005_x.rb is version 5. PostgreSQL runs each migration in a DDL transaction:
+no failure row, no checksum.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, integer_label, relative, visible_files
+
+NAME = "rails"
+TABLE = "public.schema_migrations"
+LAYOUT = "<version>_<name>.rb (subfolders too)"
+RECORDS_FAILURES = False
+RECORDS_CHECKSUMS = False
+RECORDS_EACH = True
+PER_APP = False
+LABEL = (re.compile(r"^[0-9]+$"), "the version only (digits): schema_migrations records nothing else")
+
+FILE = re.compile(r"^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$")
+
+
+def canonical(label: str) -> str:
+    return integer_label(label)
+
+
+def queries(table: Table, none_failed: bool) -> dict[str, Query]:
+    return {"history": Query(table, f"select version from {table.sql}")}
+
+
+def read_repo(folder: Path) -> RepoListing:
+    migrations, ignored = [], []
+    for path in visible_files(folder, "*.rb", recursive=True):
+        match = FILE.match(path.name)
+        if match:
+            migrations.append(RepoMigration(integer_label(match.group(1)), relative(path, folder)))
+        else:
+            ignored.append(relative(path, folder))
+    return RepoListing(tuple(sorted(migrations, key=_order)), LAYOUT, tuple(ignored))
+
+
+def history(answers: dict, repo: RepoListing | None) -> History:
+    rows = answers["history"]
+    versions = sorted({integer_label(str(r["version"])) for r in rows}, key=lambda v: (not v.isdigit(), len(v), v))
+    return History(tuple(Applied(v, frozenset({v})) for v in versions), recorded=len(rows))
+
+
+def _order(migration: RepoMigration) -> tuple:
+    return (len(migration.key), migration.key)

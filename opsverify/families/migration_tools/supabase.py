@@ -1,0 +1,59 @@
+"""Supabase CLI (`supabase migration up`, `db push`).
+
+Table (supabase/cli pkg/migration/history.go): supabase_migrations.schema_migrations
+(version text primary key, statements text[], name text), one row per applied file, deleted on
+repair. Files: supabase/migrations/<version>_<name>.sql, version = the leading digits
+(pkg/migration/file.go `^([0-9]+)_(.*)\\.sql$`); other files are skipped by the CLI. A migration
+runs in one implicit transaction, so a failure leaves no row; no checksum is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, relative, visible_files
+
+NAME = "supabase"
+TABLE = "supabase_migrations.schema_migrations"
+LAYOUT = "<version>_<name>.sql"
+RECORDS_FAILURES = False
+RECORDS_CHECKSUMS = False
+RECORDS_EACH = True
+PER_APP = False
+LABEL = None  # any version, name or version_name
+
+FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
+LEGACY_INIT = re.compile(r"^([0-9]{14})_init\.sql$")  # the CLI skips an old first `<ts>_init.sql`
+
+
+def canonical(label: str) -> str:
+    return label
+
+
+def queries(table: Table, none_failed: bool) -> dict[str, Query]:
+    return {"history": Query(table, f"select version, coalesce(name, '') as name from {table.sql} order by version")}
+
+
+def read_repo(folder: Path) -> RepoListing:
+    migrations, ignored = [], []
+    for index, path in enumerate(visible_files(folder)):
+        match = FILE.match(path.name)
+        legacy = LEGACY_INIT.match(path.name)
+        if index == 0 and legacy and int(legacy.group(1)) < 20211209000000:
+            ignored.append(path.name)
+        elif match:
+            migrations.append(RepoMigration(match.group(1), relative(path, folder)))
+        else:
+            ignored.append(path.name)
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+
+
+def history(answers: dict, repo: RepoListing | None) -> History:
+    rows = answers["history"]
+    applied = tuple(Applied(str(r["version"]), _labels(str(r["version"]), str(r["name"] or ""))) for r in rows)
+    return History(applied, recorded=len(rows))
+
+
+def _labels(version: str, name: str) -> frozenset[str]:
+    return frozenset({version, name, f"{version}_{name}"} - {""}) if name else frozenset({version})

@@ -1,0 +1,663 @@
+"""migrations against a real PostgreSQL, one tool at a time: the tool's table created by its own DDL
+(tests/data/migrations/<tool>.sql, each naming its source), rows as the tool writes them, a repo
+folder laid out as the tool expects. Every rule goes healthy → broken → fixed."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from pydantic import ValidationError
+
+from opsverify.checklist import load_item_params
+from opsverify.engine import gather_and_judge
+from opsverify.families import migrations
+from opsverify.families.migration_tools import (
+    RepoListing, RepoMigration, alembic, django, flyway, golang_migrate, liquibase, prisma, supabase)
+from opsverify.outcome import Outcome, Status
+
+from .kit import make_check
+from .migrations_kit import DDL, Scratch, flyway_file, flyway_row, prisma_attempt, scratch_database
+
+
+@pytest.fixture
+def scratch(demo_deployment, tmp_path):
+    with scratch_database(demo_deployment, tmp_path / "checkout") as s:
+        s.repo.mkdir()
+        yield s
+
+
+def passed(outcome: Outcome) -> bool:
+    return outcome.status is Status.PASSED
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    breaks: Callable[[Scratch], None]
+    fixes: Callable[[Scratch], None]
+    seen: str  # in the observed text of the failure
+
+
+# -- supabase ----------------------------------------------------------------------------------
+SUPABASE = {"tool": "supabase", "applied": ["20250101000000_init"], "latest": "20250102000000_orders",
+            "from_repo": "supabase/migrations"}
+
+
+def supabase_healthy(s: Scratch) -> None:
+    s.ddl("supabase")
+    for version, name in (("20250101000000", "init"), ("20250102000000", "orders")):
+        s.write(f"supabase/migrations/{version}_{name}.sql", f"-- {name}\nselect 1;\n")
+        s.sql("insert into supabase_migrations.schema_migrations (version, name, statements) values (%s, %s, %s)",
+              version, name, ["select 1"])
+    s.write("supabase/migrations/README.md", "not a migration")
+
+
+def supabase_row(version: str, name: str) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("insert into supabase_migrations.schema_migrations (version, name) values (%s, %s)",
+                           version, name)
+
+
+def supabase_delete(version: str) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("delete from supabase_migrations.schema_migrations where version = %s", version)
+
+
+SUPABASE_RULES = [
+    Rule("missing", lambda s: s.write("supabase/migrations/20250103000000_more.sql", "select 1;"),
+         lambda s: s.remove("supabase/migrations/20250103000000_more.sql"), "repo migration not applied: 20250103000000"),
+    Rule("applied", supabase_delete("20250101000000"), supabase_row("20250101000000", "init"),
+         "not applied: 20250101000000_init"),
+    Rule("latest", supabase_delete("20250102000000"), supabase_row("20250102000000", "orders"),
+         "newest applied is 20250101000000, not 20250102000000_orders"),
+    Rule("unknown", supabase_row("20250109000000", "hotfix"), supabase_delete("20250109000000"),
+         "applied migration not in supabase/migrations: 20250109000000"),
+]
+
+
+# -- prisma ------------------------------------------------------------------------------------
+P1, P2, P3, P4 = "20240101000000_init", "20240201000000_orders", "20240301000000_totals", "20240401000000_index"
+PRISMA = {"tool": "prisma", "applied": [P1], "latest": P3, "none_failed": True, "from_repo": "prisma/migrations",
+          "checksums": True}
+
+
+def script(name: str) -> str:
+    return f"-- {name}\nCREATE TABLE \"{name.split('_', 1)[1]}\" (id text PRIMARY KEY);\n"
+
+
+def prisma_healthy(s: Scratch) -> None:
+    s.ddl("prisma")
+    s.write("prisma/migrations/migration_lock.toml", 'provider = "postgresql"\n')
+    for age, name in ((300, P1), (200, P2), (100, P3)):
+        s.write(f"prisma/migrations/{name}/migration.sql", script(name))
+    prisma_attempt(s, P1, script(P1), age_minutes=300)
+    # P2 failed once, was resolved (`migrate resolve --rolled-back`) and deployed again: history, not a failure
+    prisma_attempt(s, P2, script(P2), age_minutes=210, finished=False, rolled_back_after=5)
+    prisma_attempt(s, P2, script(P2), age_minutes=200)
+    prisma_attempt(s, P3, script(P3), age_minutes=100)
+
+
+def prisma_deploy_fails(s: Scratch) -> None:
+    s.write(f"prisma/migrations/{P4}/migration.sql", script(P4))
+    prisma_attempt(s, P4, script(P4), age_minutes=10, finished=False)
+
+
+def prisma_recovers(s: Scratch) -> None:
+    s.sql("update _prisma_migrations set rolled_back_at = now() where migration_name = %s", P4)  # resolve --rolled-back
+    prisma_attempt(s, P4, script(P4), age_minutes=1)  # migrate deploy
+    s.sql("delete from _prisma_migrations where migration_name = %s", P4)  # back to healthy's latest P3
+    s.remove(f"prisma/migrations/{P4}/migration.sql")
+
+
+PRISMA_RULES = [
+    Rule("failed", prisma_deploy_fails, prisma_recovers, f"{P4} failed"),
+    Rule("rolled-back", lambda s: s.sql("update _prisma_migrations set rolled_back_at = now() where migration_name = %s", P3),
+         lambda s: prisma_attempt(s, P3, script(P3), age_minutes=1), f"{P3} was rolled back"),
+    Rule("checksum", lambda s: s.write(f"prisma/migrations/{P2}/migration.sql", script(P2) + "-- edited\n"),
+         lambda s: s.write(f"prisma/migrations/{P2}/migration.sql", script(P2)), f"(checksum differs): {P2}"),
+    Rule("missing", lambda s: s.write(f"prisma/migrations/{P4}/migration.sql", script(P4)),
+         lambda s: s.remove(f"prisma/migrations/{P4}/migration.sql"), f"repo migration not applied: {P4}"),
+    Rule("latest", lambda s: (s.write(f"prisma/migrations/{P4}/migration.sql", script(P4)),
+                              prisma_attempt(s, P4, script(P4), age_minutes=1)),
+         lambda s: (s.sql("delete from _prisma_migrations where migration_name = %s", P4),
+                    s.remove(f"prisma/migrations/{P4}/migration.sql")), f"newest applied is {P4}, not {P3}"),
+    Rule("unknown", lambda s: prisma_attempt(s, "20231201000000_ghost", "x", age_minutes=400),
+         lambda s: s.sql("delete from _prisma_migrations where migration_name = '20231201000000_ghost'"),
+         "not in prisma/migrations: 20231201000000_ghost"),
+]
+
+
+# -- rails -------------------------------------------------------------------------------------
+RAILS = {"tool": "rails", "applied": ["20240101000000"], "latest": "20240202000000", "from_repo": "db/migrate"}
+
+
+def rails_healthy(s: Scratch) -> None:
+    s.ddl("rails")
+    s.write("db/migrate/20240101000000_create_users.rb", "class CreateUsers < ActiveRecord::Migration[7.1]; end\n")
+    s.write("db/migrate/20240202000000_add_email_to_users.rb", "class AddEmailToUsers < ActiveRecord::Migration[7.1]; end\n")
+    s.write("db/migrate/.keep", "")
+    for version in ("20240101000000", "20240202000000"):
+        s.sql("insert into schema_migrations (version) values (%s)", version)
+
+
+def rails_row(version: str) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("insert into schema_migrations (version) values (%s)", version)
+
+
+def rails_delete(version: str) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("delete from schema_migrations where version = %s", version)
+
+
+RAILS_RULES = [
+    Rule("missing", lambda s: s.write("db/migrate/20240303000000_add_index.rb", "class AddIndex; end\n"),
+         lambda s: s.remove("db/migrate/20240303000000_add_index.rb"), "repo migration not applied: 20240303000000"),
+    Rule("applied", rails_delete("20240101000000"), rails_row("20240101000000"), "not applied: 20240101000000"),
+    Rule("latest", rails_delete("20240202000000"), rails_row("20240202000000"),
+         "newest applied is 20240101000000, not 20240202000000"),
+    Rule("unknown", rails_row("20240909000000"), rails_delete("20240909000000"),
+         "not in db/migrate: 20240909000000"),
+]
+
+
+# -- django ------------------------------------------------------------------------------------
+DJANGO = {"tool": "django", "applied": ["orders.0001_initial"], "latest": "orders.0002_total",
+          "from_repo": "src"}
+SQUASHED = "class Migration:\n    replaces = [('users', '0001_initial'), ('users', '0002_profile')]\n"
+
+
+def django_healthy(s: Scratch) -> None:
+    s.ddl("django")
+    for app, names in (("orders", ["0001_initial", "0002_total"]), ("users", ["0001_initial", "0002_profile"])):
+        s.write(f"src/{app}/migrations/__init__.py", "")
+        for name in names:
+            s.write(f"src/{app}/migrations/{name}.py", "class Migration:\n    pass\n")
+    s.write("src/users/migrations/0001_squashed_0002_profile.py", SQUASHED)  # applied through what it replaces
+    s.write("src/.venv/lib/django/contrib/auth/migrations/0001_initial.py", "")  # not the project's
+    for app, name in (("contenttypes", "0001_initial"), ("auth", "0001_initial"), ("orders", "0001_initial"),
+                      ("orders", "0002_total"), ("users", "0001_initial"), ("users", "0002_profile")):
+        s.sql("insert into django_migrations (app, name, applied) values (%s, %s, now())", app, name)
+
+
+def django_row(app: str, name: str) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("insert into django_migrations (app, name, applied) values (%s, %s, now())", app, name)
+
+
+def django_delete(app: str, name: str) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("delete from django_migrations where app = %s and name = %s", app, name)
+
+
+DJANGO_RULES = [
+    Rule("missing", lambda s: s.write("src/orders/migrations/0003_discount.py", "class Migration: pass\n"),
+         lambda s: s.remove("src/orders/migrations/0003_discount.py"), "repo migration not applied: orders.0003_discount"),
+    Rule("squashed", django_delete("users", "0002_profile"), django_row("users", "0002_profile"),
+         "users.0001_squashed_0002_profile"),
+    Rule("applied", django_delete("orders", "0001_initial"), django_row("orders", "0001_initial"),
+         "not applied: orders.0001_initial"),
+    Rule("latest", django_delete("orders", "0002_total"), django_row("orders", "0002_total"),
+         "newest applied in orders is orders.0001_initial, not orders.0002_total"),
+    Rule("unknown", django_row("orders", "0009_hotfix"), django_delete("orders", "0009_hotfix"),
+         "not in src: orders.0009_hotfix"),
+]
+
+
+# -- alembic -----------------------------------------------------------------------------------
+ALEMBIC = {"tool": "alembic", "applied": ["a1b2c3d4e5f6"], "latest": "c3d4e5f6a7b8", "from_repo": "alembic/versions"}
+
+
+def revision(rev: str, down: str | None, *, typed: bool = False) -> str:
+    if typed:  # the template of Alembic 1.13+
+        return (f'revision: str = "{rev}"\ndown_revision: Union[str, None] = {down!r}\n'
+                "branch_labels = None\ndepends_on = None\n\ndef upgrade() -> None:\n    pass\n")
+    return f"revision = '{rev}'\ndown_revision = {down!r}\n\ndef upgrade():\n    pass\n"
+
+
+def alembic_healthy(s: Scratch) -> None:
+    s.ddl("alembic")
+    s.write("alembic/versions/a1b2c3d4e5f6_init.py", revision("a1b2c3d4e5f6", None))
+    s.write("alembic/versions/b2c3d4e5f6a7_orders.py", revision("b2c3d4e5f6a7", "a1b2c3d4e5f6", typed=True))
+    s.write("alembic/versions/c3d4e5f6a7b8_totals.py", revision("c3d4e5f6a7b8", "b2c3d4e5f6a7"))
+    s.write("alembic/versions/__init__.py", "")
+    s.sql("insert into alembic_version (version_num) values ('c3d4e5f6a7b8')")
+
+
+def alembic_at(version: str) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("update alembic_version set version_num = %s", version)
+
+
+ALEMBIC_RULES = [
+    Rule("missing", lambda s: s.write("alembic/versions/d4e5_index.py", revision("d4e5f6a7b8c9", "c3d4e5f6a7b8")),
+         lambda s: s.remove("alembic/versions/d4e5_index.py"), "repo migration not applied: d4e5f6a7b8c9"),
+    Rule("branch", lambda s: s.write("alembic/versions/e5_side.py", revision("e5f6a7b8c9d0", "a1b2c3d4e5f6")),
+         lambda s: s.remove("alembic/versions/e5_side.py"), "not applied: e5f6a7b8c9d0"),
+    Rule("latest", alembic_at("b2c3d4e5f6a7"), alembic_at("c3d4e5f6a7b8"), "newest applied is b2c3d4e5f6a7, not c3d4e5f6a7b8"),
+    Rule("heads", lambda s: s.sql("insert into alembic_version values ('ffff00001111')"),
+         lambda s: s.sql("delete from alembic_version where version_num = 'ffff00001111'"), "2 heads"),
+    Rule("unknown", alembic_at("9999aaaabbbb"), alembic_at("c3d4e5f6a7b8"), "not in alembic/versions: 9999aaaabbbb"),
+]
+
+
+# -- flyway ------------------------------------------------------------------------------------
+FLYWAY = {"tool": "flyway", "applied": ["1.1"], "latest": "2", "none_failed": True, "from_repo": "db/migration",
+          "checksums": True}
+
+
+def flyway_healthy(s: Scratch, *, schema: str | None = None) -> None:
+    s.ddl("flyway", schema=schema)
+    if schema:
+        s.sql(f'set search_path = "{schema}"')
+    s.write("db/migration/V1__init.sql", "create table a (id int);\n")  # below the baseline: never run here
+    orders = flyway_file(s, "db/migration/V1_1__orders.sql", "create table orders (id int);\r\n")
+    more = flyway_file(s, "db/migration/sub/V2__more.sql", "\ufeffalter table orders add total int;\n")
+    views = flyway_file(s, "db/migration/R__views.sql", "create or replace view v as select 1;\n")
+    s.write("db/migration/U2__more.sql", "alter table orders drop total;\n")
+    flyway_row(s, 1, "1", "<< Flyway Baseline >>", "<< Flyway Baseline >>", None, kind="BASELINE")
+    flyway_row(s, 2, "1.1", "orders", "V1_1__orders.sql", orders)
+    flyway_row(s, 3, "2", "more", "sub/V2__more.sql", more)
+    flyway_row(s, 4, None, "views", "R__views.sql", views)
+
+
+def flyway_fails(s: Scratch) -> None:
+    checksum = flyway_file(s, "db/migration/V3__broken.sql", "alter table nope add x int;\n")
+    flyway_row(s, 5, "3", "broken", "V3__broken.sql", checksum, success=False)
+
+
+def flyway_repaired(s: Scratch) -> None:
+    s.sql("delete from flyway_schema_history where success = false")  # flyway repair
+    s.remove("db/migration/V3__broken.sql")
+
+
+FLYWAY_RULES = [
+    Rule("failed", flyway_fails, flyway_repaired, "V3__broken.sql failed"),
+    Rule("checksum", lambda s: s.write("db/migration/V1_1__orders.sql", "create table orders (id bigint);\n"),
+         lambda s: s.write("db/migration/V1_1__orders.sql", "create table orders (id int);\n"),
+         "(checksum differs): 1.1"),
+    Rule("repeatable", lambda s: s.write("db/migration/R__views.sql", "create or replace view v as select 2;\n"),
+         lambda s: s.write("db/migration/R__views.sql", "create or replace view v as select 1;\n"),
+         "(checksum differs): R__views"),
+    Rule("missing", lambda s: s.write("db/migration/V2_5__index.sql", "create index i on orders (id);\n"),
+         lambda s: s.remove("db/migration/V2_5__index.sql"), "repo migration not applied: 2.5"),
+    Rule("latest", lambda s: s.sql("update flyway_schema_history set type = 'DELETE' where installed_rank = 3"),
+         lambda s: s.sql("update flyway_schema_history set type = 'SQL' where installed_rank = 3"),
+         "newest applied is 1.1, not 2"),
+    Rule("unknown", lambda s: flyway_row(s, 6, "9", "hotfix", "V9__hotfix.sql", 1),
+         lambda s: s.sql("delete from flyway_schema_history where installed_rank = 6"), "not in db/migration: 9"),
+]
+
+
+# -- golang-migrate ----------------------------------------------------------------------------
+GOLANG = {"tool": "golang-migrate", "applied": ["2"], "latest": "3", "none_failed": True, "from_repo": "migrations"}
+
+
+def golang_healthy(s: Scratch) -> None:
+    s.ddl("golang-migrate")
+    for version, title in ((1, "init"), (2, "orders"), (3, "totals")):
+        for direction in ("up", "down"):
+            s.write(f"migrations/{version:06d}_{title}.{direction}.sql", "select 1;\n")
+    s.sql("insert into schema_migrations (version, dirty) values (3, false)")
+
+
+def golang_at(version: int, dirty: bool = False) -> Callable[[Scratch], None]:
+    return lambda s: s.sql("update schema_migrations set version = %s, dirty = %s", version, dirty)
+
+
+GOLANG_RULES = [
+    Rule("dirty", golang_at(3, True), golang_at(3), "version 3 is dirty"),
+    Rule("missing", lambda s: s.write("migrations/000004_index.up.sql", "select 1;"),
+         lambda s: s.remove("migrations/000004_index.up.sql"), "repo migration not applied: 4"),
+    Rule("applied", golang_at(1), golang_at(3), "not applied: 2"),
+    Rule("latest", golang_at(2), golang_at(3), "newest applied is version 2, not 3"),
+    Rule("unknown", golang_at(7), golang_at(3), "not in migrations: 7"),
+]
+
+
+# -- knex --------------------------------------------------------------------------------------
+KNEX = {"tool": "knex", "applied": ["20240101120000_init"], "latest": "20240102120000_orders.ts",
+        "none_failed": True, "from_repo": "migrations"}
+
+
+def knex_healthy(s: Scratch, table: str = "knex_migrations") -> None:
+    # knexfile `migrations: {tableName}`: the same DDL under that name, the lock table beside it
+    s.sql((DDL / "knex.sql").read_text().replace("knex_migrations", table))
+    s.write("migrations/20240101120000_init.js", "exports.up = async () => {};\n")
+    s.write("migrations/20240102120000_orders.ts", "export async function up() {}\n")
+    s.write("migrations/helpers/shared.js", "module.exports = {};\n")  # subfolders are not read
+    for batch, name in ((1, "20240101120000_init.js"), (2, "20240102120000_orders.ts")):
+        s.sql(f'insert into "{table}" (name, batch, migration_time) values (%s, %s, now())', name, batch)
+    s.sql(f'insert into "{table}_lock" (is_locked) values (0)')
+
+
+KNEX_RULES = [
+    Rule("locked", lambda s: s.sql("update knex_migrations_lock set is_locked = 1"),
+         lambda s: s.sql("update knex_migrations_lock set is_locked = 0"), "lock is held"),
+    Rule("missing", lambda s: s.write("migrations/20240103120000_index.js", "exports.up = 1;"),
+         lambda s: s.remove("migrations/20240103120000_index.js"), "repo migration not applied: 20240103120000_index.js"),
+    Rule("latest", lambda s: s.sql("delete from knex_migrations where batch = 2"),
+         lambda s: s.sql("insert into knex_migrations (name, batch, migration_time)"
+                         " values ('20240102120000_orders.ts', 2, now())"),
+         "newest applied is 20240101120000_init.js, not 20240102120000_orders.ts"),
+    Rule("unknown", lambda s: s.sql("insert into knex_migrations (name, batch) values ('20231231_old.js', 3)"),
+         lambda s: s.sql("delete from knex_migrations where name = '20231231_old.js'"),
+         "not in migrations: 20231231_old.js"),
+]
+
+
+# -- liquibase ---------------------------------------------------------------------------------
+LIQUIBASE = {"tool": "liquibase", "applied": ["alice:1"], "latest": "carol:4", "none_failed": True,
+             "from_repo": "db/changelog"}
+FORMATTED_SQL = ("--liquibase formatted sql\n\n--changeset alice:1\ncreate table a (id int);\n"
+                 "--changeset alice:2 runOnChange:true\ncreate table b (id int);\n")
+XML_CHANGELOG = ('<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog'
+                 ' xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n'
+                 '  <changeSet author="bob" id="3"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n')
+YAML_CHANGELOG = ("databaseChangeLog:\n  - changeSet:\n      id: '4'\n      author: carol\n"
+                  "      changes:\n        - sql: {sql: select 1}\n")
+
+
+def liquibase_healthy(s: Scratch) -> None:
+    s.ddl("liquibase")
+    s.sql("insert into databasechangeloglock (id, locked) values (1, false)")
+    s.write("db/changelog/db.changelog-master.yaml",
+            "databaseChangeLog:\n  - includeAll: {path: changes/, relativeToChangelogFile: true}\n")
+    s.write("db/changelog/changes/001-tables.sql", FORMATTED_SQL)
+    s.write("db/changelog/changes/002-more.xml", XML_CHANGELOG)
+    s.write("db/changelog/changes/003-yaml.yaml", YAML_CHANGELOG)
+    for order, (cid, author, file) in enumerate((("1", "alice", "001-tables.sql"), ("2", "alice", "001-tables.sql"),
+                                                 ("3", "bob", "002-more.xml"), ("4", "carol", "003-yaml.yaml")), 1):
+        liquibase_row(s, cid, author, f"db/changelog/changes/{file}", order)
+
+
+def liquibase_row(s: Scratch, cid: str, author: str, file: str, order: int, kind: str = "EXECUTED") -> None:
+    s.sql("insert into databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum,"
+          " liquibase, deployment_id) values (%s, %s, %s, now(), %s, %s, '9:0123456789abcdef0123456789abcdef',"
+          " '4.29.2', '1234567890')", cid, author, file, order, kind)
+
+
+LIQUIBASE_RULES = [
+    Rule("locked", lambda s: s.sql("update databasechangeloglock set locked = true, lockedby = 'ci-runner-7',"
+                                   " lockgranted = now()"),
+         lambda s: s.sql("update databasechangeloglock set locked = false, lockedby = null, lockgranted = null"),
+         "lock is held by ci-runner-7"),
+    Rule("failed", lambda s: liquibase_row(s, "5", "dave", "x.sql", 5, "FAILED"),
+         lambda s: s.sql("delete from databasechangelog where id = '5'"), "dave:5 (x.sql) FAILED"),
+    Rule("missing", lambda s: s.write("db/changelog/changes/004-new.sql", "--liquibase formatted sql\n--changeset erin:5\nselect 1;\n"),
+         lambda s: s.remove("db/changelog/changes/004-new.sql"), "repo migration not applied: 5::erin"),
+    Rule("latest", lambda s: s.sql("delete from databasechangelog where id = '4'"),
+         lambda s: liquibase_row(s, "4", "carol", "db/changelog/changes/003-yaml.yaml", 4),
+         "newest applied is 3::bob, not carol:4"),
+    Rule("unknown", lambda s: liquibase_row(s, "0", "zed", "old.xml", 0),
+         lambda s: s.sql("delete from databasechangelog where id = '0'"), "not in db/changelog: 0::zed"),
+]
+
+
+SCENARIOS = {
+    "supabase": (supabase_healthy, SUPABASE, SUPABASE_RULES),
+    "prisma": (prisma_healthy, PRISMA, PRISMA_RULES),
+    "rails": (rails_healthy, RAILS, RAILS_RULES),
+    "django": (django_healthy, DJANGO, DJANGO_RULES),
+    "alembic": (alembic_healthy, ALEMBIC, ALEMBIC_RULES),
+    "flyway": (flyway_healthy, FLYWAY, FLYWAY_RULES),
+    "golang-migrate": (golang_healthy, GOLANG, GOLANG_RULES),
+    "knex": (knex_healthy, KNEX, KNEX_RULES),
+    "liquibase": (liquibase_healthy, LIQUIBASE, LIQUIBASE_RULES),
+}
+CASES = [(tool, rule) for tool, (_, _, rules) in SCENARIOS.items() for rule in rules]
+
+
+@pytest.mark.parametrize("tool, rule", CASES, ids=[f"{tool}-{rule.name}" for tool, rule in CASES])
+def test_healthy_broken_fixed(scratch, tool, rule):
+    healthy, params, _ = SCENARIOS[tool]
+    healthy(scratch)
+    outcome = scratch.check(params)
+    assert passed(outcome), outcome
+    rule.breaks(scratch)
+    outcome = scratch.check(params)
+    assert outcome.status is Status.FAILED, outcome
+    assert rule.seen in outcome.observed, outcome.observed
+    assert outcome.expected, outcome
+    rule.fixes(scratch)
+    outcome = scratch.check(params)
+    assert passed(outcome), outcome
+
+
+# -- what every tool shares ----------------------------------------------------------------------
+@pytest.mark.parametrize("tool", sorted(SCENARIOS))
+def test_a_missing_history_table_is_an_error_naming_table_and_tool(scratch, tool):
+    _, params, _ = SCENARIOS[tool]
+    outcome = scratch.check({"tool": tool, "latest": params["latest"]})
+    assert outcome.status is Status.ERROR, outcome
+    assert tool in outcome.observed and "does not exist" in outcome.observed
+
+
+def test_prisma_resolved_failure_is_history_not_a_failure(scratch):
+    prisma_healthy(scratch)
+    outcome = scratch.check(PRISMA)
+    assert passed(outcome) and "1 resolved failure in its history" in outcome.observed, outcome
+    assert outcome.evidence["resolved"] and P2 in outcome.evidence["resolved"][0]
+
+
+def test_prisma_folder_with_sql_files_but_no_migration_folders_is_an_error(scratch):
+    prisma_healthy(scratch)
+    scratch.write("prisma/flat/20240101000000_init.sql", "select 1;")
+    outcome = scratch.check({"tool": "prisma", "from_repo": "prisma/flat"})
+    assert outcome.status is Status.ERROR, outcome
+    assert "no prisma migration found in prisma/flat (looked for <timestamp>_<name>/migration.sql;" in outcome.observed
+    assert "20240101000000_init.sql" in outcome.observed
+    assert passed(scratch.check({"tool": "prisma", "from_repo": "prisma/flat", "allow_empty": True,
+                                 "unknown_applied": "report"}))
+
+
+def test_an_empty_history_is_an_error_unless_allowed(scratch):
+    scratch.ddl("prisma")
+    outcome = scratch.check({"tool": "prisma", "none_failed": True})
+    assert outcome.status is Status.ERROR and "public._prisma_migrations" in outcome.observed
+    assert passed(scratch.check({"tool": "prisma", "none_failed": True, "allow_empty": True}))
+
+
+def test_a_folder_that_is_not_there_is_an_error(scratch):
+    supabase_healthy(scratch)
+    outcome = scratch.check({"tool": "supabase", "from_repo": "supabase/nope"})
+    assert outcome.status is Status.ERROR and "supabase/nope is not a folder" in outcome.observed
+
+
+def test_flyway_in_another_schema_with_table(scratch):
+    flyway_healthy(scratch, schema="app")
+    assert passed(scratch.check({**FLYWAY, "table": "app.flyway_schema_history"}))
+    outcome = scratch.check(FLYWAY)
+    assert outcome.status is Status.ERROR and "public.flyway_schema_history" in outcome.observed
+
+
+def test_knex_with_its_own_table_name_reads_the_lock_beside_it(scratch):
+    knex_healthy(scratch, table="app_migrations")
+    params = {**KNEX, "table": "app_migrations"}
+    assert passed(scratch.check(params))
+    scratch.sql("update app_migrations_lock set is_locked = 1")
+    assert scratch.check(params).status is Status.FAILED
+
+
+def test_unknown_applied_report_shows_without_failing(scratch):
+    supabase_healthy(scratch)
+    supabase_row("20250109000000", "hotfix")(scratch)
+    outcome = scratch.check({**SUPABASE, "latest": "20250109000000", "unknown_applied": "report"})
+    assert passed(outcome) and "not in supabase/migrations: 20250109000000" in outcome.observed, outcome
+    assert outcome.evidence["applied_not_in_repo"] == ["20250109000000"]
+
+
+def test_one_round_trip_for_every_check_of_a_target(scratch, monkeypatch):
+    prisma_healthy(scratch)
+    supabase_healthy(scratch)
+    calls = []
+    database = scratch.target.database
+    original = database.query_many
+    monkeypatch.setattr(database, "query_many", lambda statements: calls.append(statements) or original(statements))
+    checks = [make_check("migrations", PRISMA, name="a"), make_check("migrations", SUPABASE, name="b"),
+              make_check("migrations", {"tool": "prisma", "latest": P3}, name="c")]
+    outcomes = gather_and_judge(scratch.target, migrations, checks)
+    assert [o.status for o in outcomes] == [Status.PASSED] * 3
+    assert len(calls) == 1 and len(calls[0]) == 2
+
+
+# -- pure: Params the judge would not read are refused -----------------------------------------
+@pytest.mark.parametrize("params, match", [
+    ({"tool": "prisma"}, "give applied, latest, none_failed or from_repo"),
+    ({"tool": "supabase", "none_failed": True}, "supabase leaves no trace of a failed run"),
+    ({"tool": "django", "none_failed": True}, "django leaves no trace"),
+    ({"tool": "rails", "from_repo": "db/migrate", "checksums": True}, "rails records no checksum"),
+    ({"tool": "liquibase", "from_repo": "db", "checksums": True}, "liquibase records no checksum"),
+    ({"tool": "prisma", "none_failed": True, "checksums": True}, "checksums compares the repo's files"),
+    ({"tool": "prisma", "none_failed": True, "unknown_applied": "report"}, "unknown_applied compares"),
+    ({"tool": "alembic", "applied": ["a1b2"]}, "alembic records only where the database stands"),
+    ({"tool": "golang-migrate", "applied": ["3"]}, "golang-migrate records only where"),
+    ({"tool": "rails", "applied": ["20240101000000_create_users"]}, "the version only"),
+    ({"tool": "golang-migrate", "latest": "3_totals"}, "the version only"),
+    ({"tool": "django", "latest": "0002_total"}, "app.name"),
+    ({"tool": "prisma", "none_failed": True, "table": "a.b.c"}, "schema.table"),
+    ({"tool": "prisma", "none_failed": True, "table": "public.x; drop table y"}, "schema.table"),
+    ({"tool": "prisma", "from_repo": "../elsewhere"}, "inside the repo checkout"),
+    ({"tool": "prisma", "from_repo": "/abs/path"}, "inside the repo checkout"),
+    ({"tool": "sqitch", "latest": "x"}, "tool"),
+    ({"source": "prisma", "all_finished": True}, "Extra inputs"),
+])
+def test_params_refused(params, match):
+    with pytest.raises((ValidationError, ValueError), match=match):
+        load_item_params("migrations", params)
+
+
+# -- pure: what each tool's rows mean -----------------------------------------------------------
+
+
+def attempt(name, started, finished=True, rolled_back=None):
+    return {"migration_name": name, "checksum": "c", "started_at": started,
+            "finished_at": started if finished else None, "rolled_back_at": rolled_back}
+
+
+@pytest.mark.parametrize("rows, applied, failures, resolved", [
+    ([attempt("a", "1")], ["a"], [], 0),
+    ([attempt("a", "1", finished=False, rolled_back="2"), attempt("a", "3")], ["a"], [], 1),  # resolved, re-applied
+    ([attempt("a", "1", finished=False)], [], ["a failed"], 0),  # P3009: unresolved
+    ([attempt("a", "1", finished=False, rolled_back="2")], [], ["a was rolled back"], 0),  # resolved, not re-applied
+    ([attempt("a", "1", rolled_back="2")], [], ["a was rolled back"], 0),  # finished, then rolled back by hand
+    ([attempt("a", "1", finished=False), attempt("a", "3")], ["a"], ["a failed"], 0),  # Prisma would refuse to deploy
+])
+def test_prisma_attempts(rows, applied, failures, resolved):
+    history = prisma.history({"history": rows}, None)
+    assert [a.key for a in history.applied] == applied
+    assert [f.split(" (")[0] for f in history.failures] == failures
+    assert len(history.resolved) == resolved
+
+
+def test_prisma_accepts_the_checksum_across_line_endings_and_the_old_unpadded_form():
+    lf, crlf = b"create table a (id int);\nselect 1;\n", b"create table a (id int);\r\nselect 1;\r\n"
+    assert hashlib.sha256(lf).hexdigest() in prisma.accepted_checksums(crlf)
+    assert hashlib.sha256(crlf).hexdigest() in prisma.accepted_checksums(lf)
+    digest = hashlib.sha256(lf).digest()
+    assert "".join(f"{b:x}" for b in digest) in prisma.accepted_checksums(lf)
+    assert hashlib.sha256(lf + b"-- edited\n").hexdigest() not in prisma.accepted_checksums(lf)
+
+
+def test_flyway_checksum_is_a_signed_crc32_over_lines_without_endings_or_bom():
+    expected = zlib.crc32(b"create table a (id int);select 1;")
+    signed = expected - (1 << 32) if expected >= 1 << 31 else expected
+    for text in (b"create table a (id int);\nselect 1;\n", b"create table a (id int);\r\nselect 1;",
+                 b"\xef\xbb\xbfcreate table a (id int);\rselect 1;\n"):
+        assert flyway.checksum(text) == str(signed)
+    assert int(flyway.checksum(b"x" * 40 + b"\n")) >= -(1 << 31)
+    assert flyway.checksum(b"select 2;") != flyway.checksum(b"select 1;")
+
+
+@pytest.mark.parametrize("written, key", [("1", "1"), ("1.0", "1"), ("1_1", "1.1"), ("1.01", "1.1"), ("2.0.0", "2"),
+                                          ("10", "10"), ("0", "0")])
+def test_flyway_versions_compare_as_flyway_does(written, key):
+    assert flyway.version_key(written) == key
+
+
+def flyway_history_row(rank, version, kind="SQL", success=True, description="d"):
+    return {"installed_rank": rank, "version": version, "description": description, "type": kind,
+            "script": f"V{version}__d.sql" if version else f"R__{description}.sql", "checksum": 7, "success": success}
+
+
+def test_flyway_rows_in_installed_rank_order_decide_the_state():
+    rows = [flyway_history_row(0, "0", kind="SCHEMA"), flyway_history_row(1, "1", kind="BASELINE"),
+            flyway_history_row(2, "2"), flyway_history_row(3, "3", success=False), flyway_history_row(4, "4"),
+            flyway_history_row(5, "4", kind="UNDO_SQL"), flyway_history_row(6, "5"), flyway_history_row(7, "5", kind="DELETE"),
+            flyway_history_row(8, None, description="views")]
+    repo = RepoListing((RepoMigration("0.5", "V0_5__old.sql"), RepoMigration("2", "V2__d.sql")), "")
+    history = flyway.history({"history": rows}, repo)
+    assert [a.key for a in history.applied] == ["0.5", "R__views", "1", "2"]
+    assert [f.split(" ")[0] for f in history.failures] == ["V3__d.sql"]
+    assert history.newest().key == "2"
+
+
+@pytest.mark.parametrize("rows, repo, applied, failures, standing", [
+    ([], (), [], 0, "no version recorded"),
+    ([{"version": 3, "dirty": False}], (), ["3"], 0, "version 3"),
+    ([{"version": 3, "dirty": False}], ("1", "2", "3", "4"), ["1", "2", "3"], 0, "version 3"),
+    ([{"version": 3, "dirty": True}], ("1", "2", "3"), ["1", "2"], 1, "version 3 (dirty)"),
+    ([{"version": -1, "dirty": True}], ("1",), [], 1, "version -1 (dirty)"),  # the first step failed
+])
+def test_golang_migrate_one_row(rows, repo, applied, failures, standing):
+    listing = RepoListing(tuple(RepoMigration(v, f"{v}_x.up.sql") for v in repo), "")
+    history = golang_migrate.history({"history": rows}, listing)
+    assert [a.key for a in history.applied] == applied
+    assert len(history.failures) == failures and history.position() == standing
+
+
+def test_alembic_applied_is_every_ancestor_of_the_heads_through_merges():
+    repo = RepoListing((RepoMigration("a", "a.py"), RepoMigration("b1", "b1.py", parents=("a",)),
+                        RepoMigration("b2", "b2.py", parents=("a", "some_branch_label")),
+                        RepoMigration("m", "m.py", parents=("b1", "b2")), RepoMigration("n", "n.py", parents=("m",))), "")
+    history = alembic.history({"history": [{"version_num": "m"}]}, repo)
+    assert {a.key for a in history.applied} == {"a", "b1", "b2", "m"}
+    assert history.newest().key == "m"
+    two = alembic.history({"history": [{"version_num": "b1"}, {"version_num": "b2"}]}, repo)
+    assert two.newest() is None and two.position() == "2 heads: b1, b2"
+
+
+def test_alembic_reads_revision_files_without_importing_them(tmp_path):
+    (tmp_path / "a_init.py").write_text("import sys; sys.exit(1)\nrevision = 'a'\ndown_revision = None\n")
+    (tmp_path / "m_merge.py").write_text("revision: str = 'm'\ndown_revision: Union[str, Sequence[str]] = ('a', 'b')\n"
+                                         "depends_on = 'c'\n")
+    (tmp_path / "env.py").write_text("from alembic import context\n")
+    listing = alembic.read_repo(tmp_path)
+    assert {(m.key, m.parents) for m in listing.migrations} == {("a", ()), ("m", ("a", "b", "c"))}
+    assert listing.ignored == ("env.py",)
+
+
+def test_django_squashed_migration_stands_for_what_it_replaces():
+    repo = RepoListing((RepoMigration("u.0001_a", "", scope="u"), RepoMigration("u.0002_b", "", scope="u"),
+                        RepoMigration("u.0001_squashed_0002_b", "", scope="u", replaces=("u.0001_a", "u.0002_b"))), "")
+    only_squashed = django.history({"history": [{"app": "u", "name": "0001_squashed_0002_b"}]}, repo)
+    assert {a.key for a in only_squashed.applied} == {"u.0001_a", "u.0002_b", "u.0001_squashed_0002_b"}
+    half = django.history({"history": [{"app": "u", "name": "0001_a"}]}, repo)
+    assert {a.key for a in half.applied} == {"u.0001_a"}
+
+
+def test_django_reads_only_migration_packages(tmp_path):
+    (tmp_path / "shop/orders/migrations").mkdir(parents=True)
+    (tmp_path / "shop/orders/migrations/__init__.py").write_text("")
+    (tmp_path / "shop/orders/migrations/0001_initial.py").write_text("")
+    (tmp_path / "shop/orders/migrations/_helpers.py").write_text("")
+    (tmp_path / "shop/loose/migrations").mkdir(parents=True)  # a namespace folder: Django ignores it
+    (tmp_path / "shop/loose/migrations/0001_initial.py").write_text("")
+    (tmp_path / "node_modules/x/migrations").mkdir(parents=True)
+    listing = django.read_repo(tmp_path)
+    assert [m.key for m in listing.migrations] == ["orders.0001_initial"]
+    assert listing.ignored == ("shop/loose/migrations/ (no __init__.py)",)
+
+
+@pytest.mark.parametrize("kind, applied", [("EXECUTED", True), ("RERAN", True), ("MARK_RAN", True),
+                                           ("SKIPPED", False), ("FAILED", False)])
+def test_liquibase_exectypes(kind, applied):
+    rows = [{"id": "1", "author": "a", "filename": "f.sql", "exectype": kind}]
+    history = liquibase.history({"history": rows}, None)
+    assert bool(history.applied) is applied
+    assert bool(history.failures) is (kind == "FAILED")
+
+
+def test_supabase_skips_a_legacy_first_init_file_as_the_cli_does(tmp_path):
+    for name in ("20211208000000_init.sql", "20211210000000_orders.sql", "notes.txt"):
+        (tmp_path / name).write_text("select 1;")
+    listing = supabase.read_repo(tmp_path)
+    assert [m.key for m in listing.migrations] == ["20211210000000"]
+    assert set(listing.ignored) == {"20211208000000_init.sql", "notes.txt"}
