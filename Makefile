@@ -10,7 +10,7 @@ ENV ?= demo
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[demo,test]'
 	touch $@
 
 demo: $(VENV)/.installed  ## the post-deploy suite against the built-in demo deployment

@@ -24,12 +24,13 @@ items:
   - id: DB-1
     name: tables-exist
     section: Database
-    title: the database answers and lists its tables
+    title: the app's tables are there
     family: sql
     cadence: postdeploy
+    remediation: Run the app's migrations against this database.
     params:
       query: select count(*) as tables from pg_catalog.pg_tables where schemaname = 'public'
-      expect: {{tables: {{ge: 0}}}}
+      expect: {{tables: {{ge: 1}}}}
 """,
         "environments/local.yaml": f"""\
 # Where {system} lives. Secrets only as ${{VAR}}: from the process environment or the untracked
