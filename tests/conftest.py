@@ -114,3 +114,32 @@ def bundle_target(bundle_site):
                          timeouts={"connect_s": 2, "http_s": 5})
     yield target
     target.close()
+
+
+# -- s3: the demo's moto S3 on its own, for the field cases (tests/fields/s3.py) ------------------
+@pytest.fixture(scope="session")
+def s3_server():
+    from types import SimpleNamespace
+
+    from demo.components.s3 import S3, SYSTEM
+
+    server = S3()
+    server.start(SimpleNamespace(secrets={SYSTEM: {"S3_SECRET_ACCESS_KEY": "fields-secret-0123456789abcdef"}}))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_target(s3_server):
+    """providers.s3 names the seeded bucket, providers.s3-archive one that does not exist;
+    endpoints.s3 is moto, endpoints.s3-old a port where nothing listens."""
+    from demo.components.s3 import ACCESS_KEY_ID, BUCKET
+
+    from .kit import make_target, refused_port
+
+    keys = {"region": "us-east-1", "access_key_id": ACCESS_KEY_ID, "secret_access_key": s3_server.secret_key}
+    return make_target({"endpoints": {"s3": s3_server.endpoint, "s3-old": f"http://127.0.0.1:{refused_port()}"},
+                        "providers": {"s3": {"bucket": BUCKET, **keys}, "s3-archive": {"bucket": "archive-gone", **keys}}},
+                       timeouts={"connect_s": 2, "http_s": 5})
