@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import Field
 
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
 from ..transports.http import Probe, Reply
@@ -96,7 +97,7 @@ def chunk_references(js: str, asset_url: str, page_url: str) -> list[str]:
 
 def keys_in(text: str) -> list[dict]:
     """Every decodable JWT's role and fingerprint; undecodable JWT-shaped strings are counted."""
-    import jwt  # loaded only when a script is scanned
+    jwt = load("jwt")  # loaded only when a script is scanned
 
     found = []
     for token in dict.fromkeys(JWT_SHAPE.findall(text)):

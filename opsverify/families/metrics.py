@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import field_validator
 
+from ..lazy import load
 from ..outcome import Outcome, error, failed, verdict
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, UrlPath
@@ -48,7 +49,7 @@ class Params(StrictParams):
 
 def parse(text: str) -> tuple[dict[str, dict], str]:
     """{family name: {type, samples}} of an exposition, or the parser's complaint."""
-    from prometheus_client.parser import text_string_to_metric_families
+    text_string_to_metric_families = load("prometheus_client.parser").text_string_to_metric_families
 
     found: dict[str, dict] = {}
     try:

@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from ..errors import GatherError
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped, verdict
 from ..secrets import describe
 from ..transports.jsonrpc import Answer, Call, RpcError, call_batch, exchange_s
@@ -186,7 +187,7 @@ class Facts:
 
 
 def is_base58_of(text: Any, size: int) -> bool:
-    import base58
+    base58 = load("base58")
 
     if not isinstance(text, str) or not text:
         return False
@@ -198,8 +199,8 @@ def is_base58_of(text: Any, size: int) -> bool:
 
 def public_key_of(secret: str) -> tuple[str | None, str | None]:
     """(base58 public key, None) of a 64-byte Solana keypair, or (None, why not) — never the secret."""
-    import base58
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    base58 = load("base58")
+    Ed25519PrivateKey = load("cryptography.hazmat.primitives.asymmetric.ed25519").Ed25519PrivateKey
 
     text = secret.strip()
     if text.startswith("["):

@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from ..errors import GatherError, NotConfigured
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe
 from ._common import StrictParams
@@ -68,9 +69,10 @@ def _rejection(exc) -> dict[str, Any]:
 
 
 def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
+    boto3 = load("boto3")
+    Config = load("botocore.config").Config
+    exceptions = load("botocore.exceptions")
+    BotoCoreError, ClientError = exceptions.BotoCoreError, exceptions.ClientError
 
     session = boto3.session.Session(aws_access_key_id=s["access_key_id"], aws_secret_access_key=s["secret_access_key"],
                                     region_name=s.get("region") or "us-east-1")

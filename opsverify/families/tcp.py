@@ -24,6 +24,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ..errors import GatherError
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..transports.redis import ReadOnlyRedis, password, shown
 from ._common import StrictParams
@@ -176,7 +177,7 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
 
 
 def _refusal(exc: Exception) -> bool:
-    import redis
+    redis = load("redis")
 
     return isinstance(exc, (redis.AuthenticationError, redis.ResponseError))
 

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
 from ._common import StrictParams
 
@@ -55,7 +56,7 @@ class Certificate:
 
     @classmethod
     def from_der(cls, der: bytes) -> "Certificate":
-        from cryptography import x509  # loaded only when a certificate is read
+        x509 = load("cryptography.x509")  # loaded only when a certificate is read
 
         cert = x509.load_der_x509_certificate(der)
         try:

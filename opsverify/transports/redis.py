@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import GatherError, Refused
+from ..lazy import load
 
 # commands that read and never change data or server state
 READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"})
@@ -77,9 +78,9 @@ class ReadOnlyRedis:
         """`pipeline` for a caller that runs its own event loop and deadline; redis-py's errors as raised."""
         for command in commands:
             guard(command)
-        from redis.asyncio import Redis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
+        Redis = load("redis.asyncio").Redis
+        Retry = load("redis.asyncio.retry").Retry
+        NoBackoff = load("redis.backoff").NoBackoff
 
         client = Redis.from_url(
             self.url,
@@ -108,7 +109,7 @@ class ReadOnlyRedis:
 
 
 def _run(conversation, deadline_s: float) -> Any:
-    import redis
+    redis = load("redis")
 
     async def bounded():
         return await asyncio.wait_for(conversation, deadline_s)
