@@ -130,14 +130,10 @@ class Params(StrictParams):
 
 
 def bound(target, checks) -> float:
-    """Worst case of gather: the database's budget when a query or now() is asked, then per
-    endpoint (one after the other) two JSON-RPC exchanges, each within exchange_s."""
-    params = [c.params for c in checks]
-    seconds = 0.0
-    if any("database" in needs(p) for p in params):
-        seconds += target.database.bounds.total_s
-    endpoints = {p.endpoint for p in params}
-    return seconds + len(endpoints) * 2 * exchange_s(target.timeouts.http_s) + 1.0
+    """Worst case of gather beyond the database (whose budget the engine adds): per endpoint, one
+    after the other, two JSON-RPC exchanges, each within exchange_s."""
+    endpoints = {c.params.endpoint for c in checks}
+    return len(endpoints) * 2 * exchange_s(target.timeouts.http_s) + 1.0
 
 
 def needs(params: Params) -> tuple[str, ...]:
