@@ -12,6 +12,7 @@ import pytest
 from demo.components.s3 import ACCESS_KEY_ID, BUCKET, S3
 from opsverify.engine import message
 from opsverify.families import s3 as family
+from opsverify.lazy import load
 from opsverify.outcome import Status
 from opsverify.errors import NotConfigured
 
@@ -110,6 +111,7 @@ def test_nothing_listening_is_an_error():
 
 
 def test_a_silent_endpoint_gets_one_attempt_within_the_timeouts():
+    load("boto3")  # imported before the clock starts, as a run that already asked another bucket has
     with silent_server() as server:
         target = make_target(_settings(f"http://127.0.0.1:{server['port']}"),
                              timeouts={"connect_s": 0.3, "http_s": 0.3})
@@ -129,7 +131,8 @@ def test_a_dripping_endpoint_is_left_behind_at_the_deadline():
         started = time.monotonic()
         outcome = family.judge(check, family.gather(target, [check]))
         assert time.monotonic() - started < family.bound(target, [check]) + 5
-    assert outcome.status is Status.ERROR and "no complete answer within 0.9 s" in outcome.observed
+    assert outcome.status is Status.ERROR
+    assert f"no complete answer within {family.deadline_s(target):g} s" in outcome.observed
 
 
 @contextmanager

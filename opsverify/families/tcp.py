@@ -209,6 +209,8 @@ async def _converse(target, check, limit_s: float) -> Answer | GatherError:
 
 def gather(target, checks) -> dict[str, Answer | GatherError]:
     limit_s = deadline_s(target)
+    if any(c.params.protocol == "redis" for c in checks):
+        load("redis.asyncio")  # imported before the conversations' clocks start
 
     async def everyone() -> list[Answer | GatherError]:
         return list(await asyncio.gather(*(_converse(target, c, limit_s) for c in checks)))

@@ -58,6 +58,7 @@ class ReadOnlyRedis:
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self.deadline_s = deadline_s if deadline_s is not None else connect_timeout_s + read_timeout_s
+        load("redis.asyncio")  # imported now, not on the conversation's clock
 
     def pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Replies in order; a command's own error (e.g. WRONGTYPE) comes back as its reply.
