@@ -68,3 +68,78 @@ def migrations_target(demo_deployment, tmp_path):
     with scratch_database(demo_deployment, tmp_path) as scratch:
         prisma_field_scene(scratch)
         yield scratch.target
+
+
+# -- bundle: a small web app for the field cases (tests/fields/bundle.py) -------------------------
+@pytest.fixture(scope="session")
+def bundle_site():
+    """/ loads two scripts (one of 4 KiB, one holding an anon key); /static has no script file."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
+
+    from demo.services import supabase_key
+    from demo.web import WebHost
+
+    anon = supabase_key("bundle-field-secret-0123456789abcdef", "anon")
+    pages = {
+        "/": '<html><script type="module" src="/assets/index.js"></script>'
+             '<link rel="modulepreload" href="/assets/big.js"></html>',
+        "/static": "<html><p>no scripts</p></html>",
+    }
+    assets = {"/assets/index.js": f'const key="{anon}";', "/assets/big.js": "// filler\n" * 400}
+
+    async def page(request):
+        return HTMLResponse(pages[request.url.path])
+
+    async def asset(request):
+        return Response(assets[request.url.path], media_type="text/javascript")
+
+    app = Starlette(routes=[Route(p, page) for p in pages] + [Route(a, asset) for a in assets])
+    host = WebHost()
+    base = host.add("fields/bundle", app)
+    host.start()
+    try:
+        yield base
+    finally:
+        host.stop()
+
+
+@pytest.fixture
+def bundle_target(bundle_site):
+    from .kit import make_target, refused_port
+
+    target = make_target({"services": {"app": {"url": bundle_site},
+                                       "old-app": {"url": f"http://127.0.0.1:{refused_port()}"}}},
+                         timeouts={"connect_s": 2, "http_s": 5})
+    yield target
+    target.close()
+
+
+# -- s3: the demo's moto S3 on its own, for the field cases (tests/fields/s3.py) ------------------
+@pytest.fixture(scope="session")
+def s3_server():
+    from types import SimpleNamespace
+
+    from demo.components.s3 import S3, SYSTEM
+
+    server = S3()
+    server.start(SimpleNamespace(secrets={SYSTEM: {"S3_SECRET_ACCESS_KEY": "fields-secret-0123456789abcdef"}}))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_target(s3_server):
+    """providers.s3 names the seeded bucket, providers.s3-archive one that does not exist;
+    endpoints.s3 is moto, endpoints.s3-old a port where nothing listens."""
+    from demo.components.s3 import ACCESS_KEY_ID, BUCKET
+
+    from .kit import make_target, refused_port
+
+    keys = {"region": "us-east-1", "access_key_id": ACCESS_KEY_ID, "secret_access_key": s3_server.secret_key}
+    return make_target({"endpoints": {"s3": s3_server.endpoint, "s3-old": f"http://127.0.0.1:{refused_port()}"},
+                        "providers": {"s3": {"bucket": BUCKET, **keys}, "s3-archive": {"bucket": "archive-gone", **keys}}},
+                       timeouts={"connect_s": 2, "http_s": 5})

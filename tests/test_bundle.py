@@ -71,6 +71,11 @@ def crawl(*, page_status: int = 200, keys=(), scanned=("/assets/index-1.js",), i
      "service_role key"),  # a leak found is a leak, even if the walk was cut short
     ({"incomplete": ["/assets/index-1.js: 404"]}, Status.ERROR, "could not look at every script: /assets/index-1.js: 404"),
     ({"page_status": 503}, Status.ERROR, "could not look: GET / of app: status 503"),
+    # a page that loads no script file: nothing was scanned
+    ({"scanned": ()}, Status.ERROR,
+     "no script files found in the page GET / of app; nothing was checked (set allow_empty: true"),
+    ({"scanned": (), "allow_empty": True}, Status.PASSED, "0 scripts scanned, no JWT"),
+    ({"scanned": (), "keys": [("/", "service_role")]}, Status.FAILED, "service_role key"),  # an inline leak
 ])
 def test_judge(kwargs, status, observed):
     c, facts = crawl(**kwargs)
@@ -79,6 +84,12 @@ def test_judge(kwargs, status, observed):
     assert observed in outcome.observed
     if status is not Status.ERROR:
         assert outcome.expected.startswith("no JWT with role ")
+
+
+@pytest.mark.parametrize("params", [{"forbidden_roles": []}, {"max_assets": 0}, {"max_asset_bytes": 10}])
+def test_params_that_would_check_nothing_are_rejected(params):
+    with pytest.raises(ValueError):
+        bundle.Params(service="app", **params)
 
 
 def test_crawl_caps_the_number_of_scripts():

@@ -51,6 +51,10 @@ def ms(days: float) -> int:
     ({"platform": "vercel", "required": ["A"], "pitr_days": 7}, "pitr_days not used with platform vercel"),
     ({"platform": "heroku", "required": ["A"]}, "Input should be"),
     ({"platform": "supabase", "secret_age": {"names": [], "max_days": 90}}, "at least 1 item"),
+    # an empty list would be accepted and never read
+    ({"platform": "supabase", "backups": {"max_age_hours": 26}, "required": []}, "required is empty"),
+    ({"platform": "render", "services": ["web"], "deploy_status": "live", "cron_jobs": {}}, "cron_jobs is empty"),
+    ({"platform": "vercel", "required": ["A"], "target": "staging", "platform_": 1}, "Extra inputs"),
 ])
 def test_params_reject(params, problem):
     with pytest.raises(ValidationError) as raised:
@@ -346,3 +350,21 @@ def test_fault_names_item_expected_and_seen(demo):
     assert "cron job database-purge: newest run succeeded within 26 h" in text.split("; saw ")[0]
     assert "saw cron job database-purge: newest run ended 30.0 h ago" in text
 
+
+
+def test_bound_counts_every_request_and_githubs_further_pages():
+    from types import SimpleNamespace
+
+    from opsverify.environment import TimeoutsModel
+    from opsverify.families import provider
+
+    target = SimpleNamespace(timeouts=TimeoutsModel(connect_s=1, http_s=10))
+    items = [SimpleNamespace(params=Params.model_validate(p)) for p in (
+        {"platform": "github", "required": ["A"]},
+        {"platform": "render", "services": ["web", "api", "worker"], "deploy_status": "live",
+         "cron_jobs": {"trim": {"max_age_hours": 1}}},
+        {"platform": "supabase", "backups": {"max_age_hours": 1}, "pitr_days": 7, "required": ["B"]},
+    )]
+    assert [provider.calls_at_most(i.params) for i in items] == [1, 4, 3]
+    # 8 requests: one wave; up to 9 further GitHub pages: one more
+    assert provider.bound(target, items) == 1 + 10 * 2

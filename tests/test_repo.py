@@ -50,6 +50,11 @@ def facts(files=None, folders=None, env=None, deployed=None):
     ({"file": ".env.example", "ignore": ["A"]}, "needs `services`"),
     ({"file": "x.yml", "triggers_absent": ["schedule"], "ignore": ["A"]}, "exactly one of"),
     ({"file": "x.yml", "triggers_absent": ["schedule"], "unknown": 1}, "Extra inputs"),
+    # combinations the judge would not read
+    ({"folder": ".pf", "newer_than_deploy": True}, "newer_than_deploy needs not_empty: true"),
+    ({"folder": ".pf", "not_empty": True, "allow_empty": True}, "allow_empty goes with"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "* * * * *"}], "allow_empty": True},
+     "allow_empty goes with"),
 ])
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):
@@ -124,6 +129,18 @@ def test_judge_crons(text, status, observed):
 
 
 # -- .env.example -------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, params, status, observed", [
+    ("# nothing here\n", {}, Status.ERROR, "no keys found in .env.example of checkout /srv/app; nothing was checked"),
+    ("NODE_ENV=production\n", {"ignore": ["NODE_ENV"]}, Status.ERROR, "(after ignore: NODE_ENV)"),
+    ("# nothing here\n", {"allow_empty": True}, Status.PASSED, "all 0 keys set"),
+])
+def test_an_env_example_without_keys_checks_nothing(text, params, status, observed):
+    item = check(file=".env.example", services=["api"], **params)
+    outcome = repo.judge(item, facts(files={".env.example": text}, env={"api": {}}))
+    assert outcome.status is status and observed in outcome.observed
+
+
+
 EXAMPLE = "# shared\nAPI_JWT_SECRET=\nexport REDIS_URL=redis://localhost\nNEXTAUTH_URL=https://x\nNODE_ENV=production\n"
 ENV = {"file": ".env.example", "services": ["api"], "per_key": {"API_JWT_SECRET": ["web", "api"],
                                                                    "NEXTAUTH_URL": ["web"]}, "ignore": ["NODE_ENV"]}
@@ -139,7 +156,9 @@ HEALTHY_ENV = {"api": {"API_JWT_SECRET": "s3cret-value", "REDIS_URL": "redis://r
     ({"api": {}, "web": {}}, Status.FAILED,
      "API_JWT_SECRET, REDIS_URL are not set on api; API_JWT_SECRET, NEXTAUTH_URL are not set on web"),
     ({**HEALTHY_ENV, "web": NotConfigured("no env source for service 'web'")}, Status.SKIPPED,
-     "could not read the env of web: no env source"),
+     "no env source for web: no env source"),
+    ({**HEALTHY_ENV, "web": GatherError("web.env: no such file")}, Status.ERROR,
+     "could not look: could not read the env of web: web.env: no such file"),
     ({"api": {}, "web": GatherError("unreadable")}, Status.FAILED, "API_JWT_SECRET, REDIS_URL are not set on api"),
 ])
 def test_judge_env_example(env, status, observed):

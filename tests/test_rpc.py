@@ -20,10 +20,11 @@ from opsverify.checklist import Cadence, Check, Severity
 from opsverify.environment import TimeoutsModel
 from opsverify.errors import GatherError, Refused
 from opsverify.families import rpc
-from opsverify.families.rpc import DB_NOW, Chain, Facts, Keypair, Params, public_key_of
+from opsverify.families.rpc import Chain, Facts, Keypair, Params, public_key_of
 from opsverify.families.sql import VISIBILITY
 from opsverify.outcome import Status
 from opsverify.secrets import Redactor
+from opsverify.transports.postgres import QueryFailed
 from opsverify.transports.jsonrpc import Answer, Call, RpcError, call_batch
 
 
@@ -41,8 +42,8 @@ def addr(n: int) -> str:
     return base58.b58encode(n.to_bytes(32, "big")).decode()
 
 
-def check(**params) -> Check:
-    return Check(system="commit-to-ship", id="T5", name="x", section="s", title="t", family="rpc",
+def check(name: str = "x", **params) -> Check:
+    return Check(system="commit-to-ship", id="T5", name=name, section="s", title="t", family="rpc",
                  cadence=Cadence.postdeploy, severity=Severity.critical, mutating=False, remediation="", reason="",
                  params=Params.model_validate(params))
 
@@ -52,9 +53,11 @@ ACCOUNTS_QUERY = "select id, address, expected_lamports from x"
 SEES_ALL = [{"viewer": "checker", "sees_all": True}]
 
 
-def facts(chain: Chain | None = None, sql: dict | None = None, keypairs: dict | None = None) -> Facts:
-    return Facts({"solana_rpc": chain or Chain("https://rpc.example")}, {VISIBILITY: SEES_ALL, **(sql or {})},
-                 keypairs or {})
+def facts(chain: Chain | None = None, rows: dict | None = None, keypairs: dict | None = None,
+          visibility=None, now=None) -> Facts:
+    """Facts as gather binds them: each item's query answer under its own check key."""
+    return Facts({"solana_rpc": chain or Chain("https://rpc.example")}, rows or {}, keypairs or {},
+                 SEES_ALL if visibility is None else visibility, now)
 
 
 def ok(result) -> Answer:
@@ -87,6 +90,8 @@ def test_params_fill_per_method_defaults():
     ({"method": "getMultipleAccounts", "accounts_query": "select 1; select 2"}, "single statement"),
     ({"method": "getBlockTime", "slot_from": "getBlockHeight"}, "slot_from"),
     ({"method": "sendTransaction"}, "method"),
+    ({"method": "getHealth", "allow_empty": True}, "allow_empty not used by getHealth"),  # no set to be empty
+    ({"method": "getBalance", "account": addr(1), "min_lamports": 1, "allow_empty": True}, "allow_empty not used"),
 ])
 def test_params_reject(params, message):
     with pytest.raises(ValidationError) as info:
@@ -134,13 +139,15 @@ BLOCKHASH = {"context": {"slot": 2792, "apiVersion": "2.1.16"},
     (Chain("https://rpc.example", calls={"getHealth": err(-32005, "Node is behind by 42 slots",
                                                             {"numSlotsBehind": 42})}),
      Status.FAILED, "error -32005: Node is behind by 42 slots"),
-    (Chain("https://rpc.example", failure="connection refused"), Status.FAILED,
-     "no answer from https://rpc.example: connection refused"),
+    # no JSON-RPC answer at all: not checked
+    (Chain("https://rpc.example", failure="connection refused"), Status.ERROR,
+     "could not look: no answer from https://rpc.example: connection refused"),
 ])
 def test_judge_health(chain, status, seen):
     outcome = rpc.judge(check(method="getHealth"), facts(chain))
     assert outcome.status is status and seen in outcome.observed
-    assert outcome.expected == 'getHealth on https://rpc.example answers "ok"'
+    if status is not Status.ERROR:
+        assert outcome.expected == 'getHealth on https://rpc.example answers "ok"'
 
 
 @pytest.mark.parametrize("answer, status, seen", [
@@ -192,7 +199,7 @@ def test_judge_block_time_without_a_slot_is_an_error():
 def test_judge_block_time_age_against_database_now(db_now, status, seen):
     now = db_now if isinstance(db_now, GatherError) else [{"now_epoch": float(db_now)}]
     outcome = rpc.judge(check(method="getBlockTime", max_age_s=300),
-                        facts(block_time_chain(ok(1795598644)), sql={DB_NOW: now}))
+                        facts(block_time_chain(ok(1795598644)), now=now))
     assert outcome.status is status and seen in outcome.observed
     if status is not Status.ERROR:
         assert "within 300 s of the database's now()" in outcome.expected
@@ -254,10 +261,12 @@ PROCESSED = {**FINAL, "confirmations": 0, "confirmationStatus": "processed"}
 FAILED_TX = {**FINAL, "err": {"InstructionError": [0, {"Custom": 1}]}, "status": {"Err": {"InstructionError": [0, {"Custom": 1}]}}}
 
 
-def signatures_outcome(statuses: dict[str, Answer], rows=None, commitment="confirmed", sql_extra=None):
+def signatures_outcome(statuses: dict[str, Answer], rows=None, commitment="confirmed", visibility=None,
+                       **params):
     rows = [{"signature": s, "event": "admin_commitment_resolve_success"} for s in statuses] if rows is None else rows
-    return rpc.judge(check(method="getSignatureStatuses", signatures_query=SIGS_QUERY, commitment=commitment),
-                     facts(Chain("https://rpc.example", statuses=statuses), sql={SIGS_QUERY: rows, **(sql_extra or {})}))
+    item = check(method="getSignatureStatuses", signatures_query=SIGS_QUERY, commitment=commitment, **params)
+    return rpc.judge(item, facts(Chain("https://rpc.example", statuses=statuses), rows={item.key: rows},
+                                 visibility=visibility))
 
 
 def test_judge_signatures_all_confirmed():
@@ -287,29 +296,42 @@ def test_judge_signatures_malformed_in_database_fails():
     assert outcome.status is Status.FAILED and "not-a-signature is not a base58 64-byte signature" in outcome.observed
 
 
-@pytest.mark.parametrize("statuses, rows, sql_extra, seen", [
+@pytest.mark.parametrize("statuses, rows, visibility, seen", [
     ({sig(1): err(-32602, "Invalid params")}, None, None, "getSignatureStatuses failed: error -32602"),
-    ({}, [{"sig": sig(1)}], None, "query must return the columns signature"),
-    ({}, GatherError('relation "audit_logs" does not exist'), None, "query failed: relation"),
-    ({sig(1): ok(FINAL)}, None, {VISIBILITY: [{"viewer": "app", "sees_all": False}]}, "row level security"),
+    ({}, [{"sig": sig(1)}], None, "signatures_query must return the columns signature"),
+    ({}, QueryFailed('relation "public.audit_logs" does not exist', "42P01"), None,
+     'could not look: signatures_query failed: relation "public.audit_logs" does not exist (SQLSTATE 42P01)'),
+    ({}, GatherError("database 127.0.0.1:5432/app: stopped answering"), None, "stopped answering"),
+    ({sig(1): ok(FINAL)}, None, [{"viewer": "app", "sees_all": False}], "row level security"),
+    ({sig(1): ok(FINAL)}, None, GatherError("permission denied for table pg_roles"),
+     "who the checker role is could not be read: permission denied"),
 ])
-def test_judge_signatures_could_not_look(statuses, rows, sql_extra, seen):
-    outcome = signatures_outcome(statuses, rows=rows, sql_extra=sql_extra)
+def test_judge_signatures_could_not_look(statuses, rows, visibility, seen):
+    outcome = signatures_outcome(statuses, rows=rows, visibility=visibility)
     assert outcome.status is Status.ERROR and seen in outcome.observed
 
 
-def test_judge_signatures_none_to_check_and_rpc_down():
-    assert signatures_outcome({}, rows=[]).observed == "0 signatures, all confirmed or finalized"
-    down = rpc.judge(check(method="getSignatureStatuses", signatures_query=SIGS_QUERY),
-                     facts(Chain("https://rpc.example", failure="connection refused"),
-                           sql={SIGS_QUERY: [{"signature": sig(1)}]}))
+def test_a_failed_query_names_its_sqlstate_in_evidence():
+    outcome = signatures_outcome({}, rows=QueryFailed('relation "x" does not exist', "42P01"))
+    assert outcome.evidence == {"sqlstate": "42P01"}
+
+
+def test_judge_signatures_none_to_check_is_an_error_unless_allowed_and_rpc_down():
+    nothing = signatures_outcome({}, rows=[])
+    assert nothing.status is Status.ERROR
+    assert nothing.observed.startswith("no signatures found in the rows of signatures_query; nothing was checked")
+    allowed = signatures_outcome({}, rows=[], allow_empty=True)
+    assert allowed.status is Status.PASSED and allowed.observed == "0 signatures, all confirmed or finalized"
+    item = check(method="getSignatureStatuses", signatures_query=SIGS_QUERY)
+    down = rpc.judge(item, facts(Chain("https://rpc.example", failure="connection refused"),
+                                 rows={item.key: [{"signature": sig(1)}]}))
     assert down.status is Status.ERROR and "connection refused" in down.observed
 
 
 # -- judge: T14 ---------------------------------------------------------------------------
-def accounts_outcome(balances: dict[str, Answer], rows, compare="ge"):
-    return rpc.judge(check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY, compare=compare),
-                     facts(Chain("https://rpc.example", balances=balances), sql={ACCOUNTS_QUERY: rows}))
+def accounts_outcome(balances: dict[str, Answer], rows, compare="ge", **params):
+    item = check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY, compare=compare, **params)
+    return rpc.judge(item, facts(Chain("https://rpc.example", balances=balances), rows={item.key: rows}))
 
 
 def row(n: int, expected: int) -> dict:
@@ -327,11 +349,16 @@ def row(n: int, expected: int) -> dict:
      "c9 bad: not a base58 32-byte address"),
     ({addr(1): err(-32602, "Too many inputs")}, [row(1, 5)], "ge", Status.ERROR, "getMultipleAccounts failed"),
     ({}, [{"id": "c1", "address": addr(1)}], "ge", Status.ERROR, "address, expected_lamports"),
-    ({}, [], "ge", Status.PASSED, "0 accounts"),
+    ({}, [], "ge", Status.ERROR, "no accounts found in the rows of accounts_query; nothing was checked"),
 ])
 def test_judge_accounts(balances, rows, compare, status, seen):
     outcome = accounts_outcome(balances, rows, compare)
     assert outcome.status is status and seen in outcome.observed
+
+
+def test_judge_accounts_empty_allowed():
+    outcome = accounts_outcome({}, [], allow_empty=True)
+    assert outcome.status is Status.PASSED and outcome.observed == "0 accounts, all ≥ expected"
 
 
 def test_judge_accounts_lists_first_mismatches_and_counts_the_rest():
@@ -418,7 +445,8 @@ def test_call_batch_falls_back_to_single_calls_when_batches_are_refused(node):
     assert [a.result for a in exchange.answers] == ["ok", 2800] and len(server.bodies) == 3
 
 
-@pytest.mark.parametrize("mode, failure", [("html", "HTTP 401 without a JSON-RPC reply"), ("slow", "timed out")])
+@pytest.mark.parametrize("mode, failure", [("html", "HTTP 401 without a JSON-RPC reply"),
+                                           ("slow", "no complete answer within 0.5 s")])
 def test_call_batch_failures(node, mode, failure):
     server, url = node
     server.mode = mode
@@ -455,10 +483,11 @@ def test_gather_one_batch_then_block_time_and_chunks(node):
             ACCOUNTS_QUERY: [{"id": n, "address": addr(n), "expected_lamports": 0} for n in range(1, 151)]}
     raw, pubkey = keypair()
     target = FakeTarget(url, rows, {FEE: base58.b58encode(raw).decode()})
-    checks = [check(method="getHealth"), check(method="getBlockTime"), check(method="getBlockTime", slot_from="getSlot"),
-              check(method="getSignatureStatuses", signatures_query=SIGS_QUERY),
-              check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY),
-              check(method="getBalance", account_from_secret=FEE, min_lamports=1)]
+    checks = [check("a", method="getHealth"), check("b", method="getBlockTime"),
+              check("c", method="getBlockTime", slot_from="getSlot"),
+              check("d", method="getSignatureStatuses", signatures_query=SIGS_QUERY),
+              check("e", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY),
+              check("f", method="getBalance", account_from_secret=FEE, min_lamports=1)]
     got = rpc.gather(target, checks)
     first, second = server.bodies
     assert sorted(c["method"] for c in first) == sorted(
@@ -478,11 +507,29 @@ def test_gather_one_batch_then_block_time_and_chunks(node):
     assert key not in target.redactor.text(url) and outcomes["getHealth"].evidence["endpoint"] == url.rsplit("/", 1)[0]
 
 
-def test_gather_unreachable_endpoint_fails_health_and_errors_reconciliation():
+def test_gather_unreachable_endpoint_leaves_every_item_unchecked():
     port_closed = "http://127.0.0.1:9/key-abcdef"
     target = FakeTarget(port_closed, {ACCOUNTS_QUERY: [row(1, 5)]})
-    checks = [check(method="getHealth"), check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)]
+    checks = [check("a", method="getHealth"), check("b", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)]
     got = rpc.gather(target, checks)
     health, accounts = (rpc.judge(c, got) for c in checks)
-    assert health.status is Status.FAILED and "no answer from http://127.0.0.1:9" in health.observed
+    assert health.status is Status.ERROR and "could not look: no answer from http://127.0.0.1:9" in health.observed
     assert accounts.status is Status.ERROR and "could not look" in accounts.observed
+
+
+def test_gather_binds_each_answer_to_its_own_item_even_for_the_same_query():
+    """Two items with the same query text get two statements and two answers, by position."""
+    answers = [SEES_ALL, QueryFailed('relation "x" does not exist', "42P01"), [row(1, 5)]]
+    target = FakeTarget("http://127.0.0.1:9/k", {})
+    target.query_many = lambda statements: answers[:len(statements)]
+    checks = [check("a", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY),
+              check("b", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)]
+    got = rpc.gather(target, checks)
+    assert got.rows == {"T5-a": answers[1], "T5-b": answers[2]}
+
+
+def test_gather_refuses_answers_that_do_not_match_the_statements():
+    target = FakeTarget("http://127.0.0.1:9/k", {})
+    target.query_many = lambda statements: statements[:-1]
+    with pytest.raises(GatherError, match="answers to"):
+        rpc.gather(target, [check("a", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)])

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
+from psycopg import sql
 
 from demo.components.rpc import SolanaRpc
-from opsverify.engine import message
+from opsverify.engine import gather_and_judge, message
+from opsverify.families import rpc
 from opsverify.outcome import Status
 
 from .helpers import CHECKS, evaluate
+from .kit import make_check, make_target
 
 RPC_CHECKS = [c for c in CHECKS if c.family == "rpc"]
 
@@ -77,7 +81,7 @@ def test_fee_payer_secret_and_rpc_api_key_never_leave(demo):
     assert rpc_node.fee_payer in text  # the public key is evidence
 
 
-def test_rpc_down_fails_t5_and_errors_the_rest(demo):
+def test_rpc_that_does_not_answer_json_rpc_leaves_every_item_unchecked(demo):
     rpc_node = node(demo)
     saved = rpc_node.token
     rpc_node.token = "rotated-" + saved  # every request now gets HTTP 401 without a JSON-RPC reply
@@ -86,7 +90,60 @@ def test_rpc_down_fails_t5_and_errors_the_rest(demo):
     finally:
         rpc_node.token = saved
     by_status = {key: o.status for key, (_, o) in results.items()}
-    assert by_status == {"T5-rpc-health": Status.FAILED, "T5-rpc-latest-blockhash": Status.FAILED,
-                         "T5-rpc-block-time": Status.FAILED, "T7-fee-payer-funded": Status.ERROR,
-                         "T13-admin-signatures-confirmed": Status.ERROR, "T14-escrow-balances-match": Status.ERROR}
+    assert by_status == {key: Status.ERROR for key in by_status} and len(by_status) == 6
     assert "HTTP 401 without a JSON-RPC reply" in results["T5-rpc-health"][1].observed
+
+
+# -- each item's query is its own statement with its own answer ---------------------------------
+@pytest.fixture
+def scratch_database(demo):
+    """A database of its own on the demo's server: one table of escrows, and no `ledger` table."""
+    name = f"rpc_scratch_{secrets.token_hex(4)}"
+    with demo.pg.admin() as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    try:
+        with demo.pg.admin(name) as conn:
+            conn.execute("create table public.escrows (id text, address text, expected_lamports bigint)")
+            conn.execute("insert into public.escrows values ('fee-payer', %s, 1000)", (node(demo).fee_payer,))
+        yield demo.pg.url(name)
+    finally:
+        with demo.pg.admin() as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def test_a_query_over_a_missing_table_errors_its_item_only(demo, scratch_database):
+    target = make_target({"database": scratch_database, "endpoints": {"solana_rpc": node(demo).url}})
+    query = "select id, address, expected_lamports from public.{} where expected_lamports > 0"
+    checks = [make_check("rpc", {"method": "getMultipleAccounts", "accounts_query": query.format("escrows")},
+                         name="first-good"),
+              make_check("rpc", {"method": "getMultipleAccounts", "accounts_query": query.format("ledger")},
+                         name="missing-table"),
+              make_check("rpc", {"method": "getMultipleAccounts", "accounts_query": query.format("escrows")},
+                         name="second-good"),
+              make_check("rpc", {"method": "getHealth"}, name="health")]
+    try:
+        results = dict(zip((c.key for c in checks), gather_and_judge(target, rpc, checks), strict=True))
+    finally:
+        target.close()
+    assert {key: o.status for key, o in results.items()} == {
+        "J99-first-good": Status.PASSED, "J99-missing-table": Status.ERROR, "J99-second-good": Status.PASSED,
+        "J99-health": Status.PASSED}
+    missing = results["J99-missing-table"]
+    assert missing.observed == ('could not look: accounts_query failed: relation "public.ledger" does not exist'
+                                " (SQLSTATE 42P01)")
+    assert missing.evidence == {"sqlstate": "42P01"}
+    assert results["J99-first-good"].observed == "1 account, all ≥ expected"
+
+
+def test_a_query_that_finds_no_account_is_an_error_unless_allowed(demo, scratch_database):
+    target = make_target({"database": scratch_database, "endpoints": {"solana_rpc": node(demo).url}})
+    query = "select id, address, expected_lamports from public.escrows where id = 'none'"
+    checks = [make_check("rpc", {"method": "getMultipleAccounts", "accounts_query": query}, name="strict"),
+              make_check("rpc", {"method": "getMultipleAccounts", "accounts_query": query, "allow_empty": True},
+                         name="lenient")]
+    try:
+        strict, lenient = gather_and_judge(target, rpc, checks)
+    finally:
+        target.close()
+    assert strict.status is Status.ERROR and strict.observed.startswith("no accounts found in the rows of accounts_query")
+    assert lenient.status is Status.PASSED

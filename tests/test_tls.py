@@ -6,6 +6,7 @@ import socket
 import socketserver
 import ssl
 import threading
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -47,8 +48,11 @@ def shaken(**fields) -> tls.Handshake:
     (shaken(certificate=cert(-1), rejected="certificate has expired"), 14, Status.FAILED,
      "certificate rejected: certificate has expired (certificate of CN=joslyn.example, expires 2026-11-24)"),
     (shaken(rejected="self-signed certificate"), 14, Status.FAILED, "certificate rejected: self-signed certificate"),
-    (shaken(handshake_failure="WRONG_VERSION_NUMBER"), 14, Status.FAILED, "TLS handshake failed: WRONG_VERSION_NUMBER"),
+    (shaken(handshake_failure="TLSV1_ALERT_PROTOCOL_VERSION"), 14, Status.FAILED,
+     "TLS handshake refused: TLSV1_ALERT_PROTOCOL_VERSION"),
     (shaken(unreachable="timed out"), 14, Status.ERROR, "could not look: joslyn.example:443: timed out"),
+    (shaken(unreachable="no TLS answer: WRONG_VERSION_NUMBER"), 14, Status.ERROR,
+     "could not look: joslyn.example:443: no TLS answer: WRONG_VERSION_NUMBER"),
     ("service 'web' is not served over https (http://); no certificate to check", 14, Status.SKIPPED,
      "not served over https"),
 ])
@@ -145,15 +149,56 @@ def test_shake_wrong_name(ca, ca_file):
     assert "mismatch" in fact.rejected
 
 
-def test_shake_plain_http_is_a_handshake_failure(ca_file):
+def test_shake_plain_http_is_no_tls_answer(ca_file):
     def handle(sock):
         sock.recv(1024)
         sock.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
 
     with server(handle) as port:
         fact = tls.shake("127.0.0.1", port, ca_file, 5)
-    assert fact.handshake_failure or fact.unreachable  # OpenSSL says "wrong version number" or the peer hangs up
+    assert fact.unreachable and not fact.handshake_failure  # "wrong version number", or the peer hangs up
     assert fact.certificate is None
+
+
+def test_shake_a_tls_alert_is_the_servers_answer(ca, ca_file):
+    """A server stuck on TLS 1.1 answers a modern client with a protocol_version alert: a failure, not an error."""
+    now = datetime.now(timezone.utc)
+    leaf = ca.issue_cert("127.0.0.1", not_before=now - timedelta(days=1), not_after=now + timedelta(days=90))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with warnings.catch_warnings():  # TLS 1.1 is deprecated: that is the point of this server
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        context.maximum_version = ssl.TLSVersion.TLSv1_1
+    leaf.configure_cert(context)
+
+    def handle(sock):
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(1)
+
+    with server(handle) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert "ALERT" in fact.handshake_failure and not fact.unreachable, fact
+
+
+@pytest.mark.parametrize("drip_s", [None, 0.1])
+def test_a_silent_or_dripping_port_ends_within_the_deadline(drip_s):
+    """A server that never finishes its hello (silent, or a byte every 0.1 s) is an error within connect_s."""
+    def handle(sock):
+        sock.recv(1024)
+        for byte in b"\x16\x03\x03\x40\x00" + b"\x02" * 200:
+            if drip_s is None:
+                threading.Event().wait(3)
+                return
+            threading.Event().wait(drip_s)
+            sock.sendall(bytes([byte]))
+
+    with server(handle) as port:
+        started = datetime.now(timezone.utc)
+        fact = tls.shake("127.0.0.1", port, None, 0.5)
+        took = (datetime.now(timezone.utc) - started).total_seconds()
+    assert "no TLS handshake within 0.5 s" in fact.unreachable
+    assert took < 2 * 0.5 + 5  # at most two handshakes, whatever the machine's load
 
 
 def test_shake_closed_port_and_bad_bundle():

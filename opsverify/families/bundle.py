@@ -13,22 +13,29 @@ params:
   forbidden_roles: [service_role]   # default
   max_assets: 40                    # scripts fetched at most; more means "could not look at all"
   max_asset_bytes: 10000000         # a larger asset is not scanned to the end: "could not look"
+  allow_empty: false                # a page that loads no script file is an error unless this is true
 ```
+A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*. A page that
+loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
+`allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
+is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-import jwt
 from pydantic import Field
 
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
 from ..transports.http import Probe, Reply
-from ._common import StrictParams, UrlPath, plural
+from . import REQUESTS_AT_ONCE
+from ._common import StrictParams, UrlPath, nothing_found, plural
 
 NAME = "bundle"
 NEEDS = ("url",)
@@ -44,9 +51,18 @@ JS_REFERENCE = re.compile(r"""["'`]((?:\.{1,2}/|/)?[A-Za-z0-9_@~+-][A-Za-z0-9_@~
 class Params(StrictParams):
     service: str
     path: UrlPath = "/"
-    forbidden_roles: list[str] = ["service_role"]
+    forbidden_roles: list[str] = Field(default=["service_role"], min_length=1)
     max_assets: int = Field(default=40, ge=1, le=500)
     max_asset_bytes: int = Field(default=10_000_000, ge=1024)
+    allow_empty: bool = False  # a page without script files passes (else: error, nothing was scanned)
+
+
+def bound(target, checks) -> float:
+    """The page of each item, then at most MAX_ROUNDS rounds of asset fetches that together fetch
+    at most the items' max_assets; REQUESTS_AT_ONCE at a time, each within http_s."""
+    waves = math.ceil(len(checks) / REQUESTS_AT_ONCE)
+    waves += math.ceil(sum(c.params.max_assets for c in checks) / REQUESTS_AT_ONCE) + MAX_ROUNDS
+    return target.timeouts.connect_s + target.timeouts.http_s * waves
 
 
 class _ScriptLinks(HTMLParser):
@@ -81,6 +97,8 @@ def chunk_references(js: str, asset_url: str, page_url: str) -> list[str]:
 
 def keys_in(text: str) -> list[dict]:
     """Every decodable JWT's role and fingerprint; undecodable JWT-shaped strings are counted."""
+    jwt = load("jwt")  # loaded only when a script is scanned
+
     found = []
     for token in dict.fromkeys(JWT_SHAPE.findall(text)):
         try:
@@ -198,6 +216,9 @@ def judge(check, facts) -> Outcome:
                                           for key in leaked), **evidence)
     if crawl.incomplete:
         return error(f"could not look at every script: {'; '.join(crawl.incomplete)}", **evidence)
+    if not crawl.scanned and not p.allow_empty:
+        outcome = nothing_found("script files", f"the page GET {p.path} of {p.service}")
+        return error(outcome.observed, **evidence)
     roles = ", ".join(sorted({str(key["role"]) for key in crawl.keys}))
     found = f"{plural(len(crawl.keys), 'JWT')} (role {roles})" if crawl.keys else "no JWT"
     return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}", **evidence)

@@ -8,18 +8,20 @@ params:
     jobs_processed: counter         # a counter may be named with or without `_total`
     job_duration_seconds: histogram
 ```
-The exposition is parsed with prometheus_client's parser; an endpoint that does not answer
-200, or answers text the parser rejects, fails the check (exposing metrics is what it checks).
+The exposition is parsed with prometheus_client's parser (loaded only when a scrape is parsed).
+An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
+large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
+parser rejects, fails it: exposing metrics is what it checks. Identical URLs are fetched once.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from prometheus_client.parser import text_string_to_metric_families
 from pydantic import field_validator
 
-from ..outcome import Outcome, failed, verdict
+from ..lazy import load
+from ..outcome import Outcome, error, failed, verdict
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, UrlPath
 from .http import describe_reply
@@ -47,6 +49,8 @@ class Params(StrictParams):
 
 def parse(text: str) -> tuple[dict[str, dict], str]:
     """{family name: {type, samples}} of an exposition, or the parser's complaint."""
+    text_string_to_metric_families = load("prometheus_client.parser").text_string_to_metric_families
+
     found: dict[str, dict] = {}
     try:
         for family in text_string_to_metric_families(text):
@@ -63,7 +67,7 @@ def gather(target, checks) -> dict[str, dict]:
     replies = target.fetch_all([Probe("GET", url, {"accept": "text/plain"}, verify=verify[url],
                                       body_limit=EXPOSITION_LIMIT) for url in unique])
     scraped: dict[str, dict] = {}
-    for url, reply in zip(unique, replies):
+    for url, reply in zip(unique, replies, strict=True):
         families, parse_error = parse(reply.text) if reply.status == 200 and not reply.truncated else ({}, "")
         scraped[url] = {"reply": reply, "families": families, "parse_error": parse_error}
     return {key: {"url": url, **scraped[url]} for key, url in urls.items()}
@@ -86,12 +90,12 @@ def judge(check, facts) -> Outcome:
     reply: Reply = scrape["reply"]
     expected = f"GET {p.path} exposes " + ", ".join(f"{name} ({kind})" for name, kind in p.families.items())
     evidence = describe_reply(scrape["url"], "GET", reply)
-    if reply.status is None:
-        return failed(expected, f"no answer from {p.service}: {reply.failure}", **evidence)
+    if reply.status is None:  # no HTTP answer: not checked
+        return error(f"could not look: no answer from {p.service}: {reply.failure}", **evidence)
     if reply.status != 200:
         return failed(expected, f"status {reply.status}", **evidence)
     if reply.truncated:
-        return failed(expected, f"exposition larger than {EXPOSITION_LIMIT} bytes; not parsed", **evidence)
+        return error(f"could not look: exposition larger than {EXPOSITION_LIMIT} bytes; not parsed", **evidence)
     if scrape["parse_error"]:
         return failed(expected, f"malformed exposition: {scrape['parse_error']}", **evidence)
     families: dict[str, dict] = scrape["families"]

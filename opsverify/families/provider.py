@@ -2,8 +2,13 @@
 Render deploys, cron runs and env groups, Supabase backups, PITR and secrets.
 
 Every request is a GET, sent concurrently through `target.fetch_all`; identical
-requests of several checks go out once. Values are never kept: env var values, env group values
-and secret digests go to the redactor the moment they arrive and are dropped from the facts.
+requests of several checks go out once, then (GitHub only) the further pages of every list in one
+more wave. Values are never kept: env var values, env group values and secret digests go to the
+redactor the moment they arrive and are dropped from the facts.
+
+An API that gives no usable answer — no answer at all, 401/403 (token), 404 (ids), 429, 5xx, a
+body that is not JSON, no Date header — leaves the item unchecked: *error*, naming the request
+and the fix. An answer that shows the platform is not as the runbook says fails the item.
 
 "Now" is the platform's clock, not the runner's: every age is measured against the HTTP `Date`
 header of the same answer (an answer without one is an error, never a guess).
@@ -56,6 +61,7 @@ from pydantic import Field, model_validator
 from ..outcome import Outcome, error, failed, verdict
 from ..errors import NotConfigured
 from ..transports.http import Probe, Reply
+from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
 
 NAME = "provider"
@@ -117,6 +123,9 @@ class Params(StrictParams):
         if stray:
             raise ValueError(f"{', '.join(stray)} not used with platform {self.platform} "
                              f"(use {', '.join(sorted(ALLOWED[self.platform]))})")
+        empty = sorted(name for name in given & {"required", "services", "cron_jobs"} if not getattr(self, name))
+        if empty:
+            raise ValueError(f"{', '.join(empty)} is empty: name at least one, or leave it out")
         if self.platform == "render" and self.deploy_status and not self.services:
             raise ValueError("deploy_status needs services")
         if self.platform == "render" and self.services and not (self.deploy_status or self.secret_age):
@@ -130,6 +139,24 @@ class Params(StrictParams):
 
 def needs(params: Params) -> tuple[str, ...]:
     return (f"provider:{params.platform}",)
+
+
+def calls_at_most(p: Params) -> int:
+    """How many GETs one item sends at most (before GitHub's further pages)."""
+    if p.platform in ("github", "vercel"):
+        return 1
+    if p.platform == "render":
+        return (len(p.services) if p.deploy_status else 0) + len(p.cron_jobs) + (1 if p.secret_age else 0)
+    return (1 if p.backups or p.pitr_days else 0) + (1 if p.pitr_days else 0) + (1 if p.required or p.secret_age else 0)
+
+
+def bound(target, checks) -> float:
+    """One wave of every item's GETs, then one wave of GitHub's further pages; REQUESTS_AT_ONCE at a
+    time, each within http_s."""
+    first = sum(calls_at_most(c.params) for c in checks)
+    pages = (GITHUB_MAX_PAGES - 1) * sum(1 for c in checks if c.params.platform == "github")
+    waves = math.ceil(first / REQUESTS_AT_ONCE) + math.ceil(pages / REQUESTS_AT_ONCE)
+    return target.timeouts.connect_s + target.timeouts.http_s * max(1, waves)
 
 
 # -- facts ---------------------------------------------------------------------------------
@@ -250,31 +277,35 @@ def gather(target, checks) -> dict[str, Any]:
 
 
 def _fetch(target, calls: list[Call]) -> dict[Call, Answer | Trouble]:
+    if not calls:
+        return {}
     probes = [Probe("GET", c.url, dict(c.headers)) for c in calls]
     replies = target.fetch_all(probes)
-    return {c: interpret(c, reply, target.redactor) for c, reply in zip(calls, replies)}
+    return {c: interpret(c, reply, target.redactor) for c, reply in zip(calls, replies, strict=True)}
 
 
 def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
-    """GitHub lists 100 secrets a page: fetch the rest only when total_count says there are more."""
-    extra: dict[Call, Answer | Trouble] = {}
-    for call in [c for c in calls if c.sanitize == "github-secrets"]:
+    """GitHub lists 100 secrets a page: fetch the rest — of every list at once — only when
+    total_count says there are more."""
+    wanted: dict[Call, list[Call]] = {}
+    for call in sorted((c for c in calls if c.sanitize == "github-secrets"), key=lambda c: c.url):
         first = answers[call]
         if not isinstance(first, Answer):
             continue
         pages = min(GITHUB_MAX_PAGES, math.ceil(first.data["total_count"] / GITHUB_PAGE))
-        if pages <= 1:
-            continue
         first_page = call.url.rsplit("page=", 1)[0]  # the URL ends with page=1
         more = [Call(call.platform, f"{first_page}page={n}", call.headers, call.sanitize) for n in range(2, pages + 1)]
-        fetched = _fetch(target, more)
-        trouble = next((a for a in fetched.values() if isinstance(a, Trouble)), None)
+        if more:
+            wanted[call] = more
+    fetched = _fetch(target, [c for more in wanted.values() for c in more])
+    extra: dict[Call, Answer | Trouble] = {}
+    for call, more in wanted.items():
+        trouble = next((fetched[c] for c in more if isinstance(fetched[c], Trouble)), None)
         if trouble is not None:
             extra[call] = trouble
             continue
-        secrets = list(first.data["secrets"])
-        for answer in fetched.values():
-            secrets += answer.data["secrets"]
+        first = answers[call]
+        secrets = list(first.data["secrets"]) + [s for c in more for s in fetched[c].data["secrets"]]
         extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets}, first.now)
     return extra
 

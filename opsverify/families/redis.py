@@ -8,14 +8,16 @@ params:
     "jobs:dead": {max: 0}           # the dead letter must be empty
 ```
 Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD; a missing
-key holds nothing and counts as 0. All keys of a target go out in one pipeline.
+key holds nothing and counts as 0 (Redis deletes an emptied list). All keys of an endpoint go
+out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
+answer — refused, silent, dripping, not speaking RESP — or refuses the password leaves the keys
+unread: the item is an *error*, never a pass.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import redis as redis_py
 from pydantic import Field
 
 from ..errors import GatherError
@@ -42,12 +44,23 @@ def needs(params: Params) -> tuple[str, ...]:
     return (f"endpoint:{params.endpoint}",)
 
 
+def conversation_s(target) -> float:
+    """One endpoint's whole conversation: connect, then every reply of its one pipeline."""
+    return target.timeouts.connect_s + target.timeouts.statement_ms / 1000
+
+
+def bound(target, checks) -> float:
+    """Endpoints are asked one after the other, each within its deadline."""
+    endpoints = {check.params.endpoint for check in checks}
+    return len(endpoints) * (conversation_s(target) + 0.5)
+
+
 def connect(target, endpoint: str) -> ReadOnlyRedis:
     url = target.endpoint(endpoint)
     target.redactor.add(url)
     target.redactor.add(password(url))
     return ReadOnlyRedis(url, connect_timeout_s=target.timeouts.connect_s,
-                         read_timeout_s=target.timeouts.statement_ms / 1000)
+                         read_timeout_s=target.timeouts.statement_ms / 1000, deadline_s=conversation_s(target))
 
 
 def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int | None]]:
@@ -85,10 +98,8 @@ def gather(target, checks) -> dict[str, Any]:
         try:
             with connect(target, endpoint) as client:
                 facts[endpoint] = {"server": shown(client.url), "keys": measure(client, list(dict.fromkeys(keys)))}
-        except redis_py.RedisError as exc:
-            facts[endpoint] = GatherError(f"Redis at endpoint '{endpoint}': {exc}")
         except GatherError as exc:
-            facts[endpoint] = exc
+            facts[endpoint] = GatherError(f"Redis at endpoint '{endpoint}': {exc}")
     return facts
 
 

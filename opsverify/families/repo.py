@@ -19,10 +19,16 @@ Params, one kind per item:
     services: [api]                    every key must be set (non-empty) on these services ...
     per_key: {API_URL: [worker]}       ... unless the key is listed here with its own services
     ignore: [NODE_ENV]                 keys of the file not compared
+    allow_empty: false                 a file with no key (after ignore) is an error unless true
 
     folder: .pf/readthis
     not_empty: true                    at least one file
     newer_than_deploy: true            newest file modified after the deployed commit was made
+                                       (needs not_empty: true — an empty folder has no report to date)
+
+A file or folder that cannot be read (no answer from the contents API, an unreadable file, a
+service's env that cannot be read) leaves the item unchecked: *error*. A missing file, a workflow
+with the wrong triggers, a missing cron, an unset key or a stale report fails it.
 
 "The deploy" is the committer time of the checkout's HEAD (`git log -1`): a fact of the
 deployed commit, never the runner's clock. The report's time is its newest file's mtime, as
@@ -36,6 +42,7 @@ import base64
 import datetime as dt
 import io
 import json
+import math
 import os
 import subprocess
 from dataclasses import dataclass
@@ -50,7 +57,8 @@ from pydantic import field_validator, model_validator
 from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, skipped, verdict
 from ..transports.http import Probe
-from ._common import StrictParams, plural
+from . import REQUESTS_AT_ONCE
+from ._common import StrictParams, nothing_found, plural
 
 NAME = "repo"
 
@@ -76,6 +84,7 @@ class Params(StrictParams):
     ignore: list[str] = []
     not_empty: bool = False
     newer_than_deploy: bool = False
+    allow_empty: bool = False  # .env.example check: a file without keys passes (else: error)
 
     @field_validator("file", "folder")
     @classmethod
@@ -101,6 +110,10 @@ class Params(StrictParams):
             raise ValueError(f"{kinds[0]} checks need `file` (and no `folder`)")
         if kinds[0] == "env" and not self.services:
             raise ValueError("the .env.example check needs `services`, where each key must be set")
+        if self.newer_than_deploy and not self.not_empty:
+            raise ValueError("newer_than_deploy needs not_empty: true (an empty folder has no report to date)")
+        if self.allow_empty and kinds[0] != "env":
+            raise ValueError("allow_empty goes with the .env.example check (services) only")
         return self
 
     @property
@@ -123,6 +136,16 @@ class Params(StrictParams):
 
 def needs(params: Params) -> tuple[str, ...]:
     return ("env",) if params.kind == "env" else ()
+
+
+def bound(target, checks) -> float:
+    """Files, then folders: one wave each of GETs (contents API, REQUESTS_AT_ONCE at a time, each
+    within http_s) or local reads; then `git log` for the deploy's time, within GIT_TIMEOUT_S."""
+    files = len({c.params.file for c in checks if c.params.file})
+    folders = len({c.params.folder for c in checks if c.params.folder})
+    waves = math.ceil(files / REQUESTS_AT_ONCE) + math.ceil(folders / REQUESTS_AT_ONCE)
+    git = GIT_TIMEOUT_S if any(c.params.newer_than_deploy for c in checks) else 0.0
+    return target.timeouts.connect_s + target.timeouts.http_s * waves + git + 1.0
 
 
 # -- where the files come from ----------------------------------------------------------------
@@ -221,7 +244,7 @@ class GitHubContents:
 
     def fetch(self, paths: list[str]) -> dict[str, Any]:
         replies = self.target.fetch_all([Probe("GET", self._url(p), dict(self.headers)) for p in paths])
-        return dict(zip(paths, replies))
+        return dict(zip(paths, replies, strict=True))
 
     def _answer(self, path: str, reply) -> Any:
         if reply.status == 404:
@@ -373,6 +396,9 @@ def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
 def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
     keys = [k for k in dotenv_values(stream=io.StringIO(text), interpolate=False) if k not in p.ignore]
     expected = expectation(p)
+    if not keys and not p.allow_empty:
+        where = f"{p.file} of {facts['source']}" + (f" (after ignore: {', '.join(p.ignore)})" if p.ignore else "")
+        return error(nothing_found("keys", where).observed, **evidence)
     missing: dict[str, list[str]] = {}
     unseen: list[str] = []
     for key in keys:
@@ -388,8 +414,11 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
     if problems:
         return failed(expected, "; ".join(problems), **evidence)
     if unseen:
-        reasons = {s: str(facts["env"][s]) for s in sorted(set(unseen))}
-        return skipped("could not read the env of " + "; ".join(f"{s}: {r}" for s, r in reasons.items()), **evidence)
+        reasons = {s: facts["env"][s] for s in sorted(set(unseen))}
+        said = "; ".join(f"{s}: {r}" for s, r in reasons.items())
+        if all(isinstance(r, NotConfigured) for r in reasons.values()):
+            return skipped(f"no env source for {said}", **evidence)
+        return error(f"could not look: could not read the env of {said}", **evidence)
     return verdict(expected, [], f"all {len(keys)} keys set", **evidence)
 
 

@@ -13,16 +13,24 @@
                           service: app        skip_if_unset: true        min_lamports: 50000000
     getSignatureStatuses  signatures_query: SELECT returning `signature` (other columns are shown as context)
                           commitment: confirmed (confirmed or finalized) | finalized
+                          allow_empty: false  a query that returns no row is an error unless this is true
     getMultipleAccounts   accounts_query: SELECT returning `address` and `expected_lamports` (others: context)
                           compare: ge (balance ≥ expected) | eq
+                          allow_empty: false  as above
     endpoint: solana_rpc  the URL's name under `systems.<system>.endpoints` (the one source of the URL;
                           give it the value of the app's SOLANA_RPC_URL)
 
+Each item's query runs as its own statement and its answer is bound to that item by position: a
+query that fails (a missing table, a permission) makes exactly its item an *error* naming the
+SQLSTATE, and its siblings keep their own outcomes.
+
 One conversation per endpoint: a first JSON-RPC batch carries every call of every item
 (signatures by 256, accounts by 100), a second one getBlockTime for the slot the first
-returned. The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
-Reachability is what T5-style items (getHealth, getLatestBlockhash, getBlockTime) check, so no
-answer fails them; the balance and reconciliation items could not look, so they are errors.
+returned. Each exchange ends within 2 × http_s, whatever the node does (a total deadline, not a
+per-read timeout). The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
+An endpoint that does not answer in JSON-RPC (refused, silent, an HTML 401 page) leaves its
+items unchecked: *error*. A JSON-RPC answer that is not the healthy one (getHealth -32005,
+getBlockTime -32004, a low balance) fails the item.
 """
 
 from __future__ import annotations
@@ -34,15 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import base58
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, field_validator, model_validator
 
 from ..errors import GatherError
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped, verdict
 from ..secrets import describe
-from ..transports.jsonrpc import Answer, Call, RpcError, call_batch
-from ._common import StrictParams, plural, read_only_query
+from ..transports.jsonrpc import Answer, Call, RpcError, call_batch, exchange_s
+from ._common import StrictParams, nothing_found, plural, read_only_query
 from .sql import VISIBILITY
 
 NAME = "rpc"
@@ -57,8 +64,8 @@ _ALLOWED: dict[str, dict[str, Any]] = {
     "getBlockTime": {"slot_from": "getLatestBlockhash", "max_age_s": None},
     "getBalance": {"account": None, "account_from_secret": None, "service": None, "skip_if_unset": False,
                    "min_lamports": None},
-    "getSignatureStatuses": {"signatures_query": None, "commitment": "confirmed"},
-    "getMultipleAccounts": {"accounts_query": None, "compare": "ge"},
+    "getSignatureStatuses": {"signatures_query": None, "commitment": "confirmed", "allow_empty": False},
+    "getMultipleAccounts": {"accounts_query": None, "compare": "ge", "allow_empty": False},
 }
 SIGNATURES_PER_CALL = 256  # getSignatureStatuses limit
 ACCOUNTS_PER_CALL = 100  # getMultipleAccounts limit
@@ -82,6 +89,7 @@ class Params(StrictParams):
     commitment: Literal["confirmed", "finalized"] | None = None
     accounts_query: str | None = None
     compare: Literal["ge", "eq"] | None = None
+    allow_empty: bool = False  # a signatures/accounts query that returns no row passes (else: error)
 
     @model_validator(mode="before")
     @classmethod
@@ -93,7 +101,7 @@ class Params(StrictParams):
         if foreign:
             raise ValueError(f"{', '.join(foreign)} not used by {data['method']} "
                              f"(it takes: {', '.join(allowed) or 'nothing but endpoint'})")
-        filled = {**{k: v for k, v in allowed.items() if v is not None}, **data}
+        filled = {**{k: v for k, v in allowed.items() if v is not None and v is not False}, **data}
         if data["method"] == "getBalance":
             if bool(filled.get("account")) == bool(filled.get("account_from_secret")):
                 raise ValueError("getBalance needs exactly one of account, account_from_secret")
@@ -119,6 +127,13 @@ class Params(StrictParams):
         if value is not None and not is_base58_of(value, 32):
             raise ValueError("must be a base58 public key (32 bytes)")
         return value
+
+
+def bound(target, checks) -> float:
+    """Worst case of gather beyond the database (whose budget the engine adds): per endpoint, one
+    after the other, two JSON-RPC exchanges, each within exchange_s."""
+    endpoints = {c.params.endpoint for c in checks}
+    return len(endpoints) * 2 * exchange_s(target.timeouts.http_s) + 1.0
 
 
 def needs(params: Params) -> tuple[str, ...]:
@@ -147,6 +162,7 @@ class Chain:
 
     shown: str  # scheme://host[:port], never the path or query that may hold an API key
     failure: str = ""  # the first batch got no JSON-RPC answer at all
+    later_failure: str = ""  # the second batch (getBlockTime) got no JSON-RPC answer at all
     calls: dict[str, Answer] = field(default_factory=dict)  # getHealth, getLatestBlockhash, getSlot, getBlockTime:<source>
     slots: dict[str, int] = field(default_factory=dict)  # slot source -> slot asked for getBlockTime
     balances: dict[str, Answer] = field(default_factory=dict)  # address -> lamports (None: no such account)
@@ -154,14 +170,21 @@ class Chain:
     elapsed_ms: float = 0.0
 
 
+Rows = list[dict[str, Any]]
+
+
 @dataclass
 class Facts:
     chains: dict[str, Chain]
-    sql: dict[str, list[dict[str, Any]] | GatherError]
+    rows: dict[str, Rows | GatherError]  # check key -> the answer to that item's own query
     keypairs: dict[tuple[str, str], Keypair | GatherError]
+    visibility: Rows | GatherError | None = None  # who the checker is and whether RLS hides rows from it
+    db_now: Rows | GatherError | None = None
 
 
 def is_base58_of(text: Any, size: int) -> bool:
+    base58 = load("base58")
+
     if not isinstance(text, str) or not text:
         return False
     try:
@@ -172,6 +195,9 @@ def is_base58_of(text: Any, size: int) -> bool:
 
 def public_key_of(secret: str) -> tuple[str | None, str | None]:
     """(base58 public key, None) of a 64-byte Solana keypair, or (None, why not) — never the secret."""
+    base58 = load("base58")
+    Ed25519PrivateKey = load("cryptography.hazmat.primitives.asymmetric.ed25519").Ed25519PrivateKey
+
     text = secret.strip()
     if text.startswith("["):
         form = "JSON byte array"
@@ -211,14 +237,7 @@ def _register_url(redactor, url: str) -> None:
 
 def gather(target, checks) -> Facts:
     params: list[Params] = [c.params for c in checks]
-    statements: list[str] = []
-    if any(p.signatures_query or p.accounts_query for p in params):
-        statements.append(VISIBILITY)
-    statements += [q for p in params for q in (p.signatures_query, p.accounts_query) if q]
-    if any(p.max_age_s for p in params):
-        statements.append(DB_NOW)
-    unique = list(dict.fromkeys(statements))
-    sql = dict(zip(unique, target.database.query_many(unique))) if unique else {}
+    rows, visibility, db_now = _ask_database(target, checks)
 
     keypairs: dict[tuple[str, str], Keypair | GatherError] = {}
     for p in params:
@@ -229,9 +248,37 @@ def gather(target, checks) -> Facts:
     for endpoint in dict.fromkeys(p.endpoint for p in params):
         url = target.endpoint(endpoint)
         _register_url(target.redactor, url)
-        mine = [p for p in params if p.endpoint == endpoint]
-        chains[endpoint] = _converse(target, url, mine, sql, keypairs)
-    return Facts(chains, sql, keypairs)
+        mine = [c for c in checks if c.params.endpoint == endpoint]
+        chains[endpoint] = _converse(target, url, mine, rows, keypairs)
+    return Facts(chains, rows, keypairs, visibility, db_now)
+
+
+def _ask_database(target, checks) -> tuple[dict[str, Rows | GatherError], Any, Any]:
+    """Each item's query as its own statement, plus who-sees-what and now() once; every answer is
+    bound to the item (or role) that asked it by position, so one failing query stays its item's."""
+    asked: list[tuple[str, str]] = []  # (role, check key) per statement, in order
+    statements: list[str] = []
+    querying = [c for c in checks if c.params.signatures_query or c.params.accounts_query]
+    if querying:
+        asked.append(("visibility", ""))
+        statements.append(VISIBILITY)
+    for check in querying:
+        asked.append(("rows", check.key))
+        statements.append(check.params.signatures_query or check.params.accounts_query)
+    if any(c.params.max_age_s for c in checks):
+        asked.append(("now", ""))
+        statements.append(DB_NOW)
+    answers = target.database.query_many(statements) if statements else []
+    if len(answers) != len(statements):
+        raise GatherError(f"the database gave {len(answers)} answers to {len(statements)} statements")
+    rows: dict[str, Rows | GatherError] = {}
+    shared: dict[str, Any] = {}
+    for (role, key), answer in zip(asked, answers, strict=True):
+        if role == "rows":
+            rows[key] = answer
+        else:
+            shared[role] = answer
+    return rows, shared.get("visibility"), shared.get("now")
 
 
 def _read_keypair(target, service: str, name: str) -> Keypair | GatherError:
@@ -246,18 +293,20 @@ def _read_keypair(target, service: str, name: str) -> Keypair | GatherError:
     return Keypair(True, describe(value), pubkey, problem)
 
 
-def _rows(sql: dict, query: str | None) -> list[dict[str, Any]]:
-    rows = sql.get(query) if query else None
-    return rows if isinstance(rows, list) else []
+def _rows(rows: dict, key: str) -> Rows:
+    answer = rows.get(key)
+    return answer if isinstance(answer, list) else []
 
 
-def _converse(target, url: str, params: list[Params], sql: dict, keypairs: dict) -> Chain:
+def _converse(target, url: str, checks: list, rows: dict, keypairs: dict) -> Chain:
     chain = Chain(shown_url(url))
     finalized = {"commitment": "finalized"}
     calls: dict[str, Call] = {}
     signatures: dict[str, None] = {}
     addresses: dict[str, None] = {}
-    for p in params:
+    params = [c.params for c in checks]
+    for check in checks:
+        p = check.params
         if p.method == "getHealth":
             calls["getHealth"] = Call("getHealth")
         elif p.method == "getLatestBlockhash":
@@ -270,10 +319,10 @@ def _converse(target, url: str, params: list[Params], sql: dict, keypairs: dict)
             if address:
                 calls[f"getBalance:{address}"] = Call("getBalance", [address, finalized])
         elif p.method == "getSignatureStatuses":
-            signatures.update((r.get("signature"), None) for r in _rows(sql, p.signatures_query)
+            signatures.update((r.get("signature"), None) for r in _rows(rows, check.key)
                               if is_base58_of(r.get("signature"), 64))
         elif p.method == "getMultipleAccounts":
-            addresses.update((r.get("address"), None) for r in _rows(sql, p.accounts_query)
+            addresses.update((r.get("address"), None) for r in _rows(rows, check.key)
                              if is_base58_of(r.get("address"), 32))
     signature_chunks = _chunks(list(signatures), SIGNATURES_PER_CALL)
     address_chunks = _chunks(list(addresses), ACCOUNTS_PER_CALL)
@@ -288,7 +337,10 @@ def _converse(target, url: str, params: list[Params], sql: dict, keypairs: dict)
     if first.failure:
         chain.failure = first.failure
         return chain
-    answers = dict(zip(calls, first.answers))
+    if len(first.answers) != len(calls):
+        chain.failure = f"{len(first.answers)} answers to {len(calls)} calls"
+        return chain
+    answers = dict(zip(calls, first.answers, strict=True))
     for key, answer in answers.items():
         if key.startswith("getBalance:"):
             chain.balances[key.split(":", 1)[1]] = _value_of(answer, lambda v: isinstance(v, int) and not isinstance(v, bool))
@@ -310,10 +362,10 @@ def _converse(target, url: str, params: list[Params], sql: dict, keypairs: dict)
     if later:
         second = _exchange(target, url, later)
         chain.elapsed_ms += second.elapsed_ms
-        if second.failure:
-            chain.calls.update({k: Answer(error=RpcError(None, f"no answer: {second.failure}")) for k in later})
+        if second.failure or len(second.answers) != len(later):
+            chain.later_failure = second.failure or f"{len(second.answers)} answers to {len(later)} calls"
         else:
-            chain.calls.update(dict(zip(later, second.answers)))
+            chain.calls.update(dict(zip(later, second.answers, strict=True)))
     return chain
 
 
@@ -370,19 +422,24 @@ def _error_evidence(err: RpcError) -> dict[str, Any]:
 def judge(check, facts: Facts) -> Outcome:
     p: Params = check.params
     chain = facts.chains[p.endpoint]
-    judges = {
-        "getHealth": _judge_health, "getLatestBlockhash": _judge_blockhash, "getBlockTime": _judge_block_time,
-        "getBalance": _judge_balance, "getSignatureStatuses": _judge_signatures,
-        "getMultipleAccounts": _judge_accounts,
-    }
+    if p.method == "getSignatureStatuses":
+        return _judge_signatures(check, chain, facts)
+    if p.method == "getMultipleAccounts":
+        return _judge_accounts(check, chain, facts)
+    judges = {"getHealth": _judge_health, "getLatestBlockhash": _judge_blockhash, "getBlockTime": _judge_block_time,
+              "getBalance": _judge_balance}
     return judges[p.method](p, chain, facts)
+
+
+def _no_answer(chain: Chain, evidence: dict[str, Any], failure: str = "") -> Outcome:
+    return error(f"could not look: no answer from {chain.shown}: {failure or chain.failure}", **evidence)
 
 
 def _judge_health(p: Params, chain: Chain, facts: Facts) -> Outcome:
     expected = f'getHealth on {chain.shown} answers "{p.expect_result}"'
     evidence: dict[str, Any] = {"endpoint": chain.shown}
     if chain.failure:
-        return failed(expected, f"no answer from {chain.shown}: {chain.failure}", **evidence)
+        return _no_answer(chain, evidence)
     answer = chain.calls["getHealth"]
     if answer.error is not None:
         return failed(expected, str(answer.error), **evidence, error=_error_evidence(answer.error))
@@ -396,7 +453,7 @@ def _judge_blockhash(p: Params, chain: Chain, facts: Facts) -> Outcome:
     expected = f"getLatestBlockhash on {chain.shown} returns a blockhash and lastValidBlockHeight"
     evidence: dict[str, Any] = {"endpoint": chain.shown}
     if chain.failure:
-        return failed(expected, f"no answer from {chain.shown}: {chain.failure}", **evidence)
+        return _no_answer(chain, evidence)
     answer = chain.calls["getLatestBlockhash"]
     if answer.error is not None:
         return failed(expected, str(answer.error), **evidence, error=_error_evidence(answer.error))
@@ -421,13 +478,15 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
         expected += f", within {p.max_age_s} s of the database's now()"
     evidence: dict[str, Any] = {"endpoint": chain.shown, "slot_from": p.slot_from}
     if chain.failure:
-        return failed(expected, f"no answer from {chain.shown}: {chain.failure}", **evidence)
+        return _no_answer(chain, evidence)
     slot = chain.slots.get(p.slot_from)
     if slot is None:
         source = chain.calls.get(p.slot_from)
         why = str(source.error) if source is not None and source.error else "its reply holds no slot"
         return error(f"no slot to ask getBlockTime about: {p.slot_from} failed ({why})", **evidence)
     evidence["slot"] = slot
+    if chain.later_failure:
+        return _no_answer(chain, evidence, chain.later_failure)
     answer = chain.calls[f"getBlockTime:{p.slot_from}"]
     if answer.error is not None:
         return failed(expected, f"slot {slot}: {answer.error}", **evidence, error=_error_evidence(answer.error))
@@ -437,7 +496,7 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
     evidence["block_time"] = _iso(block_time)
     if not p.max_age_s:
         return passed(expected, f"slot {slot} at {_iso(block_time)}", **evidence)
-    now = facts.sql.get(DB_NOW)
+    now = facts.db_now
     if isinstance(now, GatherError) or not now:
         return error(f"could not read the database's now(): {now}", **evidence)
     db_now = float(now[0]["now_epoch"])
@@ -475,7 +534,7 @@ def _judge_balance(p: Params, chain: Chain, facts: Facts) -> Outcome:
     evidence["account"] = address
     expected = f"{label} holds ≥ {p.min_lamports} lamports ({_sol(p.min_lamports)})"
     if chain.failure:
-        return error(f"could not look: no answer from {chain.shown}: {chain.failure}", **evidence)
+        return _no_answer(chain, evidence)
     answer = chain.balances[address]
     if answer.error is not None:
         return error(f"getBalance of {address} failed: {answer.error}", **evidence)
@@ -488,23 +547,29 @@ def _judge_balance(p: Params, chain: Chain, facts: Facts) -> Outcome:
 
 
 def _visibility_problem(facts: Facts) -> str | None:
-    rows = facts.sql.get(VISIBILITY)
-    if isinstance(rows, GatherError) or not rows or not rows[0]["sees_all"]:
-        viewer = "?" if isinstance(rows, GatherError) or not rows else rows[0]["viewer"]
+    rows = facts.visibility
+    if isinstance(rows, GatherError):
+        return f"could not look: who the checker role is could not be read: {rows}"
+    if not rows or not rows[0]["sees_all"]:
+        viewer = rows[0]["viewer"] if rows else "?"
         return (f"role {viewer} is subject to row level security, so the query may silently miss rows;"
                 " give the checker role BYPASSRLS (its sessions stay read-only)")
     return None
 
 
-def _query_rows(facts: Facts, query: str, columns: tuple[str, ...]) -> list[dict[str, Any]] | Outcome:
+def _query_rows(check, facts: Facts, field: str, what: str, columns: tuple[str, ...]) -> Rows | Outcome:
+    """The item's own rows, or the outcome that says why there are none to judge."""
     problem = _visibility_problem(facts)
     if problem:
         return error(problem)
-    rows = facts.sql[query]
+    rows = facts.rows[check.key]
     if isinstance(rows, GatherError):
-        return error(f"query failed: {rows}")
+        sqlstate = getattr(rows, "sqlstate", "")
+        return error(f"could not look: {field} failed: {rows}", **({"sqlstate": sqlstate} if sqlstate else {}))
+    if not rows and not check.params.allow_empty:
+        return nothing_found(what, f"the rows of {field}")
     if rows and any(c not in rows[0] for c in columns):
-        return error(f"query must return the columns {', '.join(columns)} (it returned: {', '.join(rows[0])})")
+        return error(f"{field} must return the columns {', '.join(columns)} (it returned: {', '.join(rows[0])})")
     return rows
 
 
@@ -520,15 +585,16 @@ def _context(row: dict[str, Any], *skip: str) -> dict[str, Any]:
     return {k: _plain(v) for k, v in row.items() if k not in skip}
 
 
-def _judge_signatures(p: Params, chain: Chain, facts: Facts) -> Outcome:
+def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
+    p: Params = check.params
     wanted = "finalized" if p.commitment == "finalized" else "confirmed or finalized"
-    rows = _query_rows(facts, p.signatures_query, ("signature",))
+    rows = _query_rows(check, facts, "signatures_query", "signatures", ("signature",))
     if isinstance(rows, Outcome):
         return rows
     expected = f"every signature the query returns is {wanted} without error on {chain.shown}"
     evidence: dict[str, Any] = {"endpoint": chain.shown, "signatures": len(rows)}
     if rows and chain.failure:
-        return error(f"could not look: no answer from {chain.shown}: {chain.failure}", **evidence)
+        return _no_answer(chain, evidence)
     accepted = {"finalized"} if p.commitment == "finalized" else {"confirmed", "finalized"}
     offending: list[tuple[str, str, dict[str, Any]]] = []
     for row in rows:
@@ -558,15 +624,16 @@ def _judge_signatures(p: Params, chain: Chain, facts: Facts) -> Outcome:
     return passed(expected, f"{plural(len(rows), 'signature')}, all {wanted}", **evidence)
 
 
-def _judge_accounts(p: Params, chain: Chain, facts: Facts) -> Outcome:
+def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
+    p: Params = check.params
     symbol = "≥" if p.compare == "ge" else "="
-    rows = _query_rows(facts, p.accounts_query, ("address", "expected_lamports"))
+    rows = _query_rows(check, facts, "accounts_query", "accounts", ("address", "expected_lamports"))
     if isinstance(rows, Outcome):
         return rows
     expected = f"each queried account's balance on {chain.shown} is {symbol} its expected_lamports"
     evidence: dict[str, Any] = {"endpoint": chain.shown, "accounts": len(rows)}
     if rows and chain.failure:
-        return error(f"could not look: no answer from {chain.shown}: {chain.failure}", **evidence)
+        return _no_answer(chain, evidence)
     mismatches: list[tuple[str, dict[str, Any]]] = []
     for row in rows:
         address, wanted = row["address"], _plain(row["expected_lamports"])

@@ -7,20 +7,22 @@ params:
   bucket: joslyn-documents          # optional: default the provider's bucket
   listable: true                    # also ListObjectsV2 with MaxKeys=1
 ```
-Reachability is what this item checks: no answer is a failure with its reason. One attempt,
-no retries, the environment's timeouts; object names are never read into evidence.
+An S3 API that gives no HTTP answer (refused, timed out, TLS, a drip past the deadline) leaves
+the item unchecked: *error* with the reason. An answer that is not 200 (404 no such bucket, 403
+keys refused) fails it. One attempt, no retries; every item's conversation runs at once, each
+within connect_s + 2 × http_s (plus a moment to make the client) from start to last byte. Object names are never read into
+evidence. boto3 is loaded only when a bucket is asked.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ..errors import GatherError, NotConfigured
-from ..outcome import Outcome, failed, passed
+from ..lazy import load
+from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe
 from ._common import StrictParams
 
@@ -40,6 +42,18 @@ def needs(params: Params) -> tuple[str, ...]:
     return (f"endpoint:{params.endpoint}",)
 
 
+CLIENT_S = 3.0  # making a boto3 client (its service model is read from disk) on a loaded machine
+
+
+def deadline_s(target) -> float:
+    """One item's conversation: make the client, connect, HEAD bucket, ListObjectsV2."""
+    return CLIENT_S + target.timeouts.connect_s + 2 * target.timeouts.http_s
+
+
+def bound(target, checks) -> float:
+    return deadline_s(target) + 1.0  # every item at once
+
+
 def settings(target, p: Params) -> dict[str, str]:
     config = target.config.providers.get(p.provider) or {}
     where = f"providers.{p.provider} of {target.system} in {target.env.name}"
@@ -51,14 +65,18 @@ def settings(target, p: Params) -> dict[str, str]:
     return {**config, "bucket": p.bucket or config["bucket"], "endpoint": target.endpoint(p.endpoint)}
 
 
-def _rejection(exc: ClientError) -> dict[str, Any]:
+def _rejection(exc) -> dict[str, Any]:
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     code = exc.response.get("Error", {}).get("Code", "")
     return {"status": status, **({"code": code} if code and code != str(status) else {})}
 
 
-def look(target, p: Params) -> dict[str, Any]:
-    s = settings(target, p)
+def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
+    boto3 = load("boto3")
+    Config = load("botocore.config").Config
+    exceptions = load("botocore.exceptions")
+    BotoCoreError, ClientError = exceptions.BotoCoreError, exceptions.ClientError
+
     session = boto3.session.Session(aws_access_key_id=s["access_key_id"], aws_secret_access_key=s["secret_access_key"],
                                     region_name=s.get("region") or "us-east-1")
     try:
@@ -92,13 +110,39 @@ def look(target, p: Params) -> dict[str, Any]:
 
 
 def gather(target, checks) -> dict[str, Any]:
+    """Every item in its own (daemon) thread, all at once; an item whose answer is not complete
+    by the deadline is left behind with that reason (botocore's timeouts are per read)."""
     facts: dict[str, Any] = {}
+    threads: list[threading.Thread] = []
     for check in checks:
         try:
-            facts[check.key] = look(target, check.params)
+            given = settings(target, check.params)
         except NotConfigured as exc:
             facts[check.key] = exc
-    return facts
+            continue
+        facts[check.key] = {"endpoint": given["endpoint"], "bucket": given["bucket"], "pending": True}
+
+        def ask(key=check.key, params=check.params, given=given) -> None:
+            try:
+                facts[key] = look(target, params, given)
+            except GatherError as exc:
+                facts[key] = exc
+
+        threads.append(threading.Thread(target=ask, daemon=True, name=f"opsverify-s3-{check.key}"))
+    limit = deadline_s(target)
+    ends = time.monotonic() + limit
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, ends - time.monotonic()))
+    late = f"no complete answer within {limit:g} s (connect_s + 2 × http_s + {CLIENT_S:g} s for the client)"
+    return {c.key: _unless_pending(facts[c.key], late) for c in checks}
+
+
+def _unless_pending(seen: Any, late: str) -> Any:
+    if isinstance(seen, dict) and seen.get("pending"):
+        return {"endpoint": seen["endpoint"], "bucket": seen["bucket"], "failure": late}
+    return seen
 
 
 def _shown(answer: dict[str, Any]) -> str:
@@ -110,10 +154,12 @@ def judge(check, facts) -> Outcome:
     seen = facts[check.key]
     if isinstance(seen, NotConfigured):
         raise seen
+    if isinstance(seen, GatherError):
+        return error(f"could not look: {seen}")
     bucket = seen["bucket"]
     expected = f"bucket {bucket} at {seen['endpoint']} answers HEAD 200" + (" and lists" if p.listable else "")
-    if "failure" in seen:
-        return failed(expected, f"no answer: {seen['failure']}", **seen)
+    if "failure" in seen:  # no HTTP answer: not checked
+        return error(f"could not look: no answer from {seen['endpoint']}: {seen['failure']}", **seen)
     head = seen["head"]
     if head["status"] != 200:
         reason = {404: "does not exist", 403: "refuses the configured keys"}.get(head["status"], "answered")

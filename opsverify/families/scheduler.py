@@ -47,6 +47,8 @@ class Params(StrictParams):
     def _schedule_only_when_active(self) -> "Params":
         if not self.active and (self.schedule or self.timezone):
             raise ValueError("schedule/timezone only make sense for an active job")
+        if self.timezone and not self.schedule:
+            raise ValueError("timezone is the zone of `schedule`; give the schedule too")
         return self
 
 

@@ -6,23 +6,25 @@ params:
   protocol: clamd                   # clamd (host:port, default 3310) | smtp (host:port, default 25;
                                     # smtps://host:465 for implicit TLS) | redis (a redis:// URL)
 ```
-Reachability is what these items check: a refused connection, a timeout or a wrong reply
-is a failure with its reason. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO.
+A server that does not answer in its protocol — refused, timed out, reset, silent, dripping, or
+sending bytes that are not its protocol — was not checked: the item is an *error* with the reason.
+A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND`, an SMTP 554 banner,
+a Redis `-LOADING` or a refused password) fails it. Every conversation runs under one total
+deadline, connect_s + statement_ms, so a server that drips a byte a second ends in time too;
+all items' conversations run at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO.
 """
 
 from __future__ import annotations
 
-import smtplib
-import socket
+import asyncio
+import ssl
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import redis as redis_py
-
 from ..errors import GatherError
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..transports.redis import ReadOnlyRedis, password, shown
 from ._common import StrictParams
@@ -31,6 +33,8 @@ NAME = "tcp"
 
 DEFAULT_PORTS = {"clamd": 3310, "smtp": 25, "smtps": 465}
 REPLY_LIMIT = 4096
+SMTP_LINES = 100  # a reply longer than this is not SMTP
+CLIENT_NAME = b"opsverify.localdomain"
 
 
 class Params(StrictParams):
@@ -42,12 +46,26 @@ def needs(params: Params) -> tuple[str, ...]:
     return (f"endpoint:{params.endpoint}",)
 
 
+def deadline_s(target) -> float:
+    """One item's whole conversation: open the connection, then the greeting exchange."""
+    return target.timeouts.connect_s + target.timeouts.statement_ms / 1000
+
+
+def bound(target, checks) -> float:
+    """Every item's conversation runs at once, each under its own deadline."""
+    return deadline_s(target) + 1.0
+
+
 @dataclass(frozen=True)
 class Answer:
     address: str
     replies: dict[str, Any] = field(default_factory=dict)
-    failure: str = ""  # why the conversation stopped (refused, timeout, TLS)
+    failure: str = ""  # why the conversation stopped before the protocol answered (refused, timeout, garbage)
     elapsed_ms: float = 0.0
+
+
+class NotProtocol(Exception):
+    """The peer answered with bytes that are not its protocol."""
 
 
 def address(value: str, default_scheme: str) -> tuple[str, str, int]:
@@ -63,91 +81,144 @@ def address(value: str, default_scheme: str) -> tuple[str, str, int]:
 
 
 def why(exc: BaseException) -> str:
-    if isinstance(exc, ConnectionRefusedError):
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, ConnectionRefusedError) or isinstance(cause, ConnectionRefusedError) \
+            or "Error 111 " in str(exc):  # redis-py wraps the refusal in its ConnectionError
         return "connection refused"
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "timed out"
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return f"server closed the connection ({exc})"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, NotProtocol):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
-def clamd_exchange(host: str, port: int, command: str, connect_s: float, read_s: float) -> bytes:
+# -- clamd ---------------------------------------------------------------------------------
+async def clamd_exchange(host: str, port: int, command: str) -> bytes:
     """One z-command (NUL-terminated) on its own connection, as clamd closes after each."""
-    with socket.create_connection((host, port), timeout=connect_s) as sock:
-        sock.settimeout(read_s)
-        sock.sendall(b"z" + command.encode() + b"\0")
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(b"z" + command.encode() + b"\0")
+        await writer.drain()
         reply = b""
         while not reply.endswith(b"\0") and len(reply) < REPLY_LIMIT:
-            chunk = sock.recv(REPLY_LIMIT)
+            chunk = await reader.read(REPLY_LIMIT)
             if not chunk:
                 break
             reply += chunk
-    return reply
-
-
-def probe_clamd(target, value: str) -> Answer:
-    _, host, port = address(value, "clamd")
-    connect_s, read_s = target.timeouts.connect_s, target.timeouts.statement_ms / 1000
-    replies: dict[str, Any] = {}
-    try:
-        replies["PING"] = clamd_exchange(host, port, "PING", connect_s, read_s)
-        if replies["PING"] == b"PONG\0":
-            replies["VERSION"] = clamd_exchange(host, port, "VERSION", connect_s, read_s)
-    except OSError as exc:
-        return Answer(f"{host}:{port}", replies, why(exc))
-    return Answer(f"{host}:{port}", replies)
-
-
-def probe_smtp(target, value: str) -> Answer:
-    scheme, host, port = address(value, "smtp")
-    client_class = smtplib.SMTP_SSL if scheme == "smtps" else smtplib.SMTP
-    replies: dict[str, Any] = {}
-    client = client_class(timeout=target.timeouts.connect_s, local_hostname="opsverify.localdomain")
-    try:
-        replies["banner"] = client.connect(host, port)
-        if replies["banner"][0] == 220:
-            replies["EHLO"] = client.ehlo()
-            client.quit()
-    except (OSError, smtplib.SMTPException) as exc:
-        return Answer(f"{host}:{port}", replies, why(exc))
+        return reply
     finally:
-        client.close()
-    return Answer(f"{host}:{port}", replies)
+        writer.close()
 
 
-def probe_redis(target, value: str) -> Answer:
+async def probe_clamd(value: str, replies: dict[str, Any], target) -> None:
+    _, host, port = address(value, "clamd")
+    replies["PING"] = await clamd_exchange(host, port, "PING")
+    if replies["PING"] == b"PONG\0":
+        replies["VERSION"] = await clamd_exchange(host, port, "VERSION")
+
+
+# -- smtp ----------------------------------------------------------------------------------
+async def smtp_reply(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One SMTP reply: `250-first` … `250 last` lines; (code, the lines' text joined by newlines)."""
+    codes, texts = [], []
+    while len(codes) < SMTP_LINES:
+        try:
+            line = await reader.readline()
+        except (ValueError, asyncio.LimitOverrunError):
+            raise NotProtocol("not SMTP: a reply line longer than 64 KiB") from None
+        if not line:
+            raise ConnectionResetError("the server closed the connection") if not codes else NotProtocol(
+                "not SMTP: the connection closed inside a reply")
+        code, separator = line[:3], line[3:4]
+        if not code.isdigit() or separator not in (b" ", b"-", b"\r", b"\n", b""):
+            raise NotProtocol(f"not SMTP: {line[:80]!r}")
+        codes.append(int(code))
+        texts.append(line[4:].rstrip(b"\r\n"))
+        if separator != b"-":
+            return codes[0], b"\n".join(texts)
+    raise NotProtocol(f"not SMTP: a reply of more than {SMTP_LINES} lines")
+
+
+async def probe_smtp(value: str, replies: dict[str, Any], target) -> None:
+    scheme, host, port = address(value, "smtp")
+    tls = None
+    if scheme == "smtps":  # whether its certificate is trusted is the tls family's question
+        tls = ssl.create_default_context()
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
+    reader, writer = await asyncio.open_connection(host, port, ssl=tls, server_hostname=host if tls else None)
+    try:
+        replies["banner"] = await smtp_reply(reader)
+        if replies["banner"][0] == 220:
+            writer.write(b"EHLO " + CLIENT_NAME + b"\r\n")
+            await writer.drain()
+            replies["EHLO"] = await smtp_reply(reader)
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+# -- redis ---------------------------------------------------------------------------------
+async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
     target.redactor.add(value)
     target.redactor.add(password(value))
-    replies: dict[str, Any] = {}
+    client = ReadOnlyRedis(value, connect_timeout_s=target.timeouts.connect_s,
+                           read_timeout_s=target.timeouts.statement_ms / 1000)
     try:
-        with ReadOnlyRedis(value, connect_timeout_s=target.timeouts.connect_s,
-                           read_timeout_s=target.timeouts.statement_ms / 1000) as client:
-            ping, info = client.pipeline([("PING",), ("INFO", "server")])
-    except redis_py.RedisError as exc:
-        return Answer(shown(value), replies, f"{type(exc).__name__}: {exc}")
+        ping, info = await client.ask([("PING",), ("INFO", "server")])
+    except Exception as exc:  # redis-py's errors, imported only when used
+        if _refusal(exc):
+            replies["refusal"] = f"{type(exc).__name__}: {exc}"
+            return
+        raise
     replies["PING"] = "PONG" if ping is True else ping
     replies["version"] = info.get("redis_version") if isinstance(info, dict) else None
-    return Answer(shown(value), replies)
+
+
+def _refusal(exc: Exception) -> bool:
+    redis = load("redis")
+
+    return isinstance(exc, (redis.AuthenticationError, redis.ResponseError))
 
 
 PROBES = {"clamd": probe_clamd, "smtp": probe_smtp, "redis": probe_redis}
 
 
+# -- gather --------------------------------------------------------------------------------
+async def _converse(target, check, limit_s: float) -> Answer | GatherError:
+    p: Params = check.params
+    try:
+        value = target.endpoint(p.endpoint)
+        where = shown(value) if p.protocol == "redis" else "{1}:{2}".format(*address(value, p.protocol))
+    except GatherError as exc:
+        return exc
+    replies: dict[str, Any] = {}
+    started = time.perf_counter()
+    failure = ""
+    try:
+        await asyncio.wait_for(PROBES[p.protocol](value, replies, target), limit_s)
+    except asyncio.TimeoutError:
+        failure = f"no complete answer within {limit_s:g} s (connect_s + statement_ms)"
+    except GatherError as exc:  # the endpoint cannot be used (not a redis:// URL)
+        return exc
+    except Exception as exc:  # refused, reset, TLS, not the protocol, redis-py's connection errors
+        failure = why(exc)
+    return Answer(where, replies, failure, round((time.perf_counter() - started) * 1000, 1))
+
+
 def gather(target, checks) -> dict[str, Answer | GatherError]:
-    def one(check) -> Answer | GatherError:
-        started = time.perf_counter()
-        try:
-            answer = PROBES[check.params.protocol](target, target.endpoint(check.params.endpoint))
-        except GatherError as exc:
-            return exc
-        return Answer(answer.address, answer.replies, answer.failure,
-                      round((time.perf_counter() - started) * 1000, 1))
+    limit_s = deadline_s(target)
+    if any(c.params.protocol == "redis" for c in checks):
+        load("redis.asyncio")  # imported before the conversations' clocks start
 
-    with ThreadPoolExecutor(max_workers=max(1, len(checks))) as pool:
-        return dict(zip((c.key for c in checks), pool.map(one, checks)))
+    async def everyone() -> list[Answer | GatherError]:
+        return list(await asyncio.gather(*(_converse(target, c, limit_s) for c in checks)))
+
+    return dict(zip((c.key for c in checks), asyncio.run(everyone()), strict=True))
 
 
+# -- judge ---------------------------------------------------------------------------------
 def _text(reply: Any, limit: int = 80) -> str:
     if isinstance(reply, tuple):  # an SMTP (code, message) reply
         return f"{reply[0]} {_text(reply[1], limit)}"
@@ -156,40 +227,63 @@ def _text(reply: Any, limit: int = 80) -> str:
     return repr(str(reply)[:limit])
 
 
+def _no_answer(where: str, answer: Answer, evidence: dict, detail: str = "") -> Outcome:
+    reason = detail or answer.failure or "no reply"
+    return error(f"could not look: {where} did not answer in its protocol: {reason}", **evidence)
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     answer = facts[check.key]
     if isinstance(answer, GatherError):
         return error(f"endpoint '{p.endpoint}' is not usable: {answer}")
     evidence = {"address": answer.address, "elapsed_ms": answer.elapsed_ms,
-                "replies": {k: _text(v, 300) for k, v in answer.replies.items()}}
+                "replies": {k: _text(v, 300) for k, v in answer.replies.items()},
+                **({"failure": answer.failure} if answer.failure else {})}
     where = f"{p.protocol} at {answer.address}"
     if p.protocol == "clamd":
-        expected = f"{where} answers zPING with PONG"
-        reply = answer.replies.get("PING")
-        if answer.failure and reply is None:
-            return failed(expected, answer.failure, **evidence)
-        if reply != b"PONG\0":
-            return failed(expected, f"replied {_text(reply)}" if reply else "no reply before the connection closed",
-                          **evidence)
-        version = answer.replies.get("VERSION", b"").rstrip(b"\0").decode("utf-8", "replace")
-        return passed(expected, f"PONG ({version or 'version unknown'})", **evidence)
+        return _judge_clamd(where, answer, evidence)
     if p.protocol == "smtp":
-        expected = f"{where} greets with 220 and answers EHLO with 250"
-        banner = answer.replies.get("banner")
-        if banner is None:
-            return failed(expected, answer.failure, **evidence)
-        if banner[0] != 220:
-            return failed(expected, f"banner {_text(banner)}", **evidence)
-        ehlo = answer.replies.get("EHLO")
-        if ehlo is None:
-            return failed(expected, f"no EHLO reply: {answer.failure}", **evidence)
-        if ehlo[0] != 250:
-            return failed(expected, f"EHLO answered {_text(ehlo)}", **evidence)
-        return passed(expected, f"banner {_text(banner)}, EHLO 250", **evidence)
+        return _judge_smtp(where, answer, evidence)
+    return _judge_redis(where, answer, evidence)
+
+
+def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
+    expected = f"{where} answers zPING with PONG"
+    reply = answer.replies.get("PING")
+    if reply is None:
+        return _no_answer(where, answer, evidence)
+    if not reply.endswith(b"\0"):  # every clamd reply to a z-command ends with NUL
+        shown_reply = f"replied {_text(reply)} (not a NUL-terminated clamd reply)" if reply else \
+            "no reply before the connection closed"
+        return _no_answer(where, answer, evidence, shown_reply)
+    if reply != b"PONG\0":
+        return failed(expected, f"replied {_text(reply)}", **evidence)
+    version = answer.replies.get("VERSION", b"").rstrip(b"\0").decode("utf-8", "replace")
+    return passed(expected, f"PONG ({version or 'version unknown'})", **evidence)
+
+
+def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
+    expected = f"{where} greets with 220 and answers EHLO with 250"
+    banner = answer.replies.get("banner")
+    if banner is None:
+        return _no_answer(where, answer, evidence)
+    if banner[0] != 220:
+        return failed(expected, f"banner {_text(banner)}", **evidence)
+    ehlo = answer.replies.get("EHLO")
+    if ehlo is None:
+        return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}")
+    if ehlo[0] != 250:
+        return failed(expected, f"EHLO answered {_text(ehlo)}", **evidence)
+    return passed(expected, f"banner {_text(banner)}, EHLO 250", **evidence)
+
+
+def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:
     expected = f"{where} answers PING with PONG"
-    if answer.failure:
-        return failed(expected, answer.failure, **evidence)
-    if answer.replies.get("PING") != "PONG":
-        return failed(expected, f"PING answered {_text(answer.replies.get('PING'))}", **evidence)
+    if "refusal" in answer.replies:
+        return failed(expected, f"refused: {answer.replies['refusal']}", **evidence)
+    if "PING" not in answer.replies:
+        return _no_answer(where, answer, evidence)
+    if answer.replies["PING"] != "PONG":
+        return failed(expected, f"PING answered {_text(answer.replies['PING'])}", **evidence)
     return passed(expected, f"PONG (redis {answer.replies.get('version') or '?'})", **evidence)

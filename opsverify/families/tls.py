@@ -8,26 +8,38 @@ params:
 The certificate is verified against the system trust store, or the service's `ca_bundle` in
 the environment file (a private CA), even where `verify_tls: false` lets other checks through.
 A service whose URL is not https has no certificate to check: the item is skipped with that
-reason, never passed. A port that does not answer at all is "could not look" (error).
+reason, never passed.
+
+A port that does not answer in TLS — refused, silent, dripping, reset, or bytes that are not TLS
+(plain HTTP) — is "could not look" (error). A server that answers in TLS but refuses the
+handshake with an alert, or presents a certificate that is rejected, expiring or unreadable,
+fails the item. Each handshake has one total deadline of connect_s (a non-blocking handshake
+loop, not a per-read timeout); a rejected certificate is fetched once more unverified to name it,
+so an endpoint takes at most two handshakes, and up to 16 endpoints are shaken at once.
 """
 
 from __future__ import annotations
 
+import math
+import select
 import socket
 import ssl
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from cryptography import x509
 from pydantic import Field
 
+from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
 from ._common import StrictParams
 
 NAME = "tls"
 NEEDS = ("url",)
+
+AT_ONCE = 16  # endpoints shaken concurrently
 
 
 class Params(StrictParams):
@@ -44,6 +56,8 @@ class Certificate:
 
     @classmethod
     def from_der(cls, der: bytes) -> "Certificate":
+        x509 = load("cryptography.x509")  # loaded only when a certificate is read
+
         cert = x509.load_der_x509_certificate(der)
         try:
             san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -64,17 +78,52 @@ class Handshake:
     ca_bundle: str | None = None
     certificate: Certificate | None = None
     rejected: str = ""  # why verification refused the certificate
-    handshake_failure: str = ""  # TLS itself failed (e.g. plain HTTP on the port)
-    unreachable: str = ""  # no connection at all: could not look
+    handshake_failure: str = ""  # the server answered in TLS and refused (an alert), or sent an unreadable certificate
+    unreachable: str = ""  # no TLS answer at all (refused, silent, reset, not TLS): could not look
 
 
-def _peer_der(host: str, port: int, context: ssl.SSLContext, timeout_s: float) -> bytes:
-    with socket.create_connection((host, port), timeout=timeout_s) as sock:
-        with context.wrap_socket(sock, server_hostname=host) as tls:
-            der = tls.getpeercert(binary_form=True)
+def bound(target, checks) -> float:
+    """At most two handshakes per endpoint, each within connect_s, AT_ONCE endpoints at a time."""
+    endpoints = max(1, len({c.params.service for c in checks}))
+    return math.ceil(endpoints / AT_ONCE) * 2 * target.timeouts.connect_s + 1.0
+
+
+class _NoTls(Exception):
+    """The peer did not complete a handshake in time."""
+
+
+def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) -> None:
+    left = deadline - time.monotonic()
+    ready = select.select([], [tls], [], max(0.0, left)) if writing else select.select([tls], [], [], max(0.0, left))
+    if left <= 0 or not any(ready):
+        raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s)")
+
+
+def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float) -> bytes:
+    """The peer's certificate, the whole exchange (connect + handshake) within `limit_s`: a
+    non-blocking handshake loop, so a server that drips its bytes cannot stretch it."""
+    deadline = time.monotonic() + limit_s
+    sock = socket.create_connection((host, port), timeout=limit_s)
+    sock.setblocking(False)
+    with context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False) as tls:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                _wait(tls, False, deadline, limit_s)
+            except ssl.SSLWantWriteError:
+                _wait(tls, True, deadline, limit_s)
+        der = tls.getpeercert(binary_form=True)
     if not der:
         raise ssl.SSLError("the server sent no certificate")
     return der
+
+
+def _answered_in_tls(exc: ssl.SSLError) -> bool:
+    """An alert is the server's TLS answer (protocol version, handshake failure ...); anything else —
+    a wrong version number (plain text on the port), an EOF mid-handshake — is no TLS answer."""
+    return "ALERT" in str(exc.reason or exc).upper()
 
 
 def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handshake:
@@ -91,7 +140,11 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     except ssl.SSLCertVerificationError as exc:
         rejected = exc.verify_message or str(exc)
     except ssl.SSLError as exc:
-        return Handshake(**seen, handshake_failure=exc.reason or str(exc))
+        if _answered_in_tls(exc):
+            return Handshake(**seen, handshake_failure=exc.reason or str(exc))
+        return Handshake(**seen, unreachable=f"no TLS answer: {exc.reason or exc}")
+    except _NoTls as exc:
+        return Handshake(**seen, unreachable=str(exc))
     except OSError as exc:
         return Handshake(**seen, unreachable=str(exc) or type(exc).__name__)
     except ValueError as exc:  # cryptography could not read what was sent
@@ -102,7 +155,7 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     insecure.verify_mode = ssl.CERT_NONE
     try:
         certificate = Certificate.from_der(_peer_der(host, port, insecure, timeout_s))
-    except (OSError, ValueError):
+    except (OSError, ValueError, _NoTls):
         certificate = None
     return Handshake(**seen, certificate=certificate, rejected=rejected)
 
@@ -121,7 +174,7 @@ def gather(target, checks) -> dict[str, Handshake | str]:
     unique = sorted(set(wanted.values()), key=str)
     if unique:
         timeout_s = target.timeouts.connect_s
-        with ThreadPoolExecutor(max_workers=min(16, len(unique))) as pool:
+        with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(unique))) as pool:
             shaken = dict(zip(unique, pool.map(lambda e: shake(*e, timeout_s), unique)))
         facts.update({key: shaken[endpoint] for key, endpoint in wanted.items()})
     return facts
@@ -144,7 +197,7 @@ def judge(check, facts) -> Outcome:
     if fact.unreachable:
         return error(f"could not look: {fact.endpoint}: {fact.unreachable}", **evidence)
     if fact.handshake_failure:
-        return failed(expected, f"TLS handshake failed: {fact.handshake_failure}", **evidence)
+        return failed(expected, f"TLS handshake refused: {fact.handshake_failure}", **evidence)
     cert = fact.certificate
     if cert is not None:
         left = cert.not_after - fact.checked_at

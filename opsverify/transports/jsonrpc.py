@@ -1,12 +1,15 @@
 """JSON-RPC 2.0 over HTTP: many calls in one batch (a JSON array), read-only methods only.
 
-Providers that refuse batches get the same calls one by one. A reply that is not JSON-RPC
-(HTTP 401/429, an HTML page, a timeout) makes the whole exchange a `failure`; a JSON-RPC
-error belongs to its one call.
+Providers that refuse batches get the same calls one by one (up to AT_ONCE at a time). A reply
+that is not JSON-RPC (HTTP 401/429, an HTML page, a timeout) makes the whole exchange a
+`failure`; a JSON-RPC error belongs to its one call. Each request has a total deadline of
+`timeout_s` (not a per-read timeout: a node that drips its answer is cut off), and the whole
+exchange, fallback included, ends within `exchange_s(timeout_s)`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -22,6 +25,14 @@ READ_ONLY_METHODS = frozenset({
     "getHealth", "getVersion", "getSlot", "getBlockHeight", "getLatestBlockhash", "getBlockTime",
     "getBalance", "getAccountInfo", "getMultipleAccounts", "getSignatureStatuses",
 })
+
+
+AT_ONCE = 16  # single calls in flight when a provider refuses batches
+
+
+def exchange_s(timeout_s: float) -> float:
+    """The longest one exchange takes: the batch, then (if refused) the single calls."""
+    return 2 * timeout_s
 
 
 @dataclass(frozen=True)
@@ -60,33 +71,50 @@ def call_batch(url: str, calls: list[Call], *, timeout_s: float, connect_s: floa
     if not calls:
         return Exchange([])
     started = time.perf_counter()
-    timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, connect_s))
-    with httpx.Client(timeout=timeout, follow_redirects=False, headers={"user-agent": "opsverify"}) as client:
-        if len(calls) == 1:
-            reply, failure = _post(client, url, _request(0, calls[0]))
-            answers = [] if failure else _one(reply)
-        else:
-            reply, failure = _post(client, url, [_request(i, c) for i, c in enumerate(calls)])
-            if not failure and isinstance(reply, dict):  # batch refused: ask one call at a time
-                answers = []
-                for i, call in enumerate(calls):
-                    single, failure = _post(client, url, _request(i, call))
-                    if failure:
-                        break
-                    answers += _one(single)
-            else:
-                answers = [] if failure else _aligned(reply, len(calls))
+    answers, failure = asyncio.run(_converse(url, calls, timeout_s, connect_s))
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     return Exchange([] if failure else answers, failure, elapsed)
+
+
+async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: float) -> tuple[list[Answer], str]:
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + exchange_s(timeout_s)
+    timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, connect_s))
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"user-agent": "opsverify"}) as client:
+        async def post(body: Any) -> tuple[Any, str]:
+            limit = min(timeout_s, ends - loop.time())
+            try:
+                return await asyncio.wait_for(_post(client, url, body), max(0.0, limit))
+            except asyncio.TimeoutError:
+                return None, f"no complete answer within {timeout_s:g} s (the request's total deadline)"
+
+        if len(calls) == 1:
+            reply, failure = await post(_request(0, calls[0]))
+            return ([] if failure else _one(reply)), failure
+        reply, failure = await post([_request(i, c) for i, c in enumerate(calls)])
+        if failure:
+            return [], failure
+        if not isinstance(reply, dict):
+            return _aligned(reply, len(calls)), ""
+        # batch refused: ask one call at a time, AT_ONCE in flight
+        slots = asyncio.Semaphore(AT_ONCE)
+
+        async def single(index: int, call: Call) -> tuple[Any, str]:
+            async with slots:
+                return await post(_request(index, call))
+
+        singles = await asyncio.gather(*(single(i, c) for i, c in enumerate(calls)))
+        failure = next((f for _, f in singles if f), "")
+        return ([] if failure else [a for r, _ in singles for a in _one(r)]), failure
 
 
 def _request(index: int, call: Call) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": index, "method": call.method, "params": call.params}
 
 
-def _post(client: httpx.Client, url: str, body: Any) -> tuple[Any, str]:
+async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, str]:
     try:
-        response = client.post(url, json=body)
+        response = await client.post(url, json=body)
     except httpx.TimeoutException:
         return None, "timed out"
     except httpx.ConnectError as exc:
