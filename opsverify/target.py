@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .checklist import shown
 from .errors import DatabaseUnavailable, GatherError, NotConfigured
+from .lazy import load
 from .limits import database_total_s
 from .secrets import Redactor, looks_secret
 
@@ -40,7 +41,7 @@ class Target:
     @property
     def database(self) -> Database:
         self.require_database()
-        from .transports.postgres import Database
+        Database = load("opsverify.transports.postgres").Database  # psycopg loads with it, one thread at a time
 
         with self._lock:
             if self._database is None:
@@ -153,7 +154,7 @@ class Target:
 
     def fetch_all(self, probes: list[http.Probe]) -> list[http.Reply]:
         """Concurrent requests over the target's own clients, shared by every family."""
-        from .transports import http
+        http = load("opsverify.transports.http")
 
         with self._lock:
             if self._http is None:

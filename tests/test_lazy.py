@@ -8,7 +8,7 @@ import sys
 
 from .helpers import ROOT
 
-HEAVY = ("redis", "boto3", "botocore", "prometheus_client", "jwt", "cryptography")
+HEAVY = ("redis", "boto3", "botocore", "prometheus_client", "jwt", "cryptography", "base58", "httpx", "psycopg", "sqlglot")
 
 
 def _python(code: str) -> str:

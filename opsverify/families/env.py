@@ -20,13 +20,13 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import base58
 from dotenv import dotenv_values
 from pydantic import AfterValidator, Field, model_validator
 
 from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint, looks_secret
+from ..lazy import load
 from ._common import StrictParams, first_few, nothing_found
 from .repo import source as repo_source  # where a system's files come from: its checkout or GitHub
 
@@ -197,6 +197,7 @@ def format_problem(kind: str, value: str) -> str | None:
     if kind in ("https-url", "url"):
         return _url_problem(value, https=kind == "https-url")
     if kind == "base58-pubkeys":
+        base58 = load("base58")
         keys = [k for k in re.split(r"[\s,]+", value) if k]
         if not keys:
             return "holds no keys"

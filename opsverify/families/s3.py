@@ -72,7 +72,10 @@ def _rejection(exc) -> dict[str, Any]:
 
 
 def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
-    boto3 = load("boto3")
+    try:
+        boto3 = load("boto3")
+    except ImportError:
+        raise GatherError("the s3 family needs boto3, an extra: pip install 'opsverify[s3]'") from None
     Config = load("botocore.config").Config
     exceptions = load("botocore.exceptions")
     BotoCoreError, ClientError = exceptions.BotoCoreError, exceptions.ClientError

@@ -20,6 +20,8 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
+from ..lazy import load
+
 if TYPE_CHECKING:
     import httpx
 
@@ -84,7 +86,7 @@ class Session:
     family that talks to the target reuses its keep-alive connections and TLS sessions."""
 
     def __init__(self, timeout_s: float, concurrency: int = 16) -> None:
-        import httpx  # loaded when a target is first asked, not when a run starts
+        httpx = load("httpx")  # loaded when a target is first asked, not when a run starts
 
         self.timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
         self.timeout_s = timeout_s
@@ -122,8 +124,7 @@ class Session:
             return self._loop
 
     async def _fetch_all(self, probes: list[Probe], settings: dict) -> list[Reply]:
-        import httpx
-
+        httpx = load("httpx")
         limit = asyncio.Semaphore(self.concurrency)
         for verify, setting in settings.items():
             if verify not in self._clients:
@@ -162,7 +163,7 @@ class Session:
 
 
 async def _send(client: httpx.AsyncClient, probe: Probe) -> Reply:
-    import httpx
+    httpx = load("httpx")
 
     started = time.perf_counter()
     request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body)

@@ -15,7 +15,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from typing import TYPE_CHECKING
+
+from ..lazy import load
+
+if TYPE_CHECKING:
+    import httpx
 
 from ..errors import Refused
 from .http import _connect_reason
@@ -79,6 +84,7 @@ def call_batch(url: str, calls: list[Call], *, timeout_s: float, connect_s: floa
 async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: float) -> tuple[list[Answer], str]:
     loop = asyncio.get_running_loop()
     ends = loop.time() + exchange_s(timeout_s)
+    httpx = load("httpx")
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, connect_s))
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"user-agent": "opsverify"}) as client:
         async def post(body: Any) -> tuple[Any, str]:
@@ -113,6 +119,7 @@ def _request(index: int, call: Call) -> dict[str, Any]:
 
 
 async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, str]:
+    httpx = load("httpx")
     try:
         response = await client.post(url, json=body)
     except httpx.TimeoutException:
