@@ -164,3 +164,9 @@ def test_help_prints_the_table(capsys):
     out = capsys.readouterr().out
     for entry in exitcodes.TABLE:
         assert f"{entry.code:>3}  {entry.name}" in out
+
+
+def test_readme_lists_the_table():
+    from .helpers import ROOT
+
+    assert exitcodes.markdown() in (ROOT / "README.md").read_text(encoding="utf-8")
