@@ -10,7 +10,7 @@ from opsverify.engine import Run
 from opsverify.environment import load_environment
 from opsverify.outcome import Status
 
-from .helpers import CHECKS, ROOT, demo_variables, run_pytest
+from .helpers import CHECKS, ROOT, SEED_SYSTEMS, demo_variables, run_pytest
 
 
 def _spied_run(env, asked: list) -> Run:
@@ -50,8 +50,9 @@ def test_workers_share_group_outcomes(demo, tmp_path):
 
 def test_xdist_run_is_complete_and_green(tmp_path):
     reports = tmp_path / "reports"
+    seed = [arg for system in SEED_SYSTEMS for arg in ("--system", system)]  # whatever else checklists/ holds
     result = run_pytest("checks", "-p", "no:cacheprovider", "--env", "demo", "-n", "2", "--reports-dir", str(reports),
-                        "-m", "postdeploy or daily or weekly or monthly")
+                        "-m", "postdeploy or daily or weekly or monthly", *seed)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     automated = len([c for c in CHECKS if not c.manual])  # every item with a cadence marker, none manual
     assert f"{automated} passed" in result.stdout
