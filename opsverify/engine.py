@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -202,8 +202,8 @@ class Run:
                     finished = dict(worker.outcomes)
                     for _, members in worker.job.parts:
                         for check in members:
-                            results[self._key(check)] = finished.get(check) or error(
-                                reason, cause="deadline", cause_detail=reason)
+                            results[self._key(check)] = finished.get(check) or replace(error(
+                                reason, cause="deadline", cause_detail=reason), duration_s=worker.job.bound_s)
                     running.remove(worker)
             if running:
                 running[0].done.wait(WAIT_POLL_S)
@@ -343,7 +343,8 @@ class _SharedGroups:
                 return {Run._key(c): error(f"could not look: {why}") for c in members}
             time.sleep(WAIT_POLL_S)
         stored = json.loads(answer.read_text(encoding="utf-8"))
-        return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"])
+        return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"],
+                             o.get("duration_s", 0.0))
                 for key, o in stored.items()}
 
 
@@ -366,20 +367,29 @@ def _alive(pid: int) -> bool:
 
 def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[Outcome]:
     """One family's conversation with one target, then a pure verdict per check, in checklist order.
-    A failure to gather is every check's *error* (never a pass); a bug in a judge is that check's error."""
+    A failure to gather is every check's *error* (never a pass); a bug in a judge is that check's error.
+    Each outcome carries its duration: the group's gather time (one conversation for all) plus its own judge time."""
+    started = time.perf_counter()
     try:
         facts = family.gather(target, checks)
     except NotConfigured as exc:
-        return [skipped(exc.message or str(exc)) for _ in checks]
+        not_gathered = [skipped(exc.message or str(exc)) for _ in checks]
     except DatabaseUnavailable as exc:
-        return [error(f"could not look: {exc.message}", cause=exc.kind, cause_detail=exc.message) for _ in checks]
+        not_gathered = [error(f"could not look: {exc.message}", cause=exc.kind, cause_detail=exc.message)
+                        for _ in checks]
     except OpsverifyError as exc:
         reason = exc.message or str(exc)
-        return [error(f"could not look: {reason}") for _ in checks]
+        not_gathered = [error(f"could not look: {reason}") for _ in checks]
     except Exception as exc:  # a bug in a family must not pass anything
-        return [error(f"internal error while gathering: {type(exc).__name__}: {exc}") for _ in checks]
+        not_gathered = [error(f"internal error while gathering: {type(exc).__name__}: {exc}") for _ in checks]
+    else:
+        not_gathered = None
+    gathered_s = time.perf_counter() - started
+    if not_gathered is not None:
+        return [replace(o, duration_s=gathered_s) for o in not_gathered]
     results = []
     for check in checks:
+        judged = time.perf_counter()
         try:
             outcome = family.judge(check, facts)
         except NotConfigured as exc:
@@ -392,7 +402,8 @@ def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[O
             outcome = error(f"internal error while judging: {type(exc).__name__}: {exc}")
         if not outcome.remediation and check.remediation and outcome.status is Status.FAILED:
             outcome = Outcome(outcome.status, outcome.expected, outcome.observed, outcome.evidence, check.remediation)
-        results.append(_with_cause(outcome, target))
+        outcome = _with_cause(outcome, target)
+        results.append(replace(outcome, duration_s=gathered_s + time.perf_counter() - judged))
     return results
 
 

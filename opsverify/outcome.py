@@ -21,6 +21,7 @@ class Outcome:
     observed: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     remediation: str = ""
+    duration_s: float = field(default=0.0, compare=False)  # this item's gather + judge time (set by the engine)
 
     def redacted(self, redactor) -> "Outcome":
         return replace(
