@@ -1,14 +1,17 @@
 """The run archive an auditor opens: reports/<env>/<UTC time>_<deploy id>/.
 
-Everything is written into a hidden `.partial-*` folder and renamed only when complete,
-so `reports/` never holds half an archive. Before the rename every file is searched for
-every secret value the run learnt; any hit is redacted in place and counted.
+Written once, at the end of the run, from what the engine decided: `results.json` (every item with
+expected, observed, severity, section, evidence, duration), `junit.xml`, `allure-results/`,
+`coverage.json`, and under `inputs/` the checklists, environment file (`${VAR}` names only) and waivers
+the run used; `manifest.json` says what was asked and by whom, hashes every file, links to the previous
+archive of the env, and is signed when a key is configured (see `seal`). Every file passes through the
+run's redactor on its way to disk. Files go into a hidden `.partial-*-<pid>` folder renamed only when
+complete; a partial left by a killed run is removed by the next one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -21,15 +24,19 @@ from typing import Any
 
 import pytest
 
-from . import __version__
+from . import __version__, exitcodes, seal
+from .checklist import Check, shown
 from .environment import Environment
+from .errors import ArchiveFailed
 from .secrets import Redactor
 
 DEPLOY_ID_VARIABLES = (
     "OPSVERIFY_DEPLOY_ID", "GITHUB_SHA", "CI_COMMIT_SHA", "VERCEL_GIT_COMMIT_SHA", "RENDER_GIT_COMMIT",
     "BUILDKITE_COMMIT", "CIRCLE_SHA1", "GIT_COMMIT",
 )
-STATUSES = ("passed", "failed", "skipped", "error")
+STATUSES = ("passed", "failed", "waived", "skipped", "error")
+SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # most severe first
+WAIVED = "waived: "  # how a waived failure's xfail reason starts
 
 
 def deploy_id(explicit: str | None) -> str:
@@ -49,8 +56,29 @@ def suite_commit(root: Path) -> str:
     return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
-def _utc(moment: dt.datetime) -> str:
+def utc(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(env_dir: Path) -> list[str]:
+    """`.partial-*-<pid>` folders whose run is gone (killed with SIGKILL, or the machine stopped)."""
+    removed = []
+    for partial in sorted(env_dir.glob(".partial-*")):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+            removed.append(partial.name)
+    return removed
 
 
 @dataclass
@@ -62,122 +90,160 @@ class Archive:
     started: dt.datetime
     partial: Path
     redactor: Redactor
+    signing_key: Any = None  # an ed25519 private key, or None (not signed)
+    stale_removed: list[str] = field(default_factory=list)
     final: Path | None = None
     completed: bool = False
+    redactions: int = 0
 
     @classmethod
     def begin(cls, *, reports: Path, env: Environment, root: Path, deploy_id: str | None, redactor: Redactor) -> "Archive":
+        """Before any check: the key is read (a malformed one is a config error) and the reports folder
+        is proven writable (else one line and exit code 26, not a run whose evidence is then lost)."""
+        raw_key = os.environ.get(seal.SIGNING_KEY_ENV)
+        key = seal.signing_key_from_env()
+        if raw_key:
+            redactor.add(raw_key.strip(), even_if_plain=True)
         started = dt.datetime.now(dt.timezone.utc)
         deploy = globals()["deploy_id"](deploy_id)
         env_dir = reports / env.name
-        env_dir.mkdir(parents=True, exist_ok=True)
         partial = env_dir / f".partial-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}"
-        (partial / "allure-results").mkdir(parents=True)
-        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor)
+        try:
+            env_dir.mkdir(parents=True, exist_ok=True)
+            stale = remove_stale_partials(env_dir)
+            partial.mkdir()
+        except OSError as exc:
+            raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
+        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale)
 
     @property
-    def allure_dir(self) -> Path:
-        return self.partial / "allure-results"
+    def env_dir(self) -> Path:
+        return self.partial.parent
 
-    def complete(self, rows: list[dict[str, Any]], extra: dict[str, dict] | None = None) -> Path:
-        ended = dt.datetime.now(dt.timezone.utc)
-        counts = Counter(row["status"] for row in rows)
-        self._write_json("results.json", {"env": self.env.name, "deploy_id": self.deploy, "checks": rows})
-        for name, content in (extra or {}).items():
-            self._write_json(name, content)
-        (self.allure_dir / "environment.properties").write_text(
-            f"env={self.env.name}\ndeploy_id={self.deploy}\nsuite_version={__version__}\nsuite_commit={self.commit}\n",
-            encoding="utf-8",
-        )
-        redactions = self._scrub()
-        files = sorted(p for p in self.partial.rglob("*") if p.is_file())
-        manifest = {
-            "env": self.env.name,
-            "deploy_id": self.deploy,
-            "suite_version": __version__,
-            "suite_commit": self.commit,
-            "started": _utc(self.started),
-            "ended": _utc(ended),
-            "counts": {status: counts.get(status, 0) for status in STATUSES},
-            "redactions_applied": redactions,
-            "files": {str(p.relative_to(self.partial)): _sha256(p) for p in files},
-        }
-        self._write_json("manifest.json", manifest)
-        final = self.partial.parent / f"{self.started:%Y%m%dT%H%M%SZ}_{self.deploy}"
-        suffix = 1
-        while final.exists():
-            suffix += 1
-            final = self.partial.parent / f"{self.started:%Y%m%dT%H%M%SZ}_{self.deploy}-{suffix}"
-        os.replace(self.partial, final)
+    def complete(self, files: dict[str, bytes], manifest: dict[str, Any]) -> Path:
+        """Write every file (redacted), then the manifest, its signature and the chain link; rename."""
+        hashes = {}
+        for name, data in self._scrubbed(files).items():
+            path = self.partial / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            hashes[name] = seal.sha256_bytes(data)
+        manifest = {**manifest, "redactions_applied": self.redactions,
+                    "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
+        with seal.env_lock(self.env_dir):
+            final = self._final_name()
+            head = seal.chain_head(self.env_dir)
+            ordered = {"archive": final.name, "previous": head, **manifest}  # these two first: see seal._link
+            manifest_bytes = (json.dumps(ordered, indent=2, default=str) + "\n").encode()
+            (self.partial / seal.MANIFEST).write_bytes(manifest_bytes)
+            if self.signing_key is not None:
+                (self.partial / seal.SIGNATURE).write_bytes(seal.signature_file(manifest_bytes, self.signing_key))
+            os.replace(self.partial, final)
         self.final, self.completed = final, True
         return final
+
+    def _final_name(self) -> Path:
+        base = f"{self.started:%Y%m%dT%H%M%SZ}_{self.deploy}"
+        final, suffix = self.env_dir / base, 1
+        while final.exists():
+            suffix += 1
+            final = self.env_dir / f"{base}-{suffix}"
+        return final
+
+    def _scrubbed(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        """Last line of defence: no secret value the run learnt may sit in any archived file. One pass
+        over everything finds whether any file needs it; only then is each file cleaned and counted."""
+        texts = {name: data.decode("utf-8", errors="surrogateescape") for name, data in files.items()}
+        joined = "\x00".join(texts.values())
+        if self.redactor.text(joined) == joined:
+            return files
+        cleaned = {}
+        for name, text in texts.items():
+            clean = self.redactor.text(text)
+            self.redactions += clean != text
+            cleaned[name] = clean.encode("utf-8", errors="surrogateescape")
+        return cleaned
 
     def discard(self) -> None:
         if not self.completed and self.partial.exists():
             shutil.rmtree(self.partial, ignore_errors=True)
 
-    def _write_json(self, name: str, content: Any) -> None:
-        (self.partial / name).write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
 
-    def _scrub(self) -> int:
-        """Last line of defence: no secret value the run learnt may sit in any archived file."""
-        hits = 0
-        for path in self.partial.rglob("*"):
-            if not path.is_file():
-                continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (UnicodeDecodeError, OSError):
-                continue
-            cleaned = self.redactor.text(text)
-            if cleaned != text:
-                hits += 1
-                path.write_text(cleaned, encoding="utf-8")
-        return hits
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
+# -- what pytest reported -------------------------------------------------------------------------
 @dataclass
 class _Row:
     nodeid: str
     status: str = "passed"
-    duration_s: float = 0.0
-    info: dict[str, Any] = field(default_factory=dict)
+    pytest_s: float = 0.0
+    info: dict[str, Any] | None = None
     longrepr: str = ""
 
 
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
 
 
+def blocks(severity: str | None, fail_on: str | None) -> bool:
+    """Whether a failure of this severity fails the run under `--fail-on` (default: every failure does)."""
+    if fail_on is None or severity not in SEVERITIES:
+        return True
+    return SEVERITIES.index(severity) <= SEVERITIES.index(fail_on)
+
+
+def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: set[str], expired: bool) -> int:
+    """pytest's status, told apart: a blocking failure (1), an expired waiver (27), then could-not-check."""
+    from .plugin import final_exit_code
+
+    if exitstatus == exitcodes.FAILED and not blocking and not errors:
+        exitstatus = exitcodes.OK  # only failures below --fail-on
+    if exitstatus in (exitcodes.OK, exitcodes.FAILED) and not blocking and expired:
+        return exitcodes.WAIVER_EXPIRED
+    return final_exit_code(exitstatus, {"failed": blocking, "error": errors}, cause_kinds)
+
+
 class ArchiveReporter:
     """Listens only: collects each check's result, completes the archive, prints the summary, and
-    turns pytest's exit status into opsverify's (failures apart from could-not-check)."""
+    turns pytest's exit status into opsverify's (failures apart from could-not-check; --fail-on;
+    expired waivers)."""
 
     def __init__(self, state) -> None:
         self.state = state
         self.rows: dict[str, _Row] = {}
+        self.not_written: str = ""  # why there is no archive (usage error, collect-only, disk ...)
+        self.report_line: str = ""
+        self.exit_code: int | None = None
+        self.interrupted = False
 
+    # -- collecting ---------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        row = self.rows.setdefault(report.nodeid, _Row(report.nodeid))
-        row.duration_s += report.duration
-        for key, value in report.user_properties:
-            if key == "opsverify":
-                row.info = json.loads(value)
+        row = self.rows.get(report.nodeid)
+        if row is None:
+            row = self.rows[report.nodeid] = _Row(report.nodeid)
+        row.pytest_s += report.duration
+        if row.info is None:
+            for key, value in report.user_properties:
+                if key == "opsverify":
+                    row.info = json.loads(value)
         if report.when == "setup" and report.failed:
             row.status = "error"
         elif report.skipped:
-            row.status = "skipped"
+            row.status = "waived" if str(getattr(report, "wasxfail", "")).startswith(WAIVED) else "skipped"
         elif report.failed:
             row.status = "error" if report.when == "teardown" else "failed"
-        if report.failed or report.skipped:
-            row.longrepr = row.longrepr or _text(report)
+        if (report.failed or report.skipped) and not row.longrepr:
+            row.longrepr = _text(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
+        """A waived failure reads *waived* on the console (never passed, never a plain xfail)."""
+        if report.skipped and str(getattr(report, "wasxfail", "")).startswith(WAIVED):
+            return "waived", "w", ("WAIVED", {"yellow": True})
+        return None
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every result as results.json holds it, in runbook order (systems, then each checklist's order)."""
+        order = {(c.system, c.key): i for i, c in enumerate(self.state.checks)}
+        records = [_record(row) for row in self.rows.values()]
+        return sorted(records, key=lambda r: (order.get((r.get("system"), r.get("key")), len(order)), r["nodeid"]))
 
     def causes(self) -> list[tuple[str, str, str, int]]:
         """(system, kind, message, items): one line for each reason many items could not be checked."""
@@ -193,58 +259,233 @@ class ArchiveReporter:
     def counts(self) -> Counter:
         return Counter(row.status for row in self.rows.values())
 
+    def fail_on(self, config: pytest.Config) -> str | None:
+        return config.getoption("ov_fail_on", None)
+
+    def blocking(self, records: list[dict[str, Any]], fail_on: str | None) -> list[dict[str, Any]]:
+        return [r for r in records if r["status"] == "failed" and blocks(r.get("severity"), fail_on)]
+
+    # -- the end of the run ---------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        from .plugin import final_exit_code
-
-        session.exitstatus = final_exit_code(int(session.exitstatus), dict(self.counts()),
-                                             {kind for _, kind, _, _ in self.causes()})
-        self._complete_archive()
-
-    def _complete_archive(self) -> None:
-        from .coverage import coverage_report
-
+        config = session.config
+        pytest_exit = int(session.exitstatus)
+        self.interrupted = pytest_exit == exitcodes.INTERRUPTED
+        records = self.records()
+        fail_on = self.fail_on(config)
+        waivers = getattr(self.state, "waivers", None)
+        expired = waivers.expired_for(self.state.selected) if waivers is not None else []
+        counts = self.counts()
+        code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)), errors=counts.get("error", 0),
+                             cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired))
+        session.exitstatus = self.exit_code = code
         archive = self.state.archive
         if archive is None or archive.completed:
             return
-        rows = []
-        for row in self.rows.values():
-            info = row.info or {}
-            rows.append({
-                "nodeid": row.nodeid,
-                "key": info.get("key"),
-                "id": info.get("id"),
-                "system": info.get("system"),
-                "family": info.get("family"),
-                "status": row.status,
-                "message": info.get("message") or row.longrepr,
-                "duration_s": round(row.duration_s, 4),
-            })
-        archive.complete(rows, {"coverage.json": coverage_report(self.state.checks)})
+        reason = _no_archive_reason(pytest_exit, config)
+        if reason:
+            self.not_written = reason
+            archive.discard()
+            return
+        try:
+            self._complete_archive(config, records, code, pytest_exit, expired)
+        except OSError as exc:
+            archive.discard()
+            self.not_written = f"archive not written: {shown(archive.env_dir)}: {exc.strerror or exc}"
+            session.exitstatus = self.exit_code = exitcodes.ARCHIVE
+            return
+        if config.getoption("ov_html", False) and archive.final is not None:
+            self._render(session, archive.final)
+
+    def _render(self, session: pytest.Session, final: Path) -> None:
+        from .report import RenderFailed, render
+
+        try:
+            html = render(final, redactor=self.state.archive.redactor)
+        except RenderFailed as exc:
+            self.report_line = f"report not rendered: {exc.message}"
+            if session.exitstatus == exitcodes.OK:
+                session.exitstatus = self.exit_code = exitcodes.REPORT
+            return
+        self.report_line = f"report: {_shown(html)}"
+
+    def _complete_archive(self, config: pytest.Config, records: list[dict[str, Any]], code: int, pytest_exit: int,
+                          expired: list) -> None:
+        from . import allureresults, provenance
+        from .coverage import coverage_report
+        from .junit import junit_xml
+
+        state, archive = self.state, self.state.archive
+        env = state.env
+        counts = Counter(r["status"] for r in records)
+        manual = [_manual_record(c) for c in state.manual_items()]
+        waivers = getattr(state, "waivers", None)
+        used = [r["waiver"] for r in records if r.get("waiver")]
+        runner = provenance.runner(os.environ)
+        deployed_at = _deployed_at(config)
+        results = {"env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at, "interrupted": self.interrupted,
+                   "counts": {s: counts.get(s, 0) for s in STATUSES}, "checks": records, "manual": manual,
+                   "waivers_used": used}
+        files: dict[str, bytes] = {
+            "results.json": _json(results),
+            "coverage.json": _json(coverage_report(state.checks)),
+            "junit.xml": junit_xml(records, env=env.name, deploy=archive.deploy, timestamp=utc(archive.started)),
+        }
+        started_ms = int(archive.started.timestamp() * 1000)
+        for name, data in allureresults.allure_files(records, env=env.name, started_ms=started_ms).items():
+            files[f"allure-results/{name}"] = data
+        files["allure-results/environment.properties"] = allureresults.environment_properties({
+            "env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
+            "suite_commit": archive.commit, "selection": _selection_text(config, state), "runner": runner.get("provider"),
+            "job_url": runner.get("job_url"), "actor": runner.get("actor")})
+        files["allure-results/executor.json"] = allureresults.executor(env=env.name, deploy=archive.deploy, runner=runner,
+                                                                      archive=archive.partial.name)
+        checklist_files = sorted(Path(state.checklists).glob("*.yaml"))
+        for path in checklist_files:
+            files[f"inputs/checklists/{path.name}"] = path.read_bytes()
+        files[f"inputs/environments/{env.path.name}"] = env.path.read_bytes()  # ${VAR} names, never their values
+        if waivers is not None and waivers.path is not None:
+            files[f"inputs/waivers/{waivers.path.name}"] = waivers.path.read_bytes()
+        ended = dt.datetime.now(dt.timezone.utc)
+        manifest = {
+            "env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at,
+            "selection": provenance.selection(config.option, [_shown(Path(a)) for a in config.args],
+                                              systems=state.systems, items=config.getoption("ov_items")),
+            "demo_faults": list(config.getoption("ov_faults") or []),
+            "fail_on": self.fail_on(config),
+            "checklists": {"dir": _shown(Path(state.checklists)),
+                           "files": [f"inputs/checklists/{p.name}" for p in checklist_files]},
+            "environment_file": {"path": _shown(env.path), "copy": f"inputs/environments/{env.path.name}"},
+            "waivers_file": ({"path": _shown(waivers.path), "copy": f"inputs/waivers/{waivers.path.name}"}
+                             if waivers is not None and waivers.path is not None else None),
+            "suite_version": __version__, "suite_commit": archive.commit,
+            "dependencies": provenance.dependency_versions(), "runner": runner,
+            "started": utc(archive.started), "ended": utc(ended),
+            "interrupted": self.interrupted, "pytest_exit": pytest_exit, "exit_code": code,
+            "selected": len(state.selected), "ran": len(records),
+            "counts": {s: counts.get(s, 0) for s in STATUSES},
+            "manual_items": [f"{m['system']} {m['key']}: manual — not checked ({m['reason']})" for m in manual],
+            "waived": [f"{r['system']} {r['key']}" for r in records if r["status"] == "waived"],
+            "expired_waivers": [w.record() for w in expired],
+        }
+        archive.complete(files, manifest)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         from .plugin import run_bound, run_warnings
 
         state = self.state
+        write = terminalreporter.write_line
         counts = self.counts()
         terminalreporter.section("opsverify")
         for warning in run_warnings(state):
             terminalreporter.write_line(f"warning: {warning}", yellow=True)
         for system, kind, text, count in self.causes():
-            terminalreporter.write_line(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked",
-                                        red=True, bold=True)
+            write(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked", red=True, bold=True)
+        records = self.records()
+        fail_on = self.fail_on(terminalreporter.config)
+        for line in _grouped(records, "failed", lambda r: f"{r['id']} ({r.get('severity')}"
+                             + ("" if blocks(r.get("severity"), fail_on) else f", below --fail-on {fail_on}") + ")"):
+            write(f"failed — {line}", red=True)
+        for line in _grouped(records, "waived", lambda r: f"{r['id']} ({r.get('severity')})"):
+            write(f"waived — {line}", yellow=True)
+        for record in records:
+            if record["status"] == "waived" and record.get("waiver"):
+                w = record["waiver"]
+                write(f"  {record['system']} {record['id']}: waived until {w['expires']}, approved by {w['approver']} "
+                      f"({w['ticket']}): {w['reason']}", yellow=True)
+        waivers = getattr(state, "waivers", None)
+        for waiver in (waivers.expired_for(state.selected) if waivers is not None else []):
+            write(f"waiver expired — {waiver.source}: {waiver.system} {waiver.item} expired {waiver.expires} "
+                  f"({waiver.ticket}, approved by {waiver.approver}): the item counts again; renew or remove it",
+                  red=True, bold=True)
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-        terminalreporter.write_line(f"env {state.env.name}, deploy {state.deploy}: {summary}")
-        terminalreporter.write_line(f"bound {run_bound(state):g} s, took {state.loop_took:.1f} s")
+        write(f"env {state.env.name}, deploy {state.deploy}: {summary}")
+        if self.interrupted:
+            write(f"interrupted: {len(self.rows)} of {len(state.selected)} selected items ran", red=True, bold=True)
+        write(f"bound {run_bound(state):g} s, took {state.loop_took:.1f} s")
         for check in state.manual_items():
-            terminalreporter.write_line(f"manual — not checked: {check.system} {check.key} ({check.reason})")
+            write(f"manual — not checked: {check.system} {check.key} ({check.reason})")
         archive = state.archive
-        if archive is not None and archive.final is not None:
-            try:
-                shown = archive.final.relative_to(Path.cwd())
-            except ValueError:
-                shown = archive.final
-            terminalreporter.write_line(f"archive: {shown}")
+        for name in (archive.stale_removed if archive is not None else []):
+            write(f"removed a stale partial archive {name} (its run is gone)")
+        if self.not_written:
+            write(f"opsverify: {self.not_written}", red=True, bold=True)
+        elif archive is not None and archive.final is not None:
+            sealed = (f"signed {seal.key_id(archive.signing_key.public_key())}" if archive.signing_key is not None
+                      else f"not signed: set {seal.SIGNING_KEY_ENV}")
+            write(f"archive: {_shown(archive.final)} ({sealed}{', interrupted' if self.interrupted else ''})")
+        if self.report_line:
+            write(self.report_line, red=self.report_line.startswith("report not"))
+
+
+def _deployed_at(config: pytest.Config) -> str | None:
+    from .plugin import _deployed_at as parsed  # validated before any check ran
+
+    moment = parsed(config)
+    return utc(moment.astimezone(dt.timezone.utc)) if moment is not None else None
+
+
+def _no_archive_reason(pytest_exit: int, config: pytest.Config) -> str:
+    if config.option.collectonly:
+        return "no archive: --collect-only runs no check"
+    if pytest_exit == exitcodes.USAGE:
+        return "no archive: usage error"
+    if pytest_exit == exitcodes.NO_CHECKS:
+        return "no archive: no check was selected"
+    return ""
+
+
+def _record(row: _Row) -> dict[str, Any]:
+    info = row.info or {}
+    record = {
+        "nodeid": row.nodeid, "key": info.get("key"), "id": info.get("id"), "name": info.get("name"),
+        "system": info.get("system"), "section": info.get("section"), "title": info.get("title"),
+        "family": info.get("family"), "cadence": info.get("cadence"), "severity": info.get("severity"),
+        "status": row.status, "expected": info.get("expected", ""), "observed": info.get("observed", row.longrepr),
+        "remediation": info.get("remediation", ""), "message": info.get("message") or row.longrepr,
+        "duration_s": round(float(info.get("duration_s", row.pytest_s)), 6),
+        "evidence": info.get("evidence") or {},
+    }
+    if info.get("cause"):
+        record["cause"] = info["cause"]
+    if info.get("waiver"):
+        record["waiver"] = info["waiver"]
+    return record
+
+
+def _manual_record(check: Check) -> dict[str, Any]:
+    return {"system": check.system, "id": check.id, "key": check.key, "section": check.section, "title": check.title,
+            "reason": check.reason, "status": "manual — not checked"}
+
+
+def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:
+    by_system: dict[str, list[str]] = {}
+    for record in records:
+        if record["status"] == status:
+            by_system.setdefault(str(record.get("system")), []).append(describe(record))
+    return [f"{system}: {', '.join(items)}" for system, items in by_system.items()]
+
+
+def _selection_text(config: pytest.Config, state) -> str:
+    parts = []
+    if config.option.markexpr:
+        parts.append(f"-m {config.option.markexpr!r}")
+    if config.option.keyword:
+        parts.append(f"-k {config.option.keyword!r}")
+    parts += [f"--system {s}" for s in state.systems]
+    parts += [f"--item {i}" for i in config.getoption("ov_items")]
+    return " ".join(parts) or "everything collected"
+
+
+def _json(content: Any) -> bytes:
+    return (json.dumps(content, indent=2, default=str, ensure_ascii=False) + "\n").encode()
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _text(report: pytest.TestReport) -> str:

@@ -2,7 +2,8 @@
 
 pytest's own codes keep their meaning (1 failed, 2 interrupted, 3 internal error, 4 usage, 5 none
 selected); opsverify adds its own from 10 up, so a CI job can tell "the deploy is broken" (1) from
-"the verifier could not look" (10, 23, 24) and from "the suite was given bad input" (20–22).
+"the verifier could not look" (10, 23, 24) and from "the suite was given bad input" (20–22);
+`opsverify verify` ends with 0 or one of 30–33.
 """
 
 from __future__ import annotations
@@ -36,7 +37,19 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(24, "credentials", "nothing failed, but a database rejected the credentials (its items are errors; "
                                 "every other item was checked and archived)"),
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
-    ExitCode(26, "archive", "the run archive could not be written (reports folder full, read-only or missing)"),
+    ExitCode(26, "archive", "the run archive could not be written (reports folder full, read-only or missing): "
+                            "one line says why; the checks' results are only on the console"),
+    ExitCode(27, "waiver-expired", "nothing failed, but a waiver of a checked item has expired (the summary names it): "
+                                   "renew it with a new approval, or remove it"),
+    ExitCode(28, "report", "the HTML report could not be rendered (the renderer is not installed: `make setup`; "
+                           "or it failed): the archive itself is complete"),
+    ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing"),
+    ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "
+                                  "--public-key, or is missing where a key was given"),
+    ExitCode(32, "broken-chain", "`opsverify verify`: an archive's link to the previous archive of its env does not "
+                                 "hold (one removed, replaced, re-hashed, renamed or swapped)"),
+    ExitCode(33, "not-an-archive", "`opsverify verify/report/prune`: the path is not a run archive nor a "
+                                   "reports/<env> folder"),
 )
 
 BY_NAME = {entry.name: entry.code for entry in TABLE}
@@ -50,6 +63,10 @@ UNREACHABLE = BY_NAME["unreachable"]
 CREDENTIALS = BY_NAME["credentials"]
 DEMO = BY_NAME["demo"]
 ARCHIVE = BY_NAME["archive"]
+WAIVER_EXPIRED = BY_NAME["waiver-expired"]
+REPORT = BY_NAME["report"]
+TAMPERED, BAD_SIGNATURE, BROKEN_CHAIN, NOT_AN_ARCHIVE = (BY_NAME[n] for n in (
+    "tampered", "bad-signature", "broken-chain", "not-an-archive"))
 
 
 def markdown() -> str:

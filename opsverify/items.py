@@ -47,58 +47,40 @@ def marks_for(check: Check) -> list[pytest.MarkDecorator]:
     return marks
 
 
-def _label(check: Check) -> None:
-    """Allure groups results system → runbook section → item id, so an auditor walks the runbook."""
-    import allure
-
-    allure.dynamic.parent_suite(check.system)
-    allure.dynamic.suite(check.section)
-    allure.dynamic.sub_suite(check.id)
-    allure.dynamic.epic(check.system)
-    allure.dynamic.feature(check.section)
-    allure.dynamic.story(check.id)
-    allure.dynamic.severity(allure.severity_level[check.severity.value.upper()])
-    allure.dynamic.tag(check.cadence.value if check.cadence else "manual")
-    allure.dynamic.label("family", check.family)
-
-
-def _title(check: Check) -> None:
-    """allure-pytest resets a result's name and description once setup ends, so these are set at teardown."""
-    import allure
-
-    allure.dynamic.title(f"{check.key} {check.title}")
-    if check.remediation:
-        allure.dynamic.description(f"Remediation: {check.remediation}")
+def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -> str:
+    """Everything the reporters need of one item, handed to the master (under xdist) with the report.
+    The Allure results, JUnit and results.json are written from it at the end of the run (see `archive`)."""
+    status = "waived" if waiver else outcome.status.value
+    return json.dumps({
+        "key": check.key, "id": check.id, "name": check.name, "system": check.system, "family": check.family,
+        "section": check.section, "title": check.title, "severity": check.severity.value,
+        "cadence": check.cadence.value if check.cadence else None, "status": status,
+        "expected": outcome.expected, "observed": outcome.observed, "remediation": outcome.remediation,
+        "message": message, "cause": outcome.evidence.get("cause"), "cause_detail": outcome.evidence.get("cause_detail"),
+        "evidence": outcome.evidence,
+        "duration_s": outcome.duration_s, "waiver": waiver,
+    }, default=str)
 
 
 def checked_outcome(request: pytest.FixtureRequest, check: Check) -> Checked:
     """The item's outcome, recorded for the reporters; an *error* is raised here, in setup, so pytest
-    reports ERROR (could not check); a skip is a skip with its reason."""
+    reports ERROR (could not check); a skip is a skip with its reason; a failure with an active waiver
+    is reported *waived* (an xfail whose reason starts 'waived: '), which does not fail the run."""
     from .plugin import STATE
 
     state = request.config.stash[STATE]
-    allure_on = bool(getattr(request.config.option, "allure_report_dir", None))
-    if allure_on:
-        _label(check)
-        request.addfinalizer(lambda: _title(check))
     outcome = state.run.outcome(check, state.selected, shared=state.shared)
     result = Checked(check, outcome)
-    request.node.user_properties.append(("opsverify", json.dumps({
-        "key": check.key, "id": check.id, "system": check.system, "family": check.family,
-        "section": check.section, "title": check.title, "severity": check.severity.value,
-        "status": outcome.status.value, "expected": outcome.expected, "observed": outcome.observed,
-        "message": result.message, "cause": outcome.evidence.get("cause"),
-        "cause_detail": outcome.evidence.get("cause_detail"),
-    }, default=str)))
-    if outcome.evidence and allure_on:
-        import allure
-
-        allure.attach(json.dumps(outcome.evidence, indent=2, default=str), name="evidence",
-                      attachment_type=allure.attachment_type.JSON)
+    waivers = getattr(state, "waivers", None)
+    waiver = waivers.active_for(check) if waivers is not None and outcome.status is Status.FAILED else None
+    request.node.user_properties.append(("opsverify", _record(check, outcome, result.message,
+                                                              waiver.record() if waiver else None)))
     if outcome.status is Status.ERROR:
         raise CouldNotCheck(result.message)
     if outcome.status is Status.SKIPPED:
         pytest.skip(result.message)
+    if waiver is not None:
+        pytest.xfail(f"waived: {waiver.describe()} — {result.message}")
     return result
 
 

@@ -26,12 +26,11 @@ from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
 from .items import CADENCES, ChecklistFile, marks_for, opsverify_checked  # noqa: F401 - the fixture
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
-    from . import archive, environment
+    from . import archive, environment, waivers
     from .checklist import Check
     from .engine import Run
     from .secrets import Redactor
 
-ARCHIVE_ENV = "OPSVERIFY_ARCHIVE_PARTIAL"  # handed to xdist workers
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
 
@@ -54,6 +53,7 @@ class State:
     shard_systems: frozenset[str] | None = None
     loop_started: float = 0.0
     loop_took: float = 0.0
+    waivers: waivers.Waivers | None = None
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
@@ -106,6 +106,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--no-archive", dest="ov_no_archive", action="store_true", help="write no run archive")
     group.addoption("--demo-fault", dest="ov_faults", action="append", default=[], metavar="FAULT",
                     help="switch on a named fault in the demo deployment (repeatable; see `opsverify faults`)")
+    group.addoption("--waivers-dir", dest="ov_waivers", metavar="DIR",
+                    help="where waivers/<env>.yaml are (default: waivers)")
+    group.addoption("--fail-on", dest="ov_fail_on", metavar="SEVERITY",
+                    choices=("blocker", "critical", "normal", "minor"),
+                    help="only failures of this severity or worse fail the run (blocker, critical, normal, minor; "
+                         "default: every failure does); the others are still reported failed")
+    group.addoption("--html", dest="ov_html", action="store_true",
+                    help="also render the archive as one offline HTML file next to it (as `opsverify report`)")
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's logging plugin has made its handlers
@@ -177,7 +185,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 
 def _prepare(config: pytest.Config, name: str) -> State:
-    from . import archive, checklist, environment
+    from . import archive, checklist, environment, waivers
     from .engine import Run
     from .secrets import Redactor
     from .target import services_named
@@ -203,6 +211,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     if faults and not peeked.demo:
         raise ConfigError(f"--demo-fault needs a demo environment; '{name}' is not one")
     deployed_at = _deployed_at(config)
+    run_waivers = waivers.load_waivers(folder(config, "ov_waivers", "waivers"), name, checks)  # before the demo starts
     redactor = Redactor()
     state: State | None = None
     try:
@@ -219,6 +228,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,
                       shard_systems=shard_systems)
+        state.waivers = run_waivers
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])
         elif not is_worker and getattr(config.option, "numprocesses", None):
@@ -229,10 +239,6 @@ def _prepare(config: pytest.Config, name: str) -> State:
                 reports=folder(config, "ov_reports", "reports"), env=env, root=root,
                 deploy_id=config.getoption("ov_deploy_id"), redactor=redactor,
             )
-            os.environ[ARCHIVE_ENV] = str(state.archive.partial)
-            config.option.allure_report_dir = str(state.archive.allure_dir)
-        elif is_worker and os.environ.get(ARCHIVE_ENV):
-            config.option.allure_report_dir = str(Path(os.environ[ARCHIVE_ENV]) / "allure-results")
         if not is_worker:  # listens only: the summary, and the archive when there is one
             config.pluginmanager.register(archive.ArchiveReporter(state), "opsverify-archive")
     except BaseException:

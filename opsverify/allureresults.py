@@ -1,0 +1,143 @@
+"""Allure results written from the archive's rows, once, at the end of the run.
+
+allure-pytest's per-test listener is not used: it writes files while tests run, records pytest's
+fixtures as steps (a phantom `checked::<lambda>` teardown), times the test body rather than the
+check, and names an *error* by its Python class. Here every result is built from what the engine
+decided (`allure_commons`' model classes, so the format is Allure's own): labels that walk the
+runbook (system → section → item id), the item's own gather + judge time, the evidence attached to
+the result itself, and the outcome's words as the README gives them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from allure_commons.model2 import Attachment, Label, StatusDetails, TestResult
+from attr import asdict
+
+# outcome -> Allure status; a waived failure stays failed (never green) and is marked known (accepted)
+ALLURE_STATUS = {"passed": "passed", "failed": "failed", "waived": "failed", "error": "broken",
+                 "skipped": "skipped", "manual": "skipped"}
+
+# Allure 3 categories (allurerc `categories`): the outcomes named as the README names them
+CATEGORIES = [
+    {"id": "failed", "name": "failed", "matchers": {"labels": {"outcome": "^failed$"}}},
+    {"id": "waived", "name": "waived (accepted failures, see each waiver)", "matchers": {"labels": {"outcome": "^waived$"}}},
+    {"id": "could-not-check", "name": "could not check", "matchers": {"labels": {"outcome": "^error$"}}},
+    {"id": "skipped", "name": "skipped with reason", "matchers": {"labels": {"outcome": "^(skipped|manual)$"}}},
+]
+
+
+def history_id(env: str, system: str, key: str) -> str:
+    """Stable from run to run, so the report's history follows an item across deploys."""
+    return hashlib.md5(f"{env}:{system}:{key}".encode()).hexdigest()
+
+
+def allure_files(rows: list[dict[str, Any]], *, env: str, started_ms: int) -> dict[str, bytes]:
+    """`allure-results/` as {file name: content}: one result (and its evidence) per row, in runbook order."""
+    files: dict[str, bytes] = {}
+    for index, row in enumerate(rows):
+        uid = str(uuid.uuid4())
+        result = _result(row, uid, env=env, start=started_ms + index)
+        if row.get("evidence"):
+            name = f"{uid}-attachment.json"
+            files[name] = json.dumps(row["evidence"], indent=2, default=str, ensure_ascii=False).encode()
+            result.attachments.append(Attachment(name="evidence", source=name, type="application/json"))
+        data = asdict(result, filter=lambda _, v: v or v is False)
+        files[f"{uid}-result.json"] = json.dumps(data, default=str, ensure_ascii=False).encode()
+    return files
+
+
+def _result(row: dict[str, Any], uid: str, *, env: str, start: int) -> TestResult:
+    """Start times step by a millisecond in runbook order (Allure orders its tree by them); each
+    duration is the item's own: its group's gather time plus its judge time."""
+    system, key, outcome = row.get("system") or "", row.get("key") or row.get("nodeid", ""), row["status"]
+    duration_ms = max(0, round(float(row.get("duration_s") or 0) * 1000))
+    known = True if outcome == "waived" else None
+    return TestResult(
+        uuid=uid,
+        historyId=history_id(env, system, key),
+        testCaseId=history_id(env, system, key),
+        name=f"{key} {row.get('title') or ''}".strip(),
+        fullName=f"{system}.{row.get('section')}.{key}" if system else key,
+        status=ALLURE_STATUS.get(outcome, "unknown"),
+        statusDetails=_status_details(row, known),
+        stage="finished",
+        description=_description(row),
+        start=start,
+        stop=start + duration_ms,
+        labels=_labels(row),
+        titlePath=[system, row.get("section") or ""] if system else [],
+    )
+
+
+def _status_details(row: dict[str, Any], known: bool | None) -> StatusDetails | None:
+    """A message only where something is wrong: a skip's reason reads in the description, not in a box
+    the report titles 'Error'."""
+    if row["status"] in ("passed", "skipped", "manual"):
+        return None
+    return StatusDetails(message=_status_message(row), known=known)
+
+
+def _status_message(row: dict[str, Any]) -> str:
+    outcome = row["status"]
+    observed = row.get("observed") or row.get("message") or ""
+    if outcome == "failed":
+        return f"failed: expected {row.get('expected')}; saw {observed}"
+    if outcome == "waived":
+        waiver = row.get("waiver") or {}
+        return (f"waived until {waiver.get('expires')} by {waiver.get('approver')} ({waiver.get('ticket')}): "
+                f"{waiver.get('reason')} — failed: expected {row.get('expected')}; saw {observed}")
+    if outcome == "error":
+        return f"could not check: {observed.removeprefix('could not look: ')}"
+    return f"skipped: {observed}"
+
+
+def _description(row: dict[str, Any]) -> str:
+    lines = []
+    if row["status"] in ("skipped", "manual"):
+        lines.append(f"**Skipped:** {row.get('observed') or row.get('message')}")
+    if row.get("expected"):
+        lines.append(f"**Expected:** {row['expected']}")
+    if row.get("observed") and row["status"] not in ("skipped", "manual"):
+        lines.append(f"**Observed:** {row['observed']}")
+    if row.get("remediation"):
+        lines.append(f"**Remediation:** {row['remediation']}")
+    if row.get("waiver"):
+        w = row["waiver"]
+        lines.append(f"**Waived** until {w.get('expires')} by {w.get('approver')} ({w.get('ticket')}): {w.get('reason')}")
+    lines.append(f"Severity {row.get('severity')}, family `{row.get('family')}`, cadence {row.get('cadence') or 'manual'}"
+                 + ("; the evidence is attached (Attachments)." if row.get("evidence") else "."))
+    return "\n\n".join(lines)
+
+
+def _labels(row: dict[str, Any]) -> list[Label]:
+    system, section, item = row.get("system"), row.get("section"), row.get("id")
+    if not system:
+        return [Label("outcome", row["status"])]
+    pairs = [("parentSuite", system), ("suite", section), ("subSuite", item), ("epic", system), ("feature", section),
+             ("story", item), ("severity", row.get("severity")), ("tag", row.get("cadence") or "manual"),
+             ("family", row.get("family")), ("outcome", row["status"])]
+    if row["status"] == "waived":
+        pairs.append(("tag", "waived"))
+    return [Label(name, value) for name, value in pairs if value]
+
+
+def environment_properties(info: dict[str, str]) -> bytes:
+    """Allure's Environment widget: `key=value` lines (values on one line)."""
+    return "".join(f"{k}={' '.join(str(v).split())}\n" for k, v in info.items() if v not in (None, "")).encode()
+
+
+def executor(*, env: str, deploy: str, runner: dict[str, Any], archive: str) -> bytes:
+    """Allure's executor.json: who ran it, and the CI build link when there is one."""
+    data = {"name": runner.get("provider", "local"), "type": runner.get("provider", "local"),
+            "buildName": f"{env} {deploy}", "reportName": f"opsverify — {env}, deploy {deploy}"}
+    if runner.get("job_url"):
+        data["buildUrl"] = runner["job_url"]
+    if runner.get("run_id"):
+        data["buildOrder"] = runner["run_id"]
+    data["reportUrl"] = archive
+    return json.dumps(data, indent=2).encode()

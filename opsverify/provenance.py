@@ -1,0 +1,76 @@
+"""What an archive says about how it was made: who ran it where, with what, and what was asked.
+
+Pure functions of the process environment and pytest's options, so a manifest can be read without
+guessing: a 14-item run of one system says so, and names the CI job that ran it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import platform
+import socket
+import sys
+from importlib import metadata
+from typing import Any, Mapping
+
+# the libraries that decide what a run sees and writes
+DEPENDENCIES = ("pytest", "pytest-xdist", "allure-python-commons", "psycopg", "pydantic", "httpx", "pyyaml",
+                "sqlparse", "sqlglot", "cryptography", "boto3", "redis", "prometheus-client", "pyjwt", "base58")
+
+
+def runner(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The CI provider, its job URL and the actor when the provider says; else the local user and host."""
+    get = environ.get
+    if get("GITHUB_ACTIONS") == "true":
+        server, repo, run = get("GITHUB_SERVER_URL", "https://github.com"), get("GITHUB_REPOSITORY"), get("GITHUB_RUN_ID")
+        return _present(provider="github-actions", job_url=f"{server}/{repo}/actions/runs/{run}" if repo and run else None,
+                        run_id=run, attempt=get("GITHUB_RUN_ATTEMPT"), workflow=get("GITHUB_WORKFLOW"),
+                        actor=get("GITHUB_ACTOR"), ref=get("GITHUB_REF"))
+    if get("GITLAB_CI") == "true":
+        return _present(provider="gitlab-ci", job_url=get("CI_JOB_URL"), run_id=get("CI_PIPELINE_ID"),
+                        actor=get("GITLAB_USER_LOGIN"), ref=get("CI_COMMIT_REF_NAME"))
+    if get("BUILDKITE") == "true":
+        return _present(provider="buildkite", job_url=get("BUILDKITE_BUILD_URL"), run_id=get("BUILDKITE_BUILD_NUMBER"),
+                        actor=get("BUILDKITE_BUILD_CREATOR"), ref=get("BUILDKITE_BRANCH"))
+    if get("CIRCLECI") == "true":
+        return _present(provider="circleci", job_url=get("CIRCLE_BUILD_URL"), run_id=get("CIRCLE_BUILD_NUM"),
+                        actor=get("CIRCLE_USERNAME"), ref=get("CIRCLE_BRANCH"))
+    if get("JENKINS_URL"):
+        return _present(provider="jenkins", job_url=get("BUILD_URL"), run_id=get("BUILD_NUMBER"),
+                        actor=get("BUILD_USER_ID"), ref=get("GIT_BRANCH"))
+    if get("CI"):
+        return _present(provider="ci", actor=get("USER"))
+    return _present(provider="local", actor=_user(), host=socket.gethostname())
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v}
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def dependency_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "platform": sys.platform}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def selection(option: Any, args: list[str], *, systems: tuple[str, ...], items: list[str]) -> dict[str, Any]:
+    """What the run was asked to check (pytest's -m, -k, paths; opsverify's --system, --item)."""
+    return {
+        "markexpr": getattr(option, "markexpr", "") or None,
+        "keyword": getattr(option, "keyword", "") or None,
+        "systems": list(systems),
+        "items": list(items),
+        "paths": list(args),
+        "workers": getattr(option, "numprocesses", None),
+    }

@@ -1,0 +1,174 @@
+"""Waivers: a known, accepted failure, written down with who accepted it and until when.
+
+`waivers/<env>.yaml` (beside `environments/`; `--waivers-dir` to move it):
+
+    waivers:
+      - item: C7                 # the checklist item id
+        system: cheersai         # needed only when two systems use the same id
+        reason: queue enabled on purpose while the publisher migrates
+        approver: jane.doe
+        ticket: OPS-123
+        expires: 2026-12-31      # valid through that day (UTC); or an ISO time with a zone
+
+A waived failing item is reported as *waived* — never passed — and does not fail the run. An expired
+waiver is not applied, and fails the run naming itself. The file is validated strictly before any check
+runs: an unknown item, an ambiguous id, a duplicate or a missing field is a config error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .checklist import Check, _location, _read_yaml, shown
+from .errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WaiverModel(_Strict):
+    item: str = Field(min_length=1)
+    system: str | None = None
+    reason: str = Field(min_length=1)
+    approver: str = Field(min_length=1)
+    ticket: str = Field(min_length=1)
+    expires: dt.date | dt.datetime
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _time_stays_a_time(cls, value: Any) -> Any:
+        """`2026-12-31T00:00:00Z` ends at that moment; only a bare date means 'through that day'."""
+        if isinstance(value, str) and ("T" in value or " " in value.strip()):
+            try:
+                return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError("not an ISO 8601 date or time (e.g. 2026-12-31, or 2026-12-31T18:00:00Z)") from None
+        return value
+
+    @field_validator("expires")
+    @classmethod
+    def _zoned(cls, value: dt.datetime | dt.date) -> dt.datetime | dt.date:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            raise ValueError("give a time zone (e.g. 2026-12-31T18:00:00Z), or a date")
+        return value
+
+
+class WaiversFileModel(_Strict):
+    waivers: list[WaiverModel] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    system: str
+    item: str
+    reason: str
+    approver: str
+    ticket: str
+    expires: str  # as written: a date or a time
+    ends: dt.datetime  # the first moment it no longer holds
+    source: str
+
+    def expired(self, now: dt.datetime) -> bool:
+        return now >= self.ends
+
+    def record(self) -> dict[str, str]:
+        return {"system": self.system, "item": self.item, "reason": self.reason, "approver": self.approver,
+                "ticket": self.ticket, "expires": self.expires, "source": self.source}
+
+    def describe(self) -> str:
+        return f"until {self.expires}, approved by {self.approver} ({self.ticket}): {self.reason}"
+
+
+@dataclass
+class Waivers:
+    path: Path | None
+    entries: list[Waiver] = field(default_factory=list)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    def _find(self, check: Check) -> Waiver | None:
+        return next((w for w in self.entries if w.system == check.system and w.item == check.id), None)
+
+    def active_for(self, check: Check) -> Waiver | None:
+        waiver = self._find(check)
+        return waiver if waiver is not None and not waiver.expired(self.now) else None
+
+    def expired_for(self, checks: list[Check]) -> list[Waiver]:
+        """Expired waivers of the items this run checks: each fails the run and is named."""
+        wanted = {(c.system, c.id) for c in checks}
+        return [w for w in self.entries if (w.system, w.item) in wanted and w.expired(self.now)]
+
+
+def waivers_path(directory: Path, env: str) -> Path:
+    return directory / f"{env}.yaml"
+
+
+def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.datetime | None = None) -> Waivers:
+    """The env's waivers, validated against the checklists; no file means no waivers."""
+    path = waivers_path(directory, env)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if not path.is_file():
+        return Waivers(None, [], now)
+    problems: list[str] = []
+    raw = _read_yaml(path, problems)
+    if problems:
+        raise ConfigError(problems[0])
+    label = shown(path)
+    try:
+        model = WaiversFileModel.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        found = [f"{label}: {_describe(raw, err['loc'])}: {err['msg']}" for err in exc.errors()]
+        raise ConfigError(_summarise(found)) from None
+    systems_of: dict[str, set[str]] = {}
+    for check in checks:
+        systems_of.setdefault(check.id, set()).add(check.system)
+    entries: list[Waiver] = []
+    seen: set[tuple[str, str]] = set()
+    for index, entry in enumerate(model.waivers):
+        where = f"{label}: waivers[{index}] ({entry.item})"
+        owners = systems_of.get(entry.item, set())
+        if entry.system is not None and entry.system not in owners:
+            problems.append(f"{where}: unknown item: no item {entry.item} in system {entry.system}")
+            continue
+        if not owners:
+            problems.append(f"{where}: unknown item: no checklist has an item {entry.item}")
+            continue
+        if entry.system is None and len(owners) > 1:
+            problems.append(f"{where}: item {entry.item} exists in {', '.join(sorted(owners))}: add system:")
+            continue
+        system = entry.system or next(iter(owners))
+        if (system, entry.item) in seen:
+            problems.append(f"{where}: a second waiver for {system} {entry.item}")
+            continue
+        seen.add((system, entry.item))
+        entries.append(Waiver(system, entry.item, entry.reason, entry.approver, entry.ticket,
+                              entry.expires.isoformat(), _ends(entry.expires), label))
+    if problems:
+        raise ConfigError(_summarise(problems))
+    return Waivers(path, entries, now)
+
+
+def _ends(expires: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(expires, dt.datetime):
+        return expires.astimezone(dt.timezone.utc)
+    return dt.datetime.combine(expires + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+
+
+def _describe(raw: Any, loc: tuple) -> str:
+    if len(loc) >= 2 and loc[0] == "waivers" and isinstance(loc[1], int):
+        try:
+            item = raw["waivers"][loc[1]].get("item", "?")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            item = "?"
+        rest = _location(loc[2:])
+        return f"waivers[{loc[1]}] ({item})" + (f": {rest}" if rest else "")
+    return _location(loc) or "(top level)"
+
+
+def _summarise(problems: list[str]) -> str:
+    return problems[0] if len(problems) == 1 else f"{len(problems)} waiver problems:\n  " + "\n  ".join(problems)

@@ -1,0 +1,274 @@
+"""The auditor's evidence: a complete, self-describing archive; Allure results and JUnit that read like
+the runbook; no archive for usage errors; an interrupted run says so; a broken disk is one line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from opsverify import exitcodes
+
+from .kit import silent_server
+from .runbook import CANARY, OUTCOMES, SHOP, TILL, make_runbook, read_json, rows_by_id
+
+GITHUB = {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/shop",
+          "GITHUB_RUN_ID": "4242", "GITHUB_ACTOR": "release-bot"}
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory):
+    """One run of the small runbook, as CI would start it."""
+    runbook = make_runbook(tmp_path_factory.mktemp("evidence"))
+    result = runbook.run("--deploy-id", "abc123", "--deployed-at", "2026-11-25T10:02:00Z", "--system", "shop",
+                         "--system", "till", env=GITHUB)
+    assert result.returncode == exitcodes.FAILED, result.stdout[-3000:] + result.stderr
+    (archive,) = runbook.archives()
+    return runbook, archive, result
+
+
+def test_manifest_says_what_was_asked_and_by_whom(evidence):
+    runbook, archive, _ = evidence
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["archive"] == archive.name and manifest["env"] == "fx" and manifest["deploy_id"] == "abc123"
+    assert manifest["deployed_at"] == "2026-11-25T10:02:00Z"
+    assert manifest["selection"]["markexpr"] == "postdeploy or manual"
+    assert manifest["selection"]["systems"] == ["shop", "till"]
+    assert manifest["demo_faults"] == [] and manifest["interrupted"] is False
+    assert manifest["runner"] == {"provider": "github-actions", "job_url": "https://github.example/acme/shop/actions/runs/4242",
+                                  "run_id": "4242", "actor": "release-bot"}
+    assert {"python", "pytest", "cryptography", "psycopg"} <= set(manifest["dependencies"])
+    assert manifest["suite_version"] and manifest["suite_commit"]
+    assert manifest["started"] <= manifest["ended"]
+    assert manifest["counts"] == {"passed": 3, "failed": 2, "waived": 0, "skipped": 2, "error": 1}
+    assert manifest["selected"] == manifest["ran"] == 8
+    assert manifest["exit_code"] == exitcodes.FAILED
+    assert manifest["previous"] is None and manifest["seal"] is None  # the first of its env, not signed
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((archive / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_archive_holds_the_inputs_it_ran_with(evidence):
+    runbook, archive, _ = evidence
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["checklists"]["files"] == ["inputs/checklists/shop.yaml", "inputs/checklists/till.yaml"]
+    for name in ("shop.yaml", "till.yaml"):
+        assert (archive / "inputs" / "checklists" / name).read_bytes() == (runbook.root / "checklists" / name).read_bytes()
+    copy = (archive / "inputs" / "environments" / "fx.yaml").read_text()
+    assert copy == (runbook.root / "environments" / "fx.yaml").read_text()
+    assert "${SHOP_API_TOKEN}" in copy and "${SHOP_WEB_ENV}" in copy  # names, never the values
+    assert manifest["environment_file"] == {"path": "environments/fx.yaml", "copy": "inputs/environments/fx.yaml"}
+    for path in archive.rglob("*"):
+        if path.is_file():
+            assert CANARY.encode() not in path.read_bytes(), path
+
+
+def test_results_hold_every_item_in_runbook_order(evidence):
+    _, archive, _ = evidence
+    results = read_json(archive / "results.json")
+    order = [i["id"] for i in SHOP["items"] + TILL["items"] if i.get("cadence") == "postdeploy" or i["family"] == "manual"]
+    assert [row["id"] for row in results["checks"]] == order
+    rows = rows_by_id(archive)
+    assert {i: rows[i]["status"] for i in OUTCOMES} == OUTCOMES
+    s2 = rows["S2"]
+    assert (s2["system"], s2["section"], s2["title"], s2["severity"]) == ("shop", "2 Flags", "the publish flag is on", "critical")
+    assert s2["expected"] == "FLAG=true on web" and "'false'" in s2["observed"]
+    assert s2["remediation"] == "set FLAG=true on web"
+    assert s2["evidence"]["web"]["FLAG"]["length"] == 5  # evidence: presence, length, fingerprint — not the value
+    assert 0 < s2["duration_s"] < 5
+    assert rows["S4"]["observed"].startswith("could not read env of service 'worker'")
+    assert rows["S5"]["status"] == "skipped" and "manual item" in rows["S5"]["message"]
+    assert results["manual"] == [{"system": "shop", "id": "S5", "key": "S5-incident-call", "section": "9 People",
+                                  "title": "on-call phones the vendor", "reason": "a phone call, not a system property",
+                                  "status": "manual — not checked"}]
+
+
+def test_junit_names_system_section_and_item(evidence):
+    import xml.etree.ElementTree as ET
+
+    _, archive, _ = evidence
+    suite = ET.parse(archive / "junit.xml").getroot().find("testsuite")
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert cases["S2-flag-on"].get("classname") == "shop.2 Flags"
+    assert cases["T1-origin-set"].get("classname") == "till.5 Till"
+    assert cases["S2-flag-on"].find("failure") is not None
+    assert cases["S4-worker-env"].find("error").get("type") == "could-not-check"
+    assert cases["S7-admin-env"].find("skipped") is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("8", "2", "1", "2")
+
+
+def _allure(archive: Path) -> dict[str, dict]:
+    found = {}
+    for path in (archive / "allure-results").glob("*-result.json"):
+        result = json.loads(path.read_text())
+        found[result["name"].split(" ")[0]] = result
+    return found
+
+
+def test_allure_results_read_like_the_runbook(evidence):
+    _, archive, _ = evidence
+    results, rows = _allure(archive), rows_by_id(archive)
+    assert set(results) == {row["key"] for row in rows.values()}
+    s2 = results["S2-flag-on"]
+    labels = {(label["name"], label["value"]) for label in s2["labels"]}
+    assert {("parentSuite", "shop"), ("suite", "2 Flags"), ("subSuite", "S2"), ("severity", "critical"),
+            ("outcome", "failed")} <= labels
+    for result in results.values():
+        assert "steps" not in result and "parameters" not in result  # no phantom fixture steps
+        tags = [label["value"] for label in result["labels"] if label["name"] == "tag"]
+        assert len(tags) == len(set(tags)), tags
+        assert result["stop"] - result["start"] == round(rows[result["name"].split("-")[0]]["duration_s"] * 1000)
+        assert "opsverify." not in json.dumps(result) and "\\\\n" not in json.dumps(result)  # no class names
+    assert s2["status"] == "failed" and s2["statusDetails"]["message"].startswith("failed: expected FLAG=true")
+    (attachment,) = s2["attachments"]
+    assert attachment["name"] == "evidence"
+    assert json.loads((archive / "allure-results" / attachment["source"]).read_text()) == rows["S2"]["evidence"]
+    s4 = results["S4-worker-env"]
+    assert s4["status"] == "broken" and s4["statusDetails"]["message"].startswith("could not check: could not read env")
+    s7 = results["S7-admin-env"]
+    assert s7["status"] == "skipped" and "statusDetails" not in s7 and "**Skipped:** " in s7["description"]
+    order = sorted(results.values(), key=lambda r: r["start"])
+    assert [r["name"].split("-")[0] for r in order] == list(rows)  # start times follow the runbook's order
+
+
+def test_allure_environment_and_executor(evidence):
+    _, archive, _ = evidence
+    props = dict(line.split("=", 1) for line in (archive / "allure-results" / "environment.properties").read_text().splitlines())
+    assert props["env"] == "fx" and props["deploy_id"] == "abc123" and props["deployed_at"] == "2026-11-25T10:02:00Z"
+    assert props["selection"] == "-m 'postdeploy or manual' --system shop --system till"
+    executor = read_json(archive / "allure-results" / "executor.json")
+    assert executor["buildUrl"] == "https://github.example/acme/shop/actions/runs/4242"
+    assert executor["buildName"] == "fx abc123"
+
+
+def test_summary_lists_failures_by_system_with_severity(evidence):
+    _, archive, result = evidence
+    assert "failed — shop: S2 (critical), S3 (minor)" in result.stdout
+    assert "env fx, deploy abc123: 3 passed, 2 failed, 0 waived, 2 skipped, 1 error" in result.stdout
+    assert f"archive: reports/fx/{archive.name} (not signed: set OPSVERIFY_SIGNING_KEY)" in result.stdout
+
+
+def test_manual_items_are_listed_whatever_m_says(tmp_path):
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("--system", "shop", marks="postdeploy")
+    assert result.returncode == exitcodes.FAILED, result.stdout[-2000:]
+    archive = runbook.newest()
+    assert "S5" not in rows_by_id(archive)  # not selected by -m ...
+    assert [m["key"] for m in read_json(archive / "results.json")["manual"]] == ["S5-incident-call"]  # ... still listed
+    assert read_json(archive / "manifest.json")["manual_items"] == [
+        "shop S5-incident-call: manual — not checked (a phone call, not a system property)"]
+
+
+def test_fail_on_lets_lesser_failures_pass_but_still_reports_them(tmp_path):
+    runbook = make_runbook(tmp_path)
+    minor = runbook.run("--item", "S3", "--fail-on", "critical")
+    assert minor.returncode == exitcodes.OK, minor.stdout[-2000:]
+    assert "failed — shop: S3 (minor, below --fail-on critical)" in minor.stdout
+    assert rows_by_id(runbook.newest())["S3"]["status"] == "failed"
+    assert read_json(runbook.newest() / "manifest.json")["fail_on"] == "critical"
+    critical = runbook.run("--item", "S2", "--fail-on", "critical")
+    assert critical.returncode == exitcodes.FAILED
+    assert "failed — shop: S2 (critical)" in critical.stdout
+
+
+# -- no archive, or an honest one ------------------------------------------------------------------
+def _leftovers(runbook) -> list[str]:
+    return sorted(p.name for p in runbook.env_dir.iterdir()) if runbook.env_dir.exists() else []
+
+
+@pytest.mark.parametrize("args, code", [(("-k", "S1 and ("), exitcodes.USAGE), (("--collect-only",), exitcodes.OK)])
+def test_usage_errors_and_collect_only_write_no_archive(tmp_path, args, code):
+    runbook = make_runbook(tmp_path)
+    result = runbook.run(*args)
+    assert result.returncode == code, result.stdout[-2000:] + result.stderr[-2000:]
+    assert runbook.archives() == []
+    assert not [name for name in _leftovers(runbook) if name.startswith(".partial")]
+
+
+def test_interrupted_run_archive_says_so(tmp_path):
+    """Ctrl-C while a check waits on a target that never answers: the archive is marked interrupted."""
+    runbook = make_runbook(tmp_path)
+    with silent_server() as server:
+        env = yaml.safe_load((tmp_path / "environments" / "fx.yaml").read_text())
+        env["timeouts"] = {"http_s": 60}
+        env["systems"]["wait"] = {"services": {"api": {"url": f"http://127.0.0.1:{server['port']}"}}}
+        (tmp_path / "environments" / "fx.yaml").write_text(yaml.safe_dump(env))
+        (tmp_path / "checklists" / "wait.yaml").write_text(yaml.safe_dump({"system": "wait", "runbook": "w", "items": [
+            {"id": "W1", "name": "health", "section": "1 Wait", "title": "answers", "family": "http",
+             "cadence": "postdeploy", "params": {"service": "api", "path": "/health", "status": 200}}]}))
+        command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+                   "postdeploy", "--reports-dir", str(runbook.reports)]
+        proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **runbook.variables()},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while server["connections"] == 0 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            assert server["connections"] >= 1, "the check never reached the silent server"
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == exitcodes.INTERRUPTED, out[-3000:]
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["interrupted"] is True and manifest["selected"] == 8 and manifest["ran"] < 8
+    assert read_json(archive / "results.json")["interrupted"] is True
+    assert "interrupted:" in out and "interrupted)" in out
+
+
+def test_stale_partials_of_dead_runs_are_removed(tmp_path):
+    runbook = make_runbook(tmp_path)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = runbook.env_dir / f".partial-20200101T000000Z-{gone.pid}"
+    (stale / "allure-results").mkdir(parents=True)
+    (stale / "results.json").write_text("{}")
+    result = runbook.run("--item", "S1")
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:]
+    assert not stale.exists()
+    assert f"removed a stale partial archive {stale.name} (its run is gone)" in result.stdout
+    assert len(runbook.archives()) == 1
+
+
+def test_unwritable_reports_folder_is_one_line_before_any_check(tmp_path):
+    runbook = make_runbook(tmp_path)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the reports folder should be")
+    result = runbook.run("--reports-dir", str(blocked))
+    assert result.returncode == exitcodes.ARCHIVE
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("opsverify: archive not written: ") and "Traceback" not in result.stdout + result.stderr
+    assert " passed" not in result.stdout  # nothing ran
+
+
+def _file_size_limit(limit: int):
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_full_disk_at_the_end_is_one_line_and_its_own_code(tmp_path):
+    """The checks ran, the archive could not be written: exit 26 and one line, not an INTERNALERROR."""
+    runbook = make_runbook(tmp_path)
+    command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m", "postdeploy",
+               "--reports-dir", str(runbook.reports)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, **runbook.variables()}, preexec_fn=_file_size_limit(2048))
+    assert result.returncode == exitcodes.ARCHIVE, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "INTERNALERROR" not in result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if "archive not written" in line]
+    assert len(lines) == 1 and lines[0].startswith("opsverify: archive not written: reports/fx")
+    assert runbook.archives() == [] and not [n for n in _leftovers(runbook) if n.startswith(".partial")]
