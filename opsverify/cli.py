@@ -1,8 +1,14 @@
-"""The `opsverify` command: start a project, see what the checklists cover, list the demo's faults.
+"""The `opsverify` command: start a project, see what the checklists cover, list the demo's faults,
+and the auditor's tools for run archives.
 
     opsverify init [DIR] [--system NAME]       a minimal working checklist, environment and secrets example
     opsverify coverage [--system S] [--json]   items automated / manual (with reason)
     opsverify faults                            the demo's named faults and the item ids each breaks
+    opsverify verify ARCHIVE|reports/ENV [--public-key FILE]   files, signature and chain (exit 0 or 30-33)
+    opsverify report ARCHIVE|reports/ENV [-o FILE]   one offline HTML file next to the archive
+    opsverify prune reports[/ENV] --keep N [--force] [--dry-run]   old clean archives go; the chain stays
+    opsverify keygen --public-key FILE          a signing key pair (private half on stdout, for the CI secret store)
+    opsverify setup                             install the pinned HTML renderer (needs the npm registry once)
     opsverify --version
 
 The checks themselves run under pytest: `pytest -m postdeploy --env NAME`.
@@ -77,6 +83,86 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify(args: argparse.Namespace) -> int:
+    from . import seal
+
+    trusted = None
+    if args.public_key is not None:
+        try:
+            trusted = seal.parse_public_key(args.public_key.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"--public-key {args.public_key}: {exc.strerror}") from None
+        if trusted is None:
+            raise ConfigError(f"--public-key {args.public_key}: not an ed25519 public key (PEM, or 32 bytes in base64)")
+    verdict = seal.verify(args.path, trusted)
+    for finding in verdict.findings:
+        print(f"{finding.kind:<14} {finding.where}: {finding.what}")
+    for note in verdict.notes:
+        print(f"note           {note}")
+    checked = len(verdict.checked)
+    if verdict.exit_code == 0:
+        print(f"OK: {checked} archive{'s' if checked != 1 else ''} verified under {args.path}: files, "
+              f"{'signatures' if trusted is not None else 'seals'} and chain hold")
+    else:
+        kinds = sorted({f.kind for f in verdict.findings})
+        print(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
+              f"({', '.join(kinds)}) in {args.path}")
+    return verdict.exit_code
+
+
+def report(args: argparse.Namespace) -> int:
+    from .report import newest_archive, render
+    from .seal import is_archive
+
+    archive = args.path if is_archive(args.path) else newest_archive(args.path)
+    print(f"report: {render(archive, out=args.output)}")
+    return 0
+
+
+def prune(args: argparse.Namespace) -> int:
+    from .report import NotAnArchive
+    from .retention import env_dirs, prune_env
+
+    if args.keep < 0:
+        raise ConfigError("--keep: give 0 or more archives to keep per env")
+    envs = env_dirs(args.path) if args.path.is_dir() else []
+    if not envs:
+        raise NotAnArchive(f"{args.path}: neither reports/ nor a reports/<env> folder holding archives")
+    for env_dir in envs:
+        result = prune_env(env_dir, args.keep, force=args.force, dry_run=args.dry_run)
+        verb = "would remove" if args.dry_run else "removed"
+        for name in result.removed:
+            print(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)")
+        for name, why in result.kept_for_evidence:
+            print(f"{env_dir.name}: kept {name}: {why} (evidence of a failed or waived release; --force removes it)")
+        print(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
+              f"the newest {args.keep} kept")
+    return 0
+
+
+def keygen(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from . import seal
+
+    key = Ed25519PrivateKey.generate()
+    args.public_key.write_text(seal.public_pem(key.public_key()), encoding="utf-8")
+    print(seal.private_pem(key), end="")
+    print(f"opsverify: public key {seal.key_id(key.public_key())} written to {args.public_key}; the private key above "
+          f"is saved nowhere: put it in the CI secret store as {seal.SIGNING_KEY_ENV}", file=sys.stderr)
+    return 0
+
+
+def setup(args: argparse.Namespace) -> int:
+    from .report import install_renderer, renderer_dir
+
+    code = install_renderer()
+    if code == 0:
+        print(f"renderer installed in {renderer_dir() / 'node_modules'} (from package-lock.json); "
+              "rendering needs no network from now on")
+    return code
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="opsverify", description="production verification suite (checks run under pytest)",
@@ -95,6 +181,26 @@ def parser() -> argparse.ArgumentParser:
     cov.set_defaults(run=coverage)
     flt = commands.add_parser("faults", help="the demo deployment's named faults and the item ids each breaks")
     flt.set_defaults(run=faults)
+    ver = commands.add_parser("verify", help="check an archive (or reports/ENV): files, signature, chain; exit 0 or 30-33")
+    ver.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV")
+    ver.add_argument("--public-key", type=Path, metavar="FILE",
+                     help="the ed25519 public key the archives must be signed with (PEM, or base64 of 32 bytes)")
+    ver.set_defaults(run=verify)
+    rep = commands.add_parser("report", help="render an archive (or the newest of reports/ENV) as one offline HTML file")
+    rep.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV")
+    rep.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write it (default: <archive>.html beside it)")
+    rep.set_defaults(run=report)
+    prn = commands.add_parser("prune", help="remove old clean archives per env, keeping the chain verifiable")
+    prn.add_argument("path", type=Path, metavar="reports[/ENV]")
+    prn.add_argument("--keep", type=int, required=True, metavar="N", help="archives to keep per env (the newest)")
+    prn.add_argument("--force", action="store_true", help="also remove archives of failed or waived releases")
+    prn.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    prn.set_defaults(run=prune)
+    key = commands.add_parser("keygen", help="make an ed25519 signing key pair for sealing archives")
+    key.add_argument("--public-key", type=Path, required=True, metavar="FILE", help="where to write the public key (PEM)")
+    key.set_defaults(run=keygen)
+    stp = commands.add_parser("setup", help="install the pinned HTML renderer into renderer/node_modules")
+    stp.set_defaults(run=setup)
     return top
 
 

@@ -1,0 +1,248 @@
+"""`opsverify verify`: every way of changing the evidence after the fact is caught, with its exit code;
+a clean archive verifies with the public key alone. `opsverify prune` keeps the chain verifiable."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from opsverify import exitcodes, seal
+from opsverify.cli import main
+
+from .runbook import make_runbook, read_json
+
+
+def _raw_b64(key: Ed25519PrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    return base64.b64encode(raw).decode()
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory):
+    """Three signed archives of one env (the key as PEM, then as base64 of its raw bytes), and the public key."""
+    root = tmp_path_factory.mktemp("sealed")
+    runbook = make_runbook(root / "runbook")
+    key = Ed25519PrivateKey.generate()
+    public = root / "signing.pub"
+    public.write_text(seal.public_pem(key.public_key()))
+    outputs = []
+    for value in (seal.private_pem(key), seal.private_pem(key), _raw_b64(key)):
+        result = runbook.run("--item", "S1", "--item", "S2", env={seal.SIGNING_KEY_ENV: value})
+        assert result.returncode == exitcodes.FAILED, result.stdout[-2000:] + result.stderr[-2000:]
+        outputs.append(result.stdout + result.stderr)
+    assert len(runbook.archives()) == 3
+    return runbook, key, public, outputs
+
+
+@pytest.fixture
+def copy(sealed, tmp_path) -> Path:
+    """A copy of the env's archives to tamper with."""
+    runbook = sealed[0]
+    target = tmp_path / "fx"
+    shutil.copytree(runbook.env_dir, target)
+    return target
+
+
+def _verify(capsys, path: Path, public: Path | None = None) -> tuple[int, str]:
+    code = main(["verify", str(path), *(["--public-key", str(public)] if public else [])])
+    return code, capsys.readouterr().out
+
+
+def _archives(env_dir: Path) -> list[Path]:
+    return seal.archive_dirs(env_dir)
+
+
+def test_clean_archives_verify_with_the_public_key_alone(sealed):
+    runbook, key, public, outputs = sealed
+    for archive in runbook.archives():
+        manifest = read_json(archive / "manifest.json")
+        assert manifest["seal"]["key_id"] == seal.key_id(key.public_key())
+        assert (archive / "manifest.sig").is_file()
+    first, second, third = (read_json(a / "manifest.json") for a in runbook.archives())
+    assert first["previous"] is None
+    assert second["previous"]["archive"] == runbook.archives()[0].name
+    assert third["previous"]["manifest_sha256"] == seal.sha256_file(runbook.archives()[1] / "manifest.json")
+    command = [sys.executable, "-m", "opsverify", "verify", str(runbook.env_dir), "--public-key", str(public)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)  # no private key in this process
+    assert result.returncode == 0, result.stdout
+    assert "OK: 3 archives verified" in result.stdout
+    assert f"signed by" not in result.stdout and seal.key_id(key.public_key()) in result.stdout
+    single = subprocess.run(command[:4] + [str(runbook.archives()[1]), "--public-key", str(public)],
+                            capture_output=True, text=True, timeout=60)
+    assert single.returncode == 0, single.stdout
+
+
+def test_the_private_key_is_written_nowhere(sealed):
+    runbook, key, _, outputs = sealed
+    secrets = [seal.private_pem(key).splitlines()[1], _raw_b64(key)]
+    for path in runbook.env_dir.rglob("*"):
+        if path.is_file():
+            data = path.read_text(errors="replace")
+            assert not any(secret in data for secret in secrets), path
+    assert not any(secret in output for secret in secrets for output in outputs)
+    assert f"signed {seal.key_id(key.public_key())}" in outputs[0]
+
+
+def test_one_changed_byte_is_caught(copy, sealed, capsys):
+    target = sorted((_archives(copy)[1] / "allure-results").glob("*-result.json"))[0]
+    data = bytearray(target.read_bytes())
+    data[10] ^= 1
+    target.write_bytes(bytes(data))
+    code, out = _verify(capsys, copy, sealed[2])
+    assert code == exitcodes.TAMPERED
+    assert f"tampered       {_archives(copy)[1].name}/allure-results/{target.name}: changed" in out
+
+
+def test_an_added_file_is_caught(copy, sealed, capsys):
+    (_archives(copy)[0] / "notes.txt").write_text("added later")
+    code, out = _verify(capsys, _archives(copy)[0], sealed[2])
+    assert code == exitcodes.TAMPERED and "notes.txt: added after sealing" in out
+
+
+def test_a_deleted_file_is_caught(copy, sealed, capsys):
+    (_archives(copy)[2] / "junit.xml").unlink()
+    code, out = _verify(capsys, copy, sealed[2])
+    assert code == exitcodes.TAMPERED and "junit.xml: removed" in out
+
+
+def _rewrite_results(archive: Path) -> dict:
+    """The forger's edit: a failure becomes a pass, the file is re-hashed into the manifest, counts fixed."""
+    results = read_json(archive / "results.json")
+    for row in results["checks"]:
+        if row["status"] == "failed":
+            row["status"] = "passed"
+    results["counts"] = {**results["counts"], "passed": results["counts"]["passed"] + 1, "failed": 0}
+    (archive / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    manifest = read_json(archive / "manifest.json")
+    manifest["files"]["results.json"] = seal.sha256_file(archive / "results.json")
+    manifest["counts"] = results["counts"]
+    return manifest
+
+
+def test_a_rehashed_and_recounted_manifest_is_caught_by_the_signature(copy, sealed, capsys):
+    middle = _archives(copy)[1]
+    manifest = _rewrite_results(middle)
+    (middle / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    code, out = _verify(capsys, middle, sealed[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert "tampered" not in out  # every file matches the forged manifest ...
+    assert f"bad-signature  {middle.name}: the signature does not match manifest.json" in out  # ... the seal does not
+    code, out = _verify(capsys, copy, sealed[2])
+    assert f"broken-chain   {_archives(copy)[2].name}: its previous archive {middle.name} was changed" in out
+
+
+def test_a_resigned_forgery_is_caught_by_the_key_and_the_chain(copy, sealed, capsys):
+    """The forger signs again with a key of their own: the given public key and the next archive's link tell."""
+    middle = _archives(copy)[1]
+    manifest = _rewrite_results(middle)
+    forger = Ed25519PrivateKey.generate()
+    manifest["seal"] = seal.seal_record(forger)
+    data = (json.dumps(manifest, indent=2) + "\n").encode()
+    (middle / "manifest.json").write_bytes(data)
+    (middle / "manifest.sig").write_bytes(seal.signature_file(data, forger))
+    code, out = _verify(capsys, middle, sealed[2])
+    assert code == exitcodes.BAD_SIGNATURE and "not by the given public key" in out
+    code, out = _verify(capsys, copy)  # no key at hand: the chain still tells
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert f"{_archives(copy)[2].name}: its previous archive {middle.name} was changed" in out
+
+
+def test_swapped_archives_are_caught(copy, sealed, capsys):
+    first, second = _archives(copy)[:2]
+    first.rename(copy / "swap")
+    second.rename(first)
+    (copy / "swap").rename(second)
+    code, out = _verify(capsys, copy, sealed[2])
+    assert code == exitcodes.BROKEN_CHAIN
+    assert f"broken-chain   {first.name}: holds the archive sealed as {second.name}" in out
+
+
+def test_a_removed_archive_breaks_the_chain(copy, sealed, capsys):
+    middle = _archives(copy)[1]
+    shutil.rmtree(middle)
+    code, out = _verify(capsys, copy, sealed[2])
+    assert code == exitcodes.BROKEN_CHAIN
+    assert f"its previous archive {middle.name} is missing (removed without opsverify prune)" in out
+
+
+def test_another_key_or_no_signature_is_a_bad_signature(copy, sealed, tmp_path, capsys):
+    other = tmp_path / "other.pub"
+    other.write_text(seal.public_pem(Ed25519PrivateKey.generate().public_key()))
+    code, out = _verify(capsys, _archives(copy)[0], other)
+    assert code == exitcodes.BAD_SIGNATURE and "not by the given public key" in out
+    (_archives(copy)[0] / "manifest.sig").unlink()
+    code, out = _verify(capsys, _archives(copy)[0], sealed[2])
+    assert code == exitcodes.BAD_SIGNATURE and "manifest.sig is missing" in out
+
+
+def test_an_unsigned_archive_fails_where_a_key_is_expected(tmp_path, sealed, capsys):
+    runbook = make_runbook(tmp_path / "unsigned")
+    assert runbook.run("--item", "S1").returncode == 0
+    code, out = _verify(capsys, runbook.newest())
+    assert code == 0 and "not signed" in out
+    code, out = _verify(capsys, runbook.newest(), sealed[2])
+    assert code == exitcodes.BAD_SIGNATURE and "not signed, but a public key was given" in out
+
+
+def test_not_an_archive(tmp_path, capsys):
+    code, out = _verify(capsys, tmp_path)
+    assert code == exitcodes.NOT_AN_ARCHIVE and "not-an-archive" in out
+
+
+def test_a_malformed_signing_key_stops_the_run_without_echoing_it(tmp_path):
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("--item", "S1", env={seal.SIGNING_KEY_ENV: "not-a-key-Zx81Qw"})
+    assert result.returncode == exitcodes.BAD_CONFIG
+    assert result.stderr.strip() == ("opsverify: OPSVERIFY_SIGNING_KEY: expected an ed25519 private key as PEM, "
+                                     "or 32 bytes in base64")
+    assert "Zx81Qw" not in result.stdout + result.stderr and runbook.archives() == []
+
+
+def test_keygen_prints_the_private_half_and_writes_the_public_one(tmp_path, capsys):
+    public = tmp_path / "key.pub"
+    assert main(["keygen", "--public-key", str(public)]) == 0
+    out = capsys.readouterr()
+    key = seal.parse_private_key(out.out.strip())
+    assert seal.parse_public_key(public.read_text()) is not None
+    assert seal.key_id(key.public_key()) in out.err and "saved nowhere" in out.err
+
+
+# -- retention -------------------------------------------------------------------------------------
+def test_prune_keeps_failed_releases_and_the_chain(tmp_path, capsys):
+    runbook = make_runbook(tmp_path)
+    assert runbook.run("--item", "S2").returncode == exitcodes.FAILED  # a failed release: evidence to keep
+    for _ in range(3):
+        assert runbook.run("--item", "S1").returncode == exitcodes.OK
+    failed, clean1, clean2, newest = runbook.archives()
+    (runbook.env_dir / f"{clean1.name}.html").write_text("<html></html>")  # its report goes with it
+
+    assert main(["prune", str(runbook.env_dir), "--keep", "1", "--dry-run"]) == 0
+    assert len(runbook.archives()) == 4 and "would remove" in capsys.readouterr().out
+
+    assert main(["prune", str(runbook.reports), "--keep", "1"]) == 0  # reports/: every env
+    out = capsys.readouterr().out
+    assert [a.name for a in runbook.archives()] == [failed.name, newest.name]
+    assert f"kept {failed.name}: 1 failed" in out
+    assert not (runbook.env_dir / f"{clean1.name}.html").exists()
+    pruned = [json.loads(line) for line in (runbook.env_dir / seal.CHAIN).read_text().splitlines()]
+    assert [p["archive"] for p in pruned] == [clean1.name, clean2.name]
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == 0, out
+
+    assert main(["prune", str(runbook.env_dir), "--keep", "1", "--force"]) == 0
+    assert [a.name for a in runbook.archives()] == [newest.name]
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == 0, out
+    assert runbook.run("--item", "S1").returncode == exitcodes.OK  # a new archive links to the newest kept
+    assert read_json(runbook.newest() / "manifest.json")["previous"]["archive"] == newest.name
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == 0, out
