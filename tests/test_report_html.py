@@ -1,0 +1,186 @@
+"""The auditor's HTML, rendered with the network unreachable and opened in headless Chromium (Debian's
+`chromium`): titled with env and deploy, counts as in results.json, a failed item's evidence in its
+Attachments tab, History listing the previous run, waived shown as waived, no step of unknown status."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from opsverify import exitcodes
+from opsverify.report import allure_cli, report_path
+
+from .kit import REQUIRE_REAL_SERVERS, refused_port
+from .runbook import make_runbook, read_json, rows_by_id
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--virtual-time-budget=15000", "--dump-dom"]
+
+
+def _needed(available: bool, reason: str) -> None:
+    if available:
+        return
+    if os.environ.get(REQUIRE_REAL_SERVERS) == "1":
+        pytest.fail(f"{reason}; {REQUIRE_REAL_SERVERS}=1 forbids skipping", pytrace=False)
+    pytest.skip(reason)
+
+
+def _renderer_installed() -> bool:
+    try:
+        allure_cli()
+    except Exception:
+        return False
+    return True
+
+
+def _unshare_works() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
+
+
+def _offline(command: list[str]) -> tuple[list[str], dict[str, str]]:
+    """No network at all (a new network namespace); else every registry and proxy pointed at a closed port."""
+    if _unshare_works():
+        return ["unshare", "-n", *command], dict(os.environ)
+    closed = f"http://127.0.0.1:{refused_port()}"
+    return command, {**os.environ, "npm_config_registry": closed, "NPM_CONFIG_REGISTRY": closed, "HTTP_PROXY": closed,
+                     "HTTPS_PROXY": closed, "http_proxy": closed, "https_proxy": closed, "PIP_INDEX_URL": closed}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    _needed(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    runbook = make_runbook(tmp_path_factory.mktemp("report"))
+    assert runbook.run("--deploy-id", "first").returncode == exitcodes.FAILED
+    runbook.waive({"item": "S2", "reason": "flag off while the publisher migrates", "approver": "jane.doe",
+                   "ticket": "OPS-12", "expires": "2099-12-31"})
+    assert runbook.run("--deploy-id", "second").returncode == exitcodes.FAILED  # S3 still fails
+    previous, archive = runbook.archives()
+    command, env = _offline([sys.executable, "-m", "opsverify", "report", str(archive)])
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=runbook.root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = report_path(archive)
+    assert result.stdout.strip() == f"report: {page}"
+    return runbook, previous, archive, page
+
+
+def _dom(page: Path, route: str = "") -> str:
+    profile = page.parent.parent / f".chromium-{hashlib.md5(route.encode()).hexdigest()[:8]}"
+    done = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"file://{page}#{route}"],
+                          capture_output=True, text=True, timeout=120)
+    shutil.rmtree(profile, ignore_errors=True)
+    assert done.returncode == 0 and "<body" in done.stdout, done.stderr[-2000:]
+    return done.stdout
+
+
+def _text_after(dom: str, testid: str) -> str:
+    start = dom.index(f'data-testid="{testid}"')
+    segment = dom[start:start + 3000].split(">", 1)[1]
+    return " ".join(html.unescape(re.sub(r"<[^>]*(>|$)", " ", segment)).split())
+
+
+def _unknown_status(dom: str) -> list[str]:
+    """Elements (a step, a leaf, a result) shown with the unknown status."""
+    return re.findall(r'(?:data-testid|class)="[^"]*(?:status-unknown|-unknown)[^"]*"', dom)
+
+
+def _result_id(archive: Path, key: str) -> str:
+    """Allure's id of a result: md5 of its uuid."""
+    for path in (archive / "allure-results").glob("*-result.json"):
+        result = json.loads(path.read_text())
+        if result["name"].startswith(f"{key} "):
+            return hashlib.md5(result["uuid"].encode()).hexdigest()
+    raise AssertionError(key)
+
+
+def test_one_file_beside_the_archive_and_the_seal_holds(rendered, capsys):
+    from opsverify.cli import main
+
+    runbook, _, archive, page = rendered
+    assert page.parent == archive.parent and page.name == f"{archive.name}.html"
+    assert not list(archive.glob("*.html"))
+    assert main(["verify", str(runbook.env_dir)]) == 0, capsys.readouterr().out
+    text = page.read_text()
+    assert "googletagmanager" not in text  # opened offline, it calls no one
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', text)
+
+
+def test_title_and_counts(rendered):
+    _, _, archive, page = rendered
+    dom = _dom(page)
+    assert re.search(r"<title>\s*opsverify — fx, deploy second\s*</title>", dom)
+    assert _text_after(dom, "report-title").startswith("opsverify — fx, deploy second")
+    counts = read_json(archive / "results.json")["counts"]
+    assert counts == {"passed": 3, "failed": 1, "waived": 1, "skipped": 2, "error": 1}
+    shown = {tab: int(_text_after(dom, f"tab-{tab}").split()[1]) for tab in ("all", "failed", "broken", "passed", "skipped")}
+    assert shown == {"all": sum(counts.values()), "failed": counts["failed"] + counts["waived"],  # waived: never green
+                     "broken": counts["error"], "passed": counts["passed"], "skipped": counts["skipped"]}
+    assert not _unknown_status(dom)
+
+
+def test_failed_item_shows_its_evidence_in_the_attachments_tab(rendered):
+    _, _, archive, page = rendered
+    dom = _dom(page, f"{_result_id(archive, 'S3-no-mock')}/attachments")
+    assert 'data-testid="test-result-status-failed"' in dom
+    assert _text_after(dom, "test-result-attachment").startswith("1 evidence application/json")
+    assert "no-attachments-results" not in dom and not _unknown_status(dom)
+    evidence = rows_by_id(archive)["S3"]["evidence"]
+    embedded = [json.loads(base64.b64decode(data)) for data in
+                re.findall(r'd\("data/attachments/[0-9a-f]+\.json","([A-Za-z0-9+/=]+)"', page.read_text())]
+    assert evidence in embedded
+
+
+def test_history_lists_the_previous_run(rendered):
+    _, previous, archive, page = rendered
+    dom = _dom(page, f"{_result_id(archive, 'S3-no-mock')}/history")
+    assert dom.count('data-testid="test-result-history-item"') == 1
+    item = dom[dom.index('data-testid="test-result-history-item"'):]
+    assert 'data-testid="tree-leaf-status-failed"' in item[:2000]  # S3 failed in the previous run too
+    assert read_json(previous / "manifest.json")["deploy_id"] == "first"
+
+
+def test_waived_item_reads_waived(rendered):
+    _, _, archive, page = rendered
+    dom = _dom(page, _result_id(archive, "S2-flag-on"))
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", dom)).split())
+    assert "waived until 2099-12-31 by jane.doe (OPS-12): flag off while the publisher migrates" in text
+    assert "Category: waived" in text
+    assert 'data-testid="test-result-status-failed"' in dom  # never green
+    assert not _unknown_status(dom)
+
+
+def test_report_of_a_folder_renders_its_newest_archive(rendered, tmp_path, capsys):
+    from opsverify.cli import main
+
+    runbook, _, archive, page = rendered
+    before = page.stat().st_mtime_ns
+    assert main(["report", str(runbook.env_dir), "-o", str(tmp_path / "out.html")]) == 0
+    assert "report: " in capsys.readouterr().out and (tmp_path / "out.html").stat().st_size > 100_000
+    assert page.stat().st_mtime_ns == before  # -o: the report beside the archive is untouched
+
+
+def test_no_renderer_is_one_line_and_its_own_code(tmp_path, capsys, monkeypatch):
+    from opsverify.cli import main
+
+    runbook = make_runbook(tmp_path / "rb")
+    assert runbook.run("--item", "S1").returncode == 0
+    monkeypatch.setenv("OPSVERIFY_RENDERER_DIR", str(tmp_path / "nowhere"))
+    assert main(["report", str(runbook.newest())]) == exitcodes.REPORT
+    err = capsys.readouterr().err
+    assert err.startswith("opsverify: the renderer is not installed") and "make setup" in err
+    assert not report_path(runbook.newest()).exists()
+    assert main(["report", str(tmp_path)]) == exitcodes.NOT_AN_ARCHIVE
