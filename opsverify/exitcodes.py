@@ -21,11 +21,11 @@ class ExitCode:
 TABLE: tuple[ExitCode, ...] = (
     ExitCode(0, "ok", "every selected check passed, or was skipped with a reason"),
     ExitCode(1, "failed", "at least one check failed: the target is not as the runbook says"),
-    ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C, or a usage error in -k/-m); "
-                               "an interrupted run's archive says so"),
+    ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C); its archive says `interrupted` and how "
+                               "many of the selected items ran"),
     ExitCode(3, "internal", "pytest: internal error"),
-    ExitCode(4, "usage", "pytest: command-line usage error"),
-    ExitCode(5, "no-checks", "pytest: no check was selected"),
+    ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression); no archive"),
+    ExitCode(5, "no-checks", "pytest: no check was selected; no archive"),
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error): a target "
                                     "misbehaved; the summary names each cause"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
