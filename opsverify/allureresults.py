@@ -3,9 +3,11 @@
 allure-pytest's per-test listener is not used: it writes files while tests run, records pytest's
 fixtures as steps (a phantom `checked::<lambda>` teardown), times the test body rather than the
 check, and names an *error* by its Python class. Here every result is built from what the engine
-decided (`allure_commons`' model classes, so the format is Allure's own): labels that walk the
-runbook (system → section → item id), the item's own gather + judge time, the evidence attached to
-the result itself, and the outcome's words as the README gives them.
+decided: labels that walk the runbook (system → section → item id), the item's own gather + judge
+time, the evidence attached to the result itself, and the outcome's words as the README gives them.
+The results are plain dicts with the fields of `allure_commons.model2.TestResult` (the format
+allure-pytest writes), built directly: at a thousand items, attrs' `asdict` alone would cost more than
+the budget of every reporter together.
 """
 
 from __future__ import annotations
@@ -14,9 +16,6 @@ import hashlib
 import json
 import uuid
 from typing import Any
-
-from allure_commons.model2 import Attachment, Label, StatusDetails, TestResult
-from attr import asdict
 
 # outcome -> Allure status; a waived failure stays failed (never green) and is marked known (accepted)
 ALLURE_STATUS = {"passed": "passed", "failed": "failed", "waived": "failed", "error": "broken",
@@ -45,41 +44,42 @@ def allure_files(rows: list[dict[str, Any]], *, env: str, started_ms: int) -> di
         if row.get("evidence"):
             name = f"{uid}-attachment.json"
             files[name] = json.dumps(row["evidence"], indent=2, default=str, ensure_ascii=False).encode()
-            result.attachments.append(Attachment(name="evidence", source=name, type="application/json"))
-        data = asdict(result, filter=lambda _, v: v or v is False)
-        files[f"{uid}-result.json"] = json.dumps(data, default=str, ensure_ascii=False).encode()
+            result["attachments"] = [{"name": "evidence", "source": name, "type": "application/json"}]
+        files[f"{uid}-result.json"] = json.dumps(result, default=str, ensure_ascii=False).encode()
     return files
 
 
-def _result(row: dict[str, Any], uid: str, *, env: str, start: int) -> TestResult:
+def _result(row: dict[str, Any], uid: str, *, env: str, start: int) -> dict[str, Any]:
     """Start times step by a millisecond in runbook order (Allure orders its tree by them); each
     duration is the item's own: its group's gather time plus its judge time."""
     system, key, outcome = row.get("system") or "", row.get("key") or row.get("nodeid", ""), row["status"]
     duration_ms = max(0, round(float(row.get("duration_s") or 0) * 1000))
-    known = True if outcome == "waived" else None
-    return TestResult(
-        uuid=uid,
-        historyId=history_id(env, system, key),
-        testCaseId=history_id(env, system, key),
-        name=f"{key} {row.get('title') or ''}".strip(),
-        fullName=f"{system}.{row.get('section')}.{key}" if system else key,
-        status=ALLURE_STATUS.get(outcome, "unknown"),
-        statusDetails=_status_details(row, known),
-        stage="finished",
-        description=_description(row),
-        start=start,
-        stop=start + duration_ms,
-        labels=_labels(row),
-        titlePath=[system, row.get("section") or ""] if system else [],
-    )
+    stable = history_id(env, system, key)
+    result = {
+        "uuid": uid, "historyId": stable, "testCaseId": stable,
+        "name": f"{key} {row.get('title') or ''}".strip(),
+        "fullName": f"{system}.{row.get('section')}.{key}" if system else key,
+        "status": ALLURE_STATUS.get(outcome, "unknown"),
+        "stage": "finished", "description": _description(row),
+        "start": start, "stop": start + duration_ms, "labels": _labels(row),
+    }
+    details = _status_details(row)
+    if details:
+        result["statusDetails"] = details
+    if system:
+        result["titlePath"] = [system, row.get("section") or ""]
+    return result
 
 
-def _status_details(row: dict[str, Any], known: bool | None) -> StatusDetails | None:
+def _status_details(row: dict[str, Any]) -> dict[str, Any] | None:
     """A message only where something is wrong: a skip's reason reads in the description, not in a box
-    the report titles 'Error'."""
+    the report titles 'Error'. A waived failure is *known*: Allure shows it as an accepted failure."""
     if row["status"] in ("passed", "skipped", "manual"):
         return None
-    return StatusDetails(message=_status_message(row), known=known)
+    details: dict[str, Any] = {"message": _status_message(row)}
+    if row["status"] == "waived":
+        details["known"] = True
+    return details
 
 
 def _status_message(row: dict[str, Any]) -> str:
@@ -114,16 +114,16 @@ def _description(row: dict[str, Any]) -> str:
     return "\n\n".join(lines)
 
 
-def _labels(row: dict[str, Any]) -> list[Label]:
+def _labels(row: dict[str, Any]) -> list[dict[str, str]]:
     system, section, item = row.get("system"), row.get("section"), row.get("id")
     if not system:
-        return [Label("outcome", row["status"])]
+        return [{"name": "outcome", "value": row["status"]}]
     pairs = [("parentSuite", system), ("suite", section), ("subSuite", item), ("epic", system), ("feature", section),
              ("story", item), ("severity", row.get("severity")), ("tag", row.get("cadence") or "manual"),
              ("family", row.get("family")), ("outcome", row["status"])]
     if row["status"] == "waived":
         pairs.append(("tag", "waived"))
-    return [Label(name, value) for name, value in pairs if value]
+    return [{"name": name, "value": value} for name, value in pairs if value]
 
 
 def environment_properties(info: dict[str, str]) -> bytes:

@@ -123,10 +123,13 @@ class Archive:
     def complete(self, files: dict[str, bytes], manifest: dict[str, Any]) -> Path:
         """Write every file (redacted), then the manifest, its signature and the chain link; rename."""
         hashes = {}
+        made: set[str] = set()
         for name, data in self._scrubbed(files).items():
-            path = self.partial / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            folder = os.path.dirname(name)
+            if folder not in made:  # once per folder: a mkdir per file would cost more than the file
+                (self.partial / folder).mkdir(parents=True, exist_ok=True)
+                made.add(folder)
+            _write(self.partial / name, data)
             hashes[name] = seal.sha256_bytes(data)
         manifest = {**manifest, "redactions_applied": self.redactions,
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
@@ -134,7 +137,7 @@ class Archive:
             final = self._final_name()
             head = seal.chain_head(self.env_dir)
             ordered = {"archive": final.name, "previous": head, **manifest}  # these two first: see seal._link
-            manifest_bytes = (json.dumps(ordered, indent=2, default=str) + "\n").encode()
+            manifest_bytes = _json(ordered)
             (self.partial / seal.MANIFEST).write_bytes(manifest_bytes)
             if self.signing_key is not None:
                 (self.partial / seal.SIGNATURE).write_bytes(seal.signature_file(manifest_bytes, self.signing_key))
@@ -167,6 +170,16 @@ class Archive:
     def discard(self) -> None:
         if not self.completed and self.partial.exists():
             shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 # -- what pytest reported -------------------------------------------------------------------------
@@ -212,6 +225,7 @@ class ArchiveReporter:
         self.report_line: str = ""
         self.exit_code: int | None = None
         self.interrupted = False
+        self._records: list[dict[str, Any]] | None = None
 
     # -- collecting ---------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -240,10 +254,14 @@ class ArchiveReporter:
         return None
 
     def records(self) -> list[dict[str, Any]]:
-        """Every result as results.json holds it, in runbook order (systems, then each checklist's order)."""
-        order = {(c.system, c.key): i for i, c in enumerate(self.state.checks)}
-        records = [_record(row) for row in self.rows.values()]
-        return sorted(records, key=lambda r: (order.get((r.get("system"), r.get("key")), len(order)), r["nodeid"]))
+        """Every result as results.json holds it, in runbook order (systems, then each checklist's order);
+        built once the run is over (the summary reads the archive's)."""
+        if self._records is None or len(self._records) != len(self.rows):
+            order = {(c.system, c.key): i for i, c in enumerate(self.state.checks)}
+            records = [_record(row) for row in self.rows.values()]
+            self._records = sorted(records, key=lambda r: (order.get((r.get("system"), r.get("key")), len(order)),
+                                                           r["nodeid"]))
+        return self._records
 
     def causes(self) -> list[tuple[str, str, str, int]]:
         """(system, kind, message, items): one line for each reason many items could not be checked."""
@@ -478,7 +496,23 @@ def _selection_text(config: pytest.Config, state) -> str:
 
 
 def _json(content: Any) -> bytes:
-    return (json.dumps(content, indent=2, default=str, ensure_ascii=False) + "\n").encode()
+    """Readable JSON, fast: top-level keys one per line, and each element of a top-level list (or entry of a
+    big top-level mapping, such as the manifest's files) on its own line. `json.dumps(indent=...)` falls back
+    to the pure-Python encoder: ten times slower on a big run."""
+    def one(value: Any) -> str:
+        return json.dumps(value, default=str, ensure_ascii=False)
+
+    lines = []
+    for key, value in content.items():
+        if isinstance(value, list) and value:
+            inner = ",\n    ".join(one(v) for v in value)
+            lines.append(f"  {one(key)}: [\n    {inner}\n  ]")
+        elif isinstance(value, dict) and len(value) > 8:
+            inner = ",\n    ".join(f"{one(k)}: {one(v)}" for k, v in value.items())
+            lines.append(f"  {one(key)}: {{\n    {inner}\n  }}")
+        else:
+            lines.append(f"  {one(key)}: {one(value)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
 
 
 def _shown(path: Path) -> str:
