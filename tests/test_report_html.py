@@ -184,3 +184,17 @@ def test_no_renderer_is_one_line_and_its_own_code(tmp_path, capsys, monkeypatch)
     assert err.startswith("opsverify: the renderer is not installed") and "make setup" in err
     assert not report_path(runbook.newest()).exists()
     assert main(["report", str(tmp_path)]) == exitcodes.NOT_AN_ARCHIVE
+
+
+def test_trend_shows_each_deploy(rendered):
+    """The status dynamics chart: one point per deploy of the env, with passed / failed / broken."""
+    _, previous, _, page = rendered
+    (encoded,) = re.findall(r'd\("widgets/charts\.json","([A-Za-z0-9+/=]+)"', page.read_text())
+    charts = json.loads(base64.b64decode(encoded))["general"].values()
+    (trend,) = [c for c in charts if c["type"] == "statusDynamics"]
+    first, current = trend["data"]
+    assert first["name"] == "opsverify — fx, deploy first"
+    counts = read_json(previous / "results.json")["counts"]
+    assert first["statistic"] == {"total": 8, "failed": counts["failed"], "broken": counts["error"],
+                                  "passed": counts["passed"], "skipped": counts["skipped"]}
+    assert current["id"] == "current" and current["statistic"]["total"] == 8

@@ -142,3 +142,13 @@ def test_waivers_dir_option(runbook, tmp_path):
     result = runbook.run("--item", "S2", "--waivers-dir", str(elsewhere))
     assert result.returncode == exitcodes.OK, result.stdout[-2000:]
     assert rows_by_id(runbook.newest())["S2"]["status"] == "waived"
+
+
+def test_waived_under_xdist(runbook):
+    """Workers decide the verdicts; the master reads them as waived and writes the one archive."""
+    runbook.waive(ACTIVE)
+    result = runbook.run("--item", "S1", "--item", "S2", "-n", "2")
+    assert result.returncode == exitcodes.OK, result.stdout[-3000:]
+    assert "waived — shop: S2 (critical)" in result.stdout
+    (archive,) = runbook.archives()
+    assert rows_by_id(archive)["S2"]["status"] == "waived"
