@@ -368,7 +368,8 @@ class ArchiveReporter:
         manifest = {
             "env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at,
             "selection": provenance.selection(config.option, [_shown(Path(a)) for a in config.args],
-                                              systems=state.systems, items=config.getoption("ov_items")),
+                                              systems=state.systems, items=config.getoption("ov_items"),
+                                              shard=getattr(state, "shard", "")),
             "demo_faults": list(config.getoption("ov_faults") or []),
             "fail_on": self.fail_on(config),
             "checklists": {"dir": _shown(Path(state.checklists)),

@@ -64,13 +64,15 @@ def dependency_versions() -> dict[str, str]:
     return versions
 
 
-def selection(option: Any, args: list[str], *, systems: tuple[str, ...], items: list[str]) -> dict[str, Any]:
-    """What the run was asked to check (pytest's -m, -k, paths; opsverify's --system, --item)."""
+def selection(option: Any, args: list[str], *, systems: tuple[str, ...], items: list[str],
+              shard: str = "") -> dict[str, Any]:
+    """What the run was asked to check (pytest's -m, -k, paths; opsverify's --system, --item, --shard)."""
     return {
         "markexpr": getattr(option, "markexpr", "") or None,
         "keyword": getattr(option, "keyword", "") or None,
         "systems": list(systems),
         "items": list(items),
+        "shard": shard or None,
         "paths": list(args),
         "workers": getattr(option, "numprocesses", None),
     }
