@@ -329,43 +329,66 @@ class ArchiveReporter:
 
     def _complete_archive(self, config: pytest.Config, records: list[dict[str, Any]], code: int, pytest_exit: int,
                           expired: list) -> None:
-        from . import allureresults, provenance
+        from . import provenance
+
+        runner = provenance.runner(os.environ)
+        deployed_at = _deployed_at(config)
+        files = {**self._outputs(config, records, runner, deployed_at), **self._inputs()}
+        manifest = self._manifest(config, records, runner, deployed_at, code, pytest_exit, expired)
+        self.state.archive.complete(files, manifest)
+
+    def _outputs(self, config: pytest.Config, records: list[dict[str, Any]], runner: dict[str, Any],
+                 deployed_at: str | None) -> dict[str, bytes]:
+        """results.json, coverage.json, junit.xml and allure-results/, all from the same rows."""
+        from . import allureresults
         from .coverage import coverage_report
         from .junit import junit_xml
 
         state, archive = self.state, self.state.archive
-        env = state.env
+        env = state.env.name
         counts = Counter(r["status"] for r in records)
-        manual = [_manual_record(c) for c in state.manual_items()]
-        waivers = getattr(state, "waivers", None)
-        used = [r["waiver"] for r in records if r.get("waiver")]
-        runner = provenance.runner(os.environ)
-        deployed_at = _deployed_at(config)
-        results = {"env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at, "interrupted": self.interrupted,
-                   "counts": {s: counts.get(s, 0) for s in STATUSES}, "checks": records, "manual": manual,
-                   "waivers_used": used}
+        results = {"env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "interrupted": self.interrupted,
+                   "counts": {s: counts.get(s, 0) for s in STATUSES}, "checks": records,
+                   "manual": [_manual_record(c) for c in state.manual_items()],
+                   "waivers_used": [r["waiver"] for r in records if r.get("waiver")]}
         files: dict[str, bytes] = {
             "results.json": _json(results),
             "coverage.json": _json(coverage_report(state.checks)),
-            "junit.xml": junit_xml(records, env=env.name, deploy=archive.deploy, timestamp=utc(archive.started)),
+            "junit.xml": junit_xml(records, env=env, deploy=archive.deploy, timestamp=utc(archive.started)),
         }
         started_ms = int(archive.started.timestamp() * 1000)
-        for name, data in allureresults.allure_files(records, env=env.name, started_ms=started_ms).items():
+        for name, data in allureresults.allure_files(records, env=env, started_ms=started_ms).items():
             files[f"allure-results/{name}"] = data
         files["allure-results/environment.properties"] = allureresults.environment_properties({
-            "env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
+            "env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
             "suite_commit": archive.commit, "selection": _selection_text(config, state), "runner": runner.get("provider"),
             "job_url": runner.get("job_url"), "actor": runner.get("actor")})
-        files["allure-results/executor.json"] = allureresults.executor(env=env.name, deploy=archive.deploy, runner=runner,
+        files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner,
                                                                       archive=archive.partial.name)
-        checklist_files = sorted(Path(state.checklists).glob("*.yaml"))
-        for path in checklist_files:
-            files[f"inputs/checklists/{path.name}"] = path.read_bytes()
-        files[f"inputs/environments/{env.path.name}"] = env.path.read_bytes()  # ${VAR} names, never their values
+        return files
+
+    def _inputs(self) -> dict[str, bytes]:
+        """What the run was given, as it was: checklists, the environment file (`${VAR}` names, never their
+        values; never the .secrets.env) and the waivers file."""
+        state = self.state
+        files = {f"inputs/checklists/{path.name}": path.read_bytes() for path in _checklist_files(state)}
+        files[f"inputs/environments/{state.env.path.name}"] = state.env.path.read_bytes()
+        waivers = getattr(state, "waivers", None)
         if waivers is not None and waivers.path is not None:
             files[f"inputs/waivers/{waivers.path.name}"] = waivers.path.read_bytes()
-        ended = dt.datetime.now(dt.timezone.utc)
-        manifest = {
+        return files
+
+    def _manifest(self, config: pytest.Config, records: list[dict[str, Any]], runner: dict[str, Any],
+                  deployed_at: str | None, code: int, pytest_exit: int, expired: list) -> dict[str, Any]:
+        """What was asked, by whom, with what, and how it ended (the files' hashes and the seal are added
+        by `Archive.complete`)."""
+        from . import provenance
+
+        state, archive = self.state, self.state.archive
+        env = state.env
+        waivers = getattr(state, "waivers", None)
+        counts = Counter(r["status"] for r in records)
+        return {
             "env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at,
             "selection": provenance.selection(config.option, [_shown(Path(a)) for a in config.args],
                                               systems=state.systems, items=config.getoption("ov_items"),
@@ -373,21 +396,20 @@ class ArchiveReporter:
             "demo_faults": list(config.getoption("ov_faults") or []),
             "fail_on": self.fail_on(config),
             "checklists": {"dir": _shown(Path(state.checklists)),
-                           "files": [f"inputs/checklists/{p.name}" for p in checklist_files]},
+                           "files": [f"inputs/checklists/{p.name}" for p in _checklist_files(state)]},
             "environment_file": {"path": _shown(env.path), "copy": f"inputs/environments/{env.path.name}"},
             "waivers_file": ({"path": _shown(waivers.path), "copy": f"inputs/waivers/{waivers.path.name}"}
                              if waivers is not None and waivers.path is not None else None),
             "suite_version": __version__, "suite_commit": archive.commit,
             "dependencies": provenance.dependency_versions(), "runner": runner,
-            "started": utc(archive.started), "ended": utc(ended),
+            "started": utc(archive.started), "ended": utc(dt.datetime.now(dt.timezone.utc)),
             "interrupted": self.interrupted, "pytest_exit": pytest_exit, "exit_code": code,
             "selected": len(state.selected), "ran": len(records),
             "counts": {s: counts.get(s, 0) for s in STATUSES},
-            "manual_items": [f"{m['system']} {m['key']}: manual — not checked ({m['reason']})" for m in manual],
+            "manual_items": [f"{c.system} {c.key}: manual — not checked ({c.reason})" for c in state.manual_items()],
             "waived": [f"{r['system']} {r['key']}" for r in records if r["status"] == "waived"],
             "expired_waivers": [w.record() for w in expired],
         }
-        archive.complete(files, manifest)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         from .plugin import run_bound, run_warnings
@@ -470,6 +492,10 @@ def _record(row: _Row) -> dict[str, Any]:
     if info.get("waiver"):
         record["waiver"] = info["waiver"]
     return record
+
+
+def _checklist_files(state) -> list[Path]:
+    return sorted(Path(state.checklists).glob("*.yaml"))
 
 
 def _manual_record(check: Check) -> dict[str, Any]:

@@ -4,7 +4,7 @@ and the auditor's tools for run archives.
     opsverify init [DIR] [--system NAME]       a minimal working checklist, environment and secrets example
     opsverify coverage [--system S] [--json]   items automated / manual (with reason)
     opsverify faults                            the demo's named faults and the item ids each breaks
-    opsverify verify ARCHIVE|reports/ENV [--public-key FILE]   files, signature and chain (exit 0 or 30-33)
+    opsverify verify ARCHIVE|reports[/ENV] [--public-key FILE]   files, signature and chain (exit 0 or 30-33)
     opsverify report ARCHIVE|reports/ENV [-o FILE]   one offline HTML file next to the archive
     opsverify prune reports[/ENV] --keep N [--force] [--dry-run]   old clean archives go; the chain stays
     opsverify keygen --public-key FILE          a signing key pair (private half on stdout, for the CI secret store)
@@ -181,8 +181,9 @@ def parser() -> argparse.ArgumentParser:
     cov.set_defaults(run=coverage)
     flt = commands.add_parser("faults", help="the demo deployment's named faults and the item ids each breaks")
     flt.set_defaults(run=faults)
-    ver = commands.add_parser("verify", help="check an archive (or reports/ENV): files, signature, chain; exit 0 or 30-33")
-    ver.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV")
+    ver = commands.add_parser("verify", help="check an archive, reports/ENV or reports/: files, signature, chain; "
+                                             "exit 0 or 30-33")
+    ver.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV|reports")
     ver.add_argument("--public-key", type=Path, metavar="FILE",
                      help="the ed25519 public key the archives must be signed with (PEM, or base64 of 32 bytes)")
     ver.set_defaults(run=verify)

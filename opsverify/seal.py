@@ -338,8 +338,12 @@ def is_archive(path: Path) -> bool:
     return (path / MANIFEST).is_file()
 
 
+def _holds_archives(folder: Path) -> bool:
+    return any(is_archive(p) for p in archive_dirs(folder)) or (folder / CHAIN).is_file()
+
+
 def verify(path: Path, trusted: Ed25519PublicKey | None = None) -> Verdict:
-    """An archive, or `reports/<env>` (every archive of it and the whole chain)."""
+    """An archive, `reports/<env>` (every archive of it and the whole chain), or `reports/` (every env)."""
     verdict = Verdict()
     if not path.is_dir():
         verdict.findings.append(Finding("not-an-archive", str(path), "no such folder"))
@@ -347,6 +351,13 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None) -> Verdict:
     if is_archive(path):
         verify_archive(path, trusted, verdict)
         verify_chain(path.parent, verdict, only=path.name)
+        return verdict
+    envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
+    if envs and not _holds_archives(path):
+        for env_dir in envs:
+            for folder in archive_dirs(env_dir):
+                verify_archive(folder, trusted, verdict)
+            verify_chain(env_dir, verdict)
         return verdict
     folders = archive_dirs(path)
     if not folders and not read_pruned(path):

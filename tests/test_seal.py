@@ -238,6 +238,9 @@ def test_prune_keeps_failed_releases_and_the_chain(tmp_path, capsys):
     code, out = _verify(capsys, runbook.env_dir)
     assert code == 0, out
 
+    code, out = _verify(capsys, runbook.reports)  # reports/: every env
+    assert code == 0 and "OK: 2 archives verified" in out, out
+
     assert main(["prune", str(runbook.env_dir), "--keep", "1", "--force"]) == 0
     assert [a.name for a in runbook.archives()] == [newest.name]
     code, out = _verify(capsys, runbook.env_dir)
