@@ -450,7 +450,8 @@ class ArchiveReporter:
         for name in (archive.stale_removed if archive is not None else []):
             write(f"removed a stale partial archive {name} (its run is gone)")
         if self.not_written:
-            write(f"opsverify: {self.not_written}", red=True, bold=True)
+            failed = self.not_written.startswith("archive not written")
+            write(f"opsverify: {self.not_written}", red=failed, bold=failed)
         elif archive is not None and archive.final is not None:
             sealed = (f"signed {seal.key_id(archive.signing_key.public_key())}" if archive.signing_key is not None
                       else f"not signed: set {seal.SIGNING_KEY_ENV}")
