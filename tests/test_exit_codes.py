@@ -129,11 +129,70 @@ def demo_failed(tmp_path, web, request):
     return project.run("--env", "demo", "--demo-fault", "no-such-fault")
 
 
+def waiver_expired(tmp_path, web, request):
+    """Nothing failed, but the waiver of a checked item has run out."""
+    project = _project(tmp_path, web)
+    (project.root / "waivers").mkdir()
+    (project.root / "waivers" / "local.yaml").write_text(
+        "waivers:\n  - {item: E1, reason: r, approver: a, ticket: T-1, expires: 2020-01-01}\n")
+    return project.run("--env", "local")
+
+
+def report_failed(tmp_path, web, request):
+    """--html with no renderer installed: the archive is complete, its HTML is not."""
+    return _project(tmp_path, web).run("--env", "local", "--html", env={"OPSVERIFY_RENDERER_DIR": str(tmp_path / "none")})
+
+
+def _archives(tmp_path, web, count: int = 2, env: dict[str, str] | None = None) -> list:
+    project = _project(tmp_path, web)
+    for _ in range(count):
+        assert project.run("--env", "local", env=env).code == 0
+    return sorted(p for p in (project.root / "reports" / "local").iterdir() if p.is_dir())
+
+
+def _verify(*args: str) -> _Done:
+    done = subprocess.run([sys.executable, "-m", "opsverify", "verify", *args], capture_output=True, text=True,
+                          timeout=60)
+    return _Done(done.returncode, done.stdout + done.stderr)
+
+
+def tampered(tmp_path, web, request):
+    first, _ = _archives(tmp_path, web)
+    (first / "results.json").write_text("{}")
+    return _verify(str(first))
+
+
+def bad_signature(tmp_path, web, request):
+    """Every file intact, the manifest edited after it was signed."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from opsverify import seal
+
+    (archive,) = _archives(tmp_path, web, 1, env={seal.SIGNING_KEY_ENV: seal.private_pem(Ed25519PrivateKey.generate())})
+    manifest = archive / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"deploy_id": "local"', '"deploy_id": "other"'))
+    return _verify(str(archive))
+
+
+def broken_chain(tmp_path, web, request):
+    """The older of two archives removed by hand, not by `opsverify prune`."""
+    import shutil
+
+    first, second = _archives(tmp_path, web)
+    shutil.rmtree(first)
+    return _verify(str(second.parent))
+
+
+def not_an_archive(tmp_path, web, request):
+    return _verify(str(tmp_path))
+
+
 SCENARIOS = {
     "ok": ok, "failed": failed, "interrupted": interrupted, "internal": internal, "usage": usage,
     "no-checks": no_checks, "could-not-check": could_not_check, "bad-config": bad_config, "unknown-env": unknown_env,
     "missing-variable": missing_variable, "unreachable": unreachable, "credentials": credentials, "demo": demo_failed,
-    "archive": archive_failed,
+    "archive": archive_failed, "waiver-expired": waiver_expired, "report": report_failed, "tampered": tampered,
+    "bad-signature": bad_signature, "broken-chain": broken_chain, "not-an-archive": not_an_archive,
 }
 
 
