@@ -27,6 +27,7 @@ class Sample:
     max_rss_mb: float
     stdout: list[tuple[float, str]]  # (seconds since launch, line)
     stderr: list[tuple[float, str]]
+    cpu_s: float = 0.0  # user + system time of the process (and the children it waited for)
 
     @property
     def output(self) -> str:
@@ -87,22 +88,25 @@ def run(args: list[str], cwd: Path, env: dict[str, str], *, timeout_s: float = 6
     peak_kb = [0]
     watcher = threading.Thread(target=_watch_peak, args=(proc, peak_kb), daemon=True)
     watcher.start()
+    timer = threading.Timer(timeout_s, proc.kill)
+    timer.start()
     try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        _, status, usage = os.wait4(proc.pid, 0)  # blocks until exit (Popen.wait polls in steps up to 50 ms)
+    finally:
+        timer.cancel()
     wall = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
     for thread in (*readers, watcher):
         thread.join(timeout=10)
-    return Sample(wall, proc.returncode, peak_kb[0] / 1024, streams["out"], streams["err"])
+    return Sample(wall, proc.returncode, peak_kb[0] / 1024, streams["out"], streams["err"],
+                  cpu_s=usage.ru_utime + usage.ru_stime)
 
 
 def _watch_peak(proc: subprocess.Popen, peak_kb: list[int]) -> None:
     """The child's VmHWM (peak RSS), read until it exits. Not getrusage: a child started by
     vfork/exec inherits the parent's peak in ru_maxrss, which would show the harness's size."""
     status = Path(f"/proc/{proc.pid}/status")
-    while proc.returncode is None:
+    while proc.returncode is None:  # set once the main thread has reaped it
         try:
             for line in status.read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -126,6 +130,10 @@ class Measured:
     @property
     def walls(self) -> list[float]:
         return [s.wall_s for s in self.samples]
+
+    @property
+    def median_cpu_s(self) -> float:
+        return statistics.median(s.cpu_s for s in self.samples)
 
     def median_of(self, attribute: str) -> float | None:
         values = [getattr(s, attribute) for s in self.samples]

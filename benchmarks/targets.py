@@ -82,6 +82,15 @@ class DelayProxy:
         return sock.getsockname()[1]
 
     async def _handle(self, client_reader, client_writer) -> None:
+        # counted as the client sees it: open from its connect until it closes its end (the close
+        # itself still travels `delay_s` to the server, but the client holds nothing any more)
+        counted = [True]
+
+        def client_closed() -> None:
+            if counted[0]:
+                counted[0] = False
+                self.open -= 1
+
         self.open += 1
         self.opened += 1
         self.peak = max(self.peak, self.open)
@@ -91,14 +100,15 @@ class DelayProxy:
                 # (SYN there, SYN-ACK back) before the client's first bytes can leave
                 await asyncio.sleep(2 * self.delay_s)
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
-            await asyncio.gather(self._pipe(client_reader, up_writer), self._pipe(up_reader, client_writer))
+            await asyncio.gather(self._pipe(client_reader, up_writer, client_closed),
+                                 self._pipe(up_reader, client_writer))
         except (OSError, asyncio.IncompleteReadError):
             pass
         finally:
-            self.open -= 1
+            client_closed()
             client_writer.close()
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_eof=None) -> None:
         """Copy one direction; with a delay, a queue keeps the chunks in order while each waits its time."""
         loop = asyncio.get_running_loop()
         if not self.delay_s:
@@ -108,6 +118,8 @@ class DelayProxy:
                     await writer.drain()
             except (ConnectionError, OSError):
                 pass
+            if on_eof is not None:
+                on_eof()
             writer.close()
             return
         queue: asyncio.Queue = asyncio.Queue()
@@ -130,6 +142,8 @@ class DelayProxy:
                 queue.put_nowait((loop.time() + self.delay_s, data))
         except (ConnectionError, OSError):
             pass
+        if on_eof is not None:
+            on_eof()
         queue.put_nowait((loop.time() + self.delay_s, None))
         try:
             await delivering
