@@ -19,6 +19,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -93,6 +94,7 @@ class Bench:
         self.failures: dict[str, str] = {}
         self.extra: dict[str, object] = {}
         self.warmed: set[str] = set()
+        self._mixed: Project | None = None
         self.loop: Loop | None = None
         self.pg: Postgres | None = None
 
@@ -188,14 +190,18 @@ class Bench:
         return (f"--junitxml={self.tmp / 'junit' / project.root.name}.xml",)
 
     def baseline(self, key: str, label: str, test_file: str, checks: list[dict], delay_ms: float, *,
-                 database: str | None = None, items: int | None = None, repeat: int | None = None) -> Variant:
+                 database: str | None = None, repeat: int | None = None) -> Variant:
+        """A plain pytest file of `baselines/` checking `checks` (written to the JSON spec it reads)."""
         spec = projects.write_spec(self.tmp / f"spec-{key.replace('/', '-')}.json", checks)
         env = {"BENCH_SPEC": str(spec), "BENCH_WEB_URL": self.web_url,
                "BENCH_DATABASE_URL": self.database_url(database) if database else ""}
-        if items is not None:
-            env["BENCH_ITEMS"] = str(items)
-        return Variant(key, label, self.baselines, [*PYTEST, test_file], len(checks) if items is None else items,
-                       delay_ms, env=env, repeat=repeat or self.args.repeat)
+        return Variant(key, label, self.baselines, [*PYTEST, test_file], len(checks), delay_ms, env=env,
+                       repeat=repeat or self.args.repeat)
+
+    def trivial(self, key: str, label: str, test_file: str, items: int, **kw) -> Variant:
+        """pytest's floor: a file of `items` tests that do nothing (no target, no delay)."""
+        return Variant(key, label, self.baselines, [*PYTEST, test_file], items, 0.0, env={"BENCH_ITEMS": str(items)},
+                       repeat=self.args.repeat, **kw)
 
     def delays(self) -> tuple[float, float]:
         return 0.0, self.delay_ms
@@ -206,14 +212,16 @@ class Bench:
 
     def mixed_project(self) -> Project:
         assert self.pg is not None
-        return Project(self.tmp / "mixed", [System("shop", self.mixed_checks(), "BENCH_DATABASE_URL", "BENCH_WEB_URL")],
-                       {"BENCH_DATABASE_URL": self.database_url(self.pg.names.mixed), "BENCH_WEB_URL": self.web_url}
-                       ).write()
+        if self._mixed is None:
+            self._mixed = Project(
+                self.tmp / "mixed", [System("shop", self.mixed_checks(), "BENCH_DATABASE_URL", "BENCH_WEB_URL")],
+                {"BENCH_DATABASE_URL": self.database_url(self.pg.names.mixed), "BENCH_WEB_URL": self.web_url}).write()
+        return self._mixed
 
     def section_startup(self) -> list[Variant]:
         mixed = self.mixed_project()
-        floor = self.baseline("startup/floor", "plain pytest, one trivial test", "test_floor.py", [{}], 0)
-        floor.items, floor.after = 1, self.exit_time("floor", 0)
+        floor = self.trivial("startup/floor", "plain pytest, one trivial test", "test_floor.py", 1,
+                             after=self.exit_time("floor"))
         return [floor,
                 self.product("startup/collect", f"opsverify --collect-only, {mixed.items} items", mixed, 0,
                              "--collect-only", collect_only=True)]
@@ -221,7 +229,7 @@ class Bench:
     def importtime(self) -> None:
         """Which modules a non-demo --collect-only loads beyond plain pytest's (one run each, -X importtime)."""
         mixed = self.mixed_project()
-        floor = self.baseline("startup/floor-importtime", "floor -X importtime", "test_floor.py", [{}], 0)
+        floor = self.trivial("startup/floor-importtime", "floor -X importtime", "test_floor.py", 1)
         collect = self.product("startup/collect-importtime", "collect -X importtime", mixed, 0, "--collect-only")
         loaded = {}
         for variant in (floor, collect):
@@ -249,7 +257,7 @@ class Bench:
             tag = f"@{2 * delay:g}ms"
             variants += [
                 self.product(f"mixed/product{tag}", f"opsverify, {mixed.items} mixed, all reporters, {rtt(delay)}",
-                             mixed, delay, *self.all_reporters(mixed), after=self.exit_time("mixed", delay)),
+                             mixed, delay, *self.all_reporters(mixed), after=self.exit_time("mixed")),
                 self.product(f"mixed/no-archive{tag}", f"opsverify --no-archive, {mixed.items} mixed, {rtt(delay)}",
                              mixed, delay, "--no-archive"),
                 self.baseline(f"mixed/batched{tag}", f"batched pytest, {mixed.items} mixed, {rtt(delay)}",
@@ -282,8 +290,8 @@ class Bench:
             checks = projects.schema_checks(n)
             project = Project(self.tmp / f"scale-{n}", [System("shop", checks, "BENCH_DATABASE_URL")],
                               {"BENCH_DATABASE_URL": self.database_url(self.pg.names.scale)}).write()
-            variants.append(self.baseline(f"scale/trivial/{n}", f"pytest, {n} trivial parametrized tests", "test_trivial.py",
-                                          [], 0, items=n))
+            variants.append(self.trivial(f"scale/trivial/{n}", f"pytest, {n} trivial parametrized tests",
+                                         "test_trivial.py", n))
             for delay in self.delays():
                 tag = f"@{2 * delay:g}ms"
                 variants += [
@@ -311,7 +319,7 @@ class Bench:
 
         def peak(sample: Sample) -> None:
             self.extra["fleet_peak_connections"] = max(int(self.extra["fleet_peak_connections"]), self.pg_proxy.peak)
-            self.exit_time("fleet", delay)(sample)
+            self.exit_time("fleet")(sample)
 
         shard = self.product("fleet/shard", f"opsverify --shard 1/4 of the fleet, {rtt(delay)}", fleet, delay,
                              "--shard", "1/4", *self.all_reporters(fleet))
@@ -329,10 +337,10 @@ class Bench:
         variant = Variant("demo/collect", "opsverify --env demo --collect-only (demo start)", ROOT,
                           [*PYTEST, "-m", "postdeploy", "--env", "demo", "--collect-only", "--no-archive",
                            f"--reports-dir={reports}"], None, 0, repeat=self.args.repeat, collect_only=True,
-                          after=self.exit_time("demo", 0))
+                          after=self.exit_time("demo"))
         return [variant]
 
-    def exit_time(self, name: str, delay: float) -> Callable[[Sample], None]:
+    def exit_time(self, name: str) -> Callable[[Sample], None]:
         def record(sample: Sample) -> None:
             self.extra.setdefault(f"exit/{name}", []).append(sample.exit_after_summary_s)
         return record
@@ -340,44 +348,59 @@ class Bench:
     # -- the report ----------------------------------------------------------------------------------------
     def rows(self) -> list[Row]:
         rows: list[Row] = []
-        m = self.measured
-        d = self.delay_ms
-        at = f"@{2 * d:g}ms"
-        s = self.sizes
+        for part in (self.startup_rows, self.per_item_rows, self.ratio_rows, self.scale_rows, self.fleet_rows,
+                     self.demo_and_exit_rows):
+            rows += part()
+        rows += [Row(f"run failed: {key}", "—", "runs and passes", "FAIL", message.splitlines()[0])
+                 for key, message in self.failures.items()]
+        return rows
 
-        floor, collect = m("startup/floor"), m("startup/collect")
+    def startup_rows(self) -> list[Row]:
+        rows = []
+        floor, collect = self.measured("startup/floor"), self.measured("startup/collect")
         if floor and collect:
             delta = collect.median_s - floor.median_s
-            rows.append(Row(f"start-up: --collect-only {s.mixed} items − plain pytest 1 test", f"{delta:+.2f} s",
-                            "≤ 0.30 s", verdict(delta <= 0.3),
+            rows.append(Row(f"start-up: --collect-only {self.sizes.mixed} items − plain pytest 1 test",
+                            f"{delta:+.2f} s", "≤ 0.30 s", verdict(delta <= 0.3),
                             f"{collect.median_s:.2f} s − {floor.median_s:.2f} s"))
         it = self.extra.get("importtime")
         if isinstance(it, dict):
-            rows.append(Row("start-up: demo modules loaded by a non-demo run", str(len(it["demo_modules"])), "0",
-                            verdict(not it["demo_modules"]), ", ".join(it["demo_modules"][:5])))
-            rows.append(Row("start-up: drivers loaded by --collect-only", ", ".join(it["drivers"]) or "none", "none",
-                            verdict(not it["drivers"]), "-X importtime"))
             top = ", ".join(f"{k} {v:.0f}" for k, v in it["top_packages_ms"].items())
-            rows.append(Row("start-up: imports beyond plain pytest's", f"{it['extra_self_ms']:.0f} ms",
-                            "", "info", f"{it['extra_modules']} modules; ms by package: {top}"))
+            rows += [
+                Row("start-up: demo modules loaded by a non-demo run", str(len(it["demo_modules"])), "0",
+                    verdict(not it["demo_modules"]), ", ".join(it["demo_modules"][:5])),
+                Row("start-up: drivers loaded by --collect-only", ", ".join(it["drivers"]) or "none", "none",
+                    verdict(not it["drivers"]), "-X importtime"),
+                Row("start-up: imports beyond plain pytest's", f"{it['extra_self_ms']:.0f} ms", "", "info",
+                    f"{it['extra_modules']} modules; ms by package: {top}"),
+            ]
+        return rows
 
-        lo, hi = min(s.scale), max(s.scale)
-        p_lo, p_hi = m(f"scale/product/{lo}@0ms"), m(f"scale/product/{hi}@0ms")
-        t_lo, t_hi = m(f"scale/trivial/{lo}"), m(f"scale/trivial/{hi}")
-        if p_lo and p_hi and t_lo and t_hi:
-            product_ms = (p_hi.median_s - p_lo.median_s) / (hi - lo) * 1000
-            floor_ms = (t_hi.median_s - t_lo.median_s) / (hi - lo) * 1000
-            cost = product_ms - floor_ms
-            rows.append(Row("per item, all reporters (archive, Allure, JUnit), local", f"{cost:.2f} ms", "≤ 0.50 ms",
-                            verdict(cost <= 0.5),
-                            f"wall: (opsverify {lo}→{hi} schema items, no delay: {product_ms:.2f} ms/item) − "
-                            f"(pytest {lo}→{hi} trivial tests: {floor_ms:.2f} ms/item)"))
-            product_cpu = (p_hi.median_cpu_s - p_lo.median_cpu_s) / (hi - lo) * 1000
-            floor_cpu = (t_hi.median_cpu_s - t_lo.median_cpu_s) / (hi - lo) * 1000
-            rows.append(Row("per item, all reporters, CPU time", f"{product_cpu - floor_cpu:.2f} ms", "", "info",
-                            f"the same with user+system CPU (steadier on a busy machine): {product_cpu:.2f} − "
-                            f"{floor_cpu:.2f} ms/item"))
+    def per_item_rows(self) -> list[Row]:
+        """opsverify's own cost per item on top of pytest's: slopes 250→1000 at no delay, all reporters on."""
+        lo, hi = min(self.sizes.scale), max(self.sizes.scale)
+        p_lo, p_hi = self.measured(f"scale/product/{lo}@0ms"), self.measured(f"scale/product/{hi}@0ms")
+        t_lo, t_hi = self.measured(f"scale/trivial/{lo}"), self.measured(f"scale/trivial/{hi}")
+        if not (p_lo and p_hi and t_lo and t_hi):
+            return []
+        product_ms = (p_hi.median_s - p_lo.median_s) / (hi - lo) * 1000
+        floor_ms = (t_hi.median_s - t_lo.median_s) / (hi - lo) * 1000
+        product_cpu = (p_hi.median_cpu_s - p_lo.median_cpu_s) / (hi - lo) * 1000
+        floor_cpu = (t_hi.median_cpu_s - t_lo.median_cpu_s) / (hi - lo) * 1000
+        return [
+            Row("per item, all reporters (archive, Allure, JUnit), local", f"{product_ms - floor_ms:.2f} ms",
+                "≤ 0.50 ms", verdict(product_ms - floor_ms <= 0.5),
+                f"wall: (opsverify {lo}→{hi} schema items, no delay: {product_ms:.2f} ms/item) − "
+                f"(pytest {lo}→{hi} trivial tests: {floor_ms:.2f} ms/item)"),
+            Row("per item, all reporters, CPU time", f"{product_cpu - floor_cpu:.2f} ms", "", "info",
+                f"the same with user+system CPU (steadier on a busy machine): {product_cpu:.2f} − "
+                f"{floor_cpu:.2f} ms/item"),
+        ]
 
+    def ratio_rows(self) -> list[Row]:
+        m, s, d = self.measured, self.sizes, self.delay_ms
+        at, hi = f"@{2 * d:g}ms", max(s.scale)
+        rows: list[Row] = []
         ratio_row(rows, f"{s.mixed} mixed items {rtt(d)}: opsverify / batched pytest", m(f"mixed/product{at}"),
                   m(f"mixed/batched{at}"), "≤ 1.2×", lambda r: r <= 1.2)
         ratio_row(rows, f"{s.mixed} mixed items, no delay: opsverify / batched pytest", m("mixed/product@0ms"),
@@ -388,59 +411,63 @@ class Bench:
                   m(f"mixed/product{at}"), "", None)
         ratio_row(rows, f"{s.http} HTTP items {rtt(d)}: httpx.get per test / opsverify", m(f"http/sequential{at}"),
                   m(f"http/product{at}"), "≥ 5×", lambda r: r >= 5)
-
         ratio_row(rows, f"{hi} schema items {rtt(d)}: opsverify / batched pytest", m(f"scale/product/{hi}{at}"),
                   m(f"scale/batched/{hi}{at}"), "≤ 1.5×", lambda r: r <= 1.5)
-        slopes = {n: m(f"scale/product/{n}{at}") for n in s.scale}
-        if all(slopes.values()) and len(s.scale) >= 3:
-            sizes = list(s.scale)
-            segments = [(a, b, (slopes[b].median_s - slopes[a].median_s) / (b - a) * 1000)
-                        for a, b in zip(sizes, sizes[1:])]
-            first, last = segments[0][2], segments[-1][2]
-            fit = least_squares_ms(sizes, [slopes[n].median_s for n in sizes])
-            flat = last <= 1.5 * max(first, 0) + 0.2
-            rows.append(Row(f"scale {rtt(d)}: time per extra item", f"{fit:.2f} ms/item",
-                            "flat: last segment ≤ 1.5× first (+0.2 ms)", verdict(flat),
-                            "segments " + ", ".join(f"{a}→{b}: {ms:.2f}" for a, b, ms in segments) + " ms/item"))
-            base = {n: m(f"scale/batched/{n}{at}") for n in s.scale}
-            if all(base.values()):
-                rows.append(Row(f"scale {rtt(d)}: batched pytest per extra item",
-                                f"{least_squares_ms(sizes, [base[n].median_s for n in sizes]):.2f} ms/item", "", "info"))
+        return rows
 
-        fleet, single = m("fleet/fleet"), m("fleet/single")
-        ratio_row(rows, f"fleet {s.fleet} databases {rtt(d)}: fleet / single database", fleet, single, "≤ 3×",
-                  lambda r: r <= 3)
+    def scale_rows(self) -> list[Row]:
+        """Time per extra item behind the delay: the least-squares slope, and each segment's."""
+        sizes, at = list(self.sizes.scale), f"@{2 * self.delay_ms:g}ms"
+        product = {n: self.measured(f"scale/product/{n}{at}") for n in sizes}
+        if len(sizes) < 3 or not all(product.values()):
+            return []
+        segments = [(a, b, (product[b].median_s - product[a].median_s) / (b - a) * 1000)
+                    for a, b in zip(sizes, sizes[1:])]
+        first, last = segments[0][2], segments[-1][2]
+        rows = [Row(f"scale {rtt(self.delay_ms)}: time per extra item",
+                    f"{least_squares_ms(sizes, [product[n].median_s for n in sizes]):.2f} ms/item",
+                    "flat: last segment ≤ 1.5× first (+0.2 ms)", verdict(last <= 1.5 * max(first, 0) + 0.2),
+                    "segments " + ", ".join(f"{a}→{b}: {ms:.2f}" for a, b, ms in segments) + " ms/item")]
+        batched = {n: self.measured(f"scale/batched/{n}{at}") for n in sizes}
+        if all(batched.values()):
+            rows.append(Row(f"scale {rtt(self.delay_ms)}: batched pytest per extra item",
+                            f"{least_squares_ms(sizes, [batched[n].median_s for n in sizes]):.2f} ms/item", "", "info"))
+        return rows
+
+    def fleet_rows(self) -> list[Row]:
+        fleet, single, shard = self.measured("fleet/fleet"), self.measured("fleet/single"), self.measured("fleet/shard")
+        rows: list[Row] = []
+        ratio_row(rows, f"fleet {self.sizes.fleet} databases {rtt(self.delay_ms)}: fleet / single database", fleet,
+                  single, "≤ 3×", lambda r: r <= 3)
         if fleet:
-            peak = int(self.extra.get("fleet_peak_connections", 0))
-            bound = self.args.fleet_concurrency
-            rows.append(Row("fleet: most database connections open at once", str(peak), f"≤ {bound} (concurrency)",
-                            verdict(0 < peak <= bound), "counted by the proxy"))
-            rows.append(Row("fleet: peak memory (RSS) of the pytest process", f"{fleet.max_rss_mb:.0f} MB", "reported",
-                            "info", f"single database: {single.max_rss_mb:.0f} MB" if single else ""))
-        shard = m("fleet/shard")
-        if shard and fleet:
-            rows.append(Row("fleet: --shard 1/4 wall time", f"{shard.median_s:.2f} s", "", "info",
-                            f"whole fleet {fleet.median_s:.2f} s"))
+            peak, bound = int(self.extra.get("fleet_peak_connections", 0)), self.args.fleet_concurrency
+            rows += [
+                Row("fleet: most database connections open at once", str(peak), f"≤ {bound} (concurrency)",
+                    verdict(0 < peak <= bound), "counted by the proxy, as the client holds them"),
+                Row("fleet: peak memory (RSS) of the pytest process", f"{fleet.max_rss_mb:.0f} MB", "reported", "info",
+                    f"single database: {single.max_rss_mb:.0f} MB" if single else ""),
+            ]
+            if shard:
+                rows.append(Row("fleet: --shard 1/4 wall time", f"{shard.median_s:.2f} s", "", "info",
+                                f"whole fleet {fleet.median_s:.2f} s"))
+        return rows
 
-        demo = m("demo/collect")
-        if demo:
-            ready = [r[0] for s_ in demo.samples if (r := s_.demo_ready())]
-            launched = [r[1] for s_ in demo.samples if (r := s_.demo_ready())]
-            if ready:
-                value = median(ready)
-                rows.append(Row("demo: ready from the first line", f"{value:.1f} s", "≤ 2 s", verdict(value <= 2.0),
-                                f"plugin's 'demo ready in X s'; {median(launched):.1f} s from launch"))
+    def demo_and_exit_rows(self) -> list[Row]:
+        rows: list[Row] = []
+        demo = self.measured("demo/collect")
+        ready = [r for sample in demo.samples if (r := sample.demo_ready())] if demo else []
+        if ready:
+            value = median([plugin_s for plugin_s, _ in ready])
+            rows.append(Row("demo: ready from the first line", f"{value:.1f} s", "≤ 2 s", verdict(value <= 2.0),
+                            f"plugin's 'demo ready in X s'; {median([at for _, at in ready]):.1f} s from launch"))
         exits = {name: [v for v in self.extra.get(f"exit/{name}", []) if v is not None]
                  for name in ("floor", "mixed", "fleet", "demo")}
         plain = f"; plain pytest, one test: {median(exits['floor']) * 1000:.0f} ms" if exits["floor"] else ""
         for name in ("mixed", "fleet", "demo"):
-            values = exits[name]
-            if values:
-                value = median(values)
+            if exits[name]:
+                value = median(exits[name])
                 rows.append(Row(f"exit after the summary line ({name} run)", f"{value * 1000:.0f} ms", "≤ 100 ms",
-                                verdict(value <= 0.1), f"max {max(values) * 1000:.0f} ms of {len(values)}{plain}"))
-        for key, message in self.failures.items():
-            rows.append(Row(f"run failed: {key}", "—", "runs and passes", "FAIL", message.splitlines()[0]))
+                                verdict(value <= 0.1), f"max {max(exits[name]) * 1000:.0f} ms of {len(exits[name])}{plain}"))
         return rows
 
 
@@ -454,8 +481,6 @@ def verdict(ok: bool) -> str:
 
 
 def median(values: list[float]) -> float:
-    import statistics
-
     return statistics.median(values)
 
 
