@@ -67,14 +67,18 @@ class DelayProxy:
         self.loop = loop
         self.upstream = upstream
         self.delay_s = 0.0
-        self.open = 0
         self.peak = 0  # most connections open at once since `reset`
         self.opened = 0  # connections since `reset`
+        self._clients: set = set()  # client sockets not yet seen closing
         self._server: asyncio.base_events.Server | None = None
         self.port = loop.call(self._listen())
 
+    @property
+    def open(self) -> int:
+        return len(self._clients)
+
     def reset(self) -> None:
-        self.peak, self.opened = self.open, 0
+        self.peak, self.opened = sum(1 for c in self._clients if _established(c)), 0
 
     async def _listen(self) -> int:
         sock = _listening_socket()
@@ -82,18 +86,18 @@ class DelayProxy:
         return sock.getsockname()[1]
 
     async def _handle(self, client_reader, client_writer) -> None:
-        # counted as the client sees it: open from its connect until it closes its end (the close
-        # itself still travels `delay_s` to the server, but the client holds nothing any more)
-        counted = [True]
+        # counted as the client holds it: from its connect until it closes its end (the close itself
+        # still travels `delay_s` to the server, but the client holds nothing any more)
+        client = client_writer.get_extra_info("socket")
+        # a busy loop may see this connect before an earlier connection's close that the kernel had
+        # already received: those (CLOSE_WAIT) are not counted as open alongside this one
+        self.peak = max(self.peak, 1 + sum(1 for other in self._clients if _established(other)))
+        self._clients.add(client)
+        self.opened += 1
 
         def client_closed() -> None:
-            if counted[0]:
-                counted[0] = False
-                self.open -= 1
+            self._clients.discard(client)
 
-        self.open += 1
-        self.opened += 1
-        self.peak = max(self.peak, self.open)
         try:
             if self.delay_s:
                 # the local kernel completed the handshake at once; a remote one takes a round trip
@@ -149,6 +153,14 @@ class DelayProxy:
             await delivering
         except (ConnectionError, OSError):
             writer.close()
+
+
+def _established(sock) -> bool:
+    """The kernel's view: ESTABLISHED (1), not CLOSE_WAIT (the peer has closed) or gone."""
+    try:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == 1
+    except OSError:
+        return False
 
 
 # -- the HTTP target ------------------------------------------------------------------------------
