@@ -114,10 +114,14 @@ class Bench:
             f"(proxy {self.pg_proxy.port}), HTTP {self.http.port} (proxy {self.http_proxy.port})")
 
     def stop(self) -> None:
-        if self.pg is not None:
-            self.pg.stop()
-        if self.loop is not None:
-            self.loop.close()
+        pg, self.pg = self.pg, None
+        loop, self.loop = self.loop, None
+        try:
+            if pg is not None:
+                pg.stop()
+        finally:
+            if loop is not None:
+                loop.close()
 
     def database_url(self, name: str) -> str:
         assert self.pg is not None
