@@ -1,0 +1,262 @@
+"""The targets every variant talks to, on 127.0.0.1: one PostgreSQL server (SCRAM login over TCP)
+holding all the benchmark's databases, one small HTTP server, and a delay proxy in front of both.
+
+The proxy holds every chunk `delay_s` in each direction, in order, so a round trip costs
+2 × delay_s more — a CI runner talking to a deployment in another region. It also counts the
+connections open through it at once (the fleet's bound on connections is read from there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import socket
+import threading
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from demo.postgres import EmbeddedPostgres
+
+CHECKER = "bench_checker"  # read-only, like a real checker role: pg_read_all_data, bypasses RLS
+COLUMNS = ("id", "name", "status", "created_at")
+
+
+# -- the event loop the proxy and the HTTP server share -------------------------------------------
+class Loop:
+    """An asyncio loop in a daemon thread; servers started on it live until `close`."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="bench-loop")
+        self.thread.start()
+
+    def call(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def close(self) -> None:
+        async def shutdown():
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        try:
+            self.call(shutdown())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=5)
+
+
+def _listening_socket() -> socket.socket:
+    # protocol IPPROTO_TCP, not 0: asyncio switches Nagle off only for sockets that say TCP
+    # (with Nagle on, a keep-alive response waits ~40 ms for a delayed ACK)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+# -- the delay proxy ----------------------------------------------------------------------------------
+class DelayProxy:
+    """Forwards 127.0.0.1:`port` to 127.0.0.1:`upstream`, each chunk held `delay_s` per direction."""
+
+    def __init__(self, loop: Loop, upstream: int) -> None:
+        self.loop = loop
+        self.upstream = upstream
+        self.delay_s = 0.0
+        self.peak = 0  # most connections open at once since `reset`
+        self.opened = 0  # connections since `reset`
+        self._clients: set = set()  # client sockets not yet seen closing
+        self._server: asyncio.base_events.Server | None = None
+        self.port = loop.call(self._listen())
+
+    @property
+    def open(self) -> int:
+        return len(self._clients)
+
+    def reset(self) -> None:
+        self.peak, self.opened = sum(1 for c in self._clients if _established(c)), 0
+
+    async def _listen(self) -> int:
+        sock = _listening_socket()
+        self._server = await asyncio.start_server(self._handle, sock=sock, backlog=1024)
+        return sock.getsockname()[1]
+
+    async def _handle(self, client_reader, client_writer) -> None:
+        # counted as the client holds it: from its connect until it closes its end (the close itself
+        # still travels `delay_s` to the server, but the client holds nothing any more)
+        client = client_writer.get_extra_info("socket")
+        # a busy loop may see this connect before an earlier connection's close that the kernel had
+        # already received: those (CLOSE_WAIT) are not counted as open alongside this one
+        self.peak = max(self.peak, 1 + sum(1 for other in self._clients if _established(other)))
+        self._clients.add(client)
+        self.opened += 1
+
+        def client_closed() -> None:
+            self._clients.discard(client)
+
+        try:
+            if self.delay_s:
+                # the local kernel completed the handshake at once; a remote one takes a round trip
+                # (SYN there, SYN-ACK back) before the client's first bytes can leave
+                await asyncio.sleep(2 * self.delay_s)
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
+            await asyncio.gather(self._pipe(client_reader, up_writer, client_closed),
+                                 self._pipe(up_reader, client_writer))
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            client_closed()
+            client_writer.close()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_eof=None) -> None:
+        """Copy one direction; with a delay, a queue keeps the chunks in order while each waits its time."""
+        loop = asyncio.get_running_loop()
+        if not self.delay_s:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            if on_eof is not None:
+                on_eof()
+            writer.close()
+            return
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                due, data = await queue.get()
+                wait = due - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                if data is None:
+                    writer.close()
+                    return
+                writer.write(data)
+                await writer.drain()
+
+        delivering = asyncio.ensure_future(deliver())
+        try:
+            while data := await reader.read(65536):
+                queue.put_nowait((loop.time() + self.delay_s, data))
+        except (ConnectionError, OSError):
+            pass
+        if on_eof is not None:
+            on_eof()
+        queue.put_nowait((loop.time() + self.delay_s, None))
+        try:
+            await delivering
+        except (ConnectionError, OSError):
+            writer.close()
+
+
+def _established(sock) -> bool:
+    """The kernel's view: ESTABLISHED (1), not CLOSE_WAIT (the peer has closed) or gone."""
+    try:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == 1
+    except OSError:
+        return False
+
+
+# -- the HTTP target ------------------------------------------------------------------------------
+class HttpTarget:
+    """HTTP/1.1 with keep-alive: every GET answers 200 `{"ok": true, "path": ...}` as JSON."""
+
+    def __init__(self, loop: Loop) -> None:
+        self.port = loop.call(self._listen())
+
+    async def _listen(self) -> int:
+        sock = _listening_socket()
+        await asyncio.start_server(self._handle, sock=sock, backlog=1024)
+        return sock.getsockname()[1]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = head.split(b" ", 2)[1].decode("latin-1")
+                body = json.dumps({"ok": True, "path": path}).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                             % (len(body), body))
+                await writer.drain()
+                if b"\r\nconnection: close" in head.lower():
+                    break
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, IndexError):
+            pass
+        finally:
+            writer.close()
+
+
+# -- the databases ---------------------------------------------------------------------------------
+def table_name(index: int) -> str:
+    return f"t{index:04d}"
+
+
+def tables_ddl(count: int) -> str:
+    """`count` tables t0001.. with a primary key, RLS on, and a few rows; as one script."""
+    statements = []
+    for i in range(1, count + 1):
+        name = table_name(i)
+        statements.append(
+            f"create table public.{name} (id bigint primary key, name text not null,"
+            f" status text not null default 'done', created_at timestamptz not null default now());"
+            f" alter table public.{name} enable row level security;"
+            f" insert into public.{name} (id, name) values (1, 'a'), (2, 'b');")
+    return "\n".join(statements)
+
+
+@dataclass
+class Databases:
+    """Names of the databases, by what they serve."""
+
+    mixed: str = "bench_mixed"
+    scale: str = "bench_scale"
+    fleet_template: str = "bench_fleet_template"
+
+    @staticmethod
+    def fleet(index: int) -> str:
+        return f"bench_fleet_{index:03d}"
+
+
+class Postgres:
+    """The demo's embedded PostgreSQL, holding every database of the benchmark."""
+
+    def __init__(self) -> None:
+        self.server = EmbeddedPostgres()
+        self.checker_password = secrets.token_urlsafe(18)
+        self.names = Databases()
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def start(self, *, mixed_tables: int, scale_tables: int, fleet_size: int, fleet_tables: int) -> None:
+        self.server.start(secrets.token_urlsafe(18))
+        with self.server.admin() as conn:
+            conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
+                sql.Identifier(CHECKER), sql.Literal(self.checker_password)))
+        self._create(self.names.mixed, tables_ddl(mixed_tables))
+        self._create(self.names.scale, tables_ddl(scale_tables))
+        self._create(self.names.fleet_template, tables_ddl(fleet_tables))
+        with self.server.admin() as conn:
+            for i in range(1, fleet_size + 1):
+                conn.execute(sql.SQL("create database {} template {} strategy file_copy").format(
+                    sql.Identifier(self.names.fleet(i)), sql.Identifier(self.names.fleet_template)))
+
+    def _create(self, name: str, ddl: str) -> None:
+        with self.server.admin() as conn:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        with psycopg.connect(self.server.url(name), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(ddl)
+
+    def url(self, database: str, port: int) -> str:
+        """The checker's URL for `database`, through `port` (the proxy's): SCRAM over TCP."""
+        return f"postgresql://{CHECKER}:{self.checker_password}@127.0.0.1:{port}/{database}"
+
+    def stop(self) -> None:
+        self.server.stop()
