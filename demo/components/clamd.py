@@ -50,11 +50,12 @@ class _Server(socketserver.ThreadingTCPServer):
 
 class Clamd:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0
         self.server: _Server | None = None
         self.thread: threading.Thread | None = None
 
     def start(self, deployment=None) -> None:
+        self.port = self.port or free_port()  # picked just before it is bound; kept when restarted
         self.server = _Server(("127.0.0.1", self.port), _Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        name="opsverify-demo-clamd", daemon=True)

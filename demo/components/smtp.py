@@ -15,10 +15,11 @@ SERVER_NAME = "smtp.demo.test"
 
 class Smtp:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0
         self.controller: Controller | None = None
 
     def start(self, deployment=None) -> None:
+        self.port = self.port or free_port()  # picked just before it is bound; kept when restarted
         self.controller = Controller(Sink(), hostname="127.0.0.1", port=self.port, server_hostname=SERVER_NAME,
                                      ready_timeout=5)
         self.controller.start()
