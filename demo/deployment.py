@@ -72,6 +72,9 @@ class Deployment:
         except Exception as exc:
             self.stop()
             raise DemoFailed(f"demo deployment failed to start: {type(exc).__name__}: {exc}") from exc
+        except BaseException:  # Ctrl-C while starting: nothing left running either
+            self.stop()
+            raise
         return self
 
     def _start_all(self, pool: ThreadPoolExecutor) -> None:

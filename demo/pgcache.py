@@ -82,7 +82,10 @@ class SeedCache:
             seeded = json.loads((self.entry / SEEDED).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        os.utime(self.entry / SEEDED)  # used: kept by the clean-up of `publish`
+        try:
+            os.utime(self.entry / SEEDED)  # used: kept by the clean-up of `publish`
+        except OSError:  # a cache we may read but not write
+            pass
         return {name: dt.datetime.fromisoformat(at) for name, at in seeded.items()}
 
     def publish(self, data: Path, seeded_at: dict[str, dt.datetime]) -> None:

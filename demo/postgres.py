@@ -21,12 +21,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from .support import free_port, wait_until
+from .support import ReservedPort, free_port, wait_until  # noqa: F401 - free_port: tests import it here
 
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 20
 SCRATCH_MIN_FREE = 1 << 30  # the data directory grows with the WAL of a long test session
 SERVER_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200",
+                   "max_wal_size=96MB", "min_wal_size=32MB",  # a test session's reloads would keep ~1 GB of WAL
                    "timezone=UTC", "log_timezone=UTC")  # UTC: seed times shift by plain intervals
 
 
@@ -142,17 +143,17 @@ class EmbeddedPostgres:
 
     def start(self, superuser_password: str) -> None:
         """The server on a free port, itself (not through pg_ctl, which looks every 0.1 s whether it is up)."""
-        self.port = free_port()
-        settings = ("listen_addresses=127.0.0.1", f"port={self.port}", f"unix_socket_directories={self.root}",
-                    *SERVER_SETTINGS)
-        with open(self.root / "server.log", "ab") as log:
+        with ReservedPort() as reserved, open(self.root / "server.log", "ab") as log:
+            self.port = reserved.port
+            settings = ("listen_addresses=127.0.0.1", f"port={self.port}", f"unix_socket_directories={self.root}",
+                        *SERVER_SETTINGS)
             self.server = subprocess.Popen(
                 [str(self.bin / "postgres"), "-D", str(self.data), *(arg for s in settings for arg in ("-c", s))],
                 user=self.user, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=str(self.root),
                 start_new_session=True)  # as pg_ctl does: a Ctrl-C at the terminal is the suite's to handle
-        server = self.server
-        wait_until(lambda: server.poll() is not None or self._status() == "ready", "PostgreSQL",
-                   timeout_s=START_TIMEOUT_S, interval_s=0.005)
+            server = self.server
+            wait_until(lambda: server.poll() is not None or self._status() == "ready", "PostgreSQL",
+                       timeout_s=START_TIMEOUT_S, interval_s=0.005)
         if server.poll() is not None:
             raise RuntimeError(f"postgres exited (code {server.returncode}): {self._log_tail()}")
         # over the socket, where the superuser is trusted: a copied cluster does not know this run's password

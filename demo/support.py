@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 import time
 from typing import Callable, Iterable
 
@@ -17,22 +16,34 @@ _PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
-_promised: set[int] = set()  # ports free_port() handed out: servers starting in parallel never share one
-_promising = threading.Lock()
-
-
 def free_port() -> int:
-    """A port nobody listens on right now (for servers that must be told their port), and one this
-    process has not handed out before: the demo's servers start in parallel, so a port promised to one
-    may not be bound yet when another asks. Bind it soon: other processes do not know the promise."""
-    with _promising:
-        while True:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            if port not in _promised:
-                _promised.add(port)
-                return port
+    """A port nobody listens on right now (for servers that must be told their port). Another process
+    may take it before the server binds it: the demo's own servers use ReservedPort instead."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ReservedPort:
+    """A free port, held until the server that is told it has bound it too. It is bound with
+    SO_REUSEADDR and never listens: no bind(0) or connect() anywhere on the machine picks it meanwhile,
+    while the server's own bind succeeds (PostgreSQL, Redis, asyncio and socketserver all set
+    SO_REUSEADDR). On a shared machine, a port merely probed free was seen taken a millisecond later."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", port))
+        self.port: int = self._sock.getsockname()[1]
+
+    def release(self) -> None:
+        self._sock.close()
+
+    def __enter__(self) -> "ReservedPort":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def wait_until(ready: Callable[[], bool], what: str, timeout_s: float = 5.0, interval_s: float = 0.01) -> None:

@@ -8,8 +8,6 @@ import threading
 
 import uvicorn
 
-from .support import free_port
-
 
 class _Server(uvicorn.Server):
     """uvicorn's server, woken by stop() at once instead of noticing should_exit at its next 0.1 s tick."""
@@ -32,8 +30,8 @@ class _Server(uvicorn.Server):
 def _listening_socket() -> socket.socket:
     # IPPROTO_TCP explicitly: a protocol-0 socket makes asyncio leave Nagle on (40 ms stalls)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", free_port()))  # not bind(0): that could take a port promised to a server starting now
+    # no SO_REUSEADDR: a bind(0) with it may share a port another demo server holds reserved (ReservedPort)
+    sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     sock.setblocking(False)
     return sock

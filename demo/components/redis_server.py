@@ -13,7 +13,7 @@ import redis
 
 from ..envs import demo_secret
 from ..faults import Fault
-from ..support import die_with_parent, free_port, wait_until
+from ..support import ReservedPort, die_with_parent, wait_until
 
 SYSTEM = "joslyn-ai"
 SEED_JOBS = ("job:1001", "job:1002", "job:1003")
@@ -39,24 +39,25 @@ class RedisProcess:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
-        self.port = self.port or free_port()  # 0: picked now, just before redis binds it
-        self.process = subprocess.Popen(
-            [self.binary, "-", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--loglevel", "warning", "--daemonize", "no"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,  # gone with the suite, even when it is killed
-        )
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"requirepass {self.password}\n".encode())
-        self.process.stdin.close()
-        client = self.admin()
-        try:
-            wait_until(lambda: self.running() and client.ping(), f"redis-server on port {self.port}")
-        except RuntimeError:
-            self.stop()
-            raise
-        finally:
-            client.close()
+        with ReservedPort(self.port) as reserved:  # port 0: a free one, held until redis has bound it
+            self.port = reserved.port
+            self.process = subprocess.Popen(
+                [self.binary, "-", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                 "no", "--loglevel", "warning", "--daemonize", "no"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                preexec_fn=die_with_parent,  # gone with the suite, even when it is killed
+            )
+            assert self.process.stdin is not None
+            self.process.stdin.write(f"requirepass {self.password}\n".encode())
+            self.process.stdin.close()
+            client = self.admin()
+            try:
+                wait_until(lambda: self.running() and client.ping(), f"redis-server on port {self.port}")
+            except RuntimeError:
+                self.stop()
+                raise
+            finally:
+                client.close()
 
     def stop(self) -> None:
         if self.process is None:
