@@ -208,19 +208,21 @@ class Deployment:
         """This run's cluster: a copy of the cached, seeded one (built first if there is none)."""
         cache = pgcache.SeedCache(_seed_key(pg))
         seeded_at = cache.seeded_at()
+        trouble = "incomplete" if seeded_at is None and cache.entry.exists() else ""  # published whole, or not
         if seeded_at is not None:
             try:
                 pg.copy_from(cache.data)
                 pg.start(envs.demo_secret("superuser"))
-            except Exception:  # a damaged entry would fail every run: it is made again, once
+            except Exception as exc:  # a damaged entry would fail every run: it is made again, once
+                trouble = f"did not start: {type(exc).__name__}"
                 pg.discard()
                 seeded_at = None
         if seeded_at is None:
-            damaged = cache.entry.exists()  # an entry is published whole, with its seeded.json
-            say("the demo's database cache is damaged: building it again …" if damaged
-                else "building the demo's database cache (once) …")
-            if damaged:
+            if trouble:
+                say(f"the demo's database cache {trouble}; building it again …")
                 cache.remove()
+            else:
+                say("building the demo's database cache (once) …")
             seeded_at = _build_cache(pg, cache)
             pg.start(envs.demo_secret("superuser"))
         with pg.admin() as conn:

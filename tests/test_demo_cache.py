@@ -72,7 +72,7 @@ def test_the_first_start_builds_the_cache_and_later_ones_copy_it(tmp_path, monke
     shutil.rmtree(entries[0] / "data" / "global")  # a damaged entry: the server cannot start from it
     with Deployment() as third:
         _assert_usable(third)
-    assert "the demo's database cache is damaged: building it again" in capfd.readouterr().err
+    assert "the demo's database cache did not start: RuntimeError; building it again" in capfd.readouterr().err
     assert (entries[0] / "data" / "global").is_dir()
 
 
