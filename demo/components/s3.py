@@ -9,9 +9,11 @@ the suite's process never imports moto.
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree
@@ -49,8 +51,10 @@ class S3:
     def launch(self, deployment) -> None:
         """On the caller's thread: the parent-death signal belongs to the thread that spawned the child.
         moto picks its own port (one picked for it could be taken while it imports) and logs it."""
-        self.log = deployment.workdir / "s3.log"
-        with open(self.log, "wb") as log:
+        # the log tells the port; in the deployment's folder when there is one, so a killed suite leaves none
+        fd, name = tempfile.mkstemp(prefix="moto-s3-", suffix=".log", dir=getattr(deployment, "workdir", None))
+        self.log = Path(name)
+        with os.fdopen(fd, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
@@ -122,6 +126,7 @@ class S3:
             self.process.kill()  # it keeps nothing; on SIGTERM it would spend ~0.3 s tearing down moto's modules
             self.process.wait(timeout=5)
             self.process = None
+            self.log.unlink(missing_ok=True)
 
 
 def _s3(deployment) -> S3:
