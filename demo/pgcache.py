@@ -26,6 +26,7 @@ import psycopg
 from psycopg import sql
 
 UNUSED_FOR_S = 14 * 86400  # entries no run has used for this long are removed when a new one is built
+ABANDONED_AFTER_S = 3600  # a half-copied entry this old belongs to no running build
 SEEDED = "seeded.json"
 
 # every timestamp, timestamptz and date column of the database's own tables
@@ -116,13 +117,22 @@ class SeedCache:
         shutil.rmtree(doomed, ignore_errors=True)
 
     def _remove_unused(self) -> None:
+        """Entries no run has used for two weeks, and what a run killed while publishing left behind."""
+        now = time.time()
         for entry in self.root.glob("demo-pg-*"):
             try:
-                unused = time.time() - (entry / SEEDED).stat().st_mtime > UNUSED_FOR_S
+                unused = now - (entry / SEEDED).stat().st_mtime > UNUSED_FOR_S
             except OSError:
                 continue
             if unused and entry != self.entry:
                 shutil.rmtree(entry, ignore_errors=True)
+        for staging in self.root.glob(".demo-pg-*"):
+            try:
+                abandoned = now - staging.stat().st_mtime > ABANDONED_AFTER_S
+            except OSError:
+                continue
+            if abandoned:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def shift_seed_times(conn: psycopg.Connection, since: dt.datetime) -> dt.datetime:
