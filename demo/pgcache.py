@@ -2,7 +2,7 @@
 
 initdb and loading the five systems' SQL cost seconds; copying a stopped, seeded cluster costs a
 fraction of that. An entry is keyed by everything its contents depend on (the SQL, the roles,
-the binaries, the owner), so a change to any of them builds a new one; runs never write to it.
+the binaries, the owner), so a change to any of them builds a new one; runs only copy it.
 
 The seeds are written relative to now() ("ran 40 seconds ago"). An entry remembers, per
 database, the server time its seed was written at; `shift_seed_times` moves every timestamp and
@@ -139,7 +139,8 @@ def shift_seed_times(conn: psycopg.Connection, since: dt.datetime) -> dt.datetim
     """Move every timestamp and date of the database's tables forward by the time passed since
     `since` (the server time the seed was written at, or last shifted to): one statement per
     table, in one transaction, triggers off (an `updated_at = now()` trigger would undo the shift).
-    Returns the server time the rows are now relative to."""
+    Returns the server time the rows are now relative to. (A unique index over a shifted column could
+    clash in mid-statement, rows being moved one by one; no seed has one.)"""
     with conn.transaction():
         conn.execute("set local session_replication_role = replica")
         conn.execute("set local timezone = 'UTC'")  # days of 24 hours: no daylight-saving step in the shift
