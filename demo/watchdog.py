@@ -2,7 +2,10 @@
 out of memory). PostgreSQL runs as another user, which drops a parent-death signal, so this small
 process — same user as the suite — holds one instead and passes the stop on.
 
-    python -m demo.watchdog PID:SIGNAL ... [--remove PATH ...]
+    python demo/watchdog.py PID:SIGNAL|@PIDFILE:SIGNAL ... [--remove PATH ...]
+
+`@PIDFILE` names a file whose first line is the pid (PostgreSQL's postmaster.pid), read when the
+watchdog acts: the server may be started, or restarted, after the watchdog.
 
 Once the servers are gone it removes the demo's folders (its data directory and the env files
 holding every demo secret), so a killed run leaves nothing behind in TMPDIR.
@@ -26,8 +29,22 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as stat:  # a zombie nobody reaps has exited all the same
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
         return True
-    return True
+
+
+def _pid(target: str) -> int | None:
+    if not target.startswith("@"):
+        return int(target)
+    try:
+        with open(target[1:]) as pidfile:
+            return int(pidfile.readline())
+    except (OSError, ValueError):  # not started, or already stopped
+        return None
 
 
 def main(argv: list[str]) -> int:
@@ -36,16 +53,21 @@ def main(argv: list[str]) -> int:
         argv, folders = argv[:cut], argv[cut + 1:]
     else:
         folders = []
-    targets = [(int(pid), int(sig)) for pid, sig in (arg.split(":") for arg in argv)]
+    targets = [arg.rsplit(":", 1) for arg in argv]
 
     def stop(*_: object) -> None:
-        for pid, sig in targets:
+        signalled = []
+        for target, sig in targets:
+            pid = _pid(target)
+            if pid is None:
+                continue
             try:
-                os.kill(pid, sig)
+                os.kill(pid, int(sig))
+                signalled.append(pid)
             except OSError:
                 pass
         deadline = time.monotonic() + GONE_WITHIN_S
-        while any(_alive(pid) for pid, _ in targets) and time.monotonic() < deadline:
+        while any(_alive(pid) for pid in signalled) and time.monotonic() < deadline:
             time.sleep(0.05)
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)

@@ -9,6 +9,7 @@ Hooks stay thin: the decisions live in `engine`, `families`, `items` and `archiv
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 import shutil
@@ -383,6 +384,16 @@ def pytest_runtestloop(session: pytest.Session):
     finally:
         if state is not None:
             state.loop_took = time.monotonic() - state.loop_started
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A verification run is over, its summary printed: what is alive now needs no collecting. pytest's
+    end-of-run collections and the interpreter's last ones would each walk it all (~0.1 s apiece with the
+    suite's imports) before the process may exit; frozen, they skip it. (The engine's own test runs keep
+    pytest's final sweep for unraisable exceptions.)"""
+    if config.stash.get(STATE, None) is not None:
+        gc.freeze()
 
 
 def run_warnings(state: State) -> list[str]:

@@ -6,6 +6,12 @@ A component class has:
     reset()             back to healthy
     stop()              stop everything it started (must be safe after a failed start)
     env_overrides()     optional: {(system, service): {NAME: value}} merged into the service env files
+    launch(deployment)  optional: spawn a server that is slow to come up, first thing, on the thread that
+                        calls Deployment.start() (a parent-death signal follows the spawning thread);
+                        start() then waits for it
+    PARALLEL = True     optional: start() needs neither the database nor the web host (only secrets and
+                        the workdir), so it runs in a thread alongside them; it spawns no process that
+                        must die with the suite (launch() does that)
 and its module may define FAULTS: list[demo.faults.Fault].
 """
 

@@ -10,7 +10,7 @@ import socketserver
 import threading
 
 from ..faults import Fault
-from ..support import free_port
+from ..support import ReservedPort
 
 SYSTEM = "joslyn-ai"
 VERSION = "ClamAV 1.4.6/27831/Wed Nov 25 09:30:00 2026"
@@ -50,12 +50,14 @@ class _Server(socketserver.ThreadingTCPServer):
 
 class Clamd:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0
         self.server: _Server | None = None
         self.thread: threading.Thread | None = None
 
     def start(self, deployment=None) -> None:
-        self.server = _Server(("127.0.0.1", self.port), _Handler)
+        with ReservedPort(self.port) as reserved:  # held until the server has bound it; the same port on a restart
+            self.port = reserved.port
+            self.server = _Server(("127.0.0.1", self.port), _Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        name="opsverify-demo-clamd", daemon=True)
         self.thread.start()

@@ -39,6 +39,8 @@ def _git(checkout: Path, *args: str, date: str = DEPLOYED_AT) -> None:
 
 
 class Repos:
+    PARALLEL = True  # git and files only: starts alongside the database
+
     def __init__(self) -> None:
         self.root: Path | None = None
         self.dirty: set[str] = set()  # systems whose checkout a fault changed

@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
 from ..faults import Fault
-from ..support import free_port
+from ..support import ReservedPort
 
 SYSTEM = "joslyn-ai"
 SERVER_NAME = "smtp.demo.test"
@@ -15,13 +15,15 @@ SERVER_NAME = "smtp.demo.test"
 
 class Smtp:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0
         self.controller: Controller | None = None
 
     def start(self, deployment=None) -> None:
-        self.controller = Controller(Sink(), hostname="127.0.0.1", port=self.port, server_hostname=SERVER_NAME,
-                                     ready_timeout=5)
-        self.controller.start()
+        with ReservedPort(self.port) as reserved:  # held until aiosmtpd has bound it; the same port on a restart
+            self.port = reserved.port
+            self.controller = Controller(Sink(), hostname="127.0.0.1", port=self.port, server_hostname=SERVER_NAME,
+                                         ready_timeout=5)
+            self.controller.start()
 
     def variables(self) -> dict[str, str]:
         return {"DEMO_JOSLYN_AI_SMTP_PORT": str(self.port)}
