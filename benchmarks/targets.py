@@ -236,6 +236,7 @@ class Postgres:
         return self.server.port
 
     def start(self, *, mixed_tables: int, scale_tables: int, fleet_size: int, fleet_tables: int) -> None:
+        self.server.init()
         self.server.start(secrets.token_urlsafe(18))
         with self.server.admin() as conn:
             conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(

@@ -298,6 +298,8 @@ class ArchiveReporter:
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired))
         session.exitstatus = self.exit_code = code
         archive = self.state.archive
+        if archive is None and config.option.collectonly and not config.getoption("ov_no_archive", False):
+            self.not_written = _no_archive_reason(pytest_exit, config)  # begun never: no folder, no git
         if archive is None or archive.completed:
             return
         reason = _no_archive_reason(pytest_exit, config)

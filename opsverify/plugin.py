@@ -163,11 +163,17 @@ def redact_logging(config: pytest.Config, redactor: Redactor) -> None:
 
 
 def folder(config: pytest.Config, option: str, default: str) -> Path:
-    """A folder option: as typed (relative to where pytest was started), else `default` under the rootdir."""
+    """A folder option: as typed (relative to where pytest was started), else `default` under the project:
+    the rootdir when an ini file fixed it, else where pytest was started (without one, pytest guesses the
+    rootdir from the arguments, and `--reports-dir /elsewhere` would move it)."""
     value = config.getoption(option)
     if value:
         return (config.invocation_params.dir / value).resolve()
-    return Path(config.rootpath) / default
+    return project_root(config) / default
+
+
+def project_root(config: pytest.Config) -> Path:
+    return Path(config.rootpath) if config.inipath is not None else Path(config.invocation_params.dir)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -191,7 +197,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     from .secrets import Redactor
     from .target import services_named
 
-    root = Path(config.rootpath)
+    root = project_root(config)
     checklists = folder(config, "ov_checklists", "checklists")
     checks = checklist.load_checklists(checklists)
     systems = tuple(config.getoption("ov_systems"))
@@ -235,7 +241,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         elif not is_worker and getattr(config.option, "numprocesses", None):
             state.shared, state.owns_shared = Path(tempfile.mkdtemp(prefix="opsverify-shared-")), True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
-        if not is_worker and not config.getoption("ov_no_archive"):
+        if not is_worker and not config.getoption("ov_no_archive") and not config.option.collectonly:
             state.archive = archive.Archive.begin(
                 reports=folder(config, "ov_reports", "reports"), env=env, root=root,
                 deploy_id=config.getoption("ov_deploy_id"), redactor=redactor,
@@ -299,8 +305,12 @@ def _start_demo(faults: list[str]):
     try:
         from demo import Deployment
     except ImportError as exc:
-        raise DemoFailed(f"the demo deployment is not installed ({exc.name} is missing):"
-                         " pip install 'opsverify[demo]'") from None
+        # the demo is the seed systems' deployment: data of the opsverify repository, not of the wheel
+        if exc.name == "demo":
+            raise DemoFailed("the demo deployment ships with the opsverify repository, not the package: "
+                             "run it from a clone (make demo)") from None
+        raise DemoFailed(f"the demo deployment needs {exc.name}: pip install -e '.[demo]' in the opsverify "
+                         "clone (make demo does)") from None
     deployment = Deployment().start()  # a failed start stops what it began and raises DemoFailed
     try:
         for fault in faults:
@@ -316,6 +326,13 @@ def _start_demo(faults: list[str]):
 
 
 # -- collection -----------------------------------------------------------------------------
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Never walk the run archives (thousands of files, copies of the checklists among them)."""
+    if collection_path.is_dir() and collection_path.resolve() == folder(config, "ov_reports", "reports").resolve():
+        return True
+    return None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     """A checklist file collects one test per item (any folder: no test modules needed)."""
     if file_path.suffix not in (".yaml", ".yml"):

@@ -15,6 +15,8 @@ import threading
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
+from . import lazy
+
 _NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7})$", re.IGNORECASE)
 
 
@@ -86,7 +88,7 @@ class Redactor:
         self._values: dict[str, str] = {}  # what to find (a secret or one of its encodings) -> the secret
         self._secrets: set[str] = set()  # the values themselves (not their encodings), for edge runs
         self._lock = threading.Lock()
-        self._pattern: re.Pattern[str] | None = None
+        self._matcher: _Matcher | None = None  # built on first use after a change
 
     def add(self, value: str | None, *, even_if_plain: bool = False) -> None:
         if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
@@ -105,7 +107,7 @@ class Redactor:
                 self._values.setdefault(secret, secret)
                 for form in encodings(secret):
                     self._values.setdefault(form, secret)
-            self._pattern = None
+            self._matcher = None
 
     def add_url_parts(self, url: str | None) -> None:
         """A URL may carry a token in its path or query (an RPC key, `?api-key=`): register those parts."""
@@ -128,12 +130,10 @@ class Redactor:
         with self._lock:
             if not self._values:
                 return text
-            if self._pattern is None:
-                ordered = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-            pattern, secrets, values = self._pattern, tuple(self._secrets), self._values
-        cleaned = pattern.sub(lambda m: f"[redacted {fingerprint(values.get(m.group(0), m.group(0)))}]", text)
-        return _mask_edges(cleaned, secrets, self.MIN_RUN)
+            if self._matcher is None:
+                self._matcher = _Matcher(self._values, self._secrets, self.MIN_RUN)
+            matcher = self._matcher
+        return matcher.clean(text)
 
     def data(self, obj: Any) -> Any:
         if isinstance(obj, str):
@@ -151,17 +151,54 @@ def looks_like_token(segment: str) -> bool:
             and not re.fullmatch(r"v\d+|\d{4}-\d{2}-\d{2}", segment))
 
 
-def _mask_edges(text: str, secrets: tuple[str, ...], run: int) -> str:
-    """Mask the start of a secret at the end of `text` and the end of a secret at its start."""
-    for secret in secrets:
-        if len(secret) < run:
-            continue
-        for k in range(min(len(secret) - 1, len(text)), run - 1, -1):
-            if text.endswith(secret[:k]):
-                text = text[:-k] + f"[redacted part of {fingerprint(secret)}]"
-                break
-        for k in range(min(len(secret) - 1, len(text)), run - 1, -1):
-            if text.startswith(secret[-k:]):
-                text = f"[redacted part of {fingerprint(secret)}]" + text[k:]
-                break
-    return text
+class _Matcher:
+    """One snapshot of the registered values, built for speed: a run registers hundreds of secrets (a fleet's
+    database URLs and each one's encodings) and cleans every string of every outcome, so the cost of a text
+    must not grow with the number of secrets. Whole values: one Aho-Corasick pass (leftmost, longest).
+    Edges: a text can only end with a secret's first k >= run characters if its last `run` characters are
+    a `run`-long piece of that secret, so one set lookup rules out almost every text."""
+
+    def __init__(self, values: dict[str, str], secrets: set[str], run: int) -> None:
+        ahocorasick = lazy.load("ahocorasick")
+        self.automaton = ahocorasick.Automaton()
+        for form, secret in values.items():
+            self.automaton.add_word(form, (len(form), fingerprint(secret)))
+        self.automaton.make_automaton()
+        self.run = run
+        self.heads: dict[str, str] = {}  # a secret's first k characters (k >= run) -> its fingerprint
+        self.tails: dict[str, str] = {}  # its last k characters -> its fingerprint
+        self.pieces: set[str] = set()  # every run-long piece of every secret
+        self.longest = 0
+        for secret in sorted(secrets, key=len):  # a longer secret's entry wins a tie
+            if len(secret) < run:
+                continue
+            mark = fingerprint(secret)
+            self.longest = max(self.longest, len(secret) - 1)
+            for k in range(run, len(secret)):
+                self.heads[secret[:k]] = mark
+                self.tails[secret[-k:]] = mark
+            self.pieces.update(secret[i:i + run] for i in range(len(secret) - run + 1))
+
+    def clean(self, text: str) -> str:
+        pieces, last = [], 0
+        for end, (length, mark) in self.automaton.iter_long(text):
+            start = end + 1 - length
+            pieces += [text[last:start], f"[redacted {mark}]"]
+            last = end + 1
+        if pieces:
+            text = "".join(pieces) + text[last:]
+        if len(text) < self.run:
+            return text
+        if text[-self.run:] in self.pieces:  # the start of a secret cut off at the end of the text
+            for k in range(min(self.longest, len(text)), self.run - 1, -1):
+                mark = self.heads.get(text[-k:])
+                if mark is not None:
+                    text = text[:-k] + f"[redacted part of {mark}]"
+                    break
+        if text[:self.run] in self.pieces:  # the end of a secret at the start of the text
+            for k in range(min(self.longest, len(text)), self.run - 1, -1):
+                mark = self.tails.get(text[:k])
+                if mark is not None:
+                    text = f"[redacted part of {mark}]" + text[k:]
+                    break
+        return text
