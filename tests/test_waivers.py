@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from freezegun import freeze_time
 
 from opsverify import exitcodes
 from opsverify.checklist import load_checklists
@@ -51,6 +52,18 @@ def test_a_date_holds_through_that_day_and_a_time_until_that_moment(runbook):
     assert _load(runbook, day, now=NOW + dt.timedelta(hours=12)).active_for(_check(runbook, "S2")) is None
     moment = {**ACTIVE, "expires": "2026-11-25T00:00:00Z"}
     assert _load(runbook, moment, now=NOW).active_for(_check(runbook, "S2")) is None
+
+
+def test_without_an_injected_time_the_runs_clock_decides(runbook):
+    """What a real run does (no `now` passed): the wall clock, moved here by freezegun across the last second."""
+    runbook.waive({**ACTIVE, "expires": "2026-11-25"})
+    checks = load_checklists(runbook.root / "checklists")
+    with freeze_time("2026-11-25T23:59:59Z"):
+        assert load_waivers(runbook.root / "waivers", "fx", checks).active_for(_check(runbook, "S2")) is not None
+    with freeze_time("2026-11-26T00:00:00Z"):
+        waivers = load_waivers(runbook.root / "waivers", "fx", checks)
+        assert waivers.active_for(_check(runbook, "S2")) is None
+        assert [w.item for w in waivers.expired_for([_check(runbook, "S2")])] == ["S2"]
 
 
 @pytest.mark.parametrize("entry, problem", [
