@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTEST = ["-m", "pytest", "-p", "no:cacheprovider", "-q"]
 PRODUCT = [*PYTEST, "-m", "postdeploy", "--env", "bench"]
 SECTIONS = ("startup", "mixed", "http", "scale", "fleet", "demo")
-DEMO_PACKAGES = ("demo",)
+DEMO_PACKAGES = ("opsverify_demo",)
 DRIVERS = ("psycopg", "httpx", "sqlglot", "boto3", "botocore", "redis", "cryptography", "jwt")
 
 

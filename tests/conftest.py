@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from demo import Deployment
+from opsverify_demo import Deployment
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +78,8 @@ def bundle_site():
     from starlette.responses import HTMLResponse, Response
     from starlette.routing import Route
 
-    from demo.services import supabase_key
-    from demo.web import WebHost
+    from opsverify_demo.services import supabase_key
+    from opsverify_demo.web import WebHost
 
     anon = supabase_key("bundle-field-secret-0123456789abcdef", "anon")
     pages = {
@@ -121,7 +121,7 @@ def bundle_target(bundle_site):
 def s3_server():
     from types import SimpleNamespace
 
-    from demo.components.s3 import S3, SYSTEM
+    from opsverify_demo.components.s3 import S3, SYSTEM
 
     server = S3()
     server.start(SimpleNamespace(secrets={SYSTEM: {"S3_SECRET_ACCESS_KEY": "fields-secret-0123456789abcdef"}}))
@@ -135,7 +135,7 @@ def s3_server():
 def s3_target(s3_server):
     """providers.s3 names the seeded bucket, providers.s3-archive one that does not exist;
     endpoints.s3 is moto, endpoints.s3-old a port where nothing listens."""
-    from demo.components.s3 import ACCESS_KEY_ID, BUCKET
+    from opsverify_demo.components.s3 import ACCESS_KEY_ID, BUCKET
 
     from .kit import make_target, refused_port
 

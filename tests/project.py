@@ -23,7 +23,7 @@ from typing import Iterator
 import psycopg
 from psycopg import sql as pgsql
 
-from demo.deployment import CHECKER
+from opsverify_demo.deployment import CHECKER
 
 
 # -- a project folder ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from demo.services import supabase_key
+from opsverify_demo.services import supabase_key
 from opsverify.checklist import Check, Severity
 from opsverify.engine import message
 from opsverify.families import bundle

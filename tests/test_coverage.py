@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from demo import FAULTS
-from demo.components import FAULTS as COMPONENT_FAULTS
+from opsverify_demo import FAULTS
+from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
 from opsverify import families
 from opsverify.checklist import inventory_ids, load_checklists
 from opsverify.cli import main

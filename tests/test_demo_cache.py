@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-from demo import Deployment, pgcache
-from demo.deployment import CHECKER, SYSTEMS, database_name
+from opsverify_demo import Deployment, pgcache
+from opsverify_demo.deployment import CHECKER, SYSTEMS, database_name
 
 WRITTEN_AT = dt.datetime(2020, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # "now()" when the probe rows were written
 
@@ -78,7 +78,7 @@ def test_the_first_start_builds_the_cache_and_later_ones_copy_it(tmp_path, monke
 
 def _assert_usable(deployment: Deployment) -> None:
     """This run's passwords work, and the seeds are fresh: bakery's oldest pending job was queued 40 s
-    before the seed was written (demo/sql/bakery-ops.sql), so no more than a minute ago."""
+    before the seed was written (opsverify_demo/sql/bakery-ops.sql), so no more than a minute ago."""
     import psycopg
 
     for system in SYSTEMS:

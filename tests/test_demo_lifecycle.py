@@ -13,10 +13,10 @@ from .helpers import ROOT
 
 STARTER = """
 import json, os, sys
-from demo import Deployment
+from opsverify_demo import Deployment
 d = Deployment().start()
-from demo.components.redis_server import RedisServer
-from demo.components.s3 import S3
+from opsverify_demo.components.redis_server import RedisServer
+from opsverify_demo.components.s3 import S3
 pids = ([d.pg._pid()] + [c.server.process.pid for c in d.components if isinstance(c, RedisServer)]
         + [c.process.pid for c in d.components if isinstance(c, S3)])
 print(json.dumps({"pids": pids, "folders": [str(d.workdir), str(d.pg.root)]}), flush=True)
@@ -54,9 +54,9 @@ def test_servers_and_folders_go_with_a_killed_suite():
 
 
 def test_stop_leaves_nothing_running(demo_deployment):
-    from demo import Deployment
-    from demo.components.redis_server import RedisServer
-    from demo.components.s3 import S3
+    from opsverify_demo import Deployment
+    from opsverify_demo.components.redis_server import RedisServer
+    from opsverify_demo.components.s3 import S3
 
     deployment = Deployment().start()
     pids = ([deployment.pg._pid(), deployment.pg.watchdog.pid]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from demo import FAULTS
-from demo.components import FAULTS as COMPONENT_FAULTS
+from opsverify_demo import FAULTS
+from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
 
 from .helpers import CHECKS
 

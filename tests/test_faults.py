@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from demo import FAULTS
-from demo.components import FAULTS as COMPONENT_FAULTS
+from opsverify_demo import FAULTS
+from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
 from opsverify.outcome import Status
 
 from .helpers import CHECKS, evaluate, ids_with

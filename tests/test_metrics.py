@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from demo.services import worker_registry
+from opsverify_demo.services import worker_registry
 from opsverify.checklist import Check, Severity
 from opsverify.engine import message
 from opsverify.families import metrics

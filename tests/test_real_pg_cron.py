@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from demo.postgres import free_port
+from opsverify_demo.postgres import free_port
 from opsverify.checklist import load_checklists
 from opsverify.engine import Run
 from opsverify.environment import load_environment

@@ -6,8 +6,8 @@ import secrets
 
 import pytest
 
-from demo.support import free_port
-from demo.components.redis_server import RedisProcess, RedisServer
+from opsverify_demo.support import free_port
+from opsverify_demo.components.redis_server import RedisProcess, RedisServer
 from opsverify.engine import message
 from opsverify.errors import GatherError, Refused
 from opsverify.families import redis as family

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from demo.web import WebHost
+from opsverify_demo.web import WebHost
 from opsverify.engine import Run, message
 from opsverify.environment import load_environment
 from opsverify.errors import GatherError
@@ -344,7 +344,7 @@ def test_healthy_demo_checkouts_pass(demo):
      "newest report file summary.json was modified 2025-03-03T11:30:00Z, not after the deployed commit"),
 ])
 def test_demo_fault_fails_with_item_expected_and_seen(demo, fault, key, seen):
-    sources = {p: p.read_bytes() for p in (ROOT / "demo" / "repos").rglob("*") if p.is_file()}
+    sources = {p: p.read_bytes() for p in (ROOT / "opsverify_demo" / "repos").rglob("*") if p.is_file()}
     demo.apply(fault)
     results = evaluate(demo, REPO_CHECKS)
     check, outcome = results[key]
@@ -353,4 +353,4 @@ def test_demo_fault_fails_with_item_expected_and_seen(demo, fault, key, seen):
     assert text.startswith(f"{check.key} {check.title}: expected {outcome.expected}; saw ")
     assert seen in text
     # faults edit the deployment's copies, never the source tree
-    assert {p: p.read_bytes() for p in (ROOT / "demo" / "repos").rglob("*") if p.is_file()} == sources
+    assert {p: p.read_bytes() for p in (ROOT / "opsverify_demo" / "repos").rglob("*") if p.is_file()} == sources

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from demo.web import WebHost
+from opsverify_demo.web import WebHost
 from opsverify.checklist import Cadence, Check, Severity
 from opsverify.environment import TimeoutsModel
 from opsverify.errors import GatherError, Refused

@@ -8,7 +8,7 @@ import secrets
 import pytest
 from psycopg import sql
 
-from demo.components.rpc import SolanaRpc
+from opsverify_demo.components.rpc import SolanaRpc
 from opsverify.engine import gather_and_judge, message
 from opsverify.families import rpc
 from opsverify.outcome import Status

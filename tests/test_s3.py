@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from demo.components.s3 import ACCESS_KEY_ID, BUCKET, S3
+from opsverify_demo.components.s3 import ACCESS_KEY_ID, BUCKET, S3
 from opsverify.engine import message
 from opsverify.families import s3 as family
 from opsverify.lazy import load

@@ -21,8 +21,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from demo.deployment import CHECKER
-from demo.support import free_port
+from opsverify_demo.deployment import CHECKER
+from opsverify_demo.support import free_port
 from opsverify.engine import gather_and_judge
 from opsverify.families import schema
 from opsverify.outcome import Status

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from demo.support import free_port, wait_until
-from demo.components.clamd import Clamd
+from opsverify_demo.support import free_port, wait_until
+from opsverify_demo.components.clamd import Clamd
 from opsverify.engine import message
 from opsverify.errors import GatherError
 from opsverify.families import tcp as family

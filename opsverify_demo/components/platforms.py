@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from demo.envs import demo_secret
-from demo.faults import Fault
+from opsverify_demo.envs import demo_secret
+from opsverify_demo.faults import Fault
 
 VERCEL_PROJECT = "prj_sora_studio_demo"
 VERCEL_TEAM = "team_demo"

@@ -2,7 +2,7 @@
 out of memory). PostgreSQL runs as another user, which drops a parent-death signal, so this small
 process — same user as the suite — holds one instead and passes the stop on.
 
-    python demo/watchdog.py PID:SIGNAL|@PIDFILE:SIGNAL ... [--remove PATH ...]
+    python opsverify_demo/watchdog.py PID:SIGNAL|@PIDFILE:SIGNAL ... [--remove PATH ...]
 
 `@PIDFILE` names a file whose first line is the pid (PostgreSQL's postmaster.pid), read when the
 watchdog acts: the server may be started, or restarted, after the watchdog.

@@ -60,7 +60,7 @@ def wait_until(ready: Callable[[], bool], what: str, timeout_s: float = 5.0, int
 
 def die_with_parent() -> None:
     """For Popen(preexec_fn=...): the child gets SIGTERM when the suite's process dies, even by kill -9.
-    (Linux keeps this only while the child's user does not change; see demo/watchdog.py for that case.)"""
+    (Linux keeps this only while the child's user does not change; see opsverify_demo/watchdog.py for that case.)"""
     _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 

@@ -182,7 +182,7 @@ class EmbeddedPostgres:
         watchdog is told of its parent's death by a signal that follows the spawning thread. It reads
         the server's pid when it acts, so it covers a server started (or restarted) after it."""
         if self.watchdog is None:
-            # run by path with -S: `-m demo.watchdog` would import the whole demo package first
+            # run by path with -S: `-m opsverify_demo.watchdog` would import the whole package first
             self.watchdog = subprocess.Popen(
                 [sys.executable, "-S", str(Path(__file__).with_name("watchdog.py")),
                  f"@{self.data / 'postmaster.pid'}:{int(signal.SIGQUIT)}", "--remove", str(self.root),

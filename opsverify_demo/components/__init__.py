@@ -12,7 +12,7 @@ A component class has:
     PARALLEL = True     optional: start() needs neither the database nor the web host (only secrets and
                         the workdir), so it runs in a thread alongside them; it spawns no process that
                         must die with the suite (launch() does that)
-and its module may define FAULTS: list[demo.faults.Fault].
+and its module may define FAULTS: list[opsverify_demo.faults.Fault].
 """
 
 from __future__ import annotations

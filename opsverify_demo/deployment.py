@@ -27,7 +27,7 @@ from .support import say
 from .web import WebHost
 
 HERE = Path(__file__).parent
-NOT_SUPABASE = {"joslyn-ai"}  # plain Postgres + Prisma; the others start from demo/sql/_supabase.sql
+NOT_SUPABASE = {"joslyn-ai"}  # plain Postgres + Prisma; the others start from opsverify_demo/sql/_supabase.sql
 FRESH_FOR_S = 60  # a reset moves seeds older than this back to "now"
 SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship")
 CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
@@ -296,7 +296,7 @@ def _load_systems(pg: EmbeddedPostgres, systems) -> dict[str, dt.datetime]:
                 conn.execute(script)
                 row = conn.execute("select now()").fetchone()
         except psycopg.Error as exc:
-            raise DemoFailed(f"demo/sql/{system}.sql failed to load: {str(exc).splitlines()[0]}") from None
+            raise DemoFailed(f"opsverify_demo/sql/{system}.sql failed to load: {str(exc).splitlines()[0]}") from None
         assert row is not None
         seeded_at[system] = row[0]
     return seeded_at
