@@ -6,6 +6,8 @@ a secret travels in."""
 
 from __future__ import annotations
 
+import os
+
 import secrets as random
 import tempfile
 from pathlib import Path
@@ -49,7 +51,9 @@ def _forms(canaries: dict[str, str]) -> dict[str, str]:
 def _leaks(forms: dict[str, str], texts: dict[str, str], roots: list[Path], inputs: set[Path]) -> list[str]:
     hits = [f"{where}: {name}" for where, text in texts.items() for name, form in forms.items() if form in text]
     for root in roots:
-        for path in (p for p in root.rglob("*") if p.is_file() and p not in inputs):
+        # os.walk, not rglob: it skips a folder that goes away mid-walk (another test's, found in /tmp)
+        files = (Path(folder, name) for folder, _, names in os.walk(root) for name in names)
+        for path in (p for p in files if p not in inputs and p.is_file()):
             try:
                 data = path.read_bytes()
             except FileNotFoundError:  # another test's temp folder (found in /tmp) went away meanwhile
