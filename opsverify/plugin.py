@@ -55,13 +55,18 @@ class State:
     loop_started: float = 0.0
     loop_took: float = 0.0
     waivers: waivers.Waivers | None = None
+    _by_source: dict[str, list[Check]] | None = None
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
             self.shard_systems is None or check.system in self.shard_systems)
 
     def checks_in(self, path: Path) -> list[Check]:
-        return [c for c in self.checks if Path(c.source) == Path(path) and self.in_scope(c)]
+        if self._by_source is None:  # one pass: a fleet has hundreds of files and thousands of checks
+            self._by_source = {}
+            for check in self.checks:
+                self._by_source.setdefault(str(Path(check.source)), []).append(check)
+        return [c for c in self._by_source.get(str(Path(path)), []) if self.in_scope(c)]
 
     def manual_items(self) -> list[Check]:
         """The selected systems' manual items: listed in every summary and archive, whatever -m says."""

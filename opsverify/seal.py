@@ -24,14 +24,22 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
-from . import exitcodes
+from . import exitcodes, lazy
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+def _ed25519():
+    """cryptography loads only when a key is read or a signature checked, not for every run."""
+    return lazy.load("cryptography.hazmat.primitives.asymmetric.ed25519")
+
+
+def _serialization():
+    return lazy.load("cryptography.hazmat.primitives.serialization")
 
 SIGNING_KEY_ENV = "OPSVERIFY_SIGNING_KEY"
 MANIFEST = "manifest.json"
@@ -49,28 +57,28 @@ def parse_private_key(value: str) -> Ed25519PrivateKey:
     """PEM (PKCS#8), or the 32-byte raw key in base64. Never echoes the value in an error."""
     if value.startswith("-----BEGIN"):
         try:
-            key = serialization.load_pem_private_key(value.encode(), password=None)
+            key = _serialization().load_pem_private_key(value.encode(), password=None)
         except (ValueError, TypeError):
             raise ConfigError(f"{SIGNING_KEY_ENV}: not a readable unencrypted PEM private key") from None
-        if not isinstance(key, Ed25519PrivateKey):
+        if not isinstance(key, _ed25519().Ed25519PrivateKey):
             raise ConfigError(f"{SIGNING_KEY_ENV}: the PEM key is not an ed25519 key")
         return key
     raw = _b64(value)
     if raw is None or len(raw) != 32:
         raise ConfigError(f"{SIGNING_KEY_ENV}: expected an ed25519 private key as PEM, or 32 bytes in base64")
-    return Ed25519PrivateKey.from_private_bytes(raw)
+    return _ed25519().Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def parse_public_key(text: str) -> Ed25519PublicKey | None:
     text = text.strip()
     if text.startswith("-----BEGIN"):
         try:
-            key = serialization.load_pem_public_key(text.encode())
+            key = _serialization().load_pem_public_key(text.encode())
         except (ValueError, TypeError):
             return None
-        return key if isinstance(key, Ed25519PublicKey) else None
+        return key if isinstance(key, _ed25519().Ed25519PublicKey) else None
     raw = _b64(text)
-    return Ed25519PublicKey.from_public_bytes(raw) if raw is not None and len(raw) == 32 else None
+    return _ed25519().Ed25519PublicKey.from_public_bytes(raw) if raw is not None and len(raw) == 32 else None
 
 
 def _b64(value: str) -> bytes | None:
@@ -81,6 +89,7 @@ def _b64(value: str) -> bytes | None:
 
 
 def public_raw(key: Ed25519PublicKey) -> bytes:
+    serialization = _serialization()
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -89,10 +98,12 @@ def key_id(key: Ed25519PublicKey) -> str:
 
 
 def public_pem(key: Ed25519PublicKey) -> str:
+    serialization = _serialization()
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def private_pem(key: Ed25519PrivateKey) -> str:
+    serialization = _serialization()
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption()).decode()
 
@@ -267,7 +278,7 @@ def verify_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, An
         key.verify(signature, manifest_bytes)
     except FileNotFoundError:
         return [Finding("bad-signature", folder.name, "manifest.sig is missing")], ""
-    except (InvalidSignature, ValueError, KeyError, TypeError, binascii.Error):
+    except (lazy.load("cryptography.exceptions").InvalidSignature, ValueError, KeyError, TypeError, binascii.Error):
         return [Finding("bad-signature", folder.name, "the signature does not match manifest.json "
                                                       "(the manifest was changed after sealing)")], ""
     how = "the given public key" if trusted is not None else "the key named in the manifest (pass --public-key to pin it)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from typing import Annotated
@@ -24,6 +25,7 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+@functools.lru_cache(maxsize=4096)  # a fleet repeats one query per database
 def read_only_query(value: str) -> str:
     """One read-only statement (SELECT/WITH ...), trailing semicolon dropped; else ValueError.
 
