@@ -62,18 +62,18 @@ def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -
     }, default=str)
 
 
-def checked_outcome(request: pytest.FixtureRequest, check: Check) -> Checked:
+def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     """The item's outcome, recorded for the reporters; an *error* is raised here, in setup, so pytest
     reports ERROR (could not check); a skip is a skip with its reason; a failure with an active waiver
     is reported *waived* (an xfail whose reason starts 'waived: '), which does not fail the run."""
     from .plugin import STATE
 
-    state = request.config.stash[STATE]
+    state = node.config.stash[STATE]
     outcome = state.run.outcome(check, state.selected, shared=state.shared)
     result = Checked(check, outcome)
     waivers = getattr(state, "waivers", None)
     waiver = waivers.active_for(check) if waivers is not None and outcome.status is Status.FAILED else None
-    request.node.user_properties.append(("opsverify", _record(check, outcome, result.message,
+    node.user_properties.append(("opsverify", _record(check, outcome, result.message,
                                                               waiver.record() if waiver else None)))
     if outcome.status is Status.ERROR:
         raise CouldNotCheck(result.message)
@@ -92,14 +92,27 @@ def verdict(result: Checked) -> None:
 
 
 # -- collection straight from the YAML ----------------------------------------------------------
-@pytest.fixture
-def opsverify_checked(request: pytest.FixtureRequest) -> Checked:
-    return checked_outcome(request, request.node.opsverify_check)
+class ChecklistItem(pytest.Item):
+    """One runbook item, straight from the YAML. A plain Item, not a Function with a fixture: pytest's
+    fixture machinery per item would cost more than judging it. The outcome is taken in `setup`, so a
+    check that could not decide is reported ERROR (as with the fixture of `checks/`)."""
 
+    def __init__(self, *, check: Check, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.opsverify_check = check
+        self.checked: Checked | None = None
+        for mark in marks_for(check):
+            self.add_marker(mark)
 
-def run_item(opsverify_checked: Checked) -> None:
-    """A runbook item: its outcome decides the test (see the item's checklist entry)."""
-    verdict(opsverify_checked)
+    def setup(self) -> None:
+        self.checked = checked_outcome(self, self.opsverify_check)
+
+    def runtest(self) -> None:
+        assert self.checked is not None
+        verdict(self.checked)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.opsverify_check.system} {self.name}"
 
 
 class ChecklistFile(pytest.File):
@@ -114,11 +127,7 @@ class ChecklistFile(pytest.File):
             yield pytest.Function.from_parent(self, name="needs-env", callobj=_needs_env)
             return
         for check in state.checks_in(self.path):
-            item = pytest.Function.from_parent(self, name=check.key, callobj=run_item)
-            item.opsverify_check = check
-            for mark in marks_for(check):
-                item.add_marker(mark)
-            yield item
+            yield ChecklistItem.from_parent(self, name=check.key, check=check)
 
 
 def _needs_env() -> None:

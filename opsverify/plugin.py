@@ -24,7 +24,7 @@ import pytest
 
 from . import __version__, exitcodes
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
-from .items import CADENCES, ChecklistFile, marks_for, opsverify_checked  # noqa: F401 - the fixture
+from .items import CADENCES, ChecklistFile, marks_for
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
     from . import archive, environment, waivers
