@@ -57,3 +57,19 @@ def test_a_bad_shard_is_bad_input(tmp_path):
     with MisbehavingHttp() as web:
         ran = _fleet(tmp_path, web).run("--env", "local", "--shard", "3/2")
     assert ran.code == 20 and ran.done.stderr.strip() == "opsverify: --shard 3/2: K must be between 1 and N"
+
+
+def test_folder_options_as_separate_words_point_outside_the_project(tmp_path):
+    """`--reports-dir /elsewhere` with a space, in a folder without an ini file: pytest guesses its rootdir
+    from such words, but the project's own folders (environments/, checklists/) are still where pytest started."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path / "project", web)
+        ran = project.run("--env", "local", "--reports-dir", str(elsewhere), "--waivers-dir", str(elsewhere),
+                          "-m", "postdeploy")
+        collected = project.run("--env", "local", "--collect-only", "-q")
+    assert ran.code == 0, ran.output[-2000:]
+    assert [p.name for p in (elsewhere / "local").iterdir() if p.is_dir()]  # the archive went there
+    assert not (project.root / "reports").exists()
+    assert collected.code == 0 and not (project.root / "reports").exists()  # --collect-only begins no archive
