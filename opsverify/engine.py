@@ -33,6 +33,7 @@ from .target import Target, services_named
 
 JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
 WAIT_SHOWN_S = 1.0  # a job still running after this long is named on the console
+WAIT_REPEAT_S = 10.0  # ... and named again this often, with the time it has left
 WAIT_POLL_S = 0.02
 
 
@@ -188,10 +189,8 @@ class Run:
                 running.append(worker)
                 worker.start()
             for worker in list(running):
-                if self.on_wait is not None and not worker.announced and worker.elapsed() > WAIT_SHOWN_S \
-                        and not worker.done.is_set():
-                    worker.announced = True
-                    self.on_wait(f"waiting for {worker.job.label()}: gives up within {worker.job.bound_s:g} s")
+                if self.on_wait is not None and not worker.done.is_set():
+                    self._say_waiting(worker)
                 if worker.done.is_set():
                     results.update({self._key(c): o for c, o in worker.outcomes})
                     running.remove(worker)
@@ -208,6 +207,19 @@ class Run:
             if running:
                 running[0].done.wait(WAIT_POLL_S)
         return results
+
+    def _say_waiting(self, worker: "_Worker") -> None:
+        """A job running past WAIT_SHOWN_S is named once, then again every WAIT_REPEAT_S with the time left
+        before it is given up: a countdown, one line at a time (the same on a terminal and in a CI log)."""
+        elapsed = worker.elapsed()
+        if worker.announced is None:
+            if elapsed > WAIT_SHOWN_S:
+                worker.announced = elapsed
+                self.on_wait(f"waiting for {worker.job.label()}: gives up within {worker.job.bound_s:g} s")
+        elif elapsed - worker.announced >= WAIT_REPEAT_S:
+            worker.announced = elapsed
+            left = max(0, math.ceil(worker.job.bound_s - elapsed))
+            self.on_wait(f"still waiting for {worker.job.label()}: gives up in {left} s")
 
     def _prescreen(self, check: Check) -> Outcome | None:
         if check.manual:
@@ -257,7 +269,7 @@ class _Worker(threading.Thread):
         self.outcomes: list[tuple[Check, Outcome]] = []
         self.done = threading.Event()
         self.started_at = 0.0
-        self.announced = False
+        self.announced: float | None = None  # when it was last named on the console (its elapsed time)
         self._slot_lock = threading.Lock()
         self._slot_held = True
 

@@ -158,6 +158,8 @@ def test_misbehaving_endpoints_error_alone_within_the_bound(tmp_path):
     assert ran.code == exitcodes.FAILED  # a failed check outranks the could-not-checks
     _within_bound(ran)
     assert "Task was destroyed" not in ran.output
+    # the hang holds its job past a second (2 s deadline): the console named what the run waited for
+    assert "opsverify: waiting for site http: gives up within " in ran.output, ran.output[-3000:]
 
 
 def test_could_not_check_alone_has_its_own_exit_code(tmp_path):
