@@ -226,6 +226,7 @@ class ArchiveReporter:
         self.exit_code: int | None = None
         self.interrupted = False
         self._records: list[dict[str, Any]] | None = None
+        self.xdist_collected: set[str] = set()  # under xdist, in the master: the node ids the workers collected
 
     # -- collecting ---------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -263,6 +264,22 @@ class ArchiveReporter:
                                                            r["nodeid"]))
         return self._records
 
+    def selected(self) -> list:
+        """The run's selected checks. An xdist master collects nothing itself (its `state.selected` is empty):
+        there, they are the checks the workers sent results for."""
+        if self.state.selected:
+            return self.state.selected
+        reported = {(r.get("system"), r.get("key")) for r in self.records()}
+        return [c for c in self.state.checks if (c.system, c.key) in reported]
+
+    def selected_count(self) -> int:
+        """How many items were selected, also when an interrupted xdist run never reported some of them."""
+        return max(len(self.selected()), len(self.xdist_collected))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+        self.xdist_collected = set(ids)  # every worker collects the same items
+
     def causes(self) -> list[tuple[str, str, str, int]]:
         """(system, kind, message, items): one line for each reason many items could not be checked."""
         grouped: dict[tuple[str, str, str], int] = {}
@@ -292,7 +309,7 @@ class ArchiveReporter:
         records = self.records()
         fail_on = self.fail_on(config)
         waivers = getattr(self.state, "waivers", None)
-        expired = waivers.expired_for(self.state.selected) if waivers is not None else []
+        expired = waivers.expired_for(self.selected()) if waivers is not None else []
         counts = self.counts()
         code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)), errors=counts.get("error", 0),
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired))
@@ -406,7 +423,7 @@ class ArchiveReporter:
             "dependencies": provenance.dependency_versions(), "runner": runner,
             "started": utc(archive.started), "ended": utc(dt.datetime.now(dt.timezone.utc)),
             "interrupted": self.interrupted, "pytest_exit": pytest_exit, "exit_code": code,
-            "selected": len(state.selected), "ran": len(records),
+            "selected": self.selected_count(), "ran": len(records),
             "counts": {s: counts.get(s, 0) for s in STATUSES},
             "manual_items": [f"{c.system} {c.key}: manual — not checked ({c.reason})" for c in state.manual_items()],
             "waived": [f"{r['system']} {r['key']}" for r in records if r["status"] == "waived"],
@@ -437,15 +454,15 @@ class ArchiveReporter:
                 write(f"  {record['system']} {record['id']}: waived until {w['expires']}, approved by {w['approver']} "
                       f"({w['ticket']}): {w['reason']}", yellow=True)
         waivers = getattr(state, "waivers", None)
-        for waiver in (waivers.expired_for(state.selected) if waivers is not None else []):
+        for waiver in (waivers.expired_for(self.selected()) if waivers is not None else []):
             write(f"waiver expired — {waiver.source}: {waiver.system} {waiver.item} expired {waiver.expires} "
                   f"({waiver.ticket}, approved by {waiver.approver}): the item counts again; renew or remove it",
                   red=True, bold=True)
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
         write(f"env {state.env.name}, deploy {state.deploy}: {summary}")
         if self.interrupted:
-            write(f"interrupted: {len(self.rows)} of {len(state.selected)} selected items ran", red=True, bold=True)
-        write(f"bound {run_bound(state):g} s, took {state.loop_took:.1f} s")
+            write(f"interrupted: {len(self.rows)} of {self.selected_count()} selected items ran", red=True, bold=True)
+        write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
         for check in state.manual_items():
             write(f"manual — not checked: {check.system} {check.key} ({check.reason})")
         archive = state.archive

@@ -421,9 +421,10 @@ def run_warnings(state: State) -> list[str]:
     return sorted({*state.run.warnings, *shared_warnings(state.shared)})
 
 
-def run_bound(state: State) -> float:
+def run_bound(state: State, selected: list[Check] | None = None) -> float:
     """The printed worst case: the engine's bound for the selected checks, plus pytest's own work."""
-    return round(state.run.bound(state.selected) + PER_ITEM_ALLOWANCE_S * len(state.selected), 1)
+    selected = state.selected if selected is None else selected
+    return round(state.run.bound(selected) + PER_ITEM_ALLOWANCE_S * len(selected), 1)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -4,6 +4,8 @@ call (a cron run) is repeated."""
 
 from __future__ import annotations
 
+import json
+
 from concurrent.futures import ThreadPoolExecutor
 
 from opsverify.engine import Run
@@ -58,3 +60,7 @@ def test_xdist_run_is_complete_and_green(tmp_path):
     assert f"{automated} passed" in result.stdout
     (archive,) = (reports / "demo").iterdir()
     assert len(list((archive / "allure-results").glob("*-result.json"))) == automated
+    manifest = json.loads((archive / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["selected"] == manifest["ran"] == automated  # the master learns the selection from its workers
+    bound = next(line for line in result.stdout.splitlines() if line.startswith("bound "))
+    assert float(bound.split()[1]) > 1.0, bound

@@ -165,3 +165,14 @@ def test_waived_under_xdist(runbook):
     assert "waived — shop: S2 (critical)" in result.stdout
     (archive,) = runbook.archives()
     assert rows_by_id(archive)["S2"]["status"] == "waived"
+
+
+def test_expired_waiver_under_xdist(runbook):
+    """The master of an xdist run collects nothing itself: it learns the selection from the workers' results,
+    so an expired waiver of a selected item still fails the run there."""
+    runbook.waive(EXPIRED)
+    result = runbook.run("--item", "S1", "-n", "2")
+    assert result.returncode == exitcodes.WAIVER_EXPIRED, result.stdout[-3000:]
+    assert "waiver expired — waivers/fx.yaml: shop S1" in result.stdout
+    bound = next(line for line in result.stdout.splitlines() if line.startswith("bound "))
+    assert float(bound.split()[1]) > 1.0, bound  # the selected items' bound, not an empty selection's
