@@ -62,6 +62,15 @@ def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -
     }, default=str)
 
 
+class _CouldNotDecide(CouldNotCheck, pytest.fail.Exception):
+    """CouldNotCheck as pytest renders a `fail(..., pytrace=False)`: its message alone. pytest's traceback
+    repr would parse the source of every frame — about 0.1 s per item, minutes when a fleet is down."""
+
+    def __init__(self, message: str) -> None:
+        CouldNotCheck.__init__(self, message)
+        self.msg, self.pytrace = message, False
+
+
 def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     """The item's outcome, recorded for the reporters; an *error* is raised here, in setup, so pytest
     reports ERROR (could not check); a skip is a skip with its reason; a failure with an active waiver
@@ -76,7 +85,7 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     node.user_properties.append(("opsverify", _record(check, outcome, result.message,
                                                               waiver.record() if waiver else None)))
     if outcome.status is Status.ERROR:
-        raise CouldNotCheck(result.message)
+        raise _CouldNotDecide(result.message)
     if outcome.status is Status.SKIPPED:
         pytest.skip(result.message)
     if waiver is not None:

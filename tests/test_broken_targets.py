@@ -175,3 +175,15 @@ def test_could_not_check_alone_has_its_own_exit_code(tmp_path):
         ran = project.run("-m", "postdeploy", "--env", "local")
     assert ran.statuses() == {"W1-ok": "passed", "W4-hang": "error"}
     assert ran.code == exitcodes.COULD_NOT_CHECK, ran.output[-2000:]
+
+
+def test_could_not_check_is_rendered_as_its_message_alone():
+    """pytest renders an error raised in setup with a traceback repr that parses every frame's source
+    (about 0.1 s an item: minutes for a fleet that is down); a check that could not decide is raised as a
+    Failed without a traceback, so pytest shows — and builds — its message only."""
+    from opsverify.errors import CouldNotCheck
+    from opsverify.items import _CouldNotDecide
+
+    raised = _CouldNotDecide("S1-x: could not look: connection refused")
+    assert isinstance(raised, CouldNotCheck) and isinstance(raised, pytest.fail.Exception)
+    assert raised.pytrace is False and str(raised) == raised.message == "S1-x: could not look: connection refused"
