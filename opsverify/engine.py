@@ -4,6 +4,9 @@
            --group by (system, family)--> family.gather(target, checks) -> facts
            --family.judge(check, facts)--> Outcome --redact--> reporters
 
+Groups start in the order pytest will ask for their items, and an item is answered as soon as its own
+group is done, so the first systems are reported while later ones are still answering.
+
 Time is bounded whatever a target does: each transport has its own deadlines, and each group
 runs under a deadline computed from the environment's timeouts (`bound`). A group that outlives
 it is abandoned — its items end as *error* naming the bound — and every other group goes on.
@@ -74,6 +77,8 @@ class Run:
         self.on_wait: Callable[[str], None] | None = None  # told once about each job still running after WAIT_SHOWN_S
         self.timing = Timing()
         self._outcomes: dict[str, Outcome] = {}
+        self._redacted_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
+        self._schedule: _Schedule | None = None
         self._lock = threading.Lock()
 
     def causes(self, outcomes: dict[str, Outcome] | None = None) -> list[Cause]:
@@ -91,20 +96,40 @@ class Run:
 
     # -- evaluation --------------------------------------------------------------------
     def outcome(self, check: Check, selected: Iterable[Check] = (), *, shared: Path | None = None) -> Outcome:
-        """The outcome of one check. The first call evaluates every selected check at once, all
-        targets concurrently. With `shared` (a folder all xdist workers of the run see), each
-        (system, family) group is evaluated by exactly one worker — the first to claim it; a worker
-        claims every unclaimed group at once and evaluates them concurrently, then waits for the
-        groups others claimed — so no target is asked twice and no mutating call is repeated."""
+        """The outcome of one check. The first call starts evaluating every selected check, all targets
+        concurrently, in the order the items come (`selected`'s order), and returns as soon as this check's
+        own group is done: pytest reports the first systems while later ones are still answering. With
+        `shared` (a folder all xdist workers of the run see), each (system, family) group is evaluated by
+        exactly one worker — the first to claim it; a worker claims every unclaimed group at once and
+        evaluates them concurrently, then waits for the groups others claimed — so no target is asked
+        twice and no mutating call is repeated."""
         with self._lock:
             key = self._key(check)
             if key not in self._outcomes:
-                wanted = {self._key(c): c for c in {*selected, check} if self._key(c) not in self._outcomes}
                 if shared is None:
-                    self._outcomes.update(self.evaluate(wanted.values()))
+                    self._stream(check, selected)
                 else:
-                    self._outcomes.update(_SharedGroups(self, shared).outcomes(wanted.values(), check))
-            return self._outcomes[key]
+                    self._outcomes.update(_SharedGroups(self, shared).outcomes(
+                        [c for c in {*selected, check} if self._key(c) not in self._outcomes], check))
+            outcome, version = self._outcomes[key], self._redacted_at.get(key)
+            if version is not None and version != self.redactor.version:  # a secret learned since: clean again
+                outcome = self._outcomes[key] = outcome.redacted(self.redactor)
+                self._redacted_at[key] = self.redactor.version
+            return outcome
+
+    def _stream(self, check: Check, selected: Iterable[Check]) -> None:
+        key = self._key(check)
+        if self._schedule is None or key not in self._schedule.keys:
+            if self._schedule is not None:  # a check outside the earlier selection (not in a pytest run)
+                self._publish(self._schedule.until_done())
+            ordered = list(dict.fromkeys([*selected, check]))
+            self._schedule = _Schedule(self, [c for c in ordered if self._key(c) not in self._outcomes])
+        self._publish(self._schedule.until(key))
+
+    def _publish(self, results: dict[str, Outcome]) -> None:
+        for key, outcome in results.items():
+            self._outcomes[key] = outcome.redacted(self.redactor)
+            self._redacted_at[key] = self.redactor.version
 
     @staticmethod
     def _key(check: Check) -> str:
@@ -116,14 +141,8 @@ class Run:
         return self._bound(self._jobs(groups))
 
     def evaluate(self, checks: Iterable[Check]) -> dict[str, Outcome]:
-        started = time.monotonic()
-        groups, results = self._plan(checks)
-        jobs = self._jobs(groups)
-        bound = self._bound(jobs)
-        results.update(self._run_jobs(jobs))
-        self.timing.bound_s += bound
-        self.timing.took_s += time.monotonic() - started
-        self.timing.groups += len(groups)
+        """Every check's outcome, redacted, once all are done (xdist workers' groups, the engine's tests)."""
+        results = _Schedule(self, list(checks)).until_done()
         return {key: outcome.redacted(self.redactor) for key, outcome in results.items()}
 
     @property
@@ -179,34 +198,7 @@ class Run:
 
     def _run_jobs(self, jobs: list["_Job"]) -> dict[str, Outcome]:
         """Each job in its own (daemon) thread, at most `concurrency` at a time, each under its bound."""
-        results: dict[str, Outcome] = {}
-        slots = threading.BoundedSemaphore(self.concurrency)
-        pending = list(jobs)
-        running: list[_Worker] = []
-        while pending or running:
-            while pending and slots.acquire(blocking=False):
-                worker = _Worker(pending.pop(0), slots)
-                running.append(worker)
-                worker.start()
-            for worker in list(running):
-                if self.on_wait is not None and not worker.done.is_set():
-                    self._say_waiting(worker)
-                if worker.done.is_set():
-                    results.update({self._key(c): o for c, o in worker.outcomes})
-                    running.remove(worker)
-                elif worker.overdue():
-                    worker.abandon()
-                    reason = (f"could not look: no answer within the bound of {worker.job.bound_s:g} s "
-                              f"(computed from the environment's timeouts); the target's conversation was abandoned")
-                    finished = dict(worker.outcomes)
-                    for _, members in worker.job.parts:
-                        for check in members:
-                            results[self._key(check)] = finished.get(check) or replace(error(
-                                reason, cause="deadline", cause_detail=reason), duration_s=worker.job.bound_s)
-                    running.remove(worker)
-            if running:
-                running[0].done.wait(WAIT_POLL_S)
-        return results
+        return _Schedule(self, [], jobs=jobs).until_done()
 
     def _say_waiting(self, worker: "_Worker") -> None:
         """A job running past WAIT_SHOWN_S is named once, then again every WAIT_REPEAT_S with the time left
@@ -246,6 +238,92 @@ class Run:
             target.close()
 
 
+class _Schedule:
+    """The jobs of one evaluation in flight: started in the order their first check comes, at most
+    `concurrency` at a time, each given up past its bound; a job's outcomes are available as soon as it ends.
+    Driven by the thread that waits for an outcome (pytest's): `until(key)` starts what it may, collects what
+    has ended, names what it waits for, and returns when `key` is known."""
+
+    def __init__(self, run: Run, checks: list[Check], *, jobs: list["_Job"] | None = None) -> None:
+        self.run = run
+        self.started = time.monotonic()
+        if jobs is None:
+            groups, self.results = run._plan(checks)
+            order = {run._key(c): i for i, c in enumerate(checks)}
+            jobs = sorted(run._jobs(groups), key=lambda job: min(
+                order[run._key(c)] for _, members in job.parts for c in members))
+        else:
+            self.results = {}
+        self.keys = {run._key(c) for c in checks} | {run._key(c) for job in jobs for _, ms in job.parts for c in ms}
+        self.pending = list(jobs)
+        self.running: list[_Worker] = []
+        self.slots = threading.BoundedSemaphore(run.concurrency)
+        self.ended = threading.Event()  # set by a worker as it ends: the waiting thread looks at once
+        self.taken: set[str] = set()  # keys already handed out
+        run.timing.bound_s += run._bound(jobs)
+        run.timing.groups += sum(len(job.parts) for job in jobs)
+        self.timed = False
+
+    def until(self, key: str) -> dict[str, Outcome]:
+        """Drive the schedule until `key`'s outcome is known; returns every outcome not handed out before."""
+        while True:
+            self.ended.clear()
+            self._step()
+            if key in self.results or self.done():
+                break
+            for worker in self.running:
+                if self.run.on_wait is not None:
+                    self.run._say_waiting(worker)
+            self.ended.wait(WAIT_POLL_S)
+        return self._fresh()
+
+    def until_done(self) -> dict[str, Outcome]:
+        while not self.done():
+            self.ended.clear()
+            self._step()
+            if self.done():
+                break
+            for worker in self.running:
+                if self.run.on_wait is not None:
+                    self.run._say_waiting(worker)
+            self.ended.wait(WAIT_POLL_S)
+        self._fresh()
+        return dict(self.results)
+
+    def done(self) -> bool:
+        return not self.pending and not self.running
+
+    def _fresh(self) -> dict[str, Outcome]:
+        fresh = {k: o for k, o in self.results.items() if k not in self.taken}
+        self.taken.update(fresh)
+        if self.done() and not self.timed:
+            self.timed = True
+            self.run.timing.took_s += time.monotonic() - self.started
+        return fresh
+
+    def _step(self) -> None:
+        while self.pending and self.slots.acquire(blocking=False):
+            worker = _Worker(self.pending.pop(0), self.slots, self.ended)
+            self.running.append(worker)
+            worker.start()
+        for worker in list(self.running):
+            if worker.done.is_set():
+                self.results.update({self.run._key(c): o for c, o in worker.outcomes})
+                self.running.remove(worker)
+            elif worker.overdue():
+                worker.abandon()
+                reason = (f"could not look: no answer within the bound of {worker.job.bound_s:g} s "
+                          f"(computed from the environment's timeouts); the target's conversation was abandoned")
+                finished = dict(worker.outcomes)
+                for _, members in worker.job.parts:
+                    for check in members:
+                        self.results[self.run._key(check)] = finished.get(check) or replace(error(
+                            reason, cause="deadline", cause_detail=reason), duration_s=worker.job.bound_s)
+                self.running.remove(worker)
+        if self.pending and not self.running:  # every slot was freed by abandoned workers: start again
+            self._step()
+
+
 @dataclass
 class _Job:
     target: Target
@@ -262,10 +340,11 @@ class _Worker(threading.Thread):
     """One job's gathers and judgements. A daemon: a conversation that outlives its bound is abandoned,
     never waited for at exit."""
 
-    def __init__(self, job: _Job, slots: threading.BoundedSemaphore):
+    def __init__(self, job: _Job, slots: threading.BoundedSemaphore, ended: threading.Event | None = None):
         super().__init__(daemon=True, name=f"opsverify-{job.target.system}")
         self.job = job
         self.slots = slots
+        self.ended = ended
         self.outcomes: list[tuple[Check, Outcome]] = []
         self.done = threading.Event()
         self.started_at = 0.0
@@ -283,6 +362,8 @@ class _Worker(threading.Thread):
                 self.job.target.close_database()
             self.done.set()
             self._release()
+            if self.ended is not None:
+                self.ended.set()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started_at if self.started_at else 0.0

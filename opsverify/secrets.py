@@ -89,6 +89,7 @@ class Redactor:
         self._secrets: set[str] = set()  # the values themselves (not their encodings), for edge runs
         self._lock = threading.Lock()
         self._matcher: _Matcher | None = None  # built on first use after a change
+        self.version = 0  # grows with every new secret: what was cleaned before may need cleaning again
 
     def add(self, value: str | None, *, even_if_plain: bool = False) -> None:
         if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
@@ -108,6 +109,7 @@ class Redactor:
                 for form in encodings(secret):
                     self._values.setdefault(form, secret)
             self._matcher = None
+            self.version += 1
 
     def add_url_parts(self, url: str | None) -> None:
         """A URL may carry a token in its path or query (an RPC key, `?api-key=`): register those parts."""
