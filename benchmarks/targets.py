@@ -237,6 +237,7 @@ class Postgres:
 
     def start(self, *, mixed_tables: int, scale_tables: int, fleet_size: int, fleet_tables: int) -> None:
         self.server.init()
+        self.server.watch()  # a harness killed (SIGTERM, SIGKILL) leaves no server and no data directory behind
         self.server.start(secrets.token_urlsafe(18))
         with self.server.admin() as conn:
             conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
