@@ -1,4 +1,4 @@
-"""Checkouts of each system's deployed commit: demo/repos/<system>/ copied into the deployment's
+"""Checkouts of each system's deployed commit: opsverify_demo/repos/<system>/ copied into the deployment's
 workdir and committed there, so faults edit copies, never the source tree.
 
 Times are fixed, not the clock: a fresh clone gives every source file its checkout time as
