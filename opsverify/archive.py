@@ -26,6 +26,7 @@ import pytest
 
 from . import __version__, exitcodes, seal
 from .checklist import Check, shown
+from .engine import process_alive
 from .environment import Environment
 from .errors import ArchiveFailed
 from .secrets import Redactor
@@ -60,22 +61,12 @@ def utc(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_partials(env_dir: Path) -> list[str]:
     """`.partial-*-<pid>` folders whose run is gone (killed with SIGKILL, or the machine stopped)."""
     removed = []
     for partial in sorted(env_dir.glob(".partial-*")):
         pid = partial.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(partial, ignore_errors=True)
             removed.append(partial.name)
     return removed

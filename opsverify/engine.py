@@ -264,30 +264,21 @@ class _Schedule:
         run.timing.groups += sum(len(job.parts) for job in jobs)
         self.timed = False
 
-    def until(self, key: str) -> dict[str, Outcome]:
-        """Drive the schedule until `key`'s outcome is known; returns every outcome not handed out before."""
+    def until(self, key: str | None) -> dict[str, Outcome]:
+        """Drive the schedule until `key`'s outcome is known (None: until every job has ended); returns every
+        outcome not handed out before."""
         while True:
             self.ended.clear()
             self._step()
-            if key in self.results or self.done():
-                break
-            for worker in self.running:
-                if self.run.on_wait is not None:
+            if (key is not None and key in self.results) or self.done():
+                return self._fresh()
+            if self.run.on_wait is not None:
+                for worker in self.running:
                     self.run._say_waiting(worker)
             self.ended.wait(WAIT_POLL_S)
-        return self._fresh()
 
     def until_done(self) -> dict[str, Outcome]:
-        while not self.done():
-            self.ended.clear()
-            self._step()
-            if self.done():
-                break
-            for worker in self.running:
-                if self.run.on_wait is not None:
-                    self.run._say_waiting(worker)
-            self.ended.wait(WAIT_POLL_S)
-        self._fresh()
+        self.until(None)
         return dict(self.results)
 
     def done(self) -> bool:
@@ -320,8 +311,6 @@ class _Schedule:
                         self.results[self.run._key(check)] = finished.get(check) or replace(error(
                             reason, cause="deadline", cause_detail=reason), duration_s=worker.job.bound_s)
                 self.running.remove(worker)
-        if self.pending and not self.running:  # every slot was freed by abandoned workers: start again
-            self._step()
 
 
 @dataclass
@@ -431,8 +420,8 @@ class _SharedGroups:
         deadline = time.monotonic() + self.run.bound(members) * 2 + 10
         while not answer.exists():
             owner = json.loads((self.shared / "claims.json").read_text()).get(name)
-            if time.monotonic() > deadline or (owner and not _alive(owner)):
-                why = "the worker evaluating it stopped" if owner and not _alive(owner) else "no outcome in time"
+            if time.monotonic() > deadline or (owner and not process_alive(owner)):
+                why = "the worker evaluating it stopped" if owner and not process_alive(owner) else "no outcome in time"
                 return {Run._key(c): error(f"could not look: {why}") for c in members}
             time.sleep(WAIT_POLL_S)
         stored = json.loads(answer.read_text(encoding="utf-8"))
@@ -448,7 +437,8 @@ def shared_warnings(shared: Path | None) -> list[str]:
     return sorted({w for path in shared.glob("warnings-*.json") for w in json.loads(path.read_text())})
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this pid exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
