@@ -241,8 +241,9 @@ class Run:
 class _Schedule:
     """The jobs of one evaluation in flight: started in the order their first check comes, at most
     `concurrency` at a time, each given up past its bound; a job's outcomes are available as soon as it ends.
-    Driven by the thread that waits for an outcome (pytest's): `until(key)` starts what it may, collects what
-    has ended, names what it waits for, and returns when `key` is known."""
+    A job that ends starts the next one itself, so no slot idles while pytest reports outcomes it already
+    has. The thread that waits for an outcome (pytest's) collects: `until(key)` gathers what has ended,
+    gives up what is overdue, names what it waits for, and returns when `key` is known."""
 
     def __init__(self, run: Run, checks: list[Check], *, jobs: list["_Job"] | None = None) -> None:
         self.run = run
@@ -259,6 +260,7 @@ class _Schedule:
         self.running: list[_Worker] = []
         self.slots = threading.BoundedSemaphore(run.concurrency)
         self.ended = threading.Event()  # set by a worker as it ends: the waiting thread looks at once
+        self._lock = threading.Lock()  # pending and running: ending workers start jobs too
         self.taken: set[str] = set()  # keys already handed out
         run.timing.bound_s += run._bound(jobs)
         run.timing.groups += sum(len(job.parts) for job in jobs)
@@ -282,7 +284,8 @@ class _Schedule:
         return dict(self.results)
 
     def done(self) -> bool:
-        return not self.pending and not self.running
+        with self._lock:
+            return not self.pending and not self.running
 
     def _fresh(self) -> dict[str, Outcome]:
         fresh = {k: o for k, o in self.results.items() if k not in self.taken}
@@ -292,15 +295,25 @@ class _Schedule:
             self.run.timing.took_s += time.monotonic() - self.started
         return fresh
 
+    def _start_pending(self) -> None:
+        """Fill the free slots with the next jobs, in order."""
+        with self._lock:
+            while self.pending and self.slots.acquire(blocking=False):
+                worker = _Worker(self.pending.pop(0), self.slots, self._worker_ended)
+                self.running.append(worker)
+                worker.start()
+
+    def _worker_ended(self) -> None:
+        self.ended.set()
+        self._start_pending()
+
     def _step(self) -> None:
-        while self.pending and self.slots.acquire(blocking=False):
-            worker = _Worker(self.pending.pop(0), self.slots, self.ended)
-            self.running.append(worker)
-            worker.start()
-        for worker in list(self.running):
+        self._start_pending()
+        with self._lock:
+            running = list(self.running)
+        for worker in running:
             if worker.done.is_set():
                 self.results.update({self.run._key(c): o for c, o in worker.outcomes})
-                self.running.remove(worker)
             elif worker.overdue():
                 worker.abandon()
                 reason = (f"could not look: no answer within the bound of {worker.job.bound_s:g} s "
@@ -310,7 +323,11 @@ class _Schedule:
                     for check in members:
                         self.results[self.run._key(check)] = finished.get(check) or replace(error(
                             reason, cause="deadline", cause_detail=reason), duration_s=worker.job.bound_s)
+            else:
+                continue
+            with self._lock:
                 self.running.remove(worker)
+        self._start_pending()  # into the slots of abandoned jobs
 
 
 @dataclass
@@ -329,11 +346,11 @@ class _Worker(threading.Thread):
     """One job's gathers and judgements. A daemon: a conversation that outlives its bound is abandoned,
     never waited for at exit."""
 
-    def __init__(self, job: _Job, slots: threading.BoundedSemaphore, ended: threading.Event | None = None):
+    def __init__(self, job: _Job, slots: threading.BoundedSemaphore, on_end: Callable[[], None]):
         super().__init__(daemon=True, name=f"opsverify-{job.target.system}")
         self.job = job
         self.slots = slots
-        self.ended = ended
+        self.on_end = on_end  # the schedule's: wakes the waiting thread, starts the next job
         self.outcomes: list[tuple[Check, Outcome]] = []
         self.done = threading.Event()
         self.started_at = 0.0
@@ -351,8 +368,7 @@ class _Worker(threading.Thread):
                 self.job.target.close_database()
             self.done.set()
             self._release()
-            if self.ended is not None:
-                self.ended.set()
+            self.on_end()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started_at if self.started_at else 0.0

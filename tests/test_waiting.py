@@ -43,3 +43,25 @@ def test_a_slow_job_is_named_then_counted_down(tmp_path, monkeypatch):
     assert [text.split(": ")[0] for text in said[1:]] == ["still waiting for shop slow"] * 2
     left = [int(text.rsplit("gives up in ", 1)[1].removesuffix(" s")) for text in said[1:]]
     assert all(0 < n <= 60 for n in left) and left == sorted(left, reverse=True)
+
+
+def test_a_job_that_ends_starts_the_next_while_pytest_is_busy_elsewhere(tmp_path):
+    """With one slot, the second job starts as the first ends — not when pytest next asks for an outcome
+    (it may be busy reporting the first job's many items)."""
+    (tmp_path / "local.yaml").write_text("name: local\nconcurrency: 1\nsystems:\n  a: {}\n  b: {}\n", encoding="utf-8")
+    run = engine.Run(load_environment(tmp_path, "local"))
+    started = {"a": threading.Event(), "b": threading.Event()}
+
+    def gather(target, checks):
+        started[target.system].set()
+        return {}
+
+    family = SimpleNamespace(NAME="quick", gather=gather, judge=lambda check, facts: passed("x", "x"))
+    checks = {system: Check(system=system, id="Q1", name="q", section="s", title="t", family="quick", cadence=None,
+                            severity=Severity.normal, mutating=False, remediation="", reason="", params=None)
+              for system in started}
+    jobs = [engine._Job(run.targets[system], [(family, [checks[system]])], bound_s=60) for system in started]
+    schedule = engine._Schedule(run, [], jobs=jobs)
+    assert schedule.until("a:Q1-q")["a:Q1-q"].status.value == "passed"
+    assert started["b"].wait(30), "the second job waited for the next question instead of the free slot"
+    assert schedule.until_done()["b:Q1-q"].status.value == "passed"
