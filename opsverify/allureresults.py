@@ -1,8 +1,8 @@
-"""Allure results written from the archive's rows, once, at the end of the run.
+"""Allure results built from the archive's rows (written as each item ends, see `archive`).
 
-allure-pytest's per-test listener is not used: it writes files while tests run, records pytest's
-fixtures as steps (a phantom `checked::<lambda>` teardown), times the test body rather than the
-check, and names an *error* by its Python class. Here every result is built from what the engine
+allure-pytest's per-test listener is not used: it records pytest's fixtures as steps (a phantom
+`checked::<lambda>` teardown), times the test body rather than the check, and names an *error* by
+its Python class. Here every result is built from what the engine
 decided: labels that walk the runbook (system → section → item id), the item's own gather + judge
 time, the evidence attached to the result itself, and the outcome's words as the README gives them.
 The results are plain dicts with the fields of `allure_commons.model2.TestResult` (the format
@@ -16,6 +16,8 @@ import hashlib
 import json
 import uuid
 from typing import Any
+
+from .jsontext import readable
 
 # outcome -> Allure status; a waived failure stays failed (never green) and is marked known (accepted)
 ALLURE_STATUS = {"passed": "passed", "failed": "failed", "waived": "failed", "error": "broken",
@@ -35,17 +37,17 @@ def history_id(env: str, system: str, key: str) -> str:
     return hashlib.md5(f"{env}:{system}:{key}".encode()).hexdigest()
 
 
-def allure_files(rows: list[dict[str, Any]], *, env: str, started_ms: int) -> dict[str, bytes]:
-    """`allure-results/` as {file name: content}: one result (and its evidence) per row, in runbook order."""
+def result_files(row: dict[str, Any], *, env: str, start_ms: int, uid: str | None = None) -> dict[str, bytes]:
+    """One row's result file, and its evidence attachment when it has evidence. `start_ms` orders the
+    report's tree (runbook order)."""
+    uid = uid or str(uuid.uuid4())
     files: dict[str, bytes] = {}
-    for index, row in enumerate(rows):
-        uid = str(uuid.uuid4())
-        result = _result(row, uid, env=env, start=started_ms + index)
-        if row.get("evidence"):
-            name = f"{uid}-attachment.json"
-            files[name] = json.dumps(row["evidence"], indent=2, default=str, ensure_ascii=False).encode()
-            result["attachments"] = [{"name": "evidence", "source": name, "type": "application/json"}]
-        files[f"{uid}-result.json"] = json.dumps(result, default=str, ensure_ascii=False).encode()
+    result = _result(row, uid, env=env, start=start_ms)
+    if row.get("evidence"):
+        name = f"{uid}-attachment.json"
+        files[name] = readable(row["evidence"])
+        result["attachments"] = [{"name": "evidence", "source": name, "type": "application/json"}]
+    files[f"{uid}-result.json"] = json.dumps(result, default=str, ensure_ascii=False).encode()
     return files
 
 

@@ -1,12 +1,17 @@
 """The run archive an auditor opens: reports/<env>/<UTC time>_<deploy id>/.
 
-Written once, at the end of the run, from what the engine decided: `results.json` (every item with
+Written from what the engine decided: `results.json` (every item with
 expected, observed, severity, section, evidence, duration), `junit.xml`, `allure-results/`,
 `coverage.json`, and under `inputs/` the checklists, environment file (`${VAR}` names only) and waivers
 the run used; `manifest.json` says what was asked and by whom, hashes every file, links to the previous
 archive of the env, and is signed when a key is configured (see `seal`). Every file passes through the
 run's redactor on its way to disk. Files go into a hidden `.partial-*-<pid>` folder renamed only when
 complete; a partial left by a killed run is removed by the next one.
+
+Each item's Allure result is written as soon as the item ends, by a background thread, while later
+items still run (creating thousands of small files is a kernel cost that would otherwise all land after
+the last check). At the end every file, early ones included, is scrubbed again with every secret the
+run learnt; an early file that this changes is rewritten before anything is hashed.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import datetime as dt
 import json
 import os
 import re
+import queue
 import shutil
 import subprocess
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +32,7 @@ from typing import Any
 import pytest
 
 from . import __version__, exitcodes, seal
+from .jsontext import readable as _json
 from .checklist import Check, shown
 from .engine import process_alive
 from .environment import Environment
@@ -86,6 +94,8 @@ class Archive:
     final: Path | None = None
     completed: bool = False
     redactions: int = 0
+    _early: dict[str, bytes] = field(default_factory=dict)  # name -> content, written in the background
+    _writer: "_Writer | None" = None
 
     @classmethod
     def begin(cls, *, reports: Path, env: Environment, root: Path, deploy_id: str | None, redactor: Redactor) -> "Archive":
@@ -111,17 +121,33 @@ class Archive:
     def env_dir(self) -> Path:
         return self.partial.parent
 
+    def write_early(self, name: str, data: bytes) -> None:
+        """A file that is final unless the run learns a secret later: written now, in the background."""
+        if self._writer is None:
+            self._writer = _Writer(self.partial)
+        self._early[name] = data
+        self._writer.put(name, data)
+
+    def forget_early(self, name: str) -> None:
+        """An early file that is no longer true (its item was reported again): removed."""
+        if self._early.pop(name, None) is not None and self._writer is not None:
+            self._writer.put(name, None)
+
     def complete(self, files: dict[str, bytes], manifest: dict[str, Any]) -> Path:
         """Write every file (redacted), then the manifest, its signature and the chain link; rename."""
+        early = self._finish_writing()
+        everything = self._scrubbed({**early, **files})
         hashes = {}
         made: set[str] = set()
-        for name, data in self._scrubbed(files).items():
+        for name, data in everything.items():
+            hashes[name] = seal.sha256_bytes(data)
+            if name in early and name not in files and data is early[name]:
+                continue  # already on disk, as it is
             folder = os.path.dirname(name)
             if folder not in made:  # once per folder: a mkdir per file would cost more than the file
                 (self.partial / folder).mkdir(parents=True, exist_ok=True)
                 made.add(folder)
-            _write(self.partial / name, data)
-            hashes[name] = seal.sha256_bytes(data)
+            _write(self.partial / name, data, replace=name in early)
         manifest = {**manifest, "redactions_applied": self.redactions,
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
         with seal.env_lock(self.env_dir):
@@ -136,6 +162,15 @@ class Archive:
         self.final, self.completed = final, True
         return final
 
+    def _finish_writing(self) -> dict[str, bytes]:
+        """Wait for the background writes; their failure is the archive's (raised as the OSError it was)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.finish()
+            if writer.failure is not None:
+                raise writer.failure
+        return self._early
+
     def _final_name(self) -> Path:
         base = f"{self.started:%Y%m%dT%H%M%SZ}_{self.deploy}"
         final, suffix = self.env_dir / base, 1
@@ -146,7 +181,8 @@ class Archive:
 
     def _scrubbed(self, files: dict[str, bytes]) -> dict[str, bytes]:
         """Last line of defence: no secret value the run learnt may sit in any archived file. One pass
-        over everything finds whether any file needs it; only then is each file cleaned and counted."""
+        over everything finds whether any file needs it; only then is each file cleaned and counted (an
+        unchanged file keeps its very bytes object: `complete` leaves early ones on disk as they are)."""
         texts = {name: data.decode("utf-8", errors="surrogateescape") for name, data in files.items()}
         joined = "\x00".join(texts.values())
         if self.redactor.text(joined) == joined:
@@ -155,16 +191,59 @@ class Archive:
         for name, text in texts.items():
             clean = self.redactor.text(text)
             self.redactions += clean != text
-            cleaned[name] = clean.encode("utf-8", errors="surrogateescape")
+            cleaned[name] = files[name] if clean == text else clean.encode("utf-8", errors="surrogateescape")
         return cleaned
 
     def discard(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.finish(cancel=True)
         if not self.completed and self.partial.exists():
             shutil.rmtree(self.partial, ignore_errors=True)
 
 
-def _write(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+class _Writer(threading.Thread):
+    """Writes (or removes, for None) files under the partial folder, in the order given. A daemon: a run
+    that dies leaves a partial folder, which the next run removes."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(daemon=True, name="opsverify-archive-writer")
+        self.root = root
+        self.failure: OSError | None = None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._cancelled = False
+        self.start()
+
+    def put(self, name: str, data: bytes | None) -> None:
+        self._queue.put((name, data))
+
+    def finish(self, *, cancel: bool = False) -> None:
+        self._cancelled = cancel
+        self._queue.put(None)
+        self.join()
+
+    def run(self) -> None:
+        made: set[str] = set()
+        while (job := self._queue.get()) is not None:
+            if self._cancelled or self.failure is not None:
+                continue
+            name, data = job
+            try:
+                if data is None:
+                    (self.root / name).unlink(missing_ok=True)
+                    continue
+                folder = os.path.dirname(name)
+                if folder not in made:
+                    (self.root / folder).mkdir(parents=True, exist_ok=True)
+                    made.add(folder)
+                _write(self.root / name, data, replace=True)
+            except OSError as exc:
+                self.failure = exc
+
+
+def _write(path: Path, data: bytes, *, replace: bool = False) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+    fd = os.open(path, flags, 0o644)
     try:
         view = memoryview(data)
         while view:
@@ -181,6 +260,8 @@ class _Row:
     pytest_s: float = 0.0
     info: dict[str, Any] | None = None
     longrepr: str = ""
+    record: dict[str, Any] | None = None  # once the item ended
+    written: tuple[str, ...] = ()  # its Allure files already in the archive
 
 
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
@@ -217,6 +298,7 @@ class ArchiveReporter:
         self.exit_code: int | None = None
         self.interrupted = False
         self._records: list[dict[str, Any]] | None = None
+        self._order: dict[tuple[str, str], int] | None = None
         self.xdist_collected: set[str] = set()  # under xdist, in the master: the node ids the workers collected
 
     # -- collecting ---------------------------------------------------------------------------
@@ -224,6 +306,11 @@ class ArchiveReporter:
         row = self.rows.get(report.nodeid)
         if row is None:
             row = self.rows[report.nodeid] = _Row(report.nodeid)
+        elif row.record is not None:  # reported again after it ended (a rerun plugin): not final after all
+            row.record = None
+            for name in row.written:
+                self.state.archive.forget_early(name)
+            row.written = ()
         row.pytest_s += report.duration
         if row.info is None:
             for key, value in report.user_properties:
@@ -237,6 +324,32 @@ class ArchiveReporter:
             row.status = "error" if report.when == "teardown" else "failed"
         if (report.failed or report.skipped) and not row.longrepr:
             row.longrepr = _text(report)
+        if report.when == "teardown":
+            row.record = _record(row)
+            self._write_early(row)
+
+    def _write_early(self, row: _Row) -> None:
+        """An ended item's Allure result goes to the archive now, while later items run."""
+        from . import allureresults
+
+        archive = self.state.archive
+        if archive is None or archive.completed:
+            return
+        files = allureresults.result_files(row.record, env=self.state.env.name, start_ms=self._start_ms(row.record))
+        for name, data in files.items():
+            archive.write_early(f"allure-results/{name}", data)
+        row.written = tuple(f"allure-results/{name}" for name in files)
+
+    def _runbook_order(self) -> dict[tuple[str, str], int]:
+        if self._order is None:
+            self._order = {(c.system, c.key): i for i, c in enumerate(self.state.checks)}
+        return self._order
+
+    def _start_ms(self, record: dict[str, Any]) -> int:
+        """Allure orders its tree by start time: one millisecond per runbook position after the run's start."""
+        order = self._runbook_order()
+        position = order.get((record.get("system"), record.get("key")), len(order))
+        return int(self.state.archive.started.timestamp() * 1000) + position
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
@@ -249,8 +362,8 @@ class ArchiveReporter:
         """Every result as results.json holds it, in runbook order (systems, then each checklist's order);
         built once the run is over (the summary reads the archive's)."""
         if self._records is None or len(self._records) != len(self.rows):
-            order = {(c.system, c.key): i for i, c in enumerate(self.state.checks)}
-            records = [_record(row) for row in self.rows.values()]
+            order = self._runbook_order()
+            records = [row.record or _record(row) for row in self.rows.values()]
             self._records = sorted(records, key=lambda r: (order.get((r.get("system"), r.get("key")), len(order)),
                                                            r["nodeid"]))
         return self._records
@@ -366,9 +479,11 @@ class ArchiveReporter:
             "coverage.json": _json(coverage_report(state.checks)),
             "junit.xml": junit_xml(records, env=env, deploy=archive.deploy, timestamp=utc(archive.started)),
         }
-        started_ms = int(archive.started.timestamp() * 1000)
-        for name, data in allureresults.allure_files(records, env=env, started_ms=started_ms).items():
-            files[f"allure-results/{name}"] = data
+        for row in self.rows.values():  # the items that never ended (an interrupted run)
+            if not row.written:
+                record = row.record or _record(row)
+                for name, data in allureresults.result_files(record, env=env, start_ms=self._start_ms(record)).items():
+                    files[f"allure-results/{name}"] = data
         files["allure-results/environment.properties"] = allureresults.environment_properties({
             "env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
             "suite_commit": archive.commit, "selection": _selection_text(config, state), "runner": runner.get("provider"),
@@ -531,26 +646,6 @@ def _selection_text(config: pytest.Config, state) -> str:
     parts += [f"--system {s}" for s in state.systems]
     parts += [f"--item {i}" for i in config.getoption("ov_items")]
     return " ".join(parts) or "everything collected"
-
-
-def _json(content: Any) -> bytes:
-    """Readable JSON, fast: top-level keys one per line, and each element of a top-level list (or entry of a
-    big top-level mapping, such as the manifest's files) on its own line. `json.dumps(indent=...)` falls back
-    to the pure-Python encoder: ten times slower on a big run."""
-    def one(value: Any) -> str:
-        return json.dumps(value, default=str, ensure_ascii=False)
-
-    lines = []
-    for key, value in content.items():
-        if isinstance(value, list) and value:
-            inner = ",\n    ".join(one(v) for v in value)
-            lines.append(f"  {one(key)}: [\n    {inner}\n  ]")
-        elif isinstance(value, dict) and len(value) > 8:
-            inner = ",\n    ".join(f"{one(k)}: {one(v)}" for k, v in value.items())
-            lines.append(f"  {one(key)}: {{\n    {inner}\n  }}")
-        else:
-            lines.append(f"  {one(key)}: {one(value)}")
-    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
 
 
 def _shown(path: Path) -> str:

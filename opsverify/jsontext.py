@@ -1,0 +1,26 @@
+"""JSON that people read (an archive's results, manifest and evidence) and that is fast to write."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def readable(content: dict[str, Any]) -> bytes:
+    """Readable JSON, fast: top-level keys one per line, and each element of a top-level list (or entry of a
+    big top-level mapping, such as the manifest's files) on its own line. `json.dumps(indent=...)` falls back
+    to the pure-Python encoder: ten times slower on a big run."""
+    def one(value: Any) -> str:
+        return json.dumps(value, default=str, ensure_ascii=False)
+
+    lines = []
+    for key, value in content.items():
+        if isinstance(value, list) and value:
+            inner = ",\n    ".join(one(v) for v in value)
+            lines.append(f"  {one(key)}: [\n    {inner}\n  ]")
+        elif isinstance(value, dict) and len(value) > 8:
+            inner = ",\n    ".join(f"{one(k)}: {one(v)}" for k, v in value.items())
+            lines.append(f"  {one(key)}: {{\n    {inner}\n  }}")
+        else:
+            lines.append(f"  {one(key)}: {one(value)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()

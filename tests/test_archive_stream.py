@@ -1,0 +1,116 @@
+"""Allure results reach the archive as each item ends (a background writer), and the end of the run still
+holds the last line of defence: every file, early ones included, is scrubbed with every secret learnt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from opsverify import exitcodes
+from opsverify.archive import Archive
+from opsverify.secrets import Redactor
+
+from .runbook import CANARY, make_runbook, read_json
+
+LATE = "late-learnt-secret-Qx81vTz"
+
+
+def _archive(tmp_path: Path, redactor: Redactor) -> Archive:
+    env_dir = tmp_path / "reports" / "fx"
+    partial = env_dir / f".partial-20261201T000000Z-{os.getpid()}"
+    partial.mkdir(parents=True)
+    return Archive(reports=tmp_path / "reports", env=SimpleNamespace(name="fx"), deploy="d1", commit="c",
+                   started=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc), partial=partial, redactor=redactor)
+
+
+def _manifest_hashes(final: Path) -> dict[str, str]:
+    return read_json(final / "manifest.json")["files"]
+
+
+def test_an_early_file_is_scrubbed_again_with_a_secret_learnt_after_it_was_written(tmp_path):
+    redactor = Redactor()
+    archive = _archive(tmp_path, redactor)
+    archive.write_early("allure-results/a-result.json", f'{{"observed": "token {LATE}"}}'.encode())
+    archive.write_early("allure-results/b-result.json", b'{"observed": "nothing secret"}')
+    redactor.add(LATE)  # learnt later in the run
+    final = archive.complete({"results.json": b"{}"}, {})
+    written = (final / "allure-results" / "a-result.json").read_bytes()
+    assert LATE.encode() not in written and b"token" in written
+    hashes = _manifest_hashes(final)
+    for name in ("allure-results/a-result.json", "allure-results/b-result.json", "results.json"):
+        assert hashes[name] == hashlib.sha256((final / name).read_bytes()).hexdigest(), name
+    assert read_json(final / "manifest.json")["redactions_applied"] == 1
+
+
+def test_an_early_file_that_is_no_longer_true_is_removed(tmp_path):
+    archive = _archive(tmp_path, Redactor())
+    archive.write_early("allure-results/old-result.json", b"{}")
+    archive.forget_early("allure-results/old-result.json")
+    final = archive.complete({"results.json": b"{}"}, {})
+    assert not (final / "allure-results" / "old-result.json").exists()
+    assert "allure-results/old-result.json" not in _manifest_hashes(final)
+
+
+def test_a_failed_background_write_fails_the_archive(tmp_path):
+    archive = _archive(tmp_path, Redactor())
+    (archive.partial / "allure-results").write_text("a file where the folder belongs")
+    archive.write_early("allure-results/a-result.json", b"{}")
+    with pytest.raises(OSError):
+        archive.complete({"results.json": b"{}"}, {})
+    archive.discard()
+    assert not archive.partial.exists()
+
+
+def test_discard_stops_the_writer_and_leaves_nothing(tmp_path):
+    archive = _archive(tmp_path, Redactor())
+    for i in range(50):
+        archive.write_early(f"allure-results/{i}-result.json", b"{}")
+    archive.discard()
+    assert not archive.partial.exists()
+
+
+# A project conftest: when the last item starts, the results of the items before it are in the partial
+# archive already (waits for the background writer, so it does not hinge on the machine's speed).
+WATCH = '''
+import json, time
+from pathlib import Path
+
+def pytest_runtest_setup(item):
+    if item.nodeid != item.session.items[-1].nodeid:
+        return
+    results = Path(__file__).parent / "reports" / "fx"
+    want = len(item.session.items) - 1
+    deadline = time.monotonic() + 60
+    seen = []
+    while time.monotonic() < deadline:
+        seen = [p.name for p in results.glob(".partial-*/allure-results/*-result.json")]
+        if len(seen) >= want:
+            break
+        time.sleep(0.05)
+    (Path(__file__).parent / "seen.json").write_text(json.dumps({"want": want, "seen": len(seen)}))
+'''
+
+
+def test_results_are_written_while_later_items_run(tmp_path):
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(WATCH)
+    result = runbook.run()
+    assert result.returncode == exitcodes.FAILED, result.stdout[-3000:]
+    seen = json.loads((tmp_path / "seen.json").read_text())
+    assert seen["seen"] == seen["want"] > 0
+    (archive,) = runbook.archives()
+    results = list((archive / "allure-results").glob("*-result.json"))
+    assert len(results) == seen["want"] + 1  # one per item: nothing twice, nothing missing
+    hashes = _manifest_hashes(archive)
+    for path in (archive / "allure-results").iterdir():
+        name = f"allure-results/{path.name}"
+        assert hashes[name] == hashlib.sha256(path.read_bytes()).hexdigest(), name
+    for path in archive.rglob("*"):
+        if path.is_file():
+            assert CANARY not in path.read_text(encoding="utf-8", errors="replace"), path
