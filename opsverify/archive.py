@@ -8,9 +8,9 @@ archive of the env, and is signed when a key is configured (see `seal`). Every f
 run's redactor on its way to disk. Files go into a hidden `.partial-*-<pid>` folder renamed only when
 complete; a partial left by a killed run is removed by the next one.
 
-Each item's Allure result is written as soon as the item ends, by a background thread, while later
-items still run (creating thousands of small files is a kernel cost that would otherwise all land after
-the last check). At the end every file, early ones included, is scrubbed again with every secret the
+Each item's Allure result is written as soon as the item ends, by a writer process (`archive_writer`),
+while later items still run (creating thousands of small files is a kernel cost that would otherwise all
+land after the last check). At the end every file, early ones included, is scrubbed again with every secret the
 run learnt; an early file that this changes is rewritten before anything is hashed.
 """
 
@@ -23,6 +23,7 @@ import re
 import queue
 import shutil
 import subprocess
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from . import __version__, exitcodes, seal
+from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Check, shown
 from .engine import process_alive
@@ -135,19 +136,19 @@ class Archive:
 
     def complete(self, files: dict[str, bytes], manifest: dict[str, Any]) -> Path:
         """Write every file (redacted), then the manifest, its signature and the chain link; rename."""
-        early = self._finish_writing()
+        early, on_disk = self._early, self._finish_writing()
         everything = self._scrubbed({**early, **files})
         hashes = {}
         made: set[str] = set()
         for name, data in everything.items():
             hashes[name] = seal.sha256_bytes(data)
-            if name in early and name not in files and data is early[name]:
+            if name in on_disk and name not in files and data is early[name]:
                 continue  # already on disk, as it is
             folder = os.path.dirname(name)
             if folder not in made:  # once per folder: a mkdir per file would cost more than the file
                 (self.partial / folder).mkdir(parents=True, exist_ok=True)
                 made.add(folder)
-            _write(self.partial / name, data, replace=name in early)
+            archive_writer.write_file(str(self.partial / name), data, replace=name in on_disk)
         manifest = {**manifest, "redactions_applied": self.redactions,
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
         with seal.env_lock(self.env_dir):
@@ -162,14 +163,16 @@ class Archive:
         self.final, self.completed = final, True
         return final
 
-    def _finish_writing(self) -> dict[str, bytes]:
-        """Wait for the background writes; their failure is the archive's (raised as the OSError it was)."""
+    def _finish_writing(self) -> set[str]:
+        """Wait for the early files; the names now on disk. A failed write is the archive's failure (raised
+        as the OSError it was)."""
         writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.finish()
-            if writer.failure is not None:
-                raise writer.failure
-        return self._early
+        if writer is None or not writer.started:
+            return set()
+        writer.finish()
+        if writer.failure is not None:
+            raise writer.failure
+        return set(self._early)
 
     def _final_name(self) -> Path:
         base = f"{self.started:%Y%m%dT%H%M%SZ}_{self.deploy}"
@@ -202,54 +205,70 @@ class Archive:
             shutil.rmtree(self.partial, ignore_errors=True)
 
 
-class _Writer(threading.Thread):
-    """Writes (or removes, for None) files under the partial folder, in the order given. A daemon: a run
-    that dies leaves a partial folder, which the next run removes."""
+class _Writer:
+    """Hands files to the writer process (see `archive_writer`) through a pipe, fed by a thread that sends
+    whatever has queued up in one write (so it seldom needs the interpreter lock). If the process cannot
+    be started, nothing is written early: `complete` writes those files itself."""
 
     def __init__(self, root: Path) -> None:
-        super().__init__(daemon=True, name="opsverify-archive-writer")
-        self.root = root
         self.failure: OSError | None = None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._cancelled = False
-        self.start()
+        try:
+            self._process: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-I", "-S", archive_writer.__file__, str(root)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        except OSError:
+            self._process = None
+            return
+        self._feeder = threading.Thread(target=self._feed, daemon=True, name="opsverify-archive-feeder")
+        self._feeder.start()
+
+    @property
+    def started(self) -> bool:
+        return self._process is not None
 
     def put(self, name: str, data: bytes | None) -> None:
-        self._queue.put((name, data))
+        if self._process is not None:
+            self._queue.put(archive_writer.frame(name, data))
+
+    def _feed(self) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        pipe, ended = self._process.stdin, False
+        while not ended:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get())
+            ended = batch[-1] is None
+            try:
+                pipe.write(b"".join(batch[:-1] if ended else batch))
+            except OSError as exc:  # the writer died: its files are not all there
+                self.failure = exc
+                break
+        try:
+            pipe.close()
+        except OSError:
+            pass
 
     def finish(self, *, cancel: bool = False) -> None:
-        self._cancelled = cancel
+        """Wait until every file handed over is written (or, cancelling, stop at once)."""
+        process = self._process
+        if process is None:
+            return
+        if cancel:
+            process.kill()
         self._queue.put(None)
-        self.join()
-
-    def run(self) -> None:
-        made: set[str] = set()
-        while (job := self._queue.get()) is not None:
-            if self._cancelled or self.failure is not None:
-                continue
-            name, data = job
-            try:
-                if data is None:
-                    (self.root / name).unlink(missing_ok=True)
-                    continue
-                folder = os.path.dirname(name)
-                if folder not in made:
-                    (self.root / folder).mkdir(parents=True, exist_ok=True)
-                    made.add(folder)
-                _write(self.root / name, data, replace=True)
-            except OSError as exc:
-                self.failure = exc
-
-
-def _write(path: Path, data: bytes, *, replace: bool = False) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
-    fd = os.open(path, flags, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+        self._feeder.join()
+        assert process.stdout is not None
+        with process.stdout:  # the feeder closed stdin: the writer finishes and says how it went
+            said = process.stdout.read().decode(errors="replace")
+        process.wait()
+        if cancel or self.failure is not None:
+            return
+        if said:
+            number, text, name = (said.split("\t", 2) + ["", ""])[:3]
+            self.failure = OSError(int(number) if number.isdigit() else 0, text, name)
+        elif process.returncode != 0:
+            self.failure = OSError(0, f"the archive writer stopped (exit {process.returncode})")
 
 
 # -- what pytest reported -------------------------------------------------------------------------

@@ -114,3 +114,31 @@ def test_results_are_written_while_later_items_run(tmp_path):
     for path in archive.rglob("*"):
         if path.is_file():
             assert CANARY not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_without_a_writer_process_the_end_writes_every_file(tmp_path, monkeypatch):
+    import subprocess
+
+    def cannot_start(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    archive = _archive(tmp_path, Redactor())
+    monkeypatch.setattr(subprocess, "Popen", cannot_start)
+    archive.write_early("allure-results/a-result.json", b'{"a": 1}')
+    final = archive.complete({"results.json": b"{}"}, {})
+    assert (final / "allure-results" / "a-result.json").read_bytes() == b'{"a": 1}'
+    assert "allure-results/a-result.json" in _manifest_hashes(final)
+
+
+def test_the_writer_reports_the_first_failure_and_drains_the_rest(tmp_path):
+    import io
+
+    from opsverify import archive_writer
+
+    (tmp_path / "blocked").write_text("a file where a folder belongs")
+    frames = b"".join(archive_writer.frame(name, b"x") for name in ("ok.json", "blocked/a.json", "later.json"))
+    said = io.StringIO()
+    archive_writer.serve(str(tmp_path), io.BytesIO(frames + archive_writer.frame("ok.json", None)), said)
+    number, text, name = said.getvalue().split("\t")
+    assert int(number) and text and name == "blocked/a.json"
+    assert (tmp_path / "ok.json").exists() and not (tmp_path / "later.json").exists()
