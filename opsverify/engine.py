@@ -4,6 +4,10 @@
            --group by (system, family)--> family.gather(target, checks) -> facts
            --family.judge(check, facts)--> Outcome --redact--> reporters
 
+A target's families that talk to its database run in one job, in turn, on one session: the job
+first asks every statement they will send in one round trip (`Database.prefetch`), so each gather
+finds its answers waiting; a statement nobody foresaw is asked by its gather on its own.
+
 Groups start in the order pytest will ask for their items, and an item is answered as soon as its own
 group is done, so the first systems are reported while later ones are still answering.
 
@@ -344,6 +348,8 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         self.started_at = time.monotonic()
         try:
+            if self.job.closes_database:
+                _ask_ahead(self.job.target, self.job.parts)
             for family, checks in self.job.parts:
                 self.outcomes += list(zip(checks, gather_and_judge(self.job.target, family, checks), strict=True))
         finally:
@@ -446,6 +452,22 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _ask_ahead(target: Target, parts: list[tuple[Any, list[Check]]]) -> None:
+    """Every statement the job's families will send, in one round trip; each answer waits for its gather.
+    Whatever goes wrong here is left to the gathers: each asks what it lacks, and reports its own trouble."""
+    statements = []
+    for family, checks in parts:
+        try:
+            statements += families.database_statements(family, target, checks)
+        except Exception:  # its gather fails the same way, as its checks' outcomes
+            continue
+    try:
+        if statements:
+            target.database.prefetch(statements)
+    except Exception:  # never lose a job's outcomes to asking ahead
+        pass
 
 
 def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[Outcome]:
