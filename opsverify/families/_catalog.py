@@ -48,7 +48,7 @@ def _acl(expression: str) -> str:
 RELATION_SECTIONS = {  # per relation: section -> the key it fills in each relation's row
     "columns": "columns", "grants": "grants", "constraints": "constraints", "indexes": "indexes",
     "policies": "policies", "table_publications": "publications", "reads": "reads",
-    "security_invoker": "security_invoker",
+    "security_invoker": "security_invoker", "extension_members": "extension_member",
 }
 SECTIONS = frozenset({"relations", *RELATION_SECTIONS, "functions", "extensions", "schemas", "roles", "publications"})
 
@@ -61,6 +61,8 @@ _COLUMNS = """(select coalesce(json_agg(json_build_object(
           from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
           where a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped)"""
 _RELATION_PARTS = {
+    "extension_members": """exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = r.oid
+                                  and d.deptype = 'e')""",
     "security_invoker": """coalesce((select lower(split_part(o, '=', 2)) in ('true', 'on', 'yes', '1')
                                     from unnest(r.reloptions) o where o like 'security_invoker=%%' limit 1), false)""",
     "grants": _acl("r.acl"),
@@ -101,9 +103,7 @@ _RELATION_PARTS = {
 }
 _RELS = """rels as (
   select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relrowsecurity as rls,
-         coalesce(c.relacl, acldefault('r', c.relowner)) as acl, c.reloptions,
-         exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid
-                 and d.deptype = 'e') as extension_member
+         coalesce(c.relacl, acldefault('r', c.relowner)) as acl, c.reloptions
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where (c.relkind in ('r', 'p') and n.nspname = any(%(table_schemas)s))
      or (c.relkind in ('v', 'm') and n.nspname = any(%(view_schemas)s))
@@ -166,8 +166,7 @@ def catalog_query(sections: frozenset[str]) -> str:
     ctes, top = [], []
     if "relations" in read:
         ctes.append(_RELS)
-        parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls",
-                 "'extension_member', r.extension_member"]
+        parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls"]
         for section, key in RELATION_SECTIONS.items():
             if section == "columns" and section in read:
                 grants = f",\n            'grants', {_acl('a.attacl')}" if "grants" in read else ""
