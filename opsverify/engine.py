@@ -348,10 +348,12 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         self.started_at = time.monotonic()
         try:
-            if self.job.closes_database:
-                _ask_ahead(self.job.target, self.job.parts)
+            asked_s = _ask_ahead(self.job.target, self.job.parts) if self.job.closes_database else 0.0
             for family, checks in self.job.parts:
-                self.outcomes += list(zip(checks, gather_and_judge(self.job.target, family, checks), strict=True))
+                outcomes = gather_and_judge(self.job.target, family, checks)
+                # the shared round trip is part of every item's gather time
+                self.outcomes += [(check, replace(outcome, duration_s=outcome.duration_s + asked_s))
+                                  for check, outcome in zip(checks, outcomes, strict=True)]
         finally:
             if self.job.closes_database:
                 self.job.target.close_database()
@@ -454,9 +456,11 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def _ask_ahead(target: Target, parts: list[tuple[Any, list[Check]]]) -> None:
+def _ask_ahead(target: Target, parts: list[tuple[Any, list[Check]]]) -> float:
     """Every statement the job's families will send, in one round trip; each answer waits for its gather.
-    Whatever goes wrong here is left to the gathers: each asks what it lacks, and reports its own trouble."""
+    Whatever goes wrong here is left to the gathers: each asks what it lacks, and reports its own trouble.
+    Returns the seconds it took."""
+    started = time.perf_counter()
     statements = []
     for family, checks in parts:
         try:
@@ -468,6 +472,7 @@ def _ask_ahead(target: Target, parts: list[tuple[Any, list[Check]]]) -> None:
             target.database.prefetch(statements)
     except Exception:  # never lose a job's outcomes to asking ahead
         pass
+    return time.perf_counter() - started
 
 
 def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[Outcome]:

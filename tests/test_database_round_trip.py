@@ -78,7 +78,7 @@ def _evaluate(url: str, items=ITEMS) -> tuple[dict, Run, list]:
 
 def _one_per_family(monkeypatch) -> None:
     """The engine as it was: no asking ahead, so each family's gather has its own conversation."""
-    monkeypatch.setattr(engine, "_ask_ahead", lambda target, parts: None)
+    monkeypatch.setattr(engine, "_ask_ahead", lambda target, parts: 0.0)
 
 
 def test_every_family_of_a_database_shares_one_round_trip(shop, conversations):
