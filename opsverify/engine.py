@@ -4,6 +4,10 @@
            --group by (system, family)--> family.gather(target, checks) -> facts
            --family.judge(check, facts)--> Outcome --redact--> reporters
 
+A target's families that talk to its database run in one job, in turn, on one session: the job
+first asks every statement they will send in one round trip (`Database.prefetch`), so each gather
+finds its answers waiting; a statement nobody foresaw is asked by its gather on its own.
+
 Groups start in the order pytest will ask for their items, and an item is answered as soon as its own
 group is done, so the first systems are reported while later ones are still answering.
 
@@ -361,8 +365,12 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         self.started_at = time.monotonic()
         try:
+            asked_s = _ask_ahead(self.job.target, self.job.parts) if self.job.closes_database else 0.0
             for family, checks in self.job.parts:
-                self.outcomes += list(zip(checks, gather_and_judge(self.job.target, family, checks), strict=True))
+                outcomes = gather_and_judge(self.job.target, family, checks)
+                # the shared round trip is part of every item's gather time
+                self.outcomes += [(check, replace(outcome, duration_s=outcome.duration_s + asked_s))
+                                  for check, outcome in zip(checks, outcomes, strict=True)]
         finally:
             if self.job.closes_database:
                 self.job.target.close_database()
@@ -462,6 +470,25 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _ask_ahead(target: Target, parts: list[tuple[Any, list[Check]]]) -> float:
+    """Every statement the job's families will send, in one round trip; each answer waits for its gather.
+    Whatever goes wrong here is left to the gathers: each asks what it lacks, and reports its own trouble.
+    Returns the seconds it took."""
+    started = time.perf_counter()
+    statements = []
+    for family, checks in parts:
+        try:
+            statements += families.database_statements(family, target, checks)
+        except Exception:  # its gather fails the same way, as its checks' outcomes
+            continue
+    try:
+        if statements:
+            target.database.prefetch(statements)
+    except Exception:  # never lose a job's outcomes to asking ahead
+        pass
+    return time.perf_counter() - started
 
 
 def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[Outcome]:

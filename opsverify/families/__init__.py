@@ -9,6 +9,10 @@ A family is one module with the same names everywhere:
     judge(check, facts) -> Outcome      pure: no I/O, no clock ("now" comes from the facts)
     bound(target, checks) -> seconds    optional: the worst-case time of `gather` apart from the database
                                         (whose budget the engine counts), from the timeouts
+    database_statements(target, checks) -> [statement]
+                                        optional, for a family that talks to the database: the statements
+                                        its `gather` sends (it builds them with this very function), so the
+                                        engine can ask those of every family of a target in one round trip
 
 Modules are imported when a checklist names them, so a run pays only for the families it uses.
 """
@@ -80,3 +84,9 @@ def bound(module: ModuleType, target: Any, checks: list, *, include_database: bo
         waves = math.ceil(2 * len(checks) / REQUESTS_AT_ONCE)  # some families send two requests per item
         seconds += timeouts.connect_s + timeouts.http_s * waves
     return seconds
+
+
+def database_statements(module: ModuleType, target: Any, checks: list) -> list:
+    """The statements a family's gather will send to the target's database ([] when it does not say)."""
+    statements = getattr(module, "database_statements", None)
+    return list(statements(target, checks)) if callable(statements) else []

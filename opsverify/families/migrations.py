@@ -95,14 +95,23 @@ def needs(params: Params) -> tuple[str, ...]:
 
 
 # -- gather ------------------------------------------------------------------------------------
-def gather(target, checks) -> dict[str, Any]:
-    """Every history query of the group in one pipelined round trip, then the repo folders."""
+def _plan(checks) -> list[tuple[tuple[str, str], str, Any]]:
+    """(tool, history table), role, query: each history query of the group once."""
     wanted: dict[tuple[str, str], dict] = {}
     for check in checks:
         p: Params = check.params
         wanted.setdefault((p.tool, p.history_table.label), {}).update(
             TOOLS[p.tool].queries(p.history_table, p.none_failed))
-    plan = [(key, role, query) for key, roles in wanted.items() for role, query in roles.items()]
+    return [(key, role, query) for key, roles in wanted.items() for role, query in roles.items()]
+
+
+def database_statements(target, checks) -> list[str]:
+    return [query.sql for _, _, query in _plan(checks)]
+
+
+def gather(target, checks) -> dict[str, Any]:
+    """Every history query of the group in one pipelined round trip, then the repo folders."""
+    plan = _plan(checks)
     answers = target.database.query_many([query.sql for _, _, query in plan])
     if len(answers) != len(plan):
         raise GatherError(f"asked {len(plan)} migration queries, got {len(answers)} answers")

@@ -253,10 +253,9 @@ def gather(target, checks) -> Facts:
     return Facts(chains, rows, keypairs, visibility, db_now)
 
 
-def _ask_database(target, checks) -> tuple[dict[str, Rows | GatherError], Any, Any]:
-    """Each item's query as its own statement, plus who-sees-what and now() once; every answer is
-    bound to the item (or role) that asked it by position, so one failing query stays its item's."""
-    asked: list[tuple[str, str]] = []  # (role, check key) per statement, in order
+def _database_plan(checks) -> tuple[list[tuple[str, str]], list[str]]:
+    """The statements, with what each answers: (role, check key), in order."""
+    asked: list[tuple[str, str]] = []
     statements: list[str] = []
     querying = [c for c in checks if c.params.signatures_query or c.params.accounts_query]
     if querying:
@@ -268,6 +267,17 @@ def _ask_database(target, checks) -> tuple[dict[str, Rows | GatherError], Any, A
     if any(c.params.max_age_s for c in checks):
         asked.append(("now", ""))
         statements.append(DB_NOW)
+    return asked, statements
+
+
+def database_statements(target, checks) -> list[str]:
+    return _database_plan(checks)[1]
+
+
+def _ask_database(target, checks) -> tuple[dict[str, Rows | GatherError], Any, Any]:
+    """Each item's query as its own statement, plus who-sees-what and now() once; every answer is
+    bound to the item (or role) that asked it by position, so one failing query stays its item's."""
+    asked, statements = _database_plan(checks)
     answers = target.database.query_many(statements) if statements else []
     if len(answers) != len(statements):
         raise GatherError(f"the database gave {len(answers)} answers to {len(statements)} statements")

@@ -55,8 +55,12 @@ class Params(StrictParams):
 UNDEFINED_TABLE = "42P01"  # cron.job does not exist: pg_cron is not installed in this database
 
 
+def database_statements(target, checks) -> list[str]:
+    return [JOBS, SETTINGS]
+
+
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings = target.database.query_many([JOBS, SETTINGS])
+    jobs, settings = target.database.query_many(database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
     if isinstance(jobs, GatherError):

@@ -12,7 +12,9 @@ An item names one subject and states expectations about it:
 
 A field the subject's judge does not read is a config error, so an accepted parameter is always judged.
 Privileges are the effective ones: granted to the role, to PUBLIC, or to a role it inherits (see
-docs/checklists.md for what is and is not followed). The catalog query lives in `_catalog.py`.
+docs/checklists.md for what is and is not followed). The catalog query lives in `_catalog.py`; it
+reads only the sections the group's items declare (`FIELD_SECTIONS`), and a judge that uses a
+section its item did not declare ends as an error.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from ._catalog import (
     COMMANDS,
     PUBLIC,
     RELATION_KINDS,
+    SECTIONS,
     WRITE_PRIVILEGES,
-    CATALOG_QUERY,
     Catalog,
     Roles,
+    SectionNotRead,
     base_type,
+    catalog_query,
+    find_not_read,
     held_privileges,
     normal_type,
     privilege_order,
@@ -87,6 +92,36 @@ READS: dict[str, set[str]] = {
     "schemas": set(GRANTS),
 }
 PRIVILEGE_KIND = {"functions_in": "function", "schemas": "schema"}  # the others: relation
+RELATION_SUBJECTS = ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in")
+GRANT_FIELDS = {*GRANTS, "no_write_grants_to"}
+# the catalog sections (_catalog.SECTIONS) each subject's judge reads, and what each field adds to them
+SUBJECT_SECTIONS: dict[str, frozenset[str]] = {
+    "table": frozenset({"relations"}),
+    "tables": frozenset({"relations"}),
+    "all_tables_in": frozenset({"relations", "schemas"}),
+    "views_in": frozenset({"relations", "schemas", "reads", "security_invoker", "grants", "extension_members"}),
+    "foreign_tables_in": frozenset({"relations", "schemas", "reads", "security_invoker", "grants", "extension_members"}),
+    "functions_in": frozenset({"functions", "schemas"}),
+    "extensions": frozenset({"extensions"}),
+    "all_extensions": frozenset({"extensions"}),
+    "schemas": frozenset({"schemas"}),
+}
+_KEYS = frozenset({"constraints", "indexes"})
+FIELD_SECTIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(SUBJECTS, frozenset()),  # see SUBJECT_SECTIONS
+    **dict.fromkeys(("except_tables", "views", "materialized", "reading", "functions", "except_functions",
+                     "security_definer_only", "except_extensions", "allow_empty", "rls", "security_definer",
+                     "fixed_search_path", "security_invoker", "installed", "min_versions", "up_to_date",
+                     "not_in_schemas"), frozenset()),  # read from the subject's own sections
+    **dict.fromkeys(("columns", "not_null", "defaults", "types", "no_columns_of_type"), frozenset({"columns"})),
+    "checked": frozenset({"columns", *_KEYS}),
+    **dict.fromkeys(("unique", "foreign_keys_indexed", "references_primary_keys_in"), _KEYS),
+    **dict.fromkeys(("published_in", "not_published_in"), frozenset({"publications", "table_publications"})),
+    **dict.fromkeys(("policies", "policies_never_mention"), frozenset({"policies"})),
+    **dict.fromkeys(("policies_for", "no_policies_for", "no_open_write_policies_for"), frozenset({"policies", "roles"})),
+    # a relation's ACL is its own section; functions and schemas carry theirs (see catalog_sections)
+    **dict.fromkeys(GRANT_FIELDS, frozenset({"roles"})),
+}
 _VERSION = re.compile(r"\d+(\.\d+)*")
 
 
@@ -177,13 +212,28 @@ class Params(StrictParams):
     def subject(self) -> str:
         return next(s for s in SUBJECTS if getattr(self, s) is not None)
 
+    def catalog_sections(self) -> frozenset[str]:
+        """The catalog sections this item's judge reads: its subject's, and what its fields add (a field
+        nobody declared reads everything)."""
+        read = set(SUBJECT_SECTIONS[self.subject])
+        for name in self.model_fields_set - set(SUBJECTS):
+            read |= FIELD_SECTIONS.get(name, SECTIONS)
+        if self.model_fields_set & GRANT_FIELDS and self.subject in RELATION_SUBJECTS:
+            read.add("grants")
+        return frozenset(read)
+
     def table_names(self) -> list[tuple[str, str]]:
         names = [self.table] if self.table else (self.tables or [])
         return [split_name(n) for n in names]
 
 
 # -- gather ------------------------------------------------------------------------------------
-def gather(target, checks) -> Catalog:
+def _sections(checks) -> frozenset[str]:
+    return frozenset().union(*(check.params.catalog_sections() for check in checks))
+
+
+def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]]:
+    """One catalog query for the group, reading only the sections its items judge."""
     wanted: dict[str, set[str]] = {k: set() for k in ("table_schemas", "view_schemas", "foreign_table_schemas",
                                                         "function_schemas", "schema_grants")}
     for check in checks:
@@ -194,8 +244,13 @@ def gather(target, checks) -> Catalog:
             if value:
                 wanted[key].add(value)
         wanted["schema_grants"].update(p.schemas or [])
-    rows = target.database.query(CATALOG_QUERY, {key: sorted(values) for key, values in wanted.items()})
-    return read_catalog(rows[0]["facts"])
+    return [(catalog_query(_sections(checks)), {key: sorted(values) for key, values in wanted.items()})]
+
+
+def gather(target, checks) -> Catalog:
+    ((query, params),) = database_statements(target, checks)
+    rows = target.database.query(query, params)
+    return read_catalog(rows[0]["facts"], _sections(checks))
 
 
 # -- findings: problems grouped so that many objects make one short line ----------------------
@@ -248,7 +303,14 @@ def _empty(p: Params, what: str, where: str, expected: str, exists: bool) -> Out
 
 # -- judge ---------------------------------------------------------------------------------------
 def judge(check, facts: Catalog) -> Outcome:
-    p: Params = check.params
+    outcome = _judge(check.params, facts)
+    missing = find_not_read(outcome.evidence)
+    if missing is not None:  # a section not read must not reach a report as if it were a fact
+        raise SectionNotRead(missing.section)
+    return outcome
+
+
+def _judge(p: Params, facts: Catalog) -> Outcome:
     subject = p.subject
     if subject in ("table", "tables", "all_tables_in"):
         return _judge_tables(p, facts)
@@ -380,8 +442,10 @@ def _check_publications(p: Params, facts: Catalog, findings: Findings) -> None:
 
 
 def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
-    columns = {c["name"]: c for c in t["columns"]}
     named = [*p.columns, *p.not_null, *p.defaults, *p.types, *p.checked]
+    if not named and not p.no_columns_of_type:  # columns are read only when the item names some
+        return
+    columns = {c["name"]: c for c in t["columns"]}
     absent = [c for c in dict.fromkeys(named) if c not in columns]
     if absent:  # reported once, whatever else the item says about these columns
         findings.add(name, *_verb("lacks", "lack", f"column{'s' if len(absent) > 1 else ''} {', '.join(absent)}"))
@@ -396,7 +460,7 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
     for column, want in p.types.items():
         if column in columns and not same_type(want, columns[column]["type"]):
             findings.add(name, *_verb("has", "have", f"{column} of type {columns[column]['type']}, not {normal_type(want)}"))
-    checks = [k for k in t["constraints"] if k["type"] == "c"]
+    checks = [k for k in t["constraints"] if k["type"] == "c"] if p.checked else []
     for column in p.checked:
         if column not in columns:
             continue
@@ -431,6 +495,8 @@ def _same_default(want: str, have: str) -> bool:
 
 
 def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
+    if p.unique is None and not p.foreign_keys_indexed and not p.references_primary_keys_in:
+        return  # keys are read only when the item asks about them
     indexes = [i for i in t["indexes"] if i["valid"] and not i["partial"] and i["columns"]]
     if p.unique is not None and not any(i["unique"] and sorted(i["columns"]) == sorted(p.unique) for i in indexes):
         findings.add(name, *_verb("has", "have", f"no unique constraint or index on ({', '.join(p.unique)})"))
@@ -466,10 +532,10 @@ def _open_write(policy: dict) -> bool:
 
 
 def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, findings: Findings) -> None:
-    names = [pol["name"] for pol in policies]
     if p.policies is True and not policies:
         findings.add(name, *_verb("has", "have", "no policy"))
     if p.policies is False and policies:
+        names = [pol["name"] for pol in policies]
         findings.add(name, *_verb("has", "have", f"polic{'ies' if len(names) > 1 else 'y'} {first_few(names)}"))
     for command, wanted in p.policies_for.items():
         for role in wanted:

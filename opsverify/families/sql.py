@@ -79,11 +79,11 @@ def render(query: str, deployed_at: dt.datetime | None) -> str:
     return query.replace(DEPLOYED_AT, literal)
 
 
-def gather(target, checks) -> dict[str, Any]:
-    """One pipeline: the visibility facts, then each item's query (and detail), in checklist order;
-    answers are zipped back by position only after checking that every statement has one."""
+def _plan(target, checks) -> tuple[list[tuple[str, str]], list[str]]:
+    """The visibility facts, then each item's query (and detail), in checklist order; with what each
+    statement after the first answers: (check key, "query" | "detail")."""
     deployed_at = target.deployed_at
-    asked: list[tuple[str, str]] = []  # (check key, "query" | "detail")
+    asked: list[tuple[str, str]] = []
     statements: list[str] = [VISIBILITY]
     for check in checks:
         asked.append((check.key, "query"))
@@ -91,6 +91,18 @@ def gather(target, checks) -> dict[str, Any]:
         if check.params.detail:
             asked.append((check.key, "detail"))
             statements.append(render(check.params.detail, deployed_at))
+    return asked, statements
+
+
+def database_statements(target, checks) -> list[str]:
+    return _plan(target, checks)[1]
+
+
+def gather(target, checks) -> dict[str, Any]:
+    """One pipeline (see `_plan`); answers are zipped back by position only after checking that every
+    statement has one."""
+    deployed_at = target.deployed_at
+    asked, statements = _plan(target, checks)
     answers = target.database.query_many(statements)
     if len(answers) != len(statements):
         raise GatherError(f"the database gave {len(answers)} answers to {len(statements)} statements")

@@ -4,7 +4,10 @@ Every statement a checklist gives runs alone in its own `BEGIN READ ONLY` transa
 rolled back afterwards (with session advisory locks released): a statement can neither write nor
 switch the session to read-write, and nothing it does outlives it. Many statements go out in one
 pipelined round trip; each answer — rows, or the server's error with its SQLSTATE — is bound to
-its own statement by position, in order, every run.
+its own statement by position, in order, every run. A job that knows every statement its families
+will send asks them all at once (`prefetch`); each answer is kept for the one later `query_many`
+that asks exactly that statement (same text, same bound values), so the families' conversations
+cost one round trip together, and a statement nobody foresaw is asked on its own.
 
 Time is bounded on the client too: `statement_timeout` only helps while the server is alive, so
 the conversation waits at most `statement_timeout + grace` for each next answer. A database that
@@ -97,6 +100,7 @@ class Database:
         self.statement_timeout_ms = statement_timeout_ms
         self._conn: psycopg.Connection | None = None
         self._unavailable: DatabaseUnavailable | None = None
+        self._kept: dict[Any, list[Rows | GatherError]] = {}  # answers asked ahead, by statement; each used once
         self._lock = threading.Lock()
 
     @property
@@ -166,32 +170,55 @@ class Database:
 
     def query_many(self, statements: Sequence[Statement]) -> list[Rows | GatherError]:
         """Every statement in one pipelined conversation; one answer per statement, in order: its rows,
-        or the error that belongs to it. Never raises for the target's trouble: a database that cannot
-        be reached or stops answering makes the affected answers a `DatabaseUnavailable`."""
+        or the error that belongs to it. A statement asked ahead (`prefetch`) takes its kept answer
+        and is not sent again. Never raises for the target's trouble: a database that cannot be
+        reached or stops answering makes the affected answers a `DatabaseUnavailable`."""
         if not statements:
             return []
         with self._lock:
-            try:
-                self._connect_locked()
-            except DatabaseUnavailable as exc:
-                return [exc] * len(statements)
-            assert self._conn is not None
-            texts = [self._text(s) for s in statements]
-            if self._budget_ends is None:
-                self._budget_ends = time.monotonic() + self.bounds.budget_s
-            sent = [t for t in texts if not isinstance(t, GatherError)]
-            first = not self._role_checked  # the role check rides along with the first conversation
-            answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends).run(
-                [ROLE_CHECK.encode(), *sent] if first else sent)
-            if first:
-                self._role_checked = True
-                self.warning = self._role_warning(answers.pop(0))
-            stopped = next((a for a in answers if isinstance(a, DatabaseUnavailable)), None)
-            if stopped is not None:
-                self._unavailable = stopped
-                self._abandon()
-            merged = iter(answers)
-            return [t if isinstance(t, GatherError) else next(merged) for t in texts]
+            answers: list[Rows | GatherError | None] = [self._kept_answer(s) for s in statements]
+            missing = [i for i, answer in enumerate(answers) if answer is None]
+            if missing:
+                for i, answer in zip(missing, self._ask([statements[i] for i in missing]), strict=True):
+                    answers[i] = answer
+            return answers  # type: ignore[return-value]
+
+    def prefetch(self, statements: Sequence[Statement]) -> None:
+        """Ask `statements` now, in one conversation, and keep each answer for the later `query_many`
+        that asks exactly that statement (until `close`)."""
+        if not statements:
+            return
+        with self._lock:
+            for statement, answer in zip(statements, self._ask(statements), strict=True):
+                self._kept.setdefault(_identity(statement), []).append(answer)
+
+    def _kept_answer(self, statement: Statement) -> Rows | GatherError | None:
+        kept = self._kept.get(_identity(statement))
+        return kept.pop(0) if kept else None
+
+    def _ask(self, statements: Sequence[Statement]) -> list[Rows | GatherError]:
+        """One conversation (the role check rides along with the first); the lock is held."""
+        try:
+            self._connect_locked()
+        except DatabaseUnavailable as exc:
+            return [exc] * len(statements)
+        assert self._conn is not None
+        texts = [self._text(s) for s in statements]
+        if self._budget_ends is None:
+            self._budget_ends = time.monotonic() + self.bounds.budget_s
+        sent = [t for t in texts if not isinstance(t, GatherError)]
+        first = not self._role_checked
+        answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends).run(
+            [ROLE_CHECK.encode(), *sent] if first else sent)
+        if first:
+            self._role_checked = True
+            self.warning = self._role_warning(answers.pop(0))
+        stopped = next((a for a in answers if isinstance(a, DatabaseUnavailable)), None)
+        if stopped is not None:
+            self._unavailable = stopped
+            self._abandon()
+        merged = iter(answers)
+        return [t if isinstance(t, GatherError) else next(merged) for t in texts]
 
     def _text(self, statement: Statement) -> bytes | GatherError:
         sql, params = (statement, None) if isinstance(statement, str) else statement
@@ -217,11 +244,19 @@ class Database:
         budget, the role warning — stays)."""
         with self._lock:
             conn, self._conn = self._conn, None
+            self._kept.clear()
         if conn is not None:
             try:
                 conn.close()
             except Exception:
                 pass
+
+
+def _identity(statement: Statement) -> Any:
+    """What makes two statements the same question: the text and the bound values (repr keeps types:
+    1 and True, a list and a tuple, differ)."""
+    sql, params = (statement, None) if isinstance(statement, str) else statement
+    return sql if params is None else (sql, repr(params))
 
 
 class _Conversation:
