@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import os
 import re
-import queue
 import shutil
 import subprocess
 import sys
@@ -206,13 +205,21 @@ class Archive:
 
 
 class _Writer:
-    """Hands files to the writer process (see `archive_writer`) through a pipe, fed by a thread that sends
-    whatever has queued up in one write (so it seldom needs the interpreter lock). If the process cannot
-    be started, nothing is written early: `complete` writes those files itself."""
+    """Hands files to the writer process (see `archive_writer`) through a pipe. A feeder thread sends what
+    has piled up, in one write, every FEED_S or as soon as BATCH bytes wait: pytest's thread only appends to
+    a list (a wake-up per item would cost it more). If the process cannot be started, nothing is written
+    early: `complete` writes those files itself."""
+
+    BATCH = 64 * 1024
+    FEED_S = 0.05
 
     def __init__(self, root: Path) -> None:
         self.failure: OSError | None = None
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._batch: list[bytes] = []
+        self._batched = 0
+        self._ended = False
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
         try:
             self._process: subprocess.Popen | None = subprocess.Popen(
                 [sys.executable, "-I", "-S", archive_writer.__file__, str(root)],
@@ -228,19 +235,29 @@ class _Writer:
         return self._process is not None
 
     def put(self, name: str, data: bytes | None) -> None:
-        if self._process is not None:
-            self._queue.put(archive_writer.frame(name, data))
+        if self._process is None:
+            return
+        frame = archive_writer.frame(name, data)
+        with self._lock:
+            self._batch.append(frame)
+            self._batched += len(frame)
+            full = self._batched >= self.BATCH
+        if full:
+            self._wake.set()
 
     def _feed(self) -> None:
         assert self._process is not None and self._process.stdin is not None
         pipe, ended = self._process.stdin, False
         while not ended:
-            batch = [self._queue.get()]
-            while not self._queue.empty():
-                batch.append(self._queue.get())
-            ended = batch[-1] is None
+            self._wake.wait(self.FEED_S)
+            self._wake.clear()
+            with self._lock:
+                batch, ended = self._batch, self._ended
+                self._batch, self._batched = [], 0
+            if not batch:
+                continue
             try:
-                pipe.write(b"".join(batch[:-1] if ended else batch))
+                pipe.write(b"".join(batch))
             except OSError as exc:  # the writer died: its files are not all there
                 self.failure = exc
                 break
@@ -256,7 +273,9 @@ class _Writer:
             return
         if cancel:
             process.kill()
-        self._queue.put(None)
+        with self._lock:
+            self._ended = True
+        self._wake.set()
         self._feeder.join()
         assert process.stdout is not None
         with process.stdout:  # the feeder closed stdin: the writer finishes and says how it went
