@@ -272,3 +272,21 @@ def test_full_disk_at_the_end_is_one_line_and_its_own_code(tmp_path):
     lines = [line for line in result.stdout.splitlines() if "archive not written" in line]
     assert len(lines) == 1 and lines[0].startswith("opsverify: archive not written: reports/fx")
     assert runbook.archives() == [] and not [n for n in _leftovers(runbook) if n.startswith(".partial")]
+
+
+def test_junit_holds_any_message_a_target_sends():
+    """Markup, quotes, newlines and control bytes (which XML 1.0 cannot hold) in a target's answer: the file
+    still parses, and the message reads as sent, control bytes shown as \\xNN."""
+    import xml.etree.ElementTree as ET
+
+    from opsverify.junit import junit_xml
+
+    message = "expected 'a' & \"b\"\nsaw <c>\x1b[31m\x00"
+    rows = [{"system": "shop", "section": "1 <Flags> & more", "key": "S1-x", "title": "t", "status": "failed",
+             "message": message, "duration_s": 0.25}]
+    suite = ET.fromstring(junit_xml(rows, env="prod", deploy="d1", timestamp="2026-12-01T00:00:00Z")).find("testsuite")
+    (case,) = suite.iter("testcase")
+    shown = "expected 'a' & \"b\"\nsaw <c>\\x1b[31m\\x00"
+    assert case.get("classname") == "shop.1 <Flags> & more"
+    assert case.find("failure").get("message") == shown and case.find("failure").text == shown
+    assert (suite.get("tests"), suite.get("failures"), suite.get("time")) == ("1", "1", "0.250")
