@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+_one = json.JSONEncoder(default=str, ensure_ascii=False).encode  # one encoder: json.dumps with options builds one per call
+
 
 def readable(content: dict[str, Any]) -> bytes:
     """Readable JSON, fast: top-level keys one per line, and each element of a top-level list (or entry of a
     big top-level mapping, such as the manifest's files) on its own line. `json.dumps(indent=...)` falls back
     to the pure-Python encoder: ten times slower on a big run."""
-    def one(value: Any) -> str:
-        return json.dumps(value, default=str, ensure_ascii=False)
-
+    one = _one
     lines = []
     for key, value in content.items():
         if isinstance(value, list) and value:
