@@ -128,23 +128,31 @@ class Redactor:
             if len(value) >= self.MIN_LENGTH:
                 self.add(value, even_if_plain=True)
 
-    def text(self, text: str) -> str:
+    def _current(self) -> "_Matcher | None":
         with self._lock:
             if not self._values:
-                return text
+                return None
             if self._matcher is None:
                 self._matcher = _Matcher(self._values, self._secrets, self.MIN_RUN)
-            matcher = self._matcher
-        return matcher.clean(text)
+            return self._matcher
+
+    def text(self, text: str) -> str:
+        matcher = self._current()
+        return text if matcher is None else matcher.clean(text)
 
     def data(self, obj: Any) -> Any:
-        if isinstance(obj, str):
-            return self.text(obj)
-        if isinstance(obj, dict):
-            return {self.text(str(k)): self.data(v) for k, v in obj.items()}
-        if isinstance(obj, (list, tuple)):
-            return [self.data(v) for v in obj]
-        return obj
+        matcher = self._current()  # one snapshot for the whole structure
+        return obj if matcher is None else _cleaned(obj, matcher.clean)
+
+
+def _cleaned(obj: Any, clean) -> Any:
+    if isinstance(obj, str):
+        return clean(obj)
+    if isinstance(obj, dict):
+        return {clean(str(k)): _cleaned(v, clean) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_cleaned(v, clean) for v in obj]
+    return obj
 
 
 def looks_like_token(segment: str) -> bool:

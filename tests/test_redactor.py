@@ -1,0 +1,53 @@
+"""The redactor: every registered secret, in the forms it travels in, leaves every text and structure."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote
+
+from opsverify.secrets import Redactor, fingerprint
+
+SECRET = "s3cr3t-Token/With+Specials=="
+
+
+def _redactor() -> Redactor:
+    redactor = Redactor()
+    redactor.add(SECRET)
+    return redactor
+
+
+def test_a_secret_and_its_encodings_are_replaced_by_its_fingerprint():
+    redactor = _redactor()
+    mark = f"[redacted {fingerprint(SECRET)}]"
+    for form in (SECRET, quote(SECRET, safe=""), json.dumps(SECRET)[1:-1], SECRET.encode().hex(),
+                 base64.b64encode(SECRET.encode()).decode().rstrip("=")):
+        cleaned = redactor.text(f"before {form} after")
+        assert form not in cleaned and cleaned.startswith("before ") and cleaned.endswith(" after"), form
+    assert redactor.text(f"x {SECRET} y") == f"x {mark} y"
+    assert SECRET not in redactor.text(base64.b64encode(f"user:{SECRET}".encode()).decode())  # a Basic header
+
+
+def test_a_secret_cut_at_the_edge_of_a_text_is_masked():
+    redactor = _redactor()
+    assert SECRET[:12] not in redactor.text(f"an excerpt ending in {SECRET[:12]}")
+    assert SECRET[-12:] not in redactor.text(f"{SECRET[-12:]} starts this excerpt")
+    assert redactor.text("short pieces like s3cr3t stay") == "short pieces like s3cr3t stay"
+
+
+def test_nested_data_keys_included():
+    redactor = _redactor()
+    cleaned = redactor.data({"rows": [{"token": SECRET}, (SECRET, 3)], SECRET: None, "n": 1.5})
+    assert SECRET not in json.dumps(cleaned) and cleaned["n"] == 1.5 and cleaned["rows"][1][1] == 3
+
+
+def test_nothing_registered_changes_nothing_and_learning_moves_the_version():
+    redactor = Redactor()
+    data = {"a": [SECRET]}
+    assert redactor.data(data) == data and redactor.text(SECRET) == SECRET
+    before = redactor.version
+    redactor.add(SECRET)
+    redactor.add(SECRET)  # twice: learnt once
+    assert redactor.version == before + 1 and SECRET not in json.dumps(redactor.data(data))
+    redactor.add("true")  # flags, ports and short values are not secrets
+    assert redactor.version == before + 1
