@@ -11,6 +11,7 @@ wait for the interpreter lock each time pytest's thread holds it — most of the
 """
 
 import os
+import signal
 import struct
 import sys
 
@@ -61,4 +62,7 @@ def serve(root: str, source, out) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C reaches the whole foreground process group: the run stops and completes its archive, so the
+    # writer must outlive the signal; it ends when the run closes its input (or dies).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(sys.argv[1], sys.stdin.buffer, sys.stdout)

@@ -194,8 +194,10 @@ def test_usage_errors_and_collect_only_write_no_archive(tmp_path, args, code):
     assert not [name for name in _leftovers(runbook) if name.startswith(".partial")]
 
 
-def test_interrupted_run_archive_says_so(tmp_path):
-    """Ctrl-C while a check waits on a target that never answers: the archive is marked interrupted."""
+@pytest.mark.parametrize("group", [False, True], ids=["the-run", "its-process-group"])
+def test_interrupted_run_archive_says_so(tmp_path, group):
+    """Ctrl-C while a check waits on a target that never answers: the archive is marked interrupted. A
+    terminal's Ctrl-C reaches the whole process group (the archive's writer too), a CI's cancel the run."""
     runbook = make_runbook(tmp_path)
     with silent_server() as server:
         env = yaml.safe_load((tmp_path / "environments" / "fx.yaml").read_text())
@@ -208,13 +210,16 @@ def test_interrupted_run_archive_says_so(tmp_path):
         command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
                    "postdeploy", "--reports-dir", str(runbook.reports)]
         proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **runbook.variables()},
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=group)
         try:
             deadline = time.monotonic() + 60
             while server["connections"] == 0 and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.05)
             assert server["connections"] >= 1, "the check never reached the silent server"
-            proc.send_signal(signal.SIGINT)
+            if group:
+                os.killpg(proc.pid, signal.SIGINT)
+            else:
+                proc.send_signal(signal.SIGINT)
             out, _ = proc.communicate(timeout=60)
         finally:
             if proc.poll() is None:
@@ -226,6 +231,7 @@ def test_interrupted_run_archive_says_so(tmp_path):
     assert manifest["interrupted"] is True and manifest["selected"] == 8 and manifest["ran"] < 8
     assert read_json(archive / "results.json")["interrupted"] is True
     assert "interrupted:" in out and "interrupted)" in out
+    assert len(list((archive / "allure-results").glob("*-result.json"))) == manifest["ran"]
 
 
 def test_stale_partials_of_dead_runs_are_removed(tmp_path):
