@@ -237,7 +237,14 @@ class Run:
             return skipped(str(exc))
         return None
 
+    def stop(self) -> None:
+        """No item will be asked for any more (pytest's loop ended: done, -x, Ctrl-C): start no further job.
+        Running ones end on their own, each within its bound."""
+        if self._schedule is not None:
+            self._schedule.stop()
+
     def close(self) -> None:
+        self.stop()
         for target in self.targets.values():
             target.close()
 
@@ -298,6 +305,15 @@ class _Schedule:
             self.timed = True
             self.run.timing.took_s += time.monotonic() - self.started
         return fresh
+
+    def stop(self) -> None:
+        with self._lock:
+            stopped, self.pending = self.pending, []
+        for job in stopped:  # should anything still ask, it is told why (never a pass)
+            for _, members in job.parts:
+                for check in members:
+                    self.results[self.run._key(check)] = error("could not look: the run stopped before this "
+                                                               "target was asked")
 
     def _start_pending(self) -> None:
         """Fill the free slots with the next jobs, in order."""

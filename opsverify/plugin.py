@@ -402,6 +402,7 @@ def pytest_runtestloop(session: pytest.Session):
     finally:
         if state is not None:
             state.loop_took = time.monotonic() - state.loop_started
+            state.run.stop()  # -x, Ctrl-C: jobs nobody will ask for are not started
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -65,3 +65,34 @@ def test_a_job_that_ends_starts_the_next_while_pytest_is_busy_elsewhere(tmp_path
     assert schedule.until("a:Q1-q")["a:Q1-q"].status.value == "passed"
     assert started["b"].wait(30), "the second job waited for the next question instead of the free slot"
     assert schedule.until_done()["b:Q1-q"].status.value == "passed"
+
+
+def test_a_stopped_run_starts_no_further_job(tmp_path):
+    """pytest's loop has ended (-x, Ctrl-C): the jobs nobody will ask for are not started, and a question
+    about one of them is answered as not checked."""
+    (tmp_path / "local.yaml").write_text("name: local\nconcurrency: 1\nsystems:\n  a: {}\n  b: {}\n  c: {}\n",
+                                         encoding="utf-8")
+    run = engine.Run(load_environment(tmp_path, "local"))
+    started = {system: threading.Event() for system in ("a", "b", "c")}
+    release = threading.Event()
+
+    def gather(target, checks):
+        started[target.system].set()
+        if target.system == "b":
+            release.wait(30)
+        return {}
+
+    family = SimpleNamespace(NAME="quick", gather=gather, judge=lambda check, facts: passed("x", "x"))
+    checks = [Check(system=system, id="Q1", name="q", section="s", title="t", family="quick", cadence=None,
+                    severity=Severity.normal, mutating=False, remediation="", reason="", params=None)
+              for system in started]
+    run._schedule = schedule = engine._Schedule(
+        run, [], jobs=[engine._Job(run.targets[c.system], [(family, [c])], bound_s=60) for c in checks])
+    assert schedule.until("a:Q1-q")["a:Q1-q"].status.value == "passed"
+    assert started["b"].wait(30)
+    run.stop()
+    release.set()
+    for worker in list(schedule.running):
+        worker.join(30)  # b's end would start c here, were the run not stopped
+    assert [w.job.target.system for w in schedule.running] == ["b"] and not started["c"].is_set()
+    assert schedule.until("c:Q1-q")["c:Q1-q"].observed == "could not look: the run stopped before this target was asked"
