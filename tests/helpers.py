@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -60,3 +61,10 @@ def run_pytest(*args: str, env: dict[str, str] | None = None, timeout: float = 1
         [sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+def interruptible() -> None:
+    """A child's `preexec_fn`: Ctrl-C as a terminal gives it. A shell that starts a job in the background
+    (as some CI runners start their steps) hands it SIGINT ignored, and Python then installs no
+    KeyboardInterrupt handler: a test that interrupts a run would wait for nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

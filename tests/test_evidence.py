@@ -18,6 +18,7 @@ import yaml
 
 from opsverify import exitcodes
 
+from .helpers import interruptible
 from .kit import silent_server
 from .runbook import CANARY, OUTCOMES, SHOP, TILL, make_runbook, read_json, rows_by_id
 
@@ -210,7 +211,8 @@ def test_interrupted_run_archive_says_so(tmp_path, group):
         command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
                    "postdeploy", "--reports-dir", str(runbook.reports)]
         proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **runbook.variables()},
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=group)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=group,
+                                preexec_fn=interruptible)
         try:
             deadline = time.monotonic() + 60
             while server["connections"] == 0 and time.monotonic() < deadline and proc.poll() is None:

@@ -13,6 +13,7 @@ import pytest
 from opsverify import exitcodes
 from opsverify.cli import main
 
+from .helpers import interruptible
 from .kit import refused_port
 from .project import MisbehavingHttp, Project, scratch_database
 
@@ -57,7 +58,7 @@ def interrupted(tmp_path, web, request):
     project = _project(tmp_path, web, "/hang")
     process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"],
                                cwd=project.root, env={**_environ(), **project.variables}, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True, preexec_fn=interruptible)
     time.sleep(0.1)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (project.root / "reports").exists():
