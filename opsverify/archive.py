@@ -10,8 +10,8 @@ complete; a partial left by a killed run is removed by the next one.
 
 Each item's Allure result is written as soon as the item ends, by a writer process (`archive_writer`),
 while later items still run (creating thousands of small files is a kernel cost that would otherwise all
-land after the last check). At the end every file, early ones included, is scrubbed again with every secret the
-run learnt; an early file that this changes is rewritten before anything is hashed.
+land after the last check). At the end every file, early ones included, is scrubbed again with every secret
+the run learnt; an early file that this changes is rewritten before anything is hashed.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-_one = json.JSONEncoder(default=str, ensure_ascii=False).encode  # one encoder: json.dumps with options builds one per call
+# one encoder for every value: json.dumps with options builds a new one per call
+_one = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 
 def readable(content: dict[str, Any]) -> bytes:

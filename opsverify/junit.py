@@ -23,6 +23,10 @@ def _clean(value: Any) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
 
 
+def _text(value: Any) -> str:
+    return escape(_clean(value))
+
+
 def _attrs(pairs: dict[str, Any]) -> str:
     return "".join(f" {name}={quoteattr(_clean(value), {chr(10): '&#10;', chr(13): '&#13;', chr(9): '&#9;'})}"
                    for name, value in pairs.items())
@@ -55,9 +59,9 @@ def _case(row: dict[str, Any]) -> str:
         inner.append(f"<properties>{props}</properties>")
     status, message = row["status"], row.get("message") or ""
     if status == "failed":
-        inner.append(f"<failure{_attrs({'message': message, 'type': 'failed'})}>{escape(_clean(message))}</failure>")
+        inner.append(f"<failure{_attrs({'message': message, 'type': 'failed'})}>{_text(message)}</failure>")
     elif status == "error":
-        inner.append(f"<error{_attrs({'message': message, 'type': 'could-not-check'})}>{escape(_clean(message))}</error>")
+        inner.append(f"<error{_attrs({'message': message, 'type': 'could-not-check'})}>{_text(message)}</error>")
     elif status == "waived":
         waiver = row.get("waiver") or {}
         text = (f"waived until {waiver.get('expires')} by {waiver.get('approver')} ({waiver.get('ticket')}): "
