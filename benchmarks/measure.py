@@ -28,6 +28,7 @@ class Sample:
     stdout: list[tuple[float, str]]  # (seconds since launch, line)
     stderr: list[tuple[float, str]]
     cpu_s: float = 0.0  # user + system time of the process (and the children it waited for)
+    targets_cpu_s: float = 0.0  # what the benchmark's servers and proxies used meanwhile (set by the harness)
 
     @property
     def output(self) -> str:

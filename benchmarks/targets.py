@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import socket
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -35,6 +38,11 @@ class Loop:
 
     def call(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def cpu_s(self) -> float:
+        """CPU time the loop's thread (the delay proxies and the HTTP target) has used so far."""
+        assert self.thread.ident is not None
+        return time.clock_gettime(time.pthread_getcpuclockid(self.thread.ident))
 
     def close(self) -> None:
         async def shutdown():
@@ -255,6 +263,26 @@ class Postgres:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         with psycopg.connect(self.server.url(name), autocommit=True, connect_timeout=10) as conn:
             conn.execute(ddl)
+
+    def cpu_s(self) -> float:
+        """CPU time the server has used so far: the postmaster with the backends it reaped, and the
+        processes alive now (auxiliary ones, backends not yet gone)."""
+        postmaster = self.server._pid()
+        total = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
+            pid, ppid = int(entry.name), int(fields[1])
+            if pid == postmaster:
+                total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+            elif ppid == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def url(self, database: str, port: int) -> str:
         """The checker's URL for `database`, through `port` (the proxy's): SCRAM over TCP."""
