@@ -267,7 +267,7 @@ class Postgres:
     def cpu_s(self) -> float:
         """CPU time the server has used so far: the postmaster with the backends it reaped, and the
         processes alive now (auxiliary ones, backends not yet gone)."""
-        postmaster = self.server._pid()
+        postmaster = self.server.pid
         total = 0
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():

@@ -228,6 +228,8 @@ class EmbeddedPostgres:
             self.watchdog.wait(timeout=5)
             self.watchdog = None
 
-    def _pid(self) -> int:
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (the server is started as itself, not through pg_ctl)."""
         assert self.server is not None
         return self.server.pid

@@ -17,7 +17,7 @@ from opsverify_demo import Deployment
 d = Deployment().start()
 from opsverify_demo.components.redis_server import RedisServer
 from opsverify_demo.components.s3 import S3
-pids = ([d.pg._pid()] + [c.server.process.pid for c in d.components if isinstance(c, RedisServer)]
+pids = ([d.pg.pid] + [c.server.process.pid for c in d.components if isinstance(c, RedisServer)]
         + [c.process.pid for c in d.components if isinstance(c, S3)])
 print(json.dumps({"pids": pids, "folders": [str(d.workdir), str(d.pg.root)]}), flush=True)
 sys.stdin.read()  # wait to be killed
@@ -59,7 +59,7 @@ def test_stop_leaves_nothing_running(demo_deployment):
     from opsverify_demo.components.s3 import S3
 
     deployment = Deployment().start()
-    pids = ([deployment.pg._pid(), deployment.pg.watchdog.pid]
+    pids = ([deployment.pg.pid, deployment.pg.watchdog.pid]
             + [c.server.process.pid for c in deployment.components if isinstance(c, RedisServer)]
             + [c.process.pid for c in deployment.components if isinstance(c, S3)])
     workdir, pgroot = deployment.workdir, deployment.pg.root
