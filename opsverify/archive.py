@@ -486,7 +486,7 @@ class ArchiveReporter:
             if session.exitstatus == exitcodes.OK:
                 session.exitstatus = self.exit_code = exitcodes.REPORT
             return
-        self.report_line = f"report: {_shown(html)}"
+        self.report_line = f"report: {shown(html)}"
 
     def _complete_archive(self, config: pytest.Config, records: list[dict[str, Any]], code: int, pytest_exit: int,
                           expired: list) -> None:
@@ -553,15 +553,15 @@ class ArchiveReporter:
         counts = Counter(r["status"] for r in records)
         return {
             "env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at,
-            "selection": provenance.selection(config.option, [_shown(Path(a)) for a in config.args],
+            "selection": provenance.selection(config.option, [shown(Path(a)) for a in config.args],
                                               systems=state.systems, items=config.getoption("ov_items"),
                                               shard=getattr(state, "shard", "")),
             "demo_faults": list(config.getoption("ov_faults") or []),
             "fail_on": self.fail_on(config),
-            "checklists": {"dir": _shown(Path(state.checklists)),
+            "checklists": {"dir": shown(Path(state.checklists)),
                            "files": [f"inputs/checklists/{p.name}" for p in _checklist_files(state)]},
-            "environment_file": {"path": _shown(env.path), "copy": f"inputs/environments/{env.path.name}"},
-            "waivers_file": ({"path": _shown(waivers.path), "copy": f"inputs/waivers/{waivers.path.name}"}
+            "environment_file": {"path": shown(env.path), "copy": f"inputs/environments/{env.path.name}"},
+            "waivers_file": ({"path": shown(waivers.path), "copy": f"inputs/waivers/{waivers.path.name}"}
                              if waivers is not None and waivers.path is not None else None),
             "suite_version": __version__, "suite_commit": archive.commit,
             "dependencies": provenance.dependency_versions(), "runner": runner,
@@ -618,7 +618,7 @@ class ArchiveReporter:
         elif archive is not None and archive.final is not None:
             sealed = (f"signed {seal.key_id(archive.signing_key.public_key())}" if archive.signing_key is not None
                       else f"not signed: set {seal.SIGNING_KEY_ENV}")
-            write(f"archive: {_shown(archive.final)} ({sealed}{', interrupted' if self.interrupted else ''})")
+            write(f"archive: {shown(archive.final)} ({sealed}{', interrupted' if self.interrupted else ''})")
         if self.report_line:
             write(self.report_line, red=self.report_line.startswith("report not"))
 
@@ -684,13 +684,6 @@ def _selection_text(config: pytest.Config, state) -> str:
     parts += [f"--system {s}" for s in state.systems]
     parts += [f"--item {i}" for i in config.getoption("ov_items")]
     return " ".join(parts) or "everything collected"
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _text(report: pytest.TestReport) -> str:

@@ -460,8 +460,9 @@ class _SharedGroups:
         deadline = time.monotonic() + self.run.bound(members) * 2 + 10
         while not answer.exists():
             owner = json.loads((self.shared / "claims.json").read_text()).get(name)
-            if time.monotonic() > deadline or (owner and not process_alive(owner)):
-                why = "the worker evaluating it stopped" if owner and not process_alive(owner) else "no outcome in time"
+            gone = bool(owner) and not process_alive(owner)
+            if gone or time.monotonic() > deadline:
+                why = "the worker evaluating it stopped" if gone else "no outcome in time"
                 return {Run._key(c): error(f"could not look: {why}") for c in members}
             time.sleep(WAIT_POLL_S)
         stored = json.loads(answer.read_text(encoding="utf-8"))

@@ -221,7 +221,7 @@ class Database:
         return [t if isinstance(t, GatherError) else next(merged) for t in texts]
 
     def _text(self, statement: Statement) -> bytes | GatherError:
-        sql, params = (statement, None) if isinstance(statement, str) else statement
+        sql, params = _parts(statement)
         try:
             if params is None:
                 return sql.encode()
@@ -255,8 +255,13 @@ class Database:
 def _identity(statement: Statement) -> Any:
     """What makes two statements the same question: the text and the bound values (repr keeps types:
     1 and True, a list and a tuple, differ)."""
-    sql, params = (statement, None) if isinstance(statement, str) else statement
+    sql, params = _parts(statement)
     return sql if params is None else (sql, repr(params))
+
+
+def _parts(statement: Statement) -> tuple[str, Any]:
+    """A statement's text and bound values (None for plain text)."""
+    return (statement, None) if isinstance(statement, str) else statement
 
 
 class _Conversation:
