@@ -223,7 +223,10 @@ class _Writer:
         try:
             self._process: subprocess.Popen | None = subprocess.Popen(
                 [sys.executable, "-I", "-S", archive_writer.__file__, str(root)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+                # its own process group: a terminal's Ctrl-C (sent to the foreground group) must not reach it,
+                # not even in the moment before it has started far enough to ignore the signal itself
+                process_group=0)
         except OSError:
             self._process = None
             return

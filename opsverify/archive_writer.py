@@ -62,7 +62,8 @@ def serve(root: str, source, out) -> None:
 
 
 if __name__ == "__main__":
-    # Ctrl-C reaches the whole foreground process group: the run stops and completes its archive, so the
-    # writer must outlive the signal; it ends when the run closes its input (or dies).
+    # The run stops on Ctrl-C and completes its archive, so the writer must outlive the signal. It is
+    # started in a process group of its own (a terminal's Ctrl-C does not reach it); ignoring SIGINT also
+    # covers a signal sent to it by other means. It ends when the run closes its input (or dies).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(sys.argv[1], sys.stdin.buffer, sys.stdout)

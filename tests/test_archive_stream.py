@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +18,7 @@ from opsverify import exitcodes
 from opsverify.archive import Archive
 from opsverify.secrets import Redactor
 
+from .helpers import interruptible
 from .runbook import CANARY, make_runbook, read_json
 
 LATE = "late-learnt-secret-Qx81vTz"
@@ -73,6 +76,37 @@ def test_discard_stops_the_writer_and_leaves_nothing(tmp_path):
         archive.write_early(f"allure-results/{i}-result.json", b"{}")
     archive.discard()
     assert not archive.partial.exists()
+
+
+# Ctrl-C at a terminal reaches the whole foreground process group, possibly the very moment the writer
+# has been started and cannot yet ignore it: the run (which handles it) must still complete its archive.
+CTRL_C_AT_START = '''
+import datetime as dt, os, signal, sys
+from pathlib import Path
+from types import SimpleNamespace
+from opsverify.archive import Archive
+from opsverify.secrets import Redactor
+
+# this process stands for the run, which handles Ctrl-C (a handler, not SIG_IGN: a child would inherit that)
+signal.signal(signal.SIGINT, lambda *_: None)
+partial = Path(sys.argv[1]) / "fx" / f".partial-20261201T000000Z-{os.getpid()}"
+partial.mkdir(parents=True)
+archive = Archive(reports=Path(sys.argv[1]), env=SimpleNamespace(name="fx"), deploy="d1", commit="c",
+                  started=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc), partial=partial, redactor=Redactor())
+archive.write_early("allure-results/a-result.json", b"{}")  # starts the writer
+os.killpg(os.getpgrp(), signal.SIGINT)
+print(archive.complete({"results.json": b"{}"}, {}))
+'''
+
+
+def test_ctrl_c_as_the_writer_starts_does_not_stop_it(tmp_path):
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_AT_START)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "reports")], capture_output=True, text=True,
+                          timeout=60, start_new_session=True, preexec_fn=interruptible)  # a group of its own
+    assert done.returncode == 0, done.stdout + done.stderr
+    final = Path(done.stdout.strip())
+    assert (final / "allure-results" / "a-result.json").read_bytes() == b"{}"
 
 
 # A project conftest: when the last item starts, the results of the items before it are in the partial
