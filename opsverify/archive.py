@@ -112,7 +112,7 @@ class Archive:
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
             stale = remove_stale_partials(env_dir)
-            partial.mkdir()
+            partial.mkdir(parents=True)  # parents: a run that archived nothing may just have removed env_dir
         except OSError as exc:
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
         return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale)
@@ -202,6 +202,10 @@ class Archive:
             writer.finish(cancel=True)
         if not self.completed and self.partial.exists():
             shutil.rmtree(self.partial, ignore_errors=True)
+            try:  # a run that archives nothing leaves no trace: the env folder goes too if nothing else is in it
+                self.env_dir.rmdir()
+            except OSError:
+                pass
 
 
 class _Writer:
@@ -461,10 +465,10 @@ class ArchiveReporter:
         session.exitstatus = self.exit_code = code
         archive = self.state.archive
         if archive is None and config.option.collectonly and not config.getoption("ov_no_archive", False):
-            self.not_written = _no_archive_reason(pytest_exit, config)  # begun never: no folder, no git
+            self.not_written = _no_archive_reason(pytest_exit, config, self.state)  # begun never: no folder, no git
         if archive is None or archive.completed:
             return
-        reason = _no_archive_reason(pytest_exit, config)
+        reason = _no_archive_reason(pytest_exit, config, self.state)
         if reason:
             self.not_written = reason
             archive.discard()
@@ -633,12 +637,16 @@ def _deployed_at(config: pytest.Config) -> str | None:
     return utc(moment.astimezone(dt.timezone.utc)) if moment is not None else None
 
 
-def _no_archive_reason(pytest_exit: int, config: pytest.Config) -> str:
+def _no_archive_reason(pytest_exit: int, config: pytest.Config, state) -> str:
     if config.option.collectonly:
         return "no archive: --collect-only runs no check"
     if pytest_exit == exitcodes.USAGE:
         return "no archive: usage error"
     if pytest_exit == exitcodes.NO_CHECKS:
+        shard = config.getoption("ov_shard", None)
+        if shard and not getattr(state, "shard_systems", True):
+            # a CI matrix wider than the fleet: say so, rather than leave the empty shard a mystery
+            return f"no archive: no check was selected (--shard {shard} holds no system: fewer systems than shards)"
         return "no archive: no check was selected"
     return ""
 

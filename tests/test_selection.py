@@ -46,6 +46,15 @@ def test_shards_split_the_fleet_without_overlap(tmp_path):
     assert first | second == {(s, k) for s in SYSTEMS for k in ("S1-up", "S10-up-again")}
 
 
+def test_a_shard_beyond_the_fleet_says_so_and_leaves_no_trace(tmp_path):
+    """A CI matrix wider than the fleet: the empty shard exits 5 (nothing was checked) and says why."""
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", "--shard", "7/9")
+    assert ran.code == 5, ran.output[-2000:]
+    assert "no check was selected (--shard 7/9 holds no system: fewer systems than shards)" in ran.output
+    assert not any((tmp_path / "reports").rglob("*"))  # no empty env folder either
+
+
 def test_manual_items_are_listed_whatever_m_says(tmp_path):
     with MisbehavingHttp() as web:
         ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", "--system", "bravo", "--no-archive")
