@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from typing import Any
 
@@ -99,21 +100,38 @@ def _status_message(row: dict[str, Any]) -> str:
 
 
 def _description(row: dict[str, Any]) -> str:
+    """Markdown (Allure renders it): our own words bold, every value in it shown literally (`literal`)."""
     lines = []
     if row["status"] in ("skipped", "manual"):
-        lines.append(f"**Skipped:** {row.get('observed') or row.get('message')}")
+        lines.append(f"**Skipped:** {literal(row.get('observed') or row.get('message'))}")
     if row.get("expected"):
-        lines.append(f"**Expected:** {row['expected']}")
+        lines.append(f"**Expected:** {literal(row['expected'])}")
     if row.get("observed") and row["status"] not in ("skipped", "manual"):
-        lines.append(f"**Observed:** {row['observed']}")
+        lines.append(f"**Observed:** {literal(row['observed'])}")
     if row.get("remediation"):
-        lines.append(f"**Remediation:** {row['remediation']}")
+        lines.append(f"**Remediation:** {literal(row['remediation'])}")
     if row.get("waiver"):
-        w = row["waiver"]
+        w = {k: literal(v) for k, v in row["waiver"].items()}
         lines.append(f"**Waived** until {w.get('expires')} by {w.get('approver')} ({w.get('ticket')}): {w.get('reason')}")
-    lines.append(f"Severity {row.get('severity')}, family `{row.get('family')}`, cadence {row.get('cadence') or 'manual'}"
+    lines.append(f"Severity {literal(row.get('severity'))}, family {literal(row.get('family'))}, "
+                 f"cadence {literal(row.get('cadence') or 'manual')}"
                  + ("; the evidence is attached (Attachments)." if row.get("evidence") else "."))
     return "\n\n".join(lines)
+
+
+# Markdown's inline marks, and what starts a block at the beginning of a line (a list, a quote, a heading,
+# a setext underline, a numbered item). ASCII punctuation escaped with a backslash reads as itself.
+_INLINE_MARKS = re.compile(r"([\\`*_\[\]<>!&~|#])")
+_LINE_START_MARK = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def literal(value: Any) -> str:
+    """A value shown exactly as written. The words come from targets (an SMTP banner, an API's answer, a row)
+    and from people (a remediation, a waiver): as markdown, a lying target could draw a link, a heading or
+    an image the auditor's browser fetches when the report opens."""
+    text = _INLINE_MARKS.sub(r"\\\1", str(value))
+    return _LINE_START_MARK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if not m.group(2)[0].isdigit()
+                                else f"{m.group(1)}{m.group(2)}\\", text)
 
 
 def _labels(row: dict[str, Any]) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from opsverify.allureresults import literal
 from opsverify.checklist import load_checklists
 from opsverify.coverage import coverage_report
 
@@ -70,7 +71,7 @@ def test_results_are_labelled_system_section_item(two_runs):
         assert labels["family"] == check.family
         assert first[key]["name"].startswith(f"{key} {check.title}")  # the title sorts items by key in a sub-suite
         if check.remediation and first[key]["status"] == "failed":
-            assert f"**Remediation:** {check.remediation}" in first[key]["description"], key
+            assert f"**Remediation:** {literal(check.remediation)}" in first[key]["description"], key
     for key, (section, item) in KNOWN.items():
         assert (_labels(first[key])["suite"], _labels(first[key])["subSuite"]) == (section, item)
     assert {r["status"] for r in first.values()} >= {"passed", "skipped"}  # titles hold for skipped ones too

@@ -198,3 +198,35 @@ def test_trend_shows_each_deploy(rendered):
     assert first["statistic"] == {"total": 8, "failed": counts["failed"], "broken": counts["error"],
                                   "passed": counts["passed"], "skipped": counts["skipped"]}
     assert current["id"] == "current" and current["statistic"]["total"] == 8
+
+
+# What a lying target can put in an item's words: an image fetched when the page opens, links, emphasis,
+# a heading, a list, a quote, a fence, raw HTML and entities, a table.
+LYING_WORDS = ("banner 554 '![x](http://127.0.0.1:9/beacon.png) [click](https://evil.example) <https://evil.example>"
+               " **all fine** _em_ ~~gone~~ &lt;b&gt; <img src=x onerror=alert(1)> [ref]: https://evil.example'\n"
+               "# Heading\n- item\n1. one\n2) two\n===\n> quote\n```\nfence\n```\n| a | b |\n|---|---|\n| 1 | 2 |")
+
+
+def test_a_targets_words_read_literally_in_the_description():
+    """The description is markdown, rendered by Allure's own markdown-it: every value in it (the observed
+    words come from the target) reads as written: no element of the page comes from them."""
+    from opsverify.allureresults import _description
+    from opsverify.report import node_executable, renderer_dir
+
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    row = {"status": "waived", "expected": "220 <b>", "observed": LYING_WORDS, "remediation": "run `fix` *now*",
+           "severity": "normal", "family": "tcp", "cadence": "postdeploy",
+           "waiver": {"expires": "2099-01-01", "approver": "[me](https://evil.example)", "ticket": "#1", "reason": "**ok**"}}
+    plugin = renderer_dir() / "node_modules" / "@allurereport" / "plugin-awesome"
+    script = ("const M = require(require.resolve('markdown-it', {paths: [process.argv[1]]}));"
+              "let s = ''; process.stdin.on('data', d => s += d).on('end', () => "
+              "process.stdout.write(new M().render(JSON.parse(s))));")
+    done = subprocess.run([node_executable(), "-e", script, str(plugin)], input=json.dumps(_description(row)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    elements = set(re.findall(r"<(\w+)", done.stdout))
+    assert elements == {"p", "strong"}, done.stdout  # our own labels only: no img, a, em, s, h1, li, table, code
+    text = html.unescape(re.sub(r"<[^>]*>", "", done.stdout))
+    for line in LYING_WORDS.splitlines():
+        assert line in text, line  # every word as the target said it
+    assert "[me](https://evil.example) (#1): **ok**" in text and "run `fix` *now*" in text
