@@ -34,7 +34,7 @@ from . import families
 from .checklist import Check
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
-from .outcome import Outcome, Status, error, skipped
+from .outcome import Outcome, Status, error, skipped, visible
 from .secrets import Redactor
 from .target import Target, services_named
 
@@ -95,7 +95,7 @@ class Run:
                 continue
             count = sum(1 for key, o in outcomes.items() if key.startswith(f"{system}:") and o.status is Status.ERROR
                         and o.evidence.get("cause") == problem.kind)
-            found.append(Cause(system, problem.kind, self.redactor.text(problem.message), count))
+            found.append(Cause(system, problem.kind, visible(self.redactor.text(problem.message)), count))
         return found
 
     # -- evaluation --------------------------------------------------------------------
@@ -156,9 +156,9 @@ class Run:
         for system, target in self.targets.items():
             warning = target.database_warning()
             if warning:
-                found.append(self.redactor.text(
+                found.append(visible(self.redactor.text(
                     f"{system}: {warning}; its sessions stay read-only, but give it a read-only role"
-                    " (README: The checker role)"))
+                    " (README: The checker role)")))
         return sorted(found)
 
     def _plan(self, checks: Iterable[Check]) -> tuple[dict[tuple[str, str], list[Check]], dict[str, Outcome]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,13 +25,28 @@ class Outcome:
     duration_s: float = field(default=0.0, compare=False)  # this item's gather + judge time (set by the engine)
 
     def redacted(self, redactor) -> "Outcome":
+        """As the run shows it: no secret, and every character visible (see `visible`). The evidence stays
+        as gathered: it is only ever written as JSON, which escapes what a terminal would act on."""
         return replace(
             self,
-            expected=redactor.text(self.expected),
-            observed=redactor.text(self.observed),
+            expected=visible(redactor.text(self.expected)),
+            observed=visible(redactor.text(self.observed)),
             evidence=redactor.data(self.evidence),
-            remediation=redactor.text(self.remediation),
+            remediation=visible(redactor.text(self.remediation)),
         )
+
+
+# What a terminal or a page acts on rather than shows: C0 controls but the line break and tab (a carriage
+# return rewrites the line, ESC starts a colour or a cursor move), DEL, C1, and the bidirectional controls
+# that reorder what is read.
+_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Text from a target, safe to print: each such character written as its escape (ESC as \\x1b)."""
+    if not _ACTED_ON.search(text):
+        return text
+    return _ACTED_ON.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def passed(expected: str, observed: str, **evidence: Any) -> Outcome:

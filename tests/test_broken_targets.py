@@ -188,3 +188,37 @@ def test_could_not_check_is_rendered_as_its_message_alone():
     raised = _CouldNotDecide("S1-x: could not look: connection refused")
     assert isinstance(raised, CouldNotCheck) and isinstance(raised, pytest.fail.Exception)
     assert raised.pytrace is False and str(raised) == raised.message == "S1-x: could not look: connection refused"
+
+
+# A provider's error kept in a row: it clears the screen, rewrites the line and reverses what follows.
+LYING_ROW_DDL = r"""
+create table public.jobs (id int primary key, status text not null, error text);
+insert into public.jobs values (7, 'stuck', E'\x1b[2J\x1b[H\rPASSED all fine \u202Eenif lla');
+"""
+
+
+def test_a_targets_words_a_terminal_would_act_on_are_shown_escaped(tmp_path, demo_deployment):
+    """What a target says reaches the console, results and JUnit with every control character written as its
+    escape: it cannot clear the on-call engineer's screen, rewrite a FAILED line or reorder the words."""
+    with scratch_database(demo_deployment, LYING_ROW_DDL, prefix="lying") as db:
+        project = Project(tmp_path, {"DATABASE_URL": db["url"]})
+        project.checklist("jobs", """
+        - id: J1
+          name: no-stuck-jobs
+          section: Jobs
+          title: no job is stuck
+          family: sql
+          cadence: postdeploy
+          params:
+            query: select count(*) as n from public.jobs where status = 'stuck'
+            expect: {n: {eq: 0}}
+            detail: select id, error from public.jobs where status = 'stuck'
+        """)
+        project.environment(FAST + 'systems:\n  jobs: {database: "${DATABASE_URL}"}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml", "junit.xml")
+    assert ran.code == exitcodes.FAILED, ran.output[-3000:]
+    escaped = r"error=\x1b[2J\x1b[H\x0dPASSED all fine \u202eenif lla"
+    junit = (project.root / "junit.xml").read_text(encoding="utf-8")
+    for shown in (ran.output, ran.rows()["J1-no-stuck-jobs"]["observed"], junit):
+        assert escaped in shown, shown[-3000:]
+        assert not any(c in shown for c in "\x1b\r\u202e"), shown[-3000:]
