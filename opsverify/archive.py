@@ -37,6 +37,7 @@ from .checklist import Check, shown
 from .engine import process_alive
 from .environment import Environment
 from .errors import ArchiveFailed
+from .outcome import visible
 from .secrets import Redactor
 
 DEPLOY_ID_VARIABLES = (
@@ -585,11 +586,14 @@ class ArchiveReporter:
         from .plugin import run_bound, run_warnings
 
         state = self.state
-        write = terminalreporter.write_line
+
+        def write(text: str, **markup) -> None:  # names from disk and files (waivers, partials): shown, not obeyed
+            terminalreporter.write_line(visible(text), **markup)
+
         counts = self.counts()
         terminalreporter.section("opsverify")
         for warning in run_warnings(state):
-            terminalreporter.write_line(f"warning: {warning}", yellow=True)
+            write(f"warning: {warning}", yellow=True)
         for system, kind, text, count in self.causes():
             write(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked", red=True, bold=True)
         records = self.records()

@@ -26,6 +26,7 @@ from . import __version__, exitcodes
 from .checklist import NAME_PATTERN, load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
 from .errors import ConfigError, StopRun
+from .outcome import visible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,17 +101,17 @@ def verify(args: argparse.Namespace) -> int:
             raise ConfigError(f"--public-key {args.public_key}: not an ed25519 public key (PEM, or 32 bytes in base64)")
     verdict = seal.verify(args.path, trusted)
     for finding in verdict.findings:
-        print(f"{finding.kind:<14} {finding.where}: {finding.what}")
+        print(visible(f"{finding.kind:<14} {finding.where}: {finding.what}"))
     for note in verdict.notes:
-        print(f"note           {note}")
+        print(visible(f"note           {note}"))
     checked = len(verdict.checked)
     if verdict.exit_code == 0:
-        print(f"OK: {checked} archive{'s' if checked != 1 else ''} verified under {args.path}: files, "
-              f"{'signatures' if trusted is not None else 'seals'} and chain hold")
+        print(visible(f"OK: {checked} archive{'s' if checked != 1 else ''} verified under {args.path}: files, "
+                      f"{'signatures' if trusted is not None else 'seals'} and chain hold"))
     else:
         kinds = sorted({f.kind for f in verdict.findings})
-        print(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
-              f"({', '.join(kinds)}) in {args.path}")
+        print(visible(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
+                      f"({', '.join(kinds)}) in {args.path}"))
     return verdict.exit_code
 
 
@@ -119,7 +120,7 @@ def report(args: argparse.Namespace) -> int:
     from .seal import is_archive
 
     archive = args.path if is_archive(args.path) else newest_archive(args.path)
-    print(f"report: {render(archive, out=args.output)}")
+    print(visible(f"report: {render(archive, out=args.output)}"))
     return 0
 
 
@@ -136,11 +137,11 @@ def prune(args: argparse.Namespace) -> int:
         result = prune_env(env_dir, args.keep, force=args.force, dry_run=args.dry_run)
         verb = "would remove" if args.dry_run else "removed"
         for name in result.removed:
-            print(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)")
+            print(visible(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)"))
         for name, why in result.kept_for_evidence:
-            print(f"{env_dir.name}: kept {name}: {why} (evidence of a failed or waived release; --force removes it)")
-        print(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
-              f"the newest {args.keep} kept")
+            print(visible(f"{env_dir.name}: kept {name}: {why} (evidence of a failed or waived release; --force removes it)"))
+        print(visible(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
+                      f"the newest {args.keep} kept"))
     return 0
 
 
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except StopRun as exc:
-        print(f"opsverify: {exc.message}", file=sys.stderr)
+        print(visible(f"opsverify: {exc.message}"), file=sys.stderr)  # names from a tampered archive too
         return exc.exit_code
     except BrokenPipeError:  # `opsverify coverage | head`
         sys.stdout = open(os.devnull, "w")

@@ -108,6 +108,15 @@ def test_an_added_file_is_caught(copy, sealed, capsys):
     assert code == exitcodes.TAMPERED and "notes.txt: added after sealing" in out
 
 
+def test_a_planted_name_is_shown_not_obeyed(copy, sealed, capsys):
+    """A file named to clear the auditor's screen and print OK over the finding: its name is shown escaped."""
+    (_archives(copy)[0] / "x\x1b[2J\x1b[H\rOK: all verified\u202e").write_text("added later")
+    code, out = _verify(capsys, _archives(copy)[0], sealed[2])
+    assert code == exitcodes.TAMPERED
+    assert "x\\x1b[2J\\x1b[H\\x0dOK: all verified\\u202e: added after sealing" in out
+    assert not any(c in out for c in "\x1b\r\u202e"), out
+
+
 def test_a_deleted_file_is_caught(copy, sealed, capsys):
     (_archives(copy)[2] / "junit.xml").unlink()
     code, out = _verify(capsys, copy, sealed[2])
