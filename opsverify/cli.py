@@ -192,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--public-key", type=Path, metavar="FILE",
                      help="the ed25519 public key the archives must be signed with (PEM, or base64 of 32 bytes)")
     ver.set_defaults(run=verify)
-    rep = commands.add_parser("report", help="render an archive (or the newest of reports/ENV) as one offline HTML file")
+    rep = commands.add_parser("report", help="render an archive (or the newest of reports/ENV) as one offline HTML file; only an archive that verifies")
     rep.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV")
     rep.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write it (default: <archive>.html beside it)")
     rep.set_defaults(run=report)

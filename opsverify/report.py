@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from . import exitcodes
+from . import exitcodes, seal
 from .allureresults import ALLURE_STATUS, CATEGORIES, history_id
 from .errors import StopRun
 from .seal import MANIFEST, archive_dirs
@@ -41,6 +41,14 @@ class RenderFailed(StopRun):
 
 class NotAnArchive(StopRun):
     exit_code = exitcodes.NOT_AN_ARCHIVE
+
+
+class DoesNotVerify(StopRun):
+    """The archive is not as it was sealed: a report of it would show evidence no one can vouch for."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code  # verify's own: 30 tampered, 31 bad signature, 32 broken chain
 
 
 def renderer_dir() -> Path:
@@ -91,12 +99,18 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None) -> P
     """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path."""
     archive = archive.resolve()
     manifest = _manifest(archive)
+    verdict = seal.verify(archive)
+    if verdict.findings:
+        first, more = verdict.findings[0], len(verdict.findings) - 1
+        raise DoesNotVerify(f"{archive}: not rendered, the archive does not verify: {first.where}: {first.what}"
+                            + (f" (and {more} more)" if more else "") + f"; `opsverify verify {archive}` lists "
+                            "every finding", verdict.exit_code)
     target = out or report_path(archive)
     node, cli = node_executable(), allure_cli()
     title = report_title(manifest)
     with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
         work = Path(tmp)
-        shutil.copytree(archive / "allure-results", work / "results")
+        copy_results(archive / "allure-results", work / "results")
         history = work / "history.jsonl"
         history.write_text("".join(json.dumps(point) + "\n" for point in history_points(archive)), encoding="utf-8")
         config = {
@@ -123,6 +137,54 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None) -> P
         partial.write_text(html, encoding="utf-8")
         os.replace(partial, target)  # the previous report is replaced only by a complete one
     return target
+
+
+# The fields opsverify writes (see allureresults), all the renderer is given. A sealed but unsigned archive can be
+# re-sealed by whoever edits it: what Allure would render as HTML (descriptionHtml), as a link (links, a build
+# URL) or as steps and traces is never passed on, so no archive can run a script in the auditor's browser.
+RESULT_FIELDS = {"uuid", "historyId", "testCaseId", "name", "fullName", "status", "stage", "description", "start",
+                 "stop", "labels", "statusDetails", "titlePath", "attachments"}
+
+
+def copy_results(source: Path, target: Path) -> None:
+    """The archive's Allure results as opsverify wrote them, and nothing else."""
+    target.mkdir(parents=True)
+    names = {p.name for p in source.iterdir() if p.is_file()}
+    for name in sorted(names):
+        data = (source / name).read_bytes()
+        if name.endswith("-result.json"):
+            try:
+                result = json.loads(data)
+            except ValueError:
+                continue
+            if not isinstance(result, dict):
+                continue
+            result = {k: v for k, v in result.items() if k in RESULT_FIELDS}
+            details = result.pop("statusDetails", None)
+            if isinstance(details, dict) and details:
+                result["statusDetails"] = {k: details[k] for k in ("message", "known") if k in details}
+            attachments = result.pop("attachments", None)
+            kept = [{"name": str(a.get("name", "evidence")), "source": a["source"], "type": "application/json"}
+                    for a in (attachments if isinstance(attachments, list) else [])
+                    if isinstance(a, dict) and a.get("source") in names and str(a["source"]).endswith("-attachment.json")]
+            if kept:
+                result["attachments"] = kept
+            data = json.dumps(result, ensure_ascii=False).encode()
+        elif name == "executor.json":
+            try:
+                executor = json.loads(data)
+            except ValueError:
+                continue
+            if not isinstance(executor, dict):
+                continue
+            for key in ("buildUrl", "reportUrl"):  # a web page or a path; never javascript: or data:
+                value = str(executor.get(key, ""))
+                if not value.startswith(("https://", "http://")) and ":" in value.split("/", 1)[0]:
+                    executor.pop(key, None)
+            data = json.dumps(executor).encode()
+        elif not (name.endswith("-attachment.json") or name == "environment.properties"):
+            continue
+        (target / name).write_bytes(data)
 
 
 _ANALYTICS = re.compile(r'\s*<script async src="https://www\.googletagmanager\.com/[^"]*"></script>\s*'

@@ -186,6 +186,53 @@ def test_no_renderer_is_one_line_and_its_own_code(tmp_path, capsys, monkeypatch)
     assert main(["report", str(tmp_path)]) == exitcodes.NOT_AN_ARCHIVE
 
 
+def test_a_tampered_archive_is_not_rendered(tmp_path, capsys):
+    """The report shows only evidence that verifies: a changed byte is one line, verify's exit code, no page."""
+    from opsverify.cli import main
+
+    runbook = make_runbook(tmp_path / "rb")
+    assert runbook.run("--item", "S1").returncode == 0
+    archive = runbook.newest()
+    result = sorted((archive / "allure-results").glob("*-result.json"))[0]
+    result.write_bytes(result.read_bytes().replace(b'"passed"', b'"failed"', 1))
+    assert main(["report", str(archive)]) == exitcodes.TAMPERED
+    err = capsys.readouterr().err
+    assert err.startswith(f"opsverify: {archive}: not rendered, the archive does not verify: ") and "changed" in err
+    assert "opsverify verify" in err and not report_path(archive).exists()
+
+
+def test_the_renderer_gets_only_what_opsverify_writes(tmp_path):
+    """Defence in depth for an unsigned archive re-sealed by whoever edited it: no field Allure renders as
+    HTML, a link, steps or a trace reaches the renderer, nor any file opsverify does not write."""
+    from opsverify.report import copy_results
+
+    source, target = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    script = "<script>alert(1)</script>"
+    (source / "a-result.json").write_text(json.dumps({
+        "uuid": "a", "name": "S1 x", "status": "failed", "description": "plain", "descriptionHtml": script,
+        "links": [{"url": "javascript:alert(1)", "name": "docs"}], "steps": [{"name": script}],
+        "parameters": [{"name": "p", "value": script}],
+        "statusDetails": {"message": "failed: x", "trace": script, "known": False},
+        "attachments": [{"name": "evidence", "source": "a-attachment.json", "type": "application/json"},
+                        {"name": "page", "source": "b-attachment.html", "type": "text/html"},
+                        {"name": "away", "source": "../../etc/passwd", "type": "text/plain"}]}))
+    (source / "a-attachment.json").write_text('{"row": 1}')
+    (source / "b-attachment.html").write_text(script)
+    (source / "c-container.json").write_text(json.dumps({"befores": [{"name": script}]}))
+    (source / "executor.json").write_text(json.dumps({"name": "ci", "buildUrl": "javascript:alert(1)",
+                                                      "reportUrl": "reports/fx/one"}))
+    (source / "environment.properties").write_text("env=fx\n")
+    copy_results(source, target)
+    assert sorted(p.name for p in target.iterdir()) == ["a-attachment.json", "a-result.json", "environment.properties",
+                                                        "executor.json"]
+    result = json.loads((target / "a-result.json").read_text())
+    assert script not in json.dumps(result) and "javascript" not in json.dumps(result)
+    assert result["statusDetails"] == {"message": "failed: x", "known": False}
+    assert result["attachments"] == [{"name": "evidence", "source": "a-attachment.json", "type": "application/json"}]
+    assert json.loads((target / "executor.json").read_text()) == {"name": "ci", "reportUrl": "reports/fx/one"}
+
+
 def test_trend_shows_each_deploy(rendered):
     """The status dynamics chart: one point per deploy of the env, with passed / failed / broken."""
     _, previous, _, page = rendered
