@@ -115,12 +115,47 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         problems.append(f"{shown(path)}: cannot read: {exc.strerror}")
         return None
     try:
-        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+        problem = _expansion_problem(data) if _ALIAS.search(text) else None
+        if problem:
+            problems.append(f"{shown(path)}: {problem}")
+            return None
+        return data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problems.append(f"{shown(path)}{where}: not valid YAML: {problem}")
+    return None
+
+
+_ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\]},]", re.MULTILINE)  # what could be an alias (`*name`): else no walk
+MAX_VALUES = 1_000_000  # values a file may hold once its aliases are expanded: far beyond any runbook
+
+
+def _expansion_problem(data: Any) -> str | None:
+    """A YAML alias reuses a value without copying it: nine anchors of nine aliases each hold 9⁹ values in a few
+    lines, which would exhaust memory as soon as anything walks them. Each distinct value is sized once."""
+    if not isinstance(data, (dict, list)):
+        return None
+    sizes: dict[int, int] = {}  # id -> values it holds expanded; 0 while its own children are being sized
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, children_sized = stack.pop()
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        if children_sized:
+            size = sizes[id(node)] = 1 + sum(sizes[id(c)] if isinstance(c, (dict, list)) else 1 for c in children)
+            if size > MAX_VALUES:
+                return (f"its YAML aliases expand it to more than {MAX_VALUES:,} values (an alias bomb?): "
+                        "write the values out, or reuse fewer anchors")
+            continue
+        if id(node) in sizes:
+            if sizes[id(node)] == 0:
+                return "a YAML alias refers to a value that contains it (a value that holds itself): remove the alias"
+            continue
+        sizes[id(node)] = 0  # being sized
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
     return None
 
 

@@ -77,6 +77,41 @@ def test_broken_environment_yaml(tmp_path):
     _no_archive(reports)
 
 
+def _bombed_checklist(levels: int) -> str:
+    """An http item whose expected JSON is nine aliases of nine aliases …: 9**levels values in a few lines."""
+    anchors = ["        x0: &a0 [v, v, v, v, v, v, v, v, v]"]
+    anchors += [f"        x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return ("system: bomb\nrunbook: r.md\nitems:\n  - id: B1\n    name: web\n    section: Web\n    title: t\n"
+            "    family: http\n    cadence: postdeploy\n    params:\n      service: web\n      path: /\n      json:\n"
+            + "\n".join(anchors) + "\n")
+
+
+def test_a_yaml_alias_bomb_is_one_line_not_a_crash(tmp_path):
+    checklists, _ = _copy_config(tmp_path)
+    (checklists / "bomb.yaml").write_text(_bombed_checklist(9))
+    result, took, reports = _run(tmp_path, "--env", "demo", "--checklists-dir", str(checklists))
+    _assert_one_clear_line(result, ConfigError.exit_code, "bomb.yaml", "aliases expand it to more than 1,000,000")
+    _no_archive(reports)
+
+
+def test_a_few_aliases_are_fine(tmp_path):
+    """Anchors and aliases are YAML a team may use: 9**3 values load."""
+    from opsverify.checklist import load_checklists
+
+    checklists, _ = _copy_config(tmp_path)
+    (checklists / "bomb.yaml").write_text(_bombed_checklist(3))
+    (check,) = [c for c in load_checklists(checklists) if c.system == "bomb"]
+    assert check.params.json_fields["x2"] == [[["v"] * 9] * 9] * 9
+
+
+def test_a_value_that_holds_itself_is_one_line(tmp_path):
+    _, environments = _copy_config(tmp_path)
+    (environments / "staging.yaml").write_text("name: staging\nloop: &l [1, *l]\nsystems: {}\n")
+    result, _, reports = _run(tmp_path, "--env", "staging", "--environments-dir", str(environments))
+    _assert_one_clear_line(result, ConfigError.exit_code, "staging.yaml", "a YAML alias refers to a value that contains it")
+    _no_archive(reports)
+
+
 def test_environment_typo_is_reported_before_variables(tmp_path):
     _, environments = _copy_config(tmp_path)
     path = environments / "prod.yaml"
