@@ -51,6 +51,12 @@ def verdict(params, facts, status, seen=""):
      "table public.b has row level security off"),
     ({"all_tables_in": "public", "rls": True, "except_tables": ["b"]}, catalog(table(), table("b", rls=False)),
      PASSED, "1 table as expected"),
+    # a stranger's names: in double quotes as SQL writes them, a name may hold a dot (or a quote, doubled)
+    ({"table": '"billing.v2"."Odd ""name"""', "rls": True}, catalog(table('Odd "name"', schema="billing.v2")),
+     PASSED, "1 table as expected"),
+    ({"table": '"odd.name"', "rls": True}, catalog(table("odd.name", rls=False)), FAILED,
+     "row level security off"),
+    ({"table": '"odd.name"'}, catalog(table("name", schema="odd")), FAILED, "does not exist"),
 ])
 def test_tables(params, facts, status, seen):
     verdict(params, facts, status, seen)
