@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from typing import Any
 
+from .display import literal
 from .jsontext import readable
 
 # outcome -> Allure status; a waived failure stays failed (never green) and is marked known (accepted)
@@ -117,21 +117,6 @@ def _description(row: dict[str, Any]) -> str:
                  f"cadence {literal(row.get('cadence') or 'manual')}"
                  + ("; the evidence is attached (Attachments)." if row.get("evidence") else "."))
     return "\n\n".join(lines)
-
-
-# Markdown's inline marks, and what starts a block at the beginning of a line (a list, a quote, a heading,
-# a setext underline, a numbered item). ASCII punctuation escaped with a backslash reads as itself.
-_INLINE_MARKS = re.compile(r"([\\`*_\[\]<>!&~|#])")
-_LINE_START_MARK = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
-
-
-def literal(value: Any) -> str:
-    """A value shown exactly as written. The words come from targets (an SMTP banner, an API's answer, a row)
-    and from people (a remediation, a waiver): as markdown, a lying target could draw a link, a heading or
-    an image the auditor's browser fetches when the report opens."""
-    text = _INLINE_MARKS.sub(r"\\\1", str(value))
-    return _LINE_START_MARK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if not m.group(2)[0].isdigit()
-                                else f"{m.group(1)}{m.group(2)}\\", text)
 
 
 def _labels(row: dict[str, Any]) -> list[dict[str, str]]:

@@ -34,10 +34,10 @@ import pytest
 from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Check, shown
+from .display import visible
 from .engine import process_alive
 from .environment import Environment
 from .errors import ArchiveFailed
-from .outcome import visible
 from .secrets import Redactor
 
 DEPLOY_ID_VARIABLES = (

@@ -25,8 +25,8 @@ from pathlib import Path
 from . import __version__, exitcodes
 from .checklist import NAME_PATTERN, load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
+from .display import visible
 from .errors import ConfigError, StopRun
-from .outcome import visible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,9 +32,10 @@ from typing import Any, Callable, Iterable
 
 from . import families
 from .checklist import Check
+from .display import visible
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
-from .outcome import Outcome, Status, error, skipped, visible
+from .outcome import Outcome, Status, error, skipped
 from .secrets import Redactor
 from .target import Target, services_named
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from .display import visible
 
 
 class Status(str, enum.Enum):
@@ -34,19 +35,6 @@ class Outcome:
             evidence=redactor.data(self.evidence),
             remediation=visible(redactor.text(self.remediation)),
         )
-
-
-# What a terminal or a page acts on rather than shows: C0 controls but the line break and tab (a carriage
-# return rewrites the line, ESC starts a colour or a cursor move), DEL, C1, and the bidirectional controls
-# that reorder what is read.
-_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """Text from a target, safe to print: each such character written as its escape (ESC as \\x1b)."""
-    if not _ACTED_ON.search(text):
-        return text
-    return _ACTED_ON.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def passed(expected: str, observed: str, **evidence: Any) -> Outcome:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from . import lazy
+from .display import shown_forms
 
 _NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7})$", re.IGNORECASE)
 
@@ -65,6 +66,8 @@ def encodings(value: str) -> set[str]:
     raw = value.encode()
     forms = {quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1], repr(value)[1:-1],
              raw.hex(), raw.hex().upper()}
+    for shown in shown_forms(value):  # as a terminal or the report's markdown shows it, and that in JSON
+        forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + raw).decode()
         # characters touched by the unknown prefix or the unknown suffix are dropped

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from opsverify.allureresults import literal
+from opsverify.display import literal
 from opsverify.checklist import load_checklists
 from opsverify.coverage import coverage_report
 

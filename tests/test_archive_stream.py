@@ -15,7 +15,9 @@ from types import SimpleNamespace
 import pytest
 
 from opsverify import exitcodes
+from opsverify.allureresults import result_files
 from opsverify.archive import Archive
+from opsverify.outcome import Outcome, Status
 from opsverify.secrets import Redactor
 
 from .helpers import interruptible
@@ -48,6 +50,27 @@ def test_an_early_file_is_scrubbed_again_with_a_secret_learnt_after_it_was_writt
     hashes = _manifest_hashes(final)
     for name in ("allure-results/a-result.json", "allure-results/b-result.json", "results.json"):
         assert hashes[name] == hashlib.sha256((final / name).read_bytes()).hexdigest(), name
+    assert read_json(final / "manifest.json")["redactions_applied"] == 1
+
+
+LATE_MARKED = "sk_live-Qx81*vTz#9\rZ[x]"  # markdown's marks and a carriage return: shown escaped, both ways
+
+
+def test_a_secret_learnt_late_is_found_as_the_console_and_the_report_show_it(tmp_path):
+    """The console shows a carriage return as \\x0d and the report's description escapes markdown: the end of
+    the run still finds a secret learnt after its item's Allure result was written, in every such form."""
+    redactor = Redactor()
+    archive = _archive(tmp_path, redactor)
+    shown = Outcome(Status.FAILED, "a token", f"token {LATE_MARKED}\n{LATE_MARKED} again").redacted(redactor)
+    row = {"status": "failed", "system": "s", "key": "S1-x", "expected": shown.expected, "observed": shown.observed,
+           "severity": "normal", "family": "http", "cadence": "postdeploy"}
+    for name, data in result_files(row, env="fx", start_ms=0, uid="a").items():
+        archive.write_early(f"allure-results/{name}", data)
+    redactor.add(LATE_MARKED)  # learnt later in the run
+    final = archive.complete({"results.json": b"{}"}, {})
+    result = json.loads((final / "allure-results" / "a-result.json").read_text(encoding="utf-8"))
+    for text in (result["description"], result["statusDetails"]["message"]):
+        assert "token [redacted" in text and "Qx81" not in text and "vTz" not in text, text
     assert read_json(final / "manifest.json")["redactions_applied"] == 1
 
 
@@ -84,7 +107,9 @@ CTRL_C_AT_START = '''
 import datetime as dt, os, signal, sys
 from pathlib import Path
 from types import SimpleNamespace
+from opsverify.allureresults import result_files
 from opsverify.archive import Archive
+from opsverify.outcome import Outcome, Status
 from opsverify.secrets import Redactor
 
 # this process stands for the run, which handles Ctrl-C (a handler, not SIG_IGN: a child would inherit that)

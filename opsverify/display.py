@@ -1,0 +1,44 @@
+"""How words from outside (a target's answer, a file's name, a person's note) are shown: as written, never
+acted on. A terminal acts on control characters (`visible`); Allure's description is markdown (`literal`).
+The redactor knows both forms, so a secret learned late is still found in what was written early."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# What a terminal or a page acts on rather than shows: C0 controls but the line break and tab (a carriage
+# return rewrites the line, ESC starts a colour or a cursor move), DEL, C1, and the bidirectional controls
+# that reorder what is read.
+_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Text from a target, safe to print: each such character written as its escape (ESC as \\x1b)."""
+    if not _ACTED_ON.search(text):
+        return text
+    return _ACTED_ON.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
+# Markdown's inline marks, and what starts a block at the beginning of a line (a list, a quote, a heading,
+# a setext underline, a numbered item). ASCII punctuation escaped with a backslash reads as itself.
+_INLINE_MARKS = re.compile(r"([\\`*_\[\]<>!&~|#])")
+_LINE_START_MARK = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def literal(value: Any) -> str:
+    """A value shown exactly as written. The words come from targets (an SMTP banner, an API's answer, a row)
+    and from people (a remediation, a waiver): as markdown, a lying target could draw a link, a heading or
+    an image the auditor's browser fetches when the report opens."""
+    text = _INLINE_MARKS.sub(r"\\\1", str(value))
+    return _LINE_START_MARK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if not m.group(2)[0].isdigit()
+                                else f"{m.group(1)}{m.group(2)}\\", text)
+
+
+def shown_forms(value: str) -> set[str]:
+    """Every way `value` can read once shown: escaped for a terminal; as markdown, mid-line or where it starts
+    a line; and both, as a description shows what the console shows (the redactor finds a secret in each)."""
+    forms = set()
+    for text in {value, visible(value)}:
+        forms |= {text, literal(text), _INLINE_MARKS.sub(r"\\\1", text)}
+    return forms
