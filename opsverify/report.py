@@ -152,39 +152,46 @@ def copy_results(source: Path, target: Path) -> None:
     names = {p.name for p in source.iterdir() if p.is_file()}
     for name in sorted(names):
         data = (source / name).read_bytes()
-        if name.endswith("-result.json"):
-            try:
-                result = json.loads(data)
-            except ValueError:
+        if name.endswith("-result.json") or name == "executor.json":
+            document = _json_object(data)
+            if document is None:
                 continue
-            if not isinstance(result, dict):
-                continue
-            result = {k: v for k, v in result.items() if k in RESULT_FIELDS}
-            details = result.pop("statusDetails", None)
-            if isinstance(details, dict) and details:
-                result["statusDetails"] = {k: details[k] for k in ("message", "known") if k in details}
-            attachments = result.pop("attachments", None)
-            kept = [{"name": str(a.get("name", "evidence")), "source": a["source"], "type": "application/json"}
-                    for a in (attachments if isinstance(attachments, list) else [])
-                    if isinstance(a, dict) and a.get("source") in names and str(a["source"]).endswith("-attachment.json")]
-            if kept:
-                result["attachments"] = kept
-            data = json.dumps(result, ensure_ascii=False).encode()
-        elif name == "executor.json":
-            try:
-                executor = json.loads(data)
-            except ValueError:
-                continue
-            if not isinstance(executor, dict):
-                continue
-            for key in ("buildUrl", "reportUrl"):  # a web page or a path; never javascript: or data:
-                value = str(executor.get(key, ""))
-                if not value.startswith(("https://", "http://")) and ":" in value.split("/", 1)[0]:
-                    executor.pop(key, None)
-            data = json.dumps(executor).encode()
+            kept = _result_kept(document, names) if name != "executor.json" else _executor_kept(document)
+            data = json.dumps(kept, ensure_ascii=False).encode()
         elif not (name.endswith("-attachment.json") or name == "environment.properties"):
             continue
         (target / name).write_bytes(data)
+
+
+def _json_object(data: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _result_kept(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    kept = {k: v for k, v in result.items() if k in RESULT_FIELDS - {"statusDetails", "attachments"}}
+    details = result.get("statusDetails")
+    if isinstance(details, dict) and details:
+        kept["statusDetails"] = {k: details[k] for k in ("message", "known") if k in details}
+    attachments = result.get("attachments")
+    evidence = [{"name": str(a.get("name", "evidence")), "source": a["source"], "type": "application/json"}
+                for a in (attachments if isinstance(attachments, list) else [])
+                if isinstance(a, dict) and a.get("source") in names and str(a["source"]).endswith("-attachment.json")]
+    if evidence:
+        kept["attachments"] = evidence
+    return kept
+
+
+def _executor_kept(executor: dict[str, Any]) -> dict[str, Any]:
+    kept = dict(executor)
+    for key in ("buildUrl", "reportUrl"):  # a web page or a path; never javascript: or data:
+        value = str(kept.get(key, ""))
+        if not value.startswith(("https://", "http://")) and ":" in value.split("/", 1)[0]:
+            kept.pop(key, None)
+    return kept
 
 
 _ANALYTICS = re.compile(r'\s*<script async src="https://www\.googletagmanager\.com/[^"]*"></script>\s*'

@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 
 from opsverify import exitcodes
 from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
@@ -69,11 +70,15 @@ def test_checklist_typo_names_item_and_field(tmp_path):
     _assert_one_clear_line(result, ConfigError.exit_code, "sora-studio.yaml", "S8-", "params.rsl", "Extra inputs")
 
 
-def test_broken_environment_yaml(tmp_path):
+@pytest.mark.parametrize("text, said", [
+    ("name: staging\nsystems: {cheersai: {database: [unclosed\n", "not valid YAML"),
+    ("name: staging\nloop: &l [1, *l]\nsystems: {}\n", "a YAML alias refers to a value that contains it"),
+])
+def test_broken_environment_yaml(tmp_path, text, said):
     _, environments = _copy_config(tmp_path)
-    (environments / "staging.yaml").write_text("name: staging\nsystems: {cheersai: {database: [unclosed\n")
+    (environments / "staging.yaml").write_text(text)
     result, _, reports = _run(tmp_path, "--env", "staging", "--environments-dir", str(environments))
-    _assert_one_clear_line(result, ConfigError.exit_code, "staging.yaml", "not valid YAML")
+    _assert_one_clear_line(result, ConfigError.exit_code, "staging.yaml", said)
     _no_archive(reports)
 
 
@@ -102,14 +107,6 @@ def test_a_few_aliases_are_fine(tmp_path):
     (checklists / "bomb.yaml").write_text(_bombed_checklist(3))
     (check,) = [c for c in load_checklists(checklists) if c.system == "bomb"]
     assert check.params.json_fields["x2"] == [[["v"] * 9] * 9] * 9
-
-
-def test_a_value_that_holds_itself_is_one_line(tmp_path):
-    _, environments = _copy_config(tmp_path)
-    (environments / "staging.yaml").write_text("name: staging\nloop: &l [1, *l]\nsystems: {}\n")
-    result, _, reports = _run(tmp_path, "--env", "staging", "--environments-dir", str(environments))
-    _assert_one_clear_line(result, ConfigError.exit_code, "staging.yaml", "a YAML alias refers to a value that contains it")
-    _no_archive(reports)
 
 
 def test_environment_typo_is_reported_before_variables(tmp_path):
