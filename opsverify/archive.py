@@ -485,16 +485,20 @@ class ArchiveReporter:
             self._render(session, archive.final)
 
     def _render(self, session: pytest.Session, final: Path) -> None:
-        from .report import RenderFailed, render
+        from .errors import StopRun
+        from .report import render
 
+        left_out: list[str] = []
         try:
-            html = render(final, redactor=self.state.archive.redactor)
-        except RenderFailed as exc:
+            html = render(final, redactor=self.state.archive.redactor, left_out=left_out)
+        except StopRun as exc:  # no renderer, or it failed; or an earlier archive breaks this one's chain
             self.report_line = f"report not rendered: {exc.message}"
             if session.exitstatus == exitcodes.OK:
                 session.exitstatus = self.exit_code = exitcodes.REPORT
             return
-        self.report_line = f"report: {shown(html)}"
+        self.report_line = f"report: {shown(html)}" + "".join(
+            f"\nnote: its history leaves out {name}: not readable, or not as sealed (opsverify verify says why)"
+            for name in left_out)
 
     def _complete_archive(self, config: pytest.Config, records: list[dict[str, Any]], code: int, pytest_exit: int,
                           expired: list) -> None:

@@ -120,7 +120,11 @@ def report(args: argparse.Namespace) -> int:
     from .seal import is_archive
 
     archive = args.path if is_archive(args.path) else newest_archive(args.path)
-    print(visible(f"report: {render(archive, out=args.output)}"))
+    left_out: list[str] = []
+    print(visible(f"report: {render(archive, out=args.output, left_out=left_out)}"))
+    for name in left_out:
+        print(visible(f"note: its history leaves out {name}: not readable, or not as sealed "
+                      f"(opsverify verify {archive.parent} says why)"))
     return 0
 
 

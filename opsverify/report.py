@@ -95,8 +95,10 @@ def newest_archive(env_dir: Path) -> Path:
     return archives[-1]
 
 
-def render(archive: Path, *, out: Path | None = None, redactor: Any = None) -> Path:
-    """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path."""
+def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
+           left_out: list[str] | None = None) -> Path:
+    """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path. Earlier
+    archives the history leaves out (not as sealed) are named in `left_out`."""
     archive = archive.resolve()
     manifest = _manifest(archive)
     verdict = seal.verify(archive)
@@ -112,7 +114,8 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None) -> P
         work = Path(tmp)
         copy_results(archive / "allure-results", work / "results")
         history = work / "history.jsonl"
-        history.write_text("".join(json.dumps(point) + "\n" for point in history_points(archive)), encoding="utf-8")
+        history.write_text("".join(json.dumps(point) + "\n" for point in history_points(archive, left_out)),
+                           encoding="utf-8")
         config = {
             "name": title, "output": str(work / "out"), "historyPath": str(history), "appendHistory": False,
             "historyLimit": HISTORY_LIMIT, "categories": CATEGORIES,
@@ -234,21 +237,26 @@ def _md5(text: str) -> str:
 NO_PARAMETERS = _md5("")  # Allure 3 keys history by md5(test case id) "." md5(parameters)
 
 
-def history_points(archive: Path) -> list[dict[str, Any]]:
-    """One Allure 3 history data point per earlier archive of the same env, oldest first."""
+def history_points(archive: Path, left_out: list[str] | None = None) -> list[dict[str, Any]]:
+    """One Allure 3 history data point per earlier archive of the same env, oldest first; one that cannot be
+    read, or whose results are not as sealed, is left out (and named in `left_out`)."""
     earlier = [p for p in archive_dirs(archive.parent) if p.name < archive.name and (p / "results.json").is_file()]
     points = []
     for previous in earlier[-HISTORY_LIMIT:]:
         try:
             points.append(history_point(previous))
         except (OSError, ValueError, KeyError, TypeError):
-            continue  # an unreadable earlier archive is `opsverify verify`'s business, not the report's
+            if left_out is not None:  # why exactly is `opsverify verify`'s business, not the report's
+                left_out.append(previous.name)
     return points
 
 
 def history_point(archive: Path) -> dict[str, Any]:
     manifest = json.loads((archive / MANIFEST).read_text(encoding="utf-8"))
-    results = json.loads((archive / "results.json").read_text(encoding="utf-8"))
+    data = (archive / "results.json").read_bytes()
+    if seal.sha256_bytes(data) != manifest["files"]["results.json"]:
+        raise ValueError("results.json is not as sealed")  # an earlier archive edited since: not in the history
+    results = json.loads(data)
     env = results["env"]
     started = _epoch_ms(manifest.get("started"))
     tests: dict[str, dict[str, Any]] = {}

@@ -201,6 +201,21 @@ def test_a_tampered_archive_is_not_rendered(tmp_path, capsys):
     assert "opsverify verify" in err and not report_path(archive).exists()
 
 
+def test_history_leaves_out_an_earlier_archive_edited_since(tmp_path):
+    """An earlier run's results changed after sealing (a failure made to read passed) are not history."""
+    from opsverify.report import history_points
+
+    runbook = make_runbook(tmp_path / "rb")
+    for deploy in ("first", "second", "third"):
+        assert runbook.run("--item", "S1", "--deploy-id", deploy).returncode == 0
+    first, second, third = runbook.archives()
+    results = second / "results.json"
+    results.write_text(results.read_text(encoding="utf-8").replace('"passed"', '"failed"'), encoding="utf-8")
+    left_out: list[str] = []
+    points = history_points(third, left_out)
+    assert [p["name"] for p in points] == ["opsverify — fx, deploy first"] and left_out == [second.name]
+
+
 def test_the_renderer_gets_only_what_opsverify_writes(tmp_path):
     """Defence in depth for an unsigned archive re-sealed by whoever edited it: no field Allure renders as
     HTML, a link, steps or a trace reaches the renderer, nor any file opsverify does not write."""
