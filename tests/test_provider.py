@@ -116,6 +116,15 @@ CASES = [
      Status.FAILED, ["NOPE is not an Actions secret", "CRON_SECRET, OLD"]),
     ("github age", {"platform": "github", "secret_age": {"names": ["OLD"], "max_days": 90}},
      {"secrets": ok(GITHUB)}, Status.FAILED, ["OLD last updated 400.0 days ago"]),
+    # GitHub counts more secrets than its pages gave (past the page limit, or the list changed while read):
+    # a name not seen may be on a page not read, so its absence is not known
+    ("github not read whole", {"platform": "github", "required": ["NOPE"]},
+     {"secrets": ok({**GITHUB, "total_count": 1500})}, Status.ERROR,
+     ["NOPE not among the 2 Actions secrets read of the 1500 GitHub counts"]),
+    ("github age not read whole", {"platform": "github", "secret_age": {"names": ["NOPE"], "max_days": 9}},
+     {"secrets": ok({**GITHUB, "total_count": 3})}, Status.ERROR, ["NOPE not among the 2 Actions secrets read"]),
+    ("github seen though not read whole", {"platform": "github", "required": ["CRON_SECRET"]},
+     {"secrets": ok({**GITHUB, "total_count": 1500})}, Status.PASSED, ["CRON_SECRET present"]),
     ("vercel set in production", {"platform": "vercel", "required": ["CRON_SECRET", "FAL_KEY"]},
      {"env": ok(VERCEL)}, Status.PASSED, ["set in the Vercel project's production env"]),
     ("vercel other target only", {"platform": "vercel", "required": ["PREVIEW_ONLY"]}, {"env": ok(VERCEL)},

@@ -450,13 +450,17 @@ class _Verdict:
 
 
 def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetime, where: str,
-               missing_means: str) -> None:
-    """stamps: name -> update time (None: the platform gives none); absent names are missing."""
+               missing_means: str, *, unread: str | None = None) -> None:
+    """stamps: name -> update time (None: the platform gives none); absent names are missing — unless the
+    list was not read whole (`unread` says why): then their absence is unknown."""
     v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days {where}")
     seen = {}
     for name in age.names:
         if name not in stamps:
-            v.problems.append(f"{name} {missing_means}")
+            if unread:
+                v.unknown.append(f"{name} {unread}")
+            else:
+                v.problems.append(f"{name} {missing_means}")
             seen[name] = "absent"
             continue
         updated = parse_time(stamps[name])
@@ -493,15 +497,22 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
     secrets = {s["name"]: s["updated_at"] for s in answer.data["secrets"]}
     where = "in the repository's Actions secrets"
     v.evidence["actions_secrets"] = sorted(secrets)
+    total = answer.data["total_count"]
+    # a name not on the pages read may be on one not read (past the page limit, or a list that changed while
+    # it was read): its absence is not known
+    unread = (None if len(secrets) >= total else
+              f"not among the {len(secrets)} Actions secrets read of the {total} GitHub counts")
     if p.required:
         v.expected.append(f"{', '.join(p.required)} {where}")
         missing = [n for n in p.required if n not in secrets]
-        if missing:
+        if missing and unread:
+            v.unknown.append(f"{', '.join(missing)} {unread}")
+        elif missing:
             v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not an Actions secret "
                               f"({plural(len(secrets), 'secret')}: {', '.join(sorted(secrets)) or 'none'})")
         v.notes.append(f"{', '.join(p.required)} present among {plural(len(secrets), 'Actions secret')}")
     if p.secret_age:
-        _age_check(v, p.secret_age, secrets, answer.now, where, "is not an Actions secret")
+        _age_check(v, p.secret_age, secrets, answer.now, where, "is not an Actions secret", unread=unread)
 
 
 def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
