@@ -126,16 +126,20 @@ CASES = [
     ("github seen though not read whole", {"platform": "github", "required": ["CRON_SECRET"]},
      {"secrets": ok({**GITHUB, "total_count": 1500})}, Status.PASSED, ["CRON_SECRET present"]),
     ("vercel set in production", {"platform": "vercel", "required": ["CRON_SECRET", "FAL_KEY"]},
-     {"env": ok(VERCEL)}, Status.PASSED, ["set in the Vercel project's production env"]),
-    ("vercel other target only", {"platform": "vercel", "required": ["PREVIEW_ONLY"]}, {"env": ok(VERCEL)},
+     {"env": ok({"envs": VERCEL, "more": False})}, Status.PASSED, ["set in the Vercel project's production env"]),
+    ("vercel other target only", {"platform": "vercel", "required": ["PREVIEW_ONLY"]}, {"env": ok({"envs": VERCEL, "more": False})},
      Status.FAILED, ["PREVIEW_ONLY is not set in the Vercel project's production env"]),
     ("vercel fresh", {"platform": "vercel", "secret_age": {"names": ["CRON_SECRET"], "max_days": 31}},
-     {"env": ok(VERCEL)}, Status.PASSED, ["1 secret updated within 31 days"]),
+     {"env": ok({"envs": VERCEL, "more": False})}, Status.PASSED, ["1 secret updated within 31 days"]),
     ("vercel stale", {"platform": "vercel", "secret_age": {"names": ["CRON_SECRET", "FAL_KEY"], "max_days": 31}},
-     {"env": ok(VERCEL)}, Status.FAILED, ["FAL_KEY last updated 40.0 days ago"]),
+     {"env": ok({"envs": VERCEL, "more": False})}, Status.FAILED, ["FAL_KEY last updated 40.0 days ago"]),
     ("vercel preview target", {"platform": "vercel", "target": "preview",
                                "secret_age": {"names": ["CRON_SECRET"], "max_days": 31}},
-     {"env": ok(VERCEL)}, Status.FAILED, ["CRON_SECRET last updated 90.0 days ago"]),
+     {"env": ok({"envs": VERCEL, "more": False})}, Status.FAILED, ["CRON_SECRET last updated 90.0 days ago"]),
+    ("vercel more pages", {"platform": "vercel", "required": ["NOPE"]}, {"env": ok({"envs": VERCEL, "more": True})},
+     Status.ERROR, ["NOPE not among the 4 env vars of the first page Vercel answered (it has more pages)"]),
+    ("vercel more pages, seen", {"platform": "vercel", "required": ["CRON_SECRET"]},
+     {"env": ok({"envs": VERCEL, "more": True})}, Status.PASSED, ["set in the Vercel project's production env"]),
     ("render live", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
      {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("live"))}, Status.PASSED, ["live"]),
     ("render failed", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
@@ -245,8 +249,10 @@ def test_interpret_keeps_no_values_and_uses_the_platform_clock():
     assert isinstance(answer, Answer)
     assert answer.now == NOW
     assert "plain-secret-value-123" not in repr(answer.data)
-    assert answer.data[0]["target"] == ["production"]
+    assert answer.data["envs"][0]["target"] == ["production"] and answer.data["more"] is False
     assert redactor.text("x plain-secret-value-123 y") != "x plain-secret-value-123 y"
+    paged = body[:-1] + ', "pagination": {"count": 1, "next": 1790000000001, "prev": null}}'
+    assert interpret(CALL, Reply(200, 1.0, {"Date": "Wed, 25 Nov 2026 12:00:00 GMT"}, paged), redactor).data["more"]
 
 
 def test_render_env_group_values_are_dropped_and_redacted():

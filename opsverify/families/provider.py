@@ -373,15 +373,17 @@ def _github_secrets(data: Any, redactor) -> dict:
             "secrets": [{"name": s["name"], "updated_at": s.get("updated_at")} for s in data["secrets"]]}
 
 
-def _vercel_env(data: Any, redactor) -> list[dict]:
+def _vercel_env(data: Any, redactor) -> dict:
+    """The env vars, value-free; `more`: Vercel paginates (`pagination.next`) and this was not the last page."""
     envs = data["envs"] if isinstance(data, dict) else data
+    pagination = data.get("pagination") if isinstance(data, dict) else None
     kept = []
     for env in envs:
         redactor.add(env.get("value"))
         target = env.get("target") or []
         kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
                      "target": [target] if isinstance(target, str) else list(target)})
-    return kept
+    return {"envs": kept, "more": isinstance(pagination, dict) and pagination.get("next") is not None}
 
 
 def _render_env_group(data: Any, redactor) -> dict:
@@ -518,23 +520,28 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
 def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     answer: Answer = found["env"]
     where = f"in the Vercel project's {p.target} env"
+    envs = answer.data["envs"]
+    unread = (f"not among the {len(envs)} env vars of the first page Vercel answered (it has more pages)"
+              if answer.data["more"] else None)  # a name not seen may be on a page not read
     latest: dict[str, Any] = {}
-    for env in answer.data:
+    for env in envs:
         if p.target not in env["target"]:
             continue
         previous = parse_time(latest.get(env["key"]))
         current = parse_time(env["updatedAt"])
         if env["key"] not in latest or (current and (previous is None or current > previous)):
             latest[env["key"]] = env["updatedAt"]
-    v.evidence["vercel_env"] = {e["key"]: {"type": e["type"], "target": e["target"]} for e in answer.data}
+    v.evidence["vercel_env"] = {e["key"]: {"type": e["type"], "target": e["target"]} for e in envs}
     if p.required:
         v.expected.append(f"{', '.join(p.required)} set {where}")
         missing = [n for n in p.required if n not in latest]
-        if missing:
+        if missing and unread:
+            v.unknown.append(f"{', '.join(missing)} {unread}")
+        elif missing:
             v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
         v.notes.append(f"{', '.join(p.required)} set {where}")
     if p.secret_age:
-        _age_check(v, p.secret_age, latest, answer.now, where, f"is not set {where}")
+        _age_check(v, p.secret_age, latest, answer.now, where, f"is not set {where}", unread=unread)
 
 
 def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
