@@ -25,8 +25,8 @@ def run(hours: float) -> dict:
 
 BY_PLATFORM = {
     "github": {"secrets": answer({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": ago(days=45)}]})},
-    "vercel": {"env": answer([{"key": "CRON_SECRET", "type": "encrypted", "updatedAt": ago(days=1),
-                               "target": ["preview"]}])},
+    "vercel": {"env": answer({"envs": [{"key": "CRON_SECRET", "type": "encrypted", "updatedAt": ago(days=1),
+                                        "target": ["preview"]}], "more": False})},
     "render": {
         "deploy:web": answer([{"deploy": {"id": "dep-1", "status": "live", "finishedAt": ago(hours=1)}}]),
         "deploy:worker": answer([{"deploy": {"id": "dep-2", "status": "build_failed", "finishedAt": ago(hours=1)}}]),
