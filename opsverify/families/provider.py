@@ -451,6 +451,18 @@ class _Verdict:
         return verdict(expected, [], "; ".join(self.notes) or "all as expected", **self.evidence)
 
 
+CLOCK_SKEW = timedelta(minutes=5)  # a platform's times may run this far ahead of its own clock
+
+
+def _in_the_future(v: _Verdict, moment: datetime, now: datetime, what: str) -> bool:
+    """A time later than the platform's own clock (past a little skew) is a lie or a bug: it proves nothing
+    fresh, so it is unknown, never a pass."""
+    if moment - now <= CLOCK_SKEW:
+        return False
+    v.unknown.append(f"{what} is {_stamp(moment)}, later than the platform's own time {_stamp(now)}")
+    return True
+
+
 def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetime, where: str,
                missing_means: str, *, unread: str | None = None) -> None:
     """stamps: name -> update time (None: the platform gives none); absent names are missing — unless the
@@ -469,6 +481,9 @@ def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetim
         if updated is None:
             v.unknown.append(f"the platform gives no update time for {name} {where}")
             seen[name] = "no update time"
+            continue
+        if _in_the_future(v, updated, now, f"{name}'s update time"):
+            seen[name] = f"updated {_stamp(updated)}, in the future"
             continue
         elapsed = now - updated
         seen[name] = f"updated {_stamp(updated)} ({_days(elapsed)} ago)"
@@ -577,6 +592,8 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             v.problems.append(f"cron job {name}: newest run ended {status} at {run.get('timestamp')}")
         if ended is None:
             v.unknown.append(f"cron job {name}: the run event has no timestamp")
+        elif _in_the_future(v, ended, answer.now, f"cron job {name}: its newest run's end"):
+            pass
         elif answer.now - ended > timedelta(hours=limit.max_age_hours):
             v.problems.append(f"cron job {name}: newest run ended {_hours(answer.now - ended)} ago ({_stamp(ended)})")
     if p.cron_jobs:
@@ -596,7 +613,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         updated = parse_time(group["updatedAt"])
         if updated is None:
             v.unknown.append(f"env group '{group['name']}' has no updatedAt")
-        else:
+        elif not _in_the_future(v, updated, answer.now, f"env group '{group['name']}' updatedAt"):
             elapsed = answer.now - updated
             v.evidence["env_group"] = {"name": group["name"], "updatedAt": group["updatedAt"],
                                        "keys_checked": p.secret_age.names,
@@ -634,7 +651,9 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             newest = max(moments)
             age = answer.now - newest
             v.evidence["backups"]["newest"] = _stamp(newest)
-            if age > timedelta(hours=p.backups.max_age_hours):
+            if _in_the_future(v, newest, answer.now, "the newest backup's time"):
+                pass
+            elif age > timedelta(hours=p.backups.max_age_hours):
                 v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})")
             v.notes.append(f"newest backup {_hours(age)} old")
     if p.pitr_days:
