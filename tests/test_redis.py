@@ -102,6 +102,17 @@ def _demo_redis(demo) -> RedisServer:
     return next(c for c in demo.components if isinstance(c, RedisServer))
 
 
+@pytest.mark.parametrize("length", [-5, "12", b"7", None, True])
+def test_a_length_that_is_not_one_is_could_not_look(length):
+    """A server that lies (a negative count, a string, nothing): never read as a short queue."""
+    class Lying:
+        def pipeline(self, commands):
+            return ["list", length, 0, 0, 0]
+
+    with pytest.raises(GatherError, match="LLEN jobs answered .*, not a length"):
+        family.measure(Lying(), ["jobs"])
+
+
 def test_gather_detects_each_type_in_one_pipeline(demo):
     server = _demo_redis(demo).server
     with server.admin() as admin:

@@ -83,7 +83,9 @@ def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int 
             length = lengths[_MEASURES.index(LENGTH_COMMANDS[kind])]
             if isinstance(length, Exception):
                 raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} failed: {length}")
-            out[key] = (kind, int(length))
+            if not isinstance(length, int) or isinstance(length, bool) or length < 0:  # a server that lies
+                raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} answered {length!r}, not a length")
+            out[key] = (kind, length)
         else:
             out[key] = (kind, None)
     return out
