@@ -640,12 +640,14 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
         }
     if p.backups:
         v.expected.append(f"a completed Supabase backup newer than {p.backups.max_age_hours:g} h")
-        moments = [parse_time(b.get("inserted_at")) for b in data.get("backups") or []
-                   if str(b.get("status")).upper() == "COMPLETED"]
+        completed = [b for b in data.get("backups") or [] if str(b.get("status")).upper() == "COMPLETED"]
+        moments = [parse_time(b.get("inserted_at")) for b in completed]
         if data.get("pitr_enabled") and physical.get("latest_physical_backup_date_unix"):
             moments.append(datetime.fromtimestamp(physical["latest_physical_backup_date_unix"], tz=timezone.utc))
         moments = [m for m in moments if m is not None]
-        if not moments:
+        if not moments and completed:  # completed, but when is not readable: not known to be fresh or stale
+            v.unknown.append(f"{plural(len(completed), 'completed backup')} listed, none with a readable inserted_at")
+        elif not moments:
             v.problems.append(f"no completed backup listed ({plural(len(data.get('backups') or []), 'backup')})")
         else:
             newest = max(moments)
