@@ -99,9 +99,34 @@ def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _no_duplicate_keys(loader_class: type) -> type:
+    """YAML keeps the last of two equal keys and drops the first without a word: `max: 0` then `max: 100`
+    would be judged with 100, the first accepted but never judged. Here a repeated key is an error."""
+
+    class Strict(loader_class):
+        def construct_mapping(self, node, deep=False):
+            seen: dict[tuple[str, str], Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue  # a merge (<<) may be overridden on purpose; keys are scalars in any runbook
+                mark = (key_node.tag, key_node.value)
+                if mark in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key '{key_node.value}' appears twice in one mapping (line "
+                        f"{seen[mark].line + 1} and here): keep one", key_node.start_mark)
+                seen[mark] = key_node.start_mark
+            return super().construct_mapping(node, deep=deep)
+
+    return Strict
+
+
+_LOADER = _no_duplicate_keys(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's C parser when present
+
+
 def _yaml_loader() -> type:
-    """libyaml's C loader when present (ten times faster on a big checklist), else the pure-Python one."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """libyaml's C loader when present (ten times faster on a big checklist), else the pure-Python one;
+    either refuses a key given twice."""
+    return _LOADER
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:

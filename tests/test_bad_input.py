@@ -62,6 +62,17 @@ def test_broken_checklist_yaml_names_file_and_line(tmp_path):
     _no_archive(reports)
 
 
+def test_a_key_given_twice_is_named_not_dropped(tmp_path):
+    """YAML would keep the second `rls:` and drop the first unseen: the item would be judged on half of what
+    its author wrote."""
+    checklists, _ = _copy_config(tmp_path)
+    path = checklists / "sora-studio.yaml"
+    path.write_text(path.read_text().replace("      rls: true", "      rls: true\n      rls: false", 1))
+    result, _, reports = _run(tmp_path, "--env", "demo", "--checklists-dir", str(checklists))
+    _assert_one_clear_line(result, ConfigError.exit_code, "sora-studio.yaml:", "the key 'rls' appears twice")
+    _no_archive(reports)
+
+
 def test_checklist_typo_names_item_and_field(tmp_path):
     checklists, _ = _copy_config(tmp_path)
     path = checklists / "sora-studio.yaml"
