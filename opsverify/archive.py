@@ -584,6 +584,7 @@ class ArchiveReporter:
             "manual_items": [f"{c.system} {c.key}: manual — not checked ({c.reason})" for c in state.manual_items()],
             "waived": [f"{r['system']} {r['key']}" for r in records if r["status"] == "waived"],
             "expired_waivers": [w.record() for w in expired],
+            "waivers_not_needed": [w.record() for w in (waivers.not_needed(records) if waivers is not None else [])],
         }
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -613,6 +614,9 @@ class ArchiveReporter:
                 write(f"  {record['system']} {record['id']}: waived until {w['expires']}, approved by {w['approver']} "
                       f"({w['ticket']}): {w['reason']}", yellow=True)
         waivers = getattr(state, "waivers", None)
+        for waiver in (waivers.not_needed(records) if waivers is not None else []):
+            write(f"waiver not needed — {waiver.source}: {waiver.system} {waiver.item} passed; its waiver "
+                  f"({waiver.ticket}, until {waiver.expires}) would hide its next failure: remove it", yellow=True)
         for waiver in (waivers.expired_for(self.selected()) if waivers is not None else []):
             write(f"waiver expired — {waiver.source}: {waiver.system} {waiver.item} expired {waiver.expires} "
                   f"({waiver.ticket}, approved by {waiver.approver}): the item counts again; renew or remove it",

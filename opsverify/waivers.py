@@ -98,6 +98,11 @@ class Waivers:
         waiver = self._find(check)
         return waiver if waiver is not None and not waiver.expired(self.now) else None
 
+    def not_needed(self, records: list[dict[str, Any]]) -> list[Waiver]:
+        """Active waivers of items that passed this run: left in place, one would hide the next failure."""
+        passed = {(r.get("system"), r.get("id")) for r in records if r.get("status") == "passed"}
+        return [w for w in self.entries if (w.system, w.item) in passed and not w.expired(self.now)]
+
     def expired_for(self, checks: list[Check]) -> list[Waiver]:
         """Expired waivers of the items this run checks: each fails the run and is named."""
         wanted = {(c.system, c.id) for c in checks}

@@ -123,11 +123,16 @@ def test_waived_failure_is_waived_everywhere_and_does_not_fail_the_run(runbook):
     assert {"name": "outcome", "value": "waived"} in s2["labels"]
 
 
-def test_waiver_of_a_passing_item_changes_nothing(runbook):
+def test_waiver_of_a_passing_item_is_named_as_not_needed(runbook):
+    """It changes no outcome, but left in place it would hide the item's next failure: the summary and the
+    manifest say so (the exit code stays 0)."""
     runbook.waive({**ACTIVE, "item": "S1"})
     result = runbook.run("--item", "S1")
     assert result.returncode == exitcodes.OK
     assert rows_by_id(runbook.newest())["S1"]["status"] == "passed"
+    assert "waiver not needed — waivers/fx.yaml: shop S1 passed" in result.stdout
+    (entry,) = read_json(runbook.newest() / "manifest.json")["waivers_not_needed"]
+    assert (entry["system"], entry["item"], entry["ticket"]) == ("shop", "S1", ACTIVE["ticket"])
 
 
 def test_expired_waiver_fails_the_run_and_names_itself(runbook):
