@@ -1,7 +1,8 @@
 """Retention: `opsverify prune --keep N`, per env, without breaking the chain.
 
 The newest N archives of each env stay. An older one is removed only when it records a clean release:
-an archive with a failed or waived item (the evidence an auditor asks for first) stays unless `--force`.
+an archive with a failed or waived item (the evidence an auditor asks for first), or one that does not verify,
+stays unless `--force`.
 Before an archive is removed its manifest hash (and its link) is appended to `reports/<env>/chain.jsonl`,
 so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, archive_dirs, env_lock, sha256_bytes
+from .seal import CHAIN, MANIFEST, archive_dirs, env_lock, sha256_bytes, verify
 
 
 @dataclass
@@ -54,7 +55,7 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
             except ValueError:
                 result.kept_for_evidence.append((archive.name, "unreadable manifest (run opsverify verify)"))
                 continue
-            why = keeps_evidence(manifest)
+            why = keeps_evidence(manifest) or _does_not_verify(archive)
             if why and not force:
                 result.kept_for_evidence.append((archive.name, why))
                 continue
@@ -66,6 +67,15 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                     html.unlink()
             result.removed.append(archive.name)
     return result
+
+
+def _does_not_verify(archive: Path) -> str:
+    """An archive changed since it was sealed is evidence too (of that change), and its counts cannot be
+    believed: it stays until `--force`."""
+    findings = verify(archive).findings
+    if not findings:
+        return ""
+    return f"does not verify ({findings[0].where}: {findings[0].what}; opsverify verify says more)"
 
 
 def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes) -> None:

@@ -258,3 +258,18 @@ def test_prune_keeps_failed_releases_and_the_chain(tmp_path, capsys):
     assert read_json(runbook.newest() / "manifest.json")["previous"]["archive"] == newest.name
     code, out = _verify(capsys, runbook.env_dir)
     assert code == 0, out
+
+
+def test_prune_keeps_an_archive_that_does_not_verify(tmp_path, capsys):
+    """A changed archive is evidence of that change, and its counts cannot be believed (a failed release
+    made to read clean): prune keeps it until --force."""
+    runbook = make_runbook(tmp_path)
+    for _ in range(3):
+        assert runbook.run("--item", "S1").returncode == exitcodes.OK
+    changed, clean, newest = runbook.archives()
+    results = changed / "results.json"
+    results.write_text(results.read_text(encoding="utf-8").replace('"passed"', '"failed"', 1), encoding="utf-8")
+    assert main(["prune", str(runbook.env_dir), "--keep", "1"]) == 0
+    out = capsys.readouterr().out
+    assert [a.name for a in runbook.archives()] == [changed.name, newest.name]
+    assert f"kept {changed.name}: does not verify ({changed.name}/results.json: changed" in out
