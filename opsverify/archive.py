@@ -486,7 +486,7 @@ class ArchiveReporter:
 
     def _render(self, session: pytest.Session, final: Path) -> None:
         from .errors import StopRun
-        from .report import render
+        from .report import left_out_note, render
 
         left_out: list[str] = []
         try:
@@ -496,9 +496,7 @@ class ArchiveReporter:
             if session.exitstatus == exitcodes.OK:
                 session.exitstatus = self.exit_code = exitcodes.REPORT
             return
-        self.report_line = f"report: {shown(html)}" + "".join(
-            f"\nnote: its history leaves out {name}: not readable, or not as sealed (opsverify verify says why)"
-            for name in left_out)
+        self.report_line = "\n".join([f"report: {shown(html)}", *map(left_out_note, left_out)])
 
     def _complete_archive(self, config: pytest.Config, records: list[dict[str, Any]], code: int, pytest_exit: int,
                           expired: list) -> None:

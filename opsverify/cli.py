@@ -88,6 +88,11 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(text: str, file=None) -> None:
+    """A line that may hold names from outside (an archive's files, a manifest's words): shown, not obeyed."""
+    print(visible(text), file=file)
+
+
 def verify(args: argparse.Namespace) -> int:
     from . import seal
 
@@ -101,30 +106,29 @@ def verify(args: argparse.Namespace) -> int:
             raise ConfigError(f"--public-key {args.public_key}: not an ed25519 public key (PEM, or 32 bytes in base64)")
     verdict = seal.verify(args.path, trusted)
     for finding in verdict.findings:
-        print(visible(f"{finding.kind:<14} {finding.where}: {finding.what}"))
+        _say(f"{finding.kind:<14} {finding.where}: {finding.what}")
     for note in verdict.notes:
-        print(visible(f"note           {note}"))
+        _say(f"note           {note}")
     checked = len(verdict.checked)
     if verdict.exit_code == 0:
-        print(visible(f"OK: {checked} archive{'s' if checked != 1 else ''} verified under {args.path}: files, "
-                      f"{'signatures' if trusted is not None else 'seals'} and chain hold"))
+        _say(f"OK: {checked} archive{'s' if checked != 1 else ''} verified under {args.path}: files, "
+             f"{'signatures' if trusted is not None else 'seals'} and chain hold")
     else:
         kinds = sorted({f.kind for f in verdict.findings})
-        print(visible(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
-                      f"({', '.join(kinds)}) in {args.path}"))
+        _say(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
+             f"({', '.join(kinds)}) in {args.path}")
     return verdict.exit_code
 
 
 def report(args: argparse.Namespace) -> int:
-    from .report import newest_archive, render
+    from .report import left_out_note, newest_archive, render
     from .seal import is_archive
 
     archive = args.path if is_archive(args.path) else newest_archive(args.path)
     left_out: list[str] = []
-    print(visible(f"report: {render(archive, out=args.output, left_out=left_out)}"))
+    _say(f"report: {render(archive, out=args.output, left_out=left_out)}")
     for name in left_out:
-        print(visible(f"note: its history leaves out {name}: not readable, or not as sealed "
-                      f"(opsverify verify {archive.parent} says why)"))
+        _say(left_out_note(name))
     return 0
 
 
@@ -141,11 +145,11 @@ def prune(args: argparse.Namespace) -> int:
         result = prune_env(env_dir, args.keep, force=args.force, dry_run=args.dry_run)
         verb = "would remove" if args.dry_run else "removed"
         for name in result.removed:
-            print(visible(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)"))
+            _say(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)")
         for name, why in result.kept_for_evidence:
-            print(visible(f"{env_dir.name}: kept {name}: {why} (evidence of a failed or waived release; --force removes it)"))
-        print(visible(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
-                      f"the newest {args.keep} kept"))
+            _say(f"{env_dir.name}: kept {name}: {why} (evidence; --force removes it)")
+        _say(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
+             f"the newest {args.keep} kept")
     return 0
 
 
@@ -196,7 +200,8 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--public-key", type=Path, metavar="FILE",
                      help="the ed25519 public key the archives must be signed with (PEM, or base64 of 32 bytes)")
     ver.set_defaults(run=verify)
-    rep = commands.add_parser("report", help="render an archive (or the newest of reports/ENV) as one offline HTML file; only an archive that verifies")
+    rep = commands.add_parser("report", help="render an archive (or the newest of reports/ENV) as one offline HTML file; "
+                                                    "only an archive that verifies")
     rep.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV")
     rep.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write it (default: <archive>.html beside it)")
     rep.set_defaults(run=report)
@@ -219,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except StopRun as exc:
-        print(visible(f"opsverify: {exc.message}"), file=sys.stderr)  # names from a tampered archive too
+        _say(f"opsverify: {exc.message}", file=sys.stderr)  # names from a tampered archive too
         return exc.exit_code
     except BrokenPipeError:  # `opsverify coverage | head`
         sys.stdout = open(os.devnull, "w")

@@ -26,11 +26,15 @@ _INLINE_MARKS = re.compile(r"([\\`*_\[\]<>!&~|#])")
 _LINE_START_MARK = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
 
 
+def _marks_escaped(text: str) -> str:
+    return _INLINE_MARKS.sub(r"\\\1", text)
+
+
 def literal(value: Any) -> str:
     """A value shown exactly as written. The words come from targets (an SMTP banner, an API's answer, a row)
     and from people (a remediation, a waiver): as markdown, a lying target could draw a link, a heading or
     an image the auditor's browser fetches when the report opens."""
-    text = _INLINE_MARKS.sub(r"\\\1", str(value))
+    text = _marks_escaped(str(value))
     return _LINE_START_MARK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if not m.group(2)[0].isdigit()
                                 else f"{m.group(1)}{m.group(2)}\\", text)
 
@@ -40,5 +44,5 @@ def shown_forms(value: str) -> set[str]:
     a line; and both, as a description shows what the console shows (the redactor finds a secret in each)."""
     forms = set()
     for text in {value, visible(value)}:
-        forms |= {text, literal(text), _INLINE_MARKS.sub(r"\\\1", text)}
+        forms |= {text, literal(text), _marks_escaped(text)}
     return forms

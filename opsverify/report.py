@@ -145,8 +145,9 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
 # The fields opsverify writes (see allureresults), all the renderer is given. A sealed but unsigned archive can be
 # re-sealed by whoever edits it: what Allure would render as HTML (descriptionHtml), as a link (links, a build
 # URL) or as steps and traces is never passed on, so no archive can run a script in the auditor's browser.
+# statusDetails and attachments are rebuilt from their own safe parts (see _result_kept).
 RESULT_FIELDS = {"uuid", "historyId", "testCaseId", "name", "fullName", "status", "stage", "description", "start",
-                 "stop", "labels", "statusDetails", "titlePath", "attachments"}
+                 "stop", "labels", "titlePath"}
 
 
 def copy_results(source: Path, target: Path) -> None:
@@ -175,7 +176,7 @@ def _json_object(data: bytes) -> dict[str, Any] | None:
 
 
 def _result_kept(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
-    kept = {k: v for k, v in result.items() if k in RESULT_FIELDS - {"statusDetails", "attachments"}}
+    kept = {k: v for k, v in result.items() if k in RESULT_FIELDS}
     details = result.get("statusDetails")
     if isinstance(details, dict) and details:
         kept["statusDetails"] = {k: details[k] for k in ("message", "known") if k in details}
@@ -249,6 +250,10 @@ def history_points(archive: Path, left_out: list[str] | None = None) -> list[dic
             if left_out is not None:  # why exactly is `opsverify verify`'s business, not the report's
                 left_out.append(previous.name)
     return points
+
+
+def left_out_note(name: str) -> str:
+    return f"note: its history leaves out {name}: not readable, or not as sealed (opsverify verify says why)"
 
 
 def history_point(archive: Path) -> dict[str, Any]:

@@ -55,8 +55,8 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
             except ValueError:
                 result.kept_for_evidence.append((archive.name, "unreadable manifest (run opsverify verify)"))
                 continue
-            why = keeps_evidence(manifest) or _does_not_verify(archive)
-            if why and not force:
+            why = "" if force else keeps_evidence(manifest) or _does_not_verify(archive)
+            if why:
                 result.kept_for_evidence.append((archive.name, why))
                 continue
             if not dry_run:
