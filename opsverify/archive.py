@@ -341,6 +341,9 @@ class ArchiveReporter:
         self.rows: dict[str, _Row] = {}
         self.not_written: str = ""  # why there is no archive (usage error, collect-only, disk ...)
         self.report_line: str = ""
+        self.junit_line: str = ""  # where --junitxml went, or why it could not
+        self.started = dt.datetime.now(dt.timezone.utc)  # a run without an archive dates its JUnit by it
+        self._junits: dict[tuple[str | None, str | None], bytes] = {}
         self.exit_code: int | None = None
         self.interrupted = False
         self._records: list[dict[str, Any]] | None = None
@@ -464,6 +467,8 @@ class ArchiveReporter:
         code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)), errors=counts.get("error", 0),
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired))
         session.exitstatus = self.exit_code = code
+        if self.state.junit is not None:
+            self._write_junit(session, records)
         archive = self.state.archive
         if archive is None and config.option.collectonly and not config.getoption("ov_no_archive", False):
             self.not_written = _no_archive_reason(pytest_exit, config, self.state)  # begun never: no folder, no git
@@ -483,6 +488,31 @@ class ArchiveReporter:
             return
         if config.getoption("ov_html", False) and archive.final is not None:
             self._render(session, archive.final)
+
+    def _write_junit(self, session: pytest.Session, records: list[dict[str, Any]]) -> None:
+        """`--junitxml`: the archive's JUnit (a run without an archive still has its rows), scrubbed like it."""
+        from . import junit
+
+        destination = self.state.junit
+        data = self._junit(records, suite_name=destination.suite_name, prefix=destination.prefix)
+        try:
+            junit.write(destination, self.state.run.redactor.text(data.decode()).encode())
+        except OSError as exc:
+            self.junit_line = f"junit not written: {shown(destination.path)}: {exc.strerror or exc}"
+            session.exitstatus = self.exit_code = exitcodes.ARCHIVE  # as for the archive: evidence is missing
+            return
+        self.junit_line = f"junit: {shown(destination.path)}"
+
+    def _junit(self, records: list[dict[str, Any]], *, suite_name: str | None = None, prefix: str | None = None) -> bytes:
+        """The run's JUnit, built once for the archive and --junitxml alike (unless pytest's naming options differ)."""
+        from .junit import junit_xml
+
+        if (suite_name, prefix) not in self._junits:
+            state = self.state
+            started = state.archive.started if state.archive is not None else self.started
+            self._junits[suite_name, prefix] = junit_xml(records, env=state.env.name, deploy=state.deploy,
+                                                         timestamp=utc(started), suite_name=suite_name, prefix=prefix)
+        return self._junits[suite_name, prefix]
 
     def _render(self, session: pytest.Session, final: Path) -> None:
         from .errors import StopRun
@@ -513,7 +543,6 @@ class ArchiveReporter:
         """results.json, coverage.json, junit.xml and allure-results/, all from the same rows."""
         from . import allureresults
         from .coverage import coverage_report
-        from .junit import junit_xml
 
         state, archive = self.state, self.state.archive
         env = state.env.name
@@ -525,7 +554,7 @@ class ArchiveReporter:
         files: dict[str, bytes] = {
             "results.json": _json(results),
             "coverage.json": _json(coverage_report(state.checks)),
-            "junit.xml": junit_xml(records, env=env, deploy=archive.deploy, timestamp=utc(archive.started)),
+            "junit.xml": self._junit(records),
         }
         for row in self.rows.values():  # the items that never ended (an interrupted run)
             if not row.written:
@@ -636,6 +665,8 @@ class ArchiveReporter:
             sealed = (f"signed {seal.key_id(archive.signing_key.public_key())}" if archive.signing_key is not None
                       else f"not signed: set {seal.SIGNING_KEY_ENV}")
             write(f"archive: {shown(archive.final)} ({sealed}{', interrupted' if self.interrupted else ''})")
+        if self.junit_line:
+            write(self.junit_line, red=self.junit_line.startswith("junit not"))
         if self.report_line:
             write(self.report_line, red=self.report_line.startswith("report not"))
 

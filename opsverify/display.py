@@ -24,6 +24,7 @@ def visible(text: str) -> str:
 # a setext underline, a numbered item). ASCII punctuation escaped with a backslash reads as itself.
 _INLINE_MARKS = re.compile(r"([\\`*_\[\]<>!&~|#])")
 _LINE_START_MARK = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+_ANY_MARK = re.compile(r"[\\`*_\[\]<>!&~|#]|^[ \t]*(?:[-+=]|\d+[.)])", re.MULTILINE)  # either of the two
 
 
 def _marks_escaped(text: str) -> str:
@@ -34,7 +35,10 @@ def literal(value: Any) -> str:
     """A value shown exactly as written. The words come from targets (an SMTP banner, an API's answer, a row)
     and from people (a remediation, a waiver): as markdown, a lying target could draw a link, a heading or
     an image the auditor's browser fetches when the report opens."""
-    text = _marks_escaped(str(value))
+    text = str(value)
+    if not _ANY_MARK.search(text):  # most values: nothing to escape
+        return text
+    text = _marks_escaped(text)
     return _LINE_START_MARK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if not m.group(2)[0].isdigit()
                                 else f"{m.group(1)}{m.group(2)}\\", text)
 

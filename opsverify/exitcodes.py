@@ -37,8 +37,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(24, "credentials", "nothing failed, but a database rejected the credentials (its items are errors; "
                                 "every other item was checked and archived)"),
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
-    ExitCode(26, "archive", "the run archive could not be written (reports folder full, read-only or missing): "
-                            "one line says why; the checks' results are only on the console"),
+    ExitCode(26, "archive", "the run archive or the --junitxml file could not be written (folder full, read-only "
+                            "or missing): one line says why; the checks' results are only on the console"),
     ExitCode(27, "waiver-expired", "nothing failed, but a waiver of a checked item has expired (the summary names it): "
                                    "renew it with a new approval, or remove it"),
     ExitCode(28, "report", "the HTML report could not be rendered (the renderer is not installed: `make setup`; "

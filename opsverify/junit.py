@@ -7,50 +7,72 @@ runbook section rather than by the family's test module. A waived failure is a `
 Written as text (ElementTree costs more than every other reporter together on a big run): values are
 escaped for XML, and characters XML 1.0 cannot hold (a target's control bytes in a message) become `\\xNN`
 so a CI parser never chokes on the file.
+
+The same bytes go to `--junitxml PATH` when a run is given one (see `take_over`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    import pytest
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _clean(value: Any) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    text = str(value)
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _NOT_XML.search(text) else text
 
 
 def _text(value: Any) -> str:
     return escape(_clean(value))
 
 
-_KEPT_IN_ATTRIBUTES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}  # a parser would fold them into spaces
+# In an attribute, a parser would fold a line break or a tab into a space: they are kept as references.
+_IN_ATTRIBUTES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+_ESCAPED_IN_ATTRIBUTES = re.compile('[&<>"\n\r\t]')
 
 
 def _attrs(pairs: dict[str, Any]) -> str:
-    return "".join(f" {name}={quoteattr(_clean(value), _KEPT_IN_ATTRIBUTES)}" for name, value in pairs.items())
+    """` name="value"` for each pair (one pattern per value, not sax's six replaces: a big run has many)."""
+    parts = []
+    for name, value in pairs.items():
+        text = _clean(value)
+        if _ESCAPED_IN_ATTRIBUTES.search(text):
+            text = _ESCAPED_IN_ATTRIBUTES.sub(lambda m: _IN_ATTRIBUTES[m.group()], text)
+        parts.append(f' {name}="{text}"')
+    return "".join(parts)
 
 
-def junit_xml(rows: list[dict[str, Any]], *, env: str, deploy: str, timestamp: str) -> bytes:
+def junit_xml(rows: list[dict[str, Any]], *, env: str, deploy: str, timestamp: str, suite_name: str | None = None,
+              prefix: str | None = None) -> bytes:
     counts = Counter(row["status"] for row in rows)
     suite = _attrs({
-        "name": f"opsverify {env} {deploy}", "tests": len(rows),
+        "name": suite_name or f"opsverify {env} {deploy}", "tests": len(rows),
         "failures": counts["failed"], "errors": counts["error"],
         "skipped": counts["skipped"] + counts["waived"] + counts["manual"],
         "time": f"{sum(float(r.get('duration_s') or 0) for r in rows):.3f}", "timestamp": timestamp,
     })
     lines = ["<?xml version='1.0' encoding='utf-8'?>", f"<testsuites{_attrs({'name': f'opsverify {env}'})}>",
-             f"<testsuite{suite}>", *(_case(row) for row in rows), "</testsuite>", "</testsuites>"]
+             f"<testsuite{suite}>", *(_case(row, prefix) for row in rows), "</testsuite>", "</testsuites>"]
     return "\n".join(lines).encode() + b"\n"
 
 
-def _case(row: dict[str, Any]) -> str:
+def _case(row: dict[str, Any], prefix: str | None) -> str:
     system = row.get("system")
+    classname = f"{system}.{row.get('section')}" if system else str(row.get("nodeid", ""))
     head = _attrs({
-        "classname": f"{system}.{row.get('section')}" if system else str(row.get("nodeid", "")),
+        "classname": f"{prefix}.{classname}" if prefix else classname,
         "name": row.get("key") or str(row.get("nodeid", "")),
         "time": f"{float(row.get('duration_s') or 0):.3f}",
     })
@@ -72,3 +94,55 @@ def _case(row: dict[str, Any]) -> str:
     elif status in ("skipped", "manual"):
         inner.append(f"<skipped{_attrs({'message': message, 'type': status})} />")
     return f"<testcase{head}>{''.join(inner)}</testcase>" if inner else f"<testcase{head} />"
+
+
+# -- pytest's --junitxml in a verification run ------------------------------------------------------
+@dataclass(frozen=True)
+class Destination:
+    """Where `--junitxml` asked for the file, with pytest's own naming options for it."""
+
+    path: Path
+    suite_name: str | None  # junit_suite_name, when set to other than pytest's default
+    prefix: str | None  # --junit-prefix
+
+
+def take_over(config: pytest.Config) -> Destination | None:
+    """In a verification run, `--junitxml PATH` gets this JUnit, the archive's, from the same rows as
+    results.json: pytest's writer would describe test modules rather than the runbook, time the test body
+    rather than the check, and cost more per item than every other reporter together. Its writer is
+    found the way pytest itself finds it (its stash key) and unregistered before the first item."""
+    from _pytest import junitxml
+
+    writer = config.stash.get(junitxml.xml_key, None)
+    if writer is None:
+        return None
+    config.pluginmanager.unregister(writer)
+    del config.stash[junitxml.xml_key]
+    return Destination(Path(writer.logfile), writer.suite_name if writer.suite_name != "pytest" else None,
+                       writer.prefix or None)
+
+
+def writable_folder(path: Path) -> str:
+    """'' when `path` can be written (its folder made if need be), else why not: asked before any check runs."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if path.is_dir():
+        return "is a folder"
+    return "" if os.access(path.parent, os.W_OK | os.X_OK) else "folder not writable"
+
+
+def write(destination: Destination, data: bytes) -> None:
+    """Whole or not at all: a CI that reads the file never sees half of it."""
+    folder = destination.path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, destination.path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

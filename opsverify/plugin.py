@@ -27,7 +27,7 @@ from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
 from .items import CADENCES, ChecklistFile, marks_for
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
-    from . import archive, environment, waivers
+    from . import archive, environment, junit, waivers
     from .checklist import Check
     from .engine import Run
     from .secrets import Redactor
@@ -55,6 +55,7 @@ class State:
     loop_started: float = 0.0
     loop_took: float = 0.0
     waivers: waivers.Waivers | None = None
+    junit: junit.Destination | None = None  # --junitxml: written from the run's rows (see junit.take_over)
     _by_source: dict[str, list[Check]] | None = None
 
     def in_scope(self, check: Check) -> bool:
@@ -128,7 +129,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if state is not None:
         redact_logging(config, state.run.redactor)
         if not hasattr(config, "workerinput"):
+            from .junit import take_over
+
             state.run.on_wait = lambda text: say_live(config, text)
+            state.junit = take_over(config)
     for cadence in CADENCES:
         config.addinivalue_line("markers", f"{cadence}: runbook item checked {cadence}")
     config.addinivalue_line("markers", "manual: runbook item a machine cannot check (kept for coverage)")
@@ -218,6 +222,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     env_dir = folder(config, "ov_environments", "environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
+    _junit_writable(config, is_worker)
     demo = None
     faults = config.getoption("ov_faults")
     if faults and not peeked.demo:
@@ -261,6 +266,21 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+def _junit_writable(config: pytest.Config, is_worker: bool) -> None:
+    """`--junitxml` to a place that cannot be written is said before any check runs, as for the archive."""
+    from .checklist import shown
+    from .errors import ArchiveFailed
+    from .junit import writable_folder
+
+    path = getattr(config.option, "xmlpath", None)
+    if not path or is_worker:
+        return
+    target = Path(os.path.abspath(os.path.expanduser(os.path.expandvars(path))))  # as pytest's writer reads it
+    problem = writable_folder(target)
+    if problem:
+        raise ArchiveFailed(f"--junitxml {shown(target)}: {problem}")
 
 
 def say(text: str) -> None:

@@ -149,11 +149,12 @@ class Redactor:
 
 
 def _cleaned(obj: Any, clean) -> Any:
-    if isinstance(obj, str):
+    kind = type(obj)  # the exact types first: evidence is mostly plain str, dict and list
+    if kind is str or (kind is not dict and kind is not list and isinstance(obj, str)):
         return clean(obj)
-    if isinstance(obj, dict):
+    if kind is dict or isinstance(obj, dict):
         return {clean(str(k)): _cleaned(v, clean) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
+    if kind is list or isinstance(obj, tuple | list):
         return [_cleaned(v, clean) for v in obj]
     return obj
 
@@ -191,8 +192,23 @@ class _Matcher:
                 self.heads[secret[:k]] = mark
                 self.tails[secret[-k:]] = mark
             self.pieces.update(secret[i:i + run] for i in range(len(secret) - run + 1))
+        # Evidence repeats its words (column names, types, statuses) item after item: each short text is
+        # cleaned once per snapshot. A new secret makes a new snapshot, so nothing stale is kept.
+        self.seen: dict[str, str] = {}
 
     def clean(self, text: str) -> str:
+        known = self.seen.get(text)
+        if known is not None:
+            return known
+        cleaned = self._clean(text)
+        if len(text) <= self.MEMO_TEXT and len(self.seen) < self.MEMO_ENTRIES:
+            self.seen[text] = cleaned
+        return cleaned
+
+    MEMO_TEXT = 200  # characters: the words of evidence, not whole bodies
+    MEMO_ENTRIES = 100_000
+
+    def _clean(self, text: str) -> str:
         pieces, last = [], 0
         for end, (length, mark) in self.automaton.iter_long(text):
             start = end + 1 - length

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,36 @@ def test_junit_names_system_section_and_item(evidence):
     assert cases["S4-worker-env"].find("error").get("type") == "could-not-check"
     assert cases["S7-admin-env"].find("skipped") is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("8", "2", "1", "2")
+
+
+def test_junitxml_is_the_archives_junit(tmp_path):
+    """`--junitxml` (what a CI's test view reads) holds the archive's JUnit, byte for byte: the runbook's names,
+    the engine's outcomes; and pytest's own naming options still apply to it."""
+    runbook = make_runbook(tmp_path)
+    ran = runbook.run("--junitxml", "out/ci-junit.xml")
+    assert ran.returncode == exitcodes.FAILED, ran.stdout[-3000:] + ran.stderr
+    written = tmp_path / "out" / "ci-junit.xml"
+    assert written.read_bytes() == (runbook.newest() / "junit.xml").read_bytes()
+    assert "junit: out/ci-junit.xml" in ran.stdout and "generated xml file" not in ran.stdout
+    assert [p.name for p in written.parent.iterdir()] == ["ci-junit.xml"]  # no temporary file left beside it
+
+    ran = runbook.run("--junitxml", str(written), "--no-archive", "-o", "junit_suite_name=nightly",
+                      "--junit-prefix", "prod")
+    assert ran.returncode == exitcodes.FAILED, ran.stdout[-3000:] + ran.stderr
+    suite = ET.parse(written).getroot().find("testsuite")
+    assert suite.get("name") == "nightly"
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert cases["S2-flag-on"].get("classname") == "prod.shop.2 Flags" and cases["S2-flag-on"].find("failure") is not None
+    assert CANARY not in written.read_text(encoding="utf-8")
+
+
+def test_junitxml_that_cannot_be_written_stops_the_run_before_any_check(tmp_path):
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "taken").write_text("a file, not a folder")
+    ran = runbook.run("--junitxml", "taken/junit.xml")
+    assert ran.returncode == exitcodes.ARCHIVE, ran.stdout[-3000:] + ran.stderr
+    assert ran.stderr.strip().startswith("opsverify: --junitxml ") and "Traceback" not in ran.stderr + ran.stdout
+    assert ran.stdout == "" and runbook.archives() == []
 
 
 def _allure(archive: Path) -> dict[str, dict]:

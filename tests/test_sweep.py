@@ -1,6 +1,6 @@
 """The secret sweep over everything a run writes with every reporter on: the console, the archive (results,
 Allure results, JUnit, the copies of checklists, environment and waivers), the HTML report (its embedded
-data decoded), pytest's own --junitxml and .pytest_cache. The demo's secrets all carry a planted canary;
+data decoded), the --junitxml file and .pytest_cache. The demo's secrets all carry a planted canary;
 the signing key is a secret too."""
 
 from __future__ import annotations
