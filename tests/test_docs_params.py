@@ -69,3 +69,12 @@ def test_the_parser_reads_continued_examples_and_ignores_other_yaml():
     text = ("### `demo` — x\n```yaml\nsystems:\n  a: {}\n```\n```yaml\nparams:\n  one: 1\n---\n  two: 2\n```\n"
             "### `bare` — no example\ntext\n")
     assert documented_params(text) == {"demo": {"one", "two"}}
+
+
+def test_an_empty_default_is_made_fresh_for_each_item_not_deep_copied():
+    """`= []` and `= {}` in a family's Params become factories (see StrictParams): same values, no copy."""
+    model = families.params_model("schema")
+    one, two = model.model_validate({"table": "t"}), model.model_validate({"table": "u"})
+    assert one.columns == [] and two.columns == [] and one.columns is not two.columns
+    assert model.model_fields["columns"].default_factory is list
+    assert model.model_fields["types"].default_factory is dict

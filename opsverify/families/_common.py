@@ -7,13 +7,22 @@ import re
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 READ_ONLY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
 
 
 class StrictParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """A field written `= []` or `= {}` gets a new empty one per item: pydantic would deep-copy the
+        default instead, for every field an item leaves out (20 µs an item for the schema family's 21)."""
+        super().__init_subclass__(**kwargs)
+        for name in cls.__dict__.get("__annotations__", {}):
+            default = cls.__dict__.get(name)
+            if type(default) in (list, dict) and not default:
+                setattr(cls, name, Field(default_factory=type(default)))
 
 
 def split_name(qualified: str, default_schema: str = "public") -> tuple[str, str]:
