@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from .display import literal
-from .jsontext import readable
+from .jsontext import compact, readable, utf8
 
 # outcome -> Allure status; a waived failure stays failed (never green) and is marked known (accepted)
 ALLURE_STATUS = {"passed": "passed", "failed": "failed", "waived": "failed", "error": "broken",
@@ -48,7 +48,7 @@ def result_files(row: dict[str, Any], *, env: str, start_ms: int, uid: str | Non
         name = f"{uid}-attachment.json"
         files[name] = readable(row["evidence"])
         result["attachments"] = [{"name": "evidence", "source": name, "type": "application/json"}]
-    files[f"{uid}-result.json"] = json.dumps(result, default=str, ensure_ascii=False).encode()
+    files[f"{uid}-result.json"] = utf8(compact(result))
     return files
 
 

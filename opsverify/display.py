@@ -9,8 +9,9 @@ from typing import Any
 
 # What a terminal or a page acts on rather than shows: C0 controls but the line break and tab (a carriage
 # return rewrites the line, ESC starts a colour or a cursor move), DEL, C1, and the bidirectional controls
-# that reorder what is read.
-_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# that reorder what is read; and half of a UTF-16 pair alone (a JSON escape can make one), which no
+# terminal or file can hold at all.
+_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def visible(text: str) -> str:

@@ -20,6 +20,7 @@ from .checklist import _location, _read_yaml, _summarise, shown
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -141,7 +142,7 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
     local_file = directory / f"{name}.secrets.env"
     local = {k: v for k, v in dotenv_values(local_file).items() if v is not None} if local_file.is_file() else {}
     missing: list[tuple[str, str]] = []
-    garbled: list[tuple[str, str]] = []
+    garbled: list[tuple[str, str, str]] = []  # (where, variable, what is wrong with it)
     used: list[str] = []
 
     def substitute(value: Any, where: tuple) -> Any:
@@ -163,7 +164,12 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
             # `echo secret > file` leaves a line break: drop it; any other control character is refused
             found = found.removesuffix("\n").removesuffix("\r")
             if _CONTROL.search(found):
-                garbled.append((_location(where), var))
+                garbled.append((_location(where), var, "holds a control character (a line break or tab inside "
+                                "the value); set it to the value alone (e.g. printf '%s' ... rather than echo)"))
+                return ""
+            if _NOT_UTF8.search(found):  # bytes that are not UTF-8 reach os.environ as lone surrogates
+                garbled.append((_location(where), var, "holds bytes that are not UTF-8 text; set it to the value "
+                                "as UTF-8"))
                 return ""
             if _secret_field(where, var, found):
                 used.append(found)
@@ -184,11 +190,8 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
             f"to {shown(local_file)} (untracked)"
         )
     if garbled:
-        where, var = garbled[0]
-        raise MissingVariable(
-            f"{shown(path)}: {where}: ${{{var}}} holds a control character (a line break or tab inside the value);"
-            f" set it to the value alone (e.g. printf '%s' ... rather than echo)"
-        )
+        where, var, problem = garbled[0]
+        raise MissingVariable(f"{shown(path)}: {where}: ${{{var}}} {problem}")
     model = _validate(path, resolved)
     if model.name != name:
         raise ConfigError(f"{shown(path)}: name: '{model.name}' does not match the file name '{name}'")

@@ -10,13 +10,13 @@ Either way the outcome comes from the run's engine (computed once, batched) thro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
 from .errors import CouldNotCheck
+from .jsontext import compact
 from .outcome import Status
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -
     """Everything the reporters need of one item, handed to the master (under xdist) with the report.
     The Allure results, JUnit and results.json are written from it at the end of the run (see `archive`)."""
     status = "waived" if waiver else outcome.status.value
-    return json.dumps({
+    return compact({
         "key": check.key, "id": check.id, "name": check.name, "system": check.system, "family": check.family,
         "section": check.section, "title": check.title, "severity": check.severity.value,
         "cadence": check.cadence.value if check.cadence else None, "status": status,
@@ -59,7 +59,7 @@ def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -
         "message": message, "cause": outcome.evidence.get("cause"), "cause_detail": outcome.evidence.get("cause_detail"),
         "evidence": outcome.evidence,
         "duration_s": outcome.duration_s, "waiver": waiver,
-    }, default=str)
+    })
 
 
 class _CouldNotDecide(CouldNotCheck, pytest.fail.Exception):

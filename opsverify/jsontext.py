@@ -6,7 +6,14 @@ import json
 from typing import Any
 
 # one encoder for every value: json.dumps with options builds a new one per call
-_one = json.JSONEncoder(default=str, ensure_ascii=False).encode
+compact = json.JSONEncoder(default=str, ensure_ascii=False).encode
+_one = compact
+
+
+def utf8(text: str) -> bytes:
+    """JSON text as bytes. A target's JSON may escape half of a UTF-16 pair (`"\\ud800"`): valid JSON, but no
+    UTF-8 can hold it; it is written back as that same escape, so the file stays valid JSON and UTF-8."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def readable(content: dict[str, Any]) -> bytes:
@@ -24,4 +31,4 @@ def readable(content: dict[str, Any]) -> bytes:
             lines.append(f"  {one(key)}: {{\n    {inner}\n  }}")
         else:
             lines.append(f"  {one(key)}: {one(value)}")
-    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
+    return utf8("{\n" + ",\n".join(lines) + "\n}\n")

@@ -44,7 +44,10 @@ def runner(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _present(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v}
+    """The values given; bytes of the environment that are not UTF-8 (os.environ keeps them as lone
+    surrogates, which no file can hold) read as U+FFFD."""
+    return {k: v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if isinstance(v, str) else v
+            for k, v in values.items() if v}
 
 
 def _user() -> str | None:

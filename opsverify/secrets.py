@@ -23,7 +23,12 @@ _NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7})$", re.IGNORECASE)
 
 def fingerprint(value: str) -> str:
     """Short, stable fingerprint: enough to tell two values apart, useless to recover one."""
-    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:8]
+    return "sha256:" + hashlib.sha256(_bytes(value)).hexdigest()[:8]
+
+
+def _bytes(value: str) -> bytes:
+    """A value's bytes as given: what was not UTF-8 (os.environ keeps it as lone surrogates) goes back as it was."""
+    return value.encode("utf-8", "surrogateescape")
 
 
 def describe(value: str | None) -> dict[str, Any]:
@@ -63,8 +68,8 @@ def encodings(value: str) -> set[str]:
     """The forms a secret travels in besides itself: URL-encoded, JSON-escaped, repr, hex, base64 —
     including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header):
     for each of the three alignments, the part of the encoding that depends on the secret alone."""
-    raw = value.encode()
-    forms = {quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1], repr(value)[1:-1],
+    raw = _bytes(value)
+    forms = {quote(raw, safe=""), quote_plus(raw), json.dumps(value)[1:-1], repr(value)[1:-1],
              raw.hex(), raw.hex().upper()}
     for shown in shown_forms(value):  # as a terminal or the report's markdown shows it, and that in JSON
         forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))

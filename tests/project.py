@@ -161,7 +161,8 @@ class MisbehavingHttp(_Server):
         /hang     reads the request, never answers
         /garbage  answers bytes that are not HTTP
         /reflect  200 with 295 characters, then the request's x-key header (a secret cut by an excerpt)
-        /reflect64 200 with base64("user:" + x-key) (a secret re-encoded by the target)"""
+        /reflect64 200 with base64("user:" + x-key) (a secret re-encoded by the target)
+        /surrogate 200 JSON whose strings hold lone surrogate escapes (`\\ud800`): valid JSON, not valid text"""
 
     def __init__(self, drip_s: float = 0.5) -> None:
         self.drip_s = drip_s
@@ -192,7 +193,9 @@ class MisbehavingHttp(_Server):
             while not self.stopping.wait(self.drip_s):
                 conn.sendall(b" ")
             return
-        status, body = {"/ok": (200, b'{"ok": true}'), "/fail": (500, b'{"ok": false}')}.get(path, (404, b"{}"))
+        status, body = {"/ok": (200, b'{"ok": true}'), "/fail": (500, b'{"ok": false}'),
+                        "/surrogate": (200, b'{"ok": true, "status": "up \\ud800 \\udfff", "\\udc80": 1}'),
+                        }.get(path, (404, b"{}"))
         key = next((line.split(b":", 1)[1].strip() for line in data.split(b"\r\n")
                     if line.lower().startswith(b"x-key:")), b"")
         if path == "/reflect":

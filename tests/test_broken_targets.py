@@ -222,3 +222,27 @@ def test_a_targets_words_a_terminal_would_act_on_are_shown_escaped(tmp_path, dem
     for shown in (ran.output, ran.rows()["J1-no-stuck-jobs"]["observed"], junit):
         assert escaped in shown, shown[-3000:]
         assert not any(c in shown for c in "\x1b\r\u202e"), shown[-3000:]
+
+
+def test_a_targets_lone_surrogates_are_shown_escaped_and_every_file_is_written(tmp_path):
+    """JSON may escape half of a UTF-16 pair (`"\\ud800"`): valid JSON, but not text any file or terminal can
+    hold. The item is judged on it and fails; its words are shown as escapes; every reporter still writes."""
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url})
+        project.checklist("site", """
+        - {id: W1, name: halves, section: Web, title: the status reads up, family: http, cadence: postdeploy,
+           params: {service: web, path: /surrogate, json: {status: up}}}
+        - {id: W2, name: ok, section: Web, title: the health endpoint answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /ok, json: {ok: true}}}
+        """)
+        project.environment(FAST + 'systems:\n  site: {services: {web: {url: "${WEB_URL}"}}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml", "junit.xml", "-rA")
+    assert ran.code == exitcodes.FAILED, ran.output[-3000:]
+    assert "INTERNALERROR" not in ran.output and "Traceback" not in ran.output, ran.output[-3000:]
+    assert ran.statuses() == {"W1-halves": "failed", "W2-ok": "passed"}, ran.output[-3000:]
+    assert r"up \ud800 \udfff" in ran.rows()["W1-halves"]["observed"]
+    assert r"up \ud800 \udfff" in ran.output
+    archive = ran.archive()
+    for path in [*archive.rglob("*"), project.root / "junit.xml"]:
+        if path.is_file():
+            path.read_bytes().decode("utf-8")  # every file is UTF-8 text

@@ -329,3 +329,25 @@ def test_junit_holds_any_message_a_target_sends():
     assert case.get("classname") == "shop.1 <Flags> & more"
     assert case.find("failure").get("message") == shown and case.find("failure").text == shown
     assert (suite.get("tests"), suite.get("failures"), suite.get("time")) == ("1", "1", "0.250")
+
+
+def test_half_a_utf16_pair_from_a_target_is_written_as_its_escape():
+    """A target's JSON may escape half of a UTF-16 pair (`"\\ud800"`): the console shows its escape, and every
+    file stays UTF-8 (JSON keeps the same escape, so it reads back as what the target sent)."""
+    from opsverify.allureresults import result_files
+    from opsverify.display import visible
+    from opsverify.jsontext import readable
+
+    assert visible("up \ud800 \udfff") == "up \\ud800 \\udfff"
+    assert json.loads(readable({"evidence": {"\udc80": "up \ud800"}}).decode("utf-8")) == {"evidence": {"\udc80": "up \ud800"}}
+    row = {"key": "W1-halves", "system": "site", "section": "Web", "status": "failed", "expected": "up",
+           "observed": "up \ud800", "evidence": {"status": "up \ud800"}}
+    for data in result_files(row, env="prod", start_ms=0).values():
+        json.loads(data.decode("utf-8"))
+
+
+def test_ci_variables_that_are_not_utf8_read_as_replacement_characters():
+    from opsverify.provenance import runner
+
+    said = runner({"GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "dev-\udcff", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "7"})
+    assert said["actor"] == "dev-\ufffd" and said["job_url"] == "https://github.com/o/r/actions/runs/7"

@@ -51,3 +51,24 @@ def test_nothing_registered_changes_nothing_and_learning_moves_the_version():
     assert redactor.version == before + 1 and SECRET not in json.dumps(redactor.data(data))
     redactor.add("true")  # flags, ports and short values are not secrets
     assert redactor.version == before + 1
+
+
+def test_a_secret_with_bytes_that_are_not_utf8_is_registered_in_its_own_bytes():
+    """os.environ keeps bytes that are not UTF-8 as lone surrogates: the redactor takes such a value, and
+    knows its encodings as the bytes it stands for."""
+    value = "tok-\udcff\udcfe-abcdefghijkl"
+    redactor = Redactor()
+    redactor.add(value)
+    raw = b"tok-\xff\xfe-abcdefghijkl"
+    mark = f"[redacted {fingerprint(value)}]"
+    assert redactor.text(f"a {value} b") == f"a {mark} b"
+    assert mark in redactor.text(f"hex {raw.hex()}") and mark in redactor.text(f"url {quote(raw, safe='')}")
+    assert redactor.data({"k": [value]}) == {"k": [mark]}
+
+
+def test_each_text_cleaned_once_per_snapshot_and_a_new_secret_cleans_it_again():
+    redactor = Redactor()
+    redactor.add("first-secret-value")
+    assert redactor.text("x another-secret-value y") == "x another-secret-value y"  # remembered as clean
+    redactor.add("another-secret-value")
+    assert redactor.text("x another-secret-value y") == f"x [redacted {fingerprint('another-secret-value')}] y"

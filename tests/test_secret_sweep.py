@@ -109,3 +109,17 @@ def test_a_secret_with_a_control_character_is_refused_in_one_line(tmp_path):
                      " character (a line break or tab inside the value); set it to the value alone (e.g. printf"
                      " '%s' ... rather than echo)"]
     assert "second-half" not in ran.output
+
+
+def test_a_secret_whose_bytes_are_not_utf8_is_refused_in_one_line(tmp_path):
+    """A variable set from raw bytes (os.environ keeps what is not UTF-8 as lone surrogates) cannot be sent,
+    shown or fingerprinted as text: one line naming it, never a traceback."""
+    project = Project(tmp_path, {"API_KEY": os.fsdecode(b"key-\xff\xfe-second-half-of-key")})
+    project.checklist("vault", ITEMS.split("- {id: V2")[0])
+    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.MISSING_VARIABLE, ran.output[-3000:]
+    lines = [line for line in ran.done.stderr.splitlines() if line.strip()]
+    assert lines == ["opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} holds bytes that"
+                     " are not UTF-8 text; set it to the value as UTF-8"]
+    assert "second-half" not in ran.output
