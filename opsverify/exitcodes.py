@@ -31,7 +31,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
                                "wrong value), or a bad option value"),
     ExitCode(21, "unknown-env", "unknown environment name"),
-    ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character"),
+    ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character or "
+                                     "bytes that are not UTF-8"),
     ExitCode(23, "unreachable", "nothing failed, but a database could not be reached or stopped answering "
                                 "(its items are errors; every other item was checked and archived)"),
     ExitCode(24, "credentials", "nothing failed, but a database rejected the credentials (its items are errors; "
