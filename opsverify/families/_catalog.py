@@ -249,14 +249,17 @@ class NotRead:
 
 
 def find_not_read(value: Any) -> NotRead | None:
-    """The first `NotRead` inside plain data (dicts, lists, tuples), if any."""
-    if isinstance(value, NotRead):
-        return value
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
-    for item in items:
-        found = find_not_read(item)
-        if found is not None:
-            return found
+    """A `NotRead` inside plain data (dicts, lists, tuples), if any (every item's evidence is searched: a
+    loop over a stack, not a call per value)."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, NotRead):
+            return value
     return None
 
 
@@ -353,6 +356,7 @@ _TYPE_ALIASES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # a catalog repeats a handful of types across thousands of columns
 def normal_type(text: str) -> str:
     """A type as `format_type` prints it: `timestamptz` -> `timestamp with time zone`, `varchar(20)` ->
     `character varying(20)`; spaces inside modifiers dropped."""
