@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,10 +91,15 @@ class Check:
 
 def shown(path: Path) -> str:
     """A path as the operator typed it: relative to the working directory when inside it."""
+    return _shown(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)  # a fleet names its environment file once per database
+def _shown(path: str, cwd: str) -> str:
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(path)
+        return path
 
 
 def _location(loc: tuple) -> str:
