@@ -10,13 +10,13 @@ Either way the outcome comes from the run's engine (computed once, batched) thro
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
 from .errors import CouldNotCheck
-from .jsontext import compact
 from .outcome import Status
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from .outcome import Outcome
 
 CADENCES = ("postdeploy", "daily", "weekly", "monthly")
+# One encoder for every record. ASCII: a record crosses xdist's pipe, which carries only valid UTF-8, and a
+# target's JSON may hold half of a UTF-16 pair (escaped here, read back as it was).
+_as_ascii_json = json.JSONEncoder(default=str).encode
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -
     """Everything the reporters need of one item, handed to the master (under xdist) with the report.
     The Allure results, JUnit and results.json are written from it at the end of the run (see `archive`)."""
     status = "waived" if waiver else outcome.status.value
-    return compact({
+    return _as_ascii_json({
         "key": check.key, "id": check.id, "name": check.name, "system": check.system, "family": check.family,
         "section": check.section, "title": check.title, "severity": check.severity.value,
         "cadence": check.cadence.value if check.cadence else None, "status": status,

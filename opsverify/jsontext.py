@@ -7,7 +7,6 @@ from typing import Any
 
 # one encoder for every value: json.dumps with options builds a new one per call
 compact = json.JSONEncoder(default=str, ensure_ascii=False).encode
-_one = compact
 
 
 def utf8(text: str) -> bytes:
@@ -20,7 +19,7 @@ def readable(content: dict[str, Any]) -> bytes:
     """Readable JSON, fast: top-level keys one per line, and each element of a top-level list (or entry of a
     big top-level mapping, such as the manifest's files) on its own line. `json.dumps(indent=...)` falls back
     to the pure-Python encoder: ten times slower on a big run."""
-    one = _one
+    one = compact
     lines = []
     for key, value in content.items():
         if isinstance(value, list) and value:

@@ -4,11 +4,13 @@ and archived. Run as a team runs the plugin: its own checklists, `pytest --env l
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from opsverify import exitcodes
 
-from .kit import refused_port
+from .kit import refused_port, route_server
 from .project import FreezingProxy, MisbehavingHttp, Project, scratch_database
 
 SHOP_DDL = """
@@ -246,3 +248,30 @@ def test_a_targets_lone_surrogates_are_shown_escaped_and_every_file_is_written(t
     for path in [*archive.rglob("*"), project.root / "junit.xml"]:
         if path.is_file():
             path.read_bytes().decode("utf-8")  # every file is UTF-8 text
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
+def test_a_node_answering_half_a_utf16_pair_fails_its_item_and_every_file_is_written(tmp_path, workers):
+    """A JSON-RPC node whose result is `"\\ud800"`: the answer is kept as evidence, crosses xdist's pipe and
+    reaches every file as its JSON escape; the item fails, and the run ends as a failed run, never a crash."""
+    def node(_headers, body):
+        calls = json.loads(body)
+        answers = [f'{{"jsonrpc": "2.0", "id": {json.dumps(c["id"])}, "result": "ok \\ud800"}}'
+                   for c in (calls if isinstance(calls, list) else [calls])]
+        return 200, f"[{','.join(answers)}]" if isinstance(calls, list) else answers[0]
+
+    with route_server({("POST", "/"): node}) as url:
+        project = Project(tmp_path, {"RPC_URL": url + "/"})
+        project.checklist("chain", """
+        - {id: R1, name: health, section: Node, title: the node is healthy, family: rpc, cadence: postdeploy,
+           params: {method: getHealth}}
+        """)
+        project.environment(FAST + 'systems:\n  chain: {endpoints: {solana_rpc: "${RPC_URL}"}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml", "junit.xml", *workers)
+    assert ran.code == exitcodes.FAILED, ran.output[-3000:]
+    assert "INTERNALERROR" not in ran.output and "Traceback" not in ran.output, ran.output[-3000:]
+    row = ran.rows()["R1-health"]
+    assert row["status"] == "failed" and row["evidence"]["result"] == "ok \ud800", row
+    for path in [*ran.archive().rglob("*"), project.root / "junit.xml"]:
+        if path.is_file():
+            path.read_bytes().decode("utf-8")
