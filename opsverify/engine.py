@@ -55,13 +55,6 @@ class Cause:
     items: int
 
 
-@dataclass
-class Timing:
-    bound_s: float = 0.0
-    took_s: float = 0.0
-    groups: int = 0
-
-
 class Run:
     """Everything one suite run shares: targets, their connections, and computed outcomes."""
 
@@ -80,7 +73,6 @@ class Run:
             target.deployed_at = deployed_at
         self.concurrency = max(1, concurrency or env.model.concurrency)
         self.on_wait: Callable[[str], None] | None = None  # told once about each job still running after WAIT_SHOWN_S
-        self.timing = Timing()
         self._outcomes: dict[str, Outcome] = {}
         self._redacted_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         self._schedule: _Schedule | None = None
@@ -259,7 +251,6 @@ class _Schedule:
 
     def __init__(self, run: Run, checks: list[Check], *, jobs: list["_Job"] | None = None) -> None:
         self.run = run
-        self.started = time.monotonic()
         if jobs is None:
             groups, self.results = run._plan(checks)
             order = {run._key(c): i for i, c in enumerate(checks)}
@@ -274,9 +265,6 @@ class _Schedule:
         self.ended = threading.Event()  # set by a worker as it ends: the waiting thread looks at once
         self._lock = threading.Lock()  # pending and running: ending workers start jobs too
         self.taken: set[str] = set()  # keys already handed out
-        run.timing.bound_s += run._bound(jobs)
-        run.timing.groups += sum(len(job.parts) for job in jobs)
-        self.timed = False
 
     def until(self, key: str | None) -> dict[str, Outcome]:
         """Drive the schedule until `key`'s outcome is known (None: until every job has ended); returns every
@@ -302,9 +290,6 @@ class _Schedule:
     def _fresh(self) -> dict[str, Outcome]:
         fresh = {k: o for k, o in self.results.items() if k not in self.taken}
         self.taken.update(fresh)
-        if self.done() and not self.timed:
-            self.timed = True
-            self.run.timing.took_s += time.monotonic() - self.started
         return fresh
 
     def stop(self) -> None:
