@@ -176,8 +176,10 @@ def block_time_chain(answer: Answer | None, slot: int | None = 2792) -> Chain:
     (ok(1795598644), Status.PASSED, "slot 2792 at 2026-11-25T"),
     (err(-32004, "Block not available for slot 2792"), Status.FAILED,
      "slot 2792: error -32004: Block not available for slot 2792"),
-    (ok(None), Status.FAILED, "result null is not an integer"),
-    (ok(1.7955e9), Status.FAILED, "result 1795500000.0 is not an integer"),
+    (ok(None), Status.FAILED, "result null is not a block time"),
+    (ok(1.7955e9), Status.FAILED, "result 1795500000.0 is not a block time"),
+    (ok(10 ** 20), Status.FAILED, "result 100000000000000000000 is not a block time"),
+    (ok(-1), Status.FAILED, "result -1 is not a block time"),
 ])
 def test_judge_block_time(answer, status, seen):
     outcome = rpc.judge(check(method="getBlockTime"), facts(block_time_chain(answer)))
@@ -225,6 +227,8 @@ def test_judge_fee_payer_unset_is_skipped_never_passed():
     (ok(250_000_000), Status.PASSED, "250000000 lamports (0.25 SOL)"),
     (ok(50_000_000), Status.PASSED, "50000000 lamports (0.05 SOL)"),
     (ok(5_000), Status.FAILED, "holds 5000 lamports (0.000005 SOL)"),
+    (ok(10 ** 30 + 1), Status.PASSED, "(1000000000000000000000.000000001 SOL)"),  # exact, beyond a float
+    (ok(-5), Status.FAILED, "holds -5 lamports (-0.000000005 SOL)"),
     (err(-32602, "Invalid param: WrongSize"), Status.ERROR, "getBalance of"),
 ])
 def test_judge_fee_payer_balance(lamports, status, seen):
@@ -401,6 +405,12 @@ class Node:
                 return PlainTextResponse("<html>Unauthorized</html>", status_code=401)
             if self.mode == "slow":
                 await asyncio.sleep(2)
+            if self.mode == "huge":
+                return JSONResponse({"jsonrpc": "2.0", "id": 0, "result": "x" * (2 * 2 ** 20)})
+            if self.mode == "other-id":  # answers that name another call: `true` is not 1, 7 is not 0
+                other = [{**self.answer(i), "id": True if i["id"] == 1 else 7} for i in
+                         (body if isinstance(body, list) else [body])]
+                return JSONResponse(other if isinstance(body, list) else other[0])
             if isinstance(body, list):
                 if self.mode == "no-batch":
                     return JSONResponse({"jsonrpc": "2.0", "error": {"code": -32600, "message": "batch not allowed"},
@@ -452,6 +462,27 @@ def test_call_batch_failures(node, mode, failure):
     server.mode = mode
     exchange = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=0.5, connect_s=0.5)
     assert exchange.answers == [] and failure in exchange.failure
+
+
+def test_a_reply_naming_another_call_answers_none(node):
+    """A single call answered with another id, or a batch whose ids are not the ones sent (JSON `true` is not 1):
+    no answer for that call, never another call's result taken for it."""
+    server, url = node
+    server.mode = "other-id"
+    single = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
+    assert single.answers[0].result is None and "reply to another call (id 7, asked 0)" in str(single.answers[0].error)
+    batch = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
+    assert [str(a.error) for a in batch.answers] == ["no reply to this call in the batch"] * 2
+
+
+def test_a_reply_longer_than_the_limit_is_not_read(node, monkeypatch):
+    from opsverify.transports import jsonrpc
+
+    server, url = node
+    server.mode = "huge"
+    monkeypatch.setattr(jsonrpc, "ANSWER_LIMIT", 2 ** 20)
+    exchange = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
+    assert exchange.answers == [] and exchange.failure == "HTTP 200: a reply longer than 1 MiB"
 
 
 def test_call_batch_refuses_writing_methods(node):

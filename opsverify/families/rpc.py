@@ -70,8 +70,10 @@ _ALLOWED: dict[str, dict[str, Any]] = {
 SIGNATURES_PER_CALL = 256  # getSignatureStatuses limit
 ACCOUNTS_PER_CALL = 100  # getMultipleAccounts limit
 LISTED = 5  # offending rows named in the message; evidence keeps up to 20
+EVIDENCE_CHARS = 2048  # a node's value kept in evidence as it came up to this much JSON
 DB_NOW = "select extract(epoch from now())::float8 as now_epoch"
 LAMPORTS_PER_SOL = 1_000_000_000
+LATEST_BLOCK_TIME = 2 ** 34  # seconds since 1970 (year 2514): a larger block time is a node's lie
 
 
 class Params(StrictParams):
@@ -393,7 +395,7 @@ def _value_of(answer: Answer, ok) -> Answer:
         return answer
     result = answer.result
     if not isinstance(result, dict) or "value" not in result or not ok(result["value"]):
-        return Answer(error=RpcError(None, f"unexpected reply shape: {json.dumps(result)[:120]}"))
+        return Answer(error=RpcError(None, f"unexpected reply shape: {_json(result)}"))
     return Answer(result=result["value"])
 
 
@@ -412,7 +414,8 @@ def _slot_from(source: str, answer: Answer | None) -> int | None:
     if source == "getSlot":
         slot = result
     else:
-        slot = result.get("context", {}).get("slot") if isinstance(result, dict) else None
+        context = result.get("context") if isinstance(result, dict) else None
+        slot = context.get("slot") if isinstance(context, dict) else None
     return slot if isinstance(slot, int) and not isinstance(slot, bool) else None
 
 
@@ -422,11 +425,14 @@ def _is_int(value: Any) -> bool:
 
 
 def _sol(lamports: int) -> str:
-    return f"{lamports / LAMPORTS_PER_SOL:.9f}".rstrip("0").rstrip(".") + " SOL"
+    """Exact for any integer a node may send (a float would overflow past 10**308)."""
+    whole, part = divmod(abs(lamports), LAMPORTS_PER_SOL)
+    return ("-" if lamports < 0 else "") + f"{whole}.{part:09d}".rstrip("0").rstrip(".") + " SOL"
 
 
 def _error_evidence(err: RpcError) -> dict[str, Any]:
-    return {"code": err.code, "message": err.message, **({"data": err.data} if err.data not in (None, {}) else {})}
+    return {"code": _kept(err.code), "message": _kept(err.message),
+            **({"data": _kept(err.data)} if err.data not in (None, {}) else {})}
 
 
 def judge(check, facts: Facts) -> Outcome:
@@ -441,6 +447,17 @@ def judge(check, facts: Facts) -> Outcome:
     return judges[p.method](p, chain, facts)
 
 
+def _json(value: Any, limit: int = 120) -> str:
+    """A node's value as JSON, cut at `limit` characters: a message names it, it does not carry megabytes."""
+    text = json.dumps(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _kept(value: Any) -> Any:
+    """A node's value for the evidence: as it came, unless its JSON is long (then its start, as text)."""
+    return value if len(json.dumps(value)) <= EVIDENCE_CHARS else _json(value, EVIDENCE_CHARS)
+
+
 def _no_answer(chain: Chain, evidence: dict[str, Any], failure: str = "") -> Outcome:
     return error(f"could not look: no answer from {chain.shown}: {failure or chain.failure}", **evidence)
 
@@ -453,10 +470,10 @@ def _judge_health(p: Params, chain: Chain, facts: Facts) -> Outcome:
     answer = chain.calls["getHealth"]
     if answer.error is not None:
         return failed(expected, str(answer.error), **evidence, error=_error_evidence(answer.error))
-    evidence["result"] = answer.result
+    evidence["result"] = _kept(answer.result)
     if answer.result != p.expect_result:
-        return failed(expected, f"result {json.dumps(answer.result)}", **evidence)
-    return passed(expected, f"result {json.dumps(answer.result)}", **evidence)
+        return failed(expected, f"result {_json(answer.result)}", **evidence)
+    return passed(expected, f"result {_json(answer.result)}", **evidence)
 
 
 def _judge_blockhash(p: Params, chain: Chain, facts: Facts) -> Outcome:
@@ -474,11 +491,11 @@ def _judge_blockhash(p: Params, chain: Chain, facts: Facts) -> Outcome:
     evidence.update(slot=slot, blockhash=blockhash, lastValidBlockHeight=height, apiVersion=context.get("apiVersion"))
     problems = []
     if not is_base58_of(blockhash, 32):
-        problems.append(f"blockhash {json.dumps(blockhash)} is not a base58 32-byte hash")
+        problems.append(f"blockhash {_json(blockhash)} is not a base58 32-byte hash")
     if not _is_int(height):
-        problems.append(f"lastValidBlockHeight {json.dumps(height)} is not an integer")
+        problems.append(f"lastValidBlockHeight {_json(height)} is not an integer")
     if not _is_int(slot):
-        problems.append(f"context.slot {json.dumps(slot)} is not an integer")
+        problems.append(f"context.slot {_json(slot)} is not an integer")
     return verdict(expected, problems, f"blockhash {blockhash} at slot {slot}", **evidence)
 
 
@@ -501,8 +518,9 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
     if answer.error is not None:
         return failed(expected, f"slot {slot}: {answer.error}", **evidence, error=_error_evidence(answer.error))
     block_time = answer.result
-    if not _is_int(block_time):
-        return failed(expected, f"slot {slot}: result {json.dumps(block_time)} is not an integer", **evidence)
+    if not _is_int(block_time) or not 0 <= block_time < LATEST_BLOCK_TIME:
+        return failed(expected, f"slot {slot}: result {_json(block_time)} is not a block time (seconds since 1970)",
+                      **evidence)
     evidence["block_time"] = _iso(block_time)
     if not p.max_age_s:
         return passed(expected, f"slot {slot} at {_iso(block_time)}", **evidence)
@@ -619,9 +637,9 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
         if status is None:
             offending.append((signature, "not found on chain", row))
         elif not isinstance(status, dict):
-            return error(f"getSignatureStatuses: unexpected status {json.dumps(status)[:120]}", **evidence)
+            return error(f"getSignatureStatuses: unexpected status {_json(status)}", **evidence)
         elif status.get("err") is not None:
-            offending.append((signature, f"failed with {json.dumps(status['err'])}", row))
+            offending.append((signature, f"failed with {_json(status['err'])}", row))
         elif status.get("confirmationStatus") not in accepted:
             offending.append((signature, f"only {status.get('confirmationStatus')}", row))
     evidence["offending"] = [{"signature": s, "problem": why, **_context(r, "signature")} for s, why, r in offending[:20]]
@@ -650,7 +668,7 @@ def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
         label = " ".join(str(v) for v in _context(row, "address", "expected_lamports").values())
         label = f"{label} {address}".strip()
         if not isinstance(wanted, (int, float)):
-            return error(f"expected_lamports of {label} is {json.dumps(wanted)}, not a number", **evidence)
+            return error(f"expected_lamports of {label} is {_json(wanted)}, not a number", **evidence)
         if not is_base58_of(address, 32):
             mismatches.append((f"{label}: not a base58 32-byte address", {**_context(row), "lamports": None}))
             continue
@@ -659,7 +677,7 @@ def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
             return error(f"getMultipleAccounts failed: {answer.error}", **evidence)
         lamports = answer.result
         if lamports is not None and not _is_int(lamports):
-            return error(f"getMultipleAccounts: unexpected lamports {json.dumps(lamports)} for {address}", **evidence)
+            return error(f"getMultipleAccounts: unexpected lamports {_json(lamports)} for {address}", **evidence)
         held = lamports or 0
         ok = held >= wanted if p.compare == "ge" else held == wanted
         if not ok:

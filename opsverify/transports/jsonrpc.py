@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import httpx
 
 from ..errors import Refused
-from .http import _connect_reason
+from .http import _connect_reason, _read_at_most
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
 READ_ONLY_METHODS = frozenset({
@@ -33,6 +33,8 @@ READ_ONLY_METHODS = frozenset({
 
 
 AT_ONCE = 16  # single calls in flight when a provider refuses batches
+MESSAGE_CHARS = 500  # of a JSON-RPC error's message, as shown
+ANSWER_LIMIT = 16 * 1024 * 1024  # bytes of one reply: 100 accounts with their data fit many times over
 
 
 def exchange_s(timeout_s: float) -> float:
@@ -96,7 +98,7 @@ async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: fl
 
         if len(calls) == 1:
             reply, failure = await post(_request(0, calls[0]))
-            return ([] if failure else _one(reply)), failure
+            return ([] if failure else _one(reply, 0)), failure
         reply, failure = await post([_request(i, c) for i, c in enumerate(calls)])
         if failure:
             return [], failure
@@ -111,7 +113,7 @@ async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: fl
 
         singles = await asyncio.gather(*(single(i, c) for i, c in enumerate(calls)))
         failure = next((f for _, f in singles if f), "")
-        return ([] if failure else [a for r, _ in singles for a in _one(r)]), failure
+        return ([] if failure else [a for i, (r, _) in enumerate(singles) for a in _one(r, i)]), failure
 
 
 def _request(index: int, call: Call) -> dict[str, Any]:
@@ -121,20 +123,30 @@ def _request(index: int, call: Call) -> dict[str, Any]:
 async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, str]:
     httpx = load("httpx")
     try:
-        response = await client.post(url, json=body)
+        request = client.build_request("POST", url, json=body)
+        response = await client.send(request, stream=True)
+        try:
+            data, too_long = await _read_at_most(response, ANSWER_LIMIT)
+        finally:
+            await response.aclose()
     except httpx.TimeoutException:
         return None, "timed out"
     except httpx.ConnectError as exc:
         return None, _connect_reason(exc)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"
+    if too_long:  # read no further: a node that streams without end is not answering
+        return None, f"HTTP {response.status_code}: a reply longer than {ANSWER_LIMIT // 2 ** 20} MiB"
+    text = data.decode(response.encoding or "utf-8", errors="replace")
     try:
-        document = response.json()
+        document = json.loads(text)
+    except RecursionError:
+        return None, f"HTTP {response.status_code}: a reply nested too deep to read"
     except ValueError:
         document = None
     if isinstance(document, list) or (isinstance(document, dict) and document.get("jsonrpc") == "2.0"):
         return document, ""  # JSON-RPC, whatever the HTTP status
-    start = response.text[:120].replace("\n", " ")
+    start = text[:120].replace("\n", " ")
     return None, f"HTTP {response.status_code} without a JSON-RPC reply: {start!r}"
 
 
@@ -144,18 +156,29 @@ def _answer(item: Any) -> Answer:
     if item.get("error") is not None:
         err = item["error"]
         if isinstance(err, dict):
-            return Answer(error=RpcError(err.get("code"), str(err.get("message", "")), err.get("data")))
+            code = err.get("code") if type(err.get("code")) is int else None
+            return Answer(error=RpcError(code, str(err.get("message", ""))[:MESSAGE_CHARS], err.get("data")))
         return Answer(error=RpcError(None, json.dumps(err)[:200]))
     if "result" not in item:
         return Answer(error=RpcError(None, "reply has neither result nor error"))
     return Answer(result=item["result"])
 
 
-def _one(reply: Any) -> list[Answer]:
+def _id(item: Any) -> int | None:
+    """A reply's id as sent: an integer (`true` is not 1, `[0]` is not 0)."""
+    value = item.get("id") if isinstance(item, dict) else None
+    return value if type(value) is int else None
+
+
+def _one(reply: Any, index: int) -> list[Answer]:
+    if isinstance(reply, dict) and _id(reply) != index and reply.get("error") is None:
+        # an answer to another request is no answer to this one (an error may carry a null id: spec 5.1)
+        return [Answer(error=RpcError(None, f"reply to another call (id {json.dumps(reply.get('id'))[:40]},"
+                                            f" asked {index})"))]
     return [_answer(reply)]
 
 
 def _aligned(reply: list[Any], count: int) -> list[Answer]:
-    by_id = {item.get("id"): item for item in reply if isinstance(item, dict)}
+    by_id = {_id(item): item for item in reply if _id(item) is not None}
     return [_answer(by_id[i]) if i in by_id else Answer(error=RpcError(None, "no reply to this call in the batch"))
             for i in range(count)]
