@@ -155,6 +155,17 @@ def test_a_server_speaking_another_protocol_is_an_error(params, endpoint):
         assert outcome.status is Status.ERROR, outcome
 
 
+def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():
+    """`220-hello` then `554 go away`: one reply, two codes; the first line's 220 must not pass the banner."""
+    with dripping_server(b"220-hello\r\n554 go away\r\n", every_s=0) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 1, "statement_ms": 1000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert "a reply whose lines carry codes 220 and 554" in outcome.observed
+
+
 @contextmanager
 def dripping_server(payload: bytes, every_s: float = 0.1):
     """Answers each connection with `payload`, one byte every `every_s` (all at once when 0), then closes."""

@@ -132,6 +132,8 @@ async def smtp_reply(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         code, separator = line[:3], line[3:4]
         if not code.isdigit() or separator not in (b" ", b"-", b"\r", b"\n", b""):
             raise NotProtocol(f"not SMTP: {line[:80]!r}")
+        if codes and int(code) != codes[0]:  # RFC 5321 4.2.1: every line of a reply carries the same code
+            raise NotProtocol(f"not SMTP: a reply whose lines carry codes {codes[0]} and {int(code)}")
         codes.append(int(code))
         texts.append(line[4:].rstrip(b"\r\n"))
         if separator != b"-":
