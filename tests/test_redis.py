@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import socket
+import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -195,3 +198,58 @@ def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
     outcome = family.judge(check, family.gather(target, [check]))
     assert outcome.status is Status.ERROR
     assert "not a redis://, rediss:// or unix:// URL" in outcome.observed
+
+
+@contextmanager
+def redis5(lengths: dict[str, int]):
+    """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand; yields its port and the commands it
+    received."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+    received: list[list[str]] = []
+
+    def serve(conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        with conn, reader:
+            while (head := reader.readline()).startswith(b"*"):
+                parts = []
+                for _ in range(int(head[1:])):
+                    size = int(reader.readline()[1:])
+                    parts.append(reader.read(size + 2)[:-2].decode())
+                received.append(parts)
+                name, key = parts[0].upper(), parts[1] if len(parts) > 1 else ""
+                reply = {"HELLO": b"-ERR unknown command 'HELLO'\r\n", "PING": b"+PONG\r\n",
+                         "AUTH": b"+OK\r\n", "TYPE": b"+list\r\n" if key in lengths else b"+none\r\n",
+                         "LLEN": b":%d\r\n" % lengths.get(key, 0)}.get(name, b"-ERR unknown command\r\n")
+                conn.sendall(reply)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.settimeout(5)
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], received
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_a_redis_without_hello_is_read_and_sent_nothing_but_auth_and_reads():
+    """redis-py would open with HELLO 3 (and maintenance-notification setup): a Redis before 6 refuses it, and the
+    suite's promise is to send only its allow-list. Over RESP2 the connection sends AUTH and the reads alone."""
+    with redis5({"jobs": 3}) as (port, received):
+        target = make_target({"endpoints": {"redis": f"redis://:pw-{secrets.token_hex(4)}@127.0.0.1:{port}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("redis", {"endpoint": "redis", "keys": {"jobs": {"max": 10}}})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.PASSED, outcome
+    assert {parts[0].upper() for parts in received} <= {"AUTH", *READ_ONLY}, received

@@ -1,6 +1,7 @@
 """Redis, read-only: the suite itself refuses every command outside a short allow-list.
 
-redis-py does the protocol; this wrapper decides what may be sent, before anything is, and
+redis-py does the protocol (RESP2: its connection sends nothing of its own but AUTH when the URL holds a
+password and SELECT for a database other than 0); this wrapper decides what may be sent, before anything is, and
 bounds each conversation with one total deadline (connect + answers): a per-read socket
 timeout alone would let a server that drips a byte a second hold the run for ever.
 redis-py is imported only when a conversation starts, so loading a checklist stays cheap.
@@ -89,6 +90,7 @@ class ReadOnlyRedis:
             socket_timeout=self.read_timeout_s,
             retry=Retry(NoBackoff(), 0),  # a down server is an answer, not something to wait out
             driver_info=None,  # no CLIENT SETINFO: the suite changes nothing, not even its connection name
+            protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
         )
         try:
