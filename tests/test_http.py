@@ -77,6 +77,13 @@ CASES = [
     ({"json": {"failed": 0}}, reply(200, '{"failed": 0.0}'), Status.PASSED, "", ""),
     ({"json": {"w.*.failed": 0}}, reply(200, '{"w": {"a": {"failed": 0}, "b": {"failed": 2}}}'), Status.FAILED,
      "w.b.failed = 2", ""),
+    # a lying target cannot choose which of two values for one field is judged: every one must hold
+    ({"json": {"a.b": True}}, reply(200, '{"a": {"b": false}, "a.b": true}'), Status.FAILED, "a.b = false", ""),
+    ({"json": {"a.b": True}}, reply(200, '{"a.b": true, "a": {"b": false}}'), Status.FAILED, "a.b = false", ""),
+    ({"json": {"ok": True}}, reply(200, '{"ok": false, "ok": true}'), Status.ERROR,
+     'its JSON was not judged: a JSON object names the key "ok" twice', ""),
+    ({"json": {"ok": True}}, reply(200, '{"a":' * 5000 + "1" + "}" * 5000), Status.ERROR,
+     "its JSON was not judged: JSON nested deeper than it can be read", ""),
     # body text
     ({"body_includes": ["<div id=root>"]}, reply(200, "<html><div id=root></div>"), Status.PASSED, "", ""),
     ({"body_includes": ["<div id=root>"]}, reply(200, "<html>"), Status.FAILED, "body lacks '<div id=root>'", ""),

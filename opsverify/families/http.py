@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..outcome import Outcome, error, failed, passed
-from ..transports.http import BODY_LIMIT, SAFE_METHODS, Probe, Reply
+from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply
 from ._common import StrictParams, UrlPath
 
 NAME = "http"
@@ -132,13 +132,12 @@ def gather(target, checks) -> dict[str, Reply]:
 
 
 # -- JSON ------------------------------------------------------------------------------------
-def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Every leaf as (dotted path, value). A path may come twice (`{"a": {"b": 1}, "a.b": 2}`): both are kept,
+    and a judge must hold for each — no order of keys may decide a verdict."""
     if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(flatten(value, f"{prefix}{key}."))
-        return out
-    return {prefix[:-1]: data}
+        return [leaf for key, value in data.items() for leaf in flatten(value, f"{prefix}{key}.")]
+    return [(prefix[:-1], data)]
 
 
 _MISSING = object()
@@ -203,17 +202,11 @@ def json_problems(document: Any, expected: dict[str, Any]) -> list[str]:
     flat = flatten(document)
     problems = []
     for path, wanted in expected.items():
-        if any(ch in path for ch in "*?["):
-            matches = {k: v for k, v in flat.items() if fnmatch.fnmatchcase(k, path)}
-            if not matches:
-                problems.append(f"no JSON field matches {path}")
-            for key, value in matches.items():
-                if not same(value, wanted):
-                    problems.append(f"{key} = {shown(value)}")
-        elif path not in flat:
-            problems.append(f"JSON field {path} is missing")
-        elif not same(flat[path], wanted):
-            problems.append(f"{path} = {shown(flat[path])}")
+        pattern = any(ch in path for ch in "*?[")
+        matches = [(k, v) for k, v in flat if (fnmatch.fnmatchcase(k, path) if pattern else k == path)]
+        if not matches:
+            problems.append(f"no JSON field matches {path}" if pattern else f"JSON field {path} is missing")
+        problems += [f"{key} = {shown(value)}" for key, value in matches if not same(value, wanted)]
     return problems
 
 
@@ -282,7 +275,9 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             unknown.append(f"{cut}; its JSON was not judged")
         else:
             try:
-                document = json.loads(reply.text)
+                document = reply.json()
+            except UnreadableJson as exc:
+                unknown.append(f"its JSON was not judged: {exc}")
             except ValueError:
                 problems.append("body is not JSON")
             else:

@@ -54,7 +54,29 @@ class Reply:
 
 
     def json(self) -> Any:
-        return json.loads(self.text)
+        return strict_json(self.text)
+
+
+class UnreadableJson(ValueError):
+    """Valid JSON whose meaning a judge cannot take: a key given twice in one object (readers differ on which
+    one counts, so a lying target could pick), or nesting deeper than the parser goes."""
+
+
+def strict_json(text: str) -> Any:
+    """A target's JSON; raises ValueError when it is not JSON, `UnreadableJson` when it cannot be judged."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise UnreadableJson("JSON nested deeper than it can be read") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise UnreadableJson(f"a JSON object names the key {json.dumps(twice)[:80]} twice")
+    return found
 
 
 def guard(probe: Probe) -> None:

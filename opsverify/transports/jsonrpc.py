@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import httpx
 
 from ..errors import Refused
-from .http import _connect_reason, _read_at_most
+from .http import UnreadableJson, _connect_reason, _read_at_most, strict_json
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
 READ_ONLY_METHODS = frozenset({
@@ -139,9 +139,9 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, st
         return None, f"HTTP {response.status_code}: a reply longer than {ANSWER_LIMIT // 2 ** 20} MiB"
     text = data.decode(response.encoding or "utf-8", errors="replace")
     try:
-        document = json.loads(text)
-    except RecursionError:
-        return None, f"HTTP {response.status_code}: a reply nested too deep to read"
+        document = strict_json(text)
+    except UnreadableJson as exc:
+        return None, f"HTTP {response.status_code}: a reply that cannot be judged: {exc}"
     except ValueError:
         document = None
     if isinstance(document, list) or (isinstance(document, dict) and document.get("jsonrpc") == "2.0"):
