@@ -35,6 +35,10 @@ def facts(c: Check, reply: Reply) -> dict:
 BAD_TYPE = GOOD.replace("# TYPE queue_depth gauge", "# TYPE queue_depth counter")
 NO_RETRIES = generate_latest(worker_registry(with_retries=False)).decode()
 UNTYPED = "jobs_processed_total 5\njob_retries_total 1\njob_duration_seconds_sum 3\nqueue_depth 2\n"
+# a family declared with no sample, and a histogram with its sum alone: present in name, not measured
+DECLARED_ONLY = "\n".join(line for line in GOOD.splitlines() if not line.startswith("queue_depth")) + "\n"
+SUM_ONLY = "\n".join(line for line in GOOD.splitlines() if not line.startswith(("job_duration_seconds_bucket",
+                                                                                   "job_duration_seconds_count"))) + "\n"
 
 
 @pytest.mark.parametrize("reply, status, observed", [
@@ -48,6 +52,9 @@ UNTYPED = "jobs_processed_total 5\njob_retries_total 1\njob_duration_seconds_sum
     (Reply(None, 5, failure="connection refused"), Status.ERROR,
      "could not look: no answer from worker-metrics: connection refused"),
     (Reply(200, 5, text=""), Status.FAILED, "jobs_processed missing"),
+    (Reply(200, 5, text=DECLARED_ONLY), Status.FAILED, "queue_depth is declared but has no sample"),
+    (Reply(200, 5, text=SUM_ONLY), Status.FAILED,
+     "histogram job_duration_seconds lacks its job_duration_seconds_bucket, job_duration_seconds_count series"),
 ])
 def test_judge(reply, status, observed):
     c = check()

@@ -236,14 +236,14 @@ def json_bound_problems(document: Any, bounds: dict[str, float], *, upper: bool)
     return problems
 
 
-def describe_reply(url: str, method: str, reply: Reply) -> dict[str, Any]:
+def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_LIMIT) -> dict[str, Any]:
     return {
         "request": f"{method} {url}",
         "status": reply.status,
         "elapsed_ms": reply.elapsed_ms,
         "body_start": reply.text[:300],
         **({"failure": reply.failure} if reply.failure else {}),
-        **({"truncated_at_bytes": BODY_LIMIT} if reply.truncated else {}),
+        **({"truncated_at_bytes": read_limit} if reply.truncated else {}),
     }
 
 

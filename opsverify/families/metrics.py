@@ -11,7 +11,9 @@ params:
 The exposition is parsed with prometheus_client's parser (loaded only when a scrape is parsed).
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
-parser rejects, fails it: exposing metrics is what it checks. Identical URLs are fetched once.
+parser rejects, fails it: exposing metrics is what it checks. So does a family declared (`# TYPE`) with no
+sample, and a histogram or summary missing part of itself (`_bucket`, `_count`, `_sum`): a name alone
+measures nothing. Identical URLs are fetched once.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ NEEDS = ("url",)
 EXPOSITION_LIMIT = 8 * 1024 * 1024  # a scrape larger than this is cut off and reported, not parsed
 
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
+# what a histogram or summary is made of (as the parser names the samples after the family's name)
+REQUIRED_SERIES = {"histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
 
 
 class Params(StrictParams):
@@ -54,7 +58,8 @@ def parse(text: str) -> tuple[dict[str, dict], str]:
     found: dict[str, dict] = {}
     try:
         for family in text_string_to_metric_families(text):
-            found[family.name] = {"type": family.type, "samples": len(family.samples)}
+            suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
+            found[family.name] = {"type": family.type, "samples": len(family.samples), "series": suffixes}
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
         return {}, f"{type(exc).__name__}: {exc}"
     return found, ""
@@ -89,7 +94,7 @@ def judge(check, facts) -> Outcome:
     scrape = facts[check.key]
     reply: Reply = scrape["reply"]
     expected = f"GET {p.path} exposes " + ", ".join(f"{name} ({kind})" for name, kind in p.families.items())
-    evidence = describe_reply(scrape["url"], "GET", reply)
+    evidence = describe_reply(scrape["url"], "GET", reply, read_limit=EXPOSITION_LIMIT)
     if reply.status is None:  # no HTTP answer: not checked
         return error(f"could not look: no answer from {p.service}: {reply.failure}", **evidence)
     if reply.status != 200:
@@ -109,6 +114,10 @@ def judge(check, facts) -> Outcome:
         seen[found_name] = family
         if family["type"] != kind:
             problems.append(f"{found_name} is typed {family['type']}, not {kind}")
+        elif not family["samples"]:  # a `# TYPE` line alone: declared, never measured
+            problems.append(f"{found_name} is declared but has no sample")
+        elif missing := [s for s in REQUIRED_SERIES.get(kind, ()) if s not in family["series"]]:
+            problems.append(f"{kind} {found_name} lacks its {', '.join(found_name + s for s in missing)} series")
     evidence = {**evidence, "families_exposed": len(families), "checked": seen}
     return verdict(expected, problems, f"all {len(p.families)} present with their types ({len(families)} exposed)",
                    **evidence)
