@@ -149,6 +149,7 @@ class Archive:
                 (self.partial / folder).mkdir(parents=True, exist_ok=True)
                 made.add(folder)
             archive_writer.write_file(str(self.partial / name), data, replace=name in on_disk)
+        manifest = self.redactor.data(manifest, keys=False)  # its words come from files and people too
         manifest = {**manifest, "redactions_applied": self.redactions,
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
         with seal.env_lock(self.env_dir):
@@ -619,8 +620,8 @@ class ArchiveReporter:
 
         state = self.state
 
-        def write(text: str, **markup) -> None:  # names from disk and files (waivers, partials): shown, not obeyed
-            terminalreporter.write_line(visible(text), **markup)
+        def write(text: str, **markup) -> None:  # words from files and people (waivers, reasons): shown, not obeyed,
+            terminalreporter.write_line(visible(state.run.redactor.text(text)), **markup)  # and never a secret
 
         counts = self.counts()
         terminalreporter.section("opsverify")

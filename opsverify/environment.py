@@ -20,6 +20,7 @@ from .checklist import _location, _read_yaml, _summarise, shown
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SHORTEST_SECRET = 6  # as the redactor: a shorter value would be found inside ordinary words
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -110,6 +111,48 @@ def _secret_field(where: tuple, var: str, value: str) -> bool:
     return looks_secret(keys[-1] if keys else var, value) or looks_secret(var, value)
 
 
+def _local_values(local_file: Path) -> dict[str, str]:
+    """The untracked `<name>.secrets.env`, when there is one."""
+    if not local_file.is_file():
+        return {}
+    try:
+        return {k: v for k, v in dotenv_values(local_file, encoding="utf-8").items() if v is not None}
+    except UnicodeDecodeError as exc:
+        raise MissingVariable(f"{shown(local_file)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                              f"{exc.start}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise MissingVariable(f"{shown(local_file)}: cannot read: {exc.strerror}") from None
+
+
+def _in_url_path(value: str, at: int) -> bool:
+    """Whether position `at` of `value` lies in a URL's path or query (after its host), not in the host."""
+    scheme = value.find("://")
+    return scheme != -1 and value.find("/", scheme + 3) != -1 and at > value.find("/", scheme + 3)
+
+
+def _looks_like_key(value: str) -> bool:
+    """A value set into a URL's path that reads as a key: long enough, letters mixed with digits (not `v1`, a
+    date or a word)."""
+    return (len(value) >= SHORTEST_SECRET + 2 and bool(re.search(r"[A-Za-z]", value))
+            and bool(re.search(r"\d", value)))
+
+
+def database_url_problem(url: str) -> str | None:
+    """What libpq would misread in a database URL, said without quoting it (it holds a password)."""
+    text = url.strip()
+    if "://" not in text:
+        return None if "=" in text else ("not a database URL: write postgresql://user:password@host:5432/db, or "
+                                         "libpq's key=value form")
+    scheme, rest = text.split("://", 1)
+    if scheme.lower() not in ("postgresql", "postgres"):
+        return f"a {len(scheme)}-letter URL scheme where postgresql:// or postgres:// belongs"
+    authority = rest.split("/", 1)[0]  # libpq reads the user and password up to the first '/'
+    if authority.count("@") > 1 or rest.count("@") > authority.count("@"):
+        return ("the user or password holds an unescaped '/' or '@', so libpq would read part of the password as "
+                "the host or the database: percent-encode them in the URL (%2F, %40)")
+    return None
+
+
 def known_environments(directory: Path) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml"))
 
@@ -140,7 +183,7 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
     _validate(path, raw)  # structure first: a typo is reported even when variables are unset
 
     local_file = directory / f"{name}.secrets.env"
-    local = {k: v for k, v in dotenv_values(local_file).items() if v is not None} if local_file.is_file() else {}
+    local = _local_values(local_file)
     missing: list[tuple[str, str]] = []
     garbled: list[tuple[str, str, str]] = []  # (where, variable, what is wrong with it)
     used: list[str] = []
@@ -172,7 +215,14 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
                                 "as UTF-8"))
                 return ""
             if _secret_field(where, var, found):
+                if len(found) < SHORTEST_SECRET and "secrets" in map(str, where):
+                    garbled.append((_location(where), var, f"is {len(found)} characters: a secret this short would be "
+                                    "found inside ordinary words, so it cannot be kept out of the output; use one of "
+                                    f"at least {SHORTEST_SECRET}"))
+                    return ""
                 used.append(found)
+            elif _in_url_path(value, match.start()) and _looks_like_key(found):
+                used.append(found)  # a key in a URL's path or query (…/rpc/${KEY}): redacted wherever it shows
             return found
 
         return _VAR.sub(one, value)
@@ -193,6 +243,10 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
         where, var, problem = garbled[0]
         raise MissingVariable(f"{shown(path)}: {where}: ${{{var}}} {problem}")
     model = _validate(path, resolved)
+    for system, config in model.systems.items():
+        problem = database_url_problem(config.database) if config.database else None
+        if problem:
+            raise ConfigError(f"{shown(path)}: systems.{system}.database: {problem}")
     if model.name != name:
         raise ConfigError(f"{shown(path)}: name: '{model.name}' does not match the file name '{name}'")
     if services_in_use is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import math
 import re
@@ -69,7 +70,9 @@ def encodings(value: str) -> set[str]:
     including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header):
     for each of the three alignments, the part of the encoding that depends on the secret alone."""
     raw = _bytes(value)
-    forms = {quote(raw, safe=""), quote_plus(raw), json.dumps(value)[1:-1], repr(value)[1:-1],
+    escaped = html.escape(value)  # an error page echoing it: &amp; &lt; &quot; and &#x27; (or &#39;)
+    forms = {escaped, escaped.replace("&#x27;", "&#39;"), html.escape(value, quote=False),
+             quote(raw, safe=""), quote_plus(raw), json.dumps(value)[1:-1], repr(value)[1:-1],
              raw.hex(), raw.hex().upper()}
     for shown in shown_forms(value):  # as a terminal or the report's markdown shows it, and that in JSON
         forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
@@ -107,10 +110,7 @@ class Redactor:
         with self._lock:
             if value in self._secrets:
                 return
-            parts = urlsplit(value) if "://" in value else None
-            new = [value]
-            if parts is not None and parts.password and len(parts.password) >= 4:
-                new.append(parts.password)
+            new = [value, *_url_passwords(value)]
             for secret in new:
                 self._secrets.add(secret)
                 self._values.setdefault(secret, secret)
@@ -148,20 +148,37 @@ class Redactor:
         matcher = self._current()
         return text if matcher is None else matcher.clean(text)
 
-    def data(self, obj: Any) -> Any:
+    def data(self, obj: Any, *, keys: bool = True) -> Any:
+        """`obj` with every string cleaned; with keys=False a mapping's keys are left as they are (a document
+        of our own whose keys are its schema)."""
         matcher = self._current()  # one snapshot for the whole structure
-        return obj if matcher is None else _cleaned(obj, matcher.clean)
+        return obj if matcher is None else _cleaned(obj, matcher.clean, keys)
 
 
-def _cleaned(obj: Any, clean) -> Any:
+def _cleaned(obj: Any, clean, keys: bool = True) -> Any:
     kind = type(obj)  # the exact types first: evidence is mostly plain str, dict and list
     if kind is str or (kind is not dict and kind is not list and isinstance(obj, str)):
         return clean(obj)
     if kind is dict or isinstance(obj, dict):
-        return {clean(str(k)): _cleaned(v, clean) for k, v in obj.items()}
+        return {(clean(str(k)) if keys else k): _cleaned(v, clean, keys) for k, v in obj.items()}
     if kind is list or isinstance(obj, tuple | list):
-        return [_cleaned(v, clean) for v in obj]
+        return [_cleaned(v, clean, keys) for v in obj]
     return obj
+
+
+def _url_passwords(value: str) -> list[str]:
+    """A URL's password as the URL parser reads it, and as written up to the last '@' (a password holding an
+    unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output)."""
+    if "://" not in value or "@" not in value:
+        return []
+    found = []
+    try:
+        found.append(urlsplit(value).password or "")
+    except ValueError:  # not a URL a parser can read (an unclosed '[')
+        pass
+    userinfo = value.split("://", 1)[1].rsplit("@", 1)[0]
+    found.append(userinfo.split(":", 1)[1] if ":" in userinfo else "")
+    return [p for p in dict.fromkeys(found) if len(p) >= 4]
 
 
 def looks_like_token(segment: str) -> bool:

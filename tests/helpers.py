@@ -33,6 +33,13 @@ def demo_variables(deployment):
         os.environ.update(saved)
 
 
+def placeholder(variable: str) -> str:
+    """A value a `${VAR}` of a shipped environment could hold: a database URL where one belongs, else a long word."""
+    if variable.endswith("DATABASE_URL"):
+        return f"postgresql://checker:placeholder-password@{variable.lower().replace('_', '-')}.internal:5432/app"
+    return f"placeholder-{variable.lower()}"
+
+
 def evaluate(deployment, checks: list[Check] | None = None, *, env_name: str = "demo",
              env_dir: Path | None = None, deployed_at=None) -> dict[str, tuple[Check, Outcome]]:
     """Run the engine (gather + judge) against the demo, as the pytest plugin would."""

@@ -13,7 +13,7 @@ import pytest
 from opsverify import exitcodes
 from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
 
-from .helpers import ROOT, run_pytest
+from .helpers import ROOT, placeholder, run_pytest
 
 
 def _copy_config(tmp_path: Path) -> tuple[Path, Path]:
@@ -132,7 +132,7 @@ def test_unknown_service_in_environment_is_a_typo(tmp_path):
     _, environments = _copy_config(tmp_path)
     path = environments / "prod.yaml"
     path.write_text(path.read_text().replace("      worker: {", "      wroker: {", 1))
-    env = {k: "x" for k in _prod_variables(path)}
+    env = {k: placeholder(k) for k in _prod_variables(path)}
     result, _, _ = _run(tmp_path, "--env", "prod", "--environments-dir", str(environments), env=env)
     _assert_one_clear_line(result, ConfigError.exit_code, "systems.joslyn-ai.services.wroker", "unknown service")
 

@@ -9,14 +9,14 @@ import pytest
 from opsverify.environment import load_environment
 from opsverify.target import services_named
 
-from .helpers import CHECKS, ROOT
+from .helpers import CHECKS, ROOT, placeholder
 
 
 @pytest.mark.parametrize("name", ["prod", "staging"])
 def test_shipped_environment_validates_once_its_variables_are_set(name, monkeypatch):
     path = ROOT / "environments" / f"{name}.yaml"
     for variable in set(re.findall(r"\$\{([A-Z0-9_]+)(?::-[^}]*)?\}", path.read_text())):
-        monkeypatch.setenv(variable, f"placeholder-{variable.lower()}")
+        monkeypatch.setenv(variable, placeholder(variable))
     in_use: dict[str, set[str]] = {}
     for check in CHECKS:
         in_use.setdefault(check.system, set()).update(services_named(check.params))

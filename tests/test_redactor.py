@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 from urllib.parse import quote
 
@@ -72,3 +73,12 @@ def test_each_text_cleaned_once_per_snapshot_and_a_new_secret_cleans_it_again():
     assert redactor.text("x another-secret-value y") == "x another-secret-value y"  # remembered as clean
     redactor.add("another-secret-value")
     assert redactor.text("x another-secret-value y") == f"x [redacted {fingerprint('another-secret-value')}] y"
+
+
+def test_a_secret_echoed_by_an_html_error_page_is_found():
+    secret = "Zq9-cr0n+S3cr3t/val'ue\"x<&>"
+    redactor = Redactor()
+    redactor.add(secret)
+    for page in (f"<p>Bearer {html.escape(secret)}</p>", f"<p>{html.escape(secret).replace('&#x27;', '&#39;')}</p>",
+                 f"<p>{html.escape(secret, quote=False)}</p>"):
+        assert "S3cr3t" not in redactor.text(page), page

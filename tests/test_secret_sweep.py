@@ -123,3 +123,56 @@ def test_a_secret_whose_bytes_are_not_utf8_is_refused_in_one_line(tmp_path):
     assert lines == ["opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} holds bytes that"
                      " are not UTF-8 text; set it to the value as UTF-8"]
     assert "second-half" not in ran.output
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("postgresql://checker:q7/Hx+3kPz9Lw2mNvR@db.internal:5432/shop", "holds an unescaped '/' or '@'"),
+    ("postgresql://checker:Kanary@TailSecret99@127.0.0.1:1/shop", "holds an unescaped '/' or '@'"),
+    ("postgresq://checker:Kanary-TailSecret99@127.0.0.1:1/shop", "where postgresql:// or postgres:// belongs"),
+    ("checker:Kanary-TailSecret99@127.0.0.1/shop", "not a database URL"),
+], ids=["slash-in-password", "at-in-password", "scheme-typo", "no-scheme"])
+def test_a_database_url_libpq_would_misread_is_refused_without_quoting_it(tmp_path, url, problem):
+    """libpq reads a password's unescaped '/' or '@' as the end of it: the rest would become the host or the
+    database — and be printed as such. One line instead, naming the field, never the URL."""
+    project = Project(tmp_path, {"DATABASE_URL": url})
+    project.checklist("vault", ITEMS.split("- {id: V1")[0] + "- {id: V5" + ITEMS.split("- {id: V5")[1])
+    project.environment('systems: {vault: {database: "${DATABASE_URL}"}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    lines = [line for line in ran.done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("opsverify: environments/local.yaml: systems.vault.database: ")
+    assert problem in lines[0]
+    assert not any(part in ran.output for part in ("Hx+3kPz9", "TailSecret99", "Kanary")), ran.output
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_declared_secret_too_short_to_redact_is_refused(tmp_path):
+    project = Project(tmp_path, {"API_KEY": "Zq9x"})
+    project.checklist("vault", ITEMS.split("- {id: V2")[0])
+    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.MISSING_VARIABLE, ran.output[-3000:]
+    lines = [line for line in ran.done.stderr.splitlines() if line.strip()]
+    assert lines == ["opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} is 4 characters: a"
+                     " secret this short would be found inside ordinary words, so it cannot be kept out of the output;"
+                     " use one of at least 6"]
+    assert "Zq9x" not in ran.output
+
+
+def test_a_key_set_into_a_urls_path_and_a_secret_in_a_manual_reason_stay_out(tmp_path):
+    """`url: http://host/${PATH_KEY}`: a key in the path, whatever its length; and a secret a person wrote into
+    a manual item's reason is scrubbed from the manifest too, not only from results."""
+    key, token = f"pathK3y{random.token_hex(2)}", f"tok{random.token_hex(8)}"
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"PATH_KEY": key, "API_TOKEN": token, "WEB": web.url})
+        project.checklist("vault", ITEMS.split("- {id: V2")[0] + f"""
+- {{id: V9, name: call, section: People, title: on-call phones, family: manual, reason: "read {token} aloud"}}
+""")
+        project.environment('systems: {vault: {services: {web: {url: "${WEB}/key/${PATH_KEY}"}},'
+                            ' secrets: {API_TOKEN: "${API_TOKEN}"}}}\n')
+        ran = project.run("-m", "postdeploy or manual", "--env", "local", "--junitxml", "junit.xml")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and "checklists" not in p.parts]
+    hits = [f"{p}: {name}" for p in written for name, value in (("key", key), ("token", token))
+            if value.encode() in p.read_bytes()]
+    assert hits == [] and key not in ran.output and token not in ran.output, (hits, ran.output[-2000:])
