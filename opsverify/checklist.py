@@ -6,6 +6,7 @@ import enum
 import functools
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ def shown(path: Path) -> str:
 def _shown(path: str, cwd: str) -> str:
     try:
         return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside the working directory; a symlink loop
         return path
 
 
@@ -136,12 +137,18 @@ def _yaml_loader() -> type:
     return _LOADER
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a checklist, environment or waivers file: far beyond any runbook
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _bounded_text(path)
     except UnicodeDecodeError as exc:
         problems.append(f"{shown(path)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start});"
                         " save the file as UTF-8")
+        return None
+    except ValueError as exc:  # not a file one can read whole: a device, a FIFO, a file of gigabytes
+        problems.append(f"{shown(path)}: {exc}")
         return None
     except OSError as exc:
         problems.append(f"{shown(path)}: cannot read: {exc.strerror}")
@@ -158,7 +165,22 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problems.append(f"{shown(path)}{where}: not valid YAML: {problem}")
+    except (ValueError, OverflowError) as exc:  # a date the calendar lacks (2099-02-30): YAML's own constructor
+        problems.append(f"{shown(path)}: not valid YAML: a date or time that does not exist ({exc})")
+    except RecursionError:
+        problems.append(f"{shown(path)}: not valid YAML: nested deeper than it can be read")
     return None
+
+
+def _bounded_text(path: Path) -> str:
+    """The file's text, read only if it is a regular file of at most MAX_FILE_BYTES."""
+    if not stat.S_ISREG(path.stat().st_mode):  # before opening: a FIFO's open would wait for a writer
+        raise ValueError("not a regular file (a device, a FIFO or a folder): point it at a file")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_FILE_BYTES // 2 ** 20} MiB: not a checklist, environment or waivers file")
+    return data.decode("utf-8")
 
 
 _ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\]},]", re.MULTILINE)  # what could be an alias (`*name`): else no walk

@@ -468,7 +468,7 @@ def process_alive(pid: int) -> bool:
     """Whether a process of this pid exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process; or no pid at all (a name's digits too big)
         return False
     except PermissionError:
         return True

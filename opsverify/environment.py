@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .checklist import _location, _read_yaml, _summarise, shown
+from .display import visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -158,8 +159,9 @@ def known_environments(directory: Path) -> list[str]:
 
 
 def environment_path(directory: Path, name: str) -> Path:
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", name or ""):
-        raise UnknownEnvironment(f"--env: '{name}' is not a valid environment name")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name or ""):
+        raise UnknownEnvironment(f"--env: '{visible(name[:100])}' is not an environment name (letters, digits, _ "
+                                 f"and -; known: {', '.join(known_environments(directory)) or 'none'})")
     path = directory / f"{name}.yaml"
     if not path.is_file():
         known = ", ".join(known_environments(directory)) or "none"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import __version__, exitcodes
+from .display import visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
 from .items import CADENCES, ChecklistFile, marks_for
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (-
     from .secrets import Redactor
 
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
+FAIL_ON = ("blocker", "critical", "normal", "minor")  # --fail-on's severities, most severe first
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
 
 
@@ -116,7 +118,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--waivers-dir", dest="ov_waivers", metavar="DIR",
                     help="where waivers/<env>.yaml are (default: waivers)")
     group.addoption("--fail-on", dest="ov_fail_on", metavar="SEVERITY",
-                    choices=("blocker", "critical", "normal", "minor"),
                     help="only failures of this severity or worse fail the run (blocker, critical, normal, minor; "
                          "default: every failure does); the others are still reported failed")
     group.addoption("--html", dest="ov_html", action="store_true",
@@ -188,7 +189,7 @@ def project_root(config: pytest.Config) -> Path:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     name = config.getoption("ov_env")
-    if not name:
+    if name is None:
         return None
     try:
         state = _prepare(config, name)
@@ -219,6 +220,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
         if not any(c.id == item and (not systems or c.system in systems) for c in checks):
             raise ConfigError(f"--item {item}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else ""))
+    fail_on = config.getoption("ov_fail_on")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise ConfigError(f"--fail-on {visible(fail_on[:40])}: not a severity; one of {', '.join(FAIL_ON)}")
     env_dir = folder(config, "ov_environments", "environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
@@ -323,6 +327,10 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
         raise ConfigError(f"--deployed-at {value}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
     if moment.tzinfo is None:
         raise ConfigError(f"--deployed-at {value}: give a time zone (e.g. a trailing Z for UTC)")
+    try:
+        moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ConfigError(f"--deployed-at {value}: outside the calendar once in UTC") from None
     return moment
 
 

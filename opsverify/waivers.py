@@ -44,6 +44,8 @@ class WaiverModel(_Strict):
     @classmethod
     def _time_stays_a_time(cls, value: Any) -> Any:
         """`2026-12-31T00:00:00Z` ends at that moment; only a bare date means 'through that day'."""
+        if isinstance(value, int | float) and not isinstance(value, bool):  # pydantic would read a Unix time
+            raise ValueError(f"{value} is a number, not a date: write it as 2026-12-31 (or 2026-12-31T18:00:00Z)")
         if isinstance(value, str) and ("T" in value or " " in value.strip()):
             try:
                 return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -159,9 +161,13 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
 
 
 def _ends(expires: dt.datetime | dt.date) -> dt.datetime:
-    if isinstance(expires, dt.datetime):
-        return expires.astimezone(dt.timezone.utc)
-    return dt.datetime.combine(expires + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+    try:
+        if isinstance(expires, dt.datetime):
+            return expires.astimezone(dt.timezone.utc)
+        return dt.datetime.combine(expires + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+    except OverflowError:  # at the calendar's edge (9999-12-31, year 1 in an eastern zone): the edge itself
+        edge = dt.datetime.max if expires.year > 1 else dt.datetime.min
+        return edge.replace(tzinfo=dt.timezone.utc)
 
 
 def _describe(raw: Any, loc: tuple) -> str:

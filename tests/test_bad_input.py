@@ -3,8 +3,12 @@ no traceback, quickly, and nothing half-written under the reports folder."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -282,3 +286,63 @@ def test_folders_given_as_absolute_paths_with_spaces(tmp_path):
                           "--reports-dir", str(elsewhere / "my reports"), str(project.root / "checklists"))
     assert ran.code == 0, ran.output[-2000:]
     assert len(list((elsewhere / "my reports" / "local").iterdir())) == 1
+
+
+def _nothing(runbook) -> None:
+    pass
+
+
+def _write(relative: str, text: str):
+    def setup(runbook) -> None:
+        path = runbook.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return setup
+
+
+def _edit_shop(old: str, new: str):
+    def setup(runbook) -> None:
+        path = runbook.root / "checklists" / "shop.yaml"
+        path.write_text(path.read_text().replace(old, new))
+    return setup
+
+
+@pytest.mark.parametrize("setup, args, code, fragment", [
+    (lambda rb: os.symlink("/dev/zero", rb.root / "checklists" / "null.yaml"), (), ConfigError.exit_code,
+     "null.yaml: not a regular file"),
+    (lambda rb: os.mkfifo(rb.root / "checklists" / "fifo.yaml"), (), ConfigError.exit_code,
+     "fifo.yaml: not a regular file"),
+    (lambda rb: os.symlink(rb.root / "checklists" / "loop.yaml", rb.root / "checklists" / "loop.yaml"), (),
+     ConfigError.exit_code, "loop.yaml: cannot read: Too many levels of symbolic links"),
+    (_edit_shop("runbook: Shop runbook", "runbook: 2099-02-30"), (), ConfigError.exit_code,
+     "shop.yaml: not valid YAML: a date or time that does not exist"),
+    (_nothing, ("--env", "a" * 300), UnknownEnvironment.exit_code, "is not an environment name"),
+    (_nothing, ("--env", ""), UnknownEnvironment.exit_code, "--env: '' is not an environment name"),
+    (_nothing, ("--deployed-at", "0001-01-01T00:00:00+01:00"), ConfigError.exit_code, "outside the calendar"),
+    (_nothing, ("--fail-on", "huge"), ConfigError.exit_code, "--fail-on huge: not a severity"),
+    (_write("waivers/fx.yaml", "waivers:\n- {item: S2, reason: r, approver: a, ticket: T, expires: 20991231}\n"), (),
+     ConfigError.exit_code, "20991231 is a number, not a date"),
+    (lambda rb: (rb.root / "environments" / "fx.secrets.env").write_bytes(b"SHOP_API_TOKEN=\xff\n"), (),
+     MissingVariable.exit_code,
+     "fx.secrets.env: not UTF-8 text"),
+], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on",
+        "waiver-number", "secrets-env-bytes"])
+def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
+    from .runbook import make_runbook
+
+    runbook = make_runbook(tmp_path)
+    setup(runbook)
+    command = [sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
+               str(runbook.reports), *(args if "--env" in args else ("--env", "fx", *args))]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("OPSVERIFY_")}
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env={**environ, **runbook.variables()})
+    _assert_one_clear_line(result, code, fragment)
+    _no_archive(runbook.reports)
+
+
+def test_a_waiver_until_the_end_of_the_calendar_is_read():
+    from opsverify.waivers import _ends
+
+    assert _ends(dt.date(9999, 12, 31)).year == 9999
+    assert _ends(dt.datetime(1, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))).year == 1
