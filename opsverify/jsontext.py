@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 # one encoder for every value: json.dumps with options builds a new one per call
-compact = json.JSONEncoder(default=str, ensure_ascii=False).encode
+_encode = json.JSONEncoder(default=str, ensure_ascii=False, allow_nan=False).encode
+
+
+def compact(value: Any) -> str:
+    """JSON any reader takes. A target may send NaN or Infinity (Python reads them), which strict JSON has no
+    word for: they are written as the strings "NaN", "Infinity" and "-Infinity"."""
+    try:
+        return _encode(value)
+    except ValueError:
+        return _encode(_finite(value))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def utf8(text: str) -> bytes:

@@ -351,3 +351,20 @@ def test_ci_variables_that_are_not_utf8_read_as_replacement_characters():
 
     said = runner({"GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "dev-\udcff", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "7"})
     assert said["actor"] == "dev-\ufffd" and said["job_url"] == "https://github.com/o/r/actions/runs/7"
+
+
+def test_nan_and_infinity_from_a_target_are_written_as_strict_json():
+    """Python reads NaN and Infinity in a target's JSON; strict readers (a browser, jq) refuse them in a file."""
+    from opsverify.allureresults import result_files
+    from opsverify.jsontext import readable
+
+    def strict(text: str):
+        return json.loads(text, parse_constant=lambda word: pytest.fail(f"{word} in a file"))
+
+    nan, inf = float("nan"), float("inf")
+    assert strict(readable({"evidence": {"result": nan, "bounds": [inf, -inf, 1.5]}}).decode()) == {
+        "evidence": {"result": "NaN", "bounds": ["Infinity", "-Infinity", 1.5]}}
+    row = {"key": "R1-health", "system": "chain", "section": "Node", "status": "failed", "expected": "ok",
+           "observed": "result NaN", "evidence": {"result": nan}}
+    for data in result_files(row, env="prod", start_ms=0).values():
+        strict(data.decode())
