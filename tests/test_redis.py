@@ -105,6 +105,26 @@ def _demo_redis(demo) -> RedisServer:
     return next(c for c in demo.components if isinstance(c, RedisServer))
 
 
+def test_a_key_typed_none_yet_counted_is_could_not_look():
+    class Lying:
+        def pipeline(self, commands):
+            return ["none", 999, 0, 0, 0]
+
+    with pytest.raises(GatherError, match="TYPE jobs answered none, yet a length command answered 999"):
+        family.measure(Lying(), ["jobs"])
+
+
+@pytest.mark.parametrize("reply", [b":abc\r\n", b"+\xff\xfelist\r\n", b"*1\r\n" * 5000 + b"+list\r\n"],
+                         ids=["not-a-number", "not-utf8", "nested"])
+def test_a_reply_that_is_not_resp_is_could_not_look(reply):
+    with redis5({}, answer=reply) as (port, _):
+        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("redis", {"endpoint": "redis", "keys": {"jobs": {"max": 10}}})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR and "not a Redis reply" in outcome.observed, outcome
+
+
 @pytest.mark.parametrize("length", [-5, "12", b"7", None, True])
 def test_a_length_that_is_not_one_is_could_not_look(length):
     """A server that lies (a negative count, a string, nothing): never read as a short queue."""
@@ -201,7 +221,7 @@ def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
 
 
 @contextmanager
-def redis5(lengths: dict[str, int]):
+def redis5(lengths: dict[str, int], answer: bytes | None = None):
     """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand; yields its port and the commands it
     received."""
     listener = socket.create_server(("127.0.0.1", 0))
@@ -210,6 +230,12 @@ def redis5(lengths: dict[str, int]):
     received: list[list[str]] = []
 
     def serve(conn: socket.socket) -> None:
+        try:
+            answer_all(conn)
+        except OSError:  # the client hung up on a reply it could not read
+            pass
+
+    def answer_all(conn: socket.socket) -> None:
         reader = conn.makefile("rb")
         with conn, reader:
             while (head := reader.readline()).startswith(b"*"):
@@ -222,7 +248,7 @@ def redis5(lengths: dict[str, int]):
                 reply = {"HELLO": b"-ERR unknown command 'HELLO'\r\n", "PING": b"+PONG\r\n",
                          "AUTH": b"+OK\r\n", "TYPE": b"+list\r\n" if key in lengths else b"+none\r\n",
                          "LLEN": b":%d\r\n" % lengths.get(key, 0)}.get(name, b"-ERR unknown command\r\n")
-                conn.sendall(reply)
+                conn.sendall(answer if answer is not None and name != "AUTH" else reply)
 
     def accept() -> None:
         while not stop.is_set():

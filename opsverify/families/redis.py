@@ -78,6 +78,9 @@ def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int 
         if isinstance(kind, Exception):
             raise GatherError(f"TYPE {key} failed: {kind}")
         if kind == "none":
+            counted = [n for n in lengths if isinstance(n, int) and not isinstance(n, bool) and n != 0]
+            if counted:  # a missing key has length 0 for every command: the server's answers disagree
+                raise GatherError(f"TYPE {key} answered none, yet a length command answered {counted[0]!r}")
             out[key] = ("none", 0)
         elif kind in LENGTH_COMMANDS:
             length = lengths[_MEASURES.index(LENGTH_COMMANDS[kind])]

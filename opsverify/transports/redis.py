@@ -125,3 +125,5 @@ def _run(conversation, deadline_s: float) -> Any:
         raise Refusal(f"{type(exc).__name__}: {exc}") from None  # the server answered: with a refusal
     except (redis.RedisError, OSError) as exc:
         raise NoAnswer(f"{type(exc).__name__}: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # bytes redis-py cannot read as RESP (`:abc`, invalid UTF-8, …)
+        raise NoAnswer(f"not a Redis reply ({type(exc).__name__}: {str(exc)[:120]})") from None
