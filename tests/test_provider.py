@@ -399,3 +399,39 @@ def test_bound_counts_every_request_and_githubs_further_pages():
     assert [provider.calls_at_most(i.params) for i in items] == [1, 4, 3]
     # 8 requests: one wave; up to 9 further GitHub pages: one more
     assert provider.bound(target, items) == 1 + 10 * 2
+
+
+GITHUB_CALL = Call("github", "https://api.github.com/repos/o/r/actions/secrets?per_page=100&page=1", (),
+                   "github-secrets")
+
+
+@pytest.mark.parametrize("call, body, words", [
+    (GITHUB_CALL, '{"total_count": NaN, "secrets": []}', "total_count is NaN, not a count"),
+    (GITHUB_CALL, '{"total_count": "lots", "secrets": []}', 'total_count is "lots", not a count'),
+    (GITHUB_CALL, '{"total_count": 1e999, "secrets": []}', "total_count is Infinity, not a count"),
+    (GITHUB_CALL, '{"total_count": 2, "secrets": [{"name": "A", "updated_at": "2001-01-01T00:00:00Z"},'
+                  ' {"name": "A", "updated_at": "2026-11-25T00:00:00Z"}]}', "the secret A is listed twice"),
+    (CALL, '{"envs": [{"key": ["CRON_SECRET"], "target": ["production"]}]}', "unexpected shape"),
+])
+def test_an_answer_shaped_otherwise_is_trouble_never_a_crash(call, body, words):
+    answer = interpret(call, Reply(200, 1.0, DATE, body), Redactor())
+    assert isinstance(answer, Trouble) and "unexpected shape" in answer.reason and words in answer.reason, answer
+
+
+@pytest.mark.parametrize("params, found", [
+    ({"platform": "vercel", "secret_age": {"names": ["CRON_SECRET"], "max_days": 30}},
+     {"env": ok({"envs": [{"key": "CRON_SECRET", "type": "encrypted", "target": ["production"], "updatedAt": 1e20}],
+                 "more": False})}),
+    ({"platform": "github", "secret_age": {"names": ["A"], "max_days": 30}},
+     {"secrets": ok({"total_count": 1, "secrets": [{"name": "A", "updated_at": "0001-01-01T00:00:00+14:00"}]})}),
+    ({"platform": "render", "services": ["web"], "deploy_status": "live"}, {"deploy:web": ok({"not": "a list"})}),
+    ({"platform": "render", "services": ["web"], "deploy_status": "live"}, {"deploy:web": ok([{"cursor": "c"}])}),
+    ({"platform": "supabase", "backups": {"max_age_hours": 26}}, {"backups": ok([])}),
+    ({"platform": "supabase", "backups": {"max_age_hours": 26}}, {"backups": ok({"backups": ["COMPLETED"]})}),
+], ids=["time-beyond-the-clock", "time-before-the-calendar", "deploys-not-a-list", "deploy-without-deploy",
+        "backups-a-list", "backup-a-word"])
+def test_a_lying_platform_is_never_a_pass_nor_an_internal_error(params, found):
+    check = make_check(**params)
+    outcome = judge(check, {check.key: found})
+    assert outcome.status in (Status.ERROR, Status.FAILED), outcome
+    assert "internal error" not in outcome.observed

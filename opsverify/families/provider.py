@@ -49,6 +49,7 @@ Honest limits of the platforms:
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -335,8 +336,9 @@ def interpret(call: Call, reply: Reply, redactor) -> Answer | Trouble:
                                 f"by the platform's clock, so they cannot be judged")
     try:
         data = SANITIZERS[call.sanitize](data, redactor)
-    except (KeyError, TypeError, AttributeError) as exc:
-        return Trouble(request, f"{label} answered {request} in an unexpected shape ({type(exc).__name__}: {exc})")
+    except SHAPE_ERRORS as exc:
+        return Trouble(request, f"{label} answered {request} in an unexpected shape ({type(exc).__name__}: "
+                                f"{str(exc)[:160]})")
     return Answer(request, data, now)
 
 
@@ -369,8 +371,23 @@ def _keep_plain(data: Any, redactor) -> Any:
 
 
 def _github_secrets(data: Any, redactor) -> dict:
-    return {"total_count": int(data["total_count"]),
-            "secrets": [{"name": s["name"], "updated_at": s.get("updated_at")} for s in data["secrets"]]}
+    total = data["total_count"]
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise ValueError(f"total_count is {json.dumps(total)[:40]}, not a count")
+    return {"total_count": total, "secrets": _unique_names([{"name": s["name"], "updated_at": s.get("updated_at")}
+                                                           for s in data["secrets"]])}
+
+
+def _unique_names(secrets: list[dict]) -> list[dict]:
+    """A secret named twice has two change times: which one a judge took would be the platform's choice."""
+    seen: set[str] = set()
+    for secret in secrets:
+        if not isinstance(secret["name"], str):
+            raise TypeError(f"a secret's name is {json.dumps(secret['name'])[:40]}, not text")
+        if secret["name"] in seen:
+            raise ValueError(f"the secret {secret['name']} is listed twice")
+        seen.add(secret["name"])
+    return secrets
 
 
 def _vercel_env(data: Any, redactor) -> dict:
@@ -381,6 +398,8 @@ def _vercel_env(data: Any, redactor) -> dict:
     for env in envs:
         redactor.add(env.get("value"))
         target = env.get("target") or []
+        if not isinstance(env["key"], str):
+            raise TypeError(f"an env var's key is {json.dumps(env['key'])[:40]}, not text")
         kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
                      "target": [target] if isinstance(target, str) else list(target)})
     return {"envs": kept, "more": isinstance(pagination, dict) and pagination.get("next") is not None}
@@ -399,8 +418,11 @@ def _render_env_group(data: Any, redactor) -> dict:
 def _supabase_secrets(data: Any, redactor) -> list[dict]:
     for secret in data:
         redactor.add(secret.get("value"))
-    return [{"name": s["name"], "updated_at": s.get("updated_at")} for s in data]
+    return _unique_names([{"name": s["name"], "updated_at": s.get("updated_at")} for s in data])
 
+
+# what reading an answer of another shape raises (a list for an object, text for a number, a time out of range)
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError, OSError)
 
 SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "vercel-env": _vercel_env,
               "render-env-group": _render_env_group, "supabase-secrets": _supabase_secrets}
@@ -409,15 +431,17 @@ SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "vercel-e
 # -- judging ---------------------------------------------------------------------------------
 def parse_time(value: Any) -> datetime | None:
     """ISO 8601 text, or epoch milliseconds (Vercel); naive times are UTC."""
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
     try:
+        if isinstance(value, (int, float)):
+            return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         parsed = datetime.fromisoformat(str(value))
-    except ValueError:
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        parsed.astimezone(timezone.utc)  # a time at the calendar's edge may not fit in UTC
+    except (ValueError, OverflowError, OSError):  # not a time; NaN; beyond what the platform's clock could say
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed
 
 
 def _days(age: timedelta) -> str:
@@ -505,7 +529,11 @@ def judge(check, facts) -> Outcome:
     v = _Verdict()
     v.evidence["requests"] = requests
     v.evidence["platform_now"] = _stamp(next(iter(a.now for a in found.values() if isinstance(a, Answer))))
-    JUDGES[p.platform](p, found, v)
+    try:
+        JUDGES[p.platform](p, found, v)
+    except SHAPE_ERRORS as exc:  # an answer shaped otherwise than the platform documents: nothing to judge
+        return error(f"could not look: {p.platform} answered in an unexpected shape ({type(exc).__name__}: "
+                     f"{str(exc)[:160]})", requests=requests)
     return v.outcome()
 
 
@@ -643,7 +671,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
         completed = [b for b in data.get("backups") or [] if str(b.get("status")).upper() == "COMPLETED"]
         moments = [parse_time(b.get("inserted_at")) for b in completed]
         if data.get("pitr_enabled") and physical.get("latest_physical_backup_date_unix"):
-            moments.append(datetime.fromtimestamp(physical["latest_physical_backup_date_unix"], tz=timezone.utc))
+            moments.append(parse_time(physical["latest_physical_backup_date_unix"] * 1000))  # seconds, not ms
         moments = [m for m in moments if m is not None]
         if not moments and completed:  # completed, but when is not readable: not known to be fresh or stale
             v.unknown.append(f"{plural(len(completed), 'completed backup')} listed, none with a readable inserted_at")
