@@ -57,8 +57,9 @@ def bound(target, checks) -> float:
 
 def connect(target, endpoint: str) -> ReadOnlyRedis:
     url = target.endpoint(endpoint)
-    target.redactor.add(url)
-    target.redactor.add(password(url))
+    if password(url):  # a URL without one is an address, shown as such
+        target.redactor.add(url)
+        target.redactor.add(password(url))
     return ReadOnlyRedis(url, connect_timeout_s=target.timeouts.connect_s,
                          read_timeout_s=target.timeouts.statement_ms / 1000, deadline_s=conversation_s(target))
 

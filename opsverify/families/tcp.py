@@ -163,8 +163,9 @@ async def probe_smtp(value: str, replies: dict[str, Any], target) -> None:
 
 # -- redis ---------------------------------------------------------------------------------
 async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
-    target.redactor.add(value)
-    target.redactor.add(password(value))
+    if password(value):  # a URL without one is an address, shown as such
+        target.redactor.add(value)
+        target.redactor.add(password(value))
     client = ReadOnlyRedis(value, connect_timeout_s=target.timeouts.connect_s,
                            read_timeout_s=target.timeouts.statement_ms / 1000)
     try:
