@@ -144,8 +144,8 @@ class Run:
 
     @property
     def warnings(self) -> list[str]:
-        """Said once, on the console and in the archive: checker roles that could write."""
-        found = []
+        """Said once, on the console and in the archive: checker roles that could write; secrets that are words."""
+        found = list(self.env.warnings)
         for system, target in self.targets.items():
             warning = target.database_warning()
             if warning:

@@ -22,6 +22,7 @@ from .errors import ConfigError, MissingVariable, UnknownEnvironment
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SHORTEST_SECRET = 6  # as the redactor: a shorter value would be found inside ordinary words
+_PLAIN_WORD = re.compile(r"[a-z]+")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -92,6 +93,14 @@ class Environment:
             found += [v for v in system.endpoints.values() if "://" in v]
             found += [v for p in system.providers.values() for v in p.values() if "://" in v]
         return tuple(found)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Secrets that are ordinary words: redacted wherever the word appears, so reports read oddly (a key of
+        results.json, a title) — and such a secret is guessed. Said without the word."""
+        words = sorted({len(v) for v in self.secret_values if _PLAIN_WORD.fullmatch(v)})
+        return [f"{shown(self.path)}: a secret is an ordinary word ({n} lowercase letters): every place that word "
+                f"appears in the reports reads [redacted …]; give it a real secret" for n in words]
 
     @property
     def allow_mutating(self) -> bool:

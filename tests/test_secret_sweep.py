@@ -176,3 +176,13 @@ def test_a_key_set_into_a_urls_path_and_a_secret_in_a_manual_reason_stay_out(tmp
     hits = [f"{p}: {name}" for p in written for name, value in (("key", key), ("token", token))
             if value.encode() in p.read_bytes()]
     assert hits == [] and key not in ran.output and token not in ran.output, (hits, ran.output[-2000:])
+
+
+def test_a_secret_that_is_an_ordinary_word_is_warned_about_without_saying_it(tmp_path):
+    project = Project(tmp_path, {"API_KEY": "origins"})
+    project.checklist("vault", ITEMS.split("- {id: V2")[0])
+    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert "warning: environments/local.yaml: a secret is an ordinary word (7 lowercase letters)" in ran.output, \
+        ran.output[-2000:]
+    assert "origins" not in ran.output
