@@ -45,7 +45,10 @@ def facts(c: Check, *statuses: int | None) -> dict:
     ({}, (401, 202), Status.FAILED, "wrong signature: accepted with 202"),
     ({}, (500, 500), Status.FAILED, "unsigned: 500 (server error; the sender will retry)"),
     ({}, (302, 401), Status.FAILED, "unsigned: status 302"),
-    ({}, (None, 401), Status.FAILED, "unsigned: no answer (connection refused)"),
+    ({}, (None, 401), Status.ERROR, "unsigned: no answer (connection refused)"),  # not judged: could not look
+    ({}, (429, 401), Status.ERROR, "unsigned: 429 (rate-limited): whether it checks signatures was not seen"),
+    ({}, (401, 408), Status.ERROR, "wrong signature: 408 (request timeout)"),
+    ({"status": [401, 429]}, (429, 401), Status.PASSED, "unsigned: 429"),  # the item's own choice
     ({"status": [401]}, (401, 403), Status.FAILED, "wrong signature: status 403"),
     ({"status": 400}, (400, 400), Status.PASSED, "unsigned: 400"),
 ])

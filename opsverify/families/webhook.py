@@ -13,6 +13,7 @@ params:
   scheme: shopify                   # shopify | stripe | fal
   shop_domain: bannos.myshopify.com # shopify only
   status: [401]                     # optional, 4xx codes only; default any 4xx except 404 and 405
+                                    # (408 and 429 then mean "not judged": an error, never a pass)
 ```
 """
 
@@ -25,11 +26,12 @@ import json
 import secrets as _random
 import time
 import uuid
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from ..outcome import Outcome, verdict
+from ..outcome import Outcome, error, verdict
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, UrlPath
 from .http import describe_reply
@@ -39,6 +41,7 @@ NEEDS = ("url",)
 
 SCHEMES = ("shopify", "stripe", "fal")
 NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST"}
+TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say nothing of the signature
 
 
 def _rejection(value: int) -> int:
@@ -129,9 +132,17 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
     return facts
 
 
-def problem(params: Params, how: str, reply: Reply) -> str | None:
+def not_judged(params: Params, how: str, reply: Reply) -> str | None:
+    """A delivery the endpoint never judged: no answer, or turned away before reading it (408, 429) — unless
+    the item names that status itself."""
     if reply.status is None:
         return f"{how}: no answer ({reply.failure})"
+    if reply.status in TURNED_AWAY and params.status is None:
+        return f"{how}: {reply.status} ({TURNED_AWAY[reply.status]}): whether it checks signatures was not seen"
+    return None
+
+
+def problem(params: Params, how: str, reply: Reply) -> str | None:
     if params.accepts(reply.status):
         return None
     if reply.status in NOT_DEPLOYED:
@@ -147,7 +158,10 @@ def judge(check, facts) -> Outcome:
     p: Params = check.params
     attempts = facts[check.key]
     expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery with {p.wanted}"
-    problems = [text for how, _, reply in attempts if (text := problem(p, how, reply))]
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
+    unseen = [text for how, _, reply in attempts if (text := not_judged(p, how, reply))]
+    if unseen:
+        return replace(error("could not look: " + "; ".join(unseen), **evidence), expected=expected)
+    problems = [text for how, _, reply in attempts if (text := problem(p, how, reply))]
     seen = " and ".join(f"{how}: {reply.status}" for how, _, reply in attempts)
     return verdict(expected, problems, seen, **evidence)
