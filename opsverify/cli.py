@@ -148,6 +148,10 @@ def prune(args: argparse.Namespace) -> int:
             _say(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)")
         for name, why in result.kept_for_evidence:
             _say(f"{env_dir.name}: kept {name}: {why} (evidence; --force removes it)")
+        for name, why in result.left_alone:
+            _say(f"{env_dir.name}: left {name} alone: {why}")
+        for note in result.notes:
+            _say(f"{env_dir.name}: {note}")
         _say(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
              f"the newest {args.keep} kept")
     return 0

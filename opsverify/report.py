@@ -13,8 +13,10 @@ place until the new one is complete.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -100,15 +102,18 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
            left_out: list[str] | None = None) -> Path:
     """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path. Earlier
     archives the history leaves out (not as sealed) are named in `left_out`."""
-    archive = archive.resolve()
-    manifest = _manifest(archive)
+    archive = Path(os.path.abspath(archive))  # not resolve(): an archive that is a symlink is verify's to report
+    if not seal.is_archive(archive):
+        raise NotAnArchive(f"{archive}: not a run archive (no manifest.json)")
     verdict = seal.verify(archive)
     if verdict.findings:
         first, more = verdict.findings[0], len(verdict.findings) - 1
         raise DoesNotVerify(f"{archive}: not rendered, the archive does not verify: {first.where}: {first.what}"
                             + (f" (and {more} more)" if more else "") + f"; `opsverify verify {archive}` lists "
                             "every finding", verdict.exit_code)
+    manifest = _manifest(archive)
     target = out or report_path(archive)
+    _check_target(target)
     node, cli = node_executable(), allure_cli()
     title = report_title(manifest)
     with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
@@ -137,10 +142,30 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         html = without_analytics(page.read_text(encoding="utf-8"))
         if redactor is not None:
             html = redactor.text(html)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(html, encoding="utf-8")
-        os.replace(partial, target)  # the previous report is replaced only by a complete one
+        _write_page(target, html)
     return target
+
+
+def _check_target(target: Path) -> None:
+    """Where the page goes, checked before the renderer runs (minutes, for a big archive), not after."""
+    if target.is_dir():
+        raise RenderFailed(f"{target}: is a folder; give the report's file name (e.g. {target / 'report.html'})")
+    if not target.parent.is_dir():
+        raise RenderFailed(f"{target}: its folder {target.parent} does not exist")
+
+
+def _write_page(target: Path, html: str) -> None:
+    """The previous report is replaced only by a complete one; a write that fails leaves no partial file behind."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if target.is_dir():  # os.replace would fail only after the partial was written
+            raise IsADirectoryError(21, "is a folder")
+        partial.write_text(html, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise RenderFailed(f"{target}: the report could not be written ({exc.strerror or exc})") from None
 
 
 # The fields opsverify writes (see allureresults), all the renderer is given. A sealed but unsigned archive can be
@@ -170,8 +195,8 @@ def copy_results(source: Path, target: Path) -> None:
 
 def _json_object(data: bytes) -> dict[str, Any] | None:
     try:
-        document = json.loads(data)
-    except ValueError:
+        document = seal.parse_json(data)
+    except seal.Malformed:  # not JSON, or nested without end
         return None
     return document if isinstance(document, dict) else None
 
@@ -184,7 +209,8 @@ def _result_kept(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
     attachments = result.get("attachments")
     evidence = [{"name": str(a.get("name", "evidence")), "source": a["source"], "type": "application/json"}
                 for a in (attachments if isinstance(attachments, list) else [])
-                if isinstance(a, dict) and a.get("source") in names and str(a["source"]).endswith("-attachment.json")]
+                if isinstance(a, dict) and isinstance(a.get("source"), str) and a["source"] in names
+                and a["source"].endswith("-attachment.json")]
     if evidence:
         kept["attachments"] = evidence
     return kept
@@ -218,8 +244,8 @@ def _offline_env() -> dict[str, str]:
 
 def _manifest(archive: Path) -> dict[str, Any]:
     try:
-        data = json.loads((archive / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        _, data = seal.read_manifest(archive)
+    except (OSError, ValueError):  # it verified a moment ago: changed since
         raise NotAnArchive(f"{archive}: not a run archive (no readable manifest.json)") from None
     if not (archive / "allure-results").is_dir():
         raise NotAnArchive(f"{archive}: the archive holds no allure-results/")
@@ -240,12 +266,17 @@ NO_PARAMETERS = _md5("")  # Allure 3 keys history by md5(test case id) "." md5(p
 
 
 def history_points(archive: Path, left_out: list[str] | None = None) -> list[dict[str, Any]]:
-    """One Allure 3 history data point per earlier archive of the same env, oldest first; one that cannot be
-    read, or whose results are not as sealed, is left out (and named in `left_out`)."""
-    earlier = [p for p in archive_dirs(archive.parent) if p.name < archive.name and (p / "results.json").is_file()]
+    """One Allure 3 history data point per earlier archive of the same env, oldest first. Only one that verifies
+    (what `opsverify verify` checks of it in its env folder, without a key: its files, its seal, its links to
+    its neighbours) and reads as opsverify writes it is history; any other is left out (and named in `left_out`)."""
+    env_dir = archive.parent
+    earlier = [p for p in archive_dirs(env_dir) if p.name < archive.name and os.path.lexists(p / "results.json")]
+    nodes = seal.chain_nodes(env_dir)  # read once for every archive's links
     points = []
     for previous in earlier[-HISTORY_LIMIT:]:
         try:
+            if not _as_sealed(previous, nodes):
+                raise ValueError("does not verify")
             points.append(history_point(previous))
         except (OSError, ValueError, KeyError, TypeError):
             if left_out is not None:  # why exactly is `opsverify verify`'s business, not the report's
@@ -253,25 +284,34 @@ def history_points(archive: Path, left_out: list[str] | None = None) -> list[dic
     return points
 
 
+def _as_sealed(archive: Path, nodes: list[seal.Node]) -> bool:
+    verdict = seal.Verdict()
+    seal.verify_archive(archive, None, verdict)
+    seal.verify_chain(archive.parent, verdict, only=archive.name, nodes=nodes)
+    return not verdict.findings
+
+
 def left_out_note(name: str) -> str:
     return f"note: its history leaves out {name}: not readable, or not as sealed (opsverify verify says why)"
 
 
 def history_point(archive: Path) -> dict[str, Any]:
-    manifest = json.loads((archive / MANIFEST).read_text(encoding="utf-8"))
-    data = (archive / "results.json").read_bytes()
-    if seal.sha256_bytes(data) != manifest["files"]["results.json"]:
+    """Raises OSError or ValueError (seal.Malformed) for an archive that cannot be read as opsverify writes it."""
+    _, manifest = seal.read_manifest(archive)
+    data = seal.read_regular(archive / "results.json")
+    if seal.sha256_bytes(data) != manifest["files"].get("results.json"):
         raise ValueError("results.json is not as sealed")  # an earlier archive edited since: not in the history
-    results = json.loads(data)
-    env = results["env"]
+    results = seal.object_of(seal.parse_json(data))
+    env = seal.field_of(results, "env", str, required=True)
     started = _epoch_ms(manifest.get("started"))
     tests: dict[str, dict[str, Any]] = {}
-    for index, row in enumerate(results["checks"]):
+    for index, row in enumerate(seal.field_of(results, "checks", list, required=True)):
+        row = _row_shape(row)
         if not row.get("system"):
             continue
         case = _md5(history_id(env, row["system"], row["key"]))
         key = f"{case}.{NO_PARAMETERS}"
-        duration = round(float(row.get("duration_s") or 0) * 1000)
+        duration = round((row.get("duration_s") or 0) * 1000)
         tests[key] = {"id": _md5(f"{archive.name}:{row['key']}"), "name": f"{row['key']} {row.get('title') or ''}".strip(),
                       "fullName": f"{row['system']}.{row.get('section')}.{row['key']}", "environment": "default",
                       "status": ALLURE_STATUS.get(row["status"], "unknown"), "message": row.get("message") or "",
@@ -282,9 +322,27 @@ def history_point(archive: Path) -> dict[str, Any]:
             "testResults": tests, "metrics": {}, "url": ""}
 
 
+def _row_shape(value: Any) -> dict[str, Any]:
+    """A row of results.json with the fields the history reads of the types opsverify writes."""
+    row = seal.object_of(value)
+    if seal.field_of(row, "system", str):
+        seal.field_of(row, "key", str, required=True)
+        seal.field_of(row, "status", str, required=True)
+    for name in ("title", "section", "message"):
+        seal.field_of(row, name, str)
+    duration = row.get("duration_s")
+    if duration is not None and not (isinstance(duration, int | float) and not isinstance(duration, bool)
+                                     and math.isfinite(duration) and duration >= 0):
+        raise seal.Malformed(f'a row\'s "duration_s" is not a duration in seconds: {duration!r:.40}')
+    return row
+
+
 def _epoch_ms(text: str | None) -> int:
     import datetime as dt
 
     if not text:
         return 0
-    return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    try:
+        return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    except (ValueError, OverflowError, OSError):  # no such time, or one beyond the calendar
+        raise seal.Malformed(f"its time {text!r:.40} is not an ISO 8601 time") from None

@@ -4,12 +4,16 @@ The newest N archives of each env stay. An older one is removed only when it rec
 an archive with a failed or waived item (the evidence an auditor asks for first), or one that does not verify,
 stays unless `--force`.
 Before an archive is removed its manifest hash (and its link) is appended to `reports/<env>/chain.jsonl`,
-so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it.
+so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it. chain.jsonl never
+names an archive that is still there: an archive is first moved out of the env (the step that can fail),
+then remembered, then deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -17,13 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, archive_dirs, env_lock, sha256_bytes, verify
+from .seal import CHAIN, MANIFEST, Malformed, archive_dirs, env_lock, manifest_shape, parse_json, read_regular, \
+    sha256_bytes, verify
 
 
 @dataclass
 class Pruned:
     removed: list[str] = field(default_factory=list)
     kept_for_evidence: list[tuple[str, str]] = field(default_factory=list)  # (archive, why)
+    left_alone: list[tuple[str, str]] = field(default_factory=list)  # (archive, why): not removable, even with --force
+    notes: list[str] = field(default_factory=list)
 
 
 def env_dirs(path: Path) -> list[Path]:
@@ -46,27 +53,64 @@ def keeps_evidence(manifest: dict[str, Any]) -> str:
 def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = False) -> Pruned:
     result = Pruned()
     with env_lock(env_dir):
-        archives = [p for p in archive_dirs(env_dir) if (p / MANIFEST).is_file()]
+        archives = [p for p in archive_dirs(env_dir) if os.path.lexists(p / MANIFEST)]
         candidates = archives[:-keep] if keep > 0 else archives
         for archive in candidates:
-            manifest_bytes = (archive / MANIFEST).read_bytes()
-            try:
-                manifest = json.loads(manifest_bytes)
-            except ValueError:
-                result.kept_for_evidence.append((archive.name, "unreadable manifest (run opsverify verify)"))
+            if archive.is_symlink():  # removing it would remove a link, not an archive: nothing to keep in the chain
+                result.left_alone.append((archive.name, "a symlink, not an archive folder (remove the link yourself)"))
                 continue
-            why = "" if force else keeps_evidence(manifest) or _does_not_verify(archive)
+            try:
+                manifest_bytes = read_regular(archive / MANIFEST)
+            except (OSError, Malformed) as exc:  # no hash to keep in the chain
+                why = str(exc) if isinstance(exc, Malformed) else f"cannot be read ({exc.strerror})"
+                result.left_alone.append((archive.name, f"its {MANIFEST} {why}: its place in the chain cannot be kept"))
+                continue
+            manifest = _manifest(manifest_bytes)  # None: not a manifest; it does not verify
+            why = "" if force else (manifest is not None and keeps_evidence(manifest)) or _does_not_verify(archive)
             if why:
                 result.kept_for_evidence.append((archive.name, why))
                 continue
             if not dry_run:
-                _remember(env_dir, archive, manifest, manifest_bytes)
-                shutil.rmtree(archive)
-                html = archive.parent / f"{archive.name}.html"
-                if html.exists():
-                    html.unlink()
+                problem = _remove(env_dir, archive, manifest or {}, manifest_bytes, result)
+                if problem:
+                    result.left_alone.append((archive.name, problem))
+                    continue
             result.removed.append(archive.name)
     return result
+
+
+def _manifest(data: bytes) -> dict[str, Any] | None:
+    try:
+        return manifest_shape(parse_json(data))
+    except Malformed:
+        return None
+
+
+def _remove(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes, result: Pruned) -> str:
+    """Out of the env (a rename: what can fail, fails before chain.jsonl is touched), into chain.jsonl, then
+    deleted. '' when done, else why it is still there."""
+    leaving = env_dir / f".pruning-{archive.name}-{os.getpid()}"  # hidden: no longer one of the env's archives
+    try:
+        os.rename(archive, leaving)
+    except OSError as exc:
+        return f"cannot be moved ({exc.strerror}): not removed, {CHAIN} unchanged"
+    try:
+        _remember(env_dir, archive, manifest, manifest_bytes)
+    except OSError as exc:
+        try:
+            os.rename(leaving, archive)  # back where it was: the chain does not name it
+        except OSError:
+            return f"{CHAIN} cannot be written ({exc.strerror}); move {leaving.name} back to {archive.name} by hand"
+        return f"{CHAIN} cannot be written ({exc.strerror}): not removed"
+    with contextlib.suppress(RecursionError):  # folders nested thousands deep: left for the hand, said below
+        shutil.rmtree(leaving, ignore_errors=True)
+    if os.path.lexists(leaving):
+        result.notes.append(f"{archive.name} left the chain, but {leaving.name} could not be deleted: delete it by hand")
+    html = archive.parent / f"{archive.name}.html"
+    if html.is_file() or html.is_symlink():
+        with contextlib.suppress(OSError):
+            html.unlink()
+    return ""
 
 
 def _does_not_verify(archive: Path) -> str:
@@ -79,13 +123,24 @@ def _does_not_verify(archive: Path) -> str:
 
 
 def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes) -> None:
-    """Append the archive's place in the chain, durably, before it is removed."""
+    """Append the archive's place in the chain, durably, before it is deleted; a failed write leaves chain.jsonl
+    as it was (no half line)."""
     previous = manifest.get("previous") or {}
     entry = {"archive": manifest.get("archive") or archive.name, "manifest_sha256": sha256_bytes(manifest_bytes),
              "previous_archive": previous.get("archive"), "previous_sha256": previous.get("manifest_sha256"),
              "deploy_id": manifest.get("deploy_id"), "started": manifest.get("started"), "counts": manifest.get("counts"),
              "pruned_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    with open(env_dir / CHAIN, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    line = (json.dumps(entry) + "\n").encode()
+    fd = os.open(env_dir / CHAIN, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            if os.write(fd, line) != len(line):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)

@@ -17,14 +17,16 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import IO, TYPE_CHECKING, Any, Iterator
 
 from . import exitcodes, lazy
 from .errors import ConfigError
@@ -74,7 +76,7 @@ def parse_public_key(text: str) -> Ed25519PublicKey | None:
     if text.startswith("-----BEGIN"):
         try:
             key = _serialization().load_pem_public_key(text.encode())
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, lazy.load("cryptography.exceptions").UnsupportedAlgorithm):
             return None
         return key if isinstance(key, _ed25519().Ed25519PublicKey) else None
     raw = _b64(text)
@@ -128,11 +130,128 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """Of the file itself: never of what a symlink points at (see open_regular)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 16), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# -- reading what an archive (or chain.jsonl) holds ----------------------------------------------
+# Everything read back from an archive may have been written by whoever edited it: it is read through
+# these few functions, which hand back either the shape opsverify writes or Malformed, never a crash.
+class Malformed(ValueError):
+    """Content that is not as opsverify writes it; the message says how ("is a symlink", "its "seal" is a
+    string, not an object"), to follow the file's name."""
+
+
+def open_regular(path: Path) -> IO[bytes]:
+    """A regular file, opened without following a symlink (O_NOFOLLOW): a sealed archive holds none, and
+    one could point anywhere. Malformed for a symlink, folder, FIFO or device; OSError if missing or unreadable."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)  # NONBLOCK: a FIFO never hangs us
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Malformed("is a symlink (a sealed archive holds none)") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise Malformed("is a folder, not a file" if stat.S_ISDIR(mode) else "is not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "rb")
+
+
+def read_regular(path: Path) -> bytes:
+    with open_regular(path) as handle:
+        return handle.read()
+
+
+def parse_json(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise Malformed("is nested too deeply to be JSON opsverify wrote") from None
+    except ValueError as exc:  # UnicodeDecodeError included
+        reason = "is not UTF-8" if isinstance(exc, UnicodeDecodeError) else "is not JSON"
+        raise Malformed(reason) from None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {str: "a string", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(type(value), "?")
+
+
+_EXPECTED = {str: "a string", int: "a whole number", dict: "an object", list: "a list", bool: "true/false"}
+
+
+def field_of(document: dict[str, Any], name: str, kind: type, *, required: bool = False) -> Any:
+    """`document[name]` when it is a `kind` (or absent/null, unless required); else Malformed naming the field."""
+    value = document.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise Malformed(f'its "{name}" is {_kind(value)}, not {_EXPECTED[kind]}')
+    return value
+
+
+def object_of(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Malformed(f"is {_kind(value)}, not an object")
+    return value
+
+
+def _link_shape(document: dict[str, Any]) -> dict[str, Any]:
+    field_of(document, "archive", str)
+    previous = field_of(document, "previous", dict)
+    if previous is not None:
+        field_of(previous, "archive", str, required=True)
+        field_of(previous, "manifest_sha256", str, required=True)
+    return document
+
+
+def manifest_shape(value: Any) -> dict[str, Any]:
+    """A manifest with every field opsverify reads back of the type it writes."""
+    document = _link_shape(object_of(value))
+    for name in ("env", "deploy_id", "started", "ended"):
+        field_of(document, name, str)
+    field_of(document, "interrupted", bool)
+    field_of(document, "waived", list)
+    seal = field_of(document, "seal", dict)
+    if seal is not None:
+        field_of(seal, "public_key", str, required=True)
+    files = field_of(document, "files", dict, required=True)
+    if not all(isinstance(digest, str) for digest in files.values()):
+        raise Malformed('its "files" holds a hash that is not a string')
+    counts = field_of(document, "counts", dict) or {}
+    for name in counts:
+        field_of(counts, name, int)
+    return document
+
+
+def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
+    """(its exact bytes, the manifest). OSError when there is none to read; Malformed when it is not a manifest."""
+    data = read_regular(folder / MANIFEST)
+    return data, manifest_shape(parse_json(data))
+
+
+def chain_entry_shape(value: Any) -> dict[str, Any]:
+    entry = object_of(value)
+    field_of(entry, "archive", str, required=True)
+    field_of(entry, "manifest_sha256", str, required=True)
+    field_of(entry, "previous_archive", str)
+    field_of(entry, "previous_sha256", str)
+    return entry
+
+
+def _why(exc: OSError | ValueError) -> str:
+    return str(exc) if isinstance(exc, Malformed) else f"cannot be read ({exc.strerror or exc})"
 
 
 # -- the chain of one env -----------------------------------------------------------------------
@@ -151,7 +270,7 @@ def env_lock(env_dir: Path) -> Iterator[None]:
 def chain_head(env_dir: Path) -> dict[str, str] | None:
     """The archive a new one links to: the one no other archive (or pruned entry) links to; the newest
     by name if several (a fork is `verify`'s to report, not ours to extend)."""
-    nodes = chain_nodes(env_dir)
+    nodes = [n for n in chain_nodes(env_dir) if n.readable]
     if not nodes:
         return None
     linked = {n.previous_sha256 for n in nodes if n.previous_sha256}
@@ -164,11 +283,14 @@ _PREVIOUS = re.compile(rb'^\{\s*"archive":\s*("[^"]*"),\s*"previous":\s*(null|\{
 
 
 def _link(data: bytes) -> tuple[str | None, dict[str, Any]]:
-    """(archive, previous) of a manifest: read from its first lines (written first for this), else parsed."""
+    """(archive, previous) of a manifest: read from its first lines (written first for this), else parsed.
+    Malformed when neither gives a link of the shape opsverify writes."""
     match = _PREVIOUS.match(data[:4096])
     if match:
-        return json.loads(match.group(1)), json.loads(match.group(2)) or {}
-    parsed = json.loads(data)
+        with contextlib.suppress(Malformed):
+            head = _link_shape({"archive": parse_json(match.group(1)), "previous": parse_json(match.group(2))})
+            return head["archive"], head["previous"] or {}
+    parsed = manifest_shape(parse_json(data))
     return parsed.get("archive"), parsed.get("previous") or {}
 
 
@@ -179,39 +301,60 @@ class Node:
     previous_sha256: str | None
     previous_archive: str | None
     folder: str | None  # where it is now (None: pruned, known from chain.jsonl)
+    readable: bool = True  # False: its manifest is not as opsverify writes it, so its own link is unknown
 
 
 def archive_dirs(env_dir: Path) -> list[Path]:
-    """The archives of an env: visible folders (not `.partial-*`), oldest first by name."""
+    """The archives of an env: visible folders (not `.partial-*`), oldest first by name. A symlink to a
+    folder is listed too: `verify` reports it, `prune` leaves it alone."""
     return sorted(p for p in env_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def read_pruned(env_dir: Path) -> list[dict[str, Any]]:
+def read_pruned(env_dir: Path, findings: list[Finding] | None = None) -> list[dict[str, Any]]:
+    """The entries of chain.jsonl; a line that is not one (nor the file a file) is a broken-chain finding."""
     path = env_dir / CHAIN
-    if not path.is_file():
+    if not os.path.lexists(path):
+        return []
+    where = f"{env_dir.name}/{CHAIN}"
+    try:
+        data = read_regular(path)
+    except (OSError, Malformed) as exc:
+        _found(findings, Finding("broken-chain", where, _why(exc)))
         return []
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            with contextlib.suppress(ValueError):
-                entries.append(json.loads(line))
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(chain_entry_shape(parse_json(line)))
+        except Malformed as exc:
+            _found(findings, Finding("broken-chain", f"{where} line {number}", f"not a chain entry: {exc}"))
     return entries
 
 
-def chain_nodes(env_dir: Path) -> list[Node]:
-    nodes = []
-    for entry in read_pruned(env_dir):
-        nodes.append(Node(str(entry.get("archive")), str(entry.get("manifest_sha256")),
-                          entry.get("previous_sha256"), entry.get("previous_archive"), None))
+def _found(findings: list[Finding] | None, finding: Finding) -> None:
+    if findings is not None:
+        findings.append(finding)
+
+
+def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[Node]:
+    """Every archive of the env, pruned or there; what chain.jsonl holds that is not an entry goes to `findings`."""
+    nodes = [Node(e["archive"], e["manifest_sha256"], e.get("previous_sha256"), e.get("previous_archive"), None)
+             for e in read_pruned(env_dir, findings)]
     for folder in archive_dirs(env_dir):
-        manifest = folder / MANIFEST
-        if not manifest.is_file():
-            continue
-        data = manifest.read_bytes()
-        with contextlib.suppress(ValueError, AttributeError):
+        if folder.is_symlink():
+            continue  # not an archive of this env (verify_archive says so)
+        try:
+            data = read_regular(folder / MANIFEST)
+        except (OSError, Malformed):
+            continue  # no manifest to link to (verify_archive says why)
+        try:
             archive, previous = _link(data)
-            nodes.append(Node(str(archive or folder.name), sha256_bytes(data), previous.get("manifest_sha256"),
-                              previous.get("archive"), folder.name))
+        except Malformed:  # its hash is known, its link is not (verify_archive says why)
+            nodes.append(Node(folder.name, sha256_bytes(data), None, None, folder.name, readable=False))
+            continue
+        nodes.append(Node(archive or folder.name, sha256_bytes(data), previous.get("manifest_sha256"),
+                          previous.get("archive"), folder.name))
     return nodes
 
 
@@ -238,35 +381,92 @@ class Verdict:
         return min((KINDS[f.kind] for f in self.findings), default=exitcodes.OK)
 
 
+def archive_contents(folder: Path) -> tuple[dict[str, str], list[Finding]]:
+    """Every entry of an archive by its relative name: "file", "folder", "symlink" or "special"; no symlink is
+    followed. A folder that cannot be listed is a finding."""
+    kinds: dict[str, str] = {}
+    findings: list[Finding] = []
+    pending = [""]
+    while pending:  # a loop, not recursion: a folder nested thousands deep is no crash
+        relative = pending.pop()
+        try:
+            with os.scandir(folder / relative) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            findings.append(Finding("tampered", f"{folder.name}/{relative}".rstrip("/"), _why(exc)))
+            continue
+        for entry in entries:
+            name = f"{relative}/{entry.name}" if relative else entry.name
+            if entry.is_symlink():
+                kinds[name] = "symlink"
+            elif entry.is_dir(follow_symlinks=False):
+                kinds[name] = "folder"
+                pending.append(name)
+            else:
+                kinds[name] = "file" if entry.is_file(follow_symlinks=False) else "special"
+    return kinds, findings
+
+
+def _parents(name: str) -> set[str]:
+    parts = name.split("/")[:-1]
+    return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
+
+
 def verify_files(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
-    """Every file listed is there with its hash; nothing else is (but the manifest and its signature)."""
-    listed = manifest.get("files")
-    if not isinstance(listed, dict):
-        return [Finding("not-an-archive", folder.name, "manifest.json lists no files")]
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {MANIFEST, SIGNATURE}
-    findings = [Finding("tampered", f"{folder.name}/{name}", "added after sealing (not in the manifest)")
-                for name in sorted(present - set(listed))]
+    """Every file listed is there with its hash; nothing else is (but the manifest and its signature): no
+    symlink (never followed), FIFO or device, and no folder but those of its files."""
+    listed = manifest["files"]
+    kinds, findings = archive_contents(folder)
+    odd = {name for name, kind in kinds.items() if kind in ("symlink", "special")}  # said once, as what they are
+    for name in sorted(odd):
+        what = ("a symlink (a sealed archive holds none; not followed)" if kinds[name] == "symlink"
+                else "not a regular file (a FIFO, socket or device)")
+        findings.append(Finding("tampered", f"{folder.name}/{name}", what))
+    present = {name for name, kind in kinds.items() if kind == "file"} - {MANIFEST, SIGNATURE}
+    needed = {parent for name in set(listed) | present | odd for parent in _parents(name)}
+    extra = {name for name, kind in kinds.items() if kind == "folder" and name not in needed}
+    added = sorted(name for name in extra if not _parents(name) & extra)  # the outermost: a nest is one finding
+    findings = [f for f in findings if not any(f.where.startswith(f"{folder.name}/{name}/") for name in added)]
+    findings += [Finding("tampered", f"{folder.name}/{name}", "a folder added after sealing (an archive holds no "
+                                                              "folder but those of its files)") for name in added]
+    findings += [Finding("tampered", f"{folder.name}/{name}", "added after sealing (not in the manifest)")
+                 for name in sorted(present - set(listed))]
     findings += [Finding("tampered", f"{folder.name}/{name}", "removed (listed in the manifest)")
-                 for name in sorted(set(listed) - present)]
+                 for name in sorted(set(listed) - present - odd)]
     for name in sorted(present & set(listed)):
-        if sha256_file(folder / name) != listed[name]:
+        try:
+            digest = sha256_file(folder / name)
+        except (OSError, Malformed) as exc:  # changed under us since it was listed
+            findings.append(Finding("tampered", f"{folder.name}/{name}", _why(exc)))
+            continue
+        if digest != listed[name]:
             findings.append(Finding("tampered", f"{folder.name}/{name}", "changed (its SHA-256 differs from the manifest's)"))
     return findings
+
+
+def _signature(folder: Path) -> bytes:
+    """manifest.sig's signature; OSError when it is missing, Malformed when it holds none, binascii.Error when
+    it is not base64."""
+    document = parse_json(read_regular(folder / SIGNATURE))
+    try:
+        text = field_of(object_of(document), "signature", str, required=True)
+    except Malformed as exc:
+        raise Malformed(f"holds no signature ({exc})") from None
+    return base64.b64decode(text, validate=True)
 
 
 def verify_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, Any],
                      trusted: Ed25519PublicKey | None) -> tuple[list[Finding], str]:
     """(findings, a note on how it was sealed)."""
     seal = manifest.get("seal")
-    signature_path = folder / SIGNATURE
-    if not seal:
-        if signature_path.exists():
+    if seal is None:
+        if os.path.lexists(folder / SIGNATURE):
             return [Finding("bad-signature", folder.name, "manifest.sig present but the manifest names no signing key")], ""
         if trusted is not None:
             return [Finding("bad-signature", folder.name, "not signed, but a public key was given: "
                                                           "the seal was removed, or no signing key was configured")], ""
         return [], "not signed (no signing key was configured for this run)"
-    embedded = parse_public_key(str(seal.get("public_key", "")))
+    embedded = parse_public_key(seal["public_key"])
     if embedded is None:
         return [Finding("bad-signature", folder.name, "the manifest's public key is unreadable")], ""
     key = trusted or embedded
@@ -274,11 +474,12 @@ def verify_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, An
         return [Finding("bad-signature", folder.name, f"signed by {key_id(embedded)}, not by the given public key "
                                                       f"{key_id(trusted)}")], ""
     try:
-        signature = base64.b64decode(json.loads(signature_path.read_text(encoding="utf-8"))["signature"], validate=True)
-        key.verify(signature, manifest_bytes)
+        key.verify(_signature(folder), manifest_bytes)
     except FileNotFoundError:
         return [Finding("bad-signature", folder.name, "manifest.sig is missing")], ""
-    except (lazy.load("cryptography.exceptions").InvalidSignature, ValueError, KeyError, TypeError, binascii.Error):
+    except (OSError, Malformed) as exc:  # a symlink, a folder, not JSON ...
+        return [Finding("bad-signature", folder.name, f"manifest.sig {_why(exc)}")], ""
+    except (lazy.load("cryptography.exceptions").InvalidSignature, ValueError, binascii.Error):
         return [Finding("bad-signature", folder.name, "the signature does not match manifest.json "
                                                       "(the manifest was changed after sealing)")], ""
     how = "the given public key" if trusted is not None else "the key named in the manifest (pass --public-key to pin it)"
@@ -286,13 +487,17 @@ def verify_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, An
 
 
 def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verdict) -> dict[str, Any] | None:
-    manifest_path = folder / MANIFEST
+    if folder.is_symlink():  # whatever it points at, it is not the archive that was sealed here
+        verdict.findings.append(Finding("tampered", folder.name, "a symlink, not an archive folder (an archive is "
+                                                                 "never a link to one)"))
+        return None
     try:
-        manifest_bytes = manifest_path.read_bytes()
-        manifest = json.loads(manifest_bytes)
-        if not isinstance(manifest, dict):
-            raise ValueError
-    except (OSError, ValueError):
+        manifest_bytes, manifest = read_manifest(folder)
+    except Malformed as exc:
+        verdict.findings.append(Finding("tampered", f"{folder.name}/{MANIFEST}", f"not a manifest as opsverify "
+                                                                                  f"writes it: {exc}"))
+        return None
+    except OSError:
         verdict.findings.append(Finding("not-an-archive", folder.name, "no readable manifest.json"))
         return None
     verdict.checked.append(folder.name)
@@ -308,10 +513,11 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
     return manifest
 
 
-def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None) -> None:
+def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes: list[Node] | None = None) -> None:
     """Each link points at a manifest that is there (or was pruned) with that hash; one start; no forks.
-    With `only`, the links into and out of that one archive."""
-    nodes = chain_nodes(env_dir)
+    With `only`, the links into and out of that one archive (`nodes`: the env's, read once for many)."""
+    if nodes is None:
+        nodes = chain_nodes(env_dir, verdict.findings if only is None else None)
     by_hash = {n.manifest_sha256: n for n in nodes}
     by_name = {n.folder: n for n in nodes if n.folder}
     for node in nodes:
@@ -331,7 +537,7 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None) -> No
                                                                    "is missing (removed without opsverify prune)"))
     if only is not None:
         return
-    starts = [n for n in nodes if n.previous_sha256 is None]
+    starts = [n for n in nodes if n.previous_sha256 is None and n.readable]
     if len(starts) > 1:
         verdict.findings.append(Finding("broken-chain", env_dir.name, "more than one archive starts the chain: "
                                         + ", ".join(n.folder or n.archive for n in starts)))
@@ -346,11 +552,12 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None) -> No
 
 
 def is_archive(path: Path) -> bool:
-    return (path / MANIFEST).is_file()
+    """It says it is one (holds a manifest.json, of whatever kind): verify_archive judges the claim."""
+    return os.path.lexists(path / MANIFEST)
 
 
 def _holds_archives(folder: Path) -> bool:
-    return any(is_archive(p) for p in archive_dirs(folder)) or (folder / CHAIN).is_file()
+    return any(is_archive(p) for p in archive_dirs(folder)) or os.path.lexists(folder / CHAIN)
 
 
 def verify(path: Path, trusted: Ed25519PublicKey | None = None) -> Verdict:
@@ -371,7 +578,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None) -> Verdict:
             verify_chain(env_dir, verdict)
         return verdict
     folders = archive_dirs(path)
-    if not folders and not read_pruned(path):
+    if not folders and not os.path.lexists(path / CHAIN):
         verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
                                                                      "nor a reports/<env> folder holding archives"))
         return verdict
