@@ -47,15 +47,19 @@ def real_binary(path: str, package: str) -> str:
 
 
 @contextmanager
-def silent_server() -> Iterator[dict[str, Any]]:
-    """Accepts connections and never says a word: every client must give up on its own."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
+def serving(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[int]:
+    """A TCP server on 127.0.0.1 calling `handle(conn, stopping)` in a thread per connection (a client hanging up
+    mid-reply is no error; `stopping` is set on exit, for a handler that waits); yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.05)
-    state: dict[str, Any] = {"port": listener.getsockname()[1], "connections": 0}
-    held: list[socket.socket] = []
     stop = threading.Event()
+
+    def guarded(conn: socket.socket) -> None:
+        with conn:
+            try:
+                handle(conn, stop)
+            except OSError:
+                pass
 
     def accept() -> None:
         while not stop.is_set():
@@ -63,19 +67,34 @@ def silent_server() -> Iterator[dict[str, Any]]:
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            held.append(conn)
-            state["connections"] += 1
+            conn.settimeout(5)
+            threading.Thread(target=guarded, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield state
+        yield listener.getsockname()[1]
     finally:
         stop.set()
         thread.join(timeout=5)
-        for conn in held:
-            conn.close()
         listener.close()
+
+
+@contextmanager
+def silent_server() -> Iterator[dict[str, Any]]:
+    """Accepts connections and never says a word: every client must give up on its own. Yields its port and
+    how many connections it took."""
+    state: dict[str, Any] = {"connections": 0}
+    count = threading.Lock()
+
+    def hold(_conn: socket.socket, stopping: threading.Event) -> None:
+        with count:
+            state["connections"] += 1
+        stopping.wait()
+
+    with serving(hold) as port:
+        state["port"] = port
+        yield state
 
 
 def refused_port() -> int:

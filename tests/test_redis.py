@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import socket
-import threading
 from contextlib import contextmanager
 
 import pytest
@@ -18,7 +17,7 @@ from opsverify.outcome import Status
 from opsverify.transports.redis import READ_ONLY, ReadOnlyRedis, guard, shown
 
 from .helpers import by_id, evaluate
-from .kit import make_check, make_target, real_binary, refused_port
+from .kit import make_check, make_target, real_binary, refused_port, serving
 
 QUEUES = {"keys": {"jobs": {"max": 100}, "jobs:dead": {"max": 0}}}
 
@@ -222,22 +221,12 @@ def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
 
 @contextmanager
 def redis5(lengths: dict[str, int], answer: bytes | None = None):
-    """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand; yields its port and the commands it
-    received."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stop = threading.Event()
+    """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand — or `answer` to every command but AUTH;
+    yields its port and the commands it received."""
     received: list[list[str]] = []
 
-    def serve(conn: socket.socket) -> None:
-        try:
-            answer_all(conn)
-        except OSError:  # the client hung up on a reply it could not read
-            pass
-
-    def answer_all(conn: socket.socket) -> None:
-        reader = conn.makefile("rb")
-        with conn, reader:
+    def serve(conn: socket.socket, _stopping) -> None:
+        with conn.makefile("rb") as reader:
             while (head := reader.readline()).startswith(b"*"):
                 parts = []
                 for _ in range(int(head[1:])):
@@ -250,23 +239,8 @@ def redis5(lengths: dict[str, int], answer: bytes | None = None):
                          "LLEN": b":%d\r\n" % lengths.get(key, 0)}.get(name, b"-ERR unknown command\r\n")
                 conn.sendall(answer if answer is not None and name != "AUTH" else reply)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            conn.settimeout(5)
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], received
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with serving(serve) as port:
+        yield port, received
 
 
 def test_a_redis_without_hello_is_read_and_sent_nothing_but_auth_and_reads():

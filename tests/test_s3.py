@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from contextlib import contextmanager
 
@@ -17,7 +15,7 @@ from opsverify.outcome import Status
 from opsverify.errors import NotConfigured
 
 from .helpers import by_id, evaluate
-from .kit import make_check, make_target, refused_port, silent_server
+from .kit import make_check, make_target, refused_port, serving, silent_server
 
 SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1",
         "access_key_id": {"present": True, "length": 20, "fingerprint": "sha256:0"}}
@@ -137,36 +135,13 @@ def test_a_dripping_endpoint_is_left_behind_at_the_deadline():
 
 @contextmanager
 def dripping_http():
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    listener.settimeout(0.05)
-    stop = threading.Event()
+    """Reads the request, then answers a status line and a header one byte every 0.1 s, never ending it."""
+    def drip(conn, stopping):
+        conn.recv(4096)
+        for byte in b"HTTP/1.1 200 OK\r\nx-drip: " + b"a" * 600:
+            if stopping.wait(0.1):
+                return
+            conn.sendall(bytes([byte]))
 
-    def drip(conn):
-        with conn:
-            try:
-                conn.recv(4096)
-                for byte in b"HTTP/1.1 200 OK\r\nx-drip: " + b"a" * 600:
-                    if stop.wait(0.1):
-                        return
-                    conn.sendall(bytes([byte]))
-            except OSError:
-                pass
-
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=drip, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with serving(drip) as port:
+        yield port

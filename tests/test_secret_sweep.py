@@ -98,31 +98,31 @@ def test_no_canary_in_any_output(tmp_path, options):
     assert (tmp_path / ".pytest_cache").is_dir()  # the cache was written, and searched
 
 
-def test_a_secret_with_a_control_character_is_refused_in_one_line(tmp_path):
-    project = Project(tmp_path, {"API_KEY": "first-half\tsecond-half-of-key"})
+def _refused_secret(tmp_path: Path, value: str, hidden: str) -> list[str]:
+    """Run with API_KEY=value as a declared secret; the run must stop at load (exit 22) never showing `hidden`.
+    Returns its stderr lines."""
+    project = Project(tmp_path, {"API_KEY": value})
     project.checklist("vault", ITEMS.split("- {id: V2")[0])
     project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
     ran = project.run("-m", "postdeploy", "--env", "local")
-    assert ran.code == exitcodes.MISSING_VARIABLE
-    lines = [line for line in ran.done.stderr.splitlines() if line.strip()]
-    assert lines == ["opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} holds a control"
-                     " character (a line break or tab inside the value); set it to the value alone (e.g. printf"
-                     " '%s' ... rather than echo)"]
-    assert "second-half" not in ran.output
+    assert ran.code == exitcodes.MISSING_VARIABLE, ran.output[-3000:]
+    assert hidden not in ran.output
+    return [line for line in ran.done.stderr.splitlines() if line.strip()]
+
+
+def test_a_secret_with_a_control_character_is_refused_in_one_line(tmp_path):
+    assert _refused_secret(tmp_path, "first-half\tsecond-half-of-key", "second-half") == [
+        "opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} holds a control"
+        " character (a line break or tab inside the value); set it to the value alone (e.g. printf"
+        " '%s' ... rather than echo)"]
 
 
 def test_a_secret_whose_bytes_are_not_utf8_is_refused_in_one_line(tmp_path):
     """A variable set from raw bytes (os.environ keeps what is not UTF-8 as lone surrogates) cannot be sent,
     shown or fingerprinted as text: one line naming it, never a traceback."""
-    project = Project(tmp_path, {"API_KEY": os.fsdecode(b"key-\xff\xfe-second-half-of-key")})
-    project.checklist("vault", ITEMS.split("- {id: V2")[0])
-    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
-    ran = project.run("-m", "postdeploy", "--env", "local")
-    assert ran.code == exitcodes.MISSING_VARIABLE, ran.output[-3000:]
-    lines = [line for line in ran.done.stderr.splitlines() if line.strip()]
-    assert lines == ["opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} holds bytes that"
-                     " are not UTF-8 text; set it to the value as UTF-8"]
-    assert "second-half" not in ran.output
+    assert _refused_secret(tmp_path, os.fsdecode(b"key-\xff\xfe-second-half-of-key"), "second-half") == [
+        "opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} holds bytes that"
+        " are not UTF-8 text; set it to the value as UTF-8"]
 
 
 @pytest.mark.parametrize("url, problem", [
@@ -147,16 +147,10 @@ def test_a_database_url_libpq_would_misread_is_refused_without_quoting_it(tmp_pa
 
 
 def test_a_declared_secret_too_short_to_redact_is_refused(tmp_path):
-    project = Project(tmp_path, {"API_KEY": "Zq9x"})
-    project.checklist("vault", ITEMS.split("- {id: V2")[0])
-    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
-    ran = project.run("-m", "postdeploy", "--env", "local")
-    assert ran.code == exitcodes.MISSING_VARIABLE, ran.output[-3000:]
-    lines = [line for line in ran.done.stderr.splitlines() if line.strip()]
-    assert lines == ["opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} is 4 characters: a"
-                     " secret this short would be found inside ordinary words, so it cannot be kept out of the output;"
-                     " use one of at least 6"]
-    assert "Zq9x" not in ran.output
+    assert _refused_secret(tmp_path, "Zq9x", "Zq9x") == [
+        "opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} is 4 characters: a"
+        " secret this short would be found inside ordinary words, so it cannot be kept out of the output;"
+        " use one of at least 6"]
 
 
 def test_a_key_set_into_a_urls_path_and_a_secret_in_a_manual_reason_stay_out(tmp_path):

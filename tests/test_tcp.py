@@ -8,7 +8,6 @@ import hashlib
 import os
 import socket
 import subprocess
-import threading
 import time
 from contextlib import contextmanager
 
@@ -23,7 +22,7 @@ from opsverify.families.tcp import Answer
 from opsverify.outcome import Status
 
 from .helpers import by_id, evaluate
-from .kit import make_check, make_target, real_binary, refused_port, silent_server
+from .kit import make_check, make_target, real_binary, refused_port, serving, silent_server
 
 CLAMD = {"endpoint": "clamav", "protocol": "clamd"}
 SMTP = {"endpoint": "smtp", "protocol": "smtp"}
@@ -169,41 +168,17 @@ def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():
 @contextmanager
 def dripping_server(payload: bytes, every_s: float = 0.1):
     """Answers each connection with `payload`, one byte every `every_s` (all at once when 0), then closes."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.05)
-    stop = threading.Event()
+    def drip(conn, stopping):
+        if not every_s:
+            conn.sendall(payload)
+            return
+        for byte in payload:
+            if stopping.wait(every_s):
+                return
+            conn.sendall(bytes([byte]))
 
-    def drip(conn):
-        with conn:
-            try:
-                if not every_s:
-                    conn.sendall(payload)
-                    return
-                for byte in payload:
-                    if stop.wait(every_s):
-                        return
-                    conn.sendall(bytes([byte]))
-            except OSError:
-                pass
-
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=drip, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with serving(drip) as port:
+        yield port
 
 
 # -- the demo's servers ------------------------------------------------------------------------
