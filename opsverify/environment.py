@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .checklist import _location, _read_yaml, _summarise, shown
 from .display import visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
+from .secrets import Redactor, looks_like_token, looks_secret
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-SHORTEST_SECRET = 6  # as the redactor: a shorter value would be found inside ordinary words
 _PLAIN_WORD = re.compile(r"[a-z]+")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -113,8 +113,6 @@ class Environment:
 
 def _secret_field(where: tuple, var: str, value: str) -> bool:
     """Values to redact everywhere: secrets, database URLs, tokens — not hostnames or file paths."""
-    from .secrets import looks_secret
-
     keys = [str(k) for k in where]
     if "secrets" in keys or (keys and keys[-1] == "database"):
         return True
@@ -137,14 +135,8 @@ def _local_values(local_file: Path) -> dict[str, str]:
 def _in_url_path(value: str, at: int) -> bool:
     """Whether position `at` of `value` lies in a URL's path or query (after its host), not in the host."""
     scheme = value.find("://")
-    return scheme != -1 and value.find("/", scheme + 3) != -1 and at > value.find("/", scheme + 3)
-
-
-def _looks_like_key(value: str) -> bool:
-    """A value set into a URL's path that reads as a key: long enough, letters mixed with digits (not `v1`, a
-    date or a word)."""
-    return (len(value) >= SHORTEST_SECRET + 2 and bool(re.search(r"[A-Za-z]", value))
-            and bool(re.search(r"\d", value)))
+    path = value.find("/", scheme + 3) if scheme != -1 else -1
+    return path != -1 and at > path
 
 
 def database_url_problem(url: str) -> str | None:
@@ -226,13 +218,13 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
                                 "as UTF-8"))
                 return ""
             if _secret_field(where, var, found):
-                if len(found) < SHORTEST_SECRET and "secrets" in map(str, where):
+                if len(found) < Redactor.MIN_LENGTH and "secrets" in map(str, where):
                     garbled.append((_location(where), var, f"is {len(found)} characters: a secret this short would be "
                                     "found inside ordinary words, so it cannot be kept out of the output; use one of "
-                                    f"at least {SHORTEST_SECRET}"))
+                                    f"at least {Redactor.MIN_LENGTH}"))
                     return ""
                 used.append(found)
-            elif _in_url_path(value, match.start()) and _looks_like_key(found):
+            elif _in_url_path(value, match.start()) and looks_like_token(found, shortest=8):
                 used.append(found)  # a key in a URL's path or query (…/rpc/${KEY}): redacted wherever it shows
             return found
 

@@ -29,7 +29,7 @@ from typing import Any
 from . import exitcodes, seal
 from .allureresults import ALLURE_STATUS, CATEGORIES, history_id
 from .errors import StopRun
-from .jsontext import utf8
+from .jsontext import compact, utf8
 from .seal import MANIFEST, archive_dirs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def copy_results(source: Path, target: Path) -> None:
             if document is None:
                 continue
             kept = _result_kept(document, names) if name != "executor.json" else _executor_kept(document)
-            data = utf8(json.dumps(kept, ensure_ascii=False))
+            data = utf8(compact(kept))
         elif not (name.endswith("-attachment.json") or name == "environment.properties"):
             continue
         (target / name).write_bytes(data)

@@ -181,9 +181,9 @@ def _url_passwords(value: str) -> list[str]:
     return [p for p in dict.fromkeys(found) if len(p) >= 4]
 
 
-def looks_like_token(segment: str) -> bool:
+def looks_like_token(segment: str, shortest: int = 16) -> bool:
     """A URL path segment that is a key rather than a word: long, and mixing letters with digits."""
-    return (len(segment) >= 16 and bool(re.search(r"\d", segment)) and bool(re.search(r"[A-Za-z]", segment))
+    return (len(segment) >= shortest and bool(re.search(r"\d", segment)) and bool(re.search(r"[A-Za-z]", segment))
             and not re.fullmatch(r"v\d+|\d{4}-\d{2}-\d{2}", segment))
 
 

@@ -447,15 +447,19 @@ def judge(check, facts: Facts) -> Outcome:
     return judges[p.method](p, chain, facts)
 
 
-def _json(value: Any, limit: int = 120) -> str:
-    """A node's value as JSON, cut at `limit` characters: a message names it, it does not carry megabytes."""
-    text = json.dumps(value)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+def _json(value: Any) -> str:
+    """A node's value as JSON, cut: a message names it, it does not carry megabytes."""
+    return _cut(json.dumps(value), 120)
 
 
 def _kept(value: Any) -> Any:
     """A node's value for the evidence: as it came, unless its JSON is long (then its start, as text)."""
-    return value if len(json.dumps(value)) <= EVIDENCE_CHARS else _json(value, EVIDENCE_CHARS)
+    text = json.dumps(value)
+    return value if len(text) <= EVIDENCE_CHARS else _cut(text, EVIDENCE_CHARS)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _no_answer(chain: Chain, evidence: dict[str, Any], failure: str = "") -> Outcome:
