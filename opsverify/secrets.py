@@ -71,9 +71,12 @@ def encodings(value: str) -> set[str]:
     for each of the three alignments, the part of the encoding that depends on the secret alone."""
     raw = _bytes(value)
     escaped = html.escape(value)  # an error page echoing it: &amp; &lt; &quot; and &#x27; (or &#39;)
+    quoted = quote(raw, safe="")
     forms = {escaped, escaped.replace("&#x27;", "&#39;"), html.escape(value, quote=False),
-             quote(raw, safe=""), quote_plus(raw), json.dumps(value)[1:-1], repr(value)[1:-1],
-             raw.hex(), raw.hex().upper()}
+             quoted, _lower_escapes(quoted), quote_plus(raw), json.dumps(value)[1:-1], repr(value)[1:-1],
+             raw.hex(), raw.hex().upper(),
+             # a target that shouts or folds what it echoes, or escapes every byte (`%73%33…`)
+             value.upper(), value.lower(), "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw)}
     for shown in shown_forms(value):  # as a terminal or the report's markdown shows it, and that in JSON
         forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
     for offset in range(3):
@@ -85,6 +88,11 @@ def encodings(value: str) -> set[str]:
             forms.add(encoded[start:end])
         forms.add(base64.urlsafe_b64encode(b"\0" * offset + raw).decode()[start:end])
     return {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
+
+
+def _lower_escapes(quoted: str) -> str:
+    """`%2F` written `%2f`, as some encoders do."""
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quoted)
 
 
 class Redactor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from urllib.parse import quote
 
 from opsverify.secrets import Redactor, fingerprint
@@ -82,3 +83,12 @@ def test_a_secret_echoed_by_an_html_error_page_is_found():
     for page in (f"<p>Bearer {html.escape(secret)}</p>", f"<p>{html.escape(secret).replace('&#x27;', '&#39;')}</p>",
                  f"<p>{html.escape(secret, quote=False)}</p>"):
         assert "S3cr3t" not in redactor.text(page), page
+
+
+def test_a_secret_echoed_upper_or_lower_cased_or_with_every_byte_escaped_is_found():
+    redactor = _redactor()
+    raw = SECRET.encode()
+    for echo in (SECRET.upper(), SECRET.lower(), "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw),
+                 re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quote(SECRET, safe=""))):
+        cleaned = redactor.text(f"echo: {echo}.")
+        assert f"[redacted {fingerprint(SECRET)}]" in cleaned and echo not in cleaned, echo
