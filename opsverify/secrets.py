@@ -105,7 +105,8 @@ class Redactor:
 
     def __init__(self) -> None:
         self._values: dict[str, str] = {}  # what to find (a secret or one of its encodings) -> the secret
-        self._secrets: set[str] = set()  # the values themselves (not their encodings), for edge runs
+        self._secrets: set[str] = set()  # the values themselves (not their encodings)
+        self._edges: dict[str, str] = {}  # the part of a secret masked where a text cuts it -> the secret
         self._lock = threading.Lock()
         self._matcher: _Matcher | None = None  # built on first use after a change
         self.version = 0  # grows with every new secret: what was cleaned before may need cleaning again
@@ -121,6 +122,9 @@ class Redactor:
             new = [value, *_url_passwords(value)]
             for secret in new:
                 self._secrets.add(secret)
+                edge = _secret_part(secret)
+                if edge:
+                    self._edges.setdefault(edge, secret)
                 self._values.setdefault(secret, secret)
                 for form in encodings(secret):
                     self._values.setdefault(form, secret)
@@ -149,7 +153,7 @@ class Redactor:
             if not self._values:
                 return None
             if self._matcher is None:
-                self._matcher = _Matcher(self._values, self._secrets, self.MIN_RUN)
+                self._matcher = _Matcher(self._values, self._edges, self.MIN_RUN)
             return self._matcher
 
     def text(self, text: str) -> str:
@@ -172,6 +176,20 @@ def _cleaned(obj: Any, clean, keys: bool = True) -> Any:
     if kind is list or isinstance(obj, tuple | list):
         return [_cleaned(v, clean, keys) for v in obj]
     return obj
+
+
+def _secret_part(value: str) -> str | None:
+    """What of a secret is secret where a text cuts it: a URL's scheme and host are not (an excerpt ending in
+    `https://rpc.example.com` shows a host, not part of a key); its path and query are, its password is a
+    secret of its own."""
+    if "://" not in value:
+        return value
+    try:
+        netloc = urlsplit(value).netloc
+    except ValueError:
+        return value
+    tail = value.split(netloc, 1)[-1] if netloc else value
+    return tail if len(tail) >= Redactor.MIN_RUN else None
 
 
 def _url_passwords(value: str) -> list[str]:
@@ -202,7 +220,7 @@ class _Matcher:
     Edges: a text can only end with a secret's first k >= run characters if its last `run` characters are
     a `run`-long piece of that secret, so one set lookup rules out almost every text."""
 
-    def __init__(self, values: dict[str, str], secrets: set[str], run: int) -> None:
+    def __init__(self, values: dict[str, str], edges: dict[str, str], run: int) -> None:
         ahocorasick = lazy.load("ahocorasick")
         self.automaton = ahocorasick.Automaton()
         for form, secret in values.items():
@@ -213,15 +231,15 @@ class _Matcher:
         self.tails: dict[str, str] = {}  # its last k characters -> its fingerprint
         self.pieces: set[str] = set()  # every run-long piece of every secret
         self.longest = 0
-        for secret in sorted(secrets, key=len):  # a longer secret's entry wins a tie
-            if len(secret) < run:
+        for part, secret in sorted(edges.items(), key=lambda e: len(e[0])):  # a longer part's entry wins a tie
+            if len(part) < run:
                 continue
             mark = fingerprint(secret)
-            self.longest = max(self.longest, len(secret) - 1)
-            for k in range(run, len(secret)):
-                self.heads[secret[:k]] = mark
-                self.tails[secret[-k:]] = mark
-            self.pieces.update(secret[i:i + run] for i in range(len(secret) - run + 1))
+            self.longest = max(self.longest, len(part) - 1)
+            for k in range(run, len(part)):
+                self.heads[part[:k]] = mark
+                self.tails[part[-k:]] = mark
+            self.pieces.update(part[i:i + run] for i in range(len(part) - run + 1))
         # Evidence repeats its words (column names, types, statuses) item after item: each short text is
         # cleaned once per snapshot. A new secret makes a new snapshot, so nothing stale is kept.
         self.seen: dict[str, str] = {}

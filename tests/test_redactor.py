@@ -92,3 +92,13 @@ def test_a_secret_echoed_upper_or_lower_cased_or_with_every_byte_escaped_is_foun
                  re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quote(SECRET, safe=""))):
         cleaned = redactor.text(f"echo: {echo}.")
         assert f"[redacted {fingerprint(SECRET)}]" in cleaned and echo not in cleaned, echo
+
+
+def test_the_host_of_a_secret_url_is_shown_and_its_key_masked_where_a_text_cuts_it():
+    url = "https://rpc.example.com/v2/abcDEF123456ghi"
+    redactor = Redactor()
+    redactor.add(url, even_if_plain=True)
+    assert redactor.text("endpoint https://rpc.example.com") == "endpoint https://rpc.example.com"
+    cut = redactor.text("excerpt: https://rpc.example.com/v2/abcDEF12")
+    assert cut == f"excerpt: https://rpc.example.com[redacted part of {fingerprint(url)}]"
+    assert redactor.text(f"x {url} y") == f"x [redacted {fingerprint(url)}] y"
