@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from pydantic import ValidationError
 
@@ -108,3 +110,18 @@ def test_demo_fault_fails(demo, fault, seen):
     text = message(c, outcome)
     assert text.startswith("J11-worker-metrics ") and "expected GET /metrics exposes " in text
     assert f"; saw {seen}" in text
+
+
+def test_the_bound_allows_for_parsing_each_scrape_once():
+    """Parsing an exposition at the size limit is our time, not the target's: the group's bound has room for it."""
+    from types import SimpleNamespace
+
+    from opsverify import families
+    from opsverify.environment import TimeoutsModel
+
+    target = SimpleNamespace(timeouts=TimeoutsModel(connect_s=1, http_s=2))
+    one = check()
+    other = dataclasses.replace(one, params=one.params.model_copy(update={"path": "/other-metrics"}))
+    http_only = 1 + 2
+    assert families.bound(metrics, target, [one, one]) == http_only + metrics.PARSE_S  # one scrape, parsed once
+    assert families.bound(metrics, target, [one, other]) == http_only + 2 * metrics.PARSE_S

@@ -9,6 +9,8 @@ A family is one module with the same names everywhere:
     judge(check, facts) -> Outcome      pure: no I/O, no clock ("now" comes from the facts)
     bound(target, checks) -> seconds    optional: the worst-case time of `gather` apart from the database
                                         (whose budget the engine counts), from the timeouts
+    local_s(checks) -> seconds          optional: time `gather` spends on its own work (parsing a large
+                                        answer), added to the bound so a slow parse is not blamed on the target
     database_statements(target, checks) -> [statement]
                                         optional, for a family that talks to the database: the statements
                                         its `gather` sends (it builds them with this very function), so the
@@ -76,6 +78,9 @@ def bound(module: ModuleType, target: Any, checks: list, *, include_database: bo
     covers everything but the database), else requests in waves of REQUESTS_AT_ONCE."""
     kinds = needs_kinds(module, checks)
     seconds = target.database_bound_s() if include_database and "database" in kinds else 0.0
+    local = getattr(module, "local_s", None)  # the family's own work on what it fetched (parsing a large answer)
+    if callable(local):
+        seconds += float(local(checks))
     custom = getattr(module, "bound", None)
     if callable(custom):
         return seconds + float(custom(target, checks))
