@@ -104,8 +104,25 @@ def test_crawl_tells_page_assets_from_guessed_references():
     fact.take(f"{PAGE}assets/index-1.js", Reply(404, 1), from_page=True)
     fact.take(f"{PAGE}assets/maybe.js", Reply(404, 1), from_page=False)
     fact.take(f"{PAGE}assets/big.js", Reply(200, 1, text="x", truncated=True), from_page=False)
-    assert fact.incomplete == ["/assets/index-1.js: 404", "/assets/big.js: larger than 10000000 bytes"]
+    # an imported chunk that fails to answer may be served next time: not a "not an asset"
+    fact.take(f"{PAGE}assets/Admin-1.js", Reply(503, 1), from_page=False)
+    fact.take(f"{PAGE}assets/Slow-2.js", Reply(None, 1, failure="no complete answer within 2 s"), from_page=False)
+    assert fact.incomplete == ["/assets/index-1.js: 404", "/assets/big.js: larger than 10000000 bytes",
+                               "/assets/Admin-1.js: 503", "/assets/Slow-2.js: no complete answer within 2 s"]
     assert fact.unresolved == ["/assets/maybe.js: 404"]
+
+
+def test_a_page_cut_at_the_limit_is_not_read_to_the_end():
+    from types import SimpleNamespace
+
+    c = check(allow_empty=True)
+    page = Reply(200, 1, text="<html><!-- " + "x" * 100 + " -->", truncated=True)
+    target = SimpleNamespace(url=lambda service, path: PAGE, verify_tls=lambda service: True,
+                             fetch_all=lambda probes: [page for _ in probes])
+    outcome = bundle.judge(c, bundle.gather(target, [c]))
+    assert outcome.status is Status.ERROR
+    assert outcome.observed.endswith(f"could not look at every script: /: page larger than {bundle.PAGE_LIMIT} bytes;"
+                                     " the rest not read")
 
 
 # -- against the demo ----------------------------------------------------------------------

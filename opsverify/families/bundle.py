@@ -15,7 +15,10 @@ params:
   max_asset_bytes: 10000000         # a larger asset is not scanned to the end: "could not look"
   allow_empty: false                # a page that loads no script file is an error unless this is true
 ```
-A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*. A page that
+A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*; so does a page
+larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
+within the deadline) — a chunk-like string the server refuses with a 4xx is no script a browser
+gets, and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`).
@@ -140,7 +143,9 @@ class Crawl:
         path = _path(url)
         if reply.status != 200:
             status = reply.status if reply.status is not None else reply.failure
-            if from_page:
+            # a chunk-like string the server refuses (4xx) is no script a browser gets; one that failed to
+            # answer (5xx, silence) may be served the next time: not looked at
+            if from_page or reply.status is None or not 400 <= reply.status < 500:
                 self.incomplete.append(f"{path}: {status}")
             else:
                 self.unresolved.append(f"{path}: {status}")
@@ -173,6 +178,8 @@ def gather(target, checks) -> dict[str, Crawl]:
     for (key, crawl), reply in zip(crawls.items(), pages):
         crawl.page = reply
         if reply.status == 200:
+            if reply.truncated:
+                crawl.incomplete.append(f"{_path(crawl.page_url)}: page larger than {PAGE_LIMIT} bytes; the rest not read")
             crawl.keys += [{"asset": _path(crawl.page_url), **k} for k in keys_in(reply.text)]  # inline scripts
             crawl.enqueue([urljoin(crawl.page_url, src) for src in page_scripts(reply.text)], from_page=True)
     for _ in range(MAX_ROUNDS):
