@@ -285,6 +285,21 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True):
      cron_facts(("w", "0 4 * * *", True), now=SUMMER), Status.PASSED, ""),
     ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
      cron_facts(("w", "0 5 * * *", True), timezone="Europe/London", now=SUMMER), Status.PASSED, ""),
+    # a list of hours moves hour by hour (05:00 and 17:00 New York are 10:00 and 22:00 GMT in winter) ...
+    ({"job": "w", "active": True, "schedule": "0 5,17 * * *", "timezone": "America/New_York"},
+     cron_facts(("w", "0 5,17 * * *", True)), Status.FAILED, "runs on '0 5,17 * * *'"),
+    ({"job": "w", "active": True, "schedule": "0 5,17 * * *", "timezone": "America/New_York"},
+     cron_facts(("w", "0 10,22 * * *", True)), Status.PASSED, "active on '0 10,22 * * *'"),
+    # ... a range cannot be moved: never compared as written
+    ({"job": "w", "active": True, "schedule": "0 9-17 * * 1-5", "timezone": "America/New_York"},
+     cron_facts(("w", "0 9-17 * * 1-5", True)), Status.ERROR, "cannot convert '0 9-17 * * 1-5'"),
+    ({"job": "w", "active": True, "schedule": "0 9-17 * * 1-5", "timezone": "Europe/London"},
+     cron_facts(("w", "0 9-17 * * 1-5", True)), Status.PASSED, ""),  # London is GMT all day in winter
+    # row level security on cron.job hides other roles' jobs: "no job" would be a guess
+    ({"job": "publish-queue", "active": False}, {**cron_facts(), "jobs_filtered": True}, Status.ERROR,
+     "row level security on cron.job"),
+    ({"job": "m", "active": True}, {**cron_facts(("m", "0 * * * *", True)), "jobs_filtered": True}, Status.ERROR,
+     "give the checker role BYPASSRLS"),
 ])
 def test_scheduler_judge(params, facts, status, seen):
     outcome = scheduler.judge(make(scheduler, params), facts)

@@ -112,3 +112,24 @@ def test_scheduler_checks_against_real_pg_cron(pg_cron, tmp_path):
         broken = _outcomes(pg_cron, tmp_path)
         assert broken["C9"].status is Status.FAILED and "'0 * * * *'" in broken["C9"].observed
         assert broken["C8"].status is Status.FAILED and "no job named 'materialise-weekly'" in broken["C8"].observed
+
+
+def test_a_checker_that_row_level_security_filters_is_told_not_passed(pg_cron, tmp_path):
+    """cron.job shows each role only its own jobs: a checker without BYPASSRLS would read "no job" for a job
+    that runs — C7 (publish-queue must be off) must not pass on that."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        jobid = conn.execute("select cron.schedule('publish-queue', '* * * * *', 'select 1')").fetchone()[0]
+        conn.execute("select cron.alter_job(%s, active := true)", (jobid,))  # an earlier test may have paused it
+        conn.execute("drop role if exists filtered_checker")
+        conn.execute("create role filtered_checker login in role pg_read_all_data")
+        try:
+            filtered = _outcomes(pg_cron.replace("postgres@", "filtered_checker@", 1), tmp_path)
+            assert filtered["C7"].status is Status.ERROR, filtered["C7"]
+            assert "row level security on cron.job" in filtered["C7"].observed
+            assert "BYPASSRLS" in filtered["C7"].observed
+            conn.execute("alter role filtered_checker bypassrls")
+            allowed = _outcomes(pg_cron.replace("postgres@", "filtered_checker@", 1), tmp_path)
+            assert allowed["C7"].status is Status.FAILED and "'publish-queue' is active" in allowed["C7"].observed
+        finally:
+            conn.execute("select cron.unschedule('publish-queue')")
+            conn.execute("drop role filtered_checker")

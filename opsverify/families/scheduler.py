@@ -1,7 +1,12 @@
 """scheduler: a pg_cron job is active with its schedule, or absent/inactive as the runbook says.
 
 pg_cron before 1.5 has no `cron.timezone` and runs schedules in GMT; a runbook time in
-another zone is converted on the database's own date, so DST is judged correctly.
+another zone is converted on the database's own date, so DST is judged correctly. Fixed minutes and
+hours (lists too) are converted; a range or step (`9-17`, `*/2`) in a zone whose offset differs is not
+convertible: *error*, never a literal comparison.
+
+`cron.job` has row level security (each role sees its own jobs): a checker role it applies to would
+read "no job" for a job that runs, so that is *error* naming the fix (BYPASSRLS), never a pass.
 """
 
 from __future__ import annotations
@@ -23,8 +28,39 @@ NEEDS = ("database",)
 JOBS = "select jobid, jobname, schedule, active from cron.job order by jobid"
 SETTINGS = (
     "select current_setting('cron.timezone', true) as timezone, now() as now,"
-    " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer"
+    " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
+    " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered"
 )
+_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly", "@reboot"}
+_NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(), 4: "sun mon tue wed thu fri sat".split()}
+_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of month, month, day of week
+
+
+def schedule_problem(schedule: str) -> str | None:
+    """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None."""
+    text = " ".join(schedule.split()).lower()
+    if text in _MACROS or re.fullmatch(r"[1-5]?\d seconds?", text):
+        return None
+    fields = text.split(" ") if text else []
+    if len(fields) != 5:
+        return f"'{schedule}' is not a cron schedule (five fields: minute hour day month weekday)"
+    for position, (field, (low, high)) in enumerate(zip(fields, _RANGES)):
+        names = _NAMES.get(position, [])
+        for part in field.split(","):
+            if position == 2 and part == "$":  # pg_cron 1.5+: the month's last day
+                continue
+            match = re.fullmatch(r"(\*|\w+(?:-\w+)?)(?:/(\d+))?", part)
+            if not match or (match.group(2) is not None and int(match.group(2)) == 0):
+                return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax"
+            for bound in match.group(1).split("-") if match.group(1) != "*" else []:
+                value = names.index(bound) + (position == 3) if bound in names else (
+                    int(bound) if bound.isdigit() else None)
+                if value is None:
+                    return f"'{schedule}': '{bound}' is not a value of field {position + 1} ({low}-{high})"
+                if not low <= value <= high:
+                    return f"'{schedule}': '{bound}' is out of range for field {position + 1} ({low}-{high})"
+    return None
+
 
 
 class Params(StrictParams):
@@ -41,6 +77,15 @@ class Params(StrictParams):
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"unknown time zone {value}") from None
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron_syntax(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = schedule_problem(value)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -75,19 +120,31 @@ def _normal(schedule: str) -> str:
 
 
 def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) -> str | None:
-    """The expression that fires at `schedule` (in `zone`) when read in `server_zone` on `today`.
+    """The expression that fires at `schedule` (in `zone`) when read in `server_zone` on `today`, or None
+    when it cannot be written there. Fixed minutes and hours (`30 5,17 * * *`) are moved one by one; any other
+    schedule is unchanged only if the two zones agree all day today."""
+    fields = _normal(schedule).split(" ")
+    if len(fields) != 5 or not all(re.fullmatch(r"\d{1,2}(,\d{1,2})*", f) for f in fields[:2]):
+        return _normal(schedule) if _same_all_day(zone, server_zone, today) else None
+    minutes, hours, rest = [int(m) for m in fields[0].split(",")], [int(h) for h in fields[1].split(",")], fields[2:]
+    moved = set()
+    for hour in hours:
+        for minute in minutes:
+            local = dt.datetime.combine(today, dt.time(hour, minute), tzinfo=ZoneInfo(zone))
+            there = local.astimezone(ZoneInfo(server_zone))
+            if there.date() != local.date() and rest != ["*", "*", "*"]:
+                return None  # the day fields would shift too
+            moved.add((there.minute, there.hour))
+    new_minutes, new_hours = sorted({m for m, _ in moved}), sorted({h for _, h in moved})
+    if len(moved) != len(new_minutes) * len(new_hours):
+        return None  # the times no longer form one minute list × one hour list
+    return " ".join([",".join(map(str, new_minutes)), ",".join(map(str, new_hours)), *rest])
 
-    Only fixed minute + hour schedules move between zones; others are returned unchanged.
-    """
-    match = re.fullmatch(r"(\d{1,2}) (\d{1,2}) (\S+ \S+ \S+)", _normal(schedule))
-    if not match:
-        return _normal(schedule)
-    minute, hour, rest = int(match.group(1)), int(match.group(2)), match.group(3)
-    local = dt.datetime.combine(today, dt.time(hour, minute), tzinfo=ZoneInfo(zone))
-    there = local.astimezone(ZoneInfo(server_zone))
-    if there.date() != local.date() and rest != "* * *":
-        return None  # the day fields would shift too; compare literally instead
-    return f"{there.minute} {there.hour} {rest}"
+
+def _same_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
+    hours = [dt.datetime.combine(today, dt.time(h), tzinfo=dt.timezone.utc) for h in range(0, 24)]
+    return all(t.astimezone(ZoneInfo(zone)).utcoffset() == t.astimezone(ZoneInfo(server_zone)).utcoffset()
+               for t in hours)
 
 
 def judge(check, facts) -> Outcome:
@@ -103,6 +160,9 @@ def judge(check, facts) -> Outcome:
         # read "no job" for a job that runs — so this cannot be judged here
         return error(f"pg_cron is not installed in database {facts.get('database', '?')} (no cron.job);"
                      " point the system's database at the one pg_cron runs in (its cron.database_name)", **evidence)
+    if facts.get("jobs_filtered"):
+        return error(f"could not look: row level security on cron.job shows the checker role {facts['viewer']}"
+                     " only its own jobs; give the checker role BYPASSRLS (its sessions stay read-only)", **evidence)
     active = [j for j in rows if j["active"]]
     if not p.active:
         expected = f"no active pg_cron job '{p.job}'"
@@ -132,5 +192,5 @@ def judge(check, facts) -> Outcome:
     schedules = [_normal(j["schedule"]) for j in active]
     if wanted in schedules:
         return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
-    note = f" (= '{p.schedule}' {p.timezone} in {evidence['server_timezone']} today)" if p.timezone else ""
+    note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
     return failed(expected + note, f"'{p.job}' runs on {', '.join(repr(s) for s in schedules)}", **evidence)
