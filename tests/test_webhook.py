@@ -75,6 +75,9 @@ def test_default_status_wording():
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": 200}, "200 is not a 4xx"),
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [401, 500]}, "500 is not a 4xx"),
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": []}, "at least 1 item"),
+    # an endpoint that is not deployed must never pass
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [404]}, r"404 \(not deployed\)"),
+    ({"service": "app", "path": "/hook", "scheme": "fal", "status": 405}, r"405 \(does not take POST\)"),
 ])
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):

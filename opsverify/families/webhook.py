@@ -12,7 +12,7 @@ params:
   path: /functions/v1/orders-webhook
   scheme: shopify                   # shopify | stripe | fal
   shop_domain: bannos.myshopify.com # shopify only
-  status: [401]                     # optional, 4xx codes only; default any 4xx except 404 and 405
+  status: [401]                     # optional, 4xx codes but 404/405; default any 4xx except 404 and 405
                                     # (408 and 429 then mean "not judged": an error, never a pass)
 ```
 """
@@ -47,6 +47,8 @@ TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say
 def _rejection(value: int) -> int:
     if not 400 <= value <= 499:
         raise ValueError(f"{value} is not a 4xx: a webhook must refuse a delivery it cannot authenticate")
+    if value in NOT_DEPLOYED:  # accepting it would pass an endpoint that is not there at all
+        raise ValueError(f"{value} ({NOT_DEPLOYED[value]}) says nothing of signatures: it cannot be the expected refusal")
     return value
 
 
