@@ -53,6 +53,9 @@ def facts(files=None, folders=None, env=None, deployed=None):
     # combinations the judge would not read
     ({"folder": ".pf", "newer_than_deploy": True}, "newer_than_deploy needs not_empty: true"),
     ({"folder": ".pf", "not_empty": True, "allow_empty": True}, "allow_empty goes with"),
+    ({"file": ".env.example", "services": ["web"], "per_key": {"API_URL": []}}, "per_key.API_URL: name at least one"),
+    ({"file": "x.yml", "triggers_absent": ["push"], "triggers_present": ["push", "schedule"]},
+     "push cannot be both absent and present"),
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "* * * * *"}], "allow_empty": True},
      "allow_empty goes with"),
 ])
@@ -196,6 +199,39 @@ def test_report_not_empty_alone_needs_no_deploy_time():
     outcome = repo.judge(check(folder=".pf/readthis", not_empty=True),
                          facts(folders={".pf/readthis": Folder(["a.json"])}))
     assert outcome.status is Status.PASSED
+
+
+def test_a_committed_report_is_as_old_as_its_commit_in_a_fresh_clone(tmp_path):
+    """A CI clone stamps every file with the time it was checked out: a report committed long before the
+    deploy must not read as newer than it. A report written into the checkout afterwards (untracked) is."""
+    import os
+    import subprocess
+
+    from opsverify_demo.components.repos import _git
+
+    origin = tmp_path / "origin"
+    (origin / ".pf" / "readthis").mkdir(parents=True)
+    (origin / ".pf" / "readthis" / "report.md").write_text("old findings\n")
+    _git(origin, "init", "-q")
+    _git(origin, "add", "-A", date="2021-01-01T00:00:00+00:00")
+    _git(origin, "commit", "-q", "-m", "an old report", date="2021-01-01T00:00:00+00:00")
+    (origin / "app.js").write_text("deployed\n")
+    _git(origin, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(origin, "commit", "-q", "-m", "the deploy", date="2025-01-01T00:00:00+00:00")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True, timeout=30,
+                   env=repo.git_env())
+    source = Checkout(clone)
+    stale = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    assert stale.status is Status.FAILED, stale
+    assert "newest report file report.md was committed (commit " in stale.observed
+    assert "2021-01-01T00:00:00Z, not after the deployed commit" in stale.observed
+
+    (clone / ".pf" / "readthis" / "fresh.md").write_text("this deploy's findings\n")  # the auditor ran after it
+    os.utime(clone / ".pf" / "readthis" / "fresh.md", (1_800_000_000, 1_800_000_000))
+    fresh = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    assert fresh.status is Status.PASSED and fresh.observed.startswith("fresh.md modified 2027-01-15"), fresh
+    assert fresh.evidence["newest_time_from"] == "file time"
 
 
 def test_deploy_time_of_a_folder_that_is_no_git_checkout(tmp_path):

@@ -31,8 +31,10 @@ service's env that cannot be read) leaves the item unchecked: *error*. A missing
 with the wrong triggers, a missing cron, an unset key or a stale report fails it.
 
 "The deploy" is the committer time of the checkout's HEAD (`git log -1`): a fact of the
-deployed commit, never the runner's clock. The report's time is its newest file's mtime, as
-written by the auditor in that checkout. The contents API has no file times, so
+deployed commit, never the runner's clock. The report's time is its newest file's: for a file
+committed and unchanged in the checkout, its last commit's time (a checkout stamps every file with the
+time it was checked out, so a stale committed report would look new in every CI clone); for a file
+written in the checkout (untracked or changed), its mtime. The contents API has no file times, so
 newer_than_deploy needs a local checkout.
 """
 
@@ -110,6 +112,12 @@ class Params(StrictParams):
             raise ValueError(f"{kinds[0]} checks need `file` (and no `folder`)")
         if kinds[0] == "env" and not self.services:
             raise ValueError("the .env.example check needs `services`, where each key must be set")
+        for key, services in self.per_key.items():
+            if not services:  # checked on no service: a key that is set nowhere would read as set
+                raise ValueError(f"per_key.{key}: name at least one service (to leave a key out, list it in ignore)")
+        both = sorted(set(self.triggers_absent) & set(self.triggers_present))
+        if both:
+            raise ValueError(f"{', '.join(both)} cannot be both absent and present")
         if self.newer_than_deploy and not self.not_empty:
             raise ValueError("newer_than_deploy needs not_empty: true (an empty folder has no report to date)")
         if self.allow_empty and kinds[0] != "env":
@@ -152,7 +160,8 @@ def bound(target, checks) -> float:
 @dataclass(frozen=True)
 class Folder:
     files: list[str]  # relative names of the regular files inside
-    newest: tuple[str, float] | None = None  # (name, mtime) of the newest file; None when unknown
+    newest: tuple[str, float] | None = None  # (name, time) of the newest file; None when unknown
+    newest_from: str = "file time"  # where that time comes from: "file time", or "commit <sha>" (a committed file)
 
 
 @dataclass(frozen=True)
@@ -196,14 +205,54 @@ class Checkout:
                 out[relative] = None
                 continue
             try:
-                stamped = sorted((p.stat().st_mtime, str(p.relative_to(folder)))
-                                 for p in folder.rglob("*") if p.is_file())
+                files = {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*") if p.is_file()}
             except OSError as exc:
                 out[relative] = GatherError(f"cannot list {relative}: {exc}")
                 continue
-            newest = (stamped[-1][1], stamped[-1][0]) if stamped else None
-            out[relative] = Folder(sorted(name for _, name in stamped), newest)
+            committed = self._committed(relative)
+            if isinstance(committed, GatherError):
+                out[relative] = committed
+                continue
+            # a checkout gives every file the time it was checked out: a committed, unchanged file is as old as
+            # its last commit; a file written in this checkout (untracked or changed) has its own time
+            stamped = sorted((*committed.get(name, (mtime, "file time")), name) for name, mtime in files.items())
+            newest = stamped[-1] if stamped else None
+            out[relative] = Folder(sorted(files), (newest[2], newest[0]) if newest else None,
+                                   newest[1] if newest else "file time")
         return out
+
+    def _committed(self, relative: str) -> dict[str, tuple[float, str]] | GatherError:
+        """name (inside `relative`) -> (committer time, "commit <sha>") of each committed file the checkout
+        has unchanged; {} outside a git checkout."""
+        log = self._git("log", "--format=%x00%H %ct", "--name-only", "--no-renames", "HEAD", "--", relative)
+        if log is None:
+            return {}
+        if isinstance(log, GatherError):
+            return log
+        changed = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", relative)
+        if isinstance(changed, GatherError):
+            return changed
+        dirty = {entry[3:] for entry in (changed or "").split("\0") if len(entry) > 3}
+        prefix = relative.rstrip("/") + "/"
+        found: dict[str, tuple[float, str]] = {}
+        for block in log.split("\0")[1:]:
+            head, _, names = block.partition("\n")
+            commit, _, seconds = head.partition(" ")
+            for name in names.split("\n"):
+                if name.startswith(prefix) and name not in dirty:
+                    found.setdefault(name[len(prefix):], (float(seconds), f"commit {commit[:12]}"))
+        return found
+
+    def _git(self, *args: str) -> str | None | GatherError:
+        """git's answer in the checkout; None when it is not a git checkout (or git is missing)."""
+        try:
+            answer = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True,
+                                    timeout=GIT_TIMEOUT_S, env=git_env())
+        except FileNotFoundError:
+            return None
+        except subprocess.TimeoutExpired:
+            return GatherError(f"git {args[0]} in {self.root} took longer than {GIT_TIMEOUT_S:g} s")
+        return answer.stdout if answer.returncode == 0 else None
 
     def deployed(self) -> Deployed:
         """The committer time of HEAD: when the deployed commit was made."""
@@ -436,14 +485,15 @@ def _judge_report(p: Params, folder: Folder | None, deployed: Any, evidence: dic
         return error(f"could not read the deploy time: {deployed}", **evidence)
     assert folder.newest is not None
     name, mtime = folder.newest
-    evidence.update({"newest_file": name, "newest_modified": _utc(mtime),
+    dated = "modified" if folder.newest_from == "file time" else f"committed ({folder.newest_from})"
+    evidence.update({"newest_file": name, "newest_modified": _utc(mtime), "newest_time_from": folder.newest_from,
                      "deployed_commit": deployed.commit, "deployed_committed": _utc(deployed.time)})
     problems = []
     if mtime <= deployed.time:
-        problems.append(f"newest report file {name} was modified {_utc(mtime)}, not after the deployed commit "
+        problems.append(f"newest report file {name} was {dated} {_utc(mtime)}, not after the deployed commit "
                         f"{deployed.commit[:12]} of {_utc(deployed.time)}")
     return verdict(expected_text, problems,
-                   f"{name} modified {_utc(mtime)}, after commit {deployed.commit[:12]} of {_utc(deployed.time)}",
+                   f"{name} {dated} {_utc(mtime)}, after commit {deployed.commit[:12]} of {_utc(deployed.time)}",
                    **evidence)
 
 

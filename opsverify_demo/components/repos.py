@@ -58,6 +58,9 @@ class Repos:
             shutil.copytree(SOURCE / system, checkout)
             if shutil.which("git"):  # without git the checkout has no commit: S7 reports that as an error
                 _git(checkout, "init", "-q")
+                # the auditor writes its report into the deployed checkout; it is not part of the commit
+                (checkout / ".git" / "info").mkdir(parents=True, exist_ok=True)
+                (checkout / ".git" / "info" / "exclude").write_text(".pf/\n", encoding="utf-8")
                 self.commit(system, "deployed commit")
         for path in (self.root / REPORT).rglob("*"):
             os.utime(path, (REPORT_WRITTEN, REPORT_WRITTEN))
