@@ -63,6 +63,9 @@ CASES = [
     # format
     (api(format={"O": "https-url"}), {"O": "https://api.example.com"}, Status.PASSED, ""),
     (api(format={"O": "https-url"}), {"O": "http://api.example.com"}, Status.FAILED, "O uses http, not https"),
+    # this machine, however written
+    *[(api(format={"O": "https-url"}), {"O": f"https://{host}/x"}, Status.FAILED, "O points at")
+      for host in ("localhost.", "127.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]", "0", "2130706433", "app.localhost")],
     (api(format={"O": "https-url"}), {"X": "1"}, Status.FAILED, "O is not set on api"),
     # min_length
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": SECRET}, Status.PASSED, ""),
@@ -191,6 +194,9 @@ def test_unreadable_example_is_an_error_and_no_repo_is_skipped():
     (api(when={"A": ""}, required=["B"]), "at least 1 character"),
     (api(required=["NEXTAUTH_SECRET"], forbidden=["*SECRET*"]), "NEXTAUTH_SECRET both required and forbidden"),
     (api(any_of=[["MOCK", "B"]], forbidden=["MOCK"]), "MOCK both required and forbidden"),
+    (api(values={"EMPTY_FLAG": ""}), "at least 1 character"),  # empty reads as unset
+    (api(values={"A": "1"}, not_values={"A": [" 1 "]}), "A: values wants '1', which not_values refuses"),
+    (api(values={"A_MODE": "on"}, forbidden=["A_*"]), "A_MODE: values wants 'on', which forbidden refuses"),
 ])
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):

@@ -15,6 +15,7 @@ import fnmatch
 import io
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
@@ -104,7 +105,7 @@ class Params(StrictParams):
     required: list[NameOrPattern] = []
     any_of: list[Annotated[list[EnvName], Field(min_length=1)]] = []
     forbidden: list[NameOrPattern] = []  # unset, empty or falsy
-    values: dict[EnvName, str] = {}
+    values: dict[EnvName, Text] = {}  # an empty value reads as unset: expecting one could never be told apart
     not_values: dict[EnvName, Annotated[list[str], Field(min_length=1)]] = {}
     format: dict[EnvName, Format] = {}
     min_length: dict[EnvName, Annotated[int, Field(ge=1)]] = {}
@@ -147,6 +148,11 @@ class Params(StrictParams):
         clash = sorted({n for n in needed for entry in self.forbidden if fnmatch.fnmatchcase(n, entry)})
         if clash:
             raise ValueError(f"{', '.join(clash)} both required and forbidden: no env could pass")
+        for name, wanted in self.values.items():
+            if any(wanted.strip().lower() == r.strip().lower() for r in self.not_values.get(name, [])):
+                raise ValueError(f"{name}: values wants {wanted!r}, which not_values refuses: no env could pass")
+            if wanted.strip().lower() not in FALSY and any(fnmatch.fnmatchcase(name, e) for e in self.forbidden):
+                raise ValueError(f"{name}: values wants {wanted!r}, which forbidden refuses: no env could pass")
         if self.placeholders_from and not self.not_placeholder:
             raise ValueError("placeholders_from is read only by not_placeholder")
         if self.equal and len(set(self.equal.services)) < 2:
@@ -230,12 +236,24 @@ def _url_problem(value: str, *, https: bool) -> str | None:
     if parts.scheme != "https":
         return f"uses {parts.scheme}, not https"
     host = parts.hostname
-    loopback = host in ("localhost", "0.0.0.0") or host.endswith(".localhost")
+    return f"points at {host}" if _is_loopback(host) else None
+
+
+def _is_loopback(host: str) -> bool:
+    """This machine, however it is written: `localhost.`, `127.1`, `0x7f.0.0.1`, `[::ffff:127.0.0.1]`, `0`."""
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
     try:
-        loopback = loopback or ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(name)
     except ValueError:
-        pass
-    return f"points at {host}" if loopback else None
+        try:  # the shorthand and hex forms resolvers and browsers accept
+            address = ipaddress.IPv4Address(socket.inet_aton(name))
+        except (OSError, ValueError):
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
 
 
 # -- judging ---------------------------------------------------------------------------------
