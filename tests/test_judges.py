@@ -252,6 +252,24 @@ def test_cron_status_is_read_with_the_secret_only():
     assert outcome.status is Status.PASSED and "answers 202" in outcome.expected
 
 
+@pytest.mark.parametrize("params, problem", [
+    ({"header": ""}, "should match pattern"),  # no HTTP field has an empty name
+    ({"header": "x cron key"}, "should match pattern"),
+    ({"method": "get"}, "should match pattern"),
+])
+def test_cron_params_no_request_could_carry_are_refused(params, problem):
+    with pytest.raises(ValueError, match=problem):
+        cron.Params.model_validate({"service": "a", "path": "/c", "secret": "S", **params})
+
+
+def test_cron_secret_named_must_be_configured_with_or_without_it():
+    """An item naming a secret the environment does not configure is a runbook typo: skipped, naming it."""
+    for with_secret in (False, True):
+        params = cron.Params.model_validate({"service": "a", "path": "/c", "secret": "CRON_SECRET",
+                                             "with_secret": with_secret})
+        assert "secret:CRON_SECRET" in cron.needs(params)
+
+
 # -- scheduler -------------------------------------------------------------------------------
 WINTER = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
 SUMMER = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone.utc)

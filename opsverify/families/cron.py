@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import secrets as _random
 
-from pydantic import model_validator
+from typing import Annotated
+
+from pydantic import Field, model_validator
 
 from ..outcome import Outcome, error, verdict
 from ..transports.http import Probe
@@ -21,13 +23,16 @@ NEEDS = ("url",)
 REJECTIONS = (401, 403)
 
 
+HeaderName = Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]  # an HTTP field name (RFC 9110 token)
+
+
 class Params(StrictParams):
     service: str
     path: UrlPath
-    secret: str
-    header: str = "authorization"
+    secret: str  # must be configured either way: an item naming a secret nobody set is a runbook typo
+    header: HeaderName = "authorization"
     with_secret: bool = False
-    method: str = "GET"
+    method: Annotated[str, Field(pattern=r"^[A-Z]+$")] = "GET"
     status: int | None = None  # with_secret only: the answer the job gives (default 200)
 
     @model_validator(mode="after")
@@ -43,7 +48,7 @@ class Params(StrictParams):
 
 
 def needs(params: Params) -> tuple[str, ...]:
-    return ("url", f"secret:{params.secret}") if params.with_secret else ("url",)
+    return ("url", f"secret:{params.secret}")
 
 
 def validate_item(params: Params, mutating: bool) -> list[str]:
