@@ -122,6 +122,10 @@ def test_http_rule(params, answer, status, seen, expected):
     ({"status": 99}, "not an HTTP status code"),
     ({"status": []}, "at least 1 item"),
     ({"max_latency_ms": 0}, "greater than 0"),
+    ({"max_latency_ms": math.inf}, "must be a finite number"),  # latency would never be judged
+    ({"max_latency_ms": "1e309"}, "must be a finite number"),
+    ({"json": {}}, "json given empty"),
+    ({"body_includes": [], "json_has": []}, "json_has, body_includes given empty"),
     ({"body_excludes": [""]}, "at least 1 character"),
     ({"method": "POST"}, "not a safe method"),
 ])

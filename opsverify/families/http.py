@@ -63,7 +63,7 @@ class Params(StrictParams):
     json_min: dict[ExactPath, Bound] = {}  # numeric JSON fields at least this
     body_excludes: list[Annotated[str, Field(min_length=1)]] = []
     body_includes: list[Annotated[str, Field(min_length=1)]] = []
-    max_latency_ms: Annotated[float, Field(gt=0)] | None = None
+    max_latency_ms: Annotated[Bound, Field(gt=0)] | None = None
 
     @field_validator("method")
     @classmethod
@@ -76,6 +76,12 @@ class Params(StrictParams):
                                             ("json_max", self.json_max), ("json_min", self.json_min),
                                             ("body_includes", self.body_includes),
                                             ("body_excludes", self.body_excludes)) if on]
+        given_empty = [name for name, field in (("json", "json_fields"), ("json_has", "json_has"),
+                                                ("json_max", "json_max"), ("json_min", "json_min"),
+                                                ("body_includes", "body_includes"), ("body_excludes", "body_excludes"))
+                       if field in self.model_fields_set and not getattr(self, field)]
+        if given_empty:  # written, yet judging nothing: a rule whose entries were lost
+            raise ValueError(f"{', '.join(given_empty)} given empty: name what to check, or leave it out")
         if self.method == "HEAD" and body_rules:
             raise ValueError(f"a HEAD answer has no body: {', '.join(body_rules)} need GET")
         for path in set(self.json_min) & set(self.json_max):
