@@ -55,6 +55,10 @@ def ms(days: float) -> int:
     ({"platform": "supabase", "backups": {"max_age_hours": 26}, "required": []}, "required is empty"),
     ({"platform": "render", "services": ["web"], "deploy_status": "live", "cron_jobs": {}}, "cron_jobs is empty"),
     ({"platform": "vercel", "required": ["A"], "target": "staging", "platform_": 1}, "Extra inputs"),
+    # beyond the calendar: the age could not be computed, and the platform would be blamed
+    ({"platform": "github", "secret_age": {"names": ["A"], "max_days": 1e10}}, "less than or equal to 36525"),
+    ({"platform": "github", "secret_age": {"names": ["A"], "max_days": float("inf")}}, "less than or equal to"),
+    ({"platform": "supabase", "backups": {"max_age_hours": 1e12}}, "less than or equal to 876600"),
 ])
 def test_params_reject(params, problem):
     with pytest.raises(ValidationError) as raised:

@@ -89,13 +89,16 @@ RENDER_EVENTS = 20  # newest events scanned for the last finished cron run
 PITR_VARIANT_DAYS = {"pitr_7": 7, "pitr_14": 14, "pitr_28": 28}
 
 
+CENTURY_DAYS = 36_525  # an age limit beyond a century is a typo, and beyond the calendar an overflow
+
+
 class SecretAge(StrictParams):
     names: list[str] = Field(min_length=1)
-    max_days: float = Field(gt=0)
+    max_days: float = Field(gt=0, le=CENTURY_DAYS)
 
 
 class MaxAge(StrictParams):
-    max_age_hours: float = Field(gt=0)
+    max_age_hours: float = Field(gt=0, le=CENTURY_DAYS * 24)
 
 
 ALLOWED: dict[str, set[str]] = {
@@ -115,7 +118,7 @@ class Params(StrictParams):
     deploy_status: Literal["live"] | None = None
     cron_jobs: dict[str, MaxAge] = {}
     backups: MaxAge | None = None
-    pitr_days: int | None = Field(default=None, gt=0)
+    pitr_days: int | None = Field(default=None, gt=0, le=CENTURY_DAYS)
 
     @model_validator(mode="after")
     def _shape(self) -> "Params":
