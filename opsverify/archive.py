@@ -347,6 +347,7 @@ class ArchiveReporter:
         self._junits: dict[tuple[str | None, str | None], bytes] = {}
         self.exit_code: int | None = None
         self.interrupted = False
+        self.stopped_by = ""  # pytest's reason when -x or --maxfail stopped the run
         self._records: list[dict[str, Any]] | None = None
         self._order: dict[tuple[str, str], int] | None = None
         self.xdist_collected: set[str] = set()  # under xdist, in the master: the node ids the workers collected
@@ -459,8 +460,11 @@ class ArchiveReporter:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
         pytest_exit = int(session.exitstatus)
-        self.interrupted = pytest_exit == exitcodes.INTERRUPTED
         records = self.records()
+        # -x or --maxfail ends the run with items never asked: as much an interruption as Ctrl-C to an auditor
+        self.stopped_by = str(session.shouldfail or session.shouldstop or "")
+        self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (
+            bool(self.stopped_by) and len(records) < self.selected_count())
         fail_on = self.fail_on(config)
         waivers = getattr(self.state, "waivers", None)
         expired = waivers.expired_for(self.selected()) if waivers is not None else []
@@ -652,7 +656,9 @@ class ArchiveReporter:
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
         write(f"env {state.env.name}, deploy {state.deploy}: {summary}")
         if self.interrupted:
-            write(f"interrupted: {len(self.rows)} of {self.selected_count()} selected items ran", red=True, bold=True)
+            why = f" ({self.stopped_by})" if self.stopped_by else ""
+            write(f"interrupted{why}: {len(self.rows)} of {self.selected_count()} selected items ran; the others"
+                  " were not checked", red=True, bold=True)
         write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
         for check in state.manual_items():
             write(f"manual — not checked: {check.system} {check.key} ({check.reason})")

@@ -267,6 +267,21 @@ def test_interrupted_run_archive_says_so(tmp_path, group):
     assert len(list((archive / "allure-results").glob("*-result.json"))) == manifest["ran"]
 
 
+def test_a_run_stopped_by_x_says_what_was_not_checked(tmp_path):
+    """-x ends the run at the first failure: the items never asked are not passed, and not silently missing
+    either — the archive and the summary say the run was cut short, and by what."""
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("-x", "--system", "shop", "--system", "till")
+    assert result.returncode == exitcodes.FAILED, result.stdout[-3000:] + result.stderr
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["interrupted"] is True and manifest["selected"] == 8 and 1 <= manifest["ran"] < 8
+    assert read_json(archive / "results.json")["interrupted"] is True
+    assert (f"interrupted (stopping after 1 failures): {manifest['ran']} of 8 selected items ran; the others were"
+            " not checked") in result.stdout
+    assert "interrupted)" in result.stdout  # the archive line
+
+
 def test_stale_partials_of_dead_runs_are_removed(tmp_path):
     runbook = make_runbook(tmp_path)
     gone = subprocess.Popen(["true"])
