@@ -3,13 +3,25 @@
 The query computes the measure (count, max, ratio, age against the database's own `now()`);
 the judge only compares. Every query of a target goes out in one pipelined round trip, each in
 its own read-only transaction, and each answer (rows or the server's error) is bound to its item.
+
+A checker role that row level security applies to could count rows RLS hides: the same round trip
+asks the database what each relation a query names resolves to in that session (search_path, case
+folding: `to_regclass`) and whether RLS applies to the role there (`row_security_active`); a query
+reading such a table, a view, or a function of the database's own ends as an error, never a pass.
+
+Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
+boolean with a boolean (eq/ne), a timestamp with a timestamp (a string bound is read as ISO-8601;
+an aware one needs its offset). Anything else — text against a number, an interval against
+anything, a column the query names twice — is an error: it cannot be compared.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -59,6 +71,7 @@ class Params(StrictParams):
 
 # Under RLS a role without BYPASSRLS silently counts zero rows: a stuck-job count would pass. What
 # the role sees is a fact of the database; which tables have RLS decides which queries it affects.
+# (VISIBILITY is also rpc's question: who the checker is.)
 VISIBILITY = (
     "select current_user as viewer, r.rolsuper or r.rolbypassrls as sees_all,"
     " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
@@ -68,7 +81,34 @@ VISIBILITY = (
     "  and n.nspname not in ('pg_catalog', 'information_schema')) as views"
     " from pg_roles r where r.rolname = current_user"
 )
+# sql's own question adds, for every relation and function its queries name, what the database
+# itself makes of that name in this session (its search_path, its folding of case): the relation
+# `to_regclass` finds, its kind, and whether row level security applies to the current role on it
+# (`row_security_active`); and which of the functions named are not PostgreSQL's own.
+RESOLVED = (
+    "select current_user as viewer, r.rolsuper or r.rolbypassrls as sees_all,"
+    " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
+    "  join pg_namespace n on n.oid = c.relnamespace where c.relrowsecurity) as rls_tables,"
+    " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
+    "  join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm')"
+    "  and n.nspname not in ('pg_catalog', 'information_schema')) as views,"
+    " (select coalesce(json_agg(json_build_object('name', w.name, 'relation', n.nspname || '.' || c.relname,"
+    "   'schema', n.nspname, 'kind', c.relkind::text, 'rls', row_security_active(c.oid))), '[]'::json)"
+    "  from unnest(%(tables)s::text[]) as w(name) left join pg_class c on c.oid = to_regclass(w.name)"
+    "  left join pg_namespace n on n.oid = c.relnamespace) as reads,"
+    " (select coalesce(json_agg(distinct f.name), '[]'::json)"
+    "  from unnest(%(function_schemas)s::text[], %(function_names)s::text[]) as f(schema, name)"
+    "  where exists (select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+    "   where p.proname = f.name and n.nspname <> 'pg_catalog' and case when f.schema = ''"
+    "   then n.nspname = any(current_schemas(true)) else n.nspname = f.schema end)) as own_functions"
+    " from pg_roles r where r.rolname = current_user"
+)
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+# PostgreSQL's own functions that run SQL given as text (as the current role, so under its RLS)
+RUNS_SQL = frozenset({"query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "table_to_xml",
+                      "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
+                      "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
+                      "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat"})
 
 DEPLOYED_AT = "{deployed_at}"  # in a query: the deploy's time (--deployed-at), or NULL when not given
 
@@ -79,12 +119,12 @@ def render(query: str, deployed_at: dt.datetime | None) -> str:
     return query.replace(DEPLOYED_AT, literal)
 
 
-def _plan(target, checks) -> tuple[list[tuple[str, str]], list[str]]:
+def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
     """The visibility facts, then each item's query (and detail), in checklist order; with what each
     statement after the first answers: (check key, "query" | "detail")."""
     deployed_at = target.deployed_at
     asked: list[tuple[str, str]] = []
-    statements: list[str] = [VISIBILITY]
+    statements: list[Any] = [VISIBILITY]
     for check in checks:
         asked.append((check.key, "query"))
         statements.append(render(check.params.query, deployed_at))
@@ -94,7 +134,22 @@ def _plan(target, checks) -> tuple[list[tuple[str, str]], list[str]]:
     return asked, statements
 
 
-def database_statements(target, checks) -> list[str]:
+def _resolution(checks) -> tuple[str, dict[str, list[str]]]:
+    """`RESOLVED` for every relation and function the queries name (parsed only for a checker role that
+    row level security applies to: the recommended role bypasses it, and pays nothing for this)."""
+    tables: set[str] = set()
+    functions: set[tuple[str, str]] = set()
+    for check in checks:
+        found = names_read(check.params.query)
+        if found is not None:
+            tables.update(found.tables)
+            functions.update(found.functions)
+    ordered = sorted(functions)
+    return RESOLVED, {"tables": sorted(tables), "function_schemas": [schema for schema, _ in ordered],
+                      "function_names": [name for _, name in ordered]}
+
+
+def database_statements(target, checks) -> list[Any]:
     return _plan(target, checks)[1]
 
 
@@ -107,6 +162,8 @@ def gather(target, checks) -> dict[str, Any]:
     if len(answers) != len(statements):
         raise GatherError(f"the database gave {len(answers)} answers to {len(statements)} statements")
     visibility, *rest = answers
+    if _rls_may_hide(visibility):  # a second round trip: what the database makes of each name the queries read
+        (visibility,) = target.database.query_many([_resolution(checks)])
     facts: dict[str, Any] = {
         "visibility": visibility,
         "deployed_at": deployed_at.isoformat() if deployed_at else None,
@@ -117,65 +174,250 @@ def gather(target, checks) -> dict[str, Any]:
     return facts
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.timedelta)):
-        return str(value)
-    return value
+def _rls_may_hide(visibility: Any) -> bool:
+    """The checker role is subject to row level security, and some table has it."""
+    if isinstance(visibility, GatherError) or not visibility:
+        return False
+    return not visibility[0]["sees_all"] and bool(visibility[0]["rls_tables"])
 
 
-def tables_read(query: str) -> set[str] | None:
-    """schema.name of every relation the query names (unqualified: public, or pg_catalog for pg_*);
-    None when the query cannot be parsed — the caller then assumes the worst."""
+# -- what a query reads ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Names:
+    """The relations and functions a query names, as PostgreSQL reads each name: unquoted parts folded
+    to lower case, quoted ones kept; relations written fully quoted (`"app"."jobs"`), for `to_regclass`."""
+    tables: tuple[str, ...]
+    functions: tuple[tuple[str, str], ...]  # (schema, or "" when unqualified; name)
+
+
+def _folded(identifier: Any) -> str:
+    """An identifier as PostgreSQL reads it: unquoted ASCII letters fold to lower case."""
+    text = identifier.this if hasattr(identifier, "this") else str(identifier)
+    if getattr(identifier, "quoted", False):
+        return text
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+
+
+def _quoted(part: str) -> str:
+    return '"' + part.replace('"', '""') + '"'
+
+
+@functools.lru_cache(maxsize=1024)
+def names_read(query: str) -> Names | None:
+    """Every relation and user-callable function the query names (CTE names too: the database says
+    what they are not); None when the query cannot be parsed — the caller then assumes the worst."""
     import sqlglot  # only needed for a checker role that RLS applies to
     from sqlglot import exp
 
     try:
         tree = sqlglot.parse_one(query, read="postgres")
-    except sqlglot.errors.ParseError:
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):  # a query it cannot read
         return None
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    found = set()
+    if tree is None:
+        return None
+    tables: set[str] = set()
     for table in tree.find_all(exp.Table):
-        if not table.name or (not table.db and table.name in ctes):
+        if not isinstance(table.this, exp.Identifier) or not table.name:
+            continue  # a function in FROM: seen below
+        parts = [table.args["db"]] if isinstance(table.args.get("db"), exp.Identifier) else []
+        # a catalog part (db.schema.name) names this database or fails the query itself
+        tables.add(".".join(_quoted(_folded(part)) for part in [*parts, table.this]))
+    functions: set[tuple[str, str]] = set()
+    for call in tree.find_all(exp.Anonymous):
+        name = call.this
+        if not isinstance(name, (str, exp.Identifier)):
             continue
-        schema = table.db or ("pg_catalog" if table.name.startswith("pg_") else "public")
-        found.add(f"{schema}.{table.name}")
-    return found
+        schema = ""
+        parent = call.parent
+        if isinstance(parent, exp.Dot) and parent.expression is call and isinstance(parent.this, exp.Identifier):
+            schema = _folded(parent.this)
+        elif isinstance(parent, exp.Dot) and parent.expression is call and isinstance(parent.this, exp.Column):
+            schema = _folded(parent.this.this)
+        functions.add((schema, _folded(name)))
+    return Names(tuple(sorted(tables)), tuple(sorted(functions)))
+
+
+def _by_lists(names: Names, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """For visibility facts without the database's own resolution (`reads`): each name matched with the
+    catalog lists, an unqualified one taken as public (or pg_catalog for pg_*)."""
+    rls, views = set(row.get("rls_tables") or ()), set(row.get("views") or ())
+    out = []
+    for written in names.tables:
+        parts = [p[1:-1].replace('""', '"') for p in _split_quoted(written)]
+        schema = parts[0] if len(parts) > 1 else ("pg_catalog" if parts[-1].startswith("pg_") else "public")
+        relation = f"{schema}.{parts[-1]}"
+        kind = "v" if relation in views else "r"
+        out.append({"name": written, "relation": relation, "schema": schema, "kind": kind, "rls": relation in rls})
+    return out
+
+
+def _split_quoted(written: str) -> list[str]:
+    parts, current, inside, i = [], "", False, 0
+    while i < len(written):
+        c = written[i]
+        if c == '"':
+            if inside and written[i + 1:i + 2] == '"':
+                current += '""'
+                i += 2
+                continue
+            inside = not inside
+            current += c
+        elif c == "." and not inside:
+            parts.append(current)
+            current = ""
+        else:
+            current += c
+        i += 1
+    return [*parts, current]
 
 
 def rls_problem(query: str, visibility: Any) -> str | None:
     """Why RLS may hide rows from this query's viewer, or None when it cannot: the role bypasses RLS,
-    or the query reads only catalogs and tables without RLS (views count as unknown)."""
+    or every relation the query names is a catalog, or a table on which RLS does not apply to the role
+    (as the database resolves the name). A view, or a function of the database's own (it may read
+    tables under RLS), counts as unknown while any table has RLS. Reads through other routes (a
+    trigger, an operator's function) are not seen."""
     if isinstance(visibility, GatherError) or not visibility:
         return f"could not tell which rows the checker role sees: {visibility or 'no answer'}"
     row = visibility[0]
-    if row["sees_all"]:
-        return None
-    read = tables_read(query)
+    if row["sees_all"] or not row.get("rls_tables"):
+        return None  # the role bypasses row level security, or no table has it: nothing is hidden
+    names = names_read(query)
     hidden = "; give the checker role BYPASSRLS (its sessions stay read-only)"
-    if read is None:
+    if names is None:
         return f"role {row['viewer']} is subject to row level security and the query could not be parsed{hidden}"
-    guarded = sorted(t for t in read if t in set(row["rls_tables"]) | set(row["views"])
-                     and t.split(".", 1)[0] not in CATALOG_SCHEMAS)
+    resolved = {r["name"]: r for r in (row["reads"] if "reads" in row else _by_lists(names, row))}
+    guarded, unknown = set(), set()
+    for written in names.tables:
+        found = resolved.get(written)
+        if found is None:
+            unknown.add(written)  # not asked: assume the worst
+        elif found["relation"] is None or found["schema"] in CATALOG_SCHEMAS:
+            continue  # no such relation (a CTE; or the query fails on its own), or a catalog
+        elif found["rls"]:
+            guarded.add(found["relation"])
+        elif found["kind"] in ("v", "m"):
+            unknown.add(f"view {found['relation']}")
+    any_rls = bool(row.get("rls_tables"))
+    if any_rls:
+        own = set(row.get("own_functions") or ())
+        for schema, name in names.functions:
+            if (name in own) or (name in RUNS_SQL and schema in ("", "pg_catalog")):
+                unknown.add(f"function {schema + '.' if schema else ''}{name}()")
     if guarded:
-        return (f"role {row['viewer']} is subject to row level security on {', '.join(guarded)},"
+        return (f"role {row['viewer']} is subject to row level security on {', '.join(sorted(guarded))},"
                 f" so counts may be silently low{hidden}")
+    if unknown:
+        return (f"role {row['viewer']} is subject to row level security and the query reads"
+                f" {', '.join(sorted(unknown))}, which may hide rows from it{hidden}")
     return None
 
 
+# -- comparing ---------------------------------------------------------------------------------
+def _kind(value: Any) -> str:
+    """What a value is, for comparing: only values of one kind compare."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dt.datetime):
+        return "timestamp with time zone" if value.tzinfo is not None else "timestamp without time zone"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    if isinstance(value, dt.timedelta):
+        return "interval"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+ORDERED = frozenset({"number", "text", "timestamp with time zone", "timestamp without time zone", "date", "time"})
+
+
+class Uncomparable(Exception):
+    pass
+
+
+def _shown(value: Any) -> str:
+    """A measured value in a message: text quoted, a numeric exactly."""
+    if isinstance(value, str):
+        return repr(value)
+    return str(value) if isinstance(value, decimal.Decimal) else str(_plain(value))
+
+
+def _bound_like(value: Any, bound: Any) -> Any:
+    """The checklist's bound as a value of the measure's kind, exactly; or Uncomparable."""
+    kind, bound_kind = _kind(value), _kind(bound)
+    if kind.startswith("timestamp") or kind == "date":
+        if isinstance(bound, str):
+            try:
+                bound = (dt.date.fromisoformat(bound) if kind == "date" else
+                         dt.datetime.fromisoformat(bound.strip().replace(" ", "T", 1)))
+            except ValueError:
+                raise Uncomparable(f"a {kind} cannot be compared with the text {bound!r}"
+                                   " (write an ISO-8601 time, e.g. 2026-11-30T09:00:00Z)") from None
+            bound_kind = _kind(bound)
+        if bound_kind != kind:
+            if kind == "timestamp with time zone" and bound_kind == "timestamp without time zone":
+                raise Uncomparable(f"a {kind} cannot be compared with {bound} (no time zone: write its offset, or Z)")
+            raise Uncomparable(f"a {kind} cannot be compared with {bound!r} (a {bound_kind})")
+        return bound
+    if kind == "interval":
+        raise Uncomparable(f"an interval cannot be compared with {bound!r} (a {bound_kind}); compare"
+                           " extract(epoch from …) in the query, in seconds")
+    if kind != bound_kind:
+        article = "an" if bound_kind[0] in "aeiou" else "a"
+        raise Uncomparable(f"a {kind} cannot be compared with {bound!r} ({article} {bound_kind})")
+    if kind == "number" and isinstance(value, decimal.Decimal) and isinstance(bound, float):
+        return decimal.Decimal(repr(bound))  # the number written in the checklist, not its binary neighbour
+    return bound
+
+
+def _not_finite(value: Any) -> bool:
+    if isinstance(value, decimal.Decimal):
+        return not value.is_finite()
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
-    """Whether `value op bound` holds; a NULL, NaN or infinity never satisfies a comparison."""
+    """Whether `value op bound` holds; a NULL, NaN or infinity never satisfies a comparison. Raises
+    Uncomparable for values of different kinds (text and a number, a boolean and text, a timestamp
+    and a string that is no time, an interval and anything): that is never a pass."""
     test, _ = OPERATORS[op]
     if value is None:
         return (test(value, bound) if bound is None else False), "NULL"
-    if isinstance(value, float) and not math.isfinite(value):
-        return False, f"{value} (not a finite number)"
+    if bound is None:
+        return test(value, bound), _shown(value)
+    if _not_finite(value):
+        return False, f"{_shown(value)} (not a finite number)"
+    like = _bound_like(value, bound)
+    if op not in ("eq", "ne") and _kind(value) not in ORDERED:
+        raise Uncomparable(f"a {_kind(value)} has no order: only eq and ne apply")
     try:
-        return bool(test(value, bound)), repr(value) if isinstance(value, str) else str(value)
-    except TypeError:
-        return False, f"{value!r} (cannot be compared with {bound!r})"
+        return bool(test(value, like)), _shown(value)
+    except (TypeError, decimal.InvalidOperation) as exc:
+        raise Uncomparable(f"{_shown(value)} cannot be compared with {bound!r}: {exc}") from None
+
+
+def _plain(value: Any) -> Any:
+    """A value as evidence (JSON): a numeric exactly (an int, a float only when it is that number, else
+    its text), times as text."""
+    if isinstance(value, decimal.Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        as_float = float(value)
+        if value.is_finite() and decimal.Decimal(repr(as_float)) == value:
+            return as_float
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return str(value)
+    return value
 
 
 def _row_text(row: dict[str, Any]) -> str:
@@ -193,18 +435,30 @@ def judge(check, facts) -> Outcome:
         return error(why)
     if len(rows) != 1:
         return error(f"query returned {len(rows)} rows; a measure must return exactly one")
-    row = {k: _plain(v) for k, v in rows[0].items()}
-    absent = [column for column in p.expect if column not in row]
+    raw = rows[0]
+    row = {k: _plain(v) for k, v in raw.items()}
+    absent = [column for column in p.expect if column not in raw]
     if absent:
-        return error(f"query returned no column {', '.join(absent)} (columns: {', '.join(row)})")
-    problems, wanted = [], []
+        return error(f"query returned no column {', '.join(absent)} (columns: {', '.join(raw)})")
+    repeated = getattr(rows, "repeated", {}) or {}
+    twice = [f"{column} {repeated[column]} times" for column in p.expect if column in repeated]
+    if twice:
+        return error(f"the query returns column {', '.join(twice)}: which one is measured is unclear;"
+                     " name each column once", row=row)
+    problems, wanted, undecided = [], [], []
     for column, ops in p.expect.items():
         for op, bound in ops.items():
             wanted.append(f"{column} {OPERATORS[op][1]} {bound}")
-            ok, shown = _holds(op, row[column], bound)
+            try:
+                ok, shown = _holds(op, raw[column], bound)
+            except Uncomparable as exc:
+                undecided.append(f"{column} = {_shown(raw[column])}: {exc}")
+                continue
             if not ok:
                 problems.append(f"{column} = {shown}")
     evidence: dict[str, Any] = {"row": row}
+    if undecided:
+        return error(f"cannot be compared: expected {' and '.join(wanted)}; {'; '.join(undecided)}", **evidence)
     if DEPLOYED_AT in p.query:
         evidence["deployed_at"] = facts.get("deployed_at") or "not given (--deployed-at): the query's fallback window"
     if p.detail:
@@ -217,5 +471,5 @@ def judge(check, facts) -> Outcome:
                 shown = ", ".join(_row_text(r) for r in detail[:SHOWN_ROWS])
                 more = f" (+{len(detail) - SHOWN_ROWS} more)" if len(detail) > SHOWN_ROWS else ""
                 problems.append(f"first rows: {shown}{more}")
-    fine = ", ".join(f"{k} = {row[k]}" for k in p.expect)
+    fine = ", ".join(f"{k} = {raw[k] if isinstance(raw[k], decimal.Decimal) else row[k]}" for k in p.expect)
     return verdict(" and ".join(wanted), problems, fine, **evidence)

@@ -368,13 +368,25 @@ class _Stopped(Exception):
         self.kind = kind
 
 
+class RepeatedNames(list):
+    """The rows of a result that names a column more than once (`select 5 as bad, 0 as bad`): each row,
+    a dict, keeps the last such column's value; `repeated` says which names came how many times, so a
+    reader of one of them can refuse to guess."""
+
+    def __init__(self, rows: Rows, repeated: dict[str, int]):
+        super().__init__(rows)
+        self.repeated = repeated
+
+
 def _rows(conn: psycopg.Connection, result: pq.PGresult) -> Rows:
     from psycopg.adapt import Transformer
 
     names = [(result.fname(i) or b"?").decode() for i in range(result.nfields)]
     transformer = Transformer(conn)
     transformer.set_pgresult(result)
-    return transformer.load_rows(0, result.ntuples, lambda values: dict(zip(names, values)))
+    rows = transformer.load_rows(0, result.ntuples, lambda values: dict(zip(names, values)))
+    repeated = {name: names.count(name) for name in names if names.count(name) > 1}
+    return RepeatedNames(rows, repeated) if repeated else rows
 
 
 def _failure(result: pq.PGresult, pg: pq.PGconn, prefix: str = "") -> QueryFailed:

@@ -1,0 +1,283 @@
+"""sql against a stranger's database: the RLS guard resolves names as PostgreSQL does (search_path,
+case folding, one name in two schemas, functions), and the judge compares only values of one kind,
+exactly — never text against a number, a float for a numeric, a time as text, or one of two columns
+that share a name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import secrets
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql as pgsql
+
+from opsverify.engine import gather_and_judge
+from opsverify.errors import GatherError
+from opsverify.families import sql
+from opsverify.outcome import Status
+from opsverify.transports import postgres
+from opsverify.transports.postgres import RepeatedNames
+
+from .kit import make_check, make_target
+from .project import scratch_database
+
+
+def _said(name: str, want: Status, outcome) -> str:
+    """An assertion's message: the item, what was expected, what was seen."""
+    return (f"item {name}: expected {want.value}, saw {outcome.status.value}"
+            f" (expected: {outcome.expected!r}; observed: {outcome.observed!r})")
+
+
+SEES_ALL = [{"viewer": "checker", "sees_all": True, "rls_tables": [], "views": [], "reads": [], "own_functions": []}]
+
+
+def _facts(check, rows, visibility=SEES_ALL):
+    return {"visibility": visibility, "deployed_at": None, "answers": {check.key: {"query": rows}}}
+
+
+# -- comparing: one kind with one kind, exactly ------------------------------------------------
+UTC = dt.timezone.utc
+TWO_53 = 2**53
+
+COMPARED = [
+    # 05: text against a number, or a YAML boolean, never passes `ne` (nor `eq`)
+    ("text-ne-number", {"setting": "0"}, {"setting": {"ne": 0}}, Status.ERROR),
+    ("text-eq-number", {"setting": "0"}, {"setting": {"eq": 0}}, Status.ERROR),
+    ("text-ne-yaml-off", {"fsync": "off"}, {"fsync": {"ne": False}}, Status.ERROR),
+    ("bool-eq-number", {"on": True}, {"on": {"eq": 1}}, Status.ERROR),
+    ("number-ne-bool", {"n": 0}, {"n": {"ne": False}}, Status.ERROR),
+    ("uuid-ne-text", {"id": uuid.UUID(int=1)}, {"id": {"ne": "x"}}, Status.ERROR),
+    ("text-ne-text", {"fsync": "off"}, {"fsync": {"ne": "on"}}, Status.PASSED),
+    ("bool-ne-bool", {"fsync": False}, {"fsync": {"ne": True}}, Status.PASSED),
+    ("bool-has-no-order", {"on": True}, {"on": {"gt": False}}, Status.ERROR),
+    ("null-ne-value", {"n": None}, {"n": {"ne": "x"}}, Status.FAILED),
+    ("value-ne-null", {"n": "x"}, {"n": {"ne": None}}, Status.PASSED),
+    # 06: a numeric is compared exactly, with the number the checklist writes
+    ("numeric-2^53+1-eq-2^53", {"total": decimal.Decimal(TWO_53 + 1)}, {"total": {"eq": TWO_53}}, Status.FAILED),
+    ("numeric-2^53+1-eq-itself", {"total": decimal.Decimal(TWO_53 + 1)}, {"total": {"eq": TWO_53 + 1}}, Status.PASSED),
+    ("numeric-2^53+1-gt-2^53", {"total": decimal.Decimal(TWO_53 + 1)}, {"total": {"gt": TWO_53}}, Status.PASSED),
+    ("numeric-tiny-eq-0", {"diff": decimal.Decimal("1e-400")}, {"diff": {"eq": 0}}, Status.FAILED),
+    ("numeric-tiny-gt-0", {"diff": decimal.Decimal("1e-400")}, {"diff": {"gt": 0}}, Status.PASSED),
+    ("numeric-0.1-eq-0.1", {"r": decimal.Decimal("0.1")}, {"r": {"eq": 0.1}}, Status.PASSED),
+    ("numeric-0.3-le-0.1", {"r": decimal.Decimal("0.3")}, {"r": {"le": 0.1}}, Status.FAILED),
+    ("numeric-nan-ne-0", {"r": decimal.Decimal("NaN")}, {"r": {"ne": 0}}, Status.FAILED),
+    ("numeric-inf-ge-0", {"r": decimal.Decimal("Infinity")}, {"r": {"ge": 0}}, Status.FAILED),
+    ("numeric-neg-inf-le-0", {"r": decimal.Decimal("-Infinity")}, {"r": {"le": 0}}, Status.FAILED),
+    ("bigint-eq-float", {"n": TWO_53 + 1}, {"n": {"eq": float(TWO_53)}}, Status.FAILED),
+    # 07: times compare as times, or not at all
+    ("tstz-lt-iso-z", {"last_run": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)},
+     {"last_run": {"lt": "2026-11-30T09:00:00Z"}}, Status.FAILED),
+    ("tstz-gt-iso-z", {"last_run": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)},
+     {"last_run": {"gt": "2026-11-30T09:00:00Z"}}, Status.PASSED),
+    ("tstz-eq-other-offset", {"at": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)},
+     {"at": {"eq": "2026-11-30T12:00:00+02:00"}}, Status.PASSED),
+    ("tstz-lt-yaml-timestamp", {"at": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)},
+     {"at": {"lt": dt.datetime(2026, 11, 30, 9, tzinfo=UTC)}}, Status.FAILED),
+    ("tstz-lt-naive-text", {"at": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)},
+     {"at": {"lt": "2026-11-30T09:00:00"}}, Status.ERROR),
+    ("tstz-lt-not-a-time", {"at": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)},
+     {"at": {"lt": "yesterday"}}, Status.ERROR),
+    ("tstz-lt-number", {"at": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)}, {"at": {"lt": 5}}, Status.ERROR),
+    ("timestamp-lt-naive-text", {"at": dt.datetime(2026, 11, 30, 10)}, {"at": {"lt": "2026-11-30 09:00:00"}},
+     Status.FAILED),
+    ("timestamp-lt-aware-text", {"at": dt.datetime(2026, 11, 30, 10)}, {"at": {"lt": "2026-11-30T11:00:00Z"}},
+     Status.ERROR),
+    ("date-lt-iso", {"day": dt.date(2026, 11, 30)}, {"day": {"lt": "2026-12-01"}}, Status.PASSED),
+    ("date-ge-yaml-date", {"day": dt.date(2026, 11, 30)}, {"day": {"ge": dt.date(2026, 12, 1)}}, Status.FAILED),
+    ("interval-lt-text", {"lag": dt.timedelta(hours=10)}, {"lag": {"lt": "9:00:00"}}, Status.ERROR),
+    ("interval-lt-number", {"lag": dt.timedelta(hours=10)}, {"lag": {"lt": 9}}, Status.ERROR),
+    ("interval-ne-text", {"lag": dt.timedelta(hours=10)}, {"lag": {"ne": "10:00:00"}}, Status.ERROR),
+]
+
+
+@pytest.mark.parametrize("name, row, expect, want", COMPARED, ids=[c[0] for c in COMPARED])
+def test_sql_compares_only_values_of_one_kind_exactly(name, row, expect, want):
+    check = make_check("sql", {"query": "select 1", "expect": expect}, name=name)
+    outcome = sql.judge(check, _facts(check, [row]))
+    assert outcome.status is want, _said(name, want, outcome)
+    if want is Status.ERROR and "cannot be compared" in outcome.observed:
+        column = next(iter(expect))
+        assert column in outcome.observed and "expected" in outcome.observed, _said(name, want, outcome)
+
+
+def test_sql_numeric_is_shown_exactly():
+    check = make_check("sql", {"query": "select 1", "expect": {"total": {"eq": TWO_53}}}, name="bigsum")
+    outcome = sql.judge(check, _facts(check, [{"total": decimal.Decimal(TWO_53 + 1)}]))
+    assert str(TWO_53 + 1) in outcome.observed, _said("bigsum", Status.FAILED, outcome)
+    assert outcome.evidence["row"] == {"total": TWO_53 + 1}, f"item bigsum: evidence row {outcome.evidence['row']}"
+
+
+# -- 08: two columns of one name ------------------------------------------------------------
+def test_sql_a_column_named_twice_is_not_guessed():
+    rows = RepeatedNames([{"bad": 0, "good": 1}], {"bad": 2})
+    read = make_check("sql", {"query": "select 5 as bad, 0 as bad, 1 as good", "expect": {"bad": {"eq": 0}}},
+                      name="dup-read")
+    outcome = sql.judge(read, _facts(read, rows))
+    assert outcome.status is Status.ERROR and "bad 2 times" in outcome.observed, _said("dup-read", Status.ERROR, outcome)
+    other = make_check("sql", {"query": "select 5 as bad, 0 as bad, 1 as good", "expect": {"good": {"eq": 1}}},
+                       name="dup-unread")
+    outcome = sql.judge(other, _facts(other, rows))
+    assert outcome.status is Status.PASSED, _said("dup-unread", Status.PASSED, outcome)
+
+
+# -- the RLS guard: names as PostgreSQL reads them ------------------------------------------------
+@pytest.mark.parametrize("query, tables", [
+    ("SELECT COUNT(*) AS n FROM PUBLIC.TASKS", ('"public"."tasks"',)),
+    ('select count(*) as n from "App"."Jobs" join Jobs on true', ('"App"."Jobs"', '"jobs"')),
+    ('select count(*) as n from "we""ird"', ('"we""ird"',)),
+    ("with j as (select * from app.jobs) select count(*) as n from j", ('"app"."jobs"', '"j"')),
+])
+def test_sql_names_are_folded_as_postgresql_folds_them(query, tables):
+    names = sql.names_read(query)
+    assert names is not None and names.tables == tables, f"query {query!r}: expected {tables}, saw {names}"
+
+
+def _reading(*reads, functions=(), rls_tables=("app.jobs",)):
+    return [{"viewer": "reader", "sees_all": False, "rls_tables": list(rls_tables), "views": [],
+             "reads": [dict(zip(("name", "relation", "schema", "kind", "rls"), r)) for r in reads],
+             "own_functions": list(functions)}]
+
+
+GUARDED = [
+    ("search-path", "select count(*) as n from jobs", _reading(('"jobs"', "app.jobs", "app", "r", True)),
+     Status.ERROR),
+    ("two-schemas-public", "select count(*) as n from public.orders",
+     _reading(('"public"."orders"', "public.orders", "public", "r", False)), Status.PASSED),
+    ("upper-case", "SELECT COUNT(*) AS n FROM PUBLIC.TASKS",
+     _reading(('"public"."tasks"', "public.tasks", "public", "r", True)), Status.ERROR),
+    ("owner-without-force", "select count(*) as n from app.jobs",
+     _reading(('"app"."jobs"', "app.jobs", "app", "r", False)), Status.PASSED),
+    ("missing-or-cte", "with j as (select 1) select count(*) as n from j", _reading(('"j"', None, None, None, None)),
+     Status.PASSED),
+    ("view", "select count(*) as n from v", _reading(('"v"', "public.v", "public", "v", False)), Status.ERROR),
+    ("catalog", "select count(*) as n from pg_class", _reading(('"pg_class"', "pg_catalog.pg_class", "pg_catalog",
+                                                                "r", False)), Status.PASSED),
+    ("own-function", "select public.stuck_jobs() as n", _reading(functions=["stuck_jobs"]), Status.ERROR),
+    ("own-function-no-rls", "select public.stuck_jobs() as n", _reading(functions=["stuck_jobs"], rls_tables=()),
+     Status.PASSED),
+    ("query-to-xml", "select length(query_to_xml('select * from app.jobs', true, true, '')::text) as n",
+     _reading(), Status.ERROR),
+    ("not-asked", "select count(*) as n from jobs", _reading(), Status.ERROR),
+]
+
+
+@pytest.mark.parametrize("name, query, visibility, want", GUARDED, ids=[g[0] for g in GUARDED])
+def test_sql_rls_guard_uses_the_databases_resolution(name, query, visibility, want):
+    check = make_check("sql", {"query": query, "expect": {"n": {"ge": 0}}}, name=name)
+    outcome = sql.judge(check, _facts(check, [{"n": 1}], visibility=visibility))
+    assert outcome.status is want, _said(name, want, outcome)
+
+
+# -- against a real database, as a checker role without BYPASSRLS ------------------------------------
+STRANGER = """
+create schema app;
+grant usage on schema app to {reader};
+create table app.jobs (id int, status text);
+insert into app.jobs values (1, 'stuck'), (2, 'stuck');
+alter table app.jobs enable row level security;
+create table public.orders (id int, status text);
+insert into public.orders values (1, 'paid');
+create table app.orders (id int, status text);
+insert into app.orders values (1, 'stuck');
+alter table app.orders enable row level security;
+create table public.tasks (id int, status text);
+insert into public.tasks values (1, 'stuck');
+alter table public.tasks enable row level security;
+create table public."TASKS" (id int, status text);
+create function public.stuck_jobs() returns bigint language sql stable security invoker
+  as $$ select count(*) from app.jobs where status = 'stuck' $$;
+do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
+"""
+
+REAL = [
+    # 03: found through search_path; one name in two schemas
+    ("unqualified-app", "select count(*) as stuck from jobs where status = 'stuck'", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    ("unqualified-orders", "select count(*) as stuck from orders where status = 'stuck'", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    ("public-orders", "select count(*) as stuck from public.orders where status = 'stuck'", {"stuck": {"eq": 0}},
+     Status.PASSED, Status.PASSED),
+    # 04: upper case folds; quoted does not
+    ("upper-unquoted", "SELECT COUNT(*) AS stuck FROM PUBLIC.TASKS WHERE status = 'stuck'", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    ("quoted-upper", 'select count(*) as stuck from public."TASKS"', {"stuck": {"eq": 0}},
+     Status.PASSED, Status.PASSED),
+    ("invoker-function", "select public.stuck_jobs() as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    # 05 to 08, on the server's own values
+    ("setting-text-ne", "select setting from pg_catalog.pg_settings where name = 'max_prepared_transactions'",
+     {"setting": {"ne": 0}}, Status.ERROR, Status.ERROR),
+    ("yaml-off", "select 'off'::text as fsync", {"fsync": {"ne": False}}, Status.ERROR, Status.ERROR),
+    ("bigsum-eq", "select 9007199254740993::numeric as total", {"total": {"eq": 9007199254740992}},
+     Status.FAILED, Status.FAILED),
+    ("bigsum-exact", "select 9007199254740993::numeric as total", {"total": {"eq": 9007199254740993}},
+     Status.PASSED, Status.PASSED),
+    ("tiny-numeric", "select 1e-400::numeric as diff", {"diff": {"eq": 0}}, Status.FAILED, Status.FAILED),
+    ("ts-lt", "select timestamptz '2026-11-30 10:00:00+00' as last_run", {"last_run": {"lt": "2026-11-30T09:00:00Z"}},
+     Status.FAILED, Status.FAILED),
+    ("interval-lt", "select interval '10 hours' as lag", {"lag": {"lt": "9:00:00"}}, Status.ERROR, Status.ERROR),
+    ("dup-cols", "select 5 as bad, 0 as bad", {"bad": {"eq": 0}}, Status.ERROR, Status.ERROR),
+]
+
+
+@pytest.fixture
+def stranger(demo_deployment):
+    """A database whose search_path puts `app` first, with RLS tables; and a login role that reads all
+    data but is subject to RLS (no BYPASSRLS), dropped afterwards."""
+    reader, password = f"rls_reader_{secrets.token_hex(4)}", secrets.token_hex(12)
+    with demo_deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create role {} login password {} nobypassrls in role pg_read_all_data").format(
+            pgsql.Identifier(reader), pgsql.Literal(password)))
+    try:
+        with scratch_database(demo_deployment, STRANGER.format(reader=reader), prefix="stranger") as db:
+            db["reader"] = demo_deployment.pg.url(db["name"], reader, password)
+            yield db
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(reader)))
+
+
+def test_the_stranger_reader_is_subject_to_rls(stranger):
+    with psycopg.connect(stranger["reader"]) as conn:
+        row = conn.execute("select rolsuper, rolbypassrls, (select count(*) from app.jobs) from pg_roles"
+                           " where rolname = current_user").fetchone()
+    assert row == (False, False, 0), f"role for the RLS items: expected no superuser/BYPASSRLS seeing 0 rows, saw {row}"
+
+
+@pytest.mark.parametrize("url_key, column", [("reader", 3), ("url", 4)], ids=["under-rls", "bypassrls"])
+def test_sql_items_on_a_strangers_database(stranger, url_key, column, monkeypatch):
+    """Under RLS every item reading an RLS table — however it names it — is an error; the demo's
+    checker (BYPASSRLS) sees the rows and fails them, in one round trip; a role subject to RLS costs a second,
+    which asks the database what each name the queries read resolves to."""
+    sent: list[list[bytes]] = []
+    real = postgres._Conversation.run
+    monkeypatch.setattr(postgres._Conversation, "run", lambda self, texts: sent.append(list(texts)) or real(self, texts))
+    items = [make_check("sql", {"query": q, "expect": e}, item=f"S{i}", name=name)
+             for i, (name, q, e, *_) in enumerate(REAL)]
+    target = make_target({"database": stranger[url_key]})
+    try:
+        outcomes = gather_and_judge(target, sql, items)
+    finally:
+        target.close()
+    wrong = [_said(check.name, case[column], outcome)
+             for case, check, outcome in zip(REAL, items, outcomes, strict=True) if outcome.status is not case[column]]
+    assert not wrong, "\n".join(wrong)
+    trips = 2 if url_key == "reader" else 1
+    assert len(sent) == trips, f"round trips: expected {trips}, saw {len(sent)}"
+    by_name = {c.name: o for c, o in zip(items, outcomes)}
+    if url_key == "reader":
+        assert "app.jobs" in by_name["unqualified-app"].observed, _said("unqualified-app", Status.ERROR,
+                                                                        by_name["unqualified-app"])
+        assert "app.orders" in by_name["unqualified-orders"].observed
+        assert "public.tasks" in by_name["upper-unquoted"].observed
+        assert "stuck_jobs" in by_name["invoker-function"].observed
+    assert "bad 2 times" in by_name["dup-cols"].observed, _said("dup-cols", Status.ERROR, by_name["dup-cols"])
+    assert "cannot be compared" in by_name["setting-text-ne"].observed
+
+
+def test_resolution_failure_is_an_error_for_every_item():
+    check = make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 1}}}, name="blind")
+    outcome = sql.judge(check, _facts(check, [{"n": 1}], visibility=GatherError("boom")))
+    assert outcome.status is Status.ERROR, _said("blind", Status.ERROR, outcome)
