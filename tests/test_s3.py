@@ -23,9 +23,17 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
 
 # -- judge: pure, table-driven ---------------------------------------------------------------
 @pytest.mark.parametrize("params, seen, status, observed", [
-    ({}, {"head": {"status": 200}, "list": {"status": 200, "key_count": 1}}, Status.PASSED,
+    ({}, {"head": {"status": 200}, "list": {"status": 200, "key_count": 1, "names_bucket": True}}, Status.PASSED,
      "HEAD 200, listed (1 key seen with MaxKeys=1)"),
-    ({"listable": False}, {"head": {"status": 200}}, Status.PASSED, "HEAD 200"),
+    ({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": 404}},
+     Status.PASSED, "HEAD 200 (and 404 for a bucket that does not exist)"),
+    # any web server answers 200: only an S3 API lists the bucket, or refuses one that does not exist
+    ({}, {"head": {"status": 200}, "list": {"status": 200, "key_count": 0, "names_bucket": False}}, Status.ERROR,
+     "could not look: https://s3.example answered the listing with 200 but no S3 listing of bucket docs:"
+     " is the endpoint an S3 API?"),
+    ({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": 200}},
+     Status.ERROR, "could not look: https://s3.example also answers HEAD 200 for bucket opsverify-absent-1, which"
+     " does not exist: it does not judge buckets; is the endpoint an S3 API?"),
     ({}, {"head": {"status": 404}}, Status.FAILED, "bucket docs does not exist (HEAD 404)"),
     ({}, {"head": {"status": 403}}, Status.FAILED, "bucket docs refuses the configured keys (HEAD 403)"),
     ({}, {"head": {"status": 301}}, Status.FAILED, "bucket docs answered (HEAD 301)"),
@@ -78,7 +86,7 @@ def _settings(endpoint: str, secret: str = "demo-secret-key-0123456789") -> dict
 def test_healthy_demo_passes(demo):
     (check, outcome), = evaluate(demo, [c for c in by_id("J18") if c.family == "s3"]).values()
     assert outcome.status is Status.PASSED, outcome.observed
-    assert outcome.evidence["list"] == {"status": 200, "key_count": 1}
+    assert outcome.evidence["list"] == {"status": 200, "key_count": 1, "names_bucket": True}
     assert "secret_access_key" not in str(outcome.evidence)
 
 
@@ -106,6 +114,32 @@ def test_nothing_listening_is_an_error():
     outcome = family.judge(check, family.gather(target, [check]))
     assert outcome.status is Status.ERROR
     assert "EndpointConnectionError" in outcome.observed and outcome.observed.startswith("could not look: no answer")
+
+
+@pytest.mark.parametrize("params", [{}, {"listable": False}], ids=["listable", "head-only"])
+def test_a_web_server_that_answers_200_to_everything_is_no_bucket(params):
+    """The endpoint points at the app's website, not at S3: that proves nothing about the bucket."""
+    def website(conn, stopping):
+        data = b""
+        while not stopping.is_set():
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+            while b"\r\n\r\n" in data:
+                head, data = data.split(b"\r\n\r\n", 1)
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                data = data[length:]
+                body = b"" if head.startswith(b"HEAD") else b"<html>hello</html>"
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 18\r\n\r\n" + body)
+
+    with serving(website) as port:
+        target = make_target(_settings(f"http://127.0.0.1:{port}"))
+        check = make_check("s3", params)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("is the endpoint an S3 API?")
 
 
 def test_a_silent_endpoint_gets_one_attempt_within_the_timeouts():

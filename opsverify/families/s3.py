@@ -7,6 +7,8 @@ params:
   bucket: joslyn-documents          # optional: default the provider's bucket
   listable: true                    # also ListObjectsV2 with MaxKeys=1
 ```
+A listing must be an S3 ListBucketResult naming the bucket; without `listable`, a HEAD of a bucket
+that cannot exist must not answer 200 — else the endpoint is some other web server: *error*.
 An S3 API that gives no HTTP answer (refused, timed out, TLS, a drip past the deadline) leaves
 the item unchecked: *error* with the reason. An answer that is not 200 (404 no such bucket, 403
 keys refused) fails it. One attempt, no retries; every item's conversation runs at once, each
@@ -16,6 +18,7 @@ evidence. boto3 is loaded only when a bucket is asked.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from typing import Any
@@ -102,9 +105,20 @@ def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
             try:
                 reply = client.list_objects_v2(Bucket=s["bucket"], MaxKeys=1)
                 facts["list"] = {"status": reply["ResponseMetadata"]["HTTPStatusCode"],
-                                 "key_count": reply.get("KeyCount", 0)}
+                                 "key_count": reply.get("KeyCount", 0),
+                                 # a ListBucketResult names its bucket; a web page parses to nothing
+                                 "names_bucket": reply.get("Name") == s["bucket"]}
             except ClientError as exc:
                 facts["list"] = _rejection(exc)
+        elif facts["head"]["status"] == 200:
+            # HEAD has no body to tell an S3 API from any web server that answers 200: ask about a bucket
+            # that cannot exist, which an S3 API refuses
+            absent = f"opsverify-absent-{secrets.token_hex(8)}"
+            try:
+                reply = client.head_bucket(Bucket=absent)
+                facts["control"] = {"bucket": absent, "status": reply["ResponseMetadata"]["HTTPStatusCode"]}
+            except ClientError as exc:
+                facts["control"] = {"bucket": absent, **_rejection(exc)}
     except BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
         facts["failure"] = f"{type(exc).__name__}: {exc}"
     finally:
@@ -171,5 +185,13 @@ def judge(check, facts) -> Outcome:
         listed = seen["list"]
         if listed["status"] != 200:
             return failed(expected, f"listing {bucket} answered {_shown(listed)}", **seen)
+        if not listed.get("names_bucket"):
+            return error(f"could not look: {seen['endpoint']} answered the listing with 200 but no S3 listing of"
+                         f" bucket {bucket}: is the endpoint an S3 API?", **seen)
         return passed(expected, f"HEAD 200, listed ({listed['key_count']} key seen with MaxKeys=1)", **seen)
-    return passed(expected, "HEAD 200", **seen)
+    control = seen.get("control") or {}
+    if control.get("status") == 200:
+        return error(f"could not look: {seen['endpoint']} also answers HEAD 200 for bucket {control['bucket']}, which"
+                     " does not exist: it does not judge buckets; is the endpoint an S3 API?", **seen)
+    return passed(expected, f"HEAD 200 (and {_shown(control) if control else 'no answer'} for a bucket that does"
+                            " not exist)", **seen)
