@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+
 import asyncio
 import json
 import secrets
@@ -360,6 +362,21 @@ def test_judge_accounts(balances, rows, compare, status, seen):
     assert outcome.status is status and seen in outcome.observed
 
 
+@pytest.mark.parametrize("value", [[99_999_999_999], [{"owner": "x"}], [{"lamports": "9"}], [{"lamports": True}]])
+def test_an_account_in_another_shape_is_no_balance(value):
+    """A bare number, or an object without integer lamports, where getMultipleAccounts puts an account."""
+    spread = rpc._spread(ok({"context": {"slot": 1}, "value": value}), [addr(1)], rpc._lamports)
+    outcome = accounts_outcome(spread, [row(1, 5)])
+    assert outcome.status is Status.ERROR and "getMultipleAccounts failed: an account in another shape" in outcome.observed
+
+
+@pytest.mark.parametrize("expected", [decimal.Decimal("Infinity"), decimal.Decimal("NaN"), float("nan"), True])
+def test_expected_lamports_that_are_no_number_are_named(expected):
+    outcome = accounts_outcome({addr(1): ok(5)}, [{"id": "c1", "address": addr(1), "expected_lamports": expected}])
+    assert outcome.status is Status.ERROR and "expected_lamports of c1" in outcome.observed
+    assert outcome.observed.endswith("not a number")
+
+
 def test_judge_accounts_empty_allowed():
     outcome = accounts_outcome({}, [], allow_empty=True)
     assert outcome.status is Status.PASSED and outcome.observed == "0 accounts, all ≥ expected"
@@ -411,6 +428,8 @@ class Node:
                 other = [{**self.answer(i), "id": True if i["id"] == 1 else 7} for i in
                          (body if isinstance(body, list) else [body])]
                 return JSONResponse(other if isinstance(body, list) else other[0])
+            if self.mode == "twice" and isinstance(body, list):  # every call answered twice, the copies differ
+                return JSONResponse([{**self.answer(i), "result": n} for i in body for n in ("first", "second")])
             if isinstance(body, list):
                 if self.mode == "no-batch":
                     return JSONResponse({"jsonrpc": "2.0", "error": {"code": -32600, "message": "batch not allowed"},
@@ -473,6 +492,15 @@ def test_a_reply_naming_another_call_answers_none(node):
     assert single.answers[0].result is None and "reply to another call (id 7, asked 0)" in str(single.answers[0].error)
     batch = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
     assert [str(a.error) for a in batch.answers] == ["no reply to this call in the batch"] * 2
+
+
+def test_a_call_answered_twice_in_a_batch_has_no_answer(node):
+    """Two replies with one id: which is the node's word is unknown — never the last one by luck."""
+    server, url = node
+    server.mode = "twice"
+    batch = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
+    assert [a.result for a in batch.answers] == [None, None]
+    assert [str(a.error) for a in batch.answers] == ["2 replies to this call in the batch"] * 2
 
 
 def test_a_reply_longer_than_the_limit_is_not_read(node, monkeypatch):

@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -361,8 +362,7 @@ def _converse(target, url: str, checks: list, rows: dict, keypairs: dict) -> Cha
     for i, chunk in enumerate(signature_chunks):
         chain.statuses.update(_spread(answers[f"getSignatureStatuses:{i}"], chunk, lambda v: v))
     for i, chunk in enumerate(address_chunks):
-        chain.balances.update(_spread(answers[f"getMultipleAccounts:{i}"], chunk,
-                                      lambda v: v.get("lamports") if isinstance(v, dict) else v))
+        chain.balances.update(_spread(answers[f"getMultipleAccounts:{i}"], chunk, _lamports))
 
     # getBlockTime needs a slot from the first batch
     later: dict[str, Call] = {}
@@ -400,11 +400,26 @@ def _value_of(answer: Answer, ok) -> Answer:
 
 
 def _spread(answer: Answer, keys: list[str], pick) -> dict[str, Answer]:
-    """A list-valued reply (aligned with `keys`, null for unknown) as one answer per key."""
+    """A list-valued reply (aligned with `keys`, null for unknown) as one answer per key; `pick` raises
+    ValueError for an entry in another shape (that key's answer is then that error)."""
     value = _value_of(answer, lambda v: isinstance(v, list) and len(v) == len(keys))
     if value.error is not None:
         return {k: value for k in keys}
-    return {k: Answer(result=None if item is None else pick(item)) for k, item in zip(keys, value.result)}
+    spread = {}
+    for k, item in zip(keys, value.result):
+        try:
+            spread[k] = Answer(result=None if item is None else pick(item))
+        except ValueError as exc:
+            spread[k] = Answer(error=RpcError(None, str(exc)))
+    return spread
+
+
+def _lamports(account: Any) -> int:
+    """An account object's lamports; a bare number or an object without them is no account."""
+    lamports = account.get("lamports") if isinstance(account, dict) else None
+    if not _is_int(lamports):
+        raise ValueError(f"an account in another shape ({_json(account)[:120]}), not an object with integer lamports")
+    return lamports
 
 
 def _slot_from(source: str, answer: Answer | None) -> int | None:
@@ -607,6 +622,8 @@ def _query_rows(check, facts: Facts, field: str, what: str, columns: tuple[str, 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return str(value)  # NaN, Infinity: no number to compare with
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
@@ -671,7 +688,7 @@ def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
         address, wanted = row["address"], _plain(row["expected_lamports"])
         label = " ".join(str(v) for v in _context(row, "address", "expected_lamports").values())
         label = f"{label} {address}".strip()
-        if not isinstance(wanted, (int, float)):
+        if not isinstance(wanted, (int, float)) or isinstance(wanted, bool) or not math.isfinite(wanted):
             return error(f"expected_lamports of {label} is {_json(wanted)}, not a number", **evidence)
         if not is_base58_of(address, 32):
             mismatches.append((f"{label}: not a base58 32-byte address", {**_context(row), "lamports": None}))

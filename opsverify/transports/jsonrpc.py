@@ -179,6 +179,17 @@ def _one(reply: Any, index: int) -> list[Answer]:
 
 
 def _aligned(reply: list[Any], count: int) -> list[Answer]:
-    by_id = {_id(item): item for item in reply if _id(item) is not None}
-    return [_answer(by_id[i]) if i in by_id else Answer(error=RpcError(None, "no reply to this call in the batch"))
-            for i in range(count)]
+    by_id: dict[int, list[Any]] = {}
+    for item in reply:
+        if _id(item) is not None:
+            by_id.setdefault(_id(item), []).append(item)
+
+    def answer(i: int) -> Answer:
+        found = by_id.get(i, [])
+        if not found:
+            return Answer(error=RpcError(None, "no reply to this call in the batch"))
+        if len(found) > 1:  # which one is the node's word? never the last by luck
+            return Answer(error=RpcError(None, f"{len(found)} replies to this call in the batch"))
+        return _answer(found[0])
+
+    return [answer(i) for i in range(count)]
