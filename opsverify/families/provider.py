@@ -404,7 +404,8 @@ def _vercel_env(data: Any, redactor) -> dict:
         if not isinstance(env["key"], str):
             raise TypeError(f"an env var's key is {json.dumps(env['key'])[:40]}, not text")
         kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
-                     "target": [target] if isinstance(target, str) else list(target)})
+                     "target": [target] if isinstance(target, str) else list(target),
+                     "gitBranch": env.get("gitBranch")})
     return {"envs": kept, "more": isinstance(pagination, dict) and pagination.get("next") is not None}
 
 
@@ -570,9 +571,13 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     unread = (f"not among the {len(envs)} env vars of the first page Vercel answered (it has more pages)"
               if answer.data["more"] else None)  # a name not seen may be on a page not read
     latest: dict[str, Any] = {}
+    seen: set[tuple[str, Any]] = set()
     for env in envs:
         if p.target not in env["target"]:
             continue
+        if (env["key"], env.get("gitBranch")) in seen:  # two values for one key: which one runs is unknown
+            raise ValueError(f"{env['key']} is listed twice for the {p.target} env")
+        seen.add((env["key"], env.get("gitBranch")))
         previous = parse_time(latest.get(env["key"]))
         current = parse_time(env["updatedAt"])
         if env["key"] not in latest or (current and (previous is None or current > previous)):
@@ -600,6 +605,8 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
                 v.problems.append(f"{name} has no deploys")
                 states[name] = "none"
                 continue
+            if len(deploys) != 1:  # asked for the newest one: which of several is newest is a guess
+                raise ValueError(f"{len(deploys)} deploys of {name} in answer to limit=1")
             deploy = deploys[0]["deploy"]
             states[name] = {k: deploy.get(k) for k in ("id", "status", "finishedAt")}
             if deploy.get("status") != p.deploy_status:
@@ -614,7 +621,13 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             v.problems.append(f"cron job {name} has no finished run among its newest {RENDER_EVENTS} events")
             v.evidence.setdefault("cron_runs", {})[name] = "none"
             continue
-        run = max(runs, key=lambda e: parse_time(e.get("timestamp")) or datetime.min.replace(tzinfo=timezone.utc))
+        unreadable = [e for e in runs if parse_time(e.get("timestamp")) is None]
+        if unreadable:  # it may be the newest run: an older success must not stand in for it
+            v.unknown.append(f"cron job {name}: {plural(len(unreadable), 'run event')} without a readable timestamp"
+                             f" ({json.dumps(unreadable[0].get('timestamp'))[:40]})")
+            v.evidence.setdefault("cron_runs", {})[name] = "unreadable timestamp"
+            continue
+        run = max(runs, key=lambda e: parse_time(e.get("timestamp")))
         ended = parse_time(run.get("timestamp"))
         status = (run.get("details") or {}).get("status")
         v.evidence.setdefault("cron_runs", {})[name] = {"ended": run.get("timestamp"), "status": status,
@@ -658,6 +671,14 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
                                f"per-variable time, so this shows the group changed, not that each key did")
 
 
+def _flag(data: dict, name: str) -> bool:
+    """A documented boolean: "false" (text) or 1 is an answer in another shape, never read as true."""
+    value = data[name]
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} is {json.dumps(value)[:40]}, not true or false")
+    return value
+
+
 def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
     if p.backups or p.pitr_days:
         answer: Answer = found["backups"]
@@ -673,7 +694,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
         v.expected.append(f"a completed Supabase backup newer than {p.backups.max_age_hours:g} h")
         completed = [b for b in data.get("backups") or [] if str(b.get("status")).upper() == "COMPLETED"]
         moments = [parse_time(b.get("inserted_at")) for b in completed]
-        if data.get("pitr_enabled") and physical.get("latest_physical_backup_date_unix"):
+        if _flag(data, "pitr_enabled") and physical.get("latest_physical_backup_date_unix"):
             moments.append(parse_time(physical["latest_physical_backup_date_unix"] * 1000))  # seconds, not ms
         moments = [m for m in moments if m is not None]
         if not moments and completed:  # completed, but when is not readable: not known to be fresh or stale
@@ -691,7 +712,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             v.notes.append(f"newest backup {_hours(age)} old")
     if p.pitr_days:
         v.expected.append(f"PITR enabled with at least {p.pitr_days} days retention")
-        if not data.get("pitr_enabled"):
+        if not _flag(data, "pitr_enabled"):
             v.problems.append("pitr_enabled is false")
         selected = found["addons"].data.get("selected_addons") or []
         variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
