@@ -283,6 +283,12 @@ FLYWAY_RULES = [
          "newest applied is 1.1, not 2"),
     Rule("unknown", lambda s: flyway_row(s, 6, "9", "hotfix", "V9__hotfix.sql", 1),
          lambda s: s.sql("delete from flyway_schema_history where installed_rank = 6"), "not in db/migration: 9"),
+    # a file's row without a checksum cannot show the file unchanged (only a baseline has none)
+    Rule("checksum not recorded", lambda s: s.sql("update flyway_schema_history set checksum = null"
+                                                  " where installed_rank = 2"),
+         lambda s: s.sql("update flyway_schema_history set checksum ="
+                         f" {flyway.checksum(b'create table orders (id int);' + bytes([13, 10]))} where installed_rank = 2"),
+         "1 applied migration with no checksum recorded, so not shown unchanged: 1.1"),
 ]
 
 
@@ -603,6 +609,28 @@ def test_golang_migrate_one_row(rows, repo, applied, failures, standing):
     assert len(history.failures) == failures and history.position() == standing
 
 
+def test_a_history_in_another_shape_is_could_not_look():
+    check = make_check("migrations", {"tool": "golang-migrate", "latest": "3"})
+    facts = {"history": {("golang-migrate", "public.schema_migrations"): {
+        "history": [{"version": 3, "dirty": False}, {"version": 2, "dirty": True}]}}, "repo": {}}
+    outcome = migrations.judge(check, facts)
+    assert outcome.status is Status.ERROR
+    assert outcome.observed == ("could not read public.schema_migrations as golang-migrate's history: 2 rows;"
+                                " golang-migrate keeps exactly one")
+
+
+def test_golang_migrate_with_more_than_its_one_row_is_not_read():
+    """The tool rewrites its one row: with two, which is the database's version depends on storage order."""
+    with pytest.raises(ValueError, match="2 rows; golang-migrate keeps exactly one"):
+        golang_migrate.history({"history": [{"version": 3, "dirty": False}, {"version": 2, "dirty": True}]}, None)
+
+
+def test_flyway_version_that_is_no_version_is_named():
+    with pytest.raises(ValueError, match="version '2.a' is not a Flyway version"):
+        flyway.history({"history": [{"installed_rank": 1, "version": "2.a", "description": "d", "type": "SQL",
+                                     "script": "V2_a__d.sql", "checksum": 1, "success": True}]}, None)
+
+
 def test_alembic_applied_is_every_ancestor_of_the_heads_through_merges():
     repo = RepoListing((RepoMigration("a", "a.py"), RepoMigration("b1", "b1.py", parents=("a",)),
                         RepoMigration("b2", "b2.py", parents=("a", "some_branch_label")),
@@ -619,8 +647,13 @@ def test_alembic_reads_revision_files_without_importing_them(tmp_path):
     (tmp_path / "m_merge.py").write_text("revision: str = 'm'\ndown_revision: Union[str, Sequence[str]] = ('a', 'b')\n"
                                          "depends_on = 'c'\n")
     (tmp_path / "env.py").write_text("from alembic import context\n")
+    (tmp_path / "2026").mkdir()  # recursive_version_locations: revisions by year
+    (tmp_path / "2026" / "c3_more.py").write_text("revision = 'c3'\ndown_revision = 'm'\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "stale.py").write_text("revision = 'zz'\n")
     listing = alembic.read_repo(tmp_path)
-    assert {(m.key, m.parents) for m in listing.migrations} == {("a", ()), ("m", ("a", "b", "c"))}
+    assert {(m.key, m.parents) for m in listing.migrations} == {("a", ()), ("m", ("a", "b", "c")), ("c3", ("m",))}
+    assert [m.file for m in listing.migrations if m.key == "c3"] == ["2026/c3_more.py"]
     assert listing.ignored == ("env.py",)
 
 

@@ -148,7 +148,10 @@ def judge(check, facts) -> Outcome:
     if isinstance(read, Outcome):
         return read
     rows, listing = read
-    history: History = tool.history(rows, listing)
+    try:
+        history: History = tool.history(rows, listing)
+    except (ValueError, TypeError, KeyError) as exc:  # rows in another shape than the tool writes
+        return error(f"could not read {table.label} as {p.tool}'s history: {exc}")
     if history.recorded == 0 and not p.allow_empty:
         return nothing_found("applied migration", f"{table.label} ({p.tool}'s history table)")
     expected: list[str] = []
@@ -223,11 +226,19 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
     evidence.update(repo_folder=p.from_repo, repo_migrations=len(listing.migrations), repo_not_applied=missing,
                     applied_not_in_repo=unknown, repo_ignored=list(listing.ignored))
     if p.checksums:
-        differ = [m.key for m in listing.migrations if m.key in by_key and m.checksums
-                  and by_key[m.key].checksum is not None and by_key[m.key].checksum not in m.checksums]
+        compared = [m for m in listing.migrations if m.key in by_key and m.checksums and not by_key[m.key].synthetic]
+        differ = [m.key for m in compared
+                  if by_key[m.key].checksum is not None and by_key[m.key].checksum not in m.checksums]
+        # a file's row without a checksum cannot show the file unchanged: named, never taken as "same"
+        unrecorded = [m.key for m in compared if by_key[m.key].checksum is None]
         expected.append("each applied file unchanged (checksum)")
         evidence["checksum_differs"] = differ
+        if unrecorded:
+            evidence["checksum_not_recorded"] = unrecorded
         if differ:
             problems.append(f"{plural(len(differ), 'applied migration')} changed in the repo since it ran"
                             f" (checksum differs): {first_few(differ)}")
+        if unrecorded:
+            problems.append(f"{plural(len(unrecorded), 'applied migration')} with no checksum recorded, so not shown"
+                            f" unchanged: {first_few(unrecorded)}")
     return problems

@@ -3,8 +3,9 @@
 Table (alembic runtime/migration.py; `alembic upgrade --sql` prints it): alembic_version
 (version_num varchar(32) not null, constraint alembic_version_pkc primary key (version_num)): the
 revision(s) the database stands at, one row per head, nothing about the way there. Files:
-<versions folder>/*.py, each with module-level `revision`, `down_revision` (None, one id or a
-tuple for a merge) and `depends_on`, read here without importing the file. A revision counts as
+<versions folder>/**/*.py (subfolders too, as `recursive_version_locations` allows), each with
+module-level `revision`, `down_revision` (None, one id or a tuple for a merge) and `depends_on`,
+read here without importing the file. A revision counts as
 applied when it is a head or an ancestor of one, so `applied` needs `from_repo`. No failure
 state (a failed upgrade rolls back on PostgreSQL), no checksum.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, visible_files
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, relative, visible_files
 
 NAME = "alembic"
 TABLE = "public.alembic_version"
@@ -36,16 +37,17 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored = [], []
-    for path in visible_files(folder, "*.py"):
+    # subfolders too: `recursive_version_locations` (alembic.ini) lays revisions out by year or feature
+    for path in visible_files(folder, "*.py", recursive=True):
         if path.name == "__init__.py":
             continue
         names = _module_constants(path)
         revision = names.get("revision")
         if isinstance(revision, str) and revision:
             parents = _ids(names.get("down_revision")) + _ids(names.get("depends_on"))
-            migrations.append(RepoMigration(revision, path.name, parents=parents))
+            migrations.append(RepoMigration(revision, relative(path, folder), parents=parents))
         else:
-            ignored.append(path.name)
+            ignored.append(relative(path, folder))
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
 
 

@@ -50,6 +50,8 @@ def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
     if not rows:
         return History((), recorded=0, heads=(), standing="no version recorded")
+    if len(rows) > 1:  # the tool rewrites its one row: which of several is the database's version is a guess
+        raise ValueError(f"{len(rows)} rows; golang-migrate keeps exactly one")
     version, dirty = int(rows[0]["version"]), bool(rows[0]["dirty"])
     failures = (f"version {version} is dirty: its migration failed part-way (fix the schema, then"
                 " `migrate force <last good version>`)",) if dirty else ()
