@@ -50,6 +50,11 @@ def shaken(**fields) -> tls.Handshake:
     (shaken(rejected="self-signed certificate"), 14, Status.FAILED, "certificate rejected: self-signed certificate"),
     (shaken(handshake_failure="TLSV1_ALERT_PROTOCOL_VERSION"), 14, Status.FAILED,
      "TLS handshake refused: TLSV1_ALERT_PROTOCOL_VERSION"),
+    # the chain stops verifying when its intermediate expires, whatever the leaf's date
+    (shaken(certificate=cert(200), chain=(tls.Certificate("CN=R11", "CN=ISRG Root X1", (), NOW + timedelta(days=3)),)),
+     14, Status.FAILED, "the chain's certificate CN=R11 expires 2026-11-28 12:00 UTC, in 3.0 days"),
+    (shaken(certificate=cert(200), chain=(tls.Certificate("CN=R11", "CN=ISRG Root X1", (), NOW + timedelta(days=300)),)),
+     14, Status.PASSED, "200.0 days left"),
     (shaken(unreachable="timed out"), 14, Status.ERROR, "could not look: joslyn.example:443: timed out"),
     (shaken(unreachable="no TLS answer: WRONG_VERSION_NUMBER"), 14, Status.ERROR,
      "could not look: joslyn.example:443: no TLS answer: WRONG_VERSION_NUMBER"),
@@ -128,6 +133,23 @@ def test_shake_trusted(ca, ca_file):
     assert not (fact.rejected or fact.unreachable or fact.handshake_failure)
     assert fact.certificate is not None and "127.0.0.1" in fact.certificate.names
     assert 89.9 < (fact.certificate.not_after - fact.checked_at).total_seconds() / 86400 <= 90
+
+
+def test_shake_reads_the_verified_chain_above_the_leaf(ca, ca_file):
+    intermediate = ca.create_child_ca()
+    now = datetime.now(timezone.utc)
+    leaf = intermediate.issue_cert("127.0.0.1", not_before=now - timedelta(days=1), not_after=now + timedelta(days=90))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)  # the leaf, then the intermediate: the chain a server sends
+
+    def handle(sock):
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(1)
+
+    with server(handle) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert fact.certificate is not None and fact.chain is not None, fact
+    assert [c.subject == c.issuer for c in fact.chain] == [False, True]  # the intermediate, then the root
 
 
 def test_shake_expired_is_rejected_but_still_described(ca, ca_file):

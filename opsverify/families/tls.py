@@ -7,6 +7,8 @@ params:
 ```
 The certificate is verified against the system trust store, or the service's `ca_bundle` in
 the environment file (a private CA), even where `verify_tls: false` lets other checks through.
+`min_days` holds for the whole verified chain: an intermediate that expires sooner than the leaf
+ends verification when it does.
 A service whose URL is not https has no certificate to check: the item is skipped with that
 reason, never passed.
 
@@ -77,6 +79,7 @@ class Handshake:
     checked_at: datetime
     ca_bundle: str | None = None
     certificate: Certificate | None = None
+    chain: tuple[Certificate, ...] | None = ()  # the verified chain above the leaf; None: not readable here
     rejected: str = ""  # why verification refused the certificate
     handshake_failure: str = ""  # the server answered in TLS and refused (an alert), or sent an unreadable certificate
     unreachable: str = ""  # no TLS answer at all (refused, silent, reset, not TLS): could not look
@@ -99,9 +102,10 @@ def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) ->
         raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s)")
 
 
-def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float) -> bytes:
-    """The peer's certificate, the whole exchange (connect + handshake) within `limit_s`: a
-    non-blocking handshake loop, so a server that drips its bytes cannot stretch it."""
+def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float) -> tuple[bytes, list[bytes] | None]:
+    """The peer's certificate and the verified chain above it (None when this Python cannot tell), the whole
+    exchange (connect + handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips
+    its bytes cannot stretch it."""
     deadline = time.monotonic() + limit_s
     sock = socket.create_connection((host, port), timeout=limit_s)
     sock.setblocking(False)
@@ -115,9 +119,23 @@ def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float) -> 
             except ssl.SSLWantWriteError:
                 _wait(tls, True, deadline, limit_s)
         der = tls.getpeercert(binary_form=True)
+        chain = _verified_chain(tls) if context.verify_mode == ssl.CERT_REQUIRED else None
     if not der:
         raise ssl.SSLError("the server sent no certificate")
-    return der
+    return der, (chain[1:] if chain else chain)
+
+
+def _verified_chain(tls: ssl.SSLSocket) -> list[bytes] | None:
+    """The chain OpenSSL verified, leaf first, as DER: public from Python 3.13, in `_ssl` since 3.10."""
+    public = getattr(tls, "get_verified_chain", None)
+    if public is not None:
+        return [bytes(der) for der in public()]
+    private = getattr(getattr(tls, "_sslobj", None), "get_verified_chain", None)
+    if private is None:
+        return None
+    import _ssl
+
+    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in private()]
 
 
 def _answered_in_tls(exc: ssl.SSLError) -> bool:
@@ -136,7 +154,9 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     except (OSError, ssl.SSLError) as exc:
         return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
     try:
-        return Handshake(**seen, certificate=Certificate.from_der(_peer_der(host, port, context, timeout_s)))
+        leaf, chain = _peer_der(host, port, context, timeout_s)
+        return Handshake(**seen, certificate=Certificate.from_der(leaf),
+                         chain=None if chain is None else tuple(Certificate.from_der(der) for der in chain))
     except ssl.SSLCertVerificationError as exc:
         rejected = exc.verify_message or str(exc)
     except ssl.SSLError as exc:
@@ -154,7 +174,7 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
     try:
-        certificate = Certificate.from_der(_peer_der(host, port, insecure, timeout_s))
+        certificate = Certificate.from_der(_peer_der(host, port, insecure, timeout_s)[0])
     except (OSError, ValueError, _NoTls):
         certificate = None
     return Handshake(**seen, certificate=certificate, rejected=rejected)
@@ -209,4 +229,13 @@ def judge(check, facts) -> Outcome:
     assert cert is not None
     if left < timedelta(days=p.min_days):
         return failed(expected, f"certificate expires {cert.not_after:%Y-%m-%d %H:%M} UTC, in {_days(left)}", **evidence)
+    if fact.chain is None:
+        evidence["chain"] = "not readable with this Python: the leaf's expiry alone was judged"
+    else:
+        # the chain stops verifying when any certificate in it expires, the intermediates too
+        evidence["chain"] = [{"subject": c.subject, "not_after": c.not_after.isoformat()} for c in fact.chain]
+        first = min(fact.chain, key=lambda c: c.not_after, default=None)
+        if first is not None and first.not_after - fact.checked_at < timedelta(days=p.min_days):
+            return failed(expected, f"the chain's certificate {first.subject} expires {first.not_after:%Y-%m-%d %H:%M}"
+                                    f" UTC, in {_days(first.not_after - fact.checked_at)}", **evidence)
     return passed(expected, f"trusted, expires {cert.not_after:%Y-%m-%d} ({_days(left)} left)", **evidence)
