@@ -76,7 +76,8 @@ _RELATION_PARTS = {
             'references_primary_key', case when k.contype = 'f' then
                 (select i.indisprimary from pg_index i where i.indexrelid = k.conindid) end
           ) order by k.conname), '[]'::json)
-          from pg_constraint k where k.conrelid = r.oid and k.contype in ('c', 'f', 'p', 'u'))""",
+          from pg_constraint k where k.conrelid = r.oid
+            and (k.contype in ('c', 'f', 'p', 'u') or (k.contype = 'n' and not k.convalidated)))""",
     "indexes": """(select coalesce(json_agg(json_build_object(
             'name', ic.relname, 'unique', i.indisunique, 'partial', i.indpred is not null, 'valid', i.indisvalid,
             'columns', (select json_agg(a.attname order by x.ord)
@@ -109,8 +110,21 @@ _RELS = """rels as (
      or (c.relkind in ('v', 'm') and n.nspname = any(%(view_schemas)s))
      or (c.relkind = 'f' and n.nspname = any(%(foreign_table_schemas)s))
 )"""
+# A relation a publication lists publishes the data of its partitions (publish_via_partition_root) and
+# of the partitioned tables above it (by default a publication lists the partitions, not their root):
+# each listed relation counts for its partition ancestors and descendants too. (PostgreSQL 12+)
 _PUBLISHED = """published as (
-  select pubname, schemaname, tablename from pg_publication_tables where schemaname = any(%(table_schemas)s)
+  select distinct b.pubname, xn.nspname as schemaname, xc.relname as tablename
+  from pg_publication_tables b
+  join pg_namespace bn on bn.nspname = b.schemaname
+  join pg_class bc on bc.relnamespace = bn.oid and bc.relname = b.tablename
+  cross join lateral (
+    select bc.oid as relid
+    union all select a.relid from pg_partition_ancestors(bc.oid) a where bc.relispartition and a.relid <> bc.oid
+    union all select t.relid from pg_partition_tree(bc.oid) t where bc.relkind = 'p' and t.relid <> bc.oid
+  ) x
+  join pg_class xc on xc.oid = x.relid join pg_namespace xn on xn.oid = xc.relnamespace
+  where xn.nspname = any(%(table_schemas)s)
 )"""
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(

@@ -19,11 +19,13 @@ section its item did not declare ends as an error.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any, Iterable, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from .. import lazy
 from ..outcome import Outcome, error, failed, passed
 from ._catalog import (
     ALL_PRIVILEGES,
@@ -114,6 +116,7 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
                      "fixed_search_path", "security_invoker", "installed", "min_versions", "up_to_date",
                      "not_in_schemas"), frozenset()),  # read from the subject's own sections
     **dict.fromkeys(("columns", "not_null", "defaults", "types", "no_columns_of_type"), frozenset({"columns"})),
+    "not_null": frozenset({"columns", *_KEYS}),  # PostgreSQL 18+: a NOT NULL constraint may be NOT VALID
     "checked": frozenset({"columns", *_KEYS}),
     **dict.fromkeys(("unique", "foreign_keys_indexed", "references_primary_keys_in"), _KEYS),
     **dict.fromkeys(("published_in", "not_published_in"), frozenset({"publications", "table_publications"})),
@@ -243,6 +246,8 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
                            ("foreign_table_schemas", p.foreign_tables_in), ("function_schemas", p.functions_in)):
             if value:
                 wanted[key].add(value)
+        if p.views_in and p.views:  # a schema-qualified view is read in its own schema
+            wanted["view_schemas"].update(split_name(n, p.views_in)[0] for n in p.views)
         wanted["schema_grants"].update(p.schemas or [])
     return [(catalog_query(_sections(checks)), {key: sorted(values) for key, values in wanted.items()})]
 
@@ -425,9 +430,10 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         for pub in p.published_in:
             if pub in facts.publications and pub not in t["publications"]:
                 findings.add(name, *_verb("is not", "are not", f"in publication {pub}"))
+        through = " (itself or through its partitions)" if t["kind"] == "p" else ""
         for pub in p.not_published_in:
             if pub in t["publications"]:
-                findings.add(name, *_verb("is", "are", f"in publication {pub}"))
+                findings.add(name, *_verb("is", "are", f"in publication {pub}{through}"))
     return _finish(expected, findings, [_qualified(t) for t in tables],
                    tables={_qualified(t): _table_evidence(p, t) for t in tables})
 
@@ -452,6 +458,12 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
     present = [c for c in p.not_null if c in columns and not columns[c]["not_null"]]
     if present:
         findings.add(name, *_verb("allows", "allow", f"NULL in {', '.join(present)}"))
+    # PostgreSQL 18+: NOT NULL ... NOT VALID sets attnotnull but leaves the NULLs already there
+    not_valid = [k for k in t["constraints"] if k["type"] == "n" and not k["validated"]] if p.not_null else []
+    for column in dict.fromkeys(p.not_null):
+        invalid = [k["name"] for k in not_valid if column in (k["columns"] or [])]
+        if column in columns and columns[column]["not_null"] and invalid:
+            findings.add(name, *_verb("has", "have", f"NOT NULL constraint {invalid[0]} on {column} NOT VALID"))
     for column, want in p.defaults.items():
         if column in columns:
             problem = _default_problem(column, want, columns[column]["default"])
@@ -498,7 +510,9 @@ def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
     if p.unique is None and not p.foreign_keys_indexed and not p.references_primary_keys_in:
         return  # keys are read only when the item asks about them
     indexes = [i for i in t["indexes"] if i["valid"] and not i["partial"] and i["columns"]]
-    if p.unique is not None and not any(i["unique"] and sorted(i["columns"]) == sorted(p.unique) for i in indexes):
+    # an expression key (lower(email)) has no column name (None): such an index is no column list
+    plain = [i for i in indexes if None not in i["columns"]]
+    if p.unique is not None and not any(i["unique"] and sorted(i["columns"]) == sorted(p.unique) for i in plain):
         findings.add(name, *_verb("has", "have", f"no unique constraint or index on ({', '.join(p.unique)})"))
     foreign_keys = [k for k in t["constraints"] if k["type"] == "f"]
     if p.foreign_keys_indexed:
@@ -518,7 +532,39 @@ _ALWAYS_TRUE = {"true", "1=1"}
 
 
 def _always_true(expression: str | None) -> bool:
-    return expression is not None and re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE
+    """The expression (as `pg_get_expr` prints it) is TRUE whatever the row: the literal spellings, or
+    what sqlglot's simplifier folds to TRUE (`true OR owner_id = 1`, `0 = 0`, `'a'::text = 'a'::text`)."""
+    if expression is None:
+        return False
+    return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE or _folds_to_true(expression)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folds_to_true(expression: str) -> bool:
+    """sqlglot (PostgreSQL dialect) parses and simplifies it to TRUE; False when it cannot be parsed or
+    simplified. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
+    try:
+        sqlglot = lazy.load("sqlglot")
+        exp = lazy.load("sqlglot.expressions")
+        simplify = lazy.load("sqlglot.optimizer.simplify").simplify
+        tree = sqlglot.parse_one(expression, read="postgres")
+
+        def text_literal(node) -> bool:  # 'a'::text, as PostgreSQL prints a string constant
+            return (isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string
+                    and node.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR)
+                    and not node.to.expressions)
+
+        def uncast(node):  # equality of two string constants does not depend on the cast; order would (collation)
+            if isinstance(node, (exp.EQ, exp.NEQ)) and text_literal(node.this) and text_literal(node.expression):
+                return node.__class__(this=node.this.this.copy(), expression=node.expression.this.copy())
+            return node
+
+        folded = simplify(tree.transform(uncast))
+        while isinstance(folded, exp.Paren):
+            folded = folded.this
+        return isinstance(folded, exp.Boolean) and folded.this is True
+    except Exception:  # noqa: BLE001 - an expression sqlglot cannot read is judged by its literal spelling alone
+        return False
 
 
 def _open_write(policy: dict) -> bool:
@@ -579,7 +625,7 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
         out["policies"] = [{"name": pol["name"], "command": COMMANDS[pol["command"]], "roles": pol["roles"] or [PUBLIC],
                             "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"]}
                            for pol in t["policies"]]
-    if fields & {"unique", "foreign_keys_indexed", "references_primary_keys_in", "checked"}:
+    if fields & {"unique", "foreign_keys_indexed", "references_primary_keys_in", "checked", "not_null"}:
         out["constraints"] = [{k: c[k] for k in ("name", "type", "columns", "validated", "references")}
                               for c in t["constraints"]]
         out["indexes"] = [{k: i[k] for k in ("name", "unique", "partial", "valid", "columns")} for i in t["indexes"]]
@@ -603,13 +649,15 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
     noun = "foreign table" if p.foreign_tables_in else "materialized view" if kinds == ("m",) else "view"
     findings = Findings(noun)
     expected = _describe(p)
-    found = [r for (s, _), r in facts.relations.items()
-             if s == schema and r["kind"] in kinds and not r["extension_member"]]
-    if p.views is not None:
-        names = {split_name(n, schema)[1] for n in p.views}
-        for missing in sorted(names - {r["name"] for r in found}):
-            findings.add(f"{schema}.{missing}", *_verb("does not exist", "do not exist"))
-        found = [r for r in found if r["name"] in names]
+    if p.views is not None:  # each named view in its own schema: views_in, unless the name says another
+        named = {split_name(n, schema) for n in p.views}
+        found = [r for key, r in facts.relations.items()
+                 if key in named and r["kind"] in kinds and not r["extension_member"]]
+        for missing in sorted(named - {(r["schema"], r["name"]) for r in found}):
+            findings.add(".".join(missing), *_verb("does not exist", "do not exist"))
+    else:
+        found = [r for (s, _), r in facts.relations.items()
+                 if s == schema and r["kind"] in kinds and not r["extension_member"]]
     if p.reading:
         reading = {".".join(split_name(n)) for n in p.reading}
         found = [r for r in found if reading & set(r["reads"])]

@@ -2,7 +2,8 @@
 
 Table (supabase/cli pkg/migration/history.go): supabase_migrations.schema_migrations
 (version text primary key, statements text[], name text), one row per applied file, deleted on
-repair. Files: supabase/migrations/<version>_<name>.sql, version = the leading digits
+repair; a table an older CLI created has `version` only (judged by version then). Files:
+supabase/migrations/<version>_<name>.sql, version = the leading digits
 (pkg/migration/file.go `^([0-9]+)_(.*)\\.sql$`); other files are skipped by the CLI. A migration
 runs in one implicit transaction, so a failure leaves no row; no checksum is kept.
 """
@@ -32,7 +33,10 @@ def canonical(label: str) -> str:
 
 
 def queries(table: Table, none_failed: bool) -> dict[str, Query]:
-    return {"history": Query(table, f"select version, coalesce(name, '') as name from {table.sql} order by version")}
+    # `name` (and `statements`) came with later CLIs (ADD COLUMN IF NOT EXISTS): a table an older CLI made
+    # has only `version`. The row as JSON has the name when there is one, in the same single statement.
+    return {"history": Query(table, f"select h.version, coalesce(to_jsonb(h.*) ->> 'name', '') as name"
+                                    f" from {table.sql} h order by h.version")}
 
 
 def read_repo(folder: Path) -> RepoListing:
@@ -51,9 +55,18 @@ def read_repo(folder: Path) -> RepoListing:
 
 def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
-    applied = tuple(Applied(str(r["version"]), _labels(str(r["version"]), str(r["name"] or ""))) for r in rows)
+    applied = tuple(Applied(str(r["version"]), _labels(str(r["version"]), str(r["name"] or ""), repo)) for r in rows)
     return History(applied, recorded=len(rows))
 
 
-def _labels(version: str, name: str) -> frozenset[str]:
+def _repo_name(version: str, repo: RepoListing | None) -> str:
+    """The name of the repo's one file of this version (the CLI knows a migration by its version)."""
+    names = [FILE.match(Path(m.file).name) for m in (repo.migrations if repo else ()) if m.key == version]
+    return names[0].group(2) if len(names) == 1 and names[0] else ""
+
+
+def _labels(version: str, name: str, repo: RepoListing | None = None) -> frozenset[str]:
+    """What a checklist may write for a row: its version, name and version_name. A row without a name
+    (an older CLI's table has no `name` column) is known by its version, and by its repo file's name."""
+    name = name or _repo_name(version, repo)
     return frozenset({version, name, f"{version}_{name}"} - {""}) if name else frozenset({version})

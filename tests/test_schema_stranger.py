@@ -1,0 +1,361 @@
+"""What a stranger's database holds that the `schema` and `migrations` families once judged wrong: an
+expression in a unique index, a NOT VALID NOT NULL constraint (PostgreSQL 18), a partitioned table
+published through its partitions, a view named in another schema, a write policy that is always true
+without being spelled `true`, and the history table of an older Supabase CLI (no `name` column).
+
+Each is judged twice: on fabricated catalog facts (the pure judge), and on a scratch database of the
+demo's PostgreSQL 18 — and of Debian's PostgreSQL 15 where the catalog query must keep working on an
+older server — as the read-only checker role.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import psycopg
+import pytest
+from psycopg import sql as pgsql
+
+from opsverify.engine import gather_and_judge
+from opsverify.families import schema
+from opsverify.families.migration_tools import Table, supabase
+from opsverify.outcome import Status
+
+from .catalog import catalog, column, constraint, index, policy, table, view
+from .kit import make_check, make_target
+from .migrations_kit import scratch_database as migrations_database
+from .project import scratch_database
+from .test_schema_lints import _debian_pg15, _ensure_roles
+
+PASSED, FAILED = Status.PASSED, Status.FAILED
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def judge(params: dict, facts):
+    check = make_check("schema", params)
+    outcome = schema.judge(check, facts)
+    # judged on the item's own catalog sections alone, the same outcome
+    assert schema.judge(check, facts.only(check.params.catalog_sections())) == outcome
+    return outcome
+
+
+def verdict(params: dict, facts, status: Status, seen: str = ""):
+    outcome = judge(params, facts)
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed, outcome.observed
+    return outcome
+
+
+def judge_on(url: str, items: list[dict]) -> list:
+    """Every item judged in one group (one catalog query) as the checker role on `url`."""
+    target = make_target({"database": url})
+    try:
+        checks = [make_check("schema", params, item=f"X{n}", name=f"item{n}") for n, params in enumerate(items)]
+        return gather_and_judge(target, schema, checks)
+    finally:
+        target.close()
+
+
+def expect(outcomes: list, wanted: list[tuple[Status, str]]) -> None:
+    for outcome, (status, seen) in zip(outcomes, wanted, strict=True):
+        assert outcome.status is status, outcome
+        assert seen in outcome.observed, outcome.observed
+
+
+@pytest.fixture(scope="module", params=["demo-pg18", pytest.param("debian-pg15", marks=pytest.mark.needs_real_server)])
+def server(request) -> Iterator[tuple[str, Callable]]:
+    """(version label, ddl -> context manager of the checker's URL on a fresh database holding ddl)."""
+    if request.param == "demo-pg18":
+        deployment = request.getfixturevalue("demo_deployment")
+
+        @contextmanager
+        def fresh(ddl: str) -> Iterator[str]:
+            with scratch_database(deployment, ddl, prefix="stranger") as db:
+                yield db["url"]
+
+        yield "pg18", fresh
+        return
+    for pg15 in _debian_pg15():
+        @contextmanager
+        def fresh(ddl: str) -> Iterator[str]:
+            name = f"stranger_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(pg15.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
+                conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+            try:
+                with psycopg.connect(pg15.admin_url(name), autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(ddl)
+                yield pg15.checker_url(name)
+            finally:
+                with psycopg.connect(pg15.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))
+
+        yield "pg15", fresh
+
+
+# -- 01: a unique index over an expression ---------------------------------------------------------
+EXPRESSION_KEY = table("orders", columns=["id", "email", "tenant"], indexes=[
+    index("orders_pkey", ["id"]), index("orders_lower_email_tenant", [None, "tenant"])])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"unique": ["id"]}, PASSED, "1 table as expected"),
+    ({"unique": ["email", "tenant"]}, FAILED,
+     "table public.orders has no unique constraint or index on (email, tenant)"),
+    ({"unique": ["tenant"]}, FAILED, "table public.orders has no unique constraint or index on (tenant)"),
+    ({"foreign_keys_indexed": True}, PASSED, ""),
+])
+def test_an_expression_in_a_unique_index_is_no_column_and_no_crash(params, status, seen):
+    verdict({"table": "public.orders", **params}, catalog(EXPRESSION_KEY), status, seen)
+
+
+def test_an_expression_index_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create table public.orders (id bigint primary key, email text, tenant int);
+             create unique index orders_lower_email_tenant on public.orders (lower(email), tenant);"""
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.orders", "unique": ["id"]},
+                                  {"table": "public.orders", "unique": ["email", "tenant"]},
+                                  {"table": "public.orders", "unique": ["tenant"]}])
+    expect(outcomes, [(PASSED, "1 table as expected"),
+                      (FAILED, "table public.orders has no unique constraint or index on (email, tenant)"),
+                      (FAILED, "table public.orders has no unique constraint or index on (tenant)")])
+    assert outcomes[1].expected == "public.orders exists, unique (email, tenant)"
+
+
+# -- 09: NOT NULL ... NOT VALID (PostgreSQL 18) ------------------------------------------------------
+ACCOUNTS = table("accounts", columns=[column("id", "integer", not_null=True), column("email", not_null=True),
+                                      column("qty", "integer")], constraints=[
+    constraint("email_nn", "n", ["email"], validated=False)])
+
+
+@pytest.mark.parametrize("params, facts, status, seen", [
+    ({"not_null": ["email"]}, catalog(ACCOUNTS), FAILED,
+     "table public.accounts has NOT NULL constraint email_nn on email NOT VALID"),
+    ({"not_null": ["id"]}, catalog(ACCOUNTS), PASSED, "1 table as expected"),
+    ({"not_null": ["id", "email", "qty"]}, catalog(ACCOUNTS), FAILED, "allows NULL in qty"),
+    ({"not_null": ["email"]}, catalog(table("accounts", columns=[column("email", not_null=True)], constraints=[
+        constraint("email_nn", "n", ["email"])])), PASSED, ""),  # validated (every NOT NULL on PostgreSQL 18)
+])
+def test_a_not_valid_not_null_constraint_fails(params, facts, status, seen):
+    outcome = verdict({"table": "public.accounts", **params}, facts, status, seen)
+    if status is FAILED:
+        assert outcome.expected.startswith("public.accounts exists, ")
+        assert "NOT NULL" in outcome.expected
+
+
+def test_not_null_not_valid_on_a_real_database(server):
+    version, fresh = server
+    items = [{"table": "public.accounts", "not_null": ["email"]},
+             {"table": "public.accounts", "not_null": ["id", "name"]},
+             {"table": "public.accounts", "not_null": ["nick"]},
+             {"table": "public.accounts", "checked": ["qty"]}]
+    ddl = """create table public.accounts (id int primary key, name text not null, nick text, email text, qty int);
+             insert into public.accounts values (1, 'a', null, null, -5);
+             alter table public.accounts add constraint qty_pos check (qty > 0) not valid;"""
+    if version == "pg15":  # no NOT NULL ... NOT VALID before PostgreSQL 18: the query must still answer
+        with fresh(ddl + "update public.accounts set email = 'a@b.c', qty = 1; alter table public.accounts"
+                         " alter column email set not null;") as url:
+            expect(judge_on(url, items), [(PASSED, ""), (PASSED, ""), (FAILED, "allows NULL in nick"),
+                                          (FAILED, "has CHECK qty_pos on qty NOT VALID")])
+        return
+    with fresh(ddl + "alter table public.accounts add constraint email_nn not null email not valid;") as url:
+        with psycopg.connect(url) as conn:  # what the bug passed on: attnotnull is set, a NULL is there
+            assert conn.execute("select attnotnull from pg_attribute where attrelid = 'public.accounts'::regclass"
+                                " and attname = 'email'").fetchone() == (True,)
+        broken = judge_on(url, items)
+        expect(broken, [(FAILED, "table public.accounts has NOT NULL constraint email_nn on email NOT VALID"),
+                        (PASSED, ""), (FAILED, "table public.accounts allows NULL in nick"),
+                        (FAILED, "has CHECK qty_pos on qty NOT VALID")])
+        assert broken[0].expected == "public.accounts exists, email NOT NULL"
+    with fresh(ddl + "alter table public.accounts add constraint email_nn not null email not valid;"
+                     "update public.accounts set email = 'a@b.c', qty = 1;"
+                     "alter table public.accounts validate constraint email_nn;") as url:
+        expect(judge_on(url, items[:1]), [(PASSED, "1 table as expected")])
+
+
+# -- 10: a partitioned table is published through its partitions ----------------------------------
+def test_a_partitioned_table_says_it_counts_with_its_partitions():
+    facts = catalog(table("events", kind="p", publications=["pub_events"]), publications=["pub_events"])
+    verdict({"table": "public.events", "not_published_in": ["pub_events"]}, facts, FAILED,
+            "table public.events is in publication pub_events (itself or through its partitions)")
+    verdict({"table": "public.events", "published_in": ["pub_events"]}, facts, PASSED)
+
+
+PARTITIONS = """
+create schema archive;
+create table public.events (id bigint, at date not null, payload text) partition by range (at);
+create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01');
+create table archive.events_2025 partition of public.events for values from ('2025-01-01') to ('2026-01-01');
+create table public.logs (id bigint, at date not null) partition by range (at);
+create table public.logs_2026 partition of public.logs for values from ('2026-01-01') to ('2027-01-01');
+create table public.logs_2025 partition of public.logs for values from ('2025-01-01') to ('2026-01-01');
+create table public.plain (id bigint primary key);
+create publication pub_events for table public.events;                        -- lists the partitions
+create publication pub_root for table public.logs with (publish_via_partition_root = true);  -- lists the root
+create publication pub_archive for table archive.events_2025;                 -- one partition, other schema
+create publication pub_one for table public.logs_2025;                        -- one partition
+"""
+
+
+PUBLICATION_CASES = [
+    ({"table": "public.events", "not_published_in": ["pub_events"]}, FAILED,
+     "table public.events is in publication pub_events (itself or through its partitions)"),
+    ({"table": "public.events", "published_in": ["pub_events"]}, PASSED, ""),
+    ({"table": "public.events", "published_in": ["pub_archive"]}, PASSED, ""),   # a partition in another schema
+    ({"table": "public.events", "not_published_in": ["pub_root", "pub_one"]}, PASSED, ""),
+    ({"table": "public.events_2026", "published_in": ["pub_events"]}, PASSED, ""),
+    ({"table": "public.logs_2026", "published_in": ["pub_root"]}, PASSED, ""),    # published as its root
+    ({"table": "public.logs", "published_in": ["pub_root", "pub_one"]}, PASSED, ""),
+    ({"table": "public.logs_2026", "not_published_in": ["pub_one"]}, PASSED, ""),  # a sibling's publication
+    ({"table": "public.logs_2025", "not_published_in": ["pub_root"]}, FAILED,
+     "table public.logs_2025 is in publication pub_root"),
+    ({"table": "public.plain", "not_published_in": ["pub_events", "pub_root", "pub_archive", "pub_one"]}, PASSED, ""),
+    ({"table": "public.plain", "published_in": ["pub_events"]}, FAILED,
+     "table public.plain is not in publication pub_events"),
+]
+
+
+def test_publication_membership_follows_the_partition_tree(server):
+    """Every case in one group (one catalog query), as a checklist would run them."""
+    _, fresh = server
+    with fresh(PARTITIONS) as url:
+        outcomes = judge_on(url, [params for params, _, _ in PUBLICATION_CASES])
+    for (params, status, seen), outcome in zip(PUBLICATION_CASES, outcomes, strict=True):
+        assert outcome.status is status, (params, outcome)
+        assert seen in outcome.observed, (params, outcome.observed)
+
+
+# -- 12: a view named in another schema ------------------------------------------------------------
+OTHER_SCHEMA_VIEWS = catalog(view("secret_view", security_invoker=True),
+                             view("secret_view", schema="private", security_invoker=False),
+                             view("shown", schema="private", security_invoker=True))
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"views": ["private.secret_view"], "security_invoker": True}, FAILED,
+     "view private.secret_view runs with its owner's privileges (security_invoker is off)"),
+    ({"views": ["secret_view"], "security_invoker": True}, PASSED, "1 view as expected"),
+    ({"views": ["public.secret_view", "private.shown"], "security_invoker": True}, PASSED, "2 views as expected"),
+    ({"views": ["private.nope"], "security_invoker": True}, FAILED, "view private.nope does not exist"),
+])
+def test_a_qualified_view_name_is_read_in_its_own_schema(params, status, seen):
+    outcome = verdict({"views_in": "public", **params}, OTHER_SCHEMA_VIEWS, status, seen)
+    names = {n if "." in n else f"public.{n}" for n in params["views"]}
+    assert set(outcome.evidence["checked"]) <= names
+
+
+def test_a_qualified_view_name_makes_the_query_read_its_schema():
+    check = make_check("schema", {"views_in": "public", "views": ["private.secret_view", "v"],
+                                  "security_invoker": True})
+    ((_, params),) = schema.database_statements(None, [check])
+    assert params["view_schemas"] == ["private", "public"]
+
+
+def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
+    ddl = """create schema private; create schema app;
+             create table app.orders (id int primary key, secret text);
+             create view private.secret_view as select * from app.orders;
+             create view public.secret_view with (security_invoker = true) as select 1 as x;"""
+    with scratch_database(demo_deployment, ddl, prefix="stranger") as db:
+        outcomes = judge_on(db["url"], [
+            {"views_in": "public", "views": ["private.secret_view"], "security_invoker": True},
+            {"views_in": "public", "views": ["secret_view"], "security_invoker": True},
+            {"views_in": "public", "views": ["private.gone"], "security_invoker": True}])
+    expect(outcomes, [(FAILED, "view private.secret_view runs with its owner's privileges (security_invoker is off)"),
+                      (PASSED, "1 view as expected"), (FAILED, "view private.gone does not exist")])
+    assert outcomes[0].evidence["checked"] == ["private.secret_view"]
+    assert outcomes[0].expected == "views private.secret_view in public, security_invoker on"
+
+
+# -- 13: a write policy that is always true without saying `true` ------------------------------------
+@pytest.mark.parametrize("command, using, with_check, status", [
+    ("a", None, "(true OR (owner_id = 1))", FAILED),
+    ("w", "(0 = 0)", None, FAILED),                      # WITH CHECK falls back to USING
+    ("d", "('a'::text = 'a'::text)", None, FAILED),
+    ("w", "(owner_id = 1)", "((1 < 2) AND true)", FAILED),
+    ("*", "(NOT false)", None, FAILED),
+    ("a", None, "(owner_id = auth.uid())", PASSED),
+    ("d", "('a'::text = 'b'::text)", None, PASSED),
+    ("w", "((owner_id = 1) OR (owner_id = 2))", None, PASSED),
+    ("d", "((owner_id = auth.uid()) AND (1 = 1))", None, PASSED),
+    ("d", "(owner_id = ANY (ARRAY[1, 2]))", None, PASSED),
+    ("d", "(owner_id OR NOT owner_id)", None, PASSED),   # NULL makes it not true: the simplifier knows
+    ("d", "('b'::text > 'a'::text)", None, PASSED),      # order depends on the collation: not folded
+    ("d", "(((( unparsable", None, PASSED),              # sqlglot cannot read it: the literal spellings only
+    ("w", "true", None, FAILED),
+    ("r", "(0 = 0)", None, PASSED),                      # SELECT is no write
+])
+def test_always_true_write_policies_are_folded_by_the_simplifier(command, using, with_check, status):
+    pol = policy("p1", ["anon"], command, using=using, check=with_check)
+    outcome = verdict({"table": "public.notes", "no_open_write_policies_for": ["anon"]},
+                      catalog(table("notes", policies=[pol])), status)
+    if status is FAILED:
+        assert "policy p1 that is always true for anon" in outcome.observed, outcome.observed
+        assert outcome.expected == "public.notes exists, no always-true write policy for anon"
+
+
+def test_open_write_policies_on_a_real_database(demo_deployment):
+    _ensure_roles(demo_deployment.pg.url())  # anon
+    ddl = """create table public.notes (id int, owner_id int, body text);
+             alter table public.notes enable row level security;
+             create policy n_ins on public.notes for insert to anon with check (true or owner_id = 1);
+             create policy n_upd on public.notes for update to anon using (0 = 0);
+             create policy n_del on public.notes for delete to anon using ('a' = 'a');
+             create table public.safe (id int, owner_id int);
+             alter table public.safe enable row level security;
+             create policy s_ins on public.safe for insert to anon with check (owner_id = 1 or owner_id = 2);
+             create policy s_del on public.safe for delete to anon using ('a' = 'b');"""
+    with scratch_database(demo_deployment, ddl, prefix="stranger") as db:
+        notes, safe = judge_on(db["url"], [{"table": "public.notes", "no_open_write_policies_for": ["anon"]},
+                                           {"table": "public.safe", "no_open_write_policies_for": ["anon"]}])
+    assert notes.status is FAILED, notes
+    for text in ("INSERT policy n_ins", "UPDATE policy n_upd", "DELETE policy n_del"):
+        assert f"table public.notes has {text} that is always true for anon" in notes.observed, notes.observed
+    assert safe.status is PASSED, safe
+
+
+# -- 14: an older Supabase CLI's history table: version only ---------------------------------------
+@pytest.fixture
+def history(demo_deployment, tmp_path):
+    with migrations_database(demo_deployment, tmp_path / "checkout") as s:
+        s.repo.mkdir()
+        s.sql("create schema supabase_migrations;"
+              " create table supabase_migrations.schema_migrations (version text primary key);"
+              " insert into supabase_migrations.schema_migrations values ('20260101000000'), ('20260102000000');")
+        s.write("supabase/migrations/20260101000000_init.sql", "select 1;\n")
+        s.write("supabase/migrations/20260102000000_orders.sql", "select 1;\n")
+        yield s
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"latest": "20260102000000"}, PASSED, "2 migrations applied in supabase_migrations.schema_migrations,"
+                                           " newest 20260102000000"),
+    ({"applied": ["20260101000000"]}, PASSED, ""),
+    ({"latest": "20260101000000"}, FAILED, "newest applied is 20260102000000, not 20260101000000"),
+    ({"applied": ["20260103000000"]}, FAILED, "not applied: 20260103000000"),
+    # with the repo folder, a row without a name is known by its file's name too
+    ({"applied": ["20260101000000_init"], "latest": "orders", "from_repo": "supabase/migrations"}, PASSED, ""),
+    ({"applied": ["20260101000000_init"]}, FAILED, "not applied: 20260101000000_init"),  # no name to compare
+])
+def test_a_supabase_history_without_a_name_column_is_judged_by_version(history, params, status, seen):
+    outcome = history.check({"tool": "supabase", **params})
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed, outcome.observed
+
+
+def test_a_newer_supabase_table_still_reads_its_names(history):
+    history.sql("alter table supabase_migrations.schema_migrations add column if not exists statements text[];"
+                " alter table supabase_migrations.schema_migrations add column if not exists name text;"
+                " update supabase_migrations.schema_migrations set name = 'first' where version = '20260101000000'")
+    outcome = history.check({"tool": "supabase", "applied": ["20260101000000_first", "first"],
+                             "latest": "20260102000000"})
+    assert outcome.status is PASSED, outcome
+    outcome = history.check({"tool": "supabase", "applied": ["20260101000000_init"]})
+    assert outcome.status is FAILED and "not applied: 20260101000000_init" in outcome.observed, outcome
+
+
+def test_the_supabase_query_is_one_statement():
+    queries = supabase.queries(Table.parse("supabase_migrations.schema_migrations"), False)
+    assert list(queries) == ["history"] and ";" not in queries["history"].sql
