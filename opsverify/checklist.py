@@ -9,11 +9,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .display import acted_on
 from .errors import ConfigError
 
 # A team's own stable ids: H1, db-rls-01, PAY-12 — letters, digits, '.', '_' and '-', at most 40 characters.
@@ -40,24 +41,44 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _as_written(value: str) -> str:
+    """A runbook's words reach terminals, CI logs and the auditor's report: none may hold a character those
+    act on (ESC starts a colour or clears the screen, CR rewrites the line, U+202E reverses what follows)."""
+    found = acted_on(value)
+    if found:
+        raise ValueError(f"holds the control character {found}, which a terminal or a report would act on;"
+                         " write the words without it")
+    return value
+
+
+Words = Annotated[str, AfterValidator(_as_written)]
+
+
 class ItemModel(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(pattern=NAME_PATTERN)
-    section: str
-    title: str
+    section: Words
+    title: Words
     family: str
     cadence: Cadence | None = None
     severity: Severity = Severity.normal
     mutating: bool = False
-    remediation: str = ""
-    reason: str = ""
+    remediation: Words = ""
+    reason: Words = ""
     params: dict[str, Any] = Field(default_factory=dict)
 
 
 class ChecklistModel(_Strict):
     system: str = Field(pattern=NAME_PATTERN)
-    runbook: str
+    runbook: Words
     items: list[ItemModel]
+
+    @field_validator("items")
+    @classmethod
+    def _some(cls, items: list[ItemModel]) -> list[ItemModel]:
+        if not items:  # its system would be unknown to --system and the environment, without a word
+            raise ValueError("no items: a checklist holds at least one (a manual item with its reason counts)")
+        return items
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,6 +244,9 @@ def load_checklists(directory: Path) -> list[Check]:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise ConfigError(f"{shown(directory)}: no checklists (*.yaml) found")
+    # a .yml file would be collected by nothing and its items silently missing from the run
+    problems += [f"{shown(path)}: checklists are *.yaml files; rename it {path.stem}.yaml"
+                 for path in sorted(directory.glob("*.yml"))]
     seen_systems: dict[str, Path] = {}
     for path in files:
         label = shown(path)

@@ -14,6 +14,12 @@ from typing import Any
 _ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+def acted_on(text: str) -> str | None:
+    """The first character of `text` a terminal or a page would act on (as its code point), else None."""
+    found = _ACTED_ON.search(text)
+    return None if found is None else f"U+{ord(found[0]):04X}"
+
+
 def visible(text: str) -> str:
     """Text from a target, safe to print: each such character written as its escape (ESC as \\x1b)."""
     if not _ACTED_ON.search(text):

@@ -33,12 +33,7 @@ _as_ascii_json = json.JSONEncoder(default=str).encode
 class Checked:
     check: Check
     outcome: Outcome
-
-    @property
-    def message(self) -> str:
-        from .engine import message
-
-        return message(self.check, self.outcome)
+    message: str  # the one message pattern, redacted: a runbook's title may quote a secret it should not
 
 
 def marks_for(check: Check) -> list[pytest.MarkDecorator]:
@@ -80,9 +75,11 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     is reported *waived* (an xfail whose reason starts 'waived: '), which does not fail the run."""
     from .plugin import STATE
 
+    from .engine import message
+
     state = node.config.stash[STATE]
     outcome = state.run.outcome(check, state.selected, shared=state.shared)
-    result = Checked(check, outcome)
+    result = Checked(check, outcome, state.run.redactor.text(message(check, outcome)))
     waivers = getattr(state, "waivers", None)
     waiver = waivers.active_for(check) if waivers is not None and outcome.status is Status.FAILED else None
     node.user_properties.append(("opsverify", _record(check, outcome, result.message,

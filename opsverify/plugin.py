@@ -364,7 +364,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     """A checklist file collects one test per item (any folder: no test modules needed)."""
-    if file_path.suffix not in (".yaml", ".yml"):
+    if file_path.suffix != ".yaml":  # a .yml file is refused when the checklists load
         return None
     state = parent.config.stash.get(STATE, None)
     where = state.checklists if state is not None else folder(parent.config, "ov_checklists", "checklists")

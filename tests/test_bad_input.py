@@ -325,8 +325,18 @@ def _edit_shop(old: str, new: str):
     (lambda rb: (rb.root / "environments" / "fx.secrets.env").write_bytes(b"SHOP_API_TOKEN=\xff\n"), (),
      MissingVariable.exit_code,
      "fx.secrets.env: not UTF-8 text"),
+    # a .yml file would be collected by nothing; an empty list leaves its system unknown to the environment
+    (_write("checklists/billing.yml", "system: billing\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
+     "checklists/billing.yml: checklists are *.yaml files; rename it billing.yaml"),
+    (_write("checklists/empty.yaml", "system: empty\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
+     "checklists/empty.yaml: items: Value error, no items: a checklist holds at least one"),
+    # a runbook's words reach terminals and the report: none may clear the screen or reverse the text
+    (_edit_shop("runbook: Shop runbook", "runbook: \"Shop \\e[2J runbook\""), (), ConfigError.exit_code,
+     "runbook: Value error, holds the control character U+001B"),
+    (_edit_shop("runbook: Shop runbook", "runbook: \"Shop \\u202e runbook\""), (), ConfigError.exit_code,
+     "holds the control character U+202E, which a terminal or a report would act on"),
 ], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on",
-        "waiver-number", "secrets-env-bytes"])
+        "waiver-number", "secrets-env-bytes", "yml", "no-items", "escape-in-words", "rtl-override-in-words"])
 def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
     from .runbook import make_runbook
 

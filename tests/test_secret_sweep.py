@@ -172,6 +172,22 @@ def test_a_key_set_into_a_urls_path_and_a_secret_in_a_manual_reason_stay_out(tmp
     assert hits == [] and key not in ran.output and token not in ran.output, (hits, ran.output[-2000:])
 
 
+def test_a_secret_quoted_in_a_failing_items_title_stays_off_the_console(tmp_path):
+    """pytest prints a failure's message in its FAILURES section and short summary, under xdist too: the
+    title a person wrote is cleaned like every other word."""
+    token = f"tok{random.token_hex(8)}"
+    project = Project(tmp_path, {"API_TOKEN": token})
+    project.checklist("vault", f"""
+- {{id: V1, name: up, section: Web, title: "health (key {token})", family: http, cadence: postdeploy,
+   remediation: "rotate {token}", params: {{service: web, path: /health}}}}
+""")
+    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}\n')
+    for options in ((), ("-n", "2")):
+        ran = project.run("-p", "no:cacheprovider", "-m", "postdeploy", "--env", "local", "-rA", *options)
+        assert ran.code != exitcodes.OK and "V1-up health (key [redacted sha256:" in ran.output, ran.output[-3000:]
+        assert token not in ran.output, ran.output[-3000:]
+
+
 def test_a_secret_that_is_an_ordinary_word_is_warned_about_without_saying_it(tmp_path):
     project = Project(tmp_path, {"API_KEY": "origins"})
     project.checklist("vault", ITEMS.split("- {id: V2")[0])
