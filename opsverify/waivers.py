@@ -101,9 +101,12 @@ class Waivers:
         return waiver if waiver is not None and not waiver.expired(self.now) else None
 
     def not_needed(self, records: list[dict[str, Any]]) -> list[Waiver]:
-        """Active waivers of items that passed this run: left in place, one would hide the next failure."""
-        passed = {(r.get("system"), r.get("id")) for r in records if r.get("status") == "passed"}
-        return [w for w in self.entries if (w.system, w.item) in passed and not w.expired(self.now)]
+        """Active waivers of items whose every entry passed this run: left in place, one would hide the next
+        failure. (One id may name several entries; a waiver still used by one of them is needed.)"""
+        statuses: dict[tuple[Any, Any], set[Any]] = {}
+        for r in records:
+            statuses.setdefault((r.get("system"), r.get("id")), set()).add(r.get("status"))
+        return [w for w in self.entries if statuses.get((w.system, w.item)) == {"passed"} and not w.expired(self.now)]
 
     def expired_for(self, checks: list[Check]) -> list[Waiver]:
         """Expired waivers of the items this run checks: each fails the run and is named."""
@@ -132,8 +135,11 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
         found = [f"{label}: {_describe(raw, err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise ConfigError(_summarise(found)) from None
     systems_of: dict[str, set[str]] = {}
+    checked: set[tuple[str, str]] = set()  # (system, id) with at least one entry that is not manual
     for check in checks:
         systems_of.setdefault(check.id, set()).add(check.system)
+        if not check.manual:
+            checked.add((check.system, check.id))
     entries: list[Waiver] = []
     seen: set[tuple[str, str]] = set()
     for index, entry in enumerate(model.waivers):
@@ -149,6 +155,9 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
             problems.append(f"{where}: item {entry.item} exists in {', '.join(sorted(owners))}: add system:")
             continue
         system = entry.system or next(iter(owners))
+        if (system, entry.item) not in checked:  # never checked, so never failed: the waiver would be read by nothing
+            problems.append(f"{where}: {system} {entry.item} is a manual item, never checked: nothing to waive")
+            continue
         if (system, entry.item) in seen:
             problems.append(f"{where}: a second waiver for {system} {entry.item}")
             continue

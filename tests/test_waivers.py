@@ -72,6 +72,7 @@ def test_without_an_injected_time_the_runs_clock_decides(runbook):
     ({k: v for k, v in ACTIVE.items() if k != "approver"}, "waivers[0] (S2): approver: Field required"),
     ({**ACTIVE, "expires": "2026-12-31T18:00:00"}, "waivers[0] (S2): expires: Value error, give a time zone"),
     ({**ACTIVE, "owner": "x"}, "waivers[0] (S2): owner: Extra inputs are not permitted"),
+    ({**ACTIVE, "item": "S5"}, "waivers[0] (S5): shop S5 is a manual item, never checked: nothing to waive"),
 ])
 def test_a_bad_waiver_is_a_config_error_naming_it(runbook, entry, problem):
     with pytest.raises(ConfigError) as caught:
@@ -133,6 +134,15 @@ def test_waiver_of_a_passing_item_is_named_as_not_needed(runbook):
     assert "waiver not needed — waivers/fx.yaml: shop S1 passed" in result.stdout
     (entry,) = read_json(runbook.newest() / "manifest.json")["waivers_not_needed"]
     assert (entry["system"], entry["item"], entry["ticket"]) == ("shop", "S1", ACTIVE["ticket"])
+
+
+def test_a_waiver_still_used_by_one_entry_of_its_id_is_needed(runbook):
+    """One id may name several entries (S2 twice): while one of them fails under the waiver, removing the
+    waiver would fail the run — it is not 'not needed' because the other entry passed."""
+    waivers = _load(runbook, ACTIVE)
+    records = [{"system": "shop", "id": "S2", "status": "passed"}, {"system": "shop", "id": "S2", "status": "waived"}]
+    assert waivers.not_needed(records) == []
+    assert [w.item for w in waivers.not_needed(records[:1])] == ["S2"]
 
 
 def test_expired_waiver_fails_the_run_and_names_itself(runbook):
