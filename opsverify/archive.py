@@ -462,7 +462,9 @@ class ArchiveReporter:
         pytest_exit = int(session.exitstatus)
         records = self.records()
         # -x or --maxfail ends the run with items never asked: as much an interruption as Ctrl-C to an auditor
-        self.stopped_by = str(session.shouldfail or session.shouldstop or "")
+        self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
+        if self.stopped_by and pytest_exit == exitcodes.INTERRUPTED:
+            pytest_exit = exitcodes.FAILED  # xdist stops -x by interrupting its workers; serial pytest says 1
         self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (
             bool(self.stopped_by) and len(records) < self.selected_count())
         fail_on = self.fail_on(config)
@@ -715,6 +717,12 @@ def _record(row: _Row) -> dict[str, Any]:
     if info.get("waiver"):
         record["waiver"] = info["waiver"]
     return record
+
+
+def _xdist_stop(config: pytest.Config) -> str:
+    """Why xdist's controller stopped the run early (-x, --maxfail), if it did; a Ctrl-C is not that."""
+    reason = str(getattr(config.pluginmanager.getplugin("dsession"), "shouldstop", "") or "")
+    return "" if "keyboard-interrupt" in reason else reason
 
 
 def _checklist_files(state) -> list[Path]:

@@ -26,6 +26,12 @@ class ConfigError(StopRun):
     exit_code = exitcodes.BAD_CONFIG
 
 
+class UsageError(StopRun):
+    """A command line pytest would refuse (a -k or -m expression it cannot read)."""
+
+    exit_code = exitcodes.USAGE
+
+
 class UnknownEnvironment(StopRun):
     exit_code = exitcodes.UNKNOWN_ENV
 

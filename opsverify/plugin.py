@@ -24,7 +24,7 @@ import pytest
 
 from . import __version__, exitcodes
 from .display import visible
-from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun
+from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .items import CADENCES, ChecklistFile, marks_for
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
@@ -201,6 +201,20 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     return None
 
 
+def _expressions_readable(config: pytest.Config) -> None:
+    """-k and -m, read now: under xdist only the workers would read them, and a typo there is an internal
+    error of every worker rather than pytest's one usage line."""
+    from _pytest.mark.expression import Expression
+
+    for flag, value in (("-k", config.option.keyword), ("-m", config.option.markexpr)):
+        if value and value.strip():
+            try:
+                Expression.compile(value.lstrip())
+            except SyntaxError as exc:  # what pytest's expression parser raises
+                raise UsageError(f"{flag} {visible(value[:80])!r}: not an expression pytest can read"
+                                 f" (at column {exc.offset}: {exc.msg})") from None
+
+
 def _prepare(config: pytest.Config, name: str) -> State:
     from . import archive, checklist, environment, waivers
     from .engine import Run
@@ -220,6 +234,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         if not any(c.id == item and (not systems or c.system in systems) for c in checks):
             raise ConfigError(f"--item {item}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else ""))
+    _expressions_readable(config)
     fail_on = config.getoption("ov_fail_on")
     if fail_on is not None and fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on {visible(fail_on[:40])}: not a severity; one of {', '.join(FAIL_ON)}")

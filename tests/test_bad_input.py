@@ -335,8 +335,13 @@ def _edit_shop(old: str, new: str):
      "runbook: Value error, holds the control character U+001B"),
     (_edit_shop("runbook: Shop runbook", "runbook: \"Shop \\u202e runbook\""), (), ConfigError.exit_code,
      "holds the control character U+202E, which a terminal or a report would act on"),
+    # under xdist only the workers would read -k and -m: each would crash with an internal error
+    (_nothing, ("-k", "S1 and (", "-n", "2"), exitcodes.USAGE,
+     "-k 'S1 and (': not an expression pytest can read (at column 9"),
+    (_nothing, ("-m", "postdeploy and", "-n", "2"), exitcodes.USAGE, "-m 'postdeploy and': not an expression"),
 ], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on",
-        "waiver-number", "secrets-env-bytes", "yml", "no-items", "escape-in-words", "rtl-override-in-words"])
+        "waiver-number", "secrets-env-bytes", "yml", "no-items", "escape-in-words", "rtl-override-in-words",
+        "bad-k-under-xdist", "bad-m-under-xdist"])
 def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
     from .runbook import make_runbook
 
