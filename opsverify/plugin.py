@@ -54,6 +54,7 @@ class State:
     owns_shared: bool = False
     shard: str = ""
     shard_systems: frozenset[str] | None = None
+    named_systems: frozenset[str] | None = None  # the systems of checklist files named on the command line
     loop_started: float = 0.0
     loop_took: float = 0.0
     waivers: waivers.Waivers | None = None
@@ -73,7 +74,8 @@ class State:
 
     def manual_items(self) -> list[Check]:
         """The selected systems' manual items: listed in every summary and archive, whatever -m says."""
-        return [c for c in self.checks if c.manual and self.in_scope(c)]
+        return [c for c in self.checks if c.manual and self.in_scope(c)
+                and (self.named_systems is None or c.system in self.named_systems)]
 
     def close(self) -> None:
         try:
@@ -201,6 +203,18 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     return None
 
 
+def _named_systems(config: pytest.Config, checklists: Path) -> frozenset[str] | None:
+    """`pytest checklists/shop.yaml`: only shop's items run, so only shop's manual items belong to the run.
+    None when the command line names anything else (a folder, a test module): no narrowing."""
+    named = set()
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
+        if path.suffix != ".yaml" or path.parent != Path(checklists).resolve():
+            return None
+        named.add(path.stem)  # a checklist's file is named after its system
+    return frozenset(named) or None
+
+
 def _expressions_readable(config: pytest.Config) -> None:
     """-k and -m, read now: under xdist only the workers would read them, and a typo there is an internal
     error of every worker rather than pytest's one usage line."""
@@ -263,7 +277,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         run = Run(env, redactor, deployed_at=deployed_at)
         state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,
-                      shard_systems=shard_systems)
+                      shard_systems=shard_systems, named_systems=_named_systems(config, checklists))
         state.waivers = run_waivers
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])

@@ -287,6 +287,21 @@ def test_a_run_stopped_by_x_says_what_was_not_checked(tmp_path, workers):
     assert "interrupted)" in result.stdout  # the archive line
 
 
+def test_a_run_of_one_checklist_file_lists_only_its_systems_manual_items(tmp_path):
+    """`pytest checklists/till.yaml` runs till alone: shop's manual item is no part of that run."""
+    runbook = make_runbook(tmp_path)
+    command = [sys.executable, "-m", "pytest", "checklists/till.yaml", "--env", "fx", "-p", "no:cacheprovider",
+               "--reports-dir", str(runbook.reports), "-m", "postdeploy or manual"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "GITHUB_", "CI"))}
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**clean, **runbook.variables()})
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert "S5-incident-call" not in result.stdout and manifest["manual_items"] == [], result.stdout[-2000:]
+    assert read_json(archive / "results.json")["manual"] == []
+    assert {row["system"] for row in read_json(archive / "results.json")["checks"]} == {"till"}
+
+
 def test_stale_partials_of_dead_runs_are_removed(tmp_path):
     runbook = make_runbook(tmp_path)
     gone = subprocess.Popen(["true"])
