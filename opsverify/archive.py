@@ -49,9 +49,20 @@ SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # most sever
 WAIVED = "waived: "  # how a waived failure's xfail reason starts
 
 
+def given_deploy_id(explicit: str | None) -> str:
+    """The deploy id as given (--deploy-id, else the CI's commit variable, else 'local')."""
+    return explicit or next((os.environ[v] for v in DEPLOY_ID_VARIABLES if os.environ.get(v)), "local")
+
+
 def deploy_id(explicit: str | None) -> str:
-    value = explicit or next((os.environ[v] for v in DEPLOY_ID_VARIABLES if os.environ.get(v)), "local")
-    return re.sub(r"[^A-Za-z0-9._-]", "-", value)[:64] or "local"
+    """The deploy id as folder names may hold it: other characters become '-', at most 64 kept."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", given_deploy_id(explicit))[:64] or "local"
+
+
+def deploy_id_as_given(config: pytest.Config, written: str) -> str | None:
+    """The deploy id as given, shown safely, when the archive had to write it otherwise (None when not)."""
+    given = given_deploy_id(config.getoption("ov_deploy_id", None))
+    return None if given == written else visible(given[:200])
 
 
 def suite_commit(root: Path) -> str:
@@ -598,7 +609,8 @@ class ArchiveReporter:
         waivers = getattr(state, "waivers", None)
         counts = Counter(r["status"] for r in records)
         return {
-            "env": env.name, "deploy_id": archive.deploy, "deployed_at": deployed_at,
+            "env": env.name, "deploy_id": archive.deploy, "deploy_id_given": deploy_id_as_given(config, archive.deploy),
+            "deployed_at": deployed_at,
             "selection": provenance.selection(config.option, [shown(Path(a)) for a in config.args],
                                               systems=state.systems, items=config.getoption("ov_items"),
                                               shard=getattr(state, "shard", "")),
@@ -656,7 +668,9 @@ class ArchiveReporter:
                   f"({waiver.ticket}, approved by {waiver.approver}): the item counts again; renew or remove it",
                   red=True, bold=True)
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-        write(f"env {state.env.name}, deploy {state.deploy}: {summary}")
+        given = deploy_id_as_given(terminalreporter.config, state.deploy)
+        as_given = f" (given as {given!r}; archive names hold letters, digits, '.', '_' and '-')" if given else ""
+        write(f"env {state.env.name}, deploy {state.deploy}{as_given}: {summary}")
         if self.interrupted:
             why = f" ({self.stopped_by})" if self.stopped_by else ""
             write(f"interrupted{why}: {len(self.rows)} of {self.selected_count()} selected items ran; the others"

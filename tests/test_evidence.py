@@ -302,6 +302,19 @@ def test_a_run_of_one_checklist_file_lists_only_its_systems_manual_items(tmp_pat
     assert {row["system"] for row in read_json(archive / "results.json")["checks"]} == {"till"}
 
 
+def test_a_deploy_id_archive_names_cannot_hold_is_recorded_as_given(tmp_path):
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("--deploy-id", "release/é-1.2+build.7", "--system", "shop")
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["deploy_id"] == "release---1.2-build.7" and archive.name.endswith("_release---1.2-build.7")
+    assert manifest["deploy_id_given"] == "release/é-1.2+build.7"
+    assert "deploy release---1.2-build.7 (given as 'release/é-1.2+build.7';" in result.stdout
+    plain = make_runbook(tmp_path / "plain")
+    plain.run("--deploy-id", "abc123", "--system", "shop")
+    assert read_json(plain.archives()[0] / "manifest.json")["deploy_id_given"] is None
+
+
 def test_stale_partials_of_dead_runs_are_removed(tmp_path):
     runbook = make_runbook(tmp_path)
     gone = subprocess.Popen(["true"])
