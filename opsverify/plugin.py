@@ -242,11 +242,11 @@ def _prepare(config: pytest.Config, name: str) -> State:
     known_systems = {c.system for c in checks}
     for system in systems:
         if system not in known_systems:
-            raise ConfigError(f"--system {system}: unknown system (known: {', '.join(sorted(known_systems))})")
+            raise ConfigError(f"--system {visible(system[:80])}: unknown system (known: {', '.join(sorted(known_systems))})")
     shard, shard_systems = _shard(config.getoption("ov_shard"), sorted(systems or known_systems))
     for item in config.getoption("ov_items"):
         if not any(c.id == item and (not systems or c.system in systems) for c in checks):
-            raise ConfigError(f"--item {item}: no such item id in {checklist.shown(checklists)}"
+            raise ConfigError(f"--item {visible(item[:80])}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else ""))
     _expressions_readable(config)
     fail_on = config.getoption("ov_fail_on")
@@ -340,9 +340,9 @@ def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] |
     try:
         k, n = (int(part) for part in value.split("/"))
     except ValueError:
-        raise ConfigError(f"--shard {value}: write it as K/N, e.g. 2/4") from None
+        raise ConfigError(f"--shard {visible(value[:40])}: write it as K/N, e.g. 2/4") from None
     if not 1 <= k <= n:
-        raise ConfigError(f"--shard {value}: K must be between 1 and N")
+        raise ConfigError(f"--shard {visible(value[:40])}: K must be between 1 and N")
     return f"{k}of{n}", frozenset(systems[k - 1::n])
 
 
@@ -353,13 +353,13 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"--deployed-at {value}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
+        raise ConfigError(f"--deployed-at {visible(value[:60])}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
     if moment.tzinfo is None:
-        raise ConfigError(f"--deployed-at {value}: give a time zone (e.g. a trailing Z for UTC)")
+        raise ConfigError(f"--deployed-at {visible(value[:60])}: give a time zone (e.g. a trailing Z for UTC)")
     try:
         moment.astimezone(dt.timezone.utc)
     except OverflowError:
-        raise ConfigError(f"--deployed-at {value}: outside the calendar once in UTC") from None
+        raise ConfigError(f"--deployed-at {visible(value[:60])}: outside the calendar once in UTC") from None
     return moment
 
 

@@ -320,6 +320,10 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("--env", ""), UnknownEnvironment.exit_code, "--env: '' is not an environment name"),
     (_nothing, ("--deployed-at", "0001-01-01T00:00:00+01:00"), ConfigError.exit_code, "outside the calendar"),
     (_nothing, ("--fail-on", "huge"), ConfigError.exit_code, "--fail-on huge: not a severity"),
+    # values from the command line are shown, never obeyed by the terminal
+    (_nothing, ("--shard", "1\x1b[2J/4"), ConfigError.exit_code, "--shard 1\\x1b[2J/4: write it as K/N"),
+    (_nothing, ("--deployed-at", "2026\x1b[31m"), ConfigError.exit_code, "--deployed-at 2026\\x1b[31m: not an ISO"),
+    (_nothing, ("--system", "sh\u202eop"), ConfigError.exit_code, "--system sh\\u202eop: unknown system"),
     (_write("waivers/fx.yaml", "waivers:\n- {item: S2, reason: r, approver: a, ticket: T, expires: 20991231}\n"), (),
      ConfigError.exit_code, "20991231 is a number, not a date"),
     (lambda rb: (rb.root / "environments" / "fx.secrets.env").write_bytes(b"SHOP_API_TOKEN=\xff\n"), (),
@@ -340,6 +344,7 @@ def _edit_shop(old: str, new: str):
      "-k 'S1 and (': not an expression pytest can read (at column 9"),
     (_nothing, ("-m", "postdeploy and", "-n", "2"), exitcodes.USAGE, "-m 'postdeploy and': not an expression"),
 ], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on",
+        "shard-escape", "deployed-at-escape", "system-rtl",
         "waiver-number", "secrets-env-bytes", "yml", "no-items", "escape-in-words", "rtl-override-in-words",
         "bad-k-under-xdist", "bad-m-under-xdist"])
 def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
