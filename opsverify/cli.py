@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, exitcodes
-from .checklist import NAME_PATTERN, load_checklists
+from .checklist import load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
 from .display import visible
 from .errors import ConfigError, StopRun
@@ -65,23 +65,12 @@ def faults(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    """Write a minimal working project: one HTTP item, one database item, their environment."""
-    import re
+    """Write a minimal working project: one HTTP item, one database item, their environment. Everything is
+    checked before anything is written, and a failure leaves nothing behind (see scaffold.write_project)."""
+    from .scaffold import write_project
 
-    from .scaffold import project_files
-
-    if not re.fullmatch(NAME_PATTERN, args.system):
-        raise ConfigError(f"--system {args.system}: use lowercase letters, digits and '-' (e.g. my-app)")
-    root = Path(args.dir)
-    files = project_files(args.system)
-    existing = [name for name in files if (root / name).exists()]
-    if existing:
-        raise ConfigError(f"{root / existing[0]} already exists; opsverify init writes only new files")
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
+    for path in write_project(Path(args.dir), args.system):
+        _say(f"wrote {path}")
     prefix = args.system.replace("-", "_").upper()
     print(f"\nnext: set {prefix}_DATABASE_URL and {prefix}_WEB_URL (see environments/local.secrets.env.example),"
           f"\nthen: pytest -m postdeploy --env local")

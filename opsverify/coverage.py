@@ -8,6 +8,7 @@ from typing import Any
 
 from . import families
 from .checklist import Check
+from .display import visible
 
 
 def item_state(checks: list[Check]) -> str:
@@ -50,18 +51,21 @@ def sorted_ids(ids) -> list[str]:
 
 
 def format_coverage(report: dict[str, Any]) -> str:
+    """For a terminal: every word from a checklist (a reason, a family's name, an id) shown with `visible`, as the
+    run's summary shows them — written, never acted on (ESC, CR, U+202E)."""
     lines = [f"{'system':<16} {'automated':>9} {'manual':>7} {'not built':>10}"]
     for system, entry in report["systems"].items():
-        lines.append(f"{system:<16} {len(entry['automated']):>9} {len(entry['manual']):>7} {len(entry['not built']):>10}")
+        lines.append(f"{visible(system):<16} {len(entry['automated']):>9} {len(entry['manual']):>7} "
+                     f"{len(entry['not built']):>10}")
     t = report["total"]
     lines.append(f"{'total':<16} {t['automated']:>9} {t['manual']:>7} {t['not built']:>10}")
     for system, entry in report["systems"].items():
         lines.append("")
-        lines.append(f"{system}")
+        lines.append(visible(system))
         if entry["automated"]:
-            lines.append(f"  automated  {' '.join(entry['automated'])}")
+            lines.append(f"  automated  {visible(' '.join(entry['automated']))}")
         for item in entry["manual"]:
-            lines.append(f"  manual     {item['id']:<4} {item['reason']}")
+            lines.append(f"  manual     {visible(item['id']):<4} {visible(item['reason'])}")
         for item in entry["not built"]:
-            lines.append(f"  not built  {item['id']:<4} needs family {', '.join(item['families'])}")
+            lines.append(f"  not built  {visible(item['id']):<4} needs family {visible(', '.join(item['families']))}")
     return "\n".join(lines)

@@ -43,7 +43,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(27, "waiver-expired", "nothing failed, but a waiver of a checked item has expired (the summary names it): "
                                    "renew it with a new approval, or remove it"),
     ExitCode(28, "report", "the HTML report could not be rendered (the renderer is not installed: `make setup`; "
-                           "or it failed): the archive itself is complete"),
+                           "or it failed), or `-o` names a folder, a missing folder, a place inside an archive or "
+                           "chain.jsonl: the archive itself is complete"),
     ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing"),
     ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "
                                   "--public-key, or is missing where a key was given"),

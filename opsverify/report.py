@@ -30,7 +30,7 @@ from . import exitcodes, seal
 from .allureresults import ALLURE_STATUS, CATEGORIES, history_id
 from .errors import StopRun
 from .jsontext import compact, utf8
-from .seal import MANIFEST, archive_dirs
+from .seal import MANIFEST, archives_oldest_first
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RENDERER_DIR_ENV = "OPSVERIFY_RENDERER_DIR"
@@ -92,7 +92,8 @@ def report_path(archive: Path) -> Path:
 
 
 def newest_archive(env_dir: Path) -> Path:
-    archives = [p for p in archive_dirs(env_dir) if (p / MANIFEST).is_file()] if env_dir.is_dir() else []
+    """The env's newest archive as the chain says (seal.archives_oldest_first), not as the names sort."""
+    archives = [p for p in archives_oldest_first(env_dir) if (p / MANIFEST).is_file()] if env_dir.is_dir() else []
     if not archives:
         raise NotAnArchive(f"{env_dir}: no archive here (run the checks first: make demo, or make check ENV=...)")
     return archives[-1]
@@ -113,7 +114,7 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
                             "every finding", verdict.exit_code)
     manifest = _manifest(archive)
     target = out or report_path(archive)
-    _check_target(target)
+    _check_target(target, archive)
     node, cli = node_executable(), allure_cli()
     title = report_title(manifest)
     with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
@@ -146,12 +147,43 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
     return target
 
 
-def _check_target(target: Path) -> None:
-    """Where the page goes, checked before the renderer runs (minutes, for a big archive), not after."""
+def _check_target(target: Path, archive: Path) -> None:
+    """Where the page goes, checked before the renderer runs (minutes, for a big archive), not after: a file in a
+    folder that exists, and never inside an archive (a page written there would break its seal) nor over an env's
+    chain.jsonl."""
     if target.is_dir():
         raise RenderFailed(f"{target}: is a folder; give the report's file name (e.g. {target / 'report.html'})")
     if not target.parent.is_dir():
         raise RenderFailed(f"{target}: its folder {target.parent} does not exist")
+    inside = sealed_folder_of(target, archive)
+    if inside is not None:
+        raise RenderFailed(f"{target}: inside the archive folder {inside}, where a report would break its seal; "
+                           f"write it outside (default: {report_path(archive)})")
+    if target.name == seal.CHAIN and _holds_archives(Path(os.path.realpath(target.parent))):
+        raise RenderFailed(f"{target}: the env's {seal.CHAIN} (the links of its pruned archives); give the report "
+                           f"another name (default: {report_path(archive)})")
+
+
+def sealed_folder_of(target: Path, archive: Path) -> Path | None:
+    """The archive folder `target` would be written into, else None: a folder holding a manifest.json (of any env),
+    or any folder inside the rendered archive's env folder (an archive, or one being written). Symlinked
+    folders are followed, as the write would follow them; the file's own name is not (it is replaced, not
+    written through)."""
+    folder = Path(os.path.realpath(target.parent))
+    env_dir = Path(os.path.realpath(archive.parent))
+    for candidate in (folder, *folder.parents):
+        if seal.is_archive(candidate):
+            return candidate
+        if candidate.parent == env_dir and candidate != env_dir:
+            return candidate
+    return None
+
+
+def _holds_archives(folder: Path) -> bool:
+    try:
+        return any(seal.is_archive(p) for p in seal.archive_dirs(folder))
+    except OSError:
+        return False
 
 
 def _write_page(target: Path, html: str) -> None:
@@ -270,7 +302,10 @@ def history_points(archive: Path, left_out: list[str] | None = None) -> list[dic
     (what `opsverify verify` checks of it in its env folder, without a key: its files, its seal, its links to
     its neighbours) and reads as opsverify writes it is history; any other is left out (and named in `left_out`)."""
     env_dir = archive.parent
-    earlier = [p for p in archive_dirs(env_dir) if p.name < archive.name and os.path.lexists(p / "results.json")]
+    ordered = archives_oldest_first(env_dir)  # the chain's order, as for the newest archive and prune
+    names = [p.name for p in ordered]
+    before = ordered[:names.index(archive.name)] if archive.name in names else []
+    earlier = [p for p in before if os.path.lexists(p / "results.json")]
     nodes = seal.chain_nodes(env_dir)  # read once for every archive's links
     points = []
     for previous in earlier[-HISTORY_LIMIT:]:

@@ -1,8 +1,8 @@
 """Retention: `opsverify prune --keep N`, per env, without breaking the chain.
 
-The newest N archives of each env stay. An older one is removed only when it records a clean release:
-an archive with a failed or waived item (the evidence an auditor asks for first), or one that does not verify,
-stays unless `--force`.
+The newest N archives of each env stay (newest as the hash chain says: seal.archives_oldest_first). An older
+one is removed only when it records a clean release: an archive with a failed or waived item (the evidence an
+auditor asks for first), or one that does not verify, stays unless `--force`.
 Before an archive is removed its manifest hash (and its link) is appended to `reports/<env>/chain.jsonl`,
 so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it. chain.jsonl never
 names an archive that is still there: an archive is first moved out of the env (the step that can fail),
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, Malformed, archive_dirs, env_lock, manifest_shape, parse_json, read_regular, \
-    sha256_bytes, verify
+from .seal import CHAIN, MANIFEST, Malformed, archive_dirs, archives_oldest_first, env_lock, manifest_shape, \
+    parse_json, read_regular, sha256_bytes, verify
 
 
 @dataclass
@@ -53,7 +53,8 @@ def keeps_evidence(manifest: dict[str, Any]) -> str:
 def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = False) -> Pruned:
     result = Pruned()
     with env_lock(env_dir):
-        archives = [p for p in archive_dirs(env_dir) if os.path.lexists(p / MANIFEST)]
+        # oldest first as the chain says (not by name: a deploy id `aaa` after `zzz` in one second is the newest)
+        archives = [p for p in archives_oldest_first(env_dir) if os.path.lexists(p / MANIFEST)]
         candidates = archives[:-keep] if keep > 0 else archives
         for archive in candidates:
             if archive.is_symlink():  # removing it would remove a link, not an archive: nothing to keep in the chain

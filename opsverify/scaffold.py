@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+from pathlib import Path, PurePath
+
+from .checklist import NAME_PATTERN
+from .errors import ConfigError
+
 
 def project_files(system: str) -> dict[str, str]:
     prefix = system.replace("-", "_").upper()
@@ -51,3 +59,99 @@ systems:
 """,
         ".gitignore": "reports/\nenvironments/*.secrets.env\n.pytest_cache/\n",
     }
+
+
+# -- writing them: everything checked first, nothing left behind on failure ------------------------------------
+FALLBACK_NAME_MAX = 255  # bytes of one file name, where the file system does not say
+
+
+def _existing_ancestor(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            return candidate
+    return Path(".")
+
+
+def _limit(folder: Path, name: str, fallback: int) -> int:
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return fallback
+
+
+def problems(root: Path, system: str) -> list[str]:
+    """Why `opsverify init` cannot write this project into `root` (one line each), without writing anything."""
+    if not re.fullmatch(NAME_PATTERN, system):
+        return [f"--system {system[:60]}: use lowercase letters, digits and '-' (e.g. my-app), "
+                "as a checklist's system name does"]
+    found: list[str] = []
+    where = _existing_ancestor(root)
+    name_max = _limit(where, "PC_NAME_MAX", FALLBACK_NAME_MAX)
+    longest = max(len(PurePath(name).name.encode()) for name in project_files(system))
+    if longest > name_max:
+        allowed = name_max - (longest - len(system.encode()))
+        return [f"--system {system[:40]}… ({len(system)} characters): too long for a file name here "
+                f"(checklists/<system>.yaml: at most {allowed} characters)"]
+    path_max = _limit(where, "PC_PATH_MAX", 4096)
+    if os.path.lexists(root) and not root.is_dir():
+        return [f"{root}: is not a folder; give a project folder (opsverify init [DIR])"]
+    folders: set[Path] = set()
+    existing: list[Path] = []
+    for name in project_files(system):
+        path = root / name
+        if len(os.fsencode(os.path.abspath(path))) >= path_max:
+            found.append(f"{path}: the path is too long for this file system")
+            continue
+        for folder in reversed(PurePath(name).parents[:-1]):  # checklists/, environments/ (root's own: above)
+            if folder in folders:
+                continue
+            folders.add(folder)
+            there = root / folder
+            if there.is_symlink() and not there.is_dir():
+                found.append(f"{there}: is a symlink to nothing; opsverify init writes its files in a folder there")
+            elif os.path.lexists(there) and not there.is_dir():
+                found.append(f"{there}: is a file, not a folder; opsverify init writes its files in a folder there "
+                             "(move it away)")
+        if path.is_symlink():
+            found.append(f"{path}: is a symlink; opsverify init writes only new files, never through a symlink")
+        elif os.path.lexists(path):
+            existing.append(path)
+    if existing:  # a project already made: one line, not one per file
+        more = f" (and {len(existing) - 1} more of its files)" if len(existing) > 1 else ""
+        found.append(f"{existing[0]}: already exists{more}; opsverify init writes only new files")
+    return found
+
+
+def write_project(root: Path, system: str) -> list[Path]:
+    """Write the project's files; every file is new (never written through a symlink). Checked first (`problems`);
+    a write that fails still (a full disk, a folder not writable) removes what this call wrote and made.
+    Raises ConfigError, one line per problem."""
+    found = problems(root, system)
+    if found:
+        raise ConfigError(found[0] if len(found) == 1 else f"{len(found)} problems, nothing written:\n  "
+                          + "\n  ".join(found))
+    made: list[Path] = []  # folders this call made, then files it wrote: undone in reverse on failure
+    written: list[Path] = []
+    try:
+        for name, text in project_files(system).items():
+            path = root / name
+            for folder in reversed(path.parents):
+                if not os.path.lexists(folder):
+                    os.mkdir(folder)
+                    made.append(folder)
+            data = text.encode("utf-8")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+            made.append(path)
+            with open(fd, "wb") as handle:
+                handle.write(data)
+            written.append(path)
+    except OSError as exc:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()
+                else:
+                    path.unlink()
+        where = exc.filename or root
+        raise ConfigError(f"{where}: cannot be written ({exc.strerror or exc}); nothing was written") from None
+    return written

@@ -17,9 +17,11 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime as dt
 import errno
 import fcntl
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -269,13 +271,17 @@ def env_lock(env_dir: Path) -> Iterator[None]:
 
 def chain_head(env_dir: Path) -> dict[str, str] | None:
     """The archive a new one links to: the one no other archive (or pruned entry) links to; the newest
-    by name if several (a fork is `verify`'s to report, not ours to extend)."""
+    (archives_oldest_first) if several (a fork is `verify`'s to report, not ours to extend)."""
     nodes = [n for n in chain_nodes(env_dir) if n.readable]
     if not nodes:
         return None
     linked = {n.previous_sha256 for n in nodes if n.previous_sha256}
     heads = [n for n in nodes if n.manifest_sha256 not in linked] or nodes
-    newest = max(heads, key=lambda n: (n.folder is not None, n.archive))
+    if len(heads) > 1:  # the newest as archives_oldest_first says (not the name: a deploy id is no age)
+        rank = {folder.name: place for place, folder in enumerate(archives_oldest_first(env_dir))}
+        newest = max(heads, key=lambda n: (n.folder is not None, rank.get(n.folder or "", -1), _natural(n.archive)))
+    else:
+        newest = heads[0]
     return {"archive": newest.archive, "manifest_sha256": newest.manifest_sha256}
 
 
@@ -305,9 +311,128 @@ class Node:
 
 
 def archive_dirs(env_dir: Path) -> list[Path]:
-    """The archives of an env: visible folders (not `.partial-*`), oldest first by name. A symlink to a
-    folder is listed too: `verify` reports it, `prune` leaves it alone."""
+    """The archives of an env: visible folders (not `.partial-*`), sorted by name — a listing, not an age:
+    which archive is older is `archives_oldest_first`'s to say. A symlink to a folder is listed too:
+    `verify` reports it, `prune` leaves it alone."""
     return sorted(p for p in env_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+_NAMED_TIME = re.compile(r"^(\d{8}T\d{6}Z)_")
+
+
+def _moment(text: Any) -> float | None:
+    """Seconds since the epoch of a manifest's ISO 8601 time (UTC when it names no zone), else None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return moment.timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _named_moment(name: str) -> float | None:
+    """The UTC start an archive's folder name begins with (`20261125T104622Z_<deploy>`), else None."""
+    match = _NAMED_TIME.match(name)
+    if match is None:
+        return None
+    try:
+        return dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
+    except (ValueError, OverflowError):
+        return None
+
+
+def _natural(name: str) -> tuple:
+    """A name in natural order: `..._local-2` before `..._local-10`."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
+
+
+@dataclass
+class _Placed:
+    """One archive as archives_oldest_first sees it."""
+    key: tuple  # where the chain cannot say: (has a time, the time, the name in natural order)
+    names: tuple[str, ...]  # its folder's name and the name it was sealed under
+    digest: str | None  # its manifest's hash (None: no manifest to hash)
+    previous: str | None  # the hash its manifest links to
+    previous_archive: str | None  # and the name
+    folder: Path | None  # None: pruned, known from chain.jsonl
+
+
+def _key(started: Any, name: str) -> tuple:
+    when = _moment(started)
+    if when is None:
+        when = _named_moment(name)
+    return (when is not None, when or 0.0, _natural(name))
+
+
+def _placed(folder: Path) -> _Placed:
+    """What its manifest says of its place, as far as it can be read: never raises."""
+    digest = previous = previous_archive = started = sealed_as = None
+    if not folder.is_symlink():  # never followed: its place is its name's
+        try:
+            data: bytes | None = read_regular(folder / MANIFEST)
+        except (OSError, Malformed):
+            data = None
+        if data is not None:
+            digest = sha256_bytes(data)
+            with contextlib.suppress(Malformed):
+                sealed_as, link = _link(data)
+                previous, previous_archive = link.get("manifest_sha256"), link.get("archive")
+            with contextlib.suppress(Malformed):
+                started = object_of(parse_json(data)).get("started")
+    names = (folder.name, sealed_as) if isinstance(sealed_as, str) else (folder.name,)
+    return _Placed(_key(started, folder.name), names, digest, previous, previous_archive, folder)
+
+
+def archives_oldest_first(env_dir: Path) -> list[Path]:
+    """The archives of an env (every folder `archive_dirs` lists), oldest first, as the hash chain says: an archive
+    comes after the one its manifest's `previous` links to (there, or pruned into chain.jsonl) — by its hash, or,
+    when no manifest has that hash any more (changed since), by its name. Where the chain cannot say (two chains,
+    a fork, a manifest that cannot be read, a symlinked folder), the manifest's start time decides, then the time
+    in the folder's name, then the name in natural order (`-2` before `-10`); an archive with no time at all
+    counts as the oldest. The one order for "the newest" and the history (`report`) and for what `prune` keeps.
+    Never raises for what an archive or chain.jsonl holds."""
+    nodes = [_Placed(_key(e.get("started"), e["archive"]), (e["archive"],), e["manifest_sha256"],
+                     e.get("previous_sha256"), e.get("previous_archive"), None) for e in read_pruned(env_dir)]
+    nodes += [_placed(folder) for folder in archive_dirs(env_dir)]
+    by_hash: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
+    for index, node in enumerate(nodes):
+        if node.digest is not None:
+            by_hash.setdefault(node.digest, []).append(index)
+        for name in set(node.names):
+            by_name.setdefault(name, []).append(index)
+    # Kahn's order over the links: among the archives whose previous one is placed, the earliest key first
+    followers: list[list[int]] = [[] for _ in nodes]
+    waiting = [0] * len(nodes)  # previous ones not yet placed
+    for index, node in enumerate(nodes):
+        before = by_hash.get(node.previous or "") or by_name.get(node.previous_archive or "") or []
+        for other in set(before) - {index}:
+            followers[other].append(index)
+            waiting[index] += 1
+    ready = [(node.key, index) for index, node in enumerate(nodes) if not waiting[index]]
+    heapq.heapify(ready)
+    by_key = sorted(range(len(nodes)), key=lambda i: (nodes[i].key, i))  # for a knot the links cannot untie
+    placed = [False] * len(nodes)
+    order: list[int] = []
+    cursor = 0
+    while len(order) < len(nodes):
+        if not ready:  # a loop of links (forged): its earliest archive goes first
+            while placed[by_key[cursor]]:
+                cursor += 1
+            heapq.heappush(ready, (nodes[by_key[cursor]].key, by_key[cursor]))
+        _, index = heapq.heappop(ready)
+        if placed[index]:
+            continue
+        placed[index] = True
+        order.append(index)
+        for follower in followers[index]:
+            waiting[follower] -= 1
+            if waiting[follower] == 0 and not placed[follower]:
+                heapq.heappush(ready, (nodes[follower].key, follower))
+    return [folder for index in order if (folder := nodes[index].folder) is not None]
 
 
 def read_pruned(env_dir: Path, findings: list[Finding] | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,173 @@
+"""`opsverify init` checks everything before it writes anything: a layout in the way, a system name too long for
+a file name, a symlink where a file goes — one line, exit 20, nothing written (so a retry works); a write that
+fails midway takes back what it wrote. `opsverify coverage` shows a checklist's words as written, never as
+control characters a terminal acts on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from opsverify import exitcodes, scaffold
+from opsverify.checklist import Check, Severity
+from opsverify.cli import main
+from opsverify.coverage import coverage_report, format_coverage
+
+FILES = ["checklists/shop.yaml", "environments/local.yaml", "environments/local.secrets.env.example", ".gitignore"]
+
+
+def everything(root: Path) -> list[str]:
+    """Every entry under root (symlinks as entries, not followed)."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        for name in subfolders + files:
+            found.append(os.path.relpath(os.path.join(folder, name), root))
+    return sorted(found)
+
+
+def init(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["init", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def refused(capsys, root: Path, *argv: str) -> str:
+    code, out, err = init(capsys, str(root), *argv)
+    assert code == exitcodes.BAD_CONFIG, out + err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "wrote" not in out, out
+    return err
+
+
+def test_init_writes_a_project_and_refuses_to_write_it_twice(tmp_path, capsys):
+    code, out, _ = init(capsys, str(tmp_path), "--system", "shop")
+    assert code == 0 and everything(tmp_path) == sorted(FILES + ["checklists", "environments"])
+    assert [line for line in out.splitlines() if line.startswith("wrote")] == [f"wrote {tmp_path / n}" for n in FILES]
+    before = {n: (tmp_path / n).read_bytes() for n in FILES}
+    assert "already exists" in refused(capsys, tmp_path, "--system", "shop")
+    assert {n: (tmp_path / n).read_bytes() for n in FILES} == before
+
+
+@pytest.mark.parametrize("folder", ["environments", "checklists"])
+def test_a_file_where_a_folder_goes_is_one_line_and_nothing_is_written(tmp_path, capsys, folder):
+    (tmp_path / folder).write_text("mine\n")
+    err = refused(capsys, tmp_path, "--system", "shop")
+    assert f"{tmp_path / folder}: is a file, not a folder" in err
+    assert everything(tmp_path) == [folder] and (tmp_path / folder).read_text() == "mine\n"
+    (tmp_path / folder).unlink()
+    assert init(capsys, str(tmp_path), "--system", "shop")[0] == 0  # nothing half-made blocks the retry
+
+
+def test_a_system_name_too_long_for_a_file_name_is_one_line(tmp_path, capsys):
+    err = refused(capsys, tmp_path, "--system", "a" * 300)
+    assert "(300 characters): too long for a file name" in err and len(err) < 300
+    assert everything(tmp_path) == []
+    longest = os.pathconf(tmp_path, "PC_NAME_MAX") - len(".yaml")
+    assert init(capsys, str(tmp_path), "--system", "a" * longest)[0] == 0  # the limit itself is fine
+
+
+@pytest.mark.parametrize("system", ["Shop", "shop_1", "-shop", "", "sh\x1b[2Jop", "shop/../x"])
+def test_a_system_name_checklists_would_refuse_is_refused_first(tmp_path, capsys, system):
+    err = refused(capsys, tmp_path, f"--system={system}")
+    assert "lowercase letters, digits and '-'" in err and "\x1b" not in err
+    assert everything(tmp_path) == []
+
+
+def test_a_dangling_symlink_where_a_file_goes_is_never_written_through(tmp_path, capsys):
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "local.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    err = refused(capsys, tmp_path, "--system", "shop")
+    assert f"{tmp_path / 'environments' / 'local.yaml'}: is a symlink" in err
+    assert not (tmp_path / "elsewhere.yaml").exists()
+    assert everything(tmp_path) == ["environments", "environments/local.yaml"]
+
+
+def test_a_symlink_to_a_file_is_not_written_through_either(tmp_path, capsys):
+    mine = tmp_path / "mine.gitignore"
+    mine.write_text("keep me\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".gitignore").symlink_to(mine)
+    assert "is a symlink" in refused(capsys, project, "--system", "shop")
+    assert mine.read_text() == "keep me\n" and everything(project) == [".gitignore"]
+
+
+def test_a_folder_that_is_a_dangling_symlink_is_one_line(tmp_path, capsys):
+    (tmp_path / "checklists").symlink_to(tmp_path / "gone")
+    assert "is a symlink to nothing" in refused(capsys, tmp_path, "--system", "shop")
+    assert not (tmp_path / "gone").exists() and everything(tmp_path) == ["checklists"]
+
+
+def test_the_project_folder_being_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "project").write_text("")
+    assert "is not a folder" in refused(capsys, tmp_path / "project", "--system", "shop")
+
+
+def test_several_problems_are_each_one_line_and_nothing_is_written(tmp_path, capsys):
+    (tmp_path / "checklists").write_text("")
+    (tmp_path / "environments").write_text("")
+    code, out, err = init(capsys, str(tmp_path), "--system", "shop")
+    assert code == exitcodes.BAD_CONFIG and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[0].endswith("2 problems, nothing written:") and len(lines) == 3, err
+    assert everything(tmp_path) == ["checklists", "environments"]
+
+
+def test_a_write_that_fails_midway_takes_back_what_it_wrote(tmp_path, capsys, monkeypatch):
+    """A disk that fills after two files: what init wrote (and the folders it made) goes; a retry then works."""
+    root = tmp_path / "new" / "project"
+    real_open, opened = os.open, []
+
+    def failing_open(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
+            opened.append(path)
+            if len(opened) == 3:
+                raise OSError(28, "No space left on device", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(scaffold.os, "open", failing_open)
+    err = refused(capsys, root, "--system", "shop")
+    assert "No space left on device" in err and "nothing was written" in err
+    assert everything(tmp_path) == []
+    monkeypatch.setattr(scaffold.os, "open", real_open)
+    assert init(capsys, str(root), "--system", "shop")[0] == 0
+    assert everything(root) == sorted(FILES + ["checklists", "environments"])
+
+
+def test_init_keeps_what_was_there_before_it_failed(tmp_path, capsys, monkeypatch):
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "notes.txt").write_text("mine")
+    real_open = os.open
+
+    def failing_open(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT and str(path).endswith(".gitignore"):
+            raise OSError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(scaffold.os, "open", failing_open)
+    refused(capsys, tmp_path, "--system", "shop")
+    assert everything(tmp_path) == ["environments", "environments/notes.txt"]
+
+
+# -- coverage: a checklist's words shown, never obeyed ---------------------------------------------------------
+def _check(item_id: str, family: str, reason: str = "") -> Check:
+    return Check(system="shop", id=item_id, name="n", section="S", title="t", family=family, cadence=None,
+                 severity=Severity.normal, mutating=False, remediation="", reason=reason, params={})
+
+
+CONTROLS = "\x1b[31m red \x1b[2J\r\u202eDESREVER\u202c \x07"
+
+
+def test_coverage_shows_control_characters_escaped(capsys, monkeypatch):
+    checks = [_check("M1", "manual", f"humans {CONTROLS} only"), _check("N1", f"nope{CONTROLS}"),
+              _check("A1", "env")]
+    text = format_coverage(coverage_report(checks))
+    assert "humans \\x1b[31m red \\x1b[2J\\x0d\\u202eDESREVER\\u202c \\x07 only" in text
+    assert "needs family nope\\x1b[31m" in text
+    assert not any(ch in text for ch in "\x1b\r\x07\u202e\u202c")
+    monkeypatch.setattr("opsverify.cli.load_checklists", lambda folder: checks)
+    assert main(["coverage"]) == 0
+    out = capsys.readouterr().out
+    assert "\\x1b[31m red" in out and not any(ch in out for ch in "\x1b\r\x07\u202e")
