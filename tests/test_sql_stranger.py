@@ -128,7 +128,7 @@ def test_sql_a_column_named_twice_is_not_guessed():
     ("SELECT COUNT(*) AS n FROM PUBLIC.TASKS", ('"public"."tasks"',)),
     ('select count(*) as n from "App"."Jobs" join Jobs on true', ('"App"."Jobs"', '"jobs"')),
     ('select count(*) as n from "we""ird"', ('"we""ird"',)),
-    ("with j as (select * from app.jobs) select count(*) as n from j", ('"app"."jobs"', '"j"')),
+    ("with j as (select * from app.jobs) select count(*) as n from j", ('"app"."jobs"',)),  # j is its own CTE
 ])
 def test_sql_names_are_folded_as_postgresql_folds_them(query, tables):
     names = sql.names_read(query)
@@ -206,6 +206,11 @@ REAL = [
     ("quoted-upper", 'select count(*) as stuck from public."TASKS"', {"stuck": {"eq": 0}},
      Status.PASSED, Status.PASSED),
     ("invoker-function", "select public.stuck_jobs() as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    # a function in FROM keeps its schema; a CTE named like an RLS table is the query's own
+    ("function-in-from", "select count(*) - 1 as stuck from public.stuck_jobs() as f(n) where f.n > 0",
+     {"stuck": {"eq": 0}}, Status.ERROR, Status.PASSED),
+    ("cte-named-like-rls-table", "with tasks as (select 1 as x) select count(*) as n from tasks", {"n": {"eq": 1}},
+     Status.PASSED, Status.PASSED),
     # 05 to 08, on the server's own values
     ("setting-text-ne", "select setting from pg_catalog.pg_settings where name = 'max_prepared_transactions'",
      {"setting": {"ne": 0}}, Status.ERROR, Status.ERROR),
@@ -281,3 +286,42 @@ def test_resolution_failure_is_an_error_for_every_item():
     check = make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 1}}}, name="blind")
     outcome = sql.judge(check, _facts(check, [{"n": 1}], visibility=GatherError("boom")))
     assert outcome.status is Status.ERROR, _said("blind", Status.ERROR, outcome)
+
+
+def test_a_schema_the_role_may_not_use_errors_only_its_own_item(demo_deployment):
+    """to_regclass raises for a schema without USAGE: that name is left to its own item's query, and every other
+    item of the target is still resolved and judged."""
+    role, password = f"narrow_{secrets.token_hex(4)}", secrets.token_hex(12)
+    ddl = f"""
+create schema hidden;
+create table hidden.t (id int);
+create table public.orders (id int);
+insert into public.orders values (1);
+create table public.jobs (id int);
+alter table public.jobs enable row level security;
+create role {role} login password '{password}';
+grant usage on schema public to {role};
+grant select on public.orders to {role};
+"""
+    try:
+        with scratch_database(demo_deployment, ddl, prefix="narrow") as db:
+            items = [make_check("sql", {"query": "select count(*) as n from public.orders", "expect": {"n": {"eq": 1}}},
+                                item="N1", name="orders"),
+                     make_check("sql", {"query": "select count(*) as n from hidden.t", "expect": {"n": {"eq": 0}}},
+                                item="N2", name="hidden")]
+            target = make_target({"database": demo_deployment.pg.url(db["name"], role, password)})
+            try:
+                orders, hidden = gather_and_judge(target, sql, items)
+            finally:
+                target.close()
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
+    assert orders.status is Status.PASSED, _said("orders", Status.PASSED, orders)
+    assert hidden.status is Status.ERROR and "permission denied for schema hidden" in hidden.observed, hidden
+
+
+def test_a_number_yaml_read_as_text_says_how_to_write_it():
+    check = make_check("sql", {"query": "select 1", "expect": {"v": {"lt": "1e-3"}}}, name="tiny")
+    outcome = sql.judge(check, _facts(check, [{"v": decimal.Decimal("0.0001")}]))
+    assert outcome.status is Status.ERROR and "YAML reads 1e-3 as text: write it with a dot" in outcome.observed, outcome

@@ -94,7 +94,10 @@ RESOLVED = (
     "  and n.nspname not in ('pg_catalog', 'information_schema')) as views,"
     " (select coalesce(json_agg(json_build_object('name', w.name, 'relation', n.nspname || '.' || c.relname,"
     "   'schema', n.nspname, 'kind', c.relkind::text, 'rls', row_security_active(c.oid))), '[]'::json)"
-    "  from unnest(%(tables)s::text[]) as w(name) left join pg_class c on c.oid = to_regclass(w.name)"
+    "  from unnest(%(tables)s::text[], %(table_schemas)s::text[]) as w(name, schema)"
+    # to_regclass raises for a schema the role may not use: such a name is left to its own item's query
+    "  left join pg_class c on c.oid = case when w.schema = '' or exists (select 1 from pg_namespace u"
+    "   where u.nspname = w.schema and has_schema_privilege(u.oid, 'USAGE')) then to_regclass(w.name) end"
     "  left join pg_namespace n on n.oid = c.relnamespace) as reads,"
     " (select coalesce(json_agg(distinct f.name), '[]'::json)"
     "  from unnest(%(function_schemas)s::text[], %(function_names)s::text[]) as f(schema, name)"
@@ -144,9 +147,16 @@ def _resolution(checks) -> tuple[str, dict[str, list[str]]]:
         if found is not None:
             tables.update(found.tables)
             functions.update(found.functions)
-    ordered = sorted(functions)
-    return RESOLVED, {"tables": sorted(tables), "function_schemas": [schema for schema, _ in ordered],
+    ordered, written = sorted(functions), sorted(tables)
+    return RESOLVED, {"tables": written, "table_schemas": [_schema_of(name) for name in written],
+                      "function_schemas": [schema for schema, _ in ordered],
                       "function_names": [name for _, name in ordered]}
+
+
+def _schema_of(written: str) -> str:
+    """The schema a written (quoted) name names, or '' for an unqualified one."""
+    parts = _split_quoted(written)
+    return parts[0][1:-1].replace('""', '"') if len(parts) > 1 else ""
 
 
 def database_statements(target, checks) -> list[Any]:
@@ -204,8 +214,8 @@ def _quoted(part: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def names_read(query: str) -> Names | None:
-    """Every relation and user-callable function the query names (CTE names too: the database says
-    what they are not); None when the query cannot be parsed — the caller then assumes the worst."""
+    """Every relation and user-callable function the query names (not its own CTEs, whose definitions are
+    read for what they name); None when the query cannot be parsed — the caller then assumes the worst."""
     import sqlglot  # only needed for a checker role that RLS applies to
     from sqlglot import exp
 
@@ -216,10 +226,14 @@ def names_read(query: str) -> Names | None:
     if tree is None:
         return None
     tables: set[str] = set()
+    ctes = {_folded(cte.args["alias"].this) for cte in tree.find_all(exp.CTE)
+            if isinstance(cte.args.get("alias"), exp.TableAlias) and isinstance(cte.args["alias"].this, exp.Identifier)}
     for table in tree.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier) or not table.name:
             continue  # a function in FROM: seen below
         parts = [table.args["db"]] if isinstance(table.args.get("db"), exp.Identifier) else []
+        if not parts and _folded(table.this) in ctes:
+            continue  # the query's own CTE: it reads what its definition names, found on its own
         # a catalog part (db.schema.name) names this database or fails the query itself
         tables.add(".".join(_quoted(_folded(part)) for part in [*parts, table.this]))
     functions: set[tuple[str, str]] = set()
@@ -229,7 +243,9 @@ def names_read(query: str) -> Names | None:
             continue
         schema = ""
         parent = call.parent
-        if isinstance(parent, exp.Dot) and parent.expression is call and isinstance(parent.this, exp.Identifier):
+        if isinstance(parent, exp.Table) and parent.this is call and isinstance(parent.args.get("db"), exp.Identifier):
+            schema = _folded(parent.args["db"])  # a function in FROM: `from app.stuck_jobs()`
+        elif isinstance(parent, exp.Dot) and parent.expression is call and isinstance(parent.this, exp.Identifier):
             schema = _folded(parent.this)
         elif isinstance(parent, exp.Dot) and parent.expression is call and isinstance(parent.this, exp.Column):
             schema = _folded(parent.this.this)
@@ -366,17 +382,35 @@ def _bound_like(value: Any, bound: Any) -> Any:
         if bound_kind != kind:
             if kind == "timestamp with time zone" and bound_kind == "timestamp without time zone":
                 raise Uncomparable(f"a {kind} cannot be compared with {bound} (no time zone: write its offset, or Z)")
-            raise Uncomparable(f"a {kind} cannot be compared with {bound!r} (a {bound_kind})")
+            raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} (a {bound_kind})")
         return bound
     if kind == "interval":
-        raise Uncomparable(f"an interval cannot be compared with {bound!r} (a {bound_kind}); compare"
+        raise Uncomparable(f"an interval cannot be compared with {_bound_shown(bound)} (a {bound_kind}); compare"
                            " extract(epoch from …) in the query, in seconds")
     if kind != bound_kind:
         article = "an" if bound_kind[0] in "aeiou" else "a"
-        raise Uncomparable(f"a {kind} cannot be compared with {bound!r} ({article} {bound_kind})")
+        hint = ""
+        if kind == "number" and isinstance(bound, str) and _reads_as_number(bound):
+            hint = f"; YAML reads {bound} as text: write it with a dot and a signed exponent, e.g. 1.0e-3"
+        raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} ({article} {bound_kind}){hint}")
     if kind == "number" and isinstance(value, decimal.Decimal) and isinstance(bound, float):
         return decimal.Decimal(repr(bound))  # the number written in the checklist, not its binary neighbour
     return bound
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _bound_shown(bound: Any) -> str:
+    """A checklist's bound in a message, as it would be written there (a date as 2020-01-01, text quoted)."""
+    if isinstance(bound, (dt.date, dt.datetime, dt.time)):
+        return bound.isoformat()
+    return repr(bound) if isinstance(bound, str) else str(bound)
 
 
 def _not_finite(value: Any) -> bool:
@@ -402,7 +436,7 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
     try:
         return bool(test(value, like)), _shown(value)
     except (TypeError, decimal.InvalidOperation) as exc:
-        raise Uncomparable(f"{_shown(value)} cannot be compared with {bound!r}: {exc}") from None
+        raise Uncomparable(f"{_shown(value)} cannot be compared with {_bound_shown(bound)}: {exc}") from None
 
 
 def _plain(value: Any) -> Any:
