@@ -325,3 +325,18 @@ def test_a_number_yaml_read_as_text_says_how_to_write_it():
     check = make_check("sql", {"query": "select 1", "expect": {"v": {"lt": "1e-3"}}}, name="tiny")
     outcome = sql.judge(check, _facts(check, [{"v": decimal.Decimal("0.0001")}]))
     assert outcome.status is Status.ERROR and "YAML reads 1e-3 as text: write it with a dot" in outcome.observed, outcome
+
+
+def test_a_value_python_cannot_hold_errors_its_item_only(demo_deployment):
+    """'infinity'::timestamptz has no Python datetime: that answer is unreadable, the session is not broken."""
+    with scratch_database(demo_deployment, "create table t (id int)", prefix="inf") as db:
+        items = [make_check("sql", {"query": "select 'infinity'::timestamptz as last_run",
+                                    "expect": {"last_run": {"lt": "2026-01-01T00:00:00Z"}}}, item="I1", name="inf"),
+                 make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 1}}}, item="I2", name="after")]
+        target = make_target({"database": db["url"]})
+        try:
+            infinite, after = gather_and_judge(target, sql, items)
+        finally:
+            target.close()
+    assert infinite.status is Status.ERROR and "a value the client cannot read" in infinite.observed, infinite
+    assert after.status is Status.PASSED, _said("after", Status.PASSED, after)

@@ -351,7 +351,11 @@ class _Conversation:
         if result is None:
             return GatherError("the statement produced no result")
         if result.status == pq.ExecStatus.TUPLES_OK:
-            return _rows(self.conn, result)
+            try:
+                return _rows(self.conn, result)
+            except psycopg.DataError as exc:  # a value Python cannot hold ('infinity'::timestamptz): this answer's
+                return GatherError(f"the answer holds a value the client cannot read: {_first_line(exc)}"
+                                   " (cast it in the query, e.g. to text)")
         if result.status == pq.ExecStatus.COMMAND_OK:
             return []
         if result.status == pq.ExecStatus.FATAL_ERROR:
