@@ -314,6 +314,11 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True):
      cron_facts(("w", "0 9-17 * * 1-5", True)), Status.ERROR, "cannot convert '0 9-17 * * 1-5'"),
     ({"job": "w", "active": True, "schedule": "0 9-17 * * 1-5", "timezone": "Europe/London"},
      cron_facts(("w", "0 9-17 * * 1-5", True)), Status.PASSED, ""),  # London is GMT all day in winter
+    # minutes only, zones whole hours apart: the same instants — not a conversion to refuse
+    ({"job": "w", "active": True, "schedule": "*/5 * * * *", "timezone": "Europe/Berlin"},
+     cron_facts(("w", "*/5 * * * *", True)), Status.PASSED, ""),
+    ({"job": "w", "active": True, "schedule": "*/5 * * * *", "timezone": "Asia/Kolkata"},  # 5 h 30 apart
+     cron_facts(("w", "*/5 * * * *", True)), Status.ERROR, "cannot convert"),
     # row level security on cron.job hides other roles' jobs: "no job" would be a guess
     ({"job": "publish-queue", "active": False}, {**cron_facts(), "jobs_filtered": True}, Status.ERROR,
      "row level security on cron.job"),

@@ -19,6 +19,8 @@ from opsverify.checklist import load_item_params
     ({"job": "w", "active": True, "schedule": ""}, "is not a cron schedule"),
     ({"job": "w", "active": True, "schedule": "0 5 * * * *"}, "five fields"),
     ({"job": "w", "active": True, "schedule": "0 5 */0 * *"}, "is not cron syntax"),
+    ({"job": "w", "active": True, "schedule": "0 seconds"}, "is not a cron schedule"),
+    ({"job": "w", "active": True, "schedule": "0 ² * * *"}, "is not cron syntax"),
 ])
 def test_combinations_the_judge_does_not_read_are_rejected(params, match):
     with pytest.raises((ValidationError, ValueError), match=match):

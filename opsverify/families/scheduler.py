@@ -39,7 +39,7 @@ _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of m
 def schedule_problem(schedule: str) -> str | None:
     """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None."""
     text = " ".join(schedule.split()).lower()
-    if text in _MACROS or re.fullmatch(r"[1-5]?\d seconds?", text):
+    if text in _MACROS or re.fullmatch(r"([1-9]|[1-5][0-9]) seconds?", text):  # pg_cron 1.5+: 1 to 59 seconds
         return None
     fields = text.split(" ") if text else []
     if len(fields) != 5:
@@ -49,12 +49,12 @@ def schedule_problem(schedule: str) -> str | None:
         for part in field.split(","):
             if position == 2 and part == "$":  # pg_cron 1.5+: the month's last day
                 continue
-            match = re.fullmatch(r"(\*|\w+(?:-\w+)?)(?:/(\d+))?", part)
+            match = re.fullmatch(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?", part)
             if not match or (match.group(2) is not None and int(match.group(2)) == 0):
                 return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax"
             for bound in match.group(1).split("-") if match.group(1) != "*" else []:
                 value = names.index(bound) + (position == 3) if bound in names else (
-                    int(bound) if bound.isdigit() else None)
+                    int(bound) if re.fullmatch(r"[0-9]+", bound) else None)
                 if value is None:
                     return f"'{schedule}': '{bound}' is not a value of field {position + 1} ({low}-{high})"
                 if not low <= value <= high:
@@ -124,8 +124,13 @@ def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) 
     when it cannot be written there. Fixed minutes and hours (`30 5,17 * * *`) are moved one by one; any other
     schedule is unchanged only if the two zones agree all day today."""
     fields = _normal(schedule).split(" ")
-    if len(fields) != 5 or not all(re.fullmatch(r"\d{1,2}(,\d{1,2})*", f) for f in fields[:2]):
-        return _normal(schedule) if _same_all_day(zone, server_zone, today) else None
+    if len(fields) != 5 or not all(re.fullmatch(r"[0-9]{1,2}(,[0-9]{1,2})*", f) for f in fields[:2]):
+        if _same_all_day(zone, server_zone, today):
+            return _normal(schedule)
+        # minutes only (`*/5 * * * *`, `0 * * * *`): the same instants wherever the zones differ by whole hours
+        if len(fields) == 5 and fields[1:] == ["*"] * 4 and _whole_hours_apart_all_day(zone, server_zone, today):
+            return _normal(schedule)
+        return None
     minutes, hours, rest = [int(m) for m in fields[0].split(",")], [int(h) for h in fields[1].split(",")], fields[2:]
     moved = set()
     for hour in hours:
@@ -139,6 +144,12 @@ def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) 
     if len(moved) != len(new_minutes) * len(new_hours):
         return None  # the times no longer form one minute list × one hour list
     return " ".join([",".join(map(str, new_minutes)), ",".join(map(str, new_hours)), *rest])
+
+
+def _whole_hours_apart_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
+    hours = [dt.datetime.combine(today, dt.time(h), tzinfo=dt.timezone.utc) for h in range(0, 24)]
+    return all((t.astimezone(ZoneInfo(zone)).utcoffset() - t.astimezone(ZoneInfo(server_zone)).utcoffset())
+               .total_seconds() % 3600 == 0 for t in hours)
 
 
 def _same_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
