@@ -234,6 +234,43 @@ def test_a_committed_report_is_as_old_as_its_commit_in_a_fresh_clone(tmp_path):
     assert fresh.evidence["newest_time_from"] == "file time"
 
 
+@pytest.mark.parametrize("app, report", [("", "prüfung.json"), ("apps/web", "report.md")],
+                         ids=["name-git-would-quote", "checkout-inside-a-monorepo"])
+def test_a_committed_report_is_dated_by_its_commit_however_its_path_is_written(tmp_path, app, report):
+    """git quotes a non-ASCII name unless told not to, and writes paths from the repository's top: a checkout of a
+    monorepo's app folder holds them under another prefix. Neither may turn a stale committed report new."""
+    import os
+    import subprocess
+
+    from opsverify_demo.components.repos import _git
+
+    origin = tmp_path / "origin"
+    folder = origin / app / ".pf" / "readthis"
+    folder.mkdir(parents=True)
+    (folder / report).write_text("old findings\n")
+    _git(origin, "init", "-q")
+    _git(origin, "add", "-A", date="2021-01-01T00:00:00+00:00")
+    _git(origin, "commit", "-q", "-m", "an old report", date="2021-01-01T00:00:00+00:00")
+    (origin / "deployed.txt").write_text("deployed\n")
+    _git(origin, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(origin, "commit", "-q", "-m", "the deploy", date="2025-01-01T00:00:00+00:00")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True, timeout=30,
+                   env=repo.git_env())
+    source = Checkout(clone / app if app else clone)
+    stale = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    assert stale.status is Status.FAILED and f"{report} was committed (commit " in stale.observed, stale
+    fresh = (clone / app if app else clone) / ".pf" / "readthis" / "today.md"
+    fresh.write_text("this deploy's findings\n")  # written in the checkout after the deploy: its own time
+    os.utime(fresh, (1_800_000_000, 1_800_000_000))
+    (clone / app / ".pf" / "readthis" / report if app else clone / ".pf" / "readthis" / report).write_text("edited\n")
+    # the committed report edited in the checkout: its own time now, the newest
+    os.utime((clone / app if app else clone) / ".pf" / "readthis" / report, (1_900_000_000, 1_900_000_000))
+    later = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    assert later.status is Status.PASSED and later.observed.startswith(f"{report} modified 2030-03-17"), later
+    assert source.list_folders([".pf/readthis"])[".pf/readthis"].files == sorted([report, "today.md"])
+
+
 def test_deploy_time_of_a_folder_that_is_no_git_checkout(tmp_path):
     with pytest.raises(GatherError, match="cannot read HEAD"):
         Checkout(tmp_path).deployed()

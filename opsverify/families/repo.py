@@ -224,7 +224,15 @@ class Checkout:
     def _committed(self, relative: str) -> dict[str, tuple[float, str]] | GatherError:
         """name (inside `relative`) -> (committer time, "commit <sha>") of each committed file the checkout
         has unchanged; {} outside a git checkout."""
-        log = self._git("log", "--format=%x00%H %ct", "--name-only", "--no-renames", "HEAD", "--", relative)
+        # paths as written (not quoted: `prüfung.json`), and from the repository's top: the checkout may be a
+        # folder inside it (a monorepo's app), so the folder's own path there is its prefix plus `relative`
+        top = self._git("rev-parse", "--show-prefix")
+        if top is None:
+            return {}
+        if isinstance(top, GatherError):
+            return top
+        log = self._git("-c", "core.quotepath=off", "log", "--format=%x00%H %ct", "--name-only", "--no-renames",
+                        "HEAD", "--", relative)
         if log is None:
             return {}
         if isinstance(log, GatherError):
@@ -233,7 +241,7 @@ class Checkout:
         if isinstance(changed, GatherError):
             return changed
         dirty = {entry[3:] for entry in (changed or "").split("\0") if len(entry) > 3}
-        prefix = relative.rstrip("/") + "/"
+        prefix = top.strip() + relative.rstrip("/") + "/"
         found: dict[str, tuple[float, str]] = {}
         for block in log.split("\0")[1:]:
             head, _, names = block.partition("\n")
