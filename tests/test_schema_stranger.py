@@ -203,11 +203,17 @@ PUBLICATION_CASES = [
     ({"table": "public.events", "not_published_in": ["pub_events"]}, FAILED,
      "table public.events is in publication pub_events (itself or through its partitions)"),
     ({"table": "public.events", "published_in": ["pub_events"]}, PASSED, ""),
-    ({"table": "public.events", "published_in": ["pub_archive"]}, PASSED, ""),   # a partition in another schema
+    # one partition published (in another schema) is not its table's data, yet some of its rows are published
+    ({"table": "public.events", "published_in": ["pub_archive"]}, FAILED,
+     "table public.events is not in publication pub_archive"),
+    ({"table": "public.events", "not_published_in": ["pub_archive"]}, FAILED,
+     "table public.events has partitions in publication pub_archive"),
+    ({"table": "archive.events_2025", "published_in": ["pub_archive"]}, PASSED, ""),
     ({"table": "public.events", "not_published_in": ["pub_root", "pub_one"]}, PASSED, ""),
     ({"table": "public.events_2026", "published_in": ["pub_events"]}, PASSED, ""),
     ({"table": "public.logs_2026", "published_in": ["pub_root"]}, PASSED, ""),    # published as its root
-    ({"table": "public.logs", "published_in": ["pub_root", "pub_one"]}, PASSED, ""),
+    ({"table": "public.logs", "published_in": ["pub_root"]}, PASSED, ""),
+    ({"table": "public.logs", "published_in": ["pub_one"]}, FAILED, "table public.logs is not in publication pub_one"),
     ({"table": "public.logs_2026", "not_published_in": ["pub_one"]}, PASSED, ""),  # a sibling's publication
     ({"table": "public.logs_2025", "not_published_in": ["pub_root"]}, FAILED,
      "table public.logs_2025 is in publication pub_root"),

@@ -47,7 +47,8 @@ def _acl(expression: str) -> str:
 # (schema.Params.catalog_sections), and a section not read is `NotRead` in the facts, never empty.
 RELATION_SECTIONS = {  # per relation: section -> the key it fills in each relation's row
     "columns": "columns", "grants": "grants", "constraints": "constraints", "indexes": "indexes",
-    "policies": "policies", "table_publications": "publications", "reads": "reads",
+    "policies": "policies", "table_publications": "publications",
+    "table_publications_partly": "publications_partly", "reads": "reads",
     "security_invoker": "security_invoker", "extension_members": "extension_member",
 }
 SECTIONS = frozenset({"relations", *RELATION_SECTIONS, "functions", "extensions", "schemas", "roles", "publications"})
@@ -94,7 +95,9 @@ _RELATION_PARTS = {
           ) order by p.polname), '[]'::json)
           from pg_policy p where p.polrelid = r.oid)""",
     "table_publications": """(select coalesce(json_agg(b.pubname order by b.pubname), '[]'::json)
-                       from published b where b.schemaname = r.schema and b.tablename = r.name)""",
+                       from published b where b.schemaname = r.schema and b.tablename = r.name and b.whole)""",
+    "table_publications_partly": """(select coalesce(json_agg(b.pubname order by b.pubname), '[]'::json)
+                       from published b where b.schemaname = r.schema and b.tablename = r.name and not b.whole)""",
     "reads": """(select coalesce(json_agg(distinct rn.nspname || '.' || rc.relname), '[]'::json)
                 from pg_rewrite w
                 join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
@@ -110,19 +113,34 @@ _RELS = """rels as (
      or (c.relkind in ('v', 'm') and n.nspname = any(%(view_schemas)s))
      or (c.relkind = 'f' and n.nspname = any(%(foreign_table_schemas)s))
 )"""
-# A relation a publication lists publishes the data of its partitions (publish_via_partition_root) and
-# of the partitioned tables above it (by default a publication lists the partitions, not their root):
-# each listed relation counts for its partition ancestors and descendants too. (PostgreSQL 12+)
+# What a publication publishes: each relation pg_publication_tables lists (by default the leaf partitions; the
+# root with publish_via_partition_root), every partition under a listed partitioned table, and a partitioned
+# table when every one of its leaf partitions is (`whole`); one whose partitions are published only in part is
+# listed with whole = false — not in the publication, yet some of its rows are. (PostgreSQL 12+)
 _PUBLISHED = """published as (
-  select distinct b.pubname, xn.nspname as schemaname, xc.relname as tablename
-  from pg_publication_tables b
-  join pg_namespace bn on bn.nspname = b.schemaname
-  join pg_class bc on bc.relnamespace = bn.oid and bc.relname = b.tablename
-  cross join lateral (
-    select bc.oid as relid
-    union all select a.relid from pg_partition_ancestors(bc.oid) a where bc.relispartition and a.relid <> bc.oid
-    union all select t.relid from pg_partition_tree(bc.oid) t where bc.relkind = 'p' and t.relid <> bc.oid
-  ) x
+  with listed as (
+    select b.pubname, bc.oid as relid, bc.relkind
+    from pg_publication_tables b
+    join pg_namespace bn on bn.nspname = b.schemaname
+    join pg_class bc on bc.relnamespace = bn.oid and bc.relname = b.tablename
+  ), covered as (
+    select pubname, relid from listed
+    union select l.pubname, t.relid from listed l cross join lateral pg_partition_tree(l.relid) t where l.relkind = 'p'
+  ), whole as (
+    select c.pubname, p.oid as relid
+    from (select distinct pubname from covered) c cross join pg_class p
+    where p.relkind = 'p'
+      and exists (select 1 from pg_partition_tree(p.oid) t where t.isleaf)
+      and not exists (select 1 from pg_partition_tree(p.oid) t where t.isleaf and not exists (
+        select 1 from covered v where v.pubname = c.pubname and v.relid = t.relid))
+  ), part as (  -- a partitioned table some, not all, of whose partitions are published
+    select distinct v.pubname, a.relid from covered v cross join lateral pg_partition_ancestors(v.relid) a
+    where a.relid <> v.relid
+    except select pubname, relid from whole
+  )
+  select distinct x.pubname, xn.nspname as schemaname, xc.relname as tablename, x.whole
+  from (select pubname, relid, true as whole from covered union select pubname, relid, true from whole
+        union select pubname, relid, false from part) x
   join pg_class xc on xc.oid = x.relid join pg_namespace xn on xn.oid = xc.relnamespace
   where xn.nspname = any(%(table_schemas)s)
 )"""
@@ -187,7 +205,7 @@ def catalog_query(sections: frozenset[str]) -> str:
                 parts.append(f"'{key}', {_COLUMNS.format(grants=grants)}")
             elif section in read:
                 parts.append(f"'{key}', {_RELATION_PARTS[section]}")
-        if "table_publications" in read:
+        if read & {"table_publications", "table_publications_partly"}:
             ctes.append(_PUBLISHED)
         top.append("'relations', (select coalesce(json_agg(json_build_object(\n      "
                    + ",\n      ".join(parts) + "\n    ) order by r.schema, r.name), '[]'::json) from rels r)")

@@ -119,7 +119,8 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     "not_null": frozenset({"columns", *_KEYS}),  # PostgreSQL 18+: a NOT NULL constraint may be NOT VALID
     "checked": frozenset({"columns", *_KEYS}),
     **dict.fromkeys(("unique", "foreign_keys_indexed", "references_primary_keys_in"), _KEYS),
-    **dict.fromkeys(("published_in", "not_published_in"), frozenset({"publications", "table_publications"})),
+    "published_in": frozenset({"publications", "table_publications"}),
+    "not_published_in": frozenset({"publications", "table_publications", "table_publications_partly"}),
     **dict.fromkeys(("policies", "policies_never_mention"), frozenset({"policies"})),
     **dict.fromkeys(("policies_for", "no_policies_for", "no_open_write_policies_for"), frozenset({"policies", "roles"})),
     # a relation's ACL is its own section; functions and schemas carry theirs (see catalog_sections)
@@ -434,6 +435,8 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         for pub in p.not_published_in:
             if pub in t["publications"]:
                 findings.add(name, *_verb("is", "are", f"in publication {pub}{through}"))
+            elif pub in t.get("publications_partly", ()):  # some of its rows are published all the same
+                findings.add(name, *_verb("has", "have", f"partitions in publication {pub}"))
     return _finish(expected, findings, [_qualified(t) for t in tables],
                    tables={_qualified(t): _table_evidence(p, t) for t in tables})
 
@@ -631,6 +634,8 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
         out["indexes"] = [{k: i[k] for k in ("name", "unique", "partial", "valid", "columns")} for i in t["indexes"]]
     if fields & {"published_in", "not_published_in"}:
         out["publications"] = t["publications"]
+        if isinstance(t.get("publications_partly"), list) and t["publications_partly"]:
+            out["publications_partly"] = t["publications_partly"]
     return out
 
 
