@@ -107,8 +107,8 @@ def problems(root: Path, system: str) -> list[str]:
                 continue
             folders.add(folder)
             there = root / folder
-            if there.is_symlink() and not there.is_dir():
-                found.append(f"{there}: is a symlink to nothing; opsverify init writes its files in a folder there")
+            if there.is_symlink():  # its files would land wherever it points
+                found.append(f"{there}: is a symlink; opsverify init writes its files in a folder of its own there")
             elif os.path.lexists(there) and not there.is_dir():
                 found.append(f"{there}: is a file, not a folder; opsverify init writes its files in a folder there "
                              "(move it away)")

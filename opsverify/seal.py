@@ -346,7 +346,9 @@ def _named_moment(name: str) -> float | None:
 
 def _natural(name: str) -> tuple:
     """A name in natural order: `..._local-2` before `..._local-10`."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
+    # ASCII digits only: `²` is a digit to str.isdigit, not to int()
+    return tuple((0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part)
+                 for part in re.split(r"([0-9]+)", name) if part)
 
 
 @dataclass

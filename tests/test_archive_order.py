@@ -257,3 +257,8 @@ def test_report_o_is_refused_before_the_renderer_is_looked_for(env_dir, monkeypa
         render(archive, out=archive / "report.html")
     with pytest.raises(report.RenderFailed, match="renderer is not installed"):
         render(archive, out=tmp_path / "report.html")
+
+
+def test_a_name_with_a_digit_int_cannot_read_sorts_without_a_crash():
+    """`²` is a digit to str.isdigit, not to int(): a folder so named must not stop report or prune."""
+    assert seal._natural("20261201T000000Z_build-1²") < seal._natural("20261201T000000Z_build-2")

@@ -96,8 +96,18 @@ def test_a_symlink_to_a_file_is_not_written_through_either(tmp_path, capsys):
 
 def test_a_folder_that_is_a_dangling_symlink_is_one_line(tmp_path, capsys):
     (tmp_path / "checklists").symlink_to(tmp_path / "gone")
-    assert "is a symlink to nothing" in refused(capsys, tmp_path, "--system", "shop")
+    assert "checklists: is a symlink;" in refused(capsys, tmp_path, "--system", "shop")
     assert not (tmp_path / "gone").exists() and everything(tmp_path) == ["checklists"]
+
+
+def test_a_folder_that_is_a_symlink_to_a_folder_is_not_written_through(tmp_path, capsys):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "checklists").symlink_to(outside)
+    assert "checklists: is a symlink;" in refused(capsys, project, "--system", "shop")
+    assert list(outside.iterdir()) == []
 
 
 def test_the_project_folder_being_a_file_is_one_line(tmp_path, capsys):
