@@ -201,35 +201,48 @@ def test_report_not_empty_alone_needs_no_deploy_time():
     assert outcome.status is Status.PASSED
 
 
-def test_a_committed_report_is_as_old_as_its_commit_in_a_fresh_clone(tmp_path):
-    """A CI clone stamps every file with the time it was checked out: a report committed long before the
-    deploy must not read as newer than it. A report written into the checkout afterwards (untracked) is."""
-    import os
+def _stale_report_clone(tmp_path, app: str = "", report: str = "report.md") -> Path:
+    """A fresh clone (every file stamped with the checkout time) whose `<app>/.pf/readthis/<report>` was committed
+    in 2021, before the deployed commit of 2025; returns the checkout folder (the app's, in a monorepo)."""
     import subprocess
 
     from opsverify_demo.components.repos import _git
 
     origin = tmp_path / "origin"
-    (origin / ".pf" / "readthis").mkdir(parents=True)
-    (origin / ".pf" / "readthis" / "report.md").write_text("old findings\n")
+    folder = origin / app / ".pf" / "readthis"
+    folder.mkdir(parents=True)
+    (folder / report).write_text("old findings\n")
     _git(origin, "init", "-q")
-    _git(origin, "add", "-A", date="2021-01-01T00:00:00+00:00")
-    _git(origin, "commit", "-q", "-m", "an old report", date="2021-01-01T00:00:00+00:00")
-    (origin / "app.js").write_text("deployed\n")
-    _git(origin, "add", "-A", date="2025-01-01T00:00:00+00:00")
-    _git(origin, "commit", "-q", "-m", "the deploy", date="2025-01-01T00:00:00+00:00")
+    for message, date in (("an old report", "2021-01-01T00:00:00+00:00"), ("the deploy", "2025-01-01T00:00:00+00:00")):
+        if message == "the deploy":
+            (origin / "deployed.txt").write_text("deployed\n")
+        _git(origin, "add", "-A", date=date)
+        _git(origin, "commit", "-q", "-m", message, date=date)
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True, timeout=30,
                    env=repo.git_env())
-    source = Checkout(clone)
-    stale = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    return clone / app
+
+
+def _report_outcome(checkout: Path):
+    source = Checkout(checkout)
+    return repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+
+
+def test_a_committed_report_is_as_old_as_its_commit_in_a_fresh_clone(tmp_path):
+    """A CI clone stamps every file with the time it was checked out: a report committed long before the
+    deploy must not read as newer than it. A report written into the checkout afterwards (untracked) is."""
+    import os
+
+    checkout = _stale_report_clone(tmp_path)
+    stale = _report_outcome(checkout)
     assert stale.status is Status.FAILED, stale
     assert "newest report file report.md was committed (commit " in stale.observed
     assert "2021-01-01T00:00:00Z, not after the deployed commit" in stale.observed
 
-    (clone / ".pf" / "readthis" / "fresh.md").write_text("this deploy's findings\n")  # the auditor ran after it
-    os.utime(clone / ".pf" / "readthis" / "fresh.md", (1_800_000_000, 1_800_000_000))
-    fresh = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    (checkout / ".pf" / "readthis" / "fresh.md").write_text("this deploy's findings\n")  # the auditor ran after it
+    os.utime(checkout / ".pf" / "readthis" / "fresh.md", (1_800_000_000, 1_800_000_000))
+    fresh = _report_outcome(checkout)
     assert fresh.status is Status.PASSED and fresh.observed.startswith("fresh.md modified 2027-01-15"), fresh
     assert fresh.evidence["newest_time_from"] == "file time"
 
@@ -240,35 +253,18 @@ def test_a_committed_report_is_dated_by_its_commit_however_its_path_is_written(t
     """git quotes a non-ASCII name unless told not to, and writes paths from the repository's top: a checkout of a
     monorepo's app folder holds them under another prefix. Neither may turn a stale committed report new."""
     import os
-    import subprocess
 
-    from opsverify_demo.components.repos import _git
-
-    origin = tmp_path / "origin"
-    folder = origin / app / ".pf" / "readthis"
-    folder.mkdir(parents=True)
-    (folder / report).write_text("old findings\n")
-    _git(origin, "init", "-q")
-    _git(origin, "add", "-A", date="2021-01-01T00:00:00+00:00")
-    _git(origin, "commit", "-q", "-m", "an old report", date="2021-01-01T00:00:00+00:00")
-    (origin / "deployed.txt").write_text("deployed\n")
-    _git(origin, "add", "-A", date="2025-01-01T00:00:00+00:00")
-    _git(origin, "commit", "-q", "-m", "the deploy", date="2025-01-01T00:00:00+00:00")
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True, timeout=30,
-                   env=repo.git_env())
-    source = Checkout(clone / app if app else clone)
-    stale = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    checkout = _stale_report_clone(tmp_path, app, report)
+    stale = _report_outcome(checkout)
     assert stale.status is Status.FAILED and f"{report} was committed (commit " in stale.observed, stale
-    fresh = (clone / app if app else clone) / ".pf" / "readthis" / "today.md"
-    fresh.write_text("this deploy's findings\n")  # written in the checkout after the deploy: its own time
-    os.utime(fresh, (1_800_000_000, 1_800_000_000))
-    (clone / app / ".pf" / "readthis" / report if app else clone / ".pf" / "readthis" / report).write_text("edited\n")
-    # the committed report edited in the checkout: its own time now, the newest
-    os.utime((clone / app if app else clone) / ".pf" / "readthis" / report, (1_900_000_000, 1_900_000_000))
-    later = repo.judge(check(**REPORT), facts(folders=source.list_folders([".pf/readthis"]), deployed=source.deployed()))
+    folder = checkout / ".pf" / "readthis"
+    (folder / "today.md").write_text("this deploy's findings\n")  # written in the checkout after the deploy
+    os.utime(folder / "today.md", (1_800_000_000, 1_800_000_000))
+    (folder / report).write_text("edited\n")  # the committed report edited in the checkout: its own time now
+    os.utime(folder / report, (1_900_000_000, 1_900_000_000))
+    later = _report_outcome(checkout)
     assert later.status is Status.PASSED and later.observed.startswith(f"{report} modified 2030-03-17"), later
-    assert source.list_folders([".pf/readthis"])[".pf/readthis"].files == sorted([report, "today.md"])
+    assert Checkout(checkout).list_folders([".pf/readthis"])[".pf/readthis"].files == sorted([report, "today.md"])
 
 
 def test_deploy_time_of_a_folder_that_is_no_git_checkout(tmp_path):
