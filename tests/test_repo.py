@@ -213,11 +213,11 @@ def _stale_report_clone(tmp_path, app: str = "", report: str = "report.md") -> P
     folder.mkdir(parents=True)
     (folder / report).write_text("old findings\n")
     _git(origin, "init", "-q")
-    for message, date in (("an old report", "2021-01-01T00:00:00+00:00"), ("the deploy", "2025-01-01T00:00:00+00:00")):
-        if message == "the deploy":
+    for what, date in (("an old report", "2021-01-01T00:00:00+00:00"), ("the deploy", "2025-01-01T00:00:00+00:00")):
+        if what == "the deploy":
             (origin / "deployed.txt").write_text("deployed\n")
         _git(origin, "add", "-A", date=date)
-        _git(origin, "commit", "-q", "-m", message, date=date)
+        _git(origin, "commit", "-q", "-m", what, date=date)
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True, timeout=30,
                    env=repo.git_env())
