@@ -21,6 +21,8 @@ from opsverify.checklist import load_item_params
     ({"job": "w", "active": True, "schedule": "0 5 */0 * *"}, "is not cron syntax"),
     ({"job": "w", "active": True, "schedule": "0 seconds"}, "is not a cron schedule"),
     ({"job": "w", "active": True, "schedule": "0 ² * * *"}, "is not cron syntax"),
+    ({"job": "w", "active": True, "schedule": "@Hourly"}, "is not a cron schedule"),  # pg_cron's macros: lower case
+    ({"job": "w", "active": True, "schedule": "5/10 * * * *"}, "is not cron syntax"),  # a step needs * or a range
 ])
 def test_combinations_the_judge_does_not_read_are_rejected(params, match):
     with pytest.raises((ValidationError, ValueError), match=match):

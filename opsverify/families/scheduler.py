@@ -38,9 +38,10 @@ _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of m
 
 def schedule_problem(schedule: str) -> str | None:
     """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None."""
-    text = " ".join(schedule.split()).lower()
-    if text in _MACROS or re.fullmatch(r"([1-9]|[1-5][0-9]) seconds?", text):  # pg_cron 1.5+: 1 to 59 seconds
-        return None
+    written = " ".join(schedule.split())
+    if written in _MACROS or re.fullmatch(r"([1-9]|[1-5][0-9]) seconds?", written):  # pg_cron 1.5+: 1 to 59 seconds
+        return None  # (a macro as pg_cron spells it: lower case)
+    text = written.lower()  # month and weekday names take any case
     fields = text.split(" ") if text else []
     if len(fields) != 5:
         return f"'{schedule}' is not a cron schedule (five fields: minute hour day month weekday)"
@@ -50,7 +51,10 @@ def schedule_problem(schedule: str) -> str | None:
             if position == 2 and part == "$":  # pg_cron 1.5+: the month's last day
                 continue
             match = re.fullmatch(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?", part)
-            if not match or (match.group(2) is not None and int(match.group(2)) == 0):
+            stepped = match is not None and match.group(2) is not None
+            # a step needs `*` or a range to step through (pg_cron refuses `5/10`), and is never 0
+            if not match or (stepped and (int(match.group(2)) == 0 or (match.group(1) != "*"
+                                                                        and "-" not in match.group(1)))):
                 return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax"
             for bound in match.group(1).split("-") if match.group(1) != "*" else []:
                 value = names.index(bound) + (position == 3) if bound in names else (
