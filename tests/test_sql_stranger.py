@@ -340,3 +340,17 @@ def test_a_value_python_cannot_hold_errors_its_item_only(demo_deployment):
             target.close()
     assert infinite.status is Status.ERROR and "a value the client cannot read" in infinite.observed, infinite
     assert after.status is Status.PASSED, _said("after", Status.PASSED, after)
+
+
+@pytest.mark.parametrize("row, expect, status", [
+    ([decimal.Decimal("0.1"), decimal.Decimal("0.2")], {"eq": [0.1, 0.2]}, Status.PASSED),
+    ([decimal.Decimal("0.1"), decimal.Decimal("0.3")], {"eq": [0.1, 0.2]}, Status.FAILED),
+    ([decimal.Decimal("0.1"), None], {"eq": [0.1, None]}, Status.PASSED),
+    ([decimal.Decimal("0.1")], {"eq": ["0.1"]}, Status.ERROR),  # text against a number, inside an array too
+    ([1, 2], {"eq": [1, 2, 3]}, Status.FAILED),
+])
+def test_arrays_compare_element_by_element_by_the_same_rules(row, expect, status):
+    check = make_check("sql", {"query": "select 1", "expect": {"v": expect}}, name="array")
+    outcome = sql.judge(check, _facts(check, [{"v": row}]))
+    assert outcome.status is status, outcome
+    assert "Decimal(" not in outcome.observed

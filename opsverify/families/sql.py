@@ -384,6 +384,9 @@ def _bound_like(value: Any, bound: Any) -> Any:
                 raise Uncomparable(f"a {kind} cannot be compared with {bound} (no time zone: write its offset, or Z)")
             raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} (a {bound_kind})")
         return bound
+    if kind == "array" and bound_kind == "array" and len(value) == len(bound):
+        # element by element, by the same rules: a numeric[] {0.1,0.2} equals the [0.1, 0.2] the checklist writes
+        return [b if v is None or b is None else _bound_like(v, b) for v, b in zip(value, bound)]
     if kind == "interval":
         raise Uncomparable(f"an interval cannot be compared with {_bound_shown(bound)} (a {bound_kind}); compare"
                            " extract(epoch from …) in the query, in seconds")
@@ -451,6 +454,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
     return value
 
 
