@@ -107,8 +107,10 @@ def test_crawl_tells_page_assets_from_guessed_references():
     # an imported chunk that fails to answer may be served next time: not a "not an asset"
     fact.take(f"{PAGE}assets/Admin-1.js", Reply(503, 1), from_page=False)
     fact.take(f"{PAGE}assets/Slow-2.js", Reply(None, 1, failure="no complete answer within 2 s"), from_page=False)
+    fact.take(f"{PAGE}assets/Later-3.js", Reply(429, 1), from_page=False)  # turned away for now, not refused
     assert fact.incomplete == ["/assets/index-1.js: 404", "/assets/big.js: larger than 10000000 bytes",
-                               "/assets/Admin-1.js: 503", "/assets/Slow-2.js: no complete answer within 2 s"]
+                               "/assets/Admin-1.js: 503", "/assets/Slow-2.js: no complete answer within 2 s",
+                               "/assets/Later-3.js: 429"]
     assert fact.unresolved == ["/assets/maybe.js: 404"]
 
 

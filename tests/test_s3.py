@@ -32,8 +32,14 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
      "could not look: https://s3.example answered the listing with 200 but no S3 listing of bucket docs:"
      " is the endpoint an S3 API?"),
     ({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": 200}},
-     Status.ERROR, "could not look: https://s3.example also answers HEAD 200 for bucket opsverify-absent-1, which"
-     " does not exist: it does not judge buckets; is the endpoint an S3 API?"),
+     Status.ERROR, "could not look: https://s3.example answers HEAD 200 for bucket opsverify-absent-1, which"
+     " does not exist, where an S3 API answers 404 or 403: is the endpoint an S3 API?"),
+    *[({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": code}},
+       Status.ERROR, f"could not look: https://s3.example answers HEAD {code} for bucket opsverify-absent-1, which"
+       " does not exist, where an S3 API answers 404 or 403: is the endpoint an S3 API?")
+      for code in (301, 307, 400, 500, 503)],
+    ({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": 403}},
+     Status.PASSED, "HEAD 200 (and 403 for a bucket that does not exist)"),
     ({}, {"head": {"status": 404}}, Status.FAILED, "bucket docs does not exist (HEAD 404)"),
     ({}, {"head": {"status": 403}}, Status.FAILED, "bucket docs refuses the configured keys (HEAD 403)"),
     ({}, {"head": {"status": 301}}, Status.FAILED, "bucket docs answered (HEAD 301)"),

@@ -17,8 +17,8 @@ params:
 ```
 A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*; so does a page
 larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
-within the deadline) — a chunk-like string the server refuses with a 4xx is no script a browser
-gets, and is listed as `not_assets`. A page that
+within the deadline, 408, 429) — a chunk-like string the server refuses with another 4xx is no
+script a browser gets, and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`).
@@ -144,8 +144,8 @@ class Crawl:
         if reply.status != 200:
             status = reply.status if reply.status is not None else reply.failure
             # a chunk-like string the server refuses (4xx) is no script a browser gets; one that failed to
-            # answer (5xx, silence) may be served the next time: not looked at
-            if from_page or reply.status is None or not 400 <= reply.status < 500:
+            # answer (5xx, silence) or was turned away for now (408, 429) may be served the next time: not looked at
+            if from_page or reply.status is None or not 400 <= reply.status < 500 or reply.status in (408, 429):
                 self.incomplete.append(f"{path}: {status}")
             else:
                 self.unresolved.append(f"{path}: {status}")

@@ -8,7 +8,8 @@ params:
   listable: true                    # also ListObjectsV2 with MaxKeys=1
 ```
 A listing must be an S3 ListBucketResult naming the bucket; without `listable`, a HEAD of a bucket
-that cannot exist must not answer 200 — else the endpoint is some other web server: *error*.
+that cannot exist must answer as an S3 API does, 404 or 403 — anything else (200, a redirect, a 5xx)
+says nothing of this bucket: *error*.
 An S3 API that gives no HTTP answer (refused, timed out, TLS, a drip past the deadline) leaves
 the item unchecked: *error* with the reason. An answer that is not 200 (404 no such bucket, 403
 keys refused) fails it. One attempt, no retries; every item's conversation runs at once, each
@@ -190,8 +191,9 @@ def judge(check, facts) -> Outcome:
                          f" bucket {bucket}: is the endpoint an S3 API?", **seen)
         return passed(expected, f"HEAD 200, listed ({listed['key_count']} key seen with MaxKeys=1)", **seen)
     control = seen.get("control") or {}
-    if control.get("status") == 200:
-        return error(f"could not look: {seen['endpoint']} also answers HEAD 200 for bucket {control['bucket']}, which"
-                     " does not exist: it does not judge buckets; is the endpoint an S3 API?", **seen)
+    if control.get("status") not in (403, 404):  # what an S3 API says of a bucket that is not there (or not ours)
+        said = f"HEAD {_shown(control)}" if control.get("status") is not None else "no answer"
+        return error(f"could not look: {seen['endpoint']} answers {said} for bucket {control.get('bucket', '?')},"
+                     " which does not exist, where an S3 API answers 404 or 403: is the endpoint an S3 API?", **seen)
     return passed(expected, f"HEAD 200 (and {_shown(control) if control else 'no answer'} for a bucket that does"
                             " not exist)", **seen)
