@@ -73,9 +73,8 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     """The item's outcome, recorded for the reporters; an *error* is raised here, in setup, so pytest
     reports ERROR (could not check); a skip is a skip with its reason; a failure with an active waiver
     is reported *waived* (an xfail whose reason starts 'waived: '), which does not fail the run."""
-    from .plugin import STATE
-
     from .engine import message
+    from .plugin import STATE
 
     state = node.config.stash[STATE]
     outcome = state.run.outcome(check, state.selected, shared=state.shared)

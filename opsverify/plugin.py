@@ -242,7 +242,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
     known_systems = {c.system for c in checks}
     for system in systems:
         if system not in known_systems:
-            raise ConfigError(f"--system {visible(system[:80])}: unknown system (known: {', '.join(sorted(known_systems))})")
+            raise ConfigError(f"--system {visible(system[:80])}: unknown system"
+                              f" (known: {', '.join(sorted(known_systems))})")
     shard, shard_systems = _shard(config.getoption("ov_shard"), sorted(systems or known_systems))
     for item in config.getoption("ov_items"):
         if not any(c.id == item and (not systems or c.system in systems) for c in checks):
@@ -353,7 +354,8 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"--deployed-at {visible(value[:60])}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
+        raise ConfigError(f"--deployed-at {visible(value[:60])}: not an ISO 8601 time"
+                          " (e.g. 2026-11-25T10:02:00Z)") from None
     if moment.tzinfo is None:
         raise ConfigError(f"--deployed-at {visible(value[:60])}: give a time zone (e.g. a trailing Z for UTC)")
     try:

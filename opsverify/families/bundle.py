@@ -179,7 +179,8 @@ def gather(target, checks) -> dict[str, Crawl]:
         crawl.page = reply
         if reply.status == 200:
             if reply.truncated:
-                crawl.incomplete.append(f"{_path(crawl.page_url)}: page larger than {PAGE_LIMIT} bytes; the rest not read")
+                crawl.incomplete.append(f"{_path(crawl.page_url)}: page larger than {PAGE_LIMIT} bytes;"
+                                        " the rest not read")
             crawl.keys += [{"asset": _path(crawl.page_url), **k} for k in keys_in(reply.text)]  # inline scripts
             crawl.enqueue([urljoin(crawl.page_url, src) for src in page_scripts(reply.text)], from_page=True)
     for _ in range(MAX_ROUNDS):
