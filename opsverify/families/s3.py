@@ -75,6 +75,14 @@ def _rejection(exc) -> dict[str, Any]:
     return {"status": status, **({"code": code} if code and code != str(status) else {})}
 
 
+def _head(client, bucket: str, client_error: type[Exception]) -> dict[str, Any]:
+    """HEAD bucket: its status, or the S3 API's refusal (status and code)."""
+    try:
+        return {"status": client.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"]}
+    except client_error as exc:
+        return _rejection(exc)
+
+
 def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
     try:
         boto3 = load("boto3")
@@ -97,11 +105,7 @@ def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
     facts: dict[str, Any] = {"endpoint": s["endpoint"], "bucket": s["bucket"], "region": session.region_name,
                              "access_key_id": describe(s["access_key_id"])}
     try:
-        try:
-            reply = client.head_bucket(Bucket=s["bucket"])
-            facts["head"] = {"status": reply["ResponseMetadata"]["HTTPStatusCode"]}
-        except ClientError as exc:
-            facts["head"] = _rejection(exc)
+        facts["head"] = _head(client, s["bucket"], ClientError)
         if p.listable and facts["head"]["status"] == 200:
             try:
                 reply = client.list_objects_v2(Bucket=s["bucket"], MaxKeys=1)
@@ -115,11 +119,7 @@ def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
             # HEAD has no body to tell an S3 API from any web server that answers 200: ask about a bucket
             # that cannot exist, which an S3 API refuses
             absent = f"opsverify-absent-{secrets.token_hex(8)}"
-            try:
-                reply = client.head_bucket(Bucket=absent)
-                facts["control"] = {"bucket": absent, "status": reply["ResponseMetadata"]["HTTPStatusCode"]}
-            except ClientError as exc:
-                facts["control"] = {"bucket": absent, **_rejection(exc)}
+            facts["control"] = {"bucket": absent, **_head(client, absent, ClientError)}
     except BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
         facts["failure"] = f"{type(exc).__name__}: {exc}"
     finally:

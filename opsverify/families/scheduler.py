@@ -150,16 +150,19 @@ def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) 
     return " ".join([",".join(map(str, new_minutes)), ",".join(map(str, new_hours)), *rest])
 
 
-def _whole_hours_apart_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
+def _gaps(zone: str, server_zone: str, today: dt.date) -> set[float]:
+    """The seconds between the two zones' clocks, hour by hour through `today` (UTC)."""
     hours = [dt.datetime.combine(today, dt.time(h), tzinfo=dt.timezone.utc) for h in range(0, 24)]
-    return all((t.astimezone(ZoneInfo(zone)).utcoffset() - t.astimezone(ZoneInfo(server_zone)).utcoffset())
-               .total_seconds() % 3600 == 0 for t in hours)
+    return {(t.astimezone(ZoneInfo(zone)).utcoffset() - t.astimezone(ZoneInfo(server_zone)).utcoffset())
+            .total_seconds() for t in hours}
+
+
+def _whole_hours_apart_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
+    return all(gap % 3600 == 0 for gap in _gaps(zone, server_zone, today))
 
 
 def _same_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
-    hours = [dt.datetime.combine(today, dt.time(h), tzinfo=dt.timezone.utc) for h in range(0, 24)]
-    return all(t.astimezone(ZoneInfo(zone)).utcoffset() == t.astimezone(ZoneInfo(server_zone)).utcoffset()
-               for t in hours)
+    return _gaps(zone, server_zone, today) == {0.0}
 
 
 def judge(check, facts) -> Outcome:

@@ -4,10 +4,11 @@ The query computes the measure (count, max, ratio, age against the database's ow
 the judge only compares. Every query of a target goes out in one pipelined round trip, each in
 its own read-only transaction, and each answer (rows or the server's error) is bound to its item.
 
-A checker role that row level security applies to could count rows RLS hides: the same round trip
-asks the database what each relation a query names resolves to in that session (search_path, case
-folding: `to_regclass`) and whether RLS applies to the role there (`row_security_active`); a query
-reading such a table, a view, or a function of the database's own ends as an error, never a pass.
+A checker role that row level security applies to could count rows RLS hides: for such a role (and only
+then) a second round trip asks the database what each relation a query names resolves to in that session
+(search_path, case folding: `to_regclass`) and whether RLS applies to the role there
+(`row_security_active`); a query reading such a table, a view, or a function of the database's own ends
+as an error, never a pass.
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp (a string bound is read as ISO-8601;
@@ -72,26 +73,22 @@ class Params(StrictParams):
 # Under RLS a role without BYPASSRLS silently counts zero rows: a stuck-job count would pass. What
 # the role sees is a fact of the database; which tables have RLS decides which queries it affects.
 # (VISIBILITY is also rpc's question: who the checker is.)
-VISIBILITY = (
+_WHO_SEES_WHAT = (
     "select current_user as viewer, r.rolsuper or r.rolbypassrls as sees_all,"
     " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
     "  join pg_namespace n on n.oid = c.relnamespace where c.relrowsecurity) as rls_tables,"
     " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
     "  join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm')"
     "  and n.nspname not in ('pg_catalog', 'information_schema')) as views"
-    " from pg_roles r where r.rolname = current_user"
 )
+_OF_THE_CHECKER = " from pg_roles r where r.rolname = current_user"
+VISIBILITY = _WHO_SEES_WHAT + _OF_THE_CHECKER
 # sql's own question adds, for every relation and function its queries name, what the database
 # itself makes of that name in this session (its search_path, its folding of case): the relation
 # `to_regclass` finds, its kind, and whether row level security applies to the current role on it
 # (`row_security_active`); and which of the functions named are not PostgreSQL's own.
 RESOLVED = (
-    "select current_user as viewer, r.rolsuper or r.rolbypassrls as sees_all,"
-    " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
-    "  join pg_namespace n on n.oid = c.relnamespace where c.relrowsecurity) as rls_tables,"
-    " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
-    "  join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm')"
-    "  and n.nspname not in ('pg_catalog', 'information_schema')) as views,"
+    _WHO_SEES_WHAT + ","
     " (select coalesce(json_agg(json_build_object('name', w.name, 'relation', n.nspname || '.' || c.relname,"
     "   'schema', n.nspname, 'kind', c.relkind::text, 'rls', row_security_active(c.oid))), '[]'::json)"
     "  from unnest(%(tables)s::text[], %(table_schemas)s::text[]) as w(name, schema)"
@@ -104,7 +101,7 @@ RESOLVED = (
     "  where exists (select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
     "   where p.proname = f.name and n.nspname <> 'pg_catalog' and case when f.schema = ''"
     "   then n.nspname = any(current_schemas(true)) else n.nspname = f.schema end)) as own_functions"
-    " from pg_roles r where r.rolname = current_user"
+    + _OF_THE_CHECKER
 )
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 # PostgreSQL's own functions that run SQL given as text (as the current role, so under its RLS)
@@ -314,12 +311,10 @@ def rls_problem(query: str, visibility: Any) -> str | None:
             guarded.add(found["relation"])
         elif found["kind"] in ("v", "m"):
             unknown.add(f"view {found['relation']}")
-    any_rls = bool(row.get("rls_tables"))
-    if any_rls:
-        own = set(row.get("own_functions") or ())
-        for schema, name in names.functions:
-            if (name in own) or (name in RUNS_SQL and schema in ("", "pg_catalog")):
-                unknown.add(f"function {schema + '.' if schema else ''}{name}()")
+    own = set(row.get("own_functions") or ())  # some table has RLS (else returned above)
+    for schema, name in names.functions:
+        if (name in own) or (name in RUNS_SQL and schema in ("", "pg_catalog")):
+            unknown.add(f"function {schema + '.' if schema else ''}{name}()")
     if guarded:
         return (f"role {row['viewer']} is subject to row level security on {', '.join(sorted(guarded))},"
                 f" so counts may be silently low{hidden}")
