@@ -36,8 +36,8 @@ faults: $(VENV)/.installed
 bench: $(VENV)/.installed  ## issue 10's speed targets as ratios in one run (make bench BENCH_ARGS="--quick --repeat 1")
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
-report: $(VENV)/.installed  ## the newest archive of ENV as one offline HTML file beside it (no network needed)
-	$(VENV)/bin/opsverify report reports/$(ENV)
+report: $(VENV)/.installed  ## the newest archive of ENV as one offline HTML file beside it (PUBLIC_KEY=file: only what it signed)
+	$(VENV)/bin/opsverify report reports/$(ENV) $(if $(PUBLIC_KEY),--public-key $(PUBLIC_KEY))
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache renderer/node_modules

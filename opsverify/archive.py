@@ -104,6 +104,7 @@ class Archive:
     signing_key: Any = None  # an ed25519 private key, or None (not signed)
     stale_removed: list[str] = field(default_factory=list)
     final: Path | None = None
+    manifest_sha256: str = ""  # of the sealed manifest, once final
     completed: bool = False
     redactions: int = 0
     _early: dict[str, bytes] = field(default_factory=dict)  # name -> content, written in the background
@@ -173,6 +174,7 @@ class Archive:
                 (self.partial / seal.SIGNATURE).write_bytes(seal.signature_file(manifest_bytes, self.signing_key))
             os.replace(self.partial, final)
         self.final, self.completed = final, True
+        self.manifest_sha256 = seal.sha256_bytes(manifest_bytes)
         return final
 
     def _finish_writing(self) -> set[str]:
@@ -687,7 +689,10 @@ class ArchiveReporter:
         elif archive is not None and archive.final is not None:
             sealed = (f"signed {seal.key_id(archive.signing_key.public_key())}" if archive.signing_key is not None
                       else f"not signed: set {seal.SIGNING_KEY_ENV}")
-            write(f"archive: {shown(archive.final)} ({sealed}{', interrupted' if self.interrupted else ''})")
+            # the hash is the archive's anchor outside the archive: kept in the CI log, `verify --expect` finds
+            # the archive gone even when it was the newest, which no later archive links to yet
+            write(f"archive: {shown(archive.final)} ({sealed}; manifest sha256:{archive.manifest_sha256[:32]}"
+                  f"{', interrupted' if self.interrupted else ''})")
         if self.junit_line:
             write(self.junit_line, red=self.junit_line.startswith("junit not"))
         if self.report_line:

@@ -4,8 +4,8 @@ and the auditor's tools for run archives.
     opsverify init [DIR] [--system NAME]       a minimal working checklist, environment and secrets example
     opsverify coverage [--system S] [--json]   items automated / manual (with reason)
     opsverify faults                            the demo's named faults and the item ids each breaks
-    opsverify verify ARCHIVE|reports[/ENV] [--public-key FILE]   files, signature and chain (exit 0 or 30-33)
-    opsverify report ARCHIVE|reports/ENV [-o FILE]   one offline HTML file next to the archive
+    opsverify verify ARCHIVE|reports[/ENV] [--public-key FILE] [--expect SHA256]   files, signature, chain (0, 30-33)
+    opsverify report ARCHIVE|reports/ENV [-o FILE] [--public-key FILE]   one offline HTML file next to the archive
     opsverify prune reports[/ENV] --keep N [--force] [--dry-run]   old clean archives go; the chain stays
     opsverify keygen --public-key FILE          a signing key pair (private half on stdout, for the CI secret store)
     opsverify setup                             install the pinned HTML renderer (needs the npm registry once)
@@ -82,26 +82,49 @@ def _say(text: str, file=None) -> None:
     print(visible(text), file=file)
 
 
+def _public_key(args: argparse.Namespace):
+    from . import seal
+
+    if args.public_key is None:
+        return None
+    try:
+        trusted = seal.parse_public_key(args.public_key.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"--public-key {args.public_key}: {exc.strerror}") from None
+    if trusted is None:
+        raise ConfigError(f"--public-key {args.public_key}: not an ed25519 public key (PEM, or 32 bytes in base64)")
+    return trusted
+
+
+def _manifest_hash(text: str) -> str:
+    """--expect: a manifest's SHA-256 as a run prints it, or its first 16 hex digits or more."""
+    value = text.strip().lower().removeprefix("sha256:")
+    if not 16 <= len(value) <= 64 or any(c not in "0123456789abcdef" for c in value):
+        raise argparse.ArgumentTypeError(f"{visible(text)!r}: give a manifest's sha256 as the run printed it "
+                                         "(16 to 64 hex digits)")
+    return value
+
+
+def _folder(text: str) -> Path:
+    """The path as given, made absolute: `verify .` inside an archive names the archive, not ''."""
+    return Path(os.path.abspath(text))
+
+
 def verify(args: argparse.Namespace) -> int:
     from . import seal
 
-    trusted = None
-    if args.public_key is not None:
-        try:
-            trusted = seal.parse_public_key(args.public_key.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"--public-key {args.public_key}: {exc.strerror}") from None
-        if trusted is None:
-            raise ConfigError(f"--public-key {args.public_key}: not an ed25519 public key (PEM, or 32 bytes in base64)")
-    verdict = seal.verify(args.path, trusted)
+    trusted = _public_key(args)
+    verdict = seal.verify(args.path, trusted, tuple(args.expect))
     for finding in verdict.findings:
         _say(f"{finding.kind:<14} {finding.where}: {finding.what}")
     for note in verdict.notes:
         _say(f"note           {note}")
     checked = len(verdict.checked)
     if verdict.exit_code == 0:
-        _say(f"OK: {checked} archive{'s' if checked != 1 else ''} verified under {args.path}: files, "
-             f"{'signatures' if trusted is not None else 'seals'} and chain hold")
+        envs = f" of env {', '.join(sorted(verdict.envs))}" if verdict.envs else ""
+        how = "signatures (with the given key)" if trusted is not None else "seals (no --public-key: not who sealed them)"
+        _say(f"OK: {checked} archive{'s' if checked != 1 else ''}{envs} verified under {args.path}: files, "
+             f"{how} and chain hold")
     else:
         kinds = sorted({f.kind for f in verdict.findings})
         _say(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
@@ -110,12 +133,20 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from .report import left_out_note, newest_archive, render
+    from .report import env_verdict, left_out_note, newest_archive, render
     from .seal import is_archive
 
-    archive = args.path if is_archive(args.path) else newest_archive(args.path)
+    trusted = _public_key(args)
+    if is_archive(args.path):
+        archive = args.path
+    else:  # "the newest" is only as good as the env's chain: it must verify as a whole
+        env_verdict(args.path, trusted)
+        archive = newest_archive(args.path)
     left_out: list[str] = []
-    _say(f"report: {render(archive, out=args.output, left_out=left_out)}")
+    notes: list[str] = []
+    _say(f"report: {render(archive, out=args.output, left_out=left_out, trusted=trusted, notes=notes)}")
+    for note in notes:
+        _say(f"note: {note}")
     for name in left_out:
         _say(left_out_note(name))
     return 0
@@ -189,17 +220,22 @@ def parser() -> argparse.ArgumentParser:
     flt.set_defaults(run=faults)
     ver = commands.add_parser("verify", help="check an archive, reports/ENV or reports/: files, signature, chain; "
                                              "exit 0 or 30-33")
-    ver.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV|reports")
+    ver.add_argument("path", type=_folder, metavar="ARCHIVE|reports/ENV|reports")
     ver.add_argument("--public-key", type=Path, metavar="FILE",
                      help="the ed25519 public key the archives must be signed with (PEM, or base64 of 32 bytes)")
+    ver.add_argument("--expect", type=_manifest_hash, action="append", default=[], metavar="SHA256",
+                     help="a manifest hash a run printed (its 'archive:' line): that archive must still be in the "
+                          "chain, there or pruned (repeatable)")
     ver.set_defaults(run=verify)
     rep = commands.add_parser("report", help="render an archive (or the newest of reports/ENV) as one offline HTML file; "
                                                     "only an archive that verifies")
-    rep.add_argument("path", type=Path, metavar="ARCHIVE|reports/ENV")
+    rep.add_argument("path", type=_folder, metavar="ARCHIVE|reports/ENV")
     rep.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write it (default: <archive>.html beside it)")
+    rep.add_argument("--public-key", type=Path, metavar="FILE",
+                     help="render only what this ed25519 public key signed (the archive and its history)")
     rep.set_defaults(run=report)
     prn = commands.add_parser("prune", help="remove old clean archives per env, keeping the chain verifiable")
-    prn.add_argument("path", type=Path, metavar="reports[/ENV]")
+    prn.add_argument("path", type=_folder, metavar="reports[/ENV]")
     prn.add_argument("--keep", type=int, required=True, metavar="N", help="archives to keep per env (the newest)")
     prn.add_argument("--force", action="store_true", help="also remove archives of failed or waived releases")
     prn.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 # one encoder for every value: json.dumps with options builds a new one per call
 _encode = json.JSONEncoder(default=str, ensure_ascii=False, allow_nan=False).encode
+
+# What a terminal or a page acts on rather than shows (C1 controls, bidi overrides, line separators): a
+# target's text holding one is written as its JSON escape, so `cat results.json` shows what was sent. They
+# occur only inside strings (JSON's own syntax is ASCII), where the escape means the same character.
+_ACTED_ON = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def compact(value: Any) -> str:
     """JSON any reader takes. A target may send NaN or Infinity (Python reads them), which strict JSON has no
     word for: they are written as the strings "NaN", "Infinity" and "-Infinity"."""
     try:
-        return _encode(value)
+        text = _encode(value)
     except ValueError:
-        return _encode(_finite(value))
+        text = _encode(_finite(value))
+    if _ACTED_ON.search(text) is None:
+        return text
+    return _ACTED_ON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def _finite(value: Any) -> Any:

@@ -99,19 +99,33 @@ def newest_archive(env_dir: Path) -> Path:
     return archives[-1]
 
 
+def _stop_unless_verified(path: Path, verdict: seal.Verdict, what: str) -> None:
+    if verdict.findings:
+        first, more = verdict.findings[0], len(verdict.findings) - 1
+        raise DoesNotVerify(f"{path}: not rendered, {what} does not verify: {first.where}: {first.what}"
+                            + (f" (and {more} more)" if more else "") + f"; `opsverify verify {path}` lists "
+                            "every finding", verdict.exit_code)
+
+
+def env_verdict(env_dir: Path, trusted: Any = None) -> None:
+    """`report reports/<env>` renders the env's newest archive, which only the whole chain can name: a fork, a
+    removed newest archive's successor, a tampered one anywhere stops it (DoesNotVerify)."""
+    if env_dir.is_dir() and not seal.is_archive(env_dir):
+        _stop_unless_verified(env_dir, seal.verify(env_dir, trusted), "the env")
+
+
 def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
-           left_out: list[str] | None = None) -> Path:
-    """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path. Earlier
-    archives the history leaves out (not as sealed) are named in `left_out`."""
+           left_out: list[str] | None = None, trusted: Any = None, notes: list[str] | None = None) -> Path:
+    """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path. It must
+    verify (signed by `trusted`, an ed25519 public key, when given), and so must every earlier archive its
+    history shows; those left out are named in `left_out`. How it was sealed goes to `notes`."""
     archive = Path(os.path.abspath(archive))  # not resolve(): an archive that is a symlink is verify's to report
     if not seal.is_archive(archive):
         raise NotAnArchive(f"{archive}: not a run archive (no manifest.json)")
-    verdict = seal.verify(archive)
-    if verdict.findings:
-        first, more = verdict.findings[0], len(verdict.findings) - 1
-        raise DoesNotVerify(f"{archive}: not rendered, the archive does not verify: {first.where}: {first.what}"
-                            + (f" (and {more} more)" if more else "") + f"; `opsverify verify {archive}` lists "
-                            "every finding", verdict.exit_code)
+    verdict = seal.verify(archive, trusted)
+    _stop_unless_verified(archive, verdict, "the archive")
+    if notes is not None:
+        notes += [note.split(": ", 1)[-1] for note in verdict.notes if note.startswith(f"{archive.name}: ")]
     manifest = _manifest(archive)
     target = out or report_path(archive)
     _check_target(target, archive)
@@ -121,7 +135,7 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         work = Path(tmp)
         copy_results(archive / "allure-results", work / "results")
         history = work / "history.jsonl"
-        history.write_text("".join(json.dumps(point) + "\n" for point in history_points(archive, left_out)),
+        history.write_text("".join(json.dumps(point) + "\n" for point in history_points(archive, left_out, trusted)),
                            encoding="utf-8")
         config = {
             "name": title, "output": str(work / "out"), "historyPath": str(history), "appendHistory": False,
@@ -188,16 +202,27 @@ def _holds_archives(folder: Path) -> bool:
 
 def _write_page(target: Path, html: str) -> None:
     """The previous report is replaced only by a complete one; a write that fails leaves no partial file behind."""
-    partial = target.with_name(f".{target.name}.partial")
+    partial: str | None = None
     try:
         if target.is_dir():  # os.replace would fail only after the partial was written
             raise IsADirectoryError(21, "is a folder")
-        partial.write_text(html, encoding="utf-8")
+        # a fresh name, created here (O_EXCL): a file or symlink planted beside the target is never written through
+        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        os.chmod(partial, 0o644 & ~_umask())  # mkstemp's 0600 would hide the page from the team sharing the folder
         os.replace(partial, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
         raise RenderFailed(f"{target}: the report could not be written ({exc.strerror or exc})") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # The fields opsverify writes (see allureresults), all the renderer is given. A sealed but unsigned archive can be
@@ -297,21 +322,24 @@ def _md5(text: str) -> str:
 NO_PARAMETERS = _md5("")  # Allure 3 keys history by md5(test case id) "." md5(parameters)
 
 
-def history_points(archive: Path, left_out: list[str] | None = None) -> list[dict[str, Any]]:
-    """One Allure 3 history data point per earlier archive of the same env, oldest first. Only one that verifies
-    (what `opsverify verify` checks of it in its env folder, without a key: its files, its seal, its links to
-    its neighbours) and reads as opsverify writes it is history; any other is left out (and named in `left_out`)."""
+def history_points(archive: Path, left_out: list[str] | None = None, trusted: Any = None) -> list[dict[str, Any]]:
+    """One Allure 3 history data point per earlier archive of the same env, oldest first. History is the
+    archive's own ancestry — the archives its manifest links back to, hash by hash (through pruned ones) — and of
+    those, one that verifies (what `opsverify verify` checks of it in its env folder: its files, its seal, with
+    `trusted` when given, its links to its neighbours) and reads as opsverify writes it. Any other earlier
+    archive of the env (edited, forged beside the chain, on a fork) is left out and named in `left_out`."""
     env_dir = archive.parent
     ordered = archives_oldest_first(env_dir)  # the chain's order, as for the newest archive and prune
     names = [p.name for p in ordered]
     before = ordered[:names.index(archive.name)] if archive.name in names else []
     earlier = [p for p in before if os.path.lexists(p / "results.json")]
     nodes = seal.chain_nodes(env_dir)  # read once for every archive's links
+    ancestors = _ancestors(archive.name, nodes)
     points = []
     for previous in earlier[-HISTORY_LIMIT:]:
         try:
-            if not _as_sealed(previous, nodes):
-                raise ValueError("does not verify")
+            if previous.name not in ancestors or not _as_sealed(previous, nodes, trusted):
+                raise ValueError("not in its chain, or does not verify")
             points.append(history_point(previous))
         except (OSError, ValueError, KeyError, TypeError):
             if left_out is not None:  # why exactly is `opsverify verify`'s business, not the report's
@@ -319,10 +347,26 @@ def history_points(archive: Path, left_out: list[str] | None = None) -> list[dic
     return points
 
 
-def _as_sealed(archive: Path, nodes: list[seal.Node]) -> bool:
+def _ancestors(name: str, nodes: list[seal.Node]) -> set[str]:
+    """The folders of the archives `name` links back to by manifest hash, each link followed once."""
+    by_hash = {n.manifest_sha256: n for n in nodes}
+    node = next((n for n in nodes if n.folder == name), None)
+    found: set[str] = set()
+    seen: set[str] = set()
+    while node is not None and node.previous_sha256 and node.previous_sha256 not in seen:
+        seen.add(node.previous_sha256)
+        node = by_hash.get(node.previous_sha256)
+        if node is not None and node.folder is not None:
+            found.add(node.folder)
+    return found
+
+
+def _as_sealed(archive: Path, nodes: list[seal.Node], trusted: Any = None) -> bool:
+    """An ancestor as sealed. A fork beside it does not make it less so: the archive forged beside the chain is
+    the one history leaves out (it is no ancestor); the rendered archive itself must be on no fork (render)."""
     verdict = seal.Verdict()
-    seal.verify_archive(archive, None, verdict)
-    seal.verify_chain(archive.parent, verdict, only=archive.name, nodes=nodes)
+    seal.verify_archive(archive, trusted, verdict)
+    seal.verify_chain(archive.parent, verdict, only=archive.name, nodes=nodes, forks=False)
     return not verdict.findings
 
 

@@ -3,7 +3,7 @@
 The newest N archives of each env stay (newest as the hash chain says: seal.archives_oldest_first). An older
 one is removed only when it records a clean release: an archive with a failed or waived item (the evidence an
 auditor asks for first), or one that does not verify, stays unless `--force`.
-Before an archive is removed its manifest hash (and its link) is appended to `reports/<env>/chain.jsonl`,
+Before an archive is removed its manifest (its hash, its link, its bytes and signature) is appended to `reports/<env>/chain.jsonl`,
 so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it. chain.jsonl never
 names an archive that is still there: an archive is first moved out of the env (the step that can fail),
 then remembered, then deleted.
@@ -11,6 +11,7 @@ then remembered, then deleted.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import errno
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, Malformed, archive_dirs, archives_oldest_first, env_lock, manifest_shape, \
+from .seal import CHAIN, MANIFEST, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, manifest_shape, \
     parse_json, read_regular, sha256_bytes, verify
 
 
@@ -72,7 +73,7 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 result.kept_for_evidence.append((archive.name, why))
                 continue
             if not dry_run:
-                problem = _remove(env_dir, archive, manifest or {}, manifest_bytes, result)
+                problem = _remove(env_dir, archive, manifest or {}, manifest_bytes, _signature_bytes(archive), result)
                 if problem:
                     result.left_alone.append((archive.name, problem))
                     continue
@@ -87,7 +88,16 @@ def _manifest(data: bytes) -> dict[str, Any] | None:
         return None
 
 
-def _remove(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes, result: Pruned) -> str:
+def _signature_bytes(archive: Path) -> bytes | None:
+    """manifest.sig as it is (verify judges it), or None when there is none to keep."""
+    try:
+        return read_regular(archive / SIGNATURE)
+    except (OSError, Malformed):
+        return None
+
+
+def _remove(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes, signature: bytes | None,
+            result: Pruned) -> str:
     """Out of the env (a rename: what can fail, fails before chain.jsonl is touched), into chain.jsonl, then
     deleted. '' when done, else why it is still there."""
     leaving = env_dir / f".pruning-{archive.name}-{os.getpid()}"  # hidden: no longer one of the env's archives
@@ -96,7 +106,7 @@ def _remove(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_byt
     except OSError as exc:
         return f"cannot be moved ({exc.strerror}): not removed, {CHAIN} unchanged"
     try:
-        _remember(env_dir, archive, manifest, manifest_bytes)
+        _remember(env_dir, archive, manifest, manifest_bytes, signature)
     except OSError as exc:
         try:
             os.rename(leaving, archive)  # back where it was: the chain does not name it
@@ -123,14 +133,18 @@ def _does_not_verify(archive: Path) -> str:
     return f"does not verify ({findings[0].where}: {findings[0].what}; opsverify verify says more)"
 
 
-def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes) -> None:
+def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes,
+              signature: bytes | None) -> None:
     """Append the archive's place in the chain, durably, before it is deleted; a failed write leaves chain.jsonl
-    as it was (no half line)."""
+    as it was (no half line). The manifest itself (and its signature) goes along, so `verify` checks the entry
+    against its hash and key: a line written by hand cannot stand in for a pruned archive."""
     previous = manifest.get("previous") or {}
     entry = {"archive": manifest.get("archive") or archive.name, "manifest_sha256": sha256_bytes(manifest_bytes),
              "previous_archive": previous.get("archive"), "previous_sha256": previous.get("manifest_sha256"),
              "deploy_id": manifest.get("deploy_id"), "started": manifest.get("started"), "counts": manifest.get("counts"),
-             "pruned_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+             "pruned_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "manifest": base64.b64encode(manifest_bytes).decode(),
+             **({"signature": base64.b64encode(signature).decode()} if signature is not None else {})}
     line = (json.dumps(entry) + "\n").encode()
     fd = os.open(env_dir / CHAIN, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:

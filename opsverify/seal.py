@@ -7,7 +7,9 @@
   auditor checks it with the public key alone (`opsverify verify --public-key FILE`).
 * **Chain**: each manifest carries the SHA-256 of the previous archive's manifest of the same env, so
   removing, replacing, renaming or re-hashing an earlier archive breaks the next one's link. Archives
-  removed by `opsverify prune` leave their manifest hashes in `reports/<env>/chain.jsonl`.
+  removed by `opsverify prune` leave their manifest hashes in `reports/<env>/chain.jsonl`, with the manifest
+  itself and its signature, so each entry is checked as the archive was. The newest archive is linked by none:
+  the hash a run prints is the anchor that finds it removed (`verify --expect`).
 
 `verify` never trusts what it checks: every finding names the file or archive and what is wrong.
 """
@@ -249,6 +251,8 @@ def chain_entry_shape(value: Any) -> dict[str, Any]:
     field_of(entry, "manifest_sha256", str, required=True)
     field_of(entry, "previous_archive", str)
     field_of(entry, "previous_sha256", str)
+    field_of(entry, "manifest", str)  # base64 of the pruned manifest's bytes (and of its manifest.sig)
+    field_of(entry, "signature", str)
     return entry
 
 
@@ -502,6 +506,7 @@ class Verdict:
     checked: list[str] = field(default_factory=list)  # archives verified
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    envs: set[str] = field(default_factory=set)  # the envs the verified archives record
 
     @property
     def exit_code(self) -> int:
@@ -571,12 +576,10 @@ def verify_files(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _signature(folder: Path) -> bytes:
-    """manifest.sig's signature; OSError when it is missing, Malformed when it holds none, binascii.Error when
-    it is not base64."""
-    document = parse_json(read_regular(folder / SIGNATURE))
+def _signature_of(document: bytes) -> bytes:
+    """The signature a manifest.sig holds; Malformed when it holds none, binascii.Error when it is not base64."""
     try:
-        text = field_of(object_of(document), "signature", str, required=True)
+        text = field_of(object_of(parse_json(document)), "signature", str, required=True)
     except Malformed as exc:
         raise Malformed(f"holds no signature ({exc})") from None
     return base64.b64decode(text, validate=True)
@@ -585,30 +588,47 @@ def _signature(folder: Path) -> bytes:
 def verify_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, Any],
                      trusted: Ed25519PublicKey | None) -> tuple[list[Finding], str]:
     """(findings, a note on how it was sealed)."""
+    present = os.path.lexists(folder / SIGNATURE)
+    signature = None
+    if present and manifest.get("seal") is not None:
+        try:
+            signature = read_regular(folder / SIGNATURE)
+        except (OSError, Malformed) as exc:  # a symlink, a folder ...
+            return [Finding("bad-signature", folder.name, f"manifest.sig {_why(exc)}")], ""
+    return check_seal(folder.name, manifest_bytes, manifest, trusted, signature, present)
+
+
+UNSIGNED = "not signed: whoever can write here could have changed it unseen (runs sign with OPSVERIFY_SIGNING_KEY)"
+
+
+def check_seal(where: str, manifest_bytes: bytes, manifest: dict[str, Any], trusted: Ed25519PublicKey | None,
+               signature: bytes | None, present: bool) -> tuple[list[Finding], str]:
+    """The seal of a manifest (an archive's, or a pruned one's kept in chain.jsonl), given its manifest.sig's bytes
+    (`present`: there is one, readable or not): (findings, a note on how it was sealed)."""
     seal = manifest.get("seal")
     if seal is None:
-        if os.path.lexists(folder / SIGNATURE):
-            return [Finding("bad-signature", folder.name, "manifest.sig present but the manifest names no signing key")], ""
+        if present:
+            return [Finding("bad-signature", where, "manifest.sig present but the manifest names no signing key")], ""
         if trusted is not None:
-            return [Finding("bad-signature", folder.name, "not signed, but a public key was given: "
-                                                          "the seal was removed, or no signing key was configured")], ""
-        return [], "not signed (no signing key was configured for this run)"
+            return [Finding("bad-signature", where, "not signed, but a public key was given: "
+                                                    "the seal was removed, or no signing key was configured")], ""
+        return [], UNSIGNED
     embedded = parse_public_key(seal["public_key"])
     if embedded is None:
-        return [Finding("bad-signature", folder.name, "the manifest's public key is unreadable")], ""
+        return [Finding("bad-signature", where, "the manifest's public key is unreadable")], ""
     key = trusted or embedded
     if trusted is not None and public_raw(trusted) != public_raw(embedded):
-        return [Finding("bad-signature", folder.name, f"signed by {key_id(embedded)}, not by the given public key "
-                                                      f"{key_id(trusted)}")], ""
+        return [Finding("bad-signature", where, f"signed by {key_id(embedded)}, not by the given public key "
+                                                f"{key_id(trusted)}")], ""
+    if signature is None:
+        return [Finding("bad-signature", where, "manifest.sig is missing")], ""
     try:
-        key.verify(_signature(folder), manifest_bytes)
-    except FileNotFoundError:
-        return [Finding("bad-signature", folder.name, "manifest.sig is missing")], ""
-    except (OSError, Malformed) as exc:  # a symlink, a folder, not JSON ...
-        return [Finding("bad-signature", folder.name, f"manifest.sig {_why(exc)}")], ""
+        key.verify(_signature_of(signature), manifest_bytes)
+    except Malformed as exc:  # not JSON, no signature in it ...
+        return [Finding("bad-signature", where, f"manifest.sig {exc}")], ""
     except (lazy.load("cryptography.exceptions").InvalidSignature, ValueError, binascii.Error):
-        return [Finding("bad-signature", folder.name, "the signature does not match manifest.json "
-                                                      "(the manifest was changed after sealing)")], ""
+        return [Finding("bad-signature", where, "the signature does not match manifest.json "
+                                                "(the manifest was changed after sealing)")], ""
     how = "the given public key" if trusted is not None else "the key named in the manifest (pass --public-key to pin it)"
     return [], f"signature valid: {key_id(key)}, checked with {how}"
 
@@ -640,9 +660,11 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
     return manifest
 
 
-def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes: list[Node] | None = None) -> None:
+def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes: list[Node] | None = None,
+                 forks: bool = True) -> None:
     """Each link points at a manifest that is there (or was pruned) with that hash; one start; no forks.
-    With `only`, the links into and out of that one archive (`nodes`: the env's, read once for many)."""
+    With `only`, the links into and out of that one archive, and (`forks`) whether the chain forks there
+    (`nodes`: the env's, read once for many)."""
     if nodes is None:
         nodes = chain_nodes(env_dir, verdict.findings if only is None else None)
     by_hash = {n.manifest_sha256: n for n in nodes}
@@ -663,6 +685,8 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes
             verdict.findings.append(Finding("broken-chain", label, f"its previous archive {node.previous_archive} "
                                                                    "is missing (removed without opsverify prune)"))
     if only is not None:
+        if forks:
+            _forks_at(only, nodes, verdict)
         return
     starts = [n for n in nodes if n.previous_sha256 is None and n.readable]
     if len(starts) > 1:
@@ -678,6 +702,73 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes
                                             + ", ".join(n.folder or n.archive for n in group)))
 
 
+def _forks_at(name: str, nodes: list[Node], verdict: Verdict) -> None:
+    """For one archive: the chain forks where it is, if another archive claims its previous one (or also starts
+    a chain), or two claim it as theirs — one of them was made beside the chain, not in it."""
+    node = next((n for n in nodes if n.folder == name), None)
+    if node is None or not node.readable:
+        return
+    rivals = [n for n in nodes if n is not node and n.readable and n.previous_sha256 == node.previous_sha256]
+    if rivals:
+        what = ("more than one archive starts the chain: " if node.previous_sha256 is None
+                else "two archives claim the same previous one: ")
+        verdict.findings.append(Finding("broken-chain", name, what + ", ".join(n.folder or n.archive
+                                                                               for n in [node, *rivals])))
+    followers = [n for n in nodes if n.previous_sha256 == node.manifest_sha256]
+    if len(followers) > 1:
+        verdict.findings.append(Finding("broken-chain", name, "two archives claim it as their previous one: "
+                                        + ", ".join(n.folder or n.archive for n in followers)))
+
+
+def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
+                  only: set[str] | None = None) -> list[dict[str, Any]]:
+    """Each pruned entry of chain.jsonl against the manifest it keeps: that manifest has the entry's hash and
+    link, and its seal holds (with the given key); what it recorded as failed or waived is said in a note. An
+    entry with no manifest kept cannot be checked: with a key, that is a finding. `only`: the entries with these
+    manifest hashes. Returns the pruned manifests that were read."""
+    entries = [e for e in read_pruned(env_dir) if only is None or e["manifest_sha256"] in only]
+    manifests, unchecked = [], []
+    for entry in entries:
+        where = f"{entry['archive']} (pruned)"
+        kept = _b64(entry["manifest"]) if entry.get("manifest") is not None else None
+        if entry.get("manifest") is None:
+            if trusted is not None:
+                verdict.findings.append(Finding("bad-signature", where, f"{CHAIN} keeps no manifest for it, so the key "
+                                                "cannot vouch for it (a line written by hand, or by an older opsverify)"))
+            unchecked.append(entry["archive"])
+            continue
+        try:
+            if kept is None:
+                raise Malformed(f"its manifest in {CHAIN} is not base64")
+            if sha256_bytes(kept) != entry["manifest_sha256"]:
+                raise Malformed(f"its manifest in {CHAIN} does not have the hash the entry names")
+            manifest = manifest_shape(parse_json(kept))
+            previous = manifest.get("previous") or {}
+            if (manifest.get("archive"), previous.get("archive"), previous.get("manifest_sha256")) != (
+                    entry["archive"], entry.get("previous_archive"), entry.get("previous_sha256")):
+                raise Malformed(f"the entry's name or link differs from its manifest's in {CHAIN}")
+        except Malformed as exc:
+            verdict.findings.append(Finding("tampered", where, str(exc)))
+            continue
+        signature = _b64(entry["signature"]) if entry.get("signature") is not None else None
+        if entry.get("signature") is not None and signature is None:
+            verdict.findings.append(Finding("bad-signature", where, f"its manifest.sig in {CHAIN} is not base64"))
+            continue
+        findings, _ = check_seal(where, kept, manifest, trusted, signature, entry.get("signature") is not None)
+        verdict.findings += findings
+        manifests.append(manifest)
+        counts = manifest.get("counts") or {}
+        kept_evidence = [f"{counts[k]} {k}" for k in ("failed", "waived") if counts.get(k)]
+        if kept_evidence:
+            verdict.notes.append(f"{where}: recorded {', '.join(kept_evidence)} (deploy {manifest.get('deploy_id')}, "
+                                 f"started {manifest.get('started')}); pruned with --force at {entry.get('pruned_at')}")
+    if only is None and entries:
+        verdict.notes.append(f"{env_dir.name}: {len(entries)} pruned archive{'s' if len(entries) != 1 else ''} in "
+                             f"{CHAIN}" + (f", {len(unchecked)} with no manifest kept: "
+                                           f"{', '.join(unchecked)}" if unchecked else ""))
+    return manifests
+
+
 def is_archive(path: Path) -> bool:
     """It says it is one (holds a manifest.json, of whatever kind): verify_archive judges the claim."""
     return os.path.lexists(path / MANIFEST)
@@ -687,29 +778,58 @@ def _holds_archives(folder: Path) -> bool:
     return any(is_archive(p) for p in archive_dirs(folder)) or os.path.lexists(folder / CHAIN)
 
 
-def verify(path: Path, trusted: Ed25519PublicKey | None = None) -> Verdict:
-    """An archive, `reports/<env>` (every archive of it and the whole chain), or `reports/` (every env)."""
+def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[str, ...] = ()) -> Verdict:
+    """An archive, `reports/<env>` (every archive of it and the whole chain), or `reports/` (every env).
+    `expect`: manifest hashes (or their first 16+ hex digits) a run printed; each archive must still be in the
+    chain — there, or pruned — so removing the newest archives (which nothing links to yet) is found too."""
     verdict = Verdict()
     if not path.is_dir():
         verdict.findings.append(Finding("not-an-archive", str(path), "no such folder"))
         return verdict
     if is_archive(path):
-        verify_archive(path, trusted, verdict)
-        verify_chain(path.parent, verdict, only=path.name)
+        manifest = verify_archive(path, trusted, verdict)
+        nodes = chain_nodes(path.parent)
+        verify_chain(path.parent, verdict, only=path.name, nodes=nodes)
+        previous = ((manifest or {}).get("previous") or {}).get("manifest_sha256")
+        if previous:  # pruned: the entry it links to is checked as the archive would be
+            verify_pruned(path.parent, trusted, verdict, only={previous})
+        _expected(path, expect, {n.manifest_sha256 for n in nodes}, verdict)
         return verdict
     envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
-    if envs and not _holds_archives(path):
-        for env_dir in envs:
-            for folder in archive_dirs(env_dir):
-                verify_archive(folder, trusted, verdict)
-            verify_chain(env_dir, verdict)
-        return verdict
-    folders = archive_dirs(path)
-    if not folders and not os.path.lexists(path / CHAIN):
-        verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
-                                                                     "nor a reports/<env> folder holding archives"))
-        return verdict
-    for folder in folders:
-        verify_archive(folder, trusted, verdict)
-    verify_chain(path, verdict)
+    if not (envs and not _holds_archives(path)):
+        folders = archive_dirs(path)
+        if not folders and not os.path.lexists(path / CHAIN):
+            verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
+                                                                         "nor a reports/<env> folder holding archives"))
+            return verdict
+        envs = [path]
+    hashes: set[str] = set()
+    for env_dir in envs:
+        manifests = [verify_archive(folder, trusted, verdict) for folder in archive_dirs(env_dir)]
+        nodes = chain_nodes(env_dir, verdict.findings)
+        verify_chain(env_dir, verdict, nodes=nodes)
+        manifests += verify_pruned(env_dir, trusted, verdict)
+        _one_env(env_dir, [m for m in manifests if m is not None], verdict)
+        hashes |= {n.manifest_sha256 for n in nodes}
+    _expected(path, expect, hashes, verdict)
     return verdict
+
+
+def _one_env(env_dir: Path, manifests: list[dict[str, Any]], verdict: Verdict) -> None:
+    """One chain is one env's: archives of another env in it were moved or copied in."""
+    counted: dict[str, int] = {}
+    for manifest in manifests:
+        counted[str(manifest.get("env"))] = counted.get(str(manifest.get("env")), 0) + 1
+    if len(counted) > 1:
+        verdict.findings.append(Finding("broken-chain", env_dir.name, "archives of more than one env in one chain: "
+                                        + ", ".join(f"{env} ({n})" for env, n in sorted(counted.items()))))
+    elif counted and env_dir.name not in counted:
+        verdict.notes.append(f"{env_dir.name}: its archives are of env {next(iter(counted))}, not {env_dir.name}")
+    verdict.envs.update(counted)
+
+
+def _expected(path: Path, expect: tuple[str, ...], hashes: set[str], verdict: Verdict) -> None:
+    for prefix in expect:
+        if not any(digest.startswith(prefix) for digest in hashes):
+            verdict.findings.append(Finding("broken-chain", str(path), f"no archive in the chain has manifest sha256 "
+                                            f"{prefix} (given with --expect): it was removed, not pruned"))

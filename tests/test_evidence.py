@@ -187,7 +187,9 @@ def test_summary_lists_failures_by_system_with_severity(evidence):
     _, archive, result = evidence
     assert "failed — shop: S2 (critical), S3 (minor)" in result.stdout
     assert "env fx, deploy abc123: 3 passed, 2 failed, 0 waived, 2 skipped, 1 error" in result.stdout
-    assert f"archive: reports/fx/{archive.name} (not signed: set OPSVERIFY_SIGNING_KEY)" in result.stdout
+    digest = hashlib.sha256((archive / "manifest.json").read_bytes()).hexdigest()
+    assert (f"archive: reports/fx/{archive.name} (not signed: set OPSVERIFY_SIGNING_KEY; manifest sha256:{digest[:32]})"
+            in result.stdout)  # the anchor `verify --expect` takes
 
 
 def test_manual_items_are_listed_whatever_m_says(tmp_path):

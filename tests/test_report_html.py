@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from opsverify import exitcodes
+from opsverify import exitcodes, seal
 from opsverify.report import allure_cli, report_path
 
 from .kit import REQUIRE_REAL_SERVERS, refused_port
@@ -74,7 +74,7 @@ def rendered(tmp_path_factory):
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=runbook.root)
     assert result.returncode == 0, result.stdout + result.stderr
     page = report_path(archive)
-    assert result.stdout.strip() == f"report: {page}"
+    assert result.stdout.splitlines() == [f"report: {page}", f"note: {seal.UNSIGNED}"]  # an auditor is told
     return runbook, previous, archive, page
 
 

@@ -74,7 +74,7 @@ def test_clean_archives_verify_with_the_public_key_alone(sealed):
     command = [sys.executable, "-m", "opsverify", "verify", str(runbook.env_dir), "--public-key", str(public)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)  # no private key in this process
     assert result.returncode == 0, result.stdout
-    assert "OK: 3 archives verified" in result.stdout
+    assert "OK: 3 archives of env fx verified" in result.stdout
     assert f"signed by" not in result.stdout and seal.key_id(key.public_key()) in result.stdout
     single = subprocess.run(command[:4] + [str(runbook.archives()[1]), "--public-key", str(public)],
                             capture_output=True, text=True, timeout=60)
@@ -248,7 +248,7 @@ def test_prune_keeps_failed_releases_and_the_chain(tmp_path, capsys):
     assert code == 0, out
 
     code, out = _verify(capsys, runbook.reports)  # reports/: every env
-    assert code == 0 and "OK: 2 archives verified" in out, out
+    assert code == 0 and "OK: 2 archives of env fx verified" in out, out
 
     assert main(["prune", str(runbook.env_dir), "--keep", "1", "--force"]) == 0
     assert [a.name for a in runbook.archives()] == [newest.name]

@@ -177,8 +177,12 @@ def test_history_leaves_out_a_rehashed_earlier_archive(unsigned, tmp_path, capsy
         allure_cli()
     except Exception:
         return  # no renderer here: what the page is built from is checked above
-    assert main(["report", str(env_dir), "-o", str(tmp_path / "out.html")]) == 0
-    assert left_out_note(first.name) in capsys.readouterr().out
+    # the env as a whole does not verify, so it names no newest archive; the newest itself renders, without them
+    assert main(["report", str(env_dir), "-o", str(tmp_path / "out.html")]) == exitcodes.BROKEN_CHAIN
+    assert "not rendered, the env does not verify" in capsys.readouterr().err
+    assert main(["report", str(third), "-o", str(tmp_path / "out.html")]) == 0
+    out = capsys.readouterr().out
+    assert left_out_note(first.name) in out and left_out_note(second.name) in out
 
 
 # -- 4. report: one line and its exit code ----------------------------------------------------------------------

@@ -1,0 +1,244 @@
+"""What an auditor's key and a run's printed hash vouch for: a forged or unsigned archive is not rendered under a
+key, history is the archive's own ancestry, `report reports/<env>` needs the whole env to verify, a pruned
+archive's entry in chain.jsonl is checked against the manifest it keeps, and an archive removed from the head
+of the chain is found with `verify --expect`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from opsverify import exitcodes, jsontext, seal
+from opsverify.cli import main
+from opsverify.report import history_points
+
+from .runbook import make_runbook, read_json
+
+KEY = Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    """Three signed archives of env fx: a clean release, a failing one, a clean one."""
+    runbook = make_runbook(tmp_path_factory.mktemp("authentic") / "runbook")
+    env = {seal.SIGNING_KEY_ENV: seal.private_pem(KEY)}
+    assert runbook.run("--item", "S1", "--deploy-id", "first", env=env).returncode == exitcodes.OK
+    assert runbook.run("--deploy-id", "failing", env=env).returncode == exitcodes.FAILED
+    assert runbook.run("--item", "S1", "--deploy-id", "third", env=env).returncode == exitcodes.OK
+    return runbook
+
+
+@pytest.fixture
+def env_dir(signed, tmp_path) -> Path:
+    target = tmp_path / "reports" / "fx"
+    shutil.copytree(signed.env_dir, target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def public_key(tmp_path) -> Path:
+    path = tmp_path / "opsverify.pub"
+    path.write_text(seal.public_pem(KEY.public_key()), encoding="utf-8")
+    return path
+
+
+def _strip_and_rehash(folder: Path, **fields) -> None:
+    """The forger without the key: fields changed, the seal dropped (the files' hashes still hold)."""
+    manifest = {**read_json(folder / "manifest.json"), **fields, "seal": None}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (folder / "manifest.sig").unlink()
+
+
+def _run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+# -- report takes the auditor's key -----------------------------------------------------------------------------
+def test_report_under_a_key_refuses_a_stripped_newest_archive(env_dir, public_key, tmp_path, capsys):
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    _strip_and_rehash(newest)
+    code, out = _run(capsys, "report", str(newest), "--public-key", str(public_key), "-o", str(tmp_path / "r.html"))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert "not rendered, the archive does not verify" in out and "not signed, but a public key was given" in out
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_history_is_the_archives_own_ancestry(env_dir, public_key, capsys):
+    """A copy of the first archive, forged to read failed and unsigned, linked to the same previous one as the
+    second: beside the chain, not in it. The newest archive's history leaves it out, key or no key."""
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    forged = env_dir / (failing.name[:16] + "_zforged")
+    shutil.copytree(failing, forged)
+    _strip_and_rehash(forged, archive=forged.name)
+    for trusted in (None, seal.parse_public_key(public_key.read_text())):
+        left_out: list[str] = []
+        names = [p["name"] for p in history_points(newest, left_out, trusted)]
+        assert names == ["opsverify — fx, deploy first", "opsverify — fx, deploy failing"], names
+        assert left_out == [forged.name]
+    code, out = _run(capsys, "verify", str(forged))
+    assert code == exitcodes.BROKEN_CHAIN and "two archives claim the same previous one" in out, out
+
+
+def test_history_under_a_key_leaves_out_an_ancestor_the_key_did_not_sign(env_dir, public_key):
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    _strip_and_rehash(first)  # its hash changed: the failing archive's link breaks, so both go
+    left_out: list[str] = []
+    assert history_points(newest, left_out, seal.parse_public_key(public_key.read_text())) == []
+    assert left_out == [first.name, failing.name]
+
+
+def test_report_of_an_env_needs_the_whole_env_to_verify(env_dir, tmp_path, capsys):
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (newest / "manifest.json").unlink()  # the newest archive broken: "the newest" would silently be the one before
+    code, out = _run(capsys, "report", str(env_dir), "-o", str(tmp_path / "r.html"))
+    assert code == exitcodes.NOT_AN_ARCHIVE, out
+    assert f"{env_dir}: not rendered, the env does not verify" in out and not (tmp_path / "r.html").exists()
+
+
+def test_a_planted_symlink_beside_the_page_is_never_written_through(env_dir, tmp_path, monkeypatch):
+    from opsverify import report
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    target = tmp_path / "page.html"
+    (tmp_path / ".page.html.partial").symlink_to(victim)  # the name an earlier version wrote through
+    report._write_page(target, "<html>page</html>")
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert not target.is_symlink() and target.read_text(encoding="utf-8") == "<html>page</html>"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == [".page.html.partial"]
+
+
+# -- pruned archives: the entry is checked against the manifest it keeps ---------------------------------------
+def test_a_forced_prune_keeps_the_manifest_and_verify_names_what_it_recorded(env_dir, public_key, capsys):
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+    entries = [json.loads(line) for line in (env_dir / "chain.jsonl").read_text().splitlines()]
+    assert [e["archive"] for e in entries] == [first.name, failing.name]
+    assert all(hashlib.sha256(base64.b64decode(e["manifest"])).hexdigest() == e["manifest_sha256"] for e in entries)
+    capsys.readouterr()
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.OK, out
+    assert f"{failing.name} (pruned): recorded 2 failed (deploy failing" in out
+    assert "fx: 2 pruned archives in chain.jsonl" in out
+
+
+def test_a_hand_written_entry_for_a_deleted_failing_archive_is_found(env_dir, public_key, capsys):
+    """The failing release deleted by hand and a chain.jsonl line written for it, as prune would have without
+    its manifest: no key can vouch for that line."""
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    previous = read_json(failing / "manifest.json")["previous"]
+    entry = {"archive": failing.name, "manifest_sha256": seal.sha256_file(failing / "manifest.json"),
+             "previous_archive": previous["archive"], "previous_sha256": previous["manifest_sha256"]}
+    shutil.rmtree(failing)
+    (env_dir / "chain.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"{failing.name} (pruned): chain.jsonl keeps no manifest for it" in out
+    code, out = _run(capsys, "verify", str(env_dir))  # without a key: said, not hidden
+    assert code == exitcodes.OK and f"1 with no manifest kept: {failing.name}" in out, out
+
+
+@pytest.mark.parametrize("forgery", ["counts-in-manifest", "manifest-of-another", "link", "not-base64"])
+def test_an_edited_pruned_entry_is_found(env_dir, public_key, capsys, forgery):
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+    capsys.readouterr()
+    lines = [json.loads(line) for line in (env_dir / "chain.jsonl").read_text().splitlines()]
+    failing = lines[1]
+    kept = json.loads(base64.b64decode(failing["manifest"]))
+    if forgery == "counts-in-manifest":  # re-hashed too, so the links hold: only the signature can tell
+        kept["counts"]["failed"] = 0
+        data = json.dumps(kept).encode()
+        failing["manifest"] = base64.b64encode(data).decode()
+        failing["manifest_sha256"] = hashlib.sha256(data).hexdigest()
+        newest = seal.archives_oldest_first(env_dir)[-1]
+        manifest = read_json(newest / "manifest.json")
+        manifest["previous"]["manifest_sha256"] = failing["manifest_sha256"]
+        (newest / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        expected = exitcodes.BAD_SIGNATURE  # the pruned manifest's signature (and the newest's) no longer match
+    elif forgery == "manifest-of-another":
+        failing["manifest"] = lines[0]["manifest"]
+        expected = exitcodes.TAMPERED
+    elif forgery == "link":
+        failing["previous_archive"] = "20200101T000000Z_elsewhere"
+        expected = exitcodes.TAMPERED
+    else:
+        failing["manifest"] = "not base64!"
+        expected = exitcodes.TAMPERED
+    (env_dir / "chain.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == expected, out
+    assert f"{failing['archive']} (pruned)" in out or "changed" in out, out
+
+
+# -- the newest archive removed: only an anchor outside the env can tell --------------------------------------
+def test_verify_expect_finds_a_removed_newest_archive(env_dir, capsys):
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    digest = seal.sha256_file(newest / "manifest.json")
+    code, out = _run(capsys, "verify", str(env_dir), "--expect", digest[:32])
+    assert code == exitcodes.OK, out
+    shutil.rmtree(newest)
+    assert _run(capsys, "verify", str(env_dir))[0] == exitcodes.OK  # nothing links to it: the chain alone holds
+    code, out = _run(capsys, "verify", str(env_dir), "--expect", f"sha256:{digest[:32]}")
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert f"no archive in the chain has manifest sha256 {digest[:32]} (given with --expect)" in out
+
+
+def test_verify_expect_takes_only_a_hash(env_dir, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["verify", str(env_dir), "--expect", "abc"])
+    assert stopped.value.code == 2 and "16 to 64 hex digits" in capsys.readouterr().err
+
+
+def test_a_pruned_archive_still_counts_for_expect(env_dir, capsys):
+    first = seal.archives_oldest_first(env_dir)[0]
+    digest = seal.sha256_file(first / "manifest.json")
+    assert main(["prune", str(env_dir), "--keep", "1"]) == 0
+    code, out = _run(capsys, "verify", str(env_dir), "--expect", digest)
+    assert code == exitcodes.OK, out
+
+
+# -- envs ------------------------------------------------------------------------------------------------------
+def test_one_envs_archives_in_another_envs_folder_are_said(env_dir, tmp_path, capsys):
+    prod = tmp_path / "reports" / "prod"
+    env_dir.rename(prod)
+    code, out = _run(capsys, "verify", str(prod))
+    assert code == exitcodes.OK, out
+    assert "note           prod: its archives are of env fx, not prod" in out
+    assert "OK: 3 archives of env fx verified" in out
+
+
+def test_archives_of_two_envs_in_one_chain_break_it(env_dir, capsys):
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    manifest = read_json(newest / "manifest.json")
+    (newest / "manifest.json").write_text(json.dumps({**manifest, "env": "staging", "seal": None}), encoding="utf-8")
+    (newest / "manifest.sig").unlink()
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert "archives of more than one env in one chain: fx (2), staging (1)" in out
+
+
+def test_verify_dot_inside_an_archive_names_the_archive(env_dir, capsys, monkeypatch):
+    monkeypatch.chdir(seal.archives_oldest_first(env_dir)[-1])
+    code, out = _run(capsys, "verify", ".")
+    assert code == exitcodes.OK, out
+    monkeypatch.chdir(env_dir)
+    code, out = _run(capsys, "prune", ".", "--keep", "5", "--dry-run")
+    assert code == 0 and out.startswith("fx: "), out
+
+
+# -- evidence text -----------------------------------------------------------------------------------------------
+def test_characters_a_reader_would_act_on_are_written_as_escapes():
+    value = {"body": "paid \u202egnp.exe\u2066 \x85 \u2028 done"}
+    text = jsontext.compact(value)
+    assert text == '{"body": "paid \\u202egnp.exe\\u2066 \\u0085 \\u2028 done"}'
+    assert json.loads(text) == value
+    backslash_first = {"path": "C:\\\u202e"}  # the escape after a backslash still reads as the character
+    assert json.loads(jsontext.compact(backslash_first)) == backslash_first
