@@ -136,13 +136,13 @@ def environment_properties(info: dict[str, str]) -> bytes:
     return "".join(f"{k}={' '.join(str(v).split())}\n" for k, v in info.items() if v not in (None, "")).encode()
 
 
-def executor(*, env: str, deploy: str, runner: dict[str, Any], archive: str) -> bytes:
-    """Allure's executor.json: who ran it, and the CI build link when there is one."""
+def executor(*, env: str, deploy: str, runner: dict[str, Any]) -> bytes:
+    """Allure's executor.json: who ran it, and the CI build link when there is one. No reportUrl: the archive's
+    name is settled only as it is sealed, after this file is hashed (and a page knows where it is)."""
     data = {"name": runner.get("provider", "local"), "type": runner.get("provider", "local"),
             "buildName": f"{env} {deploy}", "reportName": f"opsverify — {env}, deploy {deploy}"}
     if runner.get("job_url"):
         data["buildUrl"] = runner["job_url"]
     if runner.get("run_id"):
         data["buildOrder"] = runner["run_id"]
-    data["reportUrl"] = archive
     return json.dumps(data, indent=2).encode()

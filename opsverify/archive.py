@@ -585,8 +585,7 @@ class ArchiveReporter:
             "env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
             "suite_commit": archive.commit, "selection": _selection_text(config, state), "runner": runner.get("provider"),
             "job_url": runner.get("job_url"), "actor": runner.get("actor")})
-        files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner,
-                                                                      archive=archive.partial.name)
+        files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner)
         return files
 
     def _inputs(self) -> dict[str, bytes]:

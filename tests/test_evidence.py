@@ -181,6 +181,7 @@ def test_allure_environment_and_executor(evidence):
     executor = read_json(archive / "allure-results" / "executor.json")
     assert executor["buildUrl"] == "https://github.example/acme/shop/actions/runs/4242"
     assert executor["buildName"] == "fx abc123"
+    assert "reportUrl" not in executor  # the name it would hold is the temporary folder's, not the archive's
 
 
 def test_summary_lists_failures_by_system_with_severity(evidence):
