@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -62,21 +62,30 @@ class Run:
                  concurrency: int | None = None):
         self.env = env
         self.redactor = redactor or Redactor()
-        for value in env.secret_values:
-            self.redactor.add(value)
-        for url in env.urls:
-            self.redactor.add_url_parts(url)
+        self._learn_secrets(env)
         self.targets: dict[str, Target] = {
             system: Target(env, system, config, self.redactor) for system, config in env.model.systems.items()
         }
         for target in self.targets.values():
             target.deployed_at = deployed_at
+            target.read_env_sources()  # an http item's page may echo a service's env: know its secrets first
         self.concurrency = max(1, concurrency or env.model.concurrency)
         self.on_wait: Callable[[str], None] | None = None  # told once about each job still running after WAIT_SHOWN_S
         self._outcomes: dict[str, Outcome] = {}
         self._redacted_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         self._schedule: _Schedule | None = None
         self._lock = threading.Lock()
+
+    def _learn_secrets(self, env: Environment) -> None:
+        """Every secret the environment holds, before anything is asked: declared ones whatever they look like;
+        values that look secret; the keys in configured URLs (shorter ones where the URL is a secret's value)."""
+        for system in env.model.systems.values():
+            for value in system.secrets.values():
+                self.redactor.add_declared(value)
+        for value in env.secret_values:
+            self.redactor.add(value)
+        for url in env.urls:
+            self.redactor.add_url_parts(url, from_secret=url in env.secret_values)
 
     def causes(self, outcomes: dict[str, Outcome] | None = None) -> list[Cause]:
         """Databases that could not be used, with how many of this run's items they left unchecked."""

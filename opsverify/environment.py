@@ -19,12 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .checklist import _location, _read_yaml, _summarise, shown
 from .display import visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
-from .secrets import Redactor, looks_like_token, looks_secret
+from .secrets import Redactor, looks_like_token, looks_secret, url_passwords
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_LONG_PASSWORD = 8  # a URL password shorter than this is likely a word found elsewhere in the reports
 
 
 class _Strict(BaseModel):
@@ -96,11 +97,16 @@ class Environment:
 
     @property
     def warnings(self) -> list[str]:
-        """Secrets that are ordinary words: redacted wherever the word appears, so reports read oddly (a key of
-        results.json, a title) — and such a secret is guessed. Said without the word."""
+        """Secrets that are ordinary words, and URL passwords shorter than 8 characters: redacted wherever those
+        characters appear, so reports read oddly (a key of results.json, a title, a system named like the password)
+        — and such a secret is guessed. Said without the word."""
         words = sorted({len(v) for v in self.secret_values if _PLAIN_WORD.fullmatch(v)})
-        return [f"{shown(self.path)}: a secret is an ordinary word ({n} lowercase letters): every place that word "
-                f"appears in the reports reads [redacted …]; give it a real secret" for n in words]
+        found = [f"{shown(self.path)}: a secret is an ordinary word ({n} lowercase letters): every place that word "
+                 f"appears in the reports reads [redacted …]; give it a real secret" for n in words]
+        short = sorted({len(p) for v in self.secret_values for p in url_passwords(v) if len(p) < _LONG_PASSWORD})
+        return found + [f"{shown(self.path)}: a URL's password is {n} characters: every place those characters appear "
+                        f"in the reports (a system's name, a word) reads [redacted …]; give it one of at least "
+                        f"{_LONG_PASSWORD}" for n in short]
 
     @property
     def allow_mutating(self) -> bool:
@@ -202,10 +208,11 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
         def one(match: re.Match[str]) -> str:
             var, default = match.group(1), match.group(2)
             found = os.environ.get(var, local.get(var))
+            if found is None and default:  # the default is sent as the value would be: the same rules apply
+                found = default
             if found is None:
-                if default is not None:
-                    return default
-                missing.append((_location(where), var))
+                if default is None:
+                    missing.append((_location(where), var))
                 return ""
             # `echo secret > file` leaves a line break: drop it; any other control character is refused
             found = found.removesuffix("\n").removesuffix("\r")

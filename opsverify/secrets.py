@@ -7,14 +7,17 @@ Every value the suite learns that could be a secret is registered with the run's
 from __future__ import annotations
 
 import base64
+import bisect
+import functools
 import hashlib
 import html
 import json
 import math
 import re
 import threading
+from html.entities import html5
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from . import lazy
 from .display import shown_forms
@@ -67,27 +70,35 @@ def _is_plain_url(value: str) -> bool:
 
 def encodings(value: str) -> set[str]:
     """The forms a secret travels in besides itself: URL-encoded, JSON-escaped, repr, hex, base64 —
-    including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header):
-    for each of the three alignments, the part of the encoding that depends on the secret alone."""
+    including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header).
+    Escapes mixed within one echo (Go's `\\u0026` next to a raw `/`) are read back by the unescaped view
+    (`_View`), which looks for the secret and the few forms here that an escape does not make."""
     raw = _bytes(value)
     escaped = html.escape(value)  # an error page echoing it: &amp; &lt; &quot; and &#x27; (or &#39;)
     quoted = quote(raw, safe="")
     forms = {escaped, escaped.replace("&#x27;", "&#39;"), html.escape(value, quote=False),
              quoted, _lower_escapes(quoted), quote_plus(raw), json.dumps(value)[1:-1], repr(value)[1:-1],
-             raw.hex(), raw.hex().upper(),
+             raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode(),
              # a target that shouts or folds what it echoes, or escapes every byte (`%73%33…`)
-             value.upper(), value.lower(), "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw)}
+             value.upper(), value.lower(), "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw),
+             # the unescaped view reads a secret holding an escape's spelling (`ab%41`) as it reads the echo
+             _View(value).text, value.replace(" ", "+")}
     for shown in shown_forms(value):  # as a terminal or the report's markdown shows it, and that in JSON
         forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
+    forms.update(_base64_pieces(raw))
+    return {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
+
+
+def _base64_pieces(raw: bytes) -> list[str]:
+    """For each of the three alignments base64 can put `raw` in, standard and URL-safe, the part of the encoding
+    that depends on `raw` alone (characters touched by an unknown prefix or suffix are dropped)."""
+    pieces = []
     for offset in range(3):
-        encoded = base64.b64encode(b"\0" * offset + raw).decode()
-        # characters touched by the unknown prefix or the unknown suffix are dropped
         start = math.ceil(offset * 4 / 3)
         end = (offset + len(raw)) // 3 * 4
-        if end - start >= Redactor.MIN_RUN:
-            forms.add(encoded[start:end])
-        forms.add(base64.urlsafe_b64encode(b"\0" * offset + raw).decode()[start:end])
-    return {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            pieces.append(encode(b"\0" * offset + raw).decode()[start:end])
+    return [piece for piece in pieces if len(piece) >= Redactor.MIN_RUN]
 
 
 def _lower_escapes(quoted: str) -> str:
@@ -95,10 +106,99 @@ def _lower_escapes(quoted: str) -> str:
     return re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quoted)
 
 
+# Echoes escape a secret's characters one by one, in mixed styles: Go's JSON writes `&` as \u0026 but leaves `/`,
+# PHP's writes `/` as \/, Go's templates `+` as &#43;, encodeURIComponent leaves !'()* as they are.
+_ESCAPE = re.compile(r"(?:%[0-9A-Fa-f]{2})+"  # URL: a run, read as UTF-8 bytes
+                     r"|(?:\\u[0-9A-Fa-f]{4})+"  # JSON: a run, read as UTF-16 (a surrogate pair is one character)
+                     r"|\\[\\/\"'bfnrt]"  # JSON's (and JavaScript's) short escapes
+                     r"|&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")  # HTML, zeros allowed
+_SHORT_ESCAPES = {"\\": "\\", "/": "/", '"': '"', "'": "'", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+@functools.lru_cache(maxsize=4096)  # a text repeats its escapes (&amp;, \n, %2F)
+def _unescape(escape: str) -> tuple[tuple[str, int], ...] | None:
+    """What an escape (or a run of them) reads as: each character and how many characters of the escape
+    it takes (a run of %XX is UTF-8 bytes, of \\uXXXX UTF-16 units); None when it reads as nothing."""
+    if escape[0] == "%":
+        chars = bytes.fromhex(escape.replace("%", "")).decode("utf-8", "surrogateescape")
+        return tuple((char, 3 * len(_bytes(char))) for char in chars)
+    if escape[:2] == "\\u":
+        units = "".join(chr(int(escape[i + 2:i + 6], 16)) for i in range(0, len(escape), 6))
+        chars = units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        return tuple((char, 12 if ord(char) > 0xFFFF else 6) for char in chars)
+    if escape[0] == "\\":
+        chars = _SHORT_ESCAPES[escape[1]]
+    elif escape[1] != "#":
+        chars = html5.get(escape[1:])
+    else:
+        code = int(escape[3:-1], 16) if escape[2] in "xX" else int(escape[2:-1])
+        chars = chr(code) if code <= 0x10FFFF else None
+    return ((chars, len(escape)),) if chars else None  # a few named entities read as two characters
+
+
+def _may_hold_escape(text: str) -> bool:
+    return "%" in text or "\\" in text or ("&" in text and ";" in text)  # cheap: most texts hold none
+
+
+class _View:
+    r"""A text with every escape read as what it stands for (`\u0026` as `&`, `&#43;` as `+`, `%2f` as `/`), and
+    the way back from a position in it to one in the text: a secret found here is masked there."""
+
+    def __init__(self, text: str) -> None:
+        self._escapes: list[tuple[int, int, int]] = []  # per escaped character: its start, end, length read
+        self.text = _ESCAPE.sub(self._read, text)
+        self._map: tuple[list[int], list[int], list[bool]] | None = None
+
+    @staticmethod
+    def of(text: str) -> "_View | None":
+        """The view of a text that holds an escape; None for the rest (most texts)."""
+        if not _may_hold_escape(text):
+            return None
+        view = _View(text)
+        return view if view._escapes else None
+
+    def _read(self, match: re.Match[str]) -> str:
+        read = _unescape(match.group())
+        if read is None:
+            return match.group()
+        if len(read) == 1:  # most escapes: one character
+            self._escapes.append((match.start(), match.end(), len(read[0][0])))
+            return read[0][0]
+        at = match.start()
+        for chars, width in read:
+            self._escapes.append((at, at + width, len(chars)))
+            at += width
+        return "".join(chars for chars, _ in read)
+
+    def _pieces(self) -> tuple[list[int], list[int], list[bool]]:
+        """Where each piece (an escaped character, the text between two) starts in the view and in the text, and
+        whether it is text as written (mapped character by character) or an escape (mapped whole)."""
+        if self._map is None:
+            at_view, at_text, written, shift = [0], [0], [True], 0
+            for start, end, length in self._escapes:
+                at_view.append(start - shift), at_text.append(start), written.append(False)
+                shift += end - start - length
+                at_view.append(end - shift), at_text.append(end), written.append(True)
+            self._map = at_view, at_text, written
+        return self._map
+
+    def start(self, at: int) -> int:
+        """Where the view's character `at` starts in the text."""
+        at_view, at_text, written = self._pieces()
+        i = bisect.bisect_right(at_view, at) - 1
+        return at_text[i] + (at - at_view[i] if written[i] else 0)
+
+    def end(self, at: int) -> int:
+        """Where the view's characters before `at` end in the text."""
+        at_view, at_text, written = self._pieces()
+        i = bisect.bisect_right(at_view, at - 1) - 1
+        return at_text[i] + (at - at_view[i]) if written[i] else at_text[i + 1]
+
+
 class Redactor:
     """Replaces every registered secret value — and the usual encodings of it — in text and nested
-    data; a run of at least MIN_RUN characters of a secret at the edge of a text (an excerpt that
-    cut a secret in two) is masked as well."""
+    data; a run of at least MIN_RUN characters of a secret (raw, escaped or in base64) at the edge of a
+    text (an excerpt that cut a secret in two) is masked as well."""
 
     MIN_LENGTH = 6  # shorter values are flags and ports; redacting them would mangle text
     MIN_RUN = 8  # the shortest piece of a secret worth masking at an excerpt's edge
@@ -112,41 +212,54 @@ class Redactor:
         self.version = 0  # grows with every new secret: what was cleaned before may need cleaning again
 
     def add(self, value: str | None, *, even_if_plain: bool = False) -> None:
+        """A value that may be a secret. A plain URL is not one unless even_if_plain; of a URL with a user or
+        password (and no other sign of being secret) only those are: its host stays readable."""
         if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
             return
-        if _is_plain_url(value) and not even_if_plain:
-            return
-        with self._lock:
-            if value in self._secrets:
-                return
-            new = [value, *_url_passwords(value)]
-            for secret in new:
-                self._secrets.add(secret)
-                edge = _secret_part(secret)
-                if edge:
-                    self._edges.setdefault(edge, secret)
-                self._values.setdefault(secret, secret)
-                for form in encodings(secret):
-                    self._values.setdefault(form, secret)
-            self._matcher = None
-            self.version += 1
+        if not even_if_plain and _is_plain_url(_without_userinfo(value)):  # its user or password is the secret
+            self._register(_url_credentials(value))
+        else:
+            self._register([value, *_url_credentials(value)])
 
-    def add_url_parts(self, url: str | None) -> None:
-        """A URL may carry a token in its path or query (an RPC key, `?api-key=`): register those parts."""
+    def add_declared(self, value: str | None) -> None:
+        """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the
+        keys in its path), a PIN of digits. (Shorter than MIN_LENGTH is refused when the environment loads.)"""
+        if not value or len(value) < self.MIN_LENGTH:
+            return
+        self._register([value, *_url_credentials(value)])
+        if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
+            self.add_url_parts(value, from_secret=True)
+
+    def add_url_parts(self, url: str | None, *, from_secret: bool = False) -> None:
+        """A URL may carry a token in its user, password, path or query (an RPC key, `?api-key=`): register
+        those parts. A URL that is itself a secret variable's value (from_secret) gives up shorter keys too."""
         if not url or "://" not in url:
             return
         try:
             parts = urlsplit(url)
         except ValueError:
             return
-        if parts.password:
-            self.add(parts.password, even_if_plain=True)
+        self._register(_url_credentials(url))
         for segment in parts.path.split("/"):
-            if looks_like_token(segment):
+            if looks_like_token(segment) or (from_secret and _short_key(segment)):
                 self.add(segment, even_if_plain=True)
         for _, value in parse_qsl(parts.query, keep_blank_values=True):
             if len(value) >= self.MIN_LENGTH:
                 self.add(value, even_if_plain=True)
+
+    def _register(self, secrets: list[str]) -> None:
+        with self._lock:
+            new = [secret for secret in dict.fromkeys(secrets) if secret not in self._secrets]
+            for secret in new:
+                self._secrets.add(secret)
+                self._values.setdefault(secret, secret)
+                for form in encodings(secret):
+                    self._values.setdefault(form, secret)
+                for edge in _cut_forms(secret):
+                    self._edges.setdefault(edge, secret)
+            if new:
+                self._matcher = None
+                self.version += 1
 
     def _current(self) -> "_Matcher | None":
         with self._lock:
@@ -178,6 +291,13 @@ def _cleaned(obj: Any, clean, keys: bool = True) -> Any:
     return obj
 
 
+def _cut_forms(secret: str) -> list[str]:
+    """What of a secret is masked where a text cuts it: the secret (the unescaped view finds it escaped) and its
+    base64, both without a URL's scheme and host."""
+    part = _secret_part(secret)
+    return [] if part is None else [part, *_base64_pieces(_bytes(part))]
+
+
 def _secret_part(value: str) -> str | None:
     """What of a secret is secret where a text cuts it: a URL's scheme and host are not (an excerpt ending in
     `https://rpc.example.com` shows a host, not part of a key); its path and query are, its password is a
@@ -192,7 +312,38 @@ def _secret_part(value: str) -> str | None:
     return tail if len(tail) >= Redactor.MIN_RUN else None
 
 
-def _url_passwords(value: str) -> list[str]:
+def _url_credentials(value: str) -> list[str]:
+    """What a URL's userinfo sends (httpx makes it a Basic header, `user:password` in base64): its password, and
+    that pair; with no password the user is the token (`https://sk_live_…@api.stripe.com`), and `user:` is sent."""
+    if "://" not in value or "@" not in value:
+        return []
+    user, password = _userinfo(value)
+    if password:
+        return [*url_passwords(value), f"{user}:{password}"]
+    if len(user) >= Redactor.MIN_LENGTH and not _WORD.fullmatch(user):  # `deploy@host` names, it does not unlock
+        return [user, f"{user}:"]
+    return []
+
+
+def _userinfo(value: str) -> tuple[str, str]:
+    """A URL's user and password as sent (percent-escapes read), '' for what it lacks."""
+    try:
+        parts = urlsplit(value)
+        user, password = parts.username or "", parts.password or ""
+    except ValueError:  # not a URL a parser can read (an unclosed '['): as written up to the last '@'
+        user, _, password = value.split("://", 1)[1].rsplit("@", 1)[0].partition(":")
+    return unquote(user), unquote(password)
+
+
+def _without_userinfo(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def url_passwords(value: str) -> list[str]:
     """A URL's password as the URL parser reads it, and as written up to the last '@' (a password holding an
     unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output)."""
     if "://" not in value or "@" not in value:
@@ -210,21 +361,40 @@ def _url_passwords(value: str) -> list[str]:
 def looks_like_token(segment: str, shortest: int = 16) -> bool:
     """A URL path segment that is a key rather than a word: long, and mixing letters with digits."""
     return (len(segment) >= shortest and bool(re.search(r"\d", segment)) and bool(re.search(r"[A-Za-z]", segment))
-            and not re.fullmatch(r"v\d+|\d{4}-\d{2}-\d{2}", segment))
+            and not _NOT_A_KEY.fullmatch(segment))
+
+
+def _short_key(segment: str) -> bool:
+    """A path segment of a URL that is a secret's value and may be its key (`T0CANARY1`, `CANARYshort9`): 8 or more
+    characters, a letter and a digit or a capital. Words (`services`, `webhooks`) and numbers (an id) stay."""
+    return (len(segment) >= 8 and bool(re.search(r"[A-Za-z]", segment)) and bool(re.search(r"[\dA-Z]", segment))
+            and not _NOT_A_KEY.fullmatch(segment))
+
+
+_NOT_A_KEY = re.compile(r"v\d+|\d{4}-\d{2}-\d{2}")  # an API version, a date
+_WORD = re.compile(r"[a-z]+(?:[-_.][a-z]+)*")
 
 
 class _Matcher:
     """One snapshot of the registered values, built for speed: a run registers hundreds of secrets (a fleet's
     database URLs and each one's encodings) and cleans every string of every outcome, so the cost of a text
-    must not grow with the number of secrets. Whole values: one Aho-Corasick pass (leftmost, longest).
-    Edges: a text can only end with a secret's first k >= run characters if its last `run` characters are
-    a `run`-long piece of that secret, so one set lookup rules out almost every text."""
+    must not grow with the number of secrets. Whole values: one Aho-Corasick pass (every match, overlaps
+    merged). Escaped values: reading a text's escapes costs more than that pass, so only a text that holds an
+    escape is read, and only around an anchor — a secret's longest run of ASCII letters and digits, which no
+    escape changes — and at its two ends. Edges: a text can only end with a secret's first k >= run characters
+    if its last `run` characters are a `run`-long piece of that secret, so one set lookup rules out almost
+    every text."""
+
+    # characters one escaped character takes at most: four %XX bytes, a \u pair, &#x with 8 digits (a few
+    # long-named HTML entities of rare symbols take more: a secret full of those may be missed escaped)
+    WIDEST = 12
 
     def __init__(self, values: dict[str, str], edges: dict[str, str], run: int) -> None:
         ahocorasick = lazy.load("ahocorasick")
         self.automaton = ahocorasick.Automaton()
-        for form, secret in values.items():
-            self.automaton.add_word(form, (len(form), fingerprint(secret)))
+        self.everywhere = False  # a secret with no anchor: a text with an escape is read whole
+        for word, found in self._words(values).items():
+            self.automaton.add_word(word, found)
         self.automaton.make_automaton()
         self.run = run
         self.heads: dict[str, str] = {}  # a secret's first k characters (k >= run) -> its fingerprint
@@ -240,9 +410,28 @@ class _Matcher:
                 self.heads[part[:k]] = mark
                 self.tails[part[-k:]] = mark
             self.pieces.update(part[i:i + run] for i in range(len(part) - run + 1))
+        # how far from an end of a text an escaped piece of a secret (cut there) can reach
+        self.edge_reach = self.WIDEST * (max(map(len, values.values())) + 1)
         # Evidence repeats its words (column names, types, statuses) item after item: each short text is
         # cleaned once per snapshot. A new secret makes a new snapshot, so nothing stale is kept.
         self.seen: dict[str, str] = {}
+
+    def _words(self, values: dict[str, str]) -> dict[str, tuple[int, str | None, int]]:
+        """What the automaton finds: each form (its length, its secret's mark) and each anchor (how far
+        around it the escaped secret may reach); a word may be both."""
+        words = {form: (len(form), fingerprint(secret), 0) for form, secret in values.items()}
+        for secret in set(values.values()):
+            if _ANCHOR_RUN.fullmatch(secret):
+                continue  # letters and digits only: no escape reads back to it that a form misses
+            runs = _ANCHOR_RUN.findall(secret)
+            anchor = max(runs, key=len) if runs else ""
+            if len(anchor) < 4:
+                self.everywhere = True
+                continue
+            for word in {anchor, anchor.upper(), anchor.lower()}:
+                length, mark, reach = words.get(word, (len(word), None, 0))
+                words[word] = (length, mark, max(reach, self.WIDEST * len(secret)))
+        return words
 
     def clean(self, text: str) -> str:
         known = self.seen.get(text)
@@ -257,25 +446,85 @@ class _Matcher:
     MEMO_ENTRIES = 100_000
 
     def _clean(self, text: str) -> str:
-        pieces, last = [], 0
-        for end, (length, mark) in self.automaton.iter_long(text):
-            start = end + 1 - length
-            pieces += [text[last:start], f"[redacted {mark}]"]
-            last = end + 1
-        if pieces:
-            text = "".join(pieces) + text[last:]
-        if len(text) < self.run:
-            return text
-        if text[-self.run:] in self.pieces:  # the start of a secret cut off at the end of the text
-            for k in range(min(self.longest, len(text)), self.run - 1, -1):
-                mark = self.heads.get(text[-k:])
-                if mark is not None:
-                    text = text[:-k] + f"[redacted part of {mark}]"
-                    break
-        if text[:self.run] in self.pieces:  # the end of a secret at the start of the text
-            for k in range(min(self.longest, len(text)), self.run - 1, -1):
-                mark = self.tails.get(text[:k])
-                if mark is not None:
-                    text = f"[redacted part of {mark}]" + text[k:]
-                    break
-        return text
+        spans, near = self._found(text)
+        if _may_hold_escape(text):  # an escape may hide a secret: read those places
+            for start, end in self._windows(text, near):
+                view = _View.of(text[start:end])
+                if view is not None:  # found in the view: masked from its first escape to its last
+                    found, _ = self._found(view.text, head=start == 0, tail=end == len(text))
+                    spans += [(start + view.start(s), start + view.end(e), label) for s, e, label in found]
+        return _masked(text, spans) if spans else text
+
+    def _windows(self, text: str, near: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The parts of `text` to read escape by escape: around each anchor, and its two ends; merged."""
+        if self.everywhere or len(text) <= 2 * self.edge_reach:  # a short text (an excerpt) is all ends
+            return [(0, len(text))]
+        wanted = sorted([*near, (0, self.edge_reach), (len(text) - self.edge_reach, len(text))])
+        merged: list[tuple[int, int]] = []
+        for start, end in wanted:
+            start, end = max(start, 0), min(end, len(text))
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def _found(self, text: str, head: bool = True, tail: bool = True) -> tuple[list, list]:
+        """Where a secret (or, at an end of the text, a piece of one) is in `text` — start, end and what
+        replaces it — and where an anchor may have an escaped secret around it."""
+        spans, near = [], []
+        for end, (length, mark, reach) in self.automaton.iter(text):
+            if mark is not None:
+                spans.append((end + 1 - length, end + 1, f"[redacted {mark}]"))
+            if reach:
+                near.append((end + 1 - length - reach, end + 1 + reach))
+        cut = self._cut_at_end(text) if tail else None
+        if cut is not None:
+            spans.append((cut[0], len(text), f"[redacted part of {cut[1]}]"))
+        cut = self._cut_at_start(text) if head else None
+        if cut is not None:
+            spans.append((0, cut[0], f"[redacted part of {cut[1]}]"))
+        return spans, near
+
+    def _cut_at_end(self, text: str) -> tuple[int, str] | None:
+        """The start of a secret (k >= run characters) that ends the text, maybe followed by an escape cut short
+        (`\\u00`): where it starts, and its mark."""
+        partial = _PARTIAL_END.search(text, max(len(text) - 12, 0))
+        for end in (len(text), partial.start()) if partial else (len(text),):
+            if end >= self.run and text[end - self.run:end] in self.pieces:  # rules out almost every text
+                for k in range(min(self.longest, end), self.run - 1, -1):
+                    mark = self.heads.get(text[end - k:end])
+                    if mark is not None:
+                        return end - k, mark
+        return None
+
+    def _cut_at_start(self, text: str) -> tuple[int, str] | None:
+        """The end of a secret that starts the text, maybe after the end of an escape cut short (`026;`):
+        where it ends, and its mark."""
+        partial = _PARTIAL_START.match(text)
+        for start in range(len(partial.group()) + 1 if partial else 1):
+            if text[start:start + self.run] in self.pieces:
+                for k in range(min(self.longest, len(text) - start), self.run - 1, -1):
+                    mark = self.tails.get(text[start:start + k])
+                    if mark is not None:
+                        return start + k, mark
+        return None
+
+
+_ANCHOR_RUN = re.compile(r"[A-Za-z0-9]+")
+# What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
+_PARTIAL_END = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10})\Z")
+_PARTIAL_START = re.compile(r"u?[0-9A-Fa-f]{1,4}|#?[xX]?[0-9A-Fa-f]{1,8};|[A-Za-z0-9]{1,10};")
+
+
+def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with each span replaced by its label; overlapping spans (two forms, or two secrets, sharing
+    characters) become one, so no character of either is left between them."""
+    pieces, last = [], 0
+    for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if start < last:  # overlaps the mask before: widen it
+            last = max(last, end)
+            continue
+        pieces += [text[last:start], label]
+        last = end
+    return "".join(pieces) + text[last:]

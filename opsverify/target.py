@@ -9,7 +9,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from .checklist import shown
-from .errors import DatabaseUnavailable, GatherError, NotConfigured
+from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .lazy import load
 from .limits import database_total_s
 from .secrets import Redactor, looks_secret
@@ -89,6 +89,17 @@ class Target:
     def ca_bundle(self, service: str) -> str | None:
         config = self.config.services.get(service)
         return (config.ca_bundle or None) if config is not None else None
+
+    def read_env_sources(self) -> None:
+        """Read every service's env source once, at the start, so its secret-looking values are redacted from
+        whatever item shows them (a debug page echoing STRIPE_SECRET_KEY), selected env items or not. A source
+        that cannot be read is left for the env items to report."""
+        for service, config in self.config.services.items():
+            if config.env is not None:
+                try:
+                    self.env_vars(service)
+                except (OpsverifyError, OSError, ValueError):  # unreadable, not UTF-8: read (and reported) again
+                    pass
 
     def env_vars(self, service: str) -> dict[str, str]:
         """The service's env vars; values go to the redactor the moment they are read."""

@@ -1,0 +1,200 @@
+"""A secret in the forms real servers echo it in — each character escaped its own way, a declared value
+that looks plain, a URL's user, a short key in a secret URL's path — and the secrets a run must know before
+its first item (declared ones, defaults, every service's env file), never shown."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets as random
+from urllib.parse import quote
+
+import pytest
+
+from opsverify import engine, exitcodes
+from opsverify.environment import load_environment
+from opsverify.errors import GatherError, MissingVariable
+from opsverify.secrets import Redactor, fingerprint
+
+from .kit import route_server
+from .project import Project
+
+AWS = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+ODD = "CANARYgo7f3e9&x<y>z'q\"w!(r)*s/t+u é"
+
+
+def _go_json(text: str) -> str:
+    return json.dumps(text)[1:-1].replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _go_template(text: str) -> str:
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;"), ("+", "&#43;")):
+        text = text.replace(char, entity)
+    return text
+
+
+ECHOES = {
+    "go-json": _go_json,
+    "php-json": lambda s: json.dumps(s)[1:-1].replace("/", "\\/"),
+    "go-template": _go_template,
+    "encodeURIComponent": lambda s: quote(s, safe="!'()*~"),
+    "python-quote": quote,  # leaves '/'
+    "quote-lowercase-hex": lambda s: quote(s, safe="/").replace("%2B", "%2b").replace("%C3%A9", "%c3%a9"),
+    "html-decimal-zeros": lambda s: "".join(c if c.isascii() and c.isalnum() else f"&#00{ord(c)};" for c in s),
+    "html-hex-upper": lambda s: "".join(c if c.isascii() and c.isalnum() else f"&#X{ord(c):X};" for c in s),
+    "html-named": lambda s: s.replace("&", "&amp;").replace("'", "&apos;").replace("+", "&plus;").replace("<", "&lt;"),
+    "json-upper-hex": lambda s: json.dumps(s)[1:-1].replace("\\u00e9", "\\u00E9").replace("/", "\\u002F"),
+}
+
+
+@pytest.mark.parametrize("secret", [AWS, ODD], ids=["aws", "odd"])
+@pytest.mark.parametrize("echo", ECHOES, ids=list(ECHOES))
+def test_each_character_of_a_secret_may_be_escaped_its_own_way(secret, echo):
+    redactor = Redactor()
+    redactor.add(secret)
+    echoed = ECHOES[echo](secret)
+    assert redactor.text(f'{{"auth": "{echoed}", "n": 1}}') == f'{{"auth": "[redacted {fingerprint(secret)}]", "n": 1}}'
+
+
+def test_escapes_around_an_escaped_secret_stay_as_they_were():
+    redactor = Redactor()
+    redactor.add(ODD)
+    mark = f"[redacted {fingerprint(ODD)}]"
+    text = f"a&amp;b \\u0026 {_go_json(ODD)}\\n%2F {quote(ODD, safe='')}%3F"
+    assert redactor.text(text) == f"a&amp;b \\u0026 {mark}\\n%2F {mark}%3F"
+
+
+def test_a_secret_that_spells_an_escape_is_found_when_its_other_characters_are_escaped():
+    secret = "CANARY%41bc&7f3e9"
+    redactor = Redactor()
+    redactor.add(secret)
+    for echo in ("CANARY%41bc\\u00267f3e9", "CANARY%2541bc%267f3e9", "CANARY%41bc&amp;7f3e9"):
+        assert redactor.text(f"[{echo}]") == f"[[redacted {fingerprint(secret)}]]", echo
+
+
+def test_an_escaped_or_base64_secret_cut_at_an_excerpts_edge_is_masked():
+    redactor = Redactor()
+    redactor.add(ODD)
+    escaped, wrapped = _go_json(ODD), base64.b64encode(f"user:{ODD}".encode()).decode()
+    for cut in (escaped[:24], quote(ODD, safe="")[:30], wrapped[:28]):
+        assert cut[-10:] not in redactor.text(f"an excerpt ending in {cut}"), cut
+    for cut in (escaped[-24:], wrapped[-28:]):
+        assert cut[:10] not in redactor.text(f"{cut} starts this excerpt"), cut
+
+
+def test_a_declared_secret_is_registered_whatever_it_looks_like():
+    hook, pin = "https://hooks.slack.com/services/T0CANARY1/B0CANARY2/CANARYslackhook7f3e9abc", "7391846"
+    guessed = Redactor()
+    guessed.add(hook), guessed.add(pin)  # a plain URL and a number are not guessed to be secrets
+    assert guessed.text(f"{hook} {pin}") == f"{hook} {pin}"
+    declared = Redactor()
+    declared.add_declared(hook), declared.add_declared(pin)
+    assert declared.text(f"{hook} pin={pin}") == f"[redacted {fingerprint(hook)}] pin=[redacted {fingerprint(pin)}]"
+    echoed = declared.text("POST https://hooks.slack.com/services/T0CANARY1/B0CANARY2 failed")  # part of it
+    assert echoed == (f"POST https://hooks.slack.com/services/[redacted {fingerprint('T0CANARY1')}]/"
+                      f"[redacted {fingerprint('B0CANARY2')}] failed")
+
+
+def test_a_urls_user_is_its_token_and_the_host_stays_readable():
+    redactor = Redactor()
+    redactor.add("http://CANARYuser7f3e9tok@127.0.0.1:18431")
+    basic = base64.b64encode(b"CANARYuser7f3e9tok:").decode()
+    cleaned = redactor.text(f"GET http://CANARYuser7f3e9tok@127.0.0.1:18431/echo-text\nAuthorization: Basic {basic}")
+    assert "CANARY" not in cleaned and basic not in cleaned and "Q0FOQVJZ" not in cleaned
+    assert cleaned.startswith("GET http://[redacted sha256:") and "]@127.0.0.1:18431/echo-text" in cleaned
+
+
+def test_a_urls_password_and_its_basic_pair_are_registered_and_a_plain_user_is_not():
+    redactor = Redactor()
+    redactor.add("https://deploy:Kq7%40pass-word@api.example.com/v1")
+    basic = base64.b64encode(b"deploy:Kq7@pass-word").decode()
+    cleaned = redactor.text(f"Basic {basic} as deploy on https://api.example.com/v1")
+    assert basic not in cleaned and cleaned.endswith(" as deploy on https://api.example.com/v1")
+    plain = Redactor()
+    plain.add("https://deploy@api.example.com")  # a user that is a word names someone, it unlocks nothing
+    assert plain.version == 0
+
+
+def test_short_keys_in_the_path_of_a_secret_url_are_registered_and_words_are_not():
+    url = "http://127.0.0.1:18431/hook/services/CANARYshort9/webhooks/123456789/v2"
+    from_config = Redactor()
+    from_config.add_url_parts(url)
+    assert from_config.text(url) == url  # a configured URL: only long keys
+    from_secret = Redactor()
+    from_secret.add_url_parts(url, from_secret=True)
+    assert from_secret.text(f"GET {url}") == (f"GET http://127.0.0.1:18431/hook/services/[redacted "
+                                               f"{fingerprint('CANARYshort9')}]/webhooks/123456789/v2")
+
+
+# -- what a run knows before its first item --------------------------------------------------------
+def _environment(tmp_path, monkeypatch, body: str, variables: dict[str, str] | None = None):
+    for name, value in (variables or {}).items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "local.yaml").write_text("name: local\n" + body, encoding="utf-8")
+    return load_environment(tmp_path, "local")
+
+
+def test_a_default_follows_the_rules_of_a_value(tmp_path, monkeypatch):
+    monkeypatch.delenv("DEF_TOKEN", raising=False)
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {secrets: {DEF: "${DEF_TOKEN:-CANARYdef7f3e9zz}",'
+                                              ' OPTIONAL: "${OPTIONAL_TOKEN:-}"}}}\n')
+    assert env.secret_values == ("CANARYdef7f3e9zz",)
+    run = engine.Run(env)
+    assert run.redactor.text("x-def: CANARYdef7f3e9zz") == f"x-def: [redacted {fingerprint('CANARYdef7f3e9zz')}]"
+    with pytest.raises(MissingVariable, match=r"DEF: \$\{DEF_TOKEN\} is 4 characters"):
+        _environment(tmp_path, monkeypatch, 'systems: {shop: {secrets: {DEF: "${DEF_TOKEN:-Zq9x}"}}}\n')
+
+
+def test_a_run_knows_every_declared_secret_and_env_file_before_its_first_item(tmp_path, monkeypatch):
+    env_file = tmp_path / "web.env"
+    env_file.write_text("NODE_ENV=production\nSTRIPE_SECRET_KEY=sk_live_CANARYdot7f3e9xyzABC\n", encoding="utf-8")
+    hook = "https://hooks.slack.com/services/T0CANARY1/B0CANARY2/CANARYslackhook7f3e9abc"
+    env = _environment(tmp_path, monkeypatch, f"""systems:
+  shop:
+    services:
+      web: {{url: "http://127.0.0.1:1", env: {{dotenv: "{env_file}"}}}}
+      api: {{url: "${{SHOP_API_URL}}"}}
+      gone: {{url: "http://127.0.0.1:1", env: {{dotenv: "{tmp_path / 'missing.env'}"}}}}
+    secrets: {{HOOK: "${{SLACK_WEBHOOK_URL}}", PIN: "${{ADMIN_PIN}}"}}
+""", {"SLACK_WEBHOOK_URL": hook, "ADMIN_PIN": "7391846", "SHOP_API_URL": "http://127.0.0.1:18431/hook/CANARYshort9"})
+    run = engine.Run(env)  # an env file that cannot be read is no reason to stop: its env items say so
+    echoed = run.redactor.text(f"STRIPE_SECRET_KEY=sk_live_CANARYdot7f3e9xyzABC x-hook: {hook} x-pin: 7391846 "
+                               f"GET http://127.0.0.1:18431/hook/CANARYshort9/echo-text")
+    assert "CANARY" not in echoed and "7391846" not in echoed and "NODE_ENV" not in echoed, echoed
+    assert "GET http://127.0.0.1:18431/hook/[redacted" in echoed
+    assert run.targets["shop"].env_vars("web")["NODE_ENV"] == "production"  # read once, kept
+    with pytest.raises(GatherError, match="not found"):
+        run.targets["shop"].env_vars("gone")
+
+
+def test_a_short_url_password_is_warned_about_without_saying_it(tmp_path, monkeypatch):
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {database: "${DATABASE_URL}"}}\n',
+                       {"DATABASE_URL": "postgresql://checker:shop@127.0.0.1:5432/shop"})
+    assert [w.split("/")[-1] for w in env.warnings] == [
+        "local.yaml: a URL's password is 4 characters: every place those characters appear in the reports (a system's"
+        " name, a word) reads [redacted …]; give it one of at least 8"]
+
+
+ITEMS = """
+- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: postdeploy,
+   params: {service: web, required: [STRIPE_SECRET_KEY]}}
+- {id: W1, name: debug, section: Web, title: the debug page hides secrets, family: http, cadence: postdeploy,
+   params: {service: web, path: /debug/env, body_excludes: [sk_live_]}}
+"""
+
+
+def test_an_env_files_secret_echoed_by_the_only_selected_item_stays_out(tmp_path):
+    """`--item W1` runs no env item, yet the page W1 fetches echoes the env file: its secrets are known from
+    the start."""
+    key = f"sk_live_{random.token_hex(12)}"
+    env_file = tmp_path / "web.env"
+    env_file.write_text(f"STRIPE_SECRET_KEY={key}\n", encoding="utf-8")
+    debug = {("GET", "/debug/env"): lambda headers, body: (200, f"NODE_ENV=production\nSTRIPE_SECRET_KEY={key}\n")}
+    with route_server(debug) as web:
+        project = Project(tmp_path, {"WEB_URL": web, "WEB_ENV": str(env_file)})
+        project.checklist("shop", ITEMS)
+        project.environment('systems: {shop: {services: {web: {url: "${WEB_URL}", env: {dotenv: "${WEB_ENV}"}}}}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local", "--item", "W1", "-rA")
+    assert ran.code == exitcodes.FAILED and ran.statuses() == {"W1-debug": "failed"}, ran.output[-3000:]
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != env_file]
+    assert [p for p in written if key.encode() in p.read_bytes()] == [] and key not in ran.output
