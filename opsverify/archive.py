@@ -16,11 +16,13 @@ the run learnt; an early file that this changes is rewritten before anything is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -478,8 +480,12 @@ class ArchiveReporter:
         self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
         if self.stopped_by and pytest_exit == exitcodes.INTERRUPTED:
             pytest_exit = exitcodes.FAILED  # xdist stops -x by interrupting its workers; serial pytest says 1
-        self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (
-            bool(self.stopped_by) and len(records) < self.selected_count())
+        missing = len(records) < self.selected_count() and not config.option.collectonly
+        if missing and not self.stopped_by and pytest_exit in (exitcodes.OK, exitcodes.FAILED):
+            # a second Ctrl-C that lands inside pytest's own handling of the first leaves its status unset (0):
+            # items that never ran make the run interrupted, whatever pytest says
+            pytest_exit = exitcodes.INTERRUPTED
+        self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (bool(self.stopped_by) and missing)
         fail_on = self.fail_on(config)
         waivers = getattr(self.state, "waivers", None)
         expired = waivers.expired_for(self.selected()) if waivers is not None else []
@@ -500,7 +506,8 @@ class ArchiveReporter:
             archive.discard()
             return
         try:
-            self._complete_archive(config, records, code, pytest_exit, expired)
+            with _signals_held():
+                self._complete_archive(config, records, code, pytest_exit, expired)
         except OSError as exc:
             archive.discard()
             self.not_written = f"archive not written: {shown(archive.env_dir)}: {exc.strerror or exc}"
@@ -696,6 +703,22 @@ class ArchiveReporter:
             write(self.junit_line, red=self.junit_line.startswith("junit not"))
         if self.report_line:
             write(self.report_line, red=self.report_line.startswith("report not"))
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ctrl-C or a CI's SIGTERM while the archive is sealed would lose a run whose items all ran: the sealing
+    (a fraction of a second) finishes first; the run is then over and ends as it would have."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {number: signal.signal(number, signal.SIG_IGN) for number in held}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)  # None: set outside Python
 
 
 def _deployed_at(config: pytest.Config) -> str | None:

@@ -13,8 +13,10 @@ import gc
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,10 +128,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also render the archive as one offline HTML file next to it (as `opsverify report`)")
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt  # a CI job's timeout: archived as interrupted, as Ctrl-C is, not lost with the process
+
+
 @pytest.hookimpl(trylast=True)  # after pytest's logging plugin has made its handlers
 def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _terminated)
         redact_logging(config, state.run.redactor)
         if not hasattr(config, "workerinput"):
             from .junit import take_over

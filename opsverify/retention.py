@@ -146,9 +146,11 @@ def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_b
              "manifest": base64.b64encode(manifest_bytes).decode(),
              **({"signature": base64.b64encode(signature).decode()} if signature is not None else {})}
     line = (json.dumps(entry) + "\n").encode()
-    fd = os.open(env_dir / CHAIN, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    fd = os.open(env_dir / CHAIN, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
         size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line  # a last line cut short (verify names it) must not swallow this entry
         try:
             if os.write(fd, line) != len(line):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -75,9 +75,9 @@ def test_history_is_the_archives_own_ancestry(env_dir, public_key, capsys):
     """A copy of the first archive, forged to read failed and unsigned, linked to the same previous one as the
     second: beside the chain, not in it. The newest archive's history leaves it out, key or no key."""
     first, failing, newest = seal.archives_oldest_first(env_dir)
-    forged = env_dir / (failing.name[:16] + "_zforged")
+    forged = env_dir / (failing.name[:16] + "_aforged")  # ordered before the newest, in any second
     shutil.copytree(failing, forged)
-    _strip_and_rehash(forged, archive=forged.name)
+    _strip_and_rehash(forged, archive=forged.name, started=read_json(first / "manifest.json")["started"])
     for trusted in (None, seal.parse_public_key(public_key.read_text())):
         left_out: list[str] = []
         names = [p["name"] for p in history_points(newest, left_out, trusted)]
@@ -242,3 +242,18 @@ def test_characters_a_reader_would_act_on_are_written_as_escapes():
     assert json.loads(text) == value
     backslash_first = {"path": "C:\\\u202e"}  # the escape after a backslash still reads as the character
     assert json.loads(jsontext.compact(backslash_first)) == backslash_first
+
+
+def test_prune_after_a_line_cut_short_keeps_its_own_entry_whole(env_dir, capsys):
+    """chain.jsonl's last line cut mid-way (verify names it); a prune then must not glue its entry onto it."""
+    first = seal.archives_oldest_first(env_dir)[0]
+    assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0  # first goes into chain.jsonl
+    chain = env_dir / "chain.jsonl"
+    chain.write_bytes(chain.read_bytes()[:40])
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+    capsys.readouterr()
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert "chain.jsonl line 1: not a chain entry" in out  # the cut line, said
+    assert "removed without opsverify prune" in out and first.name in out  # its entry is what was cut
+    assert out.count("removed without opsverify prune") == 1  # the second prune's entry reads whole

@@ -230,10 +230,12 @@ def test_usage_errors_and_collect_only_write_no_archive(tmp_path, args, code):
     assert not [name for name in _leftovers(runbook) if name.startswith(".partial")]
 
 
-@pytest.mark.parametrize("group", [False, True], ids=["the-run", "its-process-group"])
-def test_interrupted_run_archive_says_so(tmp_path, group):
+@pytest.mark.parametrize("group,stop", [(False, signal.SIGINT), (True, signal.SIGINT), (True, signal.SIGTERM)],
+                         ids=["the-run", "its-process-group", "a-ci-timeout"])
+def test_interrupted_run_archive_says_so(tmp_path, group, stop):
     """Ctrl-C while a check waits on a target that never answers: the archive is marked interrupted. A
-    terminal's Ctrl-C reaches the whole process group (the archive's writer too), a CI's cancel the run."""
+    terminal's Ctrl-C reaches the whole process group (the archive's writer too), a CI's cancel the run; a CI's
+    job timeout sends SIGTERM, which is an interruption too (not a run lost with its process)."""
     runbook = make_runbook(tmp_path)
     with silent_server() as server:
         env = yaml.safe_load((tmp_path / "environments" / "fx.yaml").read_text())
@@ -254,9 +256,9 @@ def test_interrupted_run_archive_says_so(tmp_path, group):
                 time.sleep(0.05)
             assert server["connections"] >= 1, "the check never reached the silent server"
             if group:
-                os.killpg(proc.pid, signal.SIGINT)
+                os.killpg(proc.pid, stop)
             else:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(stop)
             out, _ = proc.communicate(timeout=60)
         finally:
             if proc.poll() is None:
@@ -269,6 +271,24 @@ def test_interrupted_run_archive_says_so(tmp_path, group):
     assert read_json(archive / "results.json")["interrupted"] is True
     assert "interrupted:" in out and "interrupted)" in out
     assert len(list((archive / "allure-results").glob("*-result.json"))) == manifest["ran"]
+
+
+def test_a_run_whose_loop_ended_early_unnoticed_is_interrupted(tmp_path):
+    """A second Ctrl-C inside pytest's handling of the first leaves its exit status at 0 with items never run;
+    the same as a loop that stops early unnoticed: the archive says interrupted, never a clean run."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n"
+        "@pytest.hookimpl(tryfirst=True)\n"
+        "def pytest_runtestloop(session):\n"
+        "    item = session.items[0]\n"
+        "    item.config.hook.pytest_runtest_protocol(item=item, nextitem=None)\n"
+        "    return True\n")
+    result = runbook.run("--item", "S1", "--item", "S3")
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:]
+    manifest = read_json(runbook.newest() / "manifest.json")
+    assert manifest["interrupted"] is True and manifest["ran"] == 1 and manifest["selected"] == 2
+    assert manifest["exit_code"] == exitcodes.INTERRUPTED and "interrupted: 1 of 2 selected items ran" in result.stdout
 
 
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
