@@ -382,6 +382,9 @@ class ArchiveReporter:
             for key, value in report.user_properties:
                 if key == "opsverify":
                     row.info = json.loads(value)
+        if report.when not in ("setup", "call", "teardown"):  # xdist's word for "its worker crashed running it"
+            self._crashed(row, report)
+            return
         if report.when == "setup" and report.failed:
             row.status = "error"
         elif report.skipped:
@@ -393,6 +396,19 @@ class ArchiveReporter:
         if report.when == "teardown":
             row.record = _record(row)
             self._write_early(row)
+
+    def _crashed(self, row: _Row, report: pytest.TestReport) -> None:
+        """An item whose worker died under it: not checked, so an error (never a failure of the target), named
+        from its checklist as any other item."""
+        if row.info is None:
+            path, _, key = report.nodeid.rpartition("::")
+            check = next((c for c in self.state.checks
+                          if c.key == key and Path(c.source).as_posix().endswith(path)), None)
+            row.info = _check_info(check) if check is not None else None
+        row.status = "error"
+        row.longrepr = f"could not look: the worker running it stopped ({_text(report)})"
+        row.record = _record(row)
+        self._write_early(row)
 
     def _write_early(self, row: _Row) -> None:
         """An ended item's Allure result goes to the archive now, while later items run."""
@@ -758,6 +774,13 @@ def _record(row: _Row) -> dict[str, Any]:
     if info.get("waiver"):
         record["waiver"] = info["waiver"]
     return record
+
+
+def _check_info(check: Check) -> dict[str, Any]:
+    """What a worker would have reported of an item it never finished."""
+    return {"key": check.key, "id": check.id, "name": check.name, "system": check.system, "family": check.family,
+            "section": check.section, "title": check.title, "severity": check.severity.value,
+            "cadence": check.cadence.value if check.cadence else None, "remediation": check.remediation}
 
 
 def _xdist_stop(config: pytest.Config) -> str:

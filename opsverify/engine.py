@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable
 
 from . import families
 from .checklist import Check
@@ -422,9 +422,7 @@ class _SharedGroups:
         for c in wanted:
             by_group[self._name(c.system, c.family)].append(c)
         mine = self._claim(sorted(by_group))
-        results = self.run.evaluate([c for name in mine for c in by_group[name]]) if mine else {}
-        for name in mine:
-            self._publish(name, {Run._key(c): results[Run._key(c)] for c in by_group[name]})
+        results = self._evaluate(mine, by_group) if mine else {}
         if self.run.warnings:
             (self.shared / f"warnings-{os.getpid()}.json").write_text(json.dumps(self.run.warnings))
         needed = self._name(check.system, check.family)
@@ -432,17 +430,42 @@ class _SharedGroups:
             results.update(self._wait_for(needed, by_group[needed]))
         return results
 
-    def _claim(self, names: list[str]) -> list[str]:
+    def _evaluate(self, claimed: dict[str, IO[str]], by_group: dict[str, list[Check]]) -> dict[str, Outcome]:
+        """Evaluate the claimed groups and publish each; a group's claim (its lock) ends as it is published."""
+        try:
+            results = self.run.evaluate([c for name in claimed for c in by_group[name]])
+            for name in claimed:
+                self._publish(name, {Run._key(c): results[Run._key(c)] for c in by_group[name]})
+            return results
+        finally:
+            for held in claimed.values():
+                held.close()
+
+    def _claim(self, names: list[str]) -> dict[str, IO[str]]:
+        """The groups no worker has claimed yet, each held by a lock on its own file while it is evaluated: a
+        worker that dies (killed, out of memory) releases it, and a waiter takes the group over."""
         claims = self.shared / "claims.json"
+        mine: dict[str, IO[str]] = {}
         with open(self.shared / "claims.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if we crash
             taken: dict[str, int] = json.loads(claims.read_text()) if claims.exists() else {}
-            mine = [n for n in names if n not in taken]
+            for name in names:
+                if name not in taken:
+                    mine[name] = self._hold(name)
             taken.update({n: os.getpid() for n in mine})
             partial = claims.with_suffix(".partial")
             partial.write_text(json.dumps(taken))
             partial.replace(claims)
         return mine
+
+    def _hold(self, name: str, wait: bool = True) -> IO[str] | None:
+        held = open(self.shared / f"{name}.claim", "a")
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:  # its worker holds it: still evaluating
+            held.close()
+            return None
+        return held
 
     def _publish(self, name: str, outcomes: dict[str, Outcome]) -> None:
         partial = self.shared / f"{name}.partial"
@@ -451,14 +474,19 @@ class _SharedGroups:
         partial.replace(self.shared / f"{name}.json")
 
     def _wait_for(self, name: str, members: list[Check]) -> dict[str, Outcome]:
+        """The group's published outcomes. If the worker that claimed it is gone before publishing, its claim's
+        lock is free: this worker takes the group over and evaluates it itself (in the bound of one group)."""
         answer = self.shared / f"{name}.json"
         deadline = time.monotonic() + self.run.bound(members) * 2 + 10
         while not answer.exists():
-            owner = json.loads((self.shared / "claims.json").read_text()).get(name)
-            gone = bool(owner) and not process_alive(owner)
-            if gone or time.monotonic() > deadline:
-                why = "the worker evaluating it stopped" if gone else "no outcome in time"
-                return {Run._key(c): error(f"could not look: {why}") for c in members}
+            held = self._hold(name, wait=False)
+            if held is not None:
+                if not answer.exists():  # published just now, or never: the claimer died
+                    return self._evaluate({name: held}, {name: members})
+                held.close()
+                break
+            if time.monotonic() > deadline:
+                return {Run._key(c): error("could not look: no outcome in time") for c in members}
             time.sleep(WAIT_POLL_S)
         stored = json.loads(answer.read_text(encoding="utf-8"))
         return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"],
@@ -474,14 +502,19 @@ def shared_warnings(shared: Path | None) -> list[str]:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process of this pid exists (one we may not signal counts as alive)."""
+    """Whether a process of this pid runs (one we may not signal counts as alive; a zombie — dead, not yet
+    reaped by its parent — does not)."""
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, OverflowError):  # no such process; or no pid at all (a name's digits too big)
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except OSError:  # no /proc here: signalled is alive
+        return True
 
 
 def _ask_ahead(target: Target, parts: list[tuple[Any, list[Check]]]) -> float:

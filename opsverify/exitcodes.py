@@ -21,7 +21,7 @@ class ExitCode:
 TABLE: tuple[ExitCode, ...] = (
     ExitCode(0, "ok", "every selected check passed, or was skipped with a reason"),
     ExitCode(1, "failed", "at least one check failed: the target is not as the runbook says"),
-    ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C); its archive says `interrupted` and how "
+    ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C, SIGTERM); its archive says `interrupted` and how "
                                "many of the selected items ran"),
     ExitCode(3, "internal", "pytest: internal error"),
     ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression); no archive"),

@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -271,6 +272,52 @@ def test_interrupted_run_archive_says_so(tmp_path, group, stop):
     assert read_json(archive / "results.json")["interrupted"] is True
     assert "interrupted:" in out and "interrupted)" in out
     assert len(list((archive / "allure-results").glob("*-result.json"))) == manifest["ran"]
+
+
+def test_a_worker_killed_mid_check_leaves_an_error_and_its_group_taken_over(tmp_path):
+    """Under xdist, the worker evaluating a group is killed (OOM, kill -9) while its target hangs: the item it
+    was running is an error named as in the runbook (never a failure of the target), the group is taken over
+    by a live worker and ends within its timeout, and every other item is checked as usual."""
+    runbook = make_runbook(tmp_path)
+    with silent_server() as server:
+        env = yaml.safe_load((tmp_path / "environments" / "fx.yaml").read_text())
+        env["timeouts"] = {"http_s": 3}
+        env["systems"]["wait"] = {"services": {"api": {"url": f"http://127.0.0.1:{server['port']}"}}}
+        (tmp_path / "environments" / "fx.yaml").write_text(yaml.safe_dump(env))
+        (tmp_path / "checklists" / "wait.yaml").write_text(yaml.safe_dump({"system": "wait", "runbook": "w", "items": [
+            {"id": "W1", "name": "health", "section": "1 Wait", "title": "answers", "family": "http",
+             "cadence": "postdeploy", "params": {"service": "api", "path": "/health", "status": 200}}]}))
+        shared = set(Path(tempfile.gettempdir()).glob("opsverify-shared-*"))
+        command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+                   "postdeploy", "--reports-dir", str(runbook.reports), "-n", "2"]
+        proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **runbook.variables()},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while server["connections"] == 0 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            assert server["connections"] >= 1, "the check never reached the silent server"
+            (folder,) = set(Path(tempfile.gettempdir()).glob("opsverify-shared-*")) - shared
+            owner = json.loads((folder / "claims.json").read_text())["wait--http"]
+            os.kill(owner, signal.SIGKILL)
+            out, _ = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    (archive,) = runbook.archives()
+    rows = rows_by_id(archive)
+    crashed = [i for i, row in rows.items() if "the worker running it stopped" in row["message"]]
+    assert len(crashed) == 1, out[-3000:]  # the item the killed worker was running: an error, named
+    assert rows[crashed[0]]["status"] == "error" and rows[crashed[0]]["system"] in ("shop", "till", "wait")
+    assert rows[crashed[0]]["title"] and rows[crashed[0]]["severity"]
+    others = {i: row["status"] for i, row in rows.items() if i not in crashed}
+    assert others == {i: s for i, s in {**OUTCOMES, "W1": "error"}.items() if i not in crashed}, out[-3000:]
+    if "W1" not in crashed:
+        assert "no complete answer within 3 s" in rows["W1"]["message"]  # taken over, and ended by its timeout
+    assert "no outcome in time" not in out and "None: None" not in out
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["ran"] == manifest["selected"] and manifest["interrupted"] is False
 
 
 def test_a_run_whose_loop_ended_early_unnoticed_is_interrupted(tmp_path):
