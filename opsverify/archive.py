@@ -5,8 +5,8 @@ expected, observed, severity, section, evidence, duration), `junit.xml`, `allure
 `coverage.json`, and under `inputs/` the checklists, environment file (`${VAR}` names only) and waivers
 the run used; `manifest.json` says what was asked and by whom, hashes every file, links to the previous
 archive of the env, and is signed when a key is configured (see `seal`). Every file passes through the
-run's redactor on its way to disk. Files go into a hidden `.partial-*-<pid>` folder renamed only when
-complete; a partial left by a killed run is removed by the next one.
+run's redactor on its way to disk. Files go into a hidden `.partial-*` folder, locked by the run while it lives, renamed only
+when complete; a partial no live run holds (its run was killed) is removed by the next one.
 
 Each item's Allure result is written as soon as the item ends, by a writer process (`archive_writer`),
 while later items still run (creating thousands of small files is a kernel cost that would otherwise all
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import re
@@ -37,7 +38,6 @@ from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Check, shown
 from .display import visible
-from .engine import process_alive
 from .environment import Environment
 from .errors import ArchiveFailed
 from .secrets import Redactor
@@ -83,14 +83,31 @@ def utc(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def hold_partial(partial: Path) -> int:
+    """The run's claim on its partial folder: a lock on the folder itself, held while the run lives (the kernel
+    drops it when the process dies, however it dies). A pid would not do: runs in containers sharing a
+    reports volume have the same pids."""
+    fd = os.open(partial, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
 def remove_stale_partials(env_dir: Path) -> list[str]:
-    """`.partial-*-<pid>` folders whose run is gone (killed with SIGKILL, or the machine stopped)."""
+    """`.partial-*` folders no live run holds (see hold_partial): their run was killed, or the machine stopped."""
     removed = []
     for partial in sorted(env_dir.glob(".partial-*")):
-        pid = partial.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
-            shutil.rmtree(partial, ignore_errors=True)
-            removed.append(partial.name)
+        try:
+            fd = os.open(partial, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:  # not a folder (nor ours to touch), or gone meanwhile
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a live run writes into it
+            continue
+        finally:
+            os.close(fd)
+        shutil.rmtree(partial, ignore_errors=True)
+        removed.append(partial.name)
     return removed
 
 
@@ -109,6 +126,7 @@ class Archive:
     manifest_sha256: str = ""  # of the sealed manifest, once final
     completed: bool = False
     redactions: int = 0
+    _held: int | None = None  # the lock on the partial folder (hold_partial), released once it is final or gone
     _early: dict[str, bytes] = field(default_factory=dict)  # name -> content, written in the background
     _writer: "_Writer | None" = None
 
@@ -123,14 +141,16 @@ class Archive:
         started = dt.datetime.now(dt.timezone.utc)
         deploy = globals()["deploy_id"](deploy_id)
         env_dir = reports / env.name
-        partial = env_dir / f".partial-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}"
+        # pid and a random part: runs in two containers may share a pid and a second
+        partial = env_dir / f".partial-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{os.urandom(4).hex()}"
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
             stale = remove_stale_partials(env_dir)
             partial.mkdir(parents=True)  # parents: a run that archived nothing may just have removed env_dir
+            held = hold_partial(partial)
         except OSError as exc:
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
-        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale)
+        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale, _held=held)
 
     @property
     def env_dir(self) -> Path:
@@ -177,6 +197,7 @@ class Archive:
             os.replace(self.partial, final)
         self.final, self.completed = final, True
         self.manifest_sha256 = seal.sha256_bytes(manifest_bytes)
+        self._release()
         return final
 
     def _finish_writing(self) -> set[str]:
@@ -213,6 +234,11 @@ class Archive:
             cleaned[name] = files[name] if clean == text else clean.encode("utf-8", errors="surrogateescape")
         return cleaned
 
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            os.close(held)
+
     def discard(self) -> None:
         writer, self._writer = self._writer, None
         if writer is not None:
@@ -223,6 +249,7 @@ class Archive:
                 self.env_dir.rmdir()
             except OSError:
                 pass
+        self._release()
 
 
 class _Writer:

@@ -501,22 +501,6 @@ def shared_warnings(shared: Path | None) -> list[str]:
     return sorted({w for path in shared.glob("warnings-*.json") for w in json.loads(path.read_text())})
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process of this pid runs (one we may not signal counts as alive; a zombie — dead, not yet
-    reaped by its parent — does not)."""
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):  # no such process; or no pid at all (a name's digits too big)
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rpartition(b")")[2].split()[:1] != [b"Z"]
-    except OSError:  # no /proc here: signalled is alive
-        return True
-
-
 def _ask_ahead(target: Target, parts: list[tuple[Any, list[Check]]]) -> float:
     """Every statement the job's families will send, in one round trip; each answer waits for its gather.
     Whatever goes wrong here is left to the gathers: each asks what it lacks, and reports its own trouble.

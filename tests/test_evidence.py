@@ -399,6 +399,30 @@ def test_stale_partials_of_dead_runs_are_removed(tmp_path):
     assert len(runbook.archives()) == 1
 
 
+def test_a_partial_is_stale_by_its_lock_not_by_its_pid(tmp_path):
+    """Runs in containers sharing a reports volume have the same pids: a partial another live run holds stays,
+    whatever its pid; one no run holds goes, even if its pid is alive (here, this test's own)."""
+    runbook = make_runbook(tmp_path)
+    held = runbook.env_dir / f".partial-20200101T000000Z-{os.getpid()}-held"
+    orphan = runbook.env_dir / f".partial-20200101T000000Z-{os.getpid()}"
+    for partial in (held, orphan):
+        (partial / "allure-results").mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                               "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(held)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = runbook.run("--item", "S1")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:]
+    assert held.is_dir() and not orphan.exists()
+    assert f"removed a stale partial archive {orphan.name}" in result.stdout and held.name not in result.stdout
+    assert len(runbook.archives()) == 1
+
+
 def test_unwritable_reports_folder_is_one_line_before_any_check(tmp_path):
     runbook = make_runbook(tmp_path)
     blocked = tmp_path / "not-a-folder"
