@@ -148,6 +148,9 @@ class Archive:
             stale = remove_stale_partials(env_dir)
             partial.mkdir(parents=True)  # parents: a run that archived nothing may just have removed env_dir
             held = hold_partial(partial)
+        except FileExistsError:  # mkdir(exist_ok) says only "File exists" of a file where the folder belongs
+            raise ArchiveFailed(f"archive not written: {shown(env_dir)}: a file is where the env's folder belongs;"
+                                " move it away, or give another --reports-dir") from None
         except OSError as exc:
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
         return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale, _held=held)
@@ -774,6 +777,8 @@ def _deployed_at(config: pytest.Config) -> str | None:
 def _no_archive_reason(pytest_exit: int, config: pytest.Config, state) -> str:
     if config.option.collectonly:
         return "no archive: --collect-only runs no check"
+    if pytest_exit == exitcodes.INTERRUPTED and not getattr(state, "selected", True) and not config.pluginmanager.get_plugin("dsession"):
+        return "no archive: interrupted before any check was selected (while collecting)"
     if pytest_exit == exitcodes.USAGE:
         return "no archive: usage error"
     if pytest_exit == exitcodes.NO_CHECKS:

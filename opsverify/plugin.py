@@ -207,6 +207,10 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         sys.stderr.write(f"opsverify: {exc.message}\n")
         sys.stderr.flush()
         return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl-C while the checklists and environment load: nothing ran, nothing is written
+        sys.stderr.write("opsverify: interrupted while loading the checklists and environment: nothing was checked\n")
+        sys.stderr.flush()
+        return exitcodes.INTERRUPTED
     config.stash[STATE] = state
     return None
 

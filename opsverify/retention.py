@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .seal import CHAIN, MANIFEST, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, manifest_shape, \
-    parse_json, read_regular, sha256_bytes, verify
+    parse_json, read_pruned, read_regular, sha256_bytes, verify
 
 
 @dataclass
@@ -54,6 +54,8 @@ def keeps_evidence(manifest: dict[str, Any]) -> str:
 def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = False) -> Pruned:
     result = Pruned()
     with env_lock(env_dir):
+        if not dry_run:
+            _finish_interrupted(env_dir, result)
         # oldest first as the chain says (not by name: a deploy id `aaa` after `zzz` in one second is the newest)
         archives = [p for p in archives_oldest_first(env_dir) if os.path.lexists(p / MANIFEST)]
         candidates = archives[:-keep] if keep > 0 else archives
@@ -79,6 +81,30 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                     continue
             result.removed.append(archive.name)
     return result
+
+
+def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
+    """A prune killed mid-way left its archive in `.pruning-<name>-<pid>` (the env lock is ours: no prune runs
+    now). Remembered in chain.jsonl: its deletion is finished. Not yet: it goes back where it was."""
+    remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
+    for leaving in sorted(env_dir.glob(".pruning-*")):
+        name = leaving.name.removeprefix(".pruning-").rpartition("-")[0]
+        try:
+            digest = sha256_bytes(read_regular(leaving / MANIFEST))
+        except (OSError, Malformed):
+            result.notes.append(f"{leaving.name} is left from an interrupted prune, without a readable manifest: "
+                                "look at it, then delete it by hand")
+            continue
+        if digest in remembered:
+            shutil.rmtree(leaving, ignore_errors=True)
+            result.notes.append(f"finished removing {name} (an earlier prune was interrupted)")
+        elif name and not os.path.lexists(env_dir / name):
+            try:
+                os.rename(leaving, env_dir / name)
+            except OSError as exc:
+                result.notes.append(f"{leaving.name} could not be put back ({exc.strerror}): rename it to {name}")
+                continue
+            result.notes.append(f"put {name} back (an earlier prune was interrupted before it was remembered)")
 
 
 def _manifest(data: bytes) -> dict[str, Any] | None:

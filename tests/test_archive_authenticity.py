@@ -257,3 +257,23 @@ def test_prune_after_a_line_cut_short_keeps_its_own_entry_whole(env_dir, capsys)
     assert "chain.jsonl line 1: not a chain entry" in out  # the cut line, said
     assert "removed without opsverify prune" in out and first.name in out  # its entry is what was cut
     assert out.count("removed without opsverify prune") == 1  # the second prune's entry reads whole
+
+
+def test_a_prune_killed_midway_is_finished_or_undone_by_the_next(env_dir, capsys):
+    """Killed after its archive was moved aside: if chain.jsonl remembers it, the next prune deletes it; if not,
+    the next prune puts it back. Either way nothing is left beside the archives and the chain holds."""
+    from opsverify import retention
+
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    aside = env_dir / f".pruning-{first.name}-4242"
+    first.rename(aside)  # killed before it was remembered
+    remembered = env_dir / f".pruning-{failing.name}-4243"
+    data = (failing / "manifest.json").read_bytes()
+    retention._remember(env_dir, failing, json.loads(data), data, (failing / "manifest.sig").read_bytes())
+    failing.rename(remembered)  # killed after it was remembered, before it was deleted
+    assert main(["prune", str(env_dir), "--keep", "5"]) == 0
+    out = capsys.readouterr().out
+    assert f"put {first.name} back" in out and f"finished removing {failing.name}" in out
+    assert not list(env_dir.glob(".pruning-*")) and first.is_dir() and not failing.exists()
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out

@@ -320,6 +320,34 @@ def test_a_worker_killed_mid_check_leaves_an_error_and_its_group_taken_over(tmp_
     assert manifest["ran"] == manifest["selected"] and manifest["interrupted"] is False
 
 
+def test_ctrl_c_while_loading_is_one_line_and_exit_2(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from opsverify import plugin
+
+    def interrupted(config, name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plugin, "_prepare", interrupted)
+    config = SimpleNamespace(getoption=lambda name: "fx")
+    assert plugin.pytest_cmdline_main(config) == exitcodes.INTERRUPTED
+    assert capsys.readouterr().err == ("opsverify: interrupted while loading the checklists and environment: "
+                                       "nothing was checked\n")
+
+
+def test_ctrl_c_while_collecting_leaves_no_archive(tmp_path):
+    """Interrupted before any item was selected: nothing was checked, so nothing is archived (one line says so)."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n"
+        "@pytest.hookimpl(tryfirst=True)\n"
+        "def pytest_collection_modifyitems(items):\n"
+        "    raise KeyboardInterrupt\n")
+    result = runbook.run("--item", "S1")
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:]
+    assert runbook.archives() == [] and "no archive: interrupted before any check was selected" in result.stdout
+
+
 def test_a_run_whose_loop_ended_early_unnoticed_is_interrupted(tmp_path):
     """A second Ctrl-C inside pytest's handling of the first leaves its exit status at 0 with items never run;
     the same as a loop that stops early unnoticed: the archive says interrupted, never a clean run."""
@@ -421,6 +449,16 @@ def test_a_partial_is_stale_by_its_lock_not_by_its_pid(tmp_path):
     assert held.is_dir() and not orphan.exists()
     assert f"removed a stale partial archive {orphan.name}" in result.stdout and held.name not in result.stdout
     assert len(runbook.archives()) == 1
+
+
+def test_a_file_where_the_env_folder_belongs_is_named_as_such(tmp_path):
+    runbook = make_runbook(tmp_path)
+    runbook.reports.mkdir()
+    runbook.env_dir.write_text("not a folder")
+    result = runbook.run("--item", "S1")
+    assert result.returncode == exitcodes.ARCHIVE
+    assert result.stderr.strip() == ("opsverify: archive not written: reports/fx: a file is where the env's folder "
+                                     "belongs; move it away, or give another --reports-dir")
 
 
 def test_unwritable_reports_folder_is_one_line_before_any_check(tmp_path):
