@@ -244,9 +244,10 @@ def _expressions_readable(config: pytest.Config) -> None:
 def _prepare(config: pytest.Config, name: str) -> State:
     from . import archive, checklist, environment, waivers
     from .engine import Run
-    from .secrets import Redactor
+    from .secrets import Redactor, use_fingerprint_key
     from .target import services_named
 
+    use_fingerprint_key()  # before any secret is registered: its marks carry the run's fingerprints
     root = project_root(config)
     checklists = folder(config, "ov_checklists", "checklists")
     checks = checklist.load_checklists(checklists)

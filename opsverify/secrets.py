@@ -10,9 +10,11 @@ import base64
 import bisect
 import functools
 import hashlib
+import hmac
 import html
 import json
 import math
+import os
 import re
 import threading
 from html.entities import html5
@@ -25,9 +27,30 @@ from .display import shown_forms
 _NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7})$", re.IGNORECASE)
 
 
+FINGERPRINT_KEY_ENV = "OPSVERIFY_FINGERPRINT_KEY"  # a run's key, handed to the xdist workers it starts
+_fingerprint_key: bytes = os.urandom(32)  # until a run sets its own (use_fingerprint_key)
+
+
 def fingerprint(value: str) -> str:
-    """Short, stable fingerprint: enough to tell two values apart, useless to recover one."""
-    return "sha256:" + hashlib.sha256(_bytes(value)).hexdigest()[:8]
+    """Short and keyed: enough to tell two values apart, useless to recover one. An unkeyed hash would not do:
+    a short or guessable secret (a 7-digit PIN, `shop`) is found from it by hashing candidates."""
+    return "hmac:" + hmac.new(_fingerprint_key, _bytes(value), hashlib.sha256).hexdigest()[:8]
+
+
+def use_fingerprint_key(environ: Any = os.environ) -> None:
+    """The run's fingerprint key. With a signing key, derived from it: fingerprints compare across the runs a
+    CI signs, and no one without that key can test a guess. Else one per run, handed to its xdist workers
+    through the environment they inherit, so all of the run's processes agree."""
+    global _fingerprint_key
+    signing = (environ.get("OPSVERIFY_SIGNING_KEY") or "").strip()
+    handed = environ.get(FINGERPRINT_KEY_ENV) or ""
+    if signing:
+        _fingerprint_key = hashlib.sha256(b"opsverify fingerprint\0" + signing.encode()).digest()
+    elif re.fullmatch(r"[0-9a-f]{64}", handed):
+        _fingerprint_key = bytes.fromhex(handed)
+    else:
+        _fingerprint_key = os.urandom(32)
+        environ[FINGERPRINT_KEY_ENV] = _fingerprint_key.hex()
 
 
 def _bytes(value: str) -> bytes:

@@ -54,7 +54,7 @@ def crawl(*, page_status: int = 200, keys=(), scanned=("/assets/index-1.js",), i
     fact = bundle.Crawl(PAGE, c.params)
     fact.page = Reply(page_status, 10, text="<html>")
     fact.scanned = list(scanned)
-    fact.keys = [{"asset": asset, "role": role, "fingerprint": f"sha256:{i:08x}", "decodable": role is not None}
+    fact.keys = [{"asset": asset, "role": role, "fingerprint": f"hmac:{i:08x}", "decodable": role is not None}
                  for i, (asset, role) in enumerate(keys)]
     fact.incomplete = list(incomplete)
     return c, {c.key: fact}
@@ -64,9 +64,9 @@ def crawl(*, page_status: int = 200, keys=(), scanned=("/assets/index-1.js",), i
     ({"keys": [("/assets/index-1.js", "anon")]}, Status.PASSED, "1 script scanned, 1 JWT (role anon)"),
     ({"keys": []}, Status.PASSED, "1 script scanned, no JWT"),
     ({"keys": [("/assets/index-1.js", "anon"), ("/assets/Admin-2.js", "service_role")]}, Status.FAILED,
-     "service_role key sha256:00000001 in /assets/Admin-2.js"),
+     "service_role key hmac:00000001 in /assets/Admin-2.js"),
     ({"keys": [("/assets/a.js", "authenticated")], "forbidden_roles": ["service_role", "authenticated"]},
-     Status.FAILED, "authenticated key sha256:00000000 in /assets/a.js"),
+     Status.FAILED, "authenticated key hmac:00000000 in /assets/a.js"),
     ({"keys": [("/assets/a.js", "service_role")], "incomplete": ["more than 40 scripts"]}, Status.FAILED,
      "service_role key"),  # a leak found is a leak, even if the walk was cut short
     ({"incomplete": ["/assets/index-1.js: 404"]}, Status.ERROR, "could not look at every script: /assets/index-1.js: 404"),
@@ -144,7 +144,7 @@ def test_demo_fault_fails_without_showing_the_key(demo):
     c, outcome = failed["B1-bundle-without-service-role"]
     text = message(c, outcome)
     assert text.startswith("B1-bundle-without-service-role ") and "expected no JWT with role service_role" in text
-    assert "; saw service_role key sha256:" in text and "in /assets/Admin-E5f6a7b8.js" in text
+    assert "; saw service_role key hmac:" in text and "in /assets/Admin-E5f6a7b8.js" in text
     assert "eyJ" not in text + json.dumps(outcome.evidence)  # fingerprints only, never a token
 
 

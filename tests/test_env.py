@@ -89,11 +89,11 @@ CASES = [
     # not_equal / not_placeholder
     (api(not_equal={"SESSION_SECRET": "changeme"}), {"SESSION_SECRET": SECRET}, Status.PASSED, ""),
     (api(not_equal={"SESSION_SECRET": SECRET}), {"SESSION_SECRET": SECRET}, Status.FAILED,
-     "SESSION_SECRET is the value not_equal forbids (sha256:"),
+     "SESSION_SECRET is the value not_equal forbids (hmac:"),
     (api(not_equal={"SESSION_SECRET": "changeme"}), {"X": "1"}, Status.FAILED, "SESSION_SECRET is not set"),
     (api(not_placeholder=["SESSION_SECRET"]), {"SESSION_SECRET": SECRET}, Status.PASSED, ""),
     (api(not_placeholder=["SESSION_SECRET"]), {"SESSION_SECRET": "changeme-session-secret"}, Status.FAILED,
-     "SESSION_SECRET is still the placeholder from .env.example (sha256:"),
+     "SESSION_SECRET is still the placeholder from .env.example (hmac:"),
     (api(not_placeholder=["SESSION_SECRET"]), {"X": "1"}, Status.FAILED, "SESSION_SECRET is not set on api"),
     (api(not_placeholder=["K"]), {"K": SECRET}, Status.ERROR, ".env.example does not list K: no placeholder"),
     (api(not_placeholder=["EMPTY_ONE"]), {"EMPTY_ONE": SECRET}, Status.ERROR,
@@ -110,7 +110,7 @@ CASES = [
     (api(when={"JOBS_PROVIDER": "inngest"}, required=["INNGEST_*"]), {"X": "1"}, Status.PASSED,
      "not applicable: JOBS_PROVIDER is not set"),
     (api(when={"SIGNING_SECRET": "inngest"}, required=["INNGEST_*"]), {"SIGNING_SECRET": SECRET}, Status.PASSED,
-     f"not applicable: SIGNING_SECRET is a value of length {len(SECRET)} (sha256:"),
+     f"not applicable: SIGNING_SECRET is a value of length {len(SECRET)} (hmac:"),
     (api(when={"A": "1", "B": "on"}, required=["C"]), {"A": "1", "B": "off"}, Status.PASSED,
      "not applicable: B is 'off', not 'on'"),
     # nothing vacuous: an env source without a single variable checked nothing

@@ -183,7 +183,7 @@ def test_env_equal_across_services_shows_fingerprints_only():
     assert same.status is Status.PASSED
     differ = env.judge(check, {"services": {"web": {"JWT": SECRET}, "api": {"JWT": SECRET + "2"}}})
     assert differ.status is Status.FAILED and "differs across services" in differ.observed
-    assert "sha256:" in differ.observed and SECRET not in repr(differ)
+    assert "hmac:" in differ.observed and SECRET not in repr(differ)
     missing = env.judge(check, {"services": {"web": {"JWT": SECRET}, "api": {"OTHER": "1"}}})
     assert missing.status is Status.FAILED and "not set on api" in missing.observed
 

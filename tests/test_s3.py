@@ -18,7 +18,7 @@ from .helpers import by_id, evaluate
 from .kit import make_check, make_target, refused_port, serving, silent_server
 
 SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1",
-        "access_key_id": {"present": True, "length": 20, "fingerprint": "sha256:0"}}
+        "access_key_id": {"present": True, "length": 20, "fingerprint": "hmac:0"}}
 
 
 # -- judge: pure, table-driven ---------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_canary_secret_never_leaves(tmp_path):
         assert canary.encode() not in data, f"canary found in {path}"
     manifest = (archives[0] / "manifest.json").read_text()
     assert '"redactions_applied": 0' in manifest  # redaction happened at the source, not by the safety net
-    assert re.search(r"sha256:[0-9a-f]{8}", (archives[0] / "results.json").read_text())
+    assert re.search(r"hmac:[0-9a-f]{8}", (archives[0] / "results.json").read_text())
 
 
 def test_archive_is_complete_and_hashed(tmp_path):

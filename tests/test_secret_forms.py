@@ -5,7 +5,9 @@ its first item (declared ones, defaults, every service's env file), never shown.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import re
 import secrets as random
 from urllib.parse import quote
 
@@ -18,6 +20,7 @@ from opsverify.secrets import Redactor, fingerprint
 
 from .kit import route_server
 from .project import Project
+from .runbook import make_runbook, rows_by_id
 
 AWS = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 ODD = "CANARYgo7f3e9&x<y>z'q\"w!(r)*s/t+u é"
@@ -101,7 +104,7 @@ def test_a_urls_user_is_its_token_and_the_host_stays_readable():
     basic = base64.b64encode(b"CANARYuser7f3e9tok:").decode()
     cleaned = redactor.text(f"GET http://CANARYuser7f3e9tok@127.0.0.1:18431/echo-text\nAuthorization: Basic {basic}")
     assert "CANARY" not in cleaned and basic not in cleaned and "Q0FOQVJZ" not in cleaned
-    assert cleaned.startswith("GET http://[redacted sha256:") and "]@127.0.0.1:18431/echo-text" in cleaned
+    assert cleaned.startswith("GET http://[redacted hmac:") and "]@127.0.0.1:18431/echo-text" in cleaned
 
 
 def test_a_urls_password_and_its_basic_pair_are_registered_and_a_plain_user_is_not():
@@ -198,3 +201,24 @@ def test_an_env_files_secret_echoed_by_the_only_selected_item_stays_out(tmp_path
     assert ran.code == exitcodes.FAILED and ran.statuses() == {"W1-debug": "failed"}, ran.output[-3000:]
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != env_file]
     assert [p for p in written if key.encode() in p.read_bytes()] == [] and key not in ran.output
+
+
+def _fingerprints(runbook, *args, env=None) -> dict[str, list[str]]:
+    assert runbook.run(*args, env=env).returncode in (exitcodes.OK, exitcodes.FAILED)
+    return {key: re.findall(r"hmac:[0-9a-f]{8}", json.dumps(row)) for key, row in rows_by_id(runbook.newest()).items()}
+
+
+def test_fingerprints_are_keyed_per_run_or_by_the_signing_key(tmp_path):
+    """A short secret's unkeyed hash is reversed by trying candidates: fingerprints are keyed. Within a run (its
+    xdist workers too) one value has one fingerprint; across runs only when one signing key seals them."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from opsverify import seal
+
+    runbook = make_runbook(tmp_path / "rb")
+    first = _fingerprints(runbook, "-n", "2")
+    assert first["S1"] and first["S1"] == first["T1"]  # one value (APP_ORIGIN of one env file), one fingerprint
+    assert _fingerprints(runbook)["S1"] != first["S1"]  # another run, another key
+    signing = {seal.SIGNING_KEY_ENV: seal.private_pem(Ed25519PrivateKey.generate())}
+    assert _fingerprints(runbook, env=signing)["S1"] == _fingerprints(runbook, "-n", "2", env=signing)["S1"]
+    assert f"hmac:{hashlib.sha256(b'https://shop.example').hexdigest()[:8]}" not in first["S1"]  # not unkeyed

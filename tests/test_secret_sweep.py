@@ -184,7 +184,7 @@ def test_a_secret_quoted_in_a_failing_items_title_stays_off_the_console(tmp_path
     project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}\n')
     for options in ((), ("-n", "2")):
         ran = project.run("-p", "no:cacheprovider", "-m", "postdeploy", "--env", "local", "-rA", *options)
-        assert ran.code != exitcodes.OK and "V1-up health (key [redacted sha256:" in ran.output, ran.output[-3000:]
+        assert ran.code != exitcodes.OK and "V1-up health (key [redacted hmac:" in ran.output, ran.output[-3000:]
         assert token not in ran.output, ran.output[-3000:]
 
 
