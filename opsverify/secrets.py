@@ -278,6 +278,8 @@ class Redactor:
                 self._values.setdefault(secret, secret)
                 for form in encodings(secret):
                     self._values.setdefault(form, secret)
+                if isinstance(secret, _PairText):  # where a text cuts `user:password`, the password's own edges
+                    continue  # hold (a text ending in the user's name is no piece of a secret)
                 for edge in _cut_forms(secret):
                     self._edges.setdefault(edge, secret)
             if new:
@@ -335,6 +337,10 @@ def _secret_part(value: str) -> str | None:
     return tail if len(tail) >= Redactor.MIN_RUN else None
 
 
+class _PairText(str):
+    """`user:password` as a Basic header sends it: a secret as a whole, but only its password is one in part."""
+
+
 def _url_credentials(value: str) -> list[str]:
     """What a URL's userinfo sends (httpx makes it a Basic header, `user:password` in base64): its password, and
     that pair; with no password the user is the token (`https://sk_live_…@api.stripe.com`), and `user:` is sent."""
@@ -342,7 +348,7 @@ def _url_credentials(value: str) -> list[str]:
         return []
     user, password = _userinfo(value)
     if password:
-        return [*url_passwords(value), f"{user}:{password}"]
+        return [*url_passwords(value), _PairText(f"{user}:{password}")]
     if len(user) >= Redactor.MIN_LENGTH and not _WORD.fullmatch(user):  # `deploy@host` names, it does not unlock
         return [user, f"{user}:"]
     return []
@@ -389,9 +395,10 @@ def looks_like_token(segment: str, shortest: int = 16) -> bool:
 
 def _short_key(segment: str) -> bool:
     """A path segment of a URL that is a secret's value and may be its key (`T0CANARY1`, `CANARYshort9`): 8 or more
-    characters, a letter and a digit or a capital. Words (`services`, `webhooks`) and numbers (an id) stay."""
-    return (len(segment) >= 8 and bool(re.search(r"[A-Za-z]", segment)) and bool(re.search(r"[\dA-Z]", segment))
-            and not _NOT_A_KEY.fullmatch(segment))
+    characters, a letter and a digit or a capital past the first letter. Words (`services`, `Production`) and
+    numbers (an id) stay."""
+    return (len(segment) >= 8 and bool(re.search(r"[A-Za-z]", segment))
+            and bool(re.search(r"\d|.[A-Z]", segment)) and not _NOT_A_KEY.fullmatch(segment))
 
 
 _NOT_A_KEY = re.compile(r"v\d+|\d{4}-\d{2}-\d{2}")  # an API version, a date
@@ -420,19 +427,16 @@ class _Matcher:
             self.automaton.add_word(word, found)
         self.automaton.make_automaton()
         self.run = run
-        self.heads: dict[str, str] = {}  # a secret's first k characters (k >= run) -> its fingerprint
-        self.tails: dict[str, str] = {}  # its last k characters -> its fingerprint
-        self.pieces: set[str] = set()  # every run-long piece of every secret
-        self.longest = 0
-        for part, secret in sorted(edges.items(), key=lambda e: len(e[0])):  # a longer part's entry wins a tie
+        # every run-long piece of every secret's edge part -> where it sits: (part, offset, mark). A text that
+        # ends (or starts) with a piece of a secret is then compared with that part directly: memory grows
+        # with the secrets' length, not its square (a 2 KB service-account key has 2,000 prefixes)
+        self.pieces: dict[str, list[tuple[str, int, str]]] = {}
+        for part, secret in edges.items():
             if len(part) < run:
                 continue
             mark = fingerprint(secret)
-            self.longest = max(self.longest, len(part) - 1)
-            for k in range(run, len(part)):
-                self.heads[part[:k]] = mark
-                self.tails[part[-k:]] = mark
-            self.pieces.update(part[i:i + run] for i in range(len(part) - run + 1))
+            for offset in range(len(part) - run + 1):
+                self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
         self.edge_reach = self.WIDEST * (max(map(len, values.values())) + 1)
         # Evidence repeats its words (column names, types, statuses) item after item: each short text is
@@ -497,7 +501,7 @@ class _Matcher:
         replaces it — and where an anchor may have an escaped secret around it."""
         spans, near = [], []
         for end, (length, mark, reach) in self.automaton.iter(text):
-            if mark is not None:
+            if mark is not None and not _inside_a_number(text, end + 1 - length, end + 1):
                 spans.append((end + 1 - length, end + 1, f"[redacted {mark}]"))
             if reach:
                 near.append((end + 1 - length - reach, end + 1 + reach))
@@ -510,15 +514,17 @@ class _Matcher:
         return spans, near
 
     def _cut_at_end(self, text: str) -> tuple[int, str] | None:
-        """The start of a secret (k >= run characters) that ends the text, maybe followed by an escape cut short
-        (`\\u00`): where it starts, and its mark."""
+        """The start of a secret (k >= run characters, not all of it) that ends the text, maybe followed by an
+        escape cut short (`\\u00`): where it starts, and its mark."""
         partial = _PARTIAL_END.search(text, max(len(text) - 12, 0))
         for end in (len(text), partial.start()) if partial else (len(text),):
-            if end >= self.run and text[end - self.run:end] in self.pieces:  # rules out almost every text
-                for k in range(min(self.longest, end), self.run - 1, -1):
-                    mark = self.heads.get(text[end - k:end])
-                    if mark is not None:
-                        return end - k, mark
+            best = None
+            for part, offset, mark in self.pieces.get(text[max(end - self.run, 0):end], ()) if end >= self.run else ():
+                k = offset + self.run  # the text ends with part[:k], if it holds what comes before the piece
+                if k < len(part) and k <= end and (best is None or k > best[0]) and text[end - k:end] == part[:k]:
+                    best = (k, mark)
+            if best is not None:
+                return end - best[0], best[1]
         return None
 
     def _cut_at_start(self, text: str) -> tuple[int, str] | None:
@@ -526,11 +532,13 @@ class _Matcher:
         where it ends, and its mark."""
         partial = _PARTIAL_START.match(text)
         for start in range(len(partial.group()) + 1 if partial else 1):
-            if text[start:start + self.run] in self.pieces:
-                for k in range(min(self.longest, len(text) - start), self.run - 1, -1):
-                    mark = self.tails.get(text[start:start + k])
-                    if mark is not None:
-                        return start + k, mark
+            best = None
+            for part, offset, mark in self.pieces.get(text[start:start + self.run], ()):
+                k = len(part) - offset  # the text starts with part[offset:], if it holds what follows the piece
+                if 0 < offset and (best is None or k > best[0]) and text[start:start + k] == part[offset:]:
+                    best = (k, mark)
+            if best is not None:
+                return start + best[0], best[1]
         return None
 
 
@@ -538,6 +546,13 @@ _ANCHOR_RUN = re.compile(r"[A-Za-z0-9]+")
 # What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
 _PARTIAL_END = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10})\Z")
 _PARTIAL_START = re.compile(r"u?[0-9A-Fa-f]{1,4}|#?[xX]?[0-9A-Fa-f]{1,8};|[A-Za-z0-9]{1,10};")
+
+
+def _inside_a_number(text: str, start: int, end: int) -> bool:
+    """Digits found within a longer run of digits: a PIN's digits inside a timestamp (`"start": 1764582998537`) or
+    a count are not the PIN — masking them would also break the JSON they sit in."""
+    return (text[start:end].isascii() and text[start:end].isdigit()
+            and ((start > 0 and "0" <= text[start - 1] <= "9") or (end < len(text) and "0" <= text[end] <= "9")))
 
 
 def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:

@@ -222,3 +222,48 @@ def test_fingerprints_are_keyed_per_run_or_by_the_signing_key(tmp_path):
     signing = {seal.SIGNING_KEY_ENV: seal.private_pem(Ed25519PrivateKey.generate())}
     assert _fingerprints(runbook, env=signing)["S1"] == _fingerprints(runbook, "-n", "2", env=signing)["S1"]
     assert f"hmac:{hashlib.sha256(b'https://shop.example').hexdigest()[:8]}" not in first["S1"]  # not unkeyed
+
+
+def test_a_numeric_secret_is_not_found_inside_a_longer_number():
+    """A declared PIN whose digits also occur inside a timestamp or a count: those are other numbers, and
+    masking them would break the JSON they sit in."""
+    redactor = Redactor()
+    redactor.add_declared("1764582")
+    document = '{"start": 1764582998537, "rows": 91764582, "pin": 1764582, "said": "pin=1764582;"}'
+    cleaned = redactor.text(document)
+    assert json.loads(cleaned.replace(f"[redacted {fingerprint('1764582')}]", "0"))["start"] == 1764582998537
+    assert cleaned.count("[redacted") == 2 and "91764582" in cleaned
+
+
+def test_a_database_user_at_the_end_of_a_text_stays_readable():
+    """`user:password` is registered whole (a Basic header sends it); where a text cuts it, only the password
+    is a piece of a secret, so a text ending in the user's name is left as it is."""
+    redactor = Redactor()
+    redactor.add("postgresql://opsverify_checker:Zq81vTx3Lm0pQr@db.internal:5432/shop")
+    assert redactor.text("role: opsverify_checker") == "role: opsverify_checker"
+    assert "Zq81vT" not in redactor.text("password starts Zq81vTx3Lm")
+
+
+def test_capitalised_words_in_a_secret_urls_path_stay_readable():
+    redactor = Redactor()
+    redactor.add_declared("https://hooks.example.com/Production/Webhooks/T0CANARY1xy")
+    assert redactor.text("env Production, Webhooks on") == "env Production, Webhooks on"
+    assert "T0CANARY1xy" not in redactor.text("posted to /T0CANARY1xy")
+
+
+def test_long_secrets_cost_memory_in_proportion_to_their_length():
+    """Twenty 2 KB service-account keys: the index of their cut edges grows with their length, not its square
+    (every prefix stored apart took half a gigabyte)."""
+    import tracemalloc
+
+    keys = [random.token_urlsafe(1500) for _ in range(20)]
+    tracemalloc.start()
+    try:
+        redactor = Redactor()
+        for key in keys:
+            redactor.add_declared(key)
+        assert keys[3][:40] not in redactor.text(f"excerpt ending {keys[3][:40]}")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 150 * 2**20, peak
