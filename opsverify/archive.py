@@ -95,7 +95,7 @@ def hold_partial(partial: Path) -> int:
 def remove_stale_partials(env_dir: Path) -> list[str]:
     """`.partial-*` folders no live run holds (see hold_partial): their run was killed, or the machine stopped."""
     removed = []
-    for partial in sorted(env_dir.glob(".partial-*")):
+    for partial in sorted([*env_dir.glob(".partial-*"), *env_dir.glob(".making-*")]):
         try:
             fd = os.open(partial, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError:  # not a folder (nor ours to touch), or gone meanwhile
@@ -142,12 +142,14 @@ class Archive:
         deploy = globals()["deploy_id"](deploy_id)
         env_dir = reports / env.name
         # pid and a random part: runs in two containers may share a pid and a second
-        partial = env_dir / f".partial-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{os.urandom(4).hex()}"
+        name = f"{started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{os.urandom(4).hex()}"
+        partial, making = env_dir / f".partial-{name}", env_dir / f".making-{name}"
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
             stale = remove_stale_partials(env_dir)
-            partial.mkdir(parents=True)  # parents: a run that archived nothing may just have removed env_dir
-            held = hold_partial(partial)
+            making.mkdir(parents=True)  # parents: a run that archived nothing may just have removed env_dir
+            held = hold_partial(making)
+            os.rename(making, partial)  # a .partial-* folder is locked from its first moment: never taken for stale
         except FileExistsError:  # mkdir(exist_ok) says only "File exists" of a file where the folder belongs
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: a file is where the env's folder belongs;"
                                 " move it away, or give another --reports-dir") from None
@@ -431,9 +433,7 @@ class ArchiveReporter:
         """An item whose worker died under it: not checked, so an error (never a failure of the target), named
         from its checklist as any other item."""
         if row.info is None:
-            path, _, key = report.nodeid.rpartition("::")
-            check = next((c for c in self.state.checks
-                          if c.key == key and Path(c.source).as_posix().endswith(path)), None)
+            check = _check_of(report.nodeid, self.state.checks)
             row.info = _check_info(check) if check is not None else None
         row.status = "error"
         row.longrepr = f"could not look: the worker running it stopped ({_text(report)})"
@@ -489,8 +489,9 @@ class ArchiveReporter:
         return [c for c in self.state.checks if (c.system, c.key) in reported]
 
     def selected_count(self) -> int:
-        """How many items were selected, also when an interrupted xdist run never reported some of them."""
-        return max(len(self.selected()), len(self.xdist_collected))
+        """How many items were selected, also when an interrupted xdist run never reported some of them (an item
+        named twice, `--keep-duplicates`, is one: its reports share a node id)."""
+        return max(len({(c.system, c.key) for c in self.selected()}), len(self.xdist_collected))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
@@ -598,6 +599,10 @@ class ArchiveReporter:
             self.report_line = f"report not rendered: {exc.message}"
             if session.exitstatus == exitcodes.OK:
                 session.exitstatus = self.exit_code = exitcodes.REPORT
+            return
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM while rendering: the archive is final; say so, and where
+            self.report_line = "report not rendered: interrupted (the archive is complete: opsverify report renders it)"
+            session.exitstatus = self.exit_code = exitcodes.INTERRUPTED
             return
         self.report_line = "\n".join([f"report: {shown(html)}", *map(left_out_note, left_out)])
 
@@ -806,6 +811,19 @@ def _record(row: _Row) -> dict[str, Any]:
     if info.get("waiver"):
         record["waiver"] = info["waiver"]
     return record
+
+
+def _check_of(nodeid: str, checks: list[Check]) -> Check | None:
+    """The checklist item a node id names, in either layout: `checklists/shop.yaml::S1-origin-set`, or a family
+    module's parametrized test, `checks/test_env.py::test_env[T6-critical-secrets-set[demo]]`."""
+    path, _, name = nodeid.rpartition("::")
+    if "[" in name and name.endswith("]"):
+        function, _, param = name[:-1].partition("[")
+        key = param.rsplit("[", 1)[0] if param.endswith("]") else param
+        family = function.removeprefix("test_")
+        found = [c for c in checks if c.key == key]
+        return next((c for c in found if c.family == family), found[0] if found else None)
+    return next((c for c in checks if c.key == name and Path(c.source).as_posix().endswith(path)), None)
 
 
 def _check_info(check: Check) -> dict[str, Any]:

@@ -136,8 +136,6 @@ def _terminated(signum, frame) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _terminated)
         redact_logging(config, state.run.redactor)
         if not hasattr(config, "workerinput"):
             from .junit import take_over
@@ -201,6 +199,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     name = config.getoption("ov_env")
     if name is None:
         return None
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)  # from the start: the demo starting, the checklists loading
     try:
         state = _prepare(config, name)
     except StopRun as exc:
@@ -263,6 +263,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
             raise ConfigError(f"--item {visible(item[:80])}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else ""))
     _expressions_readable(config)
+    if getattr(config.option, "setuponly", False) or getattr(config.option, "setupplan", False):
+        # the items would be set up but never judged: every one would read "passed"
+        raise UsageError("--setup-only and --setup-plan judge no item; --collect-only lists them")
     fail_on = config.getoption("ov_fail_on")
     if fail_on is not None and fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on {visible(fail_on[:40])}: not a severity; one of {', '.join(FAIL_ON)}")

@@ -334,7 +334,7 @@ def history_points(archive: Path, left_out: list[str] | None = None, trusted: An
     before = ordered[:names.index(archive.name)] if archive.name in names else []
     earlier = [p for p in before if os.path.lexists(p / "results.json")]
     nodes = seal.chain_nodes(env_dir)  # read once for every archive's links
-    ancestors = _ancestors(archive.name, nodes)
+    ancestors = _ancestors(archive.name, nodes, env_dir, trusted)
     points = []
     for previous in earlier[-HISTORY_LIMIT:]:
         try:
@@ -347,8 +347,10 @@ def history_points(archive: Path, left_out: list[str] | None = None, trusted: An
     return points
 
 
-def _ancestors(name: str, nodes: list[seal.Node]) -> set[str]:
-    """The folders of the archives `name` links back to by manifest hash, each link followed once."""
+def _ancestors(name: str, nodes: list[seal.Node], env_dir: Path, trusted: Any) -> set[str]:
+    """The folders of the archives `name` links back to by manifest hash, each link followed once. A pruned
+    archive on the way is passed only if its chain.jsonl entry holds (its kept manifest, its seal): a line
+    written by hand would otherwise splice any archive into the history."""
     by_hash = {n.manifest_sha256: n for n in nodes}
     node = next((n for n in nodes if n.folder == name), None)
     found: set[str] = set()
@@ -356,7 +358,11 @@ def _ancestors(name: str, nodes: list[seal.Node]) -> set[str]:
     while node is not None and node.previous_sha256 and node.previous_sha256 not in seen:
         seen.add(node.previous_sha256)
         node = by_hash.get(node.previous_sha256)
-        if node is not None and node.folder is not None:
+        if node is not None and node.folder is None:
+            _, accepted = seal.verify_pruned(env_dir, trusted, seal.Verdict(), only={node.manifest_sha256})
+            if node.manifest_sha256 not in accepted:
+                break
+        elif node is not None:
             found.add(node.folder)
     return found
 

@@ -11,7 +11,6 @@ then remembered, then deleted.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import errno
@@ -22,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, manifest_shape, \
-    parse_json, read_pruned, read_regular, sha256_bytes, verify
+from .seal import CHAIN, MANIFEST, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, kept_manifest, \
+    manifest_shape, parse_json, read_pruned, read_regular, sha256_bytes, verify
 
 
 @dataclass
@@ -70,12 +69,13 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 result.left_alone.append((archive.name, f"its {MANIFEST} {why}: its place in the chain cannot be kept"))
                 continue
             manifest = _manifest(manifest_bytes)  # None: not a manifest; it does not verify
-            why = "" if force else (manifest is not None and keeps_evidence(manifest)) or _does_not_verify(archive)
-            if why:
+            why = (manifest is not None and keeps_evidence(manifest)) or _does_not_verify(archive)
+            if why and not force:
                 result.kept_for_evidence.append((archive.name, why))
                 continue
             if not dry_run:
-                problem = _remove(env_dir, archive, manifest or {}, manifest_bytes, _signature_bytes(archive), result)
+                kept = (manifest or {}, manifest_bytes, _signature_bytes(archive), why)  # why: forced, said by verify
+                problem = _remove(env_dir, archive, kept, result)
                 if problem:
                     result.left_alone.append((archive.name, problem))
                     continue
@@ -114,6 +114,18 @@ def _manifest(data: bytes) -> dict[str, Any] | None:
         return None
 
 
+def _keep(env_dir: Path, digest: str, suffix: str, data: bytes) -> None:
+    """One file of .pruned/, whole or not at all."""
+    target = kept_manifest(env_dir, digest, suffix)
+    target.parent.mkdir(exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+
+
 def _signature_bytes(archive: Path) -> bytes | None:
     """manifest.sig as it is (verify judges it), or None when there is none to keep."""
     try:
@@ -122,8 +134,7 @@ def _signature_bytes(archive: Path) -> bytes | None:
         return None
 
 
-def _remove(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes, signature: bytes | None,
-            result: Pruned) -> str:
+def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, bytes | None, str], result: Pruned) -> str:
     """Out of the env (a rename: what can fail, fails before chain.jsonl is touched), into chain.jsonl, then
     deleted. '' when done, else why it is still there."""
     leaving = env_dir / f".pruning-{archive.name}-{os.getpid()}"  # hidden: no longer one of the env's archives
@@ -132,7 +143,7 @@ def _remove(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_byt
     except OSError as exc:
         return f"cannot be moved ({exc.strerror}): not removed, {CHAIN} unchanged"
     try:
-        _remember(env_dir, archive, manifest, manifest_bytes, signature)
+        _remember(env_dir, archive, *kept)
     except OSError as exc:
         try:
             os.rename(leaving, archive)  # back where it was: the chain does not name it
@@ -160,17 +171,21 @@ def _does_not_verify(archive: Path) -> str:
 
 
 def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes,
-              signature: bytes | None) -> None:
+              signature: bytes | None, forced: str = "") -> None:
     """Append the archive's place in the chain, durably, before it is deleted; a failed write leaves chain.jsonl
-    as it was (no half line). The manifest itself (and its signature) goes along, so `verify` checks the entry
-    against its hash and key: a line written by hand cannot stand in for a pruned archive."""
+    as it was (no half line). Its manifest and signature are kept first (.pruned/<hash>.json and .sig), so
+    `verify` checks the entry against its hash and key: a line written by hand cannot stand in for a pruned
+    archive. `forced`: why it would have stayed without --force."""
+    digest = sha256_bytes(manifest_bytes)
+    _keep(env_dir, digest, ".json", manifest_bytes)
+    if signature is not None:
+        _keep(env_dir, digest, ".sig", signature)
     previous = manifest.get("previous") or {}
-    entry = {"archive": manifest.get("archive") or archive.name, "manifest_sha256": sha256_bytes(manifest_bytes),
+    entry = {"archive": manifest.get("archive") or archive.name, "manifest_sha256": digest,
              "previous_archive": previous.get("archive"), "previous_sha256": previous.get("manifest_sha256"),
              "deploy_id": manifest.get("deploy_id"), "started": manifest.get("started"), "counts": manifest.get("counts"),
              "pruned_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "manifest": base64.b64encode(manifest_bytes).decode(),
-             **({"signature": base64.b64encode(signature).decode()} if signature is not None else {})}
+             **({"forced": forced} if forced else {})}
     line = (json.dumps(entry) + "\n").encode()
     fd = os.open(env_dir / CHAIN, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:

@@ -251,8 +251,7 @@ def chain_entry_shape(value: Any) -> dict[str, Any]:
     field_of(entry, "manifest_sha256", str, required=True)
     field_of(entry, "previous_archive", str)
     field_of(entry, "previous_sha256", str)
-    field_of(entry, "manifest", str)  # base64 of the pruned manifest's bytes (and of its manifest.sig)
-    field_of(entry, "signature", str)
+    field_of(entry, "forced", str)  # why it would have stayed without --force
     return entry
 
 
@@ -720,53 +719,75 @@ def _forks_at(name: str, nodes: list[Node], verdict: Verdict) -> None:
                                         + ", ".join(n.folder or n.archive for n in followers)))
 
 
+PRUNED = ".pruned"  # beside chain.jsonl: each pruned archive's manifest (and manifest.sig), named by its hash
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def kept_manifest(env_dir: Path, digest: str, suffix: str = ".json") -> Path:
+    """Where prune keeps a pruned archive's manifest (`.json`) and its signature (`.sig`)."""
+    return env_dir / PRUNED / f"{digest}{suffix}"
+
+
 def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
-                  only: set[str] | None = None) -> list[dict[str, Any]]:
-    """Each pruned entry of chain.jsonl against the manifest it keeps: that manifest has the entry's hash and
-    link, and its seal holds (with the given key); what it recorded as failed or waived is said in a note. An
-    entry with no manifest kept cannot be checked: with a key, that is a finding. `only`: the entries with these
-    manifest hashes. Returns the pruned manifests that were read."""
+                  only: set[str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
+    """Each pruned entry of chain.jsonl against the manifest prune kept for it (.pruned/<hash>.json): it has the
+    entry's hash and link, and its seal holds (with the given key); what it recorded as failed or waived, or
+    why it was forced out, is said in a note. An entry with no manifest kept cannot be checked: with a key, that
+    is a finding. `only`: the entries with these manifest hashes. Returns the manifests read, and the hashes of
+    the entries that hold (with no finding)."""
     entries = [e for e in read_pruned(env_dir) if only is None or e["manifest_sha256"] in only]
-    manifests, unchecked = [], []
+    manifests, accepted, unchecked = [], set(), []
     for entry in entries:
-        where = f"{entry['archive']} (pruned)"
-        kept = _b64(entry["manifest"]) if entry.get("manifest") is not None else None
-        if entry.get("manifest") is None:
-            if trusted is not None:
-                verdict.findings.append(Finding("bad-signature", where, f"{CHAIN} keeps no manifest for it, so the key "
-                                                "cannot vouch for it (a line written by hand, or by an older opsverify)"))
-            unchecked.append(entry["archive"])
+        where, digest = f"{entry['archive']} (pruned)", entry["manifest_sha256"]
+        if not _SHA256.fullmatch(digest):
+            verdict.findings.append(Finding("tampered", where, f"its manifest_sha256 in {CHAIN} is not a SHA-256"))
             continue
         try:
-            if kept is None:
-                raise Malformed(f"its manifest in {CHAIN} is not base64")
-            if sha256_bytes(kept) != entry["manifest_sha256"]:
-                raise Malformed(f"its manifest in {CHAIN} does not have the hash the entry names")
+            kept = read_regular(kept_manifest(env_dir, digest))
+        except FileNotFoundError:
+            if trusted is not None:
+                verdict.findings.append(Finding("bad-signature", where, f"no manifest kept for it ({PRUNED}/), so the "
+                                                "key cannot vouch for it (a line written by hand, or an older prune)"))
+            else:
+                accepted.add(digest)
+            unchecked.append(entry["archive"])
+            continue
+        except (OSError, Malformed) as exc:
+            verdict.findings.append(Finding("tampered", where, f"its kept manifest {_why(exc)}"))
+            continue
+        try:
+            if sha256_bytes(kept) != digest:
+                raise Malformed(f"its kept manifest does not have the hash the {CHAIN} entry names")
             manifest = manifest_shape(parse_json(kept))
             previous = manifest.get("previous") or {}
             if (manifest.get("archive"), previous.get("archive"), previous.get("manifest_sha256")) != (
                     entry["archive"], entry.get("previous_archive"), entry.get("previous_sha256")):
-                raise Malformed(f"the entry's name or link differs from its manifest's in {CHAIN}")
+                raise Malformed(f"its {CHAIN} entry's name or link differs from its kept manifest's")
         except Malformed as exc:
             verdict.findings.append(Finding("tampered", where, str(exc)))
             continue
-        signature = _b64(entry["signature"]) if entry.get("signature") is not None else None
-        if entry.get("signature") is not None and signature is None:
-            verdict.findings.append(Finding("bad-signature", where, f"its manifest.sig in {CHAIN} is not base64"))
+        sig_path = kept_manifest(env_dir, digest, ".sig")
+        try:
+            signature = read_regular(sig_path) if os.path.lexists(sig_path) else None
+        except (OSError, Malformed) as exc:
+            verdict.findings.append(Finding("bad-signature", where, f"its kept manifest.sig {_why(exc)}"))
             continue
-        findings, _ = check_seal(where, kept, manifest, trusted, signature, entry.get("signature") is not None)
+        findings, _ = check_seal(where, kept, manifest, trusted, signature, signature is not None)
         verdict.findings += findings
         manifests.append(manifest)
+        if not findings:
+            accepted.add(digest)
         counts = manifest.get("counts") or {}
         kept_evidence = [f"{counts[k]} {k}" for k in ("failed", "waived") if counts.get(k)]
-        if kept_evidence:
-            verdict.notes.append(f"{where}: recorded {', '.join(kept_evidence)} (deploy {manifest.get('deploy_id')}, "
-                                 f"started {manifest.get('started')}); pruned with --force at {entry.get('pruned_at')}")
+        if kept_evidence or entry.get("forced"):
+            why = f"recorded {', '.join(kept_evidence)}" if kept_evidence else f"{entry.get('forced')}"
+            verdict.notes.append(f"{where}: {why} (deploy {manifest.get('deploy_id')}, started "
+                                 f"{manifest.get('started')}); pruned with --force at {entry.get('pruned_at')}")
     if only is None and entries:
         verdict.notes.append(f"{env_dir.name}: {len(entries)} pruned archive{'s' if len(entries) != 1 else ''} in "
                              f"{CHAIN}" + (f", {len(unchecked)} with no manifest kept: "
                                            f"{', '.join(unchecked)}" if unchecked else ""))
-    return manifests
+    return manifests, accepted
 
 
 def is_archive(path: Path) -> bool:
@@ -793,7 +814,9 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         previous = ((manifest or {}).get("previous") or {}).get("manifest_sha256")
         if previous:  # pruned: the entry it links to is checked as the archive would be
             verify_pruned(path.parent, trusted, verdict, only={previous})
-        _expected(path, expect, {n.manifest_sha256 for n in nodes}, verdict)
+        if expect:  # a pruned archive counts only if its entry holds
+            _, accepted = verify_pruned(path.parent, trusted, Verdict())
+            _expected(path, expect, {n.manifest_sha256 for n in nodes if n.folder is not None} | accepted, verdict)
         return verdict
     envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
     if not (envs and not _holds_archives(path)):
@@ -808,7 +831,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         manifests = [verify_archive(folder, trusted, verdict) for folder in archive_dirs(env_dir)]
         nodes = chain_nodes(env_dir, verdict.findings)
         verify_chain(env_dir, verdict, nodes=nodes)
-        manifests += verify_pruned(env_dir, trusted, verdict)
+        manifests += verify_pruned(env_dir, trusted, verdict)[0]
         _one_env(env_dir, [m for m in manifests if m is not None], verdict)
         hashes |= {n.manifest_sha256 for n in nodes}
     _expected(path, expect, hashes, verdict)

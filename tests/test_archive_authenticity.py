@@ -5,7 +5,6 @@ of the chain is found with `verify --expect`."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import shutil
@@ -122,12 +121,26 @@ def test_a_forced_prune_keeps_the_manifest_and_verify_names_what_it_recorded(env
     assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
     entries = [json.loads(line) for line in (env_dir / "chain.jsonl").read_text().splitlines()]
     assert [e["archive"] for e in entries] == [first.name, failing.name]
-    assert all(hashlib.sha256(base64.b64decode(e["manifest"])).hexdigest() == e["manifest_sha256"] for e in entries)
+    for entry in entries:  # kept beside chain.jsonl, which stays small (every run reads it)
+        kept = seal.kept_manifest(env_dir, entry["manifest_sha256"])
+        assert hashlib.sha256(kept.read_bytes()).hexdigest() == entry["manifest_sha256"]
+        assert kept.with_suffix(".sig").is_file() and len(json.dumps(entry)) < 600
+    assert entries[1]["forced"] == "2 failed"
     capsys.readouterr()
     code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
     assert code == exitcodes.OK, out
     assert f"{failing.name} (pruned): recorded 2 failed (deploy failing" in out
     assert "fx: 2 pruned archives in chain.jsonl" in out
+
+
+def test_a_tampered_archive_forced_out_is_still_said(env_dir, capsys):
+    first = seal.archives_oldest_first(env_dir)[0]
+    (first / "results.json").write_text("{}", encoding="utf-8")  # edited after sealing: it does not verify
+    assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0
+    capsys.readouterr()
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out  # its manifest (genuine) stays in the chain; the edit is said
+    assert f"{first.name} (pruned): does not verify ({first.name}/results.json: changed" in out
 
 
 def test_a_hand_written_entry_for_a_deleted_failing_archive_is_found(env_dir, public_key, capsys):
@@ -141,36 +154,38 @@ def test_a_hand_written_entry_for_a_deleted_failing_archive_is_found(env_dir, pu
     (env_dir / "chain.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
     code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
     assert code == exitcodes.BAD_SIGNATURE, out
-    assert f"{failing.name} (pruned): chain.jsonl keeps no manifest for it" in out
+    assert f"{failing.name} (pruned): no manifest kept for it (.pruned/)" in out
     code, out = _run(capsys, "verify", str(env_dir))  # without a key: said, not hidden
     assert code == exitcodes.OK and f"1 with no manifest kept: {failing.name}" in out, out
 
 
-@pytest.mark.parametrize("forgery", ["counts-in-manifest", "manifest-of-another", "link", "not-base64"])
+@pytest.mark.parametrize("forgery", ["counts-in-manifest", "manifest-of-another", "link", "not-a-hash"])
 def test_an_edited_pruned_entry_is_found(env_dir, public_key, capsys, forgery):
     assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
     capsys.readouterr()
     lines = [json.loads(line) for line in (env_dir / "chain.jsonl").read_text().splitlines()]
     failing = lines[1]
-    kept = json.loads(base64.b64decode(failing["manifest"]))
+    kept_path = seal.kept_manifest(env_dir, failing["manifest_sha256"])
     if forgery == "counts-in-manifest":  # re-hashed too, so the links hold: only the signature can tell
+        kept = json.loads(kept_path.read_bytes())
         kept["counts"]["failed"] = 0
         data = json.dumps(kept).encode()
-        failing["manifest"] = base64.b64encode(data).decode()
         failing["manifest_sha256"] = hashlib.sha256(data).hexdigest()
+        seal.kept_manifest(env_dir, failing["manifest_sha256"]).write_bytes(data)
+        kept_path.with_suffix(".sig").rename(seal.kept_manifest(env_dir, failing["manifest_sha256"], ".sig"))
         newest = seal.archives_oldest_first(env_dir)[-1]
         manifest = read_json(newest / "manifest.json")
         manifest["previous"]["manifest_sha256"] = failing["manifest_sha256"]
         (newest / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         expected = exitcodes.BAD_SIGNATURE  # the pruned manifest's signature (and the newest's) no longer match
     elif forgery == "manifest-of-another":
-        failing["manifest"] = lines[0]["manifest"]
+        kept_path.write_bytes(seal.kept_manifest(env_dir, lines[0]["manifest_sha256"]).read_bytes())
         expected = exitcodes.TAMPERED
     elif forgery == "link":
         failing["previous_archive"] = "20200101T000000Z_elsewhere"
         expected = exitcodes.TAMPERED
     else:
-        failing["manifest"] = "not base64!"
+        failing["manifest_sha256"] = "../../../etc/passwd"  # never a path to read
         expected = exitcodes.TAMPERED
     (env_dir / "chain.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
     code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
@@ -277,3 +292,18 @@ def test_a_prune_killed_midway_is_finished_or_undone_by_the_next(env_dir, capsys
     assert not list(env_dir.glob(".pruning-*")) and first.is_dir() and not failing.exists()
     code, out = _run(capsys, "verify", str(env_dir))
     assert code == exitcodes.OK, out
+
+
+def test_history_under_a_key_stops_at_a_pruned_entry_the_key_cannot_vouch_for(env_dir, public_key):
+    """The archive before the newest deleted by hand, and a chain.jsonl line written for it that links to any
+    archive (here the first): without the key's word for that line, the history behind it is not shown."""
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    previous = read_json(failing / "manifest.json")["previous"]
+    entry = {"archive": failing.name, "manifest_sha256": seal.sha256_file(failing / "manifest.json"),
+             "previous_archive": previous["archive"], "previous_sha256": previous["manifest_sha256"]}
+    shutil.rmtree(failing)
+    (env_dir / "chain.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    left_out: list[str] = []
+    assert history_points(newest, left_out, seal.parse_public_key(public_key.read_text())) == []
+    assert left_out == [first.name]
+    assert [p["name"] for p in history_points(newest)] == ["opsverify — fx, deploy first"]  # no key: nothing to ask
