@@ -3,7 +3,8 @@
 The newest N archives of each env stay (newest as the hash chain says: seal.archives_oldest_first). An older
 one is removed only when it records a clean release: an archive with a failed or waived item (the evidence an
 auditor asks for first), or one that does not verify, stays unless `--force`.
-Before an archive is removed its manifest (its hash, its link, its bytes and signature) is appended to `reports/<env>/chain.jsonl`,
+Before an archive is removed its manifest and signature are kept in `reports/<env>/.pruned/` and its hash and link
+appended to `reports/<env>/chain.jsonl`,
 so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it. chain.jsonl never
 names an archive that is still there: an archive is first moved out of the env (the step that can fail),
 then remembered, then deleted.

@@ -7,8 +7,8 @@
   auditor checks it with the public key alone (`opsverify verify --public-key FILE`).
 * **Chain**: each manifest carries the SHA-256 of the previous archive's manifest of the same env, so
   removing, replacing, renaming or re-hashing an earlier archive breaks the next one's link. Archives
-  removed by `opsverify prune` leave their manifest hashes in `reports/<env>/chain.jsonl`, with the manifest
-  itself and its signature, so each entry is checked as the archive was. The newest archive is linked by none:
+  removed by `opsverify prune` leave their manifest hashes in `reports/<env>/chain.jsonl`, and the manifest
+  itself and its signature in `reports/<env>/.pruned/`, so each entry is checked as the archive was. The newest archive is linked by none:
   the hash a run prints is the anchor that finds it removed (`verify --expect`).
 
 `verify` never trusts what it checks: every finding names the file or archive and what is wrong.
