@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -92,23 +93,36 @@ def hold_partial(partial: Path) -> int:
     return fd
 
 
+def remove_if_unheld(folder: Path) -> bool:
+    """Remove a run's working folder that no live run holds (see hold_partial); True if it went."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # not a folder (nor ours to touch), or gone meanwhile
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # a live run works in it
+        return False
+    finally:
+        os.close(fd)
+    shutil.rmtree(folder, ignore_errors=True)
+    return not os.path.lexists(folder)
+
+
 def remove_stale_partials(env_dir: Path) -> list[str]:
     """`.partial-*` folders no live run holds (see hold_partial): their run was killed, or the machine stopped."""
-    removed = []
-    for partial in sorted([*env_dir.glob(".partial-*"), *env_dir.glob(".making-*")]):
-        try:
-            fd = os.open(partial, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:  # not a folder (nor ours to touch), or gone meanwhile
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # a live run writes into it
-            continue
-        finally:
-            os.close(fd)
-        shutil.rmtree(partial, ignore_errors=True)
-        removed.append(partial.name)
-    return removed
+    return [partial.name for partial in sorted([*env_dir.glob(".partial-*"), *env_dir.glob(".making-*")])
+            if remove_if_unheld(partial)]
+
+
+def held_folder(parent: Path, prefix: str) -> tuple[Path, int]:
+    """A new working folder `<prefix><random>` in `parent`, locked (hold_partial) before it carries its name, so
+    a sweep for unheld ones never takes it."""
+    making = Path(tempfile.mkdtemp(prefix=f".{prefix}making-", dir=parent))  # hidden: no sweep looks at it
+    held = hold_partial(making)
+    folder = parent / f"{prefix}{making.name.removeprefix(f'.{prefix}making-')}"
+    os.rename(making, folder)
+    return folder, held
 
 
 @dataclass

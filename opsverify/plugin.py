@@ -8,6 +8,7 @@ Hooks stay thin: the decisions live in `engine`, `families`, `items` and `archiv
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -54,6 +55,7 @@ class State:
     deploy: str = "local"
     shared: Path | None = None  # under xdist: where workers share outcomes (see Run.outcome)
     owns_shared: bool = False
+    shared_held: int | None = None  # the lock that says the shared folder's run is alive (archive.hold_partial)
     shard: str = ""
     shard_systems: frozenset[str] | None = None
     named_systems: frozenset[str] | None = None  # the systems of checklist files named on the command line
@@ -85,6 +87,9 @@ class State:
         finally:
             if self.shared is not None and self.owns_shared:
                 shutil.rmtree(self.shared, ignore_errors=True)
+            if self.shared_held is not None:
+                os.close(self.shared_held)
+                self.shared_held = None
             if self.demo is not None:
                 self.demo.stop()
             if self.archive is not None:
@@ -299,7 +304,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])
         elif not is_worker and getattr(config.option, "numprocesses", None):
-            state.shared, state.owns_shared = Path(tempfile.mkdtemp(prefix="opsverify-shared-")), True
+            state.shared, state.shared_held = _shared_folder(archive)
+            state.owns_shared = True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
         if not is_worker and not config.getoption("ov_no_archive") and not config.option.collectonly:
             state.archive = archive.Archive.begin(
@@ -379,6 +385,17 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
     except OverflowError:
         raise ConfigError(f"--deployed-at {visible(value[:60])}: outside the calendar once in UTC") from None
     return moment
+
+
+def _shared_folder(archive) -> tuple[Path, int]:
+    """Where xdist workers share outcomes: a private temp folder, locked while the run lives. One left by a run
+    killed with SIGKILL (its lock gone with it) is removed here, by the next run under xdist."""
+    temp = Path(tempfile.gettempdir())
+    for stale in temp.glob("opsverify-shared-*"):
+        with contextlib.suppress(OSError):
+            if stale.lstat().st_uid == os.getuid():  # another user's run is not ours to judge
+                archive.remove_if_unheld(stale)
+    return archive.held_folder(temp, "opsverify-shared-")
 
 
 def _start_demo(faults: list[str]):

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -510,6 +511,29 @@ def test_a_file_where_the_env_folder_belongs_is_named_as_such(tmp_path):
     assert result.returncode == exitcodes.ARCHIVE
     assert result.stderr.strip() == ("opsverify: archive not written: reports/fx: a file is where the env's folder "
                                      "belongs; move it away, or give another --reports-dir")
+
+
+def test_a_shared_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
+    """Under xdist the workers share outcomes in a temp folder the run holds locked; a run killed with SIGKILL
+    leaves it, and the next run under xdist removes it — never one a live run holds."""
+    runbook = make_runbook(tmp_path)
+    left = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-left-"))
+    (left / "claims.json").write_text("{}")
+    held = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-held-"))
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                               "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(held)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = runbook.run("--item", "S1", "-n", "2")
+        assert held.is_dir()  # its run lives
+    finally:
+        holder.kill()
+        holder.wait()
+        shutil.rmtree(held, ignore_errors=True)
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:]
+    assert not left.exists()
 
 
 def test_unwritable_reports_folder_is_one_line_before_any_check(tmp_path):
