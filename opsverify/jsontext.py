@@ -23,7 +23,7 @@ def compact(value: Any) -> str:
         text = _encode(value)
     except ValueError:
         text = _encode(_finite(value))
-    if _ACTED_ON.search(text) is None:
+    if text.isascii() or _ACTED_ON.search(text) is None:  # isascii: a flag Python keeps, no scan
         return text
     return _ACTED_ON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
