@@ -54,6 +54,15 @@ def _strip_and_rehash(folder: Path, **fields) -> None:
     (folder / "manifest.sig").unlink()
 
 
+def _replace_by_a_hand_written_entry(env_dir: Path, archive: Path) -> None:
+    """The archive deleted by hand, and the chain.jsonl line prune would have written for it (no manifest kept)."""
+    previous = read_json(archive / "manifest.json")["previous"]
+    entry = {"archive": archive.name, "manifest_sha256": seal.sha256_file(archive / "manifest.json"),
+             "previous_archive": previous["archive"], "previous_sha256": previous["manifest_sha256"]}
+    shutil.rmtree(archive)
+    (env_dir / "chain.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+
+
 def _run(capsys, *argv: str) -> tuple[int, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
@@ -147,11 +156,7 @@ def test_a_hand_written_entry_for_a_deleted_failing_archive_is_found(env_dir, pu
     """The failing release deleted by hand and a chain.jsonl line written for it, as prune would have without
     its manifest: no key can vouch for that line."""
     first, failing, newest = seal.archives_oldest_first(env_dir)
-    previous = read_json(failing / "manifest.json")["previous"]
-    entry = {"archive": failing.name, "manifest_sha256": seal.sha256_file(failing / "manifest.json"),
-             "previous_archive": previous["archive"], "previous_sha256": previous["manifest_sha256"]}
-    shutil.rmtree(failing)
-    (env_dir / "chain.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    _replace_by_a_hand_written_entry(env_dir, failing)
     code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
     assert code == exitcodes.BAD_SIGNATURE, out
     assert f"{failing.name} (pruned): no manifest kept for it (.pruned/)" in out
@@ -298,11 +303,7 @@ def test_history_under_a_key_stops_at_a_pruned_entry_the_key_cannot_vouch_for(en
     """The archive before the newest deleted by hand, and a chain.jsonl line written for it that links to any
     archive (here the first): without the key's word for that line, the history behind it is not shown."""
     first, failing, newest = seal.archives_oldest_first(env_dir)
-    previous = read_json(failing / "manifest.json")["previous"]
-    entry = {"archive": failing.name, "manifest_sha256": seal.sha256_file(failing / "manifest.json"),
-             "previous_archive": previous["archive"], "previous_sha256": previous["manifest_sha256"]}
-    shutil.rmtree(failing)
-    (env_dir / "chain.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    _replace_by_a_hand_written_entry(env_dir, failing)
     left_out: list[str] = []
     assert history_points(newest, left_out, seal.parse_public_key(public_key.read_text())) == []
     assert left_out == [first.name]

@@ -233,6 +233,17 @@ def test_usage_errors_and_collect_only_write_no_archive(tmp_path, args, code):
     assert not [name for name in _leftovers(runbook) if name.startswith(".partial")]
 
 
+def _add_a_silent_system(root: Path, system: str, port: int, http_s: float) -> None:
+    """A system whose one HTTP item (W1) waits on a server that never answers, within `http_s`."""
+    env = yaml.safe_load((root / "environments" / "fx.yaml").read_text())
+    env["timeouts"] = {"http_s": http_s}
+    env["systems"][system] = {"services": {"api": {"url": f"http://127.0.0.1:{port}"}}}
+    (root / "environments" / "fx.yaml").write_text(yaml.safe_dump(env))
+    (root / "checklists" / f"{system}.yaml").write_text(yaml.safe_dump({"system": system, "runbook": "w", "items": [
+        {"id": "W1", "name": "health", "section": "1 Wait", "title": "answers", "family": "http",
+         "cadence": "postdeploy", "params": {"service": "api", "path": "/health", "status": 200}}]}))
+
+
 @pytest.mark.parametrize("group,stop", [(False, signal.SIGINT), (True, signal.SIGINT), (True, signal.SIGTERM)],
                          ids=["the-run", "its-process-group", "a-ci-timeout"])
 def test_interrupted_run_archive_says_so(tmp_path, group, stop):
@@ -241,13 +252,7 @@ def test_interrupted_run_archive_says_so(tmp_path, group, stop):
     job timeout sends SIGTERM, which is an interruption too (not a run lost with its process)."""
     runbook = make_runbook(tmp_path)
     with silent_server() as server:
-        env = yaml.safe_load((tmp_path / "environments" / "fx.yaml").read_text())
-        env["timeouts"] = {"http_s": 60}
-        env["systems"]["wait"] = {"services": {"api": {"url": f"http://127.0.0.1:{server['port']}"}}}
-        (tmp_path / "environments" / "fx.yaml").write_text(yaml.safe_dump(env))
-        (tmp_path / "checklists" / "wait.yaml").write_text(yaml.safe_dump({"system": "wait", "runbook": "w", "items": [
-            {"id": "W1", "name": "health", "section": "1 Wait", "title": "answers", "family": "http",
-             "cadence": "postdeploy", "params": {"service": "api", "path": "/health", "status": 200}}]}))
+        _add_a_silent_system(tmp_path, "wait", server["port"], http_s=60)
         command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
                    "postdeploy", "--reports-dir", str(runbook.reports)]
         proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **runbook.variables()},
@@ -282,13 +287,7 @@ def test_a_worker_killed_mid_check_leaves_an_error_and_its_group_taken_over(tmp_
     by a live worker and ends within its timeout, and every other item is checked as usual."""
     runbook = make_runbook(tmp_path)
     with silent_server() as server:
-        env = yaml.safe_load((tmp_path / "environments" / "fx.yaml").read_text())
-        env["timeouts"] = {"http_s": 3}
-        env["systems"]["crashwait"] = {"services": {"api": {"url": f"http://127.0.0.1:{server['port']}"}}}
-        (tmp_path / "environments" / "fx.yaml").write_text(yaml.safe_dump(env))
-        (tmp_path / "checklists" / "crashwait.yaml").write_text(yaml.safe_dump({"system": "crashwait", "runbook": "w", "items": [
-            {"id": "W1", "name": "health", "section": "1 Wait", "title": "answers", "family": "http",
-             "cadence": "postdeploy", "params": {"service": "api", "path": "/health", "status": 200}}]}))
+        _add_a_silent_system(tmp_path, "crashwait", server["port"], http_s=3)
         shared = set(Path(tempfile.gettempdir()).glob("opsverify-shared-*"))
         command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
                    "postdeploy", "--reports-dir", str(runbook.reports), "-n", "2"]
