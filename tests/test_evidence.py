@@ -478,6 +478,16 @@ def test_stale_partials_of_dead_runs_are_removed(tmp_path):
     assert len(runbook.archives()) == 1
 
 
+def _holding(folder: Path) -> subprocess.Popen:
+    """Another process, holding the lock a live run holds on its working folder (archive.hold_partial)."""
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                               "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(folder)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_a_partial_is_stale_by_its_lock_not_by_its_pid(tmp_path):
     """Runs in containers sharing a reports volume have the same pids: a partial another live run holds stays,
     whatever its pid; one no run holds goes, even if its pid is alive (here, this test's own)."""
@@ -486,12 +496,8 @@ def test_a_partial_is_stale_by_its_lock_not_by_its_pid(tmp_path):
     orphan = runbook.env_dir / f".partial-20200101T000000Z-{os.getpid()}"
     for partial in (held, orphan):
         (partial / "allure-results").mkdir(parents=True)
-    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
-                               "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
-                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(held)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = _holding(held)  # a live run's lock on its folder
     try:
-        assert holder.stdout.readline().strip() == "held"
         result = runbook.run("--item", "S1")
     finally:
         holder.kill()
@@ -519,12 +525,8 @@ def test_a_shared_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
     left = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-left-"))
     (left / "claims.json").write_text("{}")
     held = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-held-"))
-    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
-                               "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
-                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(held)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = _holding(held)  # a live run's lock on its folder
     try:
-        assert holder.stdout.readline().strip() == "held"
         result = runbook.run("--item", "S1", "-n", "2")
         assert held.is_dir()  # its run lives
     finally:
