@@ -93,11 +93,15 @@ def hold_partial(partial: Path) -> int:
     return fd
 
 
-def remove_if_unheld(folder: Path) -> bool:
-    """Remove a run's working folder that no live run holds (see hold_partial); True if it went."""
+def remove_if_unheld(folder: Path, marked: bool = False) -> bool:
+    """Remove a run's working folder that no live run holds (see hold_partial); True if it went. `marked`: only
+    one held_folder made (it holds HELD)."""
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:  # not a folder (nor ours to touch), or gone meanwhile
+        return False
+    if marked and not os.path.lexists(folder / HELD):
+        os.close(fd)
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -115,11 +119,16 @@ def remove_stale_partials(env_dir: Path) -> list[str]:
             if remove_if_unheld(partial)]
 
 
+HELD = ".held-by-its-run"  # in a folder held_folder made: an unlocked folder without it is not ours to sweep
+
+
 def held_folder(parent: Path, prefix: str) -> tuple[Path, int]:
-    """A new working folder `<prefix><random>` in `parent`, locked (hold_partial) before it carries its name, so
-    a sweep for unheld ones never takes it."""
+    """A new working folder `<prefix><random>` in `parent`, locked (hold_partial) and marked before it carries
+    its name, so a sweep for unheld ones (remove_if_unheld with `marked`) never takes it, nor a folder of
+    an opsverify that did not lock its folders."""
     making = Path(tempfile.mkdtemp(prefix=f".{prefix}making-", dir=parent))  # hidden: no sweep looks at it
     held = hold_partial(making)
+    (making / HELD).touch()
     folder = parent / f"{prefix}{making.name.removeprefix(f'.{prefix}making-')}"
     os.rename(making, folder)
     return folder, held
@@ -160,10 +169,11 @@ class Archive:
         partial, making = env_dir / f".partial-{name}", env_dir / f".making-{name}"
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
-            stale = remove_stale_partials(env_dir)
-            making.mkdir(parents=True)  # parents: a run that archived nothing may just have removed env_dir
-            held = hold_partial(making)
-            os.rename(making, partial)  # a .partial-* folder is locked from its first moment: never taken for stale
+            with seal.env_lock(env_dir):  # another run's sweep never meets a folder made but not yet locked
+                stale = remove_stale_partials(env_dir)
+                making.mkdir()
+                held = hold_partial(making)
+                os.rename(making, partial)
         except FileExistsError:  # mkdir(exist_ok) says only "File exists" of a file where the folder belongs
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: a file is where the env's folder belongs;"
                                 " move it away, or give another --reports-dir") from None

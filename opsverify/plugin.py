@@ -252,7 +252,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     from .secrets import Redactor, use_fingerprint_key
     from .target import services_named
 
-    use_fingerprint_key()  # before any secret is registered: its marks carry the run's fingerprints
+    use_fingerprint_key(worker=hasattr(config, "workerinput"))  # before any secret is registered: marks carry it
     root = project_root(config)
     checklists = folder(config, "ov_checklists", "checklists")
     checks = checklist.load_checklists(checklists)
@@ -394,7 +394,7 @@ def _shared_folder(archive) -> tuple[Path, int]:
     for stale in temp.glob("opsverify-shared-*"):
         with contextlib.suppress(OSError):
             if stale.lstat().st_uid == os.getuid():  # another user's run is not ours to judge
-                archive.remove_if_unheld(stale)
+                archive.remove_if_unheld(stale, marked=True)
     return archive.held_folder(temp, "opsverify-shared-")
 
 

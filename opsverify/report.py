@@ -355,11 +355,13 @@ def _ancestors(name: str, nodes: list[seal.Node], env_dir: Path, trusted: Any) -
     node = next((n for n in nodes if n.folder == name), None)
     found: set[str] = set()
     seen: set[str] = set()
+    accepted: set[str] | None = None  # the pruned entries that hold: read once, if the walk meets one
     while node is not None and node.previous_sha256 and node.previous_sha256 not in seen:
         seen.add(node.previous_sha256)
         node = by_hash.get(node.previous_sha256)
         if node is not None and node.folder is None:
-            _, accepted = seal.verify_pruned(env_dir, trusted, seal.Verdict(), only={node.manifest_sha256})
+            if accepted is None:
+                accepted = seal.verify_pruned(env_dir, trusted, seal.Verdict())[1]
             if node.manifest_sha256 not in accepted:
                 break
         elif node is not None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, kept_manifest, \
+from .seal import CHAIN, MANIFEST, PRUNED, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, kept_manifest, \
     manifest_shape, parse_json, read_pruned, read_regular, sha256_bytes, verify
 
 
@@ -118,13 +118,20 @@ def _manifest(data: bytes) -> dict[str, Any] | None:
 def _keep(env_dir: Path, digest: str, suffix: str, data: bytes) -> None:
     """One file of .pruned/, whole or not at all."""
     target = kept_manifest(env_dir, digest, suffix)
+    if os.path.islink(target.parent):  # written through, it would keep the evidence elsewhere
+        raise OSError(errno.ELOOP, f"{target.parent.name} is a symlink")
     target.parent.mkdir(exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}")
-    with open(partial, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
+    try:
+        with open(partial, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
 
 
 def _signature_bytes(archive: Path) -> bytes | None:
@@ -149,8 +156,9 @@ def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, byt
         try:
             os.rename(leaving, archive)  # back where it was: the chain does not name it
         except OSError:
-            return f"{CHAIN} cannot be written ({exc.strerror}); move {leaving.name} back to {archive.name} by hand"
-        return f"{CHAIN} cannot be written ({exc.strerror}): not removed"
+            return (f"its manifest cannot be kept in {PRUNED}/ or {CHAIN} written ({exc.strerror}); move "
+                    f"{leaving.name} back to {archive.name} by hand")
+        return f"its manifest cannot be kept in {PRUNED}/ or {CHAIN} written ({exc.strerror}): not removed"
     with contextlib.suppress(RecursionError):  # folders nested thousands deep: left for the hand, said below
         shutil.rmtree(leaving, ignore_errors=True)
     if os.path.lexists(leaving):

@@ -252,6 +252,8 @@ def chain_entry_shape(value: Any) -> dict[str, Any]:
     field_of(entry, "previous_archive", str)
     field_of(entry, "previous_sha256", str)
     field_of(entry, "forced", str)  # why it would have stayed without --force
+    field_of(entry, "manifest", str)  # base64, inline: where an earlier opsverify kept it
+    field_of(entry, "signature", str)
     return entry
 
 
@@ -728,6 +730,24 @@ def kept_manifest(env_dir: Path, digest: str, suffix: str = ".json") -> Path:
     return env_dir / PRUNED / f"{digest}{suffix}"
 
 
+MANIFEST_LIMIT = 64 << 20  # bytes: far above any manifest opsverify writes; a bigger "manifest" is not read
+
+
+def _kept(env_dir: Path, entry: dict[str, Any], digest: str) -> bytes:
+    """The manifest prune kept for an entry: in .pruned/, or (as an earlier opsverify kept it) inline in the
+    entry, as base64. FileNotFoundError when there is none."""
+    path = kept_manifest(env_dir, digest)
+    if not os.path.lexists(path) and isinstance(entry.get("manifest"), str):
+        inline = _b64(entry["manifest"])
+        if inline is None:
+            raise Malformed(f"is not base64 (its manifest inline in {CHAIN})")
+        return inline
+    with open_regular(path) as handle:
+        if os.fstat(handle.fileno()).st_size > MANIFEST_LIMIT:
+            raise Malformed(f"is larger than any manifest opsverify writes ({MANIFEST_LIMIT >> 20} MiB)")
+        return handle.read()
+
+
 def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
                   only: set[str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
     """Each pruned entry of chain.jsonl against the manifest prune kept for it (.pruned/<hash>.json): it has the
@@ -737,13 +757,16 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
     the entries that hold (with no finding)."""
     entries = [e for e in read_pruned(env_dir) if only is None or e["manifest_sha256"] in only]
     manifests, accepted, unchecked = [], set(), []
+    if entries and os.path.islink(env_dir / PRUNED):  # what it points at was not kept here
+        verdict.findings.append(Finding("tampered", f"{env_dir.name}/{PRUNED}", "a symlink, not the folder prune keeps"))
+        return manifests, accepted
     for entry in entries:
         where, digest = f"{entry['archive']} (pruned)", entry["manifest_sha256"]
         if not _SHA256.fullmatch(digest):
             verdict.findings.append(Finding("tampered", where, f"its manifest_sha256 in {CHAIN} is not a SHA-256"))
             continue
         try:
-            kept = read_regular(kept_manifest(env_dir, digest))
+            kept = _kept(env_dir, entry, digest)
         except FileNotFoundError:
             if trusted is not None:
                 verdict.findings.append(Finding("bad-signature", where, f"no manifest kept for it ({PRUNED}/), so the "
@@ -768,7 +791,8 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
             continue
         sig_path = kept_manifest(env_dir, digest, ".sig")
         try:
-            signature = read_regular(sig_path) if os.path.lexists(sig_path) else None
+            signature = (read_regular(sig_path) if os.path.lexists(sig_path)
+                         else _b64(entry["signature"]) if isinstance(entry.get("signature"), str) else None)
         except (OSError, Malformed) as exc:
             verdict.findings.append(Finding("bad-signature", where, f"its kept manifest.sig {_why(exc)}"))
             continue

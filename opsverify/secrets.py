@@ -37,13 +37,13 @@ def fingerprint(value: str) -> str:
     return "hmac:" + hmac.new(_fingerprint_key, _bytes(value), hashlib.sha256).hexdigest()[:8]
 
 
-def use_fingerprint_key(environ: Any = os.environ) -> None:
+def use_fingerprint_key(environ: Any = os.environ, *, worker: bool = False) -> None:
     """The run's fingerprint key. With a signing key, derived from it: fingerprints compare across the runs a
     CI signs, and no one without that key can test a guess. Else one per run, handed to its xdist workers
     through the environment they inherit, so all of the run's processes agree."""
     global _fingerprint_key
     signing = (environ.get("OPSVERIFY_SIGNING_KEY") or "").strip()
-    handed = environ.get(FINGERPRINT_KEY_ENV) or ""
+    handed = (environ.get(FINGERPRINT_KEY_ENV) or "") if worker else ""  # from its own run's master only
     if signing:
         _fingerprint_key = hashlib.sha256(b"opsverify fingerprint\0" + signing.encode()).digest()
     elif re.fullmatch(r"[0-9a-f]{64}", handed):

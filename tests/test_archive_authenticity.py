@@ -308,3 +308,43 @@ def test_history_under_a_key_stops_at_a_pruned_entry_the_key_cannot_vouch_for(en
     assert history_points(newest, left_out, seal.parse_public_key(public_key.read_text())) == []
     assert left_out == [first.name]
     assert [p["name"] for p in history_points(newest)] == ["opsverify — fx, deploy first"]  # no key: nothing to ask
+
+
+def test_an_entry_an_earlier_prune_wrote_inline_still_verifies(env_dir, public_key, capsys):
+    """An earlier opsverify kept the pruned manifest and signature inline in the chain.jsonl entry (base64)."""
+    import base64
+
+    assert main(["prune", str(env_dir), "--keep", "2"]) == 0
+    (line,) = (env_dir / "chain.jsonl").read_text().splitlines()
+    entry = json.loads(line)
+    kept = seal.kept_manifest(env_dir, entry["manifest_sha256"])
+    entry["manifest"] = base64.b64encode(kept.read_bytes()).decode()
+    entry["signature"] = base64.b64encode(kept.with_suffix(".sig").read_bytes()).decode()
+    shutil.rmtree(env_dir / seal.PRUNED)
+    (env_dir / "chain.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.OK, out
+
+
+def test_a_symlinked_pruned_folder_is_neither_written_through_nor_believed(env_dir, tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (env_dir / seal.PRUNED).symlink_to(elsewhere, target_is_directory=True)
+    first = seal.archives_oldest_first(env_dir)[0]
+    assert main(["prune", str(env_dir), "--keep", "2"]) == 0
+    out = capsys.readouterr().out
+    assert f"left {first.name} alone: its manifest cannot be kept in .pruned/" in out
+    assert first.is_dir() and not list(elsewhere.iterdir()) and not (env_dir / "chain.jsonl").exists()
+    assert not [p for p in env_dir.iterdir() if p.name.startswith(".pruning-")]
+
+
+def test_history_reads_the_pruned_entries_once(env_dir, monkeypatch):
+    """A long-pruned env: the walk back through pruned archives reads chain.jsonl a fixed number of times."""
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0  # two archives behind the newest, pruned
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    reads = []
+    real = seal.read_pruned
+    monkeypatch.setattr(seal, "read_pruned", lambda *a, **k: reads.append(1) or real(*a, **k))
+    history_points(newest)
+    assert len(reads) <= 3

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from opsverify import exitcodes
+from opsverify.archive import HELD
 
 from .helpers import interruptible
 from .kit import silent_server
@@ -524,6 +525,8 @@ def test_a_shared_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
     runbook = make_runbook(tmp_path)
     left = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-left-"))
     (left / "claims.json").write_text("{}")
+    (left / HELD).touch()  # made by a run that locks its folder; it died
+    unmarked = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-unmarked-"))  # an opsverify that never locked
     held = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-held-"))
     holder = _holding(held)  # a live run's lock on its folder
     try:
@@ -534,7 +537,8 @@ def test_a_shared_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
         holder.wait()
         shutil.rmtree(held, ignore_errors=True)
     assert result.returncode == exitcodes.OK, result.stdout[-2000:]
-    assert not left.exists()
+    assert not left.exists() and unmarked.is_dir()
+    shutil.rmtree(unmarked)
 
 
 def test_unwritable_reports_folder_is_one_line_before_any_check(tmp_path):

@@ -267,3 +267,17 @@ def test_long_secrets_cost_memory_in_proportion_to_their_length():
     finally:
         tracemalloc.stop()
     assert peak < 150 * 2**20, peak
+
+
+def test_a_fingerprint_key_from_outside_is_not_taken(tmp_path):
+    """Only a run's own xdist workers take the key handed to them: one set in the caller's environment would let
+    whoever set it test guesses against the fingerprints."""
+    import hmac
+
+    from opsverify.secrets import FINGERPRINT_KEY_ENV
+
+    runbook = make_runbook(tmp_path / "rb")
+    planted = "ab" * 32
+    found = _fingerprints(runbook, env={FINGERPRINT_KEY_ENV: planted})["S1"]
+    guessed = hmac.new(bytes.fromhex(planted), b"https://shop.example", hashlib.sha256).hexdigest()[:8]
+    assert found and f"hmac:{guessed}" not in found
