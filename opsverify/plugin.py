@@ -395,6 +395,10 @@ def _shared_folder(archive) -> tuple[Path, int]:
         with contextlib.suppress(OSError):
             if stale.lstat().st_uid == os.getuid():  # another user's run is not ours to judge
                 archive.remove_if_unheld(stale, marked=True)
+    for stale in temp.glob(".opsverify-shared-making-*"):  # a run killed while it made its folder (microseconds)
+        with contextlib.suppress(OSError):
+            if stale.lstat().st_uid == os.getuid() and time.time() - stale.lstat().st_mtime > 600:
+                archive.remove_if_unheld(stale)
     return archive.held_folder(temp, "opsverify-shared-")
 
 

@@ -453,14 +453,21 @@ def read_pruned(env_dir: Path, findings: list[Finding] | None = None) -> list[di
     except (OSError, Malformed) as exc:
         _found(findings, Finding("broken-chain", where, _why(exc)))
         return []
-    entries = []
+    entries, lines = [], {}  # manifest hash -> the line that first named it
     for number, line in enumerate(data.split(b"\n"), 1):
         if not line.strip():
             continue
         try:
-            entries.append(chain_entry_shape(parse_json(line)))
+            entry = chain_entry_shape(parse_json(line))
         except Malformed as exc:
             _found(findings, Finding("broken-chain", f"{where} line {number}", f"not a chain entry: {exc}"))
+            continue
+        first = lines.setdefault(entry["manifest_sha256"], number)
+        if first != number:  # one archive is pruned once: a second line for it was not written by prune
+            _found(findings, Finding("broken-chain", f"{where} line {number}",
+                                     f"repeats the entry of line {first} ({entry['archive']})"))
+            continue
+        entries.append(entry)
     return entries
 
 

@@ -348,3 +348,13 @@ def test_history_reads_the_pruned_entries_once(env_dir, monkeypatch):
     monkeypatch.setattr(seal, "read_pruned", lambda *a, **k: reads.append(1) or real(*a, **k))
     history_points(newest)
     assert len(reads) <= 3
+
+
+def test_a_repeated_chain_line_is_named_as_such(env_dir, capsys):
+    assert main(["prune", str(env_dir), "--keep", "2"]) == 0
+    chain = env_dir / "chain.jsonl"
+    chain.write_text(chain.read_text() * 2, encoding="utf-8")
+    capsys.readouterr()
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert "fx/chain.jsonl line 2: repeats the entry of line 1" in out and "more than one archive starts" not in out

@@ -527,6 +527,9 @@ def test_a_shared_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
     (left / "claims.json").write_text("{}")
     (left / HELD).touch()  # made by a run that locks its folder; it died
     unmarked = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-unmarked-"))  # an opsverify that never locked
+    half_made = Path(tempfile.mkdtemp(prefix=".opsverify-shared-making-test-"))  # killed while making its folder
+    os.utime(half_made, (time.time() - 3600, time.time() - 3600))
+    fresh = Path(tempfile.mkdtemp(prefix=".opsverify-shared-making-test-"))  # a run making its folder right now
     held = Path(tempfile.mkdtemp(prefix="opsverify-shared-test-held-"))
     holder = _holding(held)  # a live run's lock on its folder
     try:
@@ -537,8 +540,9 @@ def test_a_shared_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
         holder.wait()
         shutil.rmtree(held, ignore_errors=True)
     assert result.returncode == exitcodes.OK, result.stdout[-2000:]
-    assert not left.exists() and unmarked.is_dir()
+    assert not left.exists() and not half_made.exists() and unmarked.is_dir() and fresh.is_dir()
     shutil.rmtree(unmarked)
+    shutil.rmtree(fresh)
 
 
 def test_unwritable_reports_folder_is_one_line_before_any_check(tmp_path):
