@@ -417,6 +417,7 @@ class ArchiveReporter:
         self.started = dt.datetime.now(dt.timezone.utc)  # a run without an archive dates its JUnit by it
         self._junits: dict[tuple[str | None, str | None], bytes] = {}
         self.exit_code: int | None = None
+        self.collection_errors: list[str] = []  # what could not be collected (its items not checked)
         self.interrupted = False
         self.stopped_by = ""  # pytest's reason when -x or --maxfail stopped the run
         self._records: list[dict[str, Any]] | None = None
@@ -424,6 +425,10 @@ class ArchiveReporter:
         self.xdist_collected: set[str] = set()  # under xdist, in the master: the node ids the workers collected
 
     # -- collecting ---------------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:  # --continue-on-collection-errors: what it holds is never checked, and must not pass
+            self.collection_errors.append(report.nodeid or "?")
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         row = self.rows.get(report.nodeid)
         if row is None:
@@ -561,7 +566,8 @@ class ArchiveReporter:
         waivers = getattr(self.state, "waivers", None)
         expired = waivers.expired_for(self.selected()) if waivers is not None else []
         counts = self.counts()
-        code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)), errors=counts.get("error", 0),
+        code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)),
+                             errors=counts.get("error", 0) + len(self.collection_errors),
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired))
         session.exitstatus = self.exit_code = code
         if self.state.junit is not None:
@@ -708,7 +714,7 @@ class ArchiveReporter:
             "dependencies": provenance.dependency_versions(), "runner": runner,
             "started": utc(archive.started), "ended": utc(dt.datetime.now(dt.timezone.utc)),
             "interrupted": self.interrupted, "pytest_exit": pytest_exit, "exit_code": code,
-            "selected": self.selected_count(), "ran": len(records),
+            "selected": self.selected_count(), "ran": len(records), "collection_errors": self.collection_errors,
             "counts": {s: counts.get(s, 0) for s in STATUSES},
             "manual_items": [f"{c.system} {c.key}: manual — not checked ({c.reason})" for c in state.manual_items()],
             "waived": [f"{r['system']} {r['key']}" for r in records if r["status"] == "waived"],
@@ -758,6 +764,9 @@ class ArchiveReporter:
             why = f" ({self.stopped_by})" if self.stopped_by else ""
             write(f"interrupted{why}: {len(self.rows)} of {self.selected_count()} selected items ran; the others"
                   " were not checked", red=True, bold=True)
+        if self.collection_errors:
+            write(f"not collected, so not checked: {', '.join(visible(e) for e in self.collection_errors)}",
+                  red=True, bold=True)
         write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
         for check in state.manual_items():
             write(f"manual — not checked: {check.system} {check.key} ({check.reason})")

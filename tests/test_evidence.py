@@ -400,6 +400,18 @@ def test_interrupted_while_rendering_keeps_the_archive_and_says_where(tmp_path):
     assert f"archive: reports/fx/{runbook.newest().name} (" in result.stdout and "Traceback" not in result.stdout
 
 
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_what_could_not_be_collected_is_not_a_pass(tmp_path, workers):
+    """--continue-on-collection-errors runs what it could collect; what it could not is not checked: the run
+    cannot end 0, and the summary and the manifest name it."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "checklists" / "test_broken.py").write_text("raise ImportError('a module that cannot load')\n")
+    result = runbook.run("--item", "S1", "--continue-on-collection-errors", *workers)
+    assert result.returncode == exitcodes.COULD_NOT_CHECK, result.stdout[-3000:]
+    assert "not collected, so not checked: checklists/test_broken.py" in result.stdout
+    assert read_json(runbook.newest() / "manifest.json")["collection_errors"] == ["checklists/test_broken.py"]
+
+
 def test_a_run_whose_loop_ended_early_unnoticed_is_interrupted(tmp_path):
     """A second Ctrl-C inside pytest's handling of the first leaves its exit status at 0 with items never run;
     the same as a loop that stops early unnoticed: the archive says interrupted, never a clean run."""
