@@ -264,8 +264,9 @@ def _why(exc: OSError | ValueError) -> str:
 # -- the chain of one env -----------------------------------------------------------------------
 @contextlib.contextmanager
 def env_lock(env_dir: Path) -> Iterator[None]:
-    """One archive at a time joins the chain of an env (runs may finish together). The lock is on the
-    folder itself, so `reports/<env>/` holds nothing but archives (and, after a prune, chain.jsonl)."""
+    """One archive at a time joins the chain of an env (runs may finish together), and one run at a time makes
+    its partial folder. The lock is on the folder itself, so `reports/<env>/` holds nothing but archives (and,
+    after a prune, chain.jsonl and .pruned/; while runs write, their hidden .partial-* folders)."""
     fd = os.open(env_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # released when the descriptor closes, even if the run dies
