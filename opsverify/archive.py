@@ -5,8 +5,8 @@ expected, observed, severity, section, evidence, duration), `junit.xml`, `allure
 `coverage.json`, and under `inputs/` the checklists, environment file (`${VAR}` names only) and waivers
 the run used; `manifest.json` says what was asked and by whom, hashes every file, links to the previous
 archive of the env, and is signed when a key is configured (see `seal`). Every file passes through the
-run's redactor on its way to disk. Files go into a hidden `.partial-*` folder, locked by the run while it lives, renamed only
-when complete; a partial no live run holds (its run was killed) is removed by the next one.
+run's redactor on its way to disk. Files go into a hidden `.partial-*` folder, locked by the run while it
+lives, renamed only when complete; a partial no live run holds (its run was killed) is removed by the next one.
 
 Each item's Allure result is written as soon as the item ends, by a writer process (`archive_writer`),
 while later items still run (creating thousands of small files is a kernel cost that would otherwise all
@@ -38,6 +38,7 @@ import pytest
 from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Check, shown
+from .items import check_fields
 from .display import visible
 from .environment import Environment
 from .errors import ArchiveFailed
@@ -463,7 +464,7 @@ class ArchiveReporter:
         from its checklist as any other item."""
         if row.info is None:
             check = _check_of(report.nodeid, self.state.checks)
-            row.info = _check_info(check) if check is not None else None
+            row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
         row.status = "error"
         row.longrepr = f"could not look: the worker running it stopped ({_text(report)})"
         row.record = _record(row)
@@ -815,7 +816,8 @@ def _deployed_at(config: pytest.Config) -> str | None:
 def _no_archive_reason(pytest_exit: int, config: pytest.Config, state) -> str:
     if config.option.collectonly:
         return "no archive: --collect-only runs no check"
-    if pytest_exit == exitcodes.INTERRUPTED and not getattr(state, "selected", True) and not config.pluginmanager.get_plugin("dsession"):
+    xdist_master = config.pluginmanager.get_plugin("dsession") is not None  # it selects nothing itself
+    if pytest_exit == exitcodes.INTERRUPTED and not getattr(state, "selected", True) and not xdist_master:
         return "no archive: interrupted before any check was selected (while collecting)"
     if pytest_exit == exitcodes.USAGE:
         return "no archive: usage error"
@@ -857,13 +859,6 @@ def _check_of(nodeid: str, checks: list[Check]) -> Check | None:
         found = [c for c in checks if c.key == key]
         return next((c for c in found if c.family == family), found[0] if found else None)
     return next((c for c in checks if c.key == name and Path(c.source).as_posix().endswith(path)), None)
-
-
-def _check_info(check: Check) -> dict[str, Any]:
-    """What a worker would have reported of an item it never finished."""
-    return {"key": check.key, "id": check.id, "name": check.name, "system": check.system, "family": check.family,
-            "section": check.section, "title": check.title, "severity": check.severity.value,
-            "cadence": check.cadence.value if check.cadence else None, "remediation": check.remediation}
 
 
 def _xdist_stop(config: pytest.Config) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -45,14 +45,19 @@ def marks_for(check: Check) -> list[pytest.MarkDecorator]:
     return marks
 
 
+def check_fields(check: Check) -> dict[str, Any]:
+    """What the reporters name an item by, from its checklist entry."""
+    return {"key": check.key, "id": check.id, "name": check.name, "system": check.system, "family": check.family,
+            "section": check.section, "title": check.title, "severity": check.severity.value,
+            "cadence": check.cadence.value if check.cadence else None}
+
+
 def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -> str:
     """Everything the reporters need of one item, handed to the master (under xdist) with the report.
     The Allure results, JUnit and results.json are written from it at the end of the run (see `archive`)."""
     status = "waived" if waiver else outcome.status.value
     return _as_ascii_json({
-        "key": check.key, "id": check.id, "name": check.name, "system": check.system, "family": check.family,
-        "section": check.section, "title": check.title, "severity": check.severity.value,
-        "cadence": check.cadence.value if check.cadence else None, "status": status,
+        **check_fields(check), "status": status,
         "expected": outcome.expected, "observed": outcome.observed, "remediation": outcome.remediation,
         "message": message, "cause": outcome.evidence.get("cause"), "cause_detail": outcome.evidence.get("cause_detail"),
         "evidence": outcome.evidence,

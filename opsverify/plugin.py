@@ -304,7 +304,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])
         elif not is_worker and getattr(config.option, "numprocesses", None):
-            state.shared, state.shared_held = _shared_folder(archive)
+            state.shared, state.shared_held = _shared_folder()
             state.owns_shared = True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
         if not is_worker and not config.getoption("ov_no_archive") and not config.option.collectonly:
@@ -387,9 +387,11 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
     return moment
 
 
-def _shared_folder(archive) -> tuple[Path, int]:
+def _shared_folder() -> tuple[Path, int]:
     """Where xdist workers share outcomes: a private temp folder, locked while the run lives. One left by a run
     killed with SIGKILL (its lock gone with it) is removed here, by the next run under xdist."""
+    from . import archive
+
     temp = Path(tempfile.gettempdir())
     for stale in temp.glob("opsverify-shared-*"):
         with contextlib.suppress(OSError):

@@ -202,27 +202,19 @@ def _holds_archives(folder: Path) -> bool:
 
 def _write_page(target: Path, html: str) -> None:
     """The previous report is replaced only by a complete one; a write that fails leaves no partial file behind."""
-    partial: str | None = None
+    partial = target.with_name(f".{target.name}.{os.urandom(4).hex()}.partial")
     try:
         if target.is_dir():  # os.replace would fail only after the partial was written
             raise IsADirectoryError(21, "is a folder")
         # a fresh name, created here (O_EXCL): a file or symlink planted beside the target is never written through
-        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         with open(fd, "w", encoding="utf-8") as handle:
             handle.write(html)
-        os.chmod(partial, 0o644 & ~_umask())  # mkstemp's 0600 would hide the page from the team sharing the folder
         os.replace(partial, target)
     except OSError as exc:
-        if partial is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(partial)
+        with contextlib.suppress(OSError):
+            partial.unlink()
         raise RenderFailed(f"{target}: the report could not be written ({exc.strerror or exc})") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # The fields opsverify writes (see allureresults), all the renderer is given. A sealed but unsigned archive can be

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, PRUNED, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, kept_manifest, \
-    manifest_shape, parse_json, read_pruned, read_regular, sha256_bytes, verify
+from .seal import CHAIN, MANIFEST, PRUNED, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, \
+    kept_manifest, manifest_shape, parse_json, read_pruned, read_regular, sha256_bytes, verify
 
 
 @dataclass

@@ -8,8 +8,8 @@
 * **Chain**: each manifest carries the SHA-256 of the previous archive's manifest of the same env, so
   removing, replacing, renaming or re-hashing an earlier archive breaks the next one's link. Archives
   removed by `opsverify prune` leave their manifest hashes in `reports/<env>/chain.jsonl`, and the manifest
-  itself and its signature in `reports/<env>/.pruned/`, so each entry is checked as the archive was. The newest archive is linked by none:
-  the hash a run prints is the anchor that finds it removed (`verify --expect`).
+  itself and its signature in `reports/<env>/.pruned/`, so each entry is checked as the archive was. The
+  newest archive is linked by none: the hash a run prints is the anchor that finds it removed (`verify --expect`).
 
 `verify` never trusts what it checks: every finding names the file or archive and what is wrong.
 """
@@ -28,6 +28,7 @@ import json
 import os
 import re
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator
@@ -612,7 +613,7 @@ UNSIGNED = "not signed: whoever can write here could have changed it unseen (run
 
 def check_seal(where: str, manifest_bytes: bytes, manifest: dict[str, Any], trusted: Ed25519PublicKey | None,
                signature: bytes | None, present: bool) -> tuple[list[Finding], str]:
-    """The seal of a manifest (an archive's, or a pruned one's kept in chain.jsonl), given its manifest.sig's bytes
+    """The seal of a manifest (an archive's, or a pruned one's kept in .pruned/), given its manifest.sig's bytes
     (`present`: there is one, readable or not): (findings, a note on how it was sealed)."""
     seal = manifest.get("seal")
     if seal is None:
@@ -872,9 +873,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
 
 def _one_env(env_dir: Path, manifests: list[dict[str, Any]], verdict: Verdict) -> None:
     """One chain is one env's: archives of another env in it were moved or copied in."""
-    counted: dict[str, int] = {}
-    for manifest in manifests:
-        counted[str(manifest.get("env"))] = counted.get(str(manifest.get("env")), 0) + 1
+    counted = Counter(str(manifest.get("env")) for manifest in manifests)
     if len(counted) > 1:
         verdict.findings.append(Finding("broken-chain", env_dir.name, "archives of more than one env in one chain: "
                                         + ", ".join(f"{env} ({n})" for env, n in sorted(counted.items()))))

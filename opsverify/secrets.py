@@ -41,8 +41,10 @@ def use_fingerprint_key(environ: Any = os.environ, *, worker: bool = False) -> N
     """The run's fingerprint key. With a signing key, derived from it: fingerprints compare across the runs a
     CI signs, and no one without that key can test a guess. Else one per run, handed to its xdist workers
     through the environment they inherit, so all of the run's processes agree."""
+    from .seal import SIGNING_KEY_ENV
+
     global _fingerprint_key
-    signing = (environ.get("OPSVERIFY_SIGNING_KEY") or "").strip()
+    signing = (environ.get(SIGNING_KEY_ENV) or "").strip()
     handed = (environ.get(FINGERPRINT_KEY_ENV) or "") if worker else ""  # from its own run's master only
     if signing:
         _fingerprint_key = hashlib.sha256(b"opsverify fingerprint\0" + signing.encode()).digest()
