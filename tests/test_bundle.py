@@ -108,10 +108,12 @@ def test_crawl_tells_page_assets_from_guessed_references():
     fact.take(f"{PAGE}assets/Admin-1.js", Reply(503, 1), from_page=False)
     fact.take(f"{PAGE}assets/Slow-2.js", Reply(None, 1, failure="no complete answer within 2 s"), from_page=False)
     fact.take(f"{PAGE}assets/Later-3.js", Reply(429, 1), from_page=False)  # turned away for now, not refused
+    fact.take(f"{PAGE}assets/Staff-4.js", Reply(401, 1), from_page=False)  # there, for a signed-in browser
+    fact.take(f"{PAGE}assets/gone.js", Reply(403, 1), from_page=False)  # a CDN over S3: no such object
     assert fact.incomplete == ["/assets/index-1.js: 404", "/assets/big.js: larger than 10000000 bytes",
                                "/assets/Admin-1.js: 503", "/assets/Slow-2.js: no complete answer within 2 s",
-                               "/assets/Later-3.js: 429"]
-    assert fact.unresolved == ["/assets/maybe.js: 404"]
+                               "/assets/Later-3.js: 429", "/assets/Staff-4.js: 401"]
+    assert fact.unresolved == ["/assets/maybe.js: 404", "/assets/gone.js: 403"]
 
 
 def test_a_page_cut_at_the_limit_is_not_read_to_the_end():

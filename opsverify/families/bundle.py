@@ -17,8 +17,9 @@ params:
 ```
 A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*; so does a page
 larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
-within the deadline, 408, 429) — a chunk-like string the server refuses with another 4xx is no
-script a browser gets, and is listed as `not_assets`. A page that
+within the deadline, 408, 429) or asks for credentials (401: a signed-in browser gets a script there)
+— a chunk-like string the server refuses with another 4xx is no script a browser gets, and is listed
+as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`).
@@ -143,9 +144,10 @@ class Crawl:
         path = _path(url)
         if reply.status != 200:
             status = reply.status if reply.status is not None else reply.failure
-            # a chunk-like string the server refuses (4xx) is no script a browser gets; one that failed to
-            # answer (5xx, silence) or was turned away for now (408, 429) may be served the next time: not looked at
-            if from_page or reply.status is None or not 400 <= reply.status < 500 or reply.status in (408, 429):
+            # a chunk-like string the server refuses (404, or 403: a CDN over S3 says so for a missing object) is
+            # no script a browser gets; one that failed to answer (5xx, silence), was turned away for now (408,
+            # 429) or asks for credentials (401: a script is there, for a signed-in browser) is not looked at
+            if from_page or reply.status is None or not 400 <= reply.status < 500 or reply.status in (401, 408, 429):
                 self.incomplete.append(f"{path}: {status}")
             else:
                 self.unresolved.append(f"{path}: {status}")
