@@ -276,8 +276,8 @@ WINTER = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
 SUMMER = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone.utc)
 
 
-def cron_facts(*jobs, timezone=None, now=WINTER, installed=True):
-    return {"installed": installed, "timezone": timezone, "now": now, "version": "1.4-1" if installed else None,
+def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"):
+    return {"installed": installed, "timezone": timezone, "now": now, "version": version if installed else None,
             "viewer": "postgres",
             "jobs": [{"jobid": i + 1, "jobname": n, "schedule": s, "active": a} for i, (n, s, a) in enumerate(jobs)]}
 
@@ -303,7 +303,26 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True):
     ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
      cron_facts(("w", "0 4 * * *", True), now=SUMMER), Status.PASSED, ""),
     ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
-     cron_facts(("w", "0 5 * * *", True), timezone="Europe/London", now=SUMMER), Status.PASSED, ""),
+     cron_facts(("w", "0 5 * * *", True), timezone="Europe/London", now=SUMMER, version="1.5.2"), Status.PASSED, ""),
+    # pg_cron 1.4 accepts a cron.timezone placeholder and ignores it: still GMT
+    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * * *", True), timezone="Europe/London", now=SUMMER), Status.FAILED,
+     "runs on '0 5 * * *'"),
+    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 4 * * *", True), timezone="Europe/London", now=SUMMER), Status.PASSED, ""),
+    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * * *", True), version="dev"), Status.ERROR, "its version reads 'dev'"),
+    # a cron.job table without the pg_cron extension: nothing runs its rows
+    ({"job": "publish-queue", "active": False}, cron_facts(version=None), Status.ERROR, "is not pg_cron's"),
+    ({"job": "m", "active": True}, cron_facts(("m", "0 * * * *", True), version=None), Status.ERROR,
+     "is not pg_cron's"),
+    # names in any case are the numbers pg_cron reads
+    ({"job": "m", "active": True, "schedule": "0 9 * * mon"}, cron_facts(("m", "0 9 * * MON", True)),
+     Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "0 9 * JAN-mar 1"}, cron_facts(("m", "0 9 * 1-3 Mon", True)),
+     Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "0 9 * * mon"}, cron_facts(("m", "0 9 * * TUE", True)),
+     Status.FAILED, "runs on '0 9 * * TUE'"),
     # a list of hours moves hour by hour (05:00 and 17:00 New York are 10:00 and 22:00 GMT in winter) ...
     ({"job": "w", "active": True, "schedule": "0 5,17 * * *", "timezone": "America/New_York"},
      cron_facts(("w", "0 5,17 * * *", True)), Status.FAILED, "runs on '0 5,17 * * *'"),

@@ -133,3 +133,71 @@ def test_a_checker_that_row_level_security_filters_is_told_not_passed(pg_cron, t
         finally:
             conn.execute("select cron.unschedule('publish-queue')")
             conn.execute("drop role filtered_checker")
+
+
+def _own_outcomes(url: str, tmp_path: Path, items: str) -> dict[str, object]:
+    """The scheduler items given here (a team's own checklist), against `url`."""
+    (tmp_path / "checklists").mkdir(exist_ok=True)
+    (tmp_path / "checklists" / "shop.yaml").write_text("system: shop\nrunbook: r.md\nitems:\n" + items)
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir(exist_ok=True)
+    (env_dir / "own.yaml").write_text("name: own\nsystems:\n  shop:\n    database: ${OWN_CRON_URL}\n")
+    os.environ["OWN_CRON_URL"] = url
+    try:
+        env = load_environment(env_dir, "own")
+    finally:
+        del os.environ["OWN_CRON_URL"]
+    checks = load_checklists(tmp_path / "checklists")
+    run = Run(env)
+    try:
+        results = run.evaluate(checks)
+    finally:
+        run.close()
+    return {c.id: results[f"{c.system}:{c.key}"] for c in checks}
+
+
+def _item(item_id: str, params: str) -> str:
+    return (f"  - {{id: {item_id}, name: job, section: Cron, title: t, family: scheduler, cadence: postdeploy,"
+            f" severity: normal, params: {params}}}\n")
+
+
+def test_a_cron_timezone_that_pg_cron_before_1_5_ignores_is_not_believed(pg_cron, tmp_path):
+    """pg_cron 1.4 takes `cron.timezone` as a placeholder and still runs in GMT: 05:00 Berlin is never
+    '0 5 * * *' there."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        version = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+        if tuple(int(n) for n in version.split("-")[0].split(".")[:2]) >= (1, 5):
+            pytest.skip(f"pg_cron {version} reads cron.timezone")
+        conn.execute("alter database postgres set cron.timezone = 'Europe/Berlin'")
+        conn.execute("select cron.schedule('berlin-five', '0 5 * * *', 'select 1')")
+        try:
+            berlin = _own_outcomes(pg_cron, tmp_path, _item(
+                "K1", "{job: berlin-five, active: true, schedule: '0 5 * * *', timezone: Europe/Berlin}"))
+        finally:
+            conn.execute("select cron.unschedule('berlin-five')")
+            conn.execute("alter database postgres reset cron.timezone")
+    assert berlin["K1"].status is Status.FAILED, berlin["K1"]
+    assert berlin["K1"].evidence["server_timezone"] == "GMT"
+
+
+def test_a_cron_job_table_without_pg_cron_is_not_read_as_jobs(pg_cron, tmp_path):
+    """A hand-made cron.job in a database without the extension: no scheduler runs its rows."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("drop database if exists fakecron")
+        conn.execute("create database fakecron")
+    url = pg_cron.rsplit("/", 1)[0] + "/fakecron"
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("create schema cron; create table cron.job (jobid bigint, jobname text, schedule text,"
+                         " active boolean); insert into cron.job values (1, 'publish-queue', '0 5 * * *', true)")
+        fake = _own_outcomes(url, tmp_path, _item("K1", "{job: publish-queue, active: true}")
+                             + _item("K2", "{job: off-job, active: false}"))
+        assert {k: o.status for k, o in fake.items()} == {"K1": Status.ERROR, "K2": Status.ERROR}, fake
+        assert "is not pg_cron's" in fake["K1"].observed
+        with psycopg.connect(url, autocommit=True) as conn:  # a cron.job of another shape: named as such
+            conn.execute("alter table cron.job drop column active")
+        other = _own_outcomes(url, tmp_path, _item("K1", "{job: publish-queue, active: true}"))
+        assert other["K1"].status is Status.ERROR and "cron.job in database" in other["K1"].observed, other
+    finally:
+        with psycopg.connect(pg_cron, autocommit=True) as conn:
+            conn.execute("drop database fakecron with (force)")

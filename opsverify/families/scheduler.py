@@ -1,12 +1,15 @@
 """scheduler: a pg_cron job is active with its schedule, or absent/inactive as the runbook says.
 
-pg_cron before 1.5 has no `cron.timezone` and runs schedules in GMT; a runbook time in
-another zone is converted on the database's own date, so DST is judged correctly. Fixed minutes and
+pg_cron before 1.5 has no `cron.timezone` and runs schedules in GMT, whatever such a setting says (an
+unknown `cron.*` placeholder is accepted and ignored); a runbook time in another zone is converted on
+the database's own date, so DST is judged correctly. Fixed minutes and
 hours (lists too) are converted; a range or step (`9-17`, `*/2`) in a zone whose offset differs is not
 convertible: *error*, never a literal comparison.
 
 `cron.job` has row level security (each role sees its own jobs): a checker role it applies to would
-read "no job" for a job that runs, so that is *error* naming the fix (BYPASSRLS), never a pass.
+read "no job" for a job that runs, so that is *error* naming the fix (BYPASSRLS), never a pass. So is a
+`cron.job` table without the pg_cron extension: no scheduler reads it. Schedules compare as pg_cron
+reads them: month and weekday names in any case are their numbers (`MON` is `mon` is `1`).
 """
 
 from __future__ import annotations
@@ -102,6 +105,8 @@ class Params(StrictParams):
 
 
 UNDEFINED_TABLE = "42P01"  # cron.job does not exist: pg_cron is not installed in this database
+UNDEFINED_COLUMN = "42703"  # a cron.job of another shape than the one read here
+FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 
 def database_statements(target, checks) -> list[str]:
@@ -115,12 +120,33 @@ def gather(target, checks) -> dict[str, Any]:
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
             return {"installed": False, "jobs": [], "database": target.database.where, **settings[0]}
+        if getattr(jobs, "sqlstate", "") == UNDEFINED_COLUMN:
+            raise GatherError(f"cron.job in database {target.database.where} lacks a column read here (jobid, jobname,"
+                              f" schedule, active): {jobs}; is it pg_cron's, and a version that names its jobs?")
         raise jobs
     return {"installed": True, "jobs": jobs, "database": target.database.where, **settings[0]}
 
 
 def _normal(schedule: str) -> str:
     return " ".join(schedule.split())
+
+
+def _as_pg_cron_reads(schedule: str) -> str:
+    """One spelling per schedule for comparing: month and weekday names (any case) become their numbers."""
+    fields = _normal(schedule).split(" ")
+    if len(fields) != 5:
+        return _normal(schedule)
+    for position in (3, 4):
+        names = _NAMES[position]
+        fields[position] = re.sub(r"[A-Za-z]+", lambda m: str(names.index(m.group().lower()) + (position == 3))
+                                  if m.group().lower() in names else m.group(), fields[position])
+    return " ".join(fields)
+
+
+def _version(text: Any) -> tuple[int, ...] | None:
+    """pg_extension's extversion ("1.4-1", "1.6") as numbers, or None when it is not one."""
+    match = re.match(r"([0-9]+(?:\.[0-9]+)*)", str(text or ""))
+    return tuple(int(n) for n in match.group(1).split(".")) if match else None
 
 
 def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) -> str | None:
@@ -178,6 +204,10 @@ def judge(check, facts) -> Outcome:
         # read "no job" for a job that runs — so this cannot be judged here
         return error(f"pg_cron is not installed in database {facts.get('database', '?')} (no cron.job);"
                      " point the system's database at the one pg_cron runs in (its cron.database_name)", **evidence)
+    if not facts["version"]:
+        # a table of that name that no scheduler reads: its rows say nothing about what runs
+        return error(f"cron.job in database {facts.get('database', '?')} is not pg_cron's: the pg_cron extension is"
+                     " not installed there; point the system's database at the one pg_cron runs in", **evidence)
     if facts.get("jobs_filtered"):
         return error(f"could not look: row level security on cron.job shows the checker role {facts['viewer']}"
                      " only its own jobs; give the checker role BYPASSRLS (its sessions stay read-only)", **evidence)
@@ -198,7 +228,12 @@ def judge(check, facts) -> Outcome:
         return passed(expected, f"'{p.job}' active", **evidence)
     wanted = _normal(p.schedule)
     if p.timezone:
-        server_zone = facts["timezone"] or "GMT"  # pg_cron < 1.5 always uses GMT
+        version = _version(facts["version"])
+        if version is None:
+            return error(f"cannot tell which zone pg_cron runs '{p.job}' in: its version reads"
+                         f" {facts['version']!r}", **evidence)
+        # before 1.5 pg_cron runs in GMT; a cron.timezone set there is a placeholder nothing reads
+        server_zone = (facts["timezone"] or "GMT") if version >= FIRST_WITH_TIMEZONE else "GMT"
         now = facts["now"]
         today = now.date() if isinstance(now, dt.datetime) else dt.date.fromisoformat(str(now)[:10])
         converted = server_schedule(p.schedule, p.timezone, server_zone, today)
@@ -208,7 +243,7 @@ def judge(check, facts) -> Outcome:
         evidence["expected_in_server_timezone"] = converted
         wanted = converted
     schedules = [_normal(j["schedule"]) for j in active]
-    if wanted in schedules:
+    if _as_pg_cron_reads(wanted) in {_as_pg_cron_reads(s) for s in schedules}:
         return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
     return failed(expected + note, f"'{p.job}' runs on {', '.join(repr(s) for s in schedules)}", **evidence)

@@ -193,6 +193,11 @@ create table cron.job_run_details (
   start_time timestamptz,
   end_time timestamptz
 );
+-- registered in the catalog as a real install is (a superuser's row: the files of the real extension are not
+-- in this server), at a version that reads cron.timezone; a cron.job without the extension is no scheduler's
+insert into pg_catalog.pg_extension (oid, extname, extowner, extnamespace, extrelocatable, extversion)
+select (max(oid)::int + 1)::oid, 'pg_cron', (select oid from pg_roles where rolname = current_user),
+       'cron'::regnamespace, false, '1.6' from pg_catalog.pg_extension;
 -- pg_cron >= 1.5 reads cron.timezone; the project runs its schedules in London time.
 do $$ begin
   execute format('alter database %I set cron.timezone = %L', current_database(), 'Europe/London');
