@@ -5,11 +5,13 @@ folder laid out as the tool expects. Every rule goes healthy → broken → fixe
 from __future__ import annotations
 
 import hashlib
+import secrets
 import zlib
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
+from psycopg import sql as pgsql
 from pydantic import ValidationError
 
 from opsverify.checklist import load_item_params
@@ -19,7 +21,7 @@ from opsverify.families.migration_tools import (
     RepoListing, RepoMigration, alembic, django, flyway, golang_migrate, liquibase, prisma, supabase)
 from opsverify.outcome import Outcome, Status
 
-from .kit import make_check
+from .kit import make_check, make_target
 from .migrations_kit import DDL, Scratch, flyway_file, flyway_row, prisma_attempt, scratch_database
 
 
@@ -482,6 +484,49 @@ def test_knex_with_its_own_table_name_reads_the_lock_beside_it(scratch):
     assert scratch.check(params).status is Status.FAILED
 
 
+@pytest.fixture
+def rls_reader(demo_deployment, scratch):
+    """A checker role that reads all data but is subject to row level security (no BYPASSRLS)."""
+    role, password = f"mig_reader_{secrets.token_hex(4)}", secrets.token_hex(12)
+    with demo_deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create role {} login password {} nobypassrls in role pg_read_all_data").format(
+            pgsql.Identifier(role), pgsql.Literal(password)))
+    reader = make_target({"database": demo_deployment.pg.url(scratch.url.rsplit("/", 1)[1], role, password),
+                          "repo": str(scratch.repo)})
+    try:
+        yield reader
+    finally:
+        reader.close()
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop owned by {}; drop role {}").format(pgsql.Identifier(role),
+                                                                             pgsql.Identifier(role)))
+
+
+@pytest.mark.parametrize("tool, params, hidden", [
+    ("knex", KNEX, "knex_migrations_lock"),  # the held lock is hidden
+    ("prisma", {**PRISMA, "allow_empty": True}, "_prisma_migrations"),  # the failed attempt is hidden
+])
+def test_row_level_security_on_a_history_table_is_could_not_look(scratch, rls_reader, tool, params, hidden):
+    """A role RLS applies to would read a held lock or a failed row as none: error naming the fix, never a pass."""
+    {"knex": knex_healthy, "prisma": prisma_healthy}[tool](scratch)
+    {"knex": lambda s: s.sql("update knex_migrations_lock set is_locked = 1"), "prisma": prisma_deploy_fails}[tool](
+        scratch)
+    scratch.sql(f'alter table "{hidden}" enable row level security')
+    assert scratch.check(params).status is Status.FAILED  # the owner sees every row
+    outcome = gather_and_judge(rls_reader, migrations, [make_check("migrations", params)])[0]
+    assert outcome.status is Status.ERROR, outcome
+    assert f"public.{hidden}" in outcome.observed and "BYPASSRLS" in outcome.observed, outcome
+
+
+def test_a_prisma_row_without_a_checksum_is_named_not_taken_for_a_changed_file(scratch):
+    prisma_healthy(scratch)
+    scratch.sql("alter table _prisma_migrations alter column checksum drop not null")  # a table of its own making
+    scratch.sql("update _prisma_migrations set checksum = null where migration_name = %s", P3)
+    outcome = scratch.check({**PRISMA, "checksums": True})
+    assert outcome.status is Status.FAILED and "no checksum recorded" in outcome.observed, outcome
+    assert "checksum differs" not in outcome.observed, outcome
+
+
 def test_unknown_applied_report_shows_without_failing(scratch):
     supabase_healthy(scratch)
     supabase_row("20250109000000", "hotfix")(scratch)
@@ -501,7 +546,7 @@ def test_one_round_trip_for_every_check_of_a_target(scratch, monkeypatch):
               make_check("migrations", {"tool": "prisma", "latest": P3}, name="c")]
     outcomes = gather_and_judge(scratch.target, migrations, checks)
     assert [o.status for o in outcomes] == [Status.PASSED] * 3
-    assert len(calls) == 1 and len(calls[0]) == 2
+    assert len(calls) == 1 and len(calls[0]) == 3  # two history tables, and what RLS hides of them
 
 
 # -- pure: Params the judge would not read are refused -----------------------------------------

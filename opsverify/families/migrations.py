@@ -13,6 +13,9 @@ Params:
     checksums: true                  ... and unchanged since (tools that record a checksum)
     unknown_applied: fail            an applied migration the folder lacks fails (default) | report
     allow_empty: false               an empty history or folder is an error, unless true
+
+Row level security on a history or lock table shows a checker role it applies to only some rows: a
+held lock or a failed row it hides would read as none, so that is *error* naming the fix (BYPASSRLS).
 """
 
 from __future__ import annotations
@@ -105,18 +108,36 @@ def _plan(checks) -> list[tuple[tuple[str, str], str, Any]]:
     return [(key, role, query) for key, roles in wanted.items() for role, query in roles.items()]
 
 
+def _visibility(plan) -> str:
+    """Which of the tables read row level security filters for this role (names are checked identifiers)."""
+    names = sorted({query.table.sql for _, _, query in plan})
+    listed = ", ".join(f"'{name}'" for name in names)
+    return ("select t.name, current_user as viewer,"
+            " coalesce(row_security_active(to_regclass(t.name)), false) as filtered"
+            f" from unnest(array[{listed}]::text[]) as t(name)")
+
+
 def database_statements(target, checks) -> list[str]:
-    return [query.sql for _, _, query in _plan(checks)]
+    plan = _plan(checks)
+    return [query.sql for _, _, query in plan] + [_visibility(plan)]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    """Every history query of the group in one pipelined round trip, then the repo folders."""
+    """Every history query of the group and what RLS hides of them in one pipelined round trip, then the
+    repo folders."""
     plan = _plan(checks)
-    answers = target.database.query_many([query.sql for _, _, query in plan])
+    *answers, visibility = target.database.query_many(database_statements(target, checks))
     if len(answers) != len(plan):
         raise GatherError(f"asked {len(plan)} migration queries, got {len(answers)} answers")
+    if isinstance(visibility, GatherError):
+        raise GatherError(f"could not tell whether row level security hides history rows: {visibility}")
     history: dict[tuple[str, str], dict] = {}
-    for (key, role, _), rows in zip(plan, answers, strict=True):
+    for (key, role, query), rows in zip(plan, answers, strict=True):
+        hidden = next((row for row in visibility if row["name"] == query.table.sql and row["filtered"]), None)
+        if hidden is not None and not isinstance(rows, GatherError):
+            rows = GatherError(f"row level security on it shows the checker role {hidden['viewer']} only some"
+                               " rows (a failure or lock it hides would read as none); give the checker role"
+                               " BYPASSRLS (its sessions stay read-only)")
         history.setdefault(key, {})[role] = rows
     repo: dict[tuple[str, str], RepoListing | GatherError] = {}
     for check in checks:
@@ -193,8 +214,9 @@ def _read(p: Params, facts) -> tuple[dict, RepoListing | None] | Outcome:
     for role, query in TOOLS[p.tool].queries(p.history_table, p.none_failed).items():
         rows[role] = answers[role]
         if isinstance(rows[role], GatherError):
-            return error(f"could not read {query.table.label}, the {p.tool} {role} table: {rows[role]}"
-                         " (wrong database or schema? `table:` names another one)")
+            hint = "" if "row level security" in str(rows[role]) else (
+                " (wrong database or schema? `table:` names another one)")
+            return error(f"could not read {query.table.label}, the {p.tool} {role} table: {rows[role]}{hint}")
     if not p.from_repo:
         return rows, None
     listing = facts["repo"][(p.tool, p.from_repo)]

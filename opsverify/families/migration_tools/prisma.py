@@ -75,7 +75,8 @@ def history(answers: dict, repo: RepoListing | None) -> History:
         if latest["rolled_back_at"] is not None:
             failures.append(f"{name} was rolled back ({when(latest['rolled_back_at'])}) and not applied again")
         elif latest["finished_at"] is not None:
-            applied.append(Applied(name, frozenset({name}), str(latest["checksum"])))
+            checksum = latest["checksum"]  # none recorded stays None: never the text "None"
+            applied.append(Applied(name, frozenset({name}), None if checksum is None else str(checksum)))
             resolved += [f"{name}: attempt of {when(a['started_at'])} rolled back {when(a['rolled_back_at'])},"
                          " applied again since" for a in earlier if a["rolled_back_at"] is not None]
     return History(tuple(applied), recorded=len(rows), failures=tuple(failures), resolved=tuple(resolved))
