@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 import secrets
 import uuid
 
@@ -67,6 +68,11 @@ COMPARED = [
     ("numeric-inf-ge-0", {"r": decimal.Decimal("Infinity")}, {"r": {"ge": 0}}, Status.FAILED),
     ("numeric-neg-inf-le-0", {"r": decimal.Decimal("-Infinity")}, {"r": {"le": 0}}, Status.FAILED),
     ("bigint-eq-float", {"n": TWO_53 + 1}, {"n": {"eq": float(TWO_53)}}, Status.FAILED),
+    # ... inside an array too: {NaN} ≠ {0} holds for PostgreSQL, but says nothing about a ratio
+    ("numeric-array-nan-ne", {"r": [decimal.Decimal("NaN")]}, {"r": {"ne": [0]}}, Status.FAILED),
+    ("numeric-array-neg-inf-ne", {"n": [decimal.Decimal("-Infinity"), 1]}, {"n": {"ne": [0, 1]}}, Status.FAILED),
+    ("float-array-nested-inf-ne", {"n": [[1.0], [math.inf]]}, {"n": {"ne": [[1], [2]]}}, Status.FAILED),
+    ("numeric-array-ne", {"r": [decimal.Decimal("0.5")]}, {"r": {"ne": [0]}}, Status.PASSED),
     # 07: times compare as times, or not at all
     ("tstz-lt-iso-z", {"last_run": dt.datetime(2026, 11, 30, 10, tzinfo=UTC)},
      {"last_run": {"lt": "2026-11-30T09:00:00Z"}}, Status.FAILED),
@@ -325,6 +331,15 @@ def test_a_number_yaml_read_as_text_says_how_to_write_it():
     check = make_check("sql", {"query": "select 1", "expect": {"v": {"lt": "1e-3"}}}, name="tiny")
     outcome = sql.judge(check, _facts(check, [{"v": decimal.Decimal("0.0001")}]))
     assert outcome.status is Status.ERROR and "YAML reads 1e-3 as text: write it with a dot" in outcome.observed, outcome
+    quoted = make_check("sql", {"query": "select 1", "expect": {"v": {"ge": "9"}}}, name="quoted")
+    outcome = sql.judge(quoted, _facts(quoted, [{"v": 10}]))
+    assert outcome.status is Status.ERROR and "write it without quotes: 9" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("bound", [[math.inf], [1, math.nan], [[0], [-math.inf]]])
+def test_a_bound_that_is_no_finite_number_is_refused_inside_a_list_too(bound):
+    with pytest.raises(ValueError, match="needs a finite number"):
+        sql.Params(query="select 1 as n", expect={"n": {"eq": bound}})
 
 
 def test_a_value_python_cannot_hold_errors_its_item_only(demo_deployment):

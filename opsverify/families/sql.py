@@ -65,7 +65,7 @@ class Params(StrictParams):
             for op, bound in ops.items():
                 if bound is None and op not in ("eq", "ne"):
                     raise ValueError(f"{column}: {op} needs a value (null only works with eq/ne)")
-                if isinstance(bound, float) and not math.isfinite(bound):
+                if _not_finite(bound):
                     raise ValueError(f"{column}: {op} needs a finite number")
         return value
 
@@ -389,7 +389,8 @@ def _bound_like(value: Any, bound: Any) -> Any:
         article = "an" if bound_kind[0] in "aeiou" else "a"
         hint = ""
         if kind == "number" and isinstance(bound, str) and _reads_as_number(bound):
-            hint = f"; YAML reads {bound} as text: write it with a dot and a signed exponent, e.g. 1.0e-3"
+            hint = (f"; YAML reads {bound} as text: write it with a dot and a signed exponent, e.g. 1.0e-3"
+                    if "e" in bound.lower() else f"; write it without quotes: {bound.strip()}")
         raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} ({article} {bound_kind}){hint}")
     if kind == "number" and isinstance(value, decimal.Decimal) and isinstance(bound, float):
         return decimal.Decimal(repr(bound))  # the number written in the checklist, not its binary neighbour
@@ -412,6 +413,9 @@ def _bound_shown(bound: Any) -> str:
 
 
 def _not_finite(value: Any) -> bool:
+    """A NaN or an infinity, also inside an array: `{NaN} ≠ {0}` must not hold."""
+    if isinstance(value, (list, tuple)):
+        return any(_not_finite(v) for v in value)
     if isinstance(value, decimal.Decimal):
         return not value.is_finite()
     return isinstance(value, float) and not math.isfinite(value)
@@ -427,7 +431,8 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
     if bound is None:
         return test(value, bound), _shown(value)
     if _not_finite(value):
-        return False, f"{_shown(value)} (not a finite number)"
+        what = "holds a value that is not a finite number" if isinstance(value, (list, tuple)) else "not a finite number"
+        return False, f"{_shown(value)} ({what})"
     like = _bound_like(value, bound)
     if op not in ("eq", "ne") and _kind(value) not in ORDERED:
         raise Uncomparable(f"a {_kind(value)} has no order: only eq and ne apply")
