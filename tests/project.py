@@ -207,6 +207,49 @@ class MisbehavingHttp(_Server):
         conn.close()
 
 
+def raw_reply(status: int, body: bytes = b"", content_type: str = "application/json", **headers: str) -> bytes:
+    """An HTTP/1.1 reply as bytes, its content-length the body's (even where HTTP says no body follows);
+    `content_encoding="gzip"` adds `content-encoding: gzip`."""
+    lines = {"content-type": content_type, "content-length": str(len(body)),
+             **{name.replace("_", "-"): value for name, value in headers.items()}}
+    head = "".join(f"{name}: {value}\r\n" for name, value in lines.items())
+    return f"HTTP/1.1 {status} X\r\n{head}\r\n".encode("latin-1") + body
+
+
+class KeepAliveHttp(_Server):
+    """HTTP/1.1 that keeps each connection open for the next request (MisbehavingHttp closes it, so a
+    client never reuses one): `replies[(method, path)]` are the bytes sent, exactly, for that request;
+    anything else is a 404. `connections` holds every connection accepted."""
+
+    def __init__(self, replies: dict[tuple[str, str], bytes]) -> None:
+        self.replies = replies
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def handle(self, conn: socket.socket) -> None:
+        pending = b""
+        while True:
+            while b"\r\n\r\n" not in pending:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                pending += chunk
+            head, _, pending = pending.partition(b"\r\n\r\n")
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            while len(pending) < length:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                pending += chunk
+            pending = pending[length:]
+            method, path = head.decode("latin-1").split(" ", 2)[:2]
+            conn.sendall(self.replies.get((method, path), raw_reply(404, b"{}")))
+
+
 class FreezingProxy(_Server):
     """Forwards to 127.0.0.1:`upstream` until frozen — by `freeze()`, or once the client sends bytes
     holding `marker` (those still reach the server): then it holds every socket open and forwards

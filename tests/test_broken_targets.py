@@ -4,6 +4,7 @@ and archived. Run as a team runs the plugin: its own checklists, `pytest --env l
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from opsverify import exitcodes
 from opsverify.transports.postgres import ROLE_CHECK
 
 from .kit import refused_port, route_server
-from .project import FreezingProxy, MisbehavingHttp, Project, scratch_database
+from .project import FreezingProxy, KeepAliveHttp, MisbehavingHttp, Project, raw_reply, scratch_database
 
 SHOP_DDL = """
 create table public.orders (id serial primary key, status text not null);
@@ -279,3 +280,52 @@ def test_a_node_answering_half_a_utf16_pair_fails_its_item_and_every_file_is_wri
     for path in [*ran.archive().rglob("*"), project.root / "junit.xml"]:
         if path.is_file():
             path.read_bytes().decode("utf-8")
+
+
+def test_a_reply_that_cannot_be_read_or_spills_over_is_its_own_items_error(tmp_path):
+    """One service answers a charset that is no text encoding (`hex`), a HEAD and a 204 with a body HTTP says
+    is not there, and a gzip bomb: each of those is judged on its own reply alone — the 503 health still
+    fails, the other items on the same kept-alive connections pass, and the bomb is read only as far as the
+    limit (an error: what was read cannot prove the text absent)."""
+    hexed = "application/json; charset=hex"
+    bomb = gzip.compress(bytes(8 * 2 ** 20))
+    replies = {("GET", "/health"): raw_reply(503, b'{"ok": false}'), ("GET", "/version"): raw_reply(200, b"7b7d", hexed),
+               ("HEAD", "/ping"): raw_reply(200, b'{"ok": true}'), ("GET", "/empty"): raw_reply(204, b'{"ok": true}'),
+               ("GET", "/bomb"): raw_reply(200, bomb, "text/plain", content_encoding="gzip"),
+               ("GET", "/ok"): raw_reply(200, b'{"ok": true}'),
+               ("POST", "/rpc"): raw_reply(200, b'{"jsonrpc": "2.0", "id": 0, "result": "ok"}', hexed)}
+    oks = "".join(f"""
+        - {{id: W{n}, name: ok, section: Web, title: ok {n}, family: http, cadence: postdeploy,
+           params: {{service: web, path: /ok, json: {{ok: true}}}}}}""" for n in range(6, 30))
+    with KeepAliveHttp(replies) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "RPC_URL": web.url + "/rpc"})
+        project.checklist("site", """
+        - {id: W1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /health}}
+        - {id: W2, name: version, section: Web, title: version answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /version}}
+        - {id: W3, name: ping, section: Web, title: ping answers HEAD, family: http, cadence: postdeploy,
+           params: {service: web, path: /ping, method: HEAD}}
+        - {id: W4, name: empty, section: Web, title: empty answers 204, family: http, cadence: postdeploy,
+           params: {service: web, path: /empty, status: 204}}
+        - {id: W5, name: bomb, section: Web, title: the page has no error, family: http, cadence: postdeploy,
+           params: {service: web, path: /bomb, body_excludes: [error]}}""" + oks)
+        project.checklist("chain", """
+        - {id: R1, name: health, section: Node, title: the node is healthy, family: rpc, cadence: postdeploy,
+           params: {method: getHealth}}
+        """)
+        project.environment(FAST + """systems:
+          site: {services: {web: {url: "${WEB_URL}"}}}
+          chain: {endpoints: {solana_rpc: "${RPC_URL}"}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert "internal error" not in ran.output and "Traceback" not in ran.output, ran.output[-3000:]
+    statuses = ran.statuses()
+    assert statuses.pop("W1-health") == "failed" and statuses.pop("W2-version") == "error", ran.output[-3000:]
+    assert statuses.pop("W5-bomb") == "error" and statuses.pop("R1-health") == "error", ran.output[-3000:]
+    assert set(statuses.values()) == {"passed"} and len(statuses) == 26, statuses
+    rows = ran.rows()
+    for item in ("W2-version", "R1-health"):
+        assert "HTTP 200 in charset 'hex', which is not a text encoding" in rows[item]["message"], rows[item]
+    assert "longer than the 65536 bytes read" in rows["W5-bomb"]["message"], rows["W5-bomb"]
+    assert ran.code == exitcodes.FAILED, ran.output[-3000:]

@@ -3,8 +3,13 @@ finite bounds, body text and latency — each passes on a healthy answer and fai
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import math
+import tracemalloc
+import zlib
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
@@ -12,9 +17,11 @@ from opsverify.checklist import load_item_params
 from opsverify.engine import message
 from opsverify.families import http
 from opsverify.outcome import Status
-from opsverify.transports.http import Reply
+from opsverify.transports import jsonrpc
+from opsverify.transports.http import BODY_LIMIT, Probe, Reply, Session, _read_at_most, fetch_all
 
 from .kit import make_check
+from .project import KeepAliveHttp, raw_reply
 
 
 def reply(status=200, text="", ms=10.0, truncated=False):
@@ -77,6 +84,16 @@ CASES = [
     ({"json": {"failed": 0}}, reply(200, '{"failed": 0.0}'), Status.PASSED, "", ""),
     ({"json": {"w.*.failed": 0}}, reply(200, '{"w": {"a": {"failed": 0}, "b": {"failed": 2}}}'), Status.FAILED,
      "w.b.failed = 2", ""),
+    # an object or list value equals the whole value at its path, booleans kept apart from numbers inside too
+    ({"json": {"db": {"ok": True}, "meta": {}}}, reply(200, '{"db": {"ok": true}, "meta": {}}'), Status.PASSED, "",
+     'JSON db={"ok": true}, meta={}'),
+    ({"json": {"db": {"ok": True}}}, reply(200, '{"db": {"ok": true, "ms": 3}}'), Status.FAILED,
+     'db = {"ok": true, "ms": 3}', ""),
+    ({"json": {"db": {"ok": True}}}, reply(200, '{"db": {"ok": 1}}'), Status.FAILED, 'db = {"ok": 1}', ""),
+    ({"json": {"meta": {}}}, reply(200, '{"meta": {"page": 1}}'), Status.FAILED, 'meta = {"page": 1}', ""),
+    ({"json": {"db": True}}, reply(200, '{"db": {"ok": true}}'), Status.FAILED, 'db = {"ok": true}', ""),
+    ({"json": {"tags": [True]}}, reply(200, '{"tags": [1]}'), Status.FAILED, "tags = [1]", ""),
+    ({"json": {"w.*": 0}}, reply(200, '{"w": {"a": 0, "b": {"c": 0}, "d": {}}}'), Status.PASSED, "", ""),
     # a lying target cannot choose which of two values for one field is judged: every one must hold
     ({"json": {"a.b": True}}, reply(200, '{"a": {"b": false}, "a.b": true}'), Status.FAILED, "a.b = false", ""),
     ({"json": {"a.b": True}}, reply(200, '{"a.b": true, "a": {"b": false}}'), Status.FAILED, "a.b = false", ""),
@@ -84,6 +101,9 @@ CASES = [
      'its JSON was not judged: a JSON object names the key "ok" twice', ""),
     ({"json": {"ok": True}}, reply(200, '{"a":' * 5000 + "1" + "}" * 5000), Status.ERROR,
      "its JSON was not judged: JSON nested deeper than it can be read", ""),
+    # as deep as the parser goes, and judged: walking it never recurses
+    ({"json": {"ok": True}}, reply(200, '{"a":' * 900 + "1" + "}" * 900), Status.FAILED, "JSON field ok is missing", ""),
+    ({"json": {"a": 1}}, reply(200, '{"a":' * 900 + "1" + "}" * 900), Status.FAILED, "a = ", ""),
     # body text
     ({"body_includes": ["<div id=root>"]}, reply(200, "<html><div id=root></div>"), Status.PASSED, "", ""),
     ({"body_includes": ["<div id=root>"]}, reply(200, "<html>"), Status.FAILED, "body lacks '<div id=root>'", ""),
@@ -125,6 +145,7 @@ def test_http_rule(params, answer, status, seen, expected):
     ({"max_latency_ms": math.inf}, "must be a finite number"),  # latency would never be judged
     ({"max_latency_ms": "1e309"}, "must be a finite number"),
     ({"json": {}}, "json given empty"),
+    ({"json": {"w.*": {"ok": True}}}, "w.* is a glob with an object value"),
     ({"body_includes": [], "json_has": []}, "json_has, body_includes given empty"),
     ({"body_excludes": [""]}, "at least 1 character"),
     ({"method": "POST"}, "not a safe method"),
@@ -160,3 +181,107 @@ def test_a_missing_header_secret_skips_only_its_own_item():
     assert outcomes[f"joslyn-ai:{plain.key}"].status is Status.PASSED
     skipped = outcomes[f"joslyn-ai:{keyed.key}"]
     assert skipped.status is Status.SKIPPED and "MISSING_KEY" in skipped.observed
+
+
+# -- the transport: each reply read on its own, and no further than its limit ----------------------
+@pytest.mark.parametrize("charset", ["hex", "base64", "zlib", "rot13", "idna"])
+def test_a_reply_in_a_charset_that_is_no_text_encoding_fails_alone(charset):
+    """Python has codecs that are not text encodings (or cannot replace what they cannot read): a target
+    naming one makes its own reply unreadable, never the batch it came in."""
+    replies = {("GET", "/odd"): raw_reply(200, b"7b7d", f"application/json; charset={charset}"),
+               ("GET", "/ok"): raw_reply(200, b'{"ok": true}'),
+               ("POST", "/rpc"): raw_reply(200, b'{"jsonrpc": "2.0", "id": 0, "result": "ok"}',
+                                           f"application/json; charset={charset}")}
+    with KeepAliveHttp(replies) as server:
+        odd, ok = fetch_all([Probe("GET", server.url + "/odd"), Probe("GET", server.url + "/ok")], timeout_s=5)
+        node = jsonrpc.call_batch(server.url + "/rpc", [jsonrpc.Call("getHealth")], timeout_s=5, connect_s=2)
+    assert odd.status is None and f"HTTP 200 in charset {charset!r}, which is not a text encoding" in odd.failure
+    assert (ok.status, ok.text) == (200, '{"ok": true}')
+    assert node.answers == [] and f"charset {charset!r}" in node.failure, node
+
+
+@pytest.mark.parametrize("method, path", [("HEAD", "/ping"), ("GET", "/empty")])
+def test_a_body_http_says_is_not_there_never_starts_the_next_reply(method, path):
+    """A HEAD or 204 answered with a body leaves bytes on the kept-alive connection; the next request on
+    it meets them as its reply's start. A safe request is asked once more on a new connection."""
+    replies = {("HEAD", "/ping"): raw_reply(200, b'{"ok": true}'), ("GET", "/empty"): raw_reply(204, b'{"ok": true}'),
+               ("GET", "/ok"): raw_reply(200, b'{"ok": false}')}
+    with KeepAliveHttp(replies) as server:
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            (first,) = session.fetch_all([Probe(method, server.url + path)])
+            (second,) = session.fetch_all([Probe("GET", server.url + "/ok")])  # on the same pooled connection
+        finally:
+            session.close()
+    assert first.status in (200, 204) and first.text == "", first
+    assert (second.status, second.text) == (200, '{"ok": false}'), second
+    assert len(server.connections) == 2
+
+
+def test_a_request_that_is_not_safe_is_never_sent_twice():
+    replies = {("HEAD", "/ping"): raw_reply(200, b'{"ok": true}'), ("POST", "/run"): raw_reply(200, b"{}")}
+    with KeepAliveHttp(replies) as server:
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            session.fetch_all([Probe("HEAD", server.url + "/ping")])
+            (posted,) = session.fetch_all([Probe("POST", server.url + "/run", body=b"{}", mutating=True)])
+        finally:
+            session.close()
+    assert posted.status is None and "RemoteProtocolError" in posted.failure, posted
+    assert len(server.connections) == 1
+
+
+def _gzip_bomb(inflated_mib: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    zeros = bytes(2 ** 20)
+    return b"".join(packer.compress(zeros) for _ in range(inflated_mib)) + packer.flush()
+
+
+def _read(raw: bytes, coding: str, limit: int = BODY_LIMIT, chunk: int = 65536) -> tuple[bytes, bool]:
+    async def chunks():
+        for start in range(0, len(raw), chunk):
+            yield raw[start:start + chunk]
+
+    response = httpx.Response(200, headers={"content-encoding": coding}, content=chunks(),
+                              request=httpx.Request("GET", "http://x/"))
+    return asyncio.run(_read_at_most(response, limit))
+
+
+def test_a_compressed_body_is_inflated_no_further_than_the_read_limit():
+    """A gzip bomb: 64 KiB that inflate to 64 MiB of zeros. Reading stops at the limit, and so does inflating:
+    what is held at once stays near the limit, not the 64 MiB one chunk inflates to."""
+    bomb = _gzip_bomb(64)
+    assert len(bomb) <= 70_000
+    tracemalloc.start()
+    try:
+        body, truncated = _read(bomb, "gzip", chunk=len(bomb))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert truncated and body == bytes(BODY_LIMIT)
+    assert peak < 2 ** 20 + len(bomb), peak
+
+
+TEXT = b'{"ok": true, "pad": "' + b"x" * 3000 + b'"}'
+
+
+@pytest.mark.parametrize("coding, raw", [
+    ("gzip", gzip.compress(TEXT)),
+    ("GZIP, identity", gzip.compress(TEXT)),
+    ("deflate", zlib.compress(TEXT)),
+    ("deflate", zlib.compress(TEXT, wbits=-zlib.MAX_WBITS)),  # raw deflate without its header, as servers send it
+    ("identity", TEXT),
+], ids=["gzip", "gzip-identity", "deflate", "raw-deflate", "identity"])
+def test_a_compressed_body_that_fits_is_read_whole(coding, raw):
+    assert _read(raw, coding, chunk=7) == (TEXT, False)
+    assert _read(raw, coding, limit=100, chunk=7) == (TEXT[:100], True)
+
+
+@pytest.mark.parametrize("coding, raw, problem", [
+    ("gzip", TEXT, "gzip: Error -3"),
+    ("br", TEXT, "content-encoding 'br' is not read"),
+    ("gzip, gzip", gzip.compress(gzip.compress(TEXT)), "content-encoding 'gzip, gzip' is not read"),
+], ids=["not-gzip", "br", "gzip-twice"])
+def test_a_body_that_cannot_be_inflated_is_no_answer(coding, raw, problem):
+    with pytest.raises(httpx.DecodingError, match=problem):
+        _read(raw, coding)

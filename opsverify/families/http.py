@@ -82,6 +82,10 @@ class Params(StrictParams):
                        if field in self.model_fields_set and not getattr(self, field)]
         if given_empty:  # written, yet judging nothing: a rule whose entries were lost
             raise ValueError(f"{', '.join(given_empty)} given empty: name what to check, or leave it out")
+        globbed = [path for path, wanted in self.json_fields.items() if _glob(path) and isinstance(wanted, dict)]
+        if globbed:  # a glob matches fields, never objects: it could not pass
+            raise ValueError(f"json: {globbed[0]} is a glob with an object value; give the object's exact path,"
+                             " or the fields' dotted paths (db.ok: true)")
         if self.method == "HEAD" and body_rules:
             raise ValueError(f"a HEAD answer has no body: {', '.join(body_rules)} need GET")
         for path in set(self.json_min) & set(self.json_max):
@@ -138,12 +142,19 @@ def gather(target, checks) -> dict[str, Reply]:
 
 
 # -- JSON ------------------------------------------------------------------------------------
-def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """Every leaf as (dotted path, value). A path may come twice (`{"a": {"b": 1}, "a.b": 2}`): both are kept,
-    and a judge must hold for each — no order of keys may decide a verdict."""
-    if isinstance(data, dict):
-        return [leaf for key, value in data.items() for leaf in flatten(value, f"{prefix}{key}.")]
-    return [(prefix[:-1], data)]
+def flatten(data: Any) -> list[tuple[str, Any]]:
+    """Every value inside the top object as (dotted path, value), objects included, in document order.
+    Walked without recursion: a body may nest as deep as the parser goes. A path may come twice
+    (`{"a": {"b": 1}, "a.b": 2}`): both are kept, and a judge must hold for each — no order of keys may
+    decide a verdict."""
+    found: list[tuple[str, Any]] = []
+    stack = list(reversed(data.items())) if isinstance(data, dict) else []
+    while stack:
+        path, value = stack.pop()
+        found.append((path, value))
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{key}", inner) for key, inner in reversed(value.items()))
+    return found
 
 
 _MISSING = object()
@@ -160,14 +171,23 @@ def lookup(document: Any, path: str) -> Any:
 
 
 def same(value: Any, wanted: Any) -> bool:
-    """JSON equality that keeps booleans apart from numbers (Python says True == 1)."""
+    """JSON equality that keeps booleans apart from numbers (Python says True == 1), inside objects and
+    lists too; it goes only as deep as `wanted`, which the checklist wrote."""
+    if isinstance(wanted, dict):
+        return (isinstance(value, dict) and value.keys() == wanted.keys()
+                and all(same(value[key], inner) for key, inner in wanted.items()))
+    if isinstance(wanted, list):
+        return isinstance(value, list) and len(value) == len(wanted) and all(map(same, value, wanted))
     if isinstance(value, bool) or isinstance(wanted, bool):
         return type(value) is type(wanted) and value == wanted
     return value == wanted
 
 
 def shown(value: Any) -> str:
-    return json.dumps(value)  # NaN and Infinity come out as they were sent
+    try:
+        return json.dumps(value)  # NaN and Infinity come out as they were sent
+    except RecursionError:  # json.dumps recurses; the parser may have gone deeper
+        return f"{_article(json_type(value))} nested too deep to show"
 
 
 def json_type(value: Any) -> str:
@@ -204,12 +224,19 @@ def _article(kind: str) -> str:
     return kind if kind == "null" else ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
+def _glob(path: str) -> bool:
+    return any(ch in path for ch in "*?[")
+
+
 def json_problems(document: Any, expected: dict[str, Any]) -> list[str]:
+    """Each path's value equals the wanted one; an object or list must equal it whole. A glob matches values
+    that are not objects (its `*` crosses dots: `w.*` means every field anywhere under `w`)."""
     flat = flatten(document)
     problems = []
     for path, wanted in expected.items():
-        pattern = any(ch in path for ch in "*?[")
-        matches = [(k, v) for k, v in flat if (fnmatch.fnmatchcase(k, path) if pattern else k == path)]
+        pattern = _glob(path)
+        matches = [(k, v) for k, v in flat
+                   if (not isinstance(v, dict) and fnmatch.fnmatchcase(k, path) if pattern else k == path)]
         if not matches:
             problems.append(f"no JSON field matches {path}" if pattern else f"JSON field {path} is missing")
         problems += [f"{key} = {shown(value)}" for key, value in matches if not same(value, wanted)]

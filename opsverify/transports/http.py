@@ -8,6 +8,7 @@ expected to reject unread (an unsigned webhook).
 from __future__ import annotations
 
 import asyncio
+import codecs
 import concurrent.futures
 import json
 import math
@@ -15,6 +16,7 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,8 @@ from ..errors import GatherError, Refused
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_LIMIT = 64 * 1024  # read at most this much of a body unless the probe asks for more
+# the content-codings asked for: the ones `_Inflater` undoes (httpx would also offer br/zstd when installed)
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 @dataclass(frozen=True)
@@ -150,19 +154,34 @@ class Session:
         limit = asyncio.Semaphore(self.concurrency)
         for verify, setting in settings.items():
             if verify not in self._clients:
-                self._clients[verify] = httpx.AsyncClient(timeout=self.timeout, verify=setting,
-                                                          follow_redirects=False, headers={"user-agent": "opsverify"})
+                self._clients[verify] = self._client(setting)
 
         async def one(probe: Probe) -> Reply:
             async with limit:
                 started = time.perf_counter()
                 try:  # a total deadline: httpx's read timeout is per chunk, so a drip would go on and on
-                    return await asyncio.wait_for(_send(self._clients[probe.verify], probe), self.timeout_s)
+                    return await asyncio.wait_for(self._answer(probe, settings[probe.verify]), self.timeout_s)
                 except asyncio.TimeoutError:
                     return Reply(None, _ms(started), failure=f"no complete answer within {self.timeout_s:g} s"
                                                              " (the request's total deadline)")
 
         return list(await asyncio.gather(*(one(p) for p in probes)))
+
+    def _client(self, setting: bool | ssl.SSLContext) -> httpx.AsyncClient:
+        return load("httpx").AsyncClient(timeout=self.timeout, verify=setting, follow_redirects=False,
+                                         headers={"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING})
+
+    async def _answer(self, probe: Probe, setting: bool | ssl.SSLContext) -> Reply:
+        reply, stale = await _send(self._clients[probe.verify], probe)
+        if stale and probe.method.upper() in SAFE_METHODS:
+            # A HEAD or 204 answered with a body leaves it on the pooled connection, where it reads as the next
+            # reply's start; httpx cannot tell which idle connection holds such bytes. So a safe request that
+            # meets a broken reply on a reused connection is asked once more on a new one: healthy replies pay
+            # nothing, and no item is judged on another's leftovers (one that parses as a reply comes from
+            # the same origin, which could say as much in its own reply).
+            async with self._client(setting) as fresh:
+                reply, _ = await _send(fresh, probe)
+        return reply
 
     def close(self) -> None:
         with self._lock:
@@ -184,11 +203,19 @@ class Session:
             loop.close()
 
 
-async def _send(client: httpx.AsyncClient, probe: Probe) -> Reply:
+async def _send(client: httpx.AsyncClient, probe: Probe) -> tuple[Reply, bool]:
+    """The reply, and whether it failed as HTTP on a connection an earlier request had used."""
     httpx = load("httpx")
 
+    connected = False
+
+    async def trace(event: str, _info: dict) -> None:  # httpcore's hook: a new connection says so
+        nonlocal connected
+        connected = connected or event.startswith("connection.connect_")
+
     started = time.perf_counter()
-    request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body)
+    request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body,
+                                   extensions={"trace": trace})
     try:
         response = await client.send(request, stream=True)
         try:
@@ -196,24 +223,80 @@ async def _send(client: httpx.AsyncClient, probe: Probe) -> Reply:
         finally:
             await response.aclose()
     except httpx.TimeoutException:
-        return Reply(None, _ms(started), failure="timed out")
+        return Reply(None, _ms(started), failure="timed out"), False
     except httpx.ConnectError as exc:
-        return Reply(None, _ms(started), failure=_connect_reason(exc))
+        return Reply(None, _ms(started), failure=_connect_reason(exc)), False
     except httpx.HTTPError as exc:
-        return Reply(None, _ms(started), failure=f"{type(exc).__name__}: {exc}")
-    text = body.decode(response.encoding or "utf-8", errors="replace")
-    return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated)
+        stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
+        return Reply(None, _ms(started), failure=f"{type(exc).__name__}: {exc}"), stale
+    text = decoded(body, response.encoding or "utf-8")
+    if text is None:  # this reply alone cannot be read; the batch goes on
+        return Reply(None, _ms(started), dict(response.headers),
+                     failure=f"HTTP {response.status_code} in {_charset(response)}"), False
+    return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated), False
+
+
+def decoded(body: bytes, charset: str) -> str | None:
+    """The body as text in its charset; None when the charset names a codec that is no text encoding
+    (`hex`, `base64`, `zlib`, `rot13`) or one that cannot replace what it cannot read (`idna`)."""
+    try:
+        if codecs.lookup(charset)._is_text_encoding:  # what bytes.decode checks before it refuses
+            return body.decode(charset, errors="replace")
+    except (LookupError, ValueError):  # UnicodeError is a ValueError
+        pass
+    return None
+
+
+def _charset(response: httpx.Response) -> str:
+    return f"charset {(response.encoding or '')[:40]!r}, which is not a text encoding that can be read"
 
 
 async def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return b"".join(chunks)[:limit], True
-    return b"".join(chunks), False
+    """At most `limit` bytes of the body, content-coding undone, and whether there was more. The raw
+    bytes are inflated here, never past the limit: httpx would inflate each chunk whole (64 KiB of a
+    gzip bomb is 64 MiB of zeros)."""
+    inflater = _Inflater(response)
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        body += inflater.inflate(chunk, limit + 1 - len(body))
+        if len(body) > limit:
+            return bytes(body[:limit]), True
+    body += inflater.inflate(b"", limit + 1 - len(body))
+    return (bytes(body[:limit]), True) if len(body) > limit else (bytes(body), False)
+
+
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+
+
+class _Inflater:
+    """A body's content-coding undone chunk by chunk, each chunk's output cut at what is still wanted."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+        codings = [c for c in codings if c not in ("", "identity")]
+        self.response = response
+        self.coding = codings[0] if codings else "identity"
+        if len(codings) > 1 or self.coding not in (*_WBITS, "identity"):
+            # undone in one pass or not at all: a body left coded could hide the very text an item looks for
+            self._fail(f"content-encoding {', '.join(codings)[:80]!r} is not read (asked for {ACCEPT_ENCODING})")
+        self.zlib = zlib.decompressobj(_WBITS[self.coding]) if self.coding in _WBITS else None
+        self.first = True
+
+    def inflate(self, data: bytes, room: int) -> bytes:
+        """At most `room` (> 0) bytes; more input than that yields is dropped, as reading stops there."""
+        if self.zlib is None:
+            return data
+        first, self.first = self.first, False
+        try:
+            return self.zlib.decompress(data, room)
+        except zlib.error as exc:
+            if first and self.coding == "deflate":  # raw deflate without the zlib header, as httpx allows
+                self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.inflate(data, room)
+            self._fail(f"{self.coding}: {exc}")
+
+    def _fail(self, why: str) -> None:
+        raise load("httpx").DecodingError(why, request=self.response.request)
 
 
 def _ms(started: float) -> float:

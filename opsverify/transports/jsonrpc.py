@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import httpx
 
 from ..errors import Refused
-from .http import UnreadableJson, _connect_reason, _read_at_most, strict_json
+from .http import ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _read_at_most, decoded, strict_json
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
 READ_ONLY_METHODS = frozenset({
@@ -88,7 +88,8 @@ async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: fl
     ends = loop.time() + exchange_s(timeout_s)
     httpx = load("httpx")
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, connect_s))
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"user-agent": "opsverify"}) as client:
+    headers = {"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING}
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers=headers) as client:
         async def post(body: Any) -> tuple[Any, str]:
             limit = min(timeout_s, ends - loop.time())
             try:
@@ -137,7 +138,9 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, st
         return None, f"{type(exc).__name__}: {exc}"
     if too_long:  # read no further: a node that streams without end is not answering
         return None, f"HTTP {response.status_code}: a reply longer than {ANSWER_LIMIT // 2 ** 20} MiB"
-    text = data.decode(response.encoding or "utf-8", errors="replace")
+    text = decoded(data, response.encoding or "utf-8")
+    if text is None:
+        return None, f"HTTP {response.status_code} in {_charset(response)}"
     try:
         document = strict_json(text)
     except UnreadableJson as exc:
