@@ -68,6 +68,70 @@ def test_judge(reply, status, observed):
                                     "job_duration_seconds (histogram), queue_depth (gauge)")
 
 
+def judged(text: str, families: dict[str, str]):
+    c = check(families)
+    return metrics.judge(c, facts(c, Reply(200, 5, text=text)))
+
+
+HISTOGRAM = '# TYPE d histogram\nd_bucket{{le="0.5"}} {low}\nd_bucket{{le="+Inf"}} {top}\nd_count {count}\nd_sum {sum}\n'
+ROUTES = ('# TYPE d histogram\nd_bucket{route="/a",le="1"} 1\nd_bucket{route="/a",le="+Inf"} 2\nd_count{route="/a"} 2\n'
+          'd_sum{route="/a"} -0.5\nd_bucket{route="/b",le="1"} 0\nd_bucket{route="/b",le="+Inf"} 0\nd_count{route="/b"} 0\n'
+          'd_sum{route="/b"} 0\n')
+
+
+@pytest.mark.parametrize("text, families, status, observed", [
+    ("# TYPE jobs_processed_total counter\njobs_processed_total NaN\n", {"jobs_processed": "counter"}, Status.FAILED,
+     "counter jobs_processed: jobs_processed_total is NaN"),
+    ("# TYPE jobs_processed_total counter\njobs_processed_total -5\n", {"jobs_processed": "counter"}, Status.FAILED,
+     "counter jobs_processed: jobs_processed_total is -5"),
+    ("# TYPE jobs_processed_total counter\njobs_processed_total +Inf\n", {"jobs_processed": "counter"}, Status.FAILED,
+     "jobs_processed_total is +Inf"),
+    ("# TYPE queue_depth gauge\nqueue_depth NaN\n", {"queue_depth": "gauge"}, Status.FAILED,
+     "gauge queue_depth: queue_depth is NaN"),
+    ("# TYPE queue_depth gauge\nqueue_depth +Inf\n", {"queue_depth": "gauge"}, Status.PASSED, "all 1 present"),
+    (HISTOGRAM.format(low=1, top=3, count=3, sum=2.5), {"d": "histogram"}, Status.PASSED, "all 1 present"),
+    (ROUTES, {"d": "histogram"}, Status.PASSED, "all 1 present"),  # per label set; a sum may be negative
+    (HISTOGRAM.format(low="NaN", top="NaN", count="NaN", sum="NaN"), {"d": "histogram"}, Status.FAILED,
+     'histogram d: d_bucket{le="0.5"} is NaN, d_bucket{le="+Inf"} is NaN, … (+'),
+    (HISTOGRAM.format(low=1, top=3, count=3, sum="+Inf"), {"d": "histogram"}, Status.FAILED, "d_sum is +Inf"),
+    (HISTOGRAM.format(low=4, top=3, count=3, sum=2), {"d": "histogram"}, Status.FAILED,
+     'd_bucket{le="+Inf"} 3 < d_bucket{le="0.5"} 4'),
+    (HISTOGRAM.format(low=1, top=3, count=1, sum=2), {"d": "histogram"}, Status.FAILED,
+     'd_count 1 ≠ d_bucket{le="+Inf"} 3'),
+    ('# TYPE d histogram\nd_bucket{le="0.5"} 3\nd_count 1\nd_sum 2\n', {"d": "histogram"}, Status.FAILED,
+     'histogram d: d_bucket{le="0.5"} is the last bucket: no le="+Inf"'),
+    ('# TYPE s summary\ns{quantile="0.5"} NaN\ns_count 0\ns_sum 0\n', {"s": "summary"}, Status.PASSED,
+     "all 1 present"),  # no observation in the window: its quantiles are NaN
+    ('# TYPE s summary\ns{quantile="0.5"} 1\ns_count NaN\ns_sum 1\n', {"s": "summary"}, Status.FAILED,
+     "summary s: s_count is NaN"),
+])
+def test_values_that_measure_nothing_fail(text, families, status, observed):
+    outcome = judged(text, families)
+    assert outcome.status is status and observed in outcome.observed, outcome.observed
+
+
+DECLARED_TWICE = "# TYPE jobs counter\njobs_total 1\n# TYPE jobs gauge\njobs 5\n"
+DECLARED_TWICE_REVERSED = "# TYPE jobs gauge\njobs 5\n# TYPE jobs counter\njobs_total 1\n"
+
+
+@pytest.mark.parametrize("text, seen", [
+    (DECLARED_TWICE, "jobs declared twice (# TYPE jobs counter; # TYPE jobs gauge)"),
+    (DECLARED_TWICE_REVERSED, "jobs declared twice (# TYPE jobs gauge; # TYPE jobs counter)"),
+    ("# TYPE jobs_total counter\njobs_total 1\n# TYPE jobs gauge\njobs 5\n", "jobs declared twice"),
+    ("# TYPE jobs gauge\njobs 1\n# TYPE other gauge\nother 2\njobs 3\n", "jobs exposed in two groups"),
+])
+@pytest.mark.parametrize("kind", ["counter", "gauge"])
+def test_a_family_declared_twice_fails_whatever_the_order(text, seen, kind):
+    outcome = judged(text, {"jobs": kind})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith(f"malformed exposition: {seen}")
+
+
+def test_untyped_series_of_one_name_are_no_duplicate():
+    """Without `# TYPE` the parser makes each sample its own family: that is no family declared twice."""
+    families, problem = metrics.parse('jobs{queue="a"} 1\njobs{queue="b"} 2\n')
+    assert problem == "" and families["jobs"]["type"] == "unknown"
+
+
 def test_counter_names_with_or_without_total():
     families, _ = metrics.parse(GOOD)
     assert metrics.lookup(families, "jobs_processed_total", "counter")[0] == "jobs_processed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import socket
 from contextlib import contextmanager
@@ -109,8 +110,9 @@ def test_a_key_typed_none_yet_counted_is_could_not_look():
         def pipeline(self, commands):
             return ["none", 999, 0, 0, 0]
 
-    with pytest.raises(GatherError, match="TYPE jobs answered none, yet a length command answered 999"):
-        family.measure(Lying(), ["jobs"])
+    (problem,) = family.measure(Lying(), ["jobs"]).values()
+    assert isinstance(problem, GatherError)
+    assert str(problem) == "TYPE jobs answered none, yet a length command answered 999"
 
 
 @pytest.mark.parametrize("reply", [b":abc\r\n", b"+\xff\xfelist\r\n", b"*1\r\n" * 5000 + b"+list\r\n"],
@@ -124,6 +126,52 @@ def test_a_reply_that_is_not_resp_is_could_not_look(reply):
     assert outcome.status is Status.ERROR and "not a Redis reply" in outcome.observed, outcome
 
 
+@pytest.mark.parametrize("reply, seen", [
+    (b"*1\r\n+list\r\n", "TYPE jobs answered \"['list']\" (list), not a Redis type"),
+    (b":5\r\n", "TYPE jobs answered '5' (int), not a Redis type"),
+    (b"$-1\r\n", "TYPE jobs answered nil, not a Redis type"),
+    (b"+\r\n", "TYPE jobs answered '', not a Redis type"),
+    (b"+LIST\r\n", "TYPE jobs answered 'LIST', not a Redis type"),
+    (b"$%d\r\n%s\r\n" % (2 ** 20, b"h" * 2 ** 20), "TYPE jobs answered 'hhhh"),
+], ids=["array", "integer", "nil", "empty", "upper-case", "1MiB"])
+def test_a_type_reply_that_is_no_type_is_could_not_look_for_its_endpoint_only(reply, seen):
+    """Nonsense from one Redis makes its items errors naming what TYPE said (cut short); another endpoint's
+    items are judged as ever: there a backlog of 50 fails."""
+    with redis5({}, overrides={"TYPE": reply}) as (odd, _), redis5({"jobs": 50}) as (fine, _):
+        target = make_target({"endpoints": {"odd": f"redis://127.0.0.1:{odd}/0", "fine": f"redis://127.0.0.1:{fine}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        checks = [make_check("redis", {"endpoint": name, "keys": {"jobs": {"max": 10}}}) for name in ("odd", "fine")]
+        facts = family.gather(target, checks)
+    odd_outcome, fine_outcome = (family.judge(c, facts) for c in checks)
+    assert odd_outcome.status is Status.ERROR, odd_outcome
+    assert odd_outcome.observed.startswith(f"could not read the keys: Redis at endpoint 'odd': {seen}")
+    assert len(odd_outcome.observed) < 300 and len(str(odd_outcome.evidence)) < 600
+    assert (fine_outcome.status, fine_outcome.observed) == (Status.FAILED, "jobs holds 50 (list)")
+
+
+@pytest.mark.parametrize("kind, status, observed", [
+    ("ReJSON-RL", Status.FAILED, "jobs is a ReJSON-RL, not a list, stream, sorted set or set"),  # a module's type
+    ("hash", Status.FAILED, "jobs is a hash, not a list, stream, sorted set or set"),
+    ("lists", Status.ERROR, "TYPE jobs answered 'lists', not a Redis type"),
+])
+def test_module_types_are_types_and_other_words_are_not(kind, status, observed):
+    class Answering:
+        def pipeline(self, commands):
+            return [kind, *[Exception("WRONGTYPE")] * 4]
+
+    check = make_check("redis", {"keys": {"jobs": {"max": 10}}})
+    outcome = family.judge(check, {"redis": {"server": "s", "keys": family.measure(Answering(), ["jobs"])}})
+    assert outcome.status is status and observed in outcome.observed, outcome
+
+
+def test_one_unreadable_key_makes_its_item_an_error_not_a_pass():
+    check = make_check("redis", QUEUES)
+    keys = {"jobs": ("list", 3), "jobs:dead": GatherError("TYPE jobs:dead answered nil, not a Redis type")}
+    outcome = family.judge(check, {"redis": {"server": "s", "keys": keys}})
+    assert outcome.status is Status.ERROR and outcome.observed.endswith("TYPE jobs:dead answered nil, not a Redis type")
+    assert outcome.evidence["keys"]["jobs"] == {"type": "list", "length": 3}
+
+
 @pytest.mark.parametrize("length", [-5, "12", b"7", None, True])
 def test_a_length_that_is_not_one_is_could_not_look(length):
     """A server that lies (a negative count, a string, nothing): never read as a short queue."""
@@ -131,8 +179,8 @@ def test_a_length_that_is_not_one_is_could_not_look(length):
         def pipeline(self, commands):
             return ["list", length, 0, 0, 0]
 
-    with pytest.raises(GatherError, match="LLEN jobs answered .*, not a length"):
-        family.measure(Lying(), ["jobs"])
+    (problem,) = family.measure(Lying(), ["jobs"]).values()
+    assert isinstance(problem, GatherError) and re.fullmatch("LLEN jobs answered .*, not a length", str(problem))
 
 
 def test_gather_detects_each_type_in_one_pipeline(demo):
@@ -220,9 +268,9 @@ def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
 
 
 @contextmanager
-def redis5(lengths: dict[str, int], answer: bytes | None = None):
-    """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand — or `answer` to every command but AUTH;
-    yields its port and the commands it received."""
+def redis5(lengths: dict[str, int], answer: bytes | None = None, overrides: dict[str, bytes] | None = None):
+    """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand — or `answer` to every command but AUTH,
+    or `overrides` by command name; yields its port and the commands it received."""
     received: list[list[str]] = []
 
     def serve(conn: socket.socket, _stopping) -> None:
@@ -236,7 +284,8 @@ def redis5(lengths: dict[str, int], answer: bytes | None = None):
                 name, key = parts[0].upper(), parts[1] if len(parts) > 1 else ""
                 reply = {"HELLO": b"-ERR unknown command 'HELLO'\r\n", "PING": b"+PONG\r\n",
                          "AUTH": b"+OK\r\n", "TYPE": b"+list\r\n" if key in lengths else b"+none\r\n",
-                         "LLEN": b":%d\r\n" % lengths.get(key, 0)}.get(name, b"-ERR unknown command\r\n")
+                         "LLEN": b":%d\r\n" % lengths.get(key, 0), **(overrides or {})}.get(
+                    name, b"-ERR unknown command\r\n")
                 conn.sendall(answer if answer is not None and name != "AUTH" else reply)
 
     with serving(serve) as port:

@@ -7,6 +7,7 @@ import decimal
 import asyncio
 import json
 import secrets
+from typing import Any
 
 import base58
 import pytest
@@ -229,8 +230,10 @@ def test_judge_fee_payer_unset_is_skipped_never_passed():
     (ok(250_000_000), Status.PASSED, "250000000 lamports (0.25 SOL)"),
     (ok(50_000_000), Status.PASSED, "50000000 lamports (0.05 SOL)"),
     (ok(5_000), Status.FAILED, "holds 5000 lamports (0.000005 SOL)"),
-    (ok(10 ** 30 + 1), Status.PASSED, "(1000000000000000000000.000000001 SOL)"),  # exact, beyond a float
-    (ok(-5), Status.FAILED, "holds -5 lamports (-0.000000005 SOL)"),
+    (ok(2 ** 64 - 1), Status.PASSED, "18446744073709551615 lamports (18446744073.709551615 SOL)"),  # exact
+    # no account holds more than a u64 or less than nothing: the node's answer says nothing
+    (ok(2 ** 64 + 5), Status.ERROR, "answered 18446744073709551621 lamports, not a u64"),
+    (ok(-5), Status.ERROR, "answered -5 lamports, not a u64"),
     (err(-32602, "Invalid param: WrongSize"), Status.ERROR, "getBalance of"),
 ])
 def test_judge_fee_payer_balance(lamports, status, seen):
@@ -397,6 +400,7 @@ class Node:
         self.mode = "batch"
         self.bodies: list = []
         self.statuses: dict[str, dict] = {sig(1): FINAL}
+        self.results: dict[str, Any] = {}  # a method's result in place of the healthy one
 
     def answer(self, item: dict) -> dict:
         method, params = item["method"], item.get("params", [])
@@ -409,6 +413,7 @@ class Node:
             "getMultipleAccounts": {"context": {"slot": 1}, "value": [None for _ in params[0]] if params else []},
             "getSignatureStatuses": {"context": {"slot": 1},
                                      "value": [self.statuses.get(s) for s in params[0]] if params else []},
+            **self.results,
         }
         if method not in results:
             return {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": item["id"]}
@@ -422,6 +427,8 @@ class Node:
                 return PlainTextResponse("<html>Unauthorized</html>", status_code=401)
             if self.mode == "slow":
                 await asyncio.sleep(2)
+            if self.mode == "empty" and isinstance(body, list):  # a batch answered with no reply at all
+                return JSONResponse([])
             if self.mode == "huge":
                 return JSONResponse({"jsonrpc": "2.0", "id": 0, "result": "x" * (2 * 2 ** 20)})
             if self.mode == "other-id":  # answers that name another call: `true` is not 1, 7 is not 0
@@ -456,6 +463,7 @@ def node_url():
 def node(node_url):
     node, url = node_url
     node.mode, node.bodies[:] = "batch", []
+    node.results.clear()
     return node, url
 
 
@@ -564,6 +572,66 @@ def test_gather_one_batch_then_block_time_and_chunks(node):
     # the API key in the URL path is redacted; evidence shows scheme and host only
     key = url.rsplit("/", 1)[1]
     assert key not in target.redactor.text(url) and outcomes["getHealth"].evidence["endpoint"] == url.rsplit("/", 1)[0]
+
+
+SINGLE_CALLS = [check("a", method="getHealth"), check("b", method="getLatestBlockhash"),
+                check("c", method="getBlockTime"), check("d", method="getBalance", account=addr(4), min_lamports=5)]
+
+
+@pytest.mark.parametrize("mode", ["empty", "other-id"])
+def test_no_reply_to_a_call_is_could_not_look_for_every_method(node, mode):
+    """A batch answered with `[]`, or with replies naming other calls: nothing was checked, whatever the method."""
+    server, url = node
+    server.mode = mode
+    got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
+    for item in SINGLE_CALLS:
+        outcome = rpc.judge(item, got)
+        assert outcome.status is Status.ERROR and "no reply to this call in the batch" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("answer", [err(None, "reply has neither result nor error"),
+                                    err(None, "2 replies to this call in the batch")])
+def test_a_call_without_its_answer_is_could_not_look(answer):
+    chain = Chain("https://rpc.example", calls={"getHealth": answer, "getLatestBlockhash": answer})
+    for method in ("getHealth", "getLatestBlockhash", "getBlockTime"):
+        outcome = rpc.judge(check(method=method), facts(chain))
+        assert outcome.status is Status.ERROR and str(answer.error) in outcome.observed, outcome
+    later = rpc.judge(check(method="getBlockTime"), facts(block_time_chain(answer)))
+    assert later.status is Status.ERROR and later.observed == (
+        f"could not look: no answer to getBlockTime for slot 2792 from https://rpc.example: {answer.error}")
+
+
+def test_slots_heights_and_lamports_outside_u64_are_could_not_look(node):
+    """A slot of -7, a height of -1, 2**64+5 lamports: no chain holds them; never a pass, and no block time is
+    asked about slot -7."""
+    server, url = node
+    server.results.update(getLatestBlockhash={"context": {"slot": -7}, "value": {**BLOCKHASH["value"],
+                                                                                 "lastValidBlockHeight": -1}},
+                          getBalance={"context": {"slot": 1}, "value": 2 ** 64 + 5})
+    got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
+    health, blockhash, block_time, balance = (rpc.judge(c, got) for c in SINGLE_CALLS)
+    assert health.status is Status.PASSED
+    assert blockhash.status is Status.ERROR and blockhash.observed.endswith(
+        "answered lastValidBlockHeight -1 is not a u64; context.slot -7 is not a u64")
+    assert block_time.status is Status.ERROR and block_time.observed == (
+        "no slot to ask getBlockTime about: getLatestBlockhash answered slot -7, not a u64")
+    assert len(server.bodies) == 1  # getBlockTime was not asked
+    assert balance.status is Status.ERROR and "answered 18446744073709551621 lamports, not a u64" in balance.observed
+
+
+@pytest.mark.parametrize("slot", [2 ** 64, "2792", 2.5, True])
+def test_a_blockhash_reply_with_an_impossible_slot_is_could_not_look(slot):
+    answer = ok({**BLOCKHASH, "context": {"slot": slot}})
+    outcome = rpc.judge(check(method="getLatestBlockhash"),
+                        facts(Chain("https://rpc.example", calls={"getLatestBlockhash": answer})))
+    assert outcome.status is Status.ERROR and f"context.slot {json.dumps(slot)} is not a u64" in outcome.observed
+
+
+def test_accounts_with_impossible_lamports_are_could_not_look():
+    item = check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)
+    chain = Chain("https://rpc.example", balances={addr(1): ok(2 ** 64)})
+    outcome = rpc.judge(item, facts(chain, rows={item.key: [row(1, 5)]}))
+    assert outcome.status is Status.ERROR and "unexpected lamports 18446744073709551616" in outcome.observed
 
 
 def test_gather_unreachable_endpoint_leaves_every_item_unchecked():

@@ -154,6 +154,47 @@ def test_a_server_speaking_another_protocol_is_an_error(params, endpoint):
         assert outcome.status is Status.ERROR, outcome
 
 
+@contextmanager
+def resp_server(replies: dict[str, bytes]):
+    """A Redis by hand: each RESP2 command answered by its name (`-ERR` for any other); yields the port."""
+    def serve(conn: socket.socket, _stopping) -> None:
+        with conn.makefile("rb") as reader:
+            while (head := reader.readline()).startswith(b"*"):
+                parts = [reader.read(int(reader.readline()[1:]) + 2)[:-2] for _ in range(int(head[1:]))]
+                conn.sendall(replies.get(parts[0].decode().upper(), b"-ERR unknown command\r\n"))
+
+    with serving(serve) as port:
+        yield port
+
+
+def _redis_outcome(replies: dict[str, bytes]):
+    with resp_server(replies) as port:
+        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("tcp", REDIS)
+        return family.judge(check, family.gather(target, [check]))
+
+
+INFO = b"$31\r\n# Server\r\nredis_version:7.2.4\r\n\r\n"
+
+
+@pytest.mark.parametrize("ping, seen", [(b"+pong\r\n", "PING answered 'pong'"), (b":1\r\n", "PING answered '1'"),
+                                        (b"$%d\r\n%s\r\n" % (2 ** 20, b"P" * 2 ** 20), "PING answered 'PPPP")])
+def test_a_ping_reply_that_is_not_pong_is_quoted_and_cut(ping, seen):
+    outcome = _redis_outcome({"PING": ping, "INFO": INFO})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith(seen), outcome.observed[:200]
+    assert len(outcome.observed) < 200 and len(str(outcome.evidence)) < 1000
+
+
+def test_a_megabyte_redis_version_is_cut_in_message_and_evidence():
+    version = b"7.2." + b"9" * 2 ** 20
+    info = b"# Server\r\nredis_version:%s\r\n" % version
+    outcome = _redis_outcome({"PING": b"+PONG\r\n", "INFO": b"$%d\r\n%s\r\n" % (len(info), info)})
+    assert outcome.status is Status.PASSED and outcome.observed.startswith("PONG (redis 7.2.999"), outcome.observed[:200]
+    assert outcome.observed.endswith("(1,048,580 characters))")
+    assert len(outcome.observed) < 200 and len(str(outcome.evidence)) < 1000
+
+
 def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():
     """`220-hello` then `554 go away`: one reply, two codes; the first line's 220 must not pass the banner."""
     with dripping_server(b"220-hello\r\n554 go away\r\n", every_s=0) as port:

@@ -11,13 +11,19 @@ params:
 The exposition is parsed with prometheus_client's parser (loaded only when a scrape is parsed).
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
-parser rejects, fails it: exposing metrics is what it checks. So does a family declared (`# TYPE`) with no
-sample, and a histogram or summary missing part of itself (`_bucket`, `_count`, `_sum`): a name alone
-measures nothing. Identical URLs are fetched once.
+parser rejects, fails it: exposing metrics is what it checks. So does a family declared (`# TYPE`) twice or
+exposed in two groups (the parser would keep one by order), a family declared with no sample, a histogram or
+summary missing part of itself (`_bucket`, `_count`, `_sum`): a name alone measures nothing — and a value that
+measures nothing either: NaN in a counter, gauge, histogram or a summary's count and sum; a counter below 0 or
+infinite; a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is missing or differs from its
+`_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Identical URLs
+are fetched once.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Literal
 
 from pydantic import field_validator
@@ -25,8 +31,9 @@ from pydantic import field_validator
 from ..lazy import load
 from ..outcome import Outcome, error, failed, verdict
 from ..transports.http import Probe, Reply
-from ._common import StrictParams, UrlPath
+from ._common import StrictParams, UrlPath, first_few
 from .http import describe_reply
+from .tcp import cut
 
 NAME = "metrics"
 NEEDS = ("url",)
@@ -43,6 +50,8 @@ def local_s(checks) -> float:
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
 # what a histogram or summary is made of (as the parser names the samples after the family's name)
 REQUIRED_SERIES = {"histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
+TYPE_LINE = re.compile(r"^[ \t]*#[ \t]+TYPE[ \t]+(\S+)[ \t]+(\S+)", re.MULTILINE)
+BAD_VALUES_KEPT = 20  # per family, in evidence
 
 
 class Params(StrictParams):
@@ -59,17 +68,104 @@ class Params(StrictParams):
 
 
 def parse(text: str) -> tuple[dict[str, dict], str]:
-    """{family name: {type, samples}} of an exposition, or the parser's complaint."""
+    """{family name: {type, samples, series, bad_values}} of an exposition, or why it is malformed."""
     text_string_to_metric_families = load("prometheus_client.parser").text_string_to_metric_families
 
+    if twice := declared_twice(text):
+        return {}, twice
     found: dict[str, dict] = {}
     try:
         for family in text_string_to_metric_families(text):
+            if family.name in found and {family.type, found[family.name]["type"]} != {"unknown"}:
+                # the parser splits a family whose lines are not one group; which part counts would be luck
+                return {}, f"{cut(family.name)} exposed in two groups, not one after its # TYPE line"
             suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
-            found[family.name] = {"type": family.type, "samples": len(family.samples), "series": suffixes}
+            found[family.name] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
+                                  "bad_values": bad_values(family)[:BAD_VALUES_KEPT]}
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
         return {}, f"{type(exc).__name__}: {exc}"
     return found, ""
+
+
+def declared_twice(text: str) -> str:
+    """The first family with two `# TYPE` lines, named as the parser names families (a counter without
+    `_total`); the parser would merge or split them by their order."""
+    declared: dict[str, str] = {}
+    for name, kind in TYPE_LINE.findall(text):
+        family = name.removesuffix("_total") if kind == "counter" else name
+        line = cut(f"# TYPE {name} {kind}")
+        if family in declared:
+            return f"{cut(family)} declared twice ({declared[family]}; {line})"
+        declared[family] = line
+    return ""
+
+
+def bad_values(family) -> list[str]:
+    """Samples whose values measure nothing, and (histograms) buckets that do not add up."""
+    bad = [f"{_series(sample)} is {_number(sample.value)}" for sample in family.samples
+           if not _measures(family, sample)]
+    if bad or family.type != "histogram":
+        return bad  # buckets are added up only when each of them measures something
+    return _uncumulative(family)
+
+
+def _measures(family, sample) -> bool:
+    value, part = sample.value, sample.name[len(family.name):]
+    counting = family.type == "counter" or part in ("_count", "_bucket")
+    if isinstance(value, int):  # the parser's int for an integer, however large: never NaN nor Inf
+        return value >= 0 or not counting
+    if counting:
+        return 0 <= value < math.inf  # NaN compares false
+    if part == "_sum":
+        return math.isfinite(value)
+    if family.type == "summary":
+        return True  # a quantile: NaN for a window without observations
+    return not math.isnan(value)  # a gauge: ±Inf may be meant
+
+
+def _uncumulative(family) -> list[str]:
+    """Per label set: buckets cumulative by `le`, the last `le="+Inf"`, and that one equal to `_count`."""
+    groups: dict[tuple, dict] = {}
+    bad = []
+    for sample in family.samples:
+        labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k != "le"))
+        group = groups.setdefault(labels, {"buckets": [], "count": None})
+        if sample.name.endswith("_bucket"):
+            try:
+                group["buckets"].append((float(sample.labels.get("le", "")), sample))
+            except ValueError:
+                bad.append(f"{_series(sample)} has no numeric le")
+        elif sample.name.endswith("_count"):
+            group["count"] = sample
+    for group in groups.values():
+        buckets = sorted(group["buckets"], key=lambda bucket: bucket[0])
+        for (_, lower), (_, upper) in zip(buckets, buckets[1:]):
+            if upper.value < lower.value:
+                bad.append(f"{_series(upper)} {_number(upper.value)} < {_series(lower)} {_number(lower.value)}")
+        if not buckets:
+            continue  # judged as a missing _bucket series
+        (top_le, top), count = buckets[-1], group["count"]
+        if top_le != math.inf:
+            bad.append(f'{_series(top)} is the last bucket: no le="+Inf"')
+        elif count is not None and count.value != top.value:
+            bad.append(f"{_series(count)} {_number(count.value)} ≠ {_series(top)} {_number(top.value)}")
+    return bad
+
+
+def _series(sample) -> str:
+    labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+    return cut(f"{sample.name}{{{labels}}}" if labels else sample.name, 120)
+
+
+def _number(value: int | float) -> str:
+    """As the exposition writes it: NaN, +Inf, -5."""
+    if isinstance(value, int):
+        return cut(str(value), 40)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(value).removesuffix(".0")
 
 
 def gather(target, checks) -> dict[str, dict]:
@@ -125,6 +221,8 @@ def judge(check, facts) -> Outcome:
             problems.append(f"{found_name} is declared but has no sample")
         elif missing := [s for s in REQUIRED_SERIES.get(kind, ()) if s not in family["series"]]:
             problems.append(f"{kind} {found_name} lacks its {', '.join(found_name + s for s in missing)} series")
+        elif family["bad_values"]:  # a value that measures nothing is no measure
+            problems.append(f"{kind} {found_name}: {first_few(family['bad_values'], 2)}")
     evidence = {**evidence, "families_exposed": len(families), "checked": seen}
     return verdict(expected, problems, f"all {len(p.families)} present with their types ({len(families)} exposed)",
                    **evidence)

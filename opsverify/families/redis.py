@@ -11,11 +11,14 @@ Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD;
 key holds nothing and counts as 0 (Redis deletes an emptied list). All keys of an endpoint go
 out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
 answer — refused, silent, dripping, not speaking RESP — or refuses the password leaves the keys
-unread: the item is an *error*, never a pass.
+unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
+that is no Redis type, a length that is not one): its items are errors naming what was said, cut
+short, and every other key is judged as usual.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field
@@ -24,11 +27,14 @@ from ..errors import GatherError
 from ..outcome import Outcome, error, verdict
 from ..transports.redis import ReadOnlyRedis, password, shown
 from ._common import StrictParams
+from .tcp import cut, quoted
 
 NAME = "redis"
 
 LENGTH_COMMANDS = {"list": "LLEN", "stream": "XLEN", "zset": "ZCARD", "set": "SCARD"}
 _MEASURES = tuple(LENGTH_COMMANDS.values())
+CORE_TYPES = frozenset({"string", "list", "set", "zset", "hash", "stream", "none"})
+MODULE_TYPE = re.compile(r"[A-Za-z0-9_-]{9}")
 
 
 class Limit(StrictParams):
@@ -64,35 +70,58 @@ def connect(target, endpoint: str) -> ReadOnlyRedis:
                          read_timeout_s=target.timeouts.statement_ms / 1000, deadline_s=conversation_s(target))
 
 
-def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int | None]]:
+def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int | None] | GatherError]:
     """(type, length) per key from one pipeline: TYPE plus every length command; the
-    ones that do not fit the type answer WRONGTYPE and are ignored."""
+    ones that do not fit the type answer WRONGTYPE and are ignored. A key whose answers
+    are nonsense gets a GatherError of its own: the other keys' answers still count."""
     commands: list[tuple[str, ...]] = []
     for key in keys:
         commands.append(("TYPE", key))
         commands.extend((measure_command, key) for measure_command in _MEASURES)
     replies = client.pipeline(commands)
-    out: dict[str, tuple[str, int | None]] = {}
+    if len(replies) != len(commands):
+        raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
+    out: dict[str, tuple[str, int | None] | GatherError] = {}
     step = 1 + len(_MEASURES)
     for index, key in enumerate(keys):
-        kind, *lengths = replies[index * step : (index + 1) * step]
-        if isinstance(kind, Exception):
-            raise GatherError(f"TYPE {key} failed: {kind}")
-        if kind == "none":
-            counted = [n for n in lengths if isinstance(n, int) and not isinstance(n, bool) and n != 0]
-            if counted:  # a missing key has length 0 for every command: the server's answers disagree
-                raise GatherError(f"TYPE {key} answered none, yet a length command answered {counted[0]!r}")
-            out[key] = ("none", 0)
-        elif kind in LENGTH_COMMANDS:
-            length = lengths[_MEASURES.index(LENGTH_COMMANDS[kind])]
-            if isinstance(length, Exception):
-                raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} failed: {length}")
-            if not isinstance(length, int) or isinstance(length, bool) or length < 0:  # a server that lies
-                raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} answered {length!r}, not a length")
-            out[key] = (kind, length)
-        else:
-            out[key] = (kind, None)
+        try:
+            out[key] = _measured(key, *replies[index * step : (index + 1) * step])
+        except GatherError as exc:
+            out[key] = exc
     return out
+
+
+def _measured(key: str, kind: Any, *lengths: Any) -> tuple[str, int | None]:
+    if isinstance(kind, Exception):
+        raise GatherError(f"TYPE {key} failed: {cut(str(kind))}")
+    if not is_type(kind):
+        raise GatherError(f"TYPE {key} answered {_seen(kind)}, not a Redis type")
+    if kind == "none":
+        counted = [n for n in lengths if isinstance(n, int) and not isinstance(n, bool) and n != 0]
+        if counted:  # a missing key has length 0 for every command: the server's answers disagree
+            raise GatherError(f"TYPE {key} answered none, yet a length command answered {counted[0]!r}")
+        return ("none", 0)
+    if kind not in LENGTH_COMMANDS:
+        return (kind, None)
+    length = lengths[_MEASURES.index(LENGTH_COMMANDS[kind])]
+    if isinstance(length, Exception):
+        raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} failed: {cut(str(length))}")
+    if not isinstance(length, int) or isinstance(length, bool) or length < 0:  # a server that lies
+        raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} answered {_seen(length)}, not a length")
+    return (kind, length)
+
+
+def is_type(kind: Any) -> bool:
+    """What TYPE can answer: a core type, or a module's type name (Redis makes those exactly 9
+    characters of A-Z, a-z, 0-9, `-` and `_`: ReJSON-RL, MBbloom--)."""
+    return isinstance(kind, str) and (kind in CORE_TYPES or MODULE_TYPE.fullmatch(kind) is not None)
+
+
+def _seen(reply: Any) -> str:
+    """A reply as a message names it: nil, or quoted and cut, with its RESP kind when not a string."""
+    if reply is None:
+        return "nil"
+    return quoted(reply) if isinstance(reply, str) else f"{quoted(reply)} ({type(reply).__name__})"
 
 
 def gather(target, checks) -> dict[str, Any]:
@@ -115,9 +144,15 @@ def judge(check, facts) -> Outcome:
     if isinstance(seen, GatherError):
         return error(f"could not read the keys: {seen}")
     wanted, problems, fine, evidence = [], [], [], {"server": seen["server"], "keys": {}}
+    unreadable = []
     for key, limit in p.keys.items():
-        kind, length = seen["keys"][key]
         wanted.append(f"{key} empty" if limit.max == 0 else f"{key} holds ≤ {limit.max}")
+        measured = seen["keys"][key]
+        if isinstance(measured, GatherError):
+            unreadable.append(str(measured))
+            evidence["keys"][key] = {"unreadable": str(measured)}
+            continue
+        kind, length = measured
         if kind == "none":
             evidence["keys"][key] = {"type": "none", "length": 0, "note": "key does not exist; counted as 0"}
             fine.append(f"{key} absent (0)")
@@ -129,4 +164,6 @@ def judge(check, facts) -> Outcome:
             problems.append(f"{key} holds {length} ({kind})")
         else:
             fine.append(f"{key} holds {length}")
+    if unreadable:  # a key not measured is not a pass, whatever the others hold
+        return error(f"could not read the keys: Redis at endpoint '{p.endpoint}': {'; '.join(unreadable)}", **evidence)
     return verdict(", ".join(wanted), problems, ", ".join(fine), **evidence)

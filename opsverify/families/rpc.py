@@ -29,7 +29,8 @@ One conversation per endpoint: a first JSON-RPC batch carries every call of ever
 returned. Each exchange ends within 2 × http_s, whatever the node does (a total deadline, not a
 per-read timeout). The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
 An endpoint that does not answer in JSON-RPC (refused, silent, an HTML 401 page) leaves its
-items unchecked: *error*. A JSON-RPC answer that is not the healthy one (getHealth -32005,
+items unchecked: *error*; so does a call with no reply of its own in the batch, and a slot, block
+height or balance outside a u64. A JSON-RPC answer that is not the healthy one (getHealth -32005,
 getBlockTime -32004, a low balance) fails the item.
 """
 
@@ -75,6 +76,7 @@ EVIDENCE_CHARS = 2048  # a node's value kept in evidence as it came up to this m
 DB_NOW = "select extract(epoch from now())::float8 as now_epoch"
 LAMPORTS_PER_SOL = 1_000_000_000
 LATEST_BLOCK_TIME = 2 ** 34  # seconds since 1970 (year 2514): a larger block time is a node's lie
+U64 = 2 ** 64  # slots, block heights and lamports are u64: a value outside 0 … 2**64-1 is a node's nonsense
 
 
 class Params(StrictParams):
@@ -367,7 +369,7 @@ def _converse(target, url: str, checks: list, rows: dict, keypairs: dict) -> Cha
     # getBlockTime needs a slot from the first batch
     later: dict[str, Call] = {}
     for source in dict.fromkeys(p.slot_from for p in params if p.method == "getBlockTime"):
-        slot = _slot_from(source, chain.calls.get(source))
+        slot, _ = _slot_from(source, chain.calls.get(source))
         if slot is not None:
             chain.slots[source] = slot
             later[f"getBlockTime:{source}"] = Call("getBlockTime", [slot])
@@ -422,16 +424,21 @@ def _lamports(account: Any) -> int:
     return lamports
 
 
-def _slot_from(source: str, answer: Answer | None) -> int | None:
+def _slot_from(source: str, answer: Answer | None) -> tuple[int | None, str]:
+    """(the slot `source` answered, "") or (None, why there is none to ask getBlockTime about)."""
     if answer is None or answer.error is not None:
-        return None
+        return None, f"{source} failed ({answer.error if answer is not None else 'not asked'})"
     result = answer.result
     if source == "getSlot":
         slot = result
     else:
         context = result.get("context") if isinstance(result, dict) else None
         slot = context.get("slot") if isinstance(context, dict) else None
-    return slot if isinstance(slot, int) and not isinstance(slot, bool) else None
+        if slot is None:
+            return None, f"{source} failed (its reply holds no slot)"
+    if not _is_u64(slot):
+        return None, f"{source} answered slot {_json(slot)}, not a u64"
+    return slot, ""
 
 
 # -- judging ------------------------------------------------------------------------------
@@ -439,10 +446,20 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_u64(value: Any) -> bool:
+    return _is_int(value) and 0 <= value < U64
+
+
+def _unanswered(answer: Answer) -> bool:
+    """No JSON-RPC answer to this call: none or several in the batch, one to another id, or an error without
+    the integer code JSON-RPC requires. The transport says so with a code-less error; a node's own has a code."""
+    return answer.error is not None and answer.error.code is None
+
+
 def _sol(lamports: int) -> str:
-    """Exact for any integer a node may send (a float would overflow past 10**308)."""
-    whole, part = divmod(abs(lamports), LAMPORTS_PER_SOL)
-    return ("-" if lamports < 0 else "") + f"{whole}.{part:09d}".rstrip("0").rstrip(".") + " SOL"
+    """Exact for any u64 (a float would round the last lamports away)."""
+    whole, part = divmod(lamports, LAMPORTS_PER_SOL)
+    return f"{whole}.{part:09d}".rstrip("0").rstrip(".") + " SOL"
 
 
 def _error_evidence(err: RpcError) -> dict[str, Any]:
@@ -481,12 +498,18 @@ def _no_answer(chain: Chain, evidence: dict[str, Any], failure: str = "") -> Out
     return error(f"could not look: no answer from {chain.shown}: {failure or chain.failure}", **evidence)
 
 
+def _no_answer_to(method: str, chain: Chain, answer: Answer, evidence: dict[str, Any]) -> Outcome:
+    return error(f"could not look: no answer to {method} from {chain.shown}: {answer.error}", **evidence)
+
+
 def _judge_health(p: Params, chain: Chain, facts: Facts) -> Outcome:
     expected = f'getHealth on {chain.shown} answers "{p.expect_result}"'
     evidence: dict[str, Any] = {"endpoint": chain.shown}
     if chain.failure:
         return _no_answer(chain, evidence)
     answer = chain.calls["getHealth"]
+    if _unanswered(answer):
+        return _no_answer_to("getHealth", chain, answer, evidence)
     if answer.error is not None:
         return failed(expected, str(answer.error), **evidence, error=_error_evidence(answer.error))
     evidence["result"] = _kept(answer.result)
@@ -501,20 +524,27 @@ def _judge_blockhash(p: Params, chain: Chain, facts: Facts) -> Outcome:
     if chain.failure:
         return _no_answer(chain, evidence)
     answer = chain.calls["getLatestBlockhash"]
+    if _unanswered(answer):
+        return _no_answer_to("getLatestBlockhash", chain, answer, evidence)
     if answer.error is not None:
         return failed(expected, str(answer.error), **evidence, error=_error_evidence(answer.error))
     result = answer.result if isinstance(answer.result, dict) else {}
     value = result.get("value") if isinstance(result.get("value"), dict) else {}
     context = result.get("context") if isinstance(result.get("context"), dict) else {}
     blockhash, height, slot = value.get("blockhash"), value.get("lastValidBlockHeight"), context.get("slot")
-    evidence.update(slot=slot, blockhash=blockhash, lastValidBlockHeight=height, apiVersion=context.get("apiVersion"))
+    evidence.update(slot=_kept(slot), blockhash=_kept(blockhash), lastValidBlockHeight=_kept(height),
+                    apiVersion=_kept(context.get("apiVersion")))
+    nonsense = [f"{name} {_json(number)} is not a u64" for name, number in
+                (("lastValidBlockHeight", height), ("context.slot", slot)) if number is not None and not _is_u64(number)]
+    if nonsense:  # a height or slot no chain can have: the node's answer says nothing
+        return error(f"could not look: getLatestBlockhash on {chain.shown} answered {'; '.join(nonsense)}", **evidence)
     problems = []
     if not is_base58_of(blockhash, 32):
         problems.append(f"blockhash {_json(blockhash)} is not a base58 32-byte hash")
-    if not _is_int(height):
-        problems.append(f"lastValidBlockHeight {_json(height)} is not an integer")
-    if not _is_int(slot):
-        problems.append(f"context.slot {_json(slot)} is not an integer")
+    if height is None:
+        problems.append("lastValidBlockHeight null is not an integer")
+    if slot is None:
+        problems.append("context.slot null is not an integer")
     return verdict(expected, problems, f"blockhash {blockhash} at slot {slot}", **evidence)
 
 
@@ -527,13 +557,14 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
         return _no_answer(chain, evidence)
     slot = chain.slots.get(p.slot_from)
     if slot is None:
-        source = chain.calls.get(p.slot_from)
-        why = str(source.error) if source is not None and source.error else "its reply holds no slot"
-        return error(f"no slot to ask getBlockTime about: {p.slot_from} failed ({why})", **evidence)
+        _, why = _slot_from(p.slot_from, chain.calls.get(p.slot_from))
+        return error(f"no slot to ask getBlockTime about: {why}", **evidence)
     evidence["slot"] = slot
     if chain.later_failure:
         return _no_answer(chain, evidence, chain.later_failure)
     answer = chain.calls[f"getBlockTime:{p.slot_from}"]
+    if _unanswered(answer):
+        return _no_answer_to(f"getBlockTime for slot {slot}", chain, answer, evidence)
     if answer.error is not None:
         return failed(expected, f"slot {slot}: {answer.error}", **evidence, error=_error_evidence(answer.error))
     block_time = answer.result
@@ -586,7 +617,9 @@ def _judge_balance(p: Params, chain: Chain, facts: Facts) -> Outcome:
     if answer.error is not None:
         return error(f"getBalance of {address} failed: {answer.error}", **evidence)
     lamports = answer.result
-    evidence["lamports"] = lamports
+    evidence["lamports"] = _kept(lamports)
+    if not _is_u64(lamports):  # no account holds that: the node's answer says nothing
+        return error(f"getBalance of {address} answered {_json(lamports)} lamports, not a u64", **evidence)
     seen = f"{lamports} lamports ({_sol(lamports)})"
     if lamports < p.min_lamports:
         return failed(expected, f"{address} holds {seen}", **evidence)
@@ -697,8 +730,9 @@ def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
         if answer.error is not None:
             return error(f"getMultipleAccounts failed: {answer.error}", **evidence)
         lamports = answer.result
-        if lamports is not None and not _is_int(lamports):
-            return error(f"getMultipleAccounts: unexpected lamports {_json(lamports)} for {address}", **evidence)
+        if lamports is not None and not _is_u64(lamports):
+            return error(f"getMultipleAccounts: unexpected lamports {_json(lamports)} for {address}, not a u64",
+                         **evidence)
         held = lamports or 0
         ok = held >= wanted if p.compare == "ge" else held == wanted
         if not ok:

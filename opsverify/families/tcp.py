@@ -175,7 +175,7 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
             replies["refusal"] = f"{type(exc).__name__}: {exc}"
             return
         raise
-    replies["PING"] = "PONG" if ping is True else ping
+    replies["PING"] = ping
     replies["version"] = info.get("redis_version") if isinstance(info, dict) else None
 
 
@@ -222,12 +222,20 @@ def gather(target, checks) -> dict[str, Answer | GatherError]:
 
 
 # -- judge ---------------------------------------------------------------------------------
-def _text(reply: Any, limit: int = 80) -> str:
+def cut(text: str, limit: int = 80) -> str:
+    """A target's text as a message or evidence keeps it: its start, and how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def quoted(reply: Any, limit: int = 80) -> str:
+    """A target's reply, quoted and cut: a message names what was said, it does not carry megabytes."""
     if isinstance(reply, tuple):  # an SMTP (code, message) reply
-        return f"{reply[0]} {_text(reply[1], limit)}"
+        return f"{reply[0]} {quoted(reply[1], limit)}"
     if isinstance(reply, bytes):
         reply = reply.decode("utf-8", "replace")
-    return repr(str(reply)[:limit])
+    text = str(reply)
+    shown = repr(text[:limit])
+    return shown if len(text) <= limit else f"{shown}… ({len(text):,} characters)"
 
 
 def _no_answer(where: str, answer: Answer, evidence: dict, detail: str = "") -> Outcome:
@@ -241,7 +249,7 @@ def judge(check, facts) -> Outcome:
     if isinstance(answer, GatherError):
         return error(f"endpoint '{p.endpoint}' is not usable: {answer}")
     evidence = {"address": answer.address, "elapsed_ms": answer.elapsed_ms,
-                "replies": {k: _text(v, 300) for k, v in answer.replies.items()},
+                "replies": {k: quoted(v, 300) for k, v in answer.replies.items()},
                 **({"failure": answer.failure} if answer.failure else {})}
     where = f"{p.protocol} at {answer.address}"
     if p.protocol == "clamd":
@@ -257,11 +265,11 @@ def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
     if reply is None:
         return _no_answer(where, answer, evidence)
     if not reply.endswith(b"\0"):  # every clamd reply to a z-command ends with NUL
-        shown_reply = f"replied {_text(reply)} (not a NUL-terminated clamd reply)" if reply else \
+        shown_reply = f"replied {quoted(reply)} (not a NUL-terminated clamd reply)" if reply else \
             "no reply before the connection closed"
         return _no_answer(where, answer, evidence, shown_reply)
     if reply != b"PONG\0":
-        return failed(expected, f"replied {_text(reply)}", **evidence)
+        return failed(expected, f"replied {quoted(reply)}", **evidence)
     version = answer.replies.get("VERSION", b"").rstrip(b"\0").decode("utf-8", "replace")
     return passed(expected, f"PONG ({version or 'version unknown'})", **evidence)
 
@@ -272,13 +280,13 @@ def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
     if banner is None:
         return _no_answer(where, answer, evidence)
     if banner[0] != 220:
-        return failed(expected, f"banner {_text(banner)}", **evidence)
+        return failed(expected, f"banner {quoted(banner)}", **evidence)
     ehlo = answer.replies.get("EHLO")
     if ehlo is None:
         return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}")
     if ehlo[0] != 250:
-        return failed(expected, f"EHLO answered {_text(ehlo)}", **evidence)
-    return passed(expected, f"banner {_text(banner)}, EHLO 250", **evidence)
+        return failed(expected, f"EHLO answered {quoted(ehlo)}", **evidence)
+    return passed(expected, f"banner {quoted(banner)}, EHLO 250", **evidence)
 
 
 def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:
@@ -288,5 +296,6 @@ def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:
     if "PING" not in answer.replies:
         return _no_answer(where, answer, evidence)
     if answer.replies["PING"] != "PONG":
-        return failed(expected, f"PING answered {_text(answer.replies['PING'])}", **evidence)
-    return passed(expected, f"PONG (redis {answer.replies.get('version') or '?'})", **evidence)
+        return failed(expected, f"PING answered {quoted(answer.replies['PING'])}", **evidence)
+    version = cut(str(answer.replies.get("version") or "?"), 40)
+    return passed(expected, f"PONG (redis {version})", **evidence)

@@ -93,6 +93,8 @@ class ReadOnlyRedis:
             protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
         )
+        # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
+        client.response_callbacks.pop("PING", None)
         try:
             batch = client.pipeline(transaction=False)
             for command in commands:
