@@ -172,6 +172,15 @@ def test_one_unreadable_key_makes_its_item_an_error_not_a_pass():
     assert outcome.evidence["keys"]["jobs"] == {"type": "list", "length": 3}
 
 
+def test_a_key_over_its_limit_fails_even_when_another_is_unreadable():
+    """What was measured and does not hold is a failure; the key not read is named beside it, not in its place."""
+    check = make_check("redis", QUEUES)
+    keys = {"jobs": ("list", 5000), "jobs:dead": GatherError("TYPE jobs:dead answered nil, not a Redis type")}
+    outcome = family.judge(check, {"redis": {"server": "s", "keys": keys}})
+    assert outcome.status is Status.FAILED, outcome
+    assert "jobs holds 5000 (list)" in outcome.observed and "could not read: TYPE jobs:dead" in outcome.observed
+
+
 @pytest.mark.parametrize("length", [-5, "12", b"7", None, True])
 def test_a_length_that_is_not_one_is_could_not_look(length):
     """A server that lies (a negative count, a string, nothing): never read as a short queue."""

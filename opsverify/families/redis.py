@@ -164,6 +164,8 @@ def judge(check, facts) -> Outcome:
             problems.append(f"{key} holds {length} ({kind})")
         else:
             fine.append(f"{key} holds {length}")
-    if unreadable:  # a key not measured is not a pass, whatever the others hold
+    if unreadable and not problems:  # a key not measured is not a pass, whatever the others hold
         return error(f"could not read the keys: Redis at endpoint '{p.endpoint}': {'; '.join(unreadable)}", **evidence)
+    # a key over its limit fails the item even when another could not be read: that one is named beside it
+    problems += [f"could not read: {why}" for why in unreadable]
     return verdict(", ".join(wanted), problems, ", ".join(fine), **evidence)
