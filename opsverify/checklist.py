@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from .display import acted_on
 from .errors import ConfigError
@@ -51,15 +51,24 @@ def _as_written(value: str) -> str:
     return value
 
 
-Words = Annotated[str, AfterValidator(_as_written)]
+def _text(value: Any) -> Any:
+    """A word YAML read as a number, true/false or a date (`id: 1:30`, `name: 010`): refused, showing how to
+    quote it (see `Unquoted`, made by the checklists' loader)."""
+    if isinstance(value, Unquoted):
+        raise ValueError(value.problem())
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+Words = Annotated[str, BeforeValidator(_text), AfterValidator(_as_written)]
 
 
 class ItemModel(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    name: str = Field(pattern=NAME_PATTERN)
+    id: Text = Field(pattern=ID_PATTERN)
+    name: Text = Field(pattern=NAME_PATTERN)
     section: Words
     title: Words
-    family: str
+    family: Text
     cadence: Cadence | None = None
     severity: Severity = Severity.normal
     mutating: bool = False
@@ -69,7 +78,7 @@ class ItemModel(_Strict):
 
 
 class ChecklistModel(_Strict):
-    system: str = Field(pattern=NAME_PATTERN)
+    system: Text = Field(pattern=NAME_PATTERN)
     runbook: Words
     items: list[ItemModel]
 
@@ -118,6 +127,10 @@ def shown(path: Path) -> str:
 
 @functools.lru_cache(maxsize=256)  # a fleet names its environment file once per database
 def _shown(path: str, cwd: str) -> str:
+    try:  # the path itself, not where a symlink leads: `checklists/till.yaml`, as the operator named it
+        return str(Path(os.path.abspath(path)).relative_to(cwd))
+    except ValueError:
+        pass
     try:
         return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except (ValueError, RuntimeError, OSError):  # outside the working directory; a symlink loop
@@ -128,25 +141,64 @@ def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc)
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _no_duplicate_keys(loader_class: type) -> type:
     """YAML keeps the last of two equal keys and drops the first without a word: `max: 0` then `max: 100`
-    would be judged with 100, the first accepted but never judged. Here a repeated key is an error."""
+    would be judged with 100, the first accepted but never judged. Here a repeated key is an error.
+
+    Merges (`<<: *defaults`, `<<: [*a, *b]`) are read by one rule, not PyYAML's: a key written in the mapping
+    itself wins over a merged one (that is what a merge is for), and a key that two merged mappings both hold
+    is refused — PyYAML 6.0 picks one of the two by how the key is spelled."""
 
     class Strict(loader_class):
-        def construct_mapping(self, node, deep=False):
+        def flatten_mapping(self, node):
+            own, sources = [], []
             seen: dict[tuple[str, str], Any] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
-                    continue  # a merge (<<) may be overridden on purpose; keys are scalars in any runbook
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    sources += _merged_mappings(node, value_node)
+                    continue
+                if key_node.tag == "tag:yaml.org,2002:value":  # as PyYAML reads `=`
+                    key_node.tag = "tag:yaml.org,2002:str"
+                own.append((key_node, value_node))
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue  # keys are scalars in any runbook
                 mark = (key_node.tag, key_node.value)
                 if mark in seen:
                     raise yaml.constructor.ConstructorError(
                         None, None, f"the key '{key_node.value}' appears twice in one mapping (line "
                         f"{seen[mark].line + 1} and here): keep one", key_node.start_mark)
                 seen[mark] = key_node.start_mark
-            return super().construct_mapping(node, deep=deep)
+            merged, merged_from = [], {}
+            for source in sources:
+                self.flatten_mapping(source)  # its own merges first: it then holds each of its keys once
+                for key_node, value_node in source.value:
+                    mark = (key_node.tag, key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+                    if mark in seen:
+                        continue  # written here: wins over the merged value
+                    if mark in merged_from:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"the key '{key_node.value}' is in two merged mappings (line "
+                            f"{merged_from[mark].line + 1} and here): keep it in one, or write it in the mapping "
+                            "that merges them", key_node.start_mark)
+                    if mark is not None:
+                        merged_from[mark] = key_node.start_mark
+                    merged.append((key_node, value_node))
+            node.value = merged + own  # no merge key left: flattening it again changes nothing
 
     return Strict
+
+
+def _merged_mappings(node: Any, value_node: Any) -> list[Any]:
+    if isinstance(value_node, yaml.MappingNode):
+        return [value_node]
+    if isinstance(value_node, yaml.SequenceNode) and all(isinstance(n, yaml.MappingNode) for n in value_node.value):
+        return list(value_node.value)
+    raise yaml.constructor.ConstructorError(
+        "while constructing a mapping", node.start_mark,
+        "<< merges a mapping or a list of mappings, not anything else", value_node.start_mark)
 
 
 _LOADER = _no_duplicate_keys(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's C parser when present
@@ -158,10 +210,62 @@ def _yaml_loader() -> type:
     return _LOADER
 
 
+class Unquoted(str):
+    """A checklist's word that YAML would read as something else — `id: 1:30` (the number 90), `name: 010` (8),
+    `title: yes` (true): kept as written, so that the refusal can show it and say how to quote it."""
+
+    key: str
+    read: Any
+
+    def problem(self) -> str:
+        if isinstance(self.read, bool):
+            kind = "true" if self.read else "false"
+        elif isinstance(self.read, (int, float)):
+            kind = "a number" if str(self.read) == self else f"the number {self.read}"
+        else:
+            kind = "a date"
+        quoted = self.replace("'", "''")
+        return f"YAML reads {self} as {kind}, not as text: quote it: {self.key}: '{quoted}'"
+
+
+_TEXT_KEYS = ({"system", "runbook"}, {"id", "name", "section", "title", "family", "remediation", "reason"})
+_NOT_TEXT = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "timestamp")}
+_UNQUOTED_TAG = "tag:opsverify:unquoted"
+
+
+class _ChecklistLoader(_LOADER):
+    """The loader of checklists: a word of the checklist (not of params) written as a bare number, boolean or
+    date is kept as written (an `Unquoted`), for the message that refuses it."""
+
+    def construct_document(self, node):
+        if isinstance(node, yaml.MappingNode):
+            self._keep_words(node, _TEXT_KEYS[0])
+            for key_node, value_node in node.value:
+                if key_node.value == "items" and isinstance(value_node, yaml.SequenceNode):
+                    for item in value_node.value:
+                        if isinstance(item, yaml.MappingNode):
+                            self._keep_words(item, _TEXT_KEYS[1])
+        return super().construct_document(node)
+
+    def _keep_words(self, mapping: Any, keys: set[str]) -> None:
+        for index, (key_node, value_node) in enumerate(mapping.value):
+            if (isinstance(key_node, yaml.ScalarNode) and key_node.value in keys
+                    and isinstance(value_node, yaml.ScalarNode) and not value_node.style
+                    and value_node.tag in _NOT_TEXT):
+                word = Unquoted(value_node.value)
+                word.key, word.read = key_node.value, self.construct_object(value_node)
+                kept = yaml.ScalarNode(_UNQUOTED_TAG, value_node.value, value_node.start_mark, value_node.end_mark)
+                kept.word = word
+                mapping.value[index] = (key_node, kept)  # a new node: an alias of the old one elsewhere is untouched
+
+
+_ChecklistLoader.add_constructor(_UNQUOTED_TAG, lambda loader, node: node.word)
+
+
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a checklist, environment or waivers file: far beyond any runbook
 
 
-def _read_yaml(path: Path, problems: list[str]) -> Any:
+def _read_yaml(path: Path, problems: list[str], loader: type | None = None) -> Any:
     try:
         text = _bounded_text(path)
     except UnicodeDecodeError as exc:
@@ -175,7 +279,7 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         problems.append(f"{shown(path)}: cannot read: {exc.strerror}")
         return None
     try:
-        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=loader or _yaml_loader())  # noqa: S506 - a safe loader
         problem = _expansion_problem(data) if _ALIAS.search(text) else None
         if problem:
             problems.append(f"{shown(path)}: {problem}")
@@ -185,12 +289,19 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if mark and _char_at(text, mark.line, mark.column) == "\t" and "tab" not in problem:
+            problem += " (a tab? YAML indents with spaces)"
         problems.append(f"{shown(path)}{where}: not valid YAML: {problem}")
     except (ValueError, OverflowError) as exc:  # a date the calendar lacks (2099-02-30): YAML's own constructor
         problems.append(f"{shown(path)}: not valid YAML: a date or time that does not exist ({exc})")
     except RecursionError:
         problems.append(f"{shown(path)}: not valid YAML: nested deeper than it can be read")
     return None
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column:column + 1] if 0 <= line < len(lines) else ""
 
 
 def _bounded_text(path: Path) -> str:
@@ -206,32 +317,48 @@ def _bounded_text(path: Path) -> str:
 
 _ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\]},]", re.MULTILINE)  # what could be an alias (`*name`): else no walk
 MAX_VALUES = 1_000_000  # values a file may hold once its aliases are expanded: far beyond any runbook
+MAX_EXPANDED_CHARS = MAX_FILE_BYTES  # its text, expanded: no more than a file may hold written out
 
 
 def _expansion_problem(data: Any) -> str | None:
     """A YAML alias reuses a value without copying it: nine anchors of nine aliases each hold 9⁹ values in a few
-    lines, which would exhaust memory as soon as anything walks them. Each distinct value is sized once."""
+    lines, and five levels of nine aliases of one 2,000-character string are 118 million characters in 2.5 kB;
+    either exhausts memory (and fills the archive) as soon as anything walks them. Each distinct value is sized
+    once: the values it holds, and the characters of its keys and strings."""
     if not isinstance(data, (dict, list)):
         return None
-    sizes: dict[int, int] = {}  # id -> values it holds expanded; 0 while its own children are being sized
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values, characters) expanded; absent while being sized
+    sizing: set[int] = set()
     stack: list[tuple[Any, bool]] = [(data, False)]
     while stack:
         node, children_sized = stack.pop()
         children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
         if children_sized:
-            size = sizes[id(node)] = 1 + sum(sizes[id(c)] if isinstance(c, (dict, list)) else 1 for c in children)
-            if size > MAX_VALUES:
+            values, chars = 1, 0
+            for child in children:
+                child_values, child_chars = sizes[id(child)] if isinstance(child, (dict, list)) else _scalar_size(child)
+                values, chars = values + child_values, chars + child_chars
+            sizes[id(node)] = (values, chars)
+            sizing.discard(id(node))
+            if values > MAX_VALUES:
                 return (f"its YAML aliases expand it to more than {MAX_VALUES:,} values (an alias bomb?): "
                         "write the values out, or reuse fewer anchors")
+            if chars > MAX_EXPANDED_CHARS:
+                return (f"its YAML aliases expand it to more than {MAX_EXPANDED_CHARS // 2 ** 20} MiB of text, more "
+                        "than a file may hold (an alias bomb?): write the values out, or reuse fewer anchors")
             continue
+        if id(node) in sizing:
+            return "a YAML alias refers to a value that contains it (a value that holds itself): remove the alias"
         if id(node) in sizes:
-            if sizes[id(node)] == 0:
-                return "a YAML alias refers to a value that contains it (a value that holds itself): remove the alias"
             continue
-        sizes[id(node)] = 0  # being sized
+        sizing.add(id(node))  # being sized
         stack.append((node, True))
         stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
     return None
+
+
+def _scalar_size(value: Any) -> tuple[int, int]:
+    return 1, len(value) if isinstance(value, (str, bytes)) else 1
 
 
 def load_checklists(directory: Path) -> list[Check]:
@@ -244,17 +371,19 @@ def load_checklists(directory: Path) -> list[Check]:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise ConfigError(f"{shown(directory)}: no checklists (*.yaml) found")
-    # a .yml file would be collected by nothing and its items silently missing from the run
-    problems += [f"{shown(path)}: checklists are *.yaml files; rename it {path.stem}.yaml"
-                 for path in sorted(directory.glob("*.yml"))]
+    problems += _unread_checklists(directory)
     seen_systems: dict[str, Path] = {}
     for path in files:
         label = shown(path)
         before = len(problems)
-        raw = _read_yaml(path, problems)
+        raw = _read_yaml(path, problems, _ChecklistLoader)
         if raw is None:
             if len(problems) == before:
                 problems.append(f"{label}: the file is empty; a checklist needs system, runbook and items")
+            continue
+        if not isinstance(raw, dict):
+            problems.append(f"{label}: must be a mapping with system, runbook and items (it is "
+                            f"{'a list' if isinstance(raw, list) else 'a single value'})")
             continue
         try:
             model = ChecklistModel.model_validate(raw)
@@ -277,13 +406,23 @@ def load_checklists(directory: Path) -> list[Check]:
                 known = ", ".join(sorted(FAMILY_NAMES))
                 problems.append(f"{where}: family: unknown family '{item.family}' (known: {known})")
                 continue
+            written = item.model_fields_set
             if item.family == "manual":
                 if not item.reason:
                     problems.append(f"{where}: reason: a manual item needs the reason it cannot be automated")
+                problems += [f"{where}: {field}: a manual item {why}: remove it" for field, why in (
+                    ("params", "is not checked, so it has no params"),
+                    ("mutating", "makes no target do work"),
+                    ("cadence", "is listed in every run whatever -m says, so it has no cadence"))
+                    if field in written and (field != "mutating" or item.mutating)]
                 params: Any = item.params
             else:
                 if item.cadence is None:
                     problems.append(f"{where}: cadence: required (postdeploy, daily, weekly or monthly)")
+                if "reason" in written:
+                    problems.append(f"{where}: reason: only a manual item has a reason (why it cannot be "
+                                    "automated); say what this item checks in its title, or how to fix it in "
+                                    "remediation")
                 model_cls = params_model(item.family)
                 if model_cls is None:
                     params = item.params  # family not built yet: kept as data, skipped at run time
@@ -316,6 +455,33 @@ def load_checklists(directory: Path) -> list[Check]:
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return checks
+
+
+def _unread_checklists(directory: Path) -> list[str]:
+    """What looks like a checklist where none is read: a `.yml` or `.YAML` file, a subfolder of checklists.
+    Each would be collected by nothing, its items silently missing from the run."""
+    problems: list[str] = []
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return problems
+    for path in entries:
+        if path.suffix.lower() in (".yaml", ".yml") and path.suffix != ".yaml":
+            problems.append(f"{shown(path)}: checklists are *.yaml files; rename it {path.stem}.yaml")
+        elif path.suffix != ".yaml" and path.is_dir():
+            found = sorted(_yaml_files(path))
+            if found:
+                more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+                problems.append(f"{shown(found[0])}{more}: checklists in a subfolder are not read; move it to "
+                                f"{shown(directory / found[0].stem)}.yaml")
+    return problems
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    found = []
+    for where, _, names in os.walk(folder):  # symlinked folders inside it are not followed: no loop
+        found += [Path(where) / name for name in names if Path(name).suffix.lower() in (".yaml", ".yml")]
+    return found
 
 
 def _item_problems(module: Any, params: Any, mutating: bool) -> list[str]:

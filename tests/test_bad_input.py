@@ -106,6 +106,22 @@ def _bombed_checklist(levels: int) -> str:
             + "\n".join(anchors) + "\n")
 
 
+def _string_bomb(levels: int) -> str:
+    """One 2,000-character string, nine aliases of it, nine of those …: few values (9**levels), much text."""
+    anchors = [f'    s: &s "{"x" * 2000}"', "    x0: &a0 [" + ", ".join(["*s"] * 9) + "]"]
+    anchors += [f"    x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return ("system: bomb\nrunbook: r.md\nitems:\n- {id: B1, name: web, section: Web, title: t, family: env,"
+            " cadence: postdeploy, params: {service: web, required: [A]}}\nbomb:\n" + "\n".join(anchors) + "\n")
+
+
+def _symlinked_checklist(runbook) -> None:
+    elsewhere = runbook.root / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "billing.yaml").write_text("system: billing\nrunbook: r\nitems:\n- {id: B1, name: call, section: S,"
+                                            " title: t, family: manual, reason: a phone call}\n")
+    os.symlink(elsewhere / "billing.yaml", runbook.root / "checklists" / "till2.yaml")
+
+
 def test_a_yaml_alias_bomb_is_one_line_not_a_crash(tmp_path):
     checklists, _ = _copy_config(tmp_path)
     (checklists / "bomb.yaml").write_text(_bombed_checklist(9))
@@ -334,6 +350,32 @@ def _edit_shop(old: str, new: str):
      "checklists/billing.yml: checklists are *.yaml files; rename it billing.yaml"),
     (_write("checklists/empty.yaml", "system: empty\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
      "checklists/empty.yaml: items: Value error, no items: a checklist holds at least one"),
+    # nor in a subfolder or with an upper-case extension: collected by nothing, silently missing
+    (_write("checklists/billing/billing.yaml", "system: billing\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
+     "checklists/billing/billing.yaml: checklists in a subfolder are not read; move it to checklists/billing.yaml"),
+    (_write("checklists/billing.YAML", "system: billing\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
+     "checklists/billing.YAML: checklists are *.yaml files; rename it billing.yaml"),
+    # an alias bomb of few values but much text: 59,049 copies of 2,000 characters from 2.5 kB
+    (_write("checklists/bomb.yaml", _string_bomb(5)), (), ConfigError.exit_code,
+     "checklists/bomb.yaml: its YAML aliases expand it to more than 16 MiB of text"),
+    (_edit_shop("    service: web\n    forbidden:\n    - MOCK\n",
+                "    <<: [{forbidden: [MOCK]}, {forbidden: [NOTHING]}]\n    service: web\n"), (), ConfigError.exit_code,
+     "not valid YAML: the key 'forbidden' is in two merged mappings"),
+    (_edit_shop("    required:\n    - APP_ORIGIN\n", "    required:\n    - APP_ORIGIN\n    min_length: {APP_ORIGIN: true}\n"),
+     (), ConfigError.exit_code, "S1-origin-set: params.min_length: Value error, APP_ORIGIN: true is a boolean, not a number"),
+    (_edit_shop("id: S1\n", "id: 1:30\n"), (), ConfigError.exit_code,
+     "checklists/shop.yaml: 1:30-origin-set: id: Value error, YAML reads 1:30 as the number 90, not as text: quote it:"
+     " id: '1:30'"),
+    (_edit_shop("  family: manual\n", "  family: manual\n  cadence: postdeploy\n"), (), ConfigError.exit_code,
+     "S5-incident-call: cadence: a manual item is listed in every run whatever -m says, so it has no cadence"),
+    (_edit_shop("  remediation: set FLAG=true on web\n", "  remediation: set FLAG=true on web\n  reason: flags\n"), (),
+     ConfigError.exit_code, "S2-flag-on: reason: only a manual item has a reason"),
+    (_write("checklists/odd.yaml", "- a\n- b\n"), (), ConfigError.exit_code,
+     "checklists/odd.yaml: must be a mapping with system, runbook and items (it is a list)"),
+    (_edit_shop("- id: S1", "\t- id: S1"), (), ConfigError.exit_code,
+     "found character that cannot start any token (a tab? YAML indents with spaces)"),
+    (_symlinked_checklist, (), ConfigError.exit_code,
+     "opsverify: checklists/till2.yaml: system 'billing' does not match the file name 'till2'"),
     # a runbook's words reach terminals and the report: none may clear the screen or reverse the text
     (_edit_shop("runbook: Shop runbook", "runbook: \"Shop \\e[2J runbook\""), (), ConfigError.exit_code,
      "runbook: Value error, holds the control character U+001B"),
@@ -345,7 +387,9 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("-m", "postdeploy and", "-n", "2"), exitcodes.USAGE, "-m 'postdeploy and': not an expression"),
 ], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on",
         "shard-escape", "deployed-at-escape", "system-rtl",
-        "waiver-number", "secrets-env-bytes", "yml", "no-items", "escape-in-words", "rtl-override-in-words",
+        "waiver-number", "secrets-env-bytes", "yml", "no-items", "subfolder", "upper-case-extension", "string-bomb",
+        "merge-list", "bool-for-number", "id-read-as-number", "manual-cadence", "reason-on-automated", "not-a-mapping",
+        "tab", "symlink-named-as-written", "escape-in-words", "rtl-override-in-words",
         "bad-k-under-xdist", "bad-m-under-xdist"])
 def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
     from .runbook import make_runbook

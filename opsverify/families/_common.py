@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+import types
+from collections import abc
 
-from typing import Annotated
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 READ_ONLY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
 
@@ -23,6 +25,75 @@ class StrictParams(BaseModel):
             default = cls.__dict__.get(name)
             if type(default) in (list, dict) and not default:
                 setattr(cls, name, Field(default_factory=type(default)))
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """pydantic reads true as 1 where a number belongs (`min_lamports: true`, `max_latency_ms: true`): a
+        boolean is not a number, so it is refused, at any depth (`min_length: {X: true}`); ints for floats stay."""
+        if isinstance(value, (bool, dict, list)) and info.field_name in _number_fields(cls):
+            found = _bool_for_number(cls.model_fields[info.field_name].annotation, value)
+            if found is not None:
+                path, boolean = found
+                where = "".join(f"{key}: " for key in path)
+                raise ValueError(f"{where}{str(boolean).lower()} is a boolean, not a number (YAML reads true/false, "
+                                 "yes/no and on/off as booleans): write the number")
+        return value
+
+
+@functools.lru_cache(maxsize=None)  # one per Params class
+def _number_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """The fields whose type holds a number somewhere (`int`, `dict[str, float]`, `StatusCode | None`)."""
+    return frozenset(name for name, field in cls.model_fields.items() if _mentions_number(field.annotation))
+
+
+def _mentions_number(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, (int, float)) and not issubclass(annotation, bool):
+        return True
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return False
+    args = get_args(annotation)[:1] if origin is Annotated else get_args(annotation)
+    return any(_mentions_number(arg) for arg in args)
+
+
+def _choices(annotation: Any) -> list[Any]:
+    """The types a field takes: `Annotated[int, …] | None` → [int, None]."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _choices(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return [choice for arg in get_args(annotation) for choice in _choices(arg)]
+    return [annotation]
+
+
+def _bool_for_number(annotation: Any, value: Any) -> tuple[list[str], bool] | None:
+    """A boolean in `value` that `annotation` would read as a number: its path (keys, `[i]`) and itself."""
+    choices = _choices(annotation)
+    if isinstance(value, bool):
+        takes_bool = any(c is bool or c is Any or c is object
+                         or (get_origin(c) is Literal and any(isinstance(a, bool) for a in get_args(c)))
+                         for c in choices)
+        takes_number = any(isinstance(c, type) and issubclass(c, (int, float)) and not issubclass(c, bool)
+                           for c in choices)
+        return ([], value) if takes_number and not takes_bool else None
+    if isinstance(value, dict):
+        inner = [get_args(c)[1] for c in choices if get_origin(c) in (dict, abc.Mapping) and len(get_args(c)) == 2]
+        items = ((str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        inner = [a for c in choices if get_origin(c) in (list, tuple, set, frozenset, abc.Sequence)
+                 for a in get_args(c) if a is not Ellipsis]
+        items = ((f"[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    element = Union[tuple(inner)] if inner else None
+    if element is None or not _mentions_number(element):
+        return None
+    for key, item in items:
+        found = _bool_for_number(element, item)
+        if found is not None:
+            return [key, *found[0]], found[1]
+    return None
 
 
 def split_name(qualified: str, default_schema: str = "public") -> tuple[str, str]:

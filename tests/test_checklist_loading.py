@@ -1,0 +1,250 @@
+"""Loading checklists: what YAML itself would read otherwise than written, and what a checklist may hold
+without it being read. Each is refused at load, as one line naming the file and item and the fix."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from opsverify.checklist import _yaml_loader, load_checklists, load_item_params
+from opsverify.errors import ConfigError
+
+from .helpers import ROOT
+
+WEB = ("  - {id: W1, name: origin, section: S, title: t, family: env, cadence: postdeploy,"
+       " params: {service: web, required: [APP_ORIGIN]}}\n")
+
+
+def _checklist(system: str = "shop", items: str = WEB) -> str:
+    return f"system: {system}\nrunbook: r\nitems:\n" + items
+
+
+def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    checklists = tmp_path / "checklists"
+    for name, text in {"shop.yaml": _checklist(), **files}.items():
+        path = checklists / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return checklists
+
+
+def _refused(checklists: Path) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_checklists(checklists)
+    return raised.value.message
+
+
+def _item(text: str) -> str:
+    return textwrap.indent(textwrap.dedent(text).strip("\n"), "  ") + "\n"
+
+
+def test_the_seed_checklists_still_load():
+    assert {c.system for c in load_checklists(ROOT / "checklists")} >= {"sora-studio", "cheersai", "bakery-ops"}
+
+
+# -- 1. an alias bomb is bounded by its size, not only by its count of values ---------------------
+def _string_bomb(levels: int, length: int = 2000) -> str:
+    """One long string, nine aliases of it, nine aliases of those …: 9**levels copies in a few lines."""
+    anchors = [f'        s: &s "{"x" * length}"', "        x0: &a0 [" + ", ".join(["*s"] * 9) + "]"]
+    anchors += [f"        x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return _checklist("bomb", "  - id: B1\n    name: web\n    section: Web\n    title: t\n    family: http\n"
+                              "    cadence: postdeploy\n    params:\n      service: web\n      path: /\n      json:\n"
+                      + "\n".join(anchors) + "\n")
+
+
+def test_an_alias_bomb_of_long_strings_is_refused_by_its_size(tmp_path):
+    """5 levels: 59,049 values (far under the million) but 118 million characters from 2.5 kB."""
+    text = _string_bomb(5)
+    assert len(text) < 3000
+    message = _refused(_folder(tmp_path, {"bomb.yaml": text}))
+    assert message.endswith("bomb.yaml: its YAML aliases expand it to more than 16 MiB of text, more than a file may"
+                            " hold (an alias bomb?): write the values out, or reuse fewer anchors"), message
+
+
+def test_a_few_aliases_of_long_strings_load(tmp_path):
+    (check,) = [c for c in load_checklists(_folder(tmp_path, {"bomb.yaml": _string_bomb(3)})) if c.system == "bomb"]
+    assert check.params.json_fields["x2"] == [[["x" * 2000] * 9] * 9] * 9
+
+
+# -- 2. files that look like checklists but would not be read --------------------------------------
+@pytest.mark.parametrize("name, said", [
+    ("billing/billing.yaml", "billing/billing.yaml: checklists in a subfolder are not read; move it to "),
+    ("teams/billing/billing.yml", "teams/billing/billing.yml: checklists in a subfolder are not read; move it to "),
+    ("billing.YAML", "billing.YAML: checklists are *.yaml files; rename it billing.yaml"),
+    ("billing.Yml", "billing.Yml: checklists are *.yaml files; rename it billing.yaml"),
+    ("billing.yml", "billing.yml: checklists are *.yaml files; rename it billing.yaml"),
+])
+def test_a_checklist_that_would_not_be_read_is_refused(tmp_path, name, said):
+    message = _refused(_folder(tmp_path, {name: _checklist("billing")}))
+    assert said in message
+    assert "\n" not in message
+
+
+def test_a_subfolder_without_checklists_is_fine(tmp_path):
+    checklists = _folder(tmp_path, {"notes/README.md": "how we write checklists\n"})
+    assert [c.system for c in load_checklists(checklists)] == ["shop"]
+
+
+# -- 3. merges: one rule, whatever the keys are called ---------------------------------------------
+@pytest.mark.parametrize("key", ["a", "b", "forbidden", "zz", "max_latency_ms"])
+def test_a_key_in_two_merged_mappings_is_refused_whatever_its_spelling(key):
+    """PyYAML 6.0 keeps the first or the second by whether the key's string is interned."""
+    with pytest.raises(yaml.YAMLError, match=f"the key '{key}' is in two merged mappings"):
+        yaml.load(f"p:\n  <<: [{{{key}: 1}}, {{{key}: 2}}]\n  s: w\n", Loader=_yaml_loader())
+
+
+def test_two_merge_keys_holding_one_key_are_refused():
+    with pytest.raises(yaml.YAMLError, match="the key 'service' is in two merged mappings"):
+        yaml.load("p:\n  <<: {service: web, forbidden: [MOCK]}\n  <<: {service: web}\n", Loader=_yaml_loader())
+
+
+@pytest.mark.parametrize("key", ["a", "forbidden"])
+def test_merges_that_do_not_collide_load_and_written_keys_win(key):
+    loaded = yaml.load(f"d: &d {{{key}: 1, c: 1}}\ne: &e {{b: 2}}\np:\n  <<: [*d, *e]\n  {key}: 3\n",
+                       Loader=_yaml_loader())
+    assert loaded["p"] == {key: 3, "c": 1, "b": 2}
+
+
+def test_a_merged_mapping_keeps_its_own_override_wherever_it_is_merged():
+    """`a` overrides the x it merges; merged again into b, a's own x (2) is what b gets, whatever x is called."""
+    for key in ("x", "forbidden_names"):
+        loaded = yaml.load(f"a: &a {{<<: {{{key}: 1}}, {key}: 2}}\nb: {{<<: *a}}\nc: {{<<: [*a]}}\n",
+                           Loader=_yaml_loader())
+        assert loaded == {"a": {key: 2}, "b": {key: 2}, "c": {key: 2}}
+
+
+def test_a_merge_conflict_in_a_checklist_names_the_file_and_line(tmp_path):
+    items = _item("""
+    - id: W1
+      name: origin
+      section: S
+      title: t
+      family: env
+      cadence: postdeploy
+      params:
+        <<: [{forbidden: [MOCK]}, {forbidden: [NOTHING]}]
+        service: web
+    """)
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert "shop.yaml:11:" in message
+    assert "not valid YAML: the key 'forbidden' is in two merged mappings" in message
+    assert "keep it in one, or write it in the mapping that merges them" in message
+
+
+# -- 4. a boolean is not a number ----------------------------------------------------------------
+@pytest.mark.parametrize("family, params, said", [
+    ("rpc", {"method": "getBalance", "account": "11111111111111111111111111111111", "min_lamports": True},
+     "min_lamports\n  Value error, true is a boolean, not a number"),
+    ("env", {"service": "web", "min_length": {"X": True}}, "min_length\n  Value error, X: true is a boolean"),
+    ("http", {"service": "web", "path": "/", "max_latency_ms": True}, "max_latency_ms\n  Value error, true is"),
+    ("http", {"service": "web", "path": "/", "json_max": {"a": False}}, "json_max\n  Value error, a: false is"),
+    ("http", {"service": "web", "path": "/", "status": [200, True]}, "status\n  Value error, [1]: true is"),
+])
+def test_a_boolean_where_a_number_belongs_is_refused(family, params, said):
+    with pytest.raises(ValueError) as raised:
+        load_item_params(family, params)
+    assert said in str(raised.value)
+
+
+@pytest.mark.parametrize("family, params", [
+    ("http", {"service": "web", "path": "/", "max_latency_ms": 250, "json_min": {"a": 1}}),  # ints for floats
+    ("http", {"service": "web", "path": "/", "json": {"ok": True}}),  # any JSON value: a boolean is one
+    ("env", {"service": "web", "min_length": {"X": 8}}),
+    ("rpc", {"method": "getBalance", "account": "11111111111111111111111111111111", "min_lamports": 0}),
+])
+def test_numbers_and_booleans_where_they_belong_load(family, params):
+    load_item_params(family, params)
+
+
+def test_a_boolean_for_a_number_in_a_checklist_names_item_and_field(tmp_path):
+    items = WEB.replace("required: [APP_ORIGIN]", "required: [APP_ORIGIN], min_length: {APP_ORIGIN: yes}")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert message.endswith("shop.yaml: W1-origin: params.min_length: Value error, APP_ORIGIN: true is a boolean,"
+                            " not a number (YAML reads true/false, yes/no and on/off as booleans): write the number")
+
+
+# -- 5. words YAML reads as numbers -------------------------------------------------------------
+@pytest.mark.parametrize("old, new, said", [
+    ("id: W1", "id: 1:30", "1:30-origin: id: Value error, YAML reads 1:30 as the number 90, not as text: quote it:"
+                           " id: '1:30'"),
+    ("id: W1", "id: 0x1F", "0x1F-origin: id: Value error, YAML reads 0x1F as the number 31, not as text: quote it:"
+                           " id: '0x1F'"),
+    ("id: W1", "id: 1.10", "1.10-origin: id: Value error, YAML reads 1.10 as the number 1.1, not as text: quote it:"
+                           " id: '1.10'"),
+    ("id: W1", "id: 123", "123-origin: id: Value error, YAML reads 123 as a number, not as text: quote it: id: '123'"),
+    ("name: origin", "name: 010", "W1-010: name: Value error, YAML reads 010 as the number 8, not as text: quote it:"
+                                  " name: '010'"),
+    ("title: t", "title: yes", "W1-origin: title: Value error, YAML reads yes as true, not as text: quote it:"
+                               " title: 'yes'"),
+    ("section: S", "section: 2026-01-02", "W1-origin: section: Value error, YAML reads 2026-01-02 as a date, not as"
+                                          " text: quote it: section: '2026-01-02'"),
+])
+def test_a_word_yaml_reads_as_a_number_is_shown_as_written_and_quoted(tmp_path, old, new, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace(old, new))}))
+    assert message.endswith(f"shop.yaml: {said}"), message
+
+
+def test_quoted_words_load_as_written_and_params_keep_their_numbers(tmp_path):
+    items = (WEB.replace("id: W1", "id: '1.10'").replace("name: origin", 'name: "010"')
+             .replace("required: [APP_ORIGIN]", "required: [APP_ORIGIN], min_length: {APP_ORIGIN: 010}"))
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert (check.id, check.name, check.params.min_length) == ("1.10", "010", {"APP_ORIGIN": 8})
+
+
+def test_system_written_as_a_number_is_quoted_too(tmp_path):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist("0x10")}))
+    assert "system: Value error, YAML reads 0x10 as the number 16, not as text: quote it: system: '0x10'" in message
+
+
+# -- 6. fields a manual or an automated item would carry unread -----------------------------------
+MANUAL = "  - {id: M1, name: call, section: S, title: phone the vendor, family: manual, reason: a phone call%s}\n"
+
+
+@pytest.mark.parametrize("extra, said", [
+    (", params: {service: web}", "M1-call: params: a manual item is not checked, so it has no params: remove it"),
+    (", mutating: true", "M1-call: mutating: a manual item makes no target do work: remove it"),
+    (", cadence: postdeploy", "M1-call: cadence: a manual item is listed in every run whatever -m says, so it has no"
+                              " cadence: remove it"),
+])
+def test_a_manual_item_with_fields_it_does_not_use_is_refused(tmp_path, extra, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB + MANUAL % extra)}))
+    assert message.endswith(f"shop.yaml: {said}"), message
+
+
+def test_a_manual_item_as_written_loads(tmp_path):
+    checks = load_checklists(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB + MANUAL % ", severity: minor")}))
+    assert [(c.key, c.reason) for c in checks if c.manual] == [("M1-call", "a phone call")]
+
+
+def test_a_reason_on_an_automated_item_is_refused(tmp_path):
+    items = WEB.replace("family: env,", "family: env, reason: only checked on weekdays,")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert message.endswith("shop.yaml: W1-origin: reason: only a manual item has a reason (why it cannot be"
+                            " automated); say what this item checks in its title, or how to fix it in remediation")
+
+
+# -- 7. messages --------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, kind", [("- a\n- b\n", "a list"), ("hello\n", "a single value")])
+def test_a_checklist_that_is_not_a_mapping_says_what_it_must_be(tmp_path, text, kind):
+    message = _refused(_folder(tmp_path, {"odd.yaml": text}))
+    assert message.endswith(f"odd.yaml: must be a mapping with system, runbook and items (it is {kind})")
+
+
+def test_a_tab_in_the_indentation_is_named(tmp_path):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist().replace("  - ", "\t- ")}))
+    assert message.endswith("shop.yaml:4:1: not valid YAML: found character that cannot start any token"
+                            " (a tab? YAML indents with spaces)"), message
+
+
+def test_a_symlinked_checklist_is_named_by_the_link(tmp_path, monkeypatch):
+    checklists = _folder(tmp_path, {})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "billing.yaml").write_text(_checklist("billing"))
+    os.symlink(elsewhere / "billing.yaml", checklists / "till.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert _refused(Path("checklists")) == "checklists/till.yaml: system 'billing' does not match the file name 'till'"
