@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from opsverify.families._catalog import Catalog, read_catalog
+from opsverify.families._catalog import Catalog, parse_type, read_catalog
+from opsverify.families._common import split_name
 
 ROLES = ("postgres", "anon", "authenticated", "service_role", "reporting")
 
@@ -14,8 +15,11 @@ def grants(*pairs: tuple[str, str]) -> list[dict]:
 
 
 def column(name: str, type_: str = "text", *, not_null: bool = False, default: str | None = None,
-           grants_: Iterable[tuple[str, str]] = ()) -> dict:
-    return {"name": name, "type": type_, "not_null": not_null, "default": default, "grants": grants(*grants_)}
+           grants_: Iterable[tuple[str, str]] = (), type_schema: str | None = None) -> dict:
+    """`type_` as format_type prints it; its schema: as printed, else `type_schema`, else pg_catalog."""
+    schema = type_schema or parse_type(type_).schema or "pg_catalog"
+    return {"name": name, "type": type_, "type_schema": schema, "not_null": not_null, "default": default,
+            "grants": grants(*grants_)}
 
 
 def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = "r", *, permissive: bool = True,
@@ -34,7 +38,7 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
             "security_invoker": security_invoker, "grants": grants(("postgres", "SELECT"), *grants_), "columns": cols,
             "constraints": list(constraints),
             "indexes": list(indexes) if indexes is not None else [index(f"{name}_pkey", ["id"])],
-            "policies": list(policies), "publications": list(publications), "reads": list(reads)}
+            "policies": list(policies), "publications": list(publications), "reads": [list(split_name(r)) for r in reads]}
 
 
 def view(name: str, **kwargs: Any) -> dict:
@@ -47,7 +51,8 @@ def index(name: str, columns: list[str], *, unique: bool = True, partial: bool =
 
 def constraint(name: str, type_: str, columns: list[str], *, validated: bool = True, references: str | None = None,
                references_primary_key: bool | None = None) -> dict:
-    return {"name": name, "type": type_, "columns": columns, "validated": validated, "references": references,
+    return {"name": name, "type": type_, "columns": columns, "validated": validated,
+            "references": list(split_name(references)) if references else None,
             "references_primary_key": references_primary_key}
 
 

@@ -122,6 +122,88 @@ def test_type_aliases_read_as_postgresql_prints_them(written, printed):
     assert same_type(written, printed)
 
 
+# a stranger's types: quoted names keep their case, modifiers sit where format_type puts them, and the
+# schema of a type visible on the search_path (printed without it) is the catalog's
+PEOPLE = table("people", columns=[
+    column("m", '"Mood"', type_schema="public"), column("m3", '"MOOD"', type_schema="public"),
+    column("m2", "mood", type_schema="public"), column("mail", "email_address", type_schema="public"),
+    column("at3", "timestamp(3) with time zone"), column("t0", "timestamp(0) without time zone"),
+    column("span", "interval day to second(3)"), column("amount", "numeric(8,0)"),
+    column("other", "app.mood[]"),
+])
+
+
+@pytest.mark.parametrize("types, status, seen", [
+    ({"m": '"Mood"', "m3": '"MOOD"', "m2": "mood", "mail": "public.email_address", "at3": "timestamptz(3)",
+      "t0": "timestamp(0)", "span": "interval day to second(3)", "amount": "numeric(8)", "other": "app.mood[]"},
+     PASSED, ""),
+    ({"m2": "MOOD", "mail": "email_address", "at3": "timestamp(3) with time zone", "t0": "timestamp",
+      "other": "mood[]"}, PASSED, ""),
+    ({"m3": '"Mood"'}, FAILED, 'has m3 of type "MOOD", not "Mood"'),
+    ({"m": "mood"}, FAILED, 'has m of type "Mood", not mood'),
+    ({"mail": "auth.email_address"}, FAILED, "has mail of type email_address, not auth.email_address"),
+    ({"at3": "timestamptz(6)"}, FAILED, "has at3 of type timestamp(3) with time zone, not timestamp(6) with time zone"),
+    ({"t0": "timestamptz(0)"}, FAILED, "not timestamp(0) with time zone"),
+    ({"span": "interval year to month"}, FAILED, "not interval year to month"),
+    ({"other": "public.mood[]"}, FAILED, "has other of type app.mood[], not public.mood[]"),
+    ({"other": "app.mood"}, FAILED, "not app.mood"),
+])
+def test_types_are_compared_as_postgresql_reads_them(types, status, seen):
+    verdict({"table": "public.people", "types": types}, catalog(PEOPLE), status, seen)
+
+
+@pytest.mark.parametrize("banned, status, seen", [
+    (['"Mood"'], FAILED, 'has column m of type "Mood"'),
+    (["public.email_address"], FAILED, "has column mail of type email_address"),
+    (["auth.email_address", "MOOD_X", "app.email_address"], PASSED, ""),
+    (["app.mood"], FAILED, "has column other of type app.mood[]"),
+])
+def test_banned_types_are_read_as_postgresql_reads_them(banned, status, seen):
+    verdict({"table": "public.people", "no_columns_of_type": banned}, catalog(PEOPLE), status, seen)
+
+
+@pytest.mark.parametrize("field", ["types", "no_columns_of_type"])
+@pytest.mark.parametrize("written", ["timestamp(3", "text text", "a.b.c", '"Mood" x', "int[](3)"])
+def test_a_type_that_is_no_type_name_is_refused(field, written):
+    value = {"a": written} if field == "types" else [written]
+    with pytest.raises(ValidationError, match="is not a type name"):
+        schema.Params.model_validate({"table": "a", field: value})
+
+
+def test_names_holding_dots_stay_apart():
+    """Two tables whose names print alike without quotes: each judged on its own facts, named as SQL writes it."""
+    facts = catalog(table("invoices", schema="billing.v2", rls=True), table("v2.invoices", schema="billing", rls=False))
+    outcome = verdict({"tables": ['"billing.v2".invoices', 'billing."v2.invoices"'], "rls": True}, facts, FAILED)
+    assert outcome.observed == 'table billing."v2.invoices" has row level security off'
+    assert outcome.evidence["checked"] == ['"billing.v2".invoices', 'billing."v2.invoices"']
+    assert outcome.evidence["tables"] == {'billing."v2.invoices"': {"rls": False}, '"billing.v2".invoices': {"rls": True}}
+
+
+def test_names_holding_dots_stay_apart_in_what_a_view_reads_and_a_key_references():
+    facts = catalog(view("v", reads=['billing."v2.invoices"']), table("t", constraints=[
+        constraint("t_fk", "f", ["id"], references='"billing.v2".invoices', references_primary_key=False)]))
+    verdict({"views_in": "public", "reading": ['"billing.v2".invoices'], "allow_empty": True}, facts, PASSED,
+            "no views reading")  # nothing reads that one
+    outcome = verdict({"views_in": "public", "reading": ['billing."v2.invoices"']}, facts, PASSED, "1 view")
+    assert outcome.evidence["relations"]["public.v"]["reads"] == ['billing."v2.invoices"']
+    verdict({"table": "t", "references_primary_keys_in": ["billing"]}, facts, PASSED)
+    verdict({"table": "t", "references_primary_keys_in": ["billing.v2"]}, facts, FAILED,
+            'foreign key t_fk to "billing.v2".invoices on a unique key')
+
+
+@pytest.mark.parametrize("kind, what", [("v", "a view"), ("m", "a materialized view"), ("f", "a foreign table"),
+                                        ("S", "a sequence")])
+def test_a_table_item_naming_another_kind_of_relation_says_what_it_is(kind, what):
+    verdict({"table": "public.thing", "rls": True}, catalog(table("thing", kind=kind)), FAILED,
+            f"table public.thing is {what}")
+
+
+def test_a_table_item_reads_the_relations_it_names_whatever_their_kind():
+    check = make_check("schema", {"tables": ['"billing.v2".invoices', "v_orders"], "rls": True})
+    ((_, params),) = schema.database_statements(None, [check])
+    assert (params["named_schemas"], params["named_relations"]) == (["billing.v2", "public"], ["invoices", "v_orders"])
+
+
 KEYS = table("stage_events", columns=["id", "order_id", "staff_id", "email"], constraints=[
     constraint("stage_events_order_id_fkey", "f", ["order_id"], references="public.orders", references_primary_key=True),
     constraint("stage_events_staff_id_fkey", "f", ["staff_id"], references="public.staff", references_primary_key=True),

@@ -128,8 +128,8 @@ def _all_schemas(target) -> dict[str, list[str]]:
     rows = target.database.query("select array_agg(nspname order by nspname) as names from pg_namespace"
                                  " where nspname !~ '^pg_(toast|temp)'")
     names = rows[0]["names"]
-    return {key: names for key in ("table_schemas", "view_schemas", "foreign_table_schemas", "function_schemas",
-                                   "schema_grants")}
+    return {**{key: names for key in ("table_schemas", "view_schemas", "foreign_table_schemas", "function_schemas",
+                                      "schema_grants")}, "named_schemas": [], "named_relations": []}
 
 
 @pytest.mark.parametrize("faults", [(), SCHEMA_FAULTS], ids=["healthy", "broken"])

@@ -1,7 +1,9 @@
 """What a stranger's database holds that the `schema` and `migrations` families once judged wrong: an
 expression in a unique index, a NOT VALID NOT NULL constraint (PostgreSQL 18), a partitioned table
 published through its partitions, a view named in another schema, a write policy that is always true
-without being spelled `true`, and the history table of an older Supabase CLI (no `name` column).
+without being spelled `true`, the history table of an older Supabase CLI (no `name` column), and names and
+types a stranger writes: dots inside quoted names, quoted type names, a reloption written `t`, a view named as
+a table.
 
 Each is judged twice: on fabricated catalog facts (the pure judge), and on a scratch database of the
 demo's PostgreSQL 18 — and of Debian's PostgreSQL 15 where the catalog query must keep working on an
@@ -19,7 +21,7 @@ import pytest
 from psycopg import sql as pgsql
 
 from opsverify.engine import gather_and_judge
-from opsverify.families import schema
+from opsverify.families import schema, sql
 from opsverify.families.migration_tools import Table, supabase
 from opsverify.outcome import Status
 
@@ -365,3 +367,84 @@ def test_a_newer_supabase_table_still_reads_its_names(history):
 def test_the_supabase_query_is_one_statement():
     queries = supabase.queries(Table.parse("supabase_migrations.schema_migrations"), False)
     assert list(queries) == ["history"] and ";" not in queries["history"].sql
+
+
+# -- 15: a stranger's names and types: dots in names, quoted types, reloptions as written, other kinds --
+STRANGER_NAMES = """
+create schema "billing.v2"; create schema billing;
+create table "billing.v2".invoices (id int primary key);
+create table billing."v2.invoices" (id int primary key);
+alter table "billing.v2".invoices enable row level security;
+create domain public.email_address as text check (value like '%@%');
+create type public."Mood" as enum ('a'); create type public."MOOD" as enum ('b'); create type public.mood as enum ('c');
+create table public.people (id int, mail public.email_address, m public."Mood", m3 public."MOOD", m2 public.mood,
+                            at3 timestamptz(3), t0 timestamp(0), span interval day to second(3));
+create view public.v_orders as select 1 as x;
+create materialized view public.mv_orders as select 1 as x;
+create sequence public.seq;
+create foreign data wrapper stranger_fdw; create server stranger_srv foreign data wrapper stranger_fdw;
+create foreign table public.ft (id int) server stranger_srv;
+create view public.v_t with (security_invoker = 't') as select 1 as x;
+create view public.v_yes with (security_invoker = 'YES') as select 1 as x;
+create view public.v_bare with (security_invoker) as select 1 as x;
+create view public.v_tr with (security_invoker = 'Tr') as select 1 as x;
+create view public.v_one with (security_invoker = 1) as select 1 as x;
+create view public.v_of with (security_invoker = 'of') as select 1 as x;
+create view public.v_n with (security_invoker = 'n') as select 1 as x;
+create view public.v_false with (security_invoker = false) as select 1 as x;
+"""
+STRANGER_ITEMS = [
+    ({"table": "public.people", "types": {"m": '"Mood"', "m3": '"MOOD"', "m2": "MOOD", "mail": "public.email_address",
+                                          "at3": "timestamptz(3)", "t0": "timestamp(0)",
+                                          "span": "interval day to second(3)"}}, PASSED, "1 table as expected"),
+    ({"table": "public.people", "types": {"m3": '"Mood"'}}, FAILED, 'has m3 of type "MOOD", not "Mood"'),
+    ({"table": "public.people", "types": {"at3": "timestamptz(6)", "mail": "auth.email_address"}}, FAILED,
+     "has at3 of type timestamp(3) with time zone, not timestamp(6) with time zone"),
+    ({"table": "public.people", "no_columns_of_type": ['"MOOD"']}, FAILED, 'has column m3 of type "MOOD"'),
+    ({"views_in": "public", "views": ["v_t", "v_yes", "v_bare", "v_tr", "v_one"], "security_invoker": True}, PASSED,
+     "5 views as expected"),
+    ({"views_in": "public", "views": ["v_of", "v_n", "v_false"], "security_invoker": True}, FAILED,
+     "3 views run with its owner's privileges (security_invoker is off)"),
+    ({"tables": ['"billing.v2".invoices', 'billing."v2.invoices"'], "rls": True}, FAILED,
+     'table billing."v2.invoices" has row level security off'),
+]
+OTHER_KINDS = [
+    ({"table": "public.v_orders", "rls": True}, "table public.v_orders is a view"),
+    ({"tables": ["public.mv_orders", "public.ft", "public.seq"], "columns": ["x"]},
+     "table public.mv_orders is a materialized view; table public.ft is a foreign table; table public.seq is a sequence"),
+]
+
+
+def test_a_strangers_names_and_types_on_a_real_database(server):
+    _, fresh = server
+    with fresh(STRANGER_NAMES) as url:
+        outcomes = judge_on(url, [params for params, _, _ in STRANGER_ITEMS])
+        alone = [judge_on(url, [params])[0] for params, _ in OTHER_KINDS]
+        beside_views = judge_on(url, [params for params, _ in OTHER_KINDS] + [{"views_in": "public"}])[:-1]
+    expect(outcomes, [(status, seen) for _, status, seen in STRANGER_ITEMS])
+    assert outcomes[-1].evidence["checked"] == ['"billing.v2".invoices', 'billing."v2.invoices"'], outcomes[-1]
+    # what a named relation is does not depend on what else the checklist reads
+    for (params, said), one, other in zip(OTHER_KINDS, alone, beside_views, strict=True):
+        assert one.status is FAILED and one.observed == said, (params, one)
+        assert other.observed == one.observed, (params, other)
+
+
+def test_sqls_rls_guard_names_a_relation_as_sql_writes_it(demo_deployment):
+    """The same naming in sql's row-level-security guard: the schema "billing.v2" is not billing."""
+    reader, password = f"rls_reader_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    with demo_deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create role {} login password {} nobypassrls in role pg_read_all_data").format(
+            pgsql.Identifier(reader), pgsql.Literal(password)))
+    try:
+        with scratch_database(demo_deployment, STRANGER_NAMES, prefix="stranger") as db:
+            target = make_target({"database": demo_deployment.pg.url(db["name"], reader, password)})
+            try:
+                (outcome,) = gather_and_judge(target, sql, [make_check(
+                    "sql", {"query": 'select count(*) as n from "billing.v2".invoices', "expect": {"n": {"ge": 0}}})])
+            finally:
+                target.close()
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(reader)))
+    assert outcome.status is Status.ERROR, outcome
+    assert 'row level security on "billing.v2".invoices,' in outcome.observed, outcome.observed

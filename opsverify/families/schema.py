@@ -37,12 +37,13 @@ from ._catalog import (
     Catalog,
     Roles,
     SectionNotRead,
-    base_type,
     catalog_query,
     find_not_read,
     held_privileges,
     normal_type,
+    parse_type,
     privilege_order,
+    qualified,
     read_catalog,
     same_type,
 )
@@ -60,6 +61,11 @@ def _privilege(value: str) -> str:
     return value.upper()
 
 
+def _type(value: str) -> str:
+    parse_type(value)  # a typo is a config error, not a type no column has
+    return value
+
+
 def _command(value: str) -> str:
     if value.lower() not in COMMANDS.values():
         raise ValueError(f"unknown command {value!r}: one of {', '.join(COMMANDS.values())}")
@@ -69,6 +75,7 @@ def _command(value: str) -> str:
 Role = Annotated[str, AfterValidator(_role)]
 Privilege = Annotated[str, AfterValidator(_privilege)]
 Command = Annotated[str, AfterValidator(_command)]
+TypeText = Annotated[str, AfterValidator(_type)]
 Names = Annotated[list[str], Field(min_length=1)]  # a subject list: an empty one would check nothing
 
 SUBJECTS = ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in", "functions_in",
@@ -154,9 +161,9 @@ class Params(StrictParams):
     columns: list[str] = []                       # exist
     not_null: list[str] = []                      # are NOT NULL
     defaults: dict[str, bool | int | float | str] = {}  # true: any default; false: none; else: this default
-    types: dict[str, str] = {}                    # column -> type, as PostgreSQL prints it (aliases allowed)
+    types: dict[str, TypeText] = {}               # column -> type, as PostgreSQL reads it (aliases allowed)
     checked: list[str] = []                       # each is covered by a validated CHECK constraint
-    no_columns_of_type: list[str] = []            # no column has one of these types
+    no_columns_of_type: list[TypeText] = []       # no column has one of these types
     rls: bool | None = None
     unique: list[str] | None = None               # a unique constraint or index on exactly these columns
     foreign_keys_indexed: Literal[True] | None = None
@@ -240,8 +247,10 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
     """One catalog query for the group, reading only the sections its items judge."""
     wanted: dict[str, set[str]] = {k: set() for k in ("table_schemas", "view_schemas", "foreign_table_schemas",
                                                         "function_schemas", "schema_grants")}
+    named: set[tuple[str, str]] = set()  # read whatever their kind, to say what a named non-table is
     for check in checks:
         p: Params = check.params
+        named.update(p.table_names())
         wanted["table_schemas"].update(schema for schema, _ in p.table_names())
         for key, value in (("table_schemas", p.all_tables_in), ("view_schemas", p.views_in),
                            ("foreign_table_schemas", p.foreign_tables_in), ("function_schemas", p.functions_in)):
@@ -250,7 +259,10 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
         if p.views_in and p.views:  # a schema-qualified view is read in its own schema
             wanted["view_schemas"].update(split_name(n, p.views_in)[0] for n in p.views)
         wanted["schema_grants"].update(p.schemas or [])
-    return [(catalog_query(_sections(checks)), {key: sorted(values) for key, values in wanted.items()})]
+    params = {key: sorted(values) for key, values in wanted.items()}
+    params["named_schemas"] = [schema for schema, _ in sorted(named)]
+    params["named_relations"] = [name for _, name in sorted(named)]
+    return [(catalog_query(_sections(checks)), params)]
 
 
 def gather(target, checks) -> Catalog:
@@ -330,7 +342,7 @@ def _judge(p: Params, facts: Catalog) -> Outcome:
 
 
 def _qualified(t: dict) -> str:
-    return f"{t['schema']}.{t['name']}"
+    return qualified(t["schema"], t["name"])
 
 
 # -- privileges (every subject) ------------------------------------------------------------------
@@ -413,9 +425,10 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         for key in p.table_names():
             table = facts.relations.get(key)
             if table is None:  # one cause, not a cascade of column failures
-                findings.add(f"{key[0]}.{key[1]}", *_verb("does not exist", "do not exist"))
+                findings.add(qualified(*key), *_verb("does not exist", "do not exist"))
             elif table["kind"] not in ("r", "p"):
-                findings.add(f"{key[0]}.{key[1]}", *_verb("is", "are", f"a {RELATION_KINDS[table['kind']]}"))
+                kind = RELATION_KINDS.get(table["kind"], f"relation of kind {table['kind']}")
+                findings.add(qualified(*key), *_verb("is", "are", f"a {kind}"))
             else:
                 tables.append(table)
     _check_roles(p, facts.roles, findings)
@@ -473,7 +486,7 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
             if problem:
                 findings.add(name, *_verb("has", "have", problem))
     for column, want in p.types.items():
-        if column in columns and not same_type(want, columns[column]["type"]):
+        if column in columns and not same_type(want, columns[column]["type"], columns[column]["type_schema"]):
             findings.add(name, *_verb("has", "have", f"{column} of type {columns[column]['type']}, not {normal_type(want)}"))
     checks = [k for k in t["constraints"] if k["type"] == "c"] if p.checked else []
     for column in p.checked:
@@ -484,9 +497,8 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
             findings.add(name, *_verb("has", "have", f"no CHECK constraint on {column}"))
         elif not any(k["validated"] for k in covering):
             findings.add(name, *_verb("has", "have", f"CHECK {covering[0]['name']} on {column} NOT VALID"))
-    banned = {base_type(x) for x in p.no_columns_of_type}
-    for column in t["columns"] if banned else ():
-        if base_type(column["type"]) in banned:
+    for column in t["columns"] if p.no_columns_of_type else ():
+        if any(same_type(x, column["type"], column["type_schema"], element=True) for x in p.no_columns_of_type):
             findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}"))
 
 
@@ -525,10 +537,9 @@ def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
                 findings.add(name, *_verb("has", "have",
                                           f"no index on foreign key {fk['name']} ({', '.join(fk['columns'])})"))
     for fk in foreign_keys:
-        target_schema = (fk["references"] or "").split(".", 1)[0]
-        if target_schema in p.references_primary_keys_in and not fk["references_primary_key"]:
-            findings.add(name, *_verb("has", "have", f"foreign key {fk['name']} to {fk['references']} on a unique key,"
-                                                    " not its primary key"))
+        if fk["references"][0] in p.references_primary_keys_in and not fk["references_primary_key"]:
+            findings.add(name, *_verb("has", "have", f"foreign key {fk['name']} to {qualified(*fk['references'])}"
+                                                    " on a unique key, not its primary key"))
 
 
 _ALWAYS_TRUE = {"true", "1=1"}
@@ -629,7 +640,8 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
                             "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"]}
                            for pol in t["policies"]]
     if fields & {"unique", "foreign_keys_indexed", "references_primary_keys_in", "checked", "not_null"}:
-        out["constraints"] = [{k: c[k] for k in ("name", "type", "columns", "validated", "references")}
+        out["constraints"] = [{**{k: c[k] for k in ("name", "type", "columns", "validated")},
+                               "references": qualified(*c["references"]) if c["references"] else None}
                               for c in t["constraints"]]
         out["indexes"] = [{k: i[k] for k in ("name", "unique", "partial", "valid", "columns")} for i in t["indexes"]]
     if fields & {"published_in", "not_published_in"}:
@@ -659,13 +671,13 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         found = [r for key, r in facts.relations.items()
                  if key in named and r["kind"] in kinds and not r["extension_member"]]
         for missing in sorted(named - {(r["schema"], r["name"]) for r in found}):
-            findings.add(".".join(missing), *_verb("does not exist", "do not exist"))
+            findings.add(qualified(*missing), *_verb("does not exist", "do not exist"))
     else:
         found = [r for (s, _), r in facts.relations.items()
                  if s == schema and r["kind"] in kinds and not r["extension_member"]]
     if p.reading:
-        reading = {".".join(split_name(n)) for n in p.reading}
-        found = [r for r in found if reading & set(r["reads"])]
+        reading = {split_name(n) for n in p.reading}
+        found = [r for r in found if reading & {tuple(x) for x in r["reads"]}]
     if not found and not findings.groups:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
         return _empty(p, what, f"schema {schema}", expected, schema in facts.schemas)
@@ -677,13 +689,14 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         _judge_grants(p, name, r["grants"], facts.roles, "relation", findings, r["columns"])
     return _finish(expected, findings, [_qualified(r) for r in found],
                    relations={_qualified(r): {"kind": RELATION_KINDS[r["kind"]], "security_invoker": r["security_invoker"],
-                                              "reads": r["reads"], "grants": _grant_list(r["grants"], r["columns"])}
+                                              "reads": [qualified(*x) for x in r["reads"]],
+                                              "grants": _grant_list(r["grants"], r["columns"])}
                               for r in found})
 
 
 # -- functions -------------------------------------------------------------------------------------
 def _signature(f: dict) -> str:
-    return f"{f['schema']}.{f['name']}({f['args']})"
+    return f"{qualified(f['schema'], f['name'])}({f['args']})"
 
 
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:
@@ -693,7 +706,7 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
     if p.functions is not None:
         present = {f["name"] for f in found}
         for missing in (n for n in p.functions if n not in present):
-            findings.add(f"{p.functions_in}.{missing}", *_verb("does not exist", "do not exist"))
+            findings.add(qualified(p.functions_in, missing), *_verb("does not exist", "do not exist"))
         found = [f for f in found if f["name"] in p.functions]
     found = [f for f in found if f["name"] not in p.except_functions]
     if p.security_definer_only:

@@ -89,7 +89,9 @@ VISIBILITY = _WHO_SEES_WHAT + _OF_THE_CHECKER
 # (`row_security_active`); and which of the functions named are not PostgreSQL's own.
 RESOLVED = (
     _WHO_SEES_WHAT + ","
-    " (select coalesce(json_agg(json_build_object('name', w.name, 'relation', n.nspname || '.' || c.relname,"
+    # the relation named as SQL writes it (quote_ident), so "billing.v2".invoices and billing."v2.invoices" differ
+    " (select coalesce(json_agg(json_build_object('name', w.name,"
+    "   'relation', quote_ident(n.nspname) || '.' || quote_ident(c.relname),"
     "   'schema', n.nspname, 'kind', c.relkind::text, 'rls', row_security_active(c.oid))), '[]'::json)"
     "  from unnest(%(tables)s::text[], %(table_schemas)s::text[]) as w(name, schema)"
     # to_regclass raises for a schema the role may not use: such a name is left to its own item's query
