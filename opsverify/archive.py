@@ -393,15 +393,20 @@ def blocks(severity: str | None, fail_on: str | None) -> bool:
     return SEVERITIES.index(severity) <= SEVERITIES.index(fail_on)
 
 
-def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: set[str], expired: bool) -> int:
-    """pytest's status, told apart: a blocking failure (1), an expired waiver (27), then could-not-check."""
+def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: set[str], expired: bool,
+                  interrupted: bool = False) -> int:
+    """pytest's status, told apart, the first that holds: a blocking failure (1); the verifier could not look
+    (24, 23, 10); items never checked (2); an expired waiver (27). Only a run with none of these ends 0."""
     from .plugin import final_exit_code
 
-    if exitstatus == exitcodes.FAILED and not blocking and not errors:
-        exitstatus = exitcodes.OK  # only failures below --fail-on
-    if exitstatus in (exitcodes.OK, exitcodes.FAILED) and not blocking and expired:
-        return exitcodes.WAIVER_EXPIRED
-    return final_exit_code(exitstatus, {"failed": blocking, "error": errors}, cause_kinds)
+    if exitstatus == exitcodes.FAILED and (blocking or errors):
+        return final_exit_code(exitstatus, {"failed": blocking, "error": errors}, cause_kinds)
+    if exitstatus not in (exitcodes.OK, exitcodes.FAILED):
+        return int(exitstatus)  # pytest's own: Ctrl-C, internal error, usage, nothing selected
+    # nothing failed the run (at most failures below --fail-on)
+    if interrupted:  # -x or --maxfail stopped it on such a failure: the items after it were never checked
+        return exitcodes.INTERRUPTED
+    return exitcodes.WAIVER_EXPIRED if expired else exitcodes.OK
 
 
 class ArchiveReporter:
@@ -569,7 +574,8 @@ class ArchiveReporter:
         counts = self.counts()
         code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)),
                              errors=counts.get("error", 0) + len(self.collection_errors),
-                             cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired))
+                             cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired),
+                             interrupted=self.interrupted)
         session.exitstatus = self.exit_code = code
         if self.state.junit is not None:
             self._write_junit(session, records)

@@ -3,7 +3,8 @@
 pytest's own codes keep their meaning (1 failed, 2 interrupted, 3 internal error, 4 usage, 5 none
 selected); opsverify adds its own from 10 up, so a CI job can tell "the deploy is broken" (1) from
 "the verifier could not look" (10, 23, 24) and from "the suite was given bad input" (20–22);
-`opsverify verify` ends with 0 or one of 30–33.
+`opsverify verify` ends with 0 or one of 30–33. A run that checked items ends with the first that holds:
+1, then 24, 23, 10, then 2, then 27, else 0 (see `archive.run_exit_code`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ class ExitCode:
 TABLE: tuple[ExitCode, ...] = (
     ExitCode(0, "ok", "every selected check passed, or was skipped with a reason"),
     ExitCode(1, "failed", "at least one check failed: the target is not as the runbook says"),
-    ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C, SIGTERM); its archive says `interrupted` and how "
-                               "many of the selected items ran"),
+    ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C, SIGTERM), or `-x`/`--maxfail` stopped it on a "
+                               "failure below --fail-on (a blocking one is 1) with items never checked; its archive "
+                               "says `interrupted` and how many of the selected items ran"),
     ExitCode(3, "internal", "pytest: internal error"),
     ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression); no archive"),
     ExitCode(5, "no-checks", "pytest: no check was selected; no archive"),
@@ -40,7 +42,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
     ExitCode(26, "archive", "the run archive or the --junitxml file could not be written (folder full, read-only "
                             "or missing): one line says why; the checks' results are only on the console"),
-    ExitCode(27, "waiver-expired", "nothing failed, but a waiver of a checked item has expired (the summary names it): "
+    ExitCode(27, "waiver-expired", "nothing failed, every check could decide and every selected item ran (else 10, 23, "
+                                   "24 or 2), but a waiver of a checked item has expired (the summary names it): "
                                    "renew it with a new approval, or remove it"),
     ExitCode(28, "report", "the HTML report could not be rendered (the renderer is not installed: `make setup`; "
                            "or it failed), or `-o` names a folder, a missing folder, a place inside an archive or "

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (-
     from .secrets import Redactor
 
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
+RUN_NOW_ENV = "OPSVERIFY_RUN_NOW"  # the master's reading of the clock, which its xdist workers judge waivers by
 FAIL_ON = ("blocker", "critical", "normal", "minor")  # --fail-on's severities, most severe first
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
 
@@ -283,7 +284,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
     if faults and not peeked.demo:
         raise ConfigError(f"--demo-fault needs a demo environment; '{name}' is not one")
     deployed_at = _deployed_at(config)
-    run_waivers = waivers.load_waivers(folder(config, "ov_waivers", "waivers"), name, checks)  # before the demo starts
+    run_waivers = waivers.load_waivers(folder(config, "ov_waivers", "waivers"), name, checks,  # before the demo starts
+                                       now=run_now(is_worker), given=bool(config.getoption("ov_waivers")))
     redactor = Redactor()
     state: State | None = None
     try:
@@ -385,6 +387,21 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
     except OverflowError:
         raise ConfigError(f"--deployed-at {visible(value[:60])}: outside the calendar once in UTC") from None
     return moment
+
+
+def run_now(is_worker: bool, environ: Any = os.environ) -> dt.datetime:
+    """One "now" for the whole run, the master's: workers start later, and a waiver expiring in between would be
+    applied by one process and not by another. Handed to the workers through the environment they inherit."""
+    if is_worker:  # from its own run's master only
+        try:
+            handed = dt.datetime.fromisoformat(environ.get(RUN_NOW_ENV, ""))
+        except ValueError:
+            handed = None
+        if handed is not None and handed.tzinfo is not None:
+            return handed
+    now = dt.datetime.now(dt.timezone.utc)
+    environ[RUN_NOW_ENV] = now.isoformat()
+    return now
 
 
 def _shared_folder() -> tuple[Path, int]:

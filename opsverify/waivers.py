@@ -12,20 +12,38 @@
 
 A waived failing item is reported as *waived* — never passed — and does not fail the run. An expired
 waiver is not applied, and fails the run naming itself. The file is validated strictly before any check
-runs: an unknown item, an ambiguous id, a duplicate or a missing field is a config error.
+runs: an unknown item, an ambiguous id, a duplicate, a missing or blank field, a control character, an
+`expires` that is not an ISO date or time, or a waivers path that is not a regular `.yaml` file is a config error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .checklist import Check, _location, _read_yaml, shown
+from .checklist import Check, Words, _location, _read_yaml, shown
+from .display import visible
 from .errors import ConfigError
+
+EXPIRES_FORMS = "write a date, 2026-12-31 (through that day, UTC), or a time with its zone, 2026-12-31T18:00:00Z"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # how every ISO date or time starts; 20991231 would read as a Unix time
+
+
+def _not_blank(value: str) -> str:
+    """An approver, ticket or reason of blanks names no one and nothing: the waiver would accept a failure unsigned."""
+    if not value.strip():
+        raise ValueError("is blank: write who approved it, the ticket and why")
+    return value.strip()
+
+
+# a person's words, shown on every console and in the report: checked as a checklist's words are, and not blank
+Written = Annotated[Words, AfterValidator(_not_blank)]
 
 
 class _Strict(BaseModel):
@@ -33,25 +51,30 @@ class _Strict(BaseModel):
 
 
 class WaiverModel(_Strict):
-    item: str = Field(min_length=1)
-    system: str | None = None
-    reason: str = Field(min_length=1)
-    approver: str = Field(min_length=1)
-    ticket: str = Field(min_length=1)
+    item: Written
+    system: Written | None = None
+    reason: Written
+    approver: Written
+    ticket: Written
     expires: dt.date | dt.datetime
 
     @field_validator("expires", mode="before")
     @classmethod
-    def _time_stays_a_time(cls, value: Any) -> Any:
-        """`2026-12-31T00:00:00Z` ends at that moment; only a bare date means 'through that day'."""
-        if isinstance(value, int | float) and not isinstance(value, bool):  # pydantic would read a Unix time
-            raise ValueError(f"{value} is a number, not a date: write it as 2026-12-31 (or 2026-12-31T18:00:00Z)")
-        if isinstance(value, str) and ("T" in value or " " in value.strip()):
+    def _iso_only(cls, value: Any) -> Any:
+        """Only an ISO date or time, read here: pydantic would read a number, quoted or not, as a Unix time, and
+        report anything else once per form it tried. `2026-12-31T00:00:00Z` ends at that moment; only a bare
+        date means 'through that day'."""
+        if isinstance(value, dt.date):  # YAML read an unquoted date or time
+            return value
+        text = value.strip() if isinstance(value, str) else ""
+        if _ISO_DATE.match(text):
             try:
-                return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+                return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
             except ValueError:
-                raise ValueError("not an ISO 8601 date or time (e.g. 2026-12-31, or 2026-12-31T18:00:00Z)") from None
-        return value
+                pass
+        if (isinstance(value, int | float) and not isinstance(value, bool)) or re.fullmatch(r"[-+]?[\d.]+", text):
+            raise ValueError(f"{visible(str(value))} is a number, not a date: {EXPIRES_FORMS}")
+        raise ValueError(f"not an ISO date or time: {EXPIRES_FORMS}")
 
     @field_validator("expires")
     @classmethod
@@ -118,19 +141,35 @@ def waivers_path(directory: Path, env: str) -> Path:
     return directory / f"{env}.yaml"
 
 
-def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.datetime | None = None) -> Waivers:
-    """The env's waivers, validated against the checklists; no file means no waivers."""
+def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.datetime | None = None,
+                 given: bool = False) -> Waivers:
+    """The env's waivers, validated against the checklists. No file means no waivers; so does no folder,
+    unless it was `given` (--waivers-dir): a typo there must not drop every waiver without a word."""
     path = waivers_path(directory, env)
     now = now or dt.datetime.now(dt.timezone.utc)
-    if not path.is_file():
+    option = "--waivers-dir " if given else ""
+    if not os.path.lexists(directory):
+        if given:
+            raise ConfigError(f"{option}{shown(directory)}: no such folder")
         return Waivers(None, [], now)
-    problems: list[str] = []
+    if not directory.is_dir():
+        raise ConfigError(f"{option}{shown(directory)}: not a folder; waivers go in {directory.name}/{env}.yaml")
+    misnamed = path.with_suffix(".yml")
+    if os.path.lexists(misnamed):  # read by nothing: its waivers would silently not apply
+        raise ConfigError(f"{shown(misnamed)}: waivers files are *.yaml; rename it {path.name}")
+    if not os.path.lexists(path):
+        return Waivers(None, [], now)
+    label = str(Path(shown(directory)) / path.name)  # the name as written: shown() would follow a link
+    if path.is_symlink() and not path.exists():  # reading it would say only "no such file" of a name one can see
+        raise ConfigError(f"{label}: a symbolic link to nothing (or a loop of links): point it at a file")
+    problems: list[str] = []  # a folder or a FIFO: one line from _read_yaml
     raw = _read_yaml(path, problems)
     if problems:
         raise ConfigError(problems[0])
-    label = shown(path)
+    if raw is None:
+        raise ConfigError(f"{label}: the file is empty; write `waivers: []`, or remove the file")
     try:
-        model = WaiversFileModel.model_validate(raw if raw is not None else {})
+        model = WaiversFileModel.model_validate(raw)
     except ValidationError as exc:
         found = [f"{label}: {_describe(raw, err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise ConfigError(_summarise(found)) from None
@@ -182,7 +221,7 @@ def _ends(expires: dt.datetime | dt.date) -> dt.datetime:
 def _describe(raw: Any, loc: tuple) -> str:
     if len(loc) >= 2 and loc[0] == "waivers" and isinstance(loc[1], int):
         try:
-            item = raw["waivers"][loc[1]].get("item", "?")
+            item = visible(str(raw["waivers"][loc[1]].get("item", "?")))
         except (KeyError, IndexError, TypeError, AttributeError):
             item = "?"
         rest = _location(loc[2:])

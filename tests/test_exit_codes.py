@@ -130,12 +130,16 @@ def demo_failed(tmp_path, web, request):
     return project.run("--env", "demo", "--demo-fault", "no-such-fault")
 
 
-def waiver_expired(tmp_path, web, request):
-    """Nothing failed, but the waiver of a checked item has run out."""
-    project = _project(tmp_path, web)
+def _waive_expired(project: Project) -> None:
     (project.root / "waivers").mkdir()
     (project.root / "waivers" / "local.yaml").write_text(
         "waivers:\n  - {item: E1, reason: r, approver: a, ticket: T-1, expires: 2020-01-01}\n")
+
+
+def waiver_expired(tmp_path, web, request):
+    """Nothing failed, but the waiver of a checked item has run out."""
+    project = _project(tmp_path, web)
+    _waive_expired(project)
     return project.run("--env", "local")
 
 
@@ -230,3 +234,53 @@ def test_readme_lists_the_table():
     from .helpers import ROOT
 
     assert exitcodes.markdown() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("exitstatus, blocking, errors, causes, expired, interrupted, code", [
+    (exitcodes.FAILED, 1, 1, {"credentials"}, True, True, exitcodes.FAILED),
+    (exitcodes.FAILED, 0, 1, {"credentials", "unreachable"}, True, True, exitcodes.CREDENTIALS),
+    (exitcodes.FAILED, 0, 1, {"unreachable"}, True, True, exitcodes.UNREACHABLE),
+    (exitcodes.FAILED, 0, 1, set(), True, True, exitcodes.COULD_NOT_CHECK),
+    (exitcodes.FAILED, 0, 0, set(), True, True, exitcodes.INTERRUPTED),  # -x stopped it on a failure below --fail-on
+    (exitcodes.FAILED, 0, 0, set(), True, False, exitcodes.WAIVER_EXPIRED),
+    (exitcodes.OK, 0, 0, set(), True, False, exitcodes.WAIVER_EXPIRED),
+    (exitcodes.FAILED, 0, 0, set(), False, False, exitcodes.OK),  # only failures below --fail-on
+    (exitcodes.INTERRUPTED, 1, 1, {"unreachable"}, True, True, exitcodes.INTERRUPTED),  # Ctrl-C
+])
+def test_the_first_exit_code_that_holds_wins(exitstatus, blocking, errors, causes, expired, interrupted, code):
+    """The order exitcodes.py states: 1, then 24, 23, 10 (the verifier could not look), then 2, then 27."""
+    from opsverify.archive import run_exit_code
+
+    assert run_exit_code(exitstatus, blocking=blocking, errors=errors, cause_kinds=causes, expired=expired,
+                         interrupted=interrupted) == code
+
+
+@pytest.mark.parametrize("stop", [("-x",), ("--maxfail", "1")], ids=["x", "maxfail"])
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_run_stopped_early_never_exits_0(tmp_path, stop, workers):
+    """-x stops at S2's failure, which --fail-on blocker does not count: the items after it were never checked,
+    so the run is interrupted, not clean. (Under xdist every item may have run before the stop: then it is clean.)"""
+    from .runbook import make_runbook, read_json
+
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("--system", "shop", "--system", "till", "-k", "not S4", "--fail-on", "blocker", *stop, *workers)
+    manifest = read_json(runbook.newest() / "manifest.json")
+    assert manifest["interrupted"] is (manifest["ran"] < manifest["selected"]) or not workers
+    expected = exitcodes.INTERRUPTED if manifest["interrupted"] else exitcodes.OK
+    assert result.returncode == manifest["exit_code"] == expected, result.stdout[-3000:]
+    if not workers:
+        assert manifest["interrupted"] is True and manifest["ran"] == 2  # S1 passed, S2 failed, then the stop
+
+
+@pytest.mark.parametrize("path, database, code", [
+    ("/ok", True, exitcodes.UNREACHABLE), ("/hang", False, exitcodes.COULD_NOT_CHECK)], ids=["unreachable", "error"])
+def test_could_not_look_outranks_an_expired_waiver(tmp_path, path, database, code):
+    """An expired waiver (27) says the rest was checked and held: not so when the verifier could not look."""
+    with MisbehavingHttp() as web:
+        project = _project(tmp_path, web, path)
+        if database:
+            _with_database(project, f"postgresql://u:p@127.0.0.1:{refused_port()}/d")
+        _waive_expired(project)
+        ran = project.run("--env", "local")
+    assert ran.code == code, ran.output[-3000:]
+    assert "waiver expired" in ran.output

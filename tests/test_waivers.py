@@ -3,8 +3,10 @@ and does not fail the run; an expired waiver fails it and names itself; a bad wa
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -15,7 +17,7 @@ from opsverify.checklist import load_checklists
 from opsverify.errors import ConfigError
 from opsverify.waivers import load_waivers
 
-from .runbook import make_runbook, read_json, rows_by_id
+from .runbook import CANARY, make_runbook, read_json, rows_by_id
 
 ACTIVE = {"item": "S2", "reason": "flag off while the publisher migrates", "approver": "jane.doe", "ticket": "OPS-12",
           "expires": "2099-12-31"}
@@ -73,11 +75,79 @@ def test_without_an_injected_time_the_runs_clock_decides(runbook):
     ({**ACTIVE, "expires": "2026-12-31T18:00:00"}, "waivers[0] (S2): expires: Value error, give a time zone"),
     ({**ACTIVE, "owner": "x"}, "waivers[0] (S2): owner: Extra inputs are not permitted"),
     ({**ACTIVE, "item": "S5"}, "waivers[0] (S5): shop S5 is a manual item, never checked: nothing to waive"),
+    # an approver, ticket or reason of blanks names no one: the waiver would accept a failure unsigned
+    ({**ACTIVE, "approver": " "}, "waivers[0] (S2): approver: Value error, is blank"),
+    ({**ACTIVE, "ticket": "   "}, "waivers[0] (S2): ticket: Value error, is blank"),
+    ({**ACTIVE, "reason": "\t"}, "waivers[0] (S2): reason: Value error, is blank"),
+    # a waiver's words reach terminals, JUnit and the report, as a checklist's do: refused as they are
+    ({**ACTIVE, "reason": "fine \u202e reversed"}, "waivers[0] (S2): reason: Value error, holds the control character "
+                                                   "U+202E"),
+    ({**ACTIVE, "approver": "jane\x1b[2J"}, "waivers[0] (S2): approver: Value error, holds the control character U+001B"),
+    # a quoted number is no date either: pydantic would read it as a Unix time (2100, or 1970)
+    ({**ACTIVE, "expires": "4102444800"}, "waivers[0] (S2): expires: Value error, 4102444800 is a number, not a date"),
+    ({**ACTIVE, "expires": "20991231"}, "waivers[0] (S2): expires: Value error, 20991231 is a number, not a date"),
 ])
 def test_a_bad_waiver_is_a_config_error_naming_it(runbook, entry, problem):
     with pytest.raises(ConfigError) as caught:
         _load(runbook, entry)
     assert caught.value.message.startswith("waivers/fx.yaml: " + problem) or problem in caught.value.message
+
+
+def test_blank_around_the_words_is_not_kept(runbook):
+    waiver = _load(runbook, {**ACTIVE, "approver": "  jane.doe ", "item": " S2"}).active_for(_check(runbook, "S2"))
+    assert (waiver.item, waiver.approver) == ("S2", "jane.doe")
+
+
+@pytest.mark.parametrize("expires", [None, "tomorrow", "2026-13-01", True])
+def test_an_expires_that_is_no_date_is_one_line_naming_the_accepted_forms(runbook, expires):
+    with pytest.raises(ConfigError) as caught:
+        _load(runbook, {**ACTIVE, "expires": expires})
+    assert caught.value.message.endswith(
+        "waivers/fx.yaml: waivers[0] (S2): expires: Value error, not an ISO date or time: write a date, 2026-12-31 "
+        "(through that day, UTC), or a time with its zone, 2026-12-31T18:00:00Z"), caught.value.message
+
+
+def _fifo(path):
+    os.mkfifo(path)
+
+
+@pytest.mark.parametrize("make, problem", [
+    (lambda path: path.mkdir(), "waivers/fx.yaml: not a regular file (a device, a FIFO or a folder): point it at a file"),
+    (_fifo, "waivers/fx.yaml: not a regular file (a device, a FIFO or a folder): point it at a file"),
+    (lambda path: path.symlink_to(path.parent / "gone.yaml"),
+     "waivers/fx.yaml: a symbolic link to nothing (or a loop of links): point it at a file"),
+    (lambda path: path.symlink_to(path), "waivers/fx.yaml: a symbolic link to nothing (or a loop of links)"),
+    (lambda path: path.with_suffix(".yml").write_text("waivers: []\n"),
+     "waivers/fx.yml: waivers files are *.yaml; rename it fx.yaml"),
+    (lambda path: path.write_text(""), "waivers/fx.yaml: the file is empty; write `waivers: []`, or remove the file"),
+    (lambda path: path.write_text("# waivers: none yet\n"), "waivers/fx.yaml: the file is empty"),
+], ids=["folder", "fifo", "dangling-link", "link-loop", "yml", "empty", "only-comments"])
+def test_a_waivers_path_that_is_no_regular_yaml_file_is_one_line(runbook, make, problem, monkeypatch):
+    """Each of these used to read as "no waivers": every waiver silently dropped."""
+    monkeypatch.chdir(runbook.root)
+    (runbook.root / "waivers").mkdir()
+    make(runbook.root / "waivers" / "fx.yaml")
+    with pytest.raises(ConfigError) as caught:
+        load_waivers(runbook.root / "waivers", "fx", load_checklists(runbook.root / "checklists"), now=NOW)
+    assert caught.value.message.startswith(problem) and "\n" not in caught.value.message
+
+
+def test_a_waivers_dir_given_must_be_a_folder_but_the_default_may_be_absent(runbook, monkeypatch):
+    monkeypatch.chdir(runbook.root)
+    checks = load_checklists(runbook.root / "checklists")
+    assert load_waivers(runbook.root / "waivers", "fx", checks, now=NOW).entries == []  # no waivers/: none
+    with pytest.raises(ConfigError, match=r"^--waivers-dir approved: no such folder$"):
+        load_waivers(runbook.root / "approved", "fx", checks, now=NOW, given=True)
+    (runbook.root / "approved").write_text("waivers: []\n")
+    with pytest.raises(ConfigError, match=r"^--waivers-dir approved: not a folder; waivers go in approved/fx.yaml$"):
+        load_waivers(runbook.root / "approved", "fx", checks, now=NOW, given=True)
+
+
+def test_a_missing_waivers_dir_option_stops_the_run(runbook):
+    result = runbook.run("--item", "S2", "--waivers-dir", "aproved")
+    assert result.returncode == exitcodes.BAD_CONFIG, result.stdout[-2000:]
+    assert result.stderr.strip() == "opsverify: --waivers-dir aproved: no such folder"
+    assert runbook.archives() == []
 
 
 def test_an_id_in_two_systems_needs_its_system_and_a_duplicate_is_refused(runbook):
@@ -122,6 +192,34 @@ def test_waived_failure_is_waived_everywhere_and_does_not_fail_the_run(runbook):
     assert s2["status"] == "failed" and s2["statusDetails"]["known"] is True  # never green; an accepted failure
     assert s2["statusDetails"]["message"].startswith("waived until 2099-12-31 by jane.doe (OPS-12)")
     assert {"name": "outcome", "value": "waived"} in s2["labels"]
+
+
+def test_the_waived_line_of_v_is_redacted(runbook):
+    """-vv prints each item's xfail reason, the waiver's words in it: a secret a person pasted there is
+    redacted as in the summary (raw and in base64)."""
+    secret = runbook.variables()["SHOP_API_TOKEN"]
+    runbook.waive({**ACTIVE, "approver": secret, "reason": f"rotating {base64.b64encode(secret.encode()).decode()}"})
+    result = runbook.run("--item", "S2", "-vv")
+    assert result.returncode == exitcodes.OK, result.stdout[-3000:]
+    words = " ".join(result.stdout.split())  # pytest wraps the reason to the terminal's width
+    waived = words[words.index("S2-flag-on WAIVED"):words.index("[100%]")]
+    assert "approved by [redacted hmac:" in waived and "rotating [redacted hmac:" in waived, waived
+    assert CANARY not in result.stdout + result.stderr
+    assert base64.b64encode(secret.encode()).decode()[:16] not in result.stdout
+
+
+def test_runxfail_applies_no_waiver_and_records_none(runbook):
+    """--runxfail reports xfails as failures: the waiver is not applied, so no record may say it was."""
+    runbook.waive(ACTIVE)
+    result = runbook.run("--item", "S2", "--runxfail")
+    assert result.returncode == exitcodes.FAILED, result.stdout[-3000:]
+    archive = runbook.newest()
+    row = rows_by_id(archive)["S2"]
+    assert row["status"] == "failed" and "waiver" not in row
+    assert read_json(archive / "results.json")["waivers_used"] == []
+    assert read_json(archive / "manifest.json")["waived"] == []
+    (s2,) = [json.loads(p.read_text()) for p in (archive / "allure-results").glob("*-result.json")]
+    assert s2["status"] == "failed" and "Waived" not in s2["description"]
 
 
 def test_waiver_of_a_passing_item_is_named_as_not_needed(runbook):
@@ -191,3 +289,37 @@ def test_expired_waiver_under_xdist(runbook):
     assert "waiver expired — waivers/fx.yaml: shop S1" in result.stdout
     bound = next(line for line in result.stdout.splitlines() if line.startswith("bound "))
     assert float(bound.split()[1]) > 1.0, bound  # the selected items' bound, not an empty selection's
+
+
+# the master reads the clock before a waiver's end, its workers (started later) after it: here the master is
+# frozen before the end of 2019 and the workers live now; without one "now" they would judge S2 failed
+FROZEN_MASTER = """
+import pytest
+from freezegun import freeze_time
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_cmdline_main(config):
+    if hasattr(config, "workerinput"):  # an xdist worker
+        return (yield)
+    with freeze_time("2019-12-31T12:00:00Z"):
+        return (yield)
+"""
+
+
+def test_workers_judge_waivers_by_the_masters_now(runbook):
+    runbook.waive({**ACTIVE, "expires": "2020-01-01"})
+    (runbook.root / "conftest.py").write_text(FROZEN_MASTER)
+    result = runbook.run("--item", "S2", "-n", "2")
+    assert result.returncode == exitcodes.OK, result.stdout[-3000:]
+    assert rows_by_id(runbook.newest())["S2"]["status"] == "waived"
+    assert read_json(runbook.newest() / "manifest.json")["expired_waivers"] == []
+
+
+def test_a_worker_reads_the_now_it_is_handed():
+    from opsverify.plugin import RUN_NOW_ENV, run_now
+
+    environ: dict[str, str] = {}
+    with freeze_time("2026-11-25T12:00:00Z"):
+        assert run_now(False, environ) == NOW and environ[RUN_NOW_ENV] == NOW.isoformat()  # the master's reading
+    assert run_now(True, environ) == NOW  # a worker, later: the master's
+    assert run_now(True, {RUN_NOW_ENV: "2026-11-25T12:00:00"}) != NOW  # not a moment: the worker's own clock
