@@ -274,7 +274,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise UsageError("--setup-only and --setup-plan judge no item; --collect-only lists them")
     fail_on = config.getoption("ov_fail_on")
     if fail_on is not None and fail_on not in FAIL_ON:
-        raise ConfigError(f"--fail-on {visible(fail_on[:40])}: not a severity; one of {', '.join(FAIL_ON)}")
+        what = ("the lowest severity: every failure fails the run without --fail-on" if fail_on == "trivial"
+                else "not a severity")
+        raise ConfigError(f"--fail-on {visible(fail_on[:40])}: {what}; one of {', '.join(FAIL_ON)}")
     env_dir = folder(config, "ov_environments", "environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
@@ -371,21 +373,31 @@ def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] |
     return f"{k}of{n}", frozenset(systems[k - 1::n])
 
 
+CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
+
+
 def _deployed_at(config: pytest.Config) -> dt.datetime | None:
-    value = config.getoption("ov_deployed_at") or os.environ.get("OPSVERIFY_DEPLOYED_AT")
+    value = config.getoption("ov_deployed_at")
+    given = f"--deployed-at {visible((value or '')[:60])}"
+    if not value:
+        value = os.environ.get("OPSVERIFY_DEPLOYED_AT")
+        given = f"OPSVERIFY_DEPLOYED_AT={visible((value or '')[:60])}"
     if not value:
         return None
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"--deployed-at {visible(value[:60])}: not an ISO 8601 time"
-                          " (e.g. 2026-11-25T10:02:00Z)") from None
+        raise ConfigError(f"{given}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
     if moment.tzinfo is None:
-        raise ConfigError(f"--deployed-at {visible(value[:60])}: give a time zone (e.g. a trailing Z for UTC)")
+        raise ConfigError(f"{given}: give a time zone (e.g. a trailing Z for UTC)")
     try:
         moment.astimezone(dt.timezone.utc)
     except OverflowError:
-        raise ConfigError(f"--deployed-at {visible(value[:60])}: outside the calendar once in UTC") from None
+        raise ConfigError(f"{given}: outside the calendar once in UTC") from None
+    # "since the deploy" from a time yet to come is an empty window: every such item would pass unlooked
+    if moment - dt.datetime.now(dt.timezone.utc) > CLOCK_SKEW:
+        raise ConfigError(f"{given}: later than now ({dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}); give"
+                          " the time the deploy went live (a local time written with Z is hours off)")
     return moment
 
 

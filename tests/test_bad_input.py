@@ -336,6 +336,10 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("--env", ""), UnknownEnvironment.exit_code, "--env: '' is not an environment name"),
     (_nothing, ("--deployed-at", "0001-01-01T00:00:00+01:00"), ConfigError.exit_code, "outside the calendar"),
     (_nothing, ("--fail-on", "huge"), ConfigError.exit_code, "--fail-on huge: not a severity"),
+    (_nothing, ("--fail-on", "trivial"), ConfigError.exit_code, "--fail-on trivial: the lowest severity"),
+    # "since the deploy" from a time to come would be an empty window: every such item would pass unlooked
+    (_nothing, ("--deployed-at", "2999-01-01T00:00:00Z"), ConfigError.exit_code,
+     "--deployed-at 2999-01-01T00:00:00Z: later than now"),
     # values from the command line are shown, never obeyed by the terminal
     (_nothing, ("--shard", "1\x1b[2J/4"), ConfigError.exit_code, "--shard 1\\x1b[2J/4: write it as K/N"),
     (_nothing, ("--deployed-at", "2026\x1b[31m"), ConfigError.exit_code, "--deployed-at 2026\\x1b[31m: not an ISO"),
@@ -385,7 +389,8 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("-k", "S1 and (", "-n", "2"), exitcodes.USAGE,
      "-k 'S1 and (': not an expression pytest can read (at column 9"),
     (_nothing, ("-m", "postdeploy and", "-n", "2"), exitcodes.USAGE, "-m 'postdeploy and': not an expression"),
-], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on",
+], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on", "fail-on-trivial",
+        "deployed-at-future",
         "shard-escape", "deployed-at-escape", "system-rtl",
         "waiver-number", "secrets-env-bytes", "yml", "no-items", "subfolder", "upper-case-extension", "string-bomb",
         "merge-list", "bool-for-number", "id-read-as-number", "manual-cadence", "reason-on-automated", "not-a-mapping",
@@ -410,3 +415,16 @@ def test_a_waiver_until_the_end_of_the_calendar_is_read():
 
     assert _ends(dt.date(9999, 12, 31)).year == 9999
     assert _ends(dt.datetime(1, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))).year == 1
+
+
+def test_a_deploy_time_from_the_environment_is_named_as_given(monkeypatch):
+    from types import SimpleNamespace
+
+    from opsverify import plugin
+
+    config = SimpleNamespace(getoption=lambda name: None)
+    monkeypatch.setenv("OPSVERIFY_DEPLOYED_AT", "yesterday")
+    with pytest.raises(ConfigError, match="^OPSVERIFY_DEPLOYED_AT=yesterday: not an ISO 8601 time"):
+        plugin._deployed_at(config)
+    monkeypatch.setenv("OPSVERIFY_DEPLOYED_AT", "2026-11-25T10:02:00Z")
+    assert plugin._deployed_at(config) == dt.datetime(2026, 11, 25, 10, 2, tzinfo=dt.timezone.utc)
