@@ -72,6 +72,15 @@ _SECRET_NAME = re.compile(
 )
 
 
+# names that say the whole value is a secret, a URL too (SLACK_WEBHOOK_URL); AUTH, SESSION or COOKIE alone
+# do not: NEXTAUTH_URL is the app's own public address, which messages should keep readable
+_SECRET_URL_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASS|PWD|DSN|CREDENTIAL|PRIVATE|SIGNING|WEBHOOK)", re.IGNORECASE)
+
+
+def names_a_secret_url(name: str) -> bool:
+    return _SECRET_URL_NAME.search(name) is not None
+
+
 def looks_secret(name: str, value: str) -> bool:
     """Whether an env var is worth redacting: a secret-sounding name, a URL carrying credentials,
     or a long high-entropy value. Plain words ('joslyn') are left alone so text stays readable."""
@@ -238,13 +247,16 @@ class Redactor:
 
     def add(self, value: str | None, *, even_if_plain: bool = False) -> None:
         """A value that may be a secret. A plain URL is not one unless even_if_plain; of a URL with a user or
-        password (and no other sign of being secret) only those are: its host stays readable."""
+        password (and no other sign of being secret) only those are: its host stays readable. The keys in an
+        http(s) URL's path and query are, as in a declared secret URL: a webhook's token, an RPC key."""
         if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
             return
         if not even_if_plain and _is_plain_url(_without_userinfo(value)):  # its user or password is the secret
             self._register(_url_credentials(value))
         else:
             self._register([value, *_url_credentials(value)])
+        if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
+            self.add_url_parts(value, from_secret=True)
 
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the

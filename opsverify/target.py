@@ -12,7 +12,7 @@ from .checklist import shown
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .lazy import load
 from .limits import database_total_s
-from .secrets import Redactor, looks_secret
+from .secrets import Redactor, looks_secret, names_a_secret_url
 
 if TYPE_CHECKING:  # drivers load when a target is first asked something, not when a run starts
     from .environment import Environment, SystemModel
@@ -119,7 +119,7 @@ class Target:
             raise NotConfigured(f"env source of service '{service}' of {self.system} names no source")
         for name, value in values.items():
             if looks_secret(name, value):
-                self.redactor.add(value)
+                self.redactor.add(value, even_if_plain=names_a_secret_url(name))
         with self._lock:
             self._env_cache[service] = values
         return values

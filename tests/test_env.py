@@ -3,6 +3,10 @@ what it saw) on a broken one — and no secret value ever appears in what an out
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -12,9 +16,11 @@ from opsverify.errors import GatherError, NotConfigured
 from opsverify.families import env
 from opsverify.outcome import Status
 from opsverify.secrets import fingerprint
+from opsverify.transports import envsource
 
 from .kit import make_check, make_target
 
+KEY = "4vJ9JU1bJJE96FWSJKvHsmmFADCg4gpZQff4P3bkLKi"  # a 32-byte base58 public key (the SPL Memo program)
 SECRET = "s3cr3t-VALUE-that-must-not-leak-0042"  # 36 characters
 SHORT = "sh0rt-s3cr3t-VALUE-17"  # 21 characters
 EXAMPLE = {".env.example": {"SESSION_SECRET": "changeme-session-secret", "EMPTY_ONE": ""}}
@@ -51,7 +57,9 @@ CASES = [
     # values / not_values
     (api(values={"RUN": "true"}), {"RUN": "true"}, Status.PASSED, ""),
     (api(values={"RUN": "true"}), {"RUN": "false"}, Status.FAILED, "RUN is 'false' on api"),
-    (api(values={"MODE": "live"}), {"MODE": "mock"}, Status.FAILED, "MODE is 'mock' on api"),
+    (api(values={"MODE": "live"}), {"MODE": "mock"}, Status.FAILED, "MODE is a value of length 4 (hmac:"),
+    (api(values={"MODE": "live"}, not_values={"MODE": ["mock"]}), {"MODE": "mock"}, Status.FAILED,
+     "MODE is 'mock' on api"),  # a literal the item wrote itself may be shown
     (api(values={"RUN": "true"}), {"X": "1"}, Status.FAILED, "RUN is not set on api"),
     (api(not_values={"NODE_TLS_REJECT_UNAUTHORIZED": ["0", "false"]}), {"X": "1"}, Status.PASSED, ""),
     (api(not_values={"NODE_TLS_REJECT_UNAUTHORIZED": ["0", "false"]}), {"NODE_TLS_REJECT_UNAUTHORIZED": "1"},
@@ -67,6 +75,32 @@ CASES = [
     *[(api(format={"O": "https-url"}), {"O": f"https://{host}/x"}, Status.FAILED, "O points at")
       for host in ("localhost.", "127.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]", "0", "2130706433", "app.localhost")],
     (api(format={"O": "https-url"}), {"X": "1"}, Status.FAILED, "O is not set on api"),
+    # as Node's WHATWG URL reads the host: percent-decoded, fullwidth mapped, a trailing dot dropped, `\` a `/`
+    *[(api(format={"O": "https-url"}), {"O": url}, Status.FAILED, f"O points at {host}")
+      for url, host in (("https://%6c%6fcalhost/", "localhost"), ("https://ｌｏｃａｌｈｏｓｔ/", "localhost"),
+                        ("https://１２７.０.０.１/", "127.0.0.1"), ("https://127.0.0.1%2e/", "127.0.0.1"),
+                        ("https://localhost\\@api.example.com/", "localhost"))],
+    *[(api(format={"O": kind}), {"O": url}, Status.FAILED, why)
+      for kind in ("https-url", "url")
+      for url, why in (("https://exa mple.com", "O has no valid host"), ("https://x.com:99999", "O is not a URL"),
+                       ("https://x.com:abc/", "O is not a URL"), ("https://%ff.example/", "O has no valid host"))],
+    *[(api(format={"O": "https-url"}), {"O": url}, Status.PASSED, "")
+      for url in ("https://Api.Example.com:443/v1?x=1", "https://bücher.example/", "https://[2001:db8::1]/")],
+    # email, bool, integer, base58-pubkeys: the whole value, ASCII digits, comma-separated keys
+    *[(api(format={"O": "email"}), {"O": value}, Status.PASSED, "")
+      for value in ("ops@example.com", "first.last+tag@mail.example.co.uk", "Ops Team <ops@example.com>")],
+    *[(api(format={"O": "email"}), {"O": value}, Status.FAILED, "O is not an email address")
+      for value in ("a@...", "mailto:a@b.c", "a@b.c\n", "x\ny <a@b.c>", "a@b", "a@-b.c")],
+    (api(format={"O": "bool"}), {"O": "TRUE"}, Status.PASSED, ""),
+    (api(format={"O": "bool"}), {"O": "true\n"}, Status.FAILED, "O is not a boolean flag"),
+    (api(format={"O": "integer"}), {"O": "-42"}, Status.PASSED, ""),
+    (api(format={"O": "integer"}), {"O": "١٢٣"}, Status.FAILED, "O is not an integer"),
+    *[(api(format={"O": "base58-pubkeys"}), {"O": value}, Status.PASSED, "")
+      for value in (KEY, f"{KEY},{KEY}", f"{KEY}, {KEY}")],
+    *[(api(format={"O": "base58-pubkeys"}), {"O": value}, Status.FAILED, why)
+      for value, why in ((f"{KEY} {KEY}", "key 1 is not base58"), (f"{KEY},,{KEY}", "entry 2 is empty"),
+                         (f",{KEY},", "entry 1 is empty, entry 3 is empty"), (f"{KEY}\n", "key 1 is not base58"),
+                         ("1111", "key 1 is not 32 bytes"), (",", "holds no keys"))],
     # min_length
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": SECRET}, Status.PASSED, ""),
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": SHORT}, Status.FAILED,
@@ -106,7 +140,7 @@ CASES = [
     (api(when={"JOBS_PROVIDER": "inngest"}, required=["INNGEST_*"]),
      {"JOBS_PROVIDER": "inngest", "INNGEST_SIGNING_KEY": SECRET}, Status.PASSED, "(conditions hold)"),
     (api(when={"JOBS_PROVIDER": "inngest"}, required=["INNGEST_*"]), {"JOBS_PROVIDER": "trigger"}, Status.PASSED,
-     "not applicable: JOBS_PROVIDER is 'trigger', not 'inngest'"),
+     "not applicable: JOBS_PROVIDER is a value of length 7 (hmac:"),
     (api(when={"JOBS_PROVIDER": "inngest"}, required=["INNGEST_*"]), {"X": "1"}, Status.PASSED,
      "not applicable: JOBS_PROVIDER is not set"),
     (api(when={"SIGNING_SECRET": "inngest"}, required=["INNGEST_*"]), {"SIGNING_SECRET": SECRET}, Status.PASSED,
@@ -230,3 +264,121 @@ def test_an_empty_env_file_is_an_error(tmp_path):
     target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
     outcome = gather_and_judge(target, env, [make_check("env", api(forbidden=["CTS_MOCK_MODE"]))])[0]
     assert outcome.status is Status.ERROR and "nothing was checked" in outcome.observed
+
+
+# -- values the item did not write are never shown ----------------------------------------------------
+def test_a_value_the_item_did_not_write_is_never_shown_whatever_its_name():
+    """A name without a secret word may still hold a key (a 32-hex mode, an AWS key id, a PIN): `values` and
+    `when` show a value only when it is a flag or a literal the item itself wrote."""
+    held = {"APP_MODE": "c0ffee" + "b8" * 13, "REGION": "AKIA3F9Q2W7E4R5T6Y1U", "ADMIN_PIN": "4815162"}
+    for params in (api(values={"APP_MODE": "live", "REGION": "us-east-1", "ADMIN_PIN": "1"}),
+                   api(when={"APP_MODE": "live", "REGION": "eu", "ADMIN_PIN": "1"}, required=["X"])):
+        check, outcome = judge(params, held)
+        said = repr(outcome) + message(check, outcome)
+        assert [value for value in held.values() if value in said] == [], said
+        assert f"APP_MODE is a value of length 32 ({fingerprint(held['APP_MODE'])})" in outcome.observed
+
+
+# -- matches: a bounded match -------------------------------------------------------------------------
+def test_a_pattern_that_backtracks_without_end_is_an_error_and_the_other_items_are_judged(tmp_path, monkeypatch):
+    """(a|aa)+b on 80 a's and a `!` has Fibonacci(80) ways to fail: hours on any machine (re held the GIL
+    that long, SIGTERM unheard). The match is stopped at its time bound; that item is an error saying so."""
+    monkeypatch.setattr(env, "MATCH_TIMEOUT_S", 0.05)
+    (tmp_path / "api.env").write_text(f"K={'a' * 80}!\nJ=ok1\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    stuck = make_check("env", api(matches={"K": "(a|aa)+b", "J": "ok[0-9]+"}), item="J1")
+    other = make_check("env", api(matches={"J": "ok[0-9]+"}), item="J2")
+    failing = make_check("env", api(matches={"K": "(a|aa)+b"}, required=["MISSING"]), item="J3")
+    stuck_out, other_out, failing_out = gather_and_judge(target, env, [stuck, other, failing])
+    assert stuck_out.status is Status.ERROR, stuck_out
+    assert stuck_out.observed == ("could not look: /(a|aa)+b/ took longer than 0.05 s on K's value on api: simplify it"
+                                  " (a repeat inside a repeat, as in (a|aa)+, backtracks without end)")
+    assert other_out.status is Status.PASSED and failing_out.status is Status.FAILED  # a failure is still one
+    assert env.local_s([stuck, other, failing]) == 4 * env.MATCH_BOUND_S  # the group's bound allows for them
+
+
+# -- env files: read as written, or an error naming the file ------------------------------------------
+def _outcomes(tmp_path, files: dict[str, bytes | None], *checks):
+    """Each service's env file (None: a folder in its place), then the checks gathered and judged together."""
+    services = {}
+    for service, content in files.items():
+        path = tmp_path / f"{service}.env"
+        path.mkdir() if content is None else path.write_bytes(content)
+        services[service] = {"env": {"dotenv": str(path)}}
+    return gather_and_judge(make_target({"services": services}), env, list(checks))
+
+
+def _required(service: str, item: str):
+    return make_check("env", {"service": service, "required": ["A"]}, item=item)
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"A=1\n\xff\xfeB=2\n", "is not UTF-8 text (line 2); save it as UTF-8"),
+    (None, "is a folder, not a file"),
+    (b"A=1\nNEXT_PUBLIC_STRIPE_SECRET_KEY='sk_live_51Habc\\'x\n", "line 2 cannot be parsed (an unclosed quote?)"),
+    (b'A=1\n\nMOCK_MODE="true\n', "line 3 cannot be parsed (an unclosed quote?); fix that line"),
+])
+def test_an_env_file_that_cannot_be_read_is_an_error_of_its_services_items_only(tmp_path, content, problem):
+    web, api_out = _outcomes(tmp_path, {"web": content, "api": b"A=1\n"}, _required("web", "J1"), _required("api", "J2"))
+    assert web.status is Status.ERROR and problem in web.observed and str(tmp_path / "web.env") in web.observed, web
+    assert "sk_live" not in web.observed and "true" not in web.observed  # the line, never its value
+    assert api_out.status is Status.PASSED
+
+
+def test_an_env_file_the_runner_may_not_read_says_so(tmp_path, monkeypatch):
+    """As root a chmod 000 file is readable: the PermissionError a CI user would meet is raised by hand."""
+    read_bytes = Path.read_bytes
+
+    def refusing(path):
+        if path.name == "web.env":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refusing)
+    web, api_out = _outcomes(tmp_path, {"web": b"A=1\n", "api": b"A=1\n"}, _required("web", "J1"), _required("api", "J2"))
+    assert web.status is Status.ERROR and "permission denied (let the runner's user read it)" in web.observed
+    assert api_out.status is Status.PASSED
+
+
+def test_env_files_are_read_literally_never_from_the_runners_environment(tmp_path, monkeypatch):
+    """`${…}` stays as written on both sides (the value a platform export holds): expanding it from the runner's
+    environment made two different secrets equal, `${HOME}` read as /root, and a placeholder pass."""
+    monkeypatch.setenv("HOME", "/root")
+    monkeypatch.delenv("Kx", raising=False)
+    (tmp_path / "repo").mkdir()
+    example = b'COOKIE_SECRET="${HOME}"\n'
+    (tmp_path / "repo" / ".env.example").write_bytes(example)
+    files = {"web": b'JWT_SECRET="Zq8${Kx}Tn4mP2vR9sLwQ7"\n' + example, "api": b'JWT_SECRET="Zq8Tn4mP2vR9sLwQ7"\n'}
+    for service, content in files.items():
+        (tmp_path / f"{service}.env").write_bytes(content)
+    target = make_target({"repo": str(tmp_path / "repo"), "services": {
+        service: {"env": {"dotenv": str(tmp_path / f"{service}.env")}} for service in files}})
+    assert target.env_vars("web")["COOKIE_SECRET"] == "${HOME}"
+    equal = make_check("env", {"equal": {"names": ["JWT_SECRET"], "services": ["web", "api"]}}, item="J1")
+    placeholder = make_check("env", {"service": "web", "not_placeholder": ["COOKIE_SECRET"]}, item="J2")
+    assert [o.status for o in gather_and_judge(target, env, [equal, placeholder])] == [Status.FAILED, Status.FAILED]
+
+
+def test_reading_an_env_file_never_copies_the_runners_environment(tmp_path, monkeypatch):
+    """Expansion copied os.environ once per line: 40k lines took 106 s. Counted, not timed."""
+    copies = []
+
+    class Watched(Mapping):
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getitem__(self, name):
+            return self.inner[name]
+
+        def __iter__(self):
+            copies.append(1)
+            return iter(self.inner)
+
+        def __len__(self):
+            return len(self.inner)
+
+    (tmp_path / "api.env").write_text("".join(f"K{n}=v{n}\n" for n in range(500)))
+    with monkeypatch.context() as patched:  # pytest writes os.environ between phases: back before that
+        patched.setattr(os, "environ", Watched(dict(os.environ)))
+        assert len(envsource.read_dotenv(str(tmp_path / "api.env"))) == 500
+    assert copies == []

@@ -18,7 +18,7 @@ from opsverify.environment import load_environment
 from opsverify.errors import GatherError, MissingVariable
 from opsverify.secrets import Redactor, fingerprint
 
-from .kit import route_server
+from .kit import make_target, route_server
 from .project import Project
 from .runbook import make_runbook, rows_by_id
 
@@ -88,8 +88,10 @@ def test_an_escaped_or_base64_secret_cut_at_an_excerpts_edge_is_masked():
 def test_a_declared_secret_is_registered_whatever_it_looks_like():
     hook, pin = "https://hooks.slack.com/services/T0CANARY1/B0CANARY2/CANARYslackhook7f3e9abc", "7391846"
     guessed = Redactor()
-    guessed.add(hook), guessed.add(pin)  # a plain URL and a number are not guessed to be secrets
-    assert guessed.text(f"{hook} {pin}") == f"{hook} {pin}"
+    guessed.add(hook), guessed.add(pin)  # a number is not guessed to be a secret; of a plain URL, only its keys are
+    assert guessed.text(f"{hook} {pin}") == (f"https://hooks.slack.com/services/[redacted {fingerprint('T0CANARY1')}]/"
+                                             f"[redacted {fingerprint('B0CANARY2')}]/"
+                                             f"[redacted {fingerprint('CANARYslackhook7f3e9abc')}] {pin}")
     declared = Redactor()
     declared.add_declared(hook), declared.add_declared(pin)
     assert declared.text(f"{hook} pin={pin}") == f"[redacted {fingerprint(hook)}] pin=[redacted {fingerprint(pin)}]"
@@ -127,6 +129,33 @@ def test_short_keys_in_the_path_of_a_secret_url_are_registered_and_words_are_not
     from_secret.add_url_parts(url, from_secret=True)
     assert from_secret.text(f"GET {url}") == (f"GET http://127.0.0.1:18431/hook/services/[redacted "
                                                f"{fingerprint('CANARYshort9')}]/webhooks/123456789/v2")
+
+
+def test_keys_in_an_env_files_urls_are_registered_and_their_hosts_stay_readable(tmp_path):
+    """A webhook or RPC URL in a service's env file carries its token in the path (or query): a page echoing it
+    must not show the token, as for a declared secret URL — whatever the variable's name."""
+    hook = "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/Zxq52aZI3SaEQwuLxfRahSGF"
+    rpc = "https://solana-mainnet.g.alchemy.com/v2/Ak650784a556266f5284de4d25cb69"
+    query = "https://api.example.com/v1/send?api-key=CANARYq7f3e9"
+    (tmp_path / "web.env").write_text(f"SLACK_WEBHOOK_URL={hook}\nSOLANA_RPC_URL={rpc}\nNOTIFY_URL={query}\n")
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    target.read_env_sources()
+    echoed = target.redactor.text(f'{{"error": "post to {hook} failed", "rpc": "{rpc}", "url": "{quote(query)}"}}')
+    for key in ("Zxq52aZI3SaEQwuLxfRahSGF", "T0ABCDEF1", "Ak650784a556266f5284de4d25cb69", "CANARYq7f3e9"):
+        assert key not in echoed, echoed
+    # the webhook's name says its whole URL is secret; the RPC's host stays readable, its key not
+    assert "hooks.slack.com" not in echoed and "solana-mainnet.g.alchemy.com/v2/[redacted" in echoed
+
+
+def test_a_plain_url_is_a_secret_when_its_name_says_so_and_a_public_address_stays_readable(tmp_path):
+    """SLACK_WEBHOOK_URL's path may hold no piece that looks like a key (`/hook/abc`): the name says the whole
+    URL is the secret. NEXTAUTH_URL is the app's own address: AUTH alone does not make it one."""
+    hook, app = "https://hooks.example.com/incoming/plainwordsonly", "https://app.example.com"
+    (tmp_path / "web.env").write_text(f"SLACK_WEBHOOK_URL={hook}\nNEXTAUTH_URL={app}\n")
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    target.read_env_sources()
+    echoed = target.redactor.text(f"posted to {hook}; signed in at {app}/login")
+    assert "plainwordsonly" not in echoed and f"signed in at {app}/login" in echoed, echoed
 
 
 # -- what a run knows before its first item --------------------------------------------------------

@@ -2,7 +2,7 @@
 formats, placeholders, conditions, and equality across services.
 
 Values stay in memory: evidence shows presence, length and a short fingerprint only. A message
-quotes a value only when it is a flag (true, 0, off …) or a literal the checklist itself wrote.
+quotes a value only when it is a flag (true, 0, off …) or a literal the item itself wrote.
 
 Names are exact (`[A-Za-z_][A-Za-z0-9_]*`), except in `required` and `forbidden`, where `*` and
 `?` make a case-sensitive pattern (`NEXT_PUBLIC_*SECRET*`). Any other pattern character is a
@@ -12,22 +12,21 @@ config error: a name is never silently read as a literal when it was meant as a 
 from __future__ import annotations
 
 import fnmatch
-import io
 import ipaddress
 import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from dotenv import dotenv_values
 from pydantic import AfterValidator, Field, model_validator
 
 from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, passed
-from ..secrets import describe, fingerprint, looks_secret
+from ..secrets import describe, fingerprint
 from ..lazy import load
+from ..transports.envsource import parse_dotenv
 from ._common import StrictParams, first_few, nothing_found
 from .repo import source as repo_source  # where a system's files come from: its checkout or GitHub
 
@@ -36,9 +35,16 @@ NEEDS = ("env",)
 
 FALSY = {"", "false", "0", "no", "off"}
 DEFAULT_EXAMPLE = ".env.example"
-_FLAG = re.compile(r"^(true|false|yes|no|on|off|0|1)$", re.IGNORECASE)
-_PLAIN_WORD = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
-_EMAIL = re.compile(r"^(?:[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+|[^<>]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>)$")
+_FLAG = re.compile(r"true|false|yes|no|on|off|0|1", re.IGNORECASE)  # fullmatch: `$` would let "true\n" by
+_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"  # a local part's characters (RFC 5322), no quoting
+_LABEL = r"[^\W_](?:-*[^\W_])*"  # a domain label: letters and digits, hyphens inside
+_ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+"
+_EMAIL = re.compile(rf"{_ADDRESS}|[^<>\x00-\x1f\x7f]*<{_ADDRESS}>")  # `a@b.c` or `Name <a@b.c>`, one line
+_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
+# where a WHATWG URL's host must not hold them (forbidden domain code points), besides C0 controls
+_NOT_IN_HOST = set(" #%/:<>?@[\\]^|\x7f")
+MATCH_TIMEOUT_S = 0.5  # per value: a pattern that backtracks without end is stopped, not waited for
+MATCH_BOUND_S = 3 * MATCH_TIMEOUT_S  # the regex package reads its clock now and then: a timeout overshoots (2.5x seen)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PATTERN = re.compile(r"^[A-Za-z0-9_*?]+$")
 
@@ -69,9 +75,10 @@ def _name_or_pattern(value: str) -> str:
 
 
 def _regex(value: str) -> str:
+    regex = load("regex")  # the engine `matches` runs in (Python re syntax), so both agree on what is valid
     try:
-        re.compile(value)
-    except re.error as exc:
+        regex.compile(value)
+    except regex.error as exc:
         raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
     return value
 
@@ -110,7 +117,7 @@ class Params(StrictParams):
     format: dict[EnvName, Format] = {}
     min_length: dict[EnvName, Annotated[int, Field(ge=1)]] = {}
     contains: dict[EnvName, Text] = {}
-    matches: dict[EnvName, Regex] = {}  # the whole value (re.fullmatch)
+    matches: dict[EnvName, Regex] = {}  # the whole value (regex.fullmatch, with a time bound)
     not_equal: dict[EnvName, Text] = {}
     not_placeholder: list[EnvName] = []  # differs from the value in the repo's .env.example
     placeholders_from: RepoPath | None = None  # default .env.example at the repo root
@@ -192,9 +199,16 @@ def read_examples(target, files: list[str]) -> dict[str, Any]:
         elif isinstance(text, GatherError):
             out[name] = text
         else:
-            parsed = dotenv_values(stream=io.StringIO(text), interpolate=False)
-            out[name] = {key: value or "" for key, value in parsed.items()}
+            try:  # read as the env files are: literally
+                out[name] = parse_dotenv(text, f"{name} in {where.label}")
+            except GatherError as exc:
+                out[name] = exc
     return out
+
+
+def local_s(checks) -> float:
+    """Judging's own worst case: each `matches` pattern may run to its time bound."""
+    return MATCH_BOUND_S * sum(len(check.params.matches) for check in checks)
 
 
 # -- formats ---------------------------------------------------------------------------------
@@ -203,40 +217,76 @@ def format_problem(kind: str, value: str) -> str | None:
     if kind in ("https-url", "url"):
         return _url_problem(value, https=kind == "https-url")
     if kind == "base58-pubkeys":
-        base58 = load("base58")
-        keys = [k for k in re.split(r"[\s,]+", value) if k]
-        if not keys:
-            return "holds no keys"
-        bad = []
-        for index, key in enumerate(keys, 1):
-            try:
-                if len(base58.b58decode(key)) != 32:
-                    bad.append(f"key {index} is not 32 bytes")
-            except ValueError:
-                bad.append(f"key {index} is not base58")
-        return f"({len(keys)} keys) " + ", ".join(bad) if bad else None
+        return _pubkeys_problem(value)
     if kind == "email":
-        return None if _EMAIL.match(value) else "is not an email address"
-    if kind == "integer":
-        return None if re.fullmatch(r"-?\d+", value) else "is not an integer"
+        return None if _EMAIL.fullmatch(value) else "is not an email address"
+    if kind == "integer":  # ASCII digits: `١٢٣` is a number to Python, NaN to Node
+        return None if re.fullmatch(r"-?[0-9]+", value) else "is not an integer"
     if kind == "bool":
-        return None if _FLAG.match(value) else "is not a boolean flag"
+        return None if _FLAG.fullmatch(value) else "is not a boolean flag"
     return f"unknown format {kind}"
 
 
+def _pubkeys_problem(value: str) -> str | None:
+    """Comma-separated (spaces around a comma allowed), every entry a 32-byte base58 key."""
+    keys = [entry.strip(" ") for entry in value.split(",")]
+    if not any(keys):
+        return "holds no keys"
+    base58 = load("base58")
+    bad = []
+    for index, key in enumerate(keys, 1):
+        if not key:
+            bad.append(f"entry {index} is empty")
+        elif not _BASE58.fullmatch(key):
+            bad.append(f"key {index} is not base58")
+        elif len(base58.b58decode(key)) != 32:
+            bad.append(f"key {index} is not 32 bytes")
+    return f"({len(keys)} comma-separated entries) " + ", ".join(bad) if bad else None
+
+
 def _url_problem(value: str, *, https: bool) -> str | None:
+    """Read as the app (Node's WHATWG URL) reads it: `\\` ends the host as `/` does, a port is 0-65535."""
     try:
-        parts = urlsplit(value)
+        parts = urlsplit(value.replace("\\", "/"))
+        parts.port  # raises on a port that is no number, or too large
     except ValueError:
         return "is not a URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "is not an http(s) URL"
+    host = _whatwg_host(parts.hostname)
+    if host is None:
+        return "has no valid host"
     if not https:
         return None
     if parts.scheme != "https":
         return f"uses {parts.scheme}, not https"
-    host = parts.hostname
     return f"points at {host}" if _is_loopback(host) else None
+
+
+def _whatwg_host(host: str) -> str | None:
+    """The host as a WHATWG parser ends with it — percent-decoded, UTS46-mapped (`ｌｏｃａｌｈｏｓｔ` is localhost,
+    `１２７.０.０.１` 127.0.0.1), an IPv4 in any spelling as dotted decimal — or None where it refuses it."""
+    if ":" in host:  # an IPv6 literal (urlsplit has taken off its brackets)
+        try:
+            return str(ipaddress.IPv6Address(host)) if "%" not in host else None
+        except ValueError:
+            return None
+    try:
+        decoded = unquote_to_bytes(host).decode("utf-8")
+        mapped = load("idna").uts46_remap(decoded, std3_rules=False, transitional=False)
+    except (UnicodeDecodeError, ValueError):  # idna's errors are ValueErrors
+        return None
+    if not mapped or any(ch in _NOT_IN_HOST or ch < " " for ch in mapped):
+        return None
+    labels = mapped.split(".")
+    if len(labels) > 1 and not labels[-1]:
+        labels.pop()
+    if re.fullmatch(r"[0-9]+|0[xX][0-9A-Fa-f]*", labels[-1]):  # ends in a number: an IPv4 address, or invalid
+        try:
+            return str(ipaddress.IPv4Address(socket.inet_aton(".".join(labels))))
+        except (OSError, ValueError):
+            return None
+    return mapped
 
 
 def _is_loopback(host: str) -> bool:
@@ -259,12 +309,18 @@ def _is_loopback(host: str) -> bool:
 # -- judging ---------------------------------------------------------------------------------
 def _shown(value: str) -> str:
     """Flags may be shown as they are; anything else only as its length."""
-    return repr(value) if _FLAG.match(value) else f"a value of length {len(value)}"
+    return repr(value) if _FLAG.fullmatch(value) else f"a value of length {len(value)}"
 
 
-def _shown_word(name: str, value: str) -> str:
-    """A mode or a provider name is shown when it is a plain word that does not look secret."""
-    if _FLAG.match(value) or (_PLAIN_WORD.match(value) and not looks_secret(name, value)):
+def _literals(p: Params) -> set[str]:
+    """The values the item itself wrote: the env holding one of them may be told so."""
+    return {*p.values.values(), *p.when.values(), *(r for refused in p.not_values.values() for r in refused)}
+
+
+def _shown_word(p: Params, value: str) -> str:
+    """A flag or one of the item's own literals as it is; anything else (a mode that may be a key, whatever its
+    name) as its length and fingerprint."""
+    if _FLAG.fullmatch(value) or value in _literals(p):
         return repr(value)
     return f"a value of length {len(value)} ({fingerprint(value)})"
 
@@ -355,7 +411,7 @@ def _judge_values(p: Params, env: dict[str, str], f: Findings) -> None:
         if value is None:
             f.problem("values", name, f"{name} is not set")
         elif value != wanted:
-            f.problem("values", name, f"{name} is {_shown_word(name, value)}")
+            f.problem("values", name, f"{name} is {_shown_word(p, value)}")
 
 
 def _judge_not_values(p: Params, env: dict[str, str], f: Findings) -> None:
@@ -401,13 +457,21 @@ def _judge_contains(p: Params, env: dict[str, str], f: Findings) -> None:
 
 
 def _judge_matches(p: Params, env: dict[str, str], f: Findings) -> None:
+    regex = load("regex")  # Python re's syntax with a time bound: `(a|aa)+b` must not hold the run for hours
     for name, pattern in p.matches.items():
         f.expect(f"{name} matches /{pattern}/")
         f.look(env, name)
         value = env.get(name)
         if not value:
             f.problem("matches", name, f"{name} is not set")
-        elif not re.fullmatch(pattern, value):
+            continue
+        try:
+            matched = regex.fullmatch(pattern, value, timeout=MATCH_TIMEOUT_S, concurrent=True)
+        except TimeoutError:
+            f.cannot(f"/{pattern}/ took longer than {MATCH_TIMEOUT_S:g} s on {name}'s value {f.where}: simplify it "
+                     "(a repeat inside a repeat, as in (a|aa)+, backtracks without end)")
+            continue
+        if not matched:
             f.problem("matches", name, f"{name} does not match /{pattern}/")
 
 
@@ -454,7 +518,7 @@ def _condition_fails(p: Params, env: dict[str, str]) -> list[str]:
         if value is None:
             out.append(f"{name} is not set")
         elif value != wanted:
-            out.append(f"{name} is {_shown_word(name, value)}, not {wanted!r}")
+            out.append(f"{name} is {_shown_word(p, value)}, not {wanted!r}")
     return out
 
 
