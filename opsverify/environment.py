@@ -7,16 +7,21 @@ any check runs; every problem is reported at once, naming the file and the field
 
 from __future__ import annotations
 
+import difflib
+import io
 import os
 import re
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from dotenv.parser import parse_stream
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from .checklist import _location, _read_yaml, _summarise, shown
+from . import families
+from .checklist import Check, _location, _read_yaml, _summarise, shown
 from .display import visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, looks_like_token, looks_secret, url_passwords
@@ -24,7 +29,11 @@ from .secrets import Redactor, looks_like_token, looks_secret, url_passwords
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# `$$` (a literal $), `${NAME}` or `${NAME:-default}` with a plain default; the bare `$` alternative catches
+# every other `$`, which is refused rather than kept as text that would fail only at run time
+_DOLLAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^$}]*))?\}|\$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+PLATFORMS = ("github", "vercel", "render", "supabase", "s3")  # providers.<platform>: the provider and s3 families
 _LONG_PASSWORD = 8  # a URL password shorter than this is likely a word found elsewhere in the reports
 
 
@@ -38,12 +47,28 @@ class EnvSourceModel(_Strict):
     dotenv: str | None = None  # a file, e.g. from `vercel env pull` or a Render secret file
     process_prefix: str | None = None  # the runner's own environment, names prefixed
 
+    @model_validator(mode="after")
+    def _one_source(self, info: ValidationInfo) -> "EnvSourceModel":
+        given = [name for name in ("dotenv", "process_prefix") if name in self.model_fields_set]
+        if len(given) != 1:  # none would skip every env item of the service; with both, one would be ignored
+            raise ValueError("name one of dotenv or process_prefix" + (", not both" if given else ""))
+        if info.context == "as written" and not getattr(self, given[0]):
+            # `process_prefix: ""` would read the runner's whole environment; an optional `${VAR:-}` may be empty
+            raise ValueError(f"{given[0]} is empty: name a file (dotenv) or a prefix (process_prefix)")
+        return self
+
 
 class ServiceModel(_Strict):
     url: str | None = None
     env: EnvSourceModel | None = None
     verify_tls: bool = True
     ca_bundle: str | None = None  # PEM file of CAs trusted instead of the system store (a private CA)
+
+    @model_validator(mode="after")
+    def _bundle_is_used(self) -> "ServiceModel":
+        if self.ca_bundle and not self.verify_tls:  # nothing is verified, so the bundle would be ignored
+            raise ValueError("ca_bundle is not used with verify_tls: false; keep one of them")
+        return self
 
 
 class SystemModel(_Strict):
@@ -56,10 +81,10 @@ class SystemModel(_Strict):
 
 
 class TimeoutsModel(_Strict):
-    connect_s: float = Field(default=5.0, gt=0, le=60)  # opening a connection (TCP, TLS, login)
+    connect_s: float = Field(default=5.0, gt=0, le=60, allow_inf_nan=False)  # opening a connection (TCP, TLS, login)
     statement_ms: int = Field(default=5000, gt=0, le=120_000)  # one SQL statement, enforced by the server
-    database_s: float = Field(default=20.0, gt=0, le=600)  # all of one database's statements in a run
-    http_s: float = Field(default=10.0, gt=0, le=120)  # one HTTP request, start to last byte
+    database_s: float = Field(default=20.0, gt=0, le=600, allow_inf_nan=False)  # all of one database's statements
+    http_s: float = Field(default=10.0, gt=0, le=120, allow_inf_nan=False)  # one HTTP request, start to last byte
 
     @model_validator(mode="after")
     def _budget_holds_a_statement(self) -> "TimeoutsModel":
@@ -130,12 +155,37 @@ def _local_values(local_file: Path) -> dict[str, str]:
     if not local_file.is_file():
         return {}
     try:
+        _check_lines(local_file, local_file.read_text(encoding="utf-8"))
         return {k: v for k, v in dotenv_values(local_file, encoding="utf-8").items() if v is not None}
     except UnicodeDecodeError as exc:
         raise MissingVariable(f"{shown(local_file)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
                               f"{exc.start}); save the file as UTF-8") from None
     except OSError as exc:
         raise MissingVariable(f"{shown(local_file)}: cannot read: {exc.strerror}") from None
+
+
+def _check_lines(local_file: Path, text: str) -> None:
+    """What python-dotenv passes over with a log line or reads as unset: a line it cannot parse, a bare `KEY`, a
+    key given twice (it keeps the last). Said with the line number, never the value."""
+    first_line: dict[str, int] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        start = binding.original.string
+        line = binding.original.line + start[:len(start) - len(start.lstrip())].count("\n")  # after blank lines
+        if binding.error:
+            raise ConfigError(f"{shown(local_file)}: line {line}: not a KEY=value line; write KEY=value (quote a value "
+                              "holding spaces or #: KEY='…')")
+        if binding.key is None:  # a comment or blank line
+            continue
+        if not _NAME.fullmatch(binding.key):  # no ${…} could name it: a stray quote or character
+            raise ConfigError(f"{shown(local_file)}: line {line}: '{visible(binding.key[:40])}' is not a variable "
+                              "name (letters, digits and _); write KEY=value")
+        if binding.value is None:
+            raise ConfigError(f"{shown(local_file)}: line {line}: {visible(binding.key)} has no value "
+                              f"(write {visible(binding.key)}=value)")
+        if binding.key in first_line:
+            raise ConfigError(f"{shown(local_file)}: {visible(binding.key)} is given twice (lines "
+                              f"{first_line[binding.key]} and {line}); keep one")
+        first_line[binding.key] = line
 
 
 def _in_url_path(value: str, at: int) -> bool:
@@ -169,6 +219,9 @@ def environment_path(directory: Path, name: str) -> Path:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name or ""):
         raise UnknownEnvironment(f"--env: '{visible(name[:100])}' is not an environment name (letters, digits, _ "
                                  f"and -; known: {', '.join(known_environments(directory)) or 'none'})")
+    if directory.is_file():  # else "unknown environment; known: none" would send the operator looking for a name
+        raise ConfigError(f"--environments-dir {shown(directory)} is a file, not a folder: name the folder holding "
+                          f"{name}.yaml")
     path = directory / f"{name}.yaml"
     if not path.is_file():
         known = ", ".join(known_environments(directory)) or "none"
@@ -182,19 +235,22 @@ def peek(directory: Path, name: str) -> EnvironmentModel:
     """Validate the file's structure without resolving variables (e.g. to see `demo: true`)."""
     path = environment_path(directory, name)
     raw = _load_raw(path)
-    return _validate(path, raw)
+    return _validate(path, raw, as_written=True)
 
 
-def load_environment(directory: Path, name: str, *, services_in_use: dict[str, set[str]] | None = None,
+def load_environment(directory: Path, name: str, *, checks: list[Check] | None = None,
                      systems: tuple[str, ...] | list[str] = ()) -> Environment:
+    """`checks` (every item of the checklists) cross-check the names the environment gives: a misspelt
+    system, service, endpoint, provider or secret would leave its items skipped, and the run green."""
     path = environment_path(directory, name)
     raw = _load_raw(path)
-    _validate(path, raw)  # structure first: a typo is reported even when variables are unset
+    _validate(path, raw, as_written=True)  # structure first: a typo is reported even when variables are unset
 
     local_file = directory / f"{name}.secrets.env"
     local = _local_values(local_file)
-    missing: list[tuple[str, str]] = []
+    missing: list[tuple[str, str, bool]] = []  # (where, variable, whether it is set but empty)
     garbled: list[tuple[str, str, str]] = []  # (where, variable, what is wrong with it)
+    malformed: list[str] = []  # a `$` that is neither `$$` nor a ${VAR}
     used: list[str] = []
 
     def substitute(value: Any, where: tuple) -> Any:
@@ -206,17 +262,22 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
             return value
 
         def one(match: re.Match[str]) -> str:
+            if match.group() == "$$":
+                return "$"
+            if match.group() == "$":
+                malformed.append(f"{_location(where)}: {_bad_dollar(value[match.start():])}")
+                return ""
             var, default = match.group(1), match.group(2)
             found = os.environ.get(var, local.get(var))
-            if found is None and default:  # the default is sent as the value would be: the same rules apply
-                found = default
-            if found is None:
+            if found:  # `echo secret > file` leaves a line break: drop it (a lone one leaves the value empty)
+                found = found.removesuffix("\n").removesuffix("\r")
+            if not found and default is not None:  # as the shell's :-, an empty value takes the default too;
+                found = default  # the default is sent as the value would be: the same rules apply
+            if not found:  # an unset secret is often an empty string (GitHub Actions): not "not configured"
                 if default is None:
-                    missing.append((_location(where), var))
-                return ""
-            # `echo secret > file` leaves a line break: drop it; any other control character is refused
-            found = found.removesuffix("\n").removesuffix("\r")
-            if _CONTROL.search(found):
+                    missing.append((_location(where), var, found is not None))
+                return ""  # `${VAR:-}`: optional, so empty means not configured
+            if _CONTROL.search(found):  # a control character left inside the value
                 garbled.append((_location(where), var, "holds a control character (a line break or tab inside "
                                 "the value); set it to the value alone (e.g. printf '%s' ... rather than echo)"))
                 return ""
@@ -235,19 +296,23 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
                 used.append(found)  # a key in a URL's path or query (…/rpc/${KEY}): redacted wherever it shows
             return found
 
-        return _VAR.sub(one, value)
+        return _DOLLAR.sub(one, value)
 
     if systems:  # narrowed with --system: the other systems' variables are not needed
         raw = {**raw, "systems": {k: v for k, v in (raw.get("systems") or {}).items() if k in systems}}
     resolved = substitute(raw, ())
+    if malformed:
+        raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in malformed], "environment"))
     if missing:
-        names = list(dict.fromkeys(var for _, var in missing))
-        first = "; ".join(f"{where} needs ${{{var}}}" for where, var in missing[:3])
+        names = list(dict.fromkeys(var for _, var, _ in missing))
+        first = "; ".join(f"{where} needs ${{{var}}}{' (set but empty)' if empty else ''}"
+                          for where, var, empty in missing[:3])
         more = f" (and {len(names) - 3} more)" if len(names) > 3 else ""
+        optional = "; write ${NAME:-} where a value may be empty" if any(empty for *_, empty in missing) else ""
         raise MissingVariable(
             f"{shown(path)}: {len(names)} variable{'s' if len(names) > 1 else ''} not set: {first}{more}; "
             f"export {'it' if len(names) == 1 else 'them'} or add {'it' if len(names) == 1 else 'them'} "
-            f"to {shown(local_file)} (untracked)"
+            f"to {shown(local_file)} (untracked){optional}"
         )
     if garbled:
         where, var, problem = garbled[0]
@@ -257,11 +322,31 @@ def load_environment(directory: Path, name: str, *, services_in_use: dict[str, s
         problem = database_url_problem(config.database) if config.database else None
         if problem:
             raise ConfigError(f"{shown(path)}: systems.{system}.database: {problem}")
+        for service in config.services.values():
+            source = service.env
+            if source is not None and not (source.dotenv or source.process_prefix):
+                service.env = None  # an optional `${VAR:-}` source left empty: only this service's env items skip
     if model.name != name:
         raise ConfigError(f"{shown(path)}: name: '{model.name}' does not match the file name '{name}'")
-    if services_in_use is not None:
-        _check_references(path, model, services_in_use)
+    _check_files(path, model)
+    if checks is not None:
+        _check_references(path, model, _services_in_use(checks))
+    _check_names(path, model, checks)
     return Environment(name=name, path=path, model=model, secret_values=tuple(used))
+
+
+def _bad_dollar(text: str) -> str:
+    """Why `text`, which starts with a `$`, is no `$$` nor `${NAME}` nor `${NAME:-default}`. A bare `$word` is not
+    quoted: it may be part of a password written into the file."""
+    fix = "write ${NAME} or ${NAME:-default} for a variable, $$ for a literal $"
+    if not text.startswith("${"):
+        return f"a $ that starts no ${{NAME}}; {fix}"
+    if "}" not in text:
+        return f"'{visible(text[:40])}' is never closed; add the }}"
+    inner = text[2:text.index("}")]
+    if "$" in inner:
+        return f"a default cannot hold another ${{…}} (${{A:-${{B}}}} is not read); {fix}"
+    return f"'${{{visible(inner[:40])}}}' is not a variable (a name is letters, digits and _); {fix}"
 
 
 def _load_raw(path: Path) -> dict:
@@ -274,12 +359,52 @@ def _load_raw(path: Path) -> dict:
     return raw
 
 
-def _validate(path: Path, raw: dict) -> EnvironmentModel:
+def _validate(path: Path, raw: dict, *, as_written: bool = False) -> EnvironmentModel:
+    """`as_written`: the file before its ${VAR}s are set, where an empty value was written so."""
     try:
-        return EnvironmentModel.model_validate(raw)
+        return EnvironmentModel.model_validate(raw, context="as written" if as_written else None)
     except ValidationError as exc:
-        problems = [f"{shown(path)}: {_location(e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
+        problems = [f"{shown(path)}: {_location(e['loc']) or '(top level)'}: {_message(e)}" for e in exc.errors()]
         raise ConfigError(_summarise(problems, "environment")) from None
+
+
+def _message(error: dict) -> str:
+    if error["type"] == "finite_number":  # .nan, .inf: pydantic would name a bound, which is no help
+        field = str(error["loc"][-1]) if error["loc"] else ""
+        unit = " of seconds" if field.endswith("_s") else " of milliseconds" if field.endswith("_ms") else ""
+        return f"must be a finite number{unit}"
+    return error["msg"]
+
+
+def _check_files(path: Path, model: EnvironmentModel) -> None:
+    """A CA bundle is read at load, not when a request first needs it (an error then, after the run began)."""
+    for system, config in model.systems.items():
+        for service, settings in config.services.items():
+            if not settings.ca_bundle:
+                continue
+            where = f"{shown(path)}: systems.{system}.services.{service}.ca_bundle"
+            try:
+                ssl.create_default_context(cafile=settings.ca_bundle)
+            except FileNotFoundError:
+                raise ConfigError(f"{where}: {settings.ca_bundle} not found; name the PEM file of the CA that "
+                                  "signs the service's certificate") from None
+            except IsADirectoryError:
+                raise ConfigError(f"{where}: {settings.ca_bundle} is a folder; name the PEM file in it") from None
+            except ssl.SSLError:  # an OSError too: said first
+                raise ConfigError(f"{where}: {settings.ca_bundle} holds no PEM certificate "
+                                  "(-----BEGIN CERTIFICATE-----)") from None
+            except OSError as exc:
+                raise ConfigError(f"{where}: cannot read {settings.ca_bundle}: {exc.strerror}") from None
+
+
+def _services_in_use(checks: list[Check]) -> dict[str, set[str]]:
+    """System -> the services its checks name."""
+    from .target import services_named  # target imports this module
+
+    in_use: dict[str, set[str]] = {}
+    for check in checks:
+        in_use.setdefault(check.system, set()).update(services_named(check.params))
+    return in_use
 
 
 def _check_references(path: Path, model: EnvironmentModel, services_in_use: dict[str, set[str]]) -> None:
@@ -297,3 +422,53 @@ def _check_references(path: Path, model: EnvironmentModel, services_in_use: dict
                 problems.append(f"{shown(path)}: systems.{system}.services.{service}: unknown service (checks use: {known})")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
+
+
+def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None) -> None:
+    """A provider, endpoint or secret under a name no item asks for is a typo: the items asking for the right
+    name would skip as "not configured". A secret may be declared only to be redacted (a page might echo it),
+    so one is refused only when it is close to a name an item cites that the environment lacks. Without the
+    checks, only a provider close to a platform's name is known to be a typo."""
+    cited = _cited(checks or [])
+    problems = []
+    for system, config in model.systems.items():
+        at, items = f"{shown(path)}: systems.{system}", cited.get(system, {})
+        providers = set(PLATFORMS) | _named(items, "provider")
+        for name in config.providers:
+            if name not in providers and (checks is not None or difflib.get_close_matches(name, PLATFORMS, n=1)):
+                problems.append(f"{at}.providers.{name}: not a platform{_hint(name, providers, 'known')}")
+        if checks is None:
+            continue
+        endpoints = _named(items, "endpoint")
+        problems += [f"{at}.endpoints.{name}: no item of {system} uses this endpoint"
+                     f"{_hint(name, endpoints, 'items use')}" for name in config.endpoints if name not in endpoints]
+        lacking = sorted(_named(items, "secret") - set(config.secrets))
+        for name in config.secrets:
+            close = difflib.get_close_matches(name, lacking, n=1)
+            if close:
+                problems.append(f"{at}.secrets.{name}: no item uses it, and {items[f'secret:{close[0]}']} cites "
+                                f"{close[0]}, which is not given; did you mean {close[0]}?")
+    if problems:
+        raise ConfigError(_summarise(problems, "environment"))
+
+
+def _cited(checks: list[Check]) -> dict[str, dict[str, str]]:
+    """System -> each need its items cite ("endpoint:redis", "secret:CRON_SECRET") -> the first item citing it."""
+    cited: dict[str, dict[str, str]] = {}
+    for check in checks:
+        module = families.get(check.family)
+        needs = list(families.needs(module, check.params)) if module is not None else []
+        for need in needs:
+            cited.setdefault(check.system, {}).setdefault(need, check.key)
+    return cited
+
+
+def _named(items: dict[str, str], kind: str) -> set[str]:
+    return {need.split(":", 1)[1] for need in items if need.startswith(f"{kind}:")}
+
+
+def _hint(name: str, known: set[str], listed: str) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    if close:
+        return f"; did you mean {close[0]}?"
+    return f" ({listed}: {', '.join(sorted(known))}); rename or remove it" if known else "; remove it"

@@ -251,7 +251,6 @@ def _prepare(config: pytest.Config, name: str) -> State:
     from . import archive, checklist, environment, waivers
     from .engine import Run
     from .secrets import Redactor, use_fingerprint_key
-    from .target import services_named
 
     use_fingerprint_key(worker=hasattr(config, "workerinput"))  # before any secret is registered: marks carry it
     root = project_root(config)
@@ -296,10 +295,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
             started = time.monotonic()
             demo = _start_demo(faults)
             say(f"demo ready in {time.monotonic() - started:.1f} s")
-        in_use: dict[str, set[str]] = {}
-        for check in checks:
-            in_use.setdefault(check.system, set()).update(services_named(check.params))
-        env = environment.load_environment(env_dir, name, services_in_use=in_use, systems=systems)
+        env = environment.load_environment(env_dir, name, checks=checks, systems=systems)
         run = Run(env, redactor, deployed_at=deployed_at)
         state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,

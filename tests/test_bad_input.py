@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from opsverify import exitcodes
 from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
@@ -316,6 +317,15 @@ def _write(relative: str, text: str):
     return setup
 
 
+def _shop_endpoint(name: str):
+    def setup(runbook) -> None:
+        path = runbook.root / "environments" / "fx.yaml"
+        data = yaml.safe_load(path.read_text())
+        data["systems"]["shop"]["endpoints"] = {name: "redis://127.0.0.1:1"}
+        path.write_text(yaml.safe_dump(data))
+    return setup
+
+
 def _edit_shop(old: str, new: str):
     def setup(runbook) -> None:
         path = runbook.root / "checklists" / "shop.yaml"
@@ -337,6 +347,8 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("--deployed-at", "0001-01-01T00:00:00+01:00"), ConfigError.exit_code, "outside the calendar"),
     (_nothing, ("--fail-on", "huge"), ConfigError.exit_code, "--fail-on huge: not a severity"),
     (_nothing, ("--fail-on", "trivial"), ConfigError.exit_code, "--fail-on trivial: the lowest severity"),
+    # a name no item uses is a typo whose items would skip, the run green
+    (_shop_endpoint("rdis"), (), ConfigError.exit_code, "systems.shop.endpoints.rdis: no item of shop uses this endpoint; remove it"),
     # "since the deploy" from a time to come would be an empty window: every such item would pass unlooked
     (_nothing, ("--deployed-at", "2999-01-01T00:00:00Z"), ConfigError.exit_code,
      "--deployed-at 2999-01-01T00:00:00Z: later than now"),
@@ -389,7 +401,7 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("-k", "S1 and (", "-n", "2"), exitcodes.USAGE,
      "-k 'S1 and (': not an expression pytest can read (at column 9"),
     (_nothing, ("-m", "postdeploy and", "-n", "2"), exitcodes.USAGE, "-m 'postdeploy and': not an expression"),
-], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on", "fail-on-trivial",
+], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on", "fail-on-trivial", "endpoint-typo",
         "deployed-at-future",
         "shard-escape", "deployed-at-escape", "system-rtl",
         "waiver-number", "secrets-env-bytes", "yml", "no-items", "subfolder", "upper-case-extension", "string-bomb",

@@ -1,27 +1,234 @@
-"""The shipped environment files are valid: every field known, every service used by a check."""
+"""Environment files: the shipped ones are valid, every field known, every service used by a check; and a
+bad one — a variable set but empty, a malformed `${…}`, a misspelt name, a missing CA bundle, a broken
+secrets.env — is one line naming the file and the field at load, never a skipped item and a green run."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import trustme
 
-from opsverify.environment import load_environment
+from opsverify import families
+from opsverify.checklist import Check, Severity
+from opsverify.engine import Run
+from opsverify.environment import PLATFORMS, environment_path, load_environment
+from opsverify.errors import ConfigError, MissingVariable
+from opsverify.families import provider
+from opsverify.outcome import Status
 from opsverify.target import services_named
 
 from .helpers import CHECKS, ROOT, placeholder
 
 
-@pytest.mark.parametrize("name", ["prod", "staging"])
-def test_shipped_environment_validates_once_its_variables_are_set(name, monkeypatch):
+def _shipped(name: str, monkeypatch, **overrides: str) -> Path:
     path = ROOT / "environments" / f"{name}.yaml"
     for variable in set(re.findall(r"\$\{([A-Z0-9_]+)(?::-[^}]*)?\}", path.read_text())):
-        monkeypatch.setenv(variable, placeholder(variable))
+        monkeypatch.setenv(variable, overrides.get(variable, placeholder(variable)))
+    return path
+
+
+@pytest.mark.parametrize("name", ["prod", "staging"])
+def test_shipped_environment_validates_once_its_variables_are_set(name, monkeypatch):
+    _shipped(name, monkeypatch)
     in_use: dict[str, set[str]] = {}
     for check in CHECKS:
         in_use.setdefault(check.system, set()).update(services_named(check.params))
-    env = load_environment(ROOT / "environments", name, services_in_use=in_use)
+    env = load_environment(ROOT / "environments", name, checks=CHECKS)
     assert set(env.model.systems) == {c.system for c in CHECKS}
     assert env.allow_mutating is (name == "staging")
     for system, config in env.model.systems.items():
         assert set(config.services) == in_use[system], system  # every service a check uses has a place
+
+
+def test_an_optional_variable_left_empty_is_not_configured(monkeypatch):
+    """`${X:-}` says "may be empty": the shipped repo checkouts, GitHub Actions giving "" for a missing one."""
+    _shipped("prod", monkeypatch, CHEERSAI_PROD_REPO="", SORA_STUDIO_PROD_DEPLOYED_SHA="")
+    env = load_environment(ROOT / "environments", "prod", checks=CHECKS)
+    assert env.model.systems["cheersai"].repo == ""
+    assert env.model.systems["sora-studio"].providers["github"]["ref"] == "main"  # :- takes the default when empty
+
+
+def _check(item: str, family: str, params: dict, system: str = "shop") -> Check:
+    return Check(system=system, id=item, name=item.lower(), section="s", title="t", family=family, cadence=None,
+                 severity=Severity.normal, mutating=False, remediation="", reason="",
+                 params=families.params_model(family).model_validate(params))
+
+
+ENV_ITEM = _check("E1", "env", {"service": "web", "required": ["APP_ORIGIN"]})
+REDIS_ITEM = _check("R1", "redis", {"keys": {"queue": {"max": 10}}})
+HEADER_ITEM = _check("H1", "http", {"service": "web", "path": "/admin", "headers": {"x-key": "{secret:ADMIN_KEY}"}})
+
+
+def _load(tmp_path: Path, monkeypatch, systems: str, *, variables: dict[str, str] | None = None,
+          secrets_env: str | None = None, checks: list[Check] | None = None):
+    (tmp_path / "local.yaml").write_text(f"name: local\nsystems:\n{systems}", encoding="utf-8")
+    if secrets_env is not None:
+        (tmp_path / "local.secrets.env").write_text(secrets_env, encoding="utf-8")
+    for name, value in (variables or {}).items():
+        monkeypatch.setenv(name, value)
+    return load_environment(tmp_path, "local", checks=checks)
+
+
+# -- a variable set but empty is not "not configured" ----------------------------------------------
+@pytest.mark.parametrize("empty", ["", "\n"])  # `echo > file` leaves a lone line break
+@pytest.mark.parametrize("field, text", [
+    ("systems.shop.database", "  shop: {database: \"${X}\"}\n"),
+    ("systems.shop.services.web.url", "  shop: {services: {web: {url: \"${X}\"}}}\n"),
+    ("systems.shop.services.web.env.dotenv", "  shop: {services: {web: {env: {dotenv: \"${X}\"}}}}\n"),
+    ("systems.shop.services.web.env.process_prefix", "  shop: {services: {web: {env: {process_prefix: \"${X}\"}}}}\n"),
+    ("systems.shop.endpoints.redis", "  shop: {endpoints: {redis: \"${X}\"}}\n"),
+])
+def test_a_variable_set_but_empty_is_missing(tmp_path, monkeypatch, field, text, empty):
+    with pytest.raises(MissingVariable, match=re.escape(f"{field} needs ${{X}} (set but empty)")) as raised:
+        _load(tmp_path, monkeypatch, text, variables={"X": empty})
+    assert raised.value.exit_code == 22 and "\n" not in raised.value.message
+
+
+def test_a_default_applies_to_an_empty_value_as_in_the_shell(tmp_path, monkeypatch):
+    env = _load(tmp_path, monkeypatch, "  shop: {services: {web: {url: \"${X:-http://fallback}\"}}}\n",
+                variables={"X": ""})
+    assert env.model.systems["shop"].services["web"].url == "http://fallback"
+
+
+# -- an env source names exactly one source; an optional empty one skips only its own service -------
+@pytest.mark.parametrize("source, said", [
+    ("{}", "name one of dotenv or process_prefix"),
+    ("{dotenv: f.env, process_prefix: NOPE_}", "name one of dotenv or process_prefix, not both"),
+    ("{process_prefix: ''}", "process_prefix is empty"),
+    ("{dotenv: null}", "dotenv is empty"),
+])
+def test_an_env_source_names_one_source(tmp_path, monkeypatch, source, said):
+    with pytest.raises(ConfigError, match=re.escape(f"systems.shop.services.web.env: Value error, {said}")):
+        _load(tmp_path, monkeypatch, f"  shop: {{services: {{web: {{env: {source}}}}}}}\n")
+
+
+def test_an_optional_empty_env_source_skips_only_its_own_service(tmp_path, monkeypatch):
+    (tmp_path / "web.env").write_text("APP_ORIGIN=https://shop.example\n")
+    monkeypatch.delenv("UNSET_WEB_ENV", raising=False)
+    web = f"      web: {{env: {{dotenv: {tmp_path / 'web.env'}}}}}\n"
+    empty = "      empty: {env: {dotenv: \"${UNSET_WEB_ENV:-}\"}}\n"
+    env = _load(tmp_path, monkeypatch, f"  shop:\n    services:\n{web}{empty}")
+    run = Run(env)
+    try:
+        outcomes = run.evaluate([ENV_ITEM, _check("E2", "env", {"service": "empty", "required": ["APP_ORIGIN"]})])
+    finally:
+        run.close()
+    assert outcomes["shop:E1-e1"].status is Status.PASSED
+    assert outcomes["shop:E2-e2"].status is Status.SKIPPED
+    assert "service 'empty'" in outcomes["shop:E2-e2"].observed
+
+
+# -- names the checks use: a typo is refused, with the name meant --------------------------------
+def test_a_misspelt_endpoint_is_refused(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match=r"systems\.shop\.endpoints\.rdis: no item of shop uses this endpoint; "
+                                          r"did you mean redis\?"):
+        _load(tmp_path, monkeypatch, "  shop: {endpoints: {rdis: 'redis://127.0.0.1:1/0'}}\n", checks=[REDIS_ITEM])
+
+
+def test_a_misspelt_secret_is_refused_but_a_secret_kept_for_redaction_is_not(tmp_path, monkeypatch):
+    text = "  shop: {services: {web: {url: 'http://x'}}, secrets: {ADMIN_KY: '${K}', WEBHOOK_URL: '${K}'}}\n"
+    with pytest.raises(ConfigError, match=r"systems\.shop\.secrets\.ADMIN_KY: no item uses it, and H1-h1 cites "
+                                          r"ADMIN_KEY, which is not given; did you mean ADMIN_KEY\?"):
+        _load(tmp_path, monkeypatch, text, variables={"K": "long-enough-secret"}, checks=[HEADER_ITEM])
+    _load(tmp_path, monkeypatch, text.replace("ADMIN_KY", "ADMIN_KEY"), checks=[HEADER_ITEM])
+
+
+def test_a_provider_is_a_platform_or_named_by_an_item(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match=r"systems\.shop\.providers\.githib: not a platform; did you mean github\?"):
+        _load(tmp_path, monkeypatch, "  shop: {providers: {githib: {repo: a/b}}}\n")  # even without the checks
+    with pytest.raises(ConfigError, match=r"providers\.minio: not a platform"):
+        _load(tmp_path, monkeypatch, "  shop: {providers: {minio: {bucket: b}}}\n", checks=[ENV_ITEM])
+    s3_item = _check("B1", "s3", {"provider": "minio"})
+    _load(tmp_path, monkeypatch, "  shop: {providers: {minio: {bucket: b}}}\n", checks=[s3_item])
+
+
+def test_platforms_are_the_provider_familys_and_s3():
+    assert set(PLATFORMS) == {*provider.BASE_URLS, "s3"}
+
+
+# -- a malformed ${…} is refused at load, not sent as text --------------------------------------
+@pytest.mark.parametrize("value, said", [
+    ("${NOPE:-${WEB_PATH}}", "a default cannot hold another ${…}"),
+    ("${WEB-PATH}", "'${WEB-PATH}' is not a variable"),
+    ("${WEB_PATH", "'${WEB_PATH' is never closed"),
+    ("http://x/$WEB_PATH", "a $ that starts no ${NAME}"),
+])
+def test_a_malformed_reference_is_refused(tmp_path, monkeypatch, value, said):
+    with pytest.raises(ConfigError, match=re.escape(f"systems.shop.services.web.url: {said}")) as raised:
+        _load(tmp_path, monkeypatch, f"  shop: {{services: {{web: {{url: \"{value}\"}}}}}}\n",
+              variables={"NOPE": "set", "WEB_PATH": "/p"})
+    assert raised.value.exit_code == 20 and "\n" not in raised.value.message
+
+
+def test_a_doubled_dollar_is_a_literal_dollar(tmp_path, monkeypatch):
+    env = _load(tmp_path, monkeypatch, "  shop: {services: {web: {url: \"http://x/$${WEB_PATH}/a$$b\"}}}\n")
+    assert env.model.systems["shop"].services["web"].url == "http://x/${WEB_PATH}/a$b"
+
+
+# -- a CA bundle is read at load ----------------------------------------------------------------
+def test_a_ca_bundle_is_checked_at_load(tmp_path, monkeypatch):
+    def service(bundle: str, extra: str = "") -> str:
+        return f"  shop: {{services: {{web: {{url: 'https://x', ca_bundle: '{bundle}'{extra}}}}}}}\n"
+
+    (tmp_path / "not.pem").write_text("hello\n")
+    for bundle, said in [("/nonexistent/ca.pem", "not found"), (str(tmp_path), "is a folder"),
+                         (str(tmp_path / "not.pem"), "holds no PEM certificate")]:
+        with pytest.raises(ConfigError, match=re.escape(f"systems.shop.services.web.ca_bundle: {bundle} {said}")):
+            _load(tmp_path, monkeypatch, service(bundle))
+    trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    _load(tmp_path, monkeypatch, service(str(tmp_path / "ca.pem")))
+    with pytest.raises(ConfigError, match="ca_bundle is not used with verify_tls: false"):
+        _load(tmp_path, monkeypatch, service(str(tmp_path / "ca.pem"), ", verify_tls: false"))
+
+
+# -- <env>.secrets.env: every line read, or one line saying which is not ----------------------------
+@pytest.mark.parametrize("lines, said", [
+    ("A=first-value-1\n# note\n\nA=second-value-2\n", "local.secrets.env: A is given twice (lines 1 and 4); keep one"),
+    ("B=ok-value-123\nA\n", "local.secrets.env: line 2: A has no value (write A=value)"),
+    ("\nA B=hidden-value-9\n", "local.secrets.env: line 2: not a KEY=value line"),
+    ("B=ok-value-123\n\"A=hidden-value-9\n", "local.secrets.env: line 2: '\"A' is not a variable name"),
+])
+def test_a_secrets_file_line_that_cannot_be_read_is_named(tmp_path, monkeypatch, lines, said):
+    monkeypatch.delenv("A", raising=False)
+    with pytest.raises(ConfigError, match=re.escape(said)) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {database: \"${A}\"}\n", secrets_env=lines)
+    assert "value-" not in raised.value.message
+
+
+# -- messages that say what to write ------------------------------------------------------------
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_a_timeout_that_is_no_number_is_said_so(tmp_path, monkeypatch, value):
+    (tmp_path / "local.yaml").write_text(f"name: local\ntimeouts: {{connect_s: {value}}}\nsystems: {{}}\n")
+    with pytest.raises(ConfigError, match=r"timeouts\.connect_s: must be a finite number of seconds$"):
+        load_environment(tmp_path, "local")
+
+
+def test_an_environments_dir_that_is_a_file_is_said_so(tmp_path):
+    (tmp_path / "envs").write_text("")
+    with pytest.raises(ConfigError, match=r"--environments-dir .*envs is a file, not a folder"):
+        environment_path(tmp_path / "envs", "local")
+
+
+def test_an_empty_variable_stops_the_run_in_one_line(tmp_path):
+    """As GitHub Actions gives a missing secret: the run stops with 22, writes nothing, shows no traceback."""
+    (tmp_path / "checklists").mkdir()
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "checklists" / "shop.yaml").write_text(
+        "system: shop\nrunbook: r\nitems:\n  - {id: E1, name: origin, section: S, title: t, family: env, "
+        "cadence: postdeploy, params: {service: web, required: [APP_ORIGIN]}}\n")
+    (tmp_path / "environments" / "local.yaml").write_text(
+        "name: local\nsystems:\n  shop: {database: \"${DBURL}\", services: {web: {env: {dotenv: web.env}}}}\n")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120, env={**environ, "DBURL": ""})
+    assert ran.returncode == 22, ran.stdout + ran.stderr
+    said = [line for line in ran.stderr.splitlines() if line.strip()]
+    assert said == ["opsverify: environments/local.yaml: 1 variable not set: systems.shop.database needs ${DBURL} "
+                    "(set but empty); export it or add it to environments/local.secrets.env (untracked); write "
+                    "${NAME:-} where a value may be empty"], ran.stderr
+    assert not (tmp_path / "reports").exists()

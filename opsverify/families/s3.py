@@ -43,7 +43,7 @@ class Params(StrictParams):
 
 
 def needs(params: Params) -> tuple[str, ...]:
-    return (f"endpoint:{params.endpoint}",)
+    return (f"endpoint:{params.endpoint}", f"provider:{params.provider}")
 
 
 CLIENT_S = 3.0  # making a boto3 client (its service model is read from disk) on a loaded machine
