@@ -58,17 +58,19 @@ def pg_cron():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _outcomes(url: str, tmp_path: Path) -> dict[str, object]:
+def _outcomes(url: str, tmp_path: Path, system: str = "cheersai", checks: list | None = None) -> dict[str, object]:
+    """The scheduler items of the shipped checklists (or `checks`), against `url` as `system`'s database."""
     env_dir = tmp_path / "environments"
     env_dir.mkdir(exist_ok=True)
     (env_dir / "realcron.yaml").write_text(
-        "name: realcron\nsystems:\n  cheersai:\n    database: ${REAL_CRON_URL}\n")
+        f"name: realcron\nsystems:\n  {system}:\n    database: ${{REAL_CRON_URL}}\n")
     os.environ["REAL_CRON_URL"] = url
     try:
         env = load_environment(env_dir, "realcron")
     finally:
         del os.environ["REAL_CRON_URL"]
-    checks = [c for c in load_checklists(ROOT / "checklists") if c.family == "scheduler"]
+    if checks is None:
+        checks = [c for c in load_checklists(ROOT / "checklists") if c.family == "scheduler"]
     run = Run(env)
     try:
         results = run.evaluate(checks)
@@ -139,21 +141,7 @@ def _own_outcomes(url: str, tmp_path: Path, items: str) -> dict[str, object]:
     """The scheduler items given here (a team's own checklist), against `url`."""
     (tmp_path / "checklists").mkdir(exist_ok=True)
     (tmp_path / "checklists" / "shop.yaml").write_text("system: shop\nrunbook: r.md\nitems:\n" + items)
-    env_dir = tmp_path / "environments"
-    env_dir.mkdir(exist_ok=True)
-    (env_dir / "own.yaml").write_text("name: own\nsystems:\n  shop:\n    database: ${OWN_CRON_URL}\n")
-    os.environ["OWN_CRON_URL"] = url
-    try:
-        env = load_environment(env_dir, "own")
-    finally:
-        del os.environ["OWN_CRON_URL"]
-    checks = load_checklists(tmp_path / "checklists")
-    run = Run(env)
-    try:
-        results = run.evaluate(checks)
-    finally:
-        run.close()
-    return {c.id: results[f"{c.system}:{c.key}"] for c in checks}
+    return _outcomes(url, tmp_path, "shop", load_checklists(tmp_path / "checklists"))
 
 
 def _item(item_id: str, params: str) -> str:
