@@ -33,6 +33,10 @@ _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 # every other `$`, which is refused rather than kept as text that would fail only at run time
 _DOLLAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^$}]*))?\}|\$")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-)?\}")  # `${NAME}`, or `${NAME:-}` (optional)
+# providers.<platform> settings that hold credentials: tokens, keys' secret halves, passwords (not ids such as
+# access_key_id, nor service.<name> ids)
+_CREDENTIAL = re.compile(r"token|secret|password|private", re.IGNORECASE)
 PLATFORMS = ("github", "vercel", "render", "supabase", "s3")  # providers.<platform>: the provider and s3 families
 _LONG_PASSWORD = 8  # a URL password shorter than this is likely a word found elsewhere in the reports
 
@@ -245,6 +249,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     path = environment_path(directory, name)
     raw = _load_raw(path)
     _validate(path, raw, as_written=True)  # structure first: a typo is reported even when variables are unset
+    _check_credentials_are_references(path, raw)
 
     local_file = directory / f"{name}.secrets.env"
     local = _local_values(local_file)
@@ -333,6 +338,23 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         _check_references(path, model, _services_in_use(checks))
     _check_names(path, model, checks)
     return Environment(name=name, path=path, model=model, secret_values=tuple(used))
+
+
+def _check_credentials_are_references(path: Path, raw: dict) -> None:
+    """A credential under providers (a token, a secret access key) written into the file would be committed, and
+    copied into every archive's inputs/: it must be one ${VAR}. Said as the file has it, before any variable is
+    read, naming the field and never the value."""
+    found = [f"systems.{system}.providers.{platform}.{key}"
+             for system, config in (raw.get("systems") or {}).items()
+             for platform, settings in ((config or {}).get("providers") or {}).items()
+             for key, value in (settings or {}).items()
+             if not str(key).startswith("service.") and _CREDENTIAL.search(str(key))
+             and not (isinstance(value, str) and _ONE_REFERENCE.fullmatch(value))]
+    if found:
+        what = "a token" if found[0].endswith(".token") else "a secret"
+        more = f" (and {len(found) - 1} more: {', '.join(found[1:])})" if len(found) > 1 else ""
+        raise ConfigError(f"{shown(path)}: {found[0]} must be a ${{VAR}} reference: {what} written in the file would "
+                          f"be committed{more}")
 
 
 def _bad_dollar(text: str) -> str:

@@ -232,3 +232,30 @@ def test_an_empty_variable_stops_the_run_in_one_line(tmp_path):
                     "(set but empty); export it or add it to environments/local.secrets.env (untracked); write "
                     "${NAME:-} where a value may be empty"], ran.stderr
     assert not (tmp_path / "reports").exists()
+
+
+# -- a credential under providers is a ${VAR}, never written into the file ------------------------------
+@pytest.mark.parametrize("providers, field, what", [
+    ('{github: {token: "ghp_LiteralTokenInTheFile0123456789", repo: a/b}}', "providers.github.token", "a token"),
+    ('{vercel: {token: "${VERCEL_TOKEN:-vcp_LiteralDefault0123}", project: prj_1}}', "providers.vercel.token",
+     "a token"),  # a default is written in the file too
+    ('{s3: {bucket: b, access_key_id: AKIA0000000000000000, secret_access_key: "LiteralSecretKey/0123456789"}}',
+     "providers.s3.secret_access_key", "a secret"),
+    ('{render: {token: "Bearer ${RENDER_TOKEN}", service.web: srv-1}}', "providers.render.token", "a token"),
+])
+def test_a_credential_written_into_the_file_is_refused_at_load(tmp_path, monkeypatch, providers, field, what):
+    monkeypatch.delenv("VERCEL_TOKEN", raising=False)
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, f"  shop: {{providers: {providers}}}\n", variables={"RENDER_TOKEN": "rnd_0123456"})
+    assert raised.value.exit_code == 20 and "\n" not in raised.value.message
+    assert raised.value.message.endswith(f"local.yaml: systems.shop.{field} must be a ${{VAR}} reference: {what} "
+                                         "written in the file would be committed")
+    assert "Literal" not in raised.value.message
+
+
+def test_credentials_as_references_load(tmp_path, monkeypatch):
+    env = _load(tmp_path, monkeypatch, "  shop: {providers: {github: {token: \"${GH}\", repo: a/b}, "
+                "s3: {bucket: b, access_key_id: AKIA0000000000000000, secret_access_key: \"${S3_KEY}\"}, "
+                "vercel: {token: \"${VERCEL:-}\", project: prj_1}}}\n",
+                variables={"GH": "ghp_fromTheEnvironment0123", "S3_KEY": "fromTheEnvironment/0123", "VERCEL": ""})
+    assert env.model.systems["shop"].providers["github"]["token"] == "ghp_fromTheEnvironment0123"

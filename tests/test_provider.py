@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from email.utils import formatdate
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from opsverify.errors import NotConfigured
 from opsverify.transports.http import Reply
 
 from .helpers import ROOT, by_id, evaluate
+from .kit import make_target, route_server
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -270,7 +272,7 @@ DATE = {"date": "Wed, 25 Nov 2026 12:00:00 GMT"}
     (Reply(200, 1.0, DATE, '{"projects": []}'), ["unexpected shape"]),
 ])
 def test_interpret_trouble(reply, words):
-    answer = interpret(CALL, reply, Redactor())
+    answer = interpret(CALL, reply, Redactor(), NOW)
     assert isinstance(answer, Trouble)
     for word in words:
         assert word in answer.reason
@@ -280,14 +282,15 @@ def test_interpret_keeps_no_values_and_uses_the_platform_clock():
     redactor = Redactor()
     body = ('{"envs": [{"key": "CRON_SECRET", "type": "plain", "value": "plain-secret-value-123", '
             '"target": "production", "updatedAt": 1790000000000}]}')
-    answer = interpret(CALL, Reply(200, 1.0, {"Date": "Wed, 25 Nov 2026 12:00:00 GMT"}, body), redactor)
+    answer = interpret(CALL, Reply(200, 1.0, {"Date": "Wed, 25 Nov 2026 12:00:00 GMT"}, body), redactor, NOW)
     assert isinstance(answer, Answer)
     assert answer.now == NOW
     assert "plain-secret-value-123" not in repr(answer.data)
     assert answer.data["envs"][0]["target"] == ["production"] and answer.data["more"] is False
     assert redactor.text("x plain-secret-value-123 y") != "x plain-secret-value-123 y"
     paged = body[:-1] + ', "pagination": {"count": 1, "next": 1790000000001, "prev": null}}'
-    assert interpret(CALL, Reply(200, 1.0, {"Date": "Wed, 25 Nov 2026 12:00:00 GMT"}, paged), redactor).data["more"]
+    assert interpret(CALL, Reply(200, 1.0, {"Date": "Wed, 25 Nov 2026 12:00:00 GMT"}, paged), redactor,
+                     NOW).data["more"]
 
 
 def test_render_env_group_values_are_dropped_and_redacted():
@@ -295,20 +298,22 @@ def test_render_env_group_values_are_dropped_and_redacted():
     call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")
     body = ('{"id": "evg-1", "name": "g", "updatedAt": "2026-11-01T00:00:00Z", "serviceLinks": [{"id": "srv-1"}],'
             ' "envVars": [{"key": "K", "value": "render-secret-value-9"}], "secretFiles": []}')
-    answer = interpret(call, Reply(200, 1.0, DATE, body), redactor)
+    answer = interpret(call, Reply(200, 1.0, DATE, body), redactor, NOW)
     assert answer.data == {"name": "g", "updatedAt": "2026-11-01T00:00:00Z", "keys": ["K"], "service_ids": ["srv-1"]}
     assert "render-secret-value-9" not in redactor.text("render-secret-value-9")
 
 
 class StubTarget:
-    """Answers GitHub secret pages like the API: 150 secrets, 100 a page; records what was asked."""
+    """Answers GitHub secret pages like the API: 150 secrets (or `names`), 100 a page, dated by the runner's clock;
+    records what was asked."""
 
     system = "demo"
     env = type("Env", (), {"name": "stub"})()
 
-    def __init__(self) -> None:
+    def __init__(self, names: list[str] | None = None) -> None:
         self.redactor = Redactor()
         self.asked: list[str] = []
+        self.names = names or [f"S{n:03d}" for n in range(150)]
 
     def provider(self, platform):
         return {"token": "stub-token-123456", "repo": "o/r", "base_url": "https://gh.example"}
@@ -318,10 +323,11 @@ class StubTarget:
         for probe in probes:
             self.asked.append(probe.url)
             assert probe.method == "GET" and probe.headers["authorization"] == "Bearer stub-token-123456"
+            assert probe.body_limit == provider.API_BODY_LIMIT
             page = int(probe.url.rsplit("page=", 1)[1])
-            names = [f"S{n:03d}" for n in range(150)][(page - 1) * 100: page * 100]
-            body = {"total_count": 150, "secrets": [{"name": n, "updated_at": iso(days=1)} for n in names]}
-            replies.append(Reply(200, 1.0, DATE, json.dumps(body)))
+            names = self.names[(page - 1) * 100: page * 100]
+            body = {"total_count": len(self.names), "secrets": [{"name": n, "updated_at": iso(days=1)} for n in names]}
+            replies.append(Reply(200, 1.0, {"date": formatdate(usegmt=True)}, json.dumps(body)))
         return replies
 
 
@@ -333,6 +339,16 @@ def test_github_pages_are_followed_only_as_far_as_total_count():
     outcome = judge(check, facts)
     assert outcome.status is Status.PASSED, outcome
     assert "150 Actions secrets" in outcome.observed
+
+
+def test_a_secret_listed_on_two_pages_is_listed_twice():
+    """As on one page: which of its two change times counts would be the platform's choice."""
+    names = [f"S{n:03d}" for n in range(150)]
+    names[120] = "S005"  # on page 1 and again on page 2
+    check = make_check(platform="github", secret_age={"names": ["S005"], "max_days": 31})
+    outcome = judge(check, provider.gather(StubTarget(names), [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert "unexpected shape (ValueError: the secret S005 is listed twice)" in outcome.observed
 
 
 # -- against the demo ----------------------------------------------------------------------------
@@ -359,9 +375,10 @@ def test_fake_platforms_send_a_date_header_and_refuse_wrong_tokens(demo):
                       timeout=5).status_code == 405
 
 
-def test_wrong_token_is_a_clear_error_naming_platform_and_fix(demo, tmp_path):
+def test_wrong_token_is_a_clear_error_naming_platform_and_fix(demo, tmp_path, monkeypatch):
     text = (ROOT / "environments" / "demo.yaml").read_text()
-    (tmp_path / "demo.yaml").write_text(text.replace("${DEMO_PLATFORM_RENDER_TOKEN}", "rnd_wrong_token_000"))
+    (tmp_path / "demo.yaml").write_text(text.replace("${DEMO_PLATFORM_RENDER_TOKEN}", "${WRONG_RENDER_TOKEN}"))
+    monkeypatch.setenv("WRONG_RENDER_TOKEN", "rnd_wrong_token_000")
     results = evaluate(demo, [c for c in provider_checks() if c.id in ("J19", "J20", "J6")], env_dir=tmp_path)
     for check, outcome in results.values():
         assert outcome.status is Status.ERROR, outcome
@@ -433,7 +450,7 @@ GITHUB_CALL = Call("github", "https://api.github.com/repos/o/r/actions/secrets?p
     (CALL, '{"envs": [{"key": ["CRON_SECRET"], "target": ["production"]}]}', "unexpected shape"),
 ])
 def test_an_answer_shaped_otherwise_is_trouble_never_a_crash(call, body, words):
-    answer = interpret(call, Reply(200, 1.0, DATE, body), Redactor())
+    answer = interpret(call, Reply(200, 1.0, DATE, body), Redactor(), NOW)
     assert isinstance(answer, Trouble) and "unexpected shape" in answer.reason and words in answer.reason, answer
 
 
@@ -454,3 +471,101 @@ def test_a_lying_platform_is_never_a_pass_nor_an_internal_error(params, found):
     outcome = judge(check, {check.key: found})
     assert outcome.status in (Status.ERROR, Status.FAILED), outcome
     assert "internal error" not in outcome.observed
+
+
+# -- platform answers that are not what they seem --------------------------------------------------
+GITHUB_RESET = int(NOW.timestamp()) + 1800
+
+
+@pytest.mark.parametrize("call, reply, words", [
+    (GITHUB_CALL, Reply(403, 1.0, {**DATE, "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(GITHUB_RESET)},
+                        '{"message": "API rate limit exceeded for user ID 1."}'),
+     ["GitHub API rate-limited", "403: API rate limit exceeded", "the limit resets at 2026-11-25T12:30:00Z",
+      "run again later"]),
+    (GITHUB_CALL, Reply(403, 1.0, {**DATE, "retry-after": "60"},
+                        '{"message": "You have exceeded a secondary rate limit."}'),
+     ["GitHub API rate-limited", "it says retry after 60 s: run again later"]),
+    (GITHUB_CALL, Reply(429, 1.0, {**DATE, "retry-after": "Wed, 25 Nov 2026 12:05:00 GMT"}, '{"message": "slow"}'),
+     ["rate-limited", "it says retry after 2026-11-25T12:05:00Z"]),
+    (CALL, Reply(429, 1.0, {**DATE, "x-ratelimit-reset": str(GITHUB_RESET)}, '{"error": {"message": "Too many"}}'),
+     ["Vercel API rate-limited", "(429: Too many)", "the limit resets at 2026-11-25T12:30:00Z"]),
+    (Call("render", "https://api.render.com/v1/services/srv-1/deploys?limit=1", (), "plain"),
+     Reply(429, 1.0, {**DATE, "ratelimit-reset": "42"}, "{}"), ["Render API rate-limited", "resets in 42 s"]),
+    (Call("supabase", "https://api.supabase.com/v1/projects/p/secrets", (), "supabase-secrets"),
+     Reply(429, 1.0, DATE, '{"message": "Too many requests"}'), ["rate-limited", "it gives no reset time: run again"]),
+], ids=["github-primary", "github-secondary", "github-429", "vercel", "render", "supabase"])
+def test_a_rate_limit_says_when_it_resets_and_asks_for_no_new_token(call, reply, words):
+    answer = interpret(call, reply, Redactor(), NOW)
+    assert isinstance(answer, Trouble), answer
+    for word in words:
+        assert word in answer.reason, answer.reason
+    assert "token" not in answer.reason
+
+
+def test_a_forbidden_token_is_still_said_so():
+    reply = Reply(403, 1.0, {**DATE, "x-ratelimit-remaining": "4999"}, '{"message": "Resource not accessible"}')
+    assert "refused the token with 403" in interpret(GITHUB_CALL, reply, Redactor(), NOW).reason
+
+
+@pytest.mark.parametrize("date, believed", [
+    ("Mon, 01 Jan 2001 00:00:00 GMT", False),  # a cache's, or a broken clock's: every age would be off by years
+    ("Thu, 26 Nov 2026 12:00:01 GMT", False),
+    ("Wed, 25 Nov 2026 20:00:00 GMT", True),  # hours of skew are the platform's clock, and its ages
+    ("Tue, 24 Nov 2026 13:00:00 GMT", True),
+])
+def test_a_platform_date_far_from_the_runners_clock_is_not_believed(date, believed):
+    body = '{"total_count": 1, "secrets": [{"name": "A", "updated_at": "2000-12-20T00:00:00Z"}]}'
+    answer = interpret(GITHUB_CALL, Reply(200, 1.0, {"date": date}, body), Redactor(), NOW)
+    assert isinstance(answer, Answer) is believed, answer
+    if not believed:
+        assert f"with Date {provider._stamp(provider._http_date(date))}" in answer.reason
+        assert "from this runner's clock (2026-11-25T12:00:00Z)" in answer.reason and "not believed" in answer.reason
+
+
+def test_a_truncated_answer_says_so_rather_than_not_json():
+    reply = Reply(200, 1.0, DATE, '{"envs": [', truncated=True)
+    answer = interpret(CALL, reply, Redactor(), NOW)
+    assert isinstance(answer, Trouble) and "with a body larger than the 8 MiB read" in answer.reason, answer
+
+
+def test_a_project_with_many_env_vars_is_read_whole():
+    """~140 encrypted values are over 100 KB of JSON: more than an HTTP item reads."""
+    value = "eyJ2IjoidjIiLCJlcGsiOnsia3R5IjoiRUMiLCJjcnYiOiJQLTI1NiIsIngiOiJ" + "A" * 700
+    envs = [{"key": f"VAR_{n:03d}", "type": "encrypted", "value": value, "target": ["production"],
+             "updatedAt": int(datetime.now(timezone.utc).timestamp() * 1000)} for n in range(140)]
+    body = json.dumps({"envs": envs})
+    assert len(body) > 100_000
+    with route_server({("GET", "/v10/projects/prj_1/env"): lambda h, b: (200, body)}) as url:
+        target = make_target({"providers": {"vercel": {"base_url": url, "token": "vercel-token-0123", "project": "prj_1"}}})
+        check = make_check(platform="vercel", required=["VAR_139"])
+        try:
+            outcome = judge(check, provider.gather(target, [check]))
+        finally:
+            target.close()
+    assert outcome.status is Status.PASSED, outcome
+
+
+VERCEL_BRANCHES = [
+    {"key": "STALE", "type": "encrypted", "target": ["preview"], "updatedAt": ms(400)},
+    {"key": "STALE", "type": "encrypted", "target": ["preview"], "updatedAt": ms(1), "gitBranch": "feature-x"},
+    {"key": "BRANCH_ONLY", "type": "encrypted", "target": ["preview"], "updatedAt": ms(1), "gitBranch": "feature-x"},
+    {"key": "FRESH", "type": "encrypted", "target": ["preview"], "updatedAt": ms(2)},
+    {"key": "FRESH", "type": "encrypted", "target": ["preview"], "updatedAt": ms(900), "gitBranch": "old-branch"},
+]
+
+
+@pytest.mark.parametrize("params, status, words", [
+    ({"secret_age": {"names": ["STALE"], "max_days": 31}}, Status.FAILED, ["STALE last updated 400.0 days ago"]),
+    ({"required": ["BRANCH_ONLY"]}, Status.FAILED,
+     ["BRANCH_ONLY is not set in the Vercel project's preview env (only for branch feature-x)"]),
+    ({"secret_age": {"names": ["BRANCH_ONLY"], "max_days": 31}}, Status.FAILED,
+     ["BRANCH_ONLY is not set in the Vercel project's preview env (only for branch feature-x)"]),
+    ({"required": ["FRESH", "STALE"], "secret_age": {"names": ["FRESH"], "max_days": 31}}, Status.PASSED,
+     ["1 secret updated within 31 days"]),
+], ids=["stale-despite-a-fresh-branch-value", "set-for-a-branch-only", "aged-for-a-branch-only", "generic-values"])
+def test_a_branchs_value_is_not_the_targets(params, status, words):
+    check = make_check(platform="vercel", target="preview", **params)
+    outcome = judge(check, {check.key: {"env": ok({"envs": VERCEL_BRANCHES, "more": False})}})
+    assert outcome.status is status, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,13 +12,13 @@ import pytest
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from opsverify_demo.web import WebHost
 from opsverify.engine import Run, message
 from opsverify.environment import load_environment
-from opsverify.errors import GatherError
+from opsverify.errors import ConfigError, GatherError
 from opsverify.families import repo
 from opsverify.families.repo import Checkout, Deployed, Folder, Params, workflow_triggers
 from opsverify.outcome import Status
@@ -285,13 +286,28 @@ TOKEN = "ghp_demoTokenThatMustNeverLeak0123456789"
 REF = "3f2c1d0e9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2"
 
 
-def github_app(repos: dict, seen: list) -> Starlette:
-    """Answers like GET /repos/{owner}/{repo}/contents/{path}?ref=: a file's base64 content, a folder's entries."""
+def github_app(repos: dict, seen: list, refs: tuple[str, ...] = (REF,)) -> Starlette:
+    """Answers like GET /repos/{owner}/{repo}/contents/{path}?ref=: a file's base64 content, a folder's entries —
+    and, like GitHub, 404 for anything of a repo it lacks or a ref not in `refs`; GET /repos/{owner}/{repo}/commits/
+    {ref} with the SHA media type: the commit's SHA, 404 for an unknown repo, 422 for an unknown ref."""
+
+    async def commit(request: Request):
+        owner, name, ref = (request.path_params[k] for k in ("owner", "repo", "ref"))
+        seen.append((request.method, f"{owner}/{name}", f"commits/{ref}", None,
+                     request.headers.get("authorization"), request.headers.get("accept")))
+        if f"{owner}/{name}" not in repos:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        if ref not in refs:
+            return JSONResponse({"message": f"No commit found for SHA: {ref}"}, status_code=422)
+        return PlainTextResponse(hashlib.sha1(ref.encode()).hexdigest())
 
     async def contents(request: Request) -> JSONResponse:
         owner, name, path = (request.path_params[k] for k in ("owner", "repo", "path"))
         seen.append((request.method, f"{owner}/{name}", path, request.query_params.get("ref"),
                      request.headers.get("authorization"), request.headers.get("accept")))
+        if request.query_params.get("ref") not in refs:
+            return JSONResponse({"message": f"No commit found for the ref {request.query_params.get('ref')}"},
+                                status_code=404)
         entry = repos.get(f"{owner}/{name}", {}).get(path)
         if isinstance(entry, str):
             data = entry.encode()
@@ -304,7 +320,8 @@ def github_app(repos: dict, seen: list) -> Starlette:
             return JSONResponse([{"type": "file", "name": n, "path": f"{path}/{n}", "size": 10} for n in entry])
         return JSONResponse({"message": "Not Found"}, status_code=404)
 
-    return Starlette(routes=[Route("/repos/{owner}/{repo}/contents/{path:path}", contents)])
+    return Starlette(routes=[Route("/repos/{owner}/{repo}/contents/{path:path}", contents),
+                             Route("/repos/{owner}/{repo}/commits/{ref}", commit)])
 
 
 @pytest.fixture
@@ -324,11 +341,11 @@ def github(tmp_path, monkeypatch):
     monkeypatch.setenv("GH_URL", url)
     monkeypatch.setenv("GH_TOKEN", TOKEN)
 
-    def write(token: str = "${GH_TOKEN}") -> Path:
+    def write(token: str = "${GH_TOKEN}", ref: str = REF, owner: str = "acme") -> Path:
         lines = ["name: gh", "systems:"]
         for system in ("sora-studio", "cheersai", "joslyn-ai"):
             lines += [f"  {system}:", "    providers:",
-                      f'      github: {{base_url: "${{GH_URL}}", token: "{token}", repo: acme/{system}, ref: {REF}}}']
+                      f'      github: {{base_url: "${{GH_URL}}", token: "{token}", repo: {owner}/{system}, ref: {ref}}}']
         lines += ["    services:"] + [f"      {s}: {v}" for s, v in services.items()]
         (env_dir / "gh.yaml").write_text("\n".join(lines) + "\n")
         return env_dir
@@ -356,12 +373,18 @@ def test_github_source_reads_files_of_the_deployed_ref(github):
     assert status == {"S1": Status.PASSED, "C3": Status.PASSED, "J14": Status.PASSED, "S7": Status.SKIPPED}
     assert "needs a local checkout" in results["S7"][1].observed
     assert results["S1"][1].evidence["source"] == f"GitHub acme/sora-studio@{REF}"
-    # GET only, at the deployed ref, with the token as a bearer header and GitHub's media type
-    assert {(m, r, a, accept) for m, _, _, r, a, accept in github.seen} == {
+    # GET only, at the deployed ref, with the token as a bearer header and GitHub's media type (the ref's commit:
+    # its SHA alone)
+    contents = [s for s in github.seen if not s[2].startswith("commits/")]
+    assert {(m, r, a, accept) for m, _, _, r, a, accept in contents} == {
         ("GET", REF, f"Bearer {TOKEN}", "application/vnd.github+json")}
-    assert {(repo_name, path) for _, repo_name, path, *_ in github.seen} == {
+    assert {(repo_name, path) for _, repo_name, path, *_ in contents} == {
         ("acme/sora-studio", ".github/workflows/poller-cron.yml"), ("acme/sora-studio", ".pf/readthis"),
         ("acme/cheersai", "vercel.json"), ("acme/joslyn-ai", ".env.example")}
+    assert sorted((m, name, path, a, accept) for m, name, path, _, a, accept in github.seen if (m, name, path)
+                  not in {(m, n, p) for m, n, p, *_ in contents}) == [
+        ("GET", f"acme/{system}", f"commits/{REF}", f"Bearer {TOKEN}", "application/vnd.github.sha")
+        for system in ("cheersai", "joslyn-ai", "sora-studio")]  # once per repo, whatever it reads
     assert all(TOKEN not in repr(o) for _, o in results.values())
 
 
@@ -374,13 +397,40 @@ def test_github_source_missing_file_fails_naming_the_ref(github, monkeypatch):
     assert s7.status is Status.FAILED and s7.observed == ".pf/readthis/ is missing"
 
 
-def test_github_token_written_into_the_file_is_refused(github):
-    results = run_github(github.write(token="ghp_literalTokenInTheFile0000"), ["S1", "C3"])
-    for _, outcome in results.values():
-        assert outcome.status is Status.ERROR
-        assert "must be a ${VAR} reference" in outcome.observed
-        assert "ghp_literalTokenInTheFile0000" not in repr(outcome)
+def test_github_token_written_into_the_file_is_refused_at_load(github):
+    with pytest.raises(ConfigError) as raised:
+        run_github(github.write(token="ghp_literalTokenInTheFile0000"), ["S1", "C3"])
+    assert raised.value.exit_code == 20 and "\n" not in raised.value.message
+    assert ("systems.sora-studio.providers.github.token must be a ${VAR} reference: a token written in the file "
+            "would be committed") in raised.value.message
+    assert "ghp_literalTokenInTheFile0000" not in raised.value.message
     assert github.seen == []
+
+
+@pytest.mark.parametrize("ref, owner, said", [
+    ("deadbeef", "acme", "answered 422: No commit found for SHA: deadbeef"),
+    (REF, "someone-else", "answered 404: Not Found"),  # a wrong repo, or a private one the token cannot see
+], ids=["wrong-ref", "repo-not-visible"])
+def test_github_404_for_a_repo_or_ref_it_cannot_read_is_an_error_not_a_missing_file(github, ref, owner, said):
+    results = run_github(github.write(ref=ref, owner=owner), ["S1", "C3", "S7"])
+    for check, outcome in results.values():
+        if check.id == "S7":
+            continue  # needs a local checkout: skipped
+        assert outcome.status is Status.ERROR, outcome
+        assert f"repo {owner}/{check.system} at ref {ref} is not readable with this token (GET commits/{ref} " \
+               f"{said}) — check repo, ref and token" in outcome.observed
+
+
+def test_github_file_too_large_for_the_answer_is_said_so(github, monkeypatch):
+    """A file the contents API still sends (up to 1 MB) is read whole; its answer is larger than an HTTP item's."""
+    crons = [{"path": f"/api/cron/job-{n:04d}", "schedule": "* * * * *"} for n in range(1500)]
+    text = json.dumps({"crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}, *crons]})
+    assert len(text) > 80_000
+    monkeypatch.setitem(github.repos, "acme/cheersai", {"vercel.json": text})
+    assert run_github(github.write(), ["C3"])["C3"][1].status is Status.PASSED
+    monkeypatch.setitem(github.repos, "acme/cheersai", {"vercel.json": "x" * (repo.MAX_FILE_BYTES + 10)})
+    outcome = run_github(github.write(), ["C3"])["C3"][1]
+    assert outcome.status is Status.ERROR and "larger than" in outcome.observed, outcome
 
 
 def test_github_unreachable_is_an_error(github, monkeypatch):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -43,6 +45,18 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
     ({}, {"head": {"status": 404}}, Status.FAILED, "bucket docs does not exist (HEAD 404)"),
     ({}, {"head": {"status": 403}}, Status.FAILED, "bucket docs refuses the configured keys (HEAD 403)"),
     ({}, {"head": {"status": 301}}, Status.FAILED, "bucket docs answered (HEAD 301)"),
+    ({}, {"head": {"status": 301, "region": "eu-west-1"}}, Status.FAILED,
+     "bucket docs answered (HEAD 301): it is in region eu-west-1"),
+    # a redirect elsewhere that names no bucket region is a login page or a proxy, not S3; a 5xx is the server's
+    ({}, {"head": {"status": 302, "location": "login.example.com"}}, Status.ERROR,
+     "could not look: https://s3.example redirected HEAD of bucket docs (302) to login.example.com, naming no"
+     " bucket region as S3 does: is the endpoint an S3 API, or behind a login?"),
+    ({}, {"head": {"status": 503, "code": "SlowDown"}}, Status.ERROR,
+     "could not look: https://s3.example answered HEAD of bucket docs with 503 SlowDown, a server error: it says"
+     " nothing of the bucket"),
+    ({}, {"head": {"status": 200}, "list": {"status": 500, "code": "InternalError"}}, Status.ERROR,
+     "could not look: https://s3.example answered the listing of docs with 500 InternalError, a server error: it"
+     " says nothing of the bucket"),
     ({}, {"head": {"status": 200}, "list": {"status": 403, "code": "AccessDenied"}}, Status.FAILED,
      "listing docs answered 403 AccessDenied"),
     # no HTTP answer: not checked
@@ -171,6 +185,78 @@ def test_a_dripping_endpoint_is_left_behind_at_the_deadline():
         assert time.monotonic() - started < family.bound(target, [check]) + 5
     assert outcome.status is Status.ERROR
     assert f"no complete answer within {family.deadline_s(target):g} s" in outcome.observed
+
+
+@contextmanager
+def s3_answering(status: int, headers: dict[str, str], body: bytes = b"", *, list_status: int | None = None):
+    """An endpoint answering HEAD (and GET, the listing) of any bucket with `status` and `headers`; yields its URL
+    and the requests it took."""
+    asked: list[str] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            asked.append(f"{self.command} {self.path}")
+            code = list_status if self.command == "GET" and list_status else status
+            self.send_response_only(code)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_HEAD = do_GET = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+ERROR_XML = b"<Error><Code>%s</Code><Message>m</Message></Error>"
+
+
+@pytest.mark.parametrize("status, headers, list_status, seen", [
+    # botocore's region redirector asked HEAD again and again (a RecursionError) until the deadline
+    (302, {"location": "https://login.example.com/sso?next=/&token=abc"}, None,
+     "redirected HEAD of bucket joslyn-documents (302) to login.example.com, naming no bucket region"),
+    (307, {"location": "http://127.0.0.1:9/joslyn-documents"}, None, "(307) to 127.0.0.1, naming no bucket region"),
+    (503, {"content-type": "application/xml"}, None, "answered HEAD of bucket joslyn-documents with 503, a server"
+                                                     " error"),
+    (200, {"content-type": "application/xml"}, 500, "answered the listing of joslyn-documents with 500 InternalError,"
+                                                    " a server error"),
+], ids=["302-to-a-login", "307-without-a-region", "head-503", "list-500"])
+def test_a_redirect_elsewhere_or_a_server_error_is_one_request_and_an_error(status, headers, list_status, seen):
+    body = ERROR_XML % b"InternalError" if list_status else b""
+    with s3_answering(status, headers, body, list_status=list_status) as (url, asked):
+        target = make_target(_settings(url), timeouts={"connect_s": 1, "http_s": 1})
+        check = make_check("s3", {})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert seen in outcome.observed and "sso" not in outcome.observed and "token=abc" not in outcome.observed
+    assert asked == ["HEAD /joslyn-documents"] + (["GET /joslyn-documents?list-type=2&max-keys=1&encoding-type=url"]
+                                                  if list_status else [])
+
+
+def test_s3s_redirect_to_the_buckets_region_is_a_failure_naming_the_region():
+    headers = {"x-amz-bucket-region": "eu-west-1", "content-type": "application/xml"}
+    with s3_answering(301, headers) as (url, asked):
+        target = make_target(_settings(url), timeouts={"connect_s": 1, "http_s": 1})
+        check = make_check("s3", {})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert (outcome.status, outcome.observed) == (
+        Status.FAILED, "bucket joslyn-documents answered (HEAD 301): it is in region eu-west-1")
+    assert asked == ["HEAD /joslyn-documents"]  # not asked again at another region's address
 
 
 @contextmanager

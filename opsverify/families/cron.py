@@ -2,6 +2,10 @@
 
 Calling it with the secret makes the target do the scheduled work, so such items must be
 marked mutating (refused where the environment forbids mutation).
+
+Without the secret, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or without
+a secret) shows nothing of the secret check: *error* — unless the other request was accepted, which fails it.
+With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen); a 5xx fails (the job did).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ NAME = "cron"
 NEEDS = ("url",)
 
 REJECTIONS = (401, 403)
+TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before any secret was read
 
 
 HeaderName = Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]  # an HTTP field name (RFC 9110 token)
@@ -82,6 +87,15 @@ def gather(target, checks) -> dict[str, list]:
     return facts
 
 
+def _unseen(how: str, status: int) -> str | None:
+    """Why an answer shows nothing of the secret check: turned away first, or a server error."""
+    if status in TURNED_AWAY:
+        return f"{how}: {status} ({TURNED_AWAY[status]})"
+    if status >= 500:
+        return f"{how}: {status} (server error)"
+    return None
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     attempts = facts[check.key]
@@ -91,16 +105,19 @@ def judge(check, facts) -> Outcome:
         expected = f"{p.method} {p.path} with {p.secret} answers {p.wanted}"
         if reply.status is None:
             return error(f"no answer: {reply.failure}", **evidence)
+        if reply.status in TURNED_AWAY and reply.status != p.wanted:  # not seen whether the job runs
+            return error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen",
+                         **evidence)
         problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
         return verdict(expected, problems, f"status {reply.status}", **evidence)
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 401 or 403"
     silent = [f"{how}: {reply.failure}" for how, _, reply in attempts if reply.status is None]
     if silent:
         return error(f"no answer ({'; '.join(silent)})", **evidence)
-    problems = []
-    for how, _, reply in attempts:
-        if reply.status in (200, 201, 202, 204):
-            problems.append(f"{how}: accepted with {reply.status}")
-        elif reply.status not in REJECTIONS:
-            problems.append(f"{how}: status {reply.status}")
+    accepted = [f"{how}: accepted with {reply.status}" for how, _, reply in attempts if 200 <= reply.status < 300]
+    unseen = [text for how, _, reply in attempts if (text := _unseen(how, reply.status))]
+    if unseen and not accepted:  # an accepted call fails the item, whatever the other one answered
+        return error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen", **evidence)
+    problems = accepted + [f"{how}: status {reply.status}" for how, _, reply in attempts
+                           if not 200 <= reply.status < 300 and reply.status not in REJECTIONS]
     return verdict(expected, problems, " and ".join(f"{how}: {r.status}" for how, _, r in attempts), **evidence)

@@ -6,12 +6,16 @@ requests of several checks go out once, then (GitHub only) the further pages of 
 more wave. Values are never kept: env var values, env group values and secret digests go to the
 redactor the moment they arrive and are dropped from the facts.
 
-An API that gives no usable answer — no answer at all, 401/403 (token), 404 (ids), 429, 5xx, a
-body that is not JSON, no Date header — leaves the item unchecked: *error*, naming the request
-and the fix. An answer that shows the platform is not as the runbook says fails the item.
+An API that gives no usable answer — no answer at all, 401/403 (token), 404 (ids), a rate limit
+(429, or GitHub's 403 with `x-ratelimit-remaining: 0` or `retry-after`: said with when it resets), 5xx,
+a body that is not JSON or larger than API_BODY_LIMIT, no Date header — leaves the item unchecked:
+*error*, naming the request and the fix. An answer that shows the platform is not as the runbook says
+fails the item.
 
 "Now" is the platform's clock, not the runner's: every age is measured against the HTTP `Date`
-header of the same answer (an answer without one is an error, never a guess).
+header of the same answer (an answer without one is an error, never a guess). A Date more than
+DATE_TRUST (a day) from the runner's clock is a platform answering nonsense (a cache replaying an old
+answer, a broken clock), not clock skew: an error naming both times, never an age.
 
 Environment file (`systems.<system>.providers.<platform>`; tokens only as ${VAR}; `base_url`
 defaults to the real API, so a real account needs only the token and ids):
@@ -35,6 +39,10 @@ Checks (one or more per item; `platform` says which API):
     platform: supabase  backups: {max_age_hours}          newest completed backup (or PITR point)
                         pitr_days: 7                      PITR on and the PITR add-on keeps ≥ N days
                         required / secret_age             Edge Function secrets (names; `updated_at`)
+
+Vercel env vars of the preview target may carry a `gitBranch`: such a value is that branch's only, so it
+never counts as the target's value (a key set only for a branch is not set for the target, and a fresh
+branch value does not make a stale one of the target fresh).
 
 Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
@@ -87,6 +95,8 @@ GITHUB_PAGE = 100
 GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk bounded
 RENDER_EVENTS = 20  # newest events scanned for the last finished cron run
 PITR_VARIANT_DAYS = {"pitr_7": 7, "pitr_14": 14, "pitr_28": 28}
+API_BODY_LIMIT = 8 << 20  # a project's env list runs to hundreds of KB (each encrypted value ~0.5 KB)
+DATE_TRUST = timedelta(days=1)  # a platform's Date this far from the runner's clock is no clock skew
 
 
 CENTURY_DAYS = 36_525  # an age limit beyond a century is a typo, and beyond the calendar an overflow
@@ -283,9 +293,10 @@ def gather(target, checks) -> dict[str, Any]:
 def _fetch(target, calls: list[Call]) -> dict[Call, Answer | Trouble]:
     if not calls:
         return {}
-    probes = [Probe("GET", c.url, dict(c.headers)) for c in calls]
+    probes = [Probe("GET", c.url, dict(c.headers), body_limit=API_BODY_LIMIT) for c in calls]
     replies = target.fetch_all(probes)
-    return {c: interpret(c, reply, target.redactor) for c, reply in zip(calls, replies, strict=True)}
+    received = datetime.now(timezone.utc)  # the runner's clock, only to tell a platform's Date is nonsense
+    return {c: interpret(c, reply, target.redactor, received) for c, reply in zip(calls, replies, strict=True)}
 
 
 def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
@@ -310,25 +321,35 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
             continue
         first = answers[call]
         secrets = list(first.data["secrets"]) + [s for c in more for s in fetched[c].data["secrets"]]
+        try:  # a name on two pages is as ambiguous as one named twice on a page
+            _unique_names(secrets)
+        except ValueError as exc:
+            extra[call] = _unexpected_shape(call, exc)
+            continue
         extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets}, first.now)
     return extra
 
 
-def interpret(call: Call, reply: Reply, redactor) -> Answer | Trouble:
-    """One platform answer as value-free data and the platform's time, or why it cannot be used."""
+def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer | Trouble:
+    """One platform answer as value-free data and the platform's time, or why it cannot be used. `received`: the
+    runner's time when it came, against which the platform's Date must be believable."""
     label, request = LABELS[call.platform], call.request
     if reply.status is None:
         return Trouble(request, f"{label} did not answer {request}: {reply.failure}")
+    limited = _rate_limit(reply)
+    if limited:
+        return Trouble(request, f"{label} rate-limited {request} ({reply.status}: {_message(reply)}); {limited}")
     if reply.status in (401, 403):
         return Trouble(request, f"{label} refused the token with {reply.status} for {request}: set "
                                 f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}")
     if reply.status == 404:
         return Trouble(request, f"{label} answered 404 for {request}: check the ids in providers.{call.platform} "
                                 f"(project, repo, service or env group) and that the token can see them")
-    if reply.status == 429:
-        return Trouble(request, f"{label} rate-limited {request} (429); run again later")
     if not 200 <= reply.status < 300:
         return Trouble(request, f"{label} answered {reply.status} for {request}: {_message(reply)}")
+    if reply.truncated:  # cut JSON would read as "not JSON", which it is not
+        return Trouble(request, f"{label} answered {request} with a body larger than the "
+                                f"{API_BODY_LIMIT >> 20} MiB read")
     try:
         data = reply.json()
     except ValueError:
@@ -337,12 +358,48 @@ def interpret(call: Call, reply: Reply, redactor) -> Answer | Trouble:
     if now is None:
         return Trouble(request, f"{label} sent no usable Date header with {request}; ages are measured "
                                 f"by the platform's clock, so they cannot be judged")
+    if abs(now - received) > DATE_TRUST:
+        return Trouble(request, f"{label} answered {request} with Date {_stamp(now)}, {_days(abs(now - received))} "
+                                f"from this runner's clock ({_stamp(received)}): ages are measured by the "
+                                f"platform's clock, and one this far off is not believed")
     try:
         data = SANITIZERS[call.sanitize](data, redactor)
     except SHAPE_ERRORS as exc:
-        return Trouble(request, f"{label} answered {request} in an unexpected shape ({type(exc).__name__}: "
-                                f"{str(exc)[:160]})")
+        return _unexpected_shape(call, exc)
     return Answer(request, data, now)
+
+
+def _unexpected_shape(call: Call, exc: Exception) -> Trouble:
+    return Trouble(call.request, f"{LABELS[call.platform]} answered {call.request} in an unexpected shape "
+                                 f"({type(exc).__name__}: {str(exc)[:160]})")
+
+
+def _rate_limit(reply: Reply) -> str | None:
+    """When a refusal is a rate limit (429; GitHub says 403 with no requests left, or with retry-after, or in its
+    message), when it ends; else None."""
+    headers = {k.lower(): v for k, v in reply.headers.items()}
+    limited = reply.status == 429 or reply.status == 403 and (
+        headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+        or "rate limit" in _message(reply).lower())
+    if not limited:
+        return None
+    return f"{_resets(headers)}: run again later"
+
+
+def _resets(headers: dict[str, str]) -> str:
+    """When a rate limit ends, as the platform says: retry-after (seconds or an HTTP date), x-ratelimit-reset (GitHub,
+    Vercel: Unix seconds) or ratelimit-reset (seconds to go)."""
+    after, reset, to_go = (headers.get(n, "").strip() for n in ("retry-after", "x-ratelimit-reset", "ratelimit-reset"))
+    if after.isdigit():
+        return f"it says retry after {int(after)} s"
+    if _http_date(after):
+        return f"it says retry after {_stamp(_http_date(after))}"
+    if reset.isdigit() and int(reset) > 1_000_000_000:
+        return f"the limit resets at {_stamp(datetime.fromtimestamp(int(reset), timezone.utc))}"
+    seconds = reset if reset.isdigit() else to_go
+    if seconds.isdigit():
+        return f"the limit resets in {int(seconds)} s"
+    return "it gives no reset time"
 
 
 def _message(reply: Reply) -> str:
@@ -359,7 +416,10 @@ def _message(reply: Reply) -> str:
 
 
 def _date_header(reply: Reply) -> datetime | None:
-    value = {k.lower(): v for k, v in reply.headers.items()}.get("date")
+    return _http_date({k.lower(): v for k, v in reply.headers.items()}.get("date"))
+
+
+def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
@@ -492,9 +552,9 @@ def _in_the_future(v: _Verdict, moment: datetime, now: datetime, what: str) -> b
 
 
 def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetime, where: str,
-               missing_means: str, *, unread: str | None = None) -> None:
-    """stamps: name -> update time (None: the platform gives none); absent names are missing — unless the
-    list was not read whole (`unread` says why): then their absence is unknown."""
+               missing_means: str, *, unread: str | None = None, absent: dict[str, str] | None = None) -> None:
+    """stamps: name -> update time (None: the platform gives none); absent names are missing (`absent` may say
+    why, by name) — unless the list was not read whole (`unread` says why): then their absence is unknown."""
     v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days {where}")
     seen = {}
     for name in age.names:
@@ -502,7 +562,7 @@ def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetim
             if unread:
                 v.unknown.append(f"{name} {unread}")
             else:
-                v.problems.append(f"{name} {missing_means}")
+                v.problems.append(f"{name} {(absent or {}).get(name, missing_means)}")
             seen[name] = "absent"
             continue
         updated = parse_time(stamps[name])
@@ -570,7 +630,8 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     envs = answer.data["envs"]
     unread = (f"not among the {len(envs)} env vars of the first page Vercel answered (it has more pages)"
               if answer.data["more"] else None)  # a name not seen may be on a page not read
-    latest: dict[str, Any] = {}
+    generic: dict[str, Any] = {}  # key -> updatedAt of the target's own value
+    branches: dict[str, list[str]] = {}  # key -> the git branches with a value of their own (preview)
     seen: set[tuple[str, Any]] = set()
     for env in envs:
         if p.target not in env["target"]:
@@ -578,21 +639,29 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
         if (env["key"], env.get("gitBranch")) in seen:  # two values for one key: which one runs is unknown
             raise ValueError(f"{env['key']} is listed twice for the {p.target} env")
         seen.add((env["key"], env.get("gitBranch")))
-        previous = parse_time(latest.get(env["key"]))
-        current = parse_time(env["updatedAt"])
-        if env["key"] not in latest or (current and (previous is None or current > previous)):
-            latest[env["key"]] = env["updatedAt"]
+        if env.get("gitBranch"):  # that branch's value only: it says nothing of the target's
+            branches.setdefault(env["key"], []).append(str(env["gitBranch"]))
+        else:
+            generic[env["key"]] = env["updatedAt"]
     v.evidence["vercel_env"] = {e["key"]: {"type": e["type"], "target": e["target"]} for e in envs}
+    if branches:
+        v.evidence["vercel_branch_values"] = {k: sorted(b) for k, b in branches.items()}
+
+    def not_set(key: str) -> str:
+        only = f" (only for branch {', '.join(sorted(branches[key]))})" if key in branches else ""
+        return f"is not set {where}{only}"
+
     if p.required:
         v.expected.append(f"{', '.join(p.required)} set {where}")
-        missing = [n for n in p.required if n not in latest]
+        missing = [n for n in p.required if n not in generic]
         if missing and unread:
             v.unknown.append(f"{', '.join(missing)} {unread}")
         elif missing:
-            v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
+            v.problems += [f"{n} {not_set(n)}" for n in missing]
         v.notes.append(f"{', '.join(p.required)} set {where}")
     if p.secret_age:
-        _age_check(v, p.secret_age, latest, answer.now, where, f"is not set {where}", unread=unread)
+        _age_check(v, p.secret_age, generic, answer.now, where, f"is not set {where}", unread=unread,
+                   absent={n: not_set(n) for n in branches})
 
 
 def _judge_render(p: Params, found: dict, v: _Verdict) -> None:

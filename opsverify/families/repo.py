@@ -6,6 +6,7 @@ Where the files come from (per system, in the environment file):
     providers:
       github: {repo: owner/name, ref: <deployed sha>, token: "${GITHUB_TOKEN}", base_url: ...}
                                       the GitHub contents API, GET only; the token only as ${VAR}
+                                      (a token written into the file is refused when it loads)
 
 Params, one kind per item:
     file: .github/workflows/poller-cron.yml
@@ -26,9 +27,12 @@ Params, one kind per item:
     newer_than_deploy: true            newest file modified after the deployed commit was made
                                        (needs not_empty: true — an empty folder has no report to date)
 
-A file or folder that cannot be read (no answer from the contents API, an unreadable file, a
-service's env that cannot be read) leaves the item unchecked: *error*. A missing file, a workflow
-with the wrong triggers, a missing cron, an unset key or a stale report fails it.
+A file or folder that cannot be read (no answer from the contents API, an unreadable file or one
+over MAX_FILE_BYTES, a service's env that cannot be read) leaves the item unchecked: *error*. A missing
+file, a workflow with the wrong triggers, a missing cron, an unset key or a stale report fails it.
+The contents API answers 404 alike for a missing file, a wrong repo or ref, and a private repo the token
+cannot see: so the same batch asks for the ref's commit, and a file's 404 is "missing" only when the
+repo is readable at that ref; else every item is an *error* saying the repo or ref is not readable.
 
 "The deploy" is the committer time of the checkout's HEAD (`git log -1`): a fact of the
 deployed commit, never the runner's clock. The report's time is its newest file's: for a file
@@ -46,6 +50,7 @@ import io
 import json
 import math
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -65,6 +70,8 @@ from ._common import StrictParams, nothing_found, plural
 NAME = "repo"
 
 MAX_FILE_BYTES = 1 << 20
+# a contents API answer holds the file in base64 with line breaks (4/3 and a little more) inside JSON
+CONTENTS_BODY_LIMIT = 2 * MAX_FILE_BYTES
 GIT_TIMEOUT_S = 10.0
 GITHUB_API = "https://api.github.com"
 GITHUB_HEADERS = {"accept": "application/vnd.github+json", "x-github-api-version": "2022-11-28"}
@@ -151,7 +158,8 @@ def bound(target, checks) -> float:
     within http_s) or local reads; then `git log` for the deploy's time, within GIT_TIMEOUT_S."""
     files = len({c.params.file for c in checks if c.params.file})
     folders = len({c.params.folder for c in checks if c.params.folder})
-    waves = math.ceil(files / REQUESTS_AT_ONCE) + math.ceil(folders / REQUESTS_AT_ONCE)
+    # the contents API's first batch also asks for the ref's commit
+    waves = math.ceil((files + 1) / REQUESTS_AT_ONCE) + math.ceil(folders / REQUESTS_AT_ONCE)
     git = GIT_TIMEOUT_S if any(c.params.newer_than_deploy for c in checks) else 0.0
     return target.timeouts.connect_s + target.timeouts.http_s * waves + git + 1.0
 
@@ -279,37 +287,66 @@ class Checkout:
 
 
 class GitHubContents:
-    """`GET /repos/{owner}/{repo}/contents/{path}?ref={sha}`: a file's base64 `content`, or a folder's entries."""
+    """`GET /repos/{owner}/{repo}/contents/{path}?ref={sha}`: a file's base64 `content`, or a folder's entries.
+    The token is a ${VAR} (environment.py refuses one written into the file)."""
 
     def __init__(self, target, settings: dict[str, str]):
         missing = [k for k in ("repo", "ref") if not settings.get(k)]
         if missing:
             raise NotConfigured(f"providers.github of {target.system} in {target.env.name} lacks {', '.join(missing)}")
         token = settings.get("token") or ""
-        if token and token not in target.env.secret_values:
-            raise GatherError(f"providers.github.token of {target.system} must be a ${{VAR}} reference, "
-                              "not written into the environment file")
         target.redactor.add(token)
         self.target = target
         self.base = (settings.get("base_url") or GITHUB_API).rstrip("/")
         self.repo, self.ref = settings["repo"], settings["ref"]
         self.headers = {**GITHUB_HEADERS, **({"authorization": f"Bearer {token}"} if token else {})}
         self.label = f"GitHub {self.repo}@{self.ref}"
+        self.unreadable: GatherError | None = None  # why the repo at the ref cannot be read, once asked
+        self.ref_asked = False
 
     def _url(self, path: str) -> str:
         return f"{self.base}/repos/{self.repo}/contents/{quote(path)}?ref={quote(self.ref, safe='')}"
 
     def fetch(self, paths: list[str]) -> dict[str, Any]:
-        replies = self.target.fetch_all([Probe("GET", self._url(p), dict(self.headers)) for p in paths])
+        """Each path's reply — or, where the repo is not readable at the ref, why. The first batch also asks for
+        the ref's commit (its SHA alone), in the same wave: 404 says nothing of a file until that answers."""
+        probes = [Probe("GET", self._url(p), dict(self.headers), body_limit=CONTENTS_BODY_LIMIT) for p in paths]
+        if not self.ref_asked:
+            commit = f"{self.base}/repos/{self.repo}/commits/{quote(self.ref, safe='')}"
+            probes.append(Probe("GET", commit, {**self.headers, "accept": "application/vnd.github.sha"}))
+        replies = self.target.fetch_all(probes)
+        if not self.ref_asked:
+            self.ref_asked = True
+            self.unreadable = self._ref_problem(replies.pop())
+        if self.unreadable is not None:
+            return dict.fromkeys(paths, self.unreadable)
         return dict(zip(paths, replies, strict=True))
 
+    def _ref_problem(self, reply) -> GatherError | None:
+        if reply.status is None:
+            return GatherError(f"no answer from {self.base}: {reply.failure}")
+        said = f"GET commits/{self.ref} answered {reply.status}"
+        if reply.status in (404, 422):  # GitHub: no such repo (or not for this token), no such commit
+            return GatherError(f"repo {self.repo} at ref {self.ref} is not readable with this token ({said}: "
+                               f"{_said(reply)}) — check repo, ref and token")
+        if reply.status != 200:
+            return GatherError(f"{self.label}: {said}: {_said(reply)}")
+        if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", reply.text.strip()):  # a login page answers 200 too
+            return GatherError(f"{self.label}: {said} without a commit SHA: is {self.base} the GitHub API?")
+        return None
+
     def _answer(self, path: str, reply) -> Any:
-        if reply.status == 404:
+        if isinstance(reply, GatherError):
+            return reply
+        if reply.status == 404:  # the repo is readable at the ref: the file is not there
             return None
         if reply.status is None:
             return GatherError(f"no answer from {self.base}: {reply.failure}")
         if reply.status != 200:
-            return GatherError(f"{self.label}: GET contents/{path} answered {reply.status}")
+            return GatherError(f"{self.label}: GET contents/{path} answered {reply.status}: {_said(reply)}")
+        if reply.truncated:
+            return GatherError(f"{self.label}: the answer for {path} is larger than the {CONTENTS_BODY_LIMIT} bytes "
+                               f"read (a file over {MAX_FILE_BYTES} bytes is not read)")
         try:
             return reply.json()
         except ValueError:
@@ -327,9 +364,12 @@ class GitHubContents:
                 out[path] = GatherError(f"{self.label}: {path} came without base64 content (too large?)")
             else:
                 try:
-                    out[path] = base64.b64decode(body.get("content") or "").decode("utf-8")
-                except (ValueError, UnicodeDecodeError) as exc:
+                    data = base64.b64decode(body.get("content") or "")
+                except ValueError as exc:
                     out[path] = GatherError(f"{self.label}: cannot decode {path}: {exc}")
+                    continue
+                out[path] = (GatherError(f"{path} is larger than {MAX_FILE_BYTES} bytes") if len(data) > MAX_FILE_BYTES
+                             else _text(self.label, path, data))
         return out
 
     def list_folders(self, paths: list[str]) -> dict[str, Folder | None | GatherError]:
@@ -347,6 +387,22 @@ class GitHubContents:
     def deployed(self) -> Deployed:
         raise NotConfigured("the auditor report's time needs a local checkout (systems.<system>.repo); "
                             "the GitHub contents API gives no file times")
+
+
+def _said(reply) -> str:
+    """GitHub's own words for a refusal (its JSON `message`), short."""
+    try:
+        message = reply.json().get("message")
+    except (ValueError, AttributeError):
+        message = None
+    return str(message or reply.text.strip() or "no body")[:160]
+
+
+def _text(label: str, path: str, data: bytes) -> str | GatherError:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return GatherError(f"{label}: cannot decode {path}: {exc}")
 
 
 def source(target) -> Checkout | GitHubContents:

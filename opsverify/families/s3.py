@@ -11,8 +11,12 @@ A listing must be an S3 ListBucketResult naming the bucket; without `listable`, 
 that cannot exist must answer as an S3 API does, 404 or 403 — anything else (200, a redirect, a 5xx)
 says nothing of this bucket: *error*.
 An S3 API that gives no HTTP answer (refused, timed out, TLS, a drip past the deadline) leaves
-the item unchecked: *error* with the reason. An answer that is not 200 (404 no such bucket, 403
-keys refused) fails it. One attempt, no retries; every item's conversation runs at once, each
+the item unchecked: *error* with the reason; so does a 5xx (the server failed, whatever the bucket),
+and a redirect elsewhere (`Location`) that names no bucket region (`x-amz-bucket-region`): a login
+page or a proxy, not S3. Any other answer that is not 200 (404 no such bucket, 403 keys refused,
+S3's 301 for a bucket of another region) fails it. One attempt, no retries and no redirects
+(botocore's region redirector would follow one with more requests of its own, and recurse on a
+redirect that names no region); every item's conversation runs at once, each
 within connect_s + 2 × http_s (plus a moment to make the client) from start to last byte. Object names are never read into
 evidence. boto3 is loaded only when a bucket is asked.
 """
@@ -23,6 +27,7 @@ import secrets
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import GatherError, NotConfigured
 from ..lazy import load
@@ -69,10 +74,29 @@ def settings(target, p: Params) -> dict[str, str]:
     return {**config, "bucket": p.bucket or config["bucket"], "endpoint": target.endpoint(p.endpoint)}
 
 
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
 def _rejection(exc) -> dict[str, Any]:
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    metadata = exc.response.get("ResponseMetadata", {})
+    status = metadata.get("HTTPStatusCode")
     code = exc.response.get("Error", {}).get("Code", "")
-    return {"status": status, **({"code": code} if code and code != str(status) else {})}
+    seen: dict[str, Any] = {"status": status, **({"code": code} if code and code != str(status) else {})}
+    headers = metadata.get("HTTPHeaders") or {}
+    if status in REDIRECTS:
+        if headers.get("x-amz-bucket-region"):
+            seen["region"] = headers["x-amz-bucket-region"]
+        if headers.get("location"):  # the host only: a login URL's query may carry a token
+            seen["location"] = urlsplit(headers["location"]).hostname or "a relative URL"
+    return seen
+
+
+def _no_redirects(context: dict, **_) -> None:
+    """Marks each request as redirected already, so botocore's S3 region redirector (registered on every S3
+    client, with no setting to turn it off) leaves a redirect as the answer rather than asking again."""
+    redirect = context.get("s3_redirect")
+    if isinstance(redirect, dict):
+        redirect["redirected"] = True
 
 
 def _head(client, bucket: str, client_error: type[Exception]) -> dict[str, Any]:
@@ -102,6 +126,8 @@ def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
         ))
     except ValueError as exc:  # botocore's word for an unusable endpoint URL or region
         raise GatherError(f"endpoint '{p.endpoint}': {exc}") from None
+    # after the redirector's own handler, which fills in context["s3_redirect"]
+    client.meta.events.register_last("before-parameter-build.s3", _no_redirects)
     facts: dict[str, Any] = {"endpoint": s["endpoint"], "bucket": s["bucket"], "region": session.region_name,
                              "access_key_id": describe(s["access_key_id"])}
     try:
@@ -167,6 +193,17 @@ def _shown(answer: dict[str, Any]) -> str:
     return f"{answer['status']} {answer['code']}" if "code" in answer else str(answer["status"])
 
 
+def _not_about_the_bucket(answer: dict[str, Any], what: str, seen: dict[str, Any]) -> str | None:
+    """Why an answer says nothing of the bucket: a server error, or a redirect elsewhere without S3's region."""
+    status = answer["status"]
+    if isinstance(status, int) and status >= 500:
+        return f"{seen['endpoint']} answered {what} with {_shown(answer)}, a server error: it says nothing of the bucket"
+    if "location" in answer and "region" not in answer:
+        return (f"{seen['endpoint']} redirected {what} ({_shown(answer)}) to {answer['location']}, naming no bucket "
+                "region as S3 does: is the endpoint an S3 API, or behind a login?")
+    return None
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     seen = facts[check.key]
@@ -179,11 +216,18 @@ def judge(check, facts) -> Outcome:
     if "failure" in seen:  # no HTTP answer: not checked
         return error(f"could not look: no answer from {seen['endpoint']}: {seen['failure']}", **seen)
     head = seen["head"]
+    unseen = _not_about_the_bucket(head, f"HEAD of bucket {bucket}", seen)
+    if unseen:
+        return error(f"could not look: {unseen}", **seen)
     if head["status"] != 200:
         reason = {404: "does not exist", 403: "refuses the configured keys"}.get(head["status"], "answered")
-        return failed(expected, f"bucket {bucket} {reason} (HEAD {_shown(head)})", **seen)
+        in_region = f": it is in region {head['region']}" if "region" in head else ""
+        return failed(expected, f"bucket {bucket} {reason} (HEAD {_shown(head)}){in_region}", **seen)
     if p.listable:
         listed = seen["list"]
+        unseen = _not_about_the_bucket(listed, f"the listing of {bucket}", seen)
+        if unseen:
+            return error(f"could not look: {unseen}", **seen)
         if listed["status"] != 200:
             return failed(expected, f"listing {bucket} answered {_shown(listed)}", **seen)
         if not listed.get("names_bucket"):
