@@ -334,6 +334,9 @@ def test_a_number_yaml_read_as_text_says_how_to_write_it():
     quoted = make_check("sql", {"query": "select 1", "expect": {"v": {"ge": "9"}}}, name="quoted")
     outcome = sql.judge(quoted, _facts(quoted, [{"v": 10}]))
     assert outcome.status is Status.ERROR and "write it without quotes: 9" in outcome.observed, outcome
+    endless = make_check("sql", {"query": "select 1", "expect": {"v": {"lt": "Infinity"}}}, name="endless")
+    outcome = sql.judge(endless, _facts(endless, [{"v": 10}]))
+    assert outcome.status is Status.ERROR and "quotes" not in outcome.observed, outcome  # no hint that loops
 
 
 @pytest.mark.parametrize("bound", [[math.inf], [1, math.nan], [[0], [-math.inf]]])

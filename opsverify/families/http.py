@@ -86,6 +86,9 @@ class Params(StrictParams):
         if globbed:  # a glob matches fields, never objects: it could not pass
             raise ValueError(f"json: {globbed[0]} is a glob with an object value; give the object's exact path,"
                              " or the fields' dotted paths (db.ok: true)")
+        unmatchable = [path for path, wanted in self.json_fields.items() if _holds_non_finite(wanted)]
+        if unmatchable:  # JSON has no NaN or infinity: a body saying one is refused, so this could never be judged
+            raise ValueError(f"json: {unmatchable[0]} expects a value that is not a finite number; JSON has none")
         if self.method == "HEAD" and body_rules:
             raise ValueError(f"a HEAD answer has no body: {', '.join(body_rules)} need GET")
         for path in set(self.json_min) & set(self.json_max):
@@ -206,6 +209,14 @@ def json_type(value: Any) -> str:
 
 def _non_finite(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
+
+
+def _holds_non_finite(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_non_finite(v) for v in value)
+    return _non_finite(value)
 
 
 def type_problem(value: Any, wanted: str) -> str | None:

@@ -400,11 +400,11 @@ def _bound_like(value: Any, bound: Any) -> Any:
 
 
 def _reads_as_number(text: str) -> bool:
+    """Text that would be a (finite) number written without quotes; `Infinity` and `nan` stay text in YAML."""
     try:
-        float(text)
+        return math.isfinite(float(text))
     except ValueError:
         return False
-    return True
 
 
 def _bound_shown(bound: Any) -> str:

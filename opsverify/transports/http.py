@@ -173,7 +173,7 @@ class Session:
 
     async def _answer(self, probe: Probe, setting: bool | ssl.SSLContext) -> Reply:
         reply, stale = await _send(self._clients[probe.verify], probe)
-        if stale and probe.method.upper() in SAFE_METHODS:
+        if stale and probe.method.upper() in SAFE_METHODS and not probe.mutating:  # a cron job runs once
             # A HEAD or 204 answered with a body leaves it on the pooled connection, where it reads as the next
             # reply's start; httpx cannot tell which idle connection holds such bytes. So a safe request that
             # meets a broken reply on a reused connection is asked once more on a new one: healthy replies pay
@@ -261,39 +261,56 @@ async def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytes, bo
         body += inflater.inflate(chunk, limit + 1 - len(body))
         if len(body) > limit:
             return bytes(body[:limit]), True
-    body += inflater.inflate(b"", limit + 1 - len(body))
-    return (bytes(body[:limit]), True) if len(body) > limit else (bytes(body), False)
+    inflater.finish()
+    return bytes(body), False
 
 
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 
 
 class _Inflater:
-    """A body's content-coding undone chunk by chunk, each chunk's output cut at what is still wanted."""
+    """A body's content-coding undone chunk by chunk, each chunk's output cut at what is still wanted.
+    Read as browsers and curl read it: every gzip member in turn; a stream cut short, or bytes after a
+    deflate stream, are an error — the part never read could hold the very text an item looks for."""
 
     def __init__(self, response: httpx.Response) -> None:
         codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
-        codings = [c for c in codings if c not in ("", "identity")]
+        codings = [c for c in codings if c not in ("", "identity", "none")]
         self.response = response
         self.coding = codings[0] if codings else "identity"
+        self.unreadable = None  # a coding not undone here fails once a body comes (a HEAD or 204 has none)
         if len(codings) > 1 or self.coding not in (*_WBITS, "identity"):
-            # undone in one pass or not at all: a body left coded could hide the very text an item looks for
-            self._fail(f"content-encoding {', '.join(codings)[:80]!r} is not read (asked for {ACCEPT_ENCODING})")
+            self.unreadable = f"content-encoding {', '.join(codings)[:80]!r} is not read (asked for {ACCEPT_ENCODING})"
         self.zlib = zlib.decompressobj(_WBITS[self.coding]) if self.coding in _WBITS else None
-        self.first = True
+        self.fed = False
 
     def inflate(self, data: bytes, room: int) -> bytes:
         """At most `room` (> 0) bytes; more input than that yields is dropped, as reading stops there."""
-        if self.zlib is None:
+        if data and self.unreadable:
+            self._fail(self.unreadable)
+        if self.zlib is None or not data:
             return data
-        first, self.first = self.first, False
-        try:
-            return self.zlib.decompress(data, room)
-        except zlib.error as exc:
-            if first and self.coding == "deflate":  # raw deflate without the zlib header, as httpx allows
-                self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-                return self.inflate(data, room)
-            self._fail(f"{self.coding}: {exc}")
+        out = bytearray()
+        while data and len(out) < room:
+            try:
+                out += self.zlib.decompress(data, room - len(out))
+            except zlib.error as exc:
+                if not self.fed and self.coding == "deflate":  # raw deflate without the zlib header, as httpx allows
+                    self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                self._fail(f"{self.coding}: {exc}")
+            self.fed = True
+            data = self.zlib.unused_data  # only past a stream's end: the next gzip member, or garbage
+            if data and self.coding == "deflate":
+                self._fail("deflate: bytes after the end of the compressed stream")
+            if data:
+                self.zlib = zlib.decompressobj(_WBITS[self.coding])
+        return bytes(out)
+
+    def finish(self) -> None:
+        """The body has ended: so must its compressed stream."""
+        if self.zlib is not None and self.fed and not self.zlib.eof:
+            self._fail(f"{self.coding}: the body ends before its compressed stream does (cut short)")
 
     def _fail(self, why: str) -> None:
         raise load("httpx").DecodingError(why, request=self.response.request)
