@@ -485,21 +485,48 @@ def test_knex_with_its_own_table_name_reads_the_lock_beside_it(scratch):
 
 
 @pytest.fixture
-def rls_reader(demo_deployment, scratch):
-    """A checker role that reads all data but is subject to row level security (no BYPASSRLS)."""
-    role, password = f"mig_reader_{secrets.token_hex(4)}", secrets.token_hex(12)
-    with demo_deployment.pg.admin() as conn:
-        conn.execute(pgsql.SQL("create role {} login password {} nobypassrls in role pg_read_all_data").format(
-            pgsql.Identifier(role), pgsql.Literal(password)))
-    reader = make_target({"database": demo_deployment.pg.url(scratch.url.rsplit("/", 1)[1], role, password),
-                          "repo": str(scratch.repo)})
-    try:
-        yield reader
-    finally:
-        reader.close()
+def reader_role(demo_deployment, scratch):
+    """Makes a login role for the scratch database (`in role …` as given, no BYPASSRLS) and its target;
+    both dropped afterwards."""
+    made: list[tuple[str, object]] = []
+
+    def make(membership: str = "in role pg_read_all_data"):
+        role, password = f"mig_reader_{secrets.token_hex(4)}", secrets.token_hex(12)
         with demo_deployment.pg.admin() as conn:
-            conn.execute(pgsql.SQL("drop owned by {}; drop role {}").format(pgsql.Identifier(role),
-                                                                             pgsql.Identifier(role)))
+            conn.execute(pgsql.SQL("create role {} login password {} nobypassrls " + membership).format(
+                pgsql.Identifier(role), pgsql.Literal(password)))
+        target = make_target({"database": demo_deployment.pg.url(scratch.url.rsplit("/", 1)[1], role, password),
+                              "repo": str(scratch.repo)})
+        made.append((role, target))
+        return role, target
+
+    yield make
+    for role, target in made:
+        target.close()
+        scratch.sql(pgsql.SQL("drop owned by {}").format(pgsql.Identifier(role)))  # its grants in the scratch database
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role {}").format(pgsql.Identifier(role)))
+
+
+@pytest.fixture
+def rls_reader(reader_role):
+    """A checker role that reads all data but is subject to row level security (no BYPASSRLS)."""
+    return reader_role()[1]
+
+
+def test_a_history_in_a_schema_the_role_may_not_use_errors_only_its_own_item(scratch, reader_role):
+    """What RLS hides is asked of every history table at once: one the role cannot reach must not take the
+    others' verdicts with it."""
+    rails_healthy(scratch)
+    scratch.sql("create schema locked; create table locked.schema_migrations (version varchar primary key)")
+    role, reader = reader_role("")
+    scratch.sql(pgsql.SQL("grant select on public.schema_migrations to {}").format(pgsql.Identifier(role)))
+    checks = [make_check("migrations", RAILS, name="public"),
+              make_check("migrations", {**RAILS, "table": "locked.schema_migrations", "from_repo": None},
+                         name="locked")]
+    public, locked = gather_and_judge(reader, migrations, checks)
+    assert public.status is Status.PASSED, public
+    assert locked.status is Status.ERROR and "locked.schema_migrations" in locked.observed, locked
 
 
 @pytest.mark.parametrize("tool, params, hidden", [

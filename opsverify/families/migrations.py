@@ -109,12 +109,16 @@ def _plan(checks) -> list[tuple[tuple[str, str], str, Any]]:
 
 
 def _visibility(plan) -> str:
-    """Which of the tables read row level security filters for this role (names are checked identifiers)."""
-    names = sorted({query.table.sql for _, _, query in plan})
-    listed = ", ".join(f"'{name}'" for name in names)
+    """Which of the tables read row level security filters for this role (names are checked identifiers).
+    to_regclass raises for a schema the role may not use: such a table is left to its own query's error."""
+    tables = sorted({query.table for _, _, query in plan}, key=lambda t: t.sql)
+    names = ", ".join(f"'{t.sql}'" for t in tables)
+    schemas = ", ".join(f"'{t.schema}'" for t in tables)
     return ("select t.name, current_user as viewer,"
-            " coalesce(row_security_active(to_regclass(t.name)), false) as filtered"
-            f" from unnest(array[{listed}]::text[]) as t(name)")
+            " coalesce(row_security_active(case when has_schema_privilege(n.oid, 'USAGE')"
+            " then to_regclass(t.name) end), false) as filtered"
+            f" from unnest(array[{names}]::text[], array[{schemas}]::text[]) as t(name, schema)"
+            " left join pg_namespace n on n.nspname = t.schema")
 
 
 def database_statements(target, checks) -> list[str]:
