@@ -323,6 +323,19 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"
      Status.PASSED, ""),
     ({"job": "m", "active": True, "schedule": "0 9 * * mon"}, cron_facts(("m", "0 9 * * TUE", True)),
      Status.FAILED, "runs on '0 9 * * TUE'"),
+    # ... and spellings of one schedule are one schedule: Sunday is 7 or 0, a macro its fields, * a full range
+    ({"job": "m", "active": True, "schedule": "0 9 * * 0"}, cron_facts(("m", "0 9 * * 7", True)), Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "0 9 * * SUN"}, cron_facts(("m", "0 9 * * 7", True)), Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "0 0 * * *"}, cron_facts(("m", "@daily", True)), Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "*/2 * * * *"}, cron_facts(("m", "0-59/2 * * * *", True)),
+     Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "0 9 * * 1-5"}, cron_facts(("m", "0 9 * * MON-FRI", True)),
+     Status.PASSED, ""),
+    # ... but not what fires at other times: every other minute from 1, or day-of-month OR weekday
+    ({"job": "m", "active": True, "schedule": "*/2 * * * *"}, cron_facts(("m", "1-59/2 * * * *", True)),
+     Status.FAILED, "runs on '1-59/2 * * * *'"),
+    ({"job": "m", "active": True, "schedule": "0 9 1 * *"}, cron_facts(("m", "0 9 1 * 0-6", True)),
+     Status.FAILED, "runs on '0 9 1 * 0-6'"),
     # a list of hours moves hour by hour (05:00 and 17:00 New York are 10:00 and 22:00 GMT in winter) ...
     ({"job": "w", "active": True, "schedule": "0 5,17 * * *", "timezone": "America/New_York"},
      cron_facts(("w", "0 5,17 * * *", True)), Status.FAILED, "runs on '0 5,17 * * *'"),

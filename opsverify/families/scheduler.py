@@ -131,16 +131,38 @@ def _normal(schedule: str) -> str:
     return " ".join(schedule.split())
 
 
-def _as_pg_cron_reads(schedule: str) -> str:
-    """One spelling per schedule for comparing: month and weekday names (any case) become their numbers."""
-    fields = _normal(schedule).split(" ")
+_MACRO_FIELDS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+                 "@daily": "0 0 * * *", "@hourly": "0 * * * *"}  # what pg_cron (vixie cron) expands them to
+
+
+def _as_pg_cron_reads(schedule: str) -> Any:
+    """What a schedule fires on, so that spellings of one schedule compare equal: each field's set of values
+    (`MON` = `mon` = `1`, Sunday `7` = `0`, `*/2` = `0-59/2`, `@daily` = `0 0 * * *`) and whether day of month
+    and weekday start with `*` (that decides whether pg_cron wants both or either). Else the text as written."""
+    written = _normal(schedule)
+    fields = _MACRO_FIELDS.get(written, written).lower().split(" ")
     if len(fields) != 5:
-        return _normal(schedule)
-    for position in (3, 4):
-        names = _NAMES[position]
-        fields[position] = re.sub(r"[A-Za-z]+", lambda m: str(names.index(m.group().lower()) + (position == 3))
-                                  if m.group().lower() in names else m.group(), fields[position])
-    return " ".join(fields)
+        return written  # `@reboot`, `30 seconds`
+    fires = []
+    for position, (field, (low, high)) in enumerate(zip(fields, _RANGES)):
+        values: set[int] = set()
+        for part in field.split(","):
+            match = re.fullmatch(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?", part)
+            bounds = [] if not match or match.group(1) == "*" else [_field_value(b, position)
+                                                                     for b in match.group(1).split("-")]
+            if not match or None in bounds or (bounds and bounds[0] > bounds[-1]):
+                return written  # `$` (last day), a range that wraps: compared as written
+            first, last = (bounds[0], bounds[-1]) if bounds else (low, high)
+            values.update(range(first, last + 1, int(match.group(2) or 1)))
+        fires.append(frozenset(v % 7 for v in values) if position == 4 else frozenset(values))
+    return tuple(fires), fields[2].startswith("*"), fields[4].startswith("*")
+
+
+def _field_value(text: str, position: int) -> int | None:
+    names = _NAMES.get(position, [])
+    if text in names:
+        return names.index(text) + (position == 3)  # months count from 1
+    return int(text) if text.isdigit() else None
 
 
 def _version(text: Any) -> tuple[int, ...] | None:
