@@ -468,7 +468,7 @@ def _unread_checklists(directory: Path) -> list[str]:
     for path in entries:
         if path.suffix.lower() in (".yaml", ".yml") and path.suffix != ".yaml":
             problems.append(f"{shown(path)}: checklists are *.yaml files; rename it {path.stem}.yaml")
-        elif path.suffix != ".yaml" and path.is_dir():
+        elif path.suffix != ".yaml" and path.is_dir() and not path.name.startswith("."):  # .github/: not ours
             found = sorted(_yaml_files(path))
             if found:
                 more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
@@ -479,7 +479,8 @@ def _unread_checklists(directory: Path) -> list[str]:
 
 def _yaml_files(folder: Path) -> list[Path]:
     found = []
-    for where, _, names in os.walk(folder):  # symlinked folders inside it are not followed: no loop
+    for where, folders, names in os.walk(folder):  # symlinked folders inside it are not followed: no loop
+        folders[:] = [name for name in folders if not name.startswith(".")]
         found += [Path(where) / name for name in names if Path(name).suffix.lower() in (".yaml", ".yml")]
     return found
 

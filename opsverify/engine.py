@@ -237,6 +237,8 @@ class Run:
                 _require(target, need, check.params)
         except NotConfigured as exc:
             return skipped(str(exc))
+        except GatherError as exc:  # configured, and not there: this item could not be checked
+            return error(f"could not look: {exc}")
         return None
 
     def stop(self) -> None:

@@ -473,3 +473,23 @@ def test_demo_fault_fails_with_item_expected_and_seen(demo, fault, key, seen):
     assert seen in text
     # faults edit the deployment's copies, never the source tree
     assert {p: p.read_bytes() for p in (ROOT / "opsverify_demo" / "repos").rglob("*") if p.is_file()} == sources
+
+
+def test_a_checkout_gone_since_the_environment_loaded_is_its_items_error_not_the_runs(tmp_path):
+    """The load refuses a repo that is not a folder; one removed after that is a could-not-look of the items
+    needing it — every other item is still judged, and nothing crashes."""
+    from opsverify.environment import Environment, EnvironmentModel
+    from .kit import make_check
+
+    model = EnvironmentModel.model_validate({"name": "test", "systems": {"joslyn-ai": {
+        "repo": str(tmp_path / "gone"), "database": "postgresql://checker@127.0.0.1:1/x"}}})
+    run = Run(Environment(name="test", path=Path("environments/test.yaml"), model=model, secret_values=()))
+    try:
+        checks = [make_check("migrations", {"tool": "rails", "from_repo": "db/migrate"}, name="wf"),
+                  make_check("env", {"service": "web", "required": ["A"]}, name="env")]
+        results = run.evaluate(checks)
+    finally:
+        run.close()
+    wf, env = (results[f"joslyn-ai:{c.key}"] for c in checks)
+    assert wf.status is Status.ERROR and "is not a directory" in wf.observed, wf
+    assert env.status is Status.SKIPPED, env  # judged as ever: no service configured
