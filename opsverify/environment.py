@@ -399,13 +399,10 @@ def _message(error: dict) -> str:
 
 
 def _check_files(path: Path, model: EnvironmentModel) -> None:
-    """A CA bundle is read at load, and a repo checkout looked at, not when an item first needs them (an
-    error then, after the run began)."""
+    """A CA bundle is read at load, not when a request first needs it (an error then, after the run began).
+    (A repo checkout may be made after the environment loads — a CI step, the demo — so it is looked at when
+    an item needs it: an error of that item.)"""
     for system, config in model.systems.items():
-        if config.repo and not Path(config.repo).is_dir():
-            state = "is not a folder" if Path(config.repo).exists() else "does not exist"
-            raise ConfigError(f"{shown(path)}: systems.{system}.repo: {config.repo} {state}; name the checkout of the "
-                              "deployed commit (or leave it out: its items skip)")
         for service, settings in config.services.items():
             if not settings.ca_bundle:
                 continue

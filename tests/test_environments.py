@@ -260,15 +260,3 @@ def test_credentials_as_references_load(tmp_path, monkeypatch):
                 variables={"GH": "ghp_fromTheEnvironment0123", "S3_KEY": "fromTheEnvironment/0123", "VERCEL": ""})
     assert env.model.systems["shop"].providers["github"]["token"] == "ghp_fromTheEnvironment0123"
 
-
-@pytest.mark.parametrize("make, said", [(lambda p: None, "does not exist"), (lambda p: p.write_text("x"), "is not a folder")],
-                         ids=["missing", "a-file"])
-def test_a_repo_checkout_that_is_not_a_folder_is_refused_at_load(tmp_path, monkeypatch, make, said):
-    """Else every repo and from_repo item would fail at run time, and the run with them (it crashed)."""
-    repo = tmp_path / "checkout"
-    make(repo)
-    with pytest.raises(ConfigError, match=re.escape(f"systems.shop.repo: {repo} {said}")):
-        _load(tmp_path, monkeypatch, f"  shop: {{repo: '{repo}'}}\n")
-    repo.unlink(missing_ok=True)
-    repo.mkdir()
-    assert _load(tmp_path, monkeypatch, f"  shop: {{repo: '{repo}'}}\n").model.systems["shop"].repo == str(repo)
