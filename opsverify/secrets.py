@@ -72,13 +72,14 @@ _SECRET_NAME = re.compile(
 )
 
 
-# names that say the whole value is a secret, a URL too (SLACK_WEBHOOK_URL); AUTH, SESSION or COOKIE alone
-# do not: NEXTAUTH_URL is the app's own public address, which messages should keep readable
-_SECRET_URL_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASS|PWD|DSN|CREDENTIAL|PRIVATE|SIGNING|WEBHOOK)", re.IGNORECASE)
+# words of a name that say the whole value is a secret, a URL too (SLACK_WEBHOOK_URL, STRIPE_APIKEY_URL); AUTH,
+# SESSION or COOKIE alone do not (NEXTAUTH_URL is the app's own public address), nor KEY inside a word (KEYCLOAK_URL)
+_SECRET_URL_WORD = re.compile(r"(?:API|CLIENT|ACCESS|PRIVATE)?(?:KEY|SECRET|TOKEN|PASS|PASSWORD|PWD|DSN|CREDENTIALS?"
+                              r"|PRIVATE|SIGNING|WEBHOOK|HOOK)")
 
 
 def names_a_secret_url(name: str) -> bool:
-    return _SECRET_URL_NAME.search(name) is not None
+    return any(_SECRET_URL_WORD.fullmatch(word) for word in re.split(r"[^A-Z0-9]+", name.upper()))
 
 
 def looks_secret(name: str, value: str) -> bool:
@@ -256,7 +257,7 @@ class Redactor:
         else:
             self._register([value, *_url_credentials(value)])
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
-            self.add_url_parts(value, from_secret=True)
+            self.add_url_parts(value, from_secret=even_if_plain)
 
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the
@@ -280,8 +281,10 @@ class Redactor:
         for segment in parts.path.split("/"):
             if looks_like_token(segment) or (from_secret and _short_key(segment)):
                 self.add(segment, even_if_plain=True)
-        for _, value in parse_qsl(parts.query, keep_blank_values=True):
-            if len(value) >= self.MIN_LENGTH:
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            # `?api-key=`, `?sig=`, a token-like value; `?provider=google` or `?region=eu-west-1` stay readable
+            secret = from_secret or _SECRET_NAME.search(key) or _SECRET_QUERY_KEY.fullmatch(key) or looks_like_token(value)
+            if len(value) >= self.MIN_LENGTH and secret:
                 self.add(value, even_if_plain=True)
 
     def _register(self, secrets: list[str]) -> None:
@@ -415,6 +418,7 @@ def _short_key(segment: str) -> bool:
             and bool(re.search(r"\d|.[A-Z]", segment)) and not _NOT_A_KEY.fullmatch(segment))
 
 
+_SECRET_QUERY_KEY = re.compile(r"sig|signature|code|apikey|api_key|access_token|x-amz-.*|jwt", re.IGNORECASE)
 _NOT_A_KEY = re.compile(r"v\d+|\d{4}-\d{2}-\d{2}")  # an API version, a date
 _WORD = re.compile(r"[a-z]+(?:[-_.][a-z]+)*")
 

@@ -88,9 +88,9 @@ def test_an_escaped_or_base64_secret_cut_at_an_excerpts_edge_is_masked():
 def test_a_declared_secret_is_registered_whatever_it_looks_like():
     hook, pin = "https://hooks.slack.com/services/T0CANARY1/B0CANARY2/CANARYslackhook7f3e9abc", "7391846"
     guessed = Redactor()
-    guessed.add(hook), guessed.add(pin)  # a number is not guessed to be a secret; of a plain URL, only its keys are
-    assert guessed.text(f"{hook} {pin}") == (f"https://hooks.slack.com/services/[redacted {fingerprint('T0CANARY1')}]/"
-                                             f"[redacted {fingerprint('B0CANARY2')}]/"
+    # a number is not guessed to be a secret; of a plain URL nothing names secret, only its key-like pieces are
+    guessed.add(hook), guessed.add(pin)
+    assert guessed.text(f"{hook} {pin}") == (f"https://hooks.slack.com/services/T0CANARY1/B0CANARY2/"
                                              f"[redacted {fingerprint('CANARYslackhook7f3e9abc')}] {pin}")
     declared = Redactor()
     declared.add_declared(hook), declared.add_declared(pin)
@@ -156,6 +156,23 @@ def test_a_plain_url_is_a_secret_when_its_name_says_so_and_a_public_address_stay
     target.read_env_sources()
     echoed = target.redactor.text(f"posted to {hook}; signed in at {app}/login")
     assert "plainwordsonly" not in echoed and f"signed in at {app}/login" in echoed, echoed
+
+
+def test_an_env_url_keeps_its_host_and_plain_query_unless_its_name_says_secret(tmp_path):
+    """KEYCLOAK_URL is an address (KEY inside a word), AUTH_CALLBACK_URL's ?provider=google a word: both stay
+    readable; a query value named as a key, or shaped like one, does not."""
+    (tmp_path / "web.env").write_text("KEYCLOAK_URL=http://127.0.0.1:18741\n"
+                                      "AUTH_CALLBACK_URL=https://app.example.com/api/auth/callback?provider=google"
+                                      "&region=eu-west-1&api_key=CANARYq7f3e9&state=Zx81Kq0aLm29Pq7sTy4u\n"
+                                      "STRIPE_APIKEY_URL=https://api.example.com/plain\n")
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    target.read_env_sources()
+    text = ("GET http://127.0.0.1:18741/bad: body without 'google' in eu-west-1; api_key=CANARYq7f3e9"
+            " state=Zx81Kq0aLm29Pq7sTy4u; https://api.example.com/plain")
+    echoed = target.redactor.text(text)
+    assert echoed.startswith("GET http://127.0.0.1:18741/bad: body without 'google' in eu-west-1; "), echoed
+    assert "CANARYq7f3e9" not in echoed and "Zx81Kq0aLm29Pq7sTy4u" not in echoed, echoed
+    assert "api.example.com/plain" not in echoed, echoed  # APIKEY names a secret
 
 
 # -- what a run knows before its first item --------------------------------------------------------
