@@ -72,14 +72,16 @@ _SECRET_NAME = re.compile(
 )
 
 
-# words of a name that say the whole value is a secret, a URL too (SLACK_WEBHOOK_URL, STRIPE_APIKEY_URL); AUTH,
-# SESSION or COOKIE alone do not (NEXTAUTH_URL is the app's own public address), nor KEY inside a word (KEYCLOAK_URL)
-_SECRET_URL_WORD = re.compile(r"(?:API|CLIENT|ACCESS|PRIVATE)?(?:KEY|SECRET|TOKEN|PASS|PASSWORD|PWD|DSN|CREDENTIALS?"
-                              r"|PRIVATE|SIGNING|WEBHOOK|HOOK)")
+# words of a name that say the whole value is a secret, a URL too (SLACK_WEBHOOK_URL, zapierWebhookUrl,
+# MY_APIKEYS_URL); AUTH, SESSION or COOKIE alone do not (NEXTAUTH_URL is the app's own public address), nor KEY
+# inside another word (KEYCLOAK_URL, ?keyword=)
+_SECRET_URL_WORD = re.compile(r"(?:API|CLIENT|ACCESS|PRIVATE|SIGNING)?(?:KEY|SECRET|TOKEN|PASS|PASSWORD|PWD|DSN"
+                              r"|CREDENTIAL|PRIVATE|WEBHOOK|HOOK)S?(?:URL|URI)?")
 
 
 def names_a_secret_url(name: str) -> bool:
-    return any(_SECRET_URL_WORD.fullmatch(word) for word in re.split(r"[^A-Z0-9]+", name.upper()))
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+", name)  # snake_case, kebab-case and camelCase
+    return any(_SECRET_URL_WORD.fullmatch(word.upper()) for word in words)
 
 
 def looks_secret(name: str, value: str) -> bool:
@@ -87,10 +89,23 @@ def looks_secret(name: str, value: str) -> bool:
     or a long high-entropy value. Plain words ('joslyn') are left alone so text stays readable."""
     if _SECRET_NAME.search(name):
         return True
-    if "://" in value and "@" in value:
-        return True
+    if "://" in value:  # an address: a secret if it holds a user or password, or a piece that may be a key
+        return "@" in value or _may_hold_a_key(value)
+    if _PATH.fullmatch(value):  # a checkout or file (/builds/acme/shop-api2): named in messages, no secret
+        return False
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
     return len(value) >= 20 and classes >= 3 and " " not in value
+
+
+def _may_hold_a_key(url: str) -> bool:
+    """A path piece or query value shaped like a key (`/hook/CANARYshort9`, `?k=Zx81Kq0a`); `redis://host:6379/0`
+    and `/api/auth/callback?provider=google` hold none."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return True
+    pieces = [*parts.path.split("/"), *(value for _, value in parse_qsl(parts.query, keep_blank_values=True))]
+    return any(_short_key(piece) for piece in pieces)
 
 
 def _is_plain_url(value: str) -> bool:
@@ -283,7 +298,7 @@ class Redactor:
                 self.add(segment, even_if_plain=True)
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             # `?api-key=`, `?sig=`, a token-like value; `?provider=google` or `?region=eu-west-1` stay readable
-            secret = from_secret or _SECRET_NAME.search(key) or _SECRET_QUERY_KEY.fullmatch(key) or looks_like_token(value)
+            secret = from_secret or names_a_secret_url(key) or _SECRET_QUERY_KEY.fullmatch(key) or looks_like_token(value)
             if len(value) >= self.MIN_LENGTH and secret:
                 self.add(value, even_if_plain=True)
 
@@ -418,6 +433,7 @@ def _short_key(segment: str) -> bool:
             and bool(re.search(r"\d|.[A-Z]", segment)) and not _NOT_A_KEY.fullmatch(segment))
 
 
+_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
 _SECRET_QUERY_KEY = re.compile(r"sig|signature|code|apikey|api_key|access_token|x-amz-.*|jwt", re.IGNORECASE)
 _NOT_A_KEY = re.compile(r"v\d+|\d{4}-\d{2}-\d{2}")  # an API version, a date
 _WORD = re.compile(r"[a-z]+(?:[-_.][a-z]+)*")

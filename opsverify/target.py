@@ -120,6 +120,8 @@ class Target:
         for name, value in values.items():
             if looks_secret(name, value):
                 self.redactor.add(value, even_if_plain=names_a_secret_url(name))
+            elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
+                self.redactor.add_url_parts(value)
         with self._lock:
             self._env_cache[service] = values
         return values

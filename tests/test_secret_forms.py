@@ -16,7 +16,7 @@ import pytest
 from opsverify import engine, exitcodes
 from opsverify.environment import load_environment
 from opsverify.errors import GatherError, MissingVariable
-from opsverify.secrets import Redactor, fingerprint
+from opsverify.secrets import Redactor, fingerprint, looks_secret
 
 from .kit import make_target, route_server
 from .project import Project
@@ -173,6 +173,28 @@ def test_an_env_url_keeps_its_host_and_plain_query_unless_its_name_says_secret(t
     assert echoed.startswith("GET http://127.0.0.1:18741/bad: body without 'google' in eu-west-1; "), echoed
     assert "CANARYq7f3e9" not in echoed and "Zx81Kq0aLm29Pq7sTy4u" not in echoed, echoed
     assert "api.example.com/plain" not in echoed, echoed  # APIKEY names a secret
+
+
+@pytest.mark.parametrize("name", ["ZAPIER_WEBHOOKS_URL", "zapierWebhookUrl", "SLACK_WEBHOOKURL", "MY_APIKEYS_URL"])
+def test_a_webhook_url_named_in_any_spelling_is_a_secret_whole(tmp_path, name):
+    """Zapier's keys are 7 characters: nothing in the path looks like a key, so the name must say it."""
+    hook = "https://hooks.zapier.com/hooks/catch/1234567/abc12de/"
+    (tmp_path / "web.env").write_text(f"{name}={hook}\n")
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    target.read_env_sources()
+    assert "abc12de" not in target.redactor.text(f"posted to {hook}")
+
+
+def test_addresses_paths_and_plain_query_words_stay_readable(tmp_path):
+    """What an on-call engineer needs to read: which Redis, which checkout, which page (?keyword= is no key)."""
+    redactor = Redactor()
+    for name, value in (("REDIS_URL", "redis://127.0.0.1:35807/0"), ("MG_REPO", "/builds/acme/shop-Api2/checkout"),
+                        ("SEARCH_URL", "http://127.0.0.1:18431/?keyword=storefront&author=marketing")):
+        if looks_secret(name, value):
+            redactor.add(value)
+        redactor.add_url_parts(value)
+    text = "redis://127.0.0.1:35807/0 down; /builds/acme/shop-Api2/checkout missing; W1-storefront by marketing"
+    assert redactor.text(text) == text
 
 
 # -- what a run knows before its first item --------------------------------------------------------
