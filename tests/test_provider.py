@@ -493,7 +493,12 @@ GITHUB_RESET = int(NOW.timestamp()) + 1800
      Reply(429, 1.0, {**DATE, "ratelimit-reset": "42"}, "{}"), ["Render API rate-limited", "resets in 42 s"]),
     (Call("supabase", "https://api.supabase.com/v1/projects/p/secrets", (), "supabase-secrets"),
      Reply(429, 1.0, DATE, '{"message": "Too many requests"}'), ["rate-limited", "it gives no reset time: run again"]),
-], ids=["github-primary", "github-secondary", "github-429", "vercel", "render", "supabase"])
+    # nonsense in the headers is no reset time, never a crash of every item of the system
+    (CALL, Reply(429, 1.0, {**DATE, "x-ratelimit-reset": "99999999999999999999"}, "{}"),
+     ["rate-limited", "it gives no reset time"]),
+    (CALL, Reply(429, 1.0, {**DATE, "retry-after": "\u00b2"}, "{}"), ["rate-limited", "it gives no reset time"]),
+], ids=["github-primary", "github-secondary", "github-429", "vercel", "render", "supabase", "reset-beyond-time",
+        "retry-after-superscript"])
 def test_a_rate_limit_says_when_it_resets_and_asks_for_no_new_token(call, reply, words):
     answer = interpret(call, reply, Redactor(), NOW)
     assert isinstance(answer, Trouble), answer

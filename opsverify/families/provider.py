@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -386,19 +387,27 @@ def _rate_limit(reply: Reply) -> str | None:
     return f"{_resets(headers)}: run again later"
 
 
+LAST_UNIX_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: later is no time a header means
+
+
+def _seconds(text: str) -> int | None:
+    """A header's whole number of seconds (ASCII digits, as HTTP writes them: `²` is no number), or None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,15}", text) else None
+
+
 def _resets(headers: dict[str, str]) -> str:
     """When a rate limit ends, as the platform says: retry-after (seconds or an HTTP date), x-ratelimit-reset (GitHub,
     Vercel: Unix seconds) or ratelimit-reset (seconds to go)."""
     after, reset, to_go = (headers.get(n, "").strip() for n in ("retry-after", "x-ratelimit-reset", "ratelimit-reset"))
-    if after.isdigit():
-        return f"it says retry after {int(after)} s"
+    if _seconds(after) is not None:
+        return f"it says retry after {_seconds(after)} s"
     if _http_date(after):
         return f"it says retry after {_stamp(_http_date(after))}"
-    if reset.isdigit() and int(reset) > 1_000_000_000:
-        return f"the limit resets at {_stamp(datetime.fromtimestamp(int(reset), timezone.utc))}"
-    seconds = reset if reset.isdigit() else to_go
-    if seconds.isdigit():
-        return f"the limit resets in {int(seconds)} s"
+    if _seconds(reset) is not None and 1_000_000_000 < _seconds(reset) < LAST_UNIX_SECOND:
+        return f"the limit resets at {_stamp(datetime.fromtimestamp(_seconds(reset), timezone.utc))}"
+    seconds = _seconds(reset) if _seconds(reset) is not None and _seconds(reset) <= 1_000_000_000 else _seconds(to_go)
+    if seconds is not None:
+        return f"the limit resets in {seconds} s"
     return "it gives no reset time"
 
 
