@@ -368,7 +368,7 @@ def load_checklists(directory: Path) -> list[Check]:
 
     problems: list[str] = []
     checks: list[Check] = []
-    files = sorted(directory.glob("*.yaml"))
+    files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("."))  # .pre-commit-config.yaml
     if not files:
         raise ConfigError(f"{shown(directory)}: no checklists (*.yaml) found")
     problems += _unread_checklists(directory)
@@ -466,9 +466,11 @@ def _unread_checklists(directory: Path) -> list[str]:
     except OSError:
         return problems
     for path in entries:
+        if path.name.startswith("."):  # a tool's own file (.yamllint.yml, .gitlab-ci.yml, .github/): not ours
+            continue
         if path.suffix.lower() in (".yaml", ".yml") and path.suffix != ".yaml":
             problems.append(f"{shown(path)}: checklists are *.yaml files; rename it {path.stem}.yaml")
-        elif path.suffix != ".yaml" and path.is_dir() and not path.name.startswith("."):  # .github/: not ours
+        elif path.suffix != ".yaml" and path.is_dir():
             found = sorted(_yaml_files(path))
             if found:
                 more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""

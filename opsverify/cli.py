@@ -53,7 +53,7 @@ def faults(args: argparse.Namespace) -> int:
         from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
     except ImportError as exc:
         print(f"opsverify: the demo deployment needs {exc.name}: pip install 'opsverify[demo]'", file=sys.stderr)
-        return exitcodes.DEMO.code
+        return exitcodes.DEMO
 
     every = {**FAULTS, **COMPONENT_FAULTS}
     width = max(len(name) for name in every)

@@ -87,7 +87,9 @@ def test_a_checklist_that_would_not_be_read_is_refused(tmp_path, name, said):
 @pytest.mark.parametrize("files", [{"notes/README.md": "how we write checklists\n"},
                                    # checklists kept as a repo of their own: its CI's YAML is not a checklist
                                    {".github/workflows/lint.yml": "on: push\n"},
-                                   {"notes/.drafts/x.yaml": "system: x\n"}], ids=["no-yaml", "github", "hidden-inside"])
+                                   {"notes/.drafts/x.yaml": "system: x\n"},
+                                   {".pre-commit-config.yaml": "repos: []\n", ".yamllint.yml": "extends: default\n"}],
+                         ids=["no-yaml", "github", "hidden-inside", "tools-files"])
 def test_a_subfolder_without_checklists_is_fine(tmp_path, files):
     checklists = _folder(tmp_path, files)
     assert [c.system for c in load_checklists(checklists)] == ["shop"]

@@ -181,3 +181,14 @@ def test_coverage_shows_control_characters_escaped(capsys, monkeypatch):
     assert main(["coverage"]) == 0
     out = capsys.readouterr().out
     assert "\\x1b[31m red" in out and not any(ch in out for ch in "\x1b\r\x07\u202e")
+
+
+def test_faults_without_the_demo_installed_says_how_to_get_it(monkeypatch, capsys):
+    import argparse
+    import sys
+
+    from opsverify import cli, exitcodes
+
+    monkeypatch.setitem(sys.modules, "opsverify_demo", None)  # an engine-only install: the import fails
+    assert cli.faults(argparse.Namespace()) == exitcodes.DEMO
+    assert "pip install 'opsverify[demo]'" in capsys.readouterr().err

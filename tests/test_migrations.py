@@ -766,3 +766,17 @@ def test_supabase_skips_a_legacy_first_init_file_as_the_cli_does(tmp_path):
     listing = supabase.read_repo(tmp_path)
     assert [m.key for m in listing.migrations] == ["20211210000000"]
     assert set(listing.ignored) == {"20211208000000_init.sql", "notes.txt"}
+
+
+def test_a_database_that_cannot_be_reached_is_said_so_not_an_rls_question():
+    """No conversation at all is the run's named cause (unreachable → exit 23), not "could not tell whether row
+    level security hides rows"."""
+    from .kit import refused_port
+
+    target = make_target({"database": f"postgresql://checker:pw-0123456789@127.0.0.1:{refused_port()}/shop"})
+    try:
+        (outcome,) = gather_and_judge(target, migrations, [make_check("migrations", RAILS | {"from_repo": None})])
+    finally:
+        target.close()
+    assert outcome.status is Status.ERROR and "row level security" not in outcome.observed, outcome
+    assert target.database_problem() is not None and target.database_problem().kind == "unreachable"

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from ..errors import GatherError
+from ..errors import DatabaseUnavailable, GatherError
 from ..outcome import Outcome, error, verdict
 from ._common import StrictParams, first_few, nothing_found, plural
 from .migration_tools import IDENTIFIER, TOOLS, History, RepoListing, Table
@@ -133,6 +133,8 @@ def gather(target, checks) -> dict[str, Any]:
     *answers, visibility = target.database.query_many(database_statements(target, checks))
     if len(answers) != len(plan):
         raise GatherError(f"asked {len(plan)} migration queries, got {len(answers)} answers")
+    if isinstance(visibility, DatabaseUnavailable):
+        raise visibility  # no conversation at all: the run names the cause (unreachable, credentials, …)
     if isinstance(visibility, GatherError):
         raise GatherError(f"could not tell whether row level security hides history rows: {visibility}")
     history: dict[tuple[str, str], dict] = {}
