@@ -336,6 +336,12 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"
      Status.FAILED, "runs on '1-59/2 * * * *'"),
     ({"job": "m", "active": True, "schedule": "0 9 1 * *"}, cron_facts(("m", "0 9 1 * 0-6", True)),
      Status.FAILED, "runs on '0 9 1 * 0-6'"),
+    # with day of month `*`, a weekday field covering every day changes nothing; @midnight is @daily
+    ({"job": "m", "active": True, "schedule": "0 0 * * *"}, cron_facts(("m", "0 0 * * 0-6", True)), Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "@daily"}, cron_facts(("m", "@midnight", True)), Status.PASSED, ""),
+    # pg_cron's @yearly is not assumed to be 0 0 1 1 *
+    ({"job": "m", "active": True, "schedule": "0 0 1 1 *"}, cron_facts(("m", "@yearly", True)), Status.FAILED,
+     "runs on '@yearly'"),
     # a list of hours moves hour by hour (05:00 and 17:00 New York are 10:00 and 22:00 GMT in winter) ...
     ({"job": "w", "active": True, "schedule": "0 5,17 * * *", "timezone": "America/New_York"},
      cron_facts(("w", "0 5,17 * * *", True)), Status.FAILED, "runs on '0 5,17 * * *'"),

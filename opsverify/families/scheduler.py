@@ -34,7 +34,7 @@ SETTINGS = (
     " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
     " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered"
 )
-_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly", "@reboot"}
+_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot"}
 _NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(), 4: "sun mon tue wed thu fri sat".split()}
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of month, month, day of week
 
@@ -131,14 +131,17 @@ def _normal(schedule: str) -> str:
     return " ".join(schedule.split())
 
 
-_MACRO_FIELDS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-                 "@daily": "0 0 * * *", "@hourly": "0 * * * *"}  # what pg_cron (vixie cron) expands them to
+# what pg_cron (vixie cron's entry.c) expands them to; @yearly and @annually are left as written: pg_cron sets
+# their month from a minute constant, so whether they fire at all is not something to assume equal
+_MACRO_FIELDS = {"@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+                 "@hourly": "0 * * * *"}
 
 
 def _as_pg_cron_reads(schedule: str) -> Any:
-    """What a schedule fires on, so that spellings of one schedule compare equal: each field's set of values
-    (`MON` = `mon` = `1`, Sunday `7` = `0`, `*/2` = `0-59/2`, `@daily` = `0 0 * * *`) and whether day of month
-    and weekday start with `*` (that decides whether pg_cron wants both or either). Else the text as written."""
+    """What a schedule fires on, so that spellings of one schedule compare equal: the minutes, hours and months
+    (`*/2` = `0-59/2`, `@daily` = `0 0 * * *`), and the (day of month, weekday) pairs it fires on — pg_cron wants
+    both when either field starts with `*`, else either (`MON` = `1`, Sunday `7` = `0`, `0 0 * * 0-6` = `0 0 * * *`).
+    Else the text as written."""
     written = _normal(schedule)
     fields = _MACRO_FIELDS.get(written, written).lower().split(" ")
     if len(fields) != 5:
@@ -155,7 +158,11 @@ def _as_pg_cron_reads(schedule: str) -> Any:
             first, last = (bounds[0], bounds[-1]) if bounds else (low, high)
             values.update(range(first, last + 1, int(match.group(2) or 1)))
         fires.append(frozenset(v % 7 for v in values) if position == 4 else frozenset(values))
-    return tuple(fires), fields[2].startswith("*"), fields[4].startswith("*")
+    minutes, hours, days, months, weekdays = fires
+    both = fields[2].startswith("*") or fields[4].startswith("*")
+    on = frozenset((day, weekday) for day in range(1, 32) for weekday in range(7)
+                   if ((day in days and weekday in weekdays) if both else (day in days or weekday in weekdays)))
+    return minutes, hours, months, on
 
 
 def _field_value(text: str, position: int) -> int | None:
