@@ -53,8 +53,11 @@ REDIS = {"endpoint": "redis", "protocol": "redis"}
     (SMTP, Answer("mx:25", {}, "connection refused"), Status.ERROR, "connection refused"),
     (SMTP, Answer("mx:25", {}, "not SMTP: b'HTTP/1.1 400 Bad Request'"), Status.ERROR, "not SMTP"),
     (REDIS, Answer("redis://r:6379/0", {"PING": "PONG", "version": "7.0.15"}), Status.PASSED, "PONG (redis 7.0.15)"),
-    (REDIS, Answer("redis://r:6379/0", {"refusal": "AuthenticationError: invalid password"}), Status.FAILED,
-     "refused: AuthenticationError: invalid password"),
+    (REDIS, Answer("redis://r:6379/0", {"refusal": "ResponseError: ERR unknown command 'PING'"}), Status.FAILED,
+     "refused: ResponseError: ERR unknown command 'PING'"),
+    # the checker's password refused says nothing of the server: could not look, as the redis family says
+    (REDIS, Answer("redis://r:6379/0", {"credentials": "AuthenticationError: invalid password"}), Status.ERROR,
+     "refused the checker's credentials (AuthenticationError: invalid password)"),
     (REDIS, Answer("redis://r:6379/0", {"PING": "LOADING Redis is loading", "version": None}), Status.FAILED,
      "PING answered 'LOADING Redis is loading'"),
     (REDIS, Answer("redis://r:6379/0", {}, "connection refused"), Status.ERROR, "connection refused"),
@@ -308,3 +311,12 @@ def test_real_server_tests_skip_or_fail_by_the_ci_switch(monkeypatch):
     monkeypatch.setenv("OPSVERIFY_REQUIRE_REAL_SERVERS", "1")
     with pytest.raises(pytest.fail.Exception, match="forbids skipping"):
         real_binary("/nonexistent/server", "nothing")
+
+
+
+def test_a_refused_password_is_told_from_a_refusing_server():
+    import redis
+
+    assert family._credentials_refused(redis.AuthenticationError("invalid password"))
+    assert family._credentials_refused(redis.ResponseError("WRONGPASS invalid username-password pair"))
+    assert not family._credentials_refused(redis.ResponseError("LOADING Redis is loading the dataset in memory"))

@@ -9,7 +9,7 @@ params:
 A server that does not answer in its protocol — refused, timed out, reset, silent, dripping, or
 sending bytes that are not its protocol — was not checked: the item is an *error* with the reason.
 A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND`, an SMTP 554 banner,
-a Redis `-LOADING` or a refused password) fails it. Every conversation runs under one total
+a Redis `-LOADING`) fails it; a refused password is the checker's credentials: *error*. Every conversation runs under one total
 deadline, connect_s + statement_ms, so a server that drips a byte a second ends in time too;
 all items' conversations run at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO.
 """
@@ -171,12 +171,22 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
     try:
         ping, info = await client.ask([("PING",), ("INFO", "server")])
     except Exception as exc:  # redis-py's errors, imported only when used
+        if _credentials_refused(exc):  # the checker's password, not the server's state
+            replies["credentials"] = f"{type(exc).__name__}: {exc}"
+            return
         if _refusal(exc):
             replies["refusal"] = f"{type(exc).__name__}: {exc}"
             return
         raise
     replies["PING"] = ping
     replies["version"] = info.get("redis_version") if isinstance(info, dict) else None
+
+
+def _credentials_refused(exc: Exception) -> bool:
+    """WRONGPASS, NOAUTH, invalid password: the URL's credentials, which say nothing of the server."""
+    redis = load("redis")
+
+    return isinstance(exc, redis.AuthenticationError) or str(exc).upper().startswith(("WRONGPASS", "NOAUTH"))
 
 
 def _refusal(exc: Exception) -> bool:
@@ -291,6 +301,9 @@ def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
 
 def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:
     expected = f"{where} answers PING with PONG"
+    if "credentials" in answer.replies:  # as the redis family says it: the checker could not look
+        return error(f"could not look: {where} refused the checker's credentials ({cut(answer.replies['credentials'], 200)});"
+                     " fix the password in the endpoint's URL", **evidence)
     if "refusal" in answer.replies:
         return failed(expected, f"refused: {answer.replies['refusal']}", **evidence)
     if "PING" not in answer.replies:
