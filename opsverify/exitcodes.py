@@ -26,7 +26,8 @@ TABLE: tuple[ExitCode, ...] = (
                                "failure below --fail-on (a blocking one is 1) with items never checked; its archive "
                                "says `interrupted` and how many of the selected items ran"),
     ExitCode(3, "internal", "pytest: internal error"),
-    ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression); no archive"),
+    ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression, or runbook checks "
+                         "without --env); no archive"),
     ExitCode(5, "no-checks", "pytest: no check was selected; no archive"),
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error): a target "
                                     "misbehaved; the summary names each cause"),
@@ -40,8 +41,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(24, "credentials", "nothing failed, but a database rejected the credentials (its items are errors; "
                                 "every other item was checked and archived)"),
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
-    ExitCode(26, "archive", "the run archive or the --junitxml file could not be written (folder full, read-only "
-                            "or missing): one line says why; the checks' results are only on the console"),
+    ExitCode(26, "archive", "the run archive or the --junitxml file could not be written (folder full or read-only, "
+                            "or a file where a folder belongs; a missing folder is made): one line says why; the checks' results are only on the console"),
     ExitCode(27, "waiver-expired", "nothing failed, every check could decide and every selected item ran (else 10, 23, "
                                    "24 or 2), but a waiver of a checked item has expired (the summary names it): "
                                    "renew it with a new approval, or remove it"),

@@ -140,6 +140,9 @@ class ChecklistFile(pytest.File):
 
         state = self.config.stash.get(STATE, None)
         if state is None:
+            from .plugin import WITHOUT_ENV
+
+            self.config.stash[WITHOUT_ENV] = True
             yield pytest.Function.from_parent(self, name="needs-env", callobj=_needs_env)
             return
         for check in state.checks_in(self.path):

@@ -98,6 +98,7 @@ class State:
 
 
 STATE = pytest.StashKey[State]()
+WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -482,6 +483,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     family = getattr(metafunc.module, "FAMILY", None)
     state = metafunc.config.stash.get(STATE, None)
     if state is None:
+        metafunc.config.stash[WITHOUT_ENV] = True
         metafunc.parametrize("check", [pytest.param(None, id="no-env", marks=pytest.mark.skip(
             reason="runbook checks need --env NAME (see environments/)"))])
         return
@@ -497,6 +499,36 @@ def item_check(item: pytest.Item) -> Check | None:
     if check is None and hasattr(item, "callspec"):
         check = item.callspec.params.get("check")
     return check if isinstance(check, Check) else None
+
+
+def _without_env(config: pytest.Config) -> str:
+    found = sorted(p.stem for p in folder(config, "ov_environments", "environments").glob("*.yaml"))
+    return (f"runbook checks need --env NAME: without one nothing is checked"
+            f" (environments: {', '.join(found) or 'none in environments/'})")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Runbook checks without --env would all skip, and a CI job that lost its --env would go green having
+    checked nothing: a usage error, saying which environments there are. (--collect-only may list them; under
+    xdist the workers collect, and the controller says it once they have, see below.)"""
+    config = session.config
+    if config.stash.get(WITHOUT_ENV, False) and not config.option.collectonly and not hasattr(config, "workerinput"):
+        raise pytest.UsageError(_without_env(config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
+    if any(i.endswith(("::needs-env", "[no-env]")) for i in ids):
+        node.config.stash[WITHOUT_ENV] = True
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if (config.stash.get(WITHOUT_ENV, False) and not hasattr(config, "workerinput")
+            and getattr(config.option, "numprocesses", None) and not config.option.collectonly):
+        sys.stderr.write(f"ERROR: {_without_env(config)}\n")
+        session.exitstatus = exitcodes.USAGE
 
 
 @pytest.hookimpl(trylast=True)

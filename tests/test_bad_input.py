@@ -440,3 +440,21 @@ def test_a_deploy_time_from_the_environment_is_named_as_given(monkeypatch):
         plugin._deployed_at(config)
     monkeypatch.setenv("OPSVERIFY_DEPLOYED_AT", "2026-11-25T10:02:00Z")
     assert plugin._deployed_at(config) == dt.datetime(2026, 11, 25, 10, 2, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("args", [(), ("-m", "postdeploy"), ("-n", "2")], ids=["plain", "marker", "xdist"])
+def test_runbook_checks_without_env_are_a_usage_error_not_a_green_run(tmp_path, args):
+    """Every item would skip (or be deselected) and the run exit 0 or 5: a CI job that lost its --env looked green."""
+    from .runbook import make_runbook
+
+    runbook = make_runbook(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "PYTEST_"))}
+    result = subprocess.run([sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
+                             str(runbook.reports), *args], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env={**environ, **runbook.variables()})
+    assert result.returncode == exitcodes.USAGE, result.stdout + result.stderr
+    assert "runbook checks need --env NAME: without one nothing is checked (environments: fx)" in result.stderr
+    _no_archive(runbook.reports)
+    listed = subprocess.run([sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--co", "-q"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60, env=environ)
+    assert listed.returncode == 0, listed.stdout + listed.stderr  # listing is no run
