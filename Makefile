@@ -8,8 +8,8 @@ ENV ?= demo
 .PHONY: setup demo test check coverage faults bench report clean
 
 # setup is the only step that needs the registries (PyPI, npm): the suite, a pinned Node.js, and the
-# pinned HTML renderer from renderer/package-lock.json; rendering a report later works offline
-$(VENV)/.installed: pyproject.toml renderer/package-lock.json
+# pinned HTML renderer from opsverify/renderer/package-lock.json; rendering a report later works offline
+$(VENV)/.installed: pyproject.toml opsverify/renderer/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[demo,test,report]'
@@ -40,4 +40,4 @@ report: $(VENV)/.installed  ## the newest archive of ENV as one offline HTML fil
 	$(VENV)/bin/opsverify report reports/$(ENV) $(if $(PUBLIC_KEY),--public-key $(PUBLIC_KEY))
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache renderer/node_modules
+	rm -rf $(VENV) *.egg-info .pytest_cache renderer

