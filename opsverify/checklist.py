@@ -138,7 +138,9 @@ def _shown(path: str, cwd: str) -> str:
 
 
 def _location(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc)
+    """A field's path as a checklist writes it: pydantic's names of the union member tried
+    (`function-after[_status_code(), int]`, `list[int]`) are its own, not the user's."""
+    return ".".join(str(part) for part in loc if not (isinstance(part, str) and "[" in part))
 
 
 _MERGE = "tag:yaml.org,2002:merge"
@@ -430,8 +432,18 @@ def load_checklists(directory: Path) -> list[Check]:
                     try:
                         params = model_cls.model_validate(item.params)
                     except ValidationError as exc:
-                        for err in exc.errors():
-                            problems.append(f"{where}: params.{_location(err['loc'])}: {err['msg']}")
+                        errors = exc.errors()
+                        # a field tried as each member of a union: the member whose own check spoke says why
+                        spoke = {_location(e["loc"]) for e in errors if e["type"] == "value_error"}
+                        for err in errors:
+                            if _location(err["loc"]) in spoke and err["type"] != "value_error":
+                                continue
+                            said = err["msg"]
+                            if err["type"] == "extra_forbidden":  # a typo: say what the family takes
+                                said += f" (the {item.family} family takes: {', '.join(sorted(_field_names(model_cls)))})"
+                            line = f"{where}: params.{_location(err['loc'])}: {said}"
+                            if line not in problems:
+                                problems.append(line)
                         continue
                     problems.extend(f"{where}: {p}" for p in _item_problems(family_module(item.family), params,
                                                                             item.mutating))
@@ -501,6 +513,10 @@ def load_item_params(family: str, params: dict[str, Any], *, mutating: bool = Fa
     if problems:
         raise ValueError("; ".join(problems))
     return validated
+
+
+def _field_names(model_cls: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model_cls.model_fields.items()]
 
 
 def _describe_location(raw: Any, loc: tuple) -> str:

@@ -254,3 +254,20 @@ def test_a_symlinked_checklist_is_named_by_the_link(tmp_path, monkeypatch):
     os.symlink(elsewhere / "billing.yaml", checklists / "till.yaml")
     monkeypatch.chdir(tmp_path)
     assert _refused(Path("checklists")) == "checklists/till.yaml: system 'billing' does not match the file name 'till'"
+
+
+def test_a_params_problem_is_said_in_the_checklists_words(tmp_path):
+    """Not pydantic's: no `function-after[_status_code(), int]` in the path, no second line for the union member
+    that was not meant, and a mistyped key lists what the family takes."""
+    checklists = tmp_path / "checklists"
+    checklists.mkdir()
+    (checklists / "shop.yaml").write_text(_checklist(items="""
+  - {id: W1, name: a, section: s, title: t, family: http, cadence: postdeploy,
+     params: {service: web, path: /health, status: 999}}
+  - {id: W2, name: b, section: s, title: t, family: http, cadence: postdeploy,
+     params: {service: web, path: /health, stauts: 200}}
+"""))
+    message = _refused(checklists)
+    assert "W1-a: params.status: Value error, 999 is not an HTTP status code" in message, message
+    assert "[" not in message.split("W1-a:")[1].split("\n")[0] and "valid list" not in message, message
+    assert "W2-b: params.stauts: Extra inputs are not permitted (the http family takes: " in message, message
