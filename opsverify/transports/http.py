@@ -150,7 +150,6 @@ class Session:
             return self._loop
 
     async def _fetch_all(self, probes: list[Probe], settings: dict) -> list[Reply]:
-        httpx = load("httpx")
         limit = asyncio.Semaphore(self.concurrency)
         for verify, setting in settings.items():
             if verify not in self._clients:
