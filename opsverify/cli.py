@@ -200,8 +200,16 @@ def setup(args: argparse.Namespace) -> int:
     return code
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse ends a bad command line with 2, which is "interrupted" here: it is a usage error, 4."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(exitcodes.USAGE, f"{self.prog}: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="opsverify", description="production verification suite (checks run under pytest)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="exit codes (of `pytest --env ...` and of these commands):\n" + exitcodes.plain())

@@ -214,7 +214,7 @@ def test_verify_expect_finds_a_removed_newest_archive(env_dir, capsys):
 def test_verify_expect_takes_only_a_hash(env_dir, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["verify", str(env_dir), "--expect", "abc"])
-    assert stopped.value.code == 2 and "16 to 64 hex digits" in capsys.readouterr().err
+    assert stopped.value.code == exitcodes.USAGE and "16 to 64 hex digits" in capsys.readouterr().err  # not 2
 
 
 def test_a_pruned_archive_still_counts_for_expect(env_dir, capsys):
