@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
 import functools
+import math
 import types
 from collections import abc
 
@@ -93,6 +95,18 @@ def _bool_for_number(annotation: Any, value: Any) -> tuple[list[str], bool] | No
         if found is not None:
             return [key, *found[0]], found[1]
     return None
+
+
+def holds_non_finite(value: Any) -> bool:
+    """A NaN or an infinity, also inside a list or mapping: `{NaN} ≠ {0}` must not hold, and a bound holding one
+    could never be met."""
+    if isinstance(value, dict):
+        return any(holds_non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_non_finite(v) for v in value)
+    if isinstance(value, decimal.Decimal):
+        return not value.is_finite()
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def split_name(qualified: str, default_schema: str = "public") -> tuple[str, str]:

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..outcome import Outcome, error, failed, passed
 from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply
-from ._common import StrictParams, UrlPath
+from ._common import StrictParams, UrlPath, holds_non_finite
 
 NAME = "http"
 
@@ -86,7 +86,7 @@ class Params(StrictParams):
         if globbed:  # a glob matches fields, never objects: it could not pass
             raise ValueError(f"json: {globbed[0]} is a glob with an object value; give the object's exact path,"
                              " or the fields' dotted paths (db.ok: true)")
-        unmatchable = [path for path, wanted in self.json_fields.items() if _holds_non_finite(wanted)]
+        unmatchable = [path for path, wanted in self.json_fields.items() if holds_non_finite(wanted)]
         if unmatchable:  # JSON has no NaN or infinity: a body saying one is refused, so this could never be judged
             raise ValueError(f"json: {unmatchable[0]} expects a value that is not a finite number; JSON has none")
         if self.method == "HEAD" and body_rules:
@@ -209,14 +209,6 @@ def json_type(value: Any) -> str:
 
 def _non_finite(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
-
-
-def _holds_non_finite(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_holds_non_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_non_finite(v) for v in value)
-    return _non_finite(value)
 
 
 def type_problem(value: Any, wanted: str) -> str | None:

@@ -29,7 +29,7 @@ from pydantic import Field, field_validator
 
 from ..errors import GatherError
 from ..outcome import Outcome, error, verdict
-from ._common import StrictParams, read_only_query
+from ._common import StrictParams, holds_non_finite, read_only_query
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -65,7 +65,7 @@ class Params(StrictParams):
             for op, bound in ops.items():
                 if bound is None and op not in ("eq", "ne"):
                     raise ValueError(f"{column}: {op} needs a value (null only works with eq/ne)")
-                if _not_finite(bound):
+                if holds_non_finite(bound):
                     raise ValueError(f"{column}: {op} needs a finite number")
         return value
 
@@ -414,15 +414,6 @@ def _bound_shown(bound: Any) -> str:
     return repr(bound) if isinstance(bound, str) else str(bound)
 
 
-def _not_finite(value: Any) -> bool:
-    """A NaN or an infinity, also inside an array: `{NaN} ≠ {0}` must not hold."""
-    if isinstance(value, (list, tuple)):
-        return any(_not_finite(v) for v in value)
-    if isinstance(value, decimal.Decimal):
-        return not value.is_finite()
-    return isinstance(value, float) and not math.isfinite(value)
-
-
 def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
     """Whether `value op bound` holds; a NULL, NaN or infinity never satisfies a comparison. Raises
     Uncomparable for values of different kinds (text and a number, a boolean and text, a timestamp
@@ -432,7 +423,7 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
         return (test(value, bound) if bound is None else False), "NULL"
     if bound is None:
         return test(value, bound), _shown(value)
-    if _not_finite(value):
+    if holds_non_finite(value):
         what = "holds a value that is not a finite number" if isinstance(value, (list, tuple)) else "not a finite number"
         return False, f"{_shown(value)} ({what})"
     like = _bound_like(value, bound)
