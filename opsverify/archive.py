@@ -384,6 +384,7 @@ class _Row:
 
 
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
+_IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
 
 
 def blocks(severity: str | None, fail_on: str | None) -> bool:
@@ -542,6 +543,20 @@ class ArchiveReporter:
                 key = (str(info.get("system")), str(info["cause"]), text)
                 grouped[key] = grouped.get(key, 0) + 1
         return [(system, kind, text, count) for (system, kind, text), count in sorted(grouped.items())]
+
+    def other_errors(self) -> list[tuple[str, str, list[str]]]:
+        """(system, what was seen, item ids): the errors no cause line above names, grouped by what each
+        item saw, so an exit 10 names every reason an item could not decide (a web service down, a Redis
+        refusing, a judge's internal error) without reading the items one by one."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for row in self.rows.values():
+            info = row.info or {}
+            if row.status != "error" or info.get("cause") in CAUSE_KINDS:
+                continue
+            seen = (str(info.get("observed") or row.longrepr or "").strip().splitlines() or ["no reason recorded"])[0]
+            seen = seen if len(seen) <= 300 else seen[:299] + "…"
+            grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("id") or row.nodeid))
+        return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
 
     def counts(self) -> Counter:
         return Counter(row.status for row in self.rows.values())
@@ -743,6 +758,9 @@ class ArchiveReporter:
             write(f"warning: {warning}", yellow=True)
         for system, kind, text, count in self.causes():
             write(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked", red=True, bold=True)
+        for system, seen, ids in self.other_errors():
+            shown_ids = ", ".join(ids[:_IDS_SHOWN]) + (f", … {len(ids) - _IDS_SHOWN} more" if len(ids) > _IDS_SHOWN else "")
+            write(f"could not check — {system}: {shown_ids}: {seen}", red=True)
         records = self.records()
         fail_on = self.fail_on(terminalreporter.config)
         for line in _grouped(records, "failed", lambda r: f"{r['id']} ({r.get('severity')}"

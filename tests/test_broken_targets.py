@@ -183,6 +183,31 @@ def test_could_not_check_alone_has_its_own_exit_code(tmp_path):
         ran = project.run("-m", "postdeploy", "--env", "local")
     assert ran.statuses() == {"W1-ok": "passed", "W4-hang": "error"}
     assert ran.code == exitcodes.COULD_NOT_CHECK, ran.output[-2000:]
+    # exit 10 says "the summary names each cause": the item and what it saw, not only a count
+    summary = ran.done.stdout.split("= opsverify =")[-1]
+    assert "could not check — site: W4: no answer from web: no complete answer within 2 s" in summary, summary
+
+
+def test_the_summary_groups_items_by_what_stopped_them(tmp_path):
+    """Many items of a service that is down are one line naming them and the reason (as a database's outage
+    is), each distinct reason its own line."""
+    gone = f"http://127.0.0.1:{refused_port()}"
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "GONE_URL": gone})
+        project.checklist("site", "\n".join(
+            [f"- {{id: G{i}, name: page-{i}, section: Web, title: page {i}, family: http, cadence: postdeploy,"
+             f" params: {{service: gone, path: /p{i}}}}}" for i in range(1, 15)]
+            + ["- {id: W4, name: hang, section: Web, title: hang answers, family: http, cadence: postdeploy,"
+               " params: {service: web, path: /hang}}"]))
+        project.environment(FAST + 'systems: {site: {services: {web: {url: "${WEB_URL}"}, gone: {url: "${GONE_URL}"}}}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    lines = [line for line in ran.done.stdout.splitlines() if line.startswith("could not check — ")]
+    assert lines == ["could not check — site: G1, G2, G3, G4, G5, G6, G7, G8, G9, G10, G11, G12, … 2 more:"
+                     " no answer from gone: connection refused",
+                     "could not check — site: W4: no answer from web: no complete answer within 2 s (the request's total"
+                     " deadline)"], \
+        ran.output[-3000:]
+    assert ran.code == exitcodes.COULD_NOT_CHECK
 
 
 def test_could_not_check_is_rendered_as_its_message_alone():
