@@ -337,6 +337,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     if checks is not None:
         _check_references(path, model, _services_in_use(checks))
     _check_names(path, model, checks)
+    if checks is not None:
+        _check_cited_names(path, model, checks)
     return Environment(name=name, path=path, model=model, secret_values=tuple(used))
 
 
@@ -467,13 +469,56 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
         problems += [f"{at}.endpoints.{name}: no item of {system} uses this endpoint"
                      f"{_hint(name, endpoints, 'items use')}" for name in config.endpoints if name not in endpoints]
         lacking = sorted(_named(items, "secret") - set(config.secrets))
-        for name in config.secrets:
+        for name in set(config.secrets) - _named(items, "secret"):  # one an item uses: see _check_cited_names
             close = difflib.get_close_matches(name, lacking, n=1)
             if close:
                 problems.append(f"{at}.secrets.{name}: no item uses it, and {items[f'secret:{close[0]}']} cites "
                                 f"{close[0]}, which is not given; did you mean {close[0]}?")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
+
+
+def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check]) -> None:
+    """The other side of `_check_names`: an item naming a service, endpoint or secret that this environment
+    lacks is skipped as "not configured", which is right where another environment has it (prod-only), and a
+    typo where no environment file beside this one defines it and this one has a close name."""
+    from .target import services_named  # target imports this module
+
+    defined = _defined_anywhere(path.parent)
+    problems = []
+    for check in checks:
+        config = model.systems.get(check.system)
+        if config is None:
+            continue
+        have = {"service": set(config.services), "endpoint": set(config.endpoints), "secret": set(config.secrets)}
+        module = families.get(check.family)
+        needs = set(families.needs(module, check.params)) if module is not None else set()
+        needs |= {f"service:{name}" for name in services_named(check.params)}
+        for need in sorted(needs):
+            kind, _, name = need.partition(":")
+            if kind not in have or name in have[kind] or (check.system, kind, name) in defined:
+                continue
+            close = difflib.get_close_matches(name, sorted(have[kind]), n=1)
+            if close:
+                problems.append(f"{shown(Path(check.source)) if check.source else check.system}: {check.key}: "
+                                f"{kind} '{name}' is defined for {check.system} by no environment in "
+                                f"{shown(path.parent)}, so the item would always skip; did you mean {close[0]}?")
+    if problems:
+        raise ConfigError(_summarise(problems, "checklist"))
+
+
+def _defined_anywhere(directory: Path) -> set[tuple[str, str, str]]:
+    """(system, kind, name) for every service, endpoint and secret any environment file in the folder defines,
+    read as written (no ${VAR} resolved); a file that does not read as one adds nothing."""
+    defined: set[tuple[str, str, str]] = set()
+    for other in sorted(directory.glob("*.yaml")):
+        raw = _read_yaml(other, [])
+        systems = raw.get("systems") if isinstance(raw, dict) else None
+        for system, config in (systems.items() if isinstance(systems, dict) else ()):
+            for kind in ("service", "endpoint", "secret"):
+                names = config.get(f"{kind}s") if isinstance(config, dict) else None
+                defined.update((str(system), kind, str(name)) for name in (names if isinstance(names, dict) else ()))
+    return defined
 
 
 def _cited(checks: list[Check]) -> dict[str, dict[str, str]]:

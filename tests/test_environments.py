@@ -138,6 +138,28 @@ def test_a_misspelt_secret_is_refused_but_a_secret_kept_for_redaction_is_not(tmp
     _load(tmp_path, monkeypatch, text.replace("ADMIN_KY", "ADMIN_KEY"), checks=[HEADER_ITEM])
 
 
+@pytest.mark.parametrize("item, kind, name, meant", [
+    (_check("H2", "http", {"service": "wbe", "path": "/p"}), "service", "wbe", "web"),
+    (_check("R2", "redis", {"endpoint": "rdis", "keys": {"q": {"max": 1}}}), "endpoint", "rdis", "redis"),
+    (_check("H3", "http", {"service": "web", "path": "/a", "headers": {"x": "{secret:ADMIN_KY}"}}),
+     "secret", "ADMIN_KY", "ADMIN_KEY"),
+])
+def test_an_item_naming_what_no_environment_defines_is_a_typo(tmp_path, monkeypatch, item, kind, name, meant):
+    """The environment's name is used by other items, so the environment side finds nothing unused: the item
+    with the misspelt name would skip in every environment, and the run stay green."""
+    text = ("  shop: {services: {web: {url: 'http://x'}}, endpoints: {redis: 'redis://127.0.0.1:1/0'},"
+            " secrets: {ADMIN_KEY: '${K}'}}\n")
+    checks = [HEADER_ITEM, REDIS_ITEM, item]
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, text, variables={"K": "long-enough-secret"}, checks=checks)
+    assert raised.value.message == (f"shop: {item.key}: {kind} '{name}' is defined for shop by no environment in "
+                                    f"{tmp_path}, so the item would always skip; did you mean {meant}?")
+    assert raised.value.exit_code == 20
+    # another environment beside it has the name (a prod-only service): this one rightly skips the item
+    (tmp_path / "prod.yaml").write_text(f"name: prod\nsystems:\n  shop: {{{kind}s: {{{name}: x}}}}\n")
+    _load(tmp_path, monkeypatch, text, checks=checks)
+
+
 def test_a_provider_is_a_platform_or_named_by_an_item(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"systems\.shop\.providers\.githib: not a platform; did you mean github\?"):
         _load(tmp_path, monkeypatch, "  shop: {providers: {githib: {repo: a/b}}}\n")  # even without the checks
