@@ -180,12 +180,14 @@ def _check_lines(local_file: Path, text: str) -> None:
                               "holding spaces or #: KEY='…')")
         if binding.key is None:  # a comment or blank line
             continue
+        # a line without `KEY=` is most often the rest of a value that ran onto it (a wrapped token, a PEM's body):
+        # its words are never quoted
         if not _NAME.fullmatch(binding.key):  # no ${…} could name it: a stray quote or character
-            raise ConfigError(f"{shown(local_file)}: line {line}: '{visible(binding.key[:40])}' is not a variable "
-                              "name (letters, digits and _); write KEY=value")
+            raise ConfigError(f"{shown(local_file)}: line {line}: does not start with a variable name (letters, "
+                              "digits and _); write KEY=value, and quote a value that spans lines: KEY=\"…\"")
         if binding.value is None:
-            raise ConfigError(f"{shown(local_file)}: line {line}: {visible(binding.key)} has no value "
-                              f"(write {visible(binding.key)}=value)")
+            raise ConfigError(f"{shown(local_file)}: line {line}: no '=' on it; write KEY=value, and quote a value "
+                              "that spans lines: KEY=\"…\"")
         if binding.key in first_line:
             raise ConfigError(f"{shown(local_file)}: {visible(binding.key)} is given twice (lines "
                               f"{first_line[binding.key]} and {line}); keep one")

@@ -211,15 +211,20 @@ def test_a_ca_bundle_is_checked_at_load(tmp_path, monkeypatch):
 # -- <env>.secrets.env: every line read, or one line saying which is not ----------------------------
 @pytest.mark.parametrize("lines, said", [
     ("A=first-value-1\n# note\n\nA=second-value-2\n", "local.secrets.env: A is given twice (lines 1 and 4); keep one"),
-    ("B=ok-value-123\nA\n", "local.secrets.env: line 2: A has no value (write A=value)"),
+    ("B=ok-value-123\nA\n", "local.secrets.env: line 2: no '=' on it; write KEY=value"),
     ("\nA B=hidden-value-9\n", "local.secrets.env: line 2: not a KEY=value line"),
-    ("B=ok-value-123\n\"A=hidden-value-9\n", "local.secrets.env: line 2: '\"A' is not a variable name"),
+    ("B=ok-value-123\n\"A=hidden-value-9\n", "local.secrets.env: line 2: does not start with a variable name"),
+    # a value that ran onto the next line: that line is the secret's rest, never quoted
+    ("B=abcdefgh\nQz7Kp2Lm9Xw4Rt8VcanaryTAIL\n", "local.secrets.env: line 2: no '=' on it"),
+    ("B=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSj+x/y\n",
+     "local.secrets.env: line 2: does not start with a variable name"),
 ])
 def test_a_secrets_file_line_that_cannot_be_read_is_named(tmp_path, monkeypatch, lines, said):
     monkeypatch.delenv("A", raising=False)
     with pytest.raises(ConfigError, match=re.escape(said)) as raised:
         _load(tmp_path, monkeypatch, "  shop: {database: \"${A}\"}\n", secrets_env=lines)
-    assert "value-" not in raised.value.message
+    for piece in ("value-", "canary", "MIIE", "Qz7K", "abcdefgh"):
+        assert piece not in raised.value.message
 
 
 # -- messages that say what to write ------------------------------------------------------------
