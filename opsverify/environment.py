@@ -15,6 +15,7 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -217,6 +218,26 @@ def database_url_problem(url: str) -> str | None:
     return None
 
 
+def address_problem(url: str) -> str | None:
+    """What an HTTP or Redis client would misread in a service's or endpoint's URL, said without quoting it: a
+    password holding an unescaped '#', '?' or '/' ends the address there, and its first part becomes the port
+    (which the client's error would then print)."""
+    text = url.strip()
+    if "://" not in text:
+        return None  # host:port, as tcp endpoints are written
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 -- raises on a port that is no number
+    except ValueError:
+        broken = True
+    else:
+        broken = bool(parts.netloc) and not parts.hostname  # (unix:///run/redis.sock names no host, rightly)
+    if not broken:
+        return None
+    return ("not an address a client can read (no host, or a port that is no number): a password holding '#', '?', "
+            "'/' or '@' must be percent-encoded (%23, %3F, %2F, %40)")
+
+
 def known_environments(directory: Path) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml"))
 
@@ -329,6 +350,12 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         problem = database_url_problem(config.database) if config.database else None
         if problem:
             raise ConfigError(f"{shown(path)}: systems.{system}.database: {problem}")
+        addresses = {**{f"services.{name}.url": service.url for name, service in config.services.items()},
+                     **{f"endpoints.{name}": value for name, value in config.endpoints.items()}}
+        for where, address in addresses.items():
+            problem = address_problem(address) if isinstance(address, str) and address else None
+            if problem:
+                raise ConfigError(f"{shown(path)}: systems.{system}.{where}: {problem}")
         for service in config.services.values():
             source = service.env
             if source is not None and not (source.dotenv or source.process_prefix):

@@ -208,6 +208,30 @@ def test_a_ca_bundle_is_checked_at_load(tmp_path, monkeypatch):
         _load(tmp_path, monkeypatch, service(str(tmp_path / "ca.pem"), ", verify_tls: false"))
 
 
+# -- an address a client would misread is refused at load, unquoted -----------------------------------
+@pytest.mark.parametrize("field, text", [
+    ("services.web.url", "  shop: {services: {web: {url: \"${U}\"}}}\n"),
+    ("endpoints.redis", "  shop: {endpoints: {redis: \"${U}\"}}\n"),
+])
+@pytest.mark.parametrize("address", [
+    "redis://:LongSecretPart9#tailQx@127.0.0.1:6390/0",  # the client's "port 'LongSecretPart9'" would print it
+    "http://checker:LongSecretPart9?tailQx@127.0.0.1:18802/",
+    "http://checker:LongSecretPart9/tailQx@127.0.0.1:18802/",
+])
+def test_an_address_whose_password_ends_it_early_is_refused_unquoted(tmp_path, monkeypatch, field, text, address):
+    with pytest.raises(ConfigError, match=re.escape(f"systems.shop.{field}: not an address a client can read")) as raised:
+        _load(tmp_path, monkeypatch, text, variables={"U": address})
+    assert "LongSecret" not in raised.value.message and "tailQx" not in raised.value.message
+    assert raised.value.exit_code == 20
+
+
+@pytest.mark.parametrize("address", ["redis://:pw%23tail@127.0.0.1:6390/0", "unix:///run/redis.sock",
+                                     "https://api.example.com/users/@me", "http://[::1]:8080/"])
+def test_addresses_a_client_reads_are_kept(tmp_path, monkeypatch, address):
+    env = _load(tmp_path, monkeypatch, "  shop: {endpoints: {redis: \"${U}\"}}\n", variables={"U": address})
+    assert env.model.systems["shop"].endpoints["redis"] == address
+
+
 # -- <env>.secrets.env: every line read, or one line saying which is not ----------------------------
 @pytest.mark.parametrize("lines, said", [
     ("A=first-value-1\n# note\n\nA=second-value-2\n", "local.secrets.env: A is given twice (lines 1 and 4); keep one"),
