@@ -25,7 +25,7 @@ from . import families
 from .checklist import Check, _location, _read_yaml, _summarise, shown
 from .display import visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
-from .secrets import Redactor, looks_like_token, looks_secret, url_passwords
+from .secrets import Redactor, looks_secret, may_be_a_key, url_passwords
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
@@ -320,7 +320,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                                     f"at least {Redactor.MIN_LENGTH}"))
                     return ""
                 used.append(found)
-            elif _in_url_path(value, match.start()) and looks_like_token(found, shortest=8):
+            elif _in_url_path(value, match.start()) and may_be_a_key(found):
                 used.append(found)  # a key in a URL's path or query (…/rpc/${KEY}): redacted wherever it shows
             return found
 

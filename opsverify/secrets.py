@@ -79,15 +79,24 @@ _SECRET_URL_WORD = re.compile(r"(?:API|CLIENT|ACCESS|PRIVATE|SIGNING)?(?:KEY|SEC
                               r"|CREDENTIAL|PRIVATE|WEBHOOK|HOOK)S?(?:URL|URI)?")
 
 
+# words of a name too short to look for inside other words (SPINNER, UPWARD): SMTP_PW, ADMIN_PIN, TOTP_SEED
+_SECRET_SHORT_WORD = re.compile(r"PW|PIN|SEED|OTP|TOTP|MNEMONIC")
+
+
+def _name_words(name: str) -> list[str]:
+    return [word.upper() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+", name)]  # snake, camel
+
+
 def names_a_secret_url(name: str) -> bool:
-    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+", name)  # snake_case, kebab-case and camelCase
-    return any(_SECRET_URL_WORD.fullmatch(word.upper()) for word in words)
+    return any(_SECRET_URL_WORD.fullmatch(word) for word in _name_words(name))
 
 
 def looks_secret(name: str, value: str) -> bool:
     """Whether an env var is worth redacting: a secret-sounding name, a URL carrying credentials,
     or a long high-entropy value. Plain words ('joslyn') are left alone so text stays readable."""
-    if _SECRET_NAME.search(name):
+    if _SECRET_NAME.search(name) or names_a_secret_url(name):  # ALERT_HOOK too
+        return True
+    if any(_SECRET_SHORT_WORD.fullmatch(word) for word in _name_words(name)):
         return True
     if "://" in value:  # an address: a secret if it holds a user or password, or a piece that may be a key
         return "@" in value or _may_hold_a_key(value)
@@ -104,8 +113,23 @@ def _may_hold_a_key(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return True
-    pieces = [*parts.path.split("/"), *(value for _, value in parse_qsl(parts.query, keep_blank_values=True))]
-    return any(_short_key(piece) for piece in pieces)
+    return any(_short_key(piece) for piece in [*parts.path.split("/"), *(value for _, value in _query(parts.query)),
+                                               *_fragment_pieces(parts.fragment)])
+
+
+def _query(query: str) -> list[tuple[str, str]]:
+    """A query's (key, value) pairs; a piece without '=' (`?Zk3mQ9wx…`) is its own value."""
+    pairs = []
+    for piece in re.split(r"[&;]", query):
+        if piece:
+            key, sep, value = piece.partition("=")
+            pairs.extend(parse_qsl(piece, keep_blank_values=True) if sep else [(key, unquote(key))])
+    return pairs
+
+
+def _fragment_pieces(fragment: str) -> list[str]:
+    """A fragment's words (`#Zk3mQ9…`, `#key=…`, `#/route/…`): a file-sharing link's key travels there."""
+    return [unquote(piece) for piece in re.split(r"[/&=?!]", fragment) if piece]
 
 
 def _is_plain_url(value: str) -> bool:
@@ -272,7 +296,8 @@ class Redactor:
         else:
             self._register([value, *_url_credentials(value)])
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
-            self.add_url_parts(value, from_secret=even_if_plain)
+            # a URL judged secret for a key-shaped piece (`/hook/CANARYshort9`) gives up that piece
+            self.add_url_parts(value, from_secret=even_if_plain, short_keys=True)
 
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the
@@ -283,9 +308,11 @@ class Redactor:
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
             self.add_url_parts(value, from_secret=True)
 
-    def add_url_parts(self, url: str | None, *, from_secret: bool = False) -> None:
-        """A URL may carry a token in its user, password, path or query (an RPC key, `?api-key=`): register
-        those parts. A URL that is itself a secret variable's value (from_secret) gives up shorter keys too."""
+    def add_url_parts(self, url: str | None, *, from_secret: bool = False, short_keys: bool = False) -> None:
+        """A URL may carry a token in its user, password, path, query or fragment (an RPC key, `?api-key=`, a
+        sharing link's `#key`): register those parts. A URL that is a secret (from_secret: a secret variable's
+        value; short_keys: judged secret) gives up shorter keys too (`T0CANARY1`, `CANARYshort9`); a configured
+        address only the long ones, so its readable words stay readable."""
         if not url or "://" not in url:
             return
         try:
@@ -293,12 +320,14 @@ class Redactor:
         except ValueError:
             return
         self._register(_url_credentials(url))
-        for segment in parts.path.split("/"):
-            if looks_like_token(segment) or (from_secret and _short_key(segment)):
+        for segment in [*parts.path.split("/"), *_fragment_pieces(parts.fragment)]:
+            if (looks_like_token(segment) or (from_secret and may_be_a_key(segment))
+                    or (short_keys and _short_key(segment))):
                 self.add(segment, even_if_plain=True)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        for key, value in _query(parts.query):
             # `?api-key=`, `?sig=`, a token-like value; `?provider=google` or `?region=eu-west-1` stay readable
-            secret = from_secret or names_a_secret_url(key) or _SECRET_QUERY_KEY.fullmatch(key) or looks_like_token(value)
+            secret = (from_secret or names_a_secret_url(key) or _SECRET_QUERY_KEY.fullmatch(key)
+                      or looks_like_token(value) or (short_keys and _short_key(value)))
             if len(value) >= self.MIN_LENGTH and secret:
                 self.add(value, even_if_plain=True)
 
@@ -426,17 +455,35 @@ def looks_like_token(segment: str, shortest: int = 16) -> bool:
 
 
 def _short_key(segment: str) -> bool:
-    """A path segment of a URL that is a secret's value and may be its key (`T0CANARY1`, `CANARYshort9`): 8 or more
-    characters, a letter and a digit or a capital past the first letter. Words (`services`, `Production`) and
-    numbers (an id) stay."""
+    """A piece of a URL that makes it look secret (`T0CANARY1`, `CANARYshort9`): 8 or more characters, a letter and
+    a digit or a capital past the first letter. Words (`services`, `Production`), slugs (`eu-west-1`) and numbers
+    (an id) stay."""
     return (len(segment) >= 8 and bool(re.search(r"[A-Za-z]", segment))
-            and bool(re.search(r"\d|.[A-Z]", segment)) and not _NOT_A_KEY.fullmatch(segment))
+            and bool(re.search(r"\d|.[A-Z]", segment)) and not _PLAIN_PIECE.fullmatch(segment))
+
+
+def may_be_a_key(piece: str) -> bool:
+    """A piece of a secret URL's path, query or fragment, or a ${VAR} set into a URL's (`…/hook/${HOOK_ID}`): a key
+    unless it reads as a word, a slug, a number, an API version or a date (`Production`, `eu-west-1`, `v1`)."""
+    return len(piece) >= Redactor.MIN_LENGTH and not _PLAIN_PIECE.fullmatch(piece)
+
+
+def dsn_password(dsn: str) -> str | None:
+    """The password of libpq's key=value form (`host=db password='it''s' …`), as libpq reads it; a URL's
+    password is `url_passwords`'."""
+    match = re.search(r"(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))", dsn)
+    if match is None:
+        return None
+    quoted, bare = match.groups()
+    return re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
 
 
 _PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
 _SECRET_QUERY_KEY = re.compile(r"sig|signature|code|apikey|api_key|access_token|x-amz-.*|jwt", re.IGNORECASE)
 _NOT_A_KEY = re.compile(r"v\d+|\d{4}-\d{2}-\d{2}")  # an API version, a date
 _WORD = re.compile(r"[a-z]+(?:[-_.][a-z]+)*")
+# words (capitalised or not) and numbers, alone or joined by - _ . (a slug, a region, a date, a version)
+_PLAIN_PIECE = re.compile(r"(?:[A-Za-z][a-z]*|\d+|v\d+)(?:[-_.](?:[A-Za-z][a-z]*|\d+|v\d+))*")
 
 
 class _Matcher:

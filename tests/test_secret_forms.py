@@ -90,7 +90,8 @@ def test_a_declared_secret_is_registered_whatever_it_looks_like():
     guessed = Redactor()
     # a number is not guessed to be a secret; of a plain URL nothing names secret, only its key-like pieces are
     guessed.add(hook), guessed.add(pin)
-    assert guessed.text(f"{hook} {pin}") == (f"https://hooks.slack.com/services/T0CANARY1/B0CANARY2/"
+    assert guessed.text(f"{hook} {pin}") == (f"https://hooks.slack.com/services/[redacted {fingerprint('T0CANARY1')}]/"
+                                             f"[redacted {fingerprint('B0CANARY2')}]/"
                                              f"[redacted {fingerprint('CANARYslackhook7f3e9abc')}] {pin}")
     declared = Redactor()
     declared.add_declared(hook), declared.add_declared(pin)
@@ -185,6 +186,33 @@ def test_a_webhook_url_named_in_any_spelling_is_a_secret_whole(tmp_path, name):
     assert "abc12de" not in target.redactor.text(f"posted to {hook}")
 
 
+@pytest.mark.parametrize("line, secret", [
+    ("NOTIFY_URL=https://notify.example.com/hook/CANARYshort9", "CANARYshort9"),  # judged secret for that key
+    ("PAGER_URL=https://pager.example.com/v1/XkQpLmZrTwVbNcYdCan", "XkQpLmZrTwVbNcYdCan"),
+    ("ALERT_HOOK=https://alerts.example.com/h/k7Rz2Q", "alerts.example.com/h/k7Rz2Q"),  # HOOK names it whole
+    ("MEGA_LINK=https://mega.nz/file/AbCd1234#Zk3mQ9wx2pC8Lm4Rt7Yq1Vb6Nh0Ws5Xe3Df9Gj2Kp",
+     "Zk3mQ9wx2pC8Lm4Rt7Yq1Vb6Nh0Ws5Xe3Df9Gj2Kp"),  # a sharing link's key is its fragment
+    ("BARE_Q_URL=https://api.example.com/feed?Zk3mQ9wx2pC8Lm4Rt7Yq1", "Zk3mQ9wx2pC8Lm4Rt7Yq1"),  # a key alone
+    ("STATUS_URL=https://status.example.com/api?region=eu&auth=Zk3mQ9wx2pC", "Zk3mQ9wx2pC"),  # echoed reordered
+    ("SMTP_PW=Tr0ub4dor3xCan", "Tr0ub4dor3xCan"),
+    ("TOTP_SEED=JBSWY3DPEHPK3PXPCANA", "JBSWY3DPEHPK3PXPCANA"),
+    ("ADMIN_PIN=73918461", "73918461"),
+])
+def test_what_an_env_file_holds_as_a_key_is_registered_as_it_is_echoed(tmp_path, line, secret):
+    """A value judged secret gives up the pieces that made it look secret: a short key in a path, a fragment, a
+    query value without a key; names that say secret in a short word (PW, PIN, SEED) or HOOK are secret."""
+    (tmp_path / "web.env").write_text(line + "\n")
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    target.read_env_sources()
+    echoed = target.redactor.text(f"echo: {secret} /{secret}/ ?auth={secret}&region=eu")
+    assert secret not in echoed, echoed
+
+
+def test_short_words_of_a_name_are_words_not_pieces_of_others():
+    for name in ("SPINNER_COLOR", "UPWARD_LIMIT", "SHIPPING_REGION", "MAPPING_FILE"):
+        assert not looks_secret(name, "blue-and-green")
+
+
 def test_addresses_paths_and_plain_query_words_stay_readable(tmp_path):
     """What an on-call engineer needs to read: which Redis, which checkout, which page (?keyword= is no key)."""
     redactor = Redactor()
@@ -214,6 +242,26 @@ def test_a_default_follows_the_rules_of_a_value(tmp_path, monkeypatch):
     assert run.redactor.text("x-def: CANARYdef7f3e9zz") == f"x-def: [redacted {fingerprint('CANARYdef7f3e9zz')}]"
     with pytest.raises(MissingVariable, match=r"DEF: \$\{DEF_TOKEN\} is 4 characters"):
         _environment(tmp_path, monkeypatch, 'systems: {shop: {secrets: {DEF: "${DEF_TOKEN:-Zq9x}"}}}\n')
+
+
+@pytest.mark.parametrize("hook_id, secret", [("XkQpLmZrTwVbNcYd", True), ("a8f3k2x", True), ("GitHub", True),
+                                             ("acme-production", False), ("Production", False), ("v2", False),
+                                             ("20261201", False)])
+def test_a_variable_set_into_a_urls_path_is_a_key_unless_it_reads_as_a_word(tmp_path, monkeypatch, hook_id, secret):
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: '
+                                              '"http://127.0.0.1:18802/hook/${PAGE_PART}"}}}}\n', {"PAGE_PART": hook_id})
+    shown = engine.Run(env).redactor.text(f"GET http://127.0.0.1:18802/hook/{hook_id}/x")
+    assert (hook_id not in shown) is secret, shown
+
+
+@pytest.mark.parametrize("database", ["postgresql://checker:LiteralDbPw9x@127.0.0.1:1/shop",
+                                      "host=127.0.0.1 port=1 dbname=shop user=checker password=LiteralDbPw9x",
+                                      "host=127.0.0.1 dbname=shop password='LiteralDbPw9x' user=checker"])
+def test_a_database_password_written_into_the_file_is_a_secret(tmp_path, monkeypatch, database):
+    """Written in place of a ${VAR} (the file's copy goes into every archive's inputs/): redacted all the same."""
+    env = _environment(tmp_path, monkeypatch, f'systems: {{shop: {{database: "{database}"}}}}\n')
+    run = engine.Run(env)
+    assert "LiteralDbPw9x" not in run.redactor.text(f"inputs: {database}; FATAL: password LiteralDbPw9x")
 
 
 def test_a_run_knows_every_declared_secret_and_env_file_before_its_first_item(tmp_path, monkeypatch):
