@@ -430,6 +430,8 @@ class ArchiveReporter:
         self._records: list[dict[str, Any]] | None = None
         self._order: dict[tuple[str, str], int] | None = None
         self.xdist_collected: set[str] = set()  # under xdist, in the master: the node ids the workers collected
+        self._left_out: tuple | None = None  # (items in scope, those left out), once known; () if unknowable
+        self._by_node: dict[tuple[str, str], Check] | None = None
 
     # -- collecting ---------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -558,6 +560,60 @@ class ArchiveReporter:
             grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("id") or row.nodeid))
         return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
 
+    def left_out(self, config: pytest.Config) -> tuple[int, list[Check]] | None:
+        """(how many items -m, --system and --shard take in, those of them the run never selected): what -k,
+        --item, --deselect, --ignore, --lf, --sw or node ids left out. A run that left any out is partial, and its
+        console, manifest, results and report say so — never read as the whole checklist passing. None where the
+        -m expression cannot be read here (then the options that narrow are still recorded)."""
+        if self._left_out is not None:
+            return self._left_out or None
+        state = self.state
+        scope = [c for c in state.checks if state.in_scope(c)]
+        try:
+            scope = _matching_marks(config.option.markexpr, scope)
+        except Exception:  # pytest's expression API moved: say nothing rather than something wrong
+            self._left_out = ()
+            return None
+        chosen = {(c.system, c.key) for c in self.selected()}
+        chosen |= {(str(r.get("system")), str(r.get("key"))) for r in self.records()}
+        chosen |= {(c.system, c.key) for c in map(self._check_of_node, self.xdist_collected) if c is not None}
+        self._left_out = (len(scope), [c for c in scope if (c.system, c.key) not in chosen])
+        return self._left_out
+
+    def selection(self, config: pytest.Config) -> dict[str, Any]:
+        """What was asked, as the manifest and results.json record it: with `in_scope` and `left_out` (the items
+        -m, --system and --shard take in that the run did not select), a partial run is told from a whole one."""
+        from . import provenance
+
+        state = self.state
+        asked = provenance.selection(config.option, [shown(Path(a)) for a in config.args], systems=state.systems,
+                                     items=config.getoption("ov_items"), shard=getattr(state, "shard", ""),
+                                     args_given=config.args_source == pytest.Config.ArgsSource.ARGS)
+        known = self.left_out(config)
+        if known is not None:
+            asked["in_scope"], asked["left_out"] = known[0], [f"{c.system} {c.key}" for c in known[1]]
+        return asked
+
+    def selection_text(self, config: pytest.Config) -> str:
+        """The selection in one line (the report's environment panel): -m, --system, --shard, then what narrowed
+        it, and how many of the items in scope the run left out."""
+        asked = self.selection(config)
+        parts = [f"-m {asked['markexpr']!r}"] if asked["markexpr"] else []
+        parts += [f"--system {s}" for s in asked["systems"]]
+        parts += [f"--shard {asked['shard']}"] if asked["shard"] else []
+        partial = bool(asked.get("left_out"))  # else a path given that holds every item is no news
+        parts += [n for n in asked["narrowed_by"] if partial or n.startswith(("-k ", "--item "))]
+        text = " ".join(parts) or "everything collected"
+        if partial:
+            text += f" — partial: {len(asked['left_out'])} of {asked['in_scope']} items in scope left out"
+        return text
+
+    def _check_of_node(self, nodeid: str) -> Check | None:
+        if self._by_node is None:
+            self._by_node = {(Path(c.source).name, c.key): c for c in self.state.checks}
+        path, _, name = nodeid.rpartition("::")
+        return self._by_node.get((Path(path).name, name)) or _check_of(nodeid, self.state.checks)
+
     def counts(self) -> Counter:
         return Counter(row.status for row in self.rows.values())
 
@@ -678,6 +734,7 @@ class ArchiveReporter:
         env = state.env.name
         counts = Counter(r["status"] for r in records)
         results = {"env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "interrupted": self.interrupted,
+                   "selection": self.selection(config),
                    "counts": {s: counts.get(s, 0) for s in STATUSES}, "checks": records,
                    "manual": [_manual_record(c) for c in state.manual_items()],
                    "waivers_used": [r["waiver"] for r in records if r.get("waiver")]}
@@ -693,7 +750,7 @@ class ArchiveReporter:
                     files[f"allure-results/{name}"] = data
         files["allure-results/environment.properties"] = allureresults.environment_properties({
             "env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
-            "suite_commit": archive.commit, "selection": _selection_text(config, state), "runner": runner.get("provider"),
+            "suite_commit": archive.commit, "selection": self.selection_text(config), "runner": runner.get("provider"),
             "job_url": runner.get("job_url"), "actor": runner.get("actor")})
         files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner)
         return files
@@ -722,9 +779,7 @@ class ArchiveReporter:
         return {
             "env": env.name, "deploy_id": archive.deploy, "deploy_id_given": deploy_id_as_given(config, archive.deploy),
             "deployed_at": deployed_at,
-            "selection": provenance.selection(config.option, [shown(Path(a)) for a in config.args],
-                                              systems=state.systems, items=config.getoption("ov_items"),
-                                              shard=getattr(state, "shard", "")),
+            "selection": self.selection(config),
             "demo_faults": list(config.getoption("ov_faults") or []),
             "fail_on": self.fail_on(config),
             "checklists": {"dir": shown(Path(state.checklists)),
@@ -792,6 +847,14 @@ class ArchiveReporter:
         if self.collection_errors:
             write(f"not collected, so not checked: {', '.join(visible(e) for e in self.collection_errors)}",
                   red=True, bold=True)
+        partial = self.left_out(terminalreporter.config) if not terminalreporter.config.option.collectonly else None
+        if partial is not None and partial[1]:
+            in_scope, left = partial
+            names = ", ".join(f"{c.system} {c.id}" for c in left[:_IDS_SHOWN])
+            more = f", … {len(left) - _IDS_SHOWN} more" if len(left) > _IDS_SHOWN else ""
+            narrowed = " ".join(self.selection(terminalreporter.config)["narrowed_by"]) or "the command line"
+            write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): {names}{more}",
+                  yellow=True)
         write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
         for check in state.manual_items():
             write(f"manual — not checked: {check.system} {check.key} ({check.reason})")
@@ -908,15 +971,19 @@ def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:
     return [f"{system}: {', '.join(items)}" for system, items in by_system.items()]
 
 
-def _selection_text(config: pytest.Config, state) -> str:
-    parts = []
-    if config.option.markexpr:
-        parts.append(f"-m {config.option.markexpr!r}")
-    if config.option.keyword:
-        parts.append(f"-k {config.option.keyword!r}")
-    parts += [f"--system {s}" for s in state.systems]
-    parts += [f"--item {i}" for i in config.getoption("ov_items")]
-    return " ".join(parts) or "everything collected"
+def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
+    """The checks an -m expression takes in, judged on the marks each item carries (cadence, manual, mutating)."""
+    if not markexpr:
+        return checks
+    from _pytest.mark import MarkMatcher
+    from _pytest.mark.expression import Expression
+
+    from .items import marks_for
+
+    expression = Expression.compile(markexpr)
+    return [c for c in checks if expression.evaluate(MarkMatcher.from_markers(m.mark for m in marks_for(c)))]
+
+
 
 
 def _text(report: pytest.TestReport) -> str:

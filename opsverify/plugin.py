@@ -359,8 +359,10 @@ def say_live(config: pytest.Config, text: str) -> None:
 
 def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] | None]:
     """`--shard K/N`: the systems in name order, dealt round-robin; shard K keeps every N-th from the K-th."""
-    if not value:
+    if value is None:
         return "", None
+    if not value:  # `--shard "$SHARD"` with the variable unset: every job of the matrix would check everything
+        raise ConfigError("--shard is empty: write it as K/N, e.g. 2/4 (is the CI matrix's variable set?)")
     try:
         k, n = (int(part) for part in value.split("/"))
     except ValueError:

@@ -68,8 +68,9 @@ def dependency_versions() -> dict[str, str]:
 
 
 def selection(option: Any, args: list[str], *, systems: tuple[str, ...], items: list[str],
-              shard: str = "") -> dict[str, Any]:
-    """What the run was asked to check (pytest's -m, -k, paths; opsverify's --system, --item, --shard)."""
+              shard: str = "", args_given: bool = False) -> dict[str, Any]:
+    """What the run was asked to check (pytest's -m, -k, paths; opsverify's --system, --item, --shard), and every
+    option that took items out of what -m, --system and --shard take in (`narrowed_by`)."""
     return {
         "markexpr": getattr(option, "markexpr", "") or None,
         "keyword": getattr(option, "keyword", "") or None,
@@ -78,4 +79,19 @@ def selection(option: Any, args: list[str], *, systems: tuple[str, ...], items: 
         "shard": shard or None,
         "paths": list(args),
         "workers": getattr(option, "numprocesses", None),
+        "narrowed_by": narrowing(option, args if args_given else [], items),
     }
+
+
+def narrowing(option: Any, args: list[str], items: list[str]) -> list[str]:
+    """The command line's options that may leave items out: -k, --item, paths and node ids the command line gave,
+    --deselect, --ignore, --lf, --sw (a run is partial where they did: see `ArchiveReporter.left_out`)."""
+    found = [f"-k {option.keyword!r}"] if getattr(option, "keyword", "") else []
+    found += [f"--item {item}" for item in items]
+    found += [arg for arg in args if arg not in (".", "./")]
+    found += [f"--deselect {d}" for d in getattr(option, "deselect", None) or []]
+    found += [f"--ignore {d}" for d in getattr(option, "ignore", None) or []]
+    found += [f"--ignore-glob {d}" for d in getattr(option, "ignore_glob", None) or []]
+    found += [flag for flag, attr in (("--lf", "lf"), ("--sw", "stepwise"), ("--sw-skip", "stepwise_skip"))
+              if getattr(option, attr, False)]
+    return found

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from .project import MisbehavingHttp, Project
 
 SYSTEMS = ("alpha", "bravo", "charlie", "delta", "echo")
@@ -62,10 +66,55 @@ def test_manual_items_are_listed_whatever_m_says(tmp_path):
     assert "alpha S2-people" not in ran.done.stdout
 
 
-def test_a_bad_shard_is_bad_input(tmp_path):
+@pytest.mark.parametrize("shard, said", [
+    ("3/2", "--shard 3/2: K must be between 1 and N"),
+    ("", "--shard is empty: write it as K/N, e.g. 2/4 (is the CI matrix's variable set?)"),  # "$SHARD" unset
+])
+def test_a_bad_shard_is_bad_input(tmp_path, shard, said):
     with MisbehavingHttp() as web:
-        ran = _fleet(tmp_path, web).run("--env", "local", "--shard", "3/2")
-    assert ran.code == 20 and ran.done.stderr.strip() == "opsverify: --shard 3/2: K must be between 1 and N"
+        ran = _fleet(tmp_path, web).run("--env", "local", "--shard", shard)
+    assert ran.code == 20 and ran.done.stderr.strip() == f"opsverify: {said}"
+
+
+def _selection(ran) -> tuple[dict, dict, str]:
+    archive = ran.archive()
+    manifest = json.loads((archive / "manifest.json").read_text())
+    results = json.loads((archive / "results.json").read_text())
+    properties = (archive / "allure-results" / "environment.properties").read_text()
+    return manifest["selection"], results["selection"], properties
+
+
+@pytest.mark.parametrize("narrowing, narrowed_by, left_out", [
+    (["--deselect", "checklists/alpha.yaml::S10-up-again"], "--deselect checklists/alpha.yaml::S10-up-again",
+     "alpha S10-up-again"),
+    (["checklists/alpha.yaml::S1-up"], "checklists/alpha.yaml::S1-up", "alpha S10-up-again"),
+    (["-k", "S10"], "-k 'S10'", "alpha S1-up"),
+    (["-n", "2", "--deselect", "checklists/alpha.yaml::S10-up-again"],
+     "--deselect checklists/alpha.yaml::S10-up-again", "alpha S10-up-again"),
+])
+def test_a_run_the_command_line_narrowed_says_it_is_partial(tmp_path, narrowing, narrowed_by, left_out):
+    """--deselect, a node id or -k leave out items -m takes in: the run is partial, and every record of it says so
+    (an auditor must not read it as the checklist passing); a whole run, or a shard, is not."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        ran = project.run("--env", "local", "-m", "postdeploy", "--system", "alpha", *narrowing)
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, results, properties = _selection(ran)
+    assert manifest == results
+    assert (manifest["in_scope"], manifest["left_out"], manifest["narrowed_by"]) == (2, [left_out], [narrowed_by])
+    assert "— partial: 1 of 2 items in scope left out" in properties
+    assert (f"partial run: 1 of the 2 items in scope not selected ({narrowed_by}): {left_out.split('-')[0]}"
+            in ran.done.stdout), ran.output[-2000:]
+
+
+@pytest.mark.parametrize("options", [[], ["--shard", "1/2"], ["-n", "2"]])
+def test_a_whole_run_or_a_shard_is_not_partial(tmp_path, options):
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", *options)
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, _, properties = _selection(ran)
+    assert manifest["left_out"] == [] and manifest["narrowed_by"] == [] and "partial" not in properties
+    assert "partial run" not in ran.done.stdout
 
 
 def test_folder_options_as_separate_words_point_outside_the_project(tmp_path):
