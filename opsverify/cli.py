@@ -91,6 +91,8 @@ def _public_key(args: argparse.Namespace):
         trusted = seal.parse_public_key(args.public_key.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"--public-key {args.public_key}: {exc.strerror}") from None
+    except UnicodeDecodeError:  # a DER or raw key file: said as any other unreadable key
+        trusted = None
     if trusted is None:
         raise ConfigError(f"--public-key {args.public_key}: not an ed25519 public key (PEM, or 32 bytes in base64)")
     return trusted

@@ -57,6 +57,9 @@ CHAIN = "chain.jsonl"  # manifest hashes of pruned archives, oldest first
 # -- keys ----------------------------------------------------------------------------------------
 def signing_key_from_env(environ: dict[str, str] | os._Environ = os.environ) -> Ed25519PrivateKey | None:
     value = (environ.get(SIGNING_KEY_ENV) or "").strip()
+    if any("\udc80" <= c <= "\udcff" for c in value):  # bytes that are not UTF-8 reach os.environ so
+        raise ConfigError(f"{SIGNING_KEY_ENV}: holds bytes that are not UTF-8 text; set it to the ed25519 private "
+                          "key as PEM, or its 32 bytes in base64")
     return parse_private_key(value) if value else None
 
 

@@ -47,7 +47,8 @@ def use_fingerprint_key(environ: Any = os.environ, *, worker: bool = False) -> N
     signing = (environ.get(SIGNING_KEY_ENV) or "").strip()
     handed = (environ.get(FINGERPRINT_KEY_ENV) or "") if worker else ""  # from its own run's master only
     if signing:
-        _fingerprint_key = hashlib.sha256(b"opsverify fingerprint\0" + signing.encode()).digest()
+        _fingerprint_key = hashlib.sha256(b"opsverify fingerprint\0" + _bytes(signing)).digest()  # (a bad key is
+        # refused with one line where the archive reads it)
     elif re.fullmatch(r"[0-9a-f]{64}", handed):
         _fingerprint_key = bytes.fromhex(handed)
     else:

@@ -458,3 +458,26 @@ def test_runbook_checks_without_env_are_a_usage_error_not_a_green_run(tmp_path, 
     listed = subprocess.run([sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--co", "-q"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60, env=environ)
     assert listed.returncode == 0, listed.stdout + listed.stderr  # listing is no run
+
+
+@pytest.mark.parametrize("key", [b"\xff\xfe", b"-----BEGIN PRIVATE KEY-----\xff"], ids=["raw", "pem"])
+def test_a_signing_key_that_is_not_utf8_is_one_line(tmp_path, key):
+    from .runbook import make_runbook
+
+    runbook = make_runbook(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "PYTEST_"))}
+    environb = {k.encode(): v.encode() for k, v in {**environ, **runbook.variables()}.items()}
+    result = subprocess.run([sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
+                             str(runbook.reports), "--env", "fx"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60, env={**environb, b"OPSVERIFY_SIGNING_KEY": key})
+    _assert_one_clear_line(result, ConfigError.exit_code, "OPSVERIFY_SIGNING_KEY: holds bytes that are not UTF-8")
+    _no_archive(runbook.reports)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe", b"0*0\x05\x06\x03+ep\x03!\x00" + bytes(32)], ids=["bytes", "der"])
+def test_a_public_key_file_that_is_not_text_is_one_line(tmp_path, content):
+    (tmp_path / "key.der").write_bytes(content)
+    (tmp_path / "reports").mkdir()
+    result = subprocess.run([sys.executable, "-m", "opsverify", "verify", str(tmp_path / "reports"), "--public-key",
+                             str(tmp_path / "key.der")], capture_output=True, text=True, timeout=60)
+    _assert_one_clear_line(result, ConfigError.exit_code, "key.der: not an ed25519 public key")
