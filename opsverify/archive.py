@@ -523,8 +523,10 @@ class ArchiveReporter:
         there, they are the checks the workers sent results for."""
         if self.state.selected:
             return self.state.selected
-        reported = {(r.get("system"), r.get("key")) for r in self.records()}
-        return [c for c in self.state.checks if (c.system, c.key) in reported]
+        chosen = {(r.get("system"), r.get("key")) for r in self.records()}
+        # and what the workers collected: an interrupted run's items that never reported count too (its bound)
+        chosen |= {(c.system, c.key) for c in map(self._check_of_node, self.xdist_collected) if c is not None}
+        return [c for c in self.state.checks if (c.system, c.key) in chosen]
 
     def selected_count(self) -> int:
         """How many items were selected, also when an interrupted xdist run never reported some of them (an item
@@ -577,6 +579,9 @@ class ArchiveReporter:
         chosen = {(c.system, c.key) for c in self.selected()}
         chosen |= {(str(r.get("system")), str(r.get("key"))) for r in self.records()}
         chosen |= {(c.system, c.key) for c in map(self._check_of_node, self.xdist_collected) if c is not None}
+        if not chosen:  # interrupted before anything was selected: what it would have left out is unknown
+            self._left_out = ()
+            return None
         self._left_out = (len(scope), [c for c in scope if (c.system, c.key) not in chosen])
         return self._left_out
 
@@ -655,7 +660,7 @@ class ArchiveReporter:
             self.not_written = _no_archive_reason(pytest_exit, config, self.state)  # begun never: no folder, no git
         if archive is None or archive.completed:
             return
-        reason = _no_archive_reason(pytest_exit, config, self.state)
+        reason = _no_archive_reason(pytest_exit, config, self.state, nothing_selected=not self.selected())
         if reason:
             self.not_written = reason
             archive.discard()
@@ -840,9 +845,12 @@ class ArchiveReporter:
         given = deploy_id_as_given(terminalreporter.config, state.deploy)
         as_given = f" (given as {given!r}; archive names hold letters, digits, '.', '_' and '-')" if given else ""
         write(f"env {state.env.name}, deploy {state.deploy}{as_given}: {summary}")
-        if self.interrupted:
+        selected = self.selected_count()
+        if self.interrupted and not selected:
+            write("interrupted before any check was selected: nothing was checked", red=True, bold=True)
+        elif self.interrupted:
             why = f" ({self.stopped_by})" if self.stopped_by else ""
-            write(f"interrupted{why}: {len(self.rows)} of {self.selected_count()} selected items ran; the others"
+            write(f"interrupted{why}: {len(self.rows)} of {selected} selected items ran; the others"
                   " were not checked", red=True, bold=True)
         if self.collection_errors:
             write(f"not collected, so not checked: {', '.join(visible(e) for e in self.collection_errors)}",
@@ -855,7 +863,8 @@ class ArchiveReporter:
             narrowed = " ".join(self.selection(terminalreporter.config)["narrowed_by"]) or "the command line"
             write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): {names}{more}",
                   yellow=True)
-        write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
+        if selected:
+            write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
         for check in state.manual_items():
             write(f"manual — not checked: {check.system} {check.key} ({check.reason})")
         archive = state.archive
@@ -900,11 +909,11 @@ def _deployed_at(config: pytest.Config) -> str | None:
     return utc(moment.astimezone(dt.timezone.utc)) if moment is not None else None
 
 
-def _no_archive_reason(pytest_exit: int, config: pytest.Config, state) -> str:
+def _no_archive_reason(pytest_exit: int, config: pytest.Config, state, *, nothing_selected: bool = False) -> str:
+    """`nothing_selected`: neither this process nor (under xdist) a worker selected an item."""
     if config.option.collectonly:
         return "no archive: --collect-only runs no check"
-    xdist_master = config.pluginmanager.get_plugin("dsession") is not None  # it selects nothing itself
-    if pytest_exit == exitcodes.INTERRUPTED and not getattr(state, "selected", True) and not xdist_master:
+    if pytest_exit == exitcodes.INTERRUPTED and nothing_selected:
         return "no archive: interrupted before any check was selected (while collecting)"
     if pytest_exit == exitcodes.USAGE:
         return "no archive: usage error"

@@ -355,6 +355,25 @@ def test_ctrl_c_while_collecting_leaves_no_archive(tmp_path):
     assert runbook.archives() == [] and "no archive: interrupted before any check was selected" in result.stdout
 
 
+def test_ctrl_c_before_the_workers_selected_leaves_no_archive(tmp_path):
+    """Under xdist the master selects nothing itself: interrupted before a worker reported its collection, the run
+    checked nothing, and is archived as the serial one is — not at all (never an archive of "0 of 0 items")."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(
+        "import os, signal, time, pytest\n"
+        "@pytest.hookimpl(tryfirst=True)\n"
+        "def pytest_collection_modifyitems(config, items):\n"
+        "    if getattr(config, 'workerinput', {}).get('workerid') == 'gw0':\n"
+        "        os.kill(os.getppid(), signal.SIGINT)  # the master, as Ctrl-C reaches it\n"
+        "    time.sleep(30)  # no worker reports its collection before the interrupt\n")
+    result = runbook.run("--item", "S1", "-n", "2")
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:]
+    assert runbook.archives() == [], result.stdout[-3000:]
+    assert "no archive: interrupted before any check was selected" in result.stdout
+    assert "interrupted before any check was selected: nothing was checked" in result.stdout
+    assert "0 of 0" not in result.stdout and "bound " not in result.stdout and "partial run" not in result.stdout
+
+
 def test_an_item_named_twice_is_one_item_not_an_interruption(tmp_path):
     runbook = make_runbook(tmp_path)
     result = runbook.run("checklists/till.yaml", "--keep-duplicates", "--system", "till")
