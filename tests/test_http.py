@@ -141,6 +141,7 @@ def test_http_rule(params, answer, status, seen, expected):
     ({"json_has": ["documents.*"]}, "globs are accepted in `json` only"),
     ({"json_max": {"db.*": 1}}, "globs are accepted in `json` only"),
     ({"json_has": {"x": "float"}}, "object"),
+    ({"json_has": {"n": None}}, 'n: null is YAML\'s empty value; to ask for a JSON null, quote the type: n: "null"'),
     ({"status": 99}, "not an HTTP status code"),
     ({"status": []}, "at least 1 item"),
     ({"max_latency_ms": 0}, "greater than 0"),
@@ -155,6 +156,14 @@ def test_http_rule(params, answer, status, seen, expected):
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):
         load_item_params("http", {"service": "api", "path": "/h", **params})
+
+
+def test_a_bare_null_type_is_one_problem_saying_to_quote_it():
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "json_has": {"n": None, "documents": "array"}})
+    assert raised.value.error_count() == 1  # not also "should be a valid list" for the list form
+    assert load_item_params("http", {"service": "api", "path": "/h", "json_has": {"n": "null"}}).json_types == {
+        "n": "null"}
 
 
 def test_head_with_status_only_is_fine():

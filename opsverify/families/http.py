@@ -70,6 +70,15 @@ class Params(StrictParams):
     def _upper(cls, value: str) -> str:
         return value.upper()
 
+    @field_validator("json_has", mode="before")
+    @classmethod
+    def _null_is_quoted(cls, value: Any) -> Any:
+        bare = [path for path, kind in value.items() if kind is None] if isinstance(value, dict) else []
+        if bare:  # YAML reads `n: null` as no value at all, not as the type's name
+            raise ValueError(f"{bare[0]}: null is YAML's empty value; to ask for a JSON null, quote the type: "
+                             f"{bare[0]}: \"null\"")
+        return value
+
     @model_validator(mode="after")
     def _readable(self) -> "Params":
         body_rules = [name for name, on in (("json", self.json_fields), ("json_has", self.json_has),
