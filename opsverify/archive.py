@@ -559,7 +559,7 @@ class ArchiveReporter:
                 continue
             seen = (str(info.get("observed") or row.longrepr or "").strip().splitlines() or ["no reason recorded"])[0]
             seen = seen if len(seen) <= 300 else seen[:299] + "…"
-            grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("id") or row.nodeid))
+            grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("key") or row.nodeid))
         return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
 
     def left_out(self, config: pytest.Config) -> tuple[int, list[Check]] | None:
@@ -573,7 +573,7 @@ class ArchiveReporter:
         scope = [c for c in state.checks if state.in_scope(c)]
         try:
             scope = _matching_marks(config.option.markexpr, scope)
-        except Exception:  # pytest's expression API moved: say nothing rather than something wrong
+        except Exception:  # a mark only pytest knows of, or pytest's expression API moved: say nothing wrong
             self._left_out = ()
             return None
         chosen = {(c.system, c.key) for c in self.selected()}
@@ -858,7 +858,7 @@ class ArchiveReporter:
         partial = self.left_out(terminalreporter.config) if not terminalreporter.config.option.collectonly else None
         if partial is not None and partial[1]:
             in_scope, left = partial
-            names = ", ".join(f"{c.system} {c.id}" for c in left[:_IDS_SHOWN])
+            names = ", ".join(f"{c.system} {c.key}" for c in left[:_IDS_SHOWN])
             more = f", … {len(left) - _IDS_SHOWN} more" if len(left) > _IDS_SHOWN else ""
             narrowed = " ".join(self.selection(terminalreporter.config)["narrowed_by"]) or "the command line"
             write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): {names}{more}",
@@ -984,6 +984,11 @@ def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
     """The checks an -m expression takes in, judged on the marks each item carries (cadence, manual, mutating)."""
     if not markexpr:
         return checks
+    from .checklist import Cadence
+
+    ours = {c.value for c in Cadence} | {"manual", "mutating"}
+    if set(re.findall(r"[A-Za-z_][\w]*", markexpr)) - {"and", "or", "not"} - ours:
+        raise LookupError("a mark of the project's own: which items carry it is pytest's to know")
     from _pytest.mark import MarkMatcher
     from _pytest.mark.expression import Expression
 

@@ -83,7 +83,7 @@ class Run:
             for value in system.secrets.values():
                 self.redactor.add_declared(value)
             if system.database:  # its password, written into the file or set by a ${VAR} (libpq's key=value too)
-                self.redactor.add(system.database, even_if_plain=True)
+                self.redactor.add(system.database)
                 self.redactor.add(dsn_password(system.database))
         for value in env.secret_values:
             self.redactor.add(value)

@@ -522,7 +522,8 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
         have = {"service": set(config.services), "endpoint": set(config.endpoints), "secret": set(config.secrets)}
         module = families.get(check.family)
         needs = set(families.needs(module, check.params)) if module is not None else set()
-        needs |= {f"service:{name}" for name in services_named(check.params)}
+        if needs & {"url", "env"}:  # the services it names are the environment's (a provider's are the platform's)
+            needs |= {f"service:{name}" for name in services_named(check.params)}
         for need in sorted(needs):
             kind, _, name = need.partition(":")
             if kind not in have or name in have[kind] or (check.system, kind, name) in defined:

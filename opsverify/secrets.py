@@ -392,9 +392,12 @@ def _secret_part(value: str) -> str | None:
     if "://" not in value:
         return value
     try:
-        netloc = urlsplit(value).netloc
+        parts = urlsplit(value)
     except ValueError:
         return value
+    if parts.scheme.lower() not in ("http", "https"):  # a database's path is its name (`/shop`), not a key: its
+        return None  # password is registered as a secret of its own
+    netloc = parts.netloc
     tail = value.split(netloc, 1)[-1] if netloc else value
     return tail if len(tail) >= Redactor.MIN_RUN else None
 
@@ -452,7 +455,7 @@ def url_passwords(value: str) -> list[str]:
 def looks_like_token(segment: str, shortest: int = 16) -> bool:
     """A URL path segment that is a key rather than a word: long, and mixing letters with digits."""
     return (len(segment) >= shortest and bool(re.search(r"\d", segment)) and bool(re.search(r"[A-Za-z]", segment))
-            and not _NOT_A_KEY.fullmatch(segment))
+            and not _NOT_A_KEY.fullmatch(segment) and not _PLAIN_PIECE.fullmatch(segment))
 
 
 def _short_key(segment: str) -> bool:
@@ -483,8 +486,12 @@ _PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
 _SECRET_QUERY_KEY = re.compile(r"sig|signature|code|apikey|api_key|access_token|x-amz-.*|jwt", re.IGNORECASE)
 _NOT_A_KEY = re.compile(r"v\d+|\d{4}-\d{2}-\d{2}")  # an API version, a date
 _WORD = re.compile(r"[a-z]+(?:[-_.][a-z]+)*")
-# words (capitalised or not) and numbers, alone or joined by - _ . (a slug, a region, a date, a version)
-_PLAIN_PIECE = re.compile(r"(?:[A-Za-z][a-z]*|\d+|v\d+)(?:[-_.](?:[A-Za-z][a-z]*|\d+|v\d+))*")
+# what reads as words, not as a key: words in any case and camelCase (`EUROPE`, `getUserProfile`), a word with a
+# number (`region1`), numbers and versions (`1.2.3-rc1`, `v1beta1`), alone or joined by - _ . (a slug), and ISO dates;
+# a key mixes case and digits inside its words (`Zk3mQ9wx`, `CANARYshort9`, `a8f3k2x`)
+_WORDISH = r"(?:(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})*\d*|[A-Z]{2,}\d*|\d+|v\d+(?:[a-z]+\d*)?)"
+_PLAIN_PIECE = re.compile(rf"{_WORDISH}(?:[-_.]{_WORDISH})*"
+                          r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 class _Matcher:

@@ -160,6 +160,17 @@ def test_an_item_naming_what_no_environment_defines_is_a_typo(tmp_path, monkeypa
     _load(tmp_path, monkeypatch, text, checks=checks)
 
 
+def test_a_platforms_service_names_are_not_the_environments(tmp_path, monkeypatch):
+    """A provider item's `services` are the platform's (mapped by providers.render.service.<name>), not services of
+    the environment: one the environment lacks is no typo."""
+    render = _check("R1", "provider", {"platform": "render", "services": ["web", "api-eu"], "deploy_status": "live"})
+    text = ("  shop: {services: {web: {url: 'http://x'}, api: {url: 'http://x'}}, providers: {render: {token: '${T}',"
+            " service.web: srv-1, service.api-eu: srv-2}}}\n")
+    env = _load(tmp_path, monkeypatch, text, variables={"T": "rnd_Zk3mQ9wxLp2Tq7Vb"},
+                checks=[render, _check("H1", "http", {"service": "api", "path": "/"})])
+    assert set(env.model.systems["shop"].services) == {"web", "api"}
+
+
 def test_a_provider_is_a_platform_or_named_by_an_item(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"systems\.shop\.providers\.githib: not a platform; did you mean github\?"):
         _load(tmp_path, monkeypatch, "  shop: {providers: {githib: {repo: a/b}}}\n")  # even without the checks

@@ -244,9 +244,11 @@ def test_a_default_follows_the_rules_of_a_value(tmp_path, monkeypatch):
         _environment(tmp_path, monkeypatch, 'systems: {shop: {secrets: {DEF: "${DEF_TOKEN:-Zq9x}"}}}\n')
 
 
-@pytest.mark.parametrize("hook_id, secret", [("XkQpLmZrTwVbNcYd", True), ("a8f3k2x", True), ("GitHub", True),
-                                             ("acme-production", False), ("Production", False), ("v2", False),
-                                             ("20261201", False)])
+@pytest.mark.parametrize("hook_id, secret", [
+    ("XkQpLmZrTwVbNcYd", True), ("a8f3k2x", True), ("Zk3mQ9wx2pC", True), ("3f9a2c1e", True),
+    ("acme-production", False), ("Production", False), ("v2", False), ("20261201", False), ("GitHub", False),
+    ("EUROPE", False), ("getUserProfile", False), ("1.2.3-rc1", False), ("v1beta1", False), ("region1", False),
+    ("acme-corp2", False), ("2026-11-30T10:00Z", False)])
 def test_a_variable_set_into_a_urls_path_is_a_key_unless_it_reads_as_a_word(tmp_path, monkeypatch, hook_id, secret):
     env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: '
                                               '"http://127.0.0.1:18802/hook/${PAGE_PART}"}}}}\n', {"PAGE_PART": hook_id})
@@ -262,6 +264,16 @@ def test_a_database_password_written_into_the_file_is_a_secret(tmp_path, monkeyp
     env = _environment(tmp_path, monkeypatch, f'systems: {{shop: {{database: "{database}"}}}}\n')
     run = engine.Run(env)
     assert "LiteralDbPw9x" not in run.redactor.text(f"inputs: {database}; FATAL: password LiteralDbPw9x")
+
+
+def test_a_databases_name_is_no_piece_of_a_secret(tmp_path, monkeypatch):
+    """Its URL is masked whole, its password on its own; its path is the database's name, often the system's: a
+    text starting with `inventory S2-…` (a manifest's list) is no cut piece of the URL."""
+    env = _environment(tmp_path, monkeypatch, 'systems: {inventory: {database: "${DB}"}}\n',
+                       {"DB": "postgresql://checker:Zq81vTx3Lm0pQr@127.0.0.1:5432/inventory"})
+    redactor = engine.Run(env).redactor
+    assert redactor.text("inventory S2-up-again") == "inventory S2-up-again"
+    assert "Zq81vT" not in redactor.text("password starts Zq81vTx3Lm")
 
 
 def test_a_run_knows_every_declared_secret_and_env_file_before_its_first_item(tmp_path, monkeypatch):

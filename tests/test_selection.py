@@ -103,7 +103,7 @@ def test_a_run_the_command_line_narrowed_says_it_is_partial(tmp_path, narrowing,
     assert manifest == results
     assert (manifest["in_scope"], manifest["left_out"], manifest["narrowed_by"]) == (2, [left_out], [narrowed_by])
     assert "— partial: 1 of 2 items in scope left out" in properties
-    assert (f"partial run: 1 of the 2 items in scope not selected ({narrowed_by}): {left_out.split('-')[0]}"
+    assert (f"partial run: 1 of the 2 items in scope not selected ({narrowed_by}): {left_out}"
             in ran.done.stdout), ran.output[-2000:]
 
 
@@ -131,3 +131,23 @@ def test_folder_options_as_separate_words_point_outside_the_project(tmp_path):
     assert [p.name for p in (elsewhere / "local").iterdir() if p.is_dir()]  # the archive went there
     assert not (project.root / "reports").exists()
     assert collected.code == 0 and not (project.root / "reports").exists()  # --collect-only begins no archive
+
+
+def test_a_mark_the_project_adds_is_not_read_as_narrowing(tmp_path):
+    """`-m "postdeploy and not slow"` with a `slow` mark a conftest adds: which items carry it is pytest's to know,
+    so the run is not called partial (nor given a scope it cannot know)."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text(
+            "def pytest_configure(config):\n"
+            "    config.addinivalue_line('markers', 'slow: slow items')\n"
+            "def pytest_collection_modifyitems(items):\n"
+            "    import pytest\n"
+            "    for item in items:\n"
+            "        if 'S10' in item.name:\n"
+            "            item.add_marker(pytest.mark.slow)\n")
+        ran = project.run("--env", "local", "-m", "postdeploy and not slow", "--system", "alpha")
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, _, properties = _selection(ran)
+    assert "in_scope" not in manifest and "left_out" not in manifest and "partial" not in properties
+    assert "partial run" not in ran.done.stdout
