@@ -99,20 +99,26 @@ def _status_message(row: dict[str, Any]) -> str:
     return f"skipped: {observed}"
 
 
+# The only markdown a description holds that is not escaped: these labels, each where a paragraph starts
+# (report.description_kept passes on nothing else a re-sealed archive may have put there)
+SKIPPED, EXPECTED, OBSERVED, REMEDIATION, WAIVED = DESCRIPTION_LABELS = (
+    "**Skipped:**", "**Expected:**", "**Observed:**", "**Remediation:**", "**Waived**")
+
+
 def _description(row: dict[str, Any]) -> str:
     """Markdown (Allure renders it): our own words bold, every value in it shown literally (`literal`)."""
     lines = []
     if row["status"] in ("skipped", "manual"):
-        lines.append(f"**Skipped:** {literal(row.get('observed') or row.get('message'))}")
+        lines.append(f"{SKIPPED} {literal(row.get('observed') or row.get('message'))}")
     if row.get("expected"):
-        lines.append(f"**Expected:** {literal(row['expected'])}")
+        lines.append(f"{EXPECTED} {literal(row['expected'])}")
     if row.get("observed") and row["status"] not in ("skipped", "manual"):
-        lines.append(f"**Observed:** {literal(row['observed'])}")
+        lines.append(f"{OBSERVED} {literal(row['observed'])}")
     if row.get("remediation"):
-        lines.append(f"**Remediation:** {literal(row['remediation'])}")
+        lines.append(f"{REMEDIATION} {literal(row['remediation'])}")
     if row.get("waiver"):
         w = {k: literal(v) for k, v in row["waiver"].items()}
-        lines.append(f"**Waived** until {w.get('expires')} by {w.get('approver')} ({w.get('ticket')}): {w.get('reason')}")
+        lines.append(f"{WAIVED} until {w.get('expires')} by {w.get('approver')} ({w.get('ticket')}): {w.get('reason')}")
     lines.append(f"Severity {literal(row.get('severity'))}, family {literal(row.get('family'))}, "
                  f"cadence {literal(row.get('cadence') or 'manual')}"
                  + ("; the evidence is attached (Attachments)." if row.get("evidence") else "."))

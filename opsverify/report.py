@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, exitcodes, seal
-from .allureresults import ALLURE_STATUS, CATEGORIES, history_id
+from .allureresults import ALLURE_STATUS, CATEGORIES, DESCRIPTION_LABELS, history_id
 from .errors import StopRun
 from .jsontext import compact, utf8
 from .seal import MANIFEST, archives_oldest_first
@@ -236,7 +236,8 @@ def _write_page(target: Path, html: str) -> None:
 # The fields opsverify writes (see allureresults), all the renderer is given. A sealed but unsigned archive can be
 # re-sealed by whoever edits it: what Allure would render as HTML (descriptionHtml), as a link (links, a build
 # URL) or as steps and traces is never passed on, so no archive can run a script in the auditor's browser.
-# statusDetails and attachments are rebuilt from their own safe parts (see _result_kept).
+# statusDetails and attachments are rebuilt from their own safe parts, and the description (markdown) is passed
+# on only as markdown that draws nothing but opsverify's own bold labels (see _result_kept, description_kept).
 RESULT_FIELDS = {"uuid", "historyId", "testCaseId", "name", "fullName", "status", "stage", "description", "start",
                  "stop", "labels", "titlePath"}
 
@@ -268,6 +269,11 @@ def _json_object(data: bytes) -> dict[str, Any] | None:
 
 def _result_kept(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
     kept = {k: v for k, v in result.items() if k in RESULT_FIELDS}
+    if "description" in kept:
+        if isinstance(kept["description"], str):
+            kept["description"] = description_kept(kept["description"])
+        else:  # opsverify writes a string
+            del kept["description"]
     details = result.get("statusDetails")
     if isinstance(details, dict) and details:
         kept["statusDetails"] = {k: details[k] for k in ("message", "known") if k in details}
@@ -279,6 +285,40 @@ def _result_kept(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
     if evidence:
         kept["attachments"] = evidence
     return kept
+
+
+# Markdown shows ASCII punctuation after a backslash as itself; these marks draw something (an image, a link, an
+# autolink, HTML, an entity, code, emphasis, a table, a heading, a quote) unless escaped so. A line is also cut by
+# a lone carriage return, where a list, a setext heading or a numbered item could start.
+_ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_MARKS = frozenset("\\`*_[]<>!&~|#")
+_LINE_START_MARK = re.compile(r"(?:\A|(?<=[\n\r]))([ \t]*)([-+=]|[0-9]+(?=[.)]))")
+
+
+def description_kept(text: str) -> str:
+    """A result's description as markdown that draws nothing but the bold labels opsverify writes where a
+    paragraph starts (allureresults.DESCRIPTION_LABELS): every other mark is escaped, one escaped already is left
+    as it is. opsverify's own descriptions, whose every value `literal` escaped, pass unchanged (a redaction's
+    `[redacted …]` may gain backslashes that read as nothing); what a re-sealed archive put there — an image
+    fetched when the page opens, a link, HTML — reads as the characters it was written with."""
+    out: list[str] = []
+    i, end = 0, len(text)
+    while i < end:
+        if i == 0 or (i >= 2 and text[i - 2:i] == "\n\n"):
+            label = next((label for label in DESCRIPTION_LABELS if text.startswith(label, i)), None)
+            if label is not None:
+                out.append(label)
+                i += len(label)
+                continue
+        char = text[i]
+        if char == "\\" and i + 1 < end and text[i + 1] in _ESCAPABLE:  # escaped already: shown as itself
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        out.append(f"\\{char}" if char in _MARKS else char)
+        i += 1
+    return _LINE_START_MARK.sub(lambda m: f"{m[1]}\\{m[2]}" if not m[2][0].isdigit() else f"{m[1]}{m[2]}\\",
+                                "".join(out))
 
 
 def _executor_kept(executor: dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, PRUNED, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, env_lock, \
-    kept_manifest, manifest_shape, parse_json, read_pruned, read_regular, sha256_bytes, verify
+from .seal import CHAIN, MANIFEST, PRUNED, PRUNING, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, \
+    env_lock, kept_manifest, leftover_manifest, leftover_of, manifest_shape, parse_json, prune_leftovers, read_pruned, \
+    read_regular, sha256_bytes, verify
 
 
 @dataclass
@@ -36,9 +37,10 @@ class Pruned:
 
 def env_dirs(path: Path) -> list[Path]:
     """`reports/<env>` itself, or every env folder under `reports/`."""
-    if any((p / MANIFEST).is_file() for p in archive_dirs(path)) or (path / CHAIN).is_file():
-        return [path]
-    return [p for p in archive_dirs(path) if any((q / MANIFEST).is_file() for q in archive_dirs(p))]
+    if any((p / MANIFEST).is_file() for p in archive_dirs(path)) or (path / CHAIN).is_file() or prune_leftovers(path):
+        return [path]  # an env whose only archive an interrupted prune moved aside is one, to finish that prune
+    return [p for p in archive_dirs(path)
+            if any((q / MANIFEST).is_file() for q in archive_dirs(p)) or prune_leftovers(p)]
 
 
 def keeps_evidence(manifest: dict[str, Any]) -> str:
@@ -88,14 +90,18 @@ def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
     """A prune killed mid-way left its archive in `.pruning-<name>-<pid>` (the env lock is ours: no prune runs
     now). Remembered in chain.jsonl: its deletion is finished. Not yet: it goes back where it was."""
     remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
-    for leaving in sorted(env_dir.glob(".pruning-*")):
-        name = leaving.name.removeprefix(".pruning-").rpartition("-")[0]
-        try:
-            digest = sha256_bytes(read_regular(leaving / MANIFEST))
-        except (OSError, Malformed):
+    for leaving in prune_leftovers(env_dir):
+        name = leftover_of(leaving) or ""
+        if leaving.is_symlink() or not leaving.is_dir():  # put back, it would stand for an archive it is not
+            result.notes.append(f"{leaving.name} is named as an interrupted prune leaves an archive, but is a symlink "
+                                "or not a folder (a prune leaves neither): look at it, then delete it by hand")
+            continue
+        data = leftover_manifest(leaving)
+        if data is None:
             result.notes.append(f"{leaving.name} is left from an interrupted prune, without a readable manifest: "
                                 "look at it, then delete it by hand")
             continue
+        digest = sha256_bytes(data)
         if digest in remembered:
             shutil.rmtree(leaving, ignore_errors=True)
             result.notes.append(f"finished removing {name} (an earlier prune was interrupted)")
@@ -145,7 +151,7 @@ def _signature_bytes(archive: Path) -> bytes | None:
 def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, bytes | None, str], result: Pruned) -> str:
     """Out of the env (a rename: what can fail, fails before chain.jsonl is touched), into chain.jsonl, then
     deleted. '' when done, else why it is still there."""
-    leaving = env_dir / f".pruning-{archive.name}-{os.getpid()}"  # hidden: no longer one of the env's archives
+    leaving = env_dir / f"{PRUNING}{archive.name}-{os.getpid()}"  # hidden: no longer one of the env's archives
     try:
         os.rename(archive, leaving)
     except OSError as exc:

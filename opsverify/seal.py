@@ -327,6 +327,37 @@ def archive_dirs(env_dir: Path) -> list[Path]:
     return sorted(p for p in env_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+PRUNING = ".pruning-"  # prune moves an archive aside as `.pruning-<name>-<pid>`, remembers it, then deletes it
+
+
+def leftover_of(folder: Path) -> str | None:
+    """The archive's name, when `folder` is named as an interrupted prune leaves one (`.pruning-<name>-<pid>`)."""
+    if not folder.name.startswith(PRUNING):
+        return None
+    name, dash, pid = folder.name.removeprefix(PRUNING).rpartition("-")
+    return name if dash and name and pid.isascii() and pid.isdigit() else None
+
+
+def prune_leftovers(env_dir: Path) -> list[Path]:
+    """What prunes killed mid-way left in an env (named `.pruning-<name>-<pid>`; whatever each really is: a
+    folder, or a symlink or file that only has the name), sorted by name. The next prune finishes or undoes
+    each; until then `verify` checks the archive where it is."""
+    try:
+        return sorted(p for p in env_dir.iterdir() if leftover_of(p) is not None)
+    except OSError:
+        return []
+
+
+def leftover_manifest(folder: Path) -> bytes | None:
+    """The manifest a leftover of a prune holds, if it is a real folder (never a symlink) with a readable one."""
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    try:
+        return read_regular(folder / MANIFEST)
+    except (OSError, Malformed):
+        return None
+
+
 _NAMED_TIME = re.compile(r"^(\d{8}T\d{6}Z)_")
 
 
@@ -482,9 +513,23 @@ def _found(findings: list[Finding] | None, finding: Finding) -> None:
 
 
 def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[Node]:
-    """Every archive of the env, pruned or there; what chain.jsonl holds that is not an entry goes to `findings`."""
+    """Every archive of the env, pruned or there; what chain.jsonl holds that is not an entry goes to `findings`.
+    An archive a prune killed mid-way moved aside (`.pruning-<name>-<pid>`) before chain.jsonl named it is still
+    one of the chain, where it is (its folder is the leftover's name): it links, and is linked, by its manifest's
+    hash as it did — a folder made by hand under that name holds no manifest with the hash the next one names."""
     nodes = [Node(e["archive"], e["manifest_sha256"], e.get("previous_sha256"), e.get("previous_archive"), None)
              for e in read_pruned(env_dir, findings)]
+    remembered = {node.manifest_sha256 for node in nodes}  # a leftover chain.jsonl names is pruned: not here
+
+    def add(folder: Path, data: bytes, name: str) -> None:
+        try:
+            archive, previous = _link(data)
+        except Malformed:  # its hash is known, its link is not (verify_archive says why)
+            nodes.append(Node(name, sha256_bytes(data), None, None, folder.name, readable=False))
+            return
+        nodes.append(Node(archive or name, sha256_bytes(data), previous.get("manifest_sha256"),
+                          previous.get("archive"), folder.name))
+
     for folder in archive_dirs(env_dir):
         if folder.is_symlink():
             continue  # not an archive of this env (verify_archive says so)
@@ -492,13 +537,11 @@ def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[No
             data = read_regular(folder / MANIFEST)
         except (OSError, Malformed):
             continue  # no manifest to link to (verify_archive says why)
-        try:
-            archive, previous = _link(data)
-        except Malformed:  # its hash is known, its link is not (verify_archive says why)
-            nodes.append(Node(folder.name, sha256_bytes(data), None, None, folder.name, readable=False))
-            continue
-        nodes.append(Node(archive or folder.name, sha256_bytes(data), previous.get("manifest_sha256"),
-                          previous.get("archive"), folder.name))
+        add(folder, data, folder.name)
+    for folder in prune_leftovers(env_dir):
+        data = leftover_manifest(folder)
+        if data is not None and sha256_bytes(data) not in remembered:
+            add(folder, data, leftover_of(folder) or folder.name)
     return nodes
 
 
@@ -646,7 +689,10 @@ def check_seal(where: str, manifest_bytes: bytes, manifest: dict[str, Any], trus
     return [], f"signature valid: {key_id(key)}, checked with {how}"
 
 
-def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verdict) -> dict[str, Any] | None:
+def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
+                   name: str | None = None) -> dict[str, Any] | None:
+    """Its files and seal, and that it is the archive sealed under its folder's name (`name`: the name it must
+    have been sealed under, when its folder is not named so: an interrupted prune's leftover)."""
     if folder.is_symlink():  # whatever it points at, it is not the archive that was sealed here
         verdict.findings.append(Finding("tampered", folder.name, "a symlink, not an archive folder (an archive is "
                                                                  "never a link to one)"))
@@ -667,21 +713,23 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
     if note:
         verdict.notes.append(f"{folder.name}: {note}")
     sealed_as = manifest.get("archive")
-    if sealed_as and sealed_as != folder.name:
+    if sealed_as and sealed_as != (name or folder.name):
         verdict.findings.append(Finding("broken-chain", folder.name, f"holds the archive sealed as {sealed_as} "
                                                                      "(renamed, or swapped with another)"))
     return manifest
 
 
 def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes: list[Node] | None = None,
-                 forks: bool = True) -> None:
+                 forks: bool = True, later: list[Node] | None = None) -> None:
     """Each link points at a manifest that is there (or was pruned) with that hash; one start; no forks.
     With `only`, the links into and out of that one archive, and (`forks`) whether the chain forks there
-    (`nodes`: the env's, read once for many)."""
+    (`nodes`: the env's, read once for many); `later`: where the later archives whose link into `only` does not
+    hold go, for the caller to judge, instead of a finding."""
     if nodes is None:
         nodes = chain_nodes(env_dir, verdict.findings if only is None else None)
     by_hash = {n.manifest_sha256: n for n in nodes}
     by_name = {n.folder: n for n in nodes if n.folder}
+    aside: dict[str, str] | None = None  # archive name -> the leftover folder an interrupted prune named after it
     for node in nodes:
         if only is not None and node.folder != only and node.previous_archive != only:
             continue
@@ -690,13 +738,26 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes
             continue
         if node.previous_sha256 in by_hash:
             continue
-        named = by_name.get(node.previous_archive or "")
-        if named is not None:
-            verdict.findings.append(Finding("broken-chain", label, f"its previous archive {node.previous_archive} was "
-                                                                   "changed after this one was sealed (its manifest hash differs)"))
+        previous = node.previous_archive
+        if only is not None and node.folder != only and later is not None:
+            later.append(node)
+            continue
+        if by_name.get(previous or "") is not None:  # neither can tell which of the two changed: say both
+            what = (f"its previous archive {previous} does not have the manifest hash this one names: {previous} "
+                    "was changed after this one was sealed, or this one's link was")
+        elif previous and _plain_name(previous) and os.path.lexists(env_dir / previous):
+            what = (f"its previous archive {previous} is there, but not as an archive with a manifest to read (a "
+                    "symlink, or its manifest missing or not a file): it was changed after this one was sealed")
         else:
-            verdict.findings.append(Finding("broken-chain", label, f"its previous archive {node.previous_archive} "
-                                                                   "is missing (removed without opsverify prune)"))
+            if aside is None:
+                aside = {leftover_of(p) or "": p.name for p in prune_leftovers(env_dir)}
+            if previous in aside:
+                what = (f"its previous archive {previous} is missing: {aside[previous]}, named as an interrupted "
+                        "prune leaves it, does not hold the manifest this one names (changed since, or not left by "
+                        "a prune)")
+            else:
+                what = f"its previous archive {previous} is missing (removed without opsverify prune)"
+        verdict.findings.append(Finding("broken-chain", label, what))
     if only is not None:
         if forks:
             _forks_at(only, nodes, verdict)
@@ -713,6 +774,11 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes
         if len(group) > 1:
             verdict.findings.append(Finding("broken-chain", env_dir.name, "two archives claim the same previous one: "
                                             + ", ".join(n.folder or n.archive for n in group)))
+
+
+def _plain_name(name: str) -> bool:
+    """A folder's own name (as a manifest may name anything): no path, no NUL."""
+    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
 
 
 def _forks_at(name: str, nodes: list[Node], verdict: Verdict) -> None:
@@ -832,7 +898,8 @@ def is_archive(path: Path) -> bool:
 
 
 def _holds_archives(folder: Path) -> bool:
-    return any(is_archive(p) for p in archive_dirs(folder)) or os.path.lexists(folder / CHAIN)
+    return (any(is_archive(p) for p in archive_dirs(folder)) or os.path.lexists(folder / CHAIN)
+            or bool(prune_leftovers(folder)))
 
 
 def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[str, ...] = ()) -> Verdict:
@@ -841,15 +908,31 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     chain — there, or pruned — so removing the newest archives (which nothing links to yet) is found too."""
     verdict = Verdict()
     if not path.is_dir():
-        verdict.findings.append(Finding("not-an-archive", str(path), "no such folder"))
+        what = ("is a file, not an archive folder nor a reports/<env> folder" if path.is_file()
+                else "not a folder: neither an archive folder nor a reports/<env> folder" if os.path.lexists(path)
+                else "no such folder")
+        verdict.findings.append(Finding("not-an-archive", str(path), what))
         return verdict
     if is_archive(path):
-        manifest = verify_archive(path, trusted, verdict)
+        name = leftover_of(path)
+        manifest = verify_archive(path, trusted, verdict, name)
+        if name:
+            verdict.notes.append(f"{path.name}: holds {name}, {_MOVED_ASIDE}")
+        own_ok = not verdict.findings
         nodes = chain_nodes(path.parent)
-        verify_chain(path.parent, verdict, only=path.name, nodes=nodes)
+        later: list[Node] = []
+        verify_chain(path.parent, verdict, only=path.name, nodes=nodes, later=later)
+        for node in later:
+            _later_link(path, node, trusted, own_ok, (manifest or {}).get("seal") is not None, verdict)
         previous = ((manifest or {}).get("previous") or {}).get("manifest_sha256")
         if previous:  # pruned: the entry it links to is checked as the archive would be
             verify_pruned(path.parent, trusted, verdict, only={previous})
+            aside = next((n for n in nodes if n.manifest_sha256 == previous and (n.folder or "").startswith(PRUNING)),
+                         None)
+            if aside is not None:
+                verdict.notes.append(f"{path.name}: its previous archive {aside.archive} is in {aside.folder} (its "
+                                     f"manifest has the hash this one names), moved aside by a prune interrupted "
+                                     f"before {CHAIN} named it; run `opsverify prune` again to finish it")
         if expect:  # a pruned archive counts only if its entry holds
             _, accepted = verify_pruned(path.parent, trusted, Verdict())
             _expected(path, expect, {n.manifest_sha256 for n in nodes if n.folder is not None} | accepted, verdict)
@@ -857,7 +940,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
     if not (envs and not _holds_archives(path)):
         folders = archive_dirs(path)
-        if not folders and not os.path.lexists(path / CHAIN):
+        if not folders and not os.path.lexists(path / CHAIN) and not prune_leftovers(path):
             verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
                                                                          "nor a reports/<env> folder holding archives"))
             return verdict
@@ -865,6 +948,8 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     hashes: set[str] = set()
     for env_dir in envs:
         manifests = [verify_archive(folder, trusted, verdict) for folder in archive_dirs(env_dir)]
+        remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
+        manifests += [verify_leftover(folder, trusted, verdict, remembered) for folder in prune_leftovers(env_dir)]
         nodes = chain_nodes(env_dir, verdict.findings)
         verify_chain(env_dir, verdict, nodes=nodes)
         manifests += verify_pruned(env_dir, trusted, verdict)[0]
@@ -872,6 +957,68 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         hashes |= {n.manifest_sha256 for n in nodes}
     _expected(path, expect, hashes, verdict)
     return verdict
+
+
+_MOVED_ASIDE = (f"moved aside by a prune interrupted before {CHAIN} named it: checked where it is, as one of the "
+                "chain; run `opsverify prune` again to finish it")
+
+
+def verify_leftover(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
+                    remembered: set[str]) -> dict[str, Any] | None:
+    """What a prune killed mid-way left (`.pruning-<name>-<pid>`). Killed before chain.jsonl named it, the archive
+    is whole (a rename moved it): it is verified where it is, as one of the chain (chain_nodes) — its files, its
+    seal, its name, and, through the next archive's link, its manifest's hash; a folder made by hand under such a
+    name holds no manifest with that hash, so a removal stays a finding. Killed after (`remembered`: the hashes
+    chain.jsonl names), the archive is pruned and what is left of its folder is no evidence (it was being deleted)."""
+    name = leftover_of(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        verdict.notes.append(f"{folder.name}: named as an interrupted prune leaves an archive, but a symlink or not a "
+                             "folder (prune makes neither): nothing is read from it; delete it by hand")
+        return None
+    data = leftover_manifest(folder)
+    if data is None:
+        verdict.notes.append(f"{folder.name}: left by an interrupted prune, without a readable {MANIFEST}: not read as "
+                             "an archive; look at it, then delete it by hand")
+        return None
+    if sha256_bytes(data) in remembered:
+        verdict.notes.append(f"{folder.name}: {name} is pruned (named in {CHAIN}), but an interrupted prune left "
+                             "what remains of its folder: run `opsverify prune` again to delete it")
+        return None
+    manifest = verify_archive(folder, trusted, verdict, name)
+    verdict.notes.append(f"{folder.name}: holds {name}, {_MOVED_ASIDE}")
+    return manifest
+
+
+def _later_link(archive: Path, node: Node, trusted: Ed25519PublicKey | None, own_ok: bool, signed: bool,
+                verdict: Verdict) -> None:
+    """`verify <archive>`: a later archive's link into it names another manifest hash. Which of the two changed,
+    only a key can say: when the archive verified is as the given key signed it (`own_ok`) and the later one
+    does not verify itself (its files or seal), the later one's link is what changed — said in a note, and found
+    when that one (or the env) is verified. Else either may have changed: a finding, named on the later one."""
+    env_dir = archive.parent
+    label = node.folder or f"{node.archive} (pruned)"
+    check = Verdict()
+    if node.folder is not None:
+        folder = env_dir / node.folder
+        verify_archive(folder, trusted, check, leftover_of(folder))
+    else:
+        verify_pruned(env_dir, trusted, check, only={node.manifest_sha256})
+    own = check.findings[0] if check.findings else None
+    if trusted is not None and own_ok and own is not None:
+        verdict.notes.append(f"{label}, the next archive, links to {archive.name} by a manifest hash it does not "
+                             f"have, and does not verify itself ({own.where}: {own.what}): {label} was changed after "
+                             f"sealing, not {archive.name}, which is as the given key signed it (`opsverify verify "
+                             f"{env_dir}` lists every finding)")
+        return
+    what = (f"its link to {archive.name} (the archive verified) names a manifest hash {archive.name} does not have: "
+            f"{label}'s link was changed after sealing, or {archive.name} was")
+    if own is not None:
+        what += f"; {label} does not verify itself either ({own.where}: {own.what})"
+    elif trusted is None:
+        unsigned = any(note.endswith(UNSIGNED) for note in check.notes)
+        hint = f"{label} is not signed, {archive.name} is: " if own_ok and signed and unsigned else ""
+        what += f" ({hint}with --public-key, a seal the key did not make tells which)"
+    verdict.findings.append(Finding("broken-chain", label, what))
 
 
 def _one_env(env_dir: Path, manifests: list[dict[str, Any]], verdict: Verdict) -> None:
@@ -889,4 +1036,6 @@ def _expected(path: Path, expect: tuple[str, ...], hashes: set[str], verdict: Ve
     for prefix in expect:
         if not any(digest.startswith(prefix) for digest in hashes):
             verdict.findings.append(Finding("broken-chain", str(path), f"no archive in the chain has manifest sha256 "
-                                            f"{prefix} (given with --expect): it was removed, not pruned"))
+                                            f"{prefix} (given with --expect): that archive was removed (not by "
+                                            "opsverify prune), or changed after sealing (its manifest rewritten) — "
+                                            "the chain cannot tell which"))

@@ -358,3 +358,119 @@ def test_a_repeated_chain_line_is_named_as_such(env_dir, capsys):
     code, out = _run(capsys, "verify", str(env_dir))
     assert code == exitcodes.BROKEN_CHAIN, out
     assert "fx/chain.jsonl line 2: repeats the entry of line 1" in out and "more than one archive starts" not in out
+
+
+# -- a prune killed mid-way, as verify and report see it before the next prune -----------------------------------
+class _Killed(BaseException):
+    """What SIGKILL does to a prune, at a chosen step: nothing after it runs (not even an `except OSError`)."""
+
+
+def _prune_killed_after_the_move(env_dir: Path, monkeypatch) -> Path:
+    """`opsverify prune --keep 1` killed right after it moved the first archive aside, before chain.jsonl named
+    it: the first (clean) archive is left in `.pruning-<name>-<pid>`."""
+    from opsverify import retention
+
+    def killed(*args, **kwargs):
+        raise _Killed
+
+    first = seal.archives_oldest_first(env_dir)[0]
+    with monkeypatch.context() as patched:
+        patched.setattr(retention, "_remember", killed)
+        with pytest.raises(_Killed):
+            retention.prune_env(env_dir, 1)
+    (aside,) = seal.prune_leftovers(env_dir)
+    assert aside.name.startswith(f".pruning-{first.name}-") and not first.exists()
+    assert not (env_dir / "chain.jsonl").exists()
+    return aside
+
+
+def test_an_archive_an_interrupted_prune_moved_aside_still_verifies_where_it_is(env_dir, public_key, capsys,
+                                                                                  monkeypatch):
+    """Its files intact, the archive is evidence as sealed: verify checks it where it is, as one of the chain (not
+    "removed without opsverify prune"), says what to do, and report of the env renders; the next prune finishes."""
+    from opsverify.report import env_verdict
+
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    aside = _prune_killed_after_the_move(env_dir, monkeypatch)
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.OK, out
+    assert "removed without opsverify prune" not in out and "OK: 3 archives of env fx verified" in out
+    assert (f"note           {aside.name}: holds {first.name}, moved aside by a prune interrupted before chain.jsonl "
+            "named it: checked where it is, as one of the chain; run `opsverify prune` again to finish it") in out
+    assert f"note           {aside.name}: signature valid" in out  # its seal checked too
+    code, out = _run(capsys, "verify", str(failing), "--public-key", str(public_key))
+    assert code == exitcodes.OK, out
+    assert f"its previous archive {first.name} is in {aside.name}" in out
+    env_verdict(env_dir, seal.parse_public_key(public_key.read_text()))  # `opsverify report reports/fx` goes on
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+    assert f"put {first.name} back" in capsys.readouterr().out
+    assert not seal.prune_leftovers(env_dir) and not first.exists()
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.OK and ".pruning-" not in out, out
+
+
+@pytest.mark.parametrize("forgery", ["other-manifest", "changed-file", "symlink", "empty"])
+def test_a_pruning_folder_made_by_hand_does_not_hide_a_removal(env_dir, tmp_path, capsys, forgery):
+    """The first archive deleted by hand, and a `.pruning-<name>-<pid>` folder made to stand for it: only the
+    archive as sealed — its manifest with the hash the next archive names, its files as that manifest lists them
+    — passes; anything else is the finding it always was."""
+    first, failing, _ = seal.archives_oldest_first(env_dir)
+    aside = env_dir / f".pruning-{first.name}-4242"
+    if forgery == "symlink":  # the archive itself, kept outside the env: not what a prune leaves
+        outside = tmp_path / "outside"
+        first.rename(outside)
+        aside.symlink_to(outside, target_is_directory=True)
+    else:
+        first.rename(aside)
+        if forgery == "other-manifest":  # its manifest edited (unsigned and re-hashed is no better)
+            _strip_and_rehash(aside, deploy_id="forged")
+        elif forgery == "changed-file":  # its manifest intact, a file edited
+            (aside / "results.json").write_text("{}", encoding="utf-8")
+        else:
+            shutil.rmtree(aside)
+            aside.mkdir()
+    code, out = _run(capsys, "verify", str(env_dir))
+    expected = exitcodes.TAMPERED if forgery == "changed-file" else exitcodes.BROKEN_CHAIN
+    assert code == expected, out
+    if forgery == "changed-file":
+        assert f"tampered       {aside.name}/results.json: changed" in out
+    else:
+        assert (f"broken-chain   {failing.name}: its previous archive {first.name} is missing: {aside.name}, named "
+                "as an interrupted prune leaves it, does not hold the manifest this one names") in out
+    code, _ = _run(capsys, "verify", str(failing))
+    assert code == (exitcodes.OK if forgery == "changed-file" else exitcodes.BROKEN_CHAIN)  # alone: its link holds
+    if forgery == "symlink":  # nor does the next prune put the link back in the archive's place
+        assert main(["prune", str(env_dir), "--keep", "5"]) == 0
+        out = capsys.readouterr().out
+        assert f"{aside.name} is named as an interrupted prune leaves an archive, but is a symlink" in out
+        assert aside.is_symlink() and not first.exists()
+
+
+def test_a_pruning_folder_already_in_the_chain_is_not_judged_as_an_archive(env_dir, capsys):
+    """Killed after chain.jsonl named it, while its folder was being deleted: what is left of the folder is no
+    evidence any more (the entry and the kept manifest are): a note, no finding."""
+    from opsverify import retention
+
+    first = seal.archives_oldest_first(env_dir)[0]
+    data = (first / "manifest.json").read_bytes()
+    retention._remember(env_dir, first, json.loads(data), data, (first / "manifest.sig").read_bytes())
+    aside = env_dir / f".pruning-{first.name}-4243"
+    first.rename(aside)
+    (aside / "results.json").unlink()  # rmtree had begun
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out
+    assert (f"note           {aside.name}: {first.name} is pruned (named in chain.jsonl), but an interrupted prune "
+            "left what remains of its folder: run `opsverify prune` again to delete it") in out
+
+
+def test_expect_names_an_archive_rewritten_since_as_removed_or_changed(env_dir, capsys):
+    """The archive a run's printed hash names is still there, but rewritten (re-hashed, unsigned): the chain
+    cannot tell a removal from a rewrite, and says so rather than "removed"."""
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    digest = seal.sha256_file(newest / "manifest.json")
+    _strip_and_rehash(newest, deploy_id="rewritten")
+    code, out = _run(capsys, "verify", str(env_dir), "--expect", digest[:32])
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert (f"no archive in the chain has manifest sha256 {digest[:32]} (given with --expect): that archive was "
+            "removed (not by opsverify prune), or changed after sealing (its manifest rewritten)") in out
+    assert "it was removed, not pruned" not in out

@@ -5,6 +5,7 @@ Attachments tab, History listing the previous run, waived shown as waived, no st
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import json
@@ -292,6 +293,74 @@ def test_a_targets_words_read_literally_in_the_description():
     for line in LYING_WORDS.splitlines():
         assert line in text, line  # every word as the target said it
     assert "[me](https://evil.example) (#1): **ok**" in text and "run `fix` *now*" in text
+
+
+# What whoever re-seals an unsigned archive can write as a result's description: an image the browser fetches when
+# the page opens, a link, an autolink, raw HTML, a reference link.
+HOSTILE_DESCRIPTION = ("![x](http://127.0.0.1:18432/md-desc)\n\n**Expected:** [docs](http://127.0.0.1:18432/md-link) "
+                       "<http://127.0.0.1:18432/auto> <img src=http://127.0.0.1:18432/raw>\n\n[r]: http://127.0.0.1:18432/"
+                       "ref\n\n![r]\n\n\\![x](http://127.0.0.1:18432/escaped-bang)")
+
+
+def _page_data(page: Path) -> list[dict]:
+    """The JSON documents a single-file Allure page holds (base64), as the browser reads them."""
+    documents = []
+    for encoded in re.findall(r'd\("[^"]+","([A-Za-z0-9+/=]+)"', page.read_text(encoding="utf-8")):
+        with contextlib.suppress(ValueError):
+            documents.append(json.loads(base64.b64decode(encoded)))
+    return documents
+
+
+def test_a_description_edited_into_a_resealed_archive_draws_nothing(tmp_path, capsys):
+    """An unsigned archive re-sealed with a result's description made an image, links and HTML (verify says OK, with
+    its "not signed" note): the page draws none of them — no <img> fetched from the network when it opens, no
+    link — and shows the words as they were written."""
+    from opsverify.cli import main
+    from opsverify.report import render
+
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    runbook = make_runbook(tmp_path / "rb")
+    assert runbook.run("--item", "S1").returncode == exitcodes.OK
+    archive = runbook.newest()
+    (result_file,) = sorted((archive / "allure-results").glob("*-result.json"))
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    result["description"] = HOSTILE_DESCRIPTION
+    result_file.write_text(json.dumps(result), encoding="utf-8")
+    manifest = read_json(archive / "manifest.json")
+    manifest["files"][f"allure-results/{result_file.name}"] = seal.sha256_file(result_file)
+    (archive / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    assert main(["verify", str(archive)]) == exitcodes.OK, capsys.readouterr().out
+    page = render(archive)
+    shown = [d["descriptionHtml"] for d in _page_data(page) if isinstance(d, dict) and d.get("descriptionHtml")]
+    (drawn,) = [h for h in shown if "md-desc" in h]
+    assert set(re.findall(r"<\w[^>]*>", drawn)) <= {"<p>", "<strong>"}, drawn  # no img, no a: nothing fetched
+    text = html.unescape(re.sub(r"<[^>]*>", "", drawn))
+    assert "![x](http://127.0.0.1:18432/md-desc)" in text and "<img src=http://127.0.0.1:18432/raw>" in text
+    assert "\\![x](http://127.0.0.1:18432/escaped-bang)" not in text  # an escape already there reads as one
+    assert "127.0.0.1:18432" not in re.sub(r'd\("[^"]+","[A-Za-z0-9+/=]+"\)', "", page.read_text(encoding="utf-8"))
+
+
+def test_the_archives_own_descriptions_reach_the_renderer_unchanged(tmp_path):
+    """What opsverify writes (every value escaped, a target's lying words included) passes as it is: only what it
+    never writes is neutralised."""
+    from opsverify.allureresults import _description
+    from opsverify.report import copy_results, description_kept
+
+    for status in ("passed", "failed", "waived", "error", "skipped", "manual"):
+        row = {"status": status, "expected": "220 <b>", "observed": LYING_WORDS, "message": LYING_WORDS,
+               "remediation": "run `fix` *now*\n- then [retry](x)", "severity": "normal", "family": "tcp",
+               "cadence": "postdeploy", "evidence": {"a": 1},
+               "waiver": {"expires": "2099-01-01", "approver": "[me](https://evil.example)", "ticket": "#1",
+                          "reason": "**ok**"}}
+        assert description_kept(_description(row)) == _description(row), status
+    runbook = make_runbook(tmp_path / "rb")
+    assert runbook.run().returncode == exitcodes.FAILED  # every outcome: passed, failed, error, skipped, manual
+    source = runbook.newest() / "allure-results"
+    copy_results(source, tmp_path / "copied")
+    written = {p.name: json.loads(p.read_text(encoding="utf-8"))["description"] for p in source.glob("*-result.json")}
+    copied = {p.name: json.loads(p.read_text(encoding="utf-8"))["description"]
+              for p in (tmp_path / "copied").glob("*-result.json")}
+    assert copied == written and len(written) > 5
 
 
 def test_an_installed_package_keeps_its_renderer_in_the_users_cache(monkeypatch, tmp_path):

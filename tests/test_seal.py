@@ -146,7 +146,8 @@ def test_a_rehashed_and_recounted_manifest_is_caught_by_the_signature(copy, seal
     assert "tampered" not in out  # every file matches the forged manifest ...
     assert f"bad-signature  {middle.name}: the signature does not match manifest.json" in out  # ... the seal does not
     code, out = _verify(capsys, copy, sealed[2])
-    assert f"broken-chain   {_archives(copy)[2].name}: its previous archive {middle.name} was changed" in out
+    assert (f"broken-chain   {_archives(copy)[2].name}: its previous archive {middle.name} does not have the manifest "
+            f"hash this one names: {middle.name} was changed after this one was sealed, or this one's link was") in out
 
 
 def test_a_resigned_forgery_is_caught_by_the_key_and_the_chain(copy, sealed, capsys):
@@ -162,7 +163,7 @@ def test_a_resigned_forgery_is_caught_by_the_key_and_the_chain(copy, sealed, cap
     assert code == exitcodes.BAD_SIGNATURE and "not by the given public key" in out
     code, out = _verify(capsys, copy)  # no key at hand: the chain still tells
     assert code == exitcodes.BROKEN_CHAIN, out
-    assert f"{_archives(copy)[2].name}: its previous archive {middle.name} was changed" in out
+    assert f"{_archives(copy)[2].name}: its previous archive {middle.name} does not have the manifest hash" in out
 
 
 def test_swapped_archives_are_caught(copy, sealed, capsys):
@@ -205,6 +206,62 @@ def test_an_unsigned_archive_fails_where_a_key_is_expected(tmp_path, sealed, cap
 def test_not_an_archive(tmp_path, capsys):
     code, out = _verify(capsys, tmp_path)
     assert code == exitcodes.NOT_AN_ARCHIVE and "not-an-archive" in out
+
+
+def test_a_file_given_to_verify_is_said_to_be_a_file(sealed, tmp_path, capsys):
+    """`opsverify verify pub.pem` (the key given where the folder goes): the file is there, so not "no such folder"."""
+    public = sealed[2]
+    code, out = _verify(capsys, public)
+    assert code == exitcodes.NOT_AN_ARCHIVE, out
+    assert f"not-an-archive {public}: is a file, not an archive folder nor a reports/<env> folder" in out
+    code, out = _verify(capsys, tmp_path / "nowhere")
+    assert code == exitcodes.NOT_AN_ARCHIVE and f"{tmp_path / 'nowhere'}: no such folder" in out
+
+
+def _forge_link(archive: Path) -> None:
+    """The forger of an unsigned archive: its link to the previous archive pointed elsewhere, its seal dropped."""
+    manifest = read_json(archive / "manifest.json")
+    manifest["previous"]["manifest_sha256"] = "0" * 64
+    (archive / "manifest.json").write_text(json.dumps({**manifest, "seal": None}, indent=2) + "\n")
+    (archive / "manifest.sig").unlink()
+
+
+def test_verifying_one_archive_does_not_blame_it_for_a_later_archives_forged_link(copy, sealed, capsys):
+    """The second archive's link forged (and re-sealed unsigned): verifying the untouched first one alone names the
+    second as the archive whose link does not match; with the key, the first is as signed and the second is
+    not, so the break is the second's — a note, not a finding against the archive asked about."""
+    first, second, _ = _archives(copy)
+    _forge_link(second)
+    code, out = _verify(capsys, first)
+    assert code == exitcodes.BROKEN_CHAIN, out  # without the key, either may have changed
+    assert (f"broken-chain   {second.name}: its link to {first.name} (the archive verified) names a manifest hash "
+            f"{first.name} does not have: {second.name}'s link was changed after sealing, or {first.name} was "
+            f"({second.name} is not signed, {first.name} is: with --public-key") in out
+    assert f"its previous archive {first.name}" not in out and f"broken-chain   {first.name}" not in out
+    code, out = _verify(capsys, first, sealed[2])
+    assert code == exitcodes.OK, out
+    assert (f"note           {second.name}, the next archive, links to {first.name} by a manifest hash it does not "
+            f"have, and does not verify itself ({second.name}: not signed, but a public key was given") in out
+    assert f"{second.name} was changed after sealing, not {first.name}, which is as the given key signed it" in out
+    code, out = _verify(capsys, second, sealed[2])  # verified itself, the forged one is found
+    assert code == exitcodes.BAD_SIGNATURE, out
+    code, out = _verify(capsys, copy, sealed[2])
+    assert code == exitcodes.BAD_SIGNATURE and "broken-chain" in out, out
+
+
+def test_verifying_one_rewritten_archive_still_finds_it_through_the_next_ones_link(copy, sealed, capsys):
+    """The other way round: the first archive rewritten (re-hashed, unsigned), the second untouched. Without a key
+    only the second's link tells, so verifying the first alone still finds it; with the key its seal does."""
+    first, second, _ = _archives(copy)
+    manifest = {**_rewrite_results(first), "seal": None}
+    (first / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (first / "manifest.sig").unlink()
+    code, out = _verify(capsys, first)
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert f"broken-chain   {second.name}: its link to {first.name} (the archive verified) names a manifest hash" in out
+    code, out = _verify(capsys, first, sealed[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"broken-chain   {second.name}: its link to {first.name}" in out  # the key cannot clear the first
 
 
 def test_a_malformed_signing_key_stops_the_run_without_echoing_it(tmp_path):
