@@ -570,7 +570,7 @@ class ArchiveReporter:
         if self._left_out is not None:
             return self._left_out or None
         state = self.state
-        scope = [c for c in state.checks if state.in_scope(c)]
+        scope = [c for c in state.checks if state.in_scope(c) and _named_by_paths(config, c)]
         try:
             scope = _matching_marks(config.option.markexpr, scope)
         except Exception:  # a mark only pytest knows of, or pytest's expression API moved: say nothing wrong
@@ -978,6 +978,19 @@ def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:
         if record["status"] == status:
             by_system.setdefault(str(record.get("system")), []).append(describe(record))
     return [f"{system}: {', '.join(items)}" for system, items in by_system.items()]
+
+
+def _named_by_paths(config: pytest.Config, check: Check) -> bool:
+    """Whether the paths the command line gave take in the check's checklist: `pytest checklists/till.yaml` chooses
+    till as --system does (a node id, `till.yaml::T1-…`, takes in its file: the rest of it is left out)."""
+    if config.args_source != pytest.Config.ArgsSource.ARGS or not check.source:
+        return True
+    source = Path(check.source).resolve()
+    for arg in config.args:
+        named = (Path(config.invocation_params.dir) / arg.split("::", 1)[0]).resolve()
+        if named == source or named in source.parents:
+            return True
+    return False
 
 
 def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:

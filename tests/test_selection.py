@@ -107,7 +107,7 @@ def test_a_run_the_command_line_narrowed_says_it_is_partial(tmp_path, narrowing,
             in ran.done.stdout), ran.output[-2000:]
 
 
-@pytest.mark.parametrize("options", [[], ["--shard", "1/2"], ["-n", "2"]])
+@pytest.mark.parametrize("options", [[], ["--shard", "1/2"], ["-n", "2"], ["checklists/alpha.yaml"], ["checklists"]])
 def test_a_whole_run_or_a_shard_is_not_partial(tmp_path, options):
     with MisbehavingHttp() as web:
         ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", *options)
