@@ -84,11 +84,11 @@ def selection(option: Any, args: list[str], *, systems: tuple[str, ...], items: 
 
 
 def narrowing(option: Any, args: list[str], items: list[str]) -> list[str]:
-    """The command line's options that may leave items out: -k, --item, paths and node ids the command line gave,
-    --deselect, --ignore, --lf, --sw (a run is partial where they did: see `ArchiveReporter.left_out`)."""
+    """The command line's options that may leave items out: -k, --item, node ids, --deselect, --ignore, --lf, --sw
+    (a run is partial where they did: see `ArchiveReporter.left_out`)."""
     found = [f"-k {option.keyword!r}"] if getattr(option, "keyword", "") else []
     found += [f"--item {item}" for item in items]
-    found += [arg for arg in args if arg not in (".", "./")]
+    found += [arg for arg in args if "::" in arg]  # a node id; a file or folder chooses systems, as --system does
     found += [f"--deselect {d}" for d in getattr(option, "deselect", None) or []]
     found += [f"--ignore {d}" for d in getattr(option, "ignore", None) or []]
     found += [f"--ignore-glob {d}" for d in getattr(option, "ignore_glob", None) or []]
