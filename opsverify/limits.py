@@ -1,6 +1,9 @@
 """Numbers the bounds are made of, kept apart so that computing a bound imports no driver."""
 
+import datetime as dt
+
 READ_GRACE_S = 2.0  # beyond statement_timeout: the server's own cancel, plus a slow link
+CLOCK_SKEW = dt.timedelta(minutes=5)  # how far a clock (this machine's, a database's) may lag a deploy time given
 
 
 def database_total_s(connect_s: float, budget_s: float) -> float:

@@ -29,6 +29,7 @@ from . import __version__, exitcodes
 from .display import visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .items import CADENCES, ChecklistFile, marks_for
+from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
     from . import archive, environment, junit, waivers
@@ -370,9 +371,6 @@ def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] |
     if not 1 <= k <= n:
         raise ConfigError(f"--shard {visible(value[:40])}: K must be between 1 and N")
     return f"{k}of{n}", frozenset(systems[k - 1::n])
-
-
-CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
 
 
 def _deployed_at(config: pytest.Config) -> dt.datetime | None:

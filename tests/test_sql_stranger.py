@@ -372,3 +372,56 @@ def test_arrays_compare_element_by_element_by_the_same_rules(row, expect, status
     outcome = sql.judge(check, _facts(check, [{"v": row}]))
     assert outcome.status is status, outcome
     assert "Decimal(" not in outcome.observed
+
+
+# -- time: the database's clock and session settings never decide a verdict ---------------------------
+_ERRORS_SINCE = {"query": "select count(*) as n from public.app_errors where created_at >= {deployed_at}",
+                 "expect": {"n": {"eq": 0}}}
+_TIME_DDL = """
+create table public.app_errors (id serial, created_at timestamptz not null default now());
+create table public.jobs (id serial, status text, created_at timestamp(3) not null default (now() at time zone 'utc'));
+insert into public.app_errors default values;
+insert into public.jobs (status) values ('failed'), ('failed');
+"""
+
+
+def _judged(db_url: str, items: list, deployed_at: dt.datetime) -> list:
+    target = make_target({"database": db_url})
+    target.deployed_at = deployed_at
+    try:
+        return gather_and_judge(target, sql, items)
+    finally:
+        target.close()
+
+
+def test_a_database_clock_behind_the_deploy_time_is_an_error_not_an_empty_window(demo_deployment):
+    """The deploy time was given; the database stamps rows by its own clock, which reads earlier: "errors since
+    the deploy" would count none (a pass unlooked). Compared in the same round trip, it is the item's error."""
+    since = make_check("sql", _ERRORS_SINCE, item="T1", name="errors-since")
+    plain = make_check("sql", {"query": "select count(*) as n from public.app_errors", "expect": {"n": {"eq": 1}}},
+                       item="T2", name="errors-ever")
+    now = dt.datetime.now(dt.timezone.utc)
+    with scratch_database(demo_deployment, _TIME_DDL, prefix="clock") as db:
+        ahead = _judged(db["url"], [since, plain], now + dt.timedelta(hours=2))  # as a clock 2 h behind sees it
+        fine = _judged(db["url"], [since, plain], now - dt.timedelta(minutes=30))
+    assert ahead[0].status is Status.ERROR and "the database's clock reads" in ahead[0].observed, ahead[0]
+    assert "before the deploy time" in ahead[0].observed and "fix the database's clock" in ahead[0].observed
+    assert ahead[1].status is Status.PASSED, ahead[1]  # a query not citing the deploy time is judged as ever
+    assert fine[0].status is Status.FAILED and fine[1].status is Status.PASSED, fine
+
+
+@pytest.mark.parametrize("setting", ["timezone = 'Asia/Tokyo'", "datestyle = 'German, DMY'",
+                                     "intervalstyle = 'sql_standard'", "datestyle = 'SQL, DMY'"])
+def test_the_databases_own_time_settings_decide_nothing(demo_deployment, setting):
+    """A role or database may set its session's TimeZone, DateStyle or IntervalStyle: the checker's session pins
+    them (UTC, ISO), so a `timestamp` column compares with the deploy time as UTC, and every value is read."""
+    ddl = _TIME_DDL + (f"do $$ begin execute format('alter database %I set {setting.replace(chr(39), chr(39) * 2)}',"
+                       " current_database()); end $$;")
+    failed = make_check("sql", {"query": "select count(*) as failed, max(created_at) as last, interval '1 day 2 hours'"
+                                         " as span, (select max(created_at) from public.app_errors) as last_error"
+                                         " from public.jobs"
+                                         " where status = 'failed' and created_at >= {deployed_at}",
+                                "expect": {"failed": {"eq": 0}}}, item="T3", name="failed-since")
+    with scratch_database(demo_deployment, ddl, prefix="tz") as db:
+        (outcome,) = _judged(db["url"], [failed], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+    assert outcome.status is Status.FAILED and "failed = 2" in outcome.observed, outcome

@@ -121,9 +121,19 @@ def render(query: str, deployed_at: dt.datetime | None) -> str:
     return query.replace(DEPLOYED_AT, literal)
 
 
+# the database's own clock, asked in the same round trip when a query cites a given deploy time: a database whose
+# clock runs behind the deploy time would find nothing "since the deploy" (an empty window, a pass unlooked)
+CLOCK = "select statement_timestamp() as database_now"
+
+
+def _cites_deploy_time(check) -> bool:
+    return DEPLOYED_AT in check.params.query or DEPLOYED_AT in (check.params.detail or "")
+
+
 def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
-    """The visibility facts, then each item's query (and detail), in checklist order; with what each
-    statement after the first answers: (check key, "query" | "detail")."""
+    """The visibility facts, then each item's query (and detail), in checklist order, then the database's clock
+    where a query cites a given deploy time; with what each statement after the first answers: (check key,
+    "query" | "detail"), ("", "clock")."""
     deployed_at = target.deployed_at
     asked: list[tuple[str, str]] = []
     statements: list[Any] = [VISIBILITY]
@@ -133,6 +143,9 @@ def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
         if check.params.detail:
             asked.append((check.key, "detail"))
             statements.append(render(check.params.detail, deployed_at))
+    if deployed_at is not None and any(_cites_deploy_time(check) for check in checks):
+        asked.append(("", "clock"))
+        statements.append(CLOCK)
     return asked, statements
 
 
@@ -179,8 +192,34 @@ def gather(target, checks) -> dict[str, Any]:
         "answers": {},
     }
     for (key, kind), answer in zip(asked, rest, strict=True):
-        facts["answers"].setdefault(key, {})[kind] = answer
+        if kind == "clock":
+            facts["database_now"] = answer
+        else:
+            facts["answers"].setdefault(key, {})[kind] = answer
     return facts
+
+
+def _clock_problem(facts: dict[str, Any]) -> str | None:
+    """Why a query citing the given deploy time cannot be trusted on this database: its clock reads earlier
+    than that time (beyond the skew allowed), or could not be read."""
+    from ..limits import CLOCK_SKEW
+
+    deployed = dt.datetime.fromisoformat(facts["deployed_at"])
+    answer = facts.get("database_now")
+    if isinstance(answer, GatherError) or not answer or not isinstance(answer[0].get("database_now"), dt.datetime):
+        return f"could not read the database's clock to compare with the deploy time {deployed.isoformat()}: {answer}"
+    now = answer[0]["database_now"]
+    if deployed - now > CLOCK_SKEW:
+        return (f"the database's clock reads {now.isoformat(timespec='seconds')}, {_behind(deployed - now)} before the "
+                f"deploy time {deployed.isoformat(timespec='seconds')} (--deployed-at): rows it stamps since the deploy "
+                "fall before it, so the window since the deploy would be empty; fix the database's clock or the "
+                "deploy time")
+    return None
+
+
+def _behind(gap: dt.timedelta) -> str:
+    minutes = gap.total_seconds() / 60
+    return f"{minutes:.0f} minutes" if minutes < 120 else f"{minutes / 60:.1f} hours"
 
 
 def _rls_may_hide(visibility: Any) -> bool:
@@ -462,6 +501,10 @@ def judge(check, facts) -> Outcome:
     rows = answers["query"]
     if isinstance(rows, GatherError):
         return error(f"query failed: {rows}")
+    if facts.get("deployed_at") and _cites_deploy_time(check):
+        skewed = _clock_problem(facts)
+        if skewed:
+            return error(skewed, deployed_at=facts["deployed_at"])
     why = rls_problem(p.query, facts["visibility"])
     if why:
         return error(why)

@@ -123,6 +123,9 @@ class Database:
             f" -c statement_timeout={self.statement_timeout_ms}"
             f" -c lock_timeout={min(self.statement_timeout_ms, 2000)}"
             f" -c idle_in_transaction_session_timeout={self.statement_timeout_ms * 2}"
+            # the session reads and compares times the same way whatever the role or database sets: a
+            # `timestamp` column against {deployed_at} as UTC, dates and intervals in forms the client reads
+            " -c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres"
         )
         try:
             self._conn = psycopg.connect(
@@ -353,7 +356,9 @@ class _Conversation:
         if result.status == pq.ExecStatus.TUPLES_OK:
             try:
                 return _rows(self.conn, result)
-            except psycopg.DataError as exc:  # a value Python cannot hold ('infinity'::timestamptz): this answer's
+            except Exception as exc:  # a value Python cannot hold ('infinity'::timestamptz), or in a form the
+                # client does not read: this answer's problem alone (raised, it would leave the pipeline mid-way,
+                # and a later question of the session would read this conversation's leftover answers)
                 return GatherError(f"the answer holds a value the client cannot read: {_first_line(exc)}"
                                    " (cast it in the query, e.g. to text)")
         if result.status == pq.ExecStatus.COMMAND_OK:
