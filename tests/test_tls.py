@@ -45,6 +45,7 @@ def shaken(**fields) -> tls.Handshake:
     (shaken(certificate=cert(3)), 14, Status.FAILED, "certificate expires 2026-11-28 12:00 UTC, in 3.0 days"),
     (shaken(certificate=cert(3)), 2, Status.PASSED, "3.0 days left"),
     (shaken(certificate=cert(13.9)), 14, Status.FAILED, "in 13.9 days"),
+    (shaken(certificate=cert(13.96)), 14, Status.FAILED, "in 13.9 days"),  # never "14.0" against a 14-day bound
     (shaken(certificate=cert(-1), rejected="certificate has expired"), 14, Status.FAILED,
      "certificate rejected: certificate has expired (certificate of CN=joslyn.example, expires 2026-11-24)"),
     (shaken(rejected="self-signed certificate"), 14, Status.FAILED, "certificate rejected: self-signed certificate"),

@@ -201,8 +201,9 @@ def gather(target, checks) -> dict[str, Handshake | str]:
 
 
 def _days(delta: timedelta) -> str:
-    days = delta.total_seconds() / 86400
-    return f"{days:.1f} days"
+    """Whole tenths, rounded down: 13.96 days is "13.9 days", never the "14.0" a 14-day bound would read as met."""
+    tenths = math.floor(delta.total_seconds() / 8640)
+    return f"{tenths / 10:.1f} days"
 
 
 def judge(check, facts) -> Outcome:
