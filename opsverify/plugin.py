@@ -13,6 +13,7 @@ import datetime as dt
 import gc
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -381,8 +382,11 @@ def _deployed_at(config: pytest.Config) -> dt.datetime | None:
         given = f"OPSVERIFY_DEPLOYED_AT={visible((value or '')[:60])}"
     if not value:
         return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    written = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:60(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})?", written):
+        raise ConfigError(f"{given}: a leap second (:60), which no clock here can hold; give the second before it (:59)")
+    try:  # RFC 3339 also writes the separator and the zone in lower case
+        moment = dt.datetime.fromisoformat(re.sub(r"[Zz]$", "+00:00", written).replace("t", "T"))
     except ValueError:
         raise ConfigError(f"{given}: not an ISO 8601 time (e.g. 2026-11-25T10:02:00Z)") from None
     if moment.tzinfo is None:

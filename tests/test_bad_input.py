@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -440,6 +441,24 @@ def test_a_deploy_time_from_the_environment_is_named_as_given(monkeypatch):
         plugin._deployed_at(config)
     monkeypatch.setenv("OPSVERIFY_DEPLOYED_AT", "2026-11-25T10:02:00Z")
     assert plugin._deployed_at(config) == dt.datetime(2026, 11, 25, 10, 2, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("written, read", [
+    ("2026-11-30t10:00:00z", dt.datetime(2026, 11, 30, 10, tzinfo=dt.timezone.utc)),  # RFC 3339's lower case
+    ("2026-11-30 11:00:00+01:00", dt.datetime(2026, 11, 30, 10, tzinfo=dt.timezone.utc)),
+    ("2026-11-30T23:59:60Z", "a leap second (:60), which no clock here can hold; give the second before it (:59)"),
+])
+def test_a_deploy_time_is_read_as_rfc_3339_writes_it(written, read):
+    from types import SimpleNamespace
+
+    from opsverify import plugin
+
+    config = SimpleNamespace(getoption=lambda name: written)
+    if isinstance(read, str):
+        with pytest.raises(ConfigError, match=re.escape(f"--deployed-at {written}: {read}")):
+            plugin._deployed_at(config)
+    else:
+        assert plugin._deployed_at(config) == read
 
 
 @pytest.mark.parametrize("args", [(), ("-m", "postdeploy"), ("-n", "2")], ids=["plain", "marker", "xdist"])
