@@ -73,7 +73,8 @@ def migrations_target(demo_deployment, tmp_path):
 # -- bundle: a small web app for the field cases (tests/fields/bundle.py) -------------------------
 @pytest.fixture(scope="session")
 def bundle_site():
-    """/ loads two scripts (one of 4 KiB, one holding an anon key); /static has no script file."""
+    """/ loads two scripts (one of 4 KiB, one holding an anon key); /static has no script file; /checkout loads its
+    own script and Stripe.js from js.stripe.com."""
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse, Response
     from starlette.routing import Route
@@ -86,6 +87,8 @@ def bundle_site():
         "/": '<html><script type="module" src="/assets/index.js"></script>'
              '<link rel="modulepreload" href="/assets/big.js"></html>',
         "/static": "<html><p>no scripts</p></html>",
+        "/checkout": '<html><script src="/assets/index.js"></script><script src="https://js.stripe.com/v3/"></script>'
+                     '</html>',
     }
     assets = {"/assets/index.js": f'const key="{anon}";', "/assets/big.js": "// filler\n" * 400}
 

@@ -38,8 +38,27 @@ def test_page_scripts():
 def test_chunk_references_resolve_like_vite():
     js = 'import("./Admin-1.js");import"../lib/x.mjs";__vite__mapDeps(["assets/Queue-2.js"]);const s="a.json"'
     refs = bundle.chunk_references(js, "https://bakery.example/assets/index-0.js", PAGE)
-    assert refs == ["https://bakery.example/assets/Admin-1.js", "https://bakery.example/lib/x.mjs",
-                    "https://bakery.example/assets/Queue-2.js"]
+    assert refs == [("https://bakery.example/assets/Admin-1.js", True), ("https://bakery.example/lib/x.mjs", True),
+                    ("https://bakery.example/assets/Queue-2.js", True)]
+
+
+def test_a_bare_reference_resolves_against_the_app_base_not_the_page():
+    """Vite's preload list names `assets/x.js` from the base, wherever the page is; Next's build manifest names
+    `static/chunks/…` from `/_next/`."""
+    vite = 'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Admin-7.js"])))=>i.map(i=>d[i]);'
+    assert bundle.chunk_references(vite, "https://a.example/assets/index-9.js", "https://a.example/app/dashboard") \
+        == [("https://a.example/assets/Admin-7.js", True)]
+    manifest = 'self.__BUILD_MANIFEST={"/admin":["static/chunks/pages/admin-2.js"]};'
+    assert bundle.chunk_references(manifest, "https://a.example/_next/static/abc/_buildManifest.js",
+                                   "https://a.example/next/") \
+        == [("https://a.example/_next/static/chunks/pages/admin-2.js", True)]
+
+
+def test_a_string_that_only_looks_like_a_file_is_a_guess_and_imports_take_a_query():
+    js = 'const name="worker.js";import("/assets/lazy.js?v=3");import"./side.js?import";export*from"./re.mjs"'
+    assert bundle.chunk_references(js, "https://a.example/assets/q.js", "https://a.example/") == [
+        ("https://a.example/worker.js", False), ("https://a.example/assets/lazy.js?v=3", True),
+        ("https://a.example/assets/side.js?import", True), ("https://a.example/assets/re.mjs", True)]
 
 
 def test_keys_in_reports_roles_and_fingerprints():
@@ -94,26 +113,39 @@ def test_params_that_would_check_nothing_are_rejected(params):
 
 def test_crawl_caps_the_number_of_scripts():
     fact = bundle.Crawl(PAGE, bundle.Params(service="app", max_assets=2))
-    fact.enqueue([f"{PAGE}assets/{n}.js" for n in range(5)] + ["https://cdn.example/x.js"], from_page=True)
+    fact.enqueue([(f"{PAGE}assets/{n}.js", True) for n in range(5)] + [("https://cdn.example/x.js", True)])
     assert [u for u, _ in fact.queue] == [f"{PAGE}assets/0.js", f"{PAGE}assets/1.js"]
-    assert fact.incomplete == ["more than 2 scripts (max_assets); the rest not scanned"]
+    assert fact.incomplete == ["more than 2 scripts (max_assets); the rest not scanned",
+                               "https://cdn.example/x.js: on another origin, not fetched (if it is no script of the"
+                               " app's, declare its origin in third_party)"]
 
 
 def test_crawl_tells_page_assets_from_guessed_references():
     fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
-    fact.take(f"{PAGE}assets/index-1.js", Reply(404, 1), from_page=True)
-    fact.take(f"{PAGE}assets/maybe.js", Reply(404, 1), from_page=False)
-    fact.take(f"{PAGE}assets/big.js", Reply(200, 1, text="x", truncated=True), from_page=False)
+    fact.take(f"{PAGE}assets/index-1.js", Reply(404, 1), certain=True)
+    fact.take(f"{PAGE}assets/maybe.js", Reply(404, 1), certain=False)
+    fact.take(f"{PAGE}assets/big.js", Reply(200, 1, text="x", truncated=True), certain=False)
     # an imported chunk that fails to answer may be served next time: not a "not an asset"
-    fact.take(f"{PAGE}assets/Admin-1.js", Reply(503, 1), from_page=False)
-    fact.take(f"{PAGE}assets/Slow-2.js", Reply(None, 1, failure="no complete answer within 2 s"), from_page=False)
-    fact.take(f"{PAGE}assets/Later-3.js", Reply(429, 1), from_page=False)  # turned away for now, not refused
-    fact.take(f"{PAGE}assets/Staff-4.js", Reply(401, 1), from_page=False)  # there, for a signed-in browser
-    fact.take(f"{PAGE}assets/gone.js", Reply(403, 1), from_page=False)  # a CDN over S3: no such object
+    fact.take(f"{PAGE}assets/Admin-1.js", Reply(503, 1), certain=False)
+    fact.take(f"{PAGE}assets/Slow-2.js", Reply(None, 1, failure="no complete answer within 2 s"), certain=False)
+    fact.take(f"{PAGE}assets/Later-3.js", Reply(429, 1), certain=False)  # turned away for now, not refused
+    fact.take(f"{PAGE}assets/Staff-4.js", Reply(401, 1), certain=False)  # there, for a signed-in browser
+    fact.take(f"{PAGE}assets/gone.js", Reply(403, 1), certain=False)  # a CDN over S3: no such object
+    # a chunk an import or a build manifest names is there for the browser: missing, it was not looked at
+    fact.take(f"{PAGE}_next/static/chunks/pages/admin-2.js", Reply(404, 1), certain=True)
     assert fact.incomplete == ["/assets/index-1.js: 404", "/assets/big.js: larger than 10000000 bytes",
                                "/assets/Admin-1.js: 503", "/assets/Slow-2.js: no complete answer within 2 s",
-                               "/assets/Later-3.js: 429", "/assets/Staff-4.js: 401"]
+                               "/assets/Later-3.js: 429", "/assets/Staff-4.js: 401",
+                               "/_next/static/chunks/pages/admin-2.js: 404"]
     assert fact.unresolved == ["/assets/maybe.js: 404", "/assets/gone.js: 403"]
+
+
+def test_a_guess_refused_then_named_by_an_import_is_not_looked_at():
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
+    fact.enqueue([(f"{PAGE}assets/maybe.js", False)])
+    fact.take(f"{PAGE}assets/maybe.js", Reply(404, 1), certain=False)
+    fact.enqueue([(f"{PAGE}assets/maybe.js", True)])
+    assert fact.unresolved == [] and fact.incomplete == ["/assets/maybe.js: 404"]
 
 
 def test_a_page_cut_at_the_limit_is_not_read_to_the_end():
@@ -127,6 +159,88 @@ def test_a_page_cut_at_the_limit_is_not_read_to_the_end():
     assert outcome.status is Status.ERROR
     assert outcome.observed.endswith(f"could not look at every script: /: page larger than {bundle.PAGE_LIMIT} bytes;"
                                      " the rest not read")
+
+
+# -- a walk through a real server -----------------------------------------------------------
+def walked(routes: dict[str, str], path: str = "/", **params):
+    from .kit import make_target, route_server
+
+    with route_server({("GET", p): (lambda h, b, text=text: (200, text)) for p, text in routes.items()}) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        c = check(path=path, **params)
+        outcome = bundle.judge(c, bundle.gather(target, [c]))
+    return outcome, base
+
+
+KEY_JS = f'const k="{SERVICE}";'
+
+
+@pytest.mark.parametrize("src", ["http://localhost:{port}/assets/key.js", "//localhost:{port}/assets/key.js"])
+def test_a_script_on_another_origin_is_named_not_passed(src):
+    """Another origin is not fetched (a check talks to its service only); a script shipped there was not looked at."""
+    from .kit import route_server
+
+    with route_server({("GET", "/assets/key.js"): lambda h, b: (200, KEY_JS)}) as other:
+        port = other.rsplit(":", 1)[1]
+        outcome, _ = walked({"/": f'<html><script src="/assets/a.js"></script><script src="{src.format(port=port)}">'
+                                  '</script></html>', "/assets/a.js": 'console.log("a")'})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == (f"could not look at every script: http://localhost:{port}/assets/key.js: "
+                                "on another origin, not fetched (if it is no script of the app's, declare its origin"
+                                " in third_party)")
+
+
+def test_an_origin_the_runbook_declares_third_party_is_named_not_fetched():
+    """Stripe.js, an analytics tag: no script of the app's. Declared, it is named in the evidence and the item is
+    judged on the app's own scripts; an undeclared other origin stays not looked at."""
+    page = {"/": '<html><script src="/assets/a.js"></script><script src="https://js.stripe.com/v3/"></script>'
+                 '<script src="https://cdn.example.net/x.js"></script></html>', "/assets/a.js": 'console.log("a")'}
+    outcome, _ = walked(page, third_party=["https://js.stripe.com", "https://cdn.example.net"])
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "1 script scanned, no JWT; 2 third-party scripts not scanned"
+    assert outcome.evidence["third_party_not_scanned"] == ["https://js.stripe.com/v3/", "https://cdn.example.net/x.js"]
+    outcome, _ = walked(page, third_party=["https://js.stripe.com"])
+    assert outcome.status is Status.ERROR and "cdn.example.net/x.js: on another origin, not fetched" in outcome.observed
+
+
+@pytest.mark.parametrize("origin", ["js.stripe.com", "https://js.stripe.com/v3/", "ftp://x.example"])
+def test_a_third_party_origin_is_an_origin(origin):
+    with pytest.raises(ValueError, match="is not an origin: write scheme and host"):
+        bundle.Params(service="app", third_party=[origin])
+
+
+def test_next_build_manifest_chunks_are_fetched_from_next_base():
+    outcome, _ = walked({
+        "/next/": '<html><script src="/_next/static/chunks/main-1.js" defer></script>'
+                  '<script src="/_next/static/abc/_buildManifest.js" defer></script></html>',
+        "/_next/static/chunks/main-1.js": 'console.log("main")',
+        "/_next/static/abc/_buildManifest.js": 'self.__BUILD_MANIFEST={"/":["static/chunks/pages/index-1.js"],'
+                                               '"/admin":["static/chunks/pages/admin-2.js"]};',
+        "/_next/static/chunks/pages/index-1.js": "console.log(1)",
+        "/_next/static/chunks/pages/admin-2.js": KEY_JS}, path="/next/")
+    assert outcome.status is Status.FAILED
+    assert outcome.observed.endswith("in /_next/static/chunks/pages/admin-2.js"), outcome.observed
+
+
+def test_a_manifest_chunk_that_is_not_there_is_not_looked_at():
+    outcome, _ = walked({"/": '<html><script src="/_next/static/abc/_buildManifest.js"></script></html>',
+                         "/_next/static/abc/_buildManifest.js":
+                             'self.__BUILD_MANIFEST={"/admin":["static/chunks/pages/admin-2.js"]};'})
+    assert outcome.status is Status.ERROR
+    assert outcome.observed == "could not look at every script: /_next/static/chunks/pages/admin-2.js: 404"
+
+
+@pytest.mark.parametrize("routes", [
+    # an inline module script imports the chunk
+    {"/": '<html><script src="/assets/a.js"></script><script type="module">import("/assets/key.js")</script></html>',
+     "/assets/a.js": 'console.log("a")', "/assets/key.js": KEY_JS},
+    # a version after the name
+    {"/": '<html><script type="module" src="/assets/q.js"></script></html>',
+     "/assets/q.js": 'import("/assets/key.js?v=3")', "/assets/key.js?v=3": KEY_JS},
+])
+def test_imports_are_followed(routes):
+    outcome, _ = walked(routes)
+    assert outcome.status is Status.FAILED and "service_role key hmac:" in outcome.observed, outcome.observed
 
 
 # -- against the demo ----------------------------------------------------------------------

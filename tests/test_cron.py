@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from opsverify.families import cron
 from opsverify.outcome import Status
@@ -45,5 +46,14 @@ def test_with_the_secret(answer, status, seen):
     assert outcome.status is status and seen in outcome.observed, outcome
 
 
-def test_a_stated_status_of_429_is_judged():
-    assert judged({**GUARDED, "with_secret": True, "status": 429}, 429).status is Status.PASSED
+def test_a_stated_2xx_status_is_judged():
+    assert judged({**GUARDED, "with_secret": True, "status": 202}, 202).status is Status.PASSED
+    assert judged({**GUARDED, "with_secret": True, "status": 202}, 200).status is Status.FAILED
+
+
+@pytest.mark.parametrize("status", [401, 302, 429, 500, -1, 0, 199, 300, 999])
+def test_a_status_outside_2xx_is_a_config_error(status):
+    """A job that refused its secret (401) or sent a login page (302) must not pass; -1, 0 or 999 never match."""
+    with pytest.raises(ValidationError, match=f"status\n  Value error, {status} is not a 2xx") as raised:
+        make_check("cron", {**GUARDED, "with_secret": True, "status": status}, mutating=True)
+    assert len(raised.value.errors()) == 1

@@ -29,7 +29,7 @@ def check(families=None) -> Check:
 
 
 def facts(c: Check, reply: Reply) -> dict:
-    families, parse_error = metrics.parse(reply.text) if reply.status == 200 and not reply.truncated else ({}, "")
+    families, parse_error = metrics.read(reply)
     return {c.key: {"url": "http://worker:9090/metrics", "reply": reply, "families": families,
                     "parse_error": parse_error}}
 
@@ -153,6 +153,100 @@ def test_parse_names_the_error():
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):
         metrics.Params(**params)
+
+
+@pytest.mark.parametrize("text, families, seen", [
+    # one series twice, its labels in another order: Prometheus keeps one sample, which value counts is luck
+    ('# TYPE jobs_processed_total counter\njobs_processed_total{a="1",b="2"} 5\n'
+     'jobs_processed_total{b="2",a="1"} 7\n', {"jobs_processed": "counter"},
+     'jobs_processed_total{a="1",b="2"} exposed twice'),
+    # a second _count hides that the +Inf bucket differs from the first (the parser would keep the last)
+    (HISTOGRAM.format(low=1, top=2, count=9, sum=1) + "d_count 2\n", {"d": "histogram"}, "d_count exposed twice"),
+    ("# TYPE q gauge\nq 1\nq 2\n", {"q": "gauge"}, "q exposed twice"),
+])
+def test_a_series_exposed_twice_fails(text, families, seen):
+    outcome = judged(text, families)
+    assert outcome.status is Status.FAILED and outcome.observed == f"malformed exposition: {seen}", outcome.observed
+
+
+def test_one_series_per_label_set_is_no_duplicate():
+    outcome = judged('# TYPE jobs_total counter\njobs_total{a="1",b="2"} 5\njobs_total{a="1",b="3"} 7\n', {"jobs": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+PER_LABEL_SET = ('# TYPE h histogram\nh_bucket{job="a",le="+Inf"} 3\nh_count{job="a"} 3\nh_sum{job="a"} 1\n'
+                 'h_bucket{job="b",le="+Inf"} 3\n')
+
+
+@pytest.mark.parametrize("text, families, observed", [
+    (PER_LABEL_SET, {"h": "histogram"}, 'histogram h: {job="b"} lacks h_count, h_sum'),
+    ('# TYPE h histogram\nh_bucket{job="a",le="+Inf"} 3\nh_count{job="a"} 3\nh_sum{job="a"} 1\n'
+     'h_count{job="b"} 3\nh_sum{job="b"} 1\n', {"h": "histogram"}, 'histogram h: {job="b"} lacks h_bucket'),
+    ('# TYPE s summary\ns_count{job="a"} 3\ns_sum{job="a"} 1\ns{job="b",quantile="0.5"} 1\ns_count{job="b"} 1\n',
+     {"s": "summary"}, 'summary s: {job="b"} lacks s_sum'),
+])
+def test_a_histogram_is_judged_per_label_set(text, families, observed):
+    outcome = judged(text, families)
+    assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
+
+
+# -- OpenMetrics: parsed as the reply's content type says, judged by the same rules --------
+OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+OM_HEALTHY = ('# TYPE jobs_processed counter\njobs_processed_total 5.0 # {trace_id="4bf92f"} 1.0 1.7e9\n'
+              'jobs_processed_created 1.7e9\n# TYPE d histogram\nd_bucket{le="0.5"} 1 # {trace_id="a1"} 0.2\n'
+              'd_bucket{le="+Inf"} 3\nd_count 3\nd_sum 2.5\nd_created 1.7e9\n# TYPE q gauge\nq 2\n# EOF\n')
+
+
+def om_judged(text: str, families: dict[str, str]):
+    c = check(families)
+    return metrics.judge(c, facts(c, Reply(200, 5, headers={"content-type": OPENMETRICS}, text=text)))
+
+
+def test_a_healthy_openmetrics_endpoint_passes():
+    outcome = om_judged(OM_HEALTHY, {"jobs_processed": "counter", "d": "histogram", "q": "gauge"})
+    assert outcome.status is Status.PASSED and outcome.observed.startswith("all 3 present"), outcome.observed
+
+
+@pytest.mark.parametrize("text, families, observed", [
+    (OM_HEALTHY, {"jobs_processed": "counter", "retries": "counter"}, "retries missing"),
+    (OM_HEALTHY, {"q": "counter"}, "q is typed gauge, not counter"),
+    (OM_HEALTHY.removesuffix("# EOF\n"), {"q": "gauge"}, "malformed exposition: ValueError: Missing # EOF at end"),
+    (OM_HEALTHY.replace("q 2\n", "q 2\nq 3\n"), {"q": "gauge"}, "malformed exposition: q exposed twice"),
+    # the OpenMetrics parser keeps the first of two _count samples: a lie about +Inf must not hide behind it
+    (OM_HEALTHY.replace("d_count 3\n", "d_count 3\nd_count 9\n"), {"d": "histogram"},
+     "malformed exposition: d_count exposed twice"),
+    (OM_HEALTHY.replace("d_created 1.7e9\n", 'd_bucket{job="b",le="+Inf"} 1\n'),
+     {"d": "histogram"}, 'histogram d: {job="b"} lacks d_count, d_sum'),
+])
+def test_openmetrics_is_judged_by_the_same_rules(text, families, observed):
+    outcome = om_judged(text, families)
+    assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
+
+
+def test_a_series_given_twice_in_openmetrics_fails_even_unnamed(monkeypatch):
+    """Naming the series uses a private helper of the parser; the verdict does not depend on it."""
+    monkeypatch.setattr(metrics, "_twice", lambda text: "")
+    outcome = om_judged(OM_HEALTHY.replace("q 2\n", "q 2\nq 3\n"), {"q": "gauge"})
+    assert outcome.status is Status.FAILED
+    assert outcome.observed == "malformed exposition: 1 of 9 samples exposed twice", outcome.observed
+
+
+def test_the_scrape_is_parsed_by_its_content_type():
+    """Through the transport: an OpenMetrics reply is read as OpenMetrics, a text/plain one as Prometheus text."""
+    from .kit import make_target
+    from .project import KeepAliveHttp, raw_reply
+
+    replies = {("GET", "/om"): raw_reply(200, OM_HEALTHY.encode(), OPENMETRICS),
+               ("GET", "/text"): raw_reply(200, GOOD.encode(), "text/plain; version=0.0.4; charset=utf-8")}
+    with KeepAliveHttp(replies) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        om = dataclasses.replace(check({"jobs_processed": "counter", "d": "histogram"}), name="om",
+                                 params=metrics.Params(service="worker-metrics", path="/om",
+                                                       families={"jobs_processed": "counter", "d": "histogram"}))
+        text = dataclasses.replace(check(), name="text", params=check().params.model_copy(update={"path": "/text"}))
+        facts_ = metrics.gather(target, [om, text])
+    assert metrics.judge(om, facts_).status is Status.PASSED, metrics.judge(om, facts_).observed
+    assert metrics.judge(text, facts_).status is Status.PASSED, metrics.judge(text, facts_).observed
 
 
 # -- against the demo ----------------------------------------------------------------------

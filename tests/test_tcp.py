@@ -33,8 +33,21 @@ REDIS = {"endpoint": "redis", "protocol": "redis"}
 @pytest.mark.parametrize("params, answer, status, observed", [
     (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"ClamAV 1.4.6/27831/x\0"}), Status.PASSED,
      "PONG (ClamAV 1.4.6/27831/x)"),
-    (CLAMD, Answer("av:3310", {"PING": b"PONG\0"}, "no complete answer within 10 s"), Status.PASSED,
-     "PONG (version unknown)"),
+    # zVERSION is judged too: a clamd that answers PONG to anything, or knows no VERSION, is not one that works
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"UNKNOWN COMMAND\0"}), Status.FAILED,
+     "PONG, but zVERSION answered 'UNKNOWN COMMAND\\x00'"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"PONG\0"}), Status.FAILED,
+     "PONG, but zVERSION answered 'PONG\\x00'"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"ClamAV\0"}), Status.FAILED,
+     "PONG, but zVERSION answered 'ClamAV\\x00'"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0"}, "no complete answer within 10 s"), Status.ERROR,
+     "did not answer in its protocol: no zVERSION reply: no complete answer within 10 s"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b""}), Status.ERROR,
+     "no zVERSION reply before the connection closed"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"ClamAV 1.0.3"}), Status.ERROR,
+     "zVERSION replied 'ClamAV 1.0.3' (not a NUL-terminated clamd reply)"),
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"ClamAV 1.0.3\0"}), Status.PASSED,
+     "PONG (ClamAV 1.0.3)"),  # no signature database loaded: the version alone
     (CLAMD, Answer("av:3310", {"PING": b"UNKNOWN COMMAND\0"}), Status.FAILED, "replied 'UNKNOWN COMMAND\\x00'"),
     # no answer in the protocol: not checked
     (CLAMD, Answer("av:3310", {}, "connection refused"), Status.ERROR, "did not answer in its protocol: connection refused"),
@@ -196,6 +209,29 @@ def test_a_megabyte_redis_version_is_cut_in_message_and_evidence():
     assert outcome.status is Status.PASSED and outcome.observed.startswith("PONG (redis 7.2.999"), outcome.observed[:200]
     assert outcome.observed.endswith("(1,048,580 characters))")
     assert len(outcome.observed) < 200 and len(str(outcome.evidence)) < 1000
+
+
+@pytest.mark.parametrize("answers, status, seen", [
+    ({b"zPING\0": b"PONG\0", b"zVERSION\0": b"PONG\0"}, Status.FAILED, "PONG, but zVERSION answered 'PONG\\x00'"),
+    ({b"zPING\0": b"PONG\0", b"zVERSION\0": b"UNKNOWN COMMAND\0"}, Status.FAILED,
+     "PONG, but zVERSION answered 'UNKNOWN COMMAND\\x00'"),
+    ({b"zPING\0": b"PONG\0"}, Status.ERROR, "no zVERSION reply before the connection closed"),
+    ({b"zPING\0": b"PONG\0", b"zVERSION\0": b"ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023\0"}, Status.PASSED,
+     "PONG (ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023)"),
+])
+def test_the_clamd_version_reply_is_judged(answers, status, seen):
+    """A server that answers PONG to anything, or has no VERSION, passed as "PONG (UNKNOWN COMMAND)" before."""
+    def clamd(conn, _stopping):
+        command = b""
+        while not command.endswith(b"\0") and (chunk := conn.recv(64)):
+            command += chunk
+        conn.sendall(answers.get(command, b""))
+
+    with serving(clamd) as port:
+        target = make_target({"endpoints": {"clamav": f"127.0.0.1:{port}"}}, timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("tcp", CLAMD)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is status and outcome.observed.endswith(seen), outcome.observed
 
 
 def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():

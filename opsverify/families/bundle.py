@@ -1,7 +1,9 @@
 """bundle: the JavaScript a web app ships to browsers carries no privileged key.
 
-The page's same-origin scripts (`<script src>`, `<link rel=modulepreload|preload>`) are fetched,
-then the chunks they import, within the limits below. Every JWT-shaped string found is decoded
+The page's same-origin scripts (`<script src>`, `<link rel=modulepreload|preload>`, and what its inline scripts
+import) are fetched, then the chunks they import — imports, Vite's preload list, a Next.js build manifest — within
+the limits below. A script on another origin is not fetched (a check talks to its service only, never to hosts a
+page names): it is named as not looked at, an *error*, never passed over. Every JWT-shaped string found is decoded
 (payload only; no signature check) and a key whose `role` is forbidden fails the check — a
 Supabase anon key (role anon) is fine, a service_role key in a browser bundle is leaked.
 Evidence names the asset, the role and a fingerprint, never the token.
@@ -18,8 +20,9 @@ params:
 A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*; so does a page
 larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
 within the deadline, 408, 429) or asks for credentials (401: a signed-in browser gets a script there)
-— a chunk-like string the server refuses with another 4xx is no script a browser gets, and is listed
-as `not_assets`. A page that
+— or is named for certain (by the page, an import, a build manifest) and refused with 404 or 403: a broken deploy
+or a path resolved wrongly, not looked at either way. Only a string that merely looks like a chunk and that the
+server refuses with another 4xx is no script a browser gets, and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`).
@@ -30,9 +33,10 @@ from __future__ import annotations
 import math
 import re
 from html.parser import HTMLParser
+from typing import Annotated
 from urllib.parse import urljoin, urlsplit
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
@@ -40,6 +44,7 @@ from ..secrets import fingerprint
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath, nothing_found, plural
+from .tcp import cut
 
 NAME = "bundle"
 NEEDS = ("url",)
@@ -48,8 +53,21 @@ PAGE_LIMIT = 2 * 1024 * 1024
 MAX_ROUNDS = 6  # page -> entry scripts -> their chunks -> ...
 
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-# quoted module paths inside JS: import("./Admin-3f2a.js"), __vite__mapDeps(["assets/x.js"])
-JS_REFERENCE = re.compile(r"""["'`]((?:\.{1,2}/|/)?[A-Za-z0-9_@~+-][A-Za-z0-9_@~+./-]*\.m?js)["'`]""")
+# quoted module paths inside JS: import("./Admin-3f2a.js"), __vite__mapDeps(["assets/x.js"]), a version or Vite's
+# `?import` after the name: import("/assets/lazy.js?v=3")
+JS_REFERENCE = re.compile(r"""["'`]((?:\.{1,2}/|/)?[A-Za-z0-9_@~+-][A-Za-z0-9_@~+./-]*\.m?js(?:\?[A-Za-z0-9_=&%.~+-]*)?)["'`]""")
+# where a reference is a module the code loads for certain, not a string that merely looks like a file name:
+# an import (static, side-effect or dynamic), Vite's preload list, a Next.js build manifest's chunks
+IMPORTS = re.compile(r"""(?:\bimport\s*\(\s*|\bimport\s*|\bfrom\s*)["'`]([^"'`\s]+)["'`]""")
+VITE_DEPS = re.compile(r"""(?:\bm\.f\s*=\s*|__vite__mapDeps\s*\(\s*)\[([^\]]*)\]""")
+NEXT_MANIFEST = "__BUILD_MANIFEST"
+
+
+def _an_origin(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+        raise ValueError(f"{value!r} is not an origin: write scheme and host, e.g. https://js.stripe.com")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 class Params(StrictParams):
@@ -59,6 +77,9 @@ class Params(StrictParams):
     max_assets: int = Field(default=40, ge=1, le=500)
     max_asset_bytes: int = Field(default=10_000_000, ge=1024)
     allow_empty: bool = False  # a page without script files passes (else: error, nothing was scanned)
+    # origins whose scripts the runbook declares not the app's (`https://js.stripe.com`): named in the evidence,
+    # not fetched; a script on any other origin is not looked at, an error
+    third_party: list[Annotated[str, AfterValidator(_an_origin)]] = []
 
 
 def bound(target, checks) -> float:
@@ -73,15 +94,28 @@ class _ScriptLinks(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
+        self.inline: list[str] = []  # the code of <script> elements without src
+        self._in_inline = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
         rel = values.get("rel", "").lower().split()
         if tag == "script" and values.get("src"):
             self.found.append(values["src"])
+        elif tag == "script":
+            self._in_inline = True
+            self.inline.append("")
         elif tag == "link" and values.get("href") and (
                 "modulepreload" in rel or ("preload" in rel and values.get("as") == "script")):
             self.found.append(values["href"])
+
+    def handle_data(self, data: str) -> None:
+        if self._in_inline:
+            self.inline[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_inline = False
 
 
 def page_scripts(html: str) -> list[str]:
@@ -90,13 +124,31 @@ def page_scripts(html: str) -> list[str]:
     return parser.found
 
 
-def chunk_references(js: str, asset_url: str, page_url: str) -> list[str]:
-    """Vite imports chunks relative to the importing module (`./x.js`) or to the base (`assets/x.js`)."""
+def chunk_references(js: str, asset_url: str, page_url: str) -> list[tuple[str, bool]]:
+    """(url, certain) of each module path in `js`. A path from `./` or `/` is the importing module's (an inline
+    script's module is the page); a bare one (`assets/x.js`, Next's `static/chunks/x.js`) is the app's base's: the
+    importing asset's path up to where the reference's first folder begins (`/assets/index.js` → `/`,
+    `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page.
+    `certain`: an import, Vite's preload list or a Next build manifest names it — not a string that only looks
+    like a file name."""
+    certain = set(IMPORTS.findall(js))
+    certain |= {ref for deps in VITE_DEPS.findall(js) for ref in JS_REFERENCE.findall(deps)}
+    manifest = NEXT_MANIFEST in js
     out = []
     for ref in JS_REFERENCE.findall(js):
-        base = asset_url if ref.startswith(("./", "../", "/")) else page_url
-        out.append(urljoin(base, ref))
+        base = asset_url if ref.startswith(("./", "../", "/")) else _base(ref, asset_url, page_url)
+        out.append((urljoin(base, ref), manifest or ref in certain))
     return out
+
+
+def _base(ref: str, asset_url: str, page_url: str) -> str:
+    path = urlsplit(asset_url).path
+    folder = ref.split("/", 1)[0] if "/" in ref else ""
+    if folder and (at := path.find(f"/{folder}/")) >= 0:
+        return urljoin(asset_url, path[:at + 1])
+    if (at := path.find("/_next/")) >= 0:
+        return urljoin(asset_url, path[:at + len("/_next/")])
+    return page_url
 
 
 def keys_in(text: str) -> list[dict]:
@@ -133,24 +185,32 @@ class Crawl:
         self.params = params
         self.page: Reply | None = None
         self.seen: set[str] = {page_url}
-        self.queue: list[tuple[str, bool]] = []  # (url, referenced by the page itself)
+        self.queue: list[tuple[str, bool]] = []  # (url, certain: the page or an import names it, not a guess)
         self.scanned: list[str] = []
         self.keys: list[dict] = []
         self.incomplete: list[str] = []
         self.unresolved: list[str] = []  # chunk-like strings that were not assets (404 ...)
+        self.guessed: dict[str, str] = {}  # url -> its entry in `unresolved`
+        self.sure: set[str] = set()  # urls the page or an import names for certain
+        self.fetched = 0  # same-origin scripts queued (at most max_assets)
+        self.third_party: list[str] = []  # scripts on an origin the runbook declares not the app's: not fetched
 
-    def take(self, url: str, reply: Reply, from_page: bool) -> list[str]:
+    def take(self, url: str, reply: Reply, certain: bool) -> list[tuple[str, bool]]:
         """Scan one fetched asset; returns the further references it makes."""
         path = _path(url)
         if reply.status != 200:
             status = reply.status if reply.status is not None else reply.failure
             # a chunk-like string the server refuses (404, or 403: a CDN over S3 says so for a missing object) is
             # no script a browser gets; one that failed to answer (5xx, silence), was turned away for now (408,
-            # 429) or asks for credentials (401: a script is there, for a signed-in browser) is not looked at
-            if from_page or reply.status is None or not 400 <= reply.status < 500 or reply.status in (401, 408, 429):
+            # 429) or asks for credentials (401: a script is there, for a signed-in browser) is not looked at; nor
+            # is a script the page or an import names for certain that is not there (a broken deploy, or a path
+            # the crawler resolved wrongly: either way, what the browser runs was not scanned)
+            certain = certain or url in self.sure  # named by an import since it was queued as a guess
+            if certain or reply.status is None or not 400 <= reply.status < 500 or reply.status in (401, 408, 429):
                 self.incomplete.append(f"{path}: {status}")
             else:
                 self.unresolved.append(f"{path}: {status}")
+                self.guessed[url] = f"{path}: {status}"
             return []
         if reply.truncated:
             self.incomplete.append(f"{path}: larger than {self.params.max_asset_bytes} bytes")
@@ -158,18 +218,35 @@ class Crawl:
         self.keys += [{"asset": path, **key} for key in keys_in(reply.text)]
         return chunk_references(reply.text, url, self.page_url)
 
-    def enqueue(self, urls: list[str], from_page: bool) -> None:
-        for url in urls:
+    def enqueue(self, references: list[tuple[str, bool]]) -> None:
+        """Queue (url, certain) references not seen yet. A script on another origin is not fetched (a check talks
+        to its service only, not to hosts a page names) and not silently dropped: it is named as not looked at."""
+        for url, certain in references:
             url = url.split("#", 1)[0]
-            if url in self.seen or _origin(url) != _origin(self.page_url):
+            if certain:
+                self.sure.add(url)
+            if url in self.seen:
+                if certain and url in self.guessed:  # refused as a guess, then named by an import: not looked at
+                    entry = self.guessed.pop(url)
+                    self.unresolved.remove(entry)
+                    self.incomplete.append(entry)
                 continue
             self.seen.add(url)
-            if len(self.seen) - 1 > self.params.max_assets:  # the page itself is in `seen`
+            if _origin(url) != _origin(self.page_url):
+                scheme, host = _origin(url)
+                if f"{scheme}://{host.lower()}" in self.params.third_party:
+                    self.third_party.append(cut(url, 120))
+                elif certain:
+                    self.incomplete.append(f"{cut(url, 120)}: on another origin, not fetched (if it is no script "
+                                           "of the app's, declare its origin in third_party)")
+                continue
+            self.fetched += 1
+            if self.fetched > self.params.max_assets:
                 note = f"more than {self.params.max_assets} scripts (max_assets); the rest not scanned"
                 if note not in self.incomplete:
                     self.incomplete.append(note)
                 continue
-            self.queue.append((url, from_page))
+            self.queue.append((url, certain))
 
 
 def gather(target, checks) -> dict[str, Crawl]:
@@ -184,18 +261,22 @@ def gather(target, checks) -> dict[str, Crawl]:
                 crawl.incomplete.append(f"{_path(crawl.page_url)}: page larger than {PAGE_LIMIT} bytes;"
                                         " the rest not read")
             crawl.keys += [{"asset": _path(crawl.page_url), **k} for k in keys_in(reply.text)]  # inline scripts
-            crawl.enqueue([urljoin(crawl.page_url, src) for src in page_scripts(reply.text)], from_page=True)
+            links = _ScriptLinks()
+            links.feed(reply.text)
+            crawl.enqueue([(urljoin(crawl.page_url, src), True) for src in links.found]
+                          + [ref for code in links.inline for ref in chunk_references(code, crawl.page_url,
+                                                                                      crawl.page_url)])
     for _ in range(MAX_ROUNDS):
-        batch = [(key, url, from_page) for key, crawl in crawls.items() for url, from_page in crawl.queue]
+        batch = [(key, url, certain) for key, crawl in crawls.items() for url, certain in crawl.queue]
         if not batch:
             break
         for crawl in crawls.values():
             crawl.queue = []
         replies = target.fetch_all([Probe("GET", url, verify=verify[key], body_limit=crawls[key].params.max_asset_bytes)
                                     for key, url, _ in batch])
-        for (key, url, from_page), reply in zip(batch, replies):
+        for (key, url, certain), reply in zip(batch, replies):
             crawl = crawls[key]
-            crawl.enqueue(crawl.take(url, reply, from_page), from_page=False)
+            crawl.enqueue(crawl.take(url, reply, certain))
     for crawl in crawls.values():
         if crawl.queue:
             crawl.incomplete.append(f"imports nested deeper than {MAX_ROUNDS} levels not scanned")
@@ -219,6 +300,7 @@ def judge(check, facts) -> Outcome:
         "keys": [{k: v for k, v in key.items() if v is not None} for key in crawl.keys],
         **({"not_assets": crawl.unresolved} if crawl.unresolved else {}),
         **({"incomplete": crawl.incomplete} if crawl.incomplete else {}),
+        **({"third_party_not_scanned": crawl.third_party} if crawl.third_party else {}),
     }
     leaked = [key for key in crawl.keys if key["role"] in p.forbidden_roles]
     if leaked:
@@ -231,4 +313,5 @@ def judge(check, facts) -> Outcome:
         return error(outcome.observed, **evidence)
     roles = ", ".join(sorted({str(key["role"]) for key in crawl.keys}))
     found = f"{plural(len(crawl.keys), 'JWT')} (role {roles})" if crawl.keys else "no JWT"
-    return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}", **evidence)
+    others = f"; {plural(len(crawl.third_party), 'third-party script')} not scanned" if crawl.third_party else ""
+    return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}{others}", **evidence)

@@ -14,7 +14,7 @@ import secrets as _random
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ..outcome import Outcome, error, verdict
 from ..transports.http import Probe
@@ -31,6 +31,17 @@ TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before a
 HeaderName = Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]  # an HTTP field name (RFC 9110 token)
 
 
+def _success(value: int) -> int:
+    """The answer a job gives when it ran: a 2xx. A 401 or 302 (a login page) would pass a job that refused its
+    secret, and a code no server sends (-1, 0, 999) could never match."""
+    if not 200 <= value <= 299:
+        raise ValueError(f"{value} is not a 2xx: with the secret the job must run and say so (200, 202, 204 ...)")
+    return value
+
+
+Success = Annotated[int, AfterValidator(_success)]
+
+
 class Params(StrictParams):
     service: str
     path: UrlPath
@@ -38,7 +49,7 @@ class Params(StrictParams):
     header: HeaderName = "authorization"
     with_secret: bool = False
     method: Annotated[str, Field(pattern=r"^[A-Z]+$")] = "GET"
-    status: int | None = None  # with_secret only: the answer the job gives (default 200)
+    status: Success | None = None  # with_secret only: the answer the job gives (default 200)
 
     @model_validator(mode="after")
     def _status_with_secret(self) -> "Params":
@@ -105,7 +116,7 @@ def judge(check, facts) -> Outcome:
         expected = f"{p.method} {p.path} with {p.secret} answers {p.wanted}"
         if reply.status is None:
             return error(f"no answer: {reply.failure}", **evidence)
-        if reply.status in TURNED_AWAY and reply.status != p.wanted:  # not seen whether the job runs
+        if reply.status in TURNED_AWAY:  # not seen whether the job runs (a stated status is a 2xx)
             return error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen",
                          **evidence)
         problems = [] if reply.status == p.wanted else [f"status {reply.status}"]

@@ -8,12 +8,14 @@ params:
     jobs_processed: counter         # a counter may be named with or without `_total`
     job_duration_seconds: histogram
 ```
-The exposition is parsed with prometheus_client's parser (loaded only when a scrape is parsed).
+The exposition is parsed with prometheus_client's parser for its content type — Prometheus text, or OpenMetrics
+(`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both.
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
 parser rejects, fails it: exposing metrics is what it checks. So does a family declared (`# TYPE`) twice or
-exposed in two groups (the parser would keep one by order), a family declared with no sample, a histogram or
-summary missing part of itself (`_bucket`, `_count`, `_sum`): a name alone measures nothing — and a value that
+exposed in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one sample:
+which value counts would be luck), a family declared with no sample, a histogram or summary — any label set of
+it — missing part of itself (`_bucket`, `_count`, `_sum`): a name alone measures nothing — and a value that
 measures nothing either: NaN in a counter, gauge, histogram or a summary's count and sum; a counter below 0 or
 infinite; a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is missing or differs from its
 `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Identical URLs
@@ -67,24 +69,85 @@ class Params(StrictParams):
         return value
 
 
-def parse(text: str) -> tuple[dict[str, dict], str]:
-    """{family name: {type, samples, series, bad_values}} of an exposition, or why it is malformed."""
-    text_string_to_metric_families = load("prometheus_client.parser").text_string_to_metric_families
+OPENMETRICS = "application/openmetrics-text"
+
+
+def read(reply: Reply) -> tuple[dict[str, dict], str]:
+    """The families of a 200 reply read whole, parsed by its content type; ({}, "") for any other reply."""
+    if reply.status != 200 or reply.truncated:
+        return {}, ""
+    content_type = next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
+    return parse(reply.text, openmetrics=content_type.split(";")[0].strip().lower() == OPENMETRICS)
+
+
+def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str]:
+    """{family name: {type, samples, series, incomplete, bad_values}} of an exposition — Prometheus text, or
+    OpenMetrics when the reply says so — or why it is malformed."""
+    module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
+    text_string_to_metric_families = load(module).text_string_to_metric_families
 
     if twice := declared_twice(text):
         return {}, twice
     found: dict[str, dict] = {}
+    exposed: set[tuple] = set()
+    parsed = 0
     try:
         for family in text_string_to_metric_families(text):
             if family.name in found and {family.type, found[family.name]["type"]} != {"unknown"}:
                 # the parser splits a family whose lines are not one group; which part counts would be luck
                 return {}, f"{cut(family.name)} exposed in two groups, not one after its # TYPE line"
+            for sample in family.samples:
+                series = (sample.name, tuple(sorted(sample.labels.items())))
+                if series in exposed:  # Prometheus keeps one sample of a series: which value counts would be luck
+                    return {}, f"{_series(sample)} exposed twice"
+                exposed.add(series)
+            parsed += len(family.samples)
             suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
             found[family.name] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
+                                  "incomplete": incomplete(family)[:BAD_VALUES_KEPT],
                                   "bad_values": bad_values(family)[:BAD_VALUES_KEPT]}
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
         return {}, f"{type(exc).__name__}: {exc}"
+    if openmetrics and parsed < (lines := sum(1 for line in text.split("\n") if line and not line.startswith("#"))):
+        # the OpenMetrics parser keeps the first sample of a series given twice in a group and drops the rest
+        return {}, f"{_twice(text) or f'{lines - parsed} of {lines} samples'} exposed twice"
     return found, ""
+
+
+def _twice(text: str) -> str:
+    """The first series an OpenMetrics exposition gives twice, named as in messages ("" if it cannot be named)."""
+    try:
+        parse_sample = load("prometheus_client.openmetrics.parser")._parse_sample  # only to name it
+        seen = set()
+        for line in text.split("\n"):
+            if line and not line.startswith("#"):
+                sample = parse_sample(line)
+                series = (sample.name, tuple(sorted(sample.labels.items())))
+                if series in seen:
+                    return _series(sample)
+                seen.add(series)
+    except Exception:  # a private helper of the parser: the verdict never depends on it
+        pass
+    return ""
+
+
+def incomplete(family) -> list[str]:
+    """Per label set of a histogram or summary: the parts it lacks (`_bucket`, `_count`, `_sum`). One label set
+    measured whole says nothing of another that has buckets but no count."""
+    required = REQUIRED_SERIES.get(family.type)
+    if not required:
+        return []
+    groups: dict[tuple, set[str]] = {}
+    for sample in family.samples:
+        part = sample.name[len(family.name):]  # "" for a summary's quantile, which is optional
+        labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k not in ("le", "quantile")))
+        groups.setdefault(labels, set()).add(part)
+    lacking = []
+    for labels, parts in groups.items():
+        if missing := [family.name + part for part in required if part not in parts]:
+            where = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
+            lacking.append(cut(f"{where} lacks {', '.join(missing)}", 160))
+    return lacking
 
 
 def declared_twice(text: str) -> str:
@@ -176,7 +239,7 @@ def gather(target, checks) -> dict[str, dict]:
                                       body_limit=EXPOSITION_LIMIT) for url in unique])
     scraped: dict[str, dict] = {}
     for url, reply in zip(unique, replies, strict=True):
-        families, parse_error = parse(reply.text) if reply.status == 200 and not reply.truncated else ({}, "")
+        families, parse_error = read(reply)
         scraped[url] = {"reply": reply, "families": families, "parse_error": parse_error}
     return {key: {"url": url, **scraped[url]} for key, url in urls.items()}
 
@@ -221,6 +284,8 @@ def judge(check, facts) -> Outcome:
             problems.append(f"{found_name} is declared but has no sample")
         elif missing := [s for s in REQUIRED_SERIES.get(kind, ()) if s not in family["series"]]:
             problems.append(f"{kind} {found_name} lacks its {', '.join(found_name + s for s in missing)} series")
+        elif family["incomplete"]:  # judged per label set: each one is a histogram (or summary) of its own
+            problems.append(f"{kind} {found_name}: {first_few(family['incomplete'], 2)}")
         elif family["bad_values"]:  # a value that measures nothing is no measure
             problems.append(f"{kind} {found_name}: {first_few(family['bad_values'], 2)}")
     evidence = {**evidence, "families_exposed": len(families), "checked": seen}

@@ -8,15 +8,17 @@ params:
 ```
 A server that does not answer in its protocol — refused, timed out, reset, silent, dripping, or
 sending bytes that are not its protocol — was not checked: the item is an *error* with the reason.
-A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND`, an SMTP 554 banner,
-a Redis `-LOADING`) fails it; a refused password is the checker's credentials: *error*. Every conversation runs under one total
-deadline, connect_s + statement_ms, so a server that drips a byte a second ends in time too;
-all items' conversations run at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO.
+A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND` to zPING, or a zVERSION reply that is
+not `ClamAV <version>…`: `UNKNOWN COMMAND`, a `PONG` to anything; an SMTP 554 banner, a Redis `-LOADING`) fails it;
+a refused password is the checker's credentials: *error*. Every conversation runs under one total deadline,
+connect_s + statement_ms, so a server that drips a byte a second ends in time too; all items' conversations run
+at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ DEFAULT_PORTS = {"clamd": 3310, "smtp": 25, "smtps": 465}
 REPLY_LIMIT = 4096
 SMTP_LINES = 100  # a reply longer than this is not SMTP
 CLIENT_NAME = b"opsverify.localdomain"
+CLAMD_VERSION = re.compile(rb"ClamAV \d[^\0]*\0")  # `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`, NUL-ended
 
 
 class Params(StrictParams):
@@ -269,19 +272,34 @@ def judge(check, facts) -> Outcome:
     return _judge_redis(where, answer, evidence)
 
 
-def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
-    expected = f"{where} answers zPING with PONG"
-    reply = answer.replies.get("PING")
+def _clamd_unread(reply: bytes | None, command: str = "") -> str:
+    """Why `reply` is no clamd reply at all ("" when it is one): missing, empty, or without its NUL."""
+    who = f"{command} " if command else ""
     if reply is None:
-        return _no_answer(where, answer, evidence)
+        return f"no {who}reply"
+    if not reply:
+        return f"no {who}reply before the connection closed"
     if not reply.endswith(b"\0"):  # every clamd reply to a z-command ends with NUL
-        shown_reply = f"replied {quoted(reply)} (not a NUL-terminated clamd reply)" if reply else \
-            "no reply before the connection closed"
-        return _no_answer(where, answer, evidence, shown_reply)
-    if reply != b"PONG\0":
-        return failed(expected, f"replied {quoted(reply)}", **evidence)
-    version = answer.replies.get("VERSION", b"").rstrip(b"\0").decode("utf-8", "replace")
-    return passed(expected, f"PONG ({version or 'version unknown'})", **evidence)
+        return f"{who}replied {quoted(reply)} (not a NUL-terminated clamd reply)"
+    return ""
+
+
+def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
+    expected = f"{where} answers zPING with PONG and zVERSION with its ClamAV version"
+    ping = answer.replies.get("PING")
+    if ping is None:
+        return _no_answer(where, answer, evidence)
+    if unread := _clamd_unread(ping):
+        return _no_answer(where, answer, evidence, unread)
+    if ping != b"PONG\0":
+        return failed(expected, f"replied {quoted(ping)}", **evidence)
+    version = answer.replies.get("VERSION")  # asked once zPING answered PONG
+    if unread := _clamd_unread(version, "zVERSION"):
+        return _no_answer(where, answer, evidence, unread + (f": {answer.failure}" if answer.failure else ""))
+    if not CLAMD_VERSION.fullmatch(version):  # UNKNOWN COMMAND, or PONG to anything: not a clamd that works
+        return failed(expected, f"PONG, but zVERSION answered {quoted(version)}", **evidence)
+    shown_version = cut(version.rstrip(b"\0").decode("utf-8", "replace"), 120)
+    return passed(expected, f"PONG ({shown_version})", **evidence)
 
 
 def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:

@@ -13,4 +13,6 @@ CASES = {
     "max_assets": Live(APP, {**APP, "max_assets": 1}, SITE),
     "max_asset_bytes": Live(APP, {**APP, "max_asset_bytes": 1024}, SITE),
     "allow_empty": Live({**APP, "path": "/static"}, {**APP, "path": "/static", "allow_empty": True}, SITE),
+    "third_party": Live({**APP, "path": "/checkout"}, {**APP, "path": "/checkout",
+                                                       "third_party": ["https://js.stripe.com"]}, SITE),
 }
