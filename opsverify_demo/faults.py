@@ -44,6 +44,17 @@ _ALL = [
           _sql("bakery-ops", "create function public.reopen_order(p_order_id uuid) returns void language plpgsql"
                              " security definer set search_path = public as $$"
                              " begin update orders set stage = 'Filling' where id = p_order_id; end $$")),
+    Fault("definer-rpc-mutable-search-path", frozenset({"B3"}),
+          "a new SECURITY DEFINER RPC (not among the named ones, EXECUTE for authenticated only) has no fixed search_path",
+          _sql("bakery-ops", "create function public.set_priority(p_order_id uuid, p_priority text) returns void"
+                             " language plpgsql security definer as $$"
+                             " begin update orders set priority = p_priority where id = p_order_id; end $$;"
+                             " revoke all on function public.set_priority(uuid, text) from public, anon;"
+                             " grant execute on function public.set_priority(uuid, text) to authenticated")),
+    Fault("writable-view-for-clients", frozenset({"B3"}),
+          "a new view over orders lets anon and authenticated write through it (the table itself stays locked)",
+          _sql("bakery-ops", "create view public.orders_board as select id, store, order_gid, stage from public.orders;"
+                             " grant select, insert, update, delete on public.orders_board to anon, authenticated")),
     Fault("bakery-rls-off", frozenset({"B13"}), "work_queue has RLS disabled",
           _sql("bakery-ops", "alter table public.work_queue disable row level security")),
     Fault("orders-unique-dropped", frozenset({"B7"}), "orders no longer deduplicated by order_gid",
@@ -68,6 +79,10 @@ _ALL = [
           _sql("joslyn-ai", "insert into public._prisma_migrations (id, checksum, migration_name, logs, started_at)"
                             " values (md5('failed')::uuid::text, md5('failed') || md5('failed'),"
                             " '20240915090000_letters_index', 'Database error code: 42P07', now())")),
+    Fault("prisma-migration-unapplied", frozenset({"J15"}),
+          "the newest Prisma migration of the repo was never applied (no row in _prisma_migrations)",
+          _sql("joslyn-ai", "delete from public._prisma_migrations"
+                            " where migration_name = (select max(migration_name) from public._prisma_migrations)")),
     Fault("repo-migration-unapplied", frozenset({"B4"}), "a repo migration is missing from the database",
           _sql("bakery-ops", "delete from supabase_migrations.schema_migrations"
                              " where version = (select max(version) from supabase_migrations.schema_migrations)")),
@@ -75,9 +90,19 @@ _ALL = [
     Fault("stripe-event-errored", frozenset({"S10"}), "an old stripe event is errored",
           _sql("sora-studio", "update public.stripe_events set status = 'errored'"
                               " where event_id = (select event_id from public.stripe_events order by created_at limit 1)")),
+    Fault("stripe-events-empty", frozenset({"S9", "S10"}), "stripe_events holds no row: the webhook records nothing",
+          _sql("sora-studio", "delete from public.stripe_events")),
     Fault("stuck-job", frozenset({"S5"}), "a job has been processing for 30 minutes",
           _sql("sora-studio", "update public.jobs set status = 'processing', updated_at = now() - interval '30 minutes'"
                               " where id = (select id from public.jobs order by created_at limit 1)")),
+    Fault("stuck-job-polled", frozenset({"S5"}),
+          "a job IN_QUEUE for 2 hours that the poller touched 30 seconds ago (updated_at is fresh)",
+          _sql("sora-studio", "update public.jobs set status = 'IN_QUEUE', provider_status = 'IN_QUEUE',"
+                              " created_at = now() - interval '2 hours',"
+                              " provider_last_checked = now() - interval '30 seconds',"
+                              " updated_at = now() - interval '30 seconds'"
+                              " where id = (select id from public.jobs where status = 'completed'"
+                              " order by created_at desc limit 1)")),
     Fault("work-queue-stuck-lock", frozenset({"B8"}), "a pending work item locked 40 minutes ago",
           _sql("bakery-ops", "update public.work_queue set status = 'pending', locked_at = now() - interval '40 minutes',"
                              " locked_by = 'worker-dead' where id = (select id from public.work_queue order by id limit 1)")),
@@ -85,6 +110,12 @@ _ALL = [
           _sql("cheersai", "insert into cron.job (jobname, schedule, command, active) values"
                            " ('publish-queue', '* * * * *', 'select 1', true)"
                            " on conflict (jobname, username) do update set active = true")),
+    Fault("publish-queue-emergency-schedule", frozenset({"C7"}),
+          "an emergency pg_cron schedule calling publish-queue, named otherwise, was left active",
+          _sql("cheersai", "insert into cron.job (jobname, schedule, command, active) values"
+                           " ('publish-queue-emergency', '* * * * *',"
+                           " 'select net.http_post(url := ''https://demo-project.supabase.co/functions/v1/publish-queue'')',"
+                           " true)")),
     Fault("stripe-event-unprocessed", frozenset({"S9"}), "the newest stripe event is still 'received'",
           _sql("sora-studio", "insert into public.stripe_events (event_id, type, status, payload, created_at)"
                               " values ('evt_demo_unprocessed', 'checkout.session.completed', 'received',"
@@ -112,6 +143,9 @@ _ALL = [
     Fault("publish-queue-stopped", frozenset({"C6"}), "publish-queue has not run for 20 minutes",
           _sql("cheersai", "delete from public.job_runs"
                            " where job_name = 'publish-queue' and started_at > now() - interval '20 minutes'")),
+    Fault("publish-queue-runs-failing", frozenset({"C6"}), "every publish-queue run of the last half hour failed",
+          _sql("cheersai", "update public.job_runs set status = 'failed'"
+                           " where job_name = 'publish-queue' and started_at > now() - interval '30 minutes'")),
     Fault("materialise-weekly-rescheduled", frozenset({"C8"}),
           "materialise-weekly set to 04:00 (hand-converted to UTC, but pg_cron runs in London time)",
           _sql("cheersai", "update cron.job set schedule = '0 4 * * *' where jobname = 'materialise-weekly'")),
@@ -144,6 +178,11 @@ _ALL = [
                                  " 'DemoVoterC111111111111111111111111111111111',"
                                  " 'f0000000-0000-4000-8000-000000000002', '198.51.100.9',"
                                  " '{\"reason\": \"not claimable\"}')")),
+    Fault("audit-admin-event", frozenset({"T8"}), "an admin_commitment_resolve_start audit event 10 minutes ago",
+          _sql("commit-to-ship", "insert into public.audit_logs (created_at, event, actor_wallet, commitment_id, ip,"
+                                 " metadata) values (now() - interval '10 minutes', 'admin_commitment_resolve_start',"
+                                 " 'DemoAdmin11111111111111111111111111111111111',"
+                                 " 'f0000000-0000-4000-8000-000000000002', '198.51.100.10', '{}')")),
     Fault("release-lock-stale", frozenset({"T11"}), "a release lock without tx signature, 40 minutes old",
           _sql("commit-to-ship", "insert into public.reward_release_locks (commitment_id, milestone_id, locked_by,"
                                  " locked_at) values ('f0000000-0000-4000-8000-000000000002',"

@@ -55,3 +55,28 @@ def test_fault_breaks_exactly_its_items(demo, name):
     demo.reset()  # fixed: the same checks pass again
     broken = [check for check, outcome in results.values() if outcome.status in (Status.FAILED, Status.ERROR)]
     assert {o.status for _, o in evaluate(demo, broken).values()} == {Status.PASSED}
+
+
+# Faults added with a stricter check of an item that already had others: the new check must be the one that
+# catches it (the item's older checks pass under the fault, which is why the stricter one was added).
+CAUGHT_ONLY_BY = {
+    "publish-queue-emergency-schedule": {"C7-no-active-job-calls-publish-queue"},
+    "definer-rpc-mutable-search-path": {"B3-all-definers-fixed-search-path"},
+    "writable-view-for-clients": {"B3-no-client-writes-through-views"},
+    "stuck-job-polled": {"S5-no-stuck-jobs"},
+    "publish-queue-runs-failing": {"C6-publish-queue-ran-recently"},
+    "prisma-migration-unapplied": {"J15-prisma-repo-migrations-applied"},
+    "stripe-events-empty": {"S9-newest-events-processed", "S10-no-errored-events"},
+    "github-secret-stale": {"S16-github-cron-secret-rotated-monthly"},
+    "audit-admin-event": {"T8-no-admin-events"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAUGHT_ONLY_BY))
+def test_stricter_check_is_what_catches_its_fault(demo, name):
+    fault = ALL_FAULTS[name]
+    checks = without_timing([c for c in CHECKS if c.id in fault.breaks], keep=fault.breaks)
+    demo.apply(name)
+    results = evaluate(demo, checks)
+    assert {c.key for c, o in results.values() if o.status is not Status.PASSED} == CAUGHT_ONLY_BY[name], {
+        c.key: f"{o.status.value}: {o.observed}" for c, o in results.values()}

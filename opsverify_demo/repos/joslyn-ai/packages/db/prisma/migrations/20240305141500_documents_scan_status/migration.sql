@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "documents" ADD COLUMN "status" TEXT NOT NULL DEFAULT 'UPLOADED',
+ADD COLUMN "scanned_at" TIMESTAMP(3);
