@@ -222,6 +222,29 @@ def test_next_build_manifest_chunks_are_fetched_from_next_base():
     assert outcome.observed.endswith("in /_next/static/chunks/pages/admin-2.js"), outcome.observed
 
 
+def test_next_main_reading_the_manifest_names_no_chunk_for_certain():
+    """Next's main script reads self.__BUILD_MANIFEST and holds an error table of file names (`next.config.js`):
+    those are no chunks the app loads; only the build manifest itself names its chunks for certain."""
+    outcome, _ = walked({
+        "/": '<html><script src="/_next/static/chunks/main-1.js"></script>'
+             '<script src="/_next/static/abc/_buildManifest.js"></script></html>',
+        "/_next/static/chunks/main-1.js": 'var N=["next.config.js","next.config.mjs"];var m=self.__BUILD_MANIFEST;',
+        "/_next/static/abc/_buildManifest.js": 'self.__BUILD_MANIFEST={"/":["static/chunks/pages/index-1.js"]};',
+        "/_next/static/chunks/pages/index-1.js": "console.log(1)"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["not_assets"] == ["/_next/next.config.js: 404", "/_next/next.config.mjs: 404"]
+
+
+@pytest.mark.parametrize("script, page", [
+    ("http://127.0.0.1:8080/assets/a.js", "http://stage:secret-pw@127.0.0.1:8080/"),  # the page's own, signed in
+    ("HTTP://App.Example.com/assets/a.js", "http://app.example.com:80/"),  # case, the scheme's default port
+])
+def test_the_same_origin_is_the_browsers_same_origin(script, page):
+    fact = bundle.Crawl(page, bundle.Params(service="app"))
+    fact.enqueue([(script, True)])
+    assert [u for u, _ in fact.queue] == [script] and fact.incomplete == []
+
+
 def test_a_manifest_chunk_that_is_not_there_is_not_looked_at():
     outcome, _ = walked({"/": '<html><script src="/_next/static/abc/_buildManifest.js"></script></html>',
                          "/_next/static/abc/_buildManifest.js":

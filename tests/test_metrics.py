@@ -163,6 +163,7 @@ def test_params_rejected(params, problem):
     # a second _count hides that the +Inf bucket differs from the first (the parser would keep the last)
     (HISTOGRAM.format(low=1, top=2, count=9, sum=1) + "d_count 2\n", {"d": "histogram"}, "d_count exposed twice"),
     ("# TYPE q gauge\nq 1\nq 2\n", {"q": "gauge"}, "q exposed twice"),
+    ('# TYPE x gauge\nx{a=""} 1\nx 2\n', {"x": "gauge"}, "x exposed twice"),  # an empty label value is no label
 ])
 def test_a_series_exposed_twice_fails(text, families, seen):
     outcome = judged(text, families)

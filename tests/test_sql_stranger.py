@@ -398,8 +398,9 @@ def test_a_database_clock_behind_the_deploy_time_is_an_error_not_an_empty_window
     """The deploy time was given; the database stamps rows by its own clock, which reads earlier: "errors since
     the deploy" would count none (a pass unlooked). Compared in the same round trip, it is the item's error."""
     since = make_check("sql", _ERRORS_SINCE, item="T1", name="errors-since")
-    plain = make_check("sql", {"query": "select count(*) as n from public.app_errors", "expect": {"n": {"eq": 1}}},
-                       item="T2", name="errors-ever")
+    plain = make_check("sql", {"query": "select count(*) as n from public.app_errors", "expect": {"n": {"eq": 1}},
+                               "detail": "select id from public.app_errors where created_at >= {deployed_at}"},
+                       item="T2", name="errors-ever")  # the deploy time in its detail only: evidence, no verdict
     now = dt.datetime.now(dt.timezone.utc)
     with scratch_database(demo_deployment, _TIME_DDL, prefix="clock") as db:
         ahead = _judged(db["url"], [since, plain], now + dt.timedelta(hours=2))  # as a clock 2 h behind sees it

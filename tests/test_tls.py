@@ -281,3 +281,9 @@ def test_http_service_is_skipped(demo, monkeypatch):
         run.close()
     assert outcome.status is Status.SKIPPED
     assert "service 'web' is not served over https (http://); no certificate to check" in outcome.observed
+
+
+def test_the_days_left_in_the_evidence_are_rounded_down_as_the_message_says():
+    c = check(14)
+    outcome = tls.judge(c, {c.key: shaken(certificate=cert(13.98))})
+    assert outcome.status is Status.FAILED and outcome.evidence["days_left"] == 13.9, outcome

@@ -67,7 +67,7 @@ def _an_origin(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
         raise ValueError(f"{value!r} is not an origin: write scheme and host, e.g. https://js.stripe.com")
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    return "://".join(_origin(value))
 
 
 class Params(StrictParams):
@@ -133,7 +133,9 @@ def chunk_references(js: str, asset_url: str, page_url: str) -> list[tuple[str, 
     like a file name."""
     certain = set(IMPORTS.findall(js))
     certain |= {ref for deps in VITE_DEPS.findall(js) for ref in JS_REFERENCE.findall(deps)}
-    manifest = NEXT_MANIFEST in js
+    # the build manifest itself (`_buildManifest.js` assigns it): Next's main script only reads it, and holds other
+    # file-like strings (an error table's `next.config.js`)
+    manifest = urlsplit(asset_url).path.endswith("/_buildManifest.js") and NEXT_MANIFEST in js
     out = []
     for ref in JS_REFERENCE.findall(js):
         base = asset_url if ref.startswith(("./", "../", "/")) else _base(ref, asset_url, page_url)
@@ -168,8 +170,17 @@ def keys_in(text: str) -> list[dict]:
 
 
 def _origin(url: str) -> tuple[str, str]:
+    """(scheme, host[:port]) as a browser compares origins: no user or password, the host in lower case, the
+    scheme's default port implied."""
     parts = urlsplit(url)
-    return parts.scheme, parts.netloc
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return scheme, parts.netloc.rpartition("@")[2].lower()
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host
+    return scheme, host if port in (None, {"http": 80, "https": 443}.get(scheme)) else f"{host}:{port}"
 
 
 def _path(url: str) -> str:
@@ -234,7 +245,7 @@ class Crawl:
             self.seen.add(url)
             if _origin(url) != _origin(self.page_url):
                 scheme, host = _origin(url)
-                if f"{scheme}://{host.lower()}" in self.params.third_party:
+                if f"{scheme}://{host}" in self.params.third_party:
                     self.third_party.append(cut(url, 120))
                 elif certain:
                     self.incomplete.append(f"{cut(url, 120)}: on another origin, not fetched (if it is no script "

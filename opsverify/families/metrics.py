@@ -97,7 +97,7 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
                 # the parser splits a family whose lines are not one group; which part counts would be luck
                 return {}, f"{cut(family.name)} exposed in two groups, not one after its # TYPE line"
             for sample in family.samples:
-                series = (sample.name, tuple(sorted(sample.labels.items())))
+                series = _identity(sample)
                 if series in exposed:  # Prometheus keeps one sample of a series: which value counts would be luck
                     return {}, f"{_series(sample)} exposed twice"
                 exposed.add(series)
@@ -114,6 +114,12 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
     return found, ""
 
 
+def _identity(sample) -> tuple:
+    """A series as Prometheus tells series apart: its name and labels, in any order; a label with an empty value
+    is no label (`x{a=""}` is `x`)."""
+    return sample.name, tuple(sorted((k, v) for k, v in sample.labels.items() if v != ""))
+
+
 def _twice(text: str) -> str:
     """The first series an OpenMetrics exposition gives twice, named as in messages ("" if it cannot be named)."""
     try:
@@ -122,7 +128,7 @@ def _twice(text: str) -> str:
         for line in text.split("\n"):
             if line and not line.startswith("#"):
                 sample = parse_sample(line)
-                series = (sample.name, tuple(sorted(sample.labels.items())))
+                series = _identity(sample)
                 if series in seen:
                     return _series(sample)
                 seen.add(series)

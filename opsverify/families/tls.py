@@ -223,7 +223,7 @@ def judge(check, facts) -> Outcome:
     if cert is not None:
         left = cert.not_after - fact.checked_at
         evidence |= {"subject": cert.subject, "issuer": cert.issuer, "names": list(cert.names),
-                     "not_after": cert.not_after.isoformat(), "days_left": round(left.total_seconds() / 86400, 1)}
+                     "not_after": cert.not_after.isoformat(), "days_left": math.floor(left.total_seconds() / 8640) / 10}
     if fact.rejected:
         expires = f" (certificate of {cert.subject}, expires {cert.not_after:%Y-%m-%d})" if cert else ""
         return failed(expected, f"certificate rejected: {fact.rejected}{expires}", **evidence)
