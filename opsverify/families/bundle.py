@@ -229,11 +229,19 @@ class Crawl:
         self.keys += [{"asset": path, **key} for key in keys_in(reply.text)]
         return chunk_references(reply.text, url, self.page_url)
 
+    def _signed_in(self, url: str) -> str:
+        """A script the page names by an absolute URL on its own origin, fetched as the page was: with the
+        service URL's user and password (a staging site behind basic auth), which a browser would send too."""
+        page, parts = urlsplit(self.page_url), urlsplit(url)
+        if "@" not in page.netloc or "@" in parts.netloc or _origin(url) != _origin(self.page_url):
+            return url
+        return parts._replace(netloc=f"{page.netloc.rpartition('@')[0]}@{parts.netloc}").geturl()
+
     def enqueue(self, references: list[tuple[str, bool]]) -> None:
         """Queue (url, certain) references not seen yet. A script on another origin is not fetched (a check talks
         to its service only, not to hosts a page names) and not silently dropped: it is named as not looked at."""
         for url, certain in references:
-            url = url.split("#", 1)[0]
+            url = self._signed_in(url.split("#", 1)[0])
             if certain:
                 self.sure.add(url)
             if url in self.seen:
