@@ -600,6 +600,14 @@ class _Matcher:
         cut = self._cut_at_start(text) if head else None
         if cut is not None:
             spans.append((0, cut[0], f"[redacted part of {cut[1]}]"))
+        if "…" in text:  # an excerpt cut inside the text (`'ppp…cnrykey…'… (161 characters)`): its edges are ends too
+            for mark in _ELLIPSIS.finditer(text):
+                cut = self._cut_at_end(text[:mark.start()])
+                if cut is not None:
+                    spans.append((cut[0], mark.start(), f"[redacted part of {cut[1]}]"))
+                cut = self._cut_at_start(text[mark.end():])
+                if cut is not None:
+                    spans.append((mark.end(), mark.end() + cut[0], f"[redacted part of {cut[1]}]"))
         return spans, near
 
     def _cut_at_end(self, text: str) -> tuple[int, str] | None:
@@ -632,6 +640,7 @@ class _Matcher:
 
 
 _ANCHOR_RUN = re.compile(r"[A-Za-z0-9]+")
+_ELLIPSIS = re.compile(r"['\"]?…['\"]?")  # where an excerpt was cut, with the quote that closed or opened it
 # What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
 _PARTIAL_END = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10})\Z")
 _PARTIAL_START = re.compile(r"u?[0-9A-Fa-f]{1,4}|#?[xX]?[0-9A-Fa-f]{1,8};|[A-Za-z0-9]{1,10};")

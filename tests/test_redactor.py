@@ -37,6 +37,19 @@ def test_a_secret_cut_at_the_edge_of_a_text_is_masked():
     assert redactor.text("short pieces like s3cr3t stay") == "short pieces like s3cr3t stay"
 
 
+def test_a_secret_cut_where_an_excerpt_marks_its_cut_is_masked():
+    """An excerpt cut inside a message (`'NOPE ppp…cnrykey…'… (161 characters)`, a target's reply, a series' labels)
+    leaves the cut piece before the ellipsis, not at the text's end: the ellipsis is an edge as well."""
+    from opsverify.families.tcp import cut, quoted
+
+    redactor = _redactor()
+    echoed = "p" * 100 + SECRET + "p" * 30
+    for shown in (cut(echoed, 120), f"saw {quoted(echoed, 118)} from clamd", f"was …{echoed[110:]} here"):
+        cleaned = redactor.text(shown)
+        assert SECRET[:10] not in cleaned and SECRET[-10:] not in cleaned and "[redacted part of" in cleaned, cleaned
+    assert redactor.text("… 2 more: no answer") == "… 2 more: no answer"
+
+
 def test_nested_data_keys_included():
     redactor = _redactor()
     cleaned = redactor.data({"rows": [{"token": SECRET}, (SECRET, 3)], SECRET: None, "n": 1.5})
