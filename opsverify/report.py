@@ -136,8 +136,8 @@ def install_renderer() -> Path:
 
 def _npm_cause(output: str) -> str:
     """What npm says went wrong, in one line, without its stack: its error code and its first line of words
-    (`ECONNREFUSED: FetchError: request to http://…/zip-stream failed, reason: connect ECONNREFUSED …`); a
-    user:password in a URL (an authenticated registry) is never shown."""
+    (`ECONNREFUSED: FetchError: request to http://registry.example/… failed, reason: connect ECONNREFUSED …`): a URL
+    is shown by its host alone — a registry's token may sit in its user, password, path or query."""
     said = [line.split(" ", 2)[2].strip() for line in output.splitlines()
             if line.startswith(("npm error ", "npm ERR! ")) and len(line.split(" ", 2)) == 3]
     code = next((line.split(None, 1)[1] for line in said if line.startswith("code ") and " " in line), "")
@@ -145,7 +145,7 @@ def _npm_cause(output: str) -> str:
                   and not line.startswith(("at ", "{", "}", "A complete log", "Log files")) and ":" != line[-1:]), "")
     text = ": ".join(part for part in (code, words) if part) or next(
         (line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
-    return visible(re.sub(r"(\w+://)[^/@\s]+@", r"\1…@", text))[:300]
+    return visible(re.sub(r"(\w+://)(?:[^/@\s]*@)?([^/@\s?#]+)[^\s,;)'\"]*", r"\1\2/…", text))[:300]
 
 
 def _swap_in(fresh: Path, where: Path) -> None:

