@@ -563,6 +563,8 @@ class _Matcher:
 
     def _clean(self, text: str) -> str:
         spans, near = self._found(text)
+        if "…" in text:  # an excerpt's cut inside the text is an end too: an escaped piece of a secret may end there
+            near += [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
         if _may_hold_escape(text):  # an escape may hide a secret: read those places
             for start, end in self._windows(text, near):
                 view = _View.of(text[start:end])

@@ -247,6 +247,12 @@ def test_the_same_origin_is_the_browsers_same_origin(script, page):
         assert fact.queue[0][0] == "http://stage:secret-pw@127.0.0.1:8080/assets/a.js"
 
 
+def test_one_script_named_two_ways_is_fetched_once():
+    fact = bundle.Crawl("http://u:pw@localhost:8080/", bundle.Params(service="app"))
+    fact.enqueue([("http://u:pw@localhost:8080/assets/a.js", True), ("HTTP://LOCALHOST:8080/assets/a.js", True)])
+    assert [u for u, _ in fact.queue] == ["http://u:pw@localhost:8080/assets/a.js"] and fact.fetched == 1
+
+
 def test_a_manifest_chunk_that_is_not_there_is_not_looked_at():
     outcome, _ = walked({"/": '<html><script src="/_next/static/abc/_buildManifest.js"></script></html>',
                          "/_next/static/abc/_buildManifest.js":

@@ -170,6 +170,17 @@ def test_a_series_exposed_twice_fails(text, families, seen):
     assert outcome.status is Status.FAILED and outcome.observed == f"malformed exposition: {seen}", outcome.observed
 
 
+@pytest.mark.parametrize("text, families", [
+    ('# TYPE d histogram\nd_bucket{a="",le="1"} 1\nd_bucket{a="",le="+Inf"} 2\nd_count 2\nd_sum 1\n',
+     {"d": "histogram"}),
+    ('# TYPE s summary\ns_count 2\ns_sum{a=""} 1\n', {"s": "summary"}),
+])
+def test_a_label_with_an_empty_value_is_no_label_when_parts_are_matched(text, families):
+    """Prometheus stores `d_bucket{a=""}` as `d_bucket`: with `d_count` and `d_sum` it is one whole histogram."""
+    outcome = judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 def test_one_series_per_label_set_is_no_duplicate():
     outcome = judged('# TYPE jobs_total counter\njobs_total{a="1",b="2"} 5\njobs_total{a="1",b="3"} 7\n', {"jobs": "counter"})
     assert outcome.status is Status.PASSED, outcome.observed

@@ -48,6 +48,10 @@ def test_a_secret_cut_where_an_excerpt_marks_its_cut_is_masked():
         cleaned = redactor.text(shown)
         assert SECRET[:10] not in cleaned and SECRET[-10:] not in cleaned and "[redacted part of" in cleaned, cleaned
     assert redactor.text("… 2 more: no answer") == "… 2 more: no answer"
+    # escaped (a URL's query, JSON) and far from both ends of a long message: read where the excerpt was cut
+    for piece in (quote(SECRET, safe="")[:24], json.dumps(SECRET)[1:-1][:22]):
+        cleaned = redactor.text("x" * 800 + f" {piece}… (161 characters) " + "y" * 800)
+        assert piece not in cleaned and "[redacted part of" in cleaned, piece
 
 
 def test_nested_data_keys_included():

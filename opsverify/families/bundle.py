@@ -233,9 +233,10 @@ class Crawl:
         """A script the page names by an absolute URL on its own origin, fetched as the page was: with the
         service URL's user and password (a staging site behind basic auth), which a browser would send too."""
         page, parts = urlsplit(self.page_url), urlsplit(url)
-        if "@" not in page.netloc or "@" in parts.netloc or _origin(url) != _origin(self.page_url):
+        if "@" in parts.netloc or _origin(url) != _origin(self.page_url):
             return url
-        return parts._replace(netloc=f"{page.netloc.rpartition('@')[0]}@{parts.netloc}").geturl()
+        # written as the page's own URL is (its user, its host as written): one script named two ways is one
+        return parts._replace(scheme=page.scheme, netloc=page.netloc).geturl()
 
     def enqueue(self, references: list[tuple[str, bool]]) -> None:
         """Queue (url, certain) references not seen yet. A script on another origin is not fetched (a check talks

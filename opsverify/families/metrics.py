@@ -117,7 +117,12 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
 def _identity(sample) -> tuple:
     """A series as Prometheus tells series apart: its name and labels, in any order; a label with an empty value
     is no label (`x{a=""}` is `x`)."""
-    return sample.name, tuple(sorted((k, v) for k, v in sample.labels.items() if v != ""))
+    return sample.name, _label_set(sample)
+
+
+def _label_set(sample, *leaving: str) -> tuple:
+    """Its labels as Prometheus stores them (one with an empty value is none), less `leaving` (a bucket's `le`)."""
+    return tuple(sorted((k, v) for k, v in sample.labels.items() if v != "" and k not in leaving))
 
 
 def _twice(text: str) -> str:
@@ -146,7 +151,7 @@ def incomplete(family) -> list[str]:
     groups: dict[tuple, set[str]] = {}
     for sample in family.samples:
         part = sample.name[len(family.name):]  # "" for a summary's quantile, which is optional
-        labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k not in ("le", "quantile")))
+        labels = _label_set(sample, "le", "quantile")
         groups.setdefault(labels, set()).add(part)
     lacking = []
     for labels, parts in groups.items():
@@ -197,7 +202,7 @@ def _uncumulative(family) -> list[str]:
     groups: dict[tuple, dict] = {}
     bad = []
     for sample in family.samples:
-        labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k != "le"))
+        labels = _label_set(sample, "le")
         group = groups.setdefault(labels, {"buckets": [], "count": None})
         if sample.name.endswith("_bucket"):
             try:
