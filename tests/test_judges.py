@@ -44,7 +44,10 @@ def test_migrations_prisma_unfinished_and_rolled_back():
     outcome = migrations.judge(make(migrations, {"tool": "prisma", "none_failed": True}),
                                {"history": {("prisma", "public._prisma_migrations"): {"history": rows}}, "repo": {}})
     assert outcome.status is Status.FAILED
-    assert "b failed" in outcome.observed and "c was rolled back" in outcome.observed
+    # b never finished: a failure; c was rolled back (`migrate resolve --rolled-back`), which Prisma itself counts as
+    # no failure: recorded history, and `from_repo` says whether its folder is still to be applied
+    assert outcome.observed == "1 failure now: b failed (started 2024-01-02) and is not resolved"
+    assert outcome.evidence["resolved"] == ["c: rolled back 2024-01-04, not applied again"]
 
 
 def test_migrations_from_repo_and_missing_table():

@@ -18,7 +18,7 @@ from opsverify.checklist import load_item_params
 from opsverify.engine import gather_and_judge
 from opsverify.families import migrations
 from opsverify.families.migration_tools import (
-    RepoListing, RepoMigration, alembic, django, flyway, golang_migrate, liquibase, prisma, supabase)
+    RepoListing, RepoMigration, alembic, django, flyway, golang_migrate, liquibase, prisma, rails, supabase)
 from opsverify.outcome import Outcome, Status
 
 from .kit import make_check, make_target
@@ -76,6 +76,10 @@ SUPABASE_RULES = [
          "newest applied is 20250101000000, not 20250102000000_orders"),
     Rule("unknown", supabase_row("20250109000000", "hotfix"), supabase_delete("20250109000000"),
          "applied migration not in supabase/migrations: 20250109000000"),
+    # two files of one version: the CLI refuses the folder (duplicate key), and at most one of them ran
+    Rule("duplicate", lambda s: s.write("supabase/migrations/20250102000000_orders_v2.sql", "select 2;"),
+         lambda s: s.remove("supabase/migrations/20250102000000_orders_v2.sql"),
+         "version 20250102000000 (20250102000000_orders.sql and 20250102000000_orders_v2.sql)"),
 ]
 
 
@@ -115,8 +119,9 @@ def prisma_recovers(s: Scratch) -> None:
 
 PRISMA_RULES = [
     Rule("failed", prisma_deploy_fails, prisma_recovers, f"{P4} failed"),
+    # rolled back and its folder still there: pending (not applied), which from_repo says, with why
     Rule("rolled-back", lambda s: s.sql("update _prisma_migrations set rolled_back_at = now() where migration_name = %s", P3),
-         lambda s: prisma_attempt(s, P3, script(P3), age_minutes=1), f"{P3} was rolled back"),
+         lambda s: prisma_attempt(s, P3, script(P3), age_minutes=1), f"repo migration not applied: {P3} (rolled back"),
     Rule("checksum", lambda s: s.write(f"prisma/migrations/{P2}/migration.sql", script(P2) + "-- edited\n"),
          lambda s: s.write(f"prisma/migrations/{P2}/migration.sql", script(P2)), f"(checksum differs): {P2}"),
     Rule("missing", lambda s: s.write(f"prisma/migrations/{P4}/migration.sql", script(P4)),
@@ -160,6 +165,14 @@ RAILS_RULES = [
          "newest applied is 20240101000000, not 20240202000000"),
     Rule("unknown", rails_row("20240909000000"), rails_delete("20240909000000"),
          "not in db/migrate: 20240909000000"),
+    # DuplicateMigrationVersionError / DuplicateMigrationNameError: Rails refuses the folder
+    Rule("duplicate", lambda s: s.write("db/migrate/20240202000000_add_phone_to_users.rb", "class AddPhone; end\n"),
+         lambda s: s.remove("db/migrate/20240202000000_add_phone_to_users.rb"),
+         "version 20240202000000 (20240202000000_add_email_to_users.rb and 20240202000000_add_phone_to_users.rb)"),
+    Rule("duplicate name", lambda s: (s.write("db/migrate/old/20231201000000_create_users.rb", "class CreateUsers; end\n"),
+                                      rails_row("20231201000000")(s)),
+         lambda s: (s.remove("db/migrate/old/20231201000000_create_users.rb"), rails_delete("20231201000000")(s)),
+         "name create_users (20240101000000_create_users.rb and old/20231201000000_create_users.rb)"),
 ]
 
 
@@ -291,6 +304,11 @@ FLYWAY_RULES = [
          lambda s: s.sql("update flyway_schema_history set checksum ="
                          f" {flyway.checksum(b'create table orders (id int);' + bytes([13, 10]))} where installed_rank = 2"),
          "1 applied migration with no checksum recorded, so not shown unchanged: 1.1"),
+    # "Found more than one migration with version 1.1" (1_1 and 1.1.0 are one version; subfolders too)
+    Rule("duplicate", lambda s: s.write("db/migration/sub/V1.1.0__again.sql", "create table orders (id int);\r\n"),
+         lambda s: s.remove("db/migration/sub/V1.1.0__again.sql"), "version 1.1 (V1_1__orders.sql and sub/V1.1.0__again.sql)"),
+    Rule("duplicate repeatable", lambda s: s.write("db/migration/sub/R__views.sql", "create or replace view v as select 1;\n"),
+         lambda s: s.remove("db/migration/sub/R__views.sql"), "repeatable views (R__views.sql and sub/R__views.sql)"),
 ]
 
 
@@ -317,6 +335,9 @@ GOLANG_RULES = [
     Rule("applied", golang_at(1), golang_at(3), "not applied: 2"),
     Rule("latest", golang_at(2), golang_at(3), "newest applied is version 2, not 3"),
     Rule("unknown", golang_at(7), golang_at(3), "not in migrations: 7"),
+    # source/migration.go: "duplicate migration file" (000002 and 2 are one version)
+    Rule("duplicate", lambda s: s.write("migrations/2_orders_again.up.sql", "select 2;\n"),
+         lambda s: s.remove("migrations/2_orders_again.up.sql"), "version 2 (000002_orders.up.sql and 2_orders_again.up.sql)"),
 ]
 
 
@@ -594,6 +615,7 @@ def test_one_round_trip_for_every_check_of_a_target(scratch, monkeypatch):
     ({"tool": "prisma", "none_failed": True, "table": "public.x; drop table y"}, "schema.table"),
     ({"tool": "prisma", "from_repo": "../elsewhere"}, "inside the repo checkout"),
     ({"tool": "prisma", "from_repo": "/abs/path"}, "inside the repo checkout"),
+    ({"tool": "prisma", "from_repo": ""}, r"write \. for the checkout itself"),
     ({"tool": "sqitch", "latest": "x"}, "tool"),
     ({"source": "prisma", "all_finished": True}, "Extra inputs"),
 ])
@@ -614,8 +636,9 @@ def attempt(name, started, finished=True, rolled_back=None):
     ([attempt("a", "1")], ["a"], [], 0),
     ([attempt("a", "1", finished=False, rolled_back="2"), attempt("a", "3")], ["a"], [], 1),  # resolved, re-applied
     ([attempt("a", "1", finished=False)], [], ["a failed"], 0),  # P3009: unresolved
-    ([attempt("a", "1", finished=False, rolled_back="2")], [], ["a was rolled back"], 0),  # resolved, not re-applied
-    ([attempt("a", "1", rolled_back="2")], [], ["a was rolled back"], 0),  # finished, then rolled back by hand
+    # resolved (`migrate resolve --rolled-back`), not re-applied: Prisma counts it neither failed nor applied
+    ([attempt("a", "1", finished=False, rolled_back="2")], [], [], 1),
+    ([attempt("a", "1", rolled_back="2")], [], [], 1),  # finished, then rolled back by hand
     ([attempt("a", "1", finished=False), attempt("a", "3")], ["a"], ["a failed"], 0),  # Prisma would refuse to deploy
 ])
 def test_prisma_attempts(rows, applied, failures, resolved):
@@ -780,3 +803,146 @@ def test_a_database_that_cannot_be_reached_is_said_so_not_an_rls_question():
         target.close()
     assert outcome.status is Status.ERROR and "row level security" not in outcome.observed, outcome
     assert target.database_problem() is not None and target.database_problem().kind == "unreachable"
+
+
+# -- a repo folder the tool itself refuses ----------------------------------------------------------
+@pytest.mark.parametrize("tool, files, seen", [
+    ("supabase", {"20240201120000_add_b.sql": "x", "20240201120000_add_c.sql": "y"},
+     "version 20240201120000 (20240201120000_add_b.sql and 20240201120000_add_c.sql)"),
+    ("rails", {"20240201120000_create_b.rb": "", "20240201120000_create_c.rb": ""},
+     "version 20240201120000 (20240201120000_create_b.rb and 20240201120000_create_c.rb)"),
+    ("golang-migrate", {"1_a.up.sql": "x", "1_b.up.sql": "y", "1_a.down.sql": "x", "1_b.down.sql": "y"},
+     "version 1 (1_a.up.sql and 1_b.up.sql)"),
+    ("golang-migrate", {"1_a.up.sql": "x", "1_a.down.sql": "x", "1_b.down.sql": "y"},  # downs too: the tool refuses
+     "version 1 (1_a.down.sql and 1_b.down.sql)"),
+    ("flyway", {"V1__a.sql": "x", "V1.0__b.sql": "y"}, "version 1 (V1.0__b.sql and V1__a.sql)"),
+])
+def test_two_files_of_one_version_are_named(tmp_path, tool, files, seen):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    listing = {"supabase": supabase, "rails": rails, "golang-migrate": golang_migrate, "flyway": flyway}[tool].read_repo(
+        tmp_path)
+    assert seen in [f"{what} ({' and '.join(names)})" for what, names in listing.clashes]
+
+
+def test_supabase_two_files_of_one_applied_version_fail_naming_both(scratch):
+    """One row, 20240201120000/add_b; the folder holds add_b and add_c of that version: add_c never ran."""
+    scratch.ddl("supabase")
+    for version, name in (("20240101120000", "init"), ("20240201120000", "add_b")):
+        scratch.write(f"m/{version}_{name}.sql", "select 1;\n")
+        supabase_row(version, name)(scratch)
+    assert passed(scratch.check({"tool": "supabase", "from_repo": "m"}))
+    scratch.write("m/20240201120000_add_c.sql", "create table c (id int);\n")
+    outcome = scratch.check({"tool": "supabase", "from_repo": "m"})
+    assert outcome.status is Status.FAILED, outcome
+    assert "20240201120000_add_b.sql and 20240201120000_add_c.sql" in outcome.observed, outcome
+    assert "supabase refuses" in outcome.observed and outcome.evidence["repo_clashes"], outcome
+
+
+# -- prisma: `migrate resolve --rolled-back` is resolved history -----------------------------------
+def test_prisma_rolled_back_migration_whose_folder_is_gone_is_history_not_a_failure(scratch):
+    """A failed deploy resolved with `migrate resolve --rolled-back`, its folder then deleted: Prisma ignores the
+    row (`migrate status`: up to date), so none_failed and from_repo pass, and the row is named as history."""
+    prisma_healthy(scratch)
+    bad = "20240250000000_bad"
+    prisma_attempt(scratch, bad, "create table oops;", age_minutes=150, finished=False, rolled_back_after=5)
+    outcome = scratch.check(PRISMA)
+    assert passed(outcome), outcome
+    assert f"{bad}: rolled back" in " ".join(outcome.evidence["resolved"]), outcome
+    assert outcome.evidence["failures"] == [] and f"not applied now: {bad} (rolled back" in outcome.observed, outcome
+    assert passed(scratch.check({"tool": "prisma", "none_failed": True}))
+    # its folder back in the repo: that migration is pending, which from_repo says (with why)
+    scratch.write(f"prisma/migrations/{bad}/migration.sql", "create table oops;")
+    outcome = scratch.check(PRISMA)
+    assert outcome.status is Status.FAILED, outcome
+    assert f"repo migration not applied: {bad} (rolled back" in outcome.observed, outcome
+    assert scratch.check({**PRISMA, "applied": [bad], "from_repo": None, "checksums": False}).status is Status.FAILED
+
+
+# -- supabase: a history an older CLI made records no names ----------------------------------------
+def supabase_versions_only(s: Scratch) -> None:
+    s.sql("create schema supabase_migrations;"
+          " create table supabase_migrations.schema_migrations (version text not null primary key)")
+    s.sql("insert into supabase_migrations.schema_migrations values ('20240101120000'), ('20240201120000')")
+    s.write("m/20240101120000_init.sql", "select 1;\n")
+    s.write("m/20240201120000_add_b.sql", "select 1;\n")
+
+
+@pytest.mark.parametrize("params", [{"tool": "supabase", "applied": ["add_b"]},
+                                    {"tool": "supabase", "latest": "20240201120000_add_b"},
+                                    {"tool": "supabase", "latest": "add_b"}])
+def test_supabase_names_against_a_history_without_names_are_could_not_look(scratch, params):
+    supabase_versions_only(scratch)
+    outcome = scratch.check(params)
+    assert outcome.status is Status.ERROR, outcome
+    assert "records no names" in outcome.observed and "write the version" in outcome.observed, outcome
+    assert "give from_repo" in outcome.observed and "supabase_migrations.schema_migrations" in outcome.observed
+    assert passed(scratch.check({**params, "from_repo": "m"}))  # the repo's file names each version
+
+
+def test_supabase_versions_against_a_history_without_names_are_judged(scratch):
+    supabase_versions_only(scratch)
+    assert passed(scratch.check({"tool": "supabase", "applied": ["20240101120000"], "latest": "20240201120000"}))
+    # a version no row has is decided whatever the names: not applied
+    outcome = scratch.check({"tool": "supabase", "applied": ["20240301120000_add_c"]})
+    assert outcome.status is Status.FAILED and "not applied: 20240301120000_add_c" in outcome.observed, outcome
+    outcome = scratch.check({"tool": "supabase", "latest": "20240301120000"})
+    assert outcome.status is Status.FAILED, outcome
+
+
+# -- a checker role without the privilege: the hint names the grant --------------------------------
+def test_no_select_on_the_history_table_names_the_grant(scratch, reader_role):
+    rails_healthy(scratch)
+    role, reader = reader_role("")
+    (outcome,) = gather_and_judge(reader, migrations, [make_check("migrations", RAILS)])
+    assert outcome.status is Status.ERROR, outcome
+    assert f"GRANT SELECT ON public.schema_migrations TO {role}" in outcome.observed, outcome
+    assert "wrong database" not in outcome.observed, outcome
+
+
+def test_no_usage_on_the_history_schema_names_the_grant(scratch, reader_role):
+    supabase_healthy(scratch)
+    role, reader = reader_role("")  # SELECT on the table, and no USAGE on its schema
+    scratch.sql(pgsql.SQL("grant select on supabase_migrations.schema_migrations to {}").format(pgsql.Identifier(role)))
+    (outcome,) = gather_and_judge(reader, migrations, [make_check("migrations", SUPABASE)])
+    assert outcome.status is Status.ERROR, outcome
+    assert f"GRANT USAGE ON SCHEMA supabase_migrations TO {role}" in outcome.observed, outcome
+    assert "wrong database" not in outcome.observed, outcome
+
+
+def test_no_select_on_the_knex_lock_table_names_the_grant(scratch, reader_role):
+    knex_healthy(scratch)
+    role, reader = reader_role("")
+    scratch.sql(pgsql.SQL("grant select on knex_migrations to {}").format(pgsql.Identifier(role)))
+    (outcome,) = gather_and_judge(reader, migrations, [make_check("migrations", KNEX)])
+    assert outcome.status is Status.ERROR, outcome
+    assert "public.knex_migrations_lock" in outcome.observed, outcome
+    assert f"GRANT SELECT ON public.knex_migrations_lock TO {role}" in outcome.observed, outcome
+    assert "wrong database" not in outcome.observed, outcome
+    assert passed(gather_and_judge(reader, migrations, [make_check("migrations", {**KNEX, "none_failed": False})])[0])
+
+
+# -- knex: a held lock over an empty history is read, and fails -------------------------------------
+def test_knex_empty_history_with_the_lock_held_fails(scratch):
+    """The first `migrate:latest` died holding the lock: nothing applied, and the lock says so."""
+    scratch.ddl("knex")
+    scratch.sql("insert into knex_migrations_lock (is_locked) values (1)")
+    for params in ({"tool": "knex", "none_failed": True}, {"tool": "knex", "none_failed": True, "from_repo": "m"}):
+        scratch.write("m/20240101120000_init.js", "exports.up = async () => {};\n")
+        outcome = scratch.check(params)
+        assert outcome.status is Status.FAILED and "the migration lock is held" in outcome.observed, outcome
+    scratch.sql("update knex_migrations_lock set is_locked = 0")
+    outcome = scratch.check({"tool": "knex", "none_failed": True})
+    assert outcome.status is Status.ERROR and "nothing was checked" in outcome.observed, outcome
+
+
+# -- from_repo: "." is the checkout itself ----------------------------------------------------------
+def test_from_repo_dot_is_the_checkout_itself(scratch):
+    supabase_healthy(scratch)
+    assert load_item_params("migrations", {"tool": "supabase", "from_repo": "."}).from_repo == "."
+    scratch.target.close()
+    scratch.target = make_target({"database": scratch.url, "repo": str(scratch.repo / "supabase" / "migrations")})
+    assert passed(scratch.check({"tool": "supabase", "from_repo": "."}))
+    scratch.write("supabase/migrations/20250103000000_more.sql", "select 1;")
+    outcome = scratch.check({"tool": "supabase", "from_repo": "."})
+    assert outcome.status is Status.FAILED and "not applied: 20250103000000" in outcome.observed, outcome

@@ -10,25 +10,32 @@ Params:
     latest: 20240902_uploads         the newest applied migration is this one
     none_failed: true                nothing failed, dirty, unfinished or locked *now*
     from_repo: prisma/migrations     every migration of this folder of the repo checkout is applied
+                                     ("." is the checkout itself); a folder whose files the tool cannot
+                                     tell apart (two of one version) fails: the tool refuses it
     checksums: true                  ... and unchanged since (tools that record a checksum)
     unknown_applied: fail            an applied migration the folder lacks fails (default) | report
     allow_empty: false               an empty history or folder is an error, unless true
 
 Row level security on a history or lock table shows a checker role it applies to only some rows: a
 held lock or a failed row it hides would read as none, so that is *error* naming the fix (BYPASSRLS).
+A table the checker role may not read (SQLSTATE 42501) is *error* naming the GRANT it lacks; a name
+the history cannot match (a Supabase table that records versions only) is *error* naming the fix.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from ..errors import DatabaseUnavailable, GatherError
+from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..outcome import Outcome, error, verdict
 from ._common import StrictParams, first_few, nothing_found, plural
 from .migration_tools import IDENTIFIER, TOOLS, History, RepoListing, Table
+
+PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")  # an identifier SQL needs no quotes for
 
 NAME = "migrations"
 
@@ -60,8 +67,10 @@ class Params(StrictParams):
     def _inside_repo(cls, value: str | None) -> str | None:
         if value is not None:
             parts = PurePosixPath(value).parts
-            if not parts or value.startswith("/") or ".." in parts:
+            if value.startswith("/") or ".." in parts:
                 raise ValueError("must be a relative folder inside the repo checkout")
+            if not parts and value.rstrip("/") != ".":
+                raise ValueError("must be a relative folder inside the repo checkout (write . for the checkout itself)")
         return value
 
     @model_validator(mode="after")
@@ -138,6 +147,7 @@ def gather(target, checks) -> dict[str, Any]:
     if isinstance(visibility, GatherError):
         raise GatherError(f"could not tell whether row level security hides history rows: {visibility}")
     history: dict[tuple[str, str], dict] = {}
+    viewer = next((row["viewer"] for row in visibility), None)  # the checker role, for a GRANT it lacks
     for (key, role, query), rows in zip(plan, answers, strict=True):
         hidden = next((row for row in visibility if row["name"] == query.table.sql and row["filtered"]), None)
         if hidden is not None and not isinstance(rows, GatherError):
@@ -150,7 +160,7 @@ def gather(target, checks) -> dict[str, Any]:
         p = check.params
         if p.from_repo and (p.tool, p.from_repo) not in repo:
             repo[(p.tool, p.from_repo)] = _list_folder(target, p.tool, p.from_repo)
-    return {"history": history, "repo": repo}
+    return {"history": history, "repo": repo, "viewer": viewer}
 
 
 def _list_folder(target, tool: str, folder: str) -> RepoListing | GatherError:
@@ -179,7 +189,8 @@ def judge(check, facts) -> Outcome:
         history: History = tool.history(rows, listing)
     except (ValueError, TypeError, KeyError) as exc:  # rows in another shape than the tool writes
         return error(f"could not read {table.label} as {p.tool}'s history: {exc}")
-    if history.recorded == 0 and not p.allow_empty:
+    if history.recorded == 0 and not p.allow_empty and not (p.none_failed and history.failures):
+        # a held lock over an empty history was read: that failure is judged (a first run died holding it)
         return nothing_found("applied migration", f"{table.label} ({p.tool}'s history table)")
     expected: list[str] = []
     problems: list[str] = []
@@ -187,19 +198,26 @@ def judge(check, facts) -> Outcome:
     evidence: dict[str, Any] = {
         "tool": p.tool, "table": table.label, "rows": history.recorded, "applied": len(history.applied),
         "newest": history.position(), "failures": list(history.failures), "resolved": list(history.resolved)}
+    undecided = getattr(tool, "undecided", lambda label, history: False)  # a name no row records
+    vague: list[str] = []
+    why = dict(history.not_applied)
     if p.applied:
         labels = set().union(*(a.labels for a in history.applied))
-        missing = [label for label in p.applied if tool.canonical(label) not in labels]
+        unmatched = [label for label in p.applied if tool.canonical(label) not in labels]
+        vague += [label for label in unmatched if undecided(label, history)]
+        missing = [label for label in unmatched if label not in vague]
         expected.append(f"applied: {first_few(p.applied, 5)}")
         evidence["not_applied"] = missing
         if missing:
-            problems.append(f"not applied: {first_few(missing)}")
+            problems.append(f"not applied: {first_few([_why(label, why) for label in missing])}")
     if p.latest:
         scope = p.latest.split(".", 1)[0] if tool.PER_APP else ""
         where = f" in {scope}" if scope else ""
         newest = history.newest(scope)
         expected.append(f"newest applied{where}: {p.latest}")
-        if newest is None or tool.canonical(p.latest) not in newest.labels:
+        if newest is not None and tool.canonical(p.latest) not in newest.labels and undecided(p.latest, history):
+            vague.append(p.latest)
+        elif newest is None or tool.canonical(p.latest) not in newest.labels:
             problems.append(f"newest applied{where} is {history.position(scope)}, not {p.latest}")
     if p.none_failed:
         expected.append(f"no {p.tool} migration failed, dirty or unfinished now")
@@ -207,8 +225,17 @@ def judge(check, facts) -> Outcome:
             problems.append(f"{plural(len(history.failures), 'failure')} now: {first_few(list(history.failures), 2)}")
     if listing is not None:
         problems += _against_repo(p, history, listing, expected, evidence, notes)
+    if vague:
+        fix = (" (the repo has no file of that version to name it)" if p.from_repo
+               else ", or give from_repo so the repo's file names each version")
+        besides = f"; besides, {'; '.join(problems)}" if problems else ""
+        return error(f"could not tell whether {first_few(vague)} {'is' if len(vague) == 1 else 'are'} applied:"
+                     f" {table.label} {history.unnamed}; write the version{fix}{besides}", **evidence)
     if history.resolved:
         notes.append(f"{plural(len(history.resolved), 'resolved failure')} in its history")
+    if history.not_applied:  # e.g. rolled back and not applied again: history, and not applied (said above if asked)
+        evidence["recorded_not_applied"] = [_why(key, why) for key, _ in history.not_applied]
+        notes.append(f"recorded, not applied now: {first_few(evidence['recorded_not_applied'], 2)}")
     fine = f"{plural(len(history.applied), 'migration')} applied in {table.label}, newest {history.position()}"
     return verdict("; ".join(expected), problems, "; ".join([fine, *notes]), **evidence)
 
@@ -220,8 +247,7 @@ def _read(p: Params, facts) -> tuple[dict, RepoListing | None] | Outcome:
     for role, query in TOOLS[p.tool].queries(p.history_table, p.none_failed).items():
         rows[role] = answers[role]
         if isinstance(rows[role], GatherError):
-            hint = "" if "row level security" in str(rows[role]) else (
-                " (wrong database or schema? `table:` names another one)")
+            hint = _hint(rows[role], query.table, facts.get("viewer"))
             return error(f"could not read {query.table.label}, the {p.tool} {role} table: {rows[role]}{hint}")
     if not p.from_repo:
         return rows, None
@@ -234,14 +260,47 @@ def _read(p: Params, facts) -> tuple[dict, RepoListing | None] | Outcome:
     return rows, listing
 
 
+def _hint(problem: GatherError, table: Table, viewer: str | None) -> str:
+    """What to do about a history or lock table that could not be read."""
+    if "row level security" in str(problem):
+        return ""  # the message names its fix
+    if isinstance(problem, QueryFailed) and problem.sqlstate == "42501":  # insufficient_privilege
+        role = _identifier(viewer) if viewer else "<the checker role>"
+        if "for schema" in str(problem):
+            return (f"; the checker role may not use the schema: GRANT USAGE ON SCHEMA {_identifier(table.schema)}"
+                    f" TO {role} (and GRANT SELECT ON {_qualified(table)} TO {role}, if it lacks that too)")
+        return f"; the checker role may not read it: GRANT SELECT ON {_qualified(table)} TO {role}"
+    return " (wrong database or schema? `table:` names another one)"
+
+
+def _identifier(name: str) -> str:
+    return name if PLAIN.match(name) else '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(table: Table) -> str:
+    return f"{_identifier(table.schema)}.{_identifier(table.name)}"
+
+
+def _why(key: str, why: dict[str, str]) -> str:
+    return f"{key} ({why[key]})" if key in why else key
+
+
 def _against_repo(p: Params, history: History, listing: RepoListing, expected: list[str],
                   evidence: dict[str, Any], notes: list[str]) -> list[str]:
     problems = []
+    if listing.clashes:  # the tool refuses the folder: at most one file of each ran, whatever the history says
+        expected.append(f"each migration of {p.from_repo} in a file of its own")
+        evidence["repo_clashes"] = {what: list(files) for what, files in listing.clashes}
+        problems.append(f"{p.from_repo} holds files {p.tool} cannot tell apart ({p.tool} refuses such a folder;"
+                        " at most one of each ran): "
+                        + first_few([f"{what} ({' and '.join(files)})" for what, files in listing.clashes], 2))
     by_key = {a.key: a for a in history.applied}
-    missing = [m.key for m in listing.migrations if m.key not in by_key]
+    missing = list(dict.fromkeys(m.key for m in listing.migrations if m.key not in by_key))
     expected.append(f"every migration of {p.from_repo} applied")
+    why = dict(history.not_applied)
     if missing:
-        problems.append(f"{plural(len(missing), 'repo migration')} not applied: {first_few(missing)}")
+        problems.append(f"{plural(len(missing), 'repo migration')} not applied:"
+                        f" {first_few([_why(key, why) for key in missing])}")
     known, scopes = listing.keys, {m.scope for m in listing.migrations}  # Django: only the repo's own apps
     unknown = [a.key for a in history.applied
                if a.key not in known and not a.synthetic and (not TOOLS[p.tool].PER_APP or a.scope in scopes)]

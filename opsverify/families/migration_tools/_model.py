@@ -59,6 +59,8 @@ class History:
     resolved: tuple[str, ...] = ()  # failures the tool's own recovery resolved: evidence, not a failure
     heads: tuple[str, ...] | None = None  # where the database stands, for tools that record only that
     standing: str | None = None  # that, in words, when the tool says more than the newest key
+    not_applied: tuple[tuple[str, str], ...] = ()  # (key, why): rows of a migration that is not applied now
+    unnamed: str | None = None  # why a name cannot be matched to some row (the history records no names)
 
     def newest(self, scope: str = "") -> Applied | None:
         if self.heads is not None and len(self.heads) != 1:
@@ -91,6 +93,8 @@ class RepoListing:
     migrations: tuple[RepoMigration, ...]
     looked_for: str  # the layout, for "no migration found in <folder> (looked for …)"
     ignored: tuple[str, ...] = ()  # files in the folder the tool would not run
+    # ("version 1", (file, file, ...)): files the tool cannot tell apart, so it refuses the whole folder
+    clashes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def keys(self) -> set[str]:
@@ -112,6 +116,15 @@ def visible_files(folder: Path, pattern: str = "*", recursive: bool = False) -> 
 
 def _skipped(relative: Path) -> bool:
     return any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1])
+
+
+def clashes(named: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(what, file) pairs -> each `what` more than one file has, with those files (sorted): two files of one
+    version are a folder the tool refuses (it would run, or record, only one of them)."""
+    files: dict[str, list[str]] = {}
+    for what, file in named:
+        files.setdefault(what, []).append(file)
+    return tuple((what, tuple(sorted(found))) for what, found in files.items() if len(found) > 1)
 
 
 def relative(path: Path, folder: Path) -> str:

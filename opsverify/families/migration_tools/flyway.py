@@ -9,7 +9,9 @@ version back. A row with success = false is a failed migration until `flyway rep
 
 Files (recursively): V<version>__<description>.sql (version: digits, `.` or `_` between parts,
 compared part by part as integers, trailing zero parts dropped: MigrationVersion),
-R__<description>.sql repeatable (re-run when its checksum changes), U… undo. The checksum is a
+R__<description>.sql repeatable (re-run when its checksum changes), U… undo. Two files of one
+version ("Found more than one migration with version"), or two repeatables of one description,
+are a folder Flyway refuses. The checksum is a
 CRC32 over the file's lines without their line endings, BOM dropped, UTF-8, stored as a signed
 int (ChecksumCalculator / LoadableResource).
 """
@@ -20,7 +22,8 @@ import re
 import zlib
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, relative, visible_files
+from ._model import (
+    Applied, History, Query, RepoListing, RepoMigration, Table, clashes, read_bytes, relative, visible_files)
 
 NAME = "flyway"
 TABLE = "public.flyway_schema_history"
@@ -82,7 +85,9 @@ def read_repo(folder: Path) -> RepoListing:
             ignored.append(relative(path, folder))
             continue
         migrations.append(RepoMigration(key, relative(path, folder), frozenset({checksum(read_bytes(path))})))
-    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+    named = [(f"repeatable {m.key.removeprefix('R__')}" if m.key.startswith("R__") else f"version {m.key}", m.file)
+             for m in migrations]
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), clashes(named))
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:

@@ -5,7 +5,8 @@ null primary key, dirty boolean not null), truncated and rewritten on every step
 version the database stands at. dirty = true means that migration failed part-way and the tool
 refuses to go on until `migrate force`. Files (source/parse.go): <version>_<title>.up.<ext> and
 .down.<ext>; every version up to the recorded one counts as applied, so `applied` needs
-`from_repo`. No checksum.
+`from_repo`. Two up (or two down) files of one version are a folder the tool refuses ("duplicate
+migration file", source/migration.go). No checksum.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, integer_label, visible_files
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, clashes, integer_label, visible_files
 
 NAME = "golang-migrate"
 TABLE = "public.schema_migrations"
@@ -36,14 +37,18 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 
 def read_repo(folder: Path) -> RepoListing:
-    migrations, ignored = [], []
+    migrations, ignored, downs = [], [], []
     for path in visible_files(folder):
         match = FILE.match(path.name)
         if match and match.group(3) == "up":
             migrations.append(RepoMigration(integer_label(match.group(1)), path.name))
-        elif not match:
+        elif match:
+            downs.append((f"version {integer_label(match.group(1))}", path.name))
+        else:
             ignored.append(path.name)
-    return RepoListing(tuple(sorted(migrations, key=lambda m: int(m.key))), LAYOUT, tuple(ignored))
+    migrations.sort(key=lambda m: int(m.key))
+    same = clashes([(f"version {m.key}", m.file) for m in migrations]) + clashes(downs)
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), same)
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:

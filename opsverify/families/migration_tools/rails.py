@@ -4,8 +4,9 @@ Table (activerecord schema_migration.rb, `create_table(id: false) { t.string :ve
 primary_key: true }`): schema_migrations (version character varying not null primary key), one
 row per applied migration holding only its version (the integer, as text). Files:
 db/migrate/**/<version>_<name>.rb (migration.rb `MigrationFilenameRegexp`); the version is read
-as an integer, so 0005_x.rb is version 5. PostgreSQL runs each migration in a DDL transaction:
-no failure row, no checksum.
+as an integer, so 0005_x.rb is version 5. Two files of one version, or of one name, are a folder
+Rails refuses (DuplicateMigrationVersionError, DuplicateMigrationNameError: migration.rb
+`validate`). PostgreSQL runs each migration in a DDL transaction: no failure row, no checksum.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, integer_label, relative, visible_files
+from ._model import (
+    Applied, History, Query, RepoListing, RepoMigration, Table, clashes, integer_label, relative, visible_files)
 
 NAME = "rails"
 TABLE = "public.schema_migrations"
@@ -36,14 +38,17 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 
 def read_repo(folder: Path) -> RepoListing:
-    migrations, ignored = [], []
+    migrations, ignored, names = [], [], []
     for path in visible_files(folder, "*.rb", recursive=True):
         match = FILE.match(path.name)
         if match:
             migrations.append(RepoMigration(integer_label(match.group(1)), relative(path, folder)))
+            names.append((f"name {match.group(2)}", relative(path, folder)))  # the class name Rails camelizes
         else:
             ignored.append(relative(path, folder))
-    return RepoListing(tuple(sorted(migrations, key=_order)), LAYOUT, tuple(ignored))
+    migrations.sort(key=_order)
+    same = clashes([(f"version {m.key}", m.file) for m in migrations]) + clashes(names)
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), same)
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:

@@ -5,7 +5,8 @@ Table (supabase/cli pkg/migration/history.go): supabase_migrations.schema_migrat
 repair; a table an older CLI created has `version` only (judged by version then). Files:
 supabase/migrations/<version>_<name>.sql, version = the leading digits
 (pkg/migration/file.go `^([0-9]+)_(.*)\\.sql$`); other files are skipped by the CLI. A migration
-runs in one implicit transaction, so a failure leaves no row; no checksum is kept.
+runs in one implicit transaction, so a failure leaves no row; no checksum is kept. Two files of one
+version are a folder the CLI refuses (the second insert of the version is a duplicate key).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, relative, visible_files
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, clashes, relative, visible_files
 
 NAME = "supabase"
 TABLE = "supabase_migrations.schema_migrations"
@@ -26,6 +27,7 @@ LABEL = None  # any version, name or version_name
 
 FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
 LEGACY_INIT = re.compile(r"^([0-9]{14})_init\.sql$")  # the CLI skips an old first `<ts>_init.sql`
+VERSION_NAME = re.compile(r"^([0-9]+)_(.+)$")
 
 
 def canonical(label: str) -> str:
@@ -50,13 +52,30 @@ def read_repo(folder: Path) -> RepoListing:
             migrations.append(RepoMigration(match.group(1), relative(path, folder)))
         else:
             ignored.append(path.name)
-    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored),
+                       clashes(sorted((f"version {m.key}", m.file) for m in migrations)))
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
     applied = tuple(Applied(str(r["version"]), _labels(str(r["version"]), str(r["name"] or ""), repo)) for r in rows)
-    return History(applied, recorded=len(rows))
+    nameless = [a.key for a in applied if len(a.labels) == 1]
+    unnamed = (f"records no names for {len(nameless)} of its {len(applied)} rows ({nameless[0]}"
+               f"{', …' if len(nameless) > 1 else ''}: a table an older Supabase CLI made has `version` only)"
+               ) if nameless else None
+    return History(applied, recorded=len(rows), unnamed=unnamed)
+
+
+def undecided(label: str, history: History) -> bool:
+    """A `name` or `version_name` this history cannot match or rule out: a row of no recorded name could be it.
+    A version is always decided, and so is a version_name whose version no row has."""
+    nameless = {a.key for a in history.applied if len(a.labels) == 1}
+    if not nameless or label.isdigit():
+        return False
+    version_name = VERSION_NAME.match(label)
+    if version_name and any(a.key == version_name.group(1) for a in history.applied):
+        return version_name.group(1) in nameless
+    return not version_name
 
 
 def _repo_name(version: str, repo: RepoListing | None) -> str:
