@@ -880,6 +880,15 @@ def test_supabase_names_against_a_history_without_names_are_could_not_look(scrat
     assert passed(scratch.check({**params, "from_repo": "m"}))  # the repo's file names each version
 
 
+def test_a_name_that_starts_with_digits_is_a_name_not_a_version(scratch):
+    """`001_seed` (a numbered file's name) is no version_name of this history, whose versions have 14 digits: a row
+    without a recorded name could hold it, so it cannot be told — not "not applied"."""
+    supabase_versions_only(scratch)
+    for params in ({"applied": ["001_seed"]}, {"latest": "001_seed"}):
+        outcome = scratch.check({"tool": "supabase", **params})
+        assert outcome.status is Status.ERROR and "records no names" in outcome.observed, outcome
+
+
 def test_supabase_versions_against_a_history_without_names_are_judged(scratch):
     supabase_versions_only(scratch)
     assert passed(scratch.check({"tool": "supabase", "applied": ["20240101120000"], "latest": "20240201120000"}))
@@ -939,7 +948,8 @@ def test_knex_empty_history_with_the_lock_held_fails(scratch):
 # -- from_repo: "." is the checkout itself ----------------------------------------------------------
 def test_from_repo_dot_is_the_checkout_itself(scratch):
     supabase_healthy(scratch)
-    assert load_item_params("migrations", {"tool": "supabase", "from_repo": "."}).from_repo == "."
+    for written in (".", "./", "././"):
+        assert load_item_params("migrations", {"tool": "supabase", "from_repo": written}).from_repo == written
     scratch.target.close()
     scratch.target = make_target({"database": scratch.url, "repo": str(scratch.repo / "supabase" / "migrations")})
     assert passed(scratch.check({"tool": "supabase", "from_repo": "."}))

@@ -69,7 +69,9 @@ class Params(StrictParams):
             parts = PurePosixPath(value).parts
             if value.startswith("/") or ".." in parts:
                 raise ValueError("must be a relative folder inside the repo checkout")
-            if not parts and value.rstrip("/") != ".":
+            if not parts and value and not value.strip("./"):  # `.`, `./`, `././`: the checkout itself
+                return value
+            if not parts:
                 raise ValueError("must be a relative folder inside the repo checkout (write . for the checkout itself)")
         return value
 

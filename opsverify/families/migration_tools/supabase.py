@@ -68,14 +68,17 @@ def history(answers: dict, repo: RepoListing | None) -> History:
 
 def undecided(label: str, history: History) -> bool:
     """A `name` or `version_name` this history cannot match or rule out: a row of no recorded name could be it.
-    A version is always decided, and so is a version_name whose version no row has."""
+    A version is always decided, and so is a version_name whose version no row has. A label is a version_name
+    only when its leading number is written as this history's versions are (`20240101000000_init`); `001_seed`
+    is a name that starts with digits, which any nameless row could hold."""
     nameless = {a.key for a in history.applied if len(a.labels) == 1}
     if not nameless or label.isdigit():
         return False
     version_name = VERSION_NAME.match(label)
-    if version_name and any(a.key == version_name.group(1) for a in history.applied):
-        return version_name.group(1) in nameless
-    return not version_name
+    widths = {len(a.key) for a in history.applied if a.key.isdigit()}
+    if version_name and len(version_name.group(1)) in widths:
+        return version_name.group(1) in nameless  # a version no row has is decided: not applied
+    return True
 
 
 def _repo_name(version: str, repo: RepoListing | None) -> str:
