@@ -387,6 +387,12 @@ CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
 _IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
 
 
+def _some(names: list[str]) -> str:
+    """`a, b, … 3 more`: the first _IDS_SHOWN names of a summary line, then how many it leaves out."""
+    more = f", … {len(names) - _IDS_SHOWN} more" if len(names) > _IDS_SHOWN else ""
+    return ", ".join(names[:_IDS_SHOWN]) + more
+
+
 def blocks(severity: str | None, fail_on: str | None) -> bool:
     """Whether a failure of this severity fails the run under `--fail-on` (default: every failure does)."""
     if fail_on is None or severity not in SEVERITIES:
@@ -819,8 +825,7 @@ class ArchiveReporter:
         for system, kind, text, count in self.causes():
             write(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked", red=True, bold=True)
         for system, seen, ids in self.other_errors():
-            shown_ids = ", ".join(ids[:_IDS_SHOWN]) + (f", … {len(ids) - _IDS_SHOWN} more" if len(ids) > _IDS_SHOWN else "")
-            write(f"could not check — {system}: {shown_ids}: {seen}", red=True)
+            write(f"could not check — {system}: {_some(ids)}: {seen}", red=True)
         records = self.records()
         fail_on = self.fail_on(terminalreporter.config)
         for line in _grouped(records, "failed", lambda r: f"{r['id']} ({r.get('severity')}"
@@ -858,11 +863,9 @@ class ArchiveReporter:
         partial = self.left_out(terminalreporter.config) if not terminalreporter.config.option.collectonly else None
         if partial is not None and partial[1]:
             in_scope, left = partial
-            names = ", ".join(f"{c.system} {c.key}" for c in left[:_IDS_SHOWN])
-            more = f", … {len(left) - _IDS_SHOWN} more" if len(left) > _IDS_SHOWN else ""
             narrowed = " ".join(self.selection(terminalreporter.config)["narrowed_by"]) or "the command line"
-            write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): {names}{more}",
-                  yellow=True)
+            write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): "
+                  f"{_some([f'{c.system} {c.key}' for c in left])}", yellow=True)
         if selected:
             write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
         for check in state.manual_items():

@@ -473,8 +473,9 @@ def may_be_a_key(piece: str) -> bool:
 
 
 def dsn_password(dsn: str) -> str | None:
-    """The password of libpq's key=value form (`host=db password='it''s' …`), as libpq reads it; a URL's
-    password is `url_passwords`'."""
+    """The password of libpq's key=value form (`host=db password='it\\'s' …`), as libpq reads it; a URL's
+    password is `url_passwords`'. Read here rather than by psycopg's parser: secrets are learnt before any item,
+    and a run that asks no database loads no driver."""
     match = re.search(r"(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))", dsn)
     if match is None:
         return None

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ..errors import GatherError
+from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, verdict
 from ._common import StrictParams, holds_non_finite, read_only_query
 
@@ -203,8 +204,6 @@ def gather(target, checks) -> dict[str, Any]:
 def _clock_problem(facts: dict[str, Any]) -> str | None:
     """Why a query citing the given deploy time cannot be trusted on this database: its clock reads earlier
     than that time (beyond the skew allowed), or could not be read."""
-    from ..limits import CLOCK_SKEW
-
     deployed = dt.datetime.fromisoformat(facts["deployed_at"])
     answer = facts.get("database_now")
     if isinstance(answer, GatherError) or not answer or not isinstance(answer[0].get("database_now"), dt.datetime):
