@@ -189,3 +189,57 @@ def test_a_cron_job_table_without_pg_cron_is_not_read_as_jobs(pg_cron, tmp_path)
     finally:
         with psycopg.connect(pg_cron, autocommit=True) as conn:
             conn.execute("drop database fakecron with (force)")
+
+
+def _version_of(conn) -> tuple[int, ...]:
+    version = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+    return tuple(int(n) for n in version.split("-")[0].split(".")[:2])
+
+
+def test_a_job_scheduled_in_another_database_is_judged_there(pg_cron, tmp_path):
+    """cron.schedule_in_database keeps the job in `postgres` and runs it in `cronapp`: an item about
+    `postgres` does not count it; `database: cronapp` does."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("drop database if exists cronapp")
+        conn.execute("create database cronapp")
+        jobid = conn.execute("select cron.schedule_in_database('app-nightly', '0 3 * * *', 'select 1', 'cronapp')"
+                             ).fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: app-nightly, active: true}")
+                                 + _item("K2", "{job: app-nightly, active: true, database: cronapp,"
+                                               " schedule: '0 3 * * *'}")
+                                 + _item("K3", "{job: app-nightly, active: false}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+            conn.execute("drop database cronapp")
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.FAILED, "K2": Status.PASSED,
+                                                       "K3": Status.PASSED}, seen
+    assert f"jobid {jobid} runs in cronapp" in seen["K1"].observed
+    assert seen["K2"].evidence["jobs"][0]["database"] == "cronapp"
+
+
+def test_a_checker_that_may_not_read_cron_timezone_is_told_the_grant(pg_cron, tmp_path):
+    """pg_cron >= 1.5 keeps cron.timezone from roles without pg_read_all_settings: the item that needs the
+    zone is an error naming the grant; the others are judged."""
+    items = (_item("K1", "{job: tz-five, active: true, schedule: '0 5 * * *', timezone: Etc/UTC}")
+             + _item("K2", "{job: tz-five, active: true, schedule: '0 5 * * *'}"))
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        version = _version_of(conn)
+        conn.execute("drop role if exists tz_checker")
+        conn.execute("create role tz_checker login bypassrls in role pg_read_all_data")
+        jobid = conn.execute("select cron.schedule('tz-five', '0 5 * * *', 'select 1')").fetchone()[0]
+        url = pg_cron.replace("postgres@", "tz_checker@", 1)
+        try:
+            refused = _own_outcomes(url, tmp_path, items)
+            conn.execute("grant pg_read_all_settings to tz_checker")
+            granted = _own_outcomes(url, tmp_path, items)
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+            conn.execute("drop role tz_checker")
+    assert refused["K2"].status is Status.PASSED, refused["K2"]
+    assert granted["K1"].status is Status.PASSED, granted["K1"]  # cron.timezone's default, GMT, is UTC all day
+    if version >= (1, 5):
+        assert refused["K1"].status is Status.ERROR, refused["K1"]
+        assert "grant pg_read_all_settings to tz_checker" in refused["K1"].observed
+    else:
+        assert refused["K1"].status is Status.PASSED, refused["K1"]  # GMT: nothing to read

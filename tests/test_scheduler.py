@@ -1,11 +1,22 @@
-"""scheduler family: which params combinations are config errors (the judge itself: tests/test_judges.py)."""
+"""scheduler family: which params combinations are config errors, and the judge on facts as gather returns them
+(more judge cases: tests/test_judges.py)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
 
 from opsverify.checklist import load_item_params
+from opsverify.engine import gather_and_judge
+from opsverify.errors import QueryFailed
+from opsverify.families import scheduler
+from opsverify.outcome import Status
+
+from .kit import make_check, make_target
+from .project import scratch_database
 
 
 @pytest.mark.parametrize("params, match", [
@@ -33,3 +44,191 @@ def test_combinations_the_judge_does_not_read_are_rejected(params, match):
                                       "30 seconds", "0,30 1,13 1-15/2 jan-jun 0,7"])
 def test_schedules_pg_cron_takes_are_accepted(schedule):
     load_item_params("scheduler", {"job": "w", "active": True, "schedule": schedule})
+
+
+@pytest.mark.parametrize("params, match", [
+    # an empty name matches no job: `active: false` would pass whatever runs
+    ({"job": "", "active": False}, "job"),
+    ({"job": "   ", "active": False}, "job"),
+    ({"job": "w", "active": True, "database": " "}, "database"),
+    # what pg_cron refuses as an interval (its own regression test): out of 1-59, trailing words
+    ({"job": "w", "active": True, "schedule": "60 seconds"}, "is not a cron schedule"),
+    ({"job": "w", "active": True, "schedule": "-1 seconds"}, "is not a cron schedule"),
+    ({"job": "w", "active": True, "schedule": "5 secondc"}, "is not a cron schedule"),
+    ({"job": "w", "active": True, "schedule": "50 seconds c"}, "is not a cron schedule"),
+])
+def test_a_name_or_interval_that_matches_nothing_is_refused(params, match):
+    with pytest.raises((ValidationError, ValueError), match=match):
+        load_item_params("scheduler", params)
+
+
+@pytest.mark.parametrize("schedule", ["30 Seconds", " 30 sEcOnDs ", "1 second", "30 second", "17  seconds "])
+def test_intervals_as_pg_cron_spells_them_are_accepted(schedule):
+    """pg_cron reads `N second(s)` in any case, with any blanks around and between (1 to 59)."""
+    load_item_params("scheduler", {"job": "w", "active": True, "schedule": schedule})
+
+
+# -- the judge on facts as gather returns them ------------------------------------------------
+WINTER = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.timezone.utc)  # New York is GMT-5
+
+
+def _job(jobid: int, name: str | None, schedule: str, active: bool = True, database: str = "app",
+         username: str = "postgres") -> dict:
+    return {"jobid": jobid, "jobname": name, "schedule": schedule, "active": active, "database": database,
+            "username": username}
+
+
+def _facts(*jobs: dict, here: str = "app", version: str = "1.6", timezone: str | None = None,
+           timezone_unreadable: bool = False) -> dict:
+    return {"installed": True, "jobs": list(jobs), "database": f"127.0.0.1:5432/{here}", "current_database": here,
+            "timezone": timezone, "timezone_unreadable": timezone_unreadable, "now": WINTER, "version": version,
+            "viewer": "checker", "jobs_filtered": False}
+
+
+def _judge(params: dict, facts: dict):
+    return scheduler.judge(make_check("scheduler", params), facts)
+
+
+NIGHTLY_ELSEWHERE = _facts(_job(1, "nightly", "0 3 * * *", active=False),
+                           _job(2, "nightly", "0 3 * * *", database="staging", username="stager"))
+
+
+def test_a_job_that_runs_in_another_database_does_not_count_here():
+    """cron.schedule_in_database: pg_cron keeps the job here and runs it in `staging`."""
+    outcome = _judge({"job": "nightly", "active": True, "schedule": "0 3 * * *"}, NIGHTLY_ELSEWHERE)
+    assert outcome.status is Status.FAILED, outcome
+    assert "'nightly' is inactive" in outcome.observed
+    only_there = _judge({"job": "nightly", "active": True},
+                        _facts(_job(2, "nightly", "0 3 * * *", database="staging")))
+    assert only_there.status is Status.FAILED, only_there
+    assert "no job named 'nightly' runs in database app (jobid 2 runs in staging)" in only_there.observed
+    assert "database: staging" in only_there.observed  # the fix, if staging is the one meant
+
+
+def test_a_job_active_in_another_database_does_not_fail_active_false_here():
+    outcome = _judge({"job": "nightly", "active": False}, NIGHTLY_ELSEWHERE)
+    assert outcome.status is Status.PASSED, outcome
+    assert "present but inactive" in outcome.observed
+
+
+def test_database_names_the_one_the_jobs_run_in():
+    """pg_cron lives in `postgres` and runs the app's jobs in `app`: the item names that database."""
+    here_postgres = _facts(_job(7, "purge", "0 4 * * *", database="app"), here="postgres")
+    assert _judge({"job": "purge", "active": True}, here_postgres).status is Status.FAILED
+    outcome = _judge({"job": "purge", "active": True, "database": "app", "schedule": "0 4 * * *"}, here_postgres)
+    assert outcome.status is Status.PASSED, outcome
+    assert _judge({"job": "nightly", "active": True, "database": "staging"}, NIGHTLY_ELSEWHERE).status \
+        is Status.PASSED
+
+
+def test_evidence_shows_where_and_as_whom_each_job_runs():
+    outcome = _judge({"job": "nightly", "active": False}, NIGHTLY_ELSEWHERE)
+    assert {"jobid": 2, "schedule": "0 3 * * *", "active": True, "database": "staging",
+            "username": "stager"} in outcome.evidence["jobs"]
+
+
+@pytest.mark.parametrize("wanted, running, status", [
+    ("30 seconds", "30 second", Status.PASSED),
+    ("30 seconds", "30 Seconds", Status.PASSED),
+    ("1 second", " 1 SECONDS ", Status.PASSED),
+    ("30 seconds", "20 seconds", Status.FAILED),
+    ("30 seconds", "* * * * *", Status.FAILED),
+])
+def test_intervals_compare_as_the_seconds_pg_cron_reads(wanted, running, status):
+    outcome = _judge({"job": "sec", "active": True, "schedule": wanted}, _facts(_job(1, "sec", running)))
+    assert outcome.status is status, outcome
+
+
+@pytest.mark.parametrize("wanted, running", [
+    ("@daily", "0 5 * * *"),  # midnight in New York is 05:00 GMT in January
+    ("@hourly", "0 * * * *"),
+    ("@weekly", "0 5 * * 0"),
+    ("30 seconds", "30 seconds"),  # an interval is the same in every zone
+])
+def test_macros_and_intervals_are_converted_with_timezone(wanted, running):
+    outcome = _judge({"job": "m", "active": True, "schedule": wanted, "timezone": "America/New_York"},
+                     _facts(_job(1, "m", running), timezone="GMT"))
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_cron_timezone_hidden_from_the_checker_errors_only_the_items_that_need_it():
+    """pg_cron >= 1.5 declares cron.timezone superuser-only: a checker without pg_read_all_settings cannot see it."""
+    hidden = _facts(_job(1, "m", "0 5 * * *"), timezone_unreadable=True)
+    zoned = _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/New_York"}, hidden)
+    assert zoned.status is Status.ERROR, zoned
+    assert "pg_read_all_settings" in zoned.observed and "checker" in zoned.observed
+    assert _judge({"job": "m", "active": True, "schedule": "0 5 * * *"}, hidden).status is Status.PASSED
+    # before 1.5 pg_cron runs in GMT whatever the setting says: nothing to read
+    old = {**hidden, "version": "1.4-1"}
+    assert _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/New_York"},
+                  old).status is Status.PASSED
+
+
+class _Answers:
+    """A database that answers gather's statements with the given rows or errors, in order."""
+
+    where = "127.0.0.1:5432/app"
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+
+    def query_many(self, statements):
+        assert len(statements) == len(self.answers)
+        return self.answers
+
+
+SETTINGS_ROW = {"now": WINTER, "version": "1.6", "viewer": "checker", "jobs_filtered": False,
+                "current_database": "app"}
+
+
+def test_gather_reads_a_refused_cron_timezone_as_unreadable_not_as_an_error():
+    refused = QueryFailed('permission denied to examine "cron.timezone"', "42501")
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], refused))
+    facts = scheduler.gather(target, [])
+    assert facts["timezone_unreadable"] and facts["timezone"] is None
+    assert facts["jobs"][0]["database"] == "app"
+
+
+# -- against the demo's PostgreSQL: a pg_cron stand-in as the real one keeps its jobs -------------
+PG_CRON_HERE = """
+create schema cron;
+create table cron.job (jobid bigserial primary key, schedule text not null, command text not null,
+  nodename text not null default 'localhost', nodeport integer not null default 5432,
+  database text not null default current_database(), username text not null default current_user,
+  active boolean not null default true, jobname name);
+insert into pg_catalog.pg_extension (oid, extname, extowner, extnamespace, extrelocatable, extversion)
+select (max(oid)::int + 1)::oid, 'pg_cron', 10, 'cron'::regnamespace, false, '1.6' from pg_catalog.pg_extension;
+do $$ begin
+  execute format('alter database %I set cron.timezone = %L', current_database(), 'America/New_York');
+end $$;
+insert into cron.job (schedule, command, active, jobname) values ('0 3 * * *', 'call nightly()', false, 'nightly'),
+  ('0 0 * * *', 'call rollup()', true, 'rollup');
+insert into cron.job (schedule, command, database, username, jobname)
+  values ('0 3 * * *', 'call nightly()', 'staging', 'stager', 'nightly');
+"""
+
+
+@pytest.fixture
+def pg_cron_here(demo_deployment):
+    with scratch_database(demo_deployment, PG_CRON_HERE, prefix="cronhere") as db:
+        yield db
+
+
+def test_jobs_are_judged_in_the_database_they_run_in(pg_cron_here):
+    """Read through the demo's checker role (BYPASSRLS, pg_read_all_data, no pg_read_all_settings)."""
+    here = pg_cron_here["name"]
+    items = [make_check("scheduler", {"job": "nightly", "active": True}, item="K1"),
+             make_check("scheduler", {"job": "nightly", "active": False}, item="K2"),
+             make_check("scheduler", {"job": "nightly", "active": True, "database": "staging"}, item="K3"),
+             # the stand-in's cron.timezone (a placeholder: no library defines it) is read, not taken for GMT
+             make_check("scheduler", {"job": "rollup", "active": True, "schedule": "@daily",
+                                      "timezone": "America/New_York"}, item="K4")]
+    target = make_target({"database": pg_cron_here["url"]})
+    try:
+        outcomes = gather_and_judge(target, scheduler, items)
+    finally:
+        target.close()
+    assert [o.status for o in outcomes] == [Status.FAILED, Status.PASSED, Status.PASSED, Status.PASSED], outcomes
+    assert "'nightly' is inactive" in outcomes[0].observed
+    assert {j["database"] for j in outcomes[1].evidence["jobs"]} == {here, "staging"}
+    assert outcomes[3].evidence["server_timezone"] == "America/New_York"

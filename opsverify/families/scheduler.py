@@ -9,7 +9,17 @@ convertible: *error*, never a literal comparison.
 `cron.job` has row level security (each role sees its own jobs): a checker role it applies to would
 read "no job" for a job that runs, so that is *error* naming the fix (BYPASSRLS), never a pass. So is a
 `cron.job` table without the pg_cron extension: no scheduler reads it. Schedules compare as pg_cron
-reads them: month and weekday names in any case are their numbers (`MON` is `mon` is `1`).
+reads them: month and weekday names in any case are their numbers (`MON` is `mon` is `1`), an interval
+is its number of seconds (`30 Seconds` is `30 second`).
+
+pg_cron keeps every job in one database (its `cron.database_name`) and runs each in the database named
+in its row (`cron.schedule_in_database`): an item judges only the jobs that run in its database — the
+one the checker is connected to, or `database:` when pg_cron lives elsewhere (`postgres`) — and a job of
+that name running only in other databases is named in the message, never counted.
+
+pg_cron 1.5 and later declare `cron.timezone` superuser-only: a checker role without pg_read_all_settings
+is refused it. That is read apart from the other settings, so only an item that needs the zone (one with
+`timezone:` on pg_cron >= 1.5) ends as *error*, naming the grant.
 """
 
 from __future__ import annotations
@@ -28,12 +38,16 @@ from ._common import StrictParams
 NAME = "scheduler"
 NEEDS = ("database",)
 
-JOBS = "select jobid, jobname, schedule, active from cron.job order by jobid"
+JOBS = "select jobid, jobname, schedule, active, database, username from cron.job order by jobid"
 SETTINGS = (
-    "select current_setting('cron.timezone', true) as timezone, now() as now,"
+    "select now() as now, current_database() as current_database,"
     " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
     " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered"
 )
+# its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
+# Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
+TIMEZONE = "select current_setting('cron.timezone', true) as timezone"
+_INTERVAL = re.compile(r"([1-9]|[1-5][0-9]) seconds?", re.IGNORECASE)  # pg_cron 1.5+: 1 to 59 seconds
 _MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot"}
 _NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(), 4: "sun mon tue wed thu fri sat".split()}
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of month, month, day of week
@@ -42,8 +56,8 @@ _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of m
 def schedule_problem(schedule: str) -> str | None:
     """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None."""
     written = " ".join(schedule.split())
-    if written in _MACROS or re.fullmatch(r"([1-9]|[1-5][0-9]) seconds?", written):  # pg_cron 1.5+: 1 to 59 seconds
-        return None  # (a macro as pg_cron spells it: lower case)
+    if written in _MACROS or _INTERVAL.fullmatch(written):
+        return None  # (a macro as pg_cron spells it: lower case; an interval in any case)
     text = written.lower()  # month and weekday names take any case
     fields = text.split(" ") if text else []
     if len(fields) != 5:
@@ -75,6 +89,22 @@ class Params(StrictParams):
     active: bool
     schedule: str | None = None
     timezone: str | None = None
+    database: str | None = None  # where the jobs run (cron.job's `database`); default: the one connected to
+
+    @field_validator("job")
+    @classmethod
+    def _names_a_job(cls, value: str) -> str:
+        if not value.strip():  # it would match no job: `active: false` would pass whatever runs
+            raise ValueError("job is empty; write the job's name as cron.job has it (its jobname)")
+        return value
+
+    @field_validator("database")
+    @classmethod
+    def _names_a_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("database is empty; write the database the job runs in as cron.job has it (its"
+                             " database column), or leave it out for the one the checker is connected to")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -106,25 +136,38 @@ class Params(StrictParams):
 
 UNDEFINED_TABLE = "42P01"  # cron.job does not exist: pg_cron is not installed in this database
 UNDEFINED_COLUMN = "42703"  # a cron.job of another shape than the one read here
+INSUFFICIENT_PRIVILEGE = "42501"  # cron.timezone, superuser-only from pg_cron 1.5 on
 FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 
 def database_statements(target, checks) -> list[str]:
-    return [JOBS, SETTINGS]
+    return [JOBS, SETTINGS, TIMEZONE]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings = target.database.query_many(database_statements(target, checks))
+    jobs, settings, timezone = target.database.query_many(database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
+    facts = {"database": target.database.where, **settings[0], **_timezone(timezone)}
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
-            return {"installed": False, "jobs": [], "database": target.database.where, **settings[0]}
+            return {"installed": False, "jobs": [], **facts}
+        if not facts["version"]:
+            return {"installed": True, "jobs": [], **facts}  # no scheduler reads this table, whatever its shape
         if getattr(jobs, "sqlstate", "") == UNDEFINED_COLUMN:
             raise GatherError(f"cron.job in database {target.database.where} lacks a column read here (jobid, jobname,"
-                              f" schedule, active): {jobs}; is it pg_cron's, and a version that names its jobs?")
+                              f" schedule, active, database, username): {jobs}; is it a version that names its jobs?")
         raise jobs
-    return {"installed": True, "jobs": jobs, "database": target.database.where, **settings[0]}
+    return {"installed": True, "jobs": jobs, **facts}
+
+
+def _timezone(answer: Any) -> dict[str, Any]:
+    """cron.timezone, or that the checker role may not read it."""
+    if isinstance(answer, GatherError):
+        if getattr(answer, "sqlstate", "") == INSUFFICIENT_PRIVILEGE:
+            return {"timezone": None, "timezone_unreadable": True}
+        raise answer
+    return {"timezone": answer[0]["timezone"], "timezone_unreadable": False}
 
 
 def _normal(schedule: str) -> str:
@@ -141,11 +184,14 @@ def _as_pg_cron_reads(schedule: str) -> Any:
     """What a schedule fires on, so that spellings of one schedule compare equal: the minutes, hours and months
     (`*/2` = `0-59/2`, `@daily` = `0 0 * * *`), and the (day of month, weekday) pairs it fires on — pg_cron wants
     both when either field starts with `*`, else either (`MON` = `1`, Sunday `7` = `0`, `0 0 * * 0-6` = `0 0 * * *`).
-    Else the text as written."""
+    An interval is its number of seconds (`30 Seconds` = `30 second`). Else the text as written."""
     written = _normal(schedule)
+    interval = _INTERVAL.fullmatch(written)
+    if interval:
+        return "seconds", int(interval.group(1))
     fields = _MACRO_FIELDS.get(written, written).lower().split(" ")
     if len(fields) != 5:
-        return written  # `@reboot`, `30 seconds`
+        return written  # `@reboot`, `@yearly`
     fires = []
     for position, (field, (low, high)) in enumerate(zip(fields, _RANGES)):
         values: set[int] = set()
@@ -181,14 +227,18 @@ def _version(text: Any) -> tuple[int, ...] | None:
 def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) -> str | None:
     """The expression that fires at `schedule` (in `zone`) when read in `server_zone` on `today`, or None
     when it cannot be written there. Fixed minutes and hours (`30 5,17 * * *`) are moved one by one; any other
-    schedule is unchanged only if the two zones agree all day today."""
-    fields = _normal(schedule).split(" ")
+    schedule is unchanged only if the two zones agree all day today. A macro is moved as its fields (`@daily` as
+    `0 0 * * *`); an interval (`30 seconds`) fires at the same instants in every zone."""
+    written = _normal(schedule)
+    if _INTERVAL.fullmatch(written):
+        return written
+    fields = _MACRO_FIELDS.get(written, written).split(" ")
     if len(fields) != 5 or not all(re.fullmatch(r"[0-9]{1,2}(,[0-9]{1,2})*", f) for f in fields[:2]):
         if _same_all_day(zone, server_zone, today):
-            return _normal(schedule)
+            return written
         # minutes only (`*/5 * * * *`, `0 * * * *`): the same instants wherever the zones differ by whole hours
         if len(fields) == 5 and fields[1:] == ["*"] * 4 and _whole_hours_apart_all_day(zone, server_zone, today):
-            return _normal(schedule)
+            return " ".join(fields)
         return None
     minutes, hours, rest = [int(m) for m in fields[0].split(",")], [int(h) for h in fields[1].split(",")], fields[2:]
     moved = set()
@@ -222,11 +272,16 @@ def _same_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
 
 def judge(check, facts) -> Outcome:
     p: Params = check.params
-    rows = [j for j in facts["jobs"] if j["jobname"] == p.job]
+    runs_in = p.database or facts.get("current_database")
+    named = [j for j in facts["jobs"] if j["jobname"] == p.job]
+    # pg_cron runs each job in the database its row names: one running elsewhere says nothing about this one
+    rows = [j for j in named if j.get("database") == runs_in]
     evidence = {
         "pg_cron": facts["version"] or "not installed",
         "visible_to": facts["viewer"],
-        "jobs": [{"jobid": j["jobid"], "schedule": j["schedule"], "active": j["active"]} for j in rows],
+        "runs_in": runs_in,
+        "jobs": [{"jobid": j["jobid"], "schedule": j["schedule"], "active": j["active"],
+                  "database": j.get("database"), "username": j.get("username")} for j in named],
     }
     if not facts["installed"]:
         # pg_cron keeps its jobs in one database (cron.database_name): looking anywhere else would
@@ -240,19 +295,21 @@ def judge(check, facts) -> Outcome:
     if facts.get("jobs_filtered"):
         return error(f"could not look: row level security on cron.job shows the checker role {facts['viewer']}"
                      " only its own jobs; give the checker role BYPASSRLS (its sessions stay read-only)", **evidence)
+    where = f" in database {runs_in}" if runs_in else ""
+    absent = _no_job_here(p.job, runs_in, named)
     active = [j for j in rows if j["active"]]
     if not p.active:
-        expected = f"no active pg_cron job '{p.job}'"
+        expected = f"no active pg_cron job '{p.job}'{where}"
         if active:
             shown = ", ".join(f"jobid {j['jobid']} '{j['schedule']}'" for j in active)
             return failed(expected, f"'{p.job}' is active ({shown})", **evidence)
-        seen = f"'{p.job}' present but inactive" if rows else f"no job named '{p.job}'"
+        seen = f"'{p.job}' present but inactive" if rows else absent
         return passed(expected, seen, **evidence)
 
-    expected = f"active pg_cron job '{p.job}'" + (f" on '{p.schedule}'" if p.schedule else "") + (
+    expected = f"active pg_cron job '{p.job}'{where}" + (f" on '{p.schedule}'" if p.schedule else "") + (
         f" {p.timezone}" if p.timezone else "")
     if not active:
-        return failed(expected, f"'{p.job}' is inactive" if rows else f"no job named '{p.job}'", **evidence)
+        return failed(expected, _inactive_here(p.job, named, rows) if rows else absent, **evidence)
     if not p.schedule:
         return passed(expected, f"'{p.job}' active", **evidence)
     wanted = _normal(p.schedule)
@@ -261,13 +318,17 @@ def judge(check, facts) -> Outcome:
         if version is None:
             return error(f"cannot tell which zone pg_cron runs '{p.job}' in: its version reads"
                          f" {facts['version']!r}", **evidence)
+        if version >= FIRST_WITH_TIMEZONE and facts.get("timezone_unreadable"):
+            return error(f"cannot tell which zone pg_cron runs '{p.job}' in: pg_cron {facts['version']} keeps"
+                         f" cron.timezone from roles without pg_read_all_settings, and the checker role"
+                         f" {facts['viewer']} is one; grant pg_read_all_settings to {facts['viewer']}", **evidence)
         # before 1.5 pg_cron runs in GMT; a cron.timezone set there is a placeholder nothing reads
         server_zone = (facts["timezone"] or "GMT") if version >= FIRST_WITH_TIMEZONE else "GMT"
         now = facts["now"]
         today = now.date() if isinstance(now, dt.datetime) else dt.date.fromisoformat(str(now)[:10])
         converted = server_schedule(p.schedule, p.timezone, server_zone, today)
         if converted is None:
-            return error(f"cannot convert '{p.schedule}' from {p.timezone} to {server_zone}")
+            return error(f"cannot convert '{p.schedule}' from {p.timezone} to {server_zone}", **evidence)
         evidence["server_timezone"] = server_zone
         evidence["expected_in_server_timezone"] = converted
         wanted = converted
@@ -276,3 +337,21 @@ def judge(check, facts) -> Outcome:
         return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
     return failed(expected + note, f"'{p.job}' runs on {', '.join(repr(s) for s in schedules)}", **evidence)
+
+
+def _no_job_here(job: str, runs_in: str | None, named: list[dict]) -> str:
+    """"No job named …", naming the databases a job of that name runs in instead, and the fix if one is meant."""
+    if not named:
+        return f"no job named '{job}'"
+    elsewhere = ", ".join(f"jobid {j['jobid']} runs in {j.get('database')}" for j in named)
+    databases = sorted({str(j.get("database")) for j in named})
+    fix = (f"if {databases[0]} is the one meant, set `database: {databases[0]}` on the item" if len(databases) == 1
+           else "if one of those is the one meant, set `database:` to it on the item")
+    return f"no job named '{job}' runs in database {runs_in} ({elsewhere}); {fix}"
+
+
+def _inactive_here(job: str, named: list[dict], rows: list[dict]) -> str:
+    """"… is inactive", naming where a job of that name is active instead."""
+    there = ", ".join(f"jobid {j['jobid']} is active in {j.get('database')}" for j in named
+                      if j["active"] and j not in rows)
+    return f"'{job}' is inactive" + (f" here ({there})" if there else "")

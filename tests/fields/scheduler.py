@@ -24,4 +24,7 @@ CASES = {
     "timezone": Flips({"job": "materialise-weekly", "active": True, "schedule": "0 5 * * *"},
                       {"job": "materialise-weekly", "active": True, "schedule": "0 5 * * *",
                        "timezone": "Europe/London"}, ONE),
+    # pg_cron runs each job in the database its row names: the same job, judged for another database, is absent
+    "database": Flips({"job": "publish-queue", "active": True},
+                      {"job": "publish-queue", "active": True, "database": "staging"}, ONE),
 }
