@@ -46,7 +46,14 @@ class Scratch:
         return path
 
     def remove(self, relative: str) -> None:
-        (self.repo / relative).unlink()
+        """As a checkout has it once the file is gone: git keeps no empty folder (a Prisma migration folder
+        left empty is one Prisma refuses)."""
+        path = self.repo / relative
+        path.unlink()
+        for folder in path.parents:
+            if folder == self.repo or any(folder.iterdir()):
+                break
+            folder.rmdir()
 
     def check(self, params: dict) -> Outcome:
         return gather_and_judge(self.target, migrations, [make_check("migrations", params)])[0]

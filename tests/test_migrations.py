@@ -79,7 +79,7 @@ SUPABASE_RULES = [
     # two files of one version: the CLI refuses the folder (duplicate key), and at most one of them ran
     Rule("duplicate", lambda s: s.write("supabase/migrations/20250102000000_orders_v2.sql", "select 2;"),
          lambda s: s.remove("supabase/migrations/20250102000000_orders_v2.sql"),
-         "version 20250102000000 (20250102000000_orders.sql and 20250102000000_orders_v2.sql)"),
+         "version 20250102000000 (20250102000000_orders.sql and 20250102000000_orders_v2.sql"),
 ]
 
 
@@ -133,6 +133,9 @@ PRISMA_RULES = [
     Rule("unknown", lambda s: prisma_attempt(s, "20231201000000_ghost", "x", age_minutes=400),
          lambda s: s.sql("delete from _prisma_migrations where migration_name = '20231201000000_ghost'"),
          "not in prisma/migrations: 20231201000000_ghost"),
+    # P3015 "Could not find the migration file": `migrate deploy` stops there, whatever the history says
+    Rule("no script", lambda s: s.write(f"prisma/migrations/{P4}/README.md", "notes\n"),
+         lambda s: s.remove(f"prisma/migrations/{P4}/README.md"), f"{P4}/ (no migration.sql"),
 ]
 
 
@@ -168,11 +171,14 @@ RAILS_RULES = [
     # DuplicateMigrationVersionError / DuplicateMigrationNameError: Rails refuses the folder
     Rule("duplicate", lambda s: s.write("db/migrate/20240202000000_add_phone_to_users.rb", "class AddPhone; end\n"),
          lambda s: s.remove("db/migrate/20240202000000_add_phone_to_users.rb"),
-         "version 20240202000000 (20240202000000_add_email_to_users.rb and 20240202000000_add_phone_to_users.rb)"),
+         "version 20240202000000 (20240202000000_add_email_to_users.rb and 20240202000000_add_phone_to_users.rb"),
     Rule("duplicate name", lambda s: (s.write("db/migrate/old/20231201000000_create_users.rb", "class CreateUsers; end\n"),
                                       rails_row("20231201000000")(s)),
          lambda s: (s.remove("db/migrate/old/20231201000000_create_users.rb"), rails_delete("20231201000000")(s)),
-         "name create_users (20240101000000_create_users.rb and old/20231201000000_create_users.rb)"),
+         "name create_users (20240101000000_create_users.rb and old/20231201000000_create_users.rb"),
+    # Rails' glob takes it, its pattern does not: IllegalMigrationNameError, and `db:migrate` runs nothing
+    Rule("illegal name", lambda s: s.write("db/migrate/20240303000000_Add_Index.rb", "class AddIndex; end\n"),
+         lambda s: s.remove("db/migrate/20240303000000_Add_Index.rb"), "20240303000000_Add_Index.rb (not a name Rails reads"),
 ]
 
 
@@ -306,9 +312,9 @@ FLYWAY_RULES = [
          "1 applied migration with no checksum recorded, so not shown unchanged: 1.1"),
     # "Found more than one migration with version 1.1" (1_1 and 1.1.0 are one version; subfolders too)
     Rule("duplicate", lambda s: s.write("db/migration/sub/V1.1.0__again.sql", "create table orders (id int);\r\n"),
-         lambda s: s.remove("db/migration/sub/V1.1.0__again.sql"), "version 1.1 (V1_1__orders.sql and sub/V1.1.0__again.sql)"),
+         lambda s: s.remove("db/migration/sub/V1.1.0__again.sql"), "version 1.1 (V1_1__orders.sql and sub/V1.1.0__again.sql"),
     Rule("duplicate repeatable", lambda s: s.write("db/migration/sub/R__views.sql", "create or replace view v as select 1;\n"),
-         lambda s: s.remove("db/migration/sub/R__views.sql"), "repeatable views (R__views.sql and sub/R__views.sql)"),
+         lambda s: s.remove("db/migration/sub/R__views.sql"), "repeatable views (R__views.sql and sub/R__views.sql"),
 ]
 
 
@@ -337,7 +343,7 @@ GOLANG_RULES = [
     Rule("unknown", golang_at(7), golang_at(3), "not in migrations: 7"),
     # source/migration.go: "duplicate migration file" (000002 and 2 are one version)
     Rule("duplicate", lambda s: s.write("migrations/2_orders_again.up.sql", "select 2;\n"),
-         lambda s: s.remove("migrations/2_orders_again.up.sql"), "version 2 (000002_orders.up.sql and 2_orders_again.up.sql)"),
+         lambda s: s.remove("migrations/2_orders_again.up.sql"), "version 2 (000002_orders.up.sql and 2_orders_again.up.sql"),
 ]
 
 
@@ -808,21 +814,69 @@ def test_a_database_that_cannot_be_reached_is_said_so_not_an_rls_question():
 # -- a repo folder the tool itself refuses ----------------------------------------------------------
 @pytest.mark.parametrize("tool, files, seen", [
     ("supabase", {"20240201120000_add_b.sql": "x", "20240201120000_add_c.sql": "y"},
-     "version 20240201120000 (20240201120000_add_b.sql and 20240201120000_add_c.sql)"),
+     "version 20240201120000 (20240201120000_add_b.sql and 20240201120000_add_c.sql"),
     ("rails", {"20240201120000_create_b.rb": "", "20240201120000_create_c.rb": ""},
-     "version 20240201120000 (20240201120000_create_b.rb and 20240201120000_create_c.rb)"),
+     "version 20240201120000 (20240201120000_create_b.rb and 20240201120000_create_c.rb"),
     ("golang-migrate", {"1_a.up.sql": "x", "1_b.up.sql": "y", "1_a.down.sql": "x", "1_b.down.sql": "y"},
-     "version 1 (1_a.up.sql and 1_b.up.sql)"),
+     "version 1 (1_a.up.sql and 1_b.up.sql"),
     ("golang-migrate", {"1_a.up.sql": "x", "1_a.down.sql": "x", "1_b.down.sql": "y"},  # downs too: the tool refuses
-     "version 1 (1_a.down.sql and 1_b.down.sql)"),
-    ("flyway", {"V1__a.sql": "x", "V1.0__b.sql": "y"}, "version 1 (V1.0__b.sql and V1__a.sql)"),
+     "version 1 (1_a.down.sql and 1_b.down.sql"),
+    ("flyway", {"V1__a.sql": "x", "V1.0__b.sql": "y"}, "version 1 (V1.0__b.sql and V1__a.sql"),
 ])
 def test_two_files_of_one_version_are_named(tmp_path, tool, files, seen):
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     listing = {"supabase": supabase, "rails": rails, "golang-migrate": golang_migrate, "flyway": flyway}[tool].read_repo(
         tmp_path)
-    assert seen in [f"{what} ({' and '.join(names)})" for what, names in listing.clashes]
+    assert any(seen in f"{what} ({why})" for what, why in listing.refused), listing.refused
+
+
+@pytest.mark.parametrize("files, refused, ignored", [
+    # the glob `[0-9]*_*.rb` takes them, MigrationFilenameRegexp does not: IllegalMigrationNameError
+    (["1_a.rb", "3_Add_C.rb", "sub/3_add-c.rb", "README.rb", "helper.rb", "3add.rb", "2_b.txt"],
+     ["3_Add_C.rb", "sub/3_add-c.rb"], ["3add.rb", "README.rb", "helper.rb"]),
+    (["1_a.rb", "2_b.up.rb"], [], []),
+])
+def test_rails_refuses_a_file_its_glob_takes_and_its_pattern_does_not(tmp_path, files, refused, ignored):
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    listing = rails.read_repo(tmp_path)
+    assert [what for what, _ in listing.refused] == refused
+    assert all("IllegalMigrationNameError" in why for _, why in listing.refused)
+    assert sorted(listing.ignored) == ignored
+
+
+def test_prisma_refuses_a_migration_folder_without_its_script(tmp_path):
+    (tmp_path / "20240101000000_init").mkdir()
+    (tmp_path / "20240101000000_init" / "migration.sql").write_text("select 1;\n")
+    (tmp_path / "20240501000000_e").mkdir()
+    (tmp_path / "20240501000000_e" / "README.md").write_text("x")
+    (tmp_path / ".hidden").mkdir()
+    listing = prisma.read_repo(tmp_path)
+    assert [m.key for m in listing.migrations] == ["20240101000000_init"]
+    assert [what for what, _ in listing.refused] == ["20240501000000_e/"]
+    assert "P3015" in listing.refused[0][1] and listing.ignored == ()
+
+
+def test_a_prisma_folder_of_only_a_folder_without_its_script_fails(scratch):
+    """Nothing Prisma would run, and a folder it refuses: that is the tool's refusal (fails), not "nothing found"."""
+    prisma_healthy(scratch)
+    scratch.write(f"m/{P1}/notes.md", "x")
+    outcome = scratch.check({"tool": "prisma", "from_repo": "m", "unknown_applied": "report"})
+    assert outcome.status is Status.FAILED and f"{P1}/ (no migration.sql" in outcome.observed, outcome
+    assert list(outcome.evidence["repo_refused"]) == [f"{P1}/"], outcome
+
+
+def test_a_changed_file_shows_both_checksums(scratch):
+    prisma_healthy(scratch)
+    edited = script(P2) + "-- edited\n"
+    scratch.write(f"prisma/migrations/{P2}/migration.sql", edited)
+    outcome = scratch.check(PRISMA)
+    recorded, now = hashlib.sha256(script(P2).encode()).hexdigest(), hashlib.sha256(edited.encode()).hexdigest()
+    assert outcome.status is Status.FAILED, outcome
+    assert f"{P2} (recorded {recorded[:12]}…, file {now[:12]}…)" in outcome.observed, outcome.observed
+    assert outcome.evidence["checksum_differs"] == {P2: {"recorded": recorded, "file": now}}
 
 
 def test_supabase_two_files_of_one_applied_version_fail_naming_both(scratch):
@@ -835,8 +889,8 @@ def test_supabase_two_files_of_one_applied_version_fail_naming_both(scratch):
     scratch.write("m/20240201120000_add_c.sql", "create table c (id int);\n")
     outcome = scratch.check({"tool": "supabase", "from_repo": "m"})
     assert outcome.status is Status.FAILED, outcome
-    assert "20240201120000_add_b.sql and 20240201120000_add_c.sql" in outcome.observed, outcome
-    assert "supabase refuses" in outcome.observed and outcome.evidence["repo_clashes"], outcome
+    assert "20240201120000_add_b.sql and 20240201120000_add_c.sql, which it cannot tell apart" in outcome.observed
+    assert "supabase refuses m as it is" in outcome.observed and outcome.evidence["repo_refused"], outcome
 
 
 # -- prisma: `migrate resolve --rolled-back` is resolved history -----------------------------------

@@ -59,6 +59,21 @@ def facts(files=None, folders=None, env=None, deployed=None):
      "push cannot be both absent and present"),
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "* * * * *"}], "allow_empty": True},
      "allow_empty goes with"),
+    # a trigger GitHub does not know could never be found: the item would always pass (absent) or fail (present)
+    ({"file": "x.yml", "triggers_absent": ["Schedule"]}, "'Schedule' is not a GitHub Actions event; did you mean schedule"),
+    ({"file": "x.yml", "triggers_absent": ["schedules"]}, "did you mean schedule\\?"),
+    ({"file": "x.yml", "triggers_present": ["manually"]}, "'manually' is not a GitHub Actions event \\(such as schedule"),
+    # what Vercel refuses to deploy could never be found in a vercel.json that deploys
+    ({"file": "vercel.json", "crons": [{"path": "", "schedule": "* * * * *"}]}, "must start with / .*, not ''"),
+    ({"file": "vercel.json", "crons": [{"path": "api/cron", "schedule": "* * * * *"}]}, "must start with /"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "every minute"}]}, "not a five-field cron schedule"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 * * * * *"}]}, "not a five-field cron schedule"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "@daily"}]}, "not a five-field cron schedule"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 9 * * MON-FRI"}]}, "numbers only"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 0 1 JAN *"}]}, "numbers only"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 0 1 * 1"}]}, "not both"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "60 * * * *"}]}, "out of range"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "5/10 * * * *"}]}, "not cron syntax"),
 ])
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):
@@ -121,6 +136,14 @@ CRONS = {"file": "vercel.json", "crons": [{"path": "/api/cron/publish", "schedul
      "no cron for /api/cron/publish in vercel.json"),
     ('{"crons": [{"path": "/api/cron/publish", "schedule": "*/5 * * * *"}]}', Status.FAILED,
      "/api/cron/publish runs at '*/5 * * * *'"),
+    # compared by what fires, as Vercel reads them: `*/1` and `0-59` are `*`; spaces do not count
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "*/1 * * * *"}]}', Status.PASSED, "1 cron, as expected"),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "0-59  *  * * *"}]}', Status.PASSED, "1 cron, as expected"),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "*/2 * * * *"}]}', Status.FAILED,
+     "/api/cron/publish runs at '*/2 * * * *'"),
+    # a schedule Vercel refuses is no cron that runs, whatever it would mean
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * SUN-SAT"}]}', Status.FAILED,
+     "Vercel refuses /api/cron/publish at '* * * * SUN-SAT': "),
     ('{"framework": "nextjs"}', Status.FAILED, "vercel.json has no crons list"),
     ('{"crons": [', Status.FAILED, "vercel.json is not valid JSON"),
     (None, Status.FAILED, "vercel.json not found"),

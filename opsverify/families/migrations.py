@@ -10,8 +10,9 @@ Params:
     latest: 20240902_uploads         the newest applied migration is this one
     none_failed: true                nothing failed, dirty, unfinished or locked *now*
     from_repo: prisma/migrations     every migration of this folder of the repo checkout is applied
-                                     ("." is the checkout itself); a folder whose files the tool cannot
-                                     tell apart (two of one version) fails: the tool refuses it
+                                     ("." is the checkout itself); a folder the tool refuses fails, naming
+                                     what and why: two files of one version, a Prisma folder without
+                                     migration.sql, a file name Rails lists and cannot read
     checksums: true                  ... and unchanged since (tools that record a checksum)
     unknown_applied: fail            an applied migration the folder lacks fails (default) | report
     allow_empty: false               an empty history or folder is an error, unless true
@@ -256,7 +257,7 @@ def _read(p: Params, facts) -> tuple[dict, RepoListing | None] | Outcome:
     listing = facts["repo"][(p.tool, p.from_repo)]
     if isinstance(listing, GatherError):
         return error(f"could not list the {p.tool} migrations of the repo: {listing}")
-    if not listing.migrations and not p.allow_empty:
+    if not listing.migrations and not listing.refused and not p.allow_empty:  # a refused folder is judged: it fails
         seen = f"; the folder holds {first_few(list(listing.ignored))}" if listing.ignored else ""
         return nothing_found(f"{p.tool} migration", f"{p.from_repo} (looked for {listing.looked_for}{seen})")
     return rows, listing
@@ -283,6 +284,13 @@ def _qualified(table: Table) -> str:
     return f"{_identifier(table.schema)}.{_identifier(table.name)}"
 
 
+def _short(checksum: str | None) -> str:
+    """A checksum as a message shows it: a SHA-256's first 12 digits are enough to tell two apart."""
+    if checksum is None:
+        return "?"
+    return checksum if len(checksum) <= 12 else checksum[:12] + "…"
+
+
 def _why(key: str, why: dict[str, str]) -> str:
     return f"{key} ({why[key]})" if key in why else key
 
@@ -290,12 +298,11 @@ def _why(key: str, why: dict[str, str]) -> str:
 def _against_repo(p: Params, history: History, listing: RepoListing, expected: list[str],
                   evidence: dict[str, Any], notes: list[str]) -> list[str]:
     problems = []
-    if listing.clashes:  # the tool refuses the folder: at most one file of each ran, whatever the history says
-        expected.append(f"each migration of {p.from_repo} in a file of its own")
-        evidence["repo_clashes"] = {what: list(files) for what, files in listing.clashes}
-        problems.append(f"{p.from_repo} holds files {p.tool} cannot tell apart ({p.tool} refuses such a folder;"
-                        " at most one of each ran): "
-                        + first_few([f"{what} ({' and '.join(files)})" for what, files in listing.clashes], 2))
+    if listing.refused:  # the tool refuses the whole folder: what the history lacks cannot deploy from it
+        expected.append(f"{p.tool} takes {p.from_repo} as it is")
+        evidence["repo_refused"] = dict(listing.refused)
+        problems.append(f"{p.tool} refuses {p.from_repo} as it is: "
+                        + first_few([f"{what} ({why})" for what, why in listing.refused], 2))
     by_key = {a.key: a for a in history.applied}
     missing = list(dict.fromkeys(m.key for m in listing.migrations if m.key not in by_key))
     expected.append(f"every migration of {p.from_repo} applied")
@@ -316,8 +323,8 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
                     applied_not_in_repo=unknown, repo_ignored=list(listing.ignored))
     if p.checksums:
         compared = [m for m in listing.migrations if m.key in by_key and m.checksums and not by_key[m.key].synthetic]
-        differ = [m.key for m in compared
-                  if by_key[m.key].checksum is not None and by_key[m.key].checksum not in m.checksums]
+        differ = {m.key: {"recorded": by_key[m.key].checksum, "file": m.own_checksum} for m in compared
+                  if by_key[m.key].checksum is not None and by_key[m.key].checksum not in m.checksums}
         # a file's row without a checksum cannot show the file unchanged: named, never taken as "same"
         unrecorded = [m.key for m in compared if by_key[m.key].checksum is None]
         expected.append("each applied file unchanged (checksum)")
@@ -325,8 +332,10 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
         if unrecorded:
             evidence["checksum_not_recorded"] = unrecorded
         if differ:
+            shown = [f"{key} (recorded {_short(sums['recorded'])}, file {_short(sums['file'])})"
+                     for key, sums in differ.items()]
             problems.append(f"{plural(len(differ), 'applied migration')} changed in the repo since it ran"
-                            f" (checksum differs): {first_few(differ)}")
+                            f" (checksum differs): {first_few(shown, 3)}")
         if unrecorded:
             problems.append(f"{plural(len(unrecorded), 'applied migration')} with no checksum recorded, so not shown"
                             f" unchanged: {first_few(unrecorded)}")

@@ -11,10 +11,12 @@ Where the files come from (per system, in the environment file):
 Params, one kind per item:
     file: .github/workflows/poller-cron.yml
     triggers_absent: [schedule]        workflow `on:` triggers that must not be there
-    triggers_present: [workflow_dispatch]
+    triggers_present: [workflow_dispatch]   (GitHub Actions event names: any other is refused at load)
 
     file: vercel.json
-    crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there
+    crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
+                                       unless Vercel takes them (path /…, five numeric fields, not both day
+                                       fields); compared by what fires (`*/1` is `*`)
 
     file: .env.example                 names read with python-dotenv, values never looked at
     services: [api]                    every key must be set (non-empty) on these services ...
@@ -46,6 +48,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import difflib
 import io
 import json
 import math
@@ -66,6 +69,7 @@ from ..outcome import Outcome, error, failed, skipped, verdict
 from ..transports.http import Probe
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, nothing_found, plural
+from .scheduler import as_pg_cron_reads, schedule_problem
 
 NAME = "repo"
 
@@ -77,9 +81,47 @@ GITHUB_API = "https://api.github.com"
 GITHUB_HEADERS = {"accept": "application/vnd.github+json", "x-github-api-version": "2022-11-28"}
 
 
+# the `on:` events a workflow can name (GitHub's "Events that trigger workflows"); they are case-sensitive
+GITHUB_EVENTS = frozenset({
+    "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment", "deployment_status",
+    "discussion", "discussion_comment", "fork", "gollum", "issue_comment", "issues", "label", "merge_group",
+    "milestone", "page_build", "public", "pull_request", "pull_request_review", "pull_request_review_comment",
+    "pull_request_target", "push", "registry_package", "release", "repository_dispatch", "schedule", "status",
+    "watch", "workflow_call", "workflow_dispatch", "workflow_run"})
+VERCEL_CRON_FIELD = re.compile(r"[0-9*,/-]+")  # numbers, `*`, lists, ranges and steps: nothing else
+
+
+def vercel_schedule_problem(schedule: str) -> str | None:
+    """Why Vercel would refuse `schedule`, else None: five cron fields in numbers (no MON or JAN, no @daily),
+    a day of month or a day of week but not both (Vercel's cron jobs docs)."""
+    fields = schedule.split()
+    if len(fields) != 5:
+        return f"'{schedule}' is not a five-field cron schedule (minute hour day month weekday), all Vercel takes"
+    if not all(VERCEL_CRON_FIELD.fullmatch(field) for field in fields):
+        return f"'{schedule}': Vercel takes numbers only (no MON or JAN, no @daily): MON-FRI is 1-5, JAN is 1"
+    if fields[2] != "*" and fields[4] != "*":
+        return f"'{schedule}': Vercel takes a day of month or a day of week, not both; make one of them *"
+    return schedule_problem(schedule)  # ranges and steps, as any cron reads them
+
+
 class Cron(StrictParams):
     path: str
     schedule: str
+
+    @field_validator("path")
+    @classmethod
+    def _a_route(cls, value: str) -> str:
+        if not value.startswith("/"):  # Vercel calls the deployment's URL + path
+            raise ValueError(f"must start with / (the route Vercel calls, as vercel.json writes it), not {value!r}")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _vercel_takes(cls, value: str) -> str:
+        problem = vercel_schedule_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Params(StrictParams):
@@ -102,6 +144,17 @@ class Params(StrictParams):
             parts = PurePosixPath(value).parts
             if not parts or value.startswith("/") or ".." in parts:
                 raise ValueError("must be a relative path inside the repository")
+        return value
+
+    @field_validator("triggers_absent", "triggers_present")
+    @classmethod
+    def _github_events(cls, value: list[str]) -> list[str]:
+        for name in value:  # a name no workflow can have would never be found: absent always passes
+            if name not in GITHUB_EVENTS:
+                close = difflib.get_close_matches(name.lower(), sorted(GITHUB_EVENTS), n=1)
+                hint = (f"; did you mean {close[0]}?" if close else
+                        " (such as schedule, push, workflow_dispatch: GitHub's \"Events that trigger workflows\")")
+                raise ValueError(f"{name!r} is not a GitHub Actions event{hint}")
         return value
 
     @model_validator(mode="after")
@@ -496,14 +549,22 @@ def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
         return failed(expected, f"{p.file} has no crons list", **evidence)
     seen = [(str(c.get("path")), str(c.get("schedule"))) for c in crons if isinstance(c, dict)]
     evidence["crons"] = [{"path": path, "schedule": schedule} for path, schedule in seen]
-    problems = []
+    # a schedule Vercel refuses fails the deploy: no cron of the file runs, whatever it would mean
+    problems = [f"Vercel refuses {path} at '{s}': {why}" for path, s in seen if (why := vercel_schedule_problem(s))]
     for cron in p.crons:
         schedules = [s for path, s in seen if path == cron.path]
         if not schedules:
             problems.append(f"no cron for {cron.path} in {p.file}")
-        elif cron.schedule not in schedules:
+        elif _fires(cron.schedule) not in {_fires(s) for s in schedules}:
             problems.append(f"{cron.path} runs at " + ", ".join(f"'{s}'" for s in schedules))
     return verdict(expected, problems, f"{plural(len(seen), 'cron')}, as expected", **evidence)
+
+
+def _fires(schedule: str) -> object:
+    """What a schedule fires on, so spellings of one schedule compare equal (`*/1` = `*`, spaces do not count):
+    the scheduler family's reading. Crons read numeric fields alike; where they differ (a day of month and a
+    day of week together) Vercel takes neither spelling."""
+    return as_pg_cron_reads(schedule)
 
 
 def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:

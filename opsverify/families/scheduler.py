@@ -180,7 +180,7 @@ _MACRO_FIELDS = {"@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0
                  "@hourly": "0 * * * *"}
 
 
-def _as_pg_cron_reads(schedule: str) -> Any:
+def as_pg_cron_reads(schedule: str) -> Any:
     """What a schedule fires on, so that spellings of one schedule compare equal: the minutes, hours and months
     (`*/2` = `0-59/2`, `@daily` = `0 0 * * *`), and the (day of month, weekday) pairs it fires on — pg_cron wants
     both when either field starts with `*`, else either (`MON` = `1`, Sunday `7` = `0`, `0 0 * * 0-6` = `0 0 * * *`).
@@ -333,7 +333,7 @@ def judge(check, facts) -> Outcome:
         evidence["expected_in_server_timezone"] = converted
         wanted = converted
     schedules = [_normal(j["schedule"]) for j in active]
-    if _as_pg_cron_reads(wanted) in {_as_pg_cron_reads(s) for s in schedules}:
+    if as_pg_cron_reads(wanted) in {as_pg_cron_reads(s) for s in schedules}:
         return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
     return failed(expected + note, f"'{p.job}' runs on {', '.join(repr(s) for s in schedules)}", **evidence)

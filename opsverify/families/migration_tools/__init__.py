@@ -10,8 +10,9 @@
     LABEL              (pattern, hint) a checklist's `applied`/`latest` value must match, or None
     canonical(label)   the label as the tool compares it ("0005" is version 5 to Rails)
     queries(table, none_failed) -> {role: Query}      read-only SELECTs, one round trip
-    read_repo(folder) -> RepoListing                   the files the tool would run (and the `clashes`:
-                                                       files it cannot tell apart, so it refuses the folder)
+    read_repo(folder) -> RepoListing                   the files the tool would run (and what it `refused`:
+                                                       files it cannot tell apart or will not read, so it
+                                                       refuses the folder)
     history({role: rows}, repo | None) -> History      what the rows mean now (pure)
     undecided(label, history) -> bool                  optional (supabase): a label no row can be matched
                                                        to or ruled out by (its history records no names)

@@ -86,15 +86,25 @@ class RepoMigration:
     scope: str = ""
     parents: tuple[str, ...] = ()  # alembic: down revisions and dependencies
     replaces: tuple[str, ...] = ()  # Django squashed migrations: the keys they stand for
+    checksum: str | None = None  # the file's as the tool would record it now, where `checksums` holds more forms
+
+    @property
+    def own_checksum(self) -> str | None:
+        """The file's checksum to show beside a recorded one that differs: the one named, or the only form."""
+        if self.checksum is not None:
+            return self.checksum
+        return next(iter(self.checksums)) if len(self.checksums) == 1 else None
 
 
 @dataclass(frozen=True)
 class RepoListing:
     migrations: tuple[RepoMigration, ...]
     looked_for: str  # the layout, for "no migration found in <folder> (looked for …)"
-    ignored: tuple[str, ...] = ()  # files in the folder the tool would not run
-    # ("version 1", (file, file, ...)): files the tool cannot tell apart, so it refuses the whole folder
-    clashes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ignored: tuple[str, ...] = ()  # files in the folder the tool passes over
+    # (what, why): what makes the tool refuse the whole folder, so none of it deploys whatever the history says —
+    # ("version 1", "1_a.sql and 1_b.sql, …") two files it cannot tell apart, ("20240501_e/", "no migration.sql …")
+    # a migration folder without its script, ("3_Add_C.rb", "a name Rails …") a file it cannot name
+    refused: tuple[tuple[str, str], ...] = ()
 
     @property
     def keys(self) -> set[str]:
@@ -118,13 +128,14 @@ def _skipped(relative: Path) -> bool:
     return any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1])
 
 
-def clashes(named: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(what, file) pairs -> each `what` more than one file has, with those files (sorted): two files of one
-    version are a folder the tool refuses (it would run, or record, only one of them)."""
+def clashes(named: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """(what, file) pairs -> `refused` entries: each `what` more than one file has, with those files (sorted):
+    two files of one version are a folder the tool refuses (it would run, or record, only one of them)."""
     files: dict[str, list[str]] = {}
     for what, file in named:
         files.setdefault(what, []).append(file)
-    return tuple((what, tuple(sorted(found))) for what, found in files.items() if len(found) > 1)
+    return tuple((what, " and ".join(sorted(found)) + ", which it cannot tell apart (at most one ran)")
+                 for what, found in files.items() if len(found) > 1)
 
 
 def relative(path: Path, folder: Path) -> str:

@@ -44,18 +44,19 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 
 def read_repo(folder: Path) -> RepoListing:
-    migrations, ignored = [], []
+    migrations, ignored, refused = [], [], []
     for path in visible_files(folder):
         if path.name != "migration_lock.toml":
             ignored.append(path.name)
     for directory in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         script = directory / "migration.sql"
         if script.is_file():
+            data = read_bytes(script)
             migrations.append(RepoMigration(directory.name, f"{directory.name}/migration.sql",
-                                            accepted_checksums(read_bytes(script))))
-        else:
-            ignored.append(f"{directory.name}/ (no migration.sql)")
-    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+                                            accepted_checksums(data), checksum=hashlib.sha256(data).hexdigest()))
+        else:  # every folder is a migration to Prisma: it stops at this one, so none after it deploys
+            refused.append((f"{directory.name}/", "no migration.sql, P3015: restore it or delete the folder"))
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(refused))
 
 
 def accepted_checksums(script: bytes) -> frozenset[str]:

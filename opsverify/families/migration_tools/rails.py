@@ -6,11 +6,13 @@ row per applied migration holding only its version (the integer, as text). Files
 db/migrate/**/<version>_<name>.rb (migration.rb `MigrationFilenameRegexp`); the version is read
 as an integer, so 0005_x.rb is version 5. Two files of one version, or of one name, are a folder
 Rails refuses (DuplicateMigrationVersionError, DuplicateMigrationNameError: migration.rb
-`validate`). PostgreSQL runs each migration in a DDL transaction: no failure row, no checksum.
+`validate`); so is a file its glob `[0-9]*_*.rb` lists and the pattern does not take (`3_Add_C.rb`:
+IllegalMigrationNameError). PostgreSQL runs each migration in a DDL transaction: no failure row, no checksum.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from pathlib import Path
 
@@ -26,7 +28,8 @@ RECORDS_EACH = True
 PER_APP = False
 LABEL = (re.compile(r"^[0-9]+$"), "the version only (digits): schema_migrations records nothing else")
 
-FILE = re.compile(r"^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$")
+GLOB = "[0-9]*_*.rb"  # migration.rb `migration_files`: what Rails lists (case-sensitive, as Ruby's Dir.glob)
+FILE = re.compile(r"\A([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb\Z")  # MigrationFilenameRegexp: what it then takes
 
 
 def canonical(label: str) -> str:
@@ -38,17 +41,20 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 
 def read_repo(folder: Path) -> RepoListing:
-    migrations, ignored, names = [], [], []
+    migrations, ignored, names, unnamed = [], [], [], []
     for path in visible_files(folder, "*.rb", recursive=True):
         match = FILE.match(path.name)
         if match:
             migrations.append(RepoMigration(integer_label(match.group(1)), relative(path, folder)))
             names.append((f"name {match.group(2)}", relative(path, folder)))  # the class name Rails camelizes
+        elif fnmatch.fnmatchcase(path.name, GLOB):  # listed by Rails, then not parsed: it refuses the folder
+            unnamed.append((relative(path, folder), "not a name Rails reads, IllegalMigrationNameError: after the"
+                                                    " version only lower-case letters, digits and _; rename it"))
         else:
             ignored.append(relative(path, folder))
     migrations.sort(key=_order)
     same = clashes([(f"version {m.key}", m.file) for m in migrations]) + clashes(names)
-    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), same)
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(unnamed) + same)
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
