@@ -311,3 +311,30 @@ def test_a_redis_without_hello_is_read_and_sent_nothing_but_auth_and_reads():
         outcome = family.judge(check, family.gather(target, [check]))
     assert outcome.status is Status.PASSED, outcome
     assert {parts[0].upper() for parts in received} <= {"AUTH", *READ_ONLY}, received
+
+
+# -- keys are exact names: a missing one counts as 0, so a pattern or an empty name could never fail ---------
+@pytest.mark.parametrize("key", ["", "job*", "jobs:?", "jobs:[12]", "*"])
+def test_a_key_that_is_a_pattern_or_empty_is_refused_at_load(key):
+    with pytest.raises(ValueError, match="exact key names") as refused:
+        make_check("redis", {"keys": {"jobs": {"max": 1}, key: {"max": 1}}})
+    assert repr(key) in str(refused.value)
+
+
+def test_an_absent_key_is_named_absent_so_a_typo_shows():
+    check = make_check("redis", {"keys": {"jbos": {"max": 10}}})
+    outcome = family.judge(check, {"redis": {"server": "s", "keys": {"jbos": ("none", 0)}}})
+    assert outcome.status is Status.PASSED and outcome.observed == "jbos absent (0)", outcome
+    assert "does not exist" in outcome.evidence["keys"]["jbos"]["note"]
+
+
+def test_a_reply_that_is_not_resp_is_quoted_as_text_not_bytes():
+    """redis-py quotes what it could not read as a bytes repr: a secret's `ü` would be `\\xc3\\xbc` there."""
+    secretish = "CNRYünïΩkey7f3e9Wv"
+    with redis5({}, answer=f"hello {secretish}\r\n".encode()) as (port, _):
+        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("redis", {"endpoint": "redis", "keys": {"jobs": {"max": 10}}})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR and f"'hello {secretish}'" in outcome.observed, outcome.observed
+    assert "\\xc3" not in outcome.observed and "b'" not in outcome.observed

@@ -426,3 +426,59 @@ def test_the_databases_own_time_settings_decide_nothing(demo_deployment, setting
     with scratch_database(demo_deployment, ddl, prefix="tz") as db:
         (outcome,) = _judged(db["url"], [failed], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
     assert outcome.status is Status.FAILED and "failed = 2" in outcome.observed, outcome
+
+
+# -- bytea: shown as text or as PostgreSQL's hex, never as a Python bytes repr a redactor cannot read ----
+def _masked(canary: str, outcome) -> str:
+    """The outcome's message and evidence as a report shows them, with `canary` a declared secret."""
+    from opsverify.secrets import Redactor
+
+    redactor = Redactor()
+    redactor.add_declared(canary)
+    return redactor.text(outcome.observed) + str(redactor.data(outcome.evidence))
+
+
+def test_a_bytea_holding_text_is_shown_as_that_text_and_a_secret_in_it_masked():
+    canary = f"CNRYünïΩ+Key/{secrets.token_hex(8)}"
+    compared = make_check("sql", {"query": "select 1", "expect": {"b": {"eq": "x"}}}, name="bytea")
+    outcome = sql.judge(compared, _facts(compared, [{"b": canary.encode()}]))
+    assert outcome.status is Status.ERROR, outcome
+    assert f"b = '{canary}': a bytea cannot be compared with 'x' (a text)" in outcome.observed, outcome.observed
+    assert outcome.evidence["row"] == {"b": canary}
+    counted = make_check("sql", {"query": "select 1", "expect": {"n": {"eq": 0}}, "detail": "select 2"}, name="rows")
+    facts = _facts(counted, [{"n": 1}])
+    facts["answers"][counted.key]["detail"] = [{"k": "uni", "b": canary.encode(), "bs": [canary.encode()]}]
+    listed = sql.judge(counted, facts)
+    assert listed.status is Status.FAILED and f"first rows: (k=uni, b={canary}, bs=['{canary}'])" in listed.observed
+    assert listed.evidence["detail"] == [{"k": "uni", "b": canary, "bs": [canary]}]
+    for seen in (outcome, listed):
+        assert "b'CNRY" not in seen.observed + str(seen.evidence) and "\\xc3" not in seen.observed + str(seen.evidence)
+        assert "CNRY" not in _masked(canary, seen)
+
+
+def test_a_bytea_that_is_not_text_is_shown_in_hex_as_postgresql_shows_it_and_a_secret_in_it_masked():
+    canary = f"CNRYünïΩ+Key/{secrets.token_hex(8)}"
+    value = b"\x00\xff" + canary.encode()
+    check = make_check("sql", {"query": "select 1", "expect": {"b": {"eq": "x"}}}, name="binary")
+    outcome = sql.judge(check, _facts(check, [{"b": value}]))
+    assert outcome.status is Status.ERROR and f"b = \\x00ff{canary.encode().hex()}:" in outcome.observed, outcome
+    assert outcome.evidence["row"] == {"b": "\\x" + value.hex()}
+    assert canary.encode().hex() not in _masked(canary, outcome)
+
+
+def test_bytea_from_postgresql_is_shown_as_text_or_hex(demo_deployment):
+    canary = f"CNRYünïΩ+Key/{secrets.token_hex(8)}"
+    ddl = f"create table public.config (k text, v text); insert into public.config values ('uni', '{canary}');"
+    items = [make_check("sql", {"query": "select convert_to(v, 'UTF8') as b from public.config",
+                                "expect": {"b": {"eq": "x"}}}, item="B1", name="text"),
+             make_check("sql", {"query": "select '\\x00ff'::bytea || convert_to(v, 'UTF8') as b from public.config",
+                                "expect": {"b": {"eq": "x"}}}, item="B2", name="binary")]
+    with scratch_database(demo_deployment, ddl, prefix="bytea") as db:
+        target = make_target({"database": db["url"]})
+        try:
+            text, binary = gather_and_judge(target, sql, items)
+        finally:
+            target.close()
+    assert text.status is Status.ERROR and text.evidence["row"] == {"b": canary}, text
+    assert binary.status is Status.ERROR and binary.evidence["row"] == {"b": "\\x00ff" + canary.encode().hex()}, binary
+    assert "CNRY" not in _masked(canary, text) and canary.encode().hex() not in _masked(canary, binary)

@@ -356,3 +356,64 @@ def test_a_refused_password_is_told_from_a_refusing_server():
     assert family._credentials_refused(redis.AuthenticationError("invalid password"))
     assert family._credentials_refused(redis.ResponseError("WRONGPASS invalid username-password pair"))
     assert not family._credentials_refused(redis.ResponseError("LOADING Redis is loading the dataset in memory"))
+
+
+# -- a Redis that answers PING with an error: its state, or the checker's access -------------------
+def test_a_redis_still_loading_fails_with_its_own_words():
+    """`-LOADING` reaches redis-py as BusyLoadingError, a ConnectionError: still the server's answer, not silence."""
+    outcome = _redis_outcome({"PING": b"-LOADING Redis is loading the dataset in memory\r\n", "INFO": INFO})
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == "refused: LOADING Redis is loading the dataset in memory"
+
+
+@pytest.mark.parametrize("ping, seen", [
+    (b"-NOPERM User checker has no permissions to run the 'ping' command\r\n",
+     "refused the checker's PING (NOPERM User checker has no permissions to run the 'ping' command);"
+     " give the endpoint URL's ACL user +ping"),
+    # no password in the URL, and the server wants one: the URL's credentials, as a refused password is
+    (b"-NOAUTH Authentication required.\r\n",
+     "refused the checker's credentials (NOAUTH Authentication required.); fix the password in the endpoint's URL"),
+])
+def test_a_ping_the_checker_may_not_send_is_an_error_naming_the_fix(ping, seen):
+    outcome = _redis_outcome({"PING": ping, "INFO": INFO})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("could not look: ") and outcome.observed.endswith(seen), outcome.observed
+
+
+def test_a_redis_error_reply_to_ping_is_quoted_as_the_server_said_it():
+    outcome = _redis_outcome({"PING": b"-ERR unknown command 'PING'\r\n", "INFO": INFO})
+    assert outcome.status is Status.FAILED and outcome.observed == "refused: ERR unknown command 'PING'", outcome
+
+
+# -- a target's bytes are shown as its text, never as a Python bytes repr ---------------------------
+SECRETISH = "CNRYünïΩkey7f3e9Wv"  # non-ASCII: a bytes repr would write it as \xc3\xbc… escapes no one looks for
+
+
+def test_an_smtp_server_speaking_something_else_is_quoted_as_text():
+    with dripping_server(f"hello {SECRETISH}\r\n".encode(), every_s=0) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 1, "statement_ms": 1000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith(f"not SMTP: 'hello {SECRETISH}\\r\\n'"), outcome.observed
+    assert "\\xc3" not in str(outcome.evidence) and "b'" not in str(outcome.evidence)
+
+
+def test_a_redis_speaking_something_else_is_quoted_as_text():
+    outcome = _redis_outcome({"PING": f"hello {SECRETISH}\r\n".encode(), "INFO": INFO})
+    assert outcome.status is Status.ERROR, outcome
+    assert f"Protocol Error: 'hello {SECRETISH}'" in outcome.observed, outcome.observed
+    assert "\\xc3" not in outcome.observed + str(outcome.evidence) and "b'" not in outcome.observed
+
+
+@pytest.mark.parametrize("said, shown", [
+    ("Protocol Error: b'hello CNRY\\xc3\\xbc'", "Protocol Error: 'hello CNRYü'"),
+    ('Protocol Error: b"it\'s \\xce\\xa9"', "Protocol Error: \"it's Ω\""),
+    ("invalid literal for int() with base 10: b'abc'", "invalid literal for int() with base 10: 'abc'"),
+    ("cut short: b'CNRY\\xc3\\xbc\\xc3", "cut short: 'CNRYü\ufffd…"),  # a message cut inside the bytes
+    ("cut short: b'CNRY\\xc3\\xbc\\x", "cut short: 'CNRYü…"),  # … or inside an escape
+    ("Bob's reply b'\\x00\\x01' and b'\\xff'", "Bob's reply '\\x00\\x01' and '\ufffd'"),
+])
+def test_a_libraries_bytes_repr_is_read_back_as_text(said, shown):
+    assert family.unbytes(said) == shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 import socketserver
 import ssl
@@ -19,6 +20,7 @@ from opsverify.environment import load_environment
 from opsverify.errors import GatherError
 from opsverify.families import tls
 from opsverify.outcome import Status
+from opsverify.secrets import Redactor
 from opsverify.transports.http import Probe, fetch_all
 
 from .helpers import ROOT, by_id, demo_variables, evaluate
@@ -107,9 +109,9 @@ def ca():
 
 
 @contextmanager
-def https(ca, *, days: float = 90, names=("127.0.0.1", "localhost")):
+def https(ca, *, days: float = 90, names=("127.0.0.1", "localhost"), **subject):
     now = datetime.now(timezone.utc)
-    leaf = ca.issue_cert(*names, not_before=now - timedelta(days=400), not_after=now + timedelta(days=days))
+    leaf = ca.issue_cert(*names, not_before=now - timedelta(days=400), not_after=now + timedelta(days=days), **subject)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     leaf.configure_cert(context)
 
@@ -158,6 +160,24 @@ def test_shake_expired_is_rejected_but_still_described(ca, ca_file):
         fact = tls.shake("127.0.0.1", port, ca_file, 5)
     assert fact.rejected == "certificate has expired"
     assert fact.certificate is not None and fact.certificate.not_after < fact.checked_at
+
+
+def test_a_subject_is_shown_with_its_values_as_written_so_a_secret_in_it_is_masked(ca, ca_file):
+    """RFC 4514 writes `+ , ; " \\ < > =` with a backslash: a secret with a `+` in a certificate's CN would leave
+    as `CNRYapi\\+Key…`, a form the redactor does not know. The values are shown as they are."""
+    canary = f"CNRYapi+Key/{secrets.token_hex(8)}="
+    with https(ca, days=-1, common_name=canary, organization_name="Acme, Inc.") as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert fact.certificate is not None
+    subject = fact.certificate.subject
+    assert subject.startswith(f"CN={canary}, OU=Testing cert #") and subject.endswith(", O=Acme, Inc."), subject
+    c = check()
+    outcome = tls.judge(c, {c.key: fact})
+    assert outcome.status is Status.FAILED and f"certificate of CN={canary}, OU=" in outcome.observed, outcome
+    redactor = Redactor()
+    redactor.add_declared(canary)
+    shown = redactor.text(outcome.observed) + str(redactor.data(outcome.evidence))
+    assert "CNRYapi" not in shown, shown
 
 
 def test_shake_untrusted_ca(ca):

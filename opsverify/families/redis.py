@@ -8,7 +8,9 @@ params:
     "jobs:dead": {max: 0}           # the dead letter must be empty
 ```
 Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD; a missing
-key holds nothing and counts as 0 (Redis deletes an emptied list). All keys of an endpoint go
+key holds nothing and counts as 0 (Redis deletes an emptied list), and is reported as absent. Keys are exact
+names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
+names no key) is refused when the checklist loads. All keys of an endpoint go
 out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
 answer — refused, silent, dripping, not speaking RESP — or refuses the password leaves the keys
 unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
@@ -21,13 +23,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..errors import GatherError
 from ..outcome import Outcome, error, verdict
 from ..transports.redis import ReadOnlyRedis, password, shown
 from ._common import StrictParams
-from .tcp import cut, quoted
+from .tcp import cut, quoted, unbytes
 
 NAME = "redis"
 
@@ -35,6 +37,7 @@ LENGTH_COMMANDS = {"list": "LLEN", "stream": "XLEN", "zset": "ZCARD", "set": "SC
 _MEASURES = tuple(LENGTH_COMMANDS.values())
 CORE_TYPES = frozenset({"string", "list", "set", "zset", "hash", "stream", "none"})
 MODULE_TYPE = re.compile(r"[A-Za-z0-9_-]{9}")
+GLOB = re.compile(r"[*?\[]")  # what makes a key name a KEYS/SCAN pattern
 
 
 class Limit(StrictParams):
@@ -44,6 +47,17 @@ class Limit(StrictParams):
 class Params(StrictParams):
     endpoint: str = "redis"
     keys: dict[str, Limit] = Field(min_length=1)
+
+    @field_validator("keys")
+    @classmethod
+    def _exact_names(cls, keys: dict[str, Limit]) -> dict[str, Limit]:
+        # a key that does not exist counts as 0: a name that can never exist would pass for ever
+        for key in keys:
+            if not key or GLOB.search(key):
+                what = "an empty name" if not key else "a pattern"
+                raise ValueError(f"key {key!r} is {what}: keys are exact key names (each is read by its name; one"
+                                 " that does not exist counts as 0, so this one could never fail); name each key")
+        return keys
 
 
 def needs(params: Params) -> tuple[str, ...]:
@@ -134,7 +148,7 @@ def gather(target, checks) -> dict[str, Any]:
             with connect(target, endpoint) as client:
                 facts[endpoint] = {"server": shown(client.url), "keys": measure(client, list(dict.fromkeys(keys)))}
         except GatherError as exc:
-            facts[endpoint] = GatherError(f"Redis at endpoint '{endpoint}': {exc}")
+            facts[endpoint] = GatherError(f"Redis at endpoint '{endpoint}': {unbytes(str(exc))}")
     return facts
 
 

@@ -12,8 +12,11 @@ as an error, never a pass.
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp (a string bound is read as ISO-8601;
-an aware one needs its offset). Anything else — text against a number, an interval against
+an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval against
 anything, a column the query names twice — is an error: it cannot be compared.
+
+A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
+a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
 """
 
 from __future__ import annotations
@@ -374,6 +377,8 @@ def _kind(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "text"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "bytea"
     if isinstance(value, dt.datetime):
         return "timestamp with time zone" if value.tzinfo is not None else "timestamp without time zone"
     if isinstance(value, dt.date):
@@ -397,7 +402,10 @@ class Uncomparable(Exception):
 
 
 def _shown(value: Any) -> str:
-    """A measured value in a message: text quoted, a numeric exactly."""
+    """A measured value in a message: text quoted (a bytea's text too), a numeric exactly."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        text, is_text = _bytea(value)
+        return repr(text) if is_text else text
     if isinstance(value, str):
         return repr(value)
     return str(value) if isinstance(value, decimal.Decimal) else str(_plain(value))
@@ -486,9 +494,24 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _bytea(value)[0]
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _bytea(value: bytes | bytearray | memoryview) -> tuple[str, bool]:
+    """A bytea as a reader (and the redactor) can read it: its text when it is printable UTF-8, else PostgreSQL's
+    hex output (`\\x00ff…`); and which of the two it is."""
+    raw = bytes(value)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "\\x" + raw.hex(), False
+    if all(c.isprintable() or c in "\t\n\r" for c in text):
+        return text, True
+    return "\\x" + raw.hex(), False  # binary that happens to decode: NULs and control bytes read as hex
 
 
 def _row_text(row: dict[str, Any]) -> str:

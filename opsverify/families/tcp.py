@@ -10,13 +10,15 @@ A server that does not answer in its protocol — refused, timed out, reset, sil
 sending bytes that are not its protocol — was not checked: the item is an *error* with the reason.
 A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND` to zPING, or a zVERSION reply that is
 not `ClamAV <version>…`: `UNKNOWN COMMAND`, a `PONG` to anything; an SMTP 554 banner, a Redis `-LOADING`) fails it;
-a refused password is the checker's credentials: *error*. Every conversation runs under one total deadline,
+a refused password is the checker's credentials: *error*, as is a Redis `NOPERM` to PING (the URL's ACL user lacks
++ping). Every conversation runs under one total deadline,
 connect_s + statement_ms, so a server that drips a byte a second ends in time too; all items' conversations run
 at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import re
 import ssl
@@ -92,7 +94,27 @@ def why(exc: BaseException) -> str:
         return "connection reset"
     if isinstance(exc, NotProtocol):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return unbytes(f"{type(exc).__name__}: {exc}")  # redis-py quotes what it could not read as bytes
+
+
+# Python's bytes repr inside a library's message (redis-py's `Protocol Error: b'…'`), perhaps cut short: the
+# body's escapes, then its closing quote — or the end of the text, where a cut may have split an escape
+_BYTES_REPR = re.compile(r"""(?<!\w)b(?P<quote>['"])(?P<body>(?:\\x[0-9a-fA-F]{2}|\\[^x]|(?!(?P=quote))[ -\[\]-~])*)"""
+                         r"""(?:(?P<closed>(?P=quote))|\\(?:x[0-9a-fA-F]?)?$|$)""")
+
+
+def unbytes(text: str) -> str:
+    """`text` with every bytes repr in it shown as the peer's text: a secret's non-ASCII letters stay letters
+    (`ü`, not the `\\xc3\\xbc` no redactor looks for); control characters stay visible escapes."""
+    def readable(match: re.Match) -> str:
+        try:
+            raw = ast.literal_eval(f"b{match['quote']}{match['body']}{match['quote']}")
+        except (SyntaxError, ValueError):
+            return match[0]
+        shown = repr(raw.decode("utf-8", "replace"))
+        return shown if match["closed"] else f"{shown[:-1]}…"  # cut short: no closing quote
+
+    return _BYTES_REPR.sub(readable, text)
 
 
 # -- clamd ---------------------------------------------------------------------------------
@@ -134,7 +156,7 @@ async def smtp_reply(reader: asyncio.StreamReader) -> tuple[int, bytes]:
                 "not SMTP: the connection closed inside a reply")
         code, separator = line[:3], line[3:4]
         if not code.isdigit() or separator not in (b" ", b"-", b"\r", b"\n", b""):
-            raise NotProtocol(f"not SMTP: {line[:80]!r}")
+            raise NotProtocol(f"not SMTP: {quoted(line)}")
         if codes and int(code) != codes[0]:  # RFC 5321 4.2.1: every line of a reply carries the same code
             raise NotProtocol(f"not SMTP: a reply whose lines carry codes {codes[0]} and {int(code)}")
         codes.append(int(code))
@@ -174,15 +196,32 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
     try:
         ping, info = await client.ask([("PING",), ("INFO", "server")])
     except Exception as exc:  # redis-py's errors, imported only when used
-        if _credentials_refused(exc):  # the checker's password, not the server's state
-            replies["credentials"] = f"{type(exc).__name__}: {exc}"
-            return
-        if _refusal(exc):
-            replies["refusal"] = f"{type(exc).__name__}: {exc}"
-            return
-        raise
+        if not _error_reply(exc):
+            raise
+        ping = exc  # raised on connecting (AUTH), or at once by redis-py (LOADING is a ConnectionError to it)
+    if isinstance(ping, Exception):  # in the pipeline, PING's own error reply comes back as its reply
+        replies[_refused_for(ping)] = _server_words(ping)
+        return
     replies["PING"] = ping
     replies["version"] = info.get("redis_version") if isinstance(info, dict) else None
+
+
+def _error_reply(exc: Exception) -> bool:
+    """The server answered with an error line (`-LOADING …`, `-ERR max number of clients reached`): redis-py
+    raises some of those as connection errors, but they are the server's answer, not silence."""
+    redis = load("redis")
+
+    return isinstance(exc, (redis.ResponseError, redis.AuthenticationError, redis.BusyLoadingError)) \
+        or getattr(exc, "status_code", None) is not None  # set by redis-py's parser, from the reply's code
+
+
+def _refused_for(exc: Exception) -> str:
+    """Whose refusal an error reply is: the checker's (credentials, permission) or the server's own state."""
+    if _credentials_refused(exc):
+        return "credentials"
+    if isinstance(exc, load("redis.exceptions").NoPermissionError):  # an ACL user without +ping: the checker's access
+        return "permission"
+    return "refusal"
 
 
 def _credentials_refused(exc: Exception) -> bool:
@@ -192,10 +231,11 @@ def _credentials_refused(exc: Exception) -> bool:
     return isinstance(exc, redis.AuthenticationError) or str(exc).upper().startswith(("WRONGPASS", "NOAUTH"))
 
 
-def _refusal(exc: Exception) -> bool:
-    redis = load("redis")
-
-    return isinstance(exc, (redis.AuthenticationError, redis.ResponseError))
+def _server_words(exc: Exception) -> str:
+    """An error reply as the server sent it: redis-py keeps its code (`LOADING`, `NOPERM`) apart, in status_code
+    (a redis-py without it: the exception's class names the code)."""
+    code = getattr(exc, "status_code", None)
+    return f"{code} {exc}" if code else f"{type(exc).__name__}: {exc}"
 
 
 PROBES = {"clamd": probe_clamd, "smtp": probe_smtp, "redis": probe_redis}
@@ -322,6 +362,9 @@ def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:
     if "credentials" in answer.replies:  # as the redis family says it: the checker could not look
         return error(f"could not look: {where} refused the checker's credentials ({cut(answer.replies['credentials'], 200)});"
                      " fix the password in the endpoint's URL", **evidence)
+    if "permission" in answer.replies:  # NOPERM: the URL's ACL user may not PING, which says nothing of the server
+        return error(f"could not look: {where} refused the checker's PING ({cut(answer.replies['permission'], 200)});"
+                     " give the endpoint URL's ACL user +ping", **evidence)
     if "refusal" in answer.replies:
         return failed(expected, f"refused: {answer.replies['refusal']}", **evidence)
     if "PING" not in answer.replies:

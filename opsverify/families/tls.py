@@ -67,7 +67,19 @@ class Certificate:
                                            *san.get_values_for_type(x509.IPAddress)))
         except x509.ExtensionNotFound:
             names = ()
-        return cls(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), names, cert.not_valid_after_utc)
+        return cls(shown_name(cert.subject), shown_name(cert.issuer), names, cert.not_valid_after_utc)
+
+
+def shown_name(name) -> str:
+    """A distinguished name as RFC 4514 orders it (`CN=…, O=…`), its values as written: RFC 4514's escapes
+    (`\\+`, `\\,`) would show a secret in a CN in a form no redactor looks for. For reading, not parsing."""
+    return ", ".join("+".join(f"{attribute.rfc4514_attribute_name}={_value(attribute.value)}" for attribute in rdn)
+                     for rdn in reversed(name.rdns))
+
+
+def _value(value: str | bytes) -> str:
+    """An attribute's value; one held as bytes (x500UniqueIdentifier) as `#` and its hex, after RFC 4514."""
+    return f"#{value.hex()}" if isinstance(value, bytes) else value
 
 
 @dataclass(frozen=True)
