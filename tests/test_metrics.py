@@ -117,13 +117,83 @@ DECLARED_TWICE_REVERSED = "# TYPE jobs gauge\njobs 5\n# TYPE jobs counter\njobs_
 @pytest.mark.parametrize("text, seen", [
     (DECLARED_TWICE, "jobs declared twice (# TYPE jobs counter; # TYPE jobs gauge)"),
     (DECLARED_TWICE_REVERSED, "jobs declared twice (# TYPE jobs gauge; # TYPE jobs counter)"),
-    ("# TYPE jobs_total counter\njobs_total 1\n# TYPE jobs gauge\njobs 5\n", "jobs declared twice"),
     ("# TYPE jobs gauge\njobs 1\n# TYPE other gauge\nother 2\njobs 3\n", "jobs exposed in two groups"),
 ])
 @pytest.mark.parametrize("kind", ["counter", "gauge"])
 def test_a_family_declared_twice_fails_whatever_the_order(text, seen, kind):
     outcome = judged(text, {"jobs": kind})
     assert outcome.status is Status.FAILED and outcome.observed.startswith(f"malformed exposition: {seen}")
+
+
+# Prometheus text format names metrics as their `# TYPE` lines do: a gauge `x` and a counter `x_total` are two
+QUEUE = "# TYPE queue_depth gauge\nqueue_depth 3\n# TYPE queue_depth_total counter\nqueue_depth_total 40\n"
+QUEUE_REVERSED = "# TYPE queue_depth_total counter\nqueue_depth_total 40\n# TYPE queue_depth gauge\nqueue_depth 3\n"
+
+
+@pytest.mark.parametrize("text", [QUEUE, QUEUE_REVERSED])
+@pytest.mark.parametrize("families", [{"queue_depth": "gauge", "queue_depth_total": "counter"},
+                                      {"queue_depth": "gauge"}, {"queue_depth_total": "counter"}])
+def test_a_gauge_and_a_counter_named_with_total_are_two_metrics_in_text_format(text, families):
+    outcome = judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_counter_is_found_by_its_name_beside_a_gauge_of_the_name_without_total():
+    """Asked for counter `queue_depth`, the counter `queue_depth_total` answers, not the gauge `queue_depth`."""
+    outcome = judged(QUEUE, {"queue_depth": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert judged(QUEUE.replace("queue_depth_total 40", "queue_depth_total -1"), {"queue_depth": "counter"}).observed \
+        == "counter queue_depth_total: queue_depth_total is -1"
+
+
+def test_counters_spelled_with_and_without_total_are_two_metrics_in_text_format():
+    """`x` and `x_total` are two series to Prometheus, though the parser names both counters' samples `x_total`."""
+    text = "# TYPE jobs counter\njobs 1\n# TYPE jobs_total counter\njobs_total 2\n"
+    assert judged(text, {"jobs": "counter", "jobs_total": "counter"}).status is Status.PASSED
+    beside_a_gauge = "# TYPE jobs counter\njobs 1\n# TYPE jobs_total gauge\njobs_total 2\n"
+    assert judged(beside_a_gauge, {"jobs": "counter", "jobs_total": "gauge"}).status is Status.PASSED
+
+
+@pytest.mark.parametrize("text, seen", [
+    ("# TYPE jobs counter\njobs_total 1\n# TYPE jobs counter\njobs_total 2\n", "jobs declared twice"),
+    ("# TYPE jobs_total counter\njobs_total 1\n# TYPE jobs_total counter\njobs_total 2\n", "jobs_total declared twice"),
+    # a counter declared `jobs` whose series comes again after another family: split, not a second metric
+    ("# TYPE jobs counter\njobs 1\n# TYPE other gauge\nother 2\njobs 3\n", "jobs exposed in two groups"),
+])
+def test_a_name_declared_twice_in_text_format_still_fails(text, seen):
+    outcome = judged(text, {"jobs": "counter"})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith(f"malformed exposition: {seen}"), \
+        outcome.observed
+
+
+@pytest.mark.parametrize("line, why", [
+    ("queue_depth 3 NaN", "the timestamp NaN is not an integer of milliseconds"),
+    ("queue_depth 3 1.5", "the timestamp 1.5 is not an integer of milliseconds"),
+    ("queue_depth 3 -5", "the timestamp -5 is not an integer of milliseconds"),
+    ("queue_depth 3 9223372036854775808", "the timestamp 9223372036854775808 is not an integer of milliseconds"),
+    ("queue_depth 3 oops 17", "oops 17 after the value: only a timestamp may follow it"),
+    ("queue_depth 3 1700000000000 17", "1700000000000 17 after the value: only a timestamp may follow it"),
+    ('queue_depth{queue="a} b"} 3 # {trace_id="x"} 1', '# {trace_id="x"} 1 after the value: only a timestamp may'),
+])
+def test_a_sample_with_more_than_a_timestamp_after_its_value_is_malformed(line, why):
+    """The parser reads the first token after a value as it and the last as a timestamp, and ignores the rest;
+    Prometheus refuses the whole scrape."""
+    outcome = judged(f"# TYPE queue_depth gauge\n{line}\n", {"queue_depth": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"malformed exposition: {line}: {why}"), outcome.observed
+
+
+def test_a_timestamp_too_long_for_int64_is_named_not_converted():
+    """Python refuses to convert an integer of 5000 digits: the length alone says it is no int64."""
+    outcome = judged("# TYPE queue_depth gauge\nqueue_depth 3 " + "9" * 5000 + "\n", {"queue_depth": "gauge"})
+    assert outcome.status is Status.FAILED and "is not an integer of milliseconds" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("line", ["queue_depth 3 1700000000000", 'queue_depth{queue="a} 1 2"} 3\t1700000000000',
+                                  "queue_depth 3"])
+def test_a_sample_with_an_integer_timestamp_or_none_passes(line):
+    outcome = judged(f"# TYPE queue_depth gauge\n{line}\n", {"queue_depth": "gauge"})
+    assert outcome.status is Status.PASSED, outcome.observed
 
 
 def test_untyped_series_of_one_name_are_no_duplicate():
@@ -233,6 +303,54 @@ def test_a_healthy_openmetrics_endpoint_passes():
 def test_openmetrics_is_judged_by_the_same_rules(text, families, observed):
     outcome = om_judged(text, families)
     assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
+
+
+@pytest.mark.parametrize("text, observed", [
+    # a counter whose only sample is its creation time counts nothing
+    ("# TYPE jobs_processed counter\njobs_processed_created 1.7e9\n# EOF\n",
+     "counter jobs_processed lacks its jobs_processed_total series"),
+    # judged per label set: one counted series says nothing of another that has only its creation time
+    ('# TYPE jobs_processed counter\njobs_processed_total{a="1"} 1\njobs_processed_created{a="2"} 1\n# EOF\n',
+     'counter jobs_processed: {a="2"} lacks jobs_processed_total'),
+])
+def test_a_counter_without_its_total_fails(text, observed):
+    outcome = om_judged(text, {"jobs_processed": "counter"})
+    assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
+
+
+@pytest.mark.parametrize("text", [
+    # OpenMetrics: a family's name may not be another's sample name (`jobs_total` is the counter jobs' sample)
+    "# TYPE jobs counter\njobs_total 1\n# TYPE jobs_total counter\njobs_total_total 2\n# EOF\n",
+    "# TYPE jobs counter\njobs_total 1\n# TYPE jobs_total gauge\njobs_total 2\n# EOF\n",
+    "# TYPE jobs counter\njobs_total 1\n# TYPE jobs counter\njobs_total 2\n# EOF\n",
+])
+def test_names_that_clash_in_openmetrics_fail(text):
+    outcome = om_judged(text, {"jobs": "counter"})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith("malformed exposition: "), outcome.observed
+
+
+@pytest.mark.parametrize("text, families", [
+    ("# TYPE queue_depth gauge\nqueue_depth 3\n# TYPE queue counter\nqueue_total 40\n# EOF\n",
+     {"queue_depth": "gauge", "queue": "counter"}),
+    # the counter queue_depth_total's sample is queue_depth_total_total: no name of the gauge queue_depth
+    ("# TYPE queue_depth gauge\nqueue_depth 3\n# TYPE queue_depth_total counter\nqueue_depth_total_total 40\n# EOF\n",
+     {"queue_depth": "gauge", "queue_depth_total": "counter"}),
+])
+def test_families_whose_names_do_not_clash_pass_in_openmetrics(text, families):
+    outcome = om_judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("timestamp, passes", [
+    ("1700000000.5", True), ("1700000000", True), ("NaN", False), ("+Inf", False), ("oops 17", False),
+    ("1700000000 17", False),
+])
+def test_openmetrics_timestamps_are_seconds_and_nothing_else_follows(timestamp, passes):
+    """OpenMetrics writes a timestamp as a number of seconds; its parser refuses anything else after the value."""
+    outcome = om_judged(f"# TYPE q gauge\nq 2 {timestamp}\n# EOF\n", {"q": "gauge"})
+    assert (outcome.status is Status.PASSED) is passes, outcome.observed
+    if not passes:
+        assert outcome.observed.startswith("malformed exposition: ValueError: "), outcome.observed
 
 
 def test_a_series_given_twice_in_openmetrics_fails_even_unnamed(monkeypatch):

@@ -294,6 +294,29 @@ def test_judge_signatures_lists_each_offender():
                                                 "event": "admin_commitment_resolve_success"}
 
 
+NO_ERR_FIELD = {k: v for k, v in FINAL.items() if k != "err"}
+
+
+@pytest.mark.parametrize("status", [
+    {**NO_ERR_FIELD, "status": FAILED_TX["status"]},  # no err, and the deprecated status says Err
+    {**FINAL, "status": FAILED_TX["status"]},  # err null, and the deprecated status says Err
+])
+def test_judge_signatures_a_deprecated_status_err_is_a_failed_transaction(status):
+    outcome = signatures_outcome({sig(1): ok(status)}, commitment="finalized")
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(f'{sig(1)} failed with {{"InstructionError": [0, {{"Custom": 1}}]}}'), \
+        outcome.observed
+
+
+@pytest.mark.parametrize("status", [NO_ERR_FIELD, {}])
+def test_judge_signatures_a_status_without_err_is_could_not_look(status):
+    """Solana always sends err (null on success): an answer without it says nothing of the transaction."""
+    outcome = signatures_outcome({sig(1): ok(status)})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed.startswith(f"getSignatureStatuses: the node's answer for {sig(1)} lacks err: "), \
+        outcome.observed
+
+
 def test_judge_signatures_finalized_commitment_and_long_lists():
     assert signatures_outcome({sig(1): ok(CONFIRMED)}, commitment="finalized").observed.endswith("only confirmed")
     many = signatures_outcome({sig(i): ok(None) for i in range(1, 9)})

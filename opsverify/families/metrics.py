@@ -12,20 +12,24 @@ The exposition is parsed with prometheus_client's parser for its content type �
 (`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both.
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
-parser rejects, fails it: exposing metrics is what it checks. So does a family declared (`# TYPE`) twice or
-exposed in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one sample:
-which value counts would be luck), a family declared with no sample, a histogram or summary — any label set of
-it — missing part of itself (`_bucket`, `_count`, `_sum`): a name alone measures nothing — and a value that
-measures nothing either: NaN in a counter, gauge, histogram or a summary's count and sum; a counter below 0 or
-infinite; a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is missing or differs from its
-`_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Identical URLs
-are fetched once.
+parser rejects, fails it: exposing metrics is what it checks. So does a sample line with more than a timestamp
+after its value, or a timestamp of another form (text: int64 milliseconds; OpenMetrics: seconds), a name declared
+(`# TYPE`) twice or a family exposed in two groups (the parser would keep one by order), a series exposed twice
+(Prometheus keeps one sample: which value counts would be luck), a family declared with no sample, a counter,
+histogram or summary — any label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`,
+`_sum`): a name or a `_created` alone measures nothing — and a value that measures nothing either: NaN in a
+counter, gauge, histogram or a summary's count and sum; a counter below 0 or infinite; a histogram whose buckets
+are not cumulative or whose `le="+Inf"` bucket is missing or differs from its `_count`. (A gauge may be ±Inf, and
+a summary's quantiles NaN: a window without observations.) Names are the format's: in the text format a gauge `x`
+and a counter `x_total` are two metrics; OpenMetrics forbids a family named as another's sample (`x_total` beside
+the counter `x`). Identical URLs are fetched once.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import Literal
 
 from pydantic import field_validator
@@ -50,9 +54,14 @@ def local_s(checks) -> float:
     return PARSE_S * len({(c.params.service, c.params.path) for c in checks})
 
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
-# what a histogram or summary is made of (as the parser names the samples after the family's name)
-REQUIRED_SERIES = {"histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
+# what a counter, histogram or summary is made of (as the parser names the samples after the family's name): a
+# counter's `_created` alone, or a histogram's `_sum`, counts nothing
+REQUIRED_SERIES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
 TYPE_LINE = re.compile(r"^[ \t]*#[ \t]+TYPE[ \t]+(\S+)[ \t]+(\S+)", re.MULTILINE)
+# a text-format sample line: its name, its labels (a quoted value may hold `}` or spaces), then what follows them
+SAMPLE_TAIL = re.compile(r'[^{\s]*(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
+TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus reads a text-format timestamp as digits: int64 milliseconds
+INT64_MAX = 2**63 - 1
 BAD_VALUES_KEPT = 20  # per family, in evidence
 
 
@@ -92,32 +101,54 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
     exposed: set[tuple] = set()
     parsed = 0
     try:
-        for family in text_string_to_metric_families(text):
-            if family.name in found and {family.type, found[family.name]["type"]} != {"unknown"}:
+        named = _named(list(text_string_to_metric_families(text)), text, openmetrics=openmetrics)
+        for family, key, exposed_as in named:
+            if key in found and {family.type, found[key]["type"]} != {"unknown"}:
                 # the parser splits a family whose lines are not one group; which part counts would be luck
-                return {}, f"{cut(family.name)} exposed in two groups, not one after its # TYPE line"
+                return {}, f"{cut(key)} exposed in two groups, not one after its # TYPE line"
             for sample in family.samples:
-                series = _identity(sample)
+                series = _identity(sample, exposed_as)
                 if series in exposed:  # Prometheus keeps one sample of a series: which value counts would be luck
                     return {}, f"{_series(sample)} exposed twice"
                 exposed.add(series)
             parsed += len(family.samples)
             suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
-            found[family.name] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
-                                  "incomplete": incomplete(family)[:BAD_VALUES_KEPT],
-                                  "bad_values": bad_values(family)[:BAD_VALUES_KEPT]}
+            found[key] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
+                          "incomplete": incomplete(family)[:BAD_VALUES_KEPT],
+                          "bad_values": bad_values(family)[:BAD_VALUES_KEPT]}
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
         return {}, f"{type(exc).__name__}: {exc}"
+    if not openmetrics and (bad := _bad_tail(text)):  # the OpenMetrics parser refuses these itself
+        return {}, bad
     if openmetrics and parsed < (lines := sum(1 for line in text.split("\n") if line and not line.startswith("#"))):
         # the OpenMetrics parser keeps the first sample of a series given twice in a group and drops the rest
         return {}, f"{_twice(text) or f'{lines - parsed} of {lines} samples'} exposed twice"
     return found, ""
 
 
-def _identity(sample) -> tuple:
-    """A series as Prometheus tells series apart: its name and labels, in any order; a label with an empty value
-    is no label (`x{a=""}` is `x`)."""
-    return sample.name, _label_set(sample)
+def _named(families: list, text: str, *, openmetrics: bool) -> list[tuple]:
+    """(family, key in `found`, the name of a text-format counter's series) for each family.
+
+    The text parser names a counter's family without `_total` and its samples with it, however the exposition
+    spelled the counter; Prometheus keeps that spelling, so a gauge `x` and a counter `x_total` are two metrics.
+    A counter is keyed by the parser's name unless another family has that name too: then by its own."""
+    declared = iter([] if openmetrics else [name for name, kind in TYPE_LINE.findall(text) if kind == "counter"])
+    names = Counter(family.name for family in families)
+    named = []
+    for family in families:
+        exposed_as = None  # its samples' own names
+        if family.type == "counter" and not openmetrics:  # one `# TYPE … counter` line for each, in order
+            spelled = next(declared, family.name)
+            exposed_as = spelled if spelled.removesuffix("_total") == family.name else family.name + "_total"
+        key = exposed_as if exposed_as and exposed_as != family.name and names[family.name] > 1 else family.name
+        named.append((family, key, exposed_as))
+    return named
+
+
+def _identity(sample, name: str | None = None) -> tuple:
+    """A series as Prometheus tells series apart: its name (`name` when the parser renamed it) and labels, in any
+    order; a label with an empty value is no label (`x{a=""}` is `x`)."""
+    return name or sample.name, _label_set(sample)
 
 
 def _label_set(sample, *leaving: str) -> tuple:
@@ -162,15 +193,32 @@ def incomplete(family) -> list[str]:
 
 
 def declared_twice(text: str) -> str:
-    """The first family with two `# TYPE` lines, named as the parser names families (a counter without
-    `_total`); the parser would merge or split them by their order."""
+    """The first name with two `# TYPE` lines; the parser would merge or split them by their order. In the text
+    format a name is the metric's (a gauge `x` and a counter `x_total` are two); OpenMetrics also forbids a family
+    named as another's sample (`x_total` beside the counter `x`), which its parser refuses as a clashing name."""
     declared: dict[str, str] = {}
     for name, kind in TYPE_LINE.findall(text):
-        family = name.removesuffix("_total") if kind == "counter" else name
         line = cut(f"# TYPE {name} {kind}")
-        if family in declared:
-            return f"{cut(family)} declared twice ({declared[family]}; {line})"
-        declared[family] = line
+        if name in declared:
+            return f"{cut(name)} declared twice ({declared[name]}; {line})"
+        declared[name] = line
+    return ""
+
+
+def _bad_tail(text: str) -> str:
+    """The first text-format sample line with more than a timestamp after its value, or a timestamp that is not
+    int64 milliseconds: the parser reads the first token as the value and the last as the timestamp, ignoring the
+    rest; Prometheus refuses the scrape."""
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        tokens = SAMPLE_TAIL.match(line).group(1).split()
+        after = tokens[1:]  # tokens[0] is the value, which the parser judges
+        if len(after) > 1:
+            return f"{cut(line)}: {cut(' '.join(after), 60)} after the value: only a timestamp may follow it"
+        if after and not (TIMESTAMP_MS.fullmatch(after[0]) and len(after[0]) < 20 and int(after[0]) <= INT64_MAX):
+            return f"{cut(line)}: the timestamp {cut(after[0], 40)} is not an integer of milliseconds"
     return ""
 
 
@@ -256,14 +304,14 @@ def gather(target, checks) -> dict[str, dict]:
 
 
 def lookup(families: dict[str, dict], name: str, wanted: str) -> tuple[str, dict] | None:
-    """The parser drops `_total` from a counter's family name; accept either spelling."""
+    """The parser drops `_total` from a counter's family name; accept either spelling, the one of the wanted type
+    first (asked for the counter `x`, the counter `x_total` answers, not a gauge `x` beside it)."""
     candidates = [name]
     if wanted == "counter":
         candidates += [name[: -len("_total")]] if name.endswith("_total") else [f"{name}_total"]
-    for candidate in candidates:
-        if candidate in families:
-            return candidate, families[candidate]
-    return None
+    present = [candidate for candidate in candidates if candidate in families]
+    present.sort(key=lambda candidate: families[candidate]["type"] != wanted)  # stable: the name as asked next
+    return (present[0], families[present[0]]) if present else None
 
 
 def judge(check, facts) -> Outcome:

@@ -29,9 +29,10 @@ One conversation per endpoint: a first JSON-RPC batch carries every call of ever
 returned. Each exchange ends within 2 × http_s, whatever the node does (a total deadline, not a
 per-read timeout). The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
 An endpoint that does not answer in JSON-RPC (refused, silent, an HTML 401 page) leaves its
-items unchecked: *error*; so does a call with no reply of its own in the batch, and a slot, block
-height or balance outside a u64. A JSON-RPC answer that is not the healthy one (getHealth -32005,
-getBlockTime -32004, a low balance) fails the item.
+items unchecked: *error*; so does a call with no reply of its own in the batch, a slot, block
+height or balance outside a u64, and a signature status without `err` (Solana always sends it). A JSON-RPC
+answer that is not the healthy one (getHealth -32005, getBlockTime -32004, a low balance, a signature whose
+`err` or deprecated `status: {"Err": …}` says it failed) fails the item.
 """
 
 from __future__ import annotations
@@ -692,8 +693,11 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
             offending.append((signature, "not found on chain", row))
         elif not isinstance(status, dict):
             return error(f"getSignatureStatuses: unexpected status {_json(status)}", **evidence)
-        elif status.get("err") is not None:
-            offending.append((signature, f"failed with {_json(status['err'])}", row))
+        elif (failure := _transaction_error(status)) is not None:
+            offending.append((signature, f"failed with {_json(failure)}", row))
+        elif "err" not in status:  # Solana always sends err, null on success: no word on how the transaction went
+            return error(f"getSignatureStatuses: the node's answer for {signature} lacks err: {_json(status)}",
+                         **evidence)
         elif status.get("confirmationStatus") not in accepted:
             offending.append((signature, f"only {status.get('confirmationStatus')}", row))
     evidence["offending"] = [{"signature": s, "problem": why, **_context(r, "signature")} for s, why, r in offending[:20]]
@@ -704,6 +708,15 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
         head = f"{len(offending)} of {plural(len(rows), 'signature')} not {wanted} without error: "
         return failed(expected, head + "; ".join(listed), **evidence)
     return passed(expected, f"{plural(len(rows), 'signature')}, all {wanted}", **evidence)
+
+
+def _transaction_error(status: dict[str, Any]) -> Any:
+    """Why the transaction failed, None if nothing says it did: `err`, or the deprecated `status: {"Err": …}`,
+    which a node may still send (either one saying Err is a failed transaction)."""
+    if status.get("err") is not None:
+        return status["err"]
+    deprecated = status.get("status")
+    return deprecated["Err"] if isinstance(deprecated, dict) and deprecated.get("Err") is not None else None
 
 
 def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
