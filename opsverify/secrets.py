@@ -7,6 +7,7 @@ Every value the suite learns that could be a secret is registered with the run's
 from __future__ import annotations
 
 import base64
+import binascii
 import bisect
 import functools
 import hashlib
@@ -17,6 +18,7 @@ import math
 import os
 import re
 import threading
+import unicodedata
 from html.entities import html5
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
@@ -160,11 +162,14 @@ def encodings(value: str) -> set[str]:
              _View(value).text, value.replace(" ", "+")}
     for shown in shown_forms(value):  # as a terminal or the report's markdown shows it, and that in JSON
         forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
-    forms.update(_base64_pieces(raw))
-    return {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
+    forms.update(_base64_pieces(raw), _byte_forms(raw), _character_forms(value), _line_forms(value),
+                 _broken_at_its_own(value))
+    forms.update(_unbroken_forms({value, *forms}))
+    forms = {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
+    return forms | set(_short_base64_pieces(raw))
 
 
-def _base64_pieces(raw: bytes) -> list[str]:
+def _base64_pieces(raw: bytes, shortest: int | None = None) -> list[str]:
     """For each of the three alignments base64 can put `raw` in, standard and URL-safe, the part of the encoding
     that depends on `raw` alone (characters touched by an unknown prefix or suffix are dropped)."""
     pieces = []
@@ -173,7 +178,104 @@ def _base64_pieces(raw: bytes) -> list[str]:
         end = (offset + len(raw)) // 3 * 4
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             pieces.append(encode(b"\0" * offset + raw).decode()[start:end])
-    return [piece for piece in pieces if len(piece) >= Redactor.MIN_RUN]
+    return [piece for piece in pieces if len(piece) >= (shortest or Redactor.MIN_RUN)]
+
+
+SHORTEST_BASE64_PIECE = 5  # what a 6-character secret keeps of its own behind a prefix (`user:` in a Basic header)
+
+
+def _short_base64_pieces(raw: bytes) -> list[str]:
+    """A 6- or 7-character secret's base64 behind a prefix keeps only 5 or 6 characters that depend on it alone:
+    those too, unless they read as a word or a number (base64 of ASCII mixes case and digits; a piece that does
+    not would mask ordinary words). Found by chance in a random blob once in 64**5 places."""
+    if len(raw) >= Redactor.MIN_RUN:  # every piece of a longer one is long enough
+        return []
+    return [piece for piece in _base64_pieces(raw, SHORTEST_BASE64_PIECE) if len(piece) < Redactor.MIN_RUN
+            and re.search(r"\d|.[A-Z]", piece) and not _PLAIN_PIECE.fullmatch(piece)]
+
+
+def _byte_forms(raw: bytes) -> set[str]:
+    """A secret's bytes as programs show them: quoted-printable (`=C3=BC`, `=` as `=3D`; its soft breaks are
+    `_Unbroken`'s), hex with colons (a certificate tool), base32 (a TOTP seed's form); and, where they differ from
+    the secret itself, Python's bytes repr (`\\xc3\\xbc`, httpcore's DEBUG log of headers; some write `\\xC3`),
+    PostgreSQL's encode(…, 'escape') (`\\303\\274`, a backslash doubled), and UTF-8 read as Latin-1 or
+    Windows-1252 (`Ã¼`: a reply labelled iso-8859-1)."""
+    forms = {binascii.b2a_qp(raw, quotetabs=True).replace(b"=\n", b"").decode("ascii"), raw.hex(":"),
+             raw.hex(":").upper(), base64.b32encode(raw).decode()[:len(raw) * 8 // 5]}
+    if raw.isascii() and b"\\" not in raw:  # the rest read as the secret, or as its str repr
+        return forms
+    shown = repr(raw)[2:-1]
+    forms.update((shown, _LOWER_HEX_BYTE.sub(lambda m: "\\x" + m.group(1).upper(), shown), raw.decode("latin-1"),
+                  "".join("\\\\" if b == 0x5C else chr(b) if b < 0x80 else f"\\{b:03o}" for b in raw)))
+    try:
+        forms.add(raw.decode("cp1252"))
+    except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined: no program shows it that way
+        pass
+    return forms
+
+
+_LOWER_HEX_BYTE = re.compile(r"\\x([0-9a-f]{2})")
+
+
+def _character_forms(value: str) -> set[str]:
+    """A secret's characters as programs change them: Python's ascii() (`\\xfc`), both Unicode normal forms (a
+    macOS file name is NFD, a normalising form NFC), '+' read as a space (a form decoded), and a certificate
+    subject's RFC 4514 escapes (`CN=key\\+x`)."""
+    forms = {value.replace("+", " "), *(escape.sub(r"\\\g<0>", value) for escape in _RFC4514_ESCAPES)}
+    if not value.isascii():
+        forms.update((ascii(value)[1:-1], unicodedata.normalize("NFC", value), unicodedata.normalize("NFD", value)))
+    return forms
+
+
+# what RFC 4514 escapes in a name's value (as cryptography writes it), and with '=' and '#' too (as OpenSSL does)
+_RFC4514_ESCAPES = (re.compile(r'[\\"+,;<>]'), re.compile(r'[\\"+,;<>=#]'))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_PEM_ARMOUR = re.compile(r"-----(?:BEGIN|END) [^-]*-----")
+
+
+def _lines(value: str) -> list[str]:
+    """The lines of a value of several lines (a PEM key in an env file) worth masking alone: not its armour
+    (`-----BEGIN PRIVATE KEY-----` is no secret, and a check's text names it), not a short one."""
+    lines = [line.strip() for line in _LINE_BREAK.split(value)]
+    return [line for line in lines if len(line) >= Redactor.MIN_RUN and not _PEM_ARMOUR.fullmatch(line)]
+
+
+def _line_forms(value: str) -> set[str]:
+    """A value of several lines travels LF- or CRLF-joined, a line at a time, its body on one line (the key
+    without its armour), and as `_Unbroken` reads a text: all of it with its breaks removed."""
+    lines = _LINE_BREAK.split(value)
+    if len(lines) < 2:
+        return set()
+    body = [line.strip() for line in lines if not _PEM_ARMOUR.fullmatch(line.strip())]
+    return {"\n".join(lines), "\r\n".join(lines), "".join(body), _BROKEN_LINE.sub("", value), *_lines(value)}
+
+
+def _unbroken_forms(forms: set[str]) -> set[str]:
+    """A text with a line break is read only without its breaks (`_Unbroken`): each form as it reads there where a
+    break is in it (a secret of several lines), right after it ('=' before a break is dropped) or right before it
+    (the blanks after a break are)."""
+    found = set()
+    for form in forms:
+        if "\n" in form or "\r" in form:
+            found.add(_BROKEN_LINE.sub("", form))
+        if form.endswith("="):
+            found.add(form[:-1])
+        if form.startswith((" ", "\t")):
+            found.add(form.lstrip(" \t"))
+    return found
+
+
+def _broken_at_its_own(value: str) -> set[str]:
+    """`_Unbroken` drops a line break with the '=' before it (quoted-printable's soft break) and the blanks after
+    it (a folded header): a secret broken right after one of its own '=', or where a wrap took a space (a
+    passphrase), reads there without that character. One form per such character, for a one-line secret that
+    holds a few (a long sentence held as a secret is left to its other forms)."""
+    at = [i for i, char in enumerate(value) if char in "= \t"]
+    if "\n" in value or "\r" in value or len(at) > 16:
+        return set()
+    return {value[:i] + value[i + 1:] for i in at}
 
 
 def _lower_escapes(quoted: str) -> str:
@@ -268,6 +370,57 @@ class _View:
         at_view, at_text, written = self._pieces()
         i = bisect.bisect_right(at_view, at - 1) - 1
         return at_text[i] + (at - at_view[i]) if written[i] else at_text[i + 1]
+
+
+# A line break as `_Unbroken` drops it: with quoted-printable's '=' before it (a soft break) and the blanks after it
+# (a folded header's, an indented block's)
+_BROKEN_LINE = re.compile(r"=?(?:\r\n|\r|\n)[ \t]*")
+_LF_AND_BLANKS = re.compile(r"\n[ \t]*")  # the same in a text with no CR and no '=' before a break: found faster
+
+
+class _Unbroken:
+    """A text read without its line breaks (`_BROKEN_LINE`), and the way back from a position in it to one in the
+    text: a secret a wrap or a fold broke (a log line wrapped, MIME's base64 at 76 columns, a folded header) is
+    found whole here and masked there from its first character to its last, the breaks inside it too."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        # the same reading, cheaper where it can be: most texts hold no CR and no soft break, many no indentation
+        if "\r" in text or "=\n" in text:
+            self.text = _BROKEN_LINE.sub("", text)
+        elif "\n " in text or "\n\t" in text:
+            self.text = _LF_AND_BLANKS.sub("", text)
+        else:
+            self.text = text.replace("\n", "")
+        self._map: tuple[list[int], list[int]] | None = None
+
+    @staticmethod
+    def of(text: str) -> "_Unbroken | None":
+        """The text read without its line breaks; None for a text that holds none."""
+        return _Unbroken(text) if "\n" in text or "\r" in text else None
+
+    def _removed(self) -> tuple[list[int], list[int]]:
+        """Where each removed break was in the view, and how many characters were removed up to its end."""
+        if self._map is None:
+            at_view, removed, total = [], [], 0
+            for match in _BROKEN_LINE.finditer(self.original):
+                at_view.append(match.start() - total)
+                total += match.end() - match.start()
+                removed.append(total)
+            self._map = at_view, removed
+        return self._map
+
+    def start(self, at: int) -> int:
+        """Where the view's character `at` is in the text."""
+        at_view, removed = self._removed()
+        i = bisect.bisect_right(at_view, at)
+        return at + (removed[i - 1] if i else 0)
+
+    def end(self, at: int) -> int:
+        """Where the view's characters before `at` end in the text: the break after the last is left, a '=' before
+        that break taken (a secret's own last '=', padding or a soft break: either way no text of its own)."""
+        after = self.start(at - 1) + 1
+        return after + 1 if self.original.startswith("=", after) and _BROKEN_LINE.match(self.original, after) else after
 
 
 class Redactor:
@@ -380,9 +533,16 @@ def _cleaned(obj: Any, clean, keys: bool = True) -> Any:
 
 def _cut_forms(secret: str) -> list[str]:
     """What of a secret is masked where a text cuts it: the secret (the unescaped view finds it escaped) and its
-    base64, both without a URL's scheme and host."""
+    base64, both without a URL's scheme and host. Of a secret of several lines, each line: one CRLF-joined is
+    cut inside a line all the same, and a text ending in its armour (`-----BEGIN PRIVATE KEY-----`) shows none."""
     part = _secret_part(secret)
-    return [] if part is None else [part, *_base64_pieces(_bytes(part))]
+    if part is None:
+        return []
+    if _LINE_BREAK.search(part):
+        whole = _lines(part)
+    else:  # and as `_Unbroken` reads it after a line break: without blanks before it
+        whole = [part, part.lstrip(" \t")]
+    return [*whole, *_base64_pieces(_bytes(part))]
 
 
 def _secret_part(value: str) -> str | None:
@@ -499,9 +659,10 @@ class _Matcher:
     """One snapshot of the registered values, built for speed: a run registers hundreds of secrets (a fleet's
     database URLs and each one's encodings) and cleans every string of every outcome, so the cost of a text
     must not grow with the number of secrets. Whole values: one Aho-Corasick pass (every match, overlaps
-    merged). Escaped values: reading a text's escapes costs more than that pass, so only a text that holds an
-    escape is read, and only around an anchor — a secret's longest run of ASCII letters and digits, which no
-    escape changes — and at its two ends. Edges: a text can only end with a secret's first k >= run characters
+    merged), over a text with a line break read without its breaks (a secret a wrap cut is whole there). Escaped
+    values: reading a text's escapes costs more than that pass, so only a text that holds an escape is read, and
+    only around an anchor — a secret's longest run of ASCII letters and digits, which no escape changes — and at
+    its two ends. Edges: a text can only end with a secret's first k >= run characters
     if its last `run` characters are a `run`-long piece of that secret, so one set lookup rules out almost
     every text."""
 
@@ -563,7 +724,8 @@ class _Matcher:
     MEMO_ENTRIES = 100_000
 
     def _clean(self, text: str) -> str:
-        spans, near = self._found(text)
+        unbroken = _Unbroken.of(text)  # a secret a line break cut in two is whole in the text read without them
+        spans, near = self._found(text) if unbroken is None else self._found(unbroken.text, within=unbroken)
         if "…" in text:  # an excerpt's cut inside the text is an end too: an escaped piece of a secret may end there
             near += [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
         if _may_hold_escape(text):  # an escape may hide a secret: read those places
@@ -588,12 +750,15 @@ class _Matcher:
                 merged.append((start, end))
         return merged
 
-    def _found(self, text: str, head: bool = True, tail: bool = True) -> tuple[list, list]:
+    def _found(self, text: str, head: bool = True, tail: bool = True,
+               within: "_Unbroken | None" = None) -> tuple[list, list]:
         """Where a secret (or, at an end of the text, a piece of one) is in `text` — start, end and what
-        replaces it — and where an anchor may have an escaped secret around it."""
+        replaces it — and where an anchor may have an escaped secret around it. `text` may be a text read without
+        its line breaks (`within`): one pass, whose places are given in the text itself. (All a plain pass finds,
+        this one does: each form is registered as well as it reads there, `_unbroken_forms`.)"""
         spans, near = [], []
         for end, (length, mark, reach) in self.automaton.iter(text):
-            if mark is not None and not _inside_a_number(text, end + 1 - length, end + 1):
+            if mark is not None and not _a_number_part(text, end + 1 - length, end + 1, within):
                 spans.append((end + 1 - length, end + 1, f"[redacted {mark}]"))
             if reach:
                 near.append((end + 1 - length - reach, end + 1 + reach))
@@ -611,6 +776,9 @@ class _Matcher:
                 cut = self._cut_at_start(text[mark.end():])
                 if cut is not None:
                     spans.append((mark.end(), mark.end() + cut[0], f"[redacted part of {cut[1]}]"))
+        if within is not None and (spans or near):
+            spans = [(within.start(start), within.end(end), label) for start, end, label in spans]
+            near = [(within.start(max(start, 0)), within.end(max(end, 1))) for start, end in near]
         return spans, near
 
     def _cut_at_end(self, text: str) -> tuple[int, str] | None:
@@ -647,6 +815,14 @@ _ELLIPSIS = re.compile(r"['\"]?…['\"]?")  # where an excerpt was cut, with the
 # What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
 _PARTIAL_END = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10})\Z")
 _PARTIAL_START = re.compile(r"u?[0-9A-Fa-f]{1,4}|#?[xX]?[0-9A-Fa-f]{1,8};|[A-Za-z0-9]{1,10};")
+
+
+def _a_number_part(text: str, start: int, end: int, within: "_Unbroken | None") -> bool:
+    """`_inside_a_number`, judged in the text itself when `text` is one read without its line breaks: a PIN on a
+    line of its own above a number is the PIN; one broken across two lines is too."""
+    if within is None or not text[start:end].isdigit():
+        return _inside_a_number(text, start, end)
+    return _inside_a_number(within.original, within.start(start), within.end(end))
 
 
 def _inside_a_number(text: str, start: int, end: int) -> bool:

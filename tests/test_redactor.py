@@ -119,3 +119,27 @@ def test_the_host_of_a_secret_url_is_shown_and_its_key_masked_where_a_text_cuts_
     cut = redactor.text("excerpt: https://rpc.example.com/v2/abcDEF12")
     assert cut == f"excerpt: https://rpc.example.com[redacted part of {fingerprint(url)}]"
     assert redactor.text(f"x {url} y") == f"x [redacted {fingerprint(url)}] y"
+
+
+def test_a_secret_broken_across_lines_is_masked_across_the_break_and_the_lines_around_it_stay():
+    """Found in the text read without its line breaks, masked in the text from its first character to its last:
+    the breaks before and after it, and the other lines, are as they were."""
+    redactor = _redactor()
+    mark = f"[redacted {fingerprint(SECRET)}]"
+    text = f"first line\nkey: {SECRET[:10]}\r\n  {SECRET[10:]}\nlast = line\n\n{SECRET[:3]}=\n{SECRET[3:]}"
+    assert redactor.text(text) == f"first line\nkey: {mark}\nlast = line\n\n{mark}"
+    assert redactor.text("a\nb\r\n  c=\nd") == "a\nb\r\n  c=\nd"
+
+
+def test_a_text_with_line_breaks_still_finds_an_escaped_secret_far_from_its_ends_and_a_pin_beside_numbers():
+    """A text with a line break is read once, without its breaks: an escaped secret is still looked for around its
+    anchor (placed in the text itself), and a PIN is judged against the digits beside it in the text itself."""
+    redactor = _redactor()
+    mixed = quote(SECRET, safe="/")  # '/' left as it is: no registered form, only the unescaped view finds it
+    text = "line\n" * 600 + f"auth: {mixed}\n" + "line\n" * 600
+    assert redactor.text(text) == text.replace(mixed, f"[redacted {fingerprint(SECRET)}]")
+    pins = Redactor()
+    pins.add_declared("1764582")
+    cleaned = pins.text("pin:\n1764582\n998 rows\n91764582\n17645\n82")
+    mark = f"[redacted {fingerprint('1764582')}]"
+    assert cleaned == f"pin:\n{mark}\n998 rows\n91764582\n{mark}"

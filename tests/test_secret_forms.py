@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import quopri
 import re
 import secrets as random
+import unicodedata
 from urllib.parse import quote
 
 import pytest
@@ -409,3 +411,147 @@ def test_a_fingerprint_key_from_outside_is_not_taken(tmp_path):
     found = _fingerprints(runbook, env={FINGERPRINT_KEY_ENV: planted})["S1"]
     guessed = hmac.new(bytes.fromhex(planted), b"https://shop.example", hashlib.sha256).hexdigest()[:8]
     assert found and f"hmac:{guessed}" not in found
+
+
+# -- a secret's bytes as programs show them, broken across lines, and short ------------------------------------
+UNI = "CNRYünïΩkey7f3e9Wv"  # non-ASCII: its bytes are shown many ways
+EURO = "CNRY€uro7f3e9Wv"  # a byte (0x82) that Windows-1252 and Latin-1 read differently
+PLUS = "CNRYapi+Key/7f3e9Qx2Lm8Zt="
+EQUALS = "CNRYab=cd7f3e9Qx2"
+
+
+def _upper_hex(text: str) -> str:
+    return re.sub(r"\\x([0-9a-f]{2})", lambda m: "\\x" + m.group(1).upper(), text)
+
+
+def _pg_escape(value: str) -> str:
+    """PostgreSQL's encode(…, 'escape'): a byte with its high bit set as \\ooo, a backslash doubled."""
+    return "".join("\\\\" if b == 0x5C else chr(b) if b < 0x80 else f"\\{b:03o}" for b in value.encode())
+
+
+SHOWN = {  # what a program makes of a secret's bytes or characters
+    "bytes-repr": (UNI, lambda s: repr(s.encode())),  # httpcore's DEBUG log of headers, a bytea read as bytes
+    "bytes-repr-upper-hex": (UNI, lambda s: _upper_hex(repr(s.encode()))),
+    "python-ascii": (UNI, ascii),
+    "latin-1-mojibake": (UNI, lambda s: s.encode().decode("latin-1")),  # UTF-8 read as charset=iso-8859-1
+    "windows-1252-mojibake": (EURO, lambda s: s.encode().decode("cp1252")),  # what browsers read iso-8859-1 as
+    "nfd": (UNI, lambda s: unicodedata.normalize("NFD", s)),
+    "nfc": (unicodedata.normalize("NFD", UNI), lambda s: unicodedata.normalize("NFC", s)),
+    "quoted-printable": (UNI, lambda s: quopri.encodestring(s.encode()).decode()),
+    "quoted-printable-equals": (EQUALS, lambda s: quopri.encodestring(s.encode()).decode()),  # '=' is =3D
+    "postgres-escape": (UNI, _pg_escape),
+    "hex-colons": (PLUS, lambda s: s.encode().hex(":")),
+    "hex-colons-upper": (UNI, lambda s: s.encode().hex(":").upper()),
+    "base32": (PLUS, lambda s: base64.b32encode(s.encode()).decode()),
+    "plus-read-as-space": (PLUS, lambda s: s.replace("+", " ")),  # a form-decoded echo
+    "rfc4514": (PLUS, lambda s: _subject(s).rfc4514_string()),  # a certificate's subject
+    "rfc4514-openssl": (PLUS, lambda s: "CN=" + re.sub(r'[,+"\\<>;=#]', lambda m: "\\" + m.group(), s)),
+}
+
+
+def _subject(common_name: str):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+@pytest.mark.parametrize("form", SHOWN, ids=list(SHOWN))
+def test_a_secret_is_found_in_the_forms_programs_show_its_bytes_in(form):
+    secret, show = SHOWN[form]
+    redactor = Redactor()
+    redactor.add(secret)
+    shown = show(secret)
+    cleaned = redactor.text(f"got {shown} from the target")
+    assert shown not in cleaned and f"[redacted {fingerprint(secret)}]" in cleaned, cleaned
+
+
+LONG = "CNRYdbpw7f3e9Qx2Lm"
+PHRASE = "correct horse battery staple"
+MIME = base64.encodebytes(b"payload:" + b"x" * 40 + LONG.encode()).decode()
+QP = quopri.encodestring(b"x" * 70 + UNI.encode()).decode()
+BROKEN = {  # a secret broken across lines: (the secret, the text it is in, the pieces on each side of the break)
+    "lf-inside": (LONG, f"key ({LONG[:9]}\n{LONG[9:]})", [LONG[:9], LONG[9:]]),
+    "crlf-folded-header": (PLUS, f"X-Api-Key: {PLUS[:12]}\r\n {PLUS[12:]}\r\n", [PLUS[:12], PLUS[12:]]),
+    "tab-folded": (PLUS, f"key {PLUS[:6]}\n\t{PLUS[6:]}", [PLUS[:6], PLUS[6:]]),
+    "mime-base64-76": (LONG, MIME, [MIME[60:76], MIME[77:88]]),
+    "qp-soft-break": (UNI, QP, ["CNRY=", "=C3=BCn"]),
+    "split-after-its-own-equals": (EQUALS, f"v={EQUALS[:7]}\n{EQUALS[7:]};", [EQUALS[:7], EQUALS[7:]]),
+    "its-last-equals-before-a-break": (PLUS, f"{PLUS[:10]}\n{PLUS[10:]}\nnext", [PLUS[:10], PLUS[10:]]),
+    "word-wrapped-passphrase": (PHRASE, "pass: correct horse\nbattery staple.", ["correct horse", "battery staple"]),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_a_secret_broken_across_lines_is_found(case):
+    """A wrapped log line, a folded header, MIME's base64 wrapped at 76 columns, quoted-printable's soft break:
+    a text with a line break is read without its breaks, and what is found there is masked across the break."""
+    secret, text, pieces = BROKEN[case]
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    cleaned = redactor.text(text)
+    assert f"[redacted {fingerprint(secret)}]" in cleaned and not any(p in cleaned for p in pieces), cleaned
+
+
+def test_a_qp_soft_break_lands_inside_the_secret():
+    """(The quoted-printable case above is only a test if its soft break cuts the secret.)"""
+    assert "CNRY=\n=C3" in QP and MIME[76] == "\n" and base64.b64encode(LONG.encode()).decode()[:8] in MIME[60:]
+
+
+PEM = ("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgtWd0DxFBUFjINzaF\n"
+       "olyklgsgVLCHRcF+c9ggoaGbH2ChRANCAATYPnQKZEFkHckjnlBAAR9VHy95Ss9i\n"
+       "0BdsOCAyfoFK1o8E1XebAIV38+NsASkzmqAO181RH8ePTtI2eAYMIyOg\n-----END PRIVATE KEY-----")
+PEM_LINES = PEM.splitlines()
+PEM_SHOWN = {
+    "crlf": PEM.replace("\n", "\r\n"),
+    "one-line-of-it": f"bad key line {PEM_LINES[2]}",
+    "its-last-line": f"tail {PEM_LINES[3]} end",
+    "body-joined": "GOOGLE_KEY=" + "".join(PEM_LINES[1:-1]),
+    "yaml-block-indented": "key: |\n  " + "\n  ".join(PEM_LINES) + "\nnext: 1",
+    "crlf-cut-at-an-excerpts-edge": PEM.replace("\n", "\r\n")[:120],
+}
+
+
+@pytest.mark.parametrize("case", PEM_SHOWN, ids=list(PEM_SHOWN))
+def test_a_multi_line_secret_is_found_by_its_lines_and_joined(tmp_path, case):
+    """A PEM key in a dotenv file (quoted, on several lines) is registered LF-joined; it travels CRLF-joined, a line
+    at a time, its body on one line. Its armour is no secret: the BEGIN line stays readable."""
+    (tmp_path / "web.env").write_text(f'GOOGLE_PRIVATE_KEY="{PEM}"\n')
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    target.read_env_sources()
+    cleaned = target.redactor.text(PEM_SHOWN[case])
+    for line in PEM_LINES[1:-1]:
+        assert line[:16] not in cleaned and line[-16:] not in cleaned, cleaned
+    armour = "body without -----BEGIN PRIVATE KEY-----"
+    assert target.redactor.text(armour) == armour
+
+
+SHORT = ["Zq9x7K", "Zq9x7Kp"]  # 6 and 7 characters: base64 behind a prefix keeps 5 or 6 characters of their own
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x", b"k=", b"user:"], ids=["offset-0", "offset-1", "offset-2", "basic"])
+@pytest.mark.parametrize("secret", SHORT, ids=["6-chars", "7-chars"])
+def test_a_short_secret_is_found_in_base64_at_every_offset(secret, prefix):
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        wrapped = encode(prefix + secret.encode() + b"!").decode()
+        cleaned = redactor.text(f"Authorization: Basic {wrapped}")
+        assert f"[redacted {fingerprint(secret)}]" in cleaned, (wrapped, cleaned)
+
+
+def test_short_secrets_and_line_breaks_leave_ordinary_text_readable():
+    """The short base64 pieces of 6- and 7-character secrets, and the text read without its line breaks, mask
+    nothing in prose, code, ids and base64 that holds no secret: the project's own README and checklist docs."""
+    from pathlib import Path
+
+    redactor = Redactor()
+    for secret in [*SHORT, "Tr0ub4", "7391846", UNI, PLUS, PHRASE]:
+        redactor.add_declared(secret)
+    root = Path(__file__).resolve().parents[1]
+    for doc in ("README.md", "docs/checklists.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        blob = base64.encodebytes(text[:3000].encode()).decode()  # base64 of ordinary text, wrapped
+        for shown in (text, blob):
+            assert redactor.text(shown) == shown, [line for line in redactor.text(shown).splitlines()
+                                                    if "[redacted" in line][:5]
