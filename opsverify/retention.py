@@ -3,8 +3,8 @@
 The newest N archives of each env stay (newest as the hash chain says: seal.archives_oldest_first). An older
 one is removed only when it records a clean release: an archive with a failed or waived item (the evidence an
 auditor asks for first), or one that does not verify, stays unless `--force`.
-Before an archive is removed its manifest and signature are kept in `reports/<env>/.pruned/` and its hash and link
-appended to `reports/<env>/chain.jsonl`,
+Before an archive is removed its manifest and signature, and what `verify` found in it, are kept in
+`reports/<env>/.pruned/` and its hash and link appended to `reports/<env>/chain.jsonl`,
 so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it. chain.jsonl never
 names an archive that is still there: an archive is first moved out of the env (the step that can fail),
 then remembered, then deleted.
@@ -18,13 +18,14 @@ import errno
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .seal import CHAIN, MANIFEST, PRUNED, PRUNING, SIGNATURE, Malformed, archive_dirs, archives_oldest_first, \
-    env_lock, kept_manifest, leftover_manifest, leftover_of, manifest_shape, parse_json, prune_leftovers, read_pruned, \
-    read_regular, sha256_bytes, verify
+from .seal import CHAIN, FOUND, MANIFEST, PRUNED, PRUNING, SIGNATURE, Finding, Malformed, archive_dirs, \
+    archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, leftover_manifest, \
+    leftover_of, manifest_shape, parse_json, prune_leftovers, read_pruned, read_regular, sha256_bytes, verify
 
 
 @dataclass
@@ -51,16 +52,6 @@ def env_dirs(path: Path) -> list[Path]:
     return [p for p in archive_dirs(path) if _is_env(p)]
 
 
-def keeps_evidence(manifest: dict[str, Any]) -> str:
-    """Why an archive must not be pruned without --force ('' when it may)."""
-    counts = manifest.get("counts") or {}
-    if counts.get("failed"):
-        return f"{counts['failed']} failed"
-    if counts.get("waived") or manifest.get("waived"):
-        return f"{counts.get('waived') or len(manifest['waived'])} waived"
-    return ""
-
-
 def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = False) -> Pruned:
     result = Pruned()
     with env_lock(env_dir):
@@ -79,13 +70,20 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 why = str(exc) if isinstance(exc, Malformed) else f"cannot be read ({exc.strerror})"
                 result.left_alone.append((archive.name, f"its {MANIFEST} {why}: its place in the chain cannot be kept"))
                 continue
-            manifest = _manifest(manifest_bytes)  # None: not a manifest; it does not verify
-            why = (manifest is not None and keeps_evidence(manifest)) or _does_not_verify(archive)
+            manifest = _manifest(manifest_bytes) or {}  # {}: not a manifest; it does not verify
+            evidence = keeps_evidence(manifest)
+            if evidence and not force:
+                result.kept_for_evidence.append((archive.name, evidence))
+                continue
+            # an archive changed since it was sealed is evidence too (of that change), and its counts cannot be
+            # believed: it stays until --force; what verify found is kept with its manifest either way
+            found = verify(archive).findings
+            why = forced_reason(manifest, found)
             if why and not force:
                 result.kept_for_evidence.append((archive.name, why))
                 continue
             if not dry_run:
-                kept = (manifest or {}, manifest_bytes, _signature_bytes(archive), why)  # why: forced, said by verify
+                kept = (manifest, manifest_bytes, _signature_bytes(archive), found)
                 try:
                     problem = _remove(env_dir, archive, kept, result)
                 except _Refused as exc:  # not a failure: a place prune never writes through, said as such
@@ -166,7 +164,8 @@ def _signature_bytes(archive: Path) -> bytes | None:
         return None
 
 
-def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, bytes | None, str], result: Pruned) -> str:
+def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, bytes | None, list[Finding]],
+            result: Pruned) -> str:
     """Out of the env (a rename: what can fail, fails before chain.jsonl is touched), into chain.jsonl, then
     deleted. '' when done, else why it is still there."""
     leaving = env_dir / f"{PRUNING}{archive.name}-{os.getpid()}"  # hidden: no longer one of the env's archives
@@ -197,25 +196,19 @@ def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, byt
     return ""
 
 
-def _does_not_verify(archive: Path) -> str:
-    """An archive changed since it was sealed is evidence too (of that change), and its counts cannot be
-    believed: it stays until `--force`."""
-    findings = verify(archive).findings
-    if not findings:
-        return ""
-    return f"does not verify ({findings[0].where}: {findings[0].what}; opsverify verify says more)"
-
-
 def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes,
-              signature: bytes | None, forced: str = "") -> None:
+              signature: bytes | None, found: Sequence[Finding] = ()) -> None:
     """Append the archive's place in the chain, durably, before it is deleted; a failed write leaves chain.jsonl
     as it was (no half line). Its manifest and signature are kept first (.pruned/<hash>.json and .sig), so
     `verify` checks the entry against its hash and key: a line written by hand cannot stand in for a pruned
-    archive. `forced`: why it would have stayed without --force."""
+    archive; and what verify `found` in it (.pruned/<hash>.found.json), from which, with the manifest, `verify`
+    derives the entry's "forced" (why it would have stayed without --force) again: leaving it out is found."""
     digest = sha256_bytes(manifest_bytes)
     _keep(env_dir, digest, ".json", manifest_bytes)
     if signature is not None:
         _keep(env_dir, digest, ".sig", signature)
+    _keep(env_dir, digest, FOUND, found_record(digest, list(found)))
+    forced = forced_reason(manifest, list(found))
     previous = manifest.get("previous") or {}
     entry = {"archive": manifest.get("archive") or archive.name, "manifest_sha256": digest,
              "previous_archive": previous.get("archive"), "previous_sha256": previous.get("manifest_sha256"),

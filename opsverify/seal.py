@@ -3,12 +3,14 @@
 * **Files**: `manifest.json` lists the SHA-256 of every other file of the archive.
 * **Signature**: with a signing key configured (`OPSVERIFY_SIGNING_KEY`, from the CI secret store: an
   ed25519 private key as PEM, or its 32 raw bytes in base64), `manifest.sig` holds an ed25519 signature
-  of the exact bytes of `manifest.json`. Re-hashing an edited file into the manifest breaks it; an
-  auditor checks it with the public key alone (`opsverify verify --public-key FILE`).
+  of the exact bytes of `manifest.json` (and nothing else: its fields are read as they are written). Re-hashing
+  an edited file into the manifest breaks it; an auditor checks it with the public key alone (`opsverify verify
+  --public-key FILE`).
 * **Chain**: each manifest carries the SHA-256 of the previous archive's manifest of the same env, so
   removing, replacing, renaming or re-hashing an earlier archive breaks the next one's link. Archives
   removed by `opsverify prune` leave their manifest hashes in `reports/<env>/chain.jsonl`, and the manifest
-  itself and its signature in `reports/<env>/.pruned/`, so each entry is checked as the archive was. The
+  itself, its signature and what `verify` found in it in `reports/<env>/.pruned/`, so each entry is checked as
+  the archive was, and why it was forced out (if it was) against what was found. The
   newest archive is linked by none: the hash a run prints is the anchor that finds it removed (`verify --expect`).
 
 `verify` never trusts what it checks: every finding names the file or archive and what is wrong.
@@ -29,7 +31,7 @@ import os
 import re
 import stat
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator
 
@@ -178,14 +180,25 @@ def read_regular(path: Path) -> bytes:
         return handle.read()
 
 
-def parse_json(data: bytes) -> Any:
+def parse_json(data: bytes, *, unique_names: bool = False) -> Any:
+    """`unique_names`: an object naming a field twice is Malformed (JSON readers differ on which value they take)."""
     try:
-        return json.loads(data)
+        return json.loads(data, object_pairs_hook=_unique_names if unique_names else None)
+    except Malformed:
+        raise
     except RecursionError:
         raise Malformed("is nested too deeply to be JSON opsverify wrote") from None
     except ValueError as exc:  # UnicodeDecodeError included
         reason = "is not UTF-8" if isinstance(exc, UnicodeDecodeError) else "is not JSON"
         raise Malformed(reason) from None
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    named = Counter(name for name, _ in pairs)
+    twice = next((name for name, count in named.items() if count > 1), None)
+    if twice is not None:
+        raise Malformed(f'holds "{twice}" twice')
+    return dict(pairs)
 
 
 def _kind(value: Any) -> str:
@@ -632,13 +645,33 @@ def verify_files(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _signature_of(document: bytes) -> bytes:
-    """The signature a manifest.sig holds; Malformed when it holds none, binascii.Error when it is not base64."""
-    try:
-        text = field_of(object_of(parse_json(document)), "signature", str, required=True)
-    except Malformed as exc:
-        raise Malformed(f"holds no signature ({exc})") from None
-    return base64.b64decode(text, validate=True)
+SIGNATURE_FIELDS = ("algorithm", "signed", "key_id", "signature")  # what signature_file writes, and all it writes
+
+
+def _signature_of(document: bytes, key: Ed25519PublicKey, whose: str) -> bytes:
+    """The signature a manifest.sig holds, read as signature_file writes it: those fields and no other, each as it
+    writes it — ed25519, of manifest.json, by `key` (`whose`: which key that is, for the message) — and the
+    signature in canonical base64, so that one signature has one text. Malformed naming the field that is not so."""
+    fields = object_of(parse_json(document, unique_names=True))
+    for name in fields:
+        if name not in SIGNATURE_FIELDS:
+            raise Malformed(f"holds {json.dumps(name)}, a field opsverify does not write")
+    for name in SIGNATURE_FIELDS:
+        if name not in fields:
+            raise Malformed(f'holds no "{name}"')
+        field_of(fields, name, str, required=True)
+    for name, expected, why in (("algorithm", "ed25519", "the only algorithm opsverify signs with"),
+                                ("signed", MANIFEST, "the file it signs"), ("key_id", key_id(key), whose)):
+        if fields[name] != expected:
+            raise Malformed(f'its "{name}" is {json.dumps(fields[name])}, expected "{expected}" ({why})')
+    text = fields["signature"]
+    raw = _b64(text)
+    if raw is None or base64.b64encode(raw).decode() != text:  # another text for the same bytes is not ours either
+        raise Malformed('its "signature" is not base64 as opsverify writes it (canonical: no whitespace, padding '
+                        'bits zero)')
+    if len(raw) != 64:
+        raise Malformed(f'its "signature" is {len(raw)} bytes, expected 64 (an ed25519 signature)')
+    return raw
 
 
 def verify_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, Any],
@@ -658,13 +691,14 @@ UNSIGNED = "not signed: whoever can write here could have changed it unseen (run
 
 
 def check_seal(where: str, manifest_bytes: bytes, manifest: dict[str, Any], trusted: Ed25519PublicKey | None,
-               signature: bytes | None, present: bool) -> tuple[list[Finding], str]:
+               signature: bytes | None, present: bool, label: str = SIGNATURE) -> tuple[list[Finding], str]:
     """The seal of a manifest (an archive's, or a pruned one's kept in .pruned/), given its manifest.sig's bytes
-    (`present`: there is one, readable or not): (findings, a note on how it was sealed)."""
+    (`present`: there is one, readable or not; `label`: the file, for messages): (findings, a note on how it was
+    sealed)."""
     seal = manifest.get("seal")
     if seal is None:
         if present:
-            return [Finding("bad-signature", where, "manifest.sig present but the manifest names no signing key")], ""
+            return [Finding("bad-signature", where, f"{label} present but the manifest names no signing key")], ""
         if trusted is not None:
             return [Finding("bad-signature", where, "not signed, but a public key was given: "
                                                     "the seal was removed, or no signing key was configured")], ""
@@ -676,17 +710,32 @@ def check_seal(where: str, manifest_bytes: bytes, manifest: dict[str, Any], trus
     if trusted is not None and public_raw(trusted) != public_raw(embedded):
         return [Finding("bad-signature", where, f"signed by {key_id(embedded)}, not by the given public key "
                                                 f"{key_id(trusted)}")], ""
+    named = _seal_differs(seal, embedded)
+    if named:
+        return [Finding("bad-signature", where, named)], ""
     if signature is None:
-        return [Finding("bad-signature", where, "manifest.sig is missing")], ""
+        return [Finding("bad-signature", where, f"{label} is missing")], ""
+    whose = "the given public key's id" if trusted is not None else "the id of the key the manifest names"
     try:
-        key.verify(_signature_of(signature), manifest_bytes)
-    except Malformed as exc:  # not JSON, no signature in it ...
-        return [Finding("bad-signature", where, f"manifest.sig {exc}")], ""
-    except (lazy.load("cryptography.exceptions").InvalidSignature, ValueError, binascii.Error):
+        key.verify(_signature_of(signature, key, whose), manifest_bytes)
+    except Malformed as exc:  # not JSON, a field not as signature_file writes it ...
+        return [Finding("bad-signature", where, f"{label}: {exc}")], ""
+    except lazy.load("cryptography.exceptions").InvalidSignature:
         return [Finding("bad-signature", where, "the signature does not match manifest.json "
                                                 "(the manifest was changed after sealing)")], ""
     how = "the given public key" if trusted is not None else "the key named in the manifest (pass --public-key to pin it)"
     return [], f"signature valid: {key_id(key)}, checked with {how}"
+
+
+def _seal_differs(seal: dict[str, Any], embedded: Ed25519PublicKey) -> str:
+    """What the manifest's seal says of its key that its public key is not ('' when it agrees)."""
+    if seal.get("algorithm") not in (None, "ed25519"):
+        return (f'the manifest\'s seal says "algorithm" is {json.dumps(seal["algorithm"])}, expected "ed25519" (the '
+                "only algorithm opsverify signs with)")
+    if seal.get("key_id") not in (None, key_id(embedded)):
+        return (f'the manifest\'s seal says "key_id" is {json.dumps(seal["key_id"])}, expected "{key_id(embedded)}" '
+                "(the id of the public key it holds)")
+    return ""
 
 
 def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
@@ -799,16 +848,24 @@ def _forks_at(name: str, nodes: list[Node], verdict: Verdict) -> None:
                                         + ", ".join(n.folder or n.archive for n in followers)))
 
 
-PRUNED = ".pruned"  # beside chain.jsonl: each pruned archive's manifest (and manifest.sig), named by its hash
+PRUNED = ".pruned"  # beside chain.jsonl: each pruned archive's manifest, manifest.sig and FOUND, named by its hash
+FOUND = ".found.json"  # what `verify` found in an archive when prune removed it: its entry's "forced" is checked by it
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def kept_manifest(env_dir: Path, digest: str, suffix: str = ".json") -> Path:
-    """Where prune keeps a pruned archive's manifest (`.json`) and its signature (`.sig`)."""
+    """Where prune keeps a pruned archive's manifest (`.json`), its signature (`.sig`) and what verify found (FOUND)."""
     return env_dir / PRUNED / f"{digest}{suffix}"
 
 
 MANIFEST_LIMIT = 64 << 20  # bytes: far above any manifest opsverify writes; a bigger "manifest" is not read
+
+
+def _read_kept(path: Path) -> bytes:
+    with open_regular(path) as handle:
+        if os.fstat(handle.fileno()).st_size > MANIFEST_LIMIT:
+            raise Malformed(f"is larger than any manifest opsverify writes ({MANIFEST_LIMIT >> 20} MiB)")
+        return handle.read()
 
 
 def _kept(env_dir: Path, entry: dict[str, Any], digest: str) -> bytes:
@@ -820,21 +877,98 @@ def _kept(env_dir: Path, entry: dict[str, Any], digest: str) -> bytes:
         if inline is None:
             raise Malformed(f"is not base64 (its manifest inline in {CHAIN})")
         return inline
-    with open_regular(path) as handle:
-        if os.fstat(handle.fileno()).st_size > MANIFEST_LIMIT:
-            raise Malformed(f"is larger than any manifest opsverify writes ({MANIFEST_LIMIT >> 20} MiB)")
-        return handle.read()
+    return _read_kept(path)
+
+
+def keeps_evidence(manifest: dict[str, Any]) -> str:
+    """Why an archive must not be pruned without --force for what it records ('' when it may)."""
+    counts = manifest.get("counts") or {}
+    if counts.get("failed"):
+        return f"{counts['failed']} failed"
+    if counts.get("waived") or manifest.get("waived"):
+        return f"{counts.get('waived') or len(manifest['waived'])} waived"
+    return ""
+
+
+def did_not_verify(findings: list[Finding]) -> str:
+    """Why an archive with these findings must not be pruned without --force ('' when it verifies)."""
+    if not findings:
+        return ""
+    return f"does not verify ({findings[0].where}: {findings[0].what}; opsverify verify says more)"
+
+
+def forced_reason(manifest: dict[str, Any], findings: list[Finding]) -> str:
+    """The `forced` of a pruned archive's chain.jsonl entry: why it would have stayed without --force, from its
+    manifest and what verify found in it ('' when nothing). prune writes it; verify derives it again from what
+    prune kept, so an entry that leaves it out, or says another, is found."""
+    return keeps_evidence(manifest) or did_not_verify(findings)
+
+
+def found_record(digest: str, findings: list[Finding]) -> bytes:
+    """FOUND, as prune keeps it: what `verify <archive>` found when the archive was removed (nothing: it verified)."""
+    record = {"manifest_sha256": digest, "findings": [asdict(f) for f in findings]}
+    return (json.dumps(record, indent=2) + "\n").encode()
+
+
+def _found_when_pruned(env_dir: Path, digest: str) -> list[Finding] | None:
+    """The findings FOUND holds; None when there is none (pruned by an opsverify that kept none, or deleted since).
+    Malformed when it is not as found_record writes it."""
+    path = kept_manifest(env_dir, digest, FOUND)
+    if not os.path.lexists(path):
+        return None
+    record = object_of(parse_json(_read_kept(path), unique_names=True))
+    if field_of(record, "manifest_sha256", str, required=True) != digest:
+        raise Malformed("names another manifest's hash than its file name")
+    found = []
+    for item in field_of(record, "findings", list, required=True):
+        if not isinstance(item, dict):
+            raise Malformed(f'its "findings" holds {_kind(item)}, not an object')
+        kind = field_of(item, "kind", str, required=True)
+        if kind not in KINDS:
+            raise Malformed(f"its \"findings\" holds one of kind {json.dumps(kind)}, not one verify reports")
+        where, what = (field_of(item, name, str, required=True) for name in ("where", "what"))
+        found.append(Finding(kind, where, what))
+    return found
+
+
+def _entry_differs(entry: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """The first field of a chain.jsonl entry that is not what prune wrote from the kept manifest ('' when none)."""
+    previous = manifest.get("previous") or {}
+    written = {"archive": manifest.get("archive"), "previous_archive": previous.get("archive"),
+               "previous_sha256": previous.get("manifest_sha256"), "deploy_id": manifest.get("deploy_id"),
+               "started": manifest.get("started"), "counts": manifest.get("counts")}
+    for name, value in written.items():
+        seen, expected = json.dumps(entry.get(name), sort_keys=True), json.dumps(value, sort_keys=True)
+        if name not in entry or seen != expected:  # as JSON: 2.0 is not 2, true is not 1
+            return (f'its {CHAIN} entry\'s "{name}" is {seen if name in entry else "absent"}, expected {expected} (as '
+                    "its kept manifest says)")
+    return ""
+
+
+def _forced_differs(entry: dict[str, Any], manifest: dict[str, Any], found: list[Finding] | None, digest: str) -> str:
+    """How the entry's "forced" differs from what prune wrote, as its kept manifest and FOUND say ('' when it
+    agrees). Without FOUND only the manifest's part is known: a failed or waived release was forced out."""
+    said = entry.get("forced") or ""
+    expected = forced_reason(manifest, found) if found is not None else keeps_evidence(manifest)
+    if said == expected or (found is None and not expected):
+        return ""
+    source = (f"its kept manifest and {PRUNED}/{digest}{FOUND}, what verify found in it then" if found is not None
+              else "its kept manifest's counts")
+    return (f'its {CHAIN} entry\'s "forced" is {json.dumps(said) if said else "absent"}, expected '
+            f'{json.dumps(expected) if expected else "absent"} (prune writes it from {source})')
 
 
 def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
                   only: set[str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
-    """Each pruned entry of chain.jsonl against the manifest prune kept for it (.pruned/<hash>.json): it has the
-    entry's hash and link, and its seal holds (with the given key); what it recorded as failed or waived, or
-    why it was forced out, is said in a note. An entry with no manifest kept cannot be checked: with a key, that
-    is a finding. `only`: the entries with these manifest hashes. Returns the manifests read, and the hashes of
+    """Each pruned entry of chain.jsonl against what prune kept for it in .pruned/: its manifest (<hash>.json) has
+    the entry's hash and every field the entry copies from it, and its seal holds (with the given key); FOUND, what
+    verify found in the archive then, and the manifest give the entry's "forced". What it recorded as failed or
+    waived, or why it was forced out, is said in a note. An entry with no manifest kept cannot be checked: with a
+    key, that is a finding; one with no FOUND (an earlier opsverify kept none), or kept inline in chain.jsonl, is
+    named in a note. `only`: the entries with these manifest hashes. Returns the manifests read, and the hashes of
     the entries that hold (with no finding)."""
     entries = [e for e in read_pruned(env_dir) if only is None or e["manifest_sha256"] in only]
-    manifests, accepted, unchecked = [], set(), []
+    manifests, accepted, unchecked, unrecorded = [], set(), [], []
     if entries and os.path.islink(env_dir / PRUNED):  # what it points at was not kept here
         verdict.findings.append(Finding("tampered", f"{env_dir.name}/{PRUNED}", "a symlink, not the folder prune keeps"))
         return manifests, accepted
@@ -860,10 +994,9 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
             if sha256_bytes(kept) != digest:
                 raise Malformed(f"its kept manifest does not have the hash the {CHAIN} entry names")
             manifest = manifest_shape(parse_json(kept))
-            previous = manifest.get("previous") or {}
-            if (manifest.get("archive"), previous.get("archive"), previous.get("manifest_sha256")) != (
-                    entry["archive"], entry.get("previous_archive"), entry.get("previous_sha256")):
-                raise Malformed(f"its {CHAIN} entry's name or link differs from its kept manifest's")
+            differs = _entry_differs(entry, manifest)
+            if differs:
+                raise Malformed(differs)
         except Malformed as exc:
             verdict.findings.append(Finding("tampered", where, str(exc)))
             continue
@@ -874,22 +1007,53 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         except (OSError, Malformed) as exc:
             verdict.findings.append(Finding("bad-signature", where, f"its kept manifest.sig {_why(exc)}"))
             continue
-        findings, _ = check_seal(where, kept, manifest, trusted, signature, signature is not None)
+        label = f"{PRUNED}/{digest}.sig" if os.path.lexists(sig_path) else f"its manifest.sig inline in {CHAIN}"
+        findings, _ = check_seal(where, kept, manifest, trusted, signature, signature is not None, label)
+        found = None
+        inline = not os.path.lexists(kept_manifest(env_dir, digest))  # such an entry predates "forced" and FOUND
+        if not inline:
+            try:
+                found = _found_when_pruned(env_dir, digest)
+            except (OSError, Malformed) as exc:
+                findings.append(Finding("tampered", where, f"its {PRUNED}/{digest}{FOUND} (what verify found when it "
+                                                           f"was pruned) {_why(exc)}"))
+            else:
+                forced = _forced_differs(entry, manifest, found, digest)
+                if forced:
+                    findings.append(Finding("tampered", where, forced))
+        if found is None and not os.path.lexists(kept_manifest(env_dir, digest, FOUND)):
+            unrecorded.append(entry["archive"])
         verdict.findings += findings
         manifests.append(manifest)
         if not findings:
             accepted.add(digest)
-        counts = manifest.get("counts") or {}
-        kept_evidence = [f"{counts[k]} {k}" for k in ("failed", "waived") if counts.get(k)]
-        if kept_evidence or entry.get("forced"):
-            why = f"recorded {', '.join(kept_evidence)}" if kept_evidence else f"{entry.get('forced')}"
-            verdict.notes.append(f"{where}: {why} (deploy {manifest.get('deploy_id')}, started "
-                                 f"{manifest.get('started')}); pruned with --force at {entry.get('pruned_at')}")
+        _say_why_forced(where, entry, manifest, found, verdict)
     if only is None and entries:
         verdict.notes.append(f"{env_dir.name}: {len(entries)} pruned archive{'s' if len(entries) != 1 else ''} in "
                              f"{CHAIN}" + (f", {len(unchecked)} with no manifest kept: "
-                                           f"{', '.join(unchecked)}" if unchecked else ""))
+                                           f"{', '.join(unchecked)}" if unchecked else "")
+                             + (f", {len(unrecorded)} with no record of what verify found when it was pruned: "
+                                f"{', '.join(unrecorded)} (pruned by an earlier opsverify, or the record deleted: "
+                                f"whether it verified then is {CHAIN}'s word)" if unrecorded else ""))
     return manifests, accepted
+
+
+def _say_why_forced(where: str, entry: dict[str, Any], manifest: dict[str, Any], found: list[Finding] | None,
+                    verdict: Verdict) -> None:
+    """A note for a pruned archive that recorded failed or waived items, or did not verify when it was pruned:
+    from its kept manifest and FOUND; with no FOUND, the entry's own "forced" (the summary note says it is only
+    that). When it was pruned is the entry's word: nothing seals it."""
+    counts = manifest.get("counts") or {}
+    kept_evidence = [f"{counts[k]} {k}" for k in ("failed", "waived") if counts.get(k)]
+    reasons = [f"recorded {', '.join(kept_evidence)}"] if kept_evidence else []
+    if found:
+        reasons.append(did_not_verify(found))
+    elif found is None and entry.get("forced") and not kept_evidence:
+        reasons.append(entry["forced"])
+    if reasons:
+        verdict.notes.append(f"{where}: {'; '.join(reasons)} (deploy {manifest.get('deploy_id')}, started "
+                             f"{manifest.get('started')}); pruned with --force at {entry.get('pruned_at')} (as {CHAIN} "
+                             "says)")
 
 
 def is_archive(path: Path) -> bool:

@@ -152,6 +152,76 @@ def test_a_tampered_archive_forced_out_is_still_said(env_dir, capsys):
     assert f"{first.name} (pruned): does not verify ({first.name}/results.json: changed" in out
 
 
+def _edit_chain(env_dir: Path, archive: str, **fields) -> None:
+    """chain.jsonl rewritten with these fields of the archive's entry changed (None: the field removed)."""
+    entries = [json.loads(line) for line in (env_dir / "chain.jsonl").read_text().splitlines()]
+    for entry in entries:
+        if entry["archive"] == archive:
+            entry.update(fields)
+            for name in [name for name, value in fields.items() if value is None]:
+                del entry[name]
+    (env_dir / "chain.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+
+
+@pytest.mark.parametrize("why", ["does-not-verify", "failed"])
+def test_the_reason_an_archive_was_forced_out_cannot_be_deleted(env_dir, public_key, capsys, why):
+    """`forced` removed from the entry of an archive prune would have kept: the kept manifest (its counts) and
+    what verify found in it when it was pruned (kept beside it) say it was forced out."""
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    if why == "does-not-verify":
+        (first / "results.json").write_text("{}", encoding="utf-8")
+        assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0
+        forced = first
+    else:
+        assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+        forced = failing
+    capsys.readouterr()
+    _edit_chain(env_dir, forced.name, forced=None)
+    for public in ([], ["--public-key", str(public_key)]):
+        code, out = _run(capsys, "verify", str(env_dir), *public)
+        assert code == exitcodes.TAMPERED, out
+        assert f'tampered       {forced.name} (pruned): its chain.jsonl entry\'s "forced" is absent, expected "' in out
+
+
+@pytest.mark.parametrize("fields", [{"counts": {"passed": 9, "failed": 0}}, {"counts": None}, {"deploy_id": "other"},
+                                    {"started": "2020-01-01T00:00:00Z"}, {"previous_sha256": None}],
+                         ids=["counts", "no-counts", "deploy-id", "started", "no-link"])
+def test_every_field_of_a_pruned_entry_is_checked_against_its_kept_manifest(env_dir, public_key, capsys, fields):
+    failing = seal.archives_oldest_first(env_dir)[1]
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+    capsys.readouterr()
+    _edit_chain(env_dir, failing.name, **fields)
+    (name,) = fields
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.TAMPERED, out
+    assert f'tampered       {failing.name} (pruned): its chain.jsonl entry\'s "{name}" is ' in out, out
+
+
+def test_what_verify_found_when_an_archive_was_pruned_is_kept_and_checked(env_dir, capsys):
+    """Kept beside the manifest: emptied, the entry's `forced` no longer matches it; removed, the entry's word is
+    all that is left, and verify says so."""
+    first = seal.archives_oldest_first(env_dir)[0]
+    (first / "results.json").write_text("{}", encoding="utf-8")
+    assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0
+    capsys.readouterr()
+    (entry,) = [json.loads(line) for line in (env_dir / "chain.jsonl").read_text().splitlines()]
+    record = seal.kept_manifest(env_dir, entry["manifest_sha256"], seal.FOUND)
+    found = json.loads(record.read_text())
+    assert found["findings"][0]["where"] == f"{first.name}/results.json"
+    record.write_text(json.dumps({**found, "findings": []}), encoding="utf-8")
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.TAMPERED, out
+    assert f'its chain.jsonl entry\'s "forced" is "does not verify ({first.name}/results.json' in out
+    assert 'expected absent' in out
+    record.write_text("[", encoding="utf-8")
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.TAMPERED and "is not JSON" in out, out
+    record.unlink()
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out
+    assert f"1 with no record of what verify found when it was pruned: {first.name}" in out
+
+
 def test_a_hand_written_entry_for_a_deleted_failing_archive_is_found(env_dir, public_key, capsys):
     """The failing release deleted by hand and a chain.jsonl line written for it, as prune would have without
     its manifest: no key can vouch for that line."""
@@ -171,13 +241,18 @@ def test_an_edited_pruned_entry_is_found(env_dir, public_key, capsys, forgery):
     lines = [json.loads(line) for line in (env_dir / "chain.jsonl").read_text().splitlines()]
     failing = lines[1]
     kept_path = seal.kept_manifest(env_dir, failing["manifest_sha256"])
-    if forgery == "counts-in-manifest":  # re-hashed too, so the links hold: only the signature can tell
-        kept = json.loads(kept_path.read_bytes())
+    if forgery == "counts-in-manifest":  # re-hashed, and the entry made to match, so the links and the entry hold:
+        kept = json.loads(kept_path.read_bytes())  # only the signature can tell
         kept["counts"]["failed"] = 0
         data = json.dumps(kept).encode()
         failing["manifest_sha256"] = hashlib.sha256(data).hexdigest()
+        failing["counts"] = kept["counts"]
+        del failing["forced"]
         seal.kept_manifest(env_dir, failing["manifest_sha256"]).write_bytes(data)
         kept_path.with_suffix(".sig").rename(seal.kept_manifest(env_dir, failing["manifest_sha256"], ".sig"))
+        found = json.loads(kept_path.with_suffix(seal.FOUND).read_bytes())
+        found["manifest_sha256"] = failing["manifest_sha256"]
+        seal.kept_manifest(env_dir, failing["manifest_sha256"], seal.FOUND).write_text(json.dumps(found))
         newest = seal.archives_oldest_first(env_dir)[-1]
         manifest = read_json(newest / "manifest.json")
         manifest["previous"]["manifest_sha256"] = failing["manifest_sha256"]
@@ -276,7 +351,8 @@ def test_prune_after_a_line_cut_short_keeps_its_own_entry_whole(env_dir, capsys)
     assert code == exitcodes.BROKEN_CHAIN, out
     assert "chain.jsonl line 1: not a chain entry" in out  # the cut line, said
     assert "removed without opsverify prune" in out and first.name in out  # its entry is what was cut
-    assert out.count("removed without opsverify prune") == 1  # the second prune's entry reads whole
+    findings = [line for line in out.splitlines() if not line.startswith("note")]  # a note says what prune found
+    assert sum("removed without opsverify prune" in line for line in findings) == 1  # the second entry reads whole
 
 
 def test_a_prune_killed_midway_is_finished_or_undone_by_the_next(env_dir, capsys):

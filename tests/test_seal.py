@@ -76,7 +76,7 @@ def test_clean_archives_verify_with_the_public_key_alone(sealed):
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)  # no private key in this process
     assert result.returncode == 0, result.stdout
     assert "OK: 3 archives of env fx verified" in result.stdout
-    assert f"signed by" not in result.stdout and seal.key_id(key.public_key()) in result.stdout
+    assert "signed by" not in result.stdout and seal.key_id(key.public_key()) in result.stdout
     single = subprocess.run(command[:4] + [str(runbook.archives()[1]), "--public-key", str(public)],
                             capture_output=True, text=True, timeout=60)
     assert single.returncode == 0, single.stdout
@@ -203,6 +203,87 @@ def test_an_unsigned_archive_fails_where_a_key_is_expected(tmp_path, sealed, cap
     code, out = _verify(capsys, runbook.newest(), sealed[2])
     assert code == exitcodes.BAD_SIGNATURE and "not signed, but a public key was given" in out
 
+
+# -- manifest.sig is read as opsverify writes it: anything else in it is a bad signature -------------------------
+def test_every_flipped_bit_of_a_signature_file_is_caught(copy, sealed):
+    archive = _archives(copy)[0]
+    manifest_bytes, manifest = seal.read_manifest(archive)
+    original = (archive / "manifest.sig").read_bytes()
+    given = seal.parse_public_key(sealed[2].read_text())
+    missed = []
+    for offset in range(len(original)):
+        for bit in range(8):
+            data = bytearray(original)
+            data[offset] ^= 1 << bit
+            (archive / "manifest.sig").write_bytes(bytes(data))
+            for trusted in (None, given):
+                findings, _ = seal.verify_signature(archive, manifest_bytes, manifest, trusted)
+                if [f.kind for f in findings] != ["bad-signature"]:
+                    missed.append((offset, bit, chr(original[offset]), trusted is not None))
+    assert missed == [], f"{len(missed)} flips not caught: {missed[:20]}"
+
+
+def _edit_signature_file(archive: Path, **fields) -> None:
+    """manifest.sig rewritten with these fields (None: the field removed), as JSON laid out as opsverify writes it."""
+    document = json.loads((archive / "manifest.sig").read_text())
+    document = {name: value for name, value in {**document, **fields}.items() if value is not None}
+    (archive / "manifest.sig").write_text(json.dumps(document, indent=2) + "\n")
+
+
+@pytest.mark.parametrize("fields, said", [
+    ({"algorithm": "rsa-pss"}, 'its "algorithm" is "rsa-pss", expected "ed25519"'),
+    ({"signed": "results.json"}, 'its "signed" is "results.json", expected "manifest.json"'),
+    ({"key_id": "ed25519:0000000000000000"}, 'its "key_id" is "ed25519:0000000000000000", expected "ed25519:'),
+    ({"key_id": None}, 'holds no "key_id"'),
+    ({"comment": "re-signed by hand"}, 'holds "comment", a field opsverify does not write'),
+], ids=["algorithm", "signed", "key-id", "no-key-id", "extra-field"])
+def test_a_signature_file_with_a_field_not_as_written_is_a_bad_signature(copy, sealed, capsys, fields, said):
+    archive = _archives(copy)[0]
+    _edit_signature_file(archive, **fields)
+    for public in (None, sealed[2]):
+        code, out = _verify(capsys, archive, public)
+        assert code == exitcodes.BAD_SIGNATURE, out
+        assert f"bad-signature  {archive.name}: manifest.sig: {said}" in out, out
+
+
+def test_a_signature_file_naming_a_field_twice_is_a_bad_signature(copy, sealed, capsys):
+    """JSON readers differ on which of two values they take: a second "signature" is no signature."""
+    archive = _archives(copy)[0]
+    text = (archive / "manifest.sig").read_text()
+    (archive / "manifest.sig").write_text(text.replace('"signature"', '"signature": "AAAA",\n  "signature"', 1))
+    code, out = _verify(capsys, archive, sealed[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f'bad-signature  {archive.name}: manifest.sig: holds "signature" twice' in out, out
+
+
+def test_a_manifest_whose_seal_names_another_key_id_is_a_bad_signature(copy, capsys):
+    """Signed as it stands, by the key it holds, but its seal names another key's id: not as opsverify seals."""
+    archive = _archives(copy)[0]
+    signer = Ed25519PrivateKey.generate()
+    manifest = {**read_json(archive / "manifest.json"), "seal": {**seal.seal_record(signer), "key_id": "ed25519:0"}}
+    data = (json.dumps(manifest, indent=2) + "\n").encode()
+    (archive / "manifest.json").write_bytes(data)
+    (archive / "manifest.sig").write_bytes(seal.signature_file(data, signer))
+    code, out = _verify(capsys, archive)
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert (f'bad-signature  {archive.name}: the manifest\'s seal says "key_id" is "ed25519:0", expected '
+            f'"{seal.key_id(signer.public_key())}"') in out, out
+
+
+def test_a_signature_in_non_canonical_base64_is_a_bad_signature(copy, sealed, capsys):
+    """The same 64 bytes written with other padding bits: not the text opsverify writes."""
+    import string
+
+    archive = _archives(copy)[0]
+    text = json.loads((archive / "manifest.sig").read_text())["signature"]
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "+/"
+    other = text[:-3] + alphabet[alphabet.index(text[-3]) ^ 1] + text[-2:]
+    assert text.endswith("==") and base64.b64decode(other) == base64.b64decode(text)
+    _edit_signature_file(archive, signature=other)
+    for public in (None, sealed[2]):
+        code, out = _verify(capsys, archive, public)
+        assert code == exitcodes.BAD_SIGNATURE, out
+        assert f'{archive.name}: manifest.sig: its "signature" is not base64 as opsverify writes it' in out, out
 
 def test_not_an_archive(tmp_path, capsys):
     code, out = _verify(capsys, tmp_path)
