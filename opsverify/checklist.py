@@ -9,12 +9,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .display import acted_on
+from .display import acted_on, spelled, visible
 from .errors import ConfigError
 
 # A team's own stable ids: H1, db-rls-01, PAY-12 — letters, digits, '.', '_' and '-', at most 40 characters.
@@ -137,10 +137,18 @@ def _shown(path: str, cwd: str) -> str:
         return path
 
 
+_UNION_MEMBER = re.compile(r"(?:[a-z][a-z-]*)?\[.*\]", re.DOTALL)  # pydantic's `list[int]`, and `[key]`
+
+
 def _location(loc: tuple) -> str:
     """A field's path as a checklist writes it: pydantic's names of the union member tried
-    (`function-after[_status_code(), int]`, `list[int]`) are its own, not the user's."""
-    return ".".join(str(part) for part in loc if not (isinstance(part, str) and "[" in part))
+    (`function-after[_status_code(), int]`, `list[int]`) are its own, not the user's (whose keys stay)."""
+    return _path(part for part in loc if not (isinstance(part, str) and _UNION_MEMBER.fullmatch(part)))
+
+
+def _path(parts: Any) -> str:
+    """Keys and list indices as `params.json.a.0`; each key spelled out, as a person wrote it (see `spelled`)."""
+    return ".".join(spelled(str(part)) for part in parts)
 
 
 _MERGE = "tag:yaml.org,2002:merge"
@@ -170,7 +178,7 @@ def _no_duplicate_keys(loader_class: type) -> type:
                 mark = (key_node.tag, key_node.value)
                 if mark in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"the key '{key_node.value}' appears twice in one mapping (line "
+                        None, None, f"the key '{spelled(key_node.value)}' appears twice in one mapping (line "
                         f"{seen[mark].line + 1} and here): keep one", key_node.start_mark)
                 seen[mark] = key_node.start_mark
             merged, merged_from = [], {}
@@ -182,7 +190,7 @@ def _no_duplicate_keys(loader_class: type) -> type:
                         continue  # written here: wins over the merged value
                     if mark in merged_from:
                         raise yaml.constructor.ConstructorError(
-                            None, None, f"the key '{key_node.value}' is in two merged mappings (line "
+                            None, None, f"the key '{spelled(key_node.value)}' is in two merged mappings (line "
                             f"{merged_from[mark].line + 1} and here): keep it in one, or write it in the mapping "
                             "that merges them", key_node.start_mark)
                     if mark is not None:
@@ -214,60 +222,142 @@ def _yaml_loader() -> type:
 
 class Unquoted(str):
     """A checklist's word that YAML would read as something else — `id: 1:30` (the number 90), `name: 010` (8),
-    `title: yes` (true): kept as written, so that the refusal can show it and say how to quote it."""
+    `title: yes` (true): kept as written, so that the refusal can show it and say how to quote it. (YAML's own
+    words only: digits, letters and punctuation, nothing a terminal acts on.)"""
 
-    key: str
+    key: str | None  # the key it is the value of, as written; None for a key or a list's element
     read: Any
 
     def problem(self) -> str:
+        return f"YAML reads {self} as {self._kind()}, not as text: quote it: {self._quoted()}"
+
+    def key_problem(self) -> str:
+        return f"YAML reads the key {self} as {self._kind()}, not as text: quote it: {self._quoted()}"
+
+    def boolean_or_text(self) -> str:
+        """Where both a boolean and a text would be taken (any JSON value): only true and false are booleans."""
+        return (f"YAML reads {self} as {self._kind()}: write {self._kind()} for the boolean, or quote it for the"
+                f" text: {self._quoted()}")
+
+    def _kind(self) -> str:
         if isinstance(self.read, bool):
-            kind = "true" if self.read else "false"
-        elif isinstance(self.read, (int, float)):
-            kind = "a number" if str(self.read) == self else f"the number {self.read}"
-        else:
-            kind = "a date"
-        quoted = self.replace("'", "''")
-        return f"YAML reads {self} as {kind}, not as text: quote it: {self.key}: '{quoted}'"
+            return "a boolean" if self.lower() == str(self.read).lower() else str(self.read).lower()
+        if isinstance(self.read, (int, float)):
+            return "a number" if str(self.read) == self else f"the number {self.read}"
+        return "a date"
+
+    def _quoted(self) -> str:
+        quoted = "'" + self.replace("'", "''") + "'"
+        return f"{self.key}: {quoted}" if self.key is not None else quoted
+
+
+@dataclass(frozen=True)
+class Misread:
+    """A word in an item's params that YAML reads as a boolean (a value) or as anything but text (a key), where
+    it was written: its path (keys as written, list indices), and the word."""
+
+    path: tuple
+    word: Unquoted
+    key: bool
 
 
 _TEXT_KEYS = ({"system", "runbook"}, {"id", "name", "section", "title", "family", "remediation", "reason"})
 _NOT_TEXT = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "timestamp")}
+_BOOL = "tag:yaml.org,2002:bool"
 _UNQUOTED_TAG = "tag:opsverify:unquoted"
 
 
-class _ChecklistLoader(_LOADER):
-    """The loader of checklists: a word of the checklist (not of params) written as a bare number, boolean or
-    date is kept as written (an `Unquoted`), for the message that refuses it."""
+def _read_otherwise(node: Any) -> bool:
+    """A plain scalar YAML reads as a number, a boolean or a date: `NO`, `on`, `1.10`, `2026-01-02`."""
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NOT_TEXT
 
-    def construct_document(self, node):
-        if isinstance(node, yaml.MappingNode):
-            self._keep_words(node, _TEXT_KEYS[0])
-            for key_node, value_node in node.value:
-                if key_node.value == "items" and isinstance(value_node, yaml.SequenceNode):
-                    for item in value_node.value:
-                        if isinstance(item, yaml.MappingNode):
-                            self._keep_words(item, _TEXT_KEYS[1])
-        return super().construct_document(node)
 
-    def _keep_words(self, mapping: Any, keys: set[str]) -> None:
+class WordKeepingLoader(_LOADER):
+    """A loader that keeps words YAML would read as something else as written (an `Unquoted`), for the message
+    that refuses them (see `keep_words`)."""
+
+    def keep_words(self, mapping: Any, keys: set[str]) -> None:
+        """The values of `keys` in `mapping` that YAML reads as a number, boolean or date, kept as written."""
         for index, (key_node, value_node) in enumerate(mapping.value):
-            if (isinstance(key_node, yaml.ScalarNode) and key_node.value in keys
-                    and isinstance(value_node, yaml.ScalarNode) and not value_node.style
-                    and value_node.tag in _NOT_TEXT):
-                word = Unquoted(value_node.value)
-                word.key, word.read = key_node.value, self.construct_object(value_node)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value in keys and _read_otherwise(value_node):
                 kept = yaml.ScalarNode(_UNQUOTED_TAG, value_node.value, value_node.start_mark, value_node.end_mark)
-                kept.word = word
+                kept.word = self._word(value_node, key_node.value)
                 mapping.value[index] = (key_node, kept)  # a new node: an alias of the old one elsewhere is untouched
 
+    def _word(self, node: Any, key: str | None) -> Unquoted:
+        word = Unquoted(node.value)
+        word.key, word.read = key, self.construct_object(node)
+        return word
 
-_ChecklistLoader.add_constructor(_UNQUOTED_TAG, lambda loader, node: node.word)
+
+WordKeepingLoader.add_constructor(_UNQUOTED_TAG, lambda loader, node: node.word)
+
+
+def entries_of(document: Any, key: str) -> list[Any]:
+    """The mappings listed under `key` at the top of a document's node (a checklist's items, a file's waivers)."""
+    if not isinstance(document, yaml.MappingNode):
+        return []
+    return [entry for key_node, value_node in document.value
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key
+            and isinstance(value_node, yaml.SequenceNode)
+            for entry in value_node.value if isinstance(entry, yaml.MappingNode)]
+
+
+class _ChecklistLoader(WordKeepingLoader):
+    """The loader of checklists: a word of the checklist (not of params) written as a bare number, boolean or
+    date is kept as written (an `Unquoted`), for the message that refuses it. In params, where a family may take
+    numbers and booleans, what YAML read otherwise is noted (`misread`, by the item's index) and judged against
+    the family's params at load (`_misread_problems`)."""
+
+    def construct_document(self, node):
+        self.misread: dict[int, list[Misread]] = {}
+        if isinstance(node, yaml.MappingNode):
+            self.keep_words(node, _TEXT_KEYS[0])
+        for index, item in enumerate(entries_of(node, "items")):
+            self.keep_words(item, _TEXT_KEYS[1])
+            params = next((value for key, value in item.value if isinstance(key, yaml.ScalarNode)
+                           and key.value == "params"), None)
+            found = self._misread_in(params) if params is not None else []
+            if found:
+                self.misread[index] = found
+        return super().construct_document(node)
+
+    def _misread_in(self, root: Any) -> list[Misread]:
+        """Each boolean value and each key that is no text, with its path; each node once (an alias bomb's are
+        many paths to few nodes, measured after loading)."""
+        found: list[Misread] = []
+        seen: set[int] = set()
+        stack: list[tuple[Any, tuple]] = [(root, ())]
+        while stack:
+            node, path = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.tag == _MERGE:  # what it merges is this mapping's own
+                        merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                        stack.extend((mapping, path) for mapping in merged)
+                    elif isinstance(key_node, yaml.ScalarNode):
+                        where = (*path, key_node.value)
+                        if _read_otherwise(key_node):
+                            found.append(Misread(where, self._word(key_node, None), key=True))
+                        stack.append((value_node, where))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend((child, (*path, index)) for index, child in enumerate(node.value))
+            elif _read_otherwise(node) and node.tag == _BOOL:
+                last = path[-1] if path and isinstance(path[-1], str) else None
+                found.append(Misread(path, self._word(node, last), key=False))
+        return found
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a checklist, environment or waivers file: far beyond any runbook
 
 
-def _read_yaml(path: Path, problems: list[str], loader: type | None = None) -> Any:
+def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
+               misread: dict[int, list[Misread]] | None = None) -> Any:
+    """The file's data, or None with its problem in `problems`. `misread` is filled with what the checklists'
+    loader noted of the params' words (see `_ChecklistLoader`)."""
     try:
         text = _bounded_text(path)
     except UnicodeDecodeError as exc:
@@ -281,8 +371,14 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None) -> A
         problems.append(f"{shown(path)}: cannot read: {exc.strerror}")
         return None
     try:
-        data = yaml.load(text, Loader=loader or _yaml_loader())  # noqa: S506 - a safe loader
-        problem = _expansion_problem(data) if _ALIAS.search(text) else None
+        reader = (loader or _yaml_loader())(text)  # as yaml.load does, keeping the loader for what it noted
+        try:
+            data = reader.get_single_data()
+        finally:
+            reader.dispose()
+        if misread is not None:
+            misread.update(getattr(reader, "misread", {}))
+        problem = _expansion_problem(data)  # always: where an alias may stand is YAML's to say, not a regex's
         if problem:
             problems.append(f"{shown(path)}: {problem}")
             return None
@@ -293,7 +389,7 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None) -> A
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if mark and _char_at(text, mark.line, mark.column) == "\t" and "tab" not in problem:
             problem += " (a tab? YAML indents with spaces)"
-        problems.append(f"{shown(path)}{where}: not valid YAML: {problem}")
+        problems.append(f"{shown(path)}{where}: not valid YAML: {visible(problem)}")
     except (ValueError, OverflowError) as exc:  # a date the calendar lacks (2099-02-30): YAML's own constructor
         problems.append(f"{shown(path)}: not valid YAML: a date or time that does not exist ({exc})")
     except RecursionError:
@@ -317,30 +413,33 @@ def _bounded_text(path: Path) -> str:
     return data.decode("utf-8")
 
 
-_ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s\]},]", re.MULTILINE)  # what could be an alias (`*name`): else no walk
 MAX_VALUES = 1_000_000  # values a file may hold once its aliases are expanded: far beyond any runbook
 MAX_EXPANDED_CHARS = MAX_FILE_BYTES  # its text, expanded: no more than a file may hold written out
+MAX_DEPTH = 100  # lists and mappings one inside another, from the file's top: a runbook's deepest JSON is a few
+SHOWN_DEPTH = 6  # of a path too deep, the first keys shown: enough to find the item and the field
 
 
 def _expansion_problem(data: Any) -> str | None:
     """A YAML alias reuses a value without copying it: nine anchors of nine aliases each hold 9⁹ values in a few
     lines, and five levels of nine aliases of one 2,000-character string are 118 million characters in 2.5 kB;
     either exhausts memory (and fills the archive) as soon as anything walks them. Each distinct value is sized
-    once: the values it holds, and the characters of its keys and strings."""
+    once: the values it holds, the characters of its keys and strings, and how deep it nests (the families'
+    walkers of a value, and pytest's of an assertion, recurse: a thousand levels would end in a traceback)."""
     if not isinstance(data, (dict, list)):
         return None
-    sizes: dict[int, tuple[int, int]] = {}  # id -> (values, characters) expanded; absent while being sized
+    sizes: dict[int, tuple[int, int, int]] = {}  # id -> (values, characters, depth) expanded; absent while sized
     sizing: set[int] = set()
     stack: list[tuple[Any, bool]] = [(data, False)]
     while stack:
         node, children_sized = stack.pop()
         children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
         if children_sized:
-            values, chars = 1, 0
+            values, chars, depth = 1, 0, 0
             for child in children:
-                child_values, child_chars = sizes[id(child)] if isinstance(child, (dict, list)) else _scalar_size(child)
-                values, chars = values + child_values, chars + child_chars
-            sizes[id(node)] = (values, chars)
+                child_values, child_chars, child_depth = (sizes[id(child)] if isinstance(child, (dict, list))
+                                                          else _scalar_size(child))
+                values, chars, depth = values + child_values, chars + child_chars, max(depth, child_depth)
+            sizes[id(node)] = (values, chars, depth + 1)
             sizing.discard(id(node))
             if values > MAX_VALUES:
                 return (f"its YAML aliases expand it to more than {MAX_VALUES:,} values (an alias bomb?): "
@@ -356,11 +455,30 @@ def _expansion_problem(data: Any) -> str | None:
         sizing.add(id(node))  # being sized
         stack.append((node, True))
         stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
+    if sizes[id(data)][2] > MAX_DEPTH:
+        path = _deepest_path(data, sizes)
+        where = _describe_location(data, path[:SHOWN_DEPTH]) + ("…" if len(path) > SHOWN_DEPTH else "")
+        return (f"{where}: nested more than {MAX_DEPTH} levels deep: no checklist, environment or waivers file needs"
+                " that; write it flatter")
     return None
 
 
-def _scalar_size(value: Any) -> tuple[int, int]:
-    return 1, len(value) if isinstance(value, (str, bytes)) else 1
+def _deepest_path(data: Any, sizes: dict[int, tuple[int, int, int]]) -> tuple:
+    """The keys and indices from the top to the deepest value, as far as SHOWN_DEPTH (each value sized)."""
+    path: list[Any] = []
+    node = data
+    while isinstance(node, (dict, list)) and len(path) <= SHOWN_DEPTH:
+        entries = node.items() if isinstance(node, dict) else enumerate(node)
+        deeper = [(sizes[id(value)][2], key, value) for key, value in entries if isinstance(value, (dict, list))]
+        if not deeper:
+            break
+        _, key, node = max(deeper, key=lambda entry: entry[0])
+        path.append(key)
+    return tuple(path)
+
+
+def _scalar_size(value: Any) -> tuple[int, int, int]:
+    return 1, len(value) if isinstance(value, (str, bytes)) else 1, 0
 
 
 def load_checklists(directory: Path) -> list[Check]:
@@ -378,7 +496,8 @@ def load_checklists(directory: Path) -> list[Check]:
     for path in files:
         label = shown(path)
         before = len(problems)
-        raw = _read_yaml(path, problems, _ChecklistLoader)
+        misread: dict[int, list[Misread]] = {}
+        raw = _read_yaml(path, problems, _ChecklistLoader, misread)
         if raw is None:
             if len(problems) == before:
                 problems.append(f"{label}: the file is empty; a checklist needs system, runbook and items")
@@ -398,15 +517,15 @@ def load_checklists(directory: Path) -> list[Check]:
         if model.system in seen_systems:
             problems.append(f"{label}: system '{model.system}' already defined in {seen_systems[model.system]}")
         seen_systems[model.system] = label
-        keys: set[str] = set()
-        for item in model.items:
-            where = f"{label}: {item.id}-{item.name}"
-            if f"{item.id}-{item.name}" in keys:
-                problems.append(f"{where}: duplicate id-name")
-            keys.add(f"{item.id}-{item.name}")
+        keys: dict[str, ItemModel] = {}
+        for index, item in enumerate(model.items):
+            where = f"{label}: {item.id}-{item.name}"  # both matched their patterns: nothing to escape
+            clash = _test_id_clash(keys.setdefault(f"{item.id}-{item.name}", item), item)
+            if clash:
+                problems.append(f"{where}: {clash}")
             if item.family not in FAMILY_NAMES:
                 known = ", ".join(sorted(FAMILY_NAMES))
-                problems.append(f"{where}: family: unknown family '{item.family}' (known: {known})")
+                problems.append(f"{where}: family: unknown family '{spelled(item.family)}' (known: {known})")
                 continue
             written = item.model_fields_set
             if item.family == "manual":
@@ -426,6 +545,10 @@ def load_checklists(directory: Path) -> list[Check]:
                                     "automated); say what this item checks in its title, or how to fix it in "
                                     "remediation")
                 model_cls = params_model(item.family)
+                misread_here = _misread_problems(model_cls, misread.get(index, [])) if model_cls else []
+                if misread_here:  # said as written; pydantic would name the value it was read as (False, 0)
+                    problems.extend(f"{where}: {p}" for p in misread_here)
+                    continue
                 if model_cls is None:
                     params = item.params  # family not built yet: kept as data, skipped at run time
                 else:
@@ -467,6 +590,43 @@ def load_checklists(directory: Path) -> list[Check]:
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return checks
+
+
+def _test_id_clash(first: ItemModel, item: ItemModel) -> str:
+    """Two items of one test id (`id-name`): a second A1 named b-c, or A1-b named c beside A1 named b-c."""
+    if first is item:
+        return ""
+    if (first.id, first.name) == (item.id, item.name):
+        return f"a second item with id {item.id} and name {item.name}: rename one of them"
+    return (f"id {item.id} and name {item.name} make the test id of the item with id {first.id} and name"
+            f" {first.name}: rename one of them")
+
+
+def _misread_problems(model_cls: type[BaseModel], misread: list[Misread]) -> list[str]:
+    """Words of an item's params YAML read otherwise than written, where the family takes something else: a key
+    that is no text (`NO:` is false, `1.10:` the number 1.1); a yes/no/on/off, or a true/false, where only text is
+    taken (`COUNTRY: NO`); a yes/no/on/off where any value is taken, as `json` and `expect` do (only true and false
+    are booleans there: `country: NO` would fail a healthy answer "NO"). Where a boolean is one of the choices
+    (`allow_empty: yes`, a schema default's `note: no`) it is one; a boolean where a number is taken is said by
+    the family (`_common`)."""
+    from .families._common import annotations_at, key_annotations_at
+
+    problems: list[str] = []
+    for entry in misread:
+        where = f"params.{_path(entry.path)}"
+        if entry.key:
+            keys = key_annotations_at(model_cls, entry.path[:-1])
+            if keys and type(entry.word.read) not in keys:
+                problems.append(f"{where}: {entry.word.key_problem()}")
+            continue
+        choices = annotations_at(model_cls, entry.path)
+        text = str in choices or any(get_origin(c) is Literal and entry.word in get_args(c) for c in choices)
+        anything = Any in choices or object in choices
+        if text and bool not in choices and not anything:
+            problems.append(f"{where}: {entry.word.problem()}")
+        elif anything and entry.word.lower() not in ("true", "false"):
+            problems.append(f"{where}: {entry.word.boolean_or_text()}")
+    return problems
 
 
 def _unread_checklists(directory: Path) -> list[str]:
@@ -524,7 +684,7 @@ def _describe_location(raw: Any, loc: tuple) -> str:
     if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
         try:
             item = raw["items"][loc[1]]
-            label = f"{item.get('id', '?')}-{item.get('name', '?')}"
+            label = f"{spelled(str(item.get('id', '?')))}-{spelled(str(item.get('name', '?')))}"
         except (KeyError, IndexError, TypeError, AttributeError):
             label = f"items[{loc[1]}]"
         rest = _location(loc[2:])

@@ -9,9 +9,10 @@ from typing import Any
 
 # What a terminal or a page acts on rather than shows: C0 controls but the line break and tab (a carriage
 # return rewrites the line, ESC starts a colour or a cursor move), DEL, C1, and the bidirectional controls
-# that reorder what is read; and half of a UTF-16 pair alone (a JSON escape can make one), which no
+# that reorder what is read (Unicode's Bidi_Control: the Arabic letter mark, LRM, RLM, the embeddings,
+# overrides and isolates); and half of a UTF-16 pair alone (a JSON escape can make one), which no
 # terminal or file can hold at all.
-_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def acted_on(text: str) -> str | None:
@@ -24,7 +25,21 @@ def visible(text: str) -> str:
     """Text from a target, safe to print: each such character written as its escape (ESC as \\x1b)."""
     if not _ACTED_ON.search(text):
         return text
-    return _ACTED_ON.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+    return _ACTED_ON.sub(lambda m: _escape(m[0]), text)
+
+
+def spelled(text: str) -> str:
+    """A name (an id, a key, a family) shown with every character seen: what `visible` escapes, and also what a
+    terminal shows as nothing or as a blank — a zero-width space, a non-breaking space, a tag character — so
+    that a message about the id `A1\\u200b` does not read as one about `A1`."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 # Markdown's inline marks, and what starts a block at the beginning of a line (a list, a quote, a heading,

@@ -140,10 +140,10 @@ class ChecklistFile(pytest.File):
 
         state = self.config.stash.get(STATE, None)
         if state is None:
-            from .plugin import WITHOUT_ENV
+            from .plugin import NEEDS_ENV, WITHOUT_ENV
 
             self.config.stash[WITHOUT_ENV] = True
-            yield pytest.Function.from_parent(self, name="needs-env", callobj=_needs_env)
+            yield pytest.Function.from_parent(self, name=NEEDS_ENV, callobj=_needs_env)
             return
         for check in state.checks_in(self.path):
             yield ChecklistItem.from_parent(self, name=check.key, check=check)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import __version__, exitcodes
-from .display import visible
+from .display import spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .items import CADENCES, ChecklistFile, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
@@ -101,6 +101,10 @@ class State:
 
 STATE = pytest.StashKey[State]()
 WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
+# The test standing in for runbook checks collected without --env, in a checklist file and in a module of checks/:
+# each holds a blank, which no item's test id (`id-name`) holds, so the controller tells it from every item.
+NEEDS_ENV = "needs --env"
+NO_ENV = "no --env"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -263,12 +267,12 @@ def _prepare(config: pytest.Config, name: str) -> State:
     known_systems = {c.system for c in checks}
     for system in systems:
         if system not in known_systems:
-            raise ConfigError(f"--system {visible(system[:80])}: unknown system"
+            raise ConfigError(f"--system {spelled(system[:80])}: unknown system"
                               f" (known: {', '.join(sorted(known_systems))})")
     shard, shard_systems = _shard(config.getoption("ov_shard"), sorted(systems or known_systems))
     for item in config.getoption("ov_items"):
         if not any(c.id == item and (not systems or c.system in systems) for c in checks):
-            raise ConfigError(f"--item {visible(item[:80])}: no such item id in {checklist.shown(checklists)}"
+            raise ConfigError(f"--item {spelled(item[:80])}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else ""))
     _expressions_readable(config)
     if getattr(config.option, "setuponly", False) or getattr(config.option, "setupplan", False):
@@ -488,7 +492,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     state = metafunc.config.stash.get(STATE, None)
     if state is None:
         metafunc.config.stash[WITHOUT_ENV] = True
-        metafunc.parametrize("check", [pytest.param(None, id="no-env", marks=pytest.mark.skip(
+        metafunc.parametrize("check", [pytest.param(None, id=NO_ENV, marks=pytest.mark.skip(
             reason="runbook checks need --env NAME (see environments/)"))])
         return
     params = [pytest.param(check, id=f"{check.key}[{state.env.name}]", marks=marks_for(check))
@@ -522,7 +526,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
-    if any(i.endswith(("::needs-env", "[no-env]")) for i in ids):
+    if any(i.endswith((f"::{NEEDS_ENV}", f"[{NO_ENV}]")) for i in ids):
         node.config.stash[WITHOUT_ENV] = True
 
 

@@ -20,9 +20,11 @@ GITIGNORE_LINES = ("reports/", "environments/*.secrets.env", ".pytest_cache/")
 
 def variable_prefix(system: str) -> str:
     """The start of the system's ${VAR} names: `shop` → SHOP, `my-app` → MY_APP. A variable name starts with a
-    letter (`${3DSHOP_WEB_URL}` is not one; a shell cannot export it): a name starting with a digit gets `SYS_`."""
+    letter (`${3DSHOP_WEB_URL}` is not one; a shell cannot export it): a name starting with a digit gets `SYS_`,
+    and so does a name that itself starts with `sys-` (sys-1 → SYS_SYS_1), else `1` and `sys-1` would read one
+    SYS_1_DATABASE_URL. No two names share a prefix: those with SYS_ and those without never meet."""
     prefix = system.replace("-", "_").upper()
-    return f"SYS_{prefix}" if not prefix[:1].isalpha() else prefix
+    return f"SYS_{prefix}" if not prefix[:1].isalpha() or prefix.startswith("SYS_") else prefix
 
 
 def yaml_word(word: str) -> str:

@@ -7,7 +7,7 @@
         system: cheersai         # needed only when two systems use the same id
         reason: queue enabled on purpose while the publisher migrates
         approver: jane.doe
-        ticket: OPS-123
+        ticket: OPS-123          # a bare number (123) is kept as written
         expires: 2026-12-31      # valid through that day (UTC); or an ISO time with a zone
 
 A waived failing item is reported as *waived* — never passed — and does not fail the run. An expired
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .checklist import Check, Words, _location, _read_yaml, shown
-from .display import visible
+from .checklist import Check, Unquoted, WordKeepingLoader, Words, _location, _read_yaml, entries_of, shown
+from .display import spelled, visible
 from .errors import ConfigError
 
 EXPIRES_FORMS = "write a date, 2026-12-31 (through that day, UTC), or a time with its zone, 2026-12-31T18:00:00Z"
@@ -46,6 +46,28 @@ def _not_blank(value: str) -> str:
 Written = Annotated[Words, AfterValidator(_not_blank)]
 
 
+def _ticket_number(value: Any) -> Any:
+    """`ticket: 123` (an issue's number) is common, and means the ticket 123: kept as written (YAML reads 0123 as
+    83). Any other word YAML reads otherwise (`ticket: off`) is refused as in the other fields."""
+    if isinstance(value, Unquoted) and isinstance(value.read, (int, float)) and not isinstance(value.read, bool):
+        return str(value)
+    return value
+
+
+Ticket = Annotated[Written, BeforeValidator(_ticket_number)]
+WORDS = {"item", "system", "reason", "approver", "ticket"}  # a waiver's words: each kept as written
+
+
+class _WaiversLoader(WordKeepingLoader):
+    """A waiver's word that YAML would read as a number, boolean or date (`item: NO`, `item: 1.10`) is kept as
+    written, for the message that shows it and how to quote it."""
+
+    def construct_document(self, node):
+        for entry in entries_of(node, "waivers"):
+            self.keep_words(entry, WORDS)
+        return super().construct_document(node)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -55,7 +77,7 @@ class WaiverModel(_Strict):
     system: Written | None = None
     reason: Written
     approver: Written
-    ticket: Written
+    ticket: Ticket
     expires: dt.date | dt.datetime
 
     @field_validator("expires", mode="before")
@@ -163,7 +185,7 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
     if path.is_symlink() and not path.exists():  # reading it would say only "no such file" of a name one can see
         raise ConfigError(f"{label}: a symbolic link to nothing (or a loop of links): point it at a file")
     problems: list[str] = []  # a folder or a FIFO: one line from _read_yaml
-    raw = _read_yaml(path, problems)
+    raw = _read_yaml(path, problems, _WaiversLoader)
     if problems:
         raise ConfigError(problems[0])
     if raw is None:
@@ -182,16 +204,17 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
     entries: list[Waiver] = []
     seen: set[tuple[str, str]] = set()
     for index, entry in enumerate(model.waivers):
-        where = f"{label}: waivers[{index}] ({entry.item})"
+        item = spelled(entry.item)  # as written, every character seen: `S2\u200b` is no item, nor reads as S2
+        where = f"{label}: waivers[{index}] ({item})"
         owners = systems_of.get(entry.item, set())
         if entry.system is not None and entry.system not in owners:
-            problems.append(f"{where}: unknown item: no item {entry.item} in system {entry.system}")
+            problems.append(f"{where}: unknown item: no item {item} in system {spelled(entry.system)}")
             continue
         if not owners:
-            problems.append(f"{where}: unknown item: no checklist has an item {entry.item}")
+            problems.append(f"{where}: unknown item: no checklist has an item {item}")
             continue
         if entry.system is None and len(owners) > 1:
-            problems.append(f"{where}: item {entry.item} exists in {', '.join(sorted(owners))}: add system:")
+            problems.append(f"{where}: item {item} exists in {', '.join(sorted(owners))}: add system:")
             continue
         system = entry.system or next(iter(owners))
         if (system, entry.item) not in checked:  # never checked, so never failed: the waiver would be read by nothing
@@ -221,7 +244,7 @@ def _ends(expires: dt.datetime | dt.date) -> dt.datetime:
 def _describe(raw: Any, loc: tuple) -> str:
     if len(loc) >= 2 and loc[0] == "waivers" and isinstance(loc[1], int):
         try:
-            item = visible(str(raw["waivers"][loc[1]].get("item", "?")))
+            item = spelled(str(raw["waivers"][loc[1]].get("item", "?")))
         except (KeyError, IndexError, TypeError, AttributeError):
             item = "?"
         rest = _location(loc[2:])

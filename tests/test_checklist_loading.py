@@ -271,3 +271,152 @@ def test_a_params_problem_is_said_in_the_checklists_words(tmp_path):
     assert "W1-a: params.status: Value error, 999 is not an HTTP status code" in message, message
     assert "[" not in message.split("W1-a:")[1].split("\n")[0] and "valid list" not in message, message
     assert "W2-b: params.stauts: Extra inputs are not permitted (the http family takes: " in message, message
+
+
+# -- 8. aliases the loader must see however they are written; nesting no walker can follow -----------
+def _quoted_key_bomb(levels: int, length: int) -> str:
+    """Every alias right after the `:` of a quoted key, in flow style (`{"0":*a0}`): YAML allows it, and no
+    blank or bracket comes before the `*`."""
+    anchors = [f'"s":&s "{"x" * length}"', '"a0":&a0 {' + ",".join(f'"{i}":*s' for i in range(9)) + "}"]
+    anchors += [f'"a{n}":&a{n} {{' + ",".join(f'"{i}":*a{n - 1}' for i in range(9)) + "}" for n in range(1, levels)]
+    return _checklist("bomb", "  - {id: B1, name: bomb, section: s, title: t, family: http, cadence: postdeploy,"
+                              " params: {service: web, path: /, json: {" + ",".join(anchors) + "}}}\n")
+
+
+@pytest.mark.parametrize("levels, length, said", [
+    (5, 2000, "its YAML aliases expand it to more than 16 MiB of text"),  # 59,049 strings of 2,000 characters
+    (8, 3, "its YAML aliases expand it to more than 1,000,000 values"),  # 43 million values in 1 kB
+])
+def test_an_alias_after_a_quoted_key_is_measured_too(tmp_path, levels, length, said):
+    message = _refused(_folder(tmp_path, {"bomb.yaml": _quoted_key_bomb(levels, length)}))
+    assert message.endswith(f"bomb.yaml: {said}") or f"bomb.yaml: {said}" in message, message
+
+
+@pytest.mark.parametrize("json", ['{"k": &j {"x":*j}}', "&j {k: [*j]}", "{k: &j ['x':*j]}"])
+def test_a_value_that_holds_itself_is_one_line(tmp_path, json):
+    items = f"  - {{id: B1, name: self, section: s, title: t, family: http, cadence: postdeploy, params: {{service: web, path: /, json: {json}}}}}\n"
+    message = _refused(_folder(tmp_path, {"loop.yaml": _checklist("loop", items)}))
+    assert message.endswith("loop.yaml: a YAML alias refers to a value that contains it (a value that holds itself):"
+                            " remove the alias"), message
+
+
+def _deep(levels: int) -> str:
+    return "{k: " * levels + "1" + "}" * levels
+
+
+@pytest.mark.parametrize("levels", [120, 500, 990])
+def test_nesting_no_checklist_needs_is_refused_naming_the_item(tmp_path, levels):
+    items = ("  - {id: B1, name: deep, section: s, title: t, family: http, cadence: postdeploy,"
+             f" params: {{service: web, path: /, json: {_deep(levels)}}}}}\n")
+    message = _refused(_folder(tmp_path, {"deep.yaml": _checklist("deep", items)}))
+    assert message.endswith("deep.yaml: B1-deep: params.json.k.k…: nested more than 100 levels deep: no checklist,"
+                            " environment or waivers file needs that; write it flatter"), message
+
+
+def test_nesting_a_checklist_may_need_loads(tmp_path):
+    items = ("  - {id: B1, name: deep, section: s, title: t, family: http, cadence: postdeploy,"
+             f" params: {{service: web, path: /, json: {_deep(90)}}}}}\n")
+    (check,) = [c for c in load_checklists(_folder(tmp_path, {"deep.yaml": _checklist("deep", items)}))
+                if c.system == "deep"]
+    assert str(check.params.json_fields).count("{") == 90
+
+
+# -- 9. words YAML 1.1 reads as booleans, where params take text or any JSON value -------------------
+def _params(family: str, params: str) -> str:
+    service = "service: web, " if family in ("env", "http") else ""  # schema and sql read the system's database
+    return _checklist(items=f"  - {{id: K1, name: k, section: s, title: t, family: {family}, cadence: postdeploy,"
+                            f" params: {{{service}{params}}}}}\n")
+
+
+@pytest.mark.parametrize("family, params, said", [
+    ("env", "when: {COUNTRY: NO}, required: [X]",
+     "K1-k: params.when.COUNTRY: YAML reads NO as false, not as text: quote it: COUNTRY: 'NO'"),
+    ("env", "values: {FLAG: yes}", "K1-k: params.values.FLAG: YAML reads yes as true, not as text: quote it: FLAG: 'yes'"),
+    ("env", "values: {FLAG: true}",
+     "K1-k: params.values.FLAG: YAML reads true as a boolean, not as text: quote it: FLAG: 'true'"),
+    ("env", "required: [NO, Y]", "K1-k: params.required.0: YAML reads NO as false, not as text: quote it: 'NO'"),
+    ("env", 'values: {NO: "1"}', "K1-k: params.values.NO: YAML reads the key NO as false, not as text: quote it: 'NO'"),
+    ("env", 'values: {1.10: "1"}',
+     "K1-k: params.values.1.10: YAML reads the key 1.10 as the number 1.1, not as text: quote it: '1.10'"),
+    ("http", "path: /, json: {on: 1}",
+     "K1-k: params.json.on: YAML reads the key on as true, not as text: quote it: 'on'"),
+    ("http", "path: /, json_has: {y: string, on: integer}",
+     "K1-k: params.json_has.on: YAML reads the key on as true, not as text: quote it: 'on'"),
+    ("http", "path: /, json: {country: NO}", "K1-k: params.json.country: YAML reads NO as false: write false for the"
+                                             " boolean, or quote it for the text: country: 'NO'"),
+    ("http", "path: /, json: {a: {enabled: yes}}", "K1-k: params.json.a.enabled: YAML reads yes as true: write true"
+                                                   " for the boolean, or quote it for the text: enabled: 'yes'"),
+    ("http", "path: /, json: {list: [Off]}", "K1-k: params.json.list.0: YAML reads Off as false: write false for the"
+                                             " boolean, or quote it for the text: 'Off'"),
+    ("sql", "query: select 1 as a, expect: {a: {eq: yes}}",  # any value, as json's: only true and false are booleans
+     "K1-k: params.expect.a.eq: YAML reads yes as true: write true for the boolean, or quote it for the text: eq: 'yes'"),
+])
+def test_a_word_yaml_reads_as_a_boolean_in_params_is_shown_as_written(tmp_path, family, params, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
+    assert message.endswith(f"shop.yaml: {said}"), message
+
+
+@pytest.mark.parametrize("family, params, read", [
+    ("http", "path: /, json: {ok: true, down: false, 'on': 'NO', n: 1}",
+     {"json_fields": {"ok": True, "down": False, "on": "NO", "n": 1}}),
+    ("env", "required: [X], allow_empty: yes", {"allow_empty": True}),
+    ("env", "values: {FLAG: 'yes', 'NO': '1'}", {"values": {"FLAG": "yes", "NO": "1"}}),
+    ("schema", "table: t, defaults: {id: yes, note: no, stage: \"'NO'\"}",  # a default or none: a boolean here
+     {"defaults": {"id": True, "note": False, "stage": "'NO'"}}),
+])
+def test_booleans_where_they_belong_and_quoted_words_load(tmp_path, family, params, read):
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
+    assert {field: getattr(check.params, field) for field in read} == read
+
+
+# -- 10. what the loader echoes of a checklist is shown, never obeyed or hidden ----------------------
+@pytest.mark.parametrize("written, shown", [
+    ('"\\e[31mRED\\e[0m"', "\\x1b[31mRED\\x1b[0m-a: id:"),
+    ('"\\u202eC1"', "\\u202eC1-a: id:"),
+    ('"A1\\u200b"', "A1\\u200b-a: id:"),
+    ('"A1\\u061c"', "A1\\u061c-a: id:"),
+])
+def test_an_id_the_loader_refuses_is_shown_escaped(tmp_path, written, shown):
+    items = f"  - {{id: {written}, name: a, section: s, title: t, family: env, cadence: postdeploy, params: {{service: web, required: [X]}}}}\n"
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert f"shop.yaml: {shown} String should match pattern" in message, message
+    assert message.isprintable(), message
+
+
+def test_a_name_with_a_carriage_return_and_an_odd_family_are_shown_escaped(tmp_path):
+    odd = '  - {id: B1, name: "\\rOVER", section: s, title: t, family: env, cadence: postdeploy, params: {service: web}}\n'
+    items = ('  - {id: B2, name: b, section: s, title: t, family: "nope\\e[2J\\u200b", cadence: postdeploy}\n'
+             '  - {id: B3, name: c, section: s, title: t, family: env, cadence: postdeploy, params: {service: web, "x\\e[2J": 1}}\n')
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items), "odd.yaml": _checklist("odd", odd)}))
+    assert "B1-\\x0dOVER: name:" in message, message
+    assert "B2-b: family: unknown family 'nope\\x1b[2J\\u200b'" in message, message
+    assert "B3-c: params.x\\x1b[2J: Extra inputs are not permitted" in message, message
+    assert all(line.isprintable() for line in message.splitlines()), message
+
+
+def test_a_key_given_twice_is_named_escaped(tmp_path):
+    items = WEB.replace("service: web", 'service: web, "k\\e[2J": 1, "k\\e[2J": 2')
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert "the key 'k\\x1b[2J' appears twice in one mapping" in message, message
+
+
+def test_two_items_of_one_test_id_are_both_named(tmp_path):
+    items = WEB.replace("id: W1, name: origin", "id: A1, name: b-c") + WEB.replace("id: W1, name: origin", "id: A1-b, name: c")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert message.endswith("shop.yaml: A1-b-c: id A1-b and name c make the test id of the item with id A1 and name"
+                            " b-c: rename one of them"), message
+    twice = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB + WEB)}))
+    assert twice.endswith("shop.yaml: W1-origin: a second item with id W1 and name origin: rename one of them"), twice
+
+
+def test_the_non_finite_walker_follows_any_depth_and_each_value_once():
+    """What reaches it is bounded by the loader; what a family builds itself need not be."""
+    from opsverify.families._common import holds_non_finite
+
+    deep: object = [float("nan")]
+    for _ in range(5000):
+        deep = {"k": deep}
+    assert holds_non_finite(deep)
+    loop: dict = {"n": 1.0}
+    loop["self"] = loop
+    assert not holds_non_finite(loop)

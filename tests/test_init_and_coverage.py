@@ -6,6 +6,7 @@ control characters a terminal acts on."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,14 @@ def test_faults_without_the_demo_installed_says_how_to_get_it(monkeypatch, capsy
     monkeypatch.setitem(sys.modules, "opsverify_demo", None)  # an engine-only install: the import fails
     assert cli.faults(argparse.Namespace()) == exitcodes.DEMO
     assert "pip install 'opsverify[demo]'" in capsys.readouterr().err
+
+
+def test_no_two_system_names_share_their_variables():
+    """`1` would be SYS_1 and so would `sys-1`: two systems of one project reading each other's secrets. A name
+    that itself starts with `sys-` gets the SYS_ too, so each name has variables of its own."""
+    names = ["shop", "my-app", "3dshop", "1", "sys-1", "sys-sys-1", "sys", "sys-", "sysadmin", "s-1", "a--b", "a-b"]
+    prefixes = {name: scaffold.variable_prefix(name) for name in names}
+    assert len(set(prefixes.values())) == len(names), prefixes
+    assert (prefixes["shop"], prefixes["my-app"], prefixes["3dshop"], prefixes["1"], prefixes["sys-1"]) == (
+        "SHOP", "MY_APP", "SYS_3DSHOP", "SYS_1", "SYS_SYS_1")
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", prefix) for prefix in prefixes.values())

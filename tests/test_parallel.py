@@ -13,6 +13,7 @@ from opsverify.environment import load_environment
 from opsverify.outcome import Status
 
 from .helpers import CHECKS, ROOT, SEED_SYSTEMS, demo_variables, run_pytest
+from .project import Project
 
 
 def _spied_run(env, asked: list) -> Run:
@@ -64,3 +65,20 @@ def test_xdist_run_is_complete_and_green(tmp_path):
     assert manifest["selected"] == manifest["ran"] == automated  # the master learns the selection from its workers
     bound = next(line for line in result.stdout.splitlines() if line.startswith("bound "))
     assert float(bound.split()[1]) > 1.0, bound
+
+
+def test_an_item_whose_test_id_looks_like_the_no_env_placeholder_is_an_item(tmp_path):
+    """The controller learns that runbook checks were collected without --env from the workers' node ids: an item
+    `id: needs, name: env` (test id needs-env) is a checklist item, and its passing run a passing run."""
+    project = Project(tmp_path)
+    (tmp_path / "web.env").write_text("APP_ORIGIN=https://shop.example\n", encoding="utf-8")
+    project.checklist("shop", """
+    - {id: needs, name: env, section: S, title: the origin is set, family: env, cadence: postdeploy,
+       params: {service: web, required: [APP_ORIGIN]}}
+    - {id: no, name: env, section: S, title: the origin is set again, family: env, cadence: postdeploy,
+       params: {service: web, required: [APP_ORIGIN]}}
+    """.replace("id: no,", "id: 'no',"))
+    project.environment(f"systems:\n  shop: {{services: {{web: {{env: {{dotenv: '{tmp_path / 'web.env'}'}}}}}}}}\n")
+    ran = project.run("-m", "postdeploy", "--env", "local", "-n", "2")
+    assert ran.code == 0, ran.output[-3000:]
+    assert ran.statuses() == {"needs-env": "passed", "no-env": "passed"}

@@ -151,3 +151,13 @@ def test_a_mark_the_project_adds_is_not_read_as_narrowing(tmp_path):
     manifest, _, properties = _selection(ran)
     assert "in_scope" not in manifest and "left_out" not in manifest and "partial" not in properties
     assert "partial run" not in ran.done.stdout
+
+
+def test_an_item_or_system_that_is_not_there_is_spelled_out(tmp_path):
+    """`S1` followed by a zero-width space is no item: the message shows the character, not an `S1` that is there."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        item = project.run("--env", "local", "--item", "S1\u200b", "--no-archive")
+        system = project.run("--env", "local", "--system", "alpha\u00a0", "--no-archive")
+    assert "--item S1\\u200b: no such item id" in item.output, item.output[-2000:]
+    assert "--system alpha\\xa0: unknown system" in system.output, system.output[-2000:]

@@ -93,6 +93,39 @@ def test_a_bad_waiver_is_a_config_error_naming_it(runbook, entry, problem):
     assert caught.value.message.startswith("waivers/fx.yaml: " + problem) or problem in caught.value.message
 
 
+def _written(runbook, entry: str):
+    """A waivers file as a person writes it (`entry`: `key: word` as typed), unquoted words read as YAML 1.1 reads them."""
+    key, _, word = entry.partition(": ")
+    fields = {"item": "S2", "reason": "r", "approver": "a", "ticket": "T-1", "expires": "2099-12-31", key: word}
+    path = runbook.root / "waivers" / "fx.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("waivers:\n- {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}\n")
+    return load_waivers(runbook.root / "waivers", "fx", load_checklists(runbook.root / "checklists"), now=NOW)
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ("item: NO", "waivers[0] (NO): item: Value error, YAML reads NO as false, not as text: quote it: item: 'NO'"),
+    ("item: 1.10", "waivers[0] (1.10): item: Value error, YAML reads 1.10 as the number 1.1, not as text: quote it:"
+                   " item: '1.10'"),
+    ("approver: yes", "waivers[0] (S2): approver: Value error, YAML reads yes as true, not as text: quote it:"
+                      " approver: 'yes'"),
+    ("ticket: off", "waivers[0] (S2): ticket: Value error, YAML reads off as false, not as text: quote it:"
+                    " ticket: 'off'"),
+    ('item: "S2\\u200b"', "waivers[0] (S2\\u200b): unknown item: no checklist has an item S2\\u200b"),
+], ids=["no", "version", "yes", "off", "zero-width"])
+def test_a_word_yaml_reads_otherwise_is_shown_as_written(runbook, entry, problem):
+    with pytest.raises(ConfigError) as caught:
+        _written(runbook, entry)
+    assert caught.value.message.endswith(f"waivers/fx.yaml: {problem}"), caught.value.message
+
+
+@pytest.mark.parametrize("ticket, kept", [("123", "123"), ("0123", "0123"), ("4.10", "4.10"), ("'OPS-9'", "OPS-9")])
+def test_a_ticket_written_as_a_number_is_kept_as_written(runbook, ticket, kept):
+    """A plain ticket number (an issue #123) is common; YAML reads it as a number, 0123 as 83: the text is kept."""
+    waivers = _written(runbook, f"ticket: {ticket}")
+    assert waivers.active_for(_check(runbook, "S2")).ticket == kept
+
+
 def test_blank_around_the_words_is_not_kept(runbook):
     waiver = _load(runbook, {**ACTIVE, "approver": "  jane.doe ", "item": " S2"}).active_for(_check(runbook, "S2"))
     assert (waiver.item, waiver.approver) == ("S2", "jane.doe")

@@ -97,16 +97,57 @@ def _bool_for_number(annotation: Any, value: Any) -> tuple[list[str], bool] | No
     return None
 
 
+def annotations_at(model: type[BaseModel], path: tuple) -> list[Any]:
+    """What a Params class takes at `path` (a field's name or alias, then mapping keys and list indices), as
+    `_choices` lists it — [str], [bool, NoneType], [Any]; [] where it takes nothing (a field it does not have)."""
+    found: list[Any] = [model]
+    for part in path:
+        found = [inner for outer in found for inner in _inside(outer, part)]
+    return found
+
+
+def key_annotations_at(model: type[BaseModel], path: tuple) -> list[Any]:
+    """What the keys of the mapping at `path` may be: a field's name is text, and so is a JSON object's key."""
+    keys: list[Any] = []
+    for choice in annotations_at(model, path):
+        if choice is Any or choice is object or (isinstance(choice, type) and issubclass(choice, BaseModel)):
+            keys.append(str)
+        elif get_origin(choice) in (dict, abc.Mapping) and len(get_args(choice)) == 2:
+            keys += _choices(get_args(choice)[0])
+    return keys
+
+
+def _inside(outer: Any, part: Any) -> list[Any]:
+    if outer is Any or outer is object or outer in (dict, list):
+        return [Any]
+    if isinstance(outer, type) and issubclass(outer, BaseModel):
+        field = next((f for name, f in outer.model_fields.items() if part in (name, f.alias)), None)
+        return _choices(field.annotation) if field is not None else []
+    origin, args = get_origin(outer), get_args(outer)
+    if origin in (dict, abc.Mapping) and len(args) == 2:
+        return _choices(args[1])
+    if origin in (list, tuple, set, frozenset, abc.Sequence) and isinstance(part, int):
+        return [choice for arg in args if arg is not Ellipsis for choice in _choices(arg)]
+    return []
+
+
 def holds_non_finite(value: Any) -> bool:
     """A NaN or an infinity, also inside a list or mapping: `{NaN} ≠ {0}` must not hold, and a bound holding one
-    could never be met."""
-    if isinstance(value, dict):
-        return any(holds_non_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(holds_non_finite(v) for v in value)
-    if isinstance(value, decimal.Decimal):
-        return not value.is_finite()
-    return isinstance(value, float) and not math.isfinite(value)
+    could never be met. Walked without recursion, each list or mapping once: a value nests as deep as its file
+    lets it, and YAML's aliases make one list many lists' element."""
+    stack, seen = [value], set()
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (dict, list, tuple)):
+            if id(current) not in seen:
+                seen.add(id(current))
+                stack.extend(current.values() if isinstance(current, dict) else current)
+        elif isinstance(current, decimal.Decimal):
+            if not current.is_finite():
+                return True
+        elif isinstance(current, float) and not math.isfinite(current):
+            return True
+    return False
 
 
 def split_name(qualified: str, default_schema: str = "public") -> tuple[str, str]:
