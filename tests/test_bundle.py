@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 
 import pytest
 
@@ -36,8 +37,8 @@ def test_page_scripts():
 
 
 def test_chunk_references_resolve_like_vite():
-    js = 'import("./Admin-1.js");import"../lib/x.mjs";__vite__mapDeps(["assets/Queue-2.js"]);const s="a.json"'
-    refs = bundle.chunk_references(js, "https://bakery.example/assets/index-0.js", PAGE)
+    js = b'import("./Admin-1.js");import"../lib/x.mjs";__vite__mapDeps(["assets/Queue-2.js"]);const s="a.json"'
+    refs = list(bundle.chunk_references(js, "https://bakery.example/assets/index-0.js", PAGE))
     assert refs == [("https://bakery.example/assets/Admin-1.js", True), ("https://bakery.example/lib/x.mjs", True),
                     ("https://bakery.example/assets/Queue-2.js", True)]
 
@@ -45,25 +46,34 @@ def test_chunk_references_resolve_like_vite():
 def test_a_bare_reference_resolves_against_the_app_base_not_the_page():
     """Vite's preload list names `assets/x.js` from the base, wherever the page is; Next's build manifest names
     `static/chunks/…` from `/_next/`."""
-    vite = 'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Admin-7.js"])))=>i.map(i=>d[i]);'
-    assert bundle.chunk_references(vite, "https://a.example/assets/index-9.js", "https://a.example/app/dashboard") \
-        == [("https://a.example/assets/Admin-7.js", True)]
-    manifest = 'self.__BUILD_MANIFEST={"/admin":["static/chunks/pages/admin-2.js"]};'
-    assert bundle.chunk_references(manifest, "https://a.example/_next/static/abc/_buildManifest.js",
-                                   "https://a.example/next/") \
+    vite = b'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Admin-7.js"])))=>i.map(i=>d[i]);'
+    assert list(bundle.chunk_references(vite, "https://a.example/assets/index-9.js",
+                                        "https://a.example/app/dashboard")) == [("https://a.example/assets/Admin-7.js",
+                                                                                 True)]
+    manifest = b'self.__BUILD_MANIFEST={"/admin":["static/chunks/pages/admin-2.js"]};'
+    assert list(bundle.chunk_references(manifest, "https://a.example/_next/static/abc/_buildManifest.js",
+                                        "https://a.example/next/")) \
         == [("https://a.example/_next/static/chunks/pages/admin-2.js", True)]
 
 
 def test_a_string_that_only_looks_like_a_file_is_a_guess_and_imports_take_a_query():
-    js = 'const name="worker.js";import("/assets/lazy.js?v=3");import"./side.js?import";export*from"./re.mjs"'
-    assert bundle.chunk_references(js, "https://a.example/assets/q.js", "https://a.example/") == [
+    js = b'const name="worker.js";import("/assets/lazy.js?v=3");import"./side.js?import";export*from"./re.mjs"'
+    assert list(bundle.chunk_references(js, "https://a.example/assets/q.js", "https://a.example/")) == [
         ("https://a.example/worker.js", False), ("https://a.example/assets/lazy.js?v=3", True),
         ("https://a.example/assets/side.js?import", True), ("https://a.example/assets/re.mjs", True)]
 
 
+def test_absolute_and_protocol_relative_references_are_resolved():
+    js = (b'import("http://a.example/assets/Admin-1.js");import("//a.example/x.js");'
+          b'import("https://cdn.other.example:8443/lib.mjs?v=2");const u="https://a.example/maybe.js"')
+    assert list(bundle.chunk_references(js, "https://a.example/assets/index-0.js", "https://a.example/")) == [
+        ("http://a.example/assets/Admin-1.js", True), ("https://a.example/x.js", True),
+        ("https://cdn.other.example:8443/lib.mjs?v=2", True), ("https://a.example/maybe.js", False)]
+
+
 def test_keys_in_reports_roles_and_fingerprints():
     text = f'const a="{ANON}",b=\'{SERVICE}\',c="eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24gYXQgYWxs.c2lnbmF0dXJlMTIz";'
-    found = bundle.keys_in(text + ANON)  # the same key twice is one key
+    found = bundle.keys_in((text + ANON).encode())  # the same key twice is one key
     assert [(k["role"], k["decodable"]) for k in found] == [("anon", True), ("service_role", True), (None, False)]
     assert found[0]["fingerprint"] == fingerprint(ANON) and found[0]["issuer"] == "supabase"
 
@@ -165,7 +175,8 @@ def test_a_page_cut_at_the_limit_is_not_read_to_the_end():
 def walked(routes: dict[str, str], path: str = "/", **params):
     from .kit import make_target, route_server
 
-    with route_server({("GET", p): (lambda h, b, text=text: (200, text)) for p, text in routes.items()}) as base:
+    with route_server({("GET", p): (lambda h, b, text=text: (200, text(h) if callable(text) else text))
+                       for p, text in routes.items()}) as base:
         target = make_target({"services": {"app": {"url": base}}})
         c = check(path=path, **params)
         outcome = bundle.judge(c, bundle.gather(target, [c]))
@@ -188,6 +199,34 @@ def test_a_script_on_another_origin_is_named_not_passed(src):
     assert outcome.observed == (f"could not look at every script: http://localhost:{port}/assets/key.js: "
                                 "on another origin, not fetched (if it is no script of the app's, declare its origin"
                                 " in third_party)")
+
+
+ENTRY_PAGE = '<html><script type="module" src="/assets/entry.js"></script></html>'
+
+
+@pytest.mark.parametrize("written", ["http://{host}/assets/admin-3f2a.js", "//{host}/assets/admin-3f2a.js"])
+def test_a_chunk_imported_by_its_absolute_url_is_fetched_and_scanned(written):
+    """An import written with the app's own origin (a CDN base set to the app's URL) is the app's chunk."""
+    entry = lambda headers: f'const m = await import("{written.format(host=headers["host"])}"); m.run();'
+    outcome, _ = walked({"/": ENTRY_PAGE, "/assets/entry.js": entry, "/assets/admin-3f2a.js": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith("in /assets/admin-3f2a.js"), outcome.observed
+
+
+@pytest.mark.parametrize("code, origin", [
+    ('import("https://cdn.other.example/x.js")', "https://cdn.other.example"),
+    ('import("//cdn.other.example/x.js")', "http://cdn.other.example"),  # the page's scheme
+    ('const src = "https://cdn.other.example/x.js"', "https://cdn.other.example"),  # a script it may well load
+])
+def test_a_script_on_another_origin_named_by_code_is_not_passed_over(code, origin):
+    routes = {"/": ENTRY_PAGE, "/assets/entry.js": code}
+    outcome, _ = walked(routes)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == (f"could not look at every script: {origin}/x.js: on another origin, not fetched (if"
+                                " it is no script of the app's, declare its origin in third_party)")
+    outcome, _ = walked(routes, third_party=[origin])
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["third_party_not_scanned"] == [f"{origin}/x.js"]
 
 
 def test_an_origin_the_runbook_declares_third_party_is_named_not_fetched():
@@ -272,6 +311,115 @@ def test_a_manifest_chunk_that_is_not_there_is_not_looked_at():
 def test_imports_are_followed(routes):
     outcome, _ = walked(routes)
     assert outcome.status is Status.FAILED and "service_role key hmac:" in outcome.observed, outcome.observed
+
+
+# -- what a target's bytes cost: linear time, bounded memory --------------------------------
+def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
+    """Unbounded repeats that may give back what they took (neither possessive nor inside an atomic group)."""
+    from re import _constants as sre
+
+    found = []
+    for op, arg in parsed:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            if arg[1] == sre.MAXREPEAT and not committed:
+                found.append(f"{op} {arg[2]}")
+            found += _backtracking_repeats(arg[2], committed)
+        elif op is sre.POSSESSIVE_REPEAT:
+            found += _backtracking_repeats(arg[2], True)
+        elif op is sre.ATOMIC_GROUP:
+            found += _backtracking_repeats(arg, True)
+        elif op is sre.SUBPATTERN:
+            found += _backtracking_repeats(arg[3], committed)
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            found += _backtracking_repeats(arg[1], committed)
+        elif op is sre.BRANCH:
+            for branch in arg[1]:
+                found += _backtracking_repeats(branch, committed)
+    return found
+
+
+@pytest.mark.parametrize("pattern", bundle.TARGET_PATTERNS, ids=["JWT_SHAPE", "JS_REFERENCE", "IMPORTS", "VITE_DEPS"])
+def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
+    """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
+    every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one
+    did is shown by the worst inputs below)."""
+    from re import _parser
+
+    assert _backtracking_repeats(_parser.parse(pattern.pattern, pattern.flags)) == []
+
+
+WORST = ("eyJ", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/")  # what each pattern could retry on
+
+
+def _worst(limit: int, tail: str) -> str:
+    """`limit` bytes: a stretch of each worst unit in turn, then `tail`."""
+    stretch = (limit - len(tail)) // len(WORST)
+    return "".join((unit * (stretch // len(unit) + 1))[:stretch - 1] + "\n" for unit in WORST) + tail
+
+
+def test_the_worst_inputs_at_the_size_limits_are_scanned_to_the_end(tmp_path):
+    """A 2 MiB page and a MAX_ASSET_BYTES script, each made of what every pattern would retry on, with a key at its
+    very end: both keys are found, within the printed bound. (A quadratic scan of a 240 KB run of "eyJ" took a
+    minute; of these 3 MB runs it takes hours: the run would not end within its timeout.)"""
+    from .kit import route_server
+    from .project import Project
+
+    page = _worst(bundle.PAGE_LIMIT - 200, f'<script>"{ANON}"</script><script src="/assets/app.js"></script>')
+    script = _worst(bundle.MAX_ASSET_BYTES, f'"{SERVICE}";')
+    routes = {("GET", "/"): lambda h, b: (200, "<html><script>" + page),
+              ("GET", "/assets/app.js"): lambda h, b: (200, script)}
+    with route_server(routes) as url:
+        project = Project(tmp_path, {"APP_URL": url})
+        project.checklist("site", f"""
+        - {{id: B1, name: worst, section: Web, title: the worst bytes, family: bundle, cadence: postdeploy,
+           params: {{service: app, max_asset_bytes: {bundle.MAX_ASSET_BYTES}}}}}""")
+        project.environment('timeouts: {http_s: 20}\nsystems: {site: {services: {app: {url: "${APP_URL}"}}}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local", timeout=300)
+    row = ran.rows()["B1-worst"]
+    assert row["status"] == "failed" and row["message"].endswith("in /assets/app.js"), ran.output[-3000:]
+    assert [(key["asset"], key["role"]) for key in row["evidence"]["keys"]] == [("/", "anon"),
+                                                                                ("/assets/app.js", "service_role")]
+    bound, took = ran.bound_and_took()
+    assert took <= bound, (took, bound)
+
+
+@pytest.mark.parametrize("value", [bundle.MAX_ASSET_BYTES + 1, 10 ** 12])
+def test_max_asset_bytes_has_a_ceiling(value):
+    with pytest.raises(ValueError, match="less than or equal to 16777216"):
+        bundle.Params(service="app", max_asset_bytes=value)
+
+
+def test_gzip_bombs_hold_at_most_a_wave_of_bodies_as_bytes():
+    """48 scripts, each a few KiB of gzip that inflate past max_asset_bytes, led by a character outside the BMP (a
+    str of it takes 4 bytes a character): fetched a wave at a time and scanned as bytes, a body dropped once
+    scanned, the walk holds about REQUESTS_AT_ONCE bodies at once — not 48 decoded ones."""
+    import tracemalloc
+
+    from opsverify.families import REQUESTS_AT_ONCE
+
+    from .kit import make_target
+    from .project import KeepAliveHttp, raw_reply
+
+    limit, scripts = 2 ** 20, 48
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    bomb = packer.compress("\U0001F600".encode() + b"a" * (2 * limit)) + packer.flush()
+    page = "<html>" + "".join(f'<script src="/b/{n}.js"></script>' for n in range(scripts)) + "</html>"
+    replies = {("GET", "/"): raw_reply(200, page.encode(), "text/html"),
+               **{("GET", f"/b/{n}.js"): raw_reply(200, bomb, "text/javascript", content_encoding="gzip")
+                  for n in range(scripts)}}
+    with KeepAliveHttp(replies) as server:
+        target = make_target({"services": {"app": {"url": server.url}}}, timeouts={"http_s": 20})
+        c = check(max_assets=scripts, max_asset_bytes=limit)
+        tracemalloc.start()
+        try:
+            outcome = bundle.judge(c, bundle.gather(target, [c]))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            target.close()
+    assert outcome.status is Status.ERROR and f"larger than {limit} bytes" in outcome.observed, outcome.observed
+    assert len(outcome.evidence["scanned"]) == scripts
+    assert peak < (REQUESTS_AT_ONCE + 12) * limit, peak  # 48 bodies as str would be 48 × 4 MiB
 
 
 # -- against the demo ----------------------------------------------------------------------

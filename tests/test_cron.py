@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import pytest
 from pydantic import ValidationError
 
+from opsverify.checklist import load_item_params
+from opsverify.errors import Refused
 from opsverify.families import cron
 from opsverify.outcome import Status
-from opsverify.transports.http import Reply
+from opsverify.transports.http import Probe, Reply, guard
 
 from .kit import make_check
 
@@ -57,3 +62,32 @@ def test_a_status_outside_2xx_is_a_config_error(status):
     with pytest.raises(ValidationError, match=f"status\n  Value error, {status} is not a 2xx") as raised:
         make_check("cron", {**GUARDED, "with_secret": True, "status": status}, mutating=True)
     assert len(raised.value.errors()) == 1
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT", "PATCH"])
+def test_a_method_that_is_not_safe_marks_the_item_mutating(method):
+    """Every request the item sends uses its method — the two that expect a rejection too: a broken target runs
+    its job on them. So a method that is not safe is refused at load unless the item is marked mutating (then
+    skipped, with the reason, where the environment forbids mutation)."""
+    with pytest.raises(ValueError, match=f"params.method: {method} is not a safe method; every request this item "
+                                         "sends uses it .* mark the item mutating: true"):
+        load_item_params("cron", {**GUARDED, "method": method})
+    assert load_item_params("cron", {**GUARDED, "method": method}, mutating=True).method == method
+    for safe in ("GET", "HEAD"):
+        assert load_item_params("cron", {**GUARDED, "method": safe}).method == safe
+
+
+@pytest.mark.parametrize("method, mutating", [("GET", False), ("POST", True)])
+def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mutating):
+    """No exemption for an expected rejection (the webhook's unsigned POST is the one): the transport's own guard
+    refuses an unsafe method that the item does not declare mutating."""
+    sent: list[Probe] = []
+    target = SimpleNamespace(url=lambda service, path: "http://127.0.0.1:9/" + path, verify_tls=lambda service: True,
+                             fetch_all=lambda probes: [sent.extend(probes), [Reply(401, 1.0) for _ in probes]][1])
+    check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
+    cron.gather(target, [check])
+    assert [(p.method, p.mutating, p.expect_rejection) for p in sent] == [(method, mutating, False)] * 2
+    for probe in sent:
+        guard(probe)
+    with pytest.raises(Refused, match="POST .* only GET/HEAD/OPTIONS are sent unless the item is marked mutating"):
+        guard(replace(sent[0], method="POST", mutating=False))

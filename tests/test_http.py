@@ -101,6 +101,9 @@ CASES = [
      'its JSON was not judged: a JSON object names the key "ok" twice', ""),
     ({"json": {"ok": True}}, reply(200, '{"a":' * 5000 + "1" + "}" * 5000), Status.ERROR,
      "its JSON was not judged: JSON nested deeper than it can be read", ""),
+    # valid JSON whose integer Python will not convert (more than 4300 digits): not "not JSON", not judged
+    ({"json": {"ok": True}}, reply(200, '{"ok": true, "n": ' + "9" * 5000 + "}"), Status.ERROR,
+     "its JSON was not judged: JSON holds an integer of more than 4300 digits", ""),
     # as deep as the parser goes, and judged: walking it never recurses
     ({"json": {"ok": True}}, reply(200, '{"a":' * 900 + "1" + "}" * 900), Status.FAILED, "JSON field ok is missing", ""),
     ({"json": {"a": 1}}, reply(200, '{"a":' * 900 + "1" + "}" * 900), Status.FAILED, "a = ", ""),
@@ -209,6 +212,40 @@ def test_a_reply_in_a_charset_that_is_no_text_encoding_fails_alone(charset):
     assert odd.status is None and f"HTTP 200 in charset {charset!r}, which is not a text encoding" in odd.failure
     assert (ok.status, ok.text) == (200, '{"ok": true}')
     assert node.answers == [] and f"charset {charset!r}" in node.failure, node
+
+
+ERROR_PAGE = b"ERROR: Database connection failed"  # 33 bytes: no UTF-16 or UTF-32 reads it
+
+
+@pytest.mark.parametrize("charset, body, status, seen", [
+    # a header that lies about a plain body: the body is the UTF-8 it cleanly is, and the text is found
+    ("utf-16", ERROR_PAGE, Status.FAILED, "body contains 'failed'"),
+    ("utf-16", ERROR_PAGE + b"!", Status.FAILED, "body contains 'failed'"),  # even: UTF-16 reads it as CJK
+    ("utf-32", ERROR_PAGE, Status.FAILED, "body contains 'failed'"),
+    ("utf-32", ERROR_PAGE + b"!!!", Status.FAILED, "body contains 'failed'"),
+    # a body truly in its charset is read in it
+    ("utf-16", "ERROR: failed".encode("utf-16"), Status.FAILED, "body contains 'failed'"),
+    ("utf-16", "all good".encode("utf-16"), Status.PASSED, "status 200"),
+    ("iso-8859-1", "all good, café".encode("latin-1"), Status.PASSED, "status 200"),
+    # UTF-8 with a stray byte reads on at the next character: nothing else is hidden
+    ("utf-8", b"status ok \xff\xfe\xc3( fine", Status.PASSED, "status 200"),
+    # neither its charset nor UTF-8 reads it: the text may be in what could not be read
+    ("utf-16", "all good".encode("utf-16-le") + b"\xff", Status.ERROR,
+     "could not look: the body could not be read as utf-16; 'failed' may be in it"),
+])
+def test_a_body_its_charset_cannot_read_proves_no_absence(charset, body, status, seen):
+    replies = {("GET", "/page"): raw_reply(200, body, f"text/plain; charset={charset}")}
+    with KeepAliveHttp(replies) as server:
+        (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
+    _, outcome = judge({"body_excludes": ["failed"]}, answer)
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_what_an_unreadable_body_lacks_or_parses_to_is_not_judged():
+    unreadable = Reply(200, 1.0, {}, "\ufffd" * 4, misread="the body could not be read as utf-16")
+    for params in ({"body_includes": ["ok"]}, {"json": {"ok": True}}):
+        _, outcome = judge(params, unreadable)
+        assert outcome.status is Status.ERROR and "the body could not be read as utf-16" in outcome.observed, outcome
 
 
 @pytest.mark.parametrize("method, path", [("HEAD", "/ping"), ("GET", "/empty")])

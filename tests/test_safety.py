@@ -133,3 +133,43 @@ def test_since_the_deploy_uses_the_deploy_time(demo):
     (check, outcome), = evaluate(demo, t8, deployed_at=long_ago).values()
     assert outcome.status is Status.FAILED  # the demo holds an older *_error event
     assert outcome.evidence["deployed_at"].startswith("2020-01-01")
+
+
+CRON_PROBES = """
+- {id: C1, name: refuses-delete, section: Jobs, title: the purge job refuses strangers, family: cron,
+   cadence: postdeploy, mutating: true,
+   params: {service: app, path: /api/cron/purge, secret: CRON_SECRET, method: DELETE}}
+- {id: C2, name: refuses-get, section: Jobs, title: the publish job refuses strangers, family: cron,
+   cadence: postdeploy, params: {service: app, path: /api/cron/publish, secret: CRON_SECRET}}
+"""
+
+
+def test_a_cron_item_that_sends_an_unsafe_method_is_mutating(tmp_path):
+    """A cron endpoint that checks no secret runs its job on the very requests that expect a rejection: an item
+    whose method is not safe must be marked mutating, and is then skipped where mutation is forbidden — its
+    target sees no request at all, while the GET item is still checked."""
+    from opsverify import exitcodes
+
+    from .kit import route_server
+    from .project import Project
+
+    seen: list[tuple[str, str]] = []
+
+    def job(method: str, path: str):
+        return lambda headers, body: [seen.append((method, path)), (200, '{"ran": true}')][1]
+
+    routes = {(m, p): job(m, p) for m in ("GET", "DELETE") for p in ("/api/cron/purge", "/api/cron/publish")}
+    with route_server(routes) as url:
+        project = Project(tmp_path, {"APP_URL": url, "CRON": "cron-secret-0123456789"})
+        project.environment('systems:\n  jobs:\n    services: {app: {url: "${APP_URL}"}}\n'
+                            '    secrets: {CRON_SECRET: "${CRON}"}\n')
+        project.checklist("jobs", CRON_PROBES)
+        ran = project.run("-m", "postdeploy", "--env", "local")
+        assert ran.statuses() == {"C1-refuses-delete": "skipped", "C2-refuses-get": "failed"}, ran.output[-3000:]
+        assert "allow_mutating: false" in ran.rows()["C1-refuses-delete"]["message"]
+        assert seen == [("GET", "/api/cron/publish")] * 2  # without a secret, then with a wrong one
+        seen.clear()
+        project.checklist("jobs", CRON_PROBES.replace("mutating: true,", ""))
+        refused = project.run("-m", "postdeploy", "--env", "local")
+    assert refused.code == exitcodes.BAD_CONFIG, refused.output[-3000:]
+    assert "params.method: DELETE is not a safe method" in refused.output and seen == [], refused.output[-3000:]

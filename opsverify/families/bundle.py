@@ -1,9 +1,10 @@
 """bundle: the JavaScript a web app ships to browsers carries no privileged key.
 
 The page's same-origin scripts (`<script src>`, `<link rel=modulepreload|preload>`, and what its inline scripts
-import) are fetched, then the chunks they import — imports, Vite's preload list, a Next.js build manifest — within
-the limits below. A script on another origin is not fetched (a check talks to its service only, never to hosts a
-page names): it is named as not looked at, an *error*, never passed over. Every JWT-shaped string found is decoded
+import) are fetched, then the chunks they import — imports, Vite's preload list, a Next.js build manifest; a path
+relative, absolute or protocol-relative — within the limits below. A script on another origin is not fetched (a
+check talks to its service only, never to hosts a page names): it is named as not looked at, an *error*, never
+passed over, unless the runbook declares its origin `third_party`. Every JWT-shaped string found is decoded
 (payload only; no signature check) and a key whose `role` is forbidden fails the check — a
 Supabase anon key (role anon) is fine, a service_role key in a browser bundle is leaked.
 Evidence names the asset, the role and a fingerprint, never the token.
@@ -14,7 +15,7 @@ params:
   path: /                           # the page that loads the app
   forbidden_roles: [service_role]   # default
   max_assets: 40                    # scripts fetched at most; more means "could not look at all"
-  max_asset_bytes: 10000000         # a larger asset is not scanned to the end: "could not look"
+  max_asset_bytes: 10000000         # at most MAX_ASSET_BYTES; a larger asset is not scanned to the end
   allow_empty: false                # a page that loads no script file is an error unless this is true
 ```
 A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*; so does a page
@@ -25,15 +26,18 @@ or a path resolved wrongly, not looked at either way. Only a string that merely 
 server refuses with another 4xx is no script a browser gets, and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
-is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`).
+is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`). Bodies are scanned as bytes (a JWT and a module
+path are ASCII), REQUESTS_AT_ONCE at a time, each dropped once scanned: see MAX_ASSET_BYTES for the memory bound.
 """
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
-from typing import Annotated
+from typing import Annotated, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import AfterValidator, Field
@@ -41,7 +45,7 @@ from pydantic import AfterValidator, Field
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
-from ..transports.http import Probe, Reply
+from ..transports.http import Probe, Reply, ascii_compatible, decoded
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath, nothing_found, plural
 from .tcp import cut
@@ -51,16 +55,37 @@ NEEDS = ("url",)
 
 PAGE_LIMIT = 2 * 1024 * 1024
 MAX_ROUNDS = 6  # page -> entry scripts -> their chunks -> ...
+# Memory: scripts are fetched REQUESTS_AT_ONCE at a time and kept as bytes only until scanned, so at most 16 bodies
+# of max_asset_bytes are held at once (256 MiB at this cap, 160 MB at the default), and one more view of the asset
+# being scanned when it is in UTF-16 or UTF-32.
+MAX_ASSET_BYTES = 16 * 1024 * 1024
+MAX_REFERENCES = 5_000  # distinct module paths one script may name; more is no app's chunk graph: not followed
+MAX_TOKENS = 100  # distinct JWT-shaped strings one script may hold; more are not decoded
+LISTED = 20  # scripts on other origins named one by one; the rest are counted
+# our own scanning of a MiB, at most: the worst input (`"a"a"a…`) takes about 0.18 s of CPU; counted in the bound so a
+# slow scan is not blamed on the target
+SCAN_S = 0.5
 
-JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+# Every pattern below runs on a target's bytes (up to MAX_ASSET_BYTES), so each is linear: its repeats are possessive
+# or atomic (never given back), and an attempt that scans far starts only where no earlier one scanned — a JWT at
+# the start of a run of its characters, a module path at a quote, a list at its bracket. (A backtracking
+# `eyJ[A-Za-z0-9_-]{8,}\.` scans to the run's end from every "eyJ" in it: quadratic in a run of "eyJeyJ…".)
+_TOKEN = rb"[A-Za-z0-9_-]"
+# the first "eyJ" of a run decides: a later one has fewer characters after it and the same segments, so if the
+# first cannot start a JWT none can
+JWT_SHAPE = re.compile(rb"(?<!%s)(?>%s*?(?=eyJ))(eyJ%s{8,}+\.%s{8,}+\.%s{8,}+)" % ((_TOKEN,) * 5))
 # quoted module paths inside JS: import("./Admin-3f2a.js"), __vite__mapDeps(["assets/x.js"]), a version or Vite's
-# `?import` after the name: import("/assets/lazy.js?v=3")
-JS_REFERENCE = re.compile(r"""["'`]((?:\.{1,2}/|/)?[A-Za-z0-9_@~+-][A-Za-z0-9_@~+./-]*\.m?js(?:\?[A-Za-z0-9_=&%.~+-]*)?)["'`]""")
+# `?import` after the name: import("/assets/lazy.js?v=3"); absolute (`http://app.example/assets/x.js`) or
+# protocol-relative (`//app.example/x.js`) too: the origin decides whether it is fetched
+JS_REFERENCE = re.compile(rb"""["'`]((?:(?:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)?(?:\.{1,2}/|/)?+"""
+                          rb"""[A-Za-z0-9_@~+-][A-Za-z0-9_@~+./-]*+(?:(?<=\.js)|(?<=\.mjs))"""
+                          rb"""(?:\?[A-Za-z0-9_=&%.~+-]*+)?+)["'`]""")
 # where a reference is a module the code loads for certain, not a string that merely looks like a file name:
 # an import (static, side-effect or dynamic), Vite's preload list, a Next.js build manifest's chunks
-IMPORTS = re.compile(r"""(?:\bimport\s*\(\s*|\bimport\s*|\bfrom\s*)["'`]([^"'`\s]+)["'`]""")
-VITE_DEPS = re.compile(r"""(?:\bm\.f\s*=\s*|__vite__mapDeps\s*\(\s*)\[([^\]]*)\]""")
-NEXT_MANIFEST = "__BUILD_MANIFEST"
+IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+)["'`]([^"'`\s]++)["'`]""")
+VITE_DEPS = re.compile(rb"""(?:\bm\.f\s*+=\s*+|__vite__mapDeps\s*+\(\s*+)\[([^\[\]]*+)\]""")  # a list of strings
+TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS)  # what runs on a target's bytes
+NEXT_MANIFEST = b"__BUILD_MANIFEST"
 
 
 def _an_origin(value: str) -> str:
@@ -75,7 +100,7 @@ class Params(StrictParams):
     path: UrlPath = "/"
     forbidden_roles: list[str] = Field(default=["service_role"], min_length=1)
     max_assets: int = Field(default=40, ge=1, le=500)
-    max_asset_bytes: int = Field(default=10_000_000, ge=1024)
+    max_asset_bytes: int = Field(default=10_000_000, ge=1024, le=MAX_ASSET_BYTES)
     allow_empty: bool = False  # a page without script files passes (else: error, nothing was scanned)
     # origins whose scripts the runbook declares not the app's (`https://js.stripe.com`): named in the evidence,
     # not fetched; a script on any other origin is not looked at, an error
@@ -88,6 +113,12 @@ def bound(target, checks) -> float:
     waves = math.ceil(len(checks) / REQUESTS_AT_ONCE)
     waves += math.ceil(sum(c.params.max_assets for c in checks) / REQUESTS_AT_ONCE) + MAX_ROUNDS
     return target.timeouts.connect_s + target.timeouts.http_s * waves
+
+
+def local_s(checks) -> float:
+    """Scanning what may be fetched: each page and each item's max_assets scripts, read to their limits."""
+    mib = sum(PAGE_LIMIT + c.params.max_assets * c.params.max_asset_bytes for c in checks) / 2 ** 20
+    return SCAN_S * mib
 
 
 class _ScriptLinks(HTMLParser):
@@ -124,23 +155,34 @@ def page_scripts(html: str) -> list[str]:
     return parser.found
 
 
-def chunk_references(js: str, asset_url: str, page_url: str) -> list[tuple[str, bool]]:
-    """(url, certain) of each module path in `js`. A path from `./` or `/` is the importing module's (an inline
-    script's module is the page); a bare one (`assets/x.js`, Next's `static/chunks/x.js`) is the app's base's: the
-    importing asset's path up to where the reference's first folder begins (`/assets/index.js` → `/`,
-    `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page.
-    `certain`: an import, Vite's preload list or a Next build manifest names it — not a string that only looks
-    like a file name."""
-    certain = set(IMPORTS.findall(js))
-    certain |= {ref for deps in VITE_DEPS.findall(js) for ref in JS_REFERENCE.findall(deps)}
+def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> Iterator[tuple[str, bool]]:
+    """(url, certain) of each module path in `js`, each once, in order. A path from `./` or `/` is the importing
+    module's (an inline script's module is the page); a bare one (`assets/x.js`, Next's `static/chunks/x.js`) is the
+    app's base's: the importing asset's path up to where the reference's first folder begins (`/assets/index.js` →
+    `/`, `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page; an
+    absolute or protocol-relative one names its origin. `certain`: an import, Vite's preload list or a Next build
+    manifest names it — not a string that only looks like a file name. A generator: the caller stops taking."""
     # the build manifest itself (`_buildManifest.js` assigns it): Next's main script only reads it, and holds other
     # file-like strings (an error table's `next.config.js`)
     manifest = urlsplit(asset_url).path.endswith("/_buildManifest.js") and NEXT_MANIFEST in js
-    out = []
-    for ref in JS_REFERENCE.findall(js):
-        base = asset_url if ref.startswith(("./", "../", "/")) else _base(ref, asset_url, page_url)
-        out.append((urljoin(base, ref), manifest or ref in certain))
-    return out
+    imports, lists = IMPORTS.finditer(js), VITE_DEPS.finditer(js)  # in step with the references: no set of them
+    an_import, a_list = next(imports, None), next(lists, None)
+    given: set[tuple[bytes, bool]] = set()
+    for found in JS_REFERENCE.finditer(js):
+        quote = found.start()
+        while an_import is not None and an_import.start(1) - 1 < quote:
+            an_import = next(imports, None)
+        while a_list is not None and a_list.end(1) <= quote:
+            a_list = next(lists, None)
+        certain = (manifest or (an_import is not None and an_import.start(1) - 1 == quote)
+                   or (a_list is not None and a_list.start(1) <= quote))
+        written = bytes(found.group(1))  # hashable even when the body is a bytearray
+        if (written, certain) in given:
+            continue
+        given.add((written, certain))
+        ref = written.decode("ascii")  # the pattern takes ASCII only
+        base = asset_url if ref.startswith(("./", "../", "/")) or "://" in ref else _base(ref, asset_url, page_url)
+        yield urljoin(base, ref), certain
 
 
 def _base(ref: str, asset_url: str, page_url: str) -> str:
@@ -153,20 +195,46 @@ def _base(ref: str, asset_url: str, page_url: str) -> str:
     return page_url
 
 
-def keys_in(text: str) -> list[dict]:
-    """Every decodable JWT's role and fingerprint; undecodable JWT-shaped strings are counted."""
-    jwt = load("jwt")  # loaded only when a script is scanned
+def tokens_in(data: bytes | bytearray) -> tuple[list[bytes], bool]:
+    """The distinct JWT-shaped strings, at most MAX_TOKENS, and whether there were more."""
+    found: dict[bytes, None] = {}
+    for token in JWT_SHAPE.finditer(data):
+        found[bytes(token.group(1))] = None
+        if len(found) > MAX_TOKENS:
+            return list(found)[:MAX_TOKENS], True
+    return list(found), False
 
-    found = []
-    for token in dict.fromkeys(JWT_SHAPE.findall(text)):
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            found.append({"role": None, "fingerprint": fingerprint(token), "decodable": False, "token": token})
-            continue
-        found.append({"role": claims.get("role"), "issuer": claims.get("iss"), "fingerprint": fingerprint(token),
-                      "decodable": True, "token": token})
-    return found
+
+def keys_in(data: bytes | bytearray) -> list[dict]:
+    """Every decodable JWT's role and fingerprint; undecodable JWT-shaped strings are counted."""
+    return [_key(token.decode("ascii")) for token in tokens_in(data)[0]]
+
+
+def _key(token: str) -> dict:
+    jwt = load("jwt")  # loaded only when a script is scanned
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {"role": None, "fingerprint": fingerprint(token), "decodable": False, "token": token}
+    return {"role": claims.get("role"), "issuer": claims.get("iss"), "fingerprint": fingerprint(token),
+            "decodable": True, "token": token}
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # UTF-32LE's starts with UTF-16LE's
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def views(content: bytes | bytearray, charset: str | None) -> list[bytes | bytearray]:
+    """The body as bytes an ASCII token can be found in: as sent and — where a BOM or the charset says ASCII is not
+    one byte a character (UTF-16, UTF-32), as a browser then reads it — also as UTF-8. A key shipped either way
+    is shipped."""
+    encoding = next((name for bom, name in _BOMS if content.startswith(bom)), charset)
+    if encoding is None or ascii_compatible(encoding):
+        return [content]
+    try:
+        return [content, content.decode(encoding, errors="replace").encode("utf-8", errors="replace")]
+    except (LookupError, UnicodeError, ValueError):  # no text encoding (`hex`): the bytes as sent are all there is
+        return [content]
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -189,12 +257,12 @@ def _path(url: str) -> str:
 
 
 class Crawl:
-    """One check's walk from the page through its scripts."""
+    """One check's walk from the page through its scripts. It keeps what was found, never a body."""
 
     def __init__(self, page_url: str, params: Params):
         self.page_url = page_url
         self.params = params
-        self.page: Reply | None = None
+        self.page: Reply | None = None  # its status and failure (the body is dropped once read)
         self.seen: set[str] = {page_url}
         self.queue: list[tuple[str, bool]] = []  # (url, certain: the page or an import names it, not a guess)
         self.scanned: list[str] = []
@@ -205,9 +273,37 @@ class Crawl:
         self.sure: set[str] = set()  # urls the page or an import names for certain
         self.fetched = 0  # same-origin scripts queued (at most max_assets)
         self.third_party: list[str] = []  # scripts on an origin the runbook declares not the app's: not fetched
+        self.listed = {"elsewhere": 0, "third_party": 0}  # scripts on other origins named (at most LISTED each)
+        self.unlisted = {"elsewhere": 0, "third_party": 0}  # references to more of them, counted
 
-    def take(self, url: str, reply: Reply, certain: bool) -> list[tuple[str, bool]]:
-        """Scan one fetched asset; returns the further references it makes."""
+    def read_page(self, reply: Reply) -> None:
+        """The page's own keys (inline scripts), and the scripts it loads."""
+        self.page = replace(reply, content=b"")
+        if reply.status != 200:
+            return
+        if reply.truncated:
+            self.incomplete.append(f"{_path(self.page_url)}: page larger than {PAGE_LIMIT} bytes; the rest not read")
+        seen = views(reply.content, reply.charset)
+        self.scan(_path(self.page_url), seen)
+        links = _ScriptLinks()
+        links.feed(_page_text(seen[-1], reply.charset if len(seen) == 1 else "utf-8"))
+        self.enqueue([(urljoin(self.page_url, src), True) for src in links.found], _path(self.page_url))
+        for code in links.inline:
+            self.enqueue(chunk_references(code.encode("utf-8", errors="replace"), self.page_url, self.page_url),
+                         _path(self.page_url))
+
+    def scan(self, path: str, data: list[bytes | bytearray]) -> None:
+        tokens: dict[bytes, None] = {}
+        for view in data:
+            found, more = tokens_in(view)
+            tokens.update(dict.fromkeys(found))
+            if more:
+                self.incomplete.append(f"{path}: more than {MAX_TOKENS} JWT-shaped strings; the rest not decoded")
+                break
+        self.keys += [{"asset": path, **_key(token.decode("ascii"))} for token in list(tokens)[:MAX_TOKENS]]
+
+    def take(self, url: str, reply: Reply, certain: bool) -> None:
+        """Scan one fetched asset and queue the further references it makes; its body is not kept."""
         path = _path(url)
         if reply.status != 200:
             status = reply.status if reply.status is not None else reply.failure
@@ -222,12 +318,14 @@ class Crawl:
             else:
                 self.unresolved.append(f"{path}: {status}")
                 self.guessed[url] = f"{path}: {status}"
-            return []
+            return
         if reply.truncated:
             self.incomplete.append(f"{path}: larger than {self.params.max_asset_bytes} bytes")
         self.scanned.append(path)
-        self.keys += [{"asset": path, **key} for key in keys_in(reply.text)]
-        return chunk_references(reply.text, url, self.page_url)
+        data = views(reply.content, reply.charset)
+        self.scan(path, data)
+        for view in data:
+            self.enqueue(chunk_references(view, url, self.page_url), path)
 
     def _signed_in(self, url: str) -> str:
         """A script the page names by an absolute URL on its own origin, fetched as the page was: with the
@@ -238,68 +336,93 @@ class Crawl:
         # written as the page's own URL is (its user, its host as written): one script named two ways is one
         return parts._replace(scheme=page.scheme, netloc=page.netloc).geturl()
 
-    def enqueue(self, references: list[tuple[str, bool]]) -> None:
-        """Queue (url, certain) references not seen yet. A script on another origin is not fetched (a check talks
-        to its service only, not to hosts a page names) and not silently dropped: it is named as not looked at."""
-        for url, certain in references:
+    def enqueue(self, references: Iterable[tuple[str, bool]], where: str = "") -> None:
+        """Queue (url, certain) references not seen yet, at most MAX_REFERENCES from one script. A script on another
+        origin is not fetched (a check talks to its service only, not to hosts a page names) and not silently
+        dropped: it is named as not looked at. Only what is queued or listed is remembered."""
+        for taken, (url, certain) in enumerate(references):
+            if taken == MAX_REFERENCES:
+                self.incomplete.append(f"{where}: more than {MAX_REFERENCES} module paths; the rest not followed")
+                return
             url = self._signed_in(url.split("#", 1)[0])
-            if certain:
-                self.sure.add(url)
             if url in self.seen:
+                if certain:
+                    self.sure.add(url)
                 if certain and url in self.guessed:  # refused as a guess, then named by an import: not looked at
                     entry = self.guessed.pop(url)
                     self.unresolved.remove(entry)
                     self.incomplete.append(entry)
                 continue
-            self.seen.add(url)
             if _origin(url) != _origin(self.page_url):
-                scheme, host = _origin(url)
-                if f"{scheme}://{host}" in self.params.third_party:
-                    self.third_party.append(cut(url, 120))
-                elif certain:
-                    self.incomplete.append(f"{cut(url, 120)}: on another origin, not fetched (if it is no script "
-                                           "of the app's, declare its origin in third_party)")
-                continue
-            self.fetched += 1
-            if self.fetched > self.params.max_assets:
+                self._elsewhere(url)
+            elif self.fetched >= self.params.max_assets:
                 note = f"more than {self.params.max_assets} scripts (max_assets); the rest not scanned"
                 if note not in self.incomplete:
                     self.incomplete.append(note)
-                continue
-            self.queue.append((url, certain))
+            else:
+                self.seen.add(url)
+                self.fetched += 1
+                self.queue.append((url, certain))
+                if certain:
+                    self.sure.add(url)
+
+    def _elsewhere(self, url: str) -> None:
+        """Name a script on another origin: declared third-party in the evidence, else as not looked at."""
+        scheme, host = _origin(url)
+        kind = "third_party" if f"{scheme}://{host}" in self.params.third_party else "elsewhere"
+        if self.listed[kind] == LISTED:
+            self.unlisted[kind] += 1
+            return
+        self.seen.add(url)
+        self.listed[kind] += 1
+        if kind == "third_party":
+            self.third_party.append(cut(url, 120))
+        else:
+            self.incomplete.append(f"{cut(url, 120)}: on another origin, not fetched (if it is no script of the app's,"
+                                   " declare its origin in third_party)")
+
+    def close(self) -> None:
+        """After the walk: what was left unlisted or unwalked."""
+        if self.unlisted["elsewhere"]:
+            self.incomplete.append(f"{self.unlisted['elsewhere']} more references to scripts on other origins,"
+                                   " not fetched")
+        if self.queue:
+            self.incomplete.append(f"imports nested deeper than {MAX_ROUNDS} levels not scanned")
+
+
+def _page_text(data: bytes | bytearray, charset: str | None) -> str:
+    """The page for the HTML parser, in its charset where that is a text encoding, else as UTF-8."""
+    return (decoded(data, charset) if charset else None) or data.decode("utf-8", errors="replace")
+
+
+def _in_waves(target, probes: list[Probe]) -> Iterator[Reply]:
+    """Each probe's reply, in order, REQUESTS_AT_ONCE at a time: no more bodies than that are held at once."""
+    for start in range(0, len(probes), REQUESTS_AT_ONCE):
+        replies = target.fetch_all(probes[start:start + REQUESTS_AT_ONCE])
+        replies.reverse()
+        while replies:
+            yield replies.pop()  # dropped here once its crawl has scanned it
 
 
 def gather(target, checks) -> dict[str, Crawl]:
     crawls = {c.key: Crawl(target.url(c.params.service, c.params.path), c.params) for c in checks}
     verify = {c.key: target.verify_tls(c.params.service) for c in checks}
-    pages = target.fetch_all([Probe("GET", crawl.page_url, {"accept": "text/html"}, verify=verify[key],
-                                    body_limit=PAGE_LIMIT) for key, crawl in crawls.items()])
-    for (key, crawl), reply in zip(crawls.items(), pages):
-        crawl.page = reply
-        if reply.status == 200:
-            if reply.truncated:
-                crawl.incomplete.append(f"{_path(crawl.page_url)}: page larger than {PAGE_LIMIT} bytes;"
-                                        " the rest not read")
-            crawl.keys += [{"asset": _path(crawl.page_url), **k} for k in keys_in(reply.text)]  # inline scripts
-            links = _ScriptLinks()
-            links.feed(reply.text)
-            crawl.enqueue([(urljoin(crawl.page_url, src), True) for src in links.found]
-                          + [ref for code in links.inline for ref in chunk_references(code, crawl.page_url,
-                                                                                      crawl.page_url)])
+    pages = [Probe("GET", crawl.page_url, {"accept": "text/html"}, verify=verify[key], body_limit=PAGE_LIMIT, raw=True)
+             for key, crawl in crawls.items()]
+    for crawl, reply in zip(crawls.values(), _in_waves(target, pages)):
+        crawl.read_page(reply)
     for _ in range(MAX_ROUNDS):
         batch = [(key, url, certain) for key, crawl in crawls.items() for url, certain in crawl.queue]
         if not batch:
             break
         for crawl in crawls.values():
             crawl.queue = []
-        replies = target.fetch_all([Probe("GET", url, verify=verify[key], body_limit=crawls[key].params.max_asset_bytes)
-                                    for key, url, _ in batch])
-        for (key, url, certain), reply in zip(batch, replies):
-            crawl = crawls[key]
-            crawl.enqueue(crawl.take(url, reply, certain))
+        probes = [Probe("GET", url, verify=verify[key], body_limit=crawls[key].params.max_asset_bytes, raw=True)
+                  for key, url, _ in batch]
+        for (key, url, certain), reply in zip(batch, _in_waves(target, probes)):
+            crawls[key].take(url, reply, certain)
     for crawl in crawls.values():
-        if crawl.queue:
-            crawl.incomplete.append(f"imports nested deeper than {MAX_ROUNDS} levels not scanned")
+        crawl.close()
         for key in crawl.keys:
             target.redactor.add(key.pop("token"))  # the token itself never leaves gather
     return crawls
@@ -333,5 +456,6 @@ def judge(check, facts) -> Outcome:
         return error(outcome.observed, **evidence)
     roles = ", ".join(sorted({str(key["role"]) for key in crawl.keys}))
     found = f"{plural(len(crawl.keys), 'JWT')} (role {roles})" if crawl.keys else "no JWT"
-    others = f"; {plural(len(crawl.third_party), 'third-party script')} not scanned" if crawl.third_party else ""
+    more = f" (and {crawl.unlisted['third_party']} more references)" if crawl.unlisted["third_party"] else ""
+    others = f"; {plural(len(crawl.third_party), 'third-party script')} not scanned{more}" if crawl.third_party else ""
     return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}{others}", **evidence)

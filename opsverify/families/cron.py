@@ -1,7 +1,9 @@
 """cron: a scheduled endpoint rejects callers without its secret, and answers 200 with it.
 
 Calling it with the secret makes the target do the scheduled work, so such items must be
-marked mutating (refused where the environment forbids mutation).
+marked mutating (refused where the environment forbids mutation). So must an item whose method is not safe:
+every request it sends uses that method, and an endpoint that checks no secret runs its job on the very
+requests that expect a rejection.
 
 Without the secret, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or without
 a secret) shows nothing of the secret check: *error* — unless the other request was accepted, which fails it.
@@ -17,7 +19,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from ..outcome import Outcome, error, verdict
-from ..transports.http import Probe
+from ..transports.http import SAFE_METHODS, Probe
 from ._common import StrictParams, UrlPath
 from .http import describe_reply
 
@@ -68,9 +70,15 @@ def needs(params: Params) -> tuple[str, ...]:
 
 
 def validate_item(params: Params, mutating: bool) -> list[str]:
-    if params.with_secret and not mutating:
-        return ["mutating: calling a cron endpoint with its secret runs the job; mark the item mutating: true"]
-    return []
+    if mutating:
+        return []
+    problems = []
+    if params.with_secret:
+        problems.append("mutating: calling a cron endpoint with its secret runs the job; mark the item mutating: true")
+    if params.method not in SAFE_METHODS:
+        problems.append(f"params.method: {params.method} is not a safe method; every request this item sends uses it "
+                        "(a job that checks no secret runs on it): mark the item mutating: true")
+    return problems
 
 
 def _auth(header: str, value: str) -> dict[str, str]:
@@ -86,11 +94,11 @@ def gather(target, checks) -> dict[str, list]:
         if p.with_secret:
             plans.append((c.key, "with the secret", Probe(p.method, url, _auth(p.header, target.secret(p.secret)),
                                                           mutating=True, verify=verify)))
-        else:
+        else:  # no exemption for an expected rejection: a job that checks no secret runs on these too
             wrong = "opsverify-wrong-" + _random.token_hex(8)
-            plans.append((c.key, "without a secret", Probe(p.method, url, {}, expect_rejection=True, verify=verify)))
+            plans.append((c.key, "without a secret", Probe(p.method, url, {}, mutating=c.mutating, verify=verify)))
             plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong),
-                                                              expect_rejection=True, verify=verify)))
+                                                              mutating=c.mutating, verify=verify)))
     replies = target.fetch_all([probe for _, _, probe in plans])
     facts: dict[str, list] = {}
     for (key, how, probe), reply in zip(plans, replies):

@@ -311,13 +311,16 @@ def expectations(p: Params) -> list[str]:
 
 
 def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
-    """(problems, what could not be judged): a body cut at the read limit proves no absence."""
+    """(problems, what could not be judged): a body cut at the read limit, or one its charset cannot read,
+    proves no absence."""
     problems: list[str] = []
     unknown: list[str] = []
     cut = f"the body is longer than the {BODY_LIMIT} bytes read"
     if p.json_fields or p.json_has or p.json_min or p.json_max:
         if reply.truncated:
             unknown.append(f"{cut}; its JSON was not judged")
+        elif reply.misread:
+            unknown.append(f"{reply.misread}; its JSON was not judged")
         else:
             try:
                 document = reply.json()
@@ -331,14 +334,21 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
                 problems += json_bound_problems(document, p.json_min, upper=False)
                 problems += json_bound_problems(document, p.json_max, upper=True)
     for text in p.body_includes:
-        if text not in reply.text:
-            (unknown if reply.truncated else problems).append(
-                f"'{text}' not in the first {BODY_LIMIT} bytes" if reply.truncated else f"body lacks '{text}'")
+        if text in reply.text:
+            continue
+        if reply.truncated:
+            unknown.append(f"'{text}' not in the first {BODY_LIMIT} bytes")
+        elif reply.misread:
+            unknown.append(f"{reply.misread}; '{text}' may be in it")
+        else:
+            problems.append(f"body lacks '{text}'")
     for text in p.body_excludes:
         if text in reply.text:
             problems.append(f"body contains '{text}'")
         elif reply.truncated:
             unknown.append(f"{cut}; '{text}' may be in the rest")
+        elif reply.misread:
+            unknown.append(f"{reply.misread}; '{text}' may be in it")
     return problems, unknown
 
 

@@ -14,11 +14,12 @@ import json
 import math
 import socket
 import ssl
+import sys
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,7 @@ class Probe:
     expect_rejection: bool = False  # e.g. an unsigned webhook: a correct target changes nothing
     verify: bool | str = True  # False, True (system trust store) or a CA bundle file trusted instead
     body_limit: int = BODY_LIMIT  # bytes read; the rest of a longer body is not downloaded
+    raw: bool = False  # the body kept as bytes (Reply.content), not decoded: for a scan of ASCII tokens
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class Reply:
     text: str = ""
     failure: str = ""  # why there was no answer (refused, timeout, TLS)
     truncated: bool = False  # the body was longer than the probe's body_limit
-
+    misread: str = ""  # why `text` cannot show what is absent: the body is not text in any charset it could be
+    content: bytes | bytearray = b""  # a raw probe's body as read (content-coding undone), instead of `text`
+    charset: str | None = None  # a raw probe's declared charset
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -63,7 +67,8 @@ class Reply:
 
 class UnreadableJson(ValueError):
     """Valid JSON whose meaning a judge cannot take: a key given twice in one object (readers differ on which
-    one counts, so a lying target could pick), or nesting deeper than the parser goes."""
+    one counts, so a lying target could pick), nesting deeper than the parser goes, or an integer longer than
+    Python converts."""
 
 
 def strict_json(text: str) -> Any:
@@ -72,6 +77,11 @@ def strict_json(text: str) -> Any:
         return json.loads(text, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise UnreadableJson("JSON nested deeper than it can be read") from None
+    except (UnreadableJson, json.JSONDecodeError):
+        raise
+    except ValueError:  # valid JSON, but int() refuses an integer this long (CVE-2020-10735's limit)
+        raise UnreadableJson(f"JSON holds an integer of more than {sys.get_int_max_str_digits()} digits, "
+                             "longer than it can be read") from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -228,14 +238,19 @@ async def _send(client: httpx.AsyncClient, probe: Probe) -> tuple[Reply, bool]:
     except httpx.HTTPError as exc:
         stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
         return Reply(None, _ms(started), failure=f"{type(exc).__name__}: {exc}"), stale
-    text = decoded(body, response.encoding or "utf-8")
-    if text is None:  # this reply alone cannot be read; the batch goes on
+    if probe.raw:
+        return Reply(response.status_code, _ms(started), dict(response.headers), truncated=truncated, content=body,
+                     charset=response.charset_encoding), False
+    read = readings(body, response.encoding or "utf-8", complete=not truncated)
+    if read is None:  # this reply alone cannot be read; the batch goes on
         return Reply(None, _ms(started), dict(response.headers),
                      failure=f"HTTP {response.status_code} in {_charset(response)}"), False
-    return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated), False
+    text, misread = read
+    return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated,
+                 misread=misread), False
 
 
-def decoded(body: bytes, charset: str) -> str | None:
+def decoded(body: bytes | bytearray, charset: str) -> str | None:
     """The body as text in its charset; None when the charset names a codec that is no text encoding
     (`hex`, `base64`, `zlib`, `rot13`) or one that cannot replace what it cannot read (`idna`)."""
     try:
@@ -246,25 +261,67 @@ def decoded(body: bytes, charset: str) -> str | None:
     return None
 
 
+def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) -> tuple[str, str] | None:
+    """(text, why it cannot show what is absent: "" when it can); None when the charset is no text encoding.
+    A header may lie: a body the declared charset cannot read (`charset=utf-16` on ASCII) is read as the UTF-8
+    it cleanly is — and so is a plain UTF-8 body (no NUL) under a charset in which ASCII is not one byte a
+    character (UTF-16 reads any even-length ASCII "cleanly", as CJK). A body no charset reads cleanly is
+    shown with U+FFFD in place of what could not be read; in UTF-8 that hides nothing else (it reads on at the
+    next character), in another charset it may hide anything: absence is then unproven (`misread`)."""
+    text = decoded(body, charset)
+    if text is None:
+        return None
+    codec = codecs.lookup(charset)
+    as_utf8 = _strict(body, "utf-8", complete)
+    if as_utf8 is not None and (codec.name == "utf-8" or (not ascii_compatible(codec.name) and b"\0" not in body)):
+        return as_utf8, ""
+    as_declared = _strict(body, codec.name, complete)
+    if as_declared is not None:
+        return as_declared, ""
+    if as_utf8 is not None:
+        return as_utf8, ""
+    return text, "" if codec.name == "utf-8" else f"the body could not be read as {charset[:40]}"
+
+
+def _strict(body: bytes | bytearray, charset: str, complete: bool) -> str | None:
+    """The body in `charset`, or None where it is not; a body cut at the read limit may end mid-character."""
+    try:
+        return codecs.getincrementaldecoder(charset)().decode(body, final=complete)
+    except (UnicodeError, ValueError):
+        return None
+
+
+def ascii_compatible(charset: str) -> bool:
+    """Whether ASCII text is the same bytes in `charset` (not in UTF-16, UTF-32, UTF-7)."""
+    ascii_text = bytes(range(128))
+    try:
+        return ascii_text.decode("ascii").encode(charset) == ascii_text
+    except (LookupError, UnicodeError, ValueError):
+        return False
+
+
 def _charset(response: httpx.Response) -> str:
     return f"charset {(response.encoding or '')[:40]!r}, which is not a text encoding that can be read"
 
 
-async def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+async def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytearray, bool]:
     """At most `limit` bytes of the body, content-coding undone, and whether there was more. The raw
     bytes are inflated here, never past the limit: httpx would inflate each chunk whole (64 KiB of a
-    gzip bomb is 64 MiB of zeros)."""
+    gzip bomb is 64 MiB of zeros). The buffer itself is returned: a copy as bytes would hold the body twice."""
     inflater = _Inflater(response)
     body = bytearray()
     async for chunk in response.aiter_raw():
-        body += inflater.inflate(chunk, limit + 1 - len(body))
+        for piece in inflater.inflate(chunk, limit + 1 - len(body)):
+            body += piece
         if len(body) > limit:
-            return bytes(body[:limit]), True
+            del body[limit:]
+            return body, True
     inflater.finish()
-    return bytes(body), False
+    return body, False
 
 
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+PIECE = 64 * 1024  # inflated at a time: what one compressed chunk inflates to is never held whole beside the body
 
 
 class _Inflater:
@@ -283,28 +340,32 @@ class _Inflater:
         self.zlib = zlib.decompressobj(_WBITS[self.coding]) if self.coding in _WBITS else None
         self.fed = False
 
-    def inflate(self, data: bytes, room: int) -> bytes:
-        """At most `room` (> 0) bytes; more input than that yields is dropped, as reading stops there."""
+    def inflate(self, data: bytes, room: int) -> Iterator[bytes]:
+        """Pieces of at most PIECE bytes, together at most `room` (> 0) bytes when inflating; more input than
+        that yields is dropped, as reading stops there."""
         if data and self.unreadable:
             self._fail(self.unreadable)
-        if self.zlib is None or not data:
-            return data
-        out = bytearray()
-        while data and len(out) < room:
+        if self.zlib is None:
+            if data:
+                yield data
+            return
+        while data and room > 0:
             try:
-                out += self.zlib.decompress(data, room - len(out))
+                piece = self.zlib.decompress(data, min(room, PIECE))
             except zlib.error as exc:
                 if not self.fed and self.coding == "deflate":  # raw deflate without the zlib header, as httpx allows
                     self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                     continue
                 self._fail(f"{self.coding}: {exc}")
             self.fed = True
-            data = self.zlib.unused_data  # only past a stream's end: the next gzip member, or garbage
-            if data and self.coding == "deflate":
-                self._fail("deflate: bytes after the end of the compressed stream")
-            if data:
+            room -= len(piece)
+            if piece:
+                yield piece
+            data = self.zlib.unconsumed_tail or self.zlib.unused_data
+            if self.zlib.eof and data:  # past a stream's end: the next gzip member, or garbage
+                if self.coding == "deflate":
+                    self._fail("deflate: bytes after the end of the compressed stream")
                 self.zlib = zlib.decompressobj(_WBITS[self.coding])
-        return bytes(out)
 
     def finish(self) -> None:
         """The body has ended: so must its compressed stream."""
