@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import difflib
 import io
+import ipaddress
 import os
 import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import yaml
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from . import families
 from .checklist import Check, _location, _read_yaml, _summarise, shown
-from .display import visible
+from .display import spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, looks_secret, may_be_a_key, url_passwords
 
@@ -40,6 +42,9 @@ _ONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-)?\}")  # `${NAME}`
 _CREDENTIAL = re.compile(r"token|secret|password|private", re.IGNORECASE)
 PLATFORMS = ("github", "vercel", "render", "supabase", "s3")  # providers.<platform>: the provider and s3 families
 _LONG_PASSWORD = 8  # a URL password shorter than this is likely a word found elsewhere in the reports
+_SHORTEST_URL_PASSWORD = 4  # shorter, it is not redacted (it would mask letters of ordinary words): refused
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")  # also a folder under reports/
+_HTTP_FAMILIES = ("rpc", "s3")  # families that send HTTP requests to their endpoint (others speak TCP, Redis)
 
 
 class _Strict(BaseModel):
@@ -239,13 +244,15 @@ def address_problem(url: str) -> str | None:
 
 
 def known_environments(directory: Path) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+    """The environments `--env` can name: a file whose name is no environment name (`my.env.yaml`) is none."""
+    return sorted(p.stem for p in directory.glob("*.yaml") if _ENVIRONMENT_NAME.fullmatch(p.stem))
 
 
 def environment_path(directory: Path, name: str) -> Path:
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name or ""):
+    if not _ENVIRONMENT_NAME.fullmatch(name or ""):
         raise UnknownEnvironment(f"--env: '{visible(name[:100])}' is not an environment name (letters, digits, _ "
-                                 f"and -; known: {', '.join(known_environments(directory)) or 'none'})")
+                                 f"and -; known: {', '.join(known_environments(directory)) or 'none'})"
+                                 f"{_rename_hint(directory, name)}")
     if directory.is_file():  # else "unknown environment; known: none" would send the operator looking for a name
         raise ConfigError(f"--environments-dir {shown(directory)} is a file, not a folder: name the folder holding "
                           f"{name}.yaml")
@@ -256,6 +263,21 @@ def environment_path(directory: Path, name: str) -> Path:
             f"--env {name}: unknown environment ({shown(path)} not found); known: {known}"
         )
     return path
+
+
+def _rename_hint(directory: Path, name: str) -> str:
+    """When a file is there under that name (`my.env.yaml`), how to make it one --env can name."""
+    if "/" in name or len(name) > 100:
+        return ""
+    try:
+        there = (directory / f"{name}.yaml").is_file()
+    except (OSError, ValueError):  # a name no file system takes
+        return ""
+    if not there:
+        return ""
+    fixed = re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    return (f"; {shown(directory / f'{name}.yaml')} cannot be named: rename it {fixed}.yaml, with name: {fixed} "
+            f"in it")
 
 
 def peek(directory: Path, name: str) -> EnvironmentModel:
@@ -279,6 +301,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     missing: list[tuple[str, str, bool]] = []  # (where, variable, whether it is set but empty)
     garbled: list[tuple[str, str, str]] = []  # (where, variable, what is wrong with it)
     malformed: list[str] = []  # a `$` that is neither `$$` nor a ${VAR}
+    short_passwords: list[str] = []  # a URL whose password is too short to be redacted
     used: list[str] = []
 
     def substitute(value: Any, where: tuple) -> Any:
@@ -324,7 +347,16 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 used.append(found)  # a key in a URL's path or query (…/rpc/${KEY}): redacted wherever it shows
             return found
 
-        return _DOLLAR.sub(one, value)
+        text = _DOLLAR.sub(one, value)
+        short = _short_url_password(text) if where[:1] == ("systems",) else None
+        if short:  # said with the variables it came from, never the URL
+            variables = dict.fromkeys(f"${{{m.group(1)}}}" for m in _DOLLAR.finditer(value) if m.group(1))
+            source = f" from {', '.join(variables)}" if variables else ""
+            short_passwords.append(
+                f"{_location(where)}: the URL{source} has a password of {short} character{'s' if short > 1 else ''}: "
+                f"a password this short is found inside ordinary words, so it cannot be kept out of the output; give "
+                f"it one of at least {_LONG_PASSWORD}")
+        return text
 
     if systems:  # narrowed with --system: the other systems' variables are not needed
         raw = {**raw, "systems": {k: v for k, v in (raw.get("systems") or {}).items() if k in systems}}
@@ -345,37 +377,119 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     if garbled:
         where, var, problem = garbled[0]
         raise MissingVariable(f"{shown(path)}: {where}: ${{{var}}} {problem}")
+    if short_passwords:
+        raise MissingVariable(f"{shown(path)}: {short_passwords[0]}")
     model = _validate(path, resolved)
     for system, config in model.systems.items():
+        at = f"{shown(path)}: systems.{spelled(system)}"
         problem = database_url_problem(config.database) if config.database else None
         if problem:
-            raise ConfigError(f"{shown(path)}: systems.{system}.database: {problem}")
-        addresses = {**{f"services.{name}.url": service.url for name, service in config.services.items()},
-                     **{f"endpoints.{name}": value for name, value in config.endpoints.items()}}
+            raise ConfigError(f"{at}.database: {problem}")
+        addresses = {**{f"services.{spelled(name)}.url": service.url for name, service in config.services.items()},
+                     **{f"endpoints.{spelled(name)}": value for name, value in config.endpoints.items()}}
         for where, address in addresses.items():
             problem = address_problem(address) if isinstance(address, str) and address else None
             if problem:
-                raise ConfigError(f"{shown(path)}: systems.{system}.{where}: {problem}")
+                raise ConfigError(f"{at}.{where}: {problem}")
         for service in config.services.values():
             source = service.env
             if source is not None and not (source.dotenv or source.process_prefix):
                 service.env = None  # an optional `${VAR:-}` source left empty: only this service's env items skip
     if model.name != name:
-        raise ConfigError(f"{shown(path)}: name: '{model.name}' does not match the file name '{name}'")
+        raise ConfigError(f"{shown(path)}: name: '{spelled(model.name)}' does not match the file name '{name}'")
     _check_files(path, model)
     if checks is not None:
         _check_references(path, model, _services_in_use(checks))
     _check_names(path, model, checks)
     if checks is not None:
         _check_cited_names(path, model, checks)
+    _check_sendable(path, model, _http_endpoints(checks or []))  # after the names: a misspelt one is said first
     return Environment(name=name, path=path, model=model, secret_values=tuple(used))
+
+
+def _short_url_password(value: str) -> int | None:
+    """The length of a URL's password too short to be redacted (a 3-character one would mask those letters in every
+    word), as written or as the client sends it (percent-decoded); else None."""
+    if "://" not in value or "@" not in value:
+        return None
+    try:
+        written = urlsplit(value.strip()).password
+    except ValueError:  # not a URL a parser reads: address_problem and database_url_problem say so
+        return None
+    if not written:
+        return None
+    length = min(len(written), len(unquote(written)))
+    return length if length < _SHORTEST_URL_PASSWORD else None
+
+
+def _http_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:
+    """System -> each endpoint an item sends HTTP requests to -> the first such item."""
+    found: dict[str, dict[str, str]] = {}
+    for check in checks:
+        module = families.get(check.family) if check.family in _HTTP_FAMILIES else None
+        for need in families.needs(module, check.params) if module is not None else ():
+            kind, _, name = need.partition(":")
+            if kind == "endpoint":
+                found.setdefault(check.system, {}).setdefault(name, check.key)
+    return found
+
+
+_HTTP_FIX = "write http://host:port or https://host"
+
+
+def _check_sendable(path: Path, model: EnvironmentModel, http_endpoints: dict[str, dict[str, str]]) -> None:
+    for system, config in model.systems.items():
+        problem = _unsendable(config, http_endpoints.get(system, {}))
+        if problem:
+            raise ConfigError(f"{shown(path)}: systems.{spelled(system)}.{problem}")
+
+
+def _unsendable(config: SystemModel, http_endpoints: dict[str, str]) -> str | None:
+    """A URL no HTTP request can be sent to (`127.0.0.1:18431`: no scheme; `https://`: no host) would fail every item
+    at run time as "did not answer", though nothing was sent: where it is (below the system), and the fix. A
+    provider's base_url carries a bearer token: plain http only to this machine."""
+    for name, service in config.services.items():
+        if service.url and _http_host(service.url) is None:
+            return f"services.{spelled(name)}.url: not an http(s) URL with a host: {_HTTP_FIX}"
+    for name, item in http_endpoints.items():
+        value = config.endpoints.get(name)
+        if value and _http_host(value) is None:
+            return (f"endpoints.{spelled(name)}: not an http(s) URL with a host ({item} sends it HTTP requests): "
+                    f"{_HTTP_FIX}")
+    for platform, settings in config.providers.items():
+        base = settings.get("base_url")
+        scheme_host = _http_host(base) if base else ("https", "")
+        if scheme_host is None or scheme_host[0] != "https" and not _loopback(scheme_host[1]):
+            return (f"providers.{spelled(platform)}.base_url: not an https URL with a host: it carries the token, so "
+                    "http is only for a loopback host (127.0.0.1, ::1, localhost); write https://host")
+    return None
+
+
+def _http_host(url: str) -> tuple[str, str] | None:
+    """(scheme, host) of an http(s) URL with a host, else None."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    return (scheme, host) if scheme in ("http", "https") and host else None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve anywhere
+        return False
 
 
 def _check_credentials_are_references(path: Path, raw: dict) -> None:
     """A credential under providers (a token, a secret access key) written into the file would be committed, and
     copied into every archive's inputs/: it must be one ${VAR}. Said as the file has it, before any variable is
     read, naming the field and never the value."""
-    found = [f"systems.{system}.providers.{platform}.{key}"
+    found = [f"systems.{spelled(str(system))}.providers.{spelled(str(platform))}.{spelled(str(key))}"
              for system, config in (raw.get("systems") or {}).items()
              for platform, settings in ((config or {}).get("providers") or {}).items()
              for key, value in (settings or {}).items()
@@ -407,9 +521,51 @@ def _load_raw(path: Path) -> dict:
     raw = _read_yaml(path, problems)
     if problems:
         raise ConfigError(problems[0])
+    if raw is None:  # nothing, a comment, a lone `---`
+        raise ConfigError(f"{shown(path)}: the file is empty; an environment needs name and systems")
     if not isinstance(raw, dict):
         raise ConfigError(f"{shown(path)}: expected a mapping with name, systems, ...; got {type(raw).__name__}")
+    misread = _keys_read_otherwise(path)
+    if misread:
+        raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in misread], "environment"))
     return raw
+
+
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NOT_TEXT = {f"tag:yaml.org,2002:{t}": kind for t, kind in
+             (("bool", ""), ("int", "a number"), ("float", "a number"), ("timestamp", "a date"),
+              ("null", "nothing (null)"))}
+
+
+def _keys_read_otherwise(path: Path) -> list[str]:
+    """Keys YAML 1.1 reads as no text — `no:` is false, `on:` true, `1:` a number — each where it is written and as
+    written: pydantic would name the value read (`systems.0: Input should be a valid string`). The file's nodes
+    are walked (each once: an alias is no second copy), not its data, which no longer holds the word."""
+    document = yaml.compose(path.read_text(encoding="utf-8"), Loader=_COMPOSER)
+    found: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
+    while stack:
+        node, where = stack.pop()
+        if not isinstance(node, yaml.MappingNode) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # the keys it merges are this mapping's own
+                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                stack += [(mapping, where) for mapping in merged]
+            elif isinstance(key_node, yaml.ScalarNode):
+                at = (*where, key_node.value)
+                if key_node.style or key_node.tag not in _NOT_TEXT or not key_node.value:  # an empty one: pydantic's
+                    stack.append((value_node, at))
+                    continue
+                word = key_node.value
+                kind = _NOT_TEXT[key_node.tag] or ("a boolean" if word.lower() in ("true", "false") else
+                                                   str(yaml.safe_load(word)).lower())
+                found.append((key_node.start_mark.line, f"{'.'.join(map(spelled, at))}: YAML reads the key "
+                                                        f"{spelled(word)} as {kind}, not as text: quote it: "
+                                                        f"'{spelled(word)}'"))
+    return [problem for _, problem in sorted(found)]
 
 
 def _validate(path: Path, raw: dict, *, as_written: bool = False) -> EnvironmentModel:
@@ -437,19 +593,20 @@ def _check_files(path: Path, model: EnvironmentModel) -> None:
         for service, settings in config.services.items():
             if not settings.ca_bundle:
                 continue
-            where = f"{shown(path)}: systems.{system}.services.{service}.ca_bundle"
+            where = f"{shown(path)}: systems.{spelled(system)}.services.{spelled(service)}.ca_bundle"
+            bundle = visible(settings.ca_bundle)  # a file name as written, shown
             try:
                 ssl.create_default_context(cafile=settings.ca_bundle)
             except FileNotFoundError:
-                raise ConfigError(f"{where}: {settings.ca_bundle} not found; name the PEM file of the CA that "
+                raise ConfigError(f"{where}: {bundle} not found; name the PEM file of the CA that "
                                   "signs the service's certificate") from None
             except IsADirectoryError:
-                raise ConfigError(f"{where}: {settings.ca_bundle} is a folder; name the PEM file in it") from None
+                raise ConfigError(f"{where}: {bundle} is a folder; name the PEM file in it") from None
             except ssl.SSLError:  # an OSError too: said first
-                raise ConfigError(f"{where}: {settings.ca_bundle} holds no PEM certificate "
+                raise ConfigError(f"{where}: {bundle} holds no PEM certificate "
                                   "(-----BEGIN CERTIFICATE-----)") from None
             except OSError as exc:
-                raise ConfigError(f"{where}: cannot read {settings.ca_bundle}: {exc.strerror}") from None
+                raise ConfigError(f"{where}: cannot read {bundle}: {exc.strerror}") from None
 
 
 def _services_in_use(checks: list[Check]) -> dict[str, set[str]]:
@@ -467,14 +624,13 @@ def _check_references(path: Path, model: EnvironmentModel, services_in_use: dict
     problems = []
     for system, config in model.systems.items():
         if system not in services_in_use:
-            problems.append(
-                f"{shown(path)}: systems.{system}: unknown system (checklists define: {', '.join(sorted(services_in_use))})"
-            )
+            problems.append(f"{shown(path)}: systems.{spelled(system)}: unknown system (checklists define: "
+                            f"{_names(services_in_use)})")
             continue
         for service in config.services:
             if service not in services_in_use[system]:
-                known = ", ".join(sorted(services_in_use[system])) or "none"
-                problems.append(f"{shown(path)}: systems.{system}.services.{service}: unknown service (checks use: {known})")
+                problems.append(f"{shown(path)}: systems.{spelled(system)}.services.{spelled(service)}: unknown "
+                                f"service (checks use: {_names(services_in_use[system]) or 'none'})")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
 
@@ -487,22 +643,22 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
     cited = _cited(checks or [])
     problems = []
     for system, config in model.systems.items():
-        at, items = f"{shown(path)}: systems.{system}", cited.get(system, {})
+        at, items = f"{shown(path)}: systems.{spelled(system)}", cited.get(system, {})
         providers = set(PLATFORMS) | _named(items, "provider")
         for name in config.providers:
             if name not in providers and (checks is not None or difflib.get_close_matches(name, PLATFORMS, n=1)):
-                problems.append(f"{at}.providers.{name}: not a platform{_hint(name, providers, 'known')}")
+                problems.append(f"{at}.providers.{spelled(name)}: not a platform{_hint(name, providers, 'known')}")
         if checks is None:
             continue
         endpoints = _named(items, "endpoint")
-        problems += [f"{at}.endpoints.{name}: no item of {system} uses this endpoint"
+        problems += [f"{at}.endpoints.{spelled(name)}: no item of {spelled(system)} uses this endpoint"
                      f"{_hint(name, endpoints, 'items use')}" for name in config.endpoints if name not in endpoints]
         lacking = sorted(_named(items, "secret") - set(config.secrets))
         for name in set(config.secrets) - _named(items, "secret"):  # one an item uses: see _check_cited_names
             close = difflib.get_close_matches(name, lacking, n=1)
             if close:
-                problems.append(f"{at}.secrets.{name}: no item uses it, and {items[f'secret:{close[0]}']} cites "
-                                f"{close[0]}, which is not given; did you mean {close[0]}?")
+                problems.append(f"{at}.secrets.{spelled(name)}: no item uses it, and {items[f'secret:{close[0]}']} "
+                                f"cites {spelled(close[0])}, which is not given; did you mean {spelled(close[0])}?")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
 
@@ -530,9 +686,10 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
                 continue
             close = difflib.get_close_matches(name, sorted(have[kind]), n=1)
             if close:
-                problems.append(f"{shown(Path(check.source)) if check.source else check.system}: {check.key}: "
-                                f"{kind} '{name}' is defined for {check.system} by no environment in "
-                                f"{shown(path.parent)}, so the item would always skip; did you mean {close[0]}?")
+                problems.append(f"{shown(Path(check.source)) if check.source else spelled(check.system)}: "
+                                f"{check.key}: {kind} '{spelled(name)}' is defined for {spelled(check.system)} by no "
+                                f"environment in {shown(path.parent)}, so the item would always skip; did you mean "
+                                f"{spelled(close[0])}?")
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
 
@@ -569,5 +726,10 @@ def _named(items: dict[str, str], kind: str) -> set[str]:
 def _hint(name: str, known: set[str], listed: str) -> str:
     close = difflib.get_close_matches(name, sorted(known), n=1)
     if close:
-        return f"; did you mean {close[0]}?"
-    return f" ({listed}: {', '.join(sorted(known))}); rename or remove it" if known else "; remove it"
+        return f"; did you mean {spelled(close[0])}?"
+    return f" ({listed}: {_names(known)}); rename or remove it" if known else "; remove it"
+
+
+def _names(names: Any) -> str:
+    """Names from the files (systems, services, endpoints), sorted, each with every character seen."""
+    return ", ".join(spelled(name) for name in sorted(names))

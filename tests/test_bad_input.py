@@ -116,6 +116,11 @@ def _string_bomb(levels: int) -> str:
             " cadence: postdeploy, params: {service: web, required: [A]}}\nbomb:\n" + "\n".join(anchors) + "\n")
 
 
+def _http_json(system: str, json: str) -> str:
+    return (f"system: {system}\nrunbook: r.md\nitems:\n- {{id: B1, name: web, section: Web, title: t, family: http,"
+            f" cadence: postdeploy, params: {{service: web, path: /, json: {json}}}}}\n")
+
+
 def _symlinked_checklist(runbook) -> None:
     elsewhere = runbook.root / "elsewhere"
     elsewhere.mkdir()
@@ -230,7 +235,7 @@ def test_blackholed_database_times_out(tmp_path):
         sock.bind(("127.0.0.1", 0))
         sock.listen(0)
         port = sock.getsockname()[1]
-        url = f"postgresql://checker:pw@127.0.0.1:{port}/cheersai?connect_timeout=2"
+        url = f"postgresql://checker:pw-blackholed-1@127.0.0.1:{port}/cheersai?connect_timeout=2"
         result, elapsed, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai",
                                         env=_prod_env_for_cheersai(tmp_path, url), where=DATABASE_CHECKS)
     _one_cause(result, exitcodes.UNREACHABLE, "systems.cheersai.database")
@@ -378,6 +383,16 @@ def _edit_shop(old: str, new: str):
     (_edit_shop("    service: web\n    forbidden:\n    - MOCK\n",
                 "    <<: [{forbidden: [MOCK]}, {forbidden: [NOTHING]}]\n    service: web\n"), (), ConfigError.exit_code,
      "not valid YAML: the key 'forbidden' is in two merged mappings"),
+    # an alias right after a quoted key's `:` is an alias too; a value holding itself; nesting no walker follows
+    (_write("checklists/loop.yaml", _http_json("loop", '{"k": &j {"x":*j}}')), (), ConfigError.exit_code,
+     "checklists/loop.yaml: a YAML alias refers to a value that contains it (a value that holds itself)"),
+    (_write("checklists/deep.yaml", _http_json("deep", "{k: " * 990 + "1" + "}" * 990)), (), ConfigError.exit_code,
+     "checklists/deep.yaml: B1-web: params.json.k.k…: nested more than 100 levels deep"),
+    # an id the loader refuses is shown, never obeyed: ESC, CR and U+202E escaped, a zero-width space seen
+    (_edit_shop("id: S1\n", "id: \"\\e[31mS1\\r\\u202e\\u200b\"\n"), (), ConfigError.exit_code,
+     "checklists/shop.yaml: \\x1b[31mS1\\x0d\\u202e\\u200b-origin-set: id: String should match pattern"),
+    (_edit_shop("    values:\n      FLAG: 'true'\n", "    values:\n      FLAG: yes\n"), (), ConfigError.exit_code,
+     "S2-flag-on: params.values.FLAG: YAML reads yes as true, not as text: quote it: FLAG: 'yes'"),
     (_edit_shop("    required:\n    - APP_ORIGIN\n", "    required:\n    - APP_ORIGIN\n    min_length: {APP_ORIGIN: true}\n"),
      (), ConfigError.exit_code, "S1-origin-set: params.min_length: Value error, APP_ORIGIN: true is a boolean, not a number"),
     (_edit_shop("id: S1\n", "id: 1:30\n"), (), ConfigError.exit_code,
@@ -406,7 +421,7 @@ def _edit_shop(old: str, new: str):
         "deployed-at-future",
         "shard-escape", "deployed-at-escape", "system-rtl",
         "waiver-number", "secrets-env-bytes", "yml", "no-items", "subfolder", "upper-case-extension", "string-bomb",
-        "merge-list", "bool-for-number", "id-read-as-number", "manual-cadence", "reason-on-automated", "not-a-mapping",
+        "merge-list", "alias-holds-itself", "nested-990-deep", "id-escaped", "yes-for-text", "bool-for-number", "id-read-as-number", "manual-cadence", "reason-on-automated", "not-a-mapping",
         "tab", "symlink-named-as-written", "escape-in-words", "rtl-override-in-words",
         "bad-k-under-xdist", "bad-m-under-xdist"])
 def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
@@ -500,3 +515,71 @@ def test_a_public_key_file_that_is_not_text_is_one_line(tmp_path, content):
     result = subprocess.run([sys.executable, "-m", "opsverify", "verify", str(tmp_path / "reports"), "--public-key",
                              str(tmp_path / "key.der")], capture_output=True, text=True, timeout=60)
     _assert_one_clear_line(result, ConfigError.exit_code, "key.der: not an ed25519 public key")
+
+
+# -- what a terminal acts on: every bidirectional control Unicode names -----------------------------------
+BIDI_CONTROLS = ["\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
+
+
+def test_every_bidirectional_control_is_acted_on():
+    """Unicode's Bidi_Control property: the three marks (ALM, LRM, RLM) and every explicit embedding, override and
+    isolate (whose bidirectional class says so)."""
+    import unicodedata
+
+    from opsverify.display import acted_on, visible
+
+    explicit = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+    assert {c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.bidirectional(c) in explicit} < set(BIDI_CONTROLS)
+    for control in BIDI_CONTROLS:
+        assert acted_on(f"a{control}b") == f"U+{ord(control):04X}"
+        assert visible(f"a{control}b") == f"a\\u{ord(control):04x}b"
+
+
+# ==== environment files a person may get wrong: one line, its own code (fix-helper block) ====================
+def _edit_fx(old: str, new: str):
+    def setup(runbook) -> None:
+        path = runbook.root / "environments" / "fx.yaml"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
+    return setup
+
+
+@pytest.mark.parametrize("setup, args, code, fragment", [
+    # nothing would be sent to it: refused at load, never "did not answer … UnsupportedProtocol"
+    (_edit_fx("      web:\n        env:", "      web:\n        url: 127.0.0.1:18431\n        env:"), (),
+     ConfigError.exit_code, "fx.yaml: systems.shop.services.web.url: not an http(s) URL with a host"),
+    (_edit_fx("  till:\n", "    providers:\n      github: {token: '${SHOP_API_TOKEN}', repo: a/b, "
+                           "base_url: 'http://api.github.example'}\n  till:\n"), (), ConfigError.exit_code,
+     "fx.yaml: systems.shop.providers.github.base_url: not an https URL with a host: it carries the token"),
+    # a password of 3 characters cannot be redacted: refused as a short secret is, never said
+    (_edit_fx("  shop:\n", "  shop:\n    database: postgresql://checker:abc@127.0.0.1:1/shop\n"), (),
+     MissingVariable.exit_code, "fx.yaml: systems.shop.database: the URL has a password of 3 characters"),
+    # said as written, with the fix
+    (_edit_fx("  till:\n", "  no:\n"), (), ConfigError.exit_code,
+     "fx.yaml: systems.no: YAML reads the key no as false, not as text: quote it: 'no'"),
+    (_edit_fx("name: fx\n", "name: fx\nyes: 1\n"), (), ConfigError.exit_code,
+     "fx.yaml: yes: YAML reads the key yes as true, not as text: quote it: 'yes'"),
+    (_edit_fx("  till:\n", '  "\\e[31mtill\\u202e":\n'), (), ConfigError.exit_code,
+     "fx.yaml: systems.\\x1b[31mtill\\u202e: unknown system (checklists define: shop, till)"),
+    (_write("environments/fx.yaml", ""), (), ConfigError.exit_code,
+     "environments/fx.yaml: the file is empty; an environment needs name and systems"),
+    # a file --env cannot name is not offered as one
+    (_write("environments/my.env.yaml", "name: my.env\nsystems: {}\n"), ("--env", "my.env"),
+     UnknownEnvironment.exit_code, "'my.env' is not an environment name (letters, digits, _ and -; known: fx); "
+                                   "environments/my.env.yaml cannot be named: rename it my-env.yaml"),
+], ids=["service-url-no-scheme", "base-url-plain-http", "short-url-password", "no-as-system", "yes-at-top",
+        "escape-in-system", "empty-file", "dotted-file-name"])
+def test_an_environment_file_mistake_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
+    from .runbook import make_runbook
+
+    runbook = make_runbook(tmp_path)
+    setup(runbook)
+    command = [sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
+               str(runbook.reports), *(args if "--env" in args else ("--env", "fx", *args))]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("OPSVERIFY_")}
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env={**environ, **runbook.variables()})
+    line = _assert_one_clear_line(result, code, fragment)
+    assert not re.search("[\x1b\r\u202e]", line) and ":abc@" not in line
+    _no_archive(runbook.reports)

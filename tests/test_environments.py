@@ -17,7 +17,7 @@ from opsverify import families
 from opsverify.checklist import Check, Severity
 from opsverify.engine import Run
 from opsverify.environment import PLATFORMS, environment_path, load_environment
-from opsverify.errors import ConfigError, MissingVariable
+from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
 from opsverify.families import provider
 from opsverify.outcome import Status
 from opsverify.target import services_named
@@ -28,8 +28,15 @@ from .helpers import CHECKS, ROOT, placeholder
 def _shipped(name: str, monkeypatch, **overrides: str) -> Path:
     path = ROOT / "environments" / f"{name}.yaml"
     for variable in set(re.findall(r"\$\{([A-Z0-9_]+)(?::-[^}]*)?\}", path.read_text())):
-        monkeypatch.setenv(variable, overrides.get(variable, placeholder(variable)))
+        monkeypatch.setenv(variable, overrides.get(variable, _shipped_value(variable)))
     return path
+
+
+def _shipped_value(variable: str) -> str:
+    """The placeholder, but an https URL for an endpoint items send HTTP requests to (refused at load otherwise)."""
+    if variable.endswith(("_S3_ENDPOINT", "_RPC_URL")):
+        return f"https://{variable.lower().replace('_', '-')}.example"
+    return placeholder(variable)
 
 
 @pytest.mark.parametrize("name", ["prod", "staging"])
@@ -322,3 +329,137 @@ def test_credentials_as_references_load(tmp_path, monkeypatch):
                 variables={"GH": "ghp_fromTheEnvironment0123", "S3_KEY": "fromTheEnvironment/0123", "VERCEL": ""})
     assert env.model.systems["shop"].providers["github"]["token"] == "ghp_fromTheEnvironment0123"
 
+
+
+# ==== provider, URL and key checks at load (fix-helper block) ==============================================
+HTTP_ITEM = _check("H9", "http", {"service": "web", "path": "/"})
+RPC_ITEM = _check("P1", "rpc", {"method": "getHealth", "endpoint": "chain"})
+TCP_ITEM = _check("T1", "tcp", {"endpoint": "clamav", "protocol": "clamd"})
+
+
+# -- a URL a client cannot send to is refused at load, not "did not answer" at run -----------------------
+@pytest.mark.parametrize("systems, checks, said", [
+    ('  shop: {services: {web: {url: "127.0.0.1:18431"}}}\n', [HTTP_ITEM],
+     "systems.shop.services.web.url: not an http(s) URL with a host: write http://host:port or https://host"),
+    ('  shop: {services: {web: {url: "ftp://127.0.0.1/"}}}\n', [HTTP_ITEM],
+     "systems.shop.services.web.url: not an http(s) URL with a host"),
+    ('  shop: {services: {web: {url: "https://"}}}\n', [HTTP_ITEM], "systems.shop.services.web.url: not an http(s)"),
+    ('  shop: {endpoints: {chain: "127.0.0.1:8899"}}\n', [RPC_ITEM],
+     "systems.shop.endpoints.chain: not an http(s) URL with a host (P1-p1 sends it HTTP requests)"),
+    ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "127.0.0.1:18432/g-ok"}}}\n', None,
+     "systems.shop.providers.github.base_url: not an https URL with a host"),
+    ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "http://gh.example.com/api"}}}\n', None,
+     "systems.shop.providers.github.base_url: not an https URL with a host: it carries the token, so http is "
+     "only for a loopback host (127.0.0.1, ::1, localhost)"),
+], ids=["service-host-port", "service-ftp", "service-no-host", "rpc-endpoint", "base-url-no-scheme",
+        "base-url-plain-http"])
+def test_a_url_without_an_http_scheme_is_refused_at_load(tmp_path, monkeypatch, systems, checks, said):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, systems, variables={"T": "ghp_0123456789abcdef"}, checks=checks)
+    assert raised.value.exit_code == 20 and "\n" not in raised.value.message
+    assert raised.value.message.startswith(f"{tmp_path / 'local.yaml'}: {said}"), raised.value.message
+
+
+@pytest.mark.parametrize("systems, checks", [
+    ('  shop: {services: {web: {url: "http://127.0.0.1:18431"}}}\n', [HTTP_ITEM]),
+    ('  shop: {endpoints: {clamav: "127.0.0.1:3310"}}\n', [TCP_ITEM]),  # host:port, as tcp endpoints are written
+    ('  shop: {endpoints: {chain: "https://rpc.example.com/key"}}\n', [RPC_ITEM]),
+    ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "https://gh.example.com/api"}}}\n', None),
+    ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "http://127.0.0.1:18432/g-ok"}}}\n', None),
+    ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "http://localhost:18432"}}}\n', None),
+    ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "http://[::1]:18432"}}}\n', None),
+    ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "${NO_URL:-}"}}}\n', None),  # the real API
+])
+def test_urls_a_client_sends_to_load(tmp_path, monkeypatch, systems, checks):
+    _load(tmp_path, monkeypatch, systems, variables={"T": "ghp_0123456789abcdef", "NO_URL": ""}, checks=checks)
+
+
+# -- a URL's password of 1-3 characters is refused as a short secret is, never said ---------------------
+@pytest.mark.parametrize("systems, variables, said", [
+    ('  shop: {endpoints: {redis: "${REDIS_URL}"}}\n', {"REDIS_URL": "redis://:abc@127.0.0.1:6379/0"},
+     "systems.shop.endpoints.redis: the URL from ${REDIS_URL} has a password of 3 characters"),
+    ('  shop: {database: "postgresql://checker:${PW}@127.0.0.1:5432/shop"}\n', {"PW": "x"},
+     "systems.shop.database: the URL from ${PW} has a password of 1 character"),
+    ('  shop: {database: "postgresql://checker:qz@127.0.0.1:5432/shop"}\n', {},
+     "systems.shop.database: the URL has a password of 2 characters"),
+])
+def test_a_url_password_of_a_few_characters_is_refused(tmp_path, monkeypatch, systems, variables, said):
+    with pytest.raises(MissingVariable) as raised:
+        _load(tmp_path, monkeypatch, systems, variables=variables)
+    message = raised.value.message
+    assert raised.value.exit_code == 22 and "\n" not in message
+    assert f"local.yaml: {said}: a password this short is found inside ordinary words" in message, message
+    assert ":abc@" not in message and ":qz@" not in message and ":x@" not in message
+
+
+def test_a_url_password_of_four_characters_loads_with_the_warning(tmp_path, monkeypatch):
+    env = _load(tmp_path, monkeypatch, '  shop: {endpoints: {redis: "${REDIS_URL}"}}\n',
+                variables={"REDIS_URL": "redis://:abcd@127.0.0.1:6379/0"})
+    assert any("a URL's password is 4 characters" in warning for warning in env.warnings)
+
+
+# -- a user's key is shown, never obeyed ---------------------------------------------------------------
+@pytest.mark.parametrize("systems, said", [
+    ('  "\\e[31mshop\\u202e": {services: {web: {url: "http://x"}}}\n',
+     "systems.\\x1b[31mshop\\u202e: unknown system (checklists define: shop)"),
+    ('  shop: {services: {"w\\reb": {url: "http://x"}}}\n',
+     "systems.shop.services.w\\x0deb: unknown service (checks use: web)"),
+    ('  shop: {services: {web: {url: "http://x"}}, endpoints: {"r\\e]8;;x\\u0007": "redis://127.0.0.1:1"}}\n',
+     "systems.shop.endpoints.r\\x1b]8;;x\\x07: no item of shop uses this endpoint"),
+    ('  shop: {services: {web: {url: "http://x", "v\\u202erify": 1}}}\n',
+     "systems.shop.services.web.v\\u202erify: Extra inputs are not permitted"),
+    ('  shop: {services: {web: {url: "${\\e[2J}"}}}\n',
+     "systems.shop.services.web.url: '${\\x1b[2J}' is not a variable"),
+], ids=["system", "service", "endpoint", "pydantic-location", "reference"])
+def test_a_key_is_shown_with_its_control_characters_escaped(tmp_path, monkeypatch, systems, said):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, systems, checks=[HTTP_ITEM])
+    assert said in raised.value.message, raised.value.message
+    assert not re.search("[\x1b\r\x07\u202e]", raised.value.message)
+
+
+def test_a_misnamed_file_name_field_is_shown_escaped(tmp_path, monkeypatch):
+    (tmp_path / "local.yaml").write_text('name: "loc\\e[8mal"\nsystems: {}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape("name: 'loc\\x1b[8mal' does not match the file name 'local'")):
+        load_environment(tmp_path, "local")
+
+
+# -- a YAML 1.1 word as a key is said as written, with the quoting that fixes it --------------------------
+@pytest.mark.parametrize("text, said", [
+    ("name: local\nsystems:\n  no: {services: {web: {url: 'http://x'}}}\n",
+     "systems.no: YAML reads the key no as false, not as text: quote it: 'no'"),
+    ("name: local\nsystems:\n  shop: {services: {on: {url: 'http://x'}}}\n",
+     "systems.shop.services.on: YAML reads the key on as true, not as text: quote it: 'on'"),
+    ("name: local\nyes: 1\nsystems: {}\n", "yes: YAML reads the key yes as true, not as text: quote it: 'yes'"),
+    ("name: local\nsystems:\n  shop: {endpoints: {1: 'redis://127.0.0.1:1'}}\n",
+     "systems.shop.endpoints.1: YAML reads the key 1 as a number, not as text: quote it: '1'"),
+    ("name: local\nsystems:\n  shop: {secrets: {~: '${X}'}}\n",
+     "systems.shop.secrets.~: YAML reads the key ~ as nothing (null), not as text: quote it: '~'"),
+])
+def test_a_yaml_word_as_a_key_is_said_as_written(tmp_path, text, said):
+    (tmp_path / "local.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_environment(tmp_path, "local")
+    assert raised.value.message == f"{tmp_path / 'local.yaml'}: {said}"
+
+
+# -- an empty file; a file whose name is no environment name ---------------------------------------------
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "---\n"])
+def test_an_empty_environment_file_is_said_so(tmp_path, text):
+    (tmp_path / "local.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_environment(tmp_path, "local")
+    assert raised.value.message == (f"{tmp_path / 'local.yaml'}: the file is empty; an environment needs name and "
+                                    "systems")
+
+
+def test_a_file_named_as_no_environment_can_be_is_not_listed_as_one(tmp_path):
+    (tmp_path / "my.env.yaml").write_text("name: my.env\nsystems: {}\n", encoding="utf-8")
+    (tmp_path / "local.yaml").write_text("name: local\nsystems: {}\n", encoding="utf-8")
+    with pytest.raises(UnknownEnvironment) as raised:
+        environment_path(tmp_path, "my.env")
+    assert "known: local)" in raised.value.message and "my.env," not in raised.value.message
+    assert "rename" in raised.value.message and "my.env.yaml" in raised.value.message
+    with pytest.raises(UnknownEnvironment) as raised:
+        environment_path(tmp_path, "prd")
+    assert raised.value.message.endswith("known: local")

@@ -105,7 +105,7 @@ def missing_variable(tmp_path, web, request):
 
 def unreachable(tmp_path, web, request):
     project = _project(tmp_path, web)
-    _with_database(project, f"postgresql://u:p@127.0.0.1:{refused_port()}/d")
+    _with_database(project, f"postgresql://u:pw-refused-1@127.0.0.1:{refused_port()}/d")
     return project.run("--env", "local")
 
 
@@ -279,7 +279,7 @@ def test_could_not_look_outranks_an_expired_waiver(tmp_path, path, database, cod
     with MisbehavingHttp() as web:
         project = _project(tmp_path, web, path)
         if database:
-            _with_database(project, f"postgresql://u:p@127.0.0.1:{refused_port()}/d")
+            _with_database(project, f"postgresql://u:pw-refused-1@127.0.0.1:{refused_port()}/d")
         _waive_expired(project)
         ran = project.run("--env", "local")
     assert ran.code == code, ran.output[-3000:]

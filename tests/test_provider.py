@@ -33,7 +33,7 @@ def make_check(**params) -> Check:
 
 
 def ok(data, request="GET https://api.example/x") -> Answer:
-    return Answer(request, data, NOW)
+    return Answer(request, data, NOW, NOW)  # the platform's clock and the runner's agree
 
 
 def iso(days: float = 0, hours: float = 0) -> str:
@@ -574,3 +574,117 @@ def test_a_branchs_value_is_not_the_targets(params, status, words):
     assert outcome.status is status, outcome
     for word in words:
         assert word in outcome.observed, outcome.observed
+
+
+# -- the runner's clock bounds every age: a Date behind it makes nothing fresher ------------------------------
+RENDER_EVENTS_CALL = Call("render", "https://api.render.com/v1/services/crn-1/events?type=cron_job_run_ended", (),
+                          "plain")
+SUPABASE_BACKUPS_CALL = Call("supabase", "https://api.supabase.com/v1/projects/p/database/backups", (), "plain")
+
+
+def _dated(hours_off: float) -> dict[str, str]:
+    return {"date": formatdate((NOW + timedelta(hours=hours_off)).timestamp(), usegmt=True)}
+
+
+@pytest.mark.parametrize("call, body, params, role, words", [
+    (RENDER_EVENTS_CALL, cron_events(("cron_job_run_ended", 45, "successful")),
+     {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 26}}}, "cron:trim",
+     ["cron job trim: newest run ended 45.0 h ago"]),
+    (SUPABASE_BACKUPS_CALL, backups(daily_hours=(45, 69)), {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     "backups", ["newest backup is 45.0 h old"]),
+], ids=["cron-run", "backup"])
+def test_a_date_behind_the_runners_clock_makes_nothing_fresher(call, body, params, role, words):
+    """A cache replaying a 20 h old answer says Date: 20 h ago: measured from it, a 45 h old backup would look 25 h
+    old. Ages are measured from the later of the two clocks, both of which the outcome shows."""
+    answer = interpret(call, Reply(200, 1.0, _dated(-20), json.dumps(body)), Redactor(), NOW)
+    check = make_check(**params)
+    outcome = judge(check, {check.key: {role: answer}})
+    assert outcome.status is Status.FAILED, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed
+    assert "the platform's Date (2026-11-24T16:00:00Z) is 20.0 h behind this runner's clock (2026-11-25T12:00:00Z)" \
+        in outcome.observed
+    assert outcome.evidence["platform_now"] == "2026-11-24T16:00:00Z"
+    assert outcome.evidence["runner_now"] == "2026-11-25T12:00:00Z"
+
+
+def test_a_date_ahead_of_the_runners_clock_is_measured_from_and_said():
+    body = cron_events(("cron_job_run_ended", 20, "successful"))  # 20 h before the runner's clock, 27 h before Date
+    answer = interpret(RENDER_EVENTS_CALL, Reply(200, 1.0, _dated(7), json.dumps(body)), Redactor(), NOW)
+    check = make_check(platform="render", cron_jobs={"trim": {"max_age_hours": 26}})
+    outcome = judge(check, {check.key: {"cron:trim": answer}})
+    assert outcome.status is Status.FAILED, outcome
+    assert "newest run ended 27.0 h ago" in outcome.observed
+    assert "is 7.0 h ahead of this runner's clock" in outcome.observed
+
+
+def test_clocks_within_the_skew_allowance_go_unremarked():
+    answer = interpret(RENDER_EVENTS_CALL, Reply(200, 1.0, _dated(-0.05),
+                                                 json.dumps(cron_events(("cron_job_run_ended", 1, "successful")))),
+                       Redactor(), NOW)
+    check = make_check(platform="render", cron_jobs={"trim": {"max_age_hours": 26}})
+    outcome = judge(check, {check.key: {"cron:trim": answer}})
+    assert outcome.status is Status.PASSED, outcome
+    assert "runner's clock" not in outcome.observed
+    assert outcome.evidence["runner_now"] == "2026-11-25T12:00:00Z"
+
+
+def test_a_time_later_than_the_platforms_own_is_still_unknown():
+    """Measured against the platform's Date as before: a run it dates after its own now proves nothing."""
+    body = cron_events(("cron_job_run_ended", 10, "successful"))  # after the Date 20 h ago
+    answer = interpret(RENDER_EVENTS_CALL, Reply(200, 1.0, _dated(-20), json.dumps(body)), Redactor(), NOW)
+    check = make_check(platform="render", cron_jobs={"trim": {"max_age_hours": 26}})
+    outcome = judge(check, {check.key: {"cron:trim": answer}})
+    assert outcome.status is Status.ERROR, outcome
+    assert "later than the platform's own time 2026-11-24T16:00:00Z" in outcome.observed
+
+
+# -- a Vercel target is one Vercel has ----------------------------------------------------------------------
+@pytest.mark.parametrize("target, said", [
+    ("prod", "target 'prod' is not a Vercel environment; did you mean production?"),
+    ("Preview", "did you mean preview?"),
+    ("staging", "target 'staging' is not a Vercel environment: write production, preview, development or a custom "
+                "environment's id (env_…)"),
+    ("env_", "not a Vercel environment"),
+])
+def test_a_vercel_target_vercel_does_not_have_is_refused(target, said):
+    with pytest.raises(ValidationError) as raised:
+        Params.model_validate({"platform": "vercel", "required": ["A"], "target": target})
+    assert said in str(raised.value)
+
+
+CUSTOM = [
+    {"key": "CRON_SECRET", "type": "encrypted", "target": [], "customEnvironmentIds": ["env_staging1"],
+     "updatedAt": ms(3)},
+    {"key": "OLD_KEY", "type": "encrypted", "target": ["preview"], "customEnvironmentIds": ["env_staging1"],
+     "updatedAt": ms(90)},
+    {"key": "PROD_ONLY", "type": "encrypted", "target": ["production"], "updatedAt": ms(1)},
+]
+
+
+@pytest.mark.parametrize("params, status, words", [
+    ({"required": ["CRON_SECRET", "OLD_KEY"]}, Status.PASSED,
+     ["set in the Vercel project's custom environment env_staging1"]),
+    ({"required": ["PROD_ONLY"]}, Status.FAILED,
+     ["PROD_ONLY is not set in the Vercel project's custom environment env_staging1"]),
+    ({"secret_age": {"names": ["OLD_KEY"], "max_days": 31}}, Status.FAILED, ["OLD_KEY last updated 90.0 days ago"]),
+], ids=["set", "other-target", "aged"])
+def test_a_custom_environment_is_judged_by_its_ids(params, status, words):
+    body = json.dumps({"envs": CUSTOM})
+    answer = interpret(CALL, Reply(200, 1.0, DATE, body), Redactor(), NOW)
+    check = make_check(platform="vercel", target="env_staging1", **params)
+    outcome = judge(check, {check.key: {"env": answer}})
+    assert outcome.status is status, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed
+
+
+# -- a moved repository ---------------------------------------------------------------------------------------
+def test_a_moved_repository_names_the_setting_and_where_it_went():
+    moved = "https://api.github.com/repositories/42/actions/secrets?per_page=100&page=1"
+    reply = Reply(301, 1.0, {**DATE, "location": moved}, json.dumps({"message": "Moved Permanently", "url": moved}))
+    answer = interpret(GITHUB_CALL, reply, Redactor(), NOW)
+    assert isinstance(answer, Trouble), answer
+    assert "GitHub API answered 301 (Moved Permanently) for GET https://api.github.com/repos/o/r/" in answer.reason
+    assert "set providers.github.repo to the repository's new owner/name" in answer.reason
+    assert f"it now answers at {moved}" in answer.reason

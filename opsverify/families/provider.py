@@ -12,10 +12,12 @@ a body that is not JSON or larger than API_BODY_LIMIT, no Date header — leaves
 *error*, naming the request and the fix. An answer that shows the platform is not as the runbook says
 fails the item.
 
-"Now" is the platform's clock, not the runner's: every age is measured against the HTTP `Date`
-header of the same answer (an answer without one is an error, never a guess). A Date more than
-DATE_TRUST (a day) from the runner's clock is a platform answering nonsense (a cache replaying an old
-answer, a broken clock), not clock skew: an error naming both times, never an age.
+"Now" is the later of two clocks: the HTTP `Date` header of the same answer (an answer without one is an
+error, never a guess) and the runner's, when the answer came. A stale or replayed answer (a Date behind) can
+only make things look older, never fresher; the outcome shows both clocks, and says so when they differ by
+more than CLOCK_SKEW. A time later than the platform's own Date is a lie or a bug (unknown, never a pass).
+A Date more than DATE_TRUST (a day) from the runner's clock is a platform answering nonsense (a cache
+replaying an old answer, a broken clock), not clock skew: an error naming both times, never an age.
 
 Environment file (`systems.<system>.providers.<platform>`; tokens only as ${VAR}; `base_url`
 defaults to the real API, so a real account needs only the token and ids):
@@ -30,8 +32,9 @@ Checks (one or more per item; `platform` says which API):
 
     platform: github    required: [CRON_SECRET]          Actions secret names exist (names only)
                         secret_age: {names, max_days}     …and were updated within max_days
-    platform: vercel    required / secret_age             env vars of `target` (default production);
-                                                          age from each var's `updatedAt`
+    platform: vercel    required / secret_age             env vars of `target`: production (default),
+                                                          preview, development or a custom environment's
+                                                          id (env_…); age from each var's `updatedAt`
     platform: render    services: [web, api, worker]
                         deploy_status: live               newest deploy of each service is live
                         cron_jobs: {name: {max_age_hours}}  newest finished run succeeded, recently
@@ -57,6 +60,7 @@ Honest limits of the platforms:
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -66,9 +70,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..outcome import Outcome, error, failed, verdict
+from ..display import visible
 from ..errors import NotConfigured
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
@@ -112,6 +117,10 @@ class MaxAge(StrictParams):
     max_age_hours: float = Field(gt=0, le=CENTURY_DAYS * 24)
 
 
+VERCEL_TARGETS = ("production", "preview", "development")
+_CUSTOM_ENVIRONMENT = re.compile(r"env_[A-Za-z0-9]+")  # a custom environment's id, as env vars list it
+
+
 ALLOWED: dict[str, set[str]] = {
     "github": {"required", "secret_age"},
     "vercel": {"required", "secret_age", "target"},
@@ -130,6 +139,17 @@ class Params(StrictParams):
     cron_jobs: dict[str, MaxAge] = {}
     backups: MaxAge | None = None
     pitr_days: int | None = Field(default=None, gt=0, le=CENTURY_DAYS)
+
+    @field_validator("target")
+    @classmethod
+    def _vercel_has_it(cls, target: str) -> str:
+        """Any other word would be judged, and every name found "not set" in an environment Vercel does not have."""
+        if target in VERCEL_TARGETS or _CUSTOM_ENVIRONMENT.fullmatch(target):
+            return target
+        close = difflib.get_close_matches(target.lower(), VERCEL_TARGETS, n=1, cutoff=0.4)
+        fix = (f"; did you mean {close[0]}?" if close else
+               ": write production, preview, development or a custom environment's id (env_…)")
+        raise ValueError(f"target '{visible(target[:60])}' is not a Vercel environment{fix}")
 
     @model_validator(mode="after")
     def _shape(self) -> "Params":
@@ -179,7 +199,18 @@ def bound(target, checks) -> float:
 class Answer:
     request: str  # "GET <url>"
     data: Any  # the parsed, value-free JSON
-    now: datetime  # the platform's Date header
+    platform_now: datetime  # the platform's Date header: nothing it dates may be later
+    received: datetime | None = None  # the runner's clock when the answer came; not known: taken as the platform's
+
+    def __post_init__(self) -> None:
+        if self.received is None:
+            object.__setattr__(self, "received", self.platform_now)
+
+    @property
+    def now(self) -> datetime:
+        """What ages are measured from: the later clock, so an answer replayed from a cache (its Date behind)
+        makes nothing look fresher than it is."""
+        return max(self.platform_now, self.received)
 
 
 @dataclass(frozen=True)
@@ -296,7 +327,7 @@ def _fetch(target, calls: list[Call]) -> dict[Call, Answer | Trouble]:
         return {}
     probes = [Probe("GET", c.url, dict(c.headers), body_limit=API_BODY_LIMIT) for c in calls]
     replies = target.fetch_all(probes)
-    received = datetime.now(timezone.utc)  # the runner's clock, only to tell a platform's Date is nonsense
+    received = datetime.now(timezone.utc)  # the runner's clock, once every answer is in: the later bound
     return {c: interpret(c, reply, target.redactor, received) for c, reply in zip(calls, replies, strict=True)}
 
 
@@ -321,13 +352,15 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
             extra[call] = trouble
             continue
         first = answers[call]
-        secrets = list(first.data["secrets"]) + [s for c in more for s in fetched[c].data["secrets"]]
+        pages = [first, *(fetched[c] for c in more)]
+        secrets = [s for page in pages for s in page.data["secrets"]]
         try:  # a name on two pages is as ambiguous as one named twice on a page
             _unique_names(secrets)
         except ValueError as exc:
             extra[call] = _unexpected_shape(call, exc)
             continue
-        extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets}, first.now)
+        extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets},
+                             first.platform_now, max(page.received for page in pages))
     return extra
 
 
@@ -346,6 +379,8 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
     if reply.status == 404:
         return Trouble(request, f"{label} answered 404 for {request}: check the ids in providers.{call.platform} "
                                 f"(project, repo, service or env group) and that the token can see them")
+    if reply.status in MOVED:
+        return Trouble(request, _moved(call, reply))
     if not 200 <= reply.status < 300:
         return Trouble(request, f"{label} answered {reply.status} for {request}: {_message(reply)}")
     if reply.truncated:  # cut JSON would read as "not JSON", which it is not
@@ -367,7 +402,22 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
         data = SANITIZERS[call.sanitize](data, redactor)
     except SHAPE_ERRORS as exc:
         return _unexpected_shape(call, exc)
-    return Answer(request, data, now)
+    return Answer(request, data, now, received)
+
+
+MOVED = (301, 302, 307, 308)  # an id that now lives elsewhere: GitHub's answer for a renamed or transferred repository
+
+
+def _moved(call: Call, reply: Reply) -> str:
+    """A redirect is not followed (the token would go wherever it points): what moved, and where it says it went."""
+    headers = {k.lower(): v for k, v in reply.headers.items()}
+    where = headers.get("location", "").strip()
+    went = f" (it now answers at {where[:200]})" if where else ""
+    said = f"{LABELS[call.platform]} answered {reply.status} ({_message(reply)[:80]}) for {call.request}"
+    if call.platform == "github":
+        return (f"{said}: the repository was renamed or transferred; set providers.github.repo to the repository's "
+                f"new owner/name{went}")
+    return f"{said}: check providers.{call.platform}.base_url and the ids in providers.{call.platform}{went}"
 
 
 def _unexpected_shape(call: Call, exc: Exception) -> Trouble:
@@ -470,10 +520,12 @@ def _vercel_env(data: Any, redactor) -> dict:
     for env in envs:
         redactor.add(env.get("value"))
         target = env.get("target") or []
+        custom = env.get("customEnvironmentIds") or []
         if not isinstance(env["key"], str):
             raise TypeError(f"an env var's key is {json.dumps(env['key'])[:40]}, not text")
         kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
                      "target": [target] if isinstance(target, str) else list(target),
+                     "customEnvironmentIds": [custom] if isinstance(custom, str) else list(custom),
                      "gitBranch": env.get("gitBranch")})
     return {"envs": kept, "more": isinstance(pagination, dict) and pagination.get("next") is not None}
 
@@ -538,29 +590,45 @@ class _Verdict:
         self.unknown: list[str] = []  # facts the platform does not give: never a pass
         self.notes: list[str] = []
         self.evidence: dict[str, Any] = {}
+        self.clocks = ""  # said with whatever is seen when the platform's clock and the runner's disagree
 
     def outcome(self) -> Outcome:
         expected = "; ".join(self.expected)
         if self.problems:
-            return failed(expected, "; ".join(self.problems + self.unknown), **self.evidence)
+            return failed(expected, "; ".join(self.problems + self.unknown + self._clocks()), **self.evidence)
         if self.unknown:
-            return error("cannot judge: " + "; ".join(self.unknown), **self.evidence)
-        return verdict(expected, [], "; ".join(self.notes) or "all as expected", **self.evidence)
+            return error("cannot judge: " + "; ".join(self.unknown + self._clocks()), **self.evidence)
+        return verdict(expected, [], "; ".join((self.notes or ["all as expected"]) + self._clocks()), **self.evidence)
+
+    def _clocks(self) -> list[str]:
+        return [self.clocks] if self.clocks else []
+
+    def read_clocks(self, answers: list[Answer]) -> None:
+        """Both clocks into evidence; and, when they differ by more than the skew allowance, which one the ages were
+        measured from (the later)."""
+        self.evidence["platform_now"] = _stamp(answers[0].platform_now)
+        self.evidence["runner_now"] = _stamp(answers[0].received)
+        widest = max(answers, key=lambda a: abs(a.platform_now - a.received))
+        gap = widest.platform_now - widest.received
+        if abs(gap) > CLOCK_SKEW:
+            side = "ahead of" if gap > timedelta(0) else "behind"
+            self.clocks = (f"the platform's Date ({_stamp(widest.platform_now)}) is {_hours(abs(gap))} {side} this "
+                           f"runner's clock ({_stamp(widest.received)}): ages are measured from the later")
 
 
-CLOCK_SKEW = timedelta(minutes=5)  # a platform's times may run this far ahead of its own clock
+CLOCK_SKEW = timedelta(minutes=5)  # a platform's times may run this far ahead of its own clock, or its clock ours
 
 
-def _in_the_future(v: _Verdict, moment: datetime, now: datetime, what: str) -> bool:
-    """A time later than the platform's own clock (past a little skew) is a lie or a bug: it proves nothing
-    fresh, so it is unknown, never a pass."""
-    if moment - now <= CLOCK_SKEW:
+def _in_the_future(v: _Verdict, moment: datetime, answer: Answer, what: str) -> bool:
+    """A time later than the platform's own clock (its Date, past a little skew) is a lie or a bug: it proves
+    nothing fresh, so it is unknown, never a pass."""
+    if moment - answer.platform_now <= CLOCK_SKEW:
         return False
-    v.unknown.append(f"{what} is {_stamp(moment)}, later than the platform's own time {_stamp(now)}")
+    v.unknown.append(f"{what} is {_stamp(moment)}, later than the platform's own time {_stamp(answer.platform_now)}")
     return True
 
 
-def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetime, where: str,
+def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], answer: Answer, where: str,
                missing_means: str, *, unread: str | None = None, absent: dict[str, str] | None = None) -> None:
     """stamps: name -> update time (None: the platform gives none); absent names are missing (`absent` may say
     why, by name) — unless the list was not read whole (`unread` says why): then their absence is unknown."""
@@ -579,10 +647,10 @@ def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], now: datetim
             v.unknown.append(f"the platform gives no update time for {name} {where}")
             seen[name] = "no update time"
             continue
-        if _in_the_future(v, updated, now, f"{name}'s update time"):
+        if _in_the_future(v, updated, answer, f"{name}'s update time"):
             seen[name] = f"updated {_stamp(updated)}, in the future"
             continue
-        elapsed = now - updated
+        elapsed = answer.now - updated
         seen[name] = f"updated {_stamp(updated)} ({_days(elapsed)} ago)"
         if elapsed > timedelta(days=age.max_days):
             v.problems.append(f"{name} last updated {_days(elapsed)} ago ({_stamp(updated)})")
@@ -601,7 +669,7 @@ def judge(check, facts) -> Outcome:
         return error("; ".join(dict.fromkeys(t.reason for t in troubles)), requests=requests)
     v = _Verdict()
     v.evidence["requests"] = requests
-    v.evidence["platform_now"] = _stamp(next(iter(a.now for a in found.values() if isinstance(a, Answer))))
+    v.read_clocks([a for a in found.values() if isinstance(a, Answer)])
     try:
         JUDGES[p.platform](p, found, v)
     except SHAPE_ERRORS as exc:  # an answer shaped otherwise than the platform documents: nothing to judge
@@ -630,12 +698,20 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
                               f"({plural(len(secrets), 'secret')}: {', '.join(sorted(secrets)) or 'none'})")
         v.notes.append(f"{', '.join(p.required)} present among {plural(len(secrets), 'Actions secret')}")
     if p.secret_age:
-        _age_check(v, p.secret_age, secrets, answer.now, where, "is not an Actions secret", unread=unread)
+        _age_check(v, p.secret_age, secrets, answer, where, "is not an Actions secret", unread=unread)
+
+
+def _for_target(env: dict, target: str) -> bool:
+    """Whether a var applies to the target: a custom environment is listed by id, apart from the three."""
+    if _CUSTOM_ENVIRONMENT.fullmatch(target):
+        return target in env["customEnvironmentIds"]
+    return target in env["target"]
 
 
 def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     answer: Answer = found["env"]
-    where = f"in the Vercel project's {p.target} env"
+    custom = bool(_CUSTOM_ENVIRONMENT.fullmatch(p.target))
+    where = f"in the Vercel project's {f'custom environment {p.target}' if custom else f'{p.target} env'}"
     envs = answer.data["envs"]
     unread = (f"not among the {len(envs)} env vars of the first page Vercel answered (it has more pages)"
               if answer.data["more"] else None)  # a name not seen may be on a page not read
@@ -643,7 +719,7 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     branches: dict[str, list[str]] = {}  # key -> the git branches with a value of their own (preview)
     seen: set[tuple[str, Any]] = set()
     for env in envs:
-        if p.target not in env["target"]:
+        if not _for_target(env, p.target):
             continue
         if (env["key"], env.get("gitBranch")) in seen:  # two values for one key: which one runs is unknown
             raise ValueError(f"{env['key']} is listed twice for the {p.target} env")
@@ -652,7 +728,9 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
             branches.setdefault(env["key"], []).append(str(env["gitBranch"]))
         else:
             generic[env["key"]] = env["updatedAt"]
-    v.evidence["vercel_env"] = {e["key"]: {"type": e["type"], "target": e["target"]} for e in envs}
+    v.evidence["vercel_env"] = {e["key"]: {"type": e["type"], "target": e["target"],
+                                           **({"customEnvironmentIds": e["customEnvironmentIds"]}
+                                              if e.get("customEnvironmentIds") else {})} for e in envs}
     if branches:
         v.evidence["vercel_branch_values"] = {k: sorted(b) for k, b in branches.items()}
 
@@ -669,7 +747,7 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
             v.problems += [f"{n} {not_set(n)}" for n in missing]
         v.notes.append(f"{', '.join(p.required)} set {where}")
     if p.secret_age:
-        _age_check(v, p.secret_age, generic, answer.now, where, f"is not set {where}", unread=unread,
+        _age_check(v, p.secret_age, generic, answer, where, f"is not set {where}", unread=unread,
                    absent={n: not_set(n) for n in branches})
 
 
@@ -714,7 +792,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             v.problems.append(f"cron job {name}: newest run ended {status} at {run.get('timestamp')}")
         if ended is None:
             v.unknown.append(f"cron job {name}: the run event has no timestamp")
-        elif _in_the_future(v, ended, answer.now, f"cron job {name}: its newest run's end"):
+        elif _in_the_future(v, ended, answer, f"cron job {name}: its newest run's end"):
             pass
         elif answer.now - ended > timedelta(hours=limit.max_age_hours):
             v.problems.append(f"cron job {name}: newest run ended {_hours(answer.now - ended)} ago ({_stamp(ended)})")
@@ -735,7 +813,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         updated = parse_time(group["updatedAt"])
         if updated is None:
             v.unknown.append(f"env group '{group['name']}' has no updatedAt")
-        elif not _in_the_future(v, updated, answer.now, f"env group '{group['name']}' updatedAt"):
+        elif not _in_the_future(v, updated, answer, f"env group '{group['name']}' updatedAt"):
             elapsed = answer.now - updated
             v.evidence["env_group"] = {"name": group["name"], "updatedAt": group["updatedAt"],
                                        "keys_checked": p.secret_age.names,
@@ -783,7 +861,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             newest = max(moments)
             age = answer.now - newest
             v.evidence["backups"]["newest"] = _stamp(newest)
-            if _in_the_future(v, newest, answer.now, "the newest backup's time"):
+            if _in_the_future(v, newest, answer, "the newest backup's time"):
                 pass
             elif age > timedelta(hours=p.backups.max_age_hours):
                 v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})")
@@ -817,7 +895,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
                 v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
             v.notes.append(f"{', '.join(p.required)} set")
         if p.secret_age:
-            _age_check(v, p.secret_age, stamps, answer.now, where, f"is not set {where}")
+            _age_check(v, p.secret_age, stamps, answer, where, f"is not set {where}")
 
 
 JUDGES = {"github": _judge_github, "vercel": _judge_vercel, "render": _judge_render, "supabase": _judge_supabase}
