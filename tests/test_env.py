@@ -3,7 +3,10 @@ what it saw) on a broken one — and no secret value ever appears in what an out
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -38,10 +41,10 @@ def api(**rules) -> dict:
 CASES = [
     # required: exact names, and patterns that must match at least one set name
     (api(required=["A", "K"]), {"A": "1", "K": SECRET}, Status.PASSED, "all as expected"),
-    (api(required=["A", "K"]), {"A": "1", "K": ""}, Status.FAILED, "K is not set on api"),
+    (api(required=["A", "K"]), {"A": "1", "K": ""}, Status.FAILED, "K is blank on api"),
     (api(required=["INNGEST_*"]), {"INNGEST_EVENT_KEY": SECRET}, Status.PASSED, ""),
     (api(required=["INNGEST_*"]), {"OTHER": "1"}, Status.FAILED, "no name matching INNGEST_* is set on api"),
-    (api(required=["INNGEST_*"]), {"INNGEST_EVENT_KEY": ""}, Status.FAILED, "(only empty: INNGEST_EVENT_KEY)"),
+    (api(required=["INNGEST_*"]), {"INNGEST_EVENT_KEY": ""}, Status.FAILED, "(only blank: INNGEST_EVENT_KEY)"),
     (api(required=["INNGEST_?VENT_KEY"]), {"INNGEST_EVENT_KEY": SECRET}, Status.PASSED, ""),
     (api(required=["inngest_*"]), {"INNGEST_EVENT_KEY": SECRET}, Status.FAILED, "no name matching inngest_*"),
     # any_of
@@ -105,7 +108,7 @@ CASES = [
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": SECRET}, Status.PASSED, ""),
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": SHORT}, Status.FAILED,
      "SESSION_SECRET has 21 characters (at least 32 wanted) on api"),
-    (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": ""}, Status.FAILED, "SESSION_SECRET is not set"),
+    (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": ""}, Status.FAILED, "SESSION_SECRET is blank"),
     (api(required=["SESSION_SECRET"], min_length={"SESSION_SECRET": 32}), {"X": "1"}, Status.FAILED,
      "SESSION_SECRET is not set on api"),
     # contains / matches
@@ -382,3 +385,211 @@ def test_reading_an_env_file_never_copies_the_runners_environment(tmp_path, monk
         patched.setattr(os, "environ", Watched(dict(os.environ)))
         assert len(envsource.read_dotenv(str(tmp_path / "api.env"))) == 500
     assert copies == []
+
+
+# -- one notion of blank: empty or whitespace-only is unset for every rule -----------------------------
+BLANK = "   "
+
+
+@pytest.mark.parametrize("params, values, status, seen", [
+    (api(required=["K"]), {"K": BLANK}, Status.FAILED, "K is blank on api"),
+    (api(required=["K"]), {"K": ""}, Status.FAILED, "K is blank on api"),
+    (api(required=["INNGEST_*"]), {"INNGEST_EVENT_KEY": BLANK}, Status.FAILED, "(only blank: INNGEST_EVENT_KEY)"),
+    (api(any_of=[["P", "Q"]]), {"P": BLANK, "Q": ""}, Status.FAILED, "none of P / Q is set on api"),
+    (api(min_length={"S": 3}), {"S": BLANK}, Status.FAILED, "S is blank on api"),
+    (api(forbidden=["MOCK"]), {"MOCK": BLANK}, Status.PASSED, ""),
+    (api(values={"RUN": "true"}), {"RUN": BLANK}, Status.FAILED, "RUN is blank on api"),
+    (api(format={"O": "https-url"}), {"O": BLANK}, Status.FAILED, "O is blank on api"),
+    (api(contains={"D": "x"}), {"D": BLANK}, Status.FAILED, "D is blank on api"),
+    (api(matches={"D": r"\s*"}), {"D": BLANK}, Status.FAILED, "D is blank on api"),
+    (api(not_equal={"D": "changeme"}), {"D": BLANK}, Status.FAILED, "D is blank on api"),
+    (api(not_placeholder=["SESSION_SECRET"]), {"SESSION_SECRET": BLANK}, Status.FAILED, "SESSION_SECRET is blank"),
+    (api(when={"JOBS_PROVIDER": "inngest"}, required=["X"]), {"JOBS_PROVIDER": BLANK}, Status.PASSED,
+     "not applicable: JOBS_PROVIDER is blank"),
+])
+def test_a_blank_value_is_unset_for_every_rule(params, values, status, seen):
+    _, outcome = judge(params, values)
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed
+
+
+def test_blank_evidence_says_blank():
+    _, outcome = judge(api(required=["K"]), {"K": BLANK})
+    assert outcome.evidence["api"]["K"] == {"present": True, "length": 3, "fingerprint": fingerprint(BLANK),
+                                            "blank": True}
+
+
+def test_equal_on_blank_values_fails_saying_so():
+    check = make_check("env", {"equal": {"names": ["JWT", "K"], "services": ["web", "api"]}})
+    facts = {"services": {"web": {"JWT": BLANK, "K": SECRET}, "api": {"JWT": "", "X": "1"}}}
+    outcome = env.judge(check, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == "JWT is blank on web, api; K is not set on api"
+
+
+@pytest.mark.parametrize("params, problem", [
+    (api(values={"A": "  "}), "blank: a blank value reads as unset"),
+    (api(when={"A": " "}, required=["B"]), "blank: a blank value reads as unset"),
+    (api(not_equal={"A": " "}), "blank: a blank value reads as unset"),
+])
+def test_a_blank_literal_is_rejected(params, problem):
+    with pytest.raises(ValidationError, match=problem):
+        load_item_params("env", params)
+
+
+# -- names: the right reason for a name that is not one ---------------------------------------------------
+@pytest.mark.parametrize("params, odd", [
+    (api(required=["CAFÉ"]), "É"),
+    (api(values={"ＡＰＰ_MODE": "live"}), "Ａ Ｐ"),
+    (api(forbidden=["NEXT_PUBLIC_*SÉCRET*"]), "É"),
+])
+def test_a_name_with_letters_beyond_ascii_says_so(params, odd):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("env", params)
+    said = str(raised.value)
+    assert f"{odd} not allowed (ASCII letters, digits and _" in said and "must not start with a digit" not in said
+
+
+# -- a name defined twice: the last is read, and the item says so ----------------------------------------
+def test_a_name_defined_twice_is_said_in_the_items_that_read_it(tmp_path):
+    (tmp_path / "api.env").write_text("A=1\nDUP=first\n\n# later\nDUP=second\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    reads, other = gather_and_judge(target, env, [make_check("env", api(values={"DUP": "second"}), item="J1"),
+                                                  make_check("env", api(required=["A"]), item="J2")])
+    assert reads.status is Status.PASSED, reads
+    assert "DUP on api is defined twice, lines 2 and 5: the last is read" in reads.observed
+    assert reads.evidence["defined_twice"] == {"api": {"DUP": "defined twice, lines 2 and 5: the last is read"}}
+    assert other.status is Status.PASSED and "twice" not in other.observed and "defined_twice" not in other.evidence
+
+
+# -- read two ways: Node's dotenv (what a Node or Next.js service reads) against python-dotenv -------------
+# Node's readings were taken from dotenv 16.6.1's parse() on each text (node_dotenv_agrees below re-checks them
+# wherever that package is at hand).
+SPLIT = [
+    ("NODE_TLS_REJECT_UNAUTHORIZED=`0`\n", {"NODE_TLS_REJECT_UNAUTHORIZED": (
+        "line 1: a backtick-quoted value: Node's dotenv reads 1 character, python-dotenv 3; "
+        "quote the value with double quotes")}),
+    ("A=1\nSESSION_SECRET=ab#cdefghijklmnopqrstuvwxyz0123456789\n", {"SESSION_SECRET": (
+        "line 2: a # inside an unquoted value (Node's dotenv ends the value there): Node's dotenv reads "
+        "2 characters, python-dotenv 37; quote the value with double quotes")}),
+    ("A=#ab\n", {"A": "Node's dotenv reads an empty value, python-dotenv 3 characters"}),
+    ("A=a\\#b\n", {"A": "a # inside an unquoted value"}),
+    ("CERT=`line1\nB=2\nend`\nC=3\n", {
+        "CERT": ("line 1: a backtick-quoted value over lines 1-3: Node's dotenv reads 13 characters on 3 lines, "
+                 "python-dotenv 6 characters; quote the value with double quotes"),
+        "B": ("line 2: inside CERT's value for Node's dotenv (lines 1-3): Node's dotenv reads no value, "
+              "python-dotenv 1 character; fix line 1: quote the value with double quotes")}),
+    ("A=`a` # c\n", {"A": "a backtick-quoted value"}),
+    ("A=```\n", {"A": "a backtick-quoted value"}),
+    ('A="a\\tb"\n', {"A": "line 1: a backslash escape inside quotes (python-dotenv decodes it, Node's dotenv keeps "
+                          "it; in double quotes both read only \\n and \\r): Node's dotenv reads 4 characters, "
+                          "python-dotenv 3; write the characters themselves, without backslash escapes"}),
+    ('A="a\\"b"\n', {"A": "a backslash escape inside quotes"}),
+    ('B="\\\\n"\n', {"B": "a backslash escape inside quotes"}),
+    ("A='a\\'b'\n", {"A": "a backslash escape inside quotes"}),
+    ("'A'=1\n", {"A": ("line 1: a quoted name, a line Node's dotenv does not read: Node's dotenv reads no value, "
+                       "python-dotenv 1 character; write the name without quotes")}),
+    ("A=1\n'A'=2\n", {"A": "Node's dotenv reads 1 character from line 1, python-dotenv 1 character from line 2"}),
+    ("A=1\nA\n", {"A": "line 2: no '=' (python-dotenv reads it as empty, Node's dotenv skips the line)"}),
+    ("A=1\nexport A\n", {"A": "no '='"}),
+    ('A=\n"x"\n', {"A": ("line 1: an empty value with a quoted line under it (Node's dotenv takes that line as the "
+                         "value): Node's dotenv reads 1 character, python-dotenv an empty value; write the value "
+                         "on its name's line")}),
+    ('A="x\r\ny"\r\n', {"A": "a line break written CRLF inside quotes (Node's dotenv reads it as LF)"}),
+    ("A=x\ufeff\n", {"A": "an unquoted value the two trim differently"}),
+    ("KÉY=1\n", {"KÉY": "a name Node's dotenv does not read"}),
+    ('KÉY="v\n\nDATABASE_URL=x\n"\n', {"KÉY": "a name Node's dotenv does not read", "DATABASE_URL": (
+        "line 3: part of line 1's statement for python-dotenv, a variable of its own for Node's dotenv: Node's "
+        "dotenv reads 1 character, python-dotenv no value; fix line 1: rename the variable")}),
+    ("X=1\nA:\n  foo\n", {"A": "line 2: 'A:' without '=' (Node's dotenv reads it as A=, python-dotenv as a name "
+                                "of its own): Node's dotenv reads 3 characters, python-dotenv no value"}),
+    ('A="x\\\\"\nB=2\n"\n', {"A": "a backslash escape inside quotes", "B": "inside A's value for Node's dotenv"}),
+    ("__proto__=x\n", {"__proto__": "line 1: the name __proto__ (Node's dotenv reads the line but sets no variable of "
+                                    "that name): Node's dotenv reads no value, python-dotenv 1 character"}),
+    # U+2028 and U+2029 end a line for Node's dotenv (a statement may follow), never for python-dotenv
+    ("#x\u2028B=2\n", {"B": ("line 1: after a U+2028 or U+2029 (a line end for Node's dotenv, for python-dotenv part "
+                              "of the line): Node's dotenv reads 1 character, python-dotenv no value; write a line "
+                              "break there, or remove the character")}),
+    ("B=1 # c\u2028B=\n", {"B": "after a U+2028 or U+2029"}),  # the later of two statements on one line is blamed
+    # past the end of Node's value, in a statement python-dotenv reads on (a quote opened in X's value for Node)
+    ("X:\nY='\nC=1\n'\n", {"X": "'X:' without '='", "Y": "inside X's value for Node's dotenv (lines 1-2)", "C": (
+        "line 3: part of line 2's statement for python-dotenv, a variable of its own for Node's dotenv: Node's dotenv "
+        "reads 1 character, python-dotenv no value; fix line 1: write X=value")}),
+]
+AGREE = ["A=ab #cd\n", "A= #ab\n", "A=`a`b\n", "A=`x\n", 'A="a\\nb"\n', "A='a\\nb'\n", "export A=1\n", "A = 1\n",
+         'A="x"#c\n', "A='x' # c\n", 'A="multi\nline"\n', "A='multi\nline'\n", "A=it's\n", "A=x\\ty\n", "A=\n",
+         "A\n", "A=x\r\nB=y\r\n", "A=x\rB=y\r", 'A="a#b"\n', "A='a # b'\n", 'A="x"\n#c\nB=1\n', "A=\\\\n\n",
+         "A=1\nA=2\n", "A=\u00a0x\u00a0\n", "A=$B\n", 'A=x"y"\n', "#A=`1`\n", "A.B=1\nC=2\n", "A=`x`\nA=1\n"]
+
+
+@pytest.mark.parametrize("text, split", SPLIT)
+def test_a_line_the_two_readers_read_differently_is_named(text, split):
+    read = envsource.parse_dotenv(text, "api.env")
+    assert set(read.read_two_ways) == set(split), read.read_two_ways
+    for name, said in split.items():
+        assert said in str(read.read_two_ways[name])
+
+
+@pytest.mark.parametrize("text", AGREE)
+def test_lines_both_readers_read_alike_are_not_named(text):
+    assert envsource.parse_dotenv(text, "api.env").read_two_ways == {}
+
+
+def test_node_dotenv_agrees_where_nothing_is_named():
+    """The readings above, checked against Node's dotenv itself where it is at hand (DOTENV_JS: its folder)."""
+    module = os.environ.get("DOTENV_JS")
+    if not module or not shutil.which("node"):
+        pytest.skip("set DOTENV_JS to an installed dotenv 16 package folder (and have node) to compare")
+    texts = [text for text, _ in SPLIT] + AGREE
+    script = (f"const d=require({json.dumps(module)});const t=JSON.parse(require('fs').readFileSync(0,'utf8'));"
+              "console.log(JSON.stringify(t.map(x=>d.parse(x))))")
+    node = json.loads(subprocess.run(["node", "-e", script], input=json.dumps(texts), capture_output=True,
+                                     text=True, check=True, timeout=60).stdout)
+    for text, by_node in zip(texts, node):
+        read = envsource.parse_dotenv(text, "x.env")
+        differ = {name for name in {*read, *by_node} if (read.get(name) or "") != (by_node.get(name) or "")}
+        assert differ == set(read.read_two_ways), text
+
+
+TWO_WAYS = ("NODE_TLS_REJECT_UNAUTHORIZED=`0`\nSESSION_SECRET=ab#cdefghijklmnopqrstuvwxyz0123456789\n"
+            "APP_ORIGIN=`https://api.example.com`\nCLEAR=Zq8Tn4mP2vR9sLwQ7xYk\n")
+
+
+def test_an_item_judging_a_name_read_two_ways_is_an_error_naming_it_and_the_fix(tmp_path):
+    """Node reads `0` (TLS checks off) and a 2-character secret where python-dotenv read `\\`0\\`` and 37
+    characters: judged on python's reading alone, a broken service passed."""
+    (tmp_path / "api.env").write_text(TWO_WAYS)
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    checks = [make_check("env", api(not_values={"NODE_TLS_REJECT_UNAUTHORIZED": ["0"]}), item="J1"),
+              make_check("env", api(min_length={"SESSION_SECRET": 32}), item="J2"),
+              make_check("env", api(format={"APP_ORIGIN": "https-url"}), item="J3"),
+              make_check("env", api(min_length={"CLEAR": 16}, forbidden=["NEXT_PUBLIC_*"]), item="J4"),
+              make_check("env", api(required=["*SECRET*"]), item="J5"),
+              make_check("env", api(min_length={"CLEAR": 99, "SESSION_SECRET": 3}), item="J6")]
+    tls, secret, origin, clear, pattern, mixed = gather_and_judge(target, env, checks)
+    assert tls.status is Status.ERROR, tls
+    assert tls.observed == (
+        f"could not look: NODE_TLS_REJECT_UNAUTHORIZED on api is read two ways ({tmp_path / 'api.env'} line 1: "
+        "a backtick-quoted value: Node's dotenv reads 1 character, python-dotenv 3; quote the value with double "
+        "quotes)")
+    assert secret.status is Status.ERROR and "SESSION_SECRET on api is read two ways" in secret.observed
+    assert "Node's dotenv reads 2 characters, python-dotenv 37" in secret.observed
+    assert origin.status is Status.ERROR and "APP_ORIGIN on api is read two ways" in origin.observed
+    assert clear.status is Status.PASSED, clear  # items about other names are judged as ever
+    assert pattern.status is Status.ERROR and "SESSION_SECRET on api is read two ways" in pattern.observed
+    assert mixed.status is Status.FAILED and "CLEAR has 20 characters" in mixed.observed  # a failure is one
+    assert set(mixed.evidence["read_two_ways"]["api"]) == {"SESSION_SECRET"}
+    for check, outcome in zip(checks, (tls, secret, origin, clear, pattern, mixed)):
+        said = repr(outcome) + message(check, outcome)
+        assert "cdefghijkl" not in said and "api.example.com" not in said and "Zq8Tn4mP2" not in said
+
+
+def test_a_condition_or_an_equal_name_read_two_ways_is_an_error(tmp_path):
+    (tmp_path / "api.env").write_text("MODE=`live`\nJWT=`Zq8Tn4mP2vR9sLwQ7xYk`\n")
+    (tmp_path / "web.env").write_text("JWT=Zq8Tn4mP2vR9sLwQ7xYk\n")
+    target = make_target({"services": {s: {"env": {"dotenv": str(tmp_path / f"{s}.env")}} for s in ("api", "web")}})
+    when = make_check("env", api(when={"MODE": "live"}, required=["X"]), item="J1")
+    equal = make_check("env", {"equal": {"names": ["JWT"], "services": ["web", "api"]}}, item="J2")
+    when_out, equal_out = gather_and_judge(target, env, [when, equal])
+    assert when_out.status is Status.ERROR and "MODE on api is read two ways" in when_out.observed, when_out
+    assert equal_out.status is Status.ERROR and "JWT on api is read two ways" in equal_out.observed, equal_out

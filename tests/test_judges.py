@@ -155,7 +155,7 @@ SECRET = "s3cr3t-value-that-must-not-leak"
 
 @pytest.mark.parametrize("params, values, status, seen", [
     ({"service": "api", "required": ["A", "B"]}, {"A": "1x", "B": SECRET}, Status.PASSED, ""),
-    ({"service": "api", "required": ["A", "B"]}, {"A": "1x", "B": ""}, Status.FAILED, "B is not set on api"),
+    ({"service": "api", "required": ["A", "B"]}, {"A": "1x", "B": ""}, Status.FAILED, "B is blank on api"),
     ({"service": "api", "any_of": [["P", "Q"]]}, {"Q": SECRET}, Status.PASSED, ""),
     ({"service": "api", "any_of": [["P", "Q"]]}, {"R": "1"}, Status.FAILED, "none of P / Q is set"),
     ({"service": "api", "forbidden": ["MOCK"]}, {"MOCK": "false"}, Status.PASSED, ""),

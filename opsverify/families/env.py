@@ -15,6 +15,7 @@ import fnmatch
 import ipaddress
 import re
 import socket
+import string
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
@@ -26,7 +27,7 @@ from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint
 from ..lazy import load
-from ..transports.envsource import parse_dotenv
+from ..transports.envsource import EnvFile, parse_dotenv
 from ._common import StrictParams, first_few, nothing_found
 from .repo import source as repo_source  # where a system's files come from: its checkout or GitHub
 
@@ -52,11 +53,16 @@ Format = Literal["https-url", "url", "base58-pubkeys", "email", "integer", "bool
 
 
 # -- names and patterns ------------------------------------------------------------------------
+_NAME_CHARS = set(string.ascii_letters + string.digits + "_*?")  # str.isalnum() would let É and fullwidth Ａ by
+
+
 def _not_a_name(value: str) -> str:
-    odd = sorted({ch for ch in value if not (ch.isalnum() or ch in "_*?")})
+    odd = sorted({ch for ch in value if ch not in _NAME_CHARS})
     if odd:
         return (f"{value!r} is not an env var name: {' '.join(odd)} not allowed "
-                "(letters, digits and _; patterns use * and ? only)")
+                "(ASCII letters, digits and _; patterns use * and ? only)")
+    if not value:
+        return "an env var name is empty"
     return f"{value!r} is not an env var name (it must not start with a digit)"
 
 
@@ -83,6 +89,12 @@ def _regex(value: str) -> str:
     return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{value!r} is blank: a blank value reads as unset, so no env could match it")
+    return value
+
+
 def _inside_repo(value: str) -> str:
     parts = PurePosixPath(value).parts
     if not parts or value.startswith("/") or ".." in parts:
@@ -93,6 +105,7 @@ def _inside_repo(value: str) -> str:
 EnvName = Annotated[str, AfterValidator(_exact_name)]
 NameOrPattern = Annotated[str, AfterValidator(_name_or_pattern)]
 Text = Annotated[str, Field(min_length=1)]
+Wanted = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]  # a value the env must (not) hold
 Regex = Annotated[str, AfterValidator(_regex)]
 RepoPath = Annotated[str, AfterValidator(_inside_repo)]
 
@@ -108,17 +121,17 @@ class Equal(StrictParams):
 
 class Params(StrictParams):
     service: str | None = None
-    when: dict[EnvName, Text] = {}  # the item's rules apply only while every condition holds
+    when: dict[EnvName, Wanted] = {}  # the item's rules apply only while every condition holds
     required: list[NameOrPattern] = []
     any_of: list[Annotated[list[EnvName], Field(min_length=1)]] = []
-    forbidden: list[NameOrPattern] = []  # unset, empty or falsy
-    values: dict[EnvName, Text] = {}  # an empty value reads as unset: expecting one could never be told apart
+    forbidden: list[NameOrPattern] = []  # unset, blank or falsy
+    values: dict[EnvName, Wanted] = {}  # a blank value reads as unset: expecting one could never be told apart
     not_values: dict[EnvName, Annotated[list[str], Field(min_length=1)]] = {}
     format: dict[EnvName, Format] = {}
     min_length: dict[EnvName, Annotated[int, Field(ge=1)]] = {}
     contains: dict[EnvName, Text] = {}
     matches: dict[EnvName, Regex] = {}  # the whole value (regex.fullmatch, with a time bound)
-    not_equal: dict[EnvName, Text] = {}
+    not_equal: dict[EnvName, Wanted] = {}
     not_placeholder: list[EnvName] = []  # differs from the value in the repo's .env.example
     placeholders_from: RepoPath | None = None  # default .env.example at the repo root
     equal: Equal | None = None
@@ -325,17 +338,59 @@ def _shown_word(p: Params, value: str) -> str:
     return f"a value of length {len(value)} ({fingerprint(value)})"
 
 
+def _blank(value: str | None) -> bool:
+    """Unset, empty or whitespace-only: one notion for every rule (a service handed "   " as its key is as
+    broken as one without it)."""
+    return value is None or not value.strip()
+
+
+def _unset(name: str, value: str | None) -> str | None:
+    """Why a rule about a value has none to judge (`K is not set`, `K is blank`); None when it has one."""
+    if value is None:
+        return f"{name} is not set"
+    return f"{name} is blank" if not value.strip() else None
+
+
+def _described(value: str | None) -> dict[str, Any]:
+    seen = describe(value)
+    if value is not None and not value.strip():
+        seen["blank"] = True
+    return seen
+
+
+def _read_two_ways(env: dict[str, str], name: str) -> str | None:
+    """How the env file splits Node's dotenv (what most services read it with) and python-dotenv on `name`."""
+    if isinstance(env, EnvFile) and name in env.read_two_ways:
+        return f"{env.label} {env.read_two_ways[name]}"
+    return None
+
+
+def _defined_twice(env: dict[str, str], name: str) -> str | None:
+    lines = env.defined_twice.get(name) if isinstance(env, EnvFile) else None
+    if not lines:
+        return None
+    times = "twice" if len(lines) == 2 else f"{len(lines)} times"
+    return f"defined {times}, lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}: the last is read"
+
+
 @dataclass
 class Findings:
     """What one item expects and what it saw, rule by rule, without a single value in it."""
 
-    where: str
+    service: str | None
     expected: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # rules that could not be decided
     seen: dict[str, dict] = field(default_factory=dict)
     patterns: dict[str, list[str]] = field(default_factory=dict)
     failed: dict[str, list[str]] = field(default_factory=dict)
+    read_two_ways: dict[str, dict[str, str]] = field(default_factory=dict)  # service -> name -> how
+    defined_twice: dict[str, dict[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # said whatever the verdict
+
+    @property
+    def where(self) -> str:
+        return f"on {self.service}" if self.service else ""
 
     def expect(self, text: str) -> None:
         self.expected.append(f"{text} {self.where}")
@@ -353,7 +408,39 @@ class Findings:
             self.unknown.append(text)
 
     def look(self, env: dict[str, str], *names: str) -> None:
-        self.seen.update({n: describe(env.get(n)) for n in names})
+        self.seen.update({n: _described(env.get(n)) for n in names})
+        for name in names:
+            self.twice(env, name, self.service or "")
+
+    def twice(self, env: dict[str, str], name: str, service: str) -> None:
+        """A name the file defines more than once is read at its last line, as every reader does: said, so
+        that the earlier line is not taken for the one in force."""
+        said = _defined_twice(env, name)
+        if said and name not in self.defined_twice.get(service, {}):
+            self.defined_twice.setdefault(service, {})[name] = said
+            self.notes.append(f"{name} on {service} is {said}")
+
+    def clear(self, env: dict[str, str], name: str, service: str | None = None) -> bool:
+        """Whether `name` reads the same to Node's dotenv and python-dotenv; when not, the rule cannot judge it
+        (either reading may be the service's) and says so."""
+        how = _read_two_ways(env, name)
+        if how is None:
+            return True
+        service = service or self.service or ""
+        if name not in self.read_two_ways.get(service, {}):
+            self.read_two_ways.setdefault(service, {})[name] = how
+            self.cannot(f"{name} on {service} is read two ways ({how})")
+        return False
+
+    def set_or_undecided(self, env: dict[str, str], names: list[str]) -> bool:
+        """Whether one of `names` is set, or only names read two ways could be (then said as undecided)."""
+        readable = [n for n in names if _read_two_ways(env, n) is None]
+        if any(not _blank(env.get(n)) for n in readable):
+            return True
+        unclear = [n for n in names if n not in readable]
+        for name in unclear:
+            self.clear(env, name)
+        return bool(unclear)
 
 
 def _names_matching(env: dict[str, str], pattern: str) -> list[str]:
@@ -366,15 +453,15 @@ def _judge_required(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{', '.join(exact)} set")
         f.look(env, *exact)
         for name in exact:
-            if not env.get(name):
-                f.problem("required", name, f"{name} is not set")
+            if f.clear(env, name) and (why := _unset(name, env.get(name))):
+                f.problem("required", name, why)
     for pattern in (n for n in p.required if is_pattern(n)):
         f.expect(f"a name matching {pattern} set")
         matching = _names_matching(env, pattern)
         f.patterns[pattern] = matching
         f.look(env, *matching)
-        if not any(env[n] for n in matching):
-            found = f" (only empty: {first_few(matching)})" if matching else ""
+        if not f.set_or_undecided(env, matching):
+            found = f" (only blank: {first_few(matching)})" if matching else ""
             f.problem("required", pattern, f"no name matching {pattern} is set{found}")
 
 
@@ -382,14 +469,14 @@ def _judge_any_of(p: Params, env: dict[str, str], f: Findings) -> None:
     for group in p.any_of:
         f.expect(f"one of {' / '.join(group)} set")
         f.look(env, *group)
-        if not any(env.get(n) for n in group):
+        if not f.set_or_undecided(env, group):
             f.problem("any_of", " / ".join(group), f"none of {' / '.join(group)} is set")
 
 
 def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
     for entry in p.forbidden:
         if is_pattern(entry):
-            f.expect(f"no name matching {entry} set (unless empty or false)")
+            f.expect(f"no name matching {entry} set (unless blank or false)")
             names = _names_matching(env, entry)
             f.patterns[entry] = names
         else:
@@ -398,7 +485,7 @@ def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
         f.look(env, *names)
         for name in names:
             value = env.get(name)
-            if value is not None and value.strip().lower() not in FALSY:
+            if f.clear(env, name) and value is not None and value.strip().lower() not in FALSY:
                 label = f"{name} (matches {entry})" if is_pattern(entry) else name
                 f.problem("forbidden", name, f"{label} is set to {_shown(value)}")
 
@@ -408,8 +495,10 @@ def _judge_values(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name}={wanted}")
         f.look(env, name)
         value = env.get(name)
-        if value is None:
-            f.problem("values", name, f"{name} is not set")
+        if not f.clear(env, name):
+            continue
+        if why := _unset(name, value):
+            f.problem("values", name, why)
         elif value != wanted:
             f.problem("values", name, f"{name} is {_shown_word(p, value)}")
 
@@ -419,6 +508,8 @@ def _judge_not_values(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name} not {' / '.join(refused)} (unset is fine)")
         f.look(env, name)
         value = env.get(name)
+        if not f.clear(env, name):
+            continue
         hit = next((r for r in refused if value is not None and value.strip().lower() == r.strip().lower()), None)
         if hit is not None:
             f.problem("not_values", name, f"{name} is {hit}")
@@ -429,9 +520,12 @@ def _judge_format(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name} is {kind}")
         f.look(env, name)
         value = env.get(name)
-        why = "is not set" if not value else format_problem(kind, value)
-        if why:
-            f.problem("format", name, f"{name} {why}")
+        if not f.clear(env, name):
+            continue
+        if why := _unset(name, value):
+            f.problem("format", name, why)
+        elif problem := format_problem(kind, value):
+            f.problem("format", name, f"{name} {problem}")
 
 
 def _judge_min_length(p: Params, env: dict[str, str], f: Findings) -> None:
@@ -439,8 +533,10 @@ def _judge_min_length(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name} at least {least} characters")
         f.look(env, name)
         value = env.get(name)
-        if not value:
-            f.problem("min_length", name, f"{name} is not set")
+        if not f.clear(env, name):
+            continue
+        if why := _unset(name, value):
+            f.problem("min_length", name, why)
         elif len(value) < least:
             f.problem("min_length", name, f"{name} has {len(value)} characters (at least {least} wanted)")
 
@@ -450,8 +546,10 @@ def _judge_contains(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name} contains '{needle}'")
         f.look(env, name)
         value = env.get(name)
-        if not value:
-            f.problem("contains", name, f"{name} is not set")
+        if not f.clear(env, name):
+            continue
+        if why := _unset(name, value):
+            f.problem("contains", name, why)
         elif needle not in value:
             f.problem("contains", name, f"{name} does not contain '{needle}'")
 
@@ -462,8 +560,10 @@ def _judge_matches(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name} matches /{pattern}/")
         f.look(env, name)
         value = env.get(name)
-        if not value:
-            f.problem("matches", name, f"{name} is not set")
+        if not f.clear(env, name):
+            continue
+        if why := _unset(name, value):
+            f.problem("matches", name, why)
             continue
         try:
             matched = regex.fullmatch(pattern, value, timeout=MATCH_TIMEOUT_S, concurrent=True)
@@ -480,8 +580,10 @@ def _judge_not_equal(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name} is not the value not_equal names")
         f.look(env, name)
         value = env.get(name)
-        if not value:
-            f.problem("not_equal", name, f"{name} is not set")
+        if not f.clear(env, name):
+            continue
+        if why := _unset(name, value):
+            f.problem("not_equal", name, why)
         elif value == literal:
             f.problem("not_equal", name, f"{name} is the value not_equal forbids ({fingerprint(value)})")
 
@@ -495,8 +597,10 @@ def _judge_not_placeholder(p: Params, env: dict[str, str], examples: dict[str, A
         f.expect(f"{name} is not the placeholder of {file}")
         f.look(env, name)
         value = env.get(name)
-        if not value:
-            f.problem("not_placeholder", name, f"{name} is not set")
+        if not f.clear(env, name):
+            continue
+        if why := _unset(name, value):
+            f.problem("not_placeholder", name, why)
         elif placeholders is None or isinstance(placeholders, GatherError):
             f.cannot(f"cannot read {file}: {placeholders or 'it was not gathered'}")
         elif not placeholders.get(name):
@@ -515,8 +619,8 @@ def _condition_fails(p: Params, env: dict[str, str]) -> list[str]:
     out = []
     for name, wanted in p.when.items():
         value = env.get(name)
-        if value is None:
-            out.append(f"{name} is not set")
+        if why := _unset(name, value):
+            out.append(why)
         elif value != wanted:
             out.append(f"{name} is {_shown_word(p, value)}, not {wanted!r}")
     return out
@@ -531,15 +635,36 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
     f.expected.append(f"{', '.join(p.equal.names)} identical on {', '.join(p.equal.services)}")
     for name in p.equal.names:
         values = {s: services[s].get(name) for s in p.equal.services}
-        evidence.setdefault("equal", {})[name] = {s: describe(v) for s, v in values.items()}
-        absent = [s for s, v in values.items() if not v]
-        if absent:
-            f.problems.append(f"{name} is not set on {', '.join(absent)}")
+        evidence.setdefault("equal", {})[name] = {s: _described(v) for s, v in values.items()}
+        for service in p.equal.services:
+            f.twice(services[service], name, service)
+        if not all([f.clear(services[s], name, s) for s in p.equal.services]):  # a list: every split is said
+            continue
+        absent = [s for s, v in values.items() if v is None]
+        blank = [s for s, v in values.items() if v is not None and _blank(v)]
+        if absent or blank:  # blank on both is no agreement: neither has a value
+            said = ([f"not set on {', '.join(absent)}"] if absent else []) + ([f"blank on {', '.join(blank)}"]
+                                                                            if blank else [])
+            f.problems.append(f"{name} is {' and '.join(said)}")
             f.failed.setdefault("equal", []).append(name)
         elif len(set(values.values())) > 1:
             shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in values.items())
             f.problems.append(f"{name} differs across services ({shown})")
             f.failed.setdefault("equal", []).append(name)
+
+
+def _with_notes(observed: str, f: Findings) -> str:
+    return "; ".join([observed, *f.notes])
+
+
+def _file_evidence(f: Findings) -> dict[str, Any]:
+    """What the env files said beside the values: the names read two ways, the names defined twice."""
+    out: dict[str, Any] = {}
+    if f.read_two_ways:
+        out["read_two_ways"] = f.read_two_ways
+    if f.defined_twice:
+        out["defined_twice"] = f.defined_twice
+    return out
 
 
 def judge(check, facts) -> Outcome:
@@ -551,14 +676,19 @@ def judge(check, facts) -> Outcome:
             return error(f"could not read env of service '{service}': {env}")
         if not env and not p.allow_empty:
             return nothing_found("env vars", f"the env source of service '{service}'")
-    f = Findings(where=f"on {p.service}" if p.service else "")
+    f = Findings(service=p.service)
     evidence: dict[str, Any] = {}
     if p.service:
         env = services[p.service]
+        when = {n: _described(env.get(n)) for n in p.when}
+        for name in p.when:
+            f.twice(env, name, p.service)
+        if not all([f.clear(env, n) for n in p.when]):  # either reading may be the service's: no verdict
+            return error(_with_notes("could not look: " + "; ".join(f.unknown), f), when=when, **_file_evidence(f))
         unmet = _condition_fails(p, env)
         if unmet:
-            return passed(f"{_when_text(p)}: the item's rules {f.where}", f"not applicable: {'; '.join(unmet)}",
-                          when={n: describe(env.get(n)) for n in p.when})
+            return passed(f"{_when_text(p)}: the item's rules {f.where}",
+                          _with_notes(f"not applicable: {'; '.join(unmet)}", f), when=when, **_file_evidence(f))
         for rule in PER_SERVICE:
             rule(p, env, f)
         if p.not_placeholder:
@@ -570,12 +700,13 @@ def judge(check, facts) -> Outcome:
         _judge_equal(p, services, f, evidence)
     if f.failed:
         evidence["failed_rules"] = f.failed
+    evidence.update(_file_evidence(f))
     expected = "; ".join(f.expected)
     if p.when:
         expected = f"{_when_text(p)}: {expected}"
-        evidence["when"] = {n: describe(services[p.service].get(n)) for n in p.when}
+        evidence["when"] = when
     if f.problems:
-        return failed(expected, "; ".join(f.problems), **evidence)
+        return failed(expected, _with_notes("; ".join(f.problems), f), **evidence)
     if f.unknown:
-        return error("could not look: " + "; ".join(f.unknown), **evidence)
-    return passed(expected, "all as expected" + (" (conditions hold)" if p.when else ""), **evidence)
+        return error(_with_notes("could not look: " + "; ".join(f.unknown), f), **evidence)
+    return passed(expected, _with_notes("all as expected" + (" (conditions hold)" if p.when else ""), f), **evidence)

@@ -4,32 +4,359 @@ from __future__ import annotations
 
 import io
 import os
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from dotenv.parser import parse_stream
 
 from ..errors import GatherError
 
 
-def read_dotenv(path: str) -> dict[str, str]:
+def read_dotenv(path: str) -> "EnvFile":
     """The file's variables as written: what a platform export holds, so `${…}` is never expanded from the
     runner's own environment. A file that cannot be read, or a line that cannot be parsed, is a GatherError
     naming the file (and line), never the value."""
     return parse_dotenv(_text(Path(path)), path)
 
 
-def parse_dotenv(text: str, label: str) -> dict[str, str]:
+def parse_dotenv(text: str, label: str) -> "EnvFile":
     """Dotenv text read literally, in one pass. python-dotenv drops a line it cannot parse (an unclosed quote)
     with a log line, where Node's dotenv sets it: a rule would then judge a variable that is not there."""
-    values: dict[str, str] = {}
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.error:  # its text starts with the blank lines before it: name the line the statement is on
-            blank = binding.original.string[:len(binding.original.string) - len(binding.original.string.lstrip())]
-            raise GatherError(f"env file {label} line {binding.original.line + blank.count(chr(10))} cannot be "
-                              "parsed (an unclosed quote?); fix that line")
-        if binding.key is not None:
-            values[binding.key] = binding.value or ""
-    return values
+    return EnvFile(list(_statements(text.removeprefix("\ufeff"), label)), label)
+
+
+# -- Node's dotenv, beside python-dotenv --------------------------------------------------------------------------
+# Most services reading these files are Node ones: dotenv 16's parse() (which @next/env runs too). How it reads a
+# statement is set down in _NodeRead below, in our words, from running it on texts like the tests' (no part of its
+# code is used), so that each statement python-dotenv found can be read as Node reads it, and a line the two read
+# differently named.
+# JavaScript's whitespace (its \s, what trim() drops): line breaks, U+FEFF and Unicode's spaces
+_JS_SPACE = "\t\n\v\f\r \xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_LINE_ENDS = "\n\r\u2028\u2029"  # where a line ends for JavaScript: U+2028 and U+2029 too
+_QUOTES = "'\"`"
+_SPACE_RUN = re.compile(f"[{_JS_SPACE}]*")
+_NODE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_LINE_END = re.compile(f"[{_JS_LINE_ENDS}]")
+_REST_OF_LINE = re.compile(r"[^#\r\n]*")  # an unquoted value: up to a `#` or a line end (U+2028 does not end it)
+_NOT_KEPT = "__proto__"  # Node's dotenv reads a statement of this name, but its result holds no such variable
+_BREAK = re.compile(r"\r\n|\r|\n")
+_OWN_LINES = "write each statement on a line of its own"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of the file as both readers take it: python-dotenv's `name` and value, Node's `node` value
+    under `node_name` (None where Node's dotenv reads no variable from the line), `through` the last line of Node's
+    value. `why` says what splits the readers, `fix` how to write it so both read it alike."""
+
+    name: str
+    line: int
+    python: str | None
+    node: str | None
+    through: int = 0
+    why: str = ""
+    fix: str = ""
+    node_name: str = ""
+
+    @property
+    def read_as(self) -> str:
+        return self.node_name or self.name
+
+
+@dataclass(frozen=True)
+class ReadTwoWays:
+    """A variable Node's dotenv ends with otherwise than python-dotenv: each reading's shape, never its value."""
+
+    line: int
+    why: str
+    node: str
+    python: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.why}: Node's dotenv reads {self.node}, python-dotenv {self.python}; {self.fix}"
+
+
+class EnvFile(dict):
+    """A dotenv file's variables as python-dotenv reads them (the last definition of a name wins, as in Node's
+    dotenv), with the lines of each name defined more than once and the names the two readers end with
+    differently."""
+
+    def __init__(self, statements: list[Statement], label: str):
+        read = [s for s in statements if s.python is not None]
+        super().__init__((s.name, s.python) for s in read)
+        self.label = label
+        lines: dict[str, list[int]] = {}
+        for s in read:
+            lines.setdefault(s.name, []).append(s.line)
+        self.defined_twice = {name: at for name, at in lines.items() if len(at) > 1}
+        self.read_two_ways = _compared(statements)
+
+
+def _statements(source: str, label: str):
+    """Each statement python-dotenv reads, with Node's reading of it. A value Node reads on over lines that
+    python-dotenv reads as statements of their own (a backtick quote; `\\"`, which python-dotenv takes as an
+    escape): Node reads no variable from those. Where Node's reading of a statement (or comment) ends before
+    python-dotenv's does (a quoted name it does not read; a U+2028, a line end for Node only), Node may read
+    statements of its own from the rest: those come as statements python-dotenv has no value for."""
+    offset, node_upto, holder = 0, 0, None
+    for binding in parse_stream(io.StringIO(source)):
+        text = binding.original.string
+        start, offset = offset, offset + len(text)
+        lead = len(text) - len(text.lstrip())  # the blank lines and indent before it
+        begin, line = start + lead, binding.original.line + len(_BREAK.findall(text, 0, lead))
+        if binding.error:
+            raise GatherError(f"env file {label} line {line} cannot be parsed (an unclosed quote?); fix that line")
+        if binding.key is None:  # a comment, or blank lines
+            found = list(_read_inside(source, begin, offset, max(begin, node_upto), line, _OWN_LINES))
+        elif holder is not None and begin < node_upto:
+            inside = Statement(binding.key, line, binding.value or "", None, line,
+                               f"inside {holder.read_as}'s value for Node's dotenv (lines {holder.line}-"
+                               f"{holder.through})", f"fix line {holder.line}: {holder.fix}")
+            found = [(inside, 0), *_read_inside(source, begin, offset, node_upto, line, inside.fix)]
+        else:
+            read, ends = _read_by_node(source, start, line, binding.key, binding.value or "",
+                                       _unread(text[lead:], binding.value))
+            fix = f"fix line {line}: {read.fix}" if read.fix else _OWN_LINES
+            found = [(read, ends), *_read_inside(source, begin, offset, max(begin, ends), line, fix)]
+        for statement, ends in found:
+            if ends > node_upto and statement.why:  # a value both read alike holds no statement python-dotenv reads
+                node_upto, holder = ends, statement
+            yield statement
+
+
+def _read_inside(source: str, begin: int, end: int, past: int, line: int, fix: str):
+    """The variables Node's dotenv reads from the lines it starts within python-dotenv's statement (or comment)
+    from `begin` (on `line`) to `end`, past `past`: where Node's reading of what comes before ends. `fix` says how to
+    write that statement so both read it alike."""
+    upto = past
+    for brk in _LINE_END.finditer(source, max(begin, past - 1), end):  # Node's value may end at a line start
+        at = _SPACE_RUN.match(source, brk.end()).end()
+        if brk.end() < upto or at >= end:
+            continue
+        read, ends = _read_by_node(source, brk.end(), line + len(_BREAK.findall(source, begin, at)), None, None,
+                                   ("", ""))
+        if read.node is None:
+            continue
+        upto = max(upto, ends)
+        if source[brk.start()] in "\u2028\u2029":
+            yield replace(read, why="after a U+2028 or U+2029 (a line end for Node's dotenv, for python-dotenv part "
+                                    "of the line)", fix="write a line break there, or remove the character"), ends
+        else:
+            yield replace(read, why=f"part of line {line}'s statement for python-dotenv, a variable of its own for "
+                                    "Node's dotenv", fix=fix), ends
+
+
+def _read_by_node(source: str, start: int, line: int, name: str | None, python: str | None,
+                  unread: tuple[str, str]):
+    """The statement at `start` (its name on `line`) as Node's dotenv reads it, and where its value ends in
+    `source` (0 where it reads none). `name` and `python` are python-dotenv's reading (None: it reads no variable
+    there); `unread` says why Node reads none, should it not."""
+    read = _NodeRead.at(source, start)
+    if read is None:
+        return Statement(name or "", line, python, None, line, *unread), 0
+    node = read.value
+    through = line + len(_BREAK.findall(source, read.name_at, read.ends))
+    if node == python and read.name == name and name != _NOT_KEPT:
+        return Statement(name, line, python, node, through), read.ends
+    if read.name == _NOT_KEPT:
+        why = (f"the name {_NOT_KEPT} (Node's dotenv reads the line but sets no variable of that name)",
+               "rename the variable")
+    elif read.name != name and read.colon:
+        why = (f"'{read.name}:' without '=' (Node's dotenv reads it as {read.name}=, python-dotenv as a name of its "
+               f"own)", f"write {read.name}=value")
+    else:
+        why = _why(read.written, python or "", line, through)
+    return Statement(name or read.name, line, python, node, through, *why, read.name), read.ends
+
+
+class _NodeRead(NamedTuple):
+    """A statement as Node's dotenv 16 reads it: its `name` (at `name_at` in the source), whether a `:` stands for
+    the `=`, its value as `written` (from just past the `=` or the `:`, ending at `ends`) and the `value` it makes of
+    that. The rules, found by running it:
+
+    - Where: at each line start (a line ends at LF, CR, U+2028 or U+2029) past the previous statement's value.
+      Whitespace may lead (JavaScript's whitespace, line breaks included), and then `export` and whitespace;
+      `export` is the name itself where no statement follows those.
+    - The name: a run of ASCII letters, digits, `_`, `.` and `-`. Whitespace (line breaks too) and `=` follow it, or
+      a `:` right after it and one whitespace character (a CRLF counts as one); with neither it is no statement.
+    - The value, from just past the `=` (or the `:` and its whitespace character): where a quote (', " or `) opens
+      it, maybe past whitespace and line breaks, it runs over any lines to the next quote of that kind not right after
+      a backslash, and ends there if only whitespace follows it and then a line end, a `#` or the text's end; if
+      not, it ends at the last such-followed quote of that kind, right after a backslash, before that one. With none
+      of those, or no quote, it runs to a `#` or the line's end (U+2028 and U+2029 do not end it there).
+    - What is read from it: whitespace trimmed from both ends, line breaks (CRLF, CR) read as LF; a line of it that
+      opens with a quote loses that quote and the last one of its kind that ends a line after it, keeping all between
+      as written (a quoted value: its own quotes); then, if it opened with a double quote, `\\n` and `\\r` become
+      LF and CR. No other escape is read.
+    - Of the statements naming one variable the last counts; one named __proto__ sets none.
+    """
+
+    name: str
+    name_at: int
+    colon: bool
+    written: str
+    ends: int
+
+    @classmethod
+    def at(cls, source: str, start: int) -> "_NodeRead | None":
+        """The statement at `start`, a line start; None where Node's dotenv reads none there."""
+        start = _SPACE_RUN.match(source, start).end()
+        for name_at in _name_starts(source, start):
+            name = _NODE_NAME.match(source, name_at)
+            value_at = _past_separator(source, name.end()) if name else 0
+            if value_at:
+                ends = _value_end(source, value_at)
+                return cls(name.group(), name_at, source[name.end()] == ":", source[value_at:ends], ends)
+        return None
+
+    @property
+    def value(self) -> str:
+        """What Node's dotenv reads from the value as written."""
+        value = self.written.strip(_JS_SPACE)
+        unquoted = _lines_unquoted(_BREAK.sub("\n", value) if "\r" in value else value)
+        return unquoted.replace("\\n", "\n").replace("\\r", "\r") if value.startswith('"') else unquoted
+
+
+def _name_starts(source: str, start: int):
+    """Where the name may start: past `export` and its whitespace, then at `start` (`export` the name itself)."""
+    if source.startswith("export", start):
+        past = _SPACE_RUN.match(source, start + len("export")).end()
+        if past > start + len("export"):
+            yield past
+    yield start
+
+
+def _past_separator(source: str, after_name: int) -> int:
+    """Where the value starts: past the `=` (whitespace may come before it), or past the `:` and the one whitespace
+    character right after it; 0 where the name is followed by neither."""
+    equals = _SPACE_RUN.match(source, after_name).end()
+    if source.startswith("=", equals):
+        return equals + 1
+    if source.startswith(":", after_name):
+        space = source[after_name + 1:after_name + 3]
+        if space == "\r\n":
+            return after_name + 3
+        if space and space[0] in _JS_SPACE:
+            return after_name + 2
+    return 0
+
+
+def _value_end(source: str, start: int) -> int:
+    """Where the value starting at `start` ends: past its closing quote, else at a `#` or the line's end."""
+    opens = _SPACE_RUN.match(source, start).end()
+    quote = source[opens:opens + 1]
+    if quote and quote in _QUOTES:
+        closes = _closing_quote(source, opens + 1, quote)
+        if closes is not None:
+            return closes + 1
+    return _REST_OF_LINE.match(source, start).end()
+
+
+def _closing_quote(source: str, body: int, quote: str) -> int | None:
+    """Where the quote whose text starts at `body` closes: at the first `quote` not right after a backslash if only
+    whitespace and then a line end, a `#` or the text's end follow it; else at the last one before it, right after a
+    backslash, that is so followed; None where none is."""
+    escaped = []
+    at = source.find(quote, body)
+    while at > body and source[at - 1] == "\\":
+        escaped.append(at)
+        at = source.find(quote, at + 1)
+    for close in ([at] if at >= 0 else []) + escaped[::-1]:
+        if _at_line_end(source, close + 1):
+            return close
+    return None
+
+
+def _at_line_end(source: str, at: int) -> bool:
+    """Whether only whitespace follows `at` before a `#`, the text's end or a line end (a line end within it)."""
+    past = _SPACE_RUN.match(source, at).end()
+    return past == len(source) or source[past] == "#" or _LINE_END.search(source, at, past) is not None
+
+
+def _lines_unquoted(value: str) -> str:
+    """`value` with the quotes off each line of it that opens with one, paired with the last quote of that kind
+    that ends a line after it (the lines between kept whole, as written)."""
+    if not _LINE_END.search(value):  # one line (the usual): quotes off where they wrap all of it
+        return value[1:-1] if len(value) > 1 and value[0] in _QUOTES and value[-1] == value[0] else value
+    ends = [found.start() for found in _LINE_END.finditer(value)] + [len(value)]
+    out, done = [], 0
+    for start in [0] + [end + 1 for end in ends[:-1]]:
+        quote = value[start:start + 1]
+        if start < done or not quote or quote not in _QUOTES:
+            continue
+        close = next((end - 1 for end in reversed(ends) if end - 1 > start and value[end - 1] == quote), None)
+        if close is not None:
+            out += [value[done:start], value[start + 1:close]]
+            done = close + 1
+    return "".join(out) + value[done:]
+
+
+def _unread(written: str, python: str | None) -> tuple[str, str]:
+    """Why Node's dotenv reads no variable from a statement python-dotenv reads (`written`, from its name or
+    `export` on; `python` None where it has no `=`), and the fix."""
+    after_export = written.removeprefix("export")
+    if (after_export.lstrip() if after_export[:1].isspace() else written).startswith("'"):
+        return "a quoted name, a line Node's dotenv does not read", "write the name without quotes"
+    if python is None:
+        return "no '=' (python-dotenv reads it as empty, Node's dotenv skips the line)", "give it a value or remove the line"
+    return ("a name Node's dotenv does not read (it reads ASCII letters, digits, _ . and - only)",
+            "rename the variable")
+
+
+def _why(taken: str, python: str, line: int, through: int) -> tuple[str, str]:
+    """What in a value splits the readers, and how to write it so both read it alike."""
+    written = taken.lstrip(_JS_SPACE)
+    quote = written[:1]
+    double = "quote the value with double quotes"
+    if quote == "`":
+        return "a backtick-quoted value" + (f" over lines {line}-{through}" if through > line else ""), double
+    if quote in ("'", '"') and _BREAK.search(taken[:len(taken) - len(written)]):
+        return ("an empty value with a quoted line under it (Node's dotenv takes that line as the value)",
+                "write the value on its name's line")
+    if quote in ("'", '"') and "\\" in written:
+        return ("a backslash escape inside quotes (python-dotenv decodes it, Node's dotenv keeps it; in double "
+                "quotes both read only \\n and \\r)", "write the characters themselves, without backslash escapes")
+    if quote in ("'", '"') and "\r" in written:
+        return "a line break written CRLF inside quotes (Node's dotenv reads it as LF)", "save the file with LF line ends"
+    if "#" in python:
+        return "a # inside an unquoted value (Node's dotenv ends the value there)", double
+    return "an unquoted value the two trim differently", double
+
+
+def _compared(statements: list[Statement]) -> dict[str, ReadTwoWays]:
+    """The names whose last definitions the two readers take differ, each blamed on the later of the two statements.
+    An empty value and none count as one: every rule reads both as unset."""
+    place = {id(s): at for at, s in enumerate(statements)}  # two statements may share a line (a U+2028 between)
+    by_python = {s.name: s for s in statements if s.python is not None}
+    by_node = {s.read_as: s for s in statements if s.node is not None and s.read_as != _NOT_KEPT}
+    out = {}
+    for name in sorted(by_python.keys() | by_node.keys()):
+        ours, theirs = by_python.get(name), by_node.get(name)
+        python, node = ours.python if ours else None, theirs.node if theirs else None
+        if (node or "") == (python or ""):
+            continue
+        blamed = ours if theirs is None or (ours is not None and place[id(ours)] >= place[id(theirs)]) else theirs
+        if ours is not None and theirs is not None and theirs is not ours:  # each from a line of its own
+            shapes = f"{_shape(node)} from line {theirs.line}", f"{_shape(python)} from line {ours.line}"
+        elif node and python and "\n" not in node + python:
+            shapes = _shape(node), str(len(python))  # `1 character, python-dotenv 3`
+        else:
+            shapes = _shape(node), _shape(python)
+        out[name] = ReadTwoWays(blamed.line, blamed.why, *shapes, blamed.fix)
+    return out
+
+
+def _shape(value: str | None) -> str:
+    """A reading as its shape: `1 character`, `13 characters on 3 lines`, `an empty value`; never the value."""
+    if value is None:
+        return "no value"
+    if not value:
+        return "an empty value"
+    lines = value.count("\n") + 1
+    return f"{len(value)} character{'s' if len(value) != 1 else ''}" + (f" on {lines} lines" if lines > 1 else "")
 
 
 def _text(file: Path) -> str:
