@@ -117,7 +117,7 @@ class Target:
             values = envsource.read_process(config.env.process_prefix)
         else:
             raise NotConfigured(f"env source of service '{service}' of {self.system} names no source")
-        for name, value in values.items():
+        for name, value in [*values.items(), *getattr(values, "node_readings", [])]:
             if looks_secret(name, value):
                 self.redactor.add(value, even_if_plain=names_a_secret_url(name))
             elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable

@@ -593,3 +593,14 @@ def test_a_condition_or_an_equal_name_read_two_ways_is_an_error(tmp_path):
     when_out, equal_out = gather_and_judge(target, env, [when, equal])
     assert when_out.status is Status.ERROR and "MODE on api is read two ways" in when_out.observed, when_out
     assert equal_out.status is Status.ERROR and "JWT on api is read two ways" in equal_out.observed, equal_out
+
+
+def test_the_value_node_reads_is_kept_secret_too(tmp_path):
+    """Node drops the backticks and ends an unquoted value at `#`: the service's secret is that reading, not
+    python-dotenv's, so an echo of it must be masked as well."""
+    (tmp_path / "api.env").write_text("API_SECRET=`Zk4qT9wLm2Rx7Vb3Np8s`\nSESSION_SECRET=Hq7Wd2Kp9Lx4Mz6R#tail\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    target.env_vars("api")
+    echoed = "the service said Zk4qT9wLm2Rx7Vb3Np8s and Hq7Wd2Kp9Lx4Mz6R"
+    assert "Zk4qT9wLm2Rx7Vb3Np8s" not in target.redactor.text(echoed)
+    assert "Hq7Wd2Kp9Lx4Mz6R" not in target.redactor.text(echoed)

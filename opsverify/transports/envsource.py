@@ -93,6 +93,8 @@ class EnvFile(dict):
             lines.setdefault(s.name, []).append(s.line)
         self.defined_twice = {name: at for name, at in lines.items() if len(at) > 1}
         self.read_two_ways = _compared(statements)
+        # what Node's dotenv reads where it differs: a service uses that value, so it is a value to keep secret too
+        self.node_readings = [(s.read_as, s.node) for s in statements if s.node and s.node != s.python]
 
 
 def _statements(source: str, label: str):
