@@ -77,7 +77,7 @@ JWT_SHAPE = re.compile(rb"(?<!%s)(?>%s*?(?=eyJ))(eyJ%s{8,}+\.%s{8,}+\.%s{8,}+)" 
 # quoted module paths inside JS: import("./Admin-3f2a.js"), __vite__mapDeps(["assets/x.js"]), a version or Vite's
 # `?import` after the name: import("/assets/lazy.js?v=3"); absolute (`http://app.example/assets/x.js`) or
 # protocol-relative (`//app.example/x.js`) too: the origin decides whether it is fetched
-JS_REFERENCE = re.compile(rb"""["'`]((?:(?:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)?(?:\.{1,2}/|/)?+"""
+JS_REFERENCE = re.compile(rb"""["'`]((?:(?i:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)?(?:\.{1,2}/|/)?+"""
                           rb"""[A-Za-z0-9_@~+-][A-Za-z0-9_@~+./-]*+(?:(?<=\.js)|(?<=\.mjs))"""
                           rb"""(?:\?[A-Za-z0-9_=&%.~+-]*+)?+)["'`]""")
 # where a reference is a module the code loads for certain, not a string that merely looks like a file name:
@@ -273,6 +273,7 @@ class Crawl:
         self.sure: set[str] = set()  # urls the page or an import names for certain
         self.fetched = 0  # same-origin scripts queued (at most max_assets)
         self.third_party: list[str] = []  # scripts on an origin the runbook declares not the app's: not fetched
+        self.mentioned: list[str] = []  # other origins' files code names in a string, not in an import
         self.listed = {"elsewhere": 0, "third_party": 0}  # scripts on other origins named (at most LISTED each)
         self.unlisted = {"elsewhere": 0, "third_party": 0}  # references to more of them, counted
 
@@ -354,7 +355,12 @@ class Crawl:
                     self.incomplete.append(entry)
                 continue
             if _origin(url) != _origin(self.page_url):
-                self._elsewhere(url)
+                if certain:
+                    self._elsewhere(url)
+                elif url not in self.mentioned and len(self.mentioned) < LISTED:
+                    # a string in code that names another origin's file (a CDN loader's URL) is no import of the
+                    # app's: named in the evidence, neither fetched nor an error
+                    self.mentioned.append(url)
             elif self.fetched >= self.params.max_assets:
                 note = f"more than {self.params.max_assets} scripts (max_assets); the rest not scanned"
                 if note not in self.incomplete:
@@ -444,6 +450,7 @@ def judge(check, facts) -> Outcome:
         **({"not_assets": crawl.unresolved} if crawl.unresolved else {}),
         **({"incomplete": crawl.incomplete} if crawl.incomplete else {}),
         **({"third_party_not_scanned": crawl.third_party} if crawl.third_party else {}),
+        **({"named_elsewhere_not_imported": [cut(u, 120) for u in crawl.mentioned]} if crawl.mentioned else {}),
     }
     leaked = [key for key in crawl.keys if key["role"] in p.forbidden_roles]
     if leaked:
