@@ -111,6 +111,19 @@ def test_a_job_active_in_another_database_does_not_fail_active_false_here():
     assert "present but inactive" in outcome.observed
 
 
+def test_disabled_cannot_be_told_when_the_job_runs_only_in_another_database_and_none_is_named():
+    """pg_cron in `postgres`, the job active in `app`: "disabled here" would pass a job that runs — unless the
+    item says which database it is about."""
+    only_there = _facts(_job(104, "j4", "0 3 * * *", database="app"), here="postgres")
+    outcome = _judge({"job": "j4", "active": False}, only_there)
+    assert outcome.status is Status.ERROR, outcome
+    assert "cannot tell whether 'j4' is disabled" in outcome.observed and "database:" in outcome.observed
+    assert _judge({"job": "j4", "active": False, "database": "app"}, only_there).status is Status.FAILED
+    assert _judge({"job": "j4", "active": False, "database": "postgres"}, only_there).status is Status.PASSED
+    inactive_there = _facts(_job(104, "j4", "0 3 * * *", active=False, database="app"), here="postgres")
+    assert _judge({"job": "j4", "active": False}, inactive_there).status is Status.PASSED
+
+
 def test_database_names_the_one_the_jobs_run_in():
     """pg_cron lives in `postgres` and runs the app's jobs in `app`: the item names that database."""
     here_postgres = _facts(_job(7, "purge", "0 4 * * *", database="app"), here="postgres")

@@ -303,6 +303,14 @@ def judge(check, facts) -> Outcome:
         if active:
             shown = ", ".join(f"jobid {j['jobid']} '{j['schedule']}'" for j in active)
             return failed(expected, f"'{p.job}' is active ({shown})", **evidence)
+        elsewhere = [j for j in named if j["active"] and j not in rows]
+        if not rows and elsewhere and p.database is None:
+            # the job runs, only not where the checker is connected: pg_cron living in `postgres` and running it in
+            # the app's database is common, so "disabled" cannot be told without knowing which database is meant
+            shown = ", ".join(f"jobid {j['jobid']} in {j.get('database')}" for j in elsewhere)
+            return error(f"cannot tell whether '{p.job}' is disabled: no job of that name runs in database {runs_in},"
+                         f" but one is active elsewhere ({shown}); set `database:` on the item to the database it"
+                         f" is about", **evidence)
         seen = f"'{p.job}' present but inactive" if rows else absent
         return passed(expected, seen, **evidence)
 
