@@ -27,7 +27,7 @@ from . import families
 from .checklist import Check, _location, _read_yaml, _summarise, shown
 from .display import spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
-from .secrets import Redactor, looks_secret, may_be_a_key, url_passwords
+from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
@@ -409,17 +409,17 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
 
 def _short_url_password(value: str) -> int | None:
     """The length of a URL's password too short to be redacted (a 3-character one would mask those letters in every
-    word), as written or as the client sends it (percent-decoded); else None."""
-    if "://" not in value or "@" not in value:
-        return None
-    try:
-        written = urlsplit(value.strip()).password
-    except ValueError:  # not a URL a parser reads: address_problem and database_url_problem say so
-        return None
-    if not written:
-        return None
-    length = min(len(written), len(unquote(written)))
-    return length if length < _SHORTEST_URL_PASSWORD else None
+    word), as written or as the client sends it (percent-decoded) — in the userinfo, in the query (`?password=`,
+    which libpq reads too) or in libpq's key=value form (`password=abc`); else None."""
+    written = [*query_passwords(value)] if "://" in value else [dsn_password(value) or ""]
+    if "://" in value and "@" in value:
+        try:
+            written.append(urlsplit(value.strip()).password or "")
+        except ValueError:  # not a URL a parser reads: address_problem and database_url_problem say so
+            pass
+    lengths = [min(len(p), len(unquote(p))) for p in written if p]
+    short = [n for n in lengths if n < _SHORTEST_URL_PASSWORD]
+    return min(short) if short else None
 
 
 def _http_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:

@@ -569,14 +569,17 @@ class _PairText(str):
 def _url_credentials(value: str) -> list[str]:
     """What a URL's userinfo sends (httpx makes it a Basic header, `user:password` in base64): its password, and
     that pair; with no password the user is the token (`https://sk_live_…@api.stripe.com`), and `user:` is sent."""
-    if "://" not in value or "@" not in value:
+    if "://" not in value:
         return []
+    in_query = [p for p in query_passwords(value) if len(p) >= 4]  # `?password=`, which libpq reads too
+    if "@" not in value:
+        return in_query
     user, password = _userinfo(value)
     if password:
         return [*url_passwords(value), _PairText(f"{user}:{password}")]
     if len(user) >= Redactor.MIN_LENGTH and not _WORD.fullmatch(user):  # `deploy@host` names, it does not unlock
-        return [user, f"{user}:"]
-    return []
+        return [*in_query, user, f"{user}:"]
+    return in_query
 
 
 def _userinfo(value: str) -> tuple[str, str]:
@@ -599,17 +602,26 @@ def _without_userinfo(url: str) -> str:
 
 def url_passwords(value: str) -> list[str]:
     """A URL's password as the URL parser reads it, and as written up to the last '@' (a password holding an
-    unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output)."""
-    if "://" not in value or "@" not in value:
+    unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output); and one in
+    its query (`?password=…`, which libpq reads as it reads the userinfo's), as written and percent-decoded."""
+    if "://" not in value:
         return []
-    found = []
-    try:
-        found.append(urlsplit(value).password or "")
-    except ValueError:  # not a URL a parser can read (an unclosed '[')
-        pass
-    userinfo = value.split("://", 1)[1].rsplit("@", 1)[0]
-    found.append(userinfo.split(":", 1)[1] if ":" in userinfo else "")
+    found = query_passwords(value)
+    if "@" in value:
+        try:
+            found.append(urlsplit(value).password or "")
+        except ValueError:  # not a URL a parser can read (an unclosed '[')
+            pass
+        userinfo = value.split("://", 1)[1].rsplit("@", 1)[0]
+        found.append(userinfo.split(":", 1)[1] if ":" in userinfo else "")
     return [p for p in dict.fromkeys(found) if len(p) >= 4]
+
+
+def query_passwords(value: str) -> list[str]:
+    """`password=` values of a URL's query, as written and percent-decoded."""
+    query = value.split("?", 1)[1].split("#", 1)[0] if "?" in value else ""
+    written = [m.group(1) for m in re.finditer(r"(?:^|&)password=([^&]*)", query, re.IGNORECASE) if m.group(1)]
+    return [*written, *(unquote(p) for p in written)]
 
 
 def looks_like_token(segment: str, shortest: int = 16) -> bool:

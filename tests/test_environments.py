@@ -382,6 +382,11 @@ def test_urls_a_client_sends_to_load(tmp_path, monkeypatch, systems, checks):
      "systems.shop.database: the URL from ${PW} has a password of 1 character"),
     ('  shop: {database: "postgresql://checker:qz@127.0.0.1:5432/shop"}\n', {},
      "systems.shop.database: the URL has a password of 2 characters"),
+    # libpq reads a password in the query, and in its key=value form, as it reads the userinfo's
+    ('  shop: {database: "${DBURL}"}\n', {"DBURL": "postgresql://checker@127.0.0.1:5432/shop?password=abc"},
+     "systems.shop.database: the URL from ${DBURL} has a password of 3 characters"),
+    ('  shop: {database: "${DBURL}"}\n', {"DBURL": "host=127.0.0.1 dbname=shop user=checker password=abc"},
+     "systems.shop.database: the URL from ${DBURL} has a password of 3 characters"),
 ])
 def test_a_url_password_of_a_few_characters_is_refused(tmp_path, monkeypatch, systems, variables, said):
     with pytest.raises(MissingVariable) as raised:

@@ -143,3 +143,15 @@ def test_a_text_with_line_breaks_still_finds_an_escaped_secret_far_from_its_ends
     cleaned = pins.text("pin:\n1764582\n998 rows\n91764582\n17645\n82")
     mark = f"[redacted {fingerprint('1764582')}]"
     assert cleaned == f"pin:\n{mark}\n998 rows\n91764582\n{mark}"
+
+
+def test_a_password_in_a_database_urls_query_is_kept_secret():
+    """libpq reads `?password=` as it reads the userinfo's: an echo of it is masked like any password."""
+    from opsverify.secrets import url_passwords
+
+    url = "postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable&password=Zq8LongSecret%21123"
+    assert url_passwords(url) == ["Zq8LongSecret%21123", "Zq8LongSecret!123"]
+    redactor = Redactor()
+    redactor.add(url)
+    said = redactor.text("saw worker_dsn = 'host=db user=app password=Zq8LongSecret!123'")
+    assert "Zq8LongSecret" not in said, said
