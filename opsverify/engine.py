@@ -26,9 +26,10 @@ import os
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
 from .checklist import Check
@@ -71,6 +72,7 @@ class Run:
             target.read_env_sources()  # an http item's page may echo a service's env: know its secrets first
         self.concurrency = max(1, concurrency or env.model.concurrency)
         self.on_wait: Callable[[str], None] | None = None  # told once about each job still running after WAIT_SHOWN_S
+        self.on_outcomes: Callable[[dict[str, Outcome]], None] | None = None  # told each job's, redacted, as it ends
         self._outcomes: dict[str, Outcome] = {}
         self._redacted_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         self._schedule: _Schedule | None = None
@@ -109,9 +111,10 @@ class Run:
         concurrently, in the order the items come (`selected`'s order), and returns as soon as this check's
         own group is done: pytest reports the first systems while later ones are still answering. With
         `shared` (a folder all xdist workers of the run see), each (system, family) group is evaluated by
-        exactly one worker — the first to claim it; a worker claims every unclaimed group at once and
-        evaluates them concurrently, then waits for the groups others claimed — so no target is asked
-        twice and no mutating call is repeated."""
+        exactly one worker — the first to claim it; a worker claims every unclaimed group at once,
+        evaluates them concurrently and publishes each as its job ends, then waits for the groups others
+        claimed — so no target is asked twice and no mutating call is repeated (a worker that dies loses only
+        the groups it had not finished: their read-only items are asked again, see _SharedGroups)."""
         with self._lock:
             key = self._key(check)
             if key not in self._outcomes:
@@ -119,7 +122,7 @@ class Run:
                     self._stream(check, selected)
                 else:
                     self._outcomes.update(_SharedGroups(self, shared).outcomes(
-                        [c for c in {*selected, check} if self._key(c) not in self._outcomes], check))
+                        [c for c in dict.fromkeys([*selected, check]) if self._key(c) not in self._outcomes], check))
             outcome, version = self._outcomes[key], self._redacted_at.get(key)
             if version is not None and version != self.redactor.version:  # a secret learned since: clean again
                 outcome = self._outcomes[key] = outcome.redacted(self.redactor)
@@ -150,9 +153,17 @@ class Run:
         return self._bound(self._jobs(groups))
 
     def evaluate(self, checks: Iterable[Check]) -> dict[str, Outcome]:
-        """Every check's outcome, redacted, once all are done (xdist workers' groups, the engine's tests)."""
-        results = _Schedule(self, list(checks)).until_done()
-        return {key: outcome.redacted(self.redactor) for key, outcome in results.items()}
+        """Every check's outcome, redacted, once all are done (xdist workers' groups, the engine's tests). Each
+        job's outcomes go to `on_outcomes` as soon as it ends: an xdist worker publishes its group then."""
+        schedule = _Schedule(self, list(checks))
+        results: dict[str, Outcome] = {}
+        while True:
+            fresh = {key: outcome.redacted(self.redactor) for key, outcome in schedule.until_any().items()}
+            results.update(fresh)
+            if fresh and self.on_outcomes is not None:
+                self.on_outcomes(fresh)
+            if not fresh and schedule.done():
+                return results
 
     @property
     def warnings(self) -> list[str]:
@@ -200,10 +211,11 @@ class Run:
     def _bound(self, jobs: list["_Job"]) -> float:
         if not jobs:
             return JUDGE_SLACK_S
-        bounds = [job.bound_s for job in jobs]
-        lanes = min(self.concurrency, len(bounds))
-        # a greedy schedule of independent jobs on `lanes` workers ends within sum/lanes + max
-        return round(sum(bounds) / lanes + max(bounds) + JUDGE_SLACK_S, 1)
+        # each job is given up JUDGE_SLACK_S past its own bound, so that is its longest time
+        longest = [job.bound_s + JUDGE_SLACK_S for job in jobs]
+        lanes = min(self.concurrency, len(longest))
+        # a greedy schedule of independent jobs on `lanes` workers ends within sum/lanes + max; rounded up
+        return math.ceil((sum(longest) / lanes + max(longest)) * 10) / 10
 
     def _run_jobs(self, jobs: list["_Job"]) -> dict[str, Outcome]:
         """Each job in its own (daemon) thread, at most `concurrency` at a time, each under its bound."""
@@ -283,10 +295,18 @@ class _Schedule:
     def until(self, key: str | None) -> dict[str, Outcome]:
         """Drive the schedule until `key`'s outcome is known (None: until every job has ended); returns every
         outcome not handed out before."""
+        return self._drive(lambda: key is not None and key in self.results)
+
+    def until_any(self) -> dict[str, Outcome]:
+        """Drive the schedule until some outcome not handed out before is known (or every job has ended); returns
+        them all: what a job's end made known, as soon as it ended."""
+        return self._drive(lambda: len(self.results) > len(self.taken))  # every key handed out is a result's
+
+    def _drive(self, enough: Callable[[], bool]) -> dict[str, Outcome]:
         while True:
             self.ended.clear()
             self._step()
-            if (key is not None and key in self.results) or self.done():
+            if enough() or self.done():
                 return self._fresh()
             if self.run.on_wait is not None:
                 for worker in self.running:
@@ -411,7 +431,12 @@ class _Worker(threading.Thread):
 
 
 class _SharedGroups:
-    """Under xdist: claim unclaimed groups in a run-private folder, evaluate them, publish outcomes."""
+    """Under xdist: claim unclaimed groups in a run-private folder, evaluate them, publishing each group's outcomes
+    as soon as its job ends; wait for the groups other workers claimed.
+
+    Per group the folder holds a lock that the worker evaluating it holds (`<group>.claim`: free once that worker
+    is gone, killed or not) and, once published, its outcomes (`<group>.json`); `claims.json` says which worker (pid)
+    evaluates each group, `deadlines.json` until when it may take (see `_record`)."""
 
     def __init__(self, run: Run, shared: Path):
         self.run = run
@@ -422,11 +447,10 @@ class _SharedGroups:
         return f"{system}--{family}"
 
     def outcomes(self, wanted: Iterable[Check], check: Check) -> dict[str, Outcome]:
-        wanted = list(wanted)
-        by_group: dict[str, list[Check]] = defaultdict(list)
+        by_group: dict[str, list[Check]] = defaultdict(list)  # in the order the items come
         for c in wanted:
             by_group[self._name(c.system, c.family)].append(c)
-        mine = self._claim(sorted(by_group))
+        mine = self._claim(by_group)
         results = self._evaluate(mine, by_group) if mine else {}
         if self.run.warnings:
             (self.shared / f"warnings-{os.getpid()}.json").write_text(json.dumps(self.run.warnings))
@@ -435,32 +459,68 @@ class _SharedGroups:
             results.update(self._wait_for(needed, by_group[needed]))
         return results
 
-    def _evaluate(self, claimed: dict[str, IO[str]], by_group: dict[str, list[Check]]) -> dict[str, Outcome]:
-        """Evaluate the claimed groups and publish each; a group's claim (its lock) ends as it is published."""
-        try:
-            results = self.run.evaluate([c for name in claimed for c in by_group[name]])
-            for name in claimed:
+    def _evaluate(self, claimed: dict[str, IO[str]], by_group: dict[str, list[Check]],
+                  decided: dict[str, Outcome] | None = None) -> dict[str, Outcome]:
+        """Evaluate the claimed groups (all but the outcomes already `decided`), publishing each as soon as its job
+        ends: a worker killed while its slowest group runs has lost none of the others, and nobody asks their
+        targets again. A group's claim (its lock) ends as it is published."""
+        results = dict(decided or {})
+        unpublished = dict(claimed)
+
+        def publish_completed(fresh: dict[str, Outcome]) -> None:
+            results.update(fresh)
+            for name in [n for n in unpublished if all(Run._key(c) in results for c in by_group[n])]:
                 self._publish(name, {Run._key(c): results[Run._key(c)] for c in by_group[name]})
+                unpublished.pop(name).close()
+
+        self.run.on_outcomes = publish_completed
+        try:
+            publish_completed(self.run.evaluate(
+                [c for name in claimed for c in by_group[name] if Run._key(c) not in results]))
             return results
         finally:
-            for held in claimed.values():
+            self.run.on_outcomes = None
+            for held in unpublished.values():
                 held.close()
 
-    def _claim(self, names: list[str]) -> dict[str, IO[str]]:
-        """The groups no worker has claimed yet, each held by a lock on its own file while it is evaluated: a
-        worker that dies (killed, out of memory) releases it, and a waiter takes the group over."""
-        claims = self.shared / "claims.json"
-        mine: dict[str, IO[str]] = {}
+    @contextmanager
+    def _registry(self) -> Iterator[None]:
+        """claims.json and deadlines.json are changed (a claim, a takeover) and read (a waiter's deadline) under this
+        lock: a group taken over is seen with its new deadline."""
         with open(self.shared / "claims.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if we crash
-            taken: dict[str, int] = json.loads(claims.read_text()) if claims.exists() else {}
-            for name in names:
-                if name not in taken:
-                    mine[name] = self._hold(name)
-            taken.update({n: os.getpid() for n in mine})
-            partial = claims.with_suffix(".partial")
-            partial.write_text(json.dumps(taken))
-            partial.replace(claims)
+            yield
+
+    def _read_registry(self, name: str) -> dict[str, Any]:
+        path = self.shared / name
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def _write_registry(self, name: str, entries: dict[str, Any]) -> None:
+        path = self.shared / name
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(entries))
+        partial.replace(path)
+
+    def _record(self, names: Iterable[str], checks: list[Check]) -> None:
+        """Note, under the registry's lock, that this worker evaluates the groups `names` from now on, and its
+        deadline for them: the bound of all it evaluates now (`checks`), the worst case before the last of them is
+        published, which the run's printed bound covers. The time is this machine's monotonic clock, which every
+        worker of the run reads alike."""
+        names = list(names)
+        claims, deadlines = self._read_registry("claims.json"), self._read_registry("deadlines.json")
+        claims.update(dict.fromkeys(names, os.getpid()))
+        deadlines.update(dict.fromkeys(names, {"since": time.monotonic(), "bound_s": self.run.bound(checks)}))
+        self._write_registry("deadlines.json", deadlines)
+        self._write_registry("claims.json", claims)
+
+    def _claim(self, by_group: dict[str, list[Check]]) -> dict[str, IO[str]]:
+        """The groups no worker has claimed yet, each held by a lock on its own file while it is evaluated: a
+        worker that dies (killed, out of memory) releases it, and a waiter takes the group over."""
+        with self._registry():
+            taken = self._read_registry("claims.json")
+            mine = {name: self._hold(name) for name in by_group if name not in taken}
+            if mine:
+                self._record(mine, [c for name in mine for c in by_group[name]])
         return mine
 
     def _hold(self, name: str, wait: bool = True) -> IO[str] | None:
@@ -479,20 +539,61 @@ class _SharedGroups:
         partial.replace(self.shared / f"{name}.json")
 
     def _wait_for(self, name: str, members: list[Check]) -> dict[str, Outcome]:
-        """The group's published outcomes. If the worker that claimed it is gone before publishing, its claim's
-        lock is free: this worker takes the group over and evaluates it itself (in the bound of one group)."""
+        """The group's published outcomes, waited for while the worker evaluating it lives (holds its lock) and is
+        within its bound for all it evaluates (`_record`): a group queued behind that worker's others starts late
+        and is no less healthy for it. A worker gone before publishing has released the lock: this worker takes
+        the group over."""
         answer = self.shared / f"{name}.json"
-        deadline = time.monotonic() + self.run.bound(members) * 2 + 10
         while not answer.exists():
-            held = self._hold(name, wait=False)
+            with self._registry():
+                held = self._hold(name, wait=False)
+                orphaned = held is not None and not answer.exists()  # else published just now, or still evaluated
+                if orphaned:
+                    self._record([name], [c for c in members if not self._may_have_sent(c)])
+                deadline = self._read_registry("deadlines.json")[name]
+            if orphaned:
+                return self._take_over(name, held, members)
             if held is not None:
-                if not answer.exists():  # published just now, or never: the claimer died
-                    return self._evaluate({name: held}, {name: members})
                 held.close()
                 break
-            if time.monotonic() > deadline:
-                return {Run._key(c): error("could not look: no outcome in time") for c in members}
+            if time.monotonic() > deadline["since"] + deadline["bound_s"]:
+                return self._late(members, deadline["bound_s"])
             time.sleep(WAIT_POLL_S)
+        return self._read(answer)
+
+    def _take_over(self, name: str, held: IO[str], members: list[Check]) -> dict[str, Outcome]:
+        """The group of a worker that stopped before publishing it. Its read-only items are evaluated again; a
+        mutating one is not — its call may have been sent — and ends as error saying what may have been sent."""
+        not_repeated = {}
+        for check in members:
+            if self._may_have_sent(check):
+                said = f"could not look: the worker running it stopped after it may have sent {self._call(check)}"
+                not_repeated[Run._key(check)] = error(f"{said}; not repeated").redacted(self.run.redactor)
+        return self._evaluate({name: held}, {name: members}, decided=not_repeated)
+
+    def _may_have_sent(self, check: Check) -> bool:
+        return check.mutating and self.run._prescreen(check) is None  # a refused or unconfigured one never was
+
+    def _call(self, check: Check) -> str:
+        """What a mutating item sends, where its params say (`method`, `service`, `path`: cron, http); else its
+        family's call to its system."""
+        params = check.params
+        service, path, method = (getattr(params, name, None) for name in ("service", "path", "method"))
+        if isinstance(service, str) and isinstance(path, str):
+            with suppress(NotConfigured):
+                url = self.run.targets[check.system].url(service, path)
+                return f"{method} {url}" if isinstance(method, str) else f"a request to {url}"
+        return f"its {check.family} call to {check.system}"
+
+    @staticmethod
+    def _late(members: list[Check], bound_s: float) -> dict[str, Outcome]:
+        reason = (f"could not look: the worker evaluating this group published no outcome within its bound of "
+                  f"{bound_s:g} s (computed from the environment's timeouts)")
+        return {Run._key(c): replace(error(reason, cause="deadline", cause_detail=reason), duration_s=bound_s)
+                for c in members}
+
+    @staticmethod
+    def _read(answer: Path) -> dict[str, Outcome]:
         stored = json.loads(answer.read_text(encoding="utf-8"))
         return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"],
                              o.get("duration_s", 0.0))

@@ -78,9 +78,26 @@ def selection(option: Any, args: list[str], *, systems: tuple[str, ...], items: 
         "items": list(items),
         "shard": shard or None,
         "paths": list(args),
-        "workers": getattr(option, "numprocesses", None),
+        "workers": workers(option),
         "narrowed_by": narrowing(option, args if args_given else [], items),
     }
+
+
+def workers(option: Any) -> int | str | None:
+    """How many xdist workers run the items: one per `--tx` spec, `N*spec` being N, when a --dist mode (or `-d`)
+    distributes them; else `-n` as given — xdist turns `-n N` into N `popen` specs and `-n auto` into a number, but
+    maybe only after this is read — with 0 or None (no xdist) when the items run in this process."""
+    specs = getattr(option, "tx", None) or []
+    distributed = getattr(option, "dist", "no") != "no" or getattr(option, "distload", False)
+    if not specs or not distributed:
+        return getattr(option, "numprocesses", None)
+    return sum(_spec_count(spec) for spec in specs)
+
+
+def _spec_count(spec: str) -> int:
+    """Workers of one --tx spec, as xdist reads it: `3*popen` is three, `popen//python=python3` one."""
+    count, star, _ = spec.partition("*")
+    return int(count) if star and count.isdigit() else 1
 
 
 def narrowing(option: Any, args: list[str], items: list[str]) -> list[str]:

@@ -96,3 +96,13 @@ def test_a_stopped_run_starts_no_further_job(tmp_path):
         worker.join(30)  # b's end would start c here, were the run not stopped
     assert [w.job.target.system for w in schedule.running] == ["b"] and not started["c"].is_set()
     assert schedule.until("c:Q1-q")["c:Q1-q"].observed == "could not look: the run stopped before this target was asked"
+
+
+def test_the_printed_bound_holds_when_every_job_runs_to_its_own_deadline():
+    """Each job is given up JUDGE_SLACK_S past its own bound: one lane and 14 jobs of 3 s take up to 14 × 4 s, so
+    the run's bound may not promise less (it said 46 s for a run that could take 56 s)."""
+    one_lane = SimpleNamespace(concurrency=1)
+    jobs = [SimpleNamespace(bound_s=3.0)] * 14
+    assert engine.Run._bound(one_lane, jobs) >= 14 * (3.0 + engine.JUDGE_SLACK_S)
+    two_lanes = SimpleNamespace(concurrency=2)
+    assert engine.Run._bound(two_lanes, jobs) >= 7 * (3.0 + engine.JUDGE_SLACK_S)
