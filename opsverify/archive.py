@@ -576,7 +576,7 @@ class ArchiveReporter:
         if self._left_out is not None:
             return self._left_out or None
         state = self.state
-        scope = [c for c in state.checks if state.in_scope(c) and _named_by_paths(config, c)]
+        scope = [c for c in state.checks if state.chosen(c)]  # however the command line narrowed it
         try:
             scope = _matching_marks(config.option.markexpr, scope)
         except Exception:  # a mark only pytest knows of, or pytest's expression API moved: say nothing wrong
@@ -603,6 +603,9 @@ class ArchiveReporter:
         known = self.left_out(config)
         if known is not None:
             asked["in_scope"], asked["left_out"] = known[0], [f"{c.system} {c.key}" for c in known[1]]
+            if known[1]:  # a test module named as a path left them out as much as its node ids would have
+                asked["narrowed_by"] += [p for p in _test_files_named(config, state.checklists)
+                                         if p not in asked["narrowed_by"]]
         return asked
 
     def selection_text(self, config: pytest.Config) -> str:
@@ -627,6 +630,12 @@ class ArchiveReporter:
 
     def counts(self) -> Counter:
         return Counter(row.status for row in self.rows.values())
+
+    def ran_twice(self, records: list[dict[str, Any]]) -> list[str]:
+        """`system key ran N times`, for each item with more than one result. One item is one test (the plugin
+        drops a second test of it), so this is an engine bug: said aloud, never a run counted twice in silence."""
+        times = Counter((r["system"], r["key"]) for r in records if r.get("key"))
+        return [f"{system} {key} ran {n} times" for (system, key), n in times.items() if n > 1]
 
     def fail_on(self, config: pytest.Config) -> str | None:
         return config.getoption("ov_fail_on", None)
@@ -658,6 +667,8 @@ class ArchiveReporter:
                              errors=counts.get("error", 0) + len(self.collection_errors),
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired),
                              interrupted=self.interrupted)
+        if self.ran_twice(records) and code == exitcodes.OK:
+            code = exitcodes.INTERNAL  # an engine bug must not end green
         session.exitstatus = self.exit_code = code
         if self.state.junit is not None:
             self._write_junit(session, records)
@@ -687,7 +698,7 @@ class ArchiveReporter:
         from . import junit
 
         destination = self.state.junit
-        data = self._junit(records, suite_name=destination.suite_name, prefix=destination.prefix)
+        data = self._junit(session.config, records, suite_name=destination.suite_name, prefix=destination.prefix)
         try:
             junit.write(destination, self.state.run.redactor.text(data.decode()).encode())
         except OSError as exc:
@@ -696,7 +707,8 @@ class ArchiveReporter:
             return
         self.junit_line = f"junit: {shown(destination.path)}"
 
-    def _junit(self, records: list[dict[str, Any]], *, suite_name: str | None = None, prefix: str | None = None) -> bytes:
+    def _junit(self, config: pytest.Config, records: list[dict[str, Any]], *, suite_name: str | None = None,
+               prefix: str | None = None) -> bytes:
         """The run's JUnit, built once for the archive and --junitxml alike (unless pytest's naming options differ)."""
         from .junit import junit_xml
 
@@ -704,8 +716,21 @@ class ArchiveReporter:
             state = self.state
             started = state.archive.started if state.archive is not None else self.started
             self._junits[suite_name, prefix] = junit_xml(records, env=state.env.name, deploy=state.deploy,
-                                                         timestamp=utc(started), suite_name=suite_name, prefix=prefix)
+                                                         timestamp=utc(started), suite_name=suite_name, prefix=prefix,
+                                                         properties=self._junit_properties(config, records))
         return self._junits[suite_name, prefix]
+
+    def _junit_properties(self, config: pytest.Config, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """What the testcases' count does not say: a 4-of-97 run reads `tests="4"`. `partial` is left out where the
+        scope cannot be known here (a mark of the project's own in -m)."""
+        asked = self.selection(config)
+        properties: dict[str, Any] = {}
+        if "left_out" in asked:
+            properties.update(partial=bool(asked["left_out"]), in_scope=asked["in_scope"],
+                              left_out=len(asked["left_out"]))
+        properties.update(interrupted=self.interrupted, selected=self.selected_count(), ran=len(records),
+                          selection=self.selection_text(config))
+        return properties
 
     def _render(self, session: pytest.Session, final: Path) -> None:
         from .errors import StopRun
@@ -752,7 +777,7 @@ class ArchiveReporter:
         files: dict[str, bytes] = {
             "results.json": _json(results),
             "coverage.json": _json(coverage_report(state.checks)),
-            "junit.xml": self._junit(records),
+            "junit.xml": self._junit(config, records),
         }
         for row in self.rows.values():  # the items that never ended (an interrupted run)
             if not row.written:
@@ -851,6 +876,10 @@ class ArchiveReporter:
         as_given = f" (given as {given!r}; archive names hold letters, digits, '.', '_' and '-')" if given else ""
         write(f"env {state.env.name}, deploy {state.deploy}{as_given}: {summary}")
         selected = self.selected_count()
+        twice = self.ran_twice(records)
+        if twice:
+            write(f"engine bug: {len(records)} results for {selected} selected items ({_some(twice)}); the archive "
+                  "records every result: please report it", red=True, bold=True)
         if self.interrupted and not selected:
             write("interrupted before any check was selected: nothing was checked", red=True, bold=True)
         elif self.interrupted:
@@ -983,17 +1012,18 @@ def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:
     return [f"{system}: {', '.join(items)}" for system, items in by_system.items()]
 
 
-def _named_by_paths(config: pytest.Config, check: Check) -> bool:
-    """Whether the paths the command line gave take in the check's checklist: `pytest checklists/till.yaml` chooses
-    till as --system does (a node id, `till.yaml::T1-…`, takes in its file: the rest of it is left out)."""
-    if config.args_source != pytest.Config.ArgsSource.ARGS or not check.source:
-        return True
-    source = Path(check.source).resolve()
+def _test_files_named(config: pytest.Config, checklists: Path) -> list[str]:
+    """The test modules the command line names as paths (`checks/test_env.py`), as it wrote them. A checklist file
+    chooses its system (as --system does) and a folder takes in a whole layout: neither is named."""
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return []
+    where = Path(checklists).resolve()
+    named = []
     for arg in config.args:
-        named = (Path(config.invocation_params.dir) / arg.split("::", 1)[0]).resolve()
-        if named == source or named in source.parents:
-            return True
-    return False
+        path = Path(config.invocation_params.dir) / arg
+        if "::" not in arg and path.is_file() and not (path.suffix == ".yaml" and path.resolve().parent == where):
+            named.append(shown(Path(arg)))
+    return named
 
 
 def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:

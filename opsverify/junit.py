@@ -2,7 +2,9 @@
 
 `classname` is `<system>.<section>` and `name` is `<id>-<name>`, so a CI's test view groups by system and
 runbook section rather than by the family's test module. A waived failure is a `skipped` with type
-`waived` (it does not fail the run) whose message names the waiver; an error is an `error`.
+`waived` (it does not fail the run) whose message names the waiver; an error is an `error`. The testsuite's
+`properties` say what a count of testcases cannot: whether the run was partial or interrupted, and how many items
+were selected and ran (a 4-of-97 run is not the checklist passing).
 
 Written as text (ElementTree costs more than every other reporter together on a big run): values are
 escaped for XML, and characters XML 1.0 cannot hold (a target's control bytes in a message) become `\\xNN`
@@ -55,7 +57,7 @@ def _attrs(pairs: dict[str, Any]) -> str:
 
 
 def junit_xml(rows: list[dict[str, Any]], *, env: str, deploy: str, timestamp: str, suite_name: str | None = None,
-              prefix: str | None = None) -> bytes:
+              prefix: str | None = None, properties: dict[str, Any] | None = None) -> bytes:
     counts = Counter(row["status"] for row in rows)
     suite = _attrs({
         "name": suite_name or f"opsverify {env} {deploy}", "tests": len(rows),
@@ -64,8 +66,19 @@ def junit_xml(rows: list[dict[str, Any]], *, env: str, deploy: str, timestamp: s
         "time": f"{sum(float(r.get('duration_s') or 0) for r in rows):.3f}", "timestamp": timestamp,
     })
     lines = ["<?xml version='1.0' encoding='utf-8'?>", f"<testsuites{_attrs({'name': f'opsverify {env}'})}>",
-             f"<testsuite{suite}>", *(_case(row, prefix) for row in rows), "</testsuite>", "</testsuites>"]
+             f"<testsuite{suite}>", *_properties(properties or {}), *(_case(row, prefix) for row in rows),
+             "</testsuite>", "</testsuites>"]
     return "\n".join(lines).encode() + b"\n"
+
+
+def _properties(properties: dict[str, Any]) -> list[str]:
+    """The testsuite's `<properties>` (before its testcases, as the JUnit schema orders them): booleans as
+    `true`/`false`, as XML Schema writes them."""
+    if not properties:
+        return []
+    values = {name: str(value).lower() if isinstance(value, bool) else value for name, value in properties.items()}
+    lines = [f"<property{_attrs({'name': name, 'value': value})} />" for name, value in values.items()]
+    return ["<properties>", *lines, "</properties>"]
 
 
 def _case(row: dict[str, Any], prefix: str | None) -> str:

@@ -1,8 +1,8 @@
 """The pytest glue: options, markers, collection, and the run's lifecycle.
 
 Registered through the `pytest11` entry point, so `pip install opsverify` makes `pytest --env NAME`
-work in any folder holding `checklists/` and `environments/` — and options are known before pytest
-reads the command line (`--checklists-dir /abs/path` with a space works).
+work in any folder holding `checklists/` and `environments/` — and options are known when pytest parses the
+command line, though not yet when it looks for its ini file (see `_folder_options_keep_the_ini`).
 Hooks stay thin: the decisions live in `engine`, `families`, `items` and `archive`.
 """
 
@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import inspect
 import logging
 import os
 import re
+import shlex
 import shutil
 import signal
 import sys
@@ -29,7 +31,7 @@ import pytest
 from . import __version__, exitcodes
 from .display import spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
-from .items import CADENCES, ChecklistFile, marks_for
+from .items import CADENCES, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
@@ -42,6 +44,7 @@ SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group 
 RUN_NOW_ENV = "OPSVERIFY_RUN_NOW"  # the master's reading of the clock, which its xdist workers judge waivers by
 FAIL_ON = ("blocker", "critical", "normal", "minor")  # --fail-on's severities, most severe first
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
+FOLDER_OPTIONS = ("--reports-dir", "--waivers-dir", "--checklists-dir", "--environments-dir")
 
 
 @dataclass
@@ -79,10 +82,14 @@ class State:
                 self._by_source.setdefault(str(Path(check.source)), []).append(check)
         return [c for c in self._by_source.get(str(Path(path)), []) if self.in_scope(c)]
 
+    def chosen(self, check: Check) -> bool:
+        """Whether --system, --shard and the checklist files the command line names take the check in (-m aside):
+        a run's scope, whatever else (a test module, a node id, -k) narrowed it."""
+        return self.in_scope(check) and (self.named_systems is None or check.system in self.named_systems)
+
     def manual_items(self) -> list[Check]:
         """The selected systems' manual items: listed in every summary and archive, whatever -m says."""
-        return [c for c in self.checks if c.manual and self.in_scope(c)
-                and (self.named_systems is None or c.system in self.named_systems)]
+        return [c for c in self.checks if c.manual and self.chosen(c)]
 
     def close(self) -> None:
         try:
@@ -240,6 +247,43 @@ def _named_systems(config: pytest.Config, checklists: Path) -> frozenset[str] | 
     return frozenset(named) or None
 
 
+def _folder_options_keep_the_ini(config: pytest.Config) -> None:
+    """`--reports-dir /elsewhere`, with a space: pytest finds its ini file before any plugin's options are known,
+    so it reads `/elsewhere` as a test path, and looks for the ini file from there. Outside the project, that loses
+    the project's ini (its testpaths, so pytest walks the whole folder, and every other setting) — at once when the
+    folder is there, in xdist's workers when the archive has just made it. Refused, with the way to write it."""
+    if config.option.file_or_dir or config.option.inifilename:
+        return  # paths given are what pytest collects; -c names the ini file: neither depends on the words
+    words = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *map(str, config.invocation_params.args)]
+    spaced = [(flag, value) for flag, value in zip(words, words[1:]) if flag in FOLDER_OPTIONS]
+    if not spaced:
+        return
+    from .checklist import shown
+
+    try:
+        from _pytest.config.findpaths import determine_setup
+
+        accepted = inspect.signature(determine_setup).parameters
+    except (ImportError, AttributeError):  # pytest moved it: an item reached twice still runs once (_reached_twice)
+        return
+
+    def ini_file(paths: list[str]) -> Path | None:  # as pytest finds it, given these test paths
+        asked = {"inifile": None, "override_ini": None, "args": paths, "rootdir_cmd_arg": config.option.rootdir or None,
+                 "invocation_dir": config.invocation_params.dir}
+        return determine_setup(**{k: v for k, v in asked.items() if k in accepted})[1]
+
+    project_ini = ini_file([])
+    for flag, value in spaced:
+        where = (config.invocation_params.dir / value).resolve()
+        existing = next(p for p in (where, *where.parents) if p.exists())  # the archive makes the rest
+        found = ini_file([str(existing)])
+        if found != project_ini:
+            what = (f"lose the project's ini file ({shown(project_ini)}: its testpaths and every other setting)"
+                    if project_ini is not None else f"read {shown(found)} as the project's ini file")
+            raise UsageError(f"{flag} {visible(value)}: pytest reads a folder written after a space as a test path, "
+                             f"and this one, outside the project, would make it {what}; write {flag}={visible(value)}")
+
+
 def _expressions_readable(config: pytest.Config) -> None:
     """-k and -m, read now: under xdist only the workers would read them, and a typo there is an internal
     error of every worker rather than pytest's one usage line."""
@@ -260,6 +304,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
     from .secrets import Redactor, use_fingerprint_key
 
     use_fingerprint_key(worker=hasattr(config, "workerinput"))  # before any secret is registered: marks carry it
+    if not hasattr(config, "workerinput"):
+        _folder_options_keep_the_ini(config)
     root = project_root(config)
     checklists = folder(config, "ov_checklists", "checklists")
     checks = checklist.load_checklists(checklists)
@@ -310,7 +356,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         state.waivers = run_waivers
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])
-        elif not is_worker and getattr(config.option, "numprocesses", None):
+        elif not is_worker and xdist_starts_workers(config.option):
             state.shared, state.shared_held = _shared_folder()
             state.owns_shared = True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
@@ -419,6 +465,14 @@ def run_now(is_worker: bool, environ: Any = os.environ) -> dt.datetime:
     now = dt.datetime.now(dt.timezone.utc)
     environ[RUN_NOW_ENV] = now.isoformat()
     return now
+
+
+def xdist_starts_workers(option: Any) -> bool:
+    """Whether xdist will start workers (asked before it has): `-n N`, or `--tx` specs with a --dist mode; `--tx`
+    alone runs the items in this process. The manifest counts them the same way."""
+    from . import provenance
+
+    return bool(provenance.workers(option))
 
 
 def _shared_folder() -> tuple[Path, int]:
@@ -534,7 +588,7 @@ def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if (config.stash.get(WITHOUT_ENV, False) and not hasattr(config, "workerinput")
-            and getattr(config.option, "numprocesses", None) and not config.option.collectonly):
+            and xdist_starts_workers(config.option) and not config.option.collectonly):
         sys.stderr.write(f"ERROR: {_without_env(config)}\n")
         session.exitstatus = exitcodes.USAGE
 
@@ -552,7 +606,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if dropped:
             config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+    twice = _reached_twice(items)
+    if twice:
+        config.hook.pytest_deselected(items=twice)
+        dropped = set(map(id, twice))
+        items[:] = [i for i in items if id(i) not in dropped]
     state.selected = [c for item in items if (c := item_check(item)) is not None]
+
+
+def _reached_twice(items: list[pytest.Item]) -> list[pytest.Item]:
+    """Tests of a checklist item another test already stands for. `pytest .`, or an ini file pytest lost, reaches an
+    item through its `checks/` module and its checklist file alike: one item is one test, and the module's is kept
+    (its test id is the documented one)."""
+    kept: dict[tuple[str, str], pytest.Item] = {}
+    for item in items:
+        check = item_check(item)
+        if check is None:
+            continue
+        first = kept.get((check.system, check.key))
+        if first is None or (isinstance(first, ChecklistItem) and not isinstance(item, ChecklistItem)):
+            kept[check.system, check.key] = item
+    standing = set(map(id, kept.values()))
+    return [i for i in items if id(i) not in standing and item_check(i) is not None]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import pytest
 
@@ -161,3 +162,121 @@ def test_an_item_or_system_that_is_not_there_is_spelled_out(tmp_path):
         system = project.run("--env", "local", "--system", "alpha\u00a0", "--no-archive")
     assert "--item S1\\u200b: no such item id" in item.output, item.output[-2000:]
     assert "--system alpha\\xa0: unknown system" in system.output, system.output[-2000:]
+
+
+# -- this repository's own layout: a thin test module per family over the checklists ----------------
+def checks_layout(project: Project, ini: bool = True) -> Project:
+    """`checks/test_<family>.py` modules whose `check` the plugin fills in, their `checked` fixture in the project's
+    conftest, and (`ini`) a pyproject.toml whose testpaths is checks/, as in this repository."""
+    (project.root / "conftest.py").write_text(
+        "import pytest\n"
+        "from opsverify.items import checked_outcome\n\n\n"
+        "@pytest.fixture\n"
+        "def checked(request, check):\n"
+        "    return checked_outcome(request.node, check)\n", encoding="utf-8")
+    (project.root / "checks").mkdir(exist_ok=True)
+    for family in ("http", "manual"):
+        (project.root / "checks" / f"test_{family}.py").write_text(
+            f"from opsverify.items import verdict\n\nFAMILY = {family!r}\n\n\n"
+            f"def test_{family}(checked):\n    verdict(checked)\n", encoding="utf-8")
+    if ini:
+        (project.root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["checks"]\n',
+                                                     encoding="utf-8")
+    return project
+
+
+def modules_fleet(root, web) -> Project:
+    """Two systems whose item ids differ (a family module's test ids name items by id), in the `checks/` layout."""
+    project = Project(root, {"WEB_URL": web.url})
+    for system in ("alpha", "bravo"):
+        p = system[0].upper()
+        project.checklist(system, f"""
+        - {{id: {p}1, name: up, section: Web, title: {system} answers, family: http, cadence: postdeploy,
+           params: {{service: web, path: /ok}}}}
+        - {{id: {p}2, name: up-again, section: Web, title: {system} answers again, family: http, cadence: postdeploy,
+           params: {{service: web, path: /ok}}}}
+        - {{id: {p}3, name: people, section: People, title: someone is on call, family: manual,
+           reason: a rota is kept by people}}
+        """)
+    services = "\n".join(f'  {s}: {{services: {{web: {{url: "${{WEB_URL}}"}}}}}}' for s in ("alpha", "bravo"))
+    project.environment(f"systems:\n{services}\n")
+    return checks_layout(project)
+
+
+NODE_ID = "checks/test_http.py::test_http[A1-up[local]]"
+
+
+@pytest.mark.parametrize("marks, narrowing, narrowed_by, left_out", [
+    ("postdeploy", [NODE_ID], [NODE_ID], ["alpha A2-up-again", "bravo B1-up", "bravo B2-up-again"]),
+    ("postdeploy or manual", ["checks/test_http.py"], ["checks/test_http.py"], ["alpha A3-people", "bravo B3-people"]),
+    ("postdeploy or manual", ["checks/test_http.py", "-n", "2"], ["checks/test_http.py"],
+     ["alpha A3-people", "bravo B3-people"]),
+])
+def test_a_test_module_or_its_node_id_narrows_as_a_checklist_would(tmp_path, marks, narrowing, narrowed_by, left_out):
+    """In the `checks/` layout a node id or a family's module leaves items out as `till.yaml::T1-…` does: the run is
+    partial, whichever way the command line wrote it (its scope is what -m, --system and --shard take in)."""
+    with MisbehavingHttp() as web:
+        ran = modules_fleet(tmp_path, web).run("--env", "local", "-m", marks, *narrowing)
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, results, properties = _selection(ran)
+    in_scope = 4 if marks == "postdeploy" else 6
+    assert manifest == results
+    assert (manifest["in_scope"], manifest["left_out"], manifest["narrowed_by"]) == (in_scope, left_out, narrowed_by)
+    assert f"— partial: {len(left_out)} of {in_scope} items in scope left out" in properties
+    assert narrowed_by[0] in properties
+    assert (f"partial run: {len(left_out)} of the {in_scope} items in scope not selected ({narrowed_by[0]}): "
+            f"{', '.join(left_out)}" in ran.done.stdout), ran.output[-2000:]
+
+
+@pytest.mark.parametrize("options", [[], ["checks"], ["-n", "2"], ["checks/test_http.py", "checks/test_manual.py"]])
+def test_a_whole_run_of_the_test_modules_is_not_partial(tmp_path, options):
+    with MisbehavingHttp() as web:
+        ran = modules_fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy or manual", *options)
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, _, properties = _selection(ran)
+    assert (manifest["in_scope"], manifest["left_out"]) == (6, []) and "partial" not in properties
+    assert "partial run" not in ran.done.stdout
+
+
+def _junit_suite(path) -> tuple[dict[str, str], dict[str, str]]:
+    """The testsuite's attributes and its properties."""
+    suite = ElementTree.parse(path).getroot().find("testsuite")
+    return dict(suite.attrib), {p.get("name"): p.get("value") for p in suite.find("properties")}
+
+
+def test_junit_says_a_run_was_partial(tmp_path):
+    """A CI's test view reads `tests="1"`: the testsuite's properties say 1 of the 2 items in scope was selected."""
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", "--system", "alpha", "-k", "S10")
+    assert ran.code == 0, ran.output[-2000:]
+    suite, properties = _junit_suite(ran.archive() / "junit.xml")
+    assert suite["tests"] == "1"
+    assert properties == {
+        "partial": "true", "in_scope": "2", "left_out": "1", "interrupted": "false", "selected": "1", "ran": "1",
+        "selection": "-m 'postdeploy' --system alpha -k 'S10' — partial: 1 of 2 items in scope left out"}
+
+
+def test_junit_says_a_run_was_interrupted_and_whole_otherwise(tmp_path):
+    """-x stops the run at its first failure: the second item never ran, which `tests="1"` alone would hide."""
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url})
+        project.checklist("alpha", """
+        - {id: A1, name: down, section: Web, title: alpha fails, family: http, cadence: postdeploy,
+           params: {service: web, path: /fail}}
+        - {id: A2, name: up, section: Web, title: alpha answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /ok}}
+        """)
+        project.environment('systems:\n  alpha: {services: {web: {url: "${WEB_URL}"}}}\n')
+        stopped = project.run("--env", "local", "-m", "postdeploy", "-x", "--junitxml", "out/junit.xml")
+        whole = project.run("--env", "local", "-m", "postdeploy", "--no-archive", "--junitxml", "whole.xml")
+    assert stopped.code == 1, stopped.output[-2000:]
+    suite, properties = _junit_suite(tmp_path / "out" / "junit.xml")
+    assert suite["tests"] == "1" and (tmp_path / "out" / "junit.xml").read_bytes() == (
+        stopped.archive() / "junit.xml").read_bytes()
+    assert (properties["interrupted"], properties["selected"], properties["ran"], properties["partial"]) == (
+        "true", "2", "1", "false")
+    assert whole.code == 1, whole.output[-2000:]
+    suite, properties = _junit_suite(tmp_path / "whole.xml")
+    assert suite["tests"] == "2"
+    assert (properties["interrupted"], properties["selected"], properties["ran"], properties["partial"]) == (
+        "false", "2", "2", "false")

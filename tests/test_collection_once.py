@@ -1,0 +1,122 @@
+"""One checklist item is one test, however pytest was led to it: a project with both `checks/test_<family>.py` and
+`checklists/*.yaml` collects an item from each when pytest walks the whole folder (`pytest .`, or an ini file it
+lost); the module's test is kept (its id is the documented one) and the item runs and is archived once. A folder
+option written with a space (`--reports-dir /elsewhere`) is a path argument to pytest before the plugin is loaded:
+where that would lose the project's ini file, the run is refused with the way to write it. And xdist's workers
+share their groups however they were asked for (`-n`, `--tx`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from types import SimpleNamespace
+
+import pytest
+
+from opsverify.plugin import xdist_starts_workers
+
+from .project import MisbehavingHttp
+from .test_selection import modules_fleet
+
+ITEMS = {"A1-up", "A2-up-again", "B1-up", "B2-up-again"}  # the postdeploy items of modules_fleet
+
+
+def _once(ran, reports=None) -> dict:
+    """The archive's manifest, after checking that every item ran once, from its `checks/` module."""
+    archive = ran.archive() if reports is None else next(p for p in (reports / "local").iterdir()
+                                                        if not p.name.startswith("."))
+    manifest = json.loads((archive / "manifest.json").read_text(encoding="utf-8"))
+    results = json.loads((archive / "results.json").read_text(encoding="utf-8"))
+    keys = [row["key"] for row in results["checks"]]
+    assert sorted(keys) == sorted(ITEMS), keys
+    assert all(row["nodeid"].startswith("checks/test_http.py::test_http[") for row in results["checks"])
+    assert (manifest["selected"], manifest["ran"], manifest["counts"]["passed"]) == (4, 4, 4), manifest
+    junit = (archive / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<testcase ") == 4
+    return manifest
+
+
+@pytest.mark.parametrize("args", [["."], [".", "-n", "2"], ["checks", "checklists"]])
+def test_an_item_reached_from_its_module_and_its_checklist_runs_once(tmp_path, args):
+    with MisbehavingHttp() as web:
+        ran = modules_fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", "-rA", *args)
+    assert ran.code == 0, ran.output[-3000:]
+    assert "4 passed" in ran.done.stdout.strip().splitlines()[-1], ran.output[-3000:]
+    assert not any(line.startswith("PASSED checklists/") for line in ran.done.stdout.splitlines())
+    _once(ran)
+
+
+def test_without_an_ini_file_the_whole_folder_is_collected_and_each_item_runs_once(tmp_path):
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        (project.root / "pyproject.toml").unlink()
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    assert ran.code == 0, ran.output[-3000:]
+    _once(ran)
+
+
+@pytest.mark.parametrize("option, made, workers", [
+    ("--reports-dir", True, []),
+    ("--reports-dir", False, ["-n", "2"]),  # the workers would start once the archive has made it
+    ("--waivers-dir", True, []),
+])
+def test_a_folder_option_with_a_space_that_would_lose_the_ini_file_is_refused(tmp_path, option, made, workers):
+    elsewhere = tmp_path / "elsewhere"
+    if made:
+        elsewhere.mkdir()
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path / "project", web)
+        ran = project.run("--env", "local", "-m", "postdeploy", option, str(elsewhere), *workers)
+    assert ran.code == 4, ran.output[-3000:]
+    assert ran.done.stderr.strip() == (
+        f"opsverify: {option} {elsewhere}: pytest reads a folder written after a space as a test path, and this one,"
+        f" outside the project, would make it lose the project's ini file (pyproject.toml: its testpaths and every"
+        f" other setting); write {option}={elsewhere}")
+    assert not (project.root / "reports").exists() and not (elsewhere / "local").exists()
+
+
+def test_a_folder_option_with_an_equals_sign_points_outside_the_project(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path / "project", web)
+        ran = project.run("--env", "local", "-m", "postdeploy", f"--reports-dir={elsewhere}", "-n", "2")
+    assert ran.code == 0, ran.output[-3000:]
+    _once(ran, reports=elsewhere)
+    assert not (project.root / "reports").exists()
+
+
+def test_an_item_run_twice_all_the_same_is_said_loudly(tmp_path):
+    """Were an item ever to run twice (here a conftest adds a copy once the plugin has chosen the items), the archive
+    would count it twice: an engine bug, said on the console and in the exit code, never a quiet green run."""
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        shutil.rmtree(project.root / "checks")
+        (project.root / "pyproject.toml").unlink()
+        (project.root / "conftest.py").write_text(
+            "from opsverify.items import ChecklistItem\n\n\n"
+            "def pytest_collection_finish(session):\n"
+            "    first = session.items[0]\n"
+            "    session.items.append(ChecklistItem.from_parent(first.parent, name=first.name + '-again',\n"
+            "                                                   check=first.opsverify_check))\n", encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    assert ran.code == 3, ran.output[-3000:]
+    assert ("engine bug: 5 results for 4 selected items (alpha A1-up ran 2 times); the archive records every result:"
+            " please report it") in ran.done.stdout, ran.output[-3000:]
+    assert json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))["exit_code"] == 3
+
+
+@pytest.mark.parametrize("option, starts", [
+    ({"numprocesses": 2}, True),
+    ({"numprocesses": "auto"}, True),
+    ({"numprocesses": 0}, False),
+    ({"tx": ["2*popen"], "dist": "load"}, True),
+    ({"tx": ["popen", "popen"], "dist": "loadfile"}, True),
+    ({"tx": ["2*popen"], "distload": True}, True),  # -d
+    ({"tx": ["2*popen"]}, False),  # --tx without a --dist mode: xdist starts no worker
+    ({}, False),
+])
+def test_the_plugin_knows_when_xdist_will_start_workers(option, starts):
+    """Asked before xdist has started any (to give them a shared folder): -n, or --tx with a --dist mode."""
+    defaults = {"numprocesses": None, "tx": [], "dist": "no", "distload": False}
+    assert xdist_starts_workers(SimpleNamespace(**{**defaults, **option})) is starts
