@@ -208,12 +208,14 @@ def test_a_job_scheduled_in_another_database_is_judged_there(pg_cron, tmp_path):
             seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: app-nightly, active: true}")
                                  + _item("K2", "{job: app-nightly, active: true, database: cronapp,"
                                                " schedule: '0 3 * * *'}")
-                                 + _item("K3", "{job: app-nightly, active: false}"))
+                                 + _item("K3", "{job: app-nightly, active: false}")
+                                 + _item("K4", "{job: app-nightly, active: false, database: postgres}"))
         finally:
             conn.execute("select cron.unschedule(%s)", (jobid,))
             conn.execute("drop database cronapp")
+    # K3: "disabled" here, while it runs in cronapp and no database is named, cannot be told; K4 names this one
     assert {k: o.status for k, o in seen.items()} == {"K1": Status.FAILED, "K2": Status.PASSED,
-                                                       "K3": Status.PASSED}, seen
+                                                       "K3": Status.ERROR, "K4": Status.PASSED}, seen
     assert f"jobid {jobid} runs in cronapp" in seen["K1"].observed
     assert seen["K2"].evidence["jobs"][0]["database"] == "cronapp"
 
