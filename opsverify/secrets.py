@@ -235,21 +235,40 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _PEM_ARMOUR = re.compile(r"-----(?:BEGIN|END) [^-]*-----")
 
 
-def _lines(value: str) -> list[str]:
-    """The lines of a value of several lines (a PEM key in an env file) worth masking alone: not its armour
-    (`-----BEGIN PRIVATE KEY-----` is no secret, and a check's text names it), not a short one."""
-    lines = [line.strip() for line in _LINE_BREAK.split(value)]
-    return [line for line in lines if len(line) >= Redactor.MIN_RUN and not _PEM_ARMOUR.fullmatch(line)]
+def _key_lines(value: str) -> list[str]:
+    """The pieces of a secret of several lines, or of JSON, worth masking alone: its key material — a PEM key's
+    body lines, as a dotenv value holds it or a JSON string does (`\\n`-joined), a key id. Never its armour, a JSON
+    field (`"type": "service_account",`), a URL or words: the archive's last scrub reads whole files, and a mask
+    of such a line would cut their JSON (`"row": {[redacted …] "n": 3}`) or hide a public address."""
+    pieces = (piece.strip() for piece in _KEY_LINE_CUT.split(value))
+    return [piece for piece in dict.fromkeys(pieces) if _key_material(piece)]
+
+
+_KEY_LINE_CUT = re.compile(r'\r\n|\r|\n|\\[nr]|"')  # a line break, JSON's escaped one, a JSON string's quote
+_KEY_CHARACTERS = re.compile(r"[A-Za-z0-9+/=_-]+")  # base64's (either alphabet), a token's: no blank, quote, ':', ','
+
+
+def _key_material(piece: str) -> bool:
+    """Long, of a key's characters only, and not words, a number or a path (`service_account`, `/o/oauth2/auth`)."""
+    return (_KEY_CHARACTERS.fullmatch(piece) is not None and _short_key(piece)
+            and not all(_PLAIN_PIECE.fullmatch(word) for word in piece.split("/") if word))
+
+
+# JSON's structure beside a value: a quote against ':', ',' or a bracket. A secret holding it (a service-account
+# key of one line) is masked whole, and where a text cuts it only by its key material
+_JSON_STRUCTURE = re.compile(r'"\s*[:,\]}]|[\[{:,]\s*"')
 
 
 def _line_forms(value: str) -> set[str]:
     """A value of several lines travels LF- or CRLF-joined, a line at a time, its body on one line (the key
-    without its armour), and as `_Unbroken` reads a text: all of it with its breaks removed."""
+    without its armour), and as `_Unbroken` reads a text: all of it with its breaks removed. Of those lines, and of
+    a JSON value's strings, only key material travels alone (`_key_lines`)."""
     lines = _LINE_BREAK.split(value)
+    pieces = set(_key_lines(value)) if len(lines) > 1 or _JSON_STRUCTURE.search(value) else set()
     if len(lines) < 2:
-        return set()
+        return pieces
     body = [line.strip() for line in lines if not _PEM_ARMOUR.fullmatch(line.strip())]
-    return {"\n".join(lines), "\r\n".join(lines), "".join(body), _BROKEN_LINE.sub("", value), *_lines(value)}
+    return {"\n".join(lines), "\r\n".join(lines), "".join(body), _BROKEN_LINE.sub("", value), *pieces}
 
 
 def _unbroken_forms(forms: set[str]) -> set[str]:
@@ -376,6 +395,8 @@ class _View:
 # (a folded header's, an indented block's)
 _BROKEN_LINE = re.compile(r"=?(?:\r\n|\r|\n)[ \t]*")
 _LF_AND_BLANKS = re.compile(r"\n[ \t]*")  # the same in a text with no CR and no '=' before a break: found faster
+_HARD_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*")  # the same, a '=' before it left (`_Unbroken.keeping_equals`)
+_EQUALS_BEFORE_BREAK = re.compile(r"=[\r\n]")
 
 
 class _Unbroken:
@@ -383,10 +404,13 @@ class _Unbroken:
     text: a secret a wrap or a fold broke (a log line wrapped, MIME's base64 at 76 columns, a folded header) is
     found whole here and masked there from its first character to its last, the breaks inside it too."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, soft_breaks: bool = True) -> None:
         self.original = text
+        self._breaks = _BROKEN_LINE if soft_breaks else _HARD_BREAK
         # the same reading, cheaper where it can be: most texts hold no CR and no soft break, many no indentation
-        if "\r" in text or "=\n" in text:
+        if not soft_breaks:
+            self.text = _HARD_BREAK.sub("", text)
+        elif "\r" in text or "=\n" in text:
             self.text = _BROKEN_LINE.sub("", text)
         elif "\n " in text or "\n\t" in text:
             self.text = _LF_AND_BLANKS.sub("", text)
@@ -399,11 +423,17 @@ class _Unbroken:
         """The text read without its line breaks; None for a text that holds none."""
         return _Unbroken(text) if "\n" in text or "\r" in text else None
 
+    def keeping_equals(self) -> "_Unbroken | None":
+        """The text read again, a '=' before a break kept, where it holds one: a soft break's, or a secret's own last
+        (`q83kTw==` ending a header line, `Xk7=` of `Xk7=Qp2z` wrapped there), whose shorter forms without it are
+        too short to look for everywhere."""
+        return _Unbroken(self.original, soft_breaks=False) if _EQUALS_BEFORE_BREAK.search(self.original) else None
+
     def _removed(self) -> tuple[list[int], list[int]]:
         """Where each removed break was in the view, and how many characters were removed up to its end."""
         if self._map is None:
             at_view, removed, total = [], [], 0
-            for match in _BROKEN_LINE.finditer(self.original):
+            for match in self._breaks.finditer(self.original):
                 at_view.append(match.start() - total)
                 total += match.end() - match.start()
                 removed.append(total)
@@ -533,13 +563,14 @@ def _cleaned(obj: Any, clean, keys: bool = True) -> Any:
 
 def _cut_forms(secret: str) -> list[str]:
     """What of a secret is masked where a text cuts it: the secret (the unescaped view finds it escaped) and its
-    base64, both without a URL's scheme and host. Of a secret of several lines, each line: one CRLF-joined is
-    cut inside a line all the same, and a text ending in its armour (`-----BEGIN PRIVATE KEY-----`) shows none."""
+    base64, both without a URL's scheme and host. Of a secret of several lines, or of JSON, each piece of key
+    material: one CRLF-joined is cut inside a line all the same, a text ending in its armour (`-----BEGIN PRIVATE
+    KEY-----`) or in a JSON field shows none."""
     part = _secret_part(secret)
     if part is None:
         return []
-    if _LINE_BREAK.search(part):
-        whole = _lines(part)
+    if _LINE_BREAK.search(part) or _JSON_STRUCTURE.search(part):  # no line or cut of JSON: its structure
+        whole = _key_lines(part)
     else:  # and as `_Unbroken` reads it after a line break: without blanks before it
         whole = [part, part.lstrip(" \t")]
     return [*whole, *_base64_pieces(_bytes(part))]
@@ -549,7 +580,7 @@ def _secret_part(value: str) -> str | None:
     """What of a secret is secret where a text cuts it: a URL's scheme and host are not (an excerpt ending in
     `https://rpc.example.com` shows a host, not part of a key); its path and query are, its password is a
     secret of its own."""
-    if "://" not in value:
+    if not _URL_START.match(value):  # a service-account key's JSON names URLs, it is none
         return value
     try:
         parts = urlsplit(value)
@@ -560,6 +591,9 @@ def _secret_part(value: str) -> str | None:
     netloc = parts.netloc
     tail = value.split(netloc, 1)[-1] if netloc else value
     return tail if len(tail) >= Redactor.MIN_RUN else None
+
+
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class _PairText(str):
@@ -738,6 +772,9 @@ class _Matcher:
     def _clean(self, text: str) -> str:
         unbroken = _Unbroken.of(text)  # a secret a line break cut in two is whole in the text read without them
         spans, near = self._found(text) if unbroken is None else self._found(unbroken.text, within=unbroken)
+        kept = unbroken.keeping_equals() if unbroken is not None else None
+        if kept is not None:  # a '=' before a break: both readings, soft break and the secret's own
+            spans += self._found(kept.text, within=kept)[0]
         if "…" in text:  # an excerpt's cut inside the text is an end too: an escaped piece of a secret may end there
             near += [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
         if _may_hold_escape(text):  # an escape may hide a secret: read those places
@@ -831,10 +868,13 @@ _PARTIAL_START = re.compile(r"u?[0-9A-Fa-f]{1,4}|#?[xX]?[0-9A-Fa-f]{1,8};|[A-Za-
 
 def _a_number_part(text: str, start: int, end: int, within: "_Unbroken | None") -> bool:
     """`_inside_a_number`, judged in the text itself when `text` is one read without its line breaks: a PIN on a
-    line of its own above a number is the PIN; one broken across two lines is too."""
+    line of its own above a number is the PIN; digits on two lines are two numbers (a year above a count, a date's
+    parts a line each), not a PIN broken in two, which no echo does."""
     if within is None or not text[start:end].isdigit():
         return _inside_a_number(text, start, end)
-    return _inside_a_number(within.original, within.start(start), within.end(end))
+    first, last = within.start(start), within.end(end)
+    return (_LINE_BREAK.search(within.original, first, last) is not None
+            or _inside_a_number(within.original, first, last))
 
 
 def _inside_a_number(text: str, start: int, end: int) -> bool:

@@ -8,6 +8,8 @@ import json
 import re
 from urllib.parse import quote
 
+import pytest
+
 from opsverify.secrets import Redactor, fingerprint
 
 SECRET = "s3cr3t-Token/With+Specials=="
@@ -133,7 +135,8 @@ def test_a_secret_broken_across_lines_is_masked_across_the_break_and_the_lines_a
 
 def test_a_text_with_line_breaks_still_finds_an_escaped_secret_far_from_its_ends_and_a_pin_beside_numbers():
     """A text with a line break is read once, without its breaks: an escaped secret is still looked for around its
-    anchor (placed in the text itself), and a PIN is judged against the digits beside it in the text itself."""
+    anchor (placed in the text itself), and a PIN is judged against the digits beside it in the text itself; digits
+    on two lines are two numbers, not a PIN broken in two."""
     redactor = _redactor()
     mixed = quote(SECRET, safe="/")  # '/' left as it is: no registered form, only the unescaped view finds it
     text = "line\n" * 600 + f"auth: {mixed}\n" + "line\n" * 600
@@ -142,7 +145,7 @@ def test_a_text_with_line_breaks_still_finds_an_escaped_secret_far_from_its_ends
     pins.add_declared("1764582")
     cleaned = pins.text("pin:\n1764582\n998 rows\n91764582\n17645\n82")
     mark = f"[redacted {fingerprint('1764582')}]"
-    assert cleaned == f"pin:\n{mark}\n998 rows\n91764582\n{mark}"
+    assert cleaned == f"pin:\n{mark}\n998 rows\n91764582\n17645\n82"
 
 
 def test_a_password_in_a_database_urls_query_is_kept_secret():
@@ -155,3 +158,32 @@ def test_a_password_in_a_database_urls_query_is_kept_secret():
     redactor.add(url)
     said = redactor.text("saw worker_dsn = 'host=db user=app password=Zq8LongSecret!123'")
     assert "Zq8LongSecret" not in said, said
+
+
+def test_digits_on_adjacent_lines_are_not_a_numeric_secret():
+    """A PIN is not broken across lines in an echo; a year above a count, a date's parts a line each, are everywhere."""
+    redactor = Redactor()
+    redactor.add_declared("202612")
+    for text in ("year 2026\n12 items", "dates:\n2026\n12\n01", "ids:\n  20\n  2612\n", "n=2026\r\n12"):
+        assert redactor.text(text) == text
+    mark = f"[redacted {fingerprint('202612')}]"
+    assert redactor.text("pin\n202612\nyear 2026") == f"pin\n{mark}\nyear 2026"
+
+
+SHORT_BEFORE_A_BREAK = {  # a short secret whose own '=' stands right before a line break: (secret, text, cleaned)
+    "7-chars-lf": ("Qp2zX9=", "PIN=Qp2zX9=\nbuild: 42", "PIN={}\nbuild: 42"),
+    "8-chars-crlf-header": ("q83kTw==", "X-Token: q83kTw==\r\nServer: x", "X-Token: {}\r\nServer: x"),
+    "6-chars": ("Qp2zX=", "pin: Qp2zX=\nnext", "pin: {}\nnext"),
+    "split-after-its-own-equals": ("Xk7=Qp2z", "token Xk7=\nQp2z end", "token {} end"),
+    "in-a-longer-text": ("Qp2zX9=", "a\nb=\nPIN=Qp2zX9=\n=\nc", "a\nb=\nPIN={}\n=\nc"),
+}
+
+
+@pytest.mark.parametrize("case", SHORT_BEFORE_A_BREAK, ids=list(SHORT_BEFORE_A_BREAK))
+def test_a_short_secret_whose_own_equals_ends_a_line_is_masked(case):
+    """A text with a line break is read without its breaks, and a '=' before a break (a soft break) without it:
+    a 6-8 character secret ending a line with its own '=' is found all the same, whole."""
+    secret, text, cleaned = SHORT_BEFORE_A_BREAK[case]
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    assert redactor.text(text) == cleaned.format(f"[redacted {fingerprint(secret)}]")

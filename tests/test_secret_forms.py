@@ -555,3 +555,73 @@ def test_short_secrets_and_line_breaks_leave_ordinary_text_readable():
         for shown in (text, blob):
             assert redactor.text(shown) == shown, [line for line in redactor.text(shown).splitlines()
                                                     if "[redacted" in line][:5]
+
+
+# -- a secret holding JSON, and what a mask may cut ------------------------------------------------------------
+SERVICE_ACCOUNT = {  # a Google service-account key, as a dotenv value holds it (pretty-printed, one field a line)
+    "type": "service_account",
+    "project_id": "shop-prod-4821",
+    "private_key_id": "9f2c4e1ab77d3c0e5f6a8b9c0d1e2f3a4b5c6d7e",
+    "private_key": PEM + "\n",
+    "client_email": "deployer@shop-prod-4821.iam.gserviceaccount.com",
+    "client_id": "104729385610293847561",
+    "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+    "token_uri": "https://oauth2.googleapis.com/token",
+    "universe_domain": "googleapis.com",
+}
+SA_KEY = json.dumps(SERVICE_ACCOUNT, indent=2)
+PUBLIC_FIELDS = {k: v for k, v in SERVICE_ACCOUNT.items() if k not in ("private_key", "private_key_id")}
+
+
+def _service_account_target(tmp_path):
+    (tmp_path / "api.env").write_text(f"GCP_SERVICE_ACCOUNT_KEY='{SA_KEY}'\nNODE_ENV=production\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    target.read_env_sources()
+    return target
+
+
+def test_a_json_secrets_lines_are_not_secrets_and_the_archive_keeps_its_json(tmp_path):
+    """A service-account key of several lines: a line of it such as `"type": "service_account",` is JSON structure
+    and public words, not key material. The archive's last scrub reads whole files: were such a line masked,
+    results.json would lose its own structure (`"row": {[redacted …] "n": 3}`) and a public URL its text."""
+    from opsverify.jsontext import readable
+
+    redactor = _service_account_target(tmp_path).redactor
+    row = {"type": "service_account", "n": 3}
+    results = readable({"items": [{"id": "DB-1", "row": row}, {"id": "DB-2", "row": {**PUBLIC_FIELDS, "n": 1}}],
+                        "said": "token from https://oauth2.googleapis.com/token"}).decode()
+    for document in (results, json.dumps({"row": row}), json.dumps(PUBLIC_FIELDS, indent=2)):
+        assert redactor.text(document) == document
+    assert "shop-prod-4821" not in redactor.text(f"key:\n{SA_KEY}\nend")  # the key whole is still masked
+    for line in PEM_LINES[1:-1]:  # and so is its key material, a line at a time
+        assert line not in redactor.text(f"a line of it: {line}")
+    cut = SA_KEY[:SA_KEY.index(PEM_LINES[1]) + 30]  # an excerpt that cut it inside its key (it holds URLs: no URL)
+    key_id, mark = SERVICE_ACCOUNT["private_key_id"], fingerprint(SA_KEY)
+    shown = f"sent {cut[:-30]}[redacted part of {mark}]…".replace(key_id, f"[redacted {mark}]")
+    assert redactor.text(f"sent {cut}…") == shown
+
+
+def test_no_form_or_cut_of_a_secret_breaks_the_json_it_is_written_in(tmp_path):
+    """A mask may replace a string's content, never JSON's structure around it: every registered form of every
+    kind of secret (JSON of one or several lines, a key, escapes, quotes, a trailing backslash), each written
+    beside the structure results.json puts around a value and cut where an excerpt cuts it — also so that the
+    form's own first or last characters (`{"`, `"}`) would fall on the document's — reads back as JSON."""
+    from opsverify.jsontext import readable
+    from opsverify.secrets import encodings
+
+    client = {"client_id": "shop-web", "client_secret": "Zx9kQ2mP7wLt4Rv8Hn3B"}  # a JSON credential with no URL
+    secrets = [SA_KEY, json.dumps(SERVICE_ACCOUNT), json.dumps(client), json.dumps(client, indent=2), PEM, ODD, PLUS,
+               EQUALS, UNI, 'Zq8",{"k": [1]}\\', "CNRYback7f3e\\"]
+    redactor = _service_account_target(tmp_path).redactor
+    for secret in secrets:
+        redactor.add_declared(secret)
+    said = []
+    for secret in secrets:
+        for form in sorted({secret, *encodings(secret), *secret.splitlines()}):
+            half = len(form) // 2
+            said.append({form: [form, f"…{form[half:]}", f"{form[:half]}…", {"row": form, "n": 3}]})
+            said += [{f"{form[k:half]}…": f"…{form[half:-k]}"} for k in (1, 2)]  # its ends on the document's
+    document = {"rows": [PUBLIC_FIELDS, {"type": "service_account", "n": 3}], "said": said}
+    for written in (readable(document).decode(), json.dumps(document, indent=2), json.dumps(document)):
+        cleaned = json.loads(redactor.text(written))
+        assert cleaned["rows"] == document["rows"]
