@@ -330,14 +330,14 @@ def test_an_env_file_that_cannot_be_read_is_an_error_of_its_services_items_only(
 
 def test_an_env_file_the_runner_may_not_read_says_so(tmp_path, monkeypatch):
     """As root a chmod 000 file is readable: the PermissionError a CI user would meet is raised by hand."""
-    read_bytes = Path.read_bytes
+    opening = Path.open
 
-    def refusing(path):
-        if path.name == "web.env":
+    def refusing(path, mode="r", *args, **kwargs):
+        if path.name == "web.env" and "r" in mode:
             raise PermissionError(13, "Permission denied")
-        return read_bytes(path)
+        return opening(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refusing)
+    monkeypatch.setattr(Path, "open", refusing)
     web, api_out = _outcomes(tmp_path, {"web": b"A=1\n", "api": b"A=1\n"}, _required("web", "J1"), _required("api", "J2"))
     assert web.status is Status.ERROR and "permission denied (let the runner's user read it)" in web.observed
     assert api_out.status is Status.PASSED
@@ -604,3 +604,15 @@ def test_the_value_node_reads_is_kept_secret_too(tmp_path):
     echoed = "the service said Zk4qT9wLm2Rx7Vb3Np8s and Hq7Wd2Kp9Lx4Mz6R"
     assert "Zk4qT9wLm2Rx7Vb3Np8s" not in target.redactor.text(echoed)
     assert "Hq7Wd2Kp9Lx4Mz6R" not in target.redactor.text(echoed)
+
+
+def test_the_bound_counts_env_sources_read_not_requests(tmp_path):
+    """No env item sends a request: 1,000 items on one service's file are one read, not 125 waves of HTTP."""
+    checks = [make_check("env", api(required=[f"K{i}"]), item=f"E{i}") for i in range(1000)]
+    assert env.bound(None, checks) == env.READ_S
+
+
+def test_an_env_file_larger_than_an_export_is_an_error(tmp_path):
+    (tmp_path / "huge.env").write_bytes(b"A=" + b"x" * (envsource.MAX_ENV_FILE_BYTES + 1) + b"\n")
+    with pytest.raises(GatherError, match="larger than 4 MiB"):
+        envsource.read_dotenv(str(tmp_path / "huge.env"))

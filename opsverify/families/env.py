@@ -224,6 +224,17 @@ def local_s(checks) -> float:
     return MATCH_BOUND_S * sum(len(check.params.matches) for check in checks)
 
 
+READ_S = 5.0  # reading and parsing one env source of at most MAX_ENV_FILE_BYTES (about 1 s a MiB here), generously
+
+
+def bound(target, checks) -> float:
+    """No request is sent: each service's env source is read once (and the repo's .env.example, when an item
+    compares with it), each a local file or the runner's own environment."""
+    sources = {service for check in checks for service in check.params.services} | {
+        "repo example" for check in checks if check.params.not_placeholder}
+    return READ_S * len(sources)
+
+
 # -- formats ---------------------------------------------------------------------------------
 def format_problem(kind: str, value: str) -> str | None:
     """Why `value` is not of format `kind`, without ever quoting it; None when fine."""

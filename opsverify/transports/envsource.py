@@ -361,19 +361,25 @@ def _shape(value: str | None) -> str:
     return f"{len(value)} character{'s' if len(value) != 1 else ''}" + (f" on {lines} lines" if lines > 1 else "")
 
 
+MAX_ENV_FILE_BYTES = 4 << 20  # a platform's env export is kilobytes; the bound of a read assumes at most this
+
+
 def _text(file: Path) -> str:
     if file.is_dir():
         raise GatherError(f"env file {file} is a folder, not a file")
     if file.exists() and not file.is_file():  # a FIFO or a device would block the read or never end
         raise GatherError(f"env file {file} is not a regular file")
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_ENV_FILE_BYTES + 1)
     except FileNotFoundError:
         raise GatherError(f"env file {file} not found") from None
     except PermissionError:
         raise GatherError(f"cannot read env file {file}: permission denied (let the runner's user read it)") from None
     except OSError as exc:
         raise GatherError(f"cannot read env file {file}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_ENV_FILE_BYTES:
+        raise GatherError(f"env file {file} is larger than {MAX_ENV_FILE_BYTES >> 20} MiB: not an env export")
     try:
         return raw.decode("utf-8-sig")  # a BOM is no part of the first name
     except UnicodeDecodeError as exc:
