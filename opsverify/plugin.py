@@ -593,6 +593,28 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         session.exitstatus = exitcodes.USAGE
 
 
+# pytest takes hooks only from names starting pytest_; specname makes this a second modifyitems, run first
+@pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Before -k, -m and --deselect choose: where an item is reached through its `checks/` module and its checklist
+    file alike (`pytest .`), only the module's test stands for it, so what they choose is chosen once — a copy left
+    over would run what the other copy's deselection meant to skip. A --deselect naming the checklist file's node
+    id deselects the item."""
+    if config.stash.get(STATE, None) is None:
+        return
+    twice = _reached_twice(items)
+    if not twice:
+        return
+    deselected = tuple(config.getoption("deselect") or ())
+    named = {(c.system, c.key) for i in twice if (c := item_check(i)) is not None and i.nodeid.startswith(deselected)}
+    if deselected and named:
+        twice += [i for i in items if (c := item_check(i)) is not None and (c.system, c.key) in named
+                  and i not in twice]
+    config.hook.pytest_deselected(items=twice)
+    dropped = set(map(id, twice))
+    items[:] = [i for i in items if id(i) not in dropped]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     state = config.stash.get(STATE, None)

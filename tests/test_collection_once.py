@@ -120,3 +120,22 @@ def test_the_plugin_knows_when_xdist_will_start_workers(option, starts):
     """Asked before xdist has started any (to give them a shared folder): -n, or --tx with a --dist mode."""
     defaults = {"numprocesses": None, "tx": [], "dist": "no", "distload": False}
     assert xdist_starts_workers(SimpleNamespace(**{**defaults, **option})) is starts
+
+
+@pytest.mark.parametrize("args, chose", [
+    (["."], []),
+    ([".", "--deselect", "checks/test_http.py::test_http[A1-up[local]]"], ["A1-up"]),
+    (["checks", "checklists", "--deselect", "checklists/alpha.yaml::A1-up"], ["A1-up"]),
+    (["checks", "checklists", "-k", "not A1"], ["A1-up"]),
+])
+def test_what_deselects_one_copy_of_an_item_deselects_the_item(tmp_path, args, chose):
+    """Reached from its module and its checklist (`pytest .`), an item is one test before -k and --deselect choose:
+    deselecting either copy skips it, never leaving the other to run (a deselected mutating call was still sent)."""
+    with MisbehavingHttp() as web:
+        ran = modules_fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", *args)
+    assert ran.code == 0, ran.output[-3000:]
+    results = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))
+    keys = sorted(row["key"] for row in results["checks"])
+    assert keys == sorted(ITEMS - set(chose)), keys
+    manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
+    assert [entry.split()[-1] for entry in manifest["selection"]["left_out"]] == chose, manifest["selection"]
