@@ -274,14 +274,16 @@ def _folder_options_keep_the_ini(config: pytest.Config) -> None:
 
     project_ini = ini_file([])
     for flag, value in spaced:
-        where = (config.invocation_params.dir / value).resolve()
+        # as pytest takes a path argument: made absolute, its symlinks not followed
+        where = Path(os.path.abspath(config.invocation_params.dir / value))
         existing = next(p for p in (where, *where.parents) if p.exists())  # the archive makes the rest
         found = ini_file([str(existing)])
-        if found != project_ini:
-            what = (f"lose the project's ini file ({shown(project_ini)}: its testpaths and every other setting)"
-                    if project_ini is not None else f"read {shown(found)} as the project's ini file")
-            raise UsageError(f"{flag} {visible(value)}: pytest reads a folder written after a space as a test path, "
-                             f"and this one, outside the project, would make it {what}; write {flag}={visible(value)}")
+        if found == project_ini:
+            continue  # nothing lost (with no ini file at all, test ids may then name the project folder: accepted)
+        what = (f"lose the project's ini file ({shown(project_ini)}: its testpaths and every other setting)"
+                if project_ini is not None else f"read {shown(found)} as the project's ini file")
+        raise UsageError(f"{flag} {visible(value)}: pytest reads a folder written after a space as a test path, "
+                         f"and this one, outside the project, would make it {what}; write {flag}={visible(value)}")
 
 
 def _expressions_readable(config: pytest.Config) -> None:

@@ -139,3 +139,20 @@ def test_what_deselects_one_copy_of_an_item_deselects_the_item(tmp_path, args, c
     assert keys == sorted(ITEMS - set(chose)), keys
     manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
     assert [entry.split()[-1] for entry in manifest["selection"]["left_out"]] == chose, manifest["selection"]
+
+
+def test_a_symlink_is_taken_as_pytest_takes_a_path(tmp_path):
+    """pytest makes a path argument absolute without following symlinks: a link outside the project to a folder
+    inside it still loses the ini (refused), and a link inside the project to a folder outside it does not (runs)."""
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path / "project", web)
+        (project.root / "kept").mkdir()
+        (tmp_path / "link-in").symlink_to(project.root / "kept")
+        ran = project.run("--env", "local", "-m", "postdeploy", "--reports-dir", str(tmp_path / "link-in"))
+        assert ran.code == 4 and "lose the project's ini file" in ran.done.stderr, ran.output[-3000:]
+        (tmp_path / "outside").mkdir()
+        (project.root / "link-out").symlink_to(tmp_path / "outside")
+        ran = project.run("--env", "local", "-m", "postdeploy", "--reports-dir", "link-out")
+    assert ran.code == 0, ran.output[-3000:]
+    _once(ran, reports=tmp_path / "outside")
+
