@@ -614,7 +614,9 @@ class ArchiveReporter:
         asked = self.selection(config)
         parts = [f"-m {asked['markexpr']!r}"] if asked["markexpr"] else []
         parts += [f"--system {s}" for s in asked["systems"]]
-        parts += [f"--shard {asked['shard']}"] if asked["shard"] else []
+        # a checklist file named on the command line chooses its system as --system does
+        parts += [path for path in asked.get("paths") or () if path.endswith(".yaml") and path not in parts]
+        parts += [f"--shard {asked['shard'].replace('of', '/')}"] if asked["shard"] else []
         partial = bool(asked.get("left_out"))  # else a path given that holds every item is no news
         parts += [n for n in asked["narrowed_by"] if partial or n.startswith(("-k ", "--item "))]
         text = " ".join(parts) or "everything collected"

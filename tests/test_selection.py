@@ -280,3 +280,17 @@ def test_junit_says_a_run_was_interrupted_and_whole_otherwise(tmp_path):
     assert suite["tests"] == "2"
     assert (properties["interrupted"], properties["selected"], properties["ran"], properties["partial"]) == (
         "false", "2", "2", "false")
+
+
+@pytest.mark.parametrize("options, said", [
+    (["checklists/alpha.yaml"], "selection=-m 'postdeploy' checklists/alpha.yaml"),
+    (["--shard", "1/2"], "selection=-m 'postdeploy' --shard 1/2"),
+])
+def test_the_one_line_selection_names_a_checklist_file_and_a_shard_as_written(tmp_path, options, said):
+    """A checklist file named on the command line chooses its system as --system does: the report's environment
+    panel says so, and a shard reads as it was given."""
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", *options)
+    assert ran.code == 0, ran.output[-2000:]
+    _, _, properties = _selection(ran)
+    assert said in properties.splitlines(), properties
