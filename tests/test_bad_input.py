@@ -332,11 +332,18 @@ def _shop_endpoint(name: str):
     return setup
 
 
-def _edit_shop(old: str, new: str):
+def _edit(file: str, old: str, new: str):
+    """A setup that replaces `old` (which must be there) with `new` in the runbook's `file`."""
     def setup(runbook) -> None:
-        path = runbook.root / "checklists" / "shop.yaml"
-        path.write_text(path.read_text().replace(old, new))
+        path = runbook.root / file
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
     return setup
+
+
+def _edit_shop(old: str, new: str):
+    return _edit("checklists/shop.yaml", old, new)
 
 
 @pytest.mark.parametrize("setup, args, code, fragment", [
@@ -425,6 +432,13 @@ def _edit_shop(old: str, new: str):
         "tab", "symlink-named-as-written", "escape-in-words", "rtl-override-in-words",
         "bad-k-under-xdist", "bad-m-under-xdist"])
 def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
+    runbook, result = _run_edited_runbook(tmp_path, setup, args)
+    _assert_one_clear_line(result, code, fragment)
+    _no_archive(runbook.reports)
+
+
+def _run_edited_runbook(tmp_path, setup, args):
+    """The scratch runbook, edited by `setup`, run with `args` (`--env fx` unless they name one)."""
     from .runbook import make_runbook
 
     runbook = make_runbook(tmp_path)
@@ -432,10 +446,8 @@ def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fr
     command = [sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
                str(runbook.reports), *(args if "--env" in args else ("--env", "fx", *args))]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("OPSVERIFY_")}
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                            env={**environ, **runbook.variables()})
-    _assert_one_clear_line(result, code, fragment)
-    _no_archive(runbook.reports)
+    return runbook, subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                                   env={**environ, **runbook.variables()})
 
 
 def test_a_waiver_until_the_end_of_the_calendar_is_read():
@@ -537,12 +549,7 @@ def test_every_bidirectional_control_is_acted_on():
 
 # ==== environment files a person may get wrong: one line, its own code (fix-helper block) ====================
 def _edit_fx(old: str, new: str):
-    def setup(runbook) -> None:
-        path = runbook.root / "environments" / "fx.yaml"
-        text = path.read_text()
-        assert old in text
-        path.write_text(text.replace(old, new, 1))
-    return setup
+    return _edit("environments/fx.yaml", old, new)
 
 
 @pytest.mark.parametrize("setup, args, code, fragment", [
@@ -571,15 +578,7 @@ def _edit_fx(old: str, new: str):
 ], ids=["service-url-no-scheme", "base-url-plain-http", "short-url-password", "no-as-system", "yes-at-top",
         "escape-in-system", "empty-file", "dotted-file-name"])
 def test_an_environment_file_mistake_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
-    from .runbook import make_runbook
-
-    runbook = make_runbook(tmp_path)
-    setup(runbook)
-    command = [sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
-               str(runbook.reports), *(args if "--env" in args else ("--env", "fx", *args))]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("OPSVERIFY_")}
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                            env={**environ, **runbook.variables()})
+    runbook, result = _run_edited_runbook(tmp_path, setup, args)
     line = _assert_one_clear_line(result, code, fragment)
     assert not re.search("[\x1b\r\u202e]", line) and ":abc@" not in line
     _no_archive(runbook.reports)
