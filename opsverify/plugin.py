@@ -609,12 +609,18 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
         return
     deselected = tuple(config.getoption("deselect") or ())
     named = {(c.system, c.key) for i in twice if (c := item_check(i)) is not None and i.nodeid.startswith(deselected)}
-    if deselected and named:
+    if named:
         twice += [i for i in items if (c := item_check(i)) is not None and (c.system, c.key) in named
                   and i not in twice]
-    config.hook.pytest_deselected(items=twice)
-    dropped = set(map(id, twice))
-    items[:] = [i for i in items if id(i) not in dropped]
+    _deselect(config, items, twice)
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item]) -> None:
+    """Take `dropped` out of `items` as pytest's own deselection does: told to the hook, counted as deselected."""
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(map(id, dropped))
+        items[:] = [i for i in items if id(i) not in gone]
 
 
 @pytest.hookimpl(trylast=True)
@@ -624,17 +630,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     wanted = set(config.getoption("ov_items"))
     if wanted or state.shard_systems is not None:
-        keep = [i for i in items if (c := item_check(i)) is not None and state.in_scope(c)
-                and (not wanted or c.id in wanted)]
-        dropped = [i for i in items if i not in keep]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
-    twice = _reached_twice(items)
-    if twice:
-        config.hook.pytest_deselected(items=twice)
-        dropped = set(map(id, twice))
-        items[:] = [i for i in items if id(i) not in dropped]
+        keep = set(map(id, [i for i in items if (c := item_check(i)) is not None and state.in_scope(c)
+                            and (not wanted or c.id in wanted)]))
+        _deselect(config, items, [i for i in items if id(i) not in keep])
+    # again: a conftest or another plugin may have added a copy of an item since the first pass
+    _deselect(config, items, _reached_twice(items))
     state.selected = [c for item in items if (c := item_check(item)) is not None]
 
 
