@@ -718,6 +718,8 @@ class _Matcher:
 
     def __init__(self, values: dict[str, str], edges: dict[str, str], run: int) -> None:
         ahocorasick = lazy.load("ahocorasick")
+        # a keyed hash per secret, not per form: a fleet registers thousands of forms of a few hundred secrets
+        self.marks = {secret: fingerprint(secret) for secret in {*values.values(), *edges.values()}}
         self.automaton = ahocorasick.Automaton()
         self.everywhere = False  # a secret with no anchor: a text with an escape is read whole
         for word, found in self._words(values).items():
@@ -731,7 +733,7 @@ class _Matcher:
         for part, secret in edges.items():
             if len(part) < run:
                 continue
-            mark = fingerprint(secret)
+            mark = self.marks[secret]
             for offset in range(len(part) - run + 1):
                 self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
@@ -743,7 +745,7 @@ class _Matcher:
     def _words(self, values: dict[str, str]) -> dict[str, tuple[int, str | None, int]]:
         """What the automaton finds: each form (its length, its secret's mark) and each anchor (how far
         around it the escaped secret may reach); a word may be both."""
-        words = {form: (len(form), fingerprint(secret), 0) for form, secret in values.items()}
+        words = {form: (len(form), self.marks[secret], 0) for form, secret in values.items()}
         for secret in set(values.values()):
             if _ANCHOR_RUN.fullmatch(secret):
                 continue  # letters and digits only: no escape reads back to it that a form misses
