@@ -112,7 +112,27 @@ def test_a_key_typed_none_yet_counted_is_could_not_look():
 
     (problem,) = family.measure(Lying(), ["jobs"]).values()
     assert isinstance(problem, GatherError)
-    assert str(problem) == "TYPE jobs answered none, yet a length command answered 999"
+    assert str(problem) == "TYPE jobs answered none, yet LLEN jobs answered 999, not 0"
+
+
+@pytest.mark.parametrize("lengths, seen", [
+    (["-ERR unknown"] * 4, "TYPE jobs answered none, yet LLEN jobs answered an error: ERR unknown"),
+    ([0, "-ERR unknown"] + [0] * 2, "TYPE jobs answered none, yet XLEN jobs answered an error: ERR unknown"),
+    ([0, 0, 0, "-WRONGTYPE Operation against a key holding the wrong kind of value"],
+     "TYPE jobs answered none, yet SCARD jobs answered an error: WRONGTYPE Operation against a key holding"),
+    ([0, "$-1", 0, 0], "TYPE jobs answered none, yet XLEN jobs answered nil, not a length"),
+], ids=["all-errors", "xlen-error", "scard-wrongtype", "xlen-nil"])
+def test_an_absent_key_whose_lengths_are_errors_is_could_not_look(lengths, seen):
+    """TYPE `none` while LLEN … SCARD answer `-ERR`: a length never read is never 0 (it passed as "jobs absent (0)")."""
+    replies = dict(zip(("LLEN", "XLEN", "ZCARD", "SCARD"),
+                       (b"%s\r\n" % str(n).encode() if isinstance(n, str) else b":%d\r\n" % n for n in lengths)))
+    with redis5({}, overrides={"TYPE": b"+none\r\n", **replies}) as (port, _):
+        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("redis", {"endpoint": "redis", "keys": {"jobs": {"max": 10}}})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"could not read the keys: Redis at endpoint 'redis': {seen}"), outcome.observed
 
 
 @pytest.mark.parametrize("reply", [b":abc\r\n", b"+\xff\xfelist\r\n", b"*1\r\n" * 5000 + b"+list\r\n"],

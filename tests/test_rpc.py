@@ -458,6 +458,9 @@ class Node:
                 other = [{**self.answer(i), "id": True if i["id"] == 1 else 7} for i in
                          (body if isinstance(body, list) else [body])]
                 return JSONResponse(other if isinstance(body, list) else other[0])
+            if self.mode == "unversioned" and isinstance(body, list):  # getHealth's reply is not JSON-RPC 2.0
+                return JSONResponse([{k: v for k, v in self.answer(i).items() if k != "jsonrpc" or
+                                      i["method"] != "getHealth"} for i in body])
             if self.mode == "twice" and isinstance(body, list):  # every call answered twice, the copies differ
                 return JSONResponse([{**self.answer(i), "result": n} for i in body for n in ("first", "second")])
             if isinstance(body, list):
@@ -532,6 +535,23 @@ def test_a_call_answered_twice_in_a_batch_has_no_answer(node):
     batch = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
     assert [a.result for a in batch.answers] == [None, None]
     assert [str(a.error) for a in batch.answers] == ["2 replies to this call in the batch"] * 2
+
+
+def test_a_batch_reply_without_jsonrpc_2_0_answers_none_of_its_call(node):
+    """`{"id": 0, "result": "ok"}` is an error for a single call; inside a batch it is no answer either — for its
+    own call only: the honest replies beside it still count."""
+    server, url = node
+    server.mode = "unversioned"
+    batch = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
+    assert batch.failure == "" and batch.answers[1] == Answer(result=2800)
+    assert batch.answers[0] == Answer(error=RpcError(None, 'reply is not JSON-RPC 2.0 (no "jsonrpc": "2.0")'))
+    health, blockhash = check("a", method="getHealth"), check("b", method="getLatestBlockhash")
+    got = rpc.gather(FakeTarget(url, {}), [health, blockhash])
+    outcome = rpc.judge(health, got)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith('no answer to getHealth from {0}: reply is not JSON-RPC 2.0 (no "jsonrpc":'
+                                     ' "2.0")'.format(url.rsplit("/", 1)[0]))
+    assert rpc.judge(blockhash, got).status is Status.PASSED
 
 
 def test_a_reply_longer_than_the_limit_is_not_read(node, monkeypatch):

@@ -202,6 +202,33 @@ def test_a_ping_reply_that_is_not_pong_is_quoted_and_cut(ping, seen):
     assert len(outcome.observed) < 200 and len(str(outcome.evidence)) < 1000
 
 
+@pytest.mark.parametrize("info, unread", [
+    (b":5\r\n", "a reply that is not INFO's text"), (b"$-1\r\n", "a reply that is not INFO's text"),
+    (b"*1\r\n$4\r\nPONG\r\n", "a reply that is not INFO's text"),
+    (b"-NOPERM User checker has no permissions to run the 'info' command\r\n",
+     "NOPERM User checker has no permissions to run the 'info' command"),
+], ids=["integer", "nil", "array", "noperm"])
+def test_an_unreadable_info_leaves_the_ping_verdict_to_ping(info, unread):
+    """INFO is evidence (the version), PING is the check: redis-py cannot read `:5` as INFO (its parser raised
+    AttributeError, and the item was an error quoting it); now PONG passes and the evidence says INFO was unread."""
+    outcome = _redis_outcome({"PING": b"+PONG\r\n", "INFO": info})
+    assert outcome.status is Status.PASSED and outcome.observed == "PONG (redis version unknown: INFO unread)", outcome
+    assert outcome.evidence["replies"]["INFO"] == repr(f"unread: {unread}")
+    assert "Error" not in str(outcome.evidence) and "attribute" not in str(outcome.evidence)
+
+
+def test_a_ping_answered_zero_fails_with_a_plain_message():
+    """A server answering everything with `:0` (INFO too): PING's own answer is the verdict, said plainly."""
+    outcome = _redis_outcome({"PING": b":0\r\n", "INFO": b":0\r\n"})
+    assert outcome.status is Status.FAILED and outcome.observed == "PING answered '0' (an integer)", outcome
+    assert "Error" not in str(outcome.evidence)
+
+
+def test_a_ping_answered_nil_says_nil():
+    outcome = _redis_outcome({"PING": b"$-1\r\n", "INFO": INFO})
+    assert outcome.status is Status.FAILED and outcome.observed == "PING answered nil", outcome
+
+
 def test_a_megabyte_redis_version_is_cut_in_message_and_evidence():
     version = b"7.2." + b"9" * 2 ** 20
     info = b"# Server\r\nredis_version:%s\r\n" % version
@@ -243,6 +270,39 @@ def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():
         outcome = family.judge(check, family.gather(target, [check]))
     assert outcome.status is Status.ERROR, outcome
     assert "a reply whose lines carry codes 220 and 554" in outcome.observed
+
+
+def test_an_smtp_server_answering_ehlo_before_it_was_sent_fails():
+    """A script that writes `220 mx` and `250 mx` at once, before anyone reads, and never reads: the 250 came before
+    EHLO was sent, so it answers nothing (RFC 5321 4.3: the server speaks when asked). One sendall puts both lines
+    in the client's buffer together: the banner is read whole, and the 250 is already there."""
+    with dripping_server(b"220 mx\r\n250 mx\r\n", every_s=0) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 1, "statement_ms": 1000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == ("banner 220 'mx', then '250 mx\\r\\n' before EHLO was sent"
+                                " (a server speaks only when asked: RFC 5321 §4.3)"), outcome.observed
+    assert "EHLO" not in outcome.evidence["replies"]
+
+
+def test_an_smtp_server_that_waits_for_ehlo_passes():
+    """The healthy order, line by line: the banner, then a 250 only once EHLO has been read."""
+    def smtp(conn, _stopping):
+        conn.sendall(b"220-mx.example ESMTP\r\n220 ready\r\n")
+        with conn.makefile("rb") as reader:
+            if reader.readline().startswith(b"EHLO "):
+                conn.sendall(b"250-mx.example\r\n250 SIZE 1\r\n")
+            reader.readline()  # QUIT
+
+    with serving(smtp) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.PASSED and outcome.observed == "banner 220 'mx.example ESMTP\\nready', EHLO 250", \
+        outcome.observed
 
 
 @contextmanager

@@ -14,8 +14,9 @@ names no key) is refused when the checklist loads. All keys of an endpoint go
 out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
 answer — refused, silent, dripping, not speaking RESP — or refuses the password leaves the keys
 unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
-that is no Redis type, a length that is not one): its items are errors naming what was said, cut
-short, and every other key is judged as usual.
+that is no Redis type, a length that is not one, a key TYPE calls none whose length commands do not all
+answer 0 — an error reply is never read as 0): its items are errors naming what was said, cut short, and
+every other key is judged as usual.
 """
 
 from __future__ import annotations
@@ -107,22 +108,42 @@ def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int 
 
 def _measured(key: str, kind: Any, *lengths: Any) -> tuple[str, int | None]:
     if isinstance(kind, Exception):
-        raise GatherError(f"TYPE {key} failed: {cut(str(kind))}")
+        raise GatherError(f"TYPE {key} failed: {cut(_said(kind))}")
     if not is_type(kind):
         raise GatherError(f"TYPE {key} answered {_seen(kind)}, not a Redis type")
     if kind == "none":
-        counted = [n for n in lengths if isinstance(n, int) and not isinstance(n, bool) and n != 0]
-        if counted:  # a missing key has length 0 for every command: the server's answers disagree
-            raise GatherError(f"TYPE {key} answered none, yet a length command answered {counted[0]!r}")
+        _absent(key, lengths)
         return ("none", 0)
     if kind not in LENGTH_COMMANDS:
         return (kind, None)
     length = lengths[_MEASURES.index(LENGTH_COMMANDS[kind])]
     if isinstance(length, Exception):
-        raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} failed: {cut(str(length))}")
-    if not isinstance(length, int) or isinstance(length, bool) or length < 0:  # a server that lies
+        raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} failed: {cut(_said(length))}")
+    if not _is_length(length):  # a server that lies
         raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} answered {_seen(length)}, not a length")
     return (kind, length)
+
+
+def _absent(key: str, lengths: tuple[Any, ...]) -> None:
+    """A missing key has length 0 for every length command: any other answer (an error, a count, nil) means the
+    server's answers disagree, and a length never read is never taken for 0."""
+    for command, length in zip(_MEASURES, lengths, strict=True):
+        if isinstance(length, Exception):
+            raise GatherError(f"TYPE {key} answered none, yet {command} {key} answered an error: {cut(_said(length))}")
+        if not _is_length(length):
+            raise GatherError(f"TYPE {key} answered none, yet {command} {key} answered {_seen(length)}, not a length")
+        if length != 0:
+            raise GatherError(f"TYPE {key} answered none, yet {command} {key} answered {length}, not 0")
+
+
+def _is_length(reply: Any) -> bool:
+    return isinstance(reply, int) and not isinstance(reply, bool) and reply >= 0
+
+
+def _said(exc: Exception) -> str:
+    """An error reply as the server sent it: redis-py keeps a known code (`ERR`, `MOVED`) apart, in status_code."""
+    code = getattr(exc, "status_code", None)
+    return f"{code} {exc}" if code else str(exc)
 
 
 def is_type(kind: Any) -> bool:

@@ -9,7 +9,9 @@ params:
 A server that does not answer in its protocol — refused, timed out, reset, silent, dripping, or
 sending bytes that are not its protocol — was not checked: the item is an *error* with the reason.
 A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND` to zPING, or a zVERSION reply that is
-not `ClamAV <version>…`: `UNKNOWN COMMAND`, a `PONG` to anything; an SMTP 554 banner, a Redis `-LOADING`) fails it;
+not `ClamAV <version>…`: `UNKNOWN COMMAND`, a `PONG` to anything; an SMTP 554 banner, an SMTP server speaking before
+EHLO is sent, a Redis `-LOADING`) fails it; a Redis is judged by PING's own answer (INFO, asked after PONG on its
+own connection, is only the version: unread, it is said so in the evidence);
 a refused password is the checker's credentials: *error*, as is a Redis `NOPERM` to PING (the URL's ACL user lacks
 +ping). Every conversation runs under one total deadline,
 connect_s + statement_ms, so a server that drips a byte a second ends in time too; all items' conversations run
@@ -21,6 +23,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
+import select
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ NAME = "tcp"
 
 DEFAULT_PORTS = {"clamd": 3310, "smtp": 25, "smtps": 465}
 REPLY_LIMIT = 4096
+LINE_LIMIT = 64 * 1024  # bytes of one SMTP line, as asyncio's readline allows
 SMTP_LINES = 100  # a reply longer than this is not SMTP
 CLIENT_NAME = b"opsverify.localdomain"
 CLAMD_VERSION = re.compile(rb"ClamAV \d[^\0]*\0")  # `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`, NUL-ended
@@ -143,14 +147,37 @@ async def probe_clamd(value: str, replies: dict[str, Any], target) -> None:
 
 
 # -- smtp ----------------------------------------------------------------------------------
-async def smtp_reply(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+class SmtpLines:
+    """The server's lines from a buffer of our own (asyncio's StreamReader cannot say what it holds): what is
+    left once a reply is read is what the server sent before it was asked."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+        self.held = bytearray()
+
+    async def fill(self) -> bool:
+        """Read what has come; False when the connection closed."""
+        chunk = await self.reader.read(LINE_LIMIT)
+        self.held += chunk
+        return bool(chunk)
+
+    async def next(self) -> bytes:
+        """One line with its end, or what is left when the connection closed (b"" when nothing is)."""
+        while b"\n" not in self.held and len(self.held) <= LINE_LIMIT and await self.fill():
+            pass
+        end = self.held.find(b"\n") + 1 or len(self.held)
+        if end > LINE_LIMIT:
+            raise NotProtocol("not SMTP: a reply line longer than 64 KiB")
+        line = bytes(self.held[:end])
+        del self.held[:end]
+        return line
+
+
+async def smtp_reply(lines: SmtpLines) -> tuple[int, bytes]:
     """One SMTP reply: `250-first` … `250 last` lines; (code, the lines' text joined by newlines)."""
     codes, texts = [], []
     while len(codes) < SMTP_LINES:
-        try:
-            line = await reader.readline()
-        except (ValueError, asyncio.LimitOverrunError):
-            raise NotProtocol("not SMTP: a reply line longer than 64 KiB") from None
+        line = await lines.next()
         if not line:
             raise ConnectionResetError("the server closed the connection") if not codes else NotProtocol(
                 "not SMTP: the connection closed inside a reply")
@@ -166,6 +193,22 @@ async def smtp_reply(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     raise NotProtocol(f"not SMTP: a reply of more than {SMTP_LINES} lines")
 
 
+async def spoken_unasked(lines: SmtpLines, writer: asyncio.StreamWriter) -> bytes:
+    """What the server sent after its banner, before EHLO: a healthy one sends nothing until asked (RFC 5321 4.3),
+    so bytes already held, or already waiting on a plain socket, are no answer to anything. Nothing is waited for."""
+    sock = writer.get_extra_info("socket")
+    if not lines.held and writer.get_extra_info("sslcontext") is None and sock is not None and _readable(sock):
+        await lines.fill()  # readable at once: bytes, or the server's close (nothing held then)
+    return bytes(lines.held)
+
+
+def _readable(sock) -> bool:
+    """Whether bytes (or a close) wait on the socket now; poll, not select: any descriptor number will do."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 async def probe_smtp(value: str, replies: dict[str, Any], target) -> None:
     scheme, host, port = address(value, "smtp")
     tls = None
@@ -174,14 +217,19 @@ async def probe_smtp(value: str, replies: dict[str, Any], target) -> None:
         tls.check_hostname = False
         tls.verify_mode = ssl.CERT_NONE
     reader, writer = await asyncio.open_connection(host, port, ssl=tls, server_hostname=host if tls else None)
+    lines = SmtpLines(reader)
     try:
-        replies["banner"] = await smtp_reply(reader)
-        if replies["banner"][0] == 220:
-            writer.write(b"EHLO " + CLIENT_NAME + b"\r\n")
-            await writer.drain()
-            replies["EHLO"] = await smtp_reply(reader)
-            writer.write(b"QUIT\r\n")
-            await writer.drain()
+        replies["banner"] = await smtp_reply(lines)
+        if replies["banner"][0] != 220:
+            return
+        if unasked := await spoken_unasked(lines, writer):
+            replies["unasked"] = unasked  # EHLO is not sent: no reply after this one could be told from these
+            return
+        writer.write(b"EHLO " + CLIENT_NAME + b"\r\n")
+        await writer.drain()
+        replies["EHLO"] = await smtp_reply(lines)
+        writer.write(b"QUIT\r\n")
+        await writer.drain()
     finally:
         writer.close()
 
@@ -193,8 +241,8 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
         target.redactor.add(password(value))
     client = ReadOnlyRedis(value, connect_timeout_s=target.timeouts.connect_s,
                            read_timeout_s=target.timeouts.statement_ms / 1000)
-    try:
-        ping, info = await client.ask([("PING",), ("INFO", "server")])
+    try:  # PING alone: redis-py reads a pipeline's replies whole, and INFO's reader raising would take PING's along
+        (ping,) = await client.ask([("PING",)])
     except Exception as exc:  # redis-py's errors, imported only when used
         if not _error_reply(exc):
             raise
@@ -203,7 +251,28 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
         replies[_refused_for(ping)] = _server_words(ping)
         return
     replies["PING"] = ping
-    replies["version"] = info.get("redis_version") if isinstance(info, dict) else None
+    if ping == "PONG":  # the version is evidence of a server that answers: asked once it did
+        replies.update(await _version(client))
+
+
+async def _version(client: ReadOnlyRedis) -> dict[str, str]:
+    """{"version": …} from INFO server, or {"INFO": why it is unread}: INFO never decides the verdict."""
+    try:
+        (info,) = await client.ask([("INFO", "server")])
+    except Exception as exc:  # redis-py's errors, or its INFO reader failing on a reply that is no text
+        return {"INFO": f"unread: {_unread_info(exc)}"}
+    if isinstance(info, Exception):  # an error reply (NOPERM: the URL's ACL user lacks +info)
+        return {"INFO": f"unread: {_unread_info(info)}"}
+    version = info.get("redis_version") if isinstance(info, dict) else None
+    return {"version": str(version)} if version is not None else {"INFO": "unread: no redis_version in it"}
+
+
+def _unread_info(exc: Exception) -> str:
+    if _error_reply(exc):
+        return _server_words(exc)
+    if isinstance(exc, (load("redis").RedisError, OSError)):  # connection refused, reset, timed out
+        return why(exc)
+    return "a reply that is not INFO's text"  # a number, nil or an array: redis-py's INFO reader wants text
 
 
 def _error_reply(exc: Exception) -> bool:
@@ -349,6 +418,9 @@ def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
         return _no_answer(where, answer, evidence)
     if banner[0] != 220:
         return failed(expected, f"banner {quoted(banner)}", **evidence)
+    if "unasked" in answer.replies:  # a script that never reads, or a server answering out of turn
+        return failed(expected, f"banner {quoted(banner)}, then {quoted(answer.replies['unasked'])} before EHLO was"
+                                " sent (a server speaks only when asked: RFC 5321 §4.3)", **evidence)
     ehlo = answer.replies.get("EHLO")
     if ehlo is None:
         return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}")
@@ -370,6 +442,15 @@ def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:
     if "PING" not in answer.replies:
         return _no_answer(where, answer, evidence)
     if answer.replies["PING"] != "PONG":
-        return failed(expected, f"PING answered {quoted(answer.replies['PING'])}", **evidence)
-    version = cut(str(answer.replies.get("version") or "?"), 40)
-    return passed(expected, f"PONG (redis {version})", **evidence)
+        return failed(expected, f"PING answered {_resp_seen(answer.replies['PING'])}", **evidence)
+    if "version" not in answer.replies:  # INFO unread (why is in the evidence) or not asked in time
+        return passed(expected, "PONG (redis version unknown: INFO unread)", **evidence)
+    return passed(expected, f"PONG (redis {cut(answer.replies['version'], 40)})", **evidence)
+
+
+def _resp_seen(reply: Any) -> str:
+    """A RESP reply as a message names it: nil, or quoted and cut, with its kind when it is not text."""
+    if reply is None:
+        return "nil"
+    kind = {int: "an integer", list: "an array"}.get(type(reply))
+    return f"{quoted(reply)} ({kind})" if kind else quoted(reply)

@@ -2,8 +2,9 @@
 
 Providers that refuse batches get the same calls one by one (up to AT_ONCE at a time). A reply
 that is not JSON-RPC (HTTP 401/429, an HTML page, a timeout) makes the whole exchange a
-`failure`; a JSON-RPC error belongs to its one call. Each request has a total deadline of
-`timeout_s` (not a per-read timeout: a node that drips its answer is cut off), and the whole
+`failure`; a JSON-RPC error belongs to its one call, and so does a batch element that is no JSON-RPC 2.0
+reply (no `"jsonrpc": "2.0"`): that call has no answer, the others' replies still count. Each request has a
+total deadline of `timeout_s` (not a per-read timeout: a node that drips its answer is cut off), and the whole
 exchange, fallback included, ends within `exchange_s(timeout_s)`.
 """
 
@@ -156,6 +157,8 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, st
 def _answer(item: Any) -> Answer:
     if not isinstance(item, dict):
         return Answer(error=RpcError(None, "reply is not a JSON-RPC object"))
+    if item.get("jsonrpc") != "2.0":  # as for a single call: inside a batch too, every reply is a 2.0 reply
+        return Answer(error=RpcError(None, 'reply is not JSON-RPC 2.0 (no "jsonrpc": "2.0")'))
     if item.get("error") is not None:
         err = item["error"]
         if isinstance(err, dict):
