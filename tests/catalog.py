@@ -1,17 +1,18 @@
-"""Fabricated `schema` facts in the shape the catalog query answers, for pure judge tests."""
+"""Fabricated `schema` facts in the shape the catalog query answers, for pure judge tests. Grantees (of grants
+and policies) are written as items write roles: PUBLIC is everyone, '"PUBLIC"' the real role of that name."""
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from opsverify.families._catalog import Catalog, parse_type, read_catalog
+from opsverify.families._catalog import Catalog, parse_type, read_catalog, role_name
 from opsverify.families._common import split_name
 
 ROLES = ("postgres", "anon", "authenticated", "service_role", "reporting")
 
 
 def grants(*pairs: tuple[str, str]) -> list[dict]:
-    return [{"grantee": g, "privilege": p} for g, p in pairs]
+    return [{"grantee": role_name(g), "privilege": p} for g, p in pairs]
 
 
 def column(name: str, type_: str = "text", *, not_null: bool = False, default: str | None = None,
@@ -24,7 +25,7 @@ def column(name: str, type_: str = "text", *, not_null: bool = False, default: s
 
 def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = "r", *, permissive: bool = True,
            using: str | None = "(owner = auth.uid())", check: str | None = None) -> dict:
-    return {"name": name, "command": command, "permissive": permissive, "roles": list(roles),
+    return {"name": name, "command": command, "permissive": permissive, "roles": [role_name(r) for r in roles],
             "using": using, "check": check}
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
+from opsverify.checklist import load_checklists
+from opsverify.errors import ConfigError
+
 from opsverify.families import schema
-from opsverify.families._catalog import normal_type, same_type
+from opsverify.families._catalog import PUBLIC, normal_type, same_type
 from opsverify.outcome import Status
 
 from .catalog import catalog, column, constraint, extension, function, index, policy, role, table, view
@@ -519,4 +523,170 @@ def test_params_refused(params, match):
 
 def test_role_and_privilege_names_are_normalised():
     p = schema.Params.model_validate({"table": "a", "no_grants_to": {"public": ["select"]}, "grants_to": {"anon": ["all"]}})
-    assert p.no_grants_to == {"PUBLIC": ["SELECT"]} and p.grants_to == {"anon": ["ALL"]}
+    assert p.no_grants_to == {PUBLIC: ["SELECT"]} and p.grants_to == {"anon": ["ALL"]}
+
+
+# -- role names: PUBLIC is everyone, a name in double quotes the role it spells ----------------------
+@pytest.mark.parametrize("written, role", [
+    ("PUBLIC", PUBLIC), ("public", PUBLIC), ("Public", PUBLIC),   # unquoted, any case: the keyword
+    ('"public"', PUBLIC),                                          # as in SQL: no role may be called public
+    ('"PUBLIC"', "PUBLIC"), ('"Public"', "Public"),                # real roles (PostgreSQL allows them)
+    ("anon", "anon"), ("Web.User", "Web.User"), ('"Web.User"', "Web.User"), ('"say ""hi"""', 'say "hi"'),
+])
+def test_a_role_is_named_as_sql_names_it(written, role):
+    p = schema.Params.model_validate({"table": "a", "no_write_grants_to": [written], "grants_to": {written: ["SELECT"]}})
+    assert p.no_write_grants_to == [role] and p.grants_to == {role: ["SELECT"]}
+
+
+@pytest.mark.parametrize("written", ['"Public', '"a"b"', '""'])
+def test_a_role_in_broken_quotes_is_refused(written):
+    with pytest.raises(ValidationError, match="double quotes"):
+        schema.Params.model_validate({"table": "a", "no_grants_to": [written]})
+
+
+CAPITAL_ROLES = [role("postgres", superuser=True), role("anon"), role("authenticated"), role("service_role"),
+                 role("PUBLIC"), role("Public")]
+CAPITAL = catalog(table("k", grants_=[('"PUBLIC"', "SELECT"), ('"Public"', "INSERT")],
+                        policies=[policy("k_insert", ['"PUBLIC"'], "a", using=None, check="true"),
+                                  policy("k_select", ['"PUBLIC"'], "r", using="true")]),
+                  table("everyone", grants_=[("PUBLIC", "SELECT")], policies=[policy("e", ["PUBLIC"], "a", check="true")]),
+                  roles=CAPITAL_ROLES)
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"table": "k", "no_grants_to": ["anon"]}, PASSED, ""),
+    ({"table": "k", "grants_to": {"anon": ["SELECT"]}}, FAILED, "table public.k does not grant SELECT to anon"),
+    ({"table": "k", "no_open_write_policies_for": ["anon"]}, PASSED, ""),
+    ({"table": "k", "policies_for": {"select": ["authenticated"]}}, FAILED, "no permissive SELECT policy for authenticated"),
+    ({"table": "k", "no_grants_to": ['"PUBLIC"']}, FAILED, 'table public.k grants SELECT to "PUBLIC"'),
+    ({"table": "k", "no_write_grants_to": ['"Public"']}, FAILED, 'table public.k grants INSERT to "Public"'),
+    ({"table": "k", "no_write_grants_to": ["Public"]}, PASSED, ""),
+    ({"table": "k", "policies_for": {"select": ['"PUBLIC"']}}, PASSED, ""),
+    ({"table": "everyone", "no_grants_to": ["anon"]}, FAILED, "table public.everyone grants SELECT to PUBLIC"),
+    ({"table": "everyone", "no_grants_to": ['"PUBLIC"']}, FAILED, "grants SELECT to PUBLIC"),  # everyone's is its too
+    ({"table": "everyone", "no_open_write_policies_for": ["anon"]}, FAILED, "INSERT policy e that is always true"),
+])
+def test_a_role_named_public_in_capitals_is_a_role_not_everyone(params, status, seen):
+    outcome = verdict(params, CAPITAL, status, seen)
+    assert '"PUBLIC"' not in outcome.expected or '"PUBLIC"' in str(params)
+
+
+def test_everyone_and_a_role_named_public_are_told_apart_in_the_evidence():
+    outcome = judge({"table": "k", "no_policies_for": ["anon"], "no_grants_to": ["anon"]}, CAPITAL)
+    assert outcome.evidence["tables"]["public.k"]["grants"] == ['"PUBLIC":SELECT', '"Public":INSERT', "postgres:SELECT"]
+    assert [p["roles"] for p in outcome.evidence["tables"]["public.k"]["policies"]] == [['"PUBLIC"'], ['"PUBLIC"']]
+    outcome = judge({"table": "everyone", "no_grants_to": ["authenticated"], "policies": True}, CAPITAL)
+    assert "PUBLIC:SELECT" in outcome.evidence["tables"]["public.everyone"]["grants"]
+    assert outcome.observed == "table public.everyone grants SELECT to PUBLIC"
+    p = make_check("schema", {"table": "public.k", "no_grants_to": {'"PUBLIC"': ["ALL"], "public": ["INSERT"]}}).params
+    assert schema._describe(p) == 'public.k exists, no ALL for "PUBLIC", no INSERT for PUBLIC'
+
+
+# -- a list or mapping given empty states nothing: refused -------------------------------------------
+EMPTY_FIELDS = [name for name, value in SAMPLE.items() if isinstance(value, (list, dict))]
+
+
+@pytest.mark.parametrize("name", EMPTY_FIELDS)
+def test_an_empty_list_or_mapping_is_refused(name):
+    subject = next(s for s in schema.SUBJECTS if name == s or name in schema.READS[s])
+    params = {subject: SAMPLE[subject], name: type(SAMPLE[name])()}
+    with pytest.raises(ValidationError) as refused:
+        schema.Params.model_validate(params)
+    assert refused.value.errors()[0]["loc"][0] == name, refused.value
+    assert "got none" in str(refused.value) or "at least 1 item" in str(refused.value), refused.value
+
+
+@pytest.mark.parametrize("params, where", [
+    ({"table": "a", "no_grants_to": {}}, "no_grants_to"),
+    ({"table": "a", "policies_for": {"select": []}}, "policies_for"),
+    ({"table": "a", "policies_for": {"select": ["anon"], "update": []}}, "policies_for"),
+    ({"table": "a", "grants_to": {"anon": []}}, "grants_to"),
+    ({"table": "a", "no_grants_to": {"anon": []}}, "no_grants_to"),
+])
+def test_an_empty_list_inside_a_mapping_is_refused(params, where):
+    with pytest.raises(ValidationError, match="got none") as refused:
+        schema.Params.model_validate(params)
+    assert refused.value.errors()[0]["loc"][0] == where, refused.value
+
+
+def test_the_loader_names_the_item_and_the_field_of_an_empty_list(tmp_path):
+    items = [{"id": "X1", "name": "empty", "section": "S", "title": "t", "family": "schema", "cadence": "postdeploy",
+              "severity": "normal", "params": {"table": "public.g", "no_grants_to": []}},
+             {"id": "X2", "name": "roles", "section": "S", "title": "t", "family": "schema", "cadence": "postdeploy",
+              "severity": "normal", "params": {"table": "public.g", "policies_for": {"select": []}}}]
+    (tmp_path / "x.yaml").write_text(yaml.safe_dump({"system": "x", "runbook": "none.txt", "items": items}))
+    with pytest.raises(ConfigError) as refused:
+        load_checklists(tmp_path)
+    said = str(refused.value)
+    assert "X1-empty: params.no_grants_to:" in said and "X2-roles: params.policies_for:" in said, said
+    assert said.count("got none") == 2, said
+
+
+# -- schema names as SQL quotes them; what a named view is; except names that match nothing ----------
+APP = catalog(table("Users", schema="App", rls=True), table("Users", schema="app", rls=False),
+              functions=[function("Fn", schema="App")], schemas={"App": [], "app": [], "public": []})
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"functions_in": '"App"', "fixed_search_path": True}, PASSED, "1 function as expected"),
+    ({"functions_in": "App", "fixed_search_path": True}, PASSED, "1 function as expected"),
+    ({"all_tables_in": '"App"', "rls": True}, PASSED, "1 table as expected"),
+    ({"all_tables_in": "app", "rls": True}, FAILED, "table app.\"Users\" has row level security off"),
+    ({"functions_in": '"Ap"', "fixed_search_path": True}, ERROR, 'no functions found in schema "Ap" (which does not'),
+    ({"schemas": ['"App"'], "no_grants_to": ["anon"]}, PASSED, "1 schema as expected"),
+])
+def test_a_schema_name_may_be_written_in_double_quotes(params, status, seen):
+    verdict(params, APP, status, seen)
+
+
+@pytest.mark.parametrize("params", [{"functions_in": '"App'}, {"all_tables_in": '"a"."b"'}, {"views_in": '"a".b'}])
+def test_a_schema_name_that_is_no_schema_name_is_refused(params):
+    with pytest.raises(ValidationError, match="schema name"):
+        schema.Params.model_validate(params)
+
+
+def test_a_quoted_schema_name_is_what_the_query_reads():
+    check = make_check("schema", {"functions_in": '"App"', "fixed_search_path": True})
+    ((_, params),) = schema.database_statements(None, [check])
+    assert params["function_schemas"] == ["App"]
+
+
+KINDS = catalog(table("base"), view("v_base"), table("mv_base", kind="m", rls=False, indexes=[]))
+
+
+@pytest.mark.parametrize("params, seen", [
+    ({"views": ["mv_base"], "materialized": False}, "view public.mv_base is a materialized view"),
+    ({"views": ["base"]}, "view public.base is a table"),
+    ({"views": ["v_base"], "materialized": True}, "materialized view public.v_base is a view"),
+    ({"views": ["gone"]}, "view public.gone does not exist"),
+])
+def test_a_named_view_of_another_kind_is_said_to_be_one(params, seen):
+    outcome = verdict({"views_in": "public", **params}, KINDS, FAILED, seen)
+    assert outcome.observed == seen
+
+
+def test_a_named_view_is_read_whatever_its_kind():
+    check = make_check("schema", {"views_in": "public", "views": ["base", "private.x"]})
+    ((_, params),) = schema.database_statements(None, [check])
+    assert list(zip(params["named_schemas"], params["named_relations"])) == [("private", "x"), ("public", "base")]
+
+
+def test_except_tables_are_named_as_parsed_and_those_matching_nothing_are_in_the_evidence():
+    facts = catalog(table("a.b", rls=False), table("c"))
+    outcome = verdict({"all_tables_in": "public", "rls": True, "except_tables": ["a.b", "nosuch"]}, facts, FAILED,
+                      'table public."a.b" has row level security off')
+    assert outcome.expected == "every table in public except a.b, public.nosuch, RLS on"
+    assert outcome.evidence["except_tables_matching_nothing"] == ["a.b", "public.nosuch"]
+    outcome = verdict({"all_tables_in": "public", "rls": True, "except_tables": ['"a.b"']}, facts, PASSED)
+    assert outcome.expected == 'every table in public except public."a.b", RLS on'
+    assert "except_tables_matching_nothing" not in outcome.evidence
+
+
+def test_except_functions_and_extensions_matching_nothing_are_in_the_evidence():
+    functions = catalog(functions=[function("a"), function("b")])
+    outcome = verdict({"functions_in": "public", "except_functions": ["b", "nope"], "fixed_search_path": True},
+                      functions, PASSED, "1 function as expected")
+    assert outcome.evidence["except_functions_matching_nothing"] == ["nope"]
+    outcome = verdict({"all_extensions": True, "except_extensions": ["pg_trgm", "vectr"], "up_to_date": True},
+                      catalog(extensions=EXTENSIONS), PASSED)
+    assert outcome.evidence["except_extensions_matching_nothing"] == ["vectr"]

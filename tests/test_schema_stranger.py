@@ -66,32 +66,50 @@ def expect(outcomes: list, wanted: list[tuple[Status, str]]) -> None:
         assert seen in outcome.observed, outcome.observed
 
 
+@contextmanager
+def cluster_roles(admin_url: str, roles: tuple[str, ...]) -> Iterator[None]:
+    """Roles (cluster-wide, unlike the scratch database) made for one test and dropped after it."""
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        for name in roles:
+            conn.execute(pgsql.SQL("create role {} nologin").format(pgsql.Identifier(name)))
+    try:
+        yield
+    finally:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+            for name in roles:
+                conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(name)))
+
+
 @pytest.fixture(scope="module", params=["demo-pg18", pytest.param("debian-pg15", marks=pytest.mark.needs_real_server)])
 def server(request) -> Iterator[tuple[str, Callable]]:
-    """(version label, ddl -> context manager of the checker's URL on a fresh database holding ddl)."""
+    """(version label, (ddl, roles) -> context manager of the checker's URL on a fresh database holding ddl;
+    `roles` are made before the ddl runs and dropped after the database)."""
     if request.param == "demo-pg18":
         deployment = request.getfixturevalue("demo_deployment")
+        _ensure_roles(deployment.pg.url())  # anon, authenticated, service_role
 
         @contextmanager
-        def fresh(ddl: str) -> Iterator[str]:
-            with scratch_database(deployment, ddl, prefix="stranger") as db:
-                yield db["url"]
+        def fresh(ddl: str, roles: tuple[str, ...] = ()) -> Iterator[str]:
+            with cluster_roles(deployment.pg.url(), roles):
+                with scratch_database(deployment, ddl, prefix="stranger") as db:
+                    yield db["url"]
 
         yield "pg18", fresh
         return
     for pg15 in _debian_pg15():
         @contextmanager
-        def fresh(ddl: str) -> Iterator[str]:
+        def fresh(ddl: str, roles: tuple[str, ...] = ()) -> Iterator[str]:
             name = f"stranger_{uuid.uuid4().hex[:10]}"
-            with psycopg.connect(pg15.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
-                conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
-            try:
-                with psycopg.connect(pg15.admin_url(name), autocommit=True, connect_timeout=10) as conn:
-                    conn.execute(ddl)
-                yield pg15.checker_url(name)
-            finally:
+            with cluster_roles(pg15.admin_url("postgres"), roles):
                 with psycopg.connect(pg15.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
-                    conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))
+                    conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+                try:
+                    with psycopg.connect(pg15.admin_url(name), autocommit=True, connect_timeout=10) as conn:
+                        conn.execute(ddl)
+                    yield pg15.checker_url(name)
+                finally:
+                    with psycopg.connect(pg15.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
+                        conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))
 
         yield "pg15", fresh
 
@@ -449,3 +467,87 @@ def test_sqls_rls_guard_names_a_relation_as_sql_writes_it(demo_deployment):
             conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(reader)))
     assert outcome.status is Status.ERROR, outcome
     assert 'row level security on "billing.v2".invoices,' in outcome.observed, outcome.observed
+
+
+# -- 16: a role named "PUBLIC" or "Public" is a role, not everyone ---------------------------------------
+# PostgreSQL reserves only lower-case `public` as a role name: `create role "PUBLIC"` makes a real role, whose
+# grants and policies are no one else's; unquoted PUBLIC (any case) in an item stays everyone, as in SQL
+ROLE_NAMED_PUBLIC = """
+create table public.k (id int);
+alter table public.k enable row level security;
+grant select on public.k to "PUBLIC";
+create policy k_insert on public.k for insert to "PUBLIC" with check (true);
+create policy k_select on public.k for select to "PUBLIC" using (true);
+create table public.h (id int);
+grant insert on public.h to "Public";
+create table public.everyone (id int);
+alter table public.everyone enable row level security;
+grant select on public.everyone to public;
+create policy e_insert on public.everyone for insert with check (true);
+"""
+ROLE_NAMED_PUBLIC_ITEMS = [
+    ({"table": "public.k", "no_grants_to": ["anon"]}, PASSED, "1 table as expected"),
+    ({"table": "public.k", "grants_to": {"anon": ["SELECT"]}}, FAILED, "table public.k does not grant SELECT to anon"),
+    ({"table": "public.k", "no_open_write_policies_for": ["anon"]}, PASSED, "1 table as expected"),
+    ({"table": "public.k", "policies_for": {"select": ["authenticated"]}}, FAILED,
+     "table public.k has no permissive SELECT policy for authenticated"),
+    ({"table": "public.k", "no_policies_for": ["service_role"]}, PASSED, "1 table as expected"),
+    ({"table": "public.k", "no_grants_to": ['"PUBLIC"']}, FAILED, 'table public.k grants SELECT to "PUBLIC"'),
+    ({"table": "public.k", "no_policies_for": ['"PUBLIC"']}, FAILED,
+     'table public.k has policies k_insert, k_select for "PUBLIC"'),
+    ({"table": "public.h", "no_write_grants_to": ['"Public"']}, FAILED, 'table public.h grants INSERT to "Public"'),
+    ({"table": "public.h", "no_write_grants_to": ["Public"]}, PASSED, "1 table as expected"),  # everyone
+    ({"table": "public.h", "no_write_grants_to": ["anon"]}, PASSED, "1 table as expected"),
+    ({"table": "public.everyone", "no_grants_to": ["anon"]}, FAILED, "table public.everyone grants SELECT to PUBLIC"),
+    ({"table": "public.everyone", "grants_to": {"anon": ["SELECT"]}}, PASSED, "1 table as expected"),
+    ({"table": "public.everyone", "no_open_write_policies_for": ["anon"]}, FAILED,
+     "table public.everyone has INSERT policy e_insert that is always true for anon"),
+]
+
+
+def test_a_role_named_public_in_capitals_is_not_everyone(server):
+    _, fresh = server
+    with fresh(ROLE_NAMED_PUBLIC, roles=("PUBLIC", "Public")) as url:
+        outcomes = judge_on(url, [params for params, _, _ in ROLE_NAMED_PUBLIC_ITEMS])
+    for (params, status, seen), outcome in zip(ROLE_NAMED_PUBLIC_ITEMS, outcomes, strict=True):
+        assert outcome.status is status, (params, outcome)
+        assert seen in outcome.observed, (params, outcome.observed)
+    # the report writes the role as SQL must, and everyone as PUBLIC
+    assert '"PUBLIC":SELECT' in outcomes[5].evidence["tables"]["public.k"]["grants"]
+    assert outcomes[7].expected == 'public.h exists, no write grants to "Public"'
+    assert "PUBLIC:SELECT" in outcomes[10].evidence["tables"]["public.everyone"]["grants"]
+
+
+# -- 17: a quoted schema name, a named view of another kind, except names that match nothing -------------
+NAMED_KINDS = """
+create schema "App";
+create table "App"."Users" (id int); alter table "App"."Users" enable row level security;
+create function "App"."Fn"() returns int language sql security definer set search_path = '' as 'select 1';
+create table public.base (id int);
+create view public.v_base as select * from public.base;
+create materialized view public.mv_base as select * from public.base;
+create table public."a.b" (id int);
+"""
+VIEW_KINDS = [
+    ({"views_in": "public", "views": ["mv_base"], "materialized": False}, "view public.mv_base is a materialized view"),
+    ({"views_in": "public", "views": ["base"]}, "view public.base is a table"),
+    ({"views_in": "public", "views": ["v_base"], "materialized": True}, "materialized view public.v_base is a view"),
+]
+
+
+def test_quoted_schemas_view_kinds_and_except_names_on_a_real_database(server):
+    _, fresh = server
+    with fresh(NAMED_KINDS) as url:
+        quoted = judge_on(url, [{"functions_in": '"App"', "fixed_search_path": True, "security_definer": True},
+                                {"all_tables_in": '"App"', "rls": True}])
+        # views alone in their group: nothing else makes the query read public's tables
+        kinds = judge_on(url, [params for params, _ in VIEW_KINDS])
+        (excepted,) = judge_on(url, [{"all_tables_in": "public", "rls": True, "except_tables": ["a.b", "nosuch"]}])
+    expect(quoted, [(PASSED, "1 function as expected"), (PASSED, "1 table as expected")])
+    assert quoted[0].expected == 'every function in "App", SECURITY DEFINER, with a fixed search_path'
+    for (params, said), outcome in zip(VIEW_KINDS, kinds, strict=True):
+        assert outcome.status is FAILED and outcome.observed == said, (params, outcome)
+    assert excepted.status is FAILED, excepted
+    assert excepted.observed == '2 tables have row level security off: public."a.b", public.base', excepted.observed
+    assert excepted.expected == "every table in public except a.b, public.nosuch, RLS on"
+    assert excepted.evidence["except_tables_matching_nothing"] == ["a.b", "public.nosuch"]

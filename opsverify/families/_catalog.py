@@ -5,7 +5,7 @@ extensions, schemas, roles, publications). A section not read is `NotRead`, whic
 Read from `pg_catalog`, never `information_schema` (which hides what the checker's role may not see),
 so a read-only role without superuser sees the same facts. Privileges come from the ACLs themselves;
 a NULL ACL means the built-in default (`acldefault`): the owner holds everything and, for functions,
-PUBLIC may EXECUTE.
+PUBLIC may EXECUTE. Everyone (grantee oid 0) is `PUBLIC` below, a value no role's name can be.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-PUBLIC = "PUBLIC"
+# Everyone (grantee oid 0), as the catalog query writes it: lower-case `public`, the one name PostgreSQL refuses
+# for a role (`role name "public" is reserved`, on CREATE and RENAME alike). A real role may be called "PUBLIC" or
+# "Public" (only the lower-case name is reserved): read by its name, it is never taken for everyone.
+PUBLIC = "public"
 
 RELATION_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN")
 FUNCTION_PRIVILEGES = ("EXECUTE",)
@@ -36,7 +39,7 @@ COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "al
 RELATION_KINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "f": "foreign table",
                   "S": "sequence", "i": "index", "I": "partitioned index", "c": "composite type", "t": "TOAST table"}
 
-_GRANTEE = "case when g.grantee = 0 then 'PUBLIC' else pg_get_userbyid(g.grantee) end"
+_GRANTEE = f"case when g.grantee = 0 then '{PUBLIC}' else pg_get_userbyid(g.grantee) end"
 
 
 def _acl(expression: str) -> str:
@@ -96,9 +99,9 @@ _RELATION_PARTS = {
                         where x.ord <= i.indnkeyatts)
           ) order by ic.relname), '[]'::json)
           from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = r.oid)""",
-    "policies": """(select coalesce(json_agg(json_build_object(
+    "policies": f"""(select coalesce(json_agg(json_build_object(
             'name', p.polname, 'command', p.polcmd, 'permissive', p.polpermissive,
-            'roles', (select json_agg(case when x = 0 then 'PUBLIC' else pg_get_userbyid(x) end)
+            'roles', (select json_agg(case when x = 0 then '{PUBLIC}' else pg_get_userbyid(x) end)
                       from unnest(p.polroles) x),
             'using', pg_get_expr(p.polqual, p.polrelid), 'check', pg_get_expr(p.polwithcheck, p.polrelid)
           ) order by p.polname), '[]'::json)
@@ -393,6 +396,33 @@ def privilege_order(privilege: str) -> int:
 
 # -- names ----------------------------------------------------------------------------------
 _SIMPLE = re.compile(r"[a-z_][a-z0-9_]*")  # as quote_ident leaves bare (keywords aside)
+
+
+_QUOTED_ROLE = re.compile(r'"((?:[^"]|"")+)"')
+
+
+def role_name(text: str) -> str:
+    """A role as an item writes it, read as SQL reads a grantee: PUBLIC (unquoted, any case) is everyone; a name
+    in double quotes (a quote inside it doubled) is the role it spells, so '"PUBLIC"' and '"Public"' are real roles
+    (and '"public"' everyone, as in SQL); any other text is a role's name as it is. ValueError for broken quotes."""
+    if text.lower() == PUBLIC:
+        return PUBLIC
+    if not text.startswith('"'):
+        return text
+    match = _QUOTED_ROLE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"role {text}: a name in double quotes ends with one, and a quote inside it is doubled")
+    return match.group(1).replace('""', '"')
+
+
+def role_label(role: str) -> str:
+    """A role as reports write it, which `role_name` reads back: everyone as PUBLIC; a role that would read as
+    everyone (some case of public) or begins with a quote in double quotes; any other name as it is."""
+    if role == PUBLIC:
+        return "PUBLIC"
+    if role.lower() == PUBLIC or role.startswith('"'):
+        return '"' + role.replace('"', '""') + '"'
+    return role
 
 
 def quote_ident(part: str) -> str:

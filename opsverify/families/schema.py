@@ -23,7 +23,7 @@ import functools
 import re
 from typing import Annotated, Any, Iterable, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .. import lazy
 from ..outcome import Outcome, error, failed, passed
@@ -44,17 +44,28 @@ from ._catalog import (
     parse_type,
     privilege_order,
     qualified,
+    quote_ident,
     read_catalog,
+    role_label,
+    role_name,
     same_type,
 )
-from ._common import StrictParams, first_few, nothing_found, plural, split_name
+from ._common import StrictParams, _quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
 NEEDS = ("database",)
 
-def _role(value: str) -> str:
-    # PUBLIC is the pseudo-role "everyone"; no real role may be called public
-    return PUBLIC if value.lower() == "public" else value
+
+def _schema_name(value: str) -> str:
+    """A schema as `table:` writes its schema part: as the catalog spells it, or in double quotes as SQL
+    writes it ('"App"', '"billing.v2"')."""
+    if '"' not in value:
+        return value
+    parts = _quoted_parts(value)
+    if parts is None or len(parts) != 1:
+        raise ValueError(f"{value} is no schema name: write it as the catalog spells it, or in double quotes"
+                         ' with a quote inside doubled ("App")')
+    return parts[0]
 
 
 def _privilege(value: str) -> str:
@@ -72,11 +83,13 @@ def _command(value: str) -> str:
     return value.lower()
 
 
-Role = Annotated[str, AfterValidator(_role)]
+Role = Annotated[str, AfterValidator(role_name)]
+SchemaName = Annotated[str, AfterValidator(_schema_name)]
 Privilege = Annotated[str, AfterValidator(_privilege)]
 Command = Annotated[str, AfterValidator(_command)]
 TypeText = Annotated[str, AfterValidator(_type)]
 Names = Annotated[list[str], Field(min_length=1)]  # a subject list: an empty one would check nothing
+SchemaNames = Annotated[list[SchemaName], Field(min_length=1)]
 
 SUBJECTS = ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in", "functions_in",
             "extensions", "all_extensions", "schemas")
@@ -140,13 +153,13 @@ class Params(StrictParams):
     # -- the subject: exactly one ------------------------------------------------------------
     table: str | None = None                      # one table, schema-qualified (default public)
     tables: Names | None = None                   # these tables
-    all_tables_in: str | None = None              # every table of a schema
-    views_in: str | None = None                   # every view and materialized view of a schema
-    foreign_tables_in: str | None = None          # every foreign table of a schema
-    functions_in: str | None = None               # every function and procedure of a schema
+    all_tables_in: SchemaName | None = None       # every table of a schema
+    views_in: SchemaName | None = None            # every view and materialized view of a schema
+    foreign_tables_in: SchemaName | None = None   # every foreign table of a schema
+    functions_in: SchemaName | None = None        # every function and procedure of a schema
     extensions: Names | None = None               # these extensions
     all_extensions: Literal[True] | None = None   # every installed extension
-    schemas: Names | None = None                  # these schemas (their privileges)
+    schemas: SchemaNames | None = None            # these schemas (their privileges)
     # -- narrowing a schema-wide subject -----------------------------------------------------
     except_tables: list[str] = []
     views: Names | None = None                    # only these views (each must exist)
@@ -167,7 +180,7 @@ class Params(StrictParams):
     rls: bool | None = None
     unique: list[str] | None = None               # a unique constraint or index on exactly these columns
     foreign_keys_indexed: Literal[True] | None = None
-    references_primary_keys_in: list[str] = []    # foreign keys into these schemas use the primary key
+    references_primary_keys_in: list[SchemaName] = []  # foreign keys into these schemas use the primary key
     published_in: list[str] = []                  # the table is in these publications
     not_published_in: list[str] = []
     policies: bool | None = None                  # true: at least one policy; false: none
@@ -186,7 +199,23 @@ class Params(StrictParams):
     installed: bool = True                        # false: the listed extensions must be absent
     min_versions: dict[str, str] = {}             # extension -> lowest acceptable version
     up_to_date: Literal[True] | None = None       # installed version is the server's default version
-    not_in_schemas: list[str] = []                # extensions live outside these schemas
+    not_in_schemas: list[SchemaName] = []         # extensions live outside these schemas
+
+    @field_validator("*")
+    @classmethod
+    def _states_something(cls, value: Any, info: ValidationInfo) -> Any:
+        """A list or mapping given empty (or a mapping's list: `policies_for: {select: []}`) would judge nothing
+        and pass: refused, whatever the field."""
+        if isinstance(value, (list, dict)) and not value:
+            kind = "list" if isinstance(value, list) else "mapping"
+            raise ValueError(f"got none; an empty {kind} would judge nothing (give at least one, or leave "
+                             f"{info.field_name} out)")
+        empty = [key for key, inner in value.items()
+                 if isinstance(inner, (list, dict)) and not inner] if isinstance(value, dict) else []
+        if empty:
+            raise ValueError(f"{empty[0]}: got none; an empty list would judge nothing (give at least one, or "
+                             f"leave {empty[0]} out)")
+        return value
 
     @model_validator(mode="after")
     def _subject_reads_every_field(self) -> "Params":
@@ -202,9 +231,8 @@ class Params(StrictParams):
         mappings = [self.grants_to, self.no_grants_to if isinstance(self.no_grants_to, dict) else {}]
         for privileges in (p for mapping in mappings for p in mapping.values()):
             unknown = sorted(set(privileges) - allowed)
-            if unknown or not privileges:
-                raise ValueError(f"privileges on a {kind} are {', '.join(sorted(allowed))}"
-                                 + (f"; got {', '.join(unknown)}" if unknown else "; got none"))
+            if unknown:  # (an empty list is refused with its field)
+                raise ValueError(f"privileges on a {kind} are {', '.join(sorted(allowed))}; got {', '.join(unknown)}")
         if self.security_invoker and self.materialized:
             raise ValueError("security_invoker applies to plain views; materialized views have none")
         if self.allow_empty and (self.functions or self.views):
@@ -256,7 +284,8 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
                            ("foreign_table_schemas", p.foreign_tables_in), ("function_schemas", p.functions_in)):
             if value:
                 wanted[key].add(value)
-        if p.views_in and p.views:  # a schema-qualified view is read in its own schema
+        if p.views_in and p.views:  # a schema-qualified view is read in its own schema, and by name
+            named.update(split_name(n, p.views_in) for n in p.views)  # to say what one of another kind is
             wanted["view_schemas"].update(split_name(n, p.views_in)[0] for n in p.views)
         wanted["schema_grants"].update(p.schemas or [])
     params = {key: sorted(values) for key, values in wanted.items()}
@@ -365,10 +394,10 @@ def _expand(privileges: Iterable[str], kind: str) -> set[str]:
 
 def _via(role: str, grantee: str) -> str:
     if grantee in (role, PUBLIC):
-        return grantee
+        return role_label(grantee)
     if grantee == "superuser":
-        return f"{role} (a superuser)"
-    return f"{grantee} (inherited by {role})"
+        return f"{role_label(role)} (a superuser)"
+    return f"{role_label(grantee)} (inherited by {role_label(role)})"
 
 
 def _check_roles(p: Params, roles: Roles, findings: Findings) -> None:
@@ -378,10 +407,10 @@ def _check_roles(p: Params, roles: Roles, findings: Findings) -> None:
     positive = {*p.grants_to, *(r for rs in p.policies_for.values() for r in rs)}
     for role in sorted(negative):
         if not roles.exists(role):
-            findings.errors.append(f"role {role} does not exist on the target; nothing was checked for it")
+            findings.errors.append(f"role {role_label(role)} does not exist on the target; nothing was checked for it")
     for role in sorted(positive):
         if not roles.exists(role):
-            findings.item.append(f"role {role} does not exist")
+            findings.item.append(f"role {role_label(role)} does not exist")
 
 
 def _judge_grants(p: Params, name: str, grants: list[dict], roles: Roles, kind: str, findings: Findings,
@@ -407,19 +436,24 @@ def _judge_grants(p: Params, name: str, grants: list[dict], roles: Roles, kind: 
         held = held_privileges(role, grants, roles, kind)
         missing = sorted(_expand(privileges, kind) - set(held), key=privilege_order)
         if missing:
-            findings.add(name, *_verb("does not grant", "do not grant", f"{'/'.join(missing)} to {role}"))
+            findings.add(name, *_verb("does not grant", "do not grant", f"{'/'.join(missing)} to {role_label(role)}"))
 
 
 # -- tables ----------------------------------------------------------------------------------------
 def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     findings = Findings("table")
     expected = _describe(p)
+    unmatched: dict[str, list[str]] = {}
     if p.all_tables_in:
-        excluded = {split_name(n, p.all_tables_in) for n in p.except_tables}
-        tables = [t for key, t in facts.relations.items()
-                  if key[0] == p.all_tables_in and t["kind"] in ("r", "p") and key not in excluded]
+        in_schema = {key: t for key, t in facts.relations.items()
+                     if key[0] == p.all_tables_in and t["kind"] in ("r", "p")}
+        excluded = _except_tables(p)
+        skipped = set(excluded)
+        tables = [t for key, t in in_schema.items() if key not in skipped]
         if not tables:
-            return _empty(p, "tables", f"schema {p.all_tables_in}", expected, p.all_tables_in in facts.schemas)
+            return _empty(p, "tables", f"schema {quote_ident(p.all_tables_in)}", expected,
+                          p.all_tables_in in facts.schemas)
+        unmatched = _matching_nothing("except_tables", [qualified(*key) for key in excluded if key not in in_schema])
     else:
         tables = []
         for key in p.table_names():
@@ -451,7 +485,17 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
             elif pub in t.get("publications_partly", ()):  # some of its rows are published all the same
                 findings.add(name, *_verb("has", "have", f"partitions in publication {pub}"))
     return _finish(expected, findings, [_qualified(t) for t in tables],
-                   tables={_qualified(t): _table_evidence(p, t) for t in tables})
+                   tables={_qualified(t): _table_evidence(p, t) for t in tables}, **unmatched)
+
+
+def _except_tables(p: Params) -> list[tuple[str, str]]:
+    """except_tables as table names are read (the subject's schema by default), in the order written."""
+    return list(dict.fromkeys(split_name(n, p.all_tables_in) for n in p.except_tables))
+
+
+def _matching_nothing(field: str, names: list[str]) -> dict[str, list[str]]:
+    """Evidence of the names a field leaves out that match nothing judged (a typo leaves out nothing)."""
+    return {f"{field}_matching_nothing": names} if names else {}
 
 
 def _check_publications(p: Params, facts: Catalog, findings: Findings) -> None:
@@ -602,21 +646,21 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
             if roles.exists(role) and not any(
                     pol["permissive"] and COMMANDS[pol["command"]] in (command, "all")
                     and roles.covers(role, pol["roles"] or [PUBLIC]) for pol in policies):
-                findings.add(name, *_verb("has", "have", f"no permissive {command.upper()} policy for {role}"))
+                findings.add(name, *_verb("has", "have", f"no permissive {command.upper()} policy for {role_label(role)}"))
     for role in p.no_policies_for:
         if not roles.exists(role):
             continue
         bad = [pol["name"] for pol in policies if roles.covers(role, pol["roles"] or [PUBLIC])]
         if bad:
             findings.add(name, *_verb("has", "have",
-                                      f"polic{'ies' if len(bad) > 1 else 'y'} {first_few(bad)} for {role}"))
+                                      f"polic{'ies' if len(bad) > 1 else 'y'} {first_few(bad)} for {role_label(role)}"))
     for role in p.no_open_write_policies_for:
         if not roles.exists(role):
             continue
         for pol in policies:
             if _open_write(pol) and roles.covers(role, pol["roles"] or [PUBLIC]):
                 findings.add(name, *_verb("has", "have", f"{COMMANDS[pol['command']].upper()} policy {pol['name']}"
-                                                        f" that is always true for {role}"))
+                                                        f" that is always true for {role_label(role)}"))
     for word in p.policies_never_mention:
         for pol in policies:
             text = f"{pol['using'] or ''} {pol['check'] or ''}".lower()
@@ -636,7 +680,7 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
     if fields & {"no_grants_to", "no_write_grants_to", "grants_to"}:
         out["grants"] = _grant_list(t["grants"], t["columns"])
     if fields & {"policies", "policies_for", "no_policies_for", "no_open_write_policies_for", "policies_never_mention"}:
-        out["policies"] = [{"name": pol["name"], "command": COMMANDS[pol["command"]], "roles": pol["roles"] or [PUBLIC],
+        out["policies"] = [{"name": pol["name"], "command": COMMANDS[pol["command"]], "roles": [role_label(r) for r in pol["roles"] or [PUBLIC]],
                             "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"]}
                            for pol in t["policies"]]
     if fields & {"unique", "foreign_keys_indexed", "references_primary_keys_in", "checked", "not_null"}:
@@ -652,8 +696,8 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
 
 
 def _grant_list(grants: list[dict], columns: Iterable[dict] = ()) -> list[str]:
-    items = {f"{g['grantee']}:{g['privilege']}" for g in grants}
-    items |= {f"{g['grantee']}:{g['privilege']}({c['name']})" for c in columns for g in c.get("grants") or []}
+    items = {f"{role_label(g['grantee'])}:{g['privilege']}" for g in grants}
+    items |= {f"{role_label(g['grantee'])}:{g['privilege']}({c['name']})" for c in columns for g in c.get("grants") or []}
     return sorted(items)
 
 
@@ -671,7 +715,7 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         found = [r for key, r in facts.relations.items()
                  if key in named and r["kind"] in kinds and not r["extension_member"]]
         for missing in sorted(named - {(r["schema"], r["name"]) for r in found}):
-            findings.add(qualified(*missing), *_verb("does not exist", "do not exist"))
+            findings.add(qualified(*missing), *_not_a_view(facts.relations.get(missing), kinds))
     else:
         found = [r for (s, _), r in facts.relations.items()
                  if s == schema and r["kind"] in kinds and not r["extension_member"]]
@@ -680,7 +724,7 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         found = [r for r in found if reading & {tuple(x) for x in r["reads"]}]
     if not found and not findings.groups:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
-        return _empty(p, what, f"schema {schema}", expected, schema in facts.schemas)
+        return _empty(p, what, f"schema {quote_ident(schema)}", expected, schema in facts.schemas)
     _check_roles(p, facts.roles, findings)
     for r in found:
         name = _qualified(r)
@@ -692,6 +736,15 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
                                               "reads": [qualified(*x) for x in r["reads"]],
                                               "grants": _grant_list(r["grants"], r["columns"])}
                               for r in found})
+
+
+def _not_a_view(relation: dict | None, kinds: tuple[str, ...]) -> tuple[str, str]:
+    """Why a named view is not among those judged: absent, of another kind, or an extension's."""
+    if relation is None:
+        return _verb("does not exist", "do not exist")
+    if relation["kind"] in kinds:
+        return _verb("belongs", "belong", "to an extension")
+    return _verb("is", "are", f"a {RELATION_KINDS.get(relation['kind'], 'relation of kind ' + relation['kind'])}")
 
 
 # -- functions -------------------------------------------------------------------------------------
@@ -708,12 +761,14 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
         for missing in (n for n in p.functions if n not in present):
             findings.add(qualified(p.functions_in, missing), *_verb("does not exist", "do not exist"))
         found = [f for f in found if f["name"] in p.functions]
+    unmatched = _matching_nothing("except_functions", [n for n in dict.fromkeys(p.except_functions)
+                                                       if n not in {f["name"] for f in found}])
     found = [f for f in found if f["name"] not in p.except_functions]
     if p.security_definer_only:
         found = [f for f in found if f["security_definer"]]
     if not found and not findings.groups:
         what = "SECURITY DEFINER functions" if p.security_definer_only else "functions"
-        return _empty(p, what, f"schema {p.functions_in}", expected, p.functions_in in facts.schemas)
+        return _empty(p, what, f"schema {quote_ident(p.functions_in)}", expected, p.functions_in in facts.schemas)
     _check_roles(p, facts.roles, findings)
     for f in found:
         name = _signature(f)
@@ -724,7 +779,7 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
         _judge_grants(p, name, f["grants"], facts.roles, "function", findings)
     return _finish(expected, findings, [_signature(f) for f in found],
                    functions={_signature(f): {"security_definer": f["security_definer"], "config": f["config"] or [],
-                                              "grants": _grant_list(f["grants"])} for f in found})
+                                              "grants": _grant_list(f["grants"])} for f in found}, **unmatched)
 
 
 # -- extensions ------------------------------------------------------------------------------------
@@ -741,7 +796,8 @@ def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
         for name in p.extensions:
             if name in installed:
                 e = installed[name]
-                findings.add(name, *_verb("is", "are", f"installed (version {e['version']} in schema {e['schema']})"))
+                findings.add(name, *_verb("is", "are", f"installed (version {e['version']} in schema "
+                                                       f"{quote_ident(e['schema'])})"))
         return _finish(expected, findings, list(p.extensions), installed=sorted(installed))
     if p.extensions is not None:
         for name in p.extensions:
@@ -752,6 +808,8 @@ def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
         subject = [e for n, e in sorted(installed.items()) if n not in p.except_extensions]
         if not subject:
             return _empty(p, "extensions", "the database", expected, True)
+    unmatched = _matching_nothing("except_extensions", [n for n in dict.fromkeys(p.except_extensions)
+                                                        if n not in installed])
     for e in subject:
         name = e["name"]
         if name in p.min_versions:
@@ -766,9 +824,10 @@ def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
             elif e["version"] != e["default_version"]:
                 findings.add(name, *_verb("is", "are", f"at version {e['version']}, not the default {e['default_version']}"))
         if e["schema"] in p.not_in_schemas:
-            findings.add(name, *_verb("is", "are", f"installed in schema {e['schema']}"))
+            findings.add(name, *_verb("is", "are", f"installed in schema {quote_ident(e['schema'])}"))
     return _finish(expected, findings, [e["name"] for e in subject],
-                   extensions={e["name"]: {k: e[k] for k in ("schema", "version", "default_version")} for e in subject})
+                   extensions={e["name"]: {k: e[k] for k in ("schema", "version", "default_version")} for e in subject},
+                   **unmatched)
 
 
 # -- schemas ---------------------------------------------------------------------------------------
@@ -778,17 +837,17 @@ def _judge_schemas(p: Params, facts: Catalog) -> Outcome:
     _check_roles(p, facts.roles, findings)
     present = []
     for name in p.schemas or []:
-        schema = facts.schemas.get(name)
+        schema, shown = facts.schemas.get(name), quote_ident(name)
         if schema is None:
-            findings.add(name, *_verb("does not exist", "do not exist"))
+            findings.add(shown, *_verb("does not exist", "do not exist"))
             continue
         present.append(name)
         if schema.get("grants") is None:
-            findings.errors.append(f"schema {name}: its privileges were not read")
+            findings.errors.append(f"schema {shown}: its privileges were not read")
             continue
-        _judge_grants(p, name, schema["grants"], facts.roles, "schema", findings)
-    return _finish(expected, findings, present,
-                   schemas={n: _grant_list(facts.schemas[n].get("grants") or []) for n in present})
+        _judge_grants(p, shown, schema["grants"], facts.roles, "schema", findings)
+    return _finish(expected, findings, [quote_ident(n) for n in present],
+                   schemas={quote_ident(n): _grant_list(facts.schemas[n].get("grants") or []) for n in present})
 
 
 # -- the expectation, in words ---------------------------------------------------------------------
@@ -802,29 +861,30 @@ def _describe_subject(p: Params) -> str:
     if p.tables:
         return f"{', '.join(p.tables)} exist{'s' if len(p.tables) == 1 else ''}"
     if p.all_tables_in:
-        return f"every table in {p.all_tables_in}" + (f" except {', '.join(p.except_tables)}" if p.except_tables else "")
+        excepted = ", ".join(qualified(*key) for key in _except_tables(p))
+        return f"every table in {quote_ident(p.all_tables_in)}" + (f" except {excepted}" if excepted else "")
     if p.views_in or p.foreign_tables_in:
         noun = ("foreign table" if p.foreign_tables_in else
                 {None: "view", True: "materialized view", False: "plain view"}[p.materialized])
-        base = (f"{noun}s {', '.join(p.views)} in {p.views_in}" if p.views is not None
-                else f"every {noun} in {p.views_in or p.foreign_tables_in}")
+        base = (f"{noun}s {', '.join(p.views)} in {quote_ident(p.views_in)}" if p.views is not None
+                else f"every {noun} in {quote_ident(p.views_in or p.foreign_tables_in)}")
         return base + (f" reading {', '.join(p.reading)}" if p.reading else "")
     if p.functions_in:
         kind = "SECURITY DEFINER function" if p.security_definer_only else "function"
-        base = (f"{kind}s {', '.join(p.functions)} in {p.functions_in}" if p.functions is not None
-                else f"every {kind} in {p.functions_in}")
+        base = (f"{kind}s {', '.join(p.functions)} in {quote_ident(p.functions_in)}" if p.functions is not None
+                else f"every {kind} in {quote_ident(p.functions_in)}")
         return base + (f" except {', '.join(p.except_functions)}" if p.except_functions else "")
     if p.extensions is not None:
         return f"extension{'s' if len(p.extensions) > 1 else ''} {', '.join(p.extensions)}" + (
             " installed" if p.installed else " not installed")
     if p.all_extensions:
         return "every extension" + (f" except {', '.join(p.except_extensions)}" if p.except_extensions else "")
-    schemas = p.schemas or []
+    schemas = [quote_ident(s) for s in p.schemas or []]
     return f"schema {schemas[0]} exists" if len(schemas) == 1 else f"schemas {', '.join(schemas)} exist"
 
 
 def _roles_text(roles: Iterable[str]) -> str:
-    return "/".join(roles)
+    return "/".join(role_label(r) for r in roles)
 
 
 def _describe_fields(p: Params) -> list[str]:
@@ -849,7 +909,7 @@ def _describe_fields(p: Params) -> list[str]:
     if p.foreign_keys_indexed:
         add("an index on every foreign key")
     if p.references_primary_keys_in:
-        add(f"foreign keys into {', '.join(p.references_primary_keys_in)} on primary keys")
+        add(f"foreign keys into {', '.join(map(quote_ident, p.references_primary_keys_in))} on primary keys")
     if p.published_in:
         add(f"in publication {', '.join(p.published_in)}")
     if p.not_published_in:
@@ -865,12 +925,12 @@ def _describe_fields(p: Params) -> list[str]:
     if p.policies_never_mention:
         add(f"no policy mentioning {', '.join(p.policies_never_mention)}")
     if isinstance(p.no_grants_to, dict):
-        parts.extend(f"no {'/'.join(privileges)} for {role}" for role, privileges in p.no_grants_to.items())
+        parts.extend(f"no {'/'.join(privileges)} for {role_label(role)}" for role, privileges in p.no_grants_to.items())
     elif p.no_grants_to:
         add(f"no grants to {_roles_text(p.no_grants_to)}")
     if p.no_write_grants_to:
         add(f"no write grants to {_roles_text(p.no_write_grants_to)}")
-    parts.extend(f"{'/'.join(privileges)} granted to {role}" for role, privileges in p.grants_to.items())
+    parts.extend(f"{'/'.join(privileges)} granted to {role_label(role)}" for role, privileges in p.grants_to.items())
     if p.security_definer is not None:
         add("SECURITY DEFINER" if p.security_definer else "SECURITY INVOKER")
     if p.fixed_search_path:
@@ -882,5 +942,5 @@ def _describe_fields(p: Params) -> list[str]:
     if p.up_to_date:
         add("at the server's default version")
     if p.not_in_schemas:
-        add(f"not in schema {', '.join(p.not_in_schemas)}")
+        add(f"not in schema {', '.join(map(quote_ident, p.not_in_schemas))}")
     return parts
