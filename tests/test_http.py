@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import math
+import threading
 import tracemalloc
 import zlib
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from opsverify import exitcodes
 from opsverify.checklist import load_item_params
 from opsverify.engine import message
 from opsverify.families import http
@@ -21,7 +23,7 @@ from opsverify.transports import jsonrpc
 from opsverify.transports.http import BODY_LIMIT, Probe, Reply, Session, _read_at_most, fetch_all
 
 from .kit import make_check
-from .project import KeepAliveHttp, raw_reply
+from .project import KeepAliveHttp, Project, raw_reply
 
 
 def reply(status=200, text="", ms=10.0, truncated=False):
@@ -155,6 +157,14 @@ def test_http_rule(params, answer, status, seen, expected):
     ({"body_includes": [], "json_has": []}, "json_has, body_includes given empty"),
     ({"body_excludes": [""]}, "at least 1 character"),
     ({"method": "POST"}, "not a safe method"),
+    # a header HTTP cannot carry is refused at load, not sent to fail as "no answer"
+    ({"headers": {"x-note": "café ✓"}}, "'é' is not ASCII, .* cannot be sent as written; percent-encode it "
+                                         r"\(é is %C3%A9\) .* or leave it out"),
+    ({"headers": {"bad name": "x"}}, "'bad name' is not an HTTP header name"),
+    ({"headers": {"x-a:": "x"}}, "'x-a:' is not an HTTP header name"),
+    ({"headers": {"x-a": "a\r\nInjected: 1"}}, r"holds a line break \('\\r'\)"),
+    ({"headers": {"x-a": "a\x00b"}}, r"holds a control character \('\\x00'\)"),
+    ({"headers": {"x-a": " a"}}, "starts or ends with a space or tab"),
 ])
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):
@@ -349,3 +359,82 @@ def test_a_body_that_cannot_be_inflated_is_no_answer(coding, raw, problem):
 def test_a_reply_without_a_body_has_nothing_to_decode(coding):
     """A HEAD or 204 reply may name any content-encoding: no body, nothing left coded."""
     assert _read(b"", coding) == (b"", False)
+
+
+# -- a body its content-coding does not describe ------------------------------------------------------
+NOT_DEFLATE = b'{"status":"ok"}'  # plain JSON under `content-encoding: deflate`: neither zlib nor raw deflate
+
+
+def test_a_body_labelled_deflate_that_is_neither_zlib_nor_raw_deflate_is_an_error():
+    """Raw deflate is tried once when the zlib header is missing; when that fails too, the body is unreadable."""
+    with pytest.raises(httpx.DecodingError, match="deflate: invalid .*neither zlib-wrapped nor raw deflate"):
+        _read(NOT_DEFLATE, "deflate")
+
+
+def test_a_mislabelled_deflate_body_errors_its_own_item_and_the_run_ends_could_not_check(tmp_path):
+    """The item whose body is not what its content-encoding says errors alone; its neighbour on the same target
+    passes, and the run ends 10 — no traceback from closing the target's HTTP clients."""
+    replies = {("GET", "/ok"): raw_reply(200, b'{"ok": true}'),
+               ("GET", "/mislabelled"): raw_reply(200, NOT_DEFLATE, content_encoding="deflate")}
+    with KeepAliveHttp(replies) as server:
+        project = Project(tmp_path, {"WEB_URL": server.url})
+        project.checklist("site", """
+        - {id: D1, name: ok, section: Web, title: ok answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /ok, json: {ok: true}}}
+        - {id: D2, name: mislabelled, section: Web, title: a deflate body that is not deflate, family: http,
+           cadence: postdeploy, params: {service: web, path: /mislabelled}}
+        """)
+        project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.statuses() == {"D1-ok": "passed", "D2-mislabelled": "error"}, ran.output[-3000:]
+    assert "deflate: invalid body, neither zlib-wrapped nor raw deflate" in ran.rows()["D2-mislabelled"]["message"]
+    assert ran.code == exitcodes.COULD_NOT_CHECK, ran.output[-3000:]
+    assert "Traceback" not in ran.output, ran.output[-3000:]
+
+
+def test_closing_a_session_whose_loop_is_wedged_does_not_raise():
+    """Whatever a stuck client does to the event loop (a CPU-bound read, a blocking call), closing the session
+    after the run has its results is no error: the wedged loop is left to its daemon thread."""
+    session = Session(timeout_s=5)
+    release = threading.Event()
+    session._running_loop().call_soon_threadsafe(release.wait)  # the loop runs nothing else until released
+    try:
+        session.close()
+    finally:
+        release.set()
+    session._thread.join(timeout=10)  # once free, the loop runs its stop and its thread closes it
+    assert not session._thread.is_alive()
+
+
+# -- a request that cannot be built or sent -------------------------------------------------------------
+def test_a_request_that_cannot_be_built_is_an_error_of_its_own_item_only():
+    """A header value only known at run time (a secret the environment gives) may hold what HTTP cannot carry:
+    that probe is not sent and says why; the probes beside it are sent and answered."""
+    with KeepAliveHttp({("GET", "/ok"): raw_reply(200, b'{"ok": true}')}) as server:
+        unsendable, healthy = fetch_all([Probe("GET", server.url + "/ok", {"x-key": "Crön-secret-value"}),
+                                         Probe("GET", server.url + "/ok")], timeout_s=5)
+    assert (healthy.status, healthy.text) == (200, '{"ok": true}')
+    assert unsendable.status is None and not unsendable.sent, unsendable
+    assert "header 'x-key' holds text that is not ASCII" in unsendable.failure
+    assert "Crön" not in unsendable.failure  # the value may be a secret
+    _, outcome = judge({}, unsendable)
+    assert outcome.status is Status.ERROR and outcome.observed.startswith("GET /h of api: not sent: header 'x-key'"), \
+        outcome
+
+
+def test_a_header_http_cannot_carry_is_bad_input_not_a_target_that_did_not_answer(tmp_path):
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
+    project.checklist("site", """
+    - {id: X1, name: ok, section: Web, title: ok answers, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok}}
+    - {id: X2, name: bad-name, section: Web, title: a header name with a space, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok, headers: {"bad name": x}}}
+    - {id: X3, name: newline, section: Web, title: a line break in a header value, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok, headers: {x-a: "a\\r\\nInjected: 1"}}}
+    """)
+    project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert "X2-bad-name: params.headers.bad name: Value error, 'bad name' is not an HTTP header name" in ran.output, \
+        ran.output[-3000:]
+    assert "X3-newline: params.headers.x-a: Value error, holds a line break" in ran.output, ran.output[-3000:]

@@ -5,19 +5,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
+from dataclasses import replace
 
 import httpx
 import pytest
 from pydantic import ValidationError
 
-from opsverify.checklist import Check, Severity
-from opsverify.engine import message
+from opsverify.checklist import Check, Severity, load_item_params
+from opsverify.engine import gather_and_judge, message
 from opsverify.families import webhook
 from opsverify.outcome import Status
 from opsverify.transports.http import Reply
 
 from .helpers import by_id, evaluate
+from .kit import make_check, make_target, route_server
 
 
 def check(**params) -> Check:
@@ -33,7 +36,7 @@ def facts(c: Check, *statuses: int | None) -> dict:
     replies = [Reply(s, 12.0, text="{}") if s is not None else Reply(None, 3.0, failure="connection refused")
                for s in statuses]
     return {c.key: [(how, "https://edge.example/functions/v1/orders-webhook", r)
-                    for how, r in zip(("unsigned", "wrong signature"), replies)]}
+                    for how, r in zip(("unsigned", "wrong signature", "correctly signed"), replies)]}
 
 
 @pytest.mark.parametrize("params, statuses, status, observed", [
@@ -61,6 +64,44 @@ def test_judge(params, statuses, status, observed):
     assert set(outcome.evidence) == {"unsigned", "wrong signature"}
 
 
+def test_a_pass_without_signed_with_says_what_it_did_not_rule_out():
+    """An endpoint that checks no signature but refuses the probe's content (an unknown event type) answers the
+    same 4xx: the pass says so, and how to prove it."""
+    c = check(service="app", path="/hook", scheme="stripe")
+    outcome = webhook.judge(c, facts(c, 400, 400))
+    assert outcome.status is Status.PASSED
+    assert "a refusal of the probe's content would read the same" in outcome.observed
+    assert "signed_with" in outcome.observed
+
+
+STRIPE_SIGNED = {"service": "app", "path": "/hook", "scheme": "stripe", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+
+
+@pytest.mark.parametrize("statuses, status, observed", [
+    ((401, 401, 200), Status.PASSED, "unsigned: 401 and wrong signature: 401 and correctly signed: 200"),
+    ((401, 400, 204), Status.PASSED, "correctly signed: 204"),
+    # refused with a signature it should take: its refusals are about the content; signatures were not shown
+    ((400, 400, 400), Status.ERROR, "correctly signed: refused with 400 as well: its refusals may be about the "
+                                    "content, not the signature; that it checks signatures was not shown"),
+    ((401, 401, 404), Status.ERROR, "correctly signed: refused with 404 as well"),
+    ((401, 401, 500), Status.FAILED, "correctly signed: 500 (server error on a genuine delivery"),
+    ((401, 401, 302), Status.FAILED, "correctly signed: status 302"),
+    ((401, 401, None), Status.ERROR, "correctly signed: no answer (connection refused)"),
+    ((401, 401, 429), Status.ERROR, "correctly signed: 429 (rate-limited)"),
+    # a forgeable endpoint fails, whatever the genuine delivery got
+    ((200, 401, 200), Status.FAILED, "unsigned: accepted with 200"),
+    ((401, 202, 400), Status.FAILED, "wrong signature: accepted with 202"),
+])
+def test_judge_with_a_correctly_signed_delivery(statuses, status, observed):
+    c = check(**STRIPE_SIGNED)
+    outcome = webhook.judge(c, facts(c, *statuses))
+    assert outcome.status is status, outcome
+    assert observed in outcome.observed, outcome.observed
+    assert "and accepts one signed with STRIPE_WEBHOOK_SECRET with 2xx" in outcome.expected
+    assert set(outcome.evidence) == {"unsigned", "wrong signature", "correctly signed"}
+    assert "would read the same" not in outcome.observed
+
+
 def test_default_status_wording():
     c = check(**SHOPIFY)
     assert "with 4xx (not 404/405)" in webhook.judge(c, facts(c, 401, 401)).expected
@@ -78,10 +119,28 @@ def test_default_status_wording():
     # an endpoint that is not deployed must never pass
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [404]}, r"404 \(not deployed\)"),
     ({"service": "app", "path": "/hook", "scheme": "fal", "status": 405}, r"405 \(does not take POST\)"),
+    # a shop domain goes out as a header, as Shopify sends it: an ASCII host name
+    ({**SHOPIFY, "shop_domain": "bäckerei.myshopify.com"},
+     "Shopify sends a shop domain in ASCII, .*: write 'xn--bckerei-5wa.myshopify.com'"),
+    ({**SHOPIFY, "shop_domain": "Bannos.myshopify.com"}, "write 'bannos.myshopify.com'"),
+    ({**SHOPIFY, "shop_domain": "x.myshopify.com\r\nX-Injected: 1"}, "not a host name"),
+    ({**SHOPIFY, "shop_domain": "bad_name.myshopify.com"}, "not a host name"),
+    # the signing secret: only cited from the environment, never written into the checklist
+    ({**STRIPE_SIGNED, "signed_with": "whsec_0123456789abcdef"}, "must cite a secret of the environment"),
+    ({**STRIPE_SIGNED, "signed_with": {"secret:STRIPE_WEBHOOK_SECRET": None}}, "quote it"),
+    ({**STRIPE_SIGNED, "scheme": "fal"}, "Fal signs its deliveries with its own ed25519 key"),
 ])
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):
         webhook.Params(**params)
+
+
+def test_a_correctly_signed_delivery_is_a_real_one_so_the_item_is_mutating():
+    with pytest.raises(ValueError, match="mark the item mutating: true"):
+        load_item_params("webhook", STRIPE_SIGNED)
+    assert load_item_params("webhook", STRIPE_SIGNED, mutating=True).signed_with == "{secret:STRIPE_WEBHOOK_SECRET}"
+    assert webhook.needs(webhook.Params(**STRIPE_SIGNED)) == ("url", "secret:STRIPE_WEBHOOK_SECRET")
+    assert webhook.needs(webhook.Params(**SHOPIFY)) == ("url",)
 
 
 def test_shopify_deliveries():
@@ -94,6 +153,21 @@ def test_shopify_deliveries():
     digest = base64.b64decode(signed["x-shopify-hmac-sha256"])
     assert len(digest) == 32  # shaped like a real HMAC-SHA256, made with a random key
     assert digest != hmac.new(b"", body2, hashlib.sha256).digest()
+
+
+def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_them():
+    secret = "whsec_field-test-0123456789abcdef"
+    stripe = webhook.Params(**STRIPE_SIGNED)
+    hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
+    assert hows == ["unsigned", "wrong signature", "correctly signed"]
+    _, headers, body = webhook.deliveries(stripe, secret)[2]
+    stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
+    assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert b'"type":"opsverify.probe"' in body  # the same inert body as the refused ones
+    shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
+    _, headers, body = webhook.deliveries(shop, secret)[2]
+    assert headers["x-shopify-hmac-sha256"] == base64.b64encode(
+        hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def test_stripe_and_fal_deliveries():
@@ -139,3 +213,57 @@ def test_demo_orders_webhook_accepts_a_genuine_delivery(demo):
     reply = httpx.post(url, content=body, headers={"x-shopify-hmac-sha256": base64.b64encode(digest).decode()},
                        timeout=5)
     assert reply.status_code == 200
+
+
+# -- against a local endpoint ---------------------------------------------------------------------
+STRIPE_SECRET = "whsec_local-test-0123456789abcdef"
+
+
+def _stripe_signed(headers: dict, body: bytes) -> bool:
+    found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+    mac = hmac.new(STRIPE_SECRET.encode(), found.get("t", "").encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(mac, found.get("v1", ""))
+
+
+def _checks_signatures(headers, body):
+    return (200, "{}") if _stripe_signed(headers, body) else (400, '{"error": "bad signature"}')
+
+
+def _reads_the_type_only(_headers, body):
+    """Checks no signature; refuses an event type it does not handle — as the probe's is."""
+    known = json.loads(body).get("type", "").startswith("payment_intent.")
+    return (200, "{}") if known else (400, '{"error": "unhandled event type"}')
+
+
+@pytest.mark.parametrize("path, status, seen", [
+    ("/checks", Status.PASSED, "correctly signed: 200"),
+    ("/reads-type", Status.ERROR, "correctly signed: refused with 400 as well"),
+])
+def test_signed_with_tells_a_signature_check_from_a_refusal_of_the_content(path, status, seen):
+    with route_server({("POST", "/checks"): _checks_signatures, ("POST", "/reads-type"): _reads_the_type_only}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        signed = make_check("webhook", {**STRIPE_SIGNED, "path": path}, mutating=True)
+        unsigned = make_check("webhook", {**STRIPE_SIGNED, "path": path, "signed_with": None}, name="unsigned")
+        try:
+            with_secret, without = gather_and_judge(target, webhook, [signed, unsigned])
+        finally:
+            target.close()
+    assert with_secret.status is status and seen in with_secret.observed, with_secret
+    assert without.status is Status.PASSED and "would read the same" in without.observed, without  # not ruled out
+
+
+def test_a_delivery_that_cannot_be_built_errors_its_own_item_only():
+    """Defence behind the load-time check: a header HTTP cannot carry fails that item's deliveries, not its
+    neighbours' (they were all one batch)."""
+    with route_server({("POST", "/hook"): lambda h, b: (401, "{}")}) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        healthy = make_check("webhook", SHOPIFY | {"service": "app", "path": "/hook"}, name="healthy")
+        broken = replace(healthy, name="broken",
+                         params=webhook.Params.model_construct(**{**healthy.params.model_dump(),
+                                                                 "shop_domain": "bäckerei.myshopify.com"}))
+        try:
+            good, bad = gather_and_judge(target, webhook, [healthy, broken])
+        finally:
+            target.close()
+    assert good.status is Status.PASSED, good
+    assert bad.status is Status.ERROR and "unsigned: not sent: header 'x-shopify-shop-domain'" in bad.observed, bad

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
@@ -46,6 +47,33 @@ def _status_code(value: int) -> int:
     return value
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP field name (RFC 9110 token)
+
+
+def _header_name(name: str) -> str:
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"{name[:60]!r} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~: "
+                         "no space, colon or other character)")
+    return name
+
+
+def _header_value(value: str) -> str:
+    """What HTTP/1.1 carries: visible ASCII, with spaces and tabs between (RFC 9110's field-value). Anything
+    else could never be sent: refused here, not sent to fail as "no answer"."""
+    odd = next((ch for ch in value if not (" " <= ch <= "~" or ch == "\t")), None)
+    if odd is not None and odd.isascii():  # CR, LF, NUL and the other controls
+        kind = "a line break" if odd in "\r\n" else "a control character"
+        raise ValueError(f"holds {kind} ({odd!r}): a header value is one line of visible text")
+    if odd is not None:
+        raise ValueError(f"{odd!r} is not ASCII, and a header value is sent as ASCII: it cannot be sent as written; "
+                         f"percent-encode it ({odd} is {quote(odd)}) if the endpoint decodes that, or leave it out")
+    if value != value.strip(" \t"):
+        raise ValueError("starts or ends with a space or tab, which HTTP does not carry: remove it")
+    return value
+
+
+HeaderName = Annotated[str, AfterValidator(_header_name)]
+HeaderValue = Annotated[str, AfterValidator(_header_value)]
 ExactPath = Annotated[str, AfterValidator(_exact_path)]
 Bound = Annotated[float, AfterValidator(_finite)]
 StatusCode = Annotated[int, AfterValidator(_status_code)]
@@ -55,7 +83,7 @@ class Params(StrictParams):
     service: str
     path: UrlPath
     method: str = "GET"
-    headers: dict[str, str] = {}
+    headers: dict[HeaderName, HeaderValue] = {}
     status: StatusCode | Annotated[list[StatusCode], Field(min_length=1)] | None = None  # None: any 2xx
     json_fields: dict[str, Any] = Field(default={}, alias="json")  # `json` in checklists
     json_has: list[ExactPath] | dict[ExactPath, JsonType] = []  # paths that must exist (of this type)
@@ -358,7 +386,8 @@ def judge(check, facts) -> Outcome:
     expected = ", ".join(expectations(p))
     evidence = describe_reply(url, p.method, reply)
     if reply.status is None:  # a target that does not answer is not checked: error, never failed or passed
-        return error(f"no answer from {p.service}: {reply.failure}", **evidence)
+        said = f"no answer from {p.service}: " if reply.sent else f"{p.method} {p.path} of {p.service}: "
+        return error(said + reply.failure, **evidence)
     problems = [] if p.accepts(reply.status) else [f"status {reply.status}"]
     body, unknown = body_problems(p, reply)
     problems += body

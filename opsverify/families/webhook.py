@@ -6,14 +6,22 @@ retry), never 2xx (it accepted a delivery anyone could forge). The body is small
 and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
 broken target that does accept it has nothing real to act on.
 
+A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the
+probe's content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the
+endpoint's signing secret: a third delivery of the same body, correctly signed, must then not be refused (2xx; a
+4xx leaves signature checking unshown: error; a 5xx fails). That delivery is a real one, so the item must be
+marked mutating. Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
+`signed_with` for fal.
+
 ```yaml
 params:
   service: edge
   path: /functions/v1/orders-webhook
   scheme: shopify                   # shopify | stripe | fal
-  shop_domain: bannos.myshopify.com # shopify only
+  shop_domain: bannos.myshopify.com # shopify only: an ASCII host name, as Shopify sends it
   status: [401]                     # optional, 4xx codes but 404/405; default any 4xx except 404 and 405
                                     # (408 and 429 then mean "not judged": an error, never a pass)
+  signed_with: "{secret:SHOPIFY_WEBHOOK_SECRET}"  # optional, shopify and stripe: mark the item mutating: true
 ```
 """
 
@@ -23,25 +31,31 @@ import base64
 import hashlib
 import hmac
 import json
+import math
+import re
 import secrets as _random
 import time
 import uuid
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from ..outcome import Outcome, error, verdict
+from ..display import visible
+from ..lazy import load
+from ..outcome import Outcome, error, failed, passed
 from ..transports.http import Probe, Reply
+from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath
 from .http import describe_reply
 
 NAME = "webhook"
-NEEDS = ("url",)
 
 SCHEMES = ("shopify", "stripe", "fal")
 NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say nothing of the signature
+GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with)
+_SECRET_REF = re.compile(r"\{secret:([^}]+)\}")
 
 
 def _rejection(value: int) -> int:
@@ -55,12 +69,43 @@ def _rejection(value: int) -> int:
 Rejection = Annotated[int, AfterValidator(_rejection)]
 
 
+def _shop_domain(value: str) -> str:
+    """As Shopify sends X-Shopify-Shop-Domain: an ASCII host name, lowercase (an IDN in its A-label form)."""
+    idna = load("idna")
+    try:
+        sent = idna.encode(value, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(f"not a host name ({visible(str(exc))}): write the store's domain as Shopify sends it "
+                         "(bannos.myshopify.com)") from None
+    if sent != value:
+        raise ValueError(f"Shopify sends a shop domain in ASCII, lowercase (an international name in its A-label "
+                         f"form): write {sent!r}")
+    return value
+
+
+def _unquoted_reference(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1 and str(next(iter(value))).startswith("secret:"):
+        raise ValueError('YAML reads an unquoted {secret:NAME} as a mapping: quote it, "{secret:NAME}"')
+    return value
+
+
+def _cites_a_secret(value: str) -> str:
+    if not _SECRET_REF.fullmatch(value):  # the value is not repeated: it may be the secret itself
+        raise ValueError('must cite a secret of the environment, as "{secret:STRIPE_WEBHOOK_SECRET}": a signing '
+                         "secret written into the checklist would be committed, and copied into every archive")
+    return value
+
+
+SecretReference = Annotated[str, BeforeValidator(_unquoted_reference), AfterValidator(_cites_a_secret)]
+
+
 class Params(StrictParams):
     service: str
     path: UrlPath
     scheme: Literal["shopify", "stripe", "fal"]
-    shop_domain: str | None = None
+    shop_domain: Annotated[str, AfterValidator(_shop_domain)] | None = None
     status: Rejection | Annotated[list[Rejection], Field(min_length=1)] | None = None
+    signed_with: SecretReference | None = None  # the endpoint's signing secret: adds a correctly signed delivery
 
     @model_validator(mode="after")
     def _shop_domain_for_shopify(self) -> "Params":
@@ -68,7 +113,15 @@ class Params(StrictParams):
             raise ValueError("shop_domain is required for scheme shopify (the store whose deliveries are simulated)")
         if self.scheme != "shopify" and self.shop_domain:
             raise ValueError(f"shop_domain applies to scheme shopify only, not {self.scheme}")
+        if self.scheme == "fal" and self.signed_with:
+            raise ValueError("signed_with applies to shopify and stripe: Fal signs its deliveries with its own "
+                             "ed25519 key, which no secret of the endpoint can reproduce; leave it out")
         return self
+
+    @property
+    def secret_name(self) -> str | None:
+        found = _SECRET_REF.fullmatch(self.signed_with) if self.signed_with else None
+        return found.group(1) if found else None
 
     def accepts(self, status: int) -> bool:
         if self.status is None:
@@ -99,24 +152,51 @@ def _body(scheme: str) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def deliveries(params: Params) -> list[tuple[str, dict[str, str], bytes]]:
-    """(how, headers, body) of the unsigned and the wrongly signed delivery."""
+def _signature(scheme: str, key: bytes, body: bytes, now: str) -> dict[str, str]:
+    """The header Shopify or Stripe signs a delivery with, made with `key`."""
+    if scheme == "shopify":  # base64 of HMAC-SHA256 over the body
+        return {"x-shopify-hmac-sha256": base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()}
+    mac = hmac.new(key, f"{now}.".encode() + body, hashlib.sha256).hexdigest()  # Stripe: over "<t>.<body>"
+    return {"stripe-signature": f"t={now},v1={mac}"}
+
+
+def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
+    """(how, headers, body) of the unsigned and the wrongly signed delivery, and — given the endpoint's signing
+    secret — of the same body correctly signed."""
     body = _body(params.scheme)
     base = {"content-type": "application/json"}
-    wrong_key = _random.token_bytes(32)
     now = str(int(time.time()))
     if params.scheme == "shopify":
         base |= {"x-shopify-topic": "orders/create", "x-shopify-shop-domain": params.shop_domain or "",
                  "x-shopify-webhook-id": str(uuid.uuid4()), "x-shopify-api-version": "2024-10"}
-        signed = {"x-shopify-hmac-sha256": base64.b64encode(hmac.new(wrong_key, body, hashlib.sha256).digest()).decode()}
-    elif params.scheme == "stripe":
-        mac = hmac.new(wrong_key, f"{now}.".encode() + body, hashlib.sha256).hexdigest()
-        signed = {"stripe-signature": f"t={now},v1={mac}"}
-    else:  # Fal signs request id, user id, timestamp and sha256(body) with ed25519: 64 bytes, hex
+    if params.scheme == "fal":  # Fal signs request id, user id, timestamp and sha256(body) with ed25519: 64 bytes, hex
         signed = {"x-fal-webhook-request-id": json.loads(body)["request_id"],
                   "x-fal-webhook-user-id": "opsverify", "x-fal-webhook-timestamp": now,
                   "x-fal-webhook-signature": _random.token_hex(64)}
-    return [("unsigned", base, body), ("wrong signature", base | signed, body)]
+    else:
+        signed = _signature(params.scheme, _random.token_bytes(32), body, now)
+    found = [("unsigned", base, body), ("wrong signature", base | signed, body)]
+    if signing_secret is not None:
+        found.append((GENUINE, base | _signature(params.scheme, signing_secret.encode(), body, now), body))
+    return found
+
+
+def needs(params: Params) -> tuple[str, ...]:
+    """The URL, and the signing secret signed_with cites: unconfigured, this item is skipped, not its neighbours."""
+    return ("url", f"secret:{params.secret_name}") if params.secret_name else ("url",)
+
+
+def validate_item(params: Params, mutating: bool) -> list[str]:
+    if params.signed_with and not mutating:
+        return [f"mutating: the delivery signed with {params.secret_name} is a genuine one, acted on like any "
+                f"delivery from {params.scheme.capitalize()}; mark the item mutating: true"]
+    return []
+
+
+def bound(target, checks) -> float:
+    """Two deliveries an item (three with signed_with), REQUESTS_AT_ONCE at a time, each within http_s."""
+    requests = sum(3 if c.params.signed_with else 2 for c in checks)
+    return target.timeouts.connect_s + target.timeouts.http_s * math.ceil(requests / REQUESTS_AT_ONCE)
 
 
 def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
@@ -124,9 +204,11 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
-        for how, headers, body in deliveries(p):
-            plans.append((c.key, how, Probe("POST", url, headers, body, expect_rejection=True,
-                                            verify=target.verify_tls(p.service))))
+        secret = target.secret(p.secret_name) if p.secret_name else None
+        for how, headers, body in deliveries(p, secret):
+            genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating
+            plans.append((c.key, how, Probe("POST", url, headers, body, mutating=genuine and c.mutating,
+                                            expect_rejection=not genuine, verify=target.verify_tls(p.service))))
     replies = target.fetch_all([probe for _, _, probe in plans])
     facts: dict[str, list[tuple[str, str, Reply]]] = {}
     for (key, how, probe), reply in zip(plans, replies):
@@ -138,7 +220,7 @@ def not_judged(params: Params, how: str, reply: Reply) -> str | None:
     """A delivery the endpoint never judged: no answer, or turned away before reading it (408, 429) — unless
     the item names that status itself."""
     if reply.status is None:
-        return f"{how}: no answer ({reply.failure})"
+        return f"{how}: no answer ({reply.failure})" if reply.sent else f"{how}: {reply.failure}"
     if reply.status in TURNED_AWAY and params.status is None:
         return f"{how}: {reply.status} ({TURNED_AWAY[reply.status]}): whether it checks signatures was not seen"
     return None
@@ -156,14 +238,54 @@ def problem(params: Params, how: str, reply: Reply) -> str | None:
     return f"{how}: status {reply.status}"
 
 
+def genuine_problem(reply: Reply) -> str | None:
+    """What fails the item in the answer to a correctly signed delivery (its 4xx is judged apart)."""
+    if reply.status >= 500:
+        return f"{GENUINE}: {reply.status} (server error on a genuine delivery; the sender will retry)"
+    if not (200 <= reply.status < 300 or 400 <= reply.status < 500):
+        return f"{GENUINE}: status {reply.status}"
+    return None
+
+
+def genuine_unseen(params: Params, reply: Reply) -> str | None:
+    """Why the correctly signed delivery shows nothing of a signature check: not answered, or refused as well."""
+    if reply.status is None:
+        return f"{GENUINE}: no answer ({reply.failure})" if reply.sent else f"{GENUINE}: {reply.failure}"
+    if reply.status in TURNED_AWAY:
+        return (f"{GENUINE}: {reply.status} ({TURNED_AWAY[reply.status]}): whether it takes a genuine delivery "
+                "was not seen")
+    if 400 <= reply.status < 500:
+        return (f"{GENUINE}: refused with {reply.status} as well: its refusals may be about the content, not the "
+                f"signature; that it checks signatures was not shown (or {params.secret_name} is not the secret "
+                "it verifies with)")
+    return None
+
+
+def not_ruled_out(params: Params) -> str:
+    """What a pass on refusals alone leaves open, and how to close it."""
+    how = ("a Fal signature cannot be made to tell them apart" if params.scheme == "fal"
+           else "signed_with would show the signature is what it checks")
+    return f"not ruled out: a refusal of the probe's content would read the same ({how})"
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     attempts = facts[check.key]
+    refusals = [(how, url, reply) for how, url, reply in attempts if how != GENUINE]
+    genuine = next((reply for how, _, reply in attempts if how == GENUINE), None)
     expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery with {p.wanted}"
+    if p.signed_with:
+        expected += f", and accepts one signed with {p.secret_name} with 2xx"
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
-    unseen = [text for how, _, reply in attempts if (text := not_judged(p, how, reply))]
+    unseen = [text for how, _, reply in refusals if (text := not_judged(p, how, reply))]
     if unseen:
         return replace(error("could not look: " + "; ".join(unseen), **evidence), expected=expected)
-    problems = [text for how, _, reply in attempts if (text := problem(p, how, reply))]
+    problems = [text for how, _, reply in refusals if (text := problem(p, how, reply))]
+    if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
+        problems.append(text)
+    if problems:  # a forgeable or crashing endpoint fails, whatever else was seen
+        return failed(expected, "; ".join(problems), **evidence)
+    if genuine is not None and (text := genuine_unseen(p, genuine)):
+        return replace(error("could not look: " + text, **evidence), expected=expected)
     seen = " and ".join(f"{how}: {reply.status}" for how, _, reply in attempts)
-    return verdict(expected, problems, seen, **evidence)
+    return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p)}", **evidence)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import concurrent.futures
+import contextlib
 import json
 import math
 import socket
@@ -34,6 +35,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_LIMIT = 64 * 1024  # read at most this much of a body unless the probe asks for more
 # the content-codings asked for: the ones `_Inflater` undoes (httpx would also offer br/zstd when installed)
 ACCEPT_ENCODING = "gzip, deflate"
+CLOSE_S = 2.0  # closing a target's clients: a loop that has not done so by then is wedged, and left behind
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Reply:
     misread: str = ""  # why `text` cannot show what is absent: the body is not text in any charset it could be
     content: bytes | bytearray = b""  # a raw probe's body as read (content-coding undone), instead of `text`
     charset: str | None = None  # a raw probe's declared charset
+    sent: bool = True  # False: the request could not be built, so nothing went out (`failure` says why)
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -146,6 +149,8 @@ class Session:
         except concurrent.futures.TimeoutError:
             future.cancel()
             return [Reply(None, self.timeout_s * 1000, failure="no answer: the HTTP client stalled") for _ in probes]
+        except concurrent.futures.CancelledError:  # the session closed under a conversation the run had abandoned
+            return [Reply(None, 0.0, failure="no answer: the run closed its HTTP clients") for _ in probes]
 
     def bound(self, requests: int) -> float:
         """Worst-case seconds for `requests` probes: each has a total deadline, `concurrency` run at once."""
@@ -155,7 +160,7 @@ class Session:
         with self._lock:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, name="opsverify-http", daemon=True)
+                self._thread = threading.Thread(target=_serve, args=(self._loop,), name="opsverify-http", daemon=True)
                 self._thread.start()
             return self._loop
 
@@ -193,23 +198,43 @@ class Session:
         return reply
 
     def close(self) -> None:
+        """Close the clients and stop the loop. Never raises: the run has its results by now, and cleaning up
+        after a target must not turn them into a traceback and exit 1. A loop wedged by a stuck client (a
+        CPU-bound read, a blocking call) cannot close anything: it is left to its daemon thread."""
         with self._lock:
             loop, thread, self._loop = self._loop, self._thread, None
         if loop is None:
             return
-
-        async def shutdown() -> None:
-            for client in self._clients.values():
-                await client.aclose()
-            self._clients.clear()
-
+        clients, self._clients = list(self._clients.values()), {}
         try:
-            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=10)
-        finally:
+            asyncio.run_coroutine_threadsafe(_close_all(clients), loop).result(timeout=CLOSE_S)
+        except Exception:  # wedged past CLOSE_S, or its loop already gone: its thread is not waited for
+            thread = None
+        with contextlib.suppress(RuntimeError):  # stops once it runs again; its thread then closes it
             loop.call_soon_threadsafe(loop.stop)
-            if thread is not None:
-                thread.join(timeout=10)
-            loop.close()
+        if thread is not None:
+            thread.join(timeout=CLOSE_S)
+
+
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """A session's loop thread: the loop is closed by the thread that runs it, once stopped — never from
+    outside while it may still be running. What is still pending then (an abandoned request, a close that
+    came too late) is cancelled first, as asyncio.run does."""
+    try:
+        loop.run_forever()
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    finally:
+        loop.close()
+
+
+async def _close_all(clients: list[httpx.AsyncClient]) -> None:
+    for client in clients:
+        with contextlib.suppress(Exception):  # one client failing to close keeps no other open
+            await client.aclose()
 
 
 async def _send(client: httpx.AsyncClient, probe: Probe) -> tuple[Reply, bool]:
@@ -223,8 +248,11 @@ async def _send(client: httpx.AsyncClient, probe: Probe) -> tuple[Reply, bool]:
         connected = connected or event.startswith("connection.connect_")
 
     started = time.perf_counter()
-    request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body,
-                                   extensions={"trace": trace})
+    try:  # a value only known at run time (a secret) may hold what HTTP cannot carry: this probe alone fails
+        request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body,
+                                       extensions={"trace": trace})
+    except (ValueError, httpx.InvalidURL) as exc:  # UnicodeEncodeError is a ValueError
+        return Reply(None, _ms(started), failure=_unbuildable(probe, exc), sent=False), False
     try:
         response = await client.send(request, stream=True)
         try:
@@ -248,6 +276,14 @@ async def _send(client: httpx.AsyncClient, probe: Probe) -> tuple[Reply, bool]:
     text, misread = read
     return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated,
                  misread=misread), False
+
+
+def _unbuildable(probe: Probe, exc: Exception) -> str:
+    """Why a probe could not be built, naming the header at fault but never its value (it may be a secret)."""
+    name = next((name for name, value in probe.headers.items() if not (name + value).isascii()), None)
+    if name is not None:
+        return f"not sent: header {name!r} holds text that is not ASCII, which HTTP cannot carry as it is"
+    return f"not sent: the request could not be built ({type(exc).__name__}: {exc})"
 
 
 def decoded(body: bytes | bytearray, charset: str) -> str | None:
@@ -339,6 +375,7 @@ class _Inflater:
             self.unreadable = f"content-encoding {', '.join(codings)[:80]!r} is not read (asked for {ACCEPT_ENCODING})"
         self.zlib = zlib.decompressobj(_WBITS[self.coding]) if self.coding in _WBITS else None
         self.fed = False
+        self.raw_tried = False  # deflate without its zlib header is tried once, never again
 
     def inflate(self, data: bytes, room: int) -> Iterator[bytes]:
         """Pieces of at most PIECE bytes, together at most `room` (> 0) bytes when inflating; more input than
@@ -353,9 +390,13 @@ class _Inflater:
             try:
                 piece = self.zlib.decompress(data, min(room, PIECE))
             except zlib.error as exc:
-                if not self.fed and self.coding == "deflate":  # raw deflate without the zlib header, as httpx allows
+                if not self.fed and self.coding == "deflate" and not self.raw_tried:
+                    self.raw_tried = True  # raw deflate without the zlib header, as httpx allows
                     self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                     continue
+                if self.raw_tried and not self.fed:
+                    self._fail(f"deflate: invalid body, neither zlib-wrapped nor raw deflate "
+                               f"({str(exc).rpartition(': ')[2]})")
                 self._fail(f"{self.coding}: {exc}")
             self.fed = True
             room -= len(piece)
