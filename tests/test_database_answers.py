@@ -4,9 +4,11 @@ checklist statement does can write, or outlive its statement."""
 from __future__ import annotations
 
 import subprocess
+from urllib.parse import quote
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from opsverify.engine import gather_and_judge
 from opsverify.families import sql
@@ -135,3 +137,120 @@ def test_connection_errors_never_echo_the_connection_string():
         (answer,) = database.query_many(["select 1"])
         assert "secret" not in str(answer) and "pw-1" not in str(answer), answer
         assert str(answer).startswith("environments/x.yaml: db")
+
+
+# -- statements that run outside the read-only transaction ------------------------------------------------
+# BEGIN READ ONLY binds the checker's own session only: dblink and pg_background run their statement in
+# another session, which may write. Such calls are refused at load, however the name is written.
+ESCAPES = [
+    ("dblink_exec", "select dblink_exec('loopback', 'delete from public.stripe_events') as n"),
+    ("dblink", "select count(*) as n from dblink('loopback', 'select 1') as t(x int)"),
+    ("dblink_exec", "SELECT Public.DBLINK_EXEC ('loopback', 'delete from public.orders') AS n"),
+    ("dblink_exec", 'select "public"."dblink_exec"(\'loopback\', \'delete from public.orders\') as n'),
+    ("dblink_exec", "select dblink_exec /* a comment */ ('loopback', 'delete from public.orders') as n"),
+    ("dblink_send_query", "select dblink_send_query('c', 'delete from public.orders') as n"),
+    ("dblink_connect", "select dblink_connect('c', 'loopback') as n"),
+    ("dblink_open", "select dblink_open('c', 'cur', 'select 1') as n"),
+    ("pg_background_launch", "select pg_background_launch('delete from public.orders') as n"),
+    ("dblink_exec", "with w as (select dblink_exec('loopback', 'delete from public.orders') as r)"
+                    " select count(*) as n from w"),
+    # a backslash does not end a standard string: the call after 'x\' is code, as the server reads it
+    ("dblink_exec", r"select 'x\', dblink_exec('loopback', 'delete from public.orders') as n, '' as y"),
+    ("dblink_exec", 'select U&"d\\0062link_exec"(\'loopback\', \'delete from public.orders\') as n'),
+    ("dblink_exec", 'select U&"d!0062link_exec" UESCAPE \'!\' (\'loopback\', \'x\') as n'),
+    # SQL given as text to a function that runs it (query_to_xml …) is read too
+    ("dblink_exec", "select length(query_to_xml('select dblink_exec(''loopback'', ''delete from public.orders'')',"
+                    " true, true, '')::text) as n"),
+]
+NOT_ESCAPES = [
+    "select count(*) as n from pg_stat_activity where query like '%dblink_exec(%'",  # a literal mentions it
+    "select $$dblink_exec('loopback', 'x')$$ as n",
+    "select count(*) as n from pg_extension where extname in ('dblink', 'pg_background')",
+    'select 1 as "dblink_exec"',
+    "select count(*) as n from public.dblink_log",  # a table, not a call
+    "select length(query_to_xml('select 1', true, true, '')::text) as n",
+]
+
+
+@pytest.mark.parametrize("function, query", ESCAPES, ids=[f"{f}-{i}" for i, (f, _) in enumerate(ESCAPES)])
+def test_a_call_that_runs_sql_outside_the_read_only_transaction_is_refused_at_load(function, query):
+    for field in ("query", "detail"):
+        params = {"query": "select 1 as n", "expect": {"n": {"eq": 1}}, field: query}
+        with pytest.raises(ValueError, match=rf"calls {function}\(\).*outside the checker's read-only transaction"):
+            sql.Params.model_validate(params)
+
+
+@pytest.mark.parametrize("query", NOT_ESCAPES)
+def test_a_name_that_is_not_such_a_call_is_fine(query):
+    sql.Params.model_validate({"query": query, "expect": {"n": {"ge": 0}}})
+
+
+def test_the_refusal_names_the_item_the_function_and_why(tmp_path):
+    from opsverify.checklist import load_checklists
+    from opsverify.errors import ConfigError
+
+    (tmp_path / "shop.yaml").write_text(
+        "system: shop\nrunbook: none\nitems:\n"
+        "  - {id: W3, name: dblink-server, section: s, title: t, family: sql, cadence: postdeploy, severity: normal,\n"
+        "     params: {query: \"select dblink_exec('loopback', 'delete from public.stripe_events') as n\","
+        " expect: {n: {ne: null}}}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_checklists(tmp_path)
+    said = str(refused.value)
+    assert "W3-dblink-server" in said and "params.query" in said and "dblink_exec()" in said, said
+    assert "another session" in said and "could write" in said, said
+
+
+ESCAPE_HATCHES = """
+create extension dblink;
+create server loopback foreign data wrapper dblink_fdw options (host '127.0.0.1', dbname 'elsewhere');
+create user mapping for public server loopback options (user 'writer', password 'writer-pw-1');
+grant usage on foreign server loopback to public;
+"""
+
+
+def test_a_checker_that_may_run_dblink_or_use_a_foreign_server_is_warned(demo_deployment, shop):
+    """A function of the database's own that calls dblink_exec is not seen at load: the role check says the checker
+    could reach it (EXECUTE on dblink's functions, USAGE on a foreign server with a user mapping)."""
+    def warning(url: str) -> str | None:
+        database = Database(url, connect_timeout_s=5, statement_timeout_ms=2000, label="test")
+        try:
+            database.query_many(["select 1 as n"])
+            return database.warning
+        finally:
+            database.close()
+
+    assert warning(shop["url"]) is None  # a read-only checker, no dblink: nothing to say
+    with scratch_database(demo_deployment, ESCAPE_HATCHES, prefix="hatch") as db:
+        said = warning(db["url"]) or ""
+    assert "dblink_exec" in said and "outside the read-only transaction" in said, said
+    assert "foreign server loopback" in said, said
+
+
+SETTINGS = ("select current_setting('search_path') as search_path, current_setting('statement_timeout') as timeout,"
+            " current_setting('default_transaction_read_only') as ro, current_setting('TimeZone') as tz,"
+            " current_setting('extra_float_digits') as digits, current_setting('client_encoding') as encoding,"
+            " current_setting('standard_conforming_strings') as strings")
+
+
+def _settings(url: str) -> dict:
+    database = Database(url, connect_timeout_s=5, statement_timeout_ms=2000, label="test")
+    try:
+        return database.query(SETTINGS)[0]
+    finally:
+        database.close()
+
+
+def test_the_urls_own_options_are_kept_and_the_suites_come_after_them(shop):
+    """`?options=-csearch_path%3Dapp` names the schema a team's queries read: it is kept. The suite's own settings
+    follow it, and a later `-c` wins: a URL cannot turn read-only off, lift the timeout or change how values read."""
+    kept = _settings(shop["url"] + "?options=-csearch_path%3Dapp%2Cpublic")
+    assert kept["search_path"] == "app,public", kept
+    weakened = _settings(shop["url"] + "?options=" + quote(
+        "-c search_path=app -c default_transaction_read_only=off -c statement_timeout=0"
+        " -c TimeZone=Asia/Tokyo -c extra_float_digits=-14 -c client_encoding=SQL_ASCII"
+        " -c standard_conforming_strings=off") + "&client_encoding=LATIN1")
+    assert weakened == {"search_path": "app", "timeout": "2s", "ro": "on", "tz": "UTC", "digits": "3",
+                        "encoding": "UTF8", "strings": "on"}, weakened
+    written = _settings(make_conninfo(**conninfo_to_dict(shop["url"]), options="-c search_path=app"))  # key=value form
+    assert written["search_path"] == "app" and written["ro"] == "on", written

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 import secrets
 import uuid
@@ -374,6 +375,86 @@ def test_arrays_compare_element_by_element_by_the_same_rules(row, expect, status
     assert "Decimal(" not in outcome.observed
 
 
+# -- JSON: compared as JSON, a boolean only with a boolean at every depth, numbers exactly -------------------
+JSON_COMPARED = [
+    ("obj-int-vs-bool", {"maintenance": 1}, {"eq": {"maintenance": True}}, Status.ERROR),
+    ("obj-zero-vs-false", {"paused": 0}, {"eq": {"paused": False}}, Status.ERROR),
+    ("arr-of-obj", [{"ok": 1}], {"eq": [{"ok": True}]}, Status.ERROR),
+    ("arr-int-vs-bool", [1], {"eq": [True]}, Status.ERROR),
+    ("obj-ne-int-vs-bool", {"n": 1}, {"ne": {"n": True}}, Status.ERROR),
+    ("obj-str-vs-num", {"n": "0"}, {"eq": {"n": 0}}, Status.ERROR),
+    ("obj-extra-key-int-vs-bool", {"n": 1, "m": 2}, {"ne": {"n": True}}, Status.ERROR),
+    ("obj-bignum", {"n": decimal.Decimal("9007199254740993.0")}, {"eq": {"n": TWO_53}}, Status.FAILED),
+    ("obj-extra-key", {"a": 1, "b": 2}, {"eq": {"a": 1}}, Status.FAILED),
+    ("obj-nested-eq", {"a": [{"b": False, "n": decimal.Decimal("2.5")}], "c": None},
+     {"eq": {"a": [{"b": False, "n": 2.5}], "c": None}}, Status.PASSED),
+    ("obj-bool-ne", {"ok": False}, {"ne": {"ok": True}}, Status.PASSED),
+]
+
+
+@pytest.mark.parametrize("name, value, expect, want", JSON_COMPARED, ids=[c[0] for c in JSON_COMPARED])
+def test_json_compares_as_json_a_boolean_only_with_a_boolean(name, value, expect, want):
+    check = make_check("sql", {"query": "select 1", "expect": {"v": expect}}, name=name)
+    outcome = sql.judge(check, _facts(check, [{"v": value}]))
+    assert outcome.status is want, _said(name, want, outcome)
+    if want is Status.ERROR:
+        assert "cannot be compared" in outcome.observed, _said(name, want, outcome)
+
+
+def test_json_from_postgresql_keeps_its_numbers_exact(demo_deployment):
+    """A JSON number is read as the number it is: 9007199254740993.0 is not 2^53 (a float would say it is)."""
+    cases = [("big", "select '{\"n\": 9007199254740993.0}'::jsonb as v", {"n": TWO_53}, Status.FAILED),
+             ("big-scalar", "select '9007199254740993.0'::jsonb as v", TWO_53, Status.FAILED),
+             ("flag", "select '{\"maintenance\": 1}'::json as v", {"maintenance": True}, Status.ERROR),
+             ("exact", "select '{\"ok\": true, \"n\": 2.5, \"big\": 9007199254740993}'::jsonb as v",
+              {"ok": True, "n": 2.5, "big": TWO_53 + 1}, Status.PASSED)]
+    items = [make_check("sql", {"query": q, "expect": {"v": {"eq": bound}}}, item=f"J{i}", name=name)
+             for i, (name, q, bound, _) in enumerate(cases)]
+    with scratch_database(demo_deployment, "create table t (id int)", prefix="json") as db:
+        target = make_target({"database": db["url"]})
+        try:
+            outcomes = gather_and_judge(target, sql, items)
+        finally:
+            target.close()
+    wrong = [_said(name, want, o) for (name, _, _, want), o in zip(cases, outcomes) if o.status is not want]
+    assert not wrong, "\n".join(wrong)
+    assert outcomes[3].evidence["row"] == {"v": {"ok": True, "n": 2.5, "big": TWO_53 + 1}}, outcomes[3].evidence
+
+
+# -- size: a message and the evidence show an excerpt of a long value, with its length; the verdict reads all of it --
+BIG = 3_000_000
+
+
+@pytest.mark.parametrize("name, value, bound, want", [
+    ("text", "y" * BIG, "z", Status.FAILED),
+    ("text-equal", "y" * BIG, "y" * BIG, Status.PASSED),
+    ("text-differs-at-its-end", "y" * BIG + "a", "y" * BIG + "b", Status.FAILED),
+    ("bytea", b"\x00" * BIG, None, Status.PASSED),
+    ("array", list(range(BIG // 10)), [0], Status.FAILED),
+    ("json", {"payload": "x" * BIG}, {"payload": "x"}, Status.FAILED),
+])
+def test_a_long_value_is_shown_as_an_excerpt_with_its_length(name, value, bound, want):
+    op = "ne" if bound is None else "eq"
+    check = make_check("sql", {"query": "select 1", "expect": {"v": {op: bound}}}, name=name)
+    outcome = sql.judge(check, _facts(check, [{"v": value}]))
+    assert outcome.status is want, _said(name, want, outcome)
+    assert len(outcome.observed) + len(outcome.expected) < 2000, (name, len(outcome.observed), len(outcome.expected))
+    assert len(json.dumps(outcome.evidence)) < 10_000, (name, len(json.dumps(outcome.evidence)))
+    assert "characters)" in json.dumps(outcome.evidence), outcome.evidence
+
+
+def test_the_rows_of_a_long_detail_are_kept_as_excerpts():
+    check = make_check("sql", {"query": "select 1", "expect": {"n": {"eq": 0}}, "detail": "select 2"},
+                       name="big-detail")
+    facts = _facts(check, [{"n": 1}])
+    facts["answers"][check.key]["detail"] = [{"id": i, "payload": "x" * 2_000_000} for i in range(1000)]
+    outcome = sql.judge(check, facts)
+    assert outcome.status is Status.FAILED and "first rows: (id=0, payload=xxx" in outcome.observed, outcome.observed
+    assert "(+997 more)" in outcome.observed and len(outcome.observed) < 2000, len(outcome.observed)
+    assert len(outcome.evidence["detail"]) == 25 and len(json.dumps(outcome.evidence)) < 100_000
+    assert "(2,000,000 characters)" in outcome.evidence["detail"][0]["payload"], outcome.evidence["detail"][0]
+
+
 # -- time: the database's clock and session settings never decide a verdict ---------------------------
 _ERRORS_SINCE = {"query": "select count(*) as n from public.app_errors where created_at >= {deployed_at}",
                  "expect": {"n": {"eq": 0}}}
@@ -385,7 +466,7 @@ insert into public.jobs (status) values ('failed'), ('failed');
 """
 
 
-def _judged(db_url: str, items: list, deployed_at: dt.datetime) -> list:
+def _judged(db_url: str, items: list, deployed_at: dt.datetime | None) -> list:
     target = make_target({"database": db_url})
     target.deployed_at = deployed_at
     try:
@@ -411,6 +492,38 @@ def test_a_database_clock_behind_the_deploy_time_is_an_error_not_an_empty_window
     assert fine[0].status is Status.FAILED and fine[1].status is Status.PASSED, fine
 
 
+FALLBACKS = [
+    # no deploy time and no fallback: `created_at >= null` matches nothing, and a count of 0 would pass
+    ("no-fallback", _ERRORS_SINCE["query"], Status.ERROR),
+    ("no-fallback-twice", "select count(*) as n from public.app_errors where created_at >= {deployed_at}"
+                          " and created_at > coalesce({deployed_at}, now() - interval '1 hour')", Status.ERROR),
+    ("fallback-last", "select count(*) as n from public.app_errors"
+                      " where created_at > coalesce(now() - interval '1 hour', {deployed_at})", Status.ERROR),
+    ("fallback", "select count(*) as n from public.app_errors"
+                 " where created_at > coalesce({deployed_at}, now() - interval '60 minutes')", Status.FAILED),
+    ("fallback-shifted", "select count(*) as n from public.app_errors where created_at"
+                         " > coalesce({deployed_at} - interval '5 minutes', now() - interval '1 hour')",
+     Status.FAILED),
+    ("FALLBACK-upper", "SELECT COUNT(*) AS n FROM public.app_errors"
+                       " WHERE created_at > COALESCE({deployed_at}, now() - interval '1 hour')", Status.FAILED),
+]
+
+
+@pytest.mark.parametrize("name, query, want", FALLBACKS, ids=[f[0] for f in FALLBACKS])
+def test_a_query_citing_the_deploy_time_without_a_fallback_is_an_error_when_none_was_given(demo_deployment, name,
+                                                                                            query, want):
+    """Without --deployed-at, {deployed_at} is null: only `coalesce({deployed_at}, fallback)` gives a window."""
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, item="T4", name=name)
+    with scratch_database(demo_deployment, _TIME_DDL, prefix="since") as db:
+        (outcome,) = _judged(db["url"], [check], None)
+        (given,) = _judged(db["url"], [check], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+    assert outcome.status is want, _said(name, want, outcome)
+    if want is Status.ERROR:
+        assert "cites {deployed_at}" in outcome.observed and "give --deployed-at or a fallback" in outcome.observed
+        assert "coalesce({deployed_at}, now() - interval '60 minutes')" in outcome.observed, outcome.observed
+    assert given.status is Status.FAILED, _said(name, Status.FAILED, given)  # with a deploy time, judged as ever
+
+
 @pytest.mark.parametrize("setting", ["timezone = 'Asia/Tokyo'", "datestyle = 'German, DMY'",
                                      "intervalstyle = 'sql_standard'", "datestyle = 'SQL, DMY'"])
 def test_the_databases_own_time_settings_decide_nothing(demo_deployment, setting):
@@ -426,6 +539,41 @@ def test_the_databases_own_time_settings_decide_nothing(demo_deployment, setting
     with scratch_database(demo_deployment, ddl, prefix="tz") as db:
         (outcome,) = _judged(db["url"], [failed], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
     assert outcome.status is Status.FAILED and "failed = 2" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("setting", ["extra_float_digits = -14", "client_encoding = 'SQL_ASCII'"])
+def test_the_databases_own_settings_do_not_change_how_values_read(demo_deployment, setting):
+    """extra_float_digits = -14 would make 1234.5 read as 1000.0 (a wrong pass); SQL_ASCII would make every text read
+    as bytes (an error on a healthy target). The session pins both, whatever the role or database sets."""
+    ddl = _TIME_DDL + (f"do $$ begin execute format('alter database %I set {setting.replace(chr(39), chr(39) * 2)}',"
+                       " current_database()); end $$;")
+    items = [make_check("sql", {"query": "select 1234.5::float8 as avg_ms", "expect": {"avg_ms": {"le": 1000}}},
+                        item="F1", name="avg-ms"),
+             make_check("sql", {"query": "select 'ok'::text as s, 'café'::text as word",
+                                "expect": {"s": {"eq": "ok"}, "word": {"eq": "café"}}}, item="F2", name="text")]
+    with scratch_database(demo_deployment, ddl, prefix="reads") as db:
+        slow, text = _judged(db["url"], items, None)
+    assert slow.status is Status.FAILED and "avg_ms = 1234.5" in slow.observed, _said("avg-ms", Status.FAILED, slow)
+    assert text.status is Status.PASSED, _said("text", Status.PASSED, text)
+
+
+@pytest.mark.parametrize("stamped, want", [("now() + interval '1 day'", Status.FAILED),
+                                            ("now() + interval '1 minute'", Status.PASSED),
+                                            ("now() - interval '1 minute'", Status.PASSED),
+                                            ("now() - interval '1 hour'", Status.FAILED)])
+def test_a_heartbeat_stamped_in_the_future_does_not_keep_the_seed_check_green(demo_deployment, stamped, want):
+    """bakery-ops B11 counts heartbeats of the last 10 minutes: a row an app with a skewed clock stamped tomorrow
+    would count for a day after the worker stopped. A few minutes ahead (clock skew) still count."""
+    from .helpers import by_id
+
+    (heartbeat,) = by_id("B11")
+    ddl = ("create table public.worker_heartbeats (worker_id text primary key, last_processed_at timestamptz,"
+           " items_per_min numeric(8, 2) not null default 0, error_rate numeric(5, 4) not null default 0);"
+           " insert into public.worker_heartbeats (worker_id, last_processed_at)"
+           f" values ('inventory-worker', {stamped});")
+    with scratch_database(demo_deployment, ddl, prefix="beat") as db:
+        (outcome,) = _judged(db["url"], [heartbeat], None)
+    assert outcome.status is want, _said(f"B11 with a heartbeat at {stamped}", want, outcome)
 
 
 # -- bytea: shown as text or as PostgreSQL's hex, never as a Python bytes repr a redactor cannot read ----

@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import functools
 import math
+import re
 import types
 from collections import abc
 
@@ -190,7 +191,8 @@ def read_only_query(value: str) -> str:
 
     A real SQL tokenizer splits the text, so a `;` inside a string literal, a dollar-quoted body or
     a comment is not mistaken for a second statement. (The database's read-only transaction is what
-    actually prevents writes; this rejects what is certainly not a measure, early and clearly.)"""
+    actually prevents writes; this rejects what is certainly not a measure, early and clearly — and the calls
+    that would run SQL outside that transaction, which it cannot stop: `_runs_elsewhere`.)"""
     import sqlparse
 
     statements = [s for s in sqlparse.parse(value) if _has_code(s)]
@@ -199,7 +201,81 @@ def read_only_query(value: str) -> str:
     first = statements[0].token_first(skip_cm=True, skip_ws=True)
     if first is None or first.normalized.upper() not in READ_ONLY_STARTS:
         raise ValueError("must be a read-only query starting with SELECT or WITH")
+    escape = _runs_elsewhere(value)
+    if escape is not None:
+        raise ValueError(escape)
     return value.strip().rstrip(";").rstrip()
+
+
+# Functions that run a statement in a session of their own, outside the checker's read-only transaction (which
+# binds its own session only): a denylist of the known escape hatches, dblink's and pg_background's functions.
+def _runs_elsewhere_in(name: str) -> str | None:
+    if name == "dblink" or name.startswith("dblink_"):
+        return "another session (dblink)"
+    if name.startswith("pg_background_"):
+        return "a background worker (pg_background)"
+    return None
+
+
+# PostgreSQL's own functions that run SQL given as text (as the current role, in its transaction)
+RUNS_SQL = frozenset({"query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "table_to_xml",
+                      "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
+                      "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
+                      "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat"})
+# what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text)
+_MAY_SPELL = ("dblink", "pg_background", "u&", "\\")
+_STRINGS = frozenset({"STRING", "BYTE_STRING", "NATIONAL_STRING", "RAW_STRING", "HEREDOC_STRING", "UNICODE_STRING",
+                      "BIT_STRING", "HEX_STRING"})
+
+
+def _runs_elsewhere(query: str) -> str | None:
+    """Why the query is refused when it calls a function that runs SQL outside the read-only transaction — also in
+    SQL given as a literal to a function that runs it (`query_to_xml('select dblink…')`). Calls are read with a
+    PostgreSQL tokenizer (sqlglot's: a backslash does not end a standard string, as the session reads it), so a
+    literal that only mentions dblink is no call, and a quoted, qualified or upper-case name is one. Not seen:
+    SQL built at run time (`'select dbl' || 'ink…'`), and a function of the database's own that calls one."""
+    if not any(mark in query.lower() for mark in _MAY_SPELL):
+        return None  # no such name is spelled here: nothing to tokenize
+    from sqlglot.dialects.postgres import Postgres
+    from sqlglot.errors import TokenError
+
+    try:
+        tokens = Postgres.Tokenizer().tokenize(query)
+    except TokenError:
+        return ("cannot be read by a SQL tokenizer, so a call of dblink or pg_background (which would run SQL outside"
+                " the checker's read-only transaction) cannot be ruled out: check its quotes and comments")
+    calls, literals = [], []
+    for i, token in enumerate(tokens):
+        text, following = _spelled(tokens, i)
+        if token.token_type.name in _STRINGS:
+            literals.append(text)
+        elif following < len(tokens) and tokens[following].token_type.name == "L_PAREN":
+            calls.append(text.lower())  # "DBLINK_EXEC" is another function to PostgreSQL: refused all the same
+    for name in calls:
+        where = _runs_elsewhere_in(name)
+        if where is not None:
+            return (f"calls {name}(), which runs SQL in {where}, outside the checker's read-only transaction, so it"
+                    " could write: a measure reads the database through the checker's own session")
+    if RUNS_SQL.intersection(calls):
+        return next(filter(None, map(_runs_elsewhere, literals)), None)
+    return None
+
+
+def _spelled(tokens: list, i: int) -> tuple[str, int]:
+    """Token i's text as PostgreSQL reads it — a U& identifier or string with its escapes decoded (`\0062`, or
+    with the character its UESCAPE names) — and the index of the token after it."""
+    token, following = tokens[i], i + 1
+    unicode = token.token_type.name == "UNICODE_STRING" or (
+        token.token_type.name == "IDENTIFIER" and i >= 2 and tokens[i - 1].token_type.name == "AMP"
+        and tokens[i - 2].text.upper() == "U")
+    if not unicode:
+        return token.text, following
+    escape = "\\"
+    if (following + 1 < len(tokens) and tokens[following].text.upper() == "UESCAPE"
+            and tokens[following + 1].token_type.name == "STRING"):
+        escape, following = tokens[following + 1].text, following + 2
+    pattern = re.escape(escape) + r"(?:\+([0-9A-Fa-f]{6})|([0-9A-Fa-f]{4}))"
+    return re.sub(pattern, lambda m: chr(int(m.group(1) or m.group(2), 16)), token.text), following
 
 
 def _has_code(statement) -> bool:

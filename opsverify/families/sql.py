@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from pydantic import Field, field_validator
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, verdict
-from ._common import StrictParams, holds_non_finite, read_only_query
+from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -46,7 +47,10 @@ OPERATORS = {
     "gt": (lambda a, b: a > b, ">"),
     "ge": (lambda a, b: a >= b, "≥"),
 }
-SHOWN_ROWS = 3  # offending rows quoted in a failure message (all of `detail`'s rows go to evidence)
+SHOWN_ROWS = 3  # offending rows quoted in a failure message (the first KEPT_ROWS of `detail`'s go to evidence)
+KEPT_ROWS = 25
+SHOWN_CHARS = 120  # of a value in a message: its start, and its length
+KEPT_CHARS = 2048  # of a value in the evidence (its JSON, for an array or object), as rpc keeps a node's
 
 
 class Params(StrictParams):
@@ -110,11 +114,7 @@ RESOLVED = (
     + _OF_THE_CHECKER
 )
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
-# PostgreSQL's own functions that run SQL given as text (as the current role, so under its RLS)
-RUNS_SQL = frozenset({"query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "table_to_xml",
-                      "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
-                      "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
-                      "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat"})
+# (RUNS_SQL: PostgreSQL's own functions that run SQL given as text, as the current role, so under its RLS)
 
 DEPLOYED_AT = "{deployed_at}"  # in a query: the deploy's time (--deployed-at), or NULL when not given
 
@@ -133,6 +133,36 @@ CLOCK = "select statement_timestamp() as database_now"
 def _cites_deploy_time(check) -> bool:
     """Its query does (a `detail` is evidence only: its window decides nothing)."""
     return DEPLOYED_AT in check.params.query
+
+
+FALLBACK = "coalesce({deployed_at}, now() - interval '60 minutes')"  # since the deploy, else the last hour
+
+
+@functools.lru_cache(maxsize=1024)
+def lacks_fallback(query: str) -> bool:
+    """Some `{deployed_at}` of the query is not an argument of `coalesce(…)` with another argument after it:
+    without a deploy time it is null there, and a window since null (`created_at >= null`) holds nothing."""
+    from sqlglot.dialects.postgres import Postgres
+    from sqlglot.errors import TokenError
+
+    try:
+        tokens = Postgres.Tokenizer().tokenize(query)
+    except TokenError:
+        return True  # cannot tell: the query fails on its own, or it is judged without a window
+    kinds = [token.token_type.name for token in tokens]
+    opened: list[list] = []  # per open parenthesis: the function it calls, and whether a citation awaits a fallback
+    for i, kind in enumerate(kinds):
+        if kind == "L_PAREN":
+            opened.append([tokens[i - 1].text.lower() if i else "", False])
+        elif kind == "COMMA" and opened:
+            opened[-1][1] = False  # an argument after the citation: its fallback
+        elif kind == "R_PAREN" and opened and opened.pop()[1]:
+            return True
+        elif kind == "L_BRACE" and kinds[i + 1:i + 3] == ["VAR", "R_BRACE"] and tokens[i + 1].text == "deployed_at":
+            if not opened or opened[-1][0] != "coalesce":
+                return True
+            opened[-1][1] = True
+    return any(waiting for _, waiting in opened)
 
 
 def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
@@ -401,14 +431,24 @@ class Uncomparable(Exception):
     pass
 
 
+def _cut(text: str, limit: int) -> str:
+    """A long value's start, and how long it was: a message or evidence names a value, it does not carry megabytes
+    (the verdict read all of it)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _text_shown(text: str) -> str:
+    return repr(text) if len(text) <= SHOWN_CHARS else f"{repr(text[:SHOWN_CHARS])}… ({len(text):,} characters)"
+
+
 def _shown(value: Any) -> str:
-    """A measured value in a message: text quoted (a bytea's text too), a numeric exactly."""
+    """A measured value in a message: text quoted (a bytea's text too), a numeric exactly; a long one cut."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         text, is_text = _bytea(value)
-        return repr(text) if is_text else text
+        return _text_shown(text) if is_text else _cut(text, SHOWN_CHARS)
     if isinstance(value, str):
-        return repr(value)
-    return str(value) if isinstance(value, decimal.Decimal) else str(_plain(value))
+        return _text_shown(value)
+    return _cut(str(value) if isinstance(value, decimal.Decimal) else str(_plain(value)), SHOWN_CHARS)
 
 
 def _bound_like(value: Any, bound: Any) -> Any:
@@ -428,9 +468,18 @@ def _bound_like(value: Any, bound: Any) -> Any:
                 raise Uncomparable(f"a {kind} cannot be compared with {bound} (no time zone: write its offset, or Z)")
             raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} (a {bound_kind})")
         return bound
-    if kind == "array" and bound_kind == "array" and len(value) == len(bound):
-        # element by element, by the same rules: a numeric[] {0.1,0.2} equals the [0.1, 0.2] the checklist writes
-        return [b if v is None or b is None else _bound_like(v, b) for v, b in zip(value, bound)]
+    if kind == "array" and bound_kind == "array":
+        # element by element, by the same rules: a numeric[] {0.1,0.2} equals the [0.1, 0.2] the checklist writes, and
+        # a JSON [1] is no [true]; elements past the shorter of the two are kept: they make the two unequal
+        like = [b if v is None or b is None else _bound_like(v, b) for v, b in zip(value, bound)]
+        return like + list(bound[len(like):])
+    if kind == "object" and bound_kind == "object":
+        # a JSON object, key by key by the same rules: {"maintenance": 1} is no {maintenance: true}
+        written = [key for key in bound if not isinstance(key, str)]
+        if written:
+            raise Uncomparable(f"a JSON object's keys are text, and {written[0]!r} is not: quote it")
+        return {key: b if value.get(key) is None or b is None else _bound_like(value[key], b)
+                for key, b in bound.items()}
     if kind == "interval":
         raise Uncomparable(f"an interval cannot be compared with {_bound_shown(bound)} (a {bound_kind}); compare"
                            " extract(epoch from …) in the query, in seconds")
@@ -458,7 +507,7 @@ def _bound_shown(bound: Any) -> str:
     """A checklist's bound in a message, as it would be written there (a date as 2020-01-01, text quoted)."""
     if isinstance(bound, (dt.date, dt.datetime, dt.time)):
         return bound.isoformat()
-    return repr(bound) if isinstance(bound, str) else str(bound)
+    return _text_shown(bound) if isinstance(bound, str) else _cut(str(bound), SHOWN_CHARS)
 
 
 def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
@@ -498,6 +547,8 @@ def _plain(value: Any) -> Any:
         return _bytea(value)[0]
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):  # a JSON object, its numbers read exactly
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
@@ -514,13 +565,26 @@ def _bytea(value: bytes | bytearray | memoryview) -> tuple[str, bool]:
     return "\\x" + raw.hex(), False  # binary that happens to decode: NULs and control bytes read as hex
 
 
+def _kept(value: Any) -> Any:
+    """A value as evidence (see `_plain`): as it is, or when long, the start of its text (its JSON) and its length."""
+    if isinstance(value, str):
+        return _cut(value, KEPT_CHARS)
+    if isinstance(value, (list, dict)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return value if len(text) <= KEPT_CHARS else _cut(text, KEPT_CHARS)
+    return value
+
+
 def _row_text(row: dict[str, Any]) -> str:
-    return "(" + ", ".join(f"{k}={_plain(v)}" for k, v in row.items()) + ")"
+    return "(" + ", ".join(f"{k}={_cut(str(_plain(v)), SHOWN_CHARS)}" for k, v in row.items()) + ")"
 
 
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     answers = facts["answers"][check.key]
+    if not facts.get("deployed_at") and _cites_deploy_time(check) and lacks_fallback(p.query):
+        return error(f"the query cites {DEPLOYED_AT} with no fallback, and no deploy time was given: it is null, and a"
+                     f" window since null holds nothing; give --deployed-at or a fallback: {FALLBACK}")
     rows = answers["query"]
     if isinstance(rows, GatherError):
         return error(f"query failed: {rows}")
@@ -534,7 +598,7 @@ def judge(check, facts) -> Outcome:
     if len(rows) != 1:
         return error(f"query returned {len(rows)} rows; a measure must return exactly one")
     raw = rows[0]
-    row = {k: _plain(v) for k, v in raw.items()}
+    row = {k: _kept(_plain(v)) for k, v in raw.items()}
     absent = [column for column in p.expect if column not in raw]
     if absent:
         return error(f"query returned no column {', '.join(absent)} (columns: {', '.join(raw)})")
@@ -546,7 +610,7 @@ def judge(check, facts) -> Outcome:
     problems, wanted, undecided = [], [], []
     for column, ops in p.expect.items():
         for op, bound in ops.items():
-            wanted.append(f"{column} {OPERATORS[op][1]} {bound}")
+            wanted.append(f"{column} {OPERATORS[op][1]} {_cut(str(bound), SHOWN_CHARS)}")
             try:
                 ok, shown = _holds(op, raw[column], bound)
             except Uncomparable as exc:
@@ -564,10 +628,11 @@ def judge(check, facts) -> Outcome:
         if isinstance(detail, GatherError):
             evidence["detail"] = f"detail query failed: {detail}"
         else:
-            evidence["detail"] = [{k: _plain(v) for k, v in r.items()} for r in (detail or [])[:25]]
+            evidence["detail"] = [{k: _kept(_plain(v)) for k, v in r.items()} for r in (detail or [])[:KEPT_ROWS]]
             if problems and detail:
                 shown = ", ".join(_row_text(r) for r in detail[:SHOWN_ROWS])
                 more = f" (+{len(detail) - SHOWN_ROWS} more)" if len(detail) > SHOWN_ROWS else ""
                 problems.append(f"first rows: {shown}{more}")
-    fine = ", ".join(f"{k} = {raw[k] if isinstance(raw[k], decimal.Decimal) else row[k]}" for k in p.expect)
+    fine = ", ".join(f"{k} = {_cut(str(raw[k] if isinstance(raw[k], decimal.Decimal) else row[k]), SHOWN_CHARS)}"
+                     for k in p.expect)
     return verdict(" and ".join(wanted), problems, fine, **evidence)

@@ -17,6 +17,9 @@ and every later one in this run, end as an error naming the phase and the bound.
 
 from __future__ import annotations
 
+import decimal
+import functools
+import json
 import math
 import selectors
 import threading
@@ -27,6 +30,7 @@ from typing import Any, Mapping, Sequence
 import psycopg
 from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import set_json_loads
 
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
@@ -39,7 +43,9 @@ BEGIN = b"begin transaction read only"
 CLEANUP = (b"rollback", b"select pg_advisory_unlock_all()")
 
 
-# What the checker role could do if a session were not read-only (see README: the checker role).
+# What the checker role could do if a session were not read-only (see README: the checker role); and the known ways
+# to run SQL outside its read-only transaction that it may reach: dblink's and pg_background's functions, which the
+# checklists may not call (`read_only_query`) but a function of the database's own may, and foreign servers.
 ROLE_CHECK = """
 with writable as (
   select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -47,7 +53,12 @@ with writable as (
     and n.nspname not like 'pg\\_%' and has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
 select current_user as role, r.rolsuper as superuser,
   (select count(*) from writable) as writable,
-  (select array_agg(name) from (select name from writable order by name limit 3) w) as first
+  (select array_agg(name) from (select name from writable order by name limit 3) w) as first,
+  (select array_agg(distinct p.proname::text order by p.proname::text) from pg_proc p
+   where p.proname in ('dblink_exec', 'dblink', 'dblink_send_query', 'dblink_open', 'pg_background_launch')
+     and has_function_privilege(p.oid, 'EXECUTE')) as runs_elsewhere,
+  (select array_agg(distinct m.srvname::text order by m.srvname::text) from pg_user_mappings m
+   where m.usename in (current_user, 'public') and has_server_privilege(m.srvid, 'USAGE')) as servers
 from pg_roles r where r.rolname = current_user
 """
 
@@ -119,19 +130,23 @@ class Database:
         if self._conn is not None:
             return
         options = (
-            "-c default_transaction_read_only=on"
+            f"{_url_options(self.url)} -c default_transaction_read_only=on"
             f" -c statement_timeout={self.statement_timeout_ms}"
             f" -c lock_timeout={min(self.statement_timeout_ms, 2000)}"
             f" -c idle_in_transaction_session_timeout={self.statement_timeout_ms * 2}"
             # the session reads and compares times the same way whatever the role or database sets: a
             # `timestamp` column against {deployed_at} as UTC, dates and intervals in forms the client reads
             " -c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres"
+            # and every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the
+            # checklists' tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
+            " -c extra_float_digits=3 -c standard_conforming_strings=on"
         )
         try:
             self._conn = psycopg.connect(
                 self.url,
                 connect_timeout=max(2, math.ceil(self.bounds.connect_s)),
                 options=options,
+                client_encoding="UTF8",  # SQL_ASCII would make every text read as bytes
                 application_name="opsverify",
                 autocommit=True,
                 prepare_threshold=None,
@@ -139,6 +154,8 @@ class Database:
                 keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
                 tcp_user_timeout=int(self.bounds.answer_s * 1000),
             )
+            # a JSON number as the number it is: 9007199254740993.0 is not 2^53, as a float would have it
+            set_json_loads(functools.partial(json.loads, parse_float=decimal.Decimal), self._conn)
         except psycopg.OperationalError as exc:
             self._unavailable = _classify(exc, self.label, self.where, self.bounds.connect_s)
             raise self._unavailable from None
@@ -149,19 +166,29 @@ class Database:
             raise self._unavailable from None
 
     def _role_warning(self, answer: Rows | GatherError) -> str | None:
-        """A warning when the checker role could write — a superuser, or write grants on tables. The
-        suite's sessions stay read-only either way, but the role should not be able to."""
+        """A warning when the checker role could write — a superuser, write grants on tables, or a way to run SQL
+        outside its read-only transaction. The suite's sessions stay read-only either way, but the role should
+        not be able to."""
         if isinstance(answer, GatherError) or not answer:
             return None
         row = answer[0]
+        role = f"the checker role {row['role']} of database {self.where}"
         if row["superuser"]:
-            return f"the checker role {row['role']} of database {self.where} is a superuser"
+            return f"{role} is a superuser"
+        found = []
         if row["writable"]:
             names = ", ".join(row["first"] or [])
             more = f", … (+{row['writable'] - len(row['first'])})" if row["writable"] > len(row["first"] or []) else ""
-            return (f"the checker role {row['role']} of database {self.where} may write to {row['writable']}"
-                    f" table{'s' if row['writable'] != 1 else ''} ({names}{more})")
-        return None
+            found.append(f"may write to {row['writable']} table{'s' if row['writable'] != 1 else ''} ({names}{more})")
+        if row.get("runs_elsewhere"):
+            found.append(f"may execute {', '.join(row['runs_elsewhere'])}, which run SQL outside the read-only"
+                         " transaction (a function of the database's own that calls one could write; revoke EXECUTE"
+                         " on them from PUBLIC)")
+        if row.get("servers"):
+            servers = ", ".join(row["servers"])
+            found.append(f"may use foreign server{'s' if len(row['servers']) != 1 else ''} {servers} (a user mapping"
+                         " lets dblink or a foreign table log in there as another role)")
+        return f"{role} {'; it '.join(found)}" if found else None
 
     # -- asking --------------------------------------------------------------------------
     def query(self, sql: str, params: Any = None) -> Rows:
@@ -253,6 +280,15 @@ class Database:
                 conn.close()
             except Exception:
                 pass
+
+
+def _url_options(url: str) -> str:
+    """The URL's own `options` (`?options=-csearch_path%3Dapp`), which the session keeps: the suite's own settings
+    come after them and win, as the server applies each `-c` in order and the last for a name stands."""
+    try:
+        return str(conninfo_to_dict(url).get("options") or "")
+    except Exception:  # a URL that cannot be parsed fails to connect, with its own message
+        return ""
 
 
 def _identity(statement: Statement) -> Any:
