@@ -9,7 +9,9 @@ first asks every statement they will send in one round trip (`Database.prefetch`
 finds its answers waiting; a statement nobody foresaw is asked by its gather on its own.
 
 Groups start in the order pytest will ask for their items, and an item is answered as soon as its own
-group is done, so the first systems are reported while later ones are still answering.
+group is done, so the first systems are reported while later ones are still answering. Families that learn
+secrets from their targets (`LEARNS_SECRETS`: a key found in a page's scripts, env values a platform API returns)
+start first, and no item is answered before they have ended: a page echoing such a secret is reported cleaned.
 
 Time is bounded whatever a target does: each transport has its own deadlines, and each group
 runs under a deadline computed from the environment's timeouts (`bound`). A group that outlives
@@ -37,13 +39,14 @@ from .display import visible
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .outcome import Outcome, Status, error, skipped
-from .secrets import Redactor, dsn_password
+from .secrets import Redactor, dsn_password, sealed, unsealed
 from .target import Target, services_named
 
 JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
 WAIT_SHOWN_S = 1.0  # a job still running after this long is named on the console
 WAIT_REPEAT_S = 10.0  # ... and named again this often, with the time it has left
 WAIT_POLL_S = 0.02
+LEARNED = ".secrets"  # under xdist: a learner group's file of what its worker's redactor knows (see _SharedGroups)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ class Run:
     def outcome(self, check: Check, selected: Iterable[Check] = (), *, shared: Path | None = None) -> Outcome:
         """The outcome of one check. The first call starts evaluating every selected check, all targets
         concurrently, in the order the items come (`selected`'s order), and returns as soon as this check's
-        own group is done: pytest reports the first systems while later ones are still answering. With
+        own group is done (and every group that learns secrets: see _Schedule.until): pytest reports the first
+        systems while later ones are still answering. With
         `shared` (a folder all xdist workers of the run see), each (system, family) group is evaluated by
         exactly one worker — the first to claim it; a worker claims every unclaimed group at once,
         evaluates them concurrently and publishes each as its job ends, then waits for the groups others
@@ -120,8 +124,8 @@ class Run:
             if key not in self._outcomes:
                 if shared is None:
                     self._stream(check, selected)
-                else:
-                    self._outcomes.update(_SharedGroups(self, shared).outcomes(
+                else:  # cleaned again here: with what the learner groups of other workers learned
+                    self._publish(_SharedGroups(self, shared).outcomes(
                         [c for c in dict.fromkeys([*selected, check]) if self._key(c) not in self._outcomes], check))
             outcome, version = self._outcomes[key], self._redacted_at.get(key)
             if version is not None and version != self.redactor.version:  # a secret learned since: clean again
@@ -157,13 +161,17 @@ class Run:
         job's outcomes go to `on_outcomes` as soon as it ends: an xdist worker publishes its group then."""
         schedule = _Schedule(self, list(checks))
         results: dict[str, Outcome] = {}
+        cleaned_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         while True:
+            version = self.redactor.version
             fresh = {key: outcome.redacted(self.redactor) for key, outcome in schedule.until_any().items()}
             results.update(fresh)
+            cleaned_at.update(dict.fromkeys(fresh, version))
             if fresh and self.on_outcomes is not None:
                 self.on_outcomes(fresh)
-            if not fresh and schedule.done():
-                return results
+            if not fresh and schedule.done():  # a job that ended first may hold what a later one learned
+                return {key: outcome if cleaned_at[key] == self.redactor.version else outcome.redacted(self.redactor)
+                        for key, outcome in results.items()}
 
     @property
     def warnings(self) -> list[str]:
@@ -273,17 +281,19 @@ class _Schedule:
     `concurrency` at a time, each given up past its bound; a job's outcomes are available as soon as it ends.
     A job that ends starts the next one itself, so no slot idles while pytest reports outcomes it already
     has. The thread that waits for an outcome (pytest's) collects: `until(key)` gathers what has ended,
-    gives up what is overdue, names what it waits for, and returns when `key` is known."""
+    gives up what is overdue, names what it waits for, and returns when `key` is known — and every job that
+    learns secrets has ended (they start first, so that wait is short; a run without any has none)."""
 
     def __init__(self, run: Run, checks: list[Check], *, jobs: list["_Job"] | None = None) -> None:
         self.run = run
         if jobs is None:
             groups, self.results = run._plan(checks)
             order = {run._key(c): i for i, c in enumerate(checks)}
-            jobs = sorted(run._jobs(groups), key=lambda job: min(
-                order[run._key(c)] for _, members in job.parts for c in members))
+            jobs = sorted(run._jobs(groups), key=lambda job: (not job.learns_secrets, min(
+                order[run._key(c)] for _, members in job.parts for c in members)))
         else:
             self.results = {}
+        self.learners = [job for job in jobs if job.learns_secrets]
         self.keys = {run._key(c) for c in checks} | {run._key(c) for job in jobs for _, ms in job.parts for c in ms}
         self.pending = list(jobs)
         self.running: list[_Worker] = []
@@ -293,9 +303,10 @@ class _Schedule:
         self.taken: set[str] = set()  # keys already handed out
 
     def until(self, key: str | None) -> dict[str, Outcome]:
-        """Drive the schedule until `key`'s outcome is known (None: until every job has ended); returns every
-        outcome not handed out before."""
-        return self._drive(lambda: key is not None and key in self.results)
+        """Drive the schedule until `key`'s outcome is known and no job that learns secrets is still to end (None:
+        until every job has ended); returns every outcome not handed out before — cleaned by the caller with all
+        the run has learned: an outcome seen before a secret was learned may hold it."""
+        return self._drive(lambda: key is not None and key in self.results and self._learners_ended())
 
     def until_any(self) -> dict[str, Outcome]:
         """Drive the schedule until some outcome not handed out before is known (or every job has ended); returns
@@ -312,6 +323,14 @@ class _Schedule:
                 for worker in self.running:
                     self.run._say_waiting(worker)
             self.ended.wait(WAIT_POLL_S)
+
+    def _learners_ended(self) -> bool:
+        """No job that learns secrets is pending or running (one given up past its bound has ended)."""
+        if not self.learners:
+            return True
+        with self._lock:
+            busy = {id(job) for job in self.pending} | {id(worker.job) for worker in self.running}
+        return not any(id(job) in busy for job in self.learners)
 
     def until_done(self) -> dict[str, Outcome]:
         self.until(None)
@@ -377,6 +396,10 @@ class _Job:
     bound_s: float
     closes_database: bool = False
 
+    @property
+    def learns_secrets(self) -> bool:
+        return any(_learns_secrets(module) for module, _ in self.parts)
+
     def label(self) -> str:
         names = ", ".join(module.NAME for module, _ in self.parts)
         return f"{self.target.system} database ({names})" if self.closes_database else f"{self.target.system} {names}"
@@ -436,7 +459,13 @@ class _SharedGroups:
 
     Per group the folder holds a lock that the worker evaluating it holds (`<group>.claim`: free once that worker
     is gone, killed or not) and, once published, its outcomes (`<group>.json`); `claims.json` says which worker (pid)
-    evaluates each group, `deadlines.json` until when it may take (see `_record`)."""
+    evaluates each group, `deadlines.json` until when it may take (see `_record`).
+
+    A group whose family learns secrets from its target publishes, just before its outcomes, the secrets its
+    worker's redactor knows (`<group>.secrets`). Before reporting any outcome, a worker waits for every such group of
+    the selection and learns what they learned; the master does as well before it writes the archive
+    (`learn_shared_secrets`). Outcomes and secrets are sealed on disk (`secrets.sealed`): an outcome published before
+    a secret was learned may hold it, and a folder left by a killed run is read by no one."""
 
     def __init__(self, run: Run, shared: Path):
         self.run = run
@@ -457,6 +486,12 @@ class _SharedGroups:
         needed = self._name(check.system, check.family)
         if needed not in mine:
             results.update(self._wait_for(needed, by_group[needed]))
+        for name, members in by_group.items():  # before any outcome is reported: what every learner group learned
+            if name in mine or not _learns_secrets(families.get(members[0].family)):
+                continue  # (this worker's redactor learned its own groups' secrets as it evaluated them)
+            if name != needed:
+                results.update(self._wait_for(name, members))
+            self._learn(name)
         return results
 
     def _evaluate(self, claimed: dict[str, IO[str]], by_group: dict[str, list[Check]],
@@ -470,6 +505,8 @@ class _SharedGroups:
         def publish_completed(fresh: dict[str, Outcome]) -> None:
             results.update(fresh)
             for name in [n for n in unpublished if all(Run._key(c) in results for c in by_group[n])]:
+                if _learns_secrets(families.get(by_group[name][0].family)):  # known to waiters once they see it ended
+                    self._write_sealed(f"{name}{LEARNED}", self.run.redactor.known())
                 self._publish(name, {Run._key(c): results[Run._key(c)] for c in by_group[name]})
                 unpublished.pop(name).close()
 
@@ -533,10 +570,20 @@ class _SharedGroups:
         return held
 
     def _publish(self, name: str, outcomes: dict[str, Outcome]) -> None:
-        partial = self.shared / f"{name}.partial"
-        partial.write_text(json.dumps({key: {**asdict(o), "status": o.status.value} for key, o in outcomes.items()},
-                                      default=str), encoding="utf-8")
-        partial.replace(self.shared / f"{name}.json")
+        self._write_sealed(f"{name}.json", {key: {**asdict(o), "status": o.status.value} for key, o in outcomes.items()})
+
+    def _write_sealed(self, filename: str, payload: Any) -> None:
+        """Whole or not at all (a waiter sees the file once it is complete), and sealed."""
+        partial = self.shared / f"{filename}.partial"
+        partial.write_bytes(sealed(json.dumps(payload, default=str).encode(), filename))
+        partial.replace(self.shared / filename)
+
+    def _learn(self, name: str) -> None:
+        """What the worker that evaluated the learner group `name` had learned when it published it (none: the group
+        was given up, its items are errors), learned here; the caller cleans the outcomes again."""
+        learned = self.shared / f"{name}{LEARNED}"
+        if learned.exists():
+            self.run.redactor.learn_known(_read_sealed(learned))
 
     def _wait_for(self, name: str, members: list[Check]) -> dict[str, Outcome]:
         """The group's published outcomes, waited for while the worker evaluating it lives (holds its lock) and is
@@ -594,10 +641,28 @@ class _SharedGroups:
 
     @staticmethod
     def _read(answer: Path) -> dict[str, Outcome]:
-        stored = json.loads(answer.read_text(encoding="utf-8"))
+        stored = _read_sealed(answer)
         return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"],
                              o.get("duration_s", 0.0))
                 for key, o in stored.items()}
+
+
+def _learns_secrets(family: Any) -> bool:
+    """Whether a family learns secrets from its targets mid-run (its module says `LEARNS_SECRETS = True`)."""
+    return bool(getattr(family, "LEARNS_SECRETS", False))
+
+
+def _read_sealed(path: Path) -> Any:
+    return json.loads(unsealed(path.read_bytes(), path.name))
+
+
+def learn_shared_secrets(shared: Path | None, redactor: Redactor) -> None:
+    """What the learner groups xdist workers evaluated had learned (see _SharedGroups): the master's redactor learns
+    it before the archive and the summary are written."""
+    if shared is None or not shared.is_dir():
+        return
+    for path in sorted(shared.glob(f"*{LEARNED}")):
+        redactor.learn_known(_read_sealed(path))
 
 
 def shared_warnings(shared: Path | None) -> list[str]:

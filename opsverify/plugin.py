@@ -45,6 +45,9 @@ RUN_NOW_ENV = "OPSVERIFY_RUN_NOW"  # the master's reading of the clock, which it
 FAIL_ON = ("blocker", "critical", "normal", "minor")  # --fail-on's severities, most severe first
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
 FOLDER_OPTIONS = ("--reports-dir", "--waivers-dir", "--checklists-dir", "--environments-dir")
+# pytest's modes that show something other than items and run none: no archive, no summary (--collect-only lists
+# the items, and keeps the summary saying no archive was written)
+SHOWING_ONLY = ("showfixtures", "show_fixtures_per_test", "markers", "cacheshow")
 
 
 @dataclass
@@ -217,7 +220,7 @@ def project_root(config: pytest.Config) -> Path:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     name = config.getoption("ov_env")
-    if name is None:
+    if name is None or _help_only(config.option):
         return None
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminated)  # from the start: the demo starting, the checklists loading
@@ -233,6 +236,20 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return exitcodes.INTERRUPTED
     config.stash[STATE] = state
     return None
+
+
+def _help_only(option: Any) -> bool:
+    """--help, --version --version: pytest answers them before any session; nothing of the run is needed (and, with
+    --help, pytest has not read the command line's paths)."""
+    return bool(getattr(option, "help", False)) or (getattr(option, "version", 0) or 0) > 1
+
+
+def _runs_no_item(option: Any) -> bool:
+    return bool(option.collectonly) or _shows_only(option)
+
+
+def _shows_only(option: Any) -> bool:
+    return any(getattr(option, name, None) for name in SHOWING_ONLY)
 
 
 def _named_systems(config: pytest.Config, checklists: Path) -> frozenset[str] | None:
@@ -303,9 +320,10 @@ def _expressions_readable(config: pytest.Config) -> None:
 def _prepare(config: pytest.Config, name: str) -> State:
     from . import archive, checklist, environment, waivers
     from .engine import Run
-    from .secrets import Redactor, use_fingerprint_key
+    from .secrets import Redactor, use_fingerprint_key, use_sharing_key
 
     use_fingerprint_key(worker=hasattr(config, "workerinput"))  # before any secret is registered: marks carry it
+    use_sharing_key(worker=hasattr(config, "workerinput"))
     if not hasattr(config, "workerinput"):
         _folder_options_keep_the_ini(config)
     root = project_root(config)
@@ -362,12 +380,12 @@ def _prepare(config: pytest.Config, name: str) -> State:
             state.shared, state.shared_held = _shared_folder()
             state.owns_shared = True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
-        if not is_worker and not config.getoption("ov_no_archive") and not config.option.collectonly:
+        if not is_worker and not config.getoption("ov_no_archive") and not _runs_no_item(config.option):
             state.archive = archive.Archive.begin(
                 reports=folder(config, "ov_reports", "reports"), env=env, root=root,
                 deploy_id=config.getoption("ov_deploy_id"), redactor=redactor,
             )
-        if not is_worker:  # listens only: the summary, and the archive when there is one
+        if not is_worker and not _shows_only(config.option):  # listens only: the summary, and the archive
             config.pluginmanager.register(archive.ArchiveReporter(state), "opsverify-archive")
     except BaseException:
         if state is not None:
@@ -584,6 +602,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
     if any(i.endswith((f"::{NEEDS_ENV}", f"[{NO_ENV}]")) for i in ids):
         node.config.stash[WITHOUT_ENV] = True
+
+
+# a second sessionfinish (specname: a module holds one function of a name), run before the archive's
+@pytest.hookimpl(tryfirst=True, specname="pytest_sessionfinish")
+def pytest_sessionfinish_learned(session: pytest.Session) -> None:
+    """Under xdist, the secrets the workers' learner groups learned from targets (a key in a page's scripts) are the
+    master's too, before anything of the run is written: the archive's last net, the summary, --junitxml."""
+    from .engine import learn_shared_secrets
+
+    state = session.config.stash.get(STATE, None)
+    if state is not None and state.shared is not None and not hasattr(session.config, "workerinput"):
+        learn_shared_secrets(state.shared, state.run.redactor)
 
 
 @pytest.hookimpl(trylast=True)

@@ -58,6 +58,39 @@ def use_fingerprint_key(environ: Any = os.environ, *, worker: bool = False) -> N
         environ[FINGERPRINT_KEY_ENV] = _fingerprint_key.hex()
 
 
+SHARING_KEY_ENV = "OPSVERIFY_SHARING_KEY"  # a run's key for what its xdist workers hand each other on disk
+_sharing_key: bytes = os.urandom(32)  # until a run sets its own (use_sharing_key)
+_NONCE = 12
+
+
+def use_sharing_key(environ: Any = os.environ, *, worker: bool = False) -> None:
+    """The run's key for what its xdist workers share through the temp folder (outcomes, learned secrets): one per
+    run, never written down, handed to the workers through the environment they inherit, as the fingerprint key."""
+    global _sharing_key
+    handed = (environ.get(SHARING_KEY_ENV) or "") if worker else ""  # from its own run's master only
+    if re.fullmatch(r"[0-9a-f]{64}", handed):
+        _sharing_key = bytes.fromhex(handed)
+    else:
+        _sharing_key = os.urandom(32)
+        environ[SHARING_KEY_ENV] = _sharing_key.hex()
+
+
+def _aead() -> Any:
+    return lazy.load("cryptography.hazmat.primitives.ciphers.aead").AESGCM(_sharing_key)
+
+
+def sealed(data: bytes, name: str) -> bytes:
+    """`data` encrypted and authenticated under the run's sharing key, bound to `name` (the file it goes to: one
+    file's content cannot stand in for another's)."""
+    nonce = os.urandom(_NONCE)
+    return nonce + _aead().encrypt(nonce, data, name.encode())
+
+
+def unsealed(data: bytes, name: str) -> bytes:
+    """What `sealed` sealed for `name`; cryptography's InvalidTag if it was not sealed so under this run's key."""
+    return _aead().decrypt(data[:_NONCE], data[_NONCE:], name.encode())
+
+
 def _bytes(value: str) -> bytes:
     """A value's bytes as given: what was not UTF-8 (os.environ keeps it as lone surrogates) goes back as it was."""
     return value.encode("utf-8", "surrogateescape")
@@ -530,6 +563,16 @@ class Redactor:
             if new:
                 self._matcher = None
                 self.version += 1
+
+    def known(self) -> list[tuple[str, bool]]:
+        """Every secret registered, each with whether it is a `user:password` pair: what one xdist worker learned,
+        for the others and the master (`learn_known`)."""
+        with self._lock:
+            return [(secret, isinstance(secret, _PairText)) for secret in self._secrets]
+
+    def learn_known(self, known: list[tuple[str, bool]]) -> None:
+        """The secrets another process registered (`known`), registered as they were."""
+        self._register([_PairText(secret) if pair else secret for secret, pair in known])
 
     def _current(self) -> "_Matcher | None":
         with self._lock:

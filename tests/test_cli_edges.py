@@ -450,3 +450,22 @@ def test_prune_of_reports_takes_in_an_env_that_holds_only_its_chain(reports, cap
     code, out, _ = run(capsys, "prune", str(reports), "--keep", "0")
     assert code == exitcodes.OK and "local: 0 removed, 0 kept as evidence, the newest 0 kept" in out
     assert run(capsys, "prune", str(env), "--keep", "0")[0] == exitcodes.OK  # as reports/local says
+
+
+@pytest.mark.parametrize("shows", [("--fixtures",), ("--markers",), ("--fixtures-per-test",), ("--cache-show",),
+                                   ("--help",), ("--version", "--version")])
+def test_a_pytest_mode_that_runs_no_item_writes_no_archive_and_makes_no_folder(tmp_path, shows):
+    """`pytest -m postdeploy --env local --fixtures` shows fixtures and checks nothing: no archive (an "interrupted"
+    one would be a run that never was), no reports/ folder, no summary of a run, exit 0."""
+    from .project import Project
+
+    project = Project(tmp_path)
+    project.checklist("shop", """
+    - {id: H1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
+       params: {service: web, path: /health}}
+    """)
+    project.environment('systems: {shop: {services: {web: {url: "http://127.0.0.1:9"}}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local", *shows, cache=True)
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    assert not (tmp_path / "reports").exists()
+    assert "manifest sha256" not in ran.output and "Traceback (most recent call last)" not in ran.output

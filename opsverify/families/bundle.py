@@ -52,6 +52,7 @@ from .tcp import cut
 
 NAME = "bundle"
 NEEDS = ("url",)
+LEARNS_SECRETS = True  # a key found in the scripts: the engine reports no item before this family has ended
 
 PAGE_LIMIT = 2 * 1024 * 1024
 MAX_ROUNDS = 6  # page -> entry scripts -> their chunks -> ...

@@ -80,6 +80,7 @@ from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
 
 NAME = "provider"
+LEARNS_SECRETS = True  # env values the APIs return: the engine reports no item before this family has ended
 
 Platform = Literal["github", "vercel", "render", "supabase"]
 
