@@ -222,8 +222,11 @@ RUNS_SQL = frozenset({"query_to_xml", "query_to_xmlschema", "query_to_xml_and_xm
                       "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
                       "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
                       "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat"})
-# what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text)
-_MAY_SPELL = ("dblink", "pg_background", "u&", "\\")
+# what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text). A
+# backslash elsewhere is a plain character (standard_conforming_strings is on): LIKE 'admin\_%' needs no tokenizer,
+# so loading a runbook imports no SQL parser
+_MAY_SPELL = ("dblink", "pg_background", "u&")
+_ESCAPE_STRING = re.compile(r"(?<![\w$])[eE]'")
 _STRINGS = frozenset({"STRING", "BYTE_STRING", "NATIONAL_STRING", "RAW_STRING", "HEREDOC_STRING", "UNICODE_STRING",
                       "BIT_STRING", "HEX_STRING"})
 
@@ -234,7 +237,7 @@ def _runs_elsewhere(query: str) -> str | None:
     PostgreSQL tokenizer (sqlglot's: a backslash does not end a standard string, as the session reads it), so a
     literal that only mentions dblink is no call, and a quoted, qualified or upper-case name is one. Not seen:
     SQL built at run time (`'select dbl' || 'ink…'`), and a function of the database's own that calls one."""
-    if not any(mark in query.lower() for mark in _MAY_SPELL):
+    if not any(mark in query.lower() for mark in _MAY_SPELL) and not _ESCAPE_STRING.search(query):
         return None  # no such name is spelled here: nothing to tokenize
     from sqlglot.dialects.postgres import Postgres
     from sqlglot.errors import TokenError
