@@ -256,7 +256,15 @@ class Run:
         if target is None:
             return skipped(f"system {check.system} is not configured in environment '{self.env.name}'")
         try:
-            for need in families.needs(family, check.params):
+            declared = families.needs(family, check.params)
+        except Exception as exc:  # a family's bug: its own items' error, never the run's crash
+            return error(f"internal error while reading the family's needs: {type(exc).__name__}: {exc}")
+        unknown = [need for need in declared if not _known_need(need)]
+        if unknown:
+            return error(f"family '{check.family}' needs '{unknown[0]}', which the engine does not "
+                         f"know (it knows: {', '.join(KNOWN_NEEDS)}); fix the family's NEEDS or needs()")
+        try:
+            for need in declared:
                 _require(target, need, check.params)
         except NotConfigured as exc:
             return skipped(str(exc))
@@ -424,18 +432,31 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         self.started_at = time.monotonic()
         try:
-            asked_s = _ask_ahead(self.job.target, self.job.parts) if self.job.closes_database else 0.0
-            for family, checks in self.job.parts:
-                outcomes = gather_and_judge(self.job.target, family, checks)
-                # the shared round trip is part of every item's gather time
-                self.outcomes += [(check, replace(outcome, duration_s=outcome.duration_s + asked_s))
-                                  for check, outcome in zip(checks, outcomes, strict=True)]
+            self._check()
+        except BaseException as exc:  # nothing escapes a worker: an item it did not answer would be missing later
+            self._unanswered(f"internal error while checking: {type(exc).__name__}: {exc}")
         finally:
-            if self.job.closes_database:
-                self.job.target.close_database()
-            self.done.set()
-            self._release()
-            self.on_end()
+            try:
+                if self.job.closes_database:
+                    self.job.target.close_database()
+            finally:
+                self.done.set()
+                self._release()
+                self.on_end()
+
+    def _check(self) -> None:
+        asked_s = _ask_ahead(self.job.target, self.job.parts) if self.job.closes_database else 0.0
+        for family, checks in self.job.parts:
+            outcomes = gather_and_judge(self.job.target, family, checks)
+            # the shared round trip is part of every item's gather time
+            self.outcomes += [(check, replace(outcome, duration_s=outcome.duration_s + asked_s))
+                              for check, outcome in zip(checks, outcomes, strict=True)]
+
+    def _unanswered(self, reason: str) -> None:
+        """Every item of the job without an outcome yet ends as an error saying why (never a pass)."""
+        answered = {id(check) for check, _ in self.outcomes}
+        self.outcomes += [(check, replace(error(reason), duration_s=self.elapsed()))
+                          for _, checks in self.job.parts for check in checks if id(check) not in answered]
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started_at if self.started_at else 0.0
@@ -726,6 +747,9 @@ def gather_and_judge(target: Target, family: Any, checks: list[Check]) -> list[O
             outcome = error(f"could not look: {exc}")
         except Exception as exc:
             outcome = error(f"internal error while judging: {type(exc).__name__}: {exc}")
+        if not isinstance(outcome, Outcome):  # a family's bug, not a verdict: never a pass, never a dead worker
+            outcome = error(f"internal error while judging: the family's judge returned {type(outcome).__name__}, "
+                            "not an Outcome")
         if not outcome.remediation and check.remediation and outcome.status is Status.FAILED:
             outcome = Outcome(outcome.status, outcome.expected, outcome.observed, outcome.evidence, check.remediation)
         outcome = _with_cause(outcome, target)
@@ -743,6 +767,16 @@ def _with_cause(outcome: Outcome, target: Target) -> Outcome:
         return outcome
     return Outcome(outcome.status, outcome.expected, outcome.observed,
                    {**outcome.evidence, "cause": problem.kind, "cause_detail": problem.message}, outcome.remediation)
+
+
+KNOWN_NEEDS = ("database", "url", "env", "repo", "endpoint:<name>", "provider:<name>", "secret:<name>")
+
+
+def _known_need(need: Any) -> bool:
+    if not isinstance(need, str):
+        return False
+    kind, named, name = need.partition(":")
+    return f"{kind}:<name>" in KNOWN_NEEDS and bool(name) if named else need in KNOWN_NEEDS
 
 
 def _require(target: Target, need: str, params: Any) -> None:

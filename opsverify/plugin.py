@@ -110,6 +110,7 @@ class State:
 
 
 STATE = pytest.StashKey[State]()
+SESSION = pytest.StashKey[pytest.Session]()
 WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
 # The test standing in for runbook checks collected without --env, in a checklist file and in a module of checks/:
 # each holds a blank, which no item's test id (`id-name`) holds, so the controller tells it from every item.
@@ -151,8 +152,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also render the archive as one offline HTML file next to it (as `opsverify report`)")
 
 
-def _terminated(signum, frame) -> None:
-    raise KeyboardInterrupt  # a CI job's timeout: archived as interrupted, as Ctrl-C is, not lost with the process
+class _Interruptions:
+    """Ctrl-C and SIGTERM (a CI job's timeout): the first stops the run as Ctrl-C stops pytest (a KeyboardInterrupt:
+    archived as interrupted, not lost with the process). Once the run is ending — that first one being handled, or
+    pytest's loop over — a signal only is noted: what remains writes the archive and the summary (its `archive:`
+    line is the anchor for verify --expect), which no traceback may cut short; the run then exits 2 (README:
+    Evidence and verification)."""
+
+    HANDLED = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.ending = False
+        self.noted: str | None = None  # the signal that arrived while the run was ending
+        self.before: dict[int, Any] = {}
+
+    def install(self) -> None:
+        """Where Python's own handling stands (SIGINT's KeyboardInterrupt, SIGTERM's death); never over a handler
+        someone else set, nor a signal the shell started us ignoring."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        self.ending, self.noted = False, None
+        for number in self.HANDLED:
+            current = signal.getsignal(number)
+            if current in (signal.SIG_DFL, signal.default_int_handler):
+                self.before[number] = signal.signal(number, self._arrived)
+
+    def uninstall(self) -> None:
+        """Back as it was (a run inside another process's pytest leaves that one's Ctrl-C as it found it)."""
+        for number, handler in self.before.items():
+            if signal.getsignal(number) == self._arrived:
+                signal.signal(number, handler)
+        self.before = {}
+
+    def _arrived(self, signum: int, frame: Any) -> None:
+        if self.ending:
+            self.noted = self.noted or signal.Signals(signum).name
+            return
+        self.ending = True  # pytest's handling of this one, and what follows, runs to its end
+        raise KeyboardInterrupt
+
+    def run_ended(self) -> None:
+        self.ending = True
+
+
+INTERRUPTIONS = _Interruptions()
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's logging plugin has made its handlers
@@ -222,8 +265,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     name = config.getoption("ov_env")
     if name is None or _help_only(config.option):
         return None
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminated)  # from the start: the demo starting, the checklists loading
+    INTERRUPTIONS.install()  # from the start: the demo starting, the checklists loading
     try:
         state = _prepare(config, name)
     except StopRun as exc:
@@ -435,10 +477,11 @@ def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] |
         return "", None
     if not value:  # `--shard "$SHARD"` with the variable unset: every job of the matrix would check everything
         raise ConfigError("--shard is empty: write it as K/N, e.g. 2/4 (is the CI matrix's variable set?)")
-    try:
-        k, n = (int(part) for part in value.split("/"))
-    except ValueError:
-        raise ConfigError(f"--shard {visible(value[:40])}: write it as K/N, e.g. 2/4") from None
+    # ASCII digits only: int() would also read `1_0`, fullwidth digits, blanks, a sign and leading zeros
+    written = re.fullmatch(r"(0|[1-9][0-9]*)/(0|[1-9][0-9]*)", value)
+    if written is None:
+        raise ConfigError(f"--shard {visible(value[:40])}: write it as K/N, e.g. 2/4")
+    k, n = int(written[1]), int(written[2])
     if not 1 <= k <= n:
         raise ConfigError(f"--shard {visible(value[:40])}: K must be between 1 and N")
     return f"{k}of{n}", frozenset(systems[k - 1::n])
@@ -614,6 +657,8 @@ def pytest_sessionfinish_learned(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     if state is not None and state.shared is not None and not hasattr(session.config, "workerinput"):
         learn_shared_secrets(state.shared, state.run.redactor)
+    if INTERRUPTIONS.noted and session.exitstatus != exitcodes.INTERRUPTED:
+        session.exitstatus = exitcodes.INTERRUPTED  # arrived as the loop ended, before the archive: it says so
 
 
 @pytest.hookimpl(trylast=True)
@@ -692,9 +737,14 @@ def pytest_runtestloop(session: pytest.Session):
     try:
         return (yield)
     finally:
+        INTERRUPTIONS.run_ended()  # from here on only the archive and the summary are written: never cut short
         if state is not None:
             state.loop_took = time.monotonic() - state.loop_started
             state.run.stop()  # -x, Ctrl-C: jobs nobody will ask for are not started
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[SESSION] = session  # its exit status, once the summary is printed (pytest_unconfigure)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -705,6 +755,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     pytest's final sweep for unraisable exceptions.)"""
     if config.stash.get(STATE, None) is not None:
         gc.freeze()
+    _end_interrupted(config.stash.get(SESSION, None))
+
+
+def _end_interrupted(session: pytest.Session | None) -> None:
+    """A signal noted while the run was ending (see _Interruptions): the run exits 2, as it does when one stops its
+    loop — unless its archive could not be written or pytest broke (26, 3 say more)."""
+    noted = INTERRUPTIONS.noted
+    INTERRUPTIONS.uninstall()
+    if noted is None or session is None:
+        return
+    if session.exitstatus not in (exitcodes.ARCHIVE, exitcodes.INTERNAL, exitcodes.INTERRUPTED):
+        sys.stderr.write(f"opsverify: {noted} arrived as the run was ending: its archive and summary are complete; "
+                         "exit 2 (interrupted)\n")
+        sys.stderr.flush()
+        session.exitstatus = exitcodes.INTERRUPTED
 
 
 def run_warnings(state: State) -> list[str]:

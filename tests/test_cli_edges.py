@@ -469,3 +469,22 @@ def test_a_pytest_mode_that_runs_no_item_writes_no_archive_and_makes_no_folder(t
     assert ran.code == exitcodes.OK, ran.output[-3000:]
     assert not (tmp_path / "reports").exists()
     assert "manifest sha256" not in ran.output and "Traceback (most recent call last)" not in ran.output
+
+
+@pytest.mark.parametrize("value", ["1_0/2_0", "１/２", " 1/2", "1/2 ", "+1/2", "01/02", "1/02", "1/2/3", "-1/2"])
+def test_shard_is_ascii_digits_only(value):
+    """int() reads `1_0`, fullwidth digits, blanks and a sign: a matrix variable gone odd would pick some shard
+    nobody meant. Only K/N in ASCII digits, without leading zeros, is a shard."""
+    from opsverify.errors import ConfigError
+    from opsverify.plugin import _shard
+
+    with pytest.raises(ConfigError) as refused:
+        _shard(value, ["a", "b", "c"])
+    assert refused.value.message.endswith(": write it as K/N, e.g. 2/4")
+
+
+def test_a_plain_shard_still_deals_the_systems():
+    from opsverify.plugin import _shard
+
+    assert _shard("2/2", ["a", "b", "c"]) == ("2of2", frozenset({"b"}))
+    assert _shard("10/12", [f"s{i:02}" for i in range(24)])[0] == "10of12"

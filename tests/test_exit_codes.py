@@ -284,3 +284,68 @@ def test_could_not_look_outranks_an_expired_waiver(tmp_path, path, database, cod
         ran = project.run("--env", "local")
     assert ran.code == code, ran.output[-3000:]
     assert "waiver expired" in ran.output
+
+
+# Signals are sent by the run itself, from a hook at a known moment (no sleeping, no timing): a conftest.py.
+SIGNAL_AT_SUMMARY = """
+import os, signal
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_terminal_summary(terminalreporter):  # the archive is sealed; its summary is about to be printed
+    os.kill(os.getpid(), signal.{stop})
+"""
+
+SIGNAL_TWICE = """
+import os, signal
+
+def pytest_runtest_setup(item):  # the first stops the run, as a CI job's timeout does
+    os.kill(os.getpid(), signal.SIGTERM)
+
+def pytest_keyboard_interrupt(excinfo):  # a second one while pytest handles the first
+    os.kill(os.getpid(), signal.{stop})
+
+def pytest_sessionfinish(session):  # and one more as the run ends
+    os.kill(os.getpid(), signal.{stop})
+"""
+
+
+def _signalled(tmp_path, web, conftest: str):
+    project = _project(tmp_path, web)
+    (project.root / "conftest.py").write_text(conftest)
+    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"],
+                               cwd=project.root, env={**_environ(), **project.variables}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
+    try:
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    from .runbook import read_json
+
+    (archive,) = [p for p in (project.root / "reports" / "local").iterdir() if not p.name.startswith(".")]
+    return process.returncode, out, err, archive, read_json(archive / "manifest.json")
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_signal_while_the_summary_prints_ends_2_with_the_archive_line(tmp_path, stop):
+    """The archive is sealed (every item ran: it says 0); a signal then is noted, not raised: the summary is printed
+    whole — its archive line is the anchor for verify --expect — with no traceback, and the run exits 2."""
+    with MisbehavingHttp() as web:
+        code, out, err, archive, manifest = _signalled(tmp_path, web, SIGNAL_AT_SUMMARY.format(stop=stop))
+    assert code == exitcodes.INTERRUPTED, out[-3000:] + err[-3000:]
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+    assert f"archive: reports/local/{archive.name} (" in out
+    assert manifest["exit_code"] == exitcodes.OK and manifest["interrupted"] is False
+    assert f"opsverify: {stop} arrived as the run was ending: its archive and summary are complete" in err
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_second_signal_while_the_first_is_handled_ends_2_without_traceback(tmp_path, stop):
+    with MisbehavingHttp() as web:
+        code, out, err, archive, manifest = _signalled(tmp_path, web, SIGNAL_TWICE.format(stop=stop))
+    assert code == exitcodes.INTERRUPTED == manifest["exit_code"], out[-3000:] + err[-3000:]
+    assert "Traceback" not in out + err
+    assert manifest["interrupted"] is True
+    assert f"archive: reports/local/{archive.name} (" in out and ", interrupted)" in out

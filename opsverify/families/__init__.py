@@ -3,8 +3,9 @@
 A family is one module with the same names everywhere:
     NAME     the family name used in checklists, test files and docs
     Params   a strict pydantic model of the item's `params`
-    NEEDS    what the target must configure: "database", "url", "env", "repo", "endpoint:<name>"
-             (or a function `needs(params) -> tuple`)
+    NEEDS    what the target must configure: "database", "url", "env", "repo", "endpoint:<name>",
+             "provider:<name>", "secret:<name>" (or a function `needs(params) -> tuple`); anything else
+             makes the family's items errors naming it (engine.KNOWN_NEEDS)
     gather(target, checks) -> facts     one batched, read-only conversation with the target
     judge(check, facts) -> Outcome      pure: no I/O, no clock ("now" comes from the facts)
     bound(target, checks) -> seconds    optional: the worst-case time of `gather` apart from the database
