@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import os
@@ -20,6 +21,13 @@ from .errors import ConfigError
 # A team's own stable ids: H1, db-rls-01, PAY-12 — letters, digits, '.', '_' and '-', at most 40 characters.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+# The patterns in words, for the message that refuses a word out of them (by the field's name).
+_PATTERN_WORDS = {
+    "id": "an id holds only ASCII letters, digits, '.', '_' and '-', starts with a letter or digit and is at most"
+          " 40 characters long",
+    "name": "a name holds only lowercase ASCII letters, digits and '-', and starts with a letter or digit",
+    "system": "a system's name holds only lowercase ASCII letters, digits and '-', and starts with a letter or digit",
+}
 
 
 class Cadence(str, enum.Enum):
@@ -107,6 +115,7 @@ class Check:
     reason: str
     params: Any  # the family's validated Params, or a plain dict for families not built yet
     source: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)  # where the item starts in `source` (1-based; 0: not known)
 
     @property
     def key(self) -> str:
@@ -311,9 +320,11 @@ class _ChecklistLoader(WordKeepingLoader):
 
     def construct_document(self, node):
         self.misread: dict[int, list[Misread]] = {}
+        self.lines: dict[int, int] = {}  # each item's first line, by its index: where pytest places the item
         if isinstance(node, yaml.MappingNode):
             self.keep_words(node, _TEXT_KEYS[0])
         for index, item in enumerate(entries_of(node, "items")):
+            self.lines[index] = item.start_mark.line + 1
             self.keep_words(item, _TEXT_KEYS[1])
             params = next((value for key, value in item.value if isinstance(key, yaml.ScalarNode)
                            and key.value == "params"), None)
@@ -355,9 +366,9 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # a checklist, environment or waivers file: f
 
 
 def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
-               misread: dict[int, list[Misread]] | None = None) -> Any:
-    """The file's data, or None with its problem in `problems`. `misread` is filled with what the checklists'
-    loader noted of the params' words (see `_ChecklistLoader`)."""
+               misread: dict[int, list[Misread]] | None = None, lines: dict[int, int] | None = None) -> Any:
+    """The file's data, or None with its problem in `problems`. `misread` and `lines` are filled with what the
+    checklists' loader noted: the params' words, each item's first line (see `_ChecklistLoader`)."""
     try:
         text = _bounded_text(path)
     except UnicodeDecodeError as exc:
@@ -378,6 +389,8 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
             reader.dispose()
         if misread is not None:
             misread.update(getattr(reader, "misread", {}))
+        if lines is not None:
+            lines.update(getattr(reader, "lines", {}))
         problem = _expansion_problem(data)  # always: where an alias may stand is YAML's to say, not a regex's
         if problem:
             problems.append(f"{shown(path)}: {problem}")
@@ -497,7 +510,8 @@ def load_checklists(directory: Path) -> list[Check]:
         label = shown(path)
         before = len(problems)
         misread: dict[int, list[Misread]] = {}
-        raw = _read_yaml(path, problems, _ChecklistLoader, misread)
+        lines: dict[int, int] = {}
+        raw = _read_yaml(path, problems, _ChecklistLoader, misread, lines)
         if raw is None:
             if len(problems) == before:
                 problems.append(f"{label}: the file is empty; a checklist needs system, runbook and items")
@@ -509,9 +523,10 @@ def load_checklists(directory: Path) -> list[Check]:
         try:
             model = ChecklistModel.model_validate(raw)
         except ValidationError as exc:
-            for err in exc.errors():
-                problems.append(f"{label}: {_describe_location(raw, err['loc'])}: {err['msg']}")
+            problems += [f"{label}: {problem}" for problem in _checklist_errors(raw, exc.errors())]
             continue
+        if not model.runbook.strip():
+            problems.append(f"{label}: runbook: blank: name the runbook the items come from")
         if model.system != path.stem:
             problems.append(f"{label}: system '{model.system}' does not match the file name '{path.stem}'")
         if model.system in seen_systems:
@@ -523,13 +538,14 @@ def load_checklists(directory: Path) -> list[Check]:
             clash = _test_id_clash(keys.setdefault(f"{item.id}-{item.name}", item), item)
             if clash:
                 problems.append(f"{where}: {clash}")
+            problems += [f"{where}: {problem}" for problem in _blank_words(item)]
             if item.family not in FAMILY_NAMES:
                 known = ", ".join(sorted(FAMILY_NAMES))
                 problems.append(f"{where}: family: unknown family '{spelled(item.family)}' (known: {known})")
                 continue
             written = item.model_fields_set
             if item.family == "manual":
-                if not item.reason:
+                if not item.reason.strip():  # blanks say no more than nothing
                     problems.append(f"{where}: reason: a manual item needs the reason it cannot be automated")
                 problems += [f"{where}: {field}: a manual item {why}: remove it" for field, why in (
                     ("params", "is not checked, so it has no params"),
@@ -561,10 +577,10 @@ def load_checklists(directory: Path) -> list[Check]:
                         for err in errors:
                             if _location(err["loc"]) in spoke and err["type"] != "value_error":
                                 continue
-                            said = err["msg"]
+                            said = _params_error_text(err)
                             if err["type"] == "extra_forbidden":  # a typo: say what the family takes
                                 said += f" (the {item.family} family takes: {', '.join(sorted(_field_names(model_cls)))})"
-                            line = f"{where}: params.{_location(err['loc'])}: {said}"
+                            line = f"{where}: {_params_error_at(err)}: {said}"
                             if line not in problems:
                                 problems.append(line)
                         continue
@@ -585,11 +601,82 @@ def load_checklists(directory: Path) -> list[Check]:
                     reason=item.reason,
                     params=params,
                     source=str(path),
+                    line=lines.get(index, 0),
                 )
             )
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return checks
+
+
+# An item's words a person reads (the summary, the report): written blank, they say nothing. A manual item's
+# blank reason is said as a missing one.
+_BLANK_FIXES = {"section": "name the runbook's section it is in", "title": "say what the item checks",
+                "remediation": "say how to fix a failure, or remove it"}
+
+
+def _blank_words(item: ItemModel) -> list[str]:
+    return [f"{field}: blank: {fix}" for field, fix in _BLANK_FIXES.items()
+            if field in item.model_fields_set and not getattr(item, field).strip()]
+
+
+def _params_error_at(err: dict) -> str:
+    """`params.status`, or `params` for a rule between fields (pydantic places it at no field)."""
+    field = _location(err["loc"])
+    return f"params.{field}" if field else "params"
+
+
+def _params_error_text(err: dict) -> str:
+    """pydantic's message; a rule between fields said as its own words, without pydantic's 'Value error, '."""
+    if not _location(err["loc"]) and err["type"] == "value_error":
+        return str(err["ctx"]["error"])
+    return err["msg"]
+
+
+def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
+    """pydantic's errors of a checklist and its items, in the checklist's words. A key no checklist or item takes
+    names the key it was likely meant to be, and that key is then not said again as missing (`tilte:` is one
+    problem, not two); an id, name or system out of its pattern says what it may hold."""
+    near = {err["loc"]: _near_key(err["loc"]) for err in errors if err["type"] == "extra_forbidden"}
+    meant = {(loc[:-1], close) for loc, close in near.items() if close}
+    said = []
+    for err in errors:
+        loc = err["loc"]
+        if err["type"] == "missing" and (loc[:-1], loc[-1]) in meant:
+            continue
+        if err["type"] == "extra_forbidden":
+            text = _unknown_key(loc, near[loc])
+        elif err["type"] == "string_pattern_mismatch" and loc[-1] in _PATTERN_WORDS:
+            text = f"{_PATTERN_WORDS[loc[-1]]}: rename it"
+        else:
+            text = err["msg"]
+        said.append(f"{_describe_location(raw, loc)}: {text}")
+    return said
+
+
+def _keys_at(parent: tuple) -> list[str]:
+    """The keys a checklist takes at its top (`()`), or an item (`('items', 3)`)."""
+    return list((ItemModel if parent else ChecklistModel).model_fields)
+
+
+def _near_key(loc: tuple) -> str | None:
+    close = difflib.get_close_matches(str(loc[-1]), _keys_at(loc[:-1]), n=1)
+    return close[0] if close else None
+
+
+def _unknown_key(loc: tuple, close: str | None) -> str:
+    item = bool(loc[:-1])
+    what = "an item field" if item else "a checklist key"
+    if close:
+        return f"not {what}; did you mean {close}?"
+    if item:
+        return f"not {what} (an item holds {_listed(_keys_at(loc[:-1]))})"
+    return (f"not {what} (a checklist holds {_listed(_keys_at(()))}, and no key of its own for YAML anchors: anchor"
+            " a value where it is first written, section: &web Web, and alias it after, section: *web)")
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _test_id_clash(first: ItemModel, item: ItemModel) -> str:

@@ -93,8 +93,8 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
                                                               waiver.record() if waiver else None)))
     if outcome.status is Status.ERROR:
         raise _CouldNotDecide(result.message)
-    if outcome.status is Status.SKIPPED:
-        pytest.skip(result.message)
+    if outcome.status is Status.SKIPPED:  # placed at the item (`-rs`: its checklist line), not at this line
+        raise pytest.skip.Exception(result.message, _use_item_location=True)
     if waiver is not None:  # a person's words (-v prints them): redacted and shown, never obeyed, as in the summary
         pytest.xfail(visible(state.run.redactor.text(f"waived: {waiver.describe()} — {result.message}")))
     return result
@@ -128,7 +128,8 @@ class ChecklistItem(pytest.Item):
         verdict(self.checked)
 
     def reportinfo(self):
-        return self.path, None, f"{self.opsverify_check.system} {self.name}"
+        """Where the item is written: its line in the checklist (0-based, as pytest counts), the first if unknown."""
+        return self.path, max(self.opsverify_check.line - 1, 0), f"{self.opsverify_check.system} {self.name}"
 
 
 class ChecklistFile(pytest.File):

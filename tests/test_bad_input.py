@@ -397,7 +397,7 @@ def _edit_shop(old: str, new: str):
      "checklists/deep.yaml: B1-web: params.json.k.k…: nested more than 100 levels deep"),
     # an id the loader refuses is shown, never obeyed: ESC, CR and U+202E escaped, a zero-width space seen
     (_edit_shop("id: S1\n", "id: \"\\e[31mS1\\r\\u202e\\u200b\"\n"), (), ConfigError.exit_code,
-     "checklists/shop.yaml: \\x1b[31mS1\\x0d\\u202e\\u200b-origin-set: id: String should match pattern"),
+     "checklists/shop.yaml: \\x1b[31mS1\\x0d\\u202e\\u200b-origin-set: id: an id holds only ASCII letters"),
     (_edit_shop("    values:\n      FLAG: 'true'\n", "    values:\n      FLAG: yes\n"), (), ConfigError.exit_code,
      "S2-flag-on: params.values.FLAG: YAML reads yes as true, not as text: quote it: FLAG: 'yes'"),
     (_edit_shop("    required:\n    - APP_ORIGIN\n", "    required:\n    - APP_ORIGIN\n    min_length: {APP_ORIGIN: true}\n"),

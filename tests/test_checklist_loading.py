@@ -379,7 +379,7 @@ def test_booleans_where_they_belong_and_quoted_words_load(tmp_path, family, para
 def test_an_id_the_loader_refuses_is_shown_escaped(tmp_path, written, shown):
     items = f"  - {{id: {written}, name: a, section: s, title: t, family: env, cadence: postdeploy, params: {{service: web, required: [X]}}}}\n"
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
-    assert f"shop.yaml: {shown} String should match pattern" in message, message
+    assert f"shop.yaml: {shown} an id holds only ASCII letters, digits" in message, message
     assert message.isprintable(), message
 
 
@@ -420,3 +420,100 @@ def test_the_non_finite_walker_follows_any_depth_and_each_value_once():
     loop: dict = {"n": 1.0}
     loop["self"] = loop
     assert not holds_non_finite(loop)
+
+
+# -- 11. words a person reads: none blank ------------------------------------------------------------
+@pytest.mark.parametrize("items, said", [
+    (WEB + MANUAL.replace("reason: a phone call", 'reason: "  "') % "",
+     "M1-call: reason: a manual item needs the reason it cannot be automated"),
+    (WEB.replace("title: t", 'title: " "'), "W1-origin: title: blank: say what the item checks"),
+    (WEB.replace("section: S", 'section: ""'), "W1-origin: section: blank: name the runbook's section it is in"),
+    (WEB.replace("title: t", 'title: t, remediation: "\\t"'),
+     "W1-origin: remediation: blank: say how to fix a failure, or remove it"),
+], ids=["manual-reason", "title", "section", "remediation"])
+def test_a_blank_word_of_an_item_is_refused(tmp_path, items, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert message.endswith(f"shop.yaml: {said}"), message
+
+
+def test_a_blank_runbook_is_refused(tmp_path):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist().replace("runbook: r", 'runbook: " "')}))
+    assert message.endswith("shop.yaml: runbook: blank: name the runbook the items come from"), message
+
+
+# -- 12. pydantic's errors said in the checklist's words ---------------------------------------------
+def test_a_params_problem_of_two_fields_names_params_not_an_empty_field(tmp_path):
+    items = WEB.replace("required: [APP_ORIGIN]", "required: [APP_ORIGIN], placeholders_from: x.env")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert "shop.yaml: W1-origin: params: placeholders_from is read only by not_placeholder" in message, message
+    assert "params.:" not in message and "Value error" not in message, message
+
+
+ID_WORDS = ("an id holds only ASCII letters, digits, '.', '_' and '-', starts with a letter or digit and is at most"
+            " 40 characters long: rename it")
+NAME_WORDS = "a name holds only lowercase ASCII letters, digits and '-', and starts with a letter or digit: rename it"
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("id: W1", "id: W 1", f"W 1-origin: id: {ID_WORDS}"),
+    ("id: W1", "id: .W1", f".W1-origin: id: {ID_WORDS}"),
+    ("id: W1", f"id: {'W' * 41}", f"{'W' * 41}-origin: id: {ID_WORDS}"),
+    ("name: origin", "name: Origin", f"W1-Origin: name: {NAME_WORDS}"),
+])
+def test_an_id_or_name_out_of_its_pattern_says_what_it_may_hold(tmp_path, old, new, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace(old, new))}))
+    assert message.endswith(f"shop.yaml: {said}"), message
+
+
+def test_a_system_out_of_its_pattern_says_what_it_may_hold(tmp_path):
+    message = _refused(_folder(tmp_path, {"Shop.yaml": _checklist("Shop")}))
+    assert ("Shop.yaml: system: a system's name holds only lowercase ASCII letters, digits and '-', and starts with"
+            " a letter or digit: rename it") in message, message
+
+
+def test_an_unknown_top_level_key_lists_the_keys_and_where_anchors_go(tmp_path):
+    text = _checklist().replace("items:\n", 'defaults:\n  section: &web "1 Web"\nitems:\n')
+    message = _refused(_folder(tmp_path, {"shop.yaml": text}))
+    assert message.endswith("shop.yaml: defaults: not a checklist key (a checklist holds system, runbook and items,"
+                            " and no key of its own for YAML anchors: anchor a value where it is first written,"
+                            " section: &web Web, and alias it after, section: *web)"), message
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("title: t", "tilte: t", "W1-origin: tilte: not an item field; did you mean title?"),
+    ("cadence: postdeploy", "cadance: postdeploy", "W1-origin: cadance: not an item field; did you mean cadence?"),
+    ("title: t", "title: t, zzz: 1", "W1-origin: zzz: not an item field (an item holds id, name, section, title,"
+                                     " family, cadence, severity, mutating, remediation, reason and params)"),
+])
+def test_a_misspelt_item_field_is_one_line_with_the_near_name(tmp_path, old, new, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace(old, new))}))
+    assert message.endswith(f"shop.yaml: {said}") and "\n" not in message, message
+
+
+def test_a_misspelt_top_level_key_is_one_line_with_the_near_name(tmp_path):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist().replace("items:", "item:")}))
+    assert message.endswith("shop.yaml: item: not a checklist key; did you mean items?") and "\n" not in message, message
+
+
+# -- 13. where pytest places an item: its line in the checklist, not the engine's source -------------
+def test_a_skipped_item_is_placed_at_its_line_in_the_checklist(tmp_path):
+    from .project import Project
+
+    project = Project(tmp_path / "team", {})
+    project.checklist("site", """\
+    - {id: W1, name: up, section: Web, title: up, family: env, cadence: postdeploy,
+       params: {service: web, required: [APP_ORIGIN]}}
+    - id: W2
+      name: env
+      section: Web
+      title: the web has its origin
+      family: env
+      cadence: postdeploy
+      params: {service: web, required: [APP_ORIGIN]}
+    """)
+    project.environment('systems: {site: {services: {web: {url: "http://127.0.0.1:1"}}}}\n')
+    ran = project.run("--env", "local", "-m", "postdeploy", "-rs", "--no-archive")
+    skipped = sorted(line for line in ran.done.stdout.splitlines() if line.startswith("SKIPPED"))
+    assert [line.split(": ")[0] for line in skipped] == ["SKIPPED [1] checklists/site.yaml:4",
+                                                          "SKIPPED [1] checklists/site.yaml:6"], ran.output[-3000:]
+    assert "W1-up" in skipped[0] and "W2-env" in skipped[1], skipped
