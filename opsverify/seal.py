@@ -5,7 +5,8 @@
   ed25519 private key as PEM, or its 32 raw bytes in base64), `manifest.sig` holds an ed25519 signature
   of the exact bytes of `manifest.json` (and nothing else: its fields are read as they are written). Re-hashing
   an edited file into the manifest breaks it; an auditor checks it with the public key alone (`opsverify verify
-  --public-key FILE`).
+  --public-key FILE`). An env's unsigned archives from before signing began are vouched for by the first signed
+  archive's link (before_signing); an unsigned archive after a signed one is not.
 * **Chain**: each manifest carries the SHA-256 of the previous archive's manifest of the same env, so
   removing, replacing, renaming or re-hashing an earlier archive breaks the next one's link. Archives
   removed by `opsverify prune` leave their manifest hashes in `reports/<env>/chain.jsonl`, and the manifest
@@ -175,9 +176,38 @@ def open_regular(path: Path) -> IO[bytes]:
     return open(fd, "rb")
 
 
-def read_regular(path: Path) -> bytes:
+# What opsverify writes is far below these: a bigger file is not one of its own, and is never read whole (a
+# "manifest" of a terabyte would otherwise stop every verify, prune, report and run of the env)
+MANIFEST_LIMIT = 64 << 20  # manifest.json, and what prune keeps in .pruned/
+CHAIN_LIMIT = 256 << 20  # chain.jsonl: an entry is under 1 KiB, so some 250,000 pruned archives
+SIGNATURE_LIMIT = 64 << 10  # manifest.sig: some 250 bytes
+
+
+def read_regular(path: Path, limit: int | None = None, what: str = "file") -> bytes:
+    """Its bytes; with a `limit`, Malformed for a larger file (`what` it is, for the message), known from its size
+    and never reading more than the limit (it may grow while it is read)."""
     with open_regular(path) as handle:
-        return handle.read()
+        if limit is None:
+            return handle.read()
+        too_large = Malformed(f"is larger than any {what} opsverify writes ({_size(limit)})")
+        if os.fstat(handle.fileno()).st_size > limit:
+            raise too_large
+        data = handle.read(limit + 1)  # it may have grown since
+        if len(data) > limit:
+            raise too_large
+        return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    return read_regular(path, MANIFEST_LIMIT, "manifest")
+
+
+def read_signature_bytes(path: Path) -> bytes:
+    return read_regular(path, SIGNATURE_LIMIT, SIGNATURE)
 
 
 def parse_json(data: bytes, *, unique_names: bool = False) -> Any:
@@ -258,7 +288,7 @@ def manifest_shape(value: Any) -> dict[str, Any]:
 
 def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
     """(its exact bytes, the manifest). OSError when there is none to read; Malformed when it is not a manifest."""
-    data = read_regular(folder / MANIFEST)
+    data = read_manifest_bytes(folder / MANIFEST)
     return data, manifest_shape(parse_json(data))
 
 
@@ -366,7 +396,7 @@ def leftover_manifest(folder: Path) -> bytes | None:
     if folder.is_symlink() or not folder.is_dir():
         return None
     try:
-        return read_regular(folder / MANIFEST)
+        return read_manifest_bytes(folder / MANIFEST)
     except (OSError, Malformed):
         return None
 
@@ -428,7 +458,7 @@ def _placed(folder: Path) -> _Placed:
     digest = previous = previous_archive = started = sealed_as = None
     if not folder.is_symlink():  # never followed: its place is its name's
         try:
-            data: bytes | None = read_regular(folder / MANIFEST)
+            data: bytes | None = read_manifest_bytes(folder / MANIFEST)
         except (OSError, Malformed):
             data = None
         if data is not None:
@@ -498,7 +528,7 @@ def read_pruned(env_dir: Path, findings: list[Finding] | None = None) -> list[di
         return []
     where = f"{env_dir.name}/{CHAIN}"
     try:
-        data = read_regular(path)
+        data = read_regular(path, CHAIN_LIMIT, CHAIN)
     except (OSError, Malformed) as exc:
         _found(findings, Finding("broken-chain", where, _why(exc)))
         return []
@@ -547,7 +577,7 @@ def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[No
         if folder.is_symlink():
             continue  # not an archive of this env (verify_archive says so)
         try:
-            data = read_regular(folder / MANIFEST)
+            data = read_manifest_bytes(folder / MANIFEST)
         except (OSError, Malformed):
             continue  # no manifest to link to (verify_archive says why)
         add(folder, data, folder.name)
@@ -675,33 +705,41 @@ def _signature_of(document: bytes, key: Ed25519PublicKey, whose: str) -> bytes:
 
 
 def verify_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, Any],
-                     trusted: Ed25519PublicKey | None) -> tuple[list[Finding], str]:
-    """(findings, a note on how it was sealed)."""
+                     trusted: Ed25519PublicKey | None, covered_by: str | None = None) -> tuple[list[Finding], str]:
+    """(findings, a note on how it was sealed); `covered_by`: as for check_seal."""
     present = os.path.lexists(folder / SIGNATURE)
     signature = None
     if present and manifest.get("seal") is not None:
         try:
-            signature = read_regular(folder / SIGNATURE)
+            signature = read_signature_bytes(folder / SIGNATURE)
         except (OSError, Malformed) as exc:  # a symlink, a folder ...
             return [Finding("bad-signature", folder.name, f"manifest.sig {_why(exc)}")], ""
-    return check_seal(folder.name, manifest_bytes, manifest, trusted, signature, present)
+    return check_seal(folder.name, manifest_bytes, manifest, trusted, signature, present, covered_by=covered_by)
 
 
 UNSIGNED = "not signed: whoever can write here could have changed it unseen (runs sign with OPSVERIFY_SIGNING_KEY)"
+BEFORE_SIGNING = "unsigned, before signing began"
 
 
 def check_seal(where: str, manifest_bytes: bytes, manifest: dict[str, Any], trusted: Ed25519PublicKey | None,
-               signature: bytes | None, present: bool, label: str = SIGNATURE) -> tuple[list[Finding], str]:
+               signature: bytes | None, present: bool, label: str = SIGNATURE,
+               covered_by: str | None = None) -> tuple[list[Finding], str]:
     """The seal of a manifest (an archive's, or a pruned one's kept in .pruned/), given its manifest.sig's bytes
     (`present`: there is one, readable or not; `label`: the file, for messages): (findings, a note on how it was
-    sealed)."""
+    sealed). `covered_by`: the first archive the given key signed, when this unsigned one came before it in the
+    chain (before_signing)."""
     seal = manifest.get("seal")
     if seal is None:
         if present:
             return [Finding("bad-signature", where, f"{label} present but the manifest names no signing key")], ""
+        if trusted is not None and covered_by:
+            return [], (f"{BEFORE_SIGNING}; covered by {covered_by}'s link (the signature of the first archive the "
+                        "given key signed fixes the manifest hash of each archive before it)")
         if trusted is not None:
-            return [Finding("bad-signature", where, "not signed, but a public key was given: "
-                                                    "the seal was removed, or no signing key was configured")], ""
+            return [Finding("bad-signature", where, "not signed, but a public key was given: the seal was removed, or "
+                                                    "no signing key was configured (an unsigned archive is accepted "
+                                                    "only from before signing began: one an archive the key signed "
+                                                    "links back to through unsigned ones alone)")], ""
         return [], UNSIGNED
     embedded = parse_public_key(seal["public_key"])
     if embedded is None:
@@ -739,9 +777,10 @@ def _seal_differs(seal: dict[str, Any], embedded: Ed25519PublicKey) -> str:
 
 
 def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
-                   name: str | None = None) -> dict[str, Any] | None:
+                   name: str | None = None, covered: dict[str, str] | None = None) -> dict[str, Any] | None:
     """Its files and seal, and that it is the archive sealed under its folder's name (`name`: the name it must
-    have been sealed under, when its folder is not named so: an interrupted prune's leftover)."""
+    have been sealed under, when its folder is not named so: an interrupted prune's leftover). `covered`: the
+    env's archives from before signing began (before_signing)."""
     if folder.is_symlink():  # whatever it points at, it is not the archive that was sealed here
         verdict.findings.append(Finding("tampered", folder.name, "a symlink, not an archive folder (an archive is "
                                                                  "never a link to one)"))
@@ -757,7 +796,8 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         return None
     verdict.checked.append(folder.name)
     verdict.findings += verify_files(folder, manifest)
-    findings, note = verify_signature(folder, manifest_bytes, manifest, trusted)
+    covered_by = (covered or {}).get(sha256_bytes(manifest_bytes))
+    findings, note = verify_signature(folder, manifest_bytes, manifest, trusted, covered_by)
     verdict.findings += findings
     if note:
         verdict.notes.append(f"{folder.name}: {note}")
@@ -858,16 +898,6 @@ def kept_manifest(env_dir: Path, digest: str, suffix: str = ".json") -> Path:
     return env_dir / PRUNED / f"{digest}{suffix}"
 
 
-MANIFEST_LIMIT = 64 << 20  # bytes: far above any manifest opsverify writes; a bigger "manifest" is not read
-
-
-def _read_kept(path: Path) -> bytes:
-    with open_regular(path) as handle:
-        if os.fstat(handle.fileno()).st_size > MANIFEST_LIMIT:
-            raise Malformed(f"is larger than any manifest opsverify writes ({MANIFEST_LIMIT >> 20} MiB)")
-        return handle.read()
-
-
 def _kept(env_dir: Path, entry: dict[str, Any], digest: str) -> bytes:
     """The manifest prune kept for an entry: in .pruned/, or (as an earlier opsverify kept it) inline in the
     entry, as base64. FileNotFoundError when there is none."""
@@ -877,17 +907,60 @@ def _kept(env_dir: Path, entry: dict[str, Any], digest: str) -> bytes:
         if inline is None:
             raise Malformed(f"is not base64 (its manifest inline in {CHAIN})")
         return inline
-    return _read_kept(path)
+    return read_manifest_bytes(path)
 
 
-def keeps_evidence(manifest: dict[str, Any]) -> str:
-    """Why an archive must not be pruned without --force for what it records ('' when it may)."""
+def _kept_signature(env_dir: Path, entry: dict[str, Any], digest: str) -> bytes | None:
+    """The manifest.sig prune kept for an entry: in .pruned/, or (as an earlier opsverify kept it) inline in the
+    entry; None when there is none."""
+    path = kept_manifest(env_dir, digest, ".sig")
+    if os.path.lexists(path):
+        return read_signature_bytes(path)
+    return _b64(entry["signature"]) if isinstance(entry.get("signature"), str) else None
+
+
+EVIDENCE = ("failed", "waived", "could-not-check", "interrupted", "partial")  # what prune keeps unless --force
+EARLIER_EVIDENCE = ("failed", "waived")  # all an opsverify kept before FOUND named what it keeps
+
+
+def evidence(manifest: dict[str, Any], kinds: tuple[str, ...] = EVIDENCE) -> list[str]:
+    """What an archive records that is no clean release, of these `kinds` (as the manifest says it: a manifest
+    edited since says what the edit says; prune's verify finds the edit)."""
+    return [said for kind, said in _unclean(manifest) if kind in kinds]
+
+
+def _unclean(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
     counts = manifest.get("counts") or {}
     if counts.get("failed"):
-        return f"{counts['failed']} failed"
+        yield "failed", f"{counts['failed']} failed"
     if counts.get("waived") or manifest.get("waived"):
-        return f"{counts.get('waived') or len(manifest['waived'])} waived"
-    return ""
+        yield "waived", f"{counts.get('waived') or len(manifest['waived'])} waived"
+    if counts.get("error"):
+        yield "could-not-check", f"{counts['error']} could not be checked"
+    uncollected = manifest.get("collection_errors")
+    if isinstance(uncollected, list) and uncollected:
+        yield "could-not-check", f"{len(uncollected)} could not be collected"
+    if manifest.get("interrupted") is True:
+        ran, selected = manifest.get("ran"), manifest.get("selected")
+        told = f" ({ran} of {selected} selected items ran)" if _whole(ran) and _whole(selected) else ""
+        yield "interrupted", f"an interrupted run{told}"
+    selection = manifest.get("selection")
+    left_out = selection.get("left_out") if isinstance(selection, dict) else None
+    if isinstance(left_out, list) and left_out:
+        in_scope = selection.get("in_scope")
+        of = f" of {in_scope}" if _whole(in_scope) else ""
+        yield "partial", f"a partial run ({len(left_out)}{of} items in scope left out)"
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def keeps_evidence(manifest: dict[str, Any], kinds: tuple[str, ...] = EVIDENCE) -> str:
+    """Why an archive must not be pruned without --force for what it records ('' when it may): it records no
+    clean release — an item failed, was waived or could not be checked, or the run did not check every item in
+    its scope (interrupted, or narrowed: partial)."""
+    return next(iter(evidence(manifest, kinds)), "")
 
 
 def did_not_verify(findings: list[Finding]) -> str:
@@ -897,28 +970,35 @@ def did_not_verify(findings: list[Finding]) -> str:
     return f"does not verify ({findings[0].where}: {findings[0].what}; opsverify verify says more)"
 
 
-def forced_reason(manifest: dict[str, Any], findings: list[Finding]) -> str:
+def forced_reason(manifest: dict[str, Any], findings: list[Finding], kinds: tuple[str, ...] = EVIDENCE) -> str:
     """The `forced` of a pruned archive's chain.jsonl entry: why it would have stayed without --force, from its
     manifest and what verify found in it ('' when nothing). prune writes it; verify derives it again from what
     prune kept, so an entry that leaves it out, or says another, is found."""
-    return keeps_evidence(manifest) or did_not_verify(findings)
+    return keeps_evidence(manifest, kinds) or did_not_verify(findings)
 
 
 def found_record(digest: str, findings: list[Finding]) -> bytes:
-    """FOUND, as prune keeps it: what `verify <archive>` found when the archive was removed (nothing: it verified)."""
-    record = {"manifest_sha256": digest, "findings": [asdict(f) for f in findings]}
+    """FOUND, as prune keeps it: what `verify <archive>` found when the archive was removed (nothing: it verified),
+    and what this prune kept unless --force (an earlier prune kept less: its entries are judged by its rule)."""
+    record = {"manifest_sha256": digest, "findings": [asdict(f) for f in findings],
+              "kept_unless_forced": list(EVIDENCE)}
     return (json.dumps(record, indent=2) + "\n").encode()
 
 
-def _found_when_pruned(env_dir: Path, digest: str) -> list[Finding] | None:
-    """The findings FOUND holds; None when there is none (pruned by an opsverify that kept none, or deleted since).
-    Malformed when it is not as found_record writes it."""
+def _found_when_pruned(env_dir: Path, digest: str) -> tuple[list[Finding], tuple[str, ...]] | None:
+    """The findings FOUND holds, and what the prune that wrote it kept unless --force (EARLIER_EVIDENCE when it
+    does not say); None when there is none (pruned by an opsverify that kept none, or deleted since). Malformed
+    when it is not as found_record writes it."""
     path = kept_manifest(env_dir, digest, FOUND)
     if not os.path.lexists(path):
         return None
-    record = object_of(parse_json(_read_kept(path), unique_names=True))
+    record = object_of(parse_json(read_manifest_bytes(path), unique_names=True))
     if field_of(record, "manifest_sha256", str, required=True) != digest:
         raise Malformed("names another manifest's hash than its file name")
+    kinds = field_of(record, "kept_unless_forced", list)
+    unknown = next((kind for kind in kinds or () if kind not in EVIDENCE), None)
+    if unknown is not None:
+        raise Malformed(f'its "kept_unless_forced" holds {json.dumps(unknown)}, not one of {", ".join(EVIDENCE)}')
     found = []
     for item in field_of(record, "findings", list, required=True):
         if not isinstance(item, dict):
@@ -928,7 +1008,7 @@ def _found_when_pruned(env_dir: Path, digest: str) -> list[Finding] | None:
             raise Malformed(f"its \"findings\" holds one of kind {json.dumps(kind)}, not one verify reports")
         where, what = (field_of(item, name, str, required=True) for name in ("where", "what"))
         found.append(Finding(kind, where, what))
-    return found
+    return found, EARLIER_EVIDENCE if kinds is None else tuple(kinds)
 
 
 def _entry_differs(entry: dict[str, Any], manifest: dict[str, Any]) -> str:
@@ -945,11 +1025,13 @@ def _entry_differs(entry: dict[str, Any], manifest: dict[str, Any]) -> str:
     return ""
 
 
-def _forced_differs(entry: dict[str, Any], manifest: dict[str, Any], found: list[Finding] | None, digest: str) -> str:
+def _forced_differs(entry: dict[str, Any], manifest: dict[str, Any], found: list[Finding] | None,
+                    kinds: tuple[str, ...], digest: str) -> str:
     """How the entry's "forced" differs from what prune wrote, as its kept manifest and FOUND say ('' when it
-    agrees). Without FOUND only the manifest's part is known: a failed or waived release was forced out."""
+    agrees; `kinds`: what that prune kept unless --force). Without FOUND only the manifest's part is known: a
+    failed or waived release was forced out."""
     said = entry.get("forced") or ""
-    expected = forced_reason(manifest, found) if found is not None else keeps_evidence(manifest)
+    expected = forced_reason(manifest, found, kinds) if found is not None else keeps_evidence(manifest, kinds)
     if said == expected or (found is None and not expected):
         return ""
     source = (f"its kept manifest and {PRUNED}/{digest}{FOUND}, what verify found in it then" if found is not None
@@ -959,14 +1041,16 @@ def _forced_differs(entry: dict[str, Any], manifest: dict[str, Any], found: list
 
 
 def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
-                  only: set[str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
+                  only: set[str] | None = None,
+                  covered: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
     """Each pruned entry of chain.jsonl against what prune kept for it in .pruned/: its manifest (<hash>.json) has
     the entry's hash and every field the entry copies from it, and its seal holds (with the given key); FOUND, what
     verify found in the archive then, and the manifest give the entry's "forced". What it recorded as failed or
     waived, or why it was forced out, is said in a note. An entry with no manifest kept cannot be checked: with a
     key, that is a finding; one with no FOUND (an earlier opsverify kept none), or kept inline in chain.jsonl, is
-    named in a note. `only`: the entries with these manifest hashes. Returns the manifests read, and the hashes of
-    the entries that hold (with no finding)."""
+    named in a note. `only`: the entries with these manifest hashes; `covered`: the env's archives from before
+    signing began (before_signing). Returns the manifests read, and the hashes of the entries that hold (with no
+    finding)."""
     entries = [e for e in read_pruned(env_dir) if only is None or e["manifest_sha256"] in only]
     manifests, accepted, unchecked, unrecorded = [], set(), [], []
     if entries and os.path.islink(env_dir / PRUNED):  # what it points at was not kept here
@@ -1002,23 +1086,25 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
             continue
         sig_path = kept_manifest(env_dir, digest, ".sig")
         try:
-            signature = (read_regular(sig_path) if os.path.lexists(sig_path)
-                         else _b64(entry["signature"]) if isinstance(entry.get("signature"), str) else None)
+            signature = _kept_signature(env_dir, entry, digest)
         except (OSError, Malformed) as exc:
             verdict.findings.append(Finding("bad-signature", where, f"its kept manifest.sig {_why(exc)}"))
             continue
         label = f"{PRUNED}/{digest}.sig" if os.path.lexists(sig_path) else f"its manifest.sig inline in {CHAIN}"
-        findings, _ = check_seal(where, kept, manifest, trusted, signature, signature is not None, label)
-        found = None
+        covered_by = (covered or {}).get(digest)
+        findings, note = check_seal(where, kept, manifest, trusted, signature, signature is not None, label, covered_by)
+        if covered_by and note:
+            verdict.notes.append(f"{where}: {note}")
+        found, kinds = None, EARLIER_EVIDENCE  # without FOUND: what an earlier prune kept
         inline = not os.path.lexists(kept_manifest(env_dir, digest))  # such an entry predates "forced" and FOUND
         if not inline:
             try:
-                found = _found_when_pruned(env_dir, digest)
+                found, kinds = _found_when_pruned(env_dir, digest) or (None, EARLIER_EVIDENCE)
             except (OSError, Malformed) as exc:
                 findings.append(Finding("tampered", where, f"its {PRUNED}/{digest}{FOUND} (what verify found when it "
                                                            f"was pruned) {_why(exc)}"))
             else:
-                forced = _forced_differs(entry, manifest, found, digest)
+                forced = _forced_differs(entry, manifest, found, kinds, digest)
                 if forced:
                     findings.append(Finding("tampered", where, forced))
         if found is None and not os.path.lexists(kept_manifest(env_dir, digest, FOUND)):
@@ -1027,7 +1113,7 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         manifests.append(manifest)
         if not findings:
             accepted.add(digest)
-        _say_why_forced(where, entry, manifest, found, verdict)
+        _say_why_forced(where, entry, manifest, found, kinds, verdict)
     if only is None and entries:
         verdict.notes.append(f"{env_dir.name}: {len(entries)} pruned archive{'s' if len(entries) != 1 else ''} in "
                              f"{CHAIN}" + (f", {len(unchecked)} with no manifest kept: "
@@ -1039,12 +1125,12 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
 
 
 def _say_why_forced(where: str, entry: dict[str, Any], manifest: dict[str, Any], found: list[Finding] | None,
-                    verdict: Verdict) -> None:
-    """A note for a pruned archive that recorded failed or waived items, or did not verify when it was pruned:
+                    kinds: tuple[str, ...], verdict: Verdict) -> None:
+    """A note for a pruned archive that recorded what its prune kept unless --force (`kinds`: failed or waived
+    items, ones that could not be checked, an interrupted or partial run), or did not verify when it was pruned:
     from its kept manifest and FOUND; with no FOUND, the entry's own "forced" (the summary note says it is only
     that). When it was pruned is the entry's word: nothing seals it."""
-    counts = manifest.get("counts") or {}
-    kept_evidence = [f"{counts[k]} {k}" for k in ("failed", "waived") if counts.get(k)]
+    kept_evidence = evidence(manifest, kinds)
     reasons = [f"recorded {', '.join(kept_evidence)}"] if kept_evidence else []
     if found:
         reasons.append(did_not_verify(found))
@@ -1054,6 +1140,95 @@ def _say_why_forced(where: str, entry: dict[str, Any], manifest: dict[str, Any],
         verdict.notes.append(f"{where}: {'; '.join(reasons)} (deploy {manifest.get('deploy_id')}, started "
                              f"{manifest.get('started')}); pruned with --force at {entry.get('pruned_at')} (as {CHAIN} "
                              "says)")
+
+
+# -- signing adopted part-way through an env's chain ---------------------------------------------------------
+def before_signing(env_dir: Path, trusted: Ed25519PublicKey | None, nodes: list[Node] | None = None) -> dict[str, str]:
+    """Under a key: the env's unsigned archives (there, or pruned) from before signing began, by manifest hash,
+    each with the first archive the key signed. A team that sets OPSVERIFY_SIGNING_KEY later keeps its earlier
+    archives: that first signed archive's signature fixes the manifest hash of the one before it, whose manifest
+    fixes the hash of the one before, back to the chain's start — so each is as it was when signing began. Only
+    an unbroken run of unsigned archives from the chain's start up to an archive the key signed is covered: an
+    unsigned archive after a signed one (signing stopped, or a seal stripped), one whose link does not hold, one
+    beside the chain, or any in an env the key signed nothing of, is not."""
+    if trusted is None:
+        return {}
+    nodes = chain_nodes(env_dir) if nodes is None else nodes
+    by_hash = {n.manifest_sha256: n for n in nodes}
+    seals = _Seals(env_dir, trusted)
+    covered: dict[str, str] = {}
+    for first in nodes:
+        previous = by_hash.get(seals.previous(first) or "")
+        if previous is None or seals.unsigned(previous) is None or not seals.signed_by_key(first):
+            continue
+        covered.update(dict.fromkeys(_unsigned_to_start(previous, by_hash, seals), first.folder or first.archive))
+    return covered
+
+
+def _unsigned_to_start(node: Node | None, by_hash: dict[str, Node], seals: _Seals) -> list[str]:
+    """The manifest hashes from `node` back to the chain's start, when every archive on the way is unsigned and each
+    link holds; else none (a signed archive before them, a link to a manifest not there, a loop)."""
+    run: dict[str, None] = {}
+    while node is not None and node.manifest_sha256 not in run:
+        manifest = seals.unsigned(node)
+        if manifest is None:
+            return []
+        run[node.manifest_sha256] = None
+        previous = (manifest.get("previous") or {}).get("manifest_sha256")
+        if previous is None:
+            return list(run)
+        node = by_hash.get(previous)
+    return []
+
+
+class _Seals:
+    """How each archive of an env is sealed, from its manifest (there, or kept for it in .pruned/) read once, and
+    only as it hashes to the archive's manifest hash: links are followed through what was sealed, nothing else."""
+
+    def __init__(self, env_dir: Path, trusted: Ed25519PublicKey) -> None:
+        self.env_dir, self.trusted = env_dir, trusted
+        self._read: dict[str, tuple[bytes, dict[str, Any]] | None] = {}
+        self._entries: dict[str, dict[str, Any]] | None = None
+
+    def _entry(self, digest: str) -> dict[str, Any]:
+        if self._entries is None:
+            self._entries = {e["manifest_sha256"]: e for e in read_pruned(self.env_dir)}
+        return self._entries.get(digest, {})
+
+    def manifest(self, node: Node) -> tuple[bytes, dict[str, Any]] | None:
+        digest = node.manifest_sha256
+        if digest not in self._read:
+            self._read[digest] = None
+            try:
+                data = (read_manifest_bytes(self.env_dir / node.folder / MANIFEST) if node.folder is not None
+                        else _kept(self.env_dir, self._entry(digest), digest))
+                if sha256_bytes(data) == digest:
+                    self._read[digest] = data, manifest_shape(parse_json(data))
+            except (OSError, Malformed):
+                pass
+        return self._read[digest]
+
+    def previous(self, node: Node) -> str | None:
+        read = self.manifest(node)
+        return ((read[1].get("previous") or {}).get("manifest_sha256")) if read else None
+
+    def unsigned(self, node: Node) -> dict[str, Any] | None:
+        """Its manifest, when it is one with no seal."""
+        read = self.manifest(node)
+        return read[1] if read is not None and read[1].get("seal") is None else None
+
+    def signed_by_key(self, node: Node) -> bool:
+        read = self.manifest(node)
+        if read is None or read[1].get("seal") is None:
+            return False
+        data, manifest = read
+        if node.folder is not None:
+            return not verify_signature(self.env_dir / node.folder, data, manifest, self.trusted)[0]
+        try:
+            signature = _kept_signature(self.env_dir, self._entry(node.manifest_sha256), node.manifest_sha256)
+        except (OSError, Malformed):
+            return False
+        return not check_seal(node.archive, data, manifest, self.trusted, signature, signature is not None)[0]
 
 
 def is_archive(path: Path) -> bool:
@@ -1079,18 +1254,19 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         return verdict
     if is_archive(path):
         name = leftover_of(path)
-        manifest = verify_archive(path, trusted, verdict, name)
+        nodes = chain_nodes(path.parent)
+        covered = before_signing(path.parent, trusted, nodes)
+        manifest = verify_archive(path, trusted, verdict, name, covered)
         if name:
             verdict.notes.append(f"{path.name}: holds {name}, {_MOVED_ASIDE}")
         own_ok = not verdict.findings
-        nodes = chain_nodes(path.parent)
         later: list[Node] = []
         verify_chain(path.parent, verdict, only=path.name, nodes=nodes, later=later)
         for node in later:
-            _later_link(path, node, trusted, own_ok, (manifest or {}).get("seal") is not None, verdict)
+            _later_link(path, node, trusted, own_ok, (manifest or {}).get("seal") is not None, verdict, covered)
         previous = ((manifest or {}).get("previous") or {}).get("manifest_sha256")
         if previous:  # pruned: the entry it links to is checked as the archive would be
-            verify_pruned(path.parent, trusted, verdict, only={previous})
+            verify_pruned(path.parent, trusted, verdict, only={previous}, covered=covered)
             aside = next((n for n in nodes if n.manifest_sha256 == previous and (n.folder or "").startswith(PRUNING)),
                          None)
             if aside is not None:
@@ -1098,7 +1274,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
                                      f"manifest has the hash this one names), moved aside by a prune interrupted "
                                      f"before {CHAIN} named it; run `opsverify prune` again to finish it")
         if expect:  # a pruned archive counts only if its entry holds
-            _, accepted = verify_pruned(path.parent, trusted, Verdict())
+            _, accepted = verify_pruned(path.parent, trusted, Verdict(), covered=covered)
             _expected(path, expect, {n.manifest_sha256 for n in nodes if n.folder is not None} | accepted, verdict)
         return verdict
     envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
@@ -1111,12 +1287,16 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         envs = [path]
     hashes: set[str] = set()
     for env_dir in envs:
-        manifests = [verify_archive(folder, trusted, verdict) for folder in archive_dirs(env_dir)]
+        in_chain: list[Finding] = []  # what chain.jsonl holds that is not an entry: said after the archives
+        nodes = chain_nodes(env_dir, in_chain)
+        covered = before_signing(env_dir, trusted, nodes)
+        manifests = [verify_archive(folder, trusted, verdict, covered=covered) for folder in archive_dirs(env_dir)]
         remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
-        manifests += [verify_leftover(folder, trusted, verdict, remembered) for folder in prune_leftovers(env_dir)]
-        nodes = chain_nodes(env_dir, verdict.findings)
+        manifests += [verify_leftover(folder, trusted, verdict, remembered, covered)
+                      for folder in prune_leftovers(env_dir)]
+        verdict.findings += in_chain
         verify_chain(env_dir, verdict, nodes=nodes)
-        manifests += verify_pruned(env_dir, trusted, verdict)[0]
+        manifests += verify_pruned(env_dir, trusted, verdict, covered=covered)[0]
         _one_env(env_dir, [m for m in manifests if m is not None], verdict)
         hashes |= {n.manifest_sha256 for n in nodes}
     _expected(path, expect, hashes, verdict)
@@ -1128,7 +1308,7 @@ _MOVED_ASIDE = (f"moved aside by a prune interrupted before {CHAIN} named it: ch
 
 
 def verify_leftover(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
-                    remembered: set[str]) -> dict[str, Any] | None:
+                    remembered: set[str], covered: dict[str, str] | None = None) -> dict[str, Any] | None:
     """What a prune killed mid-way left (`.pruning-<name>-<pid>`). Killed before chain.jsonl named it, the archive
     is whole (a rename moved it): it is verified where it is, as one of the chain (chain_nodes) — its files, its
     seal, its name, and, through the next archive's link, its manifest's hash; a folder made by hand under such a
@@ -1148,13 +1328,13 @@ def verify_leftover(folder: Path, trusted: Ed25519PublicKey | None, verdict: Ver
         verdict.notes.append(f"{folder.name}: {name} is pruned (named in {CHAIN}), but an interrupted prune left "
                              "what remains of its folder: run `opsverify prune` again to delete it")
         return None
-    manifest = verify_archive(folder, trusted, verdict, name)
+    manifest = verify_archive(folder, trusted, verdict, name, covered)
     verdict.notes.append(f"{folder.name}: holds {name}, {_MOVED_ASIDE}")
     return manifest
 
 
 def _later_link(archive: Path, node: Node, trusted: Ed25519PublicKey | None, own_ok: bool, signed: bool,
-                verdict: Verdict) -> None:
+                verdict: Verdict, covered: dict[str, str] | None = None) -> None:
     """`verify <archive>`: a later archive's link into it names another manifest hash. Which of the two changed,
     only a key can say: when the archive verified is as the given key signed it (`own_ok`) and the later one
     does not verify itself (its files or seal), the later one's link is what changed — said in a note, and found
@@ -1164,9 +1344,9 @@ def _later_link(archive: Path, node: Node, trusted: Ed25519PublicKey | None, own
     check = Verdict()
     if node.folder is not None:
         folder = env_dir / node.folder
-        verify_archive(folder, trusted, check, leftover_of(folder))
+        verify_archive(folder, trusted, check, leftover_of(folder), covered)
     else:
-        verify_pruned(env_dir, trusted, check, only={node.manifest_sha256})
+        verify_pruned(env_dir, trusted, check, only={node.manifest_sha256}, covered=covered)
     own = check.findings[0] if check.findings else None
     if trusted is not None and own_ok and own is not None:
         verdict.notes.append(f"{label}, the next archive, links to {archive.name} by a manifest hash it does not "

@@ -105,3 +105,39 @@ def test_archive_holds_the_coverage_report(two_runs):
     every = load_checklists(ROOT / "checklists")  # the archive covers every checklist, not only the seed ones
     assert json.loads((two_runs.archives[0] / "coverage.json").read_text(encoding="utf-8")) == json.loads(
         json.dumps(coverage_report(every)))
+
+
+def _outcome_rows() -> list[dict]:
+    """One row of each outcome, as the engine records them."""
+    base = {"system": "shop", "section": "1 Basics", "title": "t", "family": "env", "cadence": "postdeploy",
+            "severity": "normal", "expected": "FLAG=true", "observed": "FLAG is 'false'\nover two lines",
+            "message": "m"}
+    waiver = {"reason": "r", "approver": "a", "ticket": "T-1", "expires": "2099-12-31"}
+    return [{**base, "id": f"S{i}", "key": f"S{i}-x", "status": status,
+             **({"waiver": waiver} if status == "waived" else {})}
+            for i, status in enumerate(["passed", "failed", "waived", "error", "skipped", "manual"])]
+
+
+def test_categories_json_files_each_result_as_the_reports_categories_do():
+    """allure-results/categories.json (Allure's own file, matched on a result's status and message) and the report's
+    categories (Allure 3, matched on the outcome label) come from one definition and put every result in the same
+    category: failed, waived, could not check, skipped with reason (a manual item too); a pass in none."""
+    import re
+
+    from opsverify import allureresults
+
+    documented = json.loads(allureresults.categories_file())
+    assert [c["name"] for c in documented] == [c["name"] for c in allureresults.CATEGORIES]
+    assert all(set(c) <= {"name", "matchedStatuses", "messageRegex"} for c in documented)  # the file's own fields
+    for row in _outcome_rows():
+        files = allureresults.result_files(row, env="fx", start_ms=0)
+        (result,) = [json.loads(data) for name, data in files.items() if name.endswith("-result.json")]
+        outcome = next(label["value"] for label in result["labels"] if label["name"] == "outcome")
+        by_label = next((c["name"] for c in allureresults.CATEGORIES
+                         if re.search(c["matchers"]["labels"]["outcome"], outcome)), None)
+        message = (result.get("statusDetails") or {}).get("message")
+        by_file = next((c["name"] for c in documented if result["status"] in c["matchedStatuses"]
+                        and ("messageRegex" not in c
+                             or message is not None and re.fullmatch(c["messageRegex"], message))), None)
+        assert by_file == by_label, (row["status"], by_file, by_label)
+        assert (by_label is None) == (row["status"] == "passed"), row["status"]

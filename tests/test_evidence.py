@@ -3,6 +3,7 @@ the runbook; no archive for usage errors; an interrupted run says so; a broken d
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -188,6 +189,17 @@ def test_allure_environment_and_executor(evidence):
     assert "reportUrl" not in executor  # the name it would hold is the temporary folder's, not the archive's
 
 
+def test_allure_results_hold_the_categories(evidence):
+    """The categories the README names are in allure-results/ itself (Allure's categories.json), sealed with it."""
+    from opsverify.allureresults import categories_file
+
+    _, archive, _ = evidence
+    assert (archive / "allure-results" / "categories.json").read_bytes() == categories_file()
+    assert "allure-results/categories.json" in read_json(archive / "manifest.json")["files"]
+    names = [c["name"] for c in json.loads(categories_file())]
+    assert names == ["failed", "waived (accepted failures, see each waiver)", "could not check", "skipped with reason"]
+
+
 def test_summary_lists_failures_by_system_with_severity(evidence):
     _, archive, result = evidence
     assert "failed — shop: S2 (critical), S3 (minor)" in result.stdout
@@ -206,6 +218,68 @@ def test_manual_items_are_listed_whatever_m_says(tmp_path):
     assert [m["key"] for m in read_json(archive / "results.json")["manual"]] == ["S5-incident-call"]  # ... still listed
     assert read_json(archive / "manifest.json")["manual_items"] == [
         "shop S5-incident-call: manual — not checked (a phone call, not a system property)"]
+    # ... in junit.xml, as a skipped testcase of its own kind: listed, never counted as run
+    suite = ET.parse(archive / "junit.xml").getroot().find("testsuite")
+    cases = [case for case in suite.iter("testcase") if case.get("name") == "S5-incident-call"]
+    assert len(cases) == 1 and cases[0].get("classname") == "shop.9 People"
+    skipped = cases[0].find("skipped")
+    assert (skipped.get("type"), skipped.get("message")) == ("manual", "manual: a phone call, not a system property")
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert (properties["selected"], properties["ran"], properties["manual"]) == ("6", "6", "1")
+    counted = (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped"))
+    assert counted == ("7", "2", "1", "2")  # tests and skipped hold it
+    # ... and in allure-results, so the auditor's page shows it under "skipped with reason"
+    manual = _allure(archive)["S5-incident-call"]
+    labels = {(label["name"], label["value"]) for label in manual["labels"]}
+    assert {("parentSuite", "shop"), ("suite", "9 People"), ("subSuite", "S5"), ("outcome", "manual")} <= labels
+    assert manual["status"] == "skipped" and "statusDetails" not in manual
+    assert manual["description"].startswith("**Skipped:** manual: a phone call, not a system property")
+    assert "env fx, deploy local: 2 passed, 2 failed, 0 waived, 1 skipped, 1 error" in result.stdout  # not counted
+    assert "manual — not checked: shop S5-incident-call (a phone call, not a system property)" in result.stdout
+
+
+def test_a_selected_manual_item_is_listed_once(evidence):
+    """`-m "postdeploy or manual"` selects the manual item: its own result is its one entry everywhere."""
+    _, archive, _ = evidence
+    suite = ET.parse(archive / "junit.xml").getroot().find("testsuite")
+    assert [case.get("name") for case in suite.iter("testcase")].count("S5-incident-call") == 1
+    results = [json.loads(p.read_text()) for p in (archive / "allure-results").glob("*-result.json")]
+    assert [r["name"].split(" ")[0] for r in results].count("S5-incident-call") == 1
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert "manual" not in properties and suite.get("tests") == properties["ran"] == "8"
+
+
+def test_a_partial_run_lists_in_junit_and_allure_only_what_it_selected(tmp_path):
+    """`--item S1` asks for one item: its CI view and report hold that one; the manual items are still named in
+    results.json and the summary, as in every run."""
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("--item", "S1", marks="postdeploy")
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:]
+    archive = runbook.newest()
+    assert [m["key"] for m in read_json(archive / "results.json")["manual"]] == ["S5-incident-call"]
+    assert "manual — not checked: shop S5-incident-call" in result.stdout
+    suite = ET.parse(archive / "junit.xml").getroot().find("testsuite")
+    assert [case.get("name") for case in suite.iter("testcase")] == ["S1-origin-set"]
+    assert list(_allure(archive)) == ["S1-origin-set"]
+
+
+def test_the_report_shows_a_manual_item_the_run_did_not_select(tmp_path):
+    from opsverify.report import allure_cli, render
+
+    try:
+        allure_cli()
+    except Exception:
+        pytest.skip("the HTML renderer is not installed (make setup)")
+    runbook = make_runbook(tmp_path)
+    assert runbook.run("--system", "shop", marks="postdeploy").returncode == exitcodes.FAILED
+    page = render(runbook.newest()).read_text(encoding="utf-8")
+    documents = []
+    for encoded in re.findall(r'd\("[^"]+","([A-Za-z0-9+/=]+)"', page):  # the page's data, as the browser reads it
+        with contextlib.suppress(ValueError):
+            documents.append(json.loads(base64.b64decode(encoded)))
+    shown = {d["name"]: d["status"] for d in documents if isinstance(d, dict) and isinstance(d.get("name"), str)
+             and "status" in d}
+    assert shown.get("S5-incident-call on-call phones the vendor") == "skipped", sorted(shown)
 
 
 def test_fail_on_lets_lesser_failures_pass_but_still_reports_them(tmp_path):
@@ -279,7 +353,10 @@ def test_interrupted_run_archive_says_so(tmp_path, group, stop):
     assert manifest["interrupted"] is True and manifest["selected"] == 8 and manifest["ran"] < 8
     assert read_json(archive / "results.json")["interrupted"] is True
     assert "interrupted:" in out and "interrupted)" in out
-    assert len(list((archive / "allure-results").glob("*-result.json"))) == manifest["ran"]
+    results = [json.loads(p.read_text()) for p in (archive / "allure-results").glob("*-result.json")]
+    outcomes = [next(label["value"] for label in r["labels"] if label["name"] == "outcome") for r in results]
+    assert len(outcomes) - outcomes.count("manual") == manifest["ran"]  # a result for each item that ran, no more
+    assert outcomes.count("manual") == len(manifest["manual_items"]) == 1  # and the manual item -m left out, listed
 
 
 def test_a_worker_killed_mid_check_leaves_an_error_and_its_group_taken_over(tmp_path):
@@ -336,7 +413,7 @@ def test_ctrl_c_while_loading_is_one_line_and_exit_2(monkeypatch, capsys):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(plugin, "_prepare", interrupted)
-    config = SimpleNamespace(getoption=lambda name: "fx")
+    config = SimpleNamespace(getoption=lambda name: "fx", option=SimpleNamespace())  # no --help: a run
     assert plugin.pytest_cmdline_main(config) == exitcodes.INTERRUPTED
     assert capsys.readouterr().err == ("opsverify: interrupted while loading the checklists and environment: "
                                        "nothing was checked\n")

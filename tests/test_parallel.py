@@ -60,7 +60,10 @@ def test_xdist_run_is_complete_and_green(tmp_path):
     automated = len([c for c in CHECKS if not c.manual])  # every item with a cadence marker, none manual
     assert f"{automated} passed" in result.stdout
     (archive,) = (reports / "demo").iterdir()
-    assert len(list((archive / "allure-results").glob("*-result.json"))) == automated
+    results = [json.loads(path.read_text(encoding="utf-8")) for path in (archive / "allure-results").glob("*-result.json")]
+    listed_manual = [r for r in results if {"name": "outcome", "value": "manual"} in r.get("labels", [])]
+    assert len(results) - len(listed_manual) == automated  # and the manual items the selection left out, listed
+    assert len(listed_manual) == len([c for c in CHECKS if c.manual])
     manifest = json.loads((archive / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["selected"] == manifest["ran"] == automated  # the master learns the selection from its workers
     bound = next(line for line in result.stdout.splitlines() if line.startswith("bound "))

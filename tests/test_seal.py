@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opsverify import exitcodes, seal
 from opsverify.cli import main
 
-from .runbook import make_runbook, read_json
+from .runbook import CANARY, Runbook, make_runbook, read_json
 
 
 def _raw_b64(key: Ed25519PrivateKey) -> str:
@@ -370,7 +370,7 @@ def test_prune_keeps_failed_releases_and_the_chain(tmp_path, capsys):
     runbook = make_runbook(tmp_path)
     assert runbook.run("--item", "S2").returncode == exitcodes.FAILED  # a failed release: evidence to keep
     for _ in range(3):
-        assert runbook.run("--item", "S1").returncode == exitcodes.OK
+        assert runbook.run("--system", "till").returncode == exitcodes.OK  # whole runs: a partial one is kept too
     failed, clean1, clean2, newest = runbook.archives()
     (runbook.env_dir / f"{clean1.name}.html").write_text("<html></html>")  # its report goes with it
 
@@ -405,7 +405,7 @@ def test_prune_keeps_an_archive_that_does_not_verify(tmp_path, capsys):
     made to read clean): prune keeps it until --force."""
     runbook = make_runbook(tmp_path)
     for _ in range(3):
-        assert runbook.run("--item", "S1").returncode == exitcodes.OK
+        assert runbook.run("--system", "till").returncode == exitcodes.OK
     changed, clean, newest = runbook.archives()
     results = changed / "results.json"
     results.write_text(results.read_text(encoding="utf-8").replace('"passed"', '"failed"', 1), encoding="utf-8")
@@ -413,3 +413,208 @@ def test_prune_keeps_an_archive_that_does_not_verify(tmp_path, capsys):
     out = capsys.readouterr().out
     assert [a.name for a in runbook.archives()] == [changed.name, newest.name]
     assert f"kept {changed.name}: does not verify ({changed.name}/results.json: changed" in out
+
+
+# -- a team adopting signing: the archives from before, covered by the first signed one's link -----------------
+@pytest.fixture(scope="module")
+def adopted(tmp_path_factory):
+    """Two unsigned archives of one env (as `make demo` leaves them), then two signed ones: signing adopted."""
+    runbook = make_runbook(tmp_path_factory.mktemp("adopted") / "runbook")
+    key = Ed25519PrivateKey.generate()
+    public = runbook.root / "signing.pub"
+    public.write_text(seal.public_pem(key.public_key()))
+    for value in (None, None, seal.private_pem(key), seal.private_pem(key)):
+        result = runbook.run("--system", "till", env={seal.SIGNING_KEY_ENV: value} if value else None)
+        assert result.returncode == exitcodes.OK, result.stdout[-2000:] + result.stderr[-2000:]
+    return runbook, key, public
+
+
+def _adopted_copy(adopted, tmp_path: Path) -> Path:
+    target = tmp_path / "reports" / "fx"
+    shutil.copytree(adopted[0].env_dir, target)
+    return target
+
+
+def test_archives_from_before_signing_began_verify_under_the_key(adopted, tmp_path, capsys):
+    env_dir = _adopted_copy(adopted, tmp_path)
+    u1, u2, s1, s2 = _archives(env_dir)
+    code, out = _verify(capsys, env_dir, adopted[2])
+    assert code == exitcodes.OK, out
+    for unsigned in (u1, u2):
+        assert (f"note           {unsigned.name}: unsigned, before signing began; covered by {s1.name}'s link") in out
+    assert "OK: 4 archives of env fx verified" in out
+    for archive in (u1, u2, s1, s2):  # each alone too, with its links to its neighbours
+        code, out = _verify(capsys, archive, adopted[2])
+        assert code == exitcodes.OK, (archive.name, out)
+    assert main(["prune", str(env_dir), "--keep", "1"]) == 0  # pruned, they stay covered
+    capsys.readouterr()
+    code, out = _verify(capsys, env_dir, adopted[2])
+    assert code == exitcodes.OK, out
+    assert f"{u1.name} (pruned): unsigned, before signing began; covered by {s1.name}'s link" in out
+    code, out = _verify(capsys, s2, adopted[2])
+    assert code == exitcodes.OK, out
+
+
+def test_the_history_under_the_key_holds_the_archives_from_before_signing_began(adopted, tmp_path):
+    from opsverify.report import history_points
+
+    env_dir = _adopted_copy(adopted, tmp_path)
+    left_out: list[str] = []
+    points = history_points(_archives(env_dir)[-1], left_out, adopted[1].public_key())
+    assert len(points) == 3 and left_out == [], left_out
+
+
+def test_an_unsigned_archive_after_signing_began_is_still_a_bad_signature(adopted, tmp_path, capsys):
+    """Signing stopped (or a run's seal stripped): an unsigned archive after a signed one is not covered, even
+    when a signed archive links to it later."""
+    root = tmp_path / "runbook"
+    shutil.copytree(adopted[0].root, root)
+    runbook = Runbook(root)
+    assert runbook.run("--item", "S1").returncode == exitcodes.OK  # signing stopped
+    stopped = seal.archives_oldest_first(runbook.env_dir)[-1]
+    code, out = _verify(capsys, runbook.env_dir, adopted[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {stopped.name}: not signed, but a public key was given" in out
+    assert runbook.run("--item", "S1", env={seal.SIGNING_KEY_ENV: seal.private_pem(adopted[1])}).returncode == 0
+    code, out = _verify(capsys, runbook.env_dir, adopted[2])  # signing resumed: the gap stays a finding
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {stopped.name}: not signed, but a public key was given" in out
+    assert len(re.findall("^bad-signature", out, re.M)) == 1 and "before signing began" in out, out
+    code, out = _verify(capsys, stopped, adopted[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+
+
+def test_an_env_the_key_signed_nothing_of_fails_under_the_key(adopted, tmp_path, capsys):
+    env_dir = _adopted_copy(adopted, tmp_path)
+    for signed in _archives(env_dir)[2:]:
+        shutil.rmtree(signed)  # the newest archives removed: nothing the key signed is left
+    code, out = _verify(capsys, env_dir, adopted[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert out.count("not signed, but a public key was given") == 2, out
+    other = tmp_path / "other.pub"  # nor does another key's archive cover them
+    other.write_text(seal.public_pem(Ed25519PrivateKey.generate().public_key()))
+    code, out = _verify(capsys, _adopted_copy(adopted, tmp_path / "again"), other)
+    assert code == exitcodes.BAD_SIGNATURE and out.count("not signed, but a public key was given") == 2, out
+
+
+def test_an_archive_from_before_signing_edited_or_added_is_not_covered(adopted, tmp_path, capsys):
+    env_dir = _adopted_copy(adopted, tmp_path)
+    u1, u2, s1, _ = _archives(env_dir)
+    added = env_dir / (u1.name[:16] + "_added")  # an unsigned archive slipped in at the chain's start
+    shutil.copytree(u1, added)
+    manifest = {**read_json(u1 / "manifest.json"), "archive": added.name}
+    (added / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    code, out = _verify(capsys, env_dir, adopted[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {added.name}: not signed, but a public key was given" in out
+    assert "more than one archive starts the chain" in out, out
+    shutil.rmtree(added)
+    results = read_json(u2 / "results.json")  # the one before the first signed archive rewritten, re-hashed
+    results["counts"]["passed"] += 1
+    (u2 / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    manifest = read_json(u2 / "manifest.json")
+    manifest["files"]["results.json"] = seal.sha256_file(u2 / "results.json")
+    (u2 / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    code, out = _verify(capsys, env_dir, adopted[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {u2.name}: not signed, but a public key was given" in out
+    assert f"broken-chain   {s1.name}: its previous archive {u2.name} does not have the manifest hash" in out
+    assert f"{u1.name}: unsigned, before signing began" not in out  # nothing the key signed links back to it now
+
+
+# -- what prune keeps as evidence: a run that could not check items, or did not check them all -----------------
+_LOOP_OF_ONE = ("import pytest\n"  # the loop ends after the first item, unnoticed: the run is interrupted
+                "@pytest.hookimpl(tryfirst=True)\n"
+                "def pytest_runtestloop(session):\n"
+                "    item = session.items[0]\n"
+                "    item.config.hook.pytest_runtest_protocol(item=item, nextitem=None)\n"
+                "    return True\n")
+
+
+def _web_env_fixed(runbook: Runbook) -> None:
+    """The shop's web env as its items want it: a whole run then fails nothing, and errs on the worker's env alone."""
+    web = f"APP_ORIGIN=https://shop.example\nFLAG=true\nSECRET_TOKEN=sk-{CANARY}\n"
+    (runbook.root / "env" / "web.env").write_text(web)
+
+
+def _unclean_runs(runbook: Runbook) -> dict[str, Path]:
+    """One archive of each kind of run that records no clean release, though none of its items failed."""
+    _web_env_fixed(runbook)
+    made = {}
+    assert runbook.run().returncode == exitcodes.COULD_NOT_CHECK  # the worker's env file is missing
+    made["1 could not be checked"] = seal.archives_oldest_first(runbook.env_dir)[-1]
+    broken = runbook.root / "checklists" / "test_broken.py"
+    broken.write_text("raise ImportError('a module that cannot load')\n")
+    assert runbook.run("--system", "till", "--continue-on-collection-errors").returncode == exitcodes.COULD_NOT_CHECK
+    made["1 could not be collected"] = seal.archives_oldest_first(runbook.env_dir)[-1]
+    broken.unlink()
+    (runbook.root / "conftest.py").write_text(_LOOP_OF_ONE)
+    assert runbook.run("--system", "till", "--system", "shop").returncode == exitcodes.INTERRUPTED
+    made["an interrupted run (1 of 8 selected items ran)"] = seal.archives_oldest_first(runbook.env_dir)[-1]
+    (runbook.root / "conftest.py").unlink()
+    assert runbook.run("--item", "S1").returncode == exitcodes.OK
+    made["a partial run (7 of 8 items in scope left out)"] = seal.archives_oldest_first(runbook.env_dir)[-1]
+    return made
+
+
+def test_prune_keeps_runs_that_could_not_check_or_did_not_check_everything(tmp_path, capsys):
+    runbook = make_runbook(tmp_path)
+    kept = _unclean_runs(runbook)
+    for _ in range(2):
+        assert runbook.run("--system", "till").returncode == exitcodes.OK  # clean, whole: removable
+    clean, newest = seal.archives_oldest_first(runbook.env_dir)[-2:]
+    assert main(["prune", str(runbook.env_dir), "--keep", "1"]) == 0
+    out = capsys.readouterr().out
+    assert sorted(a.name for a in runbook.archives()) == sorted([*(a.name for a in kept.values()), newest.name])
+    for why, archive in kept.items():
+        assert f"kept {archive.name}: {why}" in out, out
+    assert main(["prune", str(runbook.env_dir), "--keep", "1", "--force"]) == 0
+    assert [a.name for a in runbook.archives()] == [newest.name]
+    entries = {e["archive"]: e for e in map(json.loads, (runbook.env_dir / seal.CHAIN).read_text().splitlines())}
+    assert "forced" not in entries[clean.name]
+    capsys.readouterr()
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == exitcodes.OK, out
+    for why, archive in kept.items():
+        assert entries[archive.name]["forced"] == why
+        assert f"{archive.name} (pruned): recorded {why} (deploy local" in out, out
+
+
+def _rewrite_pruned(env_dir: Path, archive: str, *, forced: str | None, kinds: list[str] | None) -> None:
+    """The entry's "forced", and the kinds its .found.json says prune kept unless --force (None: either left out)."""
+    entries = [json.loads(line) for line in (env_dir / seal.CHAIN).read_text().splitlines()]
+    for entry in entries:
+        if entry["archive"] == archive:
+            entry.pop("forced", None)
+            entry.update({"forced": forced} if forced else {})
+            found = seal.kept_manifest(env_dir, entry["manifest_sha256"], seal.FOUND)
+            record = {k: v for k, v in read_json(found).items() if k != "kept_unless_forced"}
+            found.write_text(json.dumps({**record, **({"kept_unless_forced": kinds} if kinds else {})}))
+    (env_dir / seal.CHAIN).write_text("".join(json.dumps(e) + "\n" for e in entries))
+
+
+def test_an_entry_an_earlier_prune_wrote_is_judged_by_what_it_kept(tmp_path, capsys):
+    """Before prune kept runs that could not check items, it removed them without --force and wrote no "forced":
+    such an entry (its .found.json names no kinds) still verifies. An edit of the entry, or of .found.json, alone
+    is found."""
+    runbook = make_runbook(tmp_path)
+    _web_env_fixed(runbook)
+    assert runbook.run().returncode == exitcodes.COULD_NOT_CHECK
+    errored = runbook.newest().name
+    assert runbook.run("--system", "till").returncode == exitcodes.OK
+    assert main(["prune", str(runbook.env_dir), "--keep", "1", "--force"]) == 0
+    _rewrite_pruned(runbook.env_dir, errored, forced=None, kinds=None)  # as the earlier prune wrote it
+    capsys.readouterr()
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == exitcodes.OK and "could not be checked" not in out, out
+    _rewrite_pruned(runbook.env_dir, errored, forced=None, kinds=list(seal.EVIDENCE))  # "forced" dropped
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert ('its chain.jsonl entry\'s "forced" is absent, expected "1 could not be checked" (prune writes it from '
+            "its kept manifest and .pruned/") in out
+    _rewrite_pruned(runbook.env_dir, errored, forced="1 could not be checked", kinds=None)  # the kinds dropped
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == exitcodes.TAMPERED and 'entry\'s "forced" is "1 could not be checked", expected absent' in out, out
+    _rewrite_pruned(runbook.env_dir, errored, forced="1 could not be checked", kinds=["failed", "nothing"])
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == exitcodes.TAMPERED and 'its "kept_unless_forced" holds "nothing", not one of' in out, out

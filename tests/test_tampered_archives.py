@@ -36,7 +36,7 @@ def unsigned(tmp_path_factory):
     """Three clean unsigned archives of env fx: what whoever edits them can re-seal."""
     runbook = make_runbook(tmp_path_factory.mktemp("unsigned") / "runbook")
     for deploy in ("first", "second", "third"):
-        assert runbook.run("--item", "S1", "--deploy-id", deploy).returncode == exitcodes.OK
+        assert runbook.run("--system", "till", "--deploy-id", deploy).returncode == exitcodes.OK  # whole: prunable
     return runbook
 
 
@@ -111,6 +111,47 @@ def test_a_chain_line_that_is_not_an_entry_breaks_the_chain(signed, tmp_path, ca
     code, out = _verify(capsys, env_dir)
     assert code == exitcodes.BROKEN_CHAIN, out
     assert "broken-chain   fx/chain.jsonl line 1: not a chain entry: " in out
+
+
+def _sparse(path: Path, size: int) -> None:
+    """A file of `size` bytes that takes no disk (and that a reader of the whole of it would never finish)."""
+    path.unlink(missing_ok=True)
+    with open(path, "wb") as handle:
+        handle.truncate(size)
+
+
+MANIFEST_LIMIT = 64 << 20  # as seal says: a bigger "manifest" is never read
+
+
+@pytest.mark.parametrize("size", [MANIFEST_LIMIT + 1, 1 << 40], ids=["just-over", "a-tebibyte"])
+def test_a_manifest_larger_than_any_opsverify_writes_is_tampered_unread(signed, tmp_path, capsys, size):
+    env_dir = _copy(signed, tmp_path)
+    first, middle, newest = seal.archive_dirs(env_dir)
+    _sparse(middle / "manifest.json", size)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert (f"tampered       {middle.name}/manifest.json: not a manifest as opsverify writes it: is larger than any "
+            "manifest opsverify writes (64 MiB)") in out
+    assert f"{newest.name}: its previous archive {middle.name} is there, but not as an archive" in out
+    assert [p.name for p in seal.archives_oldest_first(env_dir)] == [first.name, middle.name, newest.name]
+    assert main(["prune", str(env_dir), "--keep", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"left {middle.name} alone: its manifest.json is larger than any manifest opsverify writes" in out, out
+
+
+def test_a_chain_jsonl_or_signature_larger_than_any_opsverify_writes_is_not_read(signed, tmp_path, capsys):
+    env_dir = _copy(signed, tmp_path)
+    _sparse(env_dir / "chain.jsonl", 1 << 40)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert "broken-chain   fx/chain.jsonl: is larger than any chain.jsonl opsverify writes (256 MiB)" in out
+    (env_dir / "chain.jsonl").unlink()
+    archive = seal.archive_dirs(env_dir)[0]
+    _sparse(archive / "manifest.sig", 1 << 40)
+    code, out = _verify(capsys, archive)
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {archive.name}: manifest.sig is larger than any manifest.sig opsverify writes (64 KiB)" \
+        in out
 
 
 # -- 2. a sealed archive holds no symlink, and is none -------------------------------------------------------
