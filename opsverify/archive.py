@@ -942,7 +942,11 @@ def _signals_held():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = (signal.SIGINT, signal.SIGTERM)
+    from .plugin import INTERRUPTIONS
+
+    INTERRUPTIONS.run_ended()  # where its handler stands, a signal is noted now, not raised: the run then ends 2
+    noting = INTERRUPTIONS.noting()
+    held = [number for number in (signal.SIGINT, signal.SIGTERM) if number not in noting]
     before = {number: signal.signal(number, signal.SIG_IGN) for number in held}
     try:
         yield

@@ -194,6 +194,10 @@ class _Interruptions:
     def run_ended(self) -> None:
         self.ending = True
 
+    def noting(self) -> set[int]:
+        """The signals this handler stands for now (a signal set to anything else is someone else's)."""
+        return {number for number in self.HANDLED if signal.getsignal(number) == self._arrived}
+
 
 INTERRUPTIONS = _Interruptions()
 

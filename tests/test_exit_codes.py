@@ -296,6 +296,19 @@ def pytest_terminal_summary(terminalreporter):  # the archive is sealed; its sum
     os.kill(os.getpid(), signal.{stop})
 """
 
+SIGNAL_WHILE_SEALING = """
+import os, signal
+from opsverify import archive
+
+sealing = archive.ArchiveReporter._complete_archive
+
+def signalled_while_sealing(self, *args, **kwargs):  # the moment the archive is being sealed
+    os.kill(os.getpid(), signal.{stop})
+    return sealing(self, *args, **kwargs)
+
+archive.ArchiveReporter._complete_archive = signalled_while_sealing
+"""
+
 SIGNAL_TWICE = """
 import os, signal
 
@@ -339,6 +352,16 @@ def test_a_signal_while_the_summary_prints_ends_2_with_the_archive_line(tmp_path
     assert f"archive: reports/local/{archive.name} (" in out
     assert manifest["exit_code"] == exitcodes.OK and manifest["interrupted"] is False
     assert f"opsverify: {stop} arrived as the run was ending: its archive and summary are complete" in err
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_signal_while_the_archive_is_sealed_is_noted_not_dropped(tmp_path, stop):
+    """Sealing finishes (every item ran: the archive says 0), and the signal is not lost: the run exits 2."""
+    with MisbehavingHttp() as web:
+        code, out, err, archive, manifest = _signalled(tmp_path, web, SIGNAL_WHILE_SEALING.format(stop=stop))
+    assert code == exitcodes.INTERRUPTED, out[-3000:] + err[-3000:]
+    assert "Traceback" not in out + err
+    assert f"archive: reports/local/{archive.name} (" in out and manifest["exit_code"] == exitcodes.OK
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
