@@ -38,7 +38,7 @@ import pytest
 from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Check, shown
-from .items import check_fields
+from .items import check_fields, marks_for
 from .display import visible
 from .environment import Environment
 from .errors import ArchiveFailed
@@ -975,7 +975,8 @@ def _no_archive_reason(pytest_exit: int, config: pytest.Config, state, *, nothin
         if shard and not getattr(state, "shard_systems", True):
             # a CI matrix wider than the fleet: say so, rather than leave the empty shard a mystery
             return f"no archive: no check was selected (--shard {shard} holds no system: fewer systems than shards)"
-        return "no archive: no check was selected"
+        why = _why_none_was_selected(config, state)
+        return "no archive: no check was selected" + (f" ({why})" if why else "")
     return ""
 
 
@@ -1057,6 +1058,29 @@ def _test_files_named(config: pytest.Config, checklists: Path) -> list[str]:
     return named
 
 
+def _why_none_was_selected(config: pytest.Config, state) -> str:
+    """What an empty selection most likely means, said where it is reported: a mark no item carries (a typo),
+    an --item that -m leaves out, or pytest started in a subfolder, where the project's testpaths do not apply."""
+    checks = [c for c in getattr(state, "checks", []) if state.in_scope(c)]
+    markexpr = (config.option.markexpr or "").strip()
+    if markexpr and checks:
+        marks = sorted({m.mark.name for c in checks for m in marks_for(c)})
+        try:
+            taken = _matching_marks(markexpr, checks)
+        except LookupError:
+            return f"-m {visible(markexpr[:80])!r} names a mark no runbook item carries; theirs: {', '.join(marks)}"
+        for item in config.getoption("ov_items"):
+            left_out = [c for c in checks if c.id == item and c not in taken]
+            if left_out:
+                kind = left_out[0].cadence.value if left_out[0].cadence else "manual"
+                return f"--item {visible(item[:80])} is a {kind} item, which -m {visible(markexpr[:80])!r} leaves out"
+    started_in = Path(config.invocation_params.dir)
+    if config.inipath is not None and started_in != Path(config.rootpath) and config.args == [str(started_in)]:
+        return (f"pytest was started in {started_in}, below the project: it looks only there; start it in "
+                f"{config.rootpath}, whose testpaths it follows")
+    return ""
+
+
 def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
     """The checks an -m expression takes in, judged on the marks each item carries (cadence, manual, mutating)."""
     if not markexpr:
@@ -1068,8 +1092,6 @@ def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
         raise LookupError("a mark of the project's own: which items carry it is pytest's to know")
     from _pytest.mark import MarkMatcher
     from _pytest.mark.expression import Expression
-
-    from .items import marks_for
 
     expression = Expression.compile(markexpr)
     return [c for c in checks if expression.evaluate(MarkMatcher.from_markers(m.mark for m in marks_for(c)))]

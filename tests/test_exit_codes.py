@@ -372,3 +372,39 @@ def test_a_second_signal_while_the_first_is_handled_ends_2_without_traceback(tmp
     assert "Traceback" not in out + err
     assert manifest["interrupted"] is True
     assert f"archive: reports/local/{archive.name} (" in out and ", interrupted)" in out
+
+
+# -- an empty selection (exit 5) says what most likely made it empty ---------------------------------------------
+@pytest.mark.parametrize("options, said", [
+    (["-m", "postdeploi"], "-m 'postdeploi' names a mark no runbook item carries; theirs: daily, postdeploy"),
+    (["-m", "postdeploy", "--item", "N1"], "--item N1 is a daily item, which -m 'postdeploy' leaves out"),
+])
+def test_an_empty_selection_says_why(tmp_path, options, said):
+    with MisbehavingHttp() as web:
+        project = _project(tmp_path, web)
+        project.checklist("nightly", """
+        - {id: N1, name: up, section: S, title: the site answers at night, family: http, cadence: daily,
+           params: {service: web, path: /ok}}
+        """)
+        project.environment("""
+        systems:
+          site: {services: {web: {url: "${WEB_URL}"}}}
+          nightly: {services: {web: {url: "${WEB_URL}"}}}
+        """)
+        ran = project.run("--env", "local", *options)
+    assert ran.code == exitcodes.NO_CHECKS, ran.output[-3000:]
+    assert f"no archive: no check was selected ({said})" in ran.output
+
+
+def test_a_run_started_below_the_project_says_where_to_start_it(tmp_path):
+    """pytest follows the ini's testpaths only when started in the project folder; below it, it looks where it is."""
+    with MisbehavingHttp() as web:
+        project = _project(tmp_path, web)
+        (project.root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["checklists"]\n')
+        below = project.root / "docs"
+        below.mkdir()
+        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"], cwd=below,
+                              capture_output=True, text=True, timeout=240, env={**_environ(), **project.variables})
+    assert done.returncode == exitcodes.NO_CHECKS, done.stdout[-3000:] + done.stderr[-3000:]
+    assert f"pytest was started in {below}, below the project: it looks only there; start it in {project.root}" in (
+        done.stdout + done.stderr)
