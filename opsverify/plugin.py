@@ -270,6 +270,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if name is None or _help_only(config.option):
         return None
     INTERRUPTIONS.install()  # from the start: the demo starting, the checklists loading
+    # and to the very end: the first cleanup registered is the last to run, after the demo and the run have stopped
+    config.add_cleanup(lambda: _end_interrupted(config.stash.get(SESSION, None)))
     try:
         state = _prepare(config, name)
     except StopRun as exc:
@@ -759,12 +761,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     pytest's final sweep for unraisable exceptions.)"""
     if config.stash.get(STATE, None) is not None:
         gc.freeze()
-    _end_interrupted(config.stash.get(SESSION, None))
 
 
 def _end_interrupted(session: pytest.Session | None) -> None:
-    """A signal noted while the run was ending (see _Interruptions): the run exits 2, as it does when one stops its
-    loop — unless its archive could not be written or pytest broke (26, 3 say more)."""
+    """A signal noted while the run was ending (see _Interruptions), until its last cleanup (the demo stopping): the
+    run exits 2, as it does when one stops its loop — unless its archive could not be written or pytest broke (26, 3
+    say more). Then Ctrl-C is as it was (a run inside another program leaves that one's as it found it)."""
     noted = INTERRUPTIONS.noted
     INTERRUPTIONS.uninstall()
     if noted is None or session is None:

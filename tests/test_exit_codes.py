@@ -309,6 +309,13 @@ def signalled_while_sealing(self, *args, **kwargs):  # the moment the archive is
 archive.ArchiveReporter._complete_archive = signalled_while_sealing
 """
 
+SIGNAL_AT_CLEANUP = """
+import os, signal
+
+def pytest_configure(config):  # a cleanup registered now runs before the run's own last ones (the demo stopping)
+    config.add_cleanup(lambda: os.kill(os.getpid(), signal.{stop}))
+"""
+
 SIGNAL_TWICE = """
 import os, signal
 
@@ -362,6 +369,15 @@ def test_a_signal_while_the_archive_is_sealed_is_noted_not_dropped(tmp_path, sto
     assert code == exitcodes.INTERRUPTED, out[-3000:] + err[-3000:]
     assert "Traceback" not in out + err
     assert f"archive: reports/local/{archive.name} (" in out and manifest["exit_code"] == exitcodes.OK
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_signal_while_the_run_cleans_up_is_noted_not_fatal(tmp_path, stop):
+    """After the summary, while the run stops what it started: the signal neither kills it (143) nor is lost."""
+    with MisbehavingHttp() as web:
+        code, out, err, archive, manifest = _signalled(tmp_path, web, SIGNAL_AT_CLEANUP.format(stop=stop))
+    assert code == exitcodes.INTERRUPTED, out[-3000:] + err[-3000:]
+    assert "Traceback" not in out + err and f"archive: reports/local/{archive.name} (" in out
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
