@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ if TYPE_CHECKING:  # drivers load when a target is first asked something, not wh
     from .environment import Environment, SystemModel
     from .transports import http
     from .transports.postgres import Database
+
+SECRET_REF = re.compile(r"\{secret:([^}]+)\}")  # `{secret:NAME}`: how checklists cite a secret of the environment
 
 
 class Target:
@@ -133,15 +136,10 @@ class Target:
         return value
 
     def fill_secrets(self, headers: dict[str, str]) -> dict[str, str]:
-        """Replace `{secret:NAME}` in header values; the result never goes into evidence."""
-        filled = {}
-        for key, value in headers.items():
-            while "{secret:" in value:
-                start = value.index("{secret:")
-                end = value.index("}", start)
-                value = value[:start] + self.secret(value[start + 8 : end]) + value[end + 1 :]
-            filled[key] = value
-        return filled
+        """Replace `{secret:NAME}` in header values; the result never goes into evidence. Only the checklist's
+        own text is read for references, in one pass: a secret's value goes in as it is, whatever it holds
+        (`{secret:` without a close, a reference to itself or to another secret)."""
+        return {key: SECRET_REF.sub(lambda ref: self.secret(ref[1]), value) for key, value in headers.items()}
 
     def endpoint(self, name: str) -> str:
         value = self.config.endpoints.get(name)

@@ -10,7 +10,7 @@ from opsverify.checklist import load_checklists
 from opsverify.errors import ConfigError
 
 from opsverify.families import schema
-from opsverify.families._catalog import PUBLIC, normal_type, same_type
+from opsverify.families._catalog import PUBLIC, normal_type, role_label, role_name, same_type
 from opsverify.outcome import Status
 
 from .catalog import catalog, column, constraint, extension, function, index, policy, role, table, view
@@ -293,6 +293,20 @@ def test_privileges_held_through_role_inheritance():
     verdict({"table": "jobs", "no_grants_to": ["authenticated"]}, facts, PASSED)
 
 
+def test_a_role_named_superuser_is_a_role_not_superuser_power():
+    """Held as superuser is no grantee: a real role called superuser, granted to app, is named as the role app
+    inherits, and a real superuser is still said to be one."""
+    roles = [role("postgres", superuser=True), role("superuser"), role("app", member_of=["superuser"]),
+             role("root", superuser=True)]
+    facts = catalog(table(grants_=[("superuser", "INSERT")]), roles=roles)
+    outcome = verdict({"table": "jobs", "no_write_grants_to": ["app"]}, facts, FAILED,
+                      "grants INSERT to superuser (inherited by app)")
+    assert "a superuser" not in outcome.observed
+    verdict({"table": "jobs", "no_write_grants_to": ["superuser"]}, facts, FAILED, "grants INSERT to superuser")
+    verdict({"table": "jobs", "no_write_grants_to": ["root"]}, facts, FAILED, "grants INSERT/UPDATE/DELETE/TRUNCATE to root (a superuser)")
+    verdict({"table": "jobs", "grants_to": {"root": ["ALL"]}}, facts, PASSED)
+
+
 def test_predefined_roles_hold_what_no_acl_shows():
     roles = [role("postgres", superuser=True), role("pg_read_all_data"), role("reporting", member_of=["pg_read_all_data"])]
     facts = catalog(table(), roles=roles)
@@ -538,10 +552,40 @@ def test_a_role_is_named_as_sql_names_it(written, role):
     assert p.no_write_grants_to == [role] and p.grants_to == {role: ["SELECT"]}
 
 
-@pytest.mark.parametrize("written", ['"Public', '"a"b"', '""'])
+@pytest.mark.parametrize("written", ['"Public', '"a"b"'])  # '""' is an empty name: see below
 def test_a_role_in_broken_quotes_is_refused(written):
     with pytest.raises(ValidationError, match="double quotes"):
         schema.Params.model_validate({"table": "a", "no_grants_to": [written]})
+
+
+@pytest.mark.parametrize("written", ["", '""'])
+@pytest.mark.parametrize("field", ["no_grants_to", "no_write_grants_to", "grants_to", "no_policies_for"])
+def test_an_empty_role_name_is_refused_at_load(field, written):
+    value = {written: ["SELECT"]} if field == "grants_to" else [written]
+    with pytest.raises(ValidationError, match="role name is empty") as refused:
+        schema.Params.model_validate({"table": "a", field: value})
+    assert "double quotes" not in str(refused.value)
+
+
+@pytest.mark.parametrize("role", [" PUBLIC", "PUBLIC ", "Public", "PUBLIC", '"PUBLIC"', '"x', " anon", "anon\t",
+                                  "a b", "anon", "Web.User", 'say "hi"'])
+def test_a_role_label_reads_back_as_the_role(role):
+    label = role_label(role)
+    assert role_name(label) == role
+    assert (label == role) == (role in ("a b", "anon", "Web.User", 'say "hi"'))  # the rest need quotes
+
+
+def test_everyone_is_labelled_public_and_an_empty_name_shows_as_empty_quotes():
+    assert role_label(PUBLIC) == "PUBLIC" and role_label("") == '""'
+
+
+def test_a_role_whose_name_has_spaces_at_its_ends_is_not_shown_as_everyone():
+    roles = [role("postgres", superuser=True), role(" PUBLIC"), role("anon ")]
+    facts = catalog(table(grants_=[('" PUBLIC"', "UPDATE"), ('"anon "', "DELETE")]), roles=roles)
+    verdict({"table": "jobs", "no_write_grants_to": ['" PUBLIC"']}, facts, FAILED, 'grants UPDATE to " PUBLIC"')
+    verdict({"table": "jobs", "no_write_grants_to": ['"anon "']}, facts, FAILED, 'grants DELETE to "anon "')
+    outcome = judge({"table": "jobs", "no_grants_to": ["anon"]}, facts)
+    assert outcome.evidence["tables"]["public.jobs"]["grants"] == ['" PUBLIC":UPDATE', '"anon ":DELETE', "postgres:SELECT"]
 
 
 CAPITAL_ROLES = [role("postgres", superuser=True), role("anon"), role("authenticated"), role("service_role"),

@@ -551,3 +551,25 @@ def test_quoted_schemas_view_kinds_and_except_names_on_a_real_database(server):
     assert excepted.observed == '2 tables have row level security off: public."a.b", public.base', excepted.observed
     assert excepted.expected == "every table in public except a.b, public.nosuch, RLS on"
     assert excepted.evidence["except_tables_matching_nothing"] == ["a.b", "public.nosuch"]
+
+
+# -- 18: a role named superuser, a role named " PUBLIC" -----------------------------------------------------
+# Held as superuser is no grantee, so a real role called superuser is told apart from superuser power; a name
+# with space at an end is written in double quotes, never as everyone
+ODD_ROLE_NAMES = """
+grant superuser to ov_app;
+create table public.t (id int);
+grant insert on public.t to superuser;
+grant update on public.t to " PUBLIC";
+"""
+
+
+def test_roles_named_superuser_and_space_public_on_a_real_database(server):
+    _, fresh = server
+    with fresh(ODD_ROLE_NAMES, roles=("superuser", "ov_app", " PUBLIC")) as url:
+        inherited, spaced = judge_on(url, [{"table": "public.t", "no_write_grants_to": ["ov_app"]},
+                                           {"table": "public.t", "no_write_grants_to": ['" PUBLIC"']}])
+    expect([inherited, spaced], [(FAILED, "table public.t grants INSERT to superuser (inherited by ov_app)"),
+                                 (FAILED, 'table public.t grants UPDATE to " PUBLIC"')])
+    assert spaced.expected == 'public.t exists, no write grants to " PUBLIC"'
+    assert '" PUBLIC":UPDATE' in spaced.evidence["tables"]["public.t"]["grants"]

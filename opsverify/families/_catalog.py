@@ -10,6 +10,7 @@ PUBLIC may EXECUTE. Everyone (grantee oid 0) is `PUBLIC` below, a value no role'
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import re
@@ -20,6 +21,14 @@ from typing import Any
 # for a role (`role name "public" is reserved`, on CREATE and RENAME alike). A real role may be called "PUBLIC" or
 # "Public" (only the lower-case name is reserved): read by its name, it is never taken for everyone.
 PUBLIC = "public"
+
+
+class Via(enum.Enum):
+    """How a privilege is held without any grantee giving it. Not a string: no role's name (a role may be
+    called superuser) can pass for it."""
+
+    SUPERUSER = "superuser"
+
 
 RELATION_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN")
 FUNCTION_PRIVILEGES = ("EXECUTE",)
@@ -374,15 +383,15 @@ def read_roles(rows: list[dict]) -> Roles:
                  parents=parents)
 
 
-def held_privileges(role: str, grants: list[dict], roles: Roles, kind: str) -> dict[str, str]:
-    """privilege -> the grantee through which `role` holds it (itself, PUBLIC, a role it inherits, or
-    `superuser`). `kind` is relation, function or schema."""
+def held_privileges(role: str, grants: list[dict], roles: Roles, kind: str) -> dict[str, str | Via]:
+    """privilege -> the grantee through which `role` holds it (itself, PUBLIC, a role it inherits), or
+    `Via.SUPERUSER`. `kind` is relation, function or schema."""
     if role in roles.superusers:
-        return {p: "superuser" for p in ALL_PRIVILEGES[kind]}
+        return {p: Via.SUPERUSER for p in ALL_PRIVILEGES[kind]}
     by_grantee: dict[str, set[str]] = {}
     for g in grants:
         by_grantee.setdefault(g["grantee"], set()).add(g["privilege"])
-    held: dict[str, str] = {}
+    held: dict[str, str | Via] = {}
     for grantee in (role, PUBLIC, *roles.inherited(role)):
         privileges = by_grantee.get(grantee, set()) | IMPLICIT_PRIVILEGES.get(grantee, {}).get(kind, set())
         for privilege in privileges:
@@ -404,7 +413,11 @@ _QUOTED_ROLE = re.compile(r'"((?:[^"]|"")+)"')
 def role_name(text: str) -> str:
     """A role as an item writes it, read as SQL reads a grantee: PUBLIC (unquoted, any case) is everyone; a name
     in double quotes (a quote inside it doubled) is the role it spells, so '"PUBLIC"' and '"Public"' are real roles
-    (and '"public"' everyone, as in SQL); any other text is a role's name as it is. ValueError for broken quotes."""
+    (and '"public"' everyone, as in SQL); any other text is a role's name as it is. ValueError for broken quotes
+    and for an empty name (PostgreSQL has none: it would fail only when the run asks for it)."""
+    if text in ("", '""'):
+        quoted = ' ("" quotes no name)' if text else ""
+        raise ValueError(f"role name is empty{quoted}: write the role's name, or PUBLIC for everyone")
     if text.lower() == PUBLIC:
         return PUBLIC
     if not text.startswith('"'):
@@ -416,11 +429,12 @@ def role_name(text: str) -> str:
 
 
 def role_label(role: str) -> str:
-    """A role as reports write it, which `role_name` reads back: everyone as PUBLIC; a role that would read as
-    everyone (some case of public) or begins with a quote in double quotes; any other name as it is."""
+    """A role as reports write it, which `role_name` reads back: everyone as PUBLIC; in double quotes a name that
+    would not read as itself — some case of public, one beginning with a quote, one with space at an end (' PUBLIC'
+    would read as everyone in a message, and YAML drops such space), an empty one; any other name as it is."""
     if role == PUBLIC:
         return "PUBLIC"
-    if role.lower() == PUBLIC or role.startswith('"'):
+    if role.lower() == PUBLIC or role.startswith('"') or role != role.strip() or not role:
         return '"' + role.replace('"', '""') + '"'
     return role
 

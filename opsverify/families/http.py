@@ -18,12 +18,12 @@ from urllib.parse import quote
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..outcome import Outcome, error, failed, passed
+from ..target import SECRET_REF
 from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply
 from ._common import StrictParams, UrlPath, holds_non_finite
 
 NAME = "http"
 
-_SECRET_REF = re.compile(r"\{secret:([^}]+)\}")
 
 JsonType = Literal["object", "array", "string", "number", "integer", "boolean", "null"]
 DEFAULT_STATUS = "2xx (default status)"
@@ -156,7 +156,7 @@ class Params(StrictParams):
 
 def needs(params: Params) -> tuple[str, ...]:
     """The URL, and every secret a header cites: a missing one skips this item, not its neighbours."""
-    cited = sorted({name for value in params.headers.values() for name in _SECRET_REF.findall(value)})
+    cited = sorted({name for value in params.headers.values() for name in SECRET_REF.findall(value)})
     return ("url", *(f"secret:{name}" for name in cited))
 
 

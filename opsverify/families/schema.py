@@ -49,6 +49,7 @@ from ._catalog import (
     role_label,
     role_name,
     same_type,
+    Via,
 )
 from ._common import StrictParams, _quoted_parts, first_few, nothing_found, plural, split_name
 
@@ -392,11 +393,11 @@ def _expand(privileges: Iterable[str], kind: str) -> set[str]:
     return {x for p in privileges for x in (ALL_PRIVILEGES[kind] if p == "ALL" else (p,))}
 
 
-def _via(role: str, grantee: str) -> str:
+def _via(role: str, grantee: str | Via) -> str:
+    if grantee is Via.SUPERUSER:
+        return f"{role_label(role)} (a superuser)"
     if grantee in (role, PUBLIC):
         return role_label(grantee)
-    if grantee == "superuser":
-        return f"{role_label(role)} (a superuser)"
     return f"{role_label(grantee)} (inherited by {role_label(role)})"
 
 

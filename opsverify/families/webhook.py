@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import math
-import re
 import secrets as _random
 import time
 import uuid
@@ -44,6 +43,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from ..display import visible
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
+from ..target import SECRET_REF
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath
@@ -55,7 +55,6 @@ SCHEMES = ("shopify", "stripe", "fal")
 NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say nothing of the signature
 GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with)
-_SECRET_REF = re.compile(r"\{secret:([^}]+)\}")
 
 
 def _rejection(value: int) -> int:
@@ -90,7 +89,7 @@ def _unquoted_reference(value: Any) -> Any:
 
 
 def _cites_a_secret(value: str) -> str:
-    if not _SECRET_REF.fullmatch(value):  # the value is not repeated: it may be the secret itself
+    if not SECRET_REF.fullmatch(value):  # the value is not repeated: it may be the secret itself
         raise ValueError('must cite a secret of the environment, as "{secret:STRIPE_WEBHOOK_SECRET}": a signing '
                          "secret written into the checklist would be committed, and copied into every archive")
     return value
@@ -120,7 +119,7 @@ class Params(StrictParams):
 
     @property
     def secret_name(self) -> str | None:
-        found = _SECRET_REF.fullmatch(self.signed_with) if self.signed_with else None
+        found = SECRET_REF.fullmatch(self.signed_with) if self.signed_with else None
         return found.group(1) if found else None
 
     def accepts(self, status: int) -> bool:
