@@ -9,7 +9,9 @@ first asks every statement they will send in one round trip (`Database.prefetch`
 finds its answers waiting; a statement nobody foresaw is asked by its gather on its own.
 
 Groups start in the order pytest will ask for their items, and an item is answered as soon as its own
-group is done, so the first systems are reported while later ones are still answering. Families that learn
+group is done, so the first systems are reported while later ones are still answering. A mutating check is the
+exception: it is a job of its own, started only when pytest asks for its item — a run stopped early (-x,
+--maxfail, --sw, Ctrl-C) never sends the call of an item it does not report. Families that learn
 secrets from their targets (`LEARNS_SECRETS`: a key found in a page's scripts, env values a platform API returns)
 start first, and no item is answered before they have ended: a page echoing such a secret is reported cleaned.
 
@@ -110,15 +112,17 @@ class Run:
 
     # -- evaluation --------------------------------------------------------------------
     def outcome(self, check: Check, selected: Iterable[Check] = (), *, shared: Path | None = None) -> Outcome:
-        """The outcome of one check. The first call starts evaluating every selected check, all targets
-        concurrently, in the order the items come (`selected`'s order), and returns as soon as this check's
-        own group is done (and every group that learns secrets: see _Schedule.until): pytest reports the first
-        systems while later ones are still answering. With
+        """The outcome of one check. The first call starts evaluating every selected read-only check, all
+        targets concurrently, in the order the items come (`selected`'s order), and returns as soon as this
+        check's own group is done (and every group that learns secrets: see _Schedule.until): pytest reports the
+        first systems while later ones are still answering. A mutating check is evaluated only when it is the
+        one asked for: its call is sent for an item pytest reports, never ahead of it. With
         `shared` (a folder all xdist workers of the run see), each (system, family) group is evaluated by
-        exactly one worker — the first to claim it; a worker claims every unclaimed group at once,
+        exactly one worker — the first to claim it; a worker claims every unclaimed read-only group at once,
         evaluates them concurrently and publishes each as its job ends, then waits for the groups others
-        claimed — so no target is asked twice and no mutating call is repeated (a worker that dies loses only
-        the groups it had not finished: their read-only items are asked again, see _SharedGroups)."""
+        claimed — so no target is asked twice; a mutating check is claimed by the worker asked for its item,
+        so its call is sent once (a worker that dies loses only the groups it had not finished: their
+        read-only items are asked again, a mutating one is not, see _SharedGroups)."""
         with self._lock:
             key = self._key(check)
             if key not in self._outcomes:
@@ -139,7 +143,8 @@ class Run:
             if self._schedule is not None:  # a check outside the earlier selection (not in a pytest run)
                 self._publish(self._schedule.until_done())
             ordered = list(dict.fromkeys([*selected, check]))
-            self._schedule = _Schedule(self, [c for c in ordered if self._key(c) not in self._outcomes])
+            self._schedule = _Schedule(self, [c for c in ordered if self._key(c) not in self._outcomes],
+                                       on_demand=True)
         self._publish(self._schedule.until(key))
 
     def _publish(self, results: dict[str, Outcome]) -> None:
@@ -154,7 +159,11 @@ class Run:
     def bound(self, checks: Iterable[Check]) -> float:
         """The worst-case time to evaluate `checks`, from the configured timeouts alone."""
         groups, _ = self._plan(checks)
-        return self._bound(self._jobs(groups))
+        jobs = self._jobs(groups)
+        # a mutating check's job starts only when pytest asks for its item, maybe once every other job has ended
+        # and after the one before it: each may run alone, so each adds its own time
+        alone = sum(job.bound_s + JUDGE_SLACK_S for job in jobs if job.mutating)
+        return math.ceil((self._bound(jobs) + alone) * 10) / 10
 
     def evaluate(self, checks: Iterable[Check]) -> dict[str, Outcome]:
         """Every check's outcome, redacted, once all are done (xdist workers' groups, the engine's tests). Each
@@ -199,16 +208,23 @@ class Run:
     def _jobs(self, groups: dict[tuple[str, str], list[Check]]) -> list["_Job"]:
         """The units of concurrency: per target, one job for every family that talks to its database
         (they share one session, so they run in turn, and the session closes when they are done — a fleet
-        never holds more connections than jobs running); one job per other (system, family) group."""
+        never holds more connections than jobs running); one job per other (system, family) group; and one
+        job per mutating check, which a run stopped early may never start (see _Schedule)."""
         database: dict[str, list[tuple[Any, list[Check]]]] = defaultdict(list)
         jobs: list[_Job] = []
         for (system, family_name), members in sorted(groups.items()):
             module = families.get(family_name)
-            if "database" in families.needs_kinds(module, members):
-                database[system].append((module, members))
-            else:
-                target = self.targets[system]
-                jobs.append(_Job(target, [(module, members)], families.bound(module, target, members)))
+            target = self.targets[system]
+            read_only = [c for c in members if not c.mutating]
+            for batch in [read_only] * bool(read_only) + [[c] for c in members if c.mutating]:
+                uses_database = "database" in families.needs_kinds(module, batch)
+                if uses_database and not batch[0].mutating:
+                    database[system].append((module, batch))
+                elif uses_database:  # its own session's time: it may start after the others' session closed
+                    jobs.append(_Job(target, [(module, batch)], target.database_bound_s() + families.bound(
+                        module, target, batch, include_database=False), closes_database=True))
+                else:
+                    jobs.append(_Job(target, [(module, batch)], families.bound(module, target, batch)))
         for system, parts in database.items():
             target = self.targets[system]
             seconds = target.database_bound_s() + sum(
@@ -290,9 +306,12 @@ class _Schedule:
     A job that ends starts the next one itself, so no slot idles while pytest reports outcomes it already
     has. The thread that waits for an outcome (pytest's) collects: `until(key)` gathers what has ended,
     gives up what is overdue, names what it waits for, and returns when `key` is known — and every job that
-    learns secrets has ended (they start first, so that wait is short; a run without any has none)."""
+    learns secrets has ended (they start first, so that wait is short; a run without any has none).
+    With `on_demand`, a mutating check's job is held back until `until` names its key: it is started (first
+    in line) for the item pytest runs, never ahead of it, so a run that stops early has not sent its call."""
 
-    def __init__(self, run: Run, checks: list[Check], *, jobs: list["_Job"] | None = None) -> None:
+    def __init__(self, run: Run, checks: list[Check], *, jobs: list["_Job"] | None = None,
+                 on_demand: bool = False) -> None:
         self.run = run
         if jobs is None:
             groups, self.results = run._plan(checks)
@@ -303,7 +322,8 @@ class _Schedule:
             self.results = {}
         self.learners = [job for job in jobs if job.learns_secrets]
         self.keys = {run._key(c) for c in checks} | {run._key(c) for job in jobs for _, ms in job.parts for c in ms}
-        self.pending = list(jobs)
+        self.held = [job for job in jobs if on_demand and job.mutating]  # started when their key is asked for
+        self.pending = [job for job in jobs if not (on_demand and job.mutating)]
         self.running: list[_Worker] = []
         self.slots = threading.BoundedSemaphore(run.concurrency)
         self.ended = threading.Event()  # set by a worker as it ends: the waiting thread looks at once
@@ -314,7 +334,16 @@ class _Schedule:
         """Drive the schedule until `key`'s outcome is known and no job that learns secrets is still to end (None:
         until every job has ended); returns every outcome not handed out before — cleaned by the caller with all
         the run has learned: an outcome seen before a secret was learned may hold it."""
+        if key is not None:
+            self._release(key)
         return self._drive(lambda: key is not None and key in self.results and self._learners_ended())
+
+    def _release(self, key: str) -> None:
+        """The held job of `key`, asked for now: next in line."""
+        with self._lock:
+            asked = [job for job in self.held if key in job.keys()]
+            self.held = [job for job in self.held if key not in job.keys()]
+            self.pending[:0] = asked
 
     def until_any(self) -> dict[str, Outcome]:
         """Drive the schedule until some outcome not handed out before is known (or every job has ended); returns
@@ -355,7 +384,7 @@ class _Schedule:
 
     def stop(self) -> None:
         with self._lock:
-            stopped, self.pending = self.pending, []
+            stopped, self.pending, self.held = self.pending + self.held, [], []
         for job in stopped:  # should anything still ask, it is told why (never a pass)
             for _, members in job.parts:
                 for check in members:
@@ -407,6 +436,14 @@ class _Job:
     @property
     def learns_secrets(self) -> bool:
         return any(_learns_secrets(module) for module, _ in self.parts)
+
+    @property
+    def mutating(self) -> bool:
+        """A mutating check's own job (see Run._jobs)."""
+        return any(check.mutating for _, checks in self.parts for check in checks)
+
+    def keys(self) -> set[str]:
+        return {Run._key(check) for _, checks in self.parts for check in checks}
 
     def label(self) -> str:
         names = ", ".join(module.NAME for module, _ in self.parts)
@@ -476,7 +513,9 @@ class _Worker(threading.Thread):
 
 class _SharedGroups:
     """Under xdist: claim unclaimed groups in a run-private folder, evaluate them, publishing each group's outcomes
-    as soon as its job ends; wait for the groups other workers claimed.
+    as soon as its job ends; wait for the groups other workers claimed. A mutating check is a group of its own
+    (`<system>--<family>--<key>`), claimed only by a worker asked for its item: xdist runs each item on one
+    worker, so its call is sent once, and only for an item that is reported.
 
     Per group the folder holds a lock that the worker evaluating it holds (`<group>.claim`: free once that worker
     is gone, killed or not) and, once published, its outcomes (`<group>.json`); `claims.json` says which worker (pid)
@@ -493,18 +532,21 @@ class _SharedGroups:
         self.shared = shared
 
     @staticmethod
-    def _name(system: str, family: str) -> str:
-        return f"{system}--{family}"
+    def _name(check: Check) -> str:
+        """A (system, family) group's name; a mutating check is a group of its own, claimed only when asked for."""
+        group = f"{check.system}--{check.family}"
+        return f"{group}--{check.key}" if check.mutating else group
 
     def outcomes(self, wanted: Iterable[Check], check: Check) -> dict[str, Outcome]:
+        needed = self._name(check)
         by_group: dict[str, list[Check]] = defaultdict(list)  # in the order the items come
-        for c in wanted:
-            by_group[self._name(c.system, c.family)].append(c)
+        for c in wanted:  # a mutating check other than the one asked for waits for the worker xdist gives it to
+            if not c.mutating or self._name(c) == needed:
+                by_group[self._name(c)].append(c)
         mine = self._claim(by_group)
         results = self._evaluate(mine, by_group) if mine else {}
         if self.run.warnings:
             (self.shared / f"warnings-{os.getpid()}.json").write_text(json.dumps(self.run.warnings))
-        needed = self._name(check.system, check.family)
         if needed not in mine:
             results.update(self._wait_for(needed, by_group[needed]))
         for name, members in by_group.items():  # before any outcome is reported: what every learner group learned

@@ -1,6 +1,6 @@
 """Workers that share a run's groups (xdist) keep its promises when one of them dies or falls behind:
 each group's outcomes are published as soon as its job ends, so a killed worker's finished calls are
-never sent again; a group it left unfinished is evaluated again only where that repeats no mutating call;
+never sent again; a read-only group it left unfinished is evaluated again, a mutating call it was sending is not;
 a waiter waits as long as the worker evaluating its group lives and is within that worker's bound; and
 workers started with `--tx` share their groups as those started with `-n` do.
 
@@ -25,8 +25,8 @@ from typing import Iterator
 import pytest
 
 from opsverify import families, provenance
-from opsverify.checklist import Cadence, Check, Severity
-from opsverify.engine import Run
+from opsverify.checklist import Cadence, Check, Severity, load_checklists
+from opsverify.engine import Run, _SharedGroups
 from opsverify.environment import load_environment
 from opsverify.outcome import Status
 
@@ -85,8 +85,9 @@ def _cron(system: str) -> str:
 
 
 def _project(root: Path, base: str) -> Project:
-    """shop (two http items, a cron pair), slow (one http item) and zjobs (a cron pair) on one target. The
-    checklists sort shop first, so the item a killed worker was running is one of shop's."""
+    """shop (two http items, a cron pair), zjobs (a cron pair) and zslow (one http item) on one target. The
+    checklists sort shop first, so the worker that claims the read-only groups does so at one of shop's items; and
+    zslow last, so the other worker reaches zjobs' mutating item before it waits for zslow's page."""
     project = Project(root, {"TARGET_URL": base, "CRON_SECRET": CRON_SECRET})
     project.checklist("shop", """
     - {id: H1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
@@ -94,7 +95,7 @@ def _project(root: Path, base: str) -> Project:
     - {id: H2, name: status, section: Web, title: status answers, family: http, cadence: postdeploy,
        params: {service: web, path: /shop/h2, status: 200}}
     """ + _cron("shop"))
-    project.checklist("slow", """
+    project.checklist("zslow", """
     - {id: H1, name: slow, section: Web, title: the slow page answers, family: http, cadence: postdeploy,
        params: {service: web, path: /hold, status: 200}}
     """)
@@ -104,8 +105,8 @@ def _project(root: Path, base: str) -> Project:
 timeouts: {{connect_s: 2, http_s: 120}}
 systems:
   shop: {system}
-  slow: {system}
   zjobs: {system}
+  zslow: {system}
 """)
     return project
 
@@ -138,36 +139,68 @@ def _eventually(condition, what: str, within_s: float = 60) -> None:
 
 
 def test_a_killed_worker_repeats_nothing_it_finished_and_no_mutating_call(tmp_path):
-    """The worker evaluating every group is SIGKILLed while slow's page and zjobs' signed cron call are still
-    unanswered: shop's groups, done, were published and are not asked again; slow's read-only page is asked
-    again by the worker that takes it over; zjobs' cron run, which may have happened, is not sent again — its
-    item is an error saying so — while zjobs' read-only item is evaluated again and passes."""
+    """One worker claims every read-only group at its first item and is SIGKILLed while zslow's page is unanswered;
+    the other, asked for zjobs' mutating item, is SIGKILLed while its signed cron call is unanswered. shop's and
+    zjobs' read-only groups, done, were published and are not asked again; zslow's page is asked again by the
+    worker that takes its group over; zjobs' cron run, which may have happened, is not sent again — its item is an
+    error saying its worker stopped."""
     with counting_target(("/hold", False), ("/cron/zjobs", True)) as target:
         project = _project(tmp_path / "project", target.url)
         with started(project, "-m", "postdeploy", "--env", "local", "-n", "2", tmp=tmp_path / "tmp") as run:
             assert target.arrived.wait(60), "the held requests never came"
             (shared,) = (tmp_path / "tmp").glob("opsverify-shared-*")
-            _eventually(lambda: {"shop--http.json", "shop--cron.json"} <= {p.name for p in shared.iterdir()},
-                        "shop's groups ended, but were not published while the worker's other groups ran")
+            published = {"shop--http.json", "shop--cron.json", "zjobs--cron.json"}
+            _eventually(lambda: published <= {p.name for p in shared.iterdir()},
+                        "the read-only groups ended, but were not published while the worker's other groups ran")
             claims = json.loads((shared / "claims.json").read_text())
-            killed = {claims["slow--http"], claims["zjobs--cron"]}  # group -> the pid of the worker evaluating it
-            assert len(killed) == 1, claims  # one worker claimed every group
-            os.kill(killed.pop(), signal.SIGKILL)
-            target.release.set()  # for the page's second asking; the killed worker's calls are gone with it
+            assert "zjobs--cron--CR2-runs" in claims and "shop--cron" in claims, claims  # the mutating one: its own
+            reader, sender = claims["zslow--http"], claims["zjobs--cron--CR2-runs"]  # group -> its worker's pid
+            assert reader != sender and claims["zjobs--cron"] == reader, claims
+            for pid in (reader, sender):
+                os.kill(pid, signal.SIGKILL)
+            target.release.set()  # for the page's second asking; the killed workers' calls are gone with them
             output, _ = run.communicate(timeout=240)
     asked = _counts(target)
     assert asked[("/shop/h1", False)] == asked[("/shop/h2", False)] == 1, asked
     assert asked[("/cron/shop", True)] == 1 and asked[("/cron/shop", False)] == 2, asked  # once each, as run serially
     assert asked[("/cron/zjobs", True)] == 1, asked  # the mutating call: never sent again
-    assert asked[("/hold", False)] == 2 and asked[("/cron/zjobs", False)] == 4, asked  # read-only: asked again
+    assert asked[("/cron/zjobs", False)] == 2, asked  # its read-only item's group was published: not asked again
+    assert asked[("/hold", False)] == 2, asked  # read-only, unfinished: asked again
     ran = Ran(subprocess.CompletedProcess(run.args, run.returncode, output, ""), 0.0, project.root)
     results = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))
     rows = {(row["system"], row["key"]): row for row in results["checks"] if row.get("key")}
     assert rows["zjobs", "CR2-runs"]["status"] == "error", output[-3000:]
-    assert rows["zjobs", "CR2-runs"]["observed"] == (
-        f"could not look: the worker running it stopped after it may have sent GET {target.url}/cron/zjobs;"
-        " not repeated"), output[-3000:]
-    assert rows["zjobs", "CR1-rejects"]["status"] == rows["slow", "H1-slow"]["status"] == "passed", output[-3000:]
+    assert rows["zjobs", "CR2-runs"]["observed"].startswith("could not look: the worker running it stopped"), rows
+    assert rows["zjobs", "CR1-rejects"]["status"] == rows["zslow", "H1-slow"]["status"] == "passed", output[-3000:]
+
+
+def test_a_mutating_check_whose_worker_stopped_is_not_sent_again(tmp_path):
+    """Asked for the same mutating check after the worker that claimed it stopped before publishing it (each item
+    on each worker), a worker does not send its call again: it may have been sent; the item is an error saying
+    so."""
+    with counting_target() as target:
+        (tmp_path / "local.yaml").write_text(
+            f"name: local\nallow_mutating: true\nsystems:\n  zjobs: {{services: {{web: {{url: '{target.url}'}}}},"
+            f" secrets: {{CRON_SECRET: '{CRON_SECRET}'}}}}\n", encoding="utf-8")
+        env = load_environment(tmp_path, "local")
+        project = _project(tmp_path / "project", target.url)
+        (check,) = [c for c in load_checklists(project.root / "checklists") if c.system == "zjobs" and c.mutating]
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        stopped, asking = Run(env), Run(env)
+        try:
+            groups = _SharedGroups(stopped, shared)
+            claimed = groups._claim({groups._name(check): [check]})
+            for held in claimed.values():  # its worker gone: the claim's lock released, nothing published
+                held.close()
+            outcome = asking.outcome(check, [check], shared=shared)
+        finally:
+            stopped.close()
+            asking.close()
+    assert _counts(target) == Counter(), target.asked
+    assert outcome.status is Status.ERROR
+    assert outcome.observed == (f"could not look: the worker running it stopped after it may have sent GET "
+                                f"{target.url}/cron/zjobs; not repeated"), outcome.observed
 
 
 # -- a waiter whose group is queued behind others ----------------------------------------------------------
