@@ -252,7 +252,7 @@ class Run:
         if worker.announced is None:
             if elapsed > WAIT_SHOWN_S:
                 worker.announced = elapsed
-                self.on_wait(f"waiting for {worker.job.label()}: gives up within {worker.job.bound_s:g} s")
+                self.on_wait(f"waiting for {worker.job.label()}: gives up within {worker.job.bound_s:.0f} s")
         elif elapsed - worker.announced >= WAIT_REPEAT_S:
             worker.announced = elapsed
             left = max(0, math.ceil(worker.job.bound_s - elapsed))
@@ -554,7 +554,11 @@ class _SharedGroups:
                 continue  # (this worker's redactor learned its own groups' secrets as it evaluated them)
             if name != needed:
                 results.update(self._wait_for(name, members))
-            self._learn(name)
+            try:
+                self._learn(name)
+            except SharedFileAltered as exc:  # what it learned is unknown: any outcome here could show a secret
+                said = error(f"could not look: {exc}; no outcome is shown that could hold a secret it held")
+                return {key: said for key in results}
         return results
 
     def _evaluate(self, claimed: dict[str, IO[str]], by_group: dict[str, list[Check]],
@@ -645,7 +649,7 @@ class _SharedGroups:
         """What the worker that evaluated the learner group `name` had learned when it published it (none: the group
         was given up, its items are errors), learned here; the caller cleans the outcomes again."""
         learned = self.shared / f"{name}{LEARNED}"
-        if learned.exists():
+        if learned.exists():  # an altered one raises SharedFileAltered: no outcome is reported without its secrets
             self.run.redactor.learn_known(_read_sealed(learned))
 
     def _wait_for(self, name: str, members: list[Check]) -> dict[str, Outcome]:
@@ -669,7 +673,7 @@ class _SharedGroups:
             if time.monotonic() > deadline["since"] + deadline["bound_s"]:
                 return self._late(members, deadline["bound_s"])
             time.sleep(WAIT_POLL_S)
-        return self._read(answer)
+        return self._read(answer, members)
 
     def _take_over(self, name: str, held: IO[str], members: list[Check]) -> dict[str, Outcome]:
         """The group of a worker that stopped before publishing it. Its read-only items are evaluated again; a
@@ -703,8 +707,11 @@ class _SharedGroups:
                 for c in members}
 
     @staticmethod
-    def _read(answer: Path) -> dict[str, Outcome]:
-        stored = _read_sealed(answer)
+    def _read(answer: Path, members: list[Check] | None = None) -> dict[str, Outcome]:
+        try:
+            stored = _read_sealed(answer)
+        except SharedFileAltered as exc:  # its outcomes cannot be trusted: its items were not seen to be checked
+            return {Run._key(c): error(f"could not look: {exc}") for c in members or []}
         return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"],
                              o.get("duration_s", 0.0))
                 for key, o in stored.items()}
@@ -715,13 +722,23 @@ def _learns_secrets(family: Any) -> bool:
     return bool(getattr(family, "LEARNS_SECRETS", False))
 
 
+class SharedFileAltered(GatherError):
+    """A file of the run-private folder does not open under the run's key: changed (or swapped) while the run ran."""
+
+
 def _read_sealed(path: Path) -> Any:
-    return json.loads(unsealed(path.read_bytes(), path.name))
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        return json.loads(unsealed(path.read_bytes(), path.name))
+    except (InvalidTag, ValueError) as exc:  # a flipped byte, a truncated file, another file's content
+        raise SharedFileAltered(f"the run-private file {path.name} was altered while the run ran (it does not open "
+                                f"under the run's key: {type(exc).__name__})") from None
 
 
 def learn_shared_secrets(shared: Path | None, redactor: Redactor) -> None:
     """What the learner groups xdist workers evaluated had learned (see _SharedGroups): the master's redactor learns
-    it before the archive and the summary are written."""
+    it before the archive and the summary are written. SharedFileAltered if a file of them does not open."""
     if shared is None or not shared.is_dir():
         return
     for path in sorted(shared.glob(f"*{LEARNED}")):

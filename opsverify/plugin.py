@@ -713,11 +713,15 @@ def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
 def pytest_sessionfinish_learned(session: pytest.Session) -> None:
     """Under xdist, the secrets the workers' learner groups learned from targets (a key in a page's scripts) are the
     master's too, before anything of the run is written: the archive's last net, the summary, --junitxml."""
-    from .engine import learn_shared_secrets
+    from .engine import SharedFileAltered, learn_shared_secrets
 
     state = session.config.stash.get(STATE, None)
     if state is not None and state.shared is not None and not hasattr(session.config, "workerinput"):
-        learn_shared_secrets(state.shared, state.run.redactor)
+        try:
+            learn_shared_secrets(state.shared, state.run.redactor)
+        except SharedFileAltered as exc:  # secrets the workers learned are unknown here: nothing is written with them
+            _refuse_archive(session, state, f"archive not written: {exc}; it held secrets the workers learned, "
+                                            "which the archive could then show", exitcodes.ARCHIVE)
     if INTERRUPTIONS.noted and session.exitstatus != exitcodes.INTERRUPTED:
         session.exitstatus = exitcodes.INTERRUPTED  # arrived as the loop ended, before the archive: it says so
 
@@ -730,13 +734,19 @@ def pytest_sessionfinish_refused(session: pytest.Session) -> None:
     state = config.stash.get(STATE, None)
     if state is None or hasattr(config, "workerinput") or not _refused_modules(config):
         return
-    session.exitstatus = exitcodes.BAD_CONFIG
+    _refuse_archive(session, state, "no archive: a test module is bad input (see above); nothing was checked",
+                    exitcodes.BAD_CONFIG)
+
+
+def _refuse_archive(session: pytest.Session, state: State, why: str, exit_code: int) -> None:
+    """No archive for this run (said on its line), and the run's exit code."""
+    session.exitstatus = exit_code
     if state.archive is not None:
         state.archive.discard()
         state.archive = None
-    reporter = config.pluginmanager.get_plugin("opsverify-archive")
+    reporter = session.config.pluginmanager.get_plugin("opsverify-archive")
     if reporter is not None:
-        reporter.not_written = "no archive: a test module is bad input (see above); nothing was checked"
+        reporter.not_written = why
 
 
 def _refused_modules(config: pytest.Config) -> bool:
