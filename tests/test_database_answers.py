@@ -161,6 +161,26 @@ ESCAPES = [
     # SQL given as text to a function that runs it (query_to_xml …) is read too
     ("dblink_exec", "select length(query_to_xml('select dblink_exec(''loopback'', ''delete from public.orders'')',"
                     " true, true, '')::text) as n"),
+    # string constants separated by a newline are one constant to PostgreSQL: read joined
+    ("dblink_exec", "select length(query_to_xml('select dbl'\n'ink_exec(''loopback'', ''delete from public.orders'')',"
+                    " true, true, '')::text) as n"),
+    ("dblink_exec", "select length(query_to_xml('select dbl' -- a comment\n  'ink_exec(''loopback'', ''x'')',"
+                    " true, true, '')::text) as n"),
+    # any literal that reads as a statement is read as SQL, whatever function it goes to (ts_rewrite runs it too)
+    ("dblink_exec", "select ts_rewrite('a'::tsquery, 'select dblink_exec(''loopback'', ''delete from public.orders'')"
+                    " , ''a''::tsquery, ''b''::tsquery')::text as n"),
+    ("dblink", "select ts_rewrite('a'::tsquery, 'select ''a''::tsquery, ''b''::tsquery from dbl'\n"
+                    "'ink(''loopback'', ''select 1'') as t(x int)')::text as n"),
+    # effects outside the transaction that BEGIN READ ONLY does not stop, nor the rollback undo
+    ("http_post", "select status as n from http_post('http://127.0.0.1:1/', 'x', 'text/plain')"),
+    ("http_get", "select status as n from extensions.http_get('http://127.0.0.1:1/')"),
+    ("http", "select (http(('GET', 'http://127.0.0.1:1/', null, null, null)::http_request)).status as n"),
+    ("pg_terminate_backend", "select count(*) as n from pg_stat_activity where pg_terminate_backend(pid)"),
+    ("pg_cancel_backend", "select pg_catalog.pg_cancel_backend(42) as n"),
+    ("pg_reload_conf", "select pg_reload_conf() as n"),
+    ("lo_export", "select lo_export(16400, '/tmp/out') as n"),
+    ("pg_create_physical_replication_slot", "select pg_create_physical_replication_slot('s') is null as n"),
+    ("pg_stat_reset", "select pg_stat_reset() is null as n"),
 ]
 NOT_ESCAPES = [
     "select count(*) as n from pg_stat_activity where query like '%dblink_exec(%'",  # a literal mentions it
@@ -169,6 +189,16 @@ NOT_ESCAPES = [
     'select 1 as "dblink_exec"',
     "select count(*) as n from public.dblink_log",  # a table, not a call
     "select length(query_to_xml('select 1', true, true, '')::text) as n",
+    "select 'dblink_exec(' as n",
+    "select count(*) as n from pg_proc where proname = 'dblink_exec'",
+    "select has_function_privilege('dblink_exec(text, text)', 'execute') as n",
+    "select count(*) as n from pg_proc where oid = 'public.http_post(varchar, varchar, varchar)'::regprocedure",
+    "select count(*) as n from pg_stat_activity where query ~ '^http(s)?://'",
+    "select count(*) as n from public.links t where t.dblink_exec and t.http",  # columns, not calls
+    "select 1 as n -- dblink_exec('loopback', 'x')\n",
+    "select 'select dbl'\n'ink' as n",
+    "select length(query_to_xml('select ''dblink_exec(''''a'''', ''''b'''')''', true, true, '')::text) as n",
+    "select pg_notify('ops', 'x') is null as n",  # delivered at commit only: the rollback drops it
 ]
 
 
@@ -225,6 +255,40 @@ def test_a_checker_that_may_run_dblink_or_use_a_foreign_server_is_warned(demo_de
         said = warning(db["url"]) or ""
     assert "dblink_exec" in said and "outside the read-only transaction" in said, said
     assert "foreign server loopback" in said, said
+
+
+def test_the_escapes_found_in_sql_text_really_write_and_are_refused_at_load(demo_deployment, shop):
+    """SQL given as a literal to a function that runs it (ts_rewrite, on no list), and joined across a newline as
+    PostgreSQL joins it, runs dblink from the checker's read-only session and deletes: each is refused at load."""
+    writer, password = f"loop_writer_{shop['name'][-8:]}", "loop-writer-pw-1"
+    with psycopg.connect(shop["admin"], autocommit=True) as conn:
+        conn.execute("create extension dblink")
+        conn.execute(f"create role {writer} login password '{password}'")
+        conn.execute(f"grant select, delete on public.orders to {writer}")
+    loop = f"host=127.0.0.1 port={shop['port']} dbname={shop['name']} user={writer} password={password}"
+    queries = [
+        "select ts_rewrite('a'::tsquery, 'select ''a''::tsquery, ''b''::tsquery from dbl'\n"
+        "'ink_exec(''LOOP'', ''delete from public.orders where id = 1'') as d')::text as n",
+        "select ts_rewrite('a'::tsquery, 'select ''a''::tsquery, ''b''::tsquery"
+        " from dblink_exec(''LOOP'', ''delete from public.orders where id = 2'') as d')::text as n",
+    ]
+    try:
+        for query in queries:
+            with pytest.raises(ValueError, match=r"calls dblink(_exec)?\(\).*outside the checker's read-only"):
+                sql.Params.model_validate({"query": query, "expect": {"n": {"ne": None}}})
+        database = Database(shop["url"], connect_timeout_s=5, statement_timeout_ms=5000, label="test")
+        try:
+            answers = database.query_many([q.replace("LOOP", loop.replace("'", "")) for q in queries])
+        finally:
+            database.close()
+        assert not any(isinstance(a, QueryFailed) for a in answers), answers
+        with psycopg.connect(shop["admin"], autocommit=True) as conn:
+            left = [row[0] for row in conn.execute("select id from public.orders order by id")]
+        assert left == [3], left  # both ran: what load refuses is a real write
+    finally:
+        with psycopg.connect(shop["admin"], autocommit=True) as conn:
+            conn.execute(f"drop owned by {writer}")
+            conn.execute(f"drop role {writer}")
 
 
 SETTINGS = ("select current_setting('search_path') as search_path, current_setting('statement_timeout') as timeout,"

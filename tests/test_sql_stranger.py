@@ -506,6 +506,24 @@ FALLBACKS = [
      Status.FAILED),
     ("FALLBACK-upper", "SELECT COUNT(*) AS n FROM public.app_errors"
                        " WHERE created_at > COALESCE({deployed_at}, now() - interval '1 hour')", Status.FAILED),
+    # parentheses and a coalesce of one argument pass the null on to the fallback
+    ("fallback-in-parens", "select count(*) as n from public.app_errors"
+                           " where created_at > coalesce(({deployed_at}), now() - interval '1 hour')", Status.FAILED),
+    ("fallback-nested", "select count(*) as n from public.app_errors"
+                        " where created_at > coalesce(coalesce({deployed_at}), now() - interval '1 hour')",
+     Status.FAILED),
+    # greatest and least ignore a null in PostgreSQL: the other argument is the window
+    ("fallback-greatest", "select count(*) as n from public.app_errors"
+                          " where created_at > greatest({deployed_at}, now() - interval '1 hour')", Status.FAILED),
+    # a fallback that is null itself is none
+    ("fallback-null", "select count(*) as n from public.app_errors"
+                      " where created_at > coalesce({deployed_at}, null)", Status.ERROR),
+    ("fallback-null-cast", "select count(*) as n from public.app_errors"
+                           " where created_at > coalesce({deployed_at}, null::timestamptz, ({deployed_at}))",
+     Status.ERROR),
+    # the fallback must give the window, not the count of an empty one
+    ("fallback-outside-subquery", "select coalesce((select count(*) from public.app_errors"
+                                  " where created_at >= {deployed_at}), 0) as n", Status.ERROR),
 ]
 
 
@@ -522,6 +540,25 @@ def test_a_query_citing_the_deploy_time_without_a_fallback_is_an_error_when_none
         assert "cites {deployed_at}" in outcome.observed and "give --deployed-at or a fallback" in outcome.observed
         assert "coalesce({deployed_at}, now() - interval '60 minutes')" in outcome.observed, outcome.observed
     assert given.status is Status.FAILED, _said(name, Status.FAILED, given)  # with a deploy time, judged as ever
+
+
+@pytest.mark.parametrize("field", ["query", "detail"])
+@pytest.mark.parametrize("written", [
+    "select count(*) as n from public.app_errors where note = 'since {deployed_at}'",
+    "select length($$ created_at >= {deployed_at} $$) as n",
+    "select count(*) as n from public.app_errors where note = E'at {deployed_at}\\n'",
+])
+def test_the_deploy_time_inside_a_string_is_refused_at_load(field, written):
+    """It is filled in as `'…'::timestamptz`: inside a string its quotes would end that string."""
+    params = {"query": "select 1 as n", "expect": {"n": {"eq": 0}}, field: written}
+    with pytest.raises(ValueError, match=r"\{deployed_at\} is inside a string.*write it outside the quotes"):
+        sql.Params.model_validate(params)
+
+
+def test_the_deploy_time_in_a_comment_or_outside_strings_loads():
+    for written in ("select count(*) as n from public.app_errors -- since {deployed_at}\n"
+                    " where created_at >= coalesce({deployed_at}, now()) and note <> '{deployed}'",):
+        sql.Params.model_validate({"query": written, "expect": {"n": {"eq": 0}}})
 
 
 @pytest.mark.parametrize("setting", ["timezone = 'Asia/Tokyo'", "datestyle = 'German, DMY'",

@@ -192,7 +192,7 @@ def read_only_query(value: str) -> str:
     A real SQL tokenizer splits the text, so a `;` inside a string literal, a dollar-quoted body or
     a comment is not mistaken for a second statement. (The database's read-only transaction is what
     actually prevents writes; this rejects what is certainly not a measure, early and clearly — and the calls
-    that would run SQL outside that transaction, which it cannot stop: `_runs_elsewhere`.)"""
+    that act outside that transaction, which it cannot stop: `_runs_elsewhere`.)"""
     import sqlparse
 
     statements = [s for s in sqlparse.parse(value) if _has_code(s)]
@@ -207,78 +207,163 @@ def read_only_query(value: str) -> str:
     return value.strip().rstrip(";").rstrip()
 
 
-# Functions that run a statement in a session of their own, outside the checker's read-only transaction (which
-# binds its own session only): a denylist of the known escape hatches, dblink's and pg_background's functions.
-def _runs_elsewhere_in(name: str) -> str | None:
+# Functions whose effect is outside the checker's read-only transaction — it does not stop them, and its rollback does
+# not undo them (each tried on PostgreSQL 18 in BEGIN READ ONLY; pg_notify, lo_import and lo_unlink are stopped
+# there, so they are not listed): a denylist of the known ones, by name in any schema — what each does, and the harm.
+_WRITES = "could write"
+_OUTSIDE = {
+    **dict.fromkeys(("http", "http_get", "http_post", "http_put", "http_patch", "http_delete", "http_head"),
+                    ("sends an HTTP request from the database server (pgsql-http)", "could change another service")),
+    **dict.fromkeys(("pg_terminate_backend", "pg_cancel_backend"),
+                    ("signals another server process, ending its session or its query", "could stop other work")),
+    "pg_reload_conf": ("makes the server reload its configuration", "could change the server"),
+    "pg_rotate_logfile": ("rotates the server's log file", "could change the server"),
+    "lo_export": ("writes a file on the database server", "could overwrite a file"),
+    **dict.fromkeys(("pg_file_write", "pg_file_rename", "pg_file_unlink"),
+                    ("writes, renames or removes a file on the database server (adminpack)", "could change a file")),
+    **dict.fromkeys(("pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message"),
+                    ("writes to the server's write-ahead log", "could change the server")),
+    **dict.fromkeys(("pg_backup_start", "pg_backup_stop", "pg_start_backup", "pg_stop_backup", "pg_promote"),
+                    ("starts or stops a backup, or promotes a standby", "could change the server")),
+    **dict.fromkeys(("pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
+                     "pg_copy_physical_replication_slot", "pg_copy_logical_replication_slot",
+                     "pg_drop_replication_slot", "pg_replication_slot_advance"),
+                    ("creates, drops or advances a replication slot", "could change the server")),
+    "pg_stat_statements_reset": ("resets the server's statistics", "could erase them"),
+}
+
+
+def _acts_outside(name: str) -> tuple[str, str] | None:
+    """What the function does outside the read-only transaction, and what it could do; None for any other."""
     if name == "dblink" or name.startswith("dblink_"):
-        return "another session (dblink)"
+        return "runs SQL in another session (dblink)", _WRITES
     if name.startswith("pg_background_"):
-        return "a background worker (pg_background)"
-    return None
+        return "runs SQL in a background worker (pg_background)", _WRITES
+    if name.startswith("pg_stat_reset"):
+        return "resets the server's statistics", "could erase them"
+    return _OUTSIDE.get(name)
 
 
-# PostgreSQL's own functions that run SQL given as text (as the current role, in its transaction)
+# PostgreSQL's own functions that run SQL given as text (as the current role, in its transaction): sql's RLS guard
+# reads them. The check below does not rely on this list: it reads every literal that reads as a statement.
 RUNS_SQL = frozenset({"query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "table_to_xml",
                       "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
                       "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
                       "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat"})
-# what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text). A
-# backslash elsewhere is a plain character (standard_conforming_strings is on): LIKE 'admin\_%' needs no tokenizer,
-# so loading a runbook imports no SQL parser
-_MAY_SPELL = ("dblink", "pg_background", "u&")
+# what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text), or a
+# string constant continued on the next line ('select dbl'\n'ink…'). A backslash elsewhere is a plain character
+# (standard_conforming_strings is on): LIKE 'admin\_%' needs no tokenizer, so loading a runbook imports no SQL parser
+_MAY_SPELL = ("dblink", "pg_background", "http", "pg_stat_reset", "u&", *_OUTSIDE)
 _ESCAPE_STRING = re.compile(r"(?<![\w$])[eE]'")
+# PostgreSQL joins two string constants separated by whitespace holding a newline (`--` comments count as whitespace)
+_CONTINUED = r"(?:[ \t\f\v]|--[^\n\r]*+)*+[\n\r](?:\s|--[^\n\r]*+)*+"
+_CONTINUATION = re.compile(_CONTINUED)
+_CONTINUES = re.compile("'" + _CONTINUED + "'")
 _STRINGS = frozenset({"STRING", "BYTE_STRING", "NATIONAL_STRING", "RAW_STRING", "HEREDOC_STRING", "UNICODE_STRING",
                       "BIT_STRING", "HEX_STRING"})
+_NOT_STATEMENT_STARTS = frozenset({"VAR", "IDENTIFIER", "NUMBER", *_STRINGS})
 
 
-def _runs_elsewhere(query: str) -> str | None:
-    """Why the query is refused when it calls a function that runs SQL outside the read-only transaction — also in
-    SQL given as a literal to a function that runs it (`query_to_xml('select dblink…')`). Calls are read with a
-    PostgreSQL tokenizer (sqlglot's: a backslash does not end a standard string, as the session reads it), so a
-    literal that only mentions dblink is no call, and a quoted, qualified or upper-case name is one. Not seen:
-    SQL built at run time (`'select dbl' || 'ink…'`), and a function of the database's own that calls one."""
-    if not any(mark in query.lower() for mark in _MAY_SPELL) and not _ESCAPE_STRING.search(query):
-        return None  # no such name is spelled here: nothing to tokenize
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
+    """sqlglot's PostgreSQL tokenizer (a backslash does not end a standard string, as the session reads it), minus
+    its shortcut that swallows what follows EXPLAIN, DO or CALL as one string: that text is code here."""
     from sqlglot.dialects.postgres import Postgres
+
+    class Tokenizer(Postgres.Tokenizer):
+        COMMANDS: set = set()
+
+    return Tokenizer()
+
+
+def _runs_elsewhere(query: str, literal: bool = False) -> str | None:
+    """Why the query is refused when it calls a function that acts outside the read-only transaction — also in SQL
+    given as a string literal, to whatever function runs it (`query_to_xml('select dblink…')`, `ts_rewrite`).
+    Calls are read with a PostgreSQL tokenizer, so a literal that only mentions dblink is no call, and a quoted,
+    qualified or upper-case name is one. A literal is read as SQL when it starts as a statement does (a keyword or
+    a parenthesis), so a function's signature (`'dblink_exec(text, text)'`) or a pattern (`'^http(s)?://'`) is
+    text. Not seen: SQL built at run time (`'select dbl' || 'ink…'`), and a function of the database's own that
+    calls one."""
+    lowered = query.lower()
+    if (not any(mark in lowered for mark in _MAY_SPELL) and not _ESCAPE_STRING.search(query)
+            and not _CONTINUES.search(query)):
+        return None  # no such name is spelled here: nothing to tokenize
     from sqlglot.errors import TokenError
 
     try:
-        tokens = Postgres.Tokenizer().tokenize(query)
+        tokens = _tokenizer().tokenize(query)
     except TokenError:
-        return ("cannot be read by a SQL tokenizer, so a call of dblink or pg_background (which would run SQL outside"
-                " the checker's read-only transaction) cannot be ruled out: check its quotes and comments")
-    calls, literals = [], []
-    for i, token in enumerate(tokens):
-        text, following = _spelled(tokens, i)
-        if token.token_type.name in _STRINGS:
-            literals.append(text)
-        elif following < len(tokens) and tokens[following].token_type.name == "L_PAREN":
-            calls.append(text.lower())  # "DBLINK_EXEC" is another function to PostgreSQL: refused all the same
+        if literal:
+            return None  # not SQL: the server could not run it either
+        return ("cannot be read by a SQL tokenizer, so a call of a function that acts outside the checker's read-only"
+                " transaction (dblink, pgsql-http, …) cannot be ruled out: check its quotes and comments")
+    if literal and not _starts_a_statement(tokens):
+        return None
+    calls, literals = _calls_and_literals(query, tokens)
     for name in calls:
-        where = _runs_elsewhere_in(name)
-        if where is not None:
-            return (f"calls {name}(), which runs SQL in {where}, outside the checker's read-only transaction, so it"
-                    " could write: a measure reads the database through the checker's own session")
-    if RUNS_SQL.intersection(calls):
-        return next(filter(None, map(_runs_elsewhere, literals)), None)
-    return None
+        found = _acts_outside(name)
+        if found is not None:
+            what, could = found
+            return (f"calls {name}(), which {what}, outside the checker's read-only transaction, so it {could}:"
+                    " a measure only reads the database, through the checker's own session")
+    return next(filter(None, (_runs_elsewhere(text, literal=True) for text in literals)), None)
 
 
-def _spelled(tokens: list, i: int) -> tuple[str, int]:
-    """Token i's text as PostgreSQL reads it — a U& identifier or string with its escapes decoded (`\0062`, or
-    with the character its UESCAPE names) — and the index of the token after it."""
-    token, following = tokens[i], i + 1
-    unicode = token.token_type.name == "UNICODE_STRING" or (
-        token.token_type.name == "IDENTIFIER" and i >= 2 and tokens[i - 1].token_type.name == "AMP"
-        and tokens[i - 2].text.upper() == "U")
+def _starts_a_statement(tokens: list) -> bool:
+    first = tokens[0] if tokens else None
+    return first is not None and (first.token_type.name == "L_PAREN" or (
+        first.token_type.name not in _NOT_STATEMENT_STARTS and first.text.isalpha()))
+
+
+def _calls_and_literals(query: str, tokens: list) -> tuple[list[str], list[str]]:
+    """The names called (lower case: "DBLINK_EXEC" is another function to PostgreSQL, refused all the same) and
+    the string literals, as PostgreSQL reads them: a constant continued on the next line joined to its start."""
+    calls, literals, i = [], [], 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.token_type.name in _STRINGS:
+            pieces, i = _continued(query, tokens, i)
+            text, i = _spelled(tokens, i, "".join(pieces), unicode=token.token_type.name == "UNICODE_STRING")
+            literals.append(text)
+            continue
+        text, following = _spelled(tokens, i + 1, token.text, unicode=_unicode_identifier(tokens, i))
+        if following < len(tokens) and tokens[following].token_type.name == "L_PAREN":
+            calls.append(text.lower())
+        i = following
+    return calls, literals
+
+
+def _continued(query: str, tokens: list, i: int) -> tuple[list[str], int]:
+    """The pieces of the string constant at token i — a `'…'` after whitespace holding a newline continues it, read
+    as its first piece is (E'…' escapes and all) — and the index of the token after its last piece."""
+    first = tokens[i]
+    escaped = first.token_type.name == "BYTE_STRING" and query[first.start] in "eE"
+    pieces, following = [first.text], i + 1
+    while (following < len(tokens) and query[tokens[following].start] == "'"
+           and tokens[following].token_type.name == "STRING"
+           and _CONTINUATION.fullmatch(query, tokens[following - 1].end + 1, tokens[following].start)):
+        piece = tokens[following]
+        pieces.append(_tokenizer().tokenize("E" + query[piece.start:piece.end + 1])[0].text if escaped else piece.text)
+        following += 1
+    return pieces, following
+
+
+def _unicode_identifier(tokens: list, i: int) -> bool:
+    return (tokens[i].token_type.name == "IDENTIFIER" and i >= 2 and tokens[i - 1].token_type.name == "AMP"
+            and tokens[i - 2].text.upper() == "U")
+
+
+def _spelled(tokens: list, following: int, text: str, unicode: bool) -> tuple[str, int]:
+    """A name's or string's text as PostgreSQL reads it — a U& one with its escapes decoded (`\0062`, or with the
+    character the UESCAPE after it names) — and the index of the token after it (after that UESCAPE)."""
     if not unicode:
-        return token.text, following
+        return text, following
     escape = "\\"
     if (following + 1 < len(tokens) and tokens[following].text.upper() == "UESCAPE"
             and tokens[following + 1].token_type.name == "STRING"):
         escape, following = tokens[following + 1].text, following + 2
     pattern = re.escape(escape) + r"(?:\+([0-9A-Fa-f]{6})|([0-9A-Fa-f]{4}))"
-    return re.sub(pattern, lambda m: chr(int(m.group(1) or m.group(2), 16)), token.text), following
+    return re.sub(pattern, lambda m: chr(int(m.group(1) or m.group(2), 16)), text), following
 
 
 def _has_code(statement) -> bool:

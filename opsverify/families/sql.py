@@ -34,7 +34,7 @@ from pydantic import Field, field_validator
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, verdict
-from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query
+from ._common import _STRINGS, RUNS_SQL, StrictParams, holds_non_finite, read_only_query
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -61,7 +61,7 @@ class Params(StrictParams):
     @field_validator("query", "detail")
     @classmethod
     def _read_only_single(cls, value: str | None) -> str | None:
-        return None if value is None else read_only_query(value)
+        return None if value is None else _deploy_time_outside_strings(read_only_query(value))
 
     @field_validator("expect")
     @classmethod
@@ -138,31 +138,82 @@ def _cites_deploy_time(check) -> bool:
 FALLBACK = "coalesce({deployed_at}, now() - interval '60 minutes')"  # since the deploy, else the last hour
 
 
-@functools.lru_cache(maxsize=1024)
-def lacks_fallback(query: str) -> bool:
-    """Some `{deployed_at}` of the query is not an argument of `coalesce(…)` with another argument after it:
-    without a deploy time it is null there, and a window since null (`created_at >= null`) holds nothing."""
+_CITED = "opsverify_deployed_at_cited"  # what a citation reads as when the query is parsed
+
+
+def _citations(query: str) -> tuple[list, str] | None:
+    """The query's tokens, and its text with each `{deployed_at}` (three tokens) as the name `_CITED`; None when a
+    tokenizer cannot read it."""
     from sqlglot.dialects.postgres import Postgres
     from sqlglot.errors import TokenError
 
     try:
         tokens = Postgres.Tokenizer().tokenize(query)
     except TokenError:
-        return True  # cannot tell: the query fails on its own, or it is judged without a window
+        return None
     kinds = [token.token_type.name for token in tokens]
-    opened: list[list] = []  # per open parenthesis: the function it calls, and whether a citation awaits a fallback
+    parts, done = [], 0
     for i, kind in enumerate(kinds):
-        if kind == "L_PAREN":
-            opened.append([tokens[i - 1].text.lower() if i else "", False])
-        elif kind == "COMMA" and opened:
-            opened[-1][1] = False  # an argument after the citation: its fallback
-        elif kind == "R_PAREN" and opened and opened.pop()[1]:
-            return True
-        elif kind == "L_BRACE" and kinds[i + 1:i + 3] == ["VAR", "R_BRACE"] and tokens[i + 1].text == "deployed_at":
-            if not opened or opened[-1][0] != "coalesce":
+        if kind == "L_BRACE" and kinds[i + 1:i + 3] == ["VAR", "R_BRACE"] and tokens[i + 1].text == "deployed_at":
+            parts += [query[done:tokens[i].start], _CITED]
+            done = tokens[i + 2].end + 1
+    return tokens, "".join(parts) + query[done:]
+
+
+def _deploy_time_outside_strings(query: str) -> str:
+    """`{deployed_at}` is filled in as `'…'::timestamptz`: in a string literal its quotes would end that string."""
+    if DEPLOYED_AT not in query:
+        return query
+    read = _citations(query)
+    strings = [] if read is None else [t for t in read[0] if t.token_type.name in _STRINGS]
+    if any(DEPLOYED_AT in query[t.start:t.end + 1] for t in strings):
+        raise ValueError(f"{DEPLOYED_AT} is inside a string literal: it is filled in as '…'::timestamptz, whose quotes"
+                         f" would end that string; write it outside the quotes (created_at >= {FALLBACK})")
+    return query
+
+
+@functools.lru_cache(maxsize=1024)
+def lacks_fallback(query: str) -> bool:
+    """Some `{deployed_at}` of the query reaches no fallback: without a deploy time it is null, and a window since
+    null (`created_at >= null`) holds nothing. A fallback is a later argument of `coalesce`, or another argument of
+    `greatest`/`least` (PostgreSQL's ignore a null), that is not null itself; the citation reaches it through
+    parentheses, casts, operators and plain functions (a null in, a null out) — not out of a subquery or an
+    aggregate, whose empty window a fallback would only hide."""
+    import sqlglot
+    from sqlglot import exp
+
+    read = _citations(query)
+    if read is None:
+        return True  # cannot tell: the query fails on its own, or it is judged without a window
+    try:
+        tree = sqlglot.parse_one(read[1], read="postgres")
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+        return True
+    return any(not _reaches_fallback(column, exp) for column in tree.find_all(exp.Column) if column.name == _CITED)
+
+
+def _reaches_fallback(node, exp) -> bool:
+    passes_null = (exp.Paren, exp.Cast, exp.Binary, exp.Unary, exp.Case, exp.If, exp.AtTimeZone, exp.Interval)
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, (exp.Coalesce, exp.Greatest, exp.Least)):
+            arguments = [parent.this, *parent.expressions]
+            at = next(i for i, argument in enumerate(arguments) if argument is node)
+            others = arguments[at + 1:] if isinstance(parent, exp.Coalesce) else arguments[:at] + arguments[at + 1:]
+            if any(not _null(other, exp) for other in others):
                 return True
-            opened[-1][1] = True
-    return any(waiting for _, waiting in opened)
+        elif not isinstance(parent, passes_null) and not (isinstance(parent, exp.Func)
+                                                          and not isinstance(parent, exp.AggFunc)):
+            return False
+        node = parent
+    return False
+
+
+def _null(node, exp) -> bool:
+    """A null however written (`null::timestamptz`, `(null)`), or another citation: no fallback."""
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    return isinstance(node, exp.Null) or (isinstance(node, exp.Column) and node.name == _CITED)
 
 
 def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:

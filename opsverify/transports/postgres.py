@@ -55,7 +55,8 @@ select current_user as role, r.rolsuper as superuser,
   (select count(*) from writable) as writable,
   (select array_agg(name) from (select name from writable order by name limit 3) w) as first,
   (select array_agg(distinct p.proname::text order by p.proname::text) from pg_proc p
-   where p.proname in ('dblink_exec', 'dblink', 'dblink_send_query', 'dblink_open', 'pg_background_launch')
+   where p.proname in ('dblink_exec', 'dblink', 'dblink_send_query', 'dblink_open', 'pg_background_launch',
+     'http', 'http_get', 'http_post', 'http_put', 'http_patch', 'http_delete', 'http_head')
      and has_function_privilege(p.oid, 'EXECUTE')) as runs_elsewhere,
   (select array_agg(distinct m.srvname::text order by m.srvname::text) from pg_user_mappings m
    where m.usename in (current_user, 'public') and has_server_privilege(m.srvid, 'USAGE')) as servers
@@ -181,9 +182,9 @@ class Database:
             more = f", … (+{row['writable'] - len(row['first'])})" if row["writable"] > len(row["first"] or []) else ""
             found.append(f"may write to {row['writable']} table{'s' if row['writable'] != 1 else ''} ({names}{more})")
         if row.get("runs_elsewhere"):
-            found.append(f"may execute {', '.join(row['runs_elsewhere'])}, which run SQL outside the read-only"
-                         " transaction (a function of the database's own that calls one could write; revoke EXECUTE"
-                         " on them from PUBLIC)")
+            found.append(f"may execute {', '.join(row['runs_elsewhere'])}, which act outside the read-only"
+                         " transaction (run SQL in another session, or send HTTP requests: a function of the"
+                         " database's own that calls one could write; revoke EXECUTE on them from PUBLIC)")
         if row.get("servers"):
             servers = ", ".join(row["servers"])
             found.append(f"may use foreign server{'s' if len(row['servers']) != 1 else ''} {servers} (a user mapping"
