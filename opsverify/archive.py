@@ -480,7 +480,9 @@ class ArchiveReporter:
             check = _check_of(report.nodeid, self.state.checks)
             row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
         row.status = "error"
-        row.longrepr = f"could not look: the worker running it stopped ({_text(report)})"
+        check = _check_of(report.nodeid, self.state.checks)
+        sent = " after it may have sent its call (not repeated)" if check is not None and check.mutating else ""
+        row.longrepr = f"could not look: the worker running it stopped{sent} ({_text(report)})"
         row.record = _record(row)
         self._write_early(row)
 
@@ -1005,8 +1007,9 @@ def _check_of(nodeid: str, checks: list[Check]) -> Check | None:
     if "[" in name and name.endswith("]"):
         function, _, param = name[:-1].partition("[")
         key = param.rsplit("[", 1)[0] if param.endswith("]") else param
+        system, _, key = key.rpartition("/")  # `alpha/W1-health`: a key two systems share names its system
         family = function.removeprefix("test_")
-        found = [c for c in checks if c.key == key]
+        found = [c for c in checks if c.key == key and c.system == (system or c.system)]
         return next((c for c in found if c.family == family), found[0] if found else None)
     return next((c for c in checks if c.key == name and Path(c.source).as_posix().endswith(path)), None)
 

@@ -413,7 +413,8 @@ def test_ctrl_c_while_loading_is_one_line_and_exit_2(monkeypatch, capsys):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(plugin, "_prepare", interrupted)
-    config = SimpleNamespace(getoption=lambda name: "fx", option=SimpleNamespace())  # no --help: a run
+    config = SimpleNamespace(getoption=lambda name: "fx", option=SimpleNamespace(),  # no --help: a run
+                             add_cleanup=lambda cleanup: None)
     assert plugin.pytest_cmdline_main(config) == exitcodes.INTERRUPTED
     assert capsys.readouterr().err == ("opsverify: interrupted while loading the checklists and environment: "
                                        "nothing was checked\n")
@@ -464,12 +465,15 @@ def test_a_crashed_item_is_named_in_either_layout():
 
     from opsverify.archive import _check_of
 
-    checks = [SimpleNamespace(key="T6-critical-secrets-set", family="tls", source="/p/checklists/a.yaml"),
-              SimpleNamespace(key="T6-critical-secrets-set", family="env", source="/p/checklists/b.yaml"),
-              SimpleNamespace(key="S1-origin-set", family="env", source="/p/checklists/shop.yaml")]
+    checks = [SimpleNamespace(key="T6-critical-secrets-set", family="tls", system="a", source="/p/checklists/a.yaml"),
+              SimpleNamespace(key="T6-critical-secrets-set", family="env", system="b", source="/p/checklists/b.yaml"),
+              SimpleNamespace(key="S1-origin-set", family="env", system="shop", source="/p/checklists/shop.yaml")]
     assert _check_of("checks/test_env.py::test_env[T6-critical-secrets-set[demo]]", checks) is checks[1]
     assert _check_of("checklists/shop.yaml::S1-origin-set", checks) is checks[2]
     assert _check_of("checks/test_env.py::test_env[nothing[demo]]", checks) is None
+    shared = [SimpleNamespace(key="W1-health", family="http", system=system, source=f"/p/checklists/{system}.yaml")
+              for system in ("alpha", "bravo")]  # a key two systems share: the test id names the system
+    assert _check_of("checks/test_http.py::test_http[bravo/W1-health[demo]]", shared) is shared[1]
 
 
 @pytest.mark.parametrize("option", ["--setup-only", "--setup-plan"])

@@ -170,7 +170,8 @@ def test_a_killed_worker_repeats_nothing_it_finished_and_no_mutating_call(tmp_pa
     results = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))
     rows = {(row["system"], row["key"]): row for row in results["checks"] if row.get("key")}
     assert rows["zjobs", "CR2-runs"]["status"] == "error", output[-3000:]
-    assert rows["zjobs", "CR2-runs"]["observed"].startswith("could not look: the worker running it stopped"), rows
+    assert rows["zjobs", "CR2-runs"]["observed"].startswith(  # a mutating item: its call may be out
+        "could not look: the worker running it stopped after it may have sent its call (not repeated)"), rows
     assert rows["zjobs", "CR1-rejects"]["status"] == rows["zslow", "H1-slow"]["status"] == "passed", output[-3000:]
 
 
