@@ -32,7 +32,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error): a target "
                                     "misbehaved; the summary names each cause"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
-                               "wrong value), or a bad option value"),
+                               "wrong value), a `checks/` module naming no family or a second test of one, or a "
+                               "bad option value"),
     ExitCode(21, "unknown-env", "unknown environment name"),
     ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character or "
                                      "bytes that are not UTF-8"),
