@@ -12,7 +12,7 @@ from opsverify.checklist import Check, Severity
 from opsverify.engine import message
 from opsverify.families import bundle
 from opsverify.outcome import Status
-from opsverify.secrets import fingerprint
+from opsverify.secrets import Redactor, fingerprint
 from opsverify.transports.http import Probe, Reply, fetch_all
 
 from .helpers import by_id, evaluate
@@ -164,7 +164,7 @@ def test_a_page_cut_at_the_limit_is_not_read_to_the_end():
     c = check(allow_empty=True)
     page = Reply(200, 1, text="<html><!-- " + "x" * 100 + " -->", truncated=True)
     target = SimpleNamespace(url=lambda service, path: PAGE, verify_tls=lambda service: True,
-                             fetch_all=lambda probes: [page for _ in probes])
+                             fetch_all=lambda probes: [page for _ in probes], redactor=Redactor())
     outcome = bundle.judge(c, bundle.gather(target, [c]))
     assert outcome.status is Status.ERROR
     assert outcome.observed.endswith(f"could not look at every script: /: page larger than {bundle.PAGE_LIMIT} bytes;"
@@ -462,3 +462,77 @@ def test_a_string_naming_another_origins_file_is_evidence_not_an_error():
                      'import("HTTPS://www.google.com/recaptcha/api.js")'):  # a scheme in any case
         outcome, _ = walked({"/": ENTRY_PAGE, "/assets/entry.js": imported})
         assert outcome.status is Status.ERROR and "on another origin, not fetched" in outcome.observed, outcome.observed
+
+
+# -- a page or an asset whose content the crawl cannot take: that asset's problem, never the walk's ---------------
+BAD_URL = "http://[::1/x.js"  # urljoin and urlsplit refuse it: "Invalid IPv6 URL"
+NOT_A_URL = f"{BAD_URL}: not a valid URL (Invalid IPv6 URL); not fetched"
+
+
+@pytest.mark.parametrize("routes", [
+    {"/": f'<script>const k="{SERVICE}";</script><script src="{BAD_URL}"></script>'},  # the page names it
+    {"/": '<script src="/main.js"></script><script src="/bad.js"></script>', "/main.js": KEY_JS,
+     "/bad.js": f'import("http://127.0.0.1:x"); import("{BAD_URL}");'},  # a script imports it
+], ids=["page", "import"])
+def test_a_reference_that_is_no_url_is_not_looked_at_and_a_key_found_still_fails(routes):
+    outcome, _ = walked(routes)
+    assert outcome.status is Status.FAILED and "service_role key hmac:" in outcome.observed, outcome.observed
+    assert NOT_A_URL in outcome.evidence["incomplete"], outcome.evidence
+
+
+def test_a_reference_that_is_no_url_leaves_the_item_unchecked_or_is_only_a_guess():
+    outcome, _ = walked({"/": f'<script src="/a.js"></script><script src="{BAD_URL}"></script>', "/a.js": "1"})
+    assert outcome.status is Status.ERROR
+    assert outcome.observed == f"could not look at every script: {NOT_A_URL}"
+    # a string that only looks like a file (no import names it): no script a browser gets
+    outcome, _ = walked({"/": '<script src="/a.js"></script>', "/a.js": f'const u="{BAD_URL}"'})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["not_assets"] == [f"{BAD_URL}: not a valid URL (Invalid IPv6 URL)"]
+
+
+@pytest.mark.parametrize("page, status", [
+    (f'<script>const k="{SERVICE}";</script><script src="/a.js"></script><![x y]><script src="/b.js"></script>',
+     Status.FAILED),
+    ('<script src="/a.js"></script><![x y]><script src="/b.js"></script>', Status.ERROR),
+], ids=["key-found", "nothing-found"])
+def test_a_page_the_html_parser_gives_up_on_is_read_up_to_there(page, status):
+    """Python's HTMLParser raises on some markup (`<![x y]>`) a browser reads past: the scripts named before it are
+    scanned, the rest of the page was not looked at."""
+    outcome, _ = walked({"/": page, "/a.js": "1", "/b.js": "2"})
+    assert outcome.status is status, outcome.observed
+    assert outcome.evidence["scanned"] == ["/a.js"]
+    assert [n for n in outcome.evidence["incomplete"] if n.startswith("/: the HTML parser stopped (")], outcome.evidence
+
+
+def test_a_key_is_learned_when_found_and_kept_when_the_walk_then_breaks():
+    """The redactor knows a key the moment it is scanned (another item may echo it); a walk that breaks after it
+    was found still fails the item, naming what broke."""
+    from types import SimpleNamespace
+
+    def fetch_all(probes):
+        if probes[0].url != PAGE:
+            raise RuntimeError("the transport broke")
+        return [Reply(200, 1, content=f'<script>k="{SERVICE}"</script><script src="/a.js"></script>'.encode())]
+
+    c = check()
+    target = SimpleNamespace(url=lambda service, path: PAGE, verify_tls=lambda service: True, fetch_all=fetch_all,
+                             redactor=Redactor())
+    outcome = bundle.judge(c, bundle.gather(target, [c]))
+    assert outcome.status is Status.FAILED and "service_role key hmac:" in outcome.observed, outcome.observed
+    assert "the walk stopped: RuntimeError: the transport broke" in outcome.evidence["incomplete"]
+    assert SERVICE not in target.redactor.text(f"key = {SERVICE}")
+    target.fetch_all = lambda probes: 1 / 0  # broken before the page was read: nothing found, the cause named
+    outcome = bundle.judge(c, bundle.gather(target, [c]))
+    assert outcome.status is Status.ERROR
+    assert outcome.observed == "could not look: GET / of app: the walk stopped: ZeroDivisionError: division by zero"
+
+
+def test_a_reference_from_an_asset_whose_path_is_no_base_is_resolved_without_raising():
+    """An asset on the page's origin whose path reads as a host to urljoin (`//x[/`): its bare references cannot
+    be resolved against the app base, and are named rather than end the walk."""
+    js = b'import("assets/b.js");import("./c.js")'
+    assert list(bundle.chunk_references(js, "http://a.example//x[/assets/a.js", "http://a.example/")) == [
+        ("assets/b.js", True), ("http://a.example/x[/assets/c.js", True)]
+    fact = bundle.Crawl("http://a.example/", bundle.Params(service="app"))
+    fact.enqueue([("assets/b.js", True)])
+    assert fact.incomplete == ["assets/b.js: not a valid URL (not resolved to an absolute URL); not fetched"]

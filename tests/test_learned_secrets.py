@@ -209,3 +209,41 @@ def test_a_secret_learned_mid_run_reaches_no_console_and_no_file(tmp_path, optio
     assert _leaks(forms, {"console": ran.output}, [tmp_path, *leftovers], inputs=set()) == []
     manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["redactions_applied"] == 0  # every file was clean when written: no late net was needed
+
+
+ECHO_AND_BUNDLE = """
+- {id: H6, name: debug, section: Web, title: debug page shows no key, family: http, cadence: postdeploy,
+   params: {service: web, path: /debug, json: {key: "none"}}}
+- {id: B1, name: bundle, section: Web, title: no service role key in bundle, family: bundle, cadence: postdeploy,
+   params: {service: web, path: /app}}
+"""
+
+
+@pytest.mark.parametrize("page, options", [
+    ("inline", ()), ("inline", ("-n", "3")), ("import", ()),
+])
+def test_a_key_found_before_the_crawl_meets_a_reference_that_is_no_url_is_learned_and_fails(tmp_path, page, options):
+    """The bundle crawl finds the key, then meets `http://[::1/x.js` (no URL: urljoin refuses it), named by the page
+    or imported by a later script. The key is learned all the same — the page echoing it shows no form of it — and
+    the crawl fails on it; the reference is that reference's problem, not the crawl's."""
+    jwt = _service_role_jwt()
+    pages = {"inline": f'<script>const k="{jwt}";</script><script src="http://[::1/x.js"></script>',
+             "import": '<script src="/main.js"></script><script src="/bad.js"></script>'}
+    routes = {("GET", "/app"): lambda headers, body: (200, pages[page]),
+              ("GET", "/main.js"): lambda headers, body: (200, f'const k="{jwt}";'),
+              ("GET", "/bad.js"): lambda h, b: (200, 'import("http://127.0.0.1:x");import("http://[::1/x.js")'),
+              ("GET", "/debug"): lambda headers, body: (200, json.dumps({"key": jwt}))}
+    with route_server(routes) as url:
+        project = Project(tmp_path, {"WEB_URL": url})
+        project.checklist("shop", ECHO_AND_BUNDLE)
+        project.environment("""
+        timeouts: {connect_s: 2, statement_ms: 2000, http_s: 5}
+        systems:
+          shop:
+            services: {web: {url: "${WEB_URL}"}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", *options)
+    assert ran.statuses() == {"H6-debug": "failed", "B1-bundle": "failed"}, ran.output[-3000:]
+    assert "saw service_role key hmac:" in ran.output, ran.output[-3000:]
+    forms = {f"jwt {form[:8]}…": form for form in {jwt, *encodings(jwt)}}
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []

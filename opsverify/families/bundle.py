@@ -22,7 +22,8 @@ A page that does not answer 200 (or not at all) leaves the scripts unseen: *erro
 larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
 within the deadline, 408, 429) or asks for credentials (401: a signed-in browser gets a script there)
 — or is named for certain (by the page, an import, a build manifest) and refused with 404 or 403: a broken deploy
-or a path resolved wrongly, not looked at either way. Only a string that merely looks like a chunk and that the
+or a path resolved wrongly, not looked at either way; so is one named for certain that is no URL
+(`http://[::1/x.js`). Only a string that merely looks like a chunk and that the
 server refuses with another 4xx is no script a browser gets, and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
@@ -37,7 +38,7 @@ import math
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
-from typing import Annotated, Iterable, Iterator
+from typing import Annotated, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import AfterValidator, Field
@@ -182,17 +183,30 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> It
             continue
         given.add((written, certain))
         ref = written.decode("ascii")  # the pattern takes ASCII only
-        base = asset_url if ref.startswith(("./", "../", "/")) or "://" in ref else _base(ref, asset_url, page_url)
-        yield urljoin(base, ref), certain
+        yield _resolved(ref, asset_url, page_url), certain
+
+
+def _resolved(ref: str, asset_url: str, page_url: str) -> str:
+    base = asset_url if ref.startswith(("./", "../", "/")) or "://" in ref else _base(ref, asset_url, page_url)
+    return _joined(base, ref)
+
+
+def _joined(base: str, ref: str) -> str:
+    """`ref` resolved against `base`; as written when it is no URL (`http://[::1/x.js`): the crawl names it as that
+    reference's problem (see Crawl.enqueue), it does not end the walk."""
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return ref
 
 
 def _base(ref: str, asset_url: str, page_url: str) -> str:
     path = urlsplit(asset_url).path
     folder = ref.split("/", 1)[0] if "/" in ref else ""
     if folder and (at := path.find(f"/{folder}/")) >= 0:
-        return urljoin(asset_url, path[:at + 1])
+        return _joined(asset_url, path[:at + 1])
     if (at := path.find("/_next/")) >= 0:
-        return urljoin(asset_url, path[:at + len("/_next/")])
+        return _joined(asset_url, path[:at + len("/_next/")])
     return page_url
 
 
@@ -216,9 +230,9 @@ def _key(token: str) -> dict:
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return {"role": None, "fingerprint": fingerprint(token), "decodable": False, "token": token}
+        return {"role": None, "fingerprint": fingerprint(token), "decodable": False}
     return {"role": claims.get("role"), "issuer": claims.get("iss"), "fingerprint": fingerprint(token),
-            "decodable": True, "token": token}
+            "decodable": True}
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # UTF-32LE's starts with UTF-16LE's
@@ -252,17 +266,27 @@ def _origin(url: str) -> tuple[str, str]:
     return scheme, host if port in (None, {"http": 80, "https": 443}.get(scheme)) else f"{host}:{port}"
 
 
+def _absolute(url: str) -> str:
+    """`url` if the URL parser takes it and it was resolved (see _joined); else ValueError, saying why."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError("not resolved to an absolute URL")
+    return url
+
+
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class Crawl:
-    """One check's walk from the page through its scripts. It keeps what was found, never a body."""
+    """One check's walk from the page through its scripts. It keeps what was found, never a body nor a token:
+    `learn` (the run's redactor) is told each token the moment it is found, before anything else can fail."""
 
-    def __init__(self, page_url: str, params: Params):
+    def __init__(self, page_url: str, params: Params, learn: Callable[[str], None] = lambda token: None):
         self.page_url = page_url
         self.params = params
+        self.learn = learn
         self.page: Reply | None = None  # its status and failure (the body is dropped once read)
         self.seen: set[str] = {page_url}
         self.queue: list[tuple[str, bool]] = []  # (url, certain: the page or an import names it, not a guess)
@@ -288,21 +312,27 @@ class Crawl:
         seen = views(reply.content, reply.charset)
         self.scan(_path(self.page_url), seen)
         links = _ScriptLinks()
-        links.feed(_page_text(seen[-1], reply.charset if len(seen) == 1 else "utf-8"))
-        self.enqueue([(urljoin(self.page_url, src), True) for src in links.found], _path(self.page_url))
+        try:
+            links.feed(_page_text(seen[-1], reply.charset if len(seen) == 1 else "utf-8"))
+        except Exception as exc:  # HTMLParser raises on some markup (`<![x y]>`) a browser reads past
+            self.incomplete.append(f"{_path(self.page_url)}: the HTML parser stopped ({type(exc).__name__}: "
+                                   f"{cut(str(exc), 120)}); the scripts named after that not looked for")
+        self.enqueue([(_joined(self.page_url, src), True) for src in links.found], _path(self.page_url))
         for code in links.inline:
             self.enqueue(chunk_references(code.encode("utf-8", errors="replace"), self.page_url, self.page_url),
                          _path(self.page_url))
 
     def scan(self, path: str, data: list[bytes | bytearray]) -> None:
-        tokens: dict[bytes, None] = {}
+        tokens: dict[str, None] = {}
         for view in data:
             found, more = tokens_in(view)
-            tokens.update(dict.fromkeys(found))
+            for token in found:
+                self.learn(token.decode("ascii"))  # known to the run before it is decoded: whatever fails next
+            tokens.update(dict.fromkeys(token.decode("ascii") for token in found))
             if more:
                 self.incomplete.append(f"{path}: more than {MAX_TOKENS} JWT-shaped strings; the rest not decoded")
                 break
-        self.keys += [{"asset": path, **_key(token.decode("ascii"))} for token in list(tokens)[:MAX_TOKENS]]
+        self.keys += [{"asset": path, **_key(token)} for token in list(tokens)[:MAX_TOKENS]]
 
     def take(self, url: str, reply: Reply, certain: bool) -> None:
         """Scan one fetched asset and queue the further references it makes; its body is not kept."""
@@ -346,7 +376,11 @@ class Crawl:
             if taken == MAX_REFERENCES:
                 self.incomplete.append(f"{where}: more than {MAX_REFERENCES} module paths; the rest not followed")
                 return
-            url = self._signed_in(url.split("#", 1)[0])
+            try:
+                url = self._signed_in(_absolute(url.split("#", 1)[0]))
+            except ValueError as exc:  # no URL (`http://[::1/x.js`): a browser cannot load it either
+                self._no_url(url, certain, exc)
+                continue
             if url in self.seen:
                 if certain:
                     self.sure.add(url)
@@ -372,6 +406,23 @@ class Crawl:
                 self.queue.append((url, certain))
                 if certain:
                     self.sure.add(url)
+
+    def _no_url(self, written: str, certain: bool, why: ValueError) -> None:
+        """A reference the URL parser refuses: named once; not looked at when the page or an import names it, else
+        (a string that only looks like a file) no script a browser gets."""
+        if written in self.seen:
+            return
+        self.seen.add(written)
+        note = f"{cut(written, 120)}: not a valid URL ({cut(str(why), 120)})"
+        if certain:
+            self.incomplete.append(f"{note}; not fetched")
+        else:
+            self.unresolved.append(note)
+
+    def stopped(self, where: str, exc: Exception) -> None:
+        """Something this crawl did not expect broke off reading an asset or the walk: what was found stays found
+        (a forbidden key still fails the item), and what was not read is named."""
+        self.incomplete.append(f"{where}: {type(exc).__name__}: {cut(str(exc), 200)}")
 
     def _elsewhere(self, url: str) -> None:
         """Name a script on another origin: declared third-party in the evidence, else as not looked at."""
@@ -412,12 +463,28 @@ def _in_waves(target, probes: list[Probe]) -> Iterator[Reply]:
 
 
 def gather(target, checks) -> dict[str, Crawl]:
-    crawls = {c.key: Crawl(target.url(c.params.service, c.params.path), c.params) for c in checks}
+    crawls = {c.key: Crawl(target.url(c.params.service, c.params.path), c.params, target.redactor.add) for c in checks}
     verify = {c.key: target.verify_tls(c.params.service) for c in checks}
+    try:
+        _walk(target, crawls, verify)
+    except Exception as exc:  # a key found before the walk broke is still a leak: each crawl keeps what it found
+        for crawl in crawls.values():
+            crawl.stopped("the walk stopped", exc)
+            crawl.queue = []  # not walked: said above, not "nested deeper"
+    for crawl in crawls.values():
+        crawl.close()
+    return crawls
+
+
+def _walk(target, crawls: dict[str, Crawl], verify: dict[str, bool | str]) -> None:
+    """The pages, then rounds of their scripts; an asset that breaks its crawl's reading is that asset's problem."""
     pages = [Probe("GET", crawl.page_url, {"accept": "text/html"}, verify=verify[key], body_limit=PAGE_LIMIT, raw=True)
              for key, crawl in crawls.items()]
     for crawl, reply in zip(crawls.values(), _in_waves(target, pages)):
-        crawl.read_page(reply)
+        try:
+            crawl.read_page(reply)
+        except Exception as exc:  # a bug met on this page's content: the other crawls go on
+            crawl.stopped(f"{_path(crawl.page_url)}: internal error while reading it", exc)
     for _ in range(MAX_ROUNDS):
         batch = [(key, url, certain) for key, crawl in crawls.items() for url, certain in crawl.queue]
         if not batch:
@@ -427,12 +494,10 @@ def gather(target, checks) -> dict[str, Crawl]:
         probes = [Probe("GET", url, verify=verify[key], body_limit=crawls[key].params.max_asset_bytes, raw=True)
                   for key, url, _ in batch]
         for (key, url, certain), reply in zip(batch, _in_waves(target, probes)):
-            crawls[key].take(url, reply, certain)
-    for crawl in crawls.values():
-        crawl.close()
-        for key in crawl.keys:
-            target.redactor.add(key.pop("token"))  # the token itself never leaves gather
-    return crawls
+            try:
+                crawls[key].take(url, reply, certain)
+            except Exception as exc:  # a bug met on this asset's content: the rest of the walk goes on
+                crawls[key].stopped(f"{_path(url)}: internal error while reading it", exc)
 
 
 def judge(check, facts) -> Outcome:
@@ -442,7 +507,8 @@ def judge(check, facts) -> Outcome:
     expected = f"no JWT with role {forbidden} in the scripts {p.path} loads"
     page = crawl.page
     if page is None or page.status != 200:
-        why = f"status {page.status}" if page is not None and page.status is not None else (page.failure if page else "")
+        why = f"status {page.status}" if page is not None and page.status is not None else (
+            page.failure if page else "; ".join(crawl.incomplete))  # the page was never read: what stopped it
         return error(f"could not look: GET {p.path} of {p.service}: {why}")
     evidence = {
         "page": _path(crawl.page_url),
