@@ -183,6 +183,8 @@ def encodings(value: str) -> set[str]:
     including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header).
     Escapes mixed within one echo (Go's `\\u0026` next to a raw `/`) are read back by the unescaped view
     (`_View`), which looks for the secret and the few forms here that an escape does not make."""
+    if len(value) > BIG_SECRET:
+        return _big_secret_forms(value)
     raw = _bytes(value)
     escaped = html.escape(value)  # an error page echoing it: &amp; &lt; &quot; and &#x27; (or &#39;)
     quoted = quote(raw, safe="")
@@ -200,6 +202,23 @@ def encodings(value: str) -> set[str]:
     forms.update(_unbroken_forms({value, *forms}))
     forms = {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
     return forms | set(_short_base64_pieces(raw))
+
+
+# A value longer than this (a file's content, a bundle) is looked for only in the forms a value that large travels in:
+# 14 encodings of a 1 MB value were 27.5 M characters, seconds to build and ~2 GB in every process
+BIG_SECRET = 16 * 1024
+
+
+def _big_secret_forms(value: str) -> set[str]:
+    """A big value as it travels: itself, in base64 (a Kubernetes secret, an attachment; MIME's wrapped lines are read
+    without their breaks) and JSON-escaped (the same as itself for a blob of base64 or hex: free), and as `_Unbroken`
+    reads each. URL-encoded (a form body) it is read back by the unescaped view, which reads any escape (it is
+    looked for there as for mixed escapes): a form of its own would add a copy of the value to every process for
+    nothing. No one sends a megabyte as hex, shouted or `%XX` per byte."""
+    raw = _bytes(value)
+    forms = {json.dumps(value)[1:-1], base64.b64encode(raw).decode()}
+    forms.update(_unbroken_forms({value, *forms}))
+    return {form for form in forms if form != value}
 
 
 def _base64_pieces(raw: bytes, shortest: int | None = None) -> list[str]:
@@ -612,6 +631,9 @@ def _cut_forms(secret: str) -> list[str]:
     part = _secret_part(secret)
     if part is None:
         return []
+    if len(part) > BIG_SECRET:  # a longer cut holds a whole word of the automaton, stretched to the text's end
+        ends = [part, base64.b64encode(_bytes(part)).decode()]
+        return [end for whole in ends for end in (whole[:2 * LONGEST_WORD], whole[-2 * LONGEST_WORD:])]
     if _LINE_BREAK.search(part) or _JSON_STRUCTURE.search(part):  # no line or cut of JSON: its structure
         whole = _key_lines(part)
     else:  # and as `_Unbroken` reads it after a line break: without blanks before it
@@ -744,6 +766,12 @@ _PLAIN_PIECE = re.compile(rf"{_WORDISH}(?:[-_.]{_WORDISH})*"
                           r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
+# pyahocorasick frees its trie recursively, a level per character of a word, ~16 bytes of C stack each: a 1 MB word
+# overflows a main thread's 8 MB stack, a 256 KB one a 1 MB thread's. No word is longer than this: 64 KB of stack,
+# a 128th of a main thread's, an eighth of a 512 KB thread's
+LONGEST_WORD = 4096
+
+
 class _Matcher:
     """One snapshot of the registered values, built for speed: a run registers hundreds of secrets (a fleet's
     database URLs and each one's encodings) and cleans every string of every outcome, so the cost of a text
@@ -785,21 +813,29 @@ class _Matcher:
         # cleaned once per snapshot. A new secret makes a new snapshot, so nothing stale is kept.
         self.seen: dict[str, str] = {}
 
-    def _words(self, values: dict[str, str]) -> dict[str, tuple[int, str | None, int]]:
-        """What the automaton finds: each form (its length, its secret's mark) and each anchor (how far
-        around it the escaped secret may reach); a word may be both."""
-        words = {form: (len(form), self.marks[secret], 0) for form, secret in values.items()}
+    def _words(self, values: dict[str, str]) -> dict[str, tuple[int, str | None, int, tuple[str, int] | None]]:
+        """What the automaton finds: each form (its length, its secret's mark, and for a piece of a form longer
+        than LONGEST_WORD that form and where the piece sits in it) and each anchor (how far around it the escaped
+        secret may reach); a word may be both."""
+        words: dict[str, tuple[int, str | None, int, tuple[str, int] | None]] = {}
+        for form, secret in values.items():
+            if len(form) <= LONGEST_WORD:
+                words[form] = (len(form), self.marks[secret], 0, None)
+                continue
+            for offset in _chunk_starts(len(form)):
+                piece = (LONGEST_WORD, self.marks[secret], 0, (form, offset))
+                words.setdefault(form[offset:offset + LONGEST_WORD], piece)
         for secret in set(values.values()):
             if _ANCHOR_RUN.fullmatch(secret):
                 continue  # letters and digits only: no escape reads back to it that a form misses
             runs = _ANCHOR_RUN.findall(secret)
-            anchor = max(runs, key=len) if runs else ""
+            anchor = (max(runs, key=len) if runs else "")[:LONGEST_WORD]  # the escaped secret holds its start too
             if len(anchor) < 4:
                 self.everywhere = True
                 continue
             for word in {anchor, anchor.upper(), anchor.lower()}:
-                length, mark, reach = words.get(word, (len(word), None, 0))
-                words[word] = (length, mark, max(reach, self.WIDEST * len(secret)))
+                length, mark, reach, piece_of = words.get(word, (len(word), None, 0, None))
+                words[word] = (length, mark, max(reach, self.WIDEST * len(secret)), piece_of)
         return words
 
     def clean(self, text: str) -> str:
@@ -851,9 +887,12 @@ class _Matcher:
         its line breaks (`within`): one pass, whose places are given in the text itself. (All a plain pass finds,
         this one does: each form is registered as well as it reads there, `_unbroken_forms`.)"""
         spans, near = [], []
-        for end, (length, mark, reach) in self.automaton.iter(text):
+        for end, (length, mark, reach, piece_of) in self.automaton.iter(text):
             if mark is not None and not _a_number_part(text, end + 1 - length, end + 1, within):
-                spans.append((end + 1 - length, end + 1, f"[redacted {mark}]"))
+                start, stop = end + 1 - length, end + 1
+                if piece_of is not None:  # a piece of a long form: as far as the text goes on agreeing with it
+                    start, stop = _stretched(text, stop, *piece_of)
+                spans.append((start, stop, f"[redacted {mark}]"))
             if reach:
                 near.append((end + 1 - length - reach, end + 1 + reach))
         cut = self._cut_at_end(text) if tail else None
@@ -909,6 +948,27 @@ _ELLIPSIS = re.compile(r"['\"]?…['\"]?")  # where an excerpt was cut, with the
 # What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
 _PARTIAL_END = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10})\Z")
 _PARTIAL_START = re.compile(r"u?[0-9A-Fa-f]{1,4}|#?[xX]?[0-9A-Fa-f]{1,8};|[A-Za-z0-9]{1,10};")
+
+
+def _chunk_starts(length: int) -> list[int]:
+    """Where the automaton's pieces of a form `length` long start: LONGEST_WORD long, overlapping a little, the last
+    ending with the form."""
+    step = LONGEST_WORD - 64
+    return sorted({*range(0, length - LONGEST_WORD, step), length - LONGEST_WORD})
+
+
+def _stretched(text: str, end: int, form: str, offset: int) -> tuple[int, int]:
+    """A piece of a long form found ending at `end` of `text`, widened as far as the text goes on agreeing with the
+    form around it: a piece of the form that a text cut, or that holds no whole chunk at one of its ends, is masked
+    end to end. A LONGEST_WORD at most each way: beyond that a neighbouring piece was found and widens on."""
+    start, after = end - LONGEST_WORD, offset + LONGEST_WORD
+    back = min(LONGEST_WORD, start, offset)
+    before = bisect.bisect_left(range(1, back + 1), True,
+                                key=lambda n: text[start - n:start] != form[offset - n:offset])
+    ahead = min(LONGEST_WORD, len(text) - end, len(form) - after)
+    beyond = bisect.bisect_left(range(1, ahead + 1), True,
+                                key=lambda n: text[end:end + n] != form[after:after + n])
+    return start - before, end + beyond
 
 
 def _a_number_part(text: str, start: int, end: int, within: "_Unbroken | None") -> bool:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import base64
 import html
 import json
+import random
 import re
+import string
+import subprocess
+import sys
 from urllib.parse import quote
 
 import pytest
 
-from opsverify.secrets import Redactor, fingerprint
+from opsverify.secrets import LONGEST_WORD, Redactor, encodings, fingerprint
 
 SECRET = "s3cr3t-Token/With+Specials=="
 
@@ -187,3 +191,54 @@ def test_a_short_secret_whose_own_equals_ends_a_line_is_masked(case):
     redactor = Redactor()
     redactor.add_declared(secret)
     assert redactor.text(text) == cleaned.format(f"[redacted {fingerprint(secret)}]")
+
+
+# a long learned value (a file's content, a bundle): a random one, as a real blob is, not a repeated pattern
+LONG_SECRET = "".join(random.Random(7).choices(string.ascii_letters + string.digits + "+/", k=256 * 1024))
+
+
+def test_a_very_long_secret_then_another_does_not_crash_the_process():
+    """pyahocorasick frees its trie recursively, one level per character of a word: a 256 KB word overflowed the C
+    stack when a new secret replaced the automaton (`Fatal Python error: Segmentation fault`, an xdist worker
+    killed). Run in a process of its own, so a crash fails this test rather than the suite."""
+    script = ("import random, string; from opsverify.secrets import Redactor\n"
+              "value = ''.join(random.Random(7).choices(string.ascii_letters + string.digits + '+/', k=256 * 1024))\n"
+              "redactor = Redactor(); redactor.add(value); redactor.text('x')\n"
+              "redactor.add('anotherSecretValueZq9xK2'); redactor.text('y'); print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-2000:]
+
+
+def test_a_very_long_secret_is_found_whole_in_pieces_and_escaped_and_no_word_is_deep():
+    redactor = Redactor()
+    redactor.add(LONG_SECRET)
+    mark = f"[redacted {fingerprint(LONG_SECRET)}]"
+    stats = redactor._current().automaton.get_stats()
+    assert stats["longest_word"] <= LONGEST_WORD
+    assert redactor.text(f"before {LONG_SECRET} after") == f"before {mark} after"
+    b64 = base64.b64encode(LONG_SECRET.encode()).decode()
+    assert redactor.text(f"data: {b64}\n") == f"data: {mark}\n"
+    wrapped = "\n".join(b64[i:i + 76] for i in range(0, len(b64), 76))  # MIME's lines: read without the breaks
+    assert redactor.text(f"data:\n{wrapped}\nend") == f"data:\n{mark}\nend"
+    # a long piece from its middle, and cut by an excerpt's end: masked end to end
+    piece = LONG_SECRET[100_001:130_003]
+    assert redactor.text(f"saw {piece} here") == f"saw {mark} here"
+    masked = rf"\[redacted (?:part of )?{fingerprint(LONG_SECRET)}\]"
+    assert re.fullmatch(f"ends in {masked}", redactor.text(f"ends in {LONG_SECRET[:50_000]}"))
+    assert re.fullmatch(f"{masked} starts it", redactor.text(f"{LONG_SECRET[-9_000:]} starts it"))
+    assert redactor.text(f"ends in {LONG_SECRET[:20]}").startswith("ends in [redacted part of")
+    assert redactor.text(f"{LONG_SECRET[-20:]} starts it").endswith("] starts it")
+    php = LONG_SECRET.replace("/", "\\/")  # PHP's JSON: an escape no form makes, read back by the unescaped view
+    assert redactor.text(f'{{"v": "{php}"}}') == f'{{"v": "{mark}"}}'
+    assert redactor.text(f"v={quote(LONG_SECRET, safe='')}&n=1") == f"v={mark}&n=1"  # a form body: the view too
+
+
+def test_a_very_long_secret_registers_a_bounded_number_of_forms():
+    """A 1 MB learned value once had 14 encodings totalling 27.5 M characters (seconds to add and to build, ~2 GB):
+    above BIG_SECRET only the forms such a value travels in are kept, and its words stay near its own size."""
+    value = "".join(random.Random(3).choices(string.ascii_letters + string.digits, k=1024 * 1024))
+    assert sum(map(len, encodings(value))) <= 3 * len(value)  # base64 (4/3), and as read before a break (no '=')
+    redactor = Redactor()
+    redactor.add(value)
+    assert redactor._current().automaton.get_stats()["nodes_count"] <= 3 * len(value)
+    assert sum(len(part) for part in redactor._edges) <= 8 * LONGEST_WORD  # its two ends: a longer cut holds a word
