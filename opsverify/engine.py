@@ -534,8 +534,10 @@ class _SharedGroups:
     @staticmethod
     def _name(check: Check) -> str:
         """A (system, family) group's name; a mutating check is a group of its own, claimed only when asked for."""
-        group = f"{check.system}--{check.family}"
-        return f"{group}--{check.key}" if check.mutating else group
+        # `+` is in no system name, family or item key (checklist patterns): two groups can never share a name,
+        # which `--` allowed (system a's item x--http--b and system a--http--x's item b)
+        group = f"{check.system}+{check.family}"
+        return f"{group}+{check.key}" if check.mutating else group
 
     def outcomes(self, wanted: Iterable[Check], check: Check) -> dict[str, Outcome]:
         needed = self._name(check)

@@ -380,7 +380,7 @@ def test_a_worker_killed_mid_check_leaves_an_error_and_its_group_taken_over(tmp_
             while owner is None and time.monotonic() < deadline:  # ours: other tests' runs make such folders too
                 for folder in set(Path(tempfile.gettempdir()).glob("opsverify-shared-*")) - shared:
                     with contextlib.suppress(OSError, ValueError):
-                        owner = json.loads((folder / "claims.json").read_text()).get("crashwait--http") or owner
+                        owner = json.loads((folder / "claims.json").read_text()).get("crashwait+http") or owner
                 time.sleep(0.05)
             assert owner is not None, "no worker claimed the crashwait system's group"
             os.kill(owner, signal.SIGKILL)

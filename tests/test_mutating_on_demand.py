@@ -153,3 +153,16 @@ def test_a_worker_claims_no_mutating_check_it_was_not_asked_for(tmp_path):
     assert seen[0] == seen[1] == {f"{c.system}:{c.key}": Status.PASSED for c in checks}
     assert _posts(asked) == Counter({"/do/alpha": 1, "/do/bravo": 1}), asked
     assert Counter(path for method, path in asked if method == "GET") == Counter({"/ok/alpha": 1, "/ok/bravo": 1})
+
+
+def test_two_items_never_share_a_group_name():
+    """System a's item x--http--b and system a--http--x's item b (both named c) were one group under `--`: asking
+    for one would have sent the other's call too."""
+    from opsverify.engine import _SharedGroups
+
+    params = {"service": "web", "path": "/do", "method": "POST"}
+    one = replace(make_check("http", params, item="x--http--b", name="c", mutating=True), system="a")
+    other = replace(make_check("http", params, item="b", name="c", mutating=True), system="a--http--x")
+    assert _SharedGroups._name(one) != _SharedGroups._name(other)
+    read_only = [replace(make_check("http", {"service": "web", "path": "/ok"}), system=s) for s in ("a", "a-http")]
+    assert len({_SharedGroups._name(c) for c in read_only}) == 2

@@ -149,13 +149,13 @@ def test_a_killed_worker_repeats_nothing_it_finished_and_no_mutating_call(tmp_pa
         with started(project, "-m", "postdeploy", "--env", "local", "-n", "2", tmp=tmp_path / "tmp") as run:
             assert target.arrived.wait(60), "the held requests never came"
             (shared,) = (tmp_path / "tmp").glob("opsverify-shared-*")
-            published = {"shop--http.json", "shop--cron.json", "zjobs--cron.json"}
+            published = {"shop+http.json", "shop+cron.json", "zjobs+cron.json"}
             _eventually(lambda: published <= {p.name for p in shared.iterdir()},
                         "the read-only groups ended, but were not published while the worker's other groups ran")
             claims = json.loads((shared / "claims.json").read_text())
-            assert "zjobs--cron--CR2-runs" in claims and "shop--cron" in claims, claims  # the mutating one: its own
-            reader, sender = claims["zslow--http"], claims["zjobs--cron--CR2-runs"]  # group -> its worker's pid
-            assert reader != sender and claims["zjobs--cron"] == reader, claims
+            assert "zjobs+cron+CR2-runs" in claims and "shop+cron" in claims, claims  # the mutating one: its own
+            reader, sender = claims["zslow+http"], claims["zjobs+cron+CR2-runs"]  # group -> its worker's pid
+            assert reader != sender and claims["zjobs+cron"] == reader, claims
             for pid in (reader, sender):
                 os.kill(pid, signal.SIGKILL)
             target.release.set()  # for the page's second asking; the killed workers' calls are gone with them
