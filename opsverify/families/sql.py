@@ -34,7 +34,7 @@ from pydantic import Field, field_validator
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, verdict
-from ._common import _STRINGS, RUNS_SQL, StrictParams, holds_non_finite, read_only_query
+from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -164,9 +164,11 @@ def _deploy_time_outside_strings(query: str) -> str:
     """`{deployed_at}` is filled in as `'…'::timestamptz`: in a string literal its quotes would end that string."""
     if DEPLOYED_AT not in query:
         return query
-    read = _citations(query)
-    strings = [] if read is None else [t for t in read[0] if t.token_type.name in _STRINGS]
-    if any(DEPLOYED_AT in query[t.start:t.end + 1] for t in strings):
+    import sqlparse  # read_only_query's tokenizer, loaded already: loading a runbook imports no SQL parser more
+    from sqlparse import tokens
+
+    literals = [t.value for t in sqlparse.parse(query)[0].flatten() if t.ttype in tokens.Literal]  # '…', $$…$$
+    if any(DEPLOYED_AT in literal for literal in literals):
         raise ValueError(f"{DEPLOYED_AT} is inside a string literal: it is filled in as '…'::timestamptz, whose quotes"
                          f" would end that string; write it outside the quotes (created_at >= {FALLBACK})")
     return query
