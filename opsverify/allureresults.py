@@ -31,7 +31,7 @@ _OUTCOME_CATEGORIES = (
     ("failed", "failed", ("failed",), "failed: "),
     ("waived", "waived (accepted failures, see each waiver)", ("waived",), "waived until "),
     ("could-not-check", "could not check", ("error",), "could not check: "),
-    ("skipped", "skipped with reason", ("skipped", "manual"), None),  # a skip has no status message
+    ("skipped", "skipped with reason", ("skipped", "manual"), None),  # by status: its message is the reason
 )
 
 def _one_of(outcomes: tuple[str, ...]) -> str:
@@ -97,9 +97,10 @@ def _result(row: dict[str, Any], uid: str, *, env: str, start: int) -> dict[str,
 
 
 def _status_details(row: dict[str, Any]) -> dict[str, Any] | None:
-    """A message only where something is wrong: a skip's reason reads in the description, not in a box
-    the report titles 'Error'. A waived failure is *known*: Allure shows it as an accepted failure."""
-    if row["status"] in ("passed", "skipped", "manual"):
+    """A message where something is wrong, and a skip's reason (Allure groups a category's results by message:
+    without one, every skipped and manual item reads "No message"). A waived failure is *known*: Allure shows it
+    as an accepted failure."""
+    if row["status"] == "passed":
         return None
     details: dict[str, Any] = {"message": _status_message(row)}
     if row["status"] == "waived":
@@ -118,7 +119,9 @@ def _status_message(row: dict[str, Any]) -> str:
                 f"{waiver.get('reason')} — failed: expected {row.get('expected')}; saw {observed}")
     if outcome == "error":
         return f"could not check: {observed.removeprefix('could not look: ')}"
-    return f"skipped: {observed}"
+    if outcome == "manual":
+        return observed  # "manual: <reason>"
+    return observed if observed.startswith("skipped") else f"skipped: {observed}"
 
 
 # The only markdown a description holds that is not escaped: these labels, each where a paragraph starts

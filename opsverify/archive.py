@@ -148,6 +148,7 @@ class Archive:
     stale_removed: list[str] = field(default_factory=list)
     final: Path | None = None
     manifest_sha256: str = ""  # of the sealed manifest, once final
+    chain_warning: str = ""  # the chain heads it did not link to, and why (seal.choose_head)
     completed: bool = False
     redactions: int = 0
     _held: int | None = None  # the lock on the partial folder (hold_partial), released once it is final or gone
@@ -218,8 +219,10 @@ class Archive:
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
         with seal.env_lock(self.env_dir):
             final = self._final_name()
-            head = seal.chain_head(self.env_dir)
-            ordered = {"archive": final.name, "previous": head, **manifest}  # these two first: see seal._link
+            head = seal.choose_head(self.env_dir, self.signing_key.public_key() if self.signing_key else None)
+            self.chain_warning = head.warning
+            ordered = {"archive": final.name, "previous": head.link,  # these two first: see seal._link
+                       **({"chain_warning": head.warning} if head.warning else {}), **manifest}
             manifest_bytes = _json(ordered)
             (self.partial / seal.MANIFEST).write_bytes(manifest_bytes)
             if self.signing_key is not None:
@@ -931,6 +934,8 @@ class ArchiveReporter:
             # the archive gone even when it was the newest, which no later archive links to yet
             write(f"archive: {shown(archive.final)} ({sealed}; manifest sha256:{archive.manifest_sha256[:32]}"
                   f"{', interrupted' if self.interrupted else ''})")
+            if archive.chain_warning:
+                write(f"warning: {archive.chain_warning}", yellow=True)
         if self.junit_line:
             write(self.junit_line, red=self.junit_line.startswith("junit not"))
         if self.report_line:

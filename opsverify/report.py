@@ -569,11 +569,20 @@ def _as_sealed(archive: Path, nodes: list[seal.Node], trusted: Any = None,
     verdict = seal.Verdict()
     seal.verify_archive(archive, trusted, verdict, covered=covered)
     seal.verify_chain(archive.parent, verdict, only=archive.name, nodes=nodes, forks=False)
-    return not verdict.findings
+    return not verdict.findings and (trusted is not None or not _rival_start(archive.name, nodes))
+
+
+def _rival_start(name: str, nodes: list[seal.Node]) -> bool:
+    """It starts the chain, and so does another archive: without a key no one can say which start is the env's
+    (verify finds both), so neither is history. Under a key, the start the key vouches for verified above."""
+    node = next((n for n in nodes if n.folder == name), None)
+    return (node is not None and node.previous_sha256 is None
+            and any(n is not node and n.readable and n.previous_sha256 is None for n in nodes))
 
 
 def left_out_note(name: str) -> str:
-    return f"note: its history leaves out {name}: not readable, or not as sealed (opsverify verify says why)"
+    return (f"note: its history leaves out {name}: not an archive this one links back to through archives that "
+            "verify, or not as sealed (opsverify verify says why)")
 
 
 def history_point(archive: Path) -> dict[str, Any]:
@@ -586,7 +595,9 @@ def history_point(archive: Path) -> dict[str, Any]:
     env = seal.field_of(results, "env", str, required=True)
     started = _epoch_ms(manifest.get("started"))
     tests: dict[str, dict[str, Any]] = {}
-    for index, row in enumerate(seal.field_of(results, "checks", list, required=True)):
+    rows = seal.field_of(results, "checks", list, required=True)
+    rows = [*rows, *map(_manual_row, seal.field_of(results, "manual", list) or [])]  # as the run's report shows them
+    for index, row in enumerate(rows):
         row = _row_shape(row)
         if not row.get("system"):
             continue
@@ -601,6 +612,13 @@ def history_point(archive: Path) -> dict[str, Any]:
     return {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opsverify:{archive.name}")), "name": report_title(manifest),
             "timestamp": _epoch_ms(manifest.get("ended")) or started, "knownTestCaseIds": [k.split(".")[0] for k in tests],
             "testResults": tests, "metrics": {}, "url": ""}
+
+
+def _manual_row(value: Any) -> dict[str, Any]:
+    """A manual item of results.json ("manual"), as the row its Allure result is made from (archive._manual_row)."""
+    record = seal.object_of(value)
+    reason = seal.field_of(record, "reason", str) or ""
+    return {**record, "status": "manual", "message": f"manual: {reason}"}
 
 
 def _row_shape(value: Any) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import exitcodes
+from .errors import StopRun
 from .seal import CHAIN, FOUND, MANIFEST, PRUNED, PRUNING, SIGNATURE, Finding, Malformed, archive_dirs, \
     archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, leftover_manifest, \
     leftover_of, manifest_shape, parse_json, prune_leftovers, read_manifest_bytes, read_pruned, read_signature_bytes, \
@@ -54,9 +56,16 @@ def env_dirs(path: Path) -> list[Path]:
     return [p for p in archive_dirs(path) if _is_env(p)]
 
 
+class ChainUnreadable(StopRun):
+    """An env whose chain.jsonl cannot be read as prune writes it: entries appended to it, and archives removed on
+    its word, could not be verified again (verify's code for a broken chain)."""
+    exit_code = exitcodes.BROKEN_CHAIN
+
+
 def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = False) -> Pruned:
     result = Pruned()
     with env_lock(env_dir):
+        _refuse_unreadable_chain(env_dir)
         if not dry_run:
             _finish_interrupted(env_dir, result)
         # oldest first as the chain says (not by name: a deploy id `aaa` after `zzz` in one second is the newest)
@@ -98,6 +107,16 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                     continue
             result.removed.append(archive.name)
     return result
+
+
+def _refuse_unreadable_chain(env_dir: Path) -> None:
+    found: list[Finding] = []
+    read_pruned(env_dir, found)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise ChainUnreadable(f"{env_dir}: not pruned: {found[0].where}: {found[0].what}{more}; prune removes an "
+                              f"archive only into a {CHAIN} it can read — restore it from a backup (`opsverify verify "
+                              f"{env_dir}` lists every finding)")
 
 
 def _finish_interrupted(env_dir: Path, result: Pruned) -> None:

@@ -322,20 +322,87 @@ def env_lock(env_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def chain_head(env_dir: Path) -> dict[str, str] | None:
-    """The archive a new one links to: the one no other archive (or pruned entry) links to; the newest
-    (archives_oldest_first) if several (a fork is `verify`'s to report, not ours to extend)."""
+@dataclass(frozen=True)
+class ChainHead:
+    """The archive a new one links to (None: the env's first), and the heads it does not extend (`left`: each the
+    tip of a chain beside the one extended, or an archive the signing key did not sign), with why."""
+    link: dict[str, str] | None
+    left: tuple[str, ...] = ()
+    why: str = ""
+
+    @property
+    def warning(self) -> str:
+        if not self.left:
+            return ""
+        return (f"the chain was not extended from {', '.join(self.left)}: {self.why}; this archive links to "
+                f"{(self.link or {}).get('archive')} (`opsverify verify` on the env says what is wrong)")
+
+
+def chain_head(env_dir: Path, trusted: Ed25519PublicKey | None = None) -> dict[str, str] | None:
+    """The archive a new one links to (see choose_head)."""
+    return choose_head(env_dir, trusted).link
+
+
+def choose_head(env_dir: Path, trusted: Ed25519PublicKey | None = None) -> ChainHead:
+    """The archive a new one links to: the one no other archive (or pruned entry) links to. A run signing with
+    `trusted`'s key never extends an archive the key did not sign once the key signed any: an unsigned archive
+    after the newest one it signed (a seal stripped, or a forged chain start) would otherwise be vouched for by
+    the new signature. It links to the newest archive that verifies under the key (by its signed start), and
+    names the heads it left. Without such an archive, several heads (two chain starts, a fork): the chain with
+    the most archives is extended (a chain start copied or forged beside it is shorter), the newest of equals."""
     nodes = [n for n in chain_nodes(env_dir) if n.readable]
     if not nodes:
-        return None
+        return ChainHead(None)
     linked = {n.previous_sha256 for n in nodes if n.previous_sha256}
     heads = [n for n in nodes if n.manifest_sha256 not in linked] or nodes
-    if len(heads) > 1:  # the newest as archives_oldest_first says (not the name: a deploy id is no age)
-        rank = {folder.name: place for place, folder in enumerate(archives_oldest_first(env_dir))}
-        newest = max(heads, key=lambda n: (n.folder is not None, rank.get(n.folder or "", -1), _natural(n.archive)))
-    else:
-        newest = heads[0]
-    return {"archive": newest.archive, "manifest_sha256": newest.manifest_sha256}
+    rank = {folder.name: place for place, folder in enumerate(archives_oldest_first(env_dir))}
+    heads.sort(key=lambda n: (n.folder is not None, rank.get(n.folder or "", -1), _natural(n.archive)))
+    if trusted is not None:
+        signed = _newest_verified(env_dir, nodes, trusted)
+        if signed is not None:
+            if len(heads) == 1 and heads[0] is signed:
+                return ChainHead(_as_link(signed))
+            return ChainHead(_as_link(signed), tuple(_label(n) for n in heads if n is not signed),
+                             "the signing key did not sign it, or the chain forks there, and an archive signed by "
+                             f"the key ({_label(signed)}) is newer or beside it")
+    if len(heads) == 1:
+        return ChainHead(_as_link(heads[0]))
+    by_hash = {n.manifest_sha256: n for n in nodes}
+    longest = max(reversed(heads), key=lambda n: _chain_length(n, by_hash))  # reversed: the newest of equals
+    return ChainHead(_as_link(longest), tuple(_label(n) for n in heads if n is not longest),
+                     "more than one chain (two chain starts, or a fork); the longest is extended")
+
+
+def _as_link(node: Node) -> dict[str, str]:
+    return {"archive": node.archive, "manifest_sha256": node.manifest_sha256}
+
+
+def _label(node: Node) -> str:
+    return node.folder or f"{node.archive} (pruned)"
+
+
+def _chain_length(node: Node | None, by_hash: dict[str, Node]) -> int:
+    seen: set[str] = set()
+    while node is not None and node.manifest_sha256 not in seen:
+        seen.add(node.manifest_sha256)
+        node = by_hash.get(node.previous_sha256 or "")
+    return len(seen)
+
+
+def _newest_verified(env_dir: Path, nodes: list[Node], trusted: Ed25519PublicKey) -> Node | None:
+    """The newest archive (by the start its signed manifest says) that verifies under the key, or None."""
+    seals = _Seals(env_dir, trusted)
+    signed = [n for n in nodes if seals.signed_by_key(n)]
+    signed.sort(key=lambda n: seals.started(n), reverse=True)
+    for node in signed:
+        check = Verdict()
+        if node.folder is not None:
+            verify_archive(env_dir / node.folder, trusted, check, leftover_of(env_dir / node.folder))
+        else:
+            verify_pruned(env_dir, trusted, check, only={node.manifest_sha256})
+        if not check.findings:
+            return node
+    return None
 
 
 _PREVIOUS = re.compile(rb'^\{\s*"archive":\s*("[^"]*"),\s*"previous":\s*(null|\{[^{}]*\})', re.S)
@@ -851,6 +918,11 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes
         if forks:
             _forks_at(only, nodes, verdict)
         return
+    pruned = {n.manifest_sha256: n for n in nodes if n.folder is None}
+    for node in nodes:
+        if node.folder is not None and node.manifest_sha256 in pruned:
+            verdict.findings.append(Finding("broken-chain", node.folder, _reappeared(pruned[node.manifest_sha256])))
+    nodes = _once_each(nodes)
     starts = [n for n in nodes if n.previous_sha256 is None and n.readable]
     if len(starts) > 1:
         verdict.findings.append(Finding("broken-chain", env_dir.name, "more than one archive starts the chain: "
@@ -865,6 +937,22 @@ def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes
                                             + ", ".join(n.folder or n.archive for n in group)))
 
 
+def _reappeared(entry: Node) -> str:
+    return (f"a pruned archive reappeared: {CHAIN} names {entry.archive} as pruned, with the manifest hash this "
+            "folder's manifest has (put back from a copy, or a prune's deletion undone): delete the folder, or find "
+            "out why it is back")
+
+
+def _once_each(nodes: list[Node]) -> list[Node]:
+    """One node per manifest hash (a pruned archive's folder put back is one archive twice, not a fork); the
+    folder, where there is one."""
+    kept: dict[str, Node] = {}
+    for node in nodes:
+        if node.manifest_sha256 not in kept or node.folder is not None:
+            kept[node.manifest_sha256] = node
+    return list(kept.values())
+
+
 def _plain_name(name: str) -> bool:
     """A folder's own name (as a manifest may name anything): no path, no NUL."""
     return name not in ("", ".", "..") and "/" not in name and "\0" not in name
@@ -876,6 +964,10 @@ def _forks_at(name: str, nodes: list[Node], verdict: Verdict) -> None:
     node = next((n for n in nodes if n.folder == name), None)
     if node is None or not node.readable:
         return
+    entry = next((n for n in nodes if n.folder is None and n.manifest_sha256 == node.manifest_sha256), None)
+    if entry is not None:
+        verdict.findings.append(Finding("broken-chain", name, _reappeared(entry)))
+    nodes = _once_each(nodes)
     rivals = [n for n in nodes if n is not node and n.readable and n.previous_sha256 == node.previous_sha256]
     if rivals:
         what = ("more than one archive starts the chain: " if node.previous_sha256 is None
@@ -999,6 +1091,10 @@ def _found_when_pruned(env_dir: Path, digest: str) -> tuple[list[Finding], tuple
     unknown = next((kind for kind in kinds or () if kind not in EVIDENCE), None)
     if unknown is not None:
         raise Malformed(f'its "kept_unless_forced" holds {json.dumps(unknown)}, not one of {", ".join(EVIDENCE)}')
+    missing = [kind for kind in EARLIER_EVIDENCE if kinds is not None and kind not in kinds]
+    if missing:  # every opsverify kept these: a record listing fewer would let an entry drop its "forced"
+        raise Malformed(f'its "kept_unless_forced" leaves out {", ".join(missing)} (every opsverify keeps '
+                        f'{", ".join(EARLIER_EVIDENCE)} unless --force)')
     found = []
     for item in field_of(record, "findings", list, required=True):
         if not isinstance(item, dict):
@@ -1032,6 +1128,8 @@ def _forced_differs(entry: dict[str, Any], manifest: dict[str, Any], found: list
     failed or waived release was forced out."""
     said = entry.get("forced") or ""
     expected = forced_reason(manifest, found, kinds) if found is not None else keeps_evidence(manifest, kinds)
+    if not said and not expected:  # a run that records no clean release leaves only with --force, said in "forced"
+        expected = keeps_evidence(manifest)
     if said == expected or (found is None and not expected):
         return ""
     source = (f"its kept manifest and {PRUNED}/{digest}{FOUND}, what verify found in it then" if found is not None
@@ -1090,7 +1188,8 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         except (OSError, Malformed) as exc:
             verdict.findings.append(Finding("bad-signature", where, f"its kept manifest.sig {_why(exc)}"))
             continue
-        label = f"{PRUNED}/{digest}.sig" if os.path.lexists(sig_path) else f"its manifest.sig inline in {CHAIN}"
+        inline_sig = not os.path.lexists(sig_path) and isinstance(entry.get("signature"), str)
+        label = f"its manifest.sig inline in {CHAIN}" if inline_sig else f"{PRUNED}/{digest}.sig"
         covered_by = (covered or {}).get(digest)
         findings, note = check_seal(where, kept, manifest, trusted, signature, signature is not None, label, covered_by)
         if covered_by and note:
@@ -1150,19 +1249,23 @@ def before_signing(env_dir: Path, trusted: Ed25519PublicKey | None, nodes: list[
     fixes the hash of the one before, back to the chain's start — so each is as it was when signing began. Only
     an unbroken run of unsigned archives from the chain's start up to an archive the key signed is covered: an
     unsigned archive after a signed one (signing stopped, or a seal stripped), one whose link does not hold, one
-    beside the chain, or any in an env the key signed nothing of, is not."""
+    beside the chain, any in an env the key signed nothing of, or one before a later signed archive (only the first
+    one the key signed, by its signed start, pruned ones included, began signing), is not."""
     if trusted is None:
         return {}
     nodes = chain_nodes(env_dir) if nodes is None else nodes
     by_hash = {n.manifest_sha256: n for n in nodes}
     seals = _Seals(env_dir, trusted)
-    covered: dict[str, str] = {}
-    for first in nodes:
-        previous = by_hash.get(seals.previous(first) or "")
-        if previous is None or seals.unsigned(previous) is None or not seals.signed_by_key(first):
-            continue
-        covered.update(dict.fromkeys(_unsigned_to_start(previous, by_hash, seals), first.folder or first.archive))
-    return covered
+    signed = [n for n in nodes if seals.signed_by_key(n)]
+    if not signed:
+        return {}
+    # only the first: a later signed archive linking to an unsigned one (a chain start forged after signing began,
+    # then extended by a signing run) must not make it "before signing"; its start is signed, so cannot be moved
+    first = min(signed, key=seals.started)
+    previous = by_hash.get(seals.previous(first) or "")
+    if previous is None or seals.unsigned(previous) is None:
+        return {}
+    return dict.fromkeys(_unsigned_to_start(previous, by_hash, seals), first.folder or first.archive)
 
 
 def _unsigned_to_start(node: Node | None, by_hash: dict[str, Node], seals: _Seals) -> list[str]:
@@ -1207,6 +1310,11 @@ class _Seals:
             except (OSError, Malformed):
                 pass
         return self._read[digest]
+
+    def started(self, node: Node) -> tuple:
+        """Its manifest's start (what a signature fixes), for the earliest and newest of the signed archives."""
+        read = self.manifest(node)
+        return _key(read[1].get("started") if read else None, node.archive)
 
     def previous(self, node: Node) -> str | None:
         read = self.manifest(node)

@@ -141,3 +141,18 @@ def test_categories_json_files_each_result_as_the_reports_categories_do():
                              or message is not None and re.fullmatch(c["messageRegex"], message))), None)
         assert by_file == by_label, (row["status"], by_file, by_label)
         assert (by_label is None) == (row["status"] == "passed"), row["status"]
+
+
+def test_a_skipped_or_manual_result_carries_its_reason_as_its_message():
+    """Allure groups a category's results by message: a skip's reason is its message, or the whole of "skipped
+    with reason" reads "No message"."""
+    from opsverify import allureresults
+
+    for row in _outcome_rows():
+        if row["status"] not in ("skipped", "manual"):
+            continue
+        row = {**row, "observed": "a phone call, not a system property"}
+        files = allureresults.result_files(row, env="fx", start_ms=0)
+        (result,) = [json.loads(data) for name, data in files.items() if name.endswith("-result.json")]
+        assert "a phone call, not a system property" in result["statusDetails"]["message"], row["status"]
+        assert "known" not in result["statusDetails"]

@@ -184,6 +184,63 @@ def test_the_reason_an_archive_was_forced_out_cannot_be_deleted(env_dir, public_
         assert f'tampered       {forced.name} (pruned): its chain.jsonl entry\'s "forced" is absent, expected "' in out
 
 
+@pytest.mark.parametrize("kinds", [[], ["waived"], ["interrupted", "partial"]])
+def test_a_found_record_listing_fewer_kinds_does_not_erase_a_forced_out_run(env_dir, public_key, capsys, kinds):
+    """`forced` dropped and .found.json made to say prune kept less (or nothing) unless --force: every opsverify kept
+    failed and waived runs, so the record is tampered, and the kept manifest's failures still need their "forced"."""
+    failing = seal.archives_oldest_first(env_dir)[1]
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+    _edit_chain(env_dir, failing.name, forced=None)
+    digest = None
+    for entry in map(json.loads, (env_dir / "chain.jsonl").read_text().splitlines()):
+        if entry["archive"] == failing.name:
+            digest = entry["manifest_sha256"]
+    record = seal.kept_manifest(env_dir, digest, seal.FOUND)
+    record.write_text(json.dumps({**json.loads(record.read_text()), "kept_unless_forced": kinds}), encoding="utf-8")
+    capsys.readouterr()
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.TAMPERED, out
+    assert f'{failing.name} (pruned): its .pruned/{digest}.found.json (what verify found when it was pruned) its ' \
+           '"kept_unless_forced" leaves out failed' in out, out
+
+
+def test_prune_refuses_an_env_whose_chain_it_cannot_read(env_dir, capsys, monkeypatch):
+    first = seal.archives_oldest_first(env_dir)[0]
+    assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0  # chain.jsonl holds the first
+    before = (env_dir / "chain.jsonl").read_bytes()
+    monkeypatch.setattr(seal, "CHAIN_LIMIT", len(before) - 1)  # as one over the 256 MiB cap reads
+    archives = seal.archive_dirs(env_dir)
+    capsys.readouterr()
+    code, out = _run(capsys, "prune", str(env_dir), "--keep", "1", "--force")
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert f"{env_dir}: not pruned: fx/chain.jsonl: is larger than any chain.jsonl opsverify writes" in out
+    assert seal.archive_dirs(env_dir) == archives and (env_dir / "chain.jsonl").read_bytes() == before
+    monkeypatch.undo()
+    (env_dir / "chain.jsonl").write_bytes(before + b"not an entry\n")
+    code, out = _run(capsys, "prune", str(env_dir), "--keep", "1", "--force")
+    assert code == exitcodes.BROKEN_CHAIN and "fx/chain.jsonl line 2: not a chain entry" in out, out
+    assert seal.archive_dirs(env_dir) == archives and first.name not in [a.name for a in archives]
+
+
+def test_a_pruned_archive_put_back_is_said_as_such(env_dir, public_key, tmp_path, capsys):
+    first = seal.archives_oldest_first(env_dir)[0]
+    shutil.copytree(first, tmp_path / "copy")
+    assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0
+    (entry,) = map(json.loads, (env_dir / "chain.jsonl").read_text().splitlines())
+    shutil.copytree(tmp_path / "copy", first)
+    capsys.readouterr()
+    for path in (env_dir, first):
+        code, out = _run(capsys, "verify", str(path))
+        assert code == exitcodes.BROKEN_CHAIN, out
+        assert f"broken-chain   {first.name}: a pruned archive reappeared: chain.jsonl names {first.name}" in out
+        assert f"{first.name}, {first.name}" not in out
+    shutil.rmtree(first)
+    seal.kept_manifest(env_dir, entry["manifest_sha256"], ".sig").unlink()
+    code, out = _run(capsys, "verify", str(env_dir), "--public-key", str(public_key))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"{first.name} (pruned): .pruned/{entry['manifest_sha256']}.sig is missing" in out, out
+
+
 @pytest.mark.parametrize("fields", [{"counts": {"passed": 9, "failed": 0}}, {"counts": None}, {"deploy_id": "other"},
                                     {"started": "2020-01-01T00:00:00Z"}, {"previous_sha256": None}],
                          ids=["counts", "no-counts", "deploy-id", "started", "no-link"])
@@ -340,20 +397,17 @@ def test_characters_a_reader_would_act_on_are_written_as_escapes():
     assert json.loads(jsontext.compact(backslash_first)) == backslash_first
 
 
-def test_prune_after_a_line_cut_short_keeps_its_own_entry_whole(env_dir, capsys):
-    """chain.jsonl's last line cut mid-way (verify names it); a prune then must not glue its entry onto it."""
-    first = seal.archives_oldest_first(env_dir)[0]
+def test_prune_after_a_line_cut_short_refuses_and_removes_nothing(env_dir, capsys):
+    """chain.jsonl's last line cut mid-way (verify names it): a prune appending after it would leave a chain no
+    verify reads whole, so it refuses the env, with verify's code for a broken chain."""
     assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0  # first goes into chain.jsonl
     chain = env_dir / "chain.jsonl"
     chain.write_bytes(chain.read_bytes()[:40])
-    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == 0
+    archives = seal.archive_dirs(env_dir)
     capsys.readouterr()
-    code, out = _run(capsys, "verify", str(env_dir))
-    assert code == exitcodes.BROKEN_CHAIN, out
-    assert "chain.jsonl line 1: not a chain entry" in out  # the cut line, said
-    assert "removed without opsverify prune" in out and first.name in out  # its entry is what was cut
-    findings = [line for line in out.splitlines() if not line.startswith("note")]  # a note says what prune found
-    assert sum("removed without opsverify prune" in line for line in findings) == 1  # the second entry reads whole
+    code, out = _run(capsys, "prune", str(env_dir), "--keep", "1", "--force")
+    assert code == exitcodes.BROKEN_CHAIN and "fx/chain.jsonl line 1: not a chain entry" in out, out
+    assert seal.archive_dirs(env_dir) == archives and len(chain.read_bytes()) == 40
 
 
 def test_a_prune_killed_midway_is_finished_or_undone_by_the_next(env_dir, capsys):

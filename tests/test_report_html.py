@@ -222,6 +222,23 @@ def test_history_leaves_out_an_earlier_archive_edited_since(tmp_path):
     assert [p["name"] for p in points] == ["opsverify — fx, deploy first"] and left_out == [second.name]
 
 
+def test_history_holds_the_manual_items_as_the_report_does(tmp_path):
+    """A manual item is a result of every report (skipped, its reason): the history has it too, so it is not "new"
+    in each report, and the earlier totals count it."""
+    from opsverify.report import history_points
+
+    runbook = make_runbook(tmp_path / "rb")
+    for deploy in ("first", "second"):
+        assert runbook.run("--system", "shop", "-m", "postdeploy", "--deploy-id", deploy).returncode != exitcodes.OK
+    first, second = runbook.archives()
+    (point,) = history_points(second)
+    results = list(point["testResults"].values())
+    manual = [r for r in results if r["name"].startswith("S5-")]
+    assert manual and manual[0]["status"] == "skipped" and "a phone call" in manual[0]["message"], results
+    expected = len(list((first / "allure-results").glob("*-result.json")))
+    assert len(results) == expected
+
+
 def test_the_renderer_gets_only_what_opsverify_writes(tmp_path):
     """Defence in depth for an unsigned archive re-sealed by whoever edited it: no field Allure renders as
     HTML, a link, steps or a trace reaches the renderer, nor any file opsverify does not write."""

@@ -522,6 +522,81 @@ def test_an_archive_from_before_signing_edited_or_added_is_not_covered(adopted, 
     assert f"{u1.name}: unsigned, before signing began" not in out  # nothing the key signed links back to it now
 
 
+def _forged_start(env_dir: Path, source: Path, name: str, started: str) -> Path:
+    """The insider without the key: an unsigned archive copied from `source`, linked to nothing (a chain start),
+    started after signing began."""
+    forged = env_dir / name
+    shutil.copytree(source, forged)
+    manifest = read_json(source / "manifest.json")
+    manifest = {**manifest, "archive": name, "previous": None, "started": started, "ended": started}
+    (forged / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return forged
+
+
+def _signed_link(env_dir: Path, source: Path, name: str, previous: Path, key, started: str) -> Path:
+    """What a signing run linked to `previous` would seal (as one did, before it refused to extend a forged start)."""
+    archive = env_dir / name
+    shutil.copytree(source, archive)
+    manifest = read_json(source / "manifest.json")
+    link = {"archive": previous.name, "manifest_sha256": seal.sha256_file(previous / "manifest.json")}
+    manifest = {**manifest, "archive": name, "previous": link, "started": started, "ended": started}
+    data = (json.dumps(manifest, indent=2) + "\n").encode()
+    (archive / "manifest.json").write_bytes(data)
+    (archive / "manifest.sig").write_bytes(seal.signature_file(data, key))
+    return archive
+
+
+def test_a_forged_chain_start_a_signed_archive_links_to_is_not_before_signing(adopted, tmp_path, capsys):
+    """Only the first archive the key signed (by its signed start) covers the unsigned ones before it: a chain start
+    forged after signing began stays unsigned under the key, though a later signed archive links to it."""
+    env_dir = _adopted_copy(adopted, tmp_path)
+    u1, u2, s1, s2 = _archives(env_dir)
+    forged = _forged_start(env_dir, u1, "29991231T235000Z_local", "2999-12-31T23:50:00Z")
+    _signed_link(env_dir, s2, "29991231T235500Z_local", forged, adopted[1], "2999-12-31T23:55:00Z")
+    covered = seal.before_signing(env_dir, adopted[1].public_key())
+    assert seal.sha256_file(forged / "manifest.json") not in covered
+    assert set(covered.values()) == {s1.name} and len(covered) == 2
+    code, out = _verify(capsys, forged, adopted[2])
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {forged.name}: not signed, but a public key was given" in out
+    code, out = _verify(capsys, env_dir, adopted[2])
+    assert code != exitcodes.OK and "before signing began; covered by 29991231T235500Z_local" not in out, out
+    assert f"{u1.name}: unsigned, before signing began; covered by {s1.name}'s link" in out
+
+
+def test_the_history_leaves_out_a_forged_chain_start_and_says_why_rightly(adopted, tmp_path):
+    from opsverify.report import history_points, left_out_note
+
+    env_dir = _adopted_copy(adopted, tmp_path)
+    u1, u2, s1, s2 = _archives(env_dir)
+    forged = _forged_start(env_dir, u1, "29991231T235000Z_local", "2999-12-31T23:50:00Z")
+    laundered = _signed_link(env_dir, s2, "29991231T235500Z_local", forged, adopted[1], "2999-12-31T23:55:00Z")
+    for trusted in (adopted[1].public_key(), None):
+        left_out: list[str] = []
+        assert history_points(laundered, left_out, trusted) == [], trusted
+        assert forged.name in left_out and s2.name in left_out
+    assert "not readable" not in left_out_note(s2.name)
+
+
+def test_a_signing_run_never_extends_a_forged_unsigned_chain_start(adopted, tmp_path):
+    root = tmp_path / "runbook"
+    shutil.copytree(adopted[0].root, root)
+    runbook = Runbook(root)
+    u1, u2, s1, s2 = _archives(runbook.env_dir)
+    forged = _forged_start(runbook.env_dir, u1, "29991231T235000Z_local", "2999-12-31T23:50:00Z")
+    head = seal.choose_head(runbook.env_dir, adopted[1].public_key())
+    assert head.link["archive"] == s2.name and head.left == (forged.name,)
+    unkeyed = seal.choose_head(runbook.env_dir)  # no key: the longest chain, the forged start named
+    assert unkeyed.link["archive"] == s2.name and unkeyed.left == (forged.name,)
+    result = runbook.run("--system", "till", env={seal.SIGNING_KEY_ENV: seal.private_pem(adopted[1])})
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:]
+    newest = [a for a in _archives(runbook.env_dir) if a not in (u1, u2, s1, s2, forged)][0]
+    manifest = read_json(newest / "manifest.json")
+    assert manifest["previous"]["archive"] == s2.name
+    assert f"not extended from {forged.name}" in manifest["chain_warning"]
+    assert f"warning: the chain was not extended from {forged.name}" in result.stdout
+
+
 # -- what prune keeps as evidence: a run that could not check items, or did not check them all -----------------
 _LOOP_OF_ONE = ("import pytest\n"  # the loop ends after the first item, unnoticed: the run is interrupted
                 "@pytest.hookimpl(tryfirst=True)\n"
@@ -594,19 +669,21 @@ def _rewrite_pruned(env_dir: Path, archive: str, *, forced: str | None, kinds: l
 
 
 def test_an_entry_an_earlier_prune_wrote_is_judged_by_what_it_kept(tmp_path, capsys):
-    """Before prune kept runs that could not check items, it removed them without --force and wrote no "forced":
-    such an entry (its .found.json names no kinds) still verifies. An edit of the entry, or of .found.json, alone
-    is found."""
+    """An entry whose kept manifest records no clean release (here: an item that could not be checked) without a
+    "forced" is tampered, whatever its .found.json says prune kept (a record with no kinds, as the earliest prune
+    wrote it, reads as failed and waived only: dropping them would erase a forced-out run). An edit of the entry,
+    or of .found.json, alone is found."""
     runbook = make_runbook(tmp_path)
     _web_env_fixed(runbook)
     assert runbook.run().returncode == exitcodes.COULD_NOT_CHECK
     errored = runbook.newest().name
     assert runbook.run("--system", "till").returncode == exitcodes.OK
     assert main(["prune", str(runbook.env_dir), "--keep", "1", "--force"]) == 0
-    _rewrite_pruned(runbook.env_dir, errored, forced=None, kinds=None)  # as the earlier prune wrote it
+    _rewrite_pruned(runbook.env_dir, errored, forced=None, kinds=None)  # "forced" and the kinds dropped
     capsys.readouterr()
     code, out = _verify(capsys, runbook.env_dir)
-    assert code == exitcodes.OK and "could not be checked" not in out, out
+    assert code == exitcodes.TAMPERED, out
+    assert 'its chain.jsonl entry\'s "forced" is absent, expected "1 could not be checked"' in out, out
     _rewrite_pruned(runbook.env_dir, errored, forced=None, kinds=list(seal.EVIDENCE))  # "forced" dropped
     code, out = _verify(capsys, runbook.env_dir)
     assert code == exitcodes.TAMPERED, out
