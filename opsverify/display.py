@@ -12,7 +12,7 @@ from typing import Any
 # that reorder what is read (Unicode's Bidi_Control: the Arabic letter mark, LRM, RLM, the embeddings,
 # overrides and isolates); and half of a UTF-16 pair alone (a JSON escape can make one), which no
 # terminal or file can hold at all.
-_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def acted_on(text: str) -> str | None:

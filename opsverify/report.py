@@ -420,6 +420,8 @@ def _result_kept(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
     details = result.get("statusDetails")
     if isinstance(details, dict) and details:
         kept["statusDetails"] = {k: details[k] for k in ("message", "known") if k in details}
+        if isinstance(kept["statusDetails"].get("message"), str):
+            kept["statusDetails"]["message"] = unlinked(kept["statusDetails"]["message"])
     attachments = result.get("attachments")
     evidence = [{"name": str(a.get("name", "evidence")), "source": a["source"], "type": "application/json"}
                 for a in (attachments if isinstance(attachments, list) else [])
@@ -428,6 +430,17 @@ def _result_kept(result: dict[str, Any], names: set[str]) -> dict[str, Any]:
     if evidence:
         kept["attachments"] = evidence
     return kept
+
+
+# What Allure draws as a live link in a result's message (its linkify: http://, https://, ftp://, mailto:, www.).
+_LINKED = re.compile(r"(?P<word>(?:https?|ftp)(?=://)|mailto(?=:)|www(?=\.))(?P<mark>[:.])")
+
+
+def unlinked(message: str) -> str:
+    """A message whose web addresses (a target's words: a Redis error naming a "login page") read as written but
+    are no link: the mark after the scheme or `www` is bracketed, as security reports write an address not to
+    follow (`http[:]//`, `mailto[:]`, `www[.]`)."""
+    return _LINKED.sub(r"\g<word>[\g<mark>]", message)
 
 
 # Markdown shows ASCII punctuation after a backslash as itself; these marks draw something (an image, a link, an

@@ -402,3 +402,30 @@ def test_an_installed_package_keeps_its_renderer_in_the_users_cache(monkeypatch,
     assert report.renderer_dir() == tmp_path / "cache" / "opsverify" / f"renderer-{__version__}"
     monkeypatch.setenv(report.RENDERER_DIR_ENV, str(tmp_path / "chosen"))
     assert report.renderer_dir() == tmp_path / "chosen"
+
+
+def test_a_web_address_a_target_sent_is_no_link_in_the_report(tmp_path):
+    """Allure draws a message's web addresses (http://, https://, ftp://, mailto:, www.) as live links on a result's
+    page: what a target said (a Redis error naming a "login page") reaches the renderer with them broken, visibly."""
+    from opsverify.report import copy_results
+
+    source, target = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    said = ("failed: expected PONG; saw ERR go to http://127.0.0.1:1/sso, https://x.example/a, ftp://f.example, "
+            "mailto:ops@x.example and www.evil.example")
+    (source / "a-result.json").write_text(json.dumps({"uuid": "a", "name": "T2 x", "status": "failed",
+                                                      "statusDetails": {"message": said}}))
+    copy_results(source, target)
+    message = json.loads((target / "a-result.json").read_text())["statusDetails"]["message"]
+    assert re.search(r"(?:https?://|ftp://|mailto:|www\.)", message) is None, message
+    assert "http[:]//127.0.0.1:1/sso" in message and "www[.]evil.example" in message and "mailto[:]ops" in message
+
+
+def test_line_and_paragraph_separators_are_spelled_out_as_json_spells_them():
+    """U+2028/U+2029 break a line in a page or an editor: the console and JUnit spell them out, as JSON text does."""
+    from opsverify.display import visible
+    from opsverify.jsontext import readable
+
+    for separator in ("\u2028", "\u2029"):
+        assert separator not in visible(f"a{separator}b")
+        assert separator.encode() not in readable({"x": f"a{separator}b"})
