@@ -261,13 +261,18 @@ def test_the_clamd_version_reply_is_judged(answers, status, seen):
     assert outcome.status is status and outcome.observed.endswith(seen), outcome.observed
 
 
-def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():
-    """`220-hello` then `554 go away`: one reply, two codes; the first line's 220 must not pass the banner."""
-    with dripping_server(b"220-hello\r\n554 go away\r\n", every_s=0) as port:
+def _smtp_scripted(script: bytes):
+    """The SMTP item's outcome against a server that writes `script` at once on connect and never reads."""
+    with dripping_server(script, every_s=0) as port:
         target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
                              timeouts={"connect_s": 1, "statement_ms": 1000})
         check = make_check("tcp", SMTP)
-        outcome = family.judge(check, family.gather(target, [check]))
+        return family.judge(check, family.gather(target, [check]))
+
+
+def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():
+    """`220-hello` then `554 go away`: one reply, two codes; the first line's 220 must not pass the banner."""
+    outcome = _smtp_scripted(b"220-hello\r\n554 go away\r\n")
     assert outcome.status is Status.ERROR, outcome
     assert "a reply whose lines carry codes 220 and 554" in outcome.observed
 
@@ -276,11 +281,7 @@ def test_an_smtp_server_answering_ehlo_before_it_was_sent_fails():
     """A script that writes `220 mx` and `250 mx` at once, before anyone reads, and never reads: the 250 came before
     EHLO was sent, so it answers nothing (RFC 5321 4.3: the server speaks when asked). One sendall puts both lines
     in the client's buffer together: the banner is read whole, and the 250 is already there."""
-    with dripping_server(b"220 mx\r\n250 mx\r\n", every_s=0) as port:
-        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
-                             timeouts={"connect_s": 1, "statement_ms": 1000})
-        check = make_check("tcp", SMTP)
-        outcome = family.judge(check, family.gather(target, [check]))
+    outcome = _smtp_scripted(b"220 mx\r\n250 mx\r\n")
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed == ("banner 220 'mx', then '250 mx\\r\\n' before EHLO was sent"
                                 " (a server speaks only when asked: RFC 5321 §4.3)"), outcome.observed
