@@ -514,7 +514,7 @@ class _Worker(threading.Thread):
 class _SharedGroups:
     """Under xdist: claim unclaimed groups in a run-private folder, evaluate them, publishing each group's outcomes
     as soon as its job ends; wait for the groups other workers claimed. A mutating check is a group of its own
-    (`<system>--<family>--<key>`), claimed only by a worker asked for its item: xdist runs each item on one
+    (`<system>+<family>+<key>`), claimed only by a worker asked for its item: xdist runs each item on one
     worker, so its call is sent once, and only for an item that is reported.
 
     Per group the folder holds a lock that the worker evaluating it holds (`<group>.claim`: free once that worker
