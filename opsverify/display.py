@@ -72,3 +72,8 @@ def shown_forms(value: str) -> set[str]:
     for text in {value, visible(value)}:
         forms |= {text, literal(text), _marks_escaped(text)}
     return forms
+
+
+def cut(text: str, limit: int = 80) -> str:
+    """A long text as a message or evidence keeps it: its start, and how long it was (the verdict read all of it)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

@@ -46,7 +46,8 @@ def test_a_secret_cut_at_the_edge_of_a_text_is_masked():
 def test_a_secret_cut_where_an_excerpt_marks_its_cut_is_masked():
     """An excerpt cut inside a message (`'NOPE ppp…cnrykey…'… (161 characters)`, a target's reply, a series' labels)
     leaves the cut piece before the ellipsis, not at the text's end: the ellipsis is an edge as well."""
-    from opsverify.families.tcp import cut, quoted
+    from opsverify.display import cut
+    from opsverify.families.tcp import quoted
 
     redactor = _redactor()
     echoed = "p" * 100 + SECRET + "p" * 30

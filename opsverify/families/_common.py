@@ -155,14 +155,14 @@ def split_name(qualified: str, default_schema: str = "public") -> tuple[str, str
     """`schema.table` or `table`, names exactly as the catalog spells them; a part in double quotes, as SQL
     writes it, may hold a dot (`"billing.v2".invoices`, `""` for a quote)."""
     if '"' in qualified:
-        parts = _quoted_parts(qualified)
+        parts = quoted_parts(qualified)
         if parts is not None and 1 <= len(parts) <= 2:
             return (parts[0], parts[1]) if len(parts) == 2 else (default_schema, parts[0])
     schema, _, name = qualified.rpartition(".")
     return (schema or default_schema, name)
 
 
-def _quoted_parts(text: str) -> list[str] | None:
+def quoted_parts(text: str) -> list[str] | None:
     """The dot-separated parts of an SQL-style name; None if a quote is left open."""
     parts, current, i, quoted = [], [], 0, False
     while i < len(text):

@@ -43,13 +43,13 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import AfterValidator, Field
 
+from ..display import cut
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
 from ..transports.http import Probe, Reply, ascii_compatible, decoded
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath, nothing_found, plural
-from .tcp import cut
 
 NAME = "bundle"
 NEEDS = ("url",)

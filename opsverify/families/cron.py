@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, model_validator
 from ..outcome import Outcome, error, verdict
 from ..transports.http import SAFE_METHODS, Probe
 from ._common import StrictParams, UrlPath
-from .http import describe_reply
+from .http import HTTP_TOKEN, describe_reply
 
 NAME = "cron"
 NEEDS = ("url",)
@@ -30,7 +30,7 @@ REJECTIONS = (401, 403)
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before any secret was read
 
 
-HeaderName = Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]  # an HTTP field name (RFC 9110 token)
+HeaderName = Annotated[str, Field(pattern=f"^{HTTP_TOKEN}$")]
 
 
 def _success(value: int) -> int:

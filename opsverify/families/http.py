@@ -47,7 +47,8 @@ def _status_code(value: int) -> int:
     return value
 
 
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP field name (RFC 9110 token)
+HTTP_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # an HTTP field name (RFC 9110 token)
+_TOKEN = re.compile(HTTP_TOKEN)
 
 
 def _header_name(name: str) -> str:

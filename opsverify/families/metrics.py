@@ -34,12 +34,12 @@ from typing import Literal
 
 from pydantic import field_validator
 
+from ..display import cut
 from ..lazy import load
 from ..outcome import Outcome, error, failed, verdict
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, UrlPath, first_few
 from .http import describe_reply
-from .tcp import cut
 
 NAME = "metrics"
 NEEDS = ("url",)

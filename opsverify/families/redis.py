@@ -26,11 +26,12 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from ..display import cut
 from ..errors import GatherError
 from ..outcome import Outcome, error, verdict
 from ..transports.redis import ReadOnlyRedis, password, shown
 from ._common import StrictParams
-from .tcp import cut, quoted, unbytes
+from .tcp import quoted, unbytes
 
 NAME = "redis"
 

@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from ..display import cut
 from ..errors import GatherError
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped, verdict
@@ -482,17 +483,13 @@ def judge(check, facts: Facts) -> Outcome:
 
 def _json(value: Any) -> str:
     """A node's value as JSON, cut: a message names it, it does not carry megabytes."""
-    return _cut(json.dumps(value), 120)
+    return cut(json.dumps(value), 120)
 
 
 def _kept(value: Any) -> Any:
     """A node's value for the evidence: as it came, unless its JSON is long (then its start, as text)."""
     text = json.dumps(value)
-    return value if len(text) <= EVIDENCE_CHARS else _cut(text, EVIDENCE_CHARS)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    return value if len(text) <= EVIDENCE_CHARS else cut(text, EVIDENCE_CHARS)
 
 
 def _no_answer(chain: Chain, evidence: dict[str, Any], failure: str = "") -> Outcome:

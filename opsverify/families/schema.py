@@ -51,7 +51,7 @@ from ._catalog import (
     same_type,
     Via,
 )
-from ._common import StrictParams, _quoted_parts, first_few, nothing_found, plural, split_name
+from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
 NEEDS = ("database",)
@@ -62,7 +62,7 @@ def _schema_name(value: str) -> str:
     writes it ('"App"', '"billing.v2"')."""
     if '"' not in value:
         return value
-    parts = _quoted_parts(value)
+    parts = quoted_parts(value)
     if parts is None or len(parts) != 1:
         raise ValueError(f"{value} is no schema name: write it as the catalog spells it, or in double quotes"
                          ' with a quote inside doubled ("App")')

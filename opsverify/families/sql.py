@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, verdict
@@ -484,12 +485,6 @@ class Uncomparable(Exception):
     pass
 
 
-def _cut(text: str, limit: int) -> str:
-    """A long value's start, and how long it was: a message or evidence names a value, it does not carry megabytes
-    (the verdict read all of it)."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
-
-
 def _text_shown(text: str) -> str:
     return repr(text) if len(text) <= SHOWN_CHARS else f"{repr(text[:SHOWN_CHARS])}… ({len(text):,} characters)"
 
@@ -498,10 +493,10 @@ def _shown(value: Any) -> str:
     """A measured value in a message: text quoted (a bytea's text too), a numeric exactly; a long one cut."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         text, is_text = _bytea(value)
-        return _text_shown(text) if is_text else _cut(text, SHOWN_CHARS)
+        return _text_shown(text) if is_text else cut(text, SHOWN_CHARS)
     if isinstance(value, str):
         return _text_shown(value)
-    return _cut(str(value) if isinstance(value, decimal.Decimal) else str(_plain(value)), SHOWN_CHARS)
+    return cut(str(value) if isinstance(value, decimal.Decimal) else str(_plain(value)), SHOWN_CHARS)
 
 
 def _bound_like(value: Any, bound: Any) -> Any:
@@ -560,7 +555,7 @@ def _bound_shown(bound: Any) -> str:
     """A checklist's bound in a message, as it would be written there (a date as 2020-01-01, text quoted)."""
     if isinstance(bound, (dt.date, dt.datetime, dt.time)):
         return bound.isoformat()
-    return _text_shown(bound) if isinstance(bound, str) else _cut(str(bound), SHOWN_CHARS)
+    return _text_shown(bound) if isinstance(bound, str) else cut(str(bound), SHOWN_CHARS)
 
 
 def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
@@ -621,15 +616,15 @@ def _bytea(value: bytes | bytearray | memoryview) -> tuple[str, bool]:
 def _kept(value: Any) -> Any:
     """A value as evidence (see `_plain`): as it is, or when long, the start of its text (its JSON) and its length."""
     if isinstance(value, str):
-        return _cut(value, KEPT_CHARS)
+        return cut(value, KEPT_CHARS)
     if isinstance(value, (list, dict)):
         text = json.dumps(value, ensure_ascii=False, default=str)
-        return value if len(text) <= KEPT_CHARS else _cut(text, KEPT_CHARS)
+        return value if len(text) <= KEPT_CHARS else cut(text, KEPT_CHARS)
     return value
 
 
 def _row_text(row: dict[str, Any]) -> str:
-    return "(" + ", ".join(f"{k}={_cut(str(_plain(v)), SHOWN_CHARS)}" for k, v in row.items()) + ")"
+    return "(" + ", ".join(f"{k}={cut(str(_plain(v)), SHOWN_CHARS)}" for k, v in row.items()) + ")"
 
 
 def judge(check, facts) -> Outcome:
@@ -663,7 +658,7 @@ def judge(check, facts) -> Outcome:
     problems, wanted, undecided = [], [], []
     for column, ops in p.expect.items():
         for op, bound in ops.items():
-            wanted.append(f"{column} {OPERATORS[op][1]} {_cut(str(bound), SHOWN_CHARS)}")
+            wanted.append(f"{column} {OPERATORS[op][1]} {cut(str(bound), SHOWN_CHARS)}")
             try:
                 ok, shown = _holds(op, raw[column], bound)
             except Uncomparable as exc:
@@ -686,6 +681,6 @@ def judge(check, facts) -> Outcome:
                 shown = ", ".join(_row_text(r) for r in detail[:SHOWN_ROWS])
                 more = f" (+{len(detail) - SHOWN_ROWS} more)" if len(detail) > SHOWN_ROWS else ""
                 problems.append(f"first rows: {shown}{more}")
-    fine = ", ".join(f"{k} = {_cut(str(raw[k] if isinstance(raw[k], decimal.Decimal) else row[k]), SHOWN_CHARS)}"
+    fine = ", ".join(f"{k} = {cut(str(raw[k] if isinstance(raw[k], decimal.Decimal) else row[k]), SHOWN_CHARS)}"
                      for k in p.expect)
     return verdict(" and ".join(wanted), problems, fine, **evidence)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ..display import cut
 from ..errors import GatherError
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
@@ -344,11 +345,6 @@ def gather(target, checks) -> dict[str, Answer | GatherError]:
 
 
 # -- judge ---------------------------------------------------------------------------------
-def cut(text: str, limit: int = 80) -> str:
-    """A target's text as a message or evidence keeps it: its start, and how long it was."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
-
-
 def quoted(reply: Any, limit: int = 80) -> str:
     """A target's reply, quoted and cut: a message names what was said, it does not carry megabytes."""
     if isinstance(reply, tuple):  # an SMTP (code, message) reply
