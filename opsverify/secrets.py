@@ -26,7 +26,9 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urluns
 from . import lazy
 from .display import shown_forms
 
-_NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7})$", re.IGNORECASE)
+# flags, ports, and deployment stage names (NODE_ENV, VERCEL_ENV): never secrets, and masking a stage name would
+# hide, in every message of the run, which environment an item is about
+_NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7}|production|staging|development|preview)$", re.IGNORECASE)
 
 
 FINGERPRINT_KEY_ENV = "OPSVERIFY_FINGERPRINT_KEY"  # a run's key, handed to the xdist workers it starts

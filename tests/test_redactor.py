@@ -79,6 +79,18 @@ def test_nothing_registered_changes_nothing_and_learning_moves_the_version():
     assert redactor.version == before + 1
 
 
+@pytest.mark.parametrize("stage", ["production", "Production", "staging", "development", "preview"])
+def test_a_stage_name_read_as_an_env_value_leaves_titles_and_messages_readable(stage):
+    """NODE_ENV=production, VERCEL_ENV=preview: masking the word would hide which environment lacks a key in every
+    message of the run. A value that only starts with one is still a secret."""
+    redactor = Redactor()
+    redactor.add(stage)
+    assert redactor.text(f"ADMIN_TOKEN is not set in the Vercel project's {stage} env") == \
+        f"ADMIN_TOKEN is not set in the Vercel project's {stage} env"
+    redactor.add(f"{stage}-Xk29fQ0p")
+    assert f"{stage}-Xk29fQ0p" not in redactor.text(f"saw {stage}-Xk29fQ0p")
+
+
 def test_a_secret_with_bytes_that_are_not_utf8_is_registered_in_its_own_bytes():
     """os.environ keeps bytes that are not UTF-8 as lone surrogates: the redactor takes such a value, and
     knows its encodings as the bytes it stands for."""
