@@ -21,7 +21,8 @@ from starlette.routing import Route
 from opsverify_demo.web import WebHost
 from opsverify.checklist import Cadence, Check, Severity
 from opsverify.environment import TimeoutsModel
-from opsverify.errors import GatherError, Refused
+from opsverify.checklist import load_checklists
+from opsverify.errors import ConfigError, GatherError, Refused
 from opsverify.families import rpc
 from opsverify.families.rpc import Chain, Facts, Keypair, Params, public_key_of
 from opsverify.families.sql import VISIBILITY
@@ -100,6 +101,32 @@ def test_params_reject(params, message):
     with pytest.raises(ValidationError) as info:
         Params.model_validate(params)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("params", [
+    {"method": "getHealth", "expect_result": None},  # else a node answering `"result": null` would pass
+    {"method": "getMultipleAccounts", "accounts_query": ACCOUNTS_QUERY, "compare": None},  # not silently eq
+    {"method": "getBlockTime", "slot_from": None},  # else every item on the endpoint errs at run time
+    {"method": "getBlockTime", "max_age_s": None},
+    {"method": "getSignatureStatuses", "signatures_query": SIGS_QUERY, "commitment": None},
+    {"method": "getBalance", "account_from_secret": "FEE", "min_lamports": 1, "service": None},
+    {"method": "getHealth", "endpoint": None},
+])
+def test_a_blank_param_is_refused_not_read_as_its_default_or_as_none(params):
+    blank = next(name for name, value in params.items() if value is None)
+    with pytest.raises(ValidationError) as info:
+        Params.model_validate(params)
+    assert f"{blank}: blank (YAML reads an empty value or null as no value)" in str(info.value)
+
+
+def test_a_blank_param_is_bad_input_at_load(tmp_path):
+    (tmp_path / "lab.yaml").write_text(
+        "system: lab\nrunbook: r.md\nitems:\n  - {id: N1, name: health, section: s, title: t, family: rpc,"
+        " cadence: postdeploy, severity: normal, params: {method: getHealth, expect_result: null}}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_checklists(tmp_path)
+    assert raised.value.exit_code == 20
+    assert "N1-health: params: expect_result: blank" in raised.value.message, raised.value.message
 
 
 def test_needs_depend_on_params():
@@ -424,6 +451,10 @@ class Node:
         self.bodies: list = []
         self.statuses: dict[str, dict] = {sig(1): FINAL}
         self.results: dict[str, Any] = {}  # a method's result in place of the healthy one
+        self.balances: dict[str, int] = {}  # an account's lamports in place of 99
+        self.errors: dict[str, dict] = {}  # a method's JSON-RPC error in place of its result
+        self.http_status = 200  # of every answer
+        self.http_headers: dict[str, str] = {}
 
     def answer(self, item: dict) -> dict:
         method, params = item["method"], item.get("params", [])
@@ -432,12 +463,14 @@ class Node:
             "getLatestBlockhash": BLOCKHASH,
             "getSlot": 2800,
             "getBlockTime": 1795598644,
-            "getBalance": {"context": {"slot": 1}, "value": 99},
+            "getBalance": {"context": {"slot": 1}, "value": self.balances.get(str(params[:1]), 99)},
             "getMultipleAccounts": {"context": {"slot": 1}, "value": [None for _ in params[0]] if params else []},
             "getSignatureStatuses": {"context": {"slot": 1},
                                      "value": [self.statuses.get(s) for s in params[0]] if params else []},
             **self.results,
         }
+        if method in self.errors:
+            return {"jsonrpc": "2.0", "error": self.errors[method], "id": item["id"]}
         if method not in results:
             return {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": item["id"]}
         return {"jsonrpc": "2.0", "result": results[method], "id": item["id"]}
@@ -461,14 +494,22 @@ class Node:
             if self.mode == "unversioned" and isinstance(body, list):  # getHealth's reply is not JSON-RPC 2.0
                 return JSONResponse([{k: v for k, v in self.answer(i).items() if k != "jsonrpc" or
                                       i["method"] != "getHealth"} for i in body])
+            if self.mode == "shifted" and isinstance(body, list):  # every id one off: 0, 1 answered as 1, 2
+                return JSONResponse([{**self.answer(i), "id": i["id"] + 1} for i in body])
+            if self.mode == "error-other-id":  # an error naming another request, not a null id
+                return JSONResponse({"jsonrpc": "2.0", "id": 4242, "error": {"code": -32005, "message": "Node is behind"}})
+            if self.mode == "refused":  # a provider's refusal dressed as JSON-RPC, under http_status
+                return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": 429, "message": "Too many requests"}},
+                                    status_code=self.http_status, headers=self.http_headers)
             if self.mode == "twice" and isinstance(body, list):  # every call answered twice, the copies differ
                 return JSONResponse([{**self.answer(i), "result": n} for i in body for n in ("first", "second")])
             if isinstance(body, list):
                 if self.mode == "no-batch":
                     return JSONResponse({"jsonrpc": "2.0", "error": {"code": -32600, "message": "batch not allowed"},
                                          "id": None}, status_code=400)
-                return JSONResponse([self.answer(i) for i in reversed(body)])  # any order: matched by id
-            return JSONResponse(self.answer(body))
+                return JSONResponse([self.answer(i) for i in reversed(body)],  # any order: matched by id
+                                    status_code=self.http_status, headers=self.http_headers)
+            return JSONResponse(self.answer(body), status_code=self.http_status, headers=self.http_headers)
 
         return Starlette(routes=[Route("/{key}", endpoint, methods=["POST"])])
 
@@ -490,6 +531,9 @@ def node(node_url):
     node, url = node_url
     node.mode, node.bodies[:] = "batch", []
     node.results.clear()
+    node.balances.clear()
+    node.errors.clear()
+    node.http_status, node.http_headers = 200, {}
     return node, url
 
 
@@ -508,7 +552,7 @@ def test_call_batch_falls_back_to_single_calls_when_batches_are_refused(node):
     assert [a.result for a in exchange.answers] == ["ok", 2800] and len(server.bodies) == 3
 
 
-@pytest.mark.parametrize("mode, failure", [("html", "HTTP 401 without a JSON-RPC reply"),
+@pytest.mark.parametrize("mode, failure", [("html", "HTTP 401: the provider refused to answer: '<html>Unauthorized</html>'"),
                                            ("slow", "no complete answer within 0.5 s")])
 def test_call_batch_failures(node, mode, failure):
     server, url = node
@@ -525,7 +569,46 @@ def test_a_reply_naming_another_call_answers_none(node):
     single = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
     assert single.answers[0].result is None and "reply to another call (id 7, asked 0)" in str(single.answers[0].error)
     batch = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
-    assert [str(a.error) for a in batch.answers] == ["no reply to this call in the batch"] * 2
+    assert [a.result for a in batch.answers] == [None, None]
+    assert all(UNASKED in str(a.error) for a in batch.answers), batch.answers
+
+
+UNASKED = "was never asked: its replies are numbered otherwise than the calls, so none is taken"
+
+
+def test_a_batch_naming_an_id_never_asked_answers_no_call(node):
+    """Calls 0, 1 answered as 1, 2: the reply named 1 is call 0's. A reply to an id never asked says the node
+    numbers its replies otherwise than the calls: no reply is matched to a call, so the poor account never
+    passes with the rich one's balance."""
+    server, url = node
+    server.mode = "shifted"
+    rich, poor = addr(5), addr(6)
+    server.balances.update({str([rich]): 10 ** 10, str([poor]): 5})
+    items = [check("rich", method="getBalance", account=rich, min_lamports=10 ** 9),
+             check("poor", method="getBalance", account=poor, min_lamports=10 ** 9)]
+    got = rpc.gather(FakeTarget(url, {}), items)
+    for item in items:
+        outcome = rpc.judge(item, got)
+        assert outcome.status is Status.ERROR, outcome
+        assert f"the batch's reply id 2 (asked 0 … 1) {UNASKED}" in outcome.observed, outcome.observed
+
+
+def test_a_single_error_naming_another_id_is_no_answer(node):
+    """Only an error with a null id (the node could not read the request's) stands without the request's id."""
+    server, url = node
+    server.mode = "error-other-id"
+    single = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
+    assert single.answers == [Answer(error=RpcError(None, "reply to another call (id 4242, asked 0)"))]
+    health = check("a", method="getHealth")
+    outcome = rpc.judge(health, rpc.gather(FakeTarget(url, {}), [health]))
+    assert outcome.status is Status.ERROR and "reply to another call (id 4242, asked 0)" in outcome.observed
+
+
+def test_a_single_error_with_a_null_id_is_the_nodes_answer(node):
+    server, url = node
+    server.mode = "refused"  # HTTP 200: a JSON-RPC error, id null
+    single = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
+    assert single.failure == "" and single.answers == [Answer(error=RpcError(429, "Too many requests"))]
 
 
 def test_a_call_answered_twice_in_a_batch_has_no_answer(node):
@@ -621,15 +704,57 @@ SINGLE_CALLS = [check("a", method="getHealth"), check("b", method="getLatestBloc
                 check("c", method="getBlockTime"), check("d", method="getBalance", account=addr(4), min_lamports=5)]
 
 
-@pytest.mark.parametrize("mode", ["empty", "other-id"])
-def test_no_reply_to_a_call_is_could_not_look_for_every_method(node, mode):
+@pytest.mark.parametrize("mode, seen", [("empty", "no reply to this call in the batch"), ("other-id", UNASKED),
+                                        ("shifted", UNASKED)])
+def test_no_reply_to_a_call_is_could_not_look_for_every_method(node, mode, seen):
     """A batch answered with `[]`, or with replies naming other calls: nothing was checked, whatever the method."""
     server, url = node
     server.mode = mode
     got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
     for item in SINGLE_CALLS:
         outcome = rpc.judge(item, got)
-        assert outcome.status is Status.ERROR and "no reply to this call in the batch" in outcome.observed, outcome
+        assert outcome.status is Status.ERROR and seen in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("status, headers, seen", [
+    (429, {"retry-after": "7"}, "HTTP 429: the provider refused to answer (Retry-After 7): Too many requests"),
+    (429, {}, "HTTP 429: the provider refused to answer: Too many requests"),
+    (401, {}, "HTTP 401: the provider refused to answer: Too many requests"),
+    (403, {}, "HTTP 403: the provider refused to answer: Too many requests"),
+])
+def test_a_refusal_in_json_rpc_dress_is_could_not_look_for_every_method(node, status, headers, seen):
+    """A rate limit or a bad key, even with a JSON-RPC error body: the node was not asked about its health, so no
+    item fails on it (getHealth and getLatestBlockhash as getBalance)."""
+    server, url = node
+    server.mode, server.http_status, server.http_headers = "refused", status, headers
+    got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
+    for item in SINGLE_CALLS:
+        outcome = rpc.judge(item, got)
+        assert outcome.status is Status.ERROR and outcome.observed.endswith(seen), outcome
+
+
+@pytest.mark.parametrize("status, seen", [
+    (503, "HTTP 503 with a JSON-RPC result: the HTTP layer says the call did not succeed"),
+    (307, "HTTP 307: a redirect, not followed (an endpoint's URL must be the node's own)"),
+])
+def test_a_result_under_a_failing_or_redirecting_status_is_could_not_look(node, status, seen):
+    server, url = node
+    server.http_status, server.http_headers = status, {"location": url + "/elsewhere"} if status == 307 else {}
+    got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
+    for item in SINGLE_CALLS:
+        outcome = rpc.judge(item, got)
+        assert outcome.status is Status.ERROR and outcome.observed.endswith(seen), outcome
+    assert len(server.bodies) == 1  # the redirect was not followed, nor the batch asked again one by one
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_a_nodes_own_json_rpc_error_fails_its_item_under_200_or_5xx(node, status):
+    server, url = node
+    server.http_status = status
+    server.errors["getHealth"] = {"code": -32005, "message": "Node is behind by 500 slots"}
+    health = check("a", method="getHealth")
+    outcome = rpc.judge(health, rpc.gather(FakeTarget(url, {}), [health]))
+    assert outcome.status is Status.FAILED and outcome.observed == "error -32005: Node is behind by 500 slots"
 
 
 @pytest.mark.parametrize("answer", [err(None, "reply has neither result nor error"),

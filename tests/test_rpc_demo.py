@@ -84,14 +84,14 @@ def test_fee_payer_secret_and_rpc_api_key_never_leave(demo):
 def test_rpc_that_does_not_answer_json_rpc_leaves_every_item_unchecked(demo):
     rpc_node = node(demo)
     saved = rpc_node.token
-    rpc_node.token = "rotated-" + saved  # every request now gets HTTP 401 without a JSON-RPC reply
+    rpc_node.token = "rotated-" + saved  # every request now gets HTTP 401: refused, the node was not asked
     try:
         results = outcomes(demo)
     finally:
         rpc_node.token = saved
     by_status = {key: o.status for key, (_, o) in results.items()}
     assert by_status == {key: Status.ERROR for key in by_status} and len(by_status) == 6
-    assert "HTTP 401 without a JSON-RPC reply" in results["T5-rpc-health"][1].observed
+    assert "HTTP 401: the provider refused to answer" in results["T5-rpc-health"][1].observed
 
 
 # -- each item's query is its own statement with its own answer ---------------------------------

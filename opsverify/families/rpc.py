@@ -1,6 +1,6 @@
 """rpc: a Solana JSON-RPC endpoint — health, blockhash, block time, balances, signature statuses.
 
-`method` names the RPC method the item is about; each method takes its own params:
+`method` names the RPC method the item is about; each method takes its own params (none written blank):
 
     getHealth             expect_result: ok                         (default "ok")
     getLatestBlockhash    (a base58 blockhash, lastValidBlockHeight and context slot come back)
@@ -28,8 +28,9 @@ One conversation per endpoint: a first JSON-RPC batch carries every call of ever
 (signatures by 256, accounts by 100), a second one getBlockTime for the slot the first
 returned. Each exchange ends within 2 × http_s, whatever the node does (a total deadline, not a
 per-read timeout). The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
-An endpoint that does not answer in JSON-RPC (refused, silent, an HTML 401 page) leaves its
-items unchecked: *error*; so does a call with no reply of its own in the batch, a slot, block
+An endpoint that does not answer in JSON-RPC (refused, silent, an HTML page, HTTP 401/403/429 whatever the
+body, a redirect, a result under a status that is not 2xx) leaves its items unchecked: *error*; so does a call
+with no reply of its own in the batch (or in a batch whose replies name an id never asked), a slot, block
 height or balance outside a u64, and a signature status without `err` (Solana always sends it). A JSON-RPC
 answer that is not the healthy one (getHealth -32005, getBlockTime -32004, a low balance, a signature whose
 `err` or deprecated `status: {"Err": …}` says it failed) fails the item.
@@ -108,6 +109,12 @@ class Params(StrictParams):
         if foreign:
             raise ValueError(f"{', '.join(foreign)} not used by {data['method']} "
                              f"(it takes: {', '.join(allowed) or 'nothing but endpoint'})")
+        blank = next((name for name, value in data.items() if value is None), None)
+        if blank:  # else a null would stand in for the default (expect_result: null would pass a null result)
+            default = allowed.get(blank) if blank != "endpoint" else cls.model_fields["endpoint"].default
+            fix = f" for the default {default}" if default not in (None, False) else ""
+            raise ValueError(f"{blank}: blank (YAML reads an empty value or null as no value): write a value, "
+                             f"or leave {blank} out{fix}")
         filled = {**{k: v for k, v in allowed.items() if v is not None and v is not False}, **data}
         if data["method"] == "getBalance":
             if bool(filled.get("account")) == bool(filled.get("account_from_secret")):

@@ -1,10 +1,13 @@
 """JSON-RPC 2.0 over HTTP: many calls in one batch (a JSON array), read-only methods only.
 
 Providers that refuse batches get the same calls one by one (up to AT_ONCE at a time). A reply
-that is not JSON-RPC (HTTP 401/429, an HTML page, a timeout) makes the whole exchange a
-`failure`; a JSON-RPC error belongs to its one call, and so does a batch element that is no JSON-RPC 2.0
-reply (no `"jsonrpc": "2.0"`): that call has no answer, the others' replies still count. Each request has a
-total deadline of `timeout_s` (not a per-read timeout: a node that drips its answer is cut off), and the whole
+that is not JSON-RPC (an HTML page, a timeout) makes the whole exchange a `failure`, and so does one the HTTP
+layer says is no answer whatever its body: HTTP 401/403/429 (the provider refused: the node was not asked), a
+redirect (never followed), a result under a status that is not 2xx. A JSON-RPC error belongs to its one call
+(also under a 4xx/5xx: it is the node's word), and so does a batch element that is no JSON-RPC 2.0
+reply (no `"jsonrpc": "2.0"`): that call has no answer, the others' replies still count. A batch whose replies
+name an id never asked is numbered otherwise than its calls: none of its replies answers a call. Each request has
+a total deadline of `timeout_s` (not a per-read timeout: a node that drips its answer is cut off), and the whole
 exchange, fallback included, ends within `exchange_s(timeout_s)`.
 """
 
@@ -23,6 +26,7 @@ from ..lazy import load
 if TYPE_CHECKING:
     import httpx
 
+from ..display import cut
 from ..errors import Refused
 from .http import ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _read_at_most, decoded, strict_json
 
@@ -36,6 +40,7 @@ READ_ONLY_METHODS = frozenset({
 AT_ONCE = 16  # single calls in flight when a provider refuses batches
 MESSAGE_CHARS = 500  # of a JSON-RPC error's message, as shown
 ANSWER_LIMIT = 16 * 1024 * 1024  # bytes of one reply: 100 accounts with their data fit many times over
+REFUSALS = frozenset({401, 403, 429})  # the provider's gate said no (key, plan, rate): the node was not asked
 
 
 def exchange_s(timeout_s: float) -> float:
@@ -139,19 +144,43 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, st
         return None, f"{type(exc).__name__}: {exc}"
     if too_long:  # read no further: a node that streams without end is not answering
         return None, f"HTTP {response.status_code}: a reply longer than {ANSWER_LIMIT // 2 ** 20} MiB"
+    status = response.status_code
+    if 300 <= status < 400:  # the suite follows none: where it leads is not the node named
+        return None, f"HTTP {status}: a redirect, not followed (an endpoint's URL must be the node's own)"
     text = decoded(data, response.encoding or "utf-8")
     if text is None:
-        return None, f"HTTP {response.status_code} in {_charset(response)}"
+        return None, f"HTTP {status} in {_charset(response)}"
     try:
         document = strict_json(text)
     except UnreadableJson as exc:
-        return None, f"HTTP {response.status_code}: a reply that cannot be judged: {exc}"
+        return None, f"HTTP {status}: a reply that cannot be judged: {exc}"
     except ValueError:
         document = None
-    if isinstance(document, list) or (isinstance(document, dict) and document.get("jsonrpc") == "2.0"):
-        return document, ""  # JSON-RPC, whatever the HTTP status
-    start = text[:120].replace("\n", " ")
-    return None, f"HTTP {response.status_code} without a JSON-RPC reply: {start!r}"
+    if status in REFUSALS:  # even in JSON-RPC dress: no word from the node on its health
+        retry = response.headers.get("retry-after")
+        waited = f" (Retry-After {cut(retry, 40)})" if retry else ""
+        return None, f"HTTP {status}: the provider refused to answer{waited}: {_gist(document, text)}"
+    if not (isinstance(document, list) or (isinstance(document, dict) and document.get("jsonrpc") == "2.0")):
+        return None, f"HTTP {status} without a JSON-RPC reply: {_start(text)!r}"
+    if not response.is_success and _holds_result(document):  # a node's error under a 5xx is its word; a result is not
+        return None, f"HTTP {status} with a JSON-RPC result: the HTTP layer says the call did not succeed"
+    return document, ""
+
+
+def _start(text: str) -> str:
+    return text[:120].replace("\n", " ")
+
+
+def _gist(document: Any, text: str) -> str:
+    """What a refusal says: its JSON-RPC error's message, else the start of its body."""
+    error = document.get("error") if isinstance(document, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return cut(message, 120) if isinstance(message, str) and message else repr(_start(text))
+
+
+def _holds_result(document: Any) -> bool:
+    replies = document if isinstance(document, list) else [document]
+    return any(isinstance(reply, dict) and "result" in reply for reply in replies)
 
 
 def _answer(item: Any) -> Answer:
@@ -177,14 +206,25 @@ def _id(item: Any) -> int | None:
 
 
 def _one(reply: Any, index: int) -> list[Answer]:
-    if isinstance(reply, dict) and _id(reply) != index and reply.get("error") is None:
-        # an answer to another request is no answer to this one (an error may carry a null id: spec 5.1)
+    if isinstance(reply, dict) and _id(reply) != index and not _unread_id_error(reply):
+        # an answer to another request is no answer to this one
         return [Answer(error=RpcError(None, f"reply to another call (id {json.dumps(reply.get('id'))[:40]},"
                                             f" asked {index})"))]
     return [_answer(reply)]
 
 
+def _unread_id_error(reply: dict[str, Any]) -> bool:
+    """An error with a null id: the node could not read the request's (JSON-RPC 2.0, section 5.1), so it stands
+    without it. An error naming another id is another request's."""
+    return reply.get("error") is not None and reply.get("id") is None
+
+
 def _aligned(reply: list[Any], count: int) -> list[Answer]:
+    unasked = _unasked_id(reply, count)
+    if unasked is not None:  # ids shifted by one (0, 1 answered as 1, 2): the reply named 1 may be call 0's
+        why = (f"the batch's reply id {cut(json.dumps(unasked), 40)} (asked 0 … {count - 1}) was never asked: "
+               "its replies are numbered otherwise than the calls, so none is taken")
+        return [Answer(error=RpcError(None, why))] * count
     by_id: dict[int, list[Any]] = {}
     for item in reply:
         if _id(item) is not None:
@@ -199,3 +239,13 @@ def _aligned(reply: list[Any], count: int) -> list[Answer]:
         return _answer(found[0])
 
     return [answer(i) for i in range(count)]
+
+
+def _unasked_id(reply: list[Any], count: int) -> Any:
+    """The first id a batch's replies name that no call had (`true`, "1", 7 of 0 … 6), else None. A null or
+    missing id names no call: that element answers none, the others may still be matched."""
+    for item in reply:
+        value = item.get("id") if isinstance(item, dict) else None
+        if value is not None and not (type(value) is int and 0 <= value < count):
+            return value
+    return None
