@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import resource
 import secrets
 import socket
 import socketserver
 import ssl
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +19,7 @@ import pytest
 import trustme
 
 from opsverify.checklist import Check, Severity
-from opsverify.engine import Run, message
+from opsverify.engine import Run, gather_and_judge, message
 from opsverify.environment import load_environment
 from opsverify.errors import GatherError
 from opsverify.families import tls
@@ -24,6 +28,7 @@ from opsverify.secrets import Redactor
 from opsverify.transports.http import Probe, fetch_all
 
 from .helpers import ROOT, by_id, demo_variables, evaluate
+from .kit import make_check, make_target
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -48,8 +53,9 @@ def shaken(**fields) -> tls.Handshake:
     (shaken(certificate=cert(3)), 2, Status.PASSED, "3.0 days left"),
     (shaken(certificate=cert(13.9)), 14, Status.FAILED, "in 13.9 days"),
     (shaken(certificate=cert(13.96)), 14, Status.FAILED, "in 13.9 days"),  # never "14.0" against a 14-day bound
-    (shaken(certificate=cert(-1), rejected="certificate has expired"), 14, Status.FAILED,
-     "certificate rejected: certificate has expired (certificate of CN=joslyn.example, expires 2026-11-24)"),
+    (shaken(second_look=cert(-1), rejected="certificate has expired"), 14, Status.FAILED,
+     "certificate rejected: certificate has expired (a second, unverified connection saw the certificate of "
+     "CN=joslyn.example, expires 2026-11-24)"),
     (shaken(rejected="self-signed certificate"), 14, Status.FAILED, "certificate rejected: self-signed certificate"),
     (shaken(handshake_failure="TLSV1_ALERT_PROTOCOL_VERSION"), 14, Status.FAILED,
      "TLS handshake refused: TLSV1_ALERT_PROTOCOL_VERSION"),
@@ -158,8 +164,8 @@ def test_shake_reads_the_verified_chain_above_the_leaf(ca, ca_file):
 def test_shake_expired_is_rejected_but_still_described(ca, ca_file):
     with https(ca, days=-1) as port:
         fact = tls.shake("127.0.0.1", port, ca_file, 5)
-    assert fact.rejected == "certificate has expired"
-    assert fact.certificate is not None and fact.certificate.not_after < fact.checked_at
+    assert fact.rejected == "certificate has expired" and fact.certificate is None
+    assert fact.second_look is not None and fact.second_look.not_after < fact.checked_at
 
 
 def test_a_subject_is_shown_with_its_values_as_written_so_a_secret_in_it_is_masked(ca, ca_file):
@@ -168,8 +174,8 @@ def test_a_subject_is_shown_with_its_values_as_written_so_a_secret_in_it_is_mask
     canary = f"CNRYapi+Key/{secrets.token_hex(8)}="
     with https(ca, days=-1, common_name=canary, organization_name="Acme, Inc.") as port:
         fact = tls.shake("127.0.0.1", port, ca_file, 5)
-    assert fact.certificate is not None
-    subject = fact.certificate.subject
+    assert fact.second_look is not None
+    subject = fact.second_look.subject
     assert subject.startswith(f"CN={canary}, OU=Testing cert #") and subject.endswith(", O=Acme, Inc."), subject
     c = check()
     outcome = tls.judge(c, {c.key: fact})
@@ -307,3 +313,113 @@ def test_the_days_left_in_the_evidence_are_rounded_down_as_the_message_says():
     c = check(14)
     outcome = tls.judge(c, {c.key: shaken(certificate=cert(13.98))})
     assert outcome.status is Status.FAILED and outcome.evidence["days_left"] == 13.9, outcome
+
+
+# -- a host name no resolver takes --------------------------------------------------------
+@pytest.mark.parametrize("host", ["a..example", "a" * 64 + ".example"])
+def test_a_host_name_that_is_no_dns_name_is_could_not_look_never_a_certificate_failure(host):
+    """No handshake happens for `a..example` (an empty label) or a 64-character label: the item is an error naming
+    the host and the fix, never a FAIL about an "unreadable certificate"."""
+    target = make_target({"services": {"web": {"url": f"https://{host}:18400/"}}}, timeouts={"connect_s": 2})
+    [outcome] = gather_and_judge(target, tls, [make_check("tls", {"service": "web"})])
+    assert outcome.status is Status.ERROR, outcome
+    assert f"could not look: host name '{host}' is not a valid DNS name" in outcome.observed, outcome
+    assert "certificate" not in outcome.observed and "services.web.url" in outcome.observed, outcome
+
+
+# -- a process holding more than 1024 file descriptors ------------------------------------
+@contextmanager
+def descriptors_past(fd: int = 1024):
+    """Every descriptor below `fd` taken (by /dev/null), so the next socket gets one at or above it; the soft
+    RLIMIT_NOFILE raised within the hard limit for that, and restored."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = fd + 64
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard} is below {wanted}")
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    held: list[int] = []
+    try:
+        while not held or held[-1] < fd:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        yield
+    finally:
+        for each in held:
+            os.close(each)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_healthy_endpoint_that_answers_late_passes_in_a_process_with_many_descriptors(ca, ca_file):
+    """select() cannot wait on a descriptor >= 1024 (a large run, an xdist worker): the handshake must wait on it
+    all the same. The server answers only after the client's hello has arrived, so the client waits for it."""
+    now = datetime.now(timezone.utc)
+    leaf = ca.issue_cert("127.0.0.1", not_before=now - timedelta(days=1), not_after=now + timedelta(days=90))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+    hello_arrived, released = threading.Event(), threading.Event()
+
+    def handle(sock):
+        sock.recv(1, socket.MSG_PEEK)  # the client has sent its hello and waits for the answer
+        hello_arrived.set()
+        released.wait(10)
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(1)
+
+    with server(handle) as port, descriptors_past(1024), ThreadPoolExecutor(1) as pool:
+        shaking = pool.submit(tls.shake, "127.0.0.1", port, ca_file, 10)
+        assert hello_arrived.wait(10)
+        released.set()
+        fact = shaking.result()
+    c = check()
+    outcome = tls.judge(c, {c.key: fact})
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_silent_endpoint_is_could_not_look_in_a_process_with_many_descriptors():
+    stop = threading.Event()
+
+    def handle(sock):
+        sock.recv(1024)
+        stop.wait(10)
+
+    with server(handle) as port, descriptors_past(1024):
+        try:
+            fact = tls.shake("127.0.0.1", port, None, 0.5)
+        finally:
+            stop.set()
+    c = check()
+    outcome = tls.judge(c, {c.key: fact})
+    assert outcome.status is Status.ERROR and "no TLS handshake within 0.5 s" in outcome.observed, outcome
+
+
+# -- a second connection may reach another backend ----------------------------------------
+def test_a_rejected_certificate_is_not_described_from_another_backends_certificate(ca, ca_file):
+    """Behind a load balancer the first connection reached an expired certificate, the second a healthy one: the
+    item fails for the rejection, and what the second connection saw is labelled so, not as the rejected one."""
+    now = datetime.now(timezone.utc)
+    contexts = []
+    for name, days in (("first-expired", -1), ("second-healthy", 90)):
+        leaf = ca.issue_cert("127.0.0.1", common_name=name, not_before=now - timedelta(days=400),
+                             not_after=now + timedelta(days=days))
+        contexts.append(ssl.create_default_context(ssl.Purpose.CLIENT_AUTH))
+        leaf.configure_cert(contexts[-1])
+    turns, lock = itertools.cycle(contexts), threading.Lock()
+
+    def handle(sock):
+        with lock:
+            context = next(turns)
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(1)
+
+    with server(handle) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert fact.rejected == "certificate has expired" and fact.certificate is None, fact
+    c = check()
+    outcome = tls.judge(c, {c.key: fact})
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("certificate rejected: certificate has expired (a second, unverified "
+                                       "connection saw the certificate of CN=second-healthy"), outcome
+    assert "certificate of CN=second-healthy, expires" not in outcome.observed, outcome
+    assert not {"subject", "issuer", "names", "not_after", "days_left"} & set(outcome.evidence), outcome.evidence
+    seen = outcome.evidence["unverified_second_connection"]
+    assert seen["subject"].startswith("CN=second-healthy") and seen["days_left"] > 89, seen

@@ -17,13 +17,16 @@ A port that does not answer in TLS — refused, silent, dripping, reset, or byte
 handshake with an alert, or presents a certificate that is rejected, expiring or unreadable,
 fails the item. Each handshake has one total deadline of connect_s (a non-blocking handshake
 loop, not a per-read timeout); a rejected certificate is fetched once more unverified to name it,
-so an endpoint takes at most two handshakes, and up to 16 endpoints are shaken at once.
+so an endpoint takes at most two handshakes, and up to 16 endpoints are shaken at once. That second
+connection may reach another backend (behind a load balancer), so what it saw is said as such, never
+as the rejected certificate. A URL whose host is no DNS name (an empty label, one over 63 characters)
+is "could not look": nothing was sent.
 """
 
 from __future__ import annotations
 
 import math
-import select
+import selectors
 import socket
 import ssl
 import time
@@ -93,8 +96,10 @@ class Handshake:
     certificate: Certificate | None = None
     chain: tuple[Certificate, ...] | None = ()  # the verified chain above the leaf; None: not readable here
     rejected: str = ""  # why verification refused the certificate
+    second_look: Certificate | None = None  # after a rejection, what an unverified second connection was shown
     handshake_failure: str = ""  # the server answered in TLS and refused (an alert), or sent an unreadable certificate
     unreachable: str = ""  # no TLS answer at all (refused, silent, reset, not TLS): could not look
+    unusable_host: str = ""  # the URL's host is no DNS name: nothing was sent
 
 
 def bound(target, checks) -> float:
@@ -109,8 +114,11 @@ class _NoTls(Exception):
 
 def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) -> None:
     left = deadline - time.monotonic()
-    ready = select.select([], [tls], [], max(0.0, left)) if writing else select.select([tls], [], [], max(0.0, left))
-    if left <= 0 or not any(ready):
+    # a selector, not select(): a process holding over 1024 descriptors (a large run) gets sockets select() refuses
+    with selectors.DefaultSelector() as selector:
+        selector.register(tls, selectors.EVENT_WRITE if writing else selectors.EVENT_READ)
+        ready = selector.select(max(0.0, left))
+    if left <= 0 or not ready:
         raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s)")
 
 
@@ -156,19 +164,30 @@ def _answered_in_tls(exc: ssl.SSLError) -> bool:
     return "ALERT" in str(exc.reason or exc).upper()
 
 
+def _host_problem(host: str) -> str:
+    """Why `host` is no name the resolver and TLS take (they encode it as IDNA: no empty label, none over 63
+    characters), or ""."""
+    try:
+        host.encode("idna")
+    except UnicodeError as exc:
+        return f"host name '{host}' is not a valid DNS name ({exc.__cause__ or exc})"
+    return ""
+
+
 def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handshake:
     endpoint = f"{host}:{port}"
     trust = "service's CA bundle" if cafile else "system trust store"
     checked_at = datetime.now(timezone.utc)
     seen = {"endpoint": endpoint, "trust": trust, "ca_bundle": cafile, "checked_at": checked_at}
+    unusable = _host_problem(host)
+    if unusable:
+        return Handshake(**seen, unusable_host=unusable)
     try:
         context = ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:
         return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
     try:
         leaf, chain = _peer_der(host, port, context, timeout_s)
-        return Handshake(**seen, certificate=Certificate.from_der(leaf),
-                         chain=None if chain is None else tuple(Certificate.from_der(der) for der in chain))
     except ssl.SSLCertVerificationError as exc:
         rejected = exc.verify_message or str(exc)
     except ssl.SSLError as exc:
@@ -179,17 +198,29 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
         return Handshake(**seen, unreachable=str(exc))
     except OSError as exc:
         return Handshake(**seen, unreachable=str(exc) or type(exc).__name__)
-    except ValueError as exc:  # cryptography could not read what was sent
+    else:
+        return _read(seen, leaf, chain)
+    return Handshake(**seen, rejected=rejected, second_look=_second_look(host, port, timeout_s))
+
+
+def _read(seen: dict, leaf: bytes, chain: list[bytes] | None) -> Handshake:
+    try:
+        return Handshake(**seen, certificate=Certificate.from_der(leaf),
+                         chain=None if chain is None else tuple(Certificate.from_der(der) for der in chain))
+    except ValueError as exc:  # cryptography could not read what was sent (only here: no other error is a certificate's)
         return Handshake(**seen, handshake_failure=f"unreadable certificate: {exc}")
-    # rejected: look once more without verifying, to say which certificate it was
+
+
+def _second_look(host: str, port: int, timeout_s: float) -> Certificate | None:
+    """The certificate a second connection, unverified, is shown: most often the rejected one, but behind a load
+    balancer possibly another backend's, so it is reported as what that connection saw."""
     insecure = ssl.create_default_context()
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
     try:
-        certificate = Certificate.from_der(_peer_der(host, port, insecure, timeout_s)[0])
+        return Certificate.from_der(_peer_der(host, port, insecure, timeout_s)[0])
     except (OSError, ValueError, _NoTls):
-        certificate = None
-    return Handshake(**seen, certificate=certificate, rejected=rejected)
+        return None
 
 
 def gather(target, checks) -> dict[str, Handshake | str]:
@@ -218,6 +249,23 @@ def _days(delta: timedelta) -> str:
     return f"{tenths / 10:.1f} days"
 
 
+def _described(cert: Certificate, checked_at: datetime) -> dict:
+    left = cert.not_after - checked_at
+    return {"subject": cert.subject, "issuer": cert.issuer, "names": list(cert.names),
+            "not_after": cert.not_after.isoformat(), "days_left": math.floor(left.total_seconds() / 8640) / 10}
+
+
+def _rejected(expected: str, fact: Handshake, evidence: dict) -> Outcome:
+    """A rejected certificate is not read on the connection that rejected it: what a second connection saw is
+    named as that (it may be another backend's), never as the rejected certificate's subject and expiry."""
+    seen = fact.second_look
+    if seen is None:
+        return failed(expected, f"certificate rejected: {fact.rejected}", **evidence)
+    evidence["unverified_second_connection"] = _described(seen, fact.checked_at)
+    return failed(expected, f"certificate rejected: {fact.rejected} (a second, unverified connection saw the "
+                            f"certificate of {seen.subject}, expires {seen.not_after:%Y-%m-%d})", **evidence)
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     fact = facts[check.key]
@@ -227,19 +275,19 @@ def judge(check, facts) -> Outcome:
                 f"that expires in more than {p.min_days} days")
     evidence: dict = {"endpoint": fact.endpoint, "trust": fact.trust, "checked_at": fact.checked_at.isoformat(),
                       **({"ca_bundle": fact.ca_bundle} if fact.ca_bundle else {})}
+    if fact.unusable_host:
+        return error(f"could not look: {fact.unusable_host}: correct services.{p.service}.url in the environment "
+                     "file", **evidence)
     if fact.unreachable:
         return error(f"could not look: {fact.endpoint}: {fact.unreachable}", **evidence)
     if fact.handshake_failure:
         return failed(expected, f"TLS handshake refused: {fact.handshake_failure}", **evidence)
-    cert = fact.certificate
-    if cert is not None:
-        left = cert.not_after - fact.checked_at
-        evidence |= {"subject": cert.subject, "issuer": cert.issuer, "names": list(cert.names),
-                     "not_after": cert.not_after.isoformat(), "days_left": math.floor(left.total_seconds() / 8640) / 10}
     if fact.rejected:
-        expires = f" (certificate of {cert.subject}, expires {cert.not_after:%Y-%m-%d})" if cert else ""
-        return failed(expected, f"certificate rejected: {fact.rejected}{expires}", **evidence)
+        return _rejected(expected, fact, evidence)
+    cert = fact.certificate
     assert cert is not None
+    left = cert.not_after - fact.checked_at
+    evidence |= _described(cert, fact.checked_at)
     if left < timedelta(days=p.min_days):
         return failed(expected, f"certificate expires {cert.not_after:%Y-%m-%d %H:%M} UTC, in {_days(left)}", **evidence)
     if fact.chain is None:
