@@ -4,6 +4,8 @@ demo's fake platforms (healthy passes, a wrong token is a clear ERROR, nothing s
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 
@@ -15,7 +17,7 @@ from opsverify.checklist import Check
 from opsverify.engine import message
 from opsverify.families import provider
 from opsverify.families.provider import Answer, Call, Params, Trouble, interpret, judge
-from opsverify.outcome import Status
+from opsverify.outcome import Outcome, Status
 from opsverify.secrets import Redactor
 from opsverify.errors import NotConfigured
 from opsverify.transports.http import Reply
@@ -415,7 +417,7 @@ def test_fault_names_item_expected_and_seen(demo):
     assert outcome.status is Status.FAILED
     assert text.startswith("J20-scheduled-jobs-last-cycle ")
     assert "cron job database-purge: newest run succeeded within 26 h" in text.split("; saw ")[0]
-    assert "saw cron job database-purge: newest run ended 30.0 h ago" in text
+    assert "saw cron job database-purge has no finished run in the last 27 h (since " in text
 
 
 
@@ -688,3 +690,138 @@ def test_a_moved_repository_names_the_setting_and_where_it_went():
     assert "GitHub API answered 301 (Moved Permanently) for GET https://api.github.com/repos/o/r/" in answer.reason
     assert "set providers.github.repo to the repository's new owner/name" in answer.reason
     assert f"it now answers at {moved}" in answer.reason
+
+
+# -- Render lists the events of a time window: the last hour unless asked ----------------------------------------
+RENDER_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"  # RFC 3339 UTC, as the API's other date-time fields
+
+
+class RenderEventsStub:
+    """Answers GET /services/{id}/events like Render documents it: `startTime` defaults to now - 1 hour and
+    `endTime` to now; newest first, then `limit`. `runs`: service id -> [(hours ago the run ended, status)], by the
+    runner's clock. Records the query of every request."""
+
+    system = "demo"
+    env = type("Env", (), {"name": "stub"})()
+
+    def __init__(self, runs: dict[str, list[tuple[float, str]]], services: dict[str, str]) -> None:
+        self.redactor = Redactor()
+        self.runs = runs
+        self.services = services
+        self.asked: list[dict[str, list[str]]] = []
+
+    def provider(self, platform):
+        return {"token": "stub-token-123456", "base_url": "https://render.example/v1",
+                **{f"service.{name}": sid for name, sid in self.services.items()}}
+
+    def fetch_all(self, probes):
+        return [self._events(probe.url) for probe in probes]
+
+    def _events(self, url: str) -> Reply:
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self.asked.append(query)
+        now = datetime.now(timezone.utc)
+        start = provider.parse_time(query["startTime"][0]) if "startTime" in query else now - timedelta(hours=1)
+        end = provider.parse_time(query["endTime"][0]) if "endTime" in query else now
+        service = parts.path.split("/")[-2]
+        ended = sorted(((now - timedelta(hours=h), status) for h, status in self.runs.get(service, [])),
+                       reverse=True)
+        rows = [{"event": {"id": f"evt-{n}", "type": "cron_job_run_ended", "serviceId": service,
+                           "timestamp": at.isoformat().replace("+00:00", "Z"),
+                           "details": {"cronJobRunId": f"crj-{n}", "status": status}}, "cursor": f"c{n}"}
+                for n, (at, status) in enumerate(ended) if start <= at <= end]
+        return Reply(200, 1.0, {"date": formatdate(usegmt=True)}, json.dumps(rows[:int(query["limit"][0])]))
+
+
+def _render_cron(target, **jobs) -> tuple[Check, Outcome]:
+    check = make_check(platform="render", cron_jobs={name: {"max_age_hours": h} for name, h in jobs.items()})
+    return check, judge(check, provider.gather(target, [check]))
+
+
+def test_a_daily_job_that_ran_hours_ago_is_found_in_the_window_asked():
+    """Without startTime Render lists only the last hour: a purge that ran 5 h ago (26 h allowed) was 'never run'."""
+    target = RenderEventsStub({"crn-purge": [(5, "successful"), (29, "successful")]}, {"purge": "crn-purge"})
+    _, outcome = _render_cron(target, purge=26)
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.evidence["cron_runs"]["purge"]["status"] == "successful"
+
+
+def test_the_events_request_asks_for_the_items_window_in_rfc3339():
+    target = RenderEventsStub({}, {"purge": "crn-purge"})
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    _render_cron(target, purge=26)
+    after = datetime.now(timezone.utc)
+    (query,) = target.asked
+    (start,) = query["startTime"]
+    assert re.fullmatch(RENDER_STAMP, start), start
+    window = timedelta(hours=26) + provider.CRON_WINDOW_MARGIN
+    assert before - window <= provider.parse_time(start) <= after - window
+    assert query["type"] == ["cron_job_run_ended"] and "endTime" not in query  # Render's endTime: now
+
+
+@pytest.mark.parametrize("ran_hours_ago, words", [
+    (30, ["cron job purge has no finished run in the last 27 h (since ", ", the window asked of Render)"]),
+    (26.5, ["cron job purge: newest run ended 26.5 h ago"]),  # inside the margin: its age is shown
+], ids=["outside-the-window", "inside-the-margin"])
+def test_a_run_older_than_the_items_window_fails_saying_what_was_asked(ran_hours_ago, words):
+    target = RenderEventsStub({"crn-purge": [(ran_hours_ago, "successful")]}, {"purge": "crn-purge"})
+    check, outcome = _render_cron(target, purge=26)
+    assert outcome.status is Status.FAILED, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed
+    assert "newest 20 events" not in outcome.observed
+    assert re.fullmatch(RENDER_STAMP, outcome.evidence["cron_windows"]["purge"])
+    assert message(check, outcome).startswith("X1-provider-check a platform fact: expected cron job purge: ")
+
+
+def test_items_citing_one_service_with_different_windows_each_get_their_own():
+    target = RenderEventsStub({"crn-purge": [(5, "successful")]}, {"purge": "crn-purge", "purge-again": "crn-purge"})
+    daily = make_check(platform="render", cron_jobs={"purge": {"max_age_hours": 26}})
+    hourly = replace(daily, id="X2", params=Params(platform="render", cron_jobs={"purge": {"max_age_hours": 2}}))
+    same_as_daily = replace(daily, id="X3",
+                            params=Params(platform="render", cron_jobs={"purge-again": {"max_age_hours": 26}}))
+    facts = provider.gather(target, [daily, hourly, same_as_daily])
+    starts = sorted(provider.parse_time(q["startTime"][0]) for q in target.asked)
+    assert len(starts) == 2 and starts[1] - starts[0] == timedelta(hours=24), target.asked  # one call per window
+    assert judge(daily, facts).status is Status.PASSED
+    assert judge(same_as_daily, facts).status is Status.PASSED
+    outcome = judge(hourly, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert "cron job purge has no finished run in the last 3 h" in outcome.observed
+
+
+def test_a_full_page_of_other_events_proves_no_missing_run():
+    """Asked for cron_job_run_ended only, an answer of `limit` other events ignored the filter: a run may be past it."""
+    others = [{"event": {"id": f"e{n}", "type": "server_restarted", "timestamp": iso(hours=n / 10), "details": {}}}
+              for n in range(provider.RENDER_EVENTS)]
+    check = make_check(platform="render", cron_jobs={"trim": {"max_age_hours": 2}})
+    outcome = judge(check, {check.key: {"cron:trim": ok(others)}})
+    assert outcome.status is Status.ERROR, outcome
+    assert "cron job trim: the 20 events Render listed hold no finished run" in outcome.observed
+
+
+def test_the_demo_render_fake_lists_a_window_newest_first(demo):
+    platforms = next(c for c in demo.components if type(c).__name__ == "PlatformAPIs")
+    url = platforms.urls["render"] + "/v1/services/crn-joslynpurge00000000/events"
+    headers = {"authorization": f"Bearer {platforms.tokens['render']}"}
+
+    def ended(**query):
+        reply = httpx.get(url, params={"type": "cron_job_run_ended", **query}, headers=headers, timeout=5)
+        assert reply.status_code == 200, reply.text
+        events = [row["event"] for row in reply.json()]
+        moments = [provider.parse_time(e["timestamp"]) for e in events]
+        assert moments == sorted(moments, reverse=True)  # newest first
+        return [e["details"]["cronJobRunId"] for e in events]
+
+    now = datetime.now(timezone.utc)
+    assert ended() == []  # its runs ended 5 h and more ago: not in Render's default last hour
+    since = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    runs = ended(startTime=since)
+    assert len(runs) == 3
+    assert ended(startTime=since, limit=1) == runs[:1]  # the newest, not the oldest
+    assert ended(startTime=since, endTime=(now - timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")) == runs[1:]
+    bad = httpx.get(url, params={"startTime": "yesterday"}, headers=headers, timeout=5)
+    assert bad.status_code == 400 and set(bad.json()) == {"id", "message"} and "startTime" in bad.json()["message"]

@@ -55,7 +55,8 @@ Honest limits of the platforms:
 - Supabase lists secrets as name + SHA-256 digest; `updated_at` is optional in its schema. A name
   without it cannot be aged: the check is an ERROR naming it, never a pass.
 - Render has no "list cron runs" call; the newest `cron_job_run_ended` service event (type and
-  status from its event details) is the last finished run.
+  status from its event details) is the last finished run. Render lists only the events of a time window,
+  the last hour unless asked: each item asks for its own, max_age_hours and CRON_WINDOW_MARGIN back.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -100,7 +101,10 @@ TOKEN_HINTS = {
 }
 GITHUB_PAGE = 100
 GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk bounded
-RENDER_EVENTS = 20  # newest events scanned for the last finished cron run
+RENDER_EVENTS = 20  # newest events of the window scanned for the last finished cron run
+# the events window reaches this far past an item's max_age_hours: a run just too old is still listed, and
+# failed with its age rather than as no run at all (a runner's clock behind Render's only widens the window)
+CRON_WINDOW_MARGIN = timedelta(hours=1)
 PITR_VARIANT_DAYS = {"pitr_7": 7, "pitr_14": 14, "pitr_28": 28}
 API_BODY_LIMIT = 8 << 20  # a project's env list runs to hundreds of KB (each encrypted value ~0.5 KB)
 DATE_TRUST = timedelta(days=1)  # a platform's Date this far from the runner's clock is no clock skew
@@ -250,8 +254,9 @@ def _base(settings: dict[str, str], platform: str) -> str:
     return (settings.get("base_url") or BASE_URLS[platform]).rstrip("/")
 
 
-def _plan(target, p: Params) -> dict[str, Call]:
-    """The GET calls one check needs, by role ("secrets", "deploy:web", …)."""
+def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
+    """The GET calls one check needs, by role ("secrets", "deploy:web", …). `asked_at`: the runner's clock,
+    one for every check, so items asking the same window share one call."""
     platform = p.platform
     settings = target.provider(platform)
     token = _setting(settings, platform, "token", target)
@@ -275,8 +280,10 @@ def _plan(target, p: Params) -> dict[str, Call]:
         if p.deploy_status:
             for name in p.services:
                 calls[f"deploy:{name}"] = call(f"{base}/services/{quote(service_id(name))}/deploys?limit=1", "plain")
-        for name in p.cron_jobs:
-            query = urlencode({"type": "cron_job_run_ended", "limit": RENDER_EVENTS})
+        for name, limit in p.cron_jobs.items():
+            # without startTime Render lists the last hour only; endTime defaults to its now
+            since = _stamp(asked_at - timedelta(hours=limit.max_age_hours) - CRON_WINDOW_MARGIN)
+            query = urlencode({"type": "cron_job_run_ended", "startTime": since, "limit": RENDER_EVENTS}, safe=":")
             calls[f"cron:{name}"] = call(f"{base}/services/{quote(service_id(name))}/events?{query}", "plain")
         if p.secret_age:
             group = _setting(settings, platform, "env_group", target)
@@ -302,9 +309,10 @@ def _github_page(base: str, repo: str, page: int) -> str:
 
 def gather(target, checks) -> dict[str, Any]:
     plans: dict[str, Any] = {}
+    asked_at = datetime.now(timezone.utc).replace(microsecond=0)
     for check in checks:
         try:
-            plans[check.key] = _plan(target, check.params)
+            plans[check.key] = _plan(target, check.params, asked_at)
         except NotConfigured as exc:
             plans[check.key] = exc
     calls = {c for plan in plans.values() if isinstance(plan, dict) for c in plan.values()}
@@ -773,9 +781,19 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
     for name, limit in p.cron_jobs.items():
         answer: Answer = found[f"cron:{name}"]
         v.expected.append(f"cron job {name}: newest run succeeded within {limit.max_age_hours:g} h")
+        since = _asked(answer, "startTime")
+        if since:
+            v.evidence.setdefault("cron_windows", {})[name] = since
         runs = [e["event"] for e in answer.data if e["event"].get("type") == "cron_job_run_ended"]
+        if not runs and len(answer.data) >= RENDER_EVENTS:  # the type filter was not applied: a run may be past them
+            v.unknown.append(f"cron job {name}: the {len(answer.data)} events Render listed hold no finished run, "
+                             f"though only finished runs were asked for")
+            v.evidence.setdefault("cron_runs", {})[name] = "none among other events"
+            continue
         if not runs:
-            v.problems.append(f"cron job {name} has no finished run among its newest {RENDER_EVENTS} events")
+            window = f" (since {since}, the window asked of Render)" if since else ""
+            hours = limit.max_age_hours + CRON_WINDOW_MARGIN.total_seconds() / 3600
+            v.problems.append(f"cron job {name} has no finished run in the last {hours:g} h{window}")
             v.evidence.setdefault("cron_runs", {})[name] = "none"
             continue
         unreadable = [e for e in runs if parse_time(e.get("timestamp")) is None]
@@ -826,6 +844,12 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             else:
                 v.notes.append(f"env group '{group['name']}' changed {_days(elapsed)} ago — Render keeps no "
                                f"per-variable time, so this shows the group changed, not that each key did")
+
+
+def _asked(answer: Answer, name: str) -> str | None:
+    """A query parameter of the request that got the answer: what was asked, as sent."""
+    values = parse_qs(urlsplit(answer.request.removeprefix("GET ")).query).get(name)
+    return values[0] if values else None
 
 
 def _flag(data: dict, name: str) -> bool:

@@ -38,7 +38,26 @@ SUPABASE_PROJECTS = {"cheersai": "cheersaidemoproject0", "bakery-ops": "bakeryop
 
 
 def _iso(ago: timedelta) -> str:
-    return (datetime.now(timezone.utc) - ago).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return _stamp_ms(datetime.now(timezone.utc) - ago)
+
+
+def _stamp_ms(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _render_time(request: Request, name: str, default: datetime) -> datetime:
+    """A query time as Render documents it (an RFC 3339 date-time, offset included), or its default; ValueError
+    says what is wrong."""
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(f"invalid {name} {text[:40]!r}: expected an RFC 3339 date-time such as 2021-06-17T08:15:30Z")
+    return moment
 
 
 def _ms(ago: timedelta) -> int:
@@ -215,15 +234,23 @@ class PlatformAPIs:
                 return not_found
             wanted = set(request.query_params.getlist("type"))
             limit = int(request.query_params.get("limit", "20"))
+            now = datetime.now(timezone.utc)
+            try:  # Render's defaults: the last hour
+                start = _render_time(request, "startTime", now - timedelta(hours=1))
+                end = _render_time(request, "endTime", now)
+            except ValueError as exc:
+                return JSONResponse({"id": "invalid-parameter", "message": str(exc)}, status_code=400)
             rows = []
             for n, run in enumerate(self.state.render_cron.get(name, [])):
                 run_id = f"crj-{name}-{n:03d}"
-                rows.append(("cron_job_run_ended", run.ended_ago, {"cronJobRunId": run_id, "status": run.status}))
-                rows.append(("cron_job_run_started", run.ended_ago + timedelta(minutes=1), {"cronJobRunId": run_id}))
-            rows.sort(key=lambda r: r[1])
-            out = [{"event": {"id": f"evt-{sid[-8:]}{i:012d}", "timestamp": _iso(ago), "serviceId": sid,
+                rows.append(("cron_job_run_ended", now - run.ended_ago, {"cronJobRunId": run_id, "status": run.status}))
+                rows.append(("cron_job_run_started", now - run.ended_ago - timedelta(minutes=1),
+                             {"cronJobRunId": run_id}))
+            rows.sort(key=lambda r: r[1], reverse=True)  # newest first, as Render lists them
+            out = [{"event": {"id": f"evt-{sid[-8:]}{i:012d}", "timestamp": _stamp_ms(at), "serviceId": sid,
                               "type": kind, "details": details}, "cursor": f"c{i}"}
-                   for i, (kind, ago, details) in enumerate(rows) if not wanted or kind in wanted]
+                   for i, (kind, at, details) in enumerate(rows)
+                   if (not wanted or kind in wanted) and start <= at <= end]
             return JSONResponse(out[:limit])
 
         @guard
