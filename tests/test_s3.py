@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -27,21 +28,27 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
 @pytest.mark.parametrize("params, seen, status, observed", [
     ({}, {"head": {"status": 200}, "list": {"status": 200, "key_count": 1, "names_bucket": True}}, Status.PASSED,
      "HEAD 200, listed (1 key seen with MaxKeys=1)"),
-    ({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": 404}},
-     Status.PASSED, "HEAD 200 (and 404 for a bucket that does not exist)"),
+    ({"listable": False}, {"head": {"status": 200},
+                           "control": {"bucket": "opsverify-absent-1", "status": 404, "code": "NoSuchBucket"}},
+     Status.PASSED, "HEAD 200 (and 404 NoSuchBucket listing a bucket that does not exist)"),
     # any web server answers 200: only an S3 API lists the bucket, or refuses one that does not exist
     ({}, {"head": {"status": 200}, "list": {"status": 200, "key_count": 0, "names_bucket": False}}, Status.ERROR,
      "could not look: https://s3.example answered the listing with 200 but no S3 listing of bucket docs:"
      " is the endpoint an S3 API?"),
-    ({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": 200}},
-     Status.ERROR, "could not look: https://s3.example answers HEAD 200 for bucket opsverify-absent-1, which"
-     " does not exist, where an S3 API answers 404 or 403: is the endpoint an S3 API?"),
+    # a website answers 404 (or 403) for a page it does not have, too: only an S3 API names an S3 error code
     *[({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": code}},
-       Status.ERROR, f"could not look: https://s3.example answers HEAD {code} for bucket opsverify-absent-1, which"
-       " does not exist, where an S3 API answers 404 or 403: is the endpoint an S3 API?")
-      for code in (301, 307, 400, 500, 503)],
-    ({"listable": False}, {"head": {"status": 200}, "control": {"bucket": "opsverify-absent-1", "status": 403}},
-     Status.PASSED, "HEAD 200 (and 403 for a bucket that does not exist)"),
+       Status.ERROR, f"could not look: https://s3.example answered the listing of bucket opsverify-absent-1, which"
+       f" does not exist, with {code} and no S3 error code, where an S3 API refuses it with 404 or 403 naming an S3"
+       " error code (NoSuchBucket, AccessDenied …): is the endpoint an S3 API?")
+      for code in (200, 301, 307, 400, 403, 404, 500, 503)],
+    ({"listable": False}, {"head": {"status": 200},
+                           "control": {"bucket": "opsverify-absent-1", "status": 400, "code": "InvalidRequest"}},
+     Status.ERROR, "could not look: https://s3.example answered the listing of bucket opsverify-absent-1, which"
+     " does not exist, with 400 InvalidRequest, where an S3 API refuses it with 404 or 403 naming an S3"
+     " error code (NoSuchBucket, AccessDenied …): is the endpoint an S3 API?"),
+    ({"listable": False}, {"head": {"status": 200},
+                           "control": {"bucket": "opsverify-absent-1", "status": 403, "code": "AccessDenied"}},
+     Status.PASSED, "HEAD 200 (and 403 AccessDenied listing a bucket that does not exist)"),
     ({}, {"head": {"status": 404}}, Status.FAILED, "bucket docs does not exist (HEAD 404)"),
     ({}, {"head": {"status": 403}}, Status.FAILED, "bucket docs refuses the configured keys (HEAD 403)"),
     ({}, {"head": {"status": 301}}, Status.FAILED, "bucket docs answered (HEAD 301)"),
@@ -85,6 +92,18 @@ def test_params_are_strict(params):
         make_check("s3", params)
 
 
+@pytest.mark.parametrize("bucket", ["Bad_Bucket!", "", "docs/2026", "s3://docs", "docs\n", "x" * 256])
+def test_a_bucket_that_is_no_bucket_name_is_refused_at_load(bucket):
+    """botocore would refuse it before sending anything, and that was reported as no answer from the endpoint."""
+    with pytest.raises(ValueError, match="is not a bucket name"):
+        make_check("s3", {"bucket": bucket})
+
+
+@pytest.mark.parametrize("bucket", ["Legacy_Bucket", "docs.example.com", "x" * 255])
+def test_a_legacy_bucket_name_botocore_takes_is_taken(bucket):
+    assert make_check("s3", {"bucket": bucket}).params.bucket == bucket
+
+
 @pytest.mark.parametrize("provider, missing", [
     ({}, "access_key_id, secret_access_key, bucket"),
     ({"bucket": "docs", "access_key_id": "AKIA0000000000000000"}, "secret_access_key"),
@@ -97,10 +116,10 @@ def test_missing_settings_are_named(provider, missing):
 
 
 # -- against the demo's moto S3 -----------------------------------------------------------------
-def _settings(endpoint: str, secret: str = "demo-secret-key-0123456789") -> dict:
+def _settings(endpoint: str, secret: str = "demo-secret-key-0123456789", **provider: str) -> dict:
     return {"endpoints": {"s3": endpoint},
             "providers": {"s3": {"bucket": BUCKET, "region": "us-east-1", "access_key_id": ACCESS_KEY_ID,
-                                 "secret_access_key": secret}}}
+                                 "secret_access_key": secret, **provider}}}
 
 
 def test_healthy_demo_passes(demo):
@@ -126,6 +145,16 @@ def test_keys_stay_secret(demo):
     assert outcome.status is Status.PASSED
     assert s3.secret_key not in str(outcome) and ACCESS_KEY_ID not in str(outcome)
     assert outcome.evidence["access_key_id"]["present"] is True
+
+
+def test_healthy_demo_passes_without_listing(demo):
+    """moto refuses the listing of a bucket that does not exist as S3 does: 404 NoSuchBucket."""
+    s3 = next(c for c in demo.components if isinstance(c, S3))
+    target = make_target(_settings(s3.endpoint, secret=s3.secret_key))
+    check = make_check("s3", {"listable": False})
+    outcome = family.judge(check, family.gather(target, [check]))
+    assert (outcome.status, outcome.observed) == (
+        Status.PASSED, "HEAD 200 (and 404 NoSuchBucket listing a bucket that does not exist)")
 
 
 def test_nothing_listening_is_an_error():
@@ -162,6 +191,115 @@ def test_a_web_server_that_answers_200_to_everything_is_no_bucket(params):
     assert outcome.observed.endswith("is the endpoint an S3 API?")
 
 
+@contextmanager
+def website(*pages: str):
+    """A web server with `pages` (200, HTML) and a 404 page for any other path, as `python -m http.server` serves a
+    folder; yields its URL and the requests it took."""
+    asked: list[str] = []
+
+    class Site(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            asked.append(f"{self.command} {self.path}")
+            found = self.path.split("?")[0] in pages
+            body = b"<html>a page</html>" if found else b"<html><h1>404 Not Found</h1></html>"
+            self.send_response_only(200 if found else 404)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_HEAD = do_GET = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with _running(Site) as url:
+        yield url, asked
+
+
+def test_a_website_with_a_page_named_like_the_bucket_is_no_bucket():
+    """HEAD 200 for /<bucket> and 404 for any other page: a HEAD has no body to tell that from S3, a listing's
+    refusal does (an S3 API names its error code)."""
+    with website(f"/{BUCKET}") as (url, asked):
+        target = make_target(_settings(url), timeouts={"connect_s": 1, "http_s": 1})
+        check = make_check("s3", {"listable": False})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert "with 404 and no S3 error code" in outcome.observed and outcome.observed.endswith("an S3 API?")
+    head, control = asked
+    assert head == f"HEAD /{BUCKET}"
+    assert re.fullmatch(r"GET /opsverify-absent-[0-9a-f]{16}\?list-type=2&max-keys=1&encoding-type=url", control)
+
+
+@pytest.mark.parametrize("provider, said", [
+    ({"bucket": "Bad_Bucket!"}, "providers.s3 bucket 'Bad_Bucket!' of joslyn-ai in test is not a bucket name: "),
+    ({"region": "eu west 1"}, "providers.s3 region 'eu west 1' of joslyn-ai in test is not a region name: "),
+], ids=["bucket", "region"])
+def test_a_bad_setting_of_the_provider_is_named_and_nothing_is_asked(provider, said):
+    with s3_answering(200, {}) as (url, asked):
+        target = make_target(_settings(url, **provider), timeouts={"connect_s": 1, "http_s": 1})
+        check = make_check("s3", {})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"could not look: {said}"), outcome.observed
+    assert "no answer" not in outcome.observed and "endpoint" not in outcome.observed
+    assert asked == []
+
+
+LISTING = b"<ListBucketResult><Name>%s</Name><KeyCount>0</KeyCount></ListBucketResult>" % BUCKET.encode()
+
+
+@pytest.fixture
+def clients_made(monkeypatch):
+    """Each client a session makes: its access key id and its connection pool's size."""
+    boto3 = load("boto3")
+    made: list[tuple[str, int]] = []
+    make = boto3.session.Session.client
+
+    def counted(session, *args, **kwargs):
+        made.append((session.get_credentials().access_key, kwargs["config"].max_pool_connections))
+        return make(session, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", counted)
+    return made
+
+
+def test_items_with_the_same_endpoint_region_and_keys_share_one_client(clients_made):
+    """Making a client reads the S3 model from disk: 40 items each making their own on a busy machine ran out of
+    time before they asked anything."""
+    with s3_answering(200, {"content-type": "application/xml"}, LISTING) as (url, asked):
+        target = make_target(_settings(url), timeouts={"connect_s": 5, "http_s": 5})
+        checks = [make_check("s3", {}, name=f"probe{i}") for i in range(12)]
+        facts = family.gather(target, checks)
+    assert [family.judge(c, facts).observed for c in checks] == ["HEAD 200, listed (0 key seen with MaxKeys=1)"] * 12
+    assert clients_made == [(ACCESS_KEY_ID, 12)]  # one client, a connection for each item: all ask at once
+    assert len(asked) == 24
+
+
+def test_items_with_other_keys_get_a_client_of_their_own(clients_made):
+    with s3_answering(200, {"content-type": "application/xml"}, LISTING) as (url, asked):
+        system = _settings(url)
+        system["providers"]["archive"] = {**system["providers"]["s3"], "access_key_id": "AKIAOTHERKEY00000001"}
+        target = make_target(system, timeouts={"connect_s": 5, "http_s": 5})
+        checks = [make_check("s3", {"provider": provider}, name=f"probe{i}")
+                  for i, provider in enumerate(["s3", "archive", "s3", "archive", "s3"])]
+        facts = family.gather(target, checks)
+    assert [family.judge(c, facts).status for c in checks] == [Status.PASSED] * 5
+    assert sorted(clients_made) == [(ACCESS_KEY_ID, 3), ("AKIAOTHERKEY00000001", 2)]
+
+
+def test_an_unusable_endpoint_url_is_said_for_each_of_its_items(clients_made):
+    target = make_target(_settings("http://bad host:9"), timeouts={"connect_s": 1, "http_s": 1})
+    checks = [make_check("s3", {}, name=f"probe{i}") for i in range(3)]
+    facts = family.gather(target, checks)
+    assert [family.judge(c, facts).observed for c in checks] == [
+        "could not look: endpoint 's3': Invalid endpoint: http://bad host:9"] * 3
+    assert len(clients_made) == 1  # botocore's refusal is kept: the others do not try again
+
+
 def test_a_silent_endpoint_gets_one_attempt_within_the_timeouts():
     load("boto3")  # imported before the clock starts, as a run that already asked another bucket has
     with silent_server() as server:
@@ -178,7 +316,8 @@ def test_a_silent_endpoint_gets_one_attempt_within_the_timeouts():
 def test_a_dripping_endpoint_is_left_behind_at_the_deadline():
     """A header line a byte every 0.1 s never trips botocore's per-read timeout; the deadline does."""
     with dripping_http() as port:
-        target = make_target(_settings(f"http://127.0.0.1:{port}"), timeouts={"connect_s": 0.3, "http_s": 0.3})
+        # a read timeout 15 drips long: a busy machine that stalls the dripping thread for a while is no answer
+        target = make_target(_settings(f"http://127.0.0.1:{port}"), timeouts={"connect_s": 0.3, "http_s": 1.5})
         check = make_check("s3", {})
         started = time.monotonic()
         outcome = family.judge(check, family.gather(target, [check]))
@@ -212,11 +351,21 @@ def s3_answering(status: int, headers: dict[str, str], body: bytes = b"", *, lis
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    with _running(Answer) as url:
+        yield url, asked
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # many items connect at once: the default backlog of 5 would drop their SYNs for a while
+
+
+@contextmanager
+def _running(handler: type[BaseHTTPRequestHandler]):
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

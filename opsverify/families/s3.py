@@ -7,9 +7,12 @@ params:
   bucket: joslyn-documents          # optional: default the provider's bucket
   listable: true                    # also ListObjectsV2 with MaxKeys=1
 ```
-A listing must be an S3 ListBucketResult naming the bucket; without `listable`, a HEAD of a bucket
-that cannot exist must answer as an S3 API does, 404 or 403 — anything else (200, a redirect, a 5xx)
-says nothing of this bucket: *error*.
+A listing must be an S3 ListBucketResult naming the bucket; without `listable`, a listing (MaxKeys=1)
+of a bucket that cannot exist must be refused as an S3 API refuses it: 404 or 403 with an S3 error
+code (NoSuchBucket, AccessDenied …) — anything else (a website's 404 page, a 200, a redirect, a 5xx)
+says nothing of this bucket: *error*. A `bucket` that is no bucket name (botocore's rule: 1 to 255
+letters, digits, `.`, `-`, `_`) is refused when the checklist loads; one in `providers.<name>`, or a
+`region` that is no region name, is an *error* of the item, before anything is asked.
 An S3 API that gives no HTTP answer (refused, timed out, TLS, a drip past the deadline) leaves
 the item unchecked: *error* with the reason; so does a 5xx (the server failed, whatever the bucket),
 and a redirect elsewhere (`Location`) that names no bucket region (`x-amz-bucket-region`): a login
@@ -17,17 +20,22 @@ page or a proxy, not S3. Any other answer that is not 200 (404 no such bucket, 4
 S3's 301 for a bucket of another region) fails it. One attempt, no retries and no redirects
 (botocore's region redirector would follow one with more requests of its own, and recurse on a
 redirect that names no region); every item's conversation runs at once, each
-within connect_s + 2 × http_s (plus a moment to make the client) from start to last byte. Object names are never read into
-evidence. boto3 is loaded only when a bucket is asked.
+within connect_s + 2 × http_s (plus a moment to make the client) from start to last byte. Items with the
+same endpoint, region and keys share one client. Object names are never read into evidence. boto3 is
+loaded only when a bucket is asked.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic import field_validator
 
 from ..errors import GatherError, NotConfigured
 from ..lazy import load
@@ -40,11 +48,25 @@ NAME = "s3"
 REQUIRED = ("access_key_id", "secret_access_key")
 
 
+# botocore's own rule for a bucket name (it refuses any other before sending): legacy buckets may hold capitals
+# and underscores, so nothing stricter
+BUCKET_NAME = re.compile(r"[a-zA-Z0-9.\-_]{1,255}")
+NOT_A_BUCKET = ("is not a bucket name: a bucket name is 1 to 255 letters, digits, '.', '-' and '_'; write the name"
+                " the bucket has in S3")
+
+
 class Params(StrictParams):
     provider: str = "s3"
     endpoint: str = "s3"
     bucket: str | None = None
     listable: bool = True
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket_name(cls, bucket: str | None) -> str | None:
+        if bucket is not None and not BUCKET_NAME.fullmatch(bucket):
+            raise ValueError(f"{bucket!r} {NOT_A_BUCKET}")
+        return bucket
 
 
 def needs(params: Params) -> tuple[str, ...]:
@@ -63,15 +85,24 @@ def bound(target, checks) -> float:
     return deadline_s(target) + 1.0  # every item at once
 
 
+def _where(target, p: Params, setting: str = "") -> str:
+    return f"providers.{p.provider}{' ' + setting if setting else ''} of {target.system} in {target.env.name}"
+
+
 def settings(target, p: Params) -> dict[str, str]:
+    """The provider's settings for the item; NotConfigured when one is missing, GatherError when its bucket is no
+    bucket name (botocore would refuse it without asking anything)."""
     config = target.config.providers.get(p.provider) or {}
-    where = f"providers.{p.provider} of {target.system} in {target.env.name}"
     missing = [k for k in REQUIRED if not config.get(k)] + ([] if p.bucket or config.get("bucket") else ["bucket"])
     if missing:
-        raise NotConfigured(f"{where} lacks {', '.join(missing)}")
+        raise NotConfigured(f"{_where(target, p)} lacks {', '.join(missing)}")
     for name in REQUIRED:
         target.redactor.add(config[name])
-    return {**config, "bucket": p.bucket or config["bucket"], "endpoint": target.endpoint(p.endpoint)}
+    bucket = p.bucket or config["bucket"]
+    if not BUCKET_NAME.fullmatch(bucket):  # only the provider's can be: the item's was checked at load
+        raise GatherError(f"{_where(target, p, f'bucket {bucket!r}')} {NOT_A_BUCKET}")
+    return {**config, "bucket": bucket, "endpoint": target.endpoint(p.endpoint),
+            "region": config.get("region") or "us-east-1"}
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -81,7 +112,8 @@ def _rejection(exc) -> dict[str, Any]:
     metadata = exc.response.get("ResponseMetadata", {})
     status = metadata.get("HTTPStatusCode")
     code = exc.response.get("Error", {}).get("Code", "")
-    seen: dict[str, Any] = {"status": status, **({"code": code} if code and code != str(status) else {})}
+    # botocore gives the bare status as the code when the body names none (a web page, a HEAD): no S3 code
+    seen: dict[str, Any] = {"status": status, **({"code": code} if code and not code.isdigit() else {})}
     headers = metadata.get("HTTPHeaders") or {}
     if status in REDIRECTS:
         if headers.get("x-amz-bucket-region"):
@@ -107,50 +139,117 @@ def _head(client, bucket: str, client_error: type[Exception]) -> dict[str, Any]:
         return _rejection(exc)
 
 
-def look(target, p: Params, s: dict[str, str]) -> dict[str, Any]:
+def _listing(client, bucket: str, client_error: type[Exception]) -> dict[str, Any]:
+    """ListObjectsV2 with MaxKeys=1: whether the answer is a listing of the bucket, or the S3 API's refusal."""
     try:
-        boto3 = load("boto3")
+        reply = client.list_objects_v2(Bucket=bucket, MaxKeys=1)
+    except client_error as exc:
+        return _rejection(exc)
+    return {"status": reply["ResponseMetadata"]["HTTPStatusCode"], "key_count": reply.get("KeyCount", 0),
+            # a ListBucketResult names its bucket; a web page parses to nothing
+            "names_bucket": reply.get("Name") == bucket}
+
+
+def _client_key(s: dict[str, str]) -> tuple[str, ...]:
+    return s["endpoint"], s["region"], s["access_key_id"], s["secret_access_key"]
+
+
+def _make_client(target, s: dict[str, str], items: int):
+    boto3, Config = load("boto3"), load("botocore.config").Config
+    # a session of its own: sessions are not thread-safe, and other clients are made at the same time
+    session = boto3.session.Session(aws_access_key_id=s["access_key_id"], aws_secret_access_key=s["secret_access_key"],
+                                    region_name=s["region"])
+    client = session.client("s3", endpoint_url=s["endpoint"], config=Config(
+        connect_timeout=target.timeouts.connect_s, read_timeout=target.timeouts.http_s,
+        # total_max_attempts counts the first try (botocore's max_attempts would allow one retry)
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        # a connection for each of its items, all asking at once (urllib3 discards any above the pool's size)
+        max_pool_connections=items,
+    ))
+    # after the redirector's own handler, which fills in context["s3_redirect"]
+    client.meta.events.register_last("before-parameter-build.s3", _no_redirects)
+    return client
+
+
+class Clients:
+    """One botocore client for the items with the same endpoint, region and keys: making a client reads the S3
+    model from disk, and 40 items each making their own on a busy 2-CPU machine ran out of time before asking
+    anything. A client is thread-safe: its items ask at once. The first item to need it makes it (the others
+    wait, within the same deadline); the last one done closes it."""
+
+    def __init__(self, target, items: Counter) -> None:
+        self._target = target
+        self._left = dict(items)  # items yet to be done, per client
+        self._locks = {key: threading.Lock() for key in items}
+        self._made: dict[tuple[str, ...], Any] = {}  # the client, or botocore's refusal to make it (a str)
+
+    def get(self, s: dict[str, str]):
+        key = _client_key(s)
+        with self._locks[key]:
+            if key not in self._made:
+                try:
+                    self._made[key] = _make_client(self._target, s, self._left[key])
+                except ValueError as exc:  # botocore's word for an unusable endpoint URL
+                    self._made[key] = str(exc)
+            made = self._made[key]
+        if isinstance(made, str):
+            raise ValueError(made)
+        return made
+
+    def done(self, s: dict[str, str]) -> None:
+        key = _client_key(s)
+        with self._locks[key]:
+            self._left[key] -= 1
+            made = self._made.get(key)
+            if not self._left[key] and made is not None and not isinstance(made, str):
+                made.close()
+
+
+def _check_region(target, p: Params, region: str) -> None:
+    """botocore's own rule for a region, before anything is asked: else its refusal reads as the endpoint's."""
+    try:
+        load("botocore.utils").validate_region_name(region)
+    except ValueError:  # botocore's InvalidRegionError
+        raise GatherError(f"{_where(target, p, f'region {region!r}')} is not a region name: botocore takes a host"
+                          " label (letters, digits and '-', as us-east-1, or auto for R2); write the provider's"
+                          " region") from None
+
+
+def look(target, p: Params, s: dict[str, str], clients: Clients | None = None) -> dict[str, Any]:
+    try:
+        load("boto3")
     except ImportError:
         raise GatherError('the s3 family needs boto3: install the s3 extra from the opsverify checkout: pip install'
                           ' "<opsverify checkout>[s3]"') from None
-    Config = load("botocore.config").Config
     exceptions = load("botocore.exceptions")
     BotoCoreError, ClientError = exceptions.BotoCoreError, exceptions.ClientError
-
-    session = boto3.session.Session(aws_access_key_id=s["access_key_id"], aws_secret_access_key=s["secret_access_key"],
-                                    region_name=s.get("region") or "us-east-1")
+    _check_region(target, p, s["region"])
+    clients = clients or Clients(target, Counter([_client_key(s)]))
     try:
-        client = session.client("s3", endpoint_url=s["endpoint"], config=Config(
-            connect_timeout=target.timeouts.connect_s, read_timeout=target.timeouts.http_s,
-            # total_max_attempts counts the first try (botocore's max_attempts would allow one retry)
-            retries={"total_max_attempts": 1, "mode": "standard"},
-        ))
-    except ValueError as exc:  # botocore's word for an unusable endpoint URL or region
-        raise GatherError(f"endpoint '{p.endpoint}': {exc}") from None
-    # after the redirector's own handler, which fills in context["s3_redirect"]
-    client.meta.events.register_last("before-parameter-build.s3", _no_redirects)
-    facts: dict[str, Any] = {"endpoint": s["endpoint"], "bucket": s["bucket"], "region": session.region_name,
+        try:
+            client = clients.get(s)
+        except ValueError as exc:
+            raise GatherError(f"endpoint '{p.endpoint}': {exc}") from None
+        return _ask(client, p, s, BotoCoreError, ClientError)
+    finally:
+        clients.done(s)
+
+
+def _ask(client, p: Params, s: dict[str, str], BotoCoreError: type[Exception],
+         ClientError: type[Exception]) -> dict[str, Any]:
+    facts: dict[str, Any] = {"endpoint": s["endpoint"], "bucket": s["bucket"], "region": s["region"],
                              "access_key_id": describe(s["access_key_id"])}
     try:
         facts["head"] = _head(client, s["bucket"], ClientError)
         if p.listable and facts["head"]["status"] == 200:
-            try:
-                reply = client.list_objects_v2(Bucket=s["bucket"], MaxKeys=1)
-                facts["list"] = {"status": reply["ResponseMetadata"]["HTTPStatusCode"],
-                                 "key_count": reply.get("KeyCount", 0),
-                                 # a ListBucketResult names its bucket; a web page parses to nothing
-                                 "names_bucket": reply.get("Name") == s["bucket"]}
-            except ClientError as exc:
-                facts["list"] = _rejection(exc)
+            facts["list"] = _listing(client, s["bucket"], ClientError)
         elif facts["head"]["status"] == 200:
-            # HEAD has no body to tell an S3 API from any web server that answers 200: ask about a bucket
-            # that cannot exist, which an S3 API refuses
+            # HEAD has no body to tell an S3 API from a web server with a page of the bucket's name: list a bucket
+            # that cannot exist, which an S3 API refuses in its own words (an S3 error code), a website does not
             absent = f"opsverify-absent-{secrets.token_hex(8)}"
-            facts["control"] = {"bucket": absent, **_head(client, absent, ClientError)}
+            facts["control"] = {"bucket": absent, **_listing(client, absent, ClientError)}
     except BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
         facts["failure"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        client.close()
     return facts
 
 
@@ -158,18 +257,24 @@ def gather(target, checks) -> dict[str, Any]:
     """Every item in its own (daemon) thread, all at once; an item whose answer is not complete
     by the deadline is left behind with that reason (botocore's timeouts are per read)."""
     facts: dict[str, Any] = {}
-    threads: list[threading.Thread] = []
+    given: dict[str, dict[str, str]] = {}
     for check in checks:
         try:
-            given = settings(target, check.params)
-        except NotConfigured as exc:
+            given[check.key] = settings(target, check.params)
+        except (NotConfigured, GatherError) as exc:
             facts[check.key] = exc
             continue
-        facts[check.key] = {"endpoint": given["endpoint"], "bucket": given["bucket"], "pending": True}
+        facts[check.key] = {"endpoint": given[check.key]["endpoint"], "bucket": given[check.key]["bucket"],
+                            "pending": True}
+    clients = Clients(target, Counter(_client_key(s) for s in given.values()))
+    threads: list[threading.Thread] = []
+    for check in checks:
+        if check.key not in given:
+            continue
 
-        def ask(key=check.key, params=check.params, given=given) -> None:
+        def ask(key=check.key, params=check.params) -> None:
             try:
-                facts[key] = look(target, params, given)
+                facts[key] = look(target, params, given[key], clients)
             except GatherError as exc:
                 facts[key] = exc
 
@@ -235,10 +340,13 @@ def judge(check, facts) -> Outcome:
             return error(f"could not look: {seen['endpoint']} answered the listing with 200 but no S3 listing of"
                          f" bucket {bucket}: is the endpoint an S3 API?", **seen)
         return passed(expected, f"HEAD 200, listed ({listed['key_count']} key seen with MaxKeys=1)", **seen)
-    control = seen.get("control") or {}
-    if control.get("status") not in (403, 404):  # what an S3 API says of a bucket that is not there (or not ours)
-        said = f"HEAD {_shown(control)}" if control.get("status") is not None else "no answer"
-        return error(f"could not look: {seen['endpoint']} answers {said} for bucket {control.get('bucket', '?')},"
-                     " which does not exist, where an S3 API answers 404 or 403: is the endpoint an S3 API?", **seen)
-    return passed(expected, f"HEAD 200 (and {_shown(control) if control else 'no answer'} for a bucket that does"
-                            " not exist)", **seen)
+    control = seen.get("control")
+    if control is None:  # facts gathered for a listing: nothing told an S3 API from a website
+        return error(f"could not look: {seen['endpoint']} was not asked to list a bucket that does not exist, which"
+                     " only an S3 API refuses naming an S3 error code", **seen)
+    if control["status"] not in (403, 404) or "code" not in control:  # what an S3 API says, in its own words
+        said = _shown(control) if "code" in control else f"{control['status']} and no S3 error code"
+        return error(f"could not look: {seen['endpoint']} answered the listing of bucket {control['bucket']}, which"
+                     f" does not exist, with {said}, where an S3 API refuses it with 404 or 403 naming an S3 error"
+                     " code (NoSuchBucket, AccessDenied …): is the endpoint an S3 API?", **seen)
+    return passed(expected, f"HEAD 200 (and {_shown(control)} listing a bucket that does not exist)", **seen)
