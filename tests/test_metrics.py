@@ -166,6 +166,77 @@ def test_a_name_declared_twice_in_text_format_still_fails(text, seen):
         outcome.observed
 
 
+@pytest.mark.parametrize("line", [
+    "#\x0bTYPE g counter",  # prometheus_client splits on any whitespace; Prometheus on blanks and tabs
+    "\x0c# TYPE g counter",
+    "#x TYPE g counter",  # `#x` is a comment to Prometheus, `# … TYPE` to the parser
+    "# TYPE g counter\x0b",
+    "# TYPE g\x0bcounter",
+    "#\x0bHELP g2 jobs",  # the parser starts another family at a HELP: g's sample would be split off
+])
+def test_a_declaration_prometheus_reads_otherwise_is_malformed(line):
+    """A comment line the parser reads as `# TYPE` or `# HELP` but whose tokens are apart by other than blanks and
+    tabs: Prometheus reads a comment (or refuses the line), so the type judged would be the parser's alone."""
+    for text in (f"{line}\ng 7\n", f"# TYPE g gauge\ng 1\n{line}\ng{{x=\"2\"}} 2\n"):
+        outcome = judged(text, {"g": "counter"})
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert outcome.observed.startswith(f"malformed exposition: {line!r}: "), outcome.observed
+
+
+@pytest.mark.parametrize("text, families", [
+    ('# TYPE "a b" gauge\n{"a b"} 1\n# TYPE "a c" gauge\n{"a c"} 2\n', {"a b": "gauge", "a c": "gauge"}),
+    # a quoted counter before two counters spelled with and without `_total`: each is matched to its own line
+    ('# TYPE "a b" counter\n{"a b"} 1\n# TYPE jobs_total counter\njobs_total 1\n# TYPE jobs counter\njobs 2\n',
+     {"a b": "counter", "jobs": "counter", "jobs_total": "counter"}),
+    ('# TYPE "a b" counter\n{"a b_total"} 1\n# TYPE jobs_total counter\njobs_total 1\n# TYPE jobs counter\njobs 2\n',
+     {"jobs": "counter"}),
+    ('# TYPE g gauge\ng 1\n#\tTYPE\t"g 2"  gauge \t\n{"g 2"} 2\n', {"g": "gauge", "g 2": "gauge"}),
+])
+def test_quoted_names_are_read_whole(text, families):
+    """A quoted name may hold blanks: its `# TYPE` line declares it whole, as the parser reads it."""
+    outcome = judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_name_declared_quoted_and_plain_is_declared_twice():
+    outcome = judged('# TYPE a gauge\na 1\n# TYPE "a" counter\n{"a_total"} 2\n', {"a": "gauge"})
+    assert outcome.observed.startswith(
+        'malformed exposition: a declared twice (# TYPE a gauge; # TYPE "a" counter)'), outcome.observed
+
+
+@pytest.mark.parametrize("text, families, observed", [
+    # Prometheus reads a value as a float64: an integer beyond its range is +Inf
+    ("# TYPE jobs_total counter\njobs_total " + "9" * 400 + "\n", {"jobs": "counter"},
+     "counter jobs: jobs_total is 99999999999999999999… (400 characters): +Inf as a float64"),
+    (HISTOGRAM.format(low=1, top=3, count=3, sum="9" * 400), {"d": "histogram"}, "histogram d: d_sum is 9999"),
+])
+def test_an_integer_beyond_float64_is_infinite(text, families, observed):
+    outcome = judged(text, families)
+    assert outcome.status is Status.FAILED and outcome.observed.startswith(observed), outcome.observed
+
+
+def test_an_integer_beyond_float64_may_be_a_gauge():
+    assert judged("# TYPE q gauge\nq " + "9" * 400 + "\n", {"q": "gauge"}).status is Status.PASSED
+
+
+@pytest.mark.parametrize("value", ["\u0663", "\uff15", "\u0663.\u0665", "1\u0663"])
+def test_a_value_of_other_than_ascii_digits_is_malformed(value):
+    """Python reads Arabic-Indic or full-width digits as numbers; Prometheus (Go's ParseFloat) refuses them."""
+    line = f"jobs_total {value}"
+    outcome = judged(f"# TYPE jobs_total counter\n{line}\n", {"jobs": "counter"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"malformed exposition: {line}: the value {ascii(value)} is no ASCII number: " \
+                               "Prometheus cannot read it", outcome.observed
+    om = om_judged(f"# TYPE jobs counter\n{line}\n# EOF\n", {"jobs": "counter"})
+    assert om.status is Status.FAILED and om.observed.startswith(f"malformed exposition: {line}: "), om.observed
+
+
+def test_other_than_ascii_is_read_where_the_format_allows_it():
+    """Label values and quoted names may be any UTF-8: only the value must be an ASCII number."""
+    outcome = judged('# TYPE "zähler" gauge\n{"zähler",a="٣"} 3\n', {"zähler": "gauge"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 @pytest.mark.parametrize("line, why", [
     ("queue_depth 3 NaN", "the timestamp NaN is not an integer of milliseconds"),
     ("queue_depth 3 1.5", "the timestamp 1.5 is not an integer of milliseconds"),

@@ -12,15 +12,17 @@ The exposition is parsed with prometheus_client's parser for its content type �
 (`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both.
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
-parser rejects, fails it: exposing metrics is what it checks. So does a sample line with more than a timestamp
-after its value, or a timestamp of another form (text: int64 milliseconds; OpenMetrics: seconds), a name declared
-(`# TYPE`) twice or a family exposed in two groups (the parser would keep one by order), a series exposed twice
-(Prometheus keeps one sample: which value counts would be luck), a family declared with no sample, a counter,
+parser rejects, fails it: exposing metrics is what it checks. So does a sample line with more than a timestamp after
+its value, or a timestamp of another form (text: int64 milliseconds; OpenMetrics: seconds), a value that is no ASCII
+number (Python reads `٣` as 3, Prometheus refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other
+than blanks and tabs (the parser reads a declaration where Prometheus reads a comment), a name declared (`# TYPE`,
+plain or quoted) twice or a family exposed in two groups (the parser would keep one by order), a series exposed
+twice (Prometheus keeps one sample: which value counts would be luck), a family declared with no sample, a counter,
 histogram or summary — any label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`,
-`_sum`): a name or a `_created` alone measures nothing — and a value that measures nothing either: NaN in a
-counter, gauge, histogram or a summary's count and sum; a counter below 0 or infinite; a histogram whose buckets
-are not cumulative or whose `le="+Inf"` bucket is missing or differs from its `_count`. (A gauge may be ±Inf, and
-a summary's quantiles NaN: a window without observations.) Names are the format's: in the text format a gauge `x`
+`_sum`): a name or a `_created` alone measures nothing — and a value that measures nothing either: NaN in a counter,
+gauge, histogram or a summary's count and sum; a counter below 0 or infinite (an integer beyond float64's range is
++Inf to Prometheus); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is missing or differs
+from its `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Names are the format's: in the text format a gauge `x`
 and a counter `x_total` are two metrics; OpenMetrics forbids a family named as another's sample (`x_total` beside
 the counter `x`). Identical URLs are fetched once.
 """
@@ -57,9 +59,13 @@ MetricType = Literal["counter", "gauge", "histogram", "summary"]
 # what a counter, histogram or summary is made of (as the parser names the samples after the family's name): a
 # counter's `_created` alone, or a histogram's `_sum`, counts nothing
 REQUIRED_SERIES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
-TYPE_LINE = re.compile(r"^[ \t]*#[ \t]+TYPE[ \t]+(\S+)[ \t]+(\S+)", re.MULTILINE)
+# a `# TYPE` or `# HELP` line as Prometheus reads one: its tokens apart by blanks and tabs alone, a name plain or quoted
+TYPE_DECLARATION = re.compile(r'[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t]+(\S+)[ \t]*')
+HELP_DECLARATION = re.compile(r"[ \t]*#[ \t]+HELP[ \t]+\S")
+PLAIN_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")  # no quotes, no escapes: the parser reads it as written
 # a text-format sample line: its name, its labels (a quoted value may hold `}` or spaces), then what follows them
 SAMPLE_TAIL = re.compile(r'[^{\s]*(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
+VALUE = re.compile(r"[ \t]*([^ \t]*)")  # as Prometheus reads it: up to a blank or a tab
 TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus reads a text-format timestamp as digits: int64 milliseconds
 INT64_MAX = 2**63 - 1
 BAD_VALUES_KEPT = 20  # per family, in evidence
@@ -95,13 +101,14 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
     module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
     text_string_to_metric_families = load(module).text_string_to_metric_families
 
-    if twice := declared_twice(text):
-        return {}, twice
+    declared, misread = declarations(text)
+    if misread or (misread := declared_twice(declared)):
+        return {}, misread
     found: dict[str, dict] = {}
     exposed: set[tuple] = set()
     parsed = 0
     try:
-        named = _named(list(text_string_to_metric_families(text)), text, openmetrics=openmetrics)
+        named = _named(list(text_string_to_metric_families(text)), declared, openmetrics=openmetrics)
         for family, key, exposed_as in named:
             if key in found and {family.type, found[key]["type"]} != {"unknown"}:
                 # the parser splits a family whose lines are not one group; which part counts would be luck
@@ -118,7 +125,7 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
                           "bad_values": bad_values(family)[:BAD_VALUES_KEPT]}
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
         return {}, f"{type(exc).__name__}: {exc}"
-    if not openmetrics and (bad := _bad_tail(text)):  # the OpenMetrics parser refuses these itself
+    if bad := _bad_tail(text, openmetrics=openmetrics):
         return {}, bad
     if openmetrics and parsed < (lines := sum(1 for line in text.split("\n") if line and not line.startswith("#"))):
         # the OpenMetrics parser keeps the first sample of a series given twice in a group and drops the rest
@@ -126,19 +133,19 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
     return found, ""
 
 
-def _named(families: list, text: str, *, openmetrics: bool) -> list[tuple]:
+def _named(families: list, declared: list[tuple[str, str, str]], *, openmetrics: bool) -> list[tuple]:
     """(family, key in `found`, the name of a text-format counter's series) for each family.
 
     The text parser names a counter's family without `_total` and its samples with it, however the exposition
     spelled the counter; Prometheus keeps that spelling, so a gauge `x` and a counter `x_total` are two metrics.
     A counter is keyed by the parser's name unless another family has that name too: then by its own."""
-    declared = iter([] if openmetrics else [name for name, kind in TYPE_LINE.findall(text) if kind == "counter"])
+    counters = iter([] if openmetrics else [name for name, kind, _ in declared if kind == "counter"])
     names = Counter(family.name for family in families)
     named = []
     for family in families:
         exposed_as = None  # its samples' own names
         if family.type == "counter" and not openmetrics:  # one `# TYPE … counter` line for each, in order
-            spelled = next(declared, family.name)
+            spelled = next(counters, family.name)
             exposed_as = spelled if spelled.removesuffix("_total") == family.name else family.name + "_total"
         key = exposed_as if exposed_as and exposed_as != family.name and names[family.name] > 1 else family.name
         named.append((family, key, exposed_as))
@@ -192,28 +199,69 @@ def incomplete(family) -> list[str]:
     return lacking
 
 
-def declared_twice(text: str) -> str:
+def declarations(text: str) -> tuple[list[tuple[str, str, str]], str]:
+    """The `# TYPE` lines of an exposition, (name, type, line) in order, the name as the parser reads it (quoted or
+    not); or the first comment line the parser reads as a `# TYPE` or `# HELP` that Prometheus does not: its tokens
+    apart by other whitespace than blanks and tabs, or `#x TYPE …`. The parser splits a line on any whitespace;
+    Prometheus reads such a line as a comment, or refuses it: the types judged would be the parser's alone."""
+    declared = []
+    for line in text.split("\n"):
+        if not line.strip().startswith("#") or HELP_DECLARATION.match(line):
+            continue
+        form = TYPE_DECLARATION.fullmatch(line)
+        if form and PLAIN_NAME.fullmatch(form[1]):  # most lines: read alike by both, the name as written
+            declared.append((form[1], form[2], line.strip(" \t")))
+            continue
+        if (family := _read_alone(line)) is None:
+            continue  # a comment to both, or a line the parser refuses (and with it the exposition: it says why)
+        if not form:
+            return [], (f"{cut(repr(line))}: a # TYPE or # HELP line to prometheus_client, not to Prometheus: "
+                        "separate its tokens by blanks or tabs")
+        declared.append((_spelled(family, form[1]), form[2], line.strip(" \t")))
+    return declared, ""
+
+
+def _read_alone(line: str):
+    """The family a comment line declares as the text parser reads it — quoted names, its whitespace — or None."""
+    try:
+        return next(iter(load("prometheus_client.parser").text_string_to_metric_families(line)), None)
+    except Exception:  # the parser refuses the line, and so the exposition
+        return None
+
+
+def _spelled(family, token: str) -> str:
+    """The name a `# TYPE` line declares: the parser's reading of it, less the `_total` it drops from a counter."""
+    dropped = family.type == "counter" and token.removesuffix('"').endswith("_total")
+    return family.name + "_total" if dropped else family.name
+
+
+def declared_twice(declared: list[tuple[str, str, str]]) -> str:
     """The first name with two `# TYPE` lines; the parser would merge or split them by their order. In the text
     format a name is the metric's (a gauge `x` and a counter `x_total` are two); OpenMetrics also forbids a family
     named as another's sample (`x_total` beside the counter `x`), which its parser refuses as a clashing name."""
-    declared: dict[str, str] = {}
-    for name, kind in TYPE_LINE.findall(text):
-        line = cut(f"# TYPE {name} {kind}")
-        if name in declared:
-            return f"{cut(name)} declared twice ({declared[name]}; {line})"
-        declared[name] = line
+    lines: dict[str, str] = {}
+    for name, _, line in declared:
+        if name in lines:
+            return f"{cut(name)} declared twice ({lines[name]}; {cut(line)})"
+        lines[name] = cut(line)
     return ""
 
 
-def _bad_tail(text: str) -> str:
-    """The first text-format sample line with more than a timestamp after its value, or a timestamp that is not
+def _bad_tail(text: str, *, openmetrics: bool) -> str:
+    """The first sample line whose value is no ASCII number (Python reads `٣` or `５` as digits, Go's ParseFloat
+    does not); in the text format also one with more than a timestamp after its value, or a timestamp that is not
     int64 milliseconds: the parser reads the first token as the value and the last as the timestamp, ignoring the
-    rest; Prometheus refuses the scrape."""
+    rest (the OpenMetrics parser refuses these itself). Prometheus refuses the scrape."""
     for line in text.split("\n"):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        tokens = SAMPLE_TAIL.match(line).group(1).split()
+        tail = SAMPLE_TAIL.match(line).group(1)
+        if not (value := VALUE.match(tail).group(1)).isascii():
+            return f"{cut(line)}: the value {cut(ascii(value), 40)} is no ASCII number: Prometheus cannot read it"
+        if openmetrics:
+            continue
+        tokens = tail.split()
         after = tokens[1:]  # tokens[0] is the value, which the parser judges
         if len(after) > 1:
             return f"{cut(line)}: {cut(' '.join(after), 60)} after the value: only a timestamp may follow it"
@@ -232,10 +280,8 @@ def bad_values(family) -> list[str]:
 
 
 def _measures(family, sample) -> bool:
-    value, part = sample.value, sample.name[len(family.name):]
+    value, part = _float64(sample.value), sample.name[len(family.name):]
     counting = family.type == "counter" or part in ("_count", "_bucket")
-    if isinstance(value, int):  # the parser's int for an integer, however large: never NaN nor Inf
-        return value >= 0 or not counting
     if counting:
         return 0 <= value < math.inf  # NaN compares false
     if part == "_sum":
@@ -243,6 +289,15 @@ def _measures(family, sample) -> bool:
     if family.type == "summary":
         return True  # a quantile: NaN for a window without observations
     return not math.isnan(value)  # a gauge: ±Inf may be meant
+
+
+def _float64(value: int | float) -> float:
+    """A value as Prometheus holds it: a float64. The parser gives an integer as a Python int, however large; Go's
+    ParseFloat reads one beyond float64's range as ±Inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _uncumulative(family) -> list[str]:
@@ -280,9 +335,10 @@ def _series(sample) -> str:
 
 
 def _number(value: int | float) -> str:
-    """As the exposition writes it: NaN, +Inf, -5."""
+    """As the exposition writes it: NaN, +Inf, -5; an integer beyond float64's range, and the +Inf it is."""
     if isinstance(value, int):
-        return cut(str(value), 40)
+        beyond = "" if math.isfinite(_float64(value)) else f": {_number(_float64(value))} as a float64"
+        return cut(str(value), 20 if beyond else 40) + beyond
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
