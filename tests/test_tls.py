@@ -423,3 +423,46 @@ def test_a_rejected_certificate_is_not_described_from_another_backends_certifica
     assert not {"subject", "issuer", "names", "not_after", "days_left"} & set(outcome.evidence), outcome.evidence
     seen = outcome.evidence["unverified_second_connection"]
     assert seen["subject"].startswith("CN=second-healthy") and seen["days_left"] > 89, seen
+
+
+# -- host names as DNS and browsers read them ----------------------------------------------------
+@contextmanager
+def resolving(names: dict[str, str]):
+    """getaddrinfo answering `names` with a loopback address (this machine's resolver knows no test domains);
+    it records every name asked, as the resolver saw it."""
+    real, asked = socket.getaddrinfo, []
+
+    def fake(host, *args, **kwargs):
+        asked.append(host)
+        return real(names.get(host, host), *args, **kwargs)
+
+    socket.getaddrinfo = fake
+    try:
+        yield asked
+    finally:
+        socket.getaddrinfo = real
+
+
+@pytest.mark.parametrize("url_host, connects_to", [
+    ("localhost.", "localhost."),                     # absolute: the same name as localhost
+    ("bücher.example", "xn--bcher-kva.example"),
+    ("BÜCHER.example.", "xn--bcher-kva.example."),
+    ("faß.de", "xn--fa-hia.de"),                      # IDNA 2008, as httpx and browsers: not fass.de
+])
+def test_a_healthy_certificate_passes_for_its_host_however_the_url_writes_it(ca, ca_file, url_host, connects_to):
+    names = ("localhost", "xn--bcher-kva.example", "xn--fa-hia.de")
+    with https(ca, days=90, names=names) as port, resolving({connects_to: "127.0.0.1"}) as asked:
+        fact = tls.shake(url_host, port, ca_file, 5)
+    assert not (fact.rejected or fact.unreachable or fact.handshake_failure or fact.unusable_host), fact
+    assert asked == [connects_to]
+
+
+def test_an_ipv6_endpoint_is_written_in_brackets():
+    fact = tls.shake("::1", tls_refused_port(), None, 1)
+    assert fact.endpoint.startswith("[::1]:"), fact.endpoint
+
+
+def tls_refused_port() -> int:
+    with socket.socket(socket.AF_INET6) as probe:
+        probe.bind(("::1", 0))
+        return probe.getsockname()[1]

@@ -20,7 +20,8 @@ loop, not a per-read timeout); a rejected certificate is fetched once more unver
 so an endpoint takes at most two handshakes, and up to 16 endpoints are shaken at once. That second
 connection may reach another backend (behind a load balancer), so what it saw is said as such, never
 as the rejected certificate. A URL whose host is no DNS name (an empty label, one over 63 characters)
-is "could not look": nothing was sent.
+is "could not look": nothing was sent. A Unicode host is asked and verified by its A-label as httpx and browsers
+make it (IDNA 2008: `faß.de` is xn--fa-hia.de), an absolute one (`example.com.`) verified without its final dot.
 """
 
 from __future__ import annotations
@@ -122,14 +123,15 @@ def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) ->
         raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s)")
 
 
-def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float) -> tuple[bytes, list[bytes] | None]:
+def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
+              server_name: str | None = None) -> tuple[bytes, list[bytes] | None]:
     """The peer's certificate and the verified chain above it (None when this Python cannot tell), the whole
     exchange (connect + handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips
     its bytes cannot stretch it."""
     deadline = time.monotonic() + limit_s
     sock = socket.create_connection((host, port), timeout=limit_s)
     sock.setblocking(False)
-    with context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False) as tls:
+    with context.wrap_socket(sock, server_hostname=server_name or host, do_handshake_on_connect=False) as tls:
         while True:
             try:
                 tls.do_handshake()
@@ -164,22 +166,32 @@ def _answered_in_tls(exc: ssl.SSLError) -> bool:
     return "ALERT" in str(exc.reason or exc).upper()
 
 
-def _host_problem(host: str) -> str:
-    """Why `host` is no name the resolver and TLS take (they encode it as IDNA: no empty label, none over 63
-    characters), or ""."""
-    try:
-        host.encode("idna")
-    except UnicodeError as exc:
-        return f"host name '{host}' is not a valid DNS name ({exc.__cause__ or exc})"
-    return ""
+def _wire_name(host: str) -> tuple[str, str, str]:
+    """(the name to resolve, the name to verify the certificate against, why the host is no DNS name or "").
+    A Unicode name becomes its A-label as httpx and browsers make it (IDNA 2008 with UTS 46: `faß.de` is
+    xn--fa-hia.de, not the fass.de of Python's IDNA 2003 codec); an absolute name (`localhost.`) is resolved as
+    written and verified without its final dot, as certificates name hosts."""
+    if host.isascii():
+        try:
+            host.encode("idna")  # label lengths: none empty, none over 63 characters
+        except UnicodeError as exc:
+            return host, host, f"host name '{host}' is not a valid DNS name ({exc.__cause__ or exc})"
+        ascii_name = host
+    else:
+        absolute = host.endswith(".")
+        try:
+            ascii_name = load("idna").encode(host.rstrip("."), uts46=True).decode("ascii") + "." * absolute
+        except (load("idna").IDNAError, UnicodeError) as exc:
+            return host, host, f"host name '{host}' is not a valid DNS name ({exc})"
+    return ascii_name, ascii_name.removesuffix(".") or ascii_name, ""
 
 
 def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handshake:
-    endpoint = f"{host}:{port}"
+    endpoint = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     trust = "service's CA bundle" if cafile else "system trust store"
     checked_at = datetime.now(timezone.utc)
     seen = {"endpoint": endpoint, "trust": trust, "ca_bundle": cafile, "checked_at": checked_at}
-    unusable = _host_problem(host)
+    host, verified_name, unusable = _wire_name(host)
     if unusable:
         return Handshake(**seen, unusable_host=unusable)
     try:
@@ -187,7 +199,7 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     except (OSError, ssl.SSLError) as exc:
         return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
     try:
-        leaf, chain = _peer_der(host, port, context, timeout_s)
+        leaf, chain = _peer_der(host, port, context, timeout_s, verified_name)
     except ssl.SSLCertVerificationError as exc:
         rejected = exc.verify_message or str(exc)
     except ssl.SSLError as exc:
@@ -200,7 +212,7 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
         return Handshake(**seen, unreachable=str(exc) or type(exc).__name__)
     else:
         return _read(seen, leaf, chain)
-    return Handshake(**seen, rejected=rejected, second_look=_second_look(host, port, timeout_s))
+    return Handshake(**seen, rejected=rejected, second_look=_second_look(host, port, timeout_s, verified_name))
 
 
 def _read(seen: dict, leaf: bytes, chain: list[bytes] | None) -> Handshake:
@@ -211,14 +223,14 @@ def _read(seen: dict, leaf: bytes, chain: list[bytes] | None) -> Handshake:
         return Handshake(**seen, handshake_failure=f"unreadable certificate: {exc}")
 
 
-def _second_look(host: str, port: int, timeout_s: float) -> Certificate | None:
+def _second_look(host: str, port: int, timeout_s: float, server_name: str) -> Certificate | None:
     """The certificate a second connection, unverified, is shown: most often the rejected one, but behind a load
     balancer possibly another backend's, so it is reported as what that connection saw."""
     insecure = ssl.create_default_context()
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
     try:
-        return Certificate.from_der(_peer_der(host, port, insecure, timeout_s)[0])
+        return Certificate.from_der(_peer_der(host, port, insecure, timeout_s, server_name)[0])
     except (OSError, ValueError, _NoTls):
         return None
 
