@@ -825,3 +825,15 @@ def test_the_demo_render_fake_lists_a_window_newest_first(demo):
     assert ended(startTime=since, endTime=(now - timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")) == runs[1:]
     bad = httpx.get(url, params={"startTime": "yesterday"}, headers=headers, timeout=5)
     assert bad.status_code == 400 and set(bad.json()) == {"id", "message"} and "startTime" in bad.json()["message"]
+
+
+def test_a_full_page_listed_oldest_first_cannot_show_the_newest_run():
+    """Render lists newest first; a full page in the other order may stop before the newest run (a failed one
+    past twenty older successes): which run is newest is unknown, never read from the page's newest."""
+    runs = [("cron_job_run_ended", 1.9 - n / 20, "successful") for n in range(provider.RENDER_EVENTS)]
+    check = make_check(platform="render", cron_jobs={"trim": {"max_age_hours": 2}})
+    outcome = judge(check, {check.key: {"cron:trim": ok(cron_events(*runs))}})
+    assert outcome.status is Status.ERROR, outcome
+    assert "oldest first" in outcome.observed
+    newest_first = judge(check, {check.key: {"cron:trim": ok(cron_events(*reversed(runs)))}})
+    assert newest_first.status is Status.PASSED, newest_first

@@ -802,6 +802,13 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
                              f" ({json.dumps(unreadable[0].get('timestamp'))[:40]})")
             v.evidence.setdefault("cron_runs", {})[name] = "unreadable timestamp"
             continue
+        moments = [parse_time(e.get("timestamp")) for e in runs]
+        if len(answer.data) >= RENDER_EVENTS and moments != sorted(moments, reverse=True):
+            # Render lists newest first: a full page in another order may stop short of the newest run
+            v.unknown.append(f"cron job {name}: Render listed a full page of {len(answer.data)} events, not newest"
+                             " first (oldest first?): the newest run may lie past it")
+            v.evidence.setdefault("cron_runs", {})[name] = "full page not newest first"
+            continue
         run = max(runs, key=lambda e: parse_time(e.get("timestamp")))
         ended = parse_time(run.get("timestamp"))
         status = (run.get("details") or {}).get("status")
