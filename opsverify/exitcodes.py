@@ -30,7 +30,8 @@ TABLE: tuple[ExitCode, ...] = (
                          "without --env); no archive"),
     ExitCode(5, "no-checks", "pytest: no check was selected; no archive"),
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error): a target "
-                                    "misbehaved; the summary names each cause"),
+                                    "misbehaved — among them a database that kept answering, too slowly for "
+                                    "timeouts.database_s; the summary names each cause"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
                                "wrong value), a `checks/` module naming no family or a second test of one, or a "
                                "bad option value"),
