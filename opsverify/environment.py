@@ -226,7 +226,7 @@ def database_url_problem(url: str) -> str | None:
 def address_problem(url: str) -> str | None:
     """What an HTTP or Redis client would misread in a service's or endpoint's URL, said without quoting it: a
     password holding an unescaped '#', '?' or '/' ends the address there, and its first part becomes the port
-    (which the client's error would then print)."""
+    (which the client's error would then print); a host the resolver cannot encode (`a..example`)."""
     text = url.strip()
     if "://" not in text:
         return None  # host:port, as tcp endpoints are written
@@ -237,10 +237,15 @@ def address_problem(url: str) -> str | None:
         broken = True
     else:
         broken = bool(parts.netloc) and not parts.hostname  # (unix:///run/redis.sock names no host, rightly)
-    if not broken:
-        return None
-    return ("not an address a client can read (no host, or a port that is no number): a password holding '#', '?', "
-            "'/' or '@' must be percent-encoded (%23, %3F, %2F, %40)")
+    if broken:
+        return ("not an address a client can read (no host, or a port that is no number): a password holding '#', "
+                "'?', '/' or '@' must be percent-encoded (%23, %3F, %2F, %40)")
+    try:  # as the resolver and ssl take the host: else every item would fail at run time, nothing sent
+        (parts.hostname or "").encode("idna")
+    except UnicodeError as exc:
+        return (f"the host is no DNS name ({visible(str(exc.__cause__ or exc))}); write the host as its name is "
+                "registered: no empty part between dots (two dots in a row, a leading dot), none over 63 characters")
+    return None
 
 
 def known_environments(directory: Path) -> list[str]:
@@ -364,16 +369,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     if malformed:
         raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in malformed], "environment"))
     if missing:
-        names = list(dict.fromkeys(var for _, var, _ in missing))
-        first = "; ".join(f"{where} needs ${{{var}}}{' (set but empty)' if empty else ''}"
-                          for where, var, empty in missing[:3])
-        more = f" (and {len(names) - 3} more)" if len(names) > 3 else ""
-        optional = "; write ${NAME:-} where a value may be empty" if any(empty for *_, empty in missing) else ""
-        raise MissingVariable(
-            f"{shown(path)}: {len(names)} variable{'s' if len(names) > 1 else ''} not set: {first}{more}; "
-            f"export {'it' if len(names) == 1 else 'them'} or add {'it' if len(names) == 1 else 'them'} "
-            f"to {shown(local_file)} (untracked){optional}"
-        )
+        raise MissingVariable(_missing_message(path, local_file, missing))
     if garbled:
         where, var, problem = garbled[0]
         raise MissingVariable(f"{shown(path)}: {where}: ${{{var}}} {problem}")
@@ -405,6 +401,31 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         _check_cited_names(path, model, checks)
     _check_sendable(path, model, _http_endpoints(checks or []))  # after the names: a misspelt one is said first
     return Environment(name=name, path=path, model=model, secret_values=tuple(used))
+
+
+def _missing_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]]) -> str:
+    """Every unset variable, once, with every field that needs it: all of them are needed before anything runs, so
+    naming a few would leave the rest to be found one run at a time. One variable is one line; more are a line
+    saying how many and the fix, then one line each."""
+    fields: dict[str, list[str]] = {}  # variable -> the fields needing it, in the file's order
+    empty: set[str] = set()
+    for where, var, is_empty in missing:
+        fields.setdefault(var, []).append(where)
+        if is_empty:
+            empty.add(var)
+    optional = "; write ${NAME:-} where a value may be empty" if empty else ""
+    fix = f"or add {'it' if len(fields) == 1 else 'them'} to {shown(local_file)} (untracked){optional}"
+
+    def name(var: str) -> str:
+        return f"${{{var}}}{' (set but empty)' if var in empty else ''}"
+
+    if len(fields) == 1:
+        [(var, places)] = fields.items()
+        need = "needs" if len(places) == 1 else "need"
+        return f"{shown(path)}: 1 variable not set: {', '.join(places)} {need} {name(var)}; export it {fix}"
+    lines = "".join(f"\n  {name(var)}: {', '.join(places)}" for var, places in fields.items())
+    return (f"{shown(path)}: {len(fields)} variables not set, each below with the fields that need it; export them "
+            f"{fix}:{lines}")
 
 
 def _short_url_password(value: str) -> int | None:
@@ -664,9 +685,9 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
 
 
 def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check]) -> None:
-    """The other side of `_check_names`: an item naming a service, endpoint or secret that this environment
-    lacks is skipped as "not configured", which is right where another environment has it (prod-only), and a
-    typo where no environment file beside this one defines it and this one has a close name."""
+    """The other side of `_check_names`: an item naming a service, endpoint, secret or platform id that this
+    environment lacks is skipped as "not configured", which is right where another environment has it
+    (prod-only), and a typo where no environment file beside this one defines it and this one has a close name."""
     from .target import services_named  # target imports this module
 
     defined = _defined_anywhere(path.parent)
@@ -680,31 +701,56 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
         needs = set(families.needs(module, check.params)) if module is not None else set()
         if needs & {"url", "env"}:  # the services it names are the environment's (a provider's are the platform's)
             needs |= {f"service:{name}" for name in services_named(check.params)}
-        for need in sorted(needs):
+        cited = []  # (kind, name, how the message says it)
+        for need in needs:
             kind, _, name = need.partition(":")
-            if kind not in have or name in have[kind] or (check.system, kind, name) in defined:
+            if kind in have:
+                cited.append((kind, name, f"{kind} '{spelled(name)}'"))
+        for platform, names in _platform_ids(check).items():
+            kind = f"providers.{platform}.service"
+            have[kind] = _ids(config.providers.get(platform, {}))
+            cited += [(kind, name, f"{spelled(platform)} service '{spelled(name)}' ({kind}.{spelled(name)})")
+                      for name in names]
+        for kind, name, said in sorted(cited):
+            if name in have[kind] or (check.system, kind, name) in defined:
                 continue
             close = difflib.get_close_matches(name, sorted(have[kind]), n=1)
             if close:
                 problems.append(f"{shown(Path(check.source)) if check.source else spelled(check.system)}: "
-                                f"{check.key}: {kind} '{spelled(name)}' is defined for {spelled(check.system)} by no "
-                                f"environment in {shown(path.parent)}, so the item would always skip; did you mean "
+                                f"{check.key}: {said} is defined for {spelled(check.system)} by no environment in "
+                                f"{shown(path.parent)}, so the item would always skip; did you mean "
                                 f"{spelled(close[0])}?")
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
 
 
+def _platform_ids(check: Check) -> dict[str, set[str]]:
+    """Platform -> the names the item cites as `providers.<platform>.service.<name>` (its family says which)."""
+    module = families.get(check.family)
+    return families.platform_ids(module, check.params) if module is not None else {}
+
+
+def _ids(keys: Any) -> set[str]:
+    """The names of a platform's `service.<name>` settings, from their keys."""
+    return {key.removeprefix("service.") for key in map(str, keys) if key.startswith("service.")}
+
+
 def _defined_anywhere(directory: Path) -> set[tuple[str, str, str]]:
-    """(system, kind, name) for every service, endpoint and secret any environment file in the folder defines,
-    read as written (no ${VAR} resolved); a file that does not read as one adds nothing."""
+    """(system, kind, name) for every service, endpoint, secret and platform id any environment file in the folder
+    defines, read as written (no ${VAR} resolved); a file that does not read as one adds nothing."""
     defined: set[tuple[str, str, str]] = set()
     for other in sorted(directory.glob("*.yaml")):
         raw = _read_yaml(other, [])
         systems = raw.get("systems") if isinstance(raw, dict) else None
         for system, config in (systems.items() if isinstance(systems, dict) else ()):
+            config = config if isinstance(config, dict) else {}
             for kind in ("service", "endpoint", "secret"):
-                names = config.get(f"{kind}s") if isinstance(config, dict) else None
+                names = config.get(f"{kind}s")
                 defined.update((str(system), kind, str(name)) for name in (names if isinstance(names, dict) else ()))
+            providers = config.get("providers")
+            for platform, settings in (providers.items() if isinstance(providers, dict) else ()):
+                names = _ids(settings) if isinstance(settings, dict) else set()
+                defined.update((str(system), f"providers.{platform}.service", name) for name in names)
     return defined
 
 

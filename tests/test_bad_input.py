@@ -170,11 +170,27 @@ def _prod_variables(path: Path) -> list[str]:
     return sorted(set(re.findall(r"\$\{([A-Z0-9_]+)\}", path.read_text())))
 
 
-def test_unset_variable_names_field_and_fix(tmp_path):
-    result, _, reports = _run(tmp_path, "--env", "prod", "--system", "cheersai")
-    _assert_one_clear_line(result, MissingVariable.exit_code, "environments/prod.yaml",
-                           "systems.cheersai.database needs ${CHEERSAI_PROD_DATABASE_URL}",
-                           "prod.secrets.env (untracked)")
+@pytest.mark.parametrize("narrowed", [(), ("--system", "cheersai")])
+def test_every_unset_variable_is_named_with_the_fields_that_need_it(tmp_path, narrowed):
+    """Nothing set: every variable the run needs, once, on a line of its own with the fields that need it — not
+    three of them and "(and 50 more)", found one run at a time."""
+    result, _, reports = _run(tmp_path, "--env", "prod", *narrowed)
+    assert result.returncode == MissingVariable.exit_code, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    head, *lines = [line for line in result.stderr.splitlines() if line.strip() and not line.endswith("…")]
+    written = str(yaml.safe_load((ROOT / "environments" / "prod.yaml").read_text()))  # not its comments' ${VAR}
+    needed = sorted({name for name in re.findall(r"\$\{([A-Z0-9_]+)\}", written)
+                     if not narrowed or name.startswith(("CHEERSAI_", "SUPABASE_"))})
+    assert head == (f"opsverify: environments/prod.yaml: {len(needed)} variables not set, each below with the fields "
+                    "that need it; export them or add them to environments/prod.secrets.env (untracked):")
+    named = {}
+    for line in lines:
+        variable, fields = re.fullmatch(r"  \$\{([A-Z0-9_]+)\}: (systems\.\S+(?:, systems\.\S+)*)", line).groups()
+        named[variable] = fields
+    assert sorted(named) == needed and len(lines) == len(needed)
+    assert named["CHEERSAI_PROD_DATABASE_URL"] == "systems.cheersai.database"
+    assert all(field.startswith("systems.cheersai.") for fields in named.values() for field in fields.split(", ")
+               ) is bool(narrowed)
     _no_archive(reports)
 
 

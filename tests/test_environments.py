@@ -14,7 +14,7 @@ import pytest
 import trustme
 
 from opsverify import families
-from opsverify.checklist import Check, Severity
+from opsverify.checklist import Check, Severity, shown
 from opsverify.engine import Run
 from opsverify.environment import PLATFORMS, environment_path, load_environment
 from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
@@ -178,6 +178,44 @@ def test_a_platforms_service_names_are_not_the_environments(tmp_path, monkeypatc
     assert set(env.model.systems["shop"].services) == {"web", "api"}
 
 
+RENDER = "  shop: {providers: {render: {token: '${T}', service.web: srv-1, service.database-purge: crn-1}}}\n"
+
+
+@pytest.mark.parametrize("params, name, meant", [
+    ({"platform": "render", "cron_jobs": {"databse-purge": {"max_age_hours": 26}}}, "databse-purge", "database-purge"),
+    ({"platform": "render", "services": ["wbe"], "deploy_status": "live"}, "wbe", "web"),
+])
+def test_a_misspelt_platform_id_is_refused(tmp_path, monkeypatch, params, name, meant):
+    """`cron_jobs: {databse-purge: …}` against `service.database-purge`: the item would skip as "not configured"
+    in every environment, and the run stay green."""
+    item = _check("J1", "provider", params)
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, RENDER, variables={"T": "rnd_Zk3mQ9wxLp2Tq7Vb"}, checks=[item])
+    assert raised.value.message == (f"shop: J1-j1: render service '{name}' (providers.render.service.{name}) is "
+                                    f"defined for shop by no environment in {tmp_path}, so the item would always "
+                                    f"skip; did you mean {meant}?")
+    assert raised.value.exit_code == 20
+    # another environment beside it has the id (a prod-only job): this one rightly skips the item
+    (tmp_path / "prod.yaml").write_text(f"name: prod\nsystems:\n  shop: {{providers: {{render: "
+                                        f"{{service.{name}: srv-9}}}}}}\n")
+    _load(tmp_path, monkeypatch, RENDER, checks=[item])
+
+
+def test_a_misspelt_platform_id_in_the_environment_is_refused(tmp_path, monkeypatch):
+    item = _check("J1", "provider", {"platform": "render", "cron_jobs": {"database-purge": {"max_age_hours": 26}}})
+    with pytest.raises(ConfigError, match=r"render service 'database-purge' .* did you mean databse-purge\?"):
+        _load(tmp_path, monkeypatch, RENDER.replace("service.database-purge", "service.databse-purge"),
+              variables={"T": "rnd_Zk3mQ9wxLp2Tq7Vb"}, checks=[item])
+
+
+@pytest.mark.parametrize("providers", ["{render: {token: '${T}', service.web: srv-1}}", "{}"])
+def test_a_platform_id_with_no_near_name_is_skipped_at_run(tmp_path, monkeypatch, providers):
+    """A job this environment does not have, or a platform it does not configure: the item skips, saying so."""
+    item = _check("J1", "provider", {"platform": "render", "cron_jobs": {"database-purge": {"max_age_hours": 26}}})
+    _load(tmp_path, monkeypatch, f"  shop: {{providers: {providers}}}\n", variables={"T": "rnd_Zk3mQ9wxLp2Tq7Vb"},
+          checks=[item])
+
+
 def test_a_provider_is_a_platform_or_named_by_an_item(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"systems\.shop\.providers\.githib: not a platform; did you mean github\?"):
         _load(tmp_path, monkeypatch, "  shop: {providers: {githib: {repo: a/b}}}\n")  # even without the checks
@@ -243,8 +281,26 @@ def test_an_address_whose_password_ends_it_early_is_refused_unquoted(tmp_path, m
     assert raised.value.exit_code == 20
 
 
+@pytest.mark.parametrize("field, text", [
+    ("services.web.url", "  shop: {services: {web: {url: \"${U}\"}}}\n"),
+    ("endpoints.chain", "  shop: {endpoints: {chain: \"${U}\"}}\n"),
+])
+@pytest.mark.parametrize("address", ["https://a..example:18400/", f"https://{'x' * 64}.example/",
+                                     "redis://:LongSecretPart9@.example:6390/0"])
+def test_a_host_that_is_no_dns_name_is_refused_at_load(tmp_path, monkeypatch, field, text, address):
+    """The resolver and ssl encode the host as IDNA, which refuses an empty label or one over 63 characters: the
+    item would fail at run time though the target was never asked."""
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, text, variables={"U": address})
+    assert raised.value.exit_code == 20 and "\n" not in raised.value.message
+    assert raised.value.message == (f"{tmp_path / 'local.yaml'}: systems.shop.{field}: the host is no DNS name "
+                                    "(label empty or too long); write the host as its name is registered: no empty "
+                                    "part between dots (two dots in a row, a leading dot), none over 63 characters")
+
+
 @pytest.mark.parametrize("address", ["redis://:pw%23tail@127.0.0.1:6390/0", "unix:///run/redis.sock",
-                                     "https://api.example.com/users/@me", "http://[::1]:8080/"])
+                                     "https://api.example.com/users/@me", "http://[::1]:8080/",
+                                     f"https://{'x' * 63}.example./", "https://bücher.example/"])
 def test_addresses_a_client_reads_are_kept(tmp_path, monkeypatch, address):
     env = _load(tmp_path, monkeypatch, "  shop: {endpoints: {redis: \"${U}\"}}\n", variables={"U": address})
     assert env.model.systems["shop"].endpoints["redis"] == address
@@ -301,6 +357,37 @@ def test_an_empty_variable_stops_the_run_in_one_line(tmp_path):
                     "(set but empty); export it or add it to environments/local.secrets.env (untracked); write "
                     "${NAME:-} where a value may be empty"], ran.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def test_every_unset_variable_is_named_once_with_every_field_needing_it(monkeypatch):
+    """Counted per place of use, the first three once pushed a third variable off the list unsaid."""
+    _shipped("prod", monkeypatch)
+    for variable in ("SUPABASE_ACCESS_TOKEN", "CHEERSAI_PROD_RESEND_API_KEY", "COMMIT_TO_SHIP_PROD_ADMIN_API_TOKEN"):
+        monkeypatch.delenv(variable)
+    with pytest.raises(MissingVariable) as raised:
+        load_environment(ROOT / "environments", "prod", checks=CHECKS)
+    path = ROOT / "environments" / "prod.yaml"
+    assert raised.value.exit_code == 22
+    assert raised.value.message.splitlines() == [
+        f"{shown(path)}: 3 variables not set, each below with the fields that need it; export them or add them to "
+        f"{shown(path.with_name('prod.secrets.env'))} (untracked):",
+        "  ${CHEERSAI_PROD_RESEND_API_KEY}: systems.cheersai.secrets.RESEND_API_KEY",
+        "  ${SUPABASE_ACCESS_TOKEN}: systems.cheersai.providers.supabase.token, "
+        "systems.bakery-ops.providers.supabase.token",
+        "  ${COMMIT_TO_SHIP_PROD_ADMIN_API_TOKEN}: systems.commit-to-ship.secrets.ADMIN_API_TOKEN",
+    ]
+
+
+def test_one_unset_variable_used_twice_is_one_line_naming_both_fields(monkeypatch):
+    _shipped("prod", monkeypatch)
+    monkeypatch.delenv("SUPABASE_ACCESS_TOKEN")
+    with pytest.raises(MissingVariable) as raised:
+        load_environment(ROOT / "environments", "prod", checks=CHECKS)
+    path = ROOT / "environments" / "prod.yaml"
+    assert raised.value.message == (
+        f"{shown(path)}: 1 variable not set: systems.cheersai.providers.supabase.token, "
+        "systems.bakery-ops.providers.supabase.token need ${SUPABASE_ACCESS_TOKEN}; export it or add it to "
+        f"{shown(path.with_name('prod.secrets.env'))} (untracked)")
 
 
 # -- a credential under providers is a ${VAR}, never written into the file ------------------------------

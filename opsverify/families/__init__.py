@@ -12,6 +12,10 @@ A family is one module with the same names everywhere:
                                         (whose budget the engine counts), from the timeouts
     local_s(checks) -> seconds          optional: time `gather` spends on its own work (parsing a large
                                         answer), added to the bound so a slow parse is not blamed on the target
+    platform_ids(params) -> {platform: {name}}
+                                        optional, for a family whose items name a platform's objects by the
+                                        `providers.<platform>.service.<name>` settings that map them to ids:
+                                        the names an item cites, so a misspelt one is refused at load
     database_statements(target, checks) -> [statement]
                                         optional, for a family that talks to the database: the statements
                                         its `gather` sends (it builds them with this very function), so the
@@ -65,6 +69,11 @@ def params_model(name: str) -> Any:
 def needs(module: ModuleType, params: Any) -> tuple[str, ...]:
     custom = getattr(module, "needs", None)
     return tuple(custom(params)) if callable(custom) else tuple(getattr(module, "NEEDS", ()))
+
+
+def platform_ids(module: ModuleType, params: Any) -> dict[str, set[str]]:
+    custom = getattr(module, "platform_ids", None)
+    return custom(params) if callable(custom) else {}
 
 
 def needs_kinds(module: ModuleType | None, checks: list) -> set[str]:

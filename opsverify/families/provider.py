@@ -254,6 +254,13 @@ def _base(settings: dict[str, str], platform: str) -> str:
     return (settings.get("base_url") or BASE_URLS[platform]).rstrip("/")
 
 
+def platform_ids(params: Params) -> dict[str, set[str]]:
+    """The Render services an item names (in `services`, or as cron jobs: a cron job is a Render service), each
+    mapped to its id by `providers.render.service.<name>`: a misspelt one is refused when the environment loads."""
+    names = {*params.services, *params.cron_jobs}
+    return {params.platform: names} if names else {}
+
+
 def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
     """The GET calls one check needs, by role ("secrets", "deploy:web", …). `asked_at`: the runner's clock,
     one for every check, so items asking the same window share one call."""
