@@ -142,10 +142,21 @@ def writable_folder(path: Path) -> str:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return _not_a_folder(path) or exc.strerror or str(exc)
     if path.is_dir():
         return "is a folder"
     return "" if os.access(path.parent, os.W_OK | os.X_OK) else "folder not writable"
+
+
+def _not_a_folder(path: Path) -> str:
+    """Why `path`'s folder cannot be made where one of its folders is something else (a file): '' if none is."""
+    from .checklist import shown
+
+    in_the_way = next((p for p in path.parents if os.path.lexists(p)), None)
+    if in_the_way is None or in_the_way.is_dir():
+        return ""
+    what = "a file" if in_the_way.is_file() else "not a folder"
+    return f"{shown(in_the_way)} is {what} where a folder belongs; move it away, or give --junitxml a path in a folder"
 
 
 def write(destination: Destination, data: bytes) -> None:

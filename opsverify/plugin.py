@@ -41,6 +41,8 @@ if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (-
     from .secrets import Redactor
 
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
+WAIT_NOTICES = "waiting.log"  # in that folder: the workers' wait notices, one a line, which the controller prints
+NOTICES_POLL_S = 0.1  # how often the controller looks for new ones (a notice is about a wait of a second or more)
 RUN_NOW_ENV = "OPSVERIFY_RUN_NOW"  # the master's reading of the clock, which its xdist workers judge waivers by
 FAIL_ON = ("blocker", "critical", "normal", "minor")  # --fail-on's severities, most severe first
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
@@ -213,8 +215,11 @@ def pytest_configure(config: pytest.Config) -> None:
         if not hasattr(config, "workerinput"):
             from .junit import take_over
 
-            state.run.on_wait = lambda text: say_live(config, text)
+            state.run.on_wait = lambda text: say_live(config, visible(state.run.redactor.text(text)))
             state.junit = take_over(config)
+        elif state.shared is not None:  # a worker has no console: the controller prints what it waits for
+            shared = state.shared
+            state.run.on_wait = lambda text: tell_the_controller(shared, state.run.redactor.text(text))
     for cadence in CADENCES:
         config.addinivalue_line("markers", f"{cadence}: runbook item checked {cadence}")
     config.addinivalue_line("markers", "manual: runbook item a machine cannot check (kept for coverage)")
@@ -476,8 +481,61 @@ def say_live(config: pytest.Config, text: str) -> None:
     if reporter is None or capture is None:
         return say(text)
     with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
-        reporter.write_line(f"opsverify: {text}", yellow=True)
+        reporter.ensure_newline()  # a file's results line (it names the file)
+        writer = config.get_terminal_writer()
+        # -q's progress dots name no file, so ensure_newline leaves their line open. One write: under xdist the
+        # controller's notices thread writes it while pytest's writes the dots
+        fresh_line = "\n" if writer.width_of_current_line else ""
+        writer.write(f"{fresh_line}{writer.markup(f'opsverify: {text}', yellow=True)}\n", flush=True)
+
+
+def tell_the_controller(shared: Path, text: str) -> None:
+    """An xdist worker's wait notice, for the controller to print (see WaitNotices): one line, appended in one
+    write, so the lines of workers writing at once never mix."""
+    line = " ".join(text.split()) + "\n"
+    handle = os.open(shared / WAIT_NOTICES, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(handle, line.encode())
+    finally:
+        os.close(handle)
+
+
+class WaitNotices(threading.Thread):
+    """Under xdist the workers gather, and only the controller has the console: it prints the notices they append
+    to the run's shared folder (tell_the_controller) as they come, cleaned by its redactor as every console line,
+    each once."""
+
+    def __init__(self, config: pytest.Config, shared: Path, redactor: Redactor) -> None:
+        super().__init__(daemon=True, name="opsverify-wait-notices")
+        self.config = config
+        self.path = shared / WAIT_NOTICES
+        self.redactor = redactor
+        self.read_to = 0
+        self.said: set[str] = set()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(NOTICES_POLL_S):
+            self.say_new()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+        self.say_new()
+
+    def say_new(self) -> None:
+        try:
+            with open(self.path, "rb") as notices:
+                notices.seek(self.read_to)
+                written = notices.read()
+        except OSError:  # none yet (no worker has waited); a notice is the console's courtesy, never the run's end
+            return
+        complete = written[:written.rfind(b"\n") + 1]  # a line being appended is read once it is whole
+        self.read_to += len(complete)
+        for line in complete.decode(errors="replace").splitlines():
+            if line not in self.said:
+                self.said.add(line)
+                say_live(self.config, visible(self.redactor.text(line)))
 
 
 def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] | None]:
@@ -834,10 +892,16 @@ def pytest_runtestloop(session: pytest.Session):
     state = session.config.stash.get(STATE, None)
     if state is not None:
         state.loop_started = time.monotonic()
+    notices = None
+    if state is not None and state.owns_shared and state.shared is not None:  # xdist's controller
+        notices = WaitNotices(session.config, state.shared, state.run.redactor)
+        notices.start()
     try:
         return (yield)
     finally:
         INTERRUPTIONS.run_ended()  # from here on only the archive and the summary are written: never cut short
+        if notices is not None:
+            notices.stop()  # and says what came since its last look: every notice comes before the summary
         if state is not None:
             state.loop_took = time.monotonic() - state.loop_started
             state.run.stop()  # -x, Ctrl-C: jobs nobody will ask for are not started

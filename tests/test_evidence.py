@@ -135,12 +135,16 @@ def test_junitxml_is_the_archives_junit(tmp_path):
     assert CANARY not in written.read_text(encoding="utf-8")
 
 
-def test_junitxml_that_cannot_be_written_stops_the_run_before_any_check(tmp_path):
+@pytest.mark.parametrize("path", ["taken/junit.xml", "taken/ci/junit.xml"])
+def test_junitxml_that_cannot_be_written_stops_the_run_before_any_check(tmp_path, path):
+    """A file where the --junitxml path needs a folder: one line names the path, the file in the way, and the fix."""
     runbook = make_runbook(tmp_path)
     (tmp_path / "taken").write_text("a file, not a folder")
-    ran = runbook.run("--junitxml", "taken/junit.xml")
+    ran = runbook.run("--junitxml", path)
     assert ran.returncode == exitcodes.ARCHIVE, ran.stdout[-3000:] + ran.stderr
-    assert ran.stderr.strip().startswith("opsverify: --junitxml ") and "Traceback" not in ran.stderr + ran.stdout
+    assert "Traceback" not in ran.stderr + ran.stdout
+    assert ran.stderr == (f"opsverify: --junitxml {path}: taken is a file where a folder belongs; move it away, "
+                          "or give --junitxml a path in a folder\n")
     assert ran.stdout == "" and runbook.archives() == []
 
 
