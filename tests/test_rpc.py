@@ -443,6 +443,10 @@ def test_judge_accounts_lists_first_mismatches_and_counts_the_rest():
 
 
 # -- transport and gather over real HTTP ---------------------------------------------------
+UNREAD_REPLY = {"jsonrpc": "2.0", "id": None, "error": {"code": -32603, "message": "Internal error"}}
+UNREAD = "the node could not read the request: -32603 Internal error"
+
+
 class Node:
     """A scripted JSON-RPC server: records every request body; `mode` changes how it answers."""
 
@@ -453,22 +457,26 @@ class Node:
         self.results: dict[str, Any] = {}  # a method's result in place of the healthy one
         self.balances: dict[str, int] = {}  # an account's lamports in place of 99
         self.errors: dict[str, dict] = {}  # a method's JSON-RPC error in place of its result
+        self.unread: set[str] = set()  # methods answered with an error under a null id (request not read)
         self.http_status = 200  # of every answer
         self.http_headers: dict[str, str] = {}
 
     def answer(self, item: dict) -> dict:
         method, params = item["method"], item.get("params", [])
+        listed = params[0] if params and isinstance(params[0], list) else []  # getBlockTime's is a slot
         results = {
             "getHealth": "ok",
             "getLatestBlockhash": BLOCKHASH,
             "getSlot": 2800,
             "getBlockTime": 1795598644,
             "getBalance": {"context": {"slot": 1}, "value": self.balances.get(str(params[:1]), 99)},
-            "getMultipleAccounts": {"context": {"slot": 1}, "value": [None for _ in params[0]] if params else []},
+            "getMultipleAccounts": {"context": {"slot": 1}, "value": [None for _ in listed]},
             "getSignatureStatuses": {"context": {"slot": 1},
-                                     "value": [self.statuses.get(s) for s in params[0]] if params else []},
+                                     "value": [self.statuses.get(s) for s in listed]},
             **self.results,
         }
+        if method in self.unread:  # JSON-RPC 2.0, 5.1: the server could not read the request's id
+            return UNREAD_REPLY
         if method in self.errors:
             return {"jsonrpc": "2.0", "error": self.errors[method], "id": item["id"]}
         if method not in results:
@@ -496,6 +504,15 @@ class Node:
                                       i["method"] != "getHealth"} for i in body])
             if self.mode == "shifted" and isinstance(body, list):  # every id one off: 0, 1 answered as 1, 2
                 return JSONResponse([{**self.answer(i), "id": i["id"] + 1} for i in body])
+            if self.mode == "shifted-dropped" and isinstance(body, list):  # 0, 1 answered as 1; 2 is left out
+                return JSONResponse([{**self.answer(i), "id": i["id"] + 1} for i in body][:-1])
+            if self.mode == "idless" and isinstance(body, list):  # the first call's reply carries no id
+                replies = [self.answer(i) for i in body]
+                return JSONResponse([{k: v for k, v in replies[0].items() if k != "id"}, *replies[1:]])
+            if self.mode == "unread-twice" and isinstance(body, list):  # two null-id errors for one call left out
+                return JSONResponse([self.answer(i) for i in body[1:]] + [UNREAD_REPLY, UNREAD_REPLY])
+            if self.mode == "unread-short" and isinstance(body, list):  # one null-id error for two calls left out
+                return JSONResponse([UNREAD_REPLY] + [self.answer(i) for i in body[2:]])
             if self.mode == "error-other-id":  # an error naming another request, not a null id
                 return JSONResponse({"jsonrpc": "2.0", "id": 4242, "error": {"code": -32005, "message": "Node is behind"}})
             if self.mode == "refused":  # a provider's refusal dressed as JSON-RPC, under http_status
@@ -533,6 +550,7 @@ def node(node_url):
     node.results.clear()
     node.balances.clear()
     node.errors.clear()
+    node.unread.clear()
     node.http_status, node.http_headers = 200, {}
     return node, url
 
@@ -604,11 +622,81 @@ def test_a_single_error_naming_another_id_is_no_answer(node):
     assert outcome.status is Status.ERROR and "reply to another call (id 4242, asked 0)" in outcome.observed
 
 
-def test_a_single_error_with_a_null_id_is_the_nodes_answer(node):
+def test_an_error_with_a_null_id_is_no_answer_in_a_batch_as_alone(node):
+    """A null id says the node could not read the request (JSON-RPC 2.0, 5.1): a word on our request, not on the
+    node's health — getHealth in the batch and getBlockTime asked alone are both unchecked, the others count."""
     server, url = node
-    server.mode = "refused"  # HTTP 200: a JSON-RPC error, id null
+    server.unread.update({"getHealth", "getBlockTime"})
+    got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
+    health, blockhash, block_time, balance = (rpc.judge(c, got) for c in SINGLE_CALLS)
+    assert isinstance(server.bodies[0], list) and isinstance(server.bodies[1], dict)  # getBlockTime went alone
+    for outcome in (health, block_time):
+        assert outcome.status is Status.ERROR and outcome.observed.endswith(UNREAD), outcome
+    assert blockhash.status is Status.PASSED and balance.status is Status.PASSED
+    alone = check("a", method="getHealth")
+    outcome = rpc.judge(alone, rpc.gather(FakeTarget(url, {}), [alone]))
+    assert outcome.status is Status.ERROR and outcome.observed.endswith(UNREAD), outcome
+
+
+@pytest.mark.parametrize("mode, missing", [("shifted-dropped", "0"), ("idless", "0"), ("empty", "0, 1")])
+def test_a_batch_leaving_out_an_asked_id_answers_no_call(node, mode, missing):
+    """A server answers every call of a batch: a call left without a reply (and no null-id error standing for it)
+    says the replies are numbered otherwise than the calls — 0, 1 answered as 1 alone would pass the poor account
+    on the rich one's balance."""
+    server, url = node
+    server.mode = mode
+    rich, poor = addr(5), addr(6)
+    server.balances.update({str([rich]): 10 ** 10, str([poor]): 5})
+    items = [check("rich", method="getBalance", account=rich, min_lamports=10 ** 9),
+             check("poor", method="getBalance", account=poor, min_lamports=10 ** 9)]
+    got = rpc.gather(FakeTarget(url, {}), items)
+    for item in items:
+        outcome = rpc.judge(item, got)
+        assert outcome.status is Status.ERROR, outcome
+        assert f"the batch holds no reply to id {missing} (asked 0 … 1) {UNALIGNED}" in outcome.observed, outcome
+
+
+UNALIGNED = "and no error without an id stands for it: its replies may be numbered otherwise than the calls, so none is taken"
+
+
+@pytest.mark.parametrize("mode, why", [
+    ("unread-twice", "the batch holds 2 errors without an id for 1 call without a reply (id 0, asked 0 … 2)"),
+    ("unread-short", "the batch holds no reply to id 0, 1 (asked 0 … 2) and only 1 error without an id stands for"
+                     " them"),
+])
+def test_null_id_errors_that_do_not_count_the_calls_left_out_answer_no_call(node, mode, why):
+    """Each null-id error stands for one call left out; any other count and the replies cannot be matched."""
+    server, url = node
+    server.mode = mode
+    batch = call_batch(url, [Call("getHealth"), Call("getSlot"), Call("getVersion")], timeout_s=2, connect_s=1)
+    assert [str(a.error) for a in batch.answers] == [
+        f"{why}: its replies may be numbered otherwise than the calls, so none is taken"] * 3
+
+
+@pytest.mark.parametrize("code", [429, -32429])
+def test_a_rate_limit_in_json_rpc_dress_under_200_is_could_not_look_for_every_method(node, code):
+    """QuickNode and Alchemy say 429, Helius -32429, in a JSON-RPC error under HTTP 200: the provider's gate spoke,
+    not the node — as HTTP 429, no item fails on it (getHealth and getLatestBlockhash as getBalance)."""
+    server, url = node
+    for method in ("getHealth", "getLatestBlockhash", "getBalance"):
+        server.errors[method] = {"code": code, "message": "Too many requests"}
+    got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
+    for item in SINGLE_CALLS:
+        outcome = rpc.judge(item, got)
+        assert outcome.status is Status.ERROR, outcome
+        assert f"the provider limited the rate: error {code}: Too many requests" in outcome.observed, outcome
+
+
+def test_a_rate_limit_with_a_null_id_is_no_answer(node):
+    server, url = node
+    server.mode = "refused"  # HTTP 200: a JSON-RPC error 429, id null, to the batch and to each call alone
     single = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
-    assert single.failure == "" and single.answers == [Answer(error=RpcError(429, "Too many requests"))]
+    assert single.failure == "" and single.answers == [
+        Answer(error=RpcError(None, "the provider limited the rate: error 429: Too many requests"))]
+    got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
+    for item in SINGLE_CALLS:
+        outcome = rpc.judge(item, got)
+        assert outcome.status is Status.ERROR and "the provider limited the rate: error 429" in outcome.observed, outcome
 
 
 def test_a_call_answered_twice_in_a_batch_has_no_answer(node):
@@ -704,8 +792,8 @@ SINGLE_CALLS = [check("a", method="getHealth"), check("b", method="getLatestBloc
                 check("c", method="getBlockTime"), check("d", method="getBalance", account=addr(4), min_lamports=5)]
 
 
-@pytest.mark.parametrize("mode, seen", [("empty", "no reply to this call in the batch"), ("other-id", UNASKED),
-                                        ("shifted", UNASKED)])
+@pytest.mark.parametrize("mode, seen", [("empty", UNALIGNED), ("other-id", UNASKED), ("shifted", UNASKED),
+                                        ("shifted-dropped", UNALIGNED)])
 def test_no_reply_to_a_call_is_could_not_look_for_every_method(node, mode, seen):
     """A batch answered with `[]`, or with replies naming other calls: nothing was checked, whatever the method."""
     server, url = node

@@ -29,11 +29,13 @@ One conversation per endpoint: a first JSON-RPC batch carries every call of ever
 returned. Each exchange ends within 2 × http_s, whatever the node does (a total deadline, not a
 per-read timeout). The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
 An endpoint that does not answer in JSON-RPC (refused, silent, an HTML page, HTTP 401/403/429 whatever the
-body, a redirect, a result under a status that is not 2xx) leaves its items unchecked: *error*; so does a call
-with no reply of its own in the batch (or in a batch whose replies name an id never asked), a slot, block
-height or balance outside a u64, and a signature status without `err` (Solana always sends it). A JSON-RPC
-answer that is not the healthy one (getHealth -32005, getBlockTime -32004, a low balance, a signature whose
-`err` or deprecated `status: {"Err": …}` says it failed) fails the item.
+body, a redirect, a result under a status that is not 2xx) leaves its items unchecked: *error*; so does a
+rate limit in JSON-RPC dress (error 429 or -32429, whatever the method), an error with a null id (the node could
+not read the request), a batch whose replies name an id never asked or leave out an asked one that no null-id
+error stands for (then no call of it has an answer), a slot, block height or balance outside a u64, and a
+signature status without `err` (Solana always sends it). A JSON-RPC answer that is not the healthy one
+(getHealth -32005, getBlockTime -32004, a low balance, a signature whose `err` or deprecated
+`status: {"Err": …}` says it failed) fails the item.
 """
 
 from __future__ import annotations
@@ -460,8 +462,9 @@ def _is_u64(value: Any) -> bool:
 
 
 def _unanswered(answer: Answer) -> bool:
-    """No JSON-RPC answer to this call: none or several in the batch, one to another id, or an error without
-    the integer code JSON-RPC requires. The transport says so with a code-less error; a node's own has a code."""
+    """No JSON-RPC answer to this call: none or several in the batch, one to another id, a rate limit, an error
+    with a null id, or one without the integer code JSON-RPC requires. The transport says so with a code-less
+    error; a node's own has a code."""
     return answer.error is not None and answer.error.code is None
 
 

@@ -4,11 +4,14 @@ Providers that refuse batches get the same calls one by one (up to AT_ONCE at a 
 that is not JSON-RPC (an HTML page, a timeout) makes the whole exchange a `failure`, and so does one the HTTP
 layer says is no answer whatever its body: HTTP 401/403/429 (the provider refused: the node was not asked), a
 redirect (never followed), a result under a status that is not 2xx. A JSON-RPC error belongs to its one call
-(also under a 4xx/5xx: it is the node's word), and so does a batch element that is no JSON-RPC 2.0
-reply (no `"jsonrpc": "2.0"`): that call has no answer, the others' replies still count. A batch whose replies
-name an id never asked is numbered otherwise than its calls: none of its replies answers a call. Each request has
-a total deadline of `timeout_s` (not a per-read timeout: a node that drips its answer is cut off), and the whole
-exchange, fallback included, ends within `exchange_s(timeout_s)`.
+(also under a 4xx/5xx: it is the node's word) — unless it is a rate limit (codes 429, -32429: the provider's gate
+spoke, as with HTTP 429) or carries a null id (JSON-RPC 2.0, 5.1: the server could not read the request): that
+call has no answer. So has the call of a batch element that is no JSON-RPC 2.0 reply (no `"jsonrpc": "2.0"`);
+the others' replies still count. A server answers every call of a batch: a batch whose replies name an id never
+asked, or leave out an asked one that no null-id error stands for (one such error for each), is numbered
+otherwise than its calls: none of its replies answers a call. Each request has a total deadline of `timeout_s`
+(not a per-read timeout: a node that drips its answer is cut off), and the whole exchange, fallback included,
+ends within `exchange_s(timeout_s)`.
 """
 
 from __future__ import annotations
@@ -39,8 +42,12 @@ READ_ONLY_METHODS = frozenset({
 
 AT_ONCE = 16  # single calls in flight when a provider refuses batches
 MESSAGE_CHARS = 500  # of a JSON-RPC error's message, as shown
+LISTED_IDS = 10  # ids a batch left without a reply named in the message
 ANSWER_LIMIT = 16 * 1024 * 1024  # bytes of one reply: 100 accounts with their data fit many times over
 REFUSALS = frozenset({401, 403, 429})  # the provider's gate said no (key, plan, rate): the node was not asked
+# JSON-RPC error codes providers answer a rate limit with, even under HTTP 200 (429: QuickNode's and Alchemy's docs;
+# -32429: what Helius clients handle); no Solana node error has them (its -32005 is "unhealthy", never a rate limit)
+RATE_LIMITS = frozenset({429, -32429})
 
 
 def exchange_s(timeout_s: float) -> float:
@@ -189,14 +196,26 @@ def _answer(item: Any) -> Answer:
     if item.get("jsonrpc") != "2.0":  # as for a single call: inside a batch too, every reply is a 2.0 reply
         return Answer(error=RpcError(None, 'reply is not JSON-RPC 2.0 (no "jsonrpc": "2.0")'))
     if item.get("error") is not None:
-        err = item["error"]
-        if isinstance(err, dict):
-            code = err.get("code") if type(err.get("code")) is int else None
-            return Answer(error=RpcError(code, str(err.get("message", ""))[:MESSAGE_CHARS], err.get("data")))
-        return Answer(error=RpcError(None, json.dumps(err)[:200]))
+        error = _error(item["error"])
+        if error.code in RATE_LIMITS:  # the provider's gate, not the node, as HTTP 429
+            return Answer(error=RpcError(None, f"the provider limited the rate: {error}"))
+        if item.get("id") is None:  # about our request, not the node's health (JSON-RPC 2.0, 5.1)
+            return Answer(error=RpcError(None, f"the node could not read the request: {_code_and_message(error)}"))
+        return Answer(error=error)
     if "result" not in item:
         return Answer(error=RpcError(None, "reply has neither result nor error"))
     return Answer(result=item["result"])
+
+
+def _error(err: Any) -> RpcError:
+    if isinstance(err, dict):
+        code = err.get("code") if type(err.get("code")) is int else None
+        return RpcError(code, str(err.get("message", ""))[:MESSAGE_CHARS], err.get("data"))
+    return RpcError(None, json.dumps(err)[:200])
+
+
+def _code_and_message(error: RpcError) -> str:
+    return f"{error.code} {error.message}" if error.code is not None else error.message
 
 
 def _id(item: Any) -> int | None:
@@ -220,20 +239,20 @@ def _unread_id_error(reply: dict[str, Any]) -> bool:
 
 
 def _aligned(reply: list[Any], count: int) -> list[Answer]:
-    unasked = _unasked_id(reply, count)
-    if unasked is not None:  # ids shifted by one (0, 1 answered as 1, 2): the reply named 1 may be call 0's
-        why = (f"the batch's reply id {cut(json.dumps(unasked), 40)} (asked 0 … {count - 1}) was never asked: "
-               "its replies are numbered otherwise than the calls, so none is taken")
-        return [Answer(error=RpcError(None, why))] * count
+    unaligned = _unaligned(reply, count)
+    if unaligned:
+        return [Answer(error=RpcError(None, unaligned))] * count
     by_id: dict[int, list[Any]] = {}
     for item in reply:
         if _id(item) is not None:
             by_id.setdefault(_id(item), []).append(item)
+    # each call left out has a null-id error of its own (counted in _unaligned); the verdict is the same for each
+    unread = [_answer(item) for item in reply if isinstance(item, dict) and _unread_id_error(item)]
 
     def answer(i: int) -> Answer:
         found = by_id.get(i, [])
         if not found:
-            return Answer(error=RpcError(None, "no reply to this call in the batch"))
+            return unread.pop(0)
         if len(found) > 1:  # which one is the node's word? never the last by luck
             return Answer(error=RpcError(None, f"{len(found)} replies to this call in the batch"))
         return _answer(found[0])
@@ -241,9 +260,39 @@ def _aligned(reply: list[Any], count: int) -> list[Answer]:
     return [answer(i) for i in range(count)]
 
 
+def _unaligned(reply: list[Any], count: int) -> str:
+    """Why a batch's replies cannot be matched to its calls by id, else "". A server answers every call of a batch:
+    a reply naming an id never asked, or an asked id no reply names and no null-id error stands for, says its
+    replies are numbered otherwise than the calls (0, 1 answered as 1, 2 — or as 1 alone: the reply named 1 may be
+    call 0's)."""
+    asked = f"asked 0 … {count - 1}"
+    unasked = _unasked_id(reply, count)
+    if unasked is not None:
+        return (f"the batch's reply id {cut(json.dumps(unasked), 40)} ({asked}) was never asked: "
+                "its replies are numbered otherwise than the calls, so none is taken")
+    named = {_id(item) for item in reply}
+    missing = [i for i in range(count) if i not in named]
+    unread = sum(1 for item in reply if isinstance(item, dict) and _unread_id_error(item))
+    if unread == len(missing):
+        return ""
+    ids = ", ".join(map(str, missing[:LISTED_IDS])) + (", …" if len(missing) > LISTED_IDS else "")
+    if unread < len(missing):
+        standing = (f"only {_count(unread, 'error')} without an id {'stands' if unread == 1 else 'stand'} for them"
+                    if unread else "no error without an id stands for it")
+        return (f"the batch holds no reply to id {ids} ({asked}) and {standing}: its replies may be numbered "
+                "otherwise than the calls, so none is taken")
+    left_out = f" (id {ids}, {asked})" if missing else ""
+    return (f"the batch holds {_count(unread, 'error')} without an id for {_count(len(missing), 'call')} without a "
+            f"reply{left_out}: its replies may be numbered otherwise than the calls, so none is taken")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _unasked_id(reply: list[Any], count: int) -> Any:
     """The first id a batch's replies name that no call had (`true`, "1", 7 of 0 … 6), else None. A null or
-    missing id names no call: that element answers none, the others may still be matched."""
+    missing id names no call: that element answers none (a null-id error may stand for a call left out)."""
     for item in reply:
         value = item.get("id") if isinstance(item, dict) else None
         if value is not None and not (type(value) is int and 0 <= value < count):
