@@ -33,6 +33,7 @@ SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship
 CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
 API_ROLES = ("anon", "authenticated", "service_role")  # Supabase's, cluster-wide
 SEED_RECIPE = "1"  # bump when the cached cluster is made differently (roles, initdb options)
+PG_CRON_SYSTEM = "cheersai"  # the system whose database has the pg_cron stand-in (sql/cheersai.sql)
 
 
 def database_name(system: str) -> str:
@@ -56,6 +57,7 @@ class Deployment:
         self._seeded_at: dict[str, dt.datetime] = {}  # server time each database's rows are relative to
         self._loaded_at: dict[str, float] = {}  # when that was made true (monotonic)
         self.components: list = []  # extra servers (redis, clamd, smtp, s3, rpc, platform APIs)
+        self.pg_cron_launcher: psycopg.Connection | None = None  # the stand-in's scheduler session
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> "Deployment":
@@ -90,6 +92,7 @@ class Deployment:
         for (system, service), app in services.build(self).items():
             self.web.add(f"{system}/{service}", app)
         database.result()
+        self.hold_pg_cron_launcher()
         for component in self.components:
             if not getattr(component, "PARALLEL", False):
                 component.start(self)
@@ -101,6 +104,7 @@ class Deployment:
     def stop(self) -> None:
         """Every server is told at once; returns when every process the demo started is gone and its
         folders are removed."""
+        self.release_pg_cron_launcher()
         stoppable = [*reversed(self.components), *([self.web] if self.web is not None else [])]
         if self.pg is not None:
             stoppable.append(self.pg)
@@ -167,12 +171,28 @@ class Deployment:
             self._note_seeded(_load_systems(self.pg, reload))
             self._dirty.clear()
         self._shift_seeds(stale)
+        if PG_CRON_SYSTEM in reload or self.pg_cron_launcher is None:  # `with (force)` ended its session
+            self.hold_pg_cron_launcher()
         self.switches.reset()
         for component in self.components:
             component.reset()
         self.secrets = envs.make_secrets(previous=self.secrets)
         self._write_env_files()
         self.applied.clear()
+
+    def hold_pg_cron_launcher(self) -> None:
+        """The stand-in's scheduler: real pg_cron runs a launcher session in the database whose cron.job it reads
+        (application_name 'pg_cron scheduler'), which is how the suite tells that jobs there run at all."""
+        assert self.pg is not None
+        self.release_pg_cron_launcher()
+        self.pg_cron_launcher = psycopg.connect(self.admin_url(PG_CRON_SYSTEM), autocommit=True, connect_timeout=10,
+                                                application_name="pg_cron scheduler")
+
+    def release_pg_cron_launcher(self) -> None:
+        """No scheduler reads cron.job: pg_cron not preloaded, or its cron.database_name names another database."""
+        if self.pg_cron_launcher is not None:
+            self.pg_cron_launcher.close()
+            self.pg_cron_launcher = None
 
     def execute(self, system: str, statement: str) -> None:
         """Run SQL as the superuser in a system's database (faults only; the suite never writes)."""

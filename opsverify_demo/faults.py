@@ -151,6 +151,9 @@ _ALL = [
           _sql("cheersai", "update cron.job set schedule = '0 4 * * *' where jobname = 'materialise-weekly'")),
     Fault("media-derivatives-inactive", frozenset({"C9"}), "the media-derivatives pg_cron job was deactivated",
           _sql("cheersai", "update cron.job set active = false where jobname = 'media-derivatives'")),
+    Fault("pg-cron-not-running", frozenset({"C8", "C9"}),
+          "no pg_cron launcher reads cheersai's cron.job (pg_cron dropped from shared_preload_libraries)",
+          lambda d: d.release_pg_cron_launcher()),
     Fault("publish-job-overdue", frozenset({"C10"}), "a queued publish job was due 30 minutes ago",
           _sql("cheersai", "update public.publish_jobs set next_attempt_at = now() - interval '30 minutes'"
                            " where id = (select id from public.publish_jobs where status = 'queued'"

@@ -281,7 +281,7 @@ SUMMER = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone.utc)
 
 def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"):
     return {"installed": installed, "timezone": timezone, "now": now, "version": version if installed else None,
-            "viewer": "postgres",
+            "viewer": "postgres", "scheduler_running": True,
             "jobs": [{"jobid": i + 1, "jobname": n, "schedule": s, "active": a} for i, (n, s, a) in enumerate(jobs)]}
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,36 +27,67 @@ pytestmark = pytest.mark.needs_real_server
 PGBIN = "/usr/lib/postgresql/15/bin"
 
 
+class _Cluster:
+    """A real PostgreSQL 15 with pg_cron preloaded on 127.0.0.1, its files in a scratch folder."""
+
+    def __init__(self, cron_database: str = "postgres") -> None:
+        real_binary(f"{PGBIN}/postgres", "postgresql-15")
+        if not Path("/usr/lib/postgresql/15/lib/pg_cron.so").exists():
+            real_binary("/usr/lib/postgresql/15/lib/pg_cron.so", "postgresql-15-cron")  # skips, or fails in CI
+        self.user = "postgres" if os.geteuid() == 0 else None
+        self.root = Path(tempfile.mkdtemp(prefix="opsverify-pgcron-"))
+        os.chmod(self.root, 0o755)
+        if self.user:
+            shutil.chown(self.root, self.user)
+        self.port = free_port()
+        self.data = self.root / "data"
+        self._run(f"{PGBIN}/initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.root}'\n"
+                       f"shared_preload_libraries = 'pg_cron'\ncron.database_name = '{cron_database}'\nfsync = off\n")
+        self._run(f"{PGBIN}/pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "30", "start")
+
+    def url(self, database: str = "postgres", user: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+    def restart_with(self, settings: str) -> None:
+        """`settings` added to postgresql.conf (a later line wins), and the server restarted: that is when
+        `shared_preload_libraries` and `cron.*` are read. (ALTER SYSTEM would write an empty list as '""'.)"""
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(settings + "\n")
+        self._run(f"{PGBIN}/pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-m", "fast", "-w", "-t",
+                  "30", "restart")
+
+    def wait_for_launcher(self, database: str) -> None:
+        """pg_cron's launcher connects to its database after the server is up: wait (bounded) until it has."""
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            for _ in range(300):
+                if conn.execute("select 1 from pg_stat_activity where application_name = 'pg_cron scheduler'"
+                                " and datname = %s", (database,)).fetchone():
+                    return
+                time.sleep(0.1)
+        raise AssertionError(f"no pg_cron launcher connected to {database}; see {self.root / 'log'}")
+
+    def stop(self) -> None:
+        subprocess.run([f"{PGBIN}/pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"], user=self.user,
+                       cwd=self.root, capture_output=True, timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _run(self, *args) -> None:
+        subprocess.run(args, user=self.user, cwd=self.root, capture_output=True, text=True, timeout=60, check=True)
+
+
 @pytest.fixture(scope="module")
 def pg_cron():
-    real_binary(f"{PGBIN}/postgres", "postgresql-15")
-    if not Path("/usr/lib/postgresql/15/lib/pg_cron.so").exists():
-        real_binary("/usr/lib/postgresql/15/lib/pg_cron.so", "postgresql-15-cron")  # skips, or fails in CI
-    user = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="opsverify-pgcron-"))
-    os.chmod(root, 0o755)
-    if user:
-        shutil.chown(root, user)
-    port = free_port()
-
-    def run(*args, **kwargs):
-        return subprocess.run(args, user=user, cwd=root, capture_output=True, text=True, timeout=60, check=True, **kwargs)
-
-    run(f"{PGBIN}/initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-        "--locale=C.UTF-8", "--no-sync")
-    with open(root / "data" / "postgresql.conf", "a") as conf:
-        conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
-                   "shared_preload_libraries = 'pg_cron'\ncron.database_name = 'postgres'\nfsync = off\n")
-    run(f"{PGBIN}/pg_ctl", "-D", str(root / "data"), "-l", str(root / "log"), "-w", "-t", "30", "start")
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    cluster = _Cluster()
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
             conn.execute("create extension pg_cron")
-        yield url
+        cluster.wait_for_launcher("postgres")
+        yield cluster.url()
     finally:
-        subprocess.run([f"{PGBIN}/pg_ctl", "-D", str(root / "data"), "-m", "immediate", "-w", "stop"], user=user,
-                       cwd=root, capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.stop()
 
 
 def _outcomes(url: str, tmp_path: Path, system: str = "cheersai", checks: list | None = None) -> dict[str, object]:
@@ -245,3 +277,82 @@ def test_a_checker_that_may_not_read_cron_timezone_is_told_the_grant(pg_cron, tm
         assert "grant pg_read_all_settings to tz_checker" in refused["K1"].observed
     else:
         assert refused["K1"].status is Status.PASSED, refused["K1"]  # GMT: nothing to read
+
+
+@pytest.fixture
+def pg_cron_in_app():
+    """pg_cron installed in database `app` (CREATE EXTENSION works only in cron.database_name, so the server
+    starts with it set to `app`), one job there, and a checker role as the suite's (no superuser, no
+    pg_read_all_stats: pg_stat_activity shows it other roles' sessions without their backend_type)."""
+    cluster = _Cluster(cron_database="app")
+    try:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("create database app")
+            conn.execute("create role checker login bypassrls in role pg_read_all_data")
+        with psycopg.connect(cluster.url("app"), autocommit=True) as conn:
+            conn.execute("create extension pg_cron")
+            conn.execute("select cron.schedule('nightly', '0 5 * * *', 'select 1')")
+        cluster.wait_for_launcher("app")
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def test_jobs_no_pg_cron_launcher_reads_fail_the_items_that_need_them_running(pg_cron_in_app, tmp_path):
+    """The extension (and its version) stays in `app` when the launcher runs elsewhere or not at all: the jobs
+    there never run, so an active item fails; an item that wants a job off is satisfied as before."""
+    cluster = pg_cron_in_app
+    items = (_item("K1", "{job: nightly, active: true, schedule: '0 5 * * *'}")
+             + _item("K2", "{job: publish-queue, active: false}"))
+    as_checker = cluster.url("app", "checker")
+    healthy = _own_outcomes(as_checker, tmp_path, items)
+    assert {k: o.status for k, o in healthy.items()} == {"K1": Status.PASSED, "K2": Status.PASSED}, healthy
+
+    cluster.restart_with("cron.database_name = 'postgres'")  # (a) the launcher reads postgres's cron.job
+    cluster.wait_for_launcher("postgres")
+    elsewhere = _own_outcomes(as_checker, tmp_path, items)
+    assert {k: o.status for k, o in elsewhere.items()} == {"K1": Status.FAILED, "K2": Status.PASSED}, elsewhere
+    assert "no pg_cron scheduler is connected to database app" in elsewhere["K1"].observed
+
+    cluster.restart_with("shared_preload_libraries = ''")  # (b) no launcher at all
+    with psycopg.connect(cluster.url("app"), autocommit=True) as conn:
+        assert conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+    unloaded = _own_outcomes(as_checker, tmp_path, items)
+    assert {k: o.status for k, o in unloaded.items()} == {"K1": Status.FAILED, "K2": Status.PASSED}, unloaded
+    assert "no pg_cron scheduler is connected to database app" in unloaded["K1"].observed
+
+
+def test_a_stored_schedule_pg_cron_cannot_read_fails(pg_cron, tmp_path):
+    """cron.schedule refuses these, an UPDATE of cron.job does not: pg_cron then logs "invalid pg_cron schedule"
+    and never runs the job (an interval too, below pg_cron 1.5)."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        unreadable = ["0 5 * * 8", "0 5/24 * * 1"] + (["30 seconds"] if _version_of(conn) < (1, 5) else [])
+        jobid = conn.execute("select cron.schedule('weekly', '0 5 * * 1', 'select 1')").fetchone()[0]
+        seen = {}
+        try:
+            for stored in unreadable:
+                conn.execute("update cron.job set schedule = %s where jobid = %s", (stored, jobid))
+                seen[stored] = _own_outcomes(pg_cron, tmp_path, _item(
+                    "K1", "{job: weekly, active: true, schedule: '0 5 * * 1'}"))["K1"]
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    for stored, outcome in seen.items():
+        assert outcome.status is Status.FAILED, outcome
+        assert f"pg_cron cannot read the stored schedule of jobid {jobid} ('{stored}'" in outcome.observed
+
+
+def test_another_roles_job_of_the_same_name_counts(pg_cron, tmp_path):
+    """pg_cron's job names are unique per (jobname, username): alice's `nightly` every minute runs too."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("drop role if exists alice")
+        conn.execute("create role alice login")
+        jobid = conn.execute("select cron.schedule('nightly', '0 5 * * *', 'select 1')").fetchone()[0]
+        theirs = conn.execute("insert into cron.job (schedule, command, username, jobname)"
+                              " values ('* * * * *', 'select 1', 'alice', 'nightly') returning jobid").fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: nightly, active: true, schedule: '0 5 * * *'}"))
+        finally:
+            conn.execute("delete from cron.job where jobid in (%s, %s)", (jobid, theirs))
+            conn.execute("drop role alice")
+    assert seen["K1"].status is Status.FAILED, seen["K1"]
+    assert f"jobid {theirs} (owned by alice) runs on '* * * * *'" in seen["K1"].observed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from pydantic import ValidationError
 
@@ -82,7 +83,7 @@ def _facts(*jobs: dict, here: str = "app", version: str = "1.6", timezone: str |
            timezone_unreadable: bool = False) -> dict:
     return {"installed": True, "jobs": list(jobs), "database": f"127.0.0.1:5432/{here}", "current_database": here,
             "timezone": timezone, "timezone_unreadable": timezone_unreadable, "now": WINTER, "version": version,
-            "viewer": "checker", "jobs_filtered": False}
+            "viewer": "checker", "jobs_filtered": False, "scheduler_running": True}
 
 
 def _judge(params: dict, facts: dict):
@@ -237,11 +238,91 @@ def test_jobs_are_judged_in_the_database_they_run_in(pg_cron_here):
              make_check("scheduler", {"job": "rollup", "active": True, "schedule": "@daily",
                                       "timezone": "America/New_York"}, item="K4")]
     target = make_target({"database": pg_cron_here["url"]})
+    # the stand-in's launcher: a session in this database named as pg_cron's is (the checker sees no more)
+    launcher = psycopg.connect(pg_cron_here["admin"], autocommit=True, application_name="pg_cron scheduler")
     try:
         outcomes = gather_and_judge(target, scheduler, items)
     finally:
         target.close()
+        launcher.close()
     assert [o.status for o in outcomes] == [Status.FAILED, Status.PASSED, Status.PASSED, Status.PASSED], outcomes
     assert "'nightly' is inactive" in outcomes[0].observed
     assert {j["database"] for j in outcomes[1].evidence["jobs"]} == {here, "staging"}
     assert outcomes[3].evidence["server_timezone"] == "America/New_York"
+
+
+# -- what pg_cron itself would run ------------------------------------------------------------
+def test_jobs_no_scheduler_reads_fail_the_items_that_need_them_running():
+    """pg_cron's launcher reads cron.job only in cron.database_name, and only when it is preloaded: rows in a
+    database no launcher is connected to never run (the extension row still reads its version)."""
+    idle = {**_facts(_job(1, "nightly", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)),
+            "scheduler_running": False}
+    outcome = _judge({"job": "nightly", "active": True, "schedule": "0 5 * * *"}, idle)
+    assert outcome.status is Status.FAILED, outcome
+    assert "no pg_cron scheduler is connected to database app" in outcome.observed
+    assert outcome.evidence["scheduler_running"] is False
+    assert _judge({"job": "nightly", "active": True}, idle).status is Status.FAILED
+    # nothing runs: an item that wants the job off is not made worse by that
+    assert _judge({"job": "off", "active": False}, idle).status is Status.PASSED
+    assert _judge({"job": "gone", "active": False}, idle).status is Status.PASSED
+
+
+def test_gather_reads_whether_a_scheduler_is_connected_in_the_settings_statement():
+    """One statement more would be one round trip more: the launcher is looked up with the settings."""
+    assert "pg_catalog.pg_stat_activity" in scheduler.SETTINGS
+    assert "'pg_cron scheduler'" in scheduler.SETTINGS
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")],
+                                               [{**SETTINGS_ROW, "scheduler_running": False}], [{"timezone": None}]))
+    facts = scheduler.gather(target, [])
+    assert facts["scheduler_running"] is False
+    assert _judge({"job": "m", "active": True}, facts).status is Status.FAILED
+
+
+@pytest.mark.parametrize("stored, problem", [
+    ("0 5 * * 8", "'8' is out of range for field 5"),  # pg_cron logs "invalid pg_cron schedule" and never runs it
+    ("0 5/24 * * 1", "is not cron syntax"),  # a step on a single value
+    ("0 5 * * *  x", "five fields"),
+])
+def test_a_stored_schedule_pg_cron_cannot_read_fails(stored, problem):
+    facts = _facts(_job(22, "weekly", stored))
+    outcome = _judge({"job": "weekly", "active": True, "schedule": "0 5 * * 1"}, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert f"pg_cron cannot read the stored schedule of jobid 22 ('{stored}'" in outcome.observed
+    assert problem in outcome.observed and "the job never runs" in outcome.observed
+    assert _judge({"job": "weekly", "active": True}, facts).status is Status.FAILED  # no schedule named: still
+
+
+@pytest.mark.parametrize("stored", ["30 seconds", "0 5 $ * *"])
+def test_a_stored_schedule_that_only_a_later_pg_cron_reads_fails_on_an_earlier_one(stored):
+    """pg_cron 1.4 logs "invalid pg_cron schedule" for an interval or `$` (both arrived in 1.5)."""
+    old = _facts(_job(3, "sec", stored), version="1.4-1")
+    outcome = _judge({"job": "sec", "active": True}, old)
+    assert outcome.status is Status.FAILED, outcome
+    assert "from 1.5 on" in outcome.observed and "the job never runs" in outcome.observed
+    assert _judge({"job": "sec", "active": True}, _facts(_job(3, "sec", stored), version="1.5.2")).status \
+        is Status.PASSED
+
+
+def test_every_active_job_of_the_name_must_run_on_the_schedule():
+    """pg_cron's names are unique per (jobname, username): another role's `nightly` every minute is not 05:00."""
+    two = _facts(_job(1, "nightly", "0 5 * * *"), _job(2, "nightly", "* * * * *", username="alice"))
+    outcome = _judge({"job": "nightly", "active": True, "schedule": "0 5 * * *"}, two)
+    assert outcome.status is Status.FAILED, outcome
+    assert "jobid 2 (owned by alice) runs on '* * * * *'" in outcome.observed
+    paused = _facts(_job(1, "nightly", "0 5 * * *"), _job(2, "nightly", "* * * * *", active=False, username="alice"))
+    assert _judge({"job": "nightly", "active": True, "schedule": "0 5 * * *"}, paused).status is Status.PASSED
+    same = _facts(_job(1, "nightly", "0 5 * * *"), _job(2, "nightly", "0 5 * * *", username="alice"))
+    assert _judge({"job": "nightly", "active": True, "schedule": "0 5 * * *"}, same).status is Status.PASSED
+
+
+@pytest.mark.parametrize("running", [None, "yes", 1])
+def test_an_active_job_is_not_passed_when_whether_a_scheduler_runs_was_not_read(running):
+    """A missing or odd fact is never read as "a scheduler runs it"."""
+    facts = {"installed": True, "timezone": None, "now": dt.datetime(2026, 7, 1, 10, tzinfo=dt.timezone.utc),
+             "version": "1.4-1", "viewer": "postgres", "current_database": "postgres",
+             "jobs": [{"jobid": 1, "jobname": "nightly", "schedule": "0 5 * * *", "active": True,
+                       "database": "postgres", "username": "postgres"}]}
+    if running is not None:
+        facts["scheduler_running"] = running
+    outcome = scheduler.judge(make_check("scheduler", {"job": "nightly", "active": True}), facts)
+    assert outcome.status is Status.ERROR, outcome

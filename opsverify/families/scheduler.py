@@ -12,6 +12,12 @@ read "no job" for a job that runs, so that is *error* naming the fix (BYPASSRLS)
 reads them: month and weekday names in any case are their numbers (`MON` is `mon` is `1`), an interval
 is its number of seconds (`30 Seconds` is `30 second`).
 
+What is in cron.job is not all that runs. Where the extension is but no pg_cron launcher is connected to the
+database (`cron.database_name` names another one, or pg_cron is not in `shared_preload_libraries`), its jobs
+never run: an active item fails, an inactive one is judged as usual. A stored schedule pg_cron cannot read
+(`0 5 * * 8`, written by an UPDATE of cron.job) never runs either: it fails. Job names are unique per
+(jobname, username): every active job of the name must run on the schedule.
+
 pg_cron keeps every job in one database (its `cron.database_name`) and runs each in the database named
 in its row (`cron.schedule_in_database`): an item judges only the jobs that run in its database — the
 one the checker is connected to, or `database:` when pg_cron lives elsewhere (`postgres`) — and a job of
@@ -25,6 +31,7 @@ is refused it. That is read apart from the other settings, so only an item that 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,7 +49,11 @@ JOBS = "select jobid, jobname, schedule, active, database, username from cron.jo
 SETTINGS = (
     "select now() as now, current_database() as current_database,"
     " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
-    " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered"
+    " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered,"
+    # pg_cron's launcher reads cron.job only in cron.database_name (a GUC superuser-only to read) and only when
+    # preloaded; its session's application name and database are visible to any role (its backend_type is not)
+    " exists (select from pg_catalog.pg_stat_activity where datname = current_database()"
+    " and application_name = 'pg_cron scheduler') as scheduler_running"
 )
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
 # Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
@@ -53,11 +64,15 @@ _NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(), 4: "sun 
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of month, month, day of week
 
 
-def schedule_problem(schedule: str) -> str | None:
-    """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None."""
+def schedule_problem(schedule: str, version: Any = None) -> str | None:
+    """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None; given the
+    version of a pg_cron below 1.5, an interval or `$` (which that one cannot read) too."""
     written = " ".join(schedule.split())
-    if written in _MACROS or _INTERVAL.fullmatch(written):
-        return None  # (a macro as pg_cron spells it: lower case; an interval in any case)
+    before_1_5 = (_version(version) or FIRST_WITH_TIMEZONE) < FIRST_WITH_TIMEZONE
+    if written in _MACROS:
+        return None  # (a macro as pg_cron spells it: lower case)
+    if _INTERVAL.fullmatch(written):  # an interval in any case
+        return f"'{schedule}': pg_cron {version} has no interval schedules (from 1.5 on)" if before_1_5 else None
     text = written.lower()  # month and weekday names take any case
     fields = text.split(" ") if text else []
     if len(fields) != 5:
@@ -66,6 +81,8 @@ def schedule_problem(schedule: str) -> str | None:
         names = _NAMES.get(position, [])
         for part in field.split(","):
             if position == 2 and part == "$":  # pg_cron 1.5+: the month's last day
+                if before_1_5:
+                    return f"'{schedule}': pg_cron {version} has no '$' (last day of month, from 1.5 on)"
                 continue
             match = re.fullmatch(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?", part)
             stepped = match is not None and match.group(2) is not None
@@ -282,6 +299,7 @@ def judge(check, facts) -> Outcome:
         "runs_in": runs_in,
         "jobs": [{"jobid": j["jobid"], "schedule": j["schedule"], "active": j["active"],
                   "database": j.get("database"), "username": j.get("username")} for j in named],
+        "scheduler_running": facts.get("scheduler_running"),
     }
     if not facts["installed"]:
         # pg_cron keeps its jobs in one database (cron.database_name): looking anywhere else would
@@ -318,6 +336,17 @@ def judge(check, facts) -> Outcome:
         f" {p.timezone}" if p.timezone else "")
     if not active:
         return failed(expected, _inactive_here(p.job, named, rows) if rows else absent, **evidence)
+    running = facts.get("scheduler_running")
+    if running is False:
+        return failed(expected, _not_running(p.job, facts.get("current_database")), **evidence)
+    if running is not True:  # not read, or read as something else: an active job proves nothing runs it
+        return error(f"could not look: whether a pg_cron scheduler is connected was not read"
+                     f" ({json.dumps(running)[:40]})", **evidence)
+    unreadable = [(j, schedule_problem(j["schedule"], facts["version"])) for j in active]
+    unreadable = [f"jobid {j['jobid']} ({problem})" for j, problem in unreadable if problem]
+    if unreadable:
+        return failed(expected, f"pg_cron cannot read the stored schedule of {', '.join(unreadable)}: the job"
+                                " never runs", **evidence)
     if not p.schedule:
         return passed(expected, f"'{p.job}' active", **evidence)
     wanted = _normal(p.schedule)
@@ -340,11 +369,23 @@ def judge(check, facts) -> Outcome:
         evidence["server_timezone"] = server_zone
         evidence["expected_in_server_timezone"] = converted
         wanted = converted
-    schedules = [_normal(j["schedule"]) for j in active]
-    if as_pg_cron_reads(wanted) in {as_pg_cron_reads(s) for s in schedules}:
+    # (jobname, username) is pg_cron's key: another role's job of the name runs as well, so each one must match
+    other = [j for j in active if as_pg_cron_reads(_normal(j["schedule"])) != as_pg_cron_reads(wanted)]
+    if not other:
         return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
-    return failed(expected + note, f"'{p.job}' runs on {', '.join(repr(s) for s in schedules)}", **evidence)
+    if len(active) == 1:
+        return failed(expected + note, f"'{p.job}' runs on '{_normal(active[0]['schedule'])}'", **evidence)
+    shown = "; ".join(f"jobid {j['jobid']} (owned by {j.get('username')}) runs on '{_normal(j['schedule'])}'"
+                      for j in other)
+    return failed(expected + note, f"{len(active)} active jobs are named '{p.job}' (pg_cron runs each): {shown}",
+                  **evidence)
+
+
+def _not_running(job: str, database: str | None) -> str:
+    return (f"'{job}' is active, but no pg_cron scheduler is connected to database {database} (no 'pg_cron"
+            f" scheduler' session in pg_stat_activity): its jobs never run; pg_cron must be in"
+            f" shared_preload_libraries with cron.database_name = '{database}'")
 
 
 def _no_job_here(job: str, runs_in: str | None, named: list[dict]) -> str:

@@ -9,7 +9,7 @@ SUMMER = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone.utc)  # London is GMT
 
 def jobs(*rows, now=SUMMER):
     return {"installed": True, "timezone": None, "now": now, "version": "1.4-1", "viewer": "postgres",
-            "database": "127.0.0.1:5432/postgres",
+            "database": "127.0.0.1:5432/postgres", "scheduler_running": True,
             "jobs": [{"jobid": i + 1, "jobname": n, "schedule": s, "active": a} for i, (n, s, a) in enumerate(rows)]}
 
 
