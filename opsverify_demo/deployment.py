@@ -171,7 +171,8 @@ class Deployment:
             self._note_seeded(_load_systems(self.pg, reload))
             self._dirty.clear()
         self._shift_seeds(stale)
-        if PG_CRON_SYSTEM in reload or self.pg_cron_launcher is None:  # `with (force)` ended its session
+        if PG_CRON_SYSTEM in reload or self.pg_cron_launcher is None or self.pg_cron_launcher.closed:
+            # `with (force)` ended its session, or a fault (or the server) did
             self.hold_pg_cron_launcher()
         self.switches.reset()
         for component in self.components:
