@@ -100,9 +100,7 @@ SCHEDULED = "name: poller\non:\n  schedule:\n    - cron: '*/5 * * * *'\n  workfl
     ('"on": {schedule: [{cron: "0 * * * *"}]}\n', ["schedule"]),
 ])
 def test_workflow_triggers(text, triggers):
-    import yaml
-
-    assert workflow_triggers(yaml.safe_load(text)) == triggers
+    assert workflow_triggers(repo.read_workflow(text)) == triggers
 
 
 WORKFLOW = {"file": "wf.yml", "triggers_absent": ["schedule"], "triggers_present": ["workflow_dispatch"]}
@@ -126,6 +124,59 @@ def test_judge_workflow(text, status, observed):
         assert outcome.expected == "wf.yml with no schedule trigger and a workflow_dispatch trigger"
 
 
+# GitHub refuses the whole file (`'permissions' is already defined`): it never runs and cannot be dispatched,
+# whatever its triggers; PyYAML would keep the last of the two and judge a file GitHub never reads
+POLLER_TWICE = ("name: poller\non:\n  workflow_dispatch:\npermissions:\n  contents: read\njobs:\n"
+                "  poll: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\npermissions:\n  contents: write\n")
+
+
+@pytest.mark.parametrize("text, key, line", [
+    (POLLER_TWICE, "permissions", 8),
+    ("on:\n  schedule: [{cron: '*/5 * * * *'}]\non: workflow_dispatch\n", "on", 3),
+    ("on:\n  schedule: [{cron: '*/5 * * * *'}]\n\"on\": workflow_dispatch\n", "on", 3),  # quoted or not: one key
+    ("on:\n  workflow_dispatch:\n  workflow_dispatch: {inputs: {}}\n", "workflow_dispatch", 3),
+    # GitHub's parser compares the keys of a mapping ignoring case (actions/runner TemplateReader)
+    ("On:\n  schedule: [{cron: '*/5 * * * *'}]\non: workflow_dispatch\n", "on", 3),
+    ("on: workflow_dispatch\njobs:\n  a:\n    env: {TOKEN: a, token: b}\n", "token", 4),
+])
+def test_a_workflow_with_a_key_written_twice_fails_whatever_it_is_asked(text, key, line):
+    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    assert outcome.status is Status.FAILED
+    assert outcome.observed.startswith(f"wf.yml line {line}: ")
+    assert f"'{key}'" in outcome.observed
+    assert "GitHub refuses a workflow with a key written twice" in outcome.observed
+
+
+@pytest.mark.parametrize("merged", ["{schedule: [{cron: '0 * * * *'}]}", "*events"])
+def test_a_workflow_merging_with_a_merge_key_fails(merged):
+    # GitHub has no YAML merge keys (actions/runner#1182): `<<` is a key it does not know
+    text = f"x: &events {{push: }}\non:\n  workflow_dispatch:\n  <<: {merged}\n"
+    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    assert outcome.status is Status.FAILED
+    assert outcome.observed.startswith("wf.yml line 4: `<<` would merge a mapping, but GitHub has no YAML merge keys")
+
+
+# GitHub reads keys as text (YAML 1.2; actions/runner YamlObjectReader): `On`, `ON`, `yes` are the words as written
+# and `true` a boolean, none of them `on`: GitHub refuses the file (an unexpected key; `on` missing)
+@pytest.mark.parametrize("key", ["On", "ON", "true", "True", "yes"])
+def test_only_a_key_written_on_names_the_triggers(key):
+    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": f"name: poller\n{key}:\n  workflow_dispatch:\n"}))
+    assert outcome.status is Status.FAILED
+    assert outcome.observed.startswith(f"wf.yml has no `on:` triggers (`{key}:` is not `on`")
+
+
+@pytest.mark.parametrize("text", ["'on': workflow_dispatch\n", '"on": [workflow_dispatch]\n', MANUAL])
+def test_the_on_key_quoted_or_not_names_the_triggers(text):
+    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_key_read_as_on_only_by_yaml_1_1_fails_beside_on():
+    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": "true: [schedule]\non: workflow_dispatch\n"}))
+    assert outcome.status is Status.FAILED
+    assert "wf.yml has `true:` beside `on:`" in outcome.observed
+
+
 # -- vercel.json crons --------------------------------------------------------------------------
 CRONS = {"file": "vercel.json", "crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}]}
 
@@ -146,6 +197,11 @@ CRONS = {"file": "vercel.json", "crons": [{"path": "/api/cron/publish", "schedul
      "Vercel refuses /api/cron/publish at '* * * * SUN-SAT': "),
     ('{"framework": "nextjs"}', Status.FAILED, "vercel.json has no crons list"),
     ('{"crons": [', Status.FAILED, "vercel.json is not valid JSON"),
+    # JavaScript's JSON.parse refuses what Python's json takes: Vercel cannot read the file, no cron runs
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}], "regions": NaN}', Status.FAILED,
+     "vercel.json is not valid JSON: NaN is not JSON"),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}], "x": [Infinity, -Infinity]}',
+     Status.FAILED, "vercel.json is not valid JSON: Infinity is not JSON"),
     (None, Status.FAILED, "vercel.json not found"),
 ])
 def test_judge_crons(text, status, observed):

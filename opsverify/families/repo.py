@@ -12,6 +12,8 @@ Params, one kind per item:
     file: .github/workflows/poller-cron.yml
     triggers_absent: [schedule]        workflow `on:` triggers that must not be there
     triggers_present: [workflow_dispatch]   (GitHub Actions event names: any other is refused at load)
+                                       read as GitHub reads it: only the key `on` (not `On`, `true`); a file
+                                       GitHub refuses (a key twice, a `<<` merge) fails whatever is asked
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
@@ -64,6 +66,8 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import field_validator, model_validator
 
+from ..checklist import _yaml_loader
+from ..display import spelled
 from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, skipped, verdict
 from ..transports.http import Probe
@@ -497,14 +501,73 @@ def _utc(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_TEXT = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+KEY_TWICE = "GitHub refuses a workflow with a key written twice (it never runs)"
+
+
+class GitHubRefuses(yaml.constructor.ConstructorError):
+    """What GitHub's workflow parser refuses, so that the whole file never runs (nor can be dispatched)."""
+
+
+class _WorkflowLoader(_yaml_loader()):
+    """A workflow read as GitHub's parser reads it (actions/runner, YamlObjectReader and TemplateReader): every key
+    is text as written (`on` is the key "on", never True; `On` is "On"); two keys of a mapping that differ only in
+    case are one key written twice; `<<` merges nothing. The checklists' loader refuses a key written twice, which
+    YAML would drop without a word (keeping the last: a file GitHub refuses judged as fine)."""
+
+    def flatten_mapping(self, node):
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            if key_node.tag == _MERGE:
+                raise GitHubRefuses(None, None, "`<<` would merge a mapping, but GitHub has no YAML merge keys (it reads"
+                                    " `<<` as a key of that name) and refuses the workflow; write the keys out",
+                                    key_node.start_mark)
+            key_node.tag = _TEXT
+        try:
+            super().flatten_mapping(node)  # with no merge key, its only refusal is of a key written twice
+        except yaml.constructor.ConstructorError as exc:
+            raise GitHubRefuses(None, None, f"{exc.problem}; {KEY_TWICE}", exc.problem_mark) from exc
+        _no_keys_differing_in_case(node)
+
+
+def _no_keys_differing_in_case(node: yaml.MappingNode) -> None:
+    seen: dict[str, Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        first = seen.setdefault(key_node.value.lower(), key_node)
+        if first is not key_node:
+            raise GitHubRefuses(None, None, f"the key '{spelled(first.value)}' appears twice in one mapping (line "
+                                f"{first.start_mark.line + 1}, and here as '{spelled(key_node.value)}': GitHub compares"
+                                f" keys ignoring case): keep one; {KEY_TWICE}", key_node.start_mark)
+
+
+def read_workflow(text: str) -> Any:
+    """A workflow's data, its keys as GitHub reads them (see `_WorkflowLoader`); GitHubRefuses for what GitHub
+    refuses (a key written twice, a merge key)."""
+    return yaml.load(text, Loader=_WorkflowLoader)
+
+
+def _taken_for_on(key: Any) -> bool:
+    """A key that is not `on` to GitHub, though YAML 1.1 (PyYAML, many linters) reads it as the `on` key: True."""
+    return (isinstance(key, str) and key != "on"
+            and (key.lower() == "on" or yaml.constructor.SafeConstructor.bool_values.get(key.lower()) is True))
+
+
 def workflow_triggers(document: Any) -> list[str]:
-    """Names of a workflow's `on:` triggers; YAML 1.1 reads the bare key `on` as True."""
+    """Names of a workflow's `on:` triggers, from `read_workflow`: only the key written `on` (quoted or not)."""
     if not isinstance(document, dict):
         raise ValueError("is not a mapping")
-    key = "on" if "on" in document else True if True in document else None
-    if key is None:
-        raise ValueError("has no `on:` triggers")
-    triggers = document[key]
+    misread = ", ".join(f"`{key}:`" for key in document if _taken_for_on(key))
+    if "on" not in document:
+        raise ValueError("has no `on:` triggers" + (f" ({misread} is not `on` to GitHub, which reads keys as written:"
+                                                     " it refuses the workflow; write `on:`)" if misread else ""))
+    if misread:
+        raise ValueError(f"has {misread} beside `on:`: GitHub reads keys as written, knows no such key and refuses"
+                         " the workflow; remove it")
+    triggers = document["on"]
     if isinstance(triggers, str):
         return [triggers]
     if isinstance(triggers, (list, dict)):
@@ -527,7 +590,9 @@ def expectation(p: Params) -> str:
 def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
     expected = expectation(p)
     try:
-        triggers = workflow_triggers(yaml.safe_load(text))
+        triggers = workflow_triggers(read_workflow(text))
+    except GitHubRefuses as exc:  # the whole file: whatever its triggers, it never runs and cannot be dispatched
+        return failed(expected, f"{p.file} line {exc.problem_mark.line + 1}: {exc.problem}", **evidence)
     except yaml.YAMLError as exc:
         return failed(expected, f"{p.file} is not valid YAML: {getattr(exc, 'problem', None) or exc}", **evidence)
     except ValueError as exc:
@@ -541,7 +606,7 @@ def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
 def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
     expected = expectation(p)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_not_json)
     except ValueError as exc:
         return failed(expected, f"{p.file} is not valid JSON: {exc}", **evidence)
     crons = document.get("crons") if isinstance(document, dict) else None
@@ -558,6 +623,11 @@ def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
         elif _fires(cron.schedule) not in {_fires(s) for s in schedules}:
             problems.append(f"{cron.path} runs at " + ", ".join(f"'{s}'" for s in schedules))
     return verdict(expected, problems, f"{plural(len(seen), 'cron')}, as expected", **evidence)
+
+
+def _not_json(word: str) -> None:
+    """Python's json takes NaN and Infinity; JSON does not, nor does JSON.parse, which reads vercel.json."""
+    raise ValueError(f"{word} is not JSON (JavaScript's JSON.parse refuses it, so Vercel cannot read the file)")
 
 
 def _fires(schedule: str) -> object:
