@@ -140,6 +140,10 @@ class _Server:
 
     def close(self) -> None:
         self.stopping.set()
+        try:  # wakes the thread blocked in accept(): a closed listener it still waits on would listen on
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         for conn in self.connections:
             try:
