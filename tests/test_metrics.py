@@ -237,6 +237,101 @@ def test_other_than_ascii_is_read_where_the_format_allows_it():
     assert outcome.status is Status.PASSED, outcome.observed
 
 
+# -- a counter's series spelled `x_total` after `# TYPE x counter`: Prometheus reads them as the counter's ------
+@pytest.mark.parametrize("text, families", [
+    ('# TYPE "jobs.done" counter\n{"jobs.done_total"} 5\n', {"jobs.done": "counter"}),
+    ('# TYPE "c_q" counter\n{"c_q_total"} 3\n', {"c_q": "counter"}),
+    ('# TYPE jobs counter\n{"jobs_total"} 5\n', {"jobs": "counter"}),
+    ("# TYPE jobs counter\njobs_total 5\n", {"jobs": "counter"}),  # the same series written plain
+    ('# HELP "jobs.done" Jobs.\n# TYPE "jobs.done" counter\n{"jobs.done_total",a="1"} 5\n{"jobs.done_total",a="2"} 6\n'
+     "# TYPE g gauge\ng 1\n", {"jobs.done": "counter", "g": "gauge"}),
+])
+def test_a_counter_series_named_with_total_belongs_to_the_counter_declared_before_it(text, families):
+    """The text parser keeps `x_total` samples out of a counter declared `x` (it splits each off, typed unknown,
+    and leaves the counter empty); Prometheus reads them as the counter's, as the OpenMetrics parser does."""
+    outcome = judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("text, observed", [
+    ('# TYPE "c_q" counter\n{"c_q_total"} -3\n', "counter c_q: c_q_total is -3"),
+    ('# TYPE c_q counter\n{"c_q_total",a="1"} 1\n{"c_q_total",a="1"} 2\n',
+     'malformed exposition: c_q_total{a="1"} exposed twice'),
+])
+def test_a_counter_series_named_with_total_is_judged_as_the_counter(text, observed):
+    outcome = judged(text, {"c_q": "counter"})
+    assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
+
+
+@pytest.mark.parametrize("text, families, observed", [
+    # a series named by its own `# TYPE` or `# HELP` line is that family's, not the counter's before it
+    ("# TYPE jobs counter\n# TYPE jobs_total untyped\njobs_total 1\n", {"jobs": "counter"},
+     "jobs is declared but has no sample"),
+    ("# TYPE jobs counter\n# HELP jobs_total Done.\njobs_total 1\n", {"jobs": "counter"},
+     "jobs is declared but has no sample"),
+    # after another family: no longer the counter's group
+    ("# TYPE jobs counter\n# TYPE other gauge\nother 1\njobs_total 2\n", {"jobs": "counter"},
+     "jobs is declared but has no sample"),
+    # only a counter owns an `_total` series
+    ("# TYPE jobs gauge\njobs_total 1\n", {"jobs": "gauge"}, "jobs is declared but has no sample"),
+])
+def test_only_the_counter_right_before_a_total_series_takes_it(text, families, observed):
+    """The regrouping is narrow: plain names keep their meaning (see the `queue_depth` tests above)."""
+    outcome = judged(text, families)
+    assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
+
+
+# -- CRLF: Prometheus reads a carriage return as part of a value or a type, and refuses the scrape ------------
+CR_REFUSED = (": the line ends in a carriage return (CRLF line endings), which Prometheus refuses: end each line "
+              "with \\n alone")
+
+
+@pytest.mark.parametrize("text, line", [
+    ("# HELP g Depth.\r\n# TYPE g gauge\r\ng 1\r\n", "# TYPE g gauge\r"),  # a HELP text may hold one
+    ('# HELP g Sensor temperature.\n# TYPE g gauge\ng{sensor="0"} 25.88\r\ng{sensor="1"} 21.00\r\n',
+     'g{sensor="0"} 25.88\r'),  # the type lines in LF: the first sample line is named
+    ("# TYPE g gauge\ng 1\n\r\n", "\r"),
+])
+def test_a_line_ending_in_a_carriage_return_is_malformed(text, line):
+    """Both parsers drop a line's final carriage return; Prometheus reads it as part of the value or the type."""
+    families = {"g": "gauge"}
+    outcome = judged(text, families)
+    assert outcome.status is Status.FAILED and outcome.observed == f"malformed exposition: {line!r}{CR_REFUSED}", \
+        outcome.observed
+    om = om_judged(text + "# EOF\n", families)
+    assert om.status is Status.FAILED and om.observed == f"malformed exposition: {line!r}{CR_REFUSED}", om.observed
+
+
+def test_a_carriage_return_in_a_help_text_or_a_comment_is_read():
+    """Prometheus reads a # HELP text and a comment up to the line feed: a carriage return there is text."""
+    outcome = judged("# HELP g Depth.\r\n# TYPE g gauge\ng 1\n# a comment\r\n", {"g": "gauge"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- a declaration the parser refuses (it raises without a word): say which line and what it should be ----------
+@pytest.mark.parametrize("line, kind", [
+    ("# TYPE g\u00a0gauge", "TYPE"),  # a no-break space is no separator to either parser
+    ("# TYPE g", "TYPE"),
+    ("# HELP g\u00a0Depth.", "HELP"),
+    ("# TYPE 1g gauge", "TYPE"),
+])
+def test_a_declaration_the_parser_cannot_read_is_named(line, kind):
+    outcome = judged(f"{line}\n# TYPE h gauge\nh 1\n", {"h": "gauge"})
+    form = {"TYPE": "# TYPE name type", "HELP": "# HELP name text"}[kind]
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"malformed exposition: {line!r}: a # {kind} line prometheus_client cannot read: "
+                                f"Prometheus expects `{form}`, the name plain or quoted, its parts apart by blanks "
+                                "or tabs"), outcome.observed
+
+
+@pytest.mark.parametrize("line", ["# HELP g\x0bDepth.", '# HELP "g\\"h" Depth.', "# HELP g", "# the TYPE of g"])
+def test_help_lines_and_comments_both_read_alike_pass(line):
+    """A help's name as both read it: up to a blank, a tab or the parser's other whitespace, or quoted (escapes
+    read by the parser); a comment that names TYPE in passing is a comment."""
+    outcome = judged(f"{line}\n# TYPE g gauge\ng{{a=\"TYPE\"}} 1\n", {"g": "gauge"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 @pytest.mark.parametrize("line, why", [
     ("queue_depth 3 NaN", "the timestamp NaN is not an integer of milliseconds"),
     ("queue_depth 3 1.5", "the timestamp 1.5 is not an integer of milliseconds"),

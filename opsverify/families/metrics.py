@@ -14,8 +14,9 @@ An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or 
 large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
 parser rejects, fails it: exposing metrics is what it checks. So does a sample line with more than a timestamp after
 its value, or a timestamp of another form (text: int64 milliseconds; OpenMetrics: seconds), a value that is no ASCII
-number (Python reads `٣` as 3, Prometheus refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other
-than blanks and tabs (the parser reads a declaration where Prometheus reads a comment), a name declared (`# TYPE`,
+number (Python reads `٣` as 3, Prometheus refuses it), a sample or `# TYPE` line ending in a carriage return (CRLF:
+the parser drops it, Prometheus refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other than blanks
+and tabs (the parser reads a declaration where Prometheus reads a comment), a name declared (`# TYPE`,
 plain or quoted) twice or a family exposed in two groups (the parser would keep one by order), a series exposed
 twice (Prometheus keeps one sample: which value counts would be luck), a family declared with no sample, a counter,
 histogram or summary — any label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`,
@@ -23,8 +24,9 @@ histogram or summary — any label set of it — missing part of itself (a count
 gauge, histogram or a summary's count and sum; a counter below 0 or infinite (an integer beyond float64's range is
 +Inf to Prometheus); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is missing or differs
 from its `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Names are the format's: in the text format a gauge `x`
-and a counter `x_total` are two metrics; OpenMetrics forbids a family named as another's sample (`x_total` beside
-the counter `x`). Identical URLs are fetched once.
+and a counter `x_total` are two metrics, and samples `x_total` or `{"x_total"}` right after `# TYPE x counter` are
+that counter's (as Prometheus groups them; the parser splits them off); OpenMetrics forbids a family named as
+another's sample (`x_total` beside the counter `x`). Identical URLs are fetched once.
 """
 
 from __future__ import annotations
@@ -62,7 +64,12 @@ REQUIRED_SERIES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_
 # a `# TYPE` or `# HELP` line as Prometheus reads one: its tokens apart by blanks and tabs alone, a name plain or quoted
 TYPE_DECLARATION = re.compile(r'[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t]+(\S+)[ \t]*')
 HELP_DECLARATION = re.compile(r"[ \t]*#[ \t]+HELP[ \t]+\S")
-PLAIN_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")  # no quotes, no escapes: the parser reads it as written
+# a name without escapes, which the parser reads as written (a quoted one less its quotes)
+AS_WRITTEN = re.compile(r'[a-zA-Z_:][a-zA-Z0-9_:]*|"[^"\\]*"')
+# most `# HELP` lines: the name as written, then the parser's whitespace or the end: both read that name
+HELP_AS_WRITTEN = re.compile(r'[ \t]*#[ \t]+HELP[ \t]+(?:[a-zA-Z_:][a-zA-Z0-9_:]*|"[^"\\]*")(?:[ \t\r\v\f].*)?')
+DECLARATION_FORMS = {"TYPE": "# TYPE name type", "HELP": "# HELP name text"}
+TYPE_START = re.compile(r"[ \t]*#[ \t]+TYPE[ \t]")  # Prometheus reads the rest as the name and the type
 # a text-format sample line: its name, its labels (a quoted value may hold `}` or spaces), then what follows them
 SAMPLE_TAIL = re.compile(r'[^{\s]*(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
 VALUE = re.compile(r"[ \t]*([^ \t]*)")  # as Prometheus reads it: up to a blank or a tab
@@ -101,6 +108,8 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
     module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
     text_string_to_metric_families = load(module).text_string_to_metric_families
 
+    if crlf := carriage_return(text):
+        return {}, crlf
     declared, misread = declarations(text)
     if misread or (misread := declared_twice(declared)):
         return {}, misread
@@ -140,6 +149,7 @@ def _named(families: list, declared: list[tuple[str, str, str]], *, openmetrics:
     spelled the counter; Prometheus keeps that spelling, so a gauge `x` and a counter `x_total` are two metrics.
     A counter is keyed by the parser's name unless another family has that name too: then by its own."""
     counters = iter([] if openmetrics else [name for name, kind, _ in declared if kind == "counter"])
+    families, regrouped = (families, set()) if openmetrics else _regrouped(families, declared)
     names = Counter(family.name for family in families)
     named = []
     for family in families:
@@ -147,9 +157,33 @@ def _named(families: list, declared: list[tuple[str, str, str]], *, openmetrics:
         if family.type == "counter" and not openmetrics:  # one `# TYPE … counter` line for each, in order
             spelled = next(counters, family.name)
             exposed_as = spelled if spelled.removesuffix("_total") == family.name else family.name + "_total"
+            if id(family) in regrouped:  # its samples are the `x_total` ones it took back, as they were written
+                exposed_as = family.name + "_total"
         key = exposed_as if exposed_as and exposed_as != family.name and names[family.name] > 1 else family.name
         named.append((family, key, exposed_as))
     return named
+
+
+def _regrouped(families: list, declared: list[tuple[str, str, str]]) -> tuple[list, set[int]]:
+    """The families as Prometheus groups a text exposition's samples, and the ids of the counters regrouped.
+
+    The parser keeps a counter declared `x` to samples named `x`: each `x_total` sample after its `# TYPE` line
+    (written plain or quoted) it splits off as a family of its own, typed unknown, and leaves the counter empty;
+    Prometheus reads them as the counter's series. Narrow on purpose: only a counter left empty takes back the
+    samples split off right after it, not an `x_total` with a `# TYPE` line or a help text of its own."""
+    typed = {name for name, _, _ in declared}
+    kept: list = []
+    regrouped: set[int] = set()
+    counter = None
+    for family in families:
+        if (counter is not None and family.type == "unknown" and family.name == counter.name + "_total"
+                and family.name not in typed and not family.documentation):
+            counter.samples += family.samples
+            regrouped.add(id(counter))
+            continue
+        counter = family if family.type == "counter" and not family.samples else None
+        kept.append(family)
+    return kept, regrouped
 
 
 def _identity(sample, name: str | None = None) -> tuple:
@@ -199,21 +233,41 @@ def incomplete(family) -> list[str]:
     return lacking
 
 
+def carriage_return(text: str) -> str:
+    """The first line Prometheus refuses for the carriage return it ends in (CRLF line endings): a sample's value
+    or a `# TYPE` line's type would end in it. Both parsers strip it and read on; Prometheus reads it as text only
+    in a `# HELP` line or a comment."""
+    if "\r" not in text:
+        return ""
+    for line in text.split("\n"):
+        if line.endswith("\r") and (TYPE_START.match(line) or not line.strip().startswith("#")):
+            return (f"{cut(repr(line))}: the line ends in a carriage return (CRLF line endings), which Prometheus "
+                    "refuses: end each line with \\n alone")
+    return ""
+
+
 def declarations(text: str) -> tuple[list[tuple[str, str, str]], str]:
     """The `# TYPE` lines of an exposition, (name, type, line) in order, the name as the parser reads it (quoted or
     not); or the first comment line the parser reads as a `# TYPE` or `# HELP` that Prometheus does not: its tokens
-    apart by other whitespace than blanks and tabs, or `#x TYPE …`. The parser splits a line on any whitespace;
-    Prometheus reads such a line as a comment, or refuses it: the types judged would be the parser's alone."""
+    apart by other whitespace than blanks and tabs, or `#x TYPE …`; or one neither reads. The parser splits a line
+    on any whitespace; Prometheus reads such a line as a comment, or refuses it: the types judged would be the
+    parser's alone. Only a line the regular forms do not match is read by the parser on its own: it costs."""
     declared = []
     for line in text.split("\n"):
-        if not line.strip().startswith("#") or HELP_DECLARATION.match(line):
+        if "TYPE" not in line and "HELP" not in line:  # a sample or a comment to both: most lines
+            continue
+        if not line.strip().startswith("#") or HELP_AS_WRITTEN.fullmatch(line):
             continue
         form = TYPE_DECLARATION.fullmatch(line)
-        if form and PLAIN_NAME.fullmatch(form[1]):  # most lines: read alike by both, the name as written
-            declared.append((form[1], form[2], line.strip(" \t")))
+        if form and AS_WRITTEN.fullmatch(form[1]):  # most # TYPE lines: read alike by both, the name as written
+            declared.append((form[1].strip('"'), form[2], line.strip(" \t")))
             continue
-        if (family := _read_alone(line)) is None:
-            continue  # a comment to both, or a line the parser refuses (and with it the exposition: it says why)
+        try:
+            family = _read_alone(line)
+        except Exception:  # the parser refuses the line, and with it the exposition, without saying why
+            return [], _unreadable(line)
+        if family is None or HELP_DECLARATION.match(line):
+            continue  # a comment to both, or a help
         if not form:
             return [], (f"{cut(repr(line))}: a # TYPE or # HELP line to prometheus_client, not to Prometheus: "
                         "separate its tokens by blanks or tabs")
@@ -221,12 +275,17 @@ def declarations(text: str) -> tuple[list[tuple[str, str, str]], str]:
     return declared, ""
 
 
+def _unreadable(line: str) -> str:
+    """Why the parser refuses a `# TYPE` or `# HELP` line (it raises without a word), and what Prometheus expects."""
+    kind = next((word for word in line.split() if word in DECLARATION_FORMS), "TYPE")
+    return (f"{cut(repr(line))}: a # {kind} line prometheus_client cannot read: Prometheus expects "
+            f"`{DECLARATION_FORMS[kind]}`, the name plain or quoted, its parts apart by blanks or tabs")
+
+
 def _read_alone(line: str):
-    """The family a comment line declares as the text parser reads it — quoted names, its whitespace — or None."""
-    try:
-        return next(iter(load("prometheus_client.parser").text_string_to_metric_families(line)), None)
-    except Exception:  # the parser refuses the line, and so the exposition
-        return None
+    """The family a comment line declares as the text parser reads it — quoted names, its whitespace — or None;
+    it raises what the parser raises for a line it refuses."""
+    return next(iter(load("prometheus_client.parser").text_string_to_metric_families(line)), None)
 
 
 def _spelled(family, token: str) -> str:
@@ -252,12 +311,15 @@ def _bad_tail(text: str, *, openmetrics: bool) -> str:
     does not); in the text format also one with more than a timestamp after its value, or a timestamp that is not
     int64 milliseconds: the parser reads the first token as the value and the last as the timestamp, ignoring the
     rest (the OpenMetrics parser refuses these itself). Prometheus refuses the scrape."""
+    all_ascii = text.isascii()  # then every value is: an OpenMetrics exposition needs no look line by line
+    if openmetrics and all_ascii:
+        return ""
     for line in text.split("\n"):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         tail = SAMPLE_TAIL.match(line).group(1)
-        if not (value := VALUE.match(tail).group(1)).isascii():
+        if not all_ascii and not (value := VALUE.match(tail).group(1)).isascii():
             return f"{cut(line)}: the value {cut(ascii(value), 40)} is no ASCII number: Prometheus cannot read it"
         if openmetrics:
             continue
