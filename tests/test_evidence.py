@@ -449,7 +449,7 @@ def test_ctrl_c_before_the_workers_selected_leaves_no_archive(tmp_path):
         "def pytest_collection_modifyitems(config, items):\n"
         "    if getattr(config, 'workerinput', {}).get('workerid') == 'gw0':\n"
         "        os.kill(os.getppid(), signal.SIGINT)  # the master, as Ctrl-C reaches it\n"
-        "    time.sleep(30)  # no worker reports its collection before the interrupt\n")
+        "    time.sleep(120)  # no worker reports its collection before the interrupt (however slow the machine)\n")
     result = runbook.run("--item", "S1", "-n", "2")
     assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:]
     assert runbook.archives() == [], result.stdout[-3000:]
