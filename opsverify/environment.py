@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import idna
 import yaml
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -240,12 +241,22 @@ def address_problem(url: str) -> str | None:
     if broken:
         return ("not an address a client can read (no host, or a port that is no number): a password holding '#', "
                 "'?', '/' or '@' must be percent-encoded (%23, %3F, %2F, %40)")
-    try:  # as the resolver and ssl take the host: else every item would fail at run time, nothing sent
-        (parts.hostname or "").encode("idna")
-    except UnicodeError as exc:
+    try:  # as the client encodes the host: else every item would fail at run time, nothing sent
+        _encode_host(parts.hostname or "")
+    except UnicodeError as exc:  # idna.IDNAError is one
         return (f"the host is no DNS name ({visible(str(exc.__cause__ or exc))}); write the host as its name is "
                 "registered: no empty part between dots (two dots in a row, a leading dot), none over 63 characters")
     return None
+
+
+def _encode_host(host: str) -> None:
+    """Raises what the client would on `host`: a non-ASCII one as httpx encodes it (`idna.encode`, IDNA 2008, which
+    allows a digit ending a right-to-left label and refuses a symbol such as ☃); an ASCII one as the resolver and
+    ssl take it (no empty label, none over 63 characters)."""
+    if host.isascii():
+        host.encode("idna")
+    else:
+        idna.encode(host.lower())
 
 
 def known_environments(directory: Path) -> list[str]:
@@ -368,13 +379,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     resolved = substitute(raw, ())
     if malformed:
         raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in malformed], "environment"))
-    if missing:
-        raise MissingVariable(_missing_message(path, local_file, missing))
-    if garbled:
-        where, var, problem = garbled[0]
-        raise MissingVariable(f"{shown(path)}: {where}: ${{{var}}} {problem}")
-    if short_passwords:
-        raise MissingVariable(f"{shown(path)}: {short_passwords[0]}")
+    if missing or garbled or short_passwords:
+        raise MissingVariable(_variables_message(path, local_file, missing, garbled, short_passwords))
     model = _validate(path, resolved)
     for system, config in model.systems.items():
         at = f"{shown(path)}: systems.{spelled(system)}"
@@ -426,6 +432,33 @@ def _missing_message(path: Path, local_file: Path, missing: list[tuple[str, str,
     lines = "".join(f"\n  {name(var)}: {', '.join(places)}" for var, places in fields.items())
     return (f"{shown(path)}: {len(fields)} variables not set, each below with the fields that need it; export them "
             f"{fix}:{lines}")
+
+
+def _variables_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]],
+                       garbled: list[tuple[str, str, str]], short_passwords: list[str]) -> str:
+    """Every variable problem at once, each with the fields it concerns, never a value: one run finds them all.
+    Only unset ones: as _missing_message says them. One other problem alone: one line, as it was."""
+    others = [f"{', '.join(places)}: ${{{var}}} {problem}"
+              for (var, problem), places in _fields_of(garbled).items()] + short_passwords
+    if not others:
+        return _missing_message(path, local_file, missing)
+    if not missing and len(others) == 1:
+        return f"{shown(path)}: {others[0]}"
+    unset = [f"{', '.join(places)}: ${{{var}}} is {'set but empty' if is_empty else 'not set'}"
+             for (var, is_empty), places in _fields_of(missing).items()]
+    optional = "; write ${NAME:-} where a value may be empty" if any(is_empty for *_, is_empty in missing) else ""
+    fix = f" (a variable not set: export it or add it to {shown(local_file)} (untracked){optional})" if unset else ""
+    lines = "".join(f"\n  {line}" for line in unset + others)
+    count = len(unset) + len(others)
+    return f"{shown(path)}: {count} variable problems, each below with the fields it concerns{fix}:{lines}"
+
+
+def _fields_of(found: list[tuple[str, Any, Any]]) -> dict[tuple[Any, Any], list[str]]:
+    """(variable, what is wrong) -> the fields it is found in, in the file's order, from (field, variable, what)."""
+    fields: dict[tuple[Any, Any], list[str]] = {}
+    for where, var, what in found:
+        fields.setdefault((var, what), []).append(where)
+    return fields
 
 
 def _short_url_password(value: str) -> int | None:

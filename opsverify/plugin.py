@@ -18,6 +18,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -43,6 +44,8 @@ if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (-
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
 WAIT_NOTICES = "waiting.log"  # in that folder: the workers' wait notices, one a line, which the controller prints
 NOTICES_POLL_S = 0.1  # how often the controller looks for new ones (a notice is about a wait of a second or more)
+NOTICES_READ_BYTES = 64 * 1024  # read per look at most: the file is the workers', and what else is there unbounded
+NOTICE_CHARACTERS = 1000  # a notice is a line; one longer is cut
 RUN_NOW_ENV = "OPSVERIFY_RUN_NOW"  # the master's reading of the clock, which its xdist workers judge waivers by
 FAIL_ON = ("blocker", "critical", "normal", "minor")  # --fail-on's severities, most severe first
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
@@ -492,18 +495,40 @@ def say_live(config: pytest.Config, text: str) -> None:
 def tell_the_controller(shared: Path, text: str) -> None:
     """An xdist worker's wait notice, for the controller to print (see WaitNotices): one line, appended in one
     write, so the lines of workers writing at once never mix."""
-    line = " ".join(text.split()) + "\n"
-    handle = os.open(shared / WAIT_NOTICES, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    line = " ".join(text.split())[:NOTICE_CHARACTERS] + "\n"
+    handle = _open_notices(shared / WAIT_NOTICES, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    if handle is None:
+        return
     try:
         os.write(handle, line.encode())
+    except OSError:  # a full disk: the notice is a courtesy, never the item's error
+        pass
     finally:
         os.close(handle)
+
+
+def _open_notices(path: Path, flags: int) -> int | None:
+    """The notices file, opened only when it is a regular file of its own: a FIFO put in its place would hold
+    open() (and the run) until another process opened its other end, a symlink would send the notices elsewhere.
+    None when it is anything else, or not there: the notices are a courtesy, the run goes on without them."""
+    try:
+        handle = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return None
+    try:
+        regular = stat.S_ISREG(os.fstat(handle).st_mode)
+    except OSError:
+        regular = False
+    if not regular:
+        os.close(handle)
+        return None
+    return handle
 
 
 class WaitNotices(threading.Thread):
     """Under xdist the workers gather, and only the controller has the console: it prints the notices they append
     to the run's shared folder (tell_the_controller) as they come, cleaned by its redactor as every console line,
-    each once."""
+    each once. Read a bounded piece at a time, each line cut to a bounded length."""
 
     def __init__(self, config: pytest.Config, shared: Path, redactor: Redactor) -> None:
         super().__init__(daemon=True, name="opsverify-wait-notices")
@@ -511,6 +536,7 @@ class WaitNotices(threading.Thread):
         self.path = shared / WAIT_NOTICES
         self.redactor = redactor
         self.read_to = 0
+        self.in_cut_line = False  # the rest of a line already said cut: passed over up to its end
         self.said: set[str] = set()
         self.stopping = threading.Event()
 
@@ -520,22 +546,41 @@ class WaitNotices(threading.Thread):
 
     def stop(self) -> None:
         self.stopping.set()
-        self.join()
-        self.say_new()
+        self.join(timeout=2)  # a daemon: should a look ever hang, the summary is not held for it
+        if not self.is_alive():
+            self.say_new()
 
     def say_new(self) -> None:
-        try:
-            with open(self.path, "rb") as notices:
-                notices.seek(self.read_to)
-                written = notices.read()
-        except OSError:  # none yet (no worker has waited); a notice is the console's courtesy, never the run's end
+        handle = _open_notices(self.path, os.O_RDONLY)
+        if handle is None:  # none yet (no worker has waited), or no regular file
             return
-        complete = written[:written.rfind(b"\n") + 1]  # a line being appended is read once it is whole
+        try:
+            written = os.pread(handle, NOTICES_READ_BYTES, self.read_to)
+        except OSError:
+            return
+        finally:
+            os.close(handle)
+        for line in self._whole_lines(written):
+            text = self.redactor.text(line.decode(errors="replace"))  # whole: a secret the cut splits is found
+            if len(text) > NOTICE_CHARACTERS:
+                text = text[:NOTICE_CHARACTERS] + " [cut]"
+            if text not in self.said:
+                self.said.add(text)
+                say_live(self.config, visible(text))
+
+    def _whole_lines(self, written: bytes) -> list[bytes]:
+        """The lines `written` completes (a line being appended is read once it is whole), past what is read; a line
+        longer than one read is taken as it stands, and its rest passed over."""
+        complete = written[:written.rfind(b"\n") + 1]
+        if not complete and len(written) == NOTICES_READ_BYTES:  # no line's end in a whole read: a line too long
+            self.read_to += len(written)
+            taken, self.in_cut_line = ([] if self.in_cut_line else [written]), True  # said cut (it is over 1,000)
+            return taken
         self.read_to += len(complete)
-        for line in complete.decode(errors="replace").splitlines():
-            if line not in self.said:
-                self.said.add(line)
-                say_live(self.config, visible(self.redactor.text(line)))
+        lines = complete.splitlines()
+        if self.in_cut_line and lines:  # the end of the line said cut
+            lines, self.in_cut_line = lines[1:], False
+        return lines
 
 
 def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] | None]:

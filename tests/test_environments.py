@@ -555,3 +555,59 @@ def test_a_file_named_as_no_environment_can_be_is_not_listed_as_one(tmp_path):
     with pytest.raises(UnknownEnvironment) as raised:
         environment_path(tmp_path, "prd")
     assert raised.value.message.endswith("known: local")
+
+
+# -- every variable problem is said at once, each with its fields, never its value -------------------------------------
+def test_every_variable_problem_is_said_in_one_message(tmp_path, monkeypatch):
+    """Unset, empty, a control character, bytes not UTF-8, a secret or a URL password too short: all are found
+    before the run stops, so none waits for another run to be found."""
+    monkeypatch.delenv("MISSING_ONE", raising=False)
+    systems = ('  shop:\n    database: "postgresql://checker:${PW}@127.0.0.1:5432/shop"\n'
+               '    secrets: {k1: "${CTL_ONE}", k2: "${CTL_TWO}", k3: "${MISSING_ONE}", k4: "${EMPTY_ONE}", '
+               'k5: "${RAW_ONE}", k6: "${SHORT_ONE}", k7: "${CTL_ONE}"}\n')
+    variables = {"CTL_ONE": "bell\x07-Kanary-One", "CTL_TWO": "tab\t-Kanary-Two", "EMPTY_ONE": "", "PW": "qz",
+                 "RAW_ONE": os.fsdecode(b"raw-\xff-Kanary-Raw"), "SHORT_ONE": "Kan"}
+    with pytest.raises(MissingVariable) as raised:
+        _load(tmp_path, monkeypatch, systems, variables=variables)
+    message = raised.value.message
+    assert raised.value.exit_code == 22
+    assert "Kanary" not in message and "Kan" not in message and ":qz@" not in message
+    lines = message.splitlines()
+    assert lines[0] == (f"{tmp_path / 'local.yaml'}: 7 variable problems, each below with the fields it concerns (a "
+                        f"variable not set: export it or add it to {tmp_path / 'local.secrets.env'} (untracked); write "
+                        "${NAME:-} where a value may be empty):"), message
+    control = ("holds a control character (a line break or tab inside the value); set it to the value alone (e.g. "
+               "printf '%s' ... rather than echo)")
+    assert lines[1:] == [
+        "  systems.shop.secrets.k3: ${MISSING_ONE} is not set",
+        "  systems.shop.secrets.k4: ${EMPTY_ONE} is set but empty",
+        f"  systems.shop.secrets.k1, systems.shop.secrets.k7: ${{CTL_ONE}} {control}",
+        f"  systems.shop.secrets.k2: ${{CTL_TWO}} {control}",
+        "  systems.shop.secrets.k5: ${RAW_ONE} holds bytes that are not UTF-8 text; set it to the value as UTF-8",
+        "  systems.shop.secrets.k6: ${SHORT_ONE} is 3 characters: a secret this short would be found inside ordinary "
+        "words, so it cannot be kept out of the output; use one of at least 6",
+        "  systems.shop.database: the URL from ${PW} has a password of 2 characters: a password this short is found "
+        "inside ordinary words, so it cannot be kept out of the output; give it one of at least 8",
+    ], message
+
+
+# -- a non-ASCII host is judged as httpx encodes it (IDNA 2008), not as Python's codec does (IDNA 2003) ---------------
+@pytest.mark.parametrize("address", ["http://\u05d0\u05d1\u05d21.example/",  # a digit ending a right-to-left label
+                                     "https://stra\u00dfe.de/", "https://B\u00fccher.Example/"])
+def test_a_host_httpx_reaches_is_kept(tmp_path, monkeypatch, address):
+    env = _load(tmp_path, monkeypatch, "  shop: {endpoints: {rpc: \"${U}\"}}\n", variables={"U": address})
+    assert env.model.systems["shop"].endpoints["rpc"] == address
+
+
+@pytest.mark.parametrize("address, said", [
+    ("https://\u2603.net/", "Codepoint U+2603 at position 1 of '\u2603' not allowed"),
+    ("https://\U0001F600.example/", "Codepoint U+1F600 at position 1 of '\U0001F600' not allowed"),
+    ("https://b\u00fccher..example/", "Empty Label"),
+])
+def test_a_host_httpx_refuses_is_refused_at_load(tmp_path, monkeypatch, address, said):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {endpoints: {rpc: \"${U}\"}}\n", variables={"U": address})
+    assert raised.value.exit_code == 20
+    assert raised.value.message == (f"{tmp_path / 'local.yaml'}: systems.shop.endpoints.rpc: the host is no DNS name "
+                                    f"({said}); write the host as its name is registered: no empty part between dots "
+                                    "(two dots in a row, a leading dot), none over 63 characters")

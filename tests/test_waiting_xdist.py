@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 from types import SimpleNamespace
@@ -114,3 +115,99 @@ def test_the_controller_prints_each_workers_notice_once_cleaned_and_whole(tmp_pa
         log.write(" up in 2 s\n")
     notices.say_new()
     assert capsys.readouterr().err == "opsverify: still waiting for till sql: gives up in 2 s\n"
+
+
+# -- the notices file is a courtesy: what stands in its place never holds the run ------------------------------------
+def _finishes(work) -> bool:
+    """Whether `work` returns (a hang would hold the suite: a generous bound, no verdict on speed)."""
+    done = threading.Thread(target=work, daemon=True)
+    done.start()
+    done.join(60)
+    return not done.is_alive()
+
+
+def test_a_fifo_in_place_of_the_notices_file_is_passed_over(tmp_path, capsys):
+    """open() of a FIFO waits for its other end: the controller's thread, and the worker telling it, would wait
+    forever (and the run with them, Ctrl-C included). Neither reads nor writes anything but a regular file."""
+    os.mkfifo(tmp_path / WAIT_NOTICES)
+    no_console = SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: None))
+    notices = WaitNotices(no_console, tmp_path, Redactor())
+    assert _finishes(notices.say_new)
+    assert _finishes(lambda: tell_the_controller(tmp_path, "waiting for shop http: gives up within 12 s"))
+    reader = os.open(tmp_path / WAIT_NOTICES, os.O_RDONLY | os.O_NONBLOCK)  # a reader there: still no regular file
+    try:
+        assert _finishes(lambda: tell_the_controller(tmp_path, "waiting for shop http: gives up within 12 s"))
+        assert os.read(reader, 100) == b""
+    finally:
+        os.close(reader)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_symlink_in_place_of_the_notices_file_is_not_followed(tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("a line planted elsewhere\n", encoding="utf-8")
+    (tmp_path / WAIT_NOTICES).symlink_to(elsewhere)
+    no_console = SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: None))
+    WaitNotices(no_console, tmp_path, Redactor()).say_new()
+    tell_the_controller(tmp_path, "waiting for shop http: gives up within 12 s")
+    assert capsys.readouterr().err == ""
+    assert elsewhere.read_text(encoding="utf-8") == "a line planted elsewhere\n"
+
+
+def test_an_over_long_line_is_cut_and_the_lines_after_it_are_said(tmp_path, capsys):
+    """A line without end is read a bounded piece at a time (never whole into memory) and said once, cut."""
+    (tmp_path / WAIT_NOTICES).write_bytes(b"x" * 300_000 + b"\nwaiting for till sql: gives up within 2 s\n")
+    no_console = SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: None))
+    notices = WaitNotices(no_console, tmp_path, Redactor())
+    for _ in range(10):
+        notices.say_new()
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 2, [line[:80] for line in said]
+    assert said[0].startswith("opsverify: xxx") and said[0].endswith(" [cut]") and len(said[0]) < 1_100
+    assert said[1] == "opsverify: waiting for till sql: gives up within 2 s"
+
+
+def test_a_run_whose_notices_file_is_a_fifo_ends_with_its_summary(tmp_path):
+    """The FIFO is planted in the run's shared folder as soon as it is made: the run still ends, its summary said."""
+    root, temp = tmp_path / "project", tmp_path / "temp"
+    root.mkdir()
+    temp.mkdir()
+    (root / "web.env").write_text("APP_ORIGIN=https://shop.example\n", encoding="utf-8")
+    project = Project(root)
+    project.checklist("a", QUICK_ITEMS)
+    project.checklist("site", HANGING_ITEM)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
+    planted = threading.Event()
+    finished = threading.Event()
+
+    def plant() -> None:
+        while not finished.is_set():
+            for shared in temp.glob("opsverify-shared-*"):
+                os.mkfifo(shared / "fifo")
+                os.replace(shared / "fifo", shared / WAIT_NOTICES)
+                planted.set()
+                return
+            finished.wait(0.02)
+
+    with silent_server() as server:
+        project.environment(f"""
+        timeouts: {{http_s: 2}}
+        systems:
+          a: {{services: {{web: {{env: {{dotenv: '{root / "web.env"}'}}}}}}}}
+          site: {{services: {{web: {{url: 'http://127.0.0.1:{server["port"]}'}}}}}}
+        """)
+        planter = threading.Thread(target=plant, daemon=True)
+        planter.start()
+        proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+                                 "local", "-n", "2"], cwd=root, env={**environ, "TMPDIR": str(temp)},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            output, _ = proc.communicate(timeout=180)
+        finally:
+            finished.set()
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert planted.is_set(), output[-3000:]
+    assert any(line.startswith("env local, deploy local: ") for line in output.splitlines()), output[-3000:]
+    assert "archive: reports/local/" in output, output[-3000:]
