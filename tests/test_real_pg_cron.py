@@ -326,7 +326,9 @@ def test_a_stored_schedule_pg_cron_cannot_read_fails(pg_cron, tmp_path):
     """cron.schedule refuses these, an UPDATE of cron.job does not: pg_cron then logs "invalid pg_cron schedule"
     and never runs the job (an interval too, below pg_cron 1.5)."""
     with psycopg.connect(pg_cron, autocommit=True) as conn:
-        unreadable = ["0 5 * * 8", "0 5/24 * * 1"] + (["30 seconds"] if _version_of(conn) < (1, 5) else [])
+        # pg_cron splits fields on spaces and tabs only: an NBSP or a vertical tab leaves four
+        unreadable = ["0 5 * * 8", "0 5/24 * * 1", "0\u00a05 * * 1", "0\x0b5 * * 1"] + (
+            ["30 seconds"] if _version_of(conn) < (1, 5) else [])
         jobid = conn.execute("select cron.schedule('weekly', '0 5 * * 1', 'select 1')").fetchone()[0]
         seen = {}
         try:
@@ -338,7 +340,8 @@ def test_a_stored_schedule_pg_cron_cannot_read_fails(pg_cron, tmp_path):
             conn.execute("select cron.unschedule(%s)", (jobid,))
     for stored, outcome in seen.items():
         assert outcome.status is Status.FAILED, outcome
-        assert f"pg_cron cannot read the stored schedule of jobid {jobid} ('{stored}'" in outcome.observed
+        assert f"pg_cron cannot read the stored schedule of jobid {jobid} ('" in outcome.observed  # (shown escaped)
+        assert "the job never runs" in outcome.observed
 
 
 def test_another_roles_job_of_the_same_name_counts(pg_cron, tmp_path):
@@ -356,3 +359,95 @@ def test_another_roles_job_of_the_same_name_counts(pg_cron, tmp_path):
             conn.execute("drop role alice")
     assert seen["K1"].status is Status.FAILED, seen["K1"]
     assert f"jobid {theirs} (owned by alice) runs on '* * * * *'" in seen["K1"].observed
+
+
+@pytest.mark.parametrize("stored", ["* * * * * *", "* ** * * *"])
+def test_a_schedule_pg_cron_takes_is_not_failed_as_unreadable(pg_cron, tmp_path, stored):
+    """cron.schedule itself takes these (a sixth field ignored, `**` read as `*`): the job runs."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        jobid = conn.execute("select cron.schedule('loose', %s, 'select 1')", (stored,)).fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: loose, active: true}"))["K1"]
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    assert seen.status is Status.PASSED, seen
+
+
+@pytest.fixture
+def checker_of(pg_cron):
+    """A checker role that reads cron.job and what PUBLIC may, bypassing row level security, and an admin
+    connection. (Not in pg_read_all_data: that role reads pg_stat_activity whatever PUBLIC may.)"""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("drop role if exists plain_checker")
+        conn.execute("create role plain_checker login bypassrls")
+        conn.execute("grant usage on schema cron to plain_checker; grant select on cron.job to plain_checker")
+        jobid = conn.execute("select cron.schedule('nightly-plain', '0 5 * * *', 'select 1')").fetchone()[0]
+        try:
+            yield conn, pg_cron.replace("postgres@", "plain_checker@", 1)
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+            conn.execute("drop owned by plain_checker")  # its grants on cron
+            conn.execute("drop role plain_checker")
+
+
+PLAIN_ITEMS = _item("K1", "{job: nightly-plain, active: true}") + _item("K2", "{job: publish-plain, active: false}")
+
+
+def test_a_revoked_pg_stat_activity_errors_only_the_items_that_need_a_scheduler(checker_of, tmp_path):
+    conn, url = checker_of
+    conn.execute("revoke select on pg_catalog.pg_stat_activity from public")
+    try:
+        seen = _own_outcomes(url, tmp_path, PLAIN_ITEMS)
+    finally:
+        conn.execute("grant select on pg_catalog.pg_stat_activity to public")
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.ERROR, "K2": Status.PASSED}, seen
+    assert "grant select on pg_catalog.pg_stat_activity to plain_checker" in seen["K1"].observed
+
+
+def test_a_checker_shown_only_its_own_sessions_cannot_tell_whether_the_scheduler_runs(checker_of, tmp_path):
+    """A provider that shows each role only its own sessions (simulated: pg_stat_activity filtered so)."""
+    conn, url = checker_of
+    original = conn.execute("select pg_get_viewdef('pg_catalog.pg_stat_activity')").fetchone()[0].rstrip().rstrip(";")
+    conn.execute("set allow_system_table_mods = on")
+    conn.execute(f"create or replace view pg_catalog.pg_stat_activity as {original}"
+                 f" where pg_has_role(s.usesysid, 'USAGE')")
+    try:
+        hidden = _own_outcomes(url, tmp_path, PLAIN_ITEMS)
+    finally:
+        conn.execute(f"create or replace view pg_catalog.pg_stat_activity as {original}")
+        conn.execute("reset allow_system_table_mods")
+    assert {k: o.status for k, o in hidden.items()} == {"K1": Status.ERROR, "K2": Status.PASSED}, hidden
+    assert "cannot tell whether a pg_cron scheduler runs" in hidden["K1"].observed
+    assert "pg_read_all_stats" in hidden["K1"].observed
+    assert _own_outcomes(url, tmp_path, PLAIN_ITEMS)["K1"].status is Status.PASSED
+
+
+def test_a_standby_is_told_to_point_at_the_primary(pg_cron, tmp_path):
+    """cron.job replicates to a hot standby, where no pg_cron launcher runs."""
+    primary = pg_cron.rsplit(":", 1)[1].split("/")[0]
+    root = Path(tempfile.mkdtemp(prefix="opsverify-standby-"))
+    user = "postgres" if os.geteuid() == 0 else None
+    os.chmod(root, 0o755)
+    if user:
+        shutil.chown(root, user)
+    port, data = free_port(), root / "data"
+    run = dict(user=user, cwd=root, capture_output=True, text=True, timeout=60, check=True)
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        jobid = conn.execute("select cron.schedule('nightly-replicated', '0 5 * * *', 'select 1')").fetchone()[0]
+    try:
+        subprocess.run([f"{PGBIN}/pg_basebackup", "-h", "127.0.0.1", "-p", primary, "-U", "postgres", "-D", str(data),
+                        "-R", "-X", "stream"], **run)
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write(f"port = {port}\nunix_socket_directories = '{root}'\n")
+        subprocess.run([f"{PGBIN}/pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w", "-t", "30", "start"], **run)
+        standby = pg_cron.replace(f":{primary}/", f":{port}/", 1)
+        seen = _own_outcomes(standby, tmp_path, _item("K1", "{job: nightly-replicated, active: true}")
+                             + _item("K2", "{job: publish-replicated, active: false}"))
+    finally:
+        subprocess.run([f"{PGBIN}/pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop"], user=user, cwd=root,
+                       capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+        with psycopg.connect(pg_cron, autocommit=True) as conn:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.ERROR, "K2": Status.PASSED}, seen
+    assert "the database is a standby (in recovery)" in seen["K1"].observed

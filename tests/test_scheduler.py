@@ -83,7 +83,8 @@ def _facts(*jobs: dict, here: str = "app", version: str = "1.6", timezone: str |
            timezone_unreadable: bool = False) -> dict:
     return {"installed": True, "jobs": list(jobs), "database": f"127.0.0.1:5432/{here}", "current_database": here,
             "timezone": timezone, "timezone_unreadable": timezone_unreadable, "now": WINTER, "version": version,
-            "viewer": "checker", "jobs_filtered": False, "scheduler_running": True}
+            "viewer": "checker", "jobs_filtered": False, "scheduler_running": True, "others_hidden": False,
+            "in_recovery": False}
 
 
 def _judge(params: dict, facts: dict):
@@ -192,12 +193,13 @@ class _Answers:
 
 
 SETTINGS_ROW = {"now": WINTER, "version": "1.6", "viewer": "checker", "jobs_filtered": False,
-                "current_database": "app"}
+                "current_database": "app", "in_recovery": False}
+SCHEDULER_ROW = {"scheduler_running": True, "others_hidden": False}
 
 
 def test_gather_reads_a_refused_cron_timezone_as_unreadable_not_as_an_error():
     refused = QueryFailed('permission denied to examine "cron.timezone"', "42501")
-    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], refused))
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], refused))
     facts = scheduler.gather(target, [])
     assert facts["timezone_unreadable"] and facts["timezone"] is None
     assert facts["jobs"][0]["database"] == "app"
@@ -267,12 +269,12 @@ def test_jobs_no_scheduler_reads_fail_the_items_that_need_them_running():
     assert _judge({"job": "gone", "active": False}, idle).status is Status.PASSED
 
 
-def test_gather_reads_whether_a_scheduler_is_connected_in_the_settings_statement():
-    """One statement more would be one round trip more: the launcher is looked up with the settings."""
-    assert "pg_catalog.pg_stat_activity" in scheduler.SETTINGS
-    assert "'pg_cron scheduler'" in scheduler.SETTINGS
-    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")],
-                                               [{**SETTINGS_ROW, "scheduler_running": False}], [{"timezone": None}]))
+def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
+    """Its own statement (a revoked pg_stat_activity must not take the settings with it), asked in the family's one
+    round trip."""
+    assert "'pg_cron scheduler'" in scheduler.SCHEDULER and "pg_stat_activity" not in scheduler.SETTINGS
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW],
+                                               [{**SCHEDULER_ROW, "scheduler_running": False}], [{"timezone": None}]))
     facts = scheduler.gather(target, [])
     assert facts["scheduler_running"] is False
     assert _judge({"job": "m", "active": True}, facts).status is Status.FAILED
@@ -280,8 +282,8 @@ def test_gather_reads_whether_a_scheduler_is_connected_in_the_settings_statement
 
 @pytest.mark.parametrize("stored, problem", [
     ("0 5 * * 8", "'8' is out of range for field 5"),  # pg_cron logs "invalid pg_cron schedule" and never runs it
-    ("0 5/24 * * 1", "is not cron syntax"),  # a step on a single value
-    ("0 5 * * *  x", "five fields"),
+    ("0 5/24 * * 1", "a step needs * or a range"),  # a step on a single value
+    ("0 5 * *", "4 of the five fields"),
 ])
 def test_a_stored_schedule_pg_cron_cannot_read_fails(stored, problem):
     facts = _facts(_job(22, "weekly", stored))
@@ -326,3 +328,84 @@ def test_an_active_job_is_not_passed_when_whether_a_scheduler_runs_was_not_read(
         facts["scheduler_running"] = running
     outcome = scheduler.judge(make_check("scheduler", {"job": "nightly", "active": True}), facts)
     assert outcome.status is Status.ERROR, outcome
+
+
+# -- what pg_cron reads in a stored schedule, not what a checklist may write ---------------------
+@pytest.mark.parametrize("stored", ["* * * * * *", "* ** * * *", "0 5 * * 1 junk", "0 5 * * *\u00a0"])
+def test_a_stored_schedule_pg_cron_runs_is_not_failed_for_the_checklist_rule(stored):
+    """pg_cron takes these (cron.schedule accepts them: a sixth field is ignored, `**` is `*`), though a checklist
+    may not write them: compared as written, never "the job never runs"."""
+    facts = _facts(_job(5, "every", stored))
+    outcome = _judge({"job": "every", "active": True}, facts)
+    assert outcome.status is Status.PASSED, outcome
+    compared = _judge({"job": "every", "active": True, "schedule": "* * * * *"}, facts)
+    assert "never runs" not in compared.observed, compared
+
+
+@pytest.mark.parametrize("stored, problem", [
+    ("0\u00a05 * * *", "spaces and tabs"),  # pg_cron splits fields on spaces and tabs only: four fields here
+    ("0\x0b5 * * *", "spaces and tabs"),
+    ("0 5 * * 8 *", "'8' is out of range for field 5"),
+    ("0 5 * * 1-5/0", "step"),
+])
+def test_a_stored_schedule_pg_cron_refuses_fails(stored, problem):
+    outcome = _judge({"job": "weekly", "active": True}, _facts(_job(22, "weekly", stored)))
+    assert outcome.status is Status.FAILED, outcome
+    assert "pg_cron cannot read the stored schedule of jobid 22" in outcome.observed
+    assert problem in outcome.observed and "the job never runs" in outcome.observed
+
+
+def _settings_and_scheduler(scheduler_answer, **settings):
+    """gather over a database answering the jobs, settings, scheduler and time zone statements."""
+    answers = {"jobs": [_job(1, "m", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)],
+               "settings": [{**SETTINGS_ROW, "in_recovery": False, **settings}], "scheduler": scheduler_answer,
+               "timezone": [{"timezone": None}]}
+    order = {scheduler.JOBS: "jobs", scheduler.SETTINGS: "settings", scheduler.SCHEDULER: "scheduler",
+             scheduler.TIMEZONE: "timezone"}
+    statements = scheduler.database_statements(None, [])
+    return scheduler.gather(SimpleNamespace(database=_Answers(*[answers[order[s]] for s in statements])), [])
+
+
+def test_an_unreadable_pg_stat_activity_errors_only_the_items_that_need_a_scheduler():
+    """`revoke select on pg_catalog.pg_stat_activity from public`: the settings and the jobs are still read."""
+    refused = QueryFailed("permission denied for view pg_stat_activity", "42501")
+    facts = _settings_and_scheduler(refused)
+    outcome = _judge({"job": "m", "active": True}, facts)
+    assert outcome.status is Status.ERROR, outcome
+    assert "pg_stat_activity" in outcome.observed and "grant select on pg_catalog.pg_stat_activity to checker" \
+        in outcome.observed
+    assert _judge({"job": "off", "active": False}, facts).status is Status.PASSED
+    assert _judge({"job": "m", "active": False}, facts).status is Status.FAILED
+    assert scheduler.SCHEDULER in scheduler.database_statements(None, [])  # asked with the others, one round trip
+    assert "pg_stat_activity" not in scheduler.SETTINGS
+
+
+def test_a_checker_that_sees_no_other_session_is_not_told_the_scheduler_is_missing():
+    """A managed provider shows each role only its own sessions: no launcher seen proves nothing."""
+    facts = _settings_and_scheduler([{"scheduler_running": False, "others_hidden": True}])
+    outcome = _judge({"job": "m", "active": True}, facts)
+    assert outcome.status is Status.ERROR, outcome
+    assert "cannot tell whether a pg_cron scheduler runs: the checker role sees no other session" in outcome.observed
+    assert "pg_read_all_stats" in outcome.observed
+    assert _judge({"job": "off", "active": False}, facts).status is Status.PASSED
+    seen = _settings_and_scheduler([{"scheduler_running": False, "others_hidden": False}])
+    assert _judge({"job": "m", "active": True}, seen).status is Status.FAILED
+
+
+def test_a_standby_is_not_judged_for_a_scheduler_that_runs_on_the_primary():
+    """cron.job replicates to a hot standby; pg_cron's launcher runs only on the primary."""
+    facts = _settings_and_scheduler([{"scheduler_running": False, "others_hidden": False}], in_recovery=True)
+    outcome = _judge({"job": "m", "active": True}, facts)
+    assert outcome.status is Status.ERROR, outcome
+    assert "the database is a standby (in recovery): pg_cron runs on the primary; point the checker at the primary" \
+        in outcome.observed
+    assert _judge({"job": "off", "active": False}, facts).status is Status.PASSED
+
+
+@pytest.mark.parametrize("unread", ["others_hidden", "in_recovery"])
+def test_no_scheduler_seen_is_no_verdict_when_what_would_explain_it_was_not_read(unread):
+    """No scheduler session seen proves none runs only on a primary whose sessions the checker sees."""
+    facts = {**_facts(_job(1, "nightly", "0 5 * * *")), "scheduler_running": False}
+    facts.pop(unread)
+    outcome = _judge({"job": "nightly", "active": True}, facts)
+    assert outcome.status is Status.ERROR and "was not read" in outcome.observed, outcome

@@ -14,8 +14,10 @@ is its number of seconds (`30 Seconds` is `30 second`).
 
 What is in cron.job is not all that runs. Where the extension is but no pg_cron launcher is connected to the
 database (`cron.database_name` names another one, or pg_cron is not in `shared_preload_libraries`), its jobs
-never run: an active item fails, an inactive one is judged as usual. A stored schedule pg_cron cannot read
-(`0 5 * * 8`, written by an UPDATE of cron.job) never runs either: it fails. Job names are unique per
+never run: an active item fails, an inactive one is judged as usual — unless that cannot be told (a standby, a
+pg_stat_activity the checker may not read or that shows it no other role's session): then it is *error*. A
+stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job) never runs either:
+it fails; one it reads though a checklist may not write it (`* ** * * *`) is compared as written. Job names are unique per
 (jobname, username): every active job of the name must run on the schedule.
 
 pg_cron keeps every job in one database (its `cron.database_name`) and runs each in the database named
@@ -38,7 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator, model_validator
 
-from ..errors import GatherError
+from ..errors import GatherError, QueryFailed
 from ..outcome import Outcome, error, failed, passed
 from ._common import StrictParams
 
@@ -50,10 +52,19 @@ SETTINGS = (
     "select now() as now, current_database() as current_database,"
     " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
     " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered,"
-    # pg_cron's launcher reads cron.job only in cron.database_name (a GUC superuser-only to read) and only when
-    # preloaded; its session's application name and database are visible to any role (its backend_type is not)
-    " exists (select from pg_catalog.pg_stat_activity where datname = current_database()"
-    " and application_name = 'pg_cron scheduler') as scheduler_running"
+    # cron.job replicates to a hot standby; pg_cron's launcher runs only on the primary
+    " pg_is_in_recovery() as in_recovery"
+)
+# pg_cron's launcher reads cron.job only in cron.database_name (a GUC superuser-only to read) and only when
+# preloaded; its session's application name and database are visible to any role (its backend_type is not).
+# Its own statement: a pg_stat_activity a provider revoked must not take the settings (and so the items that
+# need no scheduler) with it. A provider may also show a role only its own sessions, where no launcher seen
+# proves nothing: stock PostgreSQL shows every role the background processes (no usename) at least.
+SCHEDULER = (
+    "select exists (select from pg_catalog.pg_stat_activity where datname = current_database()"
+    " and application_name = 'pg_cron scheduler') as scheduler_running,"
+    " not exists (select from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()"
+    " and usename is distinct from current_user) as others_hidden"
 )
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
 # Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
@@ -64,41 +75,91 @@ _NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(), 4: "sun 
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of month, month, day of week
 
 
+_PART = re.compile(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?")  # `*`, a value or range, and a step
+_BLANKS = re.compile(r"[ \t]+")  # all pg_cron (vixie cron's entry.c) separates fields by: not an NBSP, not a VT
+
+
 def schedule_problem(schedule: str, version: Any = None) -> str | None:
     """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None; given the
-    version of a pg_cron below 1.5, an interval or `$` (which that one cannot read) too."""
+    version of a pg_cron below 1.5, an interval or `$` (which that one cannot read) too. The rule for what a
+    checklist may write: stricter than what pg_cron reads from cron.job (see `stored_schedule_problem`)."""
     written = " ".join(schedule.split())
-    before_1_5 = (_version(version) or FIRST_WITH_TIMEZONE) < FIRST_WITH_TIMEZONE
+    before_1_5 = _before_1_5(version)
     if written in _MACROS:
         return None  # (a macro as pg_cron spells it: lower case)
     if _INTERVAL.fullmatch(written):  # an interval in any case
-        return f"'{schedule}': pg_cron {version} has no interval schedules (from 1.5 on)" if before_1_5 else None
+        return _no_interval(schedule, version) if before_1_5 else None
     text = written.lower()  # month and weekday names take any case
     fields = text.split(" ") if text else []
     if len(fields) != 5:
         return f"'{schedule}' is not a cron schedule (five fields: minute hour day month weekday)"
-    for position, (field, (low, high)) in enumerate(zip(fields, _RANGES)):
-        names = _NAMES.get(position, [])
+    for position, field in enumerate(fields):
         for part in field.split(","):
-            if position == 2 and part == "$":  # pg_cron 1.5+: the month's last day
-                if before_1_5:
-                    return f"'{schedule}': pg_cron {version} has no '$' (last day of month, from 1.5 on)"
-                continue
-            match = re.fullmatch(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?", part)
-            stepped = match is not None and match.group(2) is not None
-            # a step needs `*` or a range to step through (pg_cron refuses `5/10`), and is never 0
-            if not match or (stepped and (int(match.group(2)) == 0 or (match.group(1) != "*"
-                                                                        and "-" not in match.group(1)))):
+            match = _PART.fullmatch(part)
+            if not match and not (position == 2 and part == "$"):  # `$`: pg_cron 1.5+, the month's last day
                 return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax"
-            for bound in match.group(1).split("-") if match.group(1) != "*" else []:
-                value = names.index(bound) + (position == 3) if bound in names else (
-                    int(bound) if re.fullmatch(r"[0-9]+", bound) else None)
-                if value is None:
+            problem = _refused_part(schedule, position, field, part, version)
+            if problem:
+                return problem
+            for bound in match.group(1).split("-") if match and match.group(1) != "*" else []:
+                if _field_value(bound, position) is None:
+                    low, high = _RANGES[position]
                     return f"'{schedule}': '{bound}' is not a value of field {position + 1} ({low}-{high})"
-                if not low <= value <= high:
-                    return f"'{schedule}': '{bound}' is out of range for field {position + 1} ({low}-{high})"
     return None
 
+
+def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
+    """Why pg_cron is known to refuse a schedule stored in cron.job (an UPDATE writes what cron.schedule would
+    refuse; pg_cron then logs "invalid pg_cron schedule" and never runs the job), else None. pg_cron reads more
+    than a checklist may write (`**` as `*`, a sixth field ignored), so only what it is known to refuse counts:
+    fewer than five fields split on spaces and tabs, a number out of its field's range, a step on one value or
+    of 0, and below 1.5 an interval or `$`. Anything else is compared as written."""
+    written = schedule.strip(" \t")
+    if written.startswith("@"):
+        return None  # a macro, or a word pg_cron may not know: compared as written
+    fields = _BLANKS.split(written) if written else []
+    if len(fields) < 5:
+        if not _before_1_5(version) and re.search("second", written, re.IGNORECASE):
+            return None  # pg_cron 1.5+ reads an interval with its own rules
+        if _before_1_5(version) and _INTERVAL.fullmatch(" ".join(written.split())):
+            return _no_interval(schedule, version)
+        return (f"'{schedule}' has {len(fields)} of the five fields pg_cron reads (it separates them by spaces and"
+                f" tabs only)")
+    for position, field in enumerate(fields[:5]):  # pg_cron ignores what follows the fifth
+        for part in field.lower().split(","):
+            problem = _refused_part(schedule, position, field, part, version)
+            if problem:
+                return problem
+    return None
+
+
+def _refused_part(schedule: str, position: int, field: str, part: str, version: Any) -> str | None:
+    """Why pg_cron refuses `part` (one of the comma-separated parts of field `position`), when that is known; a
+    part it is not cron syntax as read here says nothing."""
+    if position == 2 and part == "$":
+        return (f"'{schedule}': pg_cron {version} has no '$' (last day of month, from 1.5 on)"
+                if _before_1_5(version) else None)
+    match = _PART.fullmatch(part)
+    if not match:
+        return None
+    if match.group(2) is not None and int(match.group(2)) == 0:
+        return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax (a step of 0)"
+    if match.group(2) is not None and match.group(1) != "*" and "-" not in match.group(1):
+        return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax (a step needs * or a range)"
+    low, high = _RANGES[position]
+    for bound in match.group(1).split("-") if match.group(1) != "*" else []:
+        if bound.isdigit() and not low <= int(bound) <= high:
+            return f"'{schedule}': '{bound}' is out of range for field {position + 1} ({low}-{high})"
+    return None
+
+
+def _before_1_5(version: Any) -> bool:
+    """A pg_cron below 1.5 (no intervals, no `$`); an unknown version is taken as a later one."""
+    return (_version(version) or FIRST_WITH_TIMEZONE) < FIRST_WITH_TIMEZONE
+
+
+def _no_interval(schedule: str, version: Any) -> str:
+    return f"'{schedule}': pg_cron {version} has no interval schedules (from 1.5 on)"
 
 
 class Params(StrictParams):
@@ -158,14 +219,14 @@ FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 
 def database_statements(target, checks) -> list[str]:
-    return [JOBS, SETTINGS, TIMEZONE]
+    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings, timezone = target.database.query_many(database_statements(target, checks))
+    jobs, settings, launcher, timezone = target.database.query_many(database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
-    facts = {"database": target.database.where, **settings[0], **_timezone(timezone)}
+    facts = {"database": target.database.where, **settings[0], **_scheduler(launcher), **_timezone(timezone)}
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
             return {"installed": False, "jobs": [], **facts}
@@ -176,6 +237,16 @@ def gather(target, checks) -> dict[str, Any]:
                               f" schedule, active, database, username): {jobs}; is it a version that names its jobs?")
         raise jobs
     return {"installed": True, "jobs": jobs, **facts}
+
+
+def _scheduler(answer: Any) -> dict[str, Any]:
+    """Whether a pg_cron launcher is connected here, or why the server would not say: only an active item needs
+    to know, so a refused statement is not every item's error."""
+    if isinstance(answer, QueryFailed):
+        return {"scheduler_running": None, "scheduler_unread": answer.message, "scheduler_sqlstate": answer.sqlstate}
+    if isinstance(answer, GatherError):
+        raise answer  # the conversation itself failed: that is every item's cause
+    return dict(answer[0])
 
 
 def _timezone(answer: Any) -> dict[str, Any]:
@@ -336,13 +407,12 @@ def judge(check, facts) -> Outcome:
         f" {p.timezone}" if p.timezone else "")
     if not active:
         return failed(expected, _inactive_here(p.job, named, rows) if rows else absent, **evidence)
-    running = facts.get("scheduler_running")
-    if running is False:
+    unsure = _scheduler_unknown(facts)
+    if unsure:
+        return error(unsure, **evidence)
+    if facts.get("scheduler_running") is False:
         return failed(expected, _not_running(p.job, facts.get("current_database")), **evidence)
-    if running is not True:  # not read, or read as something else: an active job proves nothing runs it
-        return error(f"could not look: whether a pg_cron scheduler is connected was not read"
-                     f" ({json.dumps(running)[:40]})", **evidence)
-    unreadable = [(j, schedule_problem(j["schedule"], facts["version"])) for j in active]
+    unreadable = [(j, stored_schedule_problem(j["schedule"], facts["version"])) for j in active]
     unreadable = [f"jobid {j['jobid']} ({problem})" for j, problem in unreadable if problem]
     if unreadable:
         return failed(expected, f"pg_cron cannot read the stored schedule of {', '.join(unreadable)}: the job"
@@ -380,6 +450,32 @@ def judge(check, facts) -> Outcome:
                       for j in other)
     return failed(expected + note, f"{len(active)} active jobs are named '{p.job}' (pg_cron runs each): {shown}",
                   **evidence)
+
+
+def _scheduler_unknown(facts: dict) -> str | None:
+    """Why whether a pg_cron scheduler runs these jobs cannot be told from here, else None."""
+    viewer = facts.get("viewer")
+    running = facts.get("scheduler_running")
+    if facts.get("in_recovery"):
+        return "the database is a standby (in recovery): pg_cron runs on the primary; point the checker at the primary"
+    if facts.get("scheduler_unread") and facts.get("scheduler_sqlstate") == INSUFFICIENT_PRIVILEGE:
+        return (f"could not look whether a pg_cron scheduler is connected: the checker role {viewer} may not read"
+                f" pg_catalog.pg_stat_activity ({facts['scheduler_unread']}); grant select on"
+                f" pg_catalog.pg_stat_activity to {viewer}")
+    if facts.get("scheduler_unread"):
+        return (f"could not look whether a pg_cron scheduler is connected: pg_catalog.pg_stat_activity could not be"
+                f" read ({facts['scheduler_unread']})")
+    if running is False and facts.get("others_hidden"):
+        return (f"cannot tell whether a pg_cron scheduler runs: the checker role sees no other session (its"
+                f" pg_stat_activity shows {viewer} only its own, as some providers do); grant pg_read_all_stats to"
+                f" {viewer}")
+    if running is not True and running is not False:  # not read, or read as something else
+        return f"could not look: whether a pg_cron scheduler is connected was not read ({json.dumps(running)[:40]})"
+    if running is False and (facts.get("others_hidden") is not False or facts.get("in_recovery") is not False):
+        # none seen proves none runs only on a primary whose sessions the checker sees: neither may be assumed
+        return ("could not look: no pg_cron scheduler session is seen, and whether the checker sees other sessions"
+                " or the database is a standby was not read")
+    return None
 
 
 def _not_running(job: str, database: str | None) -> str:
