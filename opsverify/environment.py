@@ -244,7 +244,9 @@ def address_problem(url: str) -> str | None:
     try:  # as the client encodes the host: else every item would fail at run time, nothing sent
         _encode_host(parts.hostname or "")
     except UnicodeError as exc:  # idna.IDNAError is one
-        return (f"the host is no DNS name ({visible(str(exc.__cause__ or exc))}); write the host as its name is "
+        # idna quotes the label it refuses, and a label may be a variable's value (a tenant key): said without it
+        reason = re.sub(r" of '.*'", "", str(exc.__cause__ or exc))
+        return (f"the host is no DNS name ({visible(reason)}); write the host as its name is "
                 "registered: no empty part between dots (two dots in a row, a leading dot), none over 63 characters")
     return None
 

@@ -29,6 +29,7 @@ from opsverify.families.sql import VISIBILITY
 from opsverify.outcome import Status
 from opsverify.secrets import Redactor
 from opsverify.transports.postgres import QueryFailed
+from opsverify.transports import jsonrpc
 from opsverify.transports.jsonrpc import Answer, Call, RpcError, call_batch
 
 
@@ -916,3 +917,16 @@ def test_gather_refuses_answers_that_do_not_match_the_statements():
     target.query_many = lambda statements: statements[:-1]
     with pytest.raises(GatherError, match="answers to"):
         rpc.gather(target, [check("a", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)])
+
+
+@pytest.mark.parametrize("body", ["y" * 97 + "CnRyRpcPath7Q2xW9zLmP4vB", "[" + "y" * 100 + "CnRyRpcPath7Q2xW9zLmP4vB]"])
+def test_the_start_of_a_refusal_cut_in_a_secret_is_masked_where_it_is_cut(body):
+    """A body quoted as its first characters ends in "…" where it is cut: the redactor masks a secret's piece there
+    (a bare cut followed by a quote left 23 of a key's 24 characters readable)."""
+    from opsverify.secrets import Redactor
+
+    key = "CnRyRpcPath7Q2xW9zLmP4vB"
+    redactor = Redactor()
+    redactor.add_declared(key)
+    for shown in (jsonrpc._gist(None, body), f"{jsonrpc._start(body)!r}"):
+        assert key[:7] not in redactor.text(f"HTTP 401: the provider refused to answer: {shown}"), shown

@@ -175,7 +175,8 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, st
 
 
 def _start(text: str) -> str:
-    return text[:120].replace("\n", " ")
+    """The body's start, marked "…" where it is cut: the redactor masks a secret's piece at such a cut."""
+    return cut(text.replace("\n", " "), 120)
 
 
 def _gist(document: Any, text: str) -> str:
