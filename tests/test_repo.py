@@ -572,3 +572,16 @@ def test_a_checkout_gone_since_the_environment_loaded_is_its_items_error_not_the
     wf, env = (results[f"joslyn-ai:{c.key}"] for c in checks)
     assert wf.status is Status.ERROR and "is not a directory" in wf.observed, wf
     assert env.status is Status.SKIPPED, env  # judged as ever: no service configured
+
+
+def test_githubs_words_cut_in_a_secret_are_masked_where_they_are_cut():
+    """A refusal's body quoted by its start ends in "…" where it is cut: a token echoed across the cut is masked."""
+    from types import SimpleNamespace
+
+    from opsverify.secrets import Redactor
+
+    token = "ghp_CnRyTok3nQ2xW9zLmP4vB8nR"
+    reply = SimpleNamespace(json=lambda: {}, text="Bad credentials for " + "x" * 130 + token)
+    redactor = Redactor()
+    redactor.add_declared(token)
+    assert token[:8] not in redactor.text(f"GitHub refused: {repo._said(reply)} (401)")

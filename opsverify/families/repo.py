@@ -67,7 +67,7 @@ from dotenv import dotenv_values
 from pydantic import field_validator, model_validator
 
 from ..checklist import _yaml_loader
-from ..display import spelled
+from ..display import cut, spelled
 from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, skipped, verdict
 from ..transports.http import Probe
@@ -452,7 +452,7 @@ def _said(reply) -> str:
         message = reply.json().get("message")
     except (ValueError, AttributeError):
         message = None
-    return str(message or reply.text.strip() or "no body")[:160]
+    return cut(str(message or reply.text.strip() or "no body"), 160)  # "…" at the cut: a secret's piece is masked
 
 
 def _text(label: str, path: str, data: bytes) -> str | GatherError:

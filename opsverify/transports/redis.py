@@ -13,6 +13,7 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..display import cut
 from ..errors import GatherError, Refused
 from ..lazy import load
 
@@ -128,4 +129,5 @@ def _run(conversation, deadline_s: float) -> Any:
     except (redis.RedisError, OSError) as exc:
         raise NoAnswer(f"{type(exc).__name__}: {exc}") from None
     except (ValueError, RecursionError) as exc:  # bytes redis-py cannot read as RESP (`:abc`, invalid UTF-8, …)
-        raise NoAnswer(f"not a Redis reply ({type(exc).__name__}: {str(exc)[:120]})") from None
+        # cut marked "…": the redactor masks a secret's piece where an excerpt is cut
+        raise NoAnswer(f"not a Redis reply ({type(exc).__name__}: {cut(str(exc), 120)})") from None
