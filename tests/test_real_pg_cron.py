@@ -411,11 +411,17 @@ def test_a_checker_shown_only_its_own_sessions_cannot_tell_whether_the_scheduler
     conn.execute("set allow_system_table_mods = on")
     conn.execute(f"create or replace view pg_catalog.pg_stat_activity as {original}"
                  f" where pg_has_role(s.usesysid, 'USAGE')")
+    # a session of a role the checker is a member of is shown it: it proves nothing of the sessions hidden
+    conn.execute("drop role if exists app_owner")
+    conn.execute("create role app_owner login; grant app_owner to plain_checker")
+    member = psycopg.connect(url.replace("plain_checker@", "app_owner@", 1), autocommit=True)
     try:
         hidden = _own_outcomes(url, tmp_path, PLAIN_ITEMS)
     finally:
+        member.close()
         conn.execute(f"create or replace view pg_catalog.pg_stat_activity as {original}")
         conn.execute("reset allow_system_table_mods")
+        conn.execute("drop role app_owner")
     assert {k: o.status for k, o in hidden.items()} == {"K1": Status.ERROR, "K2": Status.PASSED}, hidden
     assert "cannot tell whether a pg_cron scheduler runs" in hidden["K1"].observed
     assert "pg_read_all_stats" in hidden["K1"].observed

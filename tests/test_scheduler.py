@@ -281,8 +281,8 @@ def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
 
 
 @pytest.mark.parametrize("stored, problem", [
-    ("0 5 * * 8", "'8' is out of range for field 5"),  # pg_cron logs "invalid pg_cron schedule" and never runs it
-    ("0 5/24 * * 1", "a step needs * or a range"),  # a step on a single value
+    ("0 5 * * 8", "field 5 ('8') has '8', out of range"),  # pg_cron logs "invalid pg_cron schedule" and never runs it
+    ("0 5/24 * * 1", "has a step on a single value"),  # a step on a single value
     ("0 5 * *", "4 of the five fields"),
 ])
 def test_a_stored_schedule_pg_cron_cannot_read_fails(stored, problem):
@@ -345,7 +345,7 @@ def test_a_stored_schedule_pg_cron_runs_is_not_failed_for_the_checklist_rule(sto
 @pytest.mark.parametrize("stored, problem", [
     ("0\u00a05 * * *", "spaces and tabs"),  # pg_cron splits fields on spaces and tabs only: four fields here
     ("0\x0b5 * * *", "spaces and tabs"),
-    ("0 5 * * 8 *", "'8' is out of range for field 5"),
+    ("0 5 * * 8 *", "field 5 ('8') has '8', out of range"),
     ("0 5 * * 1-5/0", "step"),
 ])
 def test_a_stored_schedule_pg_cron_refuses_fails(stored, problem):
@@ -409,3 +409,20 @@ def test_no_scheduler_seen_is_no_verdict_when_what_would_explain_it_was_not_read
     facts.pop(unread)
     outcome = _judge({"job": "nightly", "active": True}, facts)
     assert outcome.status is Status.ERROR and "was not read" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("stored", ["0 5 * * jan", "0 5 mon * *", "0 5 * * sund", "0 5 * * su", "0 5 ? * 1",
+                                    "0 5 * * 5L", "0 5 * * -", "0 5 * * /2", "0 5 * * *,", "0 5 * * 1//2",
+                                    "0 5 1-$ * *", "@", "@ daily", "@every", "@DAILY", "-1 5 * * *", "0 +5 * * *",
+                                    "0 5 * * #", "0 5 * * 1,", "0 5 * * \u0661"])
+def test_a_stored_schedule_pg_cron_refuses_is_never_passed(stored):
+    """What pg_cron's parser refuses (logged "invalid pg_cron schedule", the job never runs), read as it reads:
+    names only in their own field and of three letters, a value where one is due, no macro it does not spell."""
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(5, "j", stored)))
+    assert outcome.status is Status.FAILED and "never runs" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("stored", ["0 5 * * 4294967297", "*/4294967296 * * * *"])
+def test_a_stored_number_pg_cron_would_wrap_gives_no_verdict(stored):
+    outcome = _judge({"job": "j", "active": True, "schedule": "0 5 * * 1"}, _facts(_job(5, "j", stored)))
+    assert outcome.status is Status.ERROR and "not known here" in outcome.observed, outcome

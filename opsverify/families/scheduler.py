@@ -63,8 +63,9 @@ SETTINGS = (
 SCHEDULER = (
     "select exists (select from pg_catalog.pg_stat_activity where datname = current_database()"
     " and application_name = 'pg_cron scheduler') as scheduler_running,"
+    # sessions of roles the checker is a member of prove nothing: a provider hiding others' sessions shows them
     " not exists (select from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()"
-    " and usename is distinct from current_user) as others_hidden"
+    " and (usesysid is null or not pg_catalog.pg_has_role(current_user, usesysid, 'member'))) as others_hidden"
 )
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
 # Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
@@ -108,29 +109,94 @@ def schedule_problem(schedule: str, version: Any = None) -> str | None:
     return None
 
 
+PG_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
+                            "@reboot"})  # as pg_cron's parser spells them (it compares case-sensitively)
+WRAPS = 2 ** 31  # pg_cron reads a number into an int: beyond this it wraps, so what it makes of one is not known here
+
+
+class NotUnderstood(Exception):
+    """A stored schedule whose reading by pg_cron is not known here: no verdict either way."""
+
+
 def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
-    """Why pg_cron is known to refuse a schedule stored in cron.job (an UPDATE writes what cron.schedule would
-    refuse; pg_cron then logs "invalid pg_cron schedule" and never runs the job), else None. pg_cron reads more
-    than a checklist may write (`**` as `*`, a sixth field ignored), so only what it is known to refuse counts:
-    fewer than five fields split on spaces and tabs, a number out of its field's range, a step on one value or
-    of 0, and below 1.5 an interval or `$`. Anything else is compared as written."""
+    """Why pg_cron refuses a schedule stored in cron.job (an UPDATE writes what cron.schedule would refuse; pg_cron
+    then logs "invalid pg_cron schedule" and never runs the job), else None. It is read as pg_cron's parser reads
+    it, not by the checklist rule: fields apart by spaces and tabs, the first five read, in each a list of ranges
+    after which the rest of the field is skipped (so `**` runs as `*`). NotUnderstood: what pg_cron makes of it is
+    not known here (a number it would wrap), so no verdict is read from it."""
     written = schedule.strip(" \t")
     if written.startswith("@"):
-        return None  # a macro, or a word pg_cron may not know: compared as written
+        if written in PG_CRON_MACROS:
+            return None
+        if written.split(None, 1)[0] in PG_CRON_MACROS:
+            raise NotUnderstood(f"'{schedule}': a macro followed by more")
+        return f"'{schedule}': pg_cron has no such macro (it knows {', '.join(sorted(PG_CRON_MACROS))}, as written)"
     fields = _BLANKS.split(written) if written else []
     if len(fields) < 5:
         if not _before_1_5(version) and re.search("second", written, re.IGNORECASE):
-            return None  # pg_cron 1.5+ reads an interval with its own rules
+            return None  # pg_cron 1.5+ reads an interval; it is compared as the seconds it reads
         if _before_1_5(version) and _INTERVAL.fullmatch(" ".join(written.split())):
             return _no_interval(schedule, version)
         return (f"'{schedule}' has {len(fields)} of the five fields pg_cron reads (it separates them by spaces and"
                 f" tabs only)")
     for position, field in enumerate(fields[:5]):  # pg_cron ignores what follows the fifth
-        for part in field.lower().split(","):
-            problem = _refused_part(schedule, position, field, part, version)
+        problem = _refused_field(schedule, position, field, version)
+        if problem:
+            return f"'{schedule}': field {position + 1} ('{field}') {problem}"
+    return None
+
+
+_WORD = re.compile(r"[A-Za-z0-9]*")  # what pg_cron reads as one number or name (C's isalnum, ASCII)
+
+
+def _refused_field(schedule: str, position: int, field: str, version: Any) -> str | None:
+    """Why pg_cron refuses one field, read as its parser reads it (get_list, get_range, get_number), else None."""
+    if position == 2 and field.startswith("$"):
+        return "has '$', which pg_cron reads from 1.5 on" if _before_1_5(version) else None
+    at = 0
+    while True:
+        if field.startswith("*", at):
+            at, single = at + 1, False
+        else:
+            at, problem = _value(field, at, position)
             if problem:
                 return problem
-    return None
+            single = not field.startswith("-", at)
+            if not single:
+                at, problem = _value(field, at + 1, position)
+                if problem:
+                    return problem
+        if field.startswith("/", at):
+            if single:
+                return "has a step on a single value (pg_cron steps only * or a range)"
+            step = _WORD.match(field, at + 1)[0]
+            if not step.isdigit():
+                return f"has a step '{step}' that is no number"
+            if int(step) >= WRAPS:
+                raise NotUnderstood(f"'{schedule}': a step of {step}")
+            if int(step) == 0:
+                return "has a step of 0"
+            at += 1 + len(step)
+        if not field.startswith(",", at):
+            return None  # pg_cron skips the rest of the field
+        at += 1
+
+
+def _value(field: str, at: int, position: int) -> tuple[int, str | None]:
+    """(where the value ends, why pg_cron refuses it): a number in the field's range, or its three-letter name."""
+    word = _WORD.match(field, at)[0]
+    low, high = _RANGES[position]
+    if not word:
+        return at, f"has no value where pg_cron reads one (at '{field[at:at + 1] or 'its end'}')"
+    if word.isdigit():
+        if int(word) >= WRAPS:
+            raise NotUnderstood(f"the number {word}")
+        if not low <= int(word) <= high:
+            return at, f"has '{word}', out of range ({low}-{high})"
+    elif word.lower() not in _NAMES.get(position, []):
+        # month names in the month field and day names in the weekday field only, three letters, any case
+        return at, f"has '{word}', no value pg_cron reads there"
+    return at + len(word), None
 
 
 def _refused_part(schedule: str, position: int, field: str, part: str, version: Any) -> str | None:
@@ -412,8 +478,19 @@ def judge(check, facts) -> Outcome:
         return error(unsure, **evidence)
     if facts.get("scheduler_running") is False:
         return failed(expected, _not_running(p.job, facts.get("current_database")), **evidence)
-    unreadable = [(j, stored_schedule_problem(j["schedule"], facts["version"])) for j in active]
-    unreadable = [f"jobid {j['jobid']} ({problem})" for j, problem in unreadable if problem]
+    unreadable, unknown = [], []
+    for job in active:
+        try:
+            problem = stored_schedule_problem(job["schedule"], facts["version"])
+        except NotUnderstood as exc:
+            unknown.append(f"jobid {job['jobid']} ({exc})")
+            continue
+        if problem:
+            unreadable.append(f"jobid {job['jobid']} ({problem})")
+    if unknown and not unreadable:
+        return error(f"could not look: whether pg_cron reads the stored schedule of {', '.join(unknown)} is not known"
+                     " here: compare it with cron.job_run_details, or store it as cron.schedule writes it",
+                     **evidence)
     if unreadable:
         return failed(expected, f"pg_cron cannot read the stored schedule of {', '.join(unreadable)}: the job"
                                 " never runs", **evidence)
