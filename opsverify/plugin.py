@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (-
 
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
 WAIT_NOTICES = "waiting.log"  # in that folder: the workers' wait notices, one a line, which the controller prints
+NOTICES_SHOWN = 1000  # distinct notices the controller prints at most (and keeps, to print each once)
 NOTICES_POLL_S = 0.1  # how often the controller looks for new ones (a notice is about a wait of a second or more)
 NOTICES_READ_BYTES = 64 * 1024  # read per look at most: the file is the workers', and what else is there unbounded
 NOTICE_CHARACTERS = 1000  # a notice is a line; one longer is cut
@@ -555,6 +556,8 @@ class WaitNotices(threading.Thread):
         if handle is None:  # none yet (no worker has waited), or no regular file
             return
         try:
+            if os.fstat(handle).st_size < self.read_to:  # emptied or replaced: read it from its start again
+                self.read_to, self.in_cut_line = 0, False
             written = os.pread(handle, NOTICES_READ_BYTES, self.read_to)
         except OSError:
             return
@@ -564,9 +567,15 @@ class WaitNotices(threading.Thread):
             text = self.redactor.text(line.decode(errors="replace"))  # whole: a secret the cut splits is found
             if len(text) > NOTICE_CHARACTERS:
                 text = text[:NOTICE_CHARACTERS] + " [cut]"
-            if text not in self.said:
-                self.said.add(text)
-                say_live(self.config, visible(text))
+            if not text.strip() or text in self.said:
+                continue
+            if len(self.said) >= NOTICES_SHOWN:  # a run waits on a few jobs: this many lines is no notice
+                if len(self.said) == NOTICES_SHOWN:
+                    self.said.add("")
+                    say_live(self.config, f"further wait notices not shown (over {NOTICES_SHOWN})")
+                continue
+            self.said.add(text)
+            say_live(self.config, visible(text))
 
     def _whole_lines(self, written: bytes) -> list[bytes]:
         """The lines `written` completes (a line being appended is read once it is whole), past what is read; a line

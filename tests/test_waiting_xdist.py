@@ -211,3 +211,31 @@ def test_a_run_whose_notices_file_is_a_fifo_ends_with_its_summary(tmp_path):
     assert planted.is_set(), output[-3000:]
     assert any(line.startswith("env local, deploy local: ") for line in output.splitlines()), output[-3000:]
     assert "archive: reports/local/" in output, output[-3000:]
+
+
+def test_a_notices_file_emptied_mid_run_is_read_again_from_its_start(tmp_path, capsys):
+    """Emptied (or replaced by a shorter one) under the reader: what comes next is said whole, not from the middle
+    of a line where the old file ended."""
+    no_console = SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: None))
+    notices = WaitNotices(no_console, tmp_path, Redactor())
+    tell_the_controller(tmp_path, "waiting for shop http: gives up within 12 s")
+    notices.say_new()
+    (tmp_path / WAIT_NOTICES).write_text("")
+    tell_the_controller(tmp_path, "still waiting: 2 s")
+    notices.say_new()
+    assert capsys.readouterr().err.splitlines() == ["opsverify: waiting for shop http: gives up within 12 s",
+                                                     "opsverify: still waiting: 2 s"]
+
+
+def test_the_controller_says_a_bounded_number_of_notices(tmp_path, capsys):
+    """Millions of distinct lines planted in the notices file are neither all printed nor all kept."""
+    from opsverify.plugin import NOTICES_SHOWN
+
+    no_console = SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: None))
+    notices = WaitNotices(no_console, tmp_path, Redactor())
+    (tmp_path / WAIT_NOTICES).write_text("".join(f"notice {n}\n" for n in range(NOTICES_SHOWN + 500)))
+    for _ in range(5):
+        notices.say_new()
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == NOTICES_SHOWN + 1 and "further wait notices not shown" in said[-1]
+    assert len(notices.said) == NOTICES_SHOWN + 1
