@@ -599,17 +599,21 @@ def test_a_batch_naming_an_id_never_asked_answers_no_call(node):
     """Calls 0, 1 answered as 1, 2: the reply named 1 is call 0's. A reply to an id never asked says the node
     numbers its replies otherwise than the calls: no reply is matched to a call, so the poor account never
     passes with the rich one's balance."""
+    for outcome in _rich_and_poor(node, "shifted"):
+        assert outcome.status is Status.ERROR, outcome
+        assert f"the batch's reply id 2 (asked 0 … 1) {UNASKED}" in outcome.observed, outcome.observed
+
+
+def _rich_and_poor(node, mode: str) -> list:
+    """A rich account's and a poor one's getBalance items, each needing 1 SOL, asked of the node in `mode`."""
     server, url = node
-    server.mode = "shifted"
+    server.mode = mode
     rich, poor = addr(5), addr(6)
     server.balances.update({str([rich]): 10 ** 10, str([poor]): 5})
     items = [check("rich", method="getBalance", account=rich, min_lamports=10 ** 9),
              check("poor", method="getBalance", account=poor, min_lamports=10 ** 9)]
     got = rpc.gather(FakeTarget(url, {}), items)
-    for item in items:
-        outcome = rpc.judge(item, got)
-        assert outcome.status is Status.ERROR, outcome
-        assert f"the batch's reply id 2 (asked 0 … 1) {UNASKED}" in outcome.observed, outcome.observed
+    return [rpc.judge(item, got) for item in items]
 
 
 def test_a_single_error_naming_another_id_is_no_answer(node):
@@ -644,15 +648,7 @@ def test_a_batch_leaving_out_an_asked_id_answers_no_call(node, mode, missing):
     """A server answers every call of a batch: a call left without a reply (and no null-id error standing for it)
     says the replies are numbered otherwise than the calls — 0, 1 answered as 1 alone would pass the poor account
     on the rich one's balance."""
-    server, url = node
-    server.mode = mode
-    rich, poor = addr(5), addr(6)
-    server.balances.update({str([rich]): 10 ** 10, str([poor]): 5})
-    items = [check("rich", method="getBalance", account=rich, min_lamports=10 ** 9),
-             check("poor", method="getBalance", account=poor, min_lamports=10 ** 9)]
-    got = rpc.gather(FakeTarget(url, {}), items)
-    for item in items:
-        outcome = rpc.judge(item, got)
+    for outcome in _rich_and_poor(node, mode):
         assert outcome.status is Status.ERROR, outcome
         assert f"the batch holds no reply to id {missing} (asked 0 … 1) {UNALIGNED}" in outcome.observed, outcome
 

@@ -191,33 +191,15 @@ def test_a_web_server_that_answers_200_to_everything_is_no_bucket(params):
     assert outcome.observed.endswith("is the endpoint an S3 API?")
 
 
-@contextmanager
 def website(*pages: str):
     """A web server with `pages` (200, HTML) and a 404 page for any other path, as `python -m http.server` serves a
     folder; yields its URL and the requests it took."""
-    asked: list[str] = []
+    def respond(command: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        found = path.split("?")[0] in pages
+        body = b"<html>a page</html>" if found else b"<html><h1>404 Not Found</h1></html>"
+        return (200 if found else 404), {"content-type": "text/html"}, body
 
-    class Site(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _answer(self) -> None:
-            asked.append(f"{self.command} {self.path}")
-            found = self.path.split("?")[0] in pages
-            body = b"<html>a page</html>" if found else b"<html><h1>404 Not Found</h1></html>"
-            self.send_response_only(200 if found else 404)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        do_HEAD = do_GET = _answer
-
-        def log_message(self, *args) -> None:
-            pass
-
-    with _running(Site) as url:
-        yield url, asked
+    return _answering(respond)
 
 
 def test_a_website_with_a_page_named_like_the_bucket_is_no_bucket():
@@ -326,10 +308,17 @@ def test_a_dripping_endpoint_is_left_behind_at_the_deadline():
     assert f"no complete answer within {family.deadline_s(target):g} s" in outcome.observed
 
 
-@contextmanager
 def s3_answering(status: int, headers: dict[str, str], body: bytes = b"", *, list_status: int | None = None):
     """An endpoint answering HEAD (and GET, the listing) of any bucket with `status` and `headers`; yields its URL
     and the requests it took."""
+    return _answering(lambda command, path: (list_status if command == "GET" and list_status else status, headers,
+                                             body))
+
+
+@contextmanager
+def _answering(respond):
+    """An HTTP endpoint answering HEAD and GET with `respond(command, path)` -> (status, headers, body); yields its
+    URL and the requests it took."""
     asked: list[str] = []
 
     class Answer(BaseHTTPRequestHandler):
@@ -337,7 +326,7 @@ def s3_answering(status: int, headers: dict[str, str], body: bytes = b"", *, lis
 
         def _answer(self) -> None:
             asked.append(f"{self.command} {self.path}")
-            code = list_status if self.command == "GET" and list_status else status
+            code, headers, body = respond(self.command, self.path)
             self.send_response_only(code)
             for name, value in headers.items():
                 self.send_header(name, value)
