@@ -426,3 +426,19 @@ def test_a_stored_schedule_pg_cron_refuses_is_never_passed(stored):
 def test_a_stored_number_pg_cron_would_wrap_gives_no_verdict(stored):
     outcome = _judge({"job": "j", "active": True, "schedule": "0 5 * * 1"}, _facts(_job(5, "j", stored)))
     assert outcome.status is Status.ERROR and "not known here" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("stored", ["\n0 5 * * *", " \n0 5 * * *", "# nightly job\n0 5 * * 1", "#a\n#b\n0 5 * * 1-5",
+                                    "#c\n@daily", "@restart", "@restart x", "@daily extra", "@hourly\n",
+                                    "0 5 * * * " + "x" * 989])
+def test_a_stored_schedule_pg_cron_runs_after_its_comments_or_macro_is_not_failed(stored):
+    """pg_cron skips blank and # lines before a schedule, reads a macro's word up to a blank (`@restart` too), and
+    takes a schedule of up to 999 bytes."""
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(5, "j", stored)))
+    assert outcome.status is Status.PASSED, outcome
+
+
+@pytest.mark.parametrize("stored", ["0 5 * * * " + "x" * 990, "0 5 * * * " + "\u00e9" * 495, "#x\n0 5 * * 8", "#only"])
+def test_a_stored_schedule_pg_cron_refuses_for_its_length_or_after_its_comments_fails(stored):
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(5, "j", stored)))
+    assert outcome.status is Status.FAILED and "never runs" in outcome.observed, outcome

@@ -110,7 +110,8 @@ def schedule_problem(schedule: str, version: Any = None) -> str | None:
 
 
 PG_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
-                            "@reboot"})  # as pg_cron's parser spells them (it compares case-sensitively)
+                            "@reboot", "@restart"})  # as pg_cron's parser spells them (it compares case-sensitively)
+PG_CRON_LONGEST = 999  # bytes of a schedule pg_cron reads (it refuses one of MAX_FILE_BUFFER_LENGTH, 1000, or more)
 WRAPS = 2 ** 31  # pg_cron reads a number into an int: beyond this it wraps, so what it makes of one is not known here
 
 
@@ -124,12 +125,13 @@ def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
     it, not by the checklist rule: fields apart by spaces and tabs, the first five read, in each a list of ranges
     after which the rest of the field is skipped (so `**` runs as `*`). NotUnderstood: what pg_cron makes of it is
     not known here (a number it would wrap), so no verdict is read from it."""
-    written = schedule.strip(" \t")
+    if len(schedule.encode()) > PG_CRON_LONGEST:
+        return f"a schedule of {len(schedule.encode())} bytes: pg_cron reads one of at most {PG_CRON_LONGEST}"
+    written = _past_comments(schedule).rstrip(" \t\n")
     if written.startswith("@"):
-        if written in PG_CRON_MACROS:
+        macro = re.split(r"[ \t\n]", written, maxsplit=1)[0]  # pg_cron reads the word up to a blank, then no more
+        if macro in PG_CRON_MACROS:
             return None
-        if written.split(None, 1)[0] in PG_CRON_MACROS:
-            raise NotUnderstood(f"'{schedule}': a macro followed by more")
         return f"'{schedule}': pg_cron has no such macro (it knows {', '.join(sorted(PG_CRON_MACROS))}, as written)"
     fields = _BLANKS.split(written) if written else []
     if len(fields) < 5:
@@ -144,6 +146,14 @@ def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
         if problem:
             return f"'{schedule}': field {position + 1} ('{field}') {problem}"
     return None
+
+
+def _past_comments(schedule: str) -> str:
+    """The schedule from where pg_cron starts reading it: past blanks, blank lines and lines that begin with #."""
+    rest = schedule.lstrip(" \t\n")
+    while rest.startswith("#"):
+        rest = rest.partition("\n")[2].lstrip(" \t\n")
+    return rest
 
 
 _WORD = re.compile(r"[A-Za-z0-9]*")  # what pg_cron reads as one number or name (C's isalnum, ASCII)
