@@ -94,17 +94,25 @@ def schedule_problem(schedule: str, version: Any = None) -> str | None:
     fields = text.split(" ") if text else []
     if len(fields) != 5:
         return f"'{schedule}' is not a cron schedule (five fields: minute hour day month weekday)"
-    for position, field in enumerate(fields):
+    for position, (field, (low, high)) in enumerate(zip(fields, _RANGES)):
         for part in field.split(","):
+            if position == 2 and part == "$":  # pg_cron 1.5+: the month's last day
+                if before_1_5:
+                    return f"'{schedule}': pg_cron {version} has no '$' (last day of month, from 1.5 on)"
+                continue
             match = _PART.fullmatch(part)
-            if not match and not (position == 2 and part == "$"):  # `$`: pg_cron 1.5+, the month's last day
+            if not match:
                 return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax"
-            problem = _refused_part(schedule, position, field, part, version)
-            if problem:
-                return problem
-            for bound in match.group(1).split("-") if match and match.group(1) != "*" else []:
+            if match.group(2) is not None and int(match.group(2)) == 0:
+                return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax (a step of 0)"
+            if match.group(2) is not None and match.group(1) != "*" and "-" not in match.group(1):
+                return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax (a step needs * or a range)"
+            bounds = match.group(1).split("-") if match.group(1) != "*" else []
+            for bound in bounds:
+                if bound.isdigit() and not low <= int(bound) <= high:
+                    return f"'{schedule}': '{bound}' is out of range for field {position + 1} ({low}-{high})"
+            for bound in bounds:
                 if _field_value(bound, position) is None:
-                    low, high = _RANGES[position]
                     return f"'{schedule}': '{bound}' is not a value of field {position + 1} ({low}-{high})"
     return None
 
@@ -207,26 +215,6 @@ def _value(field: str, at: int, position: int) -> tuple[int, str | None]:
         # month names in the month field and day names in the weekday field only, three letters, any case
         return at, f"has '{word}', no value pg_cron reads there"
     return at + len(word), None
-
-
-def _refused_part(schedule: str, position: int, field: str, part: str, version: Any) -> str | None:
-    """Why pg_cron refuses `part` (one of the comma-separated parts of field `position`), when that is known; a
-    part it is not cron syntax as read here says nothing."""
-    if position == 2 and part == "$":
-        return (f"'{schedule}': pg_cron {version} has no '$' (last day of month, from 1.5 on)"
-                if _before_1_5(version) else None)
-    match = _PART.fullmatch(part)
-    if not match:
-        return None
-    if match.group(2) is not None and int(match.group(2)) == 0:
-        return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax (a step of 0)"
-    if match.group(2) is not None and match.group(1) != "*" and "-" not in match.group(1):
-        return f"'{schedule}': field {position + 1} ('{field}') is not cron syntax (a step needs * or a range)"
-    low, high = _RANGES[position]
-    for bound in match.group(1).split("-") if match.group(1) != "*" else []:
-        if bound.isdigit() and not low <= int(bound) <= high:
-            return f"'{schedule}': '{bound}' is out of range for field {position + 1} ({low}-{high})"
-    return None
 
 
 def _before_1_5(version: Any) -> bool:
