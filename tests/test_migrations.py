@@ -5,12 +5,14 @@ folder laid out as the tool expects. Every rule goes healthy → broken → fixe
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import zlib
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
+import yaml
 from psycopg import sql as pgsql
 from pydantic import ValidationError
 
@@ -618,7 +620,9 @@ def test_one_round_trip_for_every_check_of_a_target(scratch, monkeypatch):
     ({"tool": "golang-migrate", "latest": "3_totals"}, "the version only"),
     ({"tool": "django", "latest": "0002_total"}, "app.name"),
     ({"tool": "prisma", "none_failed": True, "table": "a.b.c"}, "schema.table"),
-    ({"tool": "prisma", "none_failed": True, "table": "public.x; drop table y"}, "schema.table"),
+    ({"tool": "prisma", "none_failed": True, "table": '"public.x'}, "schema.table"),  # a quote left open
+    ({"tool": "prisma", "none_failed": True, "table": ".x"}, "schema.table"),
+    ({"tool": "prisma", "none_failed": True, "table": '"a".b.c'}, "schema.table"),
     ({"tool": "prisma", "from_repo": "../elsewhere"}, "inside the repo checkout"),
     ({"tool": "prisma", "from_repo": "/abs/path"}, "inside the repo checkout"),
     ({"tool": "prisma", "from_repo": ""}, r"write \. for the checkout itself"),
@@ -1010,3 +1014,77 @@ def test_from_repo_dot_is_the_checkout_itself(scratch):
     scratch.write("supabase/migrations/20250103000000_more.sql", "select 1;")
     outcome = scratch.check({"tool": "supabase", "from_repo": "."})
     assert outcome.status is Status.FAILED and "not applied: 20250103000000" in outcome.observed, outcome
+
+
+# -- a version written as YAML writes a number --------------------------------------------------------
+def test_an_unquoted_supabase_version_is_its_digits(scratch):
+    """`latest: 20250102000000` unquoted is a number to YAML: a Supabase version (the CLI's timestamp) reads
+    back as the same digits, so it is taken as the version it spells."""
+    params = yaml.safe_load("{tool: supabase, applied: [20250101000000], latest: 20250102000000}")
+    assert params["latest"] == 20250102000000
+    loaded = load_item_params("migrations", params)
+    assert (loaded.applied, loaded.latest) == (["20250101000000"], "20250102000000")
+    supabase_healthy(scratch)
+    assert passed(scratch.check(params))
+    outcome = scratch.check({**params, "latest": 20250101000000})
+    assert "newest applied is 20250102000000, not 20250101000000" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("written, read", [
+    ("{tool: golang-migrate, latest: 000010}", "8"),  # YAML 1.1 reads a zero-padded number as octal
+    ("{tool: rails, applied: [20240101000000]}", "20240101000000"),
+    ("{tool: flyway, latest: 2_1}", "21"),  # Flyway's version 2.1, to YAML the number 21
+    ("{tool: flyway, latest: 1.10}", "1.1"),
+    ("{tool: supabase, latest: 1.10}", "1.1"),
+])
+def test_a_number_where_the_text_written_may_differ_says_to_quote_it(written, read):
+    params = yaml.safe_load(written)
+    field = "latest" if "latest" in params else "applied"
+    with pytest.raises(ValidationError, match=rf"YAML reads it as the number {re.escape(read)}.*quote it") as caught:
+        load_item_params("migrations", params)
+    assert caught.value.errors()[0]["loc"][0] == field
+
+
+# -- a history table in a schema that needs quoting -----------------------------------------------------
+@pytest.mark.parametrize("written, schema, name", [
+    ('"my-app"._prisma_migrations', "my-app", "_prisma_migrations"),
+    ("my-app._prisma_migrations", "my-app", "_prisma_migrations"),
+    ('"billing.v2"."Hist"', "billing.v2", "Hist"),
+    ('"we""ird\'s".h', 'we"ird\'s', "h"),
+    ("app.flyway_schema_history", "app", "flyway_schema_history"),
+    ("_prisma_migrations", "public", "_prisma_migrations"),
+    ("public.x; drop table y", "public", "x; drop table y"),  # one name, quoted wherever SQL names it
+])
+def test_a_history_table_is_named_as_the_schema_family_names_a_table(written, schema, name):
+    table = load_item_params("migrations", {"tool": "prisma", "none_failed": True, "table": written}).history_table
+    assert (table.schema, table.name) == (schema, name)
+    assert table.sql == '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+
+
+def test_a_history_table_in_a_quoted_schema_on_a_real_database(scratch, rls_reader):
+    """Quotes and a single quote in the schema's name: the history query and what RLS hides of it name it."""
+    weird = 'my-app"\'s'
+    scratch.sql(pgsql.SQL("create schema {}").format(pgsql.Identifier(weird)))
+    scratch.sql(pgsql.SQL("set search_path to {}").format(pgsql.Identifier(weird)))
+    prisma_healthy(scratch)
+    scratch.sql("set search_path to public")
+    params = {**PRISMA, "table": '"my-app""\'s"._prisma_migrations'}
+    outcome = scratch.check(params)
+    assert passed(outcome), outcome
+    assert outcome.evidence["table"] == '"my-app""\'s"._prisma_migrations', outcome.evidence
+    scratch.sql(pgsql.SQL("alter table {}._prisma_migrations enable row level security").format(
+        pgsql.Identifier(weird)))
+    outcome = gather_and_judge(rls_reader, migrations, [make_check("migrations", params)])[0]
+    assert outcome.status is Status.ERROR and "BYPASSRLS" in outcome.observed, outcome
+    assert '"my-app""\'s"._prisma_migrations' in outcome.observed, outcome
+
+
+# -- a Supabase history without its primary key ---------------------------------------------------------
+def test_a_supabase_version_recorded_twice_is_one_migration(scratch):
+    supabase_healthy(scratch)
+    scratch.sql("alter table supabase_migrations.schema_migrations drop constraint schema_migrations_pkey")
+    supabase_row("20250102000000", "orders")(scratch)
+    outcome = scratch.check(SUPABASE)
+    assert passed(outcome), outcome
+    assert "2 migrations applied in supabase_migrations.schema_migrations" in outcome.observed, outcome
+    assert (outcome.evidence["rows"], outcome.evidence["applied"]) == (3, 2), outcome.evidence

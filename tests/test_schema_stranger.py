@@ -20,12 +20,13 @@ import psycopg
 import pytest
 from psycopg import sql as pgsql
 
+from opsverify.checklist import load_item_params
 from opsverify.engine import gather_and_judge
 from opsverify.families import schema, sql
 from opsverify.families.migration_tools import Table, supabase
 from opsverify.outcome import Status
 
-from .catalog import catalog, column, constraint, index, policy, table, view
+from .catalog import catalog, column, constraint, function, index, policy, table, view
 from .kit import make_check, make_target
 from .migrations_kit import scratch_database as migrations_database
 from .project import scratch_database
@@ -573,3 +574,75 @@ def test_roles_named_superuser_and_space_public_on_a_real_database(server):
                                  (FAILED, 'table public.t grants UPDATE to " PUBLIC"')])
     assert spaced.expected == 'public.t exists, no write grants to " PUBLIC"'
     assert '" PUBLIC":UPDATE' in spaced.evidence["tables"]["public.t"]["grants"]
+
+
+# -- 19: a superuser holds MAINTAIN where the server has it (PostgreSQL 17+) ----------------------------------
+def test_a_superuser_holds_maintain_where_the_server_has_it(server):
+    """A superuser holds every privilege the server has: MAINTAIN too from PostgreSQL 17. Before, MAINTAIN is no
+    privilege at all: an item naming it cannot be judged (a "must not" would pass on nothing)."""
+    version, fresh = server
+    items = [{"table": "public.g2", "grants_to": {"postgres": ["MAINTAIN"]}},
+             {"table": "public.g2", "no_grants_to": {"postgres": ["MAINTAIN"]}},
+             {"table": "public.g2", "no_grants_to": ["postgres"]},
+             {"table": "public.g2", "no_grants_to": {"anon": ["MAINTAIN"]}}]
+    with fresh("create table public.g2 (id int);") as url:
+        with psycopg.connect(url) as conn:
+            held = conn.execute("select current_setting('server_version_num')::int >= 170000").fetchone()[0]
+        outcomes = judge_on(url, items)
+    assert held is (version == "pg18")
+    every = "SELECT/INSERT/UPDATE/DELETE/TRUNCATE/REFERENCES/TRIGGER"
+    if held:
+        expect(outcomes, [(PASSED, "1 table as expected"),
+                          (FAILED, "table public.g2 grants MAINTAIN to postgres (a superuser)"),
+                          (FAILED, f"table public.g2 grants {every}/MAINTAIN to postgres (a superuser)"),
+                          (PASSED, "1 table as expected")])
+        return
+    for outcome in (outcomes[0], outcomes[1], outcomes[3]):
+        assert outcome.status is Status.ERROR, outcome
+        assert "MAINTAIN is a privilege from PostgreSQL 17" in outcome.observed, outcome.observed
+        assert "this server is 15" in outcome.observed, outcome.observed
+    expect(outcomes[2:3], [(FAILED, f"table public.g2 grants {every} to postgres (a superuser)")])
+
+
+# -- 20: function names as SQL writes them -------------------------------------------------------------------
+MIXED_FUNCTIONS = catalog(functions=[function("MixedFn", definer=False, config=None), function("a.b"),
+                                     function("plain")])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"functions": ['"MixedFn"'], "security_definer": False}, PASSED, "1 function as expected"),
+    ({"functions": ["MixedFn"], "security_definer": False}, PASSED, "1 function as expected"),  # as written
+    ({"functions": ['"mixedfn"']}, FAILED, "function public.mixedfn does not exist"),
+    ({"functions": ['"a.b"', "plain"], "security_definer": True}, PASSED, "2 functions as expected"),
+    ({"except_functions": ['"MixedFn"'], "fixed_search_path": True}, PASSED, "2 functions as expected"),
+    ({"functions": ['"Mixed""Fn"']}, FAILED, 'function public."Mixed""Fn" does not exist'),
+])
+def test_function_names_are_read_as_table_names_are(params, status, seen):
+    outcome = verdict({"functions_in": "public", **params}, MIXED_FUNCTIONS, status, seen)
+    assert "matching_nothing" not in str(outcome.evidence), outcome.evidence
+
+
+@pytest.mark.parametrize("written", ['"MixedFn', 'public."MixedFn"', '""'])
+def test_a_function_name_that_is_no_name_is_refused(written):
+    with pytest.raises(ValueError, match="is no function name"):
+        load_item_params("schema", {"functions_in": "public", "functions": [written]})
+    with pytest.raises(ValueError, match="is no function name"):
+        load_item_params("schema", {"functions_in": "public", "except_functions": [written]})
+
+
+def test_quoted_function_names_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create function public."MixedFn"() returns int language sql as 'select 1';
+             create function public."a.b"() returns int language sql security definer set search_path = ''
+               as 'select 1';
+             create function public.mixedfn() returns int language sql security definer as 'select 1';"""
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"functions_in": "public", "functions": ['"MixedFn"'], "security_definer": False},
+                                  {"functions_in": "public", "functions": ["MixedFn"], "security_definer": False},
+                                  {"functions_in": "public", "functions": ['"a.b"'], "fixed_search_path": True},
+                                  {"functions_in": "public", "except_functions": ['"MixedFn"', '"a.b"'],
+                                   "security_definer": False}])
+    expect(outcomes, [(PASSED, "1 function as expected"), (PASSED, "1 function as expected"),
+                      (PASSED, "1 function as expected"),
+                      (FAILED, "function public.mixedfn() is SECURITY DEFINER")])
+    assert outcomes[0].evidence["checked"] == ['public."MixedFn"()'], outcomes[0].evidence

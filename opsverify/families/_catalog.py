@@ -36,6 +36,7 @@ SCHEMA_PRIVILEGES = ("USAGE", "CREATE")
 PRIVILEGE_ORDER = {p: i for i, p in enumerate((*RELATION_PRIVILEGES, *FUNCTION_PRIVILEGES, *SCHEMA_PRIVILEGES))}
 # `ALL` in an item: what GRANT ALL gives on every supported server (MAINTAIN exists from PostgreSQL 17 only)
 ALL_PRIVILEGES = {"relation": RELATION_PRIVILEGES[:-1], "function": FUNCTION_PRIVILEGES, "schema": SCHEMA_PRIVILEGES}
+MAINTAIN_SINCE = 170000  # server_version_num of PostgreSQL 17, which added MAINTAIN
 WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
 
 # predefined roles that hold privileges no ACL shows (PostgreSQL 14+)
@@ -237,6 +238,8 @@ def catalog_query(sections: frozenset[str]) -> str:
         top.append("'relations', (select coalesce(json_agg(json_build_object(\n      "
                    + ",\n      ".join(parts) + "\n    ) order by r.schema, r.name), '[]'::json) from rels r)")
     top += [f"'{name}', {part}" for name, part in _TOP_PARTS.items() if name in read]
+    # always: which privileges exist depends on the server (a superuser holds MAINTAIN from PostgreSQL 17)
+    top.append("'server_version', current_setting('server_version_num')::int")
     head = ("with " + ",\n".join(ctes) + "\n") if ctes else ""
     return head + "select json_build_object(\n  " + ",\n  ".join(top) + "\n) as facts\n"
 
@@ -330,6 +333,7 @@ class Catalog:
     schemas: dict[str, dict] | NotRead
     roles: Roles | NotRead
     publications: frozenset[str] | NotRead
+    server_version: int | None = None  # server_version_num, read with every section; None: not known
 
     def only(self, sections: frozenset[str]) -> "Catalog":
         """These facts as a query reading only `sections` would give them."""
@@ -340,7 +344,7 @@ class Catalog:
             relations = {key: _relation_row(row, read) for key, row in relations.items()}
         return Catalog(keep("relations", relations), keep("functions", self.functions),
                        keep("extensions", self.extensions), keep("schemas", self.schemas),
-                       keep("roles", self.roles), keep("publications", self.publications))
+                       keep("roles", self.roles), keep("publications", self.publications), self.server_version)
 
 
 def _relation_row(row: dict, read: frozenset[str]) -> dict:
@@ -369,6 +373,7 @@ def read_catalog(raw: dict | str, sections: frozenset[str] = SECTIONS) -> Catalo
         schemas=section("schemas", lambda rows: {s["name"]: s for s in rows}),
         roles=section("roles", read_roles),
         publications=section("publications", frozenset),
+        server_version=facts.get("server_version"),
     )
 
 
@@ -383,11 +388,20 @@ def read_roles(rows: list[dict]) -> Roles:
                  parents=parents)
 
 
-def held_privileges(role: str, grants: list[dict], roles: Roles, kind: str) -> dict[str, str | Via]:
+def server_privileges(kind: str, server_version: int | None) -> tuple[str, ...]:
+    """Every privilege on a `kind` the server has (MAINTAIN from PostgreSQL 17; not known: the ones every
+    supported server has)."""
+    if kind == "relation" and server_version is not None and server_version >= MAINTAIN_SINCE:
+        return RELATION_PRIVILEGES
+    return ALL_PRIVILEGES[kind]
+
+
+def held_privileges(role: str, grants: list[dict], roles: Roles, kind: str,
+                    server_version: int | None = None) -> dict[str, str | Via]:
     """privilege -> the grantee through which `role` holds it (itself, PUBLIC, a role it inherits), or
-    `Via.SUPERUSER`. `kind` is relation, function or schema."""
+    `Via.SUPERUSER` (every privilege the server has). `kind` is relation, function or schema."""
     if role in roles.superusers:
-        return {p: Via.SUPERUSER for p in ALL_PRIVILEGES[kind]}
+        return {p: Via.SUPERUSER for p in server_privileges(kind, server_version)}
     by_grantee: dict[str, set[str]] = {}
     for g in grants:
         by_grantee.setdefault(g["grantee"], set()).add(g["privilege"])

@@ -29,12 +29,12 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..outcome import Outcome, error, verdict
 from ._common import StrictParams, first_few, nothing_found, plural
-from .migration_tools import IDENTIFIER, TOOLS, History, RepoListing, Table
+from .migration_tools import TOOLS, History, RepoListing, Table
 
 PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")  # an identifier SQL needs no quotes for
 
@@ -54,13 +54,26 @@ class Params(StrictParams):
     table: str | None = None
     allow_empty: bool = False
 
+    @field_validator("applied", "latest", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """A label YAML read as a number (`latest: 20240201000000` unquoted). A Supabase version is the CLI's
+        timestamp, whose digits YAML gives back as written: taken as that text. Any other number may not be
+        the text written (YAML reads 000010 as 8, Flyway's 2_1 as 21, 1.10 as 1.1): refused, saying to quote it."""
+        numbers = [v for v in (value if isinstance(value, list) else [value]) if _number(v)]
+        if not numbers:
+            return value
+        if info.data.get("tool") == "supabase" and all(isinstance(v, int) and v >= 0 for v in numbers):
+            return [str(v) if _number(v) else v for v in value] if isinstance(value, list) else str(value)
+        shown = f"{info.field_name}: ['…']" if isinstance(value, list) else f"{info.field_name}: '…'"
+        raise ValueError(f"YAML reads it as the number {numbers[0]}, which need not be the text written (YAML reads"
+                         f" 000010 as 8, 2_1 as 21, 1.10 as 1.1): quote it as written, {shown}")
+
     @field_validator("table")
     @classmethod
     def _qualified_name(cls, value: str | None) -> str | None:
         if value is not None:
-            parts = value.split(".")
-            if len(parts) > 2 or not all(IDENTIFIER.match(part) for part in parts):
-                raise ValueError("must be a table name, optionally schema-qualified: schema.table")
+            Table.parse(value)  # a name it cannot read is refused at load
         return value
 
     @field_validator("from_repo")
@@ -105,6 +118,10 @@ class Params(StrictParams):
         return Table.parse(self.table or TOOLS[self.tool].TABLE)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def needs(params: Params) -> tuple[str, ...]:
     return ("database", "repo") if params.from_repo else ("database",)
 
@@ -120,20 +137,20 @@ def _plan(checks) -> list[tuple[tuple[str, str], str, Any]]:
     return [(key, role, query) for key, roles in wanted.items() for role, query in roles.items()]
 
 
-def _visibility(plan) -> str:
-    """Which of the tables read row level security filters for this role (names are checked identifiers).
-    to_regclass raises for a schema the role may not use: such a table is left to its own query's error."""
+def _visibility(plan) -> tuple[str, dict[str, list[str]]]:
+    """Which of the tables read row level security filters for this role (the names bound as values: a schema
+    may be called anything). to_regclass raises for a schema the role may not use: such a table is left to its
+    own query's error."""
     tables = sorted({query.table for _, _, query in plan}, key=lambda t: t.sql)
-    names = ", ".join(f"'{t.sql}'" for t in tables)
-    schemas = ", ".join(f"'{t.schema}'" for t in tables)
     return ("select t.name, current_user as viewer,"
             " coalesce(row_security_active(case when has_schema_privilege(n.oid, 'USAGE')"
             " then to_regclass(t.name) end), false) as filtered"
-            f" from unnest(array[{names}]::text[], array[{schemas}]::text[]) as t(name, schema)"
-            " left join pg_namespace n on n.nspname = t.schema")
+            " from unnest(%(names)s::text[], %(schemas)s::text[]) as t(name, schema)"
+            " left join pg_namespace n on n.nspname = t.schema",
+            {"names": [t.sql for t in tables], "schemas": [t.schema for t in tables]})
 
 
-def database_statements(target, checks) -> list[str]:
+def database_statements(target, checks) -> list:
     plan = _plan(checks)
     return [query.sql for _, _, query in plan] + [_visibility(plan)]
 

@@ -49,6 +49,7 @@ from ._catalog import (
     role_label,
     role_name,
     same_type,
+    server_privileges,
     Via,
 )
 from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
@@ -57,16 +58,25 @@ NAME = "schema"
 NEEDS = ("database",)
 
 
-def _schema_name(value: str) -> str:
-    """A schema as `table:` writes its schema part: as the catalog spells it, or in double quotes as SQL
-    writes it ('"App"', '"billing.v2"')."""
+def _one_name(value: str, what: str, example: str) -> str:
+    """One name as `table:` writes a part: as the catalog spells it, or in double quotes as SQL writes it
+    ('"App"', '"billing.v2"')."""
     if '"' not in value:
         return value
     parts = quoted_parts(value)
-    if parts is None or len(parts) != 1:
-        raise ValueError(f"{value} is no schema name: write it as the catalog spells it, or in double quotes"
-                         ' with a quote inside doubled ("App")')
+    if parts is None or len(parts) != 1 or not parts[0]:
+        raise ValueError(f"{value} is no {what} name: write it as the catalog spells it, or in double quotes"
+                         f' with a quote inside doubled ({example})')
     return parts[0]
+
+
+def _schema_name(value: str) -> str:
+    return _one_name(value, "schema", '"App"')
+
+
+def _function_name(value: str) -> str:
+    """A function of the subject's schema (functions_in names it), written as a table's name part is."""
+    return _one_name(value, "function", '"MixedFn"')
 
 
 def _privilege(value: str) -> str:
@@ -86,6 +96,8 @@ def _command(value: str) -> str:
 
 Role = Annotated[str, AfterValidator(role_name)]
 SchemaName = Annotated[str, AfterValidator(_schema_name)]
+FunctionName = Annotated[str, AfterValidator(_function_name)]
+FunctionNames = Annotated[list[FunctionName], Field(min_length=1)]
 Privilege = Annotated[str, AfterValidator(_privilege)]
 Command = Annotated[str, AfterValidator(_command)]
 TypeText = Annotated[str, AfterValidator(_type)]
@@ -166,8 +178,8 @@ class Params(StrictParams):
     views: Names | None = None                    # only these views (each must exist)
     materialized: bool | None = None              # only materialized (true) or only plain (false) views
     reading: list[str] = []                       # only views that read one of these tables (auth.users)
-    functions: Names | None = None                # only these functions (each must exist; all overloads)
-    except_functions: list[str] = []
+    functions: FunctionNames | None = None        # only these functions (each must exist; all overloads)
+    except_functions: list[FunctionName] = []
     security_definer_only: Literal[True] | None = None
     except_extensions: list[str] = []
     allow_empty: bool = False                     # an empty subject passes instead of being an error
@@ -414,19 +426,36 @@ def _check_roles(p: Params, roles: Roles, findings: Findings) -> None:
             findings.item.append(f"role {role_label(role)} does not exist")
 
 
-def _judge_grants(p: Params, name: str, grants: list[dict], roles: Roles, kind: str, findings: Findings,
+def _check_privileges_exist(p: Params, facts: Catalog, findings: Findings) -> None:
+    """MAINTAIN exists from PostgreSQL 17: on an older server no one holds it, so a "must not" would pass on
+    nothing and a "must" fail on nothing — neither is judged."""
+    named = {x for mapping in (p.grants_to, p.no_grants_to if isinstance(p.no_grants_to, dict) else {})
+             for privileges in mapping.values() for x in privileges}
+    if "MAINTAIN" not in named or "MAINTAIN" in server_privileges("relation", facts.server_version):
+        return
+    if facts.server_version is None:
+        findings.errors.append("could not tell whether the server has the privilege MAINTAIN (PostgreSQL 17+):"
+                               " its version was not read")
+    else:
+        findings.errors.append(f"MAINTAIN is a privilege from PostgreSQL 17, and this server is"
+                               f" {facts.server_version // 10000}: no role can hold it there; leave MAINTAIN"
+                               " out of the item for this server")
+
+
+def _judge_grants(p: Params, name: str, grants: list[dict], facts: Catalog, kind: str, findings: Findings,
                   columns: list[dict] = ()) -> None:
+    roles, version = facts.roles, facts.server_version
     for role, privileges in _forbidden(p).items():
         if not roles.exists(role):
             continue
         banned = _expand(privileges, kind) if privileges is not None else None
-        held = held_privileges(role, grants, roles, kind)
+        held = held_privileges(role, grants, roles, kind, version)
         shown: dict[str, list[str]] = {}
         for privilege, via in sorted(held.items(), key=lambda x: privilege_order(x[0])):
             if banned is None or privilege in banned:
                 shown.setdefault(_via(role, via), []).append(privilege)
         for column in columns:
-            for privilege, via in held_privileges(role, column.get("grants") or [], roles, kind).items():
+            for privilege, via in held_privileges(role, column.get("grants") or [], roles, kind, version).items():
                 if privilege not in held and (banned is None or privilege in banned):
                     shown.setdefault(_via(role, via), []).append(f"{privilege}({column['name']})")
         for via, labels in shown.items():
@@ -434,7 +463,7 @@ def _judge_grants(p: Params, name: str, grants: list[dict], roles: Roles, kind: 
     for role, privileges in p.grants_to.items():
         if not roles.exists(role):
             continue
-        held = held_privileges(role, grants, roles, kind)
+        held = held_privileges(role, grants, roles, kind, version)
         missing = sorted(_expand(privileges, kind) - set(held), key=privilege_order)
         if missing:
             findings.add(name, *_verb("does not grant", "do not grant", f"{'/'.join(missing)} to {role_label(role)}"))
@@ -467,13 +496,14 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
             else:
                 tables.append(table)
     _check_roles(p, facts.roles, findings)
+    _check_privileges_exist(p, facts, findings)
     _check_publications(p, facts, findings)
     for t in tables:
         name = _qualified(t)
         _judge_columns(p, name, t, findings)
         if p.rls is not None and t["rls"] != p.rls:
             findings.add(name, *_verb("has", "have", f"row level security {'on' if t['rls'] else 'off'}"))
-        _judge_grants(p, name, t["grants"], facts.roles, "relation", findings, t["columns"])
+        _judge_grants(p, name, t["grants"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
         for pub in p.published_in:
@@ -727,11 +757,12 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
         return _empty(p, what, f"schema {quote_ident(schema)}", expected, schema in facts.schemas)
     _check_roles(p, facts.roles, findings)
+    _check_privileges_exist(p, facts, findings)
     for r in found:
         name = _qualified(r)
         if p.security_invoker and r["kind"] == "v" and not r["security_invoker"]:
             findings.add(name, *_verb("runs", "run", "with its owner's privileges (security_invoker is off)"))
-        _judge_grants(p, name, r["grants"], facts.roles, "relation", findings, r["columns"])
+        _judge_grants(p, name, r["grants"], facts, "relation", findings, r["columns"])
     return _finish(expected, findings, [_qualified(r) for r in found],
                    relations={_qualified(r): {"kind": RELATION_KINDS[r["kind"]], "security_invoker": r["security_invoker"],
                                               "reads": [qualified(*x) for x in r["reads"]],
@@ -777,7 +808,7 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
             findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
         if p.fixed_search_path and not any(c.startswith("search_path=") for c in f["config"] or []):
             findings.add(name, *_verb("has", "have", "a mutable search_path"))
-        _judge_grants(p, name, f["grants"], facts.roles, "function", findings)
+        _judge_grants(p, name, f["grants"], facts, "function", findings)
     return _finish(expected, findings, [_signature(f) for f in found],
                    functions={_signature(f): {"security_definer": f["security_definer"], "config": f["config"] or [],
                                               "grants": _grant_list(f["grants"])} for f in found}, **unmatched)
@@ -846,7 +877,7 @@ def _judge_schemas(p: Params, facts: Catalog) -> Outcome:
         if schema.get("grants") is None:
             findings.errors.append(f"schema {shown}: its privileges were not read")
             continue
-        _judge_grants(p, shown, schema["grants"], facts.roles, "schema", findings)
+        _judge_grants(p, shown, schema["grants"], facts, "schema", findings)
     return _finish(expected, findings, [quote_ident(n) for n in present],
                    schemas={quote_ident(n): _grant_list(facts.schemas[n].get("grants") or []) for n in present})
 
@@ -872,9 +903,9 @@ def _describe_subject(p: Params) -> str:
         return base + (f" reading {', '.join(p.reading)}" if p.reading else "")
     if p.functions_in:
         kind = "SECURITY DEFINER function" if p.security_definer_only else "function"
-        base = (f"{kind}s {', '.join(p.functions)} in {quote_ident(p.functions_in)}" if p.functions is not None
-                else f"every {kind} in {quote_ident(p.functions_in)}")
-        return base + (f" except {', '.join(p.except_functions)}" if p.except_functions else "")
+        base = (f"{kind}s {', '.join(map(quote_ident, p.functions))} in {quote_ident(p.functions_in)}"
+                if p.functions is not None else f"every {kind} in {quote_ident(p.functions_in)}")
+        return base + (f" except {', '.join(map(quote_ident, p.except_functions))}" if p.except_functions else "")
     if p.extensions is not None:
         return f"extension{'s' if len(p.extensions) > 1 else ''} {', '.join(p.extensions)}" + (
             " installed" if p.installed else " not installed")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .._common import quoted_parts, split_name
+
 MAX_FILE_BYTES = 16 << 20  # a migration larger than this is a data dump, not something we hash
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 SKIPPED_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv"})
@@ -19,20 +21,32 @@ class Table:
     name: str
 
     @classmethod
-    def parse(cls, qualified: str) -> "Table":
-        schema, _, name = qualified.rpartition(".")
-        return cls(schema or "public", name)
+    def parse(cls, written: str) -> "Table":
+        """`schema.table` or `table` (in public), read as the schema family reads `table:`: names as the catalog
+        spells them, a part in double quotes as SQL writes it (`"my.app"._prisma_migrations`). ValueError for
+        text that names no table: a quote left open, an empty part, more than two parts."""
+        parts = quoted_parts(written) if '"' in written else written.split(".")
+        if parts is None or not 1 <= len(parts) <= 2 or not all(parts):
+            raise ValueError("must be a table name, optionally schema-qualified: schema.table (a part holding a dot"
+                             ' in double quotes, a quote inside it doubled: \'"my.app"._prisma_migrations\')')
+        return cls(*split_name(written))
 
     @property
     def label(self) -> str:
-        return f"{self.schema}.{self.name}"
+        """As messages name it: a part that is no plain identifier in double quotes, so that no two tables
+        share a label (`"billing.v2".h` is not `billing."v2.h"`)."""
+        return ".".join(part if IDENTIFIER.match(part) else _quoted(part) for part in (self.schema, self.name))
 
     @property
     def sql(self) -> str:
-        return f'"{self.schema}"."{self.name}"'
+        return f"{_quoted(self.schema)}.{_quoted(self.name)}"
 
     def sibling(self, name: str) -> "Table":
         return Table(self.schema, name)
+
+
+def _quoted(part: str) -> str:
+    return '"' + part.replace('"', '""') + '"'
 
 
 class Query(NamedTuple):

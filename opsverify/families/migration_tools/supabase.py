@@ -58,9 +58,14 @@ def read_repo(folder: Path) -> RepoListing:
 
 def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
-    applied = tuple(Applied(str(r["version"]), _labels(str(r["version"]), str(r["name"] or ""), repo)) for r in rows)
+    # one migration per version: a table without its primary key may hold a version twice (names merged)
+    labels: dict[str, frozenset[str]] = {}
+    for r in rows:
+        version = str(r["version"])
+        labels[version] = labels.get(version, frozenset()) | _labels(version, str(r["name"] or ""), repo)
+    applied = tuple(Applied(version, names) for version, names in labels.items())
     nameless = [a.key for a in applied if len(a.labels) == 1]
-    unnamed = (f"records no names for {len(nameless)} of its {len(applied)} rows ({nameless[0]}"
+    unnamed = (f"records no names for {len(nameless)} of its {len(applied)} versions ({nameless[0]}"
                f"{', …' if len(nameless) > 1 else ''}: a table an older Supabase CLI made has `version` only)"
                ) if nameless else None
     return History(applied, recorded=len(rows), unnamed=unnamed)
