@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import socket
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -15,6 +16,7 @@ from opsverify.engine import message
 from opsverify.errors import GatherError, Refused
 from opsverify.families import redis as family
 from opsverify.outcome import Status
+from opsverify.transports import redis as transport
 from opsverify.transports.redis import READ_ONLY, ReadOnlyRedis, guard, shown
 
 from .helpers import by_id, evaluate
@@ -358,3 +360,174 @@ def test_a_reply_that_is_not_resp_is_quoted_as_text_not_bytes():
         outcome = family.judge(check, family.gather(target, [check]))
     assert outcome.status is Status.ERROR and f"'hello {secretish}'" in outcome.observed, outcome.observed
     assert "\\xc3" not in outcome.observed and "b'" not in outcome.observed
+
+
+# -- a URL's query would change what is read and sent, unseen in the evidence: refused ------------------------------
+@contextmanager
+def unix_redis(folder, replies: dict[str, bytes]):
+    """A Redis by hand on a unix socket in `folder`: each RESP2 command answered by its name (`+OK` for SELECT,
+    `-ERR` for any other); yields the socket's path and the commands it received."""
+    path = str(folder / "r.sock")
+    received: list[list[str]] = []
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(path)
+    listener.listen()
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as reader:
+            while (head := reader.readline()).startswith(b"*"):
+                parts = [reader.read(int(reader.readline()[1:]) + 2)[:-2].decode() for _ in range(int(head[1:]))]
+                received.append(parts)
+                conn.sendall({"SELECT": b"+OK\r\n", **replies}.get(parts[0].upper(), b"-ERR unknown command\r\n"))
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.settimeout(5)
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield path, received
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def _queue_outcome(url: str, keys: dict | None = None):
+    target = make_target({"endpoints": {"redis": url}}, timeouts={"connect_s": 2, "statement_ms": 2000})
+    check = make_check("redis", {"endpoint": "redis", "keys": keys or {"jobs": {"max": 10}}})
+    return family.judge(check, family.gather(target, [check]))
+
+
+@pytest.mark.parametrize("scheme, rest, named", [
+    ("redis", "/0?db=3", "db"),  # read db 3 while the evidence said /0: a 3-item jobs in db 0 passed as absent
+    ("redis", "/0?protocol=3&client_name=x", "protocol, client_name"),  # HELLO 3 and CLIENT SETNAME went out
+    ("rediss", "/0?ssl_cert_reqs=none", "ssl_cert_reqs"),  # a self-signed certificate passed, shown as rediss://
+    ("redis", "/0?ssl_check_hostname=false&socket_timeout=30", "ssl_check_hostname, socket_timeout"),
+    ("redis", "/0?password=other", "password"),
+    ("redis", "/0?x-opaque=1", "1 other option (not one of redis-py's)"),
+    ("redis", "/0/3", "not a database number"),  # redis-py reads /0/3 as database 3
+    ("redis", "/%33", "not a database number"),
+])
+def test_a_url_that_says_more_than_the_evidence_shows_is_refused_before_anything_is_sent(scheme, rest, named):
+    with redis5({"jobs": 3}) as (port, received):
+        outcome = _queue_outcome(f"{scheme}://:pw-{secrets.token_hex(4)}@127.0.0.1:{port}{rest}")
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("could not read the keys: Redis at endpoint 'redis': "), outcome.observed
+    fix = "write the database as" if "database number" in named else f"remove {'them' if ',' in named else 'it'};"
+    assert named in outcome.observed and fix in outcome.observed, outcome.observed
+    assert received == []  # not even AUTH
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("redis://127.0.0.1:6379/0", None), ("redis://127.0.0.1:6379", None), ("rediss://cache:6380/15", None),
+    ("unix:///run/redis.sock", None), ("unix:///run/redis.sock?db=3", None),  # a socket's database: the query's
+    ("unix:///run/redis.sock?db=three", "db must be a database number"),
+    ("unix:///run/redis.sock?db=1&db=2", "db must be a database number"),
+    ("unix:///run/redis.sock?db=1&client_name=x", "client_name"),
+    ("redis://127.0.0.1:6379/0?", None),  # an empty query says nothing
+])
+def test_url_problem(url, problem):
+    found = transport.url_problem(url)
+    assert (found is None) if problem is None else (problem in (found or "")), found
+
+
+@pytest.mark.parametrize("url, seen", [
+    ("unix:///tmp/p7/r.sock", "unix:///tmp/p7/r.sock"),  # was unix://?/tmp/p7/r.sock
+    ("unix://:pw123456@/tmp/p7/r.sock?db=2", "unix:///tmp/p7/r.sock?db=2"),
+])
+def test_a_unix_socket_url_is_shown_as_its_path_and_database(url, seen):
+    assert shown(url) == seen
+
+
+def test_a_unix_socket_reads_the_database_its_query_names_and_says_so(tmp_path):
+    with unix_redis(tmp_path, {"TYPE": b"+list\r\n", "LLEN": b":3\r\n"}) as (path, received):
+        outcome = _queue_outcome(f"unix://{path}?db=2")
+    assert outcome.status is Status.PASSED and outcome.evidence["server"] == f"unix://{path}?db=2", outcome
+    assert received[0] == ["SELECT", "2"]
+
+
+# -- the least-privilege ACL user: NOPERM on a length command is the user's, not the key's --------------------------
+NOPERM = b"-NOPERM this user has no permissions to run the '%s' command\r\n"
+
+
+def test_an_absent_key_read_by_an_acl_user_without_xlen_zcard_scard_passes():
+    """`~jobs* +type +llen +ping`: TYPE none, LLEN 0, and NOPERM to the rest — absent, not an error."""
+    overrides = {"TYPE": b"+none\r\n", "LLEN": b":0\r\n", "XLEN": NOPERM % b"xlen", "ZCARD": NOPERM % b"zcard",
+                 "SCARD": NOPERM % b"scard"}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs:dead": {"max": 0}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs:dead absent (0)"), outcome
+
+
+@pytest.mark.parametrize("overrides, seen", [
+    ({"TYPE": b"+list\r\n", "LLEN": NOPERM % b"llen"},
+     "LLEN jobs refused: NOPERM this user has no permissions to run the 'llen' command; the endpoint URL's ACL user"
+     " needs +llen and access to this key"),
+    ({"TYPE": b"+none\r\n", **{c: NOPERM % c.lower().encode() for c in ("LLEN", "XLEN", "ZCARD", "SCARD")}},
+     "TYPE jobs answered none, and no length command confirmed it: each was refused (NOPERM this user has no"
+     " permissions to run the 'llen' command); the endpoint URL's ACL user needs +llen (or +xlen, +zcard, +scard)"),
+    ({"TYPE": NOPERM % b"type"},
+     "TYPE jobs refused: NOPERM this user has no permissions to run the 'type' command; the endpoint URL's ACL user"
+     " needs +type and access to this key"),
+], ids=["no-llen", "no-length-at-all", "no-type"])
+def test_a_command_the_acl_user_may_not_run_is_an_error_naming_the_permission(overrides, seen):
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0")
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == f"could not read the keys: Redis at endpoint 'redis': {seen}", outcome.observed
+
+
+@pytest.mark.needs_real_server
+def test_a_least_privilege_acl_user_reads_a_backlog_and_an_absent_dead_letter():
+    binary = real_binary("/usr/bin/redis-server", "redis-server")
+    server = RedisProcess(binary, free_port(), secrets.token_urlsafe(18))
+    server.start()
+    try:
+        reader = secrets.token_urlsafe(18)
+        with server.admin() as admin:
+            admin.rpush("jobs", "j1", "j2", "j3")
+            admin.acl_setuser("checker", enabled=True, passwords=[f"+{reader}"], keys=["jobs*"],
+                              commands=["+type", "+llen", "+ping"])
+        outcome = _queue_outcome(f"redis://checker:{reader}@127.0.0.1:{server.port}/0", QUEUES["keys"])
+        assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs holds 3, jobs:dead absent (0)"), outcome
+    finally:
+        server.stop()
+
+
+# -- replies are read up to a limit -----------------------------------------------------------------------------
+@pytest.mark.parametrize("reply", [
+    b"$%d\r\n" % (400 * 2 ** 20),  # announced: refused before any of it is read
+    b"*70\r\n" + b"$65536\r\n%s\r\n" % (b"x" * 65536) * 70,  # 4.4 MiB in strings of 64 KiB
+], ids=["one-400MiB-string", "many-64KiB"])
+def test_replies_longer_than_the_limit_are_not_read(reply):
+    with redis5({}, answer=reply) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0")
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("replies of more than 4 MiB: read no further"), outcome.observed[:300]
+
+
+# -- a refused password over a unix socket is the checker's credentials, as over TCP ------------------------------
+def test_a_wrong_password_over_a_unix_socket_is_a_refusal_not_silence(tmp_path):
+    wrongpass = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    with unix_redis(tmp_path, {"AUTH": wrongpass}) as (path, _):
+        outcome = _queue_outcome(f"unix://:pw-{secrets.token_hex(4)}@{path}")
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("AuthenticationError: invalid username-password pair or user is disabled."), \
+        outcome.observed
+
+
+# -- a Redis that cannot be reached is named in the evidence --------------------------------------------------------
+def test_a_redis_that_does_not_answer_is_named_in_the_evidence():
+    port = refused_port()
+    outcome = _queue_outcome(f"redis://:pw-{secrets.token_hex(4)}@127.0.0.1:{port}/0")
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.evidence == {"server": f"redis://127.0.0.1:{port}/0"}  # was {}: the password is left out

@@ -23,6 +23,7 @@ from opsverify.outcome import Status
 
 from .helpers import by_id, evaluate
 from .kit import make_check, make_target, real_binary, refused_port, serving, silent_server
+from .test_redis import unix_redis
 
 CLAMD = {"endpoint": "clamav", "protocol": "clamd"}
 SMTP = {"endpoint": "smtp", "protocol": "smtp"}
@@ -478,3 +479,54 @@ def test_a_redis_speaking_something_else_is_quoted_as_text():
 ])
 def test_a_libraries_bytes_repr_is_read_back_as_text(said, shown):
     assert family.unbytes(said) == shown
+
+
+# -- what a server did send before it went quiet is in the message and the evidence ---------------------------------
+def test_a_clamd_that_sends_a_wrong_ending_and_holds_the_connection_is_quoted():
+    """`PONG\\n` (no NUL), the connection kept open: the item said only "no complete answer within …"."""
+    def clamd(conn, stopping):
+        conn.recv(64)
+        conn.sendall(b"PONG\n")
+        stopping.wait()
+
+    with serving(clamd) as port:
+        target = make_target({"endpoints": {"clamav": f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 0.3, "statement_ms": 300})
+        check = make_check("tcp", CLAMD)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("did not answer in its protocol: replied 'PONG\\n' (not a NUL-terminated clamd"
+                                     " reply): no complete answer within 0.6 s (connect_s + statement_ms)"), \
+        outcome.observed
+    assert outcome.evidence["replies"] == {"PING": "'PONG\\n'"}
+
+
+# -- Redis over a unix socket, a URL saying more than it shows, a reply without end ---------------------------------
+def test_a_wrong_password_over_a_unix_socket_is_the_checkers_credentials(tmp_path):
+    wrongpass = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    with unix_redis(tmp_path, {"AUTH": wrongpass}) as (path, _):
+        target = make_target({"endpoints": {"redis": f"unix://:pw-{os.urandom(4).hex()}@{path}"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("tcp", REDIS)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (f"could not look: redis at unix://{path} refused the checker's credentials "
+                                "(WRONGPASS invalid username-password pair or user is disabled.); fix the"
+                                " password in the endpoint's URL"), outcome.observed
+
+
+def test_a_redis_url_with_a_query_is_not_usable_and_nothing_is_sent():
+    with silent_server() as server:
+        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{server['port']}/0?protocol=3"}})
+        check = make_check("tcp", REDIS)
+        outcome = family.judge(check, family.gather(target, [check]))
+        assert server["connections"] == 0
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("endpoint 'redis' is not usable: the URL's query sets protocol"), outcome.observed
+
+
+def test_a_ping_answered_with_400_mib_is_not_read():
+    outcome = _redis_outcome({"PING": b"$%d\r\n" % (400 * 2 ** 20), "INFO": INFO})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("did not answer in its protocol: replies of more than 4 MiB: read no further"), \
+        outcome.observed

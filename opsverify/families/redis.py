@@ -16,7 +16,12 @@ answer — refused, silent, dripping, not speaking RESP — or refuses the passw
 unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
 that is no Redis type, a length that is not one, a key TYPE calls none whose length commands do not all
 answer 0 — an error reply is never read as 0): its items are errors naming what was said, cut short, and
-every other key is judged as usual.
+every other key is judged as usual. The URL's ACL user needs +type and, for each key, the length command of its
+type (+llen for a list …): a NOPERM to the others is the user's, not the key's, and is not read as disagreement
+(an absent key needs one length command that answers 0). A NOPERM that leaves a key unread is an error naming the
+permission. The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
+`?ssl_cert_reqs=none` …) is refused before anything is sent (a unix:// socket's `?db=` alone is taken, and shown);
+a conversation's replies are read up to 4 MiB.
 """
 
 from __future__ import annotations
@@ -109,7 +114,7 @@ def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int 
 
 def _measured(key: str, kind: Any, *lengths: Any) -> tuple[str, int | None]:
     if isinstance(kind, Exception):
-        raise GatherError(f"TYPE {key} failed: {cut(_said(kind))}")
+        raise GatherError(_refused(kind, "TYPE", key) if _not_permitted(kind) else f"TYPE {key} failed: {cut(_said(kind))}")
     if not is_type(kind):
         raise GatherError(f"TYPE {key} answered {_seen(kind)}, not a Redis type")
     if kind == "none":
@@ -117,9 +122,12 @@ def _measured(key: str, kind: Any, *lengths: Any) -> tuple[str, int | None]:
         return ("none", 0)
     if kind not in LENGTH_COMMANDS:
         return (kind, None)
-    length = lengths[_MEASURES.index(LENGTH_COMMANDS[kind])]
+    command = LENGTH_COMMANDS[kind]
+    length = lengths[_MEASURES.index(command)]
+    if _not_permitted(length):
+        raise GatherError(_refused(length, command, key))
     if isinstance(length, Exception):
-        raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} failed: {cut(_said(length))}")
+        raise GatherError(f"{command} {key} failed: {cut(_said(length))}")
     if not _is_length(length):  # a server that lies
         raise GatherError(f"{LENGTH_COMMANDS[kind]} {key} answered {_seen(length)}, not a length")
     return (kind, length)
@@ -127,14 +135,31 @@ def _measured(key: str, kind: Any, *lengths: Any) -> tuple[str, int | None]:
 
 def _absent(key: str, lengths: tuple[Any, ...]) -> None:
     """A missing key has length 0 for every length command: any other answer (an error, a count, nil) means the
-    server's answers disagree, and a length never read is never taken for 0."""
-    for command, length in zip(_MEASURES, lengths, strict=True):
+    server's answers disagree, and a length never read is never taken for 0. A NOPERM is the ACL user's, not the key's:
+    it says nothing either way (a least-privilege user has +llen, not +xlen), but one length must confirm TYPE."""
+    permitted = [(command, length) for command, length in zip(_MEASURES, lengths, strict=True)
+                 if not _not_permitted(length)]
+    if not permitted:
+        raise GatherError(f"TYPE {key} answered none, and no length command confirmed it: each was refused "
+                          f"({cut(_said(lengths[0]))}); the endpoint URL's ACL user needs +llen (or +xlen, +zcard, "
+                          "+scard)")
+    for command, length in permitted:
         if isinstance(length, Exception):
             raise GatherError(f"TYPE {key} answered none, yet {command} {key} answered an error: {cut(_said(length))}")
         if not _is_length(length):
             raise GatherError(f"TYPE {key} answered none, yet {command} {key} answered {_seen(length)}, not a length")
         if length != 0:
             raise GatherError(f"TYPE {key} answered none, yet {command} {key} answered {length}, not 0")
+
+
+def _not_permitted(reply: Any) -> bool:
+    """A NOPERM error reply: the URL's ACL user may not run this command, or not on this key."""
+    return isinstance(reply, Exception) and _said(reply).startswith("NOPERM")
+
+
+def _refused(reply: Exception, command: str, key: str) -> str:
+    return (f"{command} {key} refused: {cut(_said(reply))}; the endpoint URL's ACL user needs +{command.lower()} and "
+            "access to this key")
 
 
 def _is_length(reply: Any) -> bool:
@@ -166,19 +191,30 @@ def gather(target, checks) -> dict[str, Any]:
         by_endpoint.setdefault(check.params.endpoint, []).extend(check.params.keys)
     facts: dict[str, Any] = {}
     for endpoint, keys in by_endpoint.items():
+        server = ""
         try:
             with connect(target, endpoint) as client:
-                facts[endpoint] = {"server": shown(client.url), "keys": measure(client, list(dict.fromkeys(keys)))}
+                server = shown(client.url)
+                facts[endpoint] = {"server": server, "keys": measure(client, list(dict.fromkeys(keys)))}
         except GatherError as exc:
-            facts[endpoint] = GatherError(f"Redis at endpoint '{endpoint}': {unbytes(str(exc))}")
+            facts[endpoint] = Unread(f"Redis at endpoint '{endpoint}': {unbytes(str(exc))}", server)
     return facts
+
+
+class Unread(GatherError):
+    """An endpoint's keys left unread, with the server asked ("" when its URL was refused before asking)."""
+
+    def __init__(self, message: str, server: str = "") -> None:
+        super().__init__(message)
+        self.server = server
 
 
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     seen = facts[p.endpoint]
-    if isinstance(seen, GatherError):
-        return error(f"could not read the keys: {seen}")
+    if isinstance(seen, GatherError):  # the server asked (its URL without the password), when there was one
+        server = getattr(seen, "server", "")
+        return error(f"could not read the keys: {seen}", **({"server": server} if server else {}))
     wanted, problems, fine, evidence = [], [], [], {"server": seen["server"], "keys": {}}
     unreadable = []
     for key, limit in p.keys.items():

@@ -15,7 +15,9 @@ own connection, is only the version: unread, it is said so in the evidence);
 a refused password is the checker's credentials: *error*, as is a Redis `NOPERM` to PING (the URL's ACL user lacks
 +ping). Every conversation runs under one total deadline,
 connect_s + statement_ms, so a server that drips a byte a second ends in time too; all items' conversations run
-at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO.
+at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO. What a server did send before it fell silent is
+quoted beside the timeout (clamd `PONG\\n`, the connection held open). A Redis URL is taken as the `redis` family
+takes it: no query option (a unix:// socket's `?db=` alone), replies read up to 4 MiB.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from ..display import cut
 from ..errors import GatherError
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
-from ..transports.redis import ReadOnlyRedis, password, shown
+from ..transports import loops
+from ..transports.redis import ReadOnlyRedis, ReplyTooLong, password, shown
 from ._common import StrictParams
 
 NAME = "tcp"
@@ -97,7 +100,7 @@ def why(exc: BaseException) -> str:
         return "connection refused"
     if isinstance(exc, ConnectionResetError):
         return "connection reset"
-    if isinstance(exc, NotProtocol):
+    if isinstance(exc, (NotProtocol, ReplyTooLong)):
         return str(exc)
     return unbytes(f"{type(exc).__name__}: {exc}")  # redis-py quotes what it could not read as bytes
 
@@ -123,28 +126,40 @@ def unbytes(text: str) -> str:
 
 
 # -- clamd ---------------------------------------------------------------------------------
-async def clamd_exchange(host: str, port: int, command: str) -> bytes:
-    """One z-command (NUL-terminated) on its own connection, as clamd closes after each."""
+async def clamd_exchange(host: str, port: int, command: str, heard: bytearray | None = None) -> bytes:
+    """One z-command (NUL-terminated) on its own connection, as clamd closes after each; `heard` gets the reply's
+    bytes as they come (what a reply cut off by the deadline did say)."""
     reader, writer = await asyncio.open_connection(host, port)
+    heard = bytearray() if heard is None else heard
     try:
         writer.write(b"z" + command.encode() + b"\0")
         await writer.drain()
-        reply = b""
-        while not reply.endswith(b"\0") and len(reply) < REPLY_LIMIT:
-            chunk = await reader.read(REPLY_LIMIT)
+        while not heard.endswith(b"\0") and len(heard) < REPLY_LIMIT:
+            chunk = await reader.read(REPLY_LIMIT - len(heard))
             if not chunk:
                 break
-            reply += chunk
-        return reply
+            heard += chunk
+        return bytes(heard)
     finally:
         writer.close()
 
 
 async def probe_clamd(value: str, replies: dict[str, Any], target) -> None:
     _, host, port = address(value, "clamd")
-    replies["PING"] = await clamd_exchange(host, port, "PING")
-    if replies["PING"] == b"PONG\0":
-        replies["VERSION"] = await clamd_exchange(host, port, "VERSION")
+    if await _clamd_reply(host, port, "PING", replies) == b"PONG\0":
+        await _clamd_reply(host, port, "VERSION", replies)
+
+
+async def _clamd_reply(host: str, port: int, command: str, replies: dict[str, Any]) -> bytes:
+    """replies[command]: the reply, or what came of it before the conversation was cut off (`PONG\\n`, the
+    connection held open) — then the judge quotes it beside the timeout."""
+    heard = bytearray()
+    try:
+        replies[command] = await clamd_exchange(host, port, command, heard)
+    finally:
+        if command not in replies and heard:
+            replies[command] = bytes(heard)
+    return replies[command]
 
 
 # -- smtp ----------------------------------------------------------------------------------
@@ -271,7 +286,7 @@ async def _version(client: ReadOnlyRedis) -> dict[str, str]:
 def _unread_info(exc: Exception) -> str:
     if _error_reply(exc):
         return _server_words(exc)
-    if isinstance(exc, (load("redis").RedisError, OSError)):  # connection refused, reset, timed out
+    if isinstance(exc, (load("redis").RedisError, OSError, ReplyTooLong)):  # refused, reset, timed out, too long
         return why(exc)
     return "a reply that is not INFO's text"  # a number, nil or an array: redis-py's INFO reader wants text
 
@@ -341,7 +356,7 @@ def gather(target, checks) -> dict[str, Answer | GatherError]:
     async def everyone() -> list[Answer | GatherError]:
         return list(await asyncio.gather(*(_converse(target, c, limit_s) for c in checks)))
 
-    return dict(zip((c.key for c in checks), asyncio.run(everyone()), strict=True))
+    return dict(zip((c.key for c in checks), loops.run(everyone()), strict=True))
 
 
 # -- judge ---------------------------------------------------------------------------------
@@ -394,8 +409,8 @@ def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
     ping = answer.replies.get("PING")
     if ping is None:
         return _no_answer(where, answer, evidence)
-    if unread := _clamd_unread(ping):
-        return _no_answer(where, answer, evidence, unread)
+    if unread := _clamd_unread(ping):  # with the reason it stopped there (a deadline), when it was cut off
+        return _no_answer(where, answer, evidence, unread + (f": {answer.failure}" if answer.failure else ""))
     if ping != b"PONG\0":
         return failed(expected, f"replied {quoted(ping)}", **evidence)
     version = answer.replies.get("VERSION")  # asked once zPING answered PONG

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 from ..display import cut
 from ..errors import Refused
+from . import loops
 from .http import ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _read_at_most, decoded, strict_json
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
@@ -91,7 +92,7 @@ def call_batch(url: str, calls: list[Call], *, timeout_s: float, connect_s: floa
     if not calls:
         return Exchange([])
     started = time.perf_counter()
-    answers, failure = asyncio.run(_converse(url, calls, timeout_s, connect_s))
+    answers, failure = loops.run(_converse(url, calls, timeout_s, connect_s))
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     return Exchange([] if failure else answers, failure, elapsed)
 

@@ -3,22 +3,32 @@
 redis-py does the protocol (RESP2: its connection sends nothing of its own but AUTH when the URL holds a
 password and SELECT for a database other than 0); this wrapper decides what may be sent, before anything is, and
 bounds each conversation with one total deadline (connect + answers): a per-read socket
-timeout alone would let a server that drips a byte a second hold the run for ever.
+timeout alone would let a server that drips a byte a second hold the run for ever. A URL says no more than its
+evidence shows (`shown`): redis-py would apply a query option over the checker's own settings (another database,
+HELLO 3, CLIENT SETNAME, certificates unchecked), so one is refused before anything is sent (`url_problem`). What a
+conversation reads is bounded too (REPLY_LIMIT): a server answering PING with 400 MiB is not read to its end.
 redis-py is imported only when a conversation starts, so loading a checklist stays cheap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
+import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..display import cut
 from ..errors import GatherError, Refused
 from ..lazy import load
+from . import loops
 
 # commands that read and never change data or server state
 READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"})
+REPLY_LIMIT = 4 * 2 ** 20  # bytes of one conversation's replies: INFO server is a few KiB, a key's five ~250 bytes
+DATABASE_PATH = re.compile(r"(/[0-9]*)?")  # redis-py reads /0/3 (and /%33) as database 3
+UNIX_OPTIONS = frozenset({"db"})  # a socket's path is its URL's path: its database can only be the query's
 
 
 def guard(command: tuple[Any, ...]) -> None:
@@ -28,8 +38,11 @@ def guard(command: tuple[Any, ...]) -> None:
 
 
 def shown(url: str) -> str:
-    """The URL without its credentials, fit for evidence."""
+    """The URL without its credentials, fit for evidence: all it says the checker takes (`url_problem`)."""
     parts = urlsplit(url)
+    if parts.scheme == "unix":  # the socket's path, and its database when the query names one
+        database = dict(parse_qsl(parts.query)).get("db")
+        return f"unix://{unquote(parts.path)}" + (f"?db={database}" if database else "")
     host = parts.hostname or "?"
     if ":" in host:
         host = f"[{host}]"
@@ -39,6 +52,56 @@ def shown(url: str) -> str:
 
 def password(url: str) -> str | None:
     return urlsplit(url).password
+
+
+def url_problem(url: str) -> str | None:
+    """Why the checker will not use this Redis URL, said without its values, else None: what the URL says beyond
+    what `shown` shows would change, unseen, what is read (a query's db, a path redis-py reads otherwise), what is
+    sent (HELLO 3, CLIENT SETNAME) or whom it trusts (ssl_cert_reqs=none). Only a unix socket's db is taken."""
+    parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss") and not DATABASE_PATH.fullmatch(parts.path):
+        return (f"the URL's path is not a database number (redis-py reads /0/3 as database 3): write the database "
+                f"as {parts.scheme}://host:6379/3 (or no path, for database 0)")
+    options = parse_qsl(parts.query, keep_blank_values=True)
+    allowed = UNIX_OPTIONS if parts.scheme == "unix" else frozenset()
+    refused = list(dict.fromkeys(name for name, _ in options if name not in allowed))
+    if refused:
+        return (f"the URL's query sets {_option_names(refused)}, which redis-py would apply over the checker's own "
+                "settings (another database, HELLO 3, CLIENT SETNAME, certificates unchecked …) unseen in the "
+                f"evidence: remove {'them' if len(refused) > 1 else 'it'}; {_WHERE_SETTINGS[parts.scheme == 'unix']}")
+    databases = [value for name, value in options if name == "db"]
+    if len(databases) > 1 or databases and not (databases[0].isascii() and databases[0].isdigit()):
+        return "the URL's db must be a database number, given once: unix:///run/redis.sock?db=3"
+    return None
+
+
+# where what a refused query option would set is said instead; [False]: redis://, rediss://, [True]: unix://
+_WHERE_SETTINGS = {
+    False: "the database is the URL's path (redis://host:6379/3), the timeouts are the environment's timeouts "
+           "(connect_s, statement_ms), and a rediss:// certificate is always verified (a private CA: SSL_CERT_FILE)",
+    True: "a unix:// URL takes only db (unix:///run/redis.sock?db=3); the timeouts are the environment's timeouts "
+          "(connect_s, statement_ms)",
+}
+
+
+def _option_names(names: list[str]) -> str:
+    """The options redis-py reads by these names, named; any other name only counted: it may be a value (a password
+    written after '?'), and none is quoted."""
+    known = [name for name in names if name in _redis_py_options()]
+    others = len(names) - len(known)
+    return ", ".join(known + ([f"{others} other option{'s' if others > 1 else ''} (not one of redis-py's)"]
+                              if others else []))
+
+
+@functools.cache
+def _redis_py_options() -> frozenset[str]:
+    """The query names redis-py takes: its URL parser's, and every keyword of its connections (it passes them on)."""
+    connection = load("redis.asyncio.connection")
+    names = set(connection.URL_QUERY_ARGUMENT_PARSERS)
+    for kind in (connection.AbstractConnection, connection.Connection, connection.SSLConnection,
+                 connection.UnixDomainSocketConnection):
+        names.update(inspect.signature(kind.__init__).parameters)
+    return frozenset(names - {"self", "args", "kwargs"})
 
 
 class NoAnswer(GatherError):
@@ -57,6 +120,8 @@ class ReadOnlyRedis:
         self.url = url
         if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
             raise GatherError("the endpoint is not a redis://, rediss:// or unix:// URL")
+        if problem := url_problem(url):
+            raise GatherError(problem)
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self.deadline_s = deadline_s if deadline_s is not None else connect_timeout_s + read_timeout_s
@@ -93,6 +158,7 @@ class ReadOnlyRedis:
             driver_info=None,  # no CLIENT SETINFO: the suite changes nothing, not even its connection name
             protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
+            parser_class=_bounded_parser(),
         )
         # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
         client.response_callbacks.pop("PING", None)
@@ -101,6 +167,12 @@ class ReadOnlyRedis:
             for command in commands:
                 batch.execute_command(*command)
             return await batch.execute(raise_on_error=False)
+        except load("redis").ConnectionError as exc:
+            # over a unix socket redis-py sends AUTH while connecting, and wraps what came back (WRONGPASS, a reply
+            # too long) in a ConnectionError: raised as itself, as over TCP
+            if isinstance(exc.__cause__, (load("redis").RedisError, ReplyTooLong)):
+                raise exc.__cause__ from None
+            raise
         finally:
             await client.aclose()
 
@@ -114,6 +186,54 @@ class ReadOnlyRedis:
         self.close()
 
 
+class ReplyTooLong(Exception):
+    """The server sent more than REPLY_LIMIT bytes in one conversation: no Redis answer to these commands is so long."""
+
+    def __init__(self) -> None:
+        super().__init__(f"replies of more than {REPLY_LIMIT // 2 ** 20} MiB: read no further")
+
+
+class _BoundedStream:
+    """A connection's StreamReader as redis-py's parser reads it (a line, or a bulk string of a length it was told),
+    refusing past REPLY_LIMIT bytes in all: an announced length too long is refused before any of it is read; a line
+    is cut by asyncio at 64 KiB (a ValueError: not a Redis reply)."""
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self._stream = stream
+        self._left = REPLY_LIMIT
+
+    def _take(self, size: int) -> None:
+        if size > self._left:
+            raise ReplyTooLong()
+        self._left -= size
+
+    async def readexactly(self, size: int) -> bytes:
+        self._take(size)
+        return await self._stream.readexactly(size)
+
+    async def readline(self) -> bytes:
+        line = await self._stream.readline()
+        self._take(len(line))
+        return line
+
+    def __getattr__(self, name: str) -> Any:  # at_eof(), _buffer: what the parser asks of the reader besides
+        return getattr(self._stream, name)
+
+
+@functools.cache
+def _bounded_parser() -> type:
+    """redis-py's RESP2 parser (a connection's `parser_class`), reading through a _BoundedStream: redis-py has no
+    limit of its own on what it reads."""
+    base = load("redis._parsers")._AsyncRESP2Parser
+
+    class BoundedParser(base):
+        def on_connect(self, connection) -> None:
+            super().on_connect(connection)
+            self._stream = _BoundedStream(self._stream)
+
+    return BoundedParser
+
+
 def _run(conversation, deadline_s: float) -> Any:
     redis = load("redis")
 
@@ -121,13 +241,15 @@ def _run(conversation, deadline_s: float) -> Any:
         return await asyncio.wait_for(conversation, deadline_s)
 
     try:
-        return asyncio.run(bounded())
+        return loops.run(bounded())
     except asyncio.TimeoutError:
         raise NoAnswer(f"no complete answer within {deadline_s:g} s") from None
     except (redis.AuthenticationError, redis.ResponseError) as exc:
         raise Refusal(f"{type(exc).__name__}: {exc}") from None  # the server answered: with a refusal
     except (redis.RedisError, OSError) as exc:
         raise NoAnswer(f"{type(exc).__name__}: {exc}") from None
+    except ReplyTooLong as exc:
+        raise NoAnswer(str(exc)) from None
     except (ValueError, RecursionError) as exc:  # bytes redis-py cannot read as RESP (`:abc`, invalid UTF-8, …)
         # cut marked "…": the redactor masks a secret's piece where an excerpt is cut
         raise NoAnswer(f"not a Redis reply ({type(exc).__name__}: {cut(str(exc), 120)})") from None
