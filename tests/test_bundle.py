@@ -338,7 +338,9 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("pattern", bundle.TARGET_PATTERNS, ids=["JWT_SHAPE", "JS_REFERENCE", "IMPORTS", "VITE_DEPS"])
+@pytest.mark.parametrize("pattern", bundle.TARGET_PATTERNS, ids=["JWT_SHAPE", "JS_REFERENCE", "IMPORTS", "VITE_DEPS",
+                                                                 "SUPABASE_KEY", "CHUNK_URL", "CHUNK_URL_SET",
+                                                                 "WEBPACK_LOADER", "HTML_START"])
 def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
     every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one
@@ -348,7 +350,8 @@ def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     assert _backtracking_repeats(_parser.parse(pattern.pattern, pattern.flags)) == []
 
 
-WORST = ("eyJ", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/")  # what each pattern could retry on
+WORST = ("eyJ", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+', "(e)=>{//")  # what each
+# pattern could retry on
 
 
 def _worst(limit: int, tail: str) -> str:
@@ -536,3 +539,211 @@ def test_a_reference_from_an_asset_whose_path_is_no_base_is_resolved_without_rai
     fact = bundle.Crawl("http://a.example/", bundle.Params(service="app"))
     fact.enqueue([("assets/b.js", True)])
     assert fact.incomplete == ["assets/b.js: not a valid URL (not resolved to an absolute URL); not fetched"]
+
+
+# -- what a browser loads, not what a string looks like ----------------------------------------------------------
+def served(replies: dict[str, tuple[str | None, str]], path: str = "/", **params):
+    """Pages and scripts answered as given: (content type, or None to send none; body). Anything else is a 404."""
+    from .kit import make_target
+    from .project import KeepAliveHttp
+
+    def reply(kind: str | None, body: str) -> bytes:
+        data = body.encode()
+        head = f"content-type: {kind}\r\n" if kind is not None else ""
+        return f"HTTP/1.1 200 X\r\n{head}content-length: {len(data)}\r\n\r\n".encode() + data
+
+    with KeepAliveHttp({("GET", p): reply(*answer) for p, answer in replies.items()}) as server:
+        target = make_target({"services": {"app": {"url": server.url}}})
+        try:
+            c = check(path=path, **params)
+            return bundle.judge(c, bundle.gather(target, [c]))
+        finally:
+            target.close()
+
+
+JS, HTML = "text/javascript", "text/html"
+SPA_INDEX = ('<!doctype html><html><head><base href="/"><script type="module" src="main.3f2a.js"></script></head>'
+             '<body><app-root></app-root></body></html>')
+
+
+@pytest.mark.parametrize("replies, path", [
+    # an Angular-style SPA: the deep route answers the index page, whose base makes the script /main.3f2a.js;
+    # resolved against the route instead, /admin/main.3f2a.js is the SPA's fallback page
+    ({"/admin/settings": (HTML, SPA_INDEX), "/admin/main.3f2a.js": (HTML, SPA_INDEX), "/main.3f2a.js": (JS, KEY_JS)},
+     "/admin/settings"),
+    # a base that moves the app: the browser runs /v2/assets/app.js, not the old build left at /assets/app.js
+    ({"/": (HTML, '<html><head><base href="/v2/"><script type="module" src="assets/app.js"></script></head></html>'),
+      "/assets/app.js": (JS, 'console.log("old clean build")'), "/v2/assets/app.js": (JS, KEY_JS)}, "/"),
+], ids=["spa-deep-route", "base-elsewhere"])
+def test_scripts_resolve_against_the_pages_base_href(replies, path):
+    outcome = served(replies, path)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(f"in {'/main.3f2a.js' if path != '/' else '/v2/assets/app.js'}")
+
+
+def test_only_the_first_base_with_an_href_counts_and_only_for_what_follows_it():
+    """As a browser: a <base> without href is no base; a second one is ignored; a script named before the base
+    was already resolved against the page."""
+    fact = bundle.Crawl("https://a.example/app/page", bundle.Params(service="app"))
+    fact.read_page(Reply(200, 1, content=b'<script src="early.js"></script><base target="_top">'
+                                         b'<base href="/x/"><base href="/y/"><script src="late.js"></script>'
+                                         b'<script type="module">import("./inline.js")</script>'))
+    assert [url for url, _ in fact.queue] == ["https://a.example/app/early.js", "https://a.example/x/late.js",
+                                              "https://a.example/x/inline.js"]
+
+
+@pytest.mark.parametrize("kind, body", [
+    (HTML, '<script src="/main.js"></script>'),  # by its type, whatever it starts with
+    ("text/html; charset=utf-8", "console.log(1)"),
+    (None, "\n  <!DOCTYPE html><html><body>app</body></html>"),  # no type: by how it starts, as a browser sniffs
+    (None, "<html lang=en><title>App</title>"),
+])
+def test_a_script_answered_with_a_page_is_no_script_scanned(kind, body):
+    """An SPA answers its index page, 200, for any path: a script resolved to a path that is not there gets a
+    page, not the script the browser runs."""
+    headers = {"content-type": kind} if kind else {}
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
+    fact.take(f"{PAGE}admin/main.js", Reply(200, 1, headers, content=body.encode()), certain=True)
+    assert fact.scanned == [] and len(fact.incomplete) == 1, (fact.scanned, fact.incomplete)
+    assert fact.incomplete[0].startswith("/admin/main.js: answered with an HTML page (")
+    assert fact.incomplete[0].endswith("), not a script: the script's path resolved to a page")
+    # a string that only looks like a file name, answered with the fallback page: no script a browser gets
+    fact.take(f"{PAGE}worker.js", Reply(200, 1, headers, content=body.encode()), certain=False)
+    assert fact.unresolved == [fact.incomplete[0].replace("/admin/main.js", "/worker.js")]
+    assert len(fact.incomplete) == 1
+
+
+@pytest.mark.parametrize("kind, body", [(JS, "<!doctype html>"), (None, "console.log('<html>')"),
+                                        (None, "<!--x-->\nconsole.log(1)")])
+def test_a_script_is_read_as_a_script_when_nothing_says_page(kind, body):
+    headers = {"content-type": kind} if kind else {}
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
+    fact.take(f"{PAGE}main.js", Reply(200, 1, headers, content=body.encode()), certain=True)
+    assert fact.scanned == ["/main.js"] and fact.incomplete == []
+
+
+def test_a_deep_route_whose_script_resolves_to_the_fallback_page_is_not_passed():
+    """No base: the relative script of /admin/settings is /admin/main.js, which the SPA answers with its page."""
+    index = '<!doctype html><html><script type="module" src="main.js"></script></html>'
+    outcome = served({"/admin/settings": (HTML, index), "/admin/main.js": (HTML, index), "/main.js": (JS, KEY_JS)},
+                     "/admin/settings")
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == ("could not look at every script: /admin/main.js: answered with an HTML page "
+                                "(content-type text/html), not a script: the script's path resolved to a page")
+
+
+# -- chunks a webpack runtime builds the URLs of at run time ---------------------------------------------------
+CRA_RUNTIME = ('__webpack_require__.u=e=>"static/js/"+e+"."+{"217":"3c1f0a2b",9:"00ff00aa"}[e]+".chunk.js";'
+               'const Admin=React.lazy(()=>__webpack_require__.e(217)'
+               '.then(__webpack_require__.bind(__webpack_require__,217)));')
+
+
+@pytest.mark.parametrize("js, names", [
+    (CRA_RUNTIME.encode(), ["static/js/217.3c1f0a2b.chunk.js", "static/js/9.00ff00aa.chunk.js"]),
+    # minified, with a name map that falls back to the id (Docusaurus, Vue CLI) and webpack 4's publicPath
+    (b'r.u=function(e){return r.p+"js/"+({12:"about"}[e]||e)+"."+{12:"1a2b",13:"3c4d"}[e]+".js"},r.miniCssF=',
+     ["js/about.1a2b.js", "js/13.3c4d.js"]),
+    # Next.js: each map in parentheses; an unminified arrow with a block body and webpack's comment
+    (b'd.u=function(e){return"static/chunks/"+(({222:"db/variants"})[e]||e)+"."+({222:"0ae7",7482:"e626"})[e]+".js"}',
+     ["static/chunks/db/variants.0ae7.js", "static/chunks/7482.e626.js"]),
+    (b'__webpack_require__.u = (chunkId) => {\n\t// return url for filenames based on template\n\treturn "" + chunkId'
+     b' + "." + {"lib_index_js": "48d4"}[chunkId] + ".js";\n};', ["lib_index_js.48d4.js"]),
+    (b'o.miniCssF=e=>"static/css/"+e+"."+{164:"dcfd"}[e]+".chunk.css";const f=e=>e+1', []),  # no script, no loader
+    # an app's own reload-on-failure check only compares the name; a `.u` set to a value is no chunk-URL function
+    (b'if(e.name==="ChunkLoadError")location.reload();t.u=5', []),
+    (b'r.u=e=>"js/"+e+"."+{1:"aa"}[e]+".js";t.u=5;x.name="ChunkLoadError"', ["js/1.aa.js"]),
+])
+def test_webpack_chunk_url_functions_are_read(js, names):
+    assert bundle.webpack_chunks(js) == (names, "")
+
+
+@pytest.mark.parametrize("js", [
+    # a runtime that loads chunks whose URL function this check cannot read: a ternary, no id map, another shape
+    b'd.u=function(e){return 2272===e?"static/chunks/2272-ab.js":"static/chunks/"+e+"."+{9:"cd"}[e]+".js"};'
+    b'n.name="ChunkLoadError"',
+    b'r.u=e=>"static/js/"+e+".835bd6f0.chunk.js";a.name="ChunkLoadError"',
+    b'function a(e){return i.p+"static/js/"+c(e)+".chunk.js"};t.name="ChunkLoadError"',
+    # one function read, another (a worker's) not: not all run-time chunks were found
+    b'r.u=e=>"js/"+e+"."+{1:"aa"}[e]+".js";r.u=e=>"w/"+(e<9?"a":"b")+".js";x.name="ChunkLoadError"',
+])
+def test_a_webpack_runtime_whose_chunks_cannot_be_read_says_so(js):
+    names, unread = bundle.webpack_chunks(js)
+    assert unread.startswith("loads webpack chunks at run time"), unread
+
+
+def test_webpack_chunks_are_fetched_and_scanned():
+    routes = {"/": '<html><script src="/static/js/main.js"></script></html>', "/static/js/main.js": CRA_RUNTIME,
+              "/static/js/217.3c1f0a2b.chunk.js": f'export const admin=createClient(u,"{SERVICE}");',
+              "/static/js/9.00ff00aa.chunk.js": "console.log(9)"}
+    outcome, _ = walked(routes)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith("in /static/js/217.3c1f0a2b.chunk.js"), outcome.observed
+    # a chunk named by the map that is not there was not looked at
+    del routes["/static/js/217.3c1f0a2b.chunk.js"]
+    outcome, _ = walked(routes)
+    assert outcome.status is Status.ERROR
+    assert outcome.observed == "could not look at every script: /static/js/217.3c1f0a2b.chunk.js: 404"
+
+
+def test_an_inline_webpack_runtime_names_its_chunks():
+    """Create React App inlines its runtime in the page."""
+    outcome, _ = walked({"/": f"<html><script>{CRA_RUNTIME}</script></html>",
+                         "/static/js/217.3c1f0a2b.chunk.js": KEY_JS, "/static/js/9.00ff00aa.chunk.js": "1"})
+    assert outcome.status is Status.FAILED, outcome.observed
+
+
+def test_a_webpack_runtime_that_cannot_be_read_is_not_passed():
+    outcome, _ = walked({"/": '<html><script src="/static/js/main.js"></script></html>',
+                         "/static/js/main.js": 'r.u=e=>"static/js/"+e+".835bd6f0.chunk.js";a.name="ChunkLoadError"'})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed.startswith("could not look at every script: /static/js/main.js: loads webpack chunks at"
+                                       " run time"), outcome.observed
+
+
+# -- a key's role, read from its payload; Supabase's API keys ---------------------------------------------------
+def _token(header: dict, claims: dict) -> str:
+    from jwt.utils import base64url_encode
+
+    parts = [json.dumps(header).encode(), json.dumps(claims).encode(), b"S" * 32]
+    return ".".join(base64url_encode(part).decode() for part in parts)
+
+
+def test_a_key_whose_header_a_jwt_library_refuses_is_read_by_its_payload():
+    """Only the payload says what the key may do: a header PyJWT refuses (`"kid": 1`) hides nothing."""
+    token = _token({"alg": "HS256", "typ": "JWT", "kid": 1}, {"iss": "supabase", "role": "service_role"})
+    [key] = bundle.keys_in(f'const k="{token}";'.encode())
+    assert (key["role"], key["decodable"]) == ("service_role", True)
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const k="{token}";'})
+    assert outcome.status is Status.FAILED and "service_role key hmac:" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("payload", ["bm90IGpzb24", "WzEsMiwzLDQsNV0",
+                                     "eyJyb2xlIjoiYW5vbiIsInJvbGUiOiJzZXJ2aWNlX3JvbGUifQ"],
+                         ids=["not-json", "not-an-object", "role-twice"])
+def test_a_jwt_shaped_string_whose_payload_cannot_be_read_is_not_passed(payload):
+    token = f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2lnbmF0dXJlMTIz"
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const k="{token}";'})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == (f"could not read the role of 1 JWT-shaped string (its payload is no JSON object):"
+                                f" {fingerprint(token)} in /app.js")
+    assert token not in json.dumps(outcome.evidence)
+
+
+SB_SECRET = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"
+SB_PUBLISHABLE = "sb_publishable_ZmFrZS1wdWJsaXNoYWJsZS0x_a1b2c3d4"
+
+
+def test_a_supabase_secret_api_key_fails_and_a_publishable_one_passes():
+    outcome, _ = walked({"/": '<script src="/app.js"></script>',
+                         "/app.js": f'const k="{SB_SECRET}",p="{SB_PUBLISHABLE}",a="{ANON}";'})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"service_role key (a Supabase secret key, sb_secret_) {fingerprint(SB_SECRET)} in"
+                                " /app.js")
+    assert "no Supabase secret key (sb_secret_)" in outcome.expected
+    assert SB_SECRET not in json.dumps(outcome.evidence) + outcome.observed  # a fingerprint, never the key
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const p="{SB_PUBLISHABLE}";'
+                                                                           'if(k.startsWith("sb_secret_"))throw 1'})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "1 script scanned, no JWT, 1 Supabase publishable key (role anon)"
+    assert outcome.evidence["keys"] == [{"asset": "/app.js", "prefix": "sb_publishable_", "role": "anon",
+                                         "fingerprint": fingerprint(SB_PUBLISHABLE)}]

@@ -1,12 +1,16 @@
 """bundle: the JavaScript a web app ships to browsers carries no privileged key.
 
 The page's same-origin scripts (`<script src>`, `<link rel=modulepreload|preload>`, and what its inline scripts
-import) are fetched, then the chunks they import — imports, Vite's preload list, a Next.js build manifest; a path
-relative, absolute or protocol-relative — within the limits below. A script on another origin is not fetched (a
-check talks to its service only, never to hosts a page names): it is named as not looked at, an *error*, never
-passed over, unless the runbook declares its origin `third_party`. Every JWT-shaped string found is decoded
-(payload only; no signature check) and a key whose `role` is forbidden fails the check — a
-Supabase anon key (role anon) is fine, a service_role key in a browser bundle is leaked.
+import; resolved as a browser does, against the page's first `<base href>` from where it stands) are fetched, then
+the chunks they import — imports, Vite's preload list, a Next.js build manifest, the files a webpack runtime's
+chunk-URL function names by its id map; a path relative, absolute or protocol-relative — within the limits below. A
+script on another origin is not fetched (a check talks to its service only, never to hosts a page names): it is
+named as not looked at, an *error*, never passed over, unless the runbook declares its origin `third_party`. Every
+JWT-shaped string found is decoded (payload only: no signature check, and its header is not read) and a key whose
+`role` is forbidden fails the check — a Supabase anon key (role anon) is fine, a service_role key in a browser
+bundle is leaked; a JWT-shaped string whose payload is no JSON object leaves its role unknown: an error. Supabase's
+API keys count by the role they act as: a secret key (`sb_secret_…`) as service_role, a publishable one
+(`sb_publishable_…`) as anon.
 Evidence names the asset, the role and a fingerprint, never the token.
 
 ```yaml
@@ -23,8 +27,10 @@ larger than 2 MiB (the rest is not read), and an imported chunk that fails to an
 within the deadline, 408, 429) or asks for credentials (401: a signed-in browser gets a script there)
 — or is named for certain (by the page, an import, a build manifest) and refused with 404 or 403: a broken deploy
 or a path resolved wrongly, not looked at either way; so is one named for certain that is no URL
-(`http://[::1/x.js`). Only a string that merely looks like a chunk and that the
-server refuses with another 4xx is no script a browser gets, and is listed as `not_assets`. A page that
+(`http://[::1/x.js`), and one answered with an HTML page instead of a script (an app's fallback for unknown paths);
+so is a webpack runtime that loads chunks by a chunk-URL function this check cannot read. Only a string that merely
+looks like a chunk and that the server refuses with another 4xx (or answers with a page) is no script a browser
+gets, and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`). Bodies are scanned as bytes (a JWT and a module
@@ -47,7 +53,7 @@ from ..display import cut
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
-from ..transports.http import Probe, Reply, ascii_compatible, decoded
+from ..transports.http import Probe, Reply, ascii_compatible, decoded, strict_json
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath, nothing_found, plural
 
@@ -86,8 +92,48 @@ JS_REFERENCE = re.compile(rb"""["'`]((?:(?i:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)
 # an import (static, side-effect or dynamic), Vite's preload list, a Next.js build manifest's chunks
 IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+)["'`]([^"'`\s]++)["'`]""")
 VITE_DEPS = re.compile(rb"""(?:\bm\.f\s*+=\s*+|__vite__mapDeps\s*+\(\s*+)\[([^\[\]]*+)\]""")  # a list of strings
-TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS)  # what runs on a target's bytes
 NEXT_MANIFEST = b"__BUILD_MANIFEST"
+# Supabase's API keys: a secret one acts as service_role, a publishable one as anon; as for a JWT, only the start of
+# a run of key characters can start one (looked behind once "sb_" is found, so that the search starts from that
+# literal); a bare "sb_secret_" in a library's check of a key is none
+SUPABASE_KEY = re.compile(rb"(sb_(?<![A-Za-z0-9_-]sb_)(?:secret|publishable)_[A-Za-z0-9_-]{16,}+)")
+SUPABASE_KEY_ROLES = {"secret": "service_role", "publishable": "anon"}
+
+# webpack's chunk-URL function, as builds write it: `r.u=e=>"static/js/"+e+"."+{217:"3c1f"}[e]+".chunk.js"`,
+# `function(e){return r.p+"js/"+({12:"about"}[e]||e)+"."+({12:"1a2b"})[e]+".js"}` — a sum of path strings, the id,
+# id maps (a name map may fall back to the id), ending in a script's name. What a function of another shape names
+# is not guessed: a runtime holding one says so (see webpack_chunks). Each attempt starts at an arrow's parameter,
+# a `(` or `function`, and nothing it scans holds another start (its strings and maps hold no `=`, `>` or `(`).
+_ID = rb"[A-Za-z_$][\w$]*+"
+_COMMENTS = rb"(?://[^\n>(]*+\s*+)*+"  # an unminified runtime's `// return url for filenames based on template`
+_RETURN = rb"\{\s*+" + _COMMENTS + rb"return\b\s*+"
+_HEAD = (rb"(?:(?:\(\s*+(?P<arrow>" + _ID + rb")\s*+\)|(?<![\w$])(?P<bare>" + _ID + rb"))\s*+=>\s*+(?:" + _RETURN
+         + rb")?+|\bfunction\b\s*+(?:" + _ID + rb")?+\s*+\(\s*+(?P<arg>" + _ID + rb")\s*+\)\s*+" + _RETURN + rb")")
+_PUBLIC_PATH = rb"(?:" + _ID + rb"\.p\s*+\+\s*+)?+"  # webpack's publicPath: the chunk is resolved as a bare path
+_MAP = rb"""\(?(?P<%s>\{[\w$"'\s:,.@~+/-]*+\})\)?\[\s*+(?P<%s>""" + _ID + rb")\s*+\]"
+_TERM = (rb"""(?:(?P<text>"[\w.@~+/-]*+"|'[\w.@~+/-]*+')|\(\s*+""" + _MAP % (b"names", b"names_key")
+         + rb"\s*+\|\|\s*+(?P<fallback>" + _ID + rb")\s*+\)|" + _MAP % (b"ids", b"ids_key")
+         + rb"|(?P<id>" + _ID + rb"))")
+_SCRIPT_NAME = rb"""[\w.@~+/-]*+(?:(?<=\.js)|(?<=\.mjs))"""
+# the terms without their groups: a group inside a possessive repeat trips CPython 3.11's re ("span of capturing
+# group is wrong")
+_TERM_UNNAMED = re.sub(rb"\(\?P<\w++>", b"(?:", _TERM)
+CHUNK_URL = re.compile(_HEAD + _PUBLIC_PATH + rb"(?P<sum>(?:" + _TERM_UNNAMED + rb"\s*+\+\s*+)++(?:\"" + _SCRIPT_NAME
+                       + rb"\"|'" + _SCRIPT_NAME + rb"'))(?=\s*+(?:[;,)}\]]|\Z))")
+CHUNK_TERM = re.compile(_TERM)  # the terms of a sum CHUNK_URL found
+MAP_ENTRY = re.compile(rb"""\s*+("[^"]*+"|'[^']*+'|[\w$]++)\s*+:\s*+("[^"]*+"|'[^']*+')\s*+(?:,|\Z)""")
+BLANK = re.compile(rb"\s*+\Z")
+# webpack 5 sets its chunk-URL function as `.u` (another `.u` set to a value is no such function)
+CHUNK_URL_SET = re.compile(rb"\.u\s*+=(?!=)\s*+(?=function\b|\(?\s*+" + _ID + rb"\s*+\)?\s*+=>)")
+# a runtime that loads chunks: naming the error its loader throws (minifiers keep it; an app's own
+# `e.name==="ChunkLoadError"` only compares), or the unminified setter
+WEBPACK_LOADER = re.compile(rb"""\.name\s*+=\s*+["']ChunkLoadError["']|__webpack_require__\.u\s*+=""")
+# WHATWG MIME sniffing's patterns for an HTML document sent without a type: after whitespace, one of these tags (in
+# any case) ended by a space or ">"
+HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*+<(?i:!doctype html|html|head|script|iframe|h1|div|font|table"
+                        rb"|a|style|title|b|body|br|p|!--)[ >]")
+TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
+                   HTML_START)  # what runs on a target's bytes
 
 
 def _an_origin(value: str) -> str:
@@ -124,27 +170,34 @@ def local_s(checks) -> float:
 
 
 class _ScriptLinks(HTMLParser):
+    """The scripts a page names, each with the `<base href>` in effect where it stands: a browser resolves a URL
+    against the document's base when it meets it, and only the first base element with an href sets one."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self.inline: list[str] = []  # the code of <script> elements without src
+        self.base: str | None = None  # the first <base href>, as written
+        self.found: list[tuple[str, str | None]] = []  # (src, the base then)
+        self.inline: list[tuple[str | None, str]] = []  # (the base then, the code) of <script> elements without src
         self._in_inline = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
         rel = values.get("rel", "").lower().split()
-        if tag == "script" and values.get("src"):
-            self.found.append(values["src"])
+        if tag == "base" and "href" in values and self.base is None:
+            self.base = values["href"]
+        elif tag == "script" and values.get("src"):
+            self.found.append((values["src"], self.base))
         elif tag == "script":
             self._in_inline = True
-            self.inline.append("")
+            self.inline.append((self.base, ""))
         elif tag == "link" and values.get("href") and (
                 "modulepreload" in rel or ("preload" in rel and values.get("as") == "script")):
-            self.found.append(values["href"])
+            self.found.append((values["href"], self.base))
 
     def handle_data(self, data: str) -> None:
         if self._in_inline:
-            self.inline[-1] += data
+            base, code = self.inline[-1]
+            self.inline[-1] = (base, code + data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
@@ -154,7 +207,7 @@ class _ScriptLinks(HTMLParser):
 def page_scripts(html: str) -> list[str]:
     parser = _ScriptLinks()
     parser.feed(html)
-    return parser.found
+    return [src for src, _ in parser.found]
 
 
 def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> Iterator[tuple[str, bool]]:
@@ -210,10 +263,79 @@ def _base(ref: str, asset_url: str, page_url: str) -> str:
     return page_url
 
 
-def tokens_in(data: bytes | bytearray) -> tuple[list[bytes], bool]:
-    """The distinct JWT-shaped strings, at most MAX_TOKENS, and whether there were more."""
+def webpack_chunks(js: bytes | bytearray) -> tuple[list[str], str]:
+    """The chunk files webpack's chunk-URL functions in `js` name (`static/js/217.3c1f.chunk.js`, bare: resolved
+    against the app's base), one for each id of their id maps, at most MAX_REFERENCES + 1 (more are not followed);
+    and — where `js` holds webpack's chunk loader — why the chunks it loads were not all found ('' when they were):
+    a function of another shape (a ternary, no id map) names files this check cannot know without running the code."""
+    names: list[str] = []
+    read: set[int] = set()  # where each function that was read starts
+    for found in CHUNK_URL.finditer(js):
+        named = _chunk_names(js, found, MAX_REFERENCES + 1 - len(names))
+        if named is not None:
+            names += named
+            read.add(found.start())
+    if WEBPACK_LOADER.search(js) is None:
+        return names, ""
+    if not read or any(assigned.end() not in read for assigned in CHUNK_URL_SET.finditer(js)):
+        return names, ("loads webpack chunks at run time, by a chunk-URL function this check cannot read (not a sum"
+                       " of path strings, the chunk id and {id: hash} maps): those chunks were not scanned")
+    return names, ""
+
+
+def _chunk_names(js: bytes | bytearray, found: re.Match, most: int) -> list[str] | None:
+    """Each file a chunk-URL function names (at most `most`), for each id of its id maps (a name map falls back to
+    the id); None when it names no ids (no map that is not a fallback) or its sum holds a name other than its
+    parameter. Read in place: a target's map may be megabytes."""
+    param = found["arrow"] or found["bare"] or found["arg"]
+    parts: list[str | tuple[dict[str, str], bool] | None] = []  # text, (a map, whether it falls back), the id
+    for term in CHUNK_TERM.finditer(js, found.start("sum"), found.end("sum")):
+        if term["text"] is not None:
+            parts.append(_unquoted(term["text"]))
+        elif term["id"] is not None:
+            if term["id"] != param:
+                return None
+            parts.append(None)
+        else:
+            which = "names" if term.start("names") >= 0 else "ids"  # by where: a map's text is not copied
+            table = _id_map(js, term.start(which) + 1, term.end(which) - 1, MAX_REFERENCES + 1)
+            if table is None or term[f"{which}_key"] != param or term["fallback"] not in (None, param):
+                return None
+            parts.append((table, which == "names"))
+    ids = [table for table, falls_back in (p for p in parts if isinstance(p, tuple)) if not falls_back]
+    if not ids:
+        return None
+    # an id one map lacks makes "undefined" of its file name in the browser: no chunk
+    chunks = [chunk for chunk in ids[0] if all(chunk in table for table in ids)][:max(most, 0)]
+    return ["".join(chunk if part is None else part if isinstance(part, str) else part[0].get(chunk, chunk)
+                    for part in parts) for chunk in chunks]
+
+
+def _id_map(js: bytes | bytearray, start: int, end: int, most: int) -> dict[str, str] | None:
+    """The entries between `start` and `end` (`217:"3c1f","vendors-x":"9a"`) as strings, the first `most` of them;
+    None when that is not only such entries."""
+    table: dict[str, str] = {}
+    at = start
+    for entry in MAP_ENTRY.finditer(js, start, end):
+        if entry.start() != at:
+            return None
+        if len(table) == most:
+            return table
+        table[_unquoted(entry[1])] = _unquoted(entry[2])
+        at = entry.end()
+    return table if BLANK.match(js, at, end) else None
+
+
+def _unquoted(written: bytes) -> str:
+    """A JS string or property name as the object holds it (CHUNK_URL takes no escapes, so none to undo)."""
+    text = written.decode("ascii", errors="replace")
+    return text[1:-1] if text[:1] in ('"', "'") else text
+
+
+def tokens_in(data: bytes | bytearray, pattern: re.Pattern = JWT_SHAPE) -> tuple[list[bytes], bool]:
+    """The distinct JWT-shaped strings (or what `pattern` finds), at most MAX_TOKENS, and whether there were more."""
     found: dict[bytes, None] = {}
-    for token in JWT_SHAPE.finditer(data):
+    for token in pattern.finditer(data):
         found[bytes(token.group(1))] = None
         if len(found) > MAX_TOKENS:
             return list(found)[:MAX_TOKENS], True
@@ -221,18 +343,31 @@ def tokens_in(data: bytes | bytearray) -> tuple[list[bytes], bool]:
 
 
 def keys_in(data: bytes | bytearray) -> list[dict]:
-    """Every decodable JWT's role and fingerprint; undecodable JWT-shaped strings are counted."""
-    return [_key(token.decode("ascii")) for token in tokens_in(data)[0]]
+    """Every JWT's role and fingerprint (a JWT-shaped string whose payload is unreadable: `decodable` false), then
+    every Supabase API key's."""
+    return ([_key(token.decode("ascii")) for token in tokens_in(data)[0]]
+            + [_api_key(token.decode("ascii")) for token in tokens_in(data, SUPABASE_KEY)[0]])
 
 
 def _key(token: str) -> dict:
-    jwt = load("jwt")  # loaded only when a script is scanned
+    """The role and issuer the payload claims, read as the server reading the key does: no signature check, and
+    not the header (a header a JWT library refuses, `"kid": 1`, hides no role). A payload that is no JSON object
+    (a key named twice in it is read differently by different readers) is not decodable: its role is unknown."""
+    base64url_decode = load("jwt.utils").base64url_decode  # loaded only when a script is scanned
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+        claims = strict_json(base64url_decode(token.split(".")[1]).decode("utf-8"))
+    except (ValueError, TypeError):  # binascii.Error, UnicodeDecodeError and JSONDecodeError are ValueErrors
+        claims = None
+    if not isinstance(claims, dict):
         return {"role": None, "fingerprint": fingerprint(token), "decodable": False}
     return {"role": claims.get("role"), "issuer": claims.get("iss"), "fingerprint": fingerprint(token),
             "decodable": True}
+
+
+def _api_key(key: str) -> dict:
+    """A Supabase API key: the role it acts as, by its prefix (`sb_secret_`: service_role)."""
+    kind = key.split("_", 2)[1]
+    return {"prefix": f"sb_{kind}_", "role": SUPABASE_KEY_ROLES[kind], "fingerprint": fingerprint(key)}
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # UTF-32LE's starts with UTF-16LE's
@@ -285,6 +420,7 @@ class Crawl:
 
     def __init__(self, page_url: str, params: Params, learn: Callable[[str], None] = lambda token: None):
         self.page_url = page_url
+        self.base_url = page_url  # the document's base: the page's first <base href> once read
         self.params = params
         self.learn = learn
         self.page: Reply | None = None  # its status and failure (the body is dropped once read)
@@ -317,22 +453,50 @@ class Crawl:
         except Exception as exc:  # HTMLParser raises on some markup (`<![x y]>`) a browser reads past
             self.incomplete.append(f"{_path(self.page_url)}: the HTML parser stopped ({type(exc).__name__}: "
                                    f"{cut(str(exc), 120)}); the scripts named after that not looked for")
-        self.enqueue([(_joined(self.page_url, src), True) for src in links.found], _path(self.page_url))
-        for code in links.inline:
-            self.enqueue(chunk_references(code.encode("utf-8", errors="replace"), self.page_url, self.page_url),
-                         _path(self.page_url))
+        where = _path(self.page_url)
+        self.base_url = self._document_base(links.base)
+        self.enqueue([(_joined(self._document_base(base), src), True) for src, base in links.found], where)
+        for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
+            js, base_url = code.encode("utf-8", errors="replace"), self._document_base(base)
+            self.enqueue(chunk_references(js, base_url, base_url), where)
+            self.run_time_chunks(js, base_url, where)
+
+    def _document_base(self, href: str | None) -> str:
+        """The page's URL, or the base a <base href> sets: resolved against the page's URL; one that is no URL sets
+        none (a browser falls back to the page's)."""
+        if href is None:
+            return self.page_url
+        try:
+            return _absolute(_joined(self.page_url, href.strip(" \t\n\r\f")))
+        except ValueError:
+            return self.page_url
+
+    def run_time_chunks(self, js: bytes | bytearray, asset_url: str, where: str) -> None:
+        """Queue the chunks a webpack runtime in `js` loads by their id maps; name what of them was not found."""
+        names, unread = webpack_chunks(js)
+        if unread:
+            self.incomplete.append(f"{where}: {unread}")
+        self.enqueue(((_resolved(name, asset_url, self.base_url), True) for name in names), where)
 
     def scan(self, path: str, data: list[bytes | bytearray]) -> None:
+        jwts = self._distinct(path, data, JWT_SHAPE, "JWT-shaped strings; the rest not decoded")
+        api_keys = self._distinct(path, data, SUPABASE_KEY, "Supabase API keys; the rest not read")
+        self.keys += [{"asset": path, **_key(token)} for token in jwts]
+        self.keys += [{"asset": path, **_api_key(key)} for key in api_keys]
+
+    def _distinct(self, path: str, data: list[bytes | bytearray], pattern: re.Pattern, more_of: str) -> list[str]:
+        """The distinct strings `pattern` finds in an asset's views, at most MAX_TOKENS; each is known to the run
+        before it is decoded: whatever fails next."""
         tokens: dict[str, None] = {}
         for view in data:
-            found, more = tokens_in(view)
+            found, more = tokens_in(view, pattern)
             for token in found:
-                self.learn(token.decode("ascii"))  # known to the run before it is decoded: whatever fails next
+                self.learn(token.decode("ascii"))
             tokens.update(dict.fromkeys(token.decode("ascii") for token in found))
             if more:
-                self.incomplete.append(f"{path}: more than {MAX_TOKENS} JWT-shaped strings; the rest not decoded")
+                self.incomplete.append(f"{path}: more than {MAX_TOKENS} {more_of}")
                 break
-        self.keys += [{"asset": path, **_key(token)} for token in list(tokens)[:MAX_TOKENS]]
+        return list(tokens)[:MAX_TOKENS]
 
     def take(self, url: str, reply: Reply, certain: bool) -> None:
         """Scan one fetched asset and queue the further references it makes; its body is not kept."""
@@ -341,23 +505,33 @@ class Crawl:
             status = reply.status if reply.status is not None else reply.failure
             # a chunk-like string the server refuses (404, or 403: a CDN over S3 says so for a missing object) is
             # no script a browser gets; one that failed to answer (5xx, silence), was turned away for now (408,
-            # 429) or asks for credentials (401: a script is there, for a signed-in browser) is not looked at; nor
-            # is a script the page or an import names for certain that is not there (a broken deploy, or a path
-            # the crawler resolved wrongly: either way, what the browser runs was not scanned)
-            certain = certain or url in self.sure  # named by an import since it was queued as a guess
-            if certain or reply.status is None or not 400 <= reply.status < 500 or reply.status in (401, 408, 429):
-                self.incomplete.append(f"{path}: {status}")
-            else:
-                self.unresolved.append(f"{path}: {status}")
-                self.guessed[url] = f"{path}: {status}"
+            # 429) or asks for credentials (401: a script is there, for a signed-in browser) is not looked at
+            unavailable = reply.status is None or not 400 <= reply.status < 500 or reply.status in (401, 408, 429)
+            self._not_a_script(url, f"{path}: {status}", certain, unavailable)
+            return
+        data = views(reply.content, reply.charset)
+        if page := _a_page(reply.headers, data[-1]):  # an SPA answers its page, 200, for any path it does not have
+            self._not_a_script(url, f"{path}: answered with an HTML page ({page}), not a script: the script's path"
+                                    " resolved to a page", certain)
             return
         if reply.truncated:
             self.incomplete.append(f"{path}: larger than {self.params.max_asset_bytes} bytes")
         self.scanned.append(path)
-        data = views(reply.content, reply.charset)
         self.scan(path, data)
         for view in data:
-            self.enqueue(chunk_references(view, url, self.page_url), path)
+            self.enqueue(chunk_references(view, url, self.base_url), path)
+            self.run_time_chunks(view, url, path)
+
+    def _not_a_script(self, url: str, note: str, certain: bool, unavailable: bool = False) -> None:
+        """A script the page or an import names for certain that is not there (a broken deploy, or a path the
+        crawler resolved wrongly: either way, what the browser runs was not scanned) is not looked at, and so is one
+        that is `unavailable`; a string that only looks like a file name is no script a browser gets."""
+        certain = certain or url in self.sure  # named by an import since it was queued as a guess
+        if certain or unavailable:
+            self.incomplete.append(note)
+        else:
+            self.unresolved.append(note)
+            self.guessed[url] = note
 
     def _signed_in(self, url: str) -> str:
         """A script the page names by an absolute URL on its own origin, fetched as the page was: with the
@@ -448,6 +622,17 @@ class Crawl:
             self.incomplete.append(f"imports nested deeper than {MAX_ROUNDS} levels not scanned")
 
 
+def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
+    """Why an answer is an HTML page, not a script ('' when nothing says so): its type, or — sent without one — how
+    it starts, as a browser sniffs it."""
+    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind in ("text/html", "application/xhtml+xml"):
+        return f"content-type {kind}"
+    if not kind and HTML_START.match(body):
+        return "no content-type, and it starts as an HTML document"
+    return ""
+
+
 def _page_text(data: bytes | bytearray, charset: str | None) -> str:
     """The page for the HTML parser, in its charset where that is a text encoding, else as UTF-8."""
     return (decoded(data, charset) if charset else None) or data.decode("utf-8", errors="replace")
@@ -504,7 +689,9 @@ def judge(check, facts) -> Outcome:
     p: Params = check.params
     crawl: Crawl = facts[check.key]
     forbidden = " or ".join(p.forbidden_roles)
-    expected = f"no JWT with role {forbidden} in the scripts {p.path} loads"
+    api_keys = "".join(f" and no Supabase {kind} key (sb_{kind}_)" for kind, role in SUPABASE_KEY_ROLES.items()
+                       if role in p.forbidden_roles)
+    expected = f"no JWT with role {forbidden}{api_keys} in the scripts {p.path} loads"
     page = crawl.page
     if page is None or page.status != 200:
         why = f"status {page.status}" if page is not None and page.status is not None else (
@@ -521,15 +708,31 @@ def judge(check, facts) -> Outcome:
     }
     leaked = [key for key in crawl.keys if key["role"] in p.forbidden_roles]
     if leaked:
-        return failed(expected, "; ".join(f"{key['role']} key {key['fingerprint']} in {key['asset']}"
-                                          for key in leaked), **evidence)
-    if crawl.incomplete:
-        return error(f"could not look at every script: {'; '.join(crawl.incomplete)}", **evidence)
+        return failed(expected, "; ".join(f"{_kind(key)} {key['fingerprint']} in {key['asset']}" for key in leaked),
+                      **evidence)
+    # a JWT-shaped string whose payload cannot be read may be any role's key: not a pass
+    unread = [f"{key['fingerprint']} in {key['asset']}" for key in crawl.keys if key.get("decodable") is False]
+    problems = ([f"could not look at every script: {'; '.join(crawl.incomplete)}"] if crawl.incomplete else []) + (
+        [f"could not read the role of {plural(len(unread), 'JWT-shaped string')} (its payload is no JSON object): "
+         f"{', '.join(unread)}"] if unread else [])
+    if problems:
+        return error("; ".join(problems), **evidence)
     if not crawl.scanned and not p.allow_empty:
         outcome = nothing_found("script files", f"the page GET {p.path} of {p.service}")
         return error(outcome.observed, **evidence)
-    roles = ", ".join(sorted({str(key["role"]) for key in crawl.keys}))
-    found = f"{plural(len(crawl.keys), 'JWT')} (role {roles})" if crawl.keys else "no JWT"
+    jwts = [key for key in crawl.keys if "prefix" not in key]
+    roles = ", ".join(sorted({str(key["role"]) for key in jwts}))
+    found = f"{plural(len(jwts), 'JWT')} (role {roles})" if jwts else "no JWT"
+    for prefix, role in sorted({(key["prefix"], key["role"]) for key in crawl.keys if "prefix" in key}):
+        count = sum(key.get("prefix") == prefix for key in crawl.keys)
+        found += f", {plural(count, f'Supabase {prefix[3:-1]} key')} (role {role})"
     more = f" (and {crawl.unlisted['third_party']} more references)" if crawl.unlisted["third_party"] else ""
     others = f"; {plural(len(crawl.third_party), 'third-party script')} not scanned{more}" if crawl.third_party else ""
     return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}{others}", **evidence)
+
+
+def _kind(key: dict) -> str:
+    """`service_role key`, or for a Supabase API key also which: `service_role key (a Supabase secret key, …)`."""
+    if "prefix" not in key:
+        return f"{key['role']} key"
+    return f"{key['role']} key (a Supabase {key['prefix'][3:-1]} key, {key['prefix']})"
