@@ -184,26 +184,36 @@ def encodings(value: str) -> set[str]:
     """The forms a secret travels in besides itself: URL-encoded, JSON-escaped, repr, hex, base64 —
     including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header).
     Escapes mixed within one echo (Go's `\\u0026` next to a raw `/`) are read back by the unescaped view
-    (`_View`), which looks for the secret and the few forms here that an escape does not make."""
+    (`_View`), which looks for the secret and the few forms here that an escape does not make. A target may
+    shout or fold what it echoes before a message quotes it (a content-coding lowercased, then shown in a repr):
+    the quoted forms are those of the secret in each case — they compose, not a form per combination."""
     if len(value) > BIG_SECRET:
         return _big_secret_forms(value)
     raw = _bytes(value)
-    escaped = html.escape(value)  # an error page echoing it: &amp; &lt; &quot; and &#x27; (or &#39;)
-    quoted = quote(raw, safe="")
-    forms = {escaped, escaped.replace("&#x27;", "&#39;"), html.escape(value, quote=False),
-             quoted, _lower_escapes(quoted), quote_plus(raw), json.dumps(value)[1:-1], repr(value)[1:-1],
-             raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode(),
-             # a target that shouts or folds what it echoes, or escapes every byte (`%73%33…`)
-             value.upper(), value.lower(), "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw),
-             # the unescaped view reads a secret holding an escape's spelling (`ab%41`) as it reads the echo
-             _View(value).text, value.replace(" ", "+")}
-    for shown in shown_forms(value):  # as a terminal or the report's markdown shows it, and that in JSON
-        forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
-    forms.update(_base64_pieces(raw), _byte_forms(raw), _character_forms(value), _line_forms(value),
-                 _broken_at_its_own(value))
+    # its bytes, in hex or base64, or every byte escaped (`%73%33…`)
+    forms = {raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode(),
+             "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw), *_byte_encodings(raw)}
+    for cased in dict.fromkeys((value, value.upper(), value.lower())):  # as echoed, shouted, folded
+        forms |= {cased, *_quoted_forms(cased)}
+    forms.update(_base64_pieces(raw), _line_forms(value), _broken_at_its_own(value))
     forms.update(_unbroken_forms({value, *forms}))
     forms = {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
     return forms | set(_short_base64_pieces(raw))
+
+
+def _quoted_forms(text: str) -> set[str]:
+    """`text` as messages and pages quote it: HTML-, URL- and JSON-escaped, Python's repr, as a terminal or the
+    report's markdown shows it (and that in JSON), its bytes and characters as programs show them."""
+    raw = _bytes(text)
+    escaped = html.escape(text)  # an error page echoing it: &amp; &lt; &quot; and &#x27; (or &#39;)
+    quoted = quote(raw, safe="")
+    forms = {escaped, escaped.replace("&#x27;", "&#39;"), html.escape(text, quote=False),
+             quoted, _lower_escapes(quoted), quote_plus(raw), json.dumps(text)[1:-1], repr(text)[1:-1],
+             # the unescaped view reads a secret holding an escape's spelling (`ab%41`) as it reads the echo
+             _View(text).text, text.replace(" ", "+")}
+    for shown in shown_forms(text):
+        forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
+    return forms | _byte_forms(raw) | _character_forms(text)
 
 
 # A value longer than this (a file's content, a bundle) is looked for only in the forms a value that large travels in:
@@ -248,14 +258,17 @@ def _short_base64_pieces(raw: bytes) -> list[str]:
             and re.search(r"\d|.[A-Z]", piece) and not _PLAIN_PIECE.fullmatch(piece)]
 
 
+def _byte_encodings(raw: bytes) -> set[str]:
+    """A secret's bytes encoded: hex with colons (a certificate tool), base32 (a TOTP seed's form)."""
+    return {raw.hex(":"), raw.hex(":").upper(), base64.b32encode(raw).decode()[:len(raw) * 8 // 5]}
+
+
 def _byte_forms(raw: bytes) -> set[str]:
-    """A secret's bytes as programs show them: quoted-printable (`=C3=BC`, `=` as `=3D`; its soft breaks are
-    `_Unbroken`'s), hex with colons (a certificate tool), base32 (a TOTP seed's form); and, where they differ from
-    the secret itself, Python's bytes repr (`\\xc3\\xbc`, httpcore's DEBUG log of headers; some write `\\xC3`),
-    PostgreSQL's encode(…, 'escape') (`\\303\\274`, a backslash doubled), and UTF-8 read as Latin-1 or
-    Windows-1252 (`Ã¼`: a reply labelled iso-8859-1)."""
-    forms = {binascii.b2a_qp(raw, quotetabs=True).replace(b"=\n", b"").decode("ascii"), raw.hex(":"),
-             raw.hex(":").upper(), base64.b32encode(raw).decode()[:len(raw) * 8 // 5]}
+    """A text's bytes as programs show them: quoted-printable (`=C3=BC`, `=` as `=3D`; its soft breaks are
+    `_Unbroken`'s); and, where they differ from the text itself, Python's bytes repr (`\\xc3\\xbc`, httpcore's
+    DEBUG log of headers; some write `\\xC3`), PostgreSQL's encode(…, 'escape') (`\\303\\274`, a backslash
+    doubled), and UTF-8 read as Latin-1 or Windows-1252 (`Ã¼`: a reply labelled iso-8859-1)."""
+    forms = {binascii.b2a_qp(raw, quotetabs=True).replace(b"=\n", b"").decode("ascii")}
     if raw.isascii() and b"\\" not in raw:  # the rest read as the secret, or as its str repr
         return forms
     shown = repr(raw)[2:-1]
@@ -638,8 +651,8 @@ def _cut_forms(secret: str) -> list[str]:
         return [end for whole in ends for end in (whole[:2 * LONGEST_WORD], whole[-2 * LONGEST_WORD:])]
     if _LINE_BREAK.search(part) or _JSON_STRUCTURE.search(part):  # no line or cut of JSON: its structure
         whole = _key_lines(part)
-    else:  # and as `_Unbroken` reads it after a line break: without blanks before it
-        whole = [part, part.lstrip(" \t")]
+    else:  # and as `_Unbroken` reads it after a line break: without blanks before it; shouted or folded
+        whole = [part, part.lstrip(" \t"), part.upper(), part.lower()]
     return [*whole, *_base64_pieces(_bytes(part))]
 
 
@@ -862,11 +875,29 @@ class _Matcher:
             near += [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
         if _may_hold_escape(text):  # an escape may hide a secret: read those places
             for start, end in self._windows(text, near):
-                view = _View.of(text[start:end])
-                if view is not None:  # found in the view: masked from its first escape to its last
-                    found, _ = self._found(view.text, head=start == 0, tail=end == len(text))
-                    spans += [(start + view.start(s), start + view.end(e), label) for s, e, label in found]
+                found = self._found_escaped(text[start:end], head=start == 0, tail=end == len(text))
+                spans += [(start + s, start + e, label) for s, e, label in found]
         return _masked(text, spans) if spans else text
+
+    # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
+    # three times
+    ESCAPE_DEPTH = 3
+
+    def _found_escaped(self, text: str, head: bool, tail: bool) -> list[tuple[int, int, str]]:
+        """Where a secret is in `text` read escape by escape — masked from its first escape to its last — and in
+        that read so again, ESCAPE_DEPTH times: httpcore's DEBUG trace shows an exception's repr of one whose
+        message is a repr of a reply's bytes, a secret's quote or backslash escaped twice."""
+        spans: list[tuple[int, int, str]] = []
+        views: list[_View] = []
+        view = _View.of(text)
+        while view is not None and len(views) < self.ESCAPE_DEPTH:
+            views.append(view)
+            for start, end, label in self._found(view.text, head=head, tail=tail)[0]:
+                for outer in reversed(views):  # back through each reading to the text itself
+                    start, end = outer.start(start), outer.end(end)
+                spans.append((start, end, label))
+            view = _View.of(view.text)
+        return spans
 
     def _windows(self, text: str, near: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The parts of `text` to read escape by escape: around each anchor, and its two ends; merged."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -83,11 +84,52 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     refuses an unsafe method that the item does not declare mutating."""
     sent: list[Probe] = []
     target = SimpleNamespace(url=lambda service, path: "http://127.0.0.1:9/" + path, verify_tls=lambda service: True,
+                             timeouts=SimpleNamespace(connect_s=1.5),
                              fetch_all=lambda probes: [sent.extend(probes), [Reply(401, 1.0) for _ in probes]][1])
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
-    assert [(p.method, p.mutating, p.expect_rejection) for p in sent] == [(method, mutating, False)] * 2
+    assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
+        (method, mutating, False, 1.5)] * 2  # a connection opens within the environment's connect_s
     for probe in sent:
         guard(probe)
     with pytest.raises(Refused, match="POST .* only GET/HEAD/OPTIONS are sent unless the item is marked mutating"):
         guard(replace(sent[0], method="POST", mutating=False))
+
+
+def test_bytes_another_reply_left_never_decide_a_jobs_verdict(tmp_path):
+    """A health endpoint that answers twice in one write, and a page that answers HEAD with its body, leave bytes on
+    their kept-alive connections. The jobs run after them get their own replies: the one that always fails fails
+    ("status 500", not the health endpoint's second 200), the healthy one passes (not "no answer")."""
+    from opsverify import exitcodes
+
+    from .project import KeepAliveHttp, Project, raw_reply
+
+    second = b'{"status": "ok", "admin": "no auth here"}'
+    replies = {("GET", "/double"): raw_reply(200, b'{"status": "ok"}') + raw_reply(200, second),
+               ("HEAD", "/page"): raw_reply(200, b"<html>hello</html>\r\n", "text/html"),
+               ("GET", "/down"): raw_reply(500, b'{"status": "down"}'), ("GET", "/good"): raw_reply(200, b"{}")}
+    with KeepAliveHttp(replies) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "CRON_SECRET": "cron-" + "9f3e7a1c5b2d"})
+        project.checklist("shop", """
+        - {id: A1, name: health, section: Web, title: health answers ok, family: http, cadence: postdeploy,
+           params: {service: web, path: /double, json: {status: ok}}}
+        - {id: A2, name: head, section: Web, title: the page answers HEAD, family: http, cadence: postdeploy,
+           params: {service: web, path: /page, method: HEAD}}
+        - {id: M1, name: publish, section: Cron, title: the publish job, family: cron, cadence: postdeploy,
+           mutating: true, params: {service: web, path: /down, secret: CRON_SECRET, with_secret: true}}
+        - {id: M2, name: sweep, section: Cron, title: the sweep job, family: cron, cadence: postdeploy,
+           mutating: true, params: {service: web, path: /good, secret: CRON_SECRET, with_secret: true}}
+        """)
+        project.environment("""
+        allow_mutating: true
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {shop: {services: {web: {url: "${WEB_URL}"}}, secrets: {CRON_SECRET: "${CRON_SECRET}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.statuses() == {"A1-health": "passed", "A2-head": "passed", "M1-publish": "failed",
+                              "M2-sweep": "passed"}, ran.output[-3000:]
+    rows = ran.rows()
+    assert "status 500" in rows["M1-publish"]["message"], rows["M1-publish"]
+    assert "no auth here" not in json.dumps(rows["M1-publish"]["evidence"])
+    assert "followed this reply" in rows["A1-health"]["evidence"]["after_reply"], rows["A1-health"]
+    assert ran.code == exitcodes.FAILED

@@ -4,6 +4,7 @@ finite bounds, body text and latency — each passes on a healthy answer and fai
 from __future__ import annotations
 
 import asyncio
+import codecs
 import gzip
 import math
 import threading
@@ -16,13 +17,13 @@ from pydantic import ValidationError
 
 from opsverify import exitcodes
 from opsverify.checklist import load_item_params
-from opsverify.engine import message
+from opsverify.engine import gather_and_judge, message
 from opsverify.families import http
 from opsverify.outcome import Status
 from opsverify.transports import jsonrpc
 from opsverify.transports.http import BODY_LIMIT, Probe, Reply, Session, _read_at_most, fetch_all
 
-from .kit import make_check
+from .kit import make_check, make_target, silent_server
 from .project import KeepAliveHttp, Project, raw_reply
 
 
@@ -99,6 +100,13 @@ CASES = [
     # a lying target cannot choose which of two values for one field is judged: every one must hold
     ({"json": {"a.b": True}}, reply(200, '{"a": {"b": false}, "a.b": true}'), Status.FAILED, "a.b = false", ""),
     ({"json": {"a.b": True}}, reply(200, '{"a.b": true, "a": {"b": false}}'), Status.FAILED, "a.b = false", ""),
+    # a path is keys through objects, for `json` as for json_has: a key holding a dot is one key, not a path
+    ({"json": {"db.latency_ms": 1}}, reply(200, '{"db.latency_ms": 1}'), Status.FAILED,
+     "JSON field db.latency_ms is missing", ""),
+    ({"json_has": ["db.latency_ms"]}, reply(200, '{"db.latency_ms": 1}'), Status.FAILED,
+     "JSON field db.latency_ms is missing", ""),
+    ({"json": {"db.*": 1}}, reply(200, '{"db.latency_ms": 1}'), Status.FAILED, "no JSON field matches db.*", ""),
+    ({"json": {"db.*": 1}}, reply(200, '{"db": {"a.b": 1, "c": {"d": 1}}, "db.x": 2}'), Status.PASSED, "", ""),
     ({"json": {"ok": True}}, reply(200, '{"ok": false, "ok": true}'), Status.ERROR,
      'its JSON was not judged: a JSON object names the key "ok" twice', ""),
     ({"json": {"ok": True}}, reply(200, '{"a":' * 5000 + "1" + "}" * 5000), Status.ERROR,
@@ -278,18 +286,131 @@ def test_a_body_http_says_is_not_there_never_starts_the_next_reply(method, path)
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
 def test_a_request_that_is_not_safe_is_never_sent_twice(method):
-    """Not a POST, nor a mutating GET (a cron endpoint with its secret runs the job): once, whatever comes back."""
-    replies = {("HEAD", "/ping"): raw_reply(200, b'{"ok": true}'), (method, "/run"): raw_reply(200, b"{}")}
+    """Not a POST, nor a mutating GET (a cron endpoint with its secret runs the job): once, whatever comes back —
+    a broken reply on a reused connection is not asked again, as a safe request would be."""
+    replies = {("GET", "/ok"): raw_reply(200, b'{"ok": true}'), (method, "/run"): b"NOT HTTP AT ALL\r\n\r\n"}
     with KeepAliveHttp(replies) as server:
         session = Session(timeout_s=5, concurrency=1)
         try:
-            session.fetch_all([Probe("HEAD", server.url + "/ping")])
+            session.fetch_all([Probe("GET", server.url + "/ok")])
             (ran,) = session.fetch_all([Probe(method, server.url + "/run", body=b"{}" if method == "POST" else None,
                                               mutating=True)])
         finally:
             session.close()
     assert ran.status is None and "RemoteProtocolError" in ran.failure, ran
     assert len(server.connections) == 1
+
+
+# -- bytes no request asked for ----------------------------------------------------------------------
+DOUBLE = raw_reply(200, b'{"ok": true}') + raw_reply(200, b'{"ok": true, "admin": "no auth here"}')
+
+
+@pytest.mark.parametrize("first_method, first_path, replies", [
+    ("GET", "/double", {("GET", "/double"): DOUBLE}),  # a buggy server that answers twice, in one write
+    ("HEAD", "/page", {("HEAD", "/page"): raw_reply(200, b"<html>hello</html>", "text/html")}),  # HEAD with a body
+    ("GET", "/empty", {("GET", "/empty"): raw_reply(204, b"<html>hello</html>", "text/html")}),  # 204 with a body
+], ids=["two-replies", "head-with-body", "204-with-body"])
+@pytest.mark.parametrize("method, mutating", [("GET", False), ("GET", True), ("POST", True)],
+                         ids=["safe", "mutating-get", "post"])
+def test_bytes_left_after_a_reply_never_answer_another_request(first_method, first_path, replies, method, mutating):
+    """A connection holding bytes after a complete reply is closed, not reused: the next request — a read-only
+    probe, a cron job run with its secret, a webhook delivery — gets its own reply on a new connection, and the
+    reply that left them says so in its evidence."""
+    replies = {**replies, (method, "/down"): raw_reply(500, b'{"status": "down"}')}
+    with KeepAliveHttp(replies) as server:
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            (first,) = session.fetch_all([Probe(first_method, server.url + first_path)])
+            (second,) = session.fetch_all([Probe(method, server.url + "/down", body=b"{}" if method == "POST" else None,
+                                                 mutating=mutating)])
+        finally:
+            session.close()
+    assert (second.status, second.text) == (500, '{"status": "down"}'), second
+    assert len(server.connections) == 2
+    assert first.status in (200, 204) and first.unasked_bytes > 0, first
+    evidence = http.describe_reply(server.url + first_path, first_method, first)
+    assert evidence["after_reply"] == (f"{first.unasked_bytes} bytes no request asked for followed this reply on its "
+                                       "connection, which was closed rather than reused"), evidence
+    _, outcome = judge({"method": first_method} if first_method == "HEAD" else {}, first)
+    assert outcome.status is Status.PASSED, outcome  # its own reply stands as HTTP framed it, as curl reads it
+
+
+def test_a_reply_that_left_nothing_keeps_its_connection():
+    replies = {("GET", "/ok"): raw_reply(200, b'{"ok": true}')}
+    with KeepAliveHttp(replies) as server:
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            first, second = (session.fetch_all([Probe("GET", server.url + "/ok")])[0] for _ in range(2))
+        finally:
+            session.close()
+    assert first.unasked_bytes == second.unasked_bytes == 0
+    assert "after_reply" not in http.describe_reply(server.url + "/ok", "GET", first)
+    assert len(server.connections) == 1
+
+
+@pytest.mark.parametrize("reply, said", [
+    (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+     "answered 101 Switching Protocols, an upgrade nobody asked for: no HTTP reply to judge"),
+    (b"HTTP/1.1 000 Zero\r\ncontent-length: 0\r\n\r\n", "the status line says 000, which is no HTTP status (100-599)"),
+    (b"HTTP/1.1 099 Low\r\ncontent-length: 0\r\n\r\n", "the status line says 099, which is no HTTP status (100-599)"),
+], ids=["101", "000", "099"])
+def test_a_status_that_is_no_reply_is_said_plainly(reply, said):
+    with KeepAliveHttp({("GET", "/odd"): reply}) as server:
+        (answer,) = fetch_all([Probe("GET", server.url + "/odd")], timeout_s=5)
+    assert answer.status is None and answer.failure == said, answer
+
+
+# -- a body that starts with a byte-order mark ---------------------------------------------------------
+ERROR_TEXT = "Database connection failed"
+
+
+@pytest.mark.parametrize("body, content_type, params, status, seen", [
+    # the BOM says UTF-16: read so, whatever the header says or leaves out (WHATWG: a BOM overrides the charset)
+    (codecs.BOM_UTF16_LE + ERROR_TEXT.encode("utf-16-le"), "text/plain", {"body_excludes": [ERROR_TEXT]},
+     Status.FAILED, f"body contains '{ERROR_TEXT}'"),
+    (codecs.BOM_UTF16_BE + ERROR_TEXT.encode("utf-16-be"), "text/plain; charset=iso-8859-1",
+     {"body_excludes": [ERROR_TEXT]}, Status.FAILED, f"body contains '{ERROR_TEXT}'"),
+    (codecs.BOM_UTF8 + f"<html>{ERROR_TEXT}</html>".encode(), "text/html; charset=utf-16",
+     {"body_excludes": [ERROR_TEXT]}, Status.FAILED, f"body contains '{ERROR_TEXT}'"),
+    # JSON may start with a BOM (RFC 8259 lets a reader ignore it): it is read, not "not JSON"
+    (codecs.BOM_UTF8 + b'{"status":"ok"}', "application/json", {"json": {"status": "ok"}}, Status.PASSED, "status 200"),
+    (codecs.BOM_UTF16_LE + '{"status":"ok"}'.encode("utf-16-le"), "application/json; charset=utf-16le",
+     {"json": {"status": "ok"}}, Status.PASSED, "status 200"),
+    (codecs.BOM_UTF16_LE + '{"status":"error"}'.encode("utf-16-le"), "application/json",
+     {"json": {"status": "ok"}}, Status.FAILED, 'status = "error"'),
+    # what the BOM's encoding cannot read proves no absence
+    (codecs.BOM_UTF16_LE + "all good".encode("utf-16-le") + b"\xff", "text/plain", {"body_excludes": ["failed"]},
+     Status.ERROR, "the body could not be read as utf-16-le (its byte-order mark)"),
+], ids=["utf16le-no-charset", "utf16be-over-latin1", "utf8-over-utf16", "utf8-json", "utf16le-json-declared",
+        "utf16le-json-error", "utf16le-broken"])
+def test_a_byte_order_mark_says_how_the_body_reads(body, content_type, params, status, seen):
+    with KeepAliveHttp({("GET", "/page"): raw_reply(200, body, content_type)}) as server:
+        (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
+    assert not answer.text.startswith("\ufeff"), answer
+    _, outcome = judge(params, answer)
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+# -- how long a connection may take to open ---------------------------------------------------------------
+def test_a_connection_that_never_opens_gives_up_after_connect_s_and_says_so():
+    """A listener that never completes the TLS handshake: given up after the environment's connect_s, not a fixed
+    5 s, and the failure names the timeout that ran out."""
+    with silent_server() as silent:
+        (answer,) = fetch_all([Probe("GET", f"https://127.0.0.1:{silent['port']}/ok", connect_s=0.5)], timeout_s=5)
+    assert answer.status is None and answer.failure == "no connection within 0.5 s (connect_s: TCP and TLS)", answer
+
+
+def test_the_http_family_opens_connections_within_the_environments_connect_s():
+    with silent_server() as silent:
+        target = make_target({"services": {"web": {"url": f"https://127.0.0.1:{silent['port']}"}}},
+                             timeouts={"connect_s": 0.5, "http_s": 5})
+        check = make_check("http", {"service": "web", "path": "/ok"})
+        try:
+            (outcome,) = gather_and_judge(target, http, [check])
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == "no answer from web: no connection within 0.5 s (connect_s: TCP and TLS)", outcome
 
 
 def _gzip_bomb(inflated_mib: int) -> bytes:
@@ -435,6 +556,6 @@ def test_a_header_http_cannot_carry_is_bad_input_not_a_target_that_did_not_answe
     project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
     ran = project.run("-m", "postdeploy", "--env", "local")
     assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
-    assert "X2-bad-name: params.headers.bad name: Value error, 'bad name' is not an HTTP header name" in ran.output, \
-        ran.output[-3000:]
-    assert "X3-newline: params.headers.x-a: Value error, holds a line break" in ran.output, ran.output[-3000:]
+    said = ran.output.replace("Value error, ", "")  # pydantic's prefix, whether the loader keeps it or not
+    assert "X2-bad-name: params.headers.bad name: 'bad name' is not an HTTP header name" in said, said[-3000:]
+    assert "X3-newline: params.headers.x-a: holds a line break" in said, said[-3000:]

@@ -62,6 +62,13 @@ CASES = {
         exchange = call_batch("http://blocked.invalid/", [Call("getHealth")], timeout_s=0.2, connect_s=0.2)
         print("ended" if exchange.failure else exchange)
     """,
+    "http": """
+        from opsverify.transports import http
+        session = http.Session(0.2)
+        reply = session.fetch_all([http.Probe("GET", "http://blocked.invalid/")])[0]
+        session.close()
+        print("ended" if reply.failure else reply)
+    """,
 }
 
 

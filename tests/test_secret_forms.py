@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import quopri
 import re
@@ -75,6 +76,53 @@ def test_a_secret_that_spells_an_escape_is_found_when_its_other_characters_are_e
     redactor.add(secret)
     for echo in ("CANARY%41bc\\u00267f3e9", "CANARY%2541bc%267f3e9", "CANARY%41bc&amp;7f3e9"):
         assert redactor.text(f"[{echo}]") == f"[[redacted {fingerprint(secret)}]]", echo
+
+
+FOLDED = "Kq7Zp\\WxRt3uV%2F"  # a backslash, a spelled escape and mixed case: every quoting changes it
+
+
+@pytest.mark.parametrize("fold", [str.lower, str.upper], ids=["lower", "upper"])
+@pytest.mark.parametrize("quoting", [
+    lambda s: repr(s)[1:-1], lambda s: json.dumps(s)[1:-1], quote, html.escape, lambda s: repr(s.encode())[2:-1],
+], ids=["repr", "json", "url", "html", "bytes-repr"])
+def test_a_secret_folded_then_quoted_is_found(fold, quoting):
+    """A target folds the case of what it echoes (a header read as a content-coding, a charset), and the message
+    quoting it escapes it: the forms compose, whichever case and quoting meet."""
+    redactor = Redactor()
+    redactor.add(FOLDED)
+    text = f"content-encoding '{quoting(fold(FOLDED))}' is not read"
+    assert redactor.text(text) == f"content-encoding '[redacted {fingerprint(FOLDED)}]' is not read", text
+
+
+def test_a_long_secret_a_target_echoes_as_its_content_coding_stays_out():
+    """The transport names a content-coding it cannot read, lowercased and cut at a length: a long secret echoed
+    there is cut mid-message — marked as cut, so its folded start is found."""
+    from opsverify.transports.http import Probe, fetch_all
+
+    from .project import KeepAliveHttp, raw_reply
+
+    secret = "Kq7Zp" + random.token_urlsafe(60)
+    with KeepAliveHttp({("GET", "/echo"): raw_reply(401, b"xx", content_encoding=secret)}) as server:
+        (reply,) = fetch_all([Probe("GET", server.url + "/echo")], timeout_s=5)
+    redactor = Redactor()
+    redactor.add(secret)
+    cleaned = redactor.text(reply.failure)
+    assert reply.status is None and "[redacted part of" in cleaned, (reply.failure, cleaned)
+    assert not any(secret.lower()[at:at + 8] in cleaned.lower() for at in range(len(secret) - 8)), cleaned
+
+
+@pytest.mark.parametrize("secret", ["Cr0n'SecretZk9x", FOLDED, ODD], ids=["quote", "backslash", "odd"])
+def test_a_secret_escaped_twice_is_found(secret):
+    """A log line's repr of an exception whose message holds a repr of the reply's bytes (httpcore's DEBUG trace
+    of an illegal status line) escapes a quote or backslash twice, and three times in a repr of that."""
+    redactor = Redactor()
+    redactor.add(secret)
+    mark = f"[redacted {fingerprint(secret)}]"
+    longest = max(re.findall(r"[A-Za-z0-9]+", secret), key=len)
+    once = repr(f"illegal status line: Bearer {secret}")
+    for text in (f"exception=Error({repr(once)})", f"logged {repr(repr(once))}"):
+        cleaned = redactor.text(text)
+        assert mark in cleaned and longest not in cleaned, (text, cleaned)
 
 
 def test_an_escaped_or_base64_secret_cut_at_an_excerpts_edge_is_masked():

@@ -18,7 +18,7 @@ from opsverify import exitcodes
 from opsverify.secrets import encodings
 
 from .kit import refused_port
-from .project import MisbehavingHttp, Project
+from .project import KeepAliveHttp, MisbehavingHttp, Project, raw_reply
 
 ITEMS = """
 - {id: V1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
@@ -196,3 +196,35 @@ def test_a_secret_that_is_an_ordinary_word_is_warned_about_without_saying_it(tmp
     assert "warning: environments/local.yaml: a secret is an ordinary word (7 lowercase letters)" in ran.output, \
         ran.output[-2000:]
     assert "origins" not in ran.output
+
+
+def test_a_cron_secret_echoed_back_folded_or_escaped_twice_stays_out(tmp_path):
+    """A cron endpoint echoes its secret where the transport quotes what it cannot read: into Content-Encoding (the
+    coding is shown lowercased and quoted) and into a status line (httpcore's DEBUG log shows its bytes inside an
+    exception's repr inside another: the secret's quote and backslash escaped twice). Neither form is one a secret
+    is registered in as such: its forms compose (folded, then quoted; escaped, then escaped again)."""
+    canary = f"Cr0n'Kq7\\Zp%2F{random.token_hex(6)}"
+    replies = {("GET", "/echo-ce"): raw_reply(401, b"xx", content_encoding=canary),
+               ("GET", "/echo-status-line"): f"HTTP/1.1 4O1 Bearer {canary}\r\n\r\n".encode()}
+    with KeepAliveHttp(replies) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "CRON_SECRET": canary})
+        project.checklist("vault", """
+        - {id: C1, name: ce, section: Cron, title: the secret echoed into content-encoding, family: cron,
+           cadence: postdeploy, mutating: true,
+           params: {service: web, path: /echo-ce, secret: CRON_SECRET, with_secret: true}}
+        - {id: C2, name: line, section: Cron, title: the secret echoed into the status line, family: cron,
+           cadence: postdeploy, mutating: true,
+           params: {service: web, path: /echo-status-line, secret: CRON_SECRET, with_secret: true}}
+        """)
+        project.environment("""
+        allow_mutating: true
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {CRON_SECRET: "${CRON_SECRET}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "--log-level=DEBUG", "-o", "log_cli=true",
+                          "-o", "log_cli_level=DEBUG", "-o", "junit_logging=all", "--junitxml=junit.xml")
+    assert ran.statuses() == {"C1-ce": "error", "C2-line": "error"}, ran.output[-3000:]
+    assert "is not read" in ran.rows()["C1-ce"]["message"] and "illegal status line" in ran.output, ran.output[-3000:]
+    forms = _forms({"CRON": canary})
+    forms |= {"CRON folded, quoted": repr(canary.lower())[1:-1], "CRON escaped twice": repr(repr(canary))[2:-2]}
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []

@@ -44,6 +44,9 @@ def facts(c: Check, *statuses: int | None) -> dict:
     ({}, (400, 403), Status.PASSED, "unsigned: 400 and wrong signature: 403"),
     ({}, (404, 404), Status.FAILED, "unsigned: 404 (not deployed); wrong signature: 404 (not deployed)"),
     ({}, (405, 401), Status.FAILED, "unsigned: 405 (does not take POST)"),
+    # 410 Gone: the route was removed, as surely as a 404 says it is not there
+    ({}, (410, 410), Status.FAILED, "unsigned: 410 (gone: the route was removed); wrong signature: 410 (gone: the "
+                                    "route was removed)"),
     ({}, (200, 401), Status.FAILED, "unsigned: accepted with 200"),
     ({}, (401, 202), Status.FAILED, "wrong signature: accepted with 202"),
     ({}, (500, 500), Status.FAILED, "unsigned: 500 (server error; the sender will retry)"),
@@ -104,7 +107,7 @@ def test_judge_with_a_correctly_signed_delivery(statuses, status, observed):
 
 def test_default_status_wording():
     c = check(**SHOPIFY)
-    assert "with 4xx (not 404/405)" in webhook.judge(c, facts(c, 401, 401)).expected
+    assert "with 4xx (not 404/405/410)" in webhook.judge(c, facts(c, 401, 401)).expected
 
 
 @pytest.mark.parametrize("params, problem", [
@@ -119,6 +122,8 @@ def test_default_status_wording():
     # an endpoint that is not deployed must never pass
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [404]}, r"404 \(not deployed\)"),
     ({"service": "app", "path": "/hook", "scheme": "fal", "status": 405}, r"405 \(does not take POST\)"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [401, 410]},
+     r"410 \(gone: the route was removed\)"),
     # a shop domain goes out as a header, as Shopify sends it: an ASCII host name
     ({**SHOPIFY, "shop_domain": "bäckerei.myshopify.com"},
      "Shopify sends a shop domain in ASCII, .*: write 'xn--bckerei-5wa.myshopify.com'"),

@@ -90,15 +90,15 @@ def gather(target, checks) -> dict[str, list]:
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
-        verify = target.verify_tls(p.service)
+        sent = {"verify": target.verify_tls(p.service), "connect_s": target.timeouts.connect_s}
         if p.with_secret:
             plans.append((c.key, "with the secret", Probe(p.method, url, _auth(p.header, target.secret(p.secret)),
-                                                          mutating=True, verify=verify)))
+                                                          mutating=True, **sent)))
         else:  # no exemption for an expected rejection: a job that checks no secret runs on these too
             wrong = "opsverify-wrong-" + _random.token_hex(8)
-            plans.append((c.key, "without a secret", Probe(p.method, url, {}, mutating=c.mutating, verify=verify)))
+            plans.append((c.key, "without a secret", Probe(p.method, url, {}, mutating=c.mutating, **sent)))
             plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong),
-                                                              mutating=c.mutating, verify=verify)))
+                                                              mutating=c.mutating, **sent)))
     replies = target.fetch_all([probe for _, _, probe in plans])
     facts: dict[str, list] = {}
     for (key, how, probe), reply in zip(plans, replies):

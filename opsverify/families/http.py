@@ -175,6 +175,7 @@ def gather(target, checks) -> dict[str, Reply]:
             headers=target.fill_secrets(c.params.headers),
             mutating=c.mutating,
             verify=target.verify_tls(c.params.service),
+            connect_s=target.timeouts.connect_s,
         )
         for c in checks
     ]
@@ -183,19 +184,23 @@ def gather(target, checks) -> dict[str, Reply]:
 
 
 # -- JSON ------------------------------------------------------------------------------------
-def flatten(data: Any) -> list[tuple[str, Any]]:
-    """Every value inside the top object as (dotted path, value), objects included, in document order.
-    Walked without recursion: a body may nest as deep as the parser goes. A path may come twice
-    (`{"a": {"b": 1}, "a.b": 2}`): both are kept, and a judge must hold for each — no order of keys may
-    decide a verdict."""
-    found: list[tuple[str, Any]] = []
-    stack = list(reversed(data.items())) if isinstance(data, dict) else []
+def flatten(data: Any) -> list[tuple[tuple[str, ...], Any]]:
+    """Every value inside the top object as (its keys from the top, value), objects included, in document order.
+    Walked without recursion: a body may nest as deep as the parser goes."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+    stack = [((key,), value) for key, value in reversed(data.items())] if isinstance(data, dict) else []
     while stack:
-        path, value = stack.pop()
-        found.append((path, value))
+        keys, value = stack.pop()
+        found.append((keys, value))
         if isinstance(value, dict):
-            stack.extend((f"{path}.{key}", inner) for key, inner in reversed(value.items()))
+            stack.extend(((*keys, key), inner) for key, inner in reversed(value.items()))
     return found
+
+
+def _glob_name(keys: tuple[str, ...]) -> str:
+    """A field's keys as a glob reads them: joined by dots, a dot inside a key read as no dot (NUL), so that a
+    glob's dots are steps through objects, as a path's are (`db.*` is what lies under `db`, not a key `db.x`)."""
+    return ".".join(key.replace(".", "\0") for key in keys)
 
 
 _MISSING = object()
@@ -270,16 +275,24 @@ def _glob(path: str) -> bool:
 
 
 def json_problems(document: Any, expected: dict[str, Any]) -> list[str]:
-    """Each path's value equals the wanted one; an object or list must equal it whole. A glob matches values
-    that are not objects (its `*` crosses dots: `w.*` means every field anywhere under `w`)."""
-    flat = flatten(document)
+    """Each path's value equals the wanted one; an object or list must equal it whole. A path is read as `lookup`
+    reads it (json_has's, json_max's): keys through objects, so a key holding a dot (`{"db.ms": 1}`) is no
+    `db.ms`. A glob matches every value that is not an object, each of which must equal the wanted one (its `*`
+    crosses dots: `w.*` means every field anywhere under `w`)."""
     problems = []
+    flat = flatten(document) if any(map(_glob, expected)) else []
     for path, wanted in expected.items():
-        pattern = _glob(path)
-        matches = [(k, v) for k, v in flat
-                   if (not isinstance(v, dict) and fnmatch.fnmatchcase(k, path) if pattern else k == path)]
+        if not _glob(path):
+            value = lookup(document, path)
+            if value is _MISSING:
+                problems.append(f"JSON field {path} is missing")
+            elif not same(value, wanted):
+                problems.append(f"{path} = {shown(value)}")
+            continue
+        matches = [(".".join(keys), value) for keys, value in flat
+                   if not isinstance(value, dict) and fnmatch.fnmatchcase(_glob_name(keys), path)]
         if not matches:
-            problems.append(f"no JSON field matches {path}" if pattern else f"JSON field {path} is missing")
+            problems.append(f"no JSON field matches {path}")
         problems += [f"{key} = {shown(value)}" for key, value in matches if not same(value, wanted)]
     return problems
 
@@ -318,6 +331,8 @@ def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_L
         "body_start": reply.text[:300],
         **({"failure": reply.failure} if reply.failure else {}),
         **({"truncated_at_bytes": read_limit} if reply.truncated else {}),
+        **({"after_reply": f"{reply.unasked_bytes} bytes no request asked for followed this reply on its connection, "
+                           "which was closed rather than reused"} if reply.unasked_bytes else {}),
     }
 
 

@@ -1,7 +1,7 @@
 """webhook: a webhook endpoint is deployed and refuses deliveries it cannot authenticate.
 
 Two POSTs per item, sent together: one without a signature and one signed with a random key.
-Both must get a 4xx — never 404 (not deployed), never 5xx (it crashed, and the sender will
+Both must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
 retry), never 2xx (it accepted a delivery anyone could forge). The body is small, realistic
 and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
 broken target that does accept it has nothing real to act on.
@@ -19,7 +19,7 @@ params:
   path: /functions/v1/orders-webhook
   scheme: shopify                   # shopify | stripe | fal
   shop_domain: bannos.myshopify.com # shopify only: an ASCII host name, as Shopify sends it
-  status: [401]                     # optional, 4xx codes but 404/405; default any 4xx except 404 and 405
+  status: [401]                     # optional, 4xx codes but 404/405/410; default any 4xx except those
                                     # (408 and 429 then mean "not judged": an error, never a pass)
   signed_with: "{secret:SHOPIFY_WEBHOOK_SECRET}"  # optional, shopify and stripe: mark the item mutating: true
 ```
@@ -52,7 +52,7 @@ from .http import describe_reply
 NAME = "webhook"
 
 SCHEMES = ("shopify", "stripe", "fal")
-NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST"}
+NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST", 410: "gone: the route was removed"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say nothing of the signature
 GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with)
 
@@ -130,7 +130,7 @@ class Params(StrictParams):
     @property
     def wanted(self) -> str:
         if self.status is None:
-            return "4xx (not 404/405)"
+            return "4xx (not 404/405/410)"
         return " or ".join(map(str, [self.status] if isinstance(self.status, int) else self.status))
 
 
@@ -207,7 +207,8 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
         for how, headers, body in deliveries(p, secret):
             genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating
             plans.append((c.key, how, Probe("POST", url, headers, body, mutating=genuine and c.mutating,
-                                            expect_rejection=not genuine, verify=target.verify_tls(p.service))))
+                                            expect_rejection=not genuine, verify=target.verify_tls(p.service),
+                                            connect_s=target.timeouts.connect_s)))
     replies = target.fetch_all([probe for _, _, probe in plans])
     facts: dict[str, list[tuple[str, str, Reply]]] = {}
     for (key, how, probe), reply in zip(plans, replies):

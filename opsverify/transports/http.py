@@ -13,6 +13,7 @@ import concurrent.futures
 import contextlib
 import json
 import math
+import re
 import socket
 import ssl
 import sys
@@ -24,7 +25,9 @@ from typing import Any, Iterator
 
 from typing import TYPE_CHECKING
 
+from ..display import cut
 from ..lazy import load
+from . import loops
 
 if TYPE_CHECKING:
     import httpx
@@ -49,6 +52,7 @@ class Probe:
     verify: bool | str = True  # False, True (system trust store) or a CA bundle file trusted instead
     body_limit: int = BODY_LIMIT  # bytes read; the rest of a longer body is not downloaded
     raw: bool = False  # the body kept as bytes (Reply.content), not decoded: for a scan of ASCII tokens
+    connect_s: float | None = None  # how long opening its connection (TCP, TLS) may take: the environment's connect_s
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Reply:
     content: bytes | bytearray = b""  # a raw probe's body as read (content-coding undone), instead of `text`
     charset: str | None = None  # a raw probe's declared charset
     sent: bool = True  # False: the request could not be built, so nothing went out (`failure` says why)
+    unasked_bytes: int = 0  # bytes that followed the reply on its connection, asked for by no request (it was closed)
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -92,7 +97,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(found) != len(pairs):
         seen: set[str] = set()
         twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise UnreadableJson(f"a JSON object names the key {json.dumps(twice)[:80]} twice")
+        raise UnreadableJson(f"a JSON object names the key {cut(json.dumps(twice))} twice")
     return found
 
 
@@ -159,7 +164,7 @@ class Session:
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None:
-                self._loop = asyncio.new_event_loop()
+                self._loop = loops.new_event_loop()  # name lookups nobody waits for at exit
                 self._thread = threading.Thread(target=_serve, args=(self._loop,), name="opsverify-http", daemon=True)
                 self._thread.start()
             return self._loop
@@ -185,16 +190,23 @@ class Session:
         return load("httpx").AsyncClient(timeout=self.timeout, verify=setting, follow_redirects=False,
                                          headers={"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING})
 
+    def _timeout(self, probe: Probe) -> httpx.Timeout:
+        """The client's timeouts, opening the connection within the probe's connect_s where it gives one."""
+        if probe.connect_s is None:
+            return self.timeout
+        return load("httpx").Timeout(self.timeout_s, connect=min(probe.connect_s, self.timeout_s))
+
     async def _answer(self, probe: Probe, setting: bool | ssl.SSLContext) -> Reply:
-        reply, stale = await _send(self._clients[probe.verify], probe)
+        timeout = self._timeout(probe)
+        reply, stale = await _send(self._clients[probe.verify], probe, timeout)
         if stale and probe.method.upper() in SAFE_METHODS and not probe.mutating:  # a cron job runs once
-            # A HEAD or 204 answered with a body leaves it on the pooled connection, where it reads as the next
-            # reply's start; httpx cannot tell which idle connection holds such bytes. So a safe request that
-            # meets a broken reply on a reused connection is asked once more on a new one: healthy replies pay
-            # nothing, and no item is judged on another's leftovers (one that parses as a reply comes from
-            # the same origin, which could say as much in its own reply).
+            # Bytes left after a reply (a second reply, a HEAD's or 204's body) close its connection as it ends
+            # (`_unasked_bytes`), and httpcore drops an idle one whose socket has bytes to read. Bytes that come
+            # only once the next request is on its way still read as its reply's start: a safe request that meets
+            # a broken reply on a reused connection is asked once more on a new one. One that is not safe is not:
+            # it fails as no answer.
             async with self._client(setting) as fresh:
-                reply, _ = await _send(fresh, probe)
+                reply, _ = await _send(fresh, probe, timeout)
         return reply
 
     def close(self) -> None:
@@ -237,20 +249,24 @@ async def _close_all(clients: list[httpx.AsyncClient]) -> None:
             await client.aclose()
 
 
-async def _send(client: httpx.AsyncClient, probe: Probe) -> tuple[Reply, bool]:
+async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout) -> tuple[Reply, bool]:
     """The reply, and whether it failed as HTTP on a connection an earlier request had used."""
     httpx = load("httpx")
 
     connected = False
+    response: httpx.Response | None = None
+    unasked = 0
 
-    async def trace(event: str, _info: dict) -> None:  # httpcore's hook: a new connection says so
-        nonlocal connected
+    async def trace(event: str, _info: dict) -> None:  # httpcore's hook: a new connection says so, and so does the
+        nonlocal connected, unasked  # end of a reply, before its connection goes back to the pool
         connected = connected or event.startswith("connection.connect_")
+        if event == "http11.response_closed.started" and response is not None:
+            unasked = _unasked_bytes(response)
 
     started = time.perf_counter()
     try:  # a value only known at run time (a secret) may hold what HTTP cannot carry: this probe alone fails
         request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body,
-                                       extensions={"trace": trace})
+                                       timeout=timeout, extensions={"trace": trace})
     except (ValueError, httpx.InvalidURL) as exc:  # UnicodeEncodeError is a ValueError
         return Reply(None, _ms(started), failure=_unbuildable(probe, exc), sent=False), False
     try:
@@ -259,23 +275,71 @@ async def _send(client: httpx.AsyncClient, probe: Probe) -> tuple[Reply, bool]:
             body, truncated = await _read_at_most(response, probe.body_limit)
         finally:
             await response.aclose()
-    except httpx.TimeoutException:
-        return Reply(None, _ms(started), failure="timed out"), False
+    except httpx.TimeoutException as exc:
+        return Reply(None, _ms(started), failure=_timed_out(exc, timeout, probe)), False
     except httpx.ConnectError as exc:
         return Reply(None, _ms(started), failure=_connect_reason(exc)), False
     except httpx.HTTPError as exc:
         stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
-        return Reply(None, _ms(started), failure=f"{type(exc).__name__}: {exc}"), stale
+        return Reply(None, _ms(started), failure=_protocol_failure(exc)), stale
     if probe.raw:
         return Reply(response.status_code, _ms(started), dict(response.headers), truncated=truncated, content=body,
-                     charset=response.charset_encoding), False
+                     charset=response.charset_encoding, unasked_bytes=unasked), False
     read = readings(body, response.encoding or "utf-8", complete=not truncated)
     if read is None:  # this reply alone cannot be read; the batch goes on
         return Reply(None, _ms(started), dict(response.headers),
-                     failure=f"HTTP {response.status_code} in {_charset(response)}"), False
+                     failure=f"HTTP {response.status_code} in {_charset(response)}", unasked_bytes=unasked), False
     text, misread = read
     return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated,
-                 misread=misread), False
+                 misread=misread, unasked_bytes=unasked), False
+
+
+def _unasked_bytes(response: httpx.Response) -> int:
+    """How many bytes followed a complete reply on its connection that no request asked for: a second reply in one
+    write, the body of a HEAD or 204 answered with one. Read as the next reply's start, they would answer another
+    item's request — so the connection is never reused: h11, told that our side failed, leaves it in ERROR and
+    httpcore closes it as the response closes. Neither httpx nor httpcore exposes the h11 state that holds them:
+    it is reached through their streams' private attributes (0 if a version lays them out otherwise; httpcore still
+    drops an idle connection whose socket has bytes to read)."""
+    h11 = load("h11")
+    state: Any = response.stream
+    for name in ("_stream", "_httpcore_stream", "_stream", "_connection", "_h11_state"):
+        state = getattr(state, name, None)
+    if not isinstance(state, h11.Connection) or state.their_state is not h11.DONE:
+        return 0  # a body cut short is not DONE: httpcore closes its connection anyway
+    left, _ = state.trailing_data
+    if left:
+        state.send_failed()
+    return len(left)
+
+
+def _timed_out(exc: Exception, timeout: httpx.Timeout, probe: Probe) -> str:
+    """Which of the request's timeouts ran out."""
+    httpx = load("httpx")
+    if isinstance(exc, httpx.ConnectTimeout):
+        setting = "connect_s" if probe.connect_s is not None else "the connect timeout"
+        return f"no connection within {timeout.connect:g} s ({setting}: TCP and TLS)"
+    if isinstance(exc, httpx.WriteTimeout):
+        return f"the request was not taken within {timeout.write:g} s (http_s)"
+    if isinstance(exc, httpx.PoolTimeout):
+        return f"no free connection within {timeout.pool:g} s (http_s)"
+    return f"nothing came for {timeout.read:g} s (http_s)"  # a read timeout: silent between two chunks
+
+
+# h11's words for a status it will not read as a reply: a 101 no request asked for, and a code below 100 (`000`),
+# which it takes for an informational reply's
+_UPGRADE = re.compile(r"Received server _SWITCH_UPGRADE event without a pending proposal")
+_NO_STATUS = re.compile(r"InformationalResponse status_code should be in range \[100, 200\), not (\d+)")
+
+
+def _protocol_failure(exc: Exception) -> str:
+    """A reply that is not HTTP, in plain words where h11's are its own."""
+    if _UPGRADE.search(str(exc)):
+        return "answered 101 Switching Protocols, an upgrade nobody asked for: no HTTP reply to judge"
+    no_status = _NO_STATUS.search(str(exc))
+    if no_status is not None:
+        return f"the status line says {int(no_status.group(1)):03d}, which is no HTTP status (100-599)"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _unbuildable(probe: Probe, exc: Exception) -> str:
@@ -299,11 +363,16 @@ def decoded(body: bytes | bytearray, charset: str) -> str | None:
 
 def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) -> tuple[str, str] | None:
     """(text, why it cannot show what is absent: "" when it can); None when the charset is no text encoding.
-    A header may lie: a body the declared charset cannot read (`charset=utf-16` on ASCII) is read as the UTF-8
-    it cleanly is — and so is a plain UTF-8 body (no NUL) under a charset in which ASCII is not one byte a
-    character (UTF-16 reads any even-length ASCII "cleanly", as CJK). A body no charset reads cleanly is
-    shown with U+FFFD in place of what could not be read; in UTF-8 that hides nothing else (it reads on at the
-    next character), in another charset it may hide anything: absence is then unproven (`misread`)."""
+    A body that starts with a byte-order mark is read in the encoding the mark names, without the mark, whatever the
+    header says (`_byte_order_mark`). Otherwise a header may lie: a body the declared charset cannot read
+    (`charset=utf-16` on ASCII) is read as the UTF-8 it cleanly is — and so is a plain UTF-8 body (no NUL) under a
+    charset in which ASCII is not one byte a character (UTF-16 reads any even-length ASCII "cleanly", as CJK). A body
+    no charset reads cleanly is shown with U+FFFD in place of what could not be read; in UTF-8 that hides nothing else
+    (it reads on at the next character), in another charset it may hide anything: absence is then unproven
+    (`misread`)."""
+    marked = _byte_order_mark(body)
+    if marked is not None:
+        return _read_marked(bytes(body[len(marked[0]):]), marked[1], complete)
     text = decoded(body, charset)
     if text is None:
         return None
@@ -316,7 +385,28 @@ def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) ->
         return as_declared, ""
     if as_utf8 is not None:
         return as_utf8, ""
-    return text, "" if codec.name == "utf-8" else f"the body could not be read as {charset[:40]}"
+    return text, "" if codec.name == "utf-8" else f"the body could not be read as {cut(charset, 40)}"
+
+
+# the byte-order marks browsers read (WHATWG Encoding, "decode"); UTF-32LE's starts with UTF-16LE's and reads as it
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _byte_order_mark(body: bytes | bytearray) -> tuple[bytes, str] | None:
+    """The byte-order mark a body starts with, and the encoding it names: as browsers read a body, it overrides the
+    declared charset (an error page in UTF-16 need declare none), and JSON may start with one (RFC 8259 lets a
+    reader ignore it)."""
+    return next(((mark, name) for mark, name in _BYTE_ORDER_MARKS if body.startswith(mark)), None)
+
+
+def _read_marked(rest: bytes, encoding: str, complete: bool) -> tuple[str, str]:
+    """A body after its byte-order mark, in the encoding the mark names; what that cannot read proves no absence
+    (in UTF-8 a stray byte hides nothing else)."""
+    text = _strict(rest, encoding, complete)
+    if text is not None:
+        return text, ""
+    return (rest.decode(encoding, errors="replace"),
+            "" if encoding == "utf-8" else f"the body could not be read as {encoding} (its byte-order mark)")
 
 
 def _strict(body: bytes | bytearray, charset: str, complete: bool) -> str | None:
@@ -337,7 +427,7 @@ def ascii_compatible(charset: str) -> bool:
 
 
 def _charset(response: httpx.Response) -> str:
-    return f"charset {(response.encoding or '')[:40]!r}, which is not a text encoding that can be read"
+    return f"charset {cut(response.encoding or '', 40)!r}, which is not a text encoding that can be read"
 
 
 async def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytearray, bool]:
@@ -372,7 +462,7 @@ class _Inflater:
         self.coding = codings[0] if codings else "identity"
         self.unreadable = None  # a coding not undone here fails once a body comes (a HEAD or 204 has none)
         if len(codings) > 1 or self.coding not in (*_WBITS, "identity"):
-            self.unreadable = f"content-encoding {', '.join(codings)[:80]!r} is not read (asked for {ACCEPT_ENCODING})"
+            self.unreadable = f"content-encoding {cut(', '.join(codings))!r} is not read (asked for {ACCEPT_ENCODING})"
         self.zlib = zlib.decompressobj(_WBITS[self.coding]) if self.coding in _WBITS else None
         self.fed = False
         self.raw_tried = False  # deflate without its zlib header is tried once, never again
