@@ -45,7 +45,8 @@ Checks (one or more per item; `platform` says which API):
 
 Vercel env vars of the preview target may carry a `gitBranch`: such a value is that branch's only, so it
 never counts as the target's value (a key set only for a branch is not set for the target, and a fresh
-branch value does not make a stale one of the target fresh).
+branch value does not make a stale one of the target fresh); a `gitBranch` of "" names no branch. GitHub's secret
+names are case-insensitive (it stores them upper-case): `cron_secret` names CRON_SECRET.
 
 Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
@@ -65,7 +66,7 @@ import difflib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
@@ -74,9 +75,9 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from ..outcome import Outcome, error, failed, verdict
-from ..display import visible
+from ..display import cut, visible
 from ..errors import NotConfigured
-from ..transports.http import Probe, Reply
+from ..transports.http import Probe, Reply, UnreadableJson
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
 
@@ -154,7 +155,7 @@ class Params(StrictParams):
         close = difflib.get_close_matches(target.lower(), VERCEL_TARGETS, n=1, cutoff=0.4)
         fix = (f"; did you mean {close[0]}?" if close else
                ": write production, preview, development or a custom environment's id (env_…)")
-        raise ValueError(f"target '{visible(target[:60])}' is not a Vercel environment{fix}")
+        raise ValueError(f"target '{visible(cut(target, 60))}' is not a Vercel environment{fix}")
 
     @model_validator(mode="after")
     def _shape(self) -> "Params":
@@ -206,6 +207,7 @@ class Answer:
     data: Any  # the parsed, value-free JSON
     platform_now: datetime  # the platform's Date header: nothing it dates may be later
     received: datetime | None = None  # the runner's clock when the answer came; not known: taken as the platform's
+    pages: tuple[str, ...] = ()  # every request it was read from, when more than one (GitHub's further pages)
 
     def __post_init__(self) -> None:
         if self.received is None:
@@ -222,6 +224,12 @@ class Answer:
 class Trouble:
     request: str
     reason: str  # one sentence naming the platform and the fix
+    pages: tuple[str, ...] = ()  # every request of the list it stands for, when more than one (GitHub's pages)
+
+
+def _asked_for(answer: Answer | Trouble) -> list[str]:
+    """Every request an answer (or why there is none) was read from: a verdict on page 2 names page 2."""
+    return list(answer.pages or (answer.request,))
 
 
 @dataclass(frozen=True)
@@ -363,20 +371,21 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
     fetched = _fetch(target, [c for more in wanted.values() for c in more])
     extra: dict[Call, Answer | Trouble] = {}
     for call, more in wanted.items():
+        asked = (call.request, *(c.request for c in more))
         trouble = next((fetched[c] for c in more if isinstance(fetched[c], Trouble)), None)
         if trouble is not None:
-            extra[call] = trouble
+            extra[call] = replace(trouble, pages=asked)
             continue
         first = answers[call]
         pages = [first, *(fetched[c] for c in more)]
         secrets = [s for page in pages for s in page.data["secrets"]]
         try:  # a name on two pages is as ambiguous as one named twice on a page
-            _unique_names(secrets)
+            _unique_names(secrets, fold_case=True)
         except ValueError as exc:
-            extra[call] = _unexpected_shape(call, exc)
+            extra[call] = replace(_unexpected_shape(call, exc), pages=asked)
             continue
         extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets},
-                             first.platform_now, max(page.received for page in pages))
+                             first.platform_now, max(page.received for page in pages), pages=asked)
     return extra
 
 
@@ -404,6 +413,8 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
                                 f"{API_BODY_LIMIT >> 20} MiB read")
     try:
         data = reply.json()
+    except UnreadableJson as exc:  # JSON, but two readers could take it two ways: the reason is the finding
+        return Trouble(request, f"{label} answered {request} with JSON that cannot be judged: {cut(str(exc), 160)}")
     except ValueError:
         return Trouble(request, f"{label} answered {request} with a body that is not JSON")
     now = _date_header(reply)
@@ -428,8 +439,8 @@ def _moved(call: Call, reply: Reply) -> str:
     """A redirect is not followed (the token would go wherever it points): what moved, and where it says it went."""
     headers = {k.lower(): v for k, v in reply.headers.items()}
     where = headers.get("location", "").strip()
-    went = f" (it now answers at {where[:200]})" if where else ""
-    said = f"{LABELS[call.platform]} answered {reply.status} ({_message(reply)[:80]}) for {call.request}"
+    went = f" (it now answers at {cut(where, 200)})" if where else ""
+    said = f"{LABELS[call.platform]} answered {reply.status} ({_message(reply, 80)}) for {call.request}"
     if call.platform == "github":
         return (f"{said}: the repository was renamed or transferred; set providers.github.repo to the repository's "
                 f"new owner/name{went}")
@@ -438,7 +449,7 @@ def _moved(call: Call, reply: Reply) -> str:
 
 def _unexpected_shape(call: Call, exc: Exception) -> Trouble:
     return Trouble(call.request, f"{LABELS[call.platform]} answered {call.request} in an unexpected shape "
-                                 f"({type(exc).__name__}: {str(exc)[:160]})")
+                                 f"({type(exc).__name__}: {cut(str(exc), 160)})")
 
 
 def _rate_limit(reply: Reply) -> str | None:
@@ -447,7 +458,7 @@ def _rate_limit(reply: Reply) -> str | None:
     headers = {k.lower(): v for k, v in reply.headers.items()}
     limited = reply.status == 429 or reply.status == 403 and (
         headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
-        or "rate limit" in _message(reply).lower())
+        or "rate limit" in _said(reply).lower())
     if not limited:
         return None
     return f"{_resets(headers)}: run again later"
@@ -477,17 +488,24 @@ def _resets(headers: dict[str, str]) -> str:
     return "it gives no reset time"
 
 
-def _message(reply: Reply) -> str:
+def _message(reply: Reply, limit: int = 200) -> str:
+    """What a refusal says, as a message keeps it: cut where it is long, and marked where it is cut — more words
+    follow it, and the redactor masks a piece of an echoed token only where a text is seen to end."""
+    return cut(_said(reply), limit)
+
+
+def _said(reply: Reply) -> str:
+    """A refusal's words, whole: its JSON message (GitHub, Render, Supabase; Vercel's error.message), or its text."""
     try:
         body = reply.json()
     except ValueError:
-        return reply.text[:200] or "no body"
+        return reply.text or "no body"
     if isinstance(body, dict):
         inner = body.get("error")
         if isinstance(inner, dict):
-            return str(inner.get("message") or inner)[:200]
-        return str(body.get("message") or inner or body)[:200]
-    return str(body)[:200]
+            return str(inner.get("message") or inner)
+        return str(body.get("message") or inner or body)
+    return str(body)
 
 
 def _date_header(reply: Reply) -> datetime | None:
@@ -511,21 +529,28 @@ def _keep_plain(data: Any, redactor) -> Any:
 def _github_secrets(data: Any, redactor) -> dict:
     total = data["total_count"]
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        raise ValueError(f"total_count is {json.dumps(total)[:40]}, not a count")
+        raise ValueError(f"total_count is {cut(json.dumps(total), 40)}, not a count")
     return {"total_count": total, "secrets": _unique_names([{"name": s["name"], "updated_at": s.get("updated_at")}
-                                                           for s in data["secrets"]])}
+                                                           for s in data["secrets"]], fold_case=True)}
 
 
-def _unique_names(secrets: list[dict]) -> list[dict]:
-    """A secret named twice has two change times: which one a judge took would be the platform's choice."""
+def _unique_names(secrets: list[dict], *, fold_case: bool = False) -> list[dict]:
+    """A secret named twice has two change times: which one a judge took would be the platform's choice.
+    `fold_case`: names that differ in case only are one name (GitHub's)."""
     seen: set[str] = set()
     for secret in secrets:
         if not isinstance(secret["name"], str):
-            raise TypeError(f"a secret's name is {json.dumps(secret['name'])[:40]}, not text")
-        if secret["name"] in seen:
-            raise ValueError(f"the secret {secret['name']} is listed twice")
-        seen.add(secret["name"])
+            raise TypeError(f"a secret's name is {cut(json.dumps(secret['name']), 40)}, not text")
+        name = _github_name(secret["name"]) if fold_case else secret["name"]
+        if name in seen:
+            raise ValueError(f"the secret {cut(secret['name'])} is listed twice")
+        seen.add(name)
     return secrets
+
+
+def _github_name(name: str) -> str:
+    """GitHub's secret names are case-insensitive — it stores them upper-case: cron_secret is CRON_SECRET."""
+    return name.upper()
 
 
 def _vercel_env(data: Any, redactor) -> dict:
@@ -538,7 +563,7 @@ def _vercel_env(data: Any, redactor) -> dict:
         target = env.get("target") or []
         custom = env.get("customEnvironmentIds") or []
         if not isinstance(env["key"], str):
-            raise TypeError(f"an env var's key is {json.dumps(env['key'])[:40]}, not text")
+            raise TypeError(f"an env var's key is {cut(json.dumps(env['key']), 40)}, not text")
         kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
                      "target": [target] if isinstance(target, str) else list(target),
                      "customEnvironmentIds": [custom] if isinstance(custom, str) else list(custom),
@@ -680,7 +705,7 @@ def judge(check, facts) -> Outcome:
     if isinstance(found, NotConfigured):
         raise found
     troubles = [a for a in found.values() if isinstance(a, Trouble)]
-    requests = [a.request for a in found.values() if isinstance(a, (Answer, Trouble))]
+    requests = [r for a in found.values() if isinstance(a, (Answer, Trouble)) for r in _asked_for(a)]
     if troubles:
         return error("; ".join(dict.fromkeys(t.reason for t in troubles)), requests=requests)
     v = _Verdict()
@@ -690,20 +715,30 @@ def judge(check, facts) -> Outcome:
         JUDGES[p.platform](p, found, v)
     except SHAPE_ERRORS as exc:  # an answer shaped otherwise than the platform documents: nothing to judge
         return error(f"could not look: {p.platform} answered in an unexpected shape ({type(exc).__name__}: "
-                     f"{str(exc)[:160]})", requests=requests)
+                     f"{cut(str(exc), 160)})", requests=requests)
     return v.outcome()
 
 
 def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
     answer: Answer = found["secrets"]
-    secrets = {s["name"]: s["updated_at"] for s in answer.data["secrets"]}
+    listed = {s["name"]: s["updated_at"] for s in answer.data["secrets"]}
     where = "in the repository's Actions secrets"
-    v.evidence["actions_secrets"] = sorted(secrets)
     total = answer.data["total_count"]
+    v.evidence["actions_secrets"] = sorted(listed)
+    v.evidence["total_count"] = total
+    if len(listed) > total:  # the list or its count is wrong, and which one is not known: neither is judged
+        v.unknown.append(f"GitHub listed {plural(len(listed), 'Actions secret')} but counts {total} (total_count): "
+                         f"the list disagrees with its count, so what it holds is not known; run again, and if it "
+                         f"persists, it is GitHub's to fix")
+        return
+    # the item's names as the checklist spells them, each with the update time of the secret GitHub lists
+    by_name = {_github_name(name): stamp for name, stamp in listed.items()}
+    asked = [*p.required, *(p.secret_age.names if p.secret_age else [])]
+    secrets = {n: by_name[_github_name(n)] for n in asked if _github_name(n) in by_name}
     # a name not on the pages read may be on one not read (past the page limit, or a list that changed while
     # it was read): its absence is not known
-    unread = (None if len(secrets) >= total else
-              f"not among the {len(secrets)} Actions secrets read of the {total} GitHub counts")
+    unread = (None if len(listed) >= total else
+              f"not among the {len(listed)} Actions secrets read of the {total} GitHub counts")
     if p.required:
         v.expected.append(f"{', '.join(p.required)} {where}")
         missing = [n for n in p.required if n not in secrets]
@@ -711,8 +746,8 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
             v.unknown.append(f"{', '.join(missing)} {unread}")
         elif missing:
             v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not an Actions secret "
-                              f"({plural(len(secrets), 'secret')}: {', '.join(sorted(secrets)) or 'none'})")
-        v.notes.append(f"{', '.join(p.required)} present among {plural(len(secrets), 'Actions secret')}")
+                              f"({plural(len(listed), 'secret')}: {', '.join(sorted(listed)) or 'none'})")
+        v.notes.append(f"{', '.join(p.required)} present among {plural(len(listed), 'Actions secret')}")
     if p.secret_age:
         _age_check(v, p.secret_age, secrets, answer, where, "is not an Actions secret", unread=unread)
 
@@ -722,6 +757,12 @@ def _for_target(env: dict, target: str) -> bool:
     if _CUSTOM_ENVIRONMENT.fullmatch(target):
         return target in env["customEnvironmentIds"]
     return target in env["target"]
+
+
+def _branch(env: dict) -> Any:
+    """A value's git branch, or None: an empty one ("") names no branch, as null does."""
+    branch = env.get("gitBranch")
+    return None if branch in (None, "") else branch
 
 
 def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
@@ -737,16 +778,17 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     for env in envs:
         if not _for_target(env, p.target):
             continue
-        if (env["key"], env.get("gitBranch")) in seen:  # two values for one key: which one runs is unknown
+        branch = _branch(env)
+        if (env["key"], branch) in seen:  # two values for one key: which one runs is unknown
             raise ValueError(f"{env['key']} is listed twice for the {p.target} env")
-        seen.add((env["key"], env.get("gitBranch")))
-        if env.get("gitBranch"):  # that branch's value only: it says nothing of the target's
-            branches.setdefault(env["key"], []).append(str(env["gitBranch"]))
+        seen.add((env["key"], branch))
+        if branch is not None:  # that branch's value only: it says nothing of the target's
+            branches.setdefault(env["key"], []).append(cut(str(branch)))
         else:
             generic[env["key"]] = env["updatedAt"]
-    v.evidence["vercel_env"] = {e["key"]: {"type": e["type"], "target": e["target"],
-                                           **({"customEnvironmentIds": e["customEnvironmentIds"]}
-                                              if e.get("customEnvironmentIds") else {})} for e in envs}
+    v.evidence["vercel_env"] = {e["key"]: {"type": _kept(e["type"], 40), "target": [_kept(t, 40) for t in e["target"]],
+                                           **({"customEnvironmentIds": [_kept(c, 40) for c in ids]}
+                                              if (ids := e.get("customEnvironmentIds")) else {})} for e in envs}
     if branches:
         v.evidence["vercel_branch_values"] = {k: sorted(b) for k, b in branches.items()}
 
@@ -780,9 +822,13 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             if len(deploys) != 1:  # asked for the newest one: which of several is newest is a guess
                 raise ValueError(f"{len(deploys)} deploys of {name} in answer to limit=1")
             deploy = deploys[0]["deploy"]
-            states[name] = {k: deploy.get(k) for k in ("id", "status", "finishedAt")}
-            if deploy.get("status") != p.deploy_status:
-                v.problems.append(f"{name}: newest deploy {deploy.get('id')} is {deploy.get('status')}")
+            states[name] = {k: _kept(deploy.get(k)) for k in ("id", "status", "finishedAt")}
+            status = deploy.get("status")
+            if not _a_word(status):  # a deploy in no state is not one in another: nothing to judge
+                v.unknown.append(f"{name}: newest deploy {_kept(deploy.get('id'))} has no status "
+                                 f"({cut(json.dumps(status), 40)})")
+            elif status != p.deploy_status:
+                v.problems.append(f"{name}: newest deploy {_kept(deploy.get('id'))} is {cut(status, 40)}")
         v.evidence["deploys"] = states
         v.notes.append(f"newest deploys {p.deploy_status}")
     for name, limit in p.cron_jobs.items():
@@ -806,7 +852,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         unreadable = [e for e in runs if parse_time(e.get("timestamp")) is None]
         if unreadable:  # it may be the newest run: an older success must not stand in for it
             v.unknown.append(f"cron job {name}: {plural(len(unreadable), 'run event')} without a readable timestamp"
-                             f" ({json.dumps(unreadable[0].get('timestamp'))[:40]})")
+                             f" ({cut(json.dumps(unreadable[0].get('timestamp')), 40)})")
             v.evidence.setdefault("cron_runs", {})[name] = "unreadable timestamp"
             continue
         moments = [parse_time(e.get("timestamp")) for e in runs]
@@ -819,10 +865,13 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         run = max(runs, key=lambda e: parse_time(e.get("timestamp")))
         ended = parse_time(run.get("timestamp"))
         status = (run.get("details") or {}).get("status")
-        v.evidence.setdefault("cron_runs", {})[name] = {"ended": run.get("timestamp"), "status": status,
-                                                         "run": (run.get("details") or {}).get("cronJobRunId")}
-        if status != "successful":
-            v.problems.append(f"cron job {name}: newest run ended {status} at {run.get('timestamp')}")
+        v.evidence.setdefault("cron_runs", {})[name] = {
+            "ended": _kept(run.get("timestamp")), "status": _kept(status),
+            "run": _kept((run.get("details") or {}).get("cronJobRunId"))}
+        if not _a_word(status):  # how it ended is not said: neither a success nor a failure (its age still counts)
+            v.unknown.append(f"cron job {name}: its newest run event has no status ({cut(json.dumps(status), 40)})")
+        elif status != "successful":
+            v.problems.append(f"cron job {name}: newest run ended {cut(status, 40)} at {_stamp(ended)}")
         if ended is None:
             v.unknown.append(f"cron job {name}: the run event has no timestamp")
         elif _in_the_future(v, ended, answer, f"cron job {name}: its newest run's end"):
@@ -848,7 +897,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             v.unknown.append(f"env group '{group['name']}' has no updatedAt")
         elif not _in_the_future(v, updated, answer, f"env group '{group['name']}' updatedAt"):
             elapsed = answer.now - updated
-            v.evidence["env_group"] = {"name": group["name"], "updatedAt": group["updatedAt"],
+            v.evidence["env_group"] = {"name": _kept(group["name"]), "updatedAt": _kept(group["updatedAt"]),
                                        "keys_checked": p.secret_age.names,
                                        "limit": "Render records no change time per variable; the group's updatedAt "
                                                 "moves on any change to it"}
@@ -870,38 +919,84 @@ def _flag(data: dict, name: str) -> bool:
     """A documented boolean: "false" (text) or 1 is an answer in another shape, never read as true."""
     value = data[name]
     if not isinstance(value, bool):
-        raise TypeError(f"{name} is {json.dumps(value)[:40]}, not true or false")
+        raise TypeError(f"{name} is {cut(json.dumps(value), 40)}, not true or false")
     return value
+
+
+def _kept(value: Any, limit: int = 80) -> Any:
+    """A platform's value as evidence or a message keeps it: a number, true/false or null as it is; anything else
+    as text, cut (an answer may hold a field of megabytes; the verdict read all of it)."""
+    if value is None or isinstance(value, bool) or isinstance(value, (int, float)) and len(repr(value)) <= limit:
+        return value
+    return cut(value if isinstance(value, str) else json.dumps(value), limit)
+
+
+LISTED_IN_EVIDENCE = 10  # of the distinct values a platform lists (backup statuses), the evidence shows this many
+
+
+def _few(values: list) -> list:
+    return values if len(values) <= LISTED_IN_EVIDENCE else [
+        *values[:LISTED_IN_EVIDENCE], f"… and {len(values) - LISTED_IN_EVIDENCE} more"]
+
+
+def _a_word(value: Any) -> bool:
+    """A status as the platforms document it: text. Missing, null, empty or a number names no state at all."""
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _unix_seconds(value: Any) -> datetime | None:
+    """A Supabase `*_unix` time: seconds since 1970, a number. Text, true/false, or milliseconds (which land past
+    the calendar) give None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return parse_time(value * 1000)
 
 
 def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
     if p.backups or p.pitr_days:
         answer: Answer = found["backups"]
         data = answer.data
-        physical = data.get("physical_backup_data") or {}
-        v.evidence["backups"] = {
-            "pitr_enabled": data.get("pitr_enabled"), "walg_enabled": data.get("walg_enabled"),
-            "listed": len(data.get("backups") or []),
-            "statuses": sorted({str(b.get("status")) for b in data.get("backups") or []}),
-            "physical_backup_data": physical,
+        listed = data.get("backups") or []
+        latest = (data.get("physical_backup_data") or {}).get("latest_physical_backup_date_unix")
+        v.evidence["backups"] = {  # the fields judged, each cut: the rest of the answer may be of any size
+            "pitr_enabled": _kept(data.get("pitr_enabled")), "listed": len(listed),
+            "statuses": _few(sorted({_kept(str(b.get("status")), 40) for b in listed})),
+            "latest_physical_backup_date_unix": _kept(latest),
         }
     if p.backups:
         v.expected.append(f"a completed Supabase backup newer than {p.backups.max_age_hours:g} h")
-        completed = [b for b in data.get("backups") or [] if str(b.get("status")).upper() == "COMPLETED"]
+        completed = [b for b in listed if str(b.get("status")).upper() == "COMPLETED"]
         moments = [parse_time(b.get("inserted_at")) for b in completed]
-        if _flag(data, "pitr_enabled") and physical.get("latest_physical_backup_date_unix"):
-            moments.append(parse_time(physical["latest_physical_backup_date_unix"] * 1000))  # seconds, not ms
+        unreadable = []  # times given that cannot be read: any of them may be the newest
+        bad = [b for b, moment in zip(completed, moments) if moment is None]
+        if bad:
+            which = "none with" if len(bad) == len(completed) else f"{len(bad)} without"
+            unreadable.append(f"{plural(len(completed), 'completed backup')} listed, {which} a readable inserted_at "
+                              f"({cut(json.dumps(bad[0].get('inserted_at')), 40)})")
+        pitr = _flag(data, "pitr_enabled")
+        if pitr and latest is not None:
+            point = _unix_seconds(latest)
+            moments.append(point)
+            if point is None:
+                unreadable.append(f"PITR is on, and physical_backup_data.latest_physical_backup_date_unix is "
+                                  f"{cut(json.dumps(latest), 40)}, not Unix seconds")
         moments = [m for m in moments if m is not None]
-        if not moments and completed:  # completed, but when is not readable: not known to be fresh or stale
-            v.unknown.append(f"{plural(len(completed), 'completed backup')} listed, none with a readable inserted_at")
+        if unreadable:
+            v.evidence["backups"]["unreadable"] = unreadable
+        if not moments and unreadable:  # given, but when is not readable: not known to be fresh or stale
+            v.unknown += unreadable
         elif not moments:
-            v.problems.append(f"no completed backup listed ({plural(len(data.get('backups') or []), 'backup')})")
+            point = ", and no PITR point (physical_backup_data)" if pitr else ""
+            v.problems.append(f"no completed backup listed ({plural(len(listed), 'backup')}){point}")
         else:
             newest = max(moments)
             age = answer.now - newest
             v.evidence["backups"]["newest"] = _stamp(newest)
             if _in_the_future(v, newest, answer, "the newest backup's time"):
                 pass
+            elif age > timedelta(hours=p.backups.max_age_hours) and unreadable:
+                # a time not read may be the newest: an older backup must not fail in its place
+                v.unknown += [f"the newest backup read is {_hours(age)} old ({_stamp(newest)})", *unreadable]
             elif age > timedelta(hours=p.backups.max_age_hours):
                 v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})")
             v.notes.append(f"newest backup {_hours(age)} old")
@@ -911,13 +1006,13 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             v.problems.append("pitr_enabled is false")
         selected = found["addons"].data.get("selected_addons") or []
         variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
-        v.evidence["pitr_addon"] = variants[0] if variants else None
+        v.evidence["pitr_addon"] = _kept(variants[0], 40) if variants else None
         if not variants:
             v.problems.append("no PITR add-on selected")
         else:
             days = PITR_VARIANT_DAYS.get(variants[0])
             if days is None:
-                v.unknown.append(f"unknown PITR add-on variant {variants[0]}")
+                v.unknown.append(f"unknown PITR add-on variant {_kept(variants[0], 40)}")
             elif days < p.pitr_days:
                 v.problems.append(f"PITR add-on {variants[0]} keeps {days} days")
             else:
