@@ -75,6 +75,8 @@ class Run:
         for target in self.targets.values():
             target.deployed_at = deployed_at
             target.read_env_sources()  # an http item's page may echo a service's env: know its secrets first
+        # what reading them at the start may take, before any job: part of every run's worst case (see bound)
+        self._env_read_bound_s = sum(target.env_sources_bound_s() for target in self.targets.values())
         self.concurrency = max(1, concurrency or env.model.concurrency)
         self.on_wait: Callable[[str], None] | None = None  # told once about each job still running after WAIT_SHOWN_S
         self.on_outcomes: Callable[[dict[str, Outcome]], None] | None = None  # told each job's, redacted, as it ends
@@ -163,7 +165,7 @@ class Run:
         # a mutating check's job starts only when pytest asks for its item, maybe once every other job has ended
         # and after the one before it: each may run alone, so each adds its own time
         alone = sum(job.bound_s + JUDGE_SLACK_S for job in jobs if job.mutating)
-        return math.ceil((self._bound(jobs) + alone) * 10) / 10
+        return math.ceil((self._bound(jobs) + alone + self._env_read_bound_s) * 10) / 10
 
     def evaluate(self, checks: Iterable[Check]) -> dict[str, Outcome]:
         """Every check's outcome, redacted, once all are done (xdist workers' groups, the engine's tests). Each

@@ -33,7 +33,7 @@ class Target:
         self._database: Database | None = None
         self._http: http.Session | None = None
         self.deployed_at = None  # set by the run from --deployed-at; queries may cite {deployed_at}
-        self._env_cache: dict[str, dict[str, str]] = {}
+        self._env_cache: dict[str, dict[str, str] | GatherError] = {}  # a source that cannot be read: why
         self._lock = threading.Lock()
 
     # -- database -------------------------------------------------------------------
@@ -96,26 +96,41 @@ class Target:
     def read_env_sources(self) -> None:
         """Read every service's env source once, at the start, so its secret-looking values are redacted from
         whatever item shows them (a debug page echoing STRIPE_SECRET_KEY), selected env items or not. A source
-        that cannot be read is left for the env items to report."""
+        that cannot be read is left for the env items to report (why is kept: it is not read again)."""
         for service, config in self.config.services.items():
             if config.env is not None:
                 try:
                     self.env_vars(service)
-                except (OpsverifyError, OSError, ValueError):  # unreadable, not UTF-8: read (and reported) again
+                except (OpsverifyError, OSError, ValueError):
                     pass
 
+    def env_sources_bound_s(self) -> float:
+        """The worst case of read_env_sources: each service's env source read once."""
+        from .transports.envsource import READ_S
+
+        return READ_S * sum(1 for config in self.config.services.values() if config.env is not None)
+
     def env_vars(self, service: str) -> dict[str, str]:
-        """The service's env vars; values go to the redactor the moment they are read."""
+        """The service's env vars; values go to the redactor the moment they are read. A source that cannot be read
+        raises its GatherError each time it is asked, read once."""
         with self._lock:
             if service in self._env_cache:
-                return self._env_cache[service]
+                known = self._env_cache[service]
+                if isinstance(known, GatherError):
+                    raise known
+                return known
         config = self.config.services.get(service)
         if config is None or config.env is None:
             raise NotConfigured(f"no env source for service '{service}' of {self.system} in {self.env.name}")
         from .transports import envsource
 
         if config.env.dotenv:
-            values = envsource.read_dotenv(config.env.dotenv)
+            try:
+                values = envsource.read_dotenv(config.env.dotenv)
+            except GatherError as exc:
+                with self._lock:
+                    self._env_cache[service] = exc
+                raise
         elif config.env.process_prefix is not None:
             values = envsource.read_process(config.env.process_prefix)
         else:

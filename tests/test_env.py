@@ -497,6 +497,8 @@ SPLIT = [
                          "on its name's line")}),
     ('A="x\r\ny"\r\n', {"A": "a line break written CRLF inside quotes (Node's dotenv reads it as LF)"}),
     ("A=x\ufeff\n", {"A": "an unquoted value the two trim differently"}),
+    # whitespace to python-dotenv, not to JavaScript, on a line of its own before the statement
+    ("\x1c\nB=\x85\n", {"B": "line 2: an unquoted value the two trim differently"}),
     ("KÉY=1\n", {"KÉY": "a name Node's dotenv does not read"}),
     ('KÉY="v\n\nDATABASE_URL=x\n"\n', {"KÉY": "a name Node's dotenv does not read", "DATABASE_URL": (
         "line 3: part of line 1's statement for python-dotenv, a variable of its own for Node's dotenv: Node's "
@@ -614,5 +616,88 @@ def test_the_bound_counts_env_sources_read_not_requests(tmp_path):
 
 def test_an_env_file_larger_than_an_export_is_an_error(tmp_path):
     (tmp_path / "huge.env").write_bytes(b"A=" + b"x" * (envsource.MAX_ENV_FILE_BYTES + 1) + b"\n")
-    with pytest.raises(GatherError, match="larger than 4 MiB"):
+    with pytest.raises(GatherError, match="larger than 256 KiB: not an env export"):
         envsource.read_dotenv(str(tmp_path / "huge.env"))
+
+
+# -- a name pattern sees the names only one reader reads ----------------------------------------------------------
+HIDDEN = "SESSION_SECRET=Zq8Tn4mP2vR9sLwQ7xYk\n# deploy note\u2028NEXT_PUBLIC_API_SECRET=Hq7Wd2Kp9Lx4Mz6Rtail\n"
+
+
+@pytest.mark.parametrize("rule", [{"forbidden": ["NEXT_PUBLIC_*SECRET*"]}, {"required": ["NEXT_PUBLIC_*"]},
+                                  {"forbidden": ["NEXT_PUBLIC_API_SECRET"]}])
+def test_a_pattern_matching_a_name_only_node_reads_is_an_error_as_an_exact_name_is(tmp_path, rule):
+    """Node's dotenv reads NEXT_PUBLIC_API_SECRET (U+2028 ends a line for it), python-dotenv reads a comment: the
+    pattern looked at python-dotenv's names only, and a public secret passed `forbidden`."""
+    (tmp_path / "web.env").write_text(HIDDEN)
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    outcome = gather_and_judge(target, env, [make_check("env", {"service": "web", **rule})])[0]
+    assert outcome.status is Status.ERROR, outcome
+    assert "NEXT_PUBLIC_API_SECRET on web is read two ways" in outcome.observed
+    assert "after a U+2028 or U+2029" in outcome.observed and "Hq7Wd2Kp9" not in repr(outcome)
+
+
+def test_a_pattern_judges_the_names_both_readers_read_alike(tmp_path):
+    (tmp_path / "web.env").write_text(HIDDEN + "NEXT_PUBLIC_URL=https://shop.example\n")
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    required = gather_and_judge(target, env, [make_check("env", {"service": "web", "required": ["NEXT_PUBLIC_*"]})])[0]
+    assert required.status is Status.PASSED, required  # a name read alike is set: neither reading can fail it
+    assert required.evidence["patterns"] == {"NEXT_PUBLIC_*": ["NEXT_PUBLIC_API_SECRET", "NEXT_PUBLIC_URL"]}
+
+
+# -- a failure says what else could not be judged -----------------------------------------------------------------
+def test_a_failed_item_names_what_it_could_not_judge_too(tmp_path):
+    (tmp_path / "api.env").write_text(TWO_WAYS)
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    check = make_check("env", api(min_length={"CLEAR": 99, "SESSION_SECRET": 3, "NODE_TLS_REJECT_UNAUTHORIZED": 1}))
+    outcome = gather_and_judge(target, env, [check])[0]
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("CLEAR has 20 characters (at least 99 wanted) on api; and 2 could not be "
+                                       "judged: SESSION_SECRET on api is read two ways ("), outcome.observed
+    assert "NODE_TLS_REJECT_UNAUTHORIZED on api is read two ways" in outcome.observed
+
+
+# -- literals no env could pass -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("params, problem", [
+    (api(not_values={"MODE": [""]}), "at least 1 character"),
+    (api(not_values={"MODE": ["mock", "  "]}), "blank: a blank value reads as unset"),
+    (api(values={"A": "x"}, not_equal={"A": "x"}), "A: values wants 'x', which not_equal forbids: no env could pass"),
+])
+def test_a_literal_no_env_could_pass_or_fail_is_rejected(params, problem):
+    with pytest.raises(ValidationError, match=problem):
+        load_item_params("env", params)
+
+
+def test_values_and_not_equal_on_different_literals_are_accepted():
+    load_item_params("env", api(values={"A": "x"}, not_equal={"A": "y"}))
+
+
+# -- url and https-url: as Node's WHATWG URL reads the value -------------------------------------------------------
+# Node 20's `new URL(value)` on each: the host it reads, or None where it throws
+NODE_URL = [
+    ("https://[v1.x]", None), ("https://xn--a.com", None), ("https://xn--localhost", None), ("https://xn--.com", None),
+    ("https://xn--A.com", None), ("https://1.2.3.4.5", None), ("https://256.1", None), ("https://4294967296", None),
+    ("https://09", None), ("https://a.0x", None), ("https://1..2", None), ("https://a@", None), ("https:///", None),
+    ("https:a.com", "a.com"), ("https:/a.com", "a.com"), ("https:///a.com", "a.com"), ("https://a.com:80 ", "a.com"),
+    (" https://a.com", "a.com"), ("https://a.\tcom", "a.com"), ("https://a.com\x00", "a.com"),
+    ("https://1.0x", "1.0.0.0"), ("https://0xffffffff", "255.255.255.255"), ("https://1.2.3.", "1.2.0.3"),
+    ("https://0x1g", "0x1g"), ("https://xn--ls8h.la", "xn--ls8h.la"), ("https://XN--MNCHEN-3YA.de", "münchen.de"),
+    ("https://xn--zca.com", "ß.com"),
+    # UTS46's checks: a label opening with a combining mark, a joiner out of its context, the Bidi rule (as Node's
+    # parser keeps it: `aא` and `1א` are hosts to it)
+    ("https://xn--80ftp", None), ("https://a\u200d", None), ("https://a\u094d\u200c", "xn--a-1xd385o"),
+    ("https://\u05d0a", None), ("https://\u05d0-", None), ("https://a\u05d0", "xn--a-0hc"),
+    ("https://1\u05d0", "xn--1-0hc"),
+]
+
+
+@pytest.mark.parametrize("url, host", NODE_URL)
+def test_a_url_is_read_as_nodes_whatwg_url_reads_it(url, host):
+    problem = env.format_problem("url", url)
+    assert (problem is None) == (host is not None), problem
+
+
+@pytest.mark.parametrize("url, host", [("https:localhost", "localhost"), ("HTTPS:\\\\localhost/x", "localhost"),
+                                       ("https://0x7f.1", "127.0.0.1"), ("https://0x.0x.0x.0x", "0.0.0.0")])
+def test_this_machine_however_a_url_spells_it_is_no_https_url(url, host):
+    assert env.format_problem("https-url", url) == f"points at {host}"

@@ -22,6 +22,7 @@ from opsverify.errors import ConfigError, GatherError
 from opsverify.families import repo
 from opsverify.families.repo import Checkout, Deployed, Folder, Params, workflow_triggers
 from opsverify.outcome import Status
+from opsverify.transports import envsource
 from opsverify.errors import NotConfigured
 
 from .helpers import ROOT, by_id, evaluate
@@ -585,3 +586,48 @@ def test_githubs_words_cut_in_a_secret_are_masked_where_they_are_cut():
     redactor = Redactor()
     redactor.add_declared(token)
     assert token[:8] not in redactor.text(f"GitHub refused: {repo._said(reply)} (401)")
+
+
+# -- .env.example: read as the env family reads env files -------------------------------------------------------
+SPLIT_ENV = "SESSION_SECRET=\"   \"\n'STRIPE_SECRET_KEY'=sk-Zq8Tn4mP2vR9\nSMTP_PASS=`Hq7Wd2\nKp9`\nOTHER=1\n"
+KEYS = "SESSION_SECRET=\nSTRIPE_SECRET_KEY=\nSMTP_PASS=\nOTHER=\n"
+
+
+def _web(text: str):
+    return envsource.parse_dotenv(text, "web.env")
+
+
+def test_a_key_blank_or_read_two_ways_on_a_service_is_not_set():
+    """A blank value is unset, as for env's `required`; a name Node's dotenv reads otherwise (a quoted name, a
+    backtick value over lines) cannot be judged, and the failure says so too."""
+    outcome = repo.judge(check(file=".env.example", services=["web"]),
+                         facts(files={".env.example": KEYS}, env={"web": _web(SPLIT_ENV)}))
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("SESSION_SECRET is not set on web; and 2 could not be judged: "), outcome
+    assert "SMTP_PASS on web is read two ways (web.env line 3: a backtick-quoted value" in outcome.observed
+    assert "STRIPE_SECRET_KEY on web is read two ways (web.env line 2: a quoted name" in outcome.observed
+    assert "Zq8Tn4" not in repr(outcome) and "Hq7Wd2" not in repr(outcome)
+
+
+def test_a_key_read_two_ways_alone_is_an_error():
+    outcome = repo.judge(check(file=".env.example", services=["web"]),
+                         facts(files={".env.example": "SMTP_PASS=\nOTHER=\n"}, env={"web": _web(SPLIT_ENV)}))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("could not look: SMTP_PASS on web is read two ways (web.env line 3")
+
+
+def test_an_example_line_that_cannot_be_parsed_is_an_error_naming_it():
+    """python-dotenv drops `STRIPE_SECRET_KEY="sk_test_replace_me` with a log line: the item passed on the keys left."""
+    example = 'SESSION_SECRET=\nSTRIPE_SECRET_KEY="sk_test_replace_me\nOTHER=\n'
+    outcome = repo.judge(check(file=".env.example", services=["web"]),
+                         facts(files={".env.example": example}, env={"web": _web("SESSION_SECRET=x\nOTHER=1\n")}))
+    assert outcome.status is Status.ERROR, outcome
+    assert "line 2 cannot be parsed (an unclosed quote?); fix that line" in outcome.observed
+    assert ".env.example in checkout /srv/app" in outcome.observed and "sk_test" not in outcome.observed
+
+
+def test_an_example_key_only_node_reads_is_a_key_too():
+    """U+2028 ends a line for Node's dotenv: the key after it is one a Node service reads from the example."""
+    outcome = repo.judge(check(file=".env.example", services=["web"]),
+                         facts(files={".env.example": "A=\n# note\u2028B=\n"}, env={"web": _web("A=1\n")}))
+    assert outcome.status is Status.FAILED and outcome.observed == "B is not set on web", outcome

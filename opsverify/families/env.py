@@ -16,6 +16,7 @@ import ipaddress
 import re
 import socket
 import string
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
@@ -27,7 +28,7 @@ from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint
 from ..lazy import load
-from ..transports.envsource import EnvFile, parse_dotenv
+from ..transports.envsource import READ_S, EnvFile, parse_dotenv
 from ._common import StrictParams, first_few, nothing_found
 from .repo import source as repo_source  # where a system's files come from: its checkout or GitHub
 
@@ -44,6 +45,11 @@ _EMAIL = re.compile(rf"{_ADDRESS}|[^<>\x00-\x1f\x7f]*<{_ADDRESS}>")  # `a@b.c` o
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
 # where a WHATWG URL's host must not hold them (forbidden domain code points), besides C0 controls
 _NOT_IN_HOST = set(" #%/:<>?@[\\]^|\x7f")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))  # what a WHATWG parser trims off the input's ends
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")  # ... and drops wherever they are
+_SPECIAL_SCHEME = re.compile(r"(https?:)/*", re.IGNORECASE)  # its slashes, any number (none too)
+_AUTHORITY = re.compile(r"[^/?#]*")
+_RIGHT_TO_LEFT_KINDS = {"R", "AL", "AN", "EN", "ES", "CS", "ET", "ON", "BN", "NSM"}  # Bidi classes (RFC 5893 rule 2)
 MATCH_TIMEOUT_S = 0.5  # per value: a pattern that backtracks without end is stopped, not waited for
 MATCH_BOUND_S = 3 * MATCH_TIMEOUT_S  # the regex package reads its clock now and then: a timeout overshoots (2.5x seen)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -126,7 +132,7 @@ class Params(StrictParams):
     any_of: list[Annotated[list[EnvName], Field(min_length=1)]] = []
     forbidden: list[NameOrPattern] = []  # unset, blank or falsy
     values: dict[EnvName, Wanted] = {}  # a blank value reads as unset: expecting one could never be told apart
-    not_values: dict[EnvName, Annotated[list[str], Field(min_length=1)]] = {}
+    not_values: dict[EnvName, Annotated[list[Wanted], Field(min_length=1)]] = {}
     format: dict[EnvName, Format] = {}
     min_length: dict[EnvName, Annotated[int, Field(ge=1)]] = {}
     contains: dict[EnvName, Text] = {}
@@ -173,6 +179,8 @@ class Params(StrictParams):
                 raise ValueError(f"{name}: values wants {wanted!r}, which not_values refuses: no env could pass")
             if wanted.strip().lower() not in FALSY and any(fnmatch.fnmatchcase(name, e) for e in self.forbidden):
                 raise ValueError(f"{name}: values wants {wanted!r}, which forbidden refuses: no env could pass")
+            if self.not_equal.get(name) == wanted:
+                raise ValueError(f"{name}: values wants {wanted!r}, which not_equal forbids: no env could pass")
         if self.placeholders_from and not self.not_placeholder:
             raise ValueError("placeholders_from is read only by not_placeholder")
         if self.equal and len(set(self.equal.services)) < 2:
@@ -224,12 +232,11 @@ def local_s(checks) -> float:
     return MATCH_BOUND_S * sum(len(check.params.matches) for check in checks)
 
 
-READ_S = 5.0  # reading and parsing one env source of at most MAX_ENV_FILE_BYTES (about 1 s a MiB here), generously
 
 
 def bound(target, checks) -> float:
     """No request is sent: each service's env source is read once (and the repo's .env.example, when an item
-    compares with it), each a local file or the runner's own environment."""
+    compares with it), each a local file or the runner's own environment (READ_S, the most a read may take)."""
     sources = {service for check in checks for service in check.params.services} | {
         "repo example" for check in checks if check.params.not_placeholder}
     return READ_S * len(sources)
@@ -269,15 +276,27 @@ def _pubkeys_problem(value: str) -> str | None:
 
 
 def _url_problem(value: str, *, https: bool) -> str | None:
-    """Read as the app (Node's WHATWG URL) reads it: `\\` ends the host as `/` does, a port is 0-65535."""
+    """Read as the app (Node's WHATWG URL) reads it: C0 controls and spaces trimmed, tabs and line breaks dropped,
+    `\\` read as `/`, any slashes after `http:` or `https:` (or none) taken as `//`, the user info no part of the
+    host, a port 0-65535."""
+    value = _TAB_OR_NEWLINE.sub("", value.strip(_C0_OR_SPACE)).replace("\\", "/")
+    special = _SPECIAL_SCHEME.match(value)
+    if not special:
+        return "is not an http(s) URL"
+    rest = value[special.end():]
+    authority = _AUTHORITY.match(rest)[0]
+    host_and_port = authority.rpartition("@")[2]
     try:
-        parts = urlsplit(value.replace("\\", "/"))
+        parts = urlsplit(f"{special[1]}//{host_and_port}{rest[len(authority):]}")
         parts.port  # raises on a port that is no number, or too large
     except ValueError:
         return "is not a URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    bracketed = host_and_port.startswith("[")
+    if bracketed and host_and_port.partition("]")[2][:1] not in ("", ":"):  # `[::1]x`: urlsplit drops the x
+        return "is not a URL"
+    if not parts.hostname:
         return "is not an http(s) URL"
-    host = _whatwg_host(parts.hostname)
+    host = _whatwg_host(parts.hostname, bracketed=bracketed)
     if host is None:
         return "has no valid host"
     if not https:
@@ -287,10 +306,10 @@ def _url_problem(value: str, *, https: bool) -> str | None:
     return f"points at {host}" if _is_loopback(host) else None
 
 
-def _whatwg_host(host: str) -> str | None:
+def _whatwg_host(host: str, *, bracketed: bool) -> str | None:
     """The host as a WHATWG parser ends with it — percent-decoded, UTS46-mapped (`ｌｏｃａｌｈｏｓｔ` is localhost,
     `１２７.０.０.１` 127.0.0.1), an IPv4 in any spelling as dotted decimal — or None where it refuses it."""
-    if ":" in host:  # an IPv6 literal (urlsplit has taken off its brackets)
+    if bracketed:  # an IPv6 literal (urlsplit has taken off its brackets); no other (`[v1.x]`) is a host
         try:
             return str(ipaddress.IPv6Address(host)) if "%" not in host else None
         except ValueError:
@@ -303,14 +322,70 @@ def _whatwg_host(host: str) -> str | None:
     if not mapped or any(ch in _NOT_IN_HOST or ch < " " for ch in mapped):
         return None
     labels = mapped.split(".")
+    if not _uts46_valid(labels):
+        return None
     if len(labels) > 1 and not labels[-1]:
         labels.pop()
-    if re.fullmatch(r"[0-9]+|0[xX][0-9A-Fa-f]*", labels[-1]):  # ends in a number: an IPv4 address, or invalid
-        try:
-            return str(ipaddress.IPv4Address(socket.inet_aton(".".join(labels))))
-        except (OSError, ValueError):
-            return None
+    if re.fullmatch(r"[0-9]+", labels[-1]) or _ipv4_number(labels[-1]) is not None:  # an IPv4 address, or invalid
+        return _ipv4(labels)
     return mapped
+
+
+def _uts46_valid(labels: list[str]) -> bool:
+    """UTS46's checks of the labels, as a WHATWG parser runs them: an `xn--` label decodes (Punycode) to one UTS46
+    takes as it is (`xn--a`, `xn--` are no hosts), no label opens with a combining mark, a joiner (U+200C, U+200D)
+    stands only where CONTEXTJ allows it, and a right-to-left label keeps the Bidi rule."""
+    idna = load("idna")
+    for label in labels:
+        if label.startswith("xn--"):
+            try:
+                label = label[4:].encode("ascii").decode("punycode")
+                if not label or idna.uts46_remap(label, std3_rules=False, transitional=False) != label:
+                    return False
+            except (UnicodeError, ValueError):
+                return False
+        if label and unicodedata.category(label[0]).startswith("M"):  # a label opening with a combining mark
+            return False
+        if any(ch in "\u200c\u200d" and not idna.core.valid_contextj(label, at) for at, ch in enumerate(label)):
+            return False
+        if not _right_to_left_valid(label):
+            return False
+    return True
+
+
+def _right_to_left_valid(label: str) -> bool:
+    """The Bidi rule (RFC 5893, rules 2 to 4) on a right-to-left label as Node's parser keeps it: only characters of
+    those kinds, ending in a letter or digit (marks and joiners after it), not both kinds of digits. A label opening
+    with a left-to-right letter is no such label to it (`aא` is a host, `אa` is not), one opening with a digit may be
+    (`1א` is a host, `1אx` is not); it checks no rule on a left-to-right label."""
+    kinds = [unicodedata.bidirectional(ch) for ch in label]
+    if not {"R", "AL", "AN"} & set(kinds) or kinds[0] == "L":
+        return True
+    last = next((kind for kind in reversed(kinds) if kind not in ("NSM", "BN")), None)
+    return set(kinds) <= _RIGHT_TO_LEFT_KINDS and last in ("R", "AL", "EN", "AN") and not {"EN", "AN"} <= set(kinds)
+
+
+def _ipv4_number(part: str) -> int | None:
+    """A part of an IPv4 address as WHATWG reads it: `0x…` hex (`0x` alone is 0), `0…` octal, else decimal."""
+    radix = 10
+    if part[:2].lower() == "0x":
+        part, radix = part[2:], 16
+    elif len(part) > 1 and part.startswith("0"):
+        part, radix = part[1:], 8
+    elif not part:
+        return None
+    if any(ch not in "0123456789abcdef"[:radix] for ch in part.lower()):
+        return None
+    return int(part, radix) if part else 0
+
+
+def _ipv4(labels: list[str]) -> str | None:
+    """The dotted decimal address of a host that ends in a number (`1.0x` is 1.0.0.0); None where WHATWG refuses it."""
+    numbers = [_ipv4_number(label) for label in labels]
+    if len(numbers) > 4 or None in numbers or any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (
+            5 - len(numbers)):
+        return None
+    return str(ipaddress.IPv4Address(numbers[-1] + sum(n << 8 * (3 - at) for at, n in enumerate(numbers[:-1]))))
 
 
 def _is_loopback(host: str) -> bool:
@@ -349,9 +424,9 @@ def _shown_word(p: Params, value: str) -> str:
     return f"a value of length {len(value)} ({fingerprint(value)})"
 
 
-def _blank(value: str | None) -> bool:
+def is_blank(value: str | None) -> bool:
     """Unset, empty or whitespace-only: one notion for every rule (a service handed "   " as its key is as
-    broken as one without it)."""
+    broken as one without it), and for the repo family's .env.example keys."""
     return value is None or not value.strip()
 
 
@@ -369,8 +444,9 @@ def _described(value: str | None) -> dict[str, Any]:
     return seen
 
 
-def _read_two_ways(env: dict[str, str], name: str) -> str | None:
-    """How the env file splits Node's dotenv (what most services read it with) and python-dotenv on `name`."""
+def how_read_two_ways(env: dict[str, str], name: str) -> str | None:
+    """How the env file splits Node's dotenv (what most services read it with) and python-dotenv on `name`: no
+    rule (the repo family's .env.example check neither) can judge it then, either reading may be the service's."""
     if isinstance(env, EnvFile) and name in env.read_two_ways:
         return f"{env.label} {env.read_two_ways[name]}"
     return None
@@ -434,7 +510,7 @@ class Findings:
     def clear(self, env: dict[str, str], name: str, service: str | None = None) -> bool:
         """Whether `name` reads the same to Node's dotenv and python-dotenv; when not, the rule cannot judge it
         (either reading may be the service's) and says so."""
-        how = _read_two_ways(env, name)
+        how = how_read_two_ways(env, name)
         if how is None:
             return True
         service = service or self.service or ""
@@ -445,8 +521,8 @@ class Findings:
 
     def set_or_undecided(self, env: dict[str, str], names: list[str]) -> bool:
         """Whether one of `names` is set, or only names read two ways could be (then said as undecided)."""
-        readable = [n for n in names if _read_two_ways(env, n) is None]
-        if any(not _blank(env.get(n)) for n in readable):
+        readable = [n for n in names if how_read_two_ways(env, n) is None]
+        if any(not is_blank(env.get(n)) for n in readable):
             return True
         unclear = [n for n in names if n not in readable]
         for name in unclear:
@@ -455,7 +531,10 @@ class Findings:
 
 
 def _names_matching(env: dict[str, str], pattern: str) -> list[str]:
-    return sorted(n for n in env if fnmatch.fnmatchcase(n, pattern))
+    """The names matching `pattern` that either reader of the file reads: a name only Node's dotenv reads (after a
+    U+2028, say) is one the service may use, so the rule must see it (and say it cannot judge it)."""
+    names = set(env) | set(env.read_two_ways if isinstance(env, EnvFile) else ())
+    return sorted(n for n in names if fnmatch.fnmatchcase(n, pattern))
 
 
 def _judge_required(p: Params, env: dict[str, str], f: Findings) -> None:
@@ -652,7 +731,7 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
         if not all([f.clear(services[s], name, s) for s in p.equal.services]):  # a list: every split is said
             continue
         absent = [s for s, v in values.items() if v is None]
-        blank = [s for s, v in values.items() if v is not None and _blank(v)]
+        blank = [s for s, v in values.items() if v is not None and is_blank(v)]
         if absent or blank:  # blank on both is no agreement: neither has a value
             said = ([f"not set on {', '.join(absent)}"] if absent else []) + ([f"blank on {', '.join(blank)}"]
                                                                             if blank else [])
@@ -662,6 +741,11 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
             shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in values.items())
             f.problems.append(f"{name} differs across services ({shown})")
             f.failed.setdefault("equal", []).append(name)
+
+
+def and_undecided(unknown: list[str]) -> str:
+    """What a failure adds about what could not be judged besides: the operator sees all of it in one run."""
+    return f"; and {len(unknown)} could not be judged: {'; '.join(unknown)}" if unknown else ""
 
 
 def _with_notes(observed: str, f: Findings) -> str:
@@ -717,7 +801,7 @@ def judge(check, facts) -> Outcome:
         expected = f"{_when_text(p)}: {expected}"
         evidence["when"] = when
     if f.problems:
-        return failed(expected, _with_notes("; ".join(f.problems), f), **evidence)
+        return failed(expected, _with_notes("; ".join(f.problems) + and_undecided(f.unknown), f), **evidence)
     if f.unknown:
         return error(_with_notes("could not look: " + "; ".join(f.unknown), f), **evidence)
     return passed(expected, _with_notes("all as expected" + (" (conditions hold)" if p.when else ""), f), **evidence)

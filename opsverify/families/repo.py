@@ -20,8 +20,9 @@ Params, one kind per item:
                                        unless Vercel takes them (path /…, five numeric fields, not both day
                                        fields); compared by what fires (`*/1` is `*`)
 
-    file: .env.example                 names read with python-dotenv, values never looked at
-    services: [api]                    every key must be set (non-empty) on these services ...
+    file: .env.example                 names read as the env family reads an env file (python-dotenv and
+                                       Node's dotenv: a name either reads), values never looked at
+    services: [api]                    every key must be set (not blank) on these services ...
     per_key: {API_URL: [worker]}       ... unless the key is listed here with its own services
     ignore: [NODE_ENV]                 keys of the file not compared
     allow_empty: false                 a file with no key (after ignore) is an error unless true
@@ -51,7 +52,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import difflib
-import io
 import json
 import math
 import os
@@ -63,13 +63,13 @@ from typing import Any
 from urllib.parse import quote
 
 import yaml
-from dotenv import dotenv_values
 from pydantic import field_validator, model_validator
 
 from ..checklist import _yaml_loader
 from ..display import cut, spelled
 from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, skipped, verdict
+from ..transports.envsource import parse_dotenv
 from ..transports.http import Probe
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, nothing_found, plural
@@ -638,31 +638,46 @@ def _fires(schedule: str) -> object:
 
 
 def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
-    keys = [k for k in dotenv_values(stream=io.StringIO(text), interpolate=False) if k not in p.ignore]
+    """Read as the env family reads env files, the example and each service's env alike: a line that cannot be
+    parsed is an error naming it, a blank value is unset, a name the readers read two ways cannot be judged."""
+    from . import env as env_family  # env imports this module (where a system's files come from): not at load
+
+    try:
+        example = parse_dotenv(text, f"{p.file} in {facts['source']}")
+    except GatherError as exc:
+        return error(f"could not look: {exc}", **evidence)
+    keys = [k for k in example.names if k not in p.ignore]
     expected = expectation(p)
     if not keys and not p.allow_empty:
         where = f"{p.file} of {facts['source']}" + (f" (after ignore: {', '.join(p.ignore)})" if p.ignore else "")
         return error(nothing_found("keys", where).observed, **evidence)
     missing: dict[str, list[str]] = {}
     unseen: list[str] = []
+    split: dict[str, dict[str, str]] = {}  # service -> key -> how Node's dotenv and python-dotenv differ on it
     for key in keys:
         for service in p.services_of(key):
             env = facts["env"][service]
             if isinstance(env, Exception):
                 unseen.append(service)
-            elif not env.get(key):
+            elif how := env_family.how_read_two_ways(env, key):
+                split.setdefault(service, {})[key] = how
+            elif env_family.is_blank(env.get(key)):
                 missing.setdefault(service, []).append(key)
     evidence.update({"keys_in_file": len(keys), "ignored": p.ignore, "missing": missing})
+    if split:
+        evidence["read_two_ways"] = split
+    undecided = [f"{key} on {service} is read two ways ({how})" for service, said in split.items()
+                 for key, how in said.items()]
     problems = [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} not set on {service}"
                 for service, names in sorted(missing.items())]
     if problems:
-        return failed(expected, "; ".join(problems), **evidence)
-    if unseen:
-        reasons = {s: facts["env"][s] for s in sorted(set(unseen))}
-        said = "; ".join(f"{s}: {r}" for s, r in reasons.items())
-        if all(isinstance(r, NotConfigured) for r in reasons.values()):
-            return skipped(f"no env source for {said}", **evidence)
-        return error(f"could not look: could not read the env of {said}", **evidence)
+        return failed(expected, "; ".join(problems) + env_family.and_undecided(undecided), **evidence)
+    reasons = {s: facts["env"][s] for s in sorted(set(unseen))}
+    if reasons and not undecided and all(isinstance(r, NotConfigured) for r in reasons.values()):
+        return skipped(f"no env source for {'; '.join(f'{s}: {r}' for s, r in reasons.items())}", **evidence)
+    if undecided or reasons:
+        unread = [f"could not read the env of {'; '.join(f'{s}: {r}' for s, r in reasons.items())}"] if reasons else []
+        return error(f"could not look: {'; '.join(undecided + unread)}", **evidence)
     return verdict(expected, [], f"all {len(keys)} keys set", **evidence)
 
 

@@ -23,8 +23,75 @@ def read_dotenv(path: str) -> "EnvFile":
 
 def parse_dotenv(text: str, label: str) -> "EnvFile":
     """Dotenv text read literally, in one pass. python-dotenv drops a line it cannot parse (an unclosed quote)
-    with a log line, where Node's dotenv sets it: a rule would then judge a variable that is not there."""
-    return EnvFile(list(_statements(text.removeprefix("\ufeff"), label)), label)
+    with a log line, where Node's dotenv sets it: a rule would then judge a variable that is not there. A text
+    beyond what READ_S allows for is refused before either reads it (see _refuse_costly)."""
+    text = text.removeprefix("\ufeff")
+    _refuse_costly(text, label)
+    return EnvFile(list(_statements(text, label)), label)
+
+
+# -- what a read may cost -----------------------------------------------------------------------------------------
+# A platform's env export is kilobytes (Vercel allows 64 KB of env vars in all, Heroku 32 KB, AWS Lambda 4 KB). Read
+# here, python-dotenv and the Node reading below take about 0.1 ms a line and at most 2 s a MiB (python-dotenv's
+# decoding of `\n` escapes is the slowest): about 1 s for a text at both limits below, which READ_S allows for
+# several times over, on a slower machine too.
+MAX_ENV_FILE_BYTES = 256 << 10
+MAX_ENV_FILE_LINES = 10_000  # line ends either reader sees: CR, LF, CRLF, U+2028, U+2029
+# python-dotenv strips an inline comment from an unquoted value with re.sub(r"\s+#.*"), which tries every start in a
+# run of whitespace not followed by `#`: time growing with the square of the run (128 KB of spaces: 16 s). At most
+# this long a run, 256 KiB of them cost it about 0.4 s.
+MAX_SPACE_RUN = 128
+READ_S = 5.0  # reading one env source, generously
+_LONG_SPACE_RUN = re.compile(rf"[^\S\r\n]{{{MAX_SPACE_RUN + 1},}}")  # whitespace within a line, for python-dotenv
+_PY_LINE_END = re.compile(r"[\r\n]")
+
+
+def _refuse_costly(text: str, label: str) -> None:
+    """GatherError, naming the file (and line), for a text whose read the time bound does not allow for."""
+    if len(text) > MAX_ENV_FILE_BYTES:
+        raise GatherError(f"env file {label} is larger than {MAX_ENV_FILE_BYTES >> 10} KiB: not an env export")
+    ends = len(_BREAK.findall(text)) + text.count("\u2028") + text.count("\u2029")
+    if ends + (text[-1:] not in ("", *_JS_LINE_ENDS)) > MAX_ENV_FILE_LINES:
+        raise GatherError(f"env file {label} has more than {MAX_ENV_FILE_LINES} lines (counting U+2028 and U+2029, "
+                          "line ends for Node's dotenv): not an env export")
+    slow = _slow_space_run(text)
+    if slow is not None:
+        line = len(_BREAK.findall(text, 0, slow)) + 1
+        raise GatherError(f"env file {label} line {line}: more than {MAX_SPACE_RUN} whitespace characters in a row "
+                          "in an unquoted value, not followed by '#' (python-dotenv's time to read such a run grows "
+                          "with the square of its length); remove them")
+
+
+def _slow_space_run(text: str) -> int | None:
+    """Where the first run of whitespace longer than MAX_SPACE_RUN is that python-dotenv would strip a comment from
+    (see above): not followed by `#`, within an unquoted value. None if there is none."""
+    line_end, value_at = -1, None
+    for run in _LONG_SPACE_RUN.finditer(text):
+        if text.startswith("#", run.end()):  # \s+# matches at the run's first character: one pass
+            continue
+        if run.start() > line_end:  # a new line: what python-dotenv reads it as, once
+            newline = text.rfind("\n", 0, run.start())
+            line_start = max(newline, text.rfind("\r", max(newline, 0), run.start())) + 1
+            found = _PY_LINE_END.search(text, run.end())
+            line_end = found.start() if found else len(text)
+            value_at = _unquoted_value_at(text, line_start, line_end)
+        if value_at is not None and value_at <= run.start():
+            return run.start()
+    return None
+
+
+def _unquoted_value_at(text: str, start: int, end: int) -> int | None:
+    """Where the unquoted value of the line from `start` to `end` starts, past its `=` and the whitespace after it
+    (python-dotenv's `_equal_sign` takes those in one pass); None for a comment, a line without `=`, or a quoted
+    value. A line inside another statement's quoted value may be taken for one: refused the same."""
+    line = text[start:end]
+    equals = line.find("=")
+    if equals < 0 or line.lstrip().startswith("#"):
+        return None
+    value = line[equals + 1:].lstrip()
+    if not value or value[0] in "'\"":
+        return None
+    return end - len(value)
 
 
 # -- Node's dotenv, beside python-dotenv --------------------------------------------------------------------------
@@ -93,6 +160,9 @@ class EnvFile(dict):
             lines.setdefault(s.name, []).append(s.line)
         self.defined_twice = {name: at for name, at in lines.items() if len(at) > 1}
         self.read_two_ways = _compared(statements)
+        # every name either reader takes from the file, in its order: the keys a .env.example lists
+        self.names = list(dict.fromkeys(name for s in statements for name in (
+            [s.name] * (s.python is not None) + [s.read_as] * (s.node is not None and s.read_as != _NOT_KEPT))))
         # what Node's dotenv reads where it differs: a service uses that value, so it is a value to keep secret too
         self.node_readings = [(s.read_as, s.node) for s in statements if s.node and s.node != s.python]
 
@@ -119,7 +189,10 @@ def _statements(source: str, label: str):
                                f"{holder.through})", f"fix line {holder.line}: {holder.fix}")
             found = [(inside, 0), *_read_inside(source, begin, offset, node_upto, line, inside.fix)]
         else:
-            read, ends = _read_by_node(source, start, line, binding.key, binding.value or "",
+            # Node's dotenv reads from the start of the statement's line: python-dotenv's whitespace before it may
+            # hold a character JavaScript's does not (U+001C to U+001F, U+0085) on a line of its own
+            line_start = start + max(text.rfind(end, 0, lead) for end in _JS_LINE_ENDS) + 1
+            read, ends = _read_by_node(source, line_start, line, binding.key, binding.value or "",
                                        _unread(text[lead:], binding.value))
             fix = f"fix line {line}: {read.fix}" if read.fix else _OWN_LINES
             found = [(read, ends), *_read_inside(source, begin, offset, max(begin, ends), line, fix)]
@@ -129,17 +202,32 @@ def _statements(source: str, label: str):
             yield statement
 
 
+class _Lines:
+    """The line of each place in `source`, asked in increasing order from `begin` (on `line`): each line break is
+    counted once, however many places are asked."""
+
+    def __init__(self, source: str, begin: int, line: int):
+        self.source, self.at, self.line = source, begin, line
+
+    def of(self, place: int) -> int:
+        self.line += len(_BREAK.findall(self.source, self.at, place))
+        self.at = place
+        return self.line
+
+
 def _read_inside(source: str, begin: int, end: int, past: int, line: int, fix: str):
     """The variables Node's dotenv reads from the lines it starts within python-dotenv's statement (or comment)
     from `begin` (on `line`) to `end`, past `past`: where Node's reading of what comes before ends. `fix` says how to
-    write that statement so both read it alike."""
-    upto = past
+    write that statement so both read it alike. Each character is looked at a few times only: a line break within
+    the whitespace after another leads where that one does, so it is not followed again."""
+    upto, looked_to, lines = past, 0, _Lines(source, begin, line)
     for brk in _LINE_END.finditer(source, max(begin, past - 1), end):  # Node's value may end at a line start
-        at = _SPACE_RUN.match(source, brk.end()).end()
-        if brk.end() < upto or at >= end:
+        if brk.end() < upto or brk.start() < looked_to:
             continue
-        read, ends = _read_by_node(source, brk.end(), line + len(_BREAK.findall(source, begin, at)), None, None,
-                                   ("", ""))
+        at = looked_to = _SPACE_RUN.match(source, brk.end()).end()
+        if at >= end:
+            continue
+        read, ends = _read_by_node(source, brk.end(), lines.of(at), None, None, ("", ""))
         if read.node is None:
             continue
         upto = max(upto, ends)
@@ -361,9 +449,6 @@ def _shape(value: str | None) -> str:
     return f"{len(value)} character{'s' if len(value) != 1 else ''}" + (f" on {lines} lines" if lines > 1 else "")
 
 
-MAX_ENV_FILE_BYTES = 4 << 20  # a platform's env export is kilobytes; the bound of a read assumes at most this
-
-
 def _text(file: Path) -> str:
     if file.is_dir():
         raise GatherError(f"env file {file} is a folder, not a file")
@@ -379,7 +464,7 @@ def _text(file: Path) -> str:
     except OSError as exc:
         raise GatherError(f"cannot read env file {file}: {exc.strerror or exc}") from None
     if len(raw) > MAX_ENV_FILE_BYTES:
-        raise GatherError(f"env file {file} is larger than {MAX_ENV_FILE_BYTES >> 20} MiB: not an env export")
+        raise GatherError(f"env file {file} is larger than {MAX_ENV_FILE_BYTES >> 10} KiB: not an env export")
     try:
         return raw.decode("utf-8-sig")  # a BOM is no part of the first name
     except UnicodeDecodeError as exc:

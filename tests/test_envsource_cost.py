@@ -1,0 +1,142 @@
+"""What reading an env file may cost: our own reading of it is linear, python-dotenv is never handed input it reads
+in quadratic time, a file beyond what the time bound assumes is refused naming the file (and line), and the read
+at the run's start is counted in the run's bound and never repeated. Work is counted, never timed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from opsverify.engine import Run, gather_and_judge
+from opsverify.environment import Environment, EnvironmentModel
+from opsverify.errors import GatherError
+from opsverify.families import env
+from opsverify.outcome import Status
+from opsverify.transports import envsource
+
+from .kit import make_check, make_target
+
+
+class Counted:
+    """A compiled pattern that adds up how many characters its calls were given to look at (from `pos` to where
+    it stopped looking: the match's end for match(), the end of the range for findall() and finditer())."""
+
+    def __init__(self, pattern: re.Pattern, tally: list[int]):
+        self.pattern, self.tally = pattern, tally
+
+    def match(self, text, pos=0, endpos=None):
+        found = self.pattern.match(text, pos, len(text) if endpos is None else endpos)
+        self.tally.append((found.end() if found else pos) - pos)
+        return found
+
+    def findall(self, text, pos=0, endpos=None):
+        endpos = len(text) if endpos is None else endpos
+        self.tally.append(max(0, endpos - pos))
+        return self.pattern.findall(text, pos, endpos)
+
+    def finditer(self, text, pos=0, endpos=None):
+        endpos = len(text) if endpos is None else endpos
+        self.tally.append(max(0, endpos - pos))
+        return self.pattern.finditer(text, pos, endpos)
+
+    def search(self, text, pos=0, endpos=None):
+        endpos = len(text) if endpos is None else endpos
+        self.tally.append(max(0, endpos - pos))
+        return self.pattern.search(text, pos, endpos)
+
+    def sub(self, *args, **kwargs):
+        return self.pattern.sub(*args, **kwargs)
+
+
+@pytest.fixture
+def scanned(monkeypatch):
+    """How many characters our reading of an env file looked at, over every pattern it runs."""
+    tally: list[int] = []
+    for name, value in vars(envsource).items():
+        if isinstance(value, re.Pattern):
+            monkeypatch.setattr(envsource, name, Counted(value, tally))
+    return tally
+
+
+SHAPES = {  # each took time growing with the square of its length (a 256 KB comment of U+2028s: 36 s)
+    "U+2028s in a comment": "#" + "\u2028" * 9000 + "\nA=1\n",
+    "comments between U+2028s": "#\u2028" * 4500 + "\nA=1\n",
+    "blank lines in a value Node does not read": "'A'=\"" + "\n" * 9000 + '"\n',  # a quoted name
+    "U+2028s and spaces in a value Node does not read": "'A'=\"" + "\u2028 " * 4500 + '"\n',
+    "statements between U+2028s": "#" + "\u2028B=1" * 2000 + "\n",
+}
+
+
+@pytest.mark.parametrize("text", SHAPES.values(), ids=SHAPES.keys())
+def test_our_reading_looks_at_each_character_a_few_times_only(scanned, text):
+    envsource.parse_dotenv(text, "web.env")
+    assert sum(scanned) < 20 * len(text), f"{sum(scanned)} characters looked at for {len(text)}"
+
+
+@pytest.mark.parametrize("run", ["A=x" + " " * 129 + "y\n", "A=x" + " " * 129 + "\n", "A=x" + "\u2028" * 129 + "y\n",
+                                 "B=1\nA=x" + "\t" * 129 + "\n"])
+def test_a_long_run_of_spaces_in_a_value_is_refused_naming_its_line(run):
+    """python-dotenv strips an inline comment with re.sub(r"\\s+#.*"): on a run of spaces not followed by `#` its
+    time grows with the square of the run (128 KB: 16 s). Refused, naming the line."""
+    with pytest.raises(GatherError, match=rf"env file web.env line {run.count(chr(10))}: more than "
+                                          f"{envsource.MAX_SPACE_RUN} whitespace characters in a row"):
+        envsource.parse_dotenv(run, "web.env")
+
+
+@pytest.mark.parametrize("text", ["A=x" + " " * 128 + "y\n", "A=x" + " " * 300 + "# aligned comment\n",
+                                  "#" + " " * 300 + "banner\nA=1\n", " " * 300 + "A=1\n"])
+def test_spaces_python_dotenv_reads_in_linear_time_are_read(text):
+    assert envsource.parse_dotenv(text, "web.env")["A"]
+
+
+def test_a_file_of_more_lines_than_an_export_is_refused(tmp_path):
+    lines = envsource.MAX_ENV_FILE_LINES
+    (tmp_path / "web.env").write_text("A=1\n" * lines)
+    assert len(envsource.read_dotenv(str(tmp_path / "web.env"))) == 1
+    (tmp_path / "web.env").write_text("A=1\n" * (lines - 1) + "#\u2028B=1\n")  # a line end for Node's dotenv too
+    with pytest.raises(GatherError, match=f"web.env has more than {lines} lines"):
+        envsource.read_dotenv(str(tmp_path / "web.env"))
+
+
+def test_a_text_larger_than_an_export_is_refused():
+    with pytest.raises(GatherError, match="example is larger than 256 KiB: not an env export"):
+        envsource.parse_dotenv("A=" + "x" * envsource.MAX_ENV_FILE_BYTES, "example")
+
+
+# -- the read at the run's start ----------------------------------------------------------------------------------
+def _run(tmp_path, files: dict[str, str]) -> Run:
+    services = {}
+    for service, text in files.items():
+        (tmp_path / f"{service}.env").write_text(text)
+        services[service] = {"env": {"dotenv": str(tmp_path / f"{service}.env")}}
+    model = EnvironmentModel.model_validate({"name": "test", "systems": {"joslyn-ai": {"services": services}}})
+    return Run(Environment(name="test", path=Path("environments/test.yaml"), model=model, secret_values=()))
+
+
+def test_a_file_that_cannot_be_parsed_is_read_once_and_its_items_name_the_line(tmp_path, monkeypatch):
+    """Read at the start, failed, read again in the item's job: twice the time, and past the job's bound the item said
+    `the target's conversation was abandoned` instead of the line that cannot be parsed."""
+    reads = []
+    reading = envsource.read_dotenv
+    monkeypatch.setattr(envsource, "read_dotenv", lambda path: reads.append(path) or reading(path))
+    run = _run(tmp_path, {"web": "A=1\nB='unclosed\n"})
+    outcome = run.evaluate([make_check("env", {"service": "web", "required": ["A"]})])["joslyn-ai:J99-probe"]
+    assert outcome.status is Status.ERROR and "line 2 cannot be parsed (an unclosed quote?)" in outcome.observed
+    assert len(reads) == 1
+
+
+def test_the_read_at_the_start_is_in_the_runs_bound(tmp_path):
+    """Every service's env file is read when the run starts, whatever items are chosen: its time is the run's."""
+    run = _run(tmp_path, {"web": "A=1\n", "api": "B=1\n"})
+    assert run.bound([]) >= 2 * envsource.READ_S
+
+
+def test_an_env_source_read_once_is_not_read_again_by_its_items(tmp_path, monkeypatch):
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    (tmp_path / "web.env").write_text("A=1\n")
+    target.read_env_sources()
+    monkeypatch.setattr(envsource, "read_dotenv", lambda path: pytest.fail("read again"))
+    assert gather_and_judge(target, env, [make_check("env", {"service": "web", "required": ["A"]})])[0].status \
+        is Status.PASSED
