@@ -184,7 +184,7 @@ class Target:
 
         with self._lock:
             if self._http is None:
-                self._http = http.Session(self.timeouts.http_s)
+                self._http = http.Session(self.timeouts.http_s, connect_s=self.timeouts.connect_s)
         return self._http.fetch_all(probes)
 
     def close(self) -> None:

@@ -413,6 +413,19 @@ def test_the_http_family_opens_connections_within_the_environments_connect_s():
     assert outcome.observed == "no answer from web: no connection within 0.5 s (connect_s: TCP and TLS)", outcome
 
 
+def test_every_family_opens_a_targets_connections_within_its_connect_s():
+    """A probe that names no connect_s of its own (metrics, bundle, provider …) opens its connection within the
+    target's: the session is made with the environment's connect_s."""
+    with silent_server() as silent:
+        target = make_target({"services": {"web": {"url": f"https://127.0.0.1:{silent['port']}"}}},
+                             timeouts={"connect_s": 0.5, "http_s": 5})
+        try:
+            (answer,) = target.fetch_all([Probe("GET", f"https://127.0.0.1:{silent['port']}/metrics")])
+        finally:
+            target.close()
+    assert answer.status is None and answer.failure == "no connection within 0.5 s (connect_s: TCP and TLS)", answer
+
+
 def _gzip_bomb(inflated_mib: int) -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
     zeros = bytes(2 ** 20)

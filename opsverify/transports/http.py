@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from typing import TYPE_CHECKING
@@ -129,10 +129,12 @@ class Session:
     """A target's HTTP clients (one per TLS-verification mode) on a private event loop, so every
     family that talks to the target reuses its keep-alive connections and TLS sessions."""
 
-    def __init__(self, timeout_s: float, concurrency: int = 16) -> None:
+    def __init__(self, timeout_s: float, concurrency: int = 16, connect_s: float | None = None) -> None:
         httpx = load("httpx")  # loaded when a target is first asked, not when a run starts
 
-        self.timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+        # opening a connection (TCP, TLS) within the environment's connect_s; a probe may give its own
+        self.timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0 if connect_s is None else connect_s))
+        self.connect_s = connect_s
         self.timeout_s = timeout_s
         self.concurrency = concurrency
         self._clients: dict[bool | str, httpx.AsyncClient] = {}
@@ -197,6 +199,8 @@ class Session:
         return load("httpx").Timeout(self.timeout_s, connect=min(probe.connect_s, self.timeout_s))
 
     async def _answer(self, probe: Probe, setting: bool | ssl.SSLContext) -> Reply:
+        if probe.connect_s is None and self.connect_s is not None:  # the target's, for a probe naming none
+            probe = replace(probe, connect_s=self.connect_s)
         timeout = self._timeout(probe)
         reply, stale = await _send(self._clients[probe.verify], probe, timeout)
         if stale and probe.method.upper() in SAFE_METHODS and not probe.mutating:  # a cron job runs once
