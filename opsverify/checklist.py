@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import enum
 import functools
+import json
 import os
 import re
 import stat
@@ -15,7 +17,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .display import acted_on, spelled, visible
+from .display import acted_on, cut, spelled, visible
 from .errors import ConfigError
 
 # A team's own stable ids: H1, db-rls-01, PAY-12 — letters, digits, '.', '_' and '-', at most 40 characters.
@@ -51,11 +53,16 @@ class _Strict(BaseModel):
 
 def _as_written(value: str) -> str:
     """A runbook's words reach terminals, CI logs and the auditor's report: none may hold a character those
-    act on (ESC starts a colour or clears the screen, CR rewrites the line, U+202E reverses what follows)."""
+    act on (ESC starts a colour or clears the screen, CR rewrites the line, U+202E reverses what follows). Each is
+    one line of the summary and of a failure's message: a line break would print the rest as a line of its own
+    (one that can read as the run's summary)."""
     found = acted_on(value)
     if found:
         raise ValueError(f"holds the control character {found}, which a terminal or a report would act on;"
                          " write the words without it")
+    if "\n" in value:
+        at_end = " at its end (YAML's | and > blocks keep their last one)" if value.find("\n") == len(value) - 1 else ""
+        raise ValueError(f"holds a line break{at_end}: write it on one line, or use >- to fold lines into one")
     return value
 
 
@@ -82,7 +89,7 @@ class ItemModel(_Strict):
     mutating: bool = False
     remediation: Words = ""
     reason: Words = ""
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[Any, Any] = Field(default_factory=dict)  # a key no text (`~:`, `1:`) is said as written, by its family
 
 
 class ChecklistModel(_Strict):
@@ -253,11 +260,36 @@ class Unquoted(str):
             return "a boolean" if self.lower() == str(self.read).lower() else str(self.read).lower()
         if isinstance(self.read, (int, float)):
             return "a number" if str(self.read) == self else f"the number {self.read}"
+        if self.read is None:  # `null:`, `~:` as a key
+            return "nothing (null)"
         return "a date"
 
     def _quoted(self) -> str:
         quoted = "'" + self.replace("'", "''") + "'"
         return f"{self.key}: {quoted}" if self.key is not None else quoted
+
+
+class WrittenNumber(float):
+    """A number of an item's params as YAML reads it — a float — keeping the text it was written as: YAML reads
+    1.0e-400 as 0.0, 1.0e+400 as infinity and 0.30000000000000001 as 0.3, so a family that compares exactly (sql)
+    reads `exact()`. Elsewhere it is the float."""
+
+    __slots__ = ("written",)
+    written: str
+
+    def exact(self) -> decimal.Decimal:
+        """The number as written, exactly (`1_000.5` as YAML reads it); YAML's own words (.inf) and forms no decimal
+        writes (base 60) as YAML's float of them."""
+        try:
+            return decimal.Decimal(self.written.replace("_", ""))  # no context: every digit written is kept
+        except decimal.InvalidOperation:
+            return decimal.Decimal(float(self))
+
+
+def _written_number(loader: Any, node: Any) -> WrittenNumber:
+    number = WrittenNumber(loader.construct_yaml_float(node))
+    number.written = node.value
+    return number
 
 
 @dataclass(frozen=True)
@@ -273,7 +305,10 @@ class Misread:
 _TEXT_KEYS = ({"system", "runbook"}, {"id", "name", "section", "title", "family", "remediation", "reason"})
 _NOT_TEXT = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "timestamp")}
 _BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_FLOAT = "tag:yaml.org,2002:float"
 _UNQUOTED_TAG = "tag:opsverify:unquoted"
+_WRITTEN_NUMBER_TAG = "tag:opsverify:written-number"
 
 
 def _read_otherwise(node: Any) -> bool:
@@ -281,7 +316,74 @@ def _read_otherwise(node: Any) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NOT_TEXT
 
 
-class WordKeepingLoader(_LOADER):
+def _null_key(node: Any) -> bool:
+    """A key YAML reads as nothing: `null:`, `~:` (pydantic would name it None)."""
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.tag == _NULL and bool(node.value)
+
+
+_INT = "tag:yaml.org,2002:int"
+
+
+def _odd_number(word: str) -> tuple[str, str] | None:
+    """A plain number YAML 1.1 reads otherwise than its digits read to a person — `010` is 8 (octal), `0x10` 16,
+    `0b11` 3, `1:30` 90 (base 60), `1_000` 1000 — as (the number meant, why YAML reads it so); else None."""
+    digits = word.lstrip("+-")
+    sign = "-" if word.startswith("-") else ""
+    if ":" in digits:
+        return str(yaml.safe_load(word)), "a colon makes a number base 60"
+    if digits[:2] in ("0x", "0b"):
+        base = "hexadecimal" if digits[1] == "x" else "binary"
+        return str(yaml.safe_load(word)), f"{digits[:2]} makes a number {base}"
+    plain = digits.replace("_", "")
+    if len(plain) > 1 and plain[0] == "0" and plain.isdigit():
+        return sign + (plain.lstrip("0") or "0"), "a leading 0 makes a number octal"
+    if "_" in digits:
+        return word.replace("_", ""), "it drops the _"
+    return None
+
+
+def _odd_numbers(root: Any) -> list[tuple[int, tuple, str]]:
+    """Each number of a document written in a form YAML 1.1 reads otherwise than a person does (see `_odd_number`),
+    as (its line, its path, the problem): `ge: 010` would judge against 8 and pass what the runbook fails. Each node
+    once (an alias is no second copy); a merged mapping's keys are those of the mapping merging it."""
+    found: list[tuple[int, tuple, str]] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple, str | None]] = [(root, (), None)]
+    while stack:
+        node, path, key = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    stack.extend((mapping, path, None) for mapping in merged)
+                elif isinstance(key_node, yaml.ScalarNode):
+                    stack.append((value_node, (*path, key_node.value), key_node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, (*path, index), None) for index, child in enumerate(node.value))
+        elif node.tag in (_INT, _FLOAT, _WRITTEN_NUMBER_TAG) and not node.style:
+            odd = _odd_number(node.value)
+            if odd is not None:
+                meant, why = odd
+                quoted = f"{key}: '{node.value}'" if key is not None else f"'{node.value}'"
+                read = yaml.safe_load(node.value)
+                found.append((node.start_mark.line + 1, path, f"YAML reads {node.value} as {read} ({why}): write"
+                                                              f" {meant}, or quote it as text: {spelled(quoted)}"))
+    return sorted(found, key=lambda entry: entry[0])
+
+
+class _FileLoader(_LOADER):
+    """The loader of the suite's own files — checklists, environments, waivers: notes each number written in a form
+    YAML 1.1 reads otherwise (`odd_numbers`), which `_read_yaml` refuses: the file means the number it shows."""
+
+    def construct_document(self, node):
+        self.odd_numbers = _odd_numbers(node)
+        return super().construct_document(node)
+
+
+class WordKeepingLoader(_FileLoader):
     """A loader that keeps words YAML would read as something else as written (an `Unquoted`), for the message
     that refuses them (see `keep_words`)."""
 
@@ -316,7 +418,8 @@ class _ChecklistLoader(WordKeepingLoader):
     """The loader of checklists: a word of the checklist (not of params) written as a bare number, boolean or
     date is kept as written (an `Unquoted`), for the message that refuses it. In params, where a family may take
     numbers and booleans, what YAML read otherwise is noted (`misread`, by the item's index) and judged against
-    the family's params at load (`_misread_problems`)."""
+    the family's params at load (`_misread_problems`); and a number YAML reads as a float keeps its text (a
+    `WrittenNumber`)."""
 
     def construct_document(self, node):
         self.misread: dict[int, list[Misread]] = {}
@@ -335,7 +438,7 @@ class _ChecklistLoader(WordKeepingLoader):
 
     def _misread_in(self, root: Any) -> list[Misread]:
         """Each boolean value and each key that is no text, with its path; each node once (an alias bomb's are
-        many paths to few nodes, measured after loading)."""
+        many paths to few nodes, measured after loading). A float value is marked to keep its text on the way."""
         found: list[Misread] = []
         seen: set[int] = set()
         stack: list[tuple[Any, tuple]] = [(root, ())]
@@ -351,15 +454,20 @@ class _ChecklistLoader(WordKeepingLoader):
                         stack.extend((mapping, path) for mapping in merged)
                     elif isinstance(key_node, yaml.ScalarNode):
                         where = (*path, key_node.value)
-                        if _read_otherwise(key_node):
+                        if _read_otherwise(key_node) or _null_key(key_node):
                             found.append(Misread(where, self._word(key_node, None), key=True))
                         stack.append((value_node, where))
             elif isinstance(node, yaml.SequenceNode):
                 stack.extend((child, (*path, index)) for index, child in enumerate(node.value))
+            elif isinstance(node, yaml.ScalarNode) and node.tag == _FLOAT:
+                node.tag = _WRITTEN_NUMBER_TAG
             elif _read_otherwise(node) and node.tag == _BOOL:
                 last = path[-1] if path and isinstance(path[-1], str) else None
                 found.append(Misread(path, self._word(node, last), key=False))
         return found
+
+
+_ChecklistLoader.add_constructor(_WRITTEN_NUMBER_TAG, _written_number)
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a checklist, environment or waivers file: far beyond any runbook
@@ -382,7 +490,7 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
         problems.append(f"{shown(path)}: cannot read: {exc.strerror}")
         return None
     try:
-        reader = (loader or _yaml_loader())(text)  # as yaml.load does, keeping the loader for what it noted
+        reader = (loader or _FileLoader)(text)  # as yaml.load does, keeping the loader for what it noted
         try:
             data = reader.get_single_data()
         finally:
@@ -394,6 +502,11 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
         problem = _expansion_problem(data)  # always: where an alias may stand is YAML's to say, not a regex's
         if problem:
             problems.append(f"{shown(path)}: {problem}")
+            return None
+        odd = getattr(reader, "odd_numbers", [])
+        if odd:
+            problems.extend(f"{shown(path)}:{line}: {_describe_location(data, where)}: {problem}"
+                            for line, where, problem in odd)
             return None
         return data
     except yaml.YAMLError as exc:
@@ -571,7 +684,7 @@ def load_checklists(directory: Path) -> list[Check]:
                     try:
                         params = model_cls.model_validate(item.params)
                     except ValidationError as exc:
-                        errors = exc.errors()
+                        errors = _one_form_each(model_cls, exc.errors())
                         # a field tried as each member of a union: the member whose own check spoke says why
                         spoke = {_location(e["loc"]) for e in errors if e["type"] == "value_error"}
                         near = _near_params(model_cls, errors)
@@ -580,7 +693,7 @@ def load_checklists(directory: Path) -> list[Check]:
                                 continue
                             if err["type"] == "missing" and _location(err["loc"]) in near.values():
                                 continue  # `servce:` is one typo, not also a missing `service`
-                            said = _params_error_text(err)
+                            said = error_text(err)
                             if near.get(err["loc"]):  # a typo: the field it was likely meant to be
                                 said += f"; did you mean {near[err['loc']]}?"
                             elif err["type"] == "extra_forbidden":  # else say what the family takes
@@ -631,11 +744,79 @@ def _params_error_at(err: dict) -> str:
     return f"params.{field}" if field else "params"
 
 
-def _params_error_text(err: dict) -> str:
-    """pydantic's message; a rule between fields said as its own words, without pydantic's 'Value error, '."""
-    if not _location(err["loc"]) and err["type"] == "value_error":
+def error_text(err: dict) -> str:
+    """pydantic's message of one error; a rule's own (a validator's ValueError) as its words alone, without the
+    'Value error, ' pydantic puts before it. Every message built from pydantic's errors says it so."""
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):
         return str(err["ctx"]["error"])
     return err["msg"]
+
+
+def _union_at(loc: tuple) -> int | None:
+    """Where pydantic names the union member it tried in an error's path (`list[int]`), if it does."""
+    return next((i for i, part in enumerate(loc) if isinstance(part, str) and _UNION_MEMBER.fullmatch(part)), None)
+
+
+def _shape_error(err: dict, at: int) -> bool:
+    """An error that says only that the value is not of this member's shape (not a list, not an integer)."""
+    return len(err["loc"]) == at + 1 and (err["type"].endswith(("_type", "_parsing"))
+                                          or err["type"] in ("int_from_float", "literal_error"))
+
+
+def _one_form_each(model_cls: type[BaseModel], errors: list[dict]) -> list[dict]:
+    """A field of several forms (`status: 200`, `status: [200, 204]`) is tried as each, and pydantic says why each
+    failed: 'a valid integer' and 'a valid list', of one value. The form the value has the shape of (a list whose
+    element is wrong, a list too short) says what is wrong; a value of none of the shapes is one line naming them."""
+    members: dict[tuple, list[dict]] = {}
+    for err in errors:
+        at = _union_at(err["loc"])
+        if at is not None:
+            members.setdefault(err["loc"][:at], []).append(err)
+    kept: list[dict] = []
+    said: set[tuple] = set()
+    for err in errors:
+        at = _union_at(err["loc"])
+        if at is None:
+            kept.append(err)
+            continue
+        union = err["loc"][:at]
+        if any(not _shape_error(other, at) for other in members[union]):
+            if not _shape_error(err, at):
+                kept.append(err)
+        elif union not in said:
+            said.add(union)
+            kept.append({"type": "no_form", "loc": union, "msg": _forms_taken(model_cls, union, err["input"])})
+    return kept
+
+
+def _forms_taken(model_cls: type[BaseModel], union: tuple, value: Any) -> str:
+    from .families._common import annotations_at
+
+    path = tuple(part for part in union if not (isinstance(part, str) and _UNION_MEMBER.fullmatch(part)))
+    forms = [_form(choice) for choice in annotations_at(model_cls, path) if choice is not type(None)]
+    given = f"'{spelled(value)}'" if isinstance(value, str) else spelled(json.dumps(value, default=str))
+    return f"takes {' or '.join(dict.fromkeys(forms))}, not {cut(given)}"
+
+
+_FORMS = {int: ("a whole number", "whole numbers"), float: ("a number", "numbers"), str: ("a text", "texts"),
+          bool: ("true or false", "booleans")}
+
+
+def _form(choice: Any, plural: bool = False) -> str:
+    """A type a field takes, in a checklist writer's words: `int` is a whole number, `list[int]` a list of them."""
+    while get_origin(choice) is Annotated:
+        choice = get_args(choice)[0]
+    if choice in _FORMS:
+        return _FORMS[choice][plural]
+    origin = get_origin(choice)
+    if origin in (list, tuple, set, frozenset):
+        inner = [arg for arg in get_args(choice) if arg is not Ellipsis]
+        return ("lists" if plural else "a list") + (f" of {_form(inner[0], plural=True)}" if len(inner) == 1 else "")
+    if origin is Literal:
+        return "one of " + ", ".join(map(str, get_args(choice)))
+    if origin is dict or (isinstance(choice, type) and issubclass(choice, BaseModel)):
+        return "mappings" if plural else "a mapping"
+    return "values" if plural else "a value"
 
 
 def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
@@ -654,7 +835,7 @@ def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
         elif err["type"] == "string_pattern_mismatch" and loc[-1] in _PATTERN_WORDS:
             text = f"{_PATTERN_WORDS[loc[-1]]}: rename it"
         else:
-            text = err["msg"]
+            text = error_text(err)
         said.append(f"{_describe_location(raw, loc)}: {text}")
     return said
 
@@ -690,6 +871,37 @@ def _unknown_key(loc: tuple, close: str | None) -> str:
         return f"not {what} (an item holds {_listed(_keys_at(loc[:-1]))})"
     return (f"not {what} (a checklist holds {_listed(_keys_at(()))}, and no key of its own for YAML anchors: anchor"
             " a value where it is first written, section: &web Web, and alias it after, section: *web)")
+
+
+def file_errors(model_cls: type[BaseModel], errors: list[dict]) -> list[tuple[dict, str]]:
+    """pydantic's errors of a file read into `model_cls` (an environment, a waivers file), each with what it says
+    in the file's words: a key no model there takes names the key it was likely meant to be, as a checklist's does,
+    and that key is then not said again as missing (`expirs:` is one problem, not two); else the keys taken there
+    (a model's title names what it is: "an environment")."""
+    from .families._common import annotations_at
+
+    taken = {}
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            models = [c for c in annotations_at(model_cls, err["loc"][:-1]) if isinstance(c, type)
+                      and issubclass(c, BaseModel)]
+            taken[err["loc"]] = models[0] if models else None
+    near = {loc: _near_name(loc[-1], _field_names(model)) if model else None for loc, model in taken.items()}
+    meant = {(loc[:-1], close) for loc, close in near.items() if close}
+    said = []
+    for err in errors:
+        loc = err["loc"]
+        if err["type"] == "missing" and (loc[:-1], loc[-1]) in meant:
+            continue
+        if err["type"] == "extra_forbidden" and near[loc]:
+            text = f"unknown key; did you mean {near[loc]}?"
+        elif err["type"] == "extra_forbidden" and taken[loc] is not None:
+            title, keys = taken[loc].model_config.get("title"), _listed(_field_names(taken[loc]))
+            text = f"unknown key ({title} takes {keys})" if title else f"unknown key (known: {keys})"
+        else:
+            text = error_text(err)
+        said.append((err, text))
+    return said
 
 
 def _listed(names: list[str]) -> str:

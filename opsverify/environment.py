@@ -22,10 +22,10 @@ import idna
 import yaml
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import families
-from .checklist import Check, _location, _read_yaml, _summarise, shown
+from .checklist import Check, _location, _read_yaml, _summarise, file_errors, shown
 from .display import spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
@@ -52,8 +52,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _no_boolean(value: Any) -> Any:
+    """pydantic reads true as 1 where a number belongs: `http_s: yes` would be a one-second timeout."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is a boolean, not a number (YAML reads true/false, yes/no and on/off "
+                         "as booleans): write the number")
+    return value
+
+
 class EnvSourceModel(_Strict):
     """Where a service's env vars are read from (names and values stay in memory)."""
+
+    model_config = ConfigDict(title="an env source")
 
     dotenv: str | None = None  # a file, e.g. from `vercel env pull` or a Render secret file
     process_prefix: str | None = None  # the runner's own environment, names prefixed
@@ -70,6 +80,8 @@ class EnvSourceModel(_Strict):
 
 
 class ServiceModel(_Strict):
+    model_config = ConfigDict(title="a service")
+
     url: str | None = None
     env: EnvSourceModel | None = None
     verify_tls: bool = True
@@ -83,6 +95,8 @@ class ServiceModel(_Strict):
 
 
 class SystemModel(_Strict):
+    model_config = ConfigDict(title="a system")
+
     database: str | None = None
     repo: str | None = None  # a checkout of the deployed commit (migration files, workflow files)
     services: dict[str, ServiceModel] = Field(default_factory=dict)
@@ -92,10 +106,14 @@ class SystemModel(_Strict):
 
 
 class TimeoutsModel(_Strict):
+    model_config = ConfigDict(title="timeouts")
+
     connect_s: float = Field(default=5.0, gt=0, le=60, allow_inf_nan=False)  # opening a connection (TCP, TLS, login)
     statement_ms: int = Field(default=5000, gt=0, le=120_000)  # one SQL statement, enforced by the server
     database_s: float = Field(default=20.0, gt=0, le=600, allow_inf_nan=False)  # all of one database's statements
     http_s: float = Field(default=10.0, gt=0, le=120, allow_inf_nan=False)  # one HTTP request, start to last byte
+
+    _numbers = field_validator("*", mode="before")(_no_boolean)
 
     @model_validator(mode="after")
     def _budget_holds_a_statement(self) -> "TimeoutsModel":
@@ -105,6 +123,8 @@ class TimeoutsModel(_Strict):
 
 
 class EnvironmentModel(_Strict):
+    model_config = ConfigDict(title="an environment")
+
     name: str
     description: str = ""
     demo: bool = False  # start the built-in demo deployment, which provides the DEMO_* variables
@@ -112,6 +132,8 @@ class EnvironmentModel(_Strict):
     timeouts: TimeoutsModel = Field(default_factory=TimeoutsModel)
     systems: dict[str, SystemModel]
     concurrency: int = Field(default=32, ge=1, le=1024)  # groups (and so database sessions) at once
+
+    _numbers = field_validator("concurrency", mode="before")(_no_boolean)
 
 
 @dataclass(frozen=True)
@@ -262,19 +284,24 @@ def _encode_host(host: str) -> None:
 
 
 def known_environments(directory: Path) -> list[str]:
-    """The environments `--env` can name: a file whose name is no environment name (`my.env.yaml`) is none."""
-    return sorted(p.stem for p in directory.glob("*.yaml") if _ENVIRONMENT_NAME.fullmatch(p.stem))
+    """The environments `--env` can name: a file whose name is no environment name (`my.env.yaml`) is none, nor is
+    anything that is no regular file (a folder, a FIFO, a link to nothing): `--env` would refuse it."""
+    return sorted(p.stem for p in directory.glob("*.yaml") if _ENVIRONMENT_NAME.fullmatch(p.stem) and p.is_file())
 
 
 def environment_path(directory: Path, name: str) -> Path:
     if not _ENVIRONMENT_NAME.fullmatch(name or ""):
-        raise UnknownEnvironment(f"--env: '{visible(name[:100])}' is not an environment name (letters, digits, _ "
+        raise UnknownEnvironment(f"--env: '{spelled(name[:100])}' is not an environment name (letters, digits, _ "
                                  f"and -; known: {', '.join(known_environments(directory)) or 'none'})"
                                  f"{_rename_hint(directory, name)}")
     if directory.is_file():  # else "unknown environment; known: none" would send the operator looking for a name
         raise ConfigError(f"--environments-dir {shown(directory)} is a file, not a folder: name the folder holding "
                           f"{name}.yaml")
     path = directory / f"{name}.yaml"
+    if os.path.lexists(path) and not path.is_file():  # there, but not one to read: not "unknown" either
+        what = ("a symbolic link to nothing (or a loop of links)" if path.is_symlink() and not path.exists()
+                else "not a regular file (a device, a FIFO or a folder)")
+        raise ConfigError(f"{shown(path)}: {what}: point it at a file")
     if not path.is_file():
         known = ", ".join(known_environments(directory)) or "none"
         raise UnknownEnvironment(
@@ -575,8 +602,8 @@ def _bad_dollar(text: str) -> str:
 def _load_raw(path: Path) -> dict:
     problems: list[str] = []
     raw = _read_yaml(path, problems)
-    if problems:
-        raise ConfigError(problems[0])
+    if problems:  # a number YAML reads otherwise may be written more than once: each is said
+        raise ConfigError(_summarise(problems, "environment"))
     if raw is None:  # nothing, a comment, a lone `---`
         raise ConfigError(f"{shown(path)}: the file is empty; an environment needs name and systems")
     if not isinstance(raw, dict):
@@ -629,16 +656,17 @@ def _validate(path: Path, raw: dict, *, as_written: bool = False) -> Environment
     try:
         return EnvironmentModel.model_validate(raw, context="as written" if as_written else None)
     except ValidationError as exc:
-        problems = [f"{shown(path)}: {_location(e['loc']) or '(top level)'}: {_message(e)}" for e in exc.errors()]
+        problems = [f"{shown(path)}: {_location(error['loc']) or '(top level)'}: {_message(error, said)}"
+                    for error, said in file_errors(EnvironmentModel, exc.errors())]
         raise ConfigError(_summarise(problems, "environment")) from None
 
 
-def _message(error: dict) -> str:
+def _message(error: dict, said: str) -> str:
     if error["type"] == "finite_number":  # .nan, .inf: pydantic would name a bound, which is no help
         field = str(error["loc"][-1]) if error["loc"] else ""
         unit = " of seconds" if field.endswith("_s") else " of milliseconds" if field.endswith("_ms") else ""
         return f"must be a finite number{unit}"
-    return error["msg"]
+    return said
 
 
 def _check_files(path: Path, model: EnvironmentModel) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import gc
 import inspect
 import logging
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import __version__, exitcodes
-from .display import spelled, visible
+from .display import cut, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .items import CADENCES, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
@@ -51,6 +52,7 @@ RUN_NOW_ENV = "OPSVERIFY_RUN_NOW"  # the master's reading of the clock, which it
 FAIL_ON = ("blocker", "critical", "normal", "minor")  # --fail-on's severities, most severe first
 PER_ITEM_ALLOWANCE_S = 0.01  # pytest's own work per item, generously, in the printed bound
 FOLDER_OPTIONS = ("--reports-dir", "--waivers-dir", "--checklists-dir", "--environments-dir")
+FOLDER_FLAGS = dict(zip(("ov_reports", "ov_waivers", "ov_checklists", "ov_environments"), FOLDER_OPTIONS))  # dest: flag
 # pytest's modes that show something other than items and run none: no archive, no summary (--collect-only lists
 # the items, and keeps the summary saying no archive was written)
 SHOWING_ONLY = ("showfixtures", "show_fixtures_per_test", "markers", "cacheshow")
@@ -267,9 +269,28 @@ def folder(config: pytest.Config, option: str, default: str) -> Path:
     the rootdir when an ini file fixed it, else where pytest was started (without one, pytest guesses the
     rootdir from the arguments, and `--reports-dir /elsewhere` would move it)."""
     value = config.getoption(option)
-    if value:
-        return (config.invocation_params.dir / value).resolve()
-    return project_root(config) / default
+    if not value:
+        return project_root(config) / default
+    try:
+        path = (config.invocation_params.dir / value).resolve()
+        path.exists()  # raises what resolve() passes over: a name too long, a folder one may not look into
+    except (OSError, RuntimeError) as exc:  # resolve() raises RuntimeError on a loop of links
+        raise ConfigError(f"{FOLDER_FLAGS[option]} {cut(spelled(value))}: {_cannot_look(exc)}; name a folder") from None
+    return path
+
+
+def _cannot_look(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "a loop of symbolic links"
+    if getattr(exc, "errno", None) == errno.ENAMETOOLONG:
+        return "a name too long for the file system"
+    return (getattr(exc, "strerror", None) or "cannot be looked at").lower()
+
+
+def _folders_readable(config: pytest.Config) -> None:
+    """Each folder option given is looked at before anything else reads it: one line, not a traceback."""
+    for option in FOLDER_FLAGS:
+        folder(config, option, "")
 
 
 def project_root(config: pytest.Config) -> Path:
@@ -384,6 +405,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
 
     use_fingerprint_key(worker=hasattr(config, "workerinput"))  # before any secret is registered: marks carry it
     use_sharing_key(worker=hasattr(config, "workerinput"))
+    _folders_readable(config)
     if not hasattr(config, "workerinput"):
         _folder_options_keep_the_ini(config)
     root = project_root(config)

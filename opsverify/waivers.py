@@ -27,7 +27,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .checklist import Check, Unquoted, WordKeepingLoader, Words, _location, _read_yaml, entries_of, shown
+from .checklist import (Check, Unquoted, WordKeepingLoader, Words, _location, _read_yaml, entries_of, file_errors,
+                        shown)
 from .display import spelled, visible
 from .errors import ConfigError
 
@@ -73,6 +74,8 @@ class _Strict(BaseModel):
 
 
 class WaiverModel(_Strict):
+    model_config = ConfigDict(title="a waiver")
+
     item: Written
     system: Written | None = None
     reason: Written
@@ -107,6 +110,8 @@ class WaiverModel(_Strict):
 
 
 class WaiversFileModel(_Strict):
+    model_config = ConfigDict(title="a waivers file")
+
     waivers: list[WaiverModel] = Field(default_factory=list)
 
 
@@ -193,7 +198,8 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
     try:
         model = WaiversFileModel.model_validate(raw)
     except ValidationError as exc:
-        found = [f"{label}: {_describe(raw, err['loc'])}: {err['msg']}" for err in exc.errors()]
+        found = [f"{label}: {_describe(raw, err['loc'])}: {said}" for err, said in file_errors(WaiversFileModel,
+                                                                                             exc.errors())]
         raise ConfigError(_summarise(found)) from None
     systems_of: dict[str, set[str]] = {}
     checked: set[tuple[str, str]] = set()  # (system, id) with at least one entry that is not manual

@@ -152,7 +152,7 @@ def test_environment_typo_is_reported_before_variables(tmp_path):
     path = environments / "prod.yaml"
     path.write_text(path.read_text().replace("allow_mutating: false", "allow_mutation: false"))
     result, _, _ = _run(tmp_path, "--env", "prod", "--environments-dir", str(environments))
-    _assert_one_clear_line(result, ConfigError.exit_code, "prod.yaml", "allow_mutation", "Extra inputs")
+    _assert_one_clear_line(result, ConfigError.exit_code, "prod.yaml", "allow_mutation", "unknown key; did you mean allow_mutating?")
 
 
 def test_unknown_service_in_environment_is_a_typo(tmp_path):
@@ -394,7 +394,7 @@ def _edit_shop(old: str, new: str):
     (_write("checklists/billing.yml", "system: billing\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
      "checklists/billing.yml: checklists are *.yaml files; rename it billing.yaml"),
     (_write("checklists/empty.yaml", "system: empty\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
-     "checklists/empty.yaml: items: Value error, no items: a checklist holds at least one"),
+     "checklists/empty.yaml: items: no items: a checklist holds at least one"),
     # nor in a subfolder or with an upper-case extension: collected by nothing, silently missing
     (_write("checklists/billing/billing.yaml", "system: billing\nrunbook: r\nitems: []\n"), (), ConfigError.exit_code,
      "checklists/billing/billing.yaml: checklists in a subfolder are not read; move it to checklists/billing.yaml"),
@@ -417,9 +417,9 @@ def _edit_shop(old: str, new: str):
     (_edit_shop("    values:\n      FLAG: 'true'\n", "    values:\n      FLAG: yes\n"), (), ConfigError.exit_code,
      "S2-flag-on: params.values.FLAG: YAML reads yes as true, not as text: quote it: FLAG: 'yes'"),
     (_edit_shop("    required:\n    - APP_ORIGIN\n", "    required:\n    - APP_ORIGIN\n    min_length: {APP_ORIGIN: true}\n"),
-     (), ConfigError.exit_code, "S1-origin-set: params.min_length: Value error, APP_ORIGIN: true is a boolean, not a number"),
+     (), ConfigError.exit_code, "S1-origin-set: params.min_length: APP_ORIGIN: true is a boolean, not a number"),
     (_edit_shop("id: S1\n", "id: 1:30\n"), (), ConfigError.exit_code,
-     "checklists/shop.yaml: 1:30-origin-set: id: Value error, YAML reads 1:30 as the number 90, not as text: quote it:"
+     "checklists/shop.yaml: 1:30-origin-set: id: YAML reads 1:30 as the number 90, not as text: quote it:"
      " id: '1:30'"),
     (_edit_shop("  family: manual\n", "  family: manual\n  cadence: postdeploy\n"), (), ConfigError.exit_code,
      "S5-incident-call: cadence: a manual item is listed in every run whatever -m says, so it has no cadence"),
@@ -433,7 +433,7 @@ def _edit_shop(old: str, new: str):
      "opsverify: checklists/till2.yaml: system 'billing' does not match the file name 'till2'"),
     # a runbook's words reach terminals and the report: none may clear the screen or reverse the text
     (_edit_shop("runbook: Shop runbook", "runbook: \"Shop \\e[2J runbook\""), (), ConfigError.exit_code,
-     "runbook: Value error, holds the control character U+001B"),
+     "runbook: holds the control character U+001B"),
     (_edit_shop("runbook: Shop runbook", "runbook: \"Shop \\u202e runbook\""), (), ConfigError.exit_code,
      "holds the control character U+202E, which a terminal or a report would act on"),
     # under xdist only the workers would read -k and -m: each would crash with an internal error

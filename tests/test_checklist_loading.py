@@ -169,24 +169,24 @@ def test_numbers_and_booleans_where_they_belong_load(family, params):
 def test_a_boolean_for_a_number_in_a_checklist_names_item_and_field(tmp_path):
     items = WEB.replace("required: [APP_ORIGIN]", "required: [APP_ORIGIN], min_length: {APP_ORIGIN: yes}")
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
-    assert message.endswith("shop.yaml: W1-origin: params.min_length: Value error, APP_ORIGIN: true is a boolean,"
+    assert message.endswith("shop.yaml: W1-origin: params.min_length: APP_ORIGIN: true is a boolean,"
                             " not a number (YAML reads true/false, yes/no and on/off as booleans): write the number")
 
 
 # -- 5. words YAML reads as numbers -------------------------------------------------------------
 @pytest.mark.parametrize("old, new, said", [
-    ("id: W1", "id: 1:30", "1:30-origin: id: Value error, YAML reads 1:30 as the number 90, not as text: quote it:"
+    ("id: W1", "id: 1:30", "1:30-origin: id: YAML reads 1:30 as the number 90, not as text: quote it:"
                            " id: '1:30'"),
-    ("id: W1", "id: 0x1F", "0x1F-origin: id: Value error, YAML reads 0x1F as the number 31, not as text: quote it:"
+    ("id: W1", "id: 0x1F", "0x1F-origin: id: YAML reads 0x1F as the number 31, not as text: quote it:"
                            " id: '0x1F'"),
-    ("id: W1", "id: 1.10", "1.10-origin: id: Value error, YAML reads 1.10 as the number 1.1, not as text: quote it:"
+    ("id: W1", "id: 1.10", "1.10-origin: id: YAML reads 1.10 as the number 1.1, not as text: quote it:"
                            " id: '1.10'"),
-    ("id: W1", "id: 123", "123-origin: id: Value error, YAML reads 123 as a number, not as text: quote it: id: '123'"),
-    ("name: origin", "name: 010", "W1-010: name: Value error, YAML reads 010 as the number 8, not as text: quote it:"
+    ("id: W1", "id: 123", "123-origin: id: YAML reads 123 as a number, not as text: quote it: id: '123'"),
+    ("name: origin", "name: 010", "W1-010: name: YAML reads 010 as the number 8, not as text: quote it:"
                                   " name: '010'"),
-    ("title: t", "title: yes", "W1-origin: title: Value error, YAML reads yes as true, not as text: quote it:"
+    ("title: t", "title: yes", "W1-origin: title: YAML reads yes as true, not as text: quote it:"
                                " title: 'yes'"),
-    ("section: S", "section: 2026-01-02", "W1-origin: section: Value error, YAML reads 2026-01-02 as a date, not as"
+    ("section: S", "section: 2026-01-02", "W1-origin: section: YAML reads 2026-01-02 as a date, not as"
                                           " text: quote it: section: '2026-01-02'"),
 ])
 def test_a_word_yaml_reads_as_a_number_is_shown_as_written_and_quoted(tmp_path, old, new, said):
@@ -196,14 +196,14 @@ def test_a_word_yaml_reads_as_a_number_is_shown_as_written_and_quoted(tmp_path, 
 
 def test_quoted_words_load_as_written_and_params_keep_their_numbers(tmp_path):
     items = (WEB.replace("id: W1", "id: '1.10'").replace("name: origin", 'name: "010"')
-             .replace("required: [APP_ORIGIN]", "required: [APP_ORIGIN], min_length: {APP_ORIGIN: 010}"))
+             .replace("required: [APP_ORIGIN]", "required: [APP_ORIGIN], min_length: {APP_ORIGIN: 10}"))
     (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
-    assert (check.id, check.name, check.params.min_length) == ("1.10", "010", {"APP_ORIGIN": 8})
+    assert (check.id, check.name, check.params.min_length) == ("1.10", "010", {"APP_ORIGIN": 10})
 
 
 def test_system_written_as_a_number_is_quoted_too(tmp_path):
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist("0x10")}))
-    assert "system: Value error, YAML reads 0x10 as the number 16, not as text: quote it: system: '0x10'" in message
+    assert "system: YAML reads 0x10 as the number 16, not as text: quote it: system: '0x10'" in message
 
 
 # -- 6. fields a manual or an automated item would carry unread -----------------------------------
@@ -268,7 +268,7 @@ def test_a_params_problem_is_said_in_the_checklists_words(tmp_path):
      params: {service: web, path: /health, stauts: 200}}
 """))
     message = _refused(checklists)
-    assert "W1-a: params.status: Value error, 999 is not an HTTP status code" in message, message
+    assert "W1-a: params.status: 999 is not an HTTP status code" in message, message
     assert "[" not in message.split("W1-a:")[1].split("\n")[0] and "valid list" not in message, message
     assert message.endswith("W2-b: params.stauts: Extra inputs are not permitted; did you mean status?"), message
 
@@ -533,3 +533,128 @@ def test_a_skipped_item_is_placed_at_its_line_in_the_checklist(tmp_path):
     assert [line.split(": ")[0] for line in skipped] == ["SKIPPED [1] checklists/site.yaml:4",
                                                           "SKIPPED [1] checklists/site.yaml:6"], ran.output[-3000:]
     assert "W1-up" in skipped[0] and "W2-env" in skipped[1], skipped
+
+
+# -- 14. numbers YAML 1.1 reads otherwise than written: refused, never a silently changed target ------
+@pytest.mark.parametrize("family, params, said", [
+    ("sql", "query: select 1 as queued, expect: {queued: {ge: 010}}",
+     "params.expect.queued.ge: YAML reads 010 as 8 (a leading 0 makes a number octal): write 10, or quote it as"
+     " text: ge: '010'"),
+    ("http", "path: /, json_min: {latency_ms: 012}",
+     "params.json_min.latency_ms: YAML reads 012 as 10 (a leading 0 makes a number octal): write 12, or quote it"
+     " as text: latency_ms: '012'"),
+    ("http", "path: /, max_latency_ms: 0x10",
+     "params.max_latency_ms: YAML reads 0x10 as 16 (0x makes a number hexadecimal): write 16, or quote it as text:"
+     " max_latency_ms: '0x10'"),
+    ("http", "path: /, status: [0b11001000]",
+     "params.status.0: YAML reads 0b11001000 as 200 (0b makes a number binary): write 200, or quote it as text:"
+     " '0b11001000'"),
+    ("http", "path: /, max_latency_ms: 1:30",
+     "params.max_latency_ms: YAML reads 1:30 as 90 (a colon makes a number base 60): write 90, or quote it as text:"
+     " max_latency_ms: '1:30'"),
+    ("http", "path: /, max_latency_ms: 1_000",
+     "params.max_latency_ms: YAML reads 1_000 as 1000 (it drops the _): write 1000, or quote it as text:"
+     " max_latency_ms: '1_000'"),
+    ("http", "path: /, json_max: {a: -1_0.5}",
+     "params.json_max.a: YAML reads -1_0.5 as -10.5 (it drops the _): write -10.5, or quote it as text: a: '-1_0.5'"),
+    ("http", "path: /, json_max: {a: 1:30.5}",
+     "params.json_max.a: YAML reads 1:30.5 as 90.5 (a colon makes a number base 60): write 90.5, or quote it as"
+     " text: a: '1:30.5'"),
+], ids=["sql-octal", "http-octal", "hex", "binary", "sexagesimal", "underscore", "float-underscore", "float-base-60"])
+def test_a_number_yaml_reads_otherwise_is_refused_naming_file_line_and_item(tmp_path, family, params, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
+    assert message.endswith(f"shop.yaml:4: K1-k: {said}") and "\n" not in message, message
+
+
+@pytest.mark.parametrize("family, params, read", [
+    ("http", "path: /, json_min: {a: 0, b: 0.5, c: 1e3, d: 10, e: -0.25, f: +7}",
+     {"json_min": {"a": 0, "b": 0.5, "c": 1000, "d": 10, "e": -0.25, "f": 7}}),
+    ("http", "path: /, json: {v: '010', w: \"0x10\", t: '1:30'}",
+     {"json_fields": {"v": "010", "w": "0x10", "t": "1:30"}}),
+    ("sql", "query: select 1 as a, expect: {a: {ge: 10}}", {"expect": {"a": {"ge": 10}}}),
+])
+def test_numbers_as_written_and_quoted_words_load(tmp_path, family, params, read):
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
+    assert {field: getattr(check.params, field) for field in read} == read
+
+
+def test_an_odd_number_in_a_merged_mapping_is_named_where_it_is_written(tmp_path):
+    items = ("  - id: K1\n    name: k\n    section: s\n    title: t\n    family: http\n    cadence: postdeploy\n"
+             "    params:\n      <<: {service: web, path: /, max_latency_ms: 010}\n")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert message.endswith("shop.yaml:11: K1-k: params.max_latency_ms: YAML reads 010 as 8 (a leading 0 makes a"
+                            " number octal): write 10, or quote it as text: max_latency_ms: '010'"), message
+
+
+# -- 15. a person's words are one line: the summary and the report show them on one -------------------
+def _item_with(field: str, written: str) -> str:
+    """An item in block style whose `field` is written as given (a block scalar's lines indented under it)."""
+    words = {"section": "s", "title": "t", "remediation": "r"}
+    lines = [f"{name}: {words[name]}" for name in words if name != field] + [written]
+    body = "\n".join(["id: K1", "name: k", *lines, "family: env", "cadence: postdeploy",
+                      "params: {service: web, required: [X]}"])
+    return textwrap.indent(body, "    ").replace("    id:", "  - id:", 1) + "\n"
+
+
+@pytest.mark.parametrize("field, written, said", [
+    ("title", "title: |\n  health answers\n  with ok", "holds a line break:"),
+    ("title", "title: >\n  health answers", "holds a line break at its end (YAML's | and > blocks keep their last"
+                                              " one):"),
+    ("title", 'title: "x\\nenv staging, deploy local: 5 passed, 0 failed"', "holds a line break:"),
+    ("section", "section: |\n  Web", "holds a line break at its end"),
+    ("remediation", 'remediation: "roll back\\nthen page"', "holds a line break:"),
+], ids=["literal-block", "folded-block", "escaped", "section", "remediation"])
+def test_a_line_break_in_a_one_line_word_is_refused(tmp_path, field, written, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=_item_with(field, written))}))
+    assert f"shop.yaml: K1-k: {field}: {said}" in message and "\n" not in message, message
+    assert message.endswith("write it on one line, or use >- to fold lines into one"), message
+
+
+@pytest.mark.parametrize("checklist, said", [
+    (_checklist().replace("runbook: r", "runbook: |\n  r"), "shop.yaml: runbook: holds a line break"),
+    (_checklist(items=WEB + MANUAL.replace("reason: a phone call", 'reason: "a call\\nto them"') % ""),
+     "shop.yaml: M1-call: reason: holds a line break"),
+])
+def test_the_runbook_and_a_manual_reason_are_one_line_too(tmp_path, checklist, said):
+    assert said in _refused(_folder(tmp_path, {"shop.yaml": checklist}))
+
+
+def test_a_folded_block_without_its_last_line_break_loads(tmp_path):
+    items = _item_with("title", "title: >-\n  health answers\n  with ok")
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert check.title == "health answers with ok"
+
+
+def test_a_query_keeps_its_line_breaks(tmp_path):
+    items = ("  - id: K1\n    name: k\n    section: s\n    title: t\n    family: sql\n    cadence: postdeploy\n"
+             "    params:\n      query: |\n        select 1 as a\n        from pg_class\n      expect: {a: {ge: 1}}\n")
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert "\n" in check.params.query
+
+
+# -- 16. messages: as written, one line, without pydantic's own words --------------------------------
+@pytest.mark.parametrize("key", ["null", "~", "NULL"])
+@pytest.mark.parametrize("family, params, at", [("http", "path: /, json: {%s: 1}", "json."),
+                                                ("schema", "table: t, %s: c", "")], ids=["in-json", "params-key"])
+def test_a_null_key_in_params_is_shown_as_written(tmp_path, key, family, params, at):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params(family, params % key)}))
+    assert message.endswith(f"K1-k: params.{at}{key}: YAML reads the key {key} as nothing (null), not as text:"
+                            f" quote it: '{key}'"), message
+
+
+@pytest.mark.parametrize("status, shown", [("'2xx'", "'2xx'"), ("200.5", "200.5"), ("{a: 1}", '{"a": 1}')])
+def test_a_status_of_no_form_it_takes_is_one_line_naming_the_forms(tmp_path, status, shown):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params("http", f"path: /, status: {status}")}))
+    assert message.endswith(f"K1-k: params.status: takes a whole number or a list of whole numbers, not {shown}"), \
+        message
+
+
+def test_a_list_of_statuses_says_only_what_is_wrong_inside_it(tmp_path):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params("http", "path: /, status: [200, 2.5]")}))
+    assert message.endswith("K1-k: params.status.1: Input should be a valid integer, got a number with a fractional"
+                            " part") and "\n" not in message, message
+
+
+def test_no_message_carries_pydantics_value_error_prefix(tmp_path):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace("id: W1", "id: 1:30"))}))
+    assert message.endswith("1:30-origin: id: YAML reads 1:30 as the number 90, not as text: quote it: id: '1:30'")

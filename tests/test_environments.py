@@ -110,7 +110,7 @@ def test_a_default_applies_to_an_empty_value_as_in_the_shell(tmp_path, monkeypat
     ("{dotenv: null}", "dotenv is empty"),
 ])
 def test_an_env_source_names_one_source(tmp_path, monkeypatch, source, said):
-    with pytest.raises(ConfigError, match=re.escape(f"systems.shop.services.web.env: Value error, {said}")):
+    with pytest.raises(ConfigError, match=re.escape(f"systems.shop.services.web.env: {said}")):
         _load(tmp_path, monkeypatch, f"  shop: {{services: {{web: {{env: {source}}}}}}}\n")
 
 
@@ -499,7 +499,7 @@ def test_a_url_password_of_four_characters_loads_with_the_warning(tmp_path, monk
     ('  shop: {services: {web: {url: "http://x"}}, endpoints: {"r\\e]8;;x\\u0007": "redis://127.0.0.1:1"}}\n',
      "systems.shop.endpoints.r\\x1b]8;;x\\x07: no item of shop uses this endpoint"),
     ('  shop: {services: {web: {url: "http://x", "v\\u202erify": 1}}}\n',
-     "systems.shop.services.web.v\\u202erify: Extra inputs are not permitted"),
+     "systems.shop.services.web.v\\u202erify: unknown key; did you mean verify_tls?"),
     ('  shop: {services: {web: {url: "${\\e[2J}"}}}\n',
      "systems.shop.services.web.url: '${\\x1b[2J}' is not a variable"),
 ], ids=["system", "service", "endpoint", "pydantic-location", "reference"])
@@ -621,3 +621,84 @@ def test_a_refused_host_never_quotes_its_label(tmp_path, monkeypatch):
               variables={"K": secret})
     assert "the host is no DNS name (Codepoint U+005F at position 3 not allowed)" in raised.value.message
     assert secret.lower()[4:] not in raised.value.message.lower()
+
+
+# -- numbers as written: YAML 1.1's other forms refused, a boolean is no number ----------------------------------------
+def _local(tmp_path: Path, text: str) -> str:
+    (tmp_path / "local.yaml").write_text(f"name: local\n{text}systems: {{}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_environment(tmp_path, "local")
+    assert raised.value.exit_code == 20 and "\n" not in raised.value.message, raised.value.message
+    return raised.value.message
+
+
+@pytest.mark.parametrize("text, said", [
+    ("timeouts: {http_s: 010}\n", "local.yaml:2: timeouts.http_s: YAML reads 010 as 8 (a leading 0 makes a number"
+                                  " octal): write 10, or quote it as text: http_s: '010'"),
+    ("timeouts:\n  connect_s: 0x10\n", "local.yaml:3: timeouts.connect_s: YAML reads 0x10 as 16 (0x makes a number"
+                                       " hexadecimal): write 16, or quote it as text: connect_s: '0x10'"),
+    ("timeouts: {database_s: 1:30}\n", "local.yaml:2: timeouts.database_s: YAML reads 1:30 as 90 (a colon makes a"
+                                       " number base 60): write 90, or quote it as text: database_s: '1:30'"),
+    ("concurrency: 1_6\n", "local.yaml:2: concurrency: YAML reads 1_6 as 16 (it drops the _): write 16, or quote it"
+                           " as text: concurrency: '1_6'"),
+])
+def test_a_number_yaml_reads_otherwise_is_refused_naming_the_line(tmp_path, text, said):
+    assert _local(tmp_path, text) == f"{tmp_path / said}"
+
+
+@pytest.mark.parametrize("text, field", [
+    ("timeouts: {http_s: yes}\n", "timeouts.http_s"), ("timeouts: {connect_s: true}\n", "timeouts.connect_s"),
+    ("timeouts: {statement_ms: on}\n", "timeouts.statement_ms"), ("concurrency: yes\n", "concurrency"),
+])
+def test_a_boolean_where_a_number_belongs_is_refused(tmp_path, text, field):
+    assert _local(tmp_path, text) == (f"{tmp_path / 'local.yaml'}: {field}: true is a boolean, not a number (YAML "
+                                      "reads true/false, yes/no and on/off as booleans): write the number")
+
+
+def test_numbers_as_written_load(tmp_path):
+    (tmp_path / "local.yaml").write_text("name: local\ntimeouts: {http_s: 0.5, connect_s: 10, statement_ms: 1000,"
+                                         " database_s: 1e1}\nconcurrency: 8\nsystems: {}\n", encoding="utf-8")
+    timeouts = load_environment(tmp_path, "local").model.timeouts
+    assert (timeouts.http_s, timeouts.connect_s, timeouts.statement_ms, timeouts.database_s) == (0.5, 10, 1000, 10)
+
+
+# -- an environment file that is no regular file is said so, not "unknown" -------------------------------------------
+@pytest.mark.parametrize("make, said", [
+    (lambda path: path.mkdir(), "not a regular file (a device, a FIFO or a folder): point it at a file"),
+    (lambda path: os.mkfifo(path), "not a regular file (a device, a FIFO or a folder): point it at a file"),
+    (lambda path: path.symlink_to("/etc"), "not a regular file (a device, a FIFO or a folder): point it at a file"),
+    (lambda path: path.symlink_to(path.parent / "gone.yaml"),
+     "a symbolic link to nothing (or a loop of links): point it at a file"),
+    (lambda path: path.symlink_to(path), "a symbolic link to nothing (or a loop of links): point it at a file"),
+], ids=["folder", "fifo", "link-to-folder", "dangling-link", "link-loop"])
+def test_an_environment_file_that_is_no_regular_file_is_bad_input(tmp_path, make, said):
+    (tmp_path / "local.yaml").write_text("name: local\nsystems: {}\n", encoding="utf-8")
+    make(tmp_path / "d.yaml")
+    with pytest.raises(ConfigError) as raised:
+        environment_path(tmp_path, "d")
+    assert raised.value.message == f"{tmp_path / 'd.yaml'}: {said}"
+    assert raised.value.exit_code == 20
+    with pytest.raises(UnknownEnvironment) as raised:  # and it is no environment --env can name
+        environment_path(tmp_path, "prd")
+    assert raised.value.message.endswith("known: local"), raised.value.message
+
+
+def test_a_name_with_a_line_break_is_spelled_out(tmp_path):
+    with pytest.raises(UnknownEnvironment) as raised:
+        environment_path(tmp_path, "staging\nx")
+    assert raised.value.message.startswith("--env: 'staging\\x0ax' is not an environment name"), raised.value.message
+
+
+# -- an unknown key names the key it was likely meant to be -------------------------------------------------------
+@pytest.mark.parametrize("text, said", [
+    ("allow_mutatng: true\nsystems: {}\n", "allow_mutatng: unknown key; did you mean allow_mutating?"),
+    ("timeouts: {http: 5}\nsystems: {}\n", "timeouts.http: unknown key; did you mean http_s?"),
+    ("systems: {shop: {servces: {}}}\n", "systems.shop.servces: unknown key; did you mean services?"),
+    ("zzz: 1\nsystems: {}\n", "zzz: unknown key (an environment takes name, description, demo, allow_mutating,"
+                              " timeouts, systems and concurrency)"),
+])
+def test_an_unknown_key_names_the_near_key(tmp_path, text, said):
+    (tmp_path / "local.yaml").write_text(f"name: local\n{text}", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_environment(tmp_path, "local")
+    assert raised.value.message == f"{tmp_path / 'local.yaml'}: {said}"

@@ -16,8 +16,9 @@ import psycopg
 import pytest
 from psycopg import sql as pgsql
 
+from opsverify.checklist import load_checklists
 from opsverify.engine import gather_and_judge
-from opsverify.errors import GatherError
+from opsverify.errors import ConfigError, GatherError
 from opsverify.families import sql
 from opsverify.outcome import Status
 from opsverify.transports import postgres
@@ -142,6 +143,27 @@ def test_sql_names_are_folded_as_postgresql_folds_them(query, tables):
     assert names is not None and names.tables == tables, f"query {query!r}: expected {tables}, saw {names}"
 
 
+# a CTE's name hides a table only where PostgreSQL resolves it: in its WITH's own query and in the CTEs after it
+# (in all of them, itself too, under WITH RECURSIVE) — not in its own body, nor outside the subquery holding it
+@pytest.mark.parametrize("query, tables", [
+    ("with rls_on as (select * from rls_on) select count(*) as n from rls_on", ('"rls_on"',)),
+    ("select count(*) as n from rls_on where not exists (with rls_on as (select 1) select 1 from rls_on where false)",
+     ('"rls_on"',)),
+    ("select (select count(*) from rls_on) + (with rls_on as (select 1 as z) select count(*) from rls_on) - 1 as n",
+     ('"rls_on"',)),
+    ("with a as (select * from b), b as (select 1) select count(*) as n from a", ('"b"',)),  # b is not yet defined
+    ('with "RLS_ON" as (select 1) select count(*) as n from RLS_ON', ('"rls_on"',)),  # RLS_ON folds to rls_on
+    ("with recursive r(x) as (select 1 union all select x + 1 from r where x < 3) select count(*) as n from r", ()),
+    ("with recursive a as (select * from b), b as (select 1) select count(*) as n from a", ()),
+    ("with a as (select 1), b as (select * from a) select count(*) as n from b", ()),
+    ("with j as (select 1) select (select count(*) from j where exists (select 1 from j)) as n", ()),
+    ("select (with j as (select 1) select count(*) from (select * from j) s) as n", ()),
+])
+def test_a_cte_hides_a_table_only_where_postgresql_resolves_the_name_to_it(query, tables):
+    names = sql.names_read(query)
+    assert names is not None and names.tables == tables, f"query {query!r}: expected {tables}, saw {names}"
+
+
 def _reading(*reads, functions=(), rls_tables=("app.jobs",)):
     return [{"viewer": "reader", "sees_all": False, "rls_tables": list(rls_tables), "views": [],
              "reads": [dict(zip(("name", "relation", "schema", "kind", "rls"), r)) for r in reads],
@@ -218,6 +240,13 @@ REAL = [
      {"stuck": {"eq": 0}}, Status.ERROR, Status.PASSED),
     ("cte-named-like-rls-table", "with tasks as (select 1 as x) select count(*) as n from tasks", {"n": {"eq": 1}},
      Status.PASSED, Status.PASSED),
+    # ... but only where PostgreSQL resolves the name to it: not in its own body, nor outside its subquery
+    ("cte-reads-its-namesake", "with jobs as (select * from jobs) select count(*) as stuck from jobs",
+     {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    ("cte-in-not-exists", "select count(*) as stuck from jobs where not exists (with jobs as (select 1)"
+     " select 1 from jobs where false)", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    ("cte-in-later-subquery", "select (select count(*) from jobs) + (with jobs as (select 1 as z)"
+     " select count(*) from jobs) - 1 as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
     # 05 to 08, on the server's own values
     ("setting-text-ne", "select setting from pg_catalog.pg_settings where name = 'max_prepared_transactions'",
      {"setting": {"ne": 0}}, Status.ERROR, Status.ERROR),
@@ -344,6 +373,50 @@ def test_a_number_yaml_read_as_text_says_how_to_write_it():
 def test_a_bound_that_is_no_finite_number_is_refused_inside_a_list_too(bound):
     with pytest.raises(ValueError, match="needs a finite number"):
         sql.Params(query="select 1 as n", expect={"n": {"eq": bound}})
+
+
+# -- a bound is the number the checklist writes, not YAML's float of it --------------------------------
+WRITTEN = [
+    # a numeric or an integer is compared exactly with the written number: YAML's float of it is 0.0, 0.3, 2^53
+    ("tiny-gt", decimal.Decimal("1e-401"), "gt: 1.0e-400", Status.FAILED, "v > 1.0e-400"),
+    ("tiny-ge-zero", decimal.Decimal("0"), "ge: 1.0e-400", Status.FAILED, "v ≥ 1.0e-400"),
+    ("precise-ge", decimal.Decimal("0.3"), "ge: 0.30000000000000001", Status.FAILED, "v ≥ 0.30000000000000001"),
+    ("beyond-float", decimal.Decimal("1e399"), "lt: 1.0e+400", Status.PASSED, "v < 1.0e+400"),
+    ("count-beyond-2-53", TWO_53 + 1, "eq: 9007199254740993.0", Status.PASSED, "v = 9007199254740993.0"),
+    ("in-an-array", [decimal.Decimal("0.3")], "eq: [0.30000000000000001]", Status.FAILED,
+     "v = [0.30000000000000001]"),
+    ("in-json", {"r": decimal.Decimal("0.3")}, "eq: {r: 0.30000000000000001}", Status.FAILED,
+     "v = {'r': 0.30000000000000001}"),
+    # a float column compares as a float, as PostgreSQL compares a float8 with a numeric: 0.1 is its 0.1
+    ("float-eq", 0.1, "eq: 0.1", Status.PASSED, "v = 0.1"),
+    ("float-below-beyond-float", 1e308, "lt: 1.0e+400", Status.PASSED, "v < 1.0e+400"),
+    ("float-zero-ge-tiny", 0.0, "ge: 1.0e-400", Status.FAILED, "v ≥ 1.0e-400"),  # not YAML's 0.0 for it
+]
+
+
+def _loaded(tmp_path, name: str, expect: str):
+    folder = tmp_path / "checklists"
+    folder.mkdir(exist_ok=True)
+    (folder / "shop.yaml").write_text(
+        "system: shop\nrunbook: r\nitems:\n"
+        f"  - id: N1\n    name: {name}\n    section: s\n    title: t\n    family: sql\n    cadence: postdeploy\n"
+        f"    params:\n      query: select 1 as v\n      expect:\n        v:\n          {expect}\n", encoding="utf-8")
+    (check,) = load_checklists(folder)
+    return check
+
+
+@pytest.mark.parametrize("name, value, expect, want, shown", WRITTEN, ids=[w[0] for w in WRITTEN])
+def test_a_bound_is_the_number_as_written(tmp_path, name, value, expect, want, shown):
+    check = _loaded(tmp_path, name, expect)
+    outcome = sql.judge(check, _facts(check, [{"v": value}]))
+    assert outcome.status is want, _said(name, want, outcome)
+    assert outcome.expected == shown, f"item {name}: expected shown as {shown!r}, saw {outcome.expected!r}"
+
+
+@pytest.mark.parametrize("expect", ["lt: .inf", "ne: .NaN", "eq: [1, -.inf]"])
+def test_a_bound_written_as_no_finite_number_is_refused_at_load(tmp_path, expect):
+    with pytest.raises(ConfigError, match="needs a finite number"):
+        _loaded(tmp_path, "endless", expect)
 
 
 def test_a_value_python_cannot_hold_errors_its_item_only(demo_deployment):

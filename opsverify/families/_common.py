@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ..checklist import WrittenNumber
+
 READ_ONLY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
 
 
@@ -132,10 +134,11 @@ def _inside(outer: Any, part: Any) -> list[Any]:
     return []
 
 
-def holds_non_finite(value: Any) -> bool:
+def holds_non_finite(value: Any, as_written: bool = False) -> bool:
     """A NaN or an infinity, also inside a list or mapping: `{NaN} ≠ {0}` must not hold, and a bound holding one
     could never be met. Walked without recursion, each list or mapping once: a value nests as deep as its file
-    lets it, and YAML's aliases make one list many lists' element."""
+    lets it, and YAML's aliases make one list many lists' element. `as_written`: a number of a checklist is the
+    number written, for a family that compares it so (`1.0e+400` is one, though YAML's float of it is infinite)."""
     stack, seen = [value], set()
     while stack:
         current = stack.pop()
@@ -147,7 +150,8 @@ def holds_non_finite(value: Any) -> bool:
             if not current.is_finite():
                 return True
         elif isinstance(current, float) and not math.isfinite(current):
-            return True
+            if not (as_written and isinstance(current, WrittenNumber) and current.exact().is_finite()):
+                return True
     return False
 
 
@@ -208,8 +212,10 @@ def read_only_query(value: str) -> str:
 
 
 # Functions whose effect is outside the checker's read-only transaction — it does not stop them, and its rollback does
-# not undo them (each tried on PostgreSQL 18 in BEGIN READ ONLY; pg_notify, lo_import and lo_unlink are stopped
-# there, so they are not listed): a denylist of the known ones, by name in any schema — what each does, and the harm.
+# not undo them (each tried on PostgreSQL 18 in BEGIN READ ONLY; a standby's own on a hot standby, where every
+# transaction is read-only): a denylist of the known ones, by name in any schema — what each does, and the harm. Not
+# listed: what that transaction stops (lo_import, lo_unlink, nextval) or its rollback undoes (pg_notify is sent at
+# commit only; pg_replication_origin_create and pg_import_system_collations write catalog rows).
 _WRITES = "could write"
 _OUTSIDE = {
     **dict.fromkeys(("http", "http_get", "http_post", "http_put", "http_patch", "http_delete", "http_head"),
@@ -221,14 +227,33 @@ _OUTSIDE = {
     "lo_export": ("writes a file on the database server", "could overwrite a file"),
     **dict.fromkeys(("pg_file_write", "pg_file_rename", "pg_file_unlink"),
                     ("writes, renames or removes a file on the database server (adminpack)", "could change a file")),
-    **dict.fromkeys(("pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message"),
+    "pg_log_backend_memory_contexts": ("makes a server process write its memory contexts to the server's log",
+                                       "could flood the log"),
+    **dict.fromkeys(("pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message", "pg_log_standby_snapshot"),
                     ("writes to the server's write-ahead log", "could change the server")),
     **dict.fromkeys(("pg_backup_start", "pg_backup_stop", "pg_start_backup", "pg_stop_backup", "pg_promote"),
                     ("starts or stops a backup, or promotes a standby", "could change the server")),
+    **dict.fromkeys(("pg_wal_replay_pause", "pg_wal_replay_resume"),
+                    ("pauses or resumes a standby's replay of the write-ahead log", "could stop replication")),
     **dict.fromkeys(("pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
                      "pg_copy_physical_replication_slot", "pg_copy_logical_replication_slot",
-                     "pg_drop_replication_slot", "pg_replication_slot_advance"),
+                     "pg_drop_replication_slot", "pg_replication_slot_advance", "pg_sync_replication_slots"),
                     ("creates, drops or advances a replication slot", "could change the server")),
+    # the peek functions read a slot's changes; these consume them, for good
+    **dict.fromkeys(("pg_logical_slot_get_changes", "pg_logical_slot_get_binary_changes"),
+                    ("consumes a logical replication slot's pending changes", "could take them from its consumer")),
+    **dict.fromkeys(("pg_replication_origin_advance", "pg_replication_origin_drop",
+                     "pg_replication_origin_session_setup"),
+                    ("moves, clears or takes over a replication origin's progress",
+                     "could make a subscription skip or replay changes")),
+    **dict.fromkeys(("brin_summarize_new_values", "brin_summarize_range", "brin_desummarize_range",
+                     "gin_clean_pending_list"),
+                    ("writes to an index (BRIN summaries, a GIN pending list)", "could change the server")),
+    **dict.fromkeys(("heap_force_kill", "heap_force_freeze"),
+                    ("changes a table's rows in place (pg_surgery)", "could destroy rows")),
+    "pg_truncate_visibility_map": ("truncates a table's visibility map (pg_visibility)", "could slow the server"),
+    **dict.fromkeys(("pg_buffercache_evict", "pg_buffercache_evict_relation", "pg_buffercache_evict_all"),
+                    ("evicts pages from the server's shared buffers (pg_buffercache)", "could slow the server")),
     "pg_stat_statements_reset": ("resets the server's statistics", "could erase them"),
 }
 

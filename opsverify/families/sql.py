@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from ..checklist import WrittenNumber
 from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
@@ -74,7 +75,7 @@ class Params(StrictParams):
             for op, bound in ops.items():
                 if bound is None and op not in ("eq", "ne"):
                     raise ValueError(f"{column}: {op} needs a value (null only works with eq/ne)")
-                if holds_non_finite(bound):
+                if holds_non_finite(bound, as_written=True):
                     raise ValueError(f"{column}: {op} needs a finite number")
         return value
 
@@ -351,13 +352,11 @@ def names_read(query: str) -> Names | None:
     if tree is None:
         return None
     tables: set[str] = set()
-    ctes = {_folded(cte.args["alias"].this) for cte in tree.find_all(exp.CTE)
-            if isinstance(cte.args.get("alias"), exp.TableAlias) and isinstance(cte.args["alias"].this, exp.Identifier)}
     for table in tree.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier) or not table.name:
             continue  # a function in FROM: seen below
         parts = [table.args["db"]] if isinstance(table.args.get("db"), exp.Identifier) else []
-        if not parts and _folded(table.this) in ctes:
+        if not parts and _names_a_cte(table, exp):
             continue  # the query's own CTE: it reads what its definition names, found on its own
         # a catalog part (db.schema.name) names this database or fails the query itself
         tables.add(".".join(_quoted(_folded(part)) for part in [*parts, table.this]))
@@ -376,6 +375,34 @@ def names_read(query: str) -> Names | None:
             schema = _folded(parent.this.this)
         functions.add((schema, _folded(name)))
     return Names(tuple(sorted(tables)), tuple(sorted(functions)))
+
+
+def _names_a_cte(table, exp) -> bool:
+    """Whether the unqualified name at `table` is a CTE's where it stands, as PostgreSQL resolves it, from the
+    innermost query outwards: a WITH's CTE is seen in that WITH's own query and in the CTEs after it — in all of
+    them, itself too, under WITH RECURSIVE — not in its own body, nor outside the subquery whose WITH it is
+    (`with jobs as (select * from jobs)` reads the table jobs)."""
+    name = _folded(table.this)
+    path = [table]  # from the table up to the node reached
+    while path[-1].parent is not None:
+        node = path[-1].parent
+        with_ = node.args.get("with_")
+        if isinstance(with_, exp.With):
+            ctes = with_.expressions
+            if path[-1] is with_:  # from inside one of its CTEs: those before it, or all of them when recursive
+                at = next((i for i, cte in enumerate(ctes) if cte is path[-2]), 0)
+                ctes = ctes if with_.args.get("recursive") else ctes[:at]
+            if any(_cte_name(cte, exp) == name for cte in ctes):
+                return True
+        path.append(node)
+    return False
+
+
+def _cte_name(cte, exp) -> str | None:
+    alias = cte.args.get("alias")
+    if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
+        return _folded(alias.this)
+    return None
 
 
 def _by_lists(names: Names, row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -538,8 +565,13 @@ def _bound_like(value: Any, bound: Any) -> Any:
             hint = (f"; YAML reads {bound} as text: write it with a dot and a signed exponent, e.g. 1.0e-3"
                     if "e" in bound.lower() else f"; write it without quotes: {bound.strip()}")
         raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} ({article} {bound_kind}){hint}")
-    if kind == "number" and isinstance(value, decimal.Decimal) and isinstance(bound, float):
-        return decimal.Decimal(repr(bound))  # the number written in the checklist, not its binary neighbour
+    if kind == "number" and isinstance(bound, float):
+        exact = bound.exact() if isinstance(bound, WrittenNumber) else decimal.Decimal(repr(bound))
+        if isinstance(value, float) and math.isfinite(bound) and (bound or not exact):
+            return bound  # a float with the float nearest the number written: PostgreSQL's float8 against numeric
+        # a numeric or an integer with the number written in the checklist, not its binary neighbour (nor with 0 or
+        # infinity, YAML's float of a number beyond a float's range)
+        return exact
     return bound
 
 
@@ -555,7 +587,19 @@ def _bound_shown(bound: Any) -> str:
     """A checklist's bound in a message, as it would be written there (a date as 2020-01-01, text quoted)."""
     if isinstance(bound, (dt.date, dt.datetime, dt.time)):
         return bound.isoformat()
-    return _text_shown(bound) if isinstance(bound, str) else cut(str(bound), SHOWN_CHARS)
+    return _text_shown(bound) if isinstance(bound, str) else cut(_as_written(bound), SHOWN_CHARS)
+
+
+def _as_written(bound: Any, inside: bool = False) -> str:
+    """A bound as `str` shows it, with each number as the checklist writes it (1.0e-400, not YAML's 0.0 for it), in
+    a list or mapping too."""
+    if isinstance(bound, WrittenNumber):
+        return bound.written
+    if isinstance(bound, list):
+        return "[" + ", ".join(_as_written(item, True) for item in bound) + "]"
+    if isinstance(bound, dict):
+        return "{" + ", ".join(f"{key!r}: {_as_written(item, True)}" for key, item in bound.items()) + "}"
+    return repr(bound) if inside else str(bound)
 
 
 def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
@@ -658,7 +702,7 @@ def judge(check, facts) -> Outcome:
     problems, wanted, undecided = [], [], []
     for column, ops in p.expect.items():
         for op, bound in ops.items():
-            wanted.append(f"{column} {OPERATORS[op][1]} {cut(str(bound), SHOWN_CHARS)}")
+            wanted.append(f"{column} {OPERATORS[op][1]} {cut(_as_written(bound), SHOWN_CHARS)}")
             try:
                 ok, shown = _holds(op, raw[column], bound)
             except Uncomparable as exc:

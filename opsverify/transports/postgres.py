@@ -44,14 +44,15 @@ CLEANUP = (b"rollback", b"select pg_advisory_unlock_all()")
 
 
 # What the checker role could do if a session were not read-only (see README: the checker role); and the known ways
-# to run SQL outside its read-only transaction that it may reach: dblink's and pg_background's functions, which the
-# checklists may not call (`read_only_query`) but a function of the database's own may, and foreign servers.
+# to act outside its read-only transaction that it may reach: dblink's and pg_background's functions, which the
+# checklists may not call (`read_only_query`) but a function of the database's own may, foreign servers, and
+# REPLICATION (replication slots: created, consumed and dropped whatever the transaction).
 ROLE_CHECK = """
 with writable as (
   select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
     and n.nspname not like 'pg\\_%' and has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
-select current_user as role, r.rolsuper as superuser,
+select current_user as role, r.rolsuper as superuser, r.rolreplication as replication,
   (select count(*) from writable) as writable,
   (select array_agg(name) from (select name from writable order by name limit 3) w) as first,
   (select array_agg(distinct p.proname::text order by p.proname::text) from pg_proc p
@@ -167,9 +168,9 @@ class Database:
             raise self._unavailable from None
 
     def _role_warning(self, answer: Rows | GatherError) -> str | None:
-        """A warning when the checker role could write — a superuser, write grants on tables, or a way to run SQL
-        outside its read-only transaction. The suite's sessions stay read-only either way, but the role should
-        not be able to."""
+        """A warning when the checker role could write — a superuser, write grants on tables, or a way to act
+        outside its read-only transaction (REPLICATION, dblink, a foreign server). The suite's sessions stay
+        read-only either way, but the role should not be able to."""
         if isinstance(answer, GatherError) or not answer:
             return None
         row = answer[0]
@@ -177,6 +178,9 @@ class Database:
         if row["superuser"]:
             return f"{role} is a superuser"
         found = []
+        if row.get("replication"):
+            found.append("has the REPLICATION attribute (it may create, consume and drop replication slots, which act"
+                         " outside the read-only transaction; remove it: ALTER ROLE … NOREPLICATION)")
         if row["writable"]:
             names = ", ".join(row["first"] or [])
             more = f", … (+{row['writable'] - len(row['first'])})" if row["writable"] > len(row["first"] or []) else ""
