@@ -152,6 +152,7 @@ class Archive:
     completed: bool = False
     redactions: int = 0
     _held: int | None = None  # the lock on the partial folder (hold_partial), released once it is final or gone
+    _made: tuple[Path, ...] = ()  # the folders above the env's that begin() made (reports/), innermost first
     _early: dict[str, bytes] = field(default_factory=dict)  # name -> content, written in the background
     _writer: "_Writer | None" = None
 
@@ -169,6 +170,7 @@ class Archive:
         # pid and a random part: runs in two containers may share a pid and a second
         name = f"{started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{os.urandom(4).hex()}"
         partial, making = env_dir / f".partial-{name}", env_dir / f".making-{name}"
+        made = tuple(folder for folder in env_dir.parents if not os.path.lexists(folder))  # innermost first
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
             with seal.env_lock(env_dir):  # another run's sweep never meets a folder made but not yet locked
@@ -181,7 +183,8 @@ class Archive:
                                 " move it away, or give another --reports-dir") from None
         except OSError as exc:
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
-        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale, _held=held)
+        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale, _held=held,
+                   _made=made)
 
     @property
     def env_dir(self) -> Path:
@@ -221,7 +224,7 @@ class Archive:
             final = self._final_name()
             head = seal.choose_head(self.env_dir, self.signing_key.public_key() if self.signing_key else None)
             self.chain_warning = head.warning
-            ordered = {"archive": final.name, "previous": head.link,  # these two first: see seal._link
+            ordered = {"archive": final.name, "previous": head.link,  # these two first: a reader finds them at once
                        **({"chain_warning": head.warning} if head.warning else {}), **manifest}
             manifest_bytes = _json(ordered)
             (self.partial / seal.MANIFEST).write_bytes(manifest_bytes)
@@ -245,9 +248,11 @@ class Archive:
         return set(self._early)
 
     def _final_name(self) -> Path:
+        """The first free name: one taken by anything at all (a symlink leading nowhere too) is taken, or the
+        archive would be renamed onto it and lost."""
         base = f"{self.started:%Y%m%dT%H%M%SZ}_{self.deploy}"
         final, suffix = self.env_dir / base, 1
-        while final.exists():
+        while os.path.lexists(final):
             suffix += 1
             final = self.env_dir / f"{base}-{suffix}"
         return final
@@ -278,10 +283,13 @@ class Archive:
             writer.finish(cancel=True)
         if not self.completed and self.partial.exists():
             shutil.rmtree(self.partial, ignore_errors=True)
-            try:  # a run that archives nothing leaves no trace: the env folder goes too if nothing else is in it
-                self.env_dir.rmdir()
-            except OSError:
-                pass
+            # a run that archives nothing leaves no trace: the env folder goes too if nothing else is in it, and the
+            # folders above it that this run made (reports/), while empty
+            for folder in (self.env_dir, *self._made):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
         self._release()
 
 
@@ -694,7 +702,7 @@ class ArchiveReporter:
                 self._complete_archive(config, records, code, pytest_exit, expired)
         except OSError as exc:
             archive.discard()
-            self.not_written = f"archive not written: {shown(archive.env_dir)}: {exc.strerror or exc}"
+            self.not_written = f"archive not written: {shown(_failed_at(archive, exc))}: {exc.strerror or exc}"
             session.exitstatus = self.exit_code = exitcodes.ARCHIVE
             return
         if config.getoption("ov_html", False) and archive.final is not None:
@@ -940,6 +948,13 @@ class ArchiveReporter:
             write(self.junit_line, red=self.junit_line.startswith("junit not"))
         if self.report_line:
             write(self.report_line, red=self.report_line.startswith("report not"))
+
+
+def _failed_at(archive: Archive, exc: OSError) -> Path:
+    """The path a write of the archive failed on (a file of it, or the name it was to take; the writer process
+    names its files relative to the archive), else the env's folder."""
+    named = exc.filename2 or exc.filename
+    return archive.partial / named if isinstance(named, str) and named else archive.env_dir
 
 
 @contextlib.contextmanager

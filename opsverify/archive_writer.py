@@ -10,6 +10,7 @@ wait for the interpreter lock each time pytest's thread holds it — most of the
 (started with -S, it sees no site-packages); nothing here may import opsverify.
 """
 
+import errno
 import os
 import signal
 import struct
@@ -17,6 +18,9 @@ import sys
 
 REMOVE = 0xFFFFFFFF
 HEADER = struct.Struct("<II")
+# The largest file an archive may hold: results.json of thousands of items is megabytes, and a frame carries
+# under 4 GiB. `verify` hashes no larger file (seal.FILE_LIMIT): one would hold the env's lock for minutes.
+FILE_LIMIT = 2 << 30
 
 
 def frame(name: str, data: bytes | None) -> bytes:
@@ -25,12 +29,16 @@ def frame(name: str, data: bytes | None) -> bytes:
 
 
 def write_file(path: str, data: bytes, *, replace: bool) -> None:
+    if len(data) > FILE_LIMIT:
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG), path)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
     fd = os.open(path, flags, 0o644)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+    except OSError as exc:  # a write names no file: the message of a full disk should
+        raise OSError(exc.errno, exc.strerror, path) from None
     finally:
         os.close(fd)
 

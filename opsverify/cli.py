@@ -28,7 +28,7 @@ from pathlib import Path
 from . import __version__, exitcodes
 from .checklist import load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
-from .display import visible
+from .display import spelled, visible
 from .errors import ArchiveFailed, ConfigError, StopRun
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -97,15 +97,30 @@ def _say(text: str, file=None) -> None:
     print(visible(text), file=file)
 
 
+def _tell(text: str, file=None) -> None:
+    """A line of verify, prune or report. It names files and folders anyone who could write the reports folder
+    named: every character is shown (a line break as \\x0a, a zero-width space as \\u200b), so that a name
+    never prints a line of its own, nor reads as another name."""
+    print(spelled(text), file=file)
+
+
+KEY_FILE_LIMIT = 64 << 10  # a public key file: keygen writes some 110 bytes of PEM
+
+
 def _public_key(args: argparse.Namespace):
     from . import seal
 
     if args.public_key is None:
         return None
-    try:
-        trusted = seal.parse_public_key(args.public_key.read_text(encoding="utf-8"))
+    try:  # a regular file of a key's size: a FIFO would be waited on for ever, /dev/zero read until memory ends
+        data = seal.read_regular(args.public_key, KEY_FILE_LIMIT, "public key file", follow_symlinks=True)
+    except seal.Malformed as exc:
+        raise ConfigError(f"--public-key {args.public_key}: {exc}; give the file holding the ed25519 public key (PEM, "
+                          "or 32 bytes in base64)") from None
     except OSError as exc:
         raise ConfigError(f"--public-key {args.public_key}: {exc.strerror}") from None
+    try:
+        trusted = seal.parse_public_key(data.decode("utf-8"))
     except UnicodeDecodeError:  # a DER or raw key file: said as any other unreadable key
         trusted = None
     if trusted is None:
@@ -133,19 +148,19 @@ def verify(args: argparse.Namespace) -> int:
     trusted = _public_key(args)
     verdict = seal.verify(args.path, trusted, tuple(args.expect))
     for finding in verdict.findings:
-        _say(f"{finding.kind:<14} {finding.where}: {finding.what}")
+        _tell(f"{finding.kind:<14} {finding.where}: {finding.what}")
     for note in verdict.notes:
-        _say(f"note           {note}")
+        _tell(f"note           {note}")
     checked = len(verdict.checked)
     if verdict.exit_code == 0:
         envs = f" of env {', '.join(sorted(verdict.envs))}" if verdict.envs else ""
         how = "signatures (with the given key)" if trusted is not None else "seals (no --public-key: not who sealed them)"
-        _say(f"OK: {checked} archive{'s' if checked != 1 else ''}{envs} verified under {args.path}: files, "
-             f"{how} and chain hold")
+        _tell(f"OK: {checked} archive{'s' if checked != 1 else ''}{envs} verified under {args.path}: files, "
+              f"{how} and chain hold")
     else:
         kinds = sorted({f.kind for f in verdict.findings})
-        _say(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
-             f"({', '.join(kinds)}) in {args.path}")
+        _tell(f"NOT OK: {len(verdict.findings)} finding{'s' if len(verdict.findings) != 1 else ''} "
+              f"({', '.join(kinds)}) in {args.path}")
     return verdict.exit_code
 
 
@@ -161,11 +176,11 @@ def report(args: argparse.Namespace) -> int:
         archive = newest_archive(args.path)
     left_out: list[str] = []
     notes: list[str] = []
-    _say(f"report: {render(archive, out=args.output, left_out=left_out, trusted=trusted, notes=notes)}")
+    _tell(f"report: {render(archive, out=args.output, left_out=left_out, trusted=trusted, notes=notes)}")
     for note in notes:
-        _say(f"note: {note}")
+        _tell(f"note: {note}")
     for name in left_out:
-        _say(left_out_note(name))
+        _tell(left_out_note(name))
     return 0
 
 
@@ -183,19 +198,20 @@ def prune(args: argparse.Namespace) -> int:
         result = prune_env(env_dir, args.keep, force=args.force, dry_run=args.dry_run)
         verb = "would remove" if args.dry_run else "removed"
         for name in result.removed:
-            _say(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)")
+            _tell(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)")
         for name, why in result.kept_for_evidence:
-            _say(f"{env_dir.name}: kept {name}: {why} (evidence; --force removes it)")
+            _tell(f"{env_dir.name}: kept {name}: {why} (evidence; --force removes it)")
         for name, why in result.left_alone:
-            _say(f"{env_dir.name}: left {name} alone: {why}")
+            _tell(f"{env_dir.name}: left {name} alone: {why}")
         failed += len(result.failed)
         for note in result.notes:
-            _say(f"{env_dir.name}: {note}")
-        _say(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
-             f"the newest {args.keep} kept")
+            _tell(f"{env_dir.name}: {note}")
+        _tell(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
+              f"the newest {args.keep} kept")
     if failed:  # asked to remove them, it could not (a read-only reports folder): not a success. 26 is the
         # table's code for a reports folder that cannot be written
-        _say(f"opsverify: {failed} archive{'s' if failed != 1 else ''} could not be removed (see above)", file=sys.stderr)
+        _tell(f"opsverify: {failed} archive{'s' if failed != 1 else ''} could not be removed (see above)",
+              file=sys.stderr)
         return exitcodes.ARCHIVE
     return 0
 
@@ -335,10 +351,19 @@ class _Stdout:
     def write(self, text: str) -> int:
         if self.lost is None:
             try:
-                return self.stream.write(text)
+                return self._write(text)
             except OSError as exc:
                 self._lose(exc)
         return len(text)
+
+    def _write(self, text: str) -> int:
+        """An output that cannot encode a character (PYTHONIOENCODING=ascii, a C locale) gets its escape: the
+        verdict is printed, and the exit code stays the command's."""
+        try:
+            return self.stream.write(text)
+        except UnicodeEncodeError:  # raised before anything is written
+            encoding = getattr(self.stream, "encoding", None) or "ascii"
+            return self.stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
     def flush(self) -> None:
         if self.lost is None:
@@ -371,8 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)  # --help too: `opsverify --help | head`
         try:
             code = args.run(args)
-        except StopRun as exc:
-            _say(f"opsverify: {exc.message}", file=sys.stderr)  # names from a tampered archive too
+        except StopRun as exc:  # names from a tampered archive too
+            (_tell if args.run in (verify, report, prune) else _say)(f"opsverify: {exc.message}", file=sys.stderr)
             code, stopped = exc.exit_code, True
     finally:
         out.flush()

@@ -6,9 +6,9 @@ auditor asks for first), one that could not check an item, or did not check ever
 or partial), or one that does not verify, stays unless `--force` (seal.keeps_evidence).
 Before an archive is removed its manifest and signature, and what `verify` found in it, are kept in
 `reports/<env>/.pruned/` and its hash and link appended to `reports/<env>/chain.jsonl`,
-so `opsverify verify reports/<env>` still finds every link; its HTML report goes with it. chain.jsonl never
-names an archive that is still there: an archive is first moved out of the env (the step that can fail),
-then remembered, then deleted.
+so `opsverify verify reports/<env>` still finds every link; the HTML report opsverify rendered of it goes with it
+(another file under that name stays). chain.jsonl never names an archive that is still there: an archive is first
+moved out of the env (the step that can fail), then remembered, then deleted.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any
 
 from . import exitcodes
 from .errors import StopRun
-from .seal import CHAIN, FOUND, MANIFEST, PRUNED, PRUNING, SIGNATURE, Finding, Malformed, archive_dirs, \
+from .report import _not_replaceable  # what `report -o` would not replace is not a report of ours
+from .seal import CHAIN, FOUND, MANIFEST, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, archive_dirs, \
     archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, leftover_manifest, \
-    leftover_of, manifest_shape, parse_json, prune_leftovers, read_manifest_bytes, read_pruned, read_signature_bytes, \
-    sha256_bytes, verify
+    leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, read_signature_bytes, sha256_bytes
 
 
 @dataclass
@@ -71,6 +71,7 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
         # oldest first as the chain says (not by name: a deploy id `aaa` after `zzz` in one second is the newest)
         archives = [p for p in archives_oldest_first(env_dir) if os.path.lexists(p / MANIFEST)]
         candidates = archives[:-keep] if keep > 0 else archives
+        chain = EnvChain(env_dir)  # read once: each candidate's verify then costs its own files, not the env's
         for archive in candidates:
             if archive.is_symlink():  # removing it would remove a link, not an archive: nothing to keep in the chain
                 result.left_alone.append((archive.name, "a symlink, not an archive folder (remove the link yourself)"))
@@ -88,7 +89,7 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 continue
             # an archive changed since it was sealed is evidence too (of that change), and its counts cannot be
             # believed: it stays until --force; what verify found is kept with its manifest either way
-            found = verify(archive).findings
+            found = chain.verify(archive).findings
             why = forced_reason(manifest, found)
             if why and not force:
                 result.kept_for_evidence.append((archive.name, why))
@@ -153,7 +154,7 @@ class _Refused(OSError):
 
 def _manifest(data: bytes) -> dict[str, Any] | None:
     try:
-        return manifest_shape(parse_json(data))
+        return parse_manifest(data)
     except Malformed:
         return None
 
@@ -210,11 +211,22 @@ def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, byt
         shutil.rmtree(leaving, ignore_errors=True)
     if os.path.lexists(leaving):
         result.notes.append(f"{archive.name} left the chain, but {leaving.name} could not be deleted: delete it by hand")
-    html = archive.parent / f"{archive.name}.html"
-    if html.is_file() or html.is_symlink():
-        with contextlib.suppress(OSError):
-            html.unlink()
+    _remove_report(archive, result)
     return ""
+
+
+def _remove_report(archive: Path, result: Pruned) -> None:
+    """The HTML report opsverify rendered beside the archive goes with it; anything else there is left, and said
+    (as `report -o` would not replace it, prune does not delete it)."""
+    html = archive.parent / f"{archive.name}.html"
+    if not os.path.lexists(html):
+        return
+    if _not_replaceable(html):
+        result.notes.append(f"{archive.name} removed, but {html.name} was left: it is not a report opsverify "
+                            "rendered (prune deletes only its own)")
+        return
+    with contextlib.suppress(OSError):
+        html.unlink()
 
 
 def _remember(env_dir: Path, archive: Path, manifest: dict[str, Any], manifest_bytes: bytes,

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator
 
 from . import exitcodes, lazy
+from .archive_writer import FILE_LIMIT
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -140,13 +141,24 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    """Of the file itself: never of what a symlink points at (see open_regular)."""
+def sha256_file(path: Path, limit: int | None = None) -> str:
+    """Of the file itself: never of what a symlink points at (see open_regular). With a `limit`, Malformed for a
+    larger file, known from its size before anything is hashed, and never hashing more (it may grow meanwhile)."""
     digest = hashlib.sha256()
     with open_regular(path) as handle:
+        if limit is not None and os.fstat(handle.fileno()).st_size > limit:
+            raise _not_hashed(limit)
+        hashed = 0
         for block in iter(lambda: handle.read(1 << 16), b""):
+            hashed += len(block)
+            if limit is not None and hashed > limit:
+                raise _not_hashed(limit)
             digest.update(block)
     return digest.hexdigest()
+
+
+def _not_hashed(limit: int) -> Malformed:
+    return Malformed(f"is larger than any file opsverify writes into an archive ({_size(limit)}): not hashed")
 
 
 # -- reading what an archive (or chain.jsonl) holds ----------------------------------------------
@@ -157,11 +169,13 @@ class Malformed(ValueError):
     string, not an object"), to follow the file's name."""
 
 
-def open_regular(path: Path) -> IO[bytes]:
+def open_regular(path: Path, *, follow_symlinks: bool = False) -> IO[bytes]:
     """A regular file, opened without following a symlink (O_NOFOLLOW): a sealed archive holds none, and
-    one could point anywhere. Malformed for a symlink, folder, FIFO or device; OSError if missing or unreadable."""
+    one could point anywhere. Malformed for a symlink, folder, FIFO or device; OSError if missing or unreadable.
+    `follow_symlinks`: a file the user names (a key file mounted as a link), not one of an archive."""
+    nofollow = 0 if follow_symlinks else os.O_NOFOLLOW
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)  # NONBLOCK: a FIFO never hangs us
+        fd = os.open(path, os.O_RDONLY | nofollow | os.O_NONBLOCK | os.O_CLOEXEC)  # NONBLOCK: a FIFO never hangs us
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise Malformed("is a symlink (a sealed archive holds none)") from None
@@ -183,10 +197,10 @@ CHAIN_LIMIT = 256 << 20  # chain.jsonl: an entry is under 1 KiB, so some 250,000
 SIGNATURE_LIMIT = 64 << 10  # manifest.sig: some 250 bytes
 
 
-def read_regular(path: Path, limit: int | None = None, what: str = "file") -> bytes:
+def read_regular(path: Path, limit: int | None = None, what: str = "file", *, follow_symlinks: bool = False) -> bytes:
     """Its bytes; with a `limit`, Malformed for a larger file (`what` it is, for the message), known from its size
     and never reading more than the limit (it may grow while it is read)."""
-    with open_regular(path) as handle:
+    with open_regular(path, follow_symlinks=follow_symlinks) as handle:
         if limit is None:
             return handle.read()
         too_large = Malformed(f"is larger than any {what} opsverify writes ({_size(limit)})")
@@ -199,6 +213,8 @@ def read_regular(path: Path, limit: int | None = None, what: str = "file") -> by
 
 
 def _size(limit: int) -> str:
+    if limit >= 1 << 30:
+        return f"{limit >> 30} GiB"
     return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
 
 
@@ -286,10 +302,16 @@ def manifest_shape(value: Any) -> dict[str, Any]:
     return document
 
 
+def parse_manifest(data: bytes) -> dict[str, Any]:
+    """A manifest's bytes, as every reader of manifests reads them: JSON that names no field twice (of `"previous"`
+    twice, one reader would follow the first and another the last), of the shape opsverify writes."""
+    return manifest_shape(parse_json(data, unique_names=True))
+
+
 def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
     """(its exact bytes, the manifest). OSError when there is none to read; Malformed when it is not a manifest."""
     data = read_manifest_bytes(folder / MANIFEST)
-    return data, manifest_shape(parse_json(data))
+    return data, parse_manifest(data)
 
 
 def chain_entry_shape(value: Any) -> dict[str, Any]:
@@ -405,19 +427,12 @@ def _newest_verified(env_dir: Path, nodes: list[Node], trusted: Ed25519PublicKey
     return None
 
 
-_PREVIOUS = re.compile(rb'^\{\s*"archive":\s*("[^"]*"),\s*"previous":\s*(null|\{[^{}]*\})', re.S)
-
-
-def _link(data: bytes) -> tuple[str | None, dict[str, Any]]:
-    """(archive, previous) of a manifest: read from its first lines (written first for this), else parsed.
-    Malformed when neither gives a link of the shape opsverify writes."""
-    match = _PREVIOUS.match(data[:4096])
-    if match:
-        with contextlib.suppress(Malformed):
-            head = _link_shape({"archive": parse_json(match.group(1)), "previous": parse_json(match.group(2))})
-            return head["archive"], head["previous"] or {}
-    parsed = manifest_shape(parse_json(data))
-    return parsed.get("archive"), parsed.get("previous") or {}
+def _linked(data: bytes) -> dict[str, Any]:
+    """A manifest read as parse_manifest reads it (no field named twice: the link followed is the one verify
+    checks), judged on its link alone: an archive whose other fields are not as written keeps its place in the
+    chain (verify_archive says what is wrong with it). Malformed when it is not JSON naming each field once, or its
+    link is not of the shape opsverify writes."""
+    return _link_shape(object_of(parse_json(data, unique_names=True)))
 
 
 @dataclass(frozen=True)
@@ -435,6 +450,17 @@ def archive_dirs(env_dir: Path) -> list[Path]:
     which archive is older is `archives_oldest_first`'s to say. A symlink to a folder is listed too:
     `verify` reports it, `prune` leaves it alone."""
     return sorted(p for p in env_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _strays(env_dir: Path) -> list[Path]:
+    """What stands in an env under an archive's name (`<UTC start>_<deploy id>`) and is no folder: a symlink that
+    leads to none, a file, a FIFO. `archive_dirs` lists none of them; a run names its archive around each. A report
+    rendered beside an archive (`<archive>.html`) is none."""
+    try:
+        entries = list(env_dir.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if _NAMED_TIME.match(p.name) and not p.name.endswith(".html") and not p.is_dir())
 
 
 PRUNING = ".pruning-"  # prune moves an archive aside as `.pruning-<name>-<pid>`, remembers it, then deletes it
@@ -531,10 +557,10 @@ def _placed(folder: Path) -> _Placed:
         if data is not None:
             digest = sha256_bytes(data)
             with contextlib.suppress(Malformed):
-                sealed_as, link = _link(data)
+                manifest = _linked(data)
+                link = manifest.get("previous") or {}
+                sealed_as, started = manifest.get("archive"), manifest.get("started")
                 previous, previous_archive = link.get("manifest_sha256"), link.get("archive")
-            with contextlib.suppress(Malformed):
-                started = object_of(parse_json(data)).get("started")
     names = (folder.name, sealed_as) if isinstance(sealed_as, str) else (folder.name,)
     return _Placed(_key(started, folder.name), names, digest, previous, previous_archive, folder)
 
@@ -633,11 +659,12 @@ def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[No
 
     def add(folder: Path, data: bytes, name: str) -> None:
         try:
-            archive, previous = _link(data)
+            manifest = _linked(data)
         except Malformed:  # its hash is known, its link is not (verify_archive says why)
             nodes.append(Node(name, sha256_bytes(data), None, None, folder.name, readable=False))
             return
-        nodes.append(Node(archive or name, sha256_bytes(data), previous.get("manifest_sha256"),
+        previous = manifest.get("previous") or {}
+        nodes.append(Node(manifest.get("archive") or name, sha256_bytes(data), previous.get("manifest_sha256"),
                           previous.get("archive"), folder.name))
 
     for folder in archive_dirs(env_dir):
@@ -733,8 +760,8 @@ def verify_files(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
                  for name in sorted(set(listed) - present - odd)]
     for name in sorted(present & set(listed)):
         try:
-            digest = sha256_file(folder / name)
-        except (OSError, Malformed) as exc:  # changed under us since it was listed
+            digest = sha256_file(folder / name, FILE_LIMIT)  # a larger one would hold the env's lock for minutes
+        except (OSError, Malformed) as exc:  # changed under us since it was listed, or larger than opsverify writes
             findings.append(Finding("tampered", f"{folder.name}/{name}", _why(exc)))
             continue
         if digest != listed[name]:
@@ -868,10 +895,10 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
     verdict.findings += findings
     if note:
         verdict.notes.append(f"{folder.name}: {note}")
-    sealed_as = manifest.get("archive")
-    if sealed_as and sealed_as != (name or folder.name):
-        verdict.findings.append(Finding("broken-chain", folder.name, f"holds the archive sealed as {sealed_as} "
-                                                                     "(renamed, or swapped with another)"))
+    sealed_as, expected = manifest.get("archive"), name or folder.name
+    if sealed_as and sealed_as != expected:
+        verdict.findings.append(Finding("broken-chain", folder.name, f"holds the archive sealed as {sealed_as}, not "
+                                                                     f"{expected} (renamed, or swapped with another)"))
     return manifest
 
 
@@ -1108,9 +1135,10 @@ def _found_when_pruned(env_dir: Path, digest: str) -> tuple[list[Finding], tuple
 
 
 def _entry_differs(entry: dict[str, Any], manifest: dict[str, Any]) -> str:
-    """The first field of a chain.jsonl entry that is not what prune wrote from the kept manifest ('' when none)."""
+    """The first field of a chain.jsonl entry that is not what prune wrote from the kept manifest ('' when none).
+    A manifest of the first opsverify names no archive: the entry names its folder, which nothing sealed there either."""
     previous = manifest.get("previous") or {}
-    written = {"archive": manifest.get("archive"), "previous_archive": previous.get("archive"),
+    written = {"archive": manifest.get("archive") or entry.get("archive"), "previous_archive": previous.get("archive"),
                "previous_sha256": previous.get("manifest_sha256"), "deploy_id": manifest.get("deploy_id"),
                "started": manifest.get("started"), "counts": manifest.get("counts")}
     for name, value in written.items():
@@ -1139,17 +1167,18 @@ def _forced_differs(entry: dict[str, Any], manifest: dict[str, Any], found: list
 
 
 def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verdict,
-                  only: set[str] | None = None,
-                  covered: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
+                  only: set[str] | None = None, covered: dict[str, str] | None = None,
+                  entries: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
     """Each pruned entry of chain.jsonl against what prune kept for it in .pruned/: its manifest (<hash>.json) has
     the entry's hash and every field the entry copies from it, and its seal holds (with the given key); FOUND, what
     verify found in the archive then, and the manifest give the entry's "forced". What it recorded as failed or
     waived, or why it was forced out, is said in a note. An entry with no manifest kept cannot be checked: with a
     key, that is a finding; one with no FOUND (an earlier opsverify kept none), or kept inline in chain.jsonl, is
     named in a note. `only`: the entries with these manifest hashes; `covered`: the env's archives from before
-    signing began (before_signing). Returns the manifests read, and the hashes of the entries that hold (with no
-    finding)."""
-    entries = [e for e in read_pruned(env_dir) if only is None or e["manifest_sha256"] in only]
+    signing began (before_signing); `entries`: chain.jsonl's, when already read. Returns the manifests read, and
+    the hashes of the entries that hold (with no finding)."""
+    entries = [e for e in (read_pruned(env_dir) if entries is None else entries)
+               if only is None or e["manifest_sha256"] in only]
     manifests, accepted, unchecked, unrecorded = [], set(), [], []
     if entries and os.path.islink(env_dir / PRUNED):  # what it points at was not kept here
         verdict.findings.append(Finding("tampered", f"{env_dir.name}/{PRUNED}", "a symlink, not the folder prune keeps"))
@@ -1175,7 +1204,7 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         try:
             if sha256_bytes(kept) != digest:
                 raise Malformed(f"its kept manifest does not have the hash the {CHAIN} entry names")
-            manifest = manifest_shape(parse_json(kept))
+            manifest = parse_manifest(kept)
             differs = _entry_differs(entry, manifest)
             if differs:
                 raise Malformed(differs)
@@ -1306,7 +1335,7 @@ class _Seals:
                 data = (read_manifest_bytes(self.env_dir / node.folder / MANIFEST) if node.folder is not None
                         else _kept(self.env_dir, self._entry(digest), digest))
                 if sha256_bytes(data) == digest:
-                    self._read[digest] = data, manifest_shape(parse_json(data))
+                    self._read[digest] = data, parse_manifest(data)
             except (OSError, Malformed):
                 pass
         return self._read[digest]
@@ -1361,30 +1390,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         verdict.findings.append(Finding("not-an-archive", str(path), what))
         return verdict
     if is_archive(path):
-        name = leftover_of(path)
-        nodes = chain_nodes(path.parent)
-        covered = before_signing(path.parent, trusted, nodes)
-        manifest = verify_archive(path, trusted, verdict, name, covered)
-        if name:
-            verdict.notes.append(f"{path.name}: holds {name}, {_MOVED_ASIDE}")
-        own_ok = not verdict.findings
-        later: list[Node] = []
-        verify_chain(path.parent, verdict, only=path.name, nodes=nodes, later=later)
-        for node in later:
-            _later_link(path, node, trusted, own_ok, (manifest or {}).get("seal") is not None, verdict, covered)
-        previous = ((manifest or {}).get("previous") or {}).get("manifest_sha256")
-        if previous:  # pruned: the entry it links to is checked as the archive would be
-            verify_pruned(path.parent, trusted, verdict, only={previous}, covered=covered)
-            aside = next((n for n in nodes if n.manifest_sha256 == previous and (n.folder or "").startswith(PRUNING)),
-                         None)
-            if aside is not None:
-                verdict.notes.append(f"{path.name}: its previous archive {aside.archive} is in {aside.folder} (its "
-                                     f"manifest has the hash this one names), moved aside by a prune interrupted "
-                                     f"before {CHAIN} named it; run `opsverify prune` again to finish it")
-        if expect:  # a pruned archive counts only if its entry holds
-            _, accepted = verify_pruned(path.parent, trusted, Verdict(), covered=covered)
-            _expected(path, expect, {n.manifest_sha256 for n in nodes if n.folder is not None} | accepted, verdict)
-        return verdict
+        return EnvChain(path.parent, trusted).verify(path, expect)
     envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
     if not (envs and not _holds_archives(path)):
         folders = archive_dirs(path)
@@ -1402,6 +1408,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
         manifests += [verify_leftover(folder, trusted, verdict, remembered, covered)
                       for folder in prune_leftovers(env_dir)]
+        _say_strays(env_dir, verdict)
         verdict.findings += in_chain
         verify_chain(env_dir, verdict, nodes=nodes)
         manifests += verify_pruned(env_dir, trusted, verdict, covered=covered)[0]
@@ -1409,6 +1416,60 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         hashes |= {n.manifest_sha256 for n in nodes}
     _expected(path, expect, hashes, verdict)
     return verdict
+
+
+class EnvChain:
+    """An env's chain as read once — its archives' links, its pruned entries, which of its archives came before
+    signing began — for verifying its archives one at a time: prune verifies each it would remove, and each then
+    costs its own files, not every manifest of the env again. It is the env as it was when read."""
+
+    def __init__(self, env_dir: Path, trusted: Ed25519PublicKey | None = None) -> None:
+        self.env_dir, self.trusted = env_dir, trusted
+        self.entries = read_pruned(env_dir)
+        self.nodes = chain_nodes(env_dir)
+        self.covered = before_signing(env_dir, trusted, self.nodes)
+
+    def verify(self, path: Path, expect: tuple[str, ...] = ()) -> Verdict:
+        """One archive of the env (see `verify`): its files and seal, its links into and out of the chain, and the
+        pruned entry it links to."""
+        verdict = Verdict()
+        env_dir, trusted, nodes, covered = self.env_dir, self.trusted, self.nodes, self.covered
+        name = leftover_of(path)
+        manifest = verify_archive(path, trusted, verdict, name, covered)
+        if name:
+            verdict.notes.append(f"{path.name}: holds {name}, {_MOVED_ASIDE}")
+        own_ok = not verdict.findings
+        later: list[Node] = []
+        verify_chain(env_dir, verdict, only=path.name, nodes=nodes, later=later)
+        for node in later:
+            _later_link(path, node, trusted, own_ok, (manifest or {}).get("seal") is not None, verdict, covered)
+        previous = ((manifest or {}).get("previous") or {}).get("manifest_sha256")
+        if previous:  # pruned: the entry it links to is checked as the archive would be
+            verify_pruned(env_dir, trusted, verdict, only={previous}, covered=covered, entries=self.entries)
+            aside = next((n for n in nodes if n.manifest_sha256 == previous and (n.folder or "").startswith(PRUNING)),
+                         None)
+            if aside is not None:
+                verdict.notes.append(f"{path.name}: its previous archive {aside.archive} is in {aside.folder} (its "
+                                     f"manifest has the hash this one names), moved aside by a prune interrupted "
+                                     f"before {CHAIN} named it; run `opsverify prune` again to finish it")
+        if expect:  # a pruned archive counts only if its entry holds
+            _, accepted = verify_pruned(env_dir, trusted, Verdict(), covered=covered, entries=self.entries)
+            _expected(path, expect, {n.manifest_sha256 for n in nodes if n.folder is not None} | accepted, verdict)
+        return verdict
+
+
+def _say_strays(env_dir: Path, verdict: Verdict) -> None:
+    """A symlink under an archive's name is tampered, whatever it leads to (one to a folder is judged as an archive):
+    opsverify makes none, and once a folder is made where it leads, it stands for an archive. A file there is said
+    in a note: it changes no sealed evidence (a removed archive is found by the chain, or `--expect`)."""
+    for stray in _strays(env_dir):
+        if stray.is_symlink():
+            verdict.findings.append(Finding("tampered", stray.name, "a symlink under an archive's name, leading to no "
+                                            "archive folder (opsverify makes none; a folder made where it leads would "
+                                            "stand for an archive): remove it"))
+        else:
+            verdict.notes.append(f"{stray.name}: under an archive's name, but a file, not an archive folder: "
+                                 "nothing in it is verified (opsverify writes none; runs name their archives around it)")
 
 
 _MOVED_ASIDE = (f"moved aside by a prune interrupted before {CHAIN} named it: checked where it is, as one of the "

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import opsverify
 from opsverify import exitcodes, report, seal
@@ -517,3 +518,108 @@ def test_a_missing_extra_says_an_install_that_works(monkeypatch, call, missing, 
         call()
     said = str(raised.value)
     assert f'pip install "<opsverify checkout>[{extra}]"' in said and "'opsverify[" not in said, said
+
+
+# -- a folder option or an environment file that cannot be looked at: one line, exit 20, nothing written ------------
+def _small_project(tmp_path: Path):
+    from .project import Project
+
+    project = Project(tmp_path)
+    project.checklist("shop", """
+    - {id: H1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
+       params: {service: web, path: /health}}
+    - {id: M1, name: call, section: People, title: phone the vendor, family: manual, reason: a phone call}
+    """)
+    project.environment('systems: {shop: {services: {web: {url: "http://127.0.0.1:9"}}}}\n')
+    return project
+
+
+def _symlink_loop(root: Path) -> str:
+    (root / "loopd").symlink_to("loopd")
+    return "loopd"
+
+
+@pytest.mark.parametrize("flag", ["--environments-dir", "--checklists-dir", "--waivers-dir", "--reports-dir"])
+@pytest.mark.parametrize("spaced", [True, False], ids=["spaced", "equals"])
+@pytest.mark.parametrize("made, said", [
+    (_symlink_loop, "loopd: a loop of symbolic links"),
+    (lambda root: "a" * 300, f"{'a' * 80}… (300 characters): a name too long for the file system"),
+], ids=["loop", "long"])
+def test_a_folder_option_that_cannot_be_looked_at_is_one_line(tmp_path, flag, spaced, made, said):
+    project = _small_project(tmp_path)
+    value = made(tmp_path)
+    words = (flag, value) if spaced else (f"{flag}={value}",)
+    ran = project.run("-m", "postdeploy", "--env", "local", *words)
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert one_line(ran.done.stderr) == f"opsverify: {flag} {said}; name a folder"
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("make", [lambda path: path.mkdir(), lambda path: path.symlink_to("/etc"),
+                                  lambda path: path.symlink_to(path), lambda path: os.mkfifo(path)],
+                         ids=["folder", "link-to-folder", "link-loop", "fifo"])
+def test_an_environment_file_that_is_no_regular_file_stops_the_run_as_bad_input(tmp_path, make):
+    project = _small_project(tmp_path)
+    make(tmp_path / "environments" / "d.yaml")
+    ran = project.run("-m", "postdeploy", "--env", "d")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert one_line(ran.done.stderr).startswith("opsverify: environments/d.yaml: "), ran.done.stderr
+    assert "point it at a file" in ran.done.stderr and not (tmp_path / "reports").exists()
+
+
+def test_an_env_name_with_a_line_break_is_spelled_out(tmp_path):
+    ran = _small_project(tmp_path).run("-m", "postdeploy", "--env", "local\nx")
+    assert ran.code == exitcodes.UNKNOWN_ENV, ran.output[-3000:]
+    assert one_line(ran.done.stderr).startswith("opsverify: --env: 'local\\x0ax' is not an environment name")
+
+
+@pytest.mark.parametrize("args", [("-m", "daily"), ("-m", "postdeploy", "--item", "M1")], ids=["no-daily", "manual"])
+def test_a_run_that_selects_nothing_leaves_no_reports_folder(tmp_path, args):
+    ran = _small_project(tmp_path).run("--env", "local", *args)
+    assert ran.code == exitcodes.NO_CHECKS, ran.output[-3000:]
+    assert "no archive: no check was selected" in ran.output
+    assert not (tmp_path / "reports").exists(), sorted(map(str, (tmp_path / "reports").rglob("*")))
+
+
+def test_a_run_that_selects_nothing_keeps_a_reports_folder_it_did_not_make(tmp_path):
+    (tmp_path / "reports").mkdir()
+    ran = _small_project(tmp_path).run("--env", "local", "-m", "daily")
+    assert ran.code == exitcodes.NO_CHECKS, ran.output[-3000:]
+    assert (tmp_path / "reports").is_dir() and not list((tmp_path / "reports").iterdir())
+
+
+# -- --public-key: a small regular file, or one line ---------------------------------------------------------------
+def _memory_capped() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # a reader of all of a huge key file fails, not the box
+
+
+def _verify_with_key(reports: Path, key: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "opsverify", "verify", str(reports), "--public-key", str(key)],
+                          capture_output=True, text=True, timeout=60, preexec_fn=_memory_capped)
+
+
+@pytest.mark.parametrize("make, said", [
+    (os.mkfifo, "is not a regular file"),
+    (lambda path: path.touch() or os.truncate(path, 4 << 30),  # sparse: it takes no disk
+     "is larger than any public key file opsverify writes (64 KiB)"),
+    (lambda path: path.mkdir(), "is a folder, not a file"),
+], ids=["fifo", "huge", "folder"])
+def test_a_public_key_that_is_no_small_regular_file_is_one_line(reports, tmp_path, make, said):
+    """A FIFO would be waited on for ever, a huge file read whole (a MemoryError): neither is a key file."""
+    key = tmp_path / "key.pub"
+    make(key)
+    result = _verify_with_key(reports, key)
+    assert result.returncode == exitcodes.BAD_CONFIG, result.stderr
+    assert one_line(result.stderr) == (f"opsverify: --public-key {key}: {said}; give the file holding the ed25519 public "
+                                       "key (PEM, or 32 bytes in base64)")
+
+
+def test_a_public_key_reached_through_a_symlink_is_read(reports, tmp_path, capsys):
+    chained(reports / "local", ["20261125T104620Z_a"])
+    key = Ed25519PrivateKey.generate().public_key()
+    (tmp_path / "real.pub").write_text(seal.public_pem(key))
+    (tmp_path / "key.pub").symlink_to(tmp_path / "real.pub")  # as a secret mounted into a container is
+    code, out, _ = run(capsys, "verify", str(reports), "--public-key", str(tmp_path / "key.pub"))
+    assert code == exitcodes.BAD_SIGNATURE and "not signed, but a public key was given" in out, out

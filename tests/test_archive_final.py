@@ -1,0 +1,66 @@
+"""What a run's archive ends as: a name nothing else in the env folder has (a dangling symlink there too), a
+write failure that names the path it failed on, and no file larger than `verify` accepts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from opsverify import archive_writer, exitcodes, seal
+from opsverify.cli import main
+
+from .runbook import make_runbook
+
+
+def test_a_dangling_symlink_under_the_next_archives_name_is_stepped_around(tmp_path, capsys):
+    """All items passed, then the archive was lost ("Not a directory", exit 26): `os.replace` onto a symlink that
+    leads nowhere. Names taken by anything at all are taken."""
+    runbook = make_runbook(tmp_path)
+    runbook.env_dir.mkdir(parents=True)
+    now = dt.datetime.now(dt.timezone.utc)
+    planted = {f"{now + dt.timedelta(seconds=s):%Y%m%dT%H%M%SZ}_dl" for s in range(-5, 600)}
+    for name in planted:
+        (runbook.env_dir / name).symlink_to("/nonexistent")
+    result = runbook.run("--item", "S1", "--deploy-id", "dl")
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:] + result.stderr[-2000:]
+    (archive,) = runbook.archives()
+    assert re.fullmatch(r"\d{8}T\d{6}Z_dl-2", archive.name) and archive.name.removesuffix("-2") in planted
+    assert main(["verify", str(archive)]) == exitcodes.OK
+    assert main(["verify", str(runbook.env_dir)]) == exitcodes.TAMPERED  # the links are said
+    assert "a symlink under an archive's name" in capsys.readouterr().out
+
+
+def _file_size_limit(limit: int):
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_an_archive_not_written_names_the_path_it_failed_on(tmp_path):
+    runbook = make_runbook(tmp_path)
+    command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+               "postdeploy", "--reports-dir", str(runbook.reports)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, **runbook.variables()},
+                            preexec_fn=_file_size_limit(2048))
+    assert result.returncode == exitcodes.ARCHIVE, result.stdout[-3000:] + result.stderr[-3000:]
+    (line,) = [line for line in result.stdout.splitlines() if "archive not written" in line]
+    assert re.fullmatch(r"opsverify: archive not written: reports/fx/\.partial-[^/]+/[^:]+: File too large", line), line
+
+
+def test_the_writer_writes_no_file_larger_than_verify_hashes(tmp_path, monkeypatch):
+    assert archive_writer.FILE_LIMIT == 2 << 30 and seal.FILE_LIMIT == archive_writer.FILE_LIMIT
+    monkeypatch.setattr(archive_writer, "FILE_LIMIT", 8)
+    archive_writer.write_file(str(tmp_path / "at-the-limit"), b"x" * 8, replace=False)
+    with pytest.raises(OSError) as refused:
+        archive_writer.write_file(str(tmp_path / "over"), b"x" * 9, replace=False)
+    assert refused.value.errno == errno.EFBIG and not (tmp_path / "over").exists()

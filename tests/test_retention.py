@@ -1,0 +1,136 @@
+"""`opsverify prune` never turns an env that verifies into one that does not, reads each manifest of the env a
+bounded number of times however many archives it removes (it holds the env's lock while it works), and deletes
+beside an archive only the HTML report opsverify rendered of it.
+
+Every archive here is fabricated (files, hashes, manifest, links).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opsverify import exitcodes, report, seal
+
+from .test_cli_edges import chained, make_archive, one_line, run
+
+FILE_LIMIT = 2 << 30  # as archive_writer says: no archive opsverify writes holds a larger file
+
+
+@pytest.fixture
+def env_dir(tmp_path) -> Path:
+    folder = tmp_path / "reports" / "fx"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _verifies(capsys, path: Path) -> None:
+    code, out, _ = run(capsys, "verify", str(path))
+    assert code == exitcodes.OK, out
+
+
+def _first_opsverify_archive(env_dir: Path, name: str) -> Path:
+    """An archive as opsverify's first version sealed it: its manifest names neither itself nor a previous one."""
+    folder = env_dir / name
+    folder.mkdir()
+    results = (json.dumps({"env": "fx", "deploy_id": "local", "checks": []}, indent=2) + "\n").encode()
+    (folder / "results.json").write_bytes(results)
+    manifest = {"env": "fx", "deploy_id": "local", "suite_version": "0.1.0", "started": "2026-11-25T10:50:00Z",
+                "ended": "2026-11-25T10:50:05Z", "counts": {"passed": 0, "failed": 0}, "redactions_applied": 0,
+                "files": {"results.json": seal.sha256_bytes(results)}}
+    (folder / seal.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_pruning_an_archive_from_the_first_opsverify_keeps_the_chain_verifying(env_dir, capsys):
+    old = _first_opsverify_archive(env_dir, "20261125T105000Z_local")
+    make_archive(env_dir, "20261202T050000Z_new", old)
+    _verifies(capsys, env_dir)
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK and f"removed {old.name}" in out, out
+    _verifies(capsys, env_dir)
+    entry = json.loads((env_dir / seal.CHAIN).read_text(encoding="utf-8"))
+    assert entry["archive"] == old.name  # the name its folder had: its manifest names none
+
+
+def _manifest_reads(monkeypatch) -> list[str]:
+    """Every read of a manifest (an archive's, or one kept in .pruned/), by file name."""
+    reads: list[str] = []
+    read_regular = seal.read_regular
+
+    def counted(path, limit=None, what="file"):
+        if limit == seal.MANIFEST_LIMIT:
+            reads.append(Path(path).name)
+        return read_regular(path, limit, what)
+
+    monkeypatch.setattr(seal, "read_regular", counted)
+    return reads
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "prune"])
+def test_prune_reads_each_manifest_a_bounded_number_of_times(env_dir, capsys, monkeypatch, dry_run):
+    """It verifies each archive it would remove; the env's chain is read once for all of them, not once for each
+    (40 archives: some 1,000 reads, and 800 archives took minutes under the env's lock)."""
+    count = 40
+    chained(env_dir, [f"20261125T10{minute:02d}00Z_d{minute}" for minute in range(count)])
+    reads = _manifest_reads(monkeypatch)
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1", *(["--dry-run"] if dry_run else []))
+    monkeypatch.undo()
+    said = "fx: would remove 2026" if dry_run else "fx: removed 2026"
+    assert code == exitcodes.OK and sum(line.startswith(said) for line in out.splitlines()) == count - 1, out
+    # some four each: the env's order, its chain, the candidate, its verify
+    assert len(reads) <= 5 * count, f"{len(reads)} manifest reads for {count} archives"
+    _verifies(capsys, env_dir)
+
+
+def test_prune_leaves_an_html_file_opsverify_did_not_render_and_says_so(env_dir, capsys):
+    first, second, last = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b", "20261125T104622Z_c"])
+    foreign = env_dir / f"{first.name}.html"
+    foreign.write_text("the auditor's own notes\n", encoding="utf-8")
+    ours = env_dir / f"{second.name}.html"
+    ours.write_text(report.marked("<!DOCTYPE html><html><head><title>r</title></head><body></body></html>"),
+                    encoding="utf-8")
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK, out
+    assert seal.archive_dirs(env_dir) == [last]
+    assert foreign.read_text(encoding="utf-8") == "the auditor's own notes\n" and not ours.exists()
+    assert (f"fx: {first.name} removed, but {foreign.name} was left: it is not a report opsverify rendered "
+            "(prune deletes only its own)") in out, out
+    assert ours.name not in out
+    _verifies(capsys, env_dir)
+
+
+def test_prune_leaves_a_symlink_at_an_archives_report_name(env_dir, tmp_path, capsys):
+    first, last = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    target = tmp_path / "elsewhere.html"
+    target.write_text(report.marked("<html><head></head></html>"), encoding="utf-8")
+    link = env_dir / f"{first.name}.html"
+    link.symlink_to(target)
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK and link.is_symlink() and target.is_file(), out
+    assert f"{link.name} was left: it is not a report opsverify rendered" in out
+
+
+def test_prune_keeps_an_archive_with_a_file_larger_than_opsverify_writes_unhashed(env_dir, capsys):
+    first, last = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    with open(first / "results.json", "r+b") as handle:
+        handle.truncate(FILE_LIMIT + 1)  # sparse: it takes no disk
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK, out
+    assert (f"kept {first.name}: does not verify ({first.name}/results.json: is larger than any file opsverify "
+            "writes into an archive (2 GiB): not hashed") in out, out
+    assert seal.archive_dirs(env_dir) == [first, last]
+
+
+def test_prune_output_spells_every_character_of_a_name(env_dir, capsys):
+    first, last = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    (first / "results.json\u200b").write_text("x", encoding="utf-8")
+    (first / "x\nfx: 1 removed").write_text("x", encoding="utf-8")
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK, out
+    assert "results.json\\u200b: added after sealing" in out
+    assert [line for line in out.splitlines() if line.startswith("fx: ")] == out.splitlines()
+    assert out.splitlines()[-1] == "fx: 0 removed, 1 kept as evidence, the newest 1 kept"
+    one_line(f"{out.splitlines()[0]}\n")

@@ -1,0 +1,141 @@
+"""`opsverify verify` against archives made to mislead it: a manifest naming a field twice (JSON readers differ on
+which value they take), a listed file far larger than any opsverify writes, something not an archive folder under
+an archive's name, and file names that would print a line of their own, read as another name, or not print at all.
+
+Every archive here is fabricated (files, hashes, manifest, links).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from opsverify import exitcodes, seal
+
+from .test_cli_edges import chained, one_line, run
+from .test_retention import FILE_LIMIT
+
+
+@pytest.fixture
+def env_dir(tmp_path) -> Path:
+    folder = tmp_path / "reports" / "fx"
+    folder.mkdir(parents=True)
+    return folder
+
+
+# -- a manifest is read once, by one reader ----------------------------------------------------------------------
+def _name_twice(archive: Path, field: str, value: object) -> None:
+    """The manifest with `field` written a second time, right after its first, holding `value`."""
+    path = archive / seal.MANIFEST
+    fields = [f"{json.dumps(name)}: {json.dumps(said)}" for name, said in json.loads(path.read_bytes()).items()]
+    at = next(i for i, text in enumerate(fields) if text.startswith(f'"{field}": '))
+    fields.insert(at + 1, f"{json.dumps(field)}: {json.dumps(value)}")
+    path.write_text("{\n  " + ",\n  ".join(fields) + "\n}\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("field, value", [("previous", None), ("counts", {"passed": 1}), ("archive", "other")])
+def test_a_manifest_naming_a_field_twice_is_tampered(env_dir, capsys, field, value):
+    first, second = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    _name_twice(second, field, value)
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.TAMPERED, out
+    assert (f"tampered       {second.name}/manifest.json: not a manifest as opsverify writes it: holds "
+            f'"{field}" twice') in out
+    code, out, _ = run(capsys, "verify", str(second))
+    assert code == exitcodes.TAMPERED and f'holds "{field}" twice' in out, out
+
+
+def test_a_second_previous_does_not_start_a_second_chain_once_pruned(env_dir, capsys):
+    """`"previous": {A}` then `"previous": null`: one reader followed the link, the other the null; pruning the
+    env then made it two chain starts. Refused as it is read, it is one finding before and after."""
+    first, second = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    _name_twice(second, "previous", None)
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "0")
+    assert f"kept {second.name}: does not verify ({second.name}/manifest.json: not a manifest" in out, out
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.TAMPERED and "broken-chain" not in out, out
+
+
+# -- a listed file larger than any opsverify writes is not hashed --------------------------------------------------
+def test_a_listed_file_larger_than_opsverify_writes_is_tampered_and_not_hashed(env_dir, capsys, monkeypatch):
+    first, last = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    with open(first / "results.json", "r+b") as handle:
+        handle.truncate(FILE_LIMIT + 1)  # sparse: it takes no disk
+    hashed: list[str] = []
+    sha256_file = seal.sha256_file
+    monkeypatch.setattr(seal, "sha256_file", lambda path, *a, **k: hashed.append(Path(path).name)
+                        or sha256_file(path, *a, **k))
+    for path in (env_dir, first):
+        code, out, _ = run(capsys, "verify", str(path))
+        assert code == exitcodes.TAMPERED, out
+        assert (f"tampered       {first.name}/results.json: is larger than any file opsverify writes into an archive "
+                "(2 GiB): not hashed") in out
+    assert "results.json" in hashed  # the other archive's: the big one was looked at, and refused unread
+
+
+# -- what stands under an archive's name but is none ---------------------------------------------------------------
+def test_a_symlink_under_an_archives_name_is_tampered_whatever_it_leads_to(env_dir, tmp_path, capsys):
+    chained(env_dir, ["20261125T104620Z_a"])
+    (tmp_path / "a-file").write_text("x")
+    (env_dir / "20261125T104630Z_dl").symlink_to("/nonexistent")
+    (env_dir / "20261125T104631Z_dl").symlink_to(tmp_path / "a-file")
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.TAMPERED, out
+    for name in ("20261125T104630Z_dl", "20261125T104631Z_dl"):
+        assert (f"tampered       {name}: a symlink under an archive's name, leading to no archive folder (opsverify "
+                "makes none") in out
+
+
+def test_a_file_under_an_archives_name_is_said_and_a_report_is_not(env_dir, capsys):
+    (archive,) = chained(env_dir, ["20261125T104620Z_a"])
+    (env_dir / "20261125T104630Z_x").write_text("x")
+    (env_dir / f"{archive.name}.html").write_text("<html></html>")
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out
+    assert ("note           20261125T104630Z_x: under an archive's name, but a file, not an archive folder: nothing in "
+            "it is verified") in out
+    assert ".html" not in out
+
+
+# -- names are shown with every character they hold -----------------------------------------------------------------
+FAKE_OK = "OK: 5 archives of env fx verified: files, seals and chain hold"
+
+
+@pytest.fixture
+def odd_names(env_dir) -> Path:
+    first, second, third = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b", "20261125T104622Z_c"])
+    (second / f"x\n{FAKE_OK}").write_text("x")
+    (second / "results.json\u200b").write_text("x")
+    os.rename(third, env_dir / f"{third.name}\u200b")
+    return env_dir
+
+
+def test_verify_spells_out_what_a_name_holds(odd_names, capsys):
+    code, out, _ = run(capsys, "verify", str(odd_names))
+    assert code == exitcodes.TAMPERED, out
+    assert not [line for line in out.splitlines() if line.startswith("OK")], out
+    assert f"20261125T104621Z_b/x\\x0a{FAKE_OK}: added after sealing" in out
+    assert "tampered       20261125T104621Z_b/results.json\\u200b: added after sealing" in out
+    assert ("broken-chain   20261125T104622Z_c\\u200b: holds the archive sealed as 20261125T104622Z_c, not "
+            "20261125T104622Z_c\\u200b (renamed, or swapped with another)") in out
+    assert out.isascii()
+
+
+def test_verify_into_an_ascii_only_output_keeps_its_verdict(odd_names):
+    result = subprocess.run([sys.executable, "-m", "opsverify", "verify", str(odd_names)], capture_output=True,
+                            timeout=60, env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == exitcodes.TAMPERED, result.stderr.decode()
+    assert b"Traceback" not in result.stderr and b"results.json\\u200b: added after sealing" in result.stdout
+    assert result.stdout.decode("ascii").splitlines()[-1].startswith("NOT OK: ")
+
+
+def test_report_of_an_env_that_does_not_verify_spells_the_name_in_one_line(odd_names, capsys):
+    code, out, err = run(capsys, "report", str(odd_names))
+    assert code == exitcodes.TAMPERED and out == "", out
+    assert one_line(err).startswith(f"opsverify: {odd_names}: not rendered, the env does not verify: ")
+    assert "20261125T104621Z_b/results.json\\u200b: added after sealing" in err
