@@ -246,6 +246,16 @@ def database_url_problem(url: str) -> str | None:
     return None
 
 
+def _redis_url_problem(address: str) -> str | None:
+    """A Redis URL that says more than its evidence would show (a query option: another database, HELLO 3,
+    certificates unchecked): refused at load, as the redis families refuse it before connecting."""
+    if urlsplit(address.strip()).scheme not in ("redis", "rediss", "unix"):
+        return None
+    from .transports.redis import url_problem
+
+    return url_problem(address.strip())
+
+
 def address_problem(url: str) -> str | None:
     """What an HTTP or Redis client would misread in a service's or endpoint's URL, said without quoting it: a
     password holding an unescaped '#', '?' or '/' ends the address there, and its first part becomes the port
@@ -420,6 +430,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                      **{f"endpoints.{spelled(name)}": value for name, value in config.endpoints.items()}}
         for where, address in addresses.items():
             problem = address_problem(address) if isinstance(address, str) and address else None
+            if problem is None and isinstance(address, str) and where.startswith("endpoints."):
+                problem = _redis_url_problem(address)
             if problem:
                 raise ConfigError(f"{at}.{where}: {problem}")
         for service in config.services.values():

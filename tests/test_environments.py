@@ -306,6 +306,22 @@ def test_addresses_a_client_reads_are_kept(tmp_path, monkeypatch, address):
     assert env.model.systems["shop"].endpoints["redis"] == address
 
 
+@pytest.mark.parametrize("address, named", [
+    ("redis://:LongSecretPart9@127.0.0.1:6390/0?db=3", "db"),
+    ("rediss://:LongSecretPart9@127.0.0.1:6390/0?ssl_cert_reqs=none", "ssl_cert_reqs"),
+    ("redis://127.0.0.1:6390/0?protocol=3&client_name=x", "protocol, client_name"),
+    ("redis://127.0.0.1:6390/0/3", "not a database number"),
+])
+def test_a_redis_url_saying_more_than_its_evidence_is_refused_at_load(tmp_path, monkeypatch, address, named):
+    """redis-py would apply a query option over the checker's settings, unseen in the evidence: refused when the
+    environment loads (exit 20), as the redis families refuse it before connecting; never quoting a value."""
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {endpoints: {redis: \"${U}\"}}\n", variables={"U": address})
+    assert raised.value.exit_code == 20 and "\n" not in raised.value.message
+    assert "systems.shop.endpoints.redis: the URL's" in raised.value.message and named in raised.value.message
+    assert "LongSecret" not in raised.value.message and "none" not in raised.value.message.split("sets")[-1][:40]
+
+
 # -- <env>.secrets.env: every line read, or one line saying which is not ----------------------------
 @pytest.mark.parametrize("lines, said", [
     ("A=first-value-1\n# note\n\nA=second-value-2\n", "local.secrets.env: A is given twice (lines 1 and 4); keep one"),
