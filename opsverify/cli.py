@@ -3,7 +3,7 @@ and the auditor's tools for run archives.
 
     opsverify init [DIR] [--system NAME]       a minimal working checklist, environment and secrets example
     opsverify coverage [--system S] [--json]   items automated / manual (with reason)
-    opsverify faults                            the demo's named faults and the item ids each breaks
+    opsverify faults                            the demo's named faults: the item ids each fails, and leaves unchecked
     opsverify verify ARCHIVE|reports[/ENV] [--public-key FILE] [--expect SHA256]   files, signature, chain (0, 30-33)
     opsverify report ARCHIVE|reports/ENV [-o FILE] [--public-key FILE]   one offline HTML file next to the archive
     opsverify prune reports[/ENV] --keep N [--force] [--dry-run]   old clean archives go; the chain stays
@@ -64,11 +64,17 @@ def faults(args: argparse.Namespace) -> int:
         return exitcodes.DEMO
 
     every = {**FAULTS, **COMPONENT_FAULTS}
-    width = max(len(name) for name in every)
+    # what a fault fails, and apart from it what it leaves unchecked: an error proves the target stopped
+    # answering, not that a check catches the fault
+    fails = {name: ", ".join(sorted_ids(f.breaks)) or "-" for name, f in every.items()}
+    unchecked = {name: f"unchecked {', '.join(sorted_ids(f.unchecked))}" if f.unchecked else ""
+                 for name, f in every.items()}
+    widths = [max(map(len, column)) for column in (every, fails.values(), unchecked.values())]
     for name in sorted(every):
-        fault = every[name]
-        print(f"{name:<{width}}  breaks {', '.join(sorted_ids(fault.breaks)):<12} {fault.description}")
-    print(f"\n{len(every)} faults; switch one on with: python -m pytest --env demo --demo-fault NAME")
+        print(f"{name:<{widths[0]}}  fails {fails[name]:<{widths[1]}}  {unchecked[name]:<{widths[2]}}  "
+              f"{every[name].description}")
+    print(f"\n{len(every)} faults (fails: the items turn failed; unchecked: they end as error, not judged); "
+          "switch one on with: python -m pytest --env demo --demo-fault NAME")
     return 0
 
 
@@ -302,7 +308,8 @@ def parser() -> argparse.ArgumentParser:
     cov.add_argument("--system", action="append", default=[], metavar="SYSTEM", help="only this system (repeatable)")
     cov.add_argument("--json", action="store_true", help="the report as JSON (as in a run archive's coverage.json)")
     cov.set_defaults(run=coverage)
-    flt = commands.add_parser("faults", help="the demo deployment's named faults and the item ids each breaks")
+    flt = commands.add_parser("faults", help="the demo deployment's named faults: the item ids each fails, and those it"
+                                              " leaves unchecked")
     flt.set_defaults(run=faults)
     ver = commands.add_parser("verify", help="check an archive, reports/ENV or reports/: files, signature, chain; "
                                              "exit 0 or 30-33")

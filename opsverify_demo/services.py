@@ -31,7 +31,8 @@ from starlette.routing import Route
 class Switches:
     down: set[str] = field(default_factory=set)  # "system/service" answering 503
     slow_ms: dict[str, int] = field(default_factory=dict)
-    open_guards: set[str] = field(default_factory=set)  # "system/route" that forgot its auth check
+    # "system/route" that forgot its auth check, or "system/route:METHOD" whose handler of that method alone did
+    open_guards: set[str] = field(default_factory=set)
     broken: set[str] = field(default_factory=set)  # named misbehaviours, e.g. "commit-to-ship/db"
     webhook_failures: int = 0
 
@@ -102,11 +103,12 @@ def build(deployment) -> dict[tuple[str, str], Starlette]:
         return deployment.secrets[system][name]
 
     def guarded(system: str, route: str, name: str):
-        """An endpoint behind `Authorization: Bearer <secret>` (unless a fault opened it)."""
+        """An endpoint behind `Authorization: Bearer <secret>` (unless a fault opened it, or one method's handler)."""
 
         def wrap(handler):
             async def endpoint(request: Request) -> Response:
-                if f"{system}/{route}" not in switches.open_guards and not _bearer_ok(request, secret(system, name)):
+                opened = {f"{system}/{route}", f"{system}/{route}:{request.method}"} & switches.open_guards
+                if not opened and not _bearer_ok(request, secret(system, name)):
                     return JSONResponse({"error": "unauthorized"}, status_code=401)
                 return await handler(request)
 

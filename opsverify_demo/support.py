@@ -1,5 +1,5 @@
 """Small helpers the demo components share: a free port, a bounded wait, a parent-death signal,
-a progress line."""
+a progress line, a stand-in server."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import ctypes
 import os
 import signal
 import socket
+import socketserver
 import sys
+import threading
 import time
 from typing import Callable, Iterable
 
@@ -97,3 +99,23 @@ def say(text: str) -> None:
     """A progress line on stderr, worded like the suite's own (what a wait of more than a second is for)."""
     sys.stderr.write(f"opsverify: {text}\n")
     sys.stderr.flush()
+
+
+class StandIn(socketserver.ThreadingTCPServer):
+    """A small server on 127.0.0.1:`port`, in a thread of its own: it takes over the port of a server a fault stopped,
+    and answers in that server's protocol as the server does in a state the checks must fail (`handler` speaks)."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+    request_queue_size = 200  # socketserver's 5 lost connections under load (see components/clamd.py)
+
+    def __init__(self, port: int, handler: type[socketserver.BaseRequestHandler], name: str) -> None:
+        super().__init__(("127.0.0.1", port), handler)
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=name,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        self.thread.join(timeout=5)

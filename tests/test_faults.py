@@ -69,6 +69,8 @@ CAUGHT_ONLY_BY = {
     "stripe-events-empty": {"S9-newest-events-processed", "S10-no-errored-events"},
     "github-secret-stale": {"S16-github-cron-secret-rotated-monthly"},
     "audit-admin-event": {"T8-no-admin-events"},
+    "job-cancel-delete-open": {"S3-job-cancel-delete-requires-token"},
+    "normalize-post-open": {"T12-normalization-post-requires-admin"},
 }
 
 

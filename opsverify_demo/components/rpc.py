@@ -32,6 +32,7 @@ FIRST_SLOT = 312_000_000
 SLOT_SECONDS = 0.4
 FINALIZED_LAG = 32  # slots between the tip and the finalized slot
 API_VERSION = "2.1.16"
+PROVIDER_URL = "https://solana-mainnet.rpc-provider.example"  # what the app's env names; the key follows in the path
 
 
 @dataclass
@@ -40,6 +41,7 @@ class ChainState:
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)  # signature -> status object
     behind: int = 0  # getHealth answers -32005 when > 0
     block_times_missing: bool = False  # getBlockTime answers -32004
+    unsupported: set[str] = field(default_factory=set)  # methods answered -32601 Method not found
 
 
 def _status(slot: int, err: Any = None) -> dict[str, Any]:
@@ -81,7 +83,10 @@ class SolanaRpc:
         return {"DEMO_COMMIT_TO_SHIP_SOLANA_RPC_URL": self.url}
 
     def env_overrides(self) -> dict[tuple[str, str], dict[str, str]]:
-        return {(SYSTEM, "app"): {"SOLANA_RPC_URL": self.url, "ESCROW_FEE_PAYER_SECRET_KEY": self.fee_payer_secret}}
+        # the app's SOLANA_RPC_URL is the provider's public https URL, as in production (T5 refuses http and
+        # localhost); the environment's solana_rpc endpoint is this local node, standing in for that provider
+        return {(SYSTEM, "app"): {"SOLANA_RPC_URL": f"{PROVIDER_URL}/{self.token}",
+                                  "ESCROW_FEE_PAYER_SECRET_KEY": self.fee_payer_secret}}
 
     def reset(self) -> None:
         self.chain = copy.deepcopy(self.healthy)
@@ -146,7 +151,7 @@ class SolanaRpc:
             return _error(None, -32600, "Invalid request")
         rid, method, params = request.get("id"), request["method"], request.get("params") or []
         handler = getattr(self, f"_rpc_{method}", None)
-        if handler is None:
+        if handler is None or method in self.chain.unsupported:
             return _error(rid, -32601, "Method not found")
         try:
             return {"jsonrpc": "2.0", "result": handler(params), "id": rid}
@@ -240,6 +245,10 @@ def _no_block_time(deployment) -> None:
     _node(deployment).chain.block_times_missing = True
 
 
+def _no_latest_blockhash(deployment) -> None:
+    _node(deployment).chain.unsupported.add("getLatestBlockhash")
+
+
 def _drain_fee_payer(deployment) -> None:
     node = _node(deployment)
     node.chain.balances[node.fee_payer] = 5_000
@@ -263,6 +272,10 @@ def _underfund_escrow(deployment) -> None:
 FAULTS = [
     Fault("rpc-unhealthy", frozenset({"T5"}), "the Solana RPC node is 42 slots behind (getHealth -32005)", _unhealthy),
     Fault("rpc-no-block-time", frozenset({"T5"}), "getBlockTime answers -32004 Block not available", _no_block_time),
+    # getBlockTime's slot comes from getLatestBlockhash: without one, that item is unchecked
+    Fault("rpc-no-latest-blockhash", frozenset({"T5"}),
+          "the RPC provider does not support getLatestBlockhash (-32601 Method not found, as before Solana 1.9)",
+          _no_latest_blockhash, unchecked=frozenset({"T5"})),
     Fault("fee-payer-drained", frozenset({"T7"}), "the escrow fee payer holds 5000 lamports", _drain_fee_payer),
     Fault("admin-tx-failed", frozenset({"T13"}),
           "an admin release transaction failed on chain and another was never seen", _fail_admin_tx),
