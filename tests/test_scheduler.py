@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import secrets
 from types import SimpleNamespace
 
 import psycopg
@@ -409,6 +411,23 @@ def test_no_scheduler_seen_is_no_verdict_when_what_would_explain_it_was_not_read
     facts.pop(unread)
     outcome = _judge({"job": "nightly", "active": True}, facts)
     assert outcome.status is Status.ERROR and "was not read" in outcome.observed, outcome
+
+
+def test_a_scheduler_fact_read_as_text_cut_mid_secret_leaves_no_piece_of_it():
+    """Whether a scheduler runs, read as some text: quoted cut, with the message going on after the cut — the cut
+    is marked, so the redactor masks the piece of a secret the text held."""
+    from opsverify.secrets import Redactor
+
+    from .test_secret_forms import pieces_shown
+
+    echoed = f"tok{secrets.token_hex(16)}"
+    redactor = Redactor()
+    redactor.add(echoed)
+    facts = {**_facts(_job(1, "nightly", "0 5 * * *")), "scheduler_running": "r" * 20 + echoed}
+    outcome = _judge({"job": "nightly", "active": True}, facts).redacted(redactor)
+    assert outcome.status is Status.ERROR and "was not read" in outcome.observed, outcome
+    shown = f"{outcome.observed} {json.dumps(outcome.evidence)}"
+    assert "…" in outcome.observed and pieces_shown(echoed, shown) == [], shown
 
 
 @pytest.mark.parametrize("stored", ["0 5 * * jan", "0 5 mon * *", "0 5 * * sund", "0 5 * * su", "0 5 ? * 1",

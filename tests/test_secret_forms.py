@@ -673,3 +673,41 @@ def test_no_form_or_cut_of_a_secret_breaks_the_json_it_is_written_in(tmp_path):
     for written in (readable(document).decode(), json.dumps(document, indent=2), json.dumps(document)):
         cleaned = json.loads(redactor.text(written))
         assert cleaned["rows"] == document["rows"]
+
+
+# -- a target's text cut mid-secret, with words after the cut -------------------------------------------------
+def pieces_shown(secret: str, text: str) -> list[str]:
+    """Every piece of `secret` as long as the redactor's shortest masked run that `text` still shows."""
+    run = Redactor.MIN_RUN
+    return sorted({secret[at:at + run] for at in range(len(secret) - run + 1) if secret[at:at + run] in text})
+
+
+def _migrations_outcome(tool: str, answers: dict, **params):
+    from opsverify.families import migrations
+
+    from .kit import make_check
+
+    check = make_check("migrations", {"tool": tool, **params})
+    facts = {"history": {(tool, check.params.history_table.label): answers}, "repo": {}}
+    return migrations.judge(check, facts)
+
+
+@pytest.mark.parametrize("tool, answers, params", [
+    # a version no Flyway wrote, quoted (40 characters of it) in the middle of the message
+    ("flyway", lambda echoed: {"history": [{"installed_rank": 1, "version": "v" * 20 + echoed, "description": "d",
+                                            "type": "SQL", "script": "V1__d.sql", "checksum": 1, "success": True}]},
+     {"latest": "1"}),
+    # a lock granted "at" a text, not a time: its first 16 characters, then the fix
+    ("liquibase", lambda echoed: {"history": [], "lock": [{"locked": True, "lockedby": "ci",
+                                                           "lockgranted": "2026" + echoed}]},
+     {"none_failed": True}),
+], ids=["flyway-version", "liquibase-lock-time"])
+def test_a_history_value_cut_mid_secret_leaves_no_piece_of_it(tool, answers, params):
+    """A history row's text is cut where a message quotes it, and the message goes on after the cut: the cut is
+    marked, so the redactor masks the piece of a secret the row echoed."""
+    echoed = f"tok{random.token_hex(16)}"
+    redactor = Redactor()
+    redactor.add(echoed)
+    outcome = _migrations_outcome(tool, answers(echoed), **params).redacted(redactor)
+    shown = f"{outcome.observed} {json.dumps(outcome.evidence)}"
+    assert "…" in shown and pieces_shown(echoed, shown) == [], shown

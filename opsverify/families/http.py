@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from .. import display
 from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
 from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply
@@ -328,7 +329,7 @@ def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_L
         "request": f"{method} {url}",
         "status": reply.status,
         "elapsed_ms": reply.elapsed_ms,
-        "body_start": reply.text[:300],
+        "body_start": display.cut(reply.text, 300),  # marked: a secret cut there is masked
         **({"failure": reply.failure} if reply.failure else {}),
         **({"truncated_at_bytes": read_limit} if reply.truncated else {}),
         **({"after_reply": f"{reply.unasked_bytes} bytes no request asked for followed this reply on its connection, "

@@ -431,7 +431,7 @@ def _lamports(account: Any) -> int:
     """An account object's lamports; a bare number or an object without them is no account."""
     lamports = account.get("lamports") if isinstance(account, dict) else None
     if not _is_int(lamports):
-        raise ValueError(f"an account in another shape ({_json(account)[:120]}), not an object with integer lamports")
+        raise ValueError(f"an account in another shape ({_json(account)}), not an object with integer lamports")
     return lamports
 
 

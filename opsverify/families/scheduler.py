@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator, model_validator
 
+from ..display import cut
 from ..errors import GatherError, QueryFailed
 from ..outcome import Outcome, error, failed, passed
 from ._common import StrictParams
@@ -545,7 +546,7 @@ def _scheduler_unknown(facts: dict) -> str | None:
                 f" pg_stat_activity shows {viewer} only its own, as some providers do); grant pg_read_all_stats to"
                 f" {viewer}")
     if running is not True and running is not False:  # not read, or read as something else
-        return f"could not look: whether a pg_cron scheduler is connected was not read ({json.dumps(running)[:40]})"
+        return f"could not look: whether a pg_cron scheduler is connected was not read ({cut(json.dumps(running), 40)})"
     if running is False and (facts.get("others_hidden") is not False or facts.get("in_recovery") is not False):
         # none seen proves none runs only on a primary whose sessions the checker sees: neither may be assumed
         return ("could not look: no pg_cron scheduler session is seen, and whether the checker sees other sessions"

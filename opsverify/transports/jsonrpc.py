@@ -212,8 +212,8 @@ def _answer(item: Any) -> Answer:
 def _error(err: Any) -> RpcError:
     if isinstance(err, dict):
         code = err.get("code") if type(err.get("code")) is int else None
-        return RpcError(code, str(err.get("message", ""))[:MESSAGE_CHARS], err.get("data"))
-    return RpcError(None, json.dumps(err)[:200])
+        return RpcError(code, cut(str(err.get("message", "")), MESSAGE_CHARS), err.get("data"))
+    return RpcError(None, cut(json.dumps(err), 200))
 
 
 def _code_and_message(error: RpcError) -> str:
@@ -229,7 +229,7 @@ def _id(item: Any) -> int | None:
 def _one(reply: Any, index: int) -> list[Answer]:
     if isinstance(reply, dict) and _id(reply) != index and not _unread_id_error(reply):
         # an answer to another request is no answer to this one
-        return [Answer(error=RpcError(None, f"reply to another call (id {json.dumps(reply.get('id'))[:40]},"
+        return [Answer(error=RpcError(None, f"reply to another call (id {cut(json.dumps(reply.get('id')), 40)},"
                                             f" asked {index})"))]
     return [_answer(reply)]
 

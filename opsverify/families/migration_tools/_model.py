@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ...display import cut
 from .._common import quoted_parts, split_name
 
 MAX_FILE_BYTES = 16 << 20  # a migration larger than this is a data dump, not something we hash
@@ -165,4 +166,4 @@ def when(value: Any) -> str:
     """A timestamp for a message, to the minute."""
     if value is None:
         return "?"
-    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)[:16]
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else cut(str(value), 16)

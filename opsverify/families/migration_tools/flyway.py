@@ -22,6 +22,7 @@ import re
 import zlib
 from pathlib import Path
 
+from ...display import cut
 from ._model import (
     Applied, History, Query, RepoListing, RepoMigration, Table, clashes, read_bytes, relative, visible_files)
 
@@ -45,7 +46,7 @@ def canonical(label: str) -> str:
 
 def version_key(version: str) -> str:
     if not re.fullmatch(r"[0-9][0-9._]*", version):
-        raise ValueError(f"version {version[:40]!r} is not a Flyway version (digits separated by . or _)")
+        raise ValueError(f"version {cut(version, 40)!r} is not a Flyway version (digits separated by . or _)")
     parts = [int(p) for p in re.split(r"[._]", version) if p != ""]
     while len(parts) > 1 and parts[-1] == 0:
         parts.pop()
