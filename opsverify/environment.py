@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from . import families
 from .checklist import Check, _location, _read_yaml, _summarise, file_errors, shown
-from .display import spelled, visible
+from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
 
@@ -604,11 +604,11 @@ def _bad_dollar(text: str) -> str:
     if not text.startswith("${"):
         return f"a $ that starts no ${{NAME}}; {fix}"
     if "}" not in text:
-        return f"'{visible(text[:40])}' is never closed; add the }}"
+        return f"'{visible(cut(text, 40))}' is never closed; add the }}"
     inner = text[2:text.index("}")]
     if "$" in inner:
         return f"a default cannot hold another ${{…}} (${{A:-${{B}}}} is not read); {fix}"
-    return f"'${{{visible(inner[:40])}}}' is not a variable (a name is letters, digits and _); {fix}"
+    return f"'${{{visible(cut(inner, 40))}}}' is not a variable (a name is letters, digits and _); {fix}"
 
 
 def _load_raw(path: Path) -> dict:

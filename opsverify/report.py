@@ -646,7 +646,7 @@ def _row_shape(value: Any) -> dict[str, Any]:
     duration = row.get("duration_s")
     if duration is not None and not (isinstance(duration, int | float) and not isinstance(duration, bool)
                                      and math.isfinite(duration) and duration >= 0):
-        raise seal.Malformed(f'a row\'s "duration_s" is not a duration in seconds: {duration!r:.40}')
+        raise seal.Malformed(f'a row\'s "duration_s" is not a duration in seconds: {cut(repr(duration), 40)}')
     return row
 
 
@@ -658,4 +658,4 @@ def _epoch_ms(text: str | None) -> int:
     try:
         return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
     except (ValueError, OverflowError, OSError):  # no such time, or one beyond the calendar
-        raise seal.Malformed(f"its time {text!r:.40} is not an ISO 8601 time") from None
+        raise seal.Malformed(f"its time {cut(repr(text), 40)} is not an ISO 8601 time") from None
