@@ -221,16 +221,18 @@ class Archive:
         manifest = {**manifest, "redactions_applied": self.redactions,
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
         with seal.env_lock(self.env_dir):
-            final = self._final_name()
             head = seal.choose_head(self.env_dir, self.signing_key.public_key() if self.signing_key else None)
             self.chain_warning = head.warning
-            ordered = {"archive": final.name, "previous": head.link,  # these two first: a reader finds them at once
-                       **({"chain_warning": head.warning} if head.warning else {}), **manifest}
-            manifest_bytes = _json(ordered)
-            (self.partial / seal.MANIFEST).write_bytes(manifest_bytes)
-            if self.signing_key is not None:
-                (self.partial / seal.SIGNATURE).write_bytes(seal.signature_file(manifest_bytes, self.signing_key))
-            os.replace(self.partial, final)
+            while True:
+                final = self._final_name()
+                ordered = {"archive": final.name, "previous": head.link,  # these two first: a reader finds them at once
+                           **({"chain_warning": head.warning} if head.warning else {}), **manifest}
+                manifest_bytes = _json(ordered)
+                (self.partial / seal.MANIFEST).write_bytes(manifest_bytes)
+                if self.signing_key is not None:
+                    (self.partial / seal.SIGNATURE).write_bytes(seal.signature_file(manifest_bytes, self.signing_key))
+                if self._moved_to(final):
+                    break  # else the name was taken while the manifest was sealed: sealed again under the next
         self.final, self.completed = final, True
         self.manifest_sha256 = seal.sha256_bytes(manifest_bytes)
         self._release()
@@ -246,6 +248,22 @@ class Archive:
         if writer.failure is not None:
             raise writer.failure
         return set(self._early)
+
+    def _moved_to(self, final: Path) -> bool:
+        """Rename the sealed partial folder to `final`; False when something took that name since it was chosen
+        (the env lock keeps out runs, not a link made meanwhile). The name is claimed with mkdir first — atomic,
+        refused on anything there — and the folder renamed onto that empty claim."""
+        try:
+            os.mkdir(final)
+        except FileExistsError:
+            return False
+        try:
+            os.replace(self.partial, final)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.rmdir(final)  # the claim, still empty
+            raise
+        return True
 
     def _final_name(self) -> Path:
         """The first free name: one taken by anything at all (a symlink leading nowhere too) is taken, or the

@@ -630,7 +630,7 @@ def read_pruned(env_dir: Path, findings: list[Finding] | None = None) -> list[di
         if not line.strip():
             continue
         try:
-            entry = chain_entry_shape(parse_json(line))
+            entry = chain_entry_shape(parse_json(line, unique_names=True))  # one reading, as manifests
         except Malformed as exc:
             _found(findings, Finding("broken-chain", f"{where} line {number}", f"not a chain entry: {exc}"))
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
 import re
 import resource
@@ -64,3 +65,29 @@ def test_the_writer_writes_no_file_larger_than_verify_hashes(tmp_path, monkeypat
     with pytest.raises(OSError) as refused:
         archive_writer.write_file(str(tmp_path / "over"), b"x" * 9, replace=False)
     assert refused.value.errno == errno.EFBIG and not (tmp_path / "over").exists()
+
+
+def test_a_name_taken_while_the_manifest_is_sealed_is_stepped_around(tmp_path, monkeypatch):
+    """The env lock keeps out runs, not a link made between choosing the name and the rename (a race that lost a
+    finished run's archive, exit 26): the name is claimed atomically, and when it was taken meanwhile the archive
+    is sealed again under the next free name."""
+    from opsverify.archive import Archive
+    from opsverify.secrets import Redactor
+
+    from .test_archive_stream import _archive
+
+    archive = _archive(tmp_path, Redactor())
+    chosen = Archive._final_name
+
+    def taken_once_chosen(self):
+        final = chosen(self)
+        if not final.name.endswith("-2"):
+            final.symlink_to("/nonexistent")  # made after the name was chosen, before the rename
+        return final
+
+    monkeypatch.setattr(Archive, "_final_name", taken_once_chosen)
+    final = archive.complete({"results.json": b"{}"}, {})
+    assert final.name == "20261201T000000Z_d1-2" and final.is_dir() and not final.is_symlink()
+    assert json.loads((final / "manifest.json").read_text())["archive"] == final.name
+    assert (final.parent / "20261201T000000Z_d1").is_symlink()
+    assert main(["verify", str(final)]) == exitcodes.OK

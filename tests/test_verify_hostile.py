@@ -61,6 +61,21 @@ def test_a_second_previous_does_not_start_a_second_chain_once_pruned(env_dir, ca
     assert code == exitcodes.TAMPERED and "broken-chain" not in out, out
 
 
+def test_a_chain_entry_naming_a_field_twice_is_a_finding(env_dir, capsys):
+    """chain.jsonl is read as manifests are: a line naming "archive" twice (readers differ on which they take) is
+    a broken chain, not a line read by its last value."""
+    chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b", "20261125T104622Z_c"])
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK, out
+    chain = env_dir / "chain.jsonl"
+    lines = chain.read_text(encoding="utf-8").splitlines()
+    lines[-1] = lines[-1].replace('"archive": ', '"archive": "20990101T000000Z_fake", "archive": ', 1)
+    assert lines[-1].count('"archive"') == 2, lines
+    chain.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code != exitcodes.OK and "broken-chain" in out and 'holds "archive" twice' in out, out
+
+
 # -- a listed file larger than any opsverify writes is not hashed --------------------------------------------------
 def test_a_listed_file_larger_than_opsverify_writes_is_tampered_and_not_hashed(env_dir, capsys, monkeypatch):
     first, last = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
