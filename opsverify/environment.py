@@ -249,8 +249,8 @@ def database_url_problem(url: str) -> str | None:
 def _redis_url_problem(address: str) -> str | None:
     """A Redis URL that says more than its evidence would show (a query option: another database, HELLO 3,
     certificates unchecked): refused at load, as the redis families refuse it before connecting."""
-    if urlsplit(address.strip()).scheme not in ("redis", "rediss", "unix"):
-        return None
+    if "://" not in address or urlsplit(address.strip()).scheme not in ("redis", "rediss", "unix"):
+        return None  # host:port (a tcp endpoint on a host named redis), or no Redis URL
     from .transports.redis import url_problem
 
     return url_problem(address.strip())

@@ -300,7 +300,8 @@ def test_a_host_that_is_no_dns_name_is_refused_at_load(tmp_path, monkeypatch, fi
 
 @pytest.mark.parametrize("address", ["redis://:pw%23tail@127.0.0.1:6390/0", "unix:///run/redis.sock",
                                      "https://api.example.com/users/@me", "http://[::1]:8080/",
-                                     f"https://{'x' * 63}.example./", "https://bücher.example/"])
+                                     f"https://{'x' * 63}.example./", "https://bücher.example/", "redis:2525",
+                                     "unix:6379"])
 def test_addresses_a_client_reads_are_kept(tmp_path, monkeypatch, address):
     env = _load(tmp_path, monkeypatch, "  shop: {endpoints: {redis: \"${U}\"}}\n", variables={"U": address})
     assert env.model.systems["shop"].endpoints["redis"] == address
