@@ -125,9 +125,16 @@ def test_crawl_caps_the_number_of_scripts():
     fact = bundle.Crawl(PAGE, bundle.Params(service="app", max_assets=2))
     fact.enqueue([(f"{PAGE}assets/{n}.js", True) for n in range(5)] + [("https://cdn.example/x.js", True)])
     assert [u for u, _ in fact.queue] == [f"{PAGE}assets/0.js", f"{PAGE}assets/1.js"]
-    assert fact.incomplete == ["more than 2 scripts (max_assets); the rest not scanned",
+    assert fact.incomplete == ["more than 2 scripts (max_assets); the rest not scanned: raise the item's max_assets"
+                               " (at most 500)",
                                "https://cdn.example/x.js: on another origin, not fetched (if it is no script of the"
                                " app's, declare its origin in third_party)"]
+
+
+def test_more_scripts_than_the_ceiling_of_max_assets_says_so():
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app", max_assets=500))
+    fact.enqueue([(f"{PAGE}assets/{n}.js", True) for n in range(501)])
+    assert fact.incomplete == ["more than 500 scripts (max_assets, at its ceiling of 500); the rest not scanned"]
 
 
 def test_crawl_tells_page_assets_from_guessed_references():
@@ -597,6 +604,7 @@ def test_only_the_first_base_with_an_href_counts_and_only_for_what_follows_it():
     ("text/html; charset=utf-8", "console.log(1)"),
     (None, "\n  <!DOCTYPE html><html><body>app</body></html>"),  # no type: by how it starts, as a browser sniffs
     (None, "<html lang=en><title>App</title>"),
+    (None, "<!-- built by vite -->\n<!DOCTYPE html><html><body>app</body></html>"),  # a comment before the page
 ])
 def test_a_script_answered_with_a_page_is_no_script_scanned(kind, body):
     """An SPA answers its index page, 200, for any path: a script resolved to a path that is not there gets a
@@ -613,13 +621,24 @@ def test_a_script_answered_with_a_page_is_no_script_scanned(kind, body):
     assert len(fact.incomplete) == 1
 
 
+LEGACY_JS = f'<!-- hide from old browsers\nvar k="{SERVICE}";\n//-->'  # JavaScript reads `<!--` as `//`
+
+
 @pytest.mark.parametrize("kind, body", [(JS, "<!doctype html>"), (None, "console.log('<html>')"),
-                                        (None, "<!--x-->\nconsole.log(1)")])
+                                        (None, "<!--x-->\nconsole.log(1)"), (None, LEGACY_JS),
+                                        (None, "<!-- a -->\n<!-- b -->\nconsole.log('<html>')")])
 def test_a_script_is_read_as_a_script_when_nothing_says_page(kind, body):
     headers = {"content-type": kind} if kind else {}
     fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
     fact.take(f"{PAGE}main.js", Reply(200, 1, headers, content=body.encode()), certain=True)
     assert fact.scanned == ["/main.js"] and fact.incomplete == []
+
+
+def test_a_key_in_a_script_that_starts_with_an_html_comment_fails():
+    """A script sent without a type that starts `<!--` (a legacy script hiding itself from old browsers) is a
+    script: JavaScript reads the line as a comment, and the key after it is shipped."""
+    outcome = served({"/": (HTML, '<html><script src="/legacy.js"></script></html>'), "/legacy.js": (None, LEGACY_JS)})
+    assert outcome.status is Status.FAILED and outcome.observed.endswith("in /legacy.js"), outcome.observed
 
 
 def test_a_deep_route_whose_script_resolves_to_the_fallback_page_is_not_passed():

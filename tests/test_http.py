@@ -39,6 +39,8 @@ def judge(params: dict, answer: Reply):
 DOCS = ('{"documents": [{"id": 1}],'
         ' "meta": {"count": 3, "ratio": 0.5, "next": null, "name": "x", "ok": true, "page": {}}}')
 
+DOTTED = '{"status": "ok", "checks": {"db.ping": "ok"}}'  # a key that holds a dot
+
 CASES = [
     # status: stated, or the default any 2xx — judged either way and shown in expected
     ({}, reply(200), Status.PASSED, "status 200", "GET /h answers 2xx (default status)"),
@@ -97,16 +99,30 @@ CASES = [
     ({"json": {"db": True}}, reply(200, '{"db": {"ok": true}}'), Status.FAILED, 'db = {"ok": true}', ""),
     ({"json": {"tags": [True]}}, reply(200, '{"tags": [1]}'), Status.FAILED, "tags = [1]", ""),
     ({"json": {"w.*": 0}}, reply(200, '{"w": {"a": 0, "b": {"c": 0}, "d": {}}}'), Status.PASSED, "", ""),
-    # a lying target cannot choose which of two values for one field is judged: every one must hold
-    ({"json": {"a.b": True}}, reply(200, '{"a": {"b": false}, "a.b": true}'), Status.FAILED, "a.b = false", ""),
-    ({"json": {"a.b": True}}, reply(200, '{"a.b": true, "a": {"b": false}}'), Status.FAILED, "a.b = false", ""),
-    # a path is keys through objects, for `json` as for json_has: a key holding a dot is one key, not a path
-    ({"json": {"db.latency_ms": 1}}, reply(200, '{"db.latency_ms": 1}'), Status.FAILED,
-     "JSON field db.latency_ms is missing", ""),
-    ({"json_has": ["db.latency_ms"]}, reply(200, '{"db.latency_ms": 1}'), Status.FAILED,
-     "JSON field db.latency_ms is missing", ""),
-    ({"json": {"db.*": 1}}, reply(200, '{"db.latency_ms": 1}'), Status.FAILED, "no JSON field matches db.*", ""),
-    ({"json": {"db.*": 1}}, reply(200, '{"db": {"a.b": 1, "c": {"d": 1}}, "db.x": 2}'), Status.PASSED, "", ""),
+    # a path is keys through objects whose names, joined by dots, are the path — for `json` as for json_has,
+    # json_min and json_max: a key may hold a dot (`checks` then `db.ping`)
+    ({"json": {"checks.db.ping": "ok"}}, reply(200, DOTTED), Status.PASSED, "", ""),
+    ({"json": {"checks.db.ping": "ok"}}, reply(200, '{"checks": {"db.ping": "down"}}'), Status.FAILED,
+     'checks.db.ping = "down"', ""),
+    ({"json_has": {"checks.db.ping": "string"}}, reply(200, DOTTED), Status.PASSED, "", ""),
+    ({"json_max": {"db.latency_ms": 500}, "json_min": {"db.latency_ms": 1}}, reply(200, '{"db.latency_ms": 3}'),
+     Status.PASSED, "", ""),
+    ({"json_max": {"db.latency_ms": 500}}, reply(200, '{"db.latency_ms": 900}'), Status.FAILED, "db.latency_ms = 900",
+     ""),
+    ({"json_has": ["checks.db.ping"]}, reply(200, '{"checks": {"db": {}, "db.pong": 1}}'), Status.FAILED,
+     "JSON field checks.db.ping is missing", ""),
+    # a path the body holds two ways names two fields: a lying target would choose which is judged
+    ({"json": {"a.b": True}}, reply(200, '{"a": {"b": false}, "a.b": true}'), Status.ERROR,
+     'could not look: JSON path a.b is ambiguous: the body holds both "a" → "b" and "a.b"', ""),
+    ({"json": {"a.b": True}}, reply(200, '{"a.b": true, "a": {"b": true}}'), Status.ERROR, "a.b is ambiguous", ""),
+    ({"json_has": ["checks.db.ping"]}, reply(200, '{"checks": {"db.ping": 1, "db": {"ping": 1}}}'), Status.ERROR,
+     'JSON path checks.db.ping is ambiguous: the body holds both "checks" → "db" → "ping" and '
+     '"checks" → "db.ping"', ""),
+    ({"json_max": {"a.b": 5}}, reply(200, '{"a.b": 1, "a": {"b": 1}}'), Status.ERROR, "a.b is ambiguous", ""),
+    # a glob matches each field whose keys, joined by dots, it matches: each must hold, so none is chosen
+    ({"json": {"db.*": 1}}, reply(200, '{"db.latency_ms": 1}'), Status.PASSED, "", ""),
+    ({"json": {"db.*": 1}}, reply(200, '{"db": {"a.b": 1, "c": {"d": 1}}, "db.x": 2}'), Status.FAILED, "db.x = 2", ""),
+    ({"json": {"a.*": 1}}, reply(200, '{"a": {"b": 1}, "a.b": 2}'), Status.FAILED, "a.b = 2", ""),
     ({"json": {"ok": True}}, reply(200, '{"ok": false, "ok": true}'), Status.ERROR,
      'its JSON was not judged: a JSON object names the key "ok" twice', ""),
     ({"json": {"ok": True}}, reply(200, '{"a":' * 5000 + "1" + "}" * 5000), Status.ERROR,
@@ -362,6 +378,7 @@ def test_a_status_that_is_no_reply_is_said_plainly(reply, said):
 
 # -- a body that starts with a byte-order mark ---------------------------------------------------------
 ERROR_TEXT = "Database connection failed"
+UTF32_PAGE = '{"status":"ok","note":"Database connection failed"}'
 
 
 @pytest.mark.parametrize("body, content_type, params, status, seen", [
@@ -381,8 +398,24 @@ ERROR_TEXT = "Database connection failed"
     # what the BOM's encoding cannot read proves no absence
     (codecs.BOM_UTF16_LE + "all good".encode("utf-16-le") + b"\xff", "text/plain", {"body_excludes": ["failed"]},
      Status.ERROR, "the body could not be read as utf-16-le (its byte-order mark)"),
+    # UTF-32LE's mark starts with UTF-16LE's: the longer mark is taken where UTF-32 reads the body (or is declared)
+    (codecs.BOM_UTF32_LE + UTF32_PAGE.encode("utf-32-le"), "application/json; charset=utf-32",
+     {"body_excludes": [ERROR_TEXT]}, Status.FAILED, f"body contains '{ERROR_TEXT}'"),
+    (codecs.BOM_UTF32_LE + '{"status":"ok"}'.encode("utf-32-le"), "application/json; charset=utf-32",
+     {"json": {"status": "ok"}}, Status.PASSED, "status 200"),
+    (codecs.BOM_UTF32_LE + UTF32_PAGE.encode("utf-32-le"), "application/json",
+     {"body_excludes": [ERROR_TEXT]}, Status.FAILED, f"body contains '{ERROR_TEXT}'"),
+    (codecs.BOM_UTF32_BE + UTF32_PAGE.encode("utf-32-be"), "text/plain",
+     {"body_excludes": [ERROR_TEXT]}, Status.FAILED, f"body contains '{ERROR_TEXT}'"),
+    # declared UTF-32 that UTF-32 cannot read proves no absence
+    (codecs.BOM_UTF32_LE + "all good".encode("utf-32-le") + b"\xff\xff", "text/plain; charset=utf-32",
+     {"body_excludes": ["failed"]}, Status.ERROR, "the body could not be read as utf-32-le (its byte-order mark)"),
+    # nor does a UTF-16 reading full of NUL characters (UTF-32 cut short, read as UTF-16): no text is in it to find
+    (codecs.BOM_UTF32_LE + "all good".encode("utf-32-le") + b"\xff\xff", "text/plain",
+     {"body_excludes": ["failed"]}, Status.ERROR, "holds NUL characters"),
 ], ids=["utf16le-no-charset", "utf16be-over-latin1", "utf8-over-utf16", "utf8-json", "utf16le-json-declared",
-        "utf16le-json-error", "utf16le-broken"])
+        "utf16le-json-error", "utf16le-broken", "utf32le-declared-error-page", "utf32le-declared-json",
+        "utf32le-undeclared", "utf32be-undeclared", "utf32le-declared-broken", "utf16le-full-of-nul"])
 def test_a_byte_order_mark_says_how_the_body_reads(body, content_type, params, status, seen):
     with KeepAliveHttp({("GET", "/page"): raw_reply(200, body, content_type)}) as server:
         (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)

@@ -18,7 +18,7 @@ params:
   service: app
   path: /                           # the page that loads the app
   forbidden_roles: [service_role]   # default
-  max_assets: 40                    # scripts fetched at most; more means "could not look at all"
+  max_assets: 40                    # scripts fetched at most (MAX_ASSETS; a build's lazy chunks count); more: error
   max_asset_bytes: 10000000         # at most MAX_ASSET_BYTES; a larger asset is not scanned to the end
   allow_empty: false                # a page that loads no script file is an error unless this is true
 ```
@@ -63,6 +63,7 @@ LEARNS_SECRETS = True  # a key found in the scripts: the engine reports no item 
 
 PAGE_LIMIT = 2 * 1024 * 1024
 MAX_ROUNDS = 6  # page -> entry scripts -> their chunks -> ...
+MAX_ASSETS = 500  # max_assets' ceiling: scripts one item fetches (a build's lazy chunks count)
 # Memory: scripts are fetched REQUESTS_AT_ONCE at a time and kept as bytes only until scanned, so at most 16 bodies
 # of max_asset_bytes are held at once (256 MiB at this cap, 160 MB at the default), and one more view of the asset
 # being scanned when it is in UTF-16 or UTF-32.
@@ -129,9 +130,12 @@ CHUNK_URL_SET = re.compile(rb"\.u\s*+=(?!=)\s*+(?=function\b|\(?\s*+" + _ID + rb
 # `e.name==="ChunkLoadError"` only compares), or the unminified setter
 WEBPACK_LOADER = re.compile(rb"""\.name\s*+=\s*+["']ChunkLoadError["']|__webpack_require__\.u\s*+=""")
 # WHATWG MIME sniffing's patterns for an HTML document sent without a type: after whitespace, one of these tags (in
-# any case) ended by a space or ">"
-HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*+<(?i:!doctype html|html|head|script|iframe|h1|div|font|table"
-                        rb"|a|style|title|b|body|br|p|!--)[ >]")
+# any case) ended by a space or ">" — each a syntax error at a script's start, so no script a browser runs begins
+# with one. Sniffing's `<!--` is not among them: JavaScript reads it as a line comment (a legacy script's
+# `<!-- hide from old browsers`); a comment is passed over, closed, and what follows it must be such a tag.
+_HTML_COMMENT = rb"<!--(?:[^-]++|-(?!->))*+-->"
+HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?(?:[\t\n\x0c\r ]*+" + _HTML_COMMENT + rb")*+[\t\n\x0c\r ]*+"
+                        rb"<(?i:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p)[ >]")
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    HTML_START)  # what runs on a target's bytes
 
@@ -147,7 +151,7 @@ class Params(StrictParams):
     service: str
     path: UrlPath = "/"
     forbidden_roles: list[str] = Field(default=["service_role"], min_length=1)
-    max_assets: int = Field(default=40, ge=1, le=500)
+    max_assets: int = Field(default=40, ge=1, le=MAX_ASSETS)
     max_asset_bytes: int = Field(default=10_000_000, ge=1024, le=MAX_ASSET_BYTES)
     allow_empty: bool = False  # a page without script files passes (else: error, nothing was scanned)
     # origins whose scripts the runbook declares not the app's (`https://js.stripe.com`): named in the evidence,
@@ -571,7 +575,7 @@ class Crawl:
                     # app's: named in the evidence, neither fetched nor an error
                     self.mentioned.append(url)
             elif self.fetched >= self.params.max_assets:
-                note = f"more than {self.params.max_assets} scripts (max_assets); the rest not scanned"
+                note = _over_max_assets(self.params.max_assets)
                 if note not in self.incomplete:
                     self.incomplete.append(note)
             else:
@@ -620,6 +624,14 @@ class Crawl:
                                    " not fetched")
         if self.queue:
             self.incomplete.append(f"imports nested deeper than {MAX_ROUNDS} levels not scanned")
+
+
+def _over_max_assets(most: int) -> str:
+    """An app with more scripts than the item fetches (a webpack or Next.js build's lazy chunks count), and the fix."""
+    if most < MAX_ASSETS:
+        return (f"more than {most} scripts (max_assets); the rest not scanned: raise the item's max_assets"
+                f" (at most {MAX_ASSETS})")
+    return f"more than {most} scripts (max_assets, at its ceiling of {MAX_ASSETS}); the rest not scanned"
 
 
 def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:

@@ -12,7 +12,7 @@ import fnmatch
 import json
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Iterator, Literal
 from urllib.parse import quote
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -198,23 +198,49 @@ def flatten(data: Any) -> list[tuple[tuple[str, ...], Any]]:
     return found
 
 
-def _glob_name(keys: tuple[str, ...]) -> str:
-    """A field's keys as a glob reads them: joined by dots, a dot inside a key read as no dot (NUL), so that a
-    glob's dots are steps through objects, as a path's are (`db.*` is what lies under `db`, not a key `db.x`)."""
-    return ".".join(key.replace(".", "\0") for key in keys)
-
-
 _MISSING = object()
 
 
+class AmbiguousPath(ValueError):
+    """A dotted path the body holds two ways (`{"a": {"b": 1}, "a.b": 2}`): which field it names is the body's
+    choice, so neither is judged."""
+
+
+def resolutions(document: Any, path: str, most: int = 2) -> list[tuple[tuple[str, ...], Any]]:
+    """Up to `most` ways to read a dotted path as keys through objects that the body holds, each with its value: a
+    key may hold a dot, so `checks.db.ping` is `checks` then `db.ping`, or `checks`, `db`, `ping`. Walked without
+    recursion, each value of the body at most once (its keys from the top say how much of the path it took)."""
+    parts = path.split(".")
+    found: list[tuple[tuple[str, ...], Any]] = []
+    stack: list[tuple[tuple[str, ...], Any, int]] = [((), document, 0)]
+    while stack and len(found) < most:
+        keys, value, start = stack.pop()
+        if start == len(parts):
+            found.append((keys, value))
+        elif isinstance(value, dict):
+            for end in range(len(parts), start, -1):  # the longest key pushed first: keys split at every dot come first
+                key = ".".join(parts[start:end])
+                if key in value:
+                    stack.append(((*keys, key), value[key], end))
+    return found
+
+
 def lookup(document: Any, path: str) -> Any:
-    """The value at a dotted path through JSON objects, or _MISSING."""
-    value = document
-    for key in path.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return _MISSING
-        value = value[key]
-    return value
+    """The value at a dotted path through JSON objects, or _MISSING; AmbiguousPath when the body holds it two ways."""
+    found = resolutions(document, path)
+    if len(found) > 1:
+        ways = " and ".join(" → ".join(json.dumps(key) for key in keys) for keys, _ in found)
+        raise AmbiguousPath(f"JSON path {path} is ambiguous: the body holds both {ways}")
+    return found[0][1] if found else _MISSING
+
+
+def _values(document: Any, paths: Iterable[str], unknown: list[str]) -> Iterator[tuple[str, Any]]:
+    """Each path with its value (or _MISSING); a path the body holds two ways is said in `unknown` and skipped."""
+    for path in paths:
+        try:
+            yield path, lookup(document, path)
+        except AmbiguousPath as exc:
+            unknown.append(str(exc))
 
 
 def same(value: Any, wanted: Any) -> bool:
@@ -275,44 +301,44 @@ def _glob(path: str) -> bool:
     return any(ch in path for ch in "*?[")
 
 
-def json_problems(document: Any, expected: dict[str, Any]) -> list[str]:
+def json_problems(document: Any, expected: dict[str, Any], unknown: list[str]) -> list[str]:
     """Each path's value equals the wanted one; an object or list must equal it whole. A path is read as `lookup`
-    reads it (json_has's, json_max's): keys through objects, so a key holding a dot (`{"db.ms": 1}`) is no
-    `db.ms`. A glob matches every value that is not an object, each of which must equal the wanted one (its `*`
-    crosses dots: `w.*` means every field anywhere under `w`)."""
+    reads it (json_has's, json_max's): keys through objects whose names, joined by dots, are the path. A glob
+    matches every value that is not an object whose keys, joined so, it matches — each of which must equal the
+    wanted one, so a body holding one path two ways chooses nothing (its `*` crosses dots: `w.*` means every field
+    anywhere under `w`)."""
     problems = []
-    flat = flatten(document) if any(map(_glob, expected)) else []
+    for path, value in _values(document, [path for path in expected if not _glob(path)], unknown):
+        if value is _MISSING:
+            problems.append(f"JSON field {path} is missing")
+        elif not same(value, expected[path]):
+            problems.append(f"{path} = {shown(value)}")
+    flat = [(".".join(keys), value) for keys, value in flatten(document)] if any(map(_glob, expected)) else []
     for path, wanted in expected.items():
         if not _glob(path):
-            value = lookup(document, path)
-            if value is _MISSING:
-                problems.append(f"JSON field {path} is missing")
-            elif not same(value, wanted):
-                problems.append(f"{path} = {shown(value)}")
             continue
-        matches = [(".".join(keys), value) for keys, value in flat
-                   if not isinstance(value, dict) and fnmatch.fnmatchcase(_glob_name(keys), path)]
+        matches = [(name, value) for name, value in flat
+                   if not isinstance(value, dict) and fnmatch.fnmatchcase(name, path)]
         if not matches:
             problems.append(f"no JSON field matches {path}")
-        problems += [f"{key} = {shown(value)}" for key, value in matches if not same(value, wanted)]
+        problems += [f"{name} = {shown(value)}" for name, value in matches if not same(value, wanted)]
     return problems
 
 
-def json_has_problems(document: Any, types: dict[str, str | None]) -> list[str]:
+def json_has_problems(document: Any, types: dict[str, str | None], unknown: list[str]) -> list[str]:
     problems = []
-    for path, wanted in types.items():
-        value = lookup(document, path)
+    for path, value in _values(document, types, unknown):
         if value is _MISSING:
             problems.append(f"JSON field {path} is missing")
-        elif wanted is not None and (why := type_problem(value, wanted)):
+        elif types[path] is not None and (why := type_problem(value, types[path])):
             problems.append(f"{path} {why}")
     return problems
 
 
-def json_bound_problems(document: Any, bounds: dict[str, float], *, upper: bool) -> list[str]:
+def json_bound_problems(document: Any, bounds: dict[str, float], unknown: list[str], *, upper: bool) -> list[str]:
     problems = []
-    for path, bound in bounds.items():
-        value = lookup(document, path)
+    for path, value in _values(document, bounds, unknown):
+        bound = bounds[path]
         if value is _MISSING:
             problems.append(f"JSON field {path} is missing")
         elif json_type(value) != "number":
@@ -374,10 +400,12 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             except ValueError:
                 problems.append("body is not JSON")
             else:
-                problems += json_problems(document, p.json_fields) if p.json_fields else []
-                problems += json_has_problems(document, p.json_types)
-                problems += json_bound_problems(document, p.json_min, upper=False)
-                problems += json_bound_problems(document, p.json_max, upper=True)
+                ambiguous: list[str] = []
+                problems += json_problems(document, p.json_fields, ambiguous)
+                problems += json_has_problems(document, p.json_types, ambiguous)
+                problems += json_bound_problems(document, p.json_min, ambiguous, upper=False)
+                problems += json_bound_problems(document, p.json_max, ambiguous, upper=True)
+                unknown += dict.fromkeys(ambiguous)  # a path two rules name is said once
     for text in p.body_includes:
         if text in reply.text:
             continue

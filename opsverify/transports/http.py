@@ -374,7 +374,7 @@ def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) ->
     no charset reads cleanly is shown with U+FFFD in place of what could not be read; in UTF-8 that hides nothing else
     (it reads on at the next character), in another charset it may hide anything: absence is then unproven
     (`misread`)."""
-    marked = _byte_order_mark(body)
+    marked = _byte_order_mark(body, charset, complete)
     if marked is not None:
         return _read_marked(bytes(body[len(marked[0]):]), marked[1], complete)
     text = decoded(body, charset)
@@ -392,25 +392,44 @@ def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) ->
     return text, "" if codec.name == "utf-8" else f"the body could not be read as {cut(charset, 40)}"
 
 
-# the byte-order marks browsers read (WHATWG Encoding, "decode"); UTF-32LE's starts with UTF-16LE's and reads as it
+# the byte-order marks browsers read (WHATWG Encoding, "decode"), and UTF-32's, longest first: UTF-32LE's starts
+# with UTF-16LE's, so a UTF-32 page read by the shorter mark is every other character a NUL
+_UTF32_MARKS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"))
 _BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
-def _byte_order_mark(body: bytes | bytearray) -> tuple[bytes, str] | None:
+def _byte_order_mark(body: bytes | bytearray, charset: str, complete: bool) -> tuple[bytes, str] | None:
     """The byte-order mark a body starts with, and the encoding it names: as browsers read a body, it overrides the
     declared charset (an error page in UTF-16 need declare none), and JSON may start with one (RFC 8259 lets a
-    reader ignore it)."""
+    reader ignore it). Browsers know no UTF-32: its mark is taken where the header declares UTF-32 or UTF-32 reads
+    the body cleanly — which UTF-16 text (whose every other unit would have to be a NUL) never does."""
+    for mark, name in _UTF32_MARKS:
+        if not body.startswith(mark):
+            continue
+        if _declares_utf32(charset) or _strict(body[len(mark):], name, complete) is not None:
+            return mark, name
     return next(((mark, name) for mark, name in _BYTE_ORDER_MARKS if body.startswith(mark)), None)
+
+
+def _declares_utf32(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name.startswith("utf-32")
+    except (LookupError, ValueError):  # no codec of that name: nothing is declared
+        return False
 
 
 def _read_marked(rest: bytes, encoding: str, complete: bool) -> tuple[str, str]:
     """A body after its byte-order mark, in the encoding the mark names; what that cannot read proves no absence
-    (in UTF-8 a stray byte hides nothing else)."""
+    (in UTF-8 a stray byte hides nothing else), nor does UTF-16 that reads as NUL characters: no text has them, but
+    UTF-32 read as UTF-16 (its mark starts as UTF-16LE's) is every other character a NUL, and its words are not
+    found in it."""
     text = _strict(rest, encoding, complete)
-    if text is not None:
-        return text, ""
-    return (rest.decode(encoding, errors="replace"),
-            "" if encoding == "utf-8" else f"the body could not be read as {encoding} (its byte-order mark)")
+    if text is None:
+        return (rest.decode(encoding, errors="replace"),
+                "" if encoding == "utf-8" else f"the body could not be read as {encoding} (its byte-order mark)")
+    if encoding.startswith("utf-16") and "\0" in text:
+        return text, f"the body read as {encoding} (its byte-order mark) holds NUL characters, which no text has"
+    return text, ""
 
 
 def _strict(body: bytes | bytearray, charset: str, complete: bool) -> str | None:
