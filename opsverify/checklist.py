@@ -12,6 +12,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
@@ -62,16 +63,26 @@ def _as_written(value: str) -> str:
                          " write the words without it")
     if "\n" in value:
         at_end = " at its end (YAML's | and > blocks keep their last one)" if value.find("\n") == len(value) - 1 else ""
-        raise ValueError(f"holds a line break{at_end}: write it on one line, or use >- to fold lines into one")
+        folded = (" (a blank line inside a >- block keeps a line break: remove it)"
+                  if isinstance(value, Folded) and "\n" in value.rstrip("\n") else "")
+        raise ValueError(f"holds a line break{at_end}: write it on one line, or use >- to fold lines into one{folded}")
     return value
 
 
 def _text(value: Any) -> Any:
     """A word YAML read as a number, true/false or a date (`id: 1:30`, `name: 010`): refused, showing how to
-    quote it (see `Unquoted`, made by the checklists' loader)."""
+    quote it (see `Unquoted`, made by the checklists' loader). A folded block's word is judged here, while it is
+    known to be one (see `Folded`)."""
     if isinstance(value, Unquoted):
         raise ValueError(value.problem())
+    if isinstance(value, Folded):
+        return str(_as_written(value))
     return value
+
+
+class Folded(str):
+    """A word written as a folded block (`>-`), as the loader that keeps words read it: a blank line inside one
+    keeps a line break, which advising `>-` would not remove."""
 
 
 Text = Annotated[str, BeforeValidator(_text)]
@@ -306,8 +317,10 @@ _TEXT_KEYS = ({"system", "runbook"}, {"id", "name", "section", "title", "family"
 _NOT_TEXT = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "timestamp")}
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_STR = "tag:yaml.org,2002:str"
 _FLOAT = "tag:yaml.org,2002:float"
 _UNQUOTED_TAG = "tag:opsverify:unquoted"
+_FOLDED_TAG = "tag:opsverify:folded"
 _WRITTEN_NUMBER_TAG = "tag:opsverify:written-number"
 
 
@@ -324,9 +337,10 @@ def _null_key(node: Any) -> bool:
 _INT = "tag:yaml.org,2002:int"
 
 
-def _odd_number(word: str) -> tuple[str, str] | None:
-    """A plain number YAML 1.1 reads otherwise than its digits read to a person — `010` is 8 (octal), `0x10` 16,
-    `0b11` 3, `1:30` 90 (base 60), `1_000` 1000 — as (the number meant, why YAML reads it so); else None."""
+def _odd_number(word: str, whole: bool = True) -> tuple[str, str] | None:
+    """A number YAML 1.1 reads otherwise than its digits read to a person — `010` is 8 (octal), `0x10` 16,
+    `0b11` 3, `1:30` 90 (base 60), `1_000` 1000 — as (the number meant, why YAML reads it so); else None. A leading
+    0 is octal only in a whole number (`!!float "010"` is 10.0)."""
     digits = word.lstrip("+-")
     sign = "-" if word.startswith("-") else ""
     if ":" in digits:
@@ -335,17 +349,37 @@ def _odd_number(word: str) -> tuple[str, str] | None:
         base = "hexadecimal" if digits[1] == "x" else "binary"
         return str(yaml.safe_load(word)), f"{digits[:2]} makes a number {base}"
     plain = digits.replace("_", "")
-    if len(plain) > 1 and plain[0] == "0" and plain.isdigit():
+    if whole and len(plain) > 1 and plain[0] == "0" and plain.isdigit():
         return sign + (plain.lstrip("0") or "0"), "a leading 0 makes a number octal"
     if "_" in digits:
         return word.replace("_", ""), "it drops the _"
     return None
 
 
-def _odd_numbers(root: Any) -> list[tuple[int, tuple, str]]:
+def write_number(meant: str, quoted: str) -> str:
+    """The advice for an odd number where only a number is taken (a timeout): quoting it would be refused next."""
+    return f"write {meant}"
+
+
+def quote_text(meant: str, quoted: str) -> str:
+    """The advice for an odd number where only text is taken (a description)."""
+    return f"quote it: {quoted}"
+
+
+def number_or_text(meant: str, quoted: str) -> str:
+    """The advice for an odd number where either may be meant (an item's params: a bound, a JSON value)."""
+    return f"write {meant} for the number, or quote it for the text: {quoted}"
+
+
+Advice = Callable[[tuple], Callable[[str, str], str]]  # by a value's path: how to write its odd number
+
+
+def _odd_numbers(root: Any, advice: Advice) -> list[tuple[int, tuple, str]]:
     """Each number of a document written in a form YAML 1.1 reads otherwise than a person does (see `_odd_number`),
-    as (its line, its path, the problem): `ge: 010` would judge against 8 and pass what the runbook fails. Each node
-    once (an alias is no second copy); a merged mapping's keys are those of the mapping merging it."""
+    as (its line, its path, the problem): `ge: 010` would judge against 8 and pass what the runbook fails. `advice`
+    says, by the value's path, whether to write the number or quote the text. A quoted scalar tagged `!!int` or
+    `!!float` is read as a number too (`!!int "010"` is 8), and one that is none is said so. Each node once (an alias
+    is no second copy); a merged mapping's keys are those of the mapping merging it."""
     found: list[tuple[int, tuple, str]] = []
     seen: set[int] = set()
     stack: list[tuple[Any, tuple, str | None]] = [(root, (), None)]
@@ -363,24 +397,55 @@ def _odd_numbers(root: Any) -> list[tuple[int, tuple, str]]:
                     stack.append((value_node, (*path, key_node.value), key_node.value))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, (*path, index), None) for index, child in enumerate(node.value))
-        elif node.tag in (_INT, _FLOAT, _WRITTEN_NUMBER_TAG) and not node.style:
-            odd = _odd_number(node.value)
-            if odd is not None:
-                meant, why = odd
-                quoted = f"{key}: '{node.value}'" if key is not None else f"'{node.value}'"
-                read = yaml.safe_load(node.value)
-                found.append((node.start_mark.line + 1, path, f"YAML reads {node.value} as {read} ({why}): write"
-                                                              f" {meant}, or quote it as text: {spelled(quoted)}"))
+        elif node.tag in (_INT, _FLOAT, _WRITTEN_NUMBER_TAG):  # plain, or quoted with the tag written
+            problem = _number_problem(node, key, advice(path))
+            if problem:
+                found.append((node.start_mark.line + 1, path, problem))
+                node.tag = _STR  # refused: read as text meanwhile, so that a number YAML cannot read stops nothing
     return sorted(found, key=lambda entry: entry[0])
+
+
+_NUMBERS = yaml.constructor.SafeConstructor()  # reads a number's node as YAML does
+
+
+def _number_problem(node: Any, key: str | None, advice: Callable[[str, str], str]) -> str | None:
+    """What is wrong with a number's node: a tag that makes a number of what is none (`!!float "abc"`, which YAML
+    would refuse as if it were a date), or a form YAML reads otherwise (see `_odd_number`); else None."""
+    whole = node.tag == _INT
+    try:
+        read = (_NUMBERS.construct_yaml_int if whole else _NUMBERS.construct_yaml_float)(node)
+    except ValueError:
+        tag, kind = ("!!int", "a whole number") if whole else ("!!float", "a number")
+        return (f"{spelled(node.value)} is tagged {tag} but is not {kind}: write the number, or drop the tag for the"
+                " text")
+    odd = _odd_number(node.value, whole)
+    if odd is None:
+        return None
+    meant, why = odd
+    quoted = f"{key}: '{node.value}'" if key is not None else f"'{node.value}'"
+    return f"YAML reads {node.value} as {read} ({why}): {advice(meant, spelled(quoted))}"
+
+
+_ENVIRONMENT_NUMBERS = {"timeouts", "concurrency"}  # an environment's values that are numbers; the rest is text
+
+
+def _environment_advice(path: tuple) -> Callable[[str, str], str]:
+    if path and path[0] in _ENVIRONMENT_NUMBERS:
+        return write_number
+    return quote_text if path and path[0] in ("name", "description", "systems") else number_or_text
 
 
 class _FileLoader(_LOADER):
     """The loader of the suite's own files — checklists, environments, waivers: notes each number written in a form
-    YAML 1.1 reads otherwise (`odd_numbers`), which `_read_yaml` refuses: the file means the number it shows."""
+    YAML 1.1 reads otherwise (`odd_numbers`), which `_read_yaml` refuses: the file means the number it shows. How
+    to write it is said by `number_advice` (an environment's, unless a file's loader says otherwise)."""
 
     def construct_document(self, node):
-        self.odd_numbers = _odd_numbers(node)
+        self.odd_numbers = _odd_numbers(node, self.number_advice)
         return super().construct_document(node)
+
+    def number_advice(self, path: tuple) -> Callable[[str, str], str]:
+        return _environment_advice(path)
 
 
 class WordKeepingLoader(_FileLoader):
@@ -390,10 +455,15 @@ class WordKeepingLoader(_FileLoader):
     def keep_words(self, mapping: Any, keys: set[str]) -> None:
         """The values of `keys` in `mapping` that YAML reads as a number, boolean or date, kept as written."""
         for index, (key_node, value_node) in enumerate(mapping.value):
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value in keys and _read_otherwise(value_node):
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.value in keys):
+                continue
+            if _read_otherwise(value_node):
                 kept = yaml.ScalarNode(_UNQUOTED_TAG, value_node.value, value_node.start_mark, value_node.end_mark)
                 kept.word = self._word(value_node, key_node.value)
                 mapping.value[index] = (key_node, kept)  # a new node: an alias of the old one elsewhere is untouched
+            elif isinstance(value_node, yaml.ScalarNode) and value_node.style == ">" and value_node.tag == _STR:
+                mapping.value[index] = (key_node, yaml.ScalarNode(_FOLDED_TAG, value_node.value, value_node.start_mark,
+                                                                  value_node.end_mark, style=">"))
 
     def _word(self, node: Any, key: str | None) -> Unquoted:
         word = Unquoted(node.value)
@@ -402,6 +472,7 @@ class WordKeepingLoader(_FileLoader):
 
 
 WordKeepingLoader.add_constructor(_UNQUOTED_TAG, lambda loader, node: node.word)
+WordKeepingLoader.add_constructor(_FOLDED_TAG, lambda loader, node: Folded(node.value))
 
 
 def entries_of(document: Any, key: str) -> list[Any]:
@@ -435,6 +506,9 @@ class _ChecklistLoader(WordKeepingLoader):
             if found:
                 self.misread[index] = found
         return super().construct_document(node)
+
+    def number_advice(self, path: tuple) -> Callable[[str, str], str]:
+        return number_or_text  # a param may be a number or a text (a JSON value, a sql bound); words are kept above
 
     def _misread_in(self, root: Any) -> list[Misread]:
         """Each boolean value and each key that is no text, with its path; each node once (an alias bomb's are

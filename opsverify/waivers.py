@@ -23,12 +23,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .checklist import (Check, Unquoted, WordKeepingLoader, Words, _location, _read_yaml, entries_of, file_errors,
-                        shown)
+from .checklist import (Check, Misread, Unquoted, WordKeepingLoader, Words, _location, _null_key, _read_otherwise,
+                        _read_yaml, entries_of, file_errors, number_or_text, shown)
 from .display import spelled, visible
 from .errors import ConfigError
 
@@ -64,9 +65,19 @@ class _WaiversLoader(WordKeepingLoader):
     written, for the message that shows it and how to quote it."""
 
     def construct_document(self, node):
-        for entry in entries_of(node, "waivers"):
+        self.misread: dict[int, list[Misread]] = {}
+        for index, entry in enumerate(entries_of(node, "waivers")):
             self.keep_words(entry, WORDS)
+            keys = [Misread((key.value,), self._word(key, None), key=True) for key, _ in entry.value
+                    if _read_otherwise(key) or _null_key(key)]
+            if keys:
+                self.misread[index] = keys
         return super().construct_document(node)
+
+    def number_advice(self, path: tuple) -> Callable[[str, str], str]:
+        if path[-1:] == ("expires",):
+            return lambda meant, quoted: f"a number, not a date: {EXPIRES_FORMS}"
+        return number_or_text
 
 
 class _Strict(BaseModel):
@@ -190,11 +201,16 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
     if path.is_symlink() and not path.exists():  # reading it would say only "no such file" of a name one can see
         raise ConfigError(f"{label}: a symbolic link to nothing (or a loop of links): point it at a file")
     problems: list[str] = []  # a folder or a FIFO: one line from _read_yaml
-    raw = _read_yaml(path, problems, _WaiversLoader)
+    misread: dict[int, list[Misread]] = {}
+    raw = _read_yaml(path, problems, _WaiversLoader, misread)
     if problems:
         raise ConfigError(problems[0])
     if raw is None:
         raise ConfigError(f"{label}: the file is empty; write `waivers: []`, or remove the file")
+    keys = [f"{label}: {_describe(raw, ('waivers', index))}: {entry.word.key_problem()}"  # pydantic: `None: ...`
+            for index, entries in sorted(misread.items()) for entry in entries]
+    if keys:
+        raise ConfigError(_summarise(keys))
     try:
         model = WaiversFileModel.model_validate(raw)
     except ValidationError as exc:
@@ -253,7 +269,7 @@ def _describe(raw: Any, loc: tuple) -> str:
             item = spelled(str(raw["waivers"][loc[1]].get("item", "?")))
         except (KeyError, IndexError, TypeError, AttributeError):
             item = "?"
-        rest = _location(loc[2:])
+        rest = _location(tuple("''" if part == "" else part for part in loc[2:]))  # an empty key too is seen
         return f"waivers[{loc[1]}] ({item})" + (f": {rest}" if rest else "")
     return _location(loc) or "(top level)"
 

@@ -538,28 +538,29 @@ def test_a_skipped_item_is_placed_at_its_line_in_the_checklist(tmp_path):
 # -- 14. numbers YAML 1.1 reads otherwise than written: refused, never a silently changed target ------
 @pytest.mark.parametrize("family, params, said", [
     ("sql", "query: select 1 as queued, expect: {queued: {ge: 010}}",
-     "params.expect.queued.ge: YAML reads 010 as 8 (a leading 0 makes a number octal): write 10, or quote it as"
-     " text: ge: '010'"),
+     "params.expect.queued.ge: YAML reads 010 as 8 (a leading 0 makes a number octal): write 10 for the number,"
+     " or quote it for the text: ge: '010'"),
     ("http", "path: /, json_min: {latency_ms: 012}",
-     "params.json_min.latency_ms: YAML reads 012 as 10 (a leading 0 makes a number octal): write 12, or quote it"
-     " as text: latency_ms: '012'"),
+     "params.json_min.latency_ms: YAML reads 012 as 10 (a leading 0 makes a number octal): write 12 for the number, or"
+     " quote it for the text: latency_ms: '012'"),
     ("http", "path: /, max_latency_ms: 0x10",
-     "params.max_latency_ms: YAML reads 0x10 as 16 (0x makes a number hexadecimal): write 16, or quote it as text:"
-     " max_latency_ms: '0x10'"),
+     "params.max_latency_ms: YAML reads 0x10 as 16 (0x makes a number hexadecimal): write 16 for the number, or"
+     " quote it for the text: max_latency_ms: '0x10'"),
     ("http", "path: /, status: [0b11001000]",
-     "params.status.0: YAML reads 0b11001000 as 200 (0b makes a number binary): write 200, or quote it as text:"
-     " '0b11001000'"),
+     "params.status.0: YAML reads 0b11001000 as 200 (0b makes a number binary): write 200 for the number, or"
+     " quote it for the text: '0b11001000'"),
     ("http", "path: /, max_latency_ms: 1:30",
-     "params.max_latency_ms: YAML reads 1:30 as 90 (a colon makes a number base 60): write 90, or quote it as text:"
-     " max_latency_ms: '1:30'"),
+     "params.max_latency_ms: YAML reads 1:30 as 90 (a colon makes a number base 60): write 90 for the number, or"
+     " quote it for the text: max_latency_ms: '1:30'"),
     ("http", "path: /, max_latency_ms: 1_000",
-     "params.max_latency_ms: YAML reads 1_000 as 1000 (it drops the _): write 1000, or quote it as text:"
-     " max_latency_ms: '1_000'"),
+     "params.max_latency_ms: YAML reads 1_000 as 1000 (it drops the _): write 1000 for the number, or"
+     " quote it for the text: max_latency_ms: '1_000'"),
     ("http", "path: /, json_max: {a: -1_0.5}",
-     "params.json_max.a: YAML reads -1_0.5 as -10.5 (it drops the _): write -10.5, or quote it as text: a: '-1_0.5'"),
+     "params.json_max.a: YAML reads -1_0.5 as -10.5 (it drops the _): write -10.5 for the number, or quote it for"
+     " the text: a: '-1_0.5'"),
     ("http", "path: /, json_max: {a: 1:30.5}",
-     "params.json_max.a: YAML reads 1:30.5 as 90.5 (a colon makes a number base 60): write 90.5, or quote it as"
-     " text: a: '1:30.5'"),
+     "params.json_max.a: YAML reads 1:30.5 as 90.5 (a colon makes a number base 60): write 90.5 for the number, or"
+     " quote it for the text: a: '1:30.5'"),
 ], ids=["sql-octal", "http-octal", "hex", "binary", "sexagesimal", "underscore", "float-underscore", "float-base-60"])
 def test_a_number_yaml_reads_otherwise_is_refused_naming_file_line_and_item(tmp_path, family, params, said):
     message = _refused(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
@@ -583,7 +584,45 @@ def test_an_odd_number_in_a_merged_mapping_is_named_where_it_is_written(tmp_path
              "    params:\n      <<: {service: web, path: /, max_latency_ms: 010}\n")
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
     assert message.endswith("shop.yaml:11: K1-k: params.max_latency_ms: YAML reads 010 as 8 (a leading 0 makes a"
-                            " number octal): write 10, or quote it as text: max_latency_ms: '010'"), message
+                            " number octal): write 10 for the number, or quote it for the text:"
+                            " max_latency_ms: '010'"), message
+
+
+@pytest.mark.parametrize("params, said", [
+    ("query: select 1 as i, expect: {i: {ge: !!int \"010\"}}",
+     "params.expect.i.ge: YAML reads 010 as 8 (a leading 0 makes a number octal): write 10 for the number, or quote"
+     " it for the text: ge: '010'"),
+    ("query: select 1 as i, expect: {i: {ge: !!float '1:30'}}",
+     "params.expect.i.ge: YAML reads 1:30 as 90.0 (a colon makes a number base 60): write 90 for the number, or quote"
+     " it for the text: ge: '1:30'"),
+    ("query: select 1 as i, expect: {i: {ge: !!float \"abc\"}}",
+     "params.expect.i.ge: abc is tagged !!float but is not a number: write the number, or drop the tag for the text"),
+    ("query: select 1 as i, expect: {i: {ge: !!int 1.5}}",
+     "params.expect.i.ge: 1.5 is tagged !!int but is not a whole number: write the number, or drop the tag for the"
+     " text"),
+], ids=["int-tag-octal", "float-tag-base-60", "float-tag-word", "int-tag-fraction"])
+def test_a_number_tagged_explicitly_is_checked_as_one_written_plainly(tmp_path, params, said):
+    """`!!int "010"` is read by YAML as octal 8 though quoted; `!!float "abc"` is no number (not a date)."""
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params("sql", params)}))
+    assert message.endswith(f"shop.yaml:4: K1-k: {said}") and "\n" not in message, message
+
+
+@pytest.mark.parametrize("text, said", [
+    ("timeouts: {http_s: 1:30}\n", "local.yaml:2: timeouts.http_s: YAML reads 1:30 as 90 (a colon makes a number"
+                                   " base 60): write 90"),
+    ("concurrency: 010\n", "local.yaml:2: concurrency: YAML reads 010 as 8 (a leading 0 makes a number octal):"
+                           " write 10"),
+    ("description: 12:30\n", "local.yaml:2: description: YAML reads 12:30 as 750 (a colon makes a number base 60):"
+                             " quote it: description: '12:30'"),
+], ids=["timeout", "concurrency", "description"])
+def test_an_environments_odd_number_is_told_as_the_field_takes_it(tmp_path, text, said):
+    """A timeout is a number (quoting it would be refused next as no number); a description is text."""
+    from opsverify.environment import load_environment
+
+    (tmp_path / "local.yaml").write_text(f"name: local\n{text}systems: {{}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_environment(tmp_path, "local")
+    assert raised.value.message == str(tmp_path / said), raised.value.message
 
 
 # -- 15. a person's words are one line: the summary and the report show them on one -------------------
@@ -608,6 +647,14 @@ def test_a_line_break_in_a_one_line_word_is_refused(tmp_path, field, written, sa
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=_item_with(field, written))}))
     assert f"shop.yaml: K1-k: {field}: {said}" in message and "\n" not in message, message
     assert message.endswith("write it on one line, or use >- to fold lines into one"), message
+
+
+def test_a_blank_line_in_a_folded_block_is_said_to_keep_its_break(tmp_path):
+    """`>-` folds lines into one, but a blank line between two is kept as a line break: advising >- is no fix."""
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=_item_with(
+        "title", "title: >-\n  health answers\n\n  with ok"))}))
+    assert message.endswith("shop.yaml: K1-k: title: holds a line break: write it on one line, or use >- to fold"
+                            " lines into one (a blank line inside a >- block keeps a line break: remove it)"), message
 
 
 @pytest.mark.parametrize("checklist, said", [

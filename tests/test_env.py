@@ -328,6 +328,15 @@ def test_an_env_file_that_cannot_be_read_is_an_error_of_its_services_items_only(
     assert api_out.status is Status.PASSED
 
 
+def test_an_env_file_path_too_long_for_the_system_is_an_error_naming_it_cut(tmp_path):
+    """The folder check ran before the read's own: ENAMETOOLONG was an internal error of the run."""
+    path = str(tmp_path / ("a" * 300))
+    target = make_target({"services": {"web": {"env": {"dotenv": path}}}})
+    (outcome,) = gather_and_judge(target, env, [_required("web", "J1")])
+    assert outcome.status is Status.ERROR and f"cannot read env file {path[:80]}… (" in outcome.observed, outcome
+    assert "internal error" not in outcome.observed and "File name too long" in outcome.observed, outcome
+
+
 def test_an_env_file_the_runner_may_not_read_says_so(tmp_path, monkeypatch):
     """As root a chmod 000 file is readable: the PermissionError a CI user would meet is raised by hand."""
     opening = Path.open

@@ -651,13 +651,12 @@ def _local(tmp_path: Path, text: str) -> str:
 
 @pytest.mark.parametrize("text, said", [
     ("timeouts: {http_s: 010}\n", "local.yaml:2: timeouts.http_s: YAML reads 010 as 8 (a leading 0 makes a number"
-                                  " octal): write 10, or quote it as text: http_s: '010'"),
+                                  " octal): write 10"),
     ("timeouts:\n  connect_s: 0x10\n", "local.yaml:3: timeouts.connect_s: YAML reads 0x10 as 16 (0x makes a number"
-                                       " hexadecimal): write 16, or quote it as text: connect_s: '0x10'"),
+                                       " hexadecimal): write 16"),
     ("timeouts: {database_s: 1:30}\n", "local.yaml:2: timeouts.database_s: YAML reads 1:30 as 90 (a colon makes a"
-                                       " number base 60): write 90, or quote it as text: database_s: '1:30'"),
-    ("concurrency: 1_6\n", "local.yaml:2: concurrency: YAML reads 1_6 as 16 (it drops the _): write 16, or quote it"
-                           " as text: concurrency: '1_6'"),
+                                       " number base 60): write 90"),
+    ("concurrency: 1_6\n", "local.yaml:2: concurrency: YAML reads 1_6 as 16 (it drops the _): write 16"),
 ])
 def test_a_number_yaml_reads_otherwise_is_refused_naming_the_line(tmp_path, text, said):
     assert _local(tmp_path, text) == f"{tmp_path / said}"

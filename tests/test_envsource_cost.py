@@ -75,8 +75,11 @@ def test_our_reading_looks_at_each_character_a_few_times_only(scanned, text):
     assert sum(scanned) < 20 * len(text), f"{sum(scanned)} characters looked at for {len(text)}"
 
 
-@pytest.mark.parametrize("run", ["A=x" + " " * 129 + "y\n", "A=x" + " " * 129 + "\n", "A=x" + "\u2028" * 129 + "y\n",
-                                 "B=1\nA=x" + "\t" * 129 + "\n"])
+LONG = envsource.MAX_SPACE_RUN + 1
+
+
+@pytest.mark.parametrize("run", ["A=x" + " " * LONG + "y\n", "A=x" + " " * LONG + "\n", "A=x" + "\u2028" * LONG + "y\n",
+                                 "B=1\nA=x" + "\t" * LONG + "\n"])
 def test_a_long_run_of_spaces_in_a_value_is_refused_naming_its_line(run):
     """python-dotenv strips an inline comment with re.sub(r"\\s+#.*"): on a run of spaces not followed by `#` its
     time grows with the square of the run (128 KB: 16 s). Refused, naming the line."""
@@ -85,7 +88,16 @@ def test_a_long_run_of_spaces_in_a_value_is_refused_naming_its_line(run):
         envsource.parse_dotenv(run, "web.env")
 
 
-@pytest.mark.parametrize("text", ["A=x" + " " * 128 + "y\n", "A=x" + " " * 300 + "# aligned comment\n",
+def test_the_longest_run_allowed_costs_a_file_at_most_a_fraction_of_a_read():
+    """python-dotenv's time on a run grows with its square: about 0.28 ms for 130 spaces, 2.4 ms for 1,000, 44 ms
+    for 4,000 (measured). A file of the most such runs its size allows stays well inside READ_S (counted in runs of
+    the measured 1,000, scaled by the square: no timing here)."""
+    runs = envsource.MAX_ENV_FILE_BYTES // (envsource.MAX_SPACE_RUN + 4)  # `A=x` and a line end around each
+    assert runs * 2.4e-3 * (envsource.MAX_SPACE_RUN / 1000) ** 2 < envsource.READ_S / 2
+
+
+@pytest.mark.parametrize("text", ["A=x" + " " * 130 + "y\n", "A=x" + " " * 130 + "\n", "A=x" + " " * 2048 + "y\n",
+                                  "A=x" + " " * 300 + "# aligned comment\n",
                                   "#" + " " * 300 + "banner\nA=1\n", " " * 300 + "A=1\n"])
 def test_spaces_python_dotenv_reads_in_linear_time_are_read(text):
     assert envsource.parse_dotenv(text, "web.env")["A"]

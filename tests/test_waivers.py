@@ -127,6 +127,28 @@ def test_a_word_yaml_reads_otherwise_is_shown_as_written(runbook, entry, problem
     assert caught.value.message.endswith(f"waivers/fx.yaml: {problem}"), caught.value.message
 
 
+@pytest.mark.parametrize("entry, problem", [
+    ("true: x", "waivers[0] (S2): YAML reads the key true as a boolean, not as text: quote it: 'true'"),
+    ("null: x", "waivers[0] (S2): YAML reads the key null as nothing (null), not as text: quote it: 'null'"),
+    ("2026-01-01: x", "waivers[0] (S2): YAML reads the key 2026-01-01 as a date, not as text: quote it: '2026-01-01'"),
+    ("1: x", "waivers[0] (S2): YAML reads the key 1 as a number, not as text: quote it: '1'"),
+    ("'': x", "waivers[0] (S2): '': unknown key (a waiver takes item, system, reason, approver, ticket and expires)"),
+], ids=["true", "null", "date", "number", "empty"])
+def test_a_key_yaml_reads_as_no_text_is_shown_as_written(runbook, entry, problem):
+    with pytest.raises(ConfigError) as caught:
+        _written(runbook, entry)
+    assert caught.value.message.endswith(f"waivers/fx.yaml: {problem}"), caught.value.message
+
+
+def test_an_expires_written_as_an_odd_number_is_told_to_be_a_date(runbook):
+    """`expires: 0x10` is no date: `write 16` would lead to the next refusal, a number is not a date."""
+    with pytest.raises(ConfigError) as caught:
+        _written(runbook, "expires: 0x10")
+    assert caught.value.message.endswith("expires: YAML reads 0x10 as 16 (0x makes a number hexadecimal): a number,"
+                                         " not a date: write a date, 2026-12-31 (through that day, UTC), or a time"
+                                         " with its zone, 2026-12-31T18:00:00Z"), caught.value.message
+
+
 @pytest.mark.parametrize("ticket, kept", [("123", "123"), ("0123", "0123"), ("4.10", "4.10"), ("'OPS-9'", "OPS-9")])
 def test_a_ticket_written_as_a_number_is_kept_as_written(runbook, ticket, kept):
     """A plain ticket number (an issue #123) is common; YAML reads it as a number, 0123 as 83: the text is kept."""
