@@ -414,7 +414,7 @@ def _number_problem(node: Any, key: str | None, advice: Callable[[str, str], str
     whole = node.tag == _INT
     try:
         read = (_NUMBERS.construct_yaml_int if whole else _NUMBERS.construct_yaml_float)(node)
-    except ValueError:
+    except (ValueError, IndexError):  # IndexError: PyYAML reads the first digit of "", "-" or "_" that is not there
         tag, kind = ("!!int", "a whole number") if whole else ("!!float", "a number")
         return (f"{spelled(node.value)} is tagged {tag} but is not {kind}: write the number, or drop the tag for the"
                 " text")

@@ -600,7 +600,12 @@ def test_an_odd_number_in_a_merged_mapping_is_named_where_it_is_written(tmp_path
     ("query: select 1 as i, expect: {i: {ge: !!int 1.5}}",
      "params.expect.i.ge: 1.5 is tagged !!int but is not a whole number: write the number, or drop the tag for the"
      " text"),
-], ids=["int-tag-octal", "float-tag-base-60", "float-tag-word", "int-tag-fraction"])
+    ("query: select 1 as i, expect: {i: {ge: !!int \"\"}}",
+     "params.expect.i.ge:  is tagged !!int but is not a whole number: write the number, or drop the tag for the text"),
+    ("query: select 1 as i, expect: {i: {ge: !!int '-'}}",
+     "params.expect.i.ge: - is tagged !!int but is not a whole number: write the number, or drop the tag for the"
+     " text"),
+], ids=["int-tag-octal", "float-tag-base-60", "float-tag-word", "int-tag-fraction", "int-tag-empty", "int-tag-sign"])
 def test_a_number_tagged_explicitly_is_checked_as_one_written_plainly(tmp_path, params, said):
     """`!!int "010"` is read by YAML as octal 8 though quoted; `!!float "abc"` is no number (not a date)."""
     message = _refused(_folder(tmp_path, {"shop.yaml": _params("sql", params)}))
