@@ -413,9 +413,17 @@ UTF32_PAGE = '{"status":"ok","note":"Database connection failed"}'
     # nor does a UTF-16 reading full of NUL characters (UTF-32 cut short, read as UTF-16): no text is in it to find
     (codecs.BOM_UTF32_LE + "all good".encode("utf-32-le") + b"\xff\xff", "text/plain",
      {"body_excludes": ["failed"]}, Status.ERROR, "holds NUL characters"),
+    # and without a mark: UTF-32 under a UTF-16 charset, UTF-32 or UTF-16 under none, reads "cleanly", NULs between
+    (UTF32_PAGE.encode("utf-32-le"), "text/html; charset=utf-16le", {"body_excludes": [ERROR_TEXT]}, Status.ERROR,
+     "holds NUL characters"),
+    (UTF32_PAGE.encode("utf-32-le"), "text/html", {"body_excludes": [ERROR_TEXT]}, Status.ERROR,
+     "holds NUL characters"),
+    (UTF32_PAGE.encode("utf-16-le"), "text/html", {"body_excludes": [ERROR_TEXT]}, Status.ERROR,
+     "holds NUL characters"),
 ], ids=["utf16le-no-charset", "utf16be-over-latin1", "utf8-over-utf16", "utf8-json", "utf16le-json-declared",
         "utf16le-json-error", "utf16le-broken", "utf32le-declared-error-page", "utf32le-declared-json",
-        "utf32le-undeclared", "utf32be-undeclared", "utf32le-declared-broken", "utf16le-full-of-nul"])
+        "utf32le-undeclared", "utf32be-undeclared", "utf32le-declared-broken", "utf16le-full-of-nul",
+        "utf32le-as-utf16-no-mark", "utf32le-no-charset-no-mark", "utf16le-no-charset-no-mark"])
 def test_a_byte_order_mark_says_how_the_body_reads(body, content_type, params, status, seen):
     with KeepAliveHttp({("GET", "/page"): raw_reply(200, body, content_type)}) as server:
         (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)

@@ -373,7 +373,15 @@ def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) ->
     charset in which ASCII is not one byte a character (UTF-16 reads any even-length ASCII "cleanly", as CJK). A body
     no charset reads cleanly is shown with U+FFFD in place of what could not be read; in UTF-8 that hides nothing else
     (it reads on at the next character), in another charset it may hide anything: absence is then unproven
-    (`misread`)."""
+    (`misread`). Text holding NUL characters proves no absence either, however it was read: a page in UTF-16 or
+    UTF-32 without a mark, under a charset that reads it "cleanly", is every other character a NUL."""
+    read = _readings(body, charset, complete)
+    if read is not None and not read[1] and "\0" in read[0]:
+        return read[0], "the body holds NUL characters: text in another encoding (UTF-16 or UTF-32 without a mark?)"
+    return read
+
+
+def _readings(body: bytes | bytearray, charset: str, complete: bool) -> tuple[str, str] | None:
     marked = _byte_order_mark(body, charset, complete)
     if marked is not None:
         return _read_marked(bytes(body[len(marked[0]):]), marked[1], complete)
