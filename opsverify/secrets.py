@@ -653,7 +653,10 @@ def _cut_forms(secret: str) -> list[str]:
         whole = _key_lines(part)
     else:  # and as `_Unbroken` reads it after a line break: without blanks before it; shouted or folded
         whole = [part, part.lstrip(" \t"), part.upper(), part.lower()]
-    return [*whole, *_base64_pieces(_bytes(part))]
+    # and as the unescaped view reads each: a secret spelling an escape (`%4e`, `&amp;`, `\'`) reads otherwise there,
+    # and an escaped copy cut short is found only there (`\\` of a JSON body read as `\`, its `%4e` as `N` too)
+    whole += [_View(form).text for form in whole]
+    return [*dict.fromkeys(whole), *_base64_pieces(_bytes(part))]
 
 
 def _secret_part(value: str) -> str | None:
@@ -964,8 +967,8 @@ class _Matcher:
     def _cut_at_start(self, text: str) -> tuple[int, str] | None:
         """The end of a secret that starts the text, maybe after the end of an escape cut short (`026;`):
         where it ends, and its mark."""
-        partial = _PARTIAL_START.match(text)
-        for start in range(len(partial.group()) + 1 if partial else 1):
+        partial = max((len(m.group()) for m in (escape.match(text) for escape in _PARTIAL_STARTS) if m), default=0)
+        for start in range(partial + 1):
             best = None
             for part, offset, mark in self.pieces.get(text[start:start + self.run], ()):
                 k = len(part) - offset  # the text starts with part[offset:], if it holds what follows the piece
@@ -980,7 +983,10 @@ _ANCHOR_RUN = re.compile(r"[A-Za-z0-9]+")
 _ELLIPSIS = re.compile(r"['\"]?…['\"]?")  # where an excerpt was cut, with the quote that closed or opened it
 # What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
 _PARTIAL_END = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10})\Z")
-_PARTIAL_START = re.compile(r"u?[0-9A-Fa-f]{1,4}|#?[xX]?[0-9A-Fa-f]{1,8};|[A-Za-z0-9]{1,10};")
+# (each on its own, the longest taken: `7;` of `&#x27;` also reads as a \u escape's last digit `7`), and a short
+# escape's letter (`n` of `\n`, its backslash cut off)
+_PARTIAL_STARTS = tuple(map(re.compile, (r"u?[0-9A-Fa-f]{1,4}", r"#?[xX]?[0-9A-Fa-f]{0,8};", r"[A-Za-z0-9]{1,10};",
+                                         r"[\\/\"'bfnrt]")))
 
 
 def _chunk_starts(length: int) -> list[int]:

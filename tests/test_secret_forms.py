@@ -711,3 +711,31 @@ def test_a_history_value_cut_mid_secret_leaves_no_piece_of_it(tool, answers, par
     outcome = _migrations_outcome(tool, answers(echoed), **params).redacted(redactor)
     shown = f"{outcome.observed} {json.dumps(outcome.evidence)}"
     assert "…" in shown and pieces_shown(echoed, shown) == [], shown
+
+
+# -- an escaped copy of a secret cut mid-secret ---------------------------------------------------------------
+SPELLS = "CaNaRy%Qz\\81'WxHVogXlBkBfdC%4e\\q'8sdVa68xPu6p"  # a backslash, a quote, an escape's spelling (`%4e`)
+QUOTES = 'CaNaRy"Qz\\81\'WxHVogXlBkBfdC%4e\\q8sdVa68xPu6p'  # both quotes: repr escapes its `'` too
+LETTER = "CaNaRy\\nQz81WxHVogXl%41kBfdCXe\\q8sdVa68xPu6p"  # spells `\n` and `%41`
+
+
+@pytest.mark.parametrize("secret", [SPELLS, QUOTES, LETTER], ids=["spells-escapes", "both-quotes", "spells-newline"])
+@pytest.mark.parametrize("quoting", [lambda s: json.dumps(s)[1:-1], lambda s: repr(s)[1:-1],
+                                     lambda s: repr(repr(s))[1:-1], html.escape],
+                         ids=["json", "repr", "repr-of-repr", "html"])
+def test_an_escaped_copy_cut_mid_secret_leaves_no_piece_of_it(secret, quoting):
+    """A target echoes a secret in a JSON body (its backslash doubled) and evidence cuts the body inside that copy:
+    the piece cut short is found in each escaped form the whole secret is — also where the secret spells an escape
+    (`%4e`, `\\n`) the unescaped view reads, and where an excerpt starts inside the copy, an escape cut in two."""
+    from opsverify import display
+
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    echoed = quoting(secret)
+    for at in range(Redactor.MIN_RUN, len(echoed)):
+        body = '{"echo": "' + echoed + '", "n": 1}'
+        ending = display.cut(body, len('{"echo": "') + at)
+        starting = "…" + body[-at - len('", "n": 1}'):]  # an excerpt that kept the body's end
+        for text in (ending, starting):
+            cleaned = redactor.text(text)
+            assert pieces_shown(secret, cleaned) == [], (text, cleaned)
