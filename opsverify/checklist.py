@@ -898,12 +898,9 @@ def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
     names the key it was likely meant to be, and that key is then not said again as missing (`tilte:` is one
     problem, not two); an id, name or system out of its pattern says what it may hold."""
     near = {err["loc"]: _near_key(err["loc"]) for err in errors if err["type"] == "extra_forbidden"}
-    meant = {(loc[:-1], close) for loc, close in near.items() if close}
     said = []
-    for err in errors:
+    for err in _said_once(errors, near):
         loc = err["loc"]
-        if err["type"] == "missing" and (loc[:-1], loc[-1]) in meant:
-            continue
         if err["type"] == "extra_forbidden":
             text = _unknown_key(loc, near[loc])
         elif err["type"] == "string_pattern_mismatch" and loc[-1] in _PATTERN_WORDS:
@@ -912,6 +909,13 @@ def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
             text = error_text(err)
         said.append(f"{_describe_location(raw, loc)}: {text}")
     return said
+
+
+def _said_once(errors: list[dict], near: dict[tuple, str | None]) -> list[dict]:
+    """The errors, but a key said missing that a misspelt key already names (`near`: an unknown key's location ->
+    the key it was likely meant to be): `tilte:` is one problem, not two."""
+    meant = {(loc[:-1], close) for loc, close in near.items() if close}
+    return [err for err in errors if not (err["type"] == "missing" and (err["loc"][:-1], err["loc"][-1]) in meant)]
 
 
 def _keys_at(parent: tuple) -> list[str]:
@@ -961,12 +965,9 @@ def file_errors(model_cls: type[BaseModel], errors: list[dict]) -> list[tuple[di
                       and issubclass(c, BaseModel)]
             taken[err["loc"]] = models[0] if models else None
     near = {loc: _near_name(loc[-1], _field_names(model)) if model else None for loc, model in taken.items()}
-    meant = {(loc[:-1], close) for loc, close in near.items() if close}
     said = []
-    for err in errors:
+    for err in _said_once(errors, near):
         loc = err["loc"]
-        if err["type"] == "missing" and (loc[:-1], loc[-1]) in meant:
-            continue
         if err["type"] == "extra_forbidden" and near[loc]:
             text = f"unknown key; did you mean {near[loc]}?"
         elif err["type"] == "extra_forbidden" and taken[loc] is not None:
