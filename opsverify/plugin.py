@@ -80,6 +80,7 @@ class State:
     loop_took: float = 0.0
     waivers: waivers.Waivers | None = None
     junit: junit.Destination | None = None  # --junitxml: written from the run's rows (see junit.take_over)
+    releasing: threading.Thread | None = None  # see release_targets_early
     _by_source: dict[str, list[Check]] | None = None
 
     def in_scope(self, check: Check) -> bool:
@@ -102,17 +103,32 @@ class State:
         """The selected systems' manual items: listed in every summary and archive, whatever -m says."""
         return [c for c in self.checks if c.manual and self.chosen(c)]
 
-    def close(self) -> None:
+    def release_targets_early(self) -> None:
+        """Every check is over: the targets' connections close and the demo's servers stop while the archive is
+        written and the summary printed, not after them (close waits for that to be done)."""
+        if self.releasing is None:
+            self.releasing = threading.Thread(target=self._release_targets, name="opsverify-release", daemon=True)
+            self.releasing.start()
+
+    def _release_targets(self) -> None:
         try:
             self.run.close()
+        finally:
+            if self.demo is not None:
+                self.demo.stop()
+
+    def close(self) -> None:
+        try:
+            if self.releasing is not None:
+                self.releasing.join()
+            else:
+                self._release_targets()
         finally:
             if self.shared is not None and self.owns_shared:
                 shutil.rmtree(self.shared, ignore_errors=True)
             if self.shared_held is not None:
                 os.close(self.shared_held)
                 self.shared_held = None
-            if self.demo is not None:
-                self.demo.stop()
             if self.archive is not None:
                 self.archive.discard()  # no-op once the archive was completed
 
@@ -840,6 +856,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
     if any(i.endswith((f"::{NEEDS_ENV}", f"[{NO_ENV}]")) for i in ids):
         node.config.stash[WITHOUT_ENV] = True
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_sessionfinish")
+def pytest_sessionfinish_release(session: pytest.Session) -> None:
+    """The checks are over (under xdist, every worker's too): nothing asks a target or the demo again."""
+    state = session.config.stash.get(STATE, None)
+    if state is not None:
+        state.release_targets_early()
 
 
 # a second sessionfinish (specname: a module holds one function of a name), run before the archive's
