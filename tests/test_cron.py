@@ -133,3 +133,65 @@ def test_bytes_another_reply_left_never_decide_a_jobs_verdict(tmp_path):
     assert "no auth here" not in json.dumps(rows["M1-publish"]["evidence"])
     assert "followed this reply" in rows["A1-health"]["evidence"]["after_reply"], rows["A1-health"]
     assert ran.code == exitcodes.FAILED
+
+
+@pytest.mark.parametrize("without, wrong, seen", [
+    (200, None, "without a secret: accepted with 200"),
+    (None, 204, "with a wrong secret: accepted with 204"),
+])
+def test_an_accepted_call_fails_even_when_the_other_got_no_answer(without, wrong, seen):
+    """The acceptance alone is the failure: the call that went unanswered cannot make it pass or unjudged."""
+    check = make_check("cron", GUARDED)
+    replies = [Reply(s, 1.0) if s is not None else Reply(None, 2.0, failure="connection reset")
+               for s in (without, wrong)]
+    outcome = cron.judge(check, {check.key: list(zip(("without a secret", "with a wrong secret"), "uu", replies))})
+    assert outcome.status is Status.FAILED and seen in outcome.observed, outcome
+    assert "no answer (connection reset)" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("params, statuses, expected", [
+    (GUARDED, (429, 401), "GET /api/cron/publish rejects callers without CRON_SECRET with 401 or 403"),
+    (GUARDED, (None, None), "GET /api/cron/publish rejects callers without CRON_SECRET with 401 or 403"),
+    ({**GUARDED, "with_secret": True}, (429,), "GET /api/cron/publish with CRON_SECRET answers 200"),
+    ({**GUARDED, "with_secret": True}, (None,), "GET /api/cron/publish with CRON_SECRET answers 200"),
+])
+def test_an_error_says_what_was_expected(params, statuses, expected):
+    outcome = judged(params, *statuses)
+    assert outcome.status is Status.ERROR and outcome.expected == expected, outcome
+
+
+@pytest.mark.parametrize("header", ["content-length", "Transfer-Encoding", "host", "connection", "keep-alive",
+                                    "proxy-connection", "te", "trailer", "upgrade", "expect"])
+def test_a_header_http_itself_reads_is_refused_at_load(header):
+    """The request's framing (content-length, transfer-encoding), its site (host), or its connection (hop-by-hop:
+    a proxy on the way removes them; expect asks for an interim answer): a secret sent there never reaches the
+    endpoint as a secret, whatever it checks."""
+    with pytest.raises(ValidationError, match=f"header\n  Value error, {header.lower()} "):
+        load_item_params("cron", {**GUARDED, "header": header})
+    for usable in ("authorization", "x-cron-secret", "X-Cron-Secret"):
+        assert load_item_params("cron", {**GUARDED, "header": usable}).header == usable
+
+
+def test_a_secret_the_http_library_refuses_to_send_reads_not_sent_and_stays_unshown():
+    """A secret with a trailing blank: httpx builds the request, h11 refuses to write its header
+    (LocalProtocolError). Nothing went out: "not sent", naming the header, never its value."""
+    from .kit import make_target, route_server
+
+    from opsverify.engine import gather_and_judge
+
+    secret = "cron-9f3e7a1c5b2d-trailing "
+    with route_server({("GET", "/api/cron/publish"): lambda h, b: (200 if h.get("authorization") else 401, "{}")}) \
+            as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"CRON_SECRET": secret}})
+        try:
+            outcome, = gather_and_judge(target, cron, [make_check("cron", {**GUARDED, "with_secret": True},
+                                                                  mutating=True)])
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR, outcome
+    assert "with the secret: not sent: header 'authorization' holds a value HTTP cannot carry" in outcome.observed, \
+        outcome
+    assert "no answer" not in outcome.observed
+    shown = outcome.observed + json.dumps(outcome.evidence)
+    assert secret.strip() not in shown and "9f3e7a1c5b2d" not in shown, shown
+    assert outcome.expected == "GET /api/cron/publish with CRON_SECRET answers 200"

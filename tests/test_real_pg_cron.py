@@ -457,3 +457,34 @@ def test_a_standby_is_told_to_point_at_the_primary(pg_cron, tmp_path):
             conn.execute("select cron.unschedule(%s)", (jobid,))
     assert {k: o.status for k, o in seen.items()} == {"K1": Status.ERROR, "K2": Status.PASSED}, seen
     assert "the database is a standby (in recovery)" in seen["K1"].observed
+
+
+@pytest.mark.parametrize("name", ["refresh-materialized-view-customer-lifetime-value-and-churn-scores-nightly",
+                                  "j" * 62 + "\u00e9" + "x" * 10])  # the two-byte é straddles byte 63
+def test_a_job_name_longer_than_postgres_keeps_is_found_as_it_is_stored(pg_cron, tmp_path, name):
+    """cron.job.jobname is a `name`: cron.schedule keeps its first 63 bytes (a character the cut would split goes
+    whole), and cron.unschedule finds the job by the full name. `active: false` must not pass while it runs."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("select cron.schedule(%s, '0 5 * * *', 'select 1')", (name,))
+        stored = conn.execute("select jobname from cron.job where jobname = %s::name", (name,)).fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", f"{{job: '{name}', active: false}}")
+                                 + _item("K2", f"{{job: '{name}', active: true, schedule: '0 5 * * *'}}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (name,))
+    assert len(stored.encode()) <= 63 and name.startswith(stored), stored
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.FAILED, "K2": Status.PASSED}, seen
+    assert f"'{stored}'" in seen["K1"].evidence["jobname_as_stored"]
+
+
+def test_a_range_written_high_to_low_that_pg_cron_takes_fails_as_never_running(pg_cron, tmp_path):
+    """pg_cron takes `5-1 * * * *` and sets no minute from it: the job never runs (seen on 1.4: 0 runs)."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        jobid = conn.execute("select cron.schedule('backwards', '5-1 * * * *', 'select 1')").fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: backwards, active: true}"))["K1"]
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    assert seen.status is Status.FAILED, seen
+    assert f"pg_cron fires the stored schedule of jobid {jobid} ('5-1 * * * *'" in seen.observed
+    assert "the job never runs" in seen.observed

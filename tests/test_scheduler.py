@@ -461,3 +461,78 @@ def test_a_stored_schedule_pg_cron_runs_after_its_comments_or_macro_is_not_faile
 def test_a_stored_schedule_pg_cron_refuses_for_its_length_or_after_its_comments_fails(stored):
     outcome = _judge({"job": "j", "active": True}, _facts(_job(5, "j", stored)))
     assert outcome.status is Status.FAILED and "never runs" in outcome.observed, outcome
+
+
+# -- a job's name as PostgreSQL stores it ------------------------------------------------------------
+LONG_NAME = "refresh-materialized-view-customer-lifetime-value-and-churn-scores-nightly"  # 74 bytes
+
+
+@pytest.mark.parametrize("job, stored", [
+    (LONG_NAME, LONG_NAME[:63]),
+    # clipped on a character boundary: the two-byte é would straddle byte 63, so it goes whole
+    ("j" * 62 + "\u00e9" + "x" * 10, "j" * 62),
+])
+def test_a_job_name_longer_than_a_name_holds_is_matched_as_postgres_stores_it(job, stored):
+    """cron.job.jobname is of type `name`: cron.schedule('<74 bytes>', …) stores its first 63 bytes, and
+    cron.unschedule('<74 bytes>') still finds it. `active: false` must not pass on "no job named" while it runs."""
+    facts = _facts(_job(9, stored, "0 5 * * *"))
+    disabled = _judge({"job": job, "active": False}, facts)
+    assert disabled.status is Status.FAILED, disabled
+    assert "is active (jobid 9 '0 5 * * *')" in disabled.observed
+    assert stored in disabled.evidence["jobname_as_stored"] and "63 bytes" in disabled.evidence["jobname_as_stored"]
+    running = _judge({"job": job, "active": True, "schedule": "0 5 * * *"}, facts)
+    assert running.status is Status.PASSED, running
+    assert "jobname_as_stored" not in _judge({"job": "nightly", "active": False}, facts).evidence  # short: as written
+
+
+# -- an interval as pg_cron's own parser reads it (1.5+: sscanf " %u secon%c%c %c", 1 to 59) ---------------
+@pytest.mark.parametrize("stored", ["90 seconds", "0 seconds", "every second", "60 second", "-1 seconds",
+                                    "30 second ", "30 secondsx", "30 seconds c", "# every half minute\n30 seconds",
+                                    "30 sec", "5 secondz"])
+def test_a_stored_interval_pg_cron_refuses_fails(stored):
+    outcome = _judge({"job": "sec", "active": True}, _facts(_job(4, "sec", stored), version="1.6"))
+    assert outcome.status is Status.FAILED, outcome
+    assert "pg_cron cannot read the stored schedule of jobid 4" in outcome.observed
+    assert "the job never runs" in outcome.observed
+
+
+@pytest.mark.parametrize("stored", ["30 seconds", "30seconds", "+30 seconds", "030 Seconds", " 30 SECONDS \n",
+                                    "\t30\tsecond", "30 seconds\t", "-4294967266 seconds"])
+def test_a_stored_interval_pg_cron_reads_is_compared_by_its_seconds(stored):
+    """What pg_cron's sscanf takes: blanks, a number (a sign too: unsigned, -4294967266 is 30), blanks, then
+    `second` and nothing, or `seconds` and blanks."""
+    outcome = _judge({"job": "sec", "active": True, "schedule": "30 seconds"},
+                     _facts(_job(4, "sec", stored), version="1.6"))
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_stored_interval_whose_number_pg_cron_would_wrap_gives_no_verdict():
+    outcome = _judge({"job": "sec", "active": True}, _facts(_job(4, "sec", "4294967326 seconds"), version="1.6"))
+    assert outcome.status is Status.ERROR and "not known here" in outcome.observed, outcome
+
+
+# -- a range written high-to-low: pg_cron sets no value from it ----------------------------------------
+@pytest.mark.parametrize("schedule", ["5-1 * * * *", "* 5-1 * * *", "0 0 * * fri-mon", "0 22-2 * * *",
+                                      "0 0 * dec-jan *", "0 0 1-20/2,31-1 * *"])
+def test_a_range_written_high_to_low_is_refused_at_load(schedule):
+    with pytest.raises((ValidationError, ValueError), match="bounds .* are reversed.* write them low-high"):
+        load_item_params("scheduler", {"job": "w", "active": True, "schedule": schedule})
+
+
+@pytest.mark.parametrize("stored", ["5-1 * * * *", "* 5-1 * * *", "0 5 * 12-1 *", "0 5 31-1 * *", "0 5 * * 5-1",
+                                    "0 5 31-1 * 6-2", "5-1/2,9-3 * * * *"])
+def test_a_stored_schedule_that_fires_on_no_minute_fails(stored):
+    """pg_cron 1.4 takes `5-1 * * * *` and runs it 0 times: a range written high-to-low sets no value."""
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", stored), version="1.4-1"))
+    assert outcome.status is Status.FAILED, outcome
+    assert "the stored schedule of jobid 6" in outcome.observed and "the job never runs" in outcome.observed
+    assert "high-to-low" in outcome.observed
+
+
+@pytest.mark.parametrize("stored, wanted", [
+    ("1,5-1 * * * *", "1 * * * *"),  # the reversed range adds nothing; the rest runs
+    ("0 5 31-1 * 1", "0 5 * * 1"),  # no day of month, but a weekday (neither field a *: either one fires)
+])
+def test_a_stored_schedule_with_a_reversed_range_beside_others_is_compared_as_it_fires(stored, wanted):
+    outcome = _judge({"job": "j", "active": True, "schedule": wanted}, _facts(_job(6, "j", stored)))
+    assert outcome.status is Status.PASSED, outcome

@@ -55,6 +55,11 @@ def facts(c: Check, *statuses: int | None) -> dict:
     ({}, (429, 401), Status.ERROR, "unsigned: 429 (rate-limited): whether it checks signatures was not seen"),
     ({}, (401, 408), Status.ERROR, "wrong signature: 408 (request timeout)"),
     ({"status": [401, 429]}, (429, 401), Status.PASSED, "unsigned: 429"),  # the item's own choice
+    # a forgeable endpoint fails whatever the other delivery got: turned away or unanswered, it cannot save it
+    ({}, (200, 429), Status.FAILED, "unsigned: accepted with 200"),
+    ({}, (200, None), Status.FAILED, "unsigned: accepted with 200"),
+    ({}, (None, 202), Status.FAILED, "wrong signature: accepted with 202"),
+    ({}, (408, 500), Status.FAILED, "wrong signature: 500 (server error; the sender will retry)"),
     ({"status": [401]}, (401, 403), Status.FAILED, "wrong signature: status 403"),
     ({"status": 400}, (400, 400), Status.PASSED, "unsigned: 400"),
 ])
@@ -94,6 +99,8 @@ STRIPE_SIGNED = {"service": "app", "path": "/hook", "scheme": "stripe", "signed_
     # a forgeable endpoint fails, whatever the genuine delivery got
     ((200, 401, 200), Status.FAILED, "unsigned: accepted with 200"),
     ((401, 202, 400), Status.FAILED, "wrong signature: accepted with 202"),
+    ((200, 429, 200), Status.FAILED, "unsigned: accepted with 200"),
+    ((429, 401, 500), Status.FAILED, "correctly signed: 500 (server error on a genuine delivery"),
 ])
 def test_judge_with_a_correctly_signed_delivery(statuses, status, observed):
     c = check(**STRIPE_SIGNED)

@@ -5,8 +5,9 @@ marked mutating (refused where the environment forbids mutation). So must an ite
 every request it sends uses that method, and an endpoint that checks no secret runs its job on the very
 requests that expect a rejection.
 
-Without the secret, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or without
-a secret) shows nothing of the secret check: *error* — unless the other request was accepted, which fails it.
+Without the secret, no answer, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or
+without a secret) shows nothing of the secret check: *error* — unless the other request was accepted, which fails
+it: the acceptance alone is the failure. A request the HTTP client refused to write reads "not sent".
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen); a 5xx fails (the job did).
 """
 
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import secrets as _random
 
+from dataclasses import replace
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
 from ..outcome import Outcome, error, verdict
-from ..transports.http import SAFE_METHODS, Probe
+from ..transports.http import SAFE_METHODS, Probe, Reply
 from ._common import StrictParams, UrlPath
 from .http import HTTP_TOKEN, describe_reply
 
@@ -30,7 +32,26 @@ REJECTIONS = (401, 403)
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before any secret was read
 
 
-HeaderName = Annotated[str, Field(pattern=f"^{HTTP_TOKEN}$")]
+# headers HTTP itself reads: a secret sent in one never reaches the endpoint as a header it could check
+READ_BY_HTTP = {
+    "content-length": "frames the request's body", "transfer-encoding": "frames the request's body",
+    "host": "names the site the request is for",
+    "expect": "asks the server for an interim answer (a value it does not know gets 417)",
+    # hop-by-hop (RFC 9110 7.6.1): a proxy or platform edge on the way removes them
+    **dict.fromkeys(("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"),
+                    "is hop-by-hop: a proxy or platform edge on the way removes it"),
+}
+
+
+def _carries_a_secret(value: str) -> str:
+    why = READ_BY_HTTP.get(value.lower())
+    if why:
+        raise ValueError(f"{value.lower()} {why}, so a secret sent in it never reaches the endpoint to be checked; "
+                         "name the header the endpoint reads its secret from (authorization, x-cron-secret)")
+    return value
+
+
+HeaderName = Annotated[str, Field(pattern=f"^{HTTP_TOKEN}$"), AfterValidator(_carries_a_secret)]
 
 
 def _success(value: int) -> int:
@@ -106,6 +127,11 @@ def gather(target, checks) -> dict[str, list]:
     return facts
 
 
+def _silent(how: str, reply: Reply) -> str:
+    """A request with no answer: unanswered, or never sent (the HTTP library refused it: its failure says so)."""
+    return f"{how}: no answer ({reply.failure})" if reply.sent else f"{how}: {reply.failure}"
+
+
 def _unseen(how: str, status: int) -> str | None:
     """Why an answer shows nothing of the secret check: turned away first, or a server error."""
     if status in TURNED_AWAY:
@@ -123,20 +149,23 @@ def judge(check, facts) -> Outcome:
         how, _, reply = attempts[0]
         expected = f"{p.method} {p.path} with {p.secret} answers {p.wanted}"
         if reply.status is None:
-            return error(f"no answer: {reply.failure}", **evidence)
+            return replace(error(f"could not look: {_silent(how, reply)}", **evidence), expected=expected)
         if reply.status in TURNED_AWAY:  # not seen whether the job runs (a stated status is a 2xx)
-            return error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen",
-                         **evidence)
+            return replace(error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen",
+                                 **evidence), expected=expected)
         problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
         return verdict(expected, problems, f"status {reply.status}", **evidence)
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 401 or 403"
-    silent = [f"{how}: {reply.failure}" for how, _, reply in attempts if reply.status is None]
-    if silent:
-        return error(f"no answer ({'; '.join(silent)})", **evidence)
-    accepted = [f"{how}: accepted with {reply.status}" for how, _, reply in attempts if 200 <= reply.status < 300]
-    unseen = [text for how, _, reply in attempts if (text := _unseen(how, reply.status))]
-    if unseen and not accepted:  # an accepted call fails the item, whatever the other one answered
-        return error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen", **evidence)
-    problems = accepted + [f"{how}: status {reply.status}" for how, _, reply in attempts
-                           if not 200 <= reply.status < 300 and reply.status not in REJECTIONS]
+    answered = [(how, reply) for how, _, reply in attempts if reply.status is not None]
+    silent = [_silent(how, reply) for how, _, reply in attempts if reply.status is None]
+    accepted = [f"{how}: accepted with {reply.status}" for how, reply in answered if 200 <= reply.status < 300]
+    unseen = [text for how, reply in answered if (text := _unseen(how, reply.status))]
+    if not accepted:  # an accepted call fails the item, whatever the other one answered, or if it answered at all
+        if silent:
+            return replace(error(f"could not look: {'; '.join(silent)}", **evidence), expected=expected)
+        if unseen:
+            return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen",
+                                 **evidence), expected=expected)
+    problems = accepted + [f"{how}: status {reply.status}" for how, reply in answered
+                           if not 200 <= reply.status < 300 and reply.status not in REJECTIONS] + silent
     return verdict(expected, problems, " and ".join(f"{how}: {r.status}" for how, _, r in attempts), **evidence)

@@ -16,9 +16,12 @@ What is in cron.job is not all that runs. Where the extension is but no pg_cron 
 database (`cron.database_name` names another one, or pg_cron is not in `shared_preload_libraries`), its jobs
 never run: an active item fails, an inactive one is judged as usual — unless that cannot be told (a standby, a
 pg_stat_activity the checker may not read or that shows it no other role's session): then it is *error*. A
-stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job) never runs either:
-it fails; one it reads though a checklist may not write it (`* ** * * *`) is compared as written. Job names are unique per
-(jobname, username): every active job of the name must run on the schedule.
+stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job; `90 seconds`, out of
+the 1 to 59 its interval parser takes) never runs either: it fails, and so does one whose ranges are written
+high-to-low (`5-1 * * * *`: pg_cron takes it and sets no minute from it); one it reads though a checklist may not
+write it (`* ** * * *`) is compared as written. Job names are unique per (jobname, username): every active job of
+the name must run on the schedule. A name is matched as cron.job stores it: its type is `name`, of which
+PostgreSQL keeps the first 63 bytes (so does cron.unschedule, looking one up).
 
 pg_cron keeps every job in one database (its `cron.database_name`) and runs each in the database named
 in its row (`cron.schedule_in_database`): an item judges only the jobs that run in its database — the
@@ -72,6 +75,13 @@ SCHEDULER = (
 # Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
 TIMEZONE = "select current_setting('cron.timezone', true) as timezone"
 _INTERVAL = re.compile(r"([1-9]|[1-5][0-9]) seconds?", re.IGNORECASE)  # pg_cron 1.5+: 1 to 59 seconds
+# what pg_cron 1.5+ reads as an interval (TryParseInterval: sscanf(lower(text), " %u secon%c%c %c")): blanks, a number
+# (a sign too: %u is strtoul's), blanks, then `second` and nothing more, or `seconds` and blanks; asc_tolower, so ASCII
+_C_BLANKS = "[ \t\n\v\f\r]*"  # C's isspace
+_PG_CRON_INTERVAL = re.compile(f"{_C_BLANKS}([+-]?)([0-9]+){_C_BLANKS}second(?:s{_C_BLANKS})?",
+                               re.IGNORECASE | re.ASCII)
+UINT = 2 ** 32  # %u reads into an unsigned int: a number beyond wraps as the platform's strtoul has it, not known here
+NAME_BYTES = 63  # cron.job.jobname is a `name`: PostgreSQL keeps this many bytes of it (NAMEDATALEN - 1)
 _MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot"}
 _NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(), 4: "sun mon tue wed thu fri sat".split()}
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of month, month, day of week
@@ -115,6 +125,10 @@ def schedule_problem(schedule: str, version: Any = None) -> str | None:
             for bound in bounds:
                 if _field_value(bound, position) is None:
                     return f"'{schedule}': '{bound}' is not a value of field {position + 1} ({low}-{high})"
+            if len(bounds) == 2 and _field_value(bounds[0], position) > _field_value(bounds[1], position):
+                return (f"'{schedule}': the bounds of '{match.group(1)}' in field {position + 1} are reversed (pg_cron"
+                        f" runs nothing from a range written high-to-low); write them low-high, or a range that wraps"
+                        f" as two ('22-23,0-2')")
     return None
 
 
@@ -134,6 +148,8 @@ def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
     it, not by the checklist rule: fields apart by spaces and tabs, the first five read, in each a list of ranges
     after which the rest of the field is skipped (so `**` runs as `*`). NotUnderstood: what pg_cron makes of it is
     not known here (a number it would wrap), so no verdict is read from it."""
+    if not _before_1_5(version) and pg_cron_interval(schedule) is not None:
+        return None  # pg_cron 1.5+ reads it as an interval (once its cron parser has refused it: no length limit)
     if len(schedule.encode()) > PG_CRON_LONGEST:
         return f"a schedule of {len(schedule.encode())} bytes: pg_cron reads one of at most {PG_CRON_LONGEST}"
     written = _past_comments(schedule).rstrip(" \t\n")
@@ -144,17 +160,50 @@ def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
         return f"'{schedule}': pg_cron has no such macro (it knows {', '.join(sorted(PG_CRON_MACROS))}, as written)"
     fields = _BLANKS.split(written) if written else []
     if len(fields) < 5:
-        if not _before_1_5(version) and re.search("second", written, re.IGNORECASE):
-            return None  # pg_cron 1.5+ reads an interval; it is compared as the seconds it reads
         if _before_1_5(version) and _INTERVAL.fullmatch(" ".join(written.split())):
             return _no_interval(schedule, version)
+        if not _before_1_5(version) and re.search("second", schedule, re.IGNORECASE):
+            return (f"'{schedule}' is no interval pg_cron reads: a number of 1 to 59, then 'second', or 'seconds'"
+                    f" and blanks only")
         return (f"'{schedule}' has {len(fields)} of the five fields pg_cron reads (it separates them by spaces and"
                 f" tabs only)")
     for position, field in enumerate(fields[:5]):  # pg_cron ignores what follows the fifth
-        problem = _refused_field(schedule, position, field, version)
+        problem, _ = _read_field(schedule, position, field, version)
         if problem:
             return f"'{schedule}': field {position + 1} ('{field}') {problem}"
     return None
+
+
+def pg_cron_interval(schedule: str) -> int | None:
+    """The seconds pg_cron 1.5+ runs a schedule stored as an interval at, or None when it reads no interval there
+    (out of 1 to 59, or not its shape). NotUnderstood: a number its unsigned int would wrap."""
+    match = _PG_CRON_INTERVAL.fullmatch(schedule)
+    if not match:
+        return None
+    sign, number = match.group(1), int(match.group(2))
+    if number >= UINT:
+        raise NotUnderstood(f"'{schedule}': the number {match.group(2)}")
+    seconds = (UINT - number) % UINT if sign == "-" else number  # strtoul negates a signed number, unsigned
+    return seconds if 1 <= seconds <= 59 else None
+
+
+def stored_schedule_idle(schedule: str, version: Any = None) -> str | None:
+    """Why a schedule pg_cron reads from cron.job fires on no minute, else None (call it on one that
+    stored_schedule_problem passed): a range written high-to-low (`5-1`) sets no value, so a field of only those
+    leaves nothing to fire on — and the days only when pg_cron wants both day fields (either one starts with *)."""
+    written = _past_comments(schedule).rstrip(" \t\n")
+    fields = _BLANKS.split(written)[:5]
+    if written.startswith("@") or len(fields) < 5:
+        return None  # a macro, or an interval
+    sets = [_read_field(schedule, position, field, version)[1] for position, field in enumerate(fields)]
+    minute, hour, day, month, weekday = sets
+    either_day = not (fields[2].startswith("*") or fields[4].startswith("*"))
+    if minute and hour and month and ((day or weekday) if either_day else (day and weekday)):
+        return None
+    empty = [f"field {position + 1} ('{field}')" for position, (field, sets_one) in enumerate(zip(fields, sets))
+             if not sets_one]
+    return (f"'{schedule}': {' and '.join(empty)} holds only ranges written high-to-low, from which pg_cron sets no"
+            f" value")
 
 
 def _past_comments(schedule: str) -> str:
@@ -168,36 +217,41 @@ def _past_comments(schedule: str) -> str:
 _WORD = re.compile(r"[A-Za-z0-9]*")  # what pg_cron reads as one number or name (C's isalnum, ASCII)
 
 
-def _refused_field(schedule: str, position: int, field: str, version: Any) -> str | None:
-    """Why pg_cron refuses one field, read as its parser reads it (get_list, get_range, get_number), else None."""
+def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple[str | None, bool]:
+    """(why pg_cron refuses one field, else None; whether it sets any value), read as its parser reads it (get_list,
+    get_range, get_number): a range written high-to-low sets none (get_range loops from its first bound up)."""
     if position == 2 and field.startswith("$"):
-        return "has '$', which pg_cron reads from 1.5 on" if _before_1_5(version) else None
-    at = 0
+        return ("has '$', which pg_cron reads from 1.5 on" if _before_1_5(version) else None), True
+    at, sets = 0, False
     while True:
         if field.startswith("*", at):
-            at, single = at + 1, False
+            at, single, reversed_ = at + 1, False, False
         else:
+            start = at
             at, problem = _value(field, at, position)
             if problem:
-                return problem
+                return problem, sets
             single = not field.startswith("-", at)
             if not single:
                 at, problem = _value(field, at + 1, position)
                 if problem:
-                    return problem
+                    return problem, sets
+            bounds = [_field_value(bound.lower(), position) for bound in field[start:at].split("-")]
+            reversed_ = bounds[0] > bounds[-1]
         if field.startswith("/", at):
             if single:
-                return "has a step on a single value (pg_cron steps only * or a range)"
+                return "has a step on a single value (pg_cron steps only * or a range)", sets
             step = _WORD.match(field, at + 1)[0]
             if not step.isdigit():
-                return f"has a step '{step}' that is no number"
+                return f"has a step '{step}' that is no number", sets
             if int(step) >= WRAPS:
                 raise NotUnderstood(f"'{schedule}': a step of {step}")
             if int(step) == 0:
-                return "has a step of 0"
+                return "has a step of 0", sets
             at += 1 + len(step)
+        sets = sets or not reversed_
         if not field.startswith(",", at):
-            return None  # pg_cron skips the rest of the field
+            return None, sets  # pg_cron skips the rest of the field
         at += 1
 
 
@@ -339,9 +393,12 @@ def as_pg_cron_reads(schedule: str) -> Any:
     both when either field starts with `*`, else either (`MON` = `1`, Sunday `7` = `0`, `0 0 * * 0-6` = `0 0 * * *`).
     An interval is its number of seconds (`30 Seconds` = `30 second`). Else the text as written."""
     written = _normal(schedule)
-    interval = _INTERVAL.fullmatch(written)
-    if interval:
-        return "seconds", int(interval.group(1))
+    try:
+        seconds = pg_cron_interval(written)
+    except NotUnderstood:
+        seconds = None
+    if seconds is not None:
+        return "seconds", seconds
     fields = _MACRO_FIELDS.get(written, written).lower().split(" ")
     if len(fields) != 5:
         return written  # `@reboot`, `@yearly`
@@ -352,9 +409,10 @@ def as_pg_cron_reads(schedule: str) -> Any:
             match = re.fullmatch(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?", part)
             bounds = [] if not match or match.group(1) == "*" else [_field_value(b, position)
                                                                      for b in match.group(1).split("-")]
-            if not match or None in bounds or (bounds and bounds[0] > bounds[-1]):
-                return written  # `$` (last day), a range that wraps: compared as written
+            if not match or None in bounds:
+                return written  # `$` (last day): compared as written
             first, last = (bounds[0], bounds[-1]) if bounds else (low, high)
+            # (a range written high-to-low adds nothing, as pg_cron sets nothing from it)
             values.update(range(first, last + 1, int(match.group(2) or 1)))
         fires.append(frozenset(v % 7 for v in values) if position == 4 else frozenset(values))
     minutes, hours, days, months, weekdays = fires
@@ -426,7 +484,8 @@ def _same_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     runs_in = p.database or facts.get("current_database")
-    named = [j for j in facts["jobs"] if j["jobname"] == p.job]
+    stored_as = as_postgres_stores_a_name(p.job)
+    named = [j for j in facts["jobs"] if j["jobname"] == stored_as]
     # pg_cron runs each job in the database its row names: one running elsewhere says nothing about this one
     rows = [j for j in named if j.get("database") == runs_in]
     evidence = {
@@ -437,6 +496,9 @@ def judge(check, facts) -> Outcome:
                   "database": j.get("database"), "username": j.get("username")} for j in named],
         "scheduler_running": facts.get("scheduler_running"),
     }
+    if stored_as != p.job:
+        evidence["jobname_as_stored"] = (f"'{stored_as}': cron.job.jobname is a name, of which PostgreSQL keeps the"
+                                         f" first {NAME_BYTES} bytes (whole UTF-8 characters)")
     if not facts["installed"]:
         # pg_cron keeps its jobs in one database (cron.database_name): looking anywhere else would
         # read "no job" for a job that runs — so this cannot be judged here
@@ -477,22 +539,26 @@ def judge(check, facts) -> Outcome:
         return error(unsure, **evidence)
     if facts.get("scheduler_running") is False:
         return failed(expected, _not_running(p.job, facts.get("current_database")), **evidence)
-    unreadable, unknown = [], []
+    unreadable, idle, unknown = [], [], []
     for job in active:
         try:
             problem = stored_schedule_problem(job["schedule"], facts["version"])
+            never = None if problem else stored_schedule_idle(job["schedule"], facts["version"])
         except NotUnderstood as exc:
             unknown.append(f"jobid {job['jobid']} ({exc})")
             continue
         if problem:
             unreadable.append(f"jobid {job['jobid']} ({problem})")
-    if unknown and not unreadable:
+        if never:
+            idle.append(f"jobid {job['jobid']} ({never})")
+    if unknown and not unreadable and not idle:
         return error(f"could not look: whether pg_cron reads the stored schedule of {', '.join(unknown)} is not known"
                      " here: compare it with cron.job_run_details, or store it as cron.schedule writes it",
                      **evidence)
-    if unreadable:
-        return failed(expected, f"pg_cron cannot read the stored schedule of {', '.join(unreadable)}: the job"
-                                " never runs", **evidence)
+    if unreadable or idle:
+        why = ([f"pg_cron cannot read the stored schedule of {', '.join(unreadable)}"] if unreadable else []) + (
+            [f"pg_cron fires the stored schedule of {', '.join(idle)} on no minute"] if idle else [])
+        return failed(expected, f"{'; '.join(why)}: the job never runs", **evidence)
     if not p.schedule:
         return passed(expected, f"'{p.job}' active", **evidence)
     wanted = _normal(p.schedule)
@@ -526,6 +592,15 @@ def judge(check, facts) -> Outcome:
                       for j in other)
     return failed(expected + note, f"{len(active)} active jobs are named '{p.job}' (pg_cron runs each): {shown}",
                   **evidence)
+
+
+def as_postgres_stores_a_name(text: str) -> str:
+    """`text` as a `name` column holds it: its first NAME_BYTES bytes, clipped on a character boundary (pg_mbcliplen;
+    a UTF-8 database), as cron.schedule stores a job's name and cron.unschedule looks it up."""
+    data = text.encode(errors="surrogatepass")  # (no such name reaches PostgreSQL; it must not crash the judge)
+    if len(data) <= NAME_BYTES:
+        return text
+    return data[:NAME_BYTES].decode(errors="ignore")  # (drops only the character the cut split)
 
 
 def _scheduler_unknown(facts: dict) -> str | None:

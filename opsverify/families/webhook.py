@@ -278,13 +278,13 @@ def judge(check, facts) -> Outcome:
         expected += f", and accepts one signed with {p.secret_name} with 2xx"
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
     unseen = [text for how, _, reply in refusals if (text := not_judged(p, how, reply))]
-    if unseen:
-        return replace(error("could not look: " + "; ".join(unseen), **evidence), expected=expected)
-    problems = [text for how, _, reply in refusals if (text := problem(p, how, reply))]
+    problems = [text for how, _, reply in refusals if reply.status is not None and (text := problem(p, how, reply))]
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
-    if problems:  # a forgeable or crashing endpoint fails, whatever else was seen
-        return failed(expected, "; ".join(problems), **evidence)
+    if problems:  # a forgeable or crashing endpoint fails, whatever else was seen (or not seen)
+        return failed(expected, "; ".join(problems + unseen), **evidence)
+    if unseen:
+        return replace(error("could not look: " + "; ".join(unseen), **evidence), expected=expected)
     if genuine is not None and (text := genuine_unseen(p, genuine)):
         return replace(error("could not look: " + text, **evidence), expected=expected)
     seen = " and ".join(f"{how}: {reply.status}" for how, _, reply in attempts)

@@ -257,13 +257,14 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
     """The reply, and whether it failed as HTTP on a connection an earlier request had used."""
     httpx = load("httpx")
 
-    connected = False
+    connected = written = False
     response: httpx.Response | None = None
     unasked = 0
 
     async def trace(event: str, _info: dict) -> None:  # httpcore's hook: a new connection says so, and so does the
-        nonlocal connected, unasked  # end of a reply, before its connection goes back to the pool
+        nonlocal connected, written, unasked  # end of a reply, before its connection goes back to the pool
         connected = connected or event.startswith("connection.connect_")
+        written = written or event == "http11.send_request_headers.complete"  # (h11 checks them before writing)
         if event == "http11.response_closed.started" and response is not None:
             unasked = _unasked_bytes(response)
 
@@ -283,6 +284,10 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
         return Reply(None, _ms(started), failure=_timed_out(exc, timeout, probe)), False
     except httpx.ConnectError as exc:
         return Reply(None, _ms(started), failure=_connect_reason(exc)), False
+    except httpx.LocalProtocolError as exc:
+        if written:  # refused later, on what came back or the body: the request went out
+            return Reply(None, _ms(started), failure=_protocol_failure(exc)), False
+        return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
     except httpx.HTTPError as exc:
         stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
         return Reply(None, _ms(started), failure=_protocol_failure(exc)), stale
@@ -352,6 +357,23 @@ def _unbuildable(probe: Probe, exc: Exception) -> str:
     if name is not None:
         return f"not sent: header {name!r} holds text that is not ASCII, which HTTP cannot carry as it is"
     return f"not sent: the request could not be built ({type(exc).__name__}: {exc})"
+
+
+def _unsendable(probe: Probe, exc: Exception) -> str:
+    """Why the HTTP library refused to write a request it had built (h11 checks every header as it writes them: a
+    value with a blank at either end or a control character), naming the header at fault but never its value,
+    which h11's message quotes (it may be a secret)."""
+    text = str(exc)
+    name = next((name for name, value in probe.headers.items()
+                 if repr(value.encode("ascii", "replace")) in text or repr(name.encode("ascii", "replace")) in text),
+                None)
+    why = re.split(r" b['\"]", text, maxsplit=1)[0]  # h11's words without the bytes it quotes
+    if name is not None and why == "Illegal header value":
+        return (f"not sent: header {name!r} holds a value HTTP cannot carry (a blank at either end, or a control"
+                f" character): the HTTP client refused to write it")
+    if name is not None:
+        return f"not sent: the HTTP client refused header {name!r} ({why})"
+    return f"not sent: the HTTP client refused the request ({why})"
 
 
 def decoded(body: bytes | bytearray, charset: str) -> str | None:
