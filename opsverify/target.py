@@ -196,7 +196,8 @@ class Target:
 
 
 def services_named(params: Any) -> set[str]:
-    """Every service a check's params refer to (`service`, `services`, `equal.services`)."""
+    """Every service a check's params refer to (`service`, `services`, `equal.services`, the repo family's
+    `per_key: {KEY: [services]}`)."""
     found: set[str] = set()
     if params is None:
         return found
@@ -208,6 +209,9 @@ def services_named(params: Any) -> set[str]:
     for key in ("services",):
         if isinstance(data.get(key), list):
             found.update(s for s in data[key] if isinstance(s, str))
+    if isinstance(data.get("per_key"), dict):  # by name: other dicts of lists hold values (env's not_values)
+        found.update(s for group in data["per_key"].values() if isinstance(group, list)
+                     for s in group if isinstance(s, str))
     for value in data.values():
         if isinstance(value, dict) and isinstance(value.get("services"), list):
             found.update(s for s in value["services"] if isinstance(s, str))

@@ -255,6 +255,25 @@ def test_not_placeholder_reads_the_repo_checkout(tmp_path):
     assert gather_and_judge(target, env, [check])[0].status is Status.PASSED
 
 
+@pytest.mark.parametrize("line, value", [
+    ("SESSION_SECRET=`changeme-0123456789`", "changeme-0123456789"),  # Node's dotenv drops the backticks
+    ("SESSION_SECRET=changeme#0123456789", "changeme"),  # Node's dotenv ends the value at the #
+])
+def test_a_placeholder_the_example_gives_two_readings_is_not_judged(tmp_path, line, value):
+    """The service's value is the placeholder as Node's dotenv reads the example; compared with python-dotenv's
+    reading alone, it passed as "not the placeholder"."""
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / ".env.example").write_text(f"{line}\nOTHER=\n")
+    (tmp_path / "api.env").write_text(f"SESSION_SECRET={value}\n")
+    target = make_target({"repo": str(tmp_path / "repo"),
+                          "services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    outcome = gather_and_judge(target, env, [make_check("env", api(not_placeholder=["SESSION_SECRET"]))])[0]
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"could not look: SESSION_SECRET in .env.example is read two ways (.env.example "
+                                       f"in checkout {tmp_path / 'repo'} line 1: "), outcome
+    assert "changeme" not in outcome.observed
+
+
 def test_not_placeholder_without_a_repo_is_skipped(tmp_path):
     (tmp_path / "api.env").write_text(f"SESSION_SECRET={SECRET}\n")
     target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})

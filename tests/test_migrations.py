@@ -17,6 +17,7 @@ from psycopg import sql as pgsql
 from pydantic import ValidationError
 
 from opsverify.checklist import load_item_params
+from opsverify.errors import GatherError
 from opsverify.engine import gather_and_judge
 from opsverify.families import migrations
 from opsverify.families.migration_tools import (
@@ -650,12 +651,21 @@ def attempt(name, started, finished=True, rolled_back=None):
     ([attempt("a", "1", finished=False, rolled_back="2")], [], [], 1),
     ([attempt("a", "1", rolled_back="2")], [], [], 1),  # finished, then rolled back by hand
     ([attempt("a", "1", finished=False), attempt("a", "3")], ["a"], ["a failed"], 0),  # Prisma would refuse to deploy
+    # a row finished and not rolled back is applied to Prisma, whatever later attempts did: it would not run it again
+    ([attempt("a", "1"), attempt("a", "2", finished=False, rolled_back="3")], ["a"], [], 1),
+    ([attempt("a", "1"), attempt("a", "2", rolled_back="3")], ["a"], [], 1),
 ])
 def test_prisma_attempts(rows, applied, failures, resolved):
     history = prisma.history({"history": rows}, None)
     assert [a.key for a in history.applied] == applied
     assert [f.split(" (")[0] for f in history.failures] == failures
     assert len(history.resolved) == resolved
+
+
+def test_prisma_compares_the_checksum_of_the_attempt_that_applied_it():
+    rows = [{**attempt("a", "1"), "checksum": "applied"}, {**attempt("a", "2", rolled_back="3"), "checksum": "other"}]
+    (applied,) = prisma.history({"history": rows}, None).applied
+    assert applied.checksum == "applied"
 
 
 def test_prisma_accepts_the_checksum_across_line_endings_and_the_old_unpadded_form():
@@ -915,6 +925,54 @@ def test_prisma_rolled_back_migration_whose_folder_is_gone_is_history_not_a_fail
     assert outcome.status is Status.FAILED, outcome
     assert f"repo migration not applied: {bad} (rolled back" in outcome.observed, outcome
     assert scratch.check({**PRISMA, "applied": [bad], "from_repo": None, "checksums": False}).status is Status.FAILED
+
+
+def test_prisma_applied_then_a_later_attempt_rolled_back_is_still_applied(scratch):
+    """Prisma counts a migration applied when a row of it finished and was not rolled back, and would not run it
+    again: a later attempt that failed and was resolved `--rolled-back` is history, not "not applied"."""
+    prisma_healthy(scratch)
+    prisma_attempt(scratch, P3, script(P3), age_minutes=50, finished=False, rolled_back_after=5)
+    outcome = scratch.check(PRISMA)
+    assert passed(outcome), outcome
+    assert "2 resolved failures in its history" in outcome.observed, outcome
+    assert any(r.startswith(f"{P3}: attempt of ") and "rolled back" in r for r in outcome.evidence["resolved"]), outcome
+    assert "recorded_not_applied" not in outcome.evidence
+
+
+# -- a repo file nested deeper than Python's parsers go ----------------------------------------------
+DEEP_FILES = [
+    ("alembic", "zz_data.py", "TABLE = " + "-" * 100_000 + "1\n"),  # ast.parse: MemoryError
+    ("alembic", "zz_data.py", "revision = " + "+".join(["'a'"] * 200_000) + "\n"),  # ast.parse: RecursionError
+    ("django", "shop/migrations/0002_data.py", "X = " + "+".join(["1"] * 200_000) + "\n"),
+    ("liquibase", "fixtures.json", "[" * 100_000 + "]" * 100_000),  # json: RecursionError
+    ("liquibase", "fixtures.yaml", "[" * 100_000 + "]" * 100_000),  # PyYAML: RecursionError
+]
+
+
+@pytest.mark.parametrize("tool, name, text", DEEP_FILES, ids=["unary", "terms", "django", "json", "yaml"])
+def test_a_repo_file_nested_too_deeply_to_read_is_named(tmp_path, tool, name, text):
+    """An unnamed "internal error while gathering" before: every migrations item of the system, whatever it read."""
+    from types import SimpleNamespace
+
+    (tmp_path / "m" / name).parent.mkdir(parents=True)
+    (tmp_path / "m" / name).write_text(text)
+    (tmp_path / "m" / "shop" / "migrations" / "__init__.py").parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "m" / "shop" / "migrations" / "__init__.py").write_text("")
+    listing = migrations._list_folder(SimpleNamespace(repo=lambda: tmp_path), tool, "m")
+    assert isinstance(listing, GatherError), listing
+    assert str(listing) == f"cannot read m: {name} is nested too deeply to read"
+
+
+def test_a_repo_file_too_deep_to_read_errors_only_the_items_reading_it(scratch):
+    alembic_healthy(scratch)
+    scratch.write("alembic/versions/zz_data.py", "TABLE = " + "-" * 100_000 + "1\n")
+    checks = [make_check("migrations", ALEMBIC, name="a"),
+              make_check("migrations", {"tool": "alembic", "latest": "c3d4e5f6a7b8"}, name="b")]
+    reading, other = gather_and_judge(scratch.target, migrations, checks)
+    assert reading.status is Status.ERROR, reading
+    assert reading.observed == ("could not list the alembic migrations of the repo: cannot read alembic/versions: "
+                                "zz_data.py is nested too deeply to read"), reading
+    assert passed(other), other
 
 
 # -- supabase: a history an older CLI made records no names ----------------------------------------

@@ -282,9 +282,11 @@ def test_report_not_empty_alone_needs_no_deploy_time():
     assert outcome.status is Status.PASSED
 
 
-def _stale_report_clone(tmp_path, app: str = "", report: str = "report.md") -> Path:
+def _stale_report_clone(tmp_path, app: str = "", report: str = "report.md",
+                        report_date: str = "2021-01-01T00:00:00+00:00") -> Path:
     """A fresh clone (every file stamped with the checkout time) whose `<app>/.pf/readthis/<report>` was committed
-    in 2021, before the deployed commit of 2025; returns the checkout folder (the app's, in a monorepo)."""
+    (dated 2021, unless told) in the parent of the deployed commit of 2025; returns the checkout folder (the app's,
+    in a monorepo)."""
     import subprocess
 
     from opsverify_demo.components.repos import _git
@@ -294,7 +296,7 @@ def _stale_report_clone(tmp_path, app: str = "", report: str = "report.md") -> P
     folder.mkdir(parents=True)
     (folder / report).write_text("old findings\n")
     _git(origin, "init", "-q")
-    for what, date in (("an old report", "2021-01-01T00:00:00+00:00"), ("the deploy", "2025-01-01T00:00:00+00:00")):
+    for what, date in (("an old report", report_date), ("the deploy", "2025-01-01T00:00:00+00:00")):
         if what == "the deploy":
             (origin / "deployed.txt").write_text("deployed\n")
         _git(origin, "add", "-A", date=date)
@@ -360,7 +362,9 @@ GITHUB_REPOS = {
         ".pf/readthis": ["summary.json", "patterns_chunk01.json"],
     },
     "acme/cheersai": {"vercel.json": '{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}]}'},
-    "acme/joslyn-ai": {".env.example": "API_JWT_SECRET=\nNEXTAUTH_URL=\nAPI_URL=\nREDIS_URL=\nINTERNAL_API_KEY=\n"},
+    # every key J14's per_key names: one the file lacks fails the item
+    "acme/joslyn-ai": {".env.example": "API_JWT_SECRET=\nNEXTAUTH_SECRET=\nNEXTAUTH_URL=\nJOSLYN_API_ORIGIN=\n"
+                                       "API_URL=\nREDIS_URL=\nINTERNAL_API_KEY=\n"},
 }
 TOKEN = "ghp_demoTokenThatMustNeverLeak0123456789"
 REF = "3f2c1d0e9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2"
@@ -413,7 +417,8 @@ def github(tmp_path, monkeypatch):
     env_dir = tmp_path / "environments"
     env_dir.mkdir()
     services = {}
-    for service, names in {"web": ["API_JWT_SECRET", "NEXTAUTH_URL"], "api": ["API_JWT_SECRET", "REDIS_URL",
+    for service, names in {"web": ["API_JWT_SECRET", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "JOSLYN_API_ORIGIN"],
+                           "api": ["API_JWT_SECRET", "REDIS_URL",
                                                                               "INTERNAL_API_KEY"],
                            "worker": ["API_JWT_SECRET", "REDIS_URL", "INTERNAL_API_KEY", "API_URL"]}.items():
         (tmp_path / f"{service}.env").write_text("".join(f"{n}=value-{n}\n" for n in names))
@@ -431,7 +436,7 @@ def github(tmp_path, monkeypatch):
         return env_dir
 
     try:
-        yield SimpleNamespace(seen=seen, write=write, repos=GITHUB_REPOS)
+        yield SimpleNamespace(seen=seen, write=write, repos=GITHUB_REPOS, url=url)
     finally:
         host.stop()
 
@@ -631,3 +636,134 @@ def test_an_example_key_only_node_reads_is_a_key_too():
     outcome = repo.judge(check(file=".env.example", services=["web"]),
                          facts(files={".env.example": "A=\n# note\u2028B=\n"}, env={"web": _web("A=1\n")}))
     assert outcome.status is Status.FAILED and outcome.observed == "B is not set on web", outcome
+
+
+# -- a folder written another way, a typo in per_key, a folder of placeholders, nesting, skewed dates ----------------
+@pytest.mark.parametrize("written", ["./.pf/readthis", ".pf//readthis", ".pf/./readthis", ".pf/readthis/"])
+def test_a_report_folder_is_judged_alike_however_its_path_is_written(tmp_path, written):
+    """git prints paths normalized: a folder written `./.pf/readthis` matched none of them, and every committed file
+    fell back to its checkout time — a stale report read as new in every fresh clone."""
+    from opsverify.engine import gather_and_judge
+    from .kit import make_check, make_target
+
+    checkout = _stale_report_clone(tmp_path)
+    item = make_check("repo", {"folder": written, "not_empty": True, "newer_than_deploy": True})
+    (outcome,) = gather_and_judge(make_target({"repo": str(checkout)}), repo, [item])
+    assert outcome.status is Status.FAILED, outcome
+    assert "newest report file report.md was committed (commit " in outcome.observed
+    assert outcome.observed.endswith("not after the deployed commit " + outcome.evidence["deployed_commit"][:12]
+                                     + " of 2025-01-01T00:00:00Z"), outcome
+
+
+def test_a_service_named_only_in_per_key_is_one_the_item_uses(tmp_path):
+    """The docs' own example, `per_key: {API_URL: [worker]}`: an environment giving worker an env source was refused
+    ("services.worker: unknown service")."""
+    from opsverify.target import services_named
+    from .kit import make_check
+
+    item = make_check("repo", {"file": ".env.example", "services": ["api"], "per_key": {"API_URL": ["worker"]}})
+    assert services_named(item.params) == {"api", "worker"}
+    (tmp_path / "test.yaml").write_text(
+        "name: test\nsystems:\n  joslyn-ai:\n    repo: .\n    services:\n"
+        f"      api: {{env: {{dotenv: {tmp_path / 'api.env'}}}}}\n"
+        f"      worker: {{env: {{dotenv: {tmp_path / 'worker.env'}}}}}\n")
+    env = load_environment(tmp_path, "test", checks=[item])
+    assert set(env.model.systems["joslyn-ai"].services) == {"api", "worker"}
+
+
+@pytest.mark.parametrize("per_key, seen", [
+    ({"API_ULR": ["worker"]}, "per_key names API_ULR (did you mean API_URL?), which .env.example does not list"),
+    ({"SENTRY_DSN": ["worker"], "QUEUE": ["api"]},
+     "per_key names QUEUE, SENTRY_DSN, which .env.example does not list"),
+])
+def test_a_per_key_key_the_file_lacks_fails_naming_it(per_key, seen):
+    """A key misspelt in per_key was never judged: the item passed on the other keys."""
+    item = check(file=".env.example", services=["api"], per_key=per_key)
+    env = {"api": {"API_URL": "https://x", "API_KEY": "k"}, "worker": {"API_URL": "https://x"}}
+    outcome = repo.judge(item, facts(files={".env.example": "API_URL=\nAPI_KEY=\n"}, env=env))
+    assert outcome.status is Status.FAILED, outcome
+    assert seen in outcome.observed, outcome
+    assert "per_key's keys in .env.example" in outcome.expected
+
+
+@pytest.mark.parametrize("hidden", [[".gitkeep"], [".gitkeep", ".DS_Store"]])
+def test_a_folder_of_placeholders_only_is_empty(tmp_path, hidden):
+    """`.gitkeep` keeps an empty folder in git: it is no report."""
+    folder = tmp_path / ".pf" / "readthis"
+    folder.mkdir(parents=True)
+    for name in hidden:
+        (folder / name).write_text("")
+    item = check(folder=".pf/readthis", not_empty=True)
+    outcome = repo.judge(item, facts(folders=Checkout(tmp_path).list_folders([".pf/readthis"])))
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == f".pf/readthis/ is empty (saw only {', '.join(sorted(hidden))})", outcome
+    (folder / "summary.json").write_text("{}")
+    outcome = repo.judge(item, facts(folders=Checkout(tmp_path).list_folders([".pf/readthis"])))
+    assert outcome.status is Status.PASSED and outcome.evidence["files"] == ["summary.json"], outcome
+
+
+def test_a_hidden_file_does_not_date_the_report(tmp_path):
+    """A `.DS_Store` written today beside a stale committed report would make the report look new."""
+    import os
+
+    checkout = _stale_report_clone(tmp_path)
+    (checkout / ".pf" / "readthis" / ".DS_Store").write_text("")
+    os.utime(checkout / ".pf" / "readthis" / ".DS_Store", (1_800_000_000, 1_800_000_000))
+    outcome = _report_outcome(checkout)
+    assert outcome.status is Status.FAILED and "report.md was committed (commit " in outcome.observed, outcome
+
+
+def test_github_folder_of_placeholders_only_is_empty(github, monkeypatch):
+    monkeypatch.setitem(github.repos, "acme/sora-studio", {".pf/readthis": [".gitkeep"]})
+    monkeypatch.setitem(github.repos, "acme/cheersai", {})
+    item = check(folder=".pf/readthis", not_empty=True)
+    from .kit import make_target
+
+    target = make_target({"providers": {"github": {"base_url": github.url, "repo": "acme/sora-studio", "ref": REF}}})
+    try:
+        folders = repo.source(target).list_folders([".pf/readthis"])
+    finally:
+        target.close()
+    outcome = repo.judge(item, facts(folders=folders))
+    assert outcome.status is Status.FAILED and outcome.observed == ".pf/readthis/ is empty (saw only .gitkeep)", outcome
+
+
+def _recurses(text: str):
+    raise RecursionError("maximum recursion depth exceeded")
+
+
+@pytest.mark.parametrize("params, text", [
+    (WORKFLOW, "on: [push]\n"),
+    (CRONS, '{"crons": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+], ids=["workflow", "vercel.json"])
+def test_a_file_nested_deeper_than_it_can_be_read_is_an_error_naming_it(params, text, monkeypatch):
+    """Python's parsers recurse: without this, an unnamed "internal error while judging: RecursionError"."""
+    if params is WORKFLOW:  # libyaml refuses such depth itself; PyYAML's pure-Python loader, used without it, recurses
+        monkeypatch.setattr(repo, "read_workflow", _recurses)
+    outcome = repo.judge(check(**params), facts(files={params["file"]: text}))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == f"could not read {params['file']}: it is nested too deeply to read", outcome
+
+
+def test_a_committed_date_after_the_deployed_commits_is_no_evidence(tmp_path):
+    """A report committed in the deployed history is part of it, never newer, whatever its committer date says: a
+    date of 2031 on an ancestor of a 2025 commit is a clock that was wrong, not a report written after the deploy."""
+    import os
+
+    checkout = _stale_report_clone(tmp_path, report_date="2031-01-01T00:00:00+00:00")
+    outcome = _report_outcome(checkout)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("newest report file report.md was committed (commit "), outcome
+    assert ("2031-01-01T00:00:00Z, a date after the deployed commit's own (2025-01-01T00:00:00Z) that cannot be "
+            "trusted: a file of the deployed commit's history is not newer than it") in outcome.observed, outcome
+    assert outcome.evidence["committed_after_deploy"] is True
+    # a file written in the checkout after the deploy is the report: judged by its own time
+    (checkout / ".pf" / "readthis" / "today.md").write_text("this deploy's findings\n")
+    os.utime(checkout / ".pf" / "readthis" / "today.md", (1_800_000_000, 1_800_000_000))
+    fresh = _report_outcome(checkout)
+    assert fresh.status is Status.PASSED and fresh.observed.startswith("today.md modified 2027-01-15"), fresh
+    # ... but not one written before it
+    os.utime(checkout / ".pf" / "readthis" / "today.md", (1_600_000_000, 1_600_000_000))
+    stale = _report_outcome(checkout)
+    assert stale.status is Status.FAILED and "today.md, written in the checkout, was modified 2020-09-13" \
+        in stale.observed, stale

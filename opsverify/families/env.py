@@ -693,6 +693,8 @@ def _judge_not_placeholder(p: Params, env: dict[str, str], examples: dict[str, A
             f.problem("not_placeholder", name, why)
         elif placeholders is None or isinstance(placeholders, GatherError):
             f.cannot(f"cannot read {file}: {placeholders or 'it was not gathered'}")
+        elif how := how_read_two_ways(placeholders, name):  # either reading may be the placeholder a service got
+            f.cannot(f"{name} in {file} is read two ways ({how})")
         elif not placeholders.get(name):
             where = "has no value for" if name in placeholders else "does not list"
             f.cannot(f"{file} {where} {name}: no placeholder to compare with")

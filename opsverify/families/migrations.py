@@ -34,7 +34,7 @@ from pydantic import ValidationInfo, field_validator, model_validator
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..outcome import Outcome, error, verdict
 from ._common import StrictParams, first_few, nothing_found, plural
-from .migration_tools import TOOLS, History, RepoListing, Table
+from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep
 
 PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")  # an identifier SQL needs no quotes for
 
@@ -193,7 +193,7 @@ def _list_folder(target, tool: str, folder: str) -> RepoListing | GatherError:
         return GatherError(f"{folder} is not a folder of the repo checkout {root}")
     try:
         return TOOLS[tool].read_repo(path)
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, TooDeep) as exc:  # this folder's items only: the others are judged
         return GatherError(f"cannot read {folder}: {exc}")
 
 

@@ -72,7 +72,7 @@ from ..outcome import Outcome, error, failed, skipped, verdict
 from ..transports.envsource import parse_dotenv
 from ..transports.http import Probe
 from . import REQUESTS_AT_ONCE
-from ._common import StrictParams, nothing_found, plural
+from ._common import StrictParams, first_few, nothing_found, plural
 from .scheduler import as_pg_cron_reads, schedule_problem
 
 NAME = "repo"
@@ -144,11 +144,13 @@ class Params(StrictParams):
     @field_validator("file", "folder")
     @classmethod
     def _inside_repo(cls, value: str | None) -> str | None:
-        if value is not None:
-            parts = PurePosixPath(value).parts
-            if not parts or value.startswith("/") or ".." in parts:
-                raise ValueError("must be a relative path inside the repository")
-        return value
+        if value is None:
+            return None
+        path = PurePosixPath(value)
+        if not path.parts or value.startswith("/") or ".." in path.parts:
+            raise ValueError("must be a relative path inside the repository")
+        # as git prints paths (`./a`, `a//b`, `a/./b`, `a/` are `a/b`): git's paths are matched against it
+        return path.as_posix()
 
     @field_validator("triggers_absent", "triggers_present")
     @classmethod
@@ -224,9 +226,16 @@ def bound(target, checks) -> float:
 # -- where the files come from ----------------------------------------------------------------
 @dataclass(frozen=True)
 class Folder:
-    files: list[str]  # relative names of the regular files inside
-    newest: tuple[str, float] | None = None  # (name, time) of the newest file; None when unknown
+    files: list[str]  # relative names of the report's files: the regular files inside, hidden ones apart
+    newest: tuple[str, float] | None = None  # (name, time) of the newest report file; None when unknown
     newest_from: str = "file time"  # where that time comes from: "file time", or "commit <sha>" (a committed file)
+    hidden: tuple[str, ...] = ()  # `.gitkeep`, `.DS_Store`, files of a hidden folder: no report, nor its time
+    newest_written: tuple[str, float] | None = None  # (name, mtime) of the newest report file written in the checkout
+
+
+def is_hidden(name: str) -> bool:
+    """A name starting with `.` on its way (`.gitkeep`, `.cache/x`): what keeps a folder in git, or a tool's own."""
+    return any(part.startswith(".") for part in PurePosixPath(name).parts)
 
 
 @dataclass(frozen=True)
@@ -278,12 +287,7 @@ class Checkout:
             if isinstance(committed, GatherError):
                 out[relative] = committed
                 continue
-            # a checkout gives every file the time it was checked out: a committed, unchanged file is as old as
-            # its last commit; a file written in this checkout (untracked or changed) has its own time
-            stamped = sorted((*committed.get(name, (mtime, "file time")), name) for name, mtime in files.items())
-            newest = stamped[-1] if stamped else None
-            out[relative] = Folder(sorted(files), (newest[2], newest[0]) if newest else None,
-                                   newest[1] if newest else "file time")
+            out[relative] = _dated(files, committed)
         return out
 
     def _committed(self, relative: str) -> dict[str, tuple[float, str]] | GatherError:
@@ -341,6 +345,18 @@ class Checkout:
             raise GatherError(f"cannot read HEAD of {self.root}: {reason}")
         commit, _, seconds = answer.stdout.strip().partition(" ")
         return Deployed(commit, float(seconds))
+
+
+def _dated(files: dict[str, float], committed: dict[str, tuple[float, str]]) -> Folder:
+    """The report's files and their newest, from each file's mtime and the committed ones' commit times. A checkout
+    gives every file the time it was checked out: a committed, unchanged file is as old as its last commit; a file
+    written in this checkout (untracked or changed) has its own time. Hidden files are no report, nor date it."""
+    report = {name: mtime for name, mtime in files.items() if not is_hidden(name)}
+    stamped = sorted((*committed.get(name, (mtime, "file time")), name) for name, mtime in report.items())
+    written = [(name, time) for time, source, name in stamped if source == "file time"]
+    newest = stamped[-1] if stamped else None
+    return Folder(sorted(report), (newest[2], newest[0]) if newest else None, newest[1] if newest else "file time",
+                  hidden=tuple(sorted(set(files) - set(report))), newest_written=written[-1] if written else None)
 
 
 class GitHubContents:
@@ -438,7 +454,9 @@ class GitHubContents:
             elif not isinstance(body, list):
                 out[path] = None  # a file, not a folder
             else:
-                out[path] = Folder(sorted(str(e.get("name")) for e in body if e.get("type") == "file"))
+                names = sorted(str(e.get("name")) for e in body if e.get("type") == "file")
+                out[path] = Folder([n for n in names if not is_hidden(n)],
+                                   hidden=tuple(n for n in names if is_hidden(n)))
         return out
 
     def deployed(self) -> Deployed:
@@ -504,6 +522,7 @@ def _utc(seconds: float) -> str:
 _TEXT = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 KEY_TWICE = "GitHub refuses a workflow with a key written twice (it never runs)"
+TOO_DEEP = "it is nested too deeply to read"
 
 
 class GitHubRefuses(yaml.constructor.ConstructorError):
@@ -582,7 +601,8 @@ def expectation(p: Params) -> str:
     if p.kind == "crons":
         return f"{p.file} crons: " + ", ".join(f"{c.path} at '{c.schedule}'" for c in p.crons)
     if p.kind == "env":
-        return f"every key of {p.file} set on its services ({', '.join(p.all_services)})"
+        in_file = f"; per_key's keys in {p.file}" if p.per_key else ""
+        return f"every key of {p.file} set on its services ({', '.join(p.all_services)}){in_file}"
     parts = [f"{p.folder}/ holds a report"] if p.not_empty else []
     return "; ".join(parts + ([f"{p.folder}/ newer than the deployed commit"] if p.newer_than_deploy else []))
 
@@ -591,6 +611,8 @@ def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
     expected = expectation(p)
     try:
         triggers = workflow_triggers(read_workflow(text))
+    except RecursionError:  # the pure-Python loader (without libyaml, which refuses such depth itself) recurses
+        return error(f"could not read {p.file}: {TOO_DEEP}", **evidence)
     except GitHubRefuses as exc:  # the whole file: whatever its triggers, it never runs and cannot be dispatched
         return failed(expected, f"{p.file} line {exc.problem_mark.line + 1}: {exc.problem}", **evidence)
     except yaml.YAMLError as exc:
@@ -607,6 +629,8 @@ def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
     expected = expectation(p)
     try:
         document = json.loads(text, parse_constant=_not_json)
+    except RecursionError:  # Python's json recurses where JSON.parse need not: no verdict either way
+        return error(f"could not read {p.file}: {TOO_DEEP}", **evidence)
     except ValueError as exc:
         return failed(expected, f"{p.file} is not valid JSON: {exc}", **evidence)
     crons = document.get("crons") if isinstance(document, dict) else None
@@ -648,7 +672,9 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
         return error(f"could not look: {exc}", **evidence)
     keys = [k for k in example.names if k not in p.ignore]
     expected = expectation(p)
-    if not keys and not p.allow_empty:
+    # a key per_key names that the file lacks is never judged: a typo (API_ULR) would leave API_URL to `services`
+    absent = sorted(set(p.per_key) - set(example.names))
+    if not keys and not p.allow_empty and not absent:
         where = f"{p.file} of {facts['source']}" + (f" (after ignore: {', '.join(p.ignore)})" if p.ignore else "")
         return error(nothing_found("keys", where).observed, **evidence)
     missing: dict[str, list[str]] = {}
@@ -668,8 +694,13 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
         evidence["read_two_ways"] = split
     undecided = [f"{key} on {service} is read two ways ({how})" for service, said in split.items()
                  for key, how in said.items()]
-    problems = [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} not set on {service}"
-                for service, names in sorted(missing.items())]
+    problems = []
+    if absent:
+        evidence["per_key_not_in_file"] = absent
+        named = ", ".join(_near(key, example.names) for key in absent)
+        problems.append(f"per_key names {named}, which {p.file} does not list")
+    problems += [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} not set on {service}"
+                 for service, names in sorted(missing.items())]
     if problems:
         return failed(expected, "; ".join(problems) + env_family.and_undecided(undecided), **evidence)
     reasons = {s: facts["env"][s] for s in sorted(set(unseen))}
@@ -681,12 +712,21 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
     return verdict(expected, [], f"all {len(keys)} keys set", **evidence)
 
 
+def _near(key: str, names: list[str]) -> str:
+    """`API_ULR (did you mean API_URL?)`: the key, and the file's name it was likely meant to be."""
+    close = difflib.get_close_matches(key, names, n=1)
+    return f"{key} (did you mean {close[0]}?)" if close else key
+
+
 def _judge_report(p: Params, folder: Folder | None, deployed: Any, evidence: dict) -> Outcome:
     expected_text = expectation(p)
     if folder is None or not folder.files:
-        return failed(expected_text, f"{p.folder}/ is {'missing' if folder is None else 'empty'}", **evidence)
+        seen = f" (saw only {first_few(folder.hidden)})" if folder is not None and folder.hidden else ""
+        return failed(expected_text, f"{p.folder}/ is {'missing' if folder is None else 'empty'}{seen}", **evidence)
     evidence["files"] = folder.files[:20]
     evidence["file_count"] = len(folder.files)
+    if folder.hidden:
+        evidence["hidden_files"] = list(folder.hidden[:20])
     if not p.newer_than_deploy:
         return verdict(expected_text, [], f"{plural(len(folder.files), 'file')}", **evidence)
     if isinstance(deployed, NotConfigured):
@@ -694,17 +734,41 @@ def _judge_report(p: Params, folder: Folder | None, deployed: Any, evidence: dic
     if isinstance(deployed, GatherError):
         return error(f"could not read the deploy time: {deployed}", **evidence)
     assert folder.newest is not None
-    name, mtime = folder.newest
-    dated = "modified" if folder.newest_from == "file time" else f"committed ({folder.newest_from})"
-    evidence.update({"newest_file": name, "newest_modified": _utc(mtime), "newest_time_from": folder.newest_from,
-                     "deployed_commit": deployed.commit, "deployed_committed": _utc(deployed.time)})
+    newest, newest_time = folder.newest
+    evidence.update({"newest_file": newest, "newest_modified": _utc(newest_time),
+                     "newest_time_from": folder.newest_from, "deployed_commit": deployed.commit,
+                     "deployed_committed": _utc(deployed.time)})
+    judged, untrusted = _report_time(folder, deployed)
+    if untrusted:
+        evidence["committed_after_deploy"] = True
+    if judged is None:
+        return failed(expected_text, f"newest report file {untrusted}", **evidence)
+    name, mtime, dated = judged
+    deploy = f"the deployed commit {deployed.commit[:12]} of {_utc(deployed.time)}"
     problems = []
     if mtime <= deployed.time:
-        problems.append(f"newest report file {name} was {dated} {_utc(mtime)}, not after the deployed commit "
-                        f"{deployed.commit[:12]} of {_utc(deployed.time)}")
-    return verdict(expected_text, problems,
-                   f"{name} {dated} {_utc(mtime)}, after commit {deployed.commit[:12]} of {_utc(deployed.time)}",
-                   **evidence)
+        said = f"{name} was" if untrusted is None else f"{untrusted}; {name}, written in the checkout, was"
+        problems.append(f"newest report file {said} {dated} {_utc(mtime)}, not after {deploy}")
+    seen = f"{name} {dated} {_utc(mtime)}, after commit {deployed.commit[:12]} of {_utc(deployed.time)}"
+    return verdict(expected_text, problems, seen + (f"; {untrusted}" if untrusted else ""), **evidence)
+
+
+def _report_time(folder: Folder, deployed: Deployed) -> tuple[tuple[str, float, str] | None, str | None]:
+    """The report file to judge — (name, time, "modified" or "committed (commit <sha>)") — and why the newest was
+    passed over, if it was. `git log HEAD` dates a committed file by a commit of the deployed commit's history: by
+    topology not newer than the deploy, so a later date is a clock that was wrong, no evidence; the newest file
+    written in the checkout is judged then, and without one nothing is (None: it fails)."""
+    name, time = folder.newest
+    if folder.newest_from == "file time":
+        return (name, time, "modified"), None
+    dated = f"committed ({folder.newest_from})"
+    if time <= deployed.time:
+        return (name, time, dated), None
+    untrusted = (f"{name} was {dated} {_utc(time)}, a date after the deployed commit's own ({_utc(deployed.time)}) "
+                 "that cannot be trusted: a file of the deployed commit's history is not newer than it")
+    if folder.newest_written is None:
+        return None, untrusted
+    return (*folder.newest_written, "modified"), untrusted
 
 
 def judge(check, facts) -> Outcome:

@@ -12,7 +12,8 @@
     queries(table, none_failed) -> {role: Query}      read-only SELECTs, one round trip
     read_repo(folder) -> RepoListing                   the files the tool would run (and what it `refused`:
                                                        files it cannot tell apart or will not read, so it
-                                                       refuses the folder)
+                                                       refuses the folder); OSError or TooDeep (a file nested
+                                                       deeper than Python's parsers go) when it cannot be read
     history({role: rows}, repo | None) -> History      what the rows mean now (pure)
     undecided(label, history) -> bool                  optional (supabase): a label no row can be matched
                                                        to or ruled out by (its history records no names)
@@ -23,10 +24,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import alembic, django, flyway, golang_migrate, knex, liquibase, prisma, rails, supabase
-from ._model import IDENTIFIER, Applied, History, Query, RepoListing, RepoMigration, Table
+from ._model import IDENTIFIER, Applied, History, Query, RepoListing, RepoMigration, Table, TooDeep
 
 TOOLS: dict[str, ModuleType] = {
     m.NAME: m for m in (supabase, prisma, rails, django, alembic, flyway, golang_migrate, knex, liquibase)
 }
 
-__all__ = ["TOOLS", "IDENTIFIER", "Applied", "History", "Query", "RepoListing", "RepoMigration", "Table"]
+__all__ = ["TOOLS", "IDENTIFIER", "Applied", "History", "Query", "RepoListing", "RepoMigration", "Table", "TooDeep"]

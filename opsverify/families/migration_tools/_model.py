@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from ...display import cut
 from .._common import quoted_parts, split_name
@@ -127,6 +127,22 @@ class RepoListing:
 
 
 # -- helpers the tool modules share -------------------------------------------------------------
+class TooDeep(Exception):
+    """A repo file nested deeper than Python's parsers go: the folder cannot be listed (the file is named)."""
+
+
+Parsed = TypeVar("Parsed")
+
+
+def parsed(parse: Callable[[Path], Parsed], path: Path, folder: Path) -> Parsed:
+    """`parse(path)`. Python's parsers recurse: an expression of 200,000 terms, JSON nested 100,000 deep raise
+    RecursionError or MemoryError, which name no file; as TooDeep, only the items reading this folder hear of it."""
+    try:
+        return parse(path)
+    except (RecursionError, MemoryError):
+        raise TooDeep(f"{relative(path, folder)} is nested too deeply to read") from None
+
+
 def read_bytes(path: Path) -> bytes:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise OSError(f"{path.name} is larger than {MAX_FILE_BYTES >> 20} MB")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, relative, visible_files
+from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes, relative,
+                     visible_files)
 
 NAME = "alembic"
 TABLE = "public.alembic_version"
@@ -41,7 +42,7 @@ def read_repo(folder: Path) -> RepoListing:
     for path in visible_files(folder, "*.py", recursive=True):
         if path.name == "__init__.py":
             continue
-        names = _module_constants(path)
+        names = parsed(_module_constants, path, folder)
         revision = names.get("revision")
         if isinstance(revision, str) and revision:
             parents = _ids(names.get("down_revision")) + _ids(names.get("depends_on"))

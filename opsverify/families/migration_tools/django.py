@@ -18,7 +18,8 @@ import ast
 import re
 from pathlib import Path
 
-from ._model import SKIPPED_DIRS, Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, relative
+from ._model import (SKIPPED_DIRS, Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes,
+                     relative)
 
 NAME = "django"
 TABLE = "public.django_migrations"
@@ -49,7 +50,7 @@ def read_repo(folder: Path) -> RepoListing:
             if path.name[0] in "_~":
                 continue
             migrations.append(RepoMigration(f"{app}.{path.stem}", relative(path, folder) if package != folder
-                                            else path.name, scope=app, replaces=_replaces(path)))
+                                            else path.name, scope=app, replaces=parsed(_replaces, path, folder)))
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
 
 

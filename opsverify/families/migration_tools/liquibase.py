@@ -21,7 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, relative, visible_files, when
+from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes, relative,
+                     visible_files, when)
 
 NAME = "liquibase"
 TABLE = "public.databasechangelog"
@@ -58,7 +59,7 @@ def read_repo(folder: Path) -> RepoListing:
     migrations, ignored = [], []
     for path in visible_files(folder, recursive=True):
         try:
-            found = _changesets(path)
+            found = parsed(_changesets, path, folder)
         except (ValueError, ElementTree.ParseError, yaml.YAMLError, OSError, UnicodeDecodeError):
             found = None
         if not found:

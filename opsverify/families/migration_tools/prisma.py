@@ -6,8 +6,10 @@ started_at, applied_steps_count), in the schema of the URL's `?schema=` (public 
 row per *attempt*: a failed attempt keeps finished_at null until `migrate resolve` sets its
 rolled_back_at; the re-applied migration is a new row. So a resolved failure stays in the table
 for good: it is history, not a failure. Prisma's failed set is finished_at IS NULL AND
-rolled_back_at IS NULL; a rolled-back attempt it ignores: applied again since, or not (then the
-migration is pending while its folder is in the repo, and nothing at all once the folder is gone).
+rolled_back_at IS NULL; a rolled-back attempt it ignores. A migration is applied when any of its
+rows finished and was not rolled back (`migrate deploy` runs only a migration with no row whose
+rolled_back_at is null), whatever came before or after it; with rolled-back rows only, it is
+pending while its folder is in the repo, and nothing at all once the folder is gone.
 
 Files: prisma/migrations/<timestamp>_<name>/migration.sql (+ migration_lock.toml). The checksum
 is the SHA-256 hex of migration.sql; Prisma also accepts the script with its line endings
@@ -68,21 +70,22 @@ def accepted_checksums(script: bytes) -> frozenset[str]:
 def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
     attempts: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:  # started_at order: the last attempt of each migration is its state now
+    for row in rows:  # started_at order
         attempts[row["migration_name"]].append(row)
     applied, failures, resolved, not_applied = [], [], [], []
     for name in sorted(attempts):
-        *earlier, latest = attempts[name]
         unresolved = [a for a in attempts[name] if a["finished_at"] is None and a["rolled_back_at"] is None]
         failures += [f"{name} failed (started {when(a['started_at'])}) and is not resolved" for a in unresolved]
-        if latest["rolled_back_at"] is not None:  # `migrate resolve --rolled-back`: resolved, not applied
-            why = f"rolled back {when(latest['rolled_back_at'])}, not applied again"
+        rolled_back = [a for a in attempts[name] if a["rolled_back_at"] is not None]
+        standing = [a for a in attempts[name] if a["finished_at"] is not None and a["rolled_back_at"] is None]
+        if standing:  # Prisma would not run it again, whatever its other attempts did
+            checksum = standing[-1]["checksum"]  # none recorded stays None: never the text "None"
+            applied.append(Applied(name, frozenset({name}), None if checksum is None else str(checksum)))
+            resolved += [f"{name}: attempt of {when(a['started_at'])} rolled back {when(a['rolled_back_at'])};"
+                         f" applied by the attempt of {when(standing[-1]['started_at'])}" for a in rolled_back]
+        elif rolled_back:  # `migrate resolve --rolled-back`: resolved, not applied
+            why = f"rolled back {when(rolled_back[-1]['rolled_back_at'])}, not applied again"
             resolved.append(f"{name}: {why}")
             not_applied.append((name, why))
-        elif latest["finished_at"] is not None:
-            checksum = latest["checksum"]  # none recorded stays None: never the text "None"
-            applied.append(Applied(name, frozenset({name}), None if checksum is None else str(checksum)))
-            resolved += [f"{name}: attempt of {when(a['started_at'])} rolled back {when(a['rolled_back_at'])},"
-                         " applied again since" for a in earlier if a["rolled_back_at"] is not None]
     return History(tuple(applied), recorded=len(rows), failures=tuple(failures), resolved=tuple(resolved),
                    not_applied=tuple(not_applied))
