@@ -255,7 +255,7 @@ async def _close_all(clients: list[httpx.AsyncClient]) -> None:
 
 async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout) -> tuple[Reply, bool]:
     """The reply, and whether it failed as HTTP on a connection an earlier request had used."""
-    httpx = load("httpx")
+    httpx, h11 = load("httpx"), load("h11")
 
     connected = written = False
     response: httpx.Response | None = None
@@ -286,11 +286,18 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
         return Reply(None, _ms(started), failure=_connect_reason(exc)), False
     except httpx.LocalProtocolError as exc:
         if written:  # refused later, on what came back or the body: the request went out
-            return Reply(None, _ms(started), failure=_protocol_failure(exc)), False
+            return Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None)), False
         return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
     except httpx.HTTPError as exc:
         stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
-        return Reply(None, _ms(started), failure=_protocol_failure(exc)), stale
+        return Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None)), stale
+    except h11.ProtocolError as exc:  # h11 holds the body to the head's content-length as it writes them, and httpcore
+        # lets that error out as h11's own, which httpx does not map either: it fails this request, not its batch
+        if not isinstance(exc, h11.LocalProtocolError):
+            return Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None)), False
+        if written:
+            return Reply(None, _ms(started), failure=_cut_short(probe, exc)), False
+        return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
     if probe.raw:
         return Reply(response.status_code, _ms(started), dict(response.headers), truncated=truncated, content=body,
                      charset=response.charset_encoding, unasked_bytes=unasked), False
@@ -341,14 +348,46 @@ _UPGRADE = re.compile(r"Received server _SWITCH_UPGRADE event without a pending 
 _NO_STATUS = re.compile(r"InformationalResponse status_code should be in range \[100, 200\), not (\d+)")
 
 
-def _protocol_failure(exc: Exception) -> str:
-    """A reply that is not HTTP, in plain words where h11's are its own."""
+def _protocol_failure(exc: Exception, *, replied: bool = False) -> str:
+    """A reply that is not HTTP, in plain words where h11's are its own; `replied`: its head had come."""
     if _UPGRADE.search(str(exc)):
         return "answered 101 Switching Protocols, an upgrade nobody asked for: no HTTP reply to judge"
     no_status = _NO_STATUS.search(str(exc))
     if no_status is not None:
         return f"the status line says {int(no_status.group(1)):03d}, which is no HTTP status (100-599)"
-    return f"{type(exc).__name__}: {exc}"
+    return _failure_words(exc, replied=replied)
+
+
+def _failure_words(exc: Exception, *, replied: bool = False) -> str:
+    """An exception as the HTTP library words it or, where it says nothing (httpx's ReadError for a reset connection
+    has no text), what its type means; `replied`: the reply's head had come."""
+    if str(exc):
+        return _named(exc)
+    httpx = load("httpx")
+    gone = "connection reset" if _caused_by(exc, ConnectionResetError) else "connection reset or closed"
+    if isinstance(exc, httpx.WriteError):
+        return f"could not write the request: {gone}"
+    if isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError)):
+        return f"{gone} {'in the middle of the reply' if replied else 'before the reply'}"
+    return f"the HTTP client failed ({type(exc).__name__}) without saying why"
+
+
+def _named(exc: BaseException) -> str:
+    """The exception's type, and its text where it has any (never a dangling "ReadError: ")."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether `kind` is in the chain of causes under `exc` (httpx wraps httpcore's, which wraps anyio's, which
+    wraps the socket's)."""
+    cause: BaseException | None = exc
+    for _ in range(16):  # a chain is short; a cycle ends here
+        if cause is None:
+            return False
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _unbuildable(probe: Probe, exc: Exception) -> str:
@@ -356,7 +395,7 @@ def _unbuildable(probe: Probe, exc: Exception) -> str:
     name = next((name for name, value in probe.headers.items() if not (name + value).isascii()), None)
     if name is not None:
         return f"not sent: header {name!r} holds text that is not ASCII, which HTTP cannot carry as it is"
-    return f"not sent: the request could not be built ({type(exc).__name__}: {exc})"
+    return f"not sent: the request could not be built ({_named(exc)})"
 
 
 def _unsendable(probe: Probe, exc: Exception) -> str:
@@ -367,13 +406,25 @@ def _unsendable(probe: Probe, exc: Exception) -> str:
     name = next((name for name, value in probe.headers.items()
                  if repr(value.encode("ascii", "replace")) in text or repr(name.encode("ascii", "replace")) in text),
                 None)
-    why = re.split(r" b['\"]", text, maxsplit=1)[0]  # h11's words without the bytes it quotes
+    why = re.split(r" b['\"]", text, maxsplit=1)[0] or type(exc).__name__  # h11's words without the bytes it quotes
     if name is not None and why == "Illegal header value":
         return (f"not sent: header {name!r} holds a value HTTP cannot carry (a blank at either end, or a control"
                 f" character): the HTTP client refused to write it")
     if name is not None:
         return f"not sent: the HTTP client refused header {name!r} ({why})"
     return f"not sent: the HTTP client refused the request ({why})"
+
+
+def _cut_short(probe: Probe, exc: Exception) -> str:
+    """A request the HTTP library gave up on once its head was written: h11 checks the body against the head's
+    content-length only as it writes the body, so the target got a head and no complete request."""
+    why = str(exc) or type(exc).__name__
+    said = f"the request was cut short: its head went out, then the HTTP client refused to finish it ({why})"
+    name = next((name for name in probe.headers if name.lower() == "content-length"), None)
+    if name is None or "content-length" not in why.lower():
+        return said
+    return (f"{said}: header {name!r} does not give the body's length ({len(probe.body or b'')} bytes);"
+            " leave it out of headers: the HTTP client sets it")
 
 
 def decoded(body: bytes | bytearray, charset: str) -> str | None:

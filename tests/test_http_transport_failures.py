@@ -1,0 +1,99 @@
+"""The HTTP transport's failures in words: a connection that goes away says so (not an exception's empty text),
+and a request the HTTP library gives up on mid-write fails alone, never the batch it was sent in."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+
+import httpx
+import pytest
+
+from opsverify.families import http
+from opsverify.outcome import Status
+from opsverify.transports.http import Probe, Session, _failure_words, fetch_all
+
+from .kit import make_check, serving
+from .project import KeepAliveHttp, raw_reply
+
+
+def judged(answer):
+    check = make_check("http", {"service": "api", "path": "/h"})
+    return http.judge(check, {check.key: ("http://x/h", answer)})
+
+
+# -- a connection that goes away ------------------------------------------------------------------------
+def reset_after_the_request(conn: socket.socket, _stopping: threading.Event) -> None:
+    """Reads the request, then closes with an RST (SO_LINGER 0) instead of answering."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def test_a_connection_reset_before_the_reply_says_so_in_words():
+    """httpx's ReadError for a reset carries no text: the failure says what happened, not 'ReadError: '."""
+    with serving(reset_after_the_request) as port:
+        (answer,) = fetch_all([Probe("GET", f"http://127.0.0.1:{port}/h")], timeout_s=5)
+    assert answer.status is None and answer.sent, answer
+    assert answer.failure == "connection reset before the reply", answer
+    outcome = judged(answer)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == "no answer from api: connection reset before the reply", outcome
+
+
+@pytest.mark.parametrize("exc, replied, words", [
+    (httpx.ReadError(""), False, "connection reset or closed before the reply"),
+    (httpx.ReadError(""), True, "connection reset or closed in the middle of the reply"),
+    (httpx.RemoteProtocolError(""), False, "connection reset or closed before the reply"),
+    (httpx.WriteError(""), False, "could not write the request: connection reset or closed"),
+    (httpx.CloseError(""), True, "the HTTP client failed (CloseError) without saying why"),
+    # an exception with words of its own keeps them
+    (httpx.RemoteProtocolError("Server disconnected without sending a response."), False,
+     "RemoteProtocolError: Server disconnected without sending a response."),
+])
+def test_an_exception_without_text_is_told_by_what_it_means(exc, replied, words):
+    assert _failure_words(exc, replied=replied) == words
+
+
+def test_a_reset_found_under_an_empty_exception_is_named_a_reset():
+    try:
+        try:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        except ConnectionResetError as cause:
+            raise httpx.ReadError("") from cause
+    except httpx.ReadError as exc:
+        assert _failure_words(exc, replied=True) == "connection reset in the middle of the reply"
+
+
+# -- a request the HTTP library gives up on while writing it --------------------------------------------
+@pytest.mark.parametrize("bad", [
+    Probe("GET", "/ok", {"content-length": "3"}),  # h11: too little data for the declared length
+    Probe("POST", "/ok", {"content-length": "1"}, body=b"{}", mutating=True),  # h11: too much data
+])
+def test_a_content_length_that_is_not_the_bodys_fails_its_request_alone(bad):
+    """h11 checks a declared content-length against the body only once the request's head is written, and its error
+    escapes httpx: it is that request's failure, and the batch beside it is still answered — on one connection at
+    a time, so the one it leaves is not reused."""
+    with KeepAliveHttp({("GET", "/ok"): raw_reply(200, b'{"ok": true}')}) as server:
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            failing, healthy = session.fetch_all([Probe(bad.method, server.url + bad.url, bad.headers, bad.body,
+                                                        mutating=bad.mutating),
+                                                  Probe("GET", server.url + "/ok")])
+        finally:
+            session.close()
+    assert (healthy.status, healthy.text) == (200, '{"ok": true}'), healthy
+    assert failing.status is None and failing.sent, failing  # its head went out
+    assert failing.failure.startswith("the request was cut short: its head went out, then the HTTP client refused"), \
+        failing
+    assert f"header 'content-length' does not give the body's length ({len(bad.body or b'')} bytes)" \
+        in failing.failure, failing
+    assert "leave it out of headers: the HTTP client sets it" in failing.failure, failing
+    outcome = judged(failing)
+    assert outcome.status is Status.ERROR and "the request was cut short" in outcome.observed, outcome
