@@ -5,8 +5,12 @@ from __future__ import annotations
 import decimal
 
 import asyncio
+import codecs
 import json
 import secrets
+import socket
+import struct
+import threading
 from typing import Any
 
 import base58
@@ -15,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from opsverify_demo.web import WebHost
@@ -446,6 +450,7 @@ def test_judge_accounts_lists_first_mismatches_and_counts_the_rest():
 # -- transport and gather over real HTTP ---------------------------------------------------
 UNREAD_REPLY = {"jsonrpc": "2.0", "id": None, "error": {"code": -32603, "message": "Internal error"}}
 UNREAD = "the node could not read the request: -32603 Internal error"
+JUNK = [[{}]] * 40_000  # 200 KB of valid JSON, a Python call per object to parse: more than any few calls answer
 
 
 class Node:
@@ -462,6 +467,8 @@ class Node:
         self.http_status = 200  # of every answer
         self.http_headers: dict[str, str] = {}
         self.echoed_id: Any = None  # the id mode "echoed-id" answers a single call with
+        self.junk_keys: set[str] = set()  # URL keys whose healthy replies come with JUNK beside them
+        self.encoded: Any = None  # (the reply's JSON text) -> (its bytes, content-type), in place of plain UTF-8
 
     def answer(self, item: dict) -> dict:
         method, params = item["method"], item.get("params", [])
@@ -491,6 +498,14 @@ class Node:
             self.bodies.append(body)
             if self.mode == "html":
                 return PlainTextResponse("<html>Unauthorized</html>", status_code=401)
+            if request.path_params["key"] in self.junk_keys:  # healthy replies, and a valid JSON value to ignore
+                if isinstance(body, list):
+                    return JSONResponse([*(self.answer(i) for i in body), JUNK])
+                return JSONResponse({**self.answer(body), "junk": JUNK})
+            if self.encoded is not None:  # healthy replies, in other bytes than plain UTF-8
+                document = [self.answer(i) for i in body] if isinstance(body, list) else self.answer(body)
+                content, content_type = self.encoded(json.dumps(document))
+                return Response(content, headers={"content-type": content_type})
             if self.mode == "slow":
                 await asyncio.sleep(2)
             if self.mode == "empty" and isinstance(body, list):  # a batch answered with no reply at all
@@ -557,6 +572,8 @@ def node(node_url):
     node.unread.clear()
     node.http_status, node.http_headers = 200, {}
     node.echoed_id = None
+    node.junk_keys.clear()
+    node.encoded = None
     return node, url
 
 
@@ -726,14 +743,137 @@ def test_a_batch_reply_without_jsonrpc_2_0_answers_none_of_its_call(node):
     assert rpc.judge(blockhash, got).status is Status.PASSED
 
 
-def test_a_reply_longer_than_the_limit_is_not_read(node, monkeypatch):
-    from opsverify.transports import jsonrpc
-
+def test_a_reply_longer_than_the_limit_is_not_read(node):
     server, url = node
-    server.mode = "huge"
-    monkeypatch.setattr(jsonrpc, "ANSWER_LIMIT", 2 ** 20)
+    server.mode = "huge"  # 2 MiB answering getHealth
     exchange = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
-    assert exchange.answers == [] and exchange.failure == "HTTP 200: a reply longer than 1 MiB"
+    assert exchange.answers == [] and exchange.failure == (
+        "HTTP 200: a reply larger than 64 KiB, more than 1 call can answer: not read further")
+
+
+def _fine_and_junk(node) -> tuple[FakeTarget, list[Check]]:
+    """getHealth and getLatestBlockhash asked of a healthy endpoint and of one whose replies carry JUNK beside the
+    healthy ones."""
+    server, url = node
+    server.junk_keys.add("junk")
+    urls = {"fine": url, "junk": url.rsplit("/", 1)[0] + "/junk"}
+    target = FakeTarget(url, {})
+    target.endpoint = urls.__getitem__
+    return target, [check(f"{name}-{method}", method=method, endpoint=name) for name in urls
+                    for method in ("getHealth", "getLatestBlockhash")]
+
+
+def test_a_reply_larger_than_its_calls_can_answer_is_refused_before_parsing(node, monkeypatch):
+    """200 KB of valid JSON beside two healthy replies (16 MiB of it held one exchange 8-13 s past its 4 s deadline:
+    asyncio cannot interrupt the parse, and the job's bound then dropped every endpoint's items). Two calls answer in
+    far less than 64 KiB: the reply is refused before it is parsed, an ERROR for its endpoint only."""
+    target, items = _fine_and_junk(node)
+    parsed: list[str] = []
+    real = jsonrpc.strict_json
+    monkeypatch.setattr(jsonrpc, "strict_json", lambda text: parsed.append(text) or real(text))
+    got = rpc.gather(target, items)
+    fine, fine_blockhash, junk, junk_blockhash = (rpc.judge(c, got) for c in items)
+    assert fine.status is Status.PASSED and fine_blockhash.status is Status.PASSED
+    for outcome in (junk, junk_blockhash):
+        assert outcome.status is Status.ERROR, outcome
+        assert outcome.observed.endswith(
+            "HTTP 200: a reply larger than 64 KiB, more than 2 calls can answer: not read further"), outcome.observed
+    assert parsed and max(map(len, parsed)) < 64 * 1024  # the junk reached no parser
+
+
+def test_the_reply_limit_fits_the_largest_answers_the_methods_give():
+    """What the family asks: a scalar or small object per call, 256 signature statuses, 100 accounts without their
+    data. Their largest honest replies (every status failed, with err and the deprecated status.Err; every account
+    with the longest numbers) fit the limit the calls are given; 4 scalar calls are allowed 64 KiB."""
+    status = {"slot": 2 ** 63, "confirmations": None, "err": {"InstructionError": [255, {"Custom": 2 ** 32 - 1}]},
+              "status": {"Err": {"InstructionError": [255, {"Custom": 2 ** 32 - 1}]}}, "confirmationStatus": "finalized"}
+    account = {"data": ["", "base64"], "executable": False, "lamports": 2 ** 64 - 1, "owner": addr(2 ** 255),
+               "rentEpoch": 2 ** 64 - 1, "space": 2 ** 64 - 1}
+    for method, value, count in (("getSignatureStatuses", status, 256), ("getMultipleAccounts", account, 100)):
+        call = Call(method, [[sig(1)] * count, {}])
+        reply = {"jsonrpc": "2.0", "id": 0, "result": {"context": {"slot": 2 ** 63, "apiVersion": "2.1.16"},
+                                                        "value": [value] * count}}
+        assert len(json.dumps(reply)) < jsonrpc.answer_limit([call]), method
+    scalars = [Call("getHealth"), Call("getSlot"), Call("getLatestBlockhash"), Call("getBalance", [addr(1)])]
+    assert jsonrpc.answer_limit(scalars) == 64 * 1024
+
+
+def test_a_parse_that_outlasts_the_deadline_ends_the_exchange(node, monkeypatch):
+    """A parse cannot be interrupted by asyncio's deadline where it runs on the loop: one that never ends on its own
+    (here, until released) still leaves the exchange at its deadline, with no answer."""
+    _, url = node
+    released = threading.Event()
+
+    def endless(text: str):
+        released.wait(5)
+        return json.loads(text)
+
+    monkeypatch.setattr(jsonrpc, "strict_json", endless)
+    try:
+        exchange = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=0.5, connect_s=0.5)
+    finally:
+        released.set()
+    assert exchange.answers == [] and exchange.failure == (
+        "no complete answer within 0.5 s (the request's total deadline)"), exchange
+
+
+@pytest.mark.parametrize("error", [{}, {"message": ""}, {"code": "-32005"}])
+def test_an_error_object_with_no_code_or_message_says_so(node, error):
+    """`{"error": {}}` read "no answer to getHealth …: " and "getSlot failed ()", blank where the reason goes."""
+    server, url = node
+    server.errors.update(getHealth=error, getSlot=error)
+    items = [check("a", method="getHealth"), check("c", method="getBlockTime", slot_from="getSlot")]
+    got = rpc.gather(FakeTarget(url, {}), items)
+    health, block_time = (rpc.judge(c, got) for c in items)
+    said = f"an error object with no code or message: {json.dumps(error)}"
+    assert health.status is Status.ERROR and health.observed.endswith(f"no answer to getHealth from {url.rsplit('/', 1)[0]}: {said}"), health
+    assert block_time.status is Status.ERROR and block_time.observed == (
+        f"no slot to ask getBlockTime about: getSlot failed ({said})"), block_time
+
+
+def test_an_error_with_a_code_and_no_message_says_so(node):
+    server, url = node
+    server.errors["getHealth"] = {"code": -32005}
+    health = check("a", method="getHealth")
+    outcome = rpc.judge(health, rpc.gather(FakeTarget(url, {}), [health]))
+    assert outcome.status is Status.FAILED and outcome.observed == "error -32005 (no message)", outcome
+
+
+def _reset_after_the_request(conn: socket.socket, _stopping) -> None:
+    """Reads a whole HTTP request, then resets the connection (RST: SO_LINGER 0) without a reply."""
+    request = b""
+    while b"\r\n\r\n" not in request and (chunk := conn.recv(65536)):
+        request += chunk
+    head, _, body = request.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length and (chunk := conn.recv(65536)):
+        body += chunk
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def test_a_connection_reset_before_the_reply_is_named():
+    """httpx's ReadError carries no words of its own: the failure read "ReadError: " with nothing after it."""
+    from .kit import serving
+
+    with serving(_reset_after_the_request) as port:
+        exchange = call_batch(f"http://127.0.0.1:{port}/key", [Call("getHealth")], timeout_s=2, connect_s=1)
+    assert exchange.answers == [] and exchange.failure in (  # as the http family says it (an RST is seen as one)
+        "connection reset before the reply", "connection reset or closed before the reply"), exchange
+
+
+@pytest.mark.parametrize("encoded", [
+    lambda text: (codecs.BOM_UTF8 + text.encode(), "application/json"),  # RFC 8259 lets a reader ignore the mark
+    lambda text: (text.encode(), "application/json; charset=utf-16"),  # a header that lies: the body is UTF-8
+    lambda text: (text.encode("utf-16"), "application/json"),  # UTF-16 with its mark
+], ids=["utf-8-bom", "utf-8-under-utf-16-header", "utf-16-bom"])
+def test_a_reply_the_http_family_reads_is_read_here_too(node, encoded):
+    """The http family reads these bodies as JSON; here they were "HTTP 200 without a JSON-RPC reply"."""
+    server, url = node
+    server.encoded = encoded
+    exchange = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
+    assert exchange.failure == "" and [a.result for a in exchange.answers] == ["ok", 2800], exchange
+    single = call_batch(url, [Call("getHealth")], timeout_s=2, connect_s=1)
+    assert single.failure == "" and single.answers == [Answer(result="ok")], single
 
 
 def test_call_batch_refuses_writing_methods(node):

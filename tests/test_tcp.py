@@ -7,6 +7,7 @@ import getpass
 import hashlib
 import os
 import socket
+import struct
 import subprocess
 import time
 from contextlib import contextmanager
@@ -49,6 +50,9 @@ REDIS = {"endpoint": "redis", "protocol": "redis"}
      "zVERSION replied 'ClamAV 1.0.3' (not a NUL-terminated clamd reply)"),
     (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"ClamAV 1.0.3\0"}), Status.PASSED,
      "PONG (ClamAV 1.0.3)"),  # no signature database loaded: the version alone
+    # a version is one line: a second one is something else said after it
+    (CLAMD, Answer("av:3310", {"PING": b"PONG\0", "VERSION": b"ClamAV 1.0\nERROR\0"}), Status.FAILED,
+     "PONG, but zVERSION answered 'ClamAV 1.0\\nERROR\\x00'"),
     (CLAMD, Answer("av:3310", {"PING": b"UNKNOWN COMMAND\0"}), Status.FAILED, "replied 'UNKNOWN COMMAND\\x00'"),
     # no answer in the protocol: not checked
     (CLAMD, Answer("av:3310", {}, "connection refused"), Status.ERROR, "did not answer in its protocol: connection refused"),
@@ -60,6 +64,7 @@ REDIS = {"endpoint": "redis", "protocol": "redis"}
     (SMTP, Answer("mx:25", {"banner": (220, b"mx ESMTP"), "EHLO": (250, b"mx\nSIZE 1")}), Status.PASSED,
      "banner 220 'mx ESMTP', EHLO 250"),
     (SMTP, Answer("mx:25", {"banner": (554, b"no service")}), Status.FAILED, "banner 554 'no service'"),
+    (SMTP, Answer("mx:25", {"banner": (0, b"mx.example")}), Status.FAILED, "banner 000 'mx.example'"),  # as sent
     (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (502, b"not implemented")}), Status.FAILED,
      "EHLO answered 502 'not implemented'"),
     (SMTP, Answer("mx:25", {"banner": (220, b"mx")}, "no complete answer within 10 s"), Status.ERROR,
@@ -196,7 +201,7 @@ INFO = b"$31\r\n# Server\r\nredis_version:7.2.4\r\n\r\n"
 
 
 @pytest.mark.parametrize("ping, seen", [(b"+pong\r\n", "PING answered 'pong'"), (b":1\r\n", "PING answered '1'"),
-                                        (b"$%d\r\n%s\r\n" % (2 ** 20, b"P" * 2 ** 20), "PING answered 'PPPP")])
+                                        (b"$%d\r\n%s\r\n" % (60_000, b"P" * 60_000), "PING answered 'PPPP")])
 def test_a_ping_reply_that_is_not_pong_is_quoted_and_cut(ping, seen):
     outcome = _redis_outcome({"PING": ping, "INFO": INFO})
     assert outcome.status is Status.FAILED and outcome.observed.startswith(seen), outcome.observed[:200]
@@ -230,13 +235,46 @@ def test_a_ping_answered_nil_says_nil():
     assert outcome.status is Status.FAILED and outcome.observed == "PING answered nil", outcome
 
 
-def test_a_megabyte_redis_version_is_cut_in_message_and_evidence():
-    version = b"7.2." + b"9" * 2 ** 20
+def test_a_long_redis_version_is_cut_in_message_and_evidence():
+    version = b"7.2." + b"9" * 60_000
     info = b"# Server\r\nredis_version:%s\r\n" % version
     outcome = _redis_outcome({"PING": b"+PONG\r\n", "INFO": b"$%d\r\n%s\r\n" % (len(info), info)})
     assert outcome.status is Status.PASSED and outcome.observed.startswith("PONG (redis 7.2.999"), outcome.observed[:200]
-    assert outcome.observed.endswith("(1,048,580 characters))")
+    assert outcome.observed.endswith("(60,004 characters))")
     assert len(outcome.observed) < 200 and len(str(outcome.evidence)) < 1000
+
+
+def test_a_redis_reply_larger_than_a_greeting_is_refused_for_its_item_only():
+    """PING answered with 100,000 integers (400 KB): redis-py's parser reads a reply a Python call per element, and
+    three such neighbours on the one event loop starved a healthy Redis past its 2 s deadline. PING's reply, an
+    error line or INFO server (~2 KiB) is far shorter: past 64 KiB the reply is refused unread, an ERROR for its
+    item alone; the healthy neighbour passes."""
+    array = b"*100000\r\n" + b":1\r\n" * 100_000
+    with resp_server({"PING": array}) as odd, resp_server({"PING": b"+PONG\r\n", "INFO": INFO}) as fine:
+        target = make_target({"endpoints": {"odd": f"redis://127.0.0.1:{odd}/0", "fine": f"redis://127.0.0.1:{fine}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        checks = [make_check("tcp", {"endpoint": name, "protocol": "redis"}, name=name) for name in ("odd", "fine")]
+        facts = family.gather(target, checks)
+    odd_outcome, fine_outcome = (family.judge(c, facts) for c in checks)
+    assert odd_outcome.status is Status.ERROR, odd_outcome
+    assert odd_outcome.observed.endswith("did not answer in its protocol: replies of more than 64 KiB: read no further"), \
+        odd_outcome.observed[:300]
+    assert (fine_outcome.status, fine_outcome.observed) == (Status.PASSED, "PONG (redis 7.2.4)")
+
+
+def test_an_info_larger_than_a_greeting_leaves_the_version_unread():
+    info = b"# Server\r\nredis_version:7.2.%s\r\n" % (b"9" * 2 ** 20)
+    outcome = _redis_outcome({"PING": b"+PONG\r\n", "INFO": b"$%d\r\n%s\r\n" % (len(info), info)})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "PONG (redis version unknown: INFO unread)"), outcome
+    assert outcome.evidence["replies"]["INFO"] == repr("unread: replies of more than 64 KiB: read no further")
+
+
+def test_a_redis_line_longer_than_asyncio_reads_is_said_in_plain_words():
+    """`+PPP…` of 200 kB: asyncio's readline stops at 64 KiB ("Separator is not found, and chunk exceed the limit")."""
+    outcome = _redis_outcome({"PING": b"+" + b"P" * 200_000 + b"\r\n"})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("did not answer in its protocol: not a Redis reply: a line longer than 64 KiB"), \
+        outcome.observed
 
 
 @pytest.mark.parametrize("answers, status, seen", [
@@ -269,6 +307,51 @@ def _smtp_scripted(script: bytes):
                              timeouts={"connect_s": 1, "statement_ms": 1000})
         check = make_check("tcp", SMTP)
         return family.judge(check, family.gather(target, [check]))
+
+
+def test_an_smtp_reply_longer_than_64_kib_is_not_smtp():
+    """100 lines of 1 KB: under the line count, over what any SMTP reply takes (RFC 5321 4.5.3.1.5: 512 bytes a
+    line), so it is refused before more is read."""
+    outcome = _smtp_scripted((b"220-" + b"x" * 996 + b"\r\n") * 99 + b"220 ok\r\n")
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("did not answer in its protocol: not SMTP: a reply longer than 64 KiB"), \
+        outcome.observed
+
+
+def _closing_smtp(when: str):
+    """An SMTP server that closes cleanly (FIN, reading on until the client hangs up) at once, after its banner or
+    after reading EHLO — or, for "reset", resets the connection (RST) at once."""
+    def smtp(conn: socket.socket, _stopping) -> None:
+        if when == "reset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        if when != "at once":
+            conn.sendall(b"220 mx.example ESMTP\r\n")
+        if when == "after EHLO":
+            with conn.makefile("rb") as reader:
+                reader.readline()
+        conn.shutdown(socket.SHUT_WR)
+        while conn.recv(1024):
+            pass
+
+    return smtp
+
+
+@pytest.mark.parametrize("when, reason", [
+    ("at once", "the server closed the connection"),
+    ("after the banner", "no EHLO reply: the server closed the connection"),
+    ("after EHLO", "no EHLO reply: the server closed the connection"),
+    ("reset", "connection reset"),
+])
+def test_an_smtp_server_closing_is_told_from_one_resetting(when, reason):
+    """A clean close (FIN) read "connection reset", as a reset (RST) does: which one it was is the operator's clue."""
+    with serving(_closing_smtp(when)) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith(f"did not answer in its protocol: {reason}"), outcome.observed
 
 
 def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():
@@ -528,5 +611,5 @@ def test_a_redis_url_with_a_query_is_not_usable_and_nothing_is_sent():
 def test_a_ping_answered_with_400_mib_is_not_read():
     outcome = _redis_outcome({"PING": b"$%d\r\n" % (400 * 2 ** 20), "INFO": INFO})
     assert outcome.status is Status.ERROR, outcome
-    assert outcome.observed.endswith("did not answer in its protocol: replies of more than 4 MiB: read no further"), \
+    assert outcome.observed.endswith("did not answer in its protocol: replies of more than 64 KiB: read no further"), \
         outcome.observed

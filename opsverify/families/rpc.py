@@ -27,7 +27,10 @@ SQLSTATE, and its siblings keep their own outcomes.
 One conversation per endpoint: a first JSON-RPC batch carries every call of every item
 (signatures by 256, accounts by 100), a second one getBlockTime for the slot the first
 returned. Each exchange ends within 2 × http_s, whatever the node does (a total deadline, not a
-per-read timeout). The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
+per-read timeout, that a slow parse does not outlast). A reply longer than its calls can answer (16 KiB a call,
+1 KiB more for each signature or account it lists, at least 64 KiB) is refused before it is parsed: an *error* for
+that endpoint's items only. A reply is read as the http family reads a body (led by a byte-order mark, or under a
+charset it is not in). The URL is redacted (provider URLs embed API keys); evidence shows scheme and host.
 An endpoint that does not answer in JSON-RPC (refused, silent, an HTML page, HTTP 401/403/429 whatever the
 body, a redirect, a result under a status that is not 2xx) leaves its items unchecked: *error*; so does a
 rate limit in JSON-RPC dress (error 429 or -32429, whatever the method), an error with a null id (the node could

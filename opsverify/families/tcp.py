@@ -6,8 +6,9 @@ params:
   protocol: clamd                   # clamd (host:port, default 3310) | smtp (host:port, default 25;
                                     # smtps://host:465 for implicit TLS) | redis (a redis:// URL)
 ```
-A server that does not answer in its protocol — refused, timed out, reset, silent, dripping, or
-sending bytes that are not its protocol — was not checked: the item is an *error* with the reason.
+A server that does not answer in its protocol — refused, timed out, reset, closed (a clean close, told from a
+reset), silent, dripping, or sending bytes that are not its protocol — was not checked: the item is an *error* with
+the reason.
 A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND` to zPING, or a zVERSION reply that is
 not `ClamAV <version>…`: `UNKNOWN COMMAND`, a `PONG` to anything; an SMTP 554 banner, an SMTP server speaking before
 EHLO is sent, a Redis `-LOADING`) fails it; a Redis is judged by PING's own answer (INFO, asked after PONG on its
@@ -17,7 +18,9 @@ a refused password is the checker's credentials: *error*, as is a Redis `NOPERM`
 connect_s + statement_ms, so a server that drips a byte a second ends in time too; all items' conversations run
 at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO. What a server did send before it fell silent is
 quoted beside the timeout (clamd `PONG\\n`, the connection held open). A Redis URL is taken as the `redis` family
-takes it: no query option (a unix:// socket's `?db=` alone), replies read up to 4 MiB.
+takes it: no query option (a unix:// socket's `?db=` alone). A reply is read up to what a greeting takes
+(GREETING_LIMIT, 64 KiB; a clamd reply 4 KiB): a longer one is an *error* for its item, refused before it is parsed
+further, so it cannot hold the other items' conversations, which share one event loop.
 """
 
 from __future__ import annotations
@@ -44,10 +47,15 @@ NAME = "tcp"
 
 DEFAULT_PORTS = {"clamd": 3310, "smtp": 25, "smtps": 465}
 REPLY_LIMIT = 4096
-LINE_LIMIT = 64 * 1024  # bytes of one SMTP line, as asyncio's readline allows
+LINE_LIMIT = 64 * 1024  # bytes of one SMTP line, as asyncio's readline allows (and of a Redis line, by it)
+# Bytes of one SMTP reply, and of one Redis conversation's replies: PONG, an error line, INFO server (~2 KiB), an SMTP
+# reply of SMTP_LINES lines of 512 bytes (RFC 5321 4.5.3.1.5) all fit. Every item's conversation runs on one event
+# loop, and redis-py parses RESP a Python call per element: a 4 MB array answering PING held its neighbours past
+# their deadlines. Past this a reply is refused, and no more of it parsed.
+GREETING_LIMIT = 64 * 1024
 SMTP_LINES = 100  # a reply longer than this is not SMTP
 CLIENT_NAME = b"opsverify.localdomain"
-CLAMD_VERSION = re.compile(rb"ClamAV \d[^\0]*\0")  # `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`, NUL-ended
+CLAMD_VERSION = re.compile(rb"ClamAV \d[^\0\n]*\0")  # `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`, one line, NUL-ended
 
 
 class Params(StrictParams):
@@ -81,6 +89,10 @@ class NotProtocol(Exception):
     """The peer answered with bytes that are not its protocol."""
 
 
+class ServerClosed(Exception):
+    """The peer closed the connection (FIN) before it answered: a close, not a reset (RST)."""
+
+
 def address(value: str, default_scheme: str) -> tuple[str, str, int]:
     """(scheme, host, port) of `host:port` or `scheme://host:port`."""
     parts = urlsplit(value if "://" in value else f"{default_scheme}://{value}")
@@ -100,8 +112,11 @@ def why(exc: BaseException) -> str:
         return "connection refused"
     if isinstance(exc, ConnectionResetError):
         return "connection reset"
-    if isinstance(exc, (NotProtocol, ReplyTooLong)):
+    if isinstance(exc, (NotProtocol, ReplyTooLong, ServerClosed)):
         return str(exc)
+    if isinstance(exc, ValueError) and isinstance(exc.__context__, asyncio.LimitOverrunError):
+        # asyncio's readline, under redis-py, on a line with no end in sight: its words are its own
+        return f"not a Redis reply: a line longer than {LINE_LIMIT // 1024} KiB"
     return unbytes(f"{type(exc).__name__}: {exc}")  # redis-py quotes what it could not read as bytes
 
 
@@ -191,12 +206,15 @@ class SmtpLines:
 
 async def smtp_reply(lines: SmtpLines) -> tuple[int, bytes]:
     """One SMTP reply: `250-first` … `250 last` lines; (code, the lines' text joined by newlines)."""
-    codes, texts = [], []
+    codes, texts, size = [], [], 0
     while len(codes) < SMTP_LINES:
         line = await lines.next()
         if not line:
-            raise ConnectionResetError("the server closed the connection") if not codes else NotProtocol(
+            raise ServerClosed("the server closed the connection") if not codes else NotProtocol(
                 "not SMTP: the connection closed inside a reply")
+        size += len(line)
+        if size > GREETING_LIMIT:
+            raise NotProtocol(f"not SMTP: a reply longer than {GREETING_LIMIT // 1024} KiB")
         code, separator = line[:3], line[3:4]
         if not code.isdigit() or separator not in (b" ", b"-", b"\r", b"\n", b""):
             raise NotProtocol(f"not SMTP: {quoted(line)}")
@@ -256,7 +274,7 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
         target.redactor.add(value)
         target.redactor.add(password(value))
     client = ReadOnlyRedis(value, connect_timeout_s=target.timeouts.connect_s,
-                           read_timeout_s=target.timeouts.statement_ms / 1000)
+                           read_timeout_s=target.timeouts.statement_ms / 1000, reply_limit=GREETING_LIMIT)
     try:  # PING alone: redis-py reads a pipeline's replies whole, and INFO's reader raising would take PING's along
         (ping,) = await client.ask([("PING",)])
     except Exception as exc:  # redis-py's errors, imported only when used
@@ -362,8 +380,8 @@ def gather(target, checks) -> dict[str, Answer | GatherError]:
 # -- judge ---------------------------------------------------------------------------------
 def quoted(reply: Any, limit: int = 80) -> str:
     """A target's reply, quoted and cut: a message names what was said, it does not carry megabytes."""
-    if isinstance(reply, tuple):  # an SMTP (code, message) reply
-        return f"{reply[0]} {quoted(reply[1], limit)}"
+    if isinstance(reply, tuple):  # an SMTP (code, message) reply, its code in three digits as sent (`000`)
+        return f"{reply[0]:03d} {quoted(reply[1], limit)}"
     if isinstance(reply, bytes):
         reply = reply.decode("utf-8", "replace")
     text = str(reply)

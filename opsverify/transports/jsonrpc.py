@@ -11,7 +11,9 @@ the others' replies still count. A server answers every call of a batch: a batch
 asked, or leave out an asked one that no null-id error stands for (one such error for each), is numbered
 otherwise than its calls: none of its replies answers a call. Each request has a total deadline of `timeout_s`
 (not a per-read timeout: a node that drips its answer is cut off), and the whole exchange, fallback included,
-ends within `exchange_s(timeout_s)`.
+ends within `exchange_s(timeout_s)`: a reply is read up to what its calls can answer (`answer_limit`) and parsed
+off the event loop, whose deadline cannot interrupt a parse running on it. A reply is read as the http family reads
+a body (a byte-order mark, a charset the body is not in).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 from ..display import cut
 from ..errors import Refused
 from . import loops
-from .http import ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _read_at_most, decoded, strict_json
+from .http import (ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _failure_words, _read_at_most, readings,
+                   strict_json)
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
 READ_ONLY_METHODS = frozenset({
@@ -44,7 +47,17 @@ READ_ONLY_METHODS = frozenset({
 AT_ONCE = 16  # single calls in flight when a provider refuses batches
 MESSAGE_CHARS = 500  # of a JSON-RPC error's message, as shown
 LISTED_IDS = 10  # ids a batch left without a reply named in the message
-ANSWER_LIMIT = 16 * 1024 * 1024  # bytes of one reply: 100 accounts with their data fit many times over
+# Bytes a reply may take, from what the calls asked can answer (compact JSON, as Solana nodes write it): a parse costs
+# a Python call per JSON object (~0.5 s a MiB of `[{}]` on a loaded runner), so a reply is refused before it is
+# parsed once it is longer than any honest one. CALL_BYTES holds one call's scalar or small object (a blockhash, a
+# balance in its context) or an error with its message and data; a call listing keys adds ENTRY_BYTES for each: a
+# signature status takes at most ~220 bytes (a failed one carries err and the deprecated status.Err), an account
+# asked with dataSlice length 0 ~200 — getSignatureStatuses of 256 failed signatures is ~57 KB of the 272 KiB it is
+# given, getMultipleAccounts of 100 accounts ~21 KB of 116 KiB.
+# No reply need be shorter than LEAST_BYTES (a provider's error page; what the http family reads of a body).
+CALL_BYTES = 16 * 1024
+ENTRY_BYTES = 1024
+LEAST_BYTES = 64 * 1024
 REFUSALS = frozenset({401, 403, 429})  # the provider's gate said no (key, plan, rate): the node was not asked
 # JSON-RPC error codes providers answer a rate limit with, even under HTTP 200 (429: QuickNode's and Alchemy's docs;
 # -32429: what Helius clients handle); no Solana node error has them (its -32005 is "unhealthy", never a rate limit)
@@ -54,6 +67,17 @@ RATE_LIMITS = frozenset({429, -32429})
 def exchange_s(timeout_s: float) -> float:
     """The longest one exchange takes: the batch, then (if refused) the single calls."""
     return 2 * timeout_s
+
+
+def answer_limit(calls: list[Call]) -> int:
+    """The most bytes a reply to `calls` may take (see CALL_BYTES)."""
+    return max(LEAST_BYTES, sum(CALL_BYTES + ENTRY_BYTES * _keys_listed(call) for call in calls))
+
+
+def _keys_listed(call: Call) -> int:
+    """How many signatures or accounts a call lists (its first param, when a list): one answer each."""
+    first = call.params[0] if call.params else None
+    return len(first) if isinstance(first, list) else 0
 
 
 @dataclass(frozen=True)
@@ -69,7 +93,9 @@ class RpcError:
     data: Any = None
 
     def __str__(self) -> str:
-        return f"error {self.code}: {self.message}" if self.code is not None else self.message
+        if self.code is None:
+            return self.message
+        return f"error {self.code}: {self.message}" if self.message else f"error {self.code} (no message)"
 
 
 @dataclass(frozen=True)
@@ -104,17 +130,17 @@ async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: fl
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, connect_s))
     headers = {"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING}
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers=headers) as client:
-        async def post(body: Any) -> tuple[Any, str]:
+        async def post(body: Any, asked: list[Call]) -> tuple[Any, str]:
             limit = min(timeout_s, ends - loop.time())
             try:
-                return await asyncio.wait_for(_post(client, url, body), max(0.0, limit))
+                return await asyncio.wait_for(_post(client, url, body, asked), max(0.0, limit))
             except asyncio.TimeoutError:
                 return None, f"no complete answer within {timeout_s:g} s (the request's total deadline)"
 
         if len(calls) == 1:
-            reply, failure = await post(_request(0, calls[0]))
+            reply, failure = await post(_request(0, calls[0]), calls)
             return ([] if failure else _one(reply, 0)), failure
-        reply, failure = await post([_request(i, c) for i, c in enumerate(calls)])
+        reply, failure = await post([_request(i, c) for i, c in enumerate(calls)], calls)
         if failure:
             return [], failure
         if not isinstance(reply, dict):
@@ -124,7 +150,7 @@ async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: fl
 
         async def single(index: int, call: Call) -> tuple[Any, str]:
             async with slots:
-                return await post(_request(index, call))
+                return await post(_request(index, call), [call])
 
         singles = await asyncio.gather(*(single(i, c) for i, c in enumerate(calls)))
         failure = next((f for _, f in singles if f), "")
@@ -135,13 +161,14 @@ def _request(index: int, call: Call) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": index, "method": call.method, "params": call.params}
 
 
-async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, str]:
+async def _post(client: httpx.AsyncClient, url: str, body: Any, asked: list[Call]) -> tuple[Any, str]:
     httpx = load("httpx")
+    limit = answer_limit(asked)
     try:
         request = client.build_request("POST", url, json=body)
         response = await client.send(request, stream=True)
         try:
-            data, too_long = await _read_at_most(response, ANSWER_LIMIT)
+            data, too_long = await _read_at_most(response, limit)
         finally:
             await response.aclose()
     except httpx.TimeoutException:
@@ -149,17 +176,19 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any) -> tuple[Any, st
     except httpx.ConnectError as exc:
         return None, _connect_reason(exc)
     except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"
-    if too_long:  # read no further: a node that streams without end is not answering
-        return None, f"HTTP {response.status_code}: a reply longer than {ANSWER_LIMIT // 2 ** 20} MiB"
+        return None, _failure_words(exc)
+    if too_long:  # read no further, parse none of it: no answer to these calls is so long
+        return None, (f"HTTP {response.status_code}: a reply larger than {limit // 1024:,} KiB, more than "
+                      f"{_count(len(asked), 'call')} can answer: not read further")
     status = response.status_code
     if 300 <= status < 400:  # the suite follows none: where it leads is not the node named
         return None, f"HTTP {status}: a redirect, not followed (an endpoint's URL must be the node's own)"
-    text = decoded(data, response.encoding or "utf-8")
-    if text is None:
+    read = readings(data, response.encoding or "utf-8")  # as the http family reads a body
+    if read is None:
         return None, f"HTTP {status} in {_charset(response)}"
-    try:
-        document = strict_json(text)
+    text = read[0]
+    try:  # on a thread: the exchange's deadline still ends a parse that outlasts it (the thread's result is dropped)
+        document = await asyncio.to_thread(strict_json, text)
     except UnreadableJson as exc:
         return None, f"HTTP {status}: a reply that cannot be judged: {exc}"
     except ValueError:
@@ -210,10 +239,13 @@ def _answer(item: Any) -> Answer:
 
 
 def _error(err: Any) -> RpcError:
-    if isinstance(err, dict):
-        code = err.get("code") if type(err.get("code")) is int else None
-        return RpcError(code, cut(str(err.get("message", "")), MESSAGE_CHARS), err.get("data"))
-    return RpcError(None, cut(json.dumps(err), 200))
+    if not isinstance(err, dict):
+        return RpcError(None, cut(json.dumps(err), 200))
+    code = err.get("code") if type(err.get("code")) is int else None
+    message = "" if err.get("message") is None else cut(str(err["message"]), MESSAGE_CHARS)
+    if code is None and not message:  # `{}`: nothing to say why, so the object itself is shown
+        return RpcError(None, f"an error object with no code or message: {cut(json.dumps(err), 200)}", err.get("data"))
+    return RpcError(code, message, err.get("data"))
 
 
 def _code_and_message(error: RpcError) -> str:

@@ -6,7 +6,8 @@ bounds each conversation with one total deadline (connect + answers): a per-read
 timeout alone would let a server that drips a byte a second hold the run for ever. A URL says no more than its
 evidence shows (`shown`): redis-py would apply a query option over the checker's own settings (another database,
 HELLO 3, CLIENT SETNAME, certificates unchecked), so one is refused before anything is sent (`url_problem`). What a
-conversation reads is bounded too (REPLY_LIMIT): a server answering PING with 400 MiB is not read to its end.
+conversation reads is bounded too (REPLY_LIMIT, or a caller's lower `reply_limit`): a server answering PING with
+400 MiB is not read to its end.
 redis-py is imported only when a conversation starts, so loading a checklist stays cheap.
 """
 
@@ -114,9 +115,11 @@ class Refusal(GatherError):
 
 class ReadOnlyRedis:
     """One Redis; `pipeline` sends a batch of allowed commands in one round trip, on its own
-    connection, within `deadline_s` (default: connect + read timeout) from start to last reply."""
+    connection, within `deadline_s` (default: connect + read timeout) from start to last reply, reading at most
+    `reply_limit` bytes of replies on it."""
 
-    def __init__(self, url: str, *, connect_timeout_s: float, read_timeout_s: float, deadline_s: float | None = None):
+    def __init__(self, url: str, *, connect_timeout_s: float, read_timeout_s: float, deadline_s: float | None = None,
+                 reply_limit: int = REPLY_LIMIT):
         self.url = url
         if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
             raise GatherError("the endpoint is not a redis://, rediss:// or unix:// URL")
@@ -125,6 +128,7 @@ class ReadOnlyRedis:
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self.deadline_s = deadline_s if deadline_s is not None else connect_timeout_s + read_timeout_s
+        self.reply_limit = reply_limit
         load("redis.asyncio")  # imported now, not on the conversation's clock
 
     def pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
@@ -158,7 +162,7 @@ class ReadOnlyRedis:
             driver_info=None,  # no CLIENT SETINFO: the suite changes nothing, not even its connection name
             protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
-            parser_class=_bounded_parser(),
+            parser_class=_bounded_parser(self.reply_limit),
         )
         # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
         client.response_callbacks.pop("PING", None)
@@ -187,24 +191,26 @@ class ReadOnlyRedis:
 
 
 class ReplyTooLong(Exception):
-    """The server sent more than REPLY_LIMIT bytes in one conversation: no Redis answer to these commands is so long."""
+    """The server sent more than its limit of bytes in one conversation: no Redis answer to these commands is so long."""
 
-    def __init__(self) -> None:
-        super().__init__(f"replies of more than {REPLY_LIMIT // 2 ** 20} MiB: read no further")
+    def __init__(self, limit: int = REPLY_LIMIT) -> None:
+        size = f"{limit // 2 ** 20} MiB" if limit % 2 ** 20 == 0 else f"{limit // 1024:,} KiB"
+        super().__init__(f"replies of more than {size}: read no further")
 
 
 class _BoundedStream:
     """A connection's StreamReader as redis-py's parser reads it (a line, or a bulk string of a length it was told),
-    refusing past REPLY_LIMIT bytes in all: an announced length too long is refused before any of it is read; a line
+    refusing past `limit` bytes in all: an announced length too long is refused before any of it is read; a line
     is cut by asyncio at 64 KiB (a ValueError: not a Redis reply)."""
 
-    def __init__(self, stream: asyncio.StreamReader) -> None:
+    def __init__(self, stream: asyncio.StreamReader, limit: int) -> None:
         self._stream = stream
-        self._left = REPLY_LIMIT
+        self._limit = limit
+        self._left = limit
 
     def _take(self, size: int) -> None:
         if size > self._left:
-            raise ReplyTooLong()
+            raise ReplyTooLong(self._limit)
         self._left -= size
 
     async def readexactly(self, size: int) -> bytes:
@@ -221,15 +227,15 @@ class _BoundedStream:
 
 
 @functools.cache
-def _bounded_parser() -> type:
-    """redis-py's RESP2 parser (a connection's `parser_class`), reading through a _BoundedStream: redis-py has no
-    limit of its own on what it reads."""
+def _bounded_parser(limit: int) -> type:
+    """redis-py's RESP2 parser (a connection's `parser_class`), reading through a _BoundedStream of `limit` bytes:
+    redis-py has no limit of its own on what it reads."""
     base = load("redis._parsers")._AsyncRESP2Parser
 
     class BoundedParser(base):
         def on_connect(self, connection) -> None:
             super().on_connect(connection)
-            self._stream = _BoundedStream(self._stream)
+            self._stream = _BoundedStream(self._stream, limit)
 
     return BoundedParser
 
