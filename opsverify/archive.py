@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
-from .checklist import Check, shown
+from .checklist import Check, _yaml_loader, shown
 from .items import check_fields, marks_for
 from .display import visible
 from .environment import Environment
@@ -841,14 +842,15 @@ class ArchiveReporter:
 
     def _inputs(self) -> dict[str, bytes]:
         """What the run was given, as it was: checklists, the environment file (`${VAR}` names, never their
-        values; never the .secrets.env) and the waivers file."""
+        values; never the .secrets.env) and the waivers file — each as its data with every secret masked where
+        a secret is in its YAML reading but not findable in its text (`_input_copy`)."""
         state = self.state
-        files = {f"inputs/checklists/{path.name}": path.read_bytes() for path in _checklist_files(state)}
-        files[f"inputs/environments/{state.env.path.name}"] = state.env.path.read_bytes()
+        paths = {f"inputs/checklists/{path.name}": path for path in _checklist_files(state)}
+        paths[f"inputs/environments/{state.env.path.name}"] = state.env.path
         waivers = getattr(state, "waivers", None)
         if waivers is not None and waivers.path is not None:
-            files[f"inputs/waivers/{waivers.path.name}"] = waivers.path.read_bytes()
-        return files
+            paths[f"inputs/waivers/{waivers.path.name}"] = waivers.path
+        return {name: _input_copy(path.read_bytes(), state.archive.redactor) for name, path in paths.items()}
 
     def _manifest(self, config: pytest.Config, records: list[dict[str, Any]], runner: dict[str, Any],
                   deployed_at: str | None, code: int, pytest_exit: int, expired: list) -> dict[str, Any]:
@@ -1060,6 +1062,75 @@ def _xdist_stop(config: pytest.Config) -> str:
 
 def _checklist_files(state) -> list[Path]:
     return sorted(Path(state.checklists).glob("*.yaml"))
+
+
+MASKED_COPY = ("# opsverify: not this file's text but its data, every secret masked: a secret was written in YAML's"
+               " own escapes, which the text's redaction cannot read (comments and layout are not kept)\n")
+
+
+def _input_copy(data: bytes, redactor: Redactor) -> bytes:
+    """A YAML input as the archive keeps it. The last scrub masks every secret in a file's text, but YAML reads escapes
+    of its own (`\\xE4`, a `\\` ending a line of a double-quoted scalar, which joins the next without a space): the
+    text redacted is read as YAML again. Where a scalar of that still holds a secret (or the masks made it no YAML),
+    the copy is the file's data with every secret masked, saying so on its first line; else the file as it is."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    redacted = _yaml_data(redactor.text(text))
+    if redacted is not _NOT_YAML and not _holds_a_secret(redacted, redactor):
+        return data
+    read = _yaml_data(text)
+    if read is _NOT_YAML:  # no YAML reading to hide a secret in: its text, which the last scrub masks
+        return data
+    dumped = yaml.safe_dump(_masked_scalars(read, redactor), allow_unicode=True, sort_keys=False, width=2**31)
+    return (MASKED_COPY + dumped).encode("utf-8", errors="surrogateescape")
+
+
+_NOT_YAML = object()
+
+
+def _yaml_data(text: str) -> Any:
+    """`text` read by the suite's YAML loader, or _NOT_YAML."""
+    try:
+        return yaml.load(text, Loader=_yaml_loader())
+    except yaml.YAMLError:
+        return _NOT_YAML
+
+
+def _holds_a_secret(data: Any, redactor: Redactor) -> bool:
+    """Whether a scalar of YAML's data holds a secret. Read as one text, each scalar between NULs (which no secret
+    holds): a scalar is no excerpt, and one that starts or ends as a secret does (a title ending in `sk_live_`, a
+    prefix an item looks for) is no piece of one cut."""
+    joined = "\0" + "\0".join(map(_scalar_text, _scalars(data))) + "\0"
+    return redactor.text(joined) != joined
+
+
+def _scalars(data: Any):
+    """Every scalar of YAML's data, mapping keys included."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _scalars(key)
+            yield from _scalars(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _scalars(value)
+    else:
+        yield data
+
+
+def _scalar_text(value: Any) -> str:
+    """A scalar as text: a number or date as YAML wrote it out (a PIN written `0x…` is still the PIN), bytes of
+    `!!binary` as text."""
+    return value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value)
+
+
+def _masked_scalars(data: Any, redactor: Redactor) -> Any:
+    """YAML's data with every scalar that holds a secret replaced by its text masked; the rest as they are."""
+    if isinstance(data, dict):
+        return {_masked_scalars(key, redactor): _masked_scalars(value, redactor) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_masked_scalars(value, redactor) for value in data]
+    text = f"\0{_scalar_text(data)}\0"  # whole secrets only, as `_holds_a_secret` reads it
+    masked = redactor.text(text)
+    return data if masked == text else masked[1:-1]
 
 
 def _manual_record(check: Check) -> dict[str, Any]:

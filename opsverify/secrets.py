@@ -464,6 +464,10 @@ _BROKEN_LINE = re.compile(r"=?(?:\r\n|\r|\n)[ \t]*")
 _LF_AND_BLANKS = re.compile(r"\n[ \t]*")  # the same in a text with no CR and no '=' before a break: found faster
 _HARD_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*")  # the same, a '=' before it left (`_Unbroken.keeping_equals`)
 _EQUALS_BEFORE_BREAK = re.compile(r"=[\r\n]")
+# A line break escaped (JSON's or repr's `\n`, a URL's `%0A`, HTML's `&#10;`) or not, and the blanks after it: an
+# escaped copy of a secret wrapped (MIME's base64 in a JSON string, PostgreSQL's base64 at 76 columns in a repr)
+_ESCAPED_BREAK = re.compile(r"\\[rn]|%0[aAdD]|&#(?:1[03]|[xX]0*[aAdD]);")
+_ANY_BREAK = re.compile(r"(?:\\r\\n|\\[rn]|%0[dD]%0[aA]|%0[aAdD]|&#(?:1[03]|[xX]0*[aAdD]);|\r\n|\r|\n)(?:[ \t]|\\t)*")
 
 
 class _Unbroken:
@@ -471,12 +475,12 @@ class _Unbroken:
     text: a secret a wrap or a fold broke (a log line wrapped, MIME's base64 at 76 columns, a folded header) is
     found whole here and masked there from its first character to its last, the breaks inside it too."""
 
-    def __init__(self, text: str, *, soft_breaks: bool = True) -> None:
+    def __init__(self, text: str, *, soft_breaks: bool = True, breaks: re.Pattern[str] | None = None) -> None:
         self.original = text
-        self._breaks = _BROKEN_LINE if soft_breaks else _HARD_BREAK
+        self.breaks = breaks or (_BROKEN_LINE if soft_breaks else _HARD_BREAK)
         # the same reading, cheaper where it can be: most texts hold no CR and no soft break, many no indentation
-        if not soft_breaks:
-            self.text = _HARD_BREAK.sub("", text)
+        if breaks is not None or not soft_breaks:
+            self.text = self.breaks.sub("", text)
         elif "\r" in text or "=\n" in text:
             self.text = _BROKEN_LINE.sub("", text)
         elif "\n " in text or "\n\t" in text:
@@ -490,6 +494,11 @@ class _Unbroken:
         """The text read without its line breaks; None for a text that holds none."""
         return _Unbroken(text) if "\n" in text or "\r" in text else None
 
+    @staticmethod
+    def of_escaped(text: str) -> "_Unbroken | None":
+        """The text read without its line breaks, escaped ones too; None for a text that holds no escaped break."""
+        return _Unbroken(text, breaks=_ANY_BREAK) if _may_hold_escape(text) and _ESCAPED_BREAK.search(text) else None
+
     def keeping_equals(self) -> "_Unbroken | None":
         """The text read again, a '=' before a break kept, where it holds one: a soft break's, or a secret's own last
         (`q83kTw==` ending a header line, `Xk7=` of `Xk7=Qp2z` wrapped there), whose shorter forms without it are
@@ -500,7 +509,7 @@ class _Unbroken:
         """Where each removed break was in the view, and how many characters were removed up to its end."""
         if self._map is None:
             at_view, removed, total = [], [], 0
-            for match in self._breaks.finditer(self.original):
+            for match in self.breaks.finditer(self.original):
                 at_view.append(match.start() - total)
                 total += match.end() - match.start()
                 removed.append(total)
@@ -639,24 +648,28 @@ def _cleaned(obj: Any, clean, keys: bool = True) -> Any:
 
 
 def _cut_forms(secret: str) -> list[str]:
-    """What of a secret is masked where a text cuts it: the secret (the unescaped view finds it escaped) and its
-    base64, both without a URL's scheme and host. Of a secret of several lines, or of JSON, each piece of key
-    material: one CRLF-joined is cut inside a line all the same, a text ending in its armour (`-----BEGIN PRIVATE
-    KEY-----`) or in a JSON field shows none."""
+    """What of a secret is masked where a text cuts it: each form `encodings` claims that no escape makes — the
+    secret (the unescaped view finds it escaped), its base64, hex, base32, and as programs show its bytes and
+    characters (`_byte_forms`, `_character_forms`) — all without a URL's scheme and host. Of a secret of several
+    lines, or of JSON, each piece of key material and its bytes' encodings: one CRLF-joined is cut inside a line all
+    the same, a text ending in its armour (`-----BEGIN PRIVATE KEY-----`) or in a JSON field shows none."""
     part = _secret_part(secret)
     if part is None:
         return []
+    raw = _bytes(part)
     if len(part) > BIG_SECRET:  # a longer cut holds a whole word of the automaton, stretched to the text's end
-        ends = [part, base64.b64encode(_bytes(part)).decode()]
+        ends = [part, base64.b64encode(raw).decode()]
         return [end for whole in ends for end in (whole[:2 * LONGEST_WORD], whole[-2 * LONGEST_WORD:])]
     if _LINE_BREAK.search(part) or _JSON_STRUCTURE.search(part):  # no line or cut of JSON: its structure
         whole = _key_lines(part)
     else:  # and as `_Unbroken` reads it after a line break: without blanks before it; shouted or folded
-        whole = [part, part.lstrip(" \t"), part.upper(), part.lower()]
+        whole = [part, part.lstrip(" \t"), part.upper(), part.lower(), *sorted(_byte_forms(raw)),
+                 *sorted(_character_forms(part))]
     # and as the unescaped view reads each: a secret spelling an escape (`%4e`, `&amp;`, `\'`) reads otherwise there,
     # and an escaped copy cut short is found only there (`\\` of a JSON body read as `\`, its `%4e` as `N` too)
     whole += [_View(form).text for form in whole]
-    return [*dict.fromkeys(whole), *_base64_pieces(_bytes(part))]
+    return [*dict.fromkeys(whole), raw.hex(), raw.hex().upper(), *sorted(_byte_encodings(raw)),
+            *_base64_pieces(raw)]
 
 
 def _secret_part(value: str) -> str | None:
@@ -719,18 +732,22 @@ def _without_userinfo(url: str) -> str:
 
 def url_passwords(value: str) -> list[str]:
     """A URL's password as the URL parser reads it, and as written up to the last '@' (a password holding an
-    unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output); and one in
-    its query (`?password=…`, which libpq reads as it reads the userinfo's), as written and percent-decoded."""
+    unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output), each also
+    percent-decoded (what a driver sends, so what a target echoes, in any form: `Tr0ub4dor%263` is sent as
+    `Tr0ub4dor&3`); and one in its query (`?password=…`, which libpq reads as it reads the userinfo's), as written
+    and percent-decoded."""
     if "://" not in value:
         return []
     found = query_passwords(value)
     if "@" in value:
+        in_userinfo = []
         try:
-            found.append(urlsplit(value).password or "")
+            in_userinfo.append(urlsplit(value).password or "")
         except ValueError:  # not a URL a parser can read (an unclosed '[')
             pass
         userinfo = value.split("://", 1)[1].rsplit("@", 1)[0]
-        found.append(userinfo.split(":", 1)[1] if ":" in userinfo else "")
+        in_userinfo.append(userinfo.split(":", 1)[1] if ":" in userinfo else "")
+        found += [*in_userinfo, *(unquote(p) for p in in_userinfo)]
     return [p for p in dict.fromkeys(found) if len(p) >= 4]
 
 
@@ -804,6 +821,7 @@ class _Matcher:
     # characters one escaped character takes at most: four %XX bytes, a \u pair, &#x with 8 digits (a few
     # long-named HTML entities of rare symbols take more: a secret full of those may be missed escaped)
     WIDEST = 12
+    STRIDE = 4  # how far apart the indexed pieces of a secret's edge part start (`pieces`)
 
     def __init__(self, values: dict[str, str], edges: dict[str, str], run: int) -> None:
         ahocorasick = lazy.load("ahocorasick")
@@ -815,15 +833,16 @@ class _Matcher:
             self.automaton.add_word(word, found)
         self.automaton.make_automaton()
         self.run = run
-        # every run-long piece of every secret's edge part -> where it sits: (part, offset, mark). A text that
-        # ends (or starts) with a piece of a secret is then compared with that part directly: memory grows
-        # with the secrets' length, not its square (a 2 KB service-account key has 2,000 prefixes)
+        # a run-long piece of every secret's edge part every STRIDE characters, and its last STRIDE -> where it
+        # sits: (part, offset, mark). A text that ends (or starts) with a piece of a secret holds one of those
+        # within STRIDE characters of its end and is then compared with that part directly: memory grows with the
+        # secrets' length, not its square (a 2 KB service-account key has 2,000 prefixes), and a STRIDEth of it
         self.pieces: dict[str, list[tuple[str, int, str]]] = {}
         for part, secret in edges.items():
             if len(part) < run:
                 continue
-            mark = self.marks[secret]
-            for offset in range(len(part) - run + 1):
+            mark, last = self.marks[secret], len(part) - run
+            for offset in sorted({*range(0, last + 1, self.STRIDE), *range(max(last - self.STRIDE + 1, 0), last + 1)}):
                 self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
         self.edge_reach = self.WIDEST * (max(map(len, values.values())) + 1)
@@ -869,11 +888,12 @@ class _Matcher:
     MEMO_ENTRIES = 100_000
 
     def _clean(self, text: str) -> str:
-        unbroken = _Unbroken.of(text)  # a secret a line break cut in two is whole in the text read without them
-        spans, near = self._found(text) if unbroken is None else self._found(unbroken.text, within=unbroken)
-        kept = unbroken.keeping_equals() if unbroken is not None else None
-        if kept is not None:  # a '=' before a break: both readings, soft break and the secret's own
-            spans += self._found(kept.text, within=kept)[0]
+        spans, near = self._found_unbroken(text)
+        escaped = _Unbroken.of_escaped(text)
+        if escaped is not None:  # a copy a wrap broke with escaped breaks (`\n` in JSON): whole without them, and
+            # an anchor a break cut is whole there too (a cut copy at an end is the ends' escaped reading's)
+            found, anchors = self._found(escaped.text, head=False, tail=False, within=escaped)
+            spans, near = spans + found, near + anchors
         if "…" in text:  # an excerpt's cut inside the text is an end too: an escaped piece of a secret may end there
             near += [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
         if _may_hold_escape(text):  # an escape may hide a secret: read those places
@@ -881,6 +901,17 @@ class _Matcher:
                 found = self._found_escaped(text[start:end], head=start == 0, tail=end == len(text))
                 spans += [(start + s, start + e, label) for s, e, label in found]
         return _masked(text, spans) if spans else text
+
+    def _found_unbroken(self, text: str, head: bool = True, tail: bool = True) -> tuple[list, list]:
+        """`_found` in the text read without its line breaks: a secret a line break cut in two is whole there."""
+        unbroken = _Unbroken.of(text)
+        if unbroken is None:
+            return self._found(text, head, tail)
+        spans, near = self._found(unbroken.text, head, tail, within=unbroken)
+        kept = unbroken.keeping_equals()
+        if kept is not None:  # a '=' before a break: both readings, soft break and the secret's own
+            spans += self._found(kept.text, head, tail, within=kept)[0]
+        return spans, near
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
     # three times
@@ -895,7 +926,7 @@ class _Matcher:
         view = _View.of(text)
         while view is not None and len(views) < self.ESCAPE_DEPTH:
             views.append(view)
-            for start, end, label in self._found(view.text, head=head, tail=tail)[0]:
+            for start, end, label in self._found_unbroken(view.text, head, tail)[0]:  # `\n` read as a break
                 for outer in reversed(views):  # back through each reading to the text itself
                     start, end = outer.start(start), outer.end(end)
                 spans.append((start, end, label))
@@ -956,10 +987,11 @@ class _Matcher:
         partial = _PARTIAL_END.search(text, max(len(text) - 12, 0))
         for end in (len(text), partial.start()) if partial else (len(text),):
             best = None
-            for part, offset, mark in self.pieces.get(text[max(end - self.run, 0):end], ()) if end >= self.run else ():
-                k = offset + self.run  # the text ends with part[:k], if it holds what comes before the piece
-                if k < len(part) and k <= end and (best is None or k > best[0]) and text[end - k:end] == part[:k]:
-                    best = (k, mark)
+            for back in range(min(self.STRIDE, end - self.run + 1)):  # an indexed piece ends `back` before the end
+                for part, offset, mark in self.pieces.get(text[end - back - self.run:end - back], ()):
+                    k = offset + self.run + back  # the text ends with part[:k], if it holds what comes before
+                    if k < len(part) and k <= end and (best is None or k > best[0]) and text[end - k:end] == part[:k]:
+                        best = (k, mark)
             if best is not None:
                 return end - best[0], best[1]
         return None
@@ -970,10 +1002,12 @@ class _Matcher:
         partial = max((len(m.group()) for m in (escape.match(text) for escape in _PARTIAL_STARTS) if m), default=0)
         for start in range(partial + 1):
             best = None
-            for part, offset, mark in self.pieces.get(text[start:start + self.run], ()):
-                k = len(part) - offset  # the text starts with part[offset:], if it holds what follows the piece
-                if 0 < offset and (best is None or k > best[0]) and text[start:start + k] == part[offset:]:
-                    best = (k, mark)
+            for ahead in range(self.STRIDE):  # an indexed piece starts `ahead` after the start
+                for part, at, mark in self.pieces.get(text[start + ahead:start + ahead + self.run], ()):
+                    offset = at - ahead  # the text starts with part[offset:], if it holds what follows the piece
+                    k = len(part) - offset
+                    if 0 < offset and (best is None or k > best[0]) and text[start:start + k] == part[offset:]:
+                        best = (k, mark)
             if best is not None:
                 return start + best[0], best[1]
         return None
@@ -1017,7 +1051,7 @@ def _a_number_part(text: str, start: int, end: int, within: "_Unbroken | None") 
     if within is None or not text[start:end].isdigit():
         return _inside_a_number(text, start, end)
     first, last = within.start(start), within.end(end)
-    return (_LINE_BREAK.search(within.original, first, last) is not None
+    return (within.breaks.search(within.original, first, last) is not None
             or _inside_a_number(within.original, first, last))
 
 

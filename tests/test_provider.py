@@ -295,6 +295,21 @@ def test_interpret_keeps_no_values_and_uses_the_platform_clock():
                      NOW).data["more"]
 
 
+def test_a_vercel_value_that_is_a_plain_url_is_a_secret_when_its_name_says_so():
+    """As an env file's: a webhook URL named so (`ZAPIER_WEBHOOK_URL`) is a secret whole, its short id too; a
+    public address (`NEXT_PUBLIC_SITE_URL`) stays readable."""
+    redactor = Redactor()
+    hook = "https://hooks.zapier.com/hooks/catch/1234567/3abcde1/"
+    body = json.dumps({"envs": [
+        {"key": "ZAPIER_WEBHOOK_URL", "type": "encrypted", "value": hook, "target": ["production"], "updatedAt": 1},
+        {"key": "NEXT_PUBLIC_SITE_URL", "type": "plain", "value": "https://shop.example.com/", "target": ["production"],
+         "updatedAt": 1}]})
+    assert isinstance(interpret(CALL, Reply(200, 1.0, DATE, body), redactor, NOW), Answer)
+    shown = redactor.text(f"posted to {hook} and https://hooks.zapier.com/hooks/catch/1234567/3abcde1")
+    assert "3abcde1" not in shown and "hooks.zapier.com" not in shown.split("posted to")[1].split(" and")[0], shown
+    assert redactor.text("see https://shop.example.com/") == "see https://shop.example.com/"
+
+
 def test_render_env_group_values_are_dropped_and_redacted():
     redactor = Redactor()
     call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")

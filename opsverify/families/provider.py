@@ -77,6 +77,7 @@ from pydantic import Field, field_validator, model_validator
 from ..outcome import Outcome, error, failed, verdict
 from ..display import cut, visible
 from ..errors import NotConfigured
+from ..secrets import names_a_secret_url
 from ..transports.http import Probe, Reply, UnreadableJson
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
@@ -559,7 +560,8 @@ def _vercel_env(data: Any, redactor) -> dict:
     pagination = data.get("pagination") if isinstance(data, dict) else None
     kept = []
     for env in envs:
-        redactor.add(env.get("value"))
+        key = env.get("key")  # its name says whether a plain URL is a secret (ZAPIER_WEBHOOK_URL), as an env file's
+        redactor.add(env.get("value"), even_if_plain=isinstance(key, str) and names_a_secret_url(key))
         target = env.get("target") or []
         custom = env.get("customEnvironmentIds") or []
         if not isinstance(env["key"], str):

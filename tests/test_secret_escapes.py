@@ -1,0 +1,171 @@
+"""A secret whose spelling hides it: a URL password written percent-escaped, an escaped copy broken across lines,
+a byte form of a secret cut at an excerpt's edge, and a password an environment file writes in YAML's own escapes
+— each form of the real secret stays out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import re
+import secrets as random
+from urllib.parse import quote
+
+import pytest
+import yaml
+
+from opsverify import exitcodes
+from opsverify.display import cut
+from opsverify.secrets import Redactor, fingerprint
+
+from .project import Project
+from .test_secret_forms import pieces_shown
+
+KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc9Xq2LmN0vB8rT5yU6wE3sQ1aZ7xC4vB"  # a declared secret of 64 characters
+PASSWORD = "Tr0ub4dor&3/ueber-staple"  # needs percent-escaping in a URL's userinfo
+
+
+def _forms_of(secret: str) -> dict[str, str]:
+    raw = secret.encode()
+    return {"itself": secret, "base64": base64.b64encode(raw).decode(), "hex": raw.hex(), "repr": repr(secret),
+            "json": json.dumps(secret), "basic-pair": base64.b64encode(b"checker:" + raw).decode()}
+
+
+# -- D1: a URL password that needs percent-escaping ---------------------------------------------------------------
+@pytest.mark.parametrize("url", [f"postgresql://checker:{quote(PASSWORD, safe='')}@db.internal:5432/app",
+                                 f"redis://checker:{quote(PASSWORD, safe='')}@cache.internal:6379/0",
+                                 f"https://checker:{quote(PASSWORD, safe='')}@api.example.com/v1/orders"],
+                         ids=["postgresql", "redis", "service"])
+def test_a_percent_escaped_url_password_is_found_in_every_form_of_its_real_spelling(url):
+    """The driver sends the password percent-decoded: a target echoing it (its base64, hex, repr) echoes that."""
+    redactor = Redactor()
+    redactor.add(url)
+    for name, form in _forms_of(PASSWORD).items():
+        shown = redactor.text(f"echo: {form} end")
+        assert form not in shown and "[redacted hmac:" in shown, (name, shown)
+    assert redactor.text("host db.internal, cache.internal") == "host db.internal, cache.internal"
+
+
+# -- D2: an escaped copy of a secret broken across lines ----------------------------------------------------------
+def _mime(secret: str) -> str:
+    return base64.encodebytes(secret.encode()).decode()  # 76 columns, a newline after each line
+
+
+BROKEN_AND_ESCAPED = {
+    "json-of-mime-base64": lambda s: json.dumps({"k": _mime(s)}),
+    "repr-of-pg-base64": lambda s: repr(_mime(s).rstrip()),
+    "url-escaped-breaks": lambda s: quote(s[:30] + "\n" + s[30:], safe=""),
+    "html-entity-break": lambda s: html.escape(s[:30]) + "&#10;" + html.escape(s[30:]),
+    "json-escaped-wrapped": lambda s: json.dumps(s[:30] + "\r\n  " + s[30:]).replace("&", "\\u0026"),
+}
+
+
+@pytest.mark.parametrize("secret", [KEY, f"CANARY&{KEY[:30]}<x>"], ids=["key", "with-escapes"])
+@pytest.mark.parametrize("form", BROKEN_AND_ESCAPED, ids=list(BROKEN_AND_ESCAPED))
+def test_an_escaped_copy_broken_across_lines_is_found(secret, form):
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    echoed = BROKEN_AND_ESCAPED[form](secret)
+    short = redactor.text(f"said: {echoed} (end)")
+    far = redactor.text("x" * 20_000 + f" said: {echoed} " + "y" * 20_000)  # far from the text's ends
+    for shown in (short, far):
+        assert f"[redacted {fingerprint(secret)}]" in shown and pieces_shown(secret, shown) == [], shown[:400]
+        assert not any(line in shown for line in echoed.replace("\\n", "\n").splitlines() if len(line) >= 16)
+    assert short.startswith("said: ") and short.endswith(" (end)")
+
+
+def test_escaped_line_breaks_around_a_secret_stay_and_other_text_is_untouched():
+    redactor = Redactor()
+    redactor.add_declared(KEY)
+    text = json.dumps({"log": f"first\nline two\r\nkey={KEY}\nlast", "n": 1})
+    assert redactor.text(text) == text.replace(KEY, f"[redacted {fingerprint(KEY)}]")
+    plain = json.dumps({"log": "a\nb\r\n  c=\nd %0A e&#10;f", "n": 12345678})
+    assert redactor.text(plain) == plain
+
+
+# -- D3: a byte form of a secret cut at an excerpt's edge ---------------------------------------------------------
+BYTE_FORMS = {
+    "hex": lambda s: s.encode().hex(),
+    "HEX": lambda s: s.encode().hex().upper(),
+    "hex-colons": lambda s: s.encode().hex(":"),
+    # the characters that hold the secret's bits alone (the last one, padded with zeros, and `=` follow)
+    "base32": lambda s: base64.b32encode(s.encode()).decode()[:len(s.encode()) * 8 // 5],
+    "quoted-printable": lambda s: binascii.b2a_qp(s.encode(), quotetabs=True).decode(),
+}
+
+
+@pytest.mark.parametrize("secret", [KEY, "Zk3mQ9wx-pässwort=TTr7e6cae742 ok"], ids=["key", "non-ascii"])
+@pytest.mark.parametrize("form", BYTE_FORMS, ids=list(BYTE_FORMS))
+def test_a_byte_form_cut_at_an_excerpts_edge_leaves_no_piece_of_it(secret, form):
+    """`\\x00736b5f…` of a bytea cut in a message, a body's hex cut at 300 characters: what the excerpt kept of the
+    form is masked, at its end and where an excerpt starts inside it, as the secret's own cut pieces are."""
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    whole = BYTE_FORMS[form](secret)
+    for kept in (Redactor.MIN_RUN, len(whole) // 2, len(whole) - 3):
+        ending = redactor.text(cut("x" * 250 + "\\x00" + whole, 254 + kept))
+        starting = redactor.text("…" + whole[-kept:] + " (more)")
+        for shown in (ending, starting):
+            assert "[redacted part of " in shown and whole[:kept] not in shown and whole[-kept:] not in shown, shown
+
+
+def test_a_byte_forms_piece_shorter_than_the_shortest_run_and_other_hex_stay_readable():
+    redactor = Redactor()
+    redactor.add_declared(KEY)
+    short = KEY.encode().hex()[:Redactor.MIN_RUN - 1]
+    for text in (f"commit {short}", f"sha256 {random.token_hex(32)}", f"{short}…", "…" + KEY.encode().hex()[-7:]):
+        assert redactor.text(text) == text
+
+
+# -- D4: an environment file's password written in YAML's escapes -------------------------------------------------
+DB_PASSWORD = "Zk3mQ9wx-pässwort-TTr7e6cae742"
+ITEMS = """\
+- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: postdeploy,
+   params: {service: web, required: [STRIPE_SECRET_KEY]}}
+"""
+
+
+@pytest.mark.parametrize("written", [
+    '"postgresql://checker:Zk3mQ9wx-p\\xE4sswort-TTr7e6cae742@127.0.0.1:1/shop"',  # yaml.dump's escape of ä
+    '"postgresql://checker:Zk3mQ9wx-p\\u00e4ss\\\n        wort-TTr7e6cae742@127.0.0.1:1/shop"',  # `\` + newline
+], ids=["hex-escape", "continued-line"])
+def test_an_environment_files_copy_holds_no_password_written_in_yaml_escapes(tmp_path, written):
+    """The run reads the password through YAML's escapes; the archive's copy of the file must not hold it in any
+    reading: its text redacted is read again, and as that still holds the password, the copy is the file's data
+    with every secret masked, saying so on its first line."""
+    env_file = tmp_path / "web.env"
+    env_file.write_text(f"STRIPE_SECRET_KEY=sk_live_{random.token_hex(12)}\n", encoding="utf-8")
+    project = Project(tmp_path, {"WEB_ENV": str(env_file)})
+    project.checklist("shop", ITEMS)
+    project.environment(f'systems:\n  shop:\n    database: {written}\n'
+                        '    services: {web: {env: {dotenv: "${WEB_ENV}"}}}\n')
+    assert yaml.safe_load((tmp_path / "environments" / "local.yaml").read_text())["systems"]["shop"][
+        "database"] == f"postgresql://checker:{DB_PASSWORD}@127.0.0.1:1/shop"
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    copy = (ran.archive() / "inputs" / "environments" / "local.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(copy)
+    assert copy.startswith("# ") and "masked" in copy.splitlines()[0], copy
+    assert re.fullmatch(r"\[redacted hmac:[0-9a-f]{8}\]", data["systems"]["shop"]["database"]), copy  # a URL
+    assert data["systems"]["shop"]["services"] == {"web": {"env": {"dotenv": "${WEB_ENV}"}}}  # names kept
+    assert DB_PASSWORD not in json.dumps(data, ensure_ascii=False) and "Zk3mQ9wx" not in copy
+    assert "Zk3mQ9wx" not in ran.output
+
+
+def test_an_environment_file_with_no_hidden_secret_is_copied_as_it_is(tmp_path):
+    """Its text redacted, as any file's; and a checklist's word that starts as a secret does (a title ending in
+    `sk_live_`, a prefix an item looks for) is no piece of one cut: the checklist is copied byte for byte."""
+    env_file = tmp_path / "web.env"
+    env_file.write_text(f"STRIPE_SECRET_KEY=sk_live_{random.token_hex(12)}\n", encoding="utf-8")
+    project = Project(tmp_path, {"WEB_ENV": str(env_file)})
+    checklist = project.checklist("shop", ITEMS.replace("title: stripe key set", "title: the key is sk_live_"))
+    written = project.environment('systems:\n  shop:\n    database: "postgresql://checker:LiteralDbPw9x@127.0.0.1:1/s"\n'
+                                  '    # the web app\n    services: {web: {env: {dotenv: "${WEB_ENV}"}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    copy = (ran.archive() / "inputs" / "environments" / "local.yaml").read_text(encoding="utf-8")
+    url = "postgresql://checker:LiteralDbPw9x@127.0.0.1:1/s"
+    assert re.sub(r"\[redacted hmac:[0-9a-f]{8}\]", "X", copy) == written.read_text().replace(url, "X")  # as it was
+    assert "LiteralDbPw9x" not in copy
+    assert (ran.archive() / "inputs" / "checklists" / "shop.yaml").read_bytes() == checklist.read_bytes()
