@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import urlsplit, urlunsplit
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +76,17 @@ class Target:
 
     # -- services ---------------------------------------------------------------------
     def url(self, service: str, path: str = "") -> str:
+        """The service's URL with `path` (an item's, which may hold a query) joined to its path. A query the
+        service's URL holds (`?token=…`) stays the query, the item's own after it; a fragment is never sent (an HTTP
+        client drops it), so it is dropped rather than read as part of the path."""
         config = self.config.services.get(service)
         if config is None or not config.url:
             raise NotConfigured(f"no URL for service '{service}' of {self.system} in {self.env.name}")
-        return config.url.rstrip("/") + path
+        base = urlsplit(config.url)
+        item_path, _, item_query = path.partition("#")[0].partition("?")
+        query = "&".join(part for part in (base.query, item_query) if part)
+        joined = base.path.rstrip("/") + item_path
+        return urlunsplit((base.scheme, base.netloc, joined or ("/" if query else ""), query, ""))
 
     def verify_tls(self, service: str) -> bool | str:
         """How to verify the service's certificate: False, True (system trust store) or a CA bundle file."""

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import ssl
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import trustme
 from pydantic import ValidationError
 
 from opsverify_demo.services import worker_registry
@@ -579,3 +584,120 @@ def test_the_bound_allows_for_parsing_each_scrape_once():
     http_only = 1 + 2
     assert families.bound(metrics, target, [one, one]) == http_only + metrics.PARSE_S  # one scrape, parsed once
     assert families.bound(metrics, target, [one, other]) == http_only + 2 * metrics.PARSE_S
+
+
+# -- one scrape per URL and TLS setting: a service's `verify_tls` holds whatever another service shares its URL ----
+@contextmanager
+def https_metrics(body: bytes):
+    """An HTTPS endpoint on 127.0.0.1 serving `body` as Prometheus text, its certificate from a CA no trust store
+    knows (a self-signed one, to the system store)."""
+    leaf = trustme.CA().issue_cert("127.0.0.1", "localhost")
+
+    class Exposition(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/plain; version=0.0.4")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Exposition)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("order", [("strict", "loose"), ("loose", "strict")])
+def test_each_service_keeps_its_own_tls_setting_on_a_shared_url(order):
+    """A strict service sharing its URL with a `verify_tls: false` one passed on an untrusted certificate: the
+    scrape was made once per URL, with the setting of whichever item came last."""
+    from .kit import make_check, make_target
+
+    with https_metrics(GOOD.encode()) as url:
+        target = make_target({"services": {"strict": {"url": url}, "loose": {"url": url, "verify_tls": False}}})
+        checks = [make_check("metrics", {"service": service, "families": {"queue_depth": "gauge"}}, name=service)
+                  for service in order]
+        facts = metrics.gather(target, checks)
+    outcomes = {c.params.service: metrics.judge(c, facts) for c in checks}
+    assert outcomes["loose"].status is Status.PASSED, outcomes["loose"].observed
+    assert outcomes["strict"].status is Status.ERROR, outcomes["strict"].observed
+    assert "certificate" in outcomes["strict"].observed, outcomes["strict"].observed
+
+
+# -- bytes as Prometheus reads them: UTF-8, whatever the charset says ----------------------------------------------
+UTF8_REFUSED = "Prometheus reads an exposition as UTF-8, whatever its content type's charset says"
+
+
+def scraped(body: bytes, content_type: str = "text/plain; version=0.0.4", families=None):
+    """Judged through the transport, as a run reads a scrape: the body's bytes, not text decoded by its charset."""
+    from .kit import make_check, make_target
+    from .project import KeepAliveHttp, raw_reply
+
+    with KeepAliveHttp({("GET", "/metrics"): raw_reply(200, body, content_type)}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        c = make_check("metrics", {"service": "worker-metrics", "families": families or {"jobs": "counter"}})
+        return metrics.judge(c, metrics.gather(target, [c]))
+
+
+OK_TEXT = b"# HELP jobs_total jobs\n# TYPE jobs counter\njobs_total 5\n# TYPE depth gauge\ndepth 3\n"
+
+
+@pytest.mark.parametrize("body, content_type, observed", [
+    (OK_TEXT + b'depth2{path="caf\xe9"} 1\n', "text/plain; version=0.0.4",
+     "malformed exposition: line 6 is not UTF-8 (0xe9: invalid continuation byte): 'depth2{path=\"caf\ufffd\"} 1': "),
+    (b"# HELP jobs_total caf\xe9 jobs\n" + OK_TEXT[OK_TEXT.index(b"# TYPE"):], "text/plain; version=0.0.4",
+     "malformed exposition: line 1 is not UTF-8 (0xe9: invalid continuation byte): "
+     "'# HELP jobs_total caf\ufffd jobs': "),
+    (OK_TEXT + b'depth2{path="caf\xe9"} 1\n', "text/plain; version=0.0.4; charset=iso-8859-1",
+     "malformed exposition: line 6 is not UTF-8 (0xe9: invalid continuation byte): "),
+    (b"\xef\xbb\xbf" + OK_TEXT, "text/plain; version=0.0.4",
+     "malformed exposition: it starts with a UTF-8 byte-order mark, which Prometheus reads as part of its first "
+     "line and refuses: send UTF-8 without the mark"),
+    (OK_TEXT.decode().encode("utf-16"), "text/plain; charset=utf-16",
+     "malformed exposition: it starts with a UTF-16 byte-order mark: it is UTF-16 text, where Prometheus reads "
+     "UTF-8 alone"),
+])
+def test_an_exposition_that_is_not_utf8_is_malformed(body, content_type, observed):
+    outcome = scraped(body, content_type)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(observed), outcome.observed
+    assert "not UTF-8" not in observed or outcome.observed.endswith(UTF8_REFUSED), outcome.observed
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (OK_TEXT, "text/plain; version=0.0.4; charset=iso-8859-1"),  # ASCII is the same bytes in either
+    (OK_TEXT + '# HELP depth2 Zähler\ndepth2{path="café"} 1\n'.encode(), "text/plain; version=0.0.4"),
+])
+def test_utf8_passes_whatever_the_charset_says(body, content_type):
+    outcome = scraped(body, content_type)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- our own reading of a scrape is not the target's time -----------------------------------------------------------
+def test_a_parse_past_its_share_of_the_bound_is_said_as_ours(monkeypatch):
+    """The target answered whole; a parse that runs past PARSE_S is said as that, never as "no answer"."""
+    monkeypatch.setattr(metrics, "PARSE_S", 0.0)  # no time at all: the first look at the clock is late
+    outcome = scraped(OK_TEXT)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed.startswith("could not look: reading the exposition took longer than 0 s "), \
+        outcome.observed
+    assert "no answer" not in outcome.observed
+
+
+def test_parse_is_stopped_at_its_deadline():
+    """The deadline is looked at as the exposition is read, line by line, not once at the end."""
+    text = "# TYPE q gauge\n" + "".join(f'q{{a="{i}"}} 1\n' for i in range(20000))
+    with pytest.raises(metrics.SlowParse):
+        metrics.parse(text, within=0.0)
+    assert metrics.parse(text)[1] == ""  # no deadline: read whole

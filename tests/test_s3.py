@@ -409,3 +409,90 @@ def dripping_http():
 
     with serving(drip) as port:
         yield port
+
+
+# -- what the endpoint sends is bounded, read as sent, and shown cut --------------------------------------------------
+def _listing(body: bytes, status: int = 200, **headers: str):
+    """An endpoint answering HEAD with 200 and the listing with `status` and `body`."""
+    return _answering(lambda command, path: (status if command == "GET" else 200,
+                                             {"content-type": "application/xml", **headers}, body))
+
+
+def _judged(url: str, params: dict | None = None):
+    target = make_target(_settings(url), timeouts={"connect_s": 1, "http_s": 2})
+    check = make_check("s3", params or {})
+    return family.judge(check, family.gather(target, [check]))
+
+
+def test_a_listing_larger_than_the_limit_is_not_read_past_it(monkeypatch):
+    """A 1.5 GB listing was read whole (4.8 GB of memory), by a thread that went on after the item was given up."""
+    monkeypatch.setattr(family, "ANSWER_LIMIT", 64 * 1024)
+    huge = LISTING.replace(b"</ListBucketResult>", b"<Contents><Key>" + b"k" * 300_000 + b"</Key></Contents>"
+                                                   b"</ListBucketResult>")
+    with _listing(huge) as (url, _):
+        outcome = _judged(url)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (f"could not look: {url} answered the listing of {BUCKET} with 200 and a body larger"
+                                " than 65,536 bytes, not read past that (a one-key listing is a few KB)"), outcome
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_listing_botocore_cannot_read_is_said_as_that():
+    """`<KeyCount>lots</KeyCount>`: botocore raises a ValueError, which ended the item's thread (a traceback) and
+    read as "no complete answer within …"."""
+    with _listing(LISTING.replace(b"<KeyCount>0</KeyCount>", b"<KeyCount>lots</KeyCount>")) as (url, _):
+        outcome = _judged(url)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"could not look: {url} answered the listing of {BUCKET} with 200: a listing"
+                                       " botocore could not read: ValueError: "), outcome.observed
+    assert "no complete answer" not in outcome.observed
+
+
+@pytest.mark.parametrize("body, why", [
+    (b"<!DOCTYPE html><html><body><p>Please sign in<br></body></html>",
+     "its body is no XML, or an S3 error naming no code"),
+    (ERROR_XML % b"InternalError", "its body is an S3 error naming InternalError"),
+])
+def test_a_200_that_is_no_listing_is_said_with_the_status_sent(body, why):
+    """botocore rewrites a 200 whose body is an S3 <Error> or no XML to 500 (to retry it): that was reported as the
+    endpoint's "500, a server error"."""
+    with _listing(body) as (url, _):
+        outcome = _judged(url)
+    assert (outcome.status, outcome.observed) == (
+        Status.ERROR, f"could not look: {url} answered the listing with 200 but no S3 listing of bucket {BUCKET}"
+                      f" ({why}): is the endpoint an S3 API?"), outcome
+
+
+def test_a_200_to_the_listing_of_a_bucket_that_does_not_exist_is_said_as_200():
+    with _listing(b"<!DOCTYPE html><html><body><p>Please sign in<br></body></html>") as (url, _):
+        outcome = _judged(url, {"listable": False})
+    assert outcome.status is Status.ERROR, outcome
+    assert "which does not exist, with 200 and no S3 error code" in outcome.observed, outcome.observed
+
+
+def test_text_from_the_endpoint_is_shown_cut():
+    """A 200 KB error code, a 60 KB region header: copied whole into the message and the evidence."""
+    with _listing(ERROR_XML % (b"AccessDenied" + b"A" * 200_000), status=403) as (url, _):
+        code = _judged(url)
+    with s3_answering(301, {"x-amz-bucket-region": "r" * 60_000}) as (url, _):
+        region = _judged(url)
+    assert code.status is Status.FAILED and region.status is Status.FAILED, (code, region)
+    assert code.observed.startswith(f"listing {BUCKET} answered 403 AccessDeniedAAA"), code.observed
+    assert region.observed.startswith(f"bucket {BUCKET} answered (HEAD 301): it is in region rrr"), region.observed
+    for outcome in (code, region):
+        assert len(outcome.observed) < 300 and "characters)" in outcome.observed, outcome.observed
+        assert len(str(outcome.evidence)) < 2000, outcome.evidence
+
+
+@pytest.mark.parametrize("endpoint, why", [
+    ("{url}/?token=abc", "holds a query (?…), which botocore refuses"),
+    ("ftp://127.0.0.1:9", "is not an http or https URL"),
+])
+def test_an_endpoint_url_botocore_cannot_use_is_not_sent(endpoint, why):
+    """`?token=` passed loading, then read "no answer from …: EndpointResolutionError": nothing had been sent."""
+    with s3_answering(200, {}) as (url, asked):
+        outcome = _judged(endpoint.format(url=url))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("could not look: not sent: endpoints.s3 of joslyn-ai in test "), outcome.observed
+    assert why in outcome.observed and "abc" not in outcome.observed and "no answer" not in outcome.observed
+    assert asked == []

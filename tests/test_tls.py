@@ -466,3 +466,17 @@ def tls_refused_port() -> int:
     with socket.socket(socket.AF_INET6) as probe:
         probe.bind(("::1", 0))
         return probe.getsockname()[1]
+
+
+def test_a_certificate_too_large_for_openssl_is_said_as_the_servers_answer(ca, ca_file):
+    """3000 names (~200 KB) read "no TLS answer: EXCESSIVE_MESSAGE_SIZE": the server did answer, with more than
+    OpenSSL reads."""
+    names = ("127.0.0.1", *(f"h{i}-{'x' * 50}.example.com" for i in range(2000)))
+    with https(ca, names=names) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    c = check()
+    outcome = tls.judge(c, {c.key: fact})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (f"could not look: 127.0.0.1:{port}: the server answered in TLS with a handshake "
+                                "message larger than OpenSSL reads (EXCESSIVE_MESSAGE_SIZE: a certificate chain of "
+                                "some 100 KB or more): its certificate could not be read"), outcome.observed

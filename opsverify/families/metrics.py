@@ -10,9 +10,12 @@ params:
 ```
 The exposition is parsed with prometheus_client's parser for its content type — Prometheus text, or OpenMetrics
 (`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both.
+Its bytes are read as Prometheus reads them: UTF-8, whatever the charset says (bytes UTF-8 cannot read, a
+byte-order mark, UTF-16 fail, naming the line and the byte).
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
-large to read whole — leaves the item unchecked: *error*. An answer other than 200, or text the
-parser rejects, fails it: exposing metrics is what it checks. So does a sample line with more than a timestamp after
+large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
+unchecked: *error*. An answer other than 200, or text the parser rejects, fails it: exposing metrics is what it
+checks. So does a sample line with more than a timestamp after
 its value, or a timestamp of another form (text: int64 milliseconds; OpenMetrics: seconds), a value that is no ASCII
 number (Python reads `٣` as 3, Prometheus refuses it), a sample or `# TYPE` line ending in a carriage return (CRLF:
 the parser drops it, Prometheus refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other than blanks
@@ -26,15 +29,20 @@ gauge, histogram or a summary's count and sum; a counter below 0 or infinite (an
 from its `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Names are the format's: in the text format a gauge `x`
 and a counter `x_total` are two metrics, and samples `x_total` or `{"x_total"}` right after `# TYPE x counter` are
 that counter's (as Prometheus groups them; the parser splits them off); OpenMetrics forbids a family named as
-another's sample (`x_total` beside the counter `x`). Identical URLs are fetched once.
+another's sample (`x_total` beside the counter `x`). A URL is fetched once for each TLS setting that asks it: a
+service's `verify_tls` holds whatever other service shares its URL.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import math
 import re
+import time
 from collections import Counter
-from typing import Literal
+from dataclasses import replace
+from typing import Iterable, Iterator, Literal, TypeVar
 
 from pydantic import field_validator
 
@@ -50,8 +58,10 @@ NEEDS = ("url",)
 
 EXPOSITION_LIMIT = 8 * 1024 * 1024  # a scrape larger than this is cut off and reported, not parsed
 # prometheus_client parses an exposition at the limit in about 3 s on a quiet CPU: that time is ours, not the
-# target's, so the group's bound allows for it rather than blame the target for "no answer"
+# target's, so the group's bound allows for it rather than blame the target for "no answer"; a parse still going
+# when its share runs out stops there and says so (a loaded machine took 15 s)
 PARSE_S = 8.0
+CLOCK_EVERY = 2048  # lines (or samples) read between two looks at a parse's deadline
 
 
 def local_s(checks) -> float:
@@ -92,37 +102,101 @@ class Params(StrictParams):
 
 
 OPENMETRICS = "application/openmetrics-text"
+# a body in another encoding than UTF-8 says so by its mark (UTF-32's before UTF-16's, which it starts with)
+OTHER_MARKS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
+               (codecs.BOM_UTF16_BE, "UTF-16"))
+NOT_UTF8 = "Prometheus reads an exposition as UTF-8, whatever its content type's charset says"
 
 
-def read(reply: Reply) -> tuple[dict[str, dict], str]:
-    """The families of a 200 reply read whole, parsed by its content type; ({}, "") for any other reply."""
+class SlowParse(Exception):
+    """Reading an exposition ran past its deadline: our own time, not the target's."""
+
+
+T = TypeVar("T")
+
+
+class Clock:
+    """A parse's deadline (None: none), looked at every CLOCK_EVERY lines or samples as the exposition is read: the
+    parse is ours, so it stops at its own share of the bound rather than run into the target's."""
+
+    def __init__(self, within: float | None = None) -> None:
+        self.ends = None if within is None else time.monotonic() + within
+
+    def each(self, items: Iterable[T]) -> Iterator[T]:
+        if self.ends is None:
+            return iter(items)
+        return self._timed(items)
+
+    def _timed(self, items: Iterable[T]) -> Iterator[T]:
+        for i, item in enumerate(items):
+            if not i % CLOCK_EVERY and time.monotonic() >= self.ends:
+                raise SlowParse
+            yield item
+
+
+UNBOUNDED = Clock()
+
+
+def read(reply: Reply, *, within: float | None = None) -> tuple[dict[str, dict], str]:
+    """The families of a 200 reply read whole, parsed by its content type; ({}, "") for any other reply. Raises
+    SlowParse when that takes longer than `within` seconds."""
     if reply.status != 200 or reply.truncated:
         return {}, ""
+    text, undecodable = exposition_text(reply)
+    if undecodable:
+        return {}, undecodable
     content_type = next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
-    return parse(reply.text, openmetrics=content_type.split(";")[0].strip().lower() == OPENMETRICS)
+    return parse(text, openmetrics=content_type.split(";")[0].strip().lower() == OPENMETRICS, within=within)
 
 
-def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str]:
+def exposition_text(reply: Reply) -> tuple[str, str]:
+    """(the exposition as Prometheus reads its bytes, why it cannot be read). Prometheus reads UTF-8 whatever the
+    charset says, and refuses bytes UTF-8 cannot read (in a label value or a help text alike): a body decoded by its
+    charset, or with what it could not read replaced, would pass what Prometheus refuses. A reply read as text (no
+    bytes kept) is taken as it is."""
+    if not reply.content:
+        return reply.text, ""
+    body = bytes(reply.content)
+    if body.startswith(codecs.BOM_UTF8):
+        return "", ("it starts with a UTF-8 byte-order mark, which Prometheus reads as part of its first line and "
+                    "refuses: send UTF-8 without the mark")
+    if encoding := next((name for mark, name in OTHER_MARKS if body.startswith(mark)), None):
+        return "", (f"it starts with a {encoding} byte-order mark: it is {encoding} text, where Prometheus reads "
+                    "UTF-8 alone")
+    try:
+        return body.decode("utf-8"), ""
+    except UnicodeDecodeError as exc:
+        start = body.rfind(b"\n", 0, exc.start) + 1
+        end = body.find(b"\n", exc.start)
+        line = body[start:end if end >= 0 else len(body)].decode("utf-8", "replace")
+        number, unread = body.count(b"\n", 0, exc.start) + 1, body[exc.start:exc.end].hex(" ")
+        return "", f"line {number} is not UTF-8 (0x{unread}: {exc.reason}): {cut(repr(line))}: {NOT_UTF8}"
+
+
+def parse(text: str, *, openmetrics: bool = False, within: float | None = None) -> tuple[dict[str, dict], str]:
     """{family name: {type, samples, series, incomplete, bad_values}} of an exposition — Prometheus text, or
-    OpenMetrics when the reply says so — or why it is malformed."""
+    OpenMetrics when the reply says so — or why it is malformed. Raises SlowParse past `within` seconds."""
     module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
-    text_string_to_metric_families = load(module).text_string_to_metric_families
+    text_fd_to_metric_families = load(module).text_fd_to_metric_families
+    clock = Clock(within)
 
-    if crlf := carriage_return(text):
+    if crlf := carriage_return(text, clock):
         return {}, crlf
-    declared, misread = declarations(text)
+    declared, misread = declarations(text, clock)
     if misread or (misread := declared_twice(declared)):
         return {}, misread
     found: dict[str, dict] = {}
     exposed: set[tuple] = set()
     parsed = 0
     try:
-        named = _named(list(text_string_to_metric_families(text)), declared, openmetrics=openmetrics)
+        # the parser reads lines from a file: given them one by one, it is stopped at the deadline
+        families = list(text_fd_to_metric_families(clock.each(io.StringIO(text))))
+        named = _named(families, declared, openmetrics=openmetrics)
         for family, key, exposed_as in named:
             if key in found and {family.type, found[key]["type"]} != {"unknown"}:
                 # the parser splits a family whose lines are not one group; which part counts would be luck
                 return {}, f"{cut(key)} exposed in two groups, not one after its # TYPE line"
-            for sample in family.samples:
+            for sample in clock.each(family.samples):
                 series = _identity(sample, exposed_as)
                 if series in exposed:  # Prometheus keeps one sample of a series: which value counts would be luck
                     return {}, f"{_series(sample)} exposed twice"
@@ -130,11 +204,13 @@ def parse(text: str, *, openmetrics: bool = False) -> tuple[dict[str, dict], str
             parsed += len(family.samples)
             suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
             found[key] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
-                          "incomplete": incomplete(family)[:BAD_VALUES_KEPT],
-                          "bad_values": bad_values(family)[:BAD_VALUES_KEPT]}
+                          "incomplete": incomplete(family, clock)[:BAD_VALUES_KEPT],
+                          "bad_values": bad_values(family, clock)[:BAD_VALUES_KEPT]}
+    except SlowParse:
+        raise
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
         return {}, f"{type(exc).__name__}: {exc}"
-    if bad := _bad_tail(text, openmetrics=openmetrics):
+    if bad := _bad_tail(text, openmetrics=openmetrics, clock=clock):
         return {}, bad
     if openmetrics and parsed < (lines := sum(1 for line in text.split("\n") if line and not line.startswith("#"))):
         # the OpenMetrics parser keeps the first sample of a series given twice in a group and drops the rest
@@ -214,14 +290,14 @@ def _twice(text: str) -> str:
     return ""
 
 
-def incomplete(family) -> list[str]:
+def incomplete(family, clock: Clock = UNBOUNDED) -> list[str]:
     """Per label set of a histogram or summary: the parts it lacks (`_bucket`, `_count`, `_sum`). One label set
     measured whole says nothing of another that has buckets but no count."""
     required = REQUIRED_SERIES.get(family.type)
     if not required:
         return []
     groups: dict[tuple, set[str]] = {}
-    for sample in family.samples:
+    for sample in clock.each(family.samples):
         part = sample.name[len(family.name):]  # "" for a summary's quantile, which is optional
         labels = _label_set(sample, "le", "quantile")
         groups.setdefault(labels, set()).add(part)
@@ -233,27 +309,27 @@ def incomplete(family) -> list[str]:
     return lacking
 
 
-def carriage_return(text: str) -> str:
+def carriage_return(text: str, clock: Clock = UNBOUNDED) -> str:
     """The first line Prometheus refuses for the carriage return it ends in (CRLF line endings): a sample's value
     or a `# TYPE` line's type would end in it. Both parsers strip it and read on; Prometheus reads it as text only
     in a `# HELP` line or a comment."""
     if "\r" not in text:
         return ""
-    for line in text.split("\n"):
+    for line in clock.each(text.split("\n")):
         if line.endswith("\r") and (TYPE_START.match(line) or not line.strip().startswith("#")):
             return (f"{cut(repr(line))}: the line ends in a carriage return (CRLF line endings), which Prometheus "
                     "refuses: end each line with \\n alone")
     return ""
 
 
-def declarations(text: str) -> tuple[list[tuple[str, str, str]], str]:
+def declarations(text: str, clock: Clock = UNBOUNDED) -> tuple[list[tuple[str, str, str]], str]:
     """The `# TYPE` lines of an exposition, (name, type, line) in order, the name as the parser reads it (quoted or
     not); or the first comment line the parser reads as a `# TYPE` or `# HELP` that Prometheus does not: its tokens
     apart by other whitespace than blanks and tabs, or `#x TYPE …`; or one neither reads. The parser splits a line
     on any whitespace; Prometheus reads such a line as a comment, or refuses it: the types judged would be the
     parser's alone. Only a line the regular forms do not match is read by the parser on its own: it costs."""
     declared = []
-    for line in text.split("\n"):
+    for line in clock.each(text.split("\n")):
         if "TYPE" not in line and "HELP" not in line:  # a sample or a comment to both: most lines
             continue
         if not line.strip().startswith("#") or HELP_AS_WRITTEN.fullmatch(line):
@@ -306,7 +382,7 @@ def declared_twice(declared: list[tuple[str, str, str]]) -> str:
     return ""
 
 
-def _bad_tail(text: str, *, openmetrics: bool) -> str:
+def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
     """The first sample line whose value is no ASCII number (Python reads `٣` or `５` as digits, Go's ParseFloat
     does not); in the text format also one with more than a timestamp after its value, or a timestamp that is not
     int64 milliseconds: the parser reads the first token as the value and the last as the timestamp, ignoring the
@@ -314,7 +390,7 @@ def _bad_tail(text: str, *, openmetrics: bool) -> str:
     all_ascii = text.isascii()  # then every value is: an OpenMetrics exposition needs no look line by line
     if openmetrics and all_ascii:
         return ""
-    for line in text.split("\n"):
+    for line in clock.each(text.split("\n")):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -332,13 +408,13 @@ def _bad_tail(text: str, *, openmetrics: bool) -> str:
     return ""
 
 
-def bad_values(family) -> list[str]:
+def bad_values(family, clock: Clock = UNBOUNDED) -> list[str]:
     """Samples whose values measure nothing, and (histograms) buckets that do not add up."""
-    bad = [f"{_series(sample)} is {_number(sample.value)}" for sample in family.samples
+    bad = [f"{_series(sample)} is {_number(sample.value)}" for sample in clock.each(family.samples)
            if not _measures(family, sample)]
     if bad or family.type != "histogram":
         return bad  # buckets are added up only when each of them measures something
-    return _uncumulative(family)
+    return _uncumulative(family, clock)
 
 
 def _measures(family, sample) -> bool:
@@ -362,11 +438,11 @@ def _float64(value: int | float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
-def _uncumulative(family) -> list[str]:
+def _uncumulative(family, clock: Clock = UNBOUNDED) -> list[str]:
     """Per label set: buckets cumulative by `le`, the last `le="+Inf"`, and that one equal to `_count`."""
     groups: dict[tuple, dict] = {}
     bad = []
-    for sample in family.samples:
+    for sample in clock.each(family.samples):
         labels = _label_set(sample, "le")
         group = groups.setdefault(labels, {"buckets": [], "count": None})
         if sample.name.endswith("_bucket"):
@@ -409,16 +485,25 @@ def _number(value: int | float) -> str:
 
 
 def gather(target, checks) -> dict[str, dict]:
-    urls = {c.key: target.url(c.params.service, c.params.path) for c in checks}
-    unique = sorted(set(urls.values()))
-    verify = {target.url(c.params.service, c.params.path): target.verify_tls(c.params.service) for c in checks}
-    replies = target.fetch_all([Probe("GET", url, {"accept": "text/plain"}, verify=verify[url],
-                                      body_limit=EXPOSITION_LIMIT) for url in unique])
-    scraped: dict[str, dict] = {}
-    for url, reply in zip(unique, replies, strict=True):
-        families, parse_error = read(reply)
-        scraped[url] = {"reply": reply, "families": families, "parse_error": parse_error}
-    return {key: {"url": url, **scraped[url]} for key, url in urls.items()}
+    # one scrape per URL and TLS setting: a service's verify_tls holds whatever other service shares its URL
+    scrapes = {c.key: (target.url(c.params.service, c.params.path), target.verify_tls(c.params.service))
+               for c in checks}
+    unique = sorted(set(scrapes.values()), key=str)
+    # the body's bytes: Prometheus reads them as UTF-8 whatever the charset says, and so must the judge
+    replies = target.fetch_all([Probe("GET", url, {"accept": "text/plain"}, verify=verify,
+                                      body_limit=EXPOSITION_LIMIT, raw=True) for url, verify in unique])
+    scraped = {scrape: _scraped(reply) for scrape, reply in zip(unique, replies, strict=True)}
+    return {key: {"url": scrape[0], **scraped[scrape]} for key, scrape in scrapes.items()}
+
+
+def _scraped(reply: Reply) -> dict:
+    """A scrape's reply (its text as evidence shows it) and families, read within PARSE_S of its own."""
+    shown = replace(reply, text=bytes(reply.content).decode("utf-8", "replace")) if reply.content else reply
+    try:
+        families, parse_error = read(reply, within=PARSE_S)
+    except SlowParse:
+        return {"reply": shown, "families": {}, "parse_error": "", "slow_s": PARSE_S}
+    return {"reply": shown, "families": families, "parse_error": parse_error}
 
 
 def lookup(families: dict[str, dict], name: str, wanted: str) -> tuple[str, dict] | None:
@@ -444,6 +529,10 @@ def judge(check, facts) -> Outcome:
         return failed(expected, f"status {reply.status}", **evidence)
     if reply.truncated:
         return error(f"could not look: exposition larger than {EXPOSITION_LIMIT} bytes; not parsed", **evidence)
+    if "slow_s" in scrape:  # the reply came whole: the time past the bound is the parse's, ours
+        return error(f"could not look: reading the exposition took longer than {scrape['slow_s']:g} s (opsverify's "
+                     f"own parse; the target's reply came whole in {reply.elapsed_ms:.0f} ms): a machine this busy "
+                     "cannot judge an exposition this large in time", **evidence)
     if scrape["parse_error"]:
         return failed(expected, f"malformed exposition: {scrape['parse_error']}", **evidence)
     families: dict[str, dict] = scrape["families"]

@@ -23,6 +23,9 @@ redirect that names no region); every item's conversation runs at once, each
 within connect_s + 2 × http_s (plus a moment to make the client) from start to last byte. Items with the
 same endpoint, region and keys share one client. Object names are never read into evidence. boto3 is
 loaded only when a bucket is asked.
+An endpoint URL botocore cannot send to (a query, not http(s)) is an *error* said "not sent". A body is read up to
+ANSWER_LIMIT (*error* past it), a listing botocore cannot read is an *error*, and the status reported is the one the
+endpoint sent (botocore rewrites a 200 that is no listing to 500). What the endpoint writes is shown cut short.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator
 
+from ..display import cut
 from ..errors import GatherError, NotConfigured
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
@@ -101,11 +105,92 @@ def settings(target, p: Params) -> dict[str, str]:
     bucket = p.bucket or config["bucket"]
     if not BUCKET_NAME.fullmatch(bucket):  # only the provider's can be: the item's was checked at load
         raise GatherError(f"{_where(target, p, f'bucket {bucket!r}')} {NOT_A_BUCKET}")
-    return {**config, "bucket": bucket, "endpoint": target.endpoint(p.endpoint),
-            "region": config.get("region") or "us-east-1"}
+    endpoint = target.endpoint(p.endpoint)
+    if unusable := _endpoint_problem(endpoint):
+        raise GatherError(f"not sent: endpoints.{p.endpoint} of {target.system} in {target.env.name} {unusable}")
+    return {**config, "bucket": bucket, "endpoint": endpoint, "region": config.get("region") or "us-east-1"}
+
+
+def _endpoint_problem(url: str) -> str:
+    """What botocore refuses in an endpoint URL before it sends anything (an http or https URL without a query), said
+    without quoting the URL: its query may hold a token. "" when botocore takes it, or is left to say why."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # botocore's own refusal names it (Clients.get)
+        return ""
+    if parts.scheme not in ("http", "https"):
+        return "is not an http or https URL: write the S3 API's URL, https://host[:port]"
+    if parts.query:
+        return ("holds a query (?…), which botocore refuses in an endpoint URL: write the S3 API's URL without it "
+                "(the keys go in providers.<name>)")
+    return ""
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
+# an answer to HEAD or to a one-key listing is a few KB; botocore would read any body whole (a 1.5 GB listing took
+# 4.8 GB of memory, in a thread that went on after its item was given up)
+ANSWER_LIMIT = 1024 * 1024
+
+
+class AnswerTooLarge(Exception):
+    """A body longer than ANSWER_LIMIT: the rest was not read, and its connection closed."""
+
+
+class _Sent(threading.local):
+    """The status the endpoint sent for this thread's last request: each item asks in a thread of its own, on a
+    client it may share. botocore rewrites a 200 whose body is an S3 <Error> or no XML to 500 (to retry it) before
+    any answer reaches us: the status the endpoint sent is kept here, where the send is."""
+
+    status: int | None = None
+
+
+_SENT = _Sent()
+
+
+class _ReadBody:
+    """A body read already, as botocore's response reads one (`raw.stream()`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, *_args: Any, **_kwargs: Any):
+        return iter((self._data,))
+
+
+def _bounded_send(http_session):
+    """A `before-send` handler (the one hook between botocore's send and its reading of the body): it sends the
+    request on the client's own HTTP session, leaving the body unread, then reads at most ANSWER_LIMIT of it."""
+    AWSResponse = load("botocore.awsrequest").AWSResponse
+    exceptions, urllib3 = load("botocore.exceptions"), load("urllib3.exceptions")
+
+    def send(request, **_):
+        request.stream_output = True  # botocore's session would read the body whole
+        response = http_session.send(request)
+        _SENT.status = response.status_code
+        try:
+            body = _at_most(response.raw, ANSWER_LIMIT)
+        except urllib3.ReadTimeoutError as exc:  # as botocore's session says what breaks while it reads
+            raise exceptions.ReadTimeoutError(endpoint_url=request.url, error=exc) from None
+        except urllib3.ProtocolError as exc:
+            raise exceptions.ConnectionClosedError(endpoint_url=request.url, request=request, error=exc) from None
+        except urllib3.HTTPError as exc:
+            raise exceptions.HTTPClientError(error=exc) from None
+        return AWSResponse(request.url, response.status_code, response.headers, _ReadBody(body))
+
+    return send
+
+
+def _at_most(raw, limit: int) -> bytes:
+    """The body of a urllib3 response, or AnswerTooLarge once it runs past `limit` (its connection is closed then:
+    what is left of the body is never read)."""
+    read = bytearray()
+    for chunk in raw.stream(64 * 1024):
+        read += chunk
+        if len(read) > limit:
+            raw.close()
+            raw.release_conn()
+            raise AnswerTooLarge
+    return bytes(read)
 
 
 def _rejection(exc) -> dict[str, Any]:
@@ -113,13 +198,18 @@ def _rejection(exc) -> dict[str, Any]:
     status = metadata.get("HTTPStatusCode")
     code = exc.response.get("Error", {}).get("Code", "")
     # botocore gives the bare status as the code when the body names none (a web page, a HEAD): no S3 code
-    seen: dict[str, Any] = {"status": status, **({"code": code} if code and not code.isdigit() else {})}
+    named = code and not code.isdigit()
+    seen: dict[str, Any] = {"status": status, **({"code": cut(code)} if named else {})}
+    if _SENT.status == 200 and status != 200:  # botocore's rewrite of a 200 that is no answer: the sent one counts
+        seen["status"] = 200
+        seen["no_listing"] = (f"its body is an S3 error naming {cut(code)}" if named
+                              else "its body is no XML, or an S3 error naming no code")
     headers = metadata.get("HTTPHeaders") or {}
     if status in REDIRECTS:
         if headers.get("x-amz-bucket-region"):
-            seen["region"] = headers["x-amz-bucket-region"]
+            seen["region"] = cut(headers["x-amz-bucket-region"])
         if headers.get("location"):  # the host only: a login URL's query may carry a token
-            seen["location"] = urlsplit(headers["location"]).hostname or "a relative URL"
+            seen["location"] = cut(urlsplit(headers["location"]).hostname or "a relative URL")
     return seen
 
 
@@ -131,23 +221,37 @@ def _no_redirects(context: dict, **_) -> None:
         redirect["redirected"] = True
 
 
-def _head(client, bucket: str, client_error: type[Exception]) -> dict[str, Any]:
+def _head(client, bucket: str, exceptions) -> dict[str, Any]:
     """HEAD bucket: its status, or the S3 API's refusal (status and code)."""
-    try:
-        return {"status": client.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"]}
-    except client_error as exc:
-        return _rejection(exc)
+    return _answer(lambda: {"status": client.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"]},
+                   exceptions)
 
 
-def _listing(client, bucket: str, client_error: type[Exception]) -> dict[str, Any]:
+def _listing(client, bucket: str, exceptions) -> dict[str, Any]:
     """ListObjectsV2 with MaxKeys=1: whether the answer is a listing of the bucket, or the S3 API's refusal."""
-    try:
+    def listed() -> dict[str, Any]:
         reply = client.list_objects_v2(Bucket=bucket, MaxKeys=1)
-    except client_error as exc:
+        return {"status": reply["ResponseMetadata"]["HTTPStatusCode"], "key_count": reply.get("KeyCount", 0),
+                # a ListBucketResult names its bucket; a web page parses to nothing
+                "names_bucket": reply.get("Name") == bucket}
+
+    return _answer(listed, exceptions)
+
+
+def _answer(ask, exceptions) -> dict[str, Any]:
+    """What one request's answer says (`ask`'s reading of it), or the S3 API's refusal, or why it was not read: a
+    body past ANSWER_LIMIT, or one botocore could not read (`<KeyCount>lots</KeyCount>`: a ValueError)."""
+    _SENT.status = None
+    try:
+        return ask()
+    except exceptions.ClientError as exc:
         return _rejection(exc)
-    return {"status": reply["ResponseMetadata"]["HTTPStatusCode"], "key_count": reply.get("KeyCount", 0),
-            # a ListBucketResult names its bucket; a web page parses to nothing
-            "names_bucket": reply.get("Name") == bucket}
+    except AnswerTooLarge:
+        return {"status": _SENT.status, "too_large": ANSWER_LIMIT}
+    except (ValueError, load("botocore.parsers").ResponseParserError) as exc:  # (which is no BotoCoreError)
+        if _SENT.status is None:  # raised before anything was sent: not the endpoint's
+            raise
+        return {"status": _SENT.status, "unreadable": cut(f"{type(exc).__name__}: {exc}", 160)}
 
 
 def _client_key(s: dict[str, str]) -> tuple[str, ...]:
@@ -168,6 +272,8 @@ def _make_client(target, s: dict[str, str], items: int):
     ))
     # after the redirector's own handler, which fills in context["s3_redirect"]
     client.meta.events.register_last("before-parameter-build.s3", _no_redirects)
+    # botocore offers no bound on what it reads, nor another way to its HTTP session than this attribute
+    client.meta.events.register("before-send.s3", _bounded_send(client._endpoint.http_session))
     return client
 
 
@@ -222,7 +328,6 @@ def look(target, p: Params, s: dict[str, str], clients: Clients | None = None) -
         raise GatherError('the s3 family needs boto3: install the s3 extra from the opsverify checkout: pip install'
                           ' "<opsverify checkout>[s3]"') from None
     exceptions = load("botocore.exceptions")
-    BotoCoreError, ClientError = exceptions.BotoCoreError, exceptions.ClientError
     _check_region(target, p, s["region"])
     clients = clients or Clients(target, Counter([_client_key(s)]))
     try:
@@ -230,26 +335,27 @@ def look(target, p: Params, s: dict[str, str], clients: Clients | None = None) -
             client = clients.get(s)
         except ValueError as exc:
             raise GatherError(f"endpoint '{p.endpoint}': {exc}") from None
-        return _ask(client, p, s, BotoCoreError, ClientError)
+        return _ask(client, p, s, exceptions)
     finally:
         clients.done(s)
 
 
-def _ask(client, p: Params, s: dict[str, str], BotoCoreError: type[Exception],
-         ClientError: type[Exception]) -> dict[str, Any]:
+def _ask(client, p: Params, s: dict[str, str], exceptions) -> dict[str, Any]:
     facts: dict[str, Any] = {"endpoint": s["endpoint"], "bucket": s["bucket"], "region": s["region"],
                              "access_key_id": describe(s["access_key_id"])}
     try:
-        facts["head"] = _head(client, s["bucket"], ClientError)
+        facts["head"] = _head(client, s["bucket"], exceptions)
         if p.listable and facts["head"]["status"] == 200:
-            facts["list"] = _listing(client, s["bucket"], ClientError)
+            facts["list"] = _listing(client, s["bucket"], exceptions)
         elif facts["head"]["status"] == 200:
             # HEAD has no body to tell an S3 API from a web server with a page of the bucket's name: list a bucket
             # that cannot exist, which an S3 API refuses in its own words (an S3 error code), a website does not
             absent = f"opsverify-absent-{secrets.token_hex(8)}"
-            facts["control"] = {"bucket": absent, **_listing(client, absent, ClientError)}
-    except BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
-        facts["failure"] = f"{type(exc).__name__}: {exc}"
+            facts["control"] = {"bucket": absent, **_listing(client, absent, exceptions)}
+    except exceptions.EndpointResolutionError as exc:  # botocore made no request of the endpoint: nothing was sent
+        facts["unsent"] = cut(str(exc), 200)
+    except exceptions.BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
+        facts["failure"] = cut(f"{type(exc).__name__}: {exc}", 300)
     return facts
 
 
@@ -277,6 +383,9 @@ def gather(target, checks) -> dict[str, Any]:
                 facts[key] = look(target, params, given[key], clients)
             except GatherError as exc:
                 facts[key] = exc
+            except Exception as exc:  # botocore raising what it does not say it raises: named, not read as silence
+                facts[key] = GatherError(f"the S3 client failed asking {given[key]['endpoint']}: "
+                                         f"{type(exc).__name__}: {cut(str(exc), 160)}")
 
         threads.append(threading.Thread(target=ask, daemon=True, name=f"opsverify-s3-{check.key}"))
     limit = deadline_s(target)
@@ -299,8 +408,21 @@ def _shown(answer: dict[str, Any]) -> str:
     return f"{answer['status']} {answer['code']}" if "code" in answer else str(answer["status"])
 
 
+def _unread(answer: dict[str, Any], what: str, seen: dict[str, Any]) -> str | None:
+    """Why an answer was not read: a body past ANSWER_LIMIT, or one botocore could not read."""
+    if "too_large" in answer:
+        return (f"{seen['endpoint']} answered {what} with {answer['status']} and a body larger than "
+                f"{answer['too_large']:,} bytes, not read past that (a one-key listing is a few KB)")
+    if "unreadable" in answer:
+        return (f"{seen['endpoint']} answered {what} with {answer['status']}: a listing botocore could not read: "
+                f"{answer['unreadable']}")
+    return None
+
+
 def _not_about_the_bucket(answer: dict[str, Any], what: str, seen: dict[str, Any]) -> str | None:
     """Why an answer says nothing of the bucket: a server error, or a redirect elsewhere without S3's region."""
+    if unread := _unread(answer, what, seen):
+        return unread
     status = answer["status"]
     if isinstance(status, int) and status >= 500:
         return f"{seen['endpoint']} answered {what} with {_shown(answer)}, a server error: it says nothing of the bucket"
@@ -319,6 +441,9 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look: {seen}")
     bucket = seen["bucket"]
     expected = f"bucket {bucket} at {seen['endpoint']} answers HEAD 200" + (" and lists" if p.listable else "")
+    if "unsent" in seen:
+        return error(f"could not look: not sent to {seen['endpoint']}: botocore made no request of it: "
+                     f"{seen['unsent']}", **seen)
     if "failure" in seen:  # no HTTP answer: not checked
         return error(f"could not look: no answer from {seen['endpoint']}: {seen['failure']}", **seen)
     head = seen["head"]
@@ -337,13 +462,16 @@ def judge(check, facts) -> Outcome:
         if listed["status"] != 200:
             return failed(expected, f"listing {bucket} answered {_shown(listed)}", **seen)
         if not listed.get("names_bucket"):
+            why = f" ({listed['no_listing']})" if "no_listing" in listed else ""
             return error(f"could not look: {seen['endpoint']} answered the listing with 200 but no S3 listing of"
-                         f" bucket {bucket}: is the endpoint an S3 API?", **seen)
+                         f" bucket {bucket}{why}: is the endpoint an S3 API?", **seen)
         return passed(expected, f"HEAD 200, listed ({listed['key_count']} key seen with MaxKeys=1)", **seen)
     control = seen.get("control")
     if control is None:  # facts gathered for a listing: nothing told an S3 API from a website
         return error(f"could not look: {seen['endpoint']} was not asked to list a bucket that does not exist, which"
                      " only an S3 API refuses naming an S3 error code", **seen)
+    if unread := _unread(control, f"the listing of bucket {control['bucket']}, which does not exist,", seen):
+        return error(f"could not look: {unread}", **seen)
     if control["status"] not in (403, 404) or "code" not in control:  # what an S3 API says, in its own words
         said = _shown(control) if "code" in control else f"{control['status']} and no S3 error code"
         return error(f"could not look: {seen['endpoint']} answered the listing of bucket {control['bucket']}, which"

@@ -205,6 +205,10 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     except ssl.SSLError as exc:
         if _answered_in_tls(exc):
             return Handshake(**seen, handshake_failure=exc.reason or str(exc))
+        if exc.reason == "EXCESSIVE_MESSAGE_SIZE":  # it did answer, with more than OpenSSL reads (~100 KB)
+            return Handshake(**seen, unreachable="the server answered in TLS with a handshake message larger than "
+                             "OpenSSL reads (EXCESSIVE_MESSAGE_SIZE: a certificate chain of some 100 KB or more): its "
+                             "certificate could not be read")
         return Handshake(**seen, unreachable=f"no TLS answer: {exc.reason or exc}")
     except _NoTls as exc:
         return Handshake(**seen, unreachable=str(exc))
