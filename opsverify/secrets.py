@@ -203,7 +203,8 @@ def encodings(value: str) -> set[str]:
 
 def _quoted_forms(text: str) -> set[str]:
     """`text` as messages and pages quote it: HTML-, URL- and JSON-escaped, Python's repr, as a terminal or the
-    report's markdown shows it (and that in JSON), its bytes and characters as programs show them."""
+    report's markdown shows it (and that in JSON), its bytes and characters as programs show them (Python's reprs of
+    it HTML-escaped too, `_reprs_as_read`)."""
     raw = _bytes(text)
     escaped = html.escape(text)  # an error page echoing it: &amp; &lt; &quot; and &#x27; (or &#39;)
     quoted = quote(raw, safe="")
@@ -213,7 +214,19 @@ def _quoted_forms(text: str) -> set[str]:
              _View(text).text, text.replace(" ", "+")}
     for shown in shown_forms(text):
         forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
-    return forms | _byte_forms(raw) | _character_forms(text)
+    return forms | _byte_forms(raw) | _character_forms(text) | _reprs_as_read(raw, text)
+
+
+def _reprs_as_read(raw: bytes, text: str) -> set[str]:
+    """A text HTML- or XML-escaped, then shown as Python shows its bytes or characters (botocore's DEBUG log of an
+    S3 error body: `&lt;` and `&amp;` beside the repr's `\\\\`, `\\'` and `\\xc3`). The unescaped view reads the
+    entities, whichever spelled a character (`&lt;` or `&#60;`, `&apos;` or `&#x27;`), and the repr's own `\\\\` and
+    `\\'` with them, but not its `\\xNN`: that copy reads there as the text's own repr reads there. So each repr as
+    the view reads it: one form per repr whatever the entities, and none new where the view leaves the repr as it is
+    (a secret of letters, digits and dashes is its own repr)."""
+    shown = repr(raw)[2:-1]
+    reprs = (shown, _LOWER_HEX_BYTE.sub(lambda m: "\\x" + m.group(1).upper(), shown), ascii(text)[1:-1])
+    return {_View(form).text for form in reprs}
 
 
 # A value longer than this (a file's content, a bundle) is looked for only in the forms a value that large travels in:

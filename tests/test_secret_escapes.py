@@ -169,3 +169,62 @@ def test_an_environment_file_with_no_hidden_secret_is_copied_as_it_is(tmp_path):
     assert re.sub(r"\[redacted hmac:[0-9a-f]{8}\]", "X", copy) == written.read_text().replace(url, "X")  # as it was
     assert "LiteralDbPw9x" not in copy
     assert (ran.archive() / "inputs" / "checklists" / "shop.yaml").read_bytes() == checklist.read_bytes()
+
+
+# -- D5: a secret HTML/XML-escaped, then shown as Python shows bytes or characters --------------------------------
+# botocore's DEBUG log of an S3 error body is the bytes' repr: the XML's `&lt;` and `&amp;` beside the repr's own
+# `\\`, `\'` and `\xc3\xa9`. The smallest secrets that leaked so: one of < > & with a backslash and a non-ASCII
+# character, or with both quotes and one; and the probe's own secret
+ESCAPED_THEN_SHOWN = [f"p6mts-SEC-{middle}-7f3a9c1d2e" for middle in (
+    "<\\\u00e9", ">\\\u00e9", "&\\\u00e9", "<'\"\u00e9", ">'\"\u00e9", "&'\"\u00e9", "<\"&\\%+/=\u00e9")]
+
+XML_ESCAPES = {
+    "xml-text": lambda s: html.escape(s, quote=False),  # an element's text: & < > only (the S3 body's)
+    "html": html.escape,  # &quot; and &#x27;
+    "html-39": lambda s: html.escape(s).replace("&#x27;", "&#39;"),
+    "xml-named": lambda s: html.escape(s).replace("&#x27;", "&apos;"),
+    "go-xml": lambda s: html.escape(s).replace("&quot;", "&#34;").replace("&#x27;", "&#39;"),
+    "decimal": lambda s: "".join(f"&#{ord(c)};" if c in "<>&\"'" else c for c in s),
+}
+
+PYTHON_SHOWS = {
+    "bytes-repr": lambda text: repr(text.encode()),  # b'…\xc3\xa9…'
+    "bytes-repr-upper-hex": lambda text: re.sub(r"\\x([0-9a-f]{2})", lambda m: "\\x" + m.group(1).upper(),
+                                                repr(text.encode())),
+    "ascii": ascii,  # '…\xe9…'
+    "repr-of-bytes-repr": lambda text: repr(repr(text.encode())),  # a message's repr quoting the log line
+}
+
+
+@pytest.mark.parametrize("secret", ESCAPED_THEN_SHOWN, ids=["lt-backslash", "gt-backslash", "amp-backslash",
+                                                             "lt-quotes", "gt-quotes", "amp-quotes", "probe"])
+def test_a_secret_xml_escaped_then_shown_as_python_shows_it_is_masked_whole(secret):
+    """Every entity spelling, every way Python shows the escaped bytes or characters: the shown copy is masked from
+    its first character to its last and nothing else of the line changes."""
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    mask = f"[redacted {fingerprint(secret)}]"
+    leaks = []
+    for escape_name, escape in XML_ESCAPES.items():
+        for show_name, show in PYTHON_SHOWS.items():
+            line = "Response body:\n" + show(f"<Error><Code>{escape(secret)}</Code><Message>m</Message></Error>")
+            inner = show(escape(secret))[2:-1] if show_name.startswith("bytes") else None
+            shown = redactor.text(line)
+            if "7f3a9c1d2e" in shown or "p6mts" in shown or (inner and shown != line.replace(inner, mask)):
+                leaks.append((escape_name, show_name, shown))
+    assert leaks == []
+
+
+def test_text_beside_an_xml_escaped_secret_shown_as_bytes_is_untouched():
+    """Entities, doubled backslashes and `\\xNN` of ordinary text stay as they are, beside the masked secret and in
+    a body holding a look-alike of it (the same characters, another key)."""
+    secret = ESCAPED_THEN_SHOWN[-1]
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    words = "<Message>caf\u00e9 &amp; cr\u00e8me \\ &lt;ok&gt; it's \"x\"</Message>"
+    body = repr(f"<Error><Code>{html.escape(secret, quote=False)}</Code>{words}</Error>".encode())
+    shown = body.replace(repr(html.escape(secret, quote=False).encode())[2:-1], f"[redacted {fingerprint(secret)}]")
+    assert redactor.text(f"Response body:\n{body} (end)") == f"Response body:\n{shown} (end)"
+    look_alike = body.replace("7f3a9c1d2e", "0b1c2d3e4f")
+    assert redactor.text(f"Response body:\n{look_alike} (end)") == f"Response body:\n{look_alike} (end)"
+    assert "caf\\xc3\\xa9 &amp; cr\\xc3\\xa8me \\\\ &lt;ok&gt;" in shown  # the check saw the words as shown
