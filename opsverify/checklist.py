@@ -329,6 +329,18 @@ def _read_otherwise(node: Any) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NOT_TEXT
 
 
+# a number as YAML 1.2 (and so JSON, most tools) reads one: YAML 1.1 wants a dot and a signed exponent (`1.0e+3`),
+# so it reads `1e3`, `1E+3`, `4e0`, `1.5e3` and `-.5` as text
+_YAML12_NUMBER = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+
+
+def _number_read_as_text(node: Any) -> bool:
+    """A plain scalar YAML 1.1 reads as text that YAML 1.2 reads as a number: read as the number written in params,
+    and refused unquoted as a word, as any other number is."""
+    return (isinstance(node, yaml.ScalarNode) and not node.style and node.tag == _STR
+            and _YAML12_NUMBER.fullmatch(node.value) is not None)
+
+
 def _null_key(node: Any) -> bool:
     """A key YAML reads as nothing: `null:`, `~:` (pydantic would name it None)."""
     return isinstance(node, yaml.ScalarNode) and not node.style and node.tag == _NULL and bool(node.value)
@@ -457,9 +469,9 @@ class WordKeepingLoader(_FileLoader):
         for index, (key_node, value_node) in enumerate(mapping.value):
             if not (isinstance(key_node, yaml.ScalarNode) and key_node.value in keys):
                 continue
-            if _read_otherwise(value_node):
+            if _read_otherwise(value_node) or _number_read_as_text(value_node):
                 kept = yaml.ScalarNode(_UNQUOTED_TAG, value_node.value, value_node.start_mark, value_node.end_mark)
-                kept.word = self._word(value_node, key_node.value)
+                kept.word = self._word(_as_number(value_node), key_node.value)
                 mapping.value[index] = (key_node, kept)  # a new node: an alias of the old one elsewhere is untouched
             elif isinstance(value_node, yaml.ScalarNode) and value_node.style == ">" and value_node.tag == _STR:
                 mapping.value[index] = (key_node, yaml.ScalarNode(_FOLDED_TAG, value_node.value, value_node.start_mark,
@@ -469,6 +481,13 @@ class WordKeepingLoader(_FileLoader):
         word = Unquoted(node.value)
         word.key, word.read = key, self.construct_object(node)
         return word
+
+
+def _as_number(node: Any) -> Any:
+    """A node of YAML 1.2's number YAML 1.1 reads as text (`1e3`), as a new node of YAML's float; else the node."""
+    if not _number_read_as_text(node):
+        return node
+    return yaml.ScalarNode(_FLOAT, node.value, node.start_mark, node.end_mark)
 
 
 WordKeepingLoader.add_constructor(_UNQUOTED_TAG, lambda loader, node: node.word)
@@ -535,6 +554,10 @@ class _ChecklistLoader(WordKeepingLoader):
                 stack.extend((child, (*path, index)) for index, child in enumerate(node.value))
             elif isinstance(node, yaml.ScalarNode) and node.tag == _FLOAT:
                 node.tag = _WRITTEN_NUMBER_TAG
+            elif _number_read_as_text(node):  # `1e3`: the number written, as YAML 1.2 reads it; noted where text is
+                node.tag = _WRITTEN_NUMBER_TAG
+                last = path[-1] if path and isinstance(path[-1], str) else None
+                found.append(Misread(path, self._word(node, last), key=False))
             elif _read_otherwise(node) and node.tag == _BOOL:
                 last = path[-1] if path and isinstance(path[-1], str) else None
                 found.append(Misread(path, self._word(node, last), key=False))
@@ -905,10 +928,23 @@ def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
             text = _unknown_key(loc, near[loc])
         elif err["type"] == "string_pattern_mismatch" and loc[-1] in _PATTERN_WORDS:
             text = f"{_PATTERN_WORDS[loc[-1]]}: rename it"
+        elif err["type"] == "enum" and loc[-1] in _CHOICES:
+            text = _not_a_choice(err, _CHOICES[loc[-1]])
         else:
             text = error_text(err)
         said.append(f"{_describe_location(raw, loc)}: {text}")
     return said
+
+
+_CHOICES = {"cadence": Cadence, "severity": Severity}
+
+
+def _not_a_choice(err: dict, choices: type[enum.Enum]) -> str:
+    """pydantic's list of the choices, with the value given (a typo is seen as written) and the choice it is near."""
+    value = err["input"]
+    given = f"'{spelled(value)}'" if isinstance(value, str) else spelled(json.dumps(value, default=str))
+    close = _near_name(value, [choice.value for choice in choices]) if isinstance(value, str) else None
+    return f"{error_text(err)}, not {cut(given)}" + (f"; did you mean {close}?" if close else "")
 
 
 def _said_once(errors: list[dict], near: dict[tuple, str | None]) -> list[dict]:
@@ -1013,11 +1049,19 @@ def _misread_problems(model_cls: type[BaseModel], misread: list[Misread]) -> lis
         choices = annotations_at(model_cls, entry.path)
         text = str in choices or any(get_origin(c) is Literal and entry.word in get_args(c) for c in choices)
         anything = Any in choices or object in choices
+        if not isinstance(entry.word.read, bool):  # a number YAML 1.1 reads as text (`1e3`): refused where only text is
+            if text and not anything and not any(_takes_number(c) for c in choices):
+                problems.append(f"{where}: {entry.word.problem()}")
+            continue
         if text and bool not in choices and not anything:
             problems.append(f"{where}: {entry.word.problem()}")
         elif anything and entry.word.lower() not in ("true", "false"):
             problems.append(f"{where}: {entry.word.boolean_or_text()}")
     return problems
+
+
+def _takes_number(choice: Any) -> bool:
+    return isinstance(choice, type) and issubclass(choice, (int, float)) and not issubclass(choice, bool)
 
 
 def _unread_checklists(directory: Path) -> list[str]:

@@ -175,6 +175,14 @@ class Environment:
         return self.model.demo
 
 
+_TOO_SHORT = "a secret this short would be found inside ordinary words, so it cannot be kept out of the output"
+
+
+def _is_secret(where: tuple) -> bool:
+    """`systems.<system>.secrets.<name>`: a value sent to targets (a header), redacted everywhere."""
+    return len(where) == 4 and where[0] == "systems" and where[2] == "secrets"
+
+
 def _secret_field(where: tuple, var: str, value: str) -> bool:
     """Values to redact everywhere: secrets, database URLs, tokens — not hostnames or file paths."""
     keys = [str(k) for k in where]
@@ -315,9 +323,19 @@ def environment_path(directory: Path, name: str) -> Path:
     if not path.is_file():
         known = ", ".join(known_environments(directory)) or "none"
         raise UnknownEnvironment(
-            f"--env {name}: unknown environment ({shown(path)} not found); known: {known}"
+            f"--env {name}: unknown environment ({shown(path)} not found); known: {known}{_unread_hint(path)}"
         )
     return path
+
+
+def _unread_hint(path: Path) -> str:
+    """A `staging.yml` or `staging.YAML` beside where `staging.yaml` is looked for: said, as a checklist's is."""
+    try:
+        found = sorted(p for p in path.parent.iterdir() if p.stem == path.stem and p.is_file()
+                       and p.suffix.lower() in (".yaml", ".yml") and p.suffix != ".yaml")
+    except OSError:
+        return ""
+    return f"; {shown(found[0])}: environments are *.yaml files; rename it {path.name}" if found else ""
 
 
 def _rename_hint(directory: Path, name: str) -> str:
@@ -356,7 +374,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     missing: list[tuple[str, str, bool]] = []  # (where, variable, whether it is set but empty)
     garbled: list[tuple[str, str, str]] = []  # (where, variable, what is wrong with it)
     malformed: list[str] = []  # a `$` that is neither `$$` nor a ${VAR}
-    short_passwords: list[str] = []  # a URL whose password is too short to be redacted
+    too_short: list[str] = []  # a URL's password, a secret written in the file: too short to be redacted
     used: list[str] = []
 
     def substitute(value: Any, where: tuple) -> Any:
@@ -393,8 +411,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 return ""
             if _secret_field(where, var, found):
                 if len(found) < Redactor.MIN_LENGTH and "secrets" in map(str, where):
-                    garbled.append((_location(where), var, f"is {len(found)} characters: a secret this short would be "
-                                    "found inside ordinary words, so it cannot be kept out of the output; use one of "
+                    garbled.append((_location(where), var, f"is {len(found)} characters: {_TOO_SHORT}; use one of "
                                     f"at least {Redactor.MIN_LENGTH}"))
                     return ""
                 used.append(found)
@@ -402,12 +419,17 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 used.append(found)  # a key in a URL's path or query (…/rpc/${KEY}): redacted wherever it shows
             return found
 
+        said = len(garbled)
         text = _DOLLAR.sub(one, value)
+        if _is_secret(where) and 0 < len(text) < Redactor.MIN_LENGTH and len(garbled) == said:
+            # written in the file (a variable's own value too short is said above): the redactor would pass over it
+            too_short.append(f"{_location(where)}: the value written in the file is {len(text)} characters: "
+                             f"{_TOO_SHORT}; use one of at least {Redactor.MIN_LENGTH}")
         short = _short_url_password(text) if where[:1] == ("systems",) else None
         if short:  # said with the variables it came from, never the URL
             variables = dict.fromkeys(f"${{{m.group(1)}}}" for m in _DOLLAR.finditer(value) if m.group(1))
             source = f" from {', '.join(variables)}" if variables else ""
-            short_passwords.append(
+            too_short.append(
                 f"{_location(where)}: the URL{source} has a password of {short} character{'s' if short > 1 else ''}: "
                 f"a password this short is found inside ordinary words, so it cannot be kept out of the output; give "
                 f"it one of at least {_LONG_PASSWORD}")
@@ -418,8 +440,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     resolved = substitute(raw, ())
     if malformed:
         raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in malformed], "environment"))
-    if missing or garbled or short_passwords:
-        raise MissingVariable(_variables_message(path, local_file, missing, garbled, short_passwords))
+    if missing or garbled or too_short:
+        raise MissingVariable(_variables_message(path, local_file, missing, garbled, too_short))
     model = _validate(path, resolved)
     for system, config in model.systems.items():
         at = f"{shown(path)}: systems.{spelled(system)}"
@@ -442,10 +464,11 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         raise ConfigError(f"{shown(path)}: name: '{spelled(model.name)}' does not match the file name '{name}'")
     _check_files(path, model)
     if checks is not None:
+        # an item's name no environment defines, near one this environment has, first: else the environment's name,
+        # then used by no item, would be said to be the typo (`services.web: unknown service (checks use: wbe)`)
+        _check_cited_names(path, model, checks)
         _check_references(path, model, _services_in_use(checks))
     _check_names(path, model, checks)
-    if checks is not None:
-        _check_cited_names(path, model, checks)
     _check_sendable(path, model, _http_endpoints(checks or []))  # after the names: a misspelt one is said first
     return Environment(name=name, path=path, model=model, secret_values=tuple(used))
 
@@ -476,11 +499,11 @@ def _missing_message(path: Path, local_file: Path, missing: list[tuple[str, str,
 
 
 def _variables_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]],
-                       garbled: list[tuple[str, str, str]], short_passwords: list[str]) -> str:
+                       garbled: list[tuple[str, str, str]], too_short: list[str]) -> str:
     """Every variable problem at once, each with the fields it concerns, never a value: one run finds them all.
     Only unset ones: as _missing_message says them. One other problem alone: one line, as it was."""
     others = [f"{', '.join(places)}: ${{{var}}} {problem}"
-              for (var, problem), places in _fields_of(garbled).items()] + short_passwords
+              for (var, problem), places in _fields_of(garbled).items()] + too_short
     if not others:
         return _missing_message(path, local_file, missing)
     if not missing and len(others) == 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import errno
 import gc
 import inspect
@@ -434,10 +435,13 @@ def _prepare(config: pytest.Config, name: str) -> State:
             raise ConfigError(f"--system {spelled(system[:80])}: unknown system"
                               f" (known: {', '.join(sorted(known_systems))})")
     shard, shard_systems = _shard(config.getoption("ov_shard"), sorted(systems or known_systems))
+    ids = sorted({c.id for c in checks if not systems or c.system in systems})
     for item in config.getoption("ov_items"):
-        if not any(c.id == item and (not systems or c.system in systems) for c in checks):
+        if item not in ids:
+            close = difflib.get_close_matches(item, ids, n=1)
             raise ConfigError(f"--item {spelled(item[:80])}: no such item id in {checklist.shown(checklists)}"
-                              + (f" for {', '.join(systems)}" if systems else ""))
+                              + (f" for {', '.join(systems)}" if systems else "")
+                              + (f"; did you mean {close[0]}?" if close else ""))
     _expressions_readable(config)
     if getattr(config.option, "setuponly", False) or getattr(config.option, "setupplan", False):
         # the items would be set up but never judged: every one would read "passed"
@@ -922,6 +926,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             and xdist_starts_workers(config.option) and not config.option.collectonly):
         sys.stderr.write(f"ERROR: {_without_env(config)}\n")
         session.exitstatus = exitcodes.USAGE
+    _why_none_ran_without_an_archive(session)
+
+
+def _why_none_ran_without_an_archive(session: pytest.Session) -> None:
+    """With --no-archive, an empty selection is said as it is with one: `-m postdeplo` names no item's mark (a typo),
+    else the run ends 5 with nothing but "deselected" to go on."""
+    from .archive import _no_archive_reason
+
+    config = session.config
+    state = config.stash.get(STATE, None)
+    reporter = config.pluginmanager.get_plugin("opsverify-archive")
+    if (state is None or state.archive is not None or reporter is None or reporter.not_written
+            or config.option.collectonly or session.exitstatus != exitcodes.NO_CHECKS):
+        return
+    reporter.not_written = _no_archive_reason(exitcodes.NO_CHECKS, config, state)
 
 
 # pytest takes hooks only from names starting pytest_; specname makes this a second modifyitems, run first

@@ -710,3 +710,74 @@ def test_a_list_of_statuses_says_only_what_is_wrong_inside_it(tmp_path):
 def test_no_message_carries_pydantics_value_error_prefix(tmp_path):
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace("id: W1", "id: 1:30"))}))
     assert message.endswith("1:30-origin: id: YAML reads 1:30 as the number 90, not as text: quote it: id: '1:30'")
+
+
+# -- YAML 1.2's exponent numbers (1e3, 1E+3, 4e0), which YAML 1.1 reads as text, are numbers in params ----------------
+@pytest.mark.parametrize("family, params, field, read", [
+    ("sql", "query: select 1 as total, expect: {total: {ge: 1, lt: 1e3}}", "expect", {"total": {"ge": 1, "lt": 1000}}),
+    ("http", "path: /, json: {workers: 4e0}", "json_fields", {"workers": 4}),
+    ("http", "path: /, json_min: {a: 1E+3, b: 2.5e-1}, json_max: {c: -1.0e3, d: .5E1}", "json_min",
+     {"a": 1000, "b": 0.25}),
+    ("redis", "keys: {q: {max: 1e2}}", "keys", None),
+    ("env", "required: [X], min_length: {X: 1e2}", "min_length", {"X": 100}),
+])
+def test_an_exponent_number_in_params_is_the_number_written(tmp_path, family, params, field, read):
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
+    value = getattr(check.params, field)
+    if read is None:
+        assert value["q"].max == 100
+    else:
+        assert value == read and not any(isinstance(v, str) for v in _leaves(value)), value
+
+
+def _leaves(value):
+    return [leaf for inner in value.values() for leaf in _leaves(inner)] if isinstance(value, dict) else [value]
+
+
+def test_an_exponent_number_in_sql_is_compared_as_the_number_written(tmp_path):
+    import decimal
+
+    from opsverify.families.sql import _holds
+
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _params("sql", "query: select 1 as t, expect: {t: "
+                                                                                "{lt: 1e3, ge: 1.0e-400}}")}))
+    bounds = check.params.expect["t"]
+    assert _holds("lt", decimal.Decimal(999), bounds["lt"])[0] and not _holds("lt", 1000, bounds["lt"])[0]
+    assert not _holds("ge", decimal.Decimal(0), bounds["ge"])[0]
+
+
+@pytest.mark.parametrize("family, params, said", [
+    ("env", "values: {SHA: 1234e56}", "K1-k: params.values.SHA: YAML reads 1234e56 as the number 1.234e+59, not as "
+                                      "text: quote it: SHA: '1234e56'"),
+    ("env", "required: [1e3]", "K1-k: params.required.0: YAML reads 1e3 as the number 1000.0, not as text: quote it: "
+                               "'1e3'"),
+])
+def test_an_exponent_number_where_only_text_is_taken_is_refused_saying_to_quote_it(tmp_path, family, params, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
+    assert message.endswith(f"shop.yaml: {said}"), message
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("id: W1", "id: 1e3", "1e3-origin: id: YAML reads 1e3 as the number 1000.0, not as text: quote it: id: '1e3'"),
+    ("title: t", "title: 4E+0", "W1-origin: title: YAML reads 4E+0 as the number 4.0, not as text: quote it:"
+                                " title: '4E+0'"),
+])
+def test_a_word_written_as_an_exponent_number_is_refused_as_other_numbers_are(tmp_path, old, new, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace(old, new))}))
+    assert message.endswith(f"shop.yaml: {said}"), message
+
+
+# -- a cadence or severity no item may have echoes the value given ---------------------------------------------------
+@pytest.mark.parametrize("old, new, said", [
+    ("cadence: postdeploy", "cadence: postdeplo",
+     "W1-origin: cadence: Input should be 'postdeploy', 'daily', 'weekly' or 'monthly', not 'postdeplo'; did you "
+     "mean postdeploy?"),
+    ("cadence: postdeploy", "cadence: postdeploy, severity: critcal",
+     "W1-origin: severity: Input should be 'blocker', 'critical', 'normal', 'minor' or 'trivial', not 'critcal'; "
+     "did you mean critical?"),
+    ("cadence: postdeploy", "cadence: hourly",
+     "W1-origin: cadence: Input should be 'postdeploy', 'daily', 'weekly' or 'monthly', not 'hourly'"),
+])
+def test_a_cadence_or_severity_typo_echoes_the_value_given(tmp_path, old, new, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace(old, new))}))
+    assert message.endswith(f"shop.yaml: {said}"), message

@@ -132,12 +132,16 @@ def test_an_optional_empty_env_source_skips_only_its_own_service(tmp_path, monke
 
 # -- names the checks use: a typo is refused, with the name meant --------------------------------
 def test_a_misspelt_endpoint_is_refused(tmp_path, monkeypatch):
+    """Another environment beside it has the item's name: this one's is the typo (else see
+    test_a_single_use_name_an_item_misspells_is_blamed_on_the_item)."""
+    (tmp_path / "prod.yaml").write_text("name: prod\nsystems:\n  shop: {endpoints: {redis: x}}\n")
     with pytest.raises(ConfigError, match=r"systems\.shop\.endpoints\.rdis: no item of shop uses this endpoint; "
                                           r"did you mean redis\?"):
         _load(tmp_path, monkeypatch, "  shop: {endpoints: {rdis: 'redis://127.0.0.1:1/0'}}\n", checks=[REDIS_ITEM])
 
 
 def test_a_misspelt_secret_is_refused_but_a_secret_kept_for_redaction_is_not(tmp_path, monkeypatch):
+    (tmp_path / "prod.yaml").write_text("name: prod\nsystems:\n  shop: {secrets: {ADMIN_KEY: x}}\n")
     text = "  shop: {services: {web: {url: 'http://x'}}, secrets: {ADMIN_KY: '${K}', WEBHOOK_URL: '${K}'}}\n"
     with pytest.raises(ConfigError, match=r"systems\.shop\.secrets\.ADMIN_KY: no item uses it, and H1-h1 cites "
                                           r"ADMIN_KEY, which is not given; did you mean ADMIN_KEY\?"):
@@ -511,8 +515,8 @@ def test_a_url_password_of_four_characters_loads_with_the_warning(tmp_path, monk
 @pytest.mark.parametrize("systems, said", [
     ('  "\\e[31mshop\\u202e": {services: {web: {url: "http://x"}}}\n',
      "systems.\\x1b[31mshop\\u202e: unknown system (checklists define: shop)"),
-    ('  shop: {services: {"w\\reb": {url: "http://x"}}}\n',
-     "systems.shop.services.w\\x0deb: unknown service (checks use: web)"),
+    ('  shop: {services: {"a\\rpi": {url: "http://x"}}}\n',  # near no name an item uses: the environment's typo
+     "systems.shop.services.a\\x0dpi: unknown service (checks use: web)"),
     ('  shop: {services: {web: {url: "http://x"}}, endpoints: {"r\\e]8;;x\\u0007": "redis://127.0.0.1:1"}}\n',
      "systems.shop.endpoints.r\\x1b]8;;x\\x07: no item of shop uses this endpoint"),
     ('  shop: {services: {web: {url: "http://x", "v\\u202erify": 1}}}\n',
@@ -718,3 +722,61 @@ def test_an_unknown_key_names_the_near_key(tmp_path, text, said):
     with pytest.raises(ConfigError) as raised:
         load_environment(tmp_path, "local")
     assert raised.value.message == f"{tmp_path / 'local.yaml'}: {said}"
+
+
+# -- a secret written into the file is refused when too short, as a ${VAR}'s value is ---------------------------------
+@pytest.mark.parametrize("written, length", [("k9Z2q", 5), ("'12345'", 5), ("\"a$$b\"", 3)])
+def test_a_short_secret_written_in_the_file_is_refused_as_a_variables_is(tmp_path, monkeypatch, written, length):
+    """The redactor passes over a value under 6 characters: one written literally under `secrets:` would be sent,
+    and shown in the evidence and archive, as plainly as `${X:-12345}` would be were it not refused."""
+    monkeypatch.delenv("NOT_SET_SHORT", raising=False)
+    with pytest.raises(MissingVariable) as raised:
+        _load(tmp_path, monkeypatch, f"  shop: {{secrets: {{ADMIN_KEY: {written}}}}}\n")
+    assert raised.value.exit_code == 22
+    assert raised.value.message == (
+        f"{tmp_path / 'local.yaml'}: systems.shop.secrets.ADMIN_KEY: the value written in the file is {length} "
+        "characters: a secret this short would be found inside ordinary words, so it cannot be kept out of the "
+        "output; use one of at least 6")
+    with pytest.raises(MissingVariable) as raised:  # the same shape as a default written in the file
+        _load(tmp_path, monkeypatch, "  shop: {secrets: {ADMIN_KEY: \"${NOT_SET_SHORT:-12345}\"}}\n")
+    assert raised.value.message.startswith(f"{tmp_path / 'local.yaml'}: systems.shop.secrets.ADMIN_KEY: "
+                                           "${NOT_SET_SHORT} is 5 characters: a secret this short")
+
+
+def test_a_secret_written_in_the_file_of_six_characters_or_none_loads(tmp_path, monkeypatch):
+    env = _load(tmp_path, monkeypatch, "  shop: {secrets: {A: k9Z2q7, B: '', C: \"${LONG}\"}}\n",
+                variables={"LONG": "long-enough-secret"})
+    assert env.model.systems["shop"].secrets == {"A": "k9Z2q7", "B": "", "C": "long-enough-secret"}
+
+
+# -- a name one item misspells is the item's typo, even where the environment's own name is used by no other item ----
+@pytest.mark.parametrize("item, kind, name, meant, systems", [
+    (_check("H2", "http", {"service": "wbe", "path": "/p"}), "service", "wbe", "web",
+     "  shop: {services: {web: {url: 'http://x'}}}\n"),
+    (_check("R2", "redis", {"endpoint": "rdis", "keys": {"q": {"max": 1}}}), "endpoint", "rdis", "redis",
+     "  shop: {endpoints: {redis: 'redis://127.0.0.1:1/0'}}\n"),
+    (_check("H3", "http", {"service": "web", "path": "/a", "headers": {"x": "{secret:ADMIN_KY}"}}),
+     "secret", "ADMIN_KY", "ADMIN_KEY", "  shop: {services: {web: {url: 'http://x'}}, secrets: {ADMIN_KEY: '${K}'}}\n"),
+], ids=["service", "endpoint", "secret"])
+def test_a_single_use_name_an_item_misspells_is_blamed_on_the_item(tmp_path, monkeypatch, item, kind, name,
+                                                                     meant, systems):
+    """`service: wbe` in the one item that names a service, `web` in the environment: the environment's name is used
+    by no item, but it is the item's that no environment defines — refused naming the item and the name meant, not
+    the environment with the advice to copy the typo into it."""
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, systems, variables={"K": "long-enough-secret"}, checks=[item])
+    assert raised.value.message == (f"shop: {item.key}: {kind} '{name}' is defined for shop by no environment in "
+                                    f"{tmp_path}, so the item would always skip; did you mean {meant}?")
+    assert raised.value.exit_code == 20
+
+
+# -- an environment file named .yml is said so, as a checklist's is -----------------------------------------------------
+@pytest.mark.parametrize("file", ["staging.yml", "staging.YAML"])
+def test_an_environment_file_named_yml_says_to_rename_it(tmp_path, file):
+    (tmp_path / "local.yaml").write_text("name: local\nsystems: {}\n", encoding="utf-8")
+    (tmp_path / file).write_text("name: staging\nsystems: {}\n", encoding="utf-8")
+    with pytest.raises(UnknownEnvironment) as raised:
+        environment_path(tmp_path, "staging")
+    assert raised.value.message == (f"--env staging: unknown environment ({tmp_path / 'staging.yaml'} not found); "
+                                    f"known: local; {tmp_path / file}: environments are *.yaml files; rename it "
+                                    "staging.yaml")

@@ -635,3 +635,57 @@ def test_a_body_cut_mid_secret_marks_its_cut_and_leaves_no_piece_of_it():
     assert outcome.evidence["body_start"].endswith(f"… ({len(body)} characters)"), outcome.evidence
     shown = f"{outcome.observed} {json.dumps(outcome.evidence)}"
     assert pieces_shown(echoed, shown) == [], shown
+
+
+# -- json_min / json_max compare the number written, exactly, and show it as written ----------------------------------
+@pytest.mark.parametrize("params, body, status, seen, expected", [
+    ({"json_min": {"workers": 9007199254740993}}, '{"workers": 9007199254740992}', Status.FAILED,
+     "workers = 9007199254740992", "JSON workers ≥ 9007199254740993"),  # 2^53 + 1: one float with 2^53
+    ({"json_max": {"n": 9007199254740992}}, '{"n": 9007199254740993}', Status.FAILED, "n = 9007199254740993",
+     "JSON n ≤ 9007199254740992"),
+    ({"json_min": {"h": 250123456}}, '{"h": 250123455}', Status.FAILED, "h = 250123455", "JSON h ≥ 250123456"),
+    ({"json_min": {"h": 250123456}}, '{"h": 250123456}', Status.PASSED, "", "JSON h ≥ 250123456"),
+    ({"json_max": {"r": 0.1}}, '{"r": 0.1}', Status.PASSED, "", "JSON r ≤ 0.1"),  # a float body: the nearest float
+    ({"json_max": {"r": 0.1}}, '{"r": 0.10000001}', Status.FAILED, "r = 0.10000001", ""),
+])
+def test_json_bounds_are_the_numbers_written(params, body, status, seen, expected):
+    _, outcome = judge(params, reply(200, body))
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed and expected in outcome.expected, outcome
+
+
+def test_json_bounds_from_a_checklist_are_compared_and_shown_as_written(tmp_path):
+    from opsverify.checklist import load_checklists
+
+    (tmp_path / "shop.yaml").write_text(
+        "system: shop\nrunbook: r\nitems:\n- {id: A1, name: a, section: s, title: t, family: http, cadence: daily,\n"
+        "   params: {service: api, path: /h, json_min: {n: 1.0e-400, m: 250123456}, json_max: {r: 2.50e+2}}}\n",
+        encoding="utf-8")
+    (check,) = load_checklists(tmp_path)
+    outcome = http.judge(check, {check.key: ("http://x/h", reply(200, '{"n": 0, "m": 250123456, "r": 250}'))})
+    assert outcome.status is Status.FAILED and outcome.observed == "n = 0", outcome  # YAML's float of 1.0e-400 is 0
+    assert "JSON n ≥ 1.0e-400, m ≥ 250123456, JSON r ≤ 2.50e+2" in outcome.expected, outcome.expected
+
+
+# -- a header value shaped like a secret reference but not {secret:NAME} is refused at load, never sent as text ------
+@pytest.mark.parametrize("value, said", [
+    ("${LEDGER_INTERNAL_KEY}", "${LEDGER_INTERNAL_KEY} would be sent as written, not as a secret (${…} is the "
+                               "environment file's syntax): write {secret:LEDGER_INTERNAL_KEY}"),
+    ("Bearer {secrets:KEY}", "{secrets:KEY} would be sent as written, not as a secret: write {secret:KEY}"),
+    ("{Secret:KEY}", "{Secret:KEY} would be sent as written, not as a secret: write {secret:KEY}"),
+    ("{secret: KEY}", "{secret: KEY} would be sent as written, not as a secret: did you mean {secret:KEY}?"),
+    ("{ secret:KEY }", "{ secret:KEY } would be sent as written, not as a secret: did you mean {secret:KEY}?"),
+    ("{secret:KEY", "{secret:KEY would be sent as written, not as a secret: write {secret:KEY}"),
+    ("{secret:}", "{secret:} would be sent as written, not as a secret: name the secret, {secret:NAME}"),
+])
+def test_a_misspelt_secret_reference_in_a_header_is_refused(value, said):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"x-key": value}})
+    assert said in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["{secret:KEY}", "Bearer {secret:KEY}", "{secret:A}:{secret:B}", '{"secret": 1}',
+                                   "$Version=1", "price $5"])
+def test_a_header_value_of_references_or_plain_text_loads(value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"x-key": value}}).headers == {
+        "x-key": value}

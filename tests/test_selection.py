@@ -342,3 +342,25 @@ def test_a_shared_key_is_run_deselected_and_archived_by_its_systems_test_id(tmp_
     rows = {f"{row['system']} {row['key']}": row["nodeid"] for row in results["checks"]}
     assert rows == {k: v for k, v in SHARED_IDS.items() if k != "bravo W1-health"}, rows
     assert results["selection"]["left_out"] == ["bravo W1-health"], results["selection"]
+
+
+def test_an_item_id_near_one_there_names_it(tmp_path):
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
+    project.checklist("ledger", """
+    - {id: LL-API-01, name: up, section: Web, title: it answers, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok}}
+    """)
+    project.environment('systems: {ledger: {services: {web: {url: "${WEB_URL}"}}}}\n')
+    ran = project.run("--env", "local", "--item", "LL-API-1", "--no-archive")
+    assert ran.code == 20, ran.output[-2000:]
+    assert ran.done.stderr.strip() == ("opsverify: --item LL-API-1: no such item id in checklists; did you mean "
+                                       "LL-API-01?")
+
+
+@pytest.mark.parametrize("archive", [(), ("--no-archive",)], ids=["archive", "no-archive"])
+def test_a_mark_no_item_carries_is_said_with_or_without_an_archive(tmp_path, archive):
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeplo", *archive)
+    assert ran.code == 5, ran.output[-2000:]
+    assert "-m 'postdeplo' names a mark no runbook item carries; theirs: manual, postdeploy" in ran.done.stdout, \
+        ran.output[-2000:]

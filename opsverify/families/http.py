@@ -8,6 +8,7 @@ latency or the body the runbook asks about.
 
 from __future__ import annotations
 
+import decimal
 import fnmatch
 import json
 import math
@@ -15,9 +16,11 @@ import re
 from typing import Annotated, Any, Iterable, Iterator, Literal
 from urllib.parse import quote
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidatorFunctionWrapHandler, WrapValidator, field_validator, \
+    model_validator
 
 from .. import display
+from ..checklist import WrittenNumber
 from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
 from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply
@@ -36,10 +39,17 @@ def _exact_path(value: str) -> str:
     return value
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
+def _finite(value: float | int) -> float | int:
+    if isinstance(value, float) and not math.isfinite(value):  # an int always is (and may be past a float's range)
         raise ValueError("must be a finite number")
     return value
+
+
+def _as_written(value: Any, handler: ValidatorFunctionWrapHandler) -> int | float:
+    """A JSON bound as the checklist wrote it: an integer stays one (2^53 + 1 has no float), and a number YAML reads
+    as a float keeps its text (a WrittenNumber), to be compared exactly and shown as written."""
+    checked = handler(value)
+    return value if isinstance(value, WrittenNumber) else checked
 
 
 def _status_code(value: int) -> int:
@@ -71,13 +81,44 @@ def _header_value(value: str) -> str:
                          f"percent-encode it ({odd} is {quote(odd)}) if the endpoint decodes that, or leave it out")
     if value != value.strip(" \t"):
         raise ValueError("starts or ends with a space or tab, which HTTP does not carry: remove it")
+    problem = _reference_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
+
+
+# what reads as a try at citing a secret: the environment file's `${NAME}`, or `{secret:…}` in another case, plural,
+# spaced or unclosed — each would be sent as that text (only `{secret:NAME}` is replaced by the secret)
+_LIKE_A_REFERENCE = re.compile(r"\$\{[^{}]*\}?|\{\s*secrets?\s*:[^{}]*\}?", re.IGNORECASE)
+_REFERENCE = re.compile(r"\{secret:[^\s{}]+\}")
+_REFERENCED_NAME = re.compile(r"[^\s{}:$]+")
+
+
+def _reference_problem(value: str) -> str | None:
+    """A header value's first text shaped like a secret reference that is not `{secret:NAME}`, and its fix."""
+    for found in _LIKE_A_REFERENCE.finditer(value):
+        text = found.group()
+        if _REFERENCE.fullmatch(text):
+            continue
+        inner = text[2:] if text.startswith("$") else text.partition(":")[2]
+        name = _REFERENCED_NAME.search(inner)
+        said = f"{display.visible(display.cut(text, 60))} would be sent as written, not as a secret"
+        if name is None:
+            return f"{said}: name the secret, {{secret:NAME}}"
+        fixed = f"{{secret:{name.group()}}}"
+        if text.startswith("$"):
+            return f"{said} (${{…}} is the environment file's syntax): write {fixed}"
+        if re.fullmatch(r"\{\s*secret\s*:\s*[^\s{}]+\s*\}", text):  # only spaced
+            return f"{said}: did you mean {fixed}?"
+        return f"{said}: write {fixed}"
+    return None
 
 
 HeaderName = Annotated[str, AfterValidator(_header_name)]
 HeaderValue = Annotated[str, AfterValidator(_header_value)]
 ExactPath = Annotated[str, AfterValidator(_exact_path)]
 Bound = Annotated[float, AfterValidator(_finite)]
+JsonBound = Annotated[int | float, AfterValidator(_finite), WrapValidator(_as_written)]
 StatusCode = Annotated[int, AfterValidator(_status_code)]
 
 
@@ -89,8 +130,8 @@ class Params(StrictParams):
     status: StatusCode | Annotated[list[StatusCode], Field(min_length=1)] | None = None  # None: any 2xx
     json_fields: dict[str, Any] = Field(default={}, alias="json")  # `json` in checklists
     json_has: list[ExactPath] | dict[ExactPath, JsonType] = []  # paths that must exist (of this type)
-    json_max: dict[ExactPath, Bound] = {}  # numeric JSON fields at most this (e.g. a reported DB ping)
-    json_min: dict[ExactPath, Bound] = {}  # numeric JSON fields at least this
+    json_max: dict[ExactPath, JsonBound] = {}  # numeric JSON fields at most this (e.g. a reported DB ping)
+    json_min: dict[ExactPath, JsonBound] = {}  # numeric JSON fields at least this
     body_excludes: list[Annotated[str, Field(min_length=1)]] = []
     body_includes: list[Annotated[str, Field(min_length=1)]] = []
     max_latency_ms: Annotated[Bound, Field(gt=0)] | None = None
@@ -131,7 +172,7 @@ class Params(StrictParams):
         if self.method == "HEAD" and body_rules:
             raise ValueError(f"a HEAD answer has no body: {', '.join(body_rules)} need GET")
         for path in set(self.json_min) & set(self.json_max):
-            if self.json_min[path] > self.json_max[path]:
+            if exactly(self.json_min[path]) > exactly(self.json_max[path]):
                 raise ValueError(f"json_min of {path} is above its json_max: no value could pass")
         return self
 
@@ -335,7 +376,29 @@ def json_has_problems(document: Any, types: dict[str, str | None], unknown: list
     return problems
 
 
-def json_bound_problems(document: Any, bounds: dict[str, float], unknown: list[str], *, upper: bool) -> list[str]:
+def exactly(bound: int | float) -> decimal.Decimal:
+    """A bound as the number written (`WrittenNumber.exact`): 1.0e-400 is no 0, 2^53 + 1 no 2^53."""
+    if isinstance(bound, WrittenNumber):
+        return bound.exact()
+    return decimal.Decimal(bound if isinstance(bound, int) else repr(bound))
+
+
+def _limit(bound: int | float, value: Any) -> Any:
+    """What a JSON number is compared with, as sql compares a float8 with a bound: a float with the float nearest the
+    number written (a body's 0.1 is within json_max 0.1), else the number written, exactly."""
+    exact = exactly(bound)
+    if isinstance(value, float) and isinstance(bound, float) and (bound or not exact):
+        return bound
+    return exact
+
+
+def written(bound: int | float) -> str:
+    """A bound as the checklist wrote it (250123456, not 2.50123e+08)."""
+    return bound.written if isinstance(bound, WrittenNumber) else str(bound) if isinstance(bound, int) else repr(bound)
+
+
+def json_bound_problems(document: Any, bounds: dict[str, int | float], unknown: list[str], *,
+                        upper: bool) -> list[str]:
     problems = []
     for path, value in _values(document, bounds, unknown):
         bound = bounds[path]
@@ -345,7 +408,7 @@ def json_bound_problems(document: Any, bounds: dict[str, float], unknown: list[s
             problems.append(f"{path} is {_article(json_type(value))}, not a number")
         elif _non_finite(value):
             problems.append(f"{path} is {shown(value)}, not a finite number")
-        elif (value > bound) if upper else (value < bound):
+        elif (value > _limit(bound, value)) if upper else (value < _limit(bound, value)):
             problems.append(f"{path} = {shown(value)}")
     return problems
 
@@ -371,9 +434,9 @@ def expectations(p: Params) -> list[str]:
     if p.json_has:
         out.append("JSON has " + ", ".join(f"{k} ({t})" if t else k for k, t in p.json_types.items()))
     if p.json_min:
-        out.append("JSON " + ", ".join(f"{k} ≥ {v:g}" for k, v in p.json_min.items()))
+        out.append("JSON " + ", ".join(f"{k} ≥ {written(v)}" for k, v in p.json_min.items()))
     if p.json_max:
-        out.append("JSON " + ", ".join(f"{k} ≤ {v:g}" for k, v in p.json_max.items()))
+        out.append("JSON " + ", ".join(f"{k} ≤ {written(v)}" for k, v in p.json_max.items()))
     out += [f"body contains '{text}'" for text in p.body_includes]
     out += [f"body without '{text}'" for text in p.body_excludes]
     if p.max_latency_ms is not None:
