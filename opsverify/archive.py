@@ -436,12 +436,12 @@ def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: s
     (24, 23, 10); items never checked (2); an expired waiver (27). Only a run with none of these ends 0."""
     from .plugin import final_exit_code
 
-    if exitstatus == exitcodes.FAILED and (blocking or errors):
-        return final_exit_code(exitstatus, {"failed": blocking, "error": errors}, cause_kinds)
-    if exitstatus not in (exitcodes.OK, exitcodes.FAILED):
-        return int(exitstatus)  # pytest's own: Ctrl-C, internal error, usage, nothing selected
+    if exitstatus not in (exitcodes.OK, exitcodes.FAILED, exitcodes.INTERRUPTED):
+        return int(exitstatus)  # pytest's own: internal error, usage, nothing selected
+    if exitstatus != exitcodes.OK and (blocking or errors):  # what ran decided it, interrupted after or not
+        return final_exit_code(exitcodes.FAILED, {"failed": blocking, "error": errors}, cause_kinds)
     # nothing failed the run (at most failures below --fail-on)
-    if interrupted:  # -x or --maxfail stopped it on such a failure: the items after it were never checked
+    if interrupted or exitstatus == exitcodes.INTERRUPTED:  # Ctrl-C, SIGTERM, -x or --maxfail: items never checked
         return exitcodes.INTERRUPTED
     return exitcodes.WAIVER_EXPIRED if expired else exitcodes.OK
 
@@ -774,7 +774,11 @@ class ArchiveReporter:
         """The selected systems' manual items the run did not select (`-m postdeploy`), as rows for junit.xml and
         allure-results: a run lists them there as results.json does, never as run. One the run selected (`-m
         "postdeploy or manual"`) has its own record: it is not listed twice. A partial run (`--item`, `-k`, a node
-        id) lists there only what it selected, as asked; its manual items stay in results.json and the summary."""
+        id) lists there only what it selected, as asked; its manual items stay in results.json and the summary. A run
+        that ran nothing (none selected, --collect-only, interrupted before its first item) lists none: a CI's test
+        view would read its skipped manual items as a green run."""
+        if not records:
+            return []
         known = self.left_out(config)
         if known is not None and known[1]:
             return []
@@ -795,7 +799,8 @@ class ArchiveReporter:
             return
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM while rendering: the archive is final; say so, and where
             self.report_line = "report not rendered: interrupted (the archive is complete: opsverify report renders it)"
-            session.exitstatus = self.exit_code = exitcodes.INTERRUPTED
+            if session.exitstatus in (exitcodes.OK, exitcodes.WAIVER_EXPIRED):  # 1, 10, 23, 24 outrank 2 (exitcodes)
+                session.exitstatus = self.exit_code = exitcodes.INTERRUPTED
             return
         self.report_line = "\n".join([f"report: {shown(html)}", *map(left_out_note, left_out)])
 

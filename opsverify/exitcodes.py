@@ -3,8 +3,8 @@
 pytest's own codes keep their meaning (1 failed, 2 interrupted, 3 internal error, 4 usage, 5 none
 selected); opsverify adds its own from 10 up, so a CI job can tell "the deploy is broken" (1) from
 "the verifier could not look" (10, 23, 24) and from "the suite was given bad input" (20–22);
-`opsverify verify` ends with 0 or one of 30–33. A run that checked items ends with the first that holds:
-1, then 24, 23, 10, then 2, then 27, else 0 (see `archive.run_exit_code`).
+`opsverify verify` ends with 0 or one of 30–33. A run that checked items ends with the first that holds,
+interrupted or not: 1, then 24, 23, 10, then 2, then 27, else 0 (see `archive.run_exit_code`).
 """
 
 from __future__ import annotations

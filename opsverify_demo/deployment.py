@@ -235,6 +235,7 @@ class Deployment:
                 pg.copy_from(cache.data)
                 pg.start(envs.demo_secret("superuser"))
             except Exception as exc:  # a damaged entry would fail every run: it is made again, once
+                # (an interrupted copy is no damage: its postgres.CopyInterrupted is a KeyboardInterrupt and passes)
                 trouble = f"did not start: {type(exc).__name__}"
                 pg.discard()
                 seeded_at = None

@@ -99,6 +99,12 @@ def _reachable(path: Path, user: str) -> bool:
     return True
 
 
+class CopyInterrupted(KeyboardInterrupt):
+    """A copy ended by a signal: the run is being interrupted, and the data copied from is not to blame (a damaged
+    cache entry is made again; an interrupted copy must neither remove the entry other runs copy nor rebuild it).
+    A KeyboardInterrupt, so that it passes every `except Exception` and ends the start as Ctrl-C does."""
+
+
 class EmbeddedPostgres:
     def __init__(self, leftovers: tuple[Path, ...] = ()) -> None:
         self.leftovers = leftovers  # removed with the data directory if the suite is killed
@@ -138,8 +144,11 @@ class EmbeddedPostgres:
 
     def copy_from(self, data: Path) -> None:
         """This run's own copy of a stopped cluster's data directory (owner and modes kept)."""
-        subprocess.run(["cp", "-a", "--reflink=auto", str(data), str(self.data)], check=True, capture_output=True,
-                       timeout=START_TIMEOUT_S)
+        copy = subprocess.run(["cp", "-a", "--reflink=auto", str(data), str(self.data)], capture_output=True,
+                              timeout=START_TIMEOUT_S)
+        if copy.returncode < 0:  # cp is in the terminal's process group: its Ctrl-C, or a CI job's SIGTERM, ends it too
+            raise CopyInterrupted(f"copying the demo's database was ended by {signal.Signals(-copy.returncode).name}")
+        copy.check_returncode()
 
     def start(self, superuser_password: str) -> None:
         """The server on a free port, itself (not through pg_ctl, which looks every 0.1 s whether it is up)."""
@@ -183,10 +192,12 @@ class EmbeddedPostgres:
         the server's pid when it acts, so it covers a server started (or restarted) after it."""
         if self.watchdog is None:
             # run by path with -S: `-m opsverify_demo.watchdog` would import the whole package first
+            # in a session of its own: closing the terminal (SIGHUP) or Ctrl-C there reaches the suite's group
+            # only, and the watchdog lives on to act when the suite then dies
             self.watchdog = subprocess.Popen(
                 [sys.executable, "-S", str(Path(__file__).with_name("watchdog.py")),
                  f"@{self.data / 'postmaster.pid'}:{int(signal.SIGQUIT)}", "--remove", str(self.root),
-                 *map(str, self.leftovers)], cwd="/")
+                 *map(str, self.leftovers)], cwd="/", start_new_session=True)
 
     def url(self, database: str = "postgres", user: str = "postgres", password: str | None = None) -> str:
         return f"postgresql://{user}:{password if password is not None else self.password}@127.0.0.1:{self.port}/{database}"

@@ -9,6 +9,10 @@ watchdog acts: the server may be started, or restarted, after the watchdog.
 
 Once the servers are gone it removes the demo's folders (its data directory and the env files
 holding every demo secret), so a killed run leaves nothing behind in TMPDIR.
+
+It runs in a session of its own and ignores SIGINT and SIGHUP: a Ctrl-C at the terminal, or the
+terminal closing, is the suite's to handle; were the watchdog stopped by it, a suite then killed
+(kill -9 after Ctrl-C) would leave its servers running. It acts on its parent's death alone.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ def _pid(target: str) -> int | None:
 
 
 def main(argv: list[str]) -> int:
+    for terminals_signal in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(terminals_signal, signal.SIG_IGN)
     if "--remove" in argv:
         cut = argv.index("--remove")
         argv, folders = argv[:cut], argv[cut + 1:]

@@ -12,6 +12,7 @@ import resource
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -91,3 +92,17 @@ def test_a_name_taken_while_the_manifest_is_sealed_is_stepped_around(tmp_path, m
     assert json.loads((final / "manifest.json").read_text())["archive"] == final.name
     assert (final.parent / "20261201T000000Z_d1").is_symlink()
     assert main(["verify", str(final)]) == exitcodes.OK
+
+
+@pytest.mark.parametrize("options, code", [(("-k", "nomatch"), exitcodes.NO_CHECKS), (("--collect-only",), exitcodes.OK)],
+                         ids=["nothing-selected", "collect-only"])
+def test_the_junit_of_a_run_that_checked_nothing_lists_no_manual_item(tmp_path, options, code):
+    """`-m postdeploy` leaves S5 (manual) out; a run lists it in junit.xml as skipped only beside what it ran: with
+    nothing selected, or nothing run, a CI's test view must not read a green run of skipped items."""
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("--junitxml", "junit.xml", *options, marks="postdeploy")
+    assert result.returncode == code, result.stdout[-3000:] + result.stderr[-3000:]
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    assert suite.findall("testcase") == [] and suite.get("tests") == "0"
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert "manual" not in properties and properties["ran"] == "0"

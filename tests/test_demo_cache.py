@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import signal
+import subprocess
 
+import pytest
+
+from opsverify import exitcodes
 from opsverify_demo import Deployment, pgcache
-from opsverify_demo.deployment import CHECKER, SYSTEMS, database_name
+from opsverify_demo.deployment import CHECKER, SYSTEMS, _seed_key, database_name
+
+from .project import Project
 
 WRITTEN_AT = dt.datetime(2020, 1, 1, 12, 0, tzinfo=dt.timezone.utc)  # "now()" when the probe rows were written
 
@@ -74,6 +82,56 @@ def test_the_first_start_builds_the_cache_and_later_ones_copy_it(tmp_path, monke
         _assert_usable(third)
     assert "the demo's database cache did not start: RuntimeError; building it again" in capfd.readouterr().err
     assert (entries[0] / "data" / "global").is_dir()
+
+
+def _own_cache(demo_deployment, tmp_path, monkeypatch) -> pgcache.SeedCache:
+    """A copy of the shared cache's entry, the cache of this test's runs (XDG_CACHE_HOME): a run that loses it
+    loses its own, not the entry other tests start from."""
+    key = _seed_key(demo_deployment.pg)
+    shared = pgcache.SeedCache(key)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    own = pgcache.SeedCache(key)
+    subprocess.run(["cp", "-a", str(shared.entry), str(own.entry)], check=True, timeout=60)
+    return own
+
+
+def _copies_end_by(signum: int, tmp_path, monkeypatch) -> None:
+    """`cp` as a terminal's Ctrl-C (or a CI job's SIGTERM to the process group) ends it: by the signal, mid-way."""
+    stand_in = tmp_path / "bin" / "cp"
+    stand_in.parent.mkdir()
+    stand_in.write_text(f"#!/bin/sh\nkill -{signal.Signals(signum).name.removeprefix('SIG')} $$\n")
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_copy_ended_by_an_interrupt_keeps_the_cache_and_interrupts_the_start(demo_deployment, tmp_path, monkeypatch,
+                                                                              capfd, signum):
+    """An interrupted copy is no damaged entry: the entry stays (other runs copy it), nothing is built again, and
+    the start ends as interrupted, with nothing of it left."""
+    cache = _own_cache(demo_deployment, tmp_path, monkeypatch)
+    entry = cache.entry.stat().st_ino
+    _copies_end_by(signum, tmp_path, monkeypatch)
+    deployment = Deployment()
+    with pytest.raises(KeyboardInterrupt):
+        deployment.start()
+    assert "database cache" not in capfd.readouterr().err  # neither "did not start" nor "building it again"
+    assert cache.entry.stat().st_ino == entry and cache.seeded_at() is not None  # the same entry, whole
+    assert not deployment.workdir.exists()
+
+
+def test_a_run_whose_demo_copy_is_interrupted_exits_2_and_keeps_the_cache(demo_deployment, tmp_path, monkeypatch):
+    cache = _own_cache(demo_deployment, tmp_path, monkeypatch)
+    _copies_end_by(signal.SIGINT, tmp_path, monkeypatch)
+    project = Project(tmp_path / "project")
+    project.checklist("site", """
+    - {id: M1, name: call, section: S, title: someone phones the vendor, family: manual, reason: a phone call}
+    """)
+    project.environment("demo: true\nsystems: {}\n", name="demo")
+    ran = project.run("--env", "demo", env={"XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"], "PATH": os.environ["PATH"]})
+    assert ran.code == exitcodes.INTERRUPTED, ran.output[-3000:]
+    assert "database cache" not in ran.output and "Traceback" not in ran.output
+    assert cache.seeded_at() is not None
 
 
 def _assert_usable(deployment: Deployment) -> None:

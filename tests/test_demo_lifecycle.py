@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import select
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .helpers import ROOT
+import pytest
+
+from opsverify_demo.support import wait_until
+
+from .helpers import ROOT, interruptible
 
 STARTER = """
 import json, os, sys
@@ -34,8 +41,6 @@ def _alive(pid: int) -> bool:
 
 
 def test_servers_and_folders_go_with_a_killed_suite():
-    import json
-
     starter = subprocess.Popen([sys.executable, "-c", STARTER], cwd=ROOT, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     try:
@@ -51,6 +56,69 @@ def test_servers_and_folders_go_with_a_killed_suite():
         time.sleep(0.1)
     assert [p for p in pids if _alive(p)] == []
     assert [f for f in folders if f.exists()] == []  # the watchdog removed them once postgres was gone
+
+
+# the suite handles its Ctrl-C (pytest does), and is then killed before it stops the demo
+SIGNALLED_STARTER = """
+import json, signal, sys
+from opsverify_demo import Deployment
+d = Deployment().start()
+signal.signal(signal.SIGINT, lambda *_: None)
+print(json.dumps({"server": d.pg.pid, "watchdog": d.pg.watchdog.pid, "folders": [str(d.workdir), str(d.pg.root)]}),
+      flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+def _ignores(pid: int, *signums: int) -> bool:
+    with open(f"/proc/{pid}/status") as status:
+        ignored = int(next(line for line in status if line.startswith("SigIgn:")).split()[1], 16)
+    return all(ignored >> (signum - 1) & 1 for signum in signums)
+
+
+def _wait_for_exit(pid: int, timeout_s: float) -> None:
+    """Until the process has exited: by a pidfd, as it is not our child (waitpid cannot wait for it)."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        select.select([pidfd], [], [], timeout_s)
+    finally:
+        os.close(pidfd)
+
+
+@pytest.mark.parametrize("closing", [signal.SIGHUP, signal.SIGINT], ids=["terminal-closed", "ctrl-c-then-kill-9"])
+def test_a_terminals_signal_to_the_suites_group_then_kill_9_leaves_nothing(tmp_path, closing):
+    """Closing the terminal (SIGHUP to its foreground group), or Ctrl-C there and kill -9 at once: the watchdog is
+    not in that group, nor stopped by either signal; it stops the server once the suite is gone and removes the
+    folders, without a traceback."""
+    errors = tmp_path / "stderr"
+    with open(errors, "w") as err:  # the starter's stderr, shared by the watchdog it starts
+        starter = subprocess.Popen([sys.executable, "-c", SIGNALLED_STARTER], cwd=ROOT, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=err, text=True, preexec_fn=interruptible,
+                                   start_new_session=True)  # a group of its own: the terminal's, as a shell makes it
+    started = json.loads(starter.stdout.readline())
+    server, watchdog, folders = started["server"], started["watchdog"], [Path(f) for f in started["folders"]]
+    try:
+        try:
+            assert os.getpgid(watchdog) != starter.pid  # out of the terminal's group: its signals do not reach it
+            wait_until(lambda: _ignores(watchdog, signal.SIGINT, signal.SIGHUP),
+                       "the watchdog ignoring SIGINT and SIGHUP")  # nor would they stop it
+            os.killpg(starter.pid, closing)
+        finally:
+            starter.kill()
+            starter.wait(timeout=10)
+        _wait_for_exit(watchdog, timeout_s=60)  # it exits once the server is gone and the folders are removed
+        assert not _alive(watchdog) and not _alive(server)
+        assert [f for f in folders if f.exists()] == []
+        assert "watchdog.py" not in errors.read_text()
+    finally:  # what a broken watchdog left behind
+        if _alive(server):
+            os.kill(server, signal.SIGQUIT)
+            _wait_for_exit(server, timeout_s=20)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_stop_leaves_nothing_running(demo_deployment):

@@ -245,7 +245,12 @@ def test_readme_lists_the_table():
     (exitcodes.FAILED, 0, 0, set(), True, False, exitcodes.WAIVER_EXPIRED),
     (exitcodes.OK, 0, 0, set(), True, False, exitcodes.WAIVER_EXPIRED),
     (exitcodes.FAILED, 0, 0, set(), False, False, exitcodes.OK),  # only failures below --fail-on
-    (exitcodes.INTERRUPTED, 1, 1, {"unreachable"}, True, True, exitcodes.INTERRUPTED),  # Ctrl-C
+    # Ctrl-C (or a CI job's SIGTERM) after what ran had already decided the run: the first that holds still wins
+    (exitcodes.INTERRUPTED, 1, 1, {"unreachable"}, True, True, exitcodes.FAILED),
+    (exitcodes.INTERRUPTED, 0, 1, {"credentials", "unreachable"}, True, True, exitcodes.CREDENTIALS),
+    (exitcodes.INTERRUPTED, 0, 1, {"unreachable"}, True, True, exitcodes.UNREACHABLE),
+    (exitcodes.INTERRUPTED, 0, 1, set(), True, True, exitcodes.COULD_NOT_CHECK),
+    (exitcodes.INTERRUPTED, 0, 0, set(), True, True, exitcodes.INTERRUPTED),  # only failures below --fail-on, if any
 ])
 def test_the_first_exit_code_that_holds_wins(exitstatus, blocking, errors, causes, expired, interrupted, code):
     """The order exitcodes.py states: 1, then 24, 23, 10 (the verifier could not look), then 2, then 27."""
@@ -284,6 +289,69 @@ def test_could_not_look_outranks_an_expired_waiver(tmp_path, path, database, cod
         ran = project.run("--env", "local")
     assert ran.code == code, ran.output[-3000:]
     assert "waiver expired" in ran.output
+
+
+SIGNAL_ONCE_DECIDED = """
+import os, signal
+
+decided = []
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        decided.append(report.nodeid)
+
+def pytest_runtest_setup(item):  # an item failed or could not check; the run is stopped before the next one
+    if decided:
+        os.kill(os.getpid(), signal.{stop})
+"""
+
+
+LATER = """
+- {{id: {id}, name: later, section: S, title: the site answers later, family: http, cadence: postdeploy,
+   params: {{service: web, path: /ok}}}}
+"""
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("path, database, code", [
+    ("/fail", False, exitcodes.FAILED), ("/ok", True, exitcodes.UNREACHABLE)], ids=["failed", "unreachable"])
+def test_an_interrupted_run_that_failed_exits_with_what_failed(tmp_path, stop, path, database, code):
+    """Interrupted after an item failed (1), or after a database could not be reached (23): that outranks 2, as
+    exitcodes.py orders them; the archive says both."""
+    from .runbook import read_json
+
+    with MisbehavingHttp() as web:
+        project = _project(tmp_path, web, path)
+        project.checklist("site", ITEM.format(path=path) + LATER.format(id="E2"))
+        if database:
+            _with_database(project, f"postgresql://u:pw-refused-1@127.0.0.1:{refused_port()}/d")
+            project.checklist("zz", LATER.format(id="Z1"))  # after the database's item, whichever system is first
+        (project.root / "conftest.py").write_text(SIGNAL_ONCE_DECIDED.format(stop=stop))
+        process = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"],
+                                 cwd=project.root, env={**_environ(), **project.variables}, capture_output=True,
+                                 text=True, timeout=120, preexec_fn=interruptible)
+    out = process.stdout + process.stderr
+    (archive,) = [p for p in (project.root / "reports" / "local").iterdir() if not p.name.startswith(".")]
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["interrupted"] is True and manifest["ran"] < manifest["selected"], out[-3000:]
+    assert process.returncode == manifest["exit_code"] == code, out[-3000:]
+    assert "Traceback" not in out
+
+
+def test_an_interrupted_rendering_keeps_a_failed_runs_1(tmp_path):
+    """Ctrl-C during --html, after the archive of a failed run was sealed: the run still exits 1, as its archive says."""
+    from .runbook import make_runbook, read_json
+
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(
+        "import opsverify.report\n"
+        "def _interrupted(*args, **kwargs):\n"
+        "    raise KeyboardInterrupt\n"
+        "opsverify.report.render = _interrupted\n")
+    result = runbook.run("--item", "S2", "--html")  # S2 fails (tests/runbook.py)
+    assert result.returncode == exitcodes.FAILED, result.stdout[-3000:] + result.stderr
+    assert "report not rendered: interrupted (the archive is complete" in result.stdout
+    assert read_json(runbook.newest() / "manifest.json")["exit_code"] == exitcodes.FAILED
 
 
 # Signals are sent by the run itself, from a hook at a known moment (no sleeping, no timing): a conftest.py.
