@@ -31,12 +31,14 @@ def yaml_word(word: str) -> str:
     """`word` as YAML reads it back as that text: plain where it is (`shop`), quoted where YAML would read a plain
     one as something else — `yes`, `no`, `on`, `null` (true, false, none), `1`, `0x1f`, `1e5` (numbers),
     `2026-12-01` (a date)."""
+    from .checklist import _YAML12_NUMBER  # `1e5`: text to PyYAML, a number to the suite's loader (YAML 1.2's)
+
     try:
         plain = yaml.safe_load(f"key: {word}")
     except yaml.YAMLError:
         plain = None
-    return word if isinstance(plain, dict) and plain.get("key") == word and type(plain["key"]) is str \
-        else "'" + word.replace("'", "''") + "'"
+    text = isinstance(plain, dict) and plain.get("key") == word and type(plain["key"]) is str
+    return word if text and not _YAML12_NUMBER.fullmatch(word) else "'" + word.replace("'", "''") + "'"
 
 
 def project_files(system: str) -> dict[str, str]:
