@@ -163,8 +163,33 @@ def _labels(row: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def environment_properties(info: dict[str, str]) -> bytes:
-    """Allure's Environment widget: `key=value` lines (values on one line)."""
-    return "".join(f"{k}={' '.join(str(v).split())}\n" for k, v in info.items() if v not in (None, "")).encode()
+    """Allure's Environment widget: `key=value` lines (values on one line), escaped as java.util.Properties reads
+    them: Allure's reader follows it, and throws on a `\\u` that starts no escape (a `CORP\\ulrich` actor), dropping
+    the whole file."""
+    return "".join(f"{_property(str(k), key=True)}={_property(' '.join(str(v).split()), key=False)}\n"
+                   for k, v in info.items() if v not in (None, "")).encode("ascii")
+
+
+_PROPERTY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}
+
+
+def _property(text: str, *, key: bool) -> str:
+    """`text` as a .properties key or value that reads back as itself. A key ends at its first `=`, `:` or blank,
+    and a line starting with `#` or `!` is a comment: a key escapes those; a value only its leading blank (a reader
+    skips it) — the rest of its line is the value. Everything not printable ASCII is a \\uXXXX escape (a UTF-16
+    unit each), so that a reader of UTF-8 (Allure) and one of ISO 8859-1 (Java) read the same."""
+    out = []
+    for index, char in enumerate(text):
+        if char in _PROPERTY_ESCAPES:
+            out.append(_PROPERTY_ESCAPES[char])
+        elif (key and char in "=: #!") or (char == " " and index == 0):
+            out.append(f"\\{char}")
+        elif " " <= char <= "~":
+            out.append(char)
+        else:
+            units = char.encode("utf-16-be", "surrogatepass")
+            out.extend(f"\\u{int.from_bytes(units[i:i + 2], 'big'):04x}" for i in range(0, len(units), 2))
+    return "".join(out)
 
 
 def executor(*, env: str, deploy: str, runner: dict[str, Any]) -> bytes:

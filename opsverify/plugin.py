@@ -732,8 +732,10 @@ def _start_demo(faults: list[str]):
         deployment.stop()
         raise
     except Exception as exc:
+        on = f" (with {', '.join(deployment.applied)} on)" if deployment.applied else ""
         deployment.stop()
-        raise DemoFailed(f"demo fault could not be switched on: {type(exc).__name__}: {exc}") from None
+        said = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__  # a bare assert says nothing more
+        raise DemoFailed(f"--demo-fault {fault} could not be switched on{on}: {said}") from None
     os.environ.update(deployment.variables())
     return deployment
 

@@ -202,7 +202,8 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
            left_out: list[str] | None = None, trusted: Any = None, notes: list[str] | None = None) -> Path:
     """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path. It must
     verify (signed by `trusted`, an ed25519 public key, when given), and so must every earlier archive its
-    history shows; those left out are named in `left_out`. How it was sealed goes to `notes`."""
+    history shows; those left out are named in `left_out`. How it was sealed goes to `notes`. A run's `redactor`
+    cleans what the page shows of earlier archives."""
     archive = Path(os.path.abspath(archive))  # not resolve(): an archive that is a symlink is verify's to report
     if not seal.is_archive(archive):
         raise NotAnArchive(f"{archive}: not a run archive (no manifest.json)")
@@ -218,9 +219,11 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
     with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
         work = Path(tmp)
         copy_results(archive / "allure-results", work / "results")
+        points = history_points(archive, left_out, trusted)
+        if redactor is not None:  # earlier archives were cleaned of their own runs' secrets, not of this run's
+            points = redactor.data(points, keys=False)
         history = work / "history.jsonl"
-        history.write_text("".join(json.dumps(point) + "\n" for point in history_points(archive, left_out, trusted)),
-                           encoding="utf-8")
+        history.write_text("".join(json.dumps(point) + "\n" for point in points), encoding="utf-8")
         config = {
             "name": title, "output": str(work / "out"), "historyPath": str(history), "appendHistory": False,
             "historyLimit": HISTORY_LIMIT, "categories": CATEGORIES,
@@ -238,9 +241,10 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         if done.returncode != 0 or not page.is_file():
             last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise RenderFailed(f"the renderer failed (exit {done.returncode}): {last[0]}")
+        # Not redacted as a whole: the page is the renderer's code (a secret may happen to be a run of its
+        # characters, and masking it there breaks the page) around data made only of the archive, which the run
+        # sealed already cleaned, and the history points, cleaned above.
         html = without_analytics(page.read_text(encoding="utf-8"))
-        if redactor is not None:
-            html = redactor.text(html)
         _write_page(target, marked(html))  # the mark by which a later render knows this page as its own
     return target
 

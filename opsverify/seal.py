@@ -1428,6 +1428,7 @@ class EnvChain:
         self.entries = read_pruned(env_dir)
         self.nodes = chain_nodes(env_dir)
         self.covered = before_signing(env_dir, trusted, self.nodes)
+        self._envs: dict[str, str | None] = {}  # folder -> the env its manifest records, read once
 
     def verify(self, path: Path, expect: tuple[str, ...] = ()) -> Verdict:
         """One archive of the env (see `verify`): its files and seal, its links into and out of the chain, and the
@@ -1444,18 +1445,51 @@ class EnvChain:
         for node in later:
             _later_link(path, node, trusted, own_ok, (manifest or {}).get("seal") is not None, verdict, covered)
         previous = ((manifest or {}).get("previous") or {}).get("manifest_sha256")
+        pruned: list[dict[str, Any]] = []
         if previous:  # pruned: the entry it links to is checked as the archive would be
-            verify_pruned(env_dir, trusted, verdict, only={previous}, covered=covered, entries=self.entries)
+            pruned = verify_pruned(env_dir, trusted, verdict, only={previous}, covered=covered, entries=self.entries)[0]
             aside = next((n for n in nodes if n.manifest_sha256 == previous and (n.folder or "").startswith(PRUNING)),
                          None)
             if aside is not None:
                 verdict.notes.append(f"{path.name}: its previous archive {aside.archive} is in {aside.folder} (its "
                                      f"manifest has the hash this one names), moved aside by a prune interrupted "
                                      f"before {CHAIN} named it; run `opsverify prune` again to finish it")
+        if manifest is not None:
+            self._same_env(path, manifest, pruned, verdict)
         if expect:  # a pruned archive counts only if its entry holds
             _, accepted = verify_pruned(env_dir, trusted, Verdict(), covered=covered, entries=self.entries)
             _expected(path, expect, {n.manifest_sha256 for n in nodes if n.folder is not None} | accepted, verdict)
         return verdict
+
+
+    def _same_env(self, path: Path, manifest: dict[str, Any], pruned: list[dict[str, Any]], verdict: Verdict) -> None:
+        """One chain is one env's (`_one_env`), as far as one archive can see it: its previous archive (`pruned`: its
+        kept manifest, when pruned) and the next ones record its env, or one of them was moved or copied in. Of an
+        env whose archives are all in a folder named for another, the same note as the env's verify."""
+        env = str(manifest.get("env"))
+        previous = (manifest.get("previous") or {}).get("manifest_sha256")
+        own = next((node.manifest_sha256 for node in self.nodes if node.folder == path.name), None)
+        neighbours = [("previous", node.folder or f"{node.archive} (pruned)", self._env_of(node, pruned))
+                      for node in self.nodes if previous and node.manifest_sha256 == previous]
+        neighbours += [("next", node.folder, self._env_of(node, [])) for node in self.nodes
+                       if own and node.previous_sha256 == own and node.folder is not None]
+        differing = [(which, name, other) for which, name, other in neighbours if other not in (None, env)]
+        for which, name, other in differing:
+            verdict.findings.append(Finding("broken-chain", path.name, f"of env {env}, but its {which} archive {name} "
+                                            f"is of env {other}: archives of more than one env in one chain"))
+        if not differing and env != self.env_dir.name:
+            verdict.notes.append(f"{path.name}: of env {env}, not {self.env_dir.name} (the folder it is in)")
+
+    def _env_of(self, node: Node, pruned: list[dict[str, Any]]) -> str | None:
+        """The env a neighbour records; None where it cannot be read (its own verify says why)."""
+        if node.folder is None:  # `pruned` holds its kept manifest, if that could be read
+            return str(pruned[0].get("env")) if pruned else None
+        if node.folder not in self._envs:
+            try:
+                self._envs[node.folder] = str(read_manifest(self.env_dir / node.folder)[1].get("env"))
+            except (OSError, ValueError):
+                self._envs[node.folder] = None
+        return self._envs[node.folder]
 
 
 def _say_strays(env_dir: Path, verdict: Verdict) -> None:

@@ -146,12 +146,17 @@ class Deployment:
 
     # -- faults -------------------------------------------------------------------------
     def apply(self, name: str) -> None:
-        from .faults import FAULTS
+        from .faults import FAULTS, clash
 
         fault = FAULTS.get(name) or components.FAULTS.get(name)
         if fault is None:
             known = ", ".join(sorted({*FAULTS, *components.FAULTS}))
             raise DemoFailed(f"--demo-fault {name}: unknown fault (known: {known})")
+        if name in self.applied:  # named twice: on once (most cannot be done twice: a column dropped, a row added)
+            return
+        refused = clash(name, self.applied)
+        if refused is not None:
+            raise DemoFailed(refused)
         fault.apply(self)
         self.applied.append(name)
 

@@ -291,3 +291,27 @@ _ALL = [
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
+
+# Faults that set one thing two ways (the demo's and its components'): switched on together, the second would undo
+# the first, or find the server the first took away and fail to switch on. A run asking for both is refused.
+_NO_QUEUE_WHILE_LOADING = ("while Redis loads its dataset it answers every command -LOADING: no queue can be filled "
+                           "or read (J12 is unchecked under redis-loading)")
+EXCLUSIVE: dict[frozenset[str], str] = {
+    frozenset({"clamav-down", "clamav-garbled"}): "the ClamAV port cannot be closed and answer PING at once",
+    frozenset({"clamav-down", "clamav-unknown-command"}): "the ClamAV port cannot be closed and answer commands at once",
+    frozenset({"redis-loading", "redis-backlog"}): _NO_QUEUE_WHILE_LOADING,
+    frozenset({"redis-loading", "dead-letter-not-empty"}): _NO_QUEUE_WHILE_LOADING,
+    frozenset({"vercel-cron-secret-missing", "vercel-secret-stale"}):
+        "a CRON_SECRET missing from the Vercel project has no last update to be stale",
+    frozenset({"github-secret-missing", "github-secret-stale"}):
+        "a CRON_SECRET that is no Actions secret has no last update to be stale",
+}
+
+
+def clash(name: str, applied: list[str]) -> str | None:
+    """Why `name` cannot be switched on beside the faults already on, naming both; None when it can."""
+    other = next((on for on in applied if frozenset({name, on}) in EXCLUSIVE), None)
+    if other is None:
+        return None
+    return (f"--demo-fault {other} and --demo-fault {name} cannot both be on: {EXCLUSIVE[frozenset({name, other})]};"
+            " switch on one of them")

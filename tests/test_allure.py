@@ -156,3 +156,100 @@ def test_a_skipped_or_manual_result_carries_its_reason_as_its_message():
         (result,) = [json.loads(data) for name, data in files.items() if name.endswith("-result.json")]
         assert "a phone call, not a system property" in result["statusDetails"]["message"], row["status"]
         assert "known" not in result["statusDetails"]
+
+
+# -- environment.properties, as java.util.Properties (and Allure's reader after it) reads it back ---------------
+def _java_properties(data: bytes) -> dict[str, str]:
+    """A reader per java.util.Properties.load(InputStream): ISO 8859-1; natural lines joined where one ends in an
+    odd number of backslashes; `#` or `!` first on a line starts a comment; the key ends at the first unescaped
+    `=`, `:` or blank, then blanks and one `=` or `:` are skipped; `\\t \\n \\r \\f \\uXXXX` escapes, any other
+    escaped character is itself (a malformed \\uXXXX is an error, as Java's IllegalArgumentException)."""
+    lines = data.decode("iso-8859-1").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    logical: list[str] = []
+    joining = False
+    for line in lines:
+        stripped = line.lstrip(" \t\f")
+        if not joining and (not stripped or stripped[0] in "#!"):
+            continue
+        ends_escaped = (len(stripped) - len(stripped.rstrip("\\"))) % 2 == 1
+        piece = stripped[:-1] if ends_escaped else stripped
+        if joining:
+            logical[-1] += piece
+        else:
+            logical.append(piece)
+        joining = ends_escaped
+    found = {}
+    for line in logical:
+        i, key = 0, []
+        while i < len(line) and line[i] not in "=: \t\f":
+            char, i = _unescape(line, i)
+            key.append(char)
+        while i < len(line) and line[i] in " \t\f":
+            i += 1
+        if i < len(line) and line[i] in "=:":
+            i += 1
+        while i < len(line) and line[i] in " \t\f":
+            i += 1
+        value = []
+        while i < len(line):
+            char, i = _unescape(line, i)
+            value.append(char)
+        found["".join(key)] = "".join(value)
+    return found
+
+
+def _unescape(line: str, i: int) -> tuple[str, int]:
+    if line[i] != "\\":
+        return line[i], i + 1
+    if i + 1 == len(line):
+        return "", i + 1
+    escaped = line[i + 1]
+    if escaped == "u":
+        digits = line[i + 2:i + 6]
+        if len(digits) != 4 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise ValueError(f"Malformed \\uxxxx encoding: {line[i:i + 6]!r}")
+        return chr(int(digits, 16)), i + 6
+    return {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(escaped, escaped), i + 2
+
+
+def _utf16_joined(text: str) -> str:
+    """A string as Java holds it, surrogate pairs joined back (a reader's \\uD83D\\uDE00 is one character)."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+
+
+HOSTILE_PROPERTIES = {
+    "actor": "CORP\\ulrich", "runner": "CORP\\bob", "selection": "-k 'a=b: #1 !x' — partial: 1 of 2",
+    "job_url": "https://ci.example/run?a=1#frag", "deploy_id": "Zoë 🚀 release", "suite_commit": "\\",
+    "key with = and : and blanks": "value", "#not a comment": "!neither", " leading": "\tleading blank",
+    "line\nbreak": "two\nlines\r\nhere", "bell": "a\x07b\x7fc",
+}
+
+
+def test_environment_properties_read_back_as_written():
+    """A `DOMAIN\\user` actor must not make the reader throw on `\\u` (Allure then drops the whole file) nor lose
+    its backslash (`CORPbob`); keys keep `=`, `:`, blanks, a leading `#`; the file is ASCII, so a reader of UTF-8
+    (Allure) and one of ISO 8859-1 (Java) read the same. Values are shown on one line, blanks collapsed."""
+    from opsverify.allureresults import environment_properties
+
+    data = environment_properties(HOSTILE_PROPERTIES)
+    assert data.isascii(), data
+    read = {_utf16_joined(key): _utf16_joined(value) for key, value in _java_properties(data).items()}
+    assert read == {key: " ".join(value.split()) for key, value in HOSTILE_PROPERTIES.items()}, data
+
+
+def test_environment_properties_read_back_by_the_renderer():
+    """The pinned renderer's own parser (Allure's reader) gets every key and value as written."""
+    from opsverify.allureresults import environment_properties
+    from opsverify.report import allure_cli, node_executable, renderer_dir
+
+    try:
+        allure_cli()
+    except Exception:
+        pytest.skip("the HTML renderer is not installed (make setup)")
+    reader = renderer_dir() / "node_modules" / "@allurereport" / "reader" / "dist" / "properties.js"
+    script = ("import(process.argv[1]).then(({parseProperties}) => { let s = ''; process.stdin.setEncoding('utf8')"
+              ".on('data', d => s += d).on('end', () => process.stdout.write(JSON.stringify(parseProperties(s)))); })")
+    done = subprocess.run([node_executable(), "-e", script, reader.as_uri()], input=environment_properties(
+        HOSTILE_PROPERTIES), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {key: " ".join(value.split()) for key, value in HOSTILE_PROPERTIES.items()}

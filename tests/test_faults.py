@@ -82,3 +82,89 @@ def test_stricter_check_is_what_catches_its_fault(demo, name):
     results = evaluate(demo, checks)
     assert {c.key for c, o in results.values() if o.status is not Status.PASSED} == CAUGHT_ONLY_BY[name], {
         c.key: f"{o.status.value}: {o.observed}" for c, o in results.values()}
+
+
+# -- faults switched on together ------------------------------------------------------------------------------------
+def test_every_fault_named_as_exclusive_is_a_fault():
+    from opsverify_demo.faults import EXCLUSIVE
+
+    assert {name for pair in EXCLUSIVE for name in pair} <= set(ALL_FAULTS)
+    assert all(len(pair) == 2 for pair in EXCLUSIVE)
+
+
+def _exclusive_pairs():
+    from opsverify_demo.faults import EXCLUSIVE
+
+    return [pytest.param(first, second, id=f"{first}+{second}")
+            for pair in EXCLUSIVE for first, second in (sorted(pair), sorted(pair, reverse=True))]
+
+
+@pytest.mark.parametrize("first, second", _exclusive_pairs())
+def test_two_faults_that_set_one_thing_two_ways_are_refused_naming_both(demo, first, second):
+    """ClamAV closed and answering, Redis loading and its queues filled, a secret missing and stale: in one order
+    the second fault found the server the first took away (a bare "AssertionError: "), in the other it undid the
+    first unseen. Either way the pair is refused, in words naming both."""
+    from opsverify.errors import DemoFailed
+
+    demo.apply(first)
+    with pytest.raises(DemoFailed) as refused:
+        demo.apply(second)
+    said = str(refused.value)
+    assert said.startswith(f"--demo-fault {first} and --demo-fault {second} cannot both be on: "), said
+    assert said.endswith("; switch on one of them"), said
+    assert demo.applied == [first]
+    demo.reset()
+
+
+@pytest.mark.parametrize("name", ["vercel-env-missing", "jobs-column-dropped", "clamav-down", "redis-loading",
+                                  "s3-bucket-missing", "stripe-event-unprocessed"])
+def test_a_fault_named_twice_is_on_once(demo, name):
+    """`--demo-fault X --demo-fault X`: a column is dropped once, a secret popped once, a server stopped once."""
+    fault = ALL_FAULTS[name]
+    demo.apply(name)
+    demo.apply(name)
+    assert demo.applied == [name]
+    results = evaluate(demo, without_timing(CHECKS, keep=fault.breaks))
+    assert ids_with(results, Status.FAILED) == set(fault.breaks)
+    demo.reset()
+
+
+def test_a_run_asking_for_two_faults_that_cannot_both_be_on_says_so_in_one_line(tmp_path):
+    from opsverify import exitcodes
+
+    from .helpers import run_pytest
+
+    result = run_pytest("checks", "--collect-only", "-q", "-p", "no:cacheprovider", "--reports-dir",
+                        str(tmp_path / "reports"), "--env", "demo", "--demo-fault", "clamav-down", "--demo-fault",
+                        "clamav-garbled", timeout=120)
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.endswith("…")]
+    assert result.returncode == exitcodes.DEMO and len(lines) == 1, result.stdout + result.stderr
+    assert lines[0] == ("opsverify: --demo-fault clamav-down and --demo-fault clamav-garbled cannot both be on: the "
+                        "ClamAV port cannot be closed and answer PING at once; switch on one of them"), lines
+
+
+def test_a_fault_that_fails_to_switch_on_is_named_with_what_it_raised(monkeypatch):
+    """What no refusal foresaw still names the fault, the ones already on, and the error without a dangling colon."""
+    import opsverify_demo
+    from opsverify.errors import DemoFailed
+    from opsverify.plugin import _start_demo
+
+    class Deployment:
+        def __init__(self):
+            self.applied, self.stopped = [], False
+
+        def start(self):
+            return self
+
+        def apply(self, name):
+            if name == "second":
+                raise AssertionError()
+            self.applied.append(name)
+
+        def stop(self):
+            self.stopped = True
+
+    monkeypatch.setattr(opsverify_demo, "Deployment", Deployment)
+    with pytest.raises(DemoFailed) as failed:
+        _start_demo(["first", "second"])
+    assert str(failed.value) == "--demo-fault second could not be switched on (with first on): AssertionError"

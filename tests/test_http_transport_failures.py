@@ -14,7 +14,7 @@ from opsverify.families import http
 from opsverify.outcome import Status
 from opsverify.transports.http import Probe, Session, _failure_words, fetch_all
 
-from .kit import make_check, serving
+from .kit import make_check, make_target, serving
 from .project import KeepAliveHttp, raw_reply
 
 
@@ -97,3 +97,48 @@ def test_a_content_length_that_is_not_the_bodys_fails_its_request_alone(bad):
     assert "leave it out of headers: the HTTP client sets it" in failing.failure, failing
     outcome = judged(failing)
     assert outcome.status is Status.ERROR and "the request was cut short" in outcome.observed, outcome
+
+
+# -- a redirect whose Location is no URL httpx can follow ----------------------------------------------
+@pytest.mark.parametrize("location", ["mailto:ops@example.com", "javascript:alert(1)", "urn:x", "http://[::1"])
+def test_a_redirect_to_a_location_httpx_cannot_build_is_judged_as_the_3xx_it_is(location):
+    """httpx builds the request a redirect would send even when it follows none, and raises on a Location with a
+    scheme but no `//` (InvalidURL, no HTTPError): the 3xx is that item's reply, judged as any other, its Location
+    kept as written; the items beside it, other services' too, are answered."""
+    with KeepAliveHttp({("GET", "/old"): raw_reply(302, b"moved", "text/plain", location=location),
+                        ("GET", "/health"): raw_reply(200, b"ok", "text/plain")}) as web, \
+            KeepAliveHttp({("GET", "/beacon"): raw_reply(200, b"up", "text/plain")}) as api:
+        target = make_target({"services": {"web": {"url": web.url}, "api": {"url": api.url}}})
+        checks = [make_check("http", {"service": "web", "path": "/health", "status": 200}, item="H1"),
+                  make_check("http", {"service": "web", "path": "/old", "status": 302}, item="H2"),
+                  make_check("http", {"service": "api", "path": "/beacon", "status": 200}, item="H3")]
+        try:
+            facts = http.gather(target, checks)
+        finally:
+            target.close()
+    _, moved = facts[checks[1].key]
+    assert (moved.status, moved.text, moved.headers.get("location")) == (302, "moved", location), moved
+    for check in checks:
+        outcome = http.judge(check, facts)
+        assert outcome.status is Status.PASSED, (check.id, outcome)
+
+
+def test_an_unexpected_exception_from_the_http_client_fails_its_request_alone(monkeypatch):
+    """Whatever the HTTP client raises for one request that no branch expects is that request's failure, named by
+    its type, never its batch's."""
+    class Unforeseen(Exception):
+        pass
+
+    real_send = httpx.AsyncClient.send
+
+    async def send(client, request, **kwargs):
+        if request.url.path == "/odd":
+            raise Unforeseen("a surprise")
+        return await real_send(client, request, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", send)
+    with KeepAliveHttp({("GET", "/ok"): raw_reply(200, b'{"ok": true}')}) as server:
+        odd, healthy = fetch_all([Probe("GET", server.url + "/odd"), Probe("GET", server.url + "/ok")], timeout_s=5)
+    assert (healthy.status, healthy.text) == (200, '{"ok": true}'), healthy
+    assert odd.status is None, odd
+    assert odd.failure == "the HTTP client failed: Unforeseen: a surprise", odd

@@ -454,3 +454,34 @@ def test_npms_words_cut_mid_secret_leave_no_piece_of_it(tmp_path, monkeypatch):
     shown = redactor.text(str(failure.value))
     assert "…" in shown and "check that the npm registry is reachable" in shown, shown
     assert pieces_shown(echoed, shown) == [], shown
+
+
+_APP_SCRIPT = re.compile(r'<script\s+src="data:text/javascript;base64,[A-Za-z0-9+/=]+"></script>')
+
+
+def test_a_secret_that_occurs_in_the_renderers_code_leaves_that_code_alone(tmp_path):
+    """A run's secret may happen to be a run of characters in Allure's app bundle (a 7-digit PIN is a digit run in
+    its base64): the page's code is the renderer's, byte for byte — masking it there left a blank page — while the
+    data the page shows holds the secret nowhere, an earlier archive's words in its History included."""
+    from opsverify.report import render
+    from opsverify.secrets import Redactor
+
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    runbook = make_runbook(tmp_path / "rb")
+    assert runbook.run("--item", "S2", "--deploy-id", "first").returncode == exitcodes.FAILED
+    plain = render(runbook.newest(), out=tmp_path / "plain.html").read_text(encoding="utf-8")
+    (app,) = _APP_SCRIPT.findall(plain)
+    data = json.dumps(_page_data(tmp_path / "plain.html"))
+    pin = next(run for run in re.findall(r"\d{7}", app) if run not in data and run not in plain.replace(app, ""))
+    # an earlier run, before the PIN was a secret, named a deploy with it: its words reach the page as History
+    assert runbook.run("--item", "S2", "--deploy-id", pin).returncode == exitcodes.FAILED
+    assert runbook.run("--item", "S2", "--deploy-id", "third").returncode == exitcodes.FAILED
+    redactor = Redactor()
+    redactor.add_declared(pin)  # what a run whose environment declares the PIN secret hands the renderer
+    page = render(runbook.newest(), redactor=redactor)
+    text = page.read_text(encoding="utf-8")
+    assert _APP_SCRIPT.findall(text) == [app]  # the renderer's code as it wrote it
+    documents = _page_data(page)
+    assert documents and pin not in json.dumps(documents)
+    assert pin not in text.replace(app, "")
+    assert "[redacted" in json.dumps(documents)  # the earlier deploy's name, masked

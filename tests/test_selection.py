@@ -81,7 +81,8 @@ def _selection(ran) -> tuple[dict, dict, str]:
     archive = ran.archive()
     manifest = json.loads((archive / "manifest.json").read_text())
     results = json.loads((archive / "results.json").read_text())
-    properties = (archive / "allure-results" / "environment.properties").read_text()
+    # as Java properties read it (a character past ASCII is written \uXXXX: the em dash of "— partial")
+    properties = (archive / "allure-results" / "environment.properties").read_text().encode().decode("unicode_escape")
     return manifest["selection"], results["selection"], properties
 
 

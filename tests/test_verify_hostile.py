@@ -17,7 +17,7 @@ import pytest
 
 from opsverify import exitcodes, seal
 
-from .test_cli_edges import chained, one_line, run
+from .test_cli_edges import chained, make_archive, one_line, run
 from .test_retention import FILE_LIMIT
 
 
@@ -154,3 +154,56 @@ def test_report_of_an_env_that_does_not_verify_spells_the_name_in_one_line(odd_n
     assert code == exitcodes.TAMPERED and out == "", out
     assert one_line(err).startswith(f"opsverify: {odd_names}: not rendered, the env does not verify: ")
     assert "20261125T104621Z_b/results.json\\u200b: added after sealing" in err
+
+
+# -- one archive's env against its neighbours' ---------------------------------------------------------------------
+def _of_env(archive: Path, env: str) -> None:
+    manifest = json.loads((archive / seal.MANIFEST).read_bytes())
+    (archive / seal.MANIFEST).write_text(json.dumps({**manifest, "env": env}, indent=2) + "\n", encoding="utf-8")
+
+
+def test_one_archive_of_another_env_than_its_neighbours_breaks_the_chain_there_too(env_dir, capsys):
+    """The env's verify finds archives of two envs in one chain: verifying one of them, or a neighbour, finds it
+    too — and no report is titled with the other env."""
+    first = make_archive(env_dir, "20261125T104620Z_a")
+    moved_in = make_archive(env_dir, "20261125T104621Z_b", first)
+    _of_env(moved_in, "staging")  # sealed so: the next archive links to it as it is
+    last = make_archive(env_dir, "20261125T104622Z_c", moved_in)
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BROKEN_CHAIN and "archives of more than one env in one chain" in out, out
+    code, out, _ = run(capsys, "verify", str(moved_in))
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert (f"broken-chain   {moved_in.name}: of env staging, but its previous archive {first.name} is of env fx: "
+            "archives of more than one env in one chain") in out
+    assert (f"broken-chain   {moved_in.name}: of env staging, but its next archive {last.name} is of env fx: "
+            "archives of more than one env in one chain") in out
+    for neighbour, which, other in ((first, "next", moved_in), (last, "previous", moved_in)):
+        code, out, _ = run(capsys, "verify", str(neighbour))
+        assert code == exitcodes.BROKEN_CHAIN, out
+        assert (f"broken-chain   {neighbour.name}: of env fx, but its {which} archive {other.name} is of env "
+                "staging") in out
+    code, out, err = run(capsys, "report", str(moved_in))
+    assert code == exitcodes.BROKEN_CHAIN and "of env staging, but its previous archive" in err, err
+
+
+def test_one_archive_in_a_folder_named_for_another_env_is_said_as_the_env_says_it(env_dir, tmp_path, capsys):
+    """Archives of one env, all in a folder named for another (moved together): a note, as for the env's verify,
+    never a broken chain — its neighbours are of its env."""
+    first, second = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    prod = tmp_path / "reports" / "prod"
+    env_dir.rename(prod)
+    for archive in (first, second):
+        code, out, _ = run(capsys, "verify", str(prod / archive.name))
+        assert code == exitcodes.OK, out
+        assert f"note           {archive.name}: of env fx, not prod (the folder it is in)" in out
+
+
+def test_one_archive_of_another_env_than_its_pruned_predecessor_breaks_the_chain(env_dir, capsys):
+    first, second = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK and not first.exists(), out
+    _of_env(second, "staging")
+    code, out, _ = run(capsys, "verify", str(second))
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert (f"broken-chain   {second.name}: of env staging, but its previous archive {first.name} (pruned) is of env "
+            "fx: archives of more than one env in one chain") in out

@@ -190,7 +190,8 @@ class Session:
 
     def _client(self, setting: bool | ssl.SSLContext) -> httpx.AsyncClient:
         return load("httpx").AsyncClient(timeout=self.timeout, verify=setting, follow_redirects=False,
-                                         headers={"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING})
+                                         headers={"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING},
+                                         event_hooks={"response": [_unredirected]})
 
     def _timeout(self, probe: Probe) -> httpx.Timeout:
         """The client's timeouts, opening the connection within the probe's connect_s where it gives one."""
@@ -253,6 +254,23 @@ async def _close_all(clients: list[httpx.AsyncClient]) -> None:
             await client.aclose()
 
 
+_AS_WRITTEN = "opsverify.headers"  # a redirect's headers as they came, Location included (`_unredirected`)
+
+
+async def _unredirected(response: httpx.Response) -> None:
+    """A redirect is never followed, yet httpx builds the request it would send, and one whose Location it cannot
+    make a URL of (`mailto:x`, `urn:x`: a scheme without `//`) raises from `send`, the reply lost. httpx is shown
+    the reply without its Location; the Reply keeps it as written (`_headers`)."""
+    if response.has_redirect_location:
+        response.extensions[_AS_WRITTEN] = response.headers
+        response.headers = load("httpx").Headers([(name, value) for name, value in response.headers.raw
+                                                  if name.lower() != b"location"])
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    return dict(response.extensions.get(_AS_WRITTEN, response.headers))
+
+
 async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout) -> tuple[Reply, bool]:
     """The reply, and whether it failed as HTTP on a connection an earlier request had used."""
     httpx, h11 = load("httpx"), load("h11")
@@ -272,7 +290,7 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
     try:  # a value only known at run time (a secret) may hold what HTTP cannot carry: this probe alone fails
         request = client.build_request(probe.method.upper(), probe.url, headers=probe.headers, content=probe.body,
                                        timeout=timeout, extensions={"trace": trace})
-    except (ValueError, httpx.InvalidURL) as exc:  # UnicodeEncodeError is a ValueError
+    except Exception as exc:  # ValueError (UnicodeEncodeError is one), httpx.InvalidURL, or anything else it refuses
         return Reply(None, _ms(started), failure=_unbuildable(probe, exc), sent=False), False
     try:
         response = await client.send(request, stream=True)
@@ -298,15 +316,17 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
         if written:
             return Reply(None, _ms(started), failure=_cut_short(probe, exc)), False
         return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
+    except Exception as exc:  # what no branch above foresees fails this request, never the batch it was sent in
+        return Reply(None, _ms(started), failure=f"the HTTP client failed: {_named(exc)}"), False
     if probe.raw:
-        return Reply(response.status_code, _ms(started), dict(response.headers), truncated=truncated, content=body,
+        return Reply(response.status_code, _ms(started), _headers(response), truncated=truncated, content=body,
                      charset=response.charset_encoding, unasked_bytes=unasked), False
     read = readings(body, response.encoding or "utf-8", complete=not truncated)
     if read is None:  # this reply alone cannot be read; the batch goes on
-        return Reply(None, _ms(started), dict(response.headers),
+        return Reply(None, _ms(started), _headers(response),
                      failure=f"HTTP {response.status_code} in {_charset(response)}", unasked_bytes=unasked), False
     text, misread = read
-    return Reply(response.status_code, _ms(started), dict(response.headers), text, truncated=truncated,
+    return Reply(response.status_code, _ms(started), _headers(response), text, truncated=truncated,
                  misread=misread, unasked_bytes=unasked), False
 
 
