@@ -684,6 +684,36 @@ def test_utf8_passes_whatever_the_charset_says(body, content_type):
     assert outcome.status is Status.PASSED, outcome.observed
 
 
+@pytest.mark.parametrize("line", [
+    b"# Export\xe9 par l'agent\n",  # `#`, a blank, then no HELP or TYPE: a comment (promlex.l consumeComment)
+    b"#Export\xe9 par l'agent\n",  # `#` and no blank: a comment whatever follows
+    b" \t# indented \xe9\n",  # blanks and tabs before the `#` are skipped
+    b"# HELPER \xe9\n",  # HELP not followed by a blank or a tab: a comment
+    b"# HELP\n# TYPE\xe9\n",
+    b'# HELP "jobs\xe9" jobs\n',  # a quoted name in # HELP: its bytes are checked nowhere
+])
+def test_a_line_prometheus_reads_as_a_comment_may_hold_any_byte(line):
+    """Prometheus's text parser checks UTF-8 only in a help text and a label value: a comment's bytes are skipped
+    unread, so an exporter's Latin-1 comment (`# Export\xe9 par l'agent`) is no malformed exposition."""
+    outcome = scraped(line + OK_TEXT)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("body, content_type, line", [
+    (b"jobs\xe9_total 5\n" + OK_TEXT, "text/plain; version=0.0.4", 1),  # a name is ASCII: the byte starts its value
+    (OK_TEXT + b'{"depth\xe9"} 1\n', "text/plain; version=0.0.4", 6),  # a quoted name: the scrape refuses it
+    (b'# HELP "jobs\xe9" caf\xe9 jobs\n' + OK_TEXT, "text/plain; version=0.0.4", 1),  # its help text is read
+    (b"# TYPE jobs count\xe9r\n" + OK_TEXT[OK_TEXT.index(b"jobs_total"):], "text/plain; version=0.0.4", 1),
+    # OpenMetrics has no plain comment: a `#` line is HELP, TYPE, UNIT or EOF (openmetricslex.l)
+    (b"# Export\xe9 par l'agent\n" + OM_HEALTHY.encode(), OPENMETRICS, 1),
+])
+def test_bytes_prometheus_reads_must_be_utf8(body, content_type, line):
+    outcome = scraped(body, content_type)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"malformed exposition: line {line} is not UTF-8 (0xe9: "), outcome.observed
+    assert outcome.observed.endswith(UTF8_REFUSED), outcome.observed
+
+
 # -- our own reading of a scrape is not the target's time -----------------------------------------------------------
 def test_a_parse_past_its_share_of_the_bound_is_said_as_ours(monkeypatch):
     """The target answered whole; a parse that runs past PARSE_S is said as that, never as "no answer"."""

@@ -488,3 +488,26 @@ def test_a_range_written_high_to_low_that_pg_cron_takes_fails_as_never_running(p
     assert seen.status is Status.FAILED, seen
     assert f"pg_cron fires the stored schedule of jobid {jobid} ('5-1 * * * *'" in seen.observed
     assert "the job never runs" in seen.observed
+
+
+def test_a_range_written_high_to_low_is_read_as_this_pg_cron_reads_it(pg_cron, tmp_path):
+    """`0 22-2 * * *` loads (pg_cron 1.6 runs it at 22-2), and is read as the server's pg_cron reads it: before 1.6
+    (the 1.4 here) it sets nothing, so the stored job never runs, and an item asking for it cannot be met."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        version = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+        if _version_of(conn) >= (1, 6):
+            pytest.skip(f"pg_cron {version} sets 22-2 with bit_nset: this asks for one before 1.6")
+        wraps = conn.execute("select cron.schedule('wraps', '0 22-2 * * *', 'select 1')").fetchone()[0]
+        split = conn.execute("select cron.schedule('split', '0 22-23,0-2 * * *', 'select 1')").fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: wraps, active: true, schedule: '0 22-2 * * *'}")
+                                 + _item("K2", "{job: split, active: true, schedule: '0 22-2 * * *'}")
+                                 + _item("K3", "{job: split, active: true, schedule: '0 0-2,22-23 * * *'}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (wraps,))
+            conn.execute("select cron.unschedule(%s)", (split,))
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.FAILED, "K2": Status.ERROR,
+                                                      "K3": Status.PASSED}, seen
+    assert f"pg_cron fires the stored schedule of jobid {wraps} ('0 22-2 * * *'" in seen["K1"].observed
+    assert f"from which pg_cron {version} sets nothing" in seen["K1"].observed
+    assert seen["K2"].observed.startswith(f"the item's schedule '0 22-2 * * *' fires on no minute on pg_cron {version}")

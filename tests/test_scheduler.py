@@ -511,28 +511,88 @@ def test_a_stored_interval_whose_number_pg_cron_would_wrap_gives_no_verdict():
     assert outcome.status is Status.ERROR and "not known here" in outcome.observed, outcome
 
 
-# -- a range written high-to-low: pg_cron sets no value from it ----------------------------------------
+# -- a range written high-to-low: read as the server's pg_cron reads it ------------------------------------
+# pg_cron before 1.6 sets a range counting up from its first bound (get_range: `for (i = num1; i <= num2; …)`), so
+# nothing from one written high-to-low. 1.6.0 took vixie cron's set_range (pg_cron PR #271): a range of step 1 is
+# set by bit_nset over the field's bits (value - its lowest), byte by byte: start's byte from start up, stop's byte
+# up to stop, nothing when both are in one byte (/tmp/lab/p6_re1/bitnset.c on the macro).
 @pytest.mark.parametrize("schedule", ["5-1 * * * *", "* 5-1 * * *", "0 0 * * fri-mon", "0 22-2 * * *",
                                       "0 0 * dec-jan *", "0 0 1-20/2,31-1 * *"])
-def test_a_range_written_high_to_low_is_refused_at_load(schedule):
-    with pytest.raises((ValidationError, ValueError), match="bounds .* are reversed.* write them low-high"):
-        load_item_params("scheduler", {"job": "w", "active": True, "schedule": schedule})
+def test_a_range_written_high_to_low_is_taken_at_load(schedule):
+    """A runbook may write `0 22-2 * * *` for a pg_cron that runs it (1.6 and later): what it means is judged
+    against the server's version, not refused before."""
+    load_item_params("scheduler", {"job": "w", "active": True, "schedule": schedule})
 
 
 @pytest.mark.parametrize("stored", ["5-1 * * * *", "* 5-1 * * *", "0 5 * 12-1 *", "0 5 31-1 * *", "0 5 * * 5-1",
-                                    "0 5 31-1 * 6-2", "5-1/2,9-3 * * * *"])
+                                    "0 5 31-1 * 6-2", "5-1/2,9-3 * * * *", "0 22-2 * * *"])
 def test_a_stored_schedule_that_fires_on_no_minute_fails(stored):
     """pg_cron 1.4 takes `5-1 * * * *` and runs it 0 times: a range written high-to-low sets no value."""
     outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", stored), version="1.4-1"))
     assert outcome.status is Status.FAILED, outcome
     assert "the stored schedule of jobid 6" in outcome.observed and "the job never runs" in outcome.observed
-    assert "high-to-low" in outcome.observed
+    assert "high-to-low" in outcome.observed and "pg_cron 1.4-1" in outcome.observed
+
+
+@pytest.mark.parametrize("stored", ["5-1 * * * *", "7-2 * * * *", "0 9 * * sat-sun", "0 5 * * 5-1", "0 5 * * 6-0",
+                                    "0 22-2/2 * * *", "5-1/2 * * * *"])
+def test_a_stored_schedule_bit_nset_sets_nothing_from_fails_on_pg_cron_1_6(stored):
+    """From 1.6 a range whose bounds share a byte of the field's bits (`5-1`, any weekday range: 0-7 is one byte)
+    sets nothing, and a stepped one is still counted up from its first bound."""
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", stored), version="1.6"))
+    assert outcome.status is Status.FAILED, outcome
+    assert "pg_cron fires the stored schedule of jobid 6" in outcome.observed, outcome.observed
+    assert "the job never runs" in outcome.observed and "pg_cron 1.6" in outcome.observed
 
 
 @pytest.mark.parametrize("stored, wanted", [
-    ("1,5-1 * * * *", "1 * * * *"),  # the reversed range adds nothing; the rest runs
-    ("0 5 31-1 * 1", "0 5 * * 1"),  # no day of month, but a weekday (neither field a *: either one fires)
+    ("0 22-2 * * *", "0 0-2,22-23 * * *"),  # stop's byte (0-7) up to 2, start's byte (16-23) from 22
+    ("0 20-9 * * *", "0 8,9,20-23 * * *"),  # not 0-9: stop's byte is 8-15, from its start up to 9
+    ("40-28 * * * *", "24-28,40-47 * * * *"),
+    ("58-1 * * * *", "0,1,58,59 * * * *"),  # start's byte runs to bit 63: past 59 it is no minute
+    ("0 5 * nov-feb *", "0 5 * 1,2,11,12 *"),  # months from bit 0 (month - 1): bits 10-15 and 0-1
+    ("0 5 25-5 * *", "0 5 1-5,25-31 * *"),  # days from bit 0 (day - 1): bits 24-31 (day 32 is none) and 0-4
+    ("0 5 31-1 * 1", "0 5 1,31 * 1"),  # neither day field a *: either one fires
+    ("1,5-1 * * * *", "1 * * * *"),  # one byte: nothing beside the rest
+    ("0 22-2 * * *", "0 22-2 * * *"),  # the checklist's schedule is read alike
 ])
-def test_a_stored_schedule_with_a_reversed_range_beside_others_is_compared_as_it_fires(stored, wanted):
-    outcome = _judge({"job": "j", "active": True, "schedule": wanted}, _facts(_job(6, "j", stored)))
+def test_a_range_written_high_to_low_is_read_as_pg_cron_1_6_sets_it(stored, wanted):
+    outcome = _judge({"job": "j", "active": True, "schedule": wanted}, _facts(_job(6, "j", stored), version="1.6.4"))
     assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_range_read_another_way_than_meant_fails_saying_how_pg_cron_reads_it():
+    outcome = _judge({"job": "j", "active": True, "schedule": "0 20-23,0-9 * * *"},
+                     _facts(_job(6, "j", "0 20-9 * * *"), version="1.6"))
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == "'j' runs on '0 20-9 * * *'", outcome.observed
+    assert outcome.evidence["ranges_high_to_low"] == ["'20-9' in field 2 of '0 20-9 * * *': pg_cron 1.6 sets 8-9,"
+                                                      "20-23 from it (bit_nset, byte by byte)"], outcome.evidence
+
+
+@pytest.mark.parametrize("stored, wanted, version", [
+    ("1,5-1 * * * *", "1 * * * *", "1.4-1"),  # the reversed range adds nothing; the rest runs
+    ("0 5 31-1 * 1", "0 5 * * 1", "1.4-1"),  # no day of month, but a weekday (neither field a *: either one fires)
+    ("0 5 31-1 * 1", "0 5 * * 1", "1.5"),
+])
+def test_a_stored_schedule_with_a_reversed_range_beside_others_is_compared_as_it_fires(stored, wanted, version):
+    outcome = _judge({"job": "j", "active": True, "schedule": wanted}, _facts(_job(6, "j", stored), version=version))
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_checklist_schedule_the_servers_pg_cron_fires_on_no_minute_cannot_be_met():
+    """On 1.4 `0 22-2 * * *` fires never: no job can run on it, whatever runs, so the item says how to write it."""
+    outcome = _judge({"job": "j", "active": True, "schedule": "0 22-2 * * *"},
+                     _facts(_job(6, "j", "0 22-23,0-2 * * *"), version="1.4-1"))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("the item's schedule '0 22-2 * * *' fires on no minute on pg_cron 1.4-1"), \
+        outcome.observed
+    assert "write a range that wraps as two ('22-23,0-2')" in outcome.observed
+
+
+def test_an_unknown_pg_cron_version_reads_a_reversed_range_as_before_1_6_and_says_so():
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", "0 22-2 * * *"), version="devel"))
+    assert outcome.status is Status.FAILED and "the job never runs" in outcome.observed, outcome
+    shown = outcome.evidence["ranges_high_to_low"]
+    assert shown == ["'22-2' in field 2 of '0 22-2 * * *': pg_cron 'devel' sets nothing from it (a version not known"
+                     " here: read as before 1.6, which counts up from the first bound)"], shown

@@ -11,7 +11,8 @@ params:
 The exposition is parsed with prometheus_client's parser for its content type — Prometheus text, or OpenMetrics
 (`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both.
 Its bytes are read as Prometheus reads them: UTF-8, whatever the charset says (bytes UTF-8 cannot read, a
-byte-order mark, UTF-16 fail, naming the line and the byte).
+byte-order mark, UTF-16 fail, naming the line and the byte) — where Prometheus reads them: a comment of the text
+format (`# Export\xe9 par l'agent`), or a quoted name in its `# HELP` or `# TYPE`, may hold any byte.
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
 unchecked: *error*. An answer other than 200, or text the parser rejects, fails it: exposing metrics is what it
@@ -106,6 +107,11 @@ OPENMETRICS = "application/openmetrics-text"
 OTHER_MARKS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
                (codecs.BOM_UTF16_BE, "UTF-16"))
 NOT_UTF8 = "Prometheus reads an exposition as UTF-8, whatever its content type's charset says"
+# a line Prometheus's text lexer reads as a comment, skipping its bytes unread (promlex.l): after blanks and tabs, a
+# `#` not followed by blanks and `HELP` or `TYPE` and a blank
+TEXT_COMMENT = re.compile(rb"[ \t]*#(?![ \t]+(?:HELP|TYPE)[ \t])")
+# a `# HELP` or `# TYPE` line whose name is quoted: (its start, the rest after the name)
+QUOTED_DECLARATION = re.compile(rb'([ \t]*#[ \t]+(?:HELP|TYPE)[ \t]+)"(?:\\[^\n]|[^\\"\n])*"(.*)', re.DOTALL)
 
 
 class SlowParse(Exception):
@@ -142,21 +148,25 @@ def read(reply: Reply, *, within: float | None = None) -> tuple[dict[str, dict],
     SlowParse when that takes longer than `within` seconds."""
     if reply.status != 200 or reply.truncated:
         return {}, ""
-    text, undecodable = exposition_text(reply)
+    content_type = next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
+    openmetrics = content_type.split(";")[0].strip().lower() == OPENMETRICS
+    text, undecodable = exposition_text(reply, openmetrics=openmetrics)
     if undecodable:
         return {}, undecodable
-    content_type = next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
-    return parse(text, openmetrics=content_type.split(";")[0].strip().lower() == OPENMETRICS, within=within)
+    return parse(text, openmetrics=openmetrics, within=within)
 
 
-def exposition_text(reply: Reply) -> tuple[str, str]:
+def exposition_text(reply: Reply, *, openmetrics: bool = False) -> tuple[str, str]:
     """(the exposition as Prometheus reads its bytes, why it cannot be read). Prometheus reads UTF-8 whatever the
-    charset says, and refuses bytes UTF-8 cannot read (in a label value or a help text alike): a body decoded by its
-    charset, or with what it could not read replaced, would pass what Prometheus refuses. A reply read as text (no
-    bytes kept) is taken as it is."""
+    charset says, and refuses bytes UTF-8 cannot read where it reads them (a label value, a help text; a name or a
+    value is ASCII by its grammar): a body decoded by its charset, or with what it could not read replaced, would
+    pass what Prometheus refuses. A line it skips unread (a comment, in the text format) may hold any byte. A reply
+    read as text (no bytes kept) is taken as it is."""
     if not reply.content:
         return reply.text, ""
     body = bytes(reply.content)
+    # Prometheus's lexer starts a line at `#`, a name, `{`, a blank or a newline: a mark's first byte is none of them
+    # (it refuses the exposition), or a NUL (UTF-32BE's: to it the end of the input, so it reads no metric at all)
     if body.startswith(codecs.BOM_UTF8):
         return "", ("it starts with a UTF-8 byte-order mark, which Prometheus reads as part of its first line and "
                     "refuses: send UTF-8 without the mark")
@@ -165,12 +175,38 @@ def exposition_text(reply: Reply) -> tuple[str, str]:
                     "UTF-8 alone")
     try:
         return body.decode("utf-8"), ""
-    except UnicodeDecodeError as exc:
-        start = body.rfind(b"\n", 0, exc.start) + 1
-        end = body.find(b"\n", exc.start)
-        line = body[start:end if end >= 0 else len(body)].decode("utf-8", "replace")
-        number, unread = body.count(b"\n", 0, exc.start) + 1, body[exc.start:exc.end].hex(" ")
-        return "", f"line {number} is not UTF-8 (0x{unread}: {exc.reason}): {cut(repr(line))}: {NOT_UTF8}"
+    except UnicodeDecodeError:
+        pass  # read line by line: some lines' bytes Prometheus never reads
+    lines = []
+    for number, line in enumerate(body.split(b"\n"), start=1):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            if openmetrics or not _unread_bytes_only(line):
+                return "", _not_utf8(number, line, exc)
+            lines.append(line.decode("utf-8", "replace"))  # (what the parser then reads there counts for nothing)
+    return "\n".join(lines), ""
+
+
+def _unread_bytes_only(line: bytes) -> bool:
+    """Whether Prometheus's text parser reads none of the bytes UTF-8 cannot read in `line`: a comment, or a
+    quoted name in a `# HELP` or `# TYPE` line (checked neither there nor by the scrape, for metadata). OpenMetrics
+    has no comment: its `#` lines are HELP, TYPE, UNIT or EOF (openmetricslex.l)."""
+    if TEXT_COMMENT.match(line):
+        return True
+    declaration = QUOTED_DECLARATION.fullmatch(line)
+    if not declaration:
+        return False
+    try:
+        (declaration[1] + declaration[2]).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _not_utf8(number: int, line: bytes, exc: UnicodeDecodeError) -> str:
+    unread, shown = line[exc.start:exc.end].hex(" "), line.decode("utf-8", "replace")
+    return f"line {number} is not UTF-8 (0x{unread}: {exc.reason}): {cut(repr(shown))}: {NOT_UTF8}"
 
 
 def parse(text: str, *, openmetrics: bool = False, within: float | None = None) -> tuple[dict[str, dict], str]:

@@ -17,11 +17,15 @@ database (`cron.database_name` names another one, or pg_cron is not in `shared_p
 never run: an active item fails, an inactive one is judged as usual — unless that cannot be told (a standby, a
 pg_stat_activity the checker may not read or that shows it no other role's session): then it is *error*. A
 stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job; `90 seconds`, out of
-the 1 to 59 its interval parser takes) never runs either: it fails, and so does one whose ranges are written
-high-to-low (`5-1 * * * *`: pg_cron takes it and sets no minute from it); one it reads though a checklist may not
-write it (`* ** * * *`) is compared as written. Job names are unique per (jobname, username): every active job of
-the name must run on the schedule. A name is matched as cron.job stores it: its type is `name`, of which
-PostgreSQL keeps the first 63 bytes (so does cron.unschedule, looking one up).
+the 1 to 59 its interval parser takes) never runs either: it fails, and so does one whose ranges written
+high-to-low leave it no minute (`5-1 * * * *`: pg_cron takes it and sets nothing from it); one it reads though a
+checklist may not write it (`* ** * * *`) is compared as written. A range written high-to-low means what the server's
+pg_cron sets from it, in the stored schedule and the item's alike: before 1.6 nothing (get_range counts up from its
+first bound); from 1.6 (vixie cron's set_range) bit_nset's bits, byte by byte of the field: `22-2` is 22-23 and 0-2,
+`20-9` is 20-23 and 8-9, `5-1` or a weekday range nothing. An unknown version is read as before 1.6, and said so.
+Job names are unique per (jobname, username): every active job of the name must run on the schedule. A name is
+matched as cron.job stores it: its type is `name`, of which PostgreSQL keeps the first 63 bytes (so does
+cron.unschedule, looking one up).
 
 pg_cron keeps every job in one database (its `cron.database_name`) and runs each in the database named
 in its row (`cron.schedule_in_database`): an item judges only the jobs that run in its database — the
@@ -125,11 +129,7 @@ def schedule_problem(schedule: str, version: Any = None) -> str | None:
             for bound in bounds:
                 if _field_value(bound, position) is None:
                     return f"'{schedule}': '{bound}' is not a value of field {position + 1} ({low}-{high})"
-            if len(bounds) == 2 and _field_value(bounds[0], position) > _field_value(bounds[1], position):
-                return (f"'{schedule}': the bounds of '{match.group(1)}' in field {position + 1} are reversed (pg_cron"
-                        f" runs nothing from a range written high-to-low); write them low-high, or a range that wraps"
-                        f" as two ('22-23,0-2')")
-    return None
+    return None  # (a range written high-to-low is read at judge time, as the server's pg_cron reads it)
 
 
 PG_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
@@ -189,21 +189,31 @@ def pg_cron_interval(schedule: str) -> int | None:
 
 def stored_schedule_idle(schedule: str, version: Any = None) -> str | None:
     """Why a schedule pg_cron reads from cron.job fires on no minute, else None (call it on one that
-    stored_schedule_problem passed): a range written high-to-low (`5-1`) sets no value, so a field of only those
-    leaves nothing to fire on — and the days only when pg_cron wants both day fields (either one starts with *)."""
+    stored_schedule_problem passed): a range written high-to-low may set no value (`range_values`), so a field of
+    only those leaves nothing to fire on — and the days only when pg_cron wants both day fields (either one starts
+    with *)."""
+    idle = _idle_fields(schedule, version)
+    return f"'{schedule}': {idle}" if idle else None
+
+
+def _idle_fields(schedule: str, version: Any) -> str | None:
+    """The fields of `schedule` from which the `version` of pg_cron sets no value, when that leaves it no minute to
+    fire on; else None."""
     written = _past_comments(schedule).rstrip(" \t\n")
     fields = _BLANKS.split(written)[:5]
     if written.startswith("@") or len(fields) < 5:
         return None  # a macro, or an interval
-    sets = [_read_field(schedule, position, field, version)[1] for position, field in enumerate(fields)]
+    try:
+        sets = [_read_field(schedule, position, field, version)[1] for position, field in enumerate(fields)]
+    except NotUnderstood:
+        return None  # (a step pg_cron would wrap: no verdict read from it)
     minute, hour, day, month, weekday = sets
     either_day = not (fields[2].startswith("*") or fields[4].startswith("*"))
     if minute and hour and month and ((day or weekday) if either_day else (day and weekday)):
         return None
     empty = [f"field {position + 1} ('{field}')" for position, (field, sets_one) in enumerate(zip(fields, sets))
              if not sets_one]
-    return (f"'{schedule}': {' and '.join(empty)} holds only ranges written high-to-low, from which pg_cron sets no"
-            f" value")
+    return f"{' and '.join(empty)} holds only ranges written high-to-low, from which {_reversed_reading(version)}"
 
 
 def _past_comments(schedule: str) -> str:
@@ -219,13 +229,13 @@ _WORD = re.compile(r"[A-Za-z0-9]*")  # what pg_cron reads as one number or name 
 
 def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple[str | None, bool]:
     """(why pg_cron refuses one field, else None; whether it sets any value), read as its parser reads it (get_list,
-    get_range, get_number): a range written high-to-low sets none (get_range loops from its first bound up)."""
+    get_range, get_number): a range written high-to-low sets what `range_values` says the version sets."""
     if position == 2 and field.startswith("$"):
         return ("has '$', which pg_cron reads from 1.5 on" if _before_1_5(version) else None), True
     at, sets = 0, False
     while True:
         if field.startswith("*", at):
-            at, single, reversed_ = at + 1, False, False
+            at, single, bounds = at + 1, False, None
         else:
             start = at
             at, problem = _value(field, at, position)
@@ -237,7 +247,7 @@ def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple
                 if problem:
                     return problem, sets
             bounds = [_field_value(bound.lower(), position) for bound in field[start:at].split("-")]
-            reversed_ = bounds[0] > bounds[-1]
+        step = 1
         if field.startswith("/", at):
             if single:
                 return "has a step on a single value (pg_cron steps only * or a range)", sets
@@ -249,7 +259,8 @@ def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple
             if int(step) == 0:
                 return "has a step of 0", sets
             at += 1 + len(step)
-        sets = sets or not reversed_
+            step = int(step)
+        sets = sets or not bounds or bool(range_values(bounds[0], bounds[-1], step, position, version))
         if not field.startswith(",", at):
             return None, sets  # pg_cron skips the rest of the field
         at += 1
@@ -275,6 +286,80 @@ def _value(field: str, at: int, position: int) -> tuple[int, str | None]:
 def _before_1_5(version: Any) -> bool:
     """A pg_cron below 1.5 (no intervals, no `$`); an unknown version is taken as a later one."""
     return (_version(version) or FIRST_WITH_TIMEZONE) < FIRST_WITH_TIMEZONE
+
+
+FIRST_WITH_BIT_NSET = (1, 6)  # pg_cron 1.6.0 took vixie cron's set_range (PR #271): a range's bits set by bit_nset
+
+
+def _sets_by_bytes(version: Any) -> bool:
+    """A pg_cron that sets a range of step 1 with bit_nset (1.6 on); an unknown version is read as one before."""
+    return (_version(version) or (0,)) >= FIRST_WITH_BIT_NSET
+
+
+def range_values(first: int, last: int, step: int, position: int, version: Any) -> set[int]:
+    """The values pg_cron sets from the range `first-last/step` of field `position` (set_range, or get_range's loop
+    before 1.6): each step from the first bound up to the last, so none from one written high-to-low — but from 1.6
+    a range of step 1 is set by bit_nset on the field's bits (a value less the field's lowest), byte by byte."""
+    if first <= last or step != 1 or not _sets_by_bytes(version):
+        return set(range(first, last + 1, step))
+    low, high = _RANGES[position]
+    return {low + bit for bit in _bit_nset(first - low, last - low) if bit <= high - low}  # (past it: no value)
+
+
+def _bit_nset(start: int, stop: int) -> set[int]:
+    """The bits vixie cron's bit_nset(start, stop) sets: in one byte those from start to stop (none when start is the
+    higher); else start's byte from start up, the bytes between (none when start's byte is the later), and stop's
+    byte from its first bit up to stop."""
+    start_byte, stop_byte = start >> 3, stop >> 3
+    if start_byte == stop_byte:
+        return set(range(start, stop + 1))
+    return (set(range(start, start_byte * 8 + 8)) | set(range(start_byte * 8 + 8, stop_byte * 8))
+            | set(range(stop_byte * 8, stop + 1)))
+
+
+def _reversed_reading(version: Any) -> str:
+    """What the server's pg_cron sets from a range written high-to-low, said for messages."""
+    if _version(version) is None:
+        return (f"pg_cron {version!r} sets nothing (a version not known here: read as before 1.6, which counts up"
+                f" from the first bound)")
+    if not _sets_by_bytes(version):
+        return f"pg_cron {version} sets nothing (before 1.6 it counts up from the first bound)"
+    return (f"pg_cron {version} sets nothing (from 1.6 it sets the bits between by bytes: none when both bounds are"
+            f" in one byte of the field, as 5-1 or sat-sun are, nor with a step)")
+
+
+def ranges_high_to_low(schedule: str, version: Any) -> list[str]:
+    """Each range of `schedule` (five fields) written high-to-low, with what the server's pg_cron sets from it."""
+    written = _normal(schedule)
+    fields = written.lower().split(" ")
+    if len(fields) != 5:
+        return []
+    found = []
+    for position, field in enumerate(fields):
+        for part in field.split(","):
+            match = _PART.fullmatch(part)
+            bounds = match.group(1).split("-") if match and match.group(1) != "*" else []
+            values = [_field_value(bound, position) for bound in bounds]
+            if len(values) != 2 or None in values or values[0] <= values[1]:
+                continue
+            sets = range_values(values[0], values[1], int(match.group(2) or 1), position, version)
+            if sets:
+                reading = f"pg_cron {version} sets {_runs(sets)} from it (bit_nset, byte by byte)"
+            else:
+                reading = _reversed_reading(version).replace(" sets nothing", " sets nothing from it", 1)
+            found.append(f"'{part}' in field {position + 1} of '{written}': {reading}")
+    return found
+
+
+def _runs(values: set[int]) -> str:
+    """Values as runs: `8-9,20-23`."""
+    runs: list[list[int]] = []
+    for value in sorted(values):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return ",".join(f"{a}-{b}" if b > a else f"{a}" for a, b in runs)
 
 
 def _no_interval(schedule: str, version: Any) -> str:
@@ -387,11 +472,13 @@ _MACRO_FIELDS = {"@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0
                  "@hourly": "0 * * * *"}
 
 
-def as_pg_cron_reads(schedule: str) -> Any:
+def as_pg_cron_reads(schedule: str, version: Any = None) -> Any:
     """What a schedule fires on, so that spellings of one schedule compare equal: the minutes, hours and months
     (`*/2` = `0-59/2`, `@daily` = `0 0 * * *`), and the (day of month, weekday) pairs it fires on — pg_cron wants
     both when either field starts with `*`, else either (`MON` = `1`, Sunday `7` = `0`, `0 0 * * 0-6` = `0 0 * * *`).
-    An interval is its number of seconds (`30 Seconds` = `30 second`). Else the text as written."""
+    A range written high-to-low as the `version` of pg_cron reading it sets it (`range_values`); with no version (no
+    pg_cron reads it: a Vercel cron) a schedule holding one is compared as written. An interval is its number of
+    seconds (`30 Seconds` = `30 second`). Else the text as written."""
     written = _normal(schedule)
     try:
         seconds = pg_cron_interval(written)
@@ -412,8 +499,9 @@ def as_pg_cron_reads(schedule: str) -> Any:
             if not match or None in bounds:
                 return written  # `$` (last day): compared as written
             first, last = (bounds[0], bounds[-1]) if bounds else (low, high)
-            # (a range written high-to-low adds nothing, as pg_cron sets nothing from it)
-            values.update(range(first, last + 1, int(match.group(2) or 1)))
+            if first > last and version is None:
+                return written
+            values.update(range_values(first, last, int(match.group(2) or 1), position, version))
         fires.append(frozenset(v % 7 for v in values) if position == 4 else frozenset(values))
     minutes, hours, days, months, weekdays = fires
     both = fields[2].startswith("*") or fields[4].startswith("*")
@@ -539,11 +627,17 @@ def judge(check, facts) -> Outcome:
         return error(unsure, **evidence)
     if facts.get("scheduler_running") is False:
         return failed(expected, _not_running(p.job, facts.get("current_database")), **evidence)
+    version = facts["version"]
+    # a range written high-to-low means what the server's pg_cron sets from it: said beside what is compared
+    read_as = [shown for schedule in [*(j["schedule"] for j in active), *([p.schedule] if p.schedule else [])]
+               for shown in ranges_high_to_low(schedule, version)]
+    if read_as:
+        evidence["ranges_high_to_low"] = list(dict.fromkeys(read_as))
     unreadable, idle, unknown = [], [], []
     for job in active:
         try:
-            problem = stored_schedule_problem(job["schedule"], facts["version"])
-            never = None if problem else stored_schedule_idle(job["schedule"], facts["version"])
+            problem = stored_schedule_problem(job["schedule"], version)
+            never = None if problem else stored_schedule_idle(job["schedule"], version)
         except NotUnderstood as exc:
             unknown.append(f"jobid {job['jobid']} ({exc})")
             continue
@@ -561,18 +655,22 @@ def judge(check, facts) -> Outcome:
         return failed(expected, f"{'; '.join(why)}: the job never runs", **evidence)
     if not p.schedule:
         return passed(expected, f"'{p.job}' active", **evidence)
+    if never := _idle_fields(p.schedule, version):
+        # no job can run on it here, whatever runs: the item asks what this pg_cron cannot do
+        return error(f"the item's schedule '{p.schedule}' fires on no minute on pg_cron {version}: {never}; write a"
+                     f" range that wraps as two ('22-23,0-2')", **evidence)
     wanted = _normal(p.schedule)
     if p.timezone:
-        version = _version(facts["version"])
-        if version is None:
+        parsed = _version(version)
+        if parsed is None:
             return error(f"cannot tell which zone pg_cron runs '{p.job}' in: its version reads"
                          f" {facts['version']!r}", **evidence)
-        if version >= FIRST_WITH_TIMEZONE and facts.get("timezone_unreadable"):
+        if parsed >= FIRST_WITH_TIMEZONE and facts.get("timezone_unreadable"):
             return error(f"cannot tell which zone pg_cron runs '{p.job}' in: pg_cron {facts['version']} keeps"
                          f" cron.timezone from roles without pg_read_all_settings, and the checker role"
                          f" {facts['viewer']} is one; grant pg_read_all_settings to {facts['viewer']}", **evidence)
         # before 1.5 pg_cron runs in GMT; a cron.timezone set there is a placeholder nothing reads
-        server_zone = (facts["timezone"] or "GMT") if version >= FIRST_WITH_TIMEZONE else "GMT"
+        server_zone = (facts["timezone"] or "GMT") if parsed >= FIRST_WITH_TIMEZONE else "GMT"
         now = facts["now"]
         today = now.date() if isinstance(now, dt.datetime) else dt.date.fromisoformat(str(now)[:10])
         converted = server_schedule(p.schedule, p.timezone, server_zone, today)
@@ -582,7 +680,8 @@ def judge(check, facts) -> Outcome:
         evidence["expected_in_server_timezone"] = converted
         wanted = converted
     # (jobname, username) is pg_cron's key: another role's job of the name runs as well, so each one must match
-    other = [j for j in active if as_pg_cron_reads(_normal(j["schedule"])) != as_pg_cron_reads(wanted)]
+    fires = as_pg_cron_reads(wanted, version)
+    other = [j for j in active if as_pg_cron_reads(_normal(j["schedule"]), version) != fires]
     if not other:
         return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
