@@ -255,6 +255,41 @@ def test_not_placeholder_reads_the_repo_checkout(tmp_path):
     assert gather_and_judge(target, env, [check])[0].status is Status.PASSED
 
 
+@pytest.mark.parametrize("written, path", [("./.env.example", ".env.example"),
+                                           ("apps//web/./.env.example", "apps/web/.env.example"),
+                                           ("apps/web/.env.example/", "apps/web/.env.example")])
+def test_placeholders_from_is_read_however_its_path_is_written(monkeypatch, written, path):
+    """As the repo family's `file`: GitHub's contents API was asked for `contents/./.env.example`, and an item
+    naming `./.env.example` read the file a second time beside one naming none."""
+    asked: list[list[str]] = []
+
+    class Source:
+        label = "a fake repository"
+
+        def read_files(self, files):
+            asked.append(files)
+            return {name: f"SESSION_SECRET=changeme-{len(name)}\n" for name in files}
+
+    monkeypatch.setattr(env, "repo_source", lambda target: Source())
+    params = api(not_placeholder=["SESSION_SECRET"], placeholders_from=written)
+    assert load_item_params("env", params).example_file == path
+    checks = [make_check("env", params, item="E1"), make_check("env", api(not_placeholder=["SESSION_SECRET"]),
+                                                               item="E2")]
+
+    class Target:
+        def env_vars(self, service):
+            return {"SESSION_SECRET": SECRET}
+
+    env.gather(Target(), checks)
+    assert asked == [sorted({path, ".env.example"})], asked
+
+
+@pytest.mark.parametrize("written", ["/.env.example", "apps/../../.env.example", ".", ""])
+def test_placeholders_from_outside_the_repository_is_refused(written):
+    with pytest.raises(ValidationError, match="must be a relative path inside the repository"):
+        load_item_params("env", api(not_placeholder=["K"], placeholders_from=written))
+
+
 @pytest.mark.parametrize("line, value", [
     ("SESSION_SECRET=`changeme-0123456789`", "changeme-0123456789"),  # Node's dotenv drops the backticks
     ("SESSION_SECRET=changeme#0123456789", "changeme"),  # Node's dotenv ends the value at the #

@@ -7,6 +7,7 @@ import asyncio
 import codecs
 import gzip
 import math
+import re
 import threading
 import tracemalloc
 import zlib
@@ -19,6 +20,7 @@ from opsverify import exitcodes
 from opsverify.checklist import load_item_params
 from opsverify.engine import gather_and_judge, message
 from opsverify.families import http
+from opsverify.families.http import READ_BY_HTTP
 from opsverify.outcome import Status
 from opsverify.transports import jsonrpc
 from opsverify.transports.http import BODY_LIMIT, Probe, Reply, Session, _read_at_most, fetch_all
@@ -193,6 +195,22 @@ def test_http_rule(params, answer, status, seen, expected):
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):
         load_item_params("http", {"service": "api", "path": "/h", **params})
+
+
+@pytest.mark.parametrize("name, value", [("content-length", "3"), ("Transfer-Encoding", "chunked"),
+                                         ("host", "admin.internal"), ("connection", "close"), ("keep-alive", "5"),
+                                         ("proxy-connection", "close"), ("te", "trailers"), ("trailer", "x-a"),
+                                         ("upgrade", "websocket"), ("expect", "100-continue")])
+def test_a_header_http_itself_reads_is_refused_at_load(name, value):
+    """The request's framing (a GET cut short at `content-length: 3`, or shaped like request smuggling with
+    `transfer-encoding: chunked`), its site, `expect`, or a hop-by-hop header: HTTP reads them, no endpoint does —
+    refused at load with cron's reason, whatever their case."""
+    why = re.escape(READ_BY_HTTP[name.lower()])
+    with pytest.raises(ValidationError, match=f"Value error, {name.lower()} {why}, so HTTP reads it, not the endpoint"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    for usable in ("authorization", "x-request-id", "Accept"):
+        assert load_item_params("http", {"service": "api", "path": "/h", "headers": {usable: "x"}}).headers == {
+            usable: "x"}
 
 
 def test_a_bare_null_type_is_one_problem_saying_to_quote_it():

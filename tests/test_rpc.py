@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 import base58
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
@@ -962,18 +963,37 @@ def test_a_refusal_in_json_rpc_dress_is_could_not_look_for_every_method(node, st
         assert outcome.status is Status.ERROR and outcome.observed.endswith(seen), outcome
 
 
-@pytest.mark.parametrize("status, seen", [
-    (503, "HTTP 503 with a JSON-RPC result: the HTTP layer says the call did not succeed"),
-    (307, "HTTP 307: a redirect, not followed (an endpoint's URL must be the node's own)"),
+@pytest.mark.parametrize("status, location, seen", [
+    (503, None, "HTTP 503 with a JSON-RPC result: the HTTP layer says the call did not succeed"),
+    (307, "/elsewhere", "HTTP 307: a redirect, not followed (an endpoint's URL must be the node's own)"),
+    # a Location httpx cannot make a URL of (a scheme without `//`): still the redirect it is, not an internal error
+    (307, "mailto:ops@example.com", "HTTP 307: a redirect, not followed (an endpoint's URL must be the node's own)"),
+    (302, "urn:x", "HTTP 302: a redirect, not followed (an endpoint's URL must be the node's own)"),
 ])
-def test_a_result_under_a_failing_or_redirecting_status_is_could_not_look(node, status, seen):
+def test_a_result_under_a_failing_or_redirecting_status_is_could_not_look(node, status, location, seen):
     server, url = node
-    server.http_status, server.http_headers = status, {"location": url + "/elsewhere"} if status == 307 else {}
+    where = url + location if location and location.startswith("/") else location
+    server.http_status, server.http_headers = status, {"location": where} if location else {}
     got = rpc.gather(FakeTarget(url, {}), SINGLE_CALLS)
     for item in SINGLE_CALLS:
         outcome = rpc.judge(item, got)
         assert outcome.status is Status.ERROR and outcome.observed.endswith(seen), outcome
     assert len(server.bodies) == 1  # the redirect was not followed, nor the batch asked again one by one
+
+
+def test_an_unexpected_exception_from_the_http_client_fails_its_exchange_not_the_run(node, monkeypatch):
+    """Whatever the HTTP client raises that no branch expects is the exchange's failure, named by its type, as the
+    http family's request: never an internal error that takes the target's every item with it."""
+    class Unforeseen(Exception):
+        pass
+
+    async def send(client, request, **kwargs):
+        raise Unforeseen("a surprise")
+
+    server, url = node
+    monkeypatch.setattr(httpx.AsyncClient, "send", send)
+    exchange = call_batch(url, [Call("getHealth"), Call("getSlot")], timeout_s=2, connect_s=1)
+    assert (exchange.answers, exchange.failure) == ([], "the HTTP client failed: Unforeseen: a surprise"), exchange
 
 
 @pytest.mark.parametrize("status", [200, 503])

@@ -360,13 +360,32 @@ grant select on public.orders to {role};
 def test_a_number_yaml_read_as_text_says_how_to_write_it():
     check = make_check("sql", {"query": "select 1", "expect": {"v": {"lt": "1e-3"}}}, name="tiny")
     outcome = sql.judge(check, _facts(check, [{"v": decimal.Decimal("0.0001")}]))
-    assert outcome.status is Status.ERROR and "YAML reads 1e-3 as text: write it with a dot" in outcome.observed, outcome
+    assert outcome.status is Status.ERROR and outcome.observed.endswith(
+        "(a text); a quoted number is text: write it without quotes: 1e-3"), outcome
     quoted = make_check("sql", {"query": "select 1", "expect": {"v": {"ge": "9"}}}, name="quoted")
     outcome = sql.judge(quoted, _facts(quoted, [{"v": 10}]))
     assert outcome.status is Status.ERROR and "write it without quotes: 9" in outcome.observed, outcome
     endless = make_check("sql", {"query": "select 1", "expect": {"v": {"lt": "Infinity"}}}, name="endless")
     outcome = sql.judge(endless, _facts(endless, [{"v": 10}]))
     assert outcome.status is Status.ERROR and "quotes" not in outcome.observed, outcome  # no hint that loops
+
+
+@pytest.mark.parametrize("expect, said", [
+    ("lt: 1e-3", None),  # YAML 1.2's number, as the checklist loader reads it: never text, so no hint is needed
+    ("lt: '1e-3'", "(a text); a quoted number is text: write it without quotes: 1e-3"),
+    ('lt: "1E-3"', "(a text); a quoted number is text: write it without quotes: 1E-3"),
+    # no YAML reads these as numbers, quoted or not (Python's float does): their number in plain digits, not advice
+    # to drop quotes they may not have, or to write `1_000`, which the loader refuses
+    ("lt: 1_0e-3", "(a text); YAML reads 1_0e-3 as text, not as the number 0.010: write 0.010"),
+    ("lt: '1_000'", "(a text); YAML reads 1_000 as text, not as the number 1000: write 1000"),
+])
+def test_a_bound_of_text_that_reads_as_a_number_says_what_to_write(tmp_path, expect, said):
+    check = _loaded(tmp_path, "tiny", expect)
+    outcome = sql.judge(check, _facts(check, [{"v": decimal.Decimal("0.0001")}]))
+    if said is None:
+        assert outcome.status is Status.PASSED, outcome
+    else:
+        assert outcome.status is Status.ERROR and outcome.observed.endswith(said), outcome
 
 
 @pytest.mark.parametrize("bound", [[math.inf], [1, math.nan], [[0], [-math.inf]]])

@@ -23,24 +23,13 @@ from pydantic import AfterValidator, Field, model_validator
 from ..outcome import Outcome, error, verdict
 from ..transports.http import SAFE_METHODS, Probe, Reply
 from ._common import StrictParams, UrlPath
-from .http import HTTP_TOKEN, describe_reply
+from .http import HTTP_TOKEN, READ_BY_HTTP, describe_reply
 
 NAME = "cron"
 NEEDS = ("url",)
 
 REJECTIONS = (401, 403)
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before any secret was read
-
-
-# headers HTTP itself reads: a secret sent in one never reaches the endpoint as a header it could check
-READ_BY_HTTP = {
-    "content-length": "frames the request's body", "transfer-encoding": "frames the request's body",
-    "host": "names the site the request is for",
-    "expect": "asks the server for an interim answer (a value it does not know gets 417)",
-    # hop-by-hop (RFC 9110 7.6.1): a proxy or platform edge on the way removes them
-    **dict.fromkeys(("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"),
-                    "is hop-by-hop: a proxy or platform edge on the way removes it"),
-}
 
 
 def _carries_a_secret(value: str) -> str:

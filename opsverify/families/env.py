@@ -18,7 +18,6 @@ import socket
 import string
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -30,7 +29,7 @@ from ..secrets import describe, fingerprint
 from ..lazy import load
 from ..transports.envsource import READ_S, EnvFile, parse_dotenv
 from ._common import StrictParams, first_few, nothing_found
-from .repo import source as repo_source  # where a system's files come from: its checkout or GitHub
+from .repo import Params as RepoParams, source as repo_source  # repo_source: a system's checkout or GitHub
 
 NAME = "env"
 NEEDS = ("env",)
@@ -101,19 +100,14 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _inside_repo(value: str) -> str:
-    parts = PurePosixPath(value).parts
-    if not parts or value.startswith("/") or ".." in parts:
-        raise ValueError("must be a relative path inside the repository")
-    return value
-
-
 EnvName = Annotated[str, AfterValidator(_exact_name)]
 NameOrPattern = Annotated[str, AfterValidator(_name_or_pattern)]
 Text = Annotated[str, Field(min_length=1)]
 Wanted = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]  # a value the env must (not) hold
 Regex = Annotated[str, AfterValidator(_regex)]
-RepoPath = Annotated[str, AfterValidator(_inside_repo)]
+# as the repo family's `file`: relative, inside the repository, normalized (`./.env.example` is `.env.example`, which
+# GitHub's contents API is asked for, and read once)
+RepoPath = Annotated[str, AfterValidator(RepoParams._inside_repo)]
 
 
 def is_pattern(name: str) -> bool:

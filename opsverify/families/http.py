@@ -62,10 +62,26 @@ HTTP_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # an HTTP field name (RFC 9110 toke
 _TOKEN = re.compile(HTTP_TOKEN)
 
 
+# headers HTTP itself reads, never the endpoint (cron refuses them for its secret's header, too)
+READ_BY_HTTP = {
+    "content-length": "frames the request's body", "transfer-encoding": "frames the request's body",
+    "host": "names the site the request is for",
+    "expect": "asks the server for an interim answer (a value it does not know gets 417)",
+    # hop-by-hop (RFC 9110 7.6.1): a proxy or platform edge on the way removes them
+    **dict.fromkeys(("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"),
+                    "is hop-by-hop: a proxy or platform edge on the way removes it"),
+}
+
+
 def _header_name(name: str) -> str:
     if not _TOKEN.fullmatch(name):
         raise ValueError(f"{name[:60]!r} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~: "
                          "no space, colon or other character)")
+    why = READ_BY_HTTP.get(name.lower())
+    if why:  # a GET with `content-length: 3` is cut short; `transfer-encoding: chunked` reads as request smuggling
+        raise ValueError(f"{name.lower()} {why}, so HTTP reads it, not the endpoint, and a value written here cuts "
+                         "the request short or reshapes it; leave it out of headers: the HTTP client sets what the "
+                         "request needs")
     return name
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..checklist import WrittenNumber
+from ..checklist import _YAML12_NUMBER, WrittenNumber
 from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
@@ -562,8 +562,7 @@ def _bound_like(value: Any, bound: Any) -> Any:
         article = "an" if bound_kind[0] in "aeiou" else "a"
         hint = ""
         if kind == "number" and isinstance(bound, str) and _reads_as_number(bound):
-            hint = (f"; YAML reads {bound} as text: write it with a dot and a signed exponent, e.g. 1.0e-3"
-                    if "e" in bound.lower() else f"; write it without quotes: {bound.strip()}")
+            hint = f"; {_number_hint(bound)}"
         raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} ({article} {bound_kind}){hint}")
     if kind == "number" and isinstance(bound, float):
         exact = bound.exact() if isinstance(bound, WrittenNumber) else decimal.Decimal(repr(bound))
@@ -581,6 +580,17 @@ def _reads_as_number(text: str) -> bool:
         return math.isfinite(float(text))
     except ValueError:
         return False
+
+
+def _number_hint(text: str) -> str:
+    """How to write as a number a bound's text that reads as one. The checklist loader reads every number YAML 1.2
+    does (`1e-3` too) as one, so such text was quoted; text no YAML reads as a number, quoted or not, that Python's
+    float does (`1_0e-3`, `١e-3`) is given in plain digits: the loader refuses `1_000` unquoted."""
+    written = text.strip()
+    if _YAML12_NUMBER.fullmatch(written):
+        return f"a quoted number is text: write it without quotes: {written}"
+    number = decimal.Decimal(text)
+    return f"YAML reads {written} as text, not as the number {number}: write {number}"
 
 
 def _bound_shown(bound: Any) -> str:

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 from ..display import cut
 from ..errors import Refused
 from . import loops
-from .http import (ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _failure_words, _read_at_most, readings,
-                   strict_json)
+from .http import (ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _failure_words, _named, _read_at_most,
+                   _unredirected, readings, strict_json)
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
 READ_ONLY_METHODS = frozenset({
@@ -129,7 +129,10 @@ async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: fl
     httpx = load("httpx")
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, connect_s))
     headers = {"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING}
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers=headers) as client:
+    # a redirect's Location is hidden from httpx, which would raise on one it cannot build (mailto:) though it follows
+    # none: the 3xx is judged as what it is
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers=headers,
+                                 event_hooks={"response": [_unredirected]}) as client:
         async def post(body: Any, asked: list[Call]) -> tuple[Any, str]:
             limit = min(timeout_s, ends - loop.time())
             try:
@@ -177,6 +180,8 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any, asked: list[Call
         return None, _connect_reason(exc)
     except httpx.HTTPError as exc:
         return None, _failure_words(exc)
+    except Exception as exc:  # what no branch above foresees fails this exchange, never the target's every item
+        return None, f"the HTTP client failed: {_named(exc)}"
     if too_long:  # read no further, parse none of it: no answer to these calls is so long
         return None, (f"HTTP {response.status_code}: a reply larger than {limit // 1024:,} KiB, more than "
                       f"{_count(len(asked), 'call')} can answer: not read further")
