@@ -25,7 +25,8 @@ from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import families
-from .checklist import Check, _location, _read_yaml, _summarise, file_errors, shown
+from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, _as_number, _FileLoader, _location, _number_read_as_text,
+                        _read_yaml, _summarise, file_errors, shown)
 from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
@@ -634,9 +635,42 @@ def _bad_dollar(text: str) -> str:
     return f"'${{{visible(cut(inner, 40))}}}' is not a variable (a name is letters, digits and _); {fix}"
 
 
+class _EnvironmentLoader(_FileLoader):
+    """The loader of environment files: a number under timeouts or concurrency written as YAML 1.2 (and JSON, and a
+    checklist's params) reads it — `5e3`, `1.5E+3` — is that number; YAML 1.1 wants a dot and a signed exponent, and
+    reads it as text, which pydantic then cannot read as a whole number. Elsewhere (names, URLs) text stays text."""
+
+    def construct_document(self, node):
+        _numbers_as_written(node)
+        return super().construct_document(node)
+
+
+def _numbers_as_written(document: Any) -> None:
+    """In the document's node, each scalar under a top-level key whose values are numbers (timeouts, concurrency)
+    that YAML 1.1 reads as text and YAML 1.2 as a number becomes a node of that number (a merged mapping's keys are
+    those of the mapping merging it; each node once)."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool, bool]] = [(document, True, False)]  # (node, at the top, under a number's key)
+    while stack:
+        node, top, numbers = stack.pop()
+        if not isinstance(node, yaml.MappingNode) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        for index, (key_node, value_node) in enumerate(node.value):
+            if key_node.tag == _MERGE:
+                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                stack += [(mapping, top, numbers) for mapping in merged]
+                continue
+            under = numbers or (top and isinstance(key_node, yaml.ScalarNode)
+                                and key_node.value in _ENVIRONMENT_NUMBERS)
+            if under and _number_read_as_text(value_node):
+                node.value[index] = (key_node, _as_number(value_node))
+            stack.append((value_node, False, under))
+
+
 def _load_raw(path: Path) -> dict:
     problems: list[str] = []
-    raw = _read_yaml(path, problems)
+    raw = _read_yaml(path, problems, _EnvironmentLoader)
     if problems:  # a number YAML reads otherwise may be written more than once: each is said
         raise ConfigError(_summarise(problems, "environment"))
     if raw is None:  # nothing, a comment, a lone `---`
@@ -697,10 +731,12 @@ def _validate(path: Path, raw: dict, *, as_written: bool = False) -> Environment
 
 
 def _message(error: dict, said: str) -> str:
+    field = str(error["loc"][-1]) if error["loc"] else ""
+    unit = " of seconds" if field.endswith("_s") else " of milliseconds" if field.endswith("_ms") else ""
     if error["type"] == "finite_number":  # .nan, .inf: pydantic would name a bound, which is no help
-        field = str(error["loc"][-1]) if error["loc"] else ""
-        unit = " of seconds" if field.endswith("_s") else " of milliseconds" if field.endswith("_ms") else ""
         return f"must be a finite number{unit}"
+    if error["type"] == "int_from_float":  # 12.5, or 1.25e1: pydantic would not say what it was given
+        return f"must be a whole number{unit}, not {error['input']!r}"
     return said
 
 

@@ -434,7 +434,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
         if system not in known_systems:
             raise ConfigError(f"--system {spelled(system[:80])}: unknown system"
                               f" (known: {', '.join(sorted(known_systems))})")
-    shard, shard_systems = _shard(config.getoption("ov_shard"), sorted(systems or known_systems))
+    dealt = sorted(systems or known_systems)
+    shard, shard_systems = _shard(config.getoption("ov_shard"), dealt)
     ids = sorted({c.id for c in checks if not systems or c.system in systems})
     for item in config.getoption("ov_items"):
         if item not in ids:
@@ -442,6 +443,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
             raise ConfigError(f"--item {spelled(item[:80])}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else "")
                               + (f"; did you mean {close[0]}?" if close else ""))
+        if shard_systems is not None:
+            _item_in_shard(item, {c.system for c in checks if c.id == item and c.system in dealt},
+                           config.getoption("ov_shard"), shard_systems, dealt)
     _expressions_readable(config)
     if getattr(config.option, "setuponly", False) or getattr(config.option, "setupplan", False):
         # the items would be set up but never judged: every one would read "passed"
@@ -648,6 +652,25 @@ def _shard(value: str | None, systems: list[str]) -> tuple[str, frozenset[str] |
     if not 1 <= k <= n:
         raise ConfigError(f"--shard {visible(value[:40])}: K must be between 1 and N")
     return f"{k}of{n}", frozenset(systems[k - 1::n])
+
+
+SHARDS_NAMED = 3  # an item of many systems, none in the shard: the first few are named with their shards
+
+
+def _item_in_shard(item: str, held_by: set[str], shard: str, shard_systems: frozenset[str], dealt: list[str]) -> None:
+    """`--item C7 --shard 1/5` where C7's system is dealt to another shard would select nothing and end 5 ("no check
+    was selected"), as if C7 were not there: bad input, as a --system that does not hold it is, naming the shard
+    that holds it (the shard's systems are dealt from `dealt`, see _shard)."""
+    if held_by & shard_systems:
+        return
+    n = int(shard.split("/")[1])
+    shards = {system: f"{dealt.index(system) % n + 1}/{n}" for system in sorted(held_by)}
+    named = [f"of {system}, in shard {k}" for system, k in list(shards.items())[:SHARDS_NAMED]]
+    more = f", and of {len(shards) - SHARDS_NAMED} more systems" if len(shards) > SHARDS_NAMED else ""
+    distinct = sorted(set(shards.values()))
+    fix = f"run --shard {distinct[0]}" if len(distinct) == 1 else "run one of those shards"
+    raise ConfigError(f"--item {visible(item)}: not in --shard {shard}: {visible(item)} is {', and '.join(named)}"
+                      f"{more}; {fix}, or drop --shard")
 
 
 def _deployed_at(config: pytest.Config) -> dt.datetime | None:
@@ -1042,19 +1065,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         gc.freeze()
 
 
+# the codes that say more than 2, and those 2 outranks (exitcodes: "1, then 24, 23, 10, then 2, then 27")
+SAYS_MORE_THAN_INTERRUPTED = (exitcodes.FAILED, exitcodes.CREDENTIALS, exitcodes.UNREACHABLE, exitcodes.COULD_NOT_CHECK)
+INTERRUPTED_OUTRANKS = (exitcodes.OK, exitcodes.WAIVER_EXPIRED)
+
+
 def _end_interrupted(session: pytest.Session | None) -> None:
     """A signal noted while the run was ending (see _Interruptions), until its last cleanup (the demo stopping): the
-    run exits 2, as it does when one stops its loop — unless its archive could not be written or pytest broke (26, 3
-    say more). Then Ctrl-C is as it was (a run inside another program leaves that one's as it found it)."""
+    run exits 2 where it would have ended 0 or 27, in the order exitcodes.py states, as archive.run_exit_code follows
+    it — a failure (1) or a verifier that could not look (24, 23, 10) says more, and is kept; so is pytest's own
+    status or an archive not written (3, 4, 5, 20, 26). Then Ctrl-C is as it was (a run inside another program leaves
+    that one's as it found it)."""
     noted = INTERRUPTIONS.noted
     INTERRUPTIONS.uninstall()
     if noted is None or session is None:
         return
-    if session.exitstatus not in (exitcodes.ARCHIVE, exitcodes.INTERNAL, exitcodes.INTERRUPTED):
-        sys.stderr.write(f"opsverify: {noted} arrived as the run was ending: its archive and summary are complete; "
-                         "exit 2 (interrupted)\n")
-        sys.stderr.flush()
+    said = f"opsverify: {noted} arrived as the run was ending: its archive and summary are complete; "
+    if session.exitstatus in INTERRUPTED_OUTRANKS:
+        sys.stderr.write(said + "exit 2 (interrupted)\n")
         session.exitstatus = exitcodes.INTERRUPTED
+    elif session.exitstatus in SAYS_MORE_THAN_INTERRUPTED:
+        sys.stderr.write(said + f"it exits {int(session.exitstatus)}, which outranks 2 (interrupted)\n")
+    sys.stderr.flush()
 
 
 def run_warnings(state: State) -> list[str]:

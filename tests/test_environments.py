@@ -682,6 +682,24 @@ def test_numbers_as_written_load(tmp_path):
     assert (timeouts.http_s, timeouts.connect_s, timeouts.statement_ms, timeouts.database_s) == (0.5, 10, 1000, 10)
 
 
+@pytest.mark.parametrize("written, statement_ms, concurrency", [
+    ("timeouts: {statement_ms: 5e3}\n", 5000, 32), ("timeouts:\n  statement_ms: 1.5E+3\nconcurrency: 1e1\n", 1500, 10),
+    ("timeouts: {<<: {statement_ms: 2e3}}\n", 2000, 32),
+], ids=["exponent", "signed-exponent", "merged"])
+def test_an_exponent_number_is_the_number_as_in_checklist_params(tmp_path, written, statement_ms, concurrency):
+    """YAML 1.1 reads `5e3` as text (it wants `5.0e+3`); YAML 1.2, JSON and a checklist's params read the number. A
+    whole number written so is taken where a whole number belongs, as 5000.0 is."""
+    (tmp_path / "local.yaml").write_text(f"name: local\n{written}systems: {{}}\n", encoding="utf-8")
+    model = load_environment(tmp_path, "local").model
+    assert (model.timeouts.statement_ms, model.concurrency) == (statement_ms, concurrency)
+    assert type(model.timeouts.statement_ms) is int and type(model.concurrency) is int
+
+
+def test_an_exponent_number_that_is_not_whole_is_refused_where_a_whole_one_belongs(tmp_path):
+    assert _local(tmp_path, "timeouts: {statement_ms: 1.25e1}\n") == (
+        f"{tmp_path / 'local.yaml'}: timeouts.statement_ms: must be a whole number of milliseconds, not 12.5")
+
+
 # -- an environment file that is no regular file is said so, not "unknown" -------------------------------------------
 @pytest.mark.parametrize("make, said", [
     (lambda path: path.mkdir(), "not a regular file (a device, a FIFO or a folder): point it at a file"),

@@ -398,8 +398,8 @@ def pytest_sessionfinish(session):  # and one more as the run ends
 """
 
 
-def _signalled(tmp_path, web, conftest: str):
-    project = _project(tmp_path, web)
+def _signalled(tmp_path, web, conftest: str, path: str = "/ok"):
+    project = _project(tmp_path, web, path)
     (project.root / "conftest.py").write_text(conftest)
     process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"],
                                cwd=project.root, env={**_environ(), **project.variables}, stdout=subprocess.PIPE,
@@ -446,6 +446,20 @@ def test_a_signal_while_the_run_cleans_up_is_noted_not_fatal(tmp_path, stop):
         code, out, err, archive, manifest = _signalled(tmp_path, web, SIGNAL_AT_CLEANUP.format(stop=stop))
     assert code == exitcodes.INTERRUPTED, out[-3000:] + err[-3000:]
     assert "Traceback" not in out + err and f"archive: reports/local/{archive.name} (" in out
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("moment", [SIGNAL_WHILE_SEALING, SIGNAL_AT_SUMMARY, SIGNAL_AT_CLEANUP],
+                         ids=["sealing", "summary", "cleanup"])
+def test_a_signal_while_a_failed_run_ends_keeps_its_1(tmp_path, stop, moment):
+    """Every item ran and one failed: a signal while the run ends is noted, and 1 outranks 2, as exitcodes.py orders
+    them (interrupted or not) and as the archive says."""
+    with MisbehavingHttp() as web:
+        code, out, err, archive, manifest = _signalled(tmp_path, web, moment.format(stop=stop), path="/fail")
+    assert code == exitcodes.FAILED == manifest["exit_code"], out[-3000:] + err[-3000:]
+    assert "Traceback" not in out + err and f"archive: reports/local/{archive.name} (" in out
+    assert (f"opsverify: {stop} arrived as the run was ending: its archive and summary are complete; it exits 1, "
+            "which outranks 2 (interrupted)") in err
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])

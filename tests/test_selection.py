@@ -358,6 +358,42 @@ def test_an_item_id_near_one_there_names_it(tmp_path):
                                        "LL-API-01?")
 
 
+def _one_item_in_bravo(tmp_path) -> Project:
+    """X1 is bravo's alone; the shards of three systems in name order: alpha and charlie, then bravo."""
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
+    for system in ("alpha", "bravo", "charlie"):
+        item = "X1" if system == "bravo" else "S1"
+        project.checklist(system, f"""
+        - {{id: {item}, name: up, section: Web, title: it answers, family: http, cadence: postdeploy,
+           params: {{service: web, path: /ok}}}}
+        """)
+    project.environment("systems:\n" + "".join(f'  {s}: {{services: {{web: {{url: "${{WEB_URL}}"}}}}}}\n'
+                                                for s in ("alpha", "bravo", "charlie")))
+    return project
+
+
+@pytest.mark.parametrize("options, said", [
+    (["--item", "X1", "--shard", "1/2"], "X1: not in --shard 1/2: X1 is of bravo, in shard 2/2; run --shard 2/2, or "
+                                         "drop --shard"),
+    (["--item", "X1", "--shard", "3/3"], "X1: not in --shard 3/3: X1 is of bravo, in shard 2/3; run --shard 2/3, or "
+                                         "drop --shard"),
+    # with --system, the shards are dealt over the systems it names: bravo is the second of alpha and bravo
+    (["--item", "X1", "--system", "bravo", "--system", "alpha", "--shard", "1/2"],
+     "X1: not in --shard 1/2: X1 is of bravo, in shard 2/2; run --shard 2/2, or drop --shard"),
+    (["--item", "S1", "--shard", "2/2"], "S1: not in --shard 2/2: S1 is of alpha, in shard 1/2, and of charlie, in "
+                                         "shard 1/2; run --shard 1/2, or drop --shard"),
+], ids=["other-shard", "shard-of-three", "shards-of-the-systems-named", "item-of-two-systems"])
+def test_an_item_the_shard_leaves_out_names_the_shard_that_holds_it(tmp_path, options, said):
+    """As with a --system that does not hold it: bad input (20) naming where the item is, not an empty run (5)."""
+    project = _one_item_in_bravo(tmp_path)
+    ran = project.run("--env", "local", *options)
+    assert ran.code == 20, ran.output[-2000:]
+    assert ran.done.stderr.strip() == f"opsverify: --item {said}"
+    assert not (tmp_path / "reports").exists()
+    held = project.run("--env", "local", "--item", "X1", "--shard", "2/2", "--collect-only", "-q")
+    assert held.code == 0 and "bravo.yaml::X1-up" in held.done.stdout, held.output[-2000:]
+
+
 @pytest.mark.parametrize("archive", [(), ("--no-archive",)], ids=["archive", "no-archive"])
 def test_a_mark_no_item_carries_is_said_with_or_without_an_archive(tmp_path, archive):
     with MisbehavingHttp() as web:
