@@ -43,7 +43,7 @@ from .items import check_fields, marks_for
 from .display import visible
 from .environment import Environment
 from .errors import ArchiveFailed
-from .secrets import Redactor
+from .secrets import MASK, Redactor
 
 DEPLOY_ID_VARIABLES = (
     "OPSVERIFY_DEPLOY_ID", "GITHUB_SHA", "CI_COMMIT_SHA", "VERCEL_GIT_COMMIT_SHA", "RENDER_GIT_COMMIT",
@@ -1069,24 +1069,47 @@ def _checklist_files(state) -> list[Path]:
     return sorted(Path(state.checklists).glob("*.yaml"))
 
 
-MASKED_COPY = ("# opsverify: not this file's text but its data, every secret masked: a secret was written in YAML's"
-               " own escapes, which the text's redaction cannot read (comments and layout are not kept)\n")
+MASKED_COPY = ("# opsverify: not this file's text but its data, every secret masked: {why} (comments and layout are"
+               " not kept)\n")
+_IN_ESCAPES = "a secret was written in YAML's own escapes, which the text's redaction cannot read"
+_NO_YAML_LEFT = ("its text's masks leave no YAML of the same shape, in which a secret written in YAML's own escapes"
+                 " could be ruled out")
 
 
 def _input_copy(data: bytes, redactor: Redactor) -> bytes:
     """A YAML input as the archive keeps it. The last scrub masks every secret in a file's text, but YAML reads escapes
     of its own (`\\xE4`, a `\\` ending a line of a double-quoted scalar, which joins the next without a space): the
-    text redacted is read as YAML again. Where a scalar of that still holds a secret (or the masks made it no YAML),
-    the copy is the file's data with every secret masked, saying so on its first line; else the file as it is."""
+    text redacted is read as YAML again, each mask as a plain word (a mask in an unquoted flow value, `{url:
+    https://u:[redacted …]@host}`, makes the text itself no YAML, not a secret readable). Where a scalar of that
+    still holds a secret, or no reading of the same shape is left to tell, the copy is the file's data with every
+    secret masked, saying why on its first line; else the file as it is."""
     text = data.decode("utf-8", errors="surrogateescape")
-    redacted = _yaml_data(redactor.text(text))
-    if redacted is not _NOT_YAML and not _holds_a_secret(redacted, redactor):
-        return data
     read = _yaml_data(text)
     if read is _NOT_YAML:  # no YAML reading to hide a secret in: its text, which the last scrub masks
         return data
+    redacted = MASK.sub(_plain_word, redactor.text(text))
+    checked = read if redacted == text else _yaml_data(redacted) if _same_shape(text, redacted) else _NOT_YAML
+    if checked is not _NOT_YAML and not _holds_a_secret(checked, redactor):
+        return data
+    why = _IN_ESCAPES if checked is not _NOT_YAML else _NO_YAML_LEFT
     dumped = yaml.safe_dump(_masked_scalars(read, redactor), allow_unicode=True, sort_keys=False, width=2**31)
-    return (MASKED_COPY + dumped).encode("utf-8", errors="surrogateescape")
+    return (MASKED_COPY.format(why=why) + dumped).encode("utf-8", errors="surrogateescape")
+
+
+def _plain_word(mask: re.Match[str]) -> str:
+    """A mask as a word YAML reads as plain text wherever it stands (no bracket, blank or colon)."""
+    return "redacted-" + mask.group(1)
+
+
+def _same_shape(text: str, redacted: str) -> bool:
+    """Whether the redacted text is YAML read as the text is: the same nodes, each scalar in the same style (a mask
+    that took a quote would leave a scalar's escapes read otherwise, or not at all)."""
+    try:
+        shapes = [[(type(event), getattr(event, "style", None)) for event in yaml.parse(each, Loader=_yaml_loader())]
+                  for each in (text, redacted)]
+    except yaml.YAMLError:
+        return False
+    return shapes[0] == shapes[1]
 
 
 _NOT_YAML = object()

@@ -21,7 +21,7 @@ import threading
 import unicodedata
 from html.entities import html5
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 from . import lazy
 from .display import shown_forms
@@ -39,6 +39,9 @@ def fingerprint(value: str) -> str:
     """Short and keyed: enough to tell two values apart, useless to recover one. An unkeyed hash would not do:
     a short or guessable secret (a 7-digit PIN, `shop`) is found from it by hashing candidates."""
     return "hmac:" + hmac.new(_fingerprint_key, _bytes(value), hashlib.sha256).hexdigest()[:8]
+
+
+MASK = re.compile(r"\[redacted (?:part of )?hmac:([0-9a-f]{8})\]")  # what `Redactor.text` puts for a secret
 
 
 def use_fingerprint_key(environ: Any = os.environ, *, worker: bool = False) -> None:
@@ -192,7 +195,8 @@ def encodings(value: str) -> set[str]:
     raw = _bytes(value)
     # its bytes, in hex or base64, or every byte escaped (`%73%33…`)
     forms = {raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode(),
-             "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw), *_byte_encodings(raw)}
+             "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw), *_byte_encodings(raw),
+             *_grouped_base32(value, raw)}
     for cased in dict.fromkeys((value, value.upper(), value.lower())):  # as echoed, shouted, folded
         forms |= {cased, *_quoted_forms(cased)}
     forms.update(_base64_pieces(raw), _line_forms(value), _broken_at_its_own(value))
@@ -246,13 +250,14 @@ def _big_secret_forms(value: str) -> set[str]:
     return {form for form in forms if form != value}
 
 
-def _base64_pieces(raw: bytes, shortest: int | None = None) -> list[str]:
+def _base64_pieces(raw: bytes, shortest: int | None = None, *, last: bool = False) -> list[str]:
     """For each of the three alignments base64 can put `raw` in, standard and URL-safe, the part of the encoding
-    that depends on `raw` alone (characters touched by an unknown prefix or suffix are dropped)."""
+    that depends on `raw` alone (characters touched by an unknown prefix or suffix are dropped). With last, `raw`
+    ends what was encoded: its last group, partial, and the padding are its own too."""
     pieces = []
     for offset in range(3):
         start = math.ceil(offset * 4 / 3)
-        end = (offset + len(raw)) // 3 * 4
+        end = None if last else (offset + len(raw)) // 3 * 4
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             pieces.append(encode(b"\0" * offset + raw).decode()[start:end])
     return [piece for piece in pieces if len(piece) >= (shortest or Redactor.MIN_RUN)]
@@ -272,8 +277,41 @@ def _short_base64_pieces(raw: bytes) -> list[str]:
 
 
 def _byte_encodings(raw: bytes) -> set[str]:
-    """A secret's bytes encoded: hex with colons (a certificate tool), base32 (a TOTP seed's form)."""
-    return {raw.hex(":"), raw.hex(":").upper(), base64.b32encode(raw).decode()[:len(raw) * 8 // 5]}
+    """A secret's bytes encoded: hex with colons (a certificate tool), base32 (a TOTP seed's form; some write it
+    lowercase)."""
+    base32 = _base32(raw)
+    return {raw.hex(":"), raw.hex(":").upper(), base32, base32.lower()}
+
+
+def _base32(raw: bytes) -> str:
+    """The characters of base32 that hold `raw`'s bits alone (the last one, padded with zeros, and `=` follow)."""
+    return base64.b32encode(raw).decode()[:len(raw) * 8 // 5]
+
+
+def _grouped_base32(value: str, raw: bytes) -> set[str]:
+    """A TOTP seed as an authenticator's setup page shows it: base32 in groups of four, either case — the seed itself
+    where it is base32, else a seed-sized secret's bytes in base32 (a longer one is no seed: its forms would cost
+    every process memory for nothing)."""
+    if _BASE32_TEXT.fullmatch(value):
+        shown = value.rstrip("=").upper()
+    elif len(raw) <= SEED_BYTES:
+        shown = _base32(raw)
+    else:
+        return set()
+    grouped = " ".join(re.findall(".{1,4}", shown))
+    return {grouped, grouped.lower()}
+
+
+SEED_BYTES = 40  # a TOTP seed's bytes at most: RFC 4226 asks for 20, some issue 32
+_BASE32_TEXT = re.compile(r"[A-Za-z2-7]{16,}=*")
+
+
+def _encodings_ending_it(raw: bytes) -> list[str]:
+    """Base64 (each alignment, either alphabet) and base32 of a secret that ends what was encoded, its last partial
+    group and padding included: where an excerpt starts in that tail (`'…DJWbjhSYjQ='`), the piece of its own
+    that `_base64_pieces` and `_base32` stop short of holds the secret's last bytes."""
+    base32 = base64.b32encode(raw).decode()
+    return [*_base64_pieces(raw, last=True), base32, base32.lower()]
 
 
 def _byte_forms(raw: bytes) -> set[str]:
@@ -477,10 +515,17 @@ _BROKEN_LINE = re.compile(r"=?(?:\r\n|\r|\n)[ \t]*")
 _LF_AND_BLANKS = re.compile(r"\n[ \t]*")  # the same in a text with no CR and no '=' before a break: found faster
 _HARD_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*")  # the same, a '=' before it left (`_Unbroken.keeping_equals`)
 _EQUALS_BEFORE_BREAK = re.compile(r"=[\r\n]")
-# A line break escaped (JSON's or repr's `\n`, a URL's `%0A`, HTML's `&#10;`) or not, and the blanks after it: an
-# escaped copy of a secret wrapped (MIME's base64 in a JSON string, PostgreSQL's base64 at 76 columns in a repr)
-_ESCAPED_BREAK = re.compile(r"\\[rn]|%0[aAdD]|&#(?:1[03]|[xX]0*[aAdD]);")
-_ANY_BREAK = re.compile(r"(?:\\r\\n|\\[rn]|%0[dD]%0[aA]|%0[aAdD]|&#(?:1[03]|[xX]0*[aAdD]);|\r\n|\r|\n)(?:[ \t]|\\t)*")
+# A line break escaped (JSON's or repr's `\n`, `\u000a`, a URL's `%0A`, HTML's `&#10;`, `&#010;` or `&NewLine;`) or
+# not, and the blanks after it, escaped or not: an escaped copy of a secret wrapped (MIME's base64 in a JSON string,
+# PostgreSQL's base64 at 76 columns in a repr). Escaped again too (a JSON body logged as a JSON string: `\\n`, a URL
+# in a URL's query: `%250A`): a text far longer than an escape's reach is read escape by escape only at its ends and
+# anchors, and a secret of letters and digits has no anchor
+_ESCAPED_BREAK = re.compile(r"\\[rn]|\\u000[aAdD]|%(?:25)?0[aAdD]|&(?:#0*1[03]|#[xX]0*[aAdD]|NewLine);")
+_A_BREAK = r"\\\\*(?:[rn]|u000[aAdD])|%(?:25)?0[aAdD]|&(?:#0*1[03]|#[xX]0*[aAdD]|NewLine);|\r|\n"
+_A_BLANK = r"[ \t]|\\\\*(?:t|u00(?:20|09))|%(?:25)?(?:20|09)|&(?:#0*(?:32|9)|#[xX]0*(?:20|9)|Tab);"
+# (each alternative led by a character of its own: re skips to those, where a repeated group made it try everywhere;
+# possessive: a run of 20,000 breaks kept no place to go back to, 5 MB)
+_ANY_BREAK = re.compile(rf"(?:{_A_BREAK})(?:{_A_BREAK}|{_A_BLANK})*+")
 
 
 class _Unbroken:
@@ -510,7 +555,7 @@ class _Unbroken:
     @staticmethod
     def of_escaped(text: str) -> "_Unbroken | None":
         """The text read without its line breaks, escaped ones too; None for a text that holds no escaped break."""
-        return _Unbroken(text, breaks=_ANY_BREAK) if _may_hold_escape(text) and _ESCAPED_BREAK.search(text) else None
+        return _Unbroken(text, breaks=_ANY_BREAK) if _ESCAPED_BREAK.search(text) else None
 
     def keeping_equals(self) -> "_Unbroken | None":
         """The text read again, a '=' before a break kept, where it holds one: a soft break's, or a secret's own last
@@ -682,7 +727,7 @@ def _cut_forms(secret: str) -> list[str]:
     # and an escaped copy cut short is found only there (`\\` of a JSON body read as `\`, its `%4e` as `N` too)
     whole += [_View(form).text for form in whole]
     return [*dict.fromkeys(whole), raw.hex(), raw.hex().upper(), *sorted(_byte_encodings(raw)),
-            *_base64_pieces(raw)]
+            *_base64_pieces(raw), *_encodings_ending_it(raw)]
 
 
 def _secret_part(value: str) -> str | None:
@@ -747,8 +792,8 @@ def url_passwords(value: str) -> list[str]:
     """A URL's password as the URL parser reads it, and as written up to the last '@' (a password holding an
     unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output), each also
     percent-decoded (what a driver sends, so what a target echoes, in any form: `Tr0ub4dor%263` is sent as
-    `Tr0ub4dor&3`); and one in its query (`?password=…`, which libpq reads as it reads the userinfo's), as written
-    and percent-decoded."""
+    `Tr0ub4dor&3`) and as a form decoder reads it, '+' a blank (`pa%2Bss+word` read `pa+ss word`); and one in its
+    query (`?password=…`, which libpq reads as it reads the userinfo's), as written and decoded so."""
     if "://" not in value:
         return []
     found = query_passwords(value)
@@ -760,15 +805,20 @@ def url_passwords(value: str) -> list[str]:
             pass
         userinfo = value.split("://", 1)[1].rsplit("@", 1)[0]
         in_userinfo.append(userinfo.split(":", 1)[1] if ":" in userinfo else "")
-        found += [*in_userinfo, *(unquote(p) for p in in_userinfo)]
+        found += [*in_userinfo, *_decoded(in_userinfo)]
     return [p for p in dict.fromkeys(found) if len(p) >= 4]
 
 
 def query_passwords(value: str) -> list[str]:
-    """`password=` values of a URL's query, as written and percent-decoded."""
+    """`password=` values of a URL's query, as written and decoded (`_decoded`)."""
     query = value.split("?", 1)[1].split("#", 1)[0] if "?" in value else ""
     written = [m.group(1) for m in re.finditer(r"(?:^|&)password=([^&]*)", query, re.IGNORECASE) if m.group(1)]
-    return [*written, *(unquote(p) for p in written)]
+    return [*written, *_decoded(written)]
+
+
+def _decoded(written: list[str]) -> list[str]:
+    """Each percent-escaped value as a URL decoder reads it, and as a form decoder does ('+' a blank)."""
+    return [decoded for value in written for decoded in (unquote(value), unquote_plus(value))]
 
 
 def looks_like_token(segment: str, shortest: int = 16) -> bool:
@@ -857,6 +907,7 @@ class _Matcher:
             mark, last = self.marks[secret], len(part) - run
             for offset in sorted({*range(0, last + 1, self.STRIDE), *range(max(last - self.STRIDE + 1, 0), last + 1)}):
                 self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
+        self.windows = _WindowFilter([part for part in edges if len(part) >= run], run)
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
         self.edge_reach = self.WIDEST * (max(map(len, values.values())) + 1)
         # Evidence repeats its words (column names, types, statuses) item after item: each short text is
@@ -902,18 +953,25 @@ class _Matcher:
 
     def _clean(self, text: str) -> str:
         spans, near = self._found_unbroken(text)
+        if _may_hold_escape(text):  # an escape may hide a secret (most texts hold none)
+            spans += self._found_behind_escapes(text, near)
+        return _masked(text, spans) if spans else text
+
+    def _found_behind_escapes(self, text: str, near: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """What an escape hides in a text that holds one: a copy broken by escaped line breaks, and around each
+        anchor (`near`), cut excerpt and end, the secrets the text read escape by escape holds."""
+        spans = []
         escaped = _Unbroken.of_escaped(text)
         if escaped is not None:  # a copy a wrap broke with escaped breaks (`\n` in JSON): whole without them, and
             # an anchor a break cut is whole there too (a cut copy at an end is the ends' escaped reading's)
-            found, anchors = self._found(escaped.text, head=False, tail=False, within=escaped)
-            spans, near = spans + found, near + anchors
+            spans, anchors = self._found(escaped.text, head=False, tail=False, within=escaped)
+            near = near + anchors
         if "…" in text:  # an excerpt's cut inside the text is an end too: an escaped piece of a secret may end there
-            near += [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
-        if _may_hold_escape(text):  # an escape may hide a secret: read those places
-            for start, end in self._windows(text, near):
-                found = self._found_escaped(text[start:end], head=start == 0, tail=end == len(text))
-                spans += [(start + s, start + e, label) for s, e, label in found]
-        return _masked(text, spans) if spans else text
+            near = near + [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
+        for start, end in self._windows(text, near):  # read those places
+            found = self._found_escaped(text[start:end], head=start == 0, tail=end == len(text))
+            spans += [(start + s, start + e, label) for s, e, label in found]
+        return spans
 
     def _found_unbroken(self, text: str, head: bool = True, tail: bool = True) -> tuple[list, list]:
         """`_found` in the text read without its line breaks: a secret a line break cut in two is whole there."""
@@ -997,8 +1055,11 @@ class _Matcher:
     def _cut_at_end(self, text: str) -> tuple[int, str] | None:
         """The start of a secret (k >= run characters, not all of it) that ends the text, maybe followed by an
         escape cut short (`\\u00`): where it starts, and its mark."""
-        partial = _PARTIAL_END.search(text, max(len(text) - 12, 0))
+        tail = text[-12:]
+        partial = _PARTIAL_END.search(text, len(text) - len(tail)) if _may_hold_partial(tail) else None
         for end in (len(text), partial.start()) if partial else (len(text),):
+            if end < self.run or not self.windows.may_hold(text[end - self.run:end]):
+                continue
             best = None
             for back in range(min(self.STRIDE, end - self.run + 1)):  # an indexed piece ends `back` before the end
                 for part, offset, mark in self.pieces.get(text[end - back - self.run:end - back], ()):
@@ -1012,28 +1073,80 @@ class _Matcher:
     def _cut_at_start(self, text: str) -> tuple[int, str] | None:
         """The end of a secret that starts the text, maybe after the end of an escape cut short (`026;`):
         where it ends, and its mark."""
-        partial = max((len(m.group()) for m in (escape.match(text) for escape in _PARTIAL_STARTS) if m), default=0)
+        partial = _partial_start(text)
         for start in range(partial + 1):
+            if not self.windows.may_hold(text[start:start + self.run]):
+                continue
             best = None
             for ahead in range(self.STRIDE):  # an indexed piece starts `ahead` after the start
                 for part, at, mark in self.pieces.get(text[start + ahead:start + ahead + self.run], ()):
                     offset = at - ahead  # the text starts with part[offset:], if it holds what follows the piece
-                    k = len(part) - offset
-                    if 0 < offset and (best is None or k > best[0]) and text[start:start + k] == part[offset:]:
+                    k = _tail_held(text, start, part[offset:]) if 0 < offset else 0
+                    if k and (best is None or k > best[0]):
                         best = (k, mark)
             if best is not None:
                 return start + best[0], best[1]
         return None
 
 
+class _WindowFilter:
+    """Every `run`-long window of the secrets' edge parts, kept as one bit of its hash: a text's end that is none of
+    them (almost every text's) is ruled out with one look instead of STRIDE lookups of `pieces`. A bit set by
+    another window (one look in ~16) costs only those lookups."""
+
+    def __init__(self, parts: list[str], run: int) -> None:
+        windows = sum(len(part) - run + 1 for part in parts)
+        self.mask = max(1 << 16, 1 << (16 * windows).bit_length()) - 1  # 16 to 32 bits a window
+        self.bits = bytearray((self.mask + 1) >> 3)
+        for part in parts:
+            for at in range(len(part) - run + 1):
+                bit = hash(part[at:at + run]) & self.mask
+                self.bits[bit >> 3] |= 1 << (bit & 7)
+
+    def may_hold(self, window: str) -> bool:
+        bit = hash(window) & self.mask
+        return bool(self.bits[bit >> 3] >> (bit & 7) & 1)
+
+
+def _tail_held(text: str, start: int, tail: str) -> int:
+    """How many characters of `text` from `start` are `tail`: all of it, or all but its base64 padding (base64url
+    is mostly written without: a JWT's parts); 0 when the text does not go on so."""
+    if text.startswith(tail, start):
+        return len(tail)
+    bare = tail.rstrip("=")
+    return len(bare) if len(bare) < len(tail) and text.startswith(bare, start) else 0
+
+
 _ANCHOR_RUN = re.compile(r"[A-Za-z0-9]+")
 _ELLIPSIS = re.compile(r"['\"]?…['\"]?")  # where an excerpt was cut, with the quote that closed or opened it
 # What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
-_PARTIAL_END = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10})\Z")
-# (each on its own, the longest taken: `7;` of `&#x27;` also reads as a \u escape's last digit `7`), and a short
-# escape's letter (`n` of `\n`, its backslash cut off)
-_PARTIAL_STARTS = tuple(map(re.compile, (r"u?[0-9A-Fa-f]{1,4}", r"#?[xX]?[0-9A-Fa-f]{0,8};", r"[A-Za-z0-9]{1,10};",
-                                         r"[\\/\"'bfnrt]")))
+_PARTIAL_ESCAPE_START = r"\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10}"
+# and of a character it cuts, its escapes whole but not all of them (`%C3` of ß's `%C3%9F`, `\ud83d` of a pair):
+# the unescaped view reads each byte or unit as a lone surrogate, no character of a secret
+_HALF_CHARACTER = r"[\ud800-\udfff]{1,3}"
+_PARTIAL_END = re.compile(rf"(?:{_HALF_CHARACTER}(?:{_PARTIAL_ESCAPE_START})?|{_PARTIAL_ESCAPE_START})\Z")
+# (each on its own, the longest taken: `7;` of `&#x27;` also reads as a \u escape's last digit `7`), a short
+# escape's letter (`n` of `\n`, its backslash cut off), and a character's last bytes (`C3%9F` of `%C3%9F`)
+_PARTIAL_STARTS = tuple(map(re.compile, (r"u?[0-9A-Fa-f]{1,4}", r"[\\/\"'bfnrt]")))
+_PARTIAL_ENTITY_ENDS = tuple(map(re.compile, (r"#?[xX]?[0-9A-Fa-f]{0,8};", r"[A-Za-z0-9]{1,10};")))
+_PARTIAL_CHARACTER_END = re.compile(rf"(?:u?[0-9A-Fa-f]{{1,4}})?{_HALF_CHARACTER}")
+
+
+def _may_hold_partial(tail: str) -> bool:
+    """Whether a text's last characters may be an escape or a character cut short (cheap: most texts' are not)."""
+    return "\\" in tail or "%" in tail or "&" in tail or not tail.isascii()
+
+
+def _partial_start(text: str) -> int:
+    """How long the end of a cut escape or character that starts `text` may be, the longest reading taken; the
+    patterns that need a ';' or a lone surrogate are tried only where the text's first characters hold one."""
+    head = text[:12]
+    escapes = _PARTIAL_STARTS
+    if ";" in head:
+        escapes += _PARTIAL_ENTITY_ENDS
+    if not head.isascii():
+        escapes += (_PARTIAL_CHARACTER_END,)
+    return max((m.end() for m in (escape.match(text) for escape in escapes) if m), default=0)
 
 
 def _chunk_starts(length: int) -> list[int]:

@@ -171,6 +171,55 @@ def test_an_environment_file_with_no_hidden_secret_is_copied_as_it_is(tmp_path):
     assert (ran.archive() / "inputs" / "checklists" / "shop.yaml").read_bytes() == checklist.read_bytes()
 
 
+def test_an_environment_file_whose_masks_break_its_flow_syntax_is_copied_as_its_text(tmp_path):
+    """A basic-auth URL written unquoted in a flow mapping: its mask (`[redacted …]`) makes the redacted text no
+    YAML, yet no secret is in YAML's own escapes — the copy is the file's text, masked, its comments kept."""
+    env_file = tmp_path / "web.env"
+    env_file.write_text(f"STRIPE_SECRET_KEY=sk_live_{random.token_hex(12)}\n", encoding="utf-8")
+    project = Project(tmp_path, {"WEB_ENV": str(env_file)})
+    project.checklist("shop", ITEMS)
+    written = project.environment('# staging shop, basic-auth protected\nsystems:\n  shop:\n    services:\n'
+                                  '      web: {url: https://deploy:S3cretPw9x@127.0.0.1:9/, env: {dotenv: "${WEB_ENV}"}}'
+                                  '  # the storefront\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    copy = (ran.archive() / "inputs" / "environments" / "local.yaml").read_text(encoding="utf-8")
+    assert re.sub(r"\[redacted hmac:[0-9a-f]{8}\]", "X", copy) == written.read_text().replace("deploy:S3cretPw9x", "X"), copy
+    assert "# the storefront" in copy and "S3cretPw9x" not in copy
+
+
+FLOW_URL = "web: {url: https://deploy:S3cretPw9x@127.0.0.1:9/, env: {dotenv: x}}  # the storefront\n"
+
+
+@pytest.mark.parametrize("hidden", ['"Zk3mQ9wx-p\\xE4sswort-TTr7e6cae742"', '"Zk3mQ9wx-p\\u00e4ss\\\n  wort-TTr7e6cae742"'],
+                         ids=["hex-escape", "continued-line"])
+def test_a_file_whose_masks_break_its_yaml_is_still_rewritten_when_a_secret_hides_in_its_escapes(hidden):
+    """The same flow mapping beside a password in YAML's escapes: the copy is the data, masked, and says why."""
+    from opsverify.archive import _input_copy
+
+    redactor = Redactor()
+    redactor.add("https://deploy:S3cretPw9x@127.0.0.1:9/")
+    redactor.add_declared(DB_PASSWORD)
+    copy = _input_copy(f"{FLOW_URL}db: {hidden}\n".encode(), redactor).decode()
+    first, data = copy.splitlines()[0], yaml.safe_load(copy)
+    assert first.startswith("# opsverify:") and "escapes" in first and "the storefront" not in copy, copy
+    assert "S3cretPw9x" not in copy and "Zk3mQ9wx" not in copy and data["web"]["env"] == {"dotenv": "x"}
+    assert _input_copy(FLOW_URL.encode(), redactor) == FLOW_URL.encode()  # alone: its text (the last scrub masks)
+
+
+def test_a_file_whose_masks_leave_no_yaml_to_check_says_so():
+    """A mask that takes half of YAML's escape of a quote leaves no YAML in which to rule out a secret in YAML's
+    escapes: the copy is the data, masked, and its first line says that, not that a secret was in escapes."""
+    from opsverify.archive import _input_copy
+
+    redactor = Redactor()
+    redactor.add_declared("Qp7zX9kLm2Vb'")  # its mask takes the first quote of YAML's `''`, leaving the second
+    copy = _input_copy(b"key: 'Qp7zX9kLm2Vb'''  # quoted\nother: 1\n", redactor).decode()
+    first = copy.splitlines()[0]
+    assert first.startswith("# opsverify:") and "was written in" not in first and "no YAML" in first, copy
+    assert "zX9kLm2Vb" not in copy and yaml.safe_load(copy)["other"] == 1
+
+
 # -- D5: a secret HTML/XML-escaped, then shown as Python shows bytes or characters --------------------------------
 # botocore's DEBUG log of an S3 error body is the bytes' repr: the XML's `&lt;` and `&amp;` beside the repr's own
 # `\\`, `\'` and `\xc3\xa9`. The smallest secrets that leaked so: one of < > & with a backslash and a non-ASCII
@@ -228,3 +277,108 @@ def test_text_beside_an_xml_escaped_secret_shown_as_bytes_is_untouched():
     look_alike = body.replace("7f3a9c1d2e", "0b1c2d3e4f")
     assert redactor.text(f"Response body:\n{look_alike} (end)") == f"Response body:\n{look_alike} (end)"
     assert "caf\\xc3\\xa9 &amp; cr\\xc3\\xa8me \\\\ &lt;ok&gt;" in shown  # the check saw the words as shown
+
+
+# -- D6: a line break escaped more deeply, far from a text's ends -------------------------------------------------
+HEX_KEY = "9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"  # letters and digits only: no anchor
+
+
+def _logged_json(first: str, rest: str, br: str = "\n") -> str:
+    """A JSON body holding the broken copy, logged as a JSON string: its `\\n` is `\\\\n` there."""
+    return json.dumps({"msg": "upstream said: " + json.dumps({"detail": first + br + rest})})
+
+
+DEEPER_BREAKS = {
+    "json-in-json": _logged_json,
+    "json-in-json-crlf": lambda a, b: _logged_json(a, "  " + b, "\r\n"),
+    "json-unicode-escape": lambda a, b: f'"k": "{a}\\u000a{b}"',
+    "json-unicode-escape-in-json": lambda a, b: json.dumps({"msg": f'"k": "{a}\\u000A{b}"'}),
+    "html-zero-padded": lambda a, b: f"<p>{a}&#010;{b}</p>",
+    "html-named": lambda a, b: f"<p>{a}&NewLine;{b}</p>",
+    "url-escaped-blank": lambda a, b: f"?k={a}%0A%20{b}",
+    "url-crlf-tab": lambda a, b: f"?k={a}%0d%0a%09{b}",
+}
+
+
+@pytest.mark.parametrize("form", DEEPER_BREAKS, ids=list(DEEPER_BREAKS))
+def test_a_deeper_escaped_break_far_from_the_texts_ends_is_read_as_a_break(form):
+    """A copy broken by `\\\\n` (a JSON body logged as a JSON string), `\\u000a`, `&#010;`, `&NewLine;` or an escaped
+    break with an escaped blank after it, in a text too long to be read escape by escape all through."""
+    redactor = Redactor()
+    redactor.add_declared(HEX_KEY)
+    echoed = DEEPER_BREAKS[form](HEX_KEY[:32], HEX_KEY[32:])
+    text = "ab; " * 500 + echoed + " ab;" * 500
+    shown = redactor.text(text)
+    assert f"[redacted {fingerprint(HEX_KEY)}]" in shown and pieces_shown(HEX_KEY, shown) == [], form
+    assert shown.startswith("ab; " * 500) and shown.endswith(" ab;" * 500)
+
+
+def test_deeper_escaped_breaks_with_no_secret_around_them_change_nothing():
+    redactor = Redactor()
+    redactor.add_declared(HEX_KEY)
+    plain = "ab; " * 500 + "a\\\\nb &#010; c&NewLine;d %0A%20e \\u000a f\\\\r\\\\n g " + HEX_KEY[:7] + " ab;" * 500
+    assert redactor.text(plain) == plain
+
+
+# -- D7: a padded base64 or base32 tail where an excerpt starts ---------------------------------------------------
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode, base64.b32encode],
+                         ids=["base64", "base64url", "base32"])
+@pytest.mark.parametrize("secret", ["Zk3mQ9wxTq7Lp2Vn8Rb4", "Zk3mQ9wxTq7Lp2Vn8Rb", "Zk3mQ9wxTq7Lp2Vn8R"])
+def test_a_padded_encodings_tail_starting_an_excerpt_is_masked(secret, encode):
+    """`'…DJWbjhSYjQ='`: the last characters of a secret's base64 (or base32), with the padding or without, at an
+    excerpt's start: the partial last group decodes to the secret's last bytes."""
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    padded = encode(secret.encode()).decode()
+    for whole in (padded, padded.rstrip("=")):  # base64url is mostly written without its padding
+        for kept in range(Redactor.MIN_RUN, len(whole)):
+            shown = redactor.text("'…" + whole[-kept:] + "' (1,488 characters)")
+            assert "[redacted part of " in shown and whole[-kept:] not in shown, (kept, shown)
+            assert shown.endswith("' (1,488 characters)")
+
+
+# -- D8: a URL-encoded secret cut inside a character --------------------------------------------------------------
+UMLAUT = "Grüße/Straße+99&Zx"  # Gr%C3%BC%C3%9Fe%2FStra%C3%9Fe%2B99%26Zx
+
+
+def test_a_url_encoded_secret_cut_between_a_characters_bytes_is_masked():
+    """An excerpt that cuts `%C3%9F` after `%C3` (its end), or starts at `%9F` or at `C3%9F` (its start): the
+    complete escapes beside the cut are half a character, read as nothing, and what precedes or follows is masked
+    with them."""
+    redactor = Redactor()
+    redactor.add_declared(UMLAUT)
+    escaped = quote(UMLAUT, safe="")
+    body = "redirect to /login?next=" + escaped
+    cut_at = body.index("%C3%9Fe%2B")
+    ending = redactor.text(cut(body, cut_at + 3))
+    assert "[redacted part of " in ending and "Gr%C3" not in ending and "Stra" not in ending, ending
+    for start in (escaped.index("%BC") - 2, escaped.index("%BC"), escaped.index("%9Fe%2F") - 2, escaped.index("%9Fe%2F")):
+        shown = redactor.text("'…" + escaped[start:] + "'")
+        assert shown == f"'…[redacted part of {fingerprint(UMLAUT)}]'", shown
+    assert redactor.text("'…%C3%9Fe in words'") == "'…%C3%9Fe in words'"
+
+
+# -- D9: a URL password with '+' read as a blank by a form decoder ------------------------------------------------
+def test_a_percent_escaped_url_password_read_by_a_form_decoder_is_masked():
+    """`pa%2Bss+word%20x9`: the driver sends `pa+ss+word x9`; a form decoder (unquote_plus) reads `pa+ss word x9`."""
+    redactor = Redactor()
+    redactor.add("postgresql://app:pa%2Bss+word%20x9@db.example.com:5432/shop")
+    for echo in ("pa+ss+word x9", "pa+ss word x9", "pa ss word x9"):
+        shown = redactor.text(f"login failed for {echo} at db")
+        assert shown.startswith("login failed for [redacted hmac:") and shown.endswith("] at db"), (echo, shown)
+
+
+# -- D10: base32 as authenticators show it ------------------------------------------------------------------------
+def test_a_base32_seed_lowercased_or_grouped_in_fours_is_masked():
+    """As an authenticator's setup page shows a seed: a secret's bytes in base32, or a seed that is base32 itself,
+    in groups of four, either case."""
+    secret, seed = "Zk3mQ9wxTq7Lp2Vn8Rb4", "JBSWY3DPEHPK3PXPQ5ZA"
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    redactor.add_declared(seed)
+    encoded = base64.b32encode(secret.encode()).decode().rstrip("=")
+    for value, written in ((secret, encoded), (seed, seed)):
+        grouped = " ".join(written[i:i + 4] for i in range(0, len(written), 4))
+        for shown_as in (written.lower(), grouped, grouped.lower()):
+            shown = redactor.text(f"seed: {shown_as} (scan it)")
+            assert shown == f"seed: [redacted {fingerprint(value)}] (scan it)", shown_as
