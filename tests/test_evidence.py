@@ -27,7 +27,7 @@ from opsverify.archive import HELD
 
 from .helpers import interruptible
 from .kit import silent_server
-from .runbook import CANARY, OUTCOMES, SHOP, TILL, make_runbook, read_json, rows_by_id
+from .runbook import CANARY, INTERRUPTED_RENDERING, OUTCOMES, SHOP, TILL, make_runbook, read_json, rows_by_id
 
 GITHUB = {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/shop",
           "GITHUB_RUN_ID": "4242", "GITHUB_ACTOR": "release-bot"}
@@ -501,11 +501,7 @@ def test_interrupted_while_rendering_keeps_the_archive_and_says_where(tmp_path):
     """Ctrl-C or a CI's SIGTERM during --html: the archive is sealed already; the summary (and its archive line,
     the anchor for verify --expect) is still printed, and the run exits 2."""
     runbook = make_runbook(tmp_path)
-    (tmp_path / "conftest.py").write_text(
-        "import opsverify.report\n"
-        "def _interrupted(*args, **kwargs):\n"
-        "    raise KeyboardInterrupt\n"
-        "opsverify.report.render = _interrupted\n")
+    (tmp_path / "conftest.py").write_text(INTERRUPTED_RENDERING)
     result = runbook.run("--item", "S1", "--html")
     assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:] + result.stderr
     assert "report not rendered: interrupted (the archive is complete" in result.stdout

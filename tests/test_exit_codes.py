@@ -340,14 +340,10 @@ def test_an_interrupted_run_that_failed_exits_with_what_failed(tmp_path, stop, p
 
 def test_an_interrupted_rendering_keeps_a_failed_runs_1(tmp_path):
     """Ctrl-C during --html, after the archive of a failed run was sealed: the run still exits 1, as its archive says."""
-    from .runbook import make_runbook, read_json
+    from .runbook import INTERRUPTED_RENDERING, make_runbook, read_json
 
     runbook = make_runbook(tmp_path)
-    (tmp_path / "conftest.py").write_text(
-        "import opsverify.report\n"
-        "def _interrupted(*args, **kwargs):\n"
-        "    raise KeyboardInterrupt\n"
-        "opsverify.report.render = _interrupted\n")
+    (tmp_path / "conftest.py").write_text(INTERRUPTED_RENDERING)
     result = runbook.run("--item", "S2", "--html")  # S2 fails (tests/runbook.py)
     assert result.returncode == exitcodes.FAILED, result.stdout[-3000:] + result.stderr
     assert "report not rendered: interrupted (the archive is complete" in result.stdout
