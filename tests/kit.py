@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -140,3 +141,15 @@ def route_server(routes: dict[tuple[str, str], Handler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def reset_after_the_request(conn: socket.socket, _stopping) -> None:
+    """Reads a whole HTTP request, then resets the connection (RST: SO_LINGER 0) without a reply."""
+    request = b""
+    while b"\r\n\r\n" not in request and (chunk := conn.recv(65536)):
+        request += chunk
+    head, _, body = request.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length and (chunk := conn.recv(65536)):
+        body += chunk
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

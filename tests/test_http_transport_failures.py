@@ -3,9 +3,6 @@ and a request the HTTP library gives up on mid-write fails alone, never the batc
 
 from __future__ import annotations
 
-import socket
-import struct
-import threading
 
 import httpx
 import pytest
@@ -14,7 +11,7 @@ from opsverify.families import http
 from opsverify.outcome import Status
 from opsverify.transports.http import Probe, Session, _failure_words, fetch_all
 
-from .kit import make_check, make_target, serving
+from .kit import make_check, make_target, reset_after_the_request, serving
 from .project import KeepAliveHttp, raw_reply
 
 
@@ -24,18 +21,6 @@ def judged(answer):
 
 
 # -- a connection that goes away ------------------------------------------------------------------------
-def reset_after_the_request(conn: socket.socket, _stopping: threading.Event) -> None:
-    """Reads the request, then closes with an RST (SO_LINGER 0) instead of answering."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return
-        data += chunk
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    conn.close()
-
-
 def test_a_connection_reset_before_the_reply_says_so_in_words():
     """httpx's ReadError for a reset carries no text: the failure says what happened, not 'ReadError: '."""
     with serving(reset_after_the_request) as port:

@@ -8,8 +8,6 @@ import asyncio
 import codecs
 import json
 import secrets
-import socket
-import struct
 import threading
 from typing import Any
 
@@ -840,23 +838,11 @@ def test_an_error_with_a_code_and_no_message_says_so(node):
     assert outcome.status is Status.FAILED and outcome.observed == "error -32005 (no message)", outcome
 
 
-def _reset_after_the_request(conn: socket.socket, _stopping) -> None:
-    """Reads a whole HTTP request, then resets the connection (RST: SO_LINGER 0) without a reply."""
-    request = b""
-    while b"\r\n\r\n" not in request and (chunk := conn.recv(65536)):
-        request += chunk
-    head, _, body = request.partition(b"\r\n\r\n")
-    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
-    while len(body) < length and (chunk := conn.recv(65536)):
-        body += chunk
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-
 def test_a_connection_reset_before_the_reply_is_named():
     """httpx's ReadError carries no words of its own: the failure read "ReadError: " with nothing after it."""
-    from .kit import serving
+    from .kit import reset_after_the_request, serving
 
-    with serving(_reset_after_the_request) as port:
+    with serving(reset_after_the_request) as port:
         exchange = call_batch(f"http://127.0.0.1:{port}/key", [Call("getHealth")], timeout_s=2, connect_s=1)
     assert exchange.answers == [] and exchange.failure in (  # as the http family says it (an RST is seen as one)
         "connection reset before the reply", "connection reset or closed before the reply"), exchange
