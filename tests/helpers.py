@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from opsverify.checklist import Check, load_checklists
 from opsverify.engine import Run
-from opsverify.environment import load_environment
+from opsverify.environment import Environment, load_environment
 from opsverify.outcome import Outcome, Status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,12 +41,25 @@ def placeholder(variable: str) -> str:
     return f"placeholder-{variable.lower()}"
 
 
+# The demo environment's timeouts (5 s) are a post-deploy run's; on a loaded test machine the demo's own services
+# may take longer than that, and a test's verdict must not hinge on machine speed. Tests that judge what a timeout
+# does build their own targets and timeouts.
+PATIENT_TIMEOUTS = {"connect_s": 30.0, "statement_ms": 30_000, "database_s": 120.0, "http_s": 30.0}
+
+
+def patient(env: Environment) -> Environment:
+    """`env` with timeouts no loaded machine reaches (never shorter than it configured)."""
+    timeouts = env.model.timeouts
+    longer = {name: max(getattr(timeouts, name), value) for name, value in PATIENT_TIMEOUTS.items()}
+    return dataclasses.replace(env, model=env.model.model_copy(update={"timeouts": timeouts.model_copy(update=longer)}))
+
+
 def evaluate(deployment, checks: list[Check] | None = None, *, env_name: str = "demo",
              env_dir: Path | None = None, deployed_at=None) -> dict[str, tuple[Check, Outcome]]:
-    """Run the engine (gather + judge) against the demo, as the pytest plugin would."""
+    """Run the engine (gather + judge) against the demo, as the pytest plugin would, with `patient` timeouts."""
     checks = CHECKS if checks is None else checks
     with demo_variables(deployment):
-        env = load_environment(env_dir or ROOT / "environments", env_name)
+        env = patient(load_environment(env_dir or ROOT / "environments", env_name))
     run = Run(env, deployed_at=deployed_at)
     try:
         outcomes = run.evaluate(checks)

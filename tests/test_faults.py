@@ -52,9 +52,9 @@ def test_fault_breaks_exactly_its_items(demo, name):
             text = message(check, outcome)
             assert text.startswith(f"{check.key} {check.title}: expected ")
             assert "; saw " in text
-    demo.reset()  # fixed: the same checks pass again
+    demo.reset()  # fixed: the same checks pass again (what they measure of time aside: the machine may be loaded)
     broken = [check for check, outcome in results.values() if outcome.status in (Status.FAILED, Status.ERROR)]
-    assert {o.status for _, o in evaluate(demo, broken).values()} == {Status.PASSED}
+    assert {o.status for _, o in evaluate(demo, without_timing(broken)).values()} == {Status.PASSED}
 
 
 # Faults added with a stricter check of an item that already had others: the new check must be the one that
