@@ -214,6 +214,10 @@ def block_time_chain(answer: Answer | None, slot: int | None = 2792) -> Chain:
     (ok(1.7955e9), Status.FAILED, "result 1795500000.0 is not a block time"),
     (ok(10 ** 20), Status.FAILED, "result 100000000000000000000 is not a block time"),
     (ok(-1), Status.FAILED, "result -1 is not a block time"),
+    # a lie that is an integer: no slot of a live chain was made in 1970 (nothing judged the date without max_age_s)
+    (ok(0), Status.FAILED, "slot 2792: result 0 (1970-01-01T00:00:00+00:00) is before any Solana cluster's genesis"),
+    (ok(1_514_764_799), Status.FAILED, "is before any Solana cluster's genesis"),
+    (ok(1_514_764_800), Status.PASSED, "slot 2792 at 2018-01-01T"),
 ])
 def test_judge_block_time(answer, status, seen):
     outcome = rpc.judge(check(method="getBlockTime"), facts(block_time_chain(answer)))

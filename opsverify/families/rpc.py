@@ -84,6 +84,8 @@ EVIDENCE_CHARS = 2048  # a node's value kept in evidence as it came up to this m
 DB_NOW = "select extract(epoch from now())::float8 as now_epoch"
 LAMPORTS_PER_SOL = 1_000_000_000
 LATEST_BLOCK_TIME = 2 ** 34  # seconds since 1970 (year 2514): a larger block time is a node's lie
+# 2018-01-01, before the genesis of any Solana cluster: an earlier block time (0: 1970) is a node's lie too
+EARLIEST_BLOCK_TIME = 1_514_764_800
 U64 = 2 ** 64  # slots, block heights and lamports are u64: a value outside 0 … 2**64-1 is a node's nonsense
 
 
@@ -582,6 +584,9 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
     if not _is_int(block_time) or not 0 <= block_time < LATEST_BLOCK_TIME:
         return failed(expected, f"slot {slot}: result {_json(block_time)} is not a block time (seconds since 1970)",
                       **evidence)
+    if block_time < EARLIEST_BLOCK_TIME:
+        return failed(expected, f"slot {slot}: result {block_time} ({_iso(block_time)}) is before any Solana "
+                      f"cluster's genesis", **evidence)
     evidence["block_time"] = _iso(block_time)
     if not p.max_age_s:
         return passed(expected, f"slot {slot} at {_iso(block_time)}", **evidence)
