@@ -292,6 +292,8 @@ def test_a_silent_endpoint_gets_one_attempt_within_the_timeouts():
         outcome = family.judge(check, family.gather(target, [check]))
         assert time.monotonic() - started < family.bound(target, [check]) + 5  # bounded, whatever the load
         assert outcome.status is Status.ERROR and "ReadTimeoutError" in outcome.observed
+        assert f"no answer from http://127.0.0.1:{server['port']}: no answer within 0.3 s (http_s, for each read): " \
+               "ReadTimeoutError" in outcome.observed  # the setting to look at is named
         assert server["connections"] == 1  # botocore would otherwise retry twice more
 
 

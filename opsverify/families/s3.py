@@ -335,12 +335,12 @@ def look(target, p: Params, s: dict[str, str], clients: Clients | None = None) -
             client = clients.get(s)
         except ValueError as exc:
             raise GatherError(f"endpoint '{p.endpoint}': {exc}") from None
-        return _ask(client, p, s, exceptions)
+        return _ask(client, p, s, exceptions, target.timeouts)
     finally:
         clients.done(s)
 
 
-def _ask(client, p: Params, s: dict[str, str], exceptions) -> dict[str, Any]:
+def _ask(client, p: Params, s: dict[str, str], exceptions, timeouts) -> dict[str, Any]:
     facts: dict[str, Any] = {"endpoint": s["endpoint"], "bucket": s["bucket"], "region": s["region"],
                              "access_key_id": describe(s["access_key_id"])}
     try:
@@ -355,8 +355,18 @@ def _ask(client, p: Params, s: dict[str, str], exceptions) -> dict[str, Any]:
     except exceptions.EndpointResolutionError as exc:  # botocore made no request of the endpoint: nothing was sent
         facts["unsent"] = cut(str(exc), 200)
     except exceptions.BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
-        facts["failure"] = cut(f"{type(exc).__name__}: {exc}", 300)
+        facts["failure"] = _failure(exc, exceptions, timeouts)
     return facts
+
+
+def _failure(exc: Exception, exceptions, timeouts) -> str:
+    """botocore's words, after which of the environment's timeouts ran out, when one did: the setting to look at."""
+    said = cut(f"{type(exc).__name__}: {exc}", 300)
+    if isinstance(exc, exceptions.ConnectTimeoutError):
+        return f"no connection within {timeouts.connect_s:g} s (connect_s): {said}"
+    if isinstance(exc, exceptions.ReadTimeoutError):
+        return f"no answer within {timeouts.http_s:g} s (http_s, for each read): {said}"
+    return said
 
 
 def gather(target, checks) -> dict[str, Any]:
