@@ -1114,3 +1114,13 @@ def test_a_secret_a_node_echoes_cut_mid_message_leaves_no_piece_of_it(node, case
     assert outcome.status is Status.ERROR, outcome
     shown = f"{outcome.observed} {json.dumps(outcome.evidence)}"
     assert "…" in outcome.observed and pieces_shown(echoed, shown) == [], shown
+
+
+def test_a_node_that_never_completes_tls_names_the_timeout_that_ran_out():
+    """An https endpoint that takes the connection and says nothing: the handshake waits connect_s, and the failure
+    names that setting (it said only "timed out")."""
+    from .kit import silent_server
+
+    with silent_server() as server:
+        exchange = call_batch(f"https://127.0.0.1:{server['port']}", [Call("getHealth")], timeout_s=5, connect_s=0.3)
+    assert exchange.answers == [] and exchange.failure == "no connection within 0.3 s (connect_s: TCP and TLS)"

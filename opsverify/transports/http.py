@@ -299,7 +299,8 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
         finally:
             await response.aclose()
     except httpx.TimeoutException as exc:
-        return Reply(None, _ms(started), failure=_timed_out(exc, timeout, probe)), False
+        setting = "connect_s" if probe.connect_s is not None else "the connect timeout"
+        return Reply(None, _ms(started), failure=_timed_out(exc, timeout, setting)), False
     except httpx.ConnectError as exc:
         return Reply(None, _ms(started), failure=_connect_reason(exc)), False
     except httpx.LocalProtocolError as exc:
@@ -349,11 +350,10 @@ def _unasked_bytes(response: httpx.Response) -> int:
     return len(left)
 
 
-def _timed_out(exc: Exception, timeout: httpx.Timeout, probe: Probe) -> str:
-    """Which of the request's timeouts ran out."""
+def _timed_out(exc: Exception, timeout: httpx.Timeout, setting: str = "connect_s") -> str:
+    """Which of the request's timeouts ran out; `setting`: what sets the connect timeout."""
     httpx = load("httpx")
     if isinstance(exc, httpx.ConnectTimeout):
-        setting = "connect_s" if probe.connect_s is not None else "the connect timeout"
         return f"no connection within {timeout.connect:g} s ({setting}: TCP and TLS)"
     if isinstance(exc, httpx.WriteTimeout):
         return f"the request was not taken within {timeout.write:g} s (http_s)"

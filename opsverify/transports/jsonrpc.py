@@ -35,7 +35,7 @@ from ..display import cut
 from ..errors import Refused
 from . import loops
 from .http import (ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _failure_words, _named, _read_at_most,
-                   _unredirected, readings, strict_json)
+                   _timed_out, _unredirected, readings, strict_json)
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
 READ_ONLY_METHODS = frozenset({
@@ -174,8 +174,8 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any, asked: list[Call
             data, too_long = await _read_at_most(response, limit)
         finally:
             await response.aclose()
-    except httpx.TimeoutException:
-        return None, "timed out"
+    except httpx.TimeoutException as exc:
+        return None, _timed_out(exc, client.timeout)
     except httpx.ConnectError as exc:
         return None, _connect_reason(exc)
     except httpx.HTTPError as exc:
