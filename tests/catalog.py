@@ -33,9 +33,13 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
           columns: Iterable[Any] = ("id", "updated_at"), grants_: Iterable[tuple[str, str]] = (),
           policies: Iterable[dict] = (), constraints: Iterable[dict] = (), indexes: Iterable[dict] | None = None,
           publications: Iterable[str] = (), reads: Iterable[str] = (), security_invoker: bool = False,
-          extension_member: bool = False) -> dict:
+          extension_member: bool = False, owner: str = "postgres",
+          partitions: Iterable[tuple[str, bool]] = ()) -> dict:
+    """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level."""
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
-    return {"schema": schema, "name": name, "kind": kind, "rls": rls, "extension_member": extension_member,
+    return {"schema": schema, "name": name, "kind": kind, "rls": rls, "owner": role_name(owner),
+            "partitions": [{**dict(zip(("schema", "name"), split_name(p))), "rls": on} for p, on in partitions],
+            "extension_member": extension_member,
             "security_invoker": security_invoker, "grants": grants(("postgres", "SELECT"), *grants_), "columns": cols,
             "constraints": list(constraints),
             "indexes": list(indexes) if indexes is not None else [index(f"{name}_pkey", ["id"])],
@@ -59,9 +63,9 @@ def constraint(name: str, type_: str, columns: list[str], *, validated: bool = T
 
 def function(name: str, *, schema: str = "public", args: str = "uuid", definer: bool = True,
              config: Iterable[str] | None = ("search_path=public",), grants_: Iterable[tuple[str, str]] | None = None,
-             extension_member: bool = False) -> dict:
+             extension_member: bool = False, owner: str = "postgres") -> dict:
     acl = grants(*(grants_ if grants_ is not None else [("postgres", "EXECUTE")]))
-    return {"schema": schema, "name": name, "args": args, "security_definer": definer,
+    return {"schema": schema, "name": name, "args": args, "security_definer": definer, "owner": role_name(owner),
             "config": list(config) if config else None, "grants": acl, "extension_member": extension_member}
 
 
@@ -76,14 +80,16 @@ def role(name: str, *, member_of: Iterable[str] = (), superuser: bool = False, i
 
 def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterable[dict] = (),
             schemas: dict[str, list[tuple[str, str]] | None] | None = None, roles: Iterable[dict] | None = None,
-            publications: Iterable[str] = ("supabase_realtime",)) -> Catalog:
+            publications: Iterable[str] = ("supabase_realtime",),
+            schema_owners: dict[str, str] | None = None) -> Catalog:
     schema_rows = schemas if schemas is not None else {"public": [("postgres", "USAGE"), ("postgres", "CREATE"),
                                                                   ("PUBLIC", "USAGE")], "auth": None}
     return read_catalog({
         "relations": list(relations),
         "functions": list(functions),
         "extensions": list(extensions),
-        "schemas": [{"name": n, "grants": grants(*g) if g is not None else None} for n, g in schema_rows.items()],
+        "schemas": [{"name": n, "owner": role_name((schema_owners or {}).get(n, "postgres")),
+                     "grants": grants(*g) if g is not None else None} for n, g in schema_rows.items()],
         "roles": list(roles) if roles is not None else [role(r, superuser=r == "postgres") for r in ROLES],
         "publications": list(publications),
     })

@@ -26,7 +26,7 @@ from opsverify.families import schema, sql
 from opsverify.families.migration_tools import Table, supabase
 from opsverify.outcome import Status
 
-from .catalog import catalog, column, constraint, function, index, policy, table, view
+from .catalog import catalog, column, constraint, function, index, policy, role, table, view
 from .kit import make_check, make_target
 from .migrations_kit import scratch_database as migrations_database
 from .project import scratch_database
@@ -646,3 +646,179 @@ def test_quoted_function_names_on_a_real_database(server):
                       (PASSED, "1 function as expected"),
                       (FAILED, "function public.mixedfn() is SECURITY DEFINER")])
     assert outcomes[0].evidence["checked"] == ['public."MixedFn"()'], outcomes[0].evidence
+
+
+# -- 21: RLS on a partitioned table, and on each of its partitions ------------------------------------------
+# A partition queried directly applies its own policies only: with its RLS off, a role with SELECT on it reads
+# every row of it, whatever the partitioned table's policies say.
+@pytest.mark.parametrize("partitions, status, seen", [
+    ([("public.events_2026", True), ("archive.events_2025", True)], PASSED, "1 table as expected"),
+    ([("public.events_2026", True), ("archive.events_2025", False)], FAILED,
+     "table public.events has partition archive.events_2025 with row level security off"),
+    ([("archive.events_2025", False), ("public.events_2026", False)], FAILED,  # as the query orders them
+     "table public.events has partitions archive.events_2025, public.events_2026 with row level security off"),
+    ([], PASSED, "1 table as expected"),
+])
+def test_rls_on_a_partitioned_table_counts_its_partitions(partitions, status, seen):
+    facts = catalog(table("events", kind="p", partitions=partitions))
+    verdict({"table": "public.events", "rls": True}, facts, status, seen)
+    # rls: false says only that the table's own RLS is off
+    verdict({"table": "public.events", "rls": False}, facts, FAILED, "table public.events has row level security on")
+
+
+RLS_PARTITIONS = """
+create schema parts;
+create table public.events (id int, owner text, at date not null) partition by range (at);
+create table parts.events_2024 partition of public.events for values from ('2024-01-01') to ('2025-01-01');
+create table public.events_2025 partition of public.events for values from ('2025-01-01') to ('2026-01-01');
+alter table public.events enable row level security;
+alter table public.events_2025 enable row level security;
+create table public.logs (id int, kind text, at date not null) partition by range (at);
+create table public.logs_2025 partition of public.logs for values from ('2025-01-01') to ('2026-01-01')
+  partition by list (kind);
+create table public.logs_2025_a partition of public.logs_2025 for values in ('a');
+alter table public.logs enable row level security;
+alter table public.logs_2025_a enable row level security;   -- the leaf; its parent partition has RLS off
+create table public.safe (id int, at date not null) partition by range (at);
+create table parts.safe_2025 partition of public.safe for values from ('2025-01-01') to ('2026-01-01');
+alter table public.safe enable row level security;
+alter table parts.safe_2025 enable row level security;
+"""
+
+
+def test_rls_of_partitions_on_a_real_database(server):
+    _, fresh = server
+    with fresh(RLS_PARTITIONS) as url:
+        outcomes = judge_on(url, [{"table": "public.events", "rls": True},
+                                  {"table": "public.logs", "rls": True},
+                                  {"table": "public.safe", "rls": True},
+                                  {"all_tables_in": "public", "rls": True, "except_tables": ["logs", "logs_2025"]}])
+    expect(outcomes, [(FAILED, "table public.events has partition parts.events_2024 with row level security off"),
+                      (FAILED, "table public.logs has partition public.logs_2025 with row level security off"),
+                      (PASSED, "1 table as expected"),
+                      (FAILED, "table public.events has partition parts.events_2024 with row level security off")])
+    assert outcomes[0].evidence["tables"]["public.events"]["partitions"] == {
+        "parts.events_2024": False, "public.events_2025": True}
+
+
+# -- 22: the owner of an object can grant itself anything ---------------------------------------------------
+# A role that owns a table (or inherits from its owner) holds every privilege on it in effect: it may grant them
+# back to itself, and RLS does not apply to it unless FORCE ROW LEVEL SECURITY.
+OWNED = catalog(table("mine", owner="anon"), table("theirs", owner="reporting"), table("kept"),
+                functions=[function("h", owner="anon", grants_=[])],
+                schema_owners={"public": "reporting"},
+                roles=[role("postgres", superuser=True), role("anon"), role("reporting"),
+                       role("authenticated", member_of=["reporting"]),
+                       role("service_role", member_of=["reporting"], inherit=False)])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"table": "public.mine", "no_grants_to": ["anon"]}, FAILED, "table public.mine is owned by anon"),
+    ({"table": "public.mine", "no_write_grants_to": ["anon"]}, FAILED, "table public.mine is owned by anon"),
+    ({"table": "public.mine", "no_grants_to": {"anon": ["TRUNCATE"]}}, FAILED, "table public.mine is owned by anon"),
+    ({"table": "public.theirs", "no_grants_to": ["authenticated"]}, FAILED,
+     "table public.theirs is owned by reporting (inherited by authenticated)"),
+    ({"table": "public.theirs", "no_grants_to": ["service_role"]}, PASSED, ""),  # SET ROLE only: not followed
+    ({"table": "public.kept", "no_grants_to": ["anon", "authenticated"]}, PASSED, ""),
+    ({"tables": ["public.mine", "public.theirs"], "no_write_grants_to": ["anon", "authenticated"]}, FAILED,
+     "table public.mine is owned by anon; table public.theirs is owned by reporting (inherited by authenticated)"),
+    ({"functions_in": "public", "no_grants_to": ["anon"]}, FAILED, "function public.h(uuid) is owned by anon"),
+    ({"schemas": ["public"], "no_grants_to": {"authenticated": ["CREATE"]}}, FAILED,
+     "schema public is owned by reporting (inherited by authenticated)"),
+    ({"schemas": ["public"], "no_grants_to": {"anon": ["CREATE"]}}, PASSED, ""),
+])
+def test_the_owner_or_a_role_inheriting_from_it_holds_every_privilege(params, status, seen):
+    verdict(params, OWNED, status, seen)
+
+
+def test_a_superuser_owner_is_said_once():
+    outcome = verdict({"table": "public.kept", "no_grants_to": ["postgres"]}, OWNED, FAILED, "(a superuser)")
+    assert "owned by" not in outcome.observed, outcome.observed
+
+
+OWNERS = """
+create table public.mine (id int, secret text);
+alter table public.mine owner to anon;
+revoke all on public.mine from anon;
+alter table public.mine enable row level security;
+create table public.theirs (id int);
+alter table public.theirs owner to ov_owner;
+revoke all on public.theirs from ov_owner;
+grant ov_owner to ov_heir;
+alter role ov_setter noinherit;
+grant ov_owner to ov_setter;
+create table public.kept (id int);
+create view public.mine_v as select 1 as x;
+alter view public.mine_v owner to anon;
+revoke all on public.mine_v from anon;
+create function public.h() returns int language sql security definer set search_path = '' as 'select 1';
+alter function public.h() owner to anon;
+revoke all on function public.h() from public, anon;
+create schema owned_s authorization ov_owner;
+revoke all on schema owned_s from ov_owner;
+"""
+
+
+def test_owners_on_a_real_database(server):
+    _, fresh = server
+    items = [({"table": "public.mine", "no_grants_to": ["anon"]}, FAILED, "table public.mine is owned by anon"),
+             ({"table": "public.mine", "no_write_grants_to": ["anon"]}, FAILED, "table public.mine is owned by anon"),
+             ({"table": "public.theirs", "no_write_grants_to": ["ov_heir"]}, FAILED,
+              "table public.theirs is owned by ov_owner (inherited by ov_heir)"),
+             ({"table": "public.theirs", "no_grants_to": ["ov_setter"]}, PASSED, "1 table as expected"),
+             ({"table": "public.kept", "no_grants_to": ["anon", "ov_heir"]}, PASSED, "1 table as expected"),
+             ({"views_in": "public", "views": ["mine_v"], "no_grants_to": ["anon"]}, FAILED,
+              "view public.mine_v is owned by anon"),
+             ({"functions_in": "public", "functions": ["h"], "no_grants_to": ["anon"]}, FAILED,
+              "function public.h() is owned by anon"),
+             ({"schemas": ["owned_s"], "no_grants_to": {"ov_heir": ["CREATE"]}}, FAILED,
+              "schema owned_s is owned by ov_owner (inherited by ov_heir)")]
+    with fresh(OWNERS, roles=("ov_owner", "ov_heir", "ov_setter")) as url:
+        outcomes = judge_on(url, [params for params, _, _ in items])
+    expect(outcomes, [(status, seen) for _, status, seen in items])
+    assert outcomes[0].evidence["tables"]["public.mine"]["owner"] == "anon"
+    assert outcomes[6].evidence["functions"]["public.h()"]["owner"] == "anon"
+
+
+# -- 23: pg_temp in a fixed search_path comes last -----------------------------------------------------------
+# Listed before another schema, pg_temp lets a caller's temporary table shadow the one a SECURITY DEFINER
+# function means to read; not listed at all, PostgreSQL searches it first for relations only (the usual form).
+@pytest.mark.parametrize("config, status, seen", [
+    (['search_path=pg_temp, public'], FAILED,
+     "function public.g(uuid) has search_path pg_temp, public (pg_temp not last)"),
+    (['search_path="pg_temp", public'], FAILED, "(pg_temp not last)"),
+    (['search_path=public, pg_temp'], PASSED, "1 function as expected"),
+    (['search_path=""'], PASSED, "1 function as expected"),
+    (['search_path=public'], PASSED, "1 function as expected"),
+    (['search_path="pg_temp, public"'], PASSED, "1 function as expected"),  # one schema of that name
+    (['search_path="PG_TEMP", public'], PASSED, "1 function as expected"),  # quoted: not folded
+    (['search_path=PG_TEMP, public'], FAILED, "(pg_temp not last)"),
+    (None, FAILED, "function public.g(uuid) has a mutable search_path"),
+])
+def test_pg_temp_before_another_schema_is_no_fixed_search_path(config, status, seen):
+    verdict({"functions_in": "public", "fixed_search_path": True}, catalog(functions=[function("g", config=config)]),
+            status, seen)
+
+
+PG_TEMP_FUNCTIONS = """
+create function public.first() returns int language sql security definer set search_path = pg_temp, public
+  as 'select 1';
+create function public.last() returns int language sql security definer set search_path = public, pg_temp
+  as 'select 1';
+create function public.empty() returns int language sql security definer set search_path = '' as 'select 1';
+create function public.quoted() returns int language sql security definer set search_path = "pg_temp", public
+  as 'select 1';
+create function public.one_string() returns int language sql security definer set search_path = 'pg_temp, public'
+  as 'select 1';
+"""
+
+
+def test_pg_temp_in_search_paths_on_a_real_database(server):
+    _, fresh = server
+    with fresh(PG_TEMP_FUNCTIONS) as url:
+        outcomes = judge_on(url, [{"functions_in": "public", "functions": [name], "fixed_search_path": True}
+                                  for name in ("first", "last", "empty", "quoted", "one_string")])
+    expect(outcomes, [(FAILED, "function public.first() has search_path pg_temp, public (pg_temp not last)"),
+                      (PASSED, "1 function as expected"), (PASSED, "1 function as expected"),
+                      (FAILED, "function public.quoted() has search_path"),
+                      (PASSED, "1 function as expected")])

@@ -5,7 +5,8 @@ extensions, schemas, roles, publications). A section not read is `NotRead`, whic
 Read from `pg_catalog`, never `information_schema` (which hides what the checker's role may not see),
 so a read-only role without superuser sees the same facts. Privileges come from the ACLs themselves;
 a NULL ACL means the built-in default (`acldefault`): the owner holds everything and, for functions,
-PUBLIC may EXECUTE. Everyone (grantee oid 0) is `PUBLIC` below, a value no role's name can be.
+PUBLIC may EXECUTE. Relations, functions and schemas carry their owner too, who may grant itself back whatever
+its ACL lacks. Everyone (grantee oid 0) is `PUBLIC` below, a value no role's name can be.
 """
 
 from __future__ import annotations
@@ -127,9 +128,17 @@ _RELATION_PARTS = {
                 join pg_class rc on rc.oid = d.refobjid join pg_namespace rn on rn.oid = rc.relnamespace
                 where w.ev_class = r.oid and d.refobjid <> r.oid)""",
 }
+# Every partition of a partitioned table, at every level, with its own RLS switch: a partition queried directly
+# applies its own policies only. Empty for any other kind of relation. (PostgreSQL 12+)
+_PARTITIONS = """case when r.kind = 'p' then
+    (select coalesce(json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'rls', pc.relrowsecurity)
+                              order by pn.nspname, pc.relname), '[]'::json)
+     from pg_partition_tree(r.oid) t join pg_class pc on pc.oid = t.relid
+     join pg_namespace pn on pn.oid = pc.relnamespace where t.relid <> r.oid)
+    else '[]'::json end"""
 _RELS = """rels as (
   select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relrowsecurity as rls,
-         coalesce(c.relacl, acldefault('r', c.relowner)) as acl, c.reloptions
+         pg_get_userbyid(c.relowner) as owner, coalesce(c.relacl, acldefault('r', c.relowner)) as acl, c.reloptions
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where (c.relkind in ('r', 'p') and n.nspname = any(%(table_schemas)s))
      or (c.relkind in ('v', 'm') and n.nspname = any(%(view_schemas)s))
@@ -174,7 +183,7 @@ _PUBLISHED = """published as (
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(
       'schema', n.nspname, 'name', p.proname, 'args', pg_get_function_identity_arguments(p.oid),
-      'security_definer', p.prosecdef, 'config', p.proconfig,
+      'security_definer', p.prosecdef, 'config', p.proconfig, 'owner', pg_get_userbyid(p.proowner),
       'grants', {_acl("coalesce(p.proacl, acldefault('f', p.proowner))")},
       'extension_member', exists (select from pg_depend d where d.classid = 'pg_proc'::regclass
                                   and d.objid = p.oid and d.deptype = 'e')
@@ -187,7 +196,7 @@ _TOP_PARTS = {
     from pg_extension e join pg_namespace n on n.oid = e.extnamespace
     left join pg_available_extensions a on a.name = e.extname)""",
     "schemas": f"""(select coalesce(json_agg(json_build_object(
-      'name', n.nspname,
+      'name', n.nspname, 'owner', pg_get_userbyid(n.nspowner),
       'grants', case when n.nspname = any(%(schema_grants)s)
                      then {_acl("coalesce(n.nspacl, acldefault('n', n.nspowner))")} end
     ) order by n.nspname), '[]'::json)
@@ -226,7 +235,8 @@ def catalog_query(sections: frozenset[str]) -> str:
     ctes, top = [], []
     if "relations" in read:
         ctes.append(_RELS)
-        parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls"]
+        parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls", "'owner', r.owner",
+                 f"'partitions', {_PARTITIONS}"]
         for section, key in RELATION_SECTIONS.items():
             if section == "columns" and section in read:
                 grants = f",\n            'grants', {_acl('a.attacl')}" if "grants" in read else ""
@@ -461,6 +471,16 @@ def quote_ident(part: str) -> str:
 def qualified(schema: str, name: str) -> str:
     """`schema.name`, quoted where needed, so that `"billing.v2".invoices` and `billing."v2.invoices"` differ."""
     return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
+_SEARCH_PATH_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^\s,"]+))\s*(?:,|$)')
+
+
+def search_path_schemas(value: str) -> list[str]:
+    """The schemas of a search_path setting (as `proconfig` holds it) as PostgreSQL reads the list: unquoted
+    names folded to lower case, quoted ones kept (`"pg_temp, public"` is one schema of that name)."""
+    return [m.group(1).replace('""', '"') if m.group(1) is not None else _fold(m.group(2))
+            for m in _SEARCH_PATH_PART.finditer(value)]
 
 
 # -- column types ----------------------------------------------------------------------------

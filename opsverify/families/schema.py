@@ -49,6 +49,7 @@ from ._catalog import (
     role_label,
     role_name,
     same_type,
+    search_path_schemas,
     server_privileges,
     Via,
 )
@@ -442,12 +443,25 @@ def _check_privileges_exist(p: Params, facts: Catalog, findings: Findings) -> No
                                " out of the item for this server")
 
 
-def _judge_grants(p: Params, name: str, grants: list[dict], facts: Catalog, kind: str, findings: Findings,
-                  columns: list[dict] = ()) -> None:
+def _owned_by(role: str, owner: str, roles: Roles) -> str | None:
+    """How `role` owns the object, if it does: it is the owner, or inherits from it (the owner may grant itself
+    any privilege, and RLS does not bind it without FORCE) — as a message writes it; None otherwise."""
+    if role == owner:
+        return role_label(owner)
+    if owner in roles.inherited(role):
+        return f"{role_label(owner)} (inherited by {role_label(role)})"
+    return None
+
+
+def _judge_grants(p: Params, name: str, grants: list[dict], owner: str, facts: Catalog, kind: str,
+                  findings: Findings, columns: list[dict] = ()) -> None:
     roles, version = facts.roles, facts.server_version
     for role, privileges in _forbidden(p).items():
         if not roles.exists(role):
             continue
+        owning = _owned_by(role, owner, roles) if role not in roles.superusers else None  # a superuser: said below
+        if owning:
+            findings.add(name, *_verb("is", "are", f"owned by {owning}"))
         banned = _expand(privileges, kind) if privileges is not None else None
         held = held_privileges(role, grants, roles, kind, version)
         shown: dict[str, list[str]] = {}
@@ -503,7 +517,12 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_columns(p, name, t, findings)
         if p.rls is not None and t["rls"] != p.rls:
             findings.add(name, *_verb("has", "have", f"row level security {'on' if t['rls'] else 'off'}"))
-        _judge_grants(p, name, t["grants"], facts, "relation", findings, t["columns"])
+        if p.rls:  # a partition queried directly applies its own policies only
+            open_partitions = [_qualified(x) for x in t["partitions"] if not x["rls"]]
+            if open_partitions:
+                findings.add(name, *_verb("has", "have", f"partition{'s' if len(open_partitions) > 1 else ''}"
+                                                        f" {first_few(open_partitions)} with row level security off"))
+        _judge_grants(p, name, t["grants"], t["owner"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
         for pub in p.published_in:
@@ -705,11 +724,14 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "rls" in fields:
         out["rls"] = t["rls"]
+        if t["partitions"]:
+            out["partitions"] = {_qualified(x): x["rls"] for x in t["partitions"]}
     if fields & {"columns", "not_null", "defaults", "types", "checked", "no_columns_of_type"}:
         out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"], "default": c["default"]}
                           for c in t["columns"]}
     if fields & {"no_grants_to", "no_write_grants_to", "grants_to"}:
         out["grants"] = _grant_list(t["grants"], t["columns"])
+        out["owner"] = role_label(t["owner"])
     if fields & {"policies", "policies_for", "no_policies_for", "no_open_write_policies_for", "policies_never_mention"}:
         out["policies"] = [{"name": pol["name"], "command": COMMANDS[pol["command"]], "roles": [role_label(r) for r in pol["roles"] or [PUBLIC]],
                             "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"]}
@@ -762,7 +784,7 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         name = _qualified(r)
         if p.security_invoker and r["kind"] == "v" and not r["security_invoker"]:
             findings.add(name, *_verb("runs", "run", "with its owner's privileges (security_invoker is off)"))
-        _judge_grants(p, name, r["grants"], facts, "relation", findings, r["columns"])
+        _judge_grants(p, name, r["grants"], r["owner"], facts, "relation", findings, r["columns"])
     return _finish(expected, findings, [_qualified(r) for r in found],
                    relations={_qualified(r): {"kind": RELATION_KINDS[r["kind"]], "security_invoker": r["security_invoker"],
                                               "reads": [qualified(*x) for x in r["reads"]],
@@ -782,6 +804,19 @@ def _not_a_view(relation: dict | None, kinds: tuple[str, ...]) -> tuple[str, str
 # -- functions -------------------------------------------------------------------------------------
 def _signature(f: dict) -> str:
     return f"{qualified(f['schema'], f['name'])}({f['args']})"
+
+
+def _search_path_problem(config: list[str]) -> str | None:
+    """Why a function's search_path is not fixed: none set, or pg_temp listed before another schema (a caller's
+    temporary table would then shadow the one the function means to read). Not listing pg_temp at all is
+    fixed enough: PostgreSQL then searches it first for relations only, the usual form (`''`)."""
+    value = next((c.split("=", 1)[1] for c in config if c.startswith("search_path=")), None)
+    if value is None:
+        return "a mutable search_path"
+    schemas = search_path_schemas(value)
+    if "pg_temp" in schemas and any(s != "pg_temp" for s in schemas[schemas.index("pg_temp") + 1:]):
+        return f"search_path {value} (pg_temp not last)"
+    return None
 
 
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:
@@ -806,12 +841,15 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
         name = _signature(f)
         if p.security_definer is not None and f["security_definer"] != p.security_definer:
             findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
-        if p.fixed_search_path and not any(c.startswith("search_path=") for c in f["config"] or []):
-            findings.add(name, *_verb("has", "have", "a mutable search_path"))
-        _judge_grants(p, name, f["grants"], facts, "function", findings)
+        if p.fixed_search_path:
+            problem = _search_path_problem(f["config"] or [])
+            if problem:
+                findings.add(name, *_verb("has", "have", problem))
+        _judge_grants(p, name, f["grants"], f["owner"], facts, "function", findings)
     return _finish(expected, findings, [_signature(f) for f in found],
                    functions={_signature(f): {"security_definer": f["security_definer"], "config": f["config"] or [],
-                                              "grants": _grant_list(f["grants"])} for f in found}, **unmatched)
+                                              "grants": _grant_list(f["grants"]), "owner": role_label(f["owner"])}
+                              for f in found}, **unmatched)
 
 
 # -- extensions ------------------------------------------------------------------------------------
@@ -877,7 +915,7 @@ def _judge_schemas(p: Params, facts: Catalog) -> Outcome:
         if schema.get("grants") is None:
             findings.errors.append(f"schema {shown}: its privileges were not read")
             continue
-        _judge_grants(p, shown, schema["grants"], facts, "schema", findings)
+        _judge_grants(p, shown, schema["grants"], schema["owner"], facts, "schema", findings)
     return _finish(expected, findings, [quote_ident(n) for n in present],
                    schemas={quote_ident(n): _grant_list(facts.schemas[n].get("grants") or []) for n in present})
 
