@@ -61,7 +61,8 @@ def facts(files=None, folders=None, env=None, deployed=None):
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "* * * * *"}], "allow_empty": True},
      "allow_empty goes with"),
     # a trigger GitHub does not know could never be found: the item would always pass (absent) or fail (present)
-    ({"file": "x.yml", "triggers_absent": ["Schedule"]}, "'Schedule' is not a GitHub Actions event; did you mean schedule"),
+    ({"file": "x.yml", "triggers_absent": ["Schedule"]},
+     "'Schedule' is not a GitHub Actions event \\(names are case-sensitive\\); did you mean schedule"),
     ({"file": "x.yml", "triggers_absent": ["schedules"]}, "did you mean schedule\\?"),
     ({"file": "x.yml", "triggers_present": ["manually"]}, "'manually' is not a GitHub Actions event \\(such as schedule"),
     # what Vercel refuses to deploy could never be found in a vercel.json that deploys
@@ -89,8 +90,9 @@ def test_env_kind_needs_env_sources_of_every_service():
 
 
 # -- workflow triggers -------------------------------------------------------------------------
-MANUAL = "name: poller\non:\n  workflow_dispatch:\njobs: {}\n"
-SCHEDULED = "name: poller\non:\n  schedule:\n    - cron: '*/5 * * * *'\n  workflow_dispatch:\n"
+JOBS = "jobs:\n  poll: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"  # GitHub requires one job
+MANUAL = "name: poller\non:\n  workflow_dispatch:\n" + JOBS
+SCHEDULED = "name: poller\non:\n  schedule:\n    - cron: '*/5 * * * *'\n  workflow_dispatch:\n" + JOBS
 
 
 @pytest.mark.parametrize("text, triggers", [
@@ -110,7 +112,7 @@ WORKFLOW = {"file": "wf.yml", "triggers_absent": ["schedule"], "triggers_present
 @pytest.mark.parametrize("text, status, observed", [
     (MANUAL, Status.PASSED, "wf.yml triggers: workflow_dispatch"),
     (SCHEDULED, Status.FAILED, "wf.yml has a schedule trigger"),
-    ("on: push\n", Status.FAILED, "wf.yml has no workflow_dispatch trigger"),
+    ("on: push\n" + JOBS, Status.FAILED, "wf.yml has no workflow_dispatch trigger"),
     ("on: [schedule\n", Status.FAILED, "wf.yml is not valid YAML"),
     ("name: x\njobs: {}\n", Status.FAILED, "wf.yml has no `on:` triggers"),
     ("- a\n- b\n", Status.FAILED, "wf.yml is not a mapping"),
@@ -166,7 +168,7 @@ def test_only_a_key_written_on_names_the_triggers(key):
     assert outcome.observed.startswith(f"wf.yml has no `on:` triggers (`{key}:` is not `on`")
 
 
-@pytest.mark.parametrize("text", ["'on': workflow_dispatch\n", '"on": [workflow_dispatch]\n', MANUAL])
+@pytest.mark.parametrize("text", ["'on': workflow_dispatch\n" + JOBS, '"on": [workflow_dispatch]\n' + JOBS, MANUAL])
 def test_the_on_key_quoted_or_not_names_the_triggers(text):
     outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
     assert outcome.status is Status.PASSED, outcome.observed
@@ -176,6 +178,70 @@ def test_a_key_read_as_on_only_by_yaml_1_1_fails_beside_on():
     outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": "true: [schedule]\non: workflow_dispatch\n"}))
     assert outcome.status is Status.FAILED
     assert "wf.yml has `true:` beside `on:`" in outcome.observed
+
+
+# GitHub refuses a workflow ("Invalid workflow file") whose `on:` names what is no event (names are case-sensitive:
+# `Schedule` is none), whose `schedule:` is no list of `- cron:` entries, or that has no job: it never runs nor can
+# be dispatched, whatever its triggers, so the item fails whatever it asks
+ASKS = [{"triggers_present": ["workflow_dispatch"]}, {"triggers_absent": ["schedule"]}]
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("text, reason", [
+    ("on: [workflow_dispatch, shedule]\n" + JOBS,
+     "`on:` names 'shedule', which is not a GitHub Actions event; did you mean schedule?"),
+    ("on:\n  workflow_dispatch:\n  Schedule:\n    - cron: '*/5 * * * *'\n" + JOBS,
+     "`on:` names 'Schedule', which is not a GitHub Actions event (names are case-sensitive); did you mean schedule?"),
+    ("on: [workflow_dispatch, Schedule]\n" + JOBS, "`on:` names 'Schedule', which is not a GitHub Actions event"),
+    ("on: [workflow_dispatch, 'schedule ']\n" + JOBS, "`on:` names 'schedule ', which is not a GitHub Actions event"),
+    ("on: 'workflow_dispatch '\n" + JOBS, "`on:` names 'workflow_dispatch ', which is not a GitHub Actions event"),
+    ("on: [workflow_dispatch, '']\n" + JOBS, "`on:` names '', which is not a GitHub Actions event"),
+    ("on: [workflow_dispatch, [schedule]]\n" + JOBS, "`on:` names ['schedule'], which is not a GitHub Actions event"),
+    ("name: poller\non: workflow_dispatch\n", "it has no `jobs:` (a workflow needs at least one job)"),
+    ("on: workflow_dispatch\njobs: {}\n", "`jobs:` holds no job (a workflow needs at least one)"),
+    ("on: workflow_dispatch\njobs:\n", "`jobs:` holds no job (a workflow needs at least one)"),
+    ("on: workflow_dispatch\njobs: [poll]\n", "`jobs:` is a list, not a mapping of jobs"),
+    ("on:\n  workflow_dispatch:\n  schedule: bad\n" + JOBS, "`schedule:` is a str, not a list of `- cron: ...`"),
+    ("on:\n  workflow_dispatch:\n  schedule:\n" + JOBS, "`schedule:` is empty, not a list of `- cron: ...`"),
+    ("on:\n  workflow_dispatch:\n  schedule: []\n" + JOBS, "`schedule:` is empty, not a list of `- cron: ...`"),
+    ("on:\n  workflow_dispatch:\n  schedule: {cron: '0 * * * *'}\n" + JOBS,
+     "`schedule:` is a dict, not a list of `- cron: ...`"),
+    ("on:\n  workflow_dispatch:\n  schedule: ['0 * * * *']\n" + JOBS,
+     "`schedule:` entry 1 is '0 * * * *', not a mapping with a `cron:` text"),
+    ("on:\n  workflow_dispatch:\n  schedule: [{cron: '0 * * * *'}, {timezone: UTC}]\n" + JOBS,
+     "`schedule:` entry 2 has no `cron:` text"),
+    ("on:\n  workflow_dispatch:\n  schedule: [{cron: 5}]\n" + JOBS, "`schedule:` entry 1 has no `cron:` text"),
+], ids=["misspelt", "capital-key", "capital-item", "trailing-space", "string-trailing-space", "empty-name",
+        "list-item", "no-jobs", "jobs-empty", "jobs-null", "jobs-list", "schedule-text", "schedule-null",
+        "schedule-empty", "schedule-mapping", "schedule-item-text", "schedule-item-no-cron", "cron-number"])
+def test_a_workflow_github_refuses_fails_whatever_it_is_asked(ask, text, reason):
+    outcome = repo.judge(check(file="wf.yml", **ask), facts(files={"wf.yml": text}))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"wf.yml: GitHub refuses the workflow: {reason}"), outcome.observed
+
+
+# GitHub's "Events that trigger workflows", and the project-board events it still reads (deprecated)
+DOCUMENTED_EVENTS = {
+    "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment", "deployment_status",
+    "discussion", "discussion_comment", "fork", "gollum", "image_version", "issue_comment", "issues", "label",
+    "merge_group", "milestone", "page_build", "public", "pull_request", "pull_request_review",
+    "pull_request_review_comment", "pull_request_target", "push", "registry_package", "release",
+    "repository_dispatch", "schedule", "status", "watch", "workflow_call", "workflow_dispatch", "workflow_run",
+    "project", "project_card", "project_column"}
+
+
+def test_every_documented_event_is_known():
+    assert DOCUMENTED_EVENTS <= repo.GITHUB_EVENTS, sorted(DOCUMENTED_EVENTS - repo.GITHUB_EVENTS)
+
+
+@pytest.mark.parametrize("event", sorted(DOCUMENTED_EVENTS))
+@pytest.mark.parametrize("form", ["on: {event}\n", "on: [push, {event}]\n", "on:\n  {event}:\n{config}"],
+                         ids=["string", "list", "mapping"])
+def test_every_event_github_knows_is_a_trigger(event, form):
+    config = "    - cron: '0 * * * *'\n      timezone: Europe/Paris\n" if event == "schedule" else ""
+    text = form.format(event=event, config=config) + JOBS
+    outcome = repo.judge(check(file="wf.yml", triggers_present=[event]), facts(files={"wf.yml": text}))
+    assert outcome.status is Status.PASSED, outcome.observed
 
 
 # -- vercel.json crons --------------------------------------------------------------------------
@@ -210,6 +276,44 @@ def test_judge_crons(text, status, observed):
     assert outcome.status is status
     assert observed in outcome.observed
     assert outcome.expected == "vercel.json crons: /api/cron/publish at '* * * * *'"
+
+
+# Vercel validates vercel.json when it deploys: each cron is an object of exactly `path` (text starting with `/`, at
+# most 512 characters) and `schedule` (text); a file it refuses deploys no cron at all, the wanted one included
+PUBLISH = {"path": "/api/cron/publish", "schedule": "* * * * *"}
+
+
+@pytest.mark.parametrize("entry, reason", [
+    ("oops", 'crons[1] "oops": not an object with `path` and `schedule`'),
+    (None, "crons[1] null: not an object with `path` and `schedule`"),
+    ({"path": "api/cron/other", "schedule": "0 0 * * *"},
+     'crons[1] {"path": "api/cron/other", "schedule": "0 0 * * *"}: its path must start with /'),
+    ({"path": "", "schedule": "0 0 * * *"}, "its path must start with /"),
+    ({**PUBLISH, "extra": 1}, "keys other than path and schedule (extra)"),
+    ({**PUBLISH, "Path": "/x"}, "keys other than path and schedule (Path)"),
+    ({"path": "/api/cron/other"}, "it has no schedule"),
+    ({"schedule": "0 0 * * *"}, "it has no path"),
+    ({"path": 5, "schedule": "0 0 * * *"}, "its path is not text"),
+    ({"path": "/api/cron/other", "schedule": 5}, "its schedule is not text"),
+    ({"path": "/" + "a" * 512, "schedule": "0 0 * * *"}, "its path is over 512 characters"),
+], ids=["text", "null", "relative-path", "empty-path", "extra-key", "key-case", "no-schedule", "no-path",
+        "path-number", "schedule-number", "path-too-long"])
+def test_a_cron_entry_vercel_refuses_fails_the_item(entry, reason):
+    text = json.dumps({"crons": [PUBLISH, entry]})
+    outcome = repo.judge(check(**CRONS), facts(files={"vercel.json": text}))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("Vercel refuses vercel.json's crons[1] "), outcome.observed
+    assert reason in outcome.observed
+    assert "no cron of the file runs" in outcome.observed
+
+
+def test_a_vercel_json_vercel_takes_passes():
+    text = json.dumps({"$schema": "https://openapi.vercel.sh/vercel.json", "framework": "nextjs",
+                       "crons": [PUBLISH, {"path": "/" + "a" * 511, "schedule": "30 3 * * *"},
+                                 {"schedule": "0 0 * * *", "path": "/api/cron/cleanup?dry=1"}]})
+    outcome = repo.judge(check(**CRONS), facts(files={"vercel.json": text}))
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "3 crons, as expected"
 
 
 # -- .env.example -------------------------------------------------------------------------------

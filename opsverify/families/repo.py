@@ -13,12 +13,16 @@ Params, one kind per item:
     triggers_absent: [schedule]        workflow `on:` triggers that must not be there
     triggers_present: [workflow_dispatch]   (GitHub Actions event names: any other is refused at load)
                                        read as GitHub reads it: only the key `on` (not `On`, `true`); a file
-                                       GitHub refuses (a key twice, a `<<` merge) fails whatever is asked
+                                       GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
+                                       event, a `schedule:` that is no list of `- cron:`, no job) fails
+                                       whatever is asked
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
                                        unless Vercel takes them (path /…, five numeric fields, not both day
-                                       fields); compared by what fires (`*/1` is `*`)
+                                       fields); compared by what fires (`*/1` is `*`); an entry of the file
+                                       Vercel refuses (not {path, schedule} alone, a path not /…, a schedule
+                                       as above) fails the item: that deploy runs no cron
 
     file: .env.example                 names read as the env family reads an env file (python-dotenv and
                                        Node's dotenv: a name either reads), values never looked at
@@ -85,14 +89,28 @@ GITHUB_API = "https://api.github.com"
 GITHUB_HEADERS = {"accept": "application/vnd.github+json", "x-github-api-version": "2022-11-28"}
 
 
-# the `on:` events a workflow can name (GitHub's "Events that trigger workflows"); they are case-sensitive
+# the `on:` events a workflow can name (GitHub's "Events that trigger workflows", and those its workflow schema
+# still reads: the deprecated project-board events and pull_request_comment); they are case-sensitive, and GitHub
+# refuses a workflow naming any other
 GITHUB_EVENTS = frozenset({
     "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment", "deployment_status",
     "discussion", "discussion_comment", "fork", "gollum", "image_version", "issue_comment", "issues", "label",
-    "merge_group", "milestone", "page_build", "public", "pull_request", "pull_request_review",
-    "pull_request_review_comment", "pull_request_target", "push", "registry_package", "release",
-    "repository_dispatch", "schedule", "status", "watch", "workflow_call", "workflow_dispatch", "workflow_run"})
+    "merge_group", "milestone", "page_build", "project", "project_card", "project_column", "public",
+    "pull_request", "pull_request_comment", "pull_request_review", "pull_request_review_comment",
+    "pull_request_target", "push", "registry_package", "release", "repository_dispatch", "schedule", "status",
+    "watch", "workflow_call", "workflow_dispatch", "workflow_run"})
 VERCEL_CRON_FIELD = re.compile(r"[0-9*,/-]+")  # numbers, `*`, lists, ranges and steps: nothing else
+
+
+def not_an_event(name: Any) -> str | None:
+    """Why `name` is no GitHub Actions event, "is not a …" with the near name if any; None for an event."""
+    if isinstance(name, str) and name in GITHUB_EVENTS:
+        return None
+    close = difflib.get_close_matches(name.lower(), sorted(GITHUB_EVENTS), n=1) if isinstance(name, str) else []
+    case = " (names are case-sensitive)" if close and close[0] == name.lower() else ""
+    hint = (f"; did you mean {close[0]}?" if close else
+            " (such as schedule, push, workflow_dispatch: GitHub's \"Events that trigger workflows\")")
+    return f"is not a GitHub Actions event{case}{hint}"
 
 
 def vercel_schedule_problem(schedule: str) -> str | None:
@@ -156,11 +174,8 @@ class Params(StrictParams):
     @classmethod
     def _github_events(cls, value: list[str]) -> list[str]:
         for name in value:  # a name no workflow can have would never be found: absent always passes
-            if name not in GITHUB_EVENTS:
-                close = difflib.get_close_matches(name.lower(), sorted(GITHUB_EVENTS), n=1)
-                hint = (f"; did you mean {close[0]}?" if close else
-                        " (such as schedule, push, workflow_dispatch: GitHub's \"Events that trigger workflows\")")
-                raise ValueError(f"{name!r} is not a GitHub Actions event{hint}")
+            if problem := not_an_event(name):
+                raise ValueError(f"{name!r} {problem}")
         return value
 
     @model_validator(mode="after")
@@ -529,6 +544,11 @@ class GitHubRefuses(yaml.constructor.ConstructorError):
     """What GitHub's workflow parser refuses, so that the whole file never runs (nor can be dispatched)."""
 
 
+class WorkflowRefused(ValueError):
+    """A workflow GitHub reads but refuses as a whole ("Invalid workflow file"): it never runs, whatever its
+    triggers."""
+
+
 class _WorkflowLoader(_yaml_loader()):
     """A workflow read as GitHub's parser reads it (actions/runner, YamlObjectReader and TemplateReader): every key
     is text as written (`on` is the key "on", never True; `On` is "On"); two keys of a mapping that differ only in
@@ -588,10 +608,45 @@ def workflow_triggers(document: Any) -> list[str]:
                          " the workflow; remove it")
     triggers = document["on"]
     if isinstance(triggers, str):
-        return [triggers]
-    if isinstance(triggers, (list, dict)):
-        return [str(t) for t in triggers]
-    raise ValueError(f"`on:` is a {type(triggers).__name__}")
+        names = [triggers]
+    elif isinstance(triggers, (list, dict)):
+        names = list(triggers)
+    else:
+        raise ValueError(f"`on:` is a {type(triggers).__name__}")
+    for name in names:
+        if problem := not_an_event(name):
+            raise WorkflowRefused(f"`on:` names {cut(repr(name))}, which {problem}")
+    if isinstance(triggers, dict) and "schedule" in triggers:
+        _schedule_github_takes(triggers["schedule"])
+    return names
+
+
+LIST_OF_CRONS = "not a list of `- cron: ...` entries (GitHub's schedule syntax)"
+
+
+def _schedule_github_takes(schedule: Any) -> None:
+    """WorkflowRefused unless `on.schedule` is a list of mappings, each with its `cron:` text, as GitHub requires."""
+    if schedule is None or schedule == []:
+        raise WorkflowRefused(f"`schedule:` is empty, {LIST_OF_CRONS}")
+    if not isinstance(schedule, list):
+        raise WorkflowRefused(f"`schedule:` is a {type(schedule).__name__}, {LIST_OF_CRONS}")
+    for number, entry in enumerate(schedule, 1):
+        if not isinstance(entry, dict):
+            raise WorkflowRefused(f"`schedule:` entry {number} is {cut(repr(entry))}, not a mapping with a `cron:`"
+                                  " text")
+        if not isinstance(entry.get("cron"), str):
+            raise WorkflowRefused(f"`schedule:` entry {number} has no `cron:` text (saw {cut(repr(entry))})")
+
+
+def workflow_jobs(document: dict) -> None:
+    """WorkflowRefused unless the workflow has a `jobs:` mapping with at least one job, as GitHub requires."""
+    if "jobs" not in document:
+        raise WorkflowRefused("it has no `jobs:` (a workflow needs at least one job)")
+    jobs = document["jobs"]
+    if jobs is None or jobs == {}:
+        raise WorkflowRefused("`jobs:` holds no job (a workflow needs at least one)")
+    if not isinstance(jobs, dict):
+        raise WorkflowRefused(f"`jobs:` is a {type(jobs).__name__}, not a mapping of jobs")
 
 
 def expectation(p: Params) -> str:
@@ -610,13 +665,17 @@ def expectation(p: Params) -> str:
 def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
     expected = expectation(p)
     try:
-        triggers = workflow_triggers(read_workflow(text))
+        document = read_workflow(text)
+        triggers = workflow_triggers(document)
+        workflow_jobs(document)
     except RecursionError:  # the pure-Python loader (without libyaml, which refuses such depth itself) recurses
         return error(f"could not read {p.file}: {TOO_DEEP}", **evidence)
     except GitHubRefuses as exc:  # the whole file: whatever its triggers, it never runs and cannot be dispatched
         return failed(expected, f"{p.file} line {exc.problem_mark.line + 1}: {exc.problem}", **evidence)
     except yaml.YAMLError as exc:
         return failed(expected, f"{p.file} is not valid YAML: {getattr(exc, 'problem', None) or exc}", **evidence)
+    except WorkflowRefused as exc:  # as a file GitHub cannot parse: it never runs and cannot be dispatched
+        return failed(expected, f"{p.file}: GitHub refuses the workflow: {exc}", **evidence)
     except ValueError as exc:
         return failed(expected, f"{p.file} {exc}", **evidence)
     evidence["triggers"] = triggers
@@ -636,10 +695,16 @@ def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
     crons = document.get("crons") if isinstance(document, dict) else None
     if not isinstance(crons, list):
         return failed(expected, f"{p.file} has no crons list", **evidence)
+    # an entry or a schedule Vercel refuses fails the deploy: no cron of the file runs, the wanted one included
+    problems = []
+    for index, entry in enumerate(crons):
+        if why := vercel_cron_entry_problem(entry):
+            problems.append(f"Vercel refuses {p.file}'s crons[{index}] {cut(json.dumps(entry))}: {why}; no cron of"
+                            " the file runs")
+        elif why := vercel_schedule_problem(entry["schedule"]):
+            problems.append(f"Vercel refuses {entry['path']} at '{entry['schedule']}': {why}")
     seen = [(str(c.get("path")), str(c.get("schedule"))) for c in crons if isinstance(c, dict)]
     evidence["crons"] = [{"path": path, "schedule": schedule} for path, schedule in seen]
-    # a schedule Vercel refuses fails the deploy: no cron of the file runs, whatever it would mean
-    problems = [f"Vercel refuses {path} at '{s}': {why}" for path, s in seen if (why := vercel_schedule_problem(s))]
     for cron in p.crons:
         schedules = [s for path, s in seen if path == cron.path]
         if not schedules:
@@ -647,6 +712,29 @@ def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
         elif _fires(cron.schedule) not in {_fires(s) for s in schedules}:
             problems.append(f"{cron.path} runs at " + ", ".join(f"'{s}'" for s in schedules))
     return verdict(expected, problems, f"{plural(len(seen), 'cron')}, as expected", **evidence)
+
+
+VERCEL_CRON_KEYS = ("path", "schedule")
+VERCEL_PATH_MAX = 512
+
+
+def vercel_cron_entry_problem(entry: Any) -> str | None:
+    """Why Vercel's vercel.json schema refuses a `crons` entry, else None (its schedule is judged on its own): an
+    object of exactly `path`, text starting with / of at most 512 characters, and `schedule`, text."""
+    if not isinstance(entry, dict):
+        return "not an object with `path` and `schedule`"
+    if extra := [key for key in entry if key not in VERCEL_CRON_KEYS]:
+        return f"keys other than path and schedule ({', '.join(spelled(key) for key in extra)})"
+    for key in VERCEL_CRON_KEYS:
+        if key not in entry:
+            return f"it has no {key}"
+        if not isinstance(entry[key], str):
+            return f"its {key} is not text"
+    if not entry["path"].startswith("/"):
+        return "its path must start with / (the route Vercel calls)"
+    if len(entry["path"]) > VERCEL_PATH_MAX:
+        return f"its path is over {VERCEL_PATH_MAX} characters"
+    return None
 
 
 def _not_json(word: str) -> None:

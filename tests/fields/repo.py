@@ -8,8 +8,8 @@ from .kinds import Flips, Rejected
 FACTS = {
     "source": "checkout /srv/app",
     "files": {
-        ".github/workflows/a.yml": "on:\n  workflow_dispatch: {}\njobs: {}\n",
-        ".github/workflows/b.yml": "on:\n  schedule:\n    - cron: '*/5 * * * *'\njobs: {}\n",
+        ".github/workflows/a.yml": "on:\n  workflow_dispatch: {}\njobs: {poll: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}}\n",
+        ".github/workflows/b.yml": "on:\n  schedule:\n    - cron: '*/5 * * * *'\njobs: {poll: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}}\n",
         "vercel.json": '{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}]}',
         ".env.example": "API_KEY=\nREDIS_URL=\n",
         ".env.empty": "# no keys\n",
