@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -72,7 +71,20 @@ class Variant:
     collect_only: bool = False
     python_flags: tuple[str, ...] = ()
     after: Callable[[Sample], None] | None = None
-    reports: Path | None = None  # emptied before each run
+    reports: Path | None = None  # a product's archives: a new folder under it for each run (see `command`)
+
+    def command(self, run: int) -> list[str]:
+        """The arguments of the variant's `run`-th run. A product's archive goes to a folder no run used before,
+        nothing emptied between runs: the fleet's archive writes ~4,000 files, and on ext4 without a journal each
+        file created scans past the inodes freed in the last seconds to minutes (the kernel's `recently_deleted`),
+        so deleting the previous run's archive just before a run multiplied its kernel time (≈ 1.8 s of the fleet's
+        CPU, in its archive writer). The folder is as empty as before for the product (no earlier archive to chain
+        to or keep); all of them go with the benchmark's temporary folder, after the last run."""
+        if self.reports is None:
+            return self.args
+        # `--opt=value`: as a separate word, an existing folder outside the project counts as a path
+        # to test when pytest picks its rootdir (before plugins add their options), moving the rootdir
+        return [*self.args, f"--reports-dir={self.reports / f'run-{run}'}"]
 
 
 @dataclass
@@ -94,6 +106,7 @@ class Bench:
         self.failures: dict[str, str] = {}
         self.extra: dict[str, object] = {}
         self.warmed: set[str] = set()
+        self.runs = 0  # runs started: each product run archives into a folder of its own
         self._mixed: Project | None = None
         self.loop: Loop | None = None
         self.pg: Postgres | None = None
@@ -156,10 +169,9 @@ class Bench:
         self.pg_proxy.delay_s = self.http_proxy.delay_s = v.delay_ms / 1000
         self.pg_proxy.reset()
         self.http_proxy.reset()
-        if v.reports is not None:
-            shutil.rmtree(v.reports, ignore_errors=True)
+        self.runs += 1
         before = self.targets_cpu_s()
-        sample = measure.run(v.args, v.cwd, v.env, python_flags=v.python_flags)
+        sample = measure.run(v.command(self.runs), v.cwd, v.env, python_flags=v.python_flags)
         sample.targets_cpu_s = self.targets_cpu_s() - before
         try:
             self._validate(v, sample)
@@ -188,12 +200,10 @@ class Bench:
     # -- variants of each section ---------------------------------------------------------------------------
     def product(self, key: str, label: str, project: Project, delay_ms: float, *extra: str,
                 repeat: int | None = None, **kw) -> Variant:
-        # archives go outside the project folder, emptied before each run: pytest walks every folder
-        # under the rootdir, and a growing reports/ would slow each run down more than the last.
-        # `--opt=value`: as a separate word, an existing folder outside the project counts as a path
-        # to test when pytest picks its rootdir (before plugins add their options), moving the rootdir
+        # archives go outside the project folder, a new folder for each run (Variant.command): pytest walks every
+        # folder under the rootdir, and a growing reports/ would slow each run down more than the last
         reports = self.tmp / "reports" / key.replace("/", "-")
-        return Variant(key, label, project.root, [*PRODUCT, f"--reports-dir={reports}", *extra], project.items,
+        return Variant(key, label, project.root, [*PRODUCT, *extra], project.items,
                        delay_ms, env=project.variables, repeat=repeat or self.args.repeat, reports=reports, **kw)
 
     def all_reporters(self, project: Project) -> tuple[str, ...]:
@@ -244,7 +254,7 @@ class Bench:
         collect = self.product("startup/collect-importtime", "collect -X importtime", mixed, 0, "--collect-only")
         loaded = {}
         for variant in (floor, collect):
-            sample = measure.run(variant.args, variant.cwd, variant.env, python_flags=("-X", "importtime"))
+            sample = measure.run(variant.command(0), variant.cwd, variant.env, python_flags=("-X", "importtime"))
             loaded[variant.key] = imported_modules(sample)
         floor_mods, collect_mods = loaded["startup/floor-importtime"], loaded["startup/collect-importtime"]
         extra = {name: us for name, us in collect_mods.items() if name not in floor_mods}
