@@ -439,10 +439,12 @@ def _prepare(config: pytest.Config, name: str) -> State:
     ids = sorted({c.id for c in checks if not systems or c.system in systems})
     for item in config.getoption("ov_items"):
         if item not in ids:
-            close = difflib.get_close_matches(item, ids, n=1)
+            # ids are case-sensitive: every id that differs only in case is as near as the other
+            close = ([i for i in ids if i.casefold() == item.casefold()]
+                     or difflib.get_close_matches(item, ids, n=1))
             raise ConfigError(f"--item {spelled(item[:80])}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else "")
-                              + (f"; did you mean {close[0]}?" if close else ""))
+                              + (f"; did you mean {' or '.join(close)}?" if close else ""))
         if shard_systems is not None:
             _item_in_shard(item, {c.system for c in checks if c.id == item and c.system in dealt},
                            config.getoption("ov_shard"), shard_systems, dealt)

@@ -358,6 +358,22 @@ def test_an_item_id_near_one_there_names_it(tmp_path):
                                        "LL-API-01?")
 
 
+def test_an_item_id_that_differs_only_in_case_names_every_id_it_could_mean(tmp_path):
+    """Ids are case-sensitive: `Pay-001` is as near PAY-001 as pay-001 (only the latter was named)."""
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
+    project.checklist("ledger", """
+    - {id: PAY-001, name: up, section: Web, title: it answers, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok}}
+    - {id: pay-001, name: up-too, section: Web, title: it answers too, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok}}
+    """)
+    project.environment('systems: {ledger: {services: {web: {url: "${WEB_URL}"}}}}\n')
+    ran = project.run("--env", "local", "--item", "Pay-001", "--no-archive")
+    assert ran.code == 20, ran.output[-2000:]
+    assert ran.done.stderr.strip() == ("opsverify: --item Pay-001: no such item id in checklists; did you mean "
+                                       "PAY-001 or pay-001?")
+
+
 def _one_item_in_bravo(tmp_path) -> Project:
     """X1 is bravo's alone; the shards of three systems in name order: alpha and charlie, then bravo."""
     project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
