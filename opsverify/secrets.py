@@ -199,7 +199,7 @@ def encodings(value: str) -> set[str]:
              *_grouped_base32(value, raw)}
     for cased in dict.fromkeys((value, value.upper(), value.lower())):  # as echoed, shouted, folded
         forms |= {cased, *_quoted_forms(cased)}
-    forms.update(_base64_pieces(raw), _line_forms(value), _broken_at_its_own(value))
+    forms.update(_base64_pieces(raw), _rare_spellings(value, raw), _line_forms(value), _broken_at_its_own(value))
     forms.update(_unbroken_forms({value, *forms}))
     forms = {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
     return forms | set(_short_base64_pieces(raw))
@@ -283,6 +283,53 @@ def _byte_encodings(raw: bytes) -> set[str]:
     return {raw.hex(":"), raw.hex(":").upper(), base32, base32.lower()}
 
 
+# A secret up to this many bytes (a password, a token, a seed) is looked for in the rarer spellings too
+# (`_rare_spellings`). A longer one (a 2 KB service-account key) travels in none, and those forms, each longer than
+# it, would cost every process memory for nothing
+SMALL_SECRET_BYTES = 512
+
+
+def _rare_spellings(value: str, raw: bytes) -> set[str]:
+    """A small secret's bytes as a hexdump prints them, its base32 behind a prefix, and base64 of its base64 (a
+    Kubernetes Secret's data holding a pull secret's `auth`, itself base64 of `user:password`). Not of a URL or a
+    `user:password` pair: their password is a secret of its own, whose spellings these hold."""
+    if len(raw) > SMALL_SECRET_BYTES or "://" in value or isinstance(value, _PairText):
+        return set()
+    return _spaced_hex(raw) | _base32_pieces(raw) | _base64_of_base64(raw)
+
+
+def _spaced_hex(raw: bytes) -> set[str]:
+    """A small secret's bytes as a hexdump prints them (`54 72 30 75`), either case."""
+    return {raw.hex(" "), raw.hex(" ").upper()} if len(raw) <= SMALL_SECRET_BYTES else set()
+
+
+def _base64_of_base64(raw: bytes) -> set[str]:
+    """Base64 of the secret's own base64 at each alignment (its base64 behind a prefix, `user:` of a pull secret's
+    `auth`), each encoded again at each alignment: the characters that depend on the secret alone, both times."""
+    inner = [base64.b64encode(b"\0" * offset + raw)[math.ceil(offset * 4 / 3):(offset + len(raw)) // 3 * 4]
+             for offset in range(3)]
+    found = {base64.b64encode(base64.b64encode(raw)).decode()}
+    for piece in inner:
+        for offset in range(3):
+            start, end = math.ceil(offset * 4 / 3), (offset + len(piece)) // 3 * 4
+            found.add(base64.b64encode(b"\0" * offset + piece).decode()[start:end])
+    return {form for form in found if len(form) >= Redactor.MIN_RUN}
+
+
+def _base32_pieces(raw: bytes) -> set[str]:
+    """For each of the five alignments base32 can put `raw` in (behind a prefix: `k=` before a seed), the
+    characters that depend on `raw` alone, either case; the first alignment is `_base32`'s."""
+    pieces: set[str] = set()
+    if len(raw) > SMALL_SECRET_BYTES:
+        return pieces
+    for offset in range(1, 5):
+        start, end = math.ceil(offset * 8 / 5), (offset + len(raw)) * 8 // 5
+        piece = base64.b32encode(b"\0" * offset + raw).decode()[start:end]
+        if len(piece) >= Redactor.MIN_RUN:
+            pieces.update((piece, piece.lower()))
+    return pieces
+
+
 def _base32(raw: bytes) -> str:
     """The characters of base32 that hold `raw`'s bits alone (the last one, padded with zeros, and `=` follow)."""
     return base64.b32encode(raw).decode()[:len(raw) * 8 // 5]
@@ -342,7 +389,39 @@ def _character_forms(value: str) -> set[str]:
     forms = {value.replace("+", " "), *(escape.sub(r"\\\g<0>", value) for escape in _RFC4514_ESCAPES)}
     if not value.isascii():
         forms.update((ascii(value)[1:-1], unicodedata.normalize("NFC", value), unicodedata.normalize("NFD", value)))
+        forms.update(_hex_escaped(value))
     return forms
+
+
+def _hex_escaped(value: str) -> set[str]:
+    """A secret's characters beyond ASCII written as hex escapes, as YAML and Python read them: yaml.dump's form
+    (`\\xE4`, `\\u2028` as `\\L`, a no-break space as `\\_`, upper-case hex) and each width of escape (`\\xe4`,
+    `\\u00e4`, `\\U000000e4`) in either case — a comment or a log line quoting the password so."""
+    widths = [{1: "\\x%02x", 2: "\\u%04x", 4: "\\U%08x"}, {2: "\\u%04x", 4: "\\U%08x"}, {4: "\\U%08x"}]
+    forms = set()
+    for width in widths:  # the narrowest escape that holds the character, from \x, \u or \U up
+        written = "".join(char if char.isascii() else next(
+            spelling % ord(char) for size, spelling in width.items() if ord(char) < 1 << 8 * size) for char in value)
+        forms.update((written, _LOWER_HEX_ESCAPE.sub(lambda m: m.group(1) + m.group(2).upper(), written)))
+    forms.add("".join(map(_yaml_escaped, value)))
+    return forms
+
+
+def _yaml_escaped(char: str) -> str:
+    """A character as yaml.dump writes it in a double-quoted scalar."""
+    if char in _YAML_SHORT_ESCAPES:
+        return _YAML_SHORT_ESCAPES[char]
+    if char.isascii() and char.isprintable():
+        return char
+    return ("\\x%02X" if ord(char) < 0x100 else "\\u%04X" if ord(char) < 0x10000 else "\\U%08X") % ord(char)
+
+
+_LOWER_HEX_ESCAPE = re.compile(r"(\\[xuU])([0-9a-f]+)")
+# the characters yaml.dump writes as a short escape in a double-quoted scalar, but its `\\"` and `\\\\`: the unescaped
+# view reads those (a form holding one, cut at an excerpt's edge, could take half of JSON's escape of a quote)
+_YAML_SHORT_ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n",
+                       "\v": "\\v", "\f": "\\f", "\r": "\\r", "\x1b": "\\e", "\x85": "\\N", "\xa0": "\\_",
+                       "\u2028": "\\L", "\u2029": "\\P"}
 
 
 # what RFC 4514 escapes in a name's value (as cryptography writes it), and with '=' and '#' too (as OpenSSL does)
@@ -401,6 +480,8 @@ def _unbroken_forms(forms: set[str]) -> set[str]:
             found.add(form[:-1])
         if form.startswith((" ", "\t")):
             found.add(form.lstrip(" \t"))
+        if _holds_soft_wrap(form):  # read without its own soft-wrap marks
+            found.add(_SOFT_WRAP_OR_BREAK.sub("", form))
     return found
 
 
@@ -426,6 +507,17 @@ _ESCAPE = re.compile(r"(?:%[0-9A-Fa-f]{2})+"  # URL: a run, read as UTF-8 bytes
                      r"|(?:\\u[0-9A-Fa-f]{4})+"  # JSON: a run, read as UTF-16 (a surrogate pair is one character)
                      r"|\\[\\/\"'bfnrt]"  # JSON's (and JavaScript's) short escapes
                      r"|&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")  # HTML, zeros allowed
+# one escape of those, each on its own (a run of %XX is a run of escapes here)
+_ONE_ESCAPE = (r"%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\[\\/\"'bfnrt]"
+               r"|&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+@functools.lru_cache(maxsize=64)
+def _escape_runs(shortest: int) -> re.Pattern[str]:
+    """At least `shortest` escapes in a row (possessive: a long run is not tried again from each of its escapes)."""
+    return re.compile(rf"(?:{_ONE_ESCAPE}){{{shortest},}}+")
+
+
 _SHORT_ESCAPES = {"\\": "\\", "/": "/", '"': '"', "'": "'", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -528,6 +620,24 @@ _A_BLANK = r"[ \t]|\\\\*(?:t|u00(?:20|09))|%(?:25)?(?:20|09)|&(?:#0*(?:32|9)|#[x
 _ANY_BREAK = re.compile(rf"(?:{_A_BREAK})(?:{_A_BREAK}|{_A_BLANK})*+")
 
 
+# A mark that breaks a line only where it must, invisible otherwise: a zero-width space, joiner or non-joiner, a word
+# joiner, a soft hyphen (as a character or HTML's entity) and HTML's <wbr>. A page or a template puts them inside long
+# words (a token in a table cell) so that a browser may wrap there; the token's text is whole without them
+_SOFT_WRAP_CHARACTERS = "\u200b\u200c\u200d\u2060\u00ad"
+_SOFT_WRAP = (rf"[{_SOFT_WRAP_CHARACTERS}]|&(?:shy|ZeroWidthSpace|#0*(?:173|820[345]|8288)"
+              r"|#[xX]0*(?:[aA][dD]|200[bBcCdD]|2060));|<(?i:wbr)\s*/?>")
+_SOFT_WRAP_MARK = re.compile(_SOFT_WRAP)
+_SOFT_WRAP_OR_BREAK = re.compile(rf"{_SOFT_WRAP}|=?(?:\r\n|\r|\n)[ \t]*")
+
+
+def _holds_soft_wrap(text: str) -> bool:
+    """Cheap for most texts: ASCII, with no entity or tag a soft-wrap mark could be."""
+    if not text.isascii() and ("\u200b" in text or "\u00ad" in text or "\u200c" in text or "\u200d" in text
+                               or "\u2060" in text):
+        return True
+    return ("&" in text or "<" in text) and _SOFT_WRAP_MARK.search(text) is not None
+
+
 class _Unbroken:
     """A text read without its line breaks (`_BROKEN_LINE`), and the way back from a position in it to one in the
     text: a secret a wrap or a fold broke (a log line wrapped, MIME's base64 at 76 columns, a folded header) is
@@ -549,7 +659,9 @@ class _Unbroken:
 
     @staticmethod
     def of(text: str) -> "_Unbroken | None":
-        """The text read without its line breaks; None for a text that holds none."""
+        """The text read without its line breaks and soft-wrap marks; None for a text that holds none."""
+        if _holds_soft_wrap(text):
+            return _Unbroken(text, breaks=_SOFT_WRAP_OR_BREAK)
         return _Unbroken(text) if "\n" in text or "\r" in text else None
 
     @staticmethod
@@ -727,7 +839,7 @@ def _cut_forms(secret: str) -> list[str]:
     # and an escaped copy cut short is found only there (`\\` of a JSON body read as `\`, its `%4e` as `N` too)
     whole += [_View(form).text for form in whole]
     return [*dict.fromkeys(whole), raw.hex(), raw.hex().upper(), *sorted(_byte_encodings(raw)),
-            *_base64_pieces(raw), *_encodings_ending_it(raw)]
+            *sorted(_spaced_hex(raw)), *_base64_pieces(raw), *sorted(_base32_pieces(raw)), *_encodings_ending_it(raw)]
 
 
 def _secret_part(value: str) -> str | None:
@@ -910,6 +1022,8 @@ class _Matcher:
         self.windows = _WindowFilter([part for part in edges if len(part) >= run], run)
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
         self.edge_reach = self.WIDEST * (max(map(len, values.values())) + 1)
+        # a run of escapes that may be a whole secret, each of its characters escaped (one escape at least each)
+        self.escape_runs = _escape_runs(min(map(len, values.values())))
         # Evidence repeats its words (column names, types, statuses) item after item: each short text is
         # cleaned once per snapshot. A new secret makes a new snapshot, so nothing stale is kept.
         self.seen: dict[str, str] = {}
@@ -968,6 +1082,11 @@ class _Matcher:
             near = near + anchors
         if "…" in text:  # an excerpt's cut inside the text is an end too: an escaped piece of a secret may end there
             near = near + [(m.start() - self.edge_reach, m.end() + self.edge_reach) for m in _ELLIPSIS.finditer(text)]
+        if not self.everywhere and len(text) > 2 * self.edge_reach:  # a secret escaped character by character
+            # hides its anchor too (and one of letters and digits has none): a run of escapes as long as the
+            # shortest secret is read where it is
+            near = near + [(m.start() - self.WIDEST, m.end() + self.WIDEST)
+                           for m in self.escape_runs.finditer(text)]
         for start, end in self._windows(text, near):  # read those places
             found = self._found_escaped(text[start:end], head=start == 0, tail=end == len(text))
             spans += [(start + s, start + e, label) for s, e, label in found]
@@ -1043,7 +1162,7 @@ class _Matcher:
             for mark in _ELLIPSIS.finditer(text):
                 cut = self._cut_at_end(text[:mark.start()])
                 if cut is not None:
-                    spans.append((cut[0], mark.start(), f"[redacted part of {cut[1]}]"))
+                    spans.append((cut[0], _past_an_escaped_quote(text, mark.start()), f"[redacted part of {cut[1]}]"))
                 cut = self._cut_at_start(text[mark.end():])
                 if cut is not None:
                     spans.append((mark.end(), mark.end() + cut[0], f"[redacted part of {cut[1]}]"))
@@ -1168,6 +1287,16 @@ def _stretched(text: str, end: int, form: str, offset: int) -> tuple[int, int]:
     beyond = bisect.bisect_left(range(1, ahead + 1), True,
                                 key=lambda n: text[end:end + n] != form[after:after + n])
     return start - before, end + beyond
+
+
+def _past_an_escaped_quote(text: str, end: int) -> int:
+    """Where a piece cut before an excerpt's mark ends: past the quote there when the piece ends in the backslash
+    that escapes it (`q\\"…`: the secret's own quote, JSON-escaped, not the excerpt's) — half an escape masked would
+    leave the quote unescaped and the JSON around it broken."""
+    before = end
+    while before > 0 and text[before - 1] == "\\":
+        before -= 1
+    return end + 1 if (end - before) % 2 and text.startswith(("'", '"'), end) else end
 
 
 def _a_number_part(text: str, start: int, end: int, within: "_Unbroken | None") -> bool:

@@ -1,0 +1,191 @@
+"""Spellings of a secret that a probe found leaking: base64 of its base64 (a Kubernetes pull secret), its bytes as a
+hexdump prints them, a copy split by invisible soft-wrap marks, every character escaped inside a long text, the
+upper-case and YAML hex escapes of its characters, and base32 of it behind a prefix — each is masked, and
+ordinary text holding the same kinds of spelling without a secret is left as it was."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from opsverify.secrets import MASK, Redactor
+
+SECRET = "Tr0ub4dor&3/ueber-staple-K9x"  # an anchor-bearing secret (its longest run of letters and digits: `ueber`)
+ALNUM = "Zq7PmX2kR9tLw4VbN8cYh3Jd"  # letters and digits only: no anchor at all
+UMLAUT = "pässwort+Zk3m/Q9 wx"
+
+
+def _redactor(*secrets: str) -> Redactor:
+    redactor = Redactor()
+    for secret in secrets:
+        redactor.add_declared(secret)
+    return redactor
+
+
+def _assert_masked(redactor: Redactor, text: str, *leaks: str) -> str:
+    shown = redactor.text(text)
+    assert MASK.search(shown), f"expected a mask in the cleaned text, saw it unmasked: {shown[:300]!r}"
+    for leak in leaks:
+        assert leak not in shown, f"expected {leak!r} gone from the cleaned text, saw {shown[:300]!r}"
+    return shown
+
+
+# -- 4: base64 of the secret's base64 ------------------------------------------------------------------------------
+def _docker_config(user: str, password: str) -> str:
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    config = json.dumps({"auths": {"registry.example.com": {"username": user, "auth": auth}}})
+    return base64.b64encode(config.encode()).decode()  # a Secret's .dockerconfigjson data
+
+
+DOUBLE_BASE64 = {
+    "aligned": lambda s: base64.b64encode(base64.b64encode(s.encode())).decode(),
+    "user-colon-base64": lambda s: base64.b64encode(b"deploy:" + base64.b64encode(s.encode())).decode(),
+    "dockerconfigjson": lambda s: _docker_config("deploy", s),
+    "dockerconfigjson-other-user": lambda s: _docker_config("ci-bot7", s),
+}
+
+
+@pytest.mark.parametrize("secret", [SECRET, ALNUM, UMLAUT], ids=["anchored", "alnum", "non-ascii"])
+@pytest.mark.parametrize("form", DOUBLE_BASE64, ids=list(DOUBLE_BASE64))
+def test_base64_of_the_secrets_base64_is_masked(secret, form):
+    """A Kubernetes Secret holds its data in base64, a pull secret's `auth` is base64 of `user:password` inside it."""
+    text = f"data:\n  .dockerconfigjson: {DOUBLE_BASE64[form](secret)}\ntype: kubernetes.io/dockerconfigjson"
+    shown = _assert_masked(_redactor(secret), text)
+    assert shown.startswith("data:\n  .dockerconfigjson: ") and shown.endswith("type: kubernetes.io/dockerconfigjson")
+
+
+# -- 3: hex separated by spaces, as a hexdump prints it --------------------------------------------------------------
+@pytest.mark.parametrize("case", [str.lower, str.upper], ids=["lower", "upper"])
+@pytest.mark.parametrize("secret", [SECRET, ALNUM, UMLAUT], ids=["anchored", "alnum", "non-ascii"])
+def test_a_secrets_bytes_as_spaced_hex_are_masked(secret, case):
+    spaced = case(secret.encode().hex(" "))
+    _assert_masked(_redactor(secret), f"00000000  {spaced}  |....|", spaced[:20])
+
+
+# -- 2: a copy split by invisible soft-wrap marks -------------------------------------------------------------------
+SOFT_WRAPS = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "&shy;", "&#173;", "&#xAD;", "&#xad;",
+              "&ZeroWidthSpace;", "<wbr>", "<wbr/>", "<WBR>", "<wbr />"]
+
+
+@pytest.mark.parametrize("mark", SOFT_WRAPS, ids=[repr(mark) for mark in SOFT_WRAPS])
+@pytest.mark.parametrize("secret", [SECRET, ALNUM], ids=["anchored", "alnum"])
+def test_a_secret_split_by_soft_wrap_marks_is_masked(secret, mark):
+    split = mark.join(secret[i:i + 6] for i in range(0, len(secret), 6))
+    for text in (split, f"<p>token: <code>{split}</code> (keep it)</p>", "x" * 3000 + f" {split} " + "y" * 3000):
+        shown = _assert_masked(_redactor(secret), text, secret[6:12], secret[12:18])
+        assert shown.count("[redacted") == 1, shown[:300]
+
+
+def test_soft_wrap_marks_around_a_secret_and_in_ordinary_text_stay():
+    redactor = _redactor(SECRET)
+    ordinary = "long\u00adword <wbr> soft&shy;hyphen zero\u200bwidth &ZeroWidthSpace; emoji 👩\u200d💻 caf\u00e9"
+    assert redactor.text(ordinary) == ordinary
+    shown = redactor.text(f"a\u200b{SECRET}\u200bb")  # the marks outside the secret are no part of it
+    assert MASK.sub("X", shown) == "a\u200bX\u200bb", shown
+
+
+# -- 1: every character escaped, inside a long text ------------------------------------------------------------------
+def _mixed_percent(secret: str) -> str:
+    return "".join(f"%{b:02X}" if i % 2 else f"%{b:02x}" for i, b in enumerate(secret.encode()))
+
+
+EVERY_CHARACTER = {
+    "percent-mixed-case": _mixed_percent,
+    "decimal-entities": lambda s: "".join(f"&#{ord(c)};" for c in s),
+    "hex-entities": lambda s: "".join(f"&#x{ord(c):X};" for c in s),
+    "json-unicode": lambda s: "".join(f"\\u{ord(c):04x}" for c in s),
+}
+
+
+@pytest.mark.parametrize("secret", [SECRET, ALNUM, UMLAUT], ids=["anchored", "alnum", "non-ascii"])
+@pytest.mark.parametrize("escape", EVERY_CHARACTER, ids=list(EVERY_CHARACTER))
+def test_a_secret_escaped_character_by_character_far_from_a_long_texts_ends_is_masked(secret, escape):
+    escaped = EVERY_CHARACTER[escape](secret)
+    text = "a" * 2000 + " &amp; %20 \\n " + "b" * 2000 + f" {escaped} " + "c %2F " * 600
+    shown = _assert_masked(_redactor(secret), text, escaped[:24], escaped[-24:])
+    assert shown.startswith("a" * 2000 + " &amp; %20 \\n ") and shown.endswith("c %2F " * 600)
+
+
+def test_runs_of_escapes_in_a_long_text_without_a_secret_stay():
+    redactor = _redactor(SECRET, ALNUM)
+    text = ("&nbsp;" * 40 + "x" * 2000 + "%20%2F%3A" * 30 + "\\u0041\\n" * 40 + "y" * 2000 + "&#65;&#66;" * 20) * 2
+    assert redactor.text(text) == text
+
+
+# -- 6: upper-case and YAML hex escapes of a secret's characters ---------------------------------------------------
+@pytest.mark.parametrize("written", [
+    "p\\xE4sswort+Zk3m/Q9 wx",  # ascii() with upper-case hex, yaml.dump's escape
+    "p\\xe4sswort+Zk3m/Q9 wx",  # ascii()
+    "p\\u00E4sswort+Zk3m/Q9 wx", "p\\u00e4sswort+Zk3m/Q9 wx",
+    "p\\U000000E4sswort+Zk3m/Q9 wx", "p\\U000000e4sswort+Zk3m/Q9 wx",  # YAML's long escape
+], ids=["x-upper", "x-lower", "u-upper", "u-lower", "U-upper", "U-lower"])
+def test_a_secret_written_in_hex_escapes_is_masked(written):
+    """A YAML comment or a log line quoting the password as Python or YAML escapes it."""
+    for text in (f'"{written}"', f"# old password: {written} (rotated)", "z" * 2000 + f" {written} " + "z" * 2000):
+        _assert_masked(_redactor(UMLAUT), text, written[:10], "Zk3m/Q9")
+
+
+def test_a_secret_written_as_yaml_dump_escapes_it_is_masked():
+    yaml = pytest.importorskip("yaml")
+    secret = "n\u00e4he\u00a0Zk3m\u2028Q9wx\U0001f511"  # a no-break space, a line separator, an emoji
+    dumped = yaml.dump(secret, default_style='"', width=1000).strip()
+    assert "\\_" in dumped and "\\L" in dumped and "\\U0001F511" in dumped, dumped  # the escapes meant
+    _assert_masked(_redactor(secret), f"password: {dumped}  # rotated", "Zk3m")
+
+
+# -- 5: base32 of a secret behind a prefix -------------------------------------------------------------------------
+@pytest.mark.parametrize("prefix", [b"", b"k", b"k=", b"key", b"key:", b"secret="], ids=lambda p: f"prefix-{len(p)}")
+@pytest.mark.parametrize("case", [str.upper, str.lower], ids=["upper", "lower"])
+def test_base32_of_a_secret_behind_a_prefix_is_masked(prefix, case):
+    encoded = case(base64.b32encode(prefix + SECRET.encode()).decode())
+    middle = encoded[len(prefix) * 8 // 5 + 2:-12]  # no character of the prefix, none of the padded end
+    _assert_masked(_redactor(SECRET), f"seed: {encoded} end", middle)
+
+
+@pytest.mark.parametrize("offset", range(5))
+def test_base32_of_a_secret_behind_a_prefix_cut_at_an_excerpts_end_is_masked(offset):
+    encoded = base64.b32encode(b"xy:z9"[:offset] + SECRET.encode()).decode()
+    cut = encoded[:len(encoded) // 2 + 4]  # an excerpt's first half: the secret's start
+    shown = _assert_masked(_redactor(SECRET), f"blob {cut}")
+    assert shown.startswith("blob "), shown
+
+
+# -- and none of it costs ordinary text ------------------------------------------------------------------------------
+ORDINARY = [
+    "00000000  48 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21 0a  |Hello, world!.|",
+    "GET /search?q=%E4%BD%A0%E5%A5%BD%20world&page=2 HTTP/1.1",
+    "<p>Tel&shy;e&shy;phone <wbr>numbers&#173;here &nbsp;&amp;&lt;b&gt;</p>",
+    "JBSWY3DPEHPK3PXP JBSWY3DPEB3W64TMMQQQ base32 of hello world",
+    base64.b64encode(base64.b64encode(b"just some ordinary configuration text, no secret")).decode(),
+    "caf\\xe9 na\\xEFve \\u00e9t\\u00E9 \\U0001F600",
+    "\\u0048\\u0065\\u006c\\u006c\\u006f" * 50 + "plain" * 500 + "&#72;&#101;&#108;&#108;&#111;" * 50,
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY, ids=range(len(ORDINARY)))
+def test_ordinary_text_in_these_spellings_is_unchanged(text):
+    redactor = _redactor(SECRET, ALNUM, UMLAUT, "482913", "postgresql://checker:Zk3mQ9wxLp@db.internal:5432/shop")
+    assert redactor.text(text) == text
+
+
+def test_a_piece_cut_right_after_the_secrets_own_escaped_quote_leaves_the_json_whole():
+    """`"Zk3mQ9wxLp\\"…"`: the quote before the excerpt's mark is the secret's own, JSON-escaped; masking up to it
+    took its backslash and left the quote closing the string early."""
+    secret = 'Zk3mQ9wxLp"Rt7Vn2Bq8Hs'
+    document = json.dumps({"said": [secret[:11] + "…", "…" + secret[10:]]}, ensure_ascii=False)
+    shown = _redactor(secret).text(document)
+    said = json.loads(shown)["said"]
+    assert [MASK.sub("X", each) for each in said] == ["X…", "…X"], shown
+
+
+def test_an_environment_files_comment_quoting_the_password_in_upper_case_hex_escapes_is_masked_and_kept():
+    """The archive copies an input file as it is where no secret hides in YAML's reading, and its last scrub masks
+    the text: a comment quoting the password as yaml.dump escapes it (`\\xE4`) is masked there, the comment kept."""
+    from opsverify.archive import _input_copy
+
+    redactor = _redactor(UMLAUT)
+    written = 'db:\n  password: "${DB_PASSWORD}"  # was "p\\xE4sswort+Zk3m/Q9 wx" until rotated\n'
+    scrubbed = redactor.text(_input_copy(written.encode(), redactor).decode())
+    assert MASK.sub("X", scrubbed) == 'db:\n  password: "${DB_PASSWORD}"  # was "X" until rotated\n', scrubbed
