@@ -127,3 +127,40 @@ def test_an_unexpected_exception_from_the_http_client_fails_its_request_alone(mo
     assert (healthy.status, healthy.text) == (200, '{"ok": true}'), healthy
     assert odd.status is None, odd
     assert odd.failure == "the HTTP client failed: Unforeseen: a surprise", odd
+
+
+def test_a_cookie_one_reply_sets_is_never_sent_with_another_request():
+    """A login's Set-Cookie (one item) went out with every later request of the run to that host — any port — so a
+    "refused without credentials" item was checked with a session: a healthy endpoint failed, a broken one (CSRF only
+    for callers with a session) passed. Each request carries the headers its item states, nothing learnt."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    cookies_seen: dict[str, str | None] = {}
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            cookies_seen[self.path] = self.headers.get("cookie")
+            self.send_response(200)
+            if self.path == "/login":
+                self.send_header("set-cookie", "session=admin-session; Path=/")
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    session = Session(timeout_s=10, concurrency=1)
+    try:
+        session.fetch_all([Probe("GET", url + "/login")])
+        later = session.fetch_all([Probe("GET", url + "/admin")])
+    finally:
+        session.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert later[0].status == 200 and cookies_seen == {"/login": None, "/admin": None}, cookies_seen

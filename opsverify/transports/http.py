@@ -191,7 +191,7 @@ class Session:
     def _client(self, setting: bool | ssl.SSLContext) -> httpx.AsyncClient:
         return load("httpx").AsyncClient(timeout=self.timeout, verify=setting, follow_redirects=False,
                                          headers={"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING},
-                                         event_hooks={"response": [_unredirected]})
+                                         cookies=no_cookies(), event_hooks={"response": [_unredirected]})
 
     def _timeout(self, probe: Probe) -> httpx.Timeout:
         """The client's timeouts, opening the connection within the probe's connect_s where it gives one."""
@@ -348,6 +348,14 @@ def _unasked_bytes(response: httpx.Response) -> int:
     if left:
         state.send_failed()
     return len(left)
+
+
+def no_cookies() -> "http.cookiejar.CookieJar":
+    """A cookie jar that keeps nothing. A client shared by a run's items would otherwise send a cookie one reply set
+    (a login's session) with every later request to that host, whatever port: a check that an endpoint refuses
+    callers without credentials would then be made with them. A request carries only the headers its item states."""
+    cookiejar = load("http.cookiejar")
+    return cookiejar.CookieJar(cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _timed_out(exc: Exception, timeout: httpx.Timeout, setting: str = "connect_s") -> str:

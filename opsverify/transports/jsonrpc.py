@@ -35,7 +35,7 @@ from ..display import cut
 from ..errors import Refused
 from . import loops
 from .http import (ACCEPT_ENCODING, UnreadableJson, _charset, _connect_reason, _failure_words, _named, _read_at_most,
-                   _timed_out, _unredirected, readings, strict_json)
+                   _timed_out, _unredirected, no_cookies, readings, strict_json)
 
 # Methods that only read chain state; anything else (sendTransaction, requestAirdrop) is refused.
 READ_ONLY_METHODS = frozenset({
@@ -131,7 +131,7 @@ async def _converse(url: str, calls: list[Call], timeout_s: float, connect_s: fl
     headers = {"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING}
     # a redirect's Location is hidden from httpx, which would raise on one it cannot build (mailto:) though it follows
     # none: the 3xx is judged as what it is
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers=headers,
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers=headers, cookies=no_cookies(),
                                  event_hooks={"response": [_unredirected]}) as client:
         async def post(body: Any, asked: list[Call]) -> tuple[Any, str]:
             limit = min(timeout_s, ends - loop.time())
