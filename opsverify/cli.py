@@ -192,13 +192,17 @@ def report(args: argparse.Namespace) -> int:
 
 def prune(args: argparse.Namespace) -> int:
     from .report import NotAnArchive
-    from .retention import env_dirs, prune_env
+    from .retention import env_dirs, linked_env_dirs, prune_env
 
     if args.keep < 0:
         raise ConfigError("--keep: give 0 or more archives to keep per env")
     envs = env_dirs(args.path) if args.path.is_dir() else []
-    if not envs:
+    linked = linked_env_dirs(args.path) if args.path.is_dir() else []
+    if not envs and not linked:
         raise NotAnArchive(f"{args.path}: neither reports/ nor a reports/<env> folder holding archives")
+    for env_dir in linked:
+        _tell(f"{env_dir.name}: left the env folder alone: a symlink, to a folder outside {args.path} (prune it by "
+              "its own path if it is yours: opsverify prune <that folder>)")
     failed = 0
     for env_dir in envs:
         result = prune_env(env_dir, args.keep, force=args.force, dry_run=args.dry_run)

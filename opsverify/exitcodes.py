@@ -57,9 +57,11 @@ TABLE: tuple[ExitCode, ...] = (
                            "setup` could not install the renderer (the one installed before is kept)"),
     ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing"),
     ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "
-                                  "--public-key, or is missing where a key was given"),
+                                  "--public-key, or is missing where a key was given; without --public-key, "
+                                  "is missing or by another key after signed archives of the chain"),
     ExitCode(32, "broken-chain", "`opsverify verify`: an archive's link to the previous archive of its env does not "
-                                 "hold (one removed, replaced, re-hashed, renamed or swapped)"),
+                                 "hold (one removed, replaced, re-hashed, renamed or swapped); or an env folder "
+                                 "holds another env's archives"),
     ExitCode(33, "not-an-archive", "`opsverify verify/report/prune`: the path is not a run archive nor a "
                                    "reports/<env> folder"),
 )

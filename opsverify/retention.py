@@ -50,10 +50,19 @@ def _is_env(path: Path) -> bool:
 
 def env_dirs(path: Path) -> list[Path]:
     """`reports/<env>` itself, or every env folder under `reports/` (the same test for both, so that `prune
-    reports` takes in each env `prune reports/<env>` would)."""
+    reports` takes in each env `prune reports/<env>` would) but those that are symlinks (linked_env_dirs)."""
     if _is_env(path):
         return [path]
-    return [p for p in archive_dirs(path) if _is_env(p)]
+    return [p for p in archive_dirs(path) if not p.is_symlink() and _is_env(p)]
+
+
+def linked_env_dirs(path: Path) -> list[Path]:
+    """The env folders under `reports/` that are symlinks: `prune reports` leaves each alone, as it does an archive
+    folder that is one — it would delete archives outside reports/. Named itself (`prune reports/<env>`), an env is
+    pruned where the user says it is."""
+    if _is_env(path):
+        return []
+    return [p for p in archive_dirs(path) if p.is_symlink() and _is_env(p)]
 
 
 class ChainUnreadable(StopRun):
@@ -98,12 +107,10 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 kept = (manifest, manifest_bytes, _signature_bytes(archive), found)
                 try:
                     problem = _remove(env_dir, archive, kept, result)
-                except _Refused as exc:  # not a failure: a place prune never writes through, said as such
+                except _Refused as exc:  # a place prune never writes through, said as such: still not removed
                     problem = str(exc)
-                else:
-                    if problem:
-                        result.failed.append(archive.name)
                 if problem:
+                    result.failed.append(archive.name)
                     result.left_alone.append((archive.name, problem))
                     continue
             result.removed.append(archive.name)
@@ -149,7 +156,8 @@ def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
 
 
 class _Refused(OSError):
-    """A place prune never writes through (a `.pruned` that is a symlink): the archive stays, by design."""
+    """A place prune never writes through (a `.pruned` that is a symlink): the archive stays, and the prune ends with
+    26 (it could not remove what it should have)."""
 
 
 def _manifest(data: bytes) -> dict[str, Any] | None:

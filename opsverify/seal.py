@@ -443,6 +443,7 @@ class Node:
     previous_archive: str | None
     folder: str | None  # where it is now (None: pruned, known from chain.jsonl)
     readable: bool = True  # False: its manifest is not as opsverify writes it, so its own link is unknown
+    sealed_by: str | None = None  # the key id its manifest's seal names, "" unsigned; None: not read (pruned)
 
 
 def archive_dirs(env_dir: Path) -> list[Path]:
@@ -665,7 +666,7 @@ def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[No
             return
         previous = manifest.get("previous") or {}
         nodes.append(Node(manifest.get("archive") or name, sha256_bytes(data), previous.get("manifest_sha256"),
-                          previous.get("archive"), folder.name))
+                          previous.get("archive"), folder.name, sealed_by=_sealed_by(manifest)))
 
     for folder in archive_dirs(env_dir):
         if folder.is_symlink():
@@ -680,6 +681,22 @@ def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[No
         if data is not None and sha256_bytes(data) not in remembered:
             add(folder, data, leftover_of(folder) or folder.name)
     return nodes
+
+
+def _sealed_by(manifest: dict[str, Any]) -> str | None:
+    """The id of the key a manifest's seal names (what its signature is checked with), "" when it has no seal; None
+    when its seal is not as opsverify writes it (verify_archive says why)."""
+    seal = manifest.get("seal")
+    if seal is None:
+        return ""
+    text = seal.get("public_key") if isinstance(seal, dict) else None
+    if not isinstance(text, str):
+        return None
+    raw = _b64(text)  # as seal_record writes it: no need to load cryptography for its id
+    if raw is not None and len(raw) == 32:
+        return "ed25519:" + sha256_bytes(raw)[:16]
+    key = parse_public_key(text)
+    return key_id(key) if key is not None else None
 
 
 # -- verification --------------------------------------------------------------------------------
@@ -1313,11 +1330,73 @@ def _unsigned_to_start(node: Node | None, by_hash: dict[str, Node], seals: _Seal
     return []
 
 
+class SigningHistory:
+    """Without a key: what the chain itself says of its seals. A seal proves no author then, but the chain shows
+    where signing stopped (an unsigned archive after a signed one: a seal stripped, or an archive forged after the
+    chain) and where the signing key changed (a rotation, or an archive re-signed with a key of someone else's): each
+    is a bad-signature finding, named on that archive. Unsigned archives before the first signed one (signing
+    switched on later) are none. Read once for an env (prune verifies many of its archives)."""
+
+    def __init__(self, env_dir: Path, nodes: list[Node]) -> None:
+        self.nodes = _once_each(nodes)
+        self.by_hash = {n.manifest_sha256: n for n in self.nodes}
+        self._seals = _Seals(env_dir, None)  # a pruned archive's seal: from the manifest kept for it
+        self._last: dict[str, tuple[str, Node] | None] = {}  # hash -> the newest signed archive up to it, and its key
+
+    def _sealed_by(self, node: Node) -> str | None:
+        if node.folder is not None:
+            return node.sealed_by
+        read = self._seals.manifest(node)
+        return _sealed_by(read[1]) if read is not None else None
+
+    def _last_signed(self, node: Node | None) -> tuple[str, Node] | None:
+        """(key id, archive) of the newest signed archive from `node` back through the links that hold."""
+        walked: list[Node] = []
+        seen: set[str] = set()
+        while node is not None and node.manifest_sha256 not in self._last and node.manifest_sha256 not in seen:
+            seen.add(node.manifest_sha256)
+            walked.append(node)
+            node = self.by_hash.get(node.previous_sha256 or "")
+        last = self._last.get(node.manifest_sha256) if node is not None else None  # a loop of links: none
+        for step in reversed(walked):
+            sealed_by = self._sealed_by(step)
+            if sealed_by:
+                last = (sealed_by, step)
+            self._last[step.manifest_sha256] = last
+        return last
+
+    def findings(self, only: str | None = None) -> list[Finding]:
+        """For every archive of the chain (pruned ones too), or only the one in folder `only`."""
+        found = []
+        for node in self.nodes:
+            if only is not None and node.folder != only:
+                continue
+            sealed_by = self._sealed_by(node)
+            before = self._last_signed(self.by_hash.get(node.previous_sha256 or ""))
+            if sealed_by is None or before is None or sealed_by == before[0]:
+                continue
+            key, signed = before
+            where, up_to = _label(node), _label(signed)
+            if sealed_by == "":
+                what = (f"not signed, but the chain was signed by {key} up to {up_to}: signing stopped, this archive's "
+                        "seal was stripped, or it was added after the chain by whoever can write here; pass "
+                        "--public-key with the key you trust")
+            else:
+                what = (f"signed by {sealed_by}, but the chain was signed by {key} up to {up_to}: the signing key "
+                        "changed here (a key rotation, or an archive re-signed with someone else's key); pass "
+                        "--public-key with the key you trust — it takes one key: for a rotation, verify the archives "
+                        f"up to {up_to} each alone with the old key and those from {where} on each alone with the new "
+                        "one (`opsverify verify <archive> --public-key <its key file>`)")
+            found.append(Finding("bad-signature", where, what))
+        return found
+
+
 class _Seals:
     """How each archive of an env is sealed, from its manifest (there, or kept for it in .pruned/) read once, and
-    only as it hashes to the archive's manifest hash: links are followed through what was sealed, nothing else."""
+    only as it hashes to the archive's manifest hash: links are followed through what was sealed, nothing else.
+    `trusted`: the key signed_by_key checks with (None: only the manifests are read)."""
 
-    def __init__(self, env_dir: Path, trusted: Ed25519PublicKey) -> None:
+    def __init__(self, env_dir: Path, trusted: Ed25519PublicKey | None) -> None:
         self.env_dir, self.trusted = env_dir, trusted
         self._read: dict[str, tuple[bytes, dict[str, Any]] | None] = {}
         self._entries: dict[str, dict[str, Any]] | None = None
@@ -1411,9 +1490,13 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         _say_strays(env_dir, verdict)
         verdict.findings += in_chain
         verify_chain(env_dir, verdict, nodes=nodes)
+        if trusted is None:  # with a key, check_seal already finds both, as not signed by it
+            verdict.findings += SigningHistory(env_dir, nodes).findings()
         manifests += verify_pruned(env_dir, trusted, verdict, covered=covered)[0]
-        _one_env(env_dir, [m for m in manifests if m is not None], verdict)
-        hashes |= {n.manifest_sha256 for n in nodes}
+        env_hashes = {n.manifest_sha256 for n in nodes}
+        asked = any(digest.startswith(prefix) for prefix in expect for digest in env_hashes)
+        _one_env(env_dir, [m for m in manifests if m is not None], verdict, asked)
+        hashes |= env_hashes
     _expected(path, expect, hashes, verdict)
     return verdict
 
@@ -1429,6 +1512,7 @@ class EnvChain:
         self.nodes = chain_nodes(env_dir)
         self.covered = before_signing(env_dir, trusted, self.nodes)
         self._envs: dict[str, str | None] = {}  # folder -> the env its manifest records, read once
+        self._signing: SigningHistory | None = None  # without a key, read at the first archive verified
 
     def verify(self, path: Path, expect: tuple[str, ...] = ()) -> Verdict:
         """One archive of the env (see `verify`): its files and seal, its links into and out of the chain, and the
@@ -1439,6 +1523,10 @@ class EnvChain:
         manifest = verify_archive(path, trusted, verdict, name, covered)
         if name:
             verdict.notes.append(f"{path.name}: holds {name}, {_MOVED_ASIDE}")
+        if trusted is None and manifest is not None:
+            if self._signing is None:
+                self._signing = SigningHistory(env_dir, nodes)
+            verdict.findings += self._signing.findings(only=path.name)
         own_ok = not verdict.findings
         later: list[Node] = []
         verify_chain(env_dir, verdict, only=path.name, nodes=nodes, later=later)
@@ -1568,14 +1656,25 @@ def _later_link(archive: Path, node: Node, trusted: Ed25519PublicKey | None, own
     verdict.findings.append(Finding("broken-chain", label, what))
 
 
-def _one_env(env_dir: Path, manifests: list[dict[str, Any]], verdict: Verdict) -> None:
-    """One chain is one env's: archives of another env in it were moved or copied in."""
+def _one_env(env_dir: Path, manifests: list[dict[str, Any]], verdict: Verdict, asked: bool = False) -> None:
+    """One chain is one env's: archives of another env in it were moved or copied in. An env folder is named for its
+    env (a run writes reports/<env>): one holding another env's archives would pass that env's evidence off as its
+    own to whoever checks the exit code — unless the user asked for those archives (`asked`: an --expect hash is in
+    this chain), which names the env they expect."""
     counted = Counter(str(manifest.get("env")) for manifest in manifests)
     if len(counted) > 1:
         verdict.findings.append(Finding("broken-chain", env_dir.name, "archives of more than one env in one chain: "
                                         + ", ".join(f"{env} ({n})" for env, n in sorted(counted.items()))))
     elif counted and env_dir.name not in counted:
-        verdict.notes.append(f"{env_dir.name}: its archives are of env {next(iter(counted))}, not {env_dir.name}")
+        env = next(iter(counted))
+        said = f"its archives are of env {env}, not {env_dir.name}"
+        if asked:
+            verdict.notes.append(f"{env_dir.name}: {said}")
+        else:
+            verdict.findings.append(Finding("broken-chain", env_dir.name, f"{said} (the folder's name): moved or copied "
+                                            f"in from env {env}'s folder; to verify them where they are, pass --expect "
+                                            "with the manifest hash of one of them (a run prints it), or put them in "
+                                            f"a folder named {env}"))
     verdict.envs.update(counted)
 
 

@@ -92,8 +92,9 @@ def test_history_is_the_archives_own_ancestry(env_dir, public_key, capsys):
         names = [p["name"] for p in history_points(newest, left_out, trusted)]
         assert names == ["opsverify — fx, deploy first", "opsverify — fx, deploy failing"], names
         assert left_out == [forged.name]
-    code, out = _run(capsys, "verify", str(forged))
-    assert code == exitcodes.BROKEN_CHAIN and "two archives claim the same previous one" in out, out
+    code, out = _run(capsys, "verify", str(forged))  # unsigned after signed ones: a bad signature, key or no key
+    assert code == exitcodes.BAD_SIGNATURE and "two archives claim the same previous one" in out, out
+    assert f"{forged.name}: not signed, but the chain was signed by" in out, out
 
 
 def test_history_under_a_key_leaves_out_an_ancestor_the_key_did_not_sign(env_dir, public_key):
@@ -362,8 +363,12 @@ def test_a_pruned_archive_still_counts_for_expect(env_dir, capsys):
 def test_one_envs_archives_in_another_envs_folder_are_said(env_dir, tmp_path, capsys):
     prod = tmp_path / "reports" / "prod"
     env_dir.rename(prod)
-    code, out = _run(capsys, "verify", str(prod))
-    assert code == exitcodes.OK, out
+    code, out = _run(capsys, "verify", str(prod))  # fx's evidence must not pass for prod's
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert "broken-chain   prod: its archives are of env fx, not prod" in out
+    newest = seal.archives_oldest_first(prod)[-1]
+    code, out = _run(capsys, "verify", str(prod), "--expect", seal.sha256_file(newest / "manifest.json"))
+    assert code == exitcodes.OK, out  # asked for by its hash: said in a note
     assert "note           prod: its archives are of env fx, not prod" in out
     assert "OK: 3 archives of env fx verified" in out
 
@@ -374,7 +379,7 @@ def test_archives_of_two_envs_in_one_chain_break_it(env_dir, capsys):
     (newest / "manifest.json").write_text(json.dumps({**manifest, "env": "staging", "seal": None}), encoding="utf-8")
     (newest / "manifest.sig").unlink()
     code, out = _run(capsys, "verify", str(env_dir))
-    assert code == exitcodes.BROKEN_CHAIN, out
+    assert code == exitcodes.BAD_SIGNATURE, out  # its seal stripped after signed ones, too
     assert "archives of more than one env in one chain: fx (2), staging (1)" in out
 
 
@@ -463,7 +468,7 @@ def test_a_symlinked_pruned_folder_is_neither_written_through_nor_believed(env_d
     elsewhere.mkdir()
     (env_dir / seal.PRUNED).symlink_to(elsewhere, target_is_directory=True)
     first = seal.archives_oldest_first(env_dir)[0]
-    assert main(["prune", str(env_dir), "--keep", "2"]) == 0
+    assert main(["prune", str(env_dir), "--keep", "2"]) == exitcodes.ARCHIVE  # not removed: no success
     out = capsys.readouterr().out
     assert f"left {first.name} alone: its manifest cannot be kept in .pruned/" in out
     assert first.is_dir() and not list(elsewhere.iterdir()) and not (env_dir / "chain.jsonl").exists()
@@ -601,7 +606,7 @@ def test_expect_names_an_archive_rewritten_since_as_removed_or_changed(env_dir, 
     digest = seal.sha256_file(newest / "manifest.json")
     _strip_and_rehash(newest, deploy_id="rewritten")
     code, out = _run(capsys, "verify", str(env_dir), "--expect", digest[:32])
-    assert code == exitcodes.BROKEN_CHAIN, out
+    assert code == exitcodes.BAD_SIGNATURE, out  # unsigned after signed ones, too
     assert (f"no archive in the chain has manifest sha256 {digest[:32]} (given with --expect): that archive was "
             "removed (not by opsverify prune), or changed after sealing (its manifest rewritten)") in out
     assert "it was removed, not pruned" not in out

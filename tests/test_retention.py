@@ -134,3 +134,47 @@ def test_prune_output_spells_every_character_of_a_name(env_dir, capsys):
     assert [line for line in out.splitlines() if line.startswith("fx: ")] == out.splitlines()
     assert out.splitlines()[-1] == "fx: 0 removed, 1 kept as evidence, the newest 1 kept"
     one_line(f"{out.splitlines()[0]}\n")
+
+
+# -- what prune never reaches through ----------------------------------------------------------------------------
+def test_prune_reports_leaves_an_env_folder_that_is_a_symlink_alone(tmp_path, capsys):
+    """`prune reports` prunes the env folders reports/ holds, not where a symlink among them leads; named itself
+    (`prune reports/<env>`), the env is where the user says it is."""
+    reports, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    (reports / "fx").mkdir(parents=True)
+    (elsewhere / "linked").mkdir(parents=True)
+    own = chained(reports / "fx", ["20261125T104620Z_a", "20261125T104621Z_b"])
+    theirs = chained(elsewhere / "linked", ["20261125T104620Z_c", "20261125T104621Z_d"])
+    (reports / "linked").symlink_to(elsewhere / "linked", target_is_directory=True)
+    code, out, _ = run(capsys, "prune", str(reports), "--keep", "0")
+    assert code == exitcodes.OK, out
+    assert not any(archive.exists() for archive in own)
+    assert all(archive.is_dir() for archive in theirs), out
+    assert "linked: left the env folder alone: a symlink" in out, out
+    assert not (elsewhere / "linked" / seal.CHAIN).exists()
+    code, out, _ = run(capsys, "prune", str(reports / "linked"), "--keep", "1")  # named: followed
+    assert code == exitcodes.OK and f"removed {theirs[0].name}" in out, out
+
+
+def test_prune_reports_of_symlinked_env_folders_only_says_so(tmp_path, capsys):
+    reports, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    reports.mkdir()
+    (elsewhere / "linked").mkdir(parents=True)
+    theirs = chained(elsewhere / "linked", ["20261125T104620Z_c", "20261125T104621Z_d"])
+    (reports / "linked").symlink_to(elsewhere / "linked", target_is_directory=True)
+    code, out, _ = run(capsys, "prune", str(reports), "--keep", "0")
+    assert code == exitcodes.OK, out
+    assert "linked: left the env folder alone: a symlink" in out and all(a.is_dir() for a in theirs), out
+
+
+def test_prune_that_could_not_keep_a_manifest_ends_with_26(env_dir, tmp_path, capsys):
+    """A .pruned that is a symlink: prune never writes through it, so an archive it should remove stays; that is
+    no success (exit 26, as for a reports folder it cannot write)."""
+    first, last = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    (tmp_path / "elsewhere").mkdir()
+    (env_dir / seal.PRUNED).symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    code, out, err = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.ARCHIVE, out + err
+    assert f"left {first.name} alone: its manifest cannot be kept in .pruned/" in out
+    assert "1 archive could not be removed" in err
+    assert first.is_dir() and not list((tmp_path / "elsewhere").iterdir())

@@ -1,0 +1,156 @@
+"""`opsverify verify` without `--public-key` still reads what the chain says of its seals (signing that stopped,
+a signing key that changed), and an env folder holding another env's archives is a finding, not a pass.
+
+Every archive here is fabricated (files, hashes, manifest, links), signed where a test says so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from opsverify import exitcodes, seal
+
+from .test_cli_edges import chained, make_archive, run
+
+
+@pytest.fixture
+def env_dir(tmp_path) -> Path:
+    folder = tmp_path / "reports" / "fx"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _sign(folder: Path, key: Ed25519PrivateKey) -> Path:
+    """Seal a fabricated archive as a signing run does: the public half in the manifest, manifest.sig beside it."""
+    manifest = json.loads((folder / seal.MANIFEST).read_text(encoding="utf-8"))
+    manifest["seal"] = seal.seal_record(key)
+    data = (json.dumps(manifest, indent=2) + "\n").encode()
+    (folder / seal.MANIFEST).write_bytes(data)
+    (folder / seal.SIGNATURE).write_bytes(seal.signature_file(data, key))
+    return folder
+
+
+def _chain(env_dir: Path, keys: list[Ed25519PrivateKey | None]) -> list[Path]:
+    """One archive per entry, each linking to the one before, signed by its key (None: unsigned)."""
+    made: list[Path] = []
+    for index, key in enumerate(keys):
+        archive = make_archive(env_dir, f"20261125T10{index:02d}00Z_d{index}", made[-1] if made else None)
+        made.append(_sign(archive, key) if key is not None else archive)
+    return made
+
+
+def _public(tmp_path: Path, key: Ed25519PrivateKey) -> Path:
+    path = tmp_path / f"{seal.key_id(key.public_key()).replace(':', '-')}.pub"
+    path.write_text(seal.public_pem(key.public_key()), encoding="utf-8")
+    return path
+
+
+def _findings(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(("tampered", "bad-signature", "broken-chain"))]
+
+
+def _kid(key: Ed25519PrivateKey) -> str:
+    return seal.key_id(key.public_key())
+
+
+# -- F3: without --public-key, signing that stopped or changed key ------------------------------------------------
+def test_an_unsigned_archive_after_signed_ones_is_a_bad_signature_without_a_key(env_dir, tmp_path, capsys):
+    key = Ed25519PrivateKey.generate()
+    first, second, forged = _chain(env_dir, [key, key, None])
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert (f"bad-signature  {forged.name}: not signed, but the chain was signed by {_kid(key)} up to "
+            f"{second.name}") in out, out
+    assert "pass --public-key with the key you trust" in out
+    code, out, _ = run(capsys, "verify", str(forged))  # the archive alone: the same finding
+    assert code == exitcodes.BAD_SIGNATURE and f"signed by {_kid(key)} up to {second.name}" in out, out
+    code, out, _ = run(capsys, "verify", str(second))  # the signed one before it is not to blame
+    assert code == exitcodes.OK, out
+    code, out, _ = run(capsys, "verify", str(env_dir), "--public-key", str(_public(tmp_path, key)))
+    assert code == exitcodes.BAD_SIGNATURE and len(_findings(out)) == 1, out  # said once, as before
+    assert "not signed, but a public key was given" in out
+    code, out, _ = run(capsys, "report", str(env_dir))  # the env's newest is not rendered
+    assert code == exitcodes.BAD_SIGNATURE, out
+
+
+def test_a_stripped_archive_between_signed_ones_is_a_bad_signature_without_a_key(env_dir, capsys):
+    key = Ed25519PrivateKey.generate()
+    first, stripped, third = _chain(env_dir, [key, None, key])
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {stripped.name}: not signed, but the chain was signed by {_kid(key)} up to {first.name}" in out
+    assert len(_findings(out)) == 1, out  # the third is signed by the chain's key: no change of key
+
+
+def test_signing_switched_on_later_stays_ok_without_a_key(env_dir, tmp_path, capsys):
+    key = Ed25519PrivateKey.generate()
+    _chain(env_dir, [None, None, key, key])
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out
+    code, out, _ = run(capsys, "verify", str(env_dir), "--public-key", str(_public(tmp_path, key)))
+    assert code == exitcodes.OK, out
+
+
+def test_a_change_of_signing_key_is_a_bad_signature_without_a_key(env_dir, capsys):
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    first, second, changed, after = _chain(env_dir, [old, old, new, new])
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    findings = _findings(out)
+    assert len(findings) == 1, out  # where it changed, not every archive after
+    assert findings[0].startswith(f"bad-signature  {changed.name}: signed by {_kid(new)}, but the chain was signed by "
+                                  f"{_kid(old)} up to {second.name}"), out
+    assert "pass --public-key with the key you trust" in findings[0]
+    assert "--public-key" in findings[0] and "each alone" in findings[0]  # how to check a rotation honestly
+    code, out, _ = run(capsys, "verify", str(changed))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    code, out, _ = run(capsys, "verify", str(after))  # signed by the key before it: nothing changed there
+    assert code == exitcodes.OK, out
+
+
+def test_signing_stopped_before_a_prune_is_still_found(env_dir, capsys):
+    """The signed archives pruned: their kept manifests still say how the chain was signed."""
+    key = Ed25519PrivateKey.generate()
+    first, second, forged = _chain(env_dir, [key, key, None])
+    code, out, _ = run(capsys, "prune", str(env_dir), "--keep", "1")
+    assert code == exitcodes.OK and f"removed {second.name}" in out, out
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"{forged.name}: not signed, but the chain was signed by {_kid(key)} up to {second.name} (pruned)" in out
+
+
+# -- F4: one env's archives in another env's folder -----------------------------------------------------------
+def test_an_envs_archives_in_another_envs_folder_are_a_broken_chain(env_dir, capsys):
+    archives = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    prod = env_dir.parent / "prod"
+    env_dir.rename(prod)
+    code, out, _ = run(capsys, "verify", str(prod))
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert "broken-chain   prod: its archives are of env fx, not prod" in out, out
+    assert "--expect" in out  # and how to verify them where they are, on purpose
+    code, out, _ = run(capsys, "verify", str(prod.parent))  # every env: the same
+    assert code == exitcodes.BROKEN_CHAIN, out
+    digest = seal.sha256_file(prod / archives[-1].name / seal.MANIFEST)
+    code, out, _ = run(capsys, "verify", str(prod), "--expect", digest[:32])  # asked for: that archive's env
+    assert code == exitcodes.OK, out
+    assert "note           prod: its archives are of env fx, not prod" in out
+    code, out, _ = run(capsys, "verify", str(prod / archives[-1].name))  # one archive alone still verifies
+    assert code == exitcodes.OK, out
+    assert "of env fx, not prod (the folder it is in)" in out
+
+
+def test_an_expect_of_another_env_does_not_excuse_a_folder(tmp_path, capsys):
+    reports = tmp_path / "reports"
+    (reports / "fx").mkdir(parents=True)
+    fx = chained(reports / "fx", ["20261125T104620Z_a"])
+    (reports / "prod").mkdir()
+    chained(reports / "prod", ["20261125T104620Z_b"])
+    (reports / "prod").rename(reports / "staging")  # prod's archives now in staging's folder
+    digest = seal.sha256_file(fx[0] / seal.MANIFEST)
+    code, out, _ = run(capsys, "verify", str(reports), "--expect", digest)
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert "broken-chain   staging: its archives are of env prod, not staging" in out, out
