@@ -608,16 +608,39 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
         return data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if mark and _char_at(text, mark.line, mark.column) == "\t" and "tab" not in problem:
             problem += " (a tab? YAML indents with spaces)"
+        mark, problem = _where_it_opened(exc, mark, problem)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problems.append(f"{shown(path)}{where}: not valid YAML: {visible(problem)}")
     except (ValueError, OverflowError) as exc:  # a date the calendar lacks (2099-02-30): YAML's own constructor
         problems.append(f"{shown(path)}: not valid YAML: a date or time that does not exist ({exc})")
     except RecursionError:
         problems.append(f"{shown(path)}: not valid YAML: nested deeper than it can be read")
     return None
+
+
+_OPENED = {"while scanning a quoted scalar": "a quoted value", "while parsing a flow sequence": "a [ list",
+           "while parsing a flow mapping": "a { mapping"}
+
+
+def _where_it_opened(exc: yaml.YAMLError, mark: Any, problem: str) -> tuple[Any, str]:
+    """The place to name and what to say there. YAML names where it stopped, and where the construct it was reading
+    opened (its context): an unclosed quote runs to the end of the file, where nothing is to be fixed, so the place
+    it opened is named first; else where it stopped, with where its construct opened beside it."""
+    context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if not (context and opened and mark) or (opened.line, opened.column) == (mark.line, mark.column):
+        return mark, problem
+    ended = f"{mark.line + 1}:{mark.column + 1}"
+    if "end of stream" in problem:
+        what = _OPENED.get(context)
+        if what:
+            return opened, f"{what} opened here is never closed (the file ends at {ended}, still inside it)"
+        return opened, f"{context}: {problem} at {ended}"
+    at = f"{opened.line + 1}:{opened.column + 1}"
+    beside = f"{_OPENED[context]} opened at {at}" if context in _OPENED else f"{context} at {at}"
+    return mark, f"{problem} ({beside})"
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -711,9 +734,7 @@ def load_checklists(directory: Path) -> list[Check]:
 
     problems: list[str] = []
     checks: list[Check] = []
-    files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("."))  # .pre-commit-config.yaml
-    if not files:
-        raise ConfigError(f"{shown(directory)}: no checklists (*.yaml) found")
+    files = _checklist_files(directory)
     problems += _unread_checklists(directory)
     seen_systems: dict[str, Path] = {}
     for path in files:
@@ -730,20 +751,18 @@ def load_checklists(directory: Path) -> list[Check]:
             problems.append(f"{label}: must be a mapping with system, runbook and items (it is "
                             f"{'a list' if isinstance(raw, list) else 'a single value'})")
             continue
-        try:
-            model = ChecklistModel.model_validate(raw)
-        except ValidationError as exc:
-            problems += [f"{label}: {problem}" for problem in _checklist_errors(raw, exc.errors())]
-            continue
-        if not model.runbook.strip():
+        system, runbook, items, structural = _validated_parts(raw)
+        problems += [f"{label}: {problem}" for problem in _checklist_errors(raw, structural)]
+        if runbook is not None and not runbook.strip():
             problems.append(f"{label}: runbook: blank: name the runbook the items come from")
-        if model.system != path.stem:
-            problems.append(f"{label}: system '{model.system}' does not match the file name '{path.stem}'")
-        if model.system in seen_systems:
-            problems.append(f"{label}: system '{model.system}' already defined in {seen_systems[model.system]}")
-        seen_systems[model.system] = label
+        if system is not None:
+            if system != path.stem:
+                problems.append(f"{label}: system '{system}' does not match the file name '{path.stem}'")
+            if system in seen_systems:
+                problems.append(f"{label}: system '{system}' already defined in {seen_systems[system]}")
+            seen_systems[system] = label
         keys: dict[str, ItemModel] = {}
-        for index, item in enumerate(model.items):
+        for index, item in items:
             where = f"{label}: {item.id}-{item.name}"  # both matched their patterns: nothing to escape
             clash = _test_id_clash(keys.setdefault(f"{item.id}-{item.name}", item), item)
             if clash:
@@ -751,7 +770,9 @@ def load_checklists(directory: Path) -> list[Check]:
             problems += [f"{where}: {problem}" for problem in _blank_words(item)]
             if item.family not in FAMILY_NAMES:
                 known = ", ".join(sorted(FAMILY_NAMES))
-                problems.append(f"{where}: family: unknown family '{spelled(item.family)}' (known: {known})")
+                close = _near_name(item.family, sorted(FAMILY_NAMES))
+                problems.append(f"{where}: family: unknown family '{spelled(item.family)}' (known: {known})"
+                                + (f"; did you mean {close}?" if close else ""))
                 continue
             written = item.model_fields_set
             if item.family == "manual":
@@ -803,7 +824,7 @@ def load_checklists(directory: Path) -> list[Check]:
                                                                             item.mutating))
             checks.append(
                 Check(
-                    system=model.system,
+                    system=system or "",  # never returned without one: a file without its system is a problem
                     id=item.id,
                     name=item.name,
                     section=item.section,
@@ -822,6 +843,54 @@ def load_checklists(directory: Path) -> list[Check]:
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return checks
+
+
+def _checklist_files(directory: Path) -> list[Path]:
+    """The checklists in `directory`; a folder that is not there, cannot be read or holds none is said as which of
+    the three, by its absolute path: run from the wrong folder, a relative `checklists` names nothing useful."""
+    where = Path(os.path.abspath(directory))
+    try:
+        with os.scandir(directory) as entries:  # glob() would say nothing of a folder it may not read
+            names = [entry.name for entry in entries]
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: no such folder: run pytest in the folder holding checklists/ and environments/,"
+                          " or pass --checklists-dir") from None
+    except NotADirectoryError:
+        raise ConfigError(f"{where}: not a folder: checklists are *.yaml files in a folder") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read the folder: {exc.strerror or exc}") from None
+    # a dot file is a tool's own (.pre-commit-config.yaml)
+    files = sorted(directory / name for name in names if name.endswith(".yaml") and not name.startswith("."))
+    if not files:
+        raise ConfigError(f"{where}: no checklists (*.yaml) in the folder: write one, e.g. with opsverify init")
+    return files
+
+
+def _validated_parts(raw: dict) -> tuple[str | None, str | None, list[tuple[int, ItemModel]], list[dict]]:
+    """A checklist's system, runbook and items, each validated on its own, and pydantic's errors of what is not
+    valid: one item's broken structure (a typo in its cadence) leaves the file's other items to be checked for
+    their family and params, so the file's problems all come out in one round. What is not valid is None; an item
+    that is not, left out."""
+    try:
+        model = ChecklistModel.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+    else:
+        return model.system, model.runbook, list(enumerate(model.items)), []
+    broken = {err["loc"][0] for err in errors if err["loc"]}
+    broken_items = {err["loc"][1] for err in errors if len(err["loc"]) > 1 and err["loc"][0] == "items"}
+    system = str(raw["system"]) if "system" not in broken else None  # none missing: each is a required key
+    runbook = str(raw["runbook"]) if "runbook" not in broken else None
+    entries = raw.get("items")
+    items: list[tuple[int, ItemModel]] = []
+    if isinstance(entries, list):
+        for index, entry in enumerate(entries):
+            if index not in broken_items:
+                try:  # valid in the checklist, so valid alone: the same model
+                    items.append((index, ItemModel.model_validate(entry)))
+                except ValidationError:
+                    pass
+    return system, runbook, items, errors
 
 
 # An item's words a person reads (the summary, the report): written blank, they say nothing. A manual item's
