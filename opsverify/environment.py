@@ -15,8 +15,8 @@ import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import Any, get_args, get_origin
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import idna
 import yaml
@@ -239,12 +239,34 @@ def _in_url_path(value: str, at: int) -> bool:
     return path != -1 and at > path
 
 
+# libpq's connection parameters, as its documentation lists them ("Parameter Key Words",
+# https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS): a URL's query or a key=value
+# string naming another fails every item at connect time ("invalid connection option"). Read here, not from the
+# driver: a run that asks no database loads none.
+LIBPQ_KEYWORDS = frozenset((
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth", "channel_binding",
+    "connect_timeout", "client_encoding", "options", "application_name", "fallback_application_name", "keepalives",
+    "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "replication", "gssencmode",
+    "sslmode", "sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslkeylogfile", "sslpassword",
+    "sslcertmode", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version",
+    "ssl_max_protocol_version", "min_protocol_version", "max_protocol_version", "krbsrvname", "gsslib",
+    "gssdelegation", "service", "target_session_attrs", "load_balance_hosts", "oauth_issuer", "oauth_client_id",
+    "oauth_client_secret", "oauth_scope", "scram_client_key", "scram_server_key",
+))
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_DATABASE_URL_FORMS = "write postgresql://user:password@host:5432/db, or libpq's key=value form"
+_SAYABLE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")  # a key or a value read as a word, quoted in a message
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_C_SPACE = " \t\n\r\f\v"  # what libpq's key=value form reads as a space (C's isspace)
+
+
 def database_url_problem(url: str) -> str | None:
-    """What libpq would misread in a database URL, said without quoting it (it holds a password)."""
+    """What libpq would refuse or misread in a database URL, said without quoting it (it holds a password): an
+    unescaped '/' or '@', a port out of 1–65535, a query key libpq does not take, an sslmode it does not know, an
+    unclosed '[' (a URL) or quote (libpq's key=value form). Read with the standard library, as libpq reads it."""
     text = url.strip()
     if "://" not in text:
-        return None if "=" in text else ("not a database URL: write postgresql://user:password@host:5432/db, or "
-                                         "libpq's key=value form")
+        return _conninfo_problem(text) if "=" in text else f"not a database URL: {_DATABASE_URL_FORMS}"
     scheme, rest = text.split("://", 1)
     if scheme.lower() not in ("postgresql", "postgres"):
         return f"a {len(scheme)}-letter URL scheme where postgresql:// or postgres:// belongs"
@@ -252,7 +274,151 @@ def database_url_problem(url: str) -> str | None:
     if authority.count("@") > 1 or rest.count("@") > authority.count("@"):
         return ("the user or password holds an unescaped '/' or '@', so libpq would read part of the password as "
                 "the host or the database: percent-encode them in the URL (%2F, %40)")
+    if _BAD_PERCENT.search(rest):
+        return ("a '%' not followed by two hexadecimal digits, which libpq refuses: write a '%' of the password "
+                "(or of any part) as %25")
+    if "%00" in rest:
+        return "%00 (a NUL character), which libpq refuses in any part of the URL"
+    userinfo, _, after_userinfo = rest.partition("@") if "@" in authority else ("", "", rest)
+    passwords = [unquote(userinfo.partition(":")[2])] if ":" in userinfo else []
+    hosts = re.split(r"[/?]", after_userinfo, maxsplit=1)[0]  # then /dbname, then ?query (a dbname holds no '?')
+    query = after_userinfo[len(hosts):].partition("?")[2]
+    problem = _hosts_problem(hosts)
+    if problem:
+        return problem
+    settings = []  # (key, value), decoded, in the query's order
+    parts = query.split("&") if query else []
+    for index, part in enumerate(parts):
+        if not part and index == len(parts) - 1:  # a trailing '&' ends the query, as libpq reads it
+            continue
+        if part.count("=") != 1:
+            what = "no '='" if "=" not in part else "a second '=' (write an '=' inside a value as %3D)"
+            return f"query parameter {index + 1} has {what}: write ?key=value&key=value"
+        key, value = (unquote(piece) for piece in part.split("="))
+        settings.append(("sslmode", "require") if (key, value) == ("ssl", "true") else (key, value))
+    passwords += [value for key, value in settings if key == "password"]
+    return _settings_problem(settings, passwords, "query parameter")
+
+
+def _hosts_problem(hosts: str) -> str | None:
+    """A URL's `host:port,host:port` list as libpq reads it: an IPv6 address in [], each port a whole number in
+    1–65535 (or none, for the default)."""
+    for host in hosts.split(","):
+        if host.startswith("["):
+            closing = host.find("]")
+            if closing == -1:
+                return "a '[' with no ']' in the host: write an IPv6 address as [::1]:5432"
+            if closing == 1:
+                return "an empty '[]' where an IPv6 address belongs: write it as [::1]:5432"
+            after = host[closing + 1:]
+            if after and not after.startswith(":"):
+                return "something other than ':port' after ']' in the host: write an IPv6 address as [::1]:5432"
+            port = after[1:]
+        elif "]" in host or "[" in host:
+            return "a ']' with no '[' in the host: write an IPv6 address as [::1]:5432"
+        else:
+            port = host.partition(":")[2]
+        problem = _port_problem(unquote(port))
+        if problem:
+            return problem
     return None
+
+
+def _port_problem(port: str) -> str | None:
+    """A port as libpq reads it: none (the default) or a whole number in 1–65535. Digits are said; anything else
+    is not (a password that ended the user early would be read as the port)."""
+    port = port.strip()
+    if not port:
+        return None
+    if not port.isascii() or not port.isdigit():
+        return ("a port that is no number (a whole number in 1–65535 after the host's ':'); a password holding '/', "
+                "'@' or ':' before its '@' must be percent-encoded (%2F, %40, %3A)")
+    if not 1 <= int(port) <= 65535:
+        return f"port {int(port)} is out of range 1–65535"
+    return None
+
+
+_CUT_PASSWORD = {"query parameter": "a password holding '&' must be percent-encoded, %26",
+                 "key": "a password holding a space must be quoted, password='a b'"}
+
+
+def _settings_problem(settings: list[tuple[str, str]], passwords: list[str], called: str) -> str | None:
+    """The keys and values of a URL's query or of libpq's key=value form: each key libpq's, each port and sslmode
+    one it takes. A key or value is quoted only when it is a plain word and no part of a password (in `?password=a&b=1`,
+    libpq reads `b` as a key)."""
+    previous = ""
+    for number, (key, value) in enumerate(settings, 1):
+        # a key right after the password may be the password's own rest, cut by an unescaped '&' (or a space)
+        after_password, previous = previous == "password", key
+        if key not in LIBPQ_KEYWORDS:
+            sayable = _sayable(key, passwords) and not after_password
+            said = f"{called} '{key}'" if sayable else f"{called} {number}"
+            close = difflib.get_close_matches(key, sorted(LIBPQ_KEYWORDS), n=1) if sayable else []
+            hint = (f"; did you mean {close[0]}?" if close else f" (it follows the password: {_CUT_PASSWORD[called]})"
+                    if after_password else " (see libpq's \"Parameter Key Words\")")
+            return f"{said} is not a libpq connection parameter{hint}"
+        if key == "sslmode" and value not in SSLMODES:
+            said = f" '{value}'" if _sayable(value, passwords) else " (empty)" if not value else ""
+            return f"sslmode{said} is not one of {', '.join(SSLMODES)}"
+        if key == "port":
+            problem = next(filter(None, map(_port_problem, value.split(","))), None)
+            if problem:
+                return problem
+    return None
+
+
+def _sayable(word: str, passwords: list[str]) -> bool:
+    return bool(_SAYABLE_WORD.fullmatch(word)) and not any(word in password for password in passwords if password)
+
+
+def _conninfo_problem(text: str) -> str | None:
+    """libpq's key=value form (`host=db dbname=app password='a b'`) as libpq parses it: each word `key=value`,
+    a value quoted in '…' when it holds a space, `\\` escaping the next character."""
+    settings: list[tuple[str, str]] = []
+    at, words = 0, 0
+    while True:
+        while at < len(text) and text[at] in _C_SPACE:
+            at += 1
+        if at == len(text):
+            break
+        words += 1
+        start = at
+        while at < len(text) and text[at] != "=" and text[at] not in _C_SPACE:
+            at += 1
+        key = text[start:at]
+        while at < len(text) and text[at] in _C_SPACE:
+            at += 1
+        if at == len(text) or text[at] != "=":  # the word is said by its place: it may be part of a password
+            return (f"libpq's key=value form: word {words} has no '=' after it; a value holding a space must be "
+                    "quoted: password='a b'")
+        at += 1
+        while at < len(text) and text[at] in _C_SPACE:
+            at += 1
+        value: list[str] = []
+        if at < len(text) and text[at] == "'":
+            at += 1
+            while True:
+                if at == len(text):
+                    return ("libpq's key=value form: a quoted value is never closed (a ' with no closing '); close it, "
+                            "and write a ' inside a value as \\'")
+                if text[at] == "\\" and at + 1 < len(text):
+                    value.append(text[at + 1])
+                    at += 2
+                elif text[at] == "'":
+                    at += 1
+                    break
+                else:
+                    value.append(text[at])
+                    at += 1
+        else:
+            while at < len(text) and text[at] not in _C_SPACE:
+                if text[at] == "\\" and at + 1 < len(text):
+                    at += 1
+                value.append(text[at])
+                at += 1
+        settings.append((key, "".join(value)))
+    passwords = [value for key, value in settings if key == "password"]
+    return _settings_problem(settings, passwords, "key")
 
 
 def _redis_url_problem(address: str) -> str | None:
@@ -274,11 +440,18 @@ def address_problem(url: str) -> str | None:
         return None  # host:port, as tcp endpoints are written
     try:
         parts = urlsplit(text)
-        parts.port  # noqa: B018 -- raises on a port that is no number
-    except ValueError:
+    except ValueError:  # an unclosed '['
         broken = True
     else:
-        broken = bool(parts.netloc) and not parts.hostname  # (unix:///run/redis.sock names no host, rightly)
+        try:
+            parts.port  # noqa: B018 -- raises on a port that is no number, or one out of range
+        except ValueError:
+            broken = True
+            out_of_range = _port_out_of_range(text, parts)
+            if out_of_range:
+                return out_of_range
+        else:
+            broken = bool(parts.netloc) and not parts.hostname  # (unix:///run/redis.sock names no host, rightly)
     if broken:
         return ("not an address a client can read (no host, or a port that is no number): a password holding '#', "
                 "'?', '/' or '@' must be percent-encoded (%23, %3F, %2F, %40)")
@@ -290,6 +463,18 @@ def address_problem(url: str) -> str | None:
         return (f"the host is no DNS name ({visible(reason)}); write the host as its name is "
                 "registered: no empty part between dots (two dots in a row, a leading dot), none over 63 characters")
     return None
+
+
+def _port_out_of_range(text: str, parts: SplitResult) -> str | None:
+    """`http://host:99999`: a port of digits past 65535, said as such; not where an '@' follows the address as the
+    parser cut it (a password's unescaped '#', '?' or '/' ended it: its digits would be read as the port)."""
+    after = text.split("://", 1)[1][len(parts.netloc):]
+    host_port = parts.netloc.rpartition("@")[2]
+    port = host_port.rpartition("]")[2] if host_port.startswith("[") else host_port
+    port = port.partition(":")[2]
+    if "@" in after or not port.isascii() or not port.isdigit() or not parts.hostname:
+        return None
+    return f"port {int(port)} is out of range 1–65535"
 
 
 def _encode_host(host: str) -> None:
@@ -737,7 +922,39 @@ def _message(error: dict, said: str) -> str:
         return f"must be a finite number{unit}"
     if error["type"] == "int_from_float":  # 12.5, or 1.25e1: pydantic would not say what it was given
         return f"must be a whole number{unit}, not {error['input']!r}"
+    if error["type"] in ("model_type", "dict_type"):  # pydantic would name a class of ours, or a Python dictionary
+        return _mapping_expected(error)
     return said
+
+
+def _mapping_expected(error: dict) -> str:
+    """Where a mapping belongs (`timeouts: [5, 5000]`, `systems: {shop: [...]}`): what it takes, in the file's words
+    (a section's keys, or names each mapped to what), and what was given instead — its kind, never its value (it may
+    be a URL with a password)."""
+    from .families._common import annotations_at
+
+    takes = ""
+    for choice in annotations_at(EnvironmentModel, tuple(error["loc"])):
+        if isinstance(choice, type) and issubclass(choice, BaseModel):
+            title = choice.model_config.get("title") or "it"
+            keys = list(choice.model_fields)
+            takes = f" ({title} takes {', '.join(keys[:-1])} and {keys[-1]})" if len(keys) > 1 else f" ({keys[0]})"
+        elif get_origin(choice) is dict:
+            value = get_args(choice)[1]
+            each = (value.model_config.get("title") if isinstance(value, type) and issubclass(value, BaseModel)
+                    else "a mapping" if get_origin(value) is dict else "text" if value is str else None)
+            takes = f" of each name to {each}" if each else ""
+    return f"must be a mapping{takes}, not {_kind_of(error.get('input'))}"
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "text", list: "a list"}.get(type(value), type(value).__name__)
 
 
 def _check_files(path: Path, model: EnvironmentModel) -> None:

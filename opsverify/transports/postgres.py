@@ -21,6 +21,7 @@ import decimal
 import functools
 import json
 import math
+import re
 import selectors
 import threading
 import time
@@ -32,6 +33,7 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import set_json_loads
 
+from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
 
@@ -161,10 +163,10 @@ class Database:
         except psycopg.OperationalError as exc:
             self._unavailable = _classify(exc, self.label, self.where, self.bounds.connect_s)
             raise self._unavailable from None
-        except (psycopg.ProgrammingError, psycopg.InterfaceError, ValueError):  # malformed: never echo it
-            self._unavailable = DatabaseUnavailable(
+        except (psycopg.ProgrammingError, psycopg.InterfaceError, ValueError) as exc:  # malformed: never echo it
+            self._unavailable = _refused_option(exc, self.label) or DatabaseUnavailable(
                 f"{self.label}: the database URL is not valid; write it as"
-                " postgresql://user:password@host:5432/dbname", "unreachable")
+                " postgresql://user:password@host:5432/dbname", "config")
             raise self._unavailable from None
 
     def _role_warning(self, answer: Rows | GatherError) -> str | None:
@@ -453,7 +455,37 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
+# The start of libpq's reason for refusing a connection string before any connection is tried: an option or a
+# value it does not take, or a URL or key=value string it cannot parse. A configuration problem, not the network's.
+_REFUSED_OPTION = re.compile(
+    r"invalid (?:port number|integer value|connection option|URI query parameter|percent-encoded token|\w+ value"
+    r"|SSL protocol version range)|missing \"=\" after|unterminated quoted string|end of string reached when looking"
+    r"|IPv6 host address may not be empty|unexpected character|forbidden value %00"
+    r"|(?:extra|missing) key/value separator|could not match \d+ ")
+_QUOTED = re.compile(r"\s*(?::\s*)?\"([^\"]*)\"")
+_SAID_AS_QUOTED = frozenset({"=", "]", ":", "/"}) | LIBPQ_KEYWORDS  # else a quoted part may be of the password
+
+
+def _refused_option(exc: Exception, label: str) -> DatabaseUnavailable | None:
+    """libpq's own reason for refusing the connection string (`invalid port number`, `invalid sslmode value`,
+    `invalid connection option`, `missing "=" after`…), as a configuration problem; what it quotes is dropped
+    (a value, a word of the string, the whole URL: any may hold the password) unless it is a connection keyword or
+    a separator."""
+    line = _first_line(exc)
+    for prefix in ("connection is bad: ", "connection failed: "):
+        line = line.removeprefix(prefix)
+    if not _REFUSED_OPTION.match(line):
+        return None
+    reason = re.sub(r'after "[^"]*"', "after a word", line)
+    reason = _QUOTED.sub(lambda m: f' "{m[1]}"' if m[1] in _SAID_AS_QUOTED else "", reason).strip()
+    return DatabaseUnavailable(f"{label}: libpq refuses the database URL: {reason}; fix it in the environment file "
+                               "(postgresql://user:password@host:5432/dbname, or libpq's key=value form)", "config")
+
+
 def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: float) -> DatabaseUnavailable:
+    refused = _refused_option(exc, label)
+    if refused is not None:
+        return refused
     text = str(exc)
     lowered = text.lower()
     if "authentication failed" in lowered or "no password supplied" in lowered:

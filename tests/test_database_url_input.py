@@ -1,0 +1,199 @@
+"""A malformed database URL — a port out of range, an sslmode or query key libpq does not know, an unclosed '[' or
+quote — is a configuration error at load: exit 20, one line naming `systems.<system>.database` and what is wrong,
+never the URL or its password, no archive. It used to be found only at connect time, as "unreachable" (exit 23, its
+items errors, an archive written), libpq's own reason hidden. The check reads the URL with the standard library:
+a run loads no driver before it needs one. At run time, libpq's reason for an option it refuses is kept, as a
+configuration problem, never with the URL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psycopg
+import pytest
+from psycopg import pq
+
+from opsverify import exitcodes
+from opsverify.environment import LIBPQ_KEYWORDS, SSLMODES, address_problem, database_url_problem
+from opsverify.transports.postgres import Database, _classify
+
+from .project import Project
+
+SECRET = "Kanary-TailSecret99"
+SQL_ITEM = """\
+- {id: D1, name: db, section: Database, title: the database answers, family: sql, cadence: postdeploy,
+   params: {query: select 1 as n, expect: {n: {eq: 1}}}}
+"""
+HTTP_ITEM = """\
+- {id: W1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
+   params: {service: web, path: /health, status: 200}}
+"""
+
+
+def _one_line_at_load(project: Project, where: str, *fragments: str) -> str:
+    """The run ends at load with exit 20 and one line naming `where`; nothing archived, no secret said."""
+    ran = project.run("-m", "postdeploy", "--env", "local", timeout=120)
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    lines = [line for line in ran.done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, ran.done.stderr
+    assert lines[0].startswith(f"opsverify: environments/local.yaml: {where}: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert "Traceback" not in ran.output
+    assert SECRET not in ran.output and "TailSecret" not in ran.output, ran.output
+    reports = project.root / "reports"
+    assert not reports.exists() or not any(p.is_file() for p in reports.rglob("*"))
+    return lines[0]
+
+
+# -- at load, in a run -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("url, said", [
+    (f"postgresql://checker:{SECRET}@127.0.0.1:99999/pay", "port 99999 is out of range 1–65535"),
+    (f"postgresql://checker:{SECRET}@127.0.0.1:5432/pay?sslmode=bogus", "sslmode 'bogus' is not one of disable, allow"),
+    (f"postgresql://checker:{SECRET}@127.0.0.1:5432/pay?bogusopt=1", "'bogusopt' is not a libpq connection parameter"),
+    (f"postgresql://checker:{SECRET}@[::1:5432/pay", "a '[' with no ']'"),
+    (f"host=127.0.0.1 port=5432 dbname=pay user=checker password='{SECRET}", "a quoted value is never closed"),
+], ids=["port", "sslmode", "query-key", "bracket", "unclosed-quote"])
+def test_a_malformed_database_url_is_a_config_error_at_load(tmp_path, url, said):
+    project = Project(tmp_path, {"PAY_DATABASE_URL": url})
+    project.checklist("payments", SQL_ITEM)
+    project.environment('systems: {payments: {database: "${PAY_DATABASE_URL}"}}\n')
+    _one_line_at_load(project, "systems.payments.database", said)
+
+
+def test_a_web_url_port_out_of_range_says_so_without_password_advice(tmp_path):
+    project = Project(tmp_path, {"PAY_WEB_URL": "http://127.0.0.1:99999"})
+    project.checklist("payments", HTTP_ITEM)
+    project.environment('systems: {payments: {services: {web: {url: "${PAY_WEB_URL}"}}}}\n')
+    line = _one_line_at_load(project, "systems.payments.services.web.url", "port 99999 is out of range 1–65535")
+    assert "no number" not in line and "percent-encoded" not in line and "password" not in line
+
+
+def test_timeouts_written_as_a_list_name_the_keys_not_a_class(tmp_path):
+    project = Project(tmp_path, {"PAY_WEB_URL": "http://127.0.0.1:8000"})
+    project.checklist("payments", HTTP_ITEM)
+    project.environment('timeouts: [5, 5000]\nsystems: {payments: {services: {web: {url: "${PAY_WEB_URL}"}}}}\n')
+    line = _one_line_at_load(project, "timeouts",
+                             "must be a mapping (timeouts takes connect_s, statement_ms, database_s and http_s), "
+                             "not a list")
+    assert "Model" not in line and "dictionary" not in line
+
+
+# -- the URL checker -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("url", [
+    "postgresql://u:p@h1:5432,h2:5433/db",
+    "postgresql://u:p@[::1]:5432/db",
+    "postgresql://u:p@[::1]/db",
+    "postgresql://u:p@[::1],h2:5433/db?target_session_attrs=read-write",
+    "postgresql:///db?host=/var/run/postgresql",
+    "postgresql://%2Fvar%2Frun%2Fpostgresql/db",
+    "postgresql://checker:p%40ss%2Fw%3Ard%25x@db.internal:5432/app",
+    "postgresql://u:p@h/db?sslmode=require&application_name=x&connect_timeout=5",
+    "postgresql://u:p@h/db?ssl=true",
+    "postgresql://u:p@h:/db",
+    "postgresql://u:p@h?port=5433",
+    "postgresql://u:p@h,h2/db?port=5432,5433",
+    "postgresql://",
+    "postgres://u:p@localhost:5432/db",
+    "POSTGRESQL://u:p@localhost/db",
+    "postgresql://u@h/db?options=-c%20search_path%3Dapp",
+    *(f"postgresql://u:p@h/db?sslmode={mode}" for mode in SSLMODES),
+    "host=h dbname=d user=u password='a b'",
+    "host=h dbname=d user=u password='it\\'s'",
+    "  host = h   port = 5432 dbname=d sslmode=verify-full  ",
+    "host=h password=a\\ b dbname=d",
+    "host=/var/run/postgresql dbname=d port=",
+])
+def test_healthy_database_urls_pass(url):
+    assert database_url_problem(url) is None
+
+
+@pytest.mark.parametrize("url, said", [
+    (f"postgresql://c:{SECRET}@h:0/db", "port 0 is out of range 1–65535"),
+    (f"postgresql://c:{SECRET}@h1:5432,h2:70000/db", "port 70000 is out of range 1–65535"),
+    (f"postgresql://c:{SECRET}@h:54x2/db", "a port that is no number"),
+    (f"postgresql://c:{SECRET}@::1:5432/db", "a port that is no number"),
+    (f"postgresql://c:{SECRET}@h/db?port=99999", "port 99999 is out of range 1–65535"),
+    (f"postgresql://c:{SECRET}@h/db?sslmode=Require", "sslmode 'Require' is not one of"),
+    (f"postgresql://c:{SECRET}@h/db?ssl_mode=require", "'ssl_mode' is not a libpq connection parameter; did you mean "
+                                                       "sslmode?"),
+    (f"postgresql://c:{SECRET}@[]:5432/db", "an empty '[]'"),
+    (f"postgresql://c:{SECRET}@[::1]x/db", "after ']'"),
+    (f"postgresql://c:{SECRET}@::1]:5432/db", "a ']' with no '['"),
+    (f"postgresql://c:{SECRET}@h/db?options=-csearch_path=app", "a second '='"),
+    (f"postgresql://c:{SECRET}@h/db?sslmode", "no '='"),
+    (f"postgresql://c:{SECRET}50%@h/db", "a '%' not followed by two hexadecimal digits"),
+    (f"postgresql://c:{SECRET}%00@h/db", "%00"),
+    ("host=h password=Kanary TailSecret99 dbname=d", "word 3 has no '=' after it"),
+    ("host=h port=99999", "port 99999 is out of range 1–65535"),
+    ("host=h sslmode=bogus", "sslmode 'bogus' is not one of"),
+    ("host=h dbnme=d", "'dbnme' is not a libpq connection parameter; did you mean dbname?"),
+    (f"host=h password='{SECRET}", "a quoted value is never closed"),
+])
+def test_malformed_database_urls_are_named_without_their_secret(url, said):
+    problem = database_url_problem(url)
+    assert problem is not None and said in problem, problem
+    assert "TailSecret" not in problem and "Kanary" not in problem
+
+
+def test_a_key_that_is_part_of_a_password_is_not_quoted():
+    """`password=ab&cdsecret=1`: libpq reads `cdsecret` as a key; naming it would print part of the password."""
+    problem = database_url_problem("postgresql://u@h/db?password=Kanary&TailSecret99=1")
+    assert problem is not None and "not a libpq connection parameter" in problem
+    assert "TailSecret" not in problem
+
+
+def test_every_keyword_libpq_knows_is_taken():
+    """The list is libpq's documented one: the installed libpq knows no keyword the check would refuse."""
+    installed = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+    assert installed - LIBPQ_KEYWORDS == set()
+
+
+def test_the_check_loads_no_driver():
+    """A run that asks no database loads no driver (the start-up benchmark fails on psycopg at collection)."""
+    code = ("import sys; from opsverify.environment import database_url_problem as p; "
+            "assert p('postgresql://u:p@h:99999/d?sslmode=bogus'); assert p(\"host=h password='x\"); "
+            "assert 'psycopg' not in sys.modules, sorted(m for m in sys.modules if 'psycopg' in m)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_address_port_out_of_range_is_said_as_such():
+    assert address_problem("http://127.0.0.1:99999") == "port 99999 is out of range 1–65535"
+    assert address_problem("https://example.com:70000/x") == "port 70000 is out of range 1–65535"
+    # digits that are the start of a password cut short by its '#': never said, the escaping advice instead
+    problem = address_problem("redis://:99999999#tail@127.0.0.1:6390/0")
+    assert problem is not None and "99999999" not in problem and "percent-encoded" in problem
+
+
+# -- at run time: libpq's reason kept, as a configuration problem -----------------------------------------------------
+@pytest.mark.parametrize("text, said", [
+    ('connection is bad: invalid port number: "99999"', "invalid port number"),
+    ('connection is bad: invalid sslmode value: "bogus"', "invalid sslmode value"),
+    ('connection is bad: invalid gssencmode value: "bogus"', "invalid gssencmode value"),
+    ('invalid connection option "bogusopt"', "invalid connection option"),
+    ('missing "=" after "TailSecret99" in connection info string', 'missing "=" after a word'),
+    ('connection is bad: invalid integer value "x" for connection option "port"', "invalid integer value"),
+])
+def test_libpqs_reason_for_a_refused_option_is_kept_as_a_config_problem(text, said):
+    found = _classify(psycopg.OperationalError(text), "environments/local.yaml: systems.pay.database", "h:5432/db", 5)
+    assert found.kind == "config"
+    assert said in found.message and "TailSecret" not in found.message
+    assert "cannot reach" not in found.message
+
+
+@pytest.mark.parametrize("url, said", [
+    (f"postgresql://c:{SECRET}@127.0.0.1:99999/pay", "invalid port number"),
+    (f"postgresql://c:{SECRET}@127.0.0.1:5432/pay?gssencmode=bogus", "invalid gssencmode value"),
+    (f"postgresql://c:{SECRET}@[::1:5432/pay", 'matching "]" in IPv6 host address'),
+    ("host=127.0.0.1 password=Kanary TailSecret99", 'missing "=" after a word'),
+])
+def test_connecting_with_a_url_libpq_refuses_is_a_config_problem(url, said):
+    database = Database(url, connect_timeout_s=2, statement_timeout_ms=1000, label="systems.pay.database")
+    with pytest.raises(Exception) as raised:
+        database.connect()
+    problem = database.unavailable
+    assert problem is not None and raised.value is problem
+    assert problem.kind == "config" and said in problem.message, problem.message
+    assert "TailSecret" not in problem.message and "Kanary" not in problem.message
