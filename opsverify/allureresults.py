@@ -144,9 +144,10 @@ def _description(row: dict[str, Any]) -> str:
     if row.get("waiver"):
         w = {k: literal(v) for k, v in row["waiver"].items()}
         lines.append(f"{WAIVED} until {w.get('expires')} by {w.get('approver')} ({w.get('ticket')}): {w.get('reason')}")
-    lines.append(f"Severity {literal(row.get('severity'))}, family {literal(row.get('family'))}, "
-                 f"cadence {literal(row.get('cadence') or 'manual')}"
-                 + ("; the evidence is attached (Attachments)." if row.get("evidence") else "."))
+    if row.get("system"):  # a checklist item's (a module that could not be collected has none of these)
+        lines.append(f"Severity {literal(row.get('severity'))}, family {literal(row.get('family'))}, "
+                     f"cadence {literal(row.get('cadence') or 'manual')}"
+                     + ("; the evidence is attached (Attachments)." if row.get("evidence") else "."))
     return "\n\n".join(lines)
 
 

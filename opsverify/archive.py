@@ -461,6 +461,8 @@ class ArchiveReporter:
         self._junits: dict[tuple[str | None, str | None], bytes] = {}
         self.exit_code: int | None = None
         self.collection_errors: list[str] = []  # what could not be collected (its items not checked)
+        self._not_collected: dict[str, str] = {}  # each of those -> why, as its collector said it
+        self.not_run: list[dict[str, Any]] = []  # an interrupted run's selected items that never ran, as records
         self.interrupted = False
         self.stopped_by = ""  # pytest's reason when -x or --maxfail stopped the run
         self._records: list[dict[str, Any]] | None = None
@@ -473,6 +475,7 @@ class ArchiveReporter:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # --continue-on-collection-errors: what it holds is never checked, and must not pass
             self.collection_errors.append(report.nodeid or "?")
+            self._not_collected.setdefault(report.nodeid or "?", _collect_error_text(report))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         row = self.rows.get(report.nodeid)
@@ -656,6 +659,40 @@ class ArchiveReporter:
             text += f" — partial: {len(asked['left_out'])} of {asked['in_scope']} items in scope left out"
         return text
 
+    def _never_ran(self, session: pytest.Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The selected items an interrupted run never ran (what was selected only: an interrupt before collection
+        ended leaves out nothing it did not select), as records of skipped items, each saying why."""
+        from .plugin import item_check
+
+        ran = {(r.get("system"), r.get("key")) for r in records}
+        node_ids: dict[tuple[str, str], str] = {}
+        for nodeid in sorted(self.xdist_collected):  # under xdist, the controller's only node ids
+            check = self._check_of_node(nodeid)
+            if check is not None:
+                node_ids.setdefault((check.system, check.key), nodeid)
+        for item in getattr(session, "items", None) or ():
+            check = item_check(item)
+            if check is not None:
+                node_ids.setdefault((check.system, check.key), item.nodeid)
+        why = f" ({self.stopped_by})" if self.stopped_by else ""
+        said = f"not checked: the run was interrupted{why} before this item was checked"
+        unrun = {(c.system, c.key): c for c in self.selected() if (c.system, c.key) not in ran}
+        return [_not_run_record(check, node_ids.get(place, ""), said) for place, check in unrun.items()]
+
+    def _archived(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """What results.json, junit.xml and allure-results list: every result, then each selected item an
+        interrupted run never ran (skipped), in runbook order; then each module that could not be collected (an
+        error: the items it holds were never checked)."""
+        order = self._runbook_order()
+        listed = records if not self.not_run else sorted(
+            [*records, *self.not_run], key=lambda r: (order.get((r.get("system"), r.get("key")), len(order)),
+                                                      r["nodeid"]))
+        return [*listed, *self._not_collected_records()]
+
+    def _not_collected_records(self) -> list[dict[str, Any]]:
+        return [_record(_Row(nodeid, status="error", longrepr=f"not collected, so not checked: {why}"))
+                for nodeid, why in self._not_collected.items()]
+
     def _check_of_node(self, nodeid: str) -> Check | None:
         if self._by_node is None:
             self._by_node = {(Path(c.source).name, c.key): c for c in self.state.checks}
@@ -682,6 +719,10 @@ class ArchiveReporter:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
         pytest_exit = int(session.exitstatus)
+        for row in self.rows.values():
+            if row.record is None and row.status == "passed" and (row.info or {}).get("status") == "failed":
+                # decided in setup, interrupted before pytest reported its verdict: setup's "passed" is not its result
+                row.status, self._records = "failed", None
         records = self.records()
         # -x or --maxfail ends the run with items never asked: as much an interruption as Ctrl-C to an auditor
         self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
@@ -704,6 +745,8 @@ class ArchiveReporter:
         if self.ran_twice(records) and code == exitcodes.OK:
             code = exitcodes.INTERNAL  # an engine bug must not end green
         session.exitstatus = self.exit_code = code
+        if self.interrupted and not config.option.collectonly:
+            self.not_run = self._never_ran(session, records)
         if self.state.junit is not None:
             self._write_junit(session, records)
         archive = self.state.archive
@@ -749,7 +792,7 @@ class ArchiveReporter:
         if (suite_name, prefix) not in self._junits:
             state = self.state
             started = state.archive.started if state.archive is not None else self.started
-            rows = [*records, *self._unselected_manual(config, records)]
+            rows = [*self._archived(records), *self._unselected_manual(config, records)]
             self._junits[suite_name, prefix] = junit_xml(rows, env=state.env.name, deploy=state.deploy,
                                                          timestamp=utc(started), suite_name=suite_name, prefix=prefix,
                                                          properties=self._junit_properties(config, records))
@@ -764,6 +807,8 @@ class ArchiveReporter:
             properties.update(partial=bool(asked["left_out"]), in_scope=asked["in_scope"],
                               left_out=len(asked["left_out"]))
         properties.update(interrupted=self.interrupted, selected=self.selected_count(), ran=len(records))
+        if self._not_collected:  # each an error testcase too
+            properties["collection_errors"] = len(self._not_collected)
         manual = len(self._unselected_manual(config, records))
         if manual:  # listed as testcases, never run: `tests` holds them, `ran` does not
             properties["manual"] = manual
@@ -822,10 +867,11 @@ class ArchiveReporter:
 
         state, archive = self.state, self.state.archive
         env = state.env.name
-        counts = Counter(r["status"] for r in records)
+        listed = self._archived(records)  # what ran, and what was selected or there but never checked
+        counts = Counter(r["status"] for r in listed)
         results = {"env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "interrupted": self.interrupted,
-                   "selection": self.selection(config),
-                   "counts": {s: counts.get(s, 0) for s in STATUSES}, "checks": records,
+                   "collection_errors": self.collection_errors, "selection": self.selection(config),
+                   "counts": {s: counts.get(s, 0) for s in STATUSES}, "checks": listed,
                    "manual": [_manual_record(c) for c in state.manual_items()],
                    "waivers_used": [r["waiver"] for r in records if r.get("waiver")]}
         files: dict[str, bytes] = {
@@ -834,16 +880,27 @@ class ArchiveReporter:
             "junit.xml": self._junit(config, records),
         }
         unwritten = [row.record or _record(row) for row in self.rows.values() if not row.written]  # never ended
-        for record in [*unwritten, *self._unselected_manual(config, records)]:
+        never_checked = [*self.not_run, *self._not_collected_records()]  # no item of theirs ran: none was written
+        for record in [*unwritten, *never_checked, *self._unselected_manual(config, records)]:
             for name, data in allureresults.result_files(record, env=env, start_ms=self._start_ms(record)).items():
                 files[f"allure-results/{name}"] = data
         files["allure-results/environment.properties"] = allureresults.environment_properties({
             "env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
-            "suite_commit": archive.commit, "selection": self.selection_text(config), "runner": runner.get("provider"),
+            "suite_commit": archive.commit, "selection": self.selection_text(config),
+            "interrupted": self._interrupted_text(records), "not_collected": ", ".join(self._not_collected),
+            "runner": runner.get("provider"),
             "job_url": runner.get("job_url"), "actor": runner.get("actor")})
         files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner)
         files["allure-results/categories.json"] = allureresults.categories_file()
         return files
+
+    def _interrupted_text(self, records: list[dict[str, Any]]) -> str:
+        """An interrupted run in one line (the report's environment panel): how many of the selected items ran."""
+        if not self.interrupted:
+            return ""
+        why = f" ({self.stopped_by})" if self.stopped_by else ""
+        others = f"; the other {len(self.not_run)} were not checked" if self.not_run else ""
+        return f"ran {len(records)} of {self.selected_count()} selected items{why}{others}"
 
     def _inputs(self) -> dict[str, bytes]:
         """What the run was given, as it was: checklists, the environment file (`${VAR}` names, never their
@@ -1159,6 +1216,23 @@ def _masked_scalars(data: Any, redactor: Redactor) -> Any:
     text = f"\0{_scalar_text(data)}\0"  # whole secrets only, as `_holds_a_secret` reads it
     masked = redactor.text(text)
     return data if masked == text else masked[1:-1]
+
+
+def _not_run_record(check: Check, nodeid: str, said: str) -> dict[str, Any]:
+    """A selected item its run never ran, as results.json records it (as _record does a result): skipped, `said`
+    why; no duration, no evidence."""
+    return {"nodeid": nodeid, "key": check.key, "id": check.id, "name": check.name, "system": check.system,
+            "section": check.section, "title": check.title, "family": check.family,
+            "cadence": check.cadence.value if check.cadence else None, "severity": check.severity.value,
+            "status": "skipped", "expected": "", "observed": said, "remediation": "", "message": said,
+            "duration_s": 0.0, "evidence": {}}
+
+
+def _collect_error_text(report: pytest.CollectReport) -> str:
+    """Why a module could not be collected, in one line: the last its collector said (`ModuleNotFoundError: No
+    module named 'x'`, without pytest's `E` margin)."""
+    lines = [line.strip() for line in str(report.longrepr or "").splitlines() if line.strip()]
+    return re.sub(r"^E\s+", "", lines[-1]) if lines else "its collector gave no reason"
 
 
 def _manual_record(check: Check) -> dict[str, Any]:

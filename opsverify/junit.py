@@ -3,7 +3,9 @@
 `classname` is `<system>.<section>` and `name` is `<id>-<name>`, so a CI's test view groups by system and
 runbook section rather than by the family's test module. A waived failure is a `skipped` with type
 `waived` (it does not fail the run) whose message names the waiver; an error is an `error`. A manual item the
-run's -m left out is listed all the same, as a `skipped` of type `manual` ("manual: <reason>"). The testsuite's
+run's -m left out is listed all the same, as a `skipped` of type `manual` ("manual: <reason>"); so is each selected
+item an interrupted run never ran, a `skipped` ("not checked: ..."), and each module that could not be collected, an
+`error` named after it ("not collected, so not checked: ..."). The testsuite's
 `properties` say what a count of testcases cannot: whether the run was partial or interrupted, how many items
 were selected and ran (a 4-of-97 run is not the checklist passing), and how many manual items are listed though
 not selected (never counted as run).

@@ -367,7 +367,10 @@ def test_interrupted_run_archive_says_so(tmp_path, group, stop):
     assert "interrupted:" in out and "interrupted)" in out
     results = [json.loads(p.read_text()) for p in (archive / "allure-results").glob("*-result.json")]
     outcomes = [next(label["value"] for label in r["labels"] if label["name"] == "outcome") for r in results]
-    assert len(outcomes) - outcomes.count("manual") == manifest["ran"]  # a result for each item that ran, no more
+    assert len(outcomes) - outcomes.count("manual") == manifest["selected"]  # a result for each item selected
+    never_ran = [r for r in results if "the run was interrupted" in r.get("statusDetails", {}).get("message", "")]
+    assert len(never_ran) == manifest["selected"] - manifest["ran"]  # those that never ran: skipped, not checked
+    assert all(r["status"] == "skipped" for r in never_ran)
     assert outcomes.count("manual") == len(manifest["manual_items"]) == 1  # and the manual item -m left out, listed
 
 

@@ -1,0 +1,194 @@
+"""What a run leaves behind names every item it selected, run or not: an interrupted run records each item that
+never ran as skipped ("not checked: ..."), and a module that could not be collected is an error, in results.json,
+junit.xml and allure-results alike — a CI's test view or the report never reads "all passed" for such a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from opsverify import exitcodes
+from opsverify.cli import main
+
+from .helpers import interruptible
+from .runbook import OUTCOMES, make_runbook, read_json
+
+NOT_RUN = "not checked: the run was interrupted before this item was checked"
+SELECTED = ["S1", "S2", "S3", "S10", "S4", "S7", "T1"]  # the runbook's postdeploy items, in runbook order
+
+# a conftest.py whose run gets Ctrl-C as S2 (critical, would fail) is about to be checked: serially, to the run
+# itself; under xdist, from the worker about to check it to the controller, as a terminal's Ctrl-C reaches it
+CTRL_C_AT_S2 = ("import os, signal, pytest\n"
+                "@pytest.hookimpl(tryfirst=True)\n"
+                "def pytest_runtest_setup(item):\n"
+                "    if item.name.startswith('S2-'):\n"
+                "        if hasattr(item.config, 'workerinput'):\n"
+                "            os.kill(os.getppid(), signal.SIGINT)\n"
+                "        else:\n"
+                "            signal.raise_signal(signal.SIGINT)\n")
+
+# a conftest.py whose run gets Ctrl-C as collection ends: the items are selected, none has run
+CTRL_C_AS_COLLECTION_ENDS = ("import signal\n"
+                             "def pytest_collection_finish(session):\n"
+                             "    signal.raise_signal(signal.SIGINT)\n")
+
+
+def _run(runbook, *args: str) -> subprocess.CompletedProcess:
+    """The runbook's run (`python -m pytest checklists --env fx -m postdeploy`), with Ctrl-C as a terminal gives it."""
+    command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+               "postdeploy", "--reports-dir", str(runbook.reports), *args]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "GITHUB_", "CI", "PYTEST_"))}
+    return subprocess.run(command, cwd=runbook.root, capture_output=True, text=True, timeout=240,
+                          env={**clean, **runbook.variables()}, preexec_fn=interruptible)
+
+
+def _junit_cases(archive: Path) -> tuple[dict[str, str], dict[str, ET.Element]]:
+    """The testsuite's attributes, and its testcases by name."""
+    suite = ET.parse(archive / "junit.xml").getroot().find("testsuite")
+    return dict(suite.attrib), {case.get("name"): case for case in suite.findall("testcase")}
+
+
+def _allure_results(archive: Path) -> dict[str, dict]:
+    """Each Allure result by the first word of its name (an item's key, or a module's path)."""
+    results = {}
+    for path in (archive / "allure-results").glob("*-result.json"):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        name = result["name"].split(" ", 1)[0]
+        assert name not in results, f"two Allure results for {name}"
+        results[name] = result
+    return results
+
+
+def _environment_panel(archive: Path) -> dict[str, str]:
+    text = (archive / "allure-results" / "environment.properties").read_text(encoding="ascii")
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
+def test_an_interrupted_runs_archive_records_every_item_it_never_ran_as_skipped(tmp_path):
+    """Ctrl-C as S2 starts: S1 ran; S2 (a critical failure), S3, S10, S4, S7 and T1 never did. results.json,
+    junit.xml and allure-results list each of them as skipped, not checked, beside what ran — never 1 of 1 passed —
+    and the report's environment panel says the run was interrupted; the archive still verifies."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(CTRL_C_AT_S2)
+    result = _run(runbook)
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:] + result.stderr[-3000:]
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert (manifest["interrupted"], manifest["selected"], manifest["ran"]) == (True, 7, 1)
+
+    results = read_json(archive / "results.json")
+    assert [row["id"] for row in results["checks"]] == SELECTED
+    checks = {row["id"]: row for row in results["checks"]}
+    assert checks["S1"]["status"] == "passed"
+    for item in SELECTED[1:]:
+        assert (checks[item]["status"], checks[item]["message"]) == ("skipped", NOT_RUN), checks[item]
+        assert checks[item]["severity"] and checks[item]["title"] and checks[item]["system"]
+    assert results["counts"] == {"passed": 1, "failed": 0, "waived": 0, "skipped": 6, "error": 0}
+
+    suite, cases = _junit_cases(archive)
+    assert (suite["tests"], suite["failures"], suite["errors"], suite["skipped"]) == ("8", "0", "0", "7")  # S5: manual
+    for item in SELECTED[1:]:
+        key = checks[item]["key"]
+        skipped = cases[key].find("skipped")
+        assert skipped is not None and skipped.get("message") == NOT_RUN, ET.tostring(cases[key])
+
+    allure = _allure_results(archive)
+    assert sorted(allure) == sorted([*(row["key"] for row in results["checks"]), "S5-incident-call"])
+    for item in SELECTED[1:]:
+        said = allure[checks[item]["key"]]
+        assert said["status"] == "skipped" and NOT_RUN in said["statusDetails"]["message"], said
+    assert _environment_panel(archive)["interrupted"] == "ran 1 of 7 selected items; the other 6 were not checked"
+    assert main(["verify", str(archive)]) == exitcodes.OK
+
+
+def test_an_item_interrupted_after_its_check_was_decided_is_recorded_as_decided(tmp_path):
+    """Ctrl-C after S2's check was decided (failed, in setup) but before pytest reported its verdict: S2 is in the
+    archive as the failure it is — never as the "passed" of its setup alone — and the run exits 1 for it."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(CTRL_C_AT_S2.replace("pytest_runtest_setup", "pytest_runtest_call"))
+    result = _run(runbook)
+    assert result.returncode == exitcodes.FAILED, result.stdout[-3000:] + result.stderr[-3000:]
+    (archive,) = runbook.archives()
+    checks = {row["id"]: row for row in read_json(archive / "results.json")["checks"]}
+    assert (checks["S1"]["status"], checks["S2"]["status"]) == ("passed", "failed"), checks["S2"]
+    assert [item for item, row in checks.items() if row["message"] == NOT_RUN] == SELECTED[2:]
+    assert "failed — shop: S2 (critical)" in result.stdout
+    assert main(["verify", str(archive)]) == exitcodes.OK
+
+
+def test_an_interrupted_xdist_runs_archive_records_every_item_it_never_ran_as_skipped(tmp_path):
+    """Under xdist, which items its workers reported before the controller stopped is theirs to say: every selected
+    item is in the archive once all the same, each one that did not report as skipped, not checked."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(CTRL_C_AT_S2)
+    result = _run(runbook, "-n", "2")
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["interrupted"] is True and manifest["selected"] == 7, result.stdout[-3000:]
+    assert manifest["ran"] < 7 and result.returncode == manifest["exit_code"], result.stdout[-3000:]
+    checks = {row["id"]: row for row in read_json(archive / "results.json")["checks"]}
+    assert sorted(checks) == sorted(SELECTED)
+    not_run = [item for item, row in checks.items() if row["message"] == NOT_RUN]
+    assert len(not_run) == 7 - manifest["ran"] and all(checks[item]["status"] == "skipped" for item in not_run)
+    for item, row in checks.items():
+        assert item in not_run or row["status"] == OUTCOMES[item], row
+    _, cases = _junit_cases(archive)
+    assert {checks[item]["key"] for item in SELECTED} <= set(cases)
+    assert {checks[item]["key"] for item in SELECTED} <= set(_allure_results(archive))
+    assert main(["verify", str(archive)]) == exitcodes.OK
+
+
+def test_a_run_interrupted_as_collection_ends_records_only_what_it_selected(tmp_path):
+    """`--item S1 --item S3`, then Ctrl-C before either ran: the archive lists those two as not checked, and no
+    item the run never selected (nor the manual one, listed only beside what ran)."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(CTRL_C_AS_COLLECTION_ENDS)
+    result = _run(runbook, "--item", "S1", "--item", "S3")
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:] + result.stderr[-3000:]
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert (manifest["interrupted"], manifest["selected"], manifest["ran"]) == (True, 2, 0)
+    checks = read_json(archive / "results.json")["checks"]
+    assert [(row["id"], row["status"], row["message"]) for row in checks] == [
+        ("S1", "skipped", NOT_RUN), ("S3", "skipped", NOT_RUN)]
+    suite, cases = _junit_cases(archive)
+    assert (suite["tests"], suite["skipped"]) == ("2", "2") and sorted(cases) == ["S1-origin-set", "S3-no-mock"]
+    assert sorted(_allure_results(archive)) == ["S1-origin-set", "S3-no-mock"]
+    assert _environment_panel(archive)["interrupted"] == "ran 0 of 2 selected items; the other 2 were not checked"
+    assert main(["verify", str(archive)]) == exitcodes.OK
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_module_that_could_not_be_collected_is_an_error_in_every_record(tmp_path, workers):
+    """--continue-on-collection-errors: the run exits 10 and its console names the module; results.json, junit.xml
+    and allure-results hold it as an error too (a CI's test view would otherwise read 1 of 1 passed), as does the
+    report's environment panel."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "checklists" / "test_broken.py").write_text("import nonexistent_module_of_this_test\n")
+    result = _run(runbook, "--item", "S1", "--continue-on-collection-errors", *workers)
+    assert result.returncode == exitcodes.COULD_NOT_CHECK, result.stdout[-3000:] + result.stderr[-3000:]
+    (archive,) = runbook.archives()
+    module = "checklists/test_broken.py"
+    results = read_json(archive / "results.json")
+    assert results["collection_errors"] == [module]
+    (broken,) = [row for row in results["checks"] if row["nodeid"] == module]
+    assert broken["status"] == "error" and broken["message"].startswith("not collected, so not checked: "), broken
+    assert "nonexistent_module_of_this_test" in broken["message"], broken
+    assert results["counts"]["error"] == 1 and results["counts"]["passed"] == 1
+
+    suite, cases = _junit_cases(archive)
+    assert (suite["tests"], suite["errors"]) == ("2", "1")
+    error = cases[module].find("error")
+    assert error is not None and error.get("message") == broken["message"], ET.tostring(cases[module])
+
+    said = _allure_results(archive)[module]
+    assert said["status"] == "broken" and "not collected, so not checked" in said["statusDetails"]["message"], said
+    assert "None" not in said["description"] and "cadence" not in said["description"], said  # a module has none
+    assert _environment_panel(archive)["not_collected"] == module
+    assert main(["verify", str(archive)]) == exitcodes.OK
