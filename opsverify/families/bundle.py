@@ -2,8 +2,10 @@
 
 The page's same-origin scripts (`<script src>`, `<link rel=modulepreload|preload>`, and what its inline scripts
 import; resolved as a browser does, against the page's first `<base href>` from where it stands) are fetched, then
-the chunks they import — imports, Vite's preload list, a Next.js build manifest, the files a webpack runtime's
-chunk-URL function names by its id map; a path relative, absolute or protocol-relative — within the limits below. A
+the chunks they import — imports (of a quoted path, whatever its extension), Vite's preload list, a Next.js build
+manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
+protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
+"data: script #N", never by its content (one that cannot be decoded: an error that shows none of it). A
 script on another origin is not fetched (a check talks to its service only, never to hosts a page names): it is
 named as not looked at, an *error*, never passed over, unless the runbook declares its origin `third_party`. Every
 JWT-shaped string found is decoded (payload only: no signature check, and its header is not read) and a key whose
@@ -35,17 +37,24 @@ loads no same-origin script file has shipped nothing to scan: an error naming th
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`). Bodies are scanned as bytes (a JWT and a module
 path are ASCII), REQUESTS_AT_ONCE at a time, each dropped once scanned: see MAX_ASSET_BYTES for the memory bound.
+
+Honest limits — not looked at, so a pass does not cover them: source maps (`//# sourceMappingURL`, a SourceMap
+header), JSON or config files the app fetches at run time (`fetch("./config.json")`, `<link rel=preload
+as=fetch>`), iframes' pages, strings built at run time (concatenation, base64 and atob, escapes such as `\\u002e`),
+imports whose path is a template literal.
 """
 
 from __future__ import annotations
 
+import base64
 import codecs
+import hashlib
 import math
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Annotated, Callable, Iterable, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -92,6 +101,12 @@ JS_REFERENCE = re.compile(rb"""["'`]((?:(?i:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)
 # where a reference is a module the code loads for certain, not a string that merely looks like a file name:
 # an import (static, side-effect or dynamic), Vite's preload list, a Next.js build manifest's chunks
 IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+)["'`]([^"'`\s]++)["'`]""")
+# an import's target that names a file: relative, absolute, protocol-relative, a URL, a data: URL — not a bare name
+IMPORT_PATH = re.compile(rb"(?:\.{1,2}/|/|(?i:https?:)//|(?i:data:))")
+NOT_URL_TEXT = re.compile(rb"[^\x21-\x7e]")  # what a browser percent-encodes in any URL: controls, non-ASCII
+DATA_URL = re.compile(r"[\t\n\x0c\r ]*+(?i:data:)")  # leading whitespace is stripped from a URL, as a browser does
+NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")  # what a data: URL's base64 may not hold once spaces and padding are off
+ASCII_SPACES = re.compile(rb"[\t\n\x0c\r ]++")  # a data: URL's base64 may be wrapped: a browser drops these
 VITE_DEPS = re.compile(rb"""(?:\bm\.f\s*+=\s*+|__vite__mapDeps\s*+\(\s*+)\[([^\[\]]*+)\]""")  # a list of strings
 NEXT_MANIFEST = b"__BUILD_MANIFEST"
 # Supabase's API keys: a secret one acts as service_role, a publishable one as anon; as for a JWT, only the start of
@@ -136,8 +151,9 @@ WEBPACK_LOADER = re.compile(rb"""\.name\s*+=\s*+["']ChunkLoadError["']|__webpack
 _HTML_COMMENT = rb"<!--(?:[^-]++|-(?!->))*+-->"
 HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?(?:[\t\n\x0c\r ]*+" + _HTML_COMMENT + rb")*+[\t\n\x0c\r ]*+"
                         rb"<(?i:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p)[ >]")
+# what runs on a target's bytes
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
-                   HTML_START)  # what runs on a target's bytes
+                   HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES)
 
 
 def _an_origin(value: str) -> str:
@@ -227,20 +243,48 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> It
     imports, lists = IMPORTS.finditer(js), VITE_DEPS.finditer(js)  # in step with the references: no set of them
     an_import, a_list = next(imports, None), next(lists, None)
     given: set[tuple[bytes, bool]] = set()
+    taken = -1  # where the last import JS_REFERENCE also found starts: given once, as certain
     for found in JS_REFERENCE.finditer(js):
         quote = found.start()
         while an_import is not None and an_import.start(1) - 1 < quote:
+            if an_import.start(1) - 1 != taken:
+                yield from _imported(an_import, given, asset_url, page_url)
             an_import = next(imports, None)
         while a_list is not None and a_list.end(1) <= quote:
             a_list = next(lists, None)
-        certain = (manifest or (an_import is not None and an_import.start(1) - 1 == quote)
-                   or (a_list is not None and a_list.start(1) <= quote))
+        imported = an_import is not None and an_import.start(1) - 1 == quote
+        taken = quote if imported else taken
+        certain = manifest or imported or (a_list is not None and a_list.start(1) <= quote)
         written = bytes(found.group(1))  # hashable even when the body is a bytearray
         if (written, certain) in given:
             continue
         given.add((written, certain))
         ref = written.decode("ascii")  # the pattern takes ASCII only
         yield _resolved(ref, asset_url, page_url), certain
+    while an_import is not None:  # the imports after the last file-like string
+        if an_import.start(1) - 1 != taken:
+            yield from _imported(an_import, given, asset_url, page_url)
+        an_import = next(imports, None)
+
+
+def _imported(an_import: re.Match, given: set[tuple[bytes, bool]], asset_url: str,
+              page_url: str) -> Iterator[tuple[str, bool]]:
+    """An import JS_REFERENCE did not take (`import("./chunk-admin")`, `from "./x.cjs"`): a module the code loads
+    whatever its file's extension, so certain — when it is a path or URL. A bare name (`react`: an import map's or
+    a bundler's) and a template literal's path (built at run time) are not guessed at."""
+    written = bytes(an_import.group(1))
+    if not IMPORT_PATH.match(written) or (_opening_quote(an_import) == b"`" and b"${" in written) \
+            or (written, True) in given:
+        return
+    given.add((written, True))
+    # a browser sends a path's non-ASCII characters percent-encoded; a data: URL's are decoded back with its body
+    ref = NOT_URL_TEXT.sub(lambda byte: b"%%%02X" % byte[0][0], written).decode("ascii")
+    yield (ref if DATA_URL.match(ref) else _resolved(ref, asset_url, page_url)), True
+
+
+def _opening_quote(an_import: re.Match) -> bytes:
+    """The quote an import's path opens with."""
+    return an_import.string[an_import.start(1) - 1:an_import.start(1)]
 
 
 def _resolved(ref: str, asset_url: str, page_url: str) -> str:
@@ -391,6 +435,29 @@ def views(content: bytes | bytearray, charset: str | None) -> list[bytes | bytea
         return [content]
 
 
+def data_url(url: str) -> tuple[bytes, str | None]:
+    """A data: URL's content and charset (RFC 2397, as a browser's fetch reads it): `data:[<type>][;base64],<data>`,
+    the data percent-decoded, then base64-decoded when so marked (ASCII whitespace in it is ignored, its `=` padding
+    optional). ValueError when it is none: the reason, never a piece of the data."""
+    # a fragment is no part of the data, as for any URL
+    header, comma, body = url.strip("\t\n\x0c\r ").split("#", 1)[0][len("data:"):].partition(",")
+    if not comma:
+        raise ValueError("no comma before its data")
+    content = unquote_to_bytes(body)
+    kind, _, last = header.rpartition(";")
+    if last.strip(" ").lower() == "base64":
+        header = kind
+        content = ASCII_SPACES.sub(b"", content)
+        if len(content) % 4 == 0:
+            content = content[:-2] + content[-2:].rstrip(b"=")
+        if len(content) % 4 == 1 or NOT_BASE64.search(content):
+            raise ValueError("marked base64, but its data is not base64")
+        content = base64.b64decode(content + b"=" * (-len(content) % 4))
+    charsets = [value.strip(' "') for name, _, value in (part.partition("=") for part in header.split(";")[1:])
+                if name.strip(" ").lower() == "charset"]
+    return content, (charsets[0] or None) if charsets else None
+
+
 def _origin(url: str) -> tuple[str, str]:
     """(scheme, host[:port]) as a browser compares origins: no user or password, the host in lower case, the
     scheme's default port implied."""
@@ -441,6 +508,8 @@ class Crawl:
         self.mentioned: list[str] = []  # other origins' files code names in a string, not in an import
         self.listed = {"elsewhere": 0, "third_party": 0}  # scripts on other origins named (at most LISTED each)
         self.unlisted = {"elsewhere": 0, "third_party": 0}  # references to more of them, counted
+        self.data_scripts = 0  # data: scripts met, each named by its number: its URL is its content
+        self.data_depth = 0  # data: scripts being read inside one another
 
     def read_page(self, reply: Reply) -> None:
         """The page's own keys (inline scripts), and the scripts it loads."""
@@ -554,6 +623,9 @@ class Crawl:
             if taken == MAX_REFERENCES:
                 self.incomplete.append(f"{where}: more than {MAX_REFERENCES} module paths; the rest not followed")
                 return
+            if DATA_URL.match(url):
+                self._data_script(url, certain)
+                continue
             try:
                 url = self._signed_in(_absolute(url.split("#", 1)[0]))
             except ValueError as exc:  # no URL (`http://[::1/x.js`): a browser cannot load it either
@@ -584,6 +656,43 @@ class Crawl:
                 self.queue.append((url, certain))
                 if certain:
                     self.sure.add(url)
+
+    def _data_script(self, url: str, certain: bool) -> None:
+        """A data: script (`<script src="data:text/javascript;base64,…">`, an import of one): its content is in its
+        URL, so it is decoded and scanned here, like a fetched script, and named "data: script #N", never by its
+        URL. It counts against max_assets; what it imports is resolved against the page's base, as an inline
+        script's is (more than a browser loads: a data: URL is no base for a relative path)."""
+        digest = "data: sha256:" + hashlib.sha256(url.encode("utf-8", errors="surrogatepass")).hexdigest()
+        if digest in self.seen:  # remembered by a digest: a data: URL may be megabytes
+            return
+        if self.fetched >= self.params.max_assets:
+            note = _over_max_assets(self.params.max_assets)
+            if note not in self.incomplete:
+                self.incomplete.append(note)
+            return
+        self.seen.add(digest)
+        self.fetched += 1
+        self.data_scripts += 1
+        name = f"data: script #{self.data_scripts}"
+        try:
+            content, charset = data_url(url)
+        except ValueError as exc:
+            note = f"{name}: not decodable as a data: URL ({exc})"
+            (self.incomplete if certain else self.unresolved).append(note)
+            return
+        if self.data_depth == MAX_ROUNDS:
+            self.incomplete.append(f"{name}: data: scripts nested deeper than {MAX_ROUNDS} levels not scanned")
+            return
+        self.scanned.append(name)
+        data = views(content, charset)
+        self.scan(name, data)
+        self.data_depth += 1
+        try:
+            for view in data:
+                self.enqueue(chunk_references(view, self.base_url, self.base_url), name)
+                self.run_time_chunks(view, self.base_url, name)
+        finally:
+            self.data_depth -= 1
 
     def _no_url(self, written: str, certain: bool, why: ValueError) -> None:
         """A reference the URL parser refuses: named once; not looked at when the page or an import names it, else

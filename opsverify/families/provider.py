@@ -55,6 +55,9 @@ Honest limits of the platforms:
   a fresh one only shows the group changed — the outcome says so.
 - Supabase lists secrets as name + SHA-256 digest; `updated_at` is optional in its schema. A name
   without it cannot be aged: the check is an ERROR naming it, never a pass.
+- Supabase `pitr_days` judges the `pitr_enabled` flag and the PITR add-on only, not that a recovery point exists
+  (`physical_backup_data.latest_physical_backup_date_unix`): `backups` ages that point. A list the answer does not
+  hold (`backups`, `selected_addons` missing, null or not a list) is an ERROR naming it and the request, never none.
 - Render has no "list cron runs" call; the newest `cron_job_run_ended` service event (type and
   status from its event details) is the last finished run. Render lists only the events of a time window,
   the last hour unless asked: each item asks for its own, max_age_hours and CRON_WINDOW_MARGIN back.
@@ -925,6 +928,16 @@ def _flag(data: dict, name: str) -> bool:
     return value
 
 
+def _listed(answer: Answer, name: str) -> list:
+    """A documented list: missing, null or another value is an answer in another shape, never read as an empty
+    list (which would fail the item for what the platform did not say)."""
+    value = answer.data[name] if isinstance(answer.data, dict) and name in answer.data else ...
+    if not isinstance(value, list):
+        held = "missing" if value is ... else cut(json.dumps(value), 40)
+        raise TypeError(f"{name} is {held}, not a list ({answer.request})")
+    return value
+
+
 def _kept(value: Any, limit: int = 80) -> Any:
     """A platform's value as evidence or a message keeps it: a number, true/false or null as it is; anything else
     as text, cut (an answer may hold a field of megabytes; the verdict read all of it)."""
@@ -958,7 +971,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
     if p.backups or p.pitr_days:
         answer: Answer = found["backups"]
         data = answer.data
-        listed = data.get("backups") or []
+        listed = _listed(answer, "backups")
         latest = (data.get("physical_backup_data") or {}).get("latest_physical_backup_date_unix")
         v.evidence["backups"] = {  # the fields judged, each cut: the rest of the answer may be of any size
             "pitr_enabled": _kept(data.get("pitr_enabled")), "listed": len(listed),
@@ -1006,7 +1019,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
         v.expected.append(f"PITR enabled with at least {p.pitr_days} days retention")
         if not _flag(data, "pitr_enabled"):
             v.problems.append("pitr_enabled is false")
-        selected = found["addons"].data.get("selected_addons") or []
+        selected = _listed(found["addons"], "selected_addons")
         variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
         v.evidence["pitr_addon"] = _kept(variants[0], 40) if variants else None
         if not variants:

@@ -1,0 +1,122 @@
+"""bundle: what a script names for certain is looked at — an import whatever its file's extension, a `data:`
+script decoded in place — and what cannot be read is an error that shows none of it."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote
+
+import pytest
+
+from opsverify.families import bundle
+from opsverify.outcome import Status
+
+from .test_bundle import KEY_JS, SERVICE, walked
+
+ASSET = "https://a.example/assets/index-0.js"
+ENTRY = '<html><script type="module" src="/main.js"></script></html>'
+
+
+def _refs(js: bytes) -> list[tuple[str, bool]]:
+    return list(bundle.chunk_references(js, ASSET, "https://a.example/"))
+
+
+def test_every_import_names_a_module_for_certain_whatever_its_extension():
+    js = (b'const m=()=>import("./chunk-admin");import("../x.cjs?v=1");import"/side";export{a}from"./re.ts";'
+          b'import b from "//a.example/lib";import("./ok.js")')
+    assert _refs(js) == [("https://a.example/assets/chunk-admin", True), ("https://a.example/x.cjs?v=1", True),
+                         ("https://a.example/side", True), ("https://a.example/assets/re.ts", True),
+                         ("https://a.example/lib", True), ("https://a.example/assets/ok.js", True)]
+
+
+def test_a_bare_specifier_or_a_template_import_is_no_path():
+    """`import "react"` is an import map's or a bundler's name, no URL; a template literal's path is built at run
+    time: neither is guessed at."""
+    assert _refs(b'import"react";import{x}from"@scope/pkg";import(`./page-${name}`);const t="docs from app"') == []
+
+
+@pytest.mark.parametrize("main, chunk", [
+    ('const m=()=>import("./chunk-admin");', "/chunk-admin"),
+    ('const m=()=>import("./chunk.cjs");', "/chunk.cjs"),
+    ('export {k} from "/lib/keys";', "/lib/keys"),
+])
+def test_an_import_without_a_js_extension_is_fetched_and_scanned(main, chunk):
+    outcome, _ = walked({"/": ENTRY, "/main.js": main, chunk: KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(f"service_role key {outcome.evidence['keys'][0]['fingerprint']} in {chunk}")
+
+
+def test_an_import_without_a_js_extension_that_is_not_there_is_not_looked_at():
+    outcome, _ = walked({"/": ENTRY, "/main.js": 'import("./chunk-admin")'})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == "could not look at every script: /chunk-admin: 404"
+
+
+def _base64_script(code: str) -> str:
+    return f"data:text/javascript;base64,{base64.b64encode(code.encode()).decode()}"
+
+
+@pytest.mark.parametrize("src", [
+    _base64_script(KEY_JS),
+    "data:text/javascript;charset=utf-8," + quote(KEY_JS),
+    "data:application/javascript;BASE64," + " ".join(base64.b64encode(KEY_JS.encode()).decode()),  # spaces: ignored
+    "data:," + quote(KEY_JS),
+], ids=["base64", "percent-encoded", "base64-with-spaces", "no-type"])
+def test_a_data_script_on_the_page_is_decoded_and_scanned(src):
+    outcome, _ = walked({"/": f'<script src="{src}"></script><script src="/main.js"></script>', "/main.js": "1"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in data: script #1"), outcome.observed
+    assert outcome.evidence["scanned"] == ["data: script #1", "/main.js"]
+    shown = outcome.observed + json.dumps(outcome.evidence)
+    assert src[:40] not in shown and "base64," not in shown.lower() and SERVICE[:20] not in shown
+
+
+def test_a_data_script_without_a_key_passes_and_is_named_not_shown():
+    src = _base64_script('import("/lazy.js");const a=1')
+    outcome, _ = walked({"/": f'<link rel="modulepreload" href="{src}"><script src="/main.js"></script>',
+                         "/main.js": "1", "/lazy.js": "2"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert sorted(outcome.evidence["scanned"]) == ["/lazy.js", "/main.js", "data: script #1"]
+    assert src[20:60] not in outcome.observed + json.dumps(outcome.evidence)
+
+
+@pytest.mark.parametrize("data", [
+    _base64_script(KEY_JS),
+    "data:text/javascript," + quote(f'import("{_base64_script(KEY_JS)}")', safe=""),  # nested: the inner one holds it
+], ids=["base64", "nested"])
+def test_a_data_module_a_script_imports_is_decoded_and_scanned(data):
+    outcome, _ = walked({"/": ENTRY, "/main.js": f'import("{data}")'})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"service_role key {outcome.evidence['keys'][0]['fingerprint']} in data: script" \
+        f" #{len(outcome.evidence['scanned']) - 1}", outcome.observed
+
+
+@pytest.mark.parametrize("src", [
+    "data:text/javascript;base64,Y29uc3Qgaz0i!!!notbase64",
+    "data:text/javascript;base64,Y29uc3Qgaz0iZ",  # a length base64 cannot have
+    "data:text/javascript;base64",  # no comma: no data at all
+], ids=["not-base64", "cut-short", "no-comma"])
+def test_a_data_script_that_cannot_be_decoded_is_an_error_that_shows_none_of_it(src):
+    outcome, _ = walked({"/": f'<script src="{src}"></script><script src="/main.js"></script>', "/main.js": "1"})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed.startswith("could not look at every script: data: script #1: not decodable as a data:"
+                                       " URL"), outcome.observed
+    shown = outcome.observed + json.dumps(outcome.evidence)
+    assert "Y29uc3Qgaz0i" not in shown and "text/javascript" not in shown
+
+
+def test_data_scripts_count_against_max_assets_and_their_nesting_is_bounded():
+    crawl = bundle.Crawl("https://a.example/", bundle.Params(service="app", max_assets=1))
+    crawl.enqueue([(_base64_script("1"), True), (_base64_script("2"), True)])
+    assert crawl.scanned == ["data: script #1"]
+    assert crawl.incomplete == ["more than 1 scripts (max_assets); the rest not scanned: raise the item's max_assets"
+                                " (at most 500)"]
+    nested = KEY_JS
+    for _ in range(bundle.MAX_ROUNDS + 1):
+        nested = f'import("{_base64_script(nested)}")'
+    crawl = bundle.Crawl("https://a.example/", bundle.Params(service="app"))
+    crawl.enqueue(bundle.chunk_references(nested.encode(), "https://a.example/", "https://a.example/"))
+    assert len(crawl.scanned) == bundle.MAX_ROUNDS and crawl.keys == []
+    assert crawl.incomplete == [f"data: script #{bundle.MAX_ROUNDS + 1}: data: scripts nested deeper than"
+                                f" {bundle.MAX_ROUNDS} levels not scanned"]
