@@ -253,6 +253,12 @@ LIBPQ_KEYWORDS = frozenset((
     "gssdelegation", "service", "target_session_attrs", "load_balance_hosts", "oauth_issuer", "oauth_client_id",
     "oauth_client_secret", "oauth_scope", "scram_client_key", "scram_server_key",
 ))
+# What Prisma's connection URL takes and libpq does not: a DATABASE_URL copied from a Prisma app holds them
+# (Supabase's pooler URL: ?pgbouncer=true), and libpq refuses the whole URL for any of them
+PRISMA_URL_PARAMETERS = frozenset(("pgbouncer", "schema", "connection_limit", "pool_timeout", "socket_timeout",
+                                   "statement_cache_size", "sslaccept", "sslidentity"))
+_PRISMA_ONLY = (" (it is Prisma's, which libpq refuses: give opsverify the URL without it — a read-only checker "
+                "role's, README: The checker role)")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _DATABASE_URL_FORMS = "write postgresql://user:password@host:5432/db, or libpq's key=value form"
 _SAYABLE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")  # a key or a value read as a word, quoted in a message
@@ -355,7 +361,8 @@ def _settings_problem(settings: list[tuple[str, str]], passwords: list[str], cal
             said = f"{called} '{key}'" if sayable else f"{called} {number}"
             close = difflib.get_close_matches(key, sorted(LIBPQ_KEYWORDS), n=1) if sayable else []
             hint = (f"; did you mean {close[0]}?" if close else f" (it follows the password: {_CUT_PASSWORD[called]})"
-                    if after_password else " (see libpq's \"Parameter Key Words\")")
+                    if after_password else _PRISMA_ONLY if sayable and key in PRISMA_URL_PARAMETERS
+                    else " (see libpq's \"Parameter Key Words\")")
             return f"{said} is not a libpq connection parameter{hint}"
         if key == "sslmode" and value not in SSLMODES:
             said = f" '{value}'" if _sayable(value, passwords) else " (empty)" if not value else ""

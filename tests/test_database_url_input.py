@@ -144,6 +144,16 @@ def test_a_key_that_is_part_of_a_password_is_not_quoted():
     assert "TailSecret" not in problem
 
 
+def test_a_prisma_parameter_is_said_to_be_prismas():
+    """A DATABASE_URL copied from a Prisma app (Supabase's pooler URL holds ?pgbouncer=true): libpq refuses it, and
+    the fix is another URL, not a libpq keyword it resembles."""
+    problem = database_url_problem("postgres://postgres.abcd:TailSecret@aws-0-eu.pooler.supabase.com:6543/postgres"
+                                   "?pgbouncer=true&connection_limit=1")
+    assert problem == ("query parameter 'pgbouncer' is not a libpq connection parameter (it is Prisma's, which libpq "
+                       "refuses: give opsverify the URL without it — a read-only checker role's, README: The checker "
+                       "role)"), problem
+
+
 def test_every_keyword_libpq_knows_is_taken():
     """The list is libpq's documented one: the installed libpq knows no keyword the check would refuse."""
     installed = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
