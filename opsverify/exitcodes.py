@@ -58,7 +58,7 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing"),
     ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "
                                   "--public-key, or is missing where a key was given; without --public-key, "
-                                  "is missing or by another key after signed archives of the chain"),
+                                  "is missing after signed archives of the chain"),
     ExitCode(32, "broken-chain", "`opsverify verify`: an archive's link to the previous archive of its env does not "
                                  "hold (one removed, replaced, re-hashed, renamed or swapped); or an env folder "
                                  "holds another env's archives"),

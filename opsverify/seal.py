@@ -1333,9 +1333,11 @@ def _unsigned_to_start(node: Node | None, by_hash: dict[str, Node], seals: _Seal
 class SigningHistory:
     """Without a key: what the chain itself says of its seals. A seal proves no author then, but the chain shows
     where signing stopped (an unsigned archive after a signed one: a seal stripped, or an archive forged after the
-    chain) and where the signing key changed (a rotation, or an archive re-signed with a key of someone else's): each
-    is a bad-signature finding, named on that archive. Unsigned archives before the first signed one (signing
-    switched on later) are none. Read once for an env (prune verifies many of its archives)."""
+    chain): a bad-signature finding, named on that archive; unsigned archives before the first signed one (signing
+    switched on later) are none. Where the signing key changed (a rotation, or an archive re-signed with a key of
+    someone else's) is a note on that archive: an honest rotation must still verify, and only a key the user trusts
+    can tell the two apart (--public-key finds the other key's archives). Read once for an env (prune verifies many
+    of its archives)."""
 
     def __init__(self, env_dir: Path, nodes: list[Node]) -> None:
         self.nodes = _once_each(nodes)
@@ -1365,9 +1367,8 @@ class SigningHistory:
             self._last[step.manifest_sha256] = last
         return last
 
-    def findings(self, only: str | None = None) -> list[Finding]:
+    def judge(self, verdict: Verdict, only: str | None = None) -> None:
         """For every archive of the chain (pruned ones too), or only the one in folder `only`."""
-        found = []
         for node in self.nodes:
             if only is not None and node.folder != only:
                 continue
@@ -1378,17 +1379,16 @@ class SigningHistory:
             key, signed = before
             where, up_to = _label(node), _label(signed)
             if sealed_by == "":
-                what = (f"not signed, but the chain was signed by {key} up to {up_to}: signing stopped, this archive's "
-                        "seal was stripped, or it was added after the chain by whoever can write here; pass "
-                        "--public-key with the key you trust")
+                verdict.findings.append(Finding("bad-signature", where, (
+                    f"not signed, but the chain was signed by {key} up to {up_to}: signing stopped, this archive's "
+                    "seal was stripped, or it was added after the chain by whoever can write here; pass "
+                    "--public-key with the key you trust")))
             else:
-                what = (f"signed by {sealed_by}, but the chain was signed by {key} up to {up_to}: the signing key "
-                        "changed here (a key rotation, or an archive re-signed with someone else's key); pass "
-                        "--public-key with the key you trust — it takes one key: for a rotation, verify the archives "
-                        f"up to {up_to} each alone with the old key and those from {where} on each alone with the new "
-                        "one (`opsverify verify <archive> --public-key <its key file>`)")
-            found.append(Finding("bad-signature", where, what))
-        return found
+                verdict.notes.append(
+                    f"{where}: signed by {sealed_by}, but the chain was signed by {key} up to {up_to}: the signing key "
+                    "changed here — a key rotation, or an archive re-signed with someone else's key; only a key you "
+                    "trust tells them apart: verify the archives up to it each alone with the old key and those from "
+                    "here on with the new one (`opsverify verify <archive> --public-key <its key file>`)")
 
 
 class _Seals:
@@ -1491,7 +1491,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         verdict.findings += in_chain
         verify_chain(env_dir, verdict, nodes=nodes)
         if trusted is None:  # with a key, check_seal already finds both, as not signed by it
-            verdict.findings += SigningHistory(env_dir, nodes).findings()
+            SigningHistory(env_dir, nodes).judge(verdict)
         manifests += verify_pruned(env_dir, trusted, verdict, covered=covered)[0]
         env_hashes = {n.manifest_sha256 for n in nodes}
         asked = any(digest.startswith(prefix) for prefix in expect for digest in env_hashes)
@@ -1526,7 +1526,7 @@ class EnvChain:
         if trusted is None and manifest is not None:
             if self._signing is None:
                 self._signing = SigningHistory(env_dir, nodes)
-            verdict.findings += self._signing.findings(only=path.name)
+            self._signing.judge(verdict, only=path.name)
         own_ok = not verdict.findings
         later: list[Node] = []
         verify_chain(env_dir, verdict, only=path.name, nodes=nodes, later=later)
