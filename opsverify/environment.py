@@ -253,6 +253,11 @@ LIBPQ_KEYWORDS = frozenset((
     "gssdelegation", "service", "target_session_attrs", "load_balance_hosts", "oauth_issuer", "oauth_client_id",
     "oauth_client_secret", "oauth_scope", "scram_client_key", "scram_server_key",
 ))
+# The keywords whose value is a secret: a message never quotes their value, nor a key right after one (an unescaped
+# '&' or space cuts the secret there, and libpq reads its rest as a key)
+SECRET_KEYWORDS = frozenset(("password", "sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key"))
+# Older names libpq still takes though its list no longer shows them (requiressl=1: sslmode=require)
+LEGACY_KEYWORDS = frozenset(("requiressl",))
 # What Prisma's connection URL takes and libpq does not: a DATABASE_URL copied from a Prisma app holds them
 # (Supabase's pooler URL: ?pgbouncer=true), and libpq refuses the whole URL for any of them
 PRISMA_URL_PARAMETERS = frozenset(("pgbouncer", "schema", "connection_limit", "pool_timeout", "socket_timeout",
@@ -277,7 +282,10 @@ def database_url_problem(url: str) -> str | None:
     if scheme.lower() not in ("postgresql", "postgres"):
         return f"a {len(scheme)}-letter URL scheme where postgresql:// or postgres:// belongs"
     authority = rest.split("/", 1)[0]  # libpq reads the user and password up to the first '/'
-    if authority.count("@") > 1 or rest.count("@") > authority.count("@"):
+    # an '@' in the path with none before it: a password's unescaped '/' cut the user info short (an '@' in the query —
+    # ?application_name=ops@ci — or after the user info is the value's own)
+    cut_short = "@" not in authority and "@" in rest.partition("?")[0]
+    if authority.count("@") > 1 or cut_short:
         return ("the user or password holds an unescaped '/' or '@', so libpq would read part of the password as "
                 "the host or the database: percent-encode them in the URL (%2F, %40)")
     if _BAD_PERCENT.search(rest):
@@ -302,7 +310,7 @@ def database_url_problem(url: str) -> str | None:
             return f"query parameter {index + 1} has {what}: write ?key=value&key=value"
         key, value = (unquote(piece) for piece in part.split("="))
         settings.append(("sslmode", "require") if (key, value) == ("ssl", "true") else (key, value))
-    passwords += [value for key, value in settings if key == "password"]
+    passwords += [value for key, value in settings if key in SECRET_KEYWORDS]
     return _settings_problem(settings, passwords, "query parameter")
 
 
@@ -355,8 +363,8 @@ def _settings_problem(settings: list[tuple[str, str]], passwords: list[str], cal
     previous = ""
     for number, (key, value) in enumerate(settings, 1):
         # a key right after the password may be the password's own rest, cut by an unescaped '&' (or a space)
-        after_password, previous = previous == "password", key
-        if key not in LIBPQ_KEYWORDS:
+        after_password, previous = previous in SECRET_KEYWORDS, key
+        if key not in LIBPQ_KEYWORDS and key not in LEGACY_KEYWORDS:
             sayable = _sayable(key, passwords) and not after_password
             said = f"{called} '{key}'" if sayable else f"{called} {number}"
             close = difflib.get_close_matches(key, sorted(LIBPQ_KEYWORDS), n=1) if sayable else []
@@ -424,7 +432,7 @@ def _conninfo_problem(text: str) -> str | None:
                 value.append(text[at])
                 at += 1
         settings.append((key, "".join(value)))
-    passwords = [value for key, value in settings if key == "password"]
+    passwords = [value for key, value in settings if key in SECRET_KEYWORDS]
     return _settings_problem(settings, passwords, "key")
 
 

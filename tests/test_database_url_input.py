@@ -154,6 +154,29 @@ def test_a_prisma_parameter_is_said_to_be_prismas():
                        "role)"), problem
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql://u:p@h/db?application_name=ops@ci",  # an '@' in the query is the value's own
+    "postgresql://u:p@h/db?sslrootcert=/etc/certs/@corp/ca.pem",
+    "postgresql://u:p@h/db@prod",  # after the user info: the database's name
+    "postgresql://u:p@h/db?requiressl=1",  # an older name libpq still takes
+])
+def test_what_libpq_reads_as_written_loads(url):
+    assert database_url_problem(url) is None
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://u@h/db?sslmode=require&sslpassword=Tr0ub&TailSecret=Staple9",
+    "postgresql://u@h/db?oauth_client_secret=Kanary&TailSecret=1",
+    "host=h sslpassword=Kanary TailSecret=1",
+])
+def test_a_key_that_is_part_of_any_secret_keyword_is_not_quoted(url):
+    """libpq's other secrets (sslpassword, oauth_client_secret, scram keys) are cut by an unescaped '&' or space as a
+    password is: the key after one may be its rest, and is named by number only."""
+    problem = database_url_problem(url)
+    assert problem is not None and "not a libpq connection parameter" in problem, problem
+    assert "TailSecret" not in problem and "it follows the password" in problem, problem
+
+
 def test_every_keyword_libpq_knows_is_taken():
     """The list is libpq's documented one: the installed libpq knows no keyword the check would refuse."""
     installed = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
