@@ -320,6 +320,13 @@ def test_jobs_no_pg_cron_launcher_reads_fail_the_items_that_need_them_running(pg
     unloaded = _own_outcomes(as_checker, tmp_path, items)
     assert {k: o.status for k, o in unloaded.items()} == {"K1": Status.FAILED, "K2": Status.PASSED}, unloaded
     assert "no pg_cron scheduler is connected to database app" in unloaded["K1"].observed
+    # a client naming its session as the launcher does (PGAPPNAME): the checker sees its backend_type, a client's
+    impostor = psycopg.connect(as_checker, autocommit=True, application_name="pg_cron scheduler")
+    try:
+        named_so = _own_outcomes(as_checker, tmp_path, items)
+    finally:
+        impostor.close()
+    assert named_so["K1"].status is Status.FAILED, named_so["K1"]
 
 
 def test_a_stored_schedule_pg_cron_cannot_read_fails(pg_cron, tmp_path):
@@ -511,3 +518,59 @@ def test_a_range_written_high_to_low_is_read_as_this_pg_cron_reads_it(pg_cron, t
     assert f"pg_cron fires the stored schedule of jobid {wraps} ('0 22-2 * * *'" in seen["K1"].observed
     assert f"from which pg_cron {version} sets nothing" in seen["K1"].observed
     assert seen["K2"].observed.startswith(f"the item's schedule '0 22-2 * * *' fires on no minute on pg_cron {version}")
+
+
+def test_an_active_job_pg_cron_cannot_connect_for_fails(pg_cron, tmp_path):
+    """Seen on pg_cron 1.4.2: every run of these ends "connection failed" (the server logs `database "gone" does not
+    exist`, `role "nologin_owner" is not permitted to log in`): the catalog says so before any run."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("drop database if exists gone")
+        conn.execute("create database gone")
+        ghost = conn.execute("select cron.schedule_in_database('ghostdb', '0 5 * * *', 'select 1', 'gone')"
+                             ).fetchone()[0]
+        conn.execute("drop database gone")
+        conn.execute("drop role if exists nologin_owner")
+        conn.execute("create role nologin_owner nologin")
+        locked = conn.execute("select cron.schedule('nologinjob', '0 5 * * *', 'select 1')").fetchone()[0]
+        conn.execute("update cron.job set username = 'nologin_owner' where jobid = %s", (locked,))
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: ghostdb, active: true, database: gone,"
+                                                                " schedule: '0 5 * * *'}")
+                                 + _item("K2", "{job: nologinjob, active: true, schedule: '0 5 * * *'}"))
+        finally:
+            conn.execute("delete from cron.job where jobid in (%s, %s)", (ghost, locked))
+            conn.execute("drop role nologin_owner")
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.FAILED, "K2": Status.FAILED}, seen
+    assert f"jobid {ghost} (its database 'gone' does not exist)" in seen["K1"].observed
+    assert f"jobid {locked} (its role 'nologin_owner' cannot log in)" in seen["K2"].observed
+    assert all("the job never runs" in o.observed for o in seen.values()), seen
+
+
+def test_a_database_named_that_does_not_exist_is_an_error_not_a_pass(pg_cron, tmp_path):
+    """`database: CRONCASE` for a job active in `croncase`: `active: false` must not pass while it runs."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("drop database if exists croncase")
+        conn.execute("create database croncase")
+        jobid = conn.execute("select cron.schedule_in_database('otherdb', '0 1 * * *', 'select 1', 'croncase')"
+                             ).fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: otherdb, active: false, database: CRONCASE}")
+                                 + _item("K2", "{job: otherdb, active: false, database: croncase}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+            conn.execute("drop database croncase")
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.ERROR, "K2": Status.FAILED}, seen
+    assert "database 'CRONCASE' does not exist" in seen["K1"].observed
+    assert f"jobid {jobid} is active in croncase" in seen["K1"].observed
+
+
+def test_text_after_the_fifth_field_is_not_compared(pg_cron, tmp_path):
+    """pg_cron reads five fields and ignores the rest: `0 5 * * * extra` runs at 05:00 (seen on 1.4.2)."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        jobid = conn.execute("select cron.schedule('a b', '0 5 * * * extra', 'select 1')").fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: 'a b', active: true, schedule: '0 5 * * *'}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    assert seen["K1"].status is Status.PASSED, seen["K1"]
+    assert seen["K1"].evidence["ignored_by_pg_cron"] == [f"jobid {jobid}: 'extra' after the fifth field"]

@@ -249,8 +249,10 @@ def test_jobs_are_judged_in_the_database_they_run_in(pg_cron_here):
     finally:
         target.close()
         launcher.close()
-    assert [o.status for o in outcomes] == [Status.FAILED, Status.PASSED, Status.PASSED, Status.PASSED], outcomes
+    # K3: the stand-in's `staging` job names a database and a role this server has not: pg_cron could not connect
+    assert [o.status for o in outcomes] == [Status.FAILED, Status.PASSED, Status.FAILED, Status.PASSED], outcomes
     assert "'nightly' is inactive" in outcomes[0].observed
+    assert "(its database 'staging' does not exist; its role 'stager' does not exist)" in outcomes[2].observed
     assert {j["database"] for j in outcomes[1].evidence["jobs"]} == {here, "staging"}
     assert outcomes[3].evidence["server_timezone"] == "America/New_York"
 
@@ -596,3 +598,110 @@ def test_an_unknown_pg_cron_version_reads_a_reversed_range_as_before_1_6_and_say
     shown = outcome.evidence["ranges_high_to_low"]
     assert shown == ["'22-2' in field 2 of '0 22-2 * * *': pg_cron 'devel' sets nothing from it (a version not known"
                      " here: read as before 1.6, which counts up from the first bound)"], shown
+
+
+# -- an active job pg_cron can never start: its database or role, read from the catalog -----------------------
+def _facts_with_catalog(*jobs: dict, databases=("app", "postgres"), **settings) -> dict:
+    """Facts as gather reads them with the catalog: each job's database and role as pg_database and pg_roles show
+    them, and the databases there are."""
+    return {**_facts(*jobs, **settings), "databases": list(databases)}
+
+
+def _catalog(job: dict, database_exists: bool = True, database_allows_connections: bool | None = True,
+             role_can_login: bool | None = True) -> dict:
+    return {**job, "database_exists": database_exists, "database_allows_connections": database_allows_connections,
+            "role_can_login": role_can_login}
+
+
+@pytest.mark.parametrize("catalog, why", [
+    # cron.schedule_in_database(…, 'gone') then `drop database gone`: pg_cron logs "connection failed" each run
+    ({"database_exists": False, "database_allows_connections": None}, "its database 'app' does not exist"),
+    ({"database_allows_connections": False}, "its database 'app' does not allow connections"),
+    ({"role_can_login": False}, "its role 'owner' cannot log in"),  # NOLOGIN: "not permitted to log in"
+    ({"role_can_login": None}, "its role 'owner' does not exist"),
+])
+def test_an_active_job_whose_database_or_role_pg_cron_cannot_connect_as_fails(catalog, why):
+    facts = _facts_with_catalog(_catalog(_job(3, "ghost", "* * * * *", username="owner"), **catalog))
+    outcome = _judge({"job": "ghost", "active": True, "schedule": "* * * * *"}, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert f"jobid 3 ({why})" in outcome.observed and "the job never runs" in outcome.observed, outcome.observed
+    assert _judge({"job": "ghost", "active": True}, facts).status is Status.FAILED  # no schedule named: still
+    # an item that wants it off is judged on cron.job as usual: the row is active
+    assert _judge({"job": "ghost", "active": False}, facts).status is Status.FAILED
+    fine = _facts_with_catalog(_catalog(_job(3, "ghost", "* * * * *", username="owner")))
+    assert _judge({"job": "ghost", "active": True, "schedule": "* * * * *"}, fine).status is Status.PASSED
+
+
+def test_a_job_stored_in_a_database_dropped_since_fails_when_the_item_names_it():
+    """`database: gone` names where cron.job says the job runs, though no such database is left: judged, FAILS."""
+    facts = _facts_with_catalog(_catalog(_job(3, "ghostdb", "* * * * *", database="gone"), database_exists=False,
+                                         database_allows_connections=None), here="postgres")
+    outcome = _judge({"job": "ghostdb", "active": True, "database": "gone"}, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert "its database 'gone' does not exist" in outcome.observed, outcome.observed
+
+
+def test_gather_reads_each_jobs_database_and_role_and_the_databases_in_the_same_round_trip():
+    assert "pg_database" in scheduler.JOBS and "rolcanlogin" in scheduler.JOBS
+    assert "pg_database" in scheduler.SETTINGS
+    assert len(scheduler.database_statements(None, [])) == 4  # asked with the others, one round trip
+    row = _catalog(_job(1, "m", "0 5 * * *"), role_can_login=False)
+    target = SimpleNamespace(database=_Answers([row], [{**SETTINGS_ROW, "databases": ["app"]}], [SCHEDULER_ROW],
+                                               [{"timezone": None}]))
+    facts = scheduler.gather(target, [])
+    assert facts["databases"] == ["app"]
+    assert "cannot log in" in _judge({"job": "m", "active": True}, facts).observed
+
+
+# -- `database:` naming no database: never a pass -------------------------------------------------------------
+@pytest.mark.parametrize("active", [False, True])
+def test_a_database_the_item_names_that_does_not_exist_is_an_error(active):
+    """`database: APP` (PostgreSQL's names are case-sensitive) with the job active in `app`: `active: false` would
+    pass while it runs."""
+    facts = _facts_with_catalog(_catalog(_job(6, "otherdb", "0 1 * * *", database="app")), here="postgres")
+    outcome = _judge({"job": "otherdb", "active": active, "database": "APP"}, facts)
+    assert outcome.status is Status.ERROR, outcome
+    assert "database 'APP' does not exist" in outcome.observed, outcome.observed
+    assert "jobid 6 is active in app" in outcome.observed, outcome.observed
+    none_active = _facts_with_catalog(here="postgres")
+    alone = _judge({"job": "otherdb", "active": active, "database": "APP"}, none_active)
+    assert alone.status is Status.ERROR and "database 'APP' does not exist" in alone.observed, alone
+    assert _judge({"job": "otherdb", "active": False, "database": "app"}, facts).status is Status.FAILED
+
+
+# -- the launcher: its backend_type, where the checker sees it, not only its application_name --------------------
+def test_the_scheduler_is_the_pg_cron_launcher_not_a_client_named_so():
+    """Any client may set application_name 'pg_cron scheduler' (PGAPPNAME): where pg_stat_activity shows the
+    session's backend_type, it must be the launcher's (its bgw_type, 'pg_cron launcher')."""
+    assert "backend_type" in scheduler.SCHEDULER and "'pg_cron launcher'" in scheduler.SCHEDULER
+
+
+def test_a_client_session_named_as_the_launcher_is_not_taken_for_it(pg_cron_here):
+    """Against the demo's PostgreSQL, the checker's own session named 'pg_cron scheduler': it sees its backend_type
+    ('client backend'), so no launcher runs the job."""
+    target = make_target({"database": pg_cron_here["url"]})
+    impostor = psycopg.connect(pg_cron_here["url"], autocommit=True, application_name="pg_cron scheduler")
+    try:
+        outcome, = gather_and_judge(target, scheduler, [make_check("scheduler", {"job": "rollup", "active": True})])
+    finally:
+        target.close()
+        impostor.close()
+    assert outcome.status is Status.FAILED, outcome
+    assert "no pg_cron scheduler is connected" in outcome.observed
+
+
+# -- a stored schedule with text after its fifth field: pg_cron reads the five and ignores the rest ----------------
+@pytest.mark.parametrize("stored", ["0 5 * * * extra", "0 5 * * *\textra words", "0  5 * * *  *", "#c\n0 5 * * *"])
+def test_a_stored_schedule_is_compared_on_the_fields_pg_cron_reads(stored):
+    """cron.schedule('a b', '0 5 * * * extra', …) runs at 05:00 (seen on pg_cron 1.4.2): only the first five fields
+    count, and the rest is shown in the evidence."""
+    facts = _facts(_job(8, "a b", stored))
+    outcome = _judge({"job": "a b", "active": True, "schedule": "0 5 * * *"}, facts)
+    assert outcome.status is Status.PASSED, outcome
+    other = _judge({"job": "a b", "active": True, "schedule": "0 6 * * *"}, facts)
+    assert other.status is Status.FAILED and other.observed == "'a b' runs on '0 5 * * *'", other
+
+
+def test_the_text_pg_cron_ignores_after_the_fifth_field_is_shown():
+    outcome = _judge({"job": "a b", "active": True, "schedule": "0 5 * * *"}, _facts(_job(8, "a b", "0 5 * * * extra")))
+    assert outcome.evidence["ignored_by_pg_cron"] == ["jobid 8: 'extra' after the fifth field"], outcome.evidence

@@ -19,10 +19,15 @@ pg_stat_activity the checker may not read or that shows it no other role's sessi
 stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job; `90 seconds`, out of
 the 1 to 59 its interval parser takes) never runs either: it fails, and so does one whose ranges written
 high-to-low leave it no minute (`5-1 * * * *`: pg_cron takes it and sets nothing from it); one it reads though a
-checklist may not write it (`* ** * * *`) is compared as written. A range written high-to-low means what the server's
-pg_cron sets from it, in the stored schedule and the item's alike: before 1.6 nothing (get_range counts up from its
-first bound); from 1.6 (vixie cron's set_range) bit_nset's bits, byte by byte of the field: `22-2` is 22-23 and 0-2,
-`20-9` is 20-23 and 8-9, `5-1` or a weekday range nothing. An unknown version is read as before 1.6, and said so.
+checklist may not write it (`* ** * * *`) is compared as written, past the text it ignores (blank and `#` lines before
+it, all after the fifth field or a macro's word). A job pg_cron cannot connect for never runs either, and fails: its
+database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles). The launcher
+is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
+client may take the name). Runs in cron.job_run_details are not judged. A `database:` that names no database (and no
+job's) is *error*. A range written high-to-low means what the server's pg_cron sets from it, in the stored schedule
+and the item's alike: before 1.6 nothing (get_range counts up from its first bound); from 1.6 (vixie cron's
+set_range) bit_nset's bits, byte by byte of the field: `22-2` is 22-23 and 0-2, `20-9` is 20-23 and 8-9, `5-1` or a
+weekday range nothing. An unknown version is read as before 1.6, and said so.
 Job names are unique per (jobname, username): every active job of the name must run on the schedule. A name is
 matched as cron.job stores it: its type is `name`, of which PostgreSQL keeps the first 63 bytes (so does
 cron.unschedule, looking one up).
@@ -55,22 +60,36 @@ from ._common import StrictParams
 NAME = "scheduler"
 NEEDS = ("database",)
 
-JOBS = "select jobid, jobname, schedule, active, database, username from cron.job order by jobid"
+# pg_cron connects to each job's database as its role: one dropped since, closed to connections, or a role that
+# cannot log in (or is gone) fails every run ("connection failed"), read here from the catalog
+JOBS = (
+    "select j.jobid, j.jobname, j.schedule, j.active, j.database, j.username,"
+    " exists (select from pg_catalog.pg_database d where d.datname = j.database) as database_exists,"
+    " (select d.datallowconn from pg_catalog.pg_database d where d.datname = j.database)"
+    " as database_allows_connections,"
+    " (select r.rolcanlogin from pg_catalog.pg_roles r where r.rolname = j.username) as role_can_login"
+    " from cron.job j order by j.jobid"
+)
 SETTINGS = (
     "select now() as now, current_database() as current_database,"
+    " array(select datname::text from pg_catalog.pg_database order by datname) as databases,"
     " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
     " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered,"
     # cron.job replicates to a hot standby; pg_cron's launcher runs only on the primary
     " pg_is_in_recovery() as in_recovery"
 )
 # pg_cron's launcher reads cron.job only in cron.database_name (a GUC superuser-only to read) and only when
-# preloaded; its session's application name and database are visible to any role (its backend_type is not).
+# preloaded; its session's application name and database are visible to any role. Any client may name its session
+# 'pg_cron scheduler' too (PGAPPNAME): where backend_type is shown it must be the launcher's (its bgw_type, 'pg_cron
+# launcher'), never 'client backend'. It is NULL for other roles' sessions to a checker without pg_read_all_stats:
+# then a client of another role named so cannot be told from the launcher, and is taken for it.
 # Its own statement: a pg_stat_activity a provider revoked must not take the settings (and so the items that
 # need no scheduler) with it. A provider may also show a role only its own sessions, where no launcher seen
 # proves nothing: stock PostgreSQL shows every role the background processes (no usename) at least.
 SCHEDULER = (
     "select exists (select from pg_catalog.pg_stat_activity where datname = current_database()"
-    " and application_name = 'pg_cron scheduler') as scheduler_running,"
+    " and application_name = 'pg_cron scheduler'"
+    " and (backend_type is null or backend_type = 'pg_cron launcher')) as scheduler_running,"
     # sessions of roles the checker is a member of prove nothing: a provider hiding others' sessions shows them
     " not exists (select from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()"
     " and (usesysid is null or not pg_catalog.pg_has_role(current_user, usesysid, 'member'))) as others_hidden"
@@ -600,6 +619,11 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look: row level security on cron.job shows the checker role {facts['viewer']}"
                      " only its own jobs; give the checker role BYPASSRLS (its sessions stay read-only)", **evidence)
     where = f" in database {runs_in}" if runs_in else ""
+    databases = facts.get("databases")
+    if p.database is not None and isinstance(databases, list) and p.database not in databases and not rows:
+        # no job is stored as running there, nor can one run there: a misspelt name (`APP` for `app`) would pass
+        # `active: false` while the job runs in the database meant
+        return error(_no_such_database(p.job, p.database, named), **evidence)
     absent = _no_job_here(p.job, runs_in, named)
     active = [j for j in rows if j["active"]]
     if not p.active:
@@ -628,13 +652,21 @@ def judge(check, facts) -> Outcome:
     if facts.get("scheduler_running") is False:
         return failed(expected, _not_running(p.job, facts.get("current_database")), **evidence)
     version = facts["version"]
+    # pg_cron reads a stored schedule's first five fields (or its macro's word) and ignores what follows
+    runs_on = {j["jobid"]: pg_cron_reads_of(j["schedule"]) for j in active}
+    ignored = [f"jobid {jobid}: '{rest}' after {'its macro' if read.startswith('@') else 'the fifth field'}"
+               for jobid, (read, rest) in runs_on.items() if rest]
+    if ignored:
+        evidence["ignored_by_pg_cron"] = ignored
     # a range written high-to-low means what the server's pg_cron sets from it: said beside what is compared
-    read_as = [shown for schedule in [*(j["schedule"] for j in active), *([p.schedule] if p.schedule else [])]
+    read_as = [shown for schedule in [*(read for read, _ in runs_on.values()), *([p.schedule] if p.schedule else [])]
                for shown in ranges_high_to_low(schedule, version)]
     if read_as:
         evidence["ranges_high_to_low"] = list(dict.fromkeys(read_as))
-    unreadable, idle, unknown = [], [], []
+    unreadable, idle, unknown, unconnectable = [], [], [], []
     for job in active:
+        if cannot := _cannot_connect(job):
+            unconnectable.append(f"jobid {job['jobid']} ({cannot})")
         try:
             problem = stored_schedule_problem(job["schedule"], version)
             never = None if problem else stored_schedule_idle(job["schedule"], version)
@@ -645,13 +677,14 @@ def judge(check, facts) -> Outcome:
             unreadable.append(f"jobid {job['jobid']} ({problem})")
         if never:
             idle.append(f"jobid {job['jobid']} ({never})")
-    if unknown and not unreadable and not idle:
+    if unknown and not unreadable and not idle and not unconnectable:
         return error(f"could not look: whether pg_cron reads the stored schedule of {', '.join(unknown)} is not known"
                      " here: compare it with cron.job_run_details, or store it as cron.schedule writes it",
                      **evidence)
-    if unreadable or idle:
+    if unreadable or idle or unconnectable:
         why = ([f"pg_cron cannot read the stored schedule of {', '.join(unreadable)}"] if unreadable else []) + (
-            [f"pg_cron fires the stored schedule of {', '.join(idle)} on no minute"] if idle else [])
+            [f"pg_cron fires the stored schedule of {', '.join(idle)} on no minute"] if idle else []) + (
+            [f"pg_cron cannot connect for {', '.join(unconnectable)}"] if unconnectable else [])
         return failed(expected, f"{'; '.join(why)}: the job never runs", **evidence)
     if not p.schedule:
         return passed(expected, f"'{p.job}' active", **evidence)
@@ -681,16 +714,50 @@ def judge(check, facts) -> Outcome:
         wanted = converted
     # (jobname, username) is pg_cron's key: another role's job of the name runs as well, so each one must match
     fires = as_pg_cron_reads(wanted, version)
-    other = [j for j in active if as_pg_cron_reads(_normal(j["schedule"]), version) != fires]
+    other = [j for j in active if as_pg_cron_reads(runs_on[j["jobid"]][0], version) != fires]
     if not other:
         return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
     if len(active) == 1:
-        return failed(expected + note, f"'{p.job}' runs on '{_normal(active[0]['schedule'])}'", **evidence)
-    shown = "; ".join(f"jobid {j['jobid']} (owned by {j.get('username')}) runs on '{_normal(j['schedule'])}'"
+        return failed(expected + note, f"'{p.job}' runs on '{runs_on[active[0]['jobid']][0]}'", **evidence)
+    shown = "; ".join(f"jobid {j['jobid']} (owned by {j.get('username')}) runs on '{runs_on[j['jobid']][0]}'"
                       for j in other)
     return failed(expected + note, f"{len(active)} active jobs are named '{p.job}' (pg_cron runs each): {shown}",
                   **evidence)
+
+
+def pg_cron_reads_of(schedule: str) -> tuple[str, str]:
+    """(what pg_cron fires a stored schedule on, the text it ignores): past blank and `#` lines, the first five
+    fields (its parser reads no more: `0 5 * * * extra` runs at 05:00), or a macro's word; an interval as it is."""
+    written = _past_comments(schedule).rstrip(" \t\n")
+    if written.startswith("@"):
+        word, *rest = re.split(r"[ \t\n]+", written, maxsplit=1)  # pg_cron reads the word up to a blank
+        return word, " ".join(" ".join(rest).split())
+    fields = _BLANKS.split(written) if written else []
+    if len(fields) <= 5:
+        return _normal(written), ""  # five fields, or an interval (or what pg_cron refuses: never compared)
+    return _normal(" ".join(fields[:5])), " ".join(" ".join(fields[5:]).split())
+
+
+def _cannot_connect(job: dict) -> str:
+    """Why pg_cron cannot open a connection for `job` (its database or role, as the catalog shows them), else ""."""
+    reasons = []
+    if job.get("database_exists") is False:
+        reasons.append(f"its database '{job.get('database')}' does not exist")
+    elif job.get("database_allows_connections") is False:
+        reasons.append(f"its database '{job.get('database')}' does not allow connections")
+    if "role_can_login" in job and job["role_can_login"] is not True:
+        reasons.append(f"its role '{job.get('username')}' "
+                       + ("cannot log in" if job["role_can_login"] is False else "does not exist"))
+    return "; ".join(reasons)
+
+
+def _no_such_database(job: str, database: str, named: list[dict]) -> str:
+    """The item's `database:` is no database on the server: naming where a job of the name is active instead."""
+    active = ", ".join(f"jobid {j['jobid']} is active in {j.get('database')}" for j in named if j["active"])
+    return (f"database '{database}' does not exist (no such name in pg_database; names are case-sensitive)"
+            + (f", and a job '{job}' is active in another ({active})" if active else "")
+            + "; set `database:` to the database the job runs in, as cron.job names it")
 
 
 def as_postgres_stores_a_name(text: str) -> str:
@@ -730,8 +797,8 @@ def _scheduler_unknown(facts: dict) -> str | None:
 
 def _not_running(job: str, database: str | None) -> str:
     return (f"'{job}' is active, but no pg_cron scheduler is connected to database {database} (no 'pg_cron"
-            f" scheduler' session in pg_stat_activity): its jobs never run; pg_cron must be in"
-            f" shared_preload_libraries with cron.database_name = '{database}'")
+            f" scheduler' session in pg_stat_activity, other than a client named so): its jobs never run; pg_cron"
+            f" must be in shared_preload_libraries with cron.database_name = '{database}'")
 
 
 def _no_job_here(job: str, runs_in: str | None, named: list[dict]) -> str:
