@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import difflib
 import enum
@@ -729,8 +730,7 @@ def _scalar_size(value: Any) -> tuple[int, int, int]:
 
 def load_checklists(directory: Path) -> list[Check]:
     """Every checklist in `directory`, all problems reported together."""
-    from .families import FAMILY_NAMES, params_model
-    from .families import get as family_module
+    from .families import FAMILY_NAMES
 
     problems: list[str] = []
     checks: list[Check] = []
@@ -752,7 +752,7 @@ def load_checklists(directory: Path) -> list[Check]:
                             f"{'a list' if isinstance(raw, list) else 'a single value'})")
             continue
         system, runbook, items, structural = _validated_parts(raw)
-        problems += [f"{label}: {problem}" for problem in _checklist_errors(raw, structural)]
+        problems += _structural_problems(label, raw, structural, misread)
         if runbook is not None and not runbook.strip():
             problems.append(f"{label}: runbook: blank: name the runbook the items come from")
         if system is not None:
@@ -769,10 +769,7 @@ def load_checklists(directory: Path) -> list[Check]:
                 problems.append(f"{where}: {clash}")
             problems += [f"{where}: {problem}" for problem in _blank_words(item)]
             if item.family not in FAMILY_NAMES:
-                known = ", ".join(sorted(FAMILY_NAMES))
-                close = _near_name(item.family, sorted(FAMILY_NAMES))
-                problems.append(f"{where}: family: unknown family '{spelled(item.family)}' (known: {known})"
-                                + (f"; did you mean {close}?" if close else ""))
+                problems.append(f"{where}: family: {_unknown_family(item.family)}")
                 continue
             written = item.model_fields_set
             if item.family == "manual":
@@ -791,37 +788,10 @@ def load_checklists(directory: Path) -> list[Check]:
                     problems.append(f"{where}: reason: only a manual item has a reason (why it cannot be "
                                     "automated); say what this item checks in its title, or how to fix it in "
                                     "remediation")
-                model_cls = params_model(item.family)
-                misread_here = _misread_problems(model_cls, misread.get(index, [])) if model_cls else []
-                if misread_here:  # said as written; pydantic would name the value it was read as (False, 0)
-                    problems.extend(f"{where}: {p}" for p in misread_here)
+                params, said = _params_problems(item.family, item.params, item.mutating, misread.get(index, []))
+                problems += [f"{where}: {p}" for p in said if f"{where}: {p}" not in problems]
+                if params is None:
                     continue
-                if model_cls is None:
-                    params = item.params  # family not built yet: kept as data, skipped at run time
-                else:
-                    try:
-                        params = model_cls.model_validate(item.params)
-                    except ValidationError as exc:
-                        errors = _one_form_each(model_cls, exc.errors())
-                        # a field tried as each member of a union: the member whose own check spoke says why
-                        spoke = {_location(e["loc"]) for e in errors if e["type"] == "value_error"}
-                        near = _near_params(model_cls, errors)
-                        for err in errors:
-                            if _location(err["loc"]) in spoke and err["type"] != "value_error":
-                                continue
-                            if err["type"] == "missing" and _location(err["loc"]) in near.values():
-                                continue  # `servce:` is one typo, not also a missing `service`
-                            said = error_text(err)
-                            if near.get(err["loc"]):  # a typo: the field it was likely meant to be
-                                said += f"; did you mean {near[err['loc']]}?"
-                            elif err["type"] == "extra_forbidden":  # else say what the family takes
-                                said += f" (the {item.family} family takes: {', '.join(sorted(_field_names(model_cls)))})"
-                            line = f"{where}: {_params_error_at(err)}: {said}"
-                            if line not in problems:
-                                problems.append(line)
-                        continue
-                    problems.extend(f"{where}: {p}" for p in _item_problems(family_module(item.family), params,
-                                                                            item.mutating))
             checks.append(
                 Check(
                     system=system or "",  # never returned without one: a file without its system is a problem
@@ -891,6 +861,100 @@ def _validated_parts(raw: dict) -> tuple[str | None, str | None, list[tuple[int,
                 except ValidationError:
                     pass
     return system, runbook, items, errors
+
+
+def _structural_problems(label: str, raw: dict, errors: list[dict], misread: dict[int, list[Misread]]) -> list[str]:
+    """pydantic's errors of a checklist in its words, and after a broken item's own, its family's and its params'
+    problems where its structure leaves them to be judged: each item's problems said together, in one round."""
+    from .families import FAMILY_NAMES
+
+    lines = [f"{label}: {problem}" for problem in _checklist_errors(raw, errors)]
+    for index, family, params, mutating in _sound_params_of_broken_items(raw, errors):
+        where = f"{label}: {_describe_location(raw, ('items', index))}"
+        if family not in FAMILY_NAMES:
+            own = [f"family: {_unknown_family(family)}"]
+        elif family == "manual":  # no params to judge: its own rules are said once its structure is right
+            continue
+        else:
+            own = _params_problems(family, params, mutating, misread.get(index, []))[1]
+        after = max((at for at, line in enumerate(lines) if line.startswith(f"{where}: ")), default=len(lines) - 1)
+        lines[after + 1:after + 1] = [line for line in dict.fromkeys(f"{where}: {p}" for p in own) if line not in lines]
+    return lines
+
+
+# The item's fields its params are judged by: with either broken, the family's model is not known, or there is no
+# mapping to validate.
+_PARAMS_NEED = ("family", "params")
+
+
+def _sound_params_of_broken_items(raw: dict, errors: list[dict]) -> list[tuple[int, str, dict, bool | None]]:
+    """Of the items whose structure is broken (a misspelt cadence, a missing section), those whose family is a text
+    and params a mapping: (index, family, params, mutating), mutating None when it is broken too. Their params are
+    judged in the same round as the structure, as a sound item's are: a params typo is not left for a second round."""
+    entries = raw.get("items")
+    if not isinstance(entries, list):
+        return []
+    broken: dict[int, set[Any]] = {}
+    for err in errors:
+        loc = err["loc"]
+        if len(loc) > 1 and loc[0] == "items" and isinstance(loc[1], int):
+            broken.setdefault(loc[1], set()).add(loc[2] if len(loc) > 2 else None)  # None: the item as a whole
+    sound = []
+    for index, fields in sorted(broken.items()):
+        entry = entries[index] if index < len(entries) else None
+        if not isinstance(entry, dict) or None in fields or fields & set(_PARAMS_NEED):
+            continue
+        family, params = entry.get("family"), entry.get("params", {})
+        if isinstance(family, str) and isinstance(params, dict):  # as their fields took them: none spoke
+            mutating = entry.get("mutating", False)
+            sound.append((index, str(family), params, mutating if isinstance(mutating, bool) else None))
+    return sound
+
+
+def _unknown_family(family: str) -> str:
+    from .families import FAMILY_NAMES
+
+    known = sorted(FAMILY_NAMES)
+    close = _near_name(family, known)
+    return (f"unknown family '{spelled(family)}' (known: {', '.join(known)})"
+            + (f"; did you mean {close}?" if close else ""))
+
+
+def _params_problems(family: str, params: dict, mutating: bool | None, misread: list[Misread]) -> tuple[Any, list[str]]:
+    """An item's params validated by its family's model, and what is wrong with them (`params.status: ...`): None
+    and the problems when the model refuses them. A family not built yet keeps them as data; `mutating` None (it is
+    broken itself) leaves out the family's rules that depend on it."""
+    from .families import get as family_module, params_model
+
+    model_cls = params_model(family)
+    if model_cls is None:
+        return params, []  # family not built yet: kept as data, skipped at run time
+    misread_here = _misread_problems(model_cls, misread)
+    if misread_here:  # said as written; pydantic would name the value it was read as (False, 0)
+        return None, misread_here
+    try:
+        validated = model_cls.model_validate(params)
+    except ValidationError as exc:
+        errors = _one_form_each(model_cls, exc.errors())
+        # a field tried as each member of a union: the member whose own check spoke says why
+        spoke = {_location(e["loc"]) for e in errors if e["type"] == "value_error"}
+        near = _near_params(model_cls, errors)
+        said = []
+        for err in errors:
+            if _location(err["loc"]) in spoke and err["type"] != "value_error":
+                continue
+            if err["type"] == "missing" and _location(err["loc"]) in near.values():
+                continue  # `servce:` is one typo, not also a missing `service`
+            text = error_text(err)
+            if near.get(err["loc"]):  # a typo: the field it was likely meant to be
+                text += f"; did you mean {near[err['loc']]}?"
+            elif err["type"] == "extra_forbidden":  # else say what the family takes
+                text += f" (the {family} family takes: {', '.join(sorted(_field_names(model_cls)))})"
+            said.append(f"{_params_error_at(err)}: {text}")
+        return None, said
+    if mutating is None:
+        return validated, []
+    return validated, _item_problems(family_module(family), validated, mutating)
 
 
 # An item's words a person reads (the summary, the report): written blank, they say nothing. A manual item's
@@ -993,6 +1057,10 @@ def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
     said = []
     for err in _said_once(errors, near):
         loc = err["loc"]
+        expected = _kind_expected(loc, err["type"])
+        if expected:  # pydantic's 'a valid dictionary or instance of ItemModel' names a class of ours, not the fix
+            said.append(f"{_describe_location(raw, loc)} is {_kind_of(err['input'])}; {expected}")
+            continue
         if err["type"] == "extra_forbidden":
             text = _unknown_key(loc, near[loc])
         elif err["type"] == "string_pattern_mismatch" and loc[-1] in _PATTERN_WORDS:
@@ -1006,6 +1074,42 @@ def _checklist_errors(raw: dict, errors: list[dict]) -> list[str]:
 
 
 _CHOICES = {"cadence": Cadence, "severity": Severity}
+_ITEM_SHAPE = "a mapping with id, name, section, title, family and, unless manual, cadence and params"
+
+
+def _kind_expected(loc: tuple, error_type: str) -> str | None:
+    """What belongs where a value of the wrong kind is (an item that is a list, a system that is a mapping), in the
+    checklist's words; None where pydantic's own message says it (a number where a text is taken is refused
+    earlier, as written: see `Unquoted`)."""
+    if error_type == "model_type" and len(loc) == 2 and loc[0] == "items":
+        return f"each item is {_ITEM_SHAPE}"
+    if error_type == "list_type" and loc == ("items",):
+        return f"items is a list of the runbook's items, each {_ITEM_SHAPE}"
+    if error_type == "dict_type" and len(loc) == 3 and loc[0] == "items" and loc[2] == "params":
+        return "params is a mapping of its family's fields"
+    if error_type == "string_type":
+        return {("system",): "it is the system's name, a text: the file's name without .yaml",
+                ("runbook",): "it is a text naming the runbook the items come from"}.get(loc, "it takes a text")
+    return None
+
+
+def _kind_of(value: Any) -> str:
+    """The kind of a value as YAML read it, never the value: a checklist's words may be anything."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):  # before int: YAML's true is one
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, datetime.date):  # a datetime is one too
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a single value"
 
 
 def _not_a_choice(err: dict, choices: type[enum.Enum]) -> str:

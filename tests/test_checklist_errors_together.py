@@ -81,13 +81,78 @@ def test_a_family_typo_and_a_params_typo_of_other_items_come_out_together(tmp_pa
     assert _said(problems, PARAMS_TYPO), problems
 
 
-def test_an_item_missing_a_field_leaves_its_own_params_alone_but_not_the_others(tmp_path):
-    """Its params are judged once its structure is right: a second round then, but for that item only."""
+def test_an_item_missing_a_field_has_its_own_params_judged_and_the_others(tmp_path):
+    """A missing title touches neither its family nor its params: they are judged in the same round."""
     broken = HEALTH.replace("  title: the health endpoint answers 200\n", "").replace("path:", "pth:")
     problems = _problems(_write(tmp_path, broken + SCHEMA.replace("not_null", "notnull")))
-    assert len(problems) == 2, problems
+    assert len(problems) == 3, problems
     assert _said(problems, "PAY-001-health: title: Field required"), problems
+    assert _said(problems, "PAY-001-health: params.pth: Extra inputs are not permitted; did you mean path?"), problems
     assert _said(problems, PARAMS_TYPO), problems
+
+
+# -- 1b. within one item: its structure does not hide its own params' problems ---------------------------------
+ENV_ITEM = "{id: A1, name: n, title: t, section: S, family: env, cadence: postdeploy, params: %s}"
+
+
+def _after_file(problems: list[str]) -> list[str]:
+    """Each problem without its file's path (absolute here: the tests' folder is not the working one)."""
+    return [line.split("payments.yaml: ", 1)[1] for line in problems]
+
+
+def _one_item(tmp_path: Path, item: str) -> list[str]:
+    return _after_file(_problems(_write(tmp_path, f"- {item}\n")))
+
+
+def test_a_misspelt_field_does_not_hide_the_same_items_params_typo(tmp_path):
+    item = ENV_ITEM.replace("cadence:", "cadance:") % "{service: web, requird: [X]}"
+    problems = _one_item(tmp_path, item)
+    assert problems == ["A1-n: cadance: not an item field; did you mean cadence?",
+                        "A1-n: params.requird: Extra inputs are not permitted; did you mean required?"], problems
+
+
+def test_a_missing_section_does_not_hide_the_same_items_params_typo(tmp_path):
+    item = ENV_ITEM.replace(" section: S,", "") % "{service: web, requird: [X]}"
+    problems = _one_item(tmp_path, item)
+    assert problems == ["A1-n: section: Field required",
+                        "A1-n: params.requird: Extra inputs are not permitted; did you mean required?"], problems
+
+
+def test_a_broken_items_params_are_judged_as_a_sound_items_are(tmp_path):
+    """The same lines as once the structure is fixed: the union's one line, the family's own rule (an unsafe method
+    not marked mutating), and a word YAML reads otherwise than written."""
+    http = ("{id: H1, name: h, title: t, section: S, family: http, cadence: postdeploy, severty: minor,"
+            " params: {service: web, path: /health, status: [x]}}")
+    post = ("{id: H2, name: p, title: t, family: http, cadence: postdeploy,"
+            " params: {service: web, path: /orders, method: POST}}")
+    env = ENV_ITEM.replace("title: t,", "title: t, mutating: false, tilte: u,") % "{service: web, values: {EU: NO}}"
+    broken = _problems(_write(tmp_path, f"- {http}\n- {post}\n- {env}\n"))
+    sound = _problems(_write(tmp_path, f"- {http.replace(' severty: minor,', '')}\n"
+                                       f"- {post.replace('title: t,', 'title: t, section: S,')}\n"
+                                       f"- {env.replace(' tilte: u,', '')}\n"))
+    assert len(sound) == 3, sound
+    assert all(line in broken for line in sound), (broken, sound)
+    assert len(broken) == 6, broken
+
+
+def test_an_item_of_an_unknown_family_says_so_and_leaves_its_params_alone(tmp_path):
+    item = ENV_ITEM.replace("cadence:", "cadance:").replace("family: env", "family: evn") % "{requird: [X]}"
+    problems = _one_item(tmp_path, item)
+    assert len(problems) == 2, problems
+    assert problems[0] == "A1-n: cadance: not an item field; did you mean cadence?", problems
+    assert problems[1].startswith("A1-n: family: unknown family 'evn' (known: "), problems
+    assert problems[1].endswith("; did you mean env?"), problems
+
+
+@pytest.mark.parametrize("item, said", [
+    (ENV_ITEM.replace("cadence:", "cadance:") % "[required, X]", "A1-n: params is a list; params is a mapping"),
+    (ENV_ITEM.replace("family: env", "family: [env]") % "{requird: [X]}", "A1-n: family is a list; it takes a text"),
+    (ENV_ITEM.replace("family: env, ", "") % "{requird: [X]}", "A1-n: family: Field required"),
+])
+def test_an_item_whose_family_or_params_is_broken_has_no_params_judged(tmp_path, item, said):
+    problems = _one_item(tmp_path, item)
+    assert any(line.startswith(said) for line in problems), problems
+    assert not _said(problems, "params."), problems
 
 
 def test_a_file_level_problem_and_item_problems_come_out_together(tmp_path):
@@ -106,6 +171,49 @@ def test_an_item_that_is_not_a_mapping_leaves_the_others_checked(tmp_path):
     assert len(problems) == 2, problems
     assert _said(problems, "payments.yaml: items[0]"), problems
     assert _said(problems, PARAMS_TYPO), problems
+
+
+ITEM_SHAPE = "a mapping with id, name, section, title, family and, unless manual, cadence and params"
+
+
+@pytest.mark.parametrize("entry, kind", [("[a, b]", "a list"), ("3", "a number"), ("1.5", "a number"),
+                                         ("just a word", "a text"), ("", "empty"), ("true", "true or false"),
+                                         ("2024-01-01", "a date")])
+def test_an_item_that_is_not_a_mapping_is_said_by_its_kind(tmp_path, entry, kind):
+    """Not pydantic's 'a valid dictionary or instance of ItemModel': no class name of ours, and not the value."""
+    problems = _after_file(_problems(_write(tmp_path, f"- {entry}\n" + HEALTH)))
+    assert problems == [f"items[0] is {kind}; each item is {ITEM_SHAPE}"], problems
+
+
+@pytest.mark.parametrize("text, said", [
+    ("system: payments\nrunbook: r\nitems: {id: A1}\n",
+     f"items is a mapping; items is a list of the runbook's items, each {ITEM_SHAPE}"),
+    ("system: payments\nrunbook: r\nitems: 3\n",
+     f"items is a number; items is a list of the runbook's items, each {ITEM_SHAPE}"),
+    ("system: payments\nrunbook: r\nitems:\n",
+     f"items is empty; items is a list of the runbook's items, each {ITEM_SHAPE}"),
+    ("system: [payments]\nrunbook: r\nitems: []\n",
+     "system is a list; it is the system's name, a text: the file's name without .yaml"),
+    ("system:\nrunbook: r\nitems: []\n",
+     "system is empty; it is the system's name, a text: the file's name without .yaml"),
+    ("system: payments\nrunbook: {a: 1}\nitems: []\n",
+     "runbook is a mapping; it is a text naming the runbook the items come from"),
+])
+def test_a_checklist_key_of_the_wrong_kind_is_said_by_its_kind(tmp_path, text, said):
+    checklists = tmp_path / "checklists"
+    checklists.mkdir()
+    (checklists / "payments.yaml").write_text(text, encoding="utf-8")
+    problems = _after_file(_problems(checklists))
+    assert said in problems, problems
+    assert not _said(problems, "Input should be"), problems
+
+
+def test_an_empty_item_list_keeps_its_message(tmp_path):
+    checklists = tmp_path / "checklists"
+    checklists.mkdir()
+    (checklists / "payments.yaml").write_text("system: payments\nrunbook: r\nitems: []\n", encoding="utf-8")
+    assert _after_file(_problems(checklists)) == [
+        "items: no items: a checklist holds at least one (a manual item with its reason counts)"]
 
 
 def test_two_items_sharing_a_test_id_are_said_beside_another_items_typo(tmp_path):
