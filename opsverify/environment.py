@@ -25,8 +25,8 @@ from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import families
-from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, _as_number, _FileLoader, _location, _number_read_as_text,
-                        _read_yaml, _summarise, file_errors, shown)
+from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, _as_number, _FileLoader, _kind_of, _location,
+                        _number_read_as_text, _read_yaml, _summarise, file_errors, shown)
 from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
@@ -961,15 +961,6 @@ def _mapping_expected(error: dict) -> str:
             takes = f" of each name to {each}" if each else ""
     return f"must be a mapping{takes}, not {_kind_of(error.get('input'))}"
 
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "empty (null)"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return {str: "text", list: "a list"}.get(type(value), type(value).__name__)
 
 
 def _check_files(path: Path, model: EnvironmentModel) -> None:
