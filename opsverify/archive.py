@@ -50,6 +50,7 @@ DEPLOY_ID_VARIABLES = (
     "BUILDKITE_COMMIT", "CIRCLE_SHA1", "GIT_COMMIT",
 )
 STATUSES = ("passed", "failed", "waived", "skipped", "error")
+MANUAL_SKIP = "manual item: {reason}"  # what the engine says of a manual item it reaches (engine.Run._prescreen)
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # most severe first
 WAIVED = "waived: "  # how a waived failure's xfail reason starts
 
@@ -677,7 +678,9 @@ class ArchiveReporter:
         why = f" ({self.stopped_by})" if self.stopped_by else ""
         said = f"not checked: the run was interrupted{why} before this item was checked"
         unrun = {(c.system, c.key): c for c in self.selected() if (c.system, c.key) not in ran}
-        return [_not_run_record(check, node_ids.get(place, ""), said) for place, check in unrun.items()]
+        # a manual item is never checked, interrupted or not: it is recorded as a run that reached it records it
+        return [_not_run_record(check, node_ids.get(place, ""), MANUAL_SKIP.format(reason=check.reason)
+                                if check.manual else said) for place, check in unrun.items()]
 
     def _archived(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """What results.json, junit.xml and allure-results list: every result, then each selected item an
@@ -827,7 +830,8 @@ class ArchiveReporter:
         known = self.left_out(config)
         if known is not None and known[1]:
             return []
-        recorded = {(r.get("system"), r.get("key")) for r in records}
+        # what ran, and what an interrupted run selected but never reached: each has its own record already
+        recorded = {(r.get("system"), r.get("key")) for r in [*records, *self.not_run]}
         return [_manual_row(c) for c in self.state.manual_items() if (c.system, c.key) not in recorded]
 
     def _render(self, session: pytest.Session, final: Path) -> None:
@@ -923,7 +927,9 @@ class ArchiveReporter:
         state, archive = self.state, self.state.archive
         env = state.env
         waivers = getattr(state, "waivers", None)
-        counts = Counter(r["status"] for r in records)
+        # as results.json counts: what ran, what was selected and never ran, what could not be collected (`ran` and
+        # `collection_errors` tell them apart) — one archive, one count
+        counts = Counter(r["status"] for r in self._archived(records))
         return {
             "env": env.name, "deploy_id": archive.deploy, "deploy_id_given": deploy_id_as_given(config, archive.deploy),
             "deployed_at": deployed_at,
@@ -1220,11 +1226,13 @@ def _masked_scalars(data: Any, redactor: Redactor) -> Any:
 
 def _not_run_record(check: Check, nodeid: str, said: str) -> dict[str, Any]:
     """A selected item its run never ran, as results.json records it (as _record does a result): skipped, `said`
-    why; no duration, no evidence."""
+    why; no duration, no evidence. A manual item's `said` is its reason, and its message reads as the engine's
+    skip of it does (`<key> <title>: manual item: <reason>`)."""
+    message = f"{check.key} {check.title}: {said}" if check.manual else said
     return {"nodeid": nodeid, "key": check.key, "id": check.id, "name": check.name, "system": check.system,
             "section": check.section, "title": check.title, "family": check.family,
             "cadence": check.cadence.value if check.cadence else None, "severity": check.severity.value,
-            "status": "skipped", "expected": "", "observed": said, "remediation": "", "message": said,
+            "status": "skipped", "expected": "", "observed": said, "remediation": "", "message": message,
             "duration_s": 0.0, "evidence": {}}
 
 

@@ -1112,6 +1112,43 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module that could not be collected: why, as pytest prints it (its ERRORS block and short summary), sends
+    it to xdist's controller and the archive reads it — cleaned by the run's redactor first, for a user's module may
+    quote a secret of the environment in its error (`RuntimeError(os.environ[...])` at import)."""
+    report = yield
+    state = collector.config.stash.get(STATE, None)
+    if report.failed and state is not None and report.longrepr is not None:
+        report.longrepr = RedactedRepr(report, state.run.redactor)
+    return report
+
+
+class RedactedRepr:
+    """A failure's repr, every secret in its text masked: printed line by line as pytest prints the repr it stands
+    for (without its colours), its crash line (`RuntimeError: …`, the short summary's) masked too. Its str() is
+    what xdist sends and the archive reads: as text, the reports of two workers that could not collect one module
+    are equal, and xdist's controller prints it once."""
+
+    def __init__(self, report: pytest.CollectReport, redactor: Redactor) -> None:
+        self.text = redactor.text(report.longreprtext)
+        crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
+        if isinstance(crash, str):
+            self.reprcrash = _CrashLine(redactor.text(crash))
+
+    def toterminal(self, out) -> None:
+        for line in self.text.splitlines():
+            out.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class _CrashLine:
+    message: str  # what pytest's short summary quotes after the node id
+
+
 def final_exit_code(exitstatus: int, counts: dict[str, int], cause_kinds: set[str]) -> int:
     """pytest says 1 for failed *and* errored tests; opsverify tells them apart (see exitcodes)."""
     if exitstatus != exitcodes.FAILED:

@@ -17,7 +17,7 @@ from opsverify import exitcodes
 from opsverify.cli import main
 
 from .helpers import interruptible
-from .runbook import OUTCOMES, make_runbook, read_json
+from .runbook import CANARY, OUTCOMES, make_runbook, read_json
 
 NOT_RUN = "not checked: the run was interrupted before this item was checked"
 SELECTED = ["S1", "S2", "S3", "S10", "S4", "S7", "T1"]  # the runbook's postdeploy items, in runbook order
@@ -39,29 +39,34 @@ CTRL_C_AS_COLLECTION_ENDS = ("import signal\n"
                              "    signal.raise_signal(signal.SIGINT)\n")
 
 
-def _run(runbook, *args: str) -> subprocess.CompletedProcess:
+def _run(runbook, *args: str, marks: str = "postdeploy") -> subprocess.CompletedProcess:
     """The runbook's run (`python -m pytest checklists --env fx -m postdeploy`), with Ctrl-C as a terminal gives it."""
     command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
-               "postdeploy", "--reports-dir", str(runbook.reports), *args]
+               marks, "--reports-dir", str(runbook.reports), *args]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "GITHUB_", "CI", "PYTEST_"))}
     return subprocess.run(command, cwd=runbook.root, capture_output=True, text=True, timeout=240,
                           env={**clean, **runbook.variables()}, preexec_fn=interruptible)
 
 
 def _junit_cases(archive: Path) -> tuple[dict[str, str], dict[str, ET.Element]]:
-    """The testsuite's attributes, and its testcases by name."""
+    """The testsuite's attributes, and its testcases by name (each named once: an item listed twice is a bug)."""
     suite = ET.parse(archive / "junit.xml").getroot().find("testsuite")
+    names = [case.get("name") for case in suite.findall("testcase")]
+    assert len(names) == len(set(names)), f"a testcase listed twice: {sorted(names)}"
     return dict(suite.attrib), {case.get("name"): case for case in suite.findall("testcase")}
 
 
 def _allure_results(archive: Path) -> dict[str, dict]:
-    """Each Allure result by the first word of its name (an item's key, or a module's path)."""
+    """Each Allure result by the first word of its name (an item's key, or a module's path); no two share a name or
+    a historyId (Allure would show one item's two results as a retry)."""
     results = {}
     for path in (archive / "allure-results").glob("*-result.json"):
         result = json.loads(path.read_text(encoding="utf-8"))
         name = result["name"].split(" ", 1)[0]
         assert name not in results, f"two Allure results for {name}"
         results[name] = result
+    history = [result["historyId"] for result in results.values()]
+    assert len(history) == len(set(history)), f"two Allure results share a historyId: {sorted(history)}"
     return results
 
 
@@ -90,6 +95,7 @@ def test_an_interrupted_runs_archive_records_every_item_it_never_ran_as_skipped(
         assert (checks[item]["status"], checks[item]["message"]) == ("skipped", NOT_RUN), checks[item]
         assert checks[item]["severity"] and checks[item]["title"] and checks[item]["system"]
     assert results["counts"] == {"passed": 1, "failed": 0, "waived": 0, "skipped": 6, "error": 0}
+    assert manifest["counts"] == results["counts"]  # one archive, one count (`ran` says how many ran)
 
     suite, cases = _junit_cases(archive)
     assert (suite["tests"], suite["failures"], suite["errors"], suite["skipped"]) == ("8", "0", "0", "7")  # S5: manual
@@ -181,6 +187,8 @@ def test_a_module_that_could_not_be_collected_is_an_error_in_every_record(tmp_pa
     assert broken["status"] == "error" and broken["message"].startswith("not collected, so not checked: "), broken
     assert "nonexistent_module_of_this_test" in broken["message"], broken
     assert results["counts"]["error"] == 1 and results["counts"]["passed"] == 1
+    manifest = read_json(archive / "manifest.json")
+    assert manifest["counts"] == results["counts"] and manifest["ran"] == 1, manifest
 
     suite, cases = _junit_cases(archive)
     assert (suite["tests"], suite["errors"]) == ("2", "1")
@@ -192,3 +200,56 @@ def test_a_module_that_could_not_be_collected_is_an_error_in_every_record(tmp_pa
     assert "None" not in said["description"] and "cadence" not in said["description"], said  # a module has none
     assert _environment_panel(archive)["not_collected"] == module
     assert main(["verify", str(archive)]) == exitcodes.OK
+
+
+def test_a_selected_manual_item_an_interrupted_run_never_reached_is_listed_once_as_manual(tmp_path):
+    """`-m "postdeploy or manual"`, Ctrl-C as S2 starts: S5 (manual) was selected and never reached. It is in
+    results.json, junit.xml and allure-results once, as the manual item it is (its reason, as a run that reaches it
+    records it) — never a second time, nor as "not checked: the run was interrupted"; the manifest counts agree."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(CTRL_C_AT_S2)
+    result = _run(runbook, marks="postdeploy or manual")
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:] + result.stderr[-3000:]
+    (archive,) = runbook.archives()
+    manifest = read_json(archive / "manifest.json")
+    assert (manifest["interrupted"], manifest["selected"], manifest["ran"]) == (True, 8, 1), manifest
+    manual_said = "manual item: a phone call, not a system property"
+
+    results = read_json(archive / "results.json")
+    assert sorted(row["id"] for row in results["checks"]) == sorted([*SELECTED, "S5"])
+    checks = {row["id"]: row for row in results["checks"]}
+    assert checks["S5"]["status"] == "skipped" and checks["S5"]["observed"] == manual_said, checks["S5"]
+    assert checks["S5"]["message"] == f"S5-incident-call on-call phones the vendor: {manual_said}", checks["S5"]
+    assert [item for item, row in checks.items() if row["message"] == NOT_RUN] == SELECTED[1:]
+    assert results["counts"] == {"passed": 1, "failed": 0, "waived": 0, "skipped": 7, "error": 0}
+    assert manifest["counts"] == results["counts"]
+
+    suite, cases = _junit_cases(archive)  # each testcase once
+    assert (suite["tests"], suite["skipped"]) == ("8", "7"), suite
+    skipped = cases["S5-incident-call"].find("skipped")
+    assert skipped is not None and manual_said in skipped.get("message"), ET.tostring(cases["S5-incident-call"])
+
+    allure = _allure_results(archive)  # each result once, no historyId twice
+    assert sorted(allure) == sorted(row["key"] for row in results["checks"])
+    said = allure["S5-incident-call"]
+    assert said["status"] == "skipped" and manual_said in said["statusDetails"]["message"], said
+    assert main(["verify", str(archive)]) == exitcodes.OK
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_secret_in_why_a_module_could_not_be_collected_is_on_no_console_and_in_no_file(tmp_path, workers):
+    """A test module of the user's raises, at import, an error quoting a declared secret: pytest's collection-error
+    block and its short summary print it cleaned, as every other line; no file the run wrote holds it."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "checklists" / "test_quotes_a_secret.py").write_text(
+        "import os\nraise RuntimeError('token: ' + os.environ['SHOP_API_TOKEN'])\n")
+    result = _run(runbook, "--item", "S1", "--continue-on-collection-errors", "-rA", *workers)
+    assert result.returncode == exitcodes.COULD_NOT_CHECK, result.stdout[-3000:] + result.stderr[-3000:]
+    console = result.stdout + result.stderr
+    assert "ERROR collecting checklists/test_quotes_a_secret.py" in console, console[-3000:]
+    assert "RuntimeError: token: [redacted" in console, console[-3000:]  # what it said, the secret masked
+    assert CANARY not in console, console[-3000:]
+    written = [path for path in runbook.reports.rglob("*") if path.is_file()]
+    assert written and [path for path in written if CANARY.encode() in path.read_bytes()] == []
+    (archive,) = runbook.archives()  # named once, though under xdist each worker reported it
+    assert read_json(archive / "results.json")["collection_errors"] == ["checklists/test_quotes_a_secret.py"]
