@@ -1071,10 +1071,13 @@ def _unclean(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "failed", f"{counts['failed']} failed"
     if counts.get("waived") or manifest.get("waived"):
         yield "waived", f"{counts.get('waived') or len(manifest['waived'])} waived"
-    if counts.get("error"):
-        yield "could-not-check", f"{counts['error']} could not be checked"
     uncollected = manifest.get("collection_errors")
-    if isinstance(uncollected, list) and uncollected:
+    uncollected = uncollected if isinstance(uncollected, list) else []
+    # the counts list a module that could not be collected as an error too: said once, as what it is
+    errors = counts.get("error") if _whole(counts.get("error")) else 0
+    if errors > len(uncollected):
+        yield "could-not-check", f"{errors - len(uncollected)} could not be checked"
+    if uncollected:
         yield "could-not-check", f"{len(uncollected)} could not be collected"
     if manifest.get("interrupted") is True:
         ran, selected = manifest.get("ran"), manifest.get("selected")
