@@ -415,7 +415,11 @@ def _newest_verified(env_dir: Path, nodes: list[Node], trusted: Ed25519PublicKey
     """The newest archive (by the start its signed manifest says) that verifies under the key, or None."""
     seals = _Seals(env_dir, trusted)
     signed = [n for n in nodes if seals.signed_by_key(n)]
-    signed.sort(key=lambda n: seals.started(n), reverse=True)
+    # a start is in whole seconds: of two runs started in one second, the one another links to came first (by name,
+    # `_first` sorts after `_failing`, and a run linked to it: a fork of an honest chain)
+    linked_to = {seals.previous(n) for n in signed}
+    signed.sort(key=lambda n: (seals.started(n)[:2], n.manifest_sha256 not in linked_to, seals.started(n)),
+                reverse=True)
     for node in signed:
         check = Verdict()
         if node.folder is not None:

@@ -159,3 +159,14 @@ def test_an_expect_of_another_env_does_not_excuse_a_folder(tmp_path, capsys):
     code, out, _ = run(capsys, "verify", str(reports), "--expect", digest)
     assert code == exitcodes.BROKEN_CHAIN, out
     assert "broken-chain   staging: its archives are of env prod, not staging" in out, out
+
+
+def test_a_signing_run_extends_the_newest_of_two_archives_started_in_one_second(env_dir):
+    """A start is in whole seconds: two quick runs in one second (`_first`, then `_failing`) were told apart by name,
+    so the next signing run linked to `_first` — a fork of an honest chain, which verify then reported (a test went
+    red on a quiet machine only). The link of the later one to the earlier one says which is newer."""
+    key = Ed25519PrivateKey.generate()
+    first = _sign(make_archive(env_dir, "20261125T100000Z_first"), key)
+    later = _sign(make_archive(env_dir, "20261125T100000Z_failing", first), key)  # same second; sorts before
+    head = seal.choose_head(env_dir, key.public_key())
+    assert (head.link["archive"], head.left) == (later.name, ()), head
