@@ -24,7 +24,10 @@ demo: $(VENV)/.installed  ## the post-deploy suite against the built-in demo dep
 check: $(VENV)/.installed  ## every cadence against ENV (make check ENV=staging)
 	$(PY) -m pytest -m "postdeploy or daily or weekly or monthly" --env $(ENV)
 
+# the tests start hundreds of pytest runs, each importing the suite: its bytecode is compiled once here, since an
+# environment with PYTHONDONTWRITEBYTECODE (CI images often set it) would otherwise compile it in every one of them
 test: $(VENV)/.installed  ## the engine's own tests
+	$(PY) -m compileall -q opsverify opsverify_demo checks conftest.py >/dev/null
 	$(PY) -m pytest tests -n auto -p no:cacheprovider
 
 coverage: $(VENV)/.installed
