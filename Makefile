@@ -24,11 +24,11 @@ demo: $(VENV)/.installed  ## the post-deploy suite against the built-in demo dep
 check: $(VENV)/.installed  ## every cadence against ENV (make check ENV=staging)
 	$(PY) -m pytest -m "postdeploy or daily or weekly or monthly" --env $(ENV)
 
-# the tests start hundreds of pytest runs, each importing the suite: its bytecode is compiled once here, since an
-# environment with PYTHONDONTWRITEBYTECODE (CI images often set it) would otherwise compile it in every one of them
+# the tests start hundreds of pytest runs, each importing the suite (which pytest rewrites, as a plugin's package):
+# its bytecode is kept in the checkout's __pycache__ folders, even where PYTHONDONTWRITEBYTECODE is set (CI images
+# often set it), else every one of those runs would compile it again
 test: $(VENV)/.installed  ## the engine's own tests
-	$(PY) -m compileall -q opsverify opsverify_demo checks conftest.py >/dev/null
-	$(PY) -m pytest tests -n auto -p no:cacheprovider
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest tests -n auto -p no:cacheprovider
 
 coverage: $(VENV)/.installed
 	$(VENV)/bin/opsverify coverage
