@@ -7,21 +7,24 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 import zlib
 from dataclasses import dataclass
 from typing import Callable
 
+import psycopg
 import pytest
 import yaml
 from psycopg import sql as pgsql
 from pydantic import ValidationError
 
 from opsverify.checklist import load_item_params
-from opsverify.errors import GatherError
+from opsverify.errors import GatherError, QueryFailed
 from opsverify.engine import gather_and_judge
 from opsverify.families import migrations
 from opsverify.families.migration_tools import (
-    RepoListing, RepoMigration, alembic, django, flyway, golang_migrate, liquibase, prisma, rails, supabase)
+    RepoListing, RepoMigration, Table, alembic, django, flyway, golang_migrate, liquibase, prisma, rails, supabase)
+from opsverify.families.migration_tools._model import MAX_FILE_BYTES
 from opsverify.outcome import Outcome, Status
 
 from .kit import make_check, make_target
@@ -1146,3 +1149,127 @@ def test_a_supabase_version_recorded_twice_is_one_migration(scratch):
     assert passed(outcome), outcome
     assert "2 migrations applied in supabase_migrations.schema_migrations" in outcome.observed, outcome
     assert (outcome.evidence["rows"], outcome.evidence["applied"]) == (3, 2), outcome.evidence
+
+
+# -- a script too large to hash: only `checksums` reads it, and only its migration is in doubt ----------
+def big_script(s: Scratch, relative: str) -> None:
+    """A migration.sql above the hashing limit (a data seed): its name is all a listing needs."""
+    s.write(relative, b"-- seed\n" + b"insert into t values (1);\n" * ((MAX_FILE_BYTES >> 4) // 26 * 17))
+
+
+def test_a_prisma_script_too_large_to_hash_is_judged_by_name_without_checksums(scratch):
+    prisma_healthy(scratch)
+    big_script(scratch, f"prisma/migrations/{P2}/migration.sql")
+    outcome = scratch.check({**PRISMA, "checksums": False})
+    assert passed(outcome), outcome
+    # the limit is the hashing's: a folder listed by name does not open any script
+    listing = prisma.read_repo(scratch.repo / "prisma/migrations")
+    assert [m.key for m in listing.migrations] == [P1, P2, P3] and not any(m.checksums for m in listing.migrations)
+
+
+def test_a_prisma_script_too_large_to_hash_errors_naming_it_and_hides_no_other_verdict(scratch):
+    prisma_healthy(scratch)
+    big_script(scratch, f"prisma/migrations/{P2}/migration.sql")
+    outcome = scratch.check(PRISMA)
+    assert outcome.status is Status.ERROR, outcome
+    assert f"{P2}/migration.sql" in outcome.observed and "16 MB" in outcome.observed, outcome
+    assert "changed in the repo" not in outcome.observed and "cannot read prisma/migrations" not in outcome.observed
+    assert outcome.evidence["checksum_not_compared"] == {P2: f"{P2}/migration.sql is larger than 16 MB"}, outcome
+    scratch.write(f"prisma/migrations/{P3}/migration.sql", script(P3) + "-- edited\n")  # another one changed: said too
+    outcome = scratch.check(PRISMA)
+    assert outcome.status is Status.ERROR and f"{P2}/migration.sql" in outcome.observed, outcome
+    assert f"changed in the repo since it ran (checksum differs): {P3}" in outcome.observed, outcome
+
+
+def test_a_flyway_script_too_large_to_hash_is_judged_by_name_without_checksums(scratch):
+    flyway_healthy(scratch)
+    big_script(scratch, "db/migration/sub/V2__more.sql")
+    assert passed(scratch.check({**FLYWAY, "checksums": False}))
+    outcome = scratch.check(FLYWAY)
+    assert outcome.status is Status.ERROR and "sub/V2__more.sql is larger than 16 MB" in outcome.observed, outcome
+
+
+# -- a history table that is locked or slow is not "the wrong database" --------------------------------
+@pytest.mark.parametrize("sqlstate, says, not_says", [
+    ("55P03", ["locked", "timeouts.statement_ms"], ["wrong database"]),
+    ("57014", ["locked or slow", "timeouts.statement_ms"], ["wrong database"]),
+    ("42P01", ["wrong database or schema"], ["timeouts"]),
+    ("3F000", ["wrong database or schema"], ["timeouts"]),
+    ("42703", ["wrong database or schema"], ["timeouts"]),
+    ("22P02", [], ["wrong database", "timeouts"]),
+])
+def test_the_hint_for_a_history_table_that_could_not_be_read_fits_its_cause(sqlstate, says, not_says):
+    hint = migrations._hint(QueryFailed("it failed", sqlstate), Table("public", "_prisma_migrations"), "checker")
+    assert all(s in hint for s in says) and not any(s in hint for s in not_says), hint
+
+
+def test_a_locked_history_table_says_locked_and_names_the_timeout(scratch):
+    prisma_healthy(scratch)
+    with psycopg.connect(scratch.url) as locker:  # a migration run holding its table (lock_timeout ends the wait)
+        locker.execute("lock table _prisma_migrations in access exclusive mode")
+        outcome = scratch.check({"tool": "prisma", "latest": P3})
+    assert outcome.status is Status.ERROR, outcome
+    assert "locked" in outcome.observed and "timeouts.statement_ms" in outcome.observed, outcome
+    assert "wrong database" not in outcome.observed, outcome
+
+
+def test_a_history_read_past_the_statement_timeout_names_the_timeout(scratch):
+    prisma_healthy(scratch)
+    scratch.sql("create schema slow; create view slow._prisma_migrations as"
+                " select m.* from public._prisma_migrations m, pg_sleep(600)")
+    target = make_target({"database": scratch.url, "repo": str(scratch.repo)},
+                         timeouts={"statement_ms": 300, "database_s": 30})
+    try:
+        (outcome,) = gather_and_judge(target, migrations, [make_check(
+            "migrations", {"tool": "prisma", "latest": P3, "table": "slow._prisma_migrations"})])
+    finally:
+        target.close()
+    assert outcome.status is Status.ERROR, outcome
+    assert "locked or slow" in outcome.observed and "timeouts.statement_ms" in outcome.observed, outcome
+    assert "wrong database" not in outcome.observed, outcome
+
+
+# -- a Supabase name that more than one version bears ---------------------------------------------------
+def supabase_name_twice(s: Scratch) -> None:
+    s.ddl("supabase")
+    supabase_row("20240101000000", "add_index")(s)
+    s.write("m/20240101000000_add_index.sql", "select 1;\n")
+
+
+@pytest.mark.parametrize("params", [{"applied": ["add_index"]}, {"latest": "add_index"}])
+def test_a_supabase_name_of_two_versions_in_the_repo_is_ambiguous(scratch, params):
+    supabase_name_twice(scratch)
+    check = {"tool": "supabase", "from_repo": "m", **params}
+    assert passed(scratch.check(check))
+    scratch.write("m/20250101000000_add_index.sql", "create index i on t (id);\n")  # never applied
+    outcome = scratch.check(check)
+    assert outcome.status is Status.ERROR, outcome
+    assert "add_index" in outcome.observed and "ambiguous: write the version or version_name" in outcome.observed
+    assert "the name of versions 20240101000000, 20250101000000" in outcome.observed, outcome
+    assert "repo migration not applied: 20250101000000" in outcome.observed, outcome  # the rest still said
+    assert passed(scratch.check({"tool": "supabase", "applied": ["20240101000000_add_index"]}))
+
+
+@pytest.mark.parametrize("params", [{"applied": ["add_index"]}, {"latest": "add_index"}])
+def test_a_supabase_name_of_two_recorded_versions_is_ambiguous(scratch, params):
+    supabase_name_twice(scratch)
+    supabase_row("20250101000000", "add_index")(scratch)
+    outcome = scratch.check({"tool": "supabase", **params})
+    assert outcome.status is Status.ERROR, outcome
+    assert "ambiguous: write the version or version_name" in outcome.observed, outcome
+    assert passed(scratch.check({"tool": "supabase", "applied": ["20250101000000"],
+                                 "latest": "20250101000000_add_index"}))
+
+
+# -- a name written in another Unicode normalization ------------------------------------------------------
+def test_names_that_differ_only_in_unicode_normalization_are_said_so(scratch):
+    composed, decomposed = unicodedata.normalize("NFC", "1_café"), unicodedata.normalize("NFD", "1_café")
+    scratch.ddl("prisma")
+    prisma_attempt(scratch, composed, "select 1;\n", age_minutes=10)
+    scratch.write(f"prisma/migrations/{decomposed}/migration.sql", "select 1;\n")  # as a macOS checkout may name it
+    outcome = scratch.check({"tool": "prisma", "from_repo": "prisma/migrations"})
+    assert outcome.status is Status.FAILED, outcome
+    assert "differ only in Unicode normalization" in outcome.observed, outcome
+    outcome = scratch.check({"tool": "prisma", "applied": [decomposed]})
+    assert outcome.status is Status.FAILED, outcome
+    assert "differ only in Unicode normalization" in outcome.observed, outcome

@@ -13,7 +13,8 @@ Params:
                                      ("." is the checkout itself); a folder the tool refuses fails, naming
                                      what and why: two files of one version, a Prisma folder without
                                      migration.sql, a file name Rails lists and cannot read
-    checksums: true                  ... and unchanged since (tools that record a checksum)
+    checksums: true                  ... and unchanged since (tools that record a checksum); only this reads
+                                     the files, up to 16 MB each: a larger one is *error* for its migration
     unknown_applied: fail            an applied migration the folder lacks fails (default) | report
     allow_empty: false               an empty history or folder is an error, unless true
 
@@ -26,8 +27,9 @@ the history cannot match (a Supabase table that records versions only) is *error
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
@@ -37,6 +39,7 @@ from ._common import StrictParams, first_few, nothing_found, plural
 from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep
 
 PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")  # an identifier SQL needs no quotes for
+NOT_THERE = {"42P01", "3F000", "42703"}  # undefined table, schema, column: the history is elsewhere or another shape
 
 NAME = "migrations"
 
@@ -176,14 +179,15 @@ def gather(target, checks) -> dict[str, Any]:
                                " BYPASSRLS (its sessions stay read-only)")
         history.setdefault(key, {})[role] = rows
     repo: dict[tuple[str, str], RepoListing | GatherError] = {}
+    hashed = {(c.params.tool, c.params.from_repo) for c in checks if c.params.checksums}  # files read only for these
     for check in checks:
         p = check.params
         if p.from_repo and (p.tool, p.from_repo) not in repo:
-            repo[(p.tool, p.from_repo)] = _list_folder(target, p.tool, p.from_repo)
+            repo[(p.tool, p.from_repo)] = _list_folder(target, p.tool, p.from_repo, (p.tool, p.from_repo) in hashed)
     return {"history": history, "repo": repo, "viewer": viewer}
 
 
-def _list_folder(target, tool: str, folder: str) -> RepoListing | GatherError:
+def _list_folder(target, tool: str, folder: str, checksums: bool = False) -> RepoListing | GatherError:
     try:
         root = target.repo()
     except GatherError as exc:
@@ -192,7 +196,7 @@ def _list_folder(target, tool: str, folder: str) -> RepoListing | GatherError:
     if not path.is_dir():
         return GatherError(f"{folder} is not a folder of the repo checkout {root}")
     try:
-        return TOOLS[tool].read_repo(path)
+        return TOOLS[tool].read_repo(path, checksums=True) if checksums else TOOLS[tool].read_repo(path)
     except (OSError, UnicodeDecodeError, TooDeep) as exc:  # this folder's items only: the others are judged
         return GatherError(f"cannot read {folder}: {exc}")
 
@@ -219,23 +223,29 @@ def judge(check, facts) -> Outcome:
         "tool": p.tool, "table": table.label, "rows": history.recorded, "applied": len(history.applied),
         "newest": history.position(), "failures": list(history.failures), "resolved": list(history.resolved)}
     undecided = getattr(tool, "undecided", lambda label, history: False)  # a name no row records
+    sharing = getattr(tool, "ambiguous", lambda label, history, listing: ())  # a name more than one version bears
+    ambiguous = {label: versions for label in dict.fromkeys([*p.applied, *([p.latest] if p.latest else [])])
+                 if len(versions := sharing(label, history, listing)) > 1}
     vague: list[str] = []
     why = dict(history.not_applied)
     if p.applied:
         labels = set().union(*(a.labels for a in history.applied))
-        unmatched = [label for label in p.applied if tool.canonical(label) not in labels]
+        unmatched = [label for label in p.applied if tool.canonical(label) not in labels and label not in ambiguous]
         vague += [label for label in unmatched if undecided(label, history)]
         missing = [label for label in unmatched if label not in vague]
         expected.append(f"applied: {first_few(p.applied, 5)}")
         evidence["not_applied"] = missing
         if missing:
-            problems.append(f"not applied: {first_few([_why(label, why) for label in missing])}")
+            twins = _twins(missing, labels)
+            problems.append(f"not applied: {first_few([_twin(_why(label, why), label, twins) for label in missing])}")
     if p.latest:
         scope = p.latest.split(".", 1)[0] if tool.PER_APP else ""
         where = f" in {scope}" if scope else ""
         newest = history.newest(scope)
         expected.append(f"newest applied{where}: {p.latest}")
-        if newest is not None and tool.canonical(p.latest) not in newest.labels and undecided(p.latest, history):
+        if p.latest in ambiguous:
+            pass  # named below: which version it means cannot be told
+        elif newest is not None and tool.canonical(p.latest) not in newest.labels and undecided(p.latest, history):
             vague.append(p.latest)
         elif newest is None or tool.canonical(p.latest) not in newest.labels:
             problems.append(f"newest applied{where} is {history.position(scope)}, not {p.latest}")
@@ -245,18 +255,31 @@ def judge(check, facts) -> Outcome:
             problems.append(f"{plural(len(history.failures), 'failure')} now: {first_few(list(history.failures), 2)}")
     if listing is not None:
         problems += _against_repo(p, history, listing, expected, evidence, notes)
+    fine = f"{plural(len(history.applied), 'migration')} applied in {table.label}, newest {history.position()}"
+    # what cannot be told is an error, which still says what the rest of the check found
+    doubts = []
     if vague:
         fix = (" (the repo has no file of that version to name it)" if p.from_repo
                else ", or give from_repo so the repo's file names each version")
-        besides = f"; besides, {'; '.join(problems)}" if problems else ""
-        return error(f"could not tell whether {first_few(vague)} {'is' if len(vague) == 1 else 'are'} applied:"
-                     f" {table.label} {history.unnamed}; write the version{fix}{besides}", **evidence)
+        doubts.append(f"could not tell whether {first_few(vague)} {'is' if len(vague) == 1 else 'are'} applied:"
+                      f" {table.label} {history.unnamed}; write the version{fix}")
+    if ambiguous:
+        evidence["ambiguous"] = {label: list(versions) for label, versions in ambiguous.items()}
+        doubts.append("could not tell which migration " + "; ".join(
+            f"{label} means: the name of versions {first_few(list(versions))}" for label, versions in ambiguous.items())
+            + " (ambiguous: write the version or version_name)")
+    if evidence.get("checksum_not_compared"):
+        unhashed = evidence["checksum_not_compared"]
+        doubts.append(f"could not compare the checksum of {plural(len(unhashed), 'applied migration')}:"
+                      f" {first_few(list(unhashed.values()), 2)}")
+    if doubts:
+        rest = f"besides, {'; '.join(problems)}" if problems else f"the rest as expected ({fine})"
+        return error(f"{'; '.join(doubts)}; {rest}", **evidence)
     if history.resolved:
         notes.append(f"{plural(len(history.resolved), 'resolved failure')} in its history")
     if history.not_applied:  # e.g. rolled back and not applied again: history, and not applied (said above if asked)
         evidence["recorded_not_applied"] = [_why(key, why) for key, _ in history.not_applied]
         notes.append(f"recorded, not applied now: {first_few(evidence['recorded_not_applied'], 2)}")
-    fine = f"{plural(len(history.applied), 'migration')} applied in {table.label}, newest {history.position()}"
     return verdict("; ".join(expected), problems, "; ".join([fine, *notes]), **evidence)
 
 
@@ -290,7 +313,15 @@ def _hint(problem: GatherError, table: Table, viewer: str | None) -> str:
             return (f"; the checker role may not use the schema: GRANT USAGE ON SCHEMA {_identifier(table.schema)}"
                     f" TO {role} (and GRANT SELECT ON {_qualified(table)} TO {role}, if it lacks that too)")
         return f"; the checker role may not read it: GRANT SELECT ON {_qualified(table)} TO {role}"
-    return " (wrong database or schema? `table:` names another one)"
+    if isinstance(problem, QueryFailed) and problem.sqlstate in NOT_THERE:
+        return " (wrong database or schema? `table:` names another one)"
+    if isinstance(problem, QueryFailed) and problem.sqlstate == "55P03":  # lock_not_available
+        return ("; the table is locked (a migration run holds it?): the wait for a lock is capped at"
+                " timeouts.statement_ms (at most 2 s); check again once the run ends")
+    if isinstance(problem, QueryFailed) and problem.sqlstate == "57014":  # query_canceled: statement_timeout
+        return ("; the table is locked or slow to read: the read took longer than timeouts.statement_ms"
+                " (the environment's timeouts); check again once a migration run ends, or raise it")
+    return ""
 
 
 def _identifier(name: str) -> str:
@@ -312,6 +343,20 @@ def _why(key: str, why: dict[str, str]) -> str:
     return f"{key} ({why[key]})" if key in why else key
 
 
+def _twins(names: list[str], others: Iterable[str]) -> dict[str, str]:
+    """Each name another text equals once both are NFC-normalized: one name written two ways (a checkout made on
+    macOS may spell é as e + a combining accent), which look the same in a message."""
+    by_form = {unicodedata.normalize("NFC", other): other for other in others}
+    return {name: by_form[form] for name in names
+            if (form := unicodedata.normalize("NFC", name)) in by_form and by_form[form] != name}
+
+
+def _twin(shown: str, name: str, twins: dict[str, str]) -> str:
+    twin = twins.get(name)
+    return shown if twin is None else (f"{shown} (it and {twin} differ only in Unicode normalization:"
+                                       f" {ascii(name)} and {ascii(twin)})")
+
+
 def _against_repo(p: Params, history: History, listing: RepoListing, expected: list[str],
                   evidence: dict[str, Any], notes: list[str]) -> list[str]:
     problems = []
@@ -324,10 +369,11 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
     missing = list(dict.fromkeys(m.key for m in listing.migrations if m.key not in by_key))
     expected.append(f"every migration of {p.from_repo} applied")
     why = dict(history.not_applied)
-    if missing:
-        problems.append(f"{plural(len(missing), 'repo migration')} not applied:"
-                        f" {first_few([_why(key, why) for key in missing])}")
     known, scopes = listing.keys, {m.scope for m in listing.migrations}  # Django: only the repo's own apps
+    if missing:
+        twins = _twins(missing, [key for key in by_key if key not in known])
+        problems.append(f"{plural(len(missing), 'repo migration')} not applied:"
+                        f" {first_few([_twin(_why(key, why), key, twins) for key in missing])}")
     unknown = [a.key for a in history.applied
                if a.key not in known and not a.synthetic and (not TOOLS[p.tool].PER_APP or a.scope in scopes)]
     if unknown and p.unknown_applied == "fail":
@@ -340,6 +386,11 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
                     applied_not_in_repo=unknown, repo_ignored=list(listing.ignored))
     if p.checksums:
         compared = [m for m in listing.migrations if m.key in by_key and m.checksums and not by_key[m.key].synthetic]
+        # a file not hashed (too large, unreadable): that migration alone cannot be compared; the judge says so
+        unhashed = {m.key: m.unhashed for m in listing.migrations
+                    if m.key in by_key and m.unhashed and not by_key[m.key].synthetic}
+        if unhashed:
+            evidence["checksum_not_compared"] = unhashed
         differ = {m.key: {"recorded": by_key[m.key].checksum, "file": m.own_checksum} for m in compared
                   if by_key[m.key].checksum is not None and by_key[m.key].checksum not in m.checksums}
         # a file's row without a checksum cannot show the file unchanged: named, never taken as "same"

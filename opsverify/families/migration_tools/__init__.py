@@ -13,10 +13,14 @@
     read_repo(folder) -> RepoListing                   the files the tool would run (and what it `refused`:
                                                        files it cannot tell apart or will not read, so it
                                                        refuses the folder); OSError or TooDeep (a file nested
-                                                       deeper than Python's parsers go) when it cannot be read
+                                                       deeper than Python's parsers go) when it cannot be read;
+                                                       read_repo(folder, checksums=True) where RECORDS_CHECKSUMS:
+                                                       each file hashed too (or why not, in `unhashed`)
     history({role: rows}, repo | None) -> History      what the rows mean now (pure)
     undecided(label, history) -> bool                  optional (supabase): a label no row can be matched
                                                        to or ruled out by (its history records no names)
+    ambiguous(label, history, repo | None) -> versions optional (supabase): the versions a bare name belongs
+                                                       to when more than one (the label then names none)
 """
 
 from __future__ import annotations

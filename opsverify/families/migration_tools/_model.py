@@ -4,7 +4,7 @@ migrations of the repo folder, in one shape the `migrations` judge reads."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, TypeVar
 
@@ -102,6 +102,7 @@ class RepoMigration:
     parents: tuple[str, ...] = ()  # alembic: down revisions and dependencies
     replaces: tuple[str, ...] = ()  # Django squashed migrations: the keys they stand for
     checksum: str | None = None  # the file's as the tool would record it now, where `checksums` holds more forms
+    unhashed: str | None = None  # why its file has no checksum here (too large, unreadable): it alone is in doubt
 
     @property
     def own_checksum(self) -> str | None:
@@ -143,10 +144,24 @@ def parsed(parse: Callable[[Path], Parsed], path: Path, folder: Path) -> Parsed:
         raise TooDeep(f"{relative(path, folder)} is nested too deeply to read") from None
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, folder: Path | None = None) -> bytes:
+    """The file's bytes; OSError for one above MAX_FILE_BYTES, named relative to `folder` when given."""
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise OSError(f"{path.name} is larger than {MAX_FILE_BYTES >> 20} MB")
+        raise OSError(f"{relative(path, folder) if folder else path.name} is larger than {MAX_FILE_BYTES >> 20} MB")
     return path.read_bytes()
+
+
+def checksummed(migration: RepoMigration, folder: Path,
+                sums: Callable[[bytes], tuple[frozenset[str], str | None]]) -> RepoMigration:
+    """The migration with its file's checksums (`sums(bytes)` -> every accepted form, the one to show), or with why
+    its file could not be hashed: a file too large or unreadable leaves only this migration's checksum in doubt."""
+    try:
+        data = read_bytes(folder / migration.file, folder)
+    except OSError as exc:
+        why = str(exc) if exc.errno is None else f"{migration.file}: {exc.strerror}"
+        return replace(migration, unhashed=why)
+    accepted, own = sums(data)
+    return replace(migration, checksums=accepted, checksum=own)
 
 
 def visible_files(folder: Path, pattern: str = "*", recursive: bool = False) -> list[Path]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ...display import cut
 from ._model import (
-    Applied, History, Query, RepoListing, RepoMigration, Table, clashes, read_bytes, relative, visible_files)
+    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, clashes, relative, visible_files)
 
 NAME = "flyway"
 TABLE = "public.flyway_schema_history"
@@ -68,13 +68,19 @@ def checksum(script: bytes) -> str:
     return str(crc - (1 << 32) if crc >= 1 << 31 else crc)
 
 
+def _sums(script: bytes) -> tuple[frozenset[str], str]:
+    crc = checksum(script)
+    return frozenset({crc}), crc
+
+
 def queries(table: Table, none_failed: bool) -> dict[str, Query]:
     return {"history": Query(table, (
         "select installed_rank, version, description, type, script, checksum, success"
         f" from {table.sql} order by installed_rank"))}
 
 
-def read_repo(folder: Path) -> RepoListing:
+def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
+    """The migration files by name; read only to hash them (`checksums`)."""
     migrations, ignored = [], []
     for path in visible_files(folder, "*.sql", recursive=True):
         versioned, repeatable = VERSIONED.match(path.name), REPEATABLE.match(path.name)
@@ -85,7 +91,8 @@ def read_repo(folder: Path) -> RepoListing:
         else:
             ignored.append(relative(path, folder))
             continue
-        migrations.append(RepoMigration(key, relative(path, folder), frozenset({checksum(read_bytes(path))})))
+        migration = RepoMigration(key, relative(path, folder))
+        migrations.append(checksummed(migration, folder, _sums) if checksums else migration)
     named = [(f"repeatable {m.key.removeprefix('R__')}" if m.key.startswith("R__") else f"version {m.key}", m.file)
              for m in migrations]
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), clashes(named))

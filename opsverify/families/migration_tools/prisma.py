@@ -23,7 +23,7 @@ import hashlib
 from collections import defaultdict
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, read_bytes, visible_files, when
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, visible_files, when
 
 NAME = "prisma"
 TABLE = "public._prisma_migrations"
@@ -45,20 +45,24 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
         f" from {table.sql} order by started_at, finished_at nulls last, id"))}
 
 
-def read_repo(folder: Path) -> RepoListing:
+def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
+    """The migration folders by name; their scripts are read only to hash them (`checksums`): a large seed script
+    is a migration like any other until its checksum is asked."""
     migrations, ignored, refused = [], [], []
     for path in visible_files(folder):
         if path.name != "migration_lock.toml":
             ignored.append(path.name)
     for directory in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        script = directory / "migration.sql"
-        if script.is_file():
-            data = read_bytes(script)
-            migrations.append(RepoMigration(directory.name, f"{directory.name}/migration.sql",
-                                            accepted_checksums(data), checksum=hashlib.sha256(data).hexdigest()))
+        if (directory / "migration.sql").is_file():
+            migration = RepoMigration(directory.name, f"{directory.name}/migration.sql")
+            migrations.append(checksummed(migration, folder, _sums) if checksums else migration)
         else:  # every folder is a migration to Prisma: it stops at this one, so none after it deploys
             refused.append((f"{directory.name}/", "no migration.sql, P3015: restore it or delete the folder"))
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(refused))
+
+
+def _sums(script: bytes) -> tuple[frozenset[str], str]:
+    return accepted_checksums(script), hashlib.sha256(script).hexdigest()
 
 
 def accepted_checksums(script: bytes) -> frozenset[str]:

@@ -86,6 +86,18 @@ def undecided(label: str, history: History) -> bool:
     return True
 
 
+def ambiguous(label: str, history: History, repo: RepoListing | None) -> tuple[str, ...]:
+    """The versions whose name `label` is, by the history's rows and the repo's files (the CLI allows one name for
+    many versions): more than one, and the label names no migration. A version or version_name names one."""
+    versions = {a.key for a in history.applied
+                if label in a.labels and label != a.key and not label.startswith(f"{a.key}_")}
+    for migration in repo.migrations if repo else ():
+        named = FILE.match(Path(migration.file).name)
+        if named and named.group(2) == label and label != migration.key:
+            versions.add(migration.key)
+    return tuple(sorted(versions)) if len(versions) > 1 else ()
+
+
 def _repo_name(version: str, repo: RepoListing | None) -> str:
     """The name of the repo's one file of this version (the CLI knows a migration by its version)."""
     names = [FILE.match(Path(m.file).name) for m in (repo.migrations if repo else ()) if m.key == version]
