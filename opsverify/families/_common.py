@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from ..checklist import WrittenNumber
 
-READ_ONLY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
+READ_ONLY_STARTS = ("SELECT", "WITH", "VALUES", "TABLE")
+_READ_ONLY_STARTS_SAID = ", ".join(READ_ONLY_STARTS[:-1]) + " or " + READ_ONLY_STARTS[-1]
 
 
 class StrictParams(BaseModel):
@@ -191,24 +192,31 @@ def plural(count: int, word: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a fleet repeats one query per database
 def read_only_query(value: str) -> str:
-    """One read-only statement (SELECT/WITH ...), trailing semicolon dropped; else ValueError.
+    """One read-only statement (SELECT, WITH, VALUES or TABLE ...), its trailing semicolon dropped; else ValueError.
 
     A real SQL tokenizer splits the text, so a `;` inside a string literal, a dollar-quoted body or
     a comment is not mistaken for a second statement. (The database's read-only transaction is what
     actually prevents writes; this rejects what is certainly not a measure, early and clearly — and the calls
     that act outside that transaction, which it cannot stop: `_runs_elsewhere`.)"""
     import sqlparse
+    from sqlparse import tokens
 
     statements = [s for s in sqlparse.parse(value) if _has_code(s)]
     if len(statements) != 1:
         raise ValueError("must be a single statement" if statements else "must be a query")
-    first = statements[0].token_first(skip_cm=True, skip_ws=True)
-    if first is None or first.normalized.upper() not in READ_ONLY_STARTS:
-        raise ValueError("must be a read-only query starting with SELECT or WITH")
+    code = [t for t in statements[0].flatten() if not (t.is_whitespace or t.ttype in tokens.Comment)]
+    # the first keyword: sqlparse groups `values (1)` into one token, whose text is the whole statement
+    if not code or code[0].normalized.upper() not in READ_ONLY_STARTS:
+        raise ValueError(f"must be a read-only query starting with {_READ_ONLY_STARTS_SAID}")
     escape = _runs_elsewhere(value)
     if escape is not None:
         raise ValueError(escape)
-    return value.strip().rstrip(";").rstrip()
+    # the statement without its `;` and what follows it (`select 1; -- done`): sql reads it as a subquery
+    leaves = list(statements[0].flatten())
+    while leaves and (leaves[-1].is_whitespace or leaves[-1].ttype in tokens.Comment
+                      or leaves[-1].match(tokens.Punctuation, ";")):
+        leaves.pop()
+    return "".join(leaf.value for leaf in leaves).strip()
 
 
 # Functions whose effect is outside the checker's read-only transaction — it does not stop them, and its rollback does

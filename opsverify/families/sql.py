@@ -2,7 +2,8 @@
 
 The query computes the measure (count, max, ratio, age against the database's own `now()`);
 the judge only compares. Every query of a target goes out in one pipelined round trip, each in
-its own read-only transaction, and each answer (rows or the server's error) is bound to its item.
+its own read-only transaction, and each answer (rows or the server's error) is bound to its item. Only the rows
+judged are fetched: two of a query (one is the measure), the first 25 and one more of a `detail`.
 
 A checker role that row level security applies to could count rows RLS hides: for such a role (and only
 then) a second round trip asks the database what each relation a query names resolves to in that session
@@ -11,9 +12,9 @@ then) a second round trip asks the database what each relation a query names res
 as an error, never a pass.
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
-boolean with a boolean (eq/ne), a timestamp with a timestamp (a string bound is read as ISO-8601;
-an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval against
-anything, a column the query names twice — is an error: it cannot be compared.
+boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
+ISO-8601; an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval
+against anything, a column the query names twice — is an error: it cannot be compared.
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -117,6 +118,17 @@ RESOLVED = (
 )
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 # (RUNS_SQL: PostgreSQL's own functions that run SQL given as text, as the current role, so under its RLS)
+
+MEASURED_ROWS = 2  # of the query's rows, fetched: one is the measure, a second says there is more than one
+
+
+def bounded(query: str, rows: int) -> str:
+    """The query asking for its first `rows` rows only: a query of millions of rows would otherwise be held whole by
+    the client. As a subquery every accepted start (SELECT, WITH, VALUES, TABLE) reads as written, its ORDER BY
+    keeps the order and a column named twice stays twice (tried on PostgreSQL 18); the line breaks close a
+    trailing `--` comment."""
+    return f"select * from (\n{query}\n) as measured limit {rows}"
+
 
 DEPLOYED_AT = "{deployed_at}"  # in a query: the deploy's time (--deployed-at), or NULL when not given
 
@@ -229,10 +241,10 @@ def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
     statements: list[Any] = [VISIBILITY]
     for check in checks:
         asked.append((check.key, "query"))
-        statements.append(render(check.params.query, deployed_at))
+        statements.append(bounded(render(check.params.query, deployed_at), MEASURED_ROWS))
         if check.params.detail:
             asked.append((check.key, "detail"))
-            statements.append(render(check.params.detail, deployed_at))
+            statements.append(bounded(render(check.params.detail, deployed_at), KEPT_ROWS + 1))
     if deployed_at is not None and any(_cites_deploy_time(check) for check in checks):
         asked.append(("", "clock"))
         statements.append(CLOCK)
@@ -495,7 +507,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, dt.date):
         return "date"
     if isinstance(value, dt.time):
-        return "time"
+        return "time with time zone" if value.tzinfo is not None else "time without time zone"
     if isinstance(value, dt.timedelta):
         return "interval"
     if isinstance(value, (list, tuple)):
@@ -505,7 +517,8 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-ORDERED = frozenset({"number", "text", "timestamp with time zone", "timestamp without time zone", "date", "time"})
+ORDERED = frozenset({"number", "text", "timestamp with time zone", "timestamp without time zone", "date",
+                     "time with time zone", "time without time zone"})
 
 
 class Uncomparable(Exception):
@@ -529,17 +542,20 @@ def _shown(value: Any) -> str:
 def _bound_like(value: Any, bound: Any) -> Any:
     """The checklist's bound as a value of the measure's kind, exactly; or Uncomparable."""
     kind, bound_kind = _kind(value), _kind(bound)
-    if kind.startswith("timestamp") or kind == "date":
+    if kind.startswith(("timestamp", "time ")) or kind == "date":
         if isinstance(bound, str):
             try:
                 bound = (dt.date.fromisoformat(bound) if kind == "date" else
+                         dt.time.fromisoformat(bound.strip()) if kind.startswith("time ") else
                          dt.datetime.fromisoformat(bound.strip().replace(" ", "T", 1)))
             except ValueError:
+                example = "09:00:00Z" if kind == "time with time zone" else "09:00:00" if kind.startswith("time ") \
+                    else "2026-11-30T09:00:00Z"
                 raise Uncomparable(f"a {kind} cannot be compared with the text {bound!r}"
-                                   " (write an ISO-8601 time, e.g. 2026-11-30T09:00:00Z)") from None
+                                   f" (write an ISO-8601 time, e.g. {example})") from None
             bound_kind = _kind(bound)
         if bound_kind != kind:
-            if kind == "timestamp with time zone" and bound_kind == "timestamp without time zone":
+            if kind.endswith("with time zone") and bound_kind.endswith("without time zone"):
                 raise Uncomparable(f"a {kind} cannot be compared with {bound} (no time zone: write its offset, or Z)")
             raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} (a {bound_kind})")
         return bound
@@ -698,7 +714,8 @@ def judge(check, facts) -> Outcome:
     if why:
         return error(why)
     if len(rows) != 1:
-        return error(f"query returned {len(rows)} rows; a measure must return exactly one")
+        returned = "more than one row" if len(rows) > 1 else "0 rows"  # only MEASURED_ROWS are fetched
+        return error(f"query returned {returned}; a measure must return exactly one")
     raw = rows[0]
     row = {k: _kept(_plain(v)) for k, v in raw.items()}
     absent = [column for column in p.expect if column not in raw]
@@ -731,9 +748,13 @@ def judge(check, facts) -> Outcome:
             evidence["detail"] = f"detail query failed: {detail}"
         else:
             evidence["detail"] = [{k: _kept(_plain(v)) for k, v in r.items()} for r in (detail or [])[:KEPT_ROWS]]
+            beyond = detail is not None and len(detail) > KEPT_ROWS  # only KEPT_ROWS + 1 are fetched
+            if beyond:
+                evidence["detail_rows"] = f"more than {KEPT_ROWS}: the first {KEPT_ROWS} are kept"
             if problems and detail:
                 shown = ", ".join(_row_text(r) for r in detail[:SHOWN_ROWS])
-                more = f" (+{len(detail) - SHOWN_ROWS} more)" if len(detail) > SHOWN_ROWS else ""
+                more = (f" (more than {KEPT_ROWS} rows)" if beyond else
+                        f" (+{len(detail) - SHOWN_ROWS} more)" if len(detail) > SHOWN_ROWS else "")
                 problems.append(f"first rows: {shown}{more}")
     fine = ", ".join(f"{k} = {cut(str(raw[k] if isinstance(raw[k], decimal.Decimal) else row[k]), SHOWN_CHARS)}"
                      for k in p.expect)
