@@ -498,3 +498,46 @@ def test_an_endpoint_url_botocore_cannot_use_is_not_sent(endpoint, why):
     assert outcome.observed.startswith("could not look: not sent: endpoints.s3 of joslyn-ai in test "), outcome.observed
     assert why in outcome.observed and "abc" not in outcome.observed and "no answer" not in outcome.observed
     assert asked == []
+
+
+# -- a 200 is a listing only as S3 writes one: its root ListBucketResult, a count of keys of 0 or more ---------------
+@pytest.mark.parametrize("body, why", [
+    (LISTING.replace(b"ListBucketResult", b"ListAllMyBucketsResult"),
+     "its root element is <ListAllMyBucketsResult>, not <ListBucketResult>"),
+    # botocore takes an <Error> in S3's namespace for a listing (it looks for the tag `Error` alone)
+    (LISTING.replace(b"<ListBucketResult>", b'<Error xmlns="http://s3.amazonaws.com/doc/2006-03-01/">')
+     .replace(b"</ListBucketResult>", b"</Error>"), "its root element is <Error>, not <ListBucketResult>"),
+    (b'<?xml version="1.0"?><!-- x --><s3:Owner xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/"><s3:Name>'
+     + BUCKET.encode() + b"</s3:Name></s3:Owner>", "its root element is <Owner>, not <ListBucketResult>"),
+    (LISTING.replace(b"<KeyCount>0</KeyCount>", b"<KeyCount>-5</KeyCount>"),
+     "its KeyCount is -5, where a listing counts 0 keys or more"),
+])
+def test_a_200_whose_root_or_count_is_no_listing_is_no_listing(body, why):
+    """A ListAllMyBucketsResult, or an <Error> without a <Code> (which botocore leaves a 200), naming the bucket
+    passed as its listing; so did a listing of -5 keys."""
+    with _listing(body) as (url, _):
+        outcome = _judged(url)
+    assert (outcome.status, outcome.observed) == (
+        Status.ERROR, f"could not look: {url} answered the listing with 200 but no S3 listing of bucket {BUCKET}"
+                      f" ({why}): is the endpoint an S3 API?"), outcome
+
+
+@pytest.mark.parametrize("body", [
+    LISTING,
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    b"<Name>" + BUCKET.encode() + b"</Name><KeyCount>1</KeyCount></ListBucketResult>",
+])
+def test_a_listing_as_s3_writes_it_passes(body):
+    with _listing(body) as (url, _):
+        outcome = _judged(url)
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_redirect_naming_the_configured_region_says_so():
+    """A 307 elsewhere naming the configured region was said "it is in region us-east-1": the region configured."""
+    headers = {"x-amz-bucket-region": "us-east-1", "location": "https://login.example.com/x?token=abc"}
+    with s3_answering(307, headers) as (url, _):
+        outcome = _judged(url)
+    assert (outcome.status, outcome.observed) == (
+        Status.FAILED, f"bucket {BUCKET} answered (HEAD 307): a redirect to login.example.com naming region "
+                       "us-east-1, the one configured"), outcome

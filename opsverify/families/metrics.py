@@ -7,31 +7,37 @@ params:
   families:                         # name: counter | gauge | histogram | summary
     jobs_processed: counter         # a counter may be named with or without `_total`
     job_duration_seconds: histogram
+  fallback_protocol: text           # optional: the scrape config's fallback_scrape_protocol (text | openmetrics)
 ```
 The exposition is parsed with prometheus_client's parser for its content type — Prometheus text, or OpenMetrics
-(`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both.
+(`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both. Any other
+Content-Type, or none, fails: Prometheus 3 refuses such a scrape unless its scrape config sets
+fallback_scrape_protocol, which `fallback_protocol` says (the reply is then read that way); a protobuf reply
+(never asked for) is left unchecked: *error*.
 Its bytes are read as Prometheus reads them: UTF-8, whatever the charset says (bytes UTF-8 cannot read, a
 byte-order mark, UTF-16 fail, naming the line and the byte) — where Prometheus reads them: a comment of the text
 format (`# Export\xe9 par l'agent`), or a quoted name in its `# HELP` or `# TYPE`, may hold any byte.
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
 unchecked: *error*. An answer other than 200, or text the parser rejects, fails it: exposing metrics is what it
-checks. So does a sample line with more than a timestamp after
-its value, or a timestamp of another form (text: int64 milliseconds; OpenMetrics: seconds), a value that is no ASCII
-number (Python reads `٣` as 3, Prometheus refuses it), a sample or `# TYPE` line ending in a carriage return (CRLF:
-the parser drops it, Prometheus refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other than blanks
-and tabs (the parser reads a declaration where Prometheus reads a comment), a name declared (`# TYPE`,
-plain or quoted) twice or a family exposed in two groups (the parser would keep one by order), a series exposed
-twice (Prometheus keeps one sample: which value counts would be luck), a family declared with no sample, a counter,
-histogram or summary — any label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`,
-`_sum`): a name or a `_created` alone measures nothing — and a value that measures nothing either: NaN in a counter,
-gauge, histogram or a summary's count and sum; a counter below 0 or infinite (an integer beyond float64's range is
-+Inf to Prometheus); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is missing or differs
-from its `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Names are the format's: in the text format a gauge `x`
-and a counter `x_total` are two metrics, and samples `x_total` or `{"x_total"}` right after `# TYPE x counter` are
-that counter's (as Prometheus groups them; the parser splits them off); OpenMetrics forbids a family named as
-another's sample (`x_total` beside the counter `x`). A URL is fetched once for each TLS setting that asks it: a
-service's `verify_tls` holds whatever other service shares its URL.
+checks. So does a sample line with more than a timestamp after its value, or a timestamp of another form (text:
+int64 milliseconds in digits alone; OpenMetrics: seconds), a value Go's ParseFloat refuses where Python reads it: no
+ASCII number (Python reads `٣` as 3), beyond float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN
+with a sign (`-nan`), a sample or `# TYPE` line ending in a carriage return (CRLF: the parser drops it, Prometheus
+refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other than blanks and tabs (the parser reads a
+declaration where Prometheus reads a comment), a name declared (`# TYPE`, plain or quoted) twice or a family exposed
+in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one sample: which value
+counts would be luck), a family declared with no sample, a counter, histogram or summary — any label set of it —
+missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created` alone measures
+nothing — and a value that measures nothing either: NaN in a counter, gauge, histogram or a summary's count and sum;
+a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10 minutes ahead of
+the scrape, or over an hour before it); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is
+missing or differs from its `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without
+observations.) Names are the format's: in the text format a gauge `x` and a counter `x_total` are two metrics, and
+samples `x_total` or `{"x_total"}` right after `# TYPE x counter` are that counter's (as Prometheus groups them; the
+parser splits them off); OpenMetrics forbids a family named as another's sample (`x_total` beside the counter `x`).
+A URL is fetched once for each TLS setting that asks it: a service's `verify_tls` holds whatever other service
+shares its URL.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Iterable, Iterator, Literal, TypeVar
 
 from pydantic import field_validator
@@ -66,7 +73,8 @@ CLOCK_EVERY = 2048  # lines (or samples) read between two looks at a parse's dea
 
 
 def local_s(checks) -> float:
-    return PARSE_S * len({(c.params.service, c.params.path) for c in checks})
+    # a scrape is parsed once for each way an item reads it (its fallback protocol, when its media type is unknown)
+    return PARSE_S * len({(c.params.service, c.params.path, c.params.fallback_protocol) for c in checks})
 
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
 # what a counter, histogram or summary is made of (as the parser names the samples after the family's name): a
@@ -84,15 +92,31 @@ TYPE_START = re.compile(r"[ \t]*#[ \t]+TYPE[ \t]")  # Prometheus reads the rest 
 # a text-format sample line: its name, its labels (a quoted value may hold `}` or spaces), then what follows them
 SAMPLE_TAIL = re.compile(r'[^{\s]*(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
 VALUE = re.compile(r"[ \t]*([^ \t]*)")  # as Prometheus reads it: up to a blank or a tab
-TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus reads a text-format timestamp as digits: int64 milliseconds
+TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus's lexer reads a text-format timestamp as digits alone (promlex.l)
+# a value Go's ParseFloat reads as Python does: digits, a point and a sign, too few to leave float64's range
+PLAIN_VALUE = re.compile(r"[+-]?[0-9.]{1,300}")
+GO_SPECIAL = re.compile(r"[+-]?(?:inf|infinity)|nan", re.IGNORECASE)  # ParseFloat's words, in any case; NaN unsigned
+# an OpenMetrics exemplar after a sample's value (and timestamp): its labels, then its value
+EXEMPLAR = re.compile(r' # \{(?:[^"}]|"(?:[^"\\]|\\.)*")*\} ([^ ]*)')
+# Prometheus's TSDB drops a sample whose own timestamp is out of its bounds (the scrape itself succeeds): more than
+# 10 minutes ahead of its clock (scrape/target.go, hard-coded), or older than its head block still takes — an hour
+# before its newest sample at the least, with the default 2 h blocks and no out_of_order_time_window. Judged against
+# the time the reply came: each bound is the least Prometheus takes, so a sample judged dropped is dropped
+AHEAD_S = 10 * 60
+BEHIND_S = 60 * 60
 INT64_MAX = 2**63 - 1
 BAD_VALUES_KEPT = 20  # per family, in evidence
+
+
+ScrapeProtocol = Literal["text", "openmetrics"]
 
 
 class Params(StrictParams):
     service: str
     path: UrlPath = "/metrics"
     families: dict[str, MetricType]
+    # the scrape config's fallback_scrape_protocol: how Prometheus 3 reads a reply of no Content-Type it knows
+    fallback_protocol: ScrapeProtocol | None = None
 
     @field_validator("families")
     @classmethod
@@ -103,6 +127,9 @@ class Params(StrictParams):
 
 
 OPENMETRICS = "application/openmetrics-text"
+# what Prometheus 3 reads a scrape as by its media type (textparse.New); any other it refuses, or reads as the scrape
+# config's fallback_scrape_protocol says
+MEDIA_TYPES = {"text/plain": "text", OPENMETRICS: "openmetrics", "application/vnd.google.protobuf": "protobuf"}
 # a body in another encoding than UTF-8 says so by its mark (UTF-32's before UTF-16's, which it starts with)
 OTHER_MARKS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
                (codecs.BOM_UTF16_BE, "UTF-16"))
@@ -143,17 +170,29 @@ class Clock:
 UNBOUNDED = Clock()
 
 
-def read(reply: Reply, *, within: float | None = None) -> tuple[dict[str, dict], str]:
-    """The families of a 200 reply read whole, parsed by its content type; ({}, "") for any other reply. Raises
-    SlowParse when that takes longer than `within` seconds."""
-    if reply.status != 200 or reply.truncated:
+def content_type(reply: Reply) -> str:
+    return next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
+
+
+def protocol(reply: Reply, fallback: str | None = None) -> str | None:
+    """How Prometheus 3 reads a reply: "text", "openmetrics" or "protobuf" by its media type (the Content-Type less
+    its parameters, in any case), else as the scrape config's fallback_scrape_protocol says; None: it refuses it."""
+    return MEDIA_TYPES.get(content_type(reply).split(";")[0].strip().lower(), fallback)
+
+
+def read(reply: Reply, *, within: float | None = None, fallback: str | None = None,
+         at: float | None = None) -> tuple[dict[str, dict], str]:
+    """The families of a 200 reply read whole, parsed as Prometheus reads it (its media type, else `fallback`);
+    ({}, "") for any other reply, or one Prometheus or opsverify does not read. `at`: the time the reply came, which a
+    sample's own timestamp is judged against (None: not judged). Raises SlowParse past `within` seconds."""
+    read_as = protocol(reply, fallback)
+    if reply.status != 200 or reply.truncated or read_as not in ("text", "openmetrics"):
         return {}, ""
-    content_type = next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
-    openmetrics = content_type.split(";")[0].strip().lower() == OPENMETRICS
+    openmetrics = read_as == "openmetrics"
     text, undecodable = exposition_text(reply, openmetrics=openmetrics)
     if undecodable:
         return {}, undecodable
-    return parse(text, openmetrics=openmetrics, within=within)
+    return parse(text, openmetrics=openmetrics, within=within, at=at)
 
 
 def exposition_text(reply: Reply, *, openmetrics: bool = False) -> tuple[str, str]:
@@ -209,9 +248,11 @@ def _not_utf8(number: int, line: bytes, exc: UnicodeDecodeError) -> str:
     return f"line {number} is not UTF-8 (0x{unread}: {exc.reason}): {cut(repr(shown))}: {NOT_UTF8}"
 
 
-def parse(text: str, *, openmetrics: bool = False, within: float | None = None) -> tuple[dict[str, dict], str]:
+def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
+          at: float | None = None) -> tuple[dict[str, dict], str]:
     """{family name: {type, samples, series, incomplete, bad_values}} of an exposition — Prometheus text, or
-    OpenMetrics when the reply says so — or why it is malformed. Raises SlowParse past `within` seconds."""
+    OpenMetrics when the reply says so — or why it is malformed. A sample's own timestamp is judged against `at`, the
+    time of the scrape (None: not judged). Raises SlowParse past `within` seconds."""
     module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
     text_fd_to_metric_families = load(module).text_fd_to_metric_families
     clock = Clock(within)
@@ -241,7 +282,7 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None) 
             suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
             found[key] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
                           "incomplete": incomplete(family, clock)[:BAD_VALUES_KEPT],
-                          "bad_values": bad_values(family, clock)[:BAD_VALUES_KEPT]}
+                          "bad_values": bad_values(family, clock, at)[:BAD_VALUES_KEPT]}
     except SlowParse:
         raise
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
@@ -419,35 +460,61 @@ def declared_twice(declared: list[tuple[str, str, str]]) -> str:
 
 
 def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
-    """The first sample line whose value is no ASCII number (Python reads `٣` or `５` as digits, Go's ParseFloat
-    does not); in the text format also one with more than a timestamp after its value, or a timestamp that is not
-    int64 milliseconds: the parser reads the first token as the value and the last as the timestamp, ignoring the
-    rest (the OpenMetrics parser refuses these itself). Prometheus refuses the scrape."""
-    all_ascii = text.isascii()  # then every value is: an OpenMetrics exposition needs no look line by line
-    if openmetrics and all_ascii:
-        return ""
+    """The first sample line whose value Go's ParseFloat refuses where Python reads it — no ASCII number (`٣`, `５`),
+    beyond float64's range, a NaN with a sign — an OpenMetrics exemplar's value alike; in the text format also one
+    with more than a timestamp after its value, or a timestamp that is not int64 milliseconds in digits: the parser
+    reads the first token as the value and the last as the timestamp, ignoring the rest (the OpenMetrics parser
+    refuses these itself). Prometheus refuses the scrape."""
+    all_ascii = text.isascii()  # then every value is
     for line in clock.each(text.split("\n")):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         tail = SAMPLE_TAIL.match(line).group(1)
-        if not all_ascii and not (value := VALUE.match(tail).group(1)).isascii():
+        value = VALUE.match(tail).group(1)
+        if not all_ascii and not value.isascii():
             return f"{cut(line)}: the value {cut(ascii(value), 40)} is no ASCII number: Prometheus cannot read it"
+        if refused := go_refuses(value):
+            return f"{cut(line)}: the value {cut(value, 40)} is {refused}: Prometheus refuses the scrape"
         if openmetrics:
+            if (exemplar := EXEMPLAR.search(tail)) and (refused := go_refuses(exemplar[1])):
+                return (f"{cut(line)}: the exemplar's value {cut(exemplar[1], 40)} is {refused}: Prometheus refuses "
+                        "the scrape")
             continue
         tokens = tail.split()
         after = tokens[1:]  # tokens[0] is the value, which the parser judges
         if len(after) > 1:
             return f"{cut(line)}: {cut(' '.join(after), 60)} after the value: only a timestamp may follow it"
         if after and not (TIMESTAMP_MS.fullmatch(after[0]) and len(after[0]) < 20 and int(after[0]) <= INT64_MAX):
-            return f"{cut(line)}: the timestamp {cut(after[0], 40)} is not an integer of milliseconds"
+            return (f"{cut(line)}: the timestamp {cut(after[0], 40)} is not an integer of milliseconds written in "
+                    "digits alone (int64): Prometheus reads no sign, point or exponent there")
     return ""
 
 
-def bad_values(family, clock: Clock = UNBOUNDED) -> list[str]:
-    """Samples whose values measure nothing, and (histograms) buckets that do not add up."""
-    bad = [f"{_series(sample)} is {_number(sample.value)}" for sample in clock.each(family.samples)
-           if not _measures(family, sample)]
+def go_refuses(value: str) -> str:
+    """Why Go's strconv.ParseFloat, which Prometheus reads a value with, refuses one Python reads ("" when it reads
+    it too): a NaN with a sign (Go reads `nan` in any case, unsigned; Python any), or a number beyond float64's range
+    (Go's ErrRange; Python reads it as ±Inf, or an integer of any size). What neither reads the parser refuses."""
+    if PLAIN_VALUE.fullmatch(value) or GO_SPECIAL.fullmatch(value):
+        return ""
+    if value[:1] in ("+", "-") and value[1:].lower() == "nan":
+        return "a NaN with a sign, which Go's ParseFloat refuses (NaN is written unsigned)"
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    return "beyond float64's range (Go's ParseFloat: value out of range)" if math.isinf(number) else ""
+
+
+def bad_values(family, clock: Clock = UNBOUNDED, at: float | None = None) -> list[str]:
+    """Samples whose values measure nothing, or that Prometheus drops for their own timestamp (judged against `at`,
+    the time of the scrape, when known), and (histograms) buckets that do not add up."""
+    bad = []
+    for sample in clock.each(family.samples):
+        if not _measures(family, sample):
+            bad.append(f"{_series(sample)} is {_number(sample.value)}")
+        elif at is not None and sample.timestamp is not None and (dropped := _dropped(sample, at)):
+            bad.append(dropped)
     if bad or family.type != "histogram":
         return bad  # buckets are added up only when each of them measures something
     return _uncumulative(family, clock)
@@ -465,9 +532,35 @@ def _measures(family, sample) -> bool:
     return not math.isnan(value)  # a gauge: ±Inf may be meant
 
 
+def _dropped(sample, at: float) -> str:
+    """Why Prometheus's TSDB drops a sample for its own timestamp, `at` the time of the scrape ("" if it keeps it)."""
+    when = float(sample.timestamp)  # seconds: the text parser's milliseconds / 1000, or OpenMetrics' own
+    if when > at + AHEAD_S:
+        return (f"{_series(sample)} is timestamped {_date(when)}, {_span(when - at)} after the scrape: Prometheus "
+                f"drops a sample more than {AHEAD_S // 60} minutes ahead of its clock")
+    if when < at - BEHIND_S:
+        return (f"{_series(sample)} is timestamped {_date(when)}, {_span(at - when)} before the scrape: Prometheus "
+                "drops a sample older than its head block takes (out of bounds: an hour, by default)")
+    return ""
+
+
+def _date(seconds: float) -> str:
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (OverflowError, ValueError, OSError):  # beyond the years a date is written in
+        return f"{seconds:.4g} s after 1970"
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
 def _float64(value: int | float) -> float:
-    """A value as Prometheus holds it: a float64. The parser gives an integer as a Python int, however large; Go's
-    ParseFloat reads one beyond float64's range as ±Inf."""
+    """A value as Prometheus holds it: a float64. The parser gives an integer as a Python int, however large (one
+    beyond float64's range, which Go refuses, makes the exposition malformed: here it must only not raise)."""
     try:
         return float(value)
     except OverflowError:
@@ -509,7 +602,7 @@ def _series(sample) -> str:
 
 
 def _number(value: int | float) -> str:
-    """As the exposition writes it: NaN, +Inf, -5; an integer beyond float64's range, and the +Inf it is."""
+    """As the exposition writes it: NaN, +Inf, -5 (an integer beyond float64's range, cut, and the +Inf it is)."""
     if isinstance(value, int):
         beyond = "" if math.isfinite(_float64(value)) else f": {_number(_float64(value))} as a float64"
         return cut(str(value), 20 if beyond else 40) + beyond
@@ -526,17 +619,26 @@ def gather(target, checks) -> dict[str, dict]:
                for c in checks}
     unique = sorted(set(scrapes.values()), key=str)
     # the body's bytes: Prometheus reads them as UTF-8 whatever the charset says, and so must the judge
-    replies = target.fetch_all([Probe("GET", url, {"accept": "text/plain"}, verify=verify,
-                                      body_limit=EXPOSITION_LIMIT, raw=True) for url, verify in unique])
-    scraped = {scrape: _scraped(reply) for scrape, reply in zip(unique, replies, strict=True)}
-    return {key: {"url": scrape[0], **scraped[scrape]} for key, scrape in scrapes.items()}
+    replies = dict(zip(unique, target.fetch_all([Probe("GET", url, {"accept": "text/plain"}, verify=verify,
+                                                       body_limit=EXPOSITION_LIMIT, raw=True)
+                                                 for url, verify in unique]), strict=True))
+    at = time.time()  # the time of the scrape, which a sample's own timestamp is judged against
+    readings: dict[tuple, dict] = {}  # one parse per scrape and way of reading it
+    facts = {}
+    for check in checks:
+        scrape, fallback = scrapes[check.key], check.params.fallback_protocol
+        reading = (scrape, protocol(replies[scrape], fallback))
+        if reading not in readings:
+            readings[reading] = _scraped(replies[scrape], fallback, at)
+        facts[check.key] = {"url": scrape[0], **readings[reading]}
+    return facts
 
 
-def _scraped(reply: Reply) -> dict:
+def _scraped(reply: Reply, fallback: str | None, at: float) -> dict:
     """A scrape's reply (its text as evidence shows it) and families, read within PARSE_S of its own."""
     shown = replace(reply, text=bytes(reply.content).decode("utf-8", "replace")) if reply.content else reply
     try:
-        families, parse_error = read(reply, within=PARSE_S)
+        families, parse_error = read(reply, within=PARSE_S, fallback=fallback, at=at)
     except SlowParse:
         return {"reply": shown, "families": {}, "parse_error": "", "slow_s": PARSE_S}
     return {"reply": shown, "families": families, "parse_error": parse_error}
@@ -563,6 +665,16 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look: no answer from {p.service}: {reply.failure}", **evidence)
     if reply.status != 200:
         return failed(expected, f"status {reply.status}", **evidence)
+    read_as = protocol(reply, p.fallback_protocol)
+    if read_as is None:  # Prometheus 3 refuses the scrape before reading a byte of it
+        said = content_type(reply).strip()
+        seen = f"Content-Type {cut(said)}" if said else "no Content-Type"
+        return failed(expected, f"{seen}: Prometheus 3 reads text/plain, application/openmetrics-text or protobuf "
+                      "and refuses the scrape otherwise, unless its scrape config sets fallback_scrape_protocol (say "
+                      "which with fallback_protocol: text or openmetrics)", **evidence)
+    if read_as == "protobuf":
+        return error("could not look: the exposition is protobuf (application/vnd.google.protobuf), which "
+                     "opsverify does not read: it asks for text/plain", **evidence)
     if reply.truncated:
         return error(f"could not look: exposition larger than {EXPOSITION_LIMIT} bytes; not parsed", **evidence)
     if "slow_s" in scrape:  # the reply came whole: the time past the bound is the parse's, ours

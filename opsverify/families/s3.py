@@ -7,7 +7,8 @@ params:
   bucket: joslyn-documents          # optional: default the provider's bucket
   listable: true                    # also ListObjectsV2 with MaxKeys=1
 ```
-A listing must be an S3 ListBucketResult naming the bucket; without `listable`, a listing (MaxKeys=1)
+A listing must be an S3 ListBucketResult naming the bucket (its root element, read from the body as sent, and a
+KeyCount of 0 or more); without `listable`, a listing (MaxKeys=1)
 of a bucket that cannot exist must be refused as an S3 API refuses it: 404 or 403 with an S3 error
 code (NoSuchBucket, AccessDenied …) — anything else (a website's 404 page, a 200, a redirect, a 5xx)
 says nothing of this bucket: *error*. A `bucket` that is no bucket name (botocore's rule: 1 to 255
@@ -17,8 +18,8 @@ An S3 API that gives no HTTP answer (refused, timed out, TLS, a drip past the de
 the item unchecked: *error* with the reason; so does a 5xx (the server failed, whatever the bucket),
 and a redirect elsewhere (`Location`) that names no bucket region (`x-amz-bucket-region`): a login
 page or a proxy, not S3. Any other answer that is not 200 (404 no such bucket, 403 keys refused,
-S3's 301 for a bucket of another region) fails it. One attempt, no retries and no redirects
-(botocore's region redirector would follow one with more requests of its own, and recurse on a
+S3's 301 for a bucket of another region, named; a redirect naming the configured region is said as that) fails
+it. One attempt, no retries and no redirects (botocore's region redirector would follow one with more requests of its own, and recurse on a
 redirect that names no region); every item's conversation runs at once, each
 within connect_s + 2 × http_s (plus a moment to make the client) from start to last byte. Items with the
 same endpoint, region and keys share one client. Object names are never read into evidence. boto3 is
@@ -137,11 +138,25 @@ class AnswerTooLarge(Exception):
 
 
 class _Sent(threading.local):
-    """The status the endpoint sent for this thread's last request: each item asks in a thread of its own, on a
-    client it may share. botocore rewrites a 200 whose body is an S3 <Error> or no XML to 500 (to retry it) before
-    any answer reaches us: the status the endpoint sent is kept here, where the send is."""
+    """The status the endpoint sent for this thread's last request, and its body's root element: each item asks in a
+    thread of its own, on a client it may share. botocore rewrites a 200 whose body is an S3 <Error> or no XML to
+    500 (to retry it) before any answer reaches us, and reads any other root as the listing it asked for: what the
+    endpoint sent is kept here, where the send is."""
 
     status: int | None = None
+    root: str | None = None  # the root element's local name (no namespace prefix); None: no XML element
+
+
+# the first element of an XML body, past a byte-order mark, the declaration, comments, processing instructions and a
+# DOCTYPE (without an internal subset: S3 sends none)
+XML_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>\[]*>\s*)*<([A-Za-z_][\w.:-]*)",
+                      re.DOTALL)
+LISTING_ROOT = "ListBucketResult"
+
+
+def _root(body: bytes) -> str | None:
+    found = XML_ROOT.match(body)
+    return found[1].decode("ascii").rsplit(":", 1)[-1] if found else None
 
 
 _SENT = _Sent()
@@ -175,6 +190,7 @@ def _bounded_send(http_session):
             raise exceptions.ConnectionClosedError(endpoint_url=request.url, request=request, error=exc) from None
         except urllib3.HTTPError as exc:
             raise exceptions.HTTPClientError(error=exc) from None
+        _SENT.root = _root(body)
         return AWSResponse(request.url, response.status_code, response.headers, _ReadBody(body))
 
     return send
@@ -231,9 +247,17 @@ def _listing(client, bucket: str, exceptions) -> dict[str, Any]:
     """ListObjectsV2 with MaxKeys=1: whether the answer is a listing of the bucket, or the S3 API's refusal."""
     def listed() -> dict[str, Any]:
         reply = client.list_objects_v2(Bucket=bucket, MaxKeys=1)
-        return {"status": reply["ResponseMetadata"]["HTTPStatusCode"], "key_count": reply.get("KeyCount", 0),
-                # a ListBucketResult names its bucket; a web page parses to nothing
-                "names_bucket": reply.get("Name") == bucket}
+        answer = {"status": reply["ResponseMetadata"]["HTTPStatusCode"], "key_count": reply.get("KeyCount", 0),
+                  # a ListBucketResult names its bucket; a web page parses to nothing
+                  "names_bucket": reply.get("Name") == bucket}
+        # botocore reads whatever root the body has as the listing it asked for (ListAllMyBucketsResult, an <Error>
+        # naming no code); and a count of keys, whatever its sign
+        if _SENT.root != LISTING_ROOT:
+            shown = f"<{cut(_SENT.root, 60)}>" if _SENT.root else "no XML element"
+            answer["no_listing"] = f"its root element is {shown}, not <{LISTING_ROOT}>"
+        elif isinstance(answer["key_count"], int) and answer["key_count"] < 0:
+            answer["no_listing"] = f"its KeyCount is {answer['key_count']}, where a listing counts 0 keys or more"
+        return answer
 
     return _answer(listed, exceptions)
 
@@ -241,7 +265,7 @@ def _listing(client, bucket: str, exceptions) -> dict[str, Any]:
 def _answer(ask, exceptions) -> dict[str, Any]:
     """What one request's answer says (`ask`'s reading of it), or the S3 API's refusal, or why it was not read: a
     body past ANSWER_LIMIT, or one botocore could not read (`<KeyCount>lots</KeyCount>`: a ValueError)."""
-    _SENT.status = None
+    _SENT.status, _SENT.root = None, None
     try:
         return ask()
     except exceptions.ClientError as exc:
@@ -463,6 +487,9 @@ def judge(check, facts) -> Outcome:
     if head["status"] != 200:
         reason = {404: "does not exist", 403: "refuses the configured keys"}.get(head["status"], "answered")
         in_region = f": it is in region {head['region']}" if "region" in head else ""
+        if head.get("region") == seen["region"]:  # no other region to be in: say what the answer was
+            to = f" to {head['location']}" if "location" in head else ""
+            in_region = f": a redirect{to} naming region {head['region']}, the one configured"
         return failed(expected, f"bucket {bucket} {reason} (HEAD {_shown(head)}){in_region}", **seen)
     if p.listable:
         listed = seen["list"]
@@ -471,7 +498,7 @@ def judge(check, facts) -> Outcome:
             return error(f"could not look: {unseen}", **seen)
         if listed["status"] != 200:
             return failed(expected, f"listing {bucket} answered {_shown(listed)}", **seen)
-        if not listed.get("names_bucket"):
+        if not listed.get("names_bucket") or "no_listing" in listed:
             why = f" ({listed['no_listing']})" if "no_listing" in listed else ""
             return error(f"could not look: {seen['endpoint']} answered the listing with 200 but no S3 listing of"
                          f" bucket {bucket}{why}: is the endpoint an S3 API?", **seen)

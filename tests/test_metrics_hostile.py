@@ -1,0 +1,220 @@
+"""metrics: what a hostile endpoint showed passing where Prometheus refuses the scrape or drops its samples — values
+Go's ParseFloat refuses, a reply whose Content-Type Prometheus 3 does not read, timestamps out of the TSDB's bounds."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from opsverify.families import metrics
+from opsverify.outcome import Status
+from opsverify.transports.http import Reply
+
+from .kit import make_check, make_target
+from .project import KeepAliveHttp
+
+TEXT = {"content-type": "text/plain; version=0.0.4; charset=utf-8"}
+OPENMETRICS = {"content-type": "application/openmetrics-text; version=1.0.0; charset=utf-8"}
+AT = 1_750_000_000.0  # the scrape's time (2025-06-15T15:06:40Z), given explicitly: no test reads the clock
+AT_MS = int(AT * 1000)
+
+
+def judged(body: str, families: dict[str, str], *, headers=None, at: float | None = AT, **params):
+    """judge() on a 200 with `body` as gather() would read it, `at` the time the reply came."""
+    c = make_check("metrics", {"service": "worker-metrics", "families": families, **params})
+    reply = Reply(200, 5, headers=TEXT if headers is None else headers, text=body)
+    read, problem = metrics.read(reply, fallback=c.params.fallback_protocol, at=at)
+    return metrics.judge(c, {c.key: {"url": "http://worker:9090/metrics", "reply": reply, "families": read,
+                                     "parse_error": problem}})
+
+
+def om(body: str, families: dict[str, str], **params):
+    return judged(body + "# EOF\n", families, headers=OPENMETRICS, **params)
+
+
+# -- 1. a value as Go's strconv.ParseFloat reads it ------------------------------------------------------------------
+BIG = "1" + "0" * 400
+
+
+@pytest.mark.parametrize("line, value, why", [
+    ("g 1e400", "1e400", "beyond float64's range"),
+    ("g -1e400", "-1e400", "beyond float64's range"),
+    (f"g {BIG}", BIG, "beyond float64's range"),
+    ("g 1.8e308", "1.8e308", "beyond float64's range"),
+    ("g -nan", "-nan", "a NaN with a sign"),
+    ("g +NaN", "+NaN", "a NaN with a sign"),
+])
+def test_a_value_go_refuses_is_malformed_in_either_format(line, value, why):
+    """Python reads 1e400 as +Inf, an integer of 400 digits as itself, -nan as NaN; Go's ParseFloat refuses them
+    (ErrRange, ErrSyntax), and Prometheus with them the whole scrape."""
+    text = f"# TYPE g gauge\n{line}\n"
+    for outcome in (judged(text, {"g": "gauge"}), om(text, {"g": "gauge"})):
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert outcome.observed.startswith(f"malformed exposition: {line[:60]}"), outcome.observed
+        assert f"the value {value[:30]}" in outcome.observed and why in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("text, families", [
+    ('# TYPE s summary\ns{quantile="0.5"} 1e400\ns_sum 1\ns_count 1\n', {"s": "summary"}),
+    ("# TYPE jobs_total counter\njobs_total " + "9" * 400 + "\n", {"jobs": "counter"}),
+    ('# TYPE d histogram\nd_bucket{le="+Inf"} 1\nd_count 1\nd_sum -1e400\n', {"d": "histogram"}),
+    ("# TYPE g gauge\ng 1\n# TYPE other gauge\nother 1e999\n", {"g": "gauge"}),  # any line: the scrape is refused
+])
+def test_out_of_range_is_malformed_in_any_family(text, families):
+    outcome = judged(text, families)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("malformed exposition: ") and "beyond float64's range" in outcome.observed, \
+        outcome.observed
+
+
+def test_an_exemplar_value_go_refuses_is_malformed():
+    outcome = om('# TYPE c counter\nc_total 1 # {trace_id="a"} 1e400\n', {"c": "counter"})
+    assert outcome.status is Status.FAILED and "the exemplar's value 1e400" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("value", ["+Inf", "-Inf", "Inf", "inf", "-infinity", "INFINITY", "NaN", "nan", "1e308",
+                                   "1.7976931348623157e308", "1e-400", "+5", ".5", "5.", "1E+3", "0" * 400 + "1"])
+def test_values_go_reads_pass(value):
+    """ParseFloat reads inf, infinity (signed or not) and nan in any case, and rounds a value below the smallest
+    float64 to 0: no error. (NaN in a summary's quantile: a gauge's would measure nothing.)"""
+    if "nan" in value.lower():
+        text, families = f'# TYPE s summary\ns{{quantile="0.5"}} {value}\ns_sum 1\ns_count 1\n', {"s": "summary"}
+    else:
+        text, families = f"# TYPE g gauge\ng {value}\n", {"g": "gauge"}
+    assert judged(text, families).status is Status.PASSED
+    assert om(text, families).status is Status.PASSED
+
+
+@pytest.mark.parametrize("value", ["1_000", "0x1p3", "0x10", "1e", "infin"])
+def test_values_prometheus_refuses_by_their_form_are_malformed(value):
+    """Prometheus refuses `_`, `p` and `P` in a value (hex floats, Go 1.13's underscores): so does the parser."""
+    outcome = judged(f"# TYPE g gauge\ng {value}\n", {"g": "gauge"})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith("malformed exposition: "), outcome.observed
+
+
+# -- 2. the Content-Type, as Prometheus 3 reads it -------------------------------------------------------------------
+GAUGE = "# TYPE g gauge\ng 1\n"
+
+
+@pytest.mark.parametrize("headers, seen", [
+    ({}, "no Content-Type"),
+    ({"content-type": ""}, "no Content-Type"),
+    ({"content-type": "text/html; charset=utf-8"}, "Content-Type text/html; charset=utf-8"),
+    ({"content-type": "application/json"}, "Content-Type application/json"),
+])
+def test_a_content_type_prometheus_does_not_read_fails(headers, seen):
+    outcome = judged(GAUGE, {"g": "gauge"}, headers=headers)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"{seen}: Prometheus 3 reads text/plain, application/openmetrics-text or "
+                                       "protobuf and refuses the scrape"), outcome.observed
+    assert "fallback_protocol" in outcome.observed
+
+
+@pytest.mark.parametrize("headers", [{}, {"content-type": "text/html"}, {"content-type": "application/json"}])
+def test_the_scrape_configs_fallback_protocol_reads_it(headers):
+    """Prometheus reads a reply it has no media type for by the scrape config's fallback_scrape_protocol."""
+    assert judged(GAUGE, {"g": "gauge"}, headers=headers, fallback_protocol="text").status is Status.PASSED
+    # read as OpenMetrics, a text exposition lacks its # EOF
+    outcome = judged(GAUGE, {"g": "gauge"}, headers=headers, fallback_protocol="openmetrics")
+    assert outcome.status is Status.FAILED and "Missing # EOF" in outcome.observed, outcome.observed
+    assert judged(GAUGE + "# EOF\n", {"g": "gauge"}, headers=headers,
+                  fallback_protocol="openmetrics").status is Status.PASSED
+
+
+@pytest.mark.parametrize("headers", [TEXT, {"content-type": "Text/Plain"}, {"content-type": " text/plain ;v=1"}])
+def test_a_media_type_prometheus_reads_wins_over_the_fallback(headers):
+    assert judged(GAUGE, {"g": "gauge"}, headers=headers, fallback_protocol="openmetrics").status is Status.PASSED
+
+
+def test_a_protobuf_exposition_is_not_judged():
+    outcome = judged("\x0a\x01g", {"g": "gauge"}, headers={"content-type": "application/vnd.google.protobuf"})
+    assert outcome.status is Status.ERROR and "protobuf" in outcome.observed, outcome.observed
+
+
+def test_an_unknown_fallback_protocol_is_refused():
+    with pytest.raises(ValidationError):
+        metrics.Params(service="s", families={"g": "gauge"}, fallback_protocol="PrometheusProto")
+
+
+def _raw_200(body: bytes, content_type: str | None) -> bytes:
+    head = f"content-type: {content_type}\r\n" if content_type is not None else ""
+    return f"HTTP/1.1 200 OK\r\n{head}content-length: {len(body)}\r\n\r\n".encode() + body
+
+
+@pytest.mark.parametrize("params, status", [({}, Status.FAILED), ({"fallback_protocol": "text"}, Status.PASSED)])
+def test_a_reply_without_content_type_through_the_transport(params, status):
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(GAUGE.encode(), None)}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        c = make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}, **params})
+        outcome = metrics.judge(c, metrics.gather(target, [c]))
+    assert outcome.status is status, outcome.observed
+
+
+def test_items_sharing_a_url_with_other_fallbacks_each_read_it_their_way():
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(GAUGE.encode(), None)}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        checks = [make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}, **extra},
+                             name=name)
+                  for name, extra in (("none", {}), ("text", {"fallback_protocol": "text"}),
+                                      ("om", {"fallback_protocol": "openmetrics"}))]
+        facts = metrics.gather(target, checks)
+    statuses = [metrics.judge(c, facts).status for c in checks]
+    assert statuses == [Status.FAILED, Status.PASSED, Status.FAILED], [metrics.judge(c, facts).observed for c in checks]
+
+
+# -- 3. a sample's own timestamp, as Prometheus's TSDB takes it -----------------------------------------------------
+@pytest.mark.parametrize("timestamp_ms, passes", [
+    (AT_MS, True),
+    (AT_MS - 30 * 60_000, True),  # half an hour old: in the head block
+    (AT_MS + 5 * 60_000, True),  # 5 minutes ahead: within Prometheus's 10
+    (AT_MS - 2 * 3600_000, False),  # two hours old: out of bounds
+    (AT_MS + 20 * 60_000, False),  # too far into the future
+    (99999999999999, False),  # year 5138
+    (1000, False),  # 1970
+    (0, False),
+    (2**63 - 1, False),  # beyond what a date can be written as
+])
+def test_a_sample_timestamped_out_of_the_tsdbs_bounds_fails(timestamp_ms, passes):
+    outcome = judged(f"# TYPE g gauge\ng 1 {timestamp_ms}\n", {"g": "gauge"})
+    assert (outcome.status is Status.PASSED) is passes, outcome.observed
+    if not passes:
+        assert outcome.observed.startswith("gauge g: g is timestamped "), outcome.observed
+        assert "Prometheus drops" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("timestamp, passes", [(f"{AT:.3f}", True), (f"{AT - 7200:.0f}", False), ("-1", False),
+                                               ("1e3", False), (f"{AT + 3600}", False)])
+def test_openmetrics_timestamps_are_judged_alike(timestamp, passes):
+    outcome = om(f"# TYPE g gauge\ng 1 {timestamp}\n", {"g": "gauge"})
+    assert (outcome.status is Status.PASSED) is passes, outcome.observed
+
+
+def test_only_the_families_asked_for_are_judged_by_their_timestamps():
+    """Prometheus drops the sample and keeps the scrape: another family's stale sample says nothing of this one."""
+    outcome = judged("# TYPE g gauge\ng 1\n# TYPE old gauge\nold 1 1000\n", {"g": "gauge"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_scrape_time_unknown_judges_no_timestamp():
+    assert judged("# TYPE g gauge\ng 1 1000\n", {"g": "gauge"}, at=None).status is Status.PASSED
+
+
+def test_gather_judges_timestamps_against_the_time_of_the_scrape():
+    """Through the transport: a sample of 1970 is decades before any scrape this test can run at."""
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(b"# TYPE g gauge\ng 1 1000\n", "text/plain")}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        c = make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}})
+        outcome = metrics.judge(c, metrics.gather(target, [c]))
+    assert outcome.status is Status.FAILED and "1970-01-01" in outcome.observed, outcome.observed
+
+
+# -- 4. a negative timestamp: text refuses its sign, OpenMetrics reads it and the TSDB drops it --------------------
+def test_a_negative_timestamp_fails_in_either_format():
+    """Prometheus's text lexer reads a timestamp as digits alone (promlex.l: `{D}+`): `-1000` ends the line's
+    tokens and the scrape is refused. OpenMetrics reads any number of seconds: -1 is before 1970, out of bounds."""
+    text = judged("# TYPE g gauge\ng 1 -1000\n", {"g": "gauge"})
+    assert text.status is Status.FAILED, text.observed
+    assert text.observed.startswith("malformed exposition: g 1 -1000: the timestamp -1000 is not an integer of "
+                                    "milliseconds written in digits alone"), text.observed
+    openmetrics = om("# TYPE g gauge\ng 1 -1\n", {"g": "gauge"})
+    assert openmetrics.status is Status.FAILED and "1969-12-31" in openmetrics.observed, openmetrics.observed
