@@ -42,7 +42,7 @@ _ALL = [
           _sql("bakery-ops", "alter function public.complete_filling reset search_path")),
     Fault("definer-rpc-open-to-anon", frozenset({"B3"}), "a new SECURITY DEFINER RPC kept PUBLIC's default EXECUTE",
           _sql("bakery-ops", "create function public.reopen_order(p_order_id uuid) returns void language plpgsql"
-                             " security definer set search_path = public as $$"
+                             " security definer set search_path = public, pg_temp as $$"
                              " begin update orders set stage = 'Filling' where id = p_order_id; end $$")),
     Fault("definer-rpc-mutable-search-path", frozenset({"B3"}),
           "a new SECURITY DEFINER RPC (not among the named ones, EXECUTE for authenticated only) has no fixed search_path",

@@ -62,7 +62,7 @@ def constraint(name: str, type_: str, columns: list[str], *, validated: bool = T
 
 
 def function(name: str, *, schema: str = "public", args: str = "uuid", definer: bool = True,
-             config: Iterable[str] | None = ("search_path=public",), grants_: Iterable[tuple[str, str]] | None = None,
+             config: Iterable[str] | None = ("search_path=public, pg_temp",), grants_: Iterable[tuple[str, str]] | None = None,
              extension_member: bool = False, owner: str = "postgres") -> dict:
     acl = grants(*(grants_ if grants_ is not None else [("postgres", "EXECUTE")]))
     return {"schema": schema, "name": name, "args": args, "security_definer": definer, "owner": role_name(owner),

@@ -574,3 +574,61 @@ def test_text_after_the_fifth_field_is_not_compared(pg_cron, tmp_path):
             conn.execute("select cron.unschedule(%s)", (jobid,))
     assert seen["K1"].status is Status.PASSED, seen["K1"]
     assert seen["K1"].evidence["ignored_by_pg_cron"] == [f"jobid {jobid}: 'extra' after the fifth field"]
+
+
+def test_an_active_job_pg_cron_may_not_connect_for_or_connects_elsewhere_for_fails(pg_cron, tmp_path):
+    """Seen on pg_cron 1.4.2 (cron.use_background_workers off): every run of these ends "connection failed" (the server
+    logs `permission denied for database`, `too many connections for role` / `for database`, or nothing listens at
+    the job's nodename:nodeport); a job stored with the server's socket directory runs."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        socket_dir = conn.execute("show unix_socket_directories").fetchone()[0]
+        port = conn.execute("show port").fetchone()[0]
+        conn.execute("drop database if exists closed_db")
+        conn.execute("drop database if exists limited_db")
+        conn.execute("create database closed_db")
+        conn.execute("revoke connect on database closed_db from public")
+        conn.execute("create database limited_db connection limit 0")
+        conn.execute("drop role if exists no_connect_role")
+        conn.execute("drop role if exists limited_role")
+        conn.execute("create role no_connect_role login")
+        conn.execute("create role limited_role login connection limit 0")
+        # cron.schedule_in_database checks CONNECT when scheduling: revoked after, as a later migration would
+        conn.execute("grant connect on database closed_db to no_connect_role")
+        jobs = {
+            "K1": conn.execute("select cron.schedule_in_database('closed-job', '0 5 * * *', 'select 1', 'closed_db',"
+                               " 'no_connect_role')").fetchone()[0],
+            "K2": conn.execute("select cron.schedule_in_database('limited-role-job', '0 5 * * *', 'select 1',"
+                               " 'postgres', 'limited_role')").fetchone()[0],
+            "K3": conn.execute("select cron.schedule_in_database('limited-db-job', '0 5 * * *', 'select 1',"
+                               " 'limited_db', 'no_connect_role')").fetchone()[0],
+            "K4": conn.execute("select cron.schedule('port-job', '0 5 * * *', 'select 1')").fetchone()[0],
+            "K5": conn.execute("select cron.schedule('host-job', '0 5 * * *', 'select 1')").fetchone()[0],
+            "K6": conn.execute("select cron.schedule('socket-job', '0 5 * * *', 'select 1')").fetchone()[0],
+            "K7": conn.execute("select cron.schedule('healthy-job', '0 5 * * *', 'select 1')").fetchone()[0],
+        }
+        conn.execute("revoke connect on database closed_db from no_connect_role")
+        conn.execute("update cron.job set nodeport = 1 where jobid = %s", (jobs["K4"],))
+        conn.execute("update cron.job set nodename = 'db.invalid' where jobid = %s", (jobs["K5"],))
+        conn.execute("update cron.job set nodename = %s where jobid = %s", (socket_dir, jobs["K6"]))
+        names = {"K1": "closed-job", "K2": "limited-role-job", "K3": "limited-db-job", "K4": "port-job",
+                 "K5": "host-job", "K6": "socket-job", "K7": "healthy-job"}
+        items = "".join(_item(k, f"{{job: {name}, active: true, schedule: '0 5 * * *'"
+                                  f"{', database: ' + name.split('-')[0] + '_db' if k in ('K1', 'K3') else ''}}}")
+                        for k, name in names.items())
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, items)
+        finally:
+            conn.execute("delete from cron.job where jobid = any(%s)", (list(jobs.values()),))
+            conn.execute("drop database closed_db")
+            conn.execute("drop database limited_db")
+            conn.execute("drop role no_connect_role")
+            conn.execute("drop role limited_role")
+    assert {k: o.status for k, o in seen.items()} == {**{k: Status.FAILED for k in ("K1", "K2", "K3", "K4", "K5")},
+                                                      "K6": Status.PASSED, "K7": Status.PASSED}, seen
+    for key, why in [("K1", "its role 'no_connect_role' has no CONNECT privilege on database 'closed_db'"),
+                     ("K2", "its role 'limited_role' has connection limit 0"),
+                     ("K3", "its database 'limited_db' has connection limit 0"),
+                     ("K4", f"its nodeport 1 is not this server's port {port}"),
+                     ("K5", "its nodename 'db.invalid' never resolves")]:
+        assert f"jobid {jobs[key]} ({why}" in seen[key].observed, seen[key].observed
+        assert "the job never runs" in seen[key].observed, seen[key].observed

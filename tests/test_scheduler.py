@@ -195,13 +195,16 @@ class _Answers:
 
 
 SETTINGS_ROW = {"now": WINTER, "version": "1.6", "viewer": "checker", "jobs_filtered": False,
-                "current_database": "app", "in_recovery": False}
+                "current_database": "app", "in_recovery": False, "server_port": 5432, "listen_addresses": "localhost",
+                "server_address": "127.0.0.1"}
+WORKERS_ROW = {"use_background_workers": "off"}
 SCHEDULER_ROW = {"scheduler_running": True, "others_hidden": False}
 
 
 def test_gather_reads_a_refused_cron_timezone_as_unreadable_not_as_an_error():
     refused = QueryFailed('permission denied to examine "cron.timezone"', "42501")
-    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], refused))
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], refused,
+                                               [WORKERS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["timezone_unreadable"] and facts["timezone"] is None
     assert facts["jobs"][0]["database"] == "app"
@@ -278,7 +281,8 @@ def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
     round trip."""
     assert "'pg_cron scheduler'" in scheduler.SCHEDULER and "pg_stat_activity" not in scheduler.SETTINGS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW],
-                                               [{**SCHEDULER_ROW, "scheduler_running": False}], [{"timezone": None}]))
+                                               [{**SCHEDULER_ROW, "scheduler_running": False}], [{"timezone": None}],
+                                               [WORKERS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["scheduler_running"] is False
     assert _judge({"job": "m", "active": True}, facts).status is Status.FAILED
@@ -363,9 +367,9 @@ def _settings_and_scheduler(scheduler_answer, **settings):
     """gather over a database answering the jobs, settings, scheduler and time zone statements."""
     answers = {"jobs": [_job(1, "m", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)],
                "settings": [{**SETTINGS_ROW, "in_recovery": False, **settings}], "scheduler": scheduler_answer,
-               "timezone": [{"timezone": None}]}
+               "timezone": [{"timezone": None}], "workers": [WORKERS_ROW]}
     order = {scheduler.JOBS: "jobs", scheduler.SETTINGS: "settings", scheduler.SCHEDULER: "scheduler",
-             scheduler.TIMEZONE: "timezone"}
+             scheduler.TIMEZONE: "timezone", scheduler.BACKGROUND_WORKERS: "workers"}
     statements = scheduler.database_statements(None, [])
     return scheduler.gather(SimpleNamespace(database=_Answers(*[answers[order[s]] for s in statements])), [])
 
@@ -644,10 +648,10 @@ def test_a_job_stored_in_a_database_dropped_since_fails_when_the_item_names_it()
 def test_gather_reads_each_jobs_database_and_role_and_the_databases_in_the_same_round_trip():
     assert "pg_database" in scheduler.JOBS and "rolcanlogin" in scheduler.JOBS
     assert "pg_database" in scheduler.SETTINGS
-    assert len(scheduler.database_statements(None, [])) == 4  # asked with the others, one round trip
+    assert len(scheduler.database_statements(None, [])) == 5  # asked with the others, one round trip
     row = _catalog(_job(1, "m", "0 5 * * *"), role_can_login=False)
     target = SimpleNamespace(database=_Answers([row], [{**SETTINGS_ROW, "databases": ["app"]}], [SCHEDULER_ROW],
-                                               [{"timezone": None}]))
+                                               [{"timezone": None}], [WORKERS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["databases"] == ["app"]
     assert "cannot log in" in _judge({"job": "m", "active": True}, facts).observed
@@ -705,3 +709,104 @@ def test_a_stored_schedule_is_compared_on_the_fields_pg_cron_reads(stored):
 def test_the_text_pg_cron_ignores_after_the_fifth_field_is_shown():
     outcome = _judge({"job": "a b", "active": True, "schedule": "0 5 * * *"}, _facts(_job(8, "a b", "0 5 * * * extra")))
     assert outcome.evidence["ignored_by_pg_cron"] == ["jobid 8: 'extra' after the fifth field"], outcome.evidence
+
+
+# -- an active job pg_cron can never connect for: privileges, connection limits, where it connects to ------------
+# Seen on PostgreSQL 15 + pg_cron 1.4.2: each of these ends every run "connection failed" (the server logs
+# `permission denied for database`, `too many connections for role` / `for database`).
+def _connecting(job: dict, **catalog) -> dict:
+    return {**_catalog(job), "role_may_connect": True, "role_connection_limit": -1, "role_is_superuser": False,
+            "database_connection_limit": -1, "nodename": "localhost", "nodeport": 5432, **catalog}
+
+
+def _node_facts(*jobs: dict, workers: str | None = "off", workers_unreadable: bool = False,
+                listen: str | None = "localhost", port: int = 5432, address: str | None = "127.0.0.1") -> dict:
+    return {**_facts_with_catalog(*jobs), "server_port": port, "listen_addresses": listen, "server_address": address,
+            "use_background_workers": workers, "background_workers_unreadable": workers_unreadable}
+
+
+@pytest.mark.parametrize("catalog, why", [
+    ({"role_may_connect": False}, "its role 'owner' has no CONNECT privilege on database 'app'"),
+    ({"role_connection_limit": 0}, "its role 'owner' has connection limit 0"),
+    ({"database_connection_limit": 0}, "its database 'app' has connection limit 0"),
+    ({"database_connection_limit": -2},  # PostgreSQL 15.4+: what a DROP DATABASE cut short leaves
+     "its database 'app' is invalid, left so by a DROP DATABASE that did not finish"),
+])
+def test_an_active_job_whose_role_may_not_connect_fails(catalog, why):
+    facts = _node_facts(_connecting(_job(3, "ghost", "* * * * *", username="owner"), **catalog))
+    outcome = _judge({"job": "ghost", "active": True, "schedule": "* * * * *"}, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert f"jobid 3 ({why})" in outcome.observed and "the job never runs" in outcome.observed, outcome.observed
+    fine = _node_facts(_connecting(_job(3, "ghost", "* * * * *", username="owner")))
+    assert _judge({"job": "ghost", "active": True, "schedule": "* * * * *"}, fine).status is Status.PASSED
+
+
+@pytest.mark.parametrize("catalog", [{"role_connection_limit": 0}, {"database_connection_limit": 0},
+                                     {"role_connection_limit": 3}, {"database_connection_limit": 3}])
+def test_connection_limits_that_do_not_stop_the_job_pass(catalog):
+    """A superuser is not held to a limit; a limit above 0 may be met for a moment, which says nothing."""
+    superuser = catalog["role_connection_limit" if "role_connection_limit" in catalog else
+                        "database_connection_limit"] == 0
+    job = _connecting(_job(3, "ghost", "* * * * *"), role_is_superuser=superuser, **catalog)
+    assert _judge({"job": "ghost", "active": True}, _node_facts(job)).status is Status.PASSED
+
+
+@pytest.mark.parametrize("node, settings, why", [
+    ({"nodeport": 1}, {}, "its nodeport 1 is not this server's port 5432"),
+    ({"nodename": "/var/run/postgresql", "nodeport": 5433}, {}, "its nodeport 5433 is not this server's port 5432"),
+    ({"nodename": "db.invalid"}, {}, "its nodename 'db.invalid' never resolves"),
+    ({"nodename": "10.9.9.9"}, {}, "its nodename '10.9.9.9' is no address this server listens on"),
+    ({"nodename": "localhost"}, {"listen": "10.0.0.5"}, "its nodename 'localhost' is no address this server listens on"),
+    ({"nodename": "127.0.0.1"}, {"listen": "", "address": None},  # unix sockets only (the checker came through one)
+     "its nodename '127.0.0.1' is no address this server listens on"),
+])
+def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why):
+    """With cron.use_background_workers off, pg_cron opens each run through libpq to the job's nodename:nodeport."""
+    facts = _node_facts(_connecting(_job(3, "ghost", "* * * * *"), **node), **settings)
+    outcome = _judge({"job": "ghost", "active": True}, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert f"jobid 3 ({why}" in outcome.observed and "the job never runs" in outcome.observed, outcome.observed
+    # background workers connect inside the server: nodename and nodeport are not read
+    assert _judge({"job": "ghost", "active": True}, {**facts, "use_background_workers": "on"}).status is Status.PASSED
+
+
+@pytest.mark.parametrize("node, settings", [
+    ({}, {}),  # pg_cron's default: localhost at the server's port
+    ({"nodename": ""}, {}), ({"nodename": None}, {}),  # libpq's default socket
+    ({"nodename": "/var/run/postgresql"}, {"listen": ""}),  # cron.host = a socket directory
+    ({"nodename": "127.0.0.1"}, {}), ({"nodename": "::1"}, {"listen": "*"}), ({"nodename": "LocalHost"}, {}),
+    ({"nodename": "10.0.0.5"}, {"listen": "localhost, 10.0.0.5"}),
+    ({"nodename": "10.0.0.5"}, {"listen": "*", "address": "10.0.0.5"}),
+    # cannot be told from the catalog (a host name resolves where the server runs; '*' is any of its addresses):
+    # not judged, rather than fail a job that runs
+    ({"nodename": "db"}, {"listen": "*"}), ({"nodename": "db"}, {"listen": "localhost"}),
+    ({"nodename": "10.0.0.5"}, {"listen": "*"}), ({"nodename": "10.0.0.5", "nodeport": 6432}, {"listen": "*"}),
+    ({"nodeport": 1}, {"workers": None}),  # no pg_cron library in this server defines the setting
+])
+def test_a_job_that_connects_to_this_server_or_cannot_be_told_passes(node, settings):
+    facts = _node_facts(_connecting(_job(3, "ghost", "* * * * *"), **node), **settings)
+    outcome = _judge({"job": "ghost", "active": True}, facts)
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_where_a_job_connects_is_an_error_when_the_checker_may_not_read_cron_use_background_workers():
+    foreign = _node_facts(_connecting(_job(3, "ghost", "* * * * *"), nodeport=1), workers=None, workers_unreadable=True)
+    outcome = _judge({"job": "ghost", "active": True}, foreign)
+    assert outcome.status is Status.ERROR, outcome
+    assert "its nodeport 1 is not this server's port 5432" in outcome.observed, outcome.observed
+    assert "grant pg_read_all_settings to checker" in outcome.observed, outcome.observed
+    here = _node_facts(_connecting(_job(3, "ghost", "* * * * *")), workers=None, workers_unreadable=True)
+    assert _judge({"job": "ghost", "active": True}, here).status is Status.PASSED
+
+
+def test_gather_reads_cron_use_background_workers_in_its_own_statement():
+    """Superuser-only: refused, it must not take the jobs or the settings with it."""
+    assert "cron.use_background_workers" in scheduler.BACKGROUND_WORKERS
+    assert "nodeport" in scheduler.JOBS and "rolconnlimit" in scheduler.JOBS and "datconnlimit" in scheduler.JOBS
+    refused = QueryFailed('permission denied to examine "cron.use_background_workers"', "42501")
+    target = SimpleNamespace(database=_Answers([_connecting(_job(1, "m", "0 5 * * *"), nodeport=1)],
+                                               [SETTINGS_ROW], [SCHEDULER_ROW],
+                                               [{"timezone": None}], refused))
+    facts = scheduler.gather(target, [])
+    assert facts["background_workers_unreadable"] and facts["use_background_workers"] is None
+    assert _judge({"job": "m", "active": True}, facts).status is Status.ERROR

@@ -404,10 +404,11 @@ def test_foreign_tables():
 
 # -- functions -------------------------------------------------------------------------------------
 B3 = {"functions_in": "public", "functions": ["complete_filling"], "security_definer": True, "fixed_search_path": True}
+FIXED = ("search_path=public, pg_temp",)  # a fixed search_path: pg_temp listed last
 
 
 @pytest.mark.parametrize("functions, status, seen", [
-    ([function("complete_filling")], PASSED, ""),
+    ([function("complete_filling", config=FIXED)], PASSED, ""),
     ([function("complete_filling", config=None)], FAILED, "public.complete_filling(uuid) has a mutable search_path"),
     ([function("complete_filling", definer=False)], FAILED, "SECURITY INVOKER"),
     ([], FAILED, "public.complete_filling does not exist"),
@@ -429,8 +430,8 @@ def test_named_functions(functions, status, seen):
     ({"functions": ["assign"], "security_definer": False}, FAILED, "public.assign(uuid) is SECURITY DEFINER"),
 ])
 def test_schema_functions(params, status, seen):
-    functions = [function("assign", grants_=[("postgres", "EXECUTE"), ("authenticated", "EXECUTE")]),
-                 function("ingest", args="jsonb", grants_=[("PUBLIC", "EXECUTE")]),
+    functions = [function("assign", grants_=[("postgres", "EXECUTE"), ("authenticated", "EXECUTE")], config=FIXED),
+                 function("ingest", args="jsonb", grants_=[("PUBLIC", "EXECUTE")], config=FIXED),
                  function("touch_updated_at", args="", definer=False, config=None, grants_=[("PUBLIC", "EXECUTE")]),
                  function("similarity", args="text, text", definer=False, config=None, extension_member=True)]
     outcome = verdict({"functions_in": "public", **params}, catalog(functions=functions), status, seen)
@@ -668,7 +669,7 @@ def test_the_loader_names_the_item_and_the_field_of_an_empty_list(tmp_path):
 
 # -- schema names as SQL quotes them; what a named view is; except names that match nothing ----------
 APP = catalog(table("Users", schema="App", rls=True), table("Users", schema="app", rls=False),
-              functions=[function("Fn", schema="App")], schemas={"App": [], "app": [], "public": []})
+              functions=[function("Fn", schema="App", config=FIXED)], schemas={"App": [], "app": [], "public": []})
 
 
 @pytest.mark.parametrize("params, status, seen", [
@@ -727,7 +728,7 @@ def test_except_tables_are_named_as_parsed_and_those_matching_nothing_are_in_the
 
 
 def test_except_functions_and_extensions_matching_nothing_are_in_the_evidence():
-    functions = catalog(functions=[function("a"), function("b")])
+    functions = catalog(functions=[function("a", config=FIXED), function("b", config=FIXED)])
     outcome = verdict({"functions_in": "public", "except_functions": ["b", "nope"], "fixed_search_path": True},
                       functions, PASSED, "1 function as expected")
     assert outcome.evidence["except_functions_matching_nothing"] == ["nope"]

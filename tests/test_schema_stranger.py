@@ -605,8 +605,9 @@ def test_a_superuser_holds_maintain_where_the_server_has_it(server):
 
 
 # -- 20: function names as SQL writes them -------------------------------------------------------------------
-MIXED_FUNCTIONS = catalog(functions=[function("MixedFn", definer=False, config=None), function("a.b"),
-                                     function("plain")])
+MIXED_FUNCTIONS = catalog(functions=[function("MixedFn", definer=False, config=None),
+                                     function("a.b", config=["search_path=public, pg_temp"]),
+                                     function("plain", config=["search_path=public, pg_temp"])])
 
 
 @pytest.mark.parametrize("params, status, seen", [
@@ -781,18 +782,30 @@ def test_owners_on_a_real_database(server):
 
 
 # -- 23: pg_temp in a fixed search_path comes last -----------------------------------------------------------
-# Listed before another schema, pg_temp lets a caller's temporary table shadow the one a SECURITY DEFINER
-# function means to read; not listed at all, PostgreSQL searches it first for relations only (the usual form).
+# PostgreSQL searches pg_temp FIRST for relations unless the path lists it (then where listed): listed before another
+# schema, or not listed at all (`public`), it lets a caller's temporary table shadow the one a SECURITY DEFINER
+# function means to read (seen on PostgreSQL 15: `set search_path = public` and `pg_temp, public` both read the
+# caller's). Fixed: pg_temp listed last, or an empty path (`''`: every name qualified).
+WHY_PG_TEMP = "pg_temp is searched first unless listed last"
+
+
 @pytest.mark.parametrize("config, status, seen", [
     (['search_path=pg_temp, public'], FAILED,
-     "function public.g(uuid) has search_path pg_temp, public (pg_temp not last)"),
-    (['search_path="pg_temp", public'], FAILED, "(pg_temp not last)"),
+     f"function public.g(uuid) has search_path pg_temp, public ({WHY_PG_TEMP}"),
+    (['search_path="pg_temp", public'], FAILED, WHY_PG_TEMP),
     (['search_path=public, pg_temp'], PASSED, "1 function as expected"),
+    (['search_path="$user", public, pg_temp'], PASSED, "1 function as expected"),
+    (['search_path=pg_temp'], PASSED, "1 function as expected"),
     (['search_path=""'], PASSED, "1 function as expected"),
-    (['search_path=public'], PASSED, "1 function as expected"),
-    (['search_path="pg_temp, public"'], PASSED, "1 function as expected"),  # one schema of that name
-    (['search_path="PG_TEMP", public'], PASSED, "1 function as expected"),  # quoted: not folded
-    (['search_path=PG_TEMP, public'], FAILED, "(pg_temp not last)"),
+    (['search_path=public'], FAILED,
+     f"function public.g(uuid) has search_path public ({WHY_PG_TEMP}: a caller's temporary table can shadow a table it"
+     " reads; write set search_path = public, pg_temp, or set search_path = '' and qualify every name)"),
+    (['search_path=public, pg_temp, extensions'], FAILED, "write set search_path = public, extensions, pg_temp,"),
+    (['search_path="My Schema", "$user"'], FAILED, 'write set search_path = "My Schema", "$user", pg_temp,'),
+    (['search_path="pg_temp, public"'], FAILED, WHY_PG_TEMP),  # one schema of that name
+    (['search_path="PG_TEMP", public'], FAILED, WHY_PG_TEMP),  # quoted: not folded, so not pg_temp
+    (['search_path=" pg_temp ", public'], FAILED, WHY_PG_TEMP),
+    (['search_path=PG_TEMP, public'], FAILED, WHY_PG_TEMP),
     (None, FAILED, "function public.g(uuid) has a mutable search_path"),
 ])
 def test_pg_temp_before_another_schema_is_no_fixed_search_path(config, status, seen):
@@ -810,6 +823,8 @@ create function public.quoted() returns int language sql security definer set se
   as 'select 1';
 create function public.one_string() returns int language sql security definer set search_path = 'pg_temp, public'
   as 'select 1';
+create function public.only_public() returns int language sql security definer set search_path = public
+  as 'select 1';
 """
 
 
@@ -817,8 +832,53 @@ def test_pg_temp_in_search_paths_on_a_real_database(server):
     _, fresh = server
     with fresh(PG_TEMP_FUNCTIONS) as url:
         outcomes = judge_on(url, [{"functions_in": "public", "functions": [name], "fixed_search_path": True}
-                                  for name in ("first", "last", "empty", "quoted", "one_string")])
-    expect(outcomes, [(FAILED, "function public.first() has search_path pg_temp, public (pg_temp not last)"),
+                                  for name in ("first", "last", "empty", "quoted", "one_string", "only_public")])
+    expect(outcomes, [(FAILED, f"function public.first() has search_path pg_temp, public ({WHY_PG_TEMP}"),
                       (PASSED, "1 function as expected"), (PASSED, "1 function as expected"),
                       (FAILED, "function public.quoted() has search_path"),
-                      (PASSED, "1 function as expected")])
+                      (FAILED, f"function public.one_string() has search_path \"pg_temp, public\" ({WHY_PG_TEMP}"),
+                      (FAILED, f"function public.only_public() has search_path public ({WHY_PG_TEMP}")])
+
+
+# -- 21b: RLS on a table with inheritance children (`create table c () inherits (p)`) ------------------------------
+# As with a partition: a child queried directly applies its own policies only, while its rows also show through the
+# parent under the parent's. Seen on PostgreSQL 15: as anon, `select from p` shows nothing, `select from c` every row.
+RLS_INHERITANCE = """
+create schema legacy;
+create table public.notes (id int, body text);
+alter table public.notes enable row level security;
+create table public.notes_2024 () inherits (public.notes);                 -- RLS off
+create table public.people (id int);
+alter table public.people enable row level security;
+create table public.staff () inherits (public.people);
+alter table public.staff enable row level security;
+create table legacy.contractors () inherits (public.staff);                -- a grandchild, RLS off
+create table public.kept (id int);
+alter table public.kept enable row level security;
+create table public.kept_child () inherits (public.kept);
+alter table public.kept_child enable row level security;
+"""
+
+
+def test_rls_of_inheritance_children_on_a_real_database(server):
+    _, fresh = server
+    with fresh(RLS_INHERITANCE) as url:
+        outcomes = judge_on(url, [{"table": "public.notes", "rls": True},
+                                  {"table": "public.people", "rls": True},
+                                  {"table": "public.kept", "rls": True},
+                                  {"table": "public.notes", "rls": False}])
+    expect(outcomes, [(FAILED, "table public.notes has child table public.notes_2024 with row level security off"),
+                      (FAILED, "table public.people has child table legacy.contractors with row level security off"),
+                      (PASSED, "1 table as expected"),
+                      (FAILED, "table public.notes has row level security on")])
+    assert outcomes[1].evidence["tables"]["public.people"]["child_tables"] == {
+        "legacy.contractors": False, "public.staff": True}
+
+
+@pytest.mark.parametrize("children, status, seen", [
+    ([("public.notes_2024", True)], PASSED, "1 table as expected"),
+    ([("public.notes_2024", False)], FAILED, "table public.notes has child table public.notes_2024 with row level"),
+    ([("public.a", False), ("public.b", False)], FAILED, "table public.notes has child tables public.a, public.b with"),
+])
+def test_rls_on_a_table_counts_its_inheritance_children(children, status, seen):
+    verdict({"table": "public.notes", "rls": True}, catalog(table("notes", partitions=children)), status, seen)

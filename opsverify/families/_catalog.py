@@ -128,13 +128,22 @@ _RELATION_PARTS = {
                 join pg_class rc on rc.oid = d.refobjid join pg_namespace rn on rn.oid = rc.relnamespace
                 where w.ev_class = r.oid and d.refobjid <> r.oid)""",
 }
-# Every partition of a partitioned table, at every level, with its own RLS switch: a partition queried directly
-# applies its own policies only. Empty for any other kind of relation. (PostgreSQL 12+)
+# Every partition of a partitioned table, at every level, and every inheritance child of a plain table (`create table
+# c () inherits (p)`, at every level), with its own RLS switch: one queried directly applies its own policies only,
+# while its rows show through the parent under the parent's. Empty for any other kind of relation. Within the one
+# catalog query; a table no other inherits from costs one index probe of pg_inherits. (PostgreSQL 12+)
 _PARTITIONS = """case when r.kind = 'p' then
     (select coalesce(json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'rls', pc.relrowsecurity)
                               order by pn.nspname, pc.relname), '[]'::json)
      from pg_partition_tree(r.oid) t join pg_class pc on pc.oid = t.relid
      join pg_namespace pn on pn.oid = pc.relnamespace where t.relid <> r.oid)
+    when r.kind = 'r' and exists (select from pg_inherits i where i.inhparent = r.oid) then
+    (with recursive descendants(relid) as (
+       select i.inhrelid from pg_inherits i where i.inhparent = r.oid
+       union select i.inhrelid from pg_inherits i join descendants d on i.inhparent = d.relid)
+     select coalesce(json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'rls', pc.relrowsecurity)
+                              order by pn.nspname, pc.relname), '[]'::json)
+     from descendants t join pg_class pc on pc.oid = t.relid join pg_namespace pn on pn.oid = pc.relnamespace)
     else '[]'::json end"""
 _RELS = """rels as (
   select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relrowsecurity as rls,

@@ -21,7 +21,10 @@ the 1 to 59 its interval parser takes) never runs either: it fails, and so does 
 high-to-low leave it no minute (`5-1 * * * *`: pg_cron takes it and sets nothing from it); one it reads though a
 checklist may not write it (`* ** * * *`) is compared as written, past the text it ignores (blank and `#` lines before
 it, all after the fifth field or a macro's word). A job pg_cron cannot connect for never runs either, and fails: its
-database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles). The launcher
+database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles); its role
+lacks CONNECT there, or the role or the database has connection limit 0 (for a non-superuser). With
+cron.use_background_workers off pg_cron opens each run to the job's nodename:nodeport: one clearly not this server
+fails (see `_connects_elsewhere`); where the checker may not read that setting, such a job is *error*. The launcher
 is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
 client may take the name). Runs in cron.job_run_details are not judged. A `database:` that names no database (and no
 job's) is *error*. A range written high-to-low means what the server's pg_cron sets from it, in the stored schedule
@@ -45,6 +48,7 @@ is refused it. That is read apart from the other settings, so only an item that 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import re
 from typing import Any
@@ -61,13 +65,24 @@ NAME = "scheduler"
 NEEDS = ("database",)
 
 # pg_cron connects to each job's database as its role: one dropped since, closed to connections, or a role that
-# cannot log in (or is gone) fails every run ("connection failed"), read here from the catalog
+# cannot log in (or is gone) fails every run ("connection failed"), read here from the catalog. So does a role
+# without CONNECT on the database, or a connection limit of 0 on the role or the database (a superuser is held to
+# neither), or a database left invalid by a DROP DATABASE cut short (datconnlimit -2): PostgreSQL checks these for a
+# background worker as for a client. A limit above 0 may be met for a moment only: not judged.
+# nodename and nodeport are where pg_cron opens each run through libpq (unless cron.use_background_workers is on)
 JOBS = (
-    "select j.jobid, j.jobname, j.schedule, j.active, j.database, j.username,"
+    "select j.jobid, j.jobname, j.schedule, j.active, j.database, j.username, j.nodename, j.nodeport,"
     " exists (select from pg_catalog.pg_database d where d.datname = j.database) as database_exists,"
     " (select d.datallowconn from pg_catalog.pg_database d where d.datname = j.database)"
     " as database_allows_connections,"
-    " (select r.rolcanlogin from pg_catalog.pg_roles r where r.rolname = j.username) as role_can_login"
+    " (select d.datconnlimit from pg_catalog.pg_database d where d.datname = j.database)"
+    " as database_connection_limit,"
+    " (select r.rolcanlogin from pg_catalog.pg_roles r where r.rolname = j.username) as role_can_login,"
+    " (select r.rolconnlimit from pg_catalog.pg_roles r where r.rolname = j.username) as role_connection_limit,"
+    " (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = j.username) as role_is_superuser,"
+    # by oid: has_database_privilege raises for a role or database of that name that does not exist
+    " (select pg_catalog.has_database_privilege(r.oid, d.oid, 'CONNECT') from pg_catalog.pg_roles r,"
+    " pg_catalog.pg_database d where r.rolname = j.username and d.datname = j.database) as role_may_connect"
     " from cron.job j order by j.jobid"
 )
 SETTINGS = (
@@ -76,7 +91,11 @@ SETTINGS = (
     " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
     " coalesce(row_security_active(to_regclass('cron.job')), false) as jobs_filtered,"
     # cron.job replicates to a hot standby; pg_cron's launcher runs only on the primary
-    " pg_is_in_recovery() as in_recovery"
+    " pg_is_in_recovery() as in_recovery,"
+    # where this server listens (readable by any role): what a job's nodename and nodeport must reach. `port`, not
+    # inet_server_port(): that is NULL when the checker came through a unix socket
+    " current_setting('port')::int as server_port, current_setting('listen_addresses') as listen_addresses,"
+    " host(inet_server_addr()) as server_address"
 )
 # pg_cron's launcher reads cron.job only in cron.database_name (a GUC superuser-only to read) and only when
 # preloaded; its session's application name and database are visible to any role. Any client may name its session
@@ -97,6 +116,9 @@ SCHEDULER = (
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
 # Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
 TIMEZONE = "select current_setting('cron.timezone', true) as timezone"
+# its own statement too: superuser-only (without pg_read_all_settings it is refused), NULL where no pg_cron library
+# is loaded to define it (no launcher either then). Not pg_settings: that hides the one and the other alike.
+BACKGROUND_WORKERS = "select current_setting('cron.use_background_workers', true) as use_background_workers"
 _INTERVAL = re.compile(r"([1-9]|[1-5][0-9]) seconds?", re.IGNORECASE)  # pg_cron 1.5+: 1 to 59 seconds
 # what pg_cron 1.5+ reads as an interval (TryParseInterval: sscanf(lower(text), " %u secon%c%c %c")): blanks, a number
 # (a sign too: %u is strtoul's), blanks, then `second` and nothing more, or `seconds` and blanks; asc_tolower, so ASCII
@@ -437,19 +459,21 @@ class Params(StrictParams):
 
 UNDEFINED_TABLE = "42P01"  # cron.job does not exist: pg_cron is not installed in this database
 UNDEFINED_COLUMN = "42703"  # a cron.job of another shape than the one read here
-INSUFFICIENT_PRIVILEGE = "42501"  # cron.timezone, superuser-only from pg_cron 1.5 on
+INSUFFICIENT_PRIVILEGE = "42501"  # cron.timezone (superuser-only from pg_cron 1.5 on), cron.use_background_workers
+INVALID_DATABASE = -2  # pg_database.datconnlimit of a database a DROP DATABASE left half-dropped
 FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 
 def database_statements(target, checks) -> list[str]:
-    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE]
+    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings, launcher, timezone = target.database.query_many(database_statements(target, checks))
+    jobs, settings, launcher, timezone, workers = target.database.query_many(database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
-    facts = {"database": target.database.where, **settings[0], **_scheduler(launcher), **_timezone(timezone)}
+    facts = {"database": target.database.where, **settings[0], **_scheduler(launcher), **_timezone(timezone),
+             **_background_workers(workers)}
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
             return {"installed": False, "jobs": [], **facts}
@@ -457,7 +481,8 @@ def gather(target, checks) -> dict[str, Any]:
             return {"installed": True, "jobs": [], **facts}  # no scheduler reads this table, whatever its shape
         if getattr(jobs, "sqlstate", "") == UNDEFINED_COLUMN:
             raise GatherError(f"cron.job in database {target.database.where} lacks a column read here (jobid, jobname,"
-                              f" schedule, active, database, username): {jobs}; is it a version that names its jobs?")
+                              f" schedule, active, database, username, nodename, nodeport): {jobs}; is it a version"
+                              f" that names its jobs?")
         raise jobs
     return {"installed": True, "jobs": jobs, **facts}
 
@@ -479,6 +504,16 @@ def _timezone(answer: Any) -> dict[str, Any]:
             return {"timezone": None, "timezone_unreadable": True}
         raise answer
     return {"timezone": answer[0]["timezone"], "timezone_unreadable": False}
+
+
+def _background_workers(answer: Any) -> dict[str, Any]:
+    """cron.use_background_workers ('on', 'off', None where no pg_cron library defines it), or that the checker role
+    may not read it."""
+    if isinstance(answer, GatherError):
+        if getattr(answer, "sqlstate", "") == INSUFFICIENT_PRIVILEGE:
+            return {"use_background_workers": None, "background_workers_unreadable": True}
+        raise answer
+    return {"use_background_workers": answer[0]["use_background_workers"], "background_workers_unreadable": False}
 
 
 def _normal(schedule: str) -> str:
@@ -663,10 +698,13 @@ def judge(check, facts) -> Outcome:
                for shown in ranges_high_to_low(schedule, version)]
     if read_as:
         evidence["ranges_high_to_low"] = list(dict.fromkeys(read_as))
-    unreadable, idle, unknown, unconnectable = [], [], [], []
+    unreadable, idle, unknown, unconnectable, elsewhere_maybe = [], [], [], [], []
     for job in active:
-        if cannot := _cannot_connect(job):
+        elsewhere = _connects_elsewhere(job, facts)
+        if cannot := "; ".join(filter(None, [_cannot_connect(job), elsewhere if _reads_node(facts) else ""])):
             unconnectable.append(f"jobid {job['jobid']} ({cannot})")
+        elif elsewhere and _reads_node(facts) is None:
+            elsewhere_maybe.append(f"jobid {job['jobid']} ({elsewhere})")
         try:
             problem = stored_schedule_problem(job["schedule"], version)
             never = None if problem else stored_schedule_idle(job["schedule"], version)
@@ -677,6 +715,11 @@ def judge(check, facts) -> Outcome:
             unreadable.append(f"jobid {job['jobid']} ({problem})")
         if never:
             idle.append(f"jobid {job['jobid']} ({never})")
+    if elsewhere_maybe and not unreadable and not idle and not unconnectable:
+        viewer = facts.get("viewer")
+        return error(f"could not look whether pg_cron connects for {', '.join(elsewhere_maybe)}: it does unless"
+                     f" cron.use_background_workers is on, which the checker role {viewer} may not read; grant"
+                     f" pg_read_all_settings to {viewer}", **evidence)
     if unknown and not unreadable and not idle and not unconnectable:
         return error(f"could not look: whether pg_cron reads the stored schedule of {', '.join(unknown)} is not known"
                      " here: compare it with cron.job_run_details, or store it as cron.schedule writes it",
@@ -749,7 +792,92 @@ def _cannot_connect(job: dict) -> str:
     if "role_can_login" in job and job["role_can_login"] is not True:
         reasons.append(f"its role '{job.get('username')}' "
                        + ("cannot log in" if job["role_can_login"] is False else "does not exist"))
+    if job.get("role_may_connect") is False:
+        reasons.append(f"its role '{job.get('username')}' has no CONNECT privilege on database '{job.get('database')}'")
+    limited = job.get("role_is_superuser") is False  # a superuser is held to no connection limit
+    if limited and job.get("role_connection_limit") == 0:
+        reasons.append(f"its role '{job.get('username')}' has connection limit 0")
+    if job.get("database_connection_limit") == INVALID_DATABASE:
+        reasons.append(f"its database '{job.get('database')}' is invalid, left so by a DROP DATABASE that did not finish")
+    elif limited and job.get("database_connection_limit") == 0:
+        reasons.append(f"its database '{job.get('database')}' has connection limit 0")
     return "; ".join(reasons)
+
+
+def _reads_node(facts: dict) -> bool | None:
+    """Whether pg_cron opens each run to the job's nodename:nodeport: True with cron.use_background_workers off,
+    False with it on or where no pg_cron library defines it (none runs the jobs; the launcher's absence says so),
+    None where the checker role may not read it."""
+    if facts.get("background_workers_unreadable"):
+        return None
+    return str(facts.get("use_background_workers")).lower() in ("off", "false", "0", "no")
+
+
+def _connects_elsewhere(job: dict, facts: dict) -> str:
+    """Why the job's nodename:nodeport is clearly not this server, else "" (also when that cannot be told: a job
+    that runs must never fail here). Local (and judged by port only): a unix socket directory ('' or NULL is
+    libpq's default one), localhost or a loopback address the server listens on. An address listed in
+    listen_addresses, or the one the checker reached, is the server too. A host name other than localhost resolves
+    where the server runs, which the catalog does not show: not judged, unless it is one that never resolves
+    (RFC 6761's `.invalid`). A local address with a port other than the server's `port` is taken as not this server:
+    pg_cron stores that port (PostPortNumber), so another was written by hand or came with another server's rows (a
+    dump); a connection pooler on the same host, which a job could be pointed at, would be judged so too (rare: pg_cron
+    connects locally, trusted)."""
+    if "nodename" not in job and "nodeport" not in job:
+        return ""  # (not read)
+    name = (job.get("nodename") or "").strip()
+    port, server_port = job.get("nodeport"), facts.get("server_port")
+    wrong_port = (f"its nodeport {port} is not this server's port {server_port}"
+                  if server_port is not None and port is not None and port != server_port else "")
+    if not name or name.startswith(("/", "@")):
+        return wrong_port
+    lowered = name.lower().rstrip(".")
+    if lowered == "invalid" or lowered.endswith(".invalid"):
+        return f"its nodename '{name}' never resolves (RFC 6761)"
+    listens = _listens_on(lowered, facts.get("listen_addresses"), facts.get("server_address"))
+    if listens is False:
+        return (f"its nodename '{name}' is no address this server listens on (listen_addresses"
+                f" '{facts.get('listen_addresses')}')")
+    return wrong_port if listens else ""
+
+
+def _listens_on(host: str, listen_addresses: str | None, server_address: str | None) -> bool | None:
+    """Whether the server accepts TCP connections at `host` (localhost or an IP address; lower case): None when
+    that cannot be told (a host name, or a wildcard with an address not known to be the server's)."""
+    address = None if host == "localhost" else _ip(host)
+    if host != "localhost" and address is None:
+        return None  # a host name
+    if address is not None and server_address is not None and address == _ip(server_address):
+        return True
+    if listen_addresses is None:
+        return None
+    loopback = address is None or address.is_loopback
+    unsure = False
+    for entry in (e.strip().lower() for e in listen_addresses.split(",")):
+        if not entry:
+            continue
+        if entry in ("*", "0.0.0.0", "::"):  # PostgreSQL binds '::' for IPv6 only (IPV6_V6ONLY)
+            family = {"0.0.0.0": 4, "::": 6}.get(entry)
+            if address is not None and family is not None and address.version != family:
+                continue
+            if loopback:
+                return True
+            unsure = True  # any of the server's own addresses, not known here
+        elif entry == "localhost":
+            if loopback:
+                return True
+        elif (listed := _ip(entry)) is None:
+            unsure = True  # a host name: it may resolve to `host`
+        elif (address is None and listed.is_loopback) or listed == address:
+            return True
+    return None if unsure else False
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return None
 
 
 def _no_such_database(job: str, database: str, named: list[dict]) -> str:

@@ -517,10 +517,11 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_columns(p, name, t, findings)
         if p.rls is not None and t["rls"] != p.rls:
             findings.add(name, *_verb("has", "have", f"row level security {'on' if t['rls'] else 'off'}"))
-        if p.rls:  # a partition queried directly applies its own policies only
+        if p.rls:  # a partition or inheritance child queried directly applies its own policies only
             open_partitions = [_qualified(x) for x in t["partitions"] if not x["rls"]]
             if open_partitions:
-                findings.add(name, *_verb("has", "have", f"partition{'s' if len(open_partitions) > 1 else ''}"
+                what = "partition" if t["kind"] == "p" else "child table"
+                findings.add(name, *_verb("has", "have", f"{what}{'s' if len(open_partitions) > 1 else ''}"
                                                         f" {first_few(open_partitions)} with row level security off"))
         _judge_grants(p, name, t["grants"], t["owner"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
@@ -725,7 +726,8 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
     if "rls" in fields:
         out["rls"] = t["rls"]
         if t["partitions"]:
-            out["partitions"] = {_qualified(x): x["rls"] for x in t["partitions"]}
+            out["partitions" if t["kind"] == "p" else "child_tables"] = {_qualified(x): x["rls"]
+                                                                           for x in t["partitions"]}
     if fields & {"columns", "not_null", "defaults", "types", "checked", "no_columns_of_type"}:
         out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"], "default": c["default"]}
                           for c in t["columns"]}
@@ -807,16 +809,20 @@ def _signature(f: dict) -> str:
 
 
 def _search_path_problem(config: list[str]) -> str | None:
-    """Why a function's search_path is not fixed: none set, or pg_temp listed before another schema (a caller's
-    temporary table would then shadow the one the function means to read). Not listing pg_temp at all is
-    fixed enough: PostgreSQL then searches it first for relations only, the usual form (`''`)."""
+    """Why a function's search_path is not fixed: none set, or pg_temp not listed last. PostgreSQL searches pg_temp
+    first for relations unless the path lists it (then where listed), so a caller's temporary table would shadow a
+    table the function reads, with `public` as with `pg_temp, public`. Fixed: pg_temp last (`public, pg_temp`), or an
+    empty path (`''`: every name the function uses is qualified)."""
     value = next((c.split("=", 1)[1] for c in config if c.startswith("search_path=")), None)
     if value is None:
         return "a mutable search_path"
     schemas = search_path_schemas(value)
-    if "pg_temp" in schemas and any(s != "pg_temp" for s in schemas[schemas.index("pg_temp") + 1:]):
-        return f"search_path {value} (pg_temp not last)"
-    return None
+    if all(s == "" for s in schemas) or schemas[-1] == "pg_temp":
+        return None
+    suggested = ", ".join([*(quote_ident(s) for s in schemas if s not in ("pg_temp", "")), "pg_temp"])
+    return (f"search_path {value} (pg_temp is searched first unless listed last: a caller's temporary table can"
+            f" shadow a table it reads; write set search_path = {suggested}, or set search_path = '' and qualify"
+            f" every name)")
 
 
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:

@@ -123,7 +123,7 @@ grant select on public.staff, public.orders, public.stage_events, public.compone
 -- RPCs: SECURITY DEFINER with a fixed search_path ---------------------------------------
 create function public.ingest_order(p_store text, p_order_gid text, p_order_number text, p_product_title text,
                                     p_due_date date, p_payload jsonb default '{}'::jsonb)
-returns uuid language plpgsql security definer set search_path = public as $$
+returns uuid language plpgsql security definer set search_path = public, pg_temp as $$
 declare v_id uuid;
 begin
   insert into orders (store, order_gid, order_number, product_title, due_date, shopify_payload)
@@ -134,7 +134,7 @@ begin
 end $$;
 
 create function public.print_barcode(p_order_id uuid)
-returns text language plpgsql security definer set search_path = public as $$
+returns text language plpgsql security definer set search_path = public, pg_temp as $$
 declare v_barcode text;
 begin
   update orders set barcode = coalesce(barcode, 'BK-' || upper(substr(replace(id::text, '-', ''), 1, 10))),
@@ -147,7 +147,7 @@ begin
 end $$;
 
 create function public.advance_stage(p_order_id uuid, p_from text, p_to text)
-returns void language plpgsql security definer set search_path = public as $$
+returns void language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   update orders set stage = p_to, updated_at = now() where id = p_order_id and stage = p_from;
   if not found then raise exception 'INVALID_STAGE' using detail = format('order is not in %s', p_from); end if;
@@ -155,28 +155,28 @@ begin
 end $$;
 
 create function public.complete_filling(p_order_id uuid)
-returns void language plpgsql security definer set search_path = public as $$
+returns void language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   perform advance_stage(p_order_id, 'Filling', 'Covering');
   update orders set filling_complete_ts = now() where id = p_order_id;
 end $$;
 
 create function public.complete_covering(p_order_id uuid)
-returns void language plpgsql security definer set search_path = public as $$
+returns void language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   perform advance_stage(p_order_id, 'Covering', 'Decorating');
   update orders set covering_complete_ts = now() where id = p_order_id;
 end $$;
 
 create function public.complete_decorating(p_order_id uuid)
-returns void language plpgsql security definer set search_path = public as $$
+returns void language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   perform advance_stage(p_order_id, 'Decorating', 'Packing');
   update orders set decorating_complete_ts = now() where id = p_order_id;
 end $$;
 
 create function public.start_packing(p_order_id uuid)
-returns void language plpgsql security definer set search_path = public as $$
+returns void language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   update orders set packing_start_ts = now(), updated_at = now() where id = p_order_id and stage = 'Packing';
   if not found then raise exception 'INVALID_STAGE'; end if;
@@ -184,7 +184,7 @@ begin
 end $$;
 
 create function public.complete_packing(p_order_id uuid)
-returns void language plpgsql security definer set search_path = public as $$
+returns void language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   perform advance_stage(p_order_id, 'Packing', 'Complete');
   update orders set packing_complete_ts = now() where id = p_order_id;
@@ -192,14 +192,14 @@ begin
 end $$;
 
 create function public.assign_staff(p_order_id uuid, p_staff_id uuid)
-returns void language plpgsql security definer set search_path = public as $$
+returns void language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   update orders set assignee_id = p_staff_id, updated_at = now() where id = p_order_id;
   if not found then raise exception 'ORDER_NOT_FOUND'; end if;
 end $$;
 
 create function public.enqueue_work(p_topic text, p_payload jsonb)
-returns uuid language sql security definer set search_path = public as $$
+returns uuid language sql security definer set search_path = public, pg_temp as $$
   insert into work_queue (topic, payload) values (p_topic, p_payload) returning id
 $$;
 

@@ -7,7 +7,7 @@
 -- auth (the base is in demo/sql/_supabase.sql) --------------------------------------------
 alter table auth.users add column raw_user_meta_data jsonb not null default '{}'::jsonb;
 create function public.current_account_id() returns uuid language sql stable
-set search_path = public as $$
+set search_path = public, pg_temp as $$
   select nullif(current_setting('request.jwt.claims', true)::jsonb -> 'user_metadata' ->> 'account_id', '')::uuid
 $$;
 
