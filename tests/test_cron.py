@@ -89,7 +89,9 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
-        (method, mutating, False, 1.5)] * 2  # a connection opens within the environment's connect_s
+        (method, mutating, False, 1.5)] * 5  # a connection opens within the environment's connect_s
+    assert [p.headers for p in sent[2:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
+                                             {"authorization": "Bearer"}]
     for probe in sent:
         guard(probe)
     with pytest.raises(Refused, match="POST .* only GET/HEAD/OPTIONS are sent unless the item is marked mutating"):
@@ -195,3 +197,122 @@ def test_a_secret_the_http_library_refuses_to_send_reads_not_sent_and_stays_unsh
     shown = outcome.observed + json.dumps(outcome.evidence)
     assert secret.strip() not in shown and "9f3e7a1c5b2d" not in shown, shown
     assert outcome.expected == "GET /api/cron/publish with CRON_SECRET answers 200"
+
+
+# -- a deployment whose CRON_SECRET is unset ---------------------------------------------------------------------
+def _compares_with(unset_as: str, header: str = "authorization"):
+    """A job comparing the header with the secret it was deployed with, which is unset: `Bearer
+    ${process.env.CRON_SECRET}` reads "Bearer undefined"; `header.split(" ")[1] !== secret` lets a bare "Bearer"
+    through when both are undefined. The header a random secret is sent in never matches."""
+    def answer(headers, _body):
+        return (200, '{"ran": true}') if headers.get(header) == unset_as else (401, '{"error": "unauthorized"}')
+    return answer
+
+
+def _refuses(status: int):
+    return lambda _headers, _body: (status, "{}")
+
+
+def _gather_and_judge(routes: dict, params: dict, *, mutating: bool = False):
+    from opsverify.engine import gather_and_judge
+
+    from .kit import make_target, route_server
+
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"CRON_SECRET": "cron-9f3e7a1c5b2d"}})
+        try:
+            outcome, = gather_and_judge(target, cron, [make_check("cron", params, mutating=mutating)])
+        finally:
+            target.close()
+    return outcome
+
+
+UNSET_HOWS = {"with 'Bearer undefined'", "with 'Bearer null'", "with a bare 'Bearer'"}
+
+
+@pytest.mark.parametrize("route, status, seen", [
+    (_refuses(401), Status.PASSED, "with a bare 'Bearer': 401"),
+    # RFC 6750 answers a malformed credential (no token after Bearer) with 400: a refusal too
+    (lambda h, b: (400 if h.get("authorization") == "Bearer" else 401, "{}"), Status.PASSED,
+     "with a bare 'Bearer': 400"),
+    (_compares_with("Bearer undefined"), Status.FAILED,
+     "with 'Bearer undefined': accepted with 200: CRON_SECRET is probably unset in the deployment"),
+    (_compares_with("Bearer null"), Status.FAILED, "with 'Bearer null': accepted with 200"),
+    (_compares_with("Bearer"), Status.FAILED, "with a bare 'Bearer': accepted with 200"),
+])
+def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
+    """A random wrong secret is refused by a job whose own secret is unset too: only what an unset secret reads as
+    shows it. These are sent where the item's other rejected requests are (prod too, for a GET)."""
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): route}, GUARDED)
+    assert outcome.status is status and seen in outcome.observed, outcome
+    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", *UNSET_HOWS}, outcome.evidence
+
+
+@pytest.mark.parametrize("unset_as, status, seen", [
+    ("never sent", Status.PASSED, "with x-cron-secret: null: 401"),
+    ("undefined", Status.FAILED, "with x-cron-secret: undefined: accepted with 200"),
+    ("null", Status.FAILED, "with x-cron-secret: null: accepted with 200"),
+    ("", Status.FAILED, "with x-cron-secret empty: accepted with 200: CRON_SECRET is probably unset"),
+])
+def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _compares_with(unset_as, "x-cron-secret")},
+                                {**GUARDED, "header": "x-cron-secret"})
+    assert outcome.status is status and seen in outcome.observed, outcome
+    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", "with x-cron-secret: undefined",
+                                     "with x-cron-secret: null", "with x-cron-secret empty"}, outcome.evidence
+
+
+# -- what the job says of its run ---------------------------------------------------------------------------------
+def _job_says(text: str):
+    return lambda headers, _body: (200, text) if headers.get("authorization") == "Bearer cron-9f3e7a1c5b2d" \
+        else (401, "{}")
+
+
+@pytest.mark.parametrize("answer, rules, status, seen", [
+    ('{"ok": true, "published": 3}', {"json": {"ok": True}}, Status.PASSED, "status 200"),
+    ('{"ok":false,"error":"job failed"}', {"json": {"ok": True}}, Status.FAILED, "ok = false"),
+    ('{"ok":false,"error":"job failed"}', {"body_excludes": ["job failed"]}, Status.FAILED,
+     "body contains 'job failed'"),
+    ('{"published": 0}', {"json_min": {"published": 1}}, Status.FAILED, "published = 0"),
+    ("<html>done</html>", {"json_has": ["published"]}, Status.FAILED, "body is not JSON"),
+    ('{"ok": true, "ok": false}', {"json": {"ok": True}}, Status.ERROR, "names the key \"ok\" twice"),
+])
+def test_the_body_of_a_job_run_is_judged_as_http_judges_one(answer, rules, status, seen):
+    """A job that failed may say so in a 200's body: judged by the http family's body rules."""
+    params = {**GUARDED, "with_secret": True, **rules}
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _job_says(answer)}, params, mutating=True)
+    assert outcome.status is status and seen in outcome.observed, outcome
+    assert outcome.expected.startswith("GET /api/cron/publish with CRON_SECRET answers 200, "), outcome.expected
+
+
+@pytest.mark.parametrize("params, problem", [
+    ({**GUARDED, "json": {"ok": True}}, "json: the body of a job run is judged with with_secret: true only"),
+    ({**GUARDED, "with_secret": True, "body_excludes": []}, "body_excludes given empty"),
+    ({**GUARDED, "with_secret": True, "method": "HEAD", "json": {"ok": True}}, "a HEAD answer has no body"),
+    ({**GUARDED, "with_secret": True, "json_has": {"n": None}}, "quote the type"),
+    ({**GUARDED, "with_secret": True, "json_min": {"n": 5}, "json_max": {"n": 1}}, "above its json_max"),
+    ({**GUARDED, "with_secret": True, "max_latency_ms": 100}, "Extra inputs"),
+])
+def test_body_rules_are_refused_where_http_refuses_them(params, problem):
+    with pytest.raises(ValidationError, match=problem):
+        make_check("cron", params, mutating=True)
+
+
+def test_the_bound_counts_every_request_an_item_sends():
+    """Five requests for an item without the secret (none, a wrong one, three unset values), one with it: 16 go at
+    once, so four of the first and one of the second are two waves."""
+    from .kit import make_target
+
+    target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
+    without = [make_check("cron", GUARDED, name=f"n{i}") for i in range(4)]
+    assert cron.bound(target, without[:3]) == 2 + 5  # 15 requests: one wave
+    assert cron.bound(target, without) == 2 + 5 * 2  # 20 requests: two
+    assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
+
+
+def test_an_endpoint_that_takes_any_caller_is_not_said_to_have_an_unset_secret():
+    check = make_check("cron", GUARDED)
+    hows = ["without a secret", "with a wrong secret", *cron.unset_values("authorization")]
+    outcome = cron.judge(check, {check.key: [(how, "u", Reply(200, 1.0)) for how in hows]})
+    assert outcome.status is Status.FAILED and "with 'Bearer null': accepted with 200" in outcome.observed
+    assert "probably unset" not in outcome.observed, outcome.observed

@@ -156,8 +156,12 @@ def test_a_correctly_signed_delivery_is_a_real_one_so_the_item_is_mutating():
 
 
 def test_shopify_deliveries():
-    (how1, unsigned, body1), (how2, signed, body2) = webhook.deliveries(webhook.Params(**SHOPIFY))
+    (how1, unsigned, body1), (how2, signed, body2), *unset = webhook.deliveries(webhook.Params(**SHOPIFY))
     assert (how1, how2) == ("unsigned", "wrong signature")
+    for (how, headers, body), key in zip(unset, [b"", b"undefined", b"null"], strict=True):
+        assert body == body1 and how in webhook.UNSET_KEYS
+        digest = hmac.new(key, body, hashlib.sha256).digest()
+        assert headers["x-shopify-hmac-sha256"] == base64.b64encode(digest).decode()
     assert body1 == body2 and b'"test":true' in body1
     assert "x-shopify-hmac-sha256" not in unsigned
     assert unsigned["x-shopify-topic"] == "orders/create"
@@ -171,21 +175,25 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     secret = "whsec_field-test-0123456789abcdef"
     stripe = webhook.Params(**STRIPE_SIGNED)
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
-    assert hows == ["unsigned", "wrong signature", "correctly signed"]
-    _, headers, body = webhook.deliveries(stripe, secret)[2]
+    assert hows == ["unsigned", "wrong signature", *webhook.UNSET_KEYS, "correctly signed"]
+    _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     assert b'"type":"opsverify.probe"' in body  # the same inert body as the refused ones
     shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
-    _, headers, body = webhook.deliveries(shop, secret)[2]
+    _, headers, body = webhook.deliveries(shop, secret)[-1]
     assert headers["x-shopify-hmac-sha256"] == base64.b64encode(
         hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def test_stripe_and_fal_deliveries():
-    (_, unsigned, _), (_, signed, _) = webhook.deliveries(webhook.Params(service="app", path="/h", scheme="stripe"))
+    (_, unsigned, _), (_, signed, _), *unset = webhook.deliveries(webhook.Params(service="app", path="/h",
+                                                                                 scheme="stripe"))
     assert "stripe-signature" not in unsigned
     assert re.fullmatch(r"t=\d{10},v1=[0-9a-f]{64}", signed["stripe-signature"])
+    for (_, headers, body), key in zip(unset, [b"", b"undefined", b"null"], strict=True):
+        stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
+        assert mac == hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     (_, unsigned, _), (_, signed, body) = webhook.deliveries(webhook.Params(service="app", path="/h", scheme="fal"))
     assert not any(name.startswith("x-fal-webhook") for name in unsigned)
     assert re.fullmatch(r"[0-9a-f]{128}", signed["x-fal-webhook-signature"])  # 64-byte ed25519 signature, hex
@@ -279,3 +287,78 @@ def test_a_delivery_that_cannot_be_built_errors_its_own_item_only():
             target.close()
     assert good.status is Status.PASSED, good
     assert bad.status is Status.ERROR and "unsigned: not sent: header 'x-shopify-shop-domain'" in bad.observed, bad
+
+
+# -- an endpoint whose signing secret is unset in the deployment ---------------------------------------------------
+def _verifies_with(key: bytes):
+    """Verifies Shopify and Stripe signatures as a correct endpoint does, with `key`: what `""`, or the text
+    "undefined" an unset variable becomes in JavaScript, leaves it keyed with."""
+    def answer(headers, body):
+        shopify = headers.get("x-shopify-hmac-sha256", "")
+        if shopify and hmac.compare_digest(shopify, base64.b64encode(hmac.new(key, body, hashlib.sha256).digest())
+                                           .decode()):
+            return 200, "{}"
+        found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+        mac = hmac.new(key, found.get("t", "").encode() + b"." + body, hashlib.sha256).hexdigest()
+        if found and hmac.compare_digest(mac, found.get("v1", "")):
+            return 200, "{}"
+        return 401, '{"error": "bad signature"}'
+    return answer
+
+
+@pytest.mark.parametrize("scheme", ["shopify", "stripe"])
+@pytest.mark.parametrize("path, status, seen", [
+    ("/configured", Status.PASSED, "signed with the key 'null': 401"),
+    ("/empty-key", Status.FAILED, "signed with an empty key: accepted with 200: the endpoint's signing secret is "
+                                  "probably unset"),
+    ("/undefined-key", Status.FAILED, "signed with the key 'undefined': accepted with 200: the endpoint's signing "
+                                      "secret is probably unset"),
+    ("/null-key", Status.FAILED, "signed with the key 'null': accepted with 200"),
+])
+def test_a_delivery_signed_with_the_key_an_unset_secret_becomes_is_refused(scheme, path, status, seen):
+    """A random key is refused by an endpoint with no secret configured too: only a delivery signed with what an
+    unset secret reads as ("", "undefined", "null") shows it. Inert, like the other refused ones: sent in prod."""
+    routes = {("POST", "/configured"): _verifies_with(STRIPE_SECRET.encode()),
+              ("POST", "/empty-key"): _verifies_with(b""), ("POST", "/undefined-key"): _verifies_with(b"undefined"),
+              ("POST", "/null-key"): _verifies_with(b"null")}
+    params = SHOPIFY if scheme == "shopify" else {"service": "app", "path": "/", "scheme": "stripe"}
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}, "edge": {"url": base}}})
+        item = make_check("webhook", {**params, "path": path})
+        assert not item.mutating  # nothing here needs allow_mutating
+        try:
+            outcome, = gather_and_judge(target, webhook, [item])
+        finally:
+            target.close()
+    assert outcome.status is status and seen in outcome.observed, outcome
+    assert set(outcome.evidence) == {"unsigned", "wrong signature", "signed with an empty key",
+                                     "signed with the key 'undefined'", "signed with the key 'null'"}
+    assert "the empty, 'undefined' and 'null' keys an unset secret reads as" in outcome.expected
+
+
+def test_fal_has_no_key_an_unset_secret_could_become():
+    """Fal signs with its own ed25519 key: the endpoint holds no secret that could be unset."""
+    hows = [how for how, _, _ in webhook.deliveries(webhook.Params(service="app", path="/h", scheme="fal"))]
+    assert hows == ["unsigned", "wrong signature"]
+
+
+def test_the_bound_counts_the_unset_keys_deliveries():
+    target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
+    stripe = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"s{i}")
+              for i in range(4)]
+    fal = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "fal"}, name=f"f{i}") for i in range(8)]
+    assert webhook.bound(target, stripe[:3]) == 2 + 5  # 15 deliveries: one wave
+    assert webhook.bound(target, stripe) == 2 + 5 * 2  # 20: two
+    assert webhook.bound(target, fal) == 2 + 5  # Fal has no unset keys: 16
+
+
+def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret():
+    """It checks no signature at all: the unset-secret hint is kept for an endpoint that refuses the others."""
+    c = check(**SHOPIFY)
+    hows = ["unsigned", "wrong signature", *webhook.UNSET_KEYS]
+    open_door = {c.key: [(how, "u", Reply(200, 1.0)) for how in hows]}
+    outcome = webhook.judge(c, open_door)
+    assert outcome.status is Status.FAILED and "signed with an empty key: accepted with 200" in outcome.observed
+    assert "probably unset" not in outcome.observed, outcome.observed
+    unset_only = {c.key: [(how, "u", Reply(200 if how == "signed with an empty key" else 401, 1.0)) for how in hows]}
+    assert "signing secret is probably unset" in webhook.judge(c, unset_only).observed

@@ -6,29 +6,45 @@ every request it sends uses that method, and an endpoint that checks no secret r
 requests that expect a rejection.
 
 Without the secret, no answer, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or
-without a secret) shows nothing of the secret check: *error* — unless the other request was accepted, which fails
+without a secret) shows nothing of the secret check: *error* — unless another request was accepted, which fails
 it: the acceptance alone is the failure. A request the HTTP client refused to write reads "not sent".
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen); a 5xx fails (the job did).
+
+Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
+"Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
+refuses a random wrong secret and takes these. Each must be refused (401 or 403; 400 too, the answer RFC 6750 gives a
+malformed credential such as a bare "Bearer"); a 2xx fails, naming the value taken.
+
+With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
+`json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
 """
 
 from __future__ import annotations
 
+import math
 import secrets as _random
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
-from ..outcome import Outcome, error, verdict
+from ..outcome import Outcome, error, failed, passed, verdict
 from ..transports.http import SAFE_METHODS, Probe, Reply
+from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath
-from .http import HTTP_TOKEN, READ_BY_HTTP, describe_reply
+from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
+    expectations
+from .http import Params as HttpParams
 
 NAME = "cron"
 NEEDS = ("url",)
 
 REJECTIONS = (401, 403)
+UNSET_REJECTIONS = (400, *REJECTIONS)  # RFC 6750 refuses a malformed credential (a bare "Bearer") with 400
+# the http family's body rules, judged on the answer of a job run: as checklists name them, and as fields
+BODY_RULES = {"json": "json_fields", "json_has": "json_has", "json_min": "json_min", "json_max": "json_max",
+              "body_includes": "body_includes", "body_excludes": "body_excludes"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before any secret was read
 
 
@@ -62,21 +78,72 @@ class Params(StrictParams):
     with_secret: bool = False
     method: Annotated[str, Field(pattern=r"^[A-Z]+$")] = "GET"
     status: Success | None = None  # with_secret only: the answer the job gives (default 200)
+    # with_secret only: the body of the job's answer, judged as the http family judges one
+    json_fields: dict[str, Any] = Field(default={}, alias="json")
+    json_has: list[ExactPath] | dict[ExactPath, JsonType] = []
+    json_min: dict[ExactPath, JsonBound] = {}
+    json_max: dict[ExactPath, JsonBound] = {}
+    body_includes: list[Annotated[str, Field(min_length=1)]] = []
+    body_excludes: list[Annotated[str, Field(min_length=1)]] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _body_rules_as_http_takes_them(cls, raw: Any) -> Any:
+        """The body rules are refused where an http item's would be (given empty, a HEAD, no value could pass),
+        in its words: checked by the http family's own Params. A value of the wrong type is left to the fields
+        below, which name where it is."""
+        given = {name: raw[name] for name in BODY_RULES if name in raw} if isinstance(raw, dict) else {}
+        if given:
+            method = raw.get("method", "GET")
+            try:
+                HttpParams.model_validate({"service": "cron", "path": "/", **given,
+                                           "method": method if isinstance(method, str) else "GET"})
+            except ValidationError as exc:
+                said = [_said(problem) for problem in exc.errors() if problem["type"] == "value_error"]
+                if said:
+                    raise ValueError("; ".join(said)) from None
+        return raw
 
     @model_validator(mode="after")
     def _status_with_secret(self) -> "Params":
         if self.status is not None and not self.with_secret:
             raise ValueError("status is judged with with_secret: true only; without the secret the endpoint "
                              "must answer 401 or 403")
+        given = [name for name, field in BODY_RULES.items() if field in self.model_fields_set]
+        if given and not self.with_secret:
+            raise ValueError(f"{', '.join(given)}: the body of a job run is judged with with_secret: true only; "
+                             "without the secret the endpoint must answer 401 or 403")
         return self
+
+    @property
+    def body_rules(self) -> HttpParams | None:
+        """The body rules as an http item holding them, for the http family's judge; None when none is given."""
+        given = {field: getattr(self, field) for field in BODY_RULES.values() if field in self.model_fields_set}
+        if not given:
+            return None
+        return HttpParams.model_validate({"service": self.service, "path": self.path, "method": self.method,
+                                          **given})
 
     @property
     def wanted(self) -> int:
         return 200 if self.status is None else self.status
 
 
+def _said(problem: dict) -> str:
+    where = ".".join(map(str, problem["loc"]))
+    text = problem["msg"].removeprefix("Value error, ")
+    return f"{where}: {text}" if where else text
+
+
 def needs(params: Params) -> tuple[str, ...]:
     return ("url", f"secret:{params.secret}")
+
+
+def bound(target, checks) -> float:
+    """One request for a with_secret item, else 2 + the unset values', REQUESTS_AT_ONCE at a time, each within
+    http_s."""
+    requests = sum(1 if c.params.with_secret else 2 + len(unset_values(c.params.header)) for c in checks)
+    return target.timeouts.connect_s + target.timeouts.http_s * math.ceil(requests / REQUESTS_AT_ONCE)
 
 
 def validate_item(params: Params, mutating: bool) -> list[str]:
@@ -95,6 +162,16 @@ def _auth(header: str, value: str) -> dict[str, str]:
     return {header: f"Bearer {value}" if header.lower() == "authorization" else value}
 
 
+def unset_values(header: str) -> dict[str, str]:
+    """how → the header's value when the secret is unset where it is read or sent: JavaScript's text for undefined
+    or null, or nothing. `Bearer ${""}` ends in a blank that HTTP trims (and h11 will not send): a bare "Bearer"
+    is what the job reads, and what `split(" ")[1]` makes undefined."""
+    if header.lower() == "authorization":
+        return {"with 'Bearer undefined'": "Bearer undefined", "with 'Bearer null'": "Bearer null",
+                "with a bare 'Bearer'": "Bearer"}
+    return {f"with {header}: undefined": "undefined", f"with {header}: null": "null", f"with {header} empty": ""}
+
+
 def gather(target, checks) -> dict[str, list]:
     plans: list[tuple[str, str, Probe]] = []
     for c in checks:
@@ -109,6 +186,8 @@ def gather(target, checks) -> dict[str, list]:
             plans.append((c.key, "without a secret", Probe(p.method, url, {}, mutating=c.mutating, **sent)))
             plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong),
                                                               mutating=c.mutating, **sent)))
+            plans += [(c.key, how, Probe(p.method, url, {p.header: value}, mutating=c.mutating, **sent))
+                      for how, value in unset_values(p.header).items()]
     replies = target.fetch_all([probe for _, _, probe in plans])
     facts: dict[str, list] = {}
     for (key, how, probe), reply in zip(plans, replies):
@@ -135,26 +214,46 @@ def judge(check, facts) -> Outcome:
     attempts = facts[check.key]
     evidence = {how: describe_reply(url, p.method, reply) for how, url, reply in attempts}
     if p.with_secret:
-        how, _, reply = attempts[0]
-        expected = f"{p.method} {p.path} with {p.secret} answers {p.wanted}"
-        if reply.status is None:
-            return replace(error(f"could not look: {_silent(how, reply)}", **evidence), expected=expected)
-        if reply.status in TURNED_AWAY:  # not seen whether the job runs (a stated status is a 2xx)
-            return replace(error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen",
-                                 **evidence), expected=expected)
-        problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
-        return verdict(expected, problems, f"status {reply.status}", **evidence)
+        return _judge_with_secret(p, attempts[0], evidence)
+    unset = unset_values(p.header)
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 401 or 403"
+    if any(how in unset for how, _, _ in attempts):
+        shown = ", ".join(repr(value) for value in unset.values())
+        expected += f", and with what an unset {p.secret} reads as ({shown}) with 400, 401 or 403"
     answered = [(how, reply) for how, _, reply in attempts if reply.status is not None]
     silent = [_silent(how, reply) for how, _, reply in attempts if reply.status is None]
-    accepted = [f"{how}: accepted with {reply.status}" for how, reply in answered if 200 <= reply.status < 300]
+    taken = [how for how, reply in answered if 200 <= reply.status < 300]
+    checks_a_secret = all(how in unset for how in taken)  # it took only an unset value: it compares with that
+    accepted = [f"{how}: accepted with {reply.status}" + (f": {p.secret} is probably unset in the deployment"
+                                                          if how in unset and checks_a_secret else "")
+                for how, reply in answered if 200 <= reply.status < 300]
     unseen = [text for how, reply in answered if (text := _unseen(how, reply.status))]
-    if not accepted:  # an accepted call fails the item, whatever the other one answered, or if it answered at all
+    if not accepted:  # an accepted call fails the item, whatever the others answered, or if they answered at all
         if silent:
             return replace(error(f"could not look: {'; '.join(silent)}", **evidence), expected=expected)
         if unseen:
             return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen",
                                  **evidence), expected=expected)
     problems = accepted + [f"{how}: status {reply.status}" for how, reply in answered
-                           if not 200 <= reply.status < 300 and reply.status not in REJECTIONS] + silent
+                           if not 200 <= reply.status < 300
+                           and reply.status not in (UNSET_REJECTIONS if how in unset else REJECTIONS)] + silent
     return verdict(expected, problems, " and ".join(f"{how}: {r.status}" for how, _, r in attempts), **evidence)
+
+
+def _judge_with_secret(p: Params, attempt: tuple[str, str, Reply], evidence: dict) -> Outcome:
+    how, _, reply = attempt
+    rules = p.body_rules
+    expected = ", ".join([f"{p.method} {p.path} with {p.secret} answers {p.wanted}",
+                          *(expectations(rules)[1:] if rules else [])])  # the first is http's status
+    if reply.status is None:
+        return replace(error(f"could not look: {_silent(how, reply)}", **evidence), expected=expected)
+    if reply.status in TURNED_AWAY:  # not seen whether the job runs (a stated status is a 2xx)
+        return replace(error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen",
+                             **evidence), expected=expected)
+    problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
+    body, unknown = body_problems(rules, reply) if rules else ([], [])
+    if problems or body:
+        return failed(expected, "; ".join(problems + body), **evidence)
+    if unknown:
+        return replace(error("could not look: " + "; ".join(unknown), **evidence), expected=expected)
+    return passed(expected, f"status {reply.status}", **evidence)

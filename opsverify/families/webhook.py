@@ -1,7 +1,9 @@
 """webhook: a webhook endpoint is deployed and refuses deliveries it cannot authenticate.
 
-Two POSTs per item, sent together: one without a signature and one signed with a random key.
-Both must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
+POSTs sent together: one without a signature, one signed with a random key and, for Shopify and Stripe, three
+signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
+"null" JavaScript makes of a missing variable): a random key is refused by such an endpoint too, anyone can sign
+with these. All must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
 retry), never 2xx (it accepted a delivery anyone could forge). The body is small, realistic
 and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
 broken target that does accept it has nothing real to act on.
@@ -55,6 +57,10 @@ SCHEMES = ("shopify", "stripe", "fal")
 NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST", 410: "gone: the route was removed"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say nothing of the signature
 GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with)
+# what an unset signing secret reads as: "" (an empty variable, `?? ""`), or the text JavaScript makes of
+# undefined or null (`${process.env.SECRET}`, String(null)); an endpoint keyed with one verifies what anyone signs
+UNSET_KEYS = {"signed with an empty key": "", "signed with the key 'undefined'": "undefined",
+              "signed with the key 'null'": "null"}
 
 
 def _rejection(value: int) -> int:
@@ -160,8 +166,9 @@ def _signature(scheme: str, key: bytes, body: bytes, now: str) -> dict[str, str]
 
 
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
-    """(how, headers, body) of the unsigned and the wrongly signed delivery, and — given the endpoint's signing
-    secret — of the same body correctly signed."""
+    """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, and for Shopify and
+    Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of the same body correctly
+    signed."""
     body = _body(params.scheme)
     base = {"content-type": "application/json"}
     now = str(int(time.time()))
@@ -175,6 +182,9 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     else:
         signed = _signature(params.scheme, _random.token_bytes(32), body, now)
     found = [("unsigned", base, body), ("wrong signature", base | signed, body)]
+    if params.scheme != "fal":  # Fal's signature is made with Fal's key, never with one the endpoint holds
+        found += [(how, base | _signature(params.scheme, key.encode(), body, now), body)
+                  for how, key in UNSET_KEYS.items()]
     if signing_secret is not None:
         found.append((GENUINE, base | _signature(params.scheme, signing_secret.encode(), body, now), body))
     return found
@@ -193,8 +203,9 @@ def validate_item(params: Params, mutating: bool) -> list[str]:
 
 
 def bound(target, checks) -> float:
-    """Two deliveries an item (three with signed_with), REQUESTS_AT_ONCE at a time, each within http_s."""
-    requests = sum(3 if c.params.signed_with else 2 for c in checks)
+    """The deliveries of each item (`deliveries`), REQUESTS_AT_ONCE at a time, each within http_s."""
+    refused = [2 if c.params.scheme == "fal" else 2 + len(UNSET_KEYS) for c in checks]  # Fal has no unset keys
+    requests = sum(refused) + sum(bool(c.params.signed_with) for c in checks)
     return target.timeouts.connect_s + target.timeouts.http_s * math.ceil(requests / REQUESTS_AT_ONCE)
 
 
@@ -226,11 +237,15 @@ def not_judged(params: Params, how: str, reply: Reply) -> str | None:
     return None
 
 
-def problem(params: Params, how: str, reply: Reply) -> str | None:
+def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) -> str | None:
+    """What fails the item in the answer to a delivery it must refuse; `checks_a_key`: the endpoint refused the
+    unsigned and the randomly signed ones, so one it takes signed with an unset key says which key it holds."""
     if params.accepts(reply.status):
         return None
     if reply.status in NOT_DEPLOYED:
         return f"{how}: {reply.status} ({NOT_DEPLOYED[reply.status]})"
+    if 200 <= reply.status < 300 and how in UNSET_KEYS and checks_a_key:
+        return f"{how}: accepted with {reply.status}: the endpoint's signing secret is probably unset in the deployment"
     if 200 <= reply.status < 300:
         return f"{how}: accepted with {reply.status}"
     if reply.status >= 500:
@@ -273,12 +288,17 @@ def judge(check, facts) -> Outcome:
     attempts = facts[check.key]
     refusals = [(how, url, reply) for how, url, reply in attempts if how != GENUINE]
     genuine = next((reply for how, _, reply in attempts if how == GENUINE), None)
-    expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery with {p.wanted}"
+    unset_keys = (" (a random key, and the empty, 'undefined' and 'null' keys an unset secret reads as)"
+                  if any(how in UNSET_KEYS for how, _, _ in attempts) else "")
+    expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery{unset_keys} with {p.wanted}"
     if p.signed_with:
         expected += f", and accepts one signed with {p.secret_name} with 2xx"
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
     unseen = [text for how, _, reply in refusals if (text := not_judged(p, how, reply))]
-    problems = [text for how, _, reply in refusals if reply.status is not None and (text := problem(p, how, reply))]
+    checks_a_key = not any(how not in UNSET_KEYS and reply.status is not None and 200 <= reply.status < 300
+                           for how, _, reply in refusals)
+    problems = [text for how, _, reply in refusals
+                if reply.status is not None and (text := problem(p, how, reply, checks_a_key))]
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
     if problems:  # a forgeable or crashing endpoint fails, whatever else was seen (or not seen)
