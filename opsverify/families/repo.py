@@ -14,8 +14,9 @@ Params, one kind per item:
     triggers_present: [workflow_dispatch]   (GitHub Actions event names: any other is refused at load)
                                        read as GitHub reads it: only the key `on` (not `On`, `true`); a file
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
-                                       event, a `schedule:` that is no list of `- cron:`, no job) fails
-                                       whatever is asked
+                                       event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
+                                       a job without `runs-on:` or `uses:`) fails whatever is asked; a
+                                       `schedule` named without crons (`on: [schedule]`) never fires
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
@@ -622,10 +623,12 @@ def workflow_triggers(document: Any) -> list[str]:
 
 
 LIST_OF_CRONS = "not a list of `- cron: ...` entries (GitHub's schedule syntax)"
+SCHEDULE_KEYS = ("cron", "timezone")  # GitHub's schema (cron-mapping): `cron` required, `timezone` optional
 
 
 def _schedule_github_takes(schedule: Any) -> None:
-    """WorkflowRefused unless `on.schedule` is a list of mappings, each with its `cron:` text, as GitHub requires."""
+    """WorkflowRefused unless `on.schedule` is a list of mappings, each a `cron:` GitHub takes and maybe a
+    `timezone:`, as GitHub's workflow parser requires (its schema and converter/events.ts)."""
     if schedule is None or schedule == []:
         raise WorkflowRefused(f"`schedule:` is empty, {LIST_OF_CRONS}")
     if not isinstance(schedule, list):
@@ -634,12 +637,100 @@ def _schedule_github_takes(schedule: Any) -> None:
         if not isinstance(entry, dict):
             raise WorkflowRefused(f"`schedule:` entry {number} is {cut(repr(entry))}, not a mapping with a `cron:`"
                                   " text")
+        if extra := [spelled(str(key)) for key in entry if key not in SCHEDULE_KEYS]:
+            keys = f"the key{'s' if len(extra) > 1 else ''} {', '.join(extra)}"
+            raise WorkflowRefused(f"`schedule:` entry {number} has {keys}: GitHub takes `cron:` and `timezone:` only"
+                                  " (\"Invalid schedule key\")")
         if not isinstance(entry.get("cron"), str):
             raise WorkflowRefused(f"`schedule:` entry {number} has no `cron:` text (saw {cut(repr(entry))})")
+        if why := github_cron_problem(entry["cron"]):
+            cron = cut(spelled(entry["cron"]))
+            raise WorkflowRefused(f"`schedule:` entry {number}'s cron '{cron}' {why} (\"Invalid cron expression\")")
+        if "timezone" in entry:
+            timezone = entry["timezone"]
+            if isinstance(timezone, (list, dict)):
+                raise WorkflowRefused(f"`schedule:` entry {number}'s timezone is not text (saw"
+                                      f" {cut(repr(timezone))})")
+            if timezone is None or timezone == "":
+                raise WorkflowRefused(f"`schedule:` entry {number}'s timezone is empty (an IANA zone, such as"
+                                      " Europe/London, or no `timezone:` for UTC)")
+
+
+# a cron's fields as GitHub's workflow parser takes them (converter/cron.ts, cron-constants.ts): name, low, high,
+# and the names it takes, in lower case (it compares them ignoring case)
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+CRON_FIELDS = (("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day of month", 1, 31, {}),
+               ("month", 1, 12, {name: index for index, name in enumerate(_MONTHS, 1)}),
+               ("day of week", 0, 6, {name: index for index, name in enumerate(_DAYS)}))
+# what JavaScript's Number() reads from text, which GitHub's parser applies to each number: decimal (a sign, a
+# fraction, an exponent), Infinity, unsigned 0x / 0o / 0b; JavaScript's white space around it is dropped, and
+# blank text is 0
+_JS_NUMBER = re.compile(r"(?P<decimal>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Infinity)"
+                        r"|0[xX](?P<hex>[0-9a-fA-F]+)|0[oO](?P<octal>[0-7]+)|0[bB](?P<binary>[01]+)")
+_JS_WHITE_SPACE = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+                  "\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def github_cron_problem(cron: str) -> str | None:
+    """Why GitHub's workflow parser refuses `cron` ("Invalid cron expression"), else None. Its grammar exactly, so
+    that no cron it takes fails here: five fields split at spaces (`0 5 * * * *`, `@daily` are refused), each `*`,
+    a number in the field's range, a name (months JAN-DEC, days SUN-SAT, any case), a range `a-b` (a <= b), a step
+    `x/n` (x a `*`, a value or a range; n a number of the field's range) and lists of these."""
+    fields = re.split(" +", cron)
+    if len(fields) != len(CRON_FIELDS):
+        return f"is {plural(len(fields), 'field')}, not the five GitHub takes (minute hour day month weekday)"
+    for value, (name, low, high, names) in zip(fields, CRON_FIELDS):
+        if not _cron_field_takes(value, low, high, names):
+            named = f", or {min(names, key=names.get).upper()}-{max(names, key=names.get).upper()}" if names else ""
+            return f"has the {name} '{cut(spelled(value))}', which GitHub does not take ({low}-{high}{named})"
+    return None
+
+
+def _cron_field_takes(value: str, low: int, high: int, names: dict[str, int], combined: bool = True) -> bool:
+    """A cron field, or part of one, as GitHub's parser reads it: a list first, then a step, then a range. Where
+    not `combined` (a bound of a range, a step's size) only a name, `*` or a number goes."""
+    if value.lower() in names or value == "*":
+        return True
+    if not combined and any(mark in value for mark in ",/-"):
+        return False
+    if "," in value:
+        return all(part and _cron_field_takes(part, low, high, names) for part in value.split(","))
+    if "/" in value:
+        parts = value.split("/")
+        if len(parts) != 2 or not all(parts) or not _js_number(parts[1]) > 0:
+            return False
+        start, step = parts
+        return (_cron_field_takes(start, low, high, names)
+                and _cron_field_takes(step, low, high, names, combined=False))
+    if "-" in value:
+        parts = value.split("-")
+        if len(parts) != 2 or not all(parts):
+            return False
+        first, last = (names.get(part.lower(), _js_number(part)) for part in parts)
+        return all(_cron_field_takes(part, low, high, names, combined=False) for part in parts) and last >= first
+    return low <= _js_number(value) <= high
+
+
+def _js_number(text: str) -> float:
+    """The number JavaScript's Number() reads from `text`, NaN if none (comparisons with NaN are all false)."""
+    text = text.strip(_JS_WHITE_SPACE)
+    if not text:
+        return 0.0
+    number = _JS_NUMBER.fullmatch(text)
+    if number is None:
+        return math.nan
+    if number["decimal"]:
+        return float(number["decimal"])
+    digits, base = next((number[name], base) for name, base in (("hex", 16), ("octal", 8), ("binary", 2))
+                        if number[name])
+    return float(int(digits, base))
 
 
 def workflow_jobs(document: dict) -> None:
-    """WorkflowRefused unless the workflow has a `jobs:` mapping with at least one job, as GitHub requires."""
+    """WorkflowRefused unless the workflow has a `jobs:` mapping with at least one job, each a mapping that runs on
+    a runner (`runs-on:`) or calls a reusable workflow (`uses:`), as GitHub's schema requires (`job-factory`,
+    `workflow-job`)."""
     if "jobs" not in document:
         raise WorkflowRefused("it has no `jobs:` (a workflow needs at least one job)")
     jobs = document["jobs"]
@@ -647,6 +738,21 @@ def workflow_jobs(document: dict) -> None:
         raise WorkflowRefused("`jobs:` holds no job (a workflow needs at least one)")
     if not isinstance(jobs, dict):
         raise WorkflowRefused(f"`jobs:` is a {type(jobs).__name__}, not a mapping of jobs")
+    for name, job in jobs.items():
+        job_name = f"job `{spelled(str(name))}`"
+        if not isinstance(job, dict):
+            seen = "empty" if job is None else f"a {type(job).__name__}"
+            raise WorkflowRefused(f"{job_name} is {seen}, not a mapping with `runs-on:` (or `uses:`, a reusable"
+                                  " workflow)")
+        keys = [key for key in ("runs-on", "uses") if key in job]  # as written: GitHub matches these keys by case
+        if not keys:
+            raise WorkflowRefused(f"{job_name} has no `runs-on:` (nor `uses:`, a reusable workflow), so no runner"
+                                  " can take it")
+        if len(keys) == 2:
+            raise WorkflowRefused(f"{job_name} has both `runs-on:` and `uses:`: a job runs on a runner or calls a"
+                                  " reusable workflow, not both")
+        if job[keys[0]] is None or job[keys[0]] == "":
+            raise WorkflowRefused(f"{job_name}'s `{keys[0]}:` is empty")
 
 
 def expectation(p: Params) -> str:
@@ -681,6 +787,10 @@ def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
     evidence["triggers"] = triggers
     problems = [f"{p.file} has a {t} trigger" for t in p.triggers_absent if t in triggers]
     problems += [f"{p.file} has no {t} trigger" for t in p.triggers_present if t not in triggers]
+    # `on: schedule` or `on: [schedule, ...]`: GitHub takes the file, with a schedule of no cron that never fires
+    if "schedule" in p.triggers_present and "schedule" in triggers and not isinstance(document["on"], dict):
+        problems.append(f"{p.file}'s schedule trigger has no cron (`on:` names it without `- cron:` entries):"
+                        " nothing fires")
     return verdict(expected, problems, f"{p.file} triggers: {', '.join(triggers) or 'none'}", **evidence)
 
 

@@ -1,0 +1,165 @@
+"""repo family, workflow items: schedules and jobs as GitHub's workflow parser (actions/languageservices
+workflow-parser: its schema workflow-v1.0.json, converter/events.ts and cron.ts) takes or refuses them."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from opsverify.families import repo
+from opsverify.families.repo import Params
+from opsverify.outcome import Status
+
+JOBS = "jobs:\n  poll: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"
+REFUSED = "wf.yml: GitHub refuses the workflow: "
+# a refused workflow fails whatever the item asks: it never runs and cannot be dispatched
+ASKS = [{"triggers_present": ["workflow_dispatch"]}, {"triggers_absent": ["schedule"]}]
+
+
+def judge(text: str, **asked):
+    check = SimpleNamespace(key="X1-test", params=Params.model_validate({"file": "wf.yml", **asked}))
+    return repo.judge(check, {"source": "checkout /srv/app", "files": {"wf.yml": text}, "folders": {}, "env": {},
+                              "deployed": None})
+
+
+def scheduled(entry: str) -> str:
+    return f"on:\n  workflow_dispatch:\n  schedule:\n    - {entry}\n" + JOBS
+
+
+# -- `on: schedule` as a name: GitHub reads a schedule with no cron, which never fires ------------------------
+@pytest.mark.parametrize("on", ["schedule", "[schedule, workflow_dispatch]", "[workflow_dispatch, schedule]"])
+def test_a_schedule_named_without_crons_is_no_schedule_trigger(on):
+    outcome = judge(f"on: {on}\n" + JOBS, triggers_present=["schedule"])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "wf.yml's schedule trigger has no cron (`on:` names it without `- cron:` entries): nothing fires" \
+        in outcome.observed, outcome.observed
+
+
+def test_a_schedule_named_without_crons_leaves_the_other_triggers_alone():
+    # GitHub takes the workflow: it can still be dispatched
+    outcome = judge("on: [schedule, workflow_dispatch]\n" + JOBS, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_schedule_named_without_crons_is_still_written_there():
+    # nothing fires, but the file asks for a schedule: `triggers_absent: [schedule]` is not met by it
+    outcome = judge("on: [schedule, workflow_dispatch]\n" + JOBS, triggers_absent=["schedule"])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "wf.yml has a schedule trigger" in outcome.observed
+
+
+# -- a cron GitHub refuses: the whole workflow is refused ("Invalid cron expression") ----------------------------
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("cron, why", [
+    ("0 5 * * * *", "is 6 fields, not the five GitHub takes"),
+    ("every day", "is 2 fields, not the five GitHub takes"),
+    ("", "is 1 field, not the five GitHub takes"),
+    ("@daily", "is 1 field, not the five GitHub takes"),
+    (" 0 5 * * *", "is 6 fields, not the five GitHub takes"),  # GitHub splits at spaces: a leading one is a field
+    ("0 5 * * 8", "has the day of week '8', which GitHub does not take (0-6, or SUN-SAT)"),
+    ("0 5 * * 7", "has the day of week '7', which GitHub does not take (0-6, or SUN-SAT)"),
+    ("60 5 * * *", "has the minute '60', which GitHub does not take (0-59)"),
+    ("0 24 * * *", "has the hour '24', which GitHub does not take (0-23)"),
+    ("0 5 0 * *", "has the day of month '0', which GitHub does not take (1-31)"),
+    ("0 5 * 13 *", "has the month '13', which GitHub does not take (1-12, or JAN-DEC)"),
+    ("MON 5 * * *", "has the minute 'MON', which GitHub does not take (0-59)"),
+    ("0 0 * SUN JAN", "has the month 'SUN', which GitHub does not take (1-12, or JAN-DEC)"),
+    ("*/60 * * * *", "has the minute '*/60', which GitHub does not take (0-59)"),  # a step is a value of the field too
+    ("0 */0 * * *", "has the hour '*/0'"),
+    # the rest of the parser's own tests of what it refuses (cron.test.ts)
+    ("0 -1 * * *", "has the hour '-1'"), ("0 1- * * *", "has the hour '1-'"), ("0 /1 * * *", "has the hour '/1'"),
+    ("0 1/ * * *", "has the hour '1/'"), ("0 ,1 * * *", "has the hour ',1'"), ("0 1, * * *", "has the hour '1,'"),
+    ("0 5--5 * * *", "has the hour '5--5'"), ("0 *//5 * * *", "has the hour '*//5'"),
+    ("0 */* * * *", "has the hour '*/*'"), ("0 5/* * * *", "has the hour '5/*'"),
+    ("0 *-4 5-* *-* *", "has the hour '*-4'"), ("0 ,, * * *", "has the hour ',,'"), (", , , , ,", "has the minute ','"),
+    ("0 ** * * *", "has the hour '**'"), ("0 0 * * BUN", "has the day of week 'BUN'"),
+    ("0 0 * * FRI-TUE", "has the day of week 'FRI-TUE'"), ("0 12-4 * * *", "has the hour '12-4'"),
+    ("0 2/4-5 * * *", "has the hour '2/4-5'"), ("0 2-4-6 * * *", "has the hour '2-4-6'"),
+    ("0 2/4/6 * * *", "has the hour '2/4/6'"), ("0 * * */FEB */TUE", "has the month '*/FEB'"),
+])
+def test_a_cron_github_refuses_fails_whatever_it_is_asked(ask, cron, why):
+    outcome = judge(scheduled(f"cron: '{cron}'"), **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"{REFUSED}`schedule:` entry 1's cron '{cron}' {why}"), outcome.observed
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("entry, reason", [
+    ("{cron: '0 5 * * *', foo: bar}", "`schedule:` entry 1 has the key foo: GitHub takes `cron:` and `timezone:`"),
+    ("{Cron: '0 5 * * *'}", "`schedule:` entry 1 has the key Cron: GitHub takes `cron:` and `timezone:`"),
+    ("{}", "`schedule:` entry 1 has no `cron:` text"),
+    ("{cron: '0 5 * * *', timezone: ''}", "`schedule:` entry 1's timezone is empty"),
+    ("{cron: '0 5 * * *', timezone: }", "`schedule:` entry 1's timezone is empty"),
+    ("{cron: '0 5 * * *', timezone: [UTC]}", "`schedule:` entry 1's timezone is not text"),
+    ("{cron: '0 5 * * *', foo: 1, bar: 2}", "`schedule:` entry 1 has the keys foo, bar: GitHub takes `cron:` and"),
+])
+def test_a_schedule_entry_github_refuses_fails_whatever_it_is_asked(ask, entry, reason):
+    outcome = judge(scheduled(entry), **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
+# -- every cron GitHub takes passes --------------------------------------------------------------------------
+GITHUB_TAKES = [
+    "*/15 * * * *", "*/5 * * * *", "* * * * *", "0 0 * * MON-FRI", "0 0 * * mon-fri", "30 5,17 * * *",
+    "0 0 1 1 *", "59 23 31 12 6", "0 0 * * 0", "0 9 * JAN,JUL MON", "0 0 * * Sun", "0 12 * * 1-5/2",
+    "0 0 1-31/2 * *", "15 3 * FEB-NOV/3 *", "0 0 * * SAT", "0 0 * DEC *", "0 0 * * 6-6",
+    # the parser's own tests of what it takes (cron.test.ts)
+    "0 0 * * *", "0 000 001 * *", "15 * * * *", "2,10 4,5 * * *", "30 4-6 * * *", "0 4-4 * * *", "20/15 * * * *",
+    "28 */4 * * *", "28 5,*/4 * * *", "28 5,*/4,6-8 * * *", "0 0 * * SUN", "0 0 * * SUN-TUE", "0 0 * * SUN-2",
+    "0 2-4/5 * * *", "0   0  *  *               *",
+    # read as GitHub's parser reads a number (JavaScript's Number): it takes these too, so they must not fail here
+    "0 5 * * ", "+5 5 * * *", "0x1F 5 * * *", "1.0 5 * * *",
+]
+
+
+@pytest.mark.parametrize("cron", GITHUB_TAKES)
+def test_every_cron_github_takes_is_a_schedule(cron):
+    assert repo.github_cron_problem(cron) is None
+    outcome = judge(scheduled(f"cron: '{cron}'"), triggers_present=["schedule"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("entry", ["{cron: '0 5 * * *', timezone: Europe/Paris}",
+                                   "{timezone: America/New_York, cron: '0 5 * * *'}"])
+def test_a_schedule_entry_with_its_timezone_is_a_schedule(entry):
+    outcome = judge(scheduled(entry), triggers_present=["schedule"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- jobs: each a mapping that runs on a runner (`runs-on`) or calls a reusable workflow (`uses`) ------------------
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("jobs, reason", [
+    ("jobs: {poll: null}\n", "job `poll` is empty, not a mapping with `runs-on:` (or `uses:`, a reusable workflow)"),
+    ("jobs:\n  poll:\n", "job `poll` is empty, not a mapping with `runs-on:` (or `uses:`, a reusable workflow)"),
+    ("jobs: {poll: ./poll.sh}\n", "job `poll` is a str, not a mapping with `runs-on:` (or `uses:`"),
+    ("jobs: {poll: [run]}\n", "job `poll` is a list, not a mapping with `runs-on:` (or `uses:`"),
+    ("jobs: {poll: {steps: [{run: x}]}}\n", "job `poll` has no `runs-on:` (nor `uses:`, a reusable workflow)"),
+    ("jobs: {poll: {}}\n", "job `poll` has no `runs-on:` (nor `uses:`, a reusable workflow)"),
+    ("jobs: {poll: {Runs-On: ubuntu-latest, steps: [{run: x}]}}\n",
+     "job `poll` has no `runs-on:` (nor `uses:`, a reusable workflow)"),
+    ("jobs:\n  ok: {runs-on: ubuntu-latest, steps: [{run: x}]}\n  poll: {name: p}\n",
+     "job `poll` has no `runs-on:` (nor `uses:`, a reusable workflow)"),
+    ("jobs: {poll: {runs-on: ubuntu-latest, uses: ./.github/workflows/poll.yml}}\n",
+     "job `poll` has both `runs-on:` and `uses:`"),
+    ("jobs: {poll: {runs-on: , steps: [{run: x}]}}\n", "job `poll`'s `runs-on:` is empty"),
+    ("jobs: {poll: {runs-on: '', steps: [{run: x}]}}\n", "job `poll`'s `runs-on:` is empty"),
+    ("jobs: {poll: {uses: ''}}\n", "job `poll`'s `uses:` is empty"),
+])
+def test_a_job_github_refuses_fails_whatever_it_is_asked(ask, jobs, reason):
+    outcome = judge("on: workflow_dispatch\n" + jobs, **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
+@pytest.mark.parametrize("jobs", [
+    "jobs: {poll: {uses: ./.github/workflows/poll.yml}}\n",
+    "jobs: {poll: {uses: acme/ops/.github/workflows/poll.yml@v1, with: {a: 1}, secrets: inherit}}\n",
+    "jobs: {poll: {runs-on: [self-hosted, linux], steps: [{run: x}]}}\n",
+    "jobs: {poll: {runs-on: {group: pollers}, steps: [{run: x}]}}\n",
+    "jobs: {poll: {runs-on: '${{ matrix.os }}', strategy: {matrix: {os: [ubuntu-latest]}}, steps: [{run: x}]}}\n",
+])
+def test_a_job_github_takes_passes(jobs):
+    outcome = judge("on: workflow_dispatch\n" + jobs, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
