@@ -16,6 +16,7 @@ import pytest
 
 from opsverify_demo.support import free_port, wait_until
 from opsverify_demo.components.clamd import Clamd
+from opsverify_demo.components.smtp import Smtp
 from opsverify.engine import message
 from opsverify.errors import GatherError
 from opsverify.families import tcp as family
@@ -61,8 +62,18 @@ REDIS = {"endpoint": "redis", "protocol": "redis"}
     (CLAMD, Answer("av:3310", {"PING": b"PONG\n"}), Status.ERROR,
      "replied 'PONG\\n' (not a NUL-terminated clamd reply)"),
     (CLAMD, Answer("av:3310", {"PING": b"\x15\x03\x03\x00\x02\x02("}), Status.ERROR, "not a NUL-terminated clamd reply"),
-    (SMTP, Answer("mx:25", {"banner": (220, b"mx ESMTP"), "EHLO": (250, b"mx\nSIZE 1")}), Status.PASSED,
-     "banner 220 'mx ESMTP', EHLO 250"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx ESMTP"), "EHLO": (250, b"mx\nSIZE 1"), "NOOP": (250, b"OK"),
+                            "QUIT": (221, b"Bye")}), Status.PASSED,
+     "banner 220 'mx ESMTP', EHLO 250, NOOP 250, QUIT 221"),
+    # once EHLO was answered the server speaks SMTP: a command left unanswered, or answered wrong, fails
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx")}, "the server closed the connection"),
+     Status.FAILED, "banner 220 'mx', EHLO 250, then no NOOP reply: the server closed the connection"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx"), "NOOP": (221, b"bye")}), Status.FAILED,
+     "banner 220 'mx', EHLO 250, NOOP answered 221 'bye'"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx"), "NOOP": (250, b"ok"),
+                            "QUIT": (250, b"ok")}), Status.FAILED, "NOOP 250, QUIT answered 250 'ok'"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx"), "unasked": b"221 bye\r\n"}), Status.FAILED,
+     "banner 220 'mx', EHLO 250, then '221 bye\\r\\n' before NOOP was sent"),
     (SMTP, Answer("mx:25", {"banner": (554, b"no service")}), Status.FAILED, "banner 554 'no service'"),
     (SMTP, Answer("mx:25", {"banner": (0, b"mx.example")}), Status.FAILED, "banner 000 'mx.example'"),  # as sent
     (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (502, b"not implemented")}), Status.FAILED,
@@ -107,6 +118,9 @@ def test_judge_unusable_endpoint_is_error():
     ("[::1]:2525", "smtp", ("smtp", "::1", 2525)),
     ("smtp.example.com", "smtp", ("smtp", "smtp.example.com", 25)),
     ("smtps://smtp.example.com", "smtp", ("smtps", "smtp.example.com", 465)),
+    # a port written as 0 is asked as 0 (nothing answers), never as the protocol's default: another server
+    ("127.0.0.1:0", "clamd", ("clamd", "127.0.0.1", 0)),
+    ("smtps://smtp.example.com:0", "smtp", ("smtps", "smtp.example.com", 0)),
 ])
 def test_address(value, scheme, expected):
     assert family.address(value, scheme) == expected
@@ -373,21 +387,72 @@ def test_an_smtp_server_answering_ehlo_before_it_was_sent_fails():
 
 
 def test_an_smtp_server_that_waits_for_ehlo_passes():
-    """The healthy order, line by line: the banner, then a 250 only once EHLO has been read."""
+    """The healthy order, line by line: the banner, then each reply only once its command has been read."""
+    replies = {b"EHLO": b"250-mx.example\r\n250 SIZE 1\r\n", b"NOOP": b"250 2.0.0 Ok\r\n", b"QUIT": b"221 Bye\r\n"}
+
     def smtp(conn, _stopping):
         conn.sendall(b"220-mx.example ESMTP\r\n220 ready\r\n")
         with conn.makefile("rb") as reader:
-            if reader.readline().startswith(b"EHLO "):
-                conn.sendall(b"250-mx.example\r\n250 SIZE 1\r\n")
-            reader.readline()  # QUIT
+            for line in reader:
+                conn.sendall(replies.get(line[:4].upper(), b"500 unrecognised\r\n"))
 
     with serving(smtp) as port:
         target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
                              timeouts={"connect_s": 2, "statement_ms": 2000})
         check = make_check("tcp", SMTP)
         outcome = family.judge(check, family.gather(target, [check]))
-    assert outcome.status is Status.PASSED and outcome.observed == "banner 220 'mx.example ESMTP\\nready', EHLO 250", \
-        outcome.observed
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.observed == "banner 220 'mx.example ESMTP\\nready', EHLO 250, NOOP 250, QUIT 221", outcome.observed
+
+
+def _unreading_smtp(lines: list[bytes], gap_s: float):
+    """A script that never reads what it is sent: `lines` written `gap_s` apart, then its side closed (FIN); what
+    came in is drained only then, so its close is never a reset that could take unread replies with it."""
+    def smtp(conn: socket.socket, stopping) -> None:
+        for number, line in enumerate(lines):
+            if number and stopping.wait(gap_s):
+                return
+            conn.sendall(line)
+        conn.shutdown(socket.SHUT_WR)
+        while conn.recv(1024):
+            pass
+
+    return smtp
+
+
+@pytest.mark.parametrize("gap_s", [0, 0.05, 0.3])
+@pytest.mark.parametrize("lines", [
+    [b"220 hi\r\n", b"250 ok\r\n"],
+    [b"220 hi\r\n", b"250 ok\r\n", b"221 bye\r\n"],
+    [b"220-mx\r\n220 ESMTP\r\n", b"250-mx\r\n250 SIZE 1\r\n", b"221 bye\r\n"],
+])
+def test_an_smtp_script_that_never_reads_fails_at_any_pace(lines, gap_s):
+    """A script writing a banner, a 250 and perhaps a 221 without reading fails whatever its pace and the machine's
+    load: a 250 already there when EHLO is to be sent is unasked; one that comes after it answers EHLO, but then
+    NOOP gets the 221 meant for QUIT, or nothing at all. Each reply is judged by its order, never by its timing."""
+    with serving(_unreading_smtp(lines, gap_s)) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 5, "statement_ms": 10000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.FAILED, outcome
+    assert "QUIT 221" not in outcome.observed, outcome.observed
+
+
+def test_a_real_smtp_server_passes():
+    """aiosmtpd, as the demo runs it: it answers EHLO, NOOP and QUIT each once asked."""
+    server = Smtp()
+    server.start()
+    try:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{server.port}"}},
+                             timeouts={"connect_s": 5, "statement_ms": 10000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    finally:
+        server.stop()
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.observed.startswith("banner 220 'smtp.demo.test") and \
+        outcome.observed.endswith(", EHLO 250, NOOP 250, QUIT 221"), outcome.observed
 
 
 @contextmanager

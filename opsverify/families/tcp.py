@@ -11,12 +11,14 @@ reset), silent, dripping, or sending bytes that are not its protocol — was not
 the reason.
 A well-formed reply that is not the healthy one (clamd `UNKNOWN COMMAND` to zPING, or a zVERSION reply that is
 not `ClamAV <version>…`: `UNKNOWN COMMAND`, a `PONG` to anything; an SMTP 554 banner, an SMTP server speaking before
-EHLO is sent, a Redis `-LOADING`) fails it; a Redis is judged by PING's own answer (INFO, asked after PONG on its
+EHLO is sent, a Redis `-LOADING`) fails it; so does an SMTP server that, having answered EHLO 250, leaves NOOP or QUIT
+unanswered or answers them with another code than 250 and 221 (a script writing `220`, `250`, `221` without reading,
+at any pace, gives NOOP its 221); a Redis is judged by PING's own answer (INFO, asked after PONG on its
 own connection, is only the version: unread, it is said so in the evidence);
 a refused password is the checker's credentials: *error*, as is a Redis `NOPERM` to PING (the URL's ACL user lacks
 +ping). Every conversation runs under one total deadline,
 connect_s + statement_ms, so a server that drips a byte a second ends in time too; all items' conversations run
-at once. Only greetings go out: PING, VERSION, EHLO, QUIT, INFO. What a server did send before it fell silent is
+at once. Only greetings go out: PING, VERSION, EHLO, NOOP, QUIT, INFO. What a server did send before it fell silent is
 quoted beside the timeout (clamd `PONG\\n`, the connection held open). A Redis URL is taken as the `redis` family
 takes it: no query option (a unix:// socket's `?db=` alone). A reply is read up to what a greeting takes
 (GREETING_LIMIT, 64 KiB; a clamd reply 4 KiB): a longer one is an *error* for its item, refused before it is parsed
@@ -55,6 +57,10 @@ LINE_LIMIT = 64 * 1024  # bytes of one SMTP line, as asyncio's readline allows (
 GREETING_LIMIT = 64 * 1024
 SMTP_LINES = 100  # a reply longer than this is not SMTP
 CLIENT_NAME = b"opsverify.localdomain"
+# The SMTP exchange after a 220 banner: each command, the reply code a healthy server answers it with. NOOP sits
+# between EHLO and QUIT so that a script writing a banner, a 250 and a 221 without reading fails by order alone,
+# whatever its pace: its 221 answers NOOP. (A script writing exactly these four replies is not told from a server.)
+SMTP_EXCHANGE = (("EHLO", 250), ("NOOP", 250), ("QUIT", 221))
 CLAMD_VERSION = re.compile(rb"ClamAV \d[^\0\n]*\0")  # `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`, one line, NUL-ended
 
 
@@ -102,7 +108,9 @@ def address(value: str, default_scheme: str) -> tuple[str, str, int]:
         raise GatherError(f"endpoint '{value}' has an invalid port") from None
     if not parts.hostname:
         raise GatherError(f"endpoint '{value}' names no host")
-    return parts.scheme, parts.hostname, port or DEFAULT_PORTS.get(parts.scheme, DEFAULT_PORTS[default_scheme])
+    if port is None:  # a port written as 0 stays 0 (nothing answers there), never the default: another server
+        port = DEFAULT_PORTS.get(parts.scheme, DEFAULT_PORTS[default_scheme])
+    return parts.scheme, parts.hostname, port
 
 
 def why(exc: BaseException) -> str:
@@ -228,7 +236,8 @@ async def smtp_reply(lines: SmtpLines) -> tuple[int, bytes]:
 
 
 async def spoken_unasked(lines: SmtpLines, writer: asyncio.StreamWriter) -> bytes:
-    """What the server sent after its banner, before EHLO: a healthy one sends nothing until asked (RFC 5321 4.3),
+    """What the server sent after its last reply, before the next command: a healthy one sends nothing until asked
+    (RFC 5321 4.3),
     so bytes already held, or already waiting on a plain socket, are no answer to anything. Nothing is waited for."""
     sock = writer.get_extra_info("socket")
     if not lines.held and writer.get_extra_info("sslcontext") is None and sock is not None and _readable(sock):
@@ -256,14 +265,15 @@ async def probe_smtp(value: str, replies: dict[str, Any], target) -> None:
         replies["banner"] = await smtp_reply(lines)
         if replies["banner"][0] != 220:
             return
-        if unasked := await spoken_unasked(lines, writer):
-            replies["unasked"] = unasked  # EHLO is not sent: no reply after this one could be told from these
-            return
-        writer.write(b"EHLO " + CLIENT_NAME + b"\r\n")
-        await writer.drain()
-        replies["EHLO"] = await smtp_reply(lines)
-        writer.write(b"QUIT\r\n")
-        await writer.drain()
+        for command, healthy in SMTP_EXCHANGE:
+            if unasked := await spoken_unasked(lines, writer):
+                replies["unasked"] = unasked  # not sent: no reply after this one could be told from these
+                return
+            writer.write(command.encode() + (b" " + CLIENT_NAME if command == "EHLO" else b"") + b"\r\n")
+            await writer.drain()
+            replies[command] = await smtp_reply(lines)
+            if replies[command][0] != healthy:
+                return
     finally:
         writer.close()
 
@@ -441,21 +451,28 @@ def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
 
 
 def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
-    expected = f"{where} greets with 220 and answers EHLO with 250"
+    expected = f"{where} greets with 220 and answers EHLO with 250, NOOP with 250 and QUIT with 221, each once asked"
     banner = answer.replies.get("banner")
     if banner is None:
         return _no_answer(where, answer, evidence)
     if banner[0] != 220:
         return failed(expected, f"banner {quoted(banner)}", **evidence)
-    if "unasked" in answer.replies:  # a script that never reads, or a server answering out of turn
-        return failed(expected, f"banner {quoted(banner)}, then {quoted(answer.replies['unasked'])} before EHLO was"
-                                " sent (a server speaks only when asked: RFC 5321 §4.3)", **evidence)
-    ehlo = answer.replies.get("EHLO")
-    if ehlo is None:
-        return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}")
-    if ehlo[0] != 250:
-        return failed(expected, f"EHLO answered {quoted(ehlo)}", **evidence)
-    return passed(expected, f"banner {quoted(banner)}, EHLO 250", **evidence)
+    said = f"banner {quoted(banner)}"
+    for command, healthy in SMTP_EXCHANGE:
+        reply = answer.replies.get(command)
+        if reply is None and "unasked" in answer.replies:  # a script that never reads, or a server out of turn
+            return failed(expected, f"{said}, then {quoted(answer.replies['unasked'])} before {command} was sent"
+                                    " (a server speaks only when asked: RFC 5321 §4.3)", **evidence)
+        if reply is None and command == "EHLO":  # nothing said but the banner: not yet seen speaking SMTP
+            return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}")
+        if reply is None:  # it answered EHLO, so it speaks SMTP: a command it leaves unanswered fails it
+            return failed(expected, f"{said}, then no {command} reply: {answer.failure or 'none'} (every command is "
+                                    "answered: RFC 5321 §4.2; a script writing replies it was not asked for runs "
+                                    "out of them)", **evidence)
+        if reply[0] != healthy:
+            return failed(expected, f"{said}, {command} answered {quoted(reply)}", **evidence)
+        said += f", {command} {reply[0]}"
+    return passed(expected, said, **evidence)
 
 
 def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:

@@ -15,8 +15,11 @@ reason, never passed.
 A port that does not answer in TLS — refused, silent, dripping, reset, or bytes that are not TLS
 (plain HTTP) — is "could not look" (error). A server that answers in TLS but refuses the
 handshake with an alert, or presents a certificate that is rejected, expiring or unreadable,
-fails the item. Each handshake has one total deadline of connect_s (a non-blocking handshake
-loop, not a per-read timeout); a rejected certificate is fetched once more unverified to name it,
+fails the item. A host is matched against the certificate's subjectAltName only, never its common name, as
+browsers and Go have done since 2017. A server that wants a client certificate presents its own first: refusing
+the handshake after that (TLS 1.2) or once it is done (TLS 1.3), it is judged by the certificate it presented.
+Each handshake has one total deadline of connect_s (a non-blocking handshake loop, not a per-read timeout);
+a rejected certificate is fetched once more unverified to name it,
 so an endpoint takes at most two handshakes, and up to 16 endpoints are shaken at once. That second
 connection may reach another backend (behind a load balancer), so what it saw is said as such, never
 as the rejected certificate. A URL whose host is no DNS name (an empty label, one over 63 characters)
@@ -99,6 +102,7 @@ class Handshake:
     rejected: str = ""  # why verification refused the certificate
     second_look: Certificate | None = None  # after a rejection, what an unverified second connection was shown
     handshake_failure: str = ""  # the server answered in TLS and refused (an alert), or sent an unreadable certificate
+    refused_after_certificate: str = ""  # the alert that ended the handshake once the certificate was verified
     unreachable: str = ""  # no TLS answer at all (refused, silent, reset, not TLS): could not look
     unusable_host: str = ""  # the URL's host is no DNS name: nothing was sent
 
@@ -113,6 +117,23 @@ class _NoTls(Exception):
     """The peer did not complete a handshake in time."""
 
 
+class _Rejected(Exception):
+    """Verification refused the peer's certificate; `leaf` is the certificate that connection was shown (DER), or
+    None where this Python cannot read it."""
+
+    def __init__(self, error: ssl.SSLCertVerificationError, leaf: bytes | None) -> None:
+        super().__init__(error.verify_message or str(error))
+        self.error, self.leaf = error, leaf
+
+
+HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
+# Alerts a server ends the handshake with when the client brings no certificate it wants: OpenSSL over TLS 1.2
+# (handshake_failure), Go and others (bad_certificate, certificate_unknown, access_denied), TLS 1.3
+# (certificate_required).
+CLIENT_CERTIFICATE_ALERTS = ("HANDSHAKE_FAILURE", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN", "CERTIFICATE_REQUIRED",
+                             "ACCESS_DENIED", "UNKNOWN_CA")
+
+
 def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) -> None:
     left = deadline - time.monotonic()
     # a selector, not select(): a process holding over 1024 descriptors (a large run) gets sockets select() refuses
@@ -124,40 +145,57 @@ def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) ->
 
 
 def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
-              server_name: str | None = None) -> tuple[bytes, list[bytes] | None]:
-    """The peer's certificate and the verified chain above it (None when this Python cannot tell), the whole
-    exchange (connect + handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips
-    its bytes cannot stretch it."""
+              server_name: str | None = None) -> tuple[bytes, list[bytes] | None, str]:
+    """The peer's certificate, the verified chain above it (None when this Python cannot tell), and the alert that
+    ended the handshake after the certificate was verified ("" when it completed), the whole exchange (connect +
+    handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips its bytes cannot stretch it."""
     deadline = time.monotonic() + limit_s
     sock = socket.create_connection((host, port), timeout=limit_s)
     sock.setblocking(False)
+    verifying = context.verify_mode == ssl.CERT_REQUIRED
     with context.wrap_socket(sock, server_hostname=server_name or host, do_handshake_on_connect=False) as tls:
-        while True:
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                _wait(tls, False, deadline, limit_s)
-            except ssl.SSLWantWriteError:
-                _wait(tls, True, deadline, limit_s)
+        try:
+            _handshake(tls, deadline, limit_s)
+        except ssl.SSLCertVerificationError as exc:
+            raise _Rejected(exc, next(iter(_chain(tls, "get_unverified_chain") or ()), None)) from exc
+        except ssl.SSLError as exc:
+            # A server that wants a client certificate sends its own first, and the client verifies it before it
+            # answers without one: over TLS 1.2 the refusal ends the handshake, over TLS 1.3 it comes after it.
+            # The certificate was seen either way, and is judged the same way.
+            seen = _chain(tls, "get_verified_chain" if verifying else "get_unverified_chain")
+            if not (seen and _answered_in_tls(exc) and exc.reason and exc.reason.endswith(CLIENT_CERTIFICATE_ALERTS)):
+                raise
+            return seen[0], (seen[1:] if verifying else None), exc.reason
         der = tls.getpeercert(binary_form=True)
-        chain = _verified_chain(tls) if context.verify_mode == ssl.CERT_REQUIRED else None
+        chain = _chain(tls, "get_verified_chain") if verifying else None
     if not der:
         raise ssl.SSLError("the server sent no certificate")
-    return der, (chain[1:] if chain else chain)
+    return der, (chain[1:] if chain else chain), ""
 
 
-def _verified_chain(tls: ssl.SSLSocket) -> list[bytes] | None:
-    """The chain OpenSSL verified, leaf first, as DER: public from Python 3.13, in `_ssl` since 3.10."""
-    public = getattr(tls, "get_verified_chain", None)
+def _handshake(tls: ssl.SSLSocket, deadline: float, limit_s: float) -> None:
+    while True:
+        try:
+            tls.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            _wait(tls, False, deadline, limit_s)
+        except ssl.SSLWantWriteError:
+            _wait(tls, True, deadline, limit_s)
+
+
+def _chain(tls: ssl.SSLSocket, which: str) -> list[bytes] | None:
+    """The chain OpenSSL verified (`get_verified_chain`) or was sent (`get_unverified_chain`), leaf first, as DER —
+    also after a failed handshake: public from Python 3.13, in `_ssl` since 3.10; None when this Python has neither."""
+    public = getattr(tls, which, None)
     if public is not None:
-        return [bytes(der) for der in public()]
-    private = getattr(getattr(tls, "_sslobj", None), "get_verified_chain", None)
+        return [bytes(der) for der in public() or ()]
+    private = getattr(getattr(tls, "_sslobj", None), which, None)
     if private is None:
         return None
     import _ssl
 
-    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in private()]
+    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in private() or ()]
 
 
 def _answered_in_tls(exc: ssl.SSLError) -> bool:
@@ -198,10 +236,11 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
         context = ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:
         return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
+    context.hostname_checks_common_name = False  # as browsers (Chrome 58+, Firefox) and Go 1.15+ judge a host
     try:
-        leaf, chain = _peer_der(host, port, context, timeout_s, verified_name)
-    except ssl.SSLCertVerificationError as exc:
-        rejected = exc.verify_message or str(exc)
+        leaf, chain, refused_after = _peer_der(host, port, context, timeout_s, verified_name)
+    except _Rejected as exc:
+        rejected = _why_rejected(exc, verified_name)
     except ssl.SSLError as exc:
         if _answered_in_tls(exc):
             return Handshake(**seen, handshake_failure=exc.reason or str(exc))
@@ -215,13 +254,25 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     except OSError as exc:
         return Handshake(**seen, unreachable=str(exc) or type(exc).__name__)
     else:
-        return _read(seen, leaf, chain)
+        return _read(seen, leaf, chain, refused_after)
     return Handshake(**seen, rejected=rejected, second_look=_second_look(host, port, timeout_s, verified_name))
 
 
-def _read(seen: dict, leaf: bytes, chain: list[bytes] | None) -> Handshake:
+def _why_rejected(exc: _Rejected, host: str) -> str:
+    """OpenSSL's reason; for a host the certificate names in its common name alone, that it has no subjectAltName."""
+    if exc.error.verify_code == HOSTNAME_MISMATCH and exc.leaf is not None:
+        try:
+            unnamed = not Certificate.from_der(exc.leaf).names
+        except ValueError:  # unreadable: OpenSSL's reason stands
+            unnamed = False
+        if unnamed:
+            return f"no subjectAltName for {host} (the common name is not used for hostnames since 2017)"
+    return str(exc)
+
+
+def _read(seen: dict, leaf: bytes, chain: list[bytes] | None, refused_after: str = "") -> Handshake:
     try:
-        return Handshake(**seen, certificate=Certificate.from_der(leaf),
+        return Handshake(**seen, certificate=Certificate.from_der(leaf), refused_after_certificate=refused_after,
                          chain=None if chain is None else tuple(Certificate.from_der(der) for der in chain))
     except ValueError as exc:  # cryptography could not read what was sent (only here: no other error is a certificate's)
         return Handshake(**seen, handshake_failure=f"unreadable certificate: {exc}")
@@ -249,7 +300,8 @@ def gather(target, checks) -> dict[str, Handshake | str]:
             facts[c.key] = (f"service '{c.params.service}' is not served over https ({parts.scheme}://); "
                             "no certificate to check")
             continue
-        wanted[c.key] = (parts.hostname, parts.port or 443, target.ca_bundle(c.params.service))
+        port = 443 if parts.port is None else parts.port  # a port written as 0 is asked as 0, never as 443
+        wanted[c.key] = (parts.hostname, port, target.ca_bundle(c.params.service))
     unique = sorted(set(wanted.values()), key=str)
     if unique:
         timeout_s = target.timeouts.connect_s
@@ -315,4 +367,9 @@ def judge(check, facts) -> Outcome:
         if first is not None and first.not_after - fact.checked_at < timedelta(days=p.min_days):
             return failed(expected, f"the chain's certificate {first.subject} expires {first.not_after:%Y-%m-%d %H:%M}"
                                     f" UTC, in {_days(first.not_after - fact.checked_at)}", **evidence)
-    return passed(expected, f"trusted, expires {cert.not_after:%Y-%m-%d} ({_days(left)} left)", **evidence)
+    refusal = ""
+    if fact.refused_after_certificate:  # the server wants a client certificate: its own was verified before that
+        evidence["refused_after_certificate"] = fact.refused_after_certificate
+        refusal = (f"; the server then ended the handshake ({fact.refused_after_certificate}): it wants a client "
+                   "certificate")
+    return passed(expected, f"trusted, expires {cert.not_after:%Y-%m-%d} ({_days(left)} left){refusal}", **evidence)

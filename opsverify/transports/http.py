@@ -117,12 +117,18 @@ def fetch_all(probes: list[Probe], *, timeout_s: float, concurrency: int = 16) -
 
 
 def _tls_setting(verify: bool | str) -> bool | ssl.SSLContext:
-    if not isinstance(verify, str):
-        return verify
+    """The TLS context of a verification mode: the CA bundle's, or httpx's own trust store (certifi, or
+    SSL_CERT_FILE / SSL_CERT_DIR), matching a host against subjectAltName only, never the common name — as browsers
+    and Go have since 2017, and as the `tls` family does. False verifies nothing."""
+    if verify is False:
+        return False
     try:
-        return ssl.create_default_context(cafile=verify)
+        context = (ssl.create_default_context(cafile=verify) if isinstance(verify, str)
+                   else load("httpx").create_ssl_context(verify=True))
     except (OSError, ssl.SSLError) as exc:
         raise GatherError(f"CA bundle {verify}: {getattr(exc, 'strerror', None) or exc}") from None
+    context.hostname_checks_common_name = False
+    return context
 
 
 class Session:
@@ -138,6 +144,7 @@ class Session:
         self.timeout_s = timeout_s
         self.concurrency = concurrency
         self._clients: dict[bool | str, httpx.AsyncClient] = {}
+        self._settings: dict[bool | str, bool | ssl.SSLContext] = {}  # each verification mode's TLS context
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -148,7 +155,9 @@ class Session:
             guard(probe)
         if not probes:
             return []
-        settings = {verify: _tls_setting(verify) for verify in {p.verify for p in probes}}
+        for verify in {p.verify for p in probes} - set(self._settings):  # built once: it reads the trust store
+            self._settings[verify] = _tls_setting(verify)
+        settings = {p.verify: self._settings[p.verify] for p in probes}
         future = asyncio.run_coroutine_threadsafe(self._fetch_all(probes, settings), self._running_loop())
         # every request has its own total deadline; this only guards against a wedged loop
         try:

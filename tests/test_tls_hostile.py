@@ -1,0 +1,154 @@
+"""tls against servers that once got the wrong verdict: a certificate naming its host only in its common name, a
+port written as 0, a server that requires a client certificate (TLS 1.2 and 1.3)."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from opsverify.families import tls
+from opsverify.outcome import Status
+from opsverify.transports.http import Probe, fetch_all
+
+from .kit import make_check
+
+
+@contextmanager
+def tls_server(context: ssl.SSLContext, answer: bytes = b""):
+    """A TLS server on 127.0.0.1: a thread per connection, the handshake, then `answer` once a request came."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls_conn:
+                if tls_conn.recv(4096) and answer:
+                    tls_conn.sendall(answer)
+        except OSError:  # a refused handshake (the client rejected us, or we rejected it), a client hanging up
+            conn.close()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def _outcome(fact: tls.Handshake):
+    check = make_check("tls", {"service": "web"})
+    return tls.judge(check, {check.key: fact})
+
+
+# -- a certificate naming its host only in the common name ----------------------------------------
+@pytest.fixture(scope="module")
+def common_name_only(tmp_path_factory):
+    """(CA file, server context) for a certificate with CN=localhost and no subjectAltName, issued by a CA of its
+    own: what browsers (Chrome 58+, Firefox) and Go 1.15+ reject for https://localhost."""
+    folder = tmp_path_factory.mktemp("cn-only")
+    now = datetime.now(timezone.utc)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "opsverify test CA")])
+    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+               .not_valid_after(now + timedelta(days=400))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                            data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                            crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+               .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=200))
+            .sign(ca_key, hashes.SHA256()))  # no subjectAltName: the host is named only by its common name
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "leaf.pem", folder / "leaf.key"
+    ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return str(ca_file), context
+
+
+def test_a_certificate_naming_its_host_only_in_its_common_name_is_rejected(common_name_only):
+    """Python's default context still matches a host against the common name; browsers and Go have not since 2017:
+    the item fails, naming why."""
+    ca_file, context = common_name_only
+    with tls_server(context) as port:
+        fact = tls.shake("localhost", port, ca_file, 5)
+    outcome = _outcome(fact)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("certificate rejected: no subjectAltName for localhost (the common name is not "
+                                       "used for hostnames since 2017)"), outcome.observed
+
+
+def test_http_items_reject_a_certificate_naming_its_host_only_in_its_common_name(common_name_only, monkeypatch):
+    """The http transport judges the same rule, with a service's CA bundle or the default trust store."""
+    ca_file, context = common_name_only
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)  # the default store, as httpx reads it
+    with tls_server(context, b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n") as port:
+        url = f"https://localhost:{port}/"
+        with_bundle, with_store = fetch_all([Probe("GET", url, verify=ca_file), Probe("GET", url)], timeout_s=5)
+    for reply in (with_bundle, with_store):
+        assert reply.status is None and "TLS certificate rejected" in reply.failure, reply
+
+
+# -- a port written as 0 -------------------------------------------------------------------------
+def test_a_port_written_as_0_is_asked_as_0_never_as_443(monkeypatch):
+    """`https://localhost:0` is no address of 443: another server would be checked."""
+    asked = []
+    monkeypatch.setattr(tls, "shake", lambda host, port, *_: asked.append(port) or tls.Handshake(
+        endpoint=f"{host}:{port}", trust="system trust store", checked_at=datetime.now(timezone.utc),
+        unreachable="connection refused"))
+    target = SimpleNamespace(url=lambda service: "https://localhost:0/", ca_bundle=lambda service: None,
+                             timeouts=SimpleNamespace(connect_s=1))
+    check = make_check("tls", {"service": "web"})
+    facts = tls.gather(target, [check])
+    assert asked == [0] and facts[check.key].endpoint == "localhost:0", (asked, facts)
+
+
+# -- a server that requires a client certificate ------------------------------------------------
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_a_server_requiring_a_client_certificate_is_judged_by_its_own_certificate(version, tmp_path):
+    """Over TLS 1.2 the server's refusal (it wants a client certificate) ends the handshake; over TLS 1.3 it comes
+    after. Either way its certificate was received and verified first: the same verdict, on that certificate."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    now = datetime.now(timezone.utc)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost", not_before=now - timedelta(days=1), not_after=now + timedelta(days=200)) \
+        .configure_cert(context)
+    ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED  # no client certificate, no connection
+    context.minimum_version = context.maximum_version = version
+    with tls_server(context) as port:
+        fact = tls.shake("localhost", port, str(ca_file), 5)
+    outcome = _outcome(fact)
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.observed.startswith("trusted, expires ") and "199.9 days left" in outcome.observed, outcome
+    assert outcome.evidence["subject"].startswith("OU=Testing cert"), outcome.evidence
