@@ -939,6 +939,7 @@ class ArchiveReporter:
             "checklists": {"dir": shown(Path(state.checklists)),
                            "files": [f"inputs/checklists/{p.name}" for p in _checklist_files(state)]},
             "environment_file": {"path": shown(env.path), "copy": f"inputs/environments/{env.path.name}"},
+            "allow_mutating": env.allow_mutating,  # whether its mutating items were sent their calls (or refused)
             "waivers_file": ({"path": shown(waivers.path), "copy": f"inputs/waivers/{waivers.path.name}"}
                              if waivers is not None and waivers.path is not None else None),
             "suite_version": __version__, "suite_commit": archive.commit,

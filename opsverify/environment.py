@@ -54,10 +54,25 @@ class _Strict(BaseModel):
 
 
 def _no_boolean(value: Any) -> Any:
-    """pydantic reads true as 1 where a number belongs: `http_s: yes` would be a one-second timeout."""
+    """pydantic reads true as 1 where a number belongs: `http_s: yes` would be a one-second timeout. It reads text as
+    the number Python would (`"1_6"` as 16, `"010"` as 10), which the file refuses unquoted: a number is written as
+    one (no ${VAR} can give it: the file is validated as written)."""
     if isinstance(value, bool):
         raise ValueError(f"{str(value).lower()} is a boolean, not a number (YAML reads true/false, yes/no and on/off "
                          "as booleans): write the number")
+    if isinstance(value, str) and "$" in value:
+        raise ValueError("a ${VAR} cannot give a number (the file is validated before variables are read): write the "
+                         "number")
+    if isinstance(value, str):
+        raise ValueError("is text (in quotes), not a number: write the number without quotes")
+    return value
+
+
+def _only_boolean(value: Any) -> Any:
+    """pydantic reads "yes", "on", 1 and "1" as true where a boolean belongs: `allow_mutating: "yes"` would let a
+    run make the targets do work on a word YAML does not read as true. Only YAML's booleans are taken."""
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {_kind_of(value)}")
     return value
 
 
@@ -87,6 +102,8 @@ class ServiceModel(_Strict):
     env: EnvSourceModel | None = None
     verify_tls: bool = True
     ca_bundle: str | None = None  # PEM file of CAs trusted instead of the system store (a private CA)
+
+    _switches = field_validator("verify_tls", mode="before")(_only_boolean)
 
     @model_validator(mode="after")
     def _bundle_is_used(self) -> "ServiceModel":
@@ -135,6 +152,7 @@ class EnvironmentModel(_Strict):
     concurrency: int = Field(default=32, ge=1, le=1024)  # groups (and so database sessions) at once
 
     _numbers = field_validator("concurrency", mode="before")(_no_boolean)
+    _switches = field_validator("demo", "allow_mutating", mode="before")(_only_boolean)
 
 
 @dataclass(frozen=True)
@@ -273,19 +291,21 @@ _C_SPACE = " \t\n\r\f\v"  # what libpq's key=value form reads as a space (C's is
 
 def database_url_problem(url: str) -> str | None:
     """What libpq would refuse or misread in a database URL, said without quoting it (it holds a password): an
-    unescaped '/' or '@', a port out of 1–65535, a query key libpq does not take, an sslmode it does not know, an
-    unclosed '[' (a URL) or quote (libpq's key=value form). Read with the standard library, as libpq reads it."""
-    text = url.strip()
-    if "://" not in text:
-        return _conninfo_problem(text) if "=" in text else f"not a database URL: {_DATABASE_URL_FORMS}"
-    scheme, rest = text.split("://", 1)
-    if scheme.lower() not in ("postgresql", "postgres"):
-        return f"a {len(scheme)}-letter URL scheme where postgresql:// or postgres:// belongs"
-    authority = rest.split("/", 1)[0]  # libpq reads the user and password up to the first '/'
-    # an '@' in the path with none before it: a password's unescaped '/' cut the user info short (an '@' in the query —
-    # ?application_name=ops@ci — or after the user info is the value's own)
-    cut_short = "@" not in authority and "@" in rest.partition("?")[0]
-    if authority.count("@") > 1 or cut_short:
+    unescaped '/' or '@', a blank inside a part, a port out of 1–65535, a query key libpq does not take, an sslmode it
+    does not know, an unclosed '[' (a URL) or quote (libpq's key=value form). Read with the standard library, as libpq
+    reads it: a URL only where the text starts with `postgresql://` or `postgres://`, in lowercase; any other text is
+    libpq's key=value form (whose values may hold a URL: application_name=https://…)."""
+    if not url.startswith(_LIBPQ_URL_PREFIXES):
+        return _not_a_url_problem(url)
+    rest = url.split("://", 1)[1]
+    # libpq looks for the user info's '@' up to the first '/' only (not '?'); the user info ends at the first '@'
+    lookahead = rest.split("/", 1)[0]
+    userinfo, _, after_userinfo = rest.partition("@") if "@" in lookahead else ("", "", rest)
+    hosts = re.split(r"[/?]", after_userinfo, maxsplit=1)[0]  # then /dbname, then ?query (a dbname holds no '?')
+    # an '@' left in the hosts: a second one in the user info; an '@' in the path with none before it: a password's
+    # unescaped '/' cut the user info short (an '@' in the query — ?application_name=ops@ci — is the value's own)
+    cut_short = "@" not in lookahead and "@" in rest.partition("?")[0]
+    if "@" in hosts or cut_short:
         return ("the user or password holds an unescaped '/' or '@', so libpq would read part of the password as "
                 "the host or the database: percent-encode them in the URL (%2F, %40)")
     if _BAD_PERCENT.search(rest):
@@ -293,30 +313,69 @@ def database_url_problem(url: str) -> str | None:
                 "(or of any part) as %25")
     if "%00" in rest:
         return "%00 (a NUL character), which libpq refuses in any part of the URL"
-    userinfo, _, after_userinfo = rest.partition("@") if "@" in authority else ("", "", rest)
-    passwords = [unquote(userinfo.partition(":")[2])] if ":" in userinfo else []
-    hosts = re.split(r"[/?]", after_userinfo, maxsplit=1)[0]  # then /dbname, then ?query (a dbname holds no '?')
-    query = after_userinfo[len(hosts):].partition("?")[2]
+    user, has_password, password = userinfo.partition(":")
+    after_hosts = after_userinfo[len(hosts):]
+    dbname = after_hosts[1:].partition("?")[0] if after_hosts.startswith("/") else ""
+    query = after_hosts.partition("?")[2]
+    parts = [("the user or password", user), ("the user or password", password), ("the database name", dbname)]
+    problem = next((_space_inside(part) for part, text in parts if _uri_part(text) is None), None)
+    if problem:
+        return problem
+    passwords = [_uri_part(password)] if has_password else []
     problem = _hosts_problem(hosts)
     if problem:
         return problem
     settings = []  # (key, value), decoded, in the query's order
-    parts = query.split("&") if query else []
-    for index, part in enumerate(parts):
-        if not part and index == len(parts) - 1:  # a trailing '&' ends the query, as libpq reads it
+    pieces = query.split("&") if query else []
+    for index, piece in enumerate(pieces):
+        if not piece and index == len(pieces) - 1:  # a trailing '&' ends the query, as libpq reads it
             continue
-        if part.count("=") != 1:
-            what = "no '='" if "=" not in part else "a second '=' (write an '=' inside a value as %3D)"
+        if piece.count("=") != 1:
+            what = "no '='" if "=" not in piece else "a second '=' (write an '=' inside a value as %3D)"
             return f"query parameter {index + 1} has {what}: write ?key=value&key=value"
-        key, value = (unquote(piece) for piece in part.split("="))
+        key, value = (_uri_part(text) for text in piece.split("="))
+        if key is None or value is None:
+            return _space_inside(f"query parameter {index + 1}")
         settings.append(("sslmode", "require") if (key, value) == ("ssl", "true") else (key, value))
     passwords += [value for key, value in settings if key in SECRET_KEYWORDS]
     return _settings_problem(settings, passwords, "query parameter")
 
 
+_LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")  # libpq compares them as written: case matters
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _not_a_url_problem(text: str) -> str | None:
+    """A text that is no URL to libpq: its key=value form, or a URL libpq would read as that form and refuse (a
+    scheme in capitals, a blank before it, another scheme)."""
+    stripped = text.lstrip(_C_SPACE)
+    scheme = _URL_SCHEME.match(stripped)
+    if scheme is None:
+        return _conninfo_problem(text) if "=" in text else f"not a database URL: {_DATABASE_URL_FORMS}"
+    if stripped.startswith(_LIBPQ_URL_PREFIXES):
+        return "a blank before postgresql://: libpq then reads the text as its key=value form, and refuses it; remove it"
+    name = scheme.group()[:-3]
+    if name.lower() in ("postgresql", "postgres"):
+        return ("write the scheme in lowercase, postgresql:// or postgres://: libpq reads any other spelling as its "
+                "key=value form, and refuses it")
+    return f"a {len(name)}-letter URL scheme where postgresql:// or postgres:// belongs"
+
+
+def _uri_part(text: str) -> str | None:
+    """A part of a URL as libpq decodes it: the blanks around it dropped, percent-escapes decoded; None where a blank
+    is left inside it, which libpq refuses ("unexpected spaces found")."""
+    trimmed = text.strip(" ")
+    return None if " " in trimmed else unquote(trimmed)
+
+
+def _space_inside(part: str) -> str:
+    return f"a space inside {part}, which libpq refuses (\"unexpected spaces found\"): write it as %20"
+
+
 def _hosts_problem(hosts: str) -> str | None:
-    """A URL's `host:port,host:port` list as libpq reads it: an IPv6 address in [], each port a whole number in
-    1–65535 (or none, for the default)."""
+    """A URL's `host:port,host:port` list as libpq reads it: an IPv6 address in [], each port a number libpq reads
+    in 1–65535 (or none, for the default); no blank inside the hosts or the ports, each list decoded whole."""
+    names, ports = [], []
     for host in hosts.split(","):
         if host.startswith("["):
             closing = host.find("]")
@@ -327,28 +386,37 @@ def _hosts_problem(hosts: str) -> str | None:
             after = host[closing + 1:]
             if after and not after.startswith(":"):
                 return "something other than ':port' after ']' in the host: write an IPv6 address as [::1]:5432"
-            port = after[1:]
+            names.append(host[1:closing])
+            ports.append(after[1:])
         elif "]" in host or "[" in host:
             return "a ']' with no '[' in the host: write an IPv6 address as [::1]:5432"
         else:
-            port = host.partition(":")[2]
-        problem = _port_problem(unquote(port))
-        if problem:
-            return problem
-    return None
+            name, _, port = host.partition(":")
+            names.append(name)
+            ports.append(port)
+    if _uri_part(",".join(names)) is None:
+        return _space_inside("the host")
+    if _uri_part(",".join(ports)) is None:
+        return _space_inside("the port")
+    return next(filter(None, (_port_problem(unquote(port.strip(" "))) for port in ports)), None)
+
+
+# a port as libpq reads it (strtol, base 10): blanks around it, a sign, digits
+_LIBPQ_PORT = re.compile(r"[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*")
 
 
 def _port_problem(port: str) -> str | None:
-    """A port as libpq reads it: none (the default) or a whole number in 1–65535. Digits are said; anything else
-    is not (a password that ended the user early would be read as the port)."""
-    port = port.strip()
+    """A port as libpq reads it: none (the default) or a number in 1–65535, which may be signed or padded with blanks
+    (`+5432`, `' 5432 '`). Digits are said; anything else is not (a password that ended the user early would be
+    read as the port)."""
     if not port:
         return None
-    if not port.isascii() or not port.isdigit():
+    number = _LIBPQ_PORT.fullmatch(port)
+    if number is None:
         return ("a port that is no number (a whole number in 1–65535 after the host's ':'); a password holding '/', "
                 "'@' or ':' before its '@' must be percent-encoded (%2F, %40, %3A)")
-    if not 1 <= int(port) <= 65535:
-        return f"port {int(port)} is out of range 1–65535"
+    if not 1 <= int(number.group(1)) <= 65535:
+        return f"port {int(number.group(1))} is out of range 1–65535"
     return None
 
 
@@ -452,21 +520,24 @@ def address_problem(url: str) -> str | None:
     (which the client's error would then print); a host the resolver cannot encode (`a..example`)."""
     text = url.strip()
     if "://" not in text:
-        return None  # host:port, as tcp endpoints are written
+        return _bare_port_problem(text)  # host:port, as tcp endpoints are written
     try:
         parts = urlsplit(text)
     except ValueError:  # an unclosed '['
         broken = True
     else:
         try:
-            parts.port  # noqa: B018 -- raises on a port that is no number, or one out of range
+            port = parts.port  # raises on a port that is no number, or one above 65535
         except ValueError:
+            port = None
             broken = True
+        else:
+            broken = bool(parts.netloc) and not parts.hostname  # (unix:///run/redis.sock names no host, rightly)
+        if broken or port == 0:  # 0 is no port to a client: it would ask the scheme's default port instead
             out_of_range = _port_out_of_range(text, parts)
             if out_of_range:
                 return out_of_range
-        else:
-            broken = bool(parts.netloc) and not parts.hostname  # (unix:///run/redis.sock names no host, rightly)
+            broken = True
     if broken:
         return ("not an address a client can read (no host, or a port that is no number): a password holding '#', "
                 "'?', '/' or '@' must be percent-encoded (%23, %3F, %2F, %40)")
@@ -480,14 +551,27 @@ def address_problem(url: str) -> str | None:
     return None
 
 
+def _bare_port_problem(address: str) -> str | None:
+    """`host:port` (a tcp endpoint): a port of digits out of 1–65535 — 0 too, which the client reads as no port, so
+    the protocol's default port would be asked instead. Anything else is the family's to read."""
+    if not _HOST_PORT.fullmatch(address):
+        return None
+    as_url = f"tcp://{address}"
+    return _port_out_of_range(as_url, urlsplit(as_url))
+
+
+_HOST_PORT = re.compile(r"(?:\[[^\]]*\]|[^:/@\[\]]+):[0-9]+")  # name:port, [v6]:port
+
+
 def _port_out_of_range(text: str, parts: SplitResult) -> str | None:
-    """`http://host:99999`: a port of digits past 65535, said as such; not where an '@' follows the address as the
-    parser cut it (a password's unescaped '#', '?' or '/' ended it: its digits would be read as the port)."""
+    """`http://host:99999`, `http://host:0`: a port of digits out of 1–65535, said as such; not where an '@' follows
+    the address as the parser cut it (a password's unescaped '#', '?' or '/' ended it: its digits would be read as
+    the port)."""
     after = text.split("://", 1)[1][len(parts.netloc):]
     host_port = parts.netloc.rpartition("@")[2]
     port = host_port.rpartition("]")[2] if host_port.startswith("[") else host_port
     port = port.partition(":")[2]
-    if "@" in after or not port.isascii() or not port.isdigit() or not parts.hostname:
+    if "@" in after or not port.isascii() or not port.isdigit() or not parts.hostname or 1 <= int(port) <= 65535:
         return None
     return f"port {int(port)} is out of range 1–65535"
 
@@ -644,11 +728,12 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     if missing or garbled or too_short:
         raise MissingVariable(_variables_message(path, local_file, missing, garbled, too_short))
     model = _validate(path, resolved)
+    problems = []  # every address and file problem, said together: a run finds them all
     for system, config in model.systems.items():
         at = f"{shown(path)}: systems.{spelled(system)}"
         problem = database_url_problem(config.database) if config.database else None
         if problem:
-            raise ConfigError(f"{at}.database: {problem}")
+            problems.append(f"{at}.database: {problem}")
         addresses = {**{f"services.{spelled(name)}.url": service.url for name, service in config.services.items()},
                      **{f"endpoints.{spelled(name)}": value for name, value in config.endpoints.items()}}
         for where, address in addresses.items():
@@ -656,14 +741,16 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
             if problem is None and isinstance(address, str) and where.startswith("endpoints."):
                 problem = _redis_url_problem(address)
             if problem:
-                raise ConfigError(f"{at}.{where}: {problem}")
+                problems.append(f"{at}.{where}: {problem}")
         for service in config.services.values():
             source = service.env
             if source is not None and not (source.dotenv or source.process_prefix):
                 service.env = None  # an optional `${VAR:-}` source left empty: only this service's env items skip
     if model.name != name:
-        raise ConfigError(f"{shown(path)}: name: '{spelled(model.name)}' does not match the file name '{name}'")
-    _check_files(path, model)
+        problems.insert(0, f"{shown(path)}: name: '{spelled(model.name)}' does not match the file name '{name}'")
+    problems += _file_problems(path, model)
+    if problems:
+        raise ConfigError(_summarise(problems, "environment"))
     if checks is not None:
         # an item's name no environment defines, near one this environment has, first: else the environment's name,
         # then used by no item, would be said to be the typo (`services.web: unknown service (checks use: wbe)`)
@@ -963,10 +1050,11 @@ def _mapping_expected(error: dict) -> str:
 
 
 
-def _check_files(path: Path, model: EnvironmentModel) -> None:
-    """A CA bundle is read at load, not when a request first needs it (an error then, after the run began).
-    (A repo checkout may be made after the environment loads — a CI step, the demo — so it is looked at when
-    an item needs it: an error of that item.)"""
+def _file_problems(path: Path, model: EnvironmentModel) -> list[str]:
+    """A CA bundle is read at load, not when a request first needs it (an error then, after the run began); each
+    bundle that cannot be used is said. (A repo checkout may be made after the environment loads — a CI step, the
+    demo — so it is looked at when an item needs it: an error of that item.)"""
+    problems = []
     for system, config in model.systems.items():
         for service, settings in config.services.items():
             if not settings.ca_bundle:
@@ -976,15 +1064,15 @@ def _check_files(path: Path, model: EnvironmentModel) -> None:
             try:
                 ssl.create_default_context(cafile=settings.ca_bundle)
             except FileNotFoundError:
-                raise ConfigError(f"{where}: {bundle} not found; name the PEM file of the CA that "
-                                  "signs the service's certificate") from None
+                problems.append(f"{where}: {bundle} not found; name the PEM file of the CA that signs the service's "
+                                "certificate")
             except IsADirectoryError:
-                raise ConfigError(f"{where}: {bundle} is a folder; name the PEM file in it") from None
+                problems.append(f"{where}: {bundle} is a folder; name the PEM file in it")
             except ssl.SSLError:  # an OSError too: said first
-                raise ConfigError(f"{where}: {bundle} holds no PEM certificate "
-                                  "(-----BEGIN CERTIFICATE-----)") from None
+                problems.append(f"{where}: {bundle} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
             except OSError as exc:
-                raise ConfigError(f"{where}: cannot read {bundle}: {exc.strerror}") from None
+                problems.append(f"{where}: cannot read {bundle}: {exc.strerror}")
+    return problems
 
 
 def _services_in_use(checks: list[Check]) -> dict[str, set[str]]:

@@ -140,6 +140,7 @@ BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while 
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
 WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
+MUTATING_SAID = pytest.StashKey[bool]()  # the run's mutating items were said to be allowed (once, as it starts)
 # The test standing in for runbook checks collected without --env, in a checklist file and in a module of checks/:
 # each holds a blank, which no item's test id (`id-name`) holds, so the controller tells it from every item.
 NEEDS_ENV = "needs --env"
@@ -887,6 +888,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
     if any(i.endswith((f"::{NEEDS_ENV}", f"[{NO_ENV}]")) for i in ids):
         node.config.stash[WITHOUT_ENV] = True
+    state = node.config.stash.get(STATE, None)
+    if state is not None and state.env.allow_mutating:  # the controller collects nothing: the workers' items are
+        from .archive import _check_of  # the selection (looked up among the mutating checks only: a fleet has many)
+
+        mutating = [c for c in state.checks if c.mutating]
+        _say_mutating_allowed(node.config, [c for i in ids if (c := _check_of(i, mutating)) is not None])
+
+
+def _say_mutating_allowed(config: pytest.Config, selected: list[Check]) -> None:
+    """An environment that allows mutating items makes the targets do work (a POST, a signed webhook) for each one
+    selected: said once as the run starts, in one line (with -q too), so a run against prod that sends them is
+    never told only as "passed"."""
+    state = config.stash.get(STATE, None)
+    if (state is None or not state.env.allow_mutating or hasattr(config, "workerinput")
+            or _runs_no_item(config.option) or config.stash.get(MUTATING_SAID, False)):
+        return
+    count = len({(c.system, c.key) for c in selected if c.mutating})
+    if count:
+        config.stash[MUTATING_SAID] = True
+        items = "item" if count == 1 else "items"
+        say_live(config, f"environment {state.env.name} has allow_mutating: true: {count} selected mutating {items} "
+                         "will make the targets do work (their calls are sent)")
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_sessionfinish")
@@ -1014,6 +1037,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # again: a conftest or another plugin may have added a copy of an item since the first pass
     _deselect(config, items, _reached_twice(items))
     state.selected = [c for item in items if (c := item_check(item)) is not None]
+    _say_mutating_allowed(config, state.selected)
 
 
 def _reached_twice(items: list[pytest.Item]) -> list[pytest.Item]:

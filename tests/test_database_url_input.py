@@ -13,11 +13,13 @@ import sys
 import psycopg
 import pytest
 from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
 
 from opsverify import exitcodes
 from opsverify.environment import LIBPQ_KEYWORDS, SSLMODES, address_problem, database_url_problem
 from opsverify.transports.postgres import Database, _classify
 
+from .kit import refused_port
 from .project import Project
 
 SECRET = "Kanary-TailSecret99"
@@ -54,7 +56,12 @@ def _one_line_at_load(project: Project, where: str, *fragments: str) -> str:
     (f"postgresql://checker:{SECRET}@127.0.0.1:5432/pay?bogusopt=1", "'bogusopt' is not a libpq connection parameter"),
     (f"postgresql://checker:{SECRET}@[::1:5432/pay", "a '[' with no ']'"),
     (f"host=127.0.0.1 port=5432 dbname=pay user=checker password='{SECRET}", "a quoted value is never closed"),
-], ids=["port", "sslmode", "query-key", "bracket", "unclosed-quote"])
+    (f"POSTGRESQL://checker:{SECRET}@127.0.0.1:5432/pay", "write the scheme in lowercase"),
+    (f"Postgres://checker:{SECRET}@127.0.0.1:5432/pay", "write the scheme in lowercase"),
+    (f"postgresql://checker:{SECRET}@127.0.0.1:5432/pay db", "a space inside the database name"),
+    (f"postgresql://checker:{SECRET}@127.0.0.1:0/pay", "port 0 is out of range 1–65535"),
+], ids=["port", "sslmode", "query-key", "bracket", "unclosed-quote", "upper-scheme", "capitalised-scheme", "space",
+        "port-0"])
 def test_a_malformed_database_url_is_a_config_error_at_load(tmp_path, url, said):
     project = Project(tmp_path, {"PAY_DATABASE_URL": url})
     project.checklist("payments", SQL_ITEM)
@@ -96,7 +103,6 @@ def test_timeouts_written_as_a_list_name_the_keys_not_a_class(tmp_path):
     "postgresql://u:p@h,h2/db?port=5432,5433",
     "postgresql://",
     "postgres://u:p@localhost:5432/db",
-    "POSTGRESQL://u:p@localhost/db",
     "postgresql://u@h/db?options=-c%20search_path%3Dapp",
     *(f"postgresql://u:p@h/db?sslmode={mode}" for mode in SSLMODES),
     "host=h dbname=d user=u password='a b'",
@@ -104,9 +110,82 @@ def test_timeouts_written_as_a_list_name_the_keys_not_a_class(tmp_path):
     "  host = h   port = 5432 dbname=d sslmode=verify-full  ",
     "host=h password=a\\ b dbname=d",
     "host=/var/run/postgresql dbname=d port=",
+    # the host part ends at '?' as well as '/': the '@' in the query is the value's own
+    "postgresql://postgres@127.0.0.1:54871?application_name=ops@ci",
+    "postgresql://u:p@h?application_name=a@b&sslmode=require",
+    # key=value whose value is a URL: only a text starting with postgresql:// or postgres:// is a URL
+    "host=h dbname=app application_name=https://ci.example.com/job/1",
+    "host=h sslrootcert=/etc/ssl/ca.pem application_name=x://y",
+    # ports as libpq reads them (strtol: a sign, leading zeros, blanks around)
+    "postgresql://u@h:+5432/db",
+    "postgresql://u@h/db?port=+5432",
+    "postgresql://u@h/db?port=05432",
+    "host=h port=' 5432 '",
+    # libpq trims the blanks around each part of a URL; only one inside a part is refused
+    "postgresql://u@h/db ",
+    "postgresql://u@h/db? application_name=x",
 ])
 def test_healthy_database_urls_pass(url):
     assert database_url_problem(url) is None
+    conninfo_to_dict(url)  # and libpq's own parser takes it
+
+
+@pytest.mark.parametrize("url", [
+    "POSTGRESQL://u:p@localhost/db",
+    "Postgres://u:p@localhost/db",
+    " postgresql://u:p@localhost/db",
+    "postgresql://u:p@localhost/my db",
+    "postgresql://u:p a@localhost/db",
+    "postgresql://u@localhost/db?application_name=a b",
+    "postgresql://u@local host/db",
+])
+def test_what_libpqs_parser_refuses_is_refused(url):
+    """libpq reads a URL only after the lowercase `postgresql://` or `postgres://` at the very start (anything else
+    is its key=value form, which these are not), and refuses a blank inside a part of one ("unexpected spaces")."""
+    with pytest.raises(psycopg.ProgrammingError):
+        conninfo_to_dict(url)
+    problem = database_url_problem(url)
+    assert problem is not None and "TailSecret" not in problem
+
+
+def test_a_misspelt_scheme_or_a_space_is_said_without_the_url():
+    assert database_url_problem(f"POSTGRESQL://c:{SECRET}@h/db") == (
+        "write the scheme in lowercase, postgresql:// or postgres://: libpq reads any other spelling as its "
+        "key=value form, and refuses it")
+    assert database_url_problem(f" postgresql://c:{SECRET}@h/db") == (
+        "a blank before postgresql://: libpq then reads the text as its key=value form, and refuses it; remove it")
+    for url, part in [(f"postgresql://c:{SECRET}@h/my db", "the database name"),
+                      (f"postgresql://c:{SECRET} x@h/db", "the user or password"),
+                      (f"postgresql://c:{SECRET}@h/db?application_name=a b", "query parameter 1"),
+                      (f"postgresql://c:{SECRET}@h1, h2/db", "the host")]:
+        problem = database_url_problem(url)
+        assert problem == (f"a space inside {part}, which libpq refuses (\"unexpected spaces found\"): write it as "
+                           "%20"), (url, problem)
+    assert database_url_problem(f"mysql://c:{SECRET}@h/db") == (
+        "a 5-letter URL scheme where postgresql:// or postgres:// belongs")
+
+
+@pytest.mark.parametrize("url, said", [
+    ("postgresql://u@h:-5432/db", "port -5432 is out of range 1–65535"),
+    ("postgresql://u@h/db?port=+0", "port 0 is out of range 1–65535"),
+    ("host=h port='  '", "a port that is no number"),
+    ("host=h port=5432x", "a port that is no number"),
+])
+def test_ports_libpq_refuses_at_connect_are_refused(url, said):
+    problem = database_url_problem(url)
+    assert problem is not None and said in problem, problem
+
+
+def test_a_signed_port_reaches_the_server_and_port_0_does_not():
+    """libpq reads a port as strtol does: `+<port>` is that port (asked, here refused by nobody listening), 0 is
+    "invalid port number" before anything is sent."""
+    closed = refused_port()
+    for url, kind in [(f"postgresql://u@127.0.0.1:+{closed}/db", "unreachable"),
+                      ("postgresql://u@127.0.0.1:0/db", "config")]:
+        database = Database(url, connect_timeout_s=5, statement_timeout_ms=1000, label="systems.pay.database")
+        with pytest.raises(Exception):
+            database.connect()
+        assert database.unavailable is not None and database.unavailable.kind == kind, (url, database.unavailable)
 
 
 @pytest.mark.parametrize("url, said", [

@@ -1,0 +1,180 @@
+"""Environment files written to mislead: a port 0 (which clients read as "no port", so another server — the
+default port's — would be checked and pass), several problems at once (each said in one go, not one per run), a
+setting that must be true or false given as a word or a number, and a run that is allowed to make targets do work
+(said on the console as it starts, and recorded in the archive's manifest)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import trustme
+
+from opsverify.environment import load_environment
+from opsverify.errors import ConfigError
+
+from .kit import route_server
+from .project import Project
+
+
+def _refused(tmp_path: Path, body: str) -> str:
+    (tmp_path / "local.yaml").write_text(f"name: local\n{body}", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_environment(tmp_path, "local")
+    assert raised.value.exit_code == 20, raised.value.message
+    return raised.value.message
+
+
+# -- port 0 is no port: refused, as 99999 is ------------------------------------------------------------------------
+@pytest.mark.parametrize("field, body", [
+    ("endpoints.clamd", "systems: {shop: {endpoints: {clamd: '127.0.0.1:{port}'}}}\n"),
+    ("endpoints.clamd", "systems: {shop: {endpoints: {clamd: '[::1]:{port}'}}}\n"),
+    ("endpoints.smtp", "systems: {shop: {endpoints: {smtp: 'smtp://127.0.0.1:{port}'}}}\n"),
+    ("endpoints.redis", "systems: {shop: {endpoints: {redis: 'redis://127.0.0.1:{port}/0'}}}\n"),
+    ("services.web.url", "systems: {shop: {services: {web: {url: 'https://localhost:{port}'}}}}\n"),
+])
+@pytest.mark.parametrize("port", [0, 99999])
+def test_a_port_out_of_range_is_refused_at_load_also_0(tmp_path, field, body, port):
+    message = _refused(tmp_path, body.replace("{port}", str(port)))
+    assert message == f"{tmp_path / 'local.yaml'}: systems.shop.{field}: port {port} is out of range 1–65535"
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:3310", "[::1]:25", "clamd.internal:3310", "redis:2525", "127.0.0.1"])
+def test_a_host_port_endpoint_in_range_loads(tmp_path, address):
+    (tmp_path / "local.yaml").write_text(f"name: local\nsystems: {{shop: {{endpoints: {{clamd: '{address}'}}}}}}\n",
+                                         encoding="utf-8")
+    assert load_environment(tmp_path, "local").model.systems["shop"].endpoints["clamd"] == address
+
+
+# -- every problem of the file at once -------------------------------------------------------------------------------
+def test_every_ca_bundle_and_address_problem_is_said_at_once(tmp_path):
+    """Two bad CA bundles and a bad port in two systems: one run says all four, not one per run."""
+    (tmp_path / "empty.pem").write_text("hello\n")
+    body = (f"systems:\n"
+            f"  lab:\n"
+            f"    services:\n"
+            f"      a: {{url: 'https://localhost:1234', ca_bundle: '{tmp_path / 'missing.pem'}'}}\n"
+            f"      b: {{url: 'https://localhost:1235', ca_bundle: '{tmp_path}'}}\n"
+            f"    endpoints: {{clamd: '127.0.0.1:0'}}\n"
+            f"  shop:\n"
+            f"    database: 'postgresql://u@h:70000/db'\n"
+            f"    services: {{c: {{url: 'https://localhost:1236', ca_bundle: '{tmp_path / 'empty.pem'}'}}}}\n")
+    message = _refused(tmp_path, body)
+    where = tmp_path / "local.yaml"
+    assert message.splitlines() == [
+        "5 environment problems:",
+        f"  {where}: systems.lab.endpoints.clamd: port 0 is out of range 1–65535",
+        f"  {where}: systems.shop.database: port 70000 is out of range 1–65535",
+        f"  {where}: systems.lab.services.a.ca_bundle: {tmp_path / 'missing.pem'} not found; name the PEM file of "
+        "the CA that signs the service's certificate",
+        f"  {where}: systems.lab.services.b.ca_bundle: {tmp_path} is a folder; name the PEM file in it",
+        f"  {where}: systems.shop.services.c.ca_bundle: {tmp_path / 'empty.pem'} holds no PEM certificate "
+        "(-----BEGIN CERTIFICATE-----)",
+    ], message
+
+
+def test_one_problem_is_one_line(tmp_path):
+    trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    body = ("systems: {lab: {services: {a: {url: 'https://localhost:1', ca_bundle: '" + str(tmp_path / "ca.pem") +
+            "'}, b: {url: 'https://localhost:2', ca_bundle: '" + str(tmp_path / "nope.pem") + "'}}}}\n")
+    message = _refused(tmp_path, body)
+    assert "\n" not in message and message.startswith(f"{tmp_path / 'local.yaml'}: systems.lab.services.b.ca_bundle")
+
+
+# -- true or false, nothing read as one -------------------------------------------------------------------------------
+@pytest.mark.parametrize("key, written, kind", [
+    ("allow_mutating", "'yes'", "a text"), ("allow_mutating", "'on'", "a text"), ("allow_mutating", "1", "a number"),
+    ("allow_mutating", "'1'", "a text"), ("allow_mutating", "'true'", "a text"), ("allow_mutating", "0", "a number"),
+    ("demo", "'no'", "a text"),
+])
+def test_a_switch_takes_only_true_or_false(tmp_path, key, written, kind):
+    """pydantic would read "yes", "on", 1 and "1" as true: `allow_mutating: "yes"` would let a run make prod do
+    work on a word that is no YAML boolean. Only true and false are taken (as YAML reads them)."""
+    message = _refused(tmp_path, f"{key}: {written}\nsystems: {{}}\n")
+    assert message == f"{tmp_path / 'local.yaml'}: {key}: must be true or false, not {kind}", message
+
+
+def test_verify_tls_takes_only_true_or_false(tmp_path):
+    message = _refused(tmp_path, "systems: {shop: {services: {web: {url: 'https://x', verify_tls: 'no'}}}}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: systems.shop.services.web.verify_tls: must be true or false, "
+                       "not a text"), message
+
+
+@pytest.mark.parametrize("written, allowed", [("true", True), ("false", False), ("yes", True), ("off", False)])
+def test_yaml_booleans_are_taken(tmp_path, written, allowed):
+    (tmp_path / "local.yaml").write_text(f"name: local\nallow_mutating: {written}\nsystems: {{}}\n", encoding="utf-8")
+    assert load_environment(tmp_path, "local").allow_mutating is allowed
+
+
+# -- a run allowed to make targets do work says so --------------------------------------------------------------------
+def _mutating_project(root: Path, base: str, allow: bool) -> Project:
+    project = Project(root, {"TARGET_URL": base})
+    project.checklist("shop", """
+    - {id: A1, name: up, section: Web, title: the page answers, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok}}
+    - {id: M1, name: kick, section: Jobs, title: the job starts, family: http, cadence: postdeploy,
+       mutating: true, params: {service: web, path: /do, method: POST}}
+    - {id: M2, name: kick-again, section: Jobs, title: the other job starts, family: http, cadence: postdeploy,
+       mutating: true, params: {service: web, path: /do, method: POST}}
+    """)
+    project.environment(f"allow_mutating: {str(allow).lower()}\n"
+                        "systems: {shop: {services: {web: {url: '${TARGET_URL}'}}}}\n", name="prod")
+    return project
+
+
+def _warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "allow_mutating" in line]
+
+
+@pytest.mark.parametrize("extra", [[], ["-q"], ["-n", "2"]], ids=["plain", "quiet", "xdist"])
+def test_a_run_allowed_to_mutate_says_so_once_and_records_it(tmp_path, extra):
+    routes = {("GET", "/ok"): lambda *_: (200, '{"ok": true}'), ("POST", "/do"): lambda *_: (200, '{"ok": true}')}
+    with route_server(routes) as base:
+        project = _mutating_project(tmp_path, base, allow=True)
+        ran = project.run("-m", "postdeploy", "--env", "prod", *extra, timeout=240)
+    assert ran.code == 0, ran.output[-3000:]
+    assert _warnings(ran.output) == [
+        "opsverify: environment prod has allow_mutating: true: 2 selected mutating items will make the targets do "
+        "work (their calls are sent)"], ran.output[-3000:]
+    manifest = json.loads((ran.archive("prod") / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["allow_mutating"] is True
+
+
+def test_a_run_not_allowed_to_mutate_says_nothing_and_records_it(tmp_path):
+    routes = {("GET", "/ok"): lambda *_: (200, '{"ok": true}')}
+    with route_server(routes) as base:
+        ran = _mutating_project(tmp_path, base, allow=False).run("-m", "postdeploy", "--env", "prod", timeout=240)
+    assert ran.code == 0, ran.output[-3000:]
+    assert _warnings(ran.output) == []
+    manifest = json.loads((ran.archive("prod") / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["allow_mutating"] is False
+
+
+def test_no_warning_when_no_mutating_item_is_selected(tmp_path):
+    routes = {("GET", "/ok"): lambda *_: (200, '{"ok": true}')}
+    with route_server(routes) as base:
+        ran = _mutating_project(tmp_path, base, allow=True).run("-m", "postdeploy and not mutating", "--env", "prod",
+                                                                 timeout=240)
+    assert ran.code == 0, ran.output[-3000:]
+    assert _warnings(ran.output) == []
+
+
+# -- a number is written as one ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("written, field", [
+    ("timeouts: {http_s: '10'}\n", "timeouts.http_s"), ("timeouts: {statement_ms: \"5000\"}\n", "timeouts.statement_ms"),
+    ("concurrency: '1_6'\n", "concurrency"), ("timeouts: {connect_s: ' 5 '}\n", "timeouts.connect_s"),
+])
+def test_a_number_in_quotes_is_refused(tmp_path, written, field):
+    """pydantic would read the text as Python does (`'1_6'` as 16), which the file refuses unquoted; and no ${VAR}
+    can give a number (the file is validated as written first), so quotes around one are a mistake."""
+    message = _refused(tmp_path, f"{written}systems: {{}}\n")
+    assert message == f"{tmp_path / 'local.yaml'}: {field}: is text (in quotes), not a number: write the number " \
+                      "without quotes", message
+
+
+def test_a_variable_where_a_number_belongs_is_said_to_give_none(tmp_path, monkeypatch):
+    monkeypatch.setenv("HTTP_S", "10")
+    message = _refused(tmp_path, "timeouts:\n  http_s: ${HTTP_S}\nsystems: {}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: timeouts.http_s: a ${{VAR}} cannot give a number (the file is "
+                       "validated before variables are read): write the number"), message
