@@ -19,6 +19,23 @@ from .helpers import ROOT
 DOCS = ROOT / "docs" / "checklists.md"
 
 
+def documented_examples(text: str) -> list[tuple[str, int, dict]]:
+    """(family, index, params) of every `params:` document in each family's `### ` section, in order."""
+    found = []
+    for section in re.split(r"^### ", text, flags=re.MULTILINE)[1:]:
+        heading = re.match(r"`([a-z0-9_]+)`", section)
+        if not heading:
+            continue
+        for block in re.findall(r"^```yaml\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL):
+            documents = re.split(r"^---\s*$", block, flags=re.MULTILINE)
+            if not documents[0].lstrip().startswith("params:"):
+                continue
+            for index, document in enumerate(documents):
+                loaded = yaml.safe_load(document if index == 0 else "params:\n" + document)
+                found.append((heading.group(1), len(found), (loaded or {}).get("params") or {}))
+    return found
+
+
 def documented_params(text: str) -> dict[str, set[str]]:
     """{family: parameter names} from the yaml blocks of each family's `### ` section. A block holds
     `params:` documents; documents after a `---` line continue them as further examples."""
@@ -59,6 +76,14 @@ def test_documented_params_match_the_model(family):
     documented, model = DOCUMENTED[family], model_params(family)
     assert sorted(documented - model) == [], f"documented in docs/checklists.md but not in {family}.Params"
     assert sorted(model - documented) == [], f"fields of {family}.Params missing from docs/checklists.md"
+
+
+@pytest.mark.parametrize("family, index, params",
+                         documented_examples(DOCS.read_text(encoding="utf-8")), ids=lambda v: str(v)[:20])
+def test_every_documented_example_loads_as_written(family, index, params):
+    """A reader copies an example into a checklist: it must be an item the family takes, not a list of every
+    parameter at once (two that exclude each other, one that needs another not shown)."""
+    families.params_model(family).model_validate(params)
 
 
 def test_the_skipped_list_is_exact():
