@@ -728,13 +728,14 @@ def _scalar_size(value: Any) -> tuple[int, int, int]:
     return 1, len(value) if isinstance(value, (str, bytes)) else 1, 0
 
 
-def load_checklists(directory: Path) -> list[Check]:
-    """Every checklist in `directory`, all problems reported together."""
+def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--checklists-dir") -> list[Check]:
+    """Every checklist in `directory`, all problems reported together. `runner` and `flag`: the command run and its
+    option naming the folder, for the message of a folder not there (`opsverify coverage` takes --checklists)."""
     from .families import FAMILY_NAMES
 
     problems: list[str] = []
     checks: list[Check] = []
-    files = _checklist_files(directory)
+    files = _checklist_files(directory, runner, flag)
     problems += _unread_checklists(directory)
     seen_systems: dict[str, Path] = {}
     for path in files:
@@ -815,7 +816,7 @@ def load_checklists(directory: Path) -> list[Check]:
     return checks
 
 
-def _checklist_files(directory: Path) -> list[Path]:
+def _checklist_files(directory: Path, runner: str, flag: str) -> list[Path]:
     """The checklists in `directory`; a folder that is not there, cannot be read or holds none is said as which of
     the three, by its absolute path: run from the wrong folder, a relative `checklists` names nothing useful."""
     where = Path(os.path.abspath(directory))
@@ -823,8 +824,8 @@ def _checklist_files(directory: Path) -> list[Path]:
         with os.scandir(directory) as entries:  # glob() would say nothing of a folder it may not read
             names = [entry.name for entry in entries]
     except FileNotFoundError:
-        raise ConfigError(f"{where}: no such folder: run pytest in the folder holding checklists/ and environments/,"
-                          " or pass --checklists-dir") from None
+        raise ConfigError(f"{where}: no such folder: run {runner} in the folder holding checklists/ and environments/,"
+                          f" or pass {flag}") from None
     except NotADirectoryError:
         raise ConfigError(f"{where}: not a folder: checklists are *.yaml files in a folder") from None
     except OSError as exc:

@@ -2,7 +2,7 @@
 and the auditor's tools for run archives.
 
     opsverify init [DIR] [--system NAME]       a minimal working checklist, environment and secrets example
-    opsverify coverage [--system S] [--json]   items automated / manual (with reason)
+    opsverify coverage [--system S] [--json]   items automated / partly manual / manual (with reason)
     opsverify faults                            the demo's named faults: the item ids each fails, and leaves unchecked
     opsverify verify ARCHIVE|reports[/ENV] [--public-key FILE] [--expect SHA256]   files, signature, chain (0, 30-33)
     opsverify report ARCHIVE|reports/ENV [-o FILE] [--public-key FILE]   one offline HTML file next to the archive
@@ -44,7 +44,8 @@ def default_checklists() -> Path:
 
 
 def coverage(args: argparse.Namespace) -> int:
-    checks = load_checklists(args.checklists or default_checklists())
+    checks = load_checklists(args.checklists or default_checklists(), runner="opsverify coverage",
+                             flag="--checklists DIR")
     known = {c.system for c in checks}
     unknown = [s for s in args.system if s not in known]
     if unknown:
@@ -307,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
     ini.add_argument("dir", nargs="?", default=".", help="project folder (default: here)")
     ini.add_argument("--system", default="my-app", help="the system's name (default: my-app)")
     ini.set_defaults(run=init)
-    cov = commands.add_parser("coverage", help="per system and in total: items automated / manual / not yet built")
+    cov = commands.add_parser("coverage", help="per system and in total: items automated / partly manual / manual / not yet built")
     cov.add_argument("--checklists", type=Path, metavar="DIR", help="checklist folder (default: ./checklists)")
     cov.add_argument("--system", action="append", default=[], metavar="SYSTEM", help="only this system (repeatable)")
     cov.add_argument("--json", action="store_true", help="the report as JSON (as in a run archive's coverage.json)")

@@ -113,8 +113,8 @@ def _limit(folder: Path, name: str, fallback: int) -> int:
 def problems(root: Path, system: str) -> list[str]:
     """Why `opsverify init` cannot write this project into `root` (one line each), without writing anything."""
     if not re.fullmatch(NAME_PATTERN, system):
-        return [f"--system {system[:60]}: use lowercase letters, digits and '-' (e.g. my-app), "
-                "as a checklist's system name does"]
+        return [f"--system {system[:60]}: use lowercase letters, digits and '-', starting with a letter or a digit "
+                "(e.g. my-app), as a checklist's system name does"]
     found: list[str] = []
     where = _existing_ancestor(root)
     name_max = _limit(where, "PC_NAME_MAX", FALLBACK_NAME_MAX)
@@ -154,8 +154,24 @@ def problems(root: Path, system: str) -> list[str]:
             existing.append(path)
     if existing:  # a project already made: one line, not one per file
         more = f" (and {len(existing) - 1} more of its files)" if len(existing) > 1 else ""
-        found.append(f"{existing[0]}: already exists{more}; opsverify init writes only new files")
+        found.append(f"{existing[0]}: already exists{more}; opsverify init writes only new files"
+                     + _another_system(root, system))
     return found
+
+
+def _another_system(root: Path, system: str) -> str:
+    """How to add `system` by hand to the project in `root`, when it is not one of the project's systems yet
+    (init writes only whole new projects: it never edits the environment file a second system goes in)."""
+    if os.path.lexists(root / "checklists" / f"{system}.yaml"):
+        return ""
+    try:
+        others = sorted(name for name in os.listdir(root / "checklists")
+                        if name.endswith(".yaml") and not name.startswith("."))
+    except OSError:
+        others = []
+    example = f"as checklists/{others[0]} is written, " if others else ""
+    return (f"; to add the system {system} to this project, write checklists/{system}.yaml ({example}with system:"
+            f" {system}) and add {system} under systems: in environments/local.yaml")
 
 
 def write_project(root: Path, system: str) -> list[Path]:

@@ -14,6 +14,7 @@ A waived failing item is reported as *waived* — never passed — and does not 
 waiver is not applied, and fails the run naming itself. The file is validated strictly before any check
 runs: an unknown item, an ambiguous id, a duplicate, a missing or blank field, a control character, an
 `expires` that is not an ISO date or time, or a waivers path that is not a regular `.yaml` file is a config error.
+`waivers:` with nothing under it (the last waiver removed) is no waivers, as `waivers: []` is.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .checklist import (Check, Misread, Unquoted, WordKeepingLoader, Words, _location, _null_key, _read_otherwise,
                         _read_yaml, entries_of, file_errors, number_or_text, shown)
+from .coverage import near_ids
 from .display import spelled, visible
 from .errors import ConfigError
 
@@ -125,6 +127,12 @@ class WaiversFileModel(_Strict):
 
     waivers: list[WaiverModel] = Field(default_factory=list)
 
+    @field_validator("waivers", mode="before")
+    @classmethod
+    def _none_left(cls, value: Any) -> Any:
+        """`waivers:` with nothing under it is what is left when the last waiver is removed: no waivers."""
+        return [] if value is None else value
+
 
 @dataclass(frozen=True)
 class Waiver:
@@ -207,6 +215,10 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
         raise ConfigError(problems[0])
     if raw is None:
         raise ConfigError(f"{label}: the file is empty; write `waivers: []`, or remove the file")
+    if not isinstance(raw, dict):  # pydantic would name its model class
+        raise ConfigError(f"{label}: the file must be a mapping with a `waivers:` list (it is "
+                          f"{'a list' if isinstance(raw, list) else 'a single value'}): write `waivers:` on the first"
+                          " line, the entries under it")
     keys = [f"{label}: {_describe(raw, ('waivers', index))}: {entry.word.key_problem()}"  # pydantic: `None: ...`
             for index, entries in sorted(misread.items()) for entry in entries]
     if keys:
@@ -218,9 +230,11 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
                                                                                              exc.errors())]
         raise ConfigError(_summarise(found)) from None
     systems_of: dict[str, set[str]] = {}
+    ids_of: dict[str, set[str]] = {}  # per system, for the id an unknown one was meant as
     checked: set[tuple[str, str]] = set()  # (system, id) with at least one entry that is not manual
     for check in checks:
         systems_of.setdefault(check.id, set()).add(check.system)
+        ids_of.setdefault(check.system, set()).add(check.id)
         if not check.manual:
             checked.add((check.system, check.id))
     entries: list[Waiver] = []
@@ -230,10 +244,12 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
         where = f"{label}: waivers[{index}] ({item})"
         owners = systems_of.get(entry.item, set())
         if entry.system is not None and entry.system not in owners:
-            problems.append(f"{where}: unknown item: no item {item} in system {spelled(entry.system)}")
+            problems.append(f"{where}: unknown item: no item {_unknown(entry.item)} in system {spelled(entry.system)}"
+                            + _meant(entry.item, ids_of.get(entry.system) or systems_of.keys()))
             continue
         if not owners:
-            problems.append(f"{where}: unknown item: no checklist has an item {item}")
+            problems.append(f"{where}: unknown item: no checklist has an item {_unknown(entry.item)}"
+                            + _meant(entry.item, systems_of.keys()))
             continue
         if entry.system is None and len(owners) > 1:
             problems.append(f"{where}: item {item} exists in {', '.join(sorted(owners))}: add system:")
@@ -251,6 +267,17 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
     if problems:
         raise ConfigError(_summarise(problems))
     return Waivers(path, entries, now)
+
+
+def _unknown(item: str) -> str:
+    """An unknown id as shown, and its escapes when it holds a letter beyond ASCII: a Cyrillic Н2 looks like H2."""
+    shown_id = spelled(item)
+    return shown_id if shown_id.isascii() else f"{shown_id} (spelled {ascii(item)})"
+
+
+def _meant(item: str, ids) -> str:
+    close = near_ids(item, ids)
+    return f"; did you mean {' or '.join(map(spelled, close))}?" if close else ""
 
 
 def _ends(expires: dt.datetime | dt.date) -> dt.datetime:

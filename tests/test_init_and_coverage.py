@@ -69,11 +69,24 @@ def test_a_system_name_too_long_for_a_file_name_is_one_line(tmp_path, capsys):
     assert init(capsys, str(tmp_path), "--system", "a" * longest)[0] == 0  # the limit itself is fine
 
 
-@pytest.mark.parametrize("system", ["Shop", "shop_1", "-shop", "", "sh\x1b[2Jop", "shop/../x"])
+@pytest.mark.parametrize("system", ["Shop", "shop_1", "-shop", "-", "", "sh\x1b[2Jop", "shop/../x"])
 def test_a_system_name_checklists_would_refuse_is_refused_first(tmp_path, capsys, system):
     err = refused(capsys, tmp_path, f"--system={system}")
-    assert "lowercase letters, digits and '-'" in err and "\x1b" not in err
+    # the whole rule: `-` holds only allowed characters, yet starts with none of those a name starts with
+    assert "lowercase letters, digits and '-', starting with a letter or a digit" in err and "\x1b" not in err
     assert everything(tmp_path) == []
+
+
+def test_a_second_system_in_a_project_is_told_how_to_add_it(tmp_path, capsys):
+    assert init(capsys, str(tmp_path), "--system", "shop")[0] == 0
+    before = {n: (tmp_path / n).read_bytes() for n in FILES}
+    err = refused(capsys, tmp_path, "--system", "shop2")
+    assert "already exists" in err and "opsverify init writes only new files" in err
+    assert ("to add the system shop2 to this project, write checklists/shop2.yaml (as checklists/shop.yaml is"
+            " written, with system: shop2) and add shop2 under systems: in environments/local.yaml") in err, err
+    assert everything(tmp_path) == sorted(FILES + ["checklists", "environments"])  # nothing written, nothing changed
+    assert {n: (tmp_path / n).read_bytes() for n in FILES} == before
+    assert "to add the system" not in refused(capsys, tmp_path, "--system", "shop")  # shop is there already
 
 
 def test_a_dangling_symlink_where_a_file_goes_is_never_written_through(tmp_path, capsys):
@@ -178,7 +191,7 @@ def test_coverage_shows_control_characters_escaped(capsys, monkeypatch):
     assert "humans \\x1b[31m red \\x1b[2J\\x0d\\u202eDESREVER\\u202c \\x07 only" in text
     assert "needs family nope\\x1b[31m" in text
     assert not any(ch in text for ch in "\x1b\r\x07\u202e\u202c")
-    monkeypatch.setattr("opsverify.cli.load_checklists", lambda folder: checks)
+    monkeypatch.setattr("opsverify.cli.load_checklists", lambda folder, **_: checks)
     assert main(["coverage"]) == 0
     out = capsys.readouterr().out
     assert "\\x1b[31m red" in out and not any(ch in out for ch in "\x1b\r\x07\u202e")

@@ -119,7 +119,8 @@ def _written(runbook, entry: str):
                       " approver: 'yes'"),
     ("ticket: off", "waivers[0] (S2): ticket: YAML reads off as false, not as text: quote it:"
                     " ticket: 'off'"),
-    ('item: "S2\\u200b"', "waivers[0] (S2\\u200b): unknown item: no checklist has an item S2\\u200b"),
+    ('item: "S2\\u200b"', "waivers[0] (S2\\u200b): unknown item: no checklist has an item S2\\u200b;"
+                         " did you mean S2?"),
 ], ids=["no", "version", "yes", "off", "zero-width"])
 def test_a_word_yaml_reads_otherwise_is_shown_as_written(runbook, entry, problem):
     with pytest.raises(ConfigError) as caught:
@@ -386,3 +387,39 @@ def test_a_worker_reads_the_now_it_is_handed():
         assert run_now(False, environ) == NOW and environ[RUN_NOW_ENV] == NOW.isoformat()  # the master's reading
     assert run_now(True, environ) == NOW  # a worker, later: the master's
     assert run_now(True, {RUN_NOW_ENV: "2026-11-25T12:00:00"}) != NOW  # not a moment: the worker's own clock
+
+
+# -- an id that looks like one but is not, and a file of the wrong shape ---------------------------------------
+@pytest.mark.parametrize("entry, problem", [
+    # a Cyrillic Ѕ reads as S: the message spells it out, and names the id meant
+    ({**ACTIVE, "item": "\u04052", "system": "shop"},
+     "waivers[0] (\u04052): unknown item: no item \u04052 (spelled '\\u04052') in system shop; did you mean S2?"),
+    ({**ACTIVE, "item": "\u04052"},
+     "waivers[0] (\u04052): unknown item: no checklist has an item \u04052 (spelled '\\u04052'); did you mean S2?"),
+    ({**ACTIVE, "item": "s2"}, "waivers[0] (s2): unknown item: no checklist has an item s2; did you mean S2?"),
+], ids=["lookalike-in-system", "lookalike", "case"])
+def test_an_unknown_id_is_spelled_out_and_the_near_one_named(runbook, entry, problem):
+    with pytest.raises(ConfigError) as caught:
+        _load(runbook, entry)
+    assert caught.value.message.endswith(f"fx.yaml: {problem}"), caught.value.message
+
+
+def test_a_waivers_file_that_is_a_list_is_told_to_be_a_mapping(runbook):
+    path = runbook.root / "waivers" / "fx.yaml"
+    path.parent.mkdir()
+    path.write_text("- {item: S2, reason: r, approver: a, ticket: T-1, expires: 2099-12-31}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_waivers(runbook.root / "waivers", "fx", load_checklists(runbook.root / "checklists"), now=NOW)
+    assert caught.value.message.endswith("fx.yaml: the file must be a mapping with a `waivers:` list (it is a list):"
+                                         " write `waivers:` on the first line, the entries under it"), \
+        caught.value.message
+    assert "WaiversFileModel" not in caught.value.message
+
+
+def test_an_empty_waivers_key_is_no_waivers(runbook):
+    """`waivers:` with nothing under it is what is left when the last waiver is removed: as `waivers: []`."""
+    path = runbook.root / "waivers" / "fx.yaml"
+    path.parent.mkdir()
+    path.write_text("waivers:\n  # none now: OPS-12 was fixed\n")
+    assert load_waivers(runbook.root / "waivers", "fx", load_checklists(runbook.root / "checklists"),
+                        now=NOW).entries == []
