@@ -49,6 +49,8 @@ WAIT_SHOWN_S = 1.0  # a job still running after this long is named on the consol
 WAIT_REPEAT_S = 10.0  # ... and named again this often, with the time it has left
 WAIT_POLL_S = 0.02
 LEARNED = ".secrets"  # under xdist: a learner group's file of what its worker's redactor knows (see _SharedGroups)
+GIVE_UP_S = 5.0  # under xdist, at close: the longest wait for the background evaluation to stop starting jobs
+_WARNINGS_WRITTEN = threading.Lock()  # one worker's warnings file, written from two threads
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,9 @@ class Run:
         self._env_read_bound_s = sum(target.env_sources_bound_s() for target in self.targets.values())
         self.concurrency = max(1, concurrency or env.model.concurrency)
         self.on_wait: Callable[[str], None] | None = None  # told once about each job still running after WAIT_SHOWN_S
-        self.on_outcomes: Callable[[dict[str, Outcome]], None] | None = None  # told each job's, redacted, as it ends
         self._outcomes: dict[str, Outcome] = {}
+        self._claimed: list[_Claimed] = []  # under xdist: the groups this worker claimed, evaluated in the background
+        self._asking: IO[str] | None = None  # under xdist: held while this worker may still ask (see _SharedGroups)
         self._redacted_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         self._schedule: _Schedule | None = None
         self._lock = threading.Lock()
@@ -121,8 +124,9 @@ class Run:
         one asked for: its call is sent for an item pytest reports, never ahead of it. With
         `shared` (a folder all xdist workers of the run see), each (system, family) group is evaluated by
         exactly one worker — the first to claim it; a worker claims every unclaimed read-only group at once,
-        evaluates them concurrently and publishes each as its job ends, then waits for the groups others
-        claimed — so no target is asked twice; a mutating check is claimed by the worker asked for its item,
+        evaluates them concurrently in the background, publishing each as its job ends, and returns as soon as
+        the asked group is done (as without xdist), or waits for it where another worker claimed it — so no target
+        is asked twice; a mutating check is claimed by the worker asked for its item,
         so its call is sent once (a worker that dies loses only the groups it had not finished: their
         read-only items are asked again, a mutating one is not, see _SharedGroups)."""
         with self._lock:
@@ -167,19 +171,25 @@ class Run:
         alone = sum(job.bound_s + JUDGE_SLACK_S for job in jobs if job.mutating)
         return math.ceil((self._bound(jobs) + alone + self._env_read_bound_s) * 10) / 10
 
-    def evaluate(self, checks: Iterable[Check]) -> dict[str, Outcome]:
+    def evaluate(self, checks: Iterable[Check], on_outcomes: Callable[[dict[str, Outcome]], None] | None = None,
+                 stop: threading.Event | None = None) -> dict[str, Outcome]:
         """Every check's outcome, redacted, once all are done (xdist workers' groups, the engine's tests). Each
-        job's outcomes go to `on_outcomes` as soon as it ends: an xdist worker publishes its group then."""
+        job's outcomes go to `on_outcomes` as soon as it ends: an xdist worker publishes its group then. Once `stop`
+        is set, no further job starts and what is known is returned at once (running jobs are left to end on
+        their own: see close)."""
         schedule = _Schedule(self, list(checks))
         results: dict[str, Outcome] = {}
         cleaned_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         while True:
             version = self.redactor.version
-            fresh = {key: outcome.redacted(self.redactor) for key, outcome in schedule.until_any().items()}
+            fresh = {key: outcome.redacted(self.redactor) for key, outcome in schedule.until_any(stop).items()}
+            if stop is not None and stop.is_set():
+                schedule.stop()
+                return results
             results.update(fresh)
             cleaned_at.update(dict.fromkeys(fresh, version))
-            if fresh and self.on_outcomes is not None:
-                self.on_outcomes(fresh)
+            if fresh and on_outcomes is not None:
+                on_outcomes(fresh)
             if not fresh and schedule.done():  # a job that ended first may hold what a later one learned
                 return {key: outcome if cleaned_at[key] == self.redactor.version else outcome.redacted(self.redactor)
                         for key, outcome in results.items()}
@@ -292,12 +302,20 @@ class Run:
 
     def stop(self) -> None:
         """No item will be asked for any more (pytest's loop ended: done, -x, Ctrl-C): start no further job.
-        Running ones end on their own, each within its bound."""
+        Running ones end on their own, each within its bound. Under xdist, the groups this worker claimed go on
+        (other workers may wait for them) until close."""
         if self._schedule is not None:
             self._schedule.stop()
+        if self._asking is not None:  # other workers see that this one asks no more
+            self._asking.close()
+            self._asking = None
 
     def close(self) -> None:
+        """Under xdist, first the groups this worker claimed: evaluated to their end while another worker may
+        still ask for them, then given up (see _Claimed.close); then every target's connections."""
         self.stop()
+        for claimed in self._claimed:
+            claimed.close()
         for target in self.targets.values():
             target.close()
 
@@ -347,10 +365,11 @@ class _Schedule:
             self.held = [job for job in self.held if key not in job.keys()]
             self.pending[:0] = asked
 
-    def until_any(self) -> dict[str, Outcome]:
-        """Drive the schedule until some outcome not handed out before is known (or every job has ended); returns
-        them all: what a job's end made known, as soon as it ended."""
-        return self._drive(lambda: len(self.results) > len(self.taken))  # every key handed out is a result's
+    def until_any(self, stop: threading.Event | None = None) -> dict[str, Outcome]:
+        """Drive the schedule until some outcome not handed out before is known (or every job has ended, or `stop`
+        is set); returns them all: what a job's end made known, as soon as it ended."""
+        # every key handed out is a result's
+        return self._drive(lambda: len(self.results) > len(self.taken) or (stop is not None and stop.is_set()))
 
     def _drive(self, enough: Callable[[], bool]) -> dict[str, Outcome]:
         while True:
@@ -514,14 +533,17 @@ class _Worker(threading.Thread):
 
 
 class _SharedGroups:
-    """Under xdist: claim unclaimed groups in a run-private folder, evaluate them, publishing each group's outcomes
-    as soon as its job ends; wait for the groups other workers claimed. A mutating check is a group of its own
+    """Under xdist: claim unclaimed groups in a run-private folder, evaluate them in the background (_Claimed),
+    publishing each group's outcomes as soon as its job ends; an item is reported once its own group is done, by
+    this worker or by the one that claimed it. A mutating check is a group of its own
     (`<system>+<family>+<key>`), claimed only by a worker asked for its item: xdist runs each item on one
     worker, so its call is sent once, and only for an item that is reported.
 
     Per group the folder holds a lock that the worker evaluating it holds (`<group>.claim`: free once that worker
     is gone, killed or not) and, once published, its outcomes (`<group>.json`); `claims.json` says which worker (pid)
-    evaluates each group, `deadlines.json` until when it may take (see `_record`).
+    evaluates each group, `deadlines.json` until when it may take (see `_record`). Each worker holds a lock
+    (`asking-<pid>-<n>.lock`) while it may still ask for outcomes: a worker whose own items are done evaluates its
+    groups to their end only while another may still need them (_Claimed.close).
 
     A group whose family learns secrets from its target publishes, just before its outcomes, the secrets its
     worker's redactor knows (`<group>.secrets`). Before reporting any outcome, a worker waits for every such group of
@@ -542,22 +564,29 @@ class _SharedGroups:
         return f"{group}+{check.key}" if check.mutating else group
 
     def outcomes(self, wanted: Iterable[Check], check: Check) -> dict[str, Outcome]:
+        """`check`'s group's outcomes, and every other one known here by now: the groups no worker had claimed are
+        claimed and evaluated in the background (_Claimed), and this returns once the asked group is done — not
+        once the slowest of them is."""
+        self._ask()
         needed = self._name(check)
         by_group: dict[str, list[Check]] = defaultdict(list)  # in the order the items come
         for c in wanted:  # a mutating check other than the one asked for waits for the worker xdist gives it to
             if not c.mutating or self._name(c) == needed:
                 by_group[self._name(c)].append(c)
         mine = self._claim(by_group)
-        results = self._evaluate(mine, by_group) if mine else {}
-        if self.run.warnings:
-            (self.shared / f"warnings-{os.getpid()}.json").write_text(json.dumps(self.run.warnings))
-        if needed not in mine:
-            results.update(self._wait_for(needed, by_group[needed]))
-        for name, members in by_group.items():  # before any outcome is reported: what every learner group learned
-            if name in mine or not _learns_secrets(families.get(members[0].family)):
-                continue  # (this worker's redactor learned its own groups' secrets as it evaluated them)
+        if mine:
+            self._evaluate(mine, by_group)
+        self._say_warnings()
+        results = self._wait_for(needed, by_group[needed])
+        learners = [name for name, members in by_group.items() if _learns_secrets(families.get(members[0].family))]
+        for name in learners:  # before any outcome is reported: every learner group has ended
             if name != needed:
-                results.update(self._wait_for(name, members))
+                results.update(self._wait_for(name, by_group[name]))
+        for claimed in self.run._claimed:  # what this worker's other groups have found by now
+            results.update({key: o for key, o in claimed.known().items() if key not in self.run._outcomes})
+        for name in learners:  # ... and what the others' learned is known here
+            if self._own(name):  # (this worker's redactor learned its own groups' secrets as it evaluated them)
+                continue
             try:
                 self._learn(name)
             except SharedFileAltered as exc:  # what it learned is unknown: any outcome here could show a secret
@@ -566,30 +595,51 @@ class _SharedGroups:
         return results
 
     def _evaluate(self, claimed: dict[str, IO[str]], by_group: dict[str, list[Check]],
-                  decided: dict[str, Outcome] | None = None) -> dict[str, Outcome]:
-        """Evaluate the claimed groups (all but the outcomes already `decided`), publishing each as soon as its job
-        ends: a worker killed while its slowest group runs has lost none of the others, and nobody asks their
-        targets again. A group's claim (its lock) ends as it is published."""
-        results = dict(decided or {})
-        unpublished = dict(claimed)
+                  decided: dict[str, Outcome] | None = None) -> "_Claimed":
+        """Evaluate the claimed groups (all but the outcomes already `decided`) in the background, publishing each
+        as soon as its job ends: a worker killed while its slowest group runs has lost none of the others, and
+        nobody asks their targets again. A group's claim (its lock) ends as it is published."""
+        evaluating = _Claimed(self, claimed, by_group, decided)
+        self.run._claimed.append(evaluating)
+        return evaluating
 
-        def publish_completed(fresh: dict[str, Outcome]) -> None:
-            results.update(fresh)
-            for name in [n for n in unpublished if all(Run._key(c) in results for c in by_group[n])]:
-                if _learns_secrets(families.get(by_group[name][0].family)):  # known to waiters once they see it ended
-                    self._write_sealed(f"{name}{LEARNED}", self.run.redactor.known())
-                self._publish(name, {Run._key(c): results[Run._key(c)] for c in by_group[name]})
-                unpublished.pop(name).close()
+    def _own(self, name: str) -> bool:
+        return any(name in claimed.members for claimed in self.run._claimed)
 
-        self.run.on_outcomes = publish_completed
-        try:
-            publish_completed(self.run.evaluate(
-                [c for name in claimed for c in by_group[name] if Run._key(c) not in results]))
-            return results
-        finally:
-            self.run.on_outcomes = None
-            for held in unpublished.values():
-                held.close()
+    def _ask(self) -> None:
+        """Hold this worker's `asking-*.lock` while it may still ask for outcomes (until Run.stop): a worker that
+        ends evaluates the groups it claimed to their end while another still holds one (_Claimed.close). The
+        file is locked before it has its name, so a file seen is one held (or released: its worker asks no more)."""
+        if self.run._asking is not None:
+            return
+        name = f"asking-{os.getpid()}-{id(self.run)}"
+        making = self.shared / f".{name}"
+        handle = open(making, "a")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        making.replace(self.shared / f"{name}.lock")
+        self.run._asking = handle
+
+    def anyone_asking(self) -> bool:
+        """Whether some worker of the run may still ask for outcomes (holds its `asking-*.lock`)."""
+        for path in self.shared.glob("asking-*.lock"):
+            try:
+                handle = open(path)
+            except OSError:  # gone with the folder: nobody asks
+                continue
+            with handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+        return False
+
+    def _say_warnings(self) -> None:
+        """What this worker found to warn about (a checker role that could write), for the controller to say: from
+        the thread that asks and from the background's, whole or not at all."""
+        warnings = self.run.warnings
+        if warnings:
+            with _WARNINGS_WRITTEN:
+                self._write_registry(f"warnings-{os.getpid()}.json", warnings)  # type: ignore[arg-type]
 
     @contextmanager
     def _registry(self) -> Iterator[None]:
@@ -660,7 +710,12 @@ class _SharedGroups:
         """The group's published outcomes, waited for while the worker evaluating it lives (holds its lock) and is
         within its bound for all it evaluates (`_record`): a group queued behind that worker's others starts late
         and is no less healthy for it. A worker gone before publishing has released the lock: this worker takes
-        the group over."""
+        the group over. A group this worker evaluates is waited for here, in memory."""
+        for claimed in self.run._claimed:
+            if name in claimed.members:
+                found = claimed.outcomes_of(name)
+                if found is not None:
+                    return found
         answer = self.shared / f"{name}.json"
         while not answer.exists():
             with self._registry():
@@ -687,7 +742,7 @@ class _SharedGroups:
             if self._may_have_sent(check):
                 said = f"could not look: the worker running it stopped after it may have sent {self._call(check)}"
                 not_repeated[Run._key(check)] = error(f"{said}; not repeated").redacted(self.run.redactor)
-        return self._evaluate({name: held}, {name: members}, decided=not_repeated)
+        return self._evaluate({name: held}, {name: members}, decided=not_repeated).outcomes_of(name) or {}
 
     def _may_have_sent(self, check: Check) -> bool:
         return check.mutating and self.run._prescreen(check) is None  # a refused or unconfigured one never was
@@ -719,6 +774,90 @@ class _SharedGroups:
         return {key: Outcome(Status(o["status"]), o["expected"], o["observed"], o["evidence"], o["remediation"],
                              o.get("duration_s", 0.0))
                 for key, o in stored.items()}
+
+
+class _Claimed:
+    """Groups this worker claimed (see _SharedGroups), evaluated in a thread of their own and each published as soon
+    as its job ends: the worker reports an item once its own group is done, while its slower groups go on — as
+    `_Schedule.until` does without xdist. The claim of a group ends as it is published, or at `close`."""
+
+    def __init__(self, groups: _SharedGroups, claimed: dict[str, IO[str]], by_group: dict[str, list[Check]],
+                 decided: dict[str, Outcome] | None = None) -> None:
+        self.groups = groups
+        self.members = {name: by_group[name] for name in claimed}
+        self.results: dict[str, Outcome] = dict(decided or {})
+        self.unpublished = dict(claimed)
+        self.changed = threading.Condition()  # a group done, the evaluation over, or given up
+        self.stopping = threading.Event()
+        self.ended = False
+        self.given_up = False
+        checks = [c for members in self.members.values() for c in members if Run._key(c) not in self.results]
+        self.thread = threading.Thread(target=self._evaluate, args=(checks,), daemon=True, name="opsverify-claimed")
+        self.thread.start()
+
+    def _evaluate(self, checks: list[Check]) -> None:
+        try:
+            self._completed({})  # a group decided whole already (a mutating item taken over) is published at once
+            self._completed(self.groups.run.evaluate(checks, self._completed, self.stopping))
+        except BaseException as exc:  # nothing escapes: a waiter would wait for its group until the deadline
+            reason = f"internal error while checking: {type(exc).__name__}: {exc}"
+            with suppress(Exception):
+                self._completed({Run._key(c): error(reason) for members in self.members.values() for c in members
+                                 if Run._key(c) not in self.results})
+        finally:
+            with self.changed:
+                self.ended = True
+                self.changed.notify_all()
+
+    def _completed(self, fresh: dict[str, Outcome]) -> None:
+        """Outcomes come in (redacted): every group now whole is published, and its claim released."""
+        with self.changed:
+            if self.given_up:  # the session is over: nothing more is written for it
+                return
+            self.results.update(fresh)
+            try:
+                for name in [n for n in self.unpublished if self._whole(n)]:
+                    members = self.members[name]
+                    if _learns_secrets(families.get(members[0].family)):  # known to waiters once they see it ended
+                        self.groups._write_sealed(f"{name}{LEARNED}", self.groups.run.redactor.known())
+                    self.groups._publish(name, {Run._key(c): self.results[Run._key(c)] for c in members})
+                    self.unpublished.pop(name).close()
+            finally:
+                self.changed.notify_all()
+        self.groups._say_warnings()  # a database's found once its session opened
+
+    def _whole(self, name: str) -> bool:
+        return all(Run._key(c) in self.results for c in self.members[name])
+
+    def outcomes_of(self, name: str) -> dict[str, Outcome] | None:
+        """The group's outcomes, once its job has ended (None: given up at close; its claim was released)."""
+        with self.changed:
+            while not self._whole(name) and not self.ended and not self.given_up:
+                self.changed.wait(WAIT_REPEAT_S)  # woken as each job ends; the timeout only re-checks
+            if not self._whole(name) and self.given_up:
+                return None
+            stopped = error("could not look: the run stopped before this target was asked")
+            return {Run._key(c): self.results.get(Run._key(c), stopped) for c in self.members[name]}
+
+    def known(self) -> dict[str, Outcome]:
+        with self.changed:
+            return dict(self.results)
+
+    def close(self) -> None:
+        """The session ends. While another worker may still ask (holds its `asking-*.lock`: the items xdist gave it
+        may need these groups), the groups are evaluated to their end, each within its bound. Then what is left is
+        given up: no further job starts, nothing more is published, and the claims still held are released — a
+        worker that did ask later would take such a group over, never wait on it (Ctrl-C, -x: nobody does)."""
+        while not self.ended and not self.given_up and self.groups.anyone_asking():
+            self.thread.join(WAIT_POLL_S * 10)
+        with self.changed:
+            self.given_up = True
+            self.stopping.set()
+            for held in self.unpublished.values():
+                held.close()
+            self.unpublished.clear()
+            self.changed.notify_all()
+        self.thread.join(GIVE_UP_S)  # its schedule stopped (no job starts after the targets close), in milliseconds
 
 
 def _learns_secrets(family: Any) -> bool:

@@ -20,10 +20,10 @@ def _spied_run(env, asked: list) -> Run:
     run = Run(env)
     real = run.evaluate
 
-    def spy(checks):
+    def spy(checks, *args, **kwargs):
         checks = list(checks)
         asked.append(sorted(f"{c.system}:{c.key}" for c in checks))
-        return real(checks)
+        return real(checks, *args, **kwargs)
 
     run.evaluate = spy  # type: ignore[method-assign]
     return run
