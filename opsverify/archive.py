@@ -737,6 +737,9 @@ class ArchiveReporter:
             # items that never ran make the run interrupted, whatever pytest says
             pytest_exit = exitcodes.INTERRUPTED
         self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (bool(self.stopped_by) and missing)
+        only_manual = self._only_manual(config, pytest_exit)
+        if only_manual:  # nothing the run checks was selected: an empty selection, as `--item M1 -m postdeploy` is
+            pytest_exit = exitcodes.NO_CHECKS
         fail_on = self.fail_on(config)
         waivers = getattr(self.state, "waivers", None)
         expired = waivers.expired_for(self.selected()) if waivers is not None else []
@@ -755,9 +758,12 @@ class ArchiveReporter:
         archive = self.state.archive
         if archive is None and config.option.collectonly and not config.getoption("ov_no_archive", False):
             self.not_written = _no_archive_reason(pytest_exit, config, self.state)  # begun never: no folder, no git
+        if only_manual and not self.not_written:  # with --no-archive too: the run says why it checked nothing
+            self.not_written = _no_archive_reason(pytest_exit, config, self.state, only_manual=only_manual)
         if archive is None or archive.completed:
             return
-        reason = _no_archive_reason(pytest_exit, config, self.state, nothing_selected=not self.selected())
+        reason = self.not_written if only_manual else _no_archive_reason(pytest_exit, config, self.state,
+                                                                          nothing_selected=not self.selected())
         if reason:
             self.not_written = reason
             archive.discard()
@@ -772,6 +778,14 @@ class ArchiveReporter:
             return
         if config.getoption("ov_html", False) and archive.final is not None:
             self._render(session, archive.final)
+
+    def _only_manual(self, config: pytest.Config, pytest_exit: int) -> list[Check]:
+        """The selected items, when every one is manual and the run went as pytest meant (not interrupted, nothing
+        left uncollected): the run checked nothing, whatever pytest counts as skipped. Else none."""
+        if pytest_exit != exitcodes.OK or config.option.collectonly or self.collection_errors:
+            return []
+        selected = self.selected()
+        return selected if selected and all(c.manual for c in selected) else []
 
     def _write_junit(self, session: pytest.Session, records: list[dict[str, Any]]) -> None:
         """`--junitxml`: the archive's JUnit (a run without an archive still has its rows), scrubbed like it."""
@@ -1073,8 +1087,10 @@ def _deployed_at(config: pytest.Config) -> str | None:
     return utc(moment.astimezone(dt.timezone.utc)) if moment is not None else None
 
 
-def _no_archive_reason(pytest_exit: int, config: pytest.Config, state, *, nothing_selected: bool = False) -> str:
-    """`nothing_selected`: neither this process nor (under xdist) a worker selected an item."""
+def _no_archive_reason(pytest_exit: int, config: pytest.Config, state, *, nothing_selected: bool = False,
+                       only_manual: list[Check] | None = None) -> str:
+    """`nothing_selected`: neither this process nor (under xdist) a worker selected an item; `only_manual`: the
+    selected items, every one manual (ArchiveReporter._only_manual)."""
     if config.option.collectonly:
         return "no archive: --collect-only runs no check"
     if pytest_exit == exitcodes.INTERRUPTED and nothing_selected:
@@ -1086,9 +1102,22 @@ def _no_archive_reason(pytest_exit: int, config: pytest.Config, state, *, nothin
         if shard and not getattr(state, "shard_systems", True):
             # a CI matrix wider than the fleet: say so, rather than leave the empty shard a mystery
             return f"no archive: no check was selected (--shard {shard} holds no system: fewer systems than shards)"
-        why = _why_none_was_selected(config, state)
+        why = _only_manual_selected(config, only_manual) if only_manual else _why_none_was_selected(config, state)
         return "no archive: no check was selected" + (f" ({why})" if why else "")
     return ""
+
+
+def _only_manual_selected(config: pytest.Config, selected: list[Check]) -> str:
+    """Why a run that selected only manual items checked nothing: said as an --item -m leaves out is."""
+    items = list(dict.fromkeys(config.getoption("ov_items")))
+    if len(items) == 1 and {c.id for c in selected} == set(items):
+        why = f"--item {visible(items[0][:80])} is a manual item: a person checks it, not the run"
+    else:
+        count = len({(c.system, c.key) for c in selected})
+        why = (f"the {count} selected items are all manual: a person checks them, not the run" if count > 1
+               else f"the selected item, {selected[0].system} {selected[0].key}, is manual: a person checks it, "
+                    "not the run")
+    return why + "; a run that checks items lists the manual ones in its summary and archive"
 
 
 def _record(row: _Row) -> dict[str, Any]:

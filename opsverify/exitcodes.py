@@ -4,7 +4,7 @@ pytest's own codes keep their meaning (1 failed, 2 interrupted, 3 internal error
 selected); opsverify adds its own from 10 up, so a CI job can tell "the deploy is broken" (1) from
 "the verifier could not look" (10, 23, 24) and from "the suite was given bad input" (20–22);
 `opsverify verify` ends with 0 or one of 30–33. A run that checked items ends with the first that holds,
-interrupted or not: 1, then 24, 23, 10, then 2, then 27, else 0 (see `archive.run_exit_code`).
+interrupted or not (PRECEDENCE, see `archive.run_exit_code`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(3, "internal", "pytest: internal error"),
     ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression, or runbook checks "
                          "without --env); no archive"),
-    ExitCode(5, "no-checks", "pytest: no check was selected; no archive"),
+    ExitCode(5, "no-checks", "pytest: no check was selected — none at all, or only manual items (a person checks "
+                             "those, not the run); no archive"),
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error): a target "
                                     "misbehaved — among them a database that kept answering, too slowly for "
                                     "timeouts.database_s; the summary names each cause"),
@@ -66,6 +67,11 @@ TABLE: tuple[ExitCode, ...] = (
                                    "reports/<env> folder"),
 )
 
+# said beside the table (README, --help): which code a run that checked items ends with when more than one holds
+PRECEDENCE = ("A run that checked items ends with the first code that holds, interrupted or not: 1, then 24, 23, 10, "
+              "then 2, then 27, else 0 — a run stopped by Ctrl-C or SIGTERM after a check failed exits 1, and its "
+              "archive says it was interrupted.")
+
 BY_NAME = {entry.name: entry.code for entry in TABLE}
 OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_CHECKS = (BY_NAME[n] for n in (
     "ok", "failed", "interrupted", "internal", "usage", "no-checks"))
@@ -92,4 +98,4 @@ def markdown() -> str:
 
 def plain() -> str:
     """For --help."""
-    return "\n".join(f"  {e.code:>3}  {e.name:<17} {e.meaning}" for e in TABLE)
+    return "\n".join([*(f"  {e.code:>3}  {e.name:<17} {e.meaning}" for e in TABLE), PRECEDENCE])

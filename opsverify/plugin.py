@@ -194,6 +194,7 @@ class _Interruptions:
         self.ending = False
         self.noted: str | None = None  # the signal that arrived while the run was ending
         self.before: dict[int, Any] = {}
+        self.whole_process = False  # pytest's own program: what follows the run is only the process exiting
 
     def install(self) -> None:
         """Where Python's own handling stands (SIGINT's KeyboardInterrupt, SIGTERM's death); never over a handler
@@ -201,10 +202,26 @@ class _Interruptions:
         if threading.current_thread() is not threading.main_thread():
             return
         self.ending, self.noted = False, None
+        self.whole_process = _started_as_pytest()
         for number in self.HANDLED:
             current = signal.getsignal(number)
             if current in (signal.SIG_DFL, signal.default_int_handler):
                 self.before[number] = signal.signal(number, self._arrived)
+
+    def exit_code_decided(self) -> None:
+        """The run's exit code is final (its archive says it). In pytest's own program (`pytest`, `python -m
+        pytest`) only the process's exit follows — xdist's teardown, other plugins' cleanups, the interpreter's
+        shutdown —: a signal now is ignored, where Python's own handling would end the process 143 or 130, or with a
+        traceback. Ignored, not handled: the interpreter puts a Python handler back to the default as it finishes,
+        and a signal then would still kill it. A run inside another program (pytest.main()) gives that one its
+        Ctrl-C back as it found it."""
+        if not self.whole_process:
+            self.uninstall()
+            return
+        for number in self.before:
+            if signal.getsignal(number) == self._arrived:
+                signal.signal(number, signal.SIG_IGN)
+        self.before = {}
 
     def uninstall(self) -> None:
         """Back as it was (a run inside another process's pytest leaves that one's Ctrl-C as it found it)."""
@@ -229,6 +246,21 @@ class _Interruptions:
 
 
 INTERRUPTIONS = _Interruptions()
+
+
+def _started_as_pytest() -> bool:
+    """Whether this run is pytest's own program (its console entry point is on the stack: `pytest`, `python -m
+    pytest`), not pytest.main() called by another program, which goes on once the run returns."""
+    from _pytest import config as pytest_config
+
+    entry_points = {getattr(getattr(pytest_config, name, None), "__code__", None)
+                    for name in ("console_main", "_console_main")} - {None}  # _console_main: pytest 9.1 on
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code in entry_points:
+            return True
+        frame = frame.f_back
+    return False
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's logging plugin has made its handlers
@@ -429,7 +461,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
     root = project_root(config)
     checklists = folder(config, "ov_checklists", "checklists")
     checks = checklist.load_checklists(checklists)
-    systems = tuple(config.getoption("ov_systems"))
+    # a system named twice is one system: dealt twice, it would fall in two shards and be checked by both
+    systems = tuple(dict.fromkeys(config.getoption("ov_systems")))
     known_systems = {c.system for c in checks}
     for system in systems:
         if system not in known_systems:
@@ -1100,10 +1133,10 @@ def _end_interrupted(session: pytest.Session | None) -> None:
     """A signal noted while the run was ending (see _Interruptions), until its last cleanup (the demo stopping): the
     run exits 2 where it would have ended 0 or 27, in the order exitcodes.py states, as archive.run_exit_code follows
     it — a failure (1) or a verifier that could not look (24, 23, 10) says more, and is kept; so is pytest's own
-    status or an archive not written (3, 4, 5, 20, 26). Then Ctrl-C is as it was (a run inside another program leaves
-    that one's as it found it)."""
+    status or an archive not written (3, 4, 5, 20, 26). From then on a signal changes nothing (see
+    _Interruptions.exit_code_decided)."""
     noted = INTERRUPTIONS.noted
-    INTERRUPTIONS.uninstall()
+    INTERRUPTIONS.exit_code_decided()
     if noted is None or session is None:
         return
     said = f"opsverify: {noted} arrived as the run was ending: its archive and summary are complete; "

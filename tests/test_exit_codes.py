@@ -236,6 +236,19 @@ def test_readme_lists_the_table():
     assert exitcodes.markdown() in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def test_the_order_of_the_codes_is_said_beside_the_table(capsys):
+    """A Ctrl-C'd run in which a check failed exits 1, not 2: the README and --help say which code outranks which,
+    in the words exitcodes.py orders them by."""
+    from .helpers import ROOT
+
+    assert "1, then 24, 23, 10, then 2, then 27" in exitcodes.PRECEDENCE
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert exitcodes.PRECEDENCE in readme
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert exitcodes.PRECEDENCE in " ".join(capsys.readouterr().out.split())  # argparse may wrap the epilog
+
+
 @pytest.mark.parametrize("exitstatus, blocking, errors, causes, expired, interrupted, code", [
     (exitcodes.FAILED, 1, 1, {"credentials"}, True, True, exitcodes.FAILED),
     (exitcodes.FAILED, 0, 1, {"credentials", "unreachable"}, True, True, exitcodes.CREDENTIALS),
@@ -394,6 +407,20 @@ def pytest_sessionfinish(session):  # and one more as the run ends
 """
 
 
+SIGNAL_AT_EXIT = """
+import atexit, os, signal, sys
+
+def at_exit():  # the process's last Python code: after the run's last cleanup, pytest.main returned
+    os.kill(os.getpid(), signal.{stop})
+    # what holds until the very end: the interpreter then puts a Python handler back to the default
+    dispositions = [signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)]
+    sys.stderr.write(f"at exit: {{'ignored' if dispositions == [signal.SIG_IGN] * 2 else dispositions}}\\n")
+
+def pytest_configure(config):
+    atexit.register(at_exit)
+"""
+
+
 def _signalled(tmp_path, web, conftest: str, path: str = "/ok"):
     project = _project(tmp_path, web, path)
     (project.root / "conftest.py").write_text(conftest)
@@ -466,6 +493,43 @@ def test_a_second_signal_while_the_first_is_handled_ends_2_without_traceback(tmp
     assert "Traceback" not in out + err
     assert manifest["interrupted"] is True
     assert f"archive: reports/local/{archive.name} (" in out and ", interrupted)" in out
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("path", ["/ok", "/fail"])
+def test_a_signal_after_the_exit_code_is_decided_does_not_change_it(tmp_path, stop, path):
+    """The archive is sealed, the summary printed and the run's last cleanup has decided its exit code: a CI's
+    SIGTERM (or Ctrl-C) as the process exits — xdist's teardown, the interpreter's — neither kills it (143, 130)
+    nor changes its code: it ends with the code its archive says."""
+    with MisbehavingHttp() as web:
+        code, out, err, archive, manifest = _signalled(tmp_path, web, SIGNAL_AT_EXIT.format(stop=stop), path=path)
+    assert code == manifest["exit_code"] == (exitcodes.OK if path == "/ok" else exitcodes.FAILED), \
+        out[-3000:] + err[-3000:]
+    assert "Traceback" not in out + err and f"archive: reports/local/{archive.name} (" in out
+    assert "at exit: ignored" in err, err[-3000:]  # as the interpreter finishes, too
+
+
+EMBEDDED = """
+import signal, sys
+import pytest
+
+before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+code = pytest.main(["-p", "no:cacheprovider", "--env", "local"])
+after = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+print("handlers as before" if after == before else f"handlers changed: {before} -> {after}")
+sys.exit(int(code))
+"""
+
+
+def test_a_run_inside_another_program_gives_its_signals_back(tmp_path):
+    """pytest.main() called by another program: once the run is over, Ctrl-C and SIGTERM are that program's again,
+    as it had them (only pytest's own program keeps noting them to its exit)."""
+    with MisbehavingHttp() as web:
+        project = _project(tmp_path, web)
+        done = subprocess.run([sys.executable, "-c", EMBEDDED], cwd=project.root, capture_output=True, text=True,
+                              timeout=120, env={**_environ(), **project.variables}, preexec_fn=interruptible)
+    assert done.returncode == exitcodes.OK, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "handlers as before" in done.stdout, done.stdout[-3000:]
 
 
 # -- an empty selection (exit 5) says what most likely made it empty ---------------------------------------------

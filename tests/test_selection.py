@@ -51,6 +51,18 @@ def test_shards_split_the_fleet_without_overlap(tmp_path):
     assert first | second == {(s, k) for s in SYSTEMS for k in ("S1-up", "S10-up-again")}
 
 
+def test_a_system_named_twice_is_dealt_to_one_shard(tmp_path):
+    """`--system alpha --system alpha --system bravo` (a CI matrix's list built by concatenation): each system is
+    dealt once, so the two shards check each item exactly once between them."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        shards = [project.run("--env", "local", "-m", "postdeploy", "--system", "alpha", "--system", "alpha",
+                              "--system", "bravo", "--shard", f"{k}/2", "-rA", "--no-archive") for k in (1, 2)]
+    assert all(ran.code == 0 for ran in shards), [ran.output[-2000:] for ran in shards]
+    first, second = (_ran(ran) for ran in shards)
+    assert {s for s, _ in first} == {"alpha"} and {s for s, _ in second} == {"bravo"}, (first, second)
+
+
 def test_a_shard_beyond_the_fleet_says_so_and_leaves_no_trace(tmp_path):
     """A CI matrix wider than the fleet: the empty shard exits 5 (nothing was checked) and says why."""
     with MisbehavingHttp() as web:
@@ -58,6 +70,23 @@ def test_a_shard_beyond_the_fleet_says_so_and_leaves_no_trace(tmp_path):
     assert ran.code == 5, ran.output[-2000:]
     assert "no check was selected (--shard 7/9 holds no system: fewer systems than shards)" in ran.output
     assert not any((tmp_path / "reports").rglob("*"))  # no empty env folder either
+
+
+@pytest.mark.parametrize("options, said", [
+    (["-m", "manual"], "the 5 selected items are all manual: a person checks them, not the run"),
+    (["-m", "manual", "--no-archive"], "the 5 selected items are all manual: a person checks them, not the run"),
+    (["--item", "S2", "--system", "bravo"], "--item S2 is a manual item: a person checks it, not the run"),
+    (["--item", "S2", "-n", "2"], "--item S2 is a manual item: a person checks it, not the run"),
+])
+def test_a_run_that_selected_only_manual_items_checked_nothing(tmp_path, options, said):
+    """A manual item is never checked by the run: selecting only those is an empty selection, as `--item S2 -m
+    postdeploy` is — exit 5, no archive (a run that checks items lists the manual ones in its own), and it says why."""
+    with MisbehavingHttp() as web:
+        ran = _fleet(tmp_path, web).run("--env", "local", *options)
+    assert ran.code == 5, ran.output[-2000:]
+    assert (f"opsverify: no archive: no check was selected ({said}; a run that checks items lists the manual ones "
+            "in its summary and archive)") in ran.done.stdout, ran.output[-2000:]
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").rglob("*"))
 
 
 def test_manual_items_are_listed_whatever_m_says(tmp_path):
