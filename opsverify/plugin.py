@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import errno
 import gc
 import inspect
@@ -145,6 +144,18 @@ MUTATING_SAID = pytest.StashKey[bool]()  # the run's mutating items were said to
 # each holds a blank, which no item's test id (`id-name`) holds, so the controller tells it from every item.
 NEEDS_ENV = "needs --env"
 NO_ENV = "no --env"
+# The test standing in for a family module none of whose items is in scope (`checks/test_tcp.py` under --system alpha):
+# pytest needs a parameter to collect the test at all; this one is deselected before -m, -k and --deselect choose, so
+# a family with no item in scope produces no result (pytest's own empty parameter set would be a skipped one).
+NO_ITEM_IN_SCOPE = "no item in scope"
+
+
+class _NoItemInScope:
+    def __repr__(self) -> str:
+        return NO_ITEM_IN_SCOPE
+
+
+NO_ITEM = _NoItemInScope()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -450,6 +461,7 @@ def _expressions_readable(config: pytest.Config) -> None:
 
 def _prepare(config: pytest.Config, name: str) -> State:
     from . import archive, checklist, environment, waivers
+    from .coverage import near_ids
     from .engine import Run
     from .secrets import Redactor, use_fingerprint_key, use_sharing_key
 
@@ -473,9 +485,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     ids = sorted({c.id for c in checks if not systems or c.system in systems})
     for item in config.getoption("ov_items"):
         if item not in ids:
-            # ids are case-sensitive: every id that differs only in case is as near as the other
-            close = ([i for i in ids if i.casefold() == item.casefold()]
-                     or difflib.get_close_matches(item, ids, n=1))
+            close = near_ids(item, ids)
             raise ConfigError(f"--item {spelled(item[:80])}: no such item id in {checklist.shown(checklists)}"
                               + (f" for {', '.join(systems)}" if systems else "")
                               + (f"; did you mean {' or '.join(close)}?" if close else ""))
@@ -840,6 +850,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     shared = _keys_shared(state.checks, family)
     params = [pytest.param(check, id=_test_id(check, state.env.name, shared), marks=marks_for(check))
               for check in checks_for(metafunc.config, family)]
+    if not params:  # skipped only if something put it back after its deselection (pytest_collection_modifyitems_once)
+        params = [pytest.param(NO_ITEM, id=NO_ITEM_IN_SCOPE, marks=pytest.mark.skip(
+            reason=f"the {family} family has no item in this run's scope"))]
     metafunc.parametrize("check", params)
 
 
@@ -1038,6 +1051,7 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
     if config.stash.get(BAD_TEST_MODULE, False):  # bad input: no check runs (xdist would run the other modules')
         _deselect(config, items, list(items))
         return
+    _deselect(config, items, [i for i in items if _stands_for_no_item(i)])
     twice = _reached_twice(items)
     if not twice:
         return
@@ -1047,6 +1061,11 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
         twice += [i for i in items if (c := item_check(i)) is not None and (c.system, c.key) in named
                   and i not in twice]
     _deselect(config, items, twice)
+
+
+def _stands_for_no_item(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("check") is NO_ITEM
 
 
 def _deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item]) -> None:

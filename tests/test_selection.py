@@ -89,6 +89,20 @@ def test_a_run_that_selected_only_manual_items_checked_nothing(tmp_path, options
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").rglob("*"))
 
 
+def test_a_run_that_selected_only_manual_items_lists_them_in_its_junit(tmp_path):
+    """README's junit.xml row: exit 5 and no archive, yet its --junitxml file lists the manual items it selected,
+    each skipped (a run that selected none lists no manual item)."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        manual = project.run("--env", "local", "-m", "manual", "--system", "bravo", "--junitxml", "out/manual.xml")
+        none = project.run("--env", "local", "-m", "weekly", "--system", "bravo", "--junitxml", "out/none.xml")
+    assert (manual.code, none.code) == (5, 5), (manual.output[-2000:], none.output[-2000:])
+    suite = ElementTree.parse(tmp_path / "out" / "manual.xml").getroot().find("testsuite")
+    assert [(case.get("classname"), case.get("name"), case.find("skipped") is not None)
+            for case in suite.findall("testcase")] == [("bravo.People", "S2-people", True)]
+    assert ElementTree.parse(tmp_path / "out" / "none.xml").getroot().find("testsuite").findall("testcase") == []
+
+
 def test_manual_items_are_listed_whatever_m_says(tmp_path):
     with MisbehavingHttp() as web:
         ran = _fleet(tmp_path, web).run("--env", "local", "-m", "postdeploy", "--system", "bravo", "--no-archive")
@@ -401,6 +415,23 @@ def test_an_item_id_that_differs_only_in_case_names_every_id_it_could_mean(tmp_p
     assert ran.code == 20, ran.output[-2000:]
     assert ran.done.stderr.strip() == ("opsverify: --item Pay-001: no such item id in checklists; did you mean "
                                        "PAY-001 or pay-001?")
+
+
+def test_an_item_id_typed_with_a_look_alike_letter_names_the_id_it_reads_as(tmp_path):
+    """`--item Н2` typed with a Cyrillic Н (a keyboard left on another layout) reads as H2, which difflib alone
+    finds too far (half its letters differ)."""
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
+    project.checklist("ledger", """
+    - {id: H1, name: up, section: Web, title: it answers, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok}}
+    - {id: H2, name: up-too, section: Web, title: it answers too, family: http, cadence: postdeploy,
+       params: {service: web, path: /ok}}
+    """)
+    project.environment('systems: {ledger: {services: {web: {url: "${WEB_URL}"}}}}\n')
+    ran = project.run("--env", "local", "--item", "\u041d2", "--no-archive")
+    assert ran.code == 20, ran.output[-2000:]
+    assert ran.done.stderr.strip() == ("opsverify: --item \u041d2: no such item id in checklists; did you mean "
+                                       "H2?")
 
 
 def _one_item_in_bravo(tmp_path) -> Project:
