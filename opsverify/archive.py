@@ -923,14 +923,15 @@ class ArchiveReporter:
     def _inputs(self) -> dict[str, bytes]:
         """What the run was given, as it was: checklists, the environment file (`${VAR}` names, never their
         values; never the .secrets.env) and the waivers file — each as its data with every secret masked where
-        a secret is in its YAML reading but not findable in its text (`_input_copy`)."""
+        a secret is in its YAML reading but not findable in its text (`_input_copy`). Each is the bytes the run
+        loaded and applied, kept by its loader: the file on disk may have been changed, or removed, since."""
         state = self.state
-        paths = {f"inputs/checklists/{path.name}": path for path in _checklist_files(state)}
-        paths[f"inputs/environments/{state.env.path.name}"] = state.env.path
+        loaded = {f"inputs/checklists/{path.name}": data for path, data in _checklist_files(state).items()}
+        loaded[f"inputs/environments/{state.env.path.name}"] = state.env.data
         waivers = getattr(state, "waivers", None)
         if waivers is not None and waivers.path is not None:
-            paths[f"inputs/waivers/{waivers.path.name}"] = waivers.path
-        return {name: _input_copy(path.read_bytes(), state.archive.redactor) for name, path in paths.items()}
+            loaded[f"inputs/waivers/{waivers.path.name}"] = waivers.data
+        return {name: _input_copy(data, state.archive.redactor) for name, data in loaded.items()}
 
     def _manifest(self, config: pytest.Config, records: list[dict[str, Any]], runner: dict[str, Any],
                   deployed_at: str | None, code: int, pytest_exit: int, expired: list) -> dict[str, Any]:
@@ -1158,8 +1159,9 @@ def _xdist_stop(config: pytest.Config) -> str:
     return "" if "keyboard-interrupt" in reason else reason
 
 
-def _checklist_files(state) -> list[Path]:
-    return sorted(Path(state.checklists).glob("*.yaml"))
+def _checklist_files(state) -> dict[Path, bytes]:
+    """The checklist files the run loaded, in order, each with the bytes it was parsed from (`LoadedChecks`)."""
+    return dict(sorted(state.checks.files.items()))
 
 
 MASKED_COPY = ("# opsverify: not this file's text but its data, every secret masked: {why} (comments and layout are"

@@ -572,11 +572,17 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # a checklist, environment or waivers file: f
 
 
 def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
-               misread: dict[int, list[Misread]] | None = None, lines: dict[int, int] | None = None) -> Any:
+               misread: dict[int, list[Misread]] | None = None, lines: dict[int, int] | None = None,
+               kept: dict[Path, bytes] | None = None) -> Any:
     """The file's data, or None with its problem in `problems`. `misread` and `lines` are filled with what the
-    checklists' loader noted: the params' words, each item's first line (see `_ChecklistLoader`)."""
+    checklists' loader noted: the params' words, each item's first line (see `_ChecklistLoader`). `kept` is given
+    the bytes read, the very ones parsed: what the run applied, as its archive keeps it (the file may change on
+    disk before the archive is written)."""
     try:
-        text = _bounded_text(path)
+        read = _bounded_bytes(path)
+        if kept is not None:
+            kept[path] = read
+        text = read.decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(f"{shown(path)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start});"
                         " save the file as UTF-8")
@@ -649,15 +655,15 @@ def _char_at(text: str, line: int, column: int) -> str:
     return lines[line][column:column + 1] if 0 <= line < len(lines) else ""
 
 
-def _bounded_text(path: Path) -> str:
-    """The file's text, read only if it is a regular file of at most MAX_FILE_BYTES."""
+def _bounded_bytes(path: Path) -> bytes:
+    """The file's bytes, read only if it is a regular file of at most MAX_FILE_BYTES."""
     if not stat.S_ISREG(path.stat().st_mode):  # before opening: a FIFO's open would wait for a writer
         raise ValueError("not a regular file (a device, a FIFO or a folder): point it at a file")
     with path.open("rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // 2 ** 20} MiB: not a checklist, environment or waivers file")
-    return data.decode("utf-8")
+    return data
 
 
 MAX_VALUES = 1_000_000  # values a file may hold once its aliases are expanded: far beyond any runbook
@@ -728,13 +734,22 @@ def _scalar_size(value: Any) -> tuple[int, int, int]:
     return 1, len(value) if isinstance(value, (str, bytes)) else 1, 0
 
 
-def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--checklists-dir") -> list[Check]:
+class LoadedChecks(list):
+    """The checks of a checklists folder, and in `files` the bytes each file was parsed from (path → bytes): what
+    the run applied, which its archive keeps whatever the files on disk become meanwhile."""
+
+    def __init__(self, checks=(), files: dict[Path, bytes] | None = None) -> None:
+        super().__init__(checks)
+        self.files: dict[Path, bytes] = files if files is not None else {}
+
+
+def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--checklists-dir") -> LoadedChecks:
     """Every checklist in `directory`, all problems reported together. `runner` and `flag`: the command run and its
     option naming the folder, for the message of a folder not there (`opsverify coverage` takes --checklists)."""
     from .families import FAMILY_NAMES
 
     problems: list[str] = []
-    checks: list[Check] = []
+    checks = LoadedChecks()
     files = _checklist_files(directory, runner, flag)
     problems += _unread_checklists(directory)
     seen_systems: dict[str, Path] = {}
@@ -743,7 +758,7 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
         before = len(problems)
         misread: dict[int, list[Misread]] = {}
         lines: dict[int, int] = {}
-        raw = _read_yaml(path, problems, _ChecklistLoader, misread, lines)
+        raw = _read_yaml(path, problems, _ChecklistLoader, misread, lines, kept=checks.files)
         if raw is None:
             if len(problems) == before:
                 problems.append(f"{label}: the file is empty; a checklist needs system, runbook and items")

@@ -13,7 +13,7 @@ import ipaddress
 import os
 import re
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -161,6 +161,8 @@ class Environment:
     path: Path
     model: EnvironmentModel
     secret_values: tuple[str, ...]  # values from ${VAR}s that hold secrets: redacted everywhere
+    # the file's bytes as loaded, the very ones parsed: what the archive keeps (the file may change during the run)
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -650,7 +652,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     """`checks` (every item of the checklists) cross-check the names the environment gives: a misspelt
     system, service, endpoint, provider or secret would leave its items skipped, and the run green."""
     path = environment_path(directory, name)
-    raw = _load_raw(path)
+    kept: dict[Path, bytes] = {}
+    raw = _load_raw(path, kept)
     _validate(path, raw, as_written=True)  # structure first: a typo is reported even when variables are unset
     _check_credentials_are_references(path, raw)
 
@@ -758,7 +761,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         _check_references(path, model, _services_in_use(checks))
     _check_names(path, model, checks)
     _check_sendable(path, model, _http_endpoints(checks or []))  # after the names: a misspelt one is said first
-    return Environment(name=name, path=path, model=model, secret_values=tuple(used))
+    return Environment(name=name, path=path, model=model, secret_values=tuple(used), data=kept[path])
 
 
 def _missing_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]]) -> str:
@@ -955,16 +958,18 @@ def _numbers_as_written(document: Any) -> None:
             stack.append((value_node, False, under))
 
 
-def _load_raw(path: Path) -> dict:
+def _load_raw(path: Path, kept: dict[Path, bytes] | None = None) -> dict:
+    """The file's data, read once: its keys are checked in the same bytes (`kept`, also the caller's, gets them)."""
     problems: list[str] = []
-    raw = _read_yaml(path, problems, _EnvironmentLoader)
+    kept = {} if kept is None else kept
+    raw = _read_yaml(path, problems, _EnvironmentLoader, kept=kept)
     if problems:  # a number YAML reads otherwise may be written more than once: each is said
         raise ConfigError(_summarise(problems, "environment"))
     if raw is None:  # nothing, a comment, a lone `---`
         raise ConfigError(f"{shown(path)}: the file is empty; an environment needs name and systems")
     if not isinstance(raw, dict):
         raise ConfigError(f"{shown(path)}: expected a mapping with name, systems, ...; got {type(raw).__name__}")
-    misread = _keys_read_otherwise(path)
+    misread = _keys_read_otherwise(kept[path].decode("utf-8"))
     if misread:
         raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in misread], "environment"))
     return raw
@@ -976,11 +981,11 @@ _NOT_TEXT = {f"tag:yaml.org,2002:{t}": kind for t, kind in
               ("null", "nothing (null)"))}
 
 
-def _keys_read_otherwise(path: Path) -> list[str]:
+def _keys_read_otherwise(text: str) -> list[str]:
     """Keys YAML 1.1 reads as no text — `no:` is false, `on:` true, `1:` a number — each where it is written and as
     written: pydantic would name the value read (`systems.0: Input should be a valid string`). The file's nodes
     are walked (each once: an alias is no second copy), not its data, which no longer holds the word."""
-    document = yaml.compose(path.read_text(encoding="utf-8"), Loader=_COMPOSER)
+    document = yaml.compose(text, Loader=_COMPOSER)
     found: list[tuple[int, str]] = []
     seen: set[int] = set()
     stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
@@ -1135,7 +1140,7 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
     (prod-only), and a typo where no environment file beside this one defines it and this one has a close name."""
     from .target import services_named  # target imports this module
 
-    defined = _defined_anywhere(path.parent)
+    defined = _defined_anywhere(path.parent, besides=path)  # this file's own names are `have`, from its model
     problems = []
     for check in checks:
         config = model.systems.get(check.system)
@@ -1180,11 +1185,14 @@ def _ids(keys: Any) -> set[str]:
     return {key.removeprefix("service.") for key in map(str, keys) if key.startswith("service.")}
 
 
-def _defined_anywhere(directory: Path) -> set[tuple[str, str, str]]:
+def _defined_anywhere(directory: Path, besides: Path) -> set[tuple[str, str, str]]:
     """(system, kind, name) for every service, endpoint, secret and platform id any environment file in the folder
-    defines, read as written (no ${VAR} resolved); a file that does not read as one adds nothing."""
+    but `besides` (loaded already: not read twice) defines, read as written (no ${VAR} resolved); a file that does
+    not read as one adds nothing."""
     defined: set[tuple[str, str, str]] = set()
     for other in sorted(directory.glob("*.yaml")):
+        if other == besides:
+            continue
         raw = _read_yaml(other, [])
         systems = raw.get("systems") if isinstance(raw, dict) else None
         for system, config in (systems.items() if isinstance(systems, dict) else ()):

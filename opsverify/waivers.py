@@ -161,6 +161,8 @@ class Waivers:
     path: Path | None
     entries: list[Waiver] = field(default_factory=list)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    # the file's bytes as loaded, the very ones parsed: what the archive keeps (the file may change during the run)
+    data: bytes | None = field(default=None, repr=False)
 
     def _find(self, check: Check) -> Waiver | None:
         return next((w for w in self.entries if w.system == check.system and w.item == check.id), None)
@@ -210,7 +212,8 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
         raise ConfigError(f"{label}: a symbolic link to nothing (or a loop of links): point it at a file")
     problems: list[str] = []  # a folder or a FIFO: one line from _read_yaml
     misread: dict[int, list[Misread]] = {}
-    raw = _read_yaml(path, problems, _WaiversLoader, misread)
+    kept: dict[Path, bytes] = {}
+    raw = _read_yaml(path, problems, _WaiversLoader, misread, kept=kept)
     if problems:
         raise ConfigError(problems[0])
     if raw is None:
@@ -266,7 +269,7 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
                               entry.expires.isoformat(), _ends(entry.expires), label))
     if problems:
         raise ConfigError(_summarise(problems))
-    return Waivers(path, entries, now)
+    return Waivers(path, entries, now, kept[path])
 
 
 def _unknown(item: str) -> str:
