@@ -676,7 +676,7 @@ class ArchiveReporter:
             if check is not None:
                 node_ids.setdefault((check.system, check.key), item.nodeid)
         why = f" ({self.stopped_by})" if self.stopped_by else ""
-        said = f"not checked: the run was interrupted{why} before this item was checked"
+        said = f"not reported: the run was interrupted{why} before this item was reached; no verdict recorded"  # its target may have been asked already (groups are gathered together)
         unrun = {(c.system, c.key): c for c in self.selected() if (c.system, c.key) not in ran}
         # a manual item is never checked, interrupted or not: it is recorded as a run that reached it records it
         return [_not_run_record(check, node_ids.get(place, ""), MANUAL_SKIP.format(reason=check.reason)

@@ -19,7 +19,7 @@ from opsverify.cli import main
 from .helpers import interruptible
 from .runbook import CANARY, OUTCOMES, make_runbook, read_json
 
-NOT_RUN = "not checked: the run was interrupted before this item was checked"
+NOT_RUN = "not reported: the run was interrupted before this item was reached; no verdict recorded"
 SELECTED = ["S1", "S2", "S3", "S10", "S4", "S7", "T1"]  # the runbook's postdeploy items, in runbook order
 
 # a conftest.py whose run gets Ctrl-C as S2 (critical, would fail) is about to be checked: serially, to the run
@@ -205,7 +205,7 @@ def test_a_module_that_could_not_be_collected_is_an_error_in_every_record(tmp_pa
 def test_a_selected_manual_item_an_interrupted_run_never_reached_is_listed_once_as_manual(tmp_path):
     """`-m "postdeploy or manual"`, Ctrl-C as S2 starts: S5 (manual) was selected and never reached. It is in
     results.json, junit.xml and allure-results once, as the manual item it is (its reason, as a run that reaches it
-    records it) — never a second time, nor as "not checked: the run was interrupted"; the manifest counts agree."""
+    records it) — never a second time, nor as "not reported: the run was interrupted"; the manifest counts agree."""
     runbook = make_runbook(tmp_path)
     (tmp_path / "conftest.py").write_text(CTRL_C_AT_S2)
     result = _run(runbook, marks="postdeploy or manual")
