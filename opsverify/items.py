@@ -83,7 +83,12 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     from .plugin import STATE
 
     state = node.config.stash[STATE]
-    outcome = state.run.outcome(check, state.selected, shared=state.shared)
+    if state.inputs_changed is not None:  # this worker read other inputs than the run archives: nothing is asked
+        from .outcome import error
+
+        outcome = error(state.inputs_changed)
+    else:
+        outcome = state.run.outcome(check, state.selected, shared=state.shared)
     result = Checked(check, outcome, state.run.redactor.text(message(check, outcome)))
     waivers = getattr(state, "waivers", None)
     runxfail = getattr(node.config.option, "runxfail", False)  # every xfail reported as the failure it is

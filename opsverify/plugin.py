@@ -12,7 +12,9 @@ import contextlib
 import datetime as dt
 import errno
 import gc
+import hashlib
 import inspect
+import json
 import logging
 import os
 import re
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (-
     from .secrets import Redactor
 
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
+INPUTS_ENV = "OPSVERIFY_INPUTS_SHA256"  # the controller's inputs, as it read them: its workers must read the same
 WAIT_NOTICES = "waiting.log"  # in that folder: the workers' wait notices, one a line, which the controller prints
 NOTICES_SHOWN = 1000  # distinct notices the controller prints at most (and keeps, to print each once)
 NOTICES_POLL_S = 0.1  # how often the controller looks for new ones (a notice is about a wait of a second or more)
@@ -81,6 +84,7 @@ class State:
     waivers: waivers.Waivers | None = None
     junit: junit.Destination | None = None  # --junitxml: written from the run's rows (see junit.take_over)
     releasing: threading.Thread | None = None  # see release_targets_early
+    inputs_changed: str | None = None  # an xdist worker that read other inputs than the run: it judges nothing
     _by_source: dict[str, list[Check]] | None = None
 
     def in_scope(self, check: Check) -> bool:
@@ -528,10 +532,12 @@ def _prepare(config: pytest.Config, name: str) -> State:
         state.waivers = run_waivers
         if is_worker and os.environ.get(SHARED_ENV):
             state.shared = Path(os.environ[SHARED_ENV])
+            state.inputs_changed = _inputs_changed(_input_digests(state))
         elif not is_worker and xdist_starts_workers(config.option):
             state.shared, state.shared_held = _shared_folder()
             state.owns_shared = True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
+            os.environ[INPUTS_ENV] = json.dumps(_input_digests(state))
         if not is_worker and not config.getoption("ov_no_archive") and not _runs_no_item(config.option):
             state.archive = archive.Archive.begin(
                 reports=folder(config, "ov_reports", "reports"), env=env, root=root,
@@ -547,6 +553,31 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+def _input_digests(state: State) -> dict[str, str]:
+    """The SHA-256 of each input file as this process loaded it (checklists, environment, waivers)."""
+    loaded = dict(getattr(state.checks, "files", {}))
+    loaded[state.env.path] = state.env.data
+    if state.waivers is not None and state.waivers.path is not None:
+        loaded[state.waivers.path] = state.waivers.data
+    return {str(path): hashlib.sha256(data).hexdigest() for path, data in loaded.items() if data is not None}
+
+
+def _inputs_changed(mine: dict[str, str]) -> str | None:
+    """Under xdist each worker loads the inputs again and its items are judged by what it read, while the archive
+    keeps what the controller read: a file changed in between (an edit, a checkout) would be judged by one reading
+    and archived as the other. Such a worker judges nothing: each of its items is an error saying why (a worker
+    cannot stop the run as the controller's load would: xdist would start it again)."""
+    given = os.environ.get(INPUTS_ENV)
+    if not given:
+        return None
+    theirs = json.loads(given)
+    changed = sorted(path for path in {*theirs, *mine} if theirs.get(path) != mine.get(path))
+    if not changed:
+        return None
+    return (f"not checked: {', '.join(changed[:3])} changed while the run started (its xdist workers read other bytes"
+            " than the run archived); run it again once the files stay put")
 
 
 def _junit_writable(config: pytest.Config, is_worker: bool) -> None:

@@ -87,3 +87,34 @@ def test_each_input_file_is_read_once_and_its_bytes_kept(tmp_path, monkeypatch):
                             for name in ("shop.yaml", "till.yaml")}
     assert env.data == (tmp_path / "environments" / "fx.yaml").read_bytes()
     assert waivers.data == (tmp_path / "waivers" / "fx.yaml").read_bytes()
+
+
+# run on the controller as each xdist worker is set up, after the controller loaded the inputs and before the
+# worker loads them again: the waivers file loses its waiver
+CHANGE_WAIVERS_AS_WORKERS_START = '''
+import pathlib
+
+def pytest_configure_node(node):
+    (pathlib.Path(__file__).parent / "waivers" / "fx.yaml").write_text("waivers: []\\n")
+'''
+
+
+def test_workers_that_read_other_inputs_than_the_run_judge_nothing(tmp_path):
+    """Under xdist the workers load the inputs again and judge by what they read, while the archive keeps what the
+    controller read: with a file changed in between, no item is judged (none passes, none is waived), each an
+    error naming the file, and the archive keeps what the run read."""
+    runbook = make_runbook(tmp_path)
+    runbook.waive(WAIVED_S2)
+    archived = (tmp_path / "waivers" / "fx.yaml").read_bytes()
+    (tmp_path / "conftest.py").write_text(CHANGE_WAIVERS_AS_WORKERS_START)
+
+    result = runbook.run("--item", "S1", "--item", "S2", "-n", "2")
+
+    out = result.stdout + result.stderr
+    assert result.returncode == exitcodes.COULD_NOT_CHECK, out[-3000:]
+    assert "Traceback" not in out
+    (archive,) = runbook.archives()
+    rows = rows_by_id(archive)
+    assert {rows[i]["status"] for i in ("S1", "S2")} == {"error"}
+    assert all("waivers/fx.yaml changed while the run started" in rows[i]["message"] for i in ("S1", "S2"))
+    assert (archive / "inputs" / "waivers" / "fx.yaml").read_bytes() == archived
