@@ -759,6 +759,15 @@ def test_connection_limits_that_do_not_stop_the_job_pass(catalog):
     ({"nodename": "localhost"}, {"listen": "10.0.0.5"}, "its nodename 'localhost' is no address this server listens on"),
     ({"nodename": "127.0.0.1"}, {"listen": "", "address": None},  # unix sockets only (the checker came through one)
      "its nodename '127.0.0.1' is no address this server listens on"),
+    # 'localhost' is 127.0.0.1 (and maybe ::1), not every loopback address: seen on PostgreSQL 15 + pg_cron 1.4.2
+    # with localhost resolving to 127.0.0.1 only, a job at 127.0.0.2 ends every run "connection failed"
+    ({"nodename": "127.0.0.2"}, {}, "its nodename '127.0.0.2' is no address this server listens on (listen_addresses"
+                                    " 'localhost')"),
+    ({"nodename": "127.0.0.2"}, {"listen": "localhost, ::1"}, "its nodename '127.0.0.2' is no address"),
+    ({"nodename": "localhost"}, {"listen": "127.0.0.2", "address": "127.0.0.2"},
+     "its nodename 'localhost' is no address this server listens on"),
+    # ::1 may or may not be localhost, but it is this host: another port than the server's is not this server
+    ({"nodename": "::1", "nodeport": 1}, {}, "its nodeport 1 is not this server's port 5432"),
 ])
 def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why):
     """With cron.use_background_workers off, pg_cron opens each run through libpq to the job's nodename:nodeport."""
@@ -780,6 +789,10 @@ def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why)
     # cannot be told from the catalog (a host name resolves where the server runs; '*' is any of its addresses):
     # not judged, rather than fail a job that runs
     ({"nodename": "db"}, {"listen": "*"}), ({"nodename": "db"}, {"listen": "localhost"}),
+    # whether the server's localhost resolves to ::1 too is not seen from the catalog
+    ({"nodename": "::1"}, {"listen": "localhost"}), ({"nodename": "localhost"}, {"listen": "::1", "address": None}),
+    ({"nodename": "::1"}, {"listen": "localhost, 10.0.0.5"}),
+    ({"nodename": "::ffff:127.0.0.1"}, {}),  # an IPv4-mapped address connects to the IPv4 one
     ({"nodename": "10.0.0.5"}, {"listen": "*"}), ({"nodename": "10.0.0.5", "nodeport": 6432}, {"listen": "*"}),
     ({"nodeport": 1}, {"workers": None}),  # no pg_cron library in this server defines the setting
 ])

@@ -807,6 +807,24 @@ WHY_PG_TEMP = "pg_temp is searched first unless listed last"
     (['search_path=" pg_temp ", public'], FAILED, WHY_PG_TEMP),
     (['search_path=PG_TEMP, public'], FAILED, WHY_PG_TEMP),
     (None, FAILED, "function public.g(uuid) has a mutable search_path"),
+    # a schema listed twice is searched where first listed: pg_temp first, though listed last too
+    (['search_path=pg_temp, public, pg_temp'], FAILED,
+     f"function public.g(uuid) has search_path pg_temp, public, pg_temp ({WHY_PG_TEMP}, and a schema listed twice is"
+     " searched where first listed: a caller's temporary table can shadow a table it reads; write set search_path ="
+     " public, pg_temp, or"),
+    (['search_path="$user", pg_temp, public, pg_temp'], FAILED, 'write set search_path = "$user", public, pg_temp,'),
+    (['search_path=public, pg_temp, pg_temp'], PASSED, "1 function as expected"),  # first listed last: harmless
+    # PostgreSQL's documentation asks only that pg_temp come last; pg_catalog listed after public is not judged
+    (['search_path=public, pg_catalog, pg_temp'], PASSED, "1 function as expected"),
+    # `set search_path to 'public,pg_temp'`: one quoted string, stored as ONE schema of that name; the fix lists
+    # the schemas unquoted (quoting the name again would keep public off the path)
+    (['search_path="public,pg_temp"'], FAILED,
+     f'function public.g(uuid) has search_path "public,pg_temp" ({WHY_PG_TEMP}: a caller\'s temporary table can'
+     ' shadow a table it reads; the quoted string "public,pg_temp" was taken as one schema name, not a list: write'
+     " set search_path = public, pg_temp (unquoted), or set search_path = '' and qualify every name)"),
+    (['search_path="pg_temp, Public", extensions'], FAILED,
+     'the quoted string "pg_temp, Public" was taken as one schema name, not a list: write set search_path = public,'
+     ' extensions, pg_temp (unquoted)'),
 ])
 def test_pg_temp_before_another_schema_is_no_fixed_search_path(config, status, seen):
     verdict({"functions_in": "public", "fixed_search_path": True}, catalog(functions=[function("g", config=config)]),
@@ -825,6 +843,10 @@ create function public.one_string() returns int language sql security definer se
   as 'select 1';
 create function public.only_public() returns int language sql security definer set search_path = public
   as 'select 1';
+create function public.twice() returns int language sql security definer set search_path = pg_temp, public, pg_temp
+  as 'select 1';
+create function public.one_list() returns int language sql security definer set search_path to 'public,pg_temp'
+  as 'select 1';
 """
 
 
@@ -832,12 +854,17 @@ def test_pg_temp_in_search_paths_on_a_real_database(server):
     _, fresh = server
     with fresh(PG_TEMP_FUNCTIONS) as url:
         outcomes = judge_on(url, [{"functions_in": "public", "functions": [name], "fixed_search_path": True}
-                                  for name in ("first", "last", "empty", "quoted", "one_string", "only_public")])
+                                  for name in ("first", "last", "empty", "quoted", "one_string", "only_public",
+                                               "twice", "one_list")])
     expect(outcomes, [(FAILED, f"function public.first() has search_path pg_temp, public ({WHY_PG_TEMP}"),
                       (PASSED, "1 function as expected"), (PASSED, "1 function as expected"),
                       (FAILED, "function public.quoted() has search_path"),
                       (FAILED, f"function public.one_string() has search_path \"pg_temp, public\" ({WHY_PG_TEMP}"),
-                      (FAILED, f"function public.only_public() has search_path public ({WHY_PG_TEMP}")])
+                      (FAILED, f"function public.only_public() has search_path public ({WHY_PG_TEMP}"),
+                      (FAILED, f"function public.twice() has search_path pg_temp, public, pg_temp ({WHY_PG_TEMP}, and"
+                               " a schema listed twice is searched where first listed"),
+                      (FAILED, 'the quoted string "public,pg_temp" was taken as one schema name, not a list: write'
+                               ' set search_path = public, pg_temp (unquoted)')])
 
 
 # -- 21b: RLS on a table with inheritance children (`create table c () inherits (p)`) ------------------------------

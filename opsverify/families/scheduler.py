@@ -816,8 +816,10 @@ def _reads_node(facts: dict) -> bool | None:
 def _connects_elsewhere(job: dict, facts: dict) -> str:
     """Why the job's nodename:nodeport is clearly not this server, else "" (also when that cannot be told: a job
     that runs must never fail here). Local (and judged by port only): a unix socket directory ('' or NULL is
-    libpq's default one), localhost or a loopback address the server listens on. An address listed in
-    listen_addresses, or the one the checker reached, is the server too. A host name other than localhost resolves
+    libpq's default one), localhost or a loopback address the server listens on (a listen_addresses 'localhost' is
+    127.0.0.1, maybe ::1: not judged, and no other loopback address); localhost or a loopback address at another
+    port is judged by port even where listening there cannot be told. An address listed in listen_addresses, or the
+    one the checker reached, is the server too. A host name other than localhost resolves
     where the server runs, which the catalog does not show: not judged, unless it is one that never resolves
     (RFC 6761's `.invalid`). A local address with a port other than the server's `port` is taken as not this server:
     pg_cron stores that port (PostPortNumber), so another was written by hand or came with another server's rows (a
@@ -838,12 +840,15 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
     if listens is False:
         return (f"its nodename '{name}' is no address this server listens on (listen_addresses"
                 f" '{facts.get('listen_addresses')}')")
-    return wrong_port if listens else ""
+    # localhost or a loopback address is this host, even where whether the server listens there cannot be told
+    this_host = lowered == "localhost" or getattr(_ip(lowered), "is_loopback", False)
+    return wrong_port if listens or (listens is None and this_host) else ""
 
 
 def _listens_on(host: str, listen_addresses: str | None, server_address: str | None) -> bool | None:
     """Whether the server accepts TCP connections at `host` (localhost or an IP address; lower case): None when
-    that cannot be told (a host name, or a wildcard with an address not known to be the server's)."""
+    that cannot be told (a host name, a wildcard with an address not known to be the server's, or ::1 against
+    'localhost')."""
     address = None if host == "localhost" else _ip(host)
     if host != "localhost" and address is None:
         return None  # a host name
@@ -863,21 +868,35 @@ def _listens_on(host: str, listen_addresses: str | None, server_address: str | N
             if loopback:
                 return True
             unsure = True  # any of the server's own addresses, not known here
-        elif entry == "localhost":
-            if loopback:
-                return True
+            continue
+        if entry == "localhost":
+            matched = True if address is None else _is_localhost(address)
         elif (listed := _ip(entry)) is None:
-            unsure = True  # a host name: it may resolve to `host`
-        elif (address is None and listed.is_loopback) or listed == address:
+            matched = None  # a host name: it may resolve to `host`
+        else:
+            matched = _is_localhost(listed) if address is None else listed == address
+        if matched:
             return True
+        unsure = unsure or matched is None
     return None if unsure else False
 
 
+def _is_localhost(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool | None:
+    """Whether 'localhost' means `address`: PostgreSQL and libpq resolve it where the server runs, through hosts
+    files the catalog does not show. 127.0.0.1 it always means; ::1 only where IPv6 is set up (cannot be told);
+    another loopback address (127.0.0.2) it does not, so a job there fails against a server listening on localhost."""
+    if address == ipaddress.IPv4Address("127.0.0.1"):
+        return True
+    return None if address == ipaddress.IPv6Address("::1") else False
+
+
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`text` as an IP address (an IPv4-mapped one as the IPv4 address it connects to), else None."""
     try:
-        return ipaddress.ip_address(text.split("%")[0])
+        address = ipaddress.ip_address(text.split("%")[0])
     except ValueError:
         return None
+    return getattr(address, "ipv4_mapped", None) or address
 
 
 def _no_such_database(job: str, database: str, named: list[dict]) -> str:

@@ -810,19 +810,29 @@ def _signature(f: dict) -> str:
 
 def _search_path_problem(config: list[str]) -> str | None:
     """Why a function's search_path is not fixed: none set, or pg_temp not listed last. PostgreSQL searches pg_temp
-    first for relations unless the path lists it (then where listed), so a caller's temporary table would shadow a
-    table the function reads, with `public` as with `pg_temp, public`. Fixed: pg_temp last (`public, pg_temp`), or an
-    empty path (`''`: every name the function uses is qualified)."""
+    first for relations unless the path lists it (then where first listed: a later listing of a schema counts for
+    nothing), so a caller's temporary table would shadow a table the function reads, with `public` as with
+    `pg_temp, public` or `pg_temp, public, pg_temp`. Fixed: pg_temp listed after every other schema
+    (`public, pg_temp`), or an empty path (`''`: every name the function uses is qualified). Where pg_catalog comes
+    is not judged: PostgreSQL's documentation asks only that pg_temp come last."""
     value = next((c.split("=", 1)[1] for c in config if c.startswith("search_path=")), None)
     if value is None:
         return "a mutable search_path"
     schemas = search_path_schemas(value)
-    if all(s == "" for s in schemas) or schemas[-1] == "pg_temp":
+    if all(s == "" for s in schemas):
         return None
-    suggested = ", ".join([*(quote_ident(s) for s in schemas if s not in ("pg_temp", "")), "pg_temp"])
-    return (f"search_path {value} (pg_temp is searched first unless listed last: a caller's temporary table can"
-            f" shadow a table it reads; write set search_path = {suggested}, or set search_path = '' and qualify"
-            f" every name)")
+    if "pg_temp" in schemas and all(s in ("pg_temp", "") for s in schemas[schemas.index("pg_temp"):]):
+        return None
+    # an unquoted name never holds a comma: one that does is a quoted string meant as a list (`to 'public,pg_temp'`)
+    quoted_lists = [s for s in schemas if "," in s]
+    meant = [m for s in schemas for m in (search_path_schemas(s) if s in quoted_lists else [s])]
+    suggested = ", ".join([*dict.fromkeys(quote_ident(s) for s in meant if s not in ("pg_temp", "")), "pg_temp"])
+    twice = ", and a schema listed twice is searched where first listed" if schemas.count("pg_temp") > 1 else ""
+    one_name = "".join(f"; the quoted string {quote_ident(s)} was taken as one schema name, not a list"
+                       for s in quoted_lists)
+    return (f"search_path {value} (pg_temp is searched first unless listed last{twice}: a caller's temporary table"
+            f" can shadow a table it reads{one_name}{':' if quoted_lists else ';'} write set search_path = {suggested}"
+            f"{' (unquoted)' if quoted_lists else ''}, or set search_path = '' and qualify every name)")
 
 
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:
