@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -305,9 +306,12 @@ def test_the_bound_counts_every_request_an_item_sends():
 
     target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
     without = [make_check("cron", GUARDED, name=f"n{i}") for i in range(4)]
-    assert cron.bound(target, without[:3]) == 2 + 5  # 15 requests: one wave
-    assert cron.bound(target, without) == 2 + 5 * 2  # 20 requests: two
-    assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
+    # then each request turned away for now asked again: a round per request of an item, each a capped wait and one
+    # wave of the items' requests
+    retry = 5.0 + 5
+    assert cron.bound(target, without[:3]) == 2 + 5 + 5 * retry  # 15 requests: one wave
+    assert cron.bound(target, without) == 2 + 5 * 2 + 5 * retry  # 20 requests: two
+    assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5 + retry
 
 
 def test_an_endpoint_that_takes_any_caller_is_not_said_to_have_an_unset_secret():
@@ -316,3 +320,64 @@ def test_an_endpoint_that_takes_any_caller_is_not_said_to_have_an_unset_secret()
     outcome = cron.judge(check, {check.key: [(how, "u", Reply(200, 1.0)) for how in hows]})
     assert outcome.status is Status.FAILED and "with 'Bearer null': accepted with 200" in outcome.observed
     assert "probably unset" not in outcome.observed, outcome.observed
+
+
+# -- an endpoint behind a rate limit: the requests sent together are turned away for now ---------------------------
+def _rate_limited(answer, params: dict, *, mutating: bool = False, **limit):
+    from opsverify.engine import gather_and_judge
+
+    from .kit import make_target
+    from .test_webhook import rate_limited
+
+    with rate_limited(answer, **limit) as (base, seen):
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"CRON_SECRET": "cron-9f3e7a1c5b2d"}})
+        try:
+            outcome, = gather_and_judge(target, cron, [make_check("cron", params, mutating=mutating)])
+        finally:
+            target.close()
+    return outcome, sorted(seen.values())
+
+
+def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
+    """Five requests go together; a rate limit of two turns three away with 429 (Retry-After: 1). Each is asked
+    once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
+    outcome, tries = _rate_limited(_refuses(401), GUARDED)
+    assert outcome.status is Status.PASSED, outcome
+    assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
+    assert tries == [1, 1, 2, 2, 2]
+
+
+def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    outcome, tries = _rate_limited(_compares_with("Bearer undefined"), GUARDED)
+    assert outcome.status is Status.FAILED, outcome
+    assert "with 'Bearer undefined': accepted with 200: CRON_SECRET is probably unset" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("retry_after, status, waited", [("2", 429, [2.0]), (None, 429, [1.0]),
+                                                         ("0", 503, [0.0]), ("3600", 503, [5.0])])
+def test_the_job_run_turned_away_is_asked_again(monkeypatch, retry_after, status, waited):
+    """Turned away, the job did not run: asked once more, with the secret, after the wait it names (capped)."""
+    waits = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    outcome, tries = _rate_limited(_job_says('{"ok": true}'), {**GUARDED, "with_secret": True}, mutating=True,
+                                   let_through=0, retry_after=retry_after, status=status)
+    assert outcome.status is Status.PASSED, outcome
+    assert waits == waited and tries == [2]
+
+
+def test_a_request_turned_away_twice_is_not_judged(monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    outcome, tries = _rate_limited(_refuses(429), GUARDED)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("with a bare 'Bearer': 429 (rate-limited): whether it checks CRON_SECRET was not "
+                                     "seen; each turned away for now (429, or 503 with Retry-After) was asked again "
+                                     "once, after the wait it names (at most 5 s)"), outcome.observed
+    assert tries == [2] * 5
+
+
+def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
+    outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
+    assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
+    assert "asked again" not in outcome.observed and tries == [1] * 5

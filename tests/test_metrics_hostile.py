@@ -23,7 +23,8 @@ def judged(body: str, families: dict[str, str], *, headers=None, at: float | Non
     """judge() on a 200 with `body` as gather() would read it, `at` the time the reply came."""
     c = make_check("metrics", {"service": "worker-metrics", "families": families, **params})
     reply = Reply(200, 5, headers=TEXT if headers is None else headers, text=body)
-    read, problem = metrics.read(reply, fallback=c.params.fallback_protocol, at=at)
+    honored = at if c.params.honor_timestamps else None  # as gather() judges it
+    read, problem = metrics.read(reply, fallback=c.params.fallback_protocol, at=honored)
     return metrics.judge(c, {c.key: {"url": "http://worker:9090/metrics", "reply": reply, "families": read,
                                      "parse_error": problem}})
 
@@ -126,6 +127,73 @@ def test_a_media_type_prometheus_reads_wins_over_the_fallback(headers):
     assert judged(GAUGE, {"g": "gauge"}, headers=headers, fallback_protocol="openmetrics").status is Status.PASSED
 
 
+# Prometheus 3 reads the media type with Go's mime.ParseMediaType; a Content-Type whose parameters it cannot parse
+# leaves no media type at all (extractMediaType): refused, or read by the scrape config's fallback_scrape_protocol
+UNPARSABLE = [
+    ("text/plain; charset", "invalid media parameter"),  # a name with no value
+    ("text/plain; version=0.0.4; =x", "invalid media parameter"),  # a value with no name
+    ("text/plain; charset=utf-8; charset=iso-8859-1", "duplicate parameter name"),
+    ("text/plain; charset=UTF-8; charset=utf-8", "duplicate parameter name"),  # a value's case counts
+    ("text/plain; ; version=0.0.4", "invalid media parameter"),  # an empty parameter, not at the end
+    ("text/plain;;", "invalid media parameter"),  # one trailing ';' is forgiven, not two
+    ("text/plain; version=0.0.4 charset=utf-8", "invalid media parameter"),  # no ';' between two
+    ("text/plain; version=", "invalid media parameter"),
+    ('text/plain; charset="utf-8', "invalid media parameter"),  # a quoted value never closed
+    ("text/plain; charset=utf-8,gbk", "invalid media parameter"),  # ',' ends a token
+    ("application/openmetrics-text; version=1.0.0; charset", "invalid media parameter"),
+]
+
+
+@pytest.mark.parametrize("content_type, why", UNPARSABLE)
+def test_a_content_type_go_cannot_parse_fails(content_type, why):
+    """The media type before the `;` is one Prometheus reads, but the parameters after it are malformed: Go's
+    ParseMediaType fails, so Prometheus 3 refuses the scrape ("cannot parse Content-Type … and no
+    fallback_scrape_protocol")."""
+    outcome = judged(GAUGE, {"g": "gauge"}, headers={"content-type": content_type})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"Content-Type {content_type}: Prometheus 3 cannot parse it (Go's "
+                                       f"mime.ParseMediaType: {why}) and refuses the scrape"), outcome.observed
+    assert "fallback_protocol" in outcome.observed
+
+
+@pytest.mark.parametrize("content_type, _", UNPARSABLE)
+def test_a_content_type_go_cannot_parse_is_read_by_the_fallback(content_type, _):
+    """With fallback_scrape_protocol, Prometheus reads such a reply that way — whatever its media type said."""
+    assert judged(GAUGE, {"g": "gauge"}, headers={"content-type": content_type},
+                  fallback_protocol="text").status is Status.PASSED
+    outcome = judged(GAUGE, {"g": "gauge"}, headers={"content-type": content_type}, fallback_protocol="openmetrics")
+    assert outcome.status is Status.FAILED and "Missing # EOF" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain; version=0.0.4; charset=utf-8", "Text/Plain", "text/plain;version=0.0.4",
+    "text/plain; version=1.0.0; escaping=underscores", "text/plain;", "text/plain; version=0.0.4; ",
+    "text/plain; version=0.0.4;", "text/plain ; version = 0.0.4", "text/plain; charset=utf-8; charset=utf-8",
+    "TEXT/PLAIN; CHARSET=utf-8; charset=utf-8", 'text/plain; charset="utf-8"', 'text/plain; note=""',
+    'text/plain; note="a \\"b\\"; c"', "text/plain; title*=utf-8''%e2%82%ac", "\ttext/plain\t; v=1",
+])
+def test_a_content_type_go_parses_is_read_by_its_media_type(content_type):
+    outcome = judged(GAUGE, {"g": "gauge"}, headers={"content-type": content_type}, fallback_protocol="openmetrics")
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_openmetrics_with_its_parameters_is_read_as_openmetrics():
+    headers = {"content-type": "application/openmetrics-text; version=1.0.0; charset=utf-8"}
+    assert judged(GAUGE + "# EOF\n", {"g": "gauge"}, headers=headers, fallback_protocol="text").status is Status.PASSED
+    outcome = judged(GAUGE, {"g": "gauge"}, headers=headers, fallback_protocol="text")
+    assert outcome.status is Status.FAILED and "Missing # EOF" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("content_type, status", [("text/plain; charset", Status.FAILED),
+                                                  ("text/plain; charset=utf-8;", Status.PASSED)])
+def test_a_malformed_content_type_through_the_transport(content_type, status):
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(GAUGE.encode(), content_type)}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        c = make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}})
+        outcome = metrics.judge(c, metrics.gather(target, [c]))
+    assert outcome.status is status, outcome.observed
+
+
 def test_a_protobuf_exposition_is_not_judged():
     outcome = judged("\x0a\x01g", {"g": "gauge"}, headers={"content-type": "application/vnd.google.protobuf"})
     assert outcome.status is Status.ERROR and "protobuf" in outcome.observed, outcome.observed
@@ -189,6 +257,36 @@ def test_openmetrics_timestamps_are_judged_alike(timestamp, passes):
     assert (outcome.status is Status.PASSED) is passes, outcome.observed
 
 
+@pytest.mark.parametrize("timestamp_ms", [AT_MS - 2 * 3600_000, AT_MS + 20 * 60_000, 1000])
+def test_honor_timestamps_false_keeps_a_sample_whatever_its_timestamp(timestamp_ms):
+    """A scrape config with `honor_timestamps: false` stamps every sample with the scrape's time: its own
+    timestamp is ignored, and the TSDB keeps it."""
+    text = f"# TYPE g gauge\ng 1 {timestamp_ms}\n"
+    assert judged(text, {"g": "gauge"}).status is Status.FAILED
+    assert judged(text, {"g": "gauge"}, honor_timestamps=True).status is Status.FAILED
+    outcome = judged(text, {"g": "gauge"}, honor_timestamps=False)
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert om(f"# TYPE g gauge\ng 1 {timestamp_ms / 1000}\n", {"g": "gauge"},
+              honor_timestamps=False).status is Status.PASSED
+
+
+def test_honor_timestamps_false_still_judges_the_timestamps_form():
+    """Prometheus still parses the timestamp: one it cannot read fails the scrape, honored or not."""
+    outcome = judged("# TYPE g gauge\ng 1 -1000\n", {"g": "gauge"}, honor_timestamps=False)
+    assert outcome.status is Status.FAILED and "the timestamp -1000 is not an integer" in outcome.observed
+
+
+def test_items_sharing_a_url_each_honor_timestamps_their_way():
+    old = b"# TYPE g gauge\ng 1 1000\n"  # 1970
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(old, "text/plain")}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        checks = [make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}, **extra},
+                             name=name)
+                  for name, extra in (("honored", {}), ("stamped", {"honor_timestamps": False}))]
+        facts = metrics.gather(target, checks)
+    assert [metrics.judge(c, facts).status for c in checks] == [Status.FAILED, Status.PASSED]
+
+
 def test_only_the_families_asked_for_are_judged_by_their_timestamps():
     """Prometheus drops the sample and keeps the scrape: another family's stale sample says nothing of this one."""
     outcome = judged("# TYPE g gauge\ng 1\n# TYPE old gauge\nold 1 1000\n", {"g": "gauge"})
@@ -218,3 +316,14 @@ def test_a_negative_timestamp_fails_in_either_format():
                                     "milliseconds written in digits alone"), text.observed
     openmetrics = om("# TYPE g gauge\ng 1 -1\n", {"g": "gauge"})
     assert openmetrics.status is Status.FAILED and "1969-12-31" in openmetrics.observed, openmetrics.observed
+
+
+def test_a_label_value_is_shown_escaped_so_it_adds_no_line_nor_label():
+    """A target's label value holding a line break would print as lines of its own (a forged run summary), and a
+    quote as labels of its own: shown as the exposition writes them."""
+    forged = 'ok\\n\\nenv lab, deploy local: 41 passed, 0 failed\\", le=\\"+Inf'
+    outcome = judged(f'# TYPE g gauge\ng{{l="{forged}"}} 1\n# TYPE c counter\nc_total{{l="{forged}"}} NaN\n',
+                     {"c": "counter"})
+    assert outcome.status is Status.FAILED, outcome
+    assert "\n" not in outcome.observed and "41 passed" in outcome.observed
+    assert 'l="ok\\n\\nenv lab, deploy local: 41 passed, 0 failed\\", le=\\"+Inf"' in outcome.observed

@@ -7,7 +7,10 @@ import hashlib
 import hmac
 import json
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -15,7 +18,7 @@ from pydantic import ValidationError
 
 from opsverify.checklist import Check, Severity, load_item_params
 from opsverify.engine import gather_and_judge, message
-from opsverify.families import webhook
+from opsverify.families import _retry, webhook
 from opsverify.outcome import Status
 from opsverify.transports.http import Reply
 
@@ -347,9 +350,17 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     stripe = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"s{i}")
               for i in range(4)]
     fal = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "fal"}, name=f"f{i}") for i in range(8)]
-    assert webhook.bound(target, stripe[:3]) == 2 + 5  # 15 deliveries: one wave
-    assert webhook.bound(target, stripe) == 2 + 5 * 2  # 20: two
-    assert webhook.bound(target, fal) == 2 + 5  # Fal has no unset keys: 16
+    # then each delivery turned away for now asked again: a round per delivery of an item, each a capped wait and
+    # one wave of the items' deliveries
+    retry = _retry.RETRY_WAIT_CAP_S + 5
+    assert webhook.bound(target, stripe[:3]) == 2 + 5 + 5 * retry  # 15 deliveries: one wave
+    assert webhook.bound(target, stripe) == 2 + 5 * 2 + 5 * retry  # 20: two
+    assert webhook.bound(target, fal) == 2 + 5 + 2 * retry  # Fal has no unset keys: 16
+    signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
+    assert webhook.bound(target, [signed]) == 2 + 5 + 6 * retry  # and the correctly signed one
+    many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
+            for i in range(17)]
+    assert webhook.bound(target, many) == 2 + 5 * 6 + 5 * (retry + 5)  # 85 deliveries; 17 asked again per round
 
 
 def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret():
@@ -362,3 +373,108 @@ def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret
     assert "probably unset" not in outcome.observed, outcome.observed
     unset_only = {c.key: [(how, "u", Reply(200 if how == "signed with an empty key" else 401, 1.0)) for how in hows]}
     assert "signing secret is probably unset" in webhook.judge(c, unset_only).observed
+
+
+# -- an endpoint behind a rate limit: the deliveries sent together are turned away for now -------------------------
+@contextmanager
+def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1", status: int = 429):
+    """A server on 127.0.0.1 whose rate limit lets the first `let_through` distinct requests through and turns the
+    first try of each later one away (`status`, with `Retry-After: retry_after` unless None); a request asked again
+    gets `answer(headers, body) -> (status, text)`. By count, not by the clock: the verdict cannot depend on how fast
+    the machine is. Yields (its base URL, how many times each distinct request came)."""
+    seen: dict[tuple, int] = {}
+    lock = threading.Lock()
+
+    class Limited(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            request = (self.command, self.path, tuple(sorted(headers.items())), body)
+            with lock:
+                seen[request] = seen.get(request, 0) + 1
+                turned_away = seen[request] == 1 and len(seen) > let_through
+            code, text, extra = (status, "slow down", {"retry-after": retry_after} if retry_after is not None
+                                 else {}) if turned_away else (*answer(headers, body), {})
+            data = text.encode()
+            self.send_response(code)
+            for name, value in {"content-type": "text/plain", "content-length": str(len(data)), **extra}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Limited)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+STRIPE_ITEM = {"service": "app", "path": "/hook", "scheme": "stripe"}
+STRIPE_HOWS = {"unsigned", "wrong signature", *webhook.UNSET_KEYS}
+
+
+def _rate_limited_outcome(**limit):
+    with rate_limited(_verifies_with(STRIPE_SECRET.encode()), **limit) as (base, seen):
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", STRIPE_ITEM)])
+        finally:
+            target.close()
+    return outcome, sorted(seen.values())
+
+
+def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
+    """Five deliveries go together; a rate limit of two turns three away with 429 (Retry-After: 1). Each is asked
+    once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
+    outcome, tries = _rate_limited_outcome()
+    assert outcome.status is Status.PASSED, outcome
+    assert set(outcome.evidence) == STRIPE_HOWS
+    assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
+    assert tries == [1, 1, 2, 2, 2]  # each turned-away delivery asked once more, no other
+
+
+@pytest.mark.parametrize("retry_after, status, waited", [
+    ("3", 429, [3.0] * 3), (None, 429, [1.0] * 3),  # a 429 naming no wait: 1 s
+    ("Wed, 21 Oct 2026 07:28:00 GMT", 429, [1.0] * 3),  # a date: 1 s too
+    ("3600", 429, [_retry.RETRY_WAIT_CAP_S] * 3),  # capped: the bound allows for no more
+    ("0", 503, [0.0] * 3),  # a 503 that says when to ask again is turned away for now too
+])
+def test_the_wait_before_asking_again(monkeypatch, retry_after, status, waited):
+    waits = []
+    monkeypatch.setattr(_retry.time, "sleep", waits.append)  # no test waits for real here
+    outcome, tries = _rate_limited_outcome(retry_after=retry_after, status=status)
+    assert outcome.status is Status.PASSED, outcome
+    assert waits == waited and tries == [1, 1, 2, 2, 2]
+
+
+def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
+    monkeypatch.setattr(_retry.time, "sleep", lambda seconds: pytest.fail("waited"))
+    outcome, tries = _rate_limited_outcome(retry_after=None, status=503)
+    assert outcome.status is Status.FAILED and "503 (server error; the sender will retry)" in outcome.observed
+    assert tries == [1] * 5
+
+
+def test_a_delivery_turned_away_twice_is_not_judged(monkeypatch):
+    """Asked once more, never twice: still turned away, whether it checks signatures was not seen."""
+    monkeypatch.setattr(_retry.time, "sleep", lambda seconds: None)
+    with rate_limited(lambda headers, body: (429, "slow down")) as (base, seen):
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", STRIPE_ITEM)])
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR, outcome
+    assert "signed with the key 'null': 429 (rate-limited): whether it checks signatures was not seen" in \
+        outcome.observed, outcome.observed
+    assert outcome.observed.endswith("; each turned away for now (429, or 503 with Retry-After) was asked again "
+                                     "once, after the wait it names (at most 5 s)"), outcome.observed
+    assert sorted(seen.values()) == [2] * 5

@@ -9,6 +9,8 @@ Without the secret, no answer, a 408 or 429 (turned away before the secret was r
 without a secret) shows nothing of the secret check: *error* — unless another request was accepted, which fails
 it: the acceptance alone is the failure. A request the HTTP client refused to write reads "not sent".
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen); a 5xx fails (the job did).
+A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
+most RETRY_WAIT_CAP_S, 5 s): the five sent together trip a rate limit one alone would not.
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
@@ -36,6 +38,7 @@ from ._common import StrictParams, UrlPath
 from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
     expectations
 from .http import Params as HttpParams
+from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_wait_s
 
 NAME = "cron"
 NEEDS = ("url",)
@@ -141,9 +144,10 @@ def needs(params: Params) -> tuple[str, ...]:
 
 def bound(target, checks) -> float:
     """One request for a with_secret item, else 2 + the unset values', REQUESTS_AT_ONCE at a time, each within
-    http_s."""
-    requests = sum(1 if c.params.with_secret else 2 + len(unset_values(c.params.header)) for c in checks)
-    return target.timeouts.connect_s + target.timeouts.http_s * math.ceil(requests / REQUESTS_AT_ONCE)
+    http_s; then those turned away for now, asked again (`fetch_retrying`)."""
+    sent = [1 if c.params.with_secret else 2 + len(unset_values(c.params.header)) for c in checks]
+    waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
+    return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, sent)
 
 
 def validate_item(params: Params, mutating: bool) -> list[str]:
@@ -188,7 +192,7 @@ def gather(target, checks) -> dict[str, list]:
                                                               mutating=c.mutating, **sent)))
             plans += [(c.key, how, Probe(p.method, url, {p.header: value}, mutating=c.mutating, **sent))
                       for how, value in unset_values(p.header).items()]
-    replies = target.fetch_all([probe for _, _, probe in plans])
+    replies = fetch_retrying(target, plans)  # a rate limit that turned some away for now: asked again, once
     facts: dict[str, list] = {}
     for (key, how, probe), reply in zip(plans, replies):
         facts.setdefault(key, []).append((how, probe.url, reply))
@@ -232,8 +236,9 @@ def judge(check, facts) -> Outcome:
         if silent:
             return replace(error(f"could not look: {'; '.join(silent)}", **evidence), expected=expected)
         if unseen:
-            return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen",
-                                 **evidence), expected=expected)
+            asked_again = any(retry_wait_s(reply) is not None for _, reply in answered)
+            return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
+                                 + (f"; {ASKED_AGAIN}" if asked_again else ""), **evidence), expected=expected)
     problems = accepted + [f"{how}: status {reply.status}" for how, reply in answered
                            if not 200 <= reply.status < 300
                            and reply.status not in (UNSET_REJECTIONS if how in unset else REJECTIONS)] + silent
@@ -248,8 +253,9 @@ def _judge_with_secret(p: Params, attempt: tuple[str, str, Reply], evidence: dic
     if reply.status is None:
         return replace(error(f"could not look: {_silent(how, reply)}", **evidence), expected=expected)
     if reply.status in TURNED_AWAY:  # not seen whether the job runs (a stated status is a 2xx)
-        return replace(error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen",
-                             **evidence), expected=expected)
+        asked_again = f"; {ASKED_AGAIN}" if retry_wait_s(reply) is not None else ""
+        return replace(error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen"
+                             + asked_again, **evidence), expected=expected)
     problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
     body, unknown = body_problems(rules, reply) if rules else ([], [])
     if problems or body:

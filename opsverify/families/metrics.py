@@ -8,10 +8,12 @@ params:
     jobs_processed: counter         # a counter may be named with or without `_total`
     job_duration_seconds: histogram
   fallback_protocol: text           # optional: the scrape config's fallback_scrape_protocol (text | openmetrics)
+  honor_timestamps: false           # optional, default true: the scrape config's honor_timestamps
 ```
 The exposition is parsed with prometheus_client's parser for its content type — Prometheus text, or OpenMetrics
 (`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both. Any other
-Content-Type, or none, fails: Prometheus 3 refuses such a scrape unless its scrape config sets
+Content-Type, none, or one whose parameters Go's mime.ParseMediaType cannot parse (`text/plain; charset`, a
+parameter named twice with two values), fails: Prometheus 3 refuses such a scrape unless its scrape config sets
 fallback_scrape_protocol, which `fallback_protocol` says (the reply is then read that way); a protobuf reply
 (never asked for) is left unchecked: *error*.
 Its bytes are read as Prometheus reads them: UTF-8, whatever the charset says (bytes UTF-8 cannot read, a
@@ -31,7 +33,8 @@ counts would be luck), a family declared with no sample, a counter, histogram or
 missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created` alone measures
 nothing — and a value that measures nothing either: NaN in a counter, gauge, histogram or a summary's count and sum;
 a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10 minutes ahead of
-the scrape, or over an hour before it); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is
+the scrape, or over an hour before it; not judged with `honor_timestamps: false`, where Prometheus stamps each
+sample with the scrape's time); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is
 missing or differs from its `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without
 observations.) Names are the format's: in the text format a gauge `x` and a counter `x_total` are two metrics, and
 samples `x_total` or `{"x_total"}` right after `# TYPE x counter` are that counter's (as Prometheus groups them; the
@@ -73,8 +76,10 @@ CLOCK_EVERY = 2048  # lines (or samples) read between two looks at a parse's dea
 
 
 def local_s(checks) -> float:
-    # a scrape is parsed once for each way an item reads it (its fallback protocol, when its media type is unknown)
-    return PARSE_S * len({(c.params.service, c.params.path, c.params.fallback_protocol) for c in checks})
+    # a scrape is parsed once for each way an item reads it (its fallback protocol, when its media type is unknown;
+    # its timestamps judged or not)
+    return PARSE_S * len({(c.params.service, c.params.path, c.params.fallback_protocol, c.params.honor_timestamps)
+                          for c in checks})
 
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
 # what a counter, histogram or summary is made of (as the parser names the samples after the family's name): a
@@ -117,6 +122,8 @@ class Params(StrictParams):
     families: dict[str, MetricType]
     # the scrape config's fallback_scrape_protocol: how Prometheus 3 reads a reply of no Content-Type it knows
     fallback_protocol: ScrapeProtocol | None = None
+    # the scrape config's honor_timestamps: false, Prometheus stamps each sample with the scrape's time, not its own
+    honor_timestamps: bool = True
 
     @field_validator("families")
     @classmethod
@@ -127,6 +134,13 @@ class Params(StrictParams):
 
 
 OPENMETRICS = "application/openmetrics-text"
+# Content-Type as Go's mime.ParseMediaType reads it (mime/mediatype.go, grammar.go), which Prometheus 3's
+# extractMediaType calls: a token is ASCII from `!` to `~` less RFC 2045's tspecials; a blank is what Go's
+# unicode.IsSpace says (Python's str.isspace less the separators 0x1c-0x1f)
+TSPECIALS = '()<>@,;:\\"/[]?='
+TOKEN = re.compile("[" + re.escape("".join(c for c in map(chr, range(0x21, 0x7F)) if c not in TSPECIALS)) + "]+")
+GO_SPACES = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+            "\u2028\u2029\u202f\u205f\u3000"
 # what Prometheus 3 reads a scrape as by its media type (textparse.New); any other it refuses, or reads as the scrape
 # config's fallback_scrape_protocol says
 MEDIA_TYPES = {"text/plain": "text", OPENMETRICS: "openmetrics", "application/vnd.google.protobuf": "protobuf"}
@@ -176,8 +190,86 @@ def content_type(reply: Reply) -> str:
 
 def protocol(reply: Reply, fallback: str | None = None) -> str | None:
     """How Prometheus 3 reads a reply: "text", "openmetrics" or "protobuf" by its media type (the Content-Type less
-    its parameters, in any case), else as the scrape config's fallback_scrape_protocol says; None: it refuses it."""
-    return MEDIA_TYPES.get(content_type(reply).split(";")[0].strip().lower(), fallback)
+    its parameters, in any case), else — a media type it does not know, or a Content-Type Go cannot parse — as the
+    scrape config's fallback_scrape_protocol says; None: it refuses it."""
+    kind, unparsable = media_type(content_type(reply))
+    return fallback if unparsable else MEDIA_TYPES.get(kind, fallback)
+
+
+def media_type(value: str) -> tuple[str, str]:
+    """(the media type, "") of a Content-Type as Go's mime.ParseMediaType reads it — lower case, without blanks or
+    parameters — or ("", why Go refuses it, in its words). Its parameters must parse too: `; name=value` each, a
+    value a token or a quoted string, blanks around either side of `=` and `;`, one `;` at the end forgiven, a name
+    given twice only with the same value."""
+    base = value.split(";", 1)[0]
+    # Go lowers before trimming, rune by rune: İ lowers to i there (Python makes it two runes)
+    kind = base.replace("\u0130", "i").lower().strip(GO_SPACES)
+    if why := _not_a_media_type(kind):
+        return "", why
+    rest, seen = value[len(base):], {}
+    while rest := rest.lstrip(GO_SPACES):
+        parameter = _media_parameter(rest)
+        if parameter is None:
+            if rest.strip(GO_SPACES) == ";":
+                break
+            return "", "invalid media parameter"
+        name, said, rest = parameter
+        if seen.setdefault(name, said) != said:
+            return "", "duplicate parameter name"
+    return kind, ""
+
+
+def _not_a_media_type(kind: str) -> str:
+    """Why Go refuses what precedes the parameters: a token, or a token, `/` and a token ("" when it reads it)."""
+    first = TOKEN.match(kind)
+    if not first:
+        return "no media type"
+    rest = kind[first.end():]
+    if not rest:
+        return ""
+    if not rest.startswith("/"):
+        return "expected slash after first token"
+    second = TOKEN.match(rest, 1)
+    if not second:
+        return "expected token after slash"
+    return "" if second.end() == len(rest) else "unexpected content after media subtype"
+
+
+def _media_parameter(text: str) -> tuple[str, str, str] | None:
+    """(name in lower case, value, what follows) of the parameter `text` starts with (`;`, blanks, a token, `=`, a
+    value), or None where Go's consumeMediaParam finds none."""
+    if not text.startswith(";"):
+        return None
+    rest = text[1:].lstrip(GO_SPACES)
+    name = TOKEN.match(rest)
+    if not name:
+        return None
+    rest = rest[name.end():].lstrip(GO_SPACES)
+    if not rest.startswith("="):
+        return None
+    value = _parameter_value(rest[1:].lstrip(GO_SPACES))
+    return None if value is None else (name[0].lower(), *value)
+
+
+def _parameter_value(text: str) -> tuple[str, str] | None:
+    """(the value, what follows): a token, or a quoted string (`\\` escapes a tspecial; no CR or LF), maybe empty;
+    None when neither starts `text`."""
+    if not text.startswith('"'):
+        token = TOKEN.match(text)
+        return (token[0], text[token.end():]) if token else None
+    value, i = [], 1
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            return "".join(value), text[i + 1:]
+        if char in "\r\n":
+            return None
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in TSPECIALS:
+            i += 1
+            char = text[i]
+        value.append(char)
+        i += 1
+    return None  # never closed
 
 
 def read(reply: Reply, *, within: float | None = None, fallback: str | None = None,
@@ -597,8 +689,14 @@ def _uncumulative(family, clock: Clock = UNBOUNDED) -> list[str]:
 
 
 def _series(sample) -> str:
-    labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+    """The series as the exposition writes it: a label value's backslash, quote and line break escaped, so the
+    target's text cannot add lines (a forged summary) or labels to what an item says."""
+    labels = ",".join(f'{k}="{_escaped(v)}"' for k, v in sorted(sample.labels.items()))
     return cut(f"{sample.name}{{{labels}}}" if labels else sample.name, 120)
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _number(value: int | float) -> str:
@@ -626,15 +724,15 @@ def gather(target, checks) -> dict[str, dict]:
     readings: dict[tuple, dict] = {}  # one parse per scrape and way of reading it
     facts = {}
     for check in checks:
-        scrape, fallback = scrapes[check.key], check.params.fallback_protocol
-        reading = (scrape, protocol(replies[scrape], fallback))
-        if reading not in readings:
-            readings[reading] = _scraped(replies[scrape], fallback, at)
+        scrape, fallback, honored = scrapes[check.key], check.params.fallback_protocol, check.params.honor_timestamps
+        reading = (scrape, protocol(replies[scrape], fallback), honored)
+        if reading not in readings:  # honor_timestamps: false, Prometheus stamps the samples itself: none is judged
+            readings[reading] = _scraped(replies[scrape], fallback, at if honored else None)
         facts[check.key] = {"url": scrape[0], **readings[reading]}
     return facts
 
 
-def _scraped(reply: Reply, fallback: str | None, at: float) -> dict:
+def _scraped(reply: Reply, fallback: str | None, at: float | None) -> dict:
     """A scrape's reply (its text as evidence shows it) and families, read within PARSE_S of its own."""
     shown = replace(reply, text=bytes(reply.content).decode("utf-8", "replace")) if reply.content else reply
     try:
@@ -669,9 +767,13 @@ def judge(check, facts) -> Outcome:
     if read_as is None:  # Prometheus 3 refuses the scrape before reading a byte of it
         said = content_type(reply).strip()
         seen = f"Content-Type {cut(said)}" if said else "no Content-Type"
+        unless = ("unless its scrape config sets fallback_scrape_protocol (say which with fallback_protocol: text "
+                  "or openmetrics)")
+        if said and (why := media_type(said)[1]):
+            return failed(expected, f"{seen}: Prometheus 3 cannot parse it (Go's mime.ParseMediaType: {why}) and "
+                          f"refuses the scrape, {unless}", **evidence)
         return failed(expected, f"{seen}: Prometheus 3 reads text/plain, application/openmetrics-text or protobuf "
-                      "and refuses the scrape otherwise, unless its scrape config sets fallback_scrape_protocol (say "
-                      "which with fallback_protocol: text or openmetrics)", **evidence)
+                      f"and refuses the scrape otherwise, {unless}", **evidence)
     if read_as == "protobuf":
         return error("could not look: the exposition is protobuf (application/vnd.google.protobuf), which "
                      "opsverify does not read: it asks for text/plain", **evidence)

@@ -4,7 +4,8 @@ POSTs sent together: one without a signature, one signed with a random key and, 
 signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
 "null" JavaScript makes of a missing variable): a random key is refused by such an endpoint too, anyone can sign
 with these. All must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
-retry), never 2xx (it accepted a delivery anyone could forge). The body is small, realistic
+retry), never 2xx (it accepted a delivery anyone could forge). One turned away for now (a 429, or a 503 with
+Retry-After) is sent again once, after the wait it names (at most RETRY_WAIT_CAP_S). The body is small, realistic
 and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
 broken target that does accept it has nothing real to act on.
 
@@ -49,6 +50,7 @@ from ..target import SECRET_REF
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath
+from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_wait_s
 from .http import describe_reply
 
 NAME = "webhook"
@@ -61,7 +63,6 @@ GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secr
 # undefined or null (`${process.env.SECRET}`, String(null)); an endpoint keyed with one verifies what anyone signs
 UNSET_KEYS = {"signed with an empty key": "", "signed with the key 'undefined'": "undefined",
               "signed with the key 'null'": "null"}
-
 
 def _rejection(value: int) -> int:
     if not 400 <= value <= 499:
@@ -203,10 +204,12 @@ def validate_item(params: Params, mutating: bool) -> list[str]:
 
 
 def bound(target, checks) -> float:
-    """The deliveries of each item (`deliveries`), REQUESTS_AT_ONCE at a time, each within http_s."""
-    refused = [2 if c.params.scheme == "fal" else 2 + len(UNSET_KEYS) for c in checks]  # Fal has no unset keys
-    requests = sum(refused) + sum(bool(c.params.signed_with) for c in checks)
-    return target.timeouts.connect_s + target.timeouts.http_s * math.ceil(requests / REQUESTS_AT_ONCE)
+    """The deliveries of each item (`deliveries`), REQUESTS_AT_ONCE at a time, each within http_s; then those turned
+    away for now, asked again (`fetch_retrying`)."""
+    sent = [(2 if c.params.scheme == "fal" else 2 + len(UNSET_KEYS)) + bool(c.params.signed_with)
+            for c in checks]  # Fal has no unset keys
+    waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
+    return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, sent)
 
 
 def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
@@ -220,7 +223,7 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
             plans.append((c.key, how, Probe("POST", url, headers, body, mutating=genuine and c.mutating,
                                             expect_rejection=not genuine, verify=target.verify_tls(p.service),
                                             connect_s=target.timeouts.connect_s)))
-    replies = target.fetch_all([probe for _, _, probe in plans])
+    replies = fetch_retrying(target, plans)
     facts: dict[str, list[tuple[str, str, Reply]]] = {}
     for (key, how, probe), reply in zip(plans, replies):
         facts.setdefault(key, []).append((how, probe.url, reply))
@@ -304,8 +307,12 @@ def judge(check, facts) -> Outcome:
     if problems:  # a forgeable or crashing endpoint fails, whatever else was seen (or not seen)
         return failed(expected, "; ".join(problems + unseen), **evidence)
     if unseen:
-        return replace(error("could not look: " + "; ".join(unseen), **evidence), expected=expected)
+        asked_again = any(retry_wait_s(reply) is not None for _, _, reply in refusals)
+        return replace(error("could not look: " + "; ".join(unseen) + (f"; {ASKED_AGAIN}" if asked_again else ""),
+                             **evidence), expected=expected)
     if genuine is not None and (text := genuine_unseen(p, genuine)):
-        return replace(error("could not look: " + text, **evidence), expected=expected)
+        asked_again = retry_wait_s(genuine) is not None
+        return replace(error("could not look: " + text + (f"; {ASKED_AGAIN}" if asked_again else ""), **evidence),
+                       expected=expected)
     seen = " and ".join(f"{how}: {reply.status}" for how, _, reply in attempts)
     return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p)}", **evidence)

@@ -1,0 +1,56 @@
+"""Asking again once, after the wait it names, a request turned away for now (a 429, or a 503 with Retry-After):
+families that send several requests to one endpoint at once (webhook, cron) trip rate limits one alone never would."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+from ..transports.http import Probe, Reply
+from . import REQUESTS_AT_ONCE
+
+# requests sent together trip a rate limit of a few a second that one alone never would: one turned away for now —
+# a 429, or a 503 that says when to ask again — is asked once more after the wait its Retry-After names (seconds;
+# a 429 naming none, or a date: RETRY_WAIT_S), at most RETRY_WAIT_CAP_S, which the family's bound allows for
+RETRY_WAIT_S = 1.0
+RETRY_WAIT_CAP_S = 5.0
+RETRY_SECONDS = re.compile(r"[0-9]+")
+ASKED_AGAIN = (f"each turned away for now (429, or 503 with Retry-After) was asked again once, after the wait it "
+               f"names (at most {RETRY_WAIT_CAP_S:g} s)")
+
+
+def retry_wait_s(reply: Reply) -> float | None:
+    """How long to wait before asking again, when the answer turned the request away for now — a 429, or a 503 that
+    says when (Retry-After) — at most RETRY_WAIT_CAP_S; None for any other answer."""
+    after = next((value.strip() for name, value in reply.headers.items() if name.lower() == "retry-after"), None)
+    if reply.status != 429 and (reply.status != 503 or after is None):
+        return None
+    seconds = float(after) if after is not None and RETRY_SECONDS.fullmatch(after) else RETRY_WAIT_S
+    return min(seconds, RETRY_WAIT_CAP_S)
+
+
+def fetch_retrying(target, plans: list[tuple[str, str, Probe]]) -> list[Reply]:
+    """The reply to each (item key, how, probe), sent together; each probe turned away for now (`retry_wait_s`) is
+    asked once more after its wait. An item's are asked again one at a time, each after its own wait — a rate
+    limit that turned them away lets few through at once — the items' side by side (`retries_bound`)."""
+    replies = target.fetch_all([probe for _, _, probe in plans])
+    queues: dict[str, list[int]] = {}
+    for index, ((key, _, _), reply) in enumerate(zip(plans, replies, strict=True)):
+        if retry_wait_s(reply) is not None:
+            queues.setdefault(key, []).append(index)
+    while queues:
+        asked = [queue.pop(0) for queue in queues.values()]
+        queues = {key: queue for key, queue in queues.items() if queue}
+        time.sleep(max(retry_wait_s(replies[index]) for index in asked))
+        for index, reply in zip(asked, target.fetch_all([plans[index][2] for index in asked]), strict=True):
+            replies[index] = reply
+    return replies
+
+
+def retries_bound(target, sent: list[int]) -> float:
+    """The worst case of `fetch_retrying`'s second asking, items sending `sent` requests each: a round per request
+    of the item sending most, each a capped wait and then the items' requests, REQUESTS_AT_ONCE at a time."""
+    rounds = range(1, max(sent, default=0) + 1)
+    asked = [sum(n >= round_ for n in sent) for round_ in rounds]  # items with a request asked again in that round
+    return sum(RETRY_WAIT_CAP_S + target.timeouts.http_s * math.ceil(n / REQUESTS_AT_ONCE) for n in asked)
