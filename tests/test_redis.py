@@ -5,16 +5,20 @@ from __future__ import annotations
 import re
 import secrets
 import socket
+import subprocess
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from ipaddress import ip_address
 
 import pytest
 
-from opsverify_demo.support import free_port
+from opsverify_demo.support import ReservedPort, die_with_parent, free_port, wait_until
 from opsverify_demo.components.redis_server import RedisProcess, RedisServer
 from opsverify.engine import message
 from opsverify.errors import GatherError, Refused
 from opsverify.families import redis as family
+from opsverify.families import tcp
 from opsverify.outcome import Status
 from opsverify.transports import redis as transport
 from opsverify.transports.redis import READ_ONLY, ReadOnlyRedis, guard, shown
@@ -531,3 +535,104 @@ def test_a_redis_that_does_not_answer_is_named_in_the_evidence():
     outcome = _queue_outcome(f"redis://:pw-{secrets.token_hex(4)}@127.0.0.1:{port}/0")
     assert outcome.status is Status.ERROR, outcome
     assert outcome.evidence == {"server": f"redis://127.0.0.1:{port}/0"}  # was {}: the password is left out
+
+
+# -- rediss:// is verified as the tls family verifies: a host is matched against subjectAltName alone ---------------
+def _certificates(folder) -> dict[str, str]:
+    """A CA and two certificates for localhost it issued: one naming it in its subjectAltName, one in its common
+    name alone (what browsers and Go have rejected since 2017). {"ca", "<kind>.crt", "<kind>.key": path}."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "opsverify test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+          .not_valid_after(now + timedelta(days=400))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    files = {"ca": folder / "ca.pem"}
+    files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    names = x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ip_address("127.0.0.1"))])
+    for kind, alternative_names in (("named", names), ("common-name-only", None)):
+        key = ec.generate_private_key(ec.SECP256R1())
+        leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                                                     "localhost")]))
+                .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=200)))
+        if alternative_names is not None:
+            leaf = leaf.add_extension(alternative_names, critical=False)
+        files[f"{kind}.crt"], files[f"{kind}.key"] = folder / f"{kind}.crt", folder / f"{kind}.key"
+        files[f"{kind}.crt"].write_bytes(leaf.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+        files[f"{kind}.key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))
+    return {name: str(path) for name, path in files.items()}
+
+
+@contextmanager
+def tls_redis_server(binary: str, files: dict[str, str], kind: str, log):
+    """A redis-server on 127.0.0.1 speaking TLS only, with the `kind` certificate and a `jobs` list of 3; yields
+    its port. Skips when this redis-server was built without TLS."""
+    with ReservedPort() as reserved:
+        process = subprocess.Popen(
+            [binary, "--port", "0", "--tls-port", str(reserved.port), "--bind", "127.0.0.1", "--tls-cert-file",
+             files[f"{kind}.crt"], "--tls-key-file", files[f"{kind}.key"], "--tls-ca-cert-file", files["ca"],
+             "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--daemonize", "no"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+    import redis
+
+    admin = redis.Redis(host="127.0.0.1", port=reserved.port, ssl=True, ssl_ca_certs=files["ca"],
+                        ssl_check_hostname=False, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        try:
+            wait_until(lambda: process.poll() is not None or admin.ping(), f"TLS redis-server on {reserved.port}",
+                       timeout_s=30)
+        except RuntimeError:
+            pytest.fail(f"redis-server with TLS on port {reserved.port} did not answer within 30 s", pytrace=False)
+        if process.poll() is not None:
+            log.seek(0)
+            said = log.read().decode(errors="replace")
+            if "tls" in said.lower():
+                pytest.skip(f"{binary} does not serve TLS: {said.strip()[-200:]}")
+            pytest.fail(f"redis-server with TLS exited at once: {said.strip()[-400:]}", pytrace=False)
+        admin.rpush("jobs", "j1", "j2", "j3")
+        yield reserved.port
+    finally:
+        admin.close()
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.mark.needs_real_server
+def test_a_rediss_certificate_naming_its_host_only_in_its_common_name_is_rejected(tmp_path, monkeypatch):
+    """redis-py's own TLS context matches a host against the common name too: `rediss://localhost` with CN=localhost
+    and no subjectAltName passed the redis and tcp items, while tls and http items fail that certificate. Now all
+    judge it alike, and the redis item says why as the tls item does; the same server with a subjectAltName passes."""
+    binary = real_binary("/usr/bin/redis-server", "redis-server")
+    files = _certificates(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", files["ca"])  # a rediss:// certificate is verified against the default store
+    with open(tmp_path / "named.log", "w+b") as named_log, open(tmp_path / "cn.log", "w+b") as cn_log, \
+            tls_redis_server(binary, files, "named", named_log) as named, \
+            tls_redis_server(binary, files, "common-name-only", cn_log) as common_name_only:
+        outcomes = {}
+        for kind, port in (("named", named), ("common-name-only", common_name_only)):
+            url = f"rediss://localhost:{port}/0"
+            target = make_target({"endpoints": {"redis": url}}, timeouts={"connect_s": 5, "statement_ms": 5000})
+            queue = make_check("redis", {"endpoint": "redis", "keys": {"jobs": {"max": 10}}})
+            answers = make_check("tcp", {"endpoint": "redis", "protocol": "redis"})
+            outcomes[kind] = (family.judge(queue, family.gather(target, [queue])),
+                              tcp.judge(answers, tcp.gather(target, [answers])))
+    queue, answers = outcomes["named"]
+    assert (queue.status, queue.observed) == (Status.PASSED, "jobs holds 3"), queue
+    assert answers.status is Status.PASSED and answers.observed.startswith("PONG (redis "), answers
+    queue, answers = outcomes["common-name-only"]
+    reason = "TLS certificate rejected: no subjectAltName for localhost (the common name is not used for hostnames " \
+             "since 2017)"
+    assert (queue.status, queue.observed) == (Status.ERROR, f"could not read the keys: Redis at endpoint 'redis': "
+                                                            f"{reason}"), queue
+    assert answers.status is Status.ERROR and reason in answers.observed, answers
+    assert "CertificateRejected" not in answers.observed, answers  # said in words, not by an exception's name

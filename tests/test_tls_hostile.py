@@ -1,5 +1,6 @@
-"""tls against servers that once got the wrong verdict: a certificate naming its host only in its common name, a
-port written as 0, a server that requires a client certificate (TLS 1.2 and 1.3)."""
+"""tls against servers that once got the wrong verdict: a certificate naming its host only in its common name (to
+tls, http and redis items alike), a port written as 0, a server that requires a client certificate (TLS 1.2 and
+1.3)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from opsverify.families import tls
 from opsverify.outcome import Status
 from opsverify.transports.http import Probe, fetch_all
+from opsverify.transports.redis import NoAnswer, ReadOnlyRedis
 
 from .kit import make_check
 
@@ -115,6 +117,20 @@ def test_http_items_reject_a_certificate_naming_its_host_only_in_its_common_name
         with_bundle, with_store = fetch_all([Probe("GET", url, verify=ca_file), Probe("GET", url)], timeout_s=5)
     for reply in (with_bundle, with_store):
         assert reply.status is None and "TLS certificate rejected" in reply.failure, reply
+
+
+def test_redis_items_reject_a_certificate_naming_its_host_only_in_its_common_name(common_name_only, monkeypatch):
+    """redis-py builds a TLS context of its own, which still matches a host against the common name: a rediss://
+    server with such a certificate passed the redis and tcp items while tls and http items failed it. The redis
+    transport verifies by the same rule, and says why as the tls family does."""
+    ca_file, context = common_name_only
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)  # a rediss:// certificate is verified against the default store
+    with tls_server(context, b"+PONG\r\n") as port:
+        client = ReadOnlyRedis(f"rediss://localhost:{port}/0", connect_timeout_s=5, read_timeout_s=5)
+        with pytest.raises(NoAnswer) as rejected:
+            client.pipeline([("PING",)])
+    assert str(rejected.value) == ("TLS certificate rejected: no subjectAltName for localhost (the common name is "
+                                   "not used for hostnames since 2017)"), rejected.value
 
 
 # -- a port written as 0 -------------------------------------------------------------------------

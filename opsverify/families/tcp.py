@@ -42,7 +42,7 @@ from ..errors import GatherError
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..transports import loops
-from ..transports.redis import ReadOnlyRedis, ReplyTooLong, password, shown
+from ..transports.redis import CertificateRejected, ReadOnlyRedis, ReplyTooLong, password, shown
 from ._common import StrictParams
 
 NAME = "tcp"
@@ -120,7 +120,7 @@ def why(exc: BaseException) -> str:
         return "connection refused"
     if isinstance(exc, ConnectionResetError):
         return "connection reset"
-    if isinstance(exc, (NotProtocol, ReplyTooLong, ServerClosed)):
+    if isinstance(exc, (CertificateRejected, NotProtocol, ReplyTooLong, ServerClosed)):
         return str(exc)
     if isinstance(exc, ValueError) and isinstance(exc.__context__, asyncio.LimitOverrunError):
         # asyncio's readline, under redis-py, on a line with no end in sight: its words are its own

@@ -43,6 +43,7 @@ from pydantic import Field
 
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
+from ..transports.tlscontext import client_context, peer_chain, rejection_reason
 from ._common import StrictParams
 
 NAME = "tls"
@@ -126,7 +127,6 @@ class _Rejected(Exception):
         self.error, self.leaf = error, leaf
 
 
-HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
 # Alerts a server ends the handshake with when the client brings no certificate it wants: OpenSSL over TLS 1.2
 # (handshake_failure), Go and others (bad_certificate, certificate_unknown, access_denied), TLS 1.3
 # (certificate_required).
@@ -157,17 +157,17 @@ def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
         try:
             _handshake(tls, deadline, limit_s)
         except ssl.SSLCertVerificationError as exc:
-            raise _Rejected(exc, next(iter(_chain(tls, "get_unverified_chain") or ()), None)) from exc
+            raise _Rejected(exc, next(iter(peer_chain(tls, "get_unverified_chain") or ()), None)) from exc
         except ssl.SSLError as exc:
             # A server that wants a client certificate sends its own first, and the client verifies it before it
             # answers without one: over TLS 1.2 the refusal ends the handshake, over TLS 1.3 it comes after it.
             # The certificate was seen either way, and is judged the same way.
-            seen = _chain(tls, "get_verified_chain" if verifying else "get_unverified_chain")
+            seen = peer_chain(tls, "get_verified_chain" if verifying else "get_unverified_chain")
             if not (seen and _answered_in_tls(exc) and exc.reason and exc.reason.endswith(CLIENT_CERTIFICATE_ALERTS)):
                 raise
             return seen[0], (seen[1:] if verifying else None), exc.reason
         der = tls.getpeercert(binary_form=True)
-        chain = _chain(tls, "get_verified_chain") if verifying else None
+        chain = peer_chain(tls, "get_verified_chain") if verifying else None
     if not der:
         raise ssl.SSLError("the server sent no certificate")
     return der, (chain[1:] if chain else chain), ""
@@ -182,20 +182,6 @@ def _handshake(tls: ssl.SSLSocket, deadline: float, limit_s: float) -> None:
             _wait(tls, False, deadline, limit_s)
         except ssl.SSLWantWriteError:
             _wait(tls, True, deadline, limit_s)
-
-
-def _chain(tls: ssl.SSLSocket, which: str) -> list[bytes] | None:
-    """The chain OpenSSL verified (`get_verified_chain`) or was sent (`get_unverified_chain`), leaf first, as DER —
-    also after a failed handshake: public from Python 3.13, in `_ssl` since 3.10; None when this Python has neither."""
-    public = getattr(tls, which, None)
-    if public is not None:
-        return [bytes(der) for der in public() or ()]
-    private = getattr(getattr(tls, "_sslobj", None), which, None)
-    if private is None:
-        return None
-    import _ssl
-
-    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in private() or ()]
 
 
 def _answered_in_tls(exc: ssl.SSLError) -> bool:
@@ -233,14 +219,13 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     if unusable:
         return Handshake(**seen, unusable_host=unusable)
     try:
-        context = ssl.create_default_context(cafile=cafile)
+        context = client_context(cafile)  # a host matched against subjectAltName alone, as http and redis match it
     except (OSError, ssl.SSLError) as exc:
         return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
-    context.hostname_checks_common_name = False  # as browsers (Chrome 58+, Firefox) and Go 1.15+ judge a host
     try:
         leaf, chain, refused_after = _peer_der(host, port, context, timeout_s, verified_name)
     except _Rejected as exc:
-        rejected = _why_rejected(exc, verified_name)
+        rejected = rejection_reason(exc.error, exc.leaf, verified_name)
     except ssl.SSLError as exc:
         if _answered_in_tls(exc):
             return Handshake(**seen, handshake_failure=exc.reason or str(exc))
@@ -256,18 +241,6 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     else:
         return _read(seen, leaf, chain, refused_after)
     return Handshake(**seen, rejected=rejected, second_look=_second_look(host, port, timeout_s, verified_name))
-
-
-def _why_rejected(exc: _Rejected, host: str) -> str:
-    """OpenSSL's reason; for a host the certificate names in its common name alone, that it has no subjectAltName."""
-    if exc.error.verify_code == HOSTNAME_MISMATCH and exc.leaf is not None:
-        try:
-            unnamed = not Certificate.from_der(exc.leaf).names
-        except ValueError:  # unreadable: OpenSSL's reason stands
-            unnamed = False
-        if unnamed:
-            return f"no subjectAltName for {host} (the common name is not used for hostnames since 2017)"
-    return str(exc)
 
 
 def _read(seen: dict, leaf: bytes, chain: list[bytes] | None, refused_after: str = "") -> Handshake:

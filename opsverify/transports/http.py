@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from ..display import cut
 from ..lazy import load
 from . import loops
+from .tlscontext import apply_verification_rules, client_context
 
 if TYPE_CHECKING:
     import httpx
@@ -123,12 +124,11 @@ def _tls_setting(verify: bool | str) -> bool | ssl.SSLContext:
     if verify is False:
         return False
     try:
-        context = (ssl.create_default_context(cafile=verify) if isinstance(verify, str)
-                   else load("httpx").create_ssl_context(verify=True))
+        if not isinstance(verify, str):  # httpx's own trust store, verified by the same rules as a CA bundle
+            return apply_verification_rules(load("httpx").create_ssl_context(verify=True))
+        return client_context(verify)
     except (OSError, ssl.SSLError) as exc:
         raise GatherError(f"CA bundle {verify}: {getattr(exc, 'strerror', None) or exc}") from None
-    context.hostname_checks_common_name = False
-    return context
 
 
 class Session:

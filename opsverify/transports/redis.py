@@ -7,7 +7,8 @@ timeout alone would let a server that drips a byte a second hold the run for eve
 evidence shows (`shown`): redis-py would apply a query option over the checker's own settings (another database,
 HELLO 3, CLIENT SETNAME, certificates unchecked), so one is refused before anything is sent (`url_problem`). What a
 conversation reads is bounded too (REPLY_LIMIT, or a caller's lower `reply_limit`): a server answering PING with
-400 MiB is not read to its end.
+400 MiB is not read to its end. A rediss:// certificate is verified as the `tls` family verifies one (`tlscontext`),
+not by the context redis-py builds, which still matches a host against the certificate's common name.
 redis-py is imported only when a conversation starts, so loading a checklist stays cheap.
 """
 
@@ -17,6 +18,7 @@ import asyncio
 import functools
 import inspect
 import re
+import ssl
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -24,6 +26,7 @@ from ..display import cut
 from ..errors import GatherError, Refused
 from ..lazy import load
 from . import loops
+from .tlscontext import client_context, rejected_leaf, rejection_reason
 
 # commands that read and never change data or server state
 READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"})
@@ -113,6 +116,14 @@ class Refusal(GatherError):
     """Redis answered, with a refusal (wrong password, NOAUTH, LOADING ...)."""
 
 
+class CertificateRejected(Exception):
+    """The rediss:// server's certificate was refused; `reason` says why, as the `tls` family says it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"TLS certificate rejected: {reason}")
+        self.reason = reason
+
+
 class ReadOnlyRedis:
     """One Redis; `pipeline` sends a batch of allowed commands in one round trip, on its own
     connection, within `deadline_s` (default: connect + read timeout) from start to last reply, reading at most
@@ -130,6 +141,8 @@ class ReadOnlyRedis:
         self.deadline_s = deadline_s if deadline_s is not None else connect_timeout_s + read_timeout_s
         self.reply_limit = reply_limit
         load("redis.asyncio")  # imported now, not on the conversation's clock
+        # the default trust store (SSL_CERT_FILE for a private CA), read now too
+        self._tls_context = client_context() if urlsplit(url).scheme == "rediss" else None
 
     def pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Replies in order; a command's own error (e.g. WRONGTYPE) comes back as its reply.
@@ -147,15 +160,21 @@ class ReadOnlyRedis:
         return reply
 
     async def ask(self, commands: list[tuple[Any, ...]]) -> list[Any]:
-        """`pipeline` for a caller that runs its own event loop and deadline; redis-py's errors as raised."""
+        """`pipeline` for a caller that runs its own event loop and deadline; redis-py's errors as raised, but a
+        refused certificate as `CertificateRejected`."""
         for command in commands:
             guard(command)
         Redis = load("redis.asyncio").Redis
+        connection = load("redis.asyncio.connection")
         Retry = load("redis.asyncio.retry").Retry
         NoBackoff = load("redis.backoff").NoBackoff
 
-        client = Redis.from_url(
-            self.url,
+        # what redis-py's ConnectionPool.from_url does, but a rediss:// connection verifies with the suite's context
+        options: dict[str, Any] = dict(connection.parse_url(self.url))
+        if self._tls_context is not None:
+            options.update(connection_class=_verifying_connection(), tls_context=self._tls_context)
+        client = Redis.from_pool(connection.ConnectionPool(
+            **options,
             socket_connect_timeout=self.connect_timeout_s,
             socket_timeout=self.read_timeout_s,
             retry=Retry(NoBackoff(), 0),  # a down server is an answer, not something to wait out
@@ -163,7 +182,7 @@ class ReadOnlyRedis:
             protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
             parser_class=_bounded_parser(self.reply_limit),
-        )
+        ))
         # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
         client.response_callbacks.pop("PING", None)
         try:
@@ -176,6 +195,9 @@ class ReadOnlyRedis:
             # too long) in a ConnectionError: raised as itself, as over TCP
             if isinstance(exc.__cause__, (load("redis").RedisError, ReplyTooLong)):
                 raise exc.__cause__ from None
+            if refused := _refused_certificate(exc):
+                raise CertificateRejected(rejection_reason(refused, rejected_leaf(refused),
+                                                           urlsplit(self.url).hostname or "?")) from None
             raise
         finally:
             await client.aclose()
@@ -188,6 +210,32 @@ class ReadOnlyRedis:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _refused_certificate(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification error redis-py's ConnectionError was raised over, if it was."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+        cause = cause.__cause__ or cause.__context__
+    return cause
+
+
+@functools.cache
+def _verifying_connection() -> type:
+    """redis-py's TLS connection, handshaking with the context it is given (`tls_context`) instead of the one it
+    builds itself."""
+    connection = load("redis.asyncio.connection")
+
+    class VerifyingConnection(connection.SSLConnection):
+        def __init__(self, *, tls_context: ssl.SSLContext, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.tls_context = tls_context
+
+        def _connection_arguments(self):
+            # a TCP connection's arguments with this context: SSLConnection's would build redis-py's own first
+            return {**connection.Connection._connection_arguments(self), "ssl": self.tls_context}
+
+    return VerifyingConnection
 
 
 class ReplyTooLong(Exception):
@@ -250,6 +298,8 @@ def _run(conversation, deadline_s: float) -> Any:
         return loops.run(bounded())
     except asyncio.TimeoutError:
         raise NoAnswer(f"no complete answer within {deadline_s:g} s") from None
+    except CertificateRejected as exc:
+        raise NoAnswer(str(exc)) from None
     except (redis.AuthenticationError, redis.ResponseError) as exc:
         raise Refusal(f"{type(exc).__name__}: {exc}") from None  # the server answered: with a refusal
     except (redis.RedisError, OSError) as exc:

@@ -1,0 +1,84 @@
+"""How a check verifies a server's certificate — the `tls` family, `http` requests and `rediss://` alike, built here
+so they cannot drift — and why a rejected one was rejected.
+
+A host is matched against the certificate's subjectAltName only, never its common name, as browsers (Chrome 58+,
+Firefox) and Go 1.15+ have done since 2017: Python's default context still falls back to the common name, and so
+does every context a library builds for itself (redis-py's, httpx's).
+"""
+
+from __future__ import annotations
+
+import ssl
+
+from ..lazy import load
+
+HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
+
+
+def client_context(cafile: str | None = None) -> ssl.SSLContext:
+    """A context verifying against `cafile`, a CA bundle trusted instead of the default store, or that store
+    (OpenSSL's: the system's, or SSL_CERT_FILE / SSL_CERT_DIR when set). Raises OSError or ssl.SSLError when the
+    bundle cannot be read."""
+    return apply_verification_rules(ssl.create_default_context(cafile=cafile))
+
+
+def apply_verification_rules(context: ssl.SSLContext) -> ssl.SSLContext:
+    """`context`, matching a host against subjectAltName alone; a rejection it makes over asyncio (redis-py, httpx)
+    keeps the certificate it rejected (`rejected_leaf`)."""
+    context.hostname_checks_common_name = False
+    context.sslobject_class = _LeafKeepingObject
+    return context
+
+
+def rejection_reason(error: ssl.SSLCertVerificationError, leaf: bytes | None, host: str) -> str:
+    """OpenSSL's reason; for a host the certificate names in its common name alone, that it has no subjectAltName."""
+    if error.verify_code == HOSTNAME_MISMATCH and leaf is not None and not _names_hosts(leaf):
+        return f"no subjectAltName for {host} (the common name is not used for hostnames since 2017)"
+    return error.verify_message or str(error)
+
+
+def rejected_leaf(error: ssl.SSLCertVerificationError) -> bytes | None:
+    """The certificate (DER) a handshake over asyncio refused, where this Python can read it."""
+    return getattr(error, "leaf", None)
+
+
+def peer_chain(tls: ssl.SSLSocket | ssl.SSLObject, which: str) -> list[bytes] | None:
+    """The chain OpenSSL verified (`get_verified_chain`) or was sent (`get_unverified_chain`), leaf first, as DER —
+    also after a failed handshake: public from Python 3.13, in `_ssl` since 3.10; None when this Python has neither."""
+    public = getattr(tls, which, None)
+    if public is not None:
+        return [bytes(der) for der in public() or ()]
+    private = getattr(getattr(tls, "_sslobj", None), which, None)
+    if private is None:
+        return None
+    import _ssl
+
+    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in private() or ()]
+
+
+class _LeafKeepingObject(ssl.SSLObject):
+    """asyncio's TLS end of a connection, keeping a certificate its verification refuses on the error (`leaf`):
+    asyncio closes the connection before anyone could ask it what was refused."""
+
+    def do_handshake(self) -> None:
+        try:
+            super().do_handshake()
+        except ssl.SSLCertVerificationError as exc:
+            chain = peer_chain(self, "get_unverified_chain")
+            exc.leaf = chain[0] if chain else None
+            raise
+
+
+def _names_hosts(leaf: bytes) -> bool:
+    """The certificate names a host (a DNS name or an IP address) in its subjectAltName; an unreadable one is taken
+    to: OpenSSL's own reason then stands."""
+    x509 = load("cryptography.x509")  # loaded only when a rejected certificate is read
+    try:
+        extension = x509.load_der_x509_certificate(leaf).extensions.get_extension_for_class(
+            x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return False
+    except ValueError:
+        return True
+    return bool(extension.value.get_values_for_type(x509.DNSName)
+                or extension.value.get_values_for_type(x509.IPAddress))
