@@ -49,7 +49,7 @@ def coverage(args: argparse.Namespace) -> int:
     known = {c.system for c in checks}
     unknown = [s for s in args.system if s not in known]
     if unknown:
-        raise ConfigError(f"--system {unknown[0]}: unknown system (known: {', '.join(sorted(known))})")
+        raise ConfigError(f"--system {spelled(unknown[0])}: unknown system (known: {', '.join(sorted(known))})")
     report = coverage_report([c for c in checks if not args.system or c.system in args.system])
     print(json.dumps(report, indent=2) if args.json else format_coverage(report))
     return 0
@@ -82,9 +82,11 @@ def faults(args: argparse.Namespace) -> int:
 def init(args: argparse.Namespace) -> int:
     """Write a minimal working project: one HTTP item, one database item, their environment. Everything is
     checked before anything is written, and a failure leaves nothing behind (see scaffold.write_project)."""
-    from .scaffold import GITIGNORE, gitignore_missing, variable_prefix, write_project
+    from .scaffold import GITIGNORE, gitignore_missing, problems, variable_prefix, write_project
 
     root = Path(args.dir)
+    if not args.system.isprintable():  # never a system name: scaffold's own words, naming it with every character seen
+        raise ConfigError(problems(root, spelled(args.system))[0])  # (a line break as \x0a, not a line of its own)
     kept = os.path.lexists(root / GITIGNORE)
     for path in write_project(root, args.system):
         _say(f"wrote {path}")
@@ -195,8 +197,7 @@ def prune(args: argparse.Namespace) -> int:
     from .report import NotAnArchive
     from .retention import env_dirs, linked_env_dirs, prune_env
 
-    if args.keep < 0:
-        raise ConfigError("--keep: give 0 or more archives to keep per env")
+    keep = _keep_count(args.keep)
     envs = env_dirs(args.path) if args.path.is_dir() else []
     linked = linked_env_dirs(args.path) if args.path.is_dir() else []
     if not envs and not linked:
@@ -206,7 +207,7 @@ def prune(args: argparse.Namespace) -> int:
               "its own path if it is yours: opsverify prune <that folder>)")
     failed = 0
     for env_dir in envs:
-        result = prune_env(env_dir, args.keep, force=args.force, dry_run=args.dry_run)
+        result = prune_env(env_dir, keep, force=args.force, dry_run=args.dry_run)
         verb = "would remove" if args.dry_run else "removed"
         for name in result.removed:
             _tell(f"{env_dir.name}: {verb} {name} (its manifest hash stays in {env_dir.name}/chain.jsonl)")
@@ -218,13 +219,21 @@ def prune(args: argparse.Namespace) -> int:
         for note in result.notes:
             _tell(f"{env_dir.name}: {note}")
         _tell(f"{env_dir.name}: {len(result.removed)} {verb}, {len(result.kept_for_evidence)} kept as evidence, "
-              f"the newest {args.keep} kept")
+              f"the newest {keep} kept")
     if failed:  # asked to remove them, it could not (a read-only reports folder): not a success. 26 is the
         # table's code for a reports folder that cannot be written
         _tell(f"opsverify: {failed} archive{'s' if failed != 1 else ''} could not be removed (see above)",
               file=sys.stderr)
         return exitcodes.ARCHIVE
     return 0
+
+
+def _keep_count(text: str) -> int:
+    """--keep N: read here, not by argparse, so that a count below 0 and one that is no number are one mistake with one
+    exit code (20, a bad option value)."""
+    if not text.isascii() or not text.isdigit():
+        raise ConfigError(f"--keep {text!r}: give a whole number, 0 or more, of archives to keep per env")
+    return int(text)
 
 
 def keygen(args: argparse.Namespace) -> int:
@@ -296,6 +305,14 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(exitcodes.USAGE, f"{self.prog}: error: {message}\n")
 
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but words a subcommand does not take are reported by that subcommand, with its usage line
+        (argparse's own reports them with the top level's `COMMAND ...`, which says nothing of what it takes)."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            getattr(parsed, "command_parser", self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
 
 def parser() -> argparse.ArgumentParser:
     top = _Parser(
@@ -334,7 +351,7 @@ def parser() -> argparse.ArgumentParser:
     rep.set_defaults(run=report)
     prn = commands.add_parser("prune", help="remove old clean archives per env, keeping the chain verifiable")
     prn.add_argument("path", type=_folder, metavar="reports[/ENV]")
-    prn.add_argument("--keep", type=int, required=True, metavar="N", help="archives to keep per env (the newest)")
+    prn.add_argument("--keep", required=True, metavar="N", help="archives to keep per env (the newest)")
     prn.add_argument("--force", action="store_true", help="also remove archives of failed or waived releases")
     prn.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     prn.set_defaults(run=prune)
@@ -347,6 +364,8 @@ def parser() -> argparse.ArgumentParser:
              "failed install keeps the previous one")
     stp = commands.add_parser("setup", help=where, description=where)
     stp.set_defaults(run=setup)
+    for command in (ini, cov, flt, ver, rep, prn, key, stp):
+        command.set_defaults(command_parser=command)
     return top
 
 

@@ -10,6 +10,7 @@ from pathlib import Path, PurePath
 import yaml
 
 from .checklist import NAME_PATTERN
+from .display import spelled
 from .errors import ConfigError
 from .report import run_archive
 from .seal import CHAIN, PRUNED, PRUNING, archive_dirs
@@ -125,10 +126,11 @@ def problems(root: Path, system: str) -> list[str]:
                 f"(checklists/<system>.yaml: at most {allowed} characters)"]
     path_max = _limit(where, "PC_PATH_MAX", 4096)
     if os.path.lexists(root) and not root.is_dir():
-        return [f"{root}: is not a folder; give a project folder (opsverify init [DIR])"]
+        return [f"{spelled(str(root))}: is not a folder; give a project folder (opsverify init [DIR])"]
     evidence = evidence_folder(root)
     if evidence:
-        return [f"{root}: {evidence}; opsverify init writes a project only outside reports/ (give another DIR)"]
+        return [f"{spelled(str(root))}: {evidence}; opsverify init writes a project only outside reports/"
+                " (give another DIR)"]
     folders: set[Path] = set()
     existing: list[Path] = []
     for name in project_files(system):
@@ -207,7 +209,8 @@ def write_project(root: Path, system: str) -> list[Path]:
                 else:
                     path.unlink()
         where = exc.filename or root
-        raise ConfigError(f"{where}: cannot be written ({exc.strerror or exc}); nothing was written") from None
+        raise ConfigError(f"{spelled(str(where))}: cannot be written ({exc.strerror or exc});"
+                          " nothing was written") from None
     return written
 
 

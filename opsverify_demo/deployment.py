@@ -9,6 +9,7 @@ once everything answers. Stopping signals every server at once and waits only fo
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from psycopg import sql
 from opsverify.errors import DemoFailed
 
 from . import components, envs, pgcache, services
-from .postgres import EmbeddedPostgres, scratch_parent
+from .postgres import CopyFailed, EmbeddedPostgres, free_bytes, scratch_parent, size_of
 from .support import say
 from .web import WebHost
 
@@ -234,15 +235,24 @@ class Deployment:
         """This run's cluster: a copy of the cached, seeded one (built first if there is none)."""
         cache = pgcache.SeedCache(_seed_key(pg))
         seeded_at = cache.seeded_at()
+        if seeded_at is not None and set(seeded_at) != set(SYSTEMS):
+            seeded_at = None  # not the databases this recipe makes: as damaged as a seeded.json that cannot be read
         trouble = "incomplete" if seeded_at is None and cache.entry.exists() else ""  # published whole, or not
         if seeded_at is not None:
+            started = False
             try:
                 pg.copy_from(cache.data)
                 pg.start(envs.demo_secret("superuser"))
+                started = True
+                self._first_queries(pg, seeded_at)  # the first reads of the copied rows
             except Exception as exc:  # a damaged entry would fail every run: it is made again, once
                 # (an interrupted copy is no damage: its postgres.CopyInterrupted is a KeyboardInterrupt and passes)
-                trouble = f"did not start: {type(exc).__name__}"
-                pg.discard()
+                pg.discard()  # before the free space is looked at: a partial copy takes some
+                if isinstance(exc, CopyFailed):
+                    _scratch_at_fault(pg, cache, exc)  # nor is a scratch folder that cannot take the copy
+                said = (str(exc).strip().splitlines() or [""])[0][:200]
+                trouble = (f"could not be read ({type(exc).__name__}: {said})" if started
+                           else f"did not start: {type(exc).__name__}")
                 seeded_at = None
         if seeded_at is None:
             if trouble:
@@ -252,6 +262,10 @@ class Deployment:
                 say("building the demo's database cache (once) …")
             seeded_at = _build_cache(pg, cache)
             pg.start(envs.demo_secret("superuser"))
+            self._first_queries(pg, seeded_at)
+
+    def _first_queries(self, pg: EmbeddedPostgres, seeded_at: dict[str, dt.datetime]) -> None:
+        """This run's checker password, and every database's rows moved to now: they read every table."""
         with pg.admin() as conn:
             conn.execute(sql.SQL("alter role {} password {}").format(
                 sql.Identifier(CHECKER), sql.Literal(self.checker_password)))
@@ -283,6 +297,26 @@ def _stop_quietly(server) -> None:
         server.stop()
     except Exception:  # stopping must reach every server
         pass
+
+
+def _scratch_at_fault(pg: EmbeddedPostgres, cache: pgcache.SeedCache, failed: CopyFailed) -> None:
+    """DemoFailed when the copy failed for want of room or of write access where it goes: the entry is kept (every
+    run would fail the same way, rebuilding it or not) and the message says what to free or change."""
+    scratch = pg.root.parent
+    cp_said = "; ".join(failed.said[-2:]) or "no message"
+    needed = size_of(cache.data)
+    try:
+        free = free_bytes(scratch)
+    except OSError:
+        free = None
+    if failed.destination == "full" or (free is not None and free < needed):
+        shown_free = f"{free >> 20} MB free" if free is not None else "free space unknown"
+        raise DemoFailed(f"the temp folder {scratch} is full ({shown_free}, the demo needs ~{math.ceil(needed / (1 << 20))} MB for "
+                         f"its database; cp said: {cp_said}): free some space there, or set TMPDIR to a folder with "
+                         "room") from None
+    if failed.destination == "unwritable":
+        raise DemoFailed(f"the temp folder {scratch} cannot be written (cp said: {cp_said}): set TMPDIR to a folder "
+                         "you can write") from None
 
 
 def _seed_key(pg: EmbeddedPostgres) -> str:

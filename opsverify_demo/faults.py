@@ -315,3 +315,20 @@ def clash(name: str, applied: list[str]) -> str | None:
         return None
     return (f"--demo-fault {other} and --demo-fault {name} cannot both be on: {EXCLUSIVE[frozenset({name, other})]};"
             " switch on one of them")
+
+
+def unknown(names) -> str | None:
+    """Why the first of `names` that is no fault of the demo (its own or its components') cannot be switched on, with
+    the name it was likely meant as; None when every one is known. Checked before the demo starts: a typo costs no
+    start-up."""
+    from opsverify.coverage import near_ids
+
+    from .components import FAULTS as COMPONENT_FAULTS
+
+    known = {*FAULTS, *COMPONENT_FAULTS}
+    for name in names:
+        if name not in known:
+            close = near_ids(name, known)
+            return (f"--demo-fault {name!r}: unknown fault; `opsverify faults` lists the {len(known)} there are"
+                    + (f"; did you mean {' or '.join(close)}?" if close else ""))
+    return None

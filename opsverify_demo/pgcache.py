@@ -25,6 +25,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from .postgres import private_folder
+from .support import die_with_parent
+
 UNUSED_FOR_S = 14 * 86400  # entries no run has used for this long are removed when a new one is built
 ABANDONED_AFTER_S = 3600  # a half-copied entry this old belongs to no running build
 SEEDED = "seeded.json"
@@ -53,9 +56,8 @@ def cache_root() -> Path:
             return root
     except OSError:
         pass
-    root = Path(tempfile.gettempdir()) / f"opsverify-cache-{os.geteuid()}"
-    root.mkdir(mode=0o700, exist_ok=True)
-    return root
+    return private_folder(Path(tempfile.gettempdir()) / f"opsverify-cache-{os.geteuid()}", "the demo's cache folder",
+                          "remove it, or set XDG_CACHE_HOME to a folder of your own")
 
 
 def fingerprint(*parts: str | bytes) -> str:
@@ -78,16 +80,20 @@ class SeedCache:
         return self.entry / "data"
 
     def seeded_at(self) -> dict[str, dt.datetime] | None:
-        """When each database's seed was written (server time); None while there is no entry."""
+        """When each database's seed was written (server time); None while there is no entry, or one whose
+        seeded.json is not as `publish` writes it (a damaged entry: the caller makes it again)."""
         try:
             seeded = json.loads((self.entry / SEEDED).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            if not isinstance(seeded, dict) or not all(isinstance(at, str) for at in seeded.values()):
+                return None
+            written = {name: dt.datetime.fromisoformat(at) for name, at in seeded.items()}
+        except (OSError, ValueError):  # ValueError: not JSON, not UTF-8, not an ISO time
             return None
         try:
             os.utime(self.entry / SEEDED)  # used: kept by the clean-up of `publish`
         except OSError:  # a cache we may read but not write
             pass
-        return {name: dt.datetime.fromisoformat(at) for name, at in seeded.items()}
+        return written
 
     def publish(self, data: Path, seeded_at: dict[str, dt.datetime]) -> None:
         """Copy a stopped cluster in; atomic, so a run copying from the entry never sees half of it.
@@ -95,7 +101,7 @@ class SeedCache:
         staging = Path(tempfile.mkdtemp(prefix=f".{self.entry.name}-", dir=self.root))
         try:
             subprocess.run(["cp", "-a", "--reflink=auto", str(data), str(staging / "data")], check=True,
-                           capture_output=True, timeout=300)
+                           capture_output=True, timeout=300, preexec_fn=die_with_parent)
             (staging / SEEDED).write_text(json.dumps({name: at.isoformat() for name, at in seeded_at.items()}),
                                           encoding="utf-8")
             os.chmod(staging, 0o755)

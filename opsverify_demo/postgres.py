@@ -7,12 +7,14 @@ seeded data directory (`copy_from`, see demo/pgcache.py); `start` then sets this
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -21,7 +23,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from .support import ReservedPort, free_port, wait_until  # noqa: F401 - free_port: tests import it here
+from opsverify.errors import DemoFailed
+
+from .support import ReservedPort, die_with_parent, free_port, wait_until  # noqa: F401 - free_port: tests import it here
 
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 20
@@ -41,6 +45,48 @@ def scratch_parent() -> Path:
     except OSError:
         pass
     return Path(tempfile.gettempdir())
+
+
+def free_bytes(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
+
+
+def size_of(folder: Path) -> int:
+    """Bytes a copy of the folder's files takes (what `cp` of it must find room for)."""
+    total = 0
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(parent, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def private_folder(path: Path, what: str, remedy: str, make: bool = True) -> Path:
+    """`path` in a folder others may write (the temp dir), made if missing (with `make`), used only when it is ours:
+    a real folder (no symlink), owned by us, written by no one else. Another user could have made it first to have
+    us read (or run) what they put there. DemoFailed otherwise, naming it."""
+    try:
+        if make:
+            os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DemoFailed(f"{what} {path} cannot be made ({exc.strerror or exc}); {remedy}") from None
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise DemoFailed(f"{what} {path} cannot be read ({exc.strerror or exc}); {remedy}") from None
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        seen = "a symlink" if stat.S_ISLNK(st.st_mode) else "not a folder"
+    elif st.st_uid != os.geteuid():
+        seen = f"owned by uid {st.st_uid}, not by us (uid {os.geteuid()})"
+    elif st.st_mode & 0o022:
+        seen = f"writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
+    else:
+        return path
+    raise DemoFailed(f"{what} {path} is {seen}: it is not used (another user may have put it there); {remedy}")
 
 
 def _wheel_bin() -> Path:
@@ -77,7 +123,7 @@ def _usable_bin(user: str | None) -> Path:
         return bin_dir
     install = bin_dir.parent
     copy = Path(tempfile.gettempdir()) / f"opsverify-pginstall-{install.stat().st_mtime_ns}"
-    if not copy.exists():
+    if not os.path.lexists(copy):
         staging = Path(tempfile.mkdtemp(prefix="opsverify-pginstall-"))
         shutil.copytree(install, staging / "pginstall", symlinks=True)
         os.chmod(staging, 0o755)
@@ -86,6 +132,9 @@ def _usable_bin(user: str | None) -> Path:
         except OSError:
             pass  # a concurrent run made it first
         shutil.rmtree(staging, ignore_errors=True)
+    # made by this run or an earlier one of ours, else by someone who wants their `postgres` run by the service user
+    private_folder(copy, "the copy of the PostgreSQL binaries", "remove it, or set TMPDIR to a folder of your own",
+                   make=False)
     return copy / "bin"
 
 
@@ -103,6 +152,21 @@ class CopyInterrupted(KeyboardInterrupt):
     """A copy ended by a signal: the run is being interrupted, and the data copied from is not to blame (a damaged
     cache entry is made again; an interrupted copy must neither remove the entry other runs copy nor rebuild it).
     A KeyboardInterrupt, so that it passes every `except Exception` and ends the start as Ctrl-C does."""
+
+
+# cp's words (LC_ALL=C) for a destination that cannot take the copy: the data copied from is not to blame
+DESTINATION_FULL = tuple(os.strerror(code) for code in (errno.ENOSPC, errno.EDQUOT))
+DESTINATION_UNWRITABLE = tuple(os.strerror(code) for code in (errno.EROFS, errno.EACCES))
+
+
+class CopyFailed(RuntimeError):
+    """`cp` of a cached cluster failed; `said` holds its own words. `destination` is "full" or "unwritable" when they
+    name this run's data directory as the cause, else "" (the entry copied from may be damaged)."""
+
+    def __init__(self, said: list[str], destination: str) -> None:
+        super().__init__(f"cp failed: {'; '.join(said[-2:]) or 'no message'}")
+        self.said = said
+        self.destination = destination
 
 
 class EmbeddedPostgres:
@@ -145,10 +209,17 @@ class EmbeddedPostgres:
     def copy_from(self, data: Path) -> None:
         """This run's own copy of a stopped cluster's data directory (owner and modes kept)."""
         copy = subprocess.run(["cp", "-a", "--reflink=auto", str(data), str(self.data)], capture_output=True,
-                              timeout=START_TIMEOUT_S)
+                              text=True, errors="replace", timeout=START_TIMEOUT_S,
+                              env={**os.environ, "LC_ALL": "C"},  # its words are read below
+                              preexec_fn=die_with_parent)  # a killed suite's copy must not go on writing
         if copy.returncode < 0:  # cp is in the terminal's process group: its Ctrl-C, or a CI job's SIGTERM, ends it too
             raise CopyInterrupted(f"copying the demo's database was ended by {signal.Signals(-copy.returncode).name}")
-        copy.check_returncode()
+        if copy.returncode != 0:
+            said = copy.stderr.strip().splitlines()
+            ours = [line for line in said if str(self.data) in line]
+            destination = ("full" if any(line.endswith(DESTINATION_FULL) for line in ours) else
+                           "unwritable" if any(line.endswith(DESTINATION_UNWRITABLE) for line in ours) else "")
+            raise CopyFailed(said, destination)
 
     def start(self, superuser_password: str) -> None:
         """The server on a free port, itself (not through pg_ctl, which looks every 0.1 s whether it is up)."""

@@ -25,6 +25,7 @@ import sys
 import time
 
 GONE_WITHIN_S = 15
+REMOVED_WITHIN_S = 30  # a process of the suite told to stop with it (`cp` of the data directory) may write a moment more
 
 
 def _alive(pid: int) -> bool:
@@ -51,6 +52,20 @@ def _pid(target: str) -> int | None:
         return None
 
 
+def _remove(folders: list[str]) -> None:
+    """Until each folder is gone (or a bound): a removal that ran while something still wrote there (a file made
+    after its folder was listed) leaves the folder, and tries again."""
+    deadline = time.monotonic() + REMOVED_WITHIN_S
+    left = list(folders)
+    while left:
+        for folder in left:
+            shutil.rmtree(folder, ignore_errors=True)
+        left = [folder for folder in left if os.path.lexists(folder)]
+        if not left or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
+
+
 def main(argv: list[str]) -> int:
     for terminals_signal in (signal.SIGINT, signal.SIGHUP):
         signal.signal(terminals_signal, signal.SIG_IGN)
@@ -75,8 +90,7 @@ def main(argv: list[str]) -> int:
         deadline = time.monotonic() + GONE_WITHIN_S
         while any(_alive(pid) for pid in signalled) and time.monotonic() < deadline:
             time.sleep(0.05)
-        for folder in folders:
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove(folders)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

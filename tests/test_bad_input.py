@@ -274,6 +274,14 @@ def test_unknown_demo_fault(tmp_path):
     _no_archive(reports)
 
 
+def test_an_unknown_demo_fault_is_said_before_the_demo_starts(tmp_path):
+    result, _, reports = _run(tmp_path, "--env", "demo", "--demo-fault", "stripe-rls-off", "--demo-fault", "stripe-rls-of")
+    line = _assert_one_clear_line(result, 25, "--demo-fault 'stripe-rls-of': unknown fault", "did you mean stripe-rls-off?")
+    assert "starting the demo deployment" not in result.stderr, result.stderr  # no start-up spent on it
+    assert "(known:" not in line  # not the 123 names: `opsverify faults` lists them
+    _no_archive(reports)
+
+
 def test_unknown_system(tmp_path):
     result, _, _ = _run(tmp_path, "--env", "demo", "--system", "sora")
     _assert_one_clear_line(result, 20, "--system sora", "unknown system")

@@ -623,3 +623,64 @@ def test_a_public_key_reached_through_a_symlink_is_read(reports, tmp_path, capsy
     (tmp_path / "key.pub").symlink_to(tmp_path / "real.pub")  # as a secret mounted into a container is
     code, out, _ = run(capsys, "verify", str(reports), "--public-key", str(tmp_path / "key.pub"))
     assert code == exitcodes.BAD_SIGNATURE and "not signed, but a public key was given" in out, out
+
+
+# -- the command line itself: each subcommand's usage, one exit code per bad value, names shown whole ----------
+@pytest.mark.parametrize("argv", [["init", "--bogus"], ["coverage", "extra"], ["faults", "extra"], ["setup", "extra"],
+                                  ["prune", ".", "--keep", "1", "extra"]])
+def test_a_word_a_subcommand_does_not_take_is_reported_with_its_usage(capsys, argv):
+    """The subcommand's usage line, which shows what it does take, not the top level's `COMMAND ...`."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == exitcodes.USAGE
+    assert err.startswith(f"usage: opsverify {argv[0]} "), err
+    assert f"opsverify {argv[0]}: error: unrecognized arguments: {argv[-1]}" in err, err
+
+
+@pytest.mark.parametrize("keep", ["-1", "abc", "1.5", ""])
+def test_a_bad_keep_count_is_one_bad_option_value(reports, capsys, keep):
+    """A negative count and one that is no number are the same mistake: one exit code (the table's 20 for a bad
+    option value), one line naming the value."""
+    code, out, err = run(capsys, "prune", str(reports), "--keep", keep)
+    assert code == exitcodes.BAD_CONFIG, err
+    assert one_line(err) == f"opsverify: --keep {keep!r}: give a whole number, 0 or more, of archives to keep per env"
+    assert out == ""
+
+
+def test_a_system_name_with_a_line_break_is_shown_on_one_line(tmp_path, capsys):
+    code, out, err = run(capsys, "init", str(tmp_path / "project"), "--system", "a\nb")
+    assert code == exitcodes.BAD_CONFIG
+    assert one_line(err).startswith("opsverify: --system a\\x0ab: use lowercase letters"), err
+    assert not (tmp_path / "project").exists()
+
+
+def test_an_unknown_coverage_system_is_shown_on_one_line(tmp_path, capsys, monkeypatch):
+    assert run(capsys, "init", str(tmp_path))[0] == exitcodes.OK  # a project of one system, my-app
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "coverage", "--system", "x\ny")
+    assert code == exitcodes.BAD_CONFIG
+    assert one_line(err).startswith("opsverify: --system x\\x0ay: unknown system"), err
+
+
+@pytest.mark.parametrize("given, close", [("xyzzy", None), ("", None), ("stripe-rls-of", "stripe-rls-off"),
+                                          ("Stripe-RLS-Off", "stripe-rls-off"), ("redis-loading\n", "redis-loading")])
+def test_an_unknown_demo_fault_is_named_with_a_close_match(given, close):
+    from opsverify_demo.faults import unknown
+
+    said = unknown([given])
+    assert said is not None and said.startswith("--demo-fault "), said
+    assert "\n" not in said and "opsverify faults" in said and said.startswith(f"--demo-fault {given!r}: "), said
+    if close:
+        assert said.endswith(f"did you mean {close}?"), said
+    else:
+        assert "did you mean" not in said
+
+
+def test_known_demo_faults_pass_the_name_check():
+    from opsverify_demo import FAULTS
+    from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
+    from opsverify_demo.faults import unknown
+
+    assert unknown([*FAULTS, *COMPONENT_FAULTS]) is None
+    assert unknown([]) is None

@@ -17,6 +17,7 @@ import pytest
 from opsverify_demo.support import wait_until
 
 from .helpers import ROOT, interruptible
+from .test_demo_cache import _own_cache
 
 STARTER = """
 import json, os, sys
@@ -134,3 +135,53 @@ def test_stop_leaves_nothing_running(demo_deployment):
     deployment.stop()
     assert [p for p in pids if _alive(p)] == []
     assert not workdir.exists() and not pgroot.exists()
+
+
+# `cp` copying the cached cluster, slow enough to be killed mid-way: it writes on until something stops it
+SLOW_CP = """#!{python}
+import json, os, sys, time
+destination = sys.argv[-1]
+with open(os.environ["SLOW_CP_REPORT"] + ".tmp", "w") as report:
+    report.write(json.dumps({{"pid": os.getpid(), "destination": destination}}))
+os.rename(os.environ["SLOW_CP_REPORT"] + ".tmp", os.environ["SLOW_CP_REPORT"])
+written = 0
+while True:
+    os.makedirs(destination, exist_ok=True)
+    open(os.path.join(destination, f"file-{{written}}"), "w").close()
+    written += 1
+    time.sleep(0.01)
+"""
+
+
+def test_a_suite_killed_while_copying_the_cluster_leaves_no_copy(demo_deployment, tmp_path, monkeypatch):
+    """kill -9 while `cp` copies the cluster from the cache: the copy ends with the suite, and the watchdog removes
+    its folder once nothing writes there any more (before, `cp` wrote on into a folder removed once, for ever)."""
+    _own_cache(demo_deployment, tmp_path, monkeypatch)  # an entry to copy from: this run copies, never builds
+    stand_in = tmp_path / "bin" / "cp"
+    stand_in.parent.mkdir()
+    stand_in.write_text(SLOW_CP.format(python=sys.executable))
+    stand_in.chmod(0o755)
+    report = tmp_path / "cp.json"
+    env = {**os.environ, "PATH": f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}", "SLOW_CP_REPORT": str(report)}
+    errors = tmp_path / "stderr"
+    with open(errors, "w") as err:
+        starter = subprocess.Popen([sys.executable, "-c", STARTER], cwd=ROOT, stdin=subprocess.PIPE,
+                                   stdout=subprocess.DEVNULL, stderr=err, env=env)
+    copying = None
+    try:
+        wait_until(lambda: report.exists() or starter.poll() is not None, "the copy to start", timeout_s=120)
+        assert report.exists(), f"the starter exited ({starter.returncode}) before copying: {errors.read_text()[-2000:]}"
+        copying = json.loads(report.read_text())
+    finally:
+        starter.kill()
+        starter.wait(timeout=10)
+    pg_root = Path(copying["destination"]).parent
+    try:
+        _wait_for_exit(copying["pid"], timeout_s=60)
+        assert not _alive(copying["pid"]), "cp wrote on after the suite was killed"
+        wait_until(lambda: not pg_root.exists(), "the data directory's removal", timeout_s=60)
+    finally:
+        if _alive(copying["pid"]):
+            os.kill(copying["pid"], signal.SIGKILL)
+            _wait_for_exit(copying["pid"], timeout_s=10)
+        shutil.rmtree(pg_root, ignore_errors=True)
