@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets as random
+from email.utils import formatdate
 
 import pytest
 
@@ -256,3 +257,246 @@ def test_a_cron_run_without_a_status_is_unknown():
     assert outcome.status is Status.ERROR, outcome
     assert "cron job trim: its newest run event has no status" in outcome.observed, outcome.observed
 
+
+
+# -- 10. Vercel's further pages: `until` set to the previous page's `pagination.next` ------------------------
+class VercelPagesStub:
+    """Answers GET /v10/projects/{id}/env like Vercel's REST API paginates: `pages` lists of keys, the page after
+    `until=<next>` of the one before; `cursors[n]` is page n's `pagination.next` (None on the last). Records every
+    URL asked."""
+
+    system = "demo"
+    env = type("Env", (), {"name": "stub"})()
+
+    def __init__(self, pages: list[list[str]], cursors: list | None = None, team: str | None = None) -> None:
+        self.redactor = Redactor()
+        self.pages = pages
+        last_is_none = [1_700_000_000_000 - n for n in range(len(pages) - 1)] + [None]
+        self.cursors = cursors if cursors is not None else last_is_none
+        self.team = team
+        self.asked: list[str] = []
+
+    def provider(self, platform):
+        return {"token": "vercel-token-0123456", "project": "prj_1", "base_url": "https://vercel.example",
+                **({"team": self.team} if self.team else {})}
+
+    def fetch_all(self, probes):
+        from urllib.parse import parse_qs, urlsplit
+
+        replies = []
+        for probe in probes:
+            self.asked.append(probe.url)
+            until = parse_qs(urlsplit(probe.url).query).get("until")
+            page = 0 if until is None else self.cursors.index(int(until[0])) + 1
+            envs = [{"key": key, "type": "encrypted", "value": f"value-of-{key}-0123456789", "target": ["production"],
+                     "updatedAt": ms(1)} for key in self.pages[page]]
+            body = {"envs": envs, "pagination": {"count": len(envs), "next": self.cursors[page],
+                                                 "prev": None if page == 0 else self.cursors[page - 1]}}
+            replies.append(Reply(200, 1.0, {"date": formatdate(usegmt=True)}, json.dumps(body)))
+        return replies
+
+
+def test_vercels_further_pages_are_followed_until_next_is_null():
+    target = VercelPagesStub([["CRON_SECRET", "A"], ["PAGE2_VAR"], ["PAGE3_VAR"]], team="team_1")
+    check = make_check(platform="vercel", required=["CRON_SECRET", "PAGE2_VAR", "PAGE3_VAR"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert outcome.status is Status.PASSED, outcome
+    assert [u.split("?", 1)[1] for u in target.asked] == [
+        "teamId=team_1", "teamId=team_1&until=1700000000000", "teamId=team_1&until=1699999999999"]
+    assert outcome.evidence["requests"] == [f"GET {u}" for u in target.asked]
+    # a later page's values are redacted as the first page's are
+    assert "value-of-PAGE3_VAR" not in target.redactor.text("value-of-PAGE3_VAR-0123456789")
+
+
+def test_a_name_missing_from_every_vercel_page_is_not_set():
+    target = VercelPagesStub([["CRON_SECRET"], ["PAGE2_VAR"]])
+    check = make_check(platform="vercel", required=["NOPE"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert outcome.status is Status.FAILED, outcome
+    assert "NOPE is not set in the Vercel project's production env" in outcome.observed
+
+
+def test_a_vercel_walk_stops_at_the_page_limit_and_a_name_not_seen_is_unknown():
+    pages = [[f"V{n:02d}"] for n in range(provider.VERCEL_MAX_PAGES + 5)]
+    target = VercelPagesStub(pages, cursors=[1_700_000_000_000 - n for n in range(len(pages))])  # never ends
+    check = make_check(platform="vercel", required=["V00", "NOPE"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert len(target.asked) == provider.VERCEL_MAX_PAGES, target.asked
+    assert outcome.status is Status.ERROR, outcome
+    assert (f"NOPE not among the {provider.VERCEL_MAX_PAGES} env vars of the {provider.VERCEL_MAX_PAGES} pages "
+            "Vercel answered (it has more pages)") in outcome.observed, outcome.observed
+
+
+def test_a_vercel_cursor_given_again_ends_the_walk_as_not_read_whole():
+    target = VercelPagesStub([["CRON_SECRET"], ["PAGE2_VAR"]], cursors=[1_700_000_000_000, 1_700_000_000_000])
+    check = make_check(platform="vercel", required=["NOPE"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert len(target.asked) == 2, target.asked
+    assert outcome.status is Status.ERROR, outcome
+    assert "NOPE not among the 2 env vars of the 2 pages Vercel answered (it has more pages)" in outcome.observed
+
+
+def test_a_vercel_page_that_fails_leaves_the_item_unchecked_naming_that_page():
+    class FailingSecondPage(VercelPagesStub):
+        def fetch_all(self, probes):
+            replies = super().fetch_all(probes)
+            return [Reply(500, 1.0, {"date": formatdate(usegmt=True)}, '{"error": {"message": "boom"}}')
+                    if "until=" in p.url else r for p, r in zip(probes, replies)]
+
+    target = FailingSecondPage([["CRON_SECRET"], ["PAGE2_VAR"]])
+    check = make_check(platform="vercel", required=["CRON_SECRET"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert "answered 500" in outcome.observed and "until=1700000000000" in outcome.observed, outcome.observed
+    assert len(outcome.evidence["requests"]) == 2
+
+
+def test_bound_counts_vercels_further_pages_one_wave_each():
+    from types import SimpleNamespace
+
+    from opsverify.environment import TimeoutsModel
+
+    target = SimpleNamespace(timeouts=TimeoutsModel(connect_s=1, http_s=10))
+    items = [SimpleNamespace(params=make_check(platform="vercel", required=["A"]).params)]
+    # the first page, then each further page only once the one before it names it
+    assert provider.bound(target, items) == 1 + 10 * provider.VERCEL_MAX_PAGES
+
+
+# -- 11. an answer without the list it documents is no empty list ------------------------------------------------
+@pytest.mark.parametrize("params, role, data", [
+    ({"services": ["web"], "deploy_status": "live"}, "deploy:web", {}),
+    ({"services": ["web"], "deploy_status": "live"}, "deploy:web", None),
+    ({"services": ["web"], "deploy_status": "live"}, "deploy:web", ""),
+    ({"cron_jobs": {"trim": {"max_age_hours": 3}}}, "cron:trim", {}),
+    ({"cron_jobs": {"trim": {"max_age_hours": 3}}}, "cron:trim", None),
+], ids=["deploys-object", "deploys-null", "deploys-empty-text", "events-object", "events-null"])
+def test_a_render_list_answered_as_no_list_is_an_error_not_a_failure(params, role, data):
+    check = make_check(platform="render", **params)
+    outcome = judge(check, {check.key: {role: ok(data)}})
+    assert outcome.status is Status.ERROR, outcome
+    assert "unexpected shape" in outcome.observed and "not a list" in outcome.observed, outcome.observed
+
+
+def test_an_empty_render_list_still_fails():
+    check = make_check(platform="render", cron_jobs={"trim": {"max_age_hours": 3}})
+    outcome = judge(check, {check.key: {"cron:trim": ok([])}})
+    assert outcome.status is Status.FAILED, outcome
+    assert "cron job trim has no finished run in the last 4 h" in outcome.observed
+
+
+SHAPES = [
+    (Call("supabase", "https://api.supabase.com/v1/projects/p/secrets", (), "supabase-secrets"), '{}'),
+    (Call("supabase", "https://api.supabase.com/v1/projects/p/secrets", (), "supabase-secrets"), '{"a": 1}'),
+    (VERCEL_CALL, '{"envs": {}}'),
+    (GITHUB_CALL, '{"total_count": 0, "secrets": {}}'),
+    (Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group"),
+     '{"id": "evg-1", "name": "g", "updatedAt": "2026-11-01T00:00:00Z", "serviceLinks": [{"id": "srv-1"}]}'),
+    (Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group"),
+     '{"id": "evg-1", "name": "g", "updatedAt": "2026-11-01T00:00:00Z", "envVars": [{"key": "K", "value": "v"}],'
+     ' "serviceLinks": null}'),
+]
+
+
+@pytest.mark.parametrize("call, body", SHAPES, ids=["supabase-secrets-empty-object", "supabase-secrets-object",
+                                                    "vercel-envs-object", "github-secrets-object",
+                                                    "render-group-without-envvars", "render-group-links-null"])
+def test_a_list_answered_as_no_list_is_an_unexpected_shape(call, body):
+    answer = interpret(call, Reply(200, 1.0, DATE, body), Redactor(), NOW)
+    assert isinstance(answer, Trouble), answer
+    assert "unexpected shape" in answer.reason and "not a list" in answer.reason, answer.reason
+
+
+def test_supabase_pitr_on_without_physical_backup_data_is_unknown():
+    data = {**backups(pitr=True, daily_hours=())}
+    del data["physical_backup_data"]
+    check = make_check(platform="supabase", backups={"max_age_hours": 26})
+    outcome = judge(check, {check.key: {"backups": ok(data)}})
+    assert outcome.status is Status.ERROR, outcome
+    assert "physical_backup_data" in outcome.observed, outcome.observed
+
+
+# -- 12. a refusal quoting part of the token --------------------------------------------------------------------
+PIECE_TOKEN = "ghp_SuperSecretToken_4242abcd"
+PIECE_CALL = Call("github", "https://api.github.com/repos/o/r/actions/secrets?per_page=100&page=1",
+                  (("authorization", f"Bearer {PIECE_TOKEN}"),), "github-secrets")
+HIDDEN = "(its body quotes part of the token: not shown)"
+
+
+@pytest.mark.parametrize("reply", [
+    Reply(301, 1.0, {**DATE, "location": "https://elsewhere.example/x"},
+          json.dumps({"message": "moved " + PIECE_TOKEN[:12]})),
+    Reply(500, 1.0, DATE, json.dumps({"message": "bad " + PIECE_TOKEN[4:14]})),
+    Reply(502, 1.0, DATE, "<pre>gateway saw " + PIECE_TOKEN[-9:] + "</pre>"),
+    Reply(429, 1.0, {**DATE, "retry-after": "30"}, json.dumps({"error": {"message": PIECE_TOKEN[10:20]}})),
+], ids=["301-head", "500-middle", "502-tail-text", "429"])
+def test_a_refusal_quoting_part_of_the_token_is_not_quoted(reply):
+    answer = interpret(PIECE_CALL, reply, Redactor(), NOW)
+    assert isinstance(answer, Trouble), answer
+    assert HIDDEN in answer.reason, answer.reason
+    assert not any(PIECE_TOKEN[i:i + 8] in answer.reason for i in range(len(PIECE_TOKEN) - 7)), answer.reason
+
+
+def test_a_location_quoting_part_of_the_token_is_not_quoted():
+    reply = Reply(301, 1.0, {**DATE, "location": "https://elsewhere.example/x?t=" + PIECE_TOKEN[:12]},
+                  json.dumps({"message": "Moved Permanently"}))
+    answer = interpret(PIECE_CALL, reply, Redactor(), NOW)
+    assert PIECE_TOKEN[:8] not in answer.reason, answer.reason
+    assert "(Moved Permanently)" in answer.reason and "its Location quotes part of the token" in answer.reason
+
+
+def test_an_answer_echoing_part_of_the_token_is_not_judged():
+    """Any field a verdict quotes (a secret's name, a status) might be the piece."""
+    body = json.dumps({"total_count": 1, "secrets": [{"name": PIECE_TOKEN[:14], "updated_at": iso(days=1)}]})
+    answer = interpret(PIECE_CALL, Reply(200, 1.0, DATE, body), Redactor(), NOW)
+    assert isinstance(answer, Trouble), answer
+    assert "quotes part of the token sent" in answer.reason and PIECE_TOKEN[:8] not in answer.reason, answer.reason
+
+
+def test_a_shape_error_quoting_part_of_the_token_is_not_quoted():
+    body = json.dumps({"total_count": "x " + PIECE_TOKEN[2:16], "secrets": []})
+    answer = interpret(PIECE_CALL, Reply(200, 1.0, DATE, body), Redactor(), NOW)
+    assert isinstance(answer, Trouble) and "unexpected shape" in answer.reason, answer
+    assert HIDDEN in answer.reason and PIECE_TOKEN[2:10] not in answer.reason, answer.reason
+
+
+def test_a_harmless_refusal_is_still_quoted():
+    reply = Reply(500, 1.0, DATE, json.dumps({"message": "database ghp_ is down for maintenance"}))
+    answer = interpret(PIECE_CALL, reply, Redactor(), NOW)
+    assert "database ghp_ is down for maintenance" in answer.reason, answer.reason
+
+
+def test_no_piece_of_a_partly_echoed_token_in_any_file_the_run_writes(tmp_path):
+    token = f"tok{random.token_hex(16)}"
+    replies = {
+        ("GET", "/gh/repos/o/r/actions/secrets?per_page=100&page=1"): raw_reply(
+            301, json.dumps({"message": "moved " + token[:12]}).encode(), location="http://127.0.0.1:1/elsewhere"),
+        ("GET", "/vc/v10/projects/prj_x/env"): raw_reply(
+            429, json.dumps({"error": {"message": "slow down " + token[5:17]}}).encode(), retry_after="30"),
+        ("GET", "/sb/v1/projects/refxyz/database/backups"): raw_reply(500, ("oops " + token[-10:]).encode(),
+                                                                      content_type="text/plain"),
+        ("GET", "/sb/v1/projects/refxyz/billing/addons"): raw_reply(500, b'{"message": "harmless words"}'),
+    }
+    with KeepAliveHttp(replies) as platforms:
+        project = Project(tmp_path, {"PLATFORM_TOKEN": token, "PLATFORMS": platforms.url})
+        project.checklist("vault", """
+        - {id: P1, name: gh, section: Platforms, title: the cron secret is an Actions secret, family: provider,
+           cadence: postdeploy, params: {platform: github, required: [CRON_SECRET]}}
+        - {id: P2, name: vc, section: Platforms, title: the cron secret is set, family: provider,
+           cadence: postdeploy, params: {platform: vercel, required: [CRON_SECRET]}}
+        - {id: P3, name: sb, section: Platforms, title: PITR keeps a week, family: provider,
+           cadence: postdeploy, params: {platform: supabase, pitr_days: 7}}
+        """)
+        project.environment("""
+        timeouts: {connect_s: 2, http_s: 3}
+        systems:
+          vault:
+            providers:
+              github: {base_url: "${PLATFORMS}/gh", token: "${PLATFORM_TOKEN}", repo: o/r}
+              vercel: {base_url: "${PLATFORMS}/vc", token: "${PLATFORM_TOKEN}", project: prj_x}
+              supabase: {base_url: "${PLATFORMS}/sb", token: "${PLATFORM_TOKEN}", project: refxyz}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--junitxml=junit.xml")
+    assert ran.statuses() == {"P1-gh": "error", "P2-vc": "error", "P3-sb": "error"}, ran.output[-3000:]
+    assert HIDDEN in ran.output and "harmless words" in ran.output, ran.output[-3000:]
+    forms = {f"TOKEN run {i}": token[i:i + 8] for i in range(len(token) - 7)}
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []

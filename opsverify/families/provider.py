@@ -2,9 +2,10 @@
 Render deploys, cron runs and env groups, Supabase backups, PITR and secrets.
 
 Every request is a GET, sent concurrently through `target.fetch_all`; identical
-requests of several checks go out once, then (GitHub only) the further pages of every list in one
-more wave. Values are never kept: env var values, env group values and secret digests go to the
-redactor the moment they arrive and are dropped from the facts.
+requests of several checks go out once, then GitHub's further pages of every list in one more wave, then
+Vercel's, a page of every list a wave (each page names the next: `until` = its `pagination.next`). Values
+are never kept: env var values, env group values and secret digests go to the redactor the moment they arrive
+and are dropped from the facts.
 
 An API that gives no usable answer — no answer at all, 401/403 (token), 404 (ids), a rate limit
 (429, or GitHub's 403 with `x-ratelimit-remaining: 0` or `retry-after`: said with when it resets), 5xx,
@@ -106,6 +107,9 @@ TOKEN_HINTS = {
 }
 GITHUB_PAGE = 100
 GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk bounded
+# Vercel pages by cursor (`until` = the previous page's `pagination.next`): each further page is one more GET
+# that can only go out once the page before it has come, so the walk is bounded by pages rather than items
+VERCEL_MAX_PAGES = 10
 RENDER_EVENTS = 20  # newest events of the window scanned for the last finished cron run
 # the events window reaches this far past an item's max_age_hours: a run just too old is still listed, and
 # failed with its age rather than as no run at all (a runner's clock behind Render's only widens the window)
@@ -187,7 +191,7 @@ def needs(params: Params) -> tuple[str, ...]:
 
 
 def calls_at_most(p: Params) -> int:
-    """How many GETs one item sends at most (before GitHub's further pages)."""
+    """How many GETs one item sends at most (before GitHub's and Vercel's further pages)."""
     if p.platform in ("github", "vercel"):
         return 1
     if p.platform == "render":
@@ -196,11 +200,14 @@ def calls_at_most(p: Params) -> int:
 
 
 def bound(target, checks) -> float:
-    """One wave of every item's GETs, then one wave of GitHub's further pages; REQUESTS_AT_ONCE at a
-    time, each within http_s."""
+    """One wave of every item's GETs, then one wave of GitHub's further pages, then Vercel's further pages one
+    page of every list a wave (each asks for the page its previous one named); REQUESTS_AT_ONCE at a time, each
+    within http_s."""
     first = sum(calls_at_most(c.params) for c in checks)
     pages = (GITHUB_MAX_PAGES - 1) * sum(1 for c in checks if c.params.platform == "github")
-    waves = math.ceil(first / REQUESTS_AT_ONCE) + math.ceil(pages / REQUESTS_AT_ONCE)
+    vercel_lists = sum(1 for c in checks if c.params.platform == "vercel")
+    waves = (math.ceil(first / REQUESTS_AT_ONCE) + math.ceil(pages / REQUESTS_AT_ONCE)
+             + (VERCEL_MAX_PAGES - 1) * math.ceil(vercel_lists / REQUESTS_AT_ONCE))
     return target.timeouts.connect_s + target.timeouts.http_s * max(1, waves)
 
 
@@ -337,6 +344,7 @@ def gather(target, checks) -> dict[str, Any]:
     calls = {c for plan in plans.values() if isinstance(plan, dict) for c in plan.values()}
     answers = _fetch(target, sorted(calls, key=lambda c: c.url))
     answers.update(_github_more_pages(target, answers, calls))
+    answers.update(_vercel_more_pages(target, answers, calls))
     facts: dict[str, Any] = {}
     for key, plan in plans.items():
         if isinstance(plan, NotConfigured):
@@ -393,6 +401,51 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
     return extra
 
 
+def _vercel_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
+    """Vercel's REST API pages a list by cursor: the same request with `until` set to the previous page's
+    `pagination.next`, until `next` is null. Every list's next page goes out in one wave; at most VERCEL_MAX_PAGES
+    pages a list, and a cursor given twice ends its walk (it would loop): such a list stays not read whole."""
+    walks: dict[Call, list[Answer]] = {}
+    asked: dict[Call, list[str]] = {}
+    for call in (c for c in calls if c.sanitize == "vercel-env"):
+        first = answers[call]
+        if isinstance(first, Answer) and first.data["next"] is not None:
+            walks[call], asked[call] = [first], [call.request]
+    done: dict[Call, Answer | Trouble] = {}
+    while walks:
+        step = {}
+        for call, pages in walks.items():
+            cursor = pages[-1].data["next"]
+            if len(pages) >= VERCEL_MAX_PAGES or any(p.data["next"] == cursor for p in pages[:-1]):
+                continue  # read as far as it goes: what is left stays "more"
+            joiner = "&" if "?" in call.url else "?"
+            step[call] = Call(call.platform, f"{call.url}{joiner}{urlencode({'until': cursor})}", call.headers,
+                              call.sanitize)
+        for call in set(walks) - set(step):
+            done[call] = _vercel_pages(walks.pop(call), asked.pop(call))
+        fetched = _fetch(target, sorted(step.values(), key=lambda c: c.url))
+        for call, page_call in step.items():
+            asked[call].append(page_call.request)
+            page = fetched[page_call]
+            if isinstance(page, Trouble):
+                done[call] = replace(page, pages=tuple(asked.pop(call)))
+                walks.pop(call)
+            elif page.data["next"] is None:
+                done[call] = _vercel_pages([*walks.pop(call), page], asked.pop(call))
+            else:
+                walks[call].append(page)
+    return done
+
+
+def _vercel_pages(pages: list[Answer], asked: list[str]) -> Answer:
+    """The pages of one Vercel list as one answer; `more` when its last page read still names a next one."""
+    first = pages[0]
+    data = {"envs": [e for page in pages for e in page.data["envs"]], "next": pages[-1].data["next"],
+            "more": pages[-1].data["next"] is not None, "pages": len(pages)}
+    return Answer(first.request, data, first.platform_now, max(page.received for page in pages),
+                  pages=tuple(asked) if len(asked) > 1 else ())
+
+
 def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer | Trouble:
     """One platform answer as value-free data and the platform's time, or why it cannot be used. `received`: the
     runner's time when it came, against which the platform's Date must be believable."""
@@ -401,7 +454,8 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
         return Trouble(request, f"{label} did not answer {request}: {reply.failure}")
     limited = _rate_limit(reply)
     if limited:
-        return Trouble(request, f"{label} rate-limited {request} ({reply.status}: {_message(reply)}); {limited}")
+        return Trouble(request, f"{label} rate-limited {request} ({reply.status}: {_message(call, reply)}); "
+                                f"{limited}")
     if reply.status in (401, 403):
         return Trouble(request, f"{label} refused the token with {reply.status} for {request}: set "
                                 f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}")
@@ -411,14 +465,15 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
     if reply.status in MOVED:
         return Trouble(request, _moved(call, reply))
     if not 200 <= reply.status < 300:
-        return Trouble(request, f"{label} answered {reply.status} for {request}: {_message(reply)}")
+        return Trouble(request, f"{label} answered {reply.status} for {request}: {_message(call, reply)}")
     if reply.truncated:  # cut JSON would read as "not JSON", which it is not
         return Trouble(request, f"{label} answered {request} with a body larger than the "
                                 f"{API_BODY_LIMIT >> 20} MiB read")
     try:
         data = reply.json()
     except UnreadableJson as exc:  # JSON, but two readers could take it two ways: the reason is the finding
-        return Trouble(request, f"{label} answered {request} with JSON that cannot be judged: {cut(str(exc), 160)}")
+        return Trouble(request, f"{label} answered {request} with JSON that cannot be judged: "
+                                f"{_quotable(call, cut(str(exc), 160))}")
     except ValueError:
         return Trouble(request, f"{label} answered {request} with a body that is not JSON")
     now = _date_header(reply)
@@ -433,6 +488,9 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
         data = SANITIZERS[call.sanitize](data, redactor)
     except SHAPE_ERRORS as exc:
         return _unexpected_shape(call, exc)
+    if _quotes_a_secret(call, json.dumps(data)):  # an echo: any field a verdict quotes might be the piece
+        return Trouble(request, f"{label} answered {request} with an answer that quotes part of the token sent: "
+                                f"not judged, as what it says cannot be shown")
     return Answer(request, data, now, received)
 
 
@@ -444,7 +502,11 @@ def _moved(call: Call, reply: Reply) -> str:
     headers = {k.lower(): v for k, v in reply.headers.items()}
     where = headers.get("location", "").strip()
     went = f" (it now answers at {cut(where, 200)})" if where else ""
-    said = f"{LABELS[call.platform]} answered {reply.status} ({_message(reply, 80)}) for {call.request}"
+    if _quotes_a_secret(call, where):
+        went = " (its Location quotes part of the token: not shown)"
+    message = _message(call, reply, 80)
+    said = (f"{LABELS[call.platform]} answered {reply.status} "
+            f"{message if message == _HIDDEN else f'({message})'} for {call.request}")
     if call.platform == "github":
         return (f"{said}: the repository was renamed or transferred; set providers.github.repo to the repository's "
                 f"new owner/name{went}")
@@ -453,7 +515,36 @@ def _moved(call: Call, reply: Reply) -> str:
 
 def _unexpected_shape(call: Call, exc: Exception) -> Trouble:
     return Trouble(call.request, f"{LABELS[call.platform]} answered {call.request} in an unexpected shape "
-                                 f"({type(exc).__name__}: {cut(str(exc), 160)})")
+                                 f"({type(exc).__name__}: {_quotable(call, cut(str(exc), 160))})")
+
+
+SECRET_RUN = 8  # a platform's text sharing this many characters in a row with a secret sent quotes a piece of it
+
+
+def _sent_secrets(call: Call) -> list[str]:
+    """What a call sends that is secret: the credential of its authorization header (the token)."""
+    return [value.split()[-1] for name, value in call.headers if name.lower() == "authorization" and value.split()]
+
+
+def _quotes_a_secret(call: Call, text: str) -> bool:
+    """Whether a platform's text holds a piece of a secret the call sent: SECRET_RUN characters of it in a row, as
+    sent (a token may hold a word, in another case in any answer). The redactor masks a whole token, and a piece
+    only where a text is seen cut: a platform echoing the head of the token ("moved ghp_SuperSec") would be quoted
+    as it is."""
+    for secret in _sent_secrets(call):
+        run = min(SECRET_RUN, len(secret))
+        if any(secret[i:i + run] in text for i in range(len(secret) - run + 1)):
+            return True
+    return False
+
+
+_HIDDEN = "(its body quotes part of the token: not shown)"
+
+
+def _quotable(call: Call, text: str) -> str:
+    """A platform's text as an outcome may quote it: as it is (it helps the on-call), unless it holds a piece of
+    the token."""
+    return _HIDDEN if _quotes_a_secret(call, text) else text
 
 
 def _rate_limit(reply: Reply) -> str | None:
@@ -492,10 +583,11 @@ def _resets(headers: dict[str, str]) -> str:
     return "it gives no reset time"
 
 
-def _message(reply: Reply, limit: int = 200) -> str:
+def _message(call: Call, reply: Reply, limit: int = 200) -> str:
     """What a refusal says, as a message keeps it: cut where it is long, and marked where it is cut — more words
-    follow it, and the redactor masks a piece of an echoed token only where a text is seen to end."""
-    return cut(_said(reply), limit)
+    follow it, and the redactor masks a piece of an echoed token only where a text is seen to end; not at all when
+    it quotes a piece of the token anywhere."""
+    return _quotable(call, cut(_said(reply), limit))
 
 
 def _said(reply: Reply) -> str:
@@ -535,7 +627,25 @@ def _github_secrets(data: Any, redactor) -> dict:
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
         raise ValueError(f"total_count is {cut(json.dumps(total), 40)}, not a count")
     return {"total_count": total, "secrets": _unique_names([{"name": s["name"], "updated_at": s.get("updated_at")}
-                                                           for s in data["secrets"]], fold_case=True)}
+                                                           for s in _field_list(data, "secrets")], fold_case=True)}
+
+
+def _field_list(data: Any, name: str) -> list:
+    """A documented list in an answer's object: missing, null, an object or text is another shape, not an empty
+    list (iterating an object would read as none). Named by its kind only: it may hold values."""
+    value = data[name] if isinstance(data, dict) and name in data else ...
+    if not isinstance(value, list):
+        raise TypeError(f"{name} is {'missing' if value is ... else _json_kind(value)}, not a list")
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, without quoting it (it may be a secret's value)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "an object", list: "a list", str: "text"}.get(type(value), "a number")
 
 
 def _unique_names(secrets: list[dict], *, fold_case: bool = False) -> list[dict]:
@@ -558,9 +668,15 @@ def _github_name(name: str) -> str:
 
 
 def _vercel_env(data: Any, redactor) -> dict:
-    """The env vars, value-free; `more`: Vercel paginates (`pagination.next`) and this was not the last page."""
+    """The env vars, value-free; `next`: the cursor of the next page (Vercel's `pagination.next`), None on the last;
+    `more`: there is a next page not read."""
     envs = data["envs"] if isinstance(data, dict) else data
+    if not isinstance(envs, list):  # iterating an object would read as no env vars at all
+        raise TypeError(f"envs is {_json_kind(envs)}, not a list")
     pagination = data.get("pagination") if isinstance(data, dict) else None
+    cursor = pagination.get("next") if isinstance(pagination, dict) else None
+    if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
+        raise TypeError(f"pagination.next is {cut(json.dumps(cursor), 40)}, not a timestamp")
     kept = []
     for env in envs:
         key = env.get("key")  # its name says whether a plain URL is a secret (ZAPIER_WEBHOOK_URL), as an env file's
@@ -573,20 +689,25 @@ def _vercel_env(data: Any, redactor) -> dict:
                      "target": [target] if isinstance(target, str) else list(target),
                      "customEnvironmentIds": [custom] if isinstance(custom, str) else list(custom),
                      "gitBranch": env.get("gitBranch")})
-    return {"envs": kept, "more": isinstance(pagination, dict) and pagination.get("next") is not None}
+    return {"envs": kept, "next": cursor, "more": cursor is not None}
 
 
 def _render_env_group(data: Any, redactor) -> dict:
-    for var in data.get("envVars") or []:
+    """Its keys and linked services (both judged, so each must be the list Render documents: a group without
+    `envVars` holds no key only if it says so), its values to the redactor."""
+    env_vars = data.get("envVars")
+    for var in env_vars if isinstance(env_vars, list) else []:  # to the redactor even if the rest is misshapen
         redactor.add(var.get("value"), even_if_plain=True)
     for file in data.get("secretFiles") or []:
         redactor.add(file.get("content"), even_if_plain=True)
+    env_vars, links = _field_list(data, "envVars"), _field_list(data, "serviceLinks")
     return {"name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
-            "keys": [v["key"] for v in data.get("envVars") or []],
-            "service_ids": [link.get("id") for link in data.get("serviceLinks") or []]}
+            "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
 
 
 def _supabase_secrets(data: Any, redactor) -> list[dict]:
+    if not isinstance(data, list):  # iterating an object would read as no secrets at all
+        raise TypeError(f"the secrets are {_json_kind(data)}, not a list")
     for secret in data:
         redactor.add(secret.get("value"))
     return _unique_names([{"name": s["name"], "updated_at": s.get("updated_at")} for s in data])
@@ -775,8 +896,10 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     custom = bool(_CUSTOM_ENVIRONMENT.fullmatch(p.target))
     where = f"in the Vercel project's {f'custom environment {p.target}' if custom else f'{p.target} env'}"
     envs = answer.data["envs"]
-    unread = (f"not among the {len(envs)} env vars of the first page Vercel answered (it has more pages)"
-              if answer.data["more"] else None)  # a name not seen may be on a page not read
+    pages = answer.data.get("pages", 1)
+    unread = (f"not among the {len(envs)} env vars of the {'first page' if pages == 1 else f'{pages} pages'} "
+              f"Vercel answered (it has more pages)" if answer.data["more"] else None)  # a name not seen may be on
+    # a page not read (past the page limit, or a cursor given twice)
     generic: dict[str, Any] = {}  # key -> updatedAt of the target's own value
     branches: dict[str, list[str]] = {}  # key -> the git branches with a value of their own (preview)
     seen: set[tuple[str, Any]] = set()
@@ -819,7 +942,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         v.expected.append(f"newest Render deploy of {', '.join(p.services)} is {p.deploy_status}")
         states = {}
         for name in p.services:
-            deploys = found[f"deploy:{name}"].data
+            deploys = _a_list(found[f"deploy:{name}"], f"the deploys of {name}")
             if not deploys:
                 v.problems.append(f"{name} has no deploys")
                 states[name] = "none"
@@ -842,7 +965,8 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         since = _asked(answer, "startTime")
         if since:
             v.evidence.setdefault("cron_windows", {})[name] = since
-        runs = [e["event"] for e in answer.data if e["event"].get("type") == "cron_job_run_ended"]
+        events = _a_list(answer, f"the events of {name}")
+        runs = [e["event"] for e in events if e["event"].get("type") == "cron_job_run_ended"]
         if not runs and len(answer.data) >= RENDER_EVENTS:  # the type filter was not applied: a run may be past them
             v.unknown.append(f"cron job {name}: the {len(answer.data)} events Render listed hold no finished run, "
                              f"though only finished runs were asked for")
@@ -938,6 +1062,14 @@ def _listed(answer: Answer, name: str) -> list:
     return value
 
 
+def _a_list(answer: Answer, what: str) -> list:
+    """An answer that is a documented list: an object, null or text is an answer in another shape, never read as an
+    empty list (which would fail the item for what the platform did not say)."""
+    if not isinstance(answer.data, list):
+        raise TypeError(f"{what} are {cut(json.dumps(answer.data), 40)}, not a list ({answer.request})")
+    return answer.data
+
+
 def _kept(value: Any, limit: int = 80) -> Any:
     """A platform's value as evidence or a message keeps it: a number, true/false or null as it is; anything else
     as text, cut (an answer may hold a field of megabytes; the verdict read all of it)."""
@@ -972,7 +1104,8 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
         answer: Answer = found["backups"]
         data = answer.data
         listed = _listed(answer, "backups")
-        latest = (data.get("physical_backup_data") or {}).get("latest_physical_backup_date_unix")
+        physical = data.get("physical_backup_data") if isinstance(data, dict) else None
+        latest = physical.get("latest_physical_backup_date_unix") if isinstance(physical, dict) else None
         v.evidence["backups"] = {  # the fields judged, each cut: the rest of the answer may be of any size
             "pitr_enabled": _kept(data.get("pitr_enabled")), "listed": len(listed),
             "statuses": _few(sorted({_kept(str(b.get("status")), 40) for b in listed})),
@@ -989,6 +1122,9 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             unreadable.append(f"{plural(len(completed), 'completed backup')} listed, {which} a readable inserted_at "
                               f"({cut(json.dumps(bad[0].get('inserted_at')), 40)})")
         pitr = _flag(data, "pitr_enabled")
+        if pitr and not isinstance(physical, dict):  # where the PITR point would be: not said is not "none"
+            held = "missing" if "physical_backup_data" not in data else _json_kind(physical)
+            raise TypeError(f"PITR is on, and physical_backup_data is {held}, not an object ({answer.request})")
         if pitr and latest is not None:
             point = _unix_seconds(latest)
             moments.append(point)
