@@ -58,26 +58,7 @@ def test_no_piece_of_an_echoed_token_in_any_file_the_run_writes(tmp_path):
         ("GET", "/sb/v1/projects/refxyz/database/backups"): raw_reply(500, body),
         ("GET", "/sb/v1/projects/refxyz/billing/addons"): raw_reply(500, body),
     }
-    with KeepAliveHttp(replies) as platforms:
-        project = Project(tmp_path, {"PLATFORM_TOKEN": token, "PLATFORMS": platforms.url})
-        project.checklist("vault", """
-        - {id: P1, name: gh, section: Platforms, title: the cron secret is an Actions secret, family: provider,
-           cadence: postdeploy, params: {platform: github, required: [CRON_SECRET]}}
-        - {id: P2, name: vc, section: Platforms, title: the cron secret is set, family: provider,
-           cadence: postdeploy, params: {platform: vercel, required: [CRON_SECRET]}}
-        - {id: P3, name: sb, section: Platforms, title: PITR keeps a week, family: provider,
-           cadence: postdeploy, params: {platform: supabase, pitr_days: 7}}
-        """)
-        project.environment("""
-        timeouts: {connect_s: 2, http_s: 3}
-        systems:
-          vault:
-            providers:
-              github: {base_url: "${PLATFORMS}/gh", token: "${PLATFORM_TOKEN}", repo: o/r}
-              vercel: {base_url: "${PLATFORMS}/vc", token: "${PLATFORM_TOKEN}", project: prj_x}
-              supabase: {base_url: "${PLATFORMS}/sb", token: "${PLATFORM_TOKEN}", project: refxyz}
-        """)
-        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--junitxml=junit.xml")
+    ran = _three_platforms_run(tmp_path, replies, token)
     assert ran.code == exitcodes.COULD_NOT_CHECK, ran.output[-3000:]
     assert ran.statuses() == {"P1-gh": "error", "P2-vc": "error", "P3-sb": "error"}, ran.output[-3000:]
     assert "rate-limited" in ran.output and "answered 302" in ran.output, ran.output[-3000:]
@@ -476,6 +457,15 @@ def test_no_piece_of_a_partly_echoed_token_in_any_file_the_run_writes(tmp_path):
                                                                       content_type="text/plain"),
         ("GET", "/sb/v1/projects/refxyz/billing/addons"): raw_reply(500, b'{"message": "harmless words"}'),
     }
+    ran = _three_platforms_run(tmp_path, replies, token)
+    assert ran.statuses() == {"P1-gh": "error", "P2-vc": "error", "P3-sb": "error"}, ran.output[-3000:]
+    assert HIDDEN in ran.output and "harmless words" in ran.output, ran.output[-3000:]
+    forms = {f"TOKEN run {i}": token[i:i + 8] for i in range(len(token) - 7)}
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+def _three_platforms_run(tmp_path, replies, token):
+    """A run of one item per platform (GitHub, Vercel, Supabase) against `replies`, each asked with `token`."""
     with KeepAliveHttp(replies) as platforms:
         project = Project(tmp_path, {"PLATFORM_TOKEN": token, "PLATFORMS": platforms.url})
         project.checklist("vault", """
@@ -495,8 +485,4 @@ def test_no_piece_of_a_partly_echoed_token_in_any_file_the_run_writes(tmp_path):
               vercel: {base_url: "${PLATFORMS}/vc", token: "${PLATFORM_TOKEN}", project: prj_x}
               supabase: {base_url: "${PLATFORMS}/sb", token: "${PLATFORM_TOKEN}", project: refxyz}
         """)
-        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--junitxml=junit.xml")
-    assert ran.statuses() == {"P1-gh": "error", "P2-vc": "error", "P3-sb": "error"}, ran.output[-3000:]
-    assert HIDDEN in ran.output and "harmless words" in ran.output, ran.output[-3000:]
-    forms = {f"TOKEN run {i}": token[i:i + 8] for i in range(len(token) - 7)}
-    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+        return project.run("-m", "postdeploy", "--env", "local", "-rA", "--junitxml=junit.xml")
