@@ -12,7 +12,17 @@ from typing import Any
 # that reorder what is read (Unicode's Bidi_Control: the Arabic letter mark, LRM, RLM, the embeddings,
 # overrides and isolates); and half of a UTF-16 pair alone (a JSON escape can make one), which no
 # terminal or file can hold at all.
-_ACTED_ON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ACTED_ON_CHARACTERS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_ACTED_ON = re.compile(f"[{_ACTED_ON_CHARACTERS}]")
+
+# Unicode's format characters (category Cf, as of Unicode 15.1), which show as nothing: a zero-width space, joiner
+# and non-joiner, a word joiner, a byte order mark, a soft hyphen, the invisible operators, the tag characters
+# (the bidirectional ones are above). `ok\u200b` would read as `ok`. A regular expression has no category, so
+# they are written out (tests/test_display_invisible.py checks them against the running Python's Unicode).
+FORMAT_CHARACTERS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+                     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+                     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+_NOT_SHOWN = re.compile(f"[{_ACTED_ON_CHARACTERS}{FORMAT_CHARACTERS}]")
 
 
 def acted_on(text: str) -> str | None:
@@ -22,10 +32,13 @@ def acted_on(text: str) -> str | None:
 
 
 def visible(text: str) -> str:
-    """Text from a target, safe to print: each such character written as its escape (ESC as \\x1b)."""
-    if not _ACTED_ON.search(text):
+    """Text from a target, safe to print and read: each character a terminal acts on, and each that shows as
+    nothing (a format character), written as its escape (ESC as \\x1b, a zero-width space as \\u200b). Every
+    other character shows as it is — accents, CJK, emoji; an emoji sequence joined by U+200D (👩\\u200d💻) shows its
+    parts and the joiner spelled out: an auditor sees each character, and no invisible one joins two words."""
+    if text.isascii() and not _ACTED_ON.search(text):  # isascii: a flag Python keeps; no format character is ASCII
         return text
-    return _ACTED_ON.sub(lambda m: _escape(m[0]), text)
+    return _NOT_SHOWN.sub(lambda m: _escape(m[0]), text)
 
 
 def spelled(text: str) -> str:
@@ -39,7 +52,10 @@ def spelled(text: str) -> str:
 
 def _escape(char: str) -> str:
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    # a soft hyphen (the one format character below U+0100) as \u00ad, as JSON and the other soft-wrap marks are
+    # spelled: the redactor reads a secret split by one so
+    short = code < 0x100 and char != "\u00ad"
+    return f"\\x{code:02x}" if short else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 # Markdown's inline marks, and what starts a block at the beginning of a line (a list, a quote, a heading,

@@ -7,13 +7,16 @@ import math
 import re
 from typing import Any
 
+from .display import FORMAT_CHARACTERS
+
 # one encoder for every value: json.dumps with options builds a new one per call
 _encode = json.JSONEncoder(default=str, ensure_ascii=False, allow_nan=False).encode
 
-# What a terminal or a page acts on rather than shows (C1 controls, bidi overrides, line separators): a
+# What a terminal or a page acts on rather than shows (C1 controls, bidi overrides, line separators), and what
+# shows as nothing (Unicode's format characters: a zero-width space, a soft hyphen, a byte order mark...): a
 # target's text holding one is written as its JSON escape, so `cat results.json` shows what was sent. They
 # occur only inside strings (JSON's own syntax is ASCII), where the escape means the same character.
-_ACTED_ON = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ACTED_ON = re.compile(f"[\x7f-\x9f\u2028\u2029{FORMAT_CHARACTERS}]")
 
 
 def compact(value: Any) -> str:
@@ -25,7 +28,13 @@ def compact(value: Any) -> str:
         text = _encode(_finite(value))
     if text.isascii() or _ACTED_ON.search(text) is None:  # isascii: a flag Python keeps, no scan
         return text
-    return _ACTED_ON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    return _ACTED_ON.sub(_escaped, text)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    """A character as JSON escapes it: one \\u escape per UTF-16 unit (a tag character is two)."""
+    units = found[0].encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(units[i:i + 2], 'big'):04x}" for i in range(0, len(units), 2))
 
 
 def _finite(value: Any) -> Any:

@@ -7,13 +7,15 @@ not inside it, so its seal holds. Nothing is fetched at render time: no registry
 
 The page is titled with the env and deploy; results are grouped system → runbook section → item id in
 the runbook's order; categories name the outcomes as the README does; History and the trend chart come
-from the previous archives of the same env (built from their `results.json`). A previous report stays in
-place until the new one is complete.
+from the previous archives of the same env (built from their `results.json`); the metadata panel opens with how
+the archive verified when the page was rendered (render_check). A previous report stays in place until the new one
+is complete.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import math
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, exitcodes, seal
-from .allureresults import ALLURE_STATUS, CATEGORIES, DESCRIPTION_LABELS, history_id
+from .allureresults import ALLURE_STATUS, CATEGORIES, DESCRIPTION_LABELS, environment_properties, history_id
 from .display import cut, visible
 from .errors import StopRun
 from .jsontext import compact, utf8
@@ -209,16 +211,19 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         raise NotAnArchive(f"{archive}: not a run archive (no manifest.json)")
     verdict = seal.verify(archive, trusted)
     _stop_unless_verified(archive, verdict, "the archive")
+    verified_at = dt.datetime.now(dt.timezone.utc)
+    sealed = [note.split(": ", 1)[-1] for note in verdict.notes if note.startswith(f"{archive.name}: ")]
     if notes is not None:
-        notes += [note.split(": ", 1)[-1] for note in verdict.notes if note.startswith(f"{archive.name}: ")]
-    manifest = _manifest(archive)
+        notes += sealed
+    manifest_bytes, manifest = _manifest(archive)
     target = out or report_path(archive)
     _check_target(target, archive)
     node, cli = node_executable(), allure_cli()
     title = report_title(manifest)
     with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
         work = Path(tmp)
-        copy_results(archive / "allure-results", work / "results")
+        copy_results(archive / "allure-results", work / "results",
+                     checked=render_check(archive.name, verified_at, manifest_bytes, sealed))
         points = history_points(archive, left_out, trusted)
         if redactor is not None:  # earlier archives were cleaned of their own runs' secrets, not of this run's
             points = redactor.data(points, keys=False)
@@ -390,8 +395,9 @@ RESULT_FIELDS = {"uuid", "historyId", "testCaseId", "name", "fullName", "status"
                  "stop", "labels", "titlePath"}
 
 
-def copy_results(source: Path, target: Path) -> None:
-    """The archive's Allure results as opsverify wrote them, and nothing else."""
+def copy_results(source: Path, target: Path, checked: dict[str, str] | None = None) -> None:
+    """The archive's Allure results as opsverify wrote them, and nothing else; `checked` (render_check) leads the
+    environment panel."""
     target.mkdir(parents=True)
     names = {p.name for p in source.iterdir() if p.is_file()}
     for name in sorted(names):
@@ -402,9 +408,54 @@ def copy_results(source: Path, target: Path) -> None:
                 continue
             kept = _result_kept(document, names) if name != "executor.json" else _executor_kept(document)
             data = utf8(compact(kept))
-        elif not (name.endswith("-attachment.json") or name == "environment.properties"):
+        elif name == "environment.properties":
+            data = environment_kept(data, checked or {})
+        elif not name.endswith("-attachment.json"):
             continue
         (target / name).write_bytes(data)
+    if checked and "environment.properties" not in names:
+        (target / "environment.properties").write_bytes(environment_kept(b"", checked))
+
+
+# What the environment panel says of the check `render` made, under keys of its own: an archive's words are in the
+# sealed files, this is not — a page is written outside the archive, after the fact.
+RENDER_CHECK = ("verified_at_render", "manifest_sha256_at_render", "seal_at_render")
+
+
+def render_check(name: str, verified_at: dt.datetime, manifest_bytes: bytes, sealed: list[str]) -> dict[str, str]:
+    """How the archive verified when its page was rendered: when, its manifest's sha256 and how it was sealed
+    (verify's note: signed by which key, or not signed). Said as a statement of that moment, for the page itself
+    is outside the seal."""
+    return dict(zip(RENDER_CHECK, (
+        f"{verified_at:%Y-%m-%dT%H:%M:%SZ} by opsverify {__version__}: {name} verified (its files as its manifest lists "
+        "them, its seal, its links in the chain) when this page was rendered; the page itself is outside the seal: "
+        f"`opsverify verify {name}` checks the archive as it is now",
+        seal.sha256_bytes(manifest_bytes),
+        "; ".join(sealed) or "as `opsverify verify` says")))
+
+
+# A line of environment.properties as allureresults.environment_properties writes it: `key=value`, each backslash
+# starting one of the escapes it writes. Any other line (a comment, a line continued on the next, an escape left
+# open) is not passed on: a reader would join it to what follows, or read the next line otherwise.
+_PROPERTY_LINE = re.compile(r"(?P<key>(?:[^\\=:#! \t\r\n\f]|\\[\\tnrf=: #!]|\\u[0-9a-fA-F]{4})+)="
+                            r"(?:[^\\\r\n]|\\[\\tnrf ]|\\u[0-9a-fA-F]{4})*")
+_PROPERTY_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\(.)")
+_PROPERTY_LETTERS = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def environment_kept(data: bytes, checked: dict[str, str]) -> bytes:
+    """The archive's environment.properties after the render check, without a line claiming one of its keys
+    (however escaped: `seal\\u005fat_render` is `seal_at_render`) nor any line not as opsverify writes them."""
+    kept = []
+    for line in data.decode("utf-8", "replace").split("\n"):
+        found = _PROPERTY_LINE.fullmatch(line)
+        if found and _unescaped(found["key"]) not in checked:
+            kept.append(f"{line}\n")
+    return environment_properties(checked) + "".join(kept).encode("utf-8")
+
+
+def _unescaped(key: str) -> str:
+    return _PROPERTY_ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] else _PROPERTY_LETTERS.get(m[2], m[2]), key)
 
 
 def _json_object(data: bytes) -> dict[str, Any] | None:
@@ -501,21 +552,28 @@ def without_analytics(html: str) -> str:
     return _ANALYTICS.sub("", html, count=1)
 
 
+# What the renderer is given of opsverify's environment: what Node.js needs to run, and the locale. Nothing else:
+# Allure reads a CI's variables (a merge request's title, a pipeline's URL) and draws them in the page's header —
+# the words of the job that renders, not of the archive; NODE_OPTIONS would load any script into it; a proxy
+# would be tried (and waited on) though rendering needs no network.
+RENDERER_ENV = frozenset({"PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ"})
+
+
 def _offline_env() -> dict[str, str]:
-    """Rendering needs no network: make sure nothing in the renderer tries (and waits on) one."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env.update({"ALLURE_NO_ANALYTICS": "1", "NO_UPDATE_NOTIFIER": "1"})
+    env = {k: v for k, v in os.environ.items() if k in RENDERER_ENV or k.startswith("LC_")}
+    # GIT_DIR: no repository, so Allure names none (it asks git for the branch and origin of where it runs)
+    env.update({"ALLURE_NO_ANALYTICS": "1", "NO_UPDATE_NOTIFIER": "1", "GIT_DIR": os.devnull})
     return env
 
 
-def _manifest(archive: Path) -> dict[str, Any]:
+def _manifest(archive: Path) -> tuple[bytes, dict[str, Any]]:
     try:
-        _, data = seal.read_manifest(archive)
+        manifest_bytes, data = seal.read_manifest(archive)
     except (OSError, ValueError):  # it verified a moment ago: changed since
         raise NotAnArchive(f"{archive}: not a run archive (no readable manifest.json)") from None
     if not (archive / "allure-results").is_dir():
         raise NotAnArchive(f"{archive}: the archive holds no allure-results/")
-    return data
+    return manifest_bytes, data
 
 
 def report_title(manifest: dict[str, Any]) -> str:
@@ -655,8 +713,6 @@ def _row_shape(value: Any) -> dict[str, Any]:
 
 
 def _epoch_ms(text: str | None) -> int:
-    import datetime as dt
-
     if not text:
         return 0
     try:

@@ -255,3 +255,18 @@ def test_a_very_long_secret_registers_a_bounded_number_of_forms():
     redactor.add(value)
     assert redactor._current().automaton.get_stats()["nodes_count"] <= 3 * len(value)
     assert sum(len(part) for part in redactor._edges) <= 8 * LONGEST_WORD  # its two ends: a longer cut holds a word
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad"], ids=lambda c: f"U+{ord(c):04X}")
+def test_a_secret_split_by_a_soft_wrap_mark_is_masked_as_the_console_and_the_evidence_spell_it(mark):
+    """The console (`visible`) and the archive's JSON spell out an invisible mark a page put inside a long word: a
+    secret learned after such a text was written is still found in it, spelled so, by the archive's last scrub."""
+    from opsverify.display import visible
+    from opsverify.jsontext import compact, readable
+
+    redactor = _redactor()
+    split = f"{SECRET[:9]}{mark}{SECRET[9:]}"
+    for written in (visible(split), compact({"o": split}), compact({"o": visible(split)}),
+                    readable({"o": split}).decode()):
+        cleaned = redactor.text(f"saw {written} here")
+        assert SECRET[:9] not in cleaned and SECRET[9:] not in cleaned, (written, cleaned)
