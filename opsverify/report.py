@@ -209,6 +209,7 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
     archive = Path(os.path.abspath(archive))  # not resolve(): an archive that is a symlink is verify's to report
     if not seal.is_archive(archive):
         raise NotAnArchive(f"{archive}: not a run archive (no manifest.json)")
+    before = _manifest_bytes(archive)  # the manifest as verify is about to read it
     verdict = seal.verify(archive, trusted)
     _stop_unless_verified(archive, verdict, "the archive")
     verified_at = dt.datetime.now(dt.timezone.utc)
@@ -216,6 +217,9 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
     if notes is not None:
         notes += sealed
     manifest_bytes, manifest = _manifest(archive)
+    if manifest_bytes != before:
+        raise DoesNotVerify(f"{archive}: not rendered, its {seal.MANIFEST} changed while it was being verified;"
+                            f" `opsverify verify {archive}` checks it as it is now", exitcodes.TAMPERED)
     target = out or report_path(archive)
     _check_target(target, archive)
     node, cli = node_executable(), allure_cli()
@@ -223,7 +227,7 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
     with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
         work = Path(tmp)
         copy_results(archive / "allure-results", work / "results",
-                     checked=render_check(archive.name, verified_at, manifest_bytes, sealed))
+                     checked=render_check(archive.name, verified_at, manifest_bytes, sealed), listed=manifest["files"])
         points = history_points(archive, left_out, trusted)
         if redactor is not None:  # earlier archives were cleaned of their own runs' secrets, not of this run's
             points = redactor.data(points, keys=False)
@@ -395,13 +399,27 @@ RESULT_FIELDS = {"uuid", "historyId", "testCaseId", "name", "fullName", "status"
                  "stop", "labels", "titlePath"}
 
 
-def copy_results(source: Path, target: Path, checked: dict[str, str] | None = None) -> None:
+def copy_results(source: Path, target: Path, checked: dict[str, str] | None = None,
+                 listed: dict[str, str] | None = None) -> None:
     """The archive's Allure results as opsverify wrote them, and nothing else; `checked` (render_check) leads the
-    environment panel."""
+    environment panel. With `listed` (the verified manifest's files), each file is copied only as the manifest lists
+    it — the bytes read here, not the ones verify read a moment before (a file swapped in between, or removed, stops
+    the render: the page would show what was never verified)."""
     target.mkdir(parents=True)
     names = {p.name for p in source.iterdir() if p.is_file()}
+    if listed is not None:
+        folder = f"{source.name}/"
+        wanted = {name.removeprefix(folder) for name in listed if name.startswith(folder) and "/" not in
+                  name.removeprefix(folder)}
+        if names != wanted:
+            odd = sorted(names ^ wanted)[0]
+            raise DoesNotVerify(f"{source / odd}: {'added' if odd in names else 'removed'} since the archive was"
+                                " verified; not rendered", exitcodes.TAMPERED)
     for name in sorted(names):
         data = (source / name).read_bytes()
+        if listed is not None and seal.sha256_bytes(data) != listed[f"{source.name}/{name}"]:
+            raise DoesNotVerify(f"{source / name}: changed since the archive was verified; not rendered",
+                                exitcodes.TAMPERED)
         if name.endswith("-result.json") or name == "executor.json":
             document = _json_object(data)
             if document is None:
@@ -564,6 +582,13 @@ def _offline_env() -> dict[str, str]:
     # GIT_DIR: no repository, so Allure names none (it asks git for the branch and origin of where it runs)
     env.update({"ALLURE_NO_ANALYTICS": "1", "NO_UPDATE_NOTIFIER": "1", "GIT_DIR": os.devnull})
     return env
+
+
+def _manifest_bytes(archive: Path) -> bytes | None:
+    try:
+        return (archive / seal.MANIFEST).read_bytes()
+    except OSError:
+        return None  # verify says why
 
 
 def _manifest(archive: Path) -> tuple[bytes, dict[str, Any]]:

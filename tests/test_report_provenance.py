@@ -133,3 +133,38 @@ def test_an_archive_cannot_write_the_render_check_itself(tmp_path, capsys):
     assert panel["seal_at_render"].startswith("not signed"), panel
     assert forged not in json.dumps(panel), panel
     assert panel["env"] == "fx" and panel["deploy_id"] == "local", panel
+
+
+@pytest.mark.parametrize("change", ["a result edited", "a result added", "a result removed", "the manifest"])
+def test_an_archive_changed_between_its_check_and_its_copy_is_not_rendered(tmp_path, monkeypatch, change):
+    """The page shows the bytes the render read, which must be the bytes verify vouched for: whoever can write the
+    archive while it renders (right after verify read it) stops the render, as a change before it would."""
+    from opsverify import report
+
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    runbook = make_runbook(tmp_path / "rb")
+    assert runbook.run("--item", "S1").returncode == exitcodes.OK
+    archive = runbook.newest()
+    results = archive / "allure-results"
+    verify = seal.verify
+
+    def verify_then_change(path, trusted=None):
+        verdict = verify(path, trusted)
+        result = sorted(results.glob("*-result.json"))[0]
+        if change == "a result edited":
+            result.write_text(result.read_text().replace('"passed"', '"broken"'))
+        elif change == "a result added":
+            (results / "forged-result.json").write_bytes(result.read_bytes())
+        elif change == "a result removed":
+            result.unlink()
+        else:
+            manifest = archive / "manifest.json"
+            manifest.write_bytes(manifest.read_bytes().replace(b'"fx"', b'"fy"', 1))
+        return verdict
+
+    monkeypatch.setattr(report.seal, "verify", verify_then_change)
+    with pytest.raises(report.DoesNotVerify) as stopped:
+        report.render(archive)
+    assert stopped.value.exit_code == exitcodes.TAMPERED, stopped.value
+    assert "not rendered" in str(stopped.value)
+    assert not report.report_path(archive).exists()
