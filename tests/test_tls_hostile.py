@@ -23,41 +23,20 @@ from opsverify.outcome import Status
 from opsverify.transports.http import Probe, fetch_all
 from opsverify.transports.redis import NoAnswer, ReadOnlyRedis
 
-from .kit import make_check
+from .kit import make_check, serving
 
 
 @contextmanager
 def tls_server(context: ssl.SSLContext, answer: bytes = b""):
-    """A TLS server on 127.0.0.1: a thread per connection, the handshake, then `answer` once a request came."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stop = threading.Event()
+    """A TLS server on 127.0.0.1: a thread per connection, the handshake, then `answer` once a request came (a
+    refused handshake — the client rejected us, or we it — is an OSError `serving` leaves be)."""
+    def handle(conn: socket.socket, _stopping: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls_conn:
+            if tls_conn.recv(4096) and answer:
+                tls_conn.sendall(answer)
 
-    def handle(conn: socket.socket) -> None:
-        conn.settimeout(5)
-        try:
-            with context.wrap_socket(conn, server_side=True) as tls_conn:
-                if tls_conn.recv(4096) and answer:
-                    tls_conn.sendall(answer)
-        except OSError:  # a refused handshake (the client rejected us, or we rejected it), a client hanging up
-            conn.close()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+    with serving(handle) as port:
+        yield port
 
 
 def _outcome(fact: tls.Handshake):
