@@ -13,7 +13,7 @@ import pytest
 
 from opsverify import exitcodes
 from opsverify.families import provider
-from opsverify.families.provider import Call, Trouble, interpret, judge
+from opsverify.families.provider import Answer, Call, Trouble, interpret, judge
 from opsverify.outcome import Status
 from opsverify.secrets import Redactor
 from opsverify.transports.http import Reply
@@ -462,6 +462,53 @@ def test_no_piece_of_a_partly_echoed_token_in_any_file_the_run_writes(tmp_path):
     assert HIDDEN in ran.output and "harmless words" in ran.output, ran.output[-3000:]
     forms = {f"TOKEN run {i}": token[i:i + 8] for i in range(len(token) - 7)}
     assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+
+# -- 13. two PITR add-ons in one answer ---------------------------------------------------------------------------
+@pytest.mark.parametrize("variants", [["pitr_7", "pitr_28"], ["pitr_28", "pitr_7"], ["pitr_28", "pitr_28"]],
+                         ids=["short-first", "long-first", "same-twice"])
+def test_several_pitr_add_ons_are_an_error_naming_each_whatever_the_order(variants):
+    """Supabase selects one add-on of a type (applying a PITR variant replaces the one before): an answer listing
+    two contradicts itself, and reading the first would make the verdict the list order's."""
+    selected = [{"type": "compute_instance", "variant": {"id": "ci_small"}},
+                *({"type": "pitr", "variant": {"id": variant, "name": "n days"}} for variant in variants)]
+    check = make_check(platform="supabase", pitr_days=14)
+    outcome = judge(check, {check.key: {"backups": ok(backups(pitr=True, daily_hours=())),
+                                        "addons": ok({"selected_addons": selected})}})
+    assert outcome.status is Status.ERROR, outcome
+    assert f"2 PITR add-ons selected ({', '.join(variants)})" in outcome.observed, outcome.observed
+    assert outcome.evidence["pitr_addon"] == variants
+
+
+# -- 14. a Vercel env var's target given as an object -------------------------------------------------------------
+@pytest.mark.parametrize("field, value, kind", [
+    ("target", {"production": False}, "an object"),
+    ("target", {}, "an object"),
+    ("target", ["production", {"production": False}], "a list holding an object"),
+    ("target", 1, "a number"),
+    ("customEnvironmentIds", {"env_staging1": False}, "an object"),
+    ("customEnvironmentIds", [["env_staging1"]], "a list holding a list"),
+], ids=["target-object", "target-empty-object", "target-list-with-object", "target-number", "custom-object",
+        "custom-nested-list"])
+def test_a_vercel_target_that_is_neither_text_nor_a_list_of_text_is_an_unexpected_shape(field, value, kind):
+    """Iterating an object reads its keys: {"production": false} would read as set for production."""
+    env = {"key": "CRON_SECRET", "type": "encrypted", "target": ["production"], "updatedAt": ms(1), field: value}
+    answer = interpret(VERCEL_CALL, Reply(200, 1.0, DATE, json.dumps({"envs": [env]})), Redactor(), NOW)
+    assert isinstance(answer, Trouble), answer
+    assert "unexpected shape" in answer.reason, answer.reason
+    assert f"CRON_SECRET's {field} is {kind}, not text or a list of text" in answer.reason, answer.reason
+
+
+@pytest.mark.parametrize("target, custom", [("production", None), (["production"], []), (None, ["env_staging1"])],
+                         ids=["text", "lists", "no-target"])
+def test_a_vercel_target_as_text_a_list_or_none_is_still_read(target, custom):
+    env = {"key": "CRON_SECRET", "type": "encrypted", "updatedAt": ms(1), "target": target,
+           **({"customEnvironmentIds": custom} if custom is not None else {})}
+    answer = interpret(VERCEL_CALL, Reply(200, 1.0, DATE, json.dumps({"envs": [env]})), Redactor(), NOW)
+    assert isinstance(answer, Answer), answer
+    assert answer.data["envs"][0]["target"] == ([target] if isinstance(target, str) else target or [])
+    assert answer.data["envs"][0]["customEnvironmentIds"] == (custom or [])
 
 
 def _three_platforms_run(tmp_path, replies, token):

@@ -58,7 +58,8 @@ Honest limits of the platforms:
   without it cannot be aged: the check is an ERROR naming it, never a pass.
 - Supabase `pitr_days` judges the `pitr_enabled` flag and the PITR add-on only, not that a recovery point exists
   (`physical_backup_data.latest_physical_backup_date_unix`): `backups` ages that point. A list the answer does not
-  hold (`backups`, `selected_addons` missing, null or not a list) is an ERROR naming it and the request, never none.
+  hold (`backups`, `selected_addons` missing, null or not a list) is an ERROR naming it and the request, never none;
+  so are two PITR add-ons selected (a project has one: which holds is not known), named, whatever their order.
 - Render has no "list cron runs" call; the newest `cron_job_run_ended` service event (type and
   status from its event details) is the last finished run. Render lists only the events of a time window,
   the last hour unless asked: each item asks for its own, max_age_hours and CRON_WINDOW_MARGIN back.
@@ -681,15 +682,28 @@ def _vercel_env(data: Any, redactor) -> dict:
     for env in envs:
         key = env.get("key")  # its name says whether a plain URL is a secret (ZAPIER_WEBHOOK_URL), as an env file's
         redactor.add(env.get("value"), even_if_plain=isinstance(key, str) and names_a_secret_url(key))
-        target = env.get("target") or []
-        custom = env.get("customEnvironmentIds") or []
         if not isinstance(env["key"], str):
             raise TypeError(f"an env var's key is {cut(json.dumps(env['key']), 40)}, not text")
         kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
-                     "target": [target] if isinstance(target, str) else list(target),
-                     "customEnvironmentIds": [custom] if isinstance(custom, str) else list(custom),
+                     "target": _texts(env, "target"), "customEnvironmentIds": _texts(env, "customEnvironmentIds"),
                      "gitBranch": env.get("gitBranch")})
     return {"envs": kept, "next": cursor, "more": cursor is not None}
+
+
+def _texts(env: dict, name: str) -> list[str]:
+    """An env var's environments as Vercel documents them: one as text, or a list of text; missing or null is none.
+    Any other value is another shape: iterating an object would read its keys ({"production": false} as set for
+    production)."""
+    value = env.get(name)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    odd = (f"a list holding {_json_kind(next(i for i in value if not isinstance(i, str)))}"
+           if isinstance(value, list) else _json_kind(value))
+    raise TypeError(f"{cut(env['key'], 60)}'s {name} is {odd}, not text or a list of text")
 
 
 def _render_env_group(data: Any, redactor) -> dict:
@@ -1157,9 +1171,15 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             v.problems.append("pitr_enabled is false")
         selected = _listed(found["addons"], "selected_addons")
         variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
-        v.evidence["pitr_addon"] = _kept(variants[0], 40) if variants else None
+        shown = _few([_kept(x, 40) for x in variants])
+        v.evidence["pitr_addon"] = shown if len(variants) > 1 else shown[0] if variants else None
         if not variants:
             v.problems.append("no PITR add-on selected")
+        elif len(variants) > 1:  # a project has one add-on of a type: which one holds is not known, and reading
+            # the first would make the verdict the list order's
+            named = ", ".join(x if isinstance(x, str) else json.dumps(x) for x in shown)
+            v.unknown.append(f"{len(variants)} PITR add-ons selected ({named}) where a project has one: the answer "
+                             f"contradicts itself ({found['addons'].request})")
         else:
             days = PITR_VARIANT_DAYS.get(variants[0])
             if days is None:
