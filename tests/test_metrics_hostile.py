@@ -327,3 +327,49 @@ def test_a_label_value_is_shown_escaped_so_it_adds_no_line_nor_label():
     assert outcome.status is Status.FAILED, outcome
     assert "\n" not in outcome.observed and "41 passed" in outcome.observed
     assert 'l="ok\\n\\nenv lab, deploy local: 41 passed, 0 failed\\", le=\\"+Inf"' in outcome.observed
+
+
+# -- a bound written twice -------------------------------------------------------------------------------------------
+def twin_buckets(first: str, second: str, *, top: bool = True) -> str:
+    """A histogram of 2 observations with the buckets `first` and `second` (`top`: and a le="+Inf" one of its own)."""
+    inf = 'd_bucket{le="+Inf"} 2\n' if top else ""
+    return f'# TYPE d histogram\nd_bucket{{le="0.5"}} 0\n{first}\n{second}\n{inf}d_sum 1\nd_count 2\n'
+
+
+@pytest.mark.parametrize("first, second, bound", [
+    ('d_bucket{le="1"} 0', 'd_bucket{le="1.0"} 2', "1"),  # in order of their counts: it passed
+    ('d_bucket{le="1.0"} 2', 'd_bucket{le="1"} 0', "1"),
+    ('d_bucket{le="1"} 0', 'd_bucket{le="1e0"} 2', "1"),
+    ('d_bucket{le="1"} 2', 'd_bucket{le="1.0"} 2', "1"),  # equal counts: Prometheus 2's histogram_quantile adds them
+    ('d_bucket{le="Inf"} 2', 'd_bucket{le="+inf"} 2', "+Inf"),
+])
+def test_two_buckets_for_one_bound_fail_whatever_their_order_and_counts(first, second, bound):
+    """Prometheus 3 reads `le` as a float and writes it back (`1` and `1.0` are le="1.0"): one series given twice,
+    of which it keeps one sample; Prometheus 2 keeps both, and histogram_quantile adds their counts up."""
+    outcome = judged(twin_buckets(first, second, top=bound != "+Inf"), {"d": "histogram"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"two buckets for le={bound}: {first} and {second}" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("first, second", [('d_bucket{le="1"} 0', 'd_bucket{le="1.0"} 2'),
+                                           ('d_bucket{le="1"} 2', 'd_bucket{le="1.0"} 2')])
+def test_two_buckets_for_one_bound_fail_in_openmetrics_too(first, second):
+    outcome = om(twin_buckets(first, second), {"d": "histogram"})
+    assert outcome.status is Status.FAILED, outcome.observed
+
+
+def test_one_bound_per_label_set_is_judged_per_label_set():
+    """The same bound in two label sets is two histograms, each with its bucket."""
+    text = ('# TYPE d histogram\nd_bucket{job="a",le="1"} 1\nd_bucket{job="b",le="1.0"} 1\n'
+            'd_bucket{job="a",le="+Inf"} 1\nd_bucket{job="b",le="+Inf"} 1\nd_sum{job="a"} 1\nd_sum{job="b"} 1\n'
+            'd_count{job="a"} 1\nd_count{job="b"} 1\n')
+    outcome = judged(text, {"d": "histogram"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_two_quantiles_for_one_rank_fail():
+    """Prometheus 3 writes a summary's `quantile` back as a float too: 0.5 and 0.50 are one series given twice."""
+    text = '# TYPE s summary\ns{quantile="0.5"} 1\ns{quantile="0.50"} 2\ns_sum 3\ns_count 2\n'
+    outcome = judged(text, {"s": "summary"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert 'two quantiles for quantile=0.5: s{quantile="0.5"} 1 and s{quantile="0.50"} 2' in outcome.observed

@@ -522,6 +522,21 @@ def test_a_200_whose_root_or_count_is_no_listing_is_no_listing(body, why):
                       f" ({why}): is the endpoint an S3 API?"), outcome
 
 
+def test_a_listing_without_a_keycount_is_no_listobjectsv2_answer():
+    """A ListObjects (V1) answer, which has no KeyCount, passed as "listed (0 key seen with MaxKeys=1)". The listing
+    asks list-type=2, to which S3 always answers with a KeyCount (moto too: test_healthy_demo_passes)."""
+    v1 = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+          b"<Name>" + BUCKET.encode() + b"</Name><Prefix></Prefix><Marker></Marker><MaxKeys>1</MaxKeys>"
+          b"<IsTruncated>false</IsTruncated></ListBucketResult>")
+    with _listing(v1) as (url, asked):
+        outcome = _judged(url)
+    assert [request for request in asked if request.startswith("GET") and "list-type=2" in request], asked
+    assert (outcome.status, outcome.observed) == (
+        Status.ERROR, f"could not look: {url} answered the listing with 200 but no S3 listing of bucket {BUCKET}"
+                      " (it has no KeyCount, which every ListObjectsV2 answer has: list-type=2 was asked): is the"
+                      " endpoint an S3 API?"), outcome
+
+
 @pytest.mark.parametrize("body", [
     LISTING,
     b'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'

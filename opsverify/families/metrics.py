@@ -35,7 +35,9 @@ nothing — and a value that measures nothing either: NaN in a counter, gauge, h
 a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10 minutes ahead of
 the scrape, or over an hour before it; not judged with `honor_timestamps: false`, where Prometheus stamps each
 sample with the scrape's time); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is
-missing or differs from its `_count`. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without
+missing or differs from its `_count`; two buckets with one bound (`le="1"`, `le="1.0"`), or two quantiles with one
+rank, in a label set: Prometheus 3 reads them as one series given twice, Prometheus 2's histogram_quantile adds
+their counts up. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without
 observations.) Names are the format's: in the text format a gauge `x` and a counter `x_total` are two metrics, and
 samples `x_total` or `{"x_total"}` right after `# TYPE x counter` are that counter's (as Prometheus groups them; the
 parser splits them off); OpenMetrics forbids a family named as another's sample (`x_total` beside the counter `x`).
@@ -85,6 +87,9 @@ MetricType = Literal["counter", "gauge", "histogram", "summary"]
 # what a counter, histogram or summary is made of (as the parser names the samples after the family's name): a
 # counter's `_created` alone, or a histogram's `_sum`, counts nothing
 REQUIRED_SERIES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
+# the samples (by the part of their name after the family's) that a label bounds, read by Prometheus 3 as a float
+# (textparse's normalizeFloatsInLabelValues): a histogram's buckets by `le`, a summary's quantiles by `quantile`
+BOUNDS = {"histogram": ("_bucket", "le", "buckets"), "summary": ("", "quantile", "quantiles")}
 # a `# TYPE` or `# HELP` line as Prometheus reads one: its tokens apart by blanks and tabs alone, a name plain or quoted
 TYPE_DECLARATION = re.compile(r'[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t]+(\S+)[ \t]*')
 HELP_DECLARATION = re.compile(r"[ \t]*#[ \t]+HELP[ \t]+\S")
@@ -607,9 +612,9 @@ def bad_values(family, clock: Clock = UNBOUNDED, at: float | None = None) -> lis
             bad.append(f"{_series(sample)} is {_number(sample.value)}")
         elif at is not None and sample.timestamp is not None and (dropped := _dropped(sample, at)):
             bad.append(dropped)
-    if bad or family.type != "histogram":
-        return bad  # buckets are added up only when each of them measures something
-    return _uncumulative(family, clock)
+    if bad or family.type not in BOUNDS:
+        return bad  # bounds are compared, and buckets added up, only when each sample measures something
+    return _twin_bounds(family, clock) or (_uncumulative(family, clock) if family.type == "histogram" else [])
 
 
 def _measures(family, sample) -> bool:
@@ -657,6 +662,27 @@ def _float64(value: int | float) -> float:
         return float(value)
     except OverflowError:
         return math.inf if value > 0 else -math.inf
+
+
+def _twin_bounds(family, clock: Clock = UNBOUNDED) -> list[str]:
+    """Per label set, two buckets with one bound (`le="1"`, `le="1.0"`), or two quantiles with one rank. Prometheus 3
+    writes such a label back as the float it reads: one series given twice, of which it keeps a sample by order;
+    Prometheus 2 keeps both, and histogram_quantile adds up the counts of buckets with one bound — equal ones too."""
+    part, label, kind = BOUNDS[family.type]
+    first_of: dict[tuple, object] = {}
+    twins = []
+    for sample in clock.each(family.samples):
+        if sample.name[len(family.name):] != part:
+            continue
+        try:
+            bound = _number(float(sample.labels.get(label, "")))  # as written back: NaN one bound, 1e0 and 1 one
+        except ValueError:
+            continue  # a bucket's le that is no number is judged as such
+        first = first_of.setdefault((_label_set(sample, label), bound), sample)
+        if first is not sample:
+            twins.append(f"two {kind} for {label}={bound}: {_series(first)} {_number(first.value)} and "
+                         f"{_series(sample)} {_number(sample.value)}")
+    return twins
 
 
 def _uncumulative(family, clock: Clock = UNBOUNDED) -> list[str]:

@@ -8,7 +8,7 @@ params:
   listable: true                    # also ListObjectsV2 with MaxKeys=1
 ```
 A listing must be an S3 ListBucketResult naming the bucket (its root element, read from the body as sent, and a
-KeyCount of 0 or more); without `listable`, a listing (MaxKeys=1)
+KeyCount of 0 or more: a ListObjects V1 answer has none); without `listable`, a listing (MaxKeys=1)
 of a bucket that cannot exist must be refused as an S3 API refuses it: 404 or 403 with an S3 error
 code (NoSuchBucket, AccessDenied …) — anything else (a website's 404 page, a 200, a redirect, a 5xx)
 says nothing of this bucket: *error*. A `bucket` that is no bucket name (botocore's rule: 1 to 255
@@ -247,14 +247,16 @@ def _listing(client, bucket: str, exceptions) -> dict[str, Any]:
     """ListObjectsV2 with MaxKeys=1: whether the answer is a listing of the bucket, or the S3 API's refusal."""
     def listed() -> dict[str, Any]:
         reply = client.list_objects_v2(Bucket=bucket, MaxKeys=1)
-        answer = {"status": reply["ResponseMetadata"]["HTTPStatusCode"], "key_count": reply.get("KeyCount", 0),
+        answer = {"status": reply["ResponseMetadata"]["HTTPStatusCode"], "key_count": reply.get("KeyCount"),
                   # a ListBucketResult names its bucket; a web page parses to nothing
                   "names_bucket": reply.get("Name") == bucket}
         # botocore reads whatever root the body has as the listing it asked for (ListAllMyBucketsResult, an <Error>
-        # naming no code); and a count of keys, whatever its sign
+        # naming no code); and a count of keys, whatever its sign, or none (a ListObjects V1 answer)
         if _SENT.root != LISTING_ROOT:
             shown = f"<{cut(_SENT.root, 60)}>" if _SENT.root else "no XML element"
             answer["no_listing"] = f"its root element is {shown}, not <{LISTING_ROOT}>"
+        elif answer["key_count"] is None:
+            answer["no_listing"] = "it has no KeyCount, which every ListObjectsV2 answer has: list-type=2 was asked"
         elif isinstance(answer["key_count"], int) and answer["key_count"] < 0:
             answer["no_listing"] = f"its KeyCount is {answer['key_count']}, where a listing counts 0 keys or more"
         return answer
