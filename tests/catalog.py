@@ -50,8 +50,11 @@ def view(name: str, **kwargs: Any) -> dict:
     return table(name, kind="v", rls=False, indexes=[], **kwargs)
 
 
-def index(name: str, columns: list[str], *, unique: bool = True, partial: bool = False, valid: bool = True) -> dict:
-    return {"name": name, "unique": unique, "partial": partial, "valid": valid, "columns": columns}
+def index(name: str, columns: list[str], *, unique: bool = True, partial: bool = False, valid: bool = True,
+          immediate: bool = True) -> dict:
+    """`immediate`: false for the index of a DEFERRABLE constraint (pg_index.indimmediate)."""
+    return {"name": name, "unique": unique, "partial": partial, "valid": valid, "columns": columns,
+            "immediate": immediate}
 
 
 def constraint(name: str, type_: str, columns: list[str], *, validated: bool = True, references: str | None = None,

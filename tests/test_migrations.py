@@ -1140,6 +1140,31 @@ def test_a_history_table_in_a_quoted_schema_on_a_real_database(scratch, rls_read
     assert '"my-app""\'s"._prisma_migrations' in outcome.observed, outcome
 
 
+@pytest.mark.parametrize("schema, name, label", [
+    ("App", "Hist", '"App"."Hist"'),  # App.Hist would be app.hist to SQL
+    ("app", "hist", "app.hist"),
+    ("my.app", "_prisma_migrations", '"my.app"._prisma_migrations'),
+    ("app", "hi$t", 'app."hi$t"'),
+    ("app", "1hist", 'app."1hist"'),
+])
+def test_a_history_table_is_labelled_as_sql_reads_the_label(schema, name, label):
+    """Only a lower-case simple name goes unquoted: SQL folds an unquoted name to lower case."""
+    assert Table(schema, name).label == label
+
+
+def test_a_mixed_case_history_table_is_named_in_quotes_on_a_real_database(scratch):
+    scratch.sql('create schema "App"')
+    scratch.sql('set search_path to "App"')
+    prisma_healthy(scratch)
+    scratch.sql("set search_path to public")
+    scratch.sql('alter table "App"._prisma_migrations rename to "Hist"')
+    for written in ("App.Hist", '"App"."Hist"'):
+        outcome = scratch.check({**PRISMA, "table": written})
+        assert passed(outcome), outcome
+        assert 'applied in "App"."Hist"' in outcome.observed, outcome
+        assert outcome.evidence["table"] == '"App"."Hist"', outcome.evidence
+
+
 # -- a Supabase history without its primary key ---------------------------------------------------------
 def test_a_supabase_version_recorded_twice_is_one_migration(scratch):
     supabase_healthy(scratch)

@@ -673,6 +673,38 @@ def test_a_database_the_item_names_that_does_not_exist_is_an_error(active):
     assert _judge({"job": "otherdb", "active": False, "database": "app"}, facts).status is Status.FAILED
 
 
+# -- a passing message shows the schedule the server holds, not the item's spelling of it ---------------------------
+@pytest.mark.parametrize("params, jobs, observed", [
+    ({"schedule": "0 5 * * 1-5"}, [_job(1, "wk", "0 5 * * mon-fri")], "'wk' active on '0 5 * * mon-fri' (= '0 5 * * 1-5')"),
+    ({"schedule": "0 5 * * 1-5"}, [_job(1, "wk", "0 5 * * 1-5")], "'wk' active on '0 5 * * 1-5'"),
+    ({"schedule": "0 5 * * 1-5"}, [_job(1, "wk", "0  5 * * 1-5 extra")], "'wk' active on '0 5 * * 1-5'"),
+    ({"schedule": "@daily"}, [_job(1, "wk", "0 0 * * *"), _job(2, "wk", "@midnight", username="alice")],
+     "2 active jobs named 'wk' (pg_cron runs each) on '0 0 * * *' and '@midnight' (= '@daily')"),
+    ({"schedule": "@daily", "timezone": "America/New_York"}, [_job(1, "wk", "0 5 * * *")],
+     "'wk' active on '0 5 * * *' (= '@daily' in America/New_York today)"),
+])
+def test_a_passing_schedule_is_shown_as_stored(params, jobs, observed):
+    outcome = _judge({"job": "wk", "active": True, **params}, _facts(*jobs, timezone="GMT"))
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.observed == observed, outcome.observed
+
+
+def test_a_passing_schedule_is_shown_as_stored_on_a_real_database(demo_deployment):
+    """The pg_cron stand-in holding `0 5 * * mon-fri`, as cron.schedule keeps what it was given."""
+    stored = PG_CRON_HERE + "insert into cron.job (schedule, command, jobname) values ('0 5 * * mon-fri', 'select 1', 'wk');"
+    with scratch_database(demo_deployment, stored, prefix="cronshown") as db:
+        target = make_target({"database": db["url"]})
+        launcher = psycopg.connect(db["admin"], autocommit=True, application_name="pg_cron scheduler")
+        try:
+            outcome, = gather_and_judge(target, scheduler, [make_check(
+                "scheduler", {"job": "wk", "active": True, "schedule": "0 5 * * 1-5"})])
+        finally:
+            target.close()
+            launcher.close()
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.observed == "'wk' active on '0 5 * * mon-fri' (= '0 5 * * 1-5')", outcome.observed
+
+
 # -- the launcher: its backend_type, where the checker sees it, not only its application_name --------------------
 def test_the_scheduler_is_the_pg_cron_launcher_not_a_client_named_so():
     """Any client may set application_name 'pg_cron scheduler' (PGAPPNAME): where pg_stat_activity shows the

@@ -909,3 +909,82 @@ def test_rls_of_inheritance_children_on_a_real_database(server):
 ])
 def test_rls_on_a_table_counts_its_inheritance_children(children, status, seen):
     verdict({"table": "public.notes", "rls": True}, catalog(table("notes", partitions=children)), status, seen)
+
+
+# -- policies_never_mention reads PostgreSQL's reprint of a policy, whose blanks differ from the text written -------
+# `using (id is not null or 1=1)` is stored and printed as `((id IS NOT NULL) OR (1 = 1))`
+REPRINTED = policy("anyone", using="((id IS NOT NULL) OR (1 = 1))", check="((meta ->> 'user_metadata'::text) = 'a b'::text)")
+
+
+@pytest.mark.parametrize("word, status, seen", [
+    ("1=1", FAILED, "table public.jobs has policy anyone mentioning 1=1"),
+    ("1 = 1", FAILED, "mentioning 1 = 1"),
+    ("IS  NOT\tNULL", FAILED, "mentioning IS  NOT\tNULL"),
+    ("meta->>'user_metadata'", FAILED, "mentioning meta->>'user_metadata'"),
+    ("->> 'USER_METADATA'", FAILED, ""),
+    ("= 'a b'", FAILED, ""),
+    # blanks between two words are kept (`is not null` is not `isnotnull`), and a quoted string is compared as it is
+    ("isnotnull", PASSED, "1 table as expected"),
+    ("'a  b'", PASSED, "1 table as expected"),
+    ("'ab'", PASSED, "1 table as expected"),
+])
+def test_policy_words_are_matched_whatever_the_blanks_around_operators(word, status, seen):
+    verdict({"table": "jobs", "policies_never_mention": [word]}, catalog(table(policies=[REPRINTED])), status, seen)
+
+
+def test_policy_words_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create table public.pt (id int, meta jsonb);
+             alter table public.pt enable row level security;
+             create policy anyone on public.pt for select using (id is not null or 1=1);
+             create policy by_meta on public.pt for update using (meta->>'user_metadata' = 'x') with check (true);"""
+    words = ["1=1", "1 = 1", "is not null", "meta->>'user_metadata'", "user_metadata", "isnotnull", "2=2"]
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.pt", "policies_never_mention": [word]} for word in words])
+    expect(outcomes, [(FAILED, "table public.pt has policy anyone mentioning 1=1"),
+                      (FAILED, "table public.pt has policy anyone mentioning 1 = 1"),
+                      (FAILED, "table public.pt has policy anyone mentioning is not null"),
+                      (FAILED, "table public.pt has policy by_meta mentioning meta->>'user_metadata'"),
+                      (FAILED, "table public.pt has policy by_meta mentioning user_metadata"),
+                      (PASSED, "1 table as expected"),
+                      (PASSED, "1 table as expected")])
+
+
+# -- a DEFERRABLE unique constraint is no arbiter for ON CONFLICT, and no key a foreign key may reference -----------
+DEFERRED_KEY = table("slots", columns=["id", "a", "b"], indexes=[
+    index("slots_pkey", ["id"]), index("slots_a_key", ["a"], immediate=False),
+    index("slots_b_key", ["b"], immediate=False), index("slots_b_idx", ["b"])])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"unique": ["a"]}, FAILED,
+     "table public.slots has unique (a) only as DEFERRABLE slots_a_key, which ON CONFLICT cannot use"),
+    ({"unique": ["b"]}, PASSED, "1 table as expected"),  # a unique index checked immediately is there too
+    ({"unique": ["id"]}, PASSED, "1 table as expected"),
+])
+def test_a_deferrable_unique_constraint_is_no_unique_key(params, status, seen):
+    verdict({"table": "public.slots", **params}, catalog(DEFERRED_KEY), status, seen)
+
+
+def test_a_deferrable_unique_constraint_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create table public.slots (id int primary key, a int, b int, c int,
+               constraint slots_a_key unique (a) deferrable initially deferred,
+               constraint slots_b_key unique (b) deferrable initially immediate,
+               constraint slots_c_key unique (c));
+             -- what the verdict stands for: an upsert on the DEFERRABLE key is refused
+             create table public.upsert_said (message text);
+             do $$ begin
+               insert into public.slots (id, b) values (1, 1) on conflict (b) do nothing;
+             exception when object_not_in_prerequisite_state then insert into public.upsert_said values (sqlerrm);
+             end $$;"""
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.slots", "unique": ["a"]},
+                                  {"table": "public.slots", "unique": ["b"]},
+                                  {"table": "public.slots", "unique": ["c"]}])
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            said = conn.execute("select message from public.upsert_said").fetchall()
+    assert len(said) == 1 and "deferrable" in said[0][0], said
+    expect(outcomes, [(FAILED, "table public.slots has unique (a) only as DEFERRABLE slots_a_key"),
+                      (FAILED, "table public.slots has unique (b) only as DEFERRABLE slots_b_key"),
+                      (PASSED, "1 table as expected")])

@@ -104,6 +104,8 @@ _RELATION_PARTS = {
             and (k.contype in ('c', 'f', 'p', 'u') or (k.contype = 'n' and not k.convalidated)))""",
     "indexes": """(select coalesce(json_agg(json_build_object(
             'name', ic.relname, 'unique', i.indisunique, 'partial', i.indpred is not null, 'valid', i.indisvalid,
+            -- false for a DEFERRABLE constraint's index: no arbiter for ON CONFLICT
+            'immediate', i.indimmediate,
             'columns', (select json_agg(a.attname order by x.ord)
                         from unnest(i.indkey::int2[]) with ordinality x(attnum, ord)
                         left join pg_attribute a on a.attrelid = i.indrelid and a.attnum = x.attnum

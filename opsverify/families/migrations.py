@@ -26,7 +26,6 @@ the history cannot match (a Supabase table that records versions only) is *error
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Literal
@@ -35,10 +34,10 @@ from pydantic import ValidationInfo, field_validator, model_validator
 
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..outcome import Outcome, error, verdict
+from ._catalog import qualified, quote_ident
 from ._common import StrictParams, first_few, nothing_found, plural
 from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep
 
-PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")  # an identifier SQL needs no quotes for
 NOT_THERE = {"42P01", "3F000", "42703"}  # undefined table, schema, column: the history is elsewhere or another shape
 
 NAME = "migrations"
@@ -308,9 +307,9 @@ def _hint(problem: GatherError, table: Table, viewer: str | None) -> str:
     if "row level security" in str(problem):
         return ""  # the message names its fix
     if isinstance(problem, QueryFailed) and problem.sqlstate == "42501":  # insufficient_privilege
-        role = _identifier(viewer) if viewer else "<the checker role>"
+        role = quote_ident(viewer) if viewer else "<the checker role>"
         if "for schema" in str(problem):
-            return (f"; the checker role may not use the schema: GRANT USAGE ON SCHEMA {_identifier(table.schema)}"
+            return (f"; the checker role may not use the schema: GRANT USAGE ON SCHEMA {quote_ident(table.schema)}"
                     f" TO {role} (and GRANT SELECT ON {_qualified(table)} TO {role}, if it lacks that too)")
         return f"; the checker role may not read it: GRANT SELECT ON {_qualified(table)} TO {role}"
     if isinstance(problem, QueryFailed) and problem.sqlstate in NOT_THERE:
@@ -324,12 +323,8 @@ def _hint(problem: GatherError, table: Table, viewer: str | None) -> str:
     return ""
 
 
-def _identifier(name: str) -> str:
-    return name if PLAIN.match(name) else '"' + name.replace('"', '""') + '"'
-
-
 def _qualified(table: Table) -> str:
-    return f"{_identifier(table.schema)}.{_identifier(table.name)}"
+    return qualified(table.schema, table.name)
 
 
 def _short(checksum: str | None) -> str:

@@ -759,7 +759,7 @@ def judge(check, facts) -> Outcome:
     fires = as_pg_cron_reads(wanted, version)
     other = [j for j in active if as_pg_cron_reads(runs_on[j["jobid"]][0], version) != fires]
     if not other:
-        return passed(expected, f"'{p.job}' active on '{wanted}'", **evidence)
+        return passed(expected, _runs_as_stored(p, active, runs_on), **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
     if len(active) == 1:
         return failed(expected + note, f"'{p.job}' runs on '{runs_on[active[0]['jobid']][0]}'", **evidence)
@@ -767,6 +767,18 @@ def judge(check, facts) -> Outcome:
                       for j in other)
     return failed(expected + note, f"{len(active)} active jobs are named '{p.job}' (pg_cron runs each): {shown}",
                   **evidence)
+
+
+def _runs_as_stored(p: Params, active: list[dict], runs_on: dict[Any, tuple[str, str]]) -> str:
+    """A passing schedule as the server holds it (what pg_cron reads of it), tied to the item's spelling where that
+    differs: `'wk' active on '0 5 * * mon-fri' (= '0 5 * * 1-5')`."""
+    stored = list(dict.fromkeys(runs_on[j["jobid"]][0] for j in active))
+    who = (f"'{p.job}' active" if len(active) == 1
+           else f"{len(active)} active jobs named '{p.job}' (pg_cron runs each)")
+    seen = f"{who} on " + " and ".join(f"'{schedule}'" for schedule in stored)
+    if p.timezone:
+        return f"{seen} (= '{p.schedule}' in {p.timezone} today)"
+    return seen if stored == [_normal(p.schedule)] else f"{seen} (= '{p.schedule}')"
 
 
 def pg_cron_reads_of(schedule: str) -> tuple[str, str]:

@@ -622,8 +622,17 @@ def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
     indexes = [i for i in t["indexes"] if i["valid"] and not i["partial"] and i["columns"]]
     # an expression key (lower(email)) has no column name (None): such an index is no column list
     plain = [i for i in indexes if None not in i["columns"]]
-    if p.unique is not None and not any(i["unique"] and sorted(i["columns"]) == sorted(p.unique) for i in plain):
-        findings.add(name, *_verb("has", "have", f"no unique constraint or index on ({', '.join(p.unique)})"))
+    if p.unique is not None:
+        keys = [i for i in plain if i["unique"] and sorted(i["columns"]) == sorted(p.unique)]
+        # a DEFERRABLE constraint's index checks uniqueness late (indimmediate false): ON CONFLICT cannot use it as
+        # its arbiter, nor can a foreign key reference it, so an upsert on these columns fails
+        deferred = [i["name"] for i in keys if not i["immediate"]]
+        columns = ", ".join(p.unique)
+        if not keys:
+            findings.add(name, *_verb("has", "have", f"no unique constraint or index on ({columns})"))
+        elif len(deferred) == len(keys):
+            findings.add(name, *_verb("has", "have", f"unique ({columns}) only as DEFERRABLE {', '.join(deferred)},"
+                                                    " which ON CONFLICT cannot use (nor a foreign key reference)"))
     foreign_keys = [k for k in t["constraints"] if k["type"] == "f"]
     if p.foreign_keys_indexed:
         for fk in foreign_keys:
@@ -714,9 +723,31 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
                                                         f" that is always true for {role_label(role)}"))
     for word in p.policies_never_mention:
         for pol in policies:
-            text = f"{pol['using'] or ''} {pol['check'] or ''}".lower()
-            if word.lower() in text:
+            if any(_mentions(expression, word) for expression in (pol["using"], pol["check"]) if expression):
                 findings.add(name, *_verb("has", "have", f"policy {pol['name']} mentioning {word}"))
+
+
+# a quoted string or name (kept as it is), or a run of blanks
+_QUOTED_OR_BLANKS = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")|\s+""")
+_WORD_CHARACTER = re.compile(r"[\w$]")
+
+
+def _unspaced(text: str) -> str:
+    """`text` lower-cased with the blanks outside quotes that only space out operators dropped: one blank stays
+    between two word characters (`is not null` is no `isnotnull`), so `1=1` reads as PostgreSQL's `1 = 1` and
+    `meta->>'role'` as its `meta ->> 'role'`, while a quoted string keeps its blanks (`'a b'` is not `'ab'`)."""
+    def blank(match: re.Match) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+        return " " if _WORD_CHARACTER.match(before) and _WORD_CHARACTER.match(after) else ""
+    return _QUOTED_OR_BLANKS.sub(blank, text).lower()
+
+
+def _mentions(expression: str, word: str) -> bool:
+    """The policy expression, as `pg_get_expr` prints it back, contains `word`, in any case and whatever the blanks
+    around its operators (PostgreSQL stores `1=1` and prints `(1 = 1)`)."""
+    return _unspaced(word) in _unspaced(expression)
 
 
 def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
@@ -742,7 +773,8 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
         out["constraints"] = [{**{k: c[k] for k in ("name", "type", "columns", "validated")},
                                "references": qualified(*c["references"]) if c["references"] else None}
                               for c in t["constraints"]]
-        out["indexes"] = [{k: i[k] for k in ("name", "unique", "partial", "valid", "columns")} for i in t["indexes"]]
+        out["indexes"] = [{k: i[k] for k in ("name", "unique", "partial", "valid", "immediate", "columns")}
+                          for i in t["indexes"]]
     if fields & {"published_in", "not_published_in"}:
         out["publications"] = t["publications"]
         if isinstance(t.get("publications_partly"), list) and t["publications_partly"]:

@@ -28,10 +28,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import alembic, django, flyway, golang_migrate, knex, liquibase, prisma, rails, supabase
-from ._model import IDENTIFIER, Applied, History, Query, RepoListing, RepoMigration, Table, TooDeep
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, TooDeep
 
 TOOLS: dict[str, ModuleType] = {
     m.NAME: m for m in (supabase, prisma, rails, django, alembic, flyway, golang_migrate, knex, liquibase)
 }
 
-__all__ = ["TOOLS", "IDENTIFIER", "Applied", "History", "Query", "RepoListing", "RepoMigration", "Table", "TooDeep"]
+__all__ = ["TOOLS", "Applied", "History", "Query", "RepoListing", "RepoMigration", "Table", "TooDeep"]

@@ -3,16 +3,15 @@ migrations of the repo folder, in one shape the `migrations` judge reads."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, TypeVar
 
 from ...display import cut
+from .._catalog import qualified
 from .._common import quoted_parts, split_name
 
 MAX_FILE_BYTES = 16 << 20  # a migration larger than this is a data dump, not something we hash
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 SKIPPED_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv"})
 
 
@@ -34,9 +33,10 @@ class Table:
 
     @property
     def label(self) -> str:
-        """As messages name it: a part that is no plain identifier in double quotes, so that no two tables
-        share a label (`"billing.v2".h` is not `billing."v2.h"`)."""
-        return ".".join(part if IDENTIFIER.match(part) else _quoted(part) for part in (self.schema, self.name))
+        """As messages name it, as the schema family names a table: a part that is no lower-case simple name in
+        double quotes, so that no two tables share a label (`"billing.v2".h` is not `billing."v2.h"`) and the label
+        reads as SQL reads it (`"App"."Hist"`: unquoted, App.Hist is app.hist)."""
+        return qualified(self.schema, self.name)
 
     @property
     def sql(self) -> str:
