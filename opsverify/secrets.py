@@ -193,16 +193,23 @@ def encodings(value: str) -> set[str]:
     if len(value) > BIG_SECRET:
         return _big_secret_forms(value)
     raw = _bytes(value)
-    # its bytes, in hex or base64, or every byte escaped (`%73%33…`)
-    forms = {raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode(),
+    # the whole secret respelled: its bytes, in hex or base64, or every byte escaped (`%73%33…`); and as echoed,
+    # shouted, folded
+    whole = {raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode(),
              "".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw), *_byte_encodings(raw),
              *_grouped_base32(value, raw)}
-    for cased in dict.fromkeys((value, value.upper(), value.lower())):  # as echoed, shouted, folded
-        forms |= {cased, *_quoted_forms(cased)}
-    forms.update(_base64_pieces(raw), _rare_spellings(value, raw), _line_forms(value), _broken_at_its_own(value))
-    forms.update(_unbroken_forms({value, *forms}))
-    forms = {form for form in forms if len(form) >= Redactor.MIN_RUN and form != value}
-    return forms | set(_short_base64_pieces(raw))
+    for cased in dict.fromkeys((value, value.upper(), value.lower())):
+        whole |= {cased, *_quoted_forms(cased)}
+    # what holds less than all of it, or the secret's bytes among others' (base64 behind a prefix)
+    parts = {*_base64_pieces(raw), *_rare_spellings(value, raw), *_line_forms(value), *_broken_at_its_own(value),
+             *_json_base64_pieces(value)}
+    parts.update(_unbroken_forms({value, *whole, *parts}))
+    # a whole respelling tells the secret as the secret does, so it is looked for as short as a secret may be
+    # (`KX7#Q2` of `Kx7#q2`); MIN_RUN is for parts, which must be told from ordinary text
+    forms = {form for form in whole if len(form) >= Redactor.MIN_LENGTH}
+    forms |= {form for form in parts if len(form) >= Redactor.MIN_RUN}
+    forms.discard(value)
+    return forms | set(_short_base64_pieces(raw)) | _short_json_base64_pieces(value)
 
 
 def _quoted_forms(text: str) -> set[str]:
@@ -261,6 +268,35 @@ def _base64_pieces(raw: bytes, shortest: int | None = None, *, last: bool = Fals
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             pieces.append(encode(b"\0" * offset + raw).decode()[start:end])
     return [piece for piece in pieces if len(piece) >= (shortest or Redactor.MIN_RUN)]
+
+
+def _json_spellings(value: str) -> set[str]:
+    """The secret as JSON encoders write it inside a string, where that differs from it: ASCII-only (`\\u00e9`, a
+    surrogate pair for a character beyond the BMP: Python's default, a JWT library's) or UTF-8, each also HTML-safe
+    (`<`, `>`, `&`, U+2028 and U+2029 as `\\u003c`…: Go's encoding/json, a Kubernetes Secret's .dockerconfigjson)."""
+    written = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    written |= {_JSON_HTML_UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), form) for form in written}
+    written.discard(value)
+    return written
+
+
+_JSON_HTML_UNSAFE = re.compile("[<>&\u2028\u2029]")
+
+
+def _json_base64_pieces(value: str) -> list[str]:
+    """Base64 (behind a prefix, `_base64_pieces`) of the secret as JSON escaped it: JSON that was then encoded (a
+    JWT's payload, a .dockerconfigjson) holds the escaped spelling's bytes, not the secret's. Not of a large
+    secret: a few spellings each, every one longer than it, for a JSON-in-base64 of a key that size no one sends."""
+    if len(_bytes(value)) > SMALL_SECRET_BYTES:
+        return []
+    return [piece for written in sorted(_json_spellings(value)) for piece in _base64_pieces(_bytes(written))]
+
+
+def _short_json_base64_pieces(value: str) -> set[str]:
+    """`_short_base64_pieces` of each JSON spelling of a short secret (`Kx7"q2` written `Kx7\\"q2`)."""
+    if len(_bytes(value)) >= Redactor.MIN_RUN:
+        return set()
+    return {piece for written in _json_spellings(value) for piece in _short_base64_pieces(_bytes(written))}
 
 
 SHORTEST_BASE64_PIECE = 5  # what a 6-character secret keeps of its own behind a prefix (`user:` in a Basic header)
@@ -822,7 +858,8 @@ def _cut_forms(secret: str) -> list[str]:
     secret (the unescaped view finds it escaped), its base64, hex, base32, and as programs show its bytes and
     characters (`_byte_forms`, `_character_forms`) — all without a URL's scheme and host. Of a secret of several
     lines, or of JSON, each piece of key material and its bytes' encodings: one CRLF-joined is cut inside a line all
-    the same, a text ending in its armour (`-----BEGIN PRIVATE KEY-----`) or in a JSON field shows none."""
+    the same, a text ending in its armour (`-----BEGIN PRIVATE KEY-----`) or in a JSON field shows none. And base64
+    of its JSON spellings: a reply's excerpt that ends inside a JWT's payload."""
     part = _secret_part(secret)
     if part is None:
         return []
@@ -839,7 +876,8 @@ def _cut_forms(secret: str) -> list[str]:
     # and an escaped copy cut short is found only there (`\\` of a JSON body read as `\`, its `%4e` as `N` too)
     whole += [_View(form).text for form in whole]
     return [*dict.fromkeys(whole), raw.hex(), raw.hex().upper(), *sorted(_byte_encodings(raw)),
-            *sorted(_spaced_hex(raw)), *_base64_pieces(raw), *sorted(_base32_pieces(raw)), *_encodings_ending_it(raw)]
+            *sorted(_spaced_hex(raw)), *_base64_pieces(raw), *_json_base64_pieces(part), *sorted(_base32_pieces(raw)),
+            *_encodings_ending_it(raw)]
 
 
 def _secret_part(value: str) -> str | None:

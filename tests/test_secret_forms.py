@@ -588,6 +588,39 @@ def test_a_short_secret_is_found_in_base64_at_every_offset(secret, prefix):
         assert f"[redacted {fingerprint(secret)}]" in cleaned, (wrapped, cleaned)
 
 
+# a 6- or 7-character secret (a PIN-like password, the shortest a declared secret may be) and a target that
+# respells it whole: shouted or folded (an upper-cased SQL result, a lower-cased header), its blank sent as '+',
+# its '+' read as a blank, an NFD-written one normalised to NFC
+SHORT_WHOLE = {
+    "upper": ("Kx7#q2", str.upper),
+    "lower": ("Kx7#q2", str.lower),
+    "seven-upper": ("Ab3dEf9", str.upper),
+    "seven-lower": ("Ab3dEf9", str.lower),
+    "blank-as-plus": ("Kx 7q2", lambda s: s.replace(" ", "+")),
+    "plus-as-blank": ("Kx+7q2", lambda s: s.replace("+", " ")),
+    "upper-plus-as-blank": ("Kx+7q2", lambda s: s.upper().replace("+", " ")),
+    "nfc-of-nfd": (unicodedata.normalize("NFD", "Kx7ç2é"), lambda s: unicodedata.normalize("NFC", s)),
+}
+
+
+@pytest.mark.parametrize("case", SHORT_WHOLE, ids=list(SHORT_WHOLE))
+def test_a_short_secret_respelled_whole_is_masked(case):
+    """A respelling of the whole secret is as telling as the secret, however short: only pieces of a secret (at an
+    excerpt's edge, inside base64) need the longer MIN_RUN to be told from ordinary text."""
+    secret, respell = SHORT_WHOLE[case]
+    echoed = respell(secret)
+    assert echoed != secret and len(echoed) < Redactor.MIN_RUN  # the case this is about
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    mark = f"[redacted {fingerprint(secret)}]"
+    for text, cleaned in ((f"error: {echoed} end", f"error: {mark} end"),
+                          (f"expected n = nomatch; saw n = '{echoed}'", f"expected n = nomatch; saw n = '{mark}'"),
+                          (json.dumps({"row": {"n": echoed}}), json.dumps({"row": {"n": mark}}))):
+        assert redactor.text(text) == cleaned, (case, text)
+    for partial in (echoed[:5], echoed[1:], f"{echoed[:4]} {echoed[4:]}"):  # less than all of it: words stay
+        assert redactor.text(f"saw {partial} here") == f"saw {partial} here", (case, partial)
+
+
 def test_short_secrets_and_line_breaks_leave_ordinary_text_readable():
     """The short base64 pieces of 6- and 7-character secrets, and the text read without its line breaks, mask
     nothing in prose, code, ids and base64 that holds no secret: the project's own README and checklist docs."""

@@ -152,6 +152,63 @@ def test_base32_of_a_secret_behind_a_prefix_cut_at_an_excerpts_end_is_masked(off
     assert shown.startswith("blob "), shown
 
 
+# -- base64 of JSON that escaped the secret (a JWT's payload, a Kubernetes .dockerconfigjson, Go's encoding/json) ----
+def _go_json(value: str) -> str:
+    """JSON as Go's encoding/json writes it: UTF-8 kept, `<`, `>`, `&`, U+2028 and U+2029 as \\u escapes."""
+    written = json.dumps(value, ensure_ascii=False)
+    for char in "<>&\u2028\u2029":
+        written = written.replace(char, "\\u%04x" % ord(char))
+    return written
+
+
+def _jwt_payload(value: str) -> str:
+    payload = json.dumps({"sub": "u1", "key": value}).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+JSON_THEN_BASE64 = {
+    "jwt-payload": _jwt_payload,
+    "ascii-json": lambda s: base64.b64encode(json.dumps({"password": s}).encode()).decode(),
+    "utf8-json": lambda s: base64.b64encode(json.dumps({"password": s}, ensure_ascii=False).encode()).decode(),
+    "go-json": lambda s: base64.b64encode(('{"password":' + _go_json(s) + "}").encode()).decode(),
+    "ascii-json-html-safe": lambda s: base64.b64encode(json.dumps({"pw": s}).replace("<", "\\u003c").replace(
+        ">", "\\u003e").replace("&", "\\u0026").encode()).decode(),
+    "dockerconfigjson": lambda s: base64.b64encode(json.dumps({"auths": {"r.example.com": {
+        "username": "u", "password": s}}}, ensure_ascii=False).encode()).decode(),
+}
+ESCAPED_BY_JSON = {
+    "quote-and-backslash": 'pa"ss\\word12',
+    "html-characters": "qu'o\"te<&>x9",
+    "non-ascii-and-pair": "s\u00e9cr\u00e9t-\u00dc\u00f1\u00ee\u20ac\U0001f511-zz",
+    "regex-characters": r"p(a|b)*[x]$^.+?\{1}",
+    "short-quoted": 'Kx7"q2',
+}
+
+
+@pytest.mark.parametrize("secret", ESCAPED_BY_JSON.values(), ids=list(ESCAPED_BY_JSON))
+@pytest.mark.parametrize("form", JSON_THEN_BASE64, ids=list(JSON_THEN_BASE64))
+def test_base64_of_json_that_escaped_the_secret_is_masked(secret, form):
+    """JSON writes the secret's quote, backslash, non-ASCII or `<&>` as escapes before base64 encodes it: the bytes
+    encoded are the escaped spelling's, not the secret's, and their base64 is masked as the secret's own is."""
+    encoded = JSON_THEN_BASE64[form](secret)
+    redactor = _redactor(secret)
+    for text in (f"error: {encoded} end", json.dumps({"body_start": f"Bearer x.{encoded}.sig"})):
+        shown = _assert_masked(redactor, text, encoded)
+        assert shown.startswith(text[:8]) and shown.endswith(text[-4:]), shown
+
+
+@pytest.mark.parametrize("secret", [ESCAPED_BY_JSON["quote-and-backslash"], ESCAPED_BY_JSON["html-characters"]],
+                         ids=["quote-and-backslash", "html-characters"])
+def test_a_jwt_cut_inside_the_escaped_secret_is_masked_at_the_cut(secret):
+    """An excerpt (a reply's first characters) that ends inside the secret's encoded bytes keeps a piece of them."""
+    payload = _jwt_payload(secret)
+    prefix = len(json.dumps({"sub": "u1", "key": ""})) - 2  # `{"sub": "u1", "key": "` before the escaped secret
+    start = -(-prefix * 4 // 3)  # the first base64 character that holds the secret's bytes alone
+    kept = payload[:start + 12]
+    shown = _assert_masked(_redactor(secret), f"reply: eyJhbGciOiJIUzI1NiJ9.{kept}…", payload[start:start + 12])
+    assert "[redacted part of " in shown, shown
+
+
 # -- and none of it costs ordinary text ------------------------------------------------------------------------------
 ORDINARY = [
     "00000000  48 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21 0a  |Hello, world!.|",
