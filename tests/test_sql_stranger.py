@@ -70,6 +70,13 @@ COMPARED = [
     ("numeric-inf-ge-0", {"r": decimal.Decimal("Infinity")}, {"r": {"ge": 0}}, Status.FAILED),
     ("numeric-neg-inf-le-0", {"r": decimal.Decimal("-Infinity")}, {"r": {"le": 0}}, Status.FAILED),
     ("bigint-eq-float", {"n": TWO_53 + 1}, {"n": {"eq": float(TWO_53)}}, Status.FAILED),
+    # a float8 against an integer: the float nearest it, as PostgreSQL compares float8 = int8
+    ("float-2^53-eq-2^53+1", {"n": float(TWO_53)}, {"n": {"eq": TWO_53 + 1}}, Status.PASSED),
+    ("float-2^53-gt-2^53-1", {"n": float(TWO_53)}, {"n": {"gt": TWO_53 - 1}}, Status.PASSED),
+    ("float-0.5-lt-1", {"n": 0.5}, {"n": {"lt": 1}}, Status.PASSED),
+    ("float-below-huge-int", {"n": 1e308}, {"n": {"lt": 10**400}}, Status.PASSED),
+    ("float-nan-ne-int", {"n": math.nan}, {"n": {"ne": 0}}, Status.FAILED),
+    ("float-inf-gt-int", {"n": math.inf}, {"n": {"gt": 0}}, Status.FAILED),
     # ... inside an array too: {NaN} ≠ {0} holds for PostgreSQL, but says nothing about a ratio
     ("numeric-array-nan-ne", {"r": [decimal.Decimal("NaN")]}, {"r": {"ne": [0]}}, Status.FAILED),
     ("numeric-array-neg-inf-ne", {"n": [decimal.Decimal("-Infinity"), 1]}, {"n": {"ne": [0, 1]}}, Status.FAILED),
@@ -116,6 +123,36 @@ def test_sql_numeric_is_shown_exactly():
     outcome = sql.judge(check, _facts(check, [{"total": decimal.Decimal(TWO_53 + 1)}]))
     assert str(TWO_53 + 1) in outcome.observed, _said("bigsum", Status.FAILED, outcome)
     assert outcome.evidence["row"] == {"total": TWO_53 + 1}, f"item bigsum: evidence row {outcome.evidence['row']}"
+
+
+def test_values_from_postgresql_compare_as_postgresql_compares_them(demo_deployment):
+    """A float8 with an integer bound compares with the float nearest it (PostgreSQL: float8 = int8 is true), and a
+    char(n) without its trailing blanks (PostgreSQL's bpchar comparison ignores them); the evidence keeps the value as
+    read, and a failure says what was compared."""
+    items = [make_check("sql", {"query": "select 9007199254740993::float8 as n", "expect": {"n": {"eq": TWO_53 + 1}}},
+                        item="P1", name="float8-int"),
+             make_check("sql", {"query": "select 'ok'::char(5) as s, array['ok', 'no']::char(4)[] as many",
+                                "expect": {"s": {"eq": "ok", "lt": "ol"}, "many": {"eq": ["ok", "no"]}}},
+                        item="P2", name="char-padded"),
+             make_check("sql", {"query": "select 'ok'::char(5) as s", "expect": {"s": {"eq": "no"}}},
+                        item="P3", name="char-differs"),
+             make_check("sql", {"query": "select 'ok  '::text as s", "expect": {"s": {"eq": "ok"}}},
+                        item="P4", name="text-keeps-blanks"),
+             make_check("sql", {"query": "select 'ok'::char(5) as s", "expect": {"s": {"eq": 0}}},
+                        item="P5", name="char-vs-number")]
+    with scratch_database(demo_deployment, "select 1", prefix="kinds") as db:
+        target = make_target({"database": db["url"]})
+        try:
+            floated, padded, differs, text, number = gather_and_judge(target, sql, items)
+        finally:
+            target.close()
+    assert floated.status is Status.PASSED, _said("float8-int", Status.PASSED, floated)
+    assert padded.status is Status.PASSED, _said("char-padded", Status.PASSED, padded)
+    assert padded.evidence["row"]["s"] == "ok   ", padded.evidence  # the value as read
+    assert differs.status is Status.FAILED, _said("char-differs", Status.FAILED, differs)
+    assert "s = 'ok   ' (a char(n): compared without its trailing blanks, as 'ok')" in differs.observed, differs.observed
+    assert text.status is Status.FAILED, _said("text-keeps-blanks", Status.FAILED, text)  # text keeps its blanks
+    assert number.status is Status.ERROR and "cannot be compared" in number.observed, number
 
 
 # -- 08: two columns of one name ------------------------------------------------------------
@@ -633,6 +670,66 @@ def test_a_query_citing_the_deploy_time_without_a_fallback_is_an_error_when_none
         assert "cites {deployed_at}" in outcome.observed and "give --deployed-at or a fallback" in outcome.observed
         assert "coalesce({deployed_at}, now() - interval '60 minutes')" in outcome.observed, outcome.observed
     assert given.status is Status.FAILED, _said(name, Status.FAILED, given)  # with a deploy time, judged as ever
+
+
+NULL_WHEN_RUN = [
+    # the fallback is written, but NULL when the query runs: no window, and a count of 0 would pass
+    ("subquery-on-nothing", "coalesce({deployed_at}, (select max(created_at) from public.app_errors where false))",
+     Status.ERROR),
+    ("unset-setting", "coalesce({deployed_at}, current_setting('app.deployed_at', true)::timestamptz)", Status.ERROR),
+    ("nullif", "coalesce({deployed_at}, nullif(now(), now()))", Status.ERROR),
+    ("case-without-else", "coalesce({deployed_at}, case when false then now() end)", Status.ERROR),
+    ("greatest", "greatest({deployed_at}, (select max(created_at) from public.app_errors where false))", Status.ERROR),
+    ("shifted", "coalesce({deployed_at} - interval '5 minutes', nullif(now(), now()))", Status.ERROR),
+    ("as-a-date", "coalesce({deployed_at}::date, (select max(created_at)::date from public.app_errors where false))",
+     Status.ERROR),
+    # ... and not when it holds a time: the window is the fallback's
+    ("subquery", "coalesce({deployed_at}, (select min(created_at) from public.app_errors))", Status.FAILED),
+    ("setting-or-hour", "coalesce({deployed_at}, current_setting('app.deployed_at', true)::timestamptz,"
+                        " now() - interval '1 hour')", Status.FAILED),
+    ("outer-fallback", "coalesce(greatest({deployed_at}, nullif(now(), now())), now() - interval '1 hour')",
+     Status.FAILED),
+    ("as-a-date-held", "coalesce({deployed_at}::date, (select min(created_at)::date from public.app_errors))",
+     Status.FAILED),
+]
+
+
+@pytest.mark.parametrize("name, since, want", NULL_WHEN_RUN, ids=[n[0] for n in NULL_WHEN_RUN])
+def test_a_fallback_that_is_null_when_the_query_runs_is_an_error_not_an_empty_window(demo_deployment, name, since,
+                                                                                     want):
+    """Without --deployed-at the window starts at the fallback; one that PostgreSQL finds NULL (an empty subquery,
+    an unset setting) is no window: the query stops there, and the item is an ERROR saying so (with an index on
+    the column, and its planner's estimates, which must not evaluate the check ahead of time)."""
+    ddl = _TIME_DDL + "create index on public.app_errors (created_at); analyze public.app_errors;"
+    query = f"select count(*) as n from public.app_errors where created_at >= {since}"
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}},
+                               "detail": f"select id from public.app_errors where created_at >= {since}"},
+                       item="W1", name=name)
+    with scratch_database(demo_deployment, ddl, prefix="nullwin") as db:
+        (outcome,) = _judged(db["url"], [check], None)
+        (given,) = _judged(db["url"], [check], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+    assert outcome.status is want, _said(name, want, outcome)
+    if want is Status.ERROR:
+        assert "the fallback for {deployed_at} was NULL when the query ran" in outcome.observed, outcome.observed
+        assert "pass --deployed-at" in outcome.observed and "query failed" not in outcome.observed, outcome.observed
+    else:
+        assert outcome.evidence["detail"] == [{"id": 1}], outcome.evidence
+    assert given.status is Status.FAILED, _said(name, Status.FAILED, given)  # with a deploy time, judged as ever
+
+
+def test_a_fallback_that_is_never_null_is_sent_as_written():
+    """`now() - interval …`, a literal: nothing to check when the query runs, and the plan stays the query's own."""
+    for fallback in ("now() - interval '60 minutes'", "'infinity'", "current_timestamp - 3 * interval '1 hour'",
+                     "date_trunc('day', now())", "statement_timestamp()"):
+        query = f"select count(*) as n from jobs where created_at >= coalesce({{deployed_at}}, {fallback})"
+        rendered = sql.render(query, None)
+        assert rendered == query.replace("{deployed_at}", "null::timestamptz"), rendered
+
+
+def test_the_deploy_time_in_a_quoted_identifier_is_refused_as_such():
+    params = {"query": 'select count(*) as "{deployed_at}" from jobs', "expect": {"{deployed_at}": {"eq": 0}}}
+    with pytest.raises(ValueError, match=r"\{deployed_at\} is inside a quoted identifier.*outside the double quotes"):
+        sql.Params.model_validate(params)
 
 
 @pytest.mark.parametrize("field", ["query", "detail"])

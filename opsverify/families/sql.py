@@ -37,6 +37,7 @@ from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, verdict
+from ..transports.pgvalues import BlankPadded
 from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query
 
 NAME = "sql"
@@ -133,10 +134,17 @@ def bounded(query: str, rows: int) -> str:
 DEPLOYED_AT = "{deployed_at}"  # in a query: the deploy's time (--deployed-at), or NULL when not given
 
 
+NULL_DEPLOY_TIME = "null::timestamptz"
+
+
 def render(query: str, deployed_at: dt.datetime | None) -> str:
-    """Fill in `{deployed_at}` as a timestamptz literal (we format it ourselves: nothing to escape)."""
-    literal = f"'{deployed_at.isoformat()}'::timestamptz" if deployed_at else "null::timestamptz"
-    return query.replace(DEPLOYED_AT, literal)
+    """Fill in `{deployed_at}` as a timestamptz literal (we format it ourselves: nothing to escape); without a deploy
+    time as NULL, with each fallback that might be NULL when the query runs guarded (see `_windows`)."""
+    if deployed_at is not None:
+        return query.replace(DEPLOYED_AT, f"'{deployed_at.isoformat()}'::timestamptz")
+    if DEPLOYED_AT not in query:
+        return query
+    return _windows(query).rendered
 
 
 # the database's own clock, asked in the same round trip when a query cites a given deploy time: a database whose
@@ -155,9 +163,9 @@ FALLBACK = "coalesce({deployed_at}, now() - interval '60 minutes')"  # since the
 _CITED = "opsverify_deployed_at_cited"  # what a citation reads as when the query is parsed
 
 
-def _citations(query: str) -> tuple[list, str] | None:
-    """The query's tokens, and its text with each `{deployed_at}` (three tokens) as the name `_CITED`; None when a
-    tokenizer cannot read it."""
+def _citations(query: str) -> tuple[list, str, list[int]] | None:
+    """The query's tokens, its text with each `{deployed_at}` (three tokens) as the name `_CITED`, and where in that
+    text each citation starts; None when a tokenizer cannot read it."""
     from sqlglot.dialects.postgres import Postgres
     from sqlglot.errors import TokenError
 
@@ -166,12 +174,15 @@ def _citations(query: str) -> tuple[list, str] | None:
     except TokenError:
         return None
     kinds = [token.token_type.name for token in tokens]
-    parts, done = [], 0
+    parts, done, at, starts = [], 0, 0, []
     for i, kind in enumerate(kinds):
         if kind == "L_BRACE" and kinds[i + 1:i + 3] == ["VAR", "R_BRACE"] and tokens[i + 1].text == "deployed_at":
-            parts += [query[done:tokens[i].start], _CITED]
+            before = query[done:tokens[i].start]
+            starts.append(at + len(before))
+            parts += [before, _CITED]
+            at += len(before) + len(_CITED)
             done = tokens[i + 2].end + 1
-    return tokens, "".join(parts) + query[done:]
+    return tokens, "".join(parts) + query[done:], starts
 
 
 def _deploy_time_outside_strings(query: str) -> str:
@@ -182,6 +193,10 @@ def _deploy_time_outside_strings(query: str) -> str:
     from sqlparse import tokens
 
     literals = [t.value for t in sqlparse.parse(query)[0].flatten() if t.ttype in tokens.Literal]  # '…', $$…$$
+    if any(DEPLOYED_AT in literal for literal in literals if literal.startswith('"')):  # sqlparse: a "name" too
+        raise ValueError(f"{DEPLOYED_AT} is inside a quoted identifier: it is filled in as '…'::timestamptz, which"
+                         " would become part of that name; write it outside the double quotes, and name the column"
+                         " otherwise")
     if any(DEPLOYED_AT in literal for literal in literals):
         raise ValueError(f"{DEPLOYED_AT} is inside a string literal: it is filled in as '…'::timestamptz, whose quotes"
                          f" would end that string; write it outside the quotes (created_at >= {FALLBACK})")
@@ -195,34 +210,117 @@ def lacks_fallback(query: str) -> bool:
     `greatest`/`least` (PostgreSQL's ignore a null), that is not null itself; the citation reaches it through
     parentheses, casts, operators and plain functions (a null in, a null out) — not out of a subquery or an
     aggregate, whose empty window a fallback would only hide."""
+    return DEPLOYED_AT in query and _windows(query).lacking
+
+
+@dataclass(frozen=True)
+class _Windows:
+    lacking: bool  # some citation reaches no fallback (or where its fallback is could not be told)
+    rendered: str  # the query as sent without a deploy time
+
+
+# Raised by PostgreSQL when a guarded fallback is NULL. The cast of text it cannot read is the error; timeofday()
+# (volatile, its zero characters appended) keeps the planner from evaluating it ahead of time — in a CASE branch
+# never taken, or to estimate a WHERE clause's selectivity — so only a NULL reaching it raises.
+_NULL_WINDOW = "opsverify: no deploy time was given and the fallback for deployed_at was NULL"
+_RAISE_IF_REACHED = f"('{_NULL_WINDOW}' || left(timeofday(), 0))::boolean"
+
+
+@functools.lru_cache(maxsize=1024)
+def _windows(query: str) -> _Windows:
+    """Where each `{deployed_at}` of the query finds its fallback, and the query as sent without a deploy time:
+    each citation NULL, and each fallback call (coalesce, greatest, least) whose fallbacks might be NULL when the
+    query runs (a subquery, a setting, a column) guarded: `coalesce(CALL, case when <raise> then CALL end)` keeps
+    CALL's type and raises only when CALL is NULL. One that can never be NULL (`now() - interval '1 hour'`, a
+    literal) is sent as written, its plan the query's own."""
     import sqlglot
     from sqlglot import exp
 
+    plain = _Windows(True, query.replace(DEPLOYED_AT, NULL_DEPLOY_TIME))
     read = _citations(query)
     if read is None:
-        return True  # cannot tell: the query fails on its own, or it is judged without a window
+        return plain  # cannot tell: the query fails on its own, or it is judged without a window
+    _, cited, starts = read
     try:
-        tree = sqlglot.parse_one(read[1], read="postgres")
+        tree = sqlglot.parse_one(cited, read="postgres")
+        calls = _call_spans(cited)
     except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
-        return True
-    return any(not _reaches_fallback(column, exp) for column in tree.find_all(exp.Column) if column.name == _CITED)
+        return plain
+    lacking, guards = False, set()
+    for column in tree.find_all(exp.Column):
+        if column.name != _CITED:
+            continue
+        reached, guard = _fallback_of(column, exp)
+        if guard is not None:
+            span = calls.get(guard.meta.get("start"))
+            if span is None:
+                reached = False  # where to guard it cannot be told: as if it had no fallback
+            else:
+                guards.add(span)
+        lacking = lacking or not reached
+    cites = {(start, start + len(_CITED)) for start in starts}
+    return _Windows(lacking, _rebuilt(cited, sorted(cites | guards, key=lambda s: (s[0], -s[1])), cites,
+                                      0, len(cited)))
 
 
-def _reaches_fallback(node, exp) -> bool:
+def _call_spans(text: str) -> dict[int, tuple[int, int]]:
+    """For each function call of the text: where its name starts -> (that start, the end of its closing parenthesis)."""
+    from sqlglot.dialects.postgres import Postgres
+
+    tokens = Postgres.Tokenizer().tokenize(text)
+    spans, opened = {}, []
+    for i, token in enumerate(tokens):
+        kind = token.token_type.name
+        if kind == "L_PAREN":
+            opened.append(tokens[i - 1].start if i else None)  # a call's name, or whatever precedes a parenthesis
+        elif kind == "R_PAREN" and opened:
+            start = opened.pop()
+            if start is not None:
+                spans[start] = (start, token.end + 1)
+    return spans
+
+
+def _rebuilt(text: str, spans: list[tuple[int, int]], cites: set, lo: int, hi: int) -> str:
+    """text[lo:hi] with each citation NULL and each other span (a call; spans nest or are apart) guarded."""
+    out, at = [], lo
+    for start, end in spans:
+        if start < at or not (lo <= start and end <= hi) or (start, end) == (lo, hi):
+            continue  # inside a span taken already (rebuilt with it), or outside this one
+        out.append(text[at:start].replace(DEPLOYED_AT, NULL_DEPLOY_TIME))  # one in a comment, as ever
+        if (start, end) in cites:
+            out.append(NULL_DEPLOY_TIME)
+        else:
+            call = _rebuilt(text, spans, cites, start, end)
+            out.append(f"coalesce({call}, case when {_RAISE_IF_REACHED} then {call} end)")
+        at = end
+    out.append(text[at:hi].replace(DEPLOYED_AT, NULL_DEPLOY_TIME))
+    return "".join(out)
+
+
+def _fallback_of(node, exp) -> tuple[bool, Any]:
+    """Whether the citation at `node` reaches a fallback; and the outermost call giving it one, to guard — None
+    when one of its fallbacks can never be NULL. Past the first fallback the walk goes on only through what passes
+    the window's time on (parentheses, casts, + and -, more fallback calls): a comparison made NULL is not guarded."""
     passes_null = (exp.Paren, exp.Cast, exp.Binary, exp.Unary, exp.Case, exp.If, exp.AtTimeZone, exp.Interval)
+    passes_time = (exp.Paren, exp.Cast, exp.Add, exp.Sub)
+    reached, outermost, never_null = False, None, False
     while node.parent is not None:
         parent = node.parent
         if isinstance(parent, (exp.Coalesce, exp.Greatest, exp.Least)):
             arguments = [parent.this, *parent.expressions]
             at = next(i for i, argument in enumerate(arguments) if argument is node)
             others = arguments[at + 1:] if isinstance(parent, exp.Coalesce) else arguments[:at] + arguments[at + 1:]
-            if any(not _null(other, exp) for other in others):
-                return True
+            fallbacks = [other for other in others if not _null(other, exp)]
+            if fallbacks:
+                reached, outermost = True, parent
+                never_null = never_null or any(_never_null(other, exp) for other in fallbacks)
+        elif reached and not isinstance(parent, passes_time):
+            break
         elif not isinstance(parent, passes_null) and not (isinstance(parent, exp.Func)
                                                           and not isinstance(parent, exp.AggFunc)):
-            return False
+            break
         node = parent
-    return False
+    return reached, (None if never_null else outermost)
 
 
 def _null(node, exp) -> bool:
@@ -230,6 +328,24 @@ def _null(node, exp) -> bool:
     while isinstance(node, (exp.Paren, exp.Cast)):
         node = node.this
     return isinstance(node, exp.Null) or (isinstance(node, exp.Column) and node.name == _CITED)
+
+
+_CLOCKS = frozenset({"now", "statement_timestamp", "transaction_timestamp", "clock_timestamp"})
+
+
+def _never_null(node, exp) -> bool:
+    """A fallback that is never NULL: the database's clock, a literal, an interval, and sums, products, casts and
+    truncations of those."""
+    if isinstance(node, (exp.Paren, exp.Cast, exp.Neg, exp.TimestampTrunc, exp.DateTrunc)):
+        return _never_null(node.this, exp)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+        return _never_null(node.this, exp) and _never_null(node.expression, exp)
+    if isinstance(node, exp.Interval):
+        return isinstance(node.this, exp.Literal)
+    if isinstance(node, exp.Anonymous):
+        return str(node.name).lower() in _CLOCKS and not node.expressions
+    return isinstance(node, (exp.Literal, exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime,
+                             exp.Localtimestamp, exp.Localtime))
 
 
 def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
@@ -580,6 +696,13 @@ def _bound_like(value: Any, bound: Any) -> Any:
         if kind == "number" and isinstance(bound, str) and _reads_as_number(bound):
             hint = f"; {_number_hint(bound)}"
         raise Uncomparable(f"a {kind} cannot be compared with {_bound_shown(bound)} ({article} {bound_kind}){hint}")
+    if kind == "text" and isinstance(value, BlankPadded):
+        return bound.rstrip(" ")  # a char(n): the bound is one too, as PostgreSQL reads a literal compared with it
+    if kind == "number" and isinstance(value, float) and isinstance(bound, int):
+        try:
+            return float(bound)  # the float nearest it: PostgreSQL's float8 = int8 (or numeric) compares that
+        except OverflowError:
+            return bound  # beyond every float: compared exactly, as with a float bound beyond a float's range
     if kind == "number" and isinstance(bound, float):
         exact = bound.exact() if isinstance(bound, WrittenNumber) else decimal.Decimal(repr(bound))
         if isinstance(value, float) and math.isfinite(bound) and (bound or not exact):
@@ -643,10 +766,23 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
     like = _bound_like(value, bound)
     if op not in ("eq", "ne") and _kind(value) not in ORDERED:
         raise Uncomparable(f"a {_kind(value)} has no order: only eq and ne apply")
+    compared, shown = _unpadded(value), _shown(value)
+    if compared is not value:
+        shown += f" (a char(n): compared without its trailing blanks, as {_shown(compared)})"
     try:
-        return bool(test(value, like)), _shown(value)
+        return bool(test(compared, like)), shown
     except (TypeError, decimal.InvalidOperation) as exc:
         raise Uncomparable(f"{_shown(value)} cannot be compared with {_bound_shown(bound)}: {exc}") from None
+
+
+def _unpadded(value: Any) -> Any:
+    """A value as it is compared: a char(n) without its trailing blanks (in an array too), as PostgreSQL compares it."""
+    if isinstance(value, BlankPadded):
+        return str(value).rstrip(" ")
+    if isinstance(value, list):
+        items = [_unpadded(item) for item in value]
+        return items if any(item is not was for item, was in zip(items, value)) else value
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -704,6 +840,10 @@ def judge(check, facts) -> Outcome:
         return error(f"the query cites {DEPLOYED_AT} with no fallback, and no deploy time was given: it is null, and a"
                      f" window since null holds nothing; give --deployed-at or a fallback: {FALLBACK}")
     rows = answers["query"]
+    if isinstance(rows, GatherError) and _NULL_WINDOW in str(rows):
+        return error(f"the fallback for {DEPLOYED_AT} was NULL when the query ran, and no deploy time was given: there"
+                     " is no window to measure from (a window since NULL holds nothing, and a count of 0 would pass);"
+                     f" pass --deployed-at, or a fallback that is never NULL: {FALLBACK}")
     if isinstance(rows, GatherError):
         return error(f"query failed: {rows}")
     if facts.get("deployed_at") and _cites_deploy_time(check):

@@ -32,10 +32,12 @@ import psycopg
 from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import set_json_loads
+from psycopg.types.string import TextLoader
 
 from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
+from .pgvalues import BlankPadded
 
 Rows = list[dict[str, Any]]
 Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]
@@ -160,6 +162,8 @@ class Database:
             )
             # a JSON number as the number it is: 9007199254740993.0 is not 2^53, as a float would have it
             set_json_loads(functools.partial(json.loads, parse_float=decimal.Decimal), self._conn)
+            # a char(n) as one, its padding kept: compared without it, as PostgreSQL compares it
+            self._conn.adapters.register_loader("bpchar", _BlankPaddedLoader)
         except psycopg.OperationalError as exc:
             self._unavailable = _classify(exc, self.label, self.where, self.bounds.connect_s)
             raise self._unavailable from None
@@ -287,6 +291,14 @@ class Database:
                 conn.close()
             except Exception:
                 pass
+
+
+class _BlankPaddedLoader(TextLoader):
+    """A bpchar value (in an array too) as `BlankPadded`."""
+
+    def load(self, data):
+        text = super().load(data)
+        return BlankPadded(text) if isinstance(text, str) else text
 
 
 def _url_options(url: str) -> str:
