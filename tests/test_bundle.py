@@ -359,8 +359,8 @@ def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     assert _backtracking_repeats(_parser.parse(pattern.pattern, pattern.flags)) == []
 
 
-WORST = ("eyJ", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+', "(e)=>{//")  # what each
-# pattern could retry on
+WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+',
+         "(e)=>{//")  # what each pattern could retry on
 
 
 def _worst(limit: int, tail: str) -> str:
@@ -768,3 +768,120 @@ def test_a_supabase_secret_api_key_fails_and_a_publishable_one_passes():
     assert outcome.observed == "1 script scanned, no JWT, 1 Supabase publishable key (role anon)"
     assert outcome.evidence["keys"] == [{"asset": "/app.js", "prefix": "sb_publishable_", "role": "anon",
                                          "fingerprint": fingerprint(SB_PUBLISHABLE)}]
+
+
+@pytest.mark.parametrize("code", [
+    'JSON.parse(decodeURIComponent("%7B%22key%22%3A%22{key}%22%7D"))',  # percent-encoded: `%22` ends in a digit
+    'fetch(url+"?apikey%3D{key}")',
+    'JSON.parse("{{\\u0022key\\u0022:\\u0022{key}\\u0022}}")',  # JS/JSON escapes ending in a hex digit or letter
+    'JSON.parse("{{\\x22key\\x22:\\x22{key}\\x22}}")',
+    'const keys="anon\\n{key}\\tother"',
+], ids=["percent-22", "percent-3D", "u0022", "x22", "newline"])
+def test_a_supabase_secret_key_right_after_an_escape_is_found(code):
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code.format(key=SB_SECRET)})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"service_role key (a Supabase secret key, sb_secret_) {fingerprint(SB_SECRET)} in"
+                                " /app.js")
+
+
+@pytest.mark.parametrize("code", [
+    'const is_sb_secret_key_format_valid_here=1',  # a longer name that holds the prefix is no key
+    'const xsb_secret_aaaaaaaaaaaaaaaaaaaaaa=1',
+    'const a2sb_secret_aaaaaaaaaaaaaaaaaaaaaa=1',  # a digit that ends no escape
+    'const a="sb_secret_"',
+])
+def test_a_name_that_merely_holds_the_prefix_is_no_supabase_key(code):
+    assert bundle.keys_in(code.encode()) == []
+
+
+def _spaced_token(header_json: bytes, claims: dict) -> str:
+    from jwt.utils import base64url_encode
+
+    return ".".join(base64url_encode(part).decode() for part in (header_json, json.dumps(claims).encode(), b"S" * 32))
+
+
+@pytest.mark.parametrize("header", [b'{ "alg": "HS256", "typ": "JWT" }', b'{\n"alg":"HS256"}',
+                                    b'{\n  "alg": "HS256",\n  "typ": "JWT"\n}', b'{\r\n\t"alg":"HS256"}',
+                                    b'{\n    "typ": "JWT"}', b'{\t \t \t \t "alg":"HS256"}'],
+                         ids=["space", "newline", "indent-2", "crlf-tab", "indent-4", "nine-blanks"])
+def test_a_jwt_whose_header_has_blanks_before_its_first_key_is_read(header):
+    """A server reads `{ "alg": …}` as it does `{"alg":…}`: base64 that starts `eyAi`, `ewoi`, `ewog…`, not `eyJ`."""
+    token = _spaced_token(header, {"role": "service_role"})
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const k="{token}";'})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"service_role key {fingerprint(token)} in /app.js"
+
+
+def test_every_json_object_start_is_a_jwt_header_start_and_dotted_names_are_not():
+    """Exhaustively: `{`, up to six JSON blanks in any mix, `"` and a key's first letter, encoded, is found by the
+    header's pattern; dotted property chains (`keyboardEvent.currentTarget.something`) are not JWT-shaped."""
+    import itertools
+    from jwt.utils import base64url_encode
+
+    tail = ".c29tZXRoaW5nZWxzZQ.c2lnbmF0dXJlMTIz"
+    for blanks in range(7):
+        for chosen in itertools.product(b" \t\n\r", repeat=blanks):
+            for first in b"aAkz_":
+                header = base64url_encode(b"{" + bytes(chosen) + b'"' + bytes([first]) + b'lg":"HS256"}').decode()
+                assert bundle.tokens_in(f'"{header}{tail}"'.encode())[0] == [f"{header}{tail}".encode()], chosen
+    names = b"keyboardEvent.currentTarget.something;newKeyword.eyesight12.eyAbcdefgh;x.ewoKing_ab.cdefghijk.lmnopqrst"
+    assert bundle.tokens_in(names) == ([], False)
+
+
+def _redirecting(location: str):
+    from .kit import make_target
+    from .project import KeepAliveHttp
+
+    moved = f"HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n".encode()
+    with KeepAliveHttp({("GET", "/"): moved}) as server:
+        target = make_target({"services": {"app": {"url": server.url}}})
+        try:
+            c = check()
+            return bundle.judge(c, bundle.gather(target, [c])).redacted(target.redactor)
+        finally:
+            target.close()
+
+
+def test_a_page_that_redirects_names_where_it_points():
+    outcome = _redirecting("/en/")
+    assert outcome.status is Status.ERROR
+    assert outcome.observed == ("could not look: GET / of app: status 302 to /en/ (a redirect is not followed: set the"
+                                " item's path to the page that loads the app)")
+
+
+def test_a_redirect_shows_no_credentials_or_key_its_location_carries():
+    outcome = _redirecting("https://robot:Pw0rdZk3mQ9wx@login.example/sso/Zk3mQ9wxAb12Cd34Ef56?next=%2F")
+    assert outcome.status is Status.ERROR
+    assert outcome.observed.startswith("could not look: GET / of app: status 302 to https://login.example/sso/")
+    assert "Pw0rdZk3mQ9wx" not in outcome.observed and "robot" not in outcome.observed
+    assert "Zk3mQ9wxAb12Cd34Ef56" not in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("comment", ["//# sourceMappingURL=app.js.map", "//@ sourceMappingURL=app.js.map"])
+def test_a_pass_says_a_source_map_was_seen_and_not_read(comment):
+    outcome, _ = walked({"/": '<script src="/app.js"></script><script src="/b.js"></script>',
+                         "/app.js": f"const a=1;\n{comment}\n", "/b.js": "const b=2;"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "2 scripts scanned, no JWT; 1 source map named, not read"
+    assert outcome.evidence["source_maps_not_read"] == ["/app.js"]
+
+
+def test_a_source_map_header_is_named_too():
+    from .project import KeepAliveHttp
+    from .kit import make_target
+
+    def reply(head: str, body: str) -> bytes:
+        return f"HTTP/1.1 200 OK\r\n{head}content-length: {len(body)}\r\n\r\n{body}".encode()
+
+    replies = {("GET", "/"): reply("content-type: text/html\r\n", '<script src="/app.js"></script>'),
+               ("GET", "/app.js"): reply("content-type: text/javascript\r\nSourceMap: /app.js.map\r\n", "1")}
+    with KeepAliveHttp(replies) as server:
+        target = make_target({"services": {"app": {"url": server.url}}})
+        try:
+            c = check()
+            outcome = bundle.judge(c, bundle.gather(target, [c]))
+        finally:
+            target.close()
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "1 script scanned, no JWT; 1 source map named, not read"
+    assert outcome.evidence["source_maps_not_read"] == ["/app.js"]

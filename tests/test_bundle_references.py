@@ -120,3 +120,18 @@ def test_data_scripts_count_against_max_assets_and_their_nesting_is_bounded():
     assert len(crawl.scanned) == bundle.MAX_ROUNDS and crawl.keys == []
     assert crawl.incomplete == [f"data: script #{bundle.MAX_ROUNDS + 1}: data: scripts nested deeper than"
                                 f" {bundle.MAX_ROUNDS} levels not scanned"]
+
+
+@pytest.mark.parametrize("page", [
+    '<script src=" /main.js "></script>',
+    '<script src="\t\n/main.js\r\n\x0c"></script>',
+    '<link rel="modulepreload" href=" /main.js ">',
+    '<link rel="preload" as="script" href="\n/main.js\n">',
+    '<base href=" /app/ "><script src=" ../main.js "></script>',
+], ids=["script-spaces", "script-blanks", "modulepreload", "preload", "with-base"])
+def test_blanks_around_a_script_url_are_stripped_as_a_browser_does(page):
+    """A browser's URL parser drops leading and trailing spaces and controls: `src=" /main.js "` loads /main.js,
+    not /main.js%20."""
+    outcome, _ = walked({"/": page, "/main.js": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /main.js"), outcome.observed

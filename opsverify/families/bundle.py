@@ -1,18 +1,21 @@
 """bundle: the JavaScript a web app ships to browsers carries no privileged key.
 
 The page's same-origin scripts (`<script src>`, `<link rel=modulepreload|preload>`, and what its inline scripts
-import; resolved as a browser does, against the page's first `<base href>` from where it stands) are fetched, then
+import; resolved as a browser does, against the page's first `<base href>` from where it stands, spaces around a
+URL dropped) are fetched, then
 the chunks they import — imports (of a quoted path, whatever its extension), Vite's preload list, a Next.js build
 manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
 protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
 "data: script #N", never by its content (one that cannot be decoded: an error that shows none of it). A
 script on another origin is not fetched (a check talks to its service only, never to hosts a page names): it is
 named as not looked at, an *error*, never passed over, unless the runbook declares its origin `third_party`. Every
-JWT-shaped string found is decoded (payload only: no signature check, and its header is not read) and a key whose
+JWT-shaped string found (three base64url segments, the first a JSON object's start: `{"`, or `{`, blanks and `"`)
+is decoded (payload only: no signature check, and its header is not read) and a key whose
 `role` is forbidden fails the check — a Supabase anon key (role anon) is fine, a service_role key in a browser
 bundle is leaked; a JWT-shaped string whose payload is no JSON object leaves its role unknown: an error. Supabase's
 API keys count by the role they act as: a secret key (`sb_secret_…`) as service_role, a publishable one
-(`sb_publishable_…`) as anon.
+(`sb_publishable_…`) as anon; one is found right after an escape too (`%22`, `\\u0022`, `\\n`), never inside a
+longer name.
 Evidence names the asset, the role and a fingerprint, never the token.
 
 ```yaml
@@ -24,7 +27,8 @@ params:
   max_asset_bytes: 10000000         # at most MAX_ASSET_BYTES; a larger asset is not scanned to the end
   allow_empty: false                # a page that loads no script file is an error unless this is true
 ```
-A page that does not answer 200 (or not at all) leaves the scripts unseen: *error*; so does a page
+A page that does not answer 200 (or not at all; a redirect is not followed: its Location is named) leaves the
+scripts unseen: *error*; so does a page
 larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
 within the deadline, 408, 429) or asks for credentials (401: a signed-in browser gets a script there)
 — or is named for certain (by the page, an import, a build manifest) and refused with 404 or 403: a broken deploy
@@ -39,9 +43,9 @@ is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`). Bodies are sca
 path are ASCII), REQUESTS_AT_ONCE at a time, each dropped once scanned: see MAX_ASSET_BYTES for the memory bound.
 
 Honest limits — not looked at, so a pass does not cover them: source maps (`//# sourceMappingURL`, a SourceMap
-header), JSON or config files the app fetches at run time (`fetch("./config.json")`, `<link rel=preload
-as=fetch>`), iframes' pages, strings built at run time (concatenation, base64 and atob, escapes such as `\\u002e`),
-imports whose path is a template literal.
+header; a pass names the scripts that name one, `source_maps_not_read`), JSON or config files the app fetches at
+run time (`fetch("./config.json")`, `<link rel=preload as=fetch>`), iframes' pages, strings built at run time
+(concatenation, base64 and atob, escapes such as `\\u002e`), imports whose path is a template literal.
 """
 
 from __future__ import annotations
@@ -89,9 +93,19 @@ SCAN_S = 0.5
 # the start of a run of its characters, a module path at a quote, a list at its bracket. (A backtracking
 # `eyJ[A-Za-z0-9_-]{8,}\.` scans to the run's end from every "eyJ" in it: quadratic in a run of "eyJeyJ…".)
 _TOKEN = rb"[A-Za-z0-9_-]"
-# the first "eyJ" of a run decides: a later one has fewer characters after it and the same segments, so if the
-# first cannot start a JWT none can
-JWT_SHAPE = re.compile(rb"(?<!%s)(?>%s*?(?=eyJ))(eyJ%s{8,}+\.%s{8,}+\.%s{8,}+)" % ((_TOKEN,) * 5))
+# A JWT's header is a JSON object: in base64url, `{`, any JSON blanks (space, tab, LF, CR), `"` and its first key's
+# first character (0x40-0x7f: a letter or `_`) — `eyJ` for `{"a`, `eyAi` for `{ "`, `ewoi` for `{\n"`, `ewogICAi`
+# for `{\n  "`. Each piece below is exactly the base64 of such bytes, 3 bytes to 4 characters: `{` and a blank
+# (`w[ko0]|yA`), then `"` (`i`) or a second blank (`[JKNg]`), groups of three blanks (_BLANKS), and `"` as a group's
+# 1st, 2nd or 3rd byte. No blank's base64 holds an "e": an attempt scans blanks up to the next "e" it could start at.
+_TWO_BLANKS = rb"(?:(?:C[Qg]|DQ|IA)[ko0]|(?:C[Si]|DS|IC)A)"  # a group's first two bytes, both blanks
+_BLANKS = _TWO_BLANKS + rb"[JKNg]"
+_JSON_OBJECT_START = (rb"e(?:yJ|(?:w[ko0]|yA)(?:i|[JKNg](?:" + _BLANKS + rb")*+(?:I[k-n]|(?:C[Si]|DS|IC)J|"
+                      + _TWO_BLANKS + rb"i)))")
+# the first header start of a run decides: a later one has fewer characters after it and the same segments, so if
+# the first cannot start a JWT none can
+JWT_SHAPE = re.compile(rb"(?<!%s)(?>%s*?(?=%s))(%s{11,}+\.%s{8,}+\.%s{8,}+)"
+                       % (_TOKEN, _TOKEN, _JSON_OBJECT_START, _TOKEN, _TOKEN, _TOKEN))
 # quoted module paths inside JS: import("./Admin-3f2a.js"), __vite__mapDeps(["assets/x.js"]), a version or Vite's
 # `?import` after the name: import("/assets/lazy.js?v=3"); absolute (`http://app.example/assets/x.js`) or
 # protocol-relative (`//app.example/x.js`) too: the origin decides whether it is fetched
@@ -104,6 +118,7 @@ IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+)["'`]([^
 # an import's target that names a file: relative, absolute, protocol-relative, a URL, a data: URL — not a bare name
 IMPORT_PATH = re.compile(rb"(?:\.{1,2}/|/|(?i:https?:)//|(?i:data:))")
 NOT_URL_TEXT = re.compile(rb"[^\x21-\x7e]")  # what a browser percent-encodes in any URL: controls, non-ASCII
+URL_EDGES = "".join(map(chr, range(0x21)))  # a URL parser drops controls and spaces around a URL: `src=" /a.js "`
 DATA_URL = re.compile(r"[\t\n\x0c\r ]*+(?i:data:)")  # leading whitespace is stripped from a URL, as a browser does
 NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")  # what a data: URL's base64 may not hold once spaces and padding are off
 ASCII_SPACES = re.compile(rb"[\t\n\x0c\r ]++")  # a data: URL's base64 may be wrapped: a browser drops these
@@ -111,9 +126,15 @@ VITE_DEPS = re.compile(rb"""(?:\bm\.f\s*+=\s*+|__vite__mapDeps\s*+\(\s*+)\[([^\[
 NEXT_MANIFEST = b"__BUILD_MANIFEST"
 # Supabase's API keys: a secret one acts as service_role, a publishable one as anon; as for a JWT, only the start of
 # a run of key characters can start one (looked behind once "sb_" is found, so that the search starts from that
-# literal); a bare "sb_secret_" in a library's check of a key is none
-SUPABASE_KEY = re.compile(rb"(sb_(?<![A-Za-z0-9_-]sb_)(?:secret|publishable)_[A-Za-z0-9_-]{16,}+)")
+# literal): a longer name holding the prefix (`is_sb_secret_key_valid…`) is none, and neither is a bare "sb_secret_"
+# in a library's check of a key. A key also starts right after an escape ending in a key character (`%22`,
+# `\x22`, `\u0022`, `\n`): the escape's `%` or `\` is no key character, so that start is near its run's beginning too.
+_AFTER_AN_ESCAPE = rb"(?<=%[0-9A-Fa-f]{2}sb_)|(?<=\\x[0-9A-Fa-f]{2}sb_)|(?<=\\u[0-9A-Fa-f]{4}sb_)|(?<=\\[0bfnrtv]sb_)"
+SUPABASE_KEY = re.compile(rb"(sb_(?:(?<![A-Za-z0-9_-]sb_)|" + _AFTER_AN_ESCAPE
+                          + rb")(?:secret|publishable)_[A-Za-z0-9_-]{16,}+)")
 SUPABASE_KEY_ROLES = {"secret": "service_role", "publishable": "anon"}
+# a script's source map comment (`//# sourceMappingURL=app.js.map`, `//@ …` of older builds): the map is not read
+SOURCE_MAP_COMMENTS = (b"# sourceMappingURL=", b"@ sourceMappingURL=")
 
 # webpack's chunk-URL function, as builds write it: `r.u=e=>"static/js/"+e+"."+{217:"3c1f"}[e]+".chunk.js"`,
 # `function(e){return r.p+"js/"+({12:"about"}[e]||e)+"."+({12:"1a2b"})[e]+".js"}` — a sum of path strings, the id,
@@ -205,14 +226,14 @@ class _ScriptLinks(HTMLParser):
         rel = values.get("rel", "").lower().split()
         if tag == "base" and "href" in values and self.base is None:
             self.base = values["href"]
-        elif tag == "script" and values.get("src"):
-            self.found.append((values["src"], self.base))
+        elif tag == "script" and values.get("src"):  # blanks only: the base URL once stripped, for a browser too
+            self.found.append((values["src"].strip(URL_EDGES), self.base))
         elif tag == "script":
             self._in_inline = True
             self.inline.append((self.base, ""))
         elif tag == "link" and values.get("href") and (
                 "modulepreload" in rel or ("preload" in rel and values.get("as") == "script")):
-            self.found.append((values["href"], self.base))
+            self.found.append((values["href"].strip(URL_EDGES), self.base))
 
     def handle_data(self, data: str) -> None:
         if self._in_inline:
@@ -510,11 +531,14 @@ class Crawl:
         self.unlisted = {"elsewhere": 0, "third_party": 0}  # references to more of them, counted
         self.data_scripts = 0  # data: scripts met, each named by its number: its URL is its content
         self.data_depth = 0  # data: scripts being read inside one another
+        self.moved_to = ""  # where the page redirects (its Location without user or password), not followed
+        self.source_maps: list[str] = []  # scripts that name a source map: not read
 
     def read_page(self, reply: Reply) -> None:
         """The page's own keys (inline scripts), and the scripts it loads."""
         self.page = replace(reply, content=b"")
         if reply.status != 200:
+            self._redirected(reply)
             return
         if reply.truncated:
             self.incomplete.append(f"{_path(self.page_url)}: page larger than {PAGE_LIMIT} bytes; the rest not read")
@@ -534,13 +558,28 @@ class Crawl:
             self.enqueue(chunk_references(js, base_url, base_url), where)
             self.run_time_chunks(js, base_url, where)
 
+    def _redirected(self, reply: Reply) -> None:
+        """Where a redirecting page points, to be named: a Location may carry a login's token or credentials, so the
+        run learns its secret-looking parts (masked wherever shown, as any URL's are); its user and password are not
+        shown."""
+        location = {k.lower(): v for k, v in reply.headers.items()}.get("location", "").strip(URL_EDGES)
+        if reply.status is None or not 300 <= reply.status < 400 or not location:
+            return
+        self.learn(_joined(self.page_url, location))
+        try:
+            parts = urlsplit(location)
+            location = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        except ValueError:  # no URL: named as written, its secret-looking parts masked all the same
+            pass
+        self.moved_to = cut(location, 200)
+
     def _document_base(self, href: str | None) -> str:
         """The page's URL, or the base a <base href> sets: resolved against the page's URL; one that is no URL sets
         none (a browser falls back to the page's)."""
         if href is None:
             return self.page_url
         try:
-            return _absolute(_joined(self.page_url, href.strip(" \t\n\r\f")))
+            return _absolute(_joined(self.page_url, href.strip(URL_EDGES)))
         except ValueError:
             return self.page_url
 
@@ -551,7 +590,10 @@ class Crawl:
             self.incomplete.append(f"{where}: {unread}")
         self.enqueue(((_resolved(name, asset_url, self.base_url), True) for name in names), where)
 
-    def scan(self, path: str, data: list[bytes | bytearray]) -> None:
+    def scan(self, path: str, data: list[bytes | bytearray], map_header: bool = False) -> None:
+        """Its keys; and whether it names a source map (a comment, or `map_header`): not read, so a pass says so."""
+        if map_header or any(marker in view for view in data for marker in SOURCE_MAP_COMMENTS):
+            self.source_maps.append(path)
         jwts = self._distinct(path, data, JWT_SHAPE, "JWT-shaped strings; the rest not decoded")
         api_keys = self._distinct(path, data, SUPABASE_KEY, "Supabase API keys; the rest not read")
         self.keys += [{"asset": path, **_key(token)} for token in jwts]
@@ -590,7 +632,8 @@ class Crawl:
         if reply.truncated:
             self.incomplete.append(f"{path}: larger than {self.params.max_asset_bytes} bytes")
         self.scanned.append(path)
-        self.scan(path, data)
+        headers = {k.lower() for k in reply.headers}
+        self.scan(path, data, map_header=bool(headers & {"sourcemap", "x-sourcemap"}))
         for view in data:
             self.enqueue(chunk_references(view, url, self.base_url), path)
             self.run_time_chunks(view, url, path)
@@ -817,6 +860,9 @@ def judge(check, facts) -> Outcome:
     if page is None or page.status != 200:
         why = f"status {page.status}" if page is not None and page.status is not None else (
             page.failure if page else "; ".join(crawl.incomplete))  # the page was never read: what stopped it
+        if crawl.moved_to:
+            why += (f" to {crawl.moved_to} (a redirect is not followed: set the item's path to the page that loads"
+                    " the app)")
         return error(f"could not look: GET {p.path} of {p.service}: {why}")
     evidence = {
         "page": _path(crawl.page_url),
@@ -826,6 +872,7 @@ def judge(check, facts) -> Outcome:
         **({"incomplete": crawl.incomplete} if crawl.incomplete else {}),
         **({"third_party_not_scanned": crawl.third_party} if crawl.third_party else {}),
         **({"named_elsewhere_not_imported": [cut(u, 120) for u in crawl.mentioned]} if crawl.mentioned else {}),
+        **({"source_maps_not_read": crawl.source_maps} if crawl.source_maps else {}),
     }
     leaked = [key for key in crawl.keys if key["role"] in p.forbidden_roles]
     if leaked:
@@ -849,7 +896,8 @@ def judge(check, facts) -> Outcome:
         found += f", {plural(count, f'Supabase {prefix[3:-1]} key')} (role {role})"
     more = f" (and {crawl.unlisted['third_party']} more references)" if crawl.unlisted["third_party"] else ""
     others = f"; {plural(len(crawl.third_party), 'third-party script')} not scanned{more}" if crawl.third_party else ""
-    return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}{others}", **evidence)
+    maps = f"; {plural(len(crawl.source_maps), 'source map')} named, not read" if crawl.source_maps else ""
+    return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}{others}{maps}", **evidence)
 
 
 def _kind(key: dict) -> str:
