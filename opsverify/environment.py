@@ -214,6 +214,11 @@ def _secret_field(where: tuple, var: str, value: str) -> bool:
 
 def _local_values(local_file: Path) -> dict[str, str]:
     """The untracked `<name>.secrets.env`, when there is one."""
+    if os.path.lexists(local_file) and not local_file.is_file():  # there but not read (a FIFO would block the run)
+        what = ("a symbolic link to nothing (or a loop of links)" if local_file.is_symlink() and not local_file.exists()
+                else "not a regular file (a device, a FIFO or a folder)")
+        raise ConfigError(f"{shown(local_file)}: {what}, so its variables cannot be read: make it a file of KEY=value "
+                          "lines, or remove it and export the variables")
     if not local_file.is_file():
         return {}
     try:

@@ -147,7 +147,14 @@ def writable_folder(path: Path) -> str:
         return _not_a_folder(path) or exc.strerror or str(exc)
     if path.is_dir():
         return "is a folder"
-    return "" if os.access(path.parent, os.W_OK | os.X_OK) else "folder not writable"
+    # a file made and removed there, as write() makes one: os.access says yes to root everywhere, even in /proc or
+    # on a read-only mount, and the run would find out only after every check
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        return f"folder not writable: a file cannot be made there ({exc.strerror or exc})"
+    return ""
 
 
 def _not_a_folder(path: Path) -> str:

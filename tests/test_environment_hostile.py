@@ -178,3 +178,41 @@ def test_a_variable_where_a_number_belongs_is_said_to_give_none(tmp_path, monkey
     message = _refused(tmp_path, "timeouts:\n  http_s: ${HTTP_S}\nsystems: {}\n")
     assert message == (f"{tmp_path / 'local.yaml'}: timeouts.http_s: a ${{VAR}} cannot give a number (the file is "
                        "validated before variables are read): write the number"), message
+
+
+# -- a <name>.secrets.env that is there but no file: said, never read as "no such file" (nor opened: a FIFO blocks) ---
+@pytest.mark.parametrize("kind, said", [
+    ("folder", "not a regular file (a device, a FIFO or a folder)"),
+    ("fifo", "not a regular file (a device, a FIFO or a folder)"),
+    ("dangling link", "a symbolic link to nothing (or a loop of links)"),
+])
+def test_a_secrets_env_that_is_no_regular_file_is_refused_not_passed_over(tmp_path, monkeypatch, kind, said):
+    """The repro: a folder or a FIFO there was passed over, and the run ended 22 "2 variables not set … add them to
+    environments/local.secrets.env", naming the very file it had not read."""
+    import os
+    import threading
+
+    monkeypatch.delenv("SHOP_WEB_URL", raising=False)
+    (tmp_path / "local.yaml").write_text("name: local\nsystems: {shop: {services: {web: {url: '${SHOP_WEB_URL}'}}}}\n",
+                                         encoding="utf-8")
+    secrets_env = tmp_path / "local.secrets.env"
+    {"folder": secrets_env.mkdir, "fifo": lambda: os.mkfifo(secrets_env),
+     "dangling link": lambda: secrets_env.symlink_to(tmp_path / "gone.env")}[kind]()
+    raised: list[BaseException] = []
+
+    def load():
+        try:
+            load_environment(tmp_path, "local")
+        except Exception as exc:  # judged below, in the test's thread
+            raised.append(exc)
+
+    loading = threading.Thread(target=load, daemon=True)
+    loading.start()
+    loading.join(timeout=60)
+    if loading.is_alive():  # stuck opening the FIFO: give it a writer that closes at once, so the thread ends
+        os.close(os.open(secrets_env, os.O_WRONLY | os.O_NONBLOCK))
+        loading.join(timeout=60)
+        pytest.fail("the secrets file was opened: a FIFO with no writer blocks the run")
+    assert len(raised) == 1 and isinstance(raised[0], ConfigError), raised
+    assert raised[0].exit_code == 20, raised[0].message
+    assert raised[0].message.startswith(f"{secrets_env}: {said}"), raised[0].message

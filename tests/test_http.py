@@ -707,3 +707,31 @@ def test_a_misspelt_secret_reference_in_a_header_is_refused(value, said):
 def test_a_header_value_of_references_or_plain_text_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"x-key": value}}).headers == {
         "x-key": value}
+
+
+# -- a path is sent as written: a reference in it (`${VAR}`, `{secret:NAME}`) is refused at load, never sent as text --
+PATH_FAMILIES = {  # each family taking a URL path, with the least else it needs
+    "http": {"service": "api"}, "cron": {"service": "api", "secret": "CRON_SECRET"}, "bundle": {"service": "api"},
+    "metrics": {"service": "api", "families": {"jobs": "counter"}}, "webhook": {"service": "api", "scheme": "stripe"},
+}
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, shown, name", [
+    ("/api?key=${SHOP_OLD_KEY}", "${SHOP_OLD_KEY}", "SHOP_OLD_KEY"),
+    ("/api?key={secret:OLD_KEY}", "{secret:OLD_KEY}", "OLD_KEY"),
+    ("/v1/{Secrets: TOKEN}/run", "{Secrets: TOKEN}", "TOKEN"),
+    ("/api/${", "${", "NAME"),
+])
+def test_a_secret_reference_in_a_path_is_refused(family, path, shown, name):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = str(raised.value)
+    assert f"{shown} would be sent as written" in said, said
+    assert "logs" in said and f"{{secret:{name}}}" in said and "header" in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/api/{id}", "/price/$5", "/q?filter={a:1}", "/$metadata", "/{secret}"])
+def test_a_path_of_braces_or_dollars_that_cite_nothing_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path

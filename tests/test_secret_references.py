@@ -95,3 +95,36 @@ def test_odd_secret_values_reach_the_target_as_they_are_and_no_neighbour_fails(t
                                  for path in ran.archive().rglob("*") if path.is_file())
     for value in (NOCLOSE, SELF, PULLS, OK):
         assert value not in shown
+
+
+def test_a_reference_in_a_path_stops_the_run_at_load_and_nothing_is_sent(tmp_path):
+    """The repro: `path: "/api?key=${SHOP_OLD_KEY}", status: 404` passed, sending the text `${SHOP_OLD_KEY}` — an
+    item "the revoked key is refused" passed without sending the key. A path is never filled: refused at load."""
+    from opsverify import exitcodes
+
+    asked = []
+
+    def refuse(headers, body):
+        asked.append(headers)
+        return 404, ""
+
+    with route_server({("GET", "/health"): refuse}) as base:
+        project = Project(tmp_path, {"WEB_URL": base, "OLD": OK})
+        project.checklist("site", """
+        - {id: S1, name: health, section: Web, title: up, family: http, cadence: postdeploy,
+           params: {service: web, path: /health, status: 404}}
+        - {id: S2, name: revoked-key-refused, section: Web, title: the revoked key is refused, family: http,
+           cadence: postdeploy, params: {service: web, path: "/api?key=${SHOP_OLD_KEY}", status: 404}}
+        """)
+        project.environment("""
+        systems:
+          site:
+            services: {web: {url: "${WEB_URL}"}}
+            secrets: {SHOP_OLD_KEY: "${OLD}"}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", timeout=120)
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert "S2-revoked-key-refused" in ran.output and "${SHOP_OLD_KEY} would be sent as written" in ran.output, \
+        ran.output[-3000:]
+    assert asked == [], "no check runs when a checklist is refused"
+    assert OK not in ran.output

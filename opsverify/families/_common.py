@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from .. import display
 from ..checklist import WrittenNumber
 
 READ_ONLY_STARTS = ("SELECT", "WITH", "VALUES", "TABLE")
@@ -406,9 +407,49 @@ def _has_code(statement) -> bool:
                for t in statement.flatten())
 
 
+# what reads as a try at citing a secret: the environment file's `${NAME}`, or `{secret:…}` in another case, plural,
+# spaced or unclosed — each would be sent as that text (only `{secret:NAME}` in an http header is filled)
+LIKE_A_REFERENCE = re.compile(r"\$\{[^{}]*\}?|\{\s*secrets?\s*:[^{}]*\}?", re.IGNORECASE)
+_REFERENCE = re.compile(r"\{secret:[^\s{}]+\}")
+_REFERENCED_NAME = re.compile(r"[^\s{}:$]+")
+
+
+def _cited_name(reference: str) -> str | None:
+    """The secret's name a reference-shaped text means (`SHOP_KEY` of `${SHOP_KEY}` or `{ Secret: SHOP_KEY }`)."""
+    inner = reference[2:] if reference.startswith("$") else reference.partition(":")[2]
+    found = _REFERENCED_NAME.search(inner)
+    return found.group() if found else None
+
+
+def reference_problem(value: str) -> str | None:
+    """A header value's first text shaped like a secret reference that is not `{secret:NAME}`, and its fix."""
+    for found in LIKE_A_REFERENCE.finditer(value):
+        text = found.group()
+        if _REFERENCE.fullmatch(text):
+            continue
+        name = _cited_name(text)
+        said = f"{display.visible(display.cut(text, 60))} would be sent as written, not as a secret"
+        if name is None:
+            return f"{said}: name the secret, {{secret:NAME}}"
+        fixed = f"{{secret:{name}}}"
+        if text.startswith("$"):
+            return f"{said} (${{…}} is the environment file's syntax): write {fixed}"
+        if re.fullmatch(r"\{\s*secret\s*:\s*[^\s{}]+\s*\}", text):  # only spaced
+            return f"{said}: did you mean {fixed}?"
+        return f"{said}: write {fixed}"
+    return None
+
+
 def _absolute_path(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError("must start with /")
+    cited = LIKE_A_REFERENCE.search(value)
+    if cited:  # `/api/{id}` cites nothing and is sent as written, as is every path: only a reference's shape is refused
+        fixed = f"{{secret:{_cited_name(cited.group()) or 'NAME'}}}"
+        raise ValueError(f"{display.visible(display.cut(cited.group(), 60))} would be sent as written: a path is "
+                         f"never filled in (neither ${{VAR}} nor {{secret:NAME}}), and a key in a URL would be "
+                         "written to the logs of servers and proxies on the way; send the key in a request header "
+                         f'instead (an http item: headers: {{x-api-key: "{fixed}"}})')
     return value
 
 

@@ -24,7 +24,7 @@ from ..checklist import WrittenNumber
 from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
 from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply
-from ._common import StrictParams, UrlPath, holds_non_finite
+from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
 
 NAME = "http"
 
@@ -97,37 +97,10 @@ def _header_value(value: str) -> str:
                          f"percent-encode it ({odd} is {quote(odd)}) if the endpoint decodes that, or leave it out")
     if value != value.strip(" \t"):
         raise ValueError("starts or ends with a space or tab, which HTTP does not carry: remove it")
-    problem = _reference_problem(value)
+    problem = reference_problem(value)
     if problem:
         raise ValueError(problem)
     return value
-
-
-# what reads as a try at citing a secret: the environment file's `${NAME}`, or `{secret:…}` in another case, plural,
-# spaced or unclosed — each would be sent as that text (only `{secret:NAME}` is replaced by the secret)
-_LIKE_A_REFERENCE = re.compile(r"\$\{[^{}]*\}?|\{\s*secrets?\s*:[^{}]*\}?", re.IGNORECASE)
-_REFERENCE = re.compile(r"\{secret:[^\s{}]+\}")
-_REFERENCED_NAME = re.compile(r"[^\s{}:$]+")
-
-
-def _reference_problem(value: str) -> str | None:
-    """A header value's first text shaped like a secret reference that is not `{secret:NAME}`, and its fix."""
-    for found in _LIKE_A_REFERENCE.finditer(value):
-        text = found.group()
-        if _REFERENCE.fullmatch(text):
-            continue
-        inner = text[2:] if text.startswith("$") else text.partition(":")[2]
-        name = _REFERENCED_NAME.search(inner)
-        said = f"{display.visible(display.cut(text, 60))} would be sent as written, not as a secret"
-        if name is None:
-            return f"{said}: name the secret, {{secret:NAME}}"
-        fixed = f"{{secret:{name.group()}}}"
-        if text.startswith("$"):
-            return f"{said} (${{…}} is the environment file's syntax): write {fixed}"
-        if re.fullmatch(r"\{\s*secret\s*:\s*[^\s{}]+\s*\}", text):  # only spaced
-            return f"{said}: did you mean {fixed}?"
-        return f"{said}: write {fixed}"
-    return None
 
 
 HeaderName = Annotated[str, AfterValidator(_header_name)]
