@@ -865,6 +865,15 @@ class ArchiveReporter:
             if session.exitstatus in (exitcodes.OK, exitcodes.WAIVER_EXPIRED):  # 1, 10, 23, 24 outrank 2 (exitcodes)
                 session.exitstatus = self.exit_code = exitcodes.INTERRUPTED
             return
+        except Exception as exc:  # a failure no one foresaw (an engine bug): the archive is sealed already, and the
+            # summary with its archive line must still be printed; a traceback here would end the run without them
+            from .display import cut
+
+            self.report_line = (f"report not rendered: {type(exc).__name__}: {cut(str(exc), 300)} (an opsverify bug: "
+                                "please report it; the archive is complete: opsverify report renders it)")
+            if session.exitstatus == exitcodes.OK:
+                session.exitstatus = self.exit_code = exitcodes.REPORT
+            return
         self.report_line = "\n".join([f"report: {shown(html)}", *map(left_out_note, left_out)])
 
     def _complete_archive(self, config: pytest.Config, records: list[dict[str, Any]], code: int, pytest_exit: int,
@@ -967,6 +976,8 @@ class ArchiveReporter:
             "waived": [f"{r['system']} {r['key']}" for r in records if r["status"] == "waived"],
             "expired_waivers": [w.record() for w in expired],
             "waivers_not_needed": [w.record() for w in (waivers.not_needed(records) if waivers is not None else [])],
+            "waivers_not_applied": [{**w.record(), "outcomes": outcomes}  # the item erred or was skipped
+                                    for w, outcomes in (waivers.not_applied(records) if waivers is not None else [])],
         }
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -1001,6 +1012,12 @@ class ArchiveReporter:
         for waiver in (waivers.not_needed(records) if waivers is not None else []):
             write(f"waiver not needed — {waiver.source}: {waiver.system} {waiver.item} passed; its waiver "
                   f"({waiver.ticket}, until {waiver.expires}) would hide its next failure: remove it", yellow=True)
+        for waiver, outcomes in (waivers.not_applied(records) if waivers is not None else []):
+            ended = {("error",): "could not be checked (error)", ("skipped",): "was skipped"}.get(
+                tuple(outcomes), f"ended {', '.join(outcomes)}")
+            write(f"waiver not applied — {waiver.source}: {waiver.system} {waiver.item} {ended}; its waiver "
+                  f"({waiver.ticket}, until {waiver.expires}) accepts a failure only: this run neither used it nor "
+                  "showed the item holds", yellow=True)
         for waiver in (waivers.expired_for(self.selected()) if waivers is not None else []):
             write(f"waiver expired — {waiver.source}: {waiver.system} {waiver.item} expired {waiver.expires} "
                   f"({waiver.ticket}, approved by {waiver.approver}): the item counts again; renew or remove it",

@@ -430,6 +430,14 @@ def main(argv: list[str] | None = None) -> int:
         except StopRun as exc:  # names from a tampered archive too
             (_tell if args.run in (verify, report, prune) else _say)(f"opsverify: {exc.message}", file=sys.stderr)
             code, stopped = exc.exit_code, True
+        except Exception as exc:  # a failure no one foresaw in rendering (an opsverify bug): one line, not a traceback
+            if args.run is not report:
+                raise
+            from .display import cut
+
+            _tell(f"opsverify: report not rendered: {type(exc).__name__}: {cut(str(exc), 300)} (an opsverify bug: "
+                  "please report it; the archive is as it was)", file=sys.stderr)
+            code, stopped = exitcodes.REPORT, True
     finally:
         out.flush()
         sys.stdout = real

@@ -53,7 +53,8 @@ TABLE: tuple[ExitCode, ...] = (
                                    "renew it with a new approval, or remove it"),
     ExitCode(28, "report", "the HTML report could not be rendered (the renderer is not installed: `make setup`; "
                            "or it failed), or `-o` names a folder, a missing folder, a place inside an archive, an "
-                           "env's chain.jsonl or .pruned/, or something that is not a report opsverify rendered (a "
+                           "env's chain.jsonl or .pruned/, a name an archive's files or a run's work go by (manifest.json, "
+                           "manifest.sig, .partial-*), or something that is not a report opsverify rendered (a "
                            "device, a FIFO, a symlink, a file of yours): the archive itself is complete; or `opsverify "
                            "setup` could not install the renderer (the one installed before is kept)"),
     ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing"),

@@ -39,6 +39,9 @@ from .seal import MANIFEST, archives_oldest_first
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RENDERER_DIR_ENV = "OPSVERIFY_RENDERER_DIR"
 HISTORY_LIMIT = 30  # previous archives shown in History and the trend
+# The longest duration an earlier archive's row may record: far beyond any run's bound, and small enough to count in
+# milliseconds (1e308 s is a finite float with no integer number of milliseconds).
+MAX_DURATION_S = 7 * 24 * 3600.0
 RENDER_TIMEOUT_S = 300
 
 
@@ -279,11 +282,19 @@ def _check_target(target: Path, archive: Path) -> None:
         raise RenderFailed(f"{target}: {problem}")
 
 
+# What a run (archive.py) and prune name their working folders: `.partial-<archive>`, `.making-<archive>`,
+# `.pruning-<archive>-<pid>`.
+WORK_PREFIXES = (".partial-", ".making-", seal.PRUNING)
+
+
 def evidence_of(target: Path) -> str:
     """Why `target` is an env's evidence or an archive's file, else '': a file named chain.jsonl (an env's chain,
     whether the env still holds an archive or not), anything in or named `.pruned/` (the manifests of pruned
-    archives), anything in a run archive (see run_archive), a run's `.partial-*` folder or a prune's
-    `.pruning-*`. Symlinked folders are followed, as a write would follow them."""
+    archives), a file named manifest.json or manifest.sig (the folder holding it would read as a run archive, an
+    env folder or reports/ as one tampered archive), anything in a run archive (see run_archive), anything in or
+    named as a run's `.partial-*` or `.making-*` folder or a prune's `.pruning-*`. Named so, a page is refused
+    wherever it would go: a report needs none of these names. Symlinked folders are followed, as a write would
+    follow them."""
     folder = Path(os.path.realpath(target.parent))
     if target.name == seal.CHAIN:
         return f"an env's {seal.CHAIN} (the links of its pruned archives)"
@@ -294,8 +305,13 @@ def evidence_of(target: Path) -> str:
             return f"inside {candidate}, an env's {seal.PRUNED}/ (the manifests of its pruned archives)"
         if candidate.name == seal.CHAIN:
             return f"inside {candidate}, an env's {seal.CHAIN}"
-        if run_archive(candidate) or candidate.name.startswith((".partial-", seal.PRUNING)):
+        if run_archive(candidate) or candidate.name.startswith(WORK_PREFIXES):
             return f"inside the archive folder {candidate}, where a file would break its seal"
+    if target.name in (seal.MANIFEST, seal.SIGNATURE):
+        return (f"the name of an archive's {target.name}: the folder holding it would be read as a run archive (an "
+                "env folder, or reports/, as one that fails to verify)")
+    if target.name.startswith(WORK_PREFIXES):
+        return f"the name of a run's or a prune's working folder ({', '.join(p + '*' for p in WORK_PREFIXES)})"
     return ""
 
 
@@ -634,7 +650,7 @@ def history_points(archive: Path, left_out: list[str] | None = None, trusted: An
             if previous.name not in ancestors or not _as_sealed(previous, nodes, trusted, covered):
                 raise ValueError("not in its chain, or does not verify")
             points.append(history_point(previous))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, ArithmeticError):  # Arithmetic: a number no run writes
             if left_out is not None:  # why exactly is `opsverify verify`'s business, not the report's
                 left_out.append(previous.name)
     return points
@@ -732,8 +748,9 @@ def _row_shape(value: Any) -> dict[str, Any]:
         seal.field_of(row, name, str)
     duration = row.get("duration_s")
     if duration is not None and not (isinstance(duration, int | float) and not isinstance(duration, bool)
-                                     and math.isfinite(duration) and duration >= 0):
-        raise seal.Malformed(f'a row\'s "duration_s" is not a duration in seconds: {cut(repr(duration), 40)}')
+                                     and math.isfinite(duration) and 0 <= duration <= MAX_DURATION_S):
+        raise seal.Malformed(f'a row\'s "duration_s" is not a duration in seconds from 0 to {MAX_DURATION_S:.0f}: '
+                             f'{cut(repr(duration), 40)}')
     return row
 
 

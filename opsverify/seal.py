@@ -132,9 +132,13 @@ def seal_record(key: Ed25519PrivateKey | None) -> dict[str, str] | None:
 
 
 def signature_file(manifest_bytes: bytes, key: Ed25519PrivateKey) -> bytes:
-    signature = key.sign(manifest_bytes)
-    return (json.dumps({"algorithm": "ed25519", "signed": MANIFEST, "key_id": key_id(key.public_key()),
-                        "signature": base64.b64encode(signature).decode()}, indent=2) + "\n").encode()
+    return _signature_text(key_id(key.public_key()), base64.b64encode(key.sign(manifest_bytes)).decode())
+
+
+def _signature_text(signer_id: str, signature: str) -> bytes:
+    """manifest.sig's bytes, as opsverify writes them (and, to verify, reads them: see _signature_of)."""
+    return (json.dumps({"algorithm": "ed25519", "signed": MANIFEST, "key_id": signer_id, "signature": signature},
+                       indent=2) + "\n").encode()
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -796,7 +800,8 @@ SIGNATURE_FIELDS = ("algorithm", "signed", "key_id", "signature")  # what signat
 def _signature_of(document: bytes, key: Ed25519PublicKey, whose: str) -> bytes:
     """The signature a manifest.sig holds, read as signature_file writes it: those fields and no other, each as it
     writes it — ed25519, of manifest.json, by `key` (`whose`: which key that is, for the message) — and the
-    signature in canonical base64, so that one signature has one text. Malformed naming the field that is not so."""
+    signature in canonical base64 — and in the very bytes signature_file writes for them, so that one signature has
+    one text. Malformed naming the field that is not so, or saying the layout is not."""
     fields = object_of(parse_json(document, unique_names=True))
     for name in fields:
         if name not in SIGNATURE_FIELDS:
@@ -816,6 +821,10 @@ def _signature_of(document: bytes, key: Ed25519PublicKey, whose: str) -> bytes:
                         'bits zero)')
     if len(raw) != 64:
         raise Malformed(f'its "signature" is {len(raw)} bytes, expected 64 (an ed25519 signature)')
+    written = _signature_text(fields["key_id"], text)  # the same values in other bytes are not what opsverify wrote
+    if document != written:
+        raise Malformed(f"not laid out as opsverify writes it: its values are, but its {len(document)} bytes are not "
+                        f"the {len(written)} opsverify writes for them (an escape, whitespace or the fields' order)")
     return raw
 
 

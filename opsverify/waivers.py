@@ -174,15 +174,33 @@ class Waivers:
     def not_needed(self, records: list[dict[str, Any]]) -> list[Waiver]:
         """Active waivers of items whose every entry passed this run: left in place, one would hide the next
         failure. (One id may name several entries; a waiver still used by one of them is needed.)"""
-        statuses: dict[tuple[Any, Any], set[Any]] = {}
-        for r in records:
-            statuses.setdefault((r.get("system"), r.get("id")), set()).add(r.get("status"))
+        statuses = _statuses(records)
         return [w for w in self.entries if statuses.get((w.system, w.item)) == {"passed"} and not w.expired(self.now)]
+
+    def not_applied(self, records: list[dict[str, Any]]) -> list[tuple[Waiver, list[str]]]:
+        """Active waivers of items that neither failed (waived, or kept failed by --runxfail) nor passed in every
+        entry — one errored or was skipped — each with its entries' outcomes: a waiver accepts a failure only, so
+        it was used by nothing, yet the run did not show the item holds either (as not_needed would)."""
+        statuses = _statuses(records)
+        unused = []
+        for waiver in self.entries:
+            seen = statuses.get((waiver.system, waiver.item), set())
+            if seen - {"passed"} and not seen & {"waived", "failed"} and not waiver.expired(self.now):
+                unused.append((waiver, sorted(map(str, seen))))
+        return unused
 
     def expired_for(self, checks: list[Check]) -> list[Waiver]:
         """Expired waivers of the items this run checks: each fails the run and is named."""
         wanted = {(c.system, c.id) for c in checks}
         return [w for w in self.entries if (w.system, w.item) in wanted and w.expired(self.now)]
+
+
+def _statuses(records: list[dict[str, Any]]) -> dict[tuple[Any, Any], set[Any]]:
+    """Each (system, item id)'s outcomes in this run: one id may name several entries."""
+    statuses: dict[tuple[Any, Any], set[Any]] = {}
+    for r in records:
+        statuses.setdefault((r.get("system"), r.get("id")), set()).add(r.get("status"))
+    return statuses
 
 
 def waivers_path(directory: Path, env: str) -> Path:

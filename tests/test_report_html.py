@@ -207,6 +207,45 @@ def test_a_tampered_archive_is_not_rendered(tmp_path, capsys):
     assert "opsverify verify" in err and not report_path(archive).exists()
 
 
+def test_html_run_leaves_out_an_earlier_archive_whose_duration_is_no_duration(tmp_path):
+    """An earlier unsigned archive re-sealed with a duration of 1e308 s (finite, but no millisecond count): the run
+    with --html renders its report without it, with a note, and ends as its checks did — never a traceback."""
+    from opsverify.report import left_out_note
+
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    runbook = make_runbook(tmp_path / "rb")
+    assert runbook.run("--item", "S1", "--deploy-id", "first").returncode == exitcodes.OK
+    first = runbook.newest()
+    results = read_json(first / "results.json")
+    results["checks"][0]["duration_s"] = 1e308
+    (first / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    manifest = read_json(first / "manifest.json")
+    manifest["files"]["results.json"] = seal.sha256_file(first / "results.json")
+    (first / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    result = runbook.run("--item", "S1", "--deploy-id", "second", "--html", timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == exitcodes.OK, output[-3000:]
+    second = runbook.newest()
+    assert "Traceback" not in output and f"archive: reports/fx/{second.name} (" in result.stdout, output[-3000:]
+    assert left_out_note(first.name) in result.stdout and report_path(second).is_file(), output[-3000:]
+
+
+def test_an_unexpected_failure_while_rendering_is_one_line_and_the_report_code(tmp_path):
+    """--html whose rendering fails in a way no one foresaw: the archive is sealed already; the summary and its
+    archive line are printed, the failure is one line naming it, and the run ends with the report's code."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text("import opsverify.report\n"
+                                          "def _unforeseen(*args, **kwargs):\n"
+                                          "    raise RuntimeError('an unforeseen failure')\n"
+                                          "opsverify.report.render = _unforeseen\n")
+    result = runbook.run("--item", "S1", "--html")
+    output = result.stdout + result.stderr
+    assert result.returncode == exitcodes.REPORT, output[-3000:]
+    assert "report not rendered: RuntimeError: an unforeseen failure" in result.stdout, output[-3000:]
+    assert f"archive: reports/fx/{runbook.newest().name} (" in result.stdout and "Traceback" not in output
+    assert read_json(runbook.newest() / "manifest.json")["counts"]["passed"] == 1  # the run's verdict is sealed
+
+
 def test_history_leaves_out_an_earlier_archive_edited_since(tmp_path):
     """An earlier run's results changed after sealing (a failure made to read passed) are not history."""
     from opsverify.report import history_points
@@ -485,3 +524,24 @@ def test_a_secret_that_occurs_in_the_renderers_code_leaves_that_code_alone(tmp_p
     assert documents and pin not in json.dumps(documents)
     assert pin not in text.replace(app, "")
     assert "[redacted" in json.dumps(documents)  # the earlier deploy's name, masked
+
+
+def test_opsverify_report_failing_unforeseen_is_one_line_and_the_report_code(tmp_path, monkeypatch, capsys):
+    """`opsverify report` whose rendering fails in a way no one foresaw: one line naming it, the report's code, no
+    traceback — and the archive as it was."""
+    import opsverify.report
+    from opsverify import cli
+
+    runbook = make_runbook(tmp_path)
+    assert runbook.run("--item", "S1").returncode == 0
+    archive = runbook.newest()
+    before = {p.name: p.read_bytes() for p in archive.iterdir() if p.is_file()}
+
+    def unforeseen(*args, **kwargs):
+        raise RuntimeError("an unforeseen failure")
+
+    monkeypatch.setattr(opsverify.report, "render", unforeseen)
+    code = cli.main(["report", str(archive)])
+    err = capsys.readouterr().err
+    assert code == exitcodes.REPORT and "report not rendered: RuntimeError: an unforeseen failure" in err, err
+    assert before == {p.name: p.read_bytes() for p in archive.iterdir() if p.is_file()}

@@ -287,6 +287,26 @@ def test_a_signature_in_non_canonical_base64_is_a_bad_signature(copy, sealed, ca
         assert code == exitcodes.BAD_SIGNATURE, out
         assert f'{archive.name}: manifest.sig: its "signature" is not base64 as opsverify writes it' in out, out
 
+
+@pytest.mark.parametrize("rewrite", [
+    lambda text: text.replace('"manifest.json"', '"manifest\\u002ejson"'),
+    lambda text: text.replace('"signature": ', '"signature":\t\t '),
+    lambda text: text + " " * 60000,
+    lambda text: json.dumps(dict(reversed(json.loads(text).items())), indent=2) + "\n",
+    lambda text: json.dumps(json.loads(text)) + "\n",
+], ids=["escaped-name", "tabs", "trailing-whitespace", "fields-reordered", "one-line"])
+def test_a_signature_file_laid_out_otherwise_is_a_bad_signature(copy, sealed, capsys, rewrite):
+    """The same fields and values written as other bytes: one signature has one text, as opsverify writes it."""
+    archive = _archives(copy)[0]
+    text = (archive / "manifest.sig").read_text()
+    (archive / "manifest.sig").write_text(rewrite(text))
+    assert (archive / "manifest.sig").read_text() != text
+    for public in (None, sealed[2]):
+        code, out = _verify(capsys, archive, public)
+        assert code == exitcodes.BAD_SIGNATURE, out
+        assert f"bad-signature  {archive.name}: manifest.sig: not laid out as opsverify writes it" in out, out
+
+
 def test_not_an_archive(tmp_path, capsys):
     code, out = _verify(capsys, tmp_path)
     assert code == exitcodes.NOT_AN_ARCHIVE and "not-an-archive" in out

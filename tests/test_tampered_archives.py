@@ -113,6 +113,22 @@ def test_a_chain_line_that_is_not_an_entry_breaks_the_chain(signed, tmp_path, ca
     assert "broken-chain   fx/chain.jsonl line 1: not a chain entry: " in out
 
 
+def test_a_pruned_archives_kept_signature_laid_out_otherwise_is_a_bad_signature(signed, tmp_path, capsys):
+    """.pruned/<hash>.sig is read as an archive's manifest.sig is: the same values in other bytes (an escaped name,
+    whitespace added) are not the signature prune kept."""
+    env_dir = _copy(signed, tmp_path)
+    first = seal.archive_dirs(env_dir)[0]
+    public = tmp_path / "signing.pub"
+    public.write_text(seal.public_pem(seal.parse_public_key(read_json(first / "manifest.json")["seal"]["public_key"])))
+    assert main(["prune", str(env_dir), "--keep", "2", "--force"]) == 0
+    capsys.readouterr()
+    kept = next((env_dir / seal.PRUNED).glob("*.sig"))
+    kept.write_text(kept.read_text().replace('"manifest.json"', '"manifest\\u002ejson"') + " " * 1000)
+    code, out = main(["verify", str(env_dir), "--public-key", str(public)]), capsys.readouterr().out
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"{seal.PRUNED}/{kept.stem}.sig: not laid out as opsverify writes it" in out, out
+
+
 def _sparse(path: Path, size: int) -> None:
     """A file of `size` bytes that takes no disk (and that a reader of the whole of it would never finish)."""
     path.unlink(missing_ok=True)
@@ -227,8 +243,11 @@ def test_history_leaves_out_a_rehashed_earlier_archive(unsigned, tmp_path, capsy
 
 
 # -- 4. report: one line and its exit code ----------------------------------------------------------------------
-@pytest.mark.parametrize("forgery", ["started", "ended", "row-not-object", "nested-results"])
+@pytest.mark.parametrize("forgery", ["started", "ended", "row-not-object", "nested-results", "duration-1e308",
+                                     "duration-a-year"])
 def test_history_leaves_out_an_earlier_archive_not_as_opsverify_writes_it(unsigned, tmp_path, forgery):
+    """A re-sealed earlier archive whose fields no run writes (a time that is none, a duration of 1e308 s — finite,
+    but infinite in milliseconds — or of a year) is left out of the history, never a crash of the report."""
     env_dir = _copy(unsigned, tmp_path)
     first, second, third = seal.archive_dirs(env_dir)
     if forgery in ("started", "ended"):
@@ -236,6 +255,10 @@ def test_history_leaves_out_an_earlier_archive_not_as_opsverify_writes_it(unsign
     elif forgery == "row-not-object":
         results = read_json(first / "results.json")
         _reseal(env_dir, first, json.dumps({**results, "checks": [5, *results["checks"]]}).encode())
+    elif forgery.startswith("duration-"):
+        results = read_json(first / "results.json")
+        results["checks"][0]["duration_s"] = 1e308 if forgery == "duration-1e308" else 365 * 24 * 3600.0
+        _reseal(env_dir, first, json.dumps(results).encode())
     else:
         _reseal(env_dir, first, NESTED)
     left_out: list[str] = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from opsverify import exitcodes, seal
+from opsverify import exitcodes, report, seal
 
 from .test_cli_edges import chained, make_archive, one_line, run
 from .test_retention import FILE_LIMIT
@@ -207,3 +207,26 @@ def test_one_archive_of_another_env_than_its_pruned_predecessor_breaks_the_chain
     assert code == exitcodes.BROKEN_CHAIN, out
     assert (f"broken-chain   {second.name}: of env staging, but its previous archive {first.name} (pruned) is of env "
             "fx: archives of more than one env in one chain") in out
+
+
+# -- report -o never writes a name verify or a run reads --------------------------------------------------------
+@pytest.mark.parametrize("name", [seal.MANIFEST, seal.SIGNATURE, seal.CHAIN, seal.PRUNED, ".partial-x1", ".making-x1",
+                                  f"{seal.PRUNING}20261125T104620Z_a-123"])
+@pytest.mark.parametrize("where", ["env", "reports", "elsewhere"])
+def test_report_o_under_a_name_verify_reads_is_refused(env_dir, tmp_path, capsys, monkeypatch, name, where):
+    """A page named manifest.json in an env folder made verify read the folder as one (tampered) archive, and in
+    reports/ the whole tree: a report is never written under a name an archive, an env or a run's work is known by,
+    wherever it is (a report needs none of them), and the evidence still verifies."""
+    monkeypatch.setenv(report.RENDERER_DIR_ENV, str(tmp_path / "no-renderer"))  # refused before the renderer runs
+    first, second = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    folder = {"env": env_dir, "reports": env_dir.parent, "elsewhere": tmp_path / "elsewhere"}[where]
+    folder.mkdir(exist_ok=True)
+    before = sorted(os.listdir(folder))
+    target = folder / name
+    code, _, err = run(capsys, "report", str(second), "-o", str(target))
+    assert code == exitcodes.REPORT, err
+    assert one_line(err).startswith(f"opsverify: {target}: "), err
+    assert sorted(os.listdir(folder)) == before
+    for path in (env_dir, env_dir.parent):
+        code, out, _ = run(capsys, "verify", str(path))
+        assert code == exitcodes.OK, out

@@ -307,6 +307,40 @@ def test_a_waiver_still_used_by_one_entry_of_its_id_is_needed(runbook):
     assert [w.item for w in waivers.not_needed(records[:1])] == ["S2"]
 
 
+def test_waiver_of_an_item_that_could_not_be_checked_or_was_skipped_is_named_as_not_applied(runbook):
+    """A waiver accepts a failure only: an item that errs (S4) or is skipped (S7) under a current waiver is not
+    waived — and the waiver, used by nothing, is said on the console and in the manifest with the item's outcome,
+    not passed over in silence (the exit code is the run's own)."""
+    runbook.waive({**ACTIVE, "item": "S4"}, {**ACTIVE, "item": "S7", "ticket": "OPS-13"})
+    result = runbook.run("--item", "S4", "--item", "S7")
+    assert result.returncode == exitcodes.COULD_NOT_CHECK, result.stdout[-3000:]
+    rows = rows_by_id(runbook.newest())
+    assert (rows["S4"]["status"], rows["S7"]["status"]) == ("error", "skipped")
+    assert ("waiver not applied — waivers/fx.yaml: shop S4 could not be checked (error); its waiver (OPS-12, until "
+            "2099-12-31) accepts a failure only: this run neither used it nor showed the item holds") in result.stdout
+    assert "waiver not applied — waivers/fx.yaml: shop S7 was skipped; its waiver (OPS-13, " in result.stdout
+    manifest = read_json(runbook.newest() / "manifest.json")
+    assert [(e["item"], e["ticket"], e["outcomes"]) for e in manifest["waivers_not_applied"]] == [
+        ("S4", "OPS-12", ["error"]), ("S7", "OPS-13", ["skipped"])]
+    assert manifest["waivers_not_needed"] == []
+
+
+def test_a_waiver_is_not_applied_only_where_its_item_neither_failed_nor_passed_throughout(runbook):
+    """Used by one entry of its id (waived), not needed (every entry passed), or set aside by --runxfail (failed):
+    each said otherwise, or not at all; an error or a skip beside a pass is not applied."""
+    waivers = _load(runbook, ACTIVE)
+    statuses = {
+        ("waived", "error"): [], ("passed",): [], ("failed",): [], ("failed", "error"): [],
+        ("error",): ["error"], ("skipped",): ["skipped"], ("passed", "error"): ["error", "passed"],
+    }
+    for given, expected in statuses.items():
+        records = [{"system": "shop", "id": "S2", "status": status} for status in given]
+        found = [(w.item, outcomes) for w, outcomes in waivers.not_applied(records)]
+        assert found == ([("S2", expected)] if expected else []), given
+    expired = _load(runbook, {**ACTIVE, "expires": "2020-01-01"})  # said as expired instead
+    assert expired.not_applied([{"system": "shop", "id": "S2", "status": "error"}]) == []
+
+
 def test_expired_waiver_fails_the_run_and_names_itself(runbook):
     runbook.waive(EXPIRED)
     result = runbook.run("--item", "S1")
