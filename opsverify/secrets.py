@@ -200,6 +200,7 @@ def encodings(value: str) -> set[str]:
              *_grouped_base32(value, raw)}
     for cased in dict.fromkeys((value, value.upper(), value.lower())):
         whole |= {cased, *_quoted_forms(cased)}
+    whole |= _quote_doubled_forms(value)
     # what holds less than all of it, or the secret's bytes among others' (base64 behind a prefix)
     parts = {*_base64_pieces(raw), *_rare_spellings(value, raw), *_line_forms(value), *_broken_at_its_own(value),
              *_json_base64_pieces(value)}
@@ -226,6 +227,23 @@ def _quoted_forms(text: str) -> set[str]:
     for shown in shown_forms(text):
         forms.update((shown, json.dumps(shown, ensure_ascii=False)[1:-1], json.dumps(shown)[1:-1]))
     return forms | _byte_forms(raw) | _character_forms(text) | _reprs_as_read(raw, text)
+
+
+def _quote_doubled_forms(text: str) -> set[str]:
+    """A text holding a quote as SQL and CSV quote it: a `"` doubled (a quoted CSV field, as COPY … CSV or a
+    spreadsheet writes it; quote_ident) or a `'` doubled (an SQL literal: quote_literal, format('%L'); a YAML
+    single-quoted scalar), each also with the backslash doubled where the text holds one (a row's output doubles
+    both; quote_literal then writes E'…\\\\…'). At most four forms, none for a text holding no quote inside; escaped
+    again (a results.json, an HTML page), they are read back by the unescaped view. A quote that starts or ends the
+    text stays single: a JSON string's or a repr's own quote beside it (`"…\\""`, read `…""`) would read as its pair,
+    and the mask would take it and break the string; there the text itself is masked, up to the pair's first quote."""
+    forms = set()
+    for mark in "\"'":
+        start, end = len(text) - len(text.lstrip(mark)), len(text.rstrip(mark))
+        if mark in text[start:end]:
+            doubled = text[:start] + text[start:end].replace(mark, mark * 2) + text[end:]
+            forms.update((doubled, doubled.replace("\\", "\\\\")))
+    return forms
 
 
 def _reprs_as_read(raw: bytes, text: str) -> set[str]:
@@ -401,13 +419,16 @@ def _byte_forms(raw: bytes) -> set[str]:
     """A text's bytes as programs show them: quoted-printable (`=C3=BC`, `=` as `=3D`; its soft breaks are
     `_Unbroken`'s); and, where they differ from the text itself, Python's bytes repr (`\\xc3\\xbc`, httpcore's
     DEBUG log of headers; some write `\\xC3`), PostgreSQL's encode(…, 'escape') (`\\303\\274`, a backslash
-    doubled), and UTF-8 read as Latin-1 or Windows-1252 (`Ã¼`: a reply labelled iso-8859-1)."""
+    doubled) and bytea's escape output (a control character in octal too: `\\011`), every byte but printable ASCII
+    in octal, the backslash as `\\134` (an E'' string or a bytea literal written to be read back: PostgreSQL reads
+    that, writes none), and UTF-8 read as Latin-1 or Windows-1252 (`Ã¼`: a reply labelled iso-8859-1)."""
     forms = {binascii.b2a_qp(raw, quotetabs=True).replace(b"=\n", b"").decode("ascii")}
-    if raw.isascii() and b"\\" not in raw:  # the rest read as the secret, or as its str repr
+    if _PRINTABLE_NO_BACKSLASH.fullmatch(raw):  # the rest read as the secret, or as its str repr
         return forms
     shown = repr(raw)[2:-1]
     forms.update((shown, _LOWER_HEX_BYTE.sub(lambda m: "\\x" + m.group(1).upper(), shown), raw.decode("latin-1"),
-                  "".join("\\\\" if b == 0x5C else chr(b) if b < 0x80 else f"\\{b:03o}" for b in raw)))
+                  "".join("\\\\" if b == 0x5C else chr(b) if b < 0x80 else f"\\{b:03o}" for b in raw),
+                  _octal_escaped(raw, "\\\\"), _octal_escaped(raw, "\\134")))
     try:
         forms.add(raw.decode("cp1252"))
     except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined: no program shows it that way
@@ -416,6 +437,12 @@ def _byte_forms(raw: bytes) -> set[str]:
 
 
 _LOWER_HEX_BYTE = re.compile(r"\\x([0-9a-f]{2})")
+_PRINTABLE_NO_BACKSLASH = re.compile(rb"[\x20-\x5b\x5d-\x7e]*")  # bytes every byte form shows as they are
+
+
+def _octal_escaped(raw: bytes, backslash: str) -> str:
+    """Bytes with each but printable ASCII written as an octal escape, the backslash as `backslash`."""
+    return "".join(backslash if b == 0x5C else chr(b) if 0x20 <= b < 0x7F else f"\\{b:03o}" for b in raw)
 
 
 def _character_forms(value: str) -> set[str]:
@@ -856,7 +883,8 @@ def _cleaned(obj: Any, clean, keys: bool = True) -> Any:
 def _cut_forms(secret: str) -> list[str]:
     """What of a secret is masked where a text cuts it: each form `encodings` claims that no escape makes — the
     secret (the unescaped view finds it escaped), its base64, hex, base32, and as programs show its bytes and
-    characters (`_byte_forms`, `_character_forms`) — all without a URL's scheme and host. Of a secret of several
+    characters (`_byte_forms`, `_character_forms`), its quotes doubled as SQL and CSV write them — all without a URL's
+    scheme and host. Of a secret of several
     lines, or of JSON, each piece of key material and its bytes' encodings: one CRLF-joined is cut inside a line all
     the same, a text ending in its armour (`-----BEGIN PRIVATE KEY-----`) or in a JSON field shows none. And base64
     of its JSON spellings: a reply's excerpt that ends inside a JWT's payload."""
@@ -871,7 +899,7 @@ def _cut_forms(secret: str) -> list[str]:
         whole = _key_lines(part)
     else:  # and as `_Unbroken` reads it after a line break: without blanks before it; shouted or folded
         whole = [part, part.lstrip(" \t"), part.upper(), part.lower(), *sorted(_byte_forms(raw)),
-                 *sorted(_character_forms(part))]
+                 *sorted(_character_forms(part)), *sorted(_quote_doubled_forms(part))]
     # and as the unescaped view reads each: a secret spelling an escape (`%4e`, `&amp;`, `\'`) reads otherwise there,
     # and an escaped copy cut short is found only there (`\\` of a JSON body read as `\`, its `%4e` as `N` too)
     whole += [_View(form).text for form in whole]

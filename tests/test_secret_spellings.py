@@ -1,7 +1,8 @@
 """Spellings of a secret that a probe found leaking: base64 of its base64 (a Kubernetes pull secret), its bytes as a
 hexdump prints them, a copy split by invisible soft-wrap marks, every character escaped inside a long text, the
-upper-case and YAML hex escapes of its characters, and base32 of it behind a prefix — each is masked, and
-ordinary text holding the same kinds of spelling without a secret is left as it was."""
+upper-case and YAML hex escapes of its characters, base32 of it behind a prefix, and its quotes and backslashes as
+SQL and CSV write them (doubled, or in octal) — each is masked, and ordinary text holding the same kinds of spelling
+without a secret is left as it was."""
 
 from __future__ import annotations
 
@@ -246,3 +247,114 @@ def test_an_environment_files_comment_quoting_the_password_in_upper_case_hex_esc
     written = 'db:\n  password: "${DB_PASSWORD}"  # was "p\\xE4sswort+Zk3m/Q9 wx" until rotated\n'
     scrubbed = redactor.text(_input_copy(written.encode(), redactor).decode())
     assert MASK.sub("X", scrubbed) == 'db:\n  password: "${DB_PASSWORD}"  # was "X" until rotated\n', scrubbed
+
+
+# -- a secret holding a quote or a backslash, as PostgreSQL and CSV write it ------------------------------------------
+# Each written as PostgreSQL 15 writes it (checked against a server): a `"` doubled in a quoted CSV field (COPY … CSV,
+# quote_ident) and in a row's output (which doubles a backslash too); a `'` doubled in a literal (quote_literal,
+# format('%L')), which becomes E'…' with the backslash doubled when the value holds one; bytea's escape output (a
+# control character in octal, the backslash doubled); and every byte but printable ASCII in octal, the backslash as
+# `\134`, as an E'' string or a bytea literal is written to be read back (PostgreSQL reads it, writes none so).
+def _csv_field(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _sql_literal(value: str) -> str:
+    doubled = value.replace("'", "''")
+    return "E'" + doubled.replace("\\", "\\\\") + "'" if "\\" in value else f"'{doubled}'"
+
+
+def _row_output(value: str) -> str:
+    return '("' + value.replace('"', '""').replace("\\", "\\\\") + '")'
+
+
+def _octal(value: str, *, backslash: str) -> str:
+    return "".join(backslash if byte == 0x5C else chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}"
+                   for byte in value.encode())
+
+
+QUOTED_BY_SQL = {
+    "csv-field": _csv_field,
+    "sql-literal": _sql_literal,
+    "row-output": _row_output,
+    "bytea-escape-output": lambda s: _octal(s, backslash="\\\\"),
+    "octal-literal": lambda s: _octal(s, backslash="\\134"),
+}
+HOLDING_QUOTES = {
+    "double-quote-and-backslash": 'pa"ss\\word12',
+    "both-quotes": "qu'o\"te<&>x9",
+    "quote-and-backslash": "it's\\Zk3m9q",
+    "regex-characters": r"p(a|b)*[x]$^.+?\{1}",
+    "tab-and-non-ascii": 'Zk3m\tQ9"w\u00e9x',
+}
+# which spelling differs from the secret's plain and escaped ones (the rest are found as those already)
+_RESPELLS = {(form, secret) for form, secret in [
+    ("csv-field", "double-quote-and-backslash"), ("csv-field", "both-quotes"), ("csv-field", "tab-and-non-ascii"),
+    ("sql-literal", "both-quotes"), ("sql-literal", "quote-and-backslash"), ("row-output", "both-quotes"),
+    ("row-output", "double-quote-and-backslash"), ("row-output", "tab-and-non-ascii"),
+    ("bytea-escape-output", "tab-and-non-ascii"), ("octal-literal", "double-quote-and-backslash"),
+    ("octal-literal", "quote-and-backslash"), ("octal-literal", "regex-characters"),
+    ("octal-literal", "tab-and-non-ascii")]}
+
+
+def _secret_spelled(form: str, secret: str) -> str:
+    """What of a spelling holds the secret: its quotes and E prefix dropped, as a message quotes it."""
+    written = QUOTED_BY_SQL[form](HOLDING_QUOTES[secret])
+    return written.removeprefix("E").removeprefix("(").removesuffix(")").strip("'\"")
+
+
+@pytest.mark.parametrize("secret", HOLDING_QUOTES, ids=list(HOLDING_QUOTES))
+@pytest.mark.parametrize("form", QUOTED_BY_SQL, ids=list(QUOTED_BY_SQL))
+def test_a_secret_quoted_by_sql_or_csv_is_masked(form, secret):
+    """A target's error or a CSV export quotes the value as its database writes it: masked in plain text, inside a
+    results.json string (which escapes the quotes and backslashes again), and quoted once more in a message."""
+    written = QUOTED_BY_SQL[form](HOLDING_QUOTES[secret])
+    inside = _secret_spelled(form, secret)
+    redactor = _redactor(HOLDING_QUOTES[secret])
+    for before, after in (("error: ", " end"), ("saw n = '", "'"), ("id,token\n7,", "\n")):
+        shown = _assert_masked(redactor, before + written + after, inside)
+        assert shown.startswith(before) and shown.endswith(after), shown
+    document = json.dumps({"body_start": f"error: {written} end"})
+    shown = _assert_masked(redactor, document, json.dumps(inside)[1:-1])
+    assert json.loads(shown)["body_start"].startswith("error: "), shown
+
+
+@pytest.mark.parametrize("form, secret", sorted(_RESPELLS), ids=[f"{f}-{s}" for f, s in sorted(_RESPELLS)])
+def test_a_secret_quoted_by_sql_or_csv_cut_at_an_excerpts_end_is_masked(form, secret):
+    """An excerpt (a reply's first characters, a cell cut at 80) that ends inside the spelling keeps a piece of it:
+    masked to the cut, in plain text and in a results.json string."""
+    inside = _secret_spelled(form, secret)
+    redactor = _redactor(HOLDING_QUOTES[secret])
+    kept = inside[:-2]
+    for text in (f"error: {kept}… (61 characters)", json.dumps({"body_start": f"error: {kept}…"})):
+        shown = _assert_masked(redactor, text)
+        assert "[redacted part of " in shown and inside[:Redactor.MIN_RUN] not in shown, shown
+        assert json.dumps(inside[:Redactor.MIN_RUN])[1:-1] not in shown, shown
+
+
+def test_sql_and_csv_quoting_without_a_secret_is_unchanged():
+    redactor = _redactor(*HOLDING_QUOTES.values())
+    for text in ('id,name\n1,"say ""hello"" world"\n', "insert into t values ('it''s fine', E'a\\\\b')",
+                 '("row ""one""","c:\\\\temp")', "pa\\134th \\303\\251t\\303\\251 \\011tab",
+                 json.dumps({"csv": '"a ""quoted"" word"', "sql": "'don''t'"})):
+        assert redactor.text(text) == text
+
+
+EDGE_QUOTED = ['Qp7zX9kLm2Vb"', '"Qp7zX9kLm2Vb', "Qp7zX9kLm2Vb'", "'Qp7zX9kLm2Vb", 'Qp7z"X9kLm2Vb"', "Qp7z\"X9kLm2Vb'",
+               "'Qp7z\"X9kLm2Vb", "Qp7z'X9k\"Lm2Vb'"]
+
+
+@pytest.mark.parametrize("secret", EDGE_QUOTED)
+def test_a_secret_starting_or_ending_with_a_quote_is_masked_without_the_quotes_around_it(secret):
+    """A quote that ends the secret, escaped in a JSON string or a repr, is followed by the string's own closing
+    quote (and one that starts it follows the opening one): read as a doubled quote, the mask would take the
+    string's quote too and break the JSON or the repr around it."""
+    redactor = _redactor(secret)
+    quoted = repr(secret)[0] + "X" + repr(secret)[-1]  # the repr's own quotes around the mask
+    for document, expected in ((json.dumps({"said": secret}), "X"),
+                               (json.dumps({"said": [f"x {secret}", repr(secret), 7]}), ["x X", quoted, 7])):
+        shown = redactor.text(document)
+        assert MASK.search(shown) and secret.strip("'\"") not in shown, shown
+        assert json.loads(MASK.sub("X", shown))["said"] == expected, shown  # still JSON, its strings' quotes kept
+    shown = redactor.text(f"saw {secret!r} and {json.dumps(secret)} end")
+    assert MASK.sub("X", shown) == f"saw {quoted} and \"X\" end", shown
