@@ -810,9 +810,11 @@ class ArchiveReporter:
             state = self.state
             started = state.archive.started if state.archive is not None else self.started
             rows = [*self._archived(records), *self._unselected_manual(config, records)]
+            took = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()  # wall time, as the manifest's
             self._junits[suite_name, prefix] = junit_xml(rows, env=state.env.name, deploy=state.deploy,
                                                          timestamp=utc(started), suite_name=suite_name, prefix=prefix,
-                                                         properties=self._junit_properties(config, records))
+                                                         properties=self._junit_properties(config, records),
+                                                         time_s=took)
         return self._junits[suite_name, prefix]
 
     def _junit_properties(self, config: pytest.Config, records: list[dict[str, Any]]) -> dict[str, Any]:

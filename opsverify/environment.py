@@ -7,6 +7,7 @@ any check runs; every problem is reported at once, naming the file and the field
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import io
 import ipaddress
@@ -25,8 +26,8 @@ from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import families
-from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, _as_number, _FileLoader, _kind_of, _location,
-                        _number_read_as_text, _read_yaml, _summarise, file_errors, shown)
+from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, Unquoted, WordKeepingLoader, _as_number, _kind_of,
+                        _location, _number_read_as_text, _read_yaml, _summarise, file_errors, shown)
 from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
@@ -70,9 +71,26 @@ def _no_boolean(value: Any) -> Any:
 
 def _only_boolean(value: Any) -> Any:
     """pydantic reads "yes", "on", 1 and "1" as true where a boolean belongs: `allow_mutating: "yes"` would let a
-    run make the targets do work on a word YAML does not read as true. Only YAML's booleans are taken."""
+    run make the targets do work on a word that is no boolean. YAML 1.1 reads `yes`, `on`, `no` and `off` unquoted
+    as booleans before pydantic sees them, so the loader keeps a switch's word as written (an `Unquoted`, see
+    `_EnvironmentLoader`): only true and false (in any case, as YAML 1.2 reads them) are taken."""
+    if isinstance(value, Unquoted):
+        if isinstance(value.read, bool) and value.lower() in ("true", "false"):
+            return value.read
+        if isinstance(value.read, bool):
+            read = str(value.read).lower()
+            raise ValueError(f"must be true or false, not {value} (which YAML 1.1 reads as {read}): write {read}")
+        value = value.read  # a number or a date: said by its kind, below
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {_kind_of(value)}")
+    return value
+
+
+def _text_as_written(value: Any) -> Any:
+    """A name or description YAML reads as a boolean, number or date (`name: yes`): pydantic would say only "Input
+    should be a valid string"; the word is said as written, with how to quote it."""
+    if isinstance(value, Unquoted):
+        raise ValueError(value.problem())
     return value
 
 
@@ -153,6 +171,12 @@ class EnvironmentModel(_Strict):
 
     _numbers = field_validator("concurrency", mode="before")(_no_boolean)
     _switches = field_validator("demo", "allow_mutating", mode="before")(_only_boolean)
+    _words = field_validator("name", "description", mode="before")(_text_as_written)
+
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_SWITCHES = {"demo", "allow_mutating"}  # an environment's true-or-false settings; a service's is verify_tls
+_WORDS = {"name", "description"}  # top-level text kept as written, to say how to quote it
 
 
 @dataclass(frozen=True)
@@ -675,7 +699,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
             return {k: substitute(v, where + (k,)) for k, v in value.items()}
         if isinstance(value, list):
             return [substitute(v, where + (i,)) for i, v in enumerate(value)]
-        if not isinstance(value, str):
+        if not isinstance(value, str) or isinstance(value, Unquoted):  # a switch's true, kept as written: no ${VAR}
             return value
 
         def one(match: re.Match[str]) -> str:
@@ -930,14 +954,57 @@ def _bad_dollar(text: str) -> str:
     return f"'${{{visible(cut(inner, 40))}}}' is not a variable (a name is letters, digits and _); {fix}"
 
 
-class _EnvironmentLoader(_FileLoader):
+class _EnvironmentLoader(WordKeepingLoader):
     """The loader of environment files: a number under timeouts or concurrency written as YAML 1.2 (and JSON, and a
     checklist's params) reads it — `5e3`, `1.5E+3` — is that number; YAML 1.1 wants a dot and a signed exponent, and
-    reads it as text, which pydantic then cannot read as a whole number. Elsewhere (names, URLs) text stays text."""
+    reads it as text, which pydantic then cannot read as a whole number. Elsewhere (names, URLs) text stays text.
+    The switches (demo, allow_mutating, each service's verify_tls), name and description are kept as written where
+    YAML reads them otherwise (`allow_mutating: yes` as true): the model takes only true and false, and says how."""
 
     def construct_document(self, node):
         _numbers_as_written(node)
+        for mapping in _with_merged(node):
+            self._keep_words(mapping, _SWITCHES | _WORDS)
+        for service in _services(node):
+            self._keep_words(service, {"verify_tls"})
         return super().construct_document(node)
+
+    def _keep_words(self, mapping: Any, keys: set[str]) -> None:
+        """`keep_words`, but a number is left as YAML reads it: one written in a form YAML reads otherwise is said as
+        such (`description: 12:30`, base 60: see `_FileLoader`), and any other by its field (not text, not a
+        boolean)."""
+        self.keep_words(mapping, {key_node.value for key_node, value_node in mapping.value
+                                  if isinstance(key_node, yaml.ScalarNode) and key_node.value in keys
+                                  and value_node.tag not in (_INT, _FLOAT)})
+
+
+def _with_merged(mapping: Any) -> list[Any]:
+    """A mapping node and the mappings its `<<:` merges (theirs too): the keys they give are the mapping's own."""
+    found: list[Any] = []
+    stack = [mapping]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, yaml.MappingNode) or any(node is seen for seen in found):
+            continue
+        found.append(node)
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                stack += value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    return found
+
+
+def _values_of(mapping: Any, key: str | None = None) -> list[Any]:
+    """The value nodes of a mapping node and the mappings it merges: every one, or the one of `key`."""
+    return [value_node for node in _with_merged(mapping) for key_node, value_node in node.value
+            if key_node.tag != _MERGE and (key is None or (isinstance(key_node, yaml.ScalarNode)
+                                                           and key_node.value == key))]
+
+
+def _services(document: Any) -> list[Any]:
+    """The mapping nodes of `systems.<system>.services.<service>` (with the mappings each merges)."""
+    return [mapping for systems in _values_of(document, "systems") for system in _values_of(systems)
+            for services in _values_of(system, "services") for service in _values_of(services)
+            for mapping in _with_merged(service)]
 
 
 def _numbers_as_written(document: Any) -> None:
@@ -1036,6 +1103,9 @@ def _message(error: dict, said: str) -> str:
         return f"must be a whole number{unit}, not {error['input']!r}"
     if error["type"] in ("model_type", "dict_type"):  # pydantic would name a class of ours, or a Python dictionary
         return _mapping_expected(error)
+    if error["type"] == "string_type" and isinstance(error.get("input"), (bool, int, float, datetime.date)):
+        # `redis: 6379`, `repo: yes`: YAML read a word as something else; its kind is said, never its value
+        return f"must be text, not {_kind_of(error['input'])} (as YAML reads the word unquoted): quote it"
     return said
 
 

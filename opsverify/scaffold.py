@@ -16,7 +16,8 @@ from .report import run_archive
 from .seal import CHAIN, PRUNED, PRUNING, archive_dirs
 
 GITIGNORE = ".gitignore"
-GITIGNORE_LINES = ("reports/", "environments/*.secrets.env", ".pytest_cache/")
+# .venv/: the README's first steps make the virtualenv inside the project, which `git add .` would commit whole
+GITIGNORE_LINES = ("reports/", "environments/*.secrets.env", ".pytest_cache/", ".venv/")
 
 
 def variable_prefix(system: str) -> str:
@@ -224,7 +225,9 @@ def gitignore_missing(root: Path) -> list[str]:
         held = {line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()}
     except OSError:
         return list(GITIGNORE_LINES)
-    return [line for line in GITIGNORE_LINES if line not in held and f"/{line}" not in held]
+    # `/reports/` is the same line anchored; `.venv` (no slash) ignores the folder too
+    return [line for line in GITIGNORE_LINES
+            if not {line, f"/{line}", line.rstrip("/"), f"/{line.rstrip('/')}"} & held]
 
 
 def _env_folder(folder: Path) -> bool:

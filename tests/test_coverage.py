@@ -113,6 +113,19 @@ def test_coverage_command_unknown_system(capsys):
     assert "--system nope: unknown system" in capsys.readouterr().err
 
 
+def test_an_item_of_a_family_the_engine_lacks_stops_coverage_rather_than_counting_as_not_built(tmp_path, capsys):
+    """docs/checklists.md, Coverage: such an item is refused at load (exit 20, naming the family), so the `not built`
+    column of a checklist folder that loads is always 0; it counts only Checks made outside a file (the API)."""
+    (tmp_path / "svc.yaml").write_text(
+        "system: svc\nrunbook: r.md\nitems:\n"
+        "  - {id: G1, name: health, section: S, title: t, family: grpc, cadence: postdeploy, params: {}}\n",
+        encoding="utf-8")
+    assert main(["coverage", "--checklists", str(tmp_path)]) == 20
+    assert "family: unknown family 'grpc'" in capsys.readouterr().err
+    assert main(["coverage", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"]["not built"] == 0
+
+
 def test_faults_command_lists_every_fault_with_the_ids_it_breaks(capsys):
     assert main(["faults"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -101,10 +101,59 @@ def test_verify_tls_takes_only_true_or_false(tmp_path):
                        "not a text"), message
 
 
-@pytest.mark.parametrize("written, allowed", [("true", True), ("false", False), ("yes", True), ("off", False)])
-def test_yaml_booleans_are_taken(tmp_path, written, allowed):
-    (tmp_path / "local.yaml").write_text(f"name: local\nallow_mutating: {written}\nsystems: {{}}\n", encoding="utf-8")
-    assert load_environment(tmp_path, "local").allow_mutating is allowed
+@pytest.mark.parametrize("written, allowed", [("true", True), ("false", False), ("True", True), ("FALSE", False)])
+def test_true_and_false_are_taken(tmp_path, written, allowed):
+    service = f"{{url: 'https://x', verify_tls: {written}}}"
+    (tmp_path / "local.yaml").write_text(f"name: local\nallow_mutating: {written}\ndemo: {written}\n"
+                                         f"systems: {{shop: {{services: {{web: {service}}}}}}}\n", encoding="utf-8")
+    environment = load_environment(tmp_path, "local")
+    assert environment.allow_mutating is allowed and environment.demo is allowed
+    assert environment.model.systems["shop"].services["web"].verify_tls is allowed
+
+
+@pytest.mark.parametrize("key", ["allow_mutating", "demo"])
+@pytest.mark.parametrize("written, read", [("yes", "true"), ("on", "true"), ("Yes", "true"), ("ON", "true"),
+                                           ("no", "false"), ("off", "false")])
+def test_a_switch_refuses_yaml_1_1_words_unquoted(tmp_path, key, written, read):
+    """YAML 1.1 (PyYAML) reads `allow_mutating: yes` and `on` as true before any check sees them: a word that is no
+    boolean where true and false are expected would let a run make prod do work. Refused as written."""
+    message = _refused(tmp_path, f"{key}: {written}\nsystems: {{}}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: {key}: must be true or false, not {written} (which YAML 1.1 reads "
+                       f"as {read}): write {read}"), message
+
+
+@pytest.mark.parametrize("service", ["{url: 'https://x', verify_tls: off}",
+                                     "{<<: {url: 'https://x', verify_tls: off}}"])  # merged: its keys are the service's
+def test_verify_tls_refuses_yaml_1_1_words_unquoted(tmp_path, service):
+    message = _refused(tmp_path, f"systems: {{shop: {{services: {{web: {service}}}}}}}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: systems.shop.services.web.verify_tls: must be true or false, not "
+                       "off (which YAML 1.1 reads as false): write false"), message
+
+
+@pytest.mark.parametrize("word, read", [("yes", "true"), ("True", "a boolean"), ("2026-12-01", "a date")])
+def test_a_name_yaml_reads_otherwise_says_to_quote_it(tmp_path, word, read):
+    (tmp_path / f"{word}.yaml").write_text(f"name: {word}\nsystems: {{}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_environment(tmp_path, word)
+    assert raised.value.message == (f"{tmp_path / f'{word}.yaml'}: name: YAML reads {word} as {read}, not as text: "
+                                    f"quote it: name: '{word}'"), raised.value.message
+
+
+def test_a_description_yaml_reads_otherwise_says_to_quote_it(tmp_path):
+    message = _refused(tmp_path, "description: off\nsystems: {}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: description: YAML reads off as false, not as text: "
+                       "quote it: description: 'off'"), message
+
+
+@pytest.mark.parametrize("field, value, kind", [
+    ("systems.shop.endpoints.redis", "yes", "true or false"), ("systems.shop.endpoints.redis", "6379", "a number"),
+    ("systems.shop.endpoints.redis", "2024-01-02", "a date"), ("description", "1.10", "a number")])
+def test_other_text_yaml_reads_otherwise_says_to_quote_it(tmp_path, field, value, kind):
+    body = (f"description: {value}\nsystems: {{}}\n" if field == "description"
+            else f"systems: {{shop: {{endpoints: {{redis: {value}}}}}}}\n")
+    message = _refused(tmp_path, body)
+    assert message == (f"{tmp_path / 'local.yaml'}: {field}: must be text, not {kind} (as YAML reads the word "
+                       "unquoted): quote it"), message
 
 
 # -- a run allowed to make targets do work says so --------------------------------------------------------------------

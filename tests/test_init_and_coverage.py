@@ -51,6 +51,22 @@ def test_init_writes_a_project_and_refuses_to_write_it_twice(tmp_path, capsys):
     assert {n: (tmp_path / n).read_bytes() for n in FILES} == before
 
 
+def test_init_gitignore_keeps_the_projects_venv_out(tmp_path, capsys):
+    """The README's first steps make `.venv` inside the project: without it in .gitignore, `git add .` would commit
+    a whole virtualenv (~100 MB)."""
+    assert init(capsys, str(tmp_path), "--system", "shop")[0] == 0
+    assert ".venv/" in (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("held, asked", [("node_modules/\n", True), (".venv\n", False), ("/.venv/\n", False)])
+def test_an_existing_gitignore_is_asked_for_venv_unless_it_has_it(tmp_path, capsys, held, asked):
+    (tmp_path / ".gitignore").write_text(f"reports/\nenvironments/*.secrets.env\n.pytest_cache/\n{held}",
+                                         encoding="utf-8")
+    code, out, _ = init(capsys, str(tmp_path), "--system", "shop")
+    assert code == 0
+    assert ("add these lines to it: .venv/" in out) is asked, out
+
+
 @pytest.mark.parametrize("folder", ["environments", "checklists"])
 def test_a_file_where_a_folder_goes_is_one_line_and_nothing_is_written(tmp_path, capsys, folder):
     (tmp_path / folder).write_text("mine\n")
