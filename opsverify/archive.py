@@ -471,12 +471,16 @@ class ArchiveReporter:
         self.xdist_collected: set[str] = set()  # under xdist, in the master: the node ids the workers collected
         self._left_out: tuple | None = None  # (items in scope, those left out), once known; () if unknowable
         self._by_node: dict[tuple[str, str], Check] | None = None
+        self.begun: set[str] = set()  # the node ids pytest started (under xdist, the workers' too): see _never_ran
 
     # -- collecting ---------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # --continue-on-collection-errors: what it holds is never checked, and must not pass
             self.collection_errors.append(report.nodeid or "?")
             self._not_collected.setdefault(report.nodeid or "?", _collect_error_text(report))
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self.begun.add(nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         row = self.rows.get(report.nodeid)
@@ -661,8 +665,10 @@ class ArchiveReporter:
         return text
 
     def _never_ran(self, session: pytest.Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The selected items an interrupted run never ran (what was selected only: an interrupt before collection
-        ended leaves out nothing it did not select), as records of skipped items, each saying why."""
+        """The selected items an interrupted run never reported (what was selected only: an interrupt before
+        collection ended leaves out nothing it did not select), as records of skipped items, each saying why: one
+        pytest had started was interrupted while it ran — a mutating one may have sent its call —, the others before
+        they were reached."""
         from .plugin import item_check
 
         ran = {(r.get("system"), r.get("key")) for r in records}
@@ -677,10 +683,20 @@ class ArchiveReporter:
                 node_ids.setdefault((check.system, check.key), item.nodeid)
         why = f" ({self.stopped_by})" if self.stopped_by else ""
         said = f"not reported: the run was interrupted{why} before this item was reached; no verdict recorded"  # its target may have been asked already (groups are gathered together)
+        running = f"not reported: the run was interrupted{why} while this item ran; no verdict recorded"
+        sending = f"{running}; its call may have been sent (not repeated)"
+        begun = {(c.system, c.key) for c in map(self._check_of_node, self.begun | _started_unread(session.config))
+                 if c is not None}
+
+        def reason(place: tuple[str, str], check: Check) -> str:
+            if check.manual:  # never checked, interrupted or not: recorded as a run that reached it records it
+                return MANUAL_SKIP.format(reason=check.reason)
+            if place not in begun:
+                return said
+            return sending if check.mutating and self.state.env.allow_mutating else running
+
         unrun = {(c.system, c.key): c for c in self.selected() if (c.system, c.key) not in ran}
-        # a manual item is never checked, interrupted or not: it is recorded as a run that reached it records it
-        return [_not_run_record(check, node_ids.get(place, ""), MANUAL_SKIP.format(reason=check.reason)
-                                if check.manual else said) for place, check in unrun.items()]
+        return [_not_run_record(check, node_ids.get(place, ""), reason(place, check)) for place, check in unrun.items()]
 
     def _archived(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """What results.json, junit.xml and allure-results list: every result, then each selected item an
@@ -1170,6 +1186,22 @@ def _check_of(nodeid: str, checks: list[Check]) -> Check | None:
         found = [c for c in checks if c.key == key and c.system == (system or c.system)]
         return next((c for c in found if c.family == family), found[0] if found else None)
     return next((c for c in checks if c.key == name and Path(c.source).as_posix().endswith(path)), None)
+
+
+def _started_unread(config: pytest.Config) -> set[str]:
+    """Under xdist, the node ids workers said they started that the controller had not read when it was interrupted
+    (its loop ends at once; their events wait in xdist's queue, each `(name, kwargs)`). Empty elsewhere."""
+    waiting = getattr(config.pluginmanager.getplugin("dsession"), "queue", None)
+    try:
+        events = list(waiting.queue) if waiting is not None else []  # a snapshot: workers may still add to it
+    except Exception:  # xdist changed its queue: what was read is all that is known
+        return set()
+    started = set()
+    for event in events:
+        name, kwargs = event if isinstance(event, tuple) and len(event) == 2 else (None, None)
+        if name == "logstart" and isinstance(kwargs, dict) and "nodeid" in kwargs:
+            started.add(str(kwargs["nodeid"]))
+    return started
 
 
 def _xdist_stop(config: pytest.Config) -> str:

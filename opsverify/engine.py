@@ -11,7 +11,8 @@ finds its answers waiting; a statement nobody foresaw is asked by its gather on 
 Groups start in the order pytest will ask for their items, and an item is answered as soon as its own
 group is done, so the first systems are reported while later ones are still answering. A mutating check is the
 exception: it is a job of its own, started only when pytest asks for its item — a run stopped early (-x,
---maxfail, --sw, Ctrl-C) never sends the call of an item it does not report. Families that learn
+--maxfail, --sw, Ctrl-C) never sends the call of an item it did not start (one interrupted while its call is out is
+archived saying the call may have been sent). Families that learn
 secrets from their targets (`LEARNS_SECRETS`: a key found in a page's scripts, env values a platform API returns)
 start first, and no item is answered before they have ended: a page echoing such a secret is reported cleaned.
 
@@ -84,6 +85,8 @@ class Run:
         self._outcomes: dict[str, Outcome] = {}
         self._claimed: list[_Claimed] = []  # under xdist: the groups this worker claimed, evaluated in the background
         self._asking: IO[str] | None = None  # under xdist: held while this worker may still ask (see _SharedGroups)
+        # an xdist worker that cannot reach the run's shared folder: why (its mutating items send nothing, see outcome)
+        self.apart: str | None = None
         self._redacted_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         self._schedule: _Schedule | None = None
         self._lock = threading.Lock()
@@ -131,6 +134,9 @@ class Run:
         read-only items are asked again, a mutating one is not, see _SharedGroups)."""
         with self._lock:
             key = self._key(check)
+            if key not in self._outcomes and shared is None and self.apart is not None and check.mutating \
+                    and self._prescreen(check) is None:  # another worker may send it too: nobody would know
+                self._publish({key: error(f"not sent: {self.apart}")})
             if key not in self._outcomes:
                 if shared is None:
                     self._stream(check, selected)
@@ -608,19 +614,13 @@ class _SharedGroups:
 
     def _ask(self) -> None:
         """Hold this worker's `asking-*.lock` while it may still ask for outcomes (until Run.stop): a worker that
-        ends evaluates the groups it claimed to their end while another still holds one (_Claimed.close). The
-        file is locked before it has its name, so a file seen is one held (or released: its worker asks no more)."""
-        if self.run._asking is not None:
-            return
-        name = f"asking-{os.getpid()}-{id(self.run)}"
-        making = self.shared / f".{name}"
-        handle = open(making, "a")
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        making.replace(self.shared / f"{name}.lock")
-        self.run._asking = handle
+        ends evaluates the groups it claimed to their end while another still holds one (_Claimed.close)."""
+        if self.run._asking is None:
+            self.run._asking = hold_asking(self.shared, f"{os.getpid()}-{id(self.run)}")
 
     def anyone_asking(self) -> bool:
-        """Whether some worker of the run may still ask for outcomes (holds its `asking-*.lock`)."""
+        """Whether some worker of the run may still ask for outcomes (holds its `asking-*.lock`), or xdist's
+        controller may still hand out items (holds `asking-controller-*.lock`, see plugin.ControllerAsks)."""
         for path in self.shared.glob("asking-*.lock"):
             try:
                 handle = open(path)
@@ -845,9 +845,10 @@ class _Claimed:
 
     def close(self) -> None:
         """The session ends. While another worker may still ask (holds its `asking-*.lock`: the items xdist gave it
-        may need these groups), the groups are evaluated to their end, each within its bound. Then what is left is
-        given up: no further job starts, nothing more is published, and the claims still held are released — a
-        worker that did ask later would take such a group over, never wait on it (Ctrl-C, -x: nobody does)."""
+        may need these groups), or xdist's controller may still hand out items (a worker that has not asked yet may
+        need them), the groups are evaluated to their end, each within its bound. Then what is left is given up: no
+        further job starts, nothing more is published, and the claims still held are released — a worker that did
+        ask later would take such a group over, never wait on it (Ctrl-C, -x: nobody does)."""
         while not self.ended and not self.given_up and self.groups.anyone_asking():
             self.thread.join(WAIT_POLL_S * 10)
         with self.changed:
@@ -858,6 +859,17 @@ class _Claimed:
             self.unpublished.clear()
             self.changed.notify_all()
         self.thread.join(GIVE_UP_S)  # its schedule stopped (no job starts after the targets close), in milliseconds
+
+
+def hold_asking(shared: Path, who: str) -> IO[str]:
+    """`asking-<who>.lock` in the shared folder, held (until the handle closes): its holder may still ask for outcomes
+    (see _SharedGroups.anyone_asking). The file is locked before it has its name, so a file seen is one held (or
+    released: its holder asks no more)."""
+    making = shared / f".asking-{who}"
+    handle = open(making, "a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    making.replace(shared / f"asking-{who}.lock")
+    return handle
 
 
 def _learns_secrets(family: Any) -> bool:

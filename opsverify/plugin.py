@@ -45,6 +45,10 @@ if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (-
     from .secrets import Redactor
 
 SHARED_ENV = "OPSVERIFY_SHARED_OUTCOMES"  # xdist workers hand each other group outcomes here
+# why a mutating item of an xdist worker that cannot reach that folder is not sent (with `--dist each`, every worker
+# would send it, and none could know whether another had)
+APART = ("this xdist worker cannot reach the run's shared folder (only workers started with -n N or --tx N*popen "
+         "inherit it), so it cannot make sure the call is sent once; use popen workers")
 INPUTS_ENV = "OPSVERIFY_INPUTS_SHA256"  # the controller's inputs, as it read them: its workers must read the same
 WAIT_NOTICES = "waiting.log"  # in that folder: the workers' wait notices, one a line, which the controller prints
 NOTICES_SHOWN = 1000  # distinct notices the controller prints at most (and keeps, to print each once)
@@ -532,9 +536,11 @@ def _prepare(config: pytest.Config, name: str) -> State:
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,
                       shard_systems=shard_systems, named_systems=_named_systems(config, checklists))
         state.waivers = run_waivers
-        if is_worker and os.environ.get(SHARED_ENV):
+        if is_worker and os.environ.get(SHARED_ENV) and Path(os.environ[SHARED_ENV]).is_dir():
             state.shared = Path(os.environ[SHARED_ENV])
             state.inputs_changed = _inputs_changed(_input_digests(state))
+        elif is_worker:  # a worker started otherwise than by popen (socket, ssh), or told another folder
+            run.apart = APART
         elif not is_worker and xdist_starts_workers(config.option):
             state.shared, state.shared_held = _shared_folder()
             state.owns_shared = True
@@ -649,6 +655,48 @@ def _open_notices(path: Path, flags: int) -> int | None:
         os.close(handle)
         return None
     return handle
+
+
+class ControllerAsks(threading.Thread):
+    """Under xdist, the controller holds an `asking-controller-*.lock` in the shared folder while its scheduler may
+    still hand items out: a worker whose own items are done keeps evaluating the groups it claimed for a worker that
+    has not asked for them yet (busy before its first item) — given up, they would be taken over and their targets
+    asked twice. Released once every item is done, or the run stops (-x, --maxfail, a worker's Ctrl-C: xdist's
+    `shouldstop`; the controller's Ctrl-C or SIGTERM ends its loop): then workers give up what nobody asks for."""
+
+    def __init__(self, session: pytest.Session, shared: Path) -> None:
+        from .engine import hold_asking
+
+        super().__init__(daemon=True, name="opsverify-controller-asks")
+        self.session = session
+        self.held: Any = hold_asking(shared, f"controller-{os.getpid()}")
+        self.releasing = threading.Lock()
+        self.handed_out = False  # the scheduler has had items pending: "none pending" now means all done
+
+    def run(self) -> None:
+        while self.held is not None and not self._over():
+            time.sleep(NOTICES_POLL_S)
+        self.release()
+
+    def _over(self) -> bool:
+        session = self.session
+        dsession = session.config.pluginmanager.getplugin("dsession")
+        if session.shouldstop or session.shouldfail or getattr(dsession, "shouldstop", False):
+            return True
+        scheduler = getattr(dsession, "sched", None)
+        try:  # read from this thread while xdist's changes it: a look that fails is taken again
+            pending = scheduler is not None and bool(scheduler.has_pending)
+            completed = scheduler is not None and bool(scheduler.collection_is_completed)
+        except Exception:
+            return False
+        self.handed_out = self.handed_out or pending
+        return self.handed_out and completed and not pending
+
+    def release(self) -> None:
+        with self.releasing:
+            if self.held is not None:
+                self.held.close()
+                self.held = None
 
 
 class WaitNotices(threading.Thread):
@@ -986,6 +1034,54 @@ def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
         _say_mutating_allowed(node.config, [c for i in ids if (c := _check_of(i, mutating)) is not None])
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
+    """Workers xdist starts otherwise than as local popen processes inheriting this one's environment (`--tx
+    socket=…`, `ssh=…`, a popen spec setting OPSVERIFY_SHARED_OUTCOMES itself) do not reach the run's shared folder:
+    each evaluates its items alone. Said once as the run starts; their mutating items are errors, never sent (APART)."""
+    state = config.stash.get(STATE, None)
+    if state is None or state.shared is None or hasattr(config, "workerinput"):
+        return
+    apart = [spec for spec in specs if not getattr(spec, "popen", None) or getattr(spec, "via", None)
+             or SHARED_ENV in (getattr(spec, "env", None) or {})]
+    if apart:
+        named = ", ".join(dict.fromkeys(visible(_spec_text(spec)) for spec in apart))
+        say_live(config, f"{len(apart)} of {len(specs)} xdist workers ({named}) cannot reach the run's shared folder "
+                         "(only -n N and --tx N*popen workers inherit it): each checks its items alone, so read-only "
+                         "targets may be asked once per worker, and their mutating items are not sent (error)")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_handlecrashitem(crashitem: str, report: pytest.TestReport, sched: Any) -> None:
+    """xdist's report of an item whose worker died names only its file in the console's headline: it names the
+    item, as the headline of any other item's error does (`<system> <key>`). Never run again (a mutating item's call
+    may have been sent); the report reads ERROR (pytest_report_teststatus)."""
+    from .archive import _check_of
+
+    config = getattr(getattr(report, "node", None), "config", None) or getattr(sched, "config", None)
+    state = config.stash.get(STATE, None) if config is not None else None
+    check = _check_of(crashitem, state.checks) if state is not None else None
+    if check is not None:
+        path = report.location[0] if report.location else crashitem.split("::", 1)[0]
+        report.location = (path, None, f"{check.system} {check.key}")
+
+
+def _spec_text(spec: Any) -> str:
+    """A --tx spec as written (`socket=host:port`), without what xdist adds to it (`execmodel=…`)."""
+    written = str(getattr(spec, "_spec", None) or spec)
+    return "//".join(part for part in written.split("//") if not part.startswith(("execmodel=", "id=")))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    """An item whose xdist worker died under it (xdist's report says `when` "???", outcome failed) was not checked:
+    ERROR on the console and in its counts, as the archive records it — never a failure of the target."""
+    if (config.stash.get(STATE, None) is not None and report.failed
+            and getattr(report, "when", None) not in ("setup", "call", "teardown", "collect")):
+        return "error", "E", "ERROR"
+    return None
+
+
 def _say_mutating_allowed(config: pytest.Config, selected: list[Check]) -> None:
     """An environment that allows mutating items makes the targets do work (a POST, a signed webhook) for each one
     selected: said once as the run starts, in one line (with -q too), so a run against prod that sends them is
@@ -1158,13 +1254,17 @@ def pytest_runtestloop(session: pytest.Session):
     state = session.config.stash.get(STATE, None)
     if state is not None:
         state.loop_started = time.monotonic()
-    notices = None
+    notices = asking = None
     if state is not None and state.owns_shared and state.shared is not None:  # xdist's controller
+        asking = ControllerAsks(session, state.shared)
+        asking.start()
         notices = WaitNotices(session.config, state.shared, state.run.redactor)
         notices.start()
     try:
         return (yield)
     finally:
+        if asking is not None:  # first: a worker waiting to give its groups up (Ctrl-C) does so at once
+            asking.release()
         INTERRUPTIONS.run_ended()  # from here on only the archive and the summary are written: never cut short
         if notices is not None:
             notices.stop()  # and says what came since its last look: every notice comes before the summary

@@ -6,6 +6,7 @@ The target logs every request it is sent; no verdict depends on how fast the mac
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import Counter
@@ -166,3 +167,25 @@ def test_two_items_never_share_a_group_name():
     assert _SharedGroups._name(one) != _SharedGroups._name(other)
     read_only = [replace(make_check("http", {"service": "web", "path": "/ok"}), system=s) for s in ("a", "a-http")]
     assert len({_SharedGroups._name(c) for c in read_only}) == 2
+
+
+# -- workers that cannot share the run's folder ----------------------------------------------------------
+APART = "not sent: this xdist worker cannot reach the run's shared folder"
+
+
+def test_a_worker_that_cannot_share_the_runs_folder_sends_no_mutating_call(tmp_path):
+    """Workers that do not inherit the run's shared folder (`--tx socket=…`, `ssh=…`, or a popen spec that overrides
+    it) cannot tell each other what they sent: with `--dist each` every one of them would send each mutating call.
+    None is sent; each such item is an error saying why, and the console says once that read-only targets may be
+    asked once per worker."""
+    with logging_target() as (base, asked):
+        ran = _project(tmp_path, base).run("-m", "postdeploy", "--env", "local", "--tx",
+                                           "2*popen//env:OPSVERIFY_SHARED_OUTCOMES=", "--dist", "each", "-rA")
+    assert _posts(asked) == Counter(), asked
+    kicks = [row for row in json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))["checks"]
+             if row["key"] == "M1-kick"]
+    assert len(kicks) == len(SYSTEMS), kicks
+    assert all(row["status"] == "error" and row["observed"].startswith(APART) for row in kicks), kicks
+    said = [line for line in ran.output.splitlines() if "read-only targets may be asked once per worker" in line]
+    assert len(said) == 1 and said[0].startswith("opsverify: "), ran.output[-3000:]
+    assert ran.code == 1, ran.output[-3000:]  # A2's failures, and the errors of the calls not sent

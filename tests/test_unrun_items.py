@@ -20,6 +20,7 @@ from .helpers import interruptible
 from .runbook import CANARY, OUTCOMES, make_runbook, read_json
 
 NOT_RUN = "not reported: the run was interrupted before this item was reached; no verdict recorded"
+RUNNING = "not reported: the run was interrupted while this item ran; no verdict recorded"  # it had started
 SELECTED = ["S1", "S2", "S3", "S10", "S4", "S7", "T1"]  # the runbook's postdeploy items, in runbook order
 
 # a conftest.py whose run gets Ctrl-C as S2 (critical, would fail) is about to be checked: serially, to the run
@@ -76,9 +77,10 @@ def _environment_panel(archive: Path) -> dict[str, str]:
 
 
 def test_an_interrupted_runs_archive_records_every_item_it_never_ran_as_skipped(tmp_path):
-    """Ctrl-C as S2 starts: S1 ran; S2 (a critical failure), S3, S10, S4, S7 and T1 never did. results.json,
-    junit.xml and allure-results list each of them as skipped, not checked, beside what ran — never 1 of 1 passed —
-    and the report's environment panel says the run was interrupted; the archive still verifies."""
+    """Ctrl-C as S2 starts: S1 ran; S2 (a critical failure) was interrupted as it started, S3, S10, S4, S7 and T1
+    never started. results.json, junit.xml and allure-results list each of them as skipped, not checked, beside what
+    ran — never 1 of 1 passed — and the report's environment panel says the run was interrupted; the archive still
+    verifies."""
     runbook = make_runbook(tmp_path)
     (tmp_path / "conftest.py").write_text(CTRL_C_AT_S2)
     result = _run(runbook)
@@ -91,8 +93,9 @@ def test_an_interrupted_runs_archive_records_every_item_it_never_ran_as_skipped(
     assert [row["id"] for row in results["checks"]] == SELECTED
     checks = {row["id"]: row for row in results["checks"]}
     assert checks["S1"]["status"] == "passed"
+    said = {item: RUNNING if item == "S2" else NOT_RUN for item in SELECTED[1:]}
     for item in SELECTED[1:]:
-        assert (checks[item]["status"], checks[item]["message"]) == ("skipped", NOT_RUN), checks[item]
+        assert (checks[item]["status"], checks[item]["message"]) == ("skipped", said[item]), checks[item]
         assert checks[item]["severity"] and checks[item]["title"] and checks[item]["system"]
     assert results["counts"] == {"passed": 1, "failed": 0, "waived": 0, "skipped": 6, "error": 0}
     assert manifest["counts"] == results["counts"]  # one archive, one count (`ran` says how many ran)
@@ -102,13 +105,13 @@ def test_an_interrupted_runs_archive_records_every_item_it_never_ran_as_skipped(
     for item in SELECTED[1:]:
         key = checks[item]["key"]
         skipped = cases[key].find("skipped")
-        assert skipped is not None and skipped.get("message") == NOT_RUN, ET.tostring(cases[key])
+        assert skipped is not None and skipped.get("message") == said[item], ET.tostring(cases[key])
 
     allure = _allure_results(archive)
     assert sorted(allure) == sorted([*(row["key"] for row in results["checks"]), "S5-incident-call"])
     for item in SELECTED[1:]:
-        said = allure[checks[item]["key"]]
-        assert said["status"] == "skipped" and NOT_RUN in said["statusDetails"]["message"], said
+        result = allure[checks[item]["key"]]
+        assert result["status"] == "skipped" and said[item] in result["statusDetails"]["message"], result
     assert _environment_panel(archive)["interrupted"] == "ran 1 of 7 selected items; the other 6 were not checked"
     assert main(["verify", str(archive)]) == exitcodes.OK
 
@@ -140,7 +143,7 @@ def test_an_interrupted_xdist_runs_archive_records_every_item_it_never_ran_as_sk
     assert manifest["ran"] < 7 and result.returncode == manifest["exit_code"], result.stdout[-3000:]
     checks = {row["id"]: row for row in read_json(archive / "results.json")["checks"]}
     assert sorted(checks) == sorted(SELECTED)
-    not_run = [item for item, row in checks.items() if row["message"] == NOT_RUN]
+    not_run = [item for item, row in checks.items() if row["message"] in (NOT_RUN, RUNNING)]  # started or not
     assert len(not_run) == 7 - manifest["ran"] and all(checks[item]["status"] == "skipped" for item in not_run)
     for item, row in checks.items():
         assert item in not_run or row["status"] == OUTCOMES[item], row
@@ -220,7 +223,8 @@ def test_a_selected_manual_item_an_interrupted_run_never_reached_is_listed_once_
     checks = {row["id"]: row for row in results["checks"]}
     assert checks["S5"]["status"] == "skipped" and checks["S5"]["observed"] == manual_said, checks["S5"]
     assert checks["S5"]["message"] == f"S5-incident-call on-call phones the vendor: {manual_said}", checks["S5"]
-    assert [item for item, row in checks.items() if row["message"] == NOT_RUN] == SELECTED[1:]
+    assert checks["S2"]["message"] == RUNNING, checks["S2"]  # interrupted as it started
+    assert [item for item, row in checks.items() if row["message"] == NOT_RUN] == SELECTED[2:]
     assert results["counts"] == {"passed": 1, "failed": 0, "waived": 0, "skipped": 7, "error": 0}
     assert manifest["counts"] == results["counts"]
 

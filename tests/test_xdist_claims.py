@@ -9,6 +9,11 @@ answer, so no verdict depends on how fast the machine is."""
 from __future__ import annotations
 
 import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -24,6 +29,7 @@ from opsverify.environment import load_environment
 from opsverify.outcome import Status
 
 from .kit import route_server
+from .project import Project
 
 WITHIN_S = 60  # only turns a hang into a failure: each wait ends within milliseconds when the code is right
 
@@ -170,3 +176,82 @@ def test_a_worker_that_ends_when_nobody_asks_gives_its_groups_up_and_releases_th
         finally:
             target.release.set()
             claimer.close()
+
+
+# -- a whole run: a worker that has not asked yet ------------------------------------------------------------
+GATE = """import os, time, pytest
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # zeta's worker is busy elsewhere before its first item: it asks only once the test lets it
+    if item.nodeid.startswith("checklists/zeta.yaml"):
+        deadline = time.monotonic() + 120
+        while not os.path.exists(os.environ["GATE_FILE"]) and time.monotonic() < deadline:
+            time.sleep(0.02)
+"""
+
+
+def _held(path: Path) -> bool:
+    """Whether some process holds the lock of `path` (False once released)."""
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+
+
+def _given_up_or_kept(tmp: Path) -> str | None:
+    """Once alpha's worker has claimed zeta's group and stopped asking: "given up" if its claim was released (zeta's
+    page is held: it was not published), "kept" while the run still asks for it (the controller's lock); else None."""
+    for shared in tmp.glob("opsverify-shared-*"):
+        claims = shared / "claims.json"
+        if not claims.exists() or "zeta+http" not in json.loads(claims.read_text() or "{}"):
+            return None
+        if _claim_free(shared, "zeta+http"):
+            return "given up"
+        workers = [p for p in shared.glob("asking-*.lock") if "controller" not in p.name]
+        controller = list(shared.glob("asking-controller-*.lock"))
+        if workers and not any(map(_held, workers)) and controller and all(map(_held, controller)):
+            return "kept"
+    return None
+
+
+def test_a_worker_done_first_keeps_its_groups_for_a_worker_that_has_not_asked_yet(tmp_path):
+    """`--dist loadfile`: one worker runs alpha's item, and claims zeta's group with its own; the other worker, busy
+    before its only item (zeta's), has not asked yet when the first one is done. The first keeps evaluating zeta's
+    group — xdist may still hand out items — and the other reads it: zeta's page is asked once. (Given up, it would
+    be taken over and asked twice, the run waiting twice as long.)"""
+    with holding_target() as target:
+        project = Project(tmp_path / "project", {"GATE_FILE": str(tmp_path / "go")})
+        for system, path in (("alpha", "/quick"), ("zeta", "/hold")):
+            project.checklist(system, f"""
+            - {{id: H1, name: page, section: Web, title: the page answers, family: http, cadence: postdeploy,
+               params: {{service: web, path: {path}, status: 200}}}}
+            """)
+        project.environment(f"timeouts: {{connect_s: 5, http_s: 120}}\nsystems:\n"
+                            f"  alpha: {{services: {{web: {{url: '{target.url}'}}}}}}\n"
+                            f"  zeta: {{services: {{web: {{url: '{target.url}'}}}}}}\n")
+        (project.root / "conftest.py").write_text(GATE, encoding="utf-8")
+        tmp = tmp_path / "tmp"
+        tmp.mkdir()
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
+        environ.update(project.variables, TMPDIR=str(tmp))
+        run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+                                "local", "-n", "2", "--dist", "loadfile"], cwd=project.root, env=environ,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            seen: list[str] = []
+            _eventually(lambda: seen.append(_given_up_or_kept(tmp) or "") or seen[-1],
+                        "alpha's worker never claimed zeta's group and stopped asking")
+            (tmp_path / "go").touch()  # zeta's worker asks now
+            target.release.set()
+            output, _ = run.communicate(timeout=180)
+        finally:
+            (tmp_path / "go").touch()
+            target.release.set()
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.communicate()
+    assert seen[-1] == "kept", output[-3000:]
+    assert run.returncode == 0, output[-3000:]
+    assert target.asked == Counter({"/quick": 1, "/hold": 1}), target.asked
