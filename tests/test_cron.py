@@ -311,7 +311,9 @@ def test_the_bound_counts_every_request_an_item_sends():
     retry = 5.0 + 5
     assert cron.bound(target, without[:3]) == 2 + 5 + 5 * retry  # 15 requests: one wave
     assert cron.bound(target, without) == 2 + 5 * 2 + 5 * retry  # 20 requests: two
-    assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5 + retry
+    # the job run is never asked again (it may have run), nor are a mutating item's requests
+    assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
+    assert cron.bound(target, [make_check("cron", {**GUARDED, "method": "POST"}, mutating=True)]) == 2 + 5
 
 
 def test_an_endpoint_that_takes_any_caller_is_not_said_to_have_an_unset_secret():
@@ -354,16 +356,39 @@ def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
     assert "with 'Bearer undefined': accepted with 200: CRON_SECRET is probably unset" in outcome.observed, outcome
 
 
-@pytest.mark.parametrize("retry_after, status, waited", [("2", 429, [2.0]), (None, 429, [1.0]),
-                                                         ("0", 503, [0.0]), ("3600", 503, [5.0])])
-def test_the_job_run_turned_away_is_asked_again(monkeypatch, retry_after, status, waited):
-    """Turned away, the job did not run: asked once more, with the secret, after the wait it names (capped)."""
-    waits = []
-    monkeypatch.setattr(time, "sleep", waits.append)
+@pytest.mark.parametrize("retry_after, status", [("2", 429), (None, 429), ("0", 503), ("3600", 503)])
+def test_the_job_run_turned_away_is_not_asked_again(monkeypatch, retry_after, status):
+    """A 503, or a 429, does not show the job did not run: called again with the secret, it might run twice. Not
+    seen whether it runs: an error naming what was seen, and that it was not asked again."""
+    monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_job_says('{"ok": true}'), {**GUARDED, "with_secret": True}, mutating=True,
                                    let_through=0, retry_after=retry_after, status=status)
-    assert outcome.status is Status.PASSED, outcome
-    assert waits == waited and tries == [2]
+    assert tries == [1]
+    assert outcome.status is Status.ERROR, outcome
+    said = f"with the secret: {status} ({'rate-limited' if status == 429 else 'unavailable'}" + (
+        f"; Retry-After: {retry_after})" if retry_after else ")")
+    assert said in outcome.observed, outcome.observed
+    assert outcome.observed.endswith("whether the job runs was not seen; not asked again: the call may have run the "
+                                     "job"), outcome.observed
+
+
+def test_the_requests_of_a_mutating_item_are_not_asked_again(monkeypatch):
+    """A POST without the secret runs the job of an endpoint that checks none: an item marked mutating sends each
+    request once, turned away or not."""
+    monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
+    outcome, tries = _rate_limited(_refuses(401), {**GUARDED, "method": "POST"}, mutating=True, let_through=0)
+    assert tries == [1] * 5
+    assert outcome.status is Status.ERROR, outcome
+    assert "with a wrong secret: 429 (rate-limited)" in outcome.observed, outcome.observed
+    assert outcome.observed.endswith("not asked again: the item is mutating, and a job that checks no secret runs on "
+                                     "each"), outcome.observed
+
+
+def test_a_method_in_lower_case_says_how_to_write_it():
+    with pytest.raises(ValidationError, match="method\n  Value error, write POST in capitals"):
+        load_item_params("cron", {**GUARDED, "method": "post"}, mutating=True)
+    with pytest.raises(ValidationError, match="method\n  Value error, 'GE T' is not an HTTP method"):
+        load_item_params("cron", {**GUARDED, "method": "GE T"})
 
 
 def test_a_request_turned_away_twice_is_not_judged(monkeypatch):

@@ -259,7 +259,7 @@ def test_cron_status_is_read_with_the_secret_only():
 @pytest.mark.parametrize("params, problem", [
     ({"header": ""}, "should match pattern"),  # no HTTP field has an empty name
     ({"header": "x cron key"}, "should match pattern"),
-    ({"method": "get"}, "should match pattern"),
+    ({"method": "get"}, "write GET in capitals"),
 ])
 def test_cron_params_no_request_could_carry_are_refused(params, problem):
     with pytest.raises(ValueError, match=problem):

@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,7 +58,10 @@ def facts(c: Check, *statuses: int | None) -> dict:
     ({}, (None, 401), Status.ERROR, "unsigned: no answer (connection refused)"),  # not judged: could not look
     ({}, (429, 401), Status.ERROR, "unsigned: 429 (rate-limited): whether it checks signatures was not seen"),
     ({}, (401, 408), Status.ERROR, "wrong signature: 408 (request timeout)"),
-    ({"status": [401, 429]}, (429, 401), Status.PASSED, "unsigned: 429"),  # the item's own choice
+    # a status the item names changes nothing: a 429 or 408 was turned away before any signature was read
+    ({"status": [401]}, (429, 429), Status.ERROR, "unsigned: 429 (rate-limited): whether it checks signatures was not "
+                                                  "seen; wrong signature: 429 (rate-limited)"),
+    ({"status": 400}, (400, 408), Status.ERROR, "wrong signature: 408 (request timeout): whether it checks signatures"),
     # a forgeable endpoint fails whatever the other delivery got: turned away or unanswered, it cannot save it
     ({}, (200, 429), Status.FAILED, "unsigned: accepted with 200"),
     ({}, (200, None), Status.FAILED, "unsigned: accepted with 200"),
@@ -134,6 +138,14 @@ def test_default_status_wording():
     ({"service": "app", "path": "/hook", "scheme": "fal", "status": 405}, r"405 \(does not take POST\)"),
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [401, 410]},
      r"410 \(gone: the route was removed\)"),
+    # turned away before any signature was read: a rate limiter or a timeout must not pass a broken endpoint
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [400, 429]},
+     r"429 \(rate-limited\) says nothing of signatures"),
+    ({"service": "app", "path": "/hook", "scheme": "fal", "status": 408},
+     r"408 \(request timeout\) says nothing of signatures"),
+    # the body of the answer to a genuine delivery: judged only where there is one
+    ({**SHOPIFY, "json": {"received": True}}, "judged with signed_with only"),
+    ({**STRIPE_SIGNED, "body_includes": []}, "body_includes given empty"),
     # a shop domain goes out as a header, as Shopify sends it: an ASCII host name
     ({**SHOPIFY, "shop_domain": "bäckerei.myshopify.com"},
      "Shopify sends a shop domain in ASCII, .*: write 'xn--bckerei-5wa.myshopify.com'"),
@@ -178,7 +190,8 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     secret = "whsec_field-test-0123456789abcdef"
     stripe = webhook.Params(**STRIPE_SIGNED)
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
-    assert hows == ["unsigned", "wrong signature", *webhook.UNSET_KEYS, "correctly signed"]
+    assert hows == ["unsigned", "wrong signature", *webhook.UNSET_KEYS, webhook.REPLAYED, webhook.OTHER_BODY,
+                    "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -243,9 +256,7 @@ STRIPE_SECRET = "whsec_local-test-0123456789abcdef"
 
 
 def _stripe_signed(headers: dict, body: bytes) -> bool:
-    found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
-    mac = hmac.new(STRIPE_SECRET.encode(), found.get("t", "").encode() + b"." + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(mac, found.get("v1", ""))
+    return _verifies_stripe(STRIPE_SECRET.encode())(headers, body)[0] == 200
 
 
 def _checks_signatures(headers, body):
@@ -357,7 +368,9 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     assert webhook.bound(target, stripe) == 2 + 5 * 2 + 5 * retry  # 20: two
     assert webhook.bound(target, fal) == 2 + 5 + 2 * retry  # Fal has no unset keys: 16
     signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
-    assert webhook.bound(target, [signed]) == 2 + 5 + 6 * retry  # and the correctly signed one
+    # and the correctly signed one, never asked again (it may have been acted on), and the two correctly signed ones
+    # that must be refused: signed an hour ago, and for another body
+    assert webhook.bound(target, [signed]) == 2 + 5 + 7 * retry
     many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
             for i in range(17)]
     assert webhook.bound(target, many) == 2 + 5 * 6 + 5 * (retry + 5)  # 85 deliveries; 17 asked again per round
@@ -478,3 +491,141 @@ def test_a_delivery_turned_away_twice_is_not_judged(monkeypatch):
     assert outcome.observed.endswith("; each turned away for now (429, or 503 with Retry-After) was asked again "
                                      "once, after the wait it names (at most 5 s)"), outcome.observed
     assert sorted(seen.values()) == [2] * 5
+
+
+# -- a genuine delivery is never sent twice ---------------------------------------------------------------------
+def _verifies_stripe(key: bytes, tolerance_s: float | None = 300):
+    """Verifies a Stripe signature as Stripe's libraries do: HMAC-SHA256 over "<t>.<body>" with `key`, t within
+    `tolerance_s` of now (their default: 300 s); None checks no timestamp, so a captured delivery can be replayed."""
+    def answer(headers, body):
+        found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+        stamp = found.get("t", "")
+        mac = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        if not (found and hmac.compare_digest(mac, found.get("v1", ""))):
+            return 401, '{"error": "bad signature"}'
+        if tolerance_s is not None and abs(time.time() - int(stamp)) > tolerance_s:
+            return 400, '{"error": "timestamp outside the tolerance zone"}'
+        return 200, '{"received": true}'
+    return answer
+
+
+def _signed_item_behind(answer, **limit):
+    with rate_limited(answer, **limit) as (base, seen):
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", STRIPE_SIGNED, mutating=True)])
+        finally:
+            target.close()
+    return outcome, seen
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
+    """A 503 (or a 429) does not show the delivery was not acted on: sent again, a real delivery would be acted on
+    twice. Only the deliveries that must be refused are asked again; the item is an error naming what was seen."""
+    monkeypatch.setattr(_retry.time, "sleep", lambda seconds: None)
+    outcome, seen = _signed_item_behind(_verifies_stripe(STRIPE_SECRET.encode()), let_through=0, status=status)
+    genuine = [tries for (_, _, headers, body), tries in seen.items()
+               if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
+    assert genuine == [1], seen  # the real one once; each that must be refused twice
+    assert sorted(seen.values()) == [1] + [2] * 7, seen
+    assert outcome.status is Status.ERROR, outcome
+    assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
+    assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
+
+
+# -- a correct signature that must still be refused: replayed, or for another body ---------------------------------
+REPLAYED, OTHER_BODY, GENUINE = "correctly signed an hour ago", "correctly signed for another body", "correctly signed"
+
+
+def test_a_correctly_signed_delivery_of_an_hour_ago_or_for_another_body_must_be_refused():
+    """Stripe signs "<t>.<body>": a signature an hour old is one a captured delivery replayed carries; one made for
+    another body is one moved onto a forged body. Shopify signs the body only: no timestamp to replay."""
+    secret = "whsec_field-test-0123456789abcdef"
+    stripe = {how: (headers, body) for how, headers, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED),
+                                                                                secret)}
+    genuine_body = stripe[webhook.GENUINE][1]
+    headers, body = stripe[webhook.REPLAYED]
+    stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
+    assert int(stamp) <= time.time() - 3600  # beyond any sender's tolerance (Stripe's is 300 s)
+    assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    headers, body = stripe[webhook.OTHER_BODY]
+    stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
+    assert mac != hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert b'"type":"opsverify.probe"' in body and body != genuine_body  # inert as well
+    shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
+    shopify = {how: (headers, body) for how, headers, body in webhook.deliveries(shop, secret)}
+    assert webhook.REPLAYED not in shopify
+    headers, body = shopify[webhook.OTHER_BODY]
+    assert body != shopify[webhook.GENUINE][1] and b'"test":true' in body
+    assert headers["x-shopify-hmac-sha256"] == base64.b64encode(
+        hmac.new(secret.encode(), shopify[webhook.GENUINE][1], hashlib.sha256).digest()).decode()
+    assert headers["x-shopify-webhook-id"] != shopify[webhook.GENUINE][0]["x-shopify-webhook-id"]  # its own delivery
+    assert webhook.OTHER_BODY not in dict((how, 0) for how, _, _ in webhook.deliveries(webhook.Params(**SHOPIFY)))
+
+
+@pytest.mark.parametrize("path, status, seen", [
+    ("/strict", Status.PASSED, "correctly signed an hour ago: 400 and correctly signed for another body: 401"),
+    ("/replayable", Status.FAILED, "correctly signed an hour ago: accepted with 200: the endpoint does not check "
+                                   "the signature's timestamp (a captured delivery can be sent again)"),
+])
+def test_an_endpoint_that_takes_a_replayed_delivery_fails(path, status, seen):
+    routes = {("POST", "/strict"): _verifies_stripe(STRIPE_SECRET.encode()),
+              ("POST", "/replayable"): _verifies_stripe(STRIPE_SECRET.encode(), tolerance_s=None)}
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", {**STRIPE_SIGNED, "path": path},
+                                                                     mutating=True)])
+        finally:
+            target.close()
+    assert outcome.status is status and seen in outcome.observed, outcome
+    assert "refuses one signed an hour ago and one signed for another body" in outcome.expected, outcome.expected
+
+
+def _signed_facts(c: Check, answers: dict[str, int]) -> dict:
+    hows = [how for how, _, _ in webhook.deliveries(c.params, "whsec_x")]
+    return {c.key: [(how, "u", Reply(answers.get(how, 401), 1.0, text="{}")) for how in hows]}
+
+
+@pytest.mark.parametrize("params, answers, status, seen", [
+    # a signature made for another body: the endpoint does not bind it to what it acts on
+    ({}, {OTHER_BODY: 200, GENUINE: 200}, Status.FAILED,
+     "correctly signed for another body: accepted with 200: the endpoint does not check the signature against the "
+     "body"),
+    # refused for its own reason (a stale timestamp: 400), whatever status the item names for a bad signature
+    ({"status": [401]}, {REPLAYED: 400, GENUINE: 200}, Status.PASSED,
+     "correctly signed an hour ago: 400"),
+    ({"status": [401]}, {REPLAYED: 429, GENUINE: 200}, Status.ERROR,
+     "correctly signed an hour ago: 429 (rate-limited): whether it checks signatures was not seen"),
+])
+def test_judge_correctly_signed_deliveries_that_must_be_refused(params, answers, status, seen):
+    c = check(**STRIPE_SIGNED, **params)
+    outcome = webhook.judge(c, _signed_facts(c, answers))
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+# -- what the endpoint says of a genuine delivery ----------------------------------------------------------------
+def _receives(text: str):
+    """Takes a correctly signed delivery with 200 and `text`; refuses the rest."""
+    verify = _verifies_stripe(STRIPE_SECRET.encode())
+    return lambda headers, body: (200, text) if verify(headers, body)[0] == 200 else verify(headers, body)
+
+
+@pytest.mark.parametrize("text, rules, status, seen", [
+    ('{"received": true}', {"json": {"received": True}}, Status.PASSED, "correctly signed: 200"),
+    ('{"received": false}', {"json": {"received": True}}, Status.FAILED, "correctly signed: received = false"),
+    ('{"error": "bad signature"}', {"body_excludes": ["error"]}, Status.FAILED,
+     "correctly signed: body contains 'error'"),
+])
+def test_the_answer_to_a_genuine_delivery_is_judged_by_http_body_rules(text, rules, status, seen):
+    """An endpoint may answer 200 and say it did not take the delivery: the http family's body rules judge it."""
+    with route_server({("POST", "/hook"): _receives(text)}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", {**STRIPE_SIGNED, **rules},
+                                                                     mutating=True)])
+        finally:
+            target.close()
+    assert outcome.status is status and seen in outcome.observed, outcome
+    assert "accepts one signed with STRIPE_WEBHOOK_SECRET with 2xx, its answer " in outcome.expected, outcome.expected

@@ -1,5 +1,7 @@
 """Asking again once, after the wait it names, a request turned away for now (a 429, or a 503 with Retry-After):
-families that send several requests to one endpoint at once (webhook, cron) trip rate limits one alone never would."""
+families that send several requests to one endpoint at once (webhook, cron) trip rate limits one alone never would.
+Only a request a correct endpoint refuses unread is asked again: a mutating one (a genuine webhook delivery, a cron
+job called with its secret) may have been acted on before the answer said to come back, and is sent once."""
 
 from __future__ import annotations
 
@@ -30,14 +32,27 @@ def retry_wait_s(reply: Reply) -> float | None:
     return min(seconds, RETRY_WAIT_CAP_S)
 
 
+def retry_after_said(reply: Reply) -> str:
+    """'; Retry-After: 2' when the answer names a wait, for a message naming what turned the request away."""
+    after = next((value.strip() for name, value in reply.headers.items() if name.lower() == "retry-after"), None)
+    return f"; Retry-After: {after}" if after is not None else ""
+
+
+def asked_again(probe: Probe) -> bool:
+    """Whether a probe turned away for now is asked again: not a mutating one — a 503 (or a 429 its own code sent)
+    does not show that the job did not run or the delivery was not acted on, and a second one would act twice."""
+    return not probe.mutating
+
+
 def fetch_retrying(target, plans: list[tuple[str, str, Probe]]) -> list[Reply]:
     """The reply to each (item key, how, probe), sent together; each probe turned away for now (`retry_wait_s`) is
-    asked once more after its wait. An item's are asked again one at a time, each after its own wait — a rate
-    limit that turned them away lets few through at once — the items' side by side (`retries_bound`)."""
+    asked once more after its wait, unless it is mutating (`asked_again`). An item's are asked again one at a time,
+    each after its own wait — a rate limit that turned them away lets few through at once — the items' side by side
+    (`retries_bound`)."""
     replies = target.fetch_all([probe for _, _, probe in plans])
     queues: dict[str, list[int]] = {}
-    for index, ((key, _, _), reply) in enumerate(zip(plans, replies, strict=True)):
-        if retry_wait_s(reply) is not None:
+    for index, ((key, _, probe), reply) in enumerate(zip(plans, replies, strict=True)):
+        if retry_wait_s(reply) is not None and asked_again(probe):
             queues.setdefault(key, []).append(index)
     while queues:
         asked = [queue.pop(0) for queue in queues.values()]
@@ -49,8 +64,9 @@ def fetch_retrying(target, plans: list[tuple[str, str, Probe]]) -> list[Reply]:
 
 
 def retries_bound(target, sent: list[int]) -> float:
-    """The worst case of `fetch_retrying`'s second asking, items sending `sent` requests each: a round per request
-    of the item sending most, each a capped wait and then the items' requests, REQUESTS_AT_ONCE at a time."""
+    """The worst case of `fetch_retrying`'s second asking, items sending `sent` requests each that may be asked again
+    (not the mutating ones): a round per request of the item sending most, each a capped wait and then the items'
+    requests, REQUESTS_AT_ONCE at a time."""
     rounds = range(1, max(sent, default=0) + 1)
     asked = [sum(n >= round_ for n in sent) for round_ in rounds]  # items with a request asked again in that round
     return sum(RETRY_WAIT_CAP_S + target.timeouts.http_s * math.ceil(n / REQUESTS_AT_ONCE) for n in asked)

@@ -8,9 +8,12 @@ requests that expect a rejection.
 Without the secret, no answer, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or
 without a secret) shows nothing of the secret check: *error* — unless another request was accepted, which fails
 it: the acceptance alone is the failure. A request the HTTP client refused to write reads "not sent".
-With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen); a 5xx fails (the job did).
+With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
+any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
-most RETRY_WAIT_CAP_S, 5 s): the five sent together trip a rate limit one alone would not.
+most RETRY_WAIT_CAP_S, 5 s): the five sent together trip a rate limit one alone would not. Never the job's call with
+the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
+it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
@@ -24,10 +27,11 @@ With the secret, the body of the answer may be judged by the http family's body 
 from __future__ import annotations
 
 import math
+import re
 import secrets as _random
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
@@ -38,7 +42,7 @@ from ._common import StrictParams, UrlPath
 from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
     expectations
 from .http import Params as HttpParams
-from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_wait_s
+from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
 
 NAME = "cron"
 NEEDS = ("url",)
@@ -49,6 +53,8 @@ UNSET_REJECTIONS = (400, *REJECTIONS)  # RFC 6750 refuses a malformed credential
 BODY_RULES = {"json": "json_fields", "json_has": "json_has", "json_min": "json_min", "json_max": "json_max",
               "body_includes": "body_includes", "body_excludes": "body_excludes"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before any secret was read
+NOT_ASKED_AGAIN = "not asked again: the call may have run the job"
+NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job that checks no secret runs on each"
 
 
 def _carries_a_secret(value: str) -> str:
@@ -73,15 +79,21 @@ def _success(value: int) -> int:
 Success = Annotated[int, AfterValidator(_success)]
 
 
-class Params(StrictParams):
-    service: str
-    path: UrlPath
-    secret: str  # must be configured either way: an item naming a secret nobody set is a runbook typo
-    header: HeaderName = "authorization"
-    with_secret: bool = False
-    method: Annotated[str, Field(pattern=r"^[A-Z]+$")] = "GET"
-    status: Success | None = None  # with_secret only: the answer the job gives (default 200)
-    # with_secret only: the body of the job's answer, judged as the http family judges one
+def _method(value: str) -> str:
+    """An HTTP method as servers match it: case-sensitive, so in capitals."""
+    if re.fullmatch(r"[A-Z]+", value):
+        return value
+    if re.fullmatch(r"[A-Za-z]+", value):
+        raise ValueError(f"write {value.upper()} in capitals: methods are case-sensitive, and a server that takes "
+                         f"{value.upper()} may not take {value}")
+    raise ValueError(f"{value!r} is not an HTTP method: write one in capitals (GET, POST)")
+
+
+class AnswerBodyRules(StrictParams):
+    """The http family's body rules, judged on the answer of the one request a family's item expects to be acted
+    on: cron's job run with its secret, webhook's correctly signed delivery."""
+    ANSWERED_WITH: ClassVar[str | None] = None  # the method of that request; None: the item's own `method`
+
     json_fields: dict[str, Any] = Field(default={}, alias="json")
     json_has: list[ExactPath] | dict[ExactPath, JsonType] = []
     json_min: dict[ExactPath, JsonBound] = {}
@@ -97,7 +109,7 @@ class Params(StrictParams):
         below, which name where it is."""
         given = {name: raw[name] for name in BODY_RULES if name in raw} if isinstance(raw, dict) else {}
         if given:
-            method = raw.get("method", "GET")
+            method = cls.ANSWERED_WITH or raw.get("method", "GET")
             try:
                 HttpParams.model_validate({"service": "cron", "path": "/", **given,
                                            "method": method if isinstance(method, str) else "GET"})
@@ -107,25 +119,43 @@ class Params(StrictParams):
                     raise ValueError("; ".join(said)) from None
         return raw
 
+    @property
+    def given_body_rules(self) -> list[str]:
+        """The body rules the item gives, as checklists name them."""
+        return [name for name, field in BODY_RULES.items() if field in self.model_fields_set]
+
+    @property
+    def body_rules(self) -> HttpParams | None:
+        """The body rules as an http item holding them, for the http family's judge; None when none is given (one
+        given empty is refused at load)."""
+        given = {field: getattr(self, field) for field in BODY_RULES.values()
+                 if field in self.model_fields_set and getattr(self, field)}
+        if not given:
+            return None
+        return HttpParams.model_validate({"service": self.service, "path": self.path,
+                                          "method": self.ANSWERED_WITH or self.method, **given})
+
+
+class Params(AnswerBodyRules):
+    service: str
+    path: UrlPath
+    secret: str  # must be configured either way: an item naming a secret nobody set is a runbook typo
+    header: HeaderName = "authorization"
+    with_secret: bool = False
+    method: Annotated[str, AfterValidator(_method)] = "GET"
+    status: Success | None = None  # with_secret only: the answer the job gives (default 200)
+    # with_secret only: the body rules (AnswerBodyRules), the job's answer judged as the http family judges one
+
     @model_validator(mode="after")
     def _status_with_secret(self) -> "Params":
         if self.status is not None and not self.with_secret:
             raise ValueError("status is judged with with_secret: true only; without the secret the endpoint "
                              "must answer 401 or 403")
-        given = [name for name, field in BODY_RULES.items() if field in self.model_fields_set]
+        given = self.given_body_rules
         if given and not self.with_secret:
             raise ValueError(f"{', '.join(given)}: the body of a job run is judged with with_secret: true only; "
                              "without the secret the endpoint must answer 401 or 403")
         return self
-
-    @property
-    def body_rules(self) -> HttpParams | None:
-        """The body rules as an http item holding them, for the http family's judge; None when none is given."""
-        given = {field: getattr(self, field) for field in BODY_RULES.values() if field in self.model_fields_set}
-        if not given:
-            return None
-        return HttpParams.model_validate({"service": self.service, "path": self.path, "method": self.method,
-                                          **given})
 
     @property
     def wanted(self) -> int:
@@ -144,10 +174,11 @@ def needs(params: Params) -> tuple[str, ...]:
 
 def bound(target, checks) -> float:
     """One request for a with_secret item, else 2 + the unset values', REQUESTS_AT_ONCE at a time, each within
-    http_s; then those turned away for now, asked again (`fetch_retrying`)."""
+    http_s; then those turned away for now, asked again (`fetch_retrying`): none of a mutating item's."""
     sent = [1 if c.params.with_secret else 2 + len(unset_values(c.params.header)) for c in checks]
     waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
-    return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, sent)
+    resent = [0 if c.mutating or c.params.with_secret else n for c, n in zip(checks, sent)]
+    return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
 
 
 def validate_item(params: Params, mutating: bool) -> list[str]:
@@ -192,7 +223,8 @@ def gather(target, checks) -> dict[str, list]:
                                                               mutating=c.mutating, **sent)))
             plans += [(c.key, how, Probe(p.method, url, {p.header: value}, mutating=c.mutating, **sent))
                       for how, value in unset_values(p.header).items()]
-    replies = fetch_retrying(target, plans)  # a rate limit that turned some away for now: asked again, once
+    # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
+    replies = fetch_retrying(target, plans)
     facts: dict[str, list] = {}
     for (key, how, probe), reply in zip(plans, replies):
         facts.setdefault(key, []).append((how, probe.url, reply))
@@ -236,9 +268,10 @@ def judge(check, facts) -> Outcome:
         if silent:
             return replace(error(f"could not look: {'; '.join(silent)}", **evidence), expected=expected)
         if unseen:
-            asked_again = any(retry_wait_s(reply) is not None for _, reply in answered)
+            turned_away = any(retry_wait_s(reply) is not None for _, reply in answered)
+            again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
             return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
-                                 + (f"; {ASKED_AGAIN}" if asked_again else ""), **evidence), expected=expected)
+                                 + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
     problems = accepted + [f"{how}: status {reply.status}" for how, reply in answered
                            if not 200 <= reply.status < 300
                            and reply.status not in (UNSET_REJECTIONS if how in unset else REJECTIONS)] + silent
@@ -252,10 +285,11 @@ def _judge_with_secret(p: Params, attempt: tuple[str, str, Reply], evidence: dic
                           *(expectations(rules)[1:] if rules else [])])  # the first is http's status
     if reply.status is None:
         return replace(error(f"could not look: {_silent(how, reply)}", **evidence), expected=expected)
-    if reply.status in TURNED_AWAY:  # not seen whether the job runs (a stated status is a 2xx)
-        asked_again = f"; {ASKED_AGAIN}" if retry_wait_s(reply) is not None else ""
-        return replace(error(f"could not look: {_unseen(how, reply.status)}: whether the job runs was not seen"
-                             + asked_again, **evidence), expected=expected)
+    turned_away = retry_wait_s(reply) is not None  # a 429, or a 503 with Retry-After: never called again
+    if reply.status in TURNED_AWAY or turned_away:  # not seen whether the job runs (a stated status is a 2xx)
+        why = TURNED_AWAY.get(reply.status, "unavailable") + retry_after_said(reply)
+        return replace(error(f"could not look: {how}: {reply.status} ({why}): whether the job runs was not seen"
+                             + (f"; {NOT_ASKED_AGAIN}" if turned_away else ""), **evidence), expected=expected)
     problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
     body, unknown = body_problems(rules, reply) if rules else ([], [])
     if problems or body:

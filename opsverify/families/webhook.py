@@ -4,7 +4,8 @@ POSTs sent together: one without a signature, one signed with a random key and, 
 signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
 "null" JavaScript makes of a missing variable): a random key is refused by such an endpoint too, anyone can sign
 with these. All must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
-retry), never 2xx (it accepted a delivery anyone could forge). One turned away for now (a 429, or a 503 with
+retry), never 2xx (it accepted a delivery anyone could forge); a 408 or 429 was turned away before any signature was
+read: not judged (an error, never a pass), so no `status` may name one. One turned away for now (a 429, or a 503 with
 Retry-After) is sent again once, after the wait it names (at most RETRY_WAIT_CAP_S). The body is small, realistic
 and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
 broken target that does accept it has nothing real to act on.
@@ -13,8 +14,12 @@ A 4xx does not show by itself that the signature was refused: an endpoint that c
 probe's content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the
 endpoint's signing secret: a third delivery of the same body, correctly signed, must then not be refused (2xx; a
 4xx leaves signature checking unshown: error; a 5xx fails). That delivery is a real one, so the item must be
-marked mutating. Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
-`signed_with` for fal.
+marked mutating, and it is never sent twice: turned away for now, it is an error, not asked again. Its answer's body
+may be judged by the http family's body rules, as cron judges a job run's. With the secret, two deliveries a correct
+endpoint refuses though their signature is right: one signed for another body (the signature must bind the body),
+and for Stripe, whose signature carries its time, one signed an hour ago (beyond its 300 s tolerance: a captured
+delivery replayed). Any 4xx refusal will do for these two, whatever `status` says. Fal signs with its own ed25519
+key, which no secret of the endpoint can reproduce: no `signed_with` for fal.
 
 ```yaml
 params:
@@ -22,9 +27,10 @@ params:
   path: /functions/v1/orders-webhook
   scheme: shopify                   # shopify | stripe | fal
   shop_domain: bannos.myshopify.com # shopify only: an ASCII host name, as Shopify sends it
-  status: [401]                     # optional, 4xx codes but 404/405/410; default any 4xx except those
-                                    # (408 and 429 then mean "not judged": an error, never a pass)
+  status: [401]                     # optional, 4xx codes but 404/405/410 and 408/429; default any 4xx but
+                                    # 404/405/410 (408 and 429 mean "not judged": an error, never a pass)
   signed_with: "{secret:SHOPIFY_WEBHOOK_SECRET}"  # optional, shopify and stripe: mark the item mutating: true
+  json: {received: true}            # signed_with only, optional: http's body rules on the genuine delivery's answer
 ```
 """
 
@@ -49,9 +55,10 @@ from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
-from ._common import StrictParams, UrlPath
-from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_wait_s
-from .http import describe_reply
+from ._common import UrlPath
+from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
+from .cron import AnswerBodyRules
+from .http import body_problems, describe_reply, expectations
 
 NAME = "webhook"
 
@@ -59,6 +66,14 @@ SCHEMES = ("shopify", "stripe", "fal")
 NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST", 410: "gone: the route was removed"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say nothing of the signature
 GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with)
+# signed with the endpoint's own secret too, yet to be refused: what a correct signature check also rules out
+REPLAYED = "correctly signed an hour ago"  # a captured delivery sent again (schemes whose signature has a time)
+OTHER_BODY = "correctly signed for another body"  # a signature moved onto a body it was not made for
+STALE_S = 3600  # beyond every sender's tolerance (Stripe's libraries allow 300 s)
+SIGNED_REFUSALS = {REPLAYED: "the endpoint does not check the signature's timestamp (a captured delivery can be "
+                             "sent again)",
+                   OTHER_BODY: "the endpoint does not check the signature against the body"}
+NOT_ASKED_AGAIN = "not asked again: the delivery may have been acted on"
 # what an unset signing secret reads as: "" (an empty variable, `?? ""`), or the text JavaScript makes of
 # undefined or null (`${process.env.SECRET}`, String(null)); an endpoint keyed with one verifies what anyone signs
 UNSET_KEYS = {"signed with an empty key": "", "signed with the key 'undefined'": "undefined",
@@ -69,7 +84,15 @@ def _rejection(value: int) -> int:
         raise ValueError(f"{value} is not a 4xx: a webhook must refuse a delivery it cannot authenticate")
     if value in NOT_DEPLOYED:  # accepting it would pass an endpoint that is not there at all
         raise ValueError(f"{value} ({NOT_DEPLOYED[value]}) says nothing of signatures: it cannot be the expected refusal")
+    if value in TURNED_AWAY:  # accepting it would pass an endpoint whose rate limiter or timeout answered first
+        raise ValueError(f"{value} ({TURNED_AWAY[value]}) says nothing of signatures: the delivery was turned away "
+                         "before one was read; it cannot be the expected refusal")
     return value
+
+
+def _refused(status: int) -> bool:
+    """A 4xx that says the delivery was judged and refused: not 404/405/410 (not there), nor 408/429 (turned away)."""
+    return 400 <= status < 500 and status not in NOT_DEPLOYED and status not in TURNED_AWAY
 
 
 Rejection = Annotated[int, AfterValidator(_rejection)]
@@ -105,7 +128,9 @@ def _cites_a_secret(value: str) -> str:
 SecretReference = Annotated[str, BeforeValidator(_unquoted_reference), AfterValidator(_cites_a_secret)]
 
 
-class Params(StrictParams):
+class Params(AnswerBodyRules):
+    ANSWERED_WITH = "POST"  # the body rules judge the answer to the correctly signed delivery
+
     service: str
     path: UrlPath
     scheme: Literal["shopify", "stripe", "fal"]
@@ -122,6 +147,9 @@ class Params(StrictParams):
         if self.scheme == "fal" and self.signed_with:
             raise ValueError("signed_with applies to shopify and stripe: Fal signs its deliveries with its own "
                              "ed25519 key, which no secret of the endpoint can reproduce; leave it out")
+        if self.given_body_rules and not self.signed_with:
+            raise ValueError(f"{', '.join(self.given_body_rules)}: the answer to a correctly signed delivery is judged "
+                             "with signed_with only; the deliveries without it must be refused")
         return self
 
     @property
@@ -131,7 +159,7 @@ class Params(StrictParams):
 
     def accepts(self, status: int) -> bool:
         if self.status is None:
-            return 400 <= status < 500 and status not in NOT_DEPLOYED
+            return _refused(status)
         return status in ([self.status] if isinstance(self.status, int) else self.status)
 
     @property
@@ -142,12 +170,12 @@ class Params(StrictParams):
 
 
 # -- what a delivery of each scheme looks like ---------------------------------------------
-def _body(scheme: str) -> bytes:
+def _body(scheme: str, note: str = "opsverify signature probe, not a real order") -> bytes:
     if scheme == "shopify":
         order = 820982911946154508  # Shopify's documented sample order id
         document = {"id": order, "admin_graphql_api_id": f"gid://shopify/Order/{order}", "name": "#OPSVERIFY",
                     "email": "opsverify@example.com", "test": True, "currency": "AUD", "total_price": "0.00",
-                    "line_items": [], "note": "opsverify signature probe, not a real order"}
+                    "line_items": [], "note": note}
     elif scheme == "stripe":
         document = {"id": f"evt_opsverify_{_random.token_hex(8)}", "object": "event", "type": "opsverify.probe",
                     "livemode": False, "created": int(time.time()), "data": {"object": {}}}
@@ -168,8 +196,9 @@ def _signature(scheme: str, key: bytes, body: bytes, now: str) -> dict[str, str]
 
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
     """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, and for Shopify and
-    Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of the same body correctly
-    signed."""
+    Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of two correctly signed ones that
+    must be refused all the same (Stripe's signed an hour ago; one whose signature was made for another body), and
+    of the same body correctly signed."""
     body = _body(params.scheme)
     base = {"content-type": "application/json"}
     now = str(int(time.time()))
@@ -187,7 +216,14 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
         found += [(how, base | _signature(params.scheme, key.encode(), body, now), body)
                   for how, key in UNSET_KEYS.items()]
     if signing_secret is not None:
-        found.append((GENUINE, base | _signature(params.scheme, signing_secret.encode(), body, now), body))
+        key = signing_secret.encode()
+        if params.scheme == "stripe":  # each its own event, not the genuine one again (which a dedup would take)
+            stale, old = _body(params.scheme), str(int(now) - STALE_S)
+            found.append((REPLAYED, base | _signature(params.scheme, key, stale, old), stale))
+        other = _body(params.scheme, note="opsverify signature probe, sent with another delivery's signature")
+        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
+        found.append((OTHER_BODY, base | own | _signature(params.scheme, key, body, now), other))
+        found.append((GENUINE, base | _signature(params.scheme, key, body, now), body))
     return found
 
 
@@ -203,13 +239,20 @@ def validate_item(params: Params, mutating: bool) -> list[str]:
     return []
 
 
+def _refusals_sent(params: Params) -> int:
+    """How many deliveries of `deliveries` must be refused: Fal has no unset keys; signed_with adds the one signed
+    for another body, and for Stripe the one signed an hour ago."""
+    if params.scheme == "fal":
+        return 2
+    return 2 + len(UNSET_KEYS) + (1 + (params.scheme == "stripe") if params.signed_with else 0)
+
+
 def bound(target, checks) -> float:
     """The deliveries of each item (`deliveries`), REQUESTS_AT_ONCE at a time, each within http_s; then those turned
-    away for now, asked again (`fetch_retrying`)."""
-    sent = [(2 if c.params.scheme == "fal" else 2 + len(UNSET_KEYS)) + bool(c.params.signed_with)
-            for c in checks]  # Fal has no unset keys
-    waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
-    return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, sent)
+    away for now, asked again (`fetch_retrying`): all but the correctly signed one."""
+    resent = [_refusals_sent(c.params) for c in checks]
+    waves = math.ceil(sum(n + bool(c.params.signed_with) for c, n in zip(checks, resent)) / REQUESTS_AT_ONCE)
+    return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
 
 
 def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
@@ -219,7 +262,7 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
         url = target.url(p.service, p.path)
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
-            genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating
+            genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating, and never twice
             plans.append((c.key, how, Probe("POST", url, headers, body, mutating=genuine and c.mutating,
                                             expect_rejection=not genuine, verify=target.verify_tls(p.service),
                                             connect_s=target.timeouts.connect_s)))
@@ -230,23 +273,27 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
     return facts
 
 
-def not_judged(params: Params, how: str, reply: Reply) -> str | None:
-    """A delivery the endpoint never judged: no answer, or turned away before reading it (408, 429) — unless
-    the item names that status itself."""
+def not_judged(how: str, reply: Reply) -> str | None:
+    """A delivery the endpoint never judged: no answer, or turned away before reading it (408, 429)."""
     if reply.status is None:
         return f"{how}: no answer ({reply.failure})" if reply.sent else f"{how}: {reply.failure}"
-    if reply.status in TURNED_AWAY and params.status is None:
+    if reply.status in TURNED_AWAY:
         return f"{how}: {reply.status} ({TURNED_AWAY[reply.status]}): whether it checks signatures was not seen"
     return None
 
 
 def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) -> str | None:
     """What fails the item in the answer to a delivery it must refuse; `checks_a_key`: the endpoint refused the
-    unsigned and the randomly signed ones, so one it takes signed with an unset key says which key it holds."""
-    if params.accepts(reply.status):
+    unsigned and the randomly signed ones, so one it takes signed with an unset key says which key it holds. The
+    correctly signed ones are refused for another reason than a bad signature: any refusal will do."""
+    if params.accepts(reply.status) or (how in SIGNED_REFUSALS and _refused(reply.status)):
+        return None
+    if reply.status in TURNED_AWAY:  # not judged: `not_judged` says so
         return None
     if reply.status in NOT_DEPLOYED:
         return f"{how}: {reply.status} ({NOT_DEPLOYED[reply.status]})"
+    if 200 <= reply.status < 300 and how in SIGNED_REFUSALS:
+        return f"{how}: accepted with {reply.status}: {SIGNED_REFUSALS[how]}"
     if 200 <= reply.status < 300 and how in UNSET_KEYS and checks_a_key:
         return f"{how}: accepted with {reply.status}: the endpoint's signing secret is probably unset in the deployment"
     if 200 <= reply.status < 300:
@@ -257,7 +304,10 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
 
 
 def genuine_problem(reply: Reply) -> str | None:
-    """What fails the item in the answer to a correctly signed delivery (its 4xx is judged apart)."""
+    """What fails the item in the answer to a correctly signed delivery (its 4xx, and a 503 saying to come back,
+    are judged apart)."""
+    if retry_wait_s(reply) is not None:
+        return None
     if reply.status >= 500:
         return f"{GENUINE}: {reply.status} (server error on a genuine delivery; the sender will retry)"
     if not (200 <= reply.status < 300 or 400 <= reply.status < 500):
@@ -269,9 +319,10 @@ def genuine_unseen(params: Params, reply: Reply) -> str | None:
     """Why the correctly signed delivery shows nothing of a signature check: not answered, or refused as well."""
     if reply.status is None:
         return f"{GENUINE}: no answer ({reply.failure})" if reply.sent else f"{GENUINE}: {reply.failure}"
-    if reply.status in TURNED_AWAY:
-        return (f"{GENUINE}: {reply.status} ({TURNED_AWAY[reply.status]}): whether it takes a genuine delivery "
-                "was not seen")
+    if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # a 503 saying when to come back too
+        why = TURNED_AWAY.get(reply.status, "unavailable") + retry_after_said(reply)
+        return (f"{GENUINE}: {reply.status} ({why}): whether it takes a genuine delivery was not seen"
+                + (f"; {NOT_ASKED_AGAIN}" if retry_wait_s(reply) is not None else ""))
     if 400 <= reply.status < 500:
         return (f"{GENUINE}: refused with {reply.status} as well: its refusals may be about the content, not the "
                 f"signature; that it checks signatures was not shown (or {params.secret_name} is not the secret "
@@ -294,16 +345,27 @@ def judge(check, facts) -> Outcome:
     unset_keys = (" (a random key, and the empty, 'undefined' and 'null' keys an unset secret reads as)"
                   if any(how in UNSET_KEYS for how, _, _ in attempts) else "")
     expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery{unset_keys} with {p.wanted}"
+    signed_refusals = [how for how, _, _ in attempts if how in SIGNED_REFUSALS]
+    if signed_refusals:
+        expected += (", refuses " + " and ".join(how.replace("correctly signed", "one signed")
+                                                 for how in signed_refusals) + " with 4xx")
+    rules = p.body_rules
     if p.signed_with:
         expected += f", and accepts one signed with {p.secret_name} with 2xx"
+        if rules:
+            expected += ", its answer " + ", ".join(expectations(rules)[1:])  # the first is http's status
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
-    unseen = [text for how, _, reply in refusals if (text := not_judged(p, how, reply))]
-    checks_a_key = not any(how not in UNSET_KEYS and reply.status is not None and 200 <= reply.status < 300
-                           for how, _, reply in refusals)
+    unseen = [text for how, _, reply in refusals if (text := not_judged(how, reply))]
+    checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and reply.status is not None
+                           and 200 <= reply.status < 300 for how, _, reply in refusals)
     problems = [text for how, _, reply in refusals
                 if reply.status is not None and (text := problem(p, how, reply, checks_a_key))]
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
+    body, unread = [], []  # what the genuine delivery's answer says of it, by the body rules
+    if rules and genuine is not None and genuine.status is not None and 200 <= genuine.status < 300:
+        body, unread = body_problems(rules, genuine)
+        problems += [f"{GENUINE}: {text}" for text in body]
     if problems:  # a forgeable or crashing endpoint fails, whatever else was seen (or not seen)
         return failed(expected, "; ".join(problems + unseen), **evidence)
     if unseen:
@@ -311,8 +373,9 @@ def judge(check, facts) -> Outcome:
         return replace(error("could not look: " + "; ".join(unseen) + (f"; {ASKED_AGAIN}" if asked_again else ""),
                              **evidence), expected=expected)
     if genuine is not None and (text := genuine_unseen(p, genuine)):
-        asked_again = retry_wait_s(genuine) is not None
-        return replace(error("could not look: " + text + (f"; {ASKED_AGAIN}" if asked_again else ""), **evidence),
+        return replace(error("could not look: " + text, **evidence), expected=expected)
+    if unread:
+        return replace(error("could not look: " + "; ".join(f"{GENUINE}: {text}" for text in unread), **evidence),
                        expected=expected)
     seen = " and ".join(f"{how}: {reply.status}" for how, _, reply in attempts)
     return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p)}", **evidence)
