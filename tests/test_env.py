@@ -408,7 +408,8 @@ def test_an_env_file_the_runner_may_not_read_says_so(tmp_path, monkeypatch):
 
 def test_env_files_are_read_literally_never_from_the_runners_environment(tmp_path, monkeypatch):
     """`${…}` stays as written on both sides (the value a platform export holds): expanding it from the runner's
-    environment made two different secrets equal, `${HOME}` read as /root, and a placeholder pass."""
+    environment made two different secrets equal, `${HOME}` read as /root, and a placeholder pass. @next/env's
+    expansion is said as a second reading, with the build's environment (never the runner's) read as unset."""
     monkeypatch.setenv("HOME", "/root")
     monkeypatch.delenv("Kx", raising=False)
     (tmp_path / "repo").mkdir()
@@ -422,7 +423,10 @@ def test_env_files_are_read_literally_never_from_the_runners_environment(tmp_pat
     assert target.env_vars("web")["COOKIE_SECRET"] == "${HOME}"
     equal = make_check("env", {"equal": {"names": ["JWT_SECRET"], "services": ["web", "api"]}}, item="J1")
     placeholder = make_check("env", {"service": "web", "not_placeholder": ["COOKIE_SECRET"]}, item="J2")
-    assert [o.status for o in gather_and_judge(target, env, [equal, placeholder])] == [Status.FAILED, Status.FAILED]
+    equal_out, placeholder_out = gather_and_judge(target, env, [equal, placeholder])
+    assert equal_out.status is Status.ERROR and "JWT_SECRET on web is read two ways" in equal_out.observed
+    assert "@next/env reads 17 characters, Node's dotenv and python-dotenv 22" in equal_out.observed, equal_out
+    assert placeholder_out.status is Status.ERROR and "@next/env reads an empty value" in placeholder_out.observed
 
 
 def test_reading_an_env_file_never_copies_the_runners_environment(tmp_path, monkeypatch):
@@ -584,7 +588,7 @@ SPLIT = [
 AGREE = ["A=ab #cd\n", "A= #ab\n", "A=`a`b\n", "A=`x\n", 'A="a\\nb"\n', "A='a\\nb'\n", "export A=1\n", "A = 1\n",
          'A="x"#c\n', "A='x' # c\n", 'A="multi\nline"\n', "A='multi\nline'\n", "A=it's\n", "A=x\\ty\n", "A=\n",
          "A\n", "A=x\r\nB=y\r\n", "A=x\rB=y\r", 'A="a#b"\n', "A='a # b'\n", 'A="x"\n#c\nB=1\n', "A=\\\\n\n",
-         "A=1\nA=2\n", "A=\u00a0x\u00a0\n", "A=$B\n", 'A=x"y"\n', "#A=`1`\n", "A.B=1\nC=2\n", "A=`x`\nA=1\n"]
+         "A=1\nA=2\n", "A=\u00a0x\u00a0\n", 'A=x"y"\n', "#A=`1`\n", "A.B=1\nC=2\n", "A=`x`\nA=1\n"]
 
 
 @pytest.mark.parametrize("text, split", SPLIT)
@@ -764,3 +768,92 @@ def test_a_url_is_read_as_nodes_whatwg_url_reads_it(url, host):
                                        ("https://0x7f.1", "127.0.0.1"), ("https://0x.0x.0x.0x", "0.0.0.0")])
 def test_this_machine_however_a_url_spells_it_is_no_https_url(url, host):
     assert env.format_problem("https-url", url) == f"points at {host}"
+
+
+# -- @next/env expands `$NAME` after Node's dotenv has read the file -------------------------------------------------
+# As @next/env (Next.js 14-16) runs the dotenv-expand 10 it vendors: the rightmost `$` not after a backslash, with a
+# name (`$NAME`, `${NAME}`, `${NAME:-default}`), is replaced until none is left; then `\$` reads as `$`.
+EXPANDED = [
+    ("NODE_TLS_REJECT_UNAUTHORIZED=${TLS_OFF}\nTLS_OFF=0\n", {"NODE_TLS_REJECT_UNAUTHORIZED": (
+        "line 1: a `$` before a name: @next/env replaces it with that variable's value (one the file does not set, "
+        "from the build's environment, which this check cannot see: read as unset): @next/env reads 1 character, "
+        "Node's dotenv and python-dotenv 10; write the value it stands for instead")}),
+    ("A=$B\n", {"A": "@next/env reads an empty value, Node's dotenv and python-dotenv 2"}),
+    ("A=pa$$word\n", {"A": "@next/env reads 3 characters"}),
+    ("A='$B'\nB=x\n", {"A": "a `$` before a name"}),  # quotes do not keep it from dotenv-expand
+    ("A=${B:-d}\nB=x\n", {"A": "a `$` before a name"}),
+    ("A=${B-d}\nB=x\n", {"A": "a `$` before a name"}),
+    ("A=x\\$B\n", {"A": ("line 1: a `\\$`, which @next/env reads as `$` (Node's dotenv and python-dotenv keep the "
+                         "backslash): @next/env reads 3 characters, Node's dotenv and python-dotenv 4")}),
+    ("A=$1\n", {"A": "a `$` before a name"}),
+    ("A=`${B}`\nB=1\n", {"A": "a backtick-quoted value"}),  # split already: the first reason is said
+]
+NOT_EXPANDED = ["A=pa$\n", "A=$ 5\n", "A=$(cmd)\n", "A=${}\n", "A=a$-b\n", "A=$\n", "A=x$.y\n", "A='$'\n",
+                "A=$B $\n"]  # dotenv-expand 10 looks at the rightmost `$` only: one with no name ends it
+
+
+@pytest.mark.parametrize("text, split", EXPANDED)
+def test_a_value_next_env_expands_is_read_two_ways(text, split):
+    read = envsource.parse_dotenv(text, "web.env")
+    assert set(read.read_two_ways) == set(split), read.read_two_ways
+    for name, said in split.items():
+        assert said in str(read.read_two_ways[name])
+
+
+@pytest.mark.parametrize("text", NOT_EXPANDED)
+def test_a_dollar_next_env_leaves_alone_is_not_named(text):
+    assert envsource.parse_dotenv(text, "web.env").read_two_ways == {}
+
+
+def test_a_value_that_never_ends_expanding_leaves_no_name_judged():
+    """`A=$A` recurses until the stack overflows: @next/env logs the error and loads none of the file."""
+    read = envsource.parse_dotenv("A=x$A\nB=ok\n", "web.env")
+    assert set(read.read_two_ways) == {"A", "B"}, read.read_two_ways
+    assert "line 1: a `$` reference that does not end expanding" in str(read.read_two_ways["A"])
+    assert "line 2: line 1's value, which @next/env may fail to expand (and then load none of the file)" in str(
+        read.read_two_ways["B"])
+
+
+NEXT_TEXTS = [text for text, _ in EXPANDED] + NOT_EXPANDED + [
+    "A=$B$B\nB=a$$b\n", "A=${B:-$C}\nC=c\n", "A=$B\nB=$C\nC=x\n", "1=x\nA=$2\n2=$1\n0=$A\n", "A=\\$B-$B\nB=q\n",
+    "A=${B}${B}\nB=q\n", "A=$&$B\nB=$'y\n", "A=\"$B\\n\"\nB=1\n", "A=${B:-}x\n", "A=$B\\\\$\n"]
+
+
+def test_next_env_agrees_with_what_is_named():
+    """The expansion above, checked against @next/env itself where it is at hand (NEXT_ENV_JS: its dist/index.js),
+    each text its only `.env` and nothing set in its environment."""
+    module = os.environ.get("NEXT_ENV_JS")
+    if not module or not shutil.which("node"):
+        pytest.skip("set NEXT_ENV_JS to an installed @next/env's dist/index.js (and have node) to compare")
+    script = ("const fs=require('fs'),os=require('os'),p=require('path');const n=require(" + json.dumps(module) + ");"
+              "const t=JSON.parse(fs.readFileSync(0,'utf8'));const out=[];for(const k of Object.keys(process.env))"
+              "delete process.env[k];for(const x of t){const d=fs.mkdtempSync(p.join(os.tmpdir(),'ne'));"
+              "fs.writeFileSync(p.join(d,'.env'),x);const r=n.loadEnvConfig(d,false,{info(){},error(){}},true);"
+              "out.push(Object.assign({},r.parsedEnv));fs.rmSync(d,{recursive:true})}"
+              "process.stdout.write(JSON.stringify(out))")
+    nexts = json.loads(subprocess.run(["node", "-e", script], input=json.dumps(NEXT_TEXTS), capture_output=True,
+                                      text=True, check=True, timeout=60).stdout)
+    for text, by_next in zip(NEXT_TEXTS, nexts):
+        read = envsource.parse_dotenv(text, "x.env")
+        by_node = dict(read, **dict(read.node_readings))
+        differ = {name for name in {*read, *by_next} if (read.get(name) or "") != (by_next.get(name) or "")}
+        node_differ = {name for name in {*read, *by_node} if (read.get(name) or "") != (by_node.get(name) or "")}
+        assert differ <= set(read.read_two_ways) <= differ | node_differ, text
+
+
+def test_an_item_on_a_value_next_env_expands_is_an_error(tmp_path):
+    """`${TLS_OFF}` is `0` to a Next app and a 29-character secret is 3 (`$kLm2…` expands to nothing): judged on
+    the text as written, TLS checks off and a short secret passed."""
+    (tmp_path / "web.env").write_text("NODE_TLS_REJECT_UNAUTHORIZED=${TLS_OFF}\nTLS_OFF=0\n"
+                                      "SESSION_SECRET=Zq8$kLm2nB7vR9sLwQ7xYkTn4mP2vR9\n")
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    checks = [make_check("env", {"service": "web", "not_values": {"NODE_TLS_REJECT_UNAUTHORIZED": ["0", "false"]}}),
+              make_check("env", {"service": "web", "min_length": {"SESSION_SECRET": 16}}),
+              make_check("env", {"service": "web", "values": {"TLS_OFF": "0"}})]
+    tls, secret, plain = gather_and_judge(target, env, checks)
+    assert tls.status is Status.ERROR and "NODE_TLS_REJECT_UNAUTHORIZED on web is read two ways" in tls.observed
+    assert "@next/env reads 1 character" in tls.observed, tls.observed
+    assert secret.status is Status.ERROR and "@next/env reads 3 characters" in secret.observed, secret.observed
+    assert plain.status is Status.PASSED, plain
+    for check, outcome in zip(checks, (tls, secret)):
+        assert "kLm2nB7" not in repr(outcome) + message(check, outcome)

@@ -117,6 +117,42 @@ def test_a_text_larger_than_an_export_is_refused():
         envsource.parse_dotenv("A=" + "x" * envsource.MAX_ENV_FILE_BYTES, "example")
 
 
+# -- expanding `$NAME` as @next/env does --------------------------------------------------------------------------
+EXPANDING = {  # each grows, or never ends, as dotenv-expand replaces its references (@next/env: a RangeError or OOM)
+    "a reference to itself": "A=x$A\n",
+    "doubling through another": "".join(f"V{i}=$V{i + 1}$V{i + 1}\n" for i in range(40)) + "V40=x\n",
+    "String.replace's $` inserting all before": "A=$`$`$A\n",
+    "growing by more each time": "1=$'$$$1'\\$_\n",
+    "thousands of references": "B=1\nA=" + "$B" * 5000 + "\n",
+    "a reference behind 100,000 escaped dollars": "A=$A" + "\\$" * 100_000 + "\n",
+}
+
+
+def _expansion(text: str):
+    return envsource._NextEnv(list(envsource._statements(text, "web.env")), "web.env")
+
+
+@pytest.mark.parametrize("text", EXPANDING.values(), ids=EXPANDING.keys())
+def test_a_value_that_never_ends_expanding_is_named_after_bounded_work(text):
+    """Followed as dotenv-expand follows it, each would take for ever or grow past any memory: the work stops at
+    a value's bound (counted, never timed) and the name is read two ways."""
+    read = envsource.parse_dotenv(text, "web.env")
+    assert read.read_two_ways and all("@next/env reads" in str(how) for how in read.read_two_ways.values())
+    assert _expansion(text).work <= envsource.MAX_VALUE_EXPANSION_WORK + 3 * envsource.MAX_ENV_FILE_BYTES
+
+
+def test_a_file_whose_expansion_costs_past_the_bound_is_refused_naming_it():
+    """2,000 copies of a 200 KB value: each is bounded, all of them are not."""
+    text = "B=" + "x" * 200_000 + "\n" + "".join(f"A{i}=$B\n" for i in range(2000))
+    with pytest.raises(GatherError, match=r"env file web.env: its `\$` references take more than 16 MiB of text to "
+                                          "expand as @next/env does"):
+        envsource.parse_dotenv(text, "web.env")
+
+
+def test_a_file_without_a_dollar_is_not_expanded():
+    assert _expansion("A=" + "x" * 100_000 + "\n" * 5000).work == 0
+
+
 # -- the read at the run's start ----------------------------------------------------------------------------------
 def _run(tmp_path, files: dict[str, str]) -> Run:
     services = {}

@@ -735,3 +735,12 @@ def test_a_secret_reference_in_a_path_is_refused(family, path, shown, name):
 @pytest.mark.parametrize("path", ["/api/{id}", "/price/$5", "/q?filter={a:1}", "/$metadata", "/{secret}"])
 def test_a_path_of_braces_or_dollars_that_cite_nothing_loads(family, path):
     assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+# -- a 1xx is an interim answer, never the status a request ends with -----------------------------------------------
+@pytest.mark.parametrize("status", [100, 101, 199, [200, 101]])
+def test_an_interim_status_is_refused_at_load(status):
+    """httpx reads past a 1xx to the final answer, so `status: 100` could never pass (101 would switch protocols:
+    a WebSocket upgrade is not what this family asks for)."""
+    with pytest.raises(ValidationError, match="is an interim answer, never a request's final status"):
+        load_item_params("http", {"service": "api", "path": "/h", "status": status})

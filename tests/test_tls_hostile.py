@@ -87,6 +87,18 @@ def test_a_certificate_naming_its_host_only_in_its_common_name_is_rejected(commo
                                        "used for hostnames since 2017)"), outcome.observed
 
 
+def test_an_ip_address_named_only_in_the_common_name_is_said_so_too(common_name_only):
+    """For an IP address OpenSSL says `IP address mismatch` (code 64, not 62's hostname one): the reason is the same,
+    no subjectAltName, and is said the same way."""
+    ca_file, context = common_name_only
+    with tls_server(context) as port:
+        fact = tls.shake("127.0.0.1", port, ca_file, 5)
+    outcome = _outcome(fact)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("certificate rejected: no subjectAltName for 127.0.0.1 (the common name is not "
+                                       "used for hostnames since 2017)"), outcome.observed
+
+
 def test_http_items_reject_a_certificate_naming_its_host_only_in_its_common_name(common_name_only, monkeypatch):
     """The http transport judges the same rule, with a service's CA bundle or the default trust store."""
     ca_file, context = common_name_only

@@ -55,6 +55,9 @@ def _as_written(value: Any, handler: ValidatorFunctionWrapHandler) -> int | floa
 def _status_code(value: int) -> int:
     if not 100 <= value <= 599:
         raise ValueError(f"{value} is not an HTTP status code")
+    if value < 200:  # the client reads on past it to the final answer, so it could never be the one judged
+        raise ValueError(f"{value} is an interim answer, never a request's final status (a 101 switching to a "
+                         "WebSocket is not probed by this family): give the final status expected, 200 to 599")
     return value
 
 

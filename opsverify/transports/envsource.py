@@ -143,9 +143,11 @@ class ReadTwoWays:
     node: str
     python: str
     fix: str
+    reader: str = "Node's dotenv"  # whose reading `node` is; `python` is that of `others`
+    others: str = "python-dotenv"
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.why}: Node's dotenv reads {self.node}, python-dotenv {self.python}; {self.fix}"
+        return f"line {self.line}: {self.why}: {self.reader} reads {self.node}, {self.others} {self.python}; {self.fix}"
 
 
 class EnvFile(dict):
@@ -162,11 +164,16 @@ class EnvFile(dict):
             lines.setdefault(s.name, []).append(s.line)
         self.defined_twice = {name: at for name, at in lines.items() if len(at) > 1}
         self.read_two_ways = _compared(statements)
+        expanded = _NextEnv(statements, label)
+        for name, split in expanded.splits.items():
+            self.read_two_ways.setdefault(name, split)  # a name split already: its first reason is said
         # every name either reader takes from the file, in its order: the keys a .env.example lists
         self.names = list(dict.fromkeys(name for s in statements for name in (
             [s.name] * (s.python is not None) + [s.read_as] * (s.node is not None and s.read_as != _NOT_KEPT))))
         # what Node's dotenv reads where it differs: a service uses that value, so it is a value to keep secret too
         self.node_readings = [(s.read_as, s.node) for s in statements if s.node and s.node != s.python]
+        self.node_readings += [(name, value) for name, value in expanded.values.items()
+                               if value and value != self.get(name)]
 
 
 def _statements(source: str, label: str):
@@ -439,6 +446,137 @@ def _compared(statements: list[Statement]) -> dict[str, ReadTwoWays]:
             shapes = _shape(node), _shape(python)
         out[name] = ReadTwoWays(blamed.line, blamed.why, *shapes, blamed.fix)
     return out
+
+
+# -- @next/env: dotenv-expand after Node's dotenv ------------------------------------------------------------------
+# @next/env (Next.js 14 to 16) runs the dotenv-expand 10 it vendors on each file Node's dotenv has read: a Next app
+# gets a value with its `$NAME` references replaced. The rules, found by running it (none of its code is used):
+# - Variable by variable, in the order of a JavaScript object's keys (names that are array indexes first, ascending;
+#   then the others as first defined), each value is expanded and kept: a later value sees the earlier ones
+#   expanded, an earlier one sees a later one as written (and expands that in turn).
+# - Expanding: take the rightmost `$` not right after a backslash. A reference starts there: `$`, an optional `{`,
+#   a name of ASCII letters, digits and `_`, an optional `:-default` (up to a `}` or a backslash), an optional `}`.
+#   If none does, stop. Else put in, where the reference's text first occurs in the value (maybe earlier), the
+#   build's environment's value of that name, else the default, else the file's value, else nothing (each if not
+#   empty), reading `$$`, `$&`, `` $` `` and `$'` in it as JavaScript's String.replace does; and start again.
+# - Then each `\$` left reads as `$`.
+# - A name every JavaScript object has (`constructor`, `toString`, ...) puts in no text of the file's, or throws;
+#   a reference that never ends expanding recurses until the stack overflows: then @next/env loads none of the file.
+# The build's environment cannot be seen from here: each name is read as unset in it.
+MAX_EXPANSION_STEPS = 1000  # references one value may take to expand: a few thousand overflow @next/env's stack
+MAX_EXPANSION_WORK = 1 << 24  # characters all the values' expansion may look at: ~0.2 s; a real file takes KBs
+MAX_VALUE_EXPANSION_WORK = 1 << 22  # and one value's: past it, one that grows as it expands is taken to never end
+_REFERENCE = re.compile(r"\$\{?([A-Za-z0-9_]+)(?::-([^}\\]*))?\}?")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+_LAST_UNESCAPED_DOLLAR = re.compile(r"(?s).*(?<!\\)\$")  # greedy: backs off from the end to the last one
+_REPLACE_PATTERN = re.compile(r"\$([$&`'])")
+_ESCAPED_DOLLAR = "\\$"
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
+_JS_OBJECT_MEMBERS = frozenset({
+    "constructor", "__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+    "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toString", "toLocaleString", "valueOf"})
+_BY_NEXT = "@next/env"
+_BY_BOTH = "Node's dotenv and python-dotenv"
+
+
+class _NotExpanded(Exception):
+    """A value whose expansion @next/env does not end with a text of the file's: why."""
+
+
+class _NextEnv:
+    """What @next/env reads from the file beyond Node's dotenv: `values`, each name's value after dotenv-expand
+    (where the file has a `$`), and `splits`, the names it reads otherwise than Node's dotenv, as ReadTwoWays."""
+
+    def __init__(self, statements: list[Statement], label: str):
+        self.label, self.work = label, 0
+        self.values: dict[str, str] = {}
+        self.splits: dict[str, ReadTwoWays] = {}
+        written: dict[str, str] = {}  # Node's dotenv's reading, the last of each name
+        lines: dict[str, int] = {}
+        for s in statements:
+            if s.node is not None and s.read_as != _NOT_KEPT:
+                written[s.read_as], lines[s.read_as] = s.node, s.line
+        if not any("$" in value for value in written.values()):
+            return
+        self.values = {name: written[name] for name in _js_key_order(written)}
+        for name, value in self.values.items():
+            try:
+                self.values[name] = self._expanded(value).replace(_ESCAPED_DOLLAR, "$")
+            except _NotExpanded as exc:
+                self._unexpanded(name, written, lines, str(exc))
+                return
+        for name, value in self.values.items():
+            before = written[name]
+            if value != before:
+                short = value and "\n" not in value + before  # `1 character, … 12` as in _compared
+                self.splits[name] = ReadTwoWays(
+                    lines[name], _expansion_why(before), _shape(value), str(len(before)) if short else _shape(before),
+                    "write the value it stands for instead; a `$` meant as itself reads alike to all only where no "
+                    "letter, digit, `_` or `{` follows it (`\\$` is `$` to @next/env alone)", _BY_NEXT, _BY_BOTH)
+
+    def _expanded(self, value: str) -> str:
+        """`value` after dotenv-expand's replacing, each unescaped `$NAME` in turn, rightmost first."""
+        until = self.work + MAX_VALUE_EXPANSION_WORK
+        for _ in range(MAX_EXPANSION_STEPS):
+            if self.work > until:
+                break
+            self._spend(len(value))
+            last = _LAST_UNESCAPED_DOLLAR.match(value)
+            reference = _REFERENCE.match(value, last.end() - 1) if last else None
+            if reference is None:
+                return value
+            name, default = reference.groups()
+            if name in _JS_OBJECT_MEMBERS:
+                raise _NotExpanded("a reference to a name every JavaScript object has (`constructor`, `toString`, "
+                                   "…): @next/env puts in no text of the file's, or fails")
+            put = default or self.values.get(name) or ""
+            self._spend(len(put))
+            text = reference.group()
+            at = value.find(text)
+            value = value[:at] + _js_replacement(put, value, at, text) + value[at + len(text):]
+            if len(value) > MAX_ENV_FILE_BYTES:
+                raise _NotExpanded(f"a value that expands past {MAX_ENV_FILE_BYTES >> 10} KiB")
+        raise _NotExpanded("a `$` reference that does not end expanding (what is put in holds another: @next/env "
+                           "recurses until it runs out of stack or memory)")
+
+    def _spend(self, characters: int) -> None:
+        self.work += characters
+        if self.work > MAX_EXPANSION_WORK:
+            raise GatherError(f"env file {self.label}: its `$` references take more than {MAX_EXPANSION_WORK >> 20} "
+                              "MiB of text to expand as @next/env does: not an env export")
+
+    def _unexpanded(self, name: str, written: dict[str, str], lines: dict[str, int], why: str) -> None:
+        """Every name split: @next/env may load none of the file, for `name`'s value (`why`)."""
+        at = lines[name]
+        fix = f"fix line {at}: write the value each `$` reference stands for instead"
+        for other, value in written.items():
+            said = why if other == name else (f"line {at}'s value, which @next/env may fail to expand (and then "
+                                               "load none of the file)")
+            self.splits[other] = ReadTwoWays(lines[other], said, "no value", _shape(value), fix, _BY_NEXT, _BY_BOTH)
+        self.values = {}
+
+
+def _js_key_order(values: dict[str, str]) -> list[str]:
+    """The names in the order a JavaScript object holds them: array indexes (below 2**32 - 1) first, ascending."""
+    indexes = {name for name in values if _ARRAY_INDEX.fullmatch(name) and int(name) < 2**32 - 1}
+    return sorted(indexes, key=int) + [name for name in values if name not in indexes]
+
+
+def _js_replacement(put: str, text: str, at: int, matched: str) -> str:
+    """What String.replace puts in for `matched`, found in `text` at `at`, given the string `put`: its `$$`, `$&`,
+    `` $` `` and `$'` read (a string pattern has no groups: `$1` and `$<name>` stay as written)."""
+    if "$" not in put:
+        return put
+    parts = {"$": "$", "&": matched, "`": text[:at], "'": text[at + len(matched):]}
+    return _REPLACE_PATTERN.sub(lambda found: parts[found.group(1)], put)
+
+
+def _expansion_why(written: str) -> str:
+    """Why @next/env reads `written` (Node's dotenv's reading) otherwise."""
+    if any(_REFERENCE.match(written, found.start()) for found in _UNESCAPED_DOLLAR.finditer(written)):
+        return ("a `$` before a name: @next/env replaces it with that variable's value (one the file does not set, "
+                "from the build's environment, which this check cannot see: read as unset)")
+    return "a `\\$`, which @next/env reads as `$` (Node's dotenv and python-dotenv keep the backslash)"
 
 
 def _shape(value: str | None) -> str:

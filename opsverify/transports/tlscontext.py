@@ -13,6 +13,7 @@ import ssl
 from ..lazy import load
 
 HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
+IP_ADDRESS_MISMATCH = 64  # X509_V_ERR_IP_ADDRESS_MISMATCH: the same, for a host written as an IP address
 
 
 def client_context(cafile: str | None = None) -> ssl.SSLContext:
@@ -32,7 +33,8 @@ def apply_verification_rules(context: ssl.SSLContext) -> ssl.SSLContext:
 
 def rejection_reason(error: ssl.SSLCertVerificationError, leaf: bytes | None, host: str) -> str:
     """OpenSSL's reason; for a host the certificate names in its common name alone, that it has no subjectAltName."""
-    if error.verify_code == HOSTNAME_MISMATCH and leaf is not None and not _names_hosts(leaf):
+    mismatch = error.verify_code in (HOSTNAME_MISMATCH, IP_ADDRESS_MISMATCH)
+    if mismatch and leaf is not None and not _names_hosts(leaf):
         return f"no subjectAltName for {host} (the common name is not used for hostnames since 2017)"
     return error.verify_message or str(error)
 
