@@ -416,6 +416,7 @@ class _Row:
 
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
 _IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
+CALL_MAY_HAVE_BEEN_SENT = "its call may have been sent (not repeated)"  # a mutating item interrupted as it ran
 
 
 def _some(names: list[str]) -> str:
@@ -432,9 +433,10 @@ def blocks(severity: str | None, fail_on: str | None) -> bool:
 
 
 def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: set[str], expired: bool,
-                  interrupted: bool = False) -> int:
+                  interrupted: bool = False, items_not_selected: bool = False) -> int:
     """pytest's status, told apart, the first that holds: a blocking failure (1); the verifier could not look
-    (24, 23, 10); items never checked (2); an expired waiver (27). Only a run with none of these ends 0."""
+    (24, 23, 10); items never checked (2); an expired waiver (27); an --item named that the run did not select (5,
+    as when it selects nothing). Only a run with none of these ends 0."""
     from .plugin import final_exit_code
 
     if exitstatus not in (exitcodes.OK, exitcodes.FAILED, exitcodes.INTERRUPTED):
@@ -444,7 +446,10 @@ def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: s
     # nothing failed the run (at most failures below --fail-on)
     if interrupted or exitstatus == exitcodes.INTERRUPTED:  # Ctrl-C, SIGTERM, -x or --maxfail: items never checked
         return exitcodes.INTERRUPTED
-    return exitcodes.WAIVER_EXPIRED if expired else exitcodes.OK
+    if expired:
+        return exitcodes.WAIVER_EXPIRED
+    # asked for by id and never checked: a CI job must not read the run as covering it
+    return exitcodes.NO_CHECKS if items_not_selected else exitcodes.OK
 
 
 class ArchiveReporter:
@@ -472,6 +477,7 @@ class ArchiveReporter:
         self._left_out: tuple | None = None  # (items in scope, those left out), once known; () if unknowable
         self._by_node: dict[tuple[str, str], Check] | None = None
         self.begun: set[str] = set()  # the node ids pytest started (under xdist, the workers' too): see _never_ran
+        self._items_not_selected: list[dict[str, str]] | None = None  # see items_not_selected
 
     # -- collecting ---------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -631,6 +637,18 @@ class ArchiveReporter:
         self._left_out = (len(scope), [c for c in scope if (c.system, c.key) not in chosen])
         return self._left_out
 
+    def items_not_selected(self, config: pytest.Config) -> list[dict[str, str]]:
+        """Each --item named of which the run selected no check (-m, -k or --deselect left it out), with why — as an
+        empty selection says it. Known once the run is over; none where it was interrupted before it selected."""
+        if self._items_not_selected is None:
+            named = list(dict.fromkeys(config.getoption("ov_items") or ()))
+            selected = self.selected()
+            ids = {c.id for c in selected}
+            known = bool(selected) or not self.interrupted
+            self._items_not_selected = [{"item": item, "why": _why_item_not_selected(config, self.state, item)}
+                                        for item in named if known and item not in ids]
+        return self._items_not_selected
+
     def selection(self, config: pytest.Config) -> dict[str, Any]:
         """What was asked, as the manifest and results.json record it: with `in_scope` and `left_out` (the items
         -m, --system and --shard take in that the run did not select), a partial run is told from a whole one."""
@@ -646,6 +664,8 @@ class ArchiveReporter:
             if known[1]:  # a test module named as a path left them out as much as its node ids would have
                 asked["narrowed_by"] += [p for p in _test_files_named(config, state.checklists)
                                          if p not in asked["narrowed_by"]]
+        if asked["items"]:  # an --item asked for and never checked: an auditor must not read it as checked
+            asked["items_not_selected"] = self.items_not_selected(config)
         return asked
 
     def selection_text(self, config: pytest.Config) -> str:
@@ -662,6 +682,9 @@ class ArchiveReporter:
         text = " ".join(parts) or "everything collected"
         if partial:
             text += f" — partial: {len(asked['left_out'])} of {asked['in_scope']} items in scope left out"
+        unselected = [entry["item"] for entry in asked.get("items_not_selected") or ()]
+        if unselected:  # asked for by id, never checked
+            text += f" — not selected, so not checked: {_some([f'--item {item}' for item in unselected])}"
         return text
 
     def _never_ran(self, session: pytest.Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -684,7 +707,7 @@ class ArchiveReporter:
         why = f" ({self.stopped_by})" if self.stopped_by else ""
         said = f"not reported: the run was interrupted{why} before this item was reached; no verdict recorded"  # its target may have been asked already (groups are gathered together)
         running = f"not reported: the run was interrupted{why} while this item ran; no verdict recorded"
-        sending = f"{running}; its call may have been sent (not repeated)"
+        sending = f"{running}; {CALL_MAY_HAVE_BEEN_SENT}"
         begun = {(c.system, c.key) for c in map(self._check_of_node, self.begun | _started_unread(session.config))
                  if c is not None}
 
@@ -754,7 +777,9 @@ class ArchiveReporter:
             pytest_exit = exitcodes.INTERRUPTED
         self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (bool(self.stopped_by) and missing)
         only_manual = self._only_manual(config, pytest_exit)
-        if only_manual:  # nothing the run checks was selected: an empty selection, as `--item M1 -m postdeploy` is
+        # every selected item skipped as its system is not in the environment: as little was checked
+        unconfigured = "" if only_manual else self._only_unconfigured(config, pytest_exit)
+        if only_manual or unconfigured:  # nothing the run checks was selected, as with `--item M1 -m postdeploy`
             pytest_exit = exitcodes.NO_CHECKS
         fail_on = self.fail_on(config)
         waivers = getattr(self.state, "waivers", None)
@@ -763,7 +788,8 @@ class ArchiveReporter:
         code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)),
                              errors=counts.get("error", 0) + len(self.collection_errors),
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired),
-                             interrupted=self.interrupted)
+                             interrupted=self.interrupted,
+                             items_not_selected=bool(self.items_not_selected(config)) and not config.option.collectonly)
         if self.ran_twice(records) and code == exitcodes.OK:
             code = exitcodes.INTERNAL  # an engine bug must not end green
         session.exitstatus = self.exit_code = code
@@ -776,10 +802,12 @@ class ArchiveReporter:
             self.not_written = _no_archive_reason(pytest_exit, config, self.state)  # begun never: no folder, no git
         if only_manual and not self.not_written:  # with --no-archive too: the run says why it checked nothing
             self.not_written = _no_archive_reason(pytest_exit, config, self.state, only_manual=only_manual)
+        if unconfigured and not self.not_written:
+            self.not_written = f"no archive: no check was selected ({unconfigured})"
         if archive is None or archive.completed:
             return
-        reason = self.not_written if only_manual else _no_archive_reason(pytest_exit, config, self.state,
-                                                                          nothing_selected=not self.selected())
+        reason = self.not_written if only_manual or unconfigured else _no_archive_reason(
+            pytest_exit, config, self.state, nothing_selected=not self.selected())
         if reason:
             self.not_written = reason
             archive.discard()
@@ -802,6 +830,21 @@ class ArchiveReporter:
             return []
         selected = self.selected()
         return selected if selected and all(c.manual for c in selected) else []
+
+    def _only_unconfigured(self, config: pytest.Config, pytest_exit: int) -> str:
+        """Why the run checked nothing when every selected item is of a system the environment does not configure
+        (each skipped "not configured"), or manual; else ''. As _only_manual: only a run that went as pytest meant."""
+        from .plugin import not_configured
+
+        if pytest_exit != exitcodes.OK or config.option.collectonly or self.collection_errors:
+            return ""
+        selected = self.selected()
+        configured = set(self.state.env.model.systems)
+        missing = sorted({c.system for c in selected if not c.manual and c.system not in configured})
+        if not missing or any(not c.manual and c.system in configured for c in selected):
+            return ""
+        manual = "; the other selected items are manual" if any(c.manual for c in selected) else ""
+        return not_configured(self.state.env.name, missing) + manual
 
     def _write_junit(self, session: pytest.Session, records: list[dict[str, Any]]) -> None:
         """`--junitxml`: the archive's JUnit (a run without an archive still has its rows), scrubbed like it."""
@@ -939,6 +982,17 @@ class ArchiveReporter:
         files["allure-results/categories.json"] = allureresults.categories_file()
         return files
 
+    def _calls_out_text(self) -> str:
+        """`; shop M1-kick was interrupted while its call was out: it may have been sent (not repeated)`, for the
+        mutating items the interrupted run had started and never reported (the archive says it of each); else ''."""
+        out = [f"{r['system']} {r['key']}" for r in self.not_run
+               if str(r["observed"]).endswith(CALL_MAY_HAVE_BEEN_SENT)]
+        if not out:
+            return ""
+        if len(out) == 1:
+            return f"; {out[0]} was interrupted while its call was out: it may have been sent (not repeated)"
+        return f"; {_some(out)} were interrupted while their calls were out: they may have been sent (not repeated)"
+
     def _interrupted_text(self, records: list[dict[str, Any]]) -> str:
         """An interrupted run in one line (the report's environment panel): how many of the selected items ran."""
         if not self.interrupted:
@@ -999,7 +1053,7 @@ class ArchiveReporter:
         }
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        from .plugin import run_bound, run_warnings
+        from .plugin import not_configured, run_bound, run_warnings
 
         state = self.state
 
@@ -1010,6 +1064,8 @@ class ArchiveReporter:
         terminalreporter.section("opsverify")
         for warning in run_warnings(state):
             write(f"warning: {warning}", yellow=True)
+        for system in [s for s in state.systems if s not in state.env.model.systems]:
+            write(f"warning: --system {system}: {not_configured(state.env.name, [system])}", yellow=True)
         for system, kind, text, count in self.causes():
             write(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked", red=True, bold=True)
         for system, seen, ids in self.other_errors():
@@ -1054,10 +1110,13 @@ class ArchiveReporter:
         elif self.interrupted:
             why = f" ({self.stopped_by})" if self.stopped_by else ""
             write(f"interrupted{why}: {len(self.rows)} of {selected} selected items ran; the others"
-                  " were not checked", red=True, bold=True)
+                  f" were not checked{self._calls_out_text()}", red=True, bold=True)
         if self.collection_errors:
             write(f"not collected, so not checked: {', '.join(visible(e) for e in self.collection_errors)}",
                   red=True, bold=True)
+        if selected:  # a run that selected nothing says why where it says there is no archive
+            for unselected in self.items_not_selected(terminalreporter.config):
+                write(f"not selected, so not checked: {unselected['why']}", red=True, bold=True)
         partial = self.left_out(terminalreporter.config) if not terminalreporter.config.option.collectonly else None
         if partial is not None and partial[1]:
             in_scope, left = partial
@@ -1375,15 +1434,51 @@ def _why_none_was_selected(config: pytest.Config, state) -> str:
         except LookupError:
             return f"-m {visible(markexpr[:80])!r} names a mark no runbook item carries; theirs: {', '.join(marks)}"
         for item in config.getoption("ov_items"):
-            left_out = [c for c in checks if c.id == item and c not in taken]
-            if left_out:
-                kind = left_out[0].cadence.value if left_out[0].cadence else "manual"
-                return f"--item {visible(item[:80])} is a {kind} item, which -m {visible(markexpr[:80])!r} leaves out"
+            said = _left_out_by_marks(item, [c for c in checks if c.id == item and c not in taken], markexpr)
+            if said:
+                return said
     started_in = Path(config.invocation_params.dir)
     if config.inipath is not None and started_in != Path(config.rootpath) and config.args == [str(started_in)]:
         return (f"pytest was started in {started_in}, below the project: it looks only there; start it in "
                 f"{config.rootpath}, whose testpaths it follows")
     return ""
+
+
+def _left_out_by_marks(item: str, left_out: list[Check], markexpr: str) -> str:
+    """`--item D1 is a daily item, which -m 'postdeploy' leaves out` ('' when -m left none of its checks out)."""
+    if not left_out:
+        return ""
+    kind = left_out[0].cadence.value if left_out[0].cadence else "manual"
+    return f"--item {visible(item[:80])} is a {kind} item, which -m {visible(markexpr[:80])!r} leaves out"
+
+
+def _why_item_not_selected(config: pytest.Config, state, item: str) -> str:
+    """Why no check of an --item named was selected, said as an empty selection says it: -m leaves it out (its
+    cadence), the checklist files named leave out its system, else what else narrowed the run (-k, --deselect, node
+    ids, a mark of the project's own in -m)."""
+    from . import provenance
+
+    shown_item = visible(item[:80])
+    held = [c for c in state.checks if c.id == item and state.in_scope(c)]
+    chosen = [c for c in held if state.chosen(c)]
+    if held and not chosen:
+        systems = ", ".join(sorted({c.system for c in held}))
+        return f"--item {shown_item} is an item of {systems}, whose checklist file the command line does not name"
+    markexpr = (config.option.markexpr or "").strip()
+    narrowed = []
+    if markexpr:
+        try:
+            taken = _matching_marks(markexpr, chosen)
+        except LookupError:  # a mark of the project's own: which items carry it is pytest's to know
+            narrowed.append(f"-m {visible(markexpr[:80])!r}")
+        else:
+            said = _left_out_by_marks(item, [] if taken else chosen, markexpr)
+            if said:
+                return said
+    given = config.args_source == pytest.Config.ArgsSource.ARGS
+    narrowed += provenance.narrowing(config.option, [shown(Path(a)) for a in config.args] if given else [], [])
+    narrowed += _test_files_named(config, state.checklists)
+    return f"--item {shown_item} was left out by {visible(' '.join(narrowed)[:300]) or 'the command line'}"
 
 
 def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:

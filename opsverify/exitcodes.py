@@ -28,8 +28,11 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(3, "internal", "pytest: internal error"),
     ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression, or runbook checks "
                          "without --env); no archive"),
-    ExitCode(5, "no-checks", "pytest: no check was selected — none at all, or only manual items (a person checks "
-                             "those, not the run); no archive"),
+    ExitCode(5, "no-checks", "pytest: no check was selected — none at all, only manual items (a person checks "
+                             "those, not the run), or only items of systems the environment does not configure (each "
+                             "would skip; a `--system` it does not configure stops the run at once); no archive. Also "
+                             "a run that checked items but not every `--item` it names (-m, -k or --deselect left one "
+                             "out): the summary names each, and the archive's `selection.items_not_selected`"),
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error): a target "
                                     "misbehaved — among them a database that kept answering, too slowly for "
                                     "timeouts.database_s; the summary names each cause"),
@@ -70,8 +73,8 @@ TABLE: tuple[ExitCode, ...] = (
 
 # said beside the table (README, --help): which code a run that checked items ends with when more than one holds
 PRECEDENCE = ("A run that checked items ends with the first code that holds, interrupted or not: 1, then 24, 23, 10, "
-              "then 2, then 27, else 0 — a run stopped by Ctrl-C or SIGTERM after a check failed exits 1, and its "
-              "archive says it was interrupted.")
+              "then 2, then 27, then 5 (an `--item` it names was not selected), else 0 — a run stopped by Ctrl-C or "
+              "SIGTERM after a check failed exits 1, and its archive says it was interrupted.")
 
 BY_NAME = {entry.name: entry.code for entry in TABLE}
 OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_CHECKS = (BY_NAME[n] for n in (

@@ -522,6 +522,12 @@ def _prepare(config: pytest.Config, name: str) -> State:
     deployed_at = _deployed_at(config)
     run_waivers = waivers.load_waivers(folder(config, "ov_waivers", "waivers"), name, checks,  # before the demo starts
                                        now=run_now(is_worker), given=bool(config.getoption("ov_waivers")))
+    if systems and not set(systems) & set(peeked.systems) and not _runs_no_item(config.option):
+        # every item would skip "not configured": a green run that checked nothing (a system absent beside ones
+        # the environment configures is said in the summary)
+        configured = ", ".join(sorted(peeked.systems)) or "none"
+        raise NothingToCheck(f"no archive: no check was selected ({not_configured(name, list(systems))}; the systems "
+                             f"it configures: {visible(configured)})")
     redactor = Redactor()
     state: State | None = None
     try:
@@ -561,6 +567,19 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+class NothingToCheck(StopRun):
+    """Nothing the run could check was selected (exit 5, as pytest's empty selection), known before collecting."""
+
+    exit_code = exitcodes.NO_CHECKS
+
+
+def not_configured(env: str, systems: list[str]) -> str:
+    """Why the items of these systems are not checked in this environment (said where the run ends 5, or beside
+    the systems it checks)."""
+    named = f"system {visible(systems[0])}" if len(systems) == 1 else f"systems {visible(', '.join(systems))}"
+    return f"the environment {visible(env)} does not configure {named}, whose items would all skip"
 
 
 def _input_digests(state: State) -> dict[str, str]:

@@ -718,3 +718,12 @@ def test_an_entry_an_earlier_prune_wrote_is_judged_by_what_it_kept(tmp_path, cap
     _rewrite_pruned(runbook.env_dir, errored, forced="1 could not be checked", kinds=["failed", "nothing"])
     code, out = _verify(capsys, runbook.env_dir)
     assert code == exitcodes.TAMPERED and 'its "kept_unless_forced" holds "nothing", not one of' in out, out
+
+
+def test_an_item_named_by_item_and_not_selected_is_no_clean_release():
+    """A run that checked items but not one `--item` it named (-m left it out) ends 5 and records
+    `items_not_selected`: prune keeps it as it keeps a partial run."""
+    manifest = {"counts": {"passed": 1}, "selection": {"items": ["D1", "S1"], "left_out": [],
+                                                         "items_not_selected": [{"item": "D1", "why": "daily"}]}}
+    assert seal.keeps_evidence(manifest) == "1 item named by --item not selected"
+    assert seal.keeps_evidence({"counts": {"passed": 1}, "selection": {"items": ["S1"], "left_out": []}}) == ""

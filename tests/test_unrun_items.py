@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from opsverify import exitcodes
 from opsverify.cli import main
 
 from .helpers import interruptible
+from .kit import route_server
+from .project import Project
 from .runbook import CANARY, OUTCOMES, make_runbook, read_json
 
 NOT_RUN = "not reported: the run was interrupted before this item was reached; no verdict recorded"
@@ -257,3 +261,49 @@ def test_a_secret_in_why_a_module_could_not_be_collected_is_on_no_console_and_in
     assert written and [path for path in written if CANARY.encode() in path.read_bytes()] == []
     (archive,) = runbook.archives()  # named once, though under xdist each worker reported it
     assert read_json(archive / "results.json")["collection_errors"] == ["checklists/test_quotes_a_secret.py"]
+
+
+def test_the_summary_names_a_mutating_item_interrupted_while_its_call_was_out(tmp_path):
+    """Ctrl-C while M1's POST is out (the target holds it until the test has interrupted the run): the console's
+    interrupted line names M1 as the archive does — its call may have been sent — not only "the others were not
+    checked"; a read-only item interrupted or never reached is not named so."""
+    posted, release = threading.Event(), threading.Event()
+
+    def kick(_headers, _body):
+        posted.set()
+        release.wait(120)
+        return 200, '{"ok": true}'
+
+    routes = {("GET", "/ok"): lambda h, b: (200, '{"ok": true}'), ("POST", "/do"): kick}
+    with route_server(routes) as base:
+        project = Project(tmp_path, {"TARGET_URL": base})
+        project.checklist("alpha", """
+        - {id: A1, name: up, section: Web, title: the page answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /ok}}
+        - {id: M1, name: kick, section: Jobs, title: the job starts, family: http, cadence: postdeploy,
+           mutating: true, params: {service: web, path: /do, method: POST}}
+        - {id: A2, name: after, section: Web, title: the later page answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /ok}}
+        """)
+        project.environment("allow_mutating: true\ntimeouts: {connect_s: 5, http_s: 120}\n"
+                            "systems:\n  alpha: {services: {web: {url: '${TARGET_URL}'}}}\n")
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
+        run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+                                "local", "-q"], cwd=tmp_path, env={**environ, **project.variables},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=interruptible)
+        try:
+            assert posted.wait(120), "the mutating call never came"
+            os.kill(run.pid, signal.SIGINT)
+            release.set()
+            output, _ = run.communicate(timeout=180)
+        finally:
+            release.set()
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.communicate()
+    assert run.returncode == exitcodes.INTERRUPTED, output[-3000:]
+    (line,) = [line for line in output.splitlines() if line.startswith("interrupted")]
+    assert line.endswith("; alpha M1-kick was interrupted while its call was out: it may have been sent (not "
+                         "repeated)"), line
+    assert "A2" not in line and "A1" not in line, line
