@@ -373,3 +373,66 @@ def test_two_quantiles_for_one_rank_fail():
     outcome = judged(text, {"s": "summary"})
     assert outcome.status is Status.FAILED, outcome.observed
     assert 'two quantiles for quantile=0.5: s{quantile="0.5"} 1 and s{quantile="0.50"} 2' in outcome.observed
+
+
+
+# -- a bound is read as Go's ParseFloat reads it: what Go cannot read is no twin of anything ---------------------------
+@pytest.mark.parametrize("rank, odd", [("0.5", " 0.5"), ("0.5", "0.5 "), ("0.5", "\t0.5"), ("0.5", "٠.5"),
+                                       ("+Inf", "1e999"), ("NaN", "-nan")])
+def test_a_quantile_go_cannot_read_is_no_twin(rank, odd):
+    """Prometheus keeps `quantile=" 0.5"` as it is written (ParseFloat refuses blanks, digits that are not ASCII, a
+    number beyond float64, a signed NaN): a series of its own beside `quantile="0.5"`, as a word ("p50") is."""
+    text = f'# TYPE s summary\ns{{quantile="{rank}"}} 1\ns{{quantile="{odd}"}} 2\ns_sum 3\ns_count 2\n'
+    outcome = judged(text, {"s": "summary"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("odd, twin", [(" 1", "1"), ("1 ", "1"), ("١", "1"), ("1e999", "+Inf")])
+def test_a_bucket_bound_go_cannot_read_is_named_so_not_as_a_twin(odd, twin):
+    text = twin_buckets(f'd_bucket{{le="{twin}"}} 2', f'd_bucket{{le="{odd}"}} 2', top=twin != "+Inf")
+    outcome = judged(text, {"d": "histogram"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f'd_bucket{{le="{odd}"}} has no numeric le' in outcome.observed, outcome.observed
+    assert "two buckets" not in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("first, second, bound", [
+    ('d_bucket{le="10"} 1', 'd_bucket{le="1_0"} 1', "10"),  # Go reads underscores between digits, as Python does
+    ('d_bucket{le="16"} 1', 'd_bucket{le="0x1p4"} 1', "16"),  # and hexadecimal with a binary exponent
+])
+def test_a_bound_go_reads_is_a_twin_however_written(first, second, bound):
+    outcome = judged(twin_buckets(first, second), {"d": "histogram"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"two buckets for le={bound}: {first} and {second}" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("first, second", [
+    ('d_bucket{le="-0"} 0', 'd_bucket{le="0"} 1'),  # both are le="0.0" to Prometheus 3
+    ('d_bucket{le="0.0"} 1', 'd_bucket{le="-0.0"} 0'),
+    ('d_bucket{le="-0e5"} 0', 'd_bucket{le="+0"} 1'),
+])
+def test_minus_zero_and_zero_are_one_bound(first, second):
+    text = (f'# TYPE d histogram\nd_bucket{{le="-1"}} 0\n{first}\n{second}\nd_bucket{{le="+Inf"}} 2\n'
+            'd_sum 1\nd_count 2\n')
+    outcome = judged(text, {"d": "histogram"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"two buckets for le=0: {first} and {second}" in outcome.observed, outcome.observed
+
+
+def test_minus_zero_and_zero_are_one_rank():
+    text = '# TYPE s summary\ns{quantile="0"} 1\ns{quantile="-0"} 2\ns_sum 3\ns_count 2\n'
+    outcome = judged(text, {"s": "summary"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert 'two quantiles for quantile=0: s{quantile="0"} 1 and s{quantile="-0"} 2' in outcome.observed
+
+
+@pytest.mark.parametrize("bound, read", [
+    ("1", 1.0), ("-1.5e3", -1500.0), (".5", 0.5), ("1.", 1.0), ("1.e1", 10.0), ("+Inf", float("inf")),
+    ("-infinity", float("-inf")), ("1e-400", 0.0), ("1_23.50_0_0e+1_2", 1.235e14),
+    ("0x1p-2", 0.25), ("-0X.8P1", -1.0), ("0x_1p0", 1.0), ("0x1_0p0", 16.0),
+    (" 1", None), ("1 ", None), ("\n1", None), ("١", None), ("+NaN", None), ("1e400", None), ("0x1p99999", None),
+    ("0x10", None), ("0x_.8p0", None), ("1__0", None), ("_1", None), ("1_", None), ("1_.5", None), ("1e_1", None),
+    ("", None), ("p50", None), ("1e", None), (".", None), ("infin", None),
+])
+def test_bounds_are_read_as_go_parsefloat_reads_them(bound, read):
+    assert metrics._go_float(bound) == read

@@ -950,6 +950,37 @@ def test_policy_words_on_a_real_database(server):
                       (PASSED, "1 table as expected")])
 
 
+# a word written inside a policy's string literal keeps its blanks there: it is found as written, in any case
+QUOTING = policy("quoting", using="(((meta)::text ~~ '%\"role\": \"admin\"%'::text) AND (note <> 'x - y'::text))")
+
+
+@pytest.mark.parametrize("word, status, seen", [
+    ('"role": "admin"', FAILED, 'table public.jobs has policy quoting mentioning "role": "admin"'),
+    ('"ROLE": "Admin"', FAILED, 'mentioning "ROLE": "Admin"'),
+    ("x - y", FAILED, "mentioning x - y"),
+    ("<> 'x - y'", FAILED, ""),
+    ("<>'x - y'", FAILED, ""),  # the blank outside the quotes still does not count
+    ('"role":"admin"', PASSED, "1 table as expected"),  # inside quotes, blanks count
+    ("x-y", PASSED, "1 table as expected"),
+])
+def test_policy_words_inside_a_string_literal_are_found_as_written(word, status, seen):
+    verdict({"table": "jobs", "policies_never_mention": [word]}, catalog(table(policies=[QUOTING])), status, seen)
+
+
+def test_policy_words_inside_a_string_literal_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create table public.pt (id int, meta jsonb, note text);
+             alter table public.pt enable row level security;
+             create policy json_admin on public.pt for select using (meta::text like '%"role": "admin"%');
+             create policy dash on public.pt for update using (note <> 'x - y') with check (true);"""
+    words = ['"role": "admin"', "x - y", '"role":"admin"']
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.pt", "policies_never_mention": [word]} for word in words])
+    expect(outcomes, [(FAILED, 'table public.pt has policy json_admin mentioning "role": "admin"'),
+                      (FAILED, "table public.pt has policy dash mentioning x - y"),
+                      (PASSED, "1 table as expected")])
+
+
 # -- a DEFERRABLE unique constraint is no arbiter for ON CONFLICT, and no key a foreign key may reference -----------
 DEFERRED_KEY = table("slots", columns=["id", "a", "b"], indexes=[
     index("slots_pkey", ["id"]), index("slots_a_key", ["a"], immediate=False),

@@ -106,6 +106,12 @@ TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus's lexer reads a text-format t
 # a value Go's ParseFloat reads as Python does: digits, a point and a sign, too few to leave float64's range
 PLAIN_VALUE = re.compile(r"[+-]?[0-9.]{1,300}")
 GO_SPECIAL = re.compile(r"[+-]?(?:inf|infinity)|nan", re.IGNORECASE)  # ParseFloat's words, in any case; NaN unsigned
+# the numbers Go's ParseFloat reads (ASCII, no blank): decimal, or hexadecimal with a binary exponent; an underscore
+# only between two digits (or after 0x), as in Go's literals — Python's float reads the decimal ones alike
+GO_DECIMAL = re.compile(r"[+-]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
+                        r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
+GO_HEX = re.compile(r"[+-]?0[xX](?:_?[0-9a-fA-F](?:_?[0-9a-fA-F])*(?:\.(?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?)?"
+                    r"|\.[0-9a-fA-F](?:_?[0-9a-fA-F])*)[pP][+-]?[0-9](?:_?[0-9])*")
 # an OpenMetrics exemplar after a sample's value (and timestamp): its labels, then its value
 EXEMPLAR = re.compile(r' # \{(?:[^"}]|"(?:[^"\\]|\\.)*")*\} ([^ ]*)')
 # Prometheus's TSDB drops a sample whose own timestamp is out of its bounds (the scrape itself succeeds): more than
@@ -664,6 +670,24 @@ def _float64(value: int | float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
+def _go_float(text: str) -> float | None:
+    """`text` read as Go's strconv.ParseFloat reads it (Prometheus reads `le` and `quantile` so), None where Go
+    refuses it — where Python's float differs: blanks around it, digits that are not ASCII, a signed NaN, a number
+    beyond float64's range (Python: ±Inf); and hexadecimal (`0x1p-2`), which Go reads and Python's float does not."""
+    if GO_SPECIAL.fullmatch(text):
+        return float(text)
+    try:
+        if GO_DECIMAL.fullmatch(text):
+            number = float(text)
+        elif GO_HEX.fullmatch(text):
+            number = float.fromhex(text.replace("_", ""))
+        else:
+            return None
+    except OverflowError:  # float.fromhex beyond float64's range
+        return None
+    return None if math.isinf(number) else number  # Go: value out of range
+
+
 def _twin_bounds(family, clock: Clock = UNBOUNDED) -> list[str]:
     """Per label set, two buckets with one bound (`le="1"`, `le="1.0"`), or two quantiles with one rank. Prometheus 3
     writes such a label back as the float it reads: one series given twice, of which it keeps a sample by order;
@@ -674,10 +698,11 @@ def _twin_bounds(family, clock: Clock = UNBOUNDED) -> list[str]:
     for sample in clock.each(family.samples):
         if sample.name[len(family.name):] != part:
             continue
-        try:
-            bound = _number(float(sample.labels.get(label, "")))  # as written back: NaN one bound, 1e0 and 1 one
-        except ValueError:
-            continue  # a bucket's le that is no number is judged as such
+        read = _go_float(sample.labels.get(label, ""))
+        if read is None:
+            continue  # Prometheus keeps a bound Go cannot read as written: no twin (a bucket's is judged as such)
+        # as written back: NaN one bound, 1e0 and 1 one, -0 and 0 one (Prometheus 3 writes both 0.0, 2 compares them)
+        bound = _number(0.0 if read == 0 else read)
         first = first_of.setdefault((_label_set(sample, label), bound), sample)
         if first is not sample:
             twins.append(f"two {kind} for {label}={bound}: {_series(first)} {_number(first.value)} and "
@@ -693,10 +718,10 @@ def _uncumulative(family, clock: Clock = UNBOUNDED) -> list[str]:
         labels = _label_set(sample, "le")
         group = groups.setdefault(labels, {"buckets": [], "count": None})
         if sample.name.endswith("_bucket"):
-            try:
-                group["buckets"].append((float(sample.labels.get("le", "")), sample))
-            except ValueError:
-                bad.append(f"{_series(sample)} has no numeric le")
+            if (bound := _go_float(sample.labels.get("le", ""))) is None:
+                bad.append(f"{_series(sample)} has no numeric le")  # histogram_quantile skips it
+            else:
+                group["buckets"].append((bound, sample))
         elif sample.name.endswith("_count"):
             group["count"] = sample
     for group in groups.values():

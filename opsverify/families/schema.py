@@ -745,9 +745,11 @@ def _unspaced(text: str) -> str:
 
 
 def _mentions(expression: str, word: str) -> bool:
-    """The policy expression, as `pg_get_expr` prints it back, contains `word`, in any case and whatever the blanks
-    around its operators (PostgreSQL stores `1=1` and prints `(1 = 1)`)."""
-    return _unspaced(word) in _unspaced(expression)
+    """The policy expression, as `pg_get_expr` prints it back, contains `word`, in any case: as written, or whatever
+    the blanks around its operators (PostgreSQL stores `1=1` and prints `(1 = 1)`). As written too, since a word is
+    not read as SQL: `"role": "admin"` inside a string literal keeps its blank there, which `_unspaced` drops from
+    the word (its `"…"` read as quoted names, the blank between them as outside quotes)."""
+    return word.lower() in expression.lower() or _unspaced(word) in _unspaced(expression)
 
 
 def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
