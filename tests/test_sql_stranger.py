@@ -672,6 +672,8 @@ def test_a_query_citing_the_deploy_time_without_a_fallback_is_an_error_when_none
     assert given.status is Status.FAILED, _said(name, Status.FAILED, given)  # with a deploy time, judged as ever
 
 
+_EMPTY_MAX = "(select max(created_at) from public.app_errors where false)"  # a subquery whose max() is NULL
+
 NULL_WHEN_RUN = [
     # the fallback is written, but NULL when the query runs: no window, and a count of 0 would pass
     ("subquery-on-nothing", "coalesce({deployed_at}, (select max(created_at) from public.app_errors where false))",
@@ -691,6 +693,23 @@ NULL_WHEN_RUN = [
      Status.FAILED),
     ("as-a-date-held", "coalesce({deployed_at}::date, (select min(created_at)::date from public.app_errors))",
      Status.FAILED),
+    # a truncation of the clock is NULL when its unit or zone is (an unset setting)
+    ("trunc-unit-setting", "coalesce({deployed_at}, date_trunc(current_setting('app.window_unit', true), now()))",
+     Status.ERROR),
+    ("trunc-zone-setting", "coalesce({deployed_at}, date_trunc('hour', now(), current_setting('app.tz', true)))",
+     Status.ERROR),
+    # an enclosing fallback that is never NULL gives the window, through a plain function between the two
+    ("outer-greatest-over-trunc", f"greatest(date_trunc('hour', coalesce({{deployed_at}}, {_EMPTY_MAX})),"
+                                  " now() - interval '1 day')", Status.FAILED),
+    ("outer-coalesce-over-trunc", f"coalesce(date_trunc('hour', coalesce({{deployed_at}}, {_EMPTY_MAX})),"
+                                  " now() - interval '1 day')", Status.FAILED),
+    ("outer-greatest-at-time-zone", f"greatest(coalesce({{deployed_at}}, {_EMPTY_MAX}) at time zone 'utc',"
+                                    " (now() - interval '1 day') at time zone 'utc')", Status.FAILED),
+    ("outer-fallback-null-too", f"coalesce(date_trunc('hour', coalesce({{deployed_at}}, {_EMPTY_MAX})),"
+                                " nullif(now(), now()))", Status.ERROR),
+    ("nullif-between", f"coalesce(nullif(coalesce({{deployed_at}}, now()), now()), {_EMPTY_MAX})", Status.ERROR),
+    # a fallback read from the row (per row, not once): still checked where it is NULL
+    ("column", "coalesce({deployed_at}, created_at - interval '1 hour')", Status.FAILED),
 ]
 
 
@@ -715,6 +734,77 @@ def test_a_fallback_that_is_null_when_the_query_runs_is_an_error_not_an_empty_wi
     else:
         assert outcome.evidence["detail"] == [{"id": 1}], outcome.evidence
     assert given.status is Status.FAILED, _said(name, Status.FAILED, given)  # with a deploy time, judged as ever
+
+
+def test_a_fallback_null_in_the_detail_only_says_so_in_the_evidence(demo_deployment):
+    """The query's window is never NULL, the detail's is: the detail holds no rows, and its evidence says why in
+    words (not PostgreSQL's complaint about the text it could not read as a boolean)."""
+    check = make_check("sql", {"query": "select count(*) as n from public.app_errors"
+                                        " where created_at >= coalesce({deployed_at}, now() - interval '1 hour')",
+                               "expect": {"n": {"eq": 0}},
+                               "detail": "select id from public.app_errors"
+                                         f" where created_at >= coalesce({{deployed_at}}, {_EMPTY_MAX})"},
+                       item="W2", name="detail-null-window")
+    with scratch_database(demo_deployment, _TIME_DDL, prefix="nulldetail") as db:
+        (outcome,) = _judged(db["url"], [check], None)
+    assert outcome.status is Status.FAILED, _said("detail-null-window", Status.FAILED, outcome)
+    said = outcome.evidence["detail"]
+    assert "the fallback for {deployed_at} was NULL when the detail query ran" in said, said
+    assert "pass --deployed-at" in said and "boolean" not in said and "invalid input" not in said, said
+
+
+_INDEXED_WINDOW = """
+create table public.events (id bigserial, created_at timestamptz not null);
+insert into public.events (created_at) select now() - g * interval '1 minute' from generate_series(1, 5000) g;
+create index events_created_at on public.events (created_at);
+create table public.settings (k text, v timestamptz);
+analyze public.events; analyze public.settings;
+"""
+
+
+def test_a_guarded_fallback_read_once_keeps_the_window_indexable(demo_deployment):
+    """Guarding a fallback must not cost the query its index: a fallback that reads no column of the row (a
+    subquery, a setting) is computed once, before the scan, so `created_at >= …` stays an index condition — and
+    still stops the query when it is NULL."""
+    query = ("select count(*) as n from public.events"
+             " where created_at >= coalesce({deployed_at}, (select max(v) from public.settings))")
+    sent = sql.render(query, None)
+    assert "timeofday" in sent, sent  # guarded
+    with scratch_database(demo_deployment, _INDEXED_WINDOW, prefix="indexed") as db:
+        with psycopg.connect(db["admin"], autocommit=True, connect_timeout=10) as conn:
+            conn.execute("set enable_seqscan = off")  # the index when it may be used at all (rows are few)
+            plan = "\n".join(row[0] for row in conn.execute(f"explain {sent}").fetchall())
+            assert any("Index Cond" in line and "created_at >=" in line for line in plan.splitlines()), plan
+            with pytest.raises(psycopg.errors.InvalidTextRepresentation, match="fallback for deployed_at was NULL"):
+                conn.execute(sent)  # no setting: no window
+            conn.execute("insert into public.settings values ('deploy', now() - interval '90 minutes')")
+            (counted,) = conn.execute(sent).fetchone()  # the rows of the last 90 minutes, not all nor none
+            assert 0 < counted < 5000, (counted, sent)
+
+
+def test_a_fallback_that_reads_the_row_is_guarded_in_place_and_one_that_does_not_once():
+    """A column in the fallback is the row's (checked per row, in place); a subquery or setting is checked once."""
+    row = sql.render("select count(*) as n from jobs where created_at >= greatest({deployed_at}, enabled_at)", None)
+    assert "timeofday" in row and "(select coalesce(greatest(" not in row, row
+    once = sql.render("select count(*) as n from jobs where created_at >= coalesce({deployed_at},"
+                      " (select max(v) from settings s where s.k = 'deploy'))", None)
+    assert once.startswith("select count(*) as n from jobs where created_at >= (select coalesce(coalesce("), once
+    correlated = sql.render("select count(*) as n from jobs j where created_at >= coalesce({deployed_at},"
+                            " (select max(v) from settings s where s.k = j.status), j.enabled_at)", None)
+    assert "(select coalesce(coalesce(" not in correlated and "timeofday" in correlated, correlated
+    counted = sql.render("select count(*) as n from jobs group by status"
+                         " having max(created_at) >= greatest({deployed_at}, now() - count(*) * (select max(i)"
+                         " from gaps))", None)  # the group's count(*): in a subquery of its own it would be 1
+    assert "timeofday" in counted and "(select coalesce(greatest(" not in counted, counted
+
+
+def test_a_fallback_for_a_comparison_is_no_fallback_for_the_window():
+    """`coalesce(created_at >= coalesce({deployed_at}, …), false)` falls back for the comparison, not the time:
+    the inner call is still guarded (an empty window with a count of 0 would pass)."""
+    sent = sql.render("select count(*) as n from app_errors where coalesce(created_at >= coalesce({deployed_at},"
+                      " (select max(v) from settings)), false)", None)
+    assert sent.startswith("select count(*) as n from app_errors where coalesce(created_at >= (select coalesce("), sent
+    assert sent.endswith(" end)), false)"), sent
 
 
 def test_a_fallback_that_is_never_null_is_sent_as_written():

@@ -246,7 +246,7 @@ def _windows(query: str) -> _Windows:
         calls = _call_spans(cited)
     except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
         return plain
-    lacking, guards = False, set()
+    lacking, guards = False, {}
     for column in tree.find_all(exp.Column):
         if column.name != _CITED:
             continue
@@ -256,11 +256,25 @@ def _windows(query: str) -> _Windows:
             if span is None:
                 reached = False  # where to guard it cannot be told: as if it had no fallback
             else:
-                guards.add(span)
+                guards[span] = not _reads_the_row(guard, exp)
         lacking = lacking or not reached
     cites = {(start, start + len(_CITED)) for start in starts}
-    return _Windows(lacking, _rebuilt(cited, sorted(cites | guards, key=lambda s: (s[0], -s[1])), cites,
-                                      0, len(cited)))
+    return _Windows(lacking, _rebuilt(cited, sorted(cites | set(guards), key=lambda s: (s[0], -s[1])), cites,
+                                      guards, 0, len(cited)))
+
+
+def _reads_the_row(call, exp) -> bool:
+    """Whether the call names a column, an aggregate or a window function outside a subquery of its own: a value
+    of the row or of its group (`count(*)` too), which only the row's query can compute."""
+    for part in call.find_all(exp.Column, exp.AggFunc, exp.Window):
+        if isinstance(part, exp.Column) and part.name == _CITED:
+            continue
+        node = part
+        while node is not call and not isinstance(node, exp.Query):
+            node = node.parent
+        if node is call:
+            return True
+    return False
 
 
 def _call_spans(text: str) -> dict[int, tuple[int, int]]:
@@ -280,8 +294,10 @@ def _call_spans(text: str) -> dict[int, tuple[int, int]]:
     return spans
 
 
-def _rebuilt(text: str, spans: list[tuple[int, int]], cites: set, lo: int, hi: int) -> str:
-    """text[lo:hi] with each citation NULL and each other span (a call; spans nest or are apart) guarded."""
+def _rebuilt(text: str, spans: list[tuple[int, int]], cites: set, once: dict, lo: int, hi: int) -> str:
+    """text[lo:hi] with each citation NULL and each other span (a call; spans nest or are apart) guarded — as a
+    scalar subquery where `once[span]` (it reads nothing of the row): PostgreSQL computes that once, before the
+    scan, so `created_at >= (select …)` keeps its index, which a volatile guard in the row's own expression loses."""
     out, at = [], lo
     for start, end in spans:
         if start < at or not (lo <= start and end <= hi) or (start, end) == (lo, hi):
@@ -290,8 +306,9 @@ def _rebuilt(text: str, spans: list[tuple[int, int]], cites: set, lo: int, hi: i
         if (start, end) in cites:
             out.append(NULL_DEPLOY_TIME)
         else:
-            call = _rebuilt(text, spans, cites, start, end)
-            out.append(f"coalesce({call}, case when {_RAISE_IF_REACHED} then {call} end)")
+            call = _rebuilt(text, spans, cites, once, start, end)
+            guarded = f"coalesce({call}, case when {_RAISE_IF_REACHED} then {call} end)"
+            out.append(f"(select {guarded})" if once[(start, end)] else guarded)
         at = end
     out.append(text[at:hi].replace(DEPLOYED_AT, NULL_DEPLOY_TIME))
     return "".join(out)
@@ -299,11 +316,13 @@ def _rebuilt(text: str, spans: list[tuple[int, int]], cites: set, lo: int, hi: i
 
 def _fallback_of(node, exp) -> tuple[bool, Any]:
     """Whether the citation at `node` reaches a fallback; and the outermost call giving it one, to guard — None
-    when one of its fallbacks can never be NULL. Past the first fallback the walk goes on only through what passes
-    the window's time on (parentheses, casts, + and -, more fallback calls): a comparison made NULL is not guarded."""
+    when what that call returns can never be NULL. The walk goes on past a fallback through whatever passes a NULL
+    on (parentheses, casts, operators, plain functions: `greatest(date_trunc('hour', coalesce(…)), now() - …)`),
+    since an enclosing fallback gives the window too; it stops at a comparison or a condition, whose fallback is
+    one for true or false, not for the window (`coalesce(created_at >= coalesce(…), false)`)."""
     passes_null = (exp.Paren, exp.Cast, exp.Binary, exp.Unary, exp.Case, exp.If, exp.AtTimeZone, exp.Interval)
-    passes_time = (exp.Paren, exp.Cast, exp.Add, exp.Sub)
-    reached, outermost, never_null = False, None, False
+    decides = (exp.Predicate, exp.Connector, exp.Not)  # a true or false made of the window
+    reached, outermost, never_null = False, None, False  # never_null: what the walk has reached so far is never NULL
     while node.parent is not None:
         parent = node.parent
         if isinstance(parent, (exp.Coalesce, exp.Greatest, exp.Least)):
@@ -314,11 +333,13 @@ def _fallback_of(node, exp) -> tuple[bool, Any]:
             if fallbacks:
                 reached, outermost = True, parent
                 never_null = never_null or any(_never_null(other, exp) for other in fallbacks)
-        elif reached and not isinstance(parent, passes_time):
+        elif reached and isinstance(parent, decides):
             break
         elif not isinstance(parent, passes_null) and not (isinstance(parent, exp.Func)
                                                           and not isinstance(parent, exp.AggFunc)):
             break
+        else:
+            never_null = never_null and _never_null(parent, exp, known=node)  # nullif(…) may make it NULL again
         node = parent
     return reached, (None if never_null else outermost)
 
@@ -333,13 +354,22 @@ def _null(node, exp) -> bool:
 _CLOCKS = frozenset({"now", "statement_timestamp", "transaction_timestamp", "clock_timestamp"})
 
 
-def _never_null(node, exp) -> bool:
-    """A fallback that is never NULL: the database's clock, a literal, an interval, and sums, products, casts and
-    truncations of those."""
-    if isinstance(node, (exp.Paren, exp.Cast, exp.Neg, exp.TimestampTrunc, exp.DateTrunc)):
-        return _never_null(node.this, exp)
+def _never_null(node, exp, known: Any = None) -> bool:
+    """A fallback that is never NULL: the database's clock, a literal, an interval, and sums, products, casts,
+    truncations and time zone conversions of those — each argument never NULL (`date_trunc(<unit>, now(), <zone>)`
+    is NULL when its unit or zone is: an unset setting). `known` is a part already known never to be NULL."""
+    if node is known:
+        return True
+    if isinstance(node, (exp.Paren, exp.Cast, exp.Neg)):
+        return _never_null(node.this, exp, known)
+    if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):
+        unit, zone = node.args.get("unit"), node.args.get("zone")
+        return (_never_null(node.this, exp, known) and (isinstance(unit, exp.Var) or _never_null(unit, exp, known))
+                and (zone is None or _never_null(zone, exp, known)))
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
-        return _never_null(node.this, exp) and _never_null(node.expression, exp)
+        return _never_null(node.this, exp, known) and _never_null(node.expression, exp, known)
+    if isinstance(node, exp.AtTimeZone):
+        return _never_null(node.this, exp, known) and _never_null(node.args.get("zone"), exp, known)
     if isinstance(node, exp.Interval):
         return isinstance(node.this, exp.Literal)
     if isinstance(node, exp.Anonymous):
@@ -884,7 +914,11 @@ def judge(check, facts) -> Outcome:
         evidence["deployed_at"] = facts.get("deployed_at") or "not given (--deployed-at): the query's fallback window"
     if p.detail:
         detail = answers.get("detail")
-        if isinstance(detail, GatherError):
+        if isinstance(detail, GatherError) and _NULL_WINDOW in str(detail):
+            evidence["detail"] = (f"detail query failed: the fallback for {DEPLOYED_AT} was NULL when the detail query"
+                                  " ran, and no deploy time was given: it has no window to list rows from; pass"
+                                  f" --deployed-at, or a fallback that is never NULL: {FALLBACK}")
+        elif isinstance(detail, GatherError):
             evidence["detail"] = f"detail query failed: {detail}"
         else:
             evidence["detail"] = [{k: _kept(_plain(v)) for k, v in r.items()} for r in (detail or [])[:KEPT_ROWS]]
