@@ -24,6 +24,16 @@ def genuine_refused_too(check):
     return {check.key: found}
 
 
+SIGNED = {**STRIPE, "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+
+
+def genuine_answers(text: str):
+    """Every forged delivery refused and the genuine one taken with 200: judged only by the body rules."""
+    return lambda check: {check.key: [*((how, "u", Reply(400, 5.0)) for how in (
+        "unsigned", "wrong signature", "correctly signed for another body", "correctly signed an hour ago")),
+        ("correctly signed", "u", Reply(200, 5.0, text=text))]}
+
+
 CASES = {
     "service": Live(FAL, {**FAL, "service": "elsewhere"}, LOCAL),
     "path": Live(FAL, {**FAL, "path": "/not-deployed"}, LOCAL),
@@ -31,4 +41,10 @@ CASES = {
     "shop_domain": Live(SHOPIFY, {**SHOPIFY, "shop_domain": "unknown.myshopify.com"}, LOCAL),
     "status": Flips(FAL, {**FAL, "status": [401]}, refused_with(403)),
     "signed_with": Flips(STRIPE, {**STRIPE, "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}, genuine_refused_too),
+    "json_fields": Flips(SIGNED, {**SIGNED, "json": {"received": True}}, genuine_answers('{"received": false}')),
+    "json_has": Flips(SIGNED, {**SIGNED, "json_has": ["id"]}, genuine_answers('{"received": true}')),
+    "json_min": Flips(SIGNED, {**SIGNED, "json_min": {"processed": 1}}, genuine_answers('{"processed": 0}')),
+    "json_max": Flips(SIGNED, {**SIGNED, "json_max": {"errors": 0}}, genuine_answers('{"errors": 2}')),
+    "body_includes": Flips(SIGNED, {**SIGNED, "body_includes": ["received"]}, genuine_answers("{}")),
+    "body_excludes": Flips(SIGNED, {**SIGNED, "body_excludes": ["error"]}, genuine_answers('{"error": "x"}')),
 }
