@@ -28,7 +28,7 @@ WHILE_IT_RAN = "not reported: the run was interrupted while this item ran; no ve
 CALL_OUT = f"{WHILE_IT_RAN}; its call may have been sent (not repeated)"
 
 
-def _project(root: Path, base: str) -> Project:
+def held_call_project(root: Path, base: str) -> Project:
     """alpha: a page, then a mutating POST (which the target holds), then another page."""
     project = Project(root, {"TARGET_URL": base})
     project.checklist("alpha", """
@@ -63,7 +63,7 @@ def test_a_mutating_item_interrupted_while_its_call_is_out_says_its_call_may_hav
     routes = {("GET", "/ok"): lambda h, b: (200, '{"ok": true}'), ("GET", "/after"): lambda h, b: (200, '{"ok": 1}'),
               ("POST", "/do"): kick}
     with route_server(routes) as base:
-        project = _project(tmp_path, base)
+        project = held_call_project(tmp_path, base)
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         environ.update(project.variables)
         run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",

@@ -20,7 +20,7 @@ from opsverify.cli import main
 
 from .helpers import interruptible
 from .kit import route_server
-from .project import Project
+from .test_interrupted_items import held_call_project
 from .runbook import CANARY, OUTCOMES, make_runbook, read_json
 
 NOT_RUN = "not reported: the run was interrupted before this item was reached; no verdict recorded"
@@ -274,19 +274,10 @@ def test_the_summary_names_a_mutating_item_interrupted_while_its_call_was_out(tm
         release.wait(120)
         return 200, '{"ok": true}'
 
-    routes = {("GET", "/ok"): lambda h, b: (200, '{"ok": true}'), ("POST", "/do"): kick}
+    page = lambda h, b: (200, '{"ok": true}')  # noqa: E731
+    routes = {("GET", "/ok"): page, ("GET", "/after"): page, ("POST", "/do"): kick}
     with route_server(routes) as base:
-        project = Project(tmp_path, {"TARGET_URL": base})
-        project.checklist("alpha", """
-        - {id: A1, name: up, section: Web, title: the page answers, family: http, cadence: postdeploy,
-           params: {service: web, path: /ok}}
-        - {id: M1, name: kick, section: Jobs, title: the job starts, family: http, cadence: postdeploy,
-           mutating: true, params: {service: web, path: /do, method: POST}}
-        - {id: A2, name: after, section: Web, title: the later page answers, family: http, cadence: postdeploy,
-           params: {service: web, path: /ok}}
-        """)
-        project.environment("allow_mutating: true\ntimeouts: {connect_s: 5, http_s: 120}\n"
-                            "systems:\n  alpha: {services: {web: {url: '${TARGET_URL}'}}}\n")
+        project = held_call_project(tmp_path, base)  # alpha: A1, the mutating M1 (held), A2
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
                                 "local", "-q"], cwd=tmp_path, env={**environ, **project.variables},
