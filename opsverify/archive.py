@@ -645,8 +645,11 @@ class ArchiveReporter:
             selected = self.selected()
             ids = {c.id for c in selected}
             known = bool(selected) or not self.interrupted
+            # an item whose checks are all manual is listed in every run, whatever -m says: not left out
+            manual = {c.id for c in self.state.checks if c.manual and self.state.chosen(c)}
+            listed = manual - {c.id for c in self.state.checks if not c.manual and self.state.chosen(c)}
             self._items_not_selected = [{"item": item, "why": _why_item_not_selected(config, self.state, item)}
-                                        for item in named if known and item not in ids]
+                                        for item in named if known and item not in ids and item not in listed]
         return self._items_not_selected
 
     def selection(self, config: pytest.Config) -> dict[str, Any]:
@@ -833,13 +836,24 @@ class ArchiveReporter:
 
     def _only_unconfigured(self, config: pytest.Config, pytest_exit: int) -> str:
         """Why the run checked nothing when every selected item is of a system the environment does not configure
-        (each skipped "not configured"), or manual; else ''. As _only_manual: only a run that went as pytest meant."""
+        (each skipped "not configured"), or manual; else ''. As _only_manual: only a run that went as pytest meant.
+        Only where the command line named what to run (--system, --item, a checklist file): a plain run, or a shard
+        of what was named that happens to hold only such systems, skips them and ends as ever."""
         from .plugin import not_configured
 
         if pytest_exit != exitcodes.OK or config.option.collectonly or self.collection_errors:
             return ""
+        state = self.state
+        items = set(config.getoption("ov_items") or ())
+        if not (state.systems or items or state.named_systems):
+            return ""  # nothing named: a run (or a shard dealt) of only such systems skips them as any run does
+        configured = set(state.env.model.systems)
+        # what was named, before a shard dealt it: a shard of only unconfigured systems is a healthy matrix job
+        named = [c for c in state.checks if not c.manual and (not state.systems or c.system in state.systems)
+                 and (state.named_systems is None or c.system in state.named_systems) and (not items or c.id in items)]
+        if state.shard_systems is not None and any(c.system in configured for c in named):
+            return ""
         selected = self.selected()
-        configured = set(self.state.env.model.systems)
         missing = sorted({c.system for c in selected if not c.manual and c.system not in configured})
         if not missing or any(not c.manual and c.system in configured for c in selected):
             return ""

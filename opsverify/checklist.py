@@ -326,8 +326,13 @@ _WRITTEN_NUMBER_TAG = "tag:opsverify:written-number"
 
 
 def _read_otherwise(node: Any) -> bool:
-    """A plain scalar YAML reads as a number, a boolean or a date: `NO`, `on`, `1.10`, `2026-01-02`."""
-    return isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NOT_TEXT
+    """A plain scalar YAML reads as a number, a boolean or a date: `NO`, `on`, `1.10`, `2026-01-02`; or a word
+    tagged as a boolean whatever its quotes (`!!bool "on"` is true too) that is no true or false."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    if node.tag == _BOOL and node.value.lower() not in ("true", "false"):
+        return True  # a quoted scalar is text unless tagged, so a quoted one read as a boolean was tagged so
+    return not node.style and node.tag in _NOT_TEXT
 
 
 # a number as YAML 1.2 (and so JSON, most tools) reads one: YAML 1.1 wants a dot and a signed exponent (`1.0e+3`),

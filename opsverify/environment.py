@@ -81,6 +81,9 @@ def _only_boolean(value: Any) -> Any:
             read = str(value.read).lower()
             raise ValueError(f"must be true or false, not {value} (which YAML 1.1 reads as {read}): write {read}")
         value = value.read  # a number or a date: said by its kind, below
+    if isinstance(value, str) and "${" in value:  # the file is validated as written: no variable can give one
+        raise ValueError("must be true or false, not a ${VAR}: variables are not read in switches (the file is "
+                         "validated as written): write true or false")
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {_kind_of(value)}")
     return value

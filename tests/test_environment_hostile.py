@@ -130,6 +130,36 @@ def test_verify_tls_refuses_yaml_1_1_words_unquoted(tmp_path, service):
                        "off (which YAML 1.1 reads as false): write false"), message
 
 
+@pytest.mark.parametrize("written, word, read", [("!!bool \"on\"", "on", "true"), ("!!bool 'yes'", "yes", "true"),
+                                                 ("!!bool 'off'", "off", "false"), ("!!bool \"No\"", "No", "false")])
+def test_a_switch_refuses_a_word_tagged_as_a_boolean_in_quotes(tmp_path, written, word, read):
+    """`!!bool "on"` is read as true whatever its quotes: a word that is no true or false, refused as written unquoted
+    (a run would otherwise send a mutating call on a word the switches do not take)."""
+    message = _refused(tmp_path, f"allow_mutating: {written}\nsystems: {{}}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: allow_mutating: must be true or false, not {word} (which YAML 1.1 "
+                       f"reads as {read}): write {read}"), message
+    message = _refused(tmp_path, f"systems: {{shop: {{services: {{web: {{url: 'https://x', verify_tls: {written}}}}}}}}}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: systems.shop.services.web.verify_tls: must be true or false, not "
+                       f"{word} (which YAML 1.1 reads as {read}): write {read}"), message
+
+
+@pytest.mark.parametrize("written, allowed", [("!!bool 'true'", True), ("!!bool \"FALSE\"", False),
+                                              ("!!bool true", True)])
+def test_true_and_false_tagged_as_booleans_are_taken(tmp_path, written, allowed):
+    (tmp_path / "local.yaml").write_text(f"name: local\nallow_mutating: {written}\nsystems: {{}}\n", encoding="utf-8")
+    assert load_environment(tmp_path, "local").allow_mutating is allowed
+
+
+@pytest.mark.parametrize("written", ["${ALLOW}", "'${ALLOW}'", "\"x${ALLOW:-true}\""])
+def test_a_variable_in_a_switch_is_said_to_be_not_taken(tmp_path, monkeypatch, written):
+    """The file is validated as written, before variables are read: `allow_mutating: ${ALLOW}` can never be a
+    switch; said so, not "not a text" (which reads as if the variable's value were wrong)."""
+    monkeypatch.setenv("ALLOW", "true")
+    message = _refused(tmp_path, f"allow_mutating: {written}\nsystems: {{}}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: allow_mutating: must be true or false, not a ${{VAR}}: variables "
+                       "are not read in switches (the file is validated as written): write true or false"), message
+
+
 @pytest.mark.parametrize("word, read", [("yes", "true"), ("True", "a boolean"), ("2026-12-01", "a date")])
 def test_a_name_yaml_reads_otherwise_says_to_quote_it(tmp_path, word, read):
     (tmp_path / f"{word}.yaml").write_text(f"name: {word}\nsystems: {{}}\n", encoding="utf-8")

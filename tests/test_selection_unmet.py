@@ -128,3 +128,35 @@ def test_a_run_of_every_system_where_the_environment_lacks_some_is_ordinary(tmp_
     assert ran.code == exitcodes.OK, ran.output[-3000:]
     assert "does not configure" not in ran.output
     assert ran.statuses("shoponly")["L1-up"] == "skipped"
+
+
+# -- a shard that holds only systems the environment does not configure: a healthy matrix job ------------------------
+def test_a_shard_of_only_systems_the_environment_does_not_configure_is_ordinary(tmp_path):
+    """Shards are dealt over the checklists' systems (ledger, shop): shard 1/2 holds ledger, which shoponly does not
+    configure. Nothing was named: its items skip as a plain run's do, exit 0 and an archive — else an environment
+    lacking one system would turn one job of every CI matrix red."""
+    with MisbehavingHttp() as web:
+        ran = _project(tmp_path, web).run("--env", "shoponly", "-m", "postdeploy", "--shard", "1/2")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    assert "no archive" not in ran.output, ran.output[-3000:]
+    assert ran.statuses("shoponly")["L1-up"] == "skipped"
+
+
+def test_a_shard_of_a_named_system_the_environment_does_not_configure_checks_nothing(tmp_path):
+    """What was named (ledger's checklist) is all unconfigured, shard or not: exit 5, as without --shard."""
+    with MisbehavingHttp() as web:
+        ran = _project(tmp_path, web).run("--env", "shoponly", "-m", "postdeploy", "--shard", "1/1",
+                                          "checklists/ledger.yaml")
+    assert ran.code == exitcodes.NO_CHECKS, ran.output[-3000:]
+    assert NOT_CONFIGURED in ran.output, ran.output[-3000:]
+
+
+# -- a manual --item is listed in every run, whatever -m says: not "not selected" ------------------------------------
+def test_a_manual_item_beside_one_that_runs_is_not_counted_as_not_selected(tmp_path):
+    """`--item L1 --item L2 -m postdeploy`: L2 is manual, listed as such (not checked) in every run whatever -m
+    says, as it is without -m: the run ends as L1 does (0), L2 not named as "not selected"."""
+    with MisbehavingHttp() as web:
+        ran = _project(tmp_path, web).run("--env", "local", "-m", "postdeploy", "--item", "L1", "--item", "L2")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    assert "not selected, so not checked" not in ran.output, ran.output[-3000:]
+    assert _manifest(ran)["selection"]["items_not_selected"] == []
