@@ -233,7 +233,7 @@ def test_judge_block_time_without_a_slot_is_an_error():
 @pytest.mark.parametrize("db_now, status, seen", [
     (1795598644 + 20, Status.PASSED, "20 s before the database's now()"),
     (1795598644 + 900, Status.FAILED, "is 900 s older than the database's now()"),
-    (1795598644 - 900, Status.FAILED, "is 900 s ahead of the database's now()"),
+    (1795598644 - 900, Status.ERROR, "is 900 s ahead of the database's now()"),  # beyond the clock skew
     (GatherError("permission denied"), Status.ERROR, "could not read the database's now()"),
 ])
 def test_judge_block_time_age_against_database_now(db_now, status, seen):
@@ -398,7 +398,7 @@ def test_judge_signatures_none_to_check_is_an_error_unless_allowed_and_rpc_down(
 # -- judge: T14 ---------------------------------------------------------------------------
 def accounts_outcome(balances: dict[str, Answer], rows, compare="ge", **params):
     item = check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY, compare=compare, **params)
-    return rpc.judge(item, facts(Chain("https://rpc.example", balances=balances), rows={item.key: rows}))
+    return rpc.judge(item, facts(Chain("https://rpc.example", accounts=balances), rows={item.key: rows}))
 
 
 def row(n: int, expected: int) -> dict:
@@ -1036,7 +1036,7 @@ def test_a_blockhash_reply_with_an_impossible_slot_is_could_not_look(slot):
 
 def test_accounts_with_impossible_lamports_are_could_not_look():
     item = check(method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)
-    chain = Chain("https://rpc.example", balances={addr(1): ok(2 ** 64)})
+    chain = Chain("https://rpc.example", accounts={addr(1): ok(2 ** 64)})
     outcome = rpc.judge(item, facts(chain, rows={item.key: [row(1, 5)]}))
     assert outcome.status is Status.ERROR and "unexpected lamports 18446744073709551616" in outcome.observed
 
@@ -1124,3 +1124,68 @@ def test_a_node_that_never_completes_tls_names_the_timeout_that_ran_out():
     with silent_server() as server:
         exchange = call_batch(f"https://127.0.0.1:{server['port']}", [Call("getHealth")], timeout_s=5, connect_s=0.3)
     assert exchange.answers == [] and exchange.failure == "no connection within 0.3 s (connect_s: TCP and TLS)"
+
+
+# -- each call's answer stays its own; engine words win in evidence; clocks and context slots ---------
+def test_a_balance_keeps_its_own_answer_when_the_same_account_is_in_getmultipleaccounts(node):
+    """getBalance says 10, getMultipleAccounts says 1000 for the same address: each item judges its own call's
+    answer (never the other's, whichever comes last)."""
+    server, url = node
+    server.balances[str([addr(7)])] = 10
+    server.results["getMultipleAccounts"] = {"context": {"slot": 1}, "value": [{"lamports": 1000}]}
+    checks = [check("a", method="getBalance", account=addr(7), min_lamports=1000),
+              check("b", method="getMultipleAccounts", accounts_query=ACCOUNTS_QUERY)]
+    got = rpc.gather(FakeTarget(url, {ACCOUNTS_QUERY: [row(7, 1000)]}), checks)
+    balance, accounts = (rpc.judge(c, got) for c in checks)
+    assert balance.status is Status.FAILED and balance.observed == f"{addr(7)} holds 10 lamports (0.00000001 SOL)"
+    assert accounts.status is Status.PASSED
+    # an error of one call is not the other's either
+    server.errors["getMultipleAccounts"] = {"code": -32602, "message": "Too many inputs"}
+    got = rpc.gather(FakeTarget(url, {ACCOUNTS_QUERY: [row(7, 1000)]}), checks)
+    balance, accounts = (rpc.judge(c, got) for c in checks)
+    assert balance.status is Status.FAILED and accounts.status is Status.ERROR
+
+
+def test_a_query_column_named_like_an_engine_key_does_not_replace_the_engines_word():
+    rows = [{"signature": sig(2), "problem": "all good", "event": "e"}]
+    outcome = signatures_outcome({sig(2): ok(None)}, rows=rows)
+    assert outcome.status is Status.FAILED
+    assert outcome.evidence["offending"][0]["problem"] == "not found on chain"
+    assert outcome.evidence["offending"][0]["signature"] == sig(2)
+
+
+@pytest.mark.parametrize("ahead, max_age_s, status, seen", [
+    (96, 300, Status.PASSED, "slot 2792 at 2026-11-25T09:24:04+00:00, 96 s ahead of the database's now()"),
+    (0, 300, Status.PASSED, "0 s before the database's now()"),
+    # ahead of the database's clock by more than clocks may drift: one of the two clocks lies, never a pass
+    (400, 3600, Status.ERROR, "is 400 s ahead of the database's now(), more than the 300 s two clocks may differ"),
+    (900, 300, Status.ERROR, "is 900 s ahead of the database's now()"),
+])
+def test_a_block_time_ahead_of_the_database_clock(ahead, max_age_s, status, seen):
+    now = [{"now_epoch": float(1795598644 - ahead)}]
+    outcome = rpc.judge(check(method="getBlockTime", max_age_s=max_age_s),
+                        facts(block_time_chain(ok(1795598644)), now=now))
+    assert outcome.status is status and seen in outcome.observed
+
+
+@pytest.mark.parametrize("context, seen", [
+    ({"slot": -7}, "context.slot -7 is not a u64"),
+    ({"slot": 2 ** 64}, "context.slot 18446744073709551616 is not a u64"),
+    ({"slot": "12"}, 'context.slot "12" is not a u64'),
+    ({"slot": 2.5}, "context.slot 2.5 is not a u64"),
+    ({}, "context.slot null is not a u64"),
+    (None, "no context"),
+])
+def test_a_context_slot_outside_a_u64_or_no_context_is_could_not_look(context, seen):
+    """Solana answers getBalance, getSignatureStatuses and getMultipleAccounts with a context holding the slot."""
+    def reply(value):
+        return ok({"value": value} if context is None else {"context": context, "value": value})
+
+    accounts = accounts_outcome(rpc._spread(reply([{"lamports": 9}]), [addr(1)], rpc._lamports), [row(1, 5)])
+    assert accounts.status is Status.ERROR and seen in accounts.observed
+    statuses = rpc._spread(reply([FINAL]), [sig(1)], lambda v: v)
+    signatures = signatures_outcome(statuses)
+    assert signatures.status is Status.ERROR and seen in signatures.observed
+    balance = rpc.judge(check(method="getBalance", account=addr(3), min_lamports=1), facts(Chain(
+        "https://rpc.example", balances={addr(3): rpc._value_of(reply(9), rpc._is_int)})))
+    assert balance.status is Status.ERROR and seen in balance.observed

@@ -6,7 +6,8 @@
     getLatestBlockhash    (a base58 blockhash, lastValidBlockHeight and context slot come back)
     getBlockTime          slot_from: getLatestBlockhash | getSlot   (default getLatestBlockhash)
                           max_age_s: 300      optional: the block time may differ from the
-                                              database's now() by at most this (never the runner's clock)
+                                              database's now() by at most this (never the runner's clock);
+                                              ahead of it by more than CLOCK_SKEW is an error (a clock lies)
     getBalance            account: <base58 pubkey>, or
                           account_from_secret: ESCROW_FEE_PAYER_SECRET_KEY   a keypair in `service`'s env
                           (base58 of 64 bytes or a JSON byte array; only its public half is ever shown)
@@ -36,8 +37,9 @@ body, a redirect, a result under a status that is not 2xx) leaves its items unch
 rate limit in JSON-RPC dress (error 429 or -32429, whatever the method), an error with a null id (the node could
 not read the request), a batch whose replies name an id never asked or leave out an asked one that no null-id
 error stands for (then no call of it has an answer), a slot, block height or balance outside a u64, and a
-signature status without `err` (Solana always sends it). A JSON-RPC answer that is not the healthy one
-(getHealth -32005, getBlockTime -32004, a low balance, a signature whose `err` or deprecated
+signature status without `err` (Solana always sends it), or a getBalance, getSignatureStatuses or
+getMultipleAccounts reply without `context` or with a context.slot outside a u64. A JSON-RPC answer that is not
+the healthy one (getHealth -32005, getBlockTime -32004, a low balance, a signature whose `err` or deprecated
 `status: {"Err": …}` says it failed) fails the item.
 """
 
@@ -56,6 +58,7 @@ from pydantic import Field, field_validator, model_validator
 from ..display import cut
 from ..errors import GatherError
 from ..lazy import load
+from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, failed, passed, skipped, verdict
 from ..secrets import describe
 from ..transports.jsonrpc import Answer, Call, RpcError, call_batch, exchange_s
@@ -186,7 +189,10 @@ class Chain:
     later_failure: str = ""  # the second batch (getBlockTime) got no JSON-RPC answer at all
     calls: dict[str, Answer] = field(default_factory=dict)  # getHealth, getLatestBlockhash, getSlot, getBlockTime:<source>
     slots: dict[str, int] = field(default_factory=dict)  # slot source -> slot asked for getBlockTime
-    balances: dict[str, Answer] = field(default_factory=dict)  # address -> lamports (None: no such account)
+    balances: dict[str, Answer] = field(default_factory=dict)  # getBalance: address -> lamports
+    # getMultipleAccounts: address -> lamports (None: no such account); kept apart from getBalance's answers, so an
+    # address asked both ways is judged by each item on its own call's answer
+    accounts: dict[str, Answer] = field(default_factory=dict)
     statuses: dict[str, Answer] = field(default_factory=dict)  # signature -> status object or None
     elapsed_ms: float = 0.0
 
@@ -380,7 +386,7 @@ def _converse(target, url: str, checks: list, rows: dict, keypairs: dict) -> Cha
     for i, chunk in enumerate(signature_chunks):
         chain.statuses.update(_spread(answers[f"getSignatureStatuses:{i}"], chunk, lambda v: v))
     for i, chunk in enumerate(address_chunks):
-        chain.balances.update(_spread(answers[f"getMultipleAccounts:{i}"], chunk, _lamports))
+        chain.accounts.update(_spread(answers[f"getMultipleAccounts:{i}"], chunk, _lamports))
 
     # getBlockTime needs a slot from the first batch
     later: dict[str, Call] = {}
@@ -408,12 +414,18 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _value_of(answer: Answer, ok) -> Answer:
-    """`result.value` of a context/value reply, checked by `ok`."""
+    """`result.value` of a context/value reply, checked by `ok`. Solana always sends the context with the slot
+    the value was read at: none, or a slot outside a u64, is a reply that says nothing."""
     if answer.error is not None:
         return answer
     result = answer.result
     if not isinstance(result, dict) or "value" not in result or not ok(result["value"]):
         return Answer(error=RpcError(None, f"unexpected reply shape: {_json(result)}"))
+    context = result.get("context")
+    if not isinstance(context, dict):
+        return Answer(error=RpcError(None, f"the reply holds no context (Solana always sends one): {_json(result)}"))
+    if not _is_u64(context.get("slot")):
+        return Answer(error=RpcError(None, f"context.slot {_json(context.get('slot'))} is not a u64"))
     return Answer(result=result["value"])
 
 
@@ -596,10 +608,15 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
     db_now = float(now[0]["now_epoch"])
     age = round(db_now - block_time)
     evidence.update(database_now=_iso(db_now), age_s=age)
+    side = "older than" if age > 0 else "ahead of"
+    said = f"slot {slot} at {_iso(block_time)} is {abs(age)} s {side} the database's now()"
+    if -age > CLOCK_SKEW.total_seconds():  # a block from the future: the node's clock or the database's lies
+        return error(f"could not look: {said}, more than the {CLOCK_SKEW.total_seconds():.0f} s two clocks may "
+                     f"differ: the node's clock or the database's is wrong", **evidence)
     if abs(age) > p.max_age_s:
-        side = "older than" if age > 0 else "ahead of"
-        return failed(expected, f"slot {slot} at {_iso(block_time)} is {abs(age)} s {side} the database's now()", **evidence)
-    return passed(expected, f"slot {slot} at {_iso(block_time)}, {age} s before the database's now()", **evidence)
+        return failed(expected, said, **evidence)
+    return passed(expected, f"slot {slot} at {_iso(block_time)}, {abs(age)} s {'ahead of' if age < 0 else 'before'} "
+                  f"the database's now()", **evidence)
 
 
 def _iso(epoch: float) -> str:
@@ -715,7 +732,8 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
                          **evidence)
         elif status.get("confirmationStatus") not in accepted:
             offending.append((signature, f"only {status.get('confirmationStatus')}", row))
-    evidence["offending"] = [{"signature": s, "problem": why, **_context(r, "signature")} for s, why, r in offending[:20]]
+    # the engine's words last: a query column named `problem` is context, never the reason
+    evidence["offending"] = [{**_context(r, "signature"), "signature": s, "problem": why} for s, why, r in offending[:20]]
     listed = [f"{s} {why}" for s, why, _ in offending[:LISTED]]
     if len(offending) > LISTED:
         listed.append(f"and {len(offending) - LISTED} more")
@@ -754,7 +772,7 @@ def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
         if not is_base58_of(address, 32):
             mismatches.append((f"{label}: not a base58 32-byte address", {**_context(row), "lamports": None}))
             continue
-        answer = chain.balances[address]
+        answer = chain.accounts[address]
         if answer.error is not None:
             return error(f"getMultipleAccounts failed: {answer.error}", **evidence)
         lamports = answer.result
