@@ -1298,3 +1298,147 @@ def test_names_that_differ_only_in_unicode_normalization_are_said_so(scratch):
     outcome = scratch.check({"tool": "prisma", "applied": [decomposed]})
     assert outcome.status is Status.FAILED, outcome
     assert "differ only in Unicode normalization" in outcome.observed, outcome
+
+
+# -- a repo folder read as the tool reads it (pure: the history rows as the database returns them) -------------
+def judged_against(tmp_path, tool: str, files: dict[str, str], rows: list[dict], **params) -> Outcome:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    check = make_check("migrations", {"tool": tool, "from_repo": ".", **params})
+    listing = migrations.TOOLS[tool].read_repo(tmp_path)
+    p = check.params
+    answers = {"history": rows, **({"lock": []} if p.none_failed else {})}
+    return migrations.judge(check, {"history": {(tool, p.history_table.label): answers},
+                                    "repo": {(tool, "."): listing}, "viewer": "checker"})
+
+
+def alembic_revision(rev: str, down) -> str:
+    return f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = None\ndepends_on = None\n"
+
+
+@pytest.mark.parametrize("broken, named", [
+    ('revision = "ccc"\ndown_revision = "bbb"\ndef upgrade(:\n    pass\n', "c.py"),
+    ("revision = 'ccc'\x00\n", "c.py"),
+])
+def test_an_alembic_revision_file_python_cannot_parse_fails_naming_it(tmp_path, broken, named):
+    outcome = judged_against(tmp_path, "alembic", {"a.py": alembic_revision("aaa", None),
+                                                   "b.py": alembic_revision("bbb", "aaa"), "c.py": broken},
+                             [{"version_num": "bbb"}])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "alembic refuses . as it is: c.py (" in outcome.observed, outcome.observed
+    assert named not in outcome.evidence["repo_ignored"]
+
+
+def test_an_alembic_revision_written_as_a_tuple_assignment_is_read(tmp_path):
+    outcome = judged_against(tmp_path, "alembic", {"a.py": alembic_revision("aaa", None),
+                                                   "b.py": alembic_revision("bbb", "aaa"),
+                                                   "c.py": 'revision, down_revision = "ccc", "bbb"\n'},
+                             [{"version_num": "bbb"}])
+    assert outcome.status is Status.FAILED and "1 repo migration not applied: ccc" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("files, head, named", [
+    ({"b.py": alembic_revision("bbb", "aaa"), "m.py": alembic_revision("mmm", ("bbb", "zzz"))}, "mmm",
+     "revision mmm (m.py: its down_revision zzz is in no file of the folder"),
+    ({"b.py": alembic_revision("bbb", "zzz")}, "bbb", "revision bbb (b.py: its down_revision zzz is in no file"),
+    ({"a.py": alembic_revision("aaa", "bbb"), "b.py": alembic_revision("bbb", "aaa")}, "bbb",
+     "revisions aaa, bbb (a cycle: each is an ancestor of itself"),
+], ids=["merge-missing-parent", "missing-parent", "cycle"])
+def test_an_alembic_history_that_goes_nowhere_or_round_fails_naming_it(tmp_path, files, head, named):
+    files = {"a.py": alembic_revision("aaa", None), **files}
+    outcome = judged_against(tmp_path, "alembic", files, [{"version_num": head}])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert named in outcome.observed, outcome.observed
+
+
+def test_an_alembic_parent_that_is_a_branch_label_is_no_missing_parent(tmp_path):
+    files = {"a.py": alembic_revision("aaa", None) + "branch_labels = ('core',)\n",
+             "b.py": "revision = 'bbb'\ndown_revision = None\nbranch_labels = ['extra']\ndepends_on = 'core'\n"}
+    outcome = judged_against(tmp_path, "alembic", files, [{"version_num": "aaa"}, {"version_num": "bbb"}])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+LIQUIBASE_XML = ('<?xml version="1.0"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n'
+                 '{}\n</databaseChangeLog>\n')
+
+
+def changeset(cid: str, author: str, extra: str = "") -> str:
+    return f'<changeSet id="{cid}" author="{author}" {extra}><sql>select 1</sql></changeSet>'
+
+
+def liquibase_record(cid: str, author: str) -> dict:
+    return {"id": cid, "author": author, "filename": "a.xml", "exectype": "EXECUTED"}
+
+
+@pytest.mark.parametrize("name, text", [
+    ("b.xml", LIQUIBASE_XML.format(changeset("2", "bob")).replace("</databaseChangeLog>", "")),
+    ("b.yaml", "databaseChangeLog:\n  - changeSet:\n      id: 2\n      author: bob\n      changes: [\n"),
+    ("b.json", '{"databaseChangeLog": [{"changeSet": {"id": "2", "author": "bob",}}]}'),
+])
+def test_a_liquibase_changelog_that_does_not_parse_fails_naming_it(tmp_path, name, text):
+    outcome = judged_against(tmp_path, "liquibase", {"a.xml": LIQUIBASE_XML.format(changeset("1", "alice")),
+                                                     name: text, "notes.xml": "<notes><unclosed></notes>"},
+                             [liquibase_record("1", "alice")])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"liquibase refuses . as it is: {name} (" in outcome.observed, outcome.observed
+    assert outcome.evidence["repo_ignored"] == ["notes.xml"]  # no changelog: not Liquibase's
+
+
+def test_a_formatted_sql_changelog_with_a_byte_order_mark_is_read(tmp_path):
+    outcome = judged_against(tmp_path, "liquibase", {
+        "a.xml": LIQUIBASE_XML.format(changeset("1", "alice")),
+        "b.sql": "\ufeff--liquibase formatted sql\n--changeset bob:2\nselect 2;\n",
+        "c.json": '\ufeff{"databaseChangeLog": [{"changeSet": {"id": "3", "author": "carol", "changes": []}}]}'},
+        [liquibase_record("1", "alice")])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "2 repo migrations not applied: 2::bob, 3::carol" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("extra, sql", [
+    ('context="test"', "context:test"), ('contexts="test"', "contextFilter:test"), ('labels="v2"', "labels:v2"),
+])
+def test_a_liquibase_changeset_filtered_by_context_or_label_is_not_judged(tmp_path, extra, sql):
+    outcome = judged_against(tmp_path, "liquibase", {
+        "a.xml": LIQUIBASE_XML.format(changeset("1", "alice") + changeset("2", "alice", extra)),
+        "b.sql": f"--liquibase formatted sql\n--changeset bob:3 {sql}\nselect 3;\n"}, [liquibase_record("1", "alice")])
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert "2 repo migrations not judged (filtered by context or labels): 2::alice, 3::bob" in outcome.observed
+    applied = judged_against(tmp_path, "liquibase", {}, [liquibase_record("1", "alice"), liquibase_record("2", "alice")])
+    assert applied.status is Status.PASSED, applied.observed  # where that context runs: known, not "unknown"
+
+
+@pytest.mark.parametrize("dbms, expected", [("h2", False), ("h2, mysql", False), ("!postgresql", False),
+                                            ("none", False), ("postgresql", True), ("all", True), ("!h2", True)])
+def test_a_liquibase_changeset_for_another_database_is_not_expected(tmp_path, dbms, expected):
+    outcome = judged_against(tmp_path, "liquibase", {
+        "a.xml": LIQUIBASE_XML.format(changeset("1", "alice") + changeset("2", "alice", f'dbms="{dbms}"'))},
+        [liquibase_record("1", "alice")])
+    assert (outcome.status is Status.FAILED) is expected, outcome.observed
+    if not expected:
+        assert any("2::alice" in ignored and "PostgreSQL" in ignored for ignored in outcome.evidence["repo_ignored"])
+
+
+DJANGO_SQUASH = ("from django.db import migrations\nclass Migration(migrations.Migration):\n"
+                 "    replaces = [('orders', '0001_initial'), ('orders', '0002_total')]\n    operations = []\n")
+
+
+def test_a_django_squash_whose_originals_are_gone_passes_with_their_rows(tmp_path):
+    """What `migrate` writes: the originals' rows, then the squash's; the originals' files deleted afterwards."""
+    files = {"orders/__init__.py": "", "orders/migrations/__init__.py": "",
+             "orders/migrations/0001_squashed_0002_total.py": DJANGO_SQUASH}
+    rows = [{"app": "orders", "name": n} for n in ("0001_initial", "0002_total", "0001_squashed_0002_total")]
+    outcome = judged_against(tmp_path, "django", files, rows)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("apps_py, app", [
+    ("from django.apps import AppConfig\nclass OrdersConfig(AppConfig):\n    name = 'orders'\n    label = 'shop'\n",
+     "shop"),
+    ("from django.apps import AppConfig\nclass OrdersConfig(AppConfig):\n    name = 'orders'\n", "orders"),
+])
+def test_a_django_app_is_named_by_its_label(tmp_path, apps_py, app):
+    files = {"orders/__init__.py": "", "orders/apps.py": apps_py, "orders/migrations/__init__.py": "",
+             "orders/migrations/0001_initial.py": "class Migration:\n    pass\n"}
+    outcome = judged_against(tmp_path, "django", files, [{"app": app, "name": "0001_initial"}])
+    assert outcome.status is Status.PASSED, outcome.observed

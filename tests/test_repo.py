@@ -873,3 +873,22 @@ def test_a_committed_date_after_the_deployed_commits_is_no_evidence(tmp_path):
     stale = _report_outcome(checkout)
     assert stale.status is Status.FAILED and "today.md, written in the checkout, was modified 2020-09-13" \
         in stale.observed, stale
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("text, reason", [
+    ("on:\n" + JOBS, "`on:` is empty"),
+    ("on: workflow_dispatch\njobs:\n  1:\n    runs-on: x\n", "job id `1` is not one GitHub takes"),
+    ("on: workflow_dispatch\njobs:\n  -poll:\n    runs-on: x\n", "job id `-poll` is not one GitHub takes"),
+    ("on: workflow_dispatch\njobs:\n  poll.now:\n    runs-on: x\n", "job id `poll.now` is not one GitHub takes"),
+])
+def test_an_empty_on_or_a_job_id_github_refuses_is_named(ask, text, reason):
+    outcome = repo.judge(check(file="wf.yml", **ask), facts(files={"wf.yml": text}))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert reason in outcome.observed and "NoneType" not in outcome.observed, outcome.observed
+
+
+def test_job_ids_github_takes_pass():
+    text = "on: workflow_dispatch\njobs:\n  _poll-2:\n    runs-on: x\n  Build_x:\n    runs-on: x\n"
+    outcome = repo.judge(check(file="wf.yml", triggers_present=["workflow_dispatch"]), facts(files={"wf.yml": text}))
+    assert outcome.status is Status.PASSED, outcome.observed

@@ -361,7 +361,12 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
         problems.append(f"{p.tool} refuses {p.from_repo} as it is: "
                         + first_few([f"{what} ({why})" for what, why in listing.refused], 2))
     by_key = {a.key: a for a in history.applied}
-    missing = list(dict.fromkeys(m.key for m in listing.migrations if m.key not in by_key))
+    missing = list(dict.fromkeys(m.key for m in listing.migrations if m.key not in by_key and not m.unjudged))
+    unjudged = {m.key: m.unjudged for m in listing.migrations if m.key not in by_key and m.unjudged}
+    if unjudged:
+        evidence["repo_not_judged"] = unjudged
+        notes.append(f"{plural(len(unjudged), 'repo migration')} not judged"
+                     f" ({'; '.join(sorted(set(unjudged.values())))}): {first_few(list(unjudged))}")
     expected.append(f"every migration of {p.from_repo} applied")
     why = dict(history.not_applied)
     known, scopes = listing.keys, {m.scope for m in listing.migrations}  # Django: only the repo's own apps
@@ -369,6 +374,8 @@ def _against_repo(p: Params, history: History, listing: RepoListing, expected: l
         twins = _twins(missing, [key for key in by_key if key not in known])
         problems.append(f"{plural(len(missing), 'repo migration')} not applied:"
                         f" {first_few([_twin(_why(key, why), key, twins) for key in missing])}")
+    # a squash stands for what it replaces: once their files are gone, their rows (migrate keeps them) are known
+    known = known | {key for m in listing.migrations for key in m.replaces}
     unknown = [a.key for a in history.applied
                if a.key not in known and not a.synthetic and (not TOOLS[p.tool].PER_APP or a.scope in scopes)]
     if unknown and p.unknown_applied == "fail":

@@ -100,6 +100,7 @@ GITHUB_EVENTS = frozenset({
     "pull_request", "pull_request_comment", "pull_request_review", "pull_request_review_comment",
     "pull_request_target", "push", "registry_package", "release", "repository_dispatch", "schedule", "status",
     "watch", "workflow_call", "workflow_dispatch", "workflow_run"})
+JOB_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # GitHub's workflow docs: jobs.<job_id>
 VERCEL_CRON_FIELD = re.compile(r"[0-9*,/-]+")  # numbers, `*`, lists, ranges and steps: nothing else
 
 
@@ -612,6 +613,8 @@ def workflow_triggers(document: Any) -> list[str]:
         names = [triggers]
     elif isinstance(triggers, (list, dict)):
         names = list(triggers)
+    elif triggers is None:
+        raise ValueError("`on:` is empty: it names no trigger")
     else:
         raise ValueError(f"`on:` is a {type(triggers).__name__}")
     for name in names:
@@ -740,6 +743,9 @@ def workflow_jobs(document: dict) -> None:
         raise WorkflowRefused(f"`jobs:` is a {type(jobs).__name__}, not a mapping of jobs")
     for name, job in jobs.items():
         job_name = f"job `{spelled(str(name))}`"
+        if not isinstance(name, str) or not JOB_ID.fullmatch(name):
+            raise WorkflowRefused(f"job id `{spelled(str(name))}` is not one GitHub takes: it starts with a letter or"
+                                  " `_` and holds only letters, digits, `-` and `_`")
         if not isinstance(job, dict):
             seen = "empty" if job is None else f"a {type(job).__name__}"
             raise WorkflowRefused(f"{job_name} is {seen}, not a mapping with `runs-on:` (or `uses:`, a reusable"

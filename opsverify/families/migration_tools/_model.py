@@ -103,6 +103,9 @@ class RepoMigration:
     replaces: tuple[str, ...] = ()  # Django squashed migrations: the keys they stand for
     checksum: str | None = None  # the file's as the tool would record it now, where `checksums` holds more forms
     unhashed: str | None = None  # why its file has no checksum here (too large, unreadable): it alone is in doubt
+    # why the repo cannot tell whether it should be applied here (a Liquibase context or label filter, which each
+    # run gives or not): neither expected applied nor, when applied, unknown
+    unjudged: str | None = None
 
     @property
     def own_checksum(self) -> str | None:

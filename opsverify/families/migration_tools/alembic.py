@@ -5,7 +5,8 @@ Table (alembic runtime/migration.py; `alembic upgrade --sql` prints it): alembic
 revision(s) the database stands at, one row per head, nothing about the way there. Files:
 <versions folder>/**/*.py (subfolders too, as `recursive_version_locations` allows), each with
 module-level `revision`, `down_revision` (None, one id or a tuple for a merge) and `depends_on`,
-read here without importing the file. A revision counts as
+read here without importing the file. A file Python cannot parse, a parent no file (nor branch
+label) has and a cycle are what alembic refuses the folder for (`refused`). A revision counts as
 applied when it is a head or an ancestor of one, so `applied` needs `from_repo`. No failure
 state (a failed upgrade rolls back on PostgreSQL), no checksum.
 """
@@ -37,35 +38,84 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 
 def read_repo(folder: Path) -> RepoListing:
-    migrations, ignored = [], []
+    migrations, ignored, refused, labels, downs = [], [], [], set(), {}
     # subfolders too: `recursive_version_locations` (alembic.ini) lays revisions out by year or feature
     for path in visible_files(folder, "*.py", recursive=True):
         if path.name == "__init__.py":
             continue
-        names = parsed(_module_constants, path, folder)
+        try:
+            names = parsed(_module_constants, path, folder)
+        except (SyntaxError, ValueError) as exc:  # alembic imports every file of the folder: it stops at this one
+            refused.append((relative(path, folder), f"Python cannot parse it, so alembic cannot load it: {_said(exc)}"))
+            continue
         revision = names.get("revision")
         if isinstance(revision, str) and revision:
             parents = _ids(names.get("down_revision")) + _ids(names.get("depends_on"))
             migrations.append(RepoMigration(revision, relative(path, folder), parents=parents))
+            labels.update(_ids(names.get("branch_labels")))
+            downs[revision] = _ids(names.get("down_revision"))
         else:
             ignored.append(relative(path, folder))
-    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+    refused += _broken_graph(migrations, labels, downs)
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(refused))
+
+
+def _said(exc: Exception) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"line {exc.lineno}: {exc.msg}"
+    return str(exc)
+
+
+def _broken_graph(migrations: list[RepoMigration], labels: set[str],
+                  downs: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """What makes alembic refuse the revision map: a parent no file has ("Revision zzz referenced from … is not
+    present"), and revisions that are their own ancestors (a cycle)."""
+    ids = {m.key for m in migrations}
+    refused = [(f"revision {m.key}", f"{m.file}: its {'down_revision' if parent in downs[m.key] else 'depends_on'}"
+                f" {parent} is in no file of the folder nor a branch label (alembic: revision not present)")
+               for m in migrations for parent in m.parents if parent not in ids and parent not in labels]
+    parents = {m.key: [p for p in m.parents if p in ids] for m in migrations}
+    looping = sorted(key for key in parents if _reaches(parents, key))
+    if looping:
+        refused.append((f"revisions {', '.join(looping)}", "a cycle: each is an ancestor of itself (alembic: cycle"
+                        " detected)"))
+    return refused
+
+
+def _reaches(parents: dict[str, list[str]], start: str) -> bool:
+    """Whether `start` is among its own ancestors."""
+    seen, stack = set(), list(parents[start])
+    while stack:
+        revision = stack.pop()
+        if revision == start:
+            return True
+        if revision not in seen:
+            seen.add(revision)
+            stack.extend(parents.get(revision, ()))
+    return False
 
 
 def _module_constants(path: Path) -> dict:
-    try:
-        tree = ast.parse(read_bytes(path))
-    except (SyntaxError, ValueError, OSError):
-        return {}
+    """Module-level names assigned a literal (`revision = "a"`, `revision: str = "a"`, `revision, down_revision =
+    "b", "a"`). SyntaxError or ValueError for a file Python cannot parse."""
+    tree = ast.parse(read_bytes(path))
     found = {}
     for node in tree.body:
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
             node.target if isinstance(node, ast.AnnAssign) else None)
         if isinstance(target, ast.Name) and node.value is not None:
-            try:
-                found[target.id] = ast.literal_eval(node.value)
-            except (ValueError, TypeError, SyntaxError):
-                continue
+            pairs = [(target, node.value)]
+        elif (isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple)
+              and len(target.elts) == len(node.value.elts)):
+            pairs = list(zip(target.elts, node.value.elts))
+        else:
+            continue
+        for name, value in pairs:
+            if isinstance(name, ast.Name):
+                try:
+                    found[name.id] = ast.literal_eval(value)
+                except (ValueError, TypeError, SyntaxError):
+                    continue
     return found
 
 

@@ -9,7 +9,10 @@ run holds it or after one died (`liquibase release-locks`). A changeset is id + 
 changelog path, which depends on how it was included, so it is not compared). Files: changesets
 of the changelogs under the folder: formatted SQL (`--changeset author:id`), XML `<changeSet
 id= author=>`, YAML/JSON `changeSet: {id, author}`. The md5sum is computed over Liquibase's own
-normalised form of each change, which is not reproduced here: no checksum comparison.
+normalised form of each change, which is not reproduced here: no checksum comparison. A changeset
+whose `dbms` excludes postgresql never runs here (listed as ignored); one with a context or label
+filter runs only where the run gives them, so it is not judged; an XML/YAML/JSON file naming
+databaseChangeLog that does not parse stops Liquibase's run (`refused`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ LABEL = None
 
 APPLIED = {"EXECUTED", "RERAN", "MARK_RAN"}
 FORMATTED = re.compile(r"^\s*--\s*liquibase\s+formatted\s+sql", re.IGNORECASE)
-CHANGESET = re.compile(r'^\s*--\s*changeset\s+("[^"]+"|[^:\s]+):("[^"]+"|\S+)', re.IGNORECASE | re.MULTILINE)
+CHANGESET = re.compile(r'^\s*--\s*changeset\s+("[^"]+"|[^:\s]+):("[^"]+"|\S+)(.*)$', re.IGNORECASE | re.MULTILINE)
+ATTRIBUTE = re.compile(r'(\w+):("[^"]*"|\S+)')  # `context:test labels:"a, b"` after `--changeset author:id`
+RUN_FILTERS = ("context", "contexts", "contextfilter", "labels")  # given or not by each run: not judged
+STRUCTURED = (".xml", ".yaml", ".yml", ".json")
+CHANGELOG_ROOT = b"databaseChangeLog"  # a file that names it and does not parse is a changelog Liquibase refuses
 
 
 def canonical(label: str) -> str:
@@ -56,35 +63,70 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 
 def read_repo(folder: Path) -> RepoListing:
-    migrations, ignored = [], []
+    migrations, ignored, refused = [], [], []
     for path in visible_files(folder, recursive=True):
+        name = relative(path, folder)
         try:
             found = parsed(_changesets, path, folder)
-        except (ValueError, ElementTree.ParseError, yaml.YAMLError, OSError, UnicodeDecodeError):
+        except (ValueError, ElementTree.ParseError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            if path.suffix.lower() in STRUCTURED and CHANGELOG_ROOT in read_bytes(path, folder):
+                refused.append((name, f"Liquibase cannot parse this changelog: {_said(exc)}"))  # it stops the run
+            else:
+                ignored.append(name)
+            continue
+        except OSError:
             found = None
         if not found:
-            ignored.append(relative(path, folder))
+            ignored.append(name)
             continue
-        migrations += [RepoMigration(changeset_key(i, a), relative(path, folder)) for i, a in found]
-    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+        for changeset_id, author, filters in found:
+            key = changeset_key(changeset_id, author)
+            dbms = filters.get("dbms", "")
+            if not runs_on_postgresql(dbms):
+                ignored.append(f"{name}: changeset {key} (dbms {dbms}: never runs on PostgreSQL)")
+            elif any(filters.get(f) for f in RUN_FILTERS):  # the run's --contexts / --label-filter decide
+                migrations.append(RepoMigration(key, name, unjudged="filtered by context or labels"))
+            else:
+                migrations.append(RepoMigration(key, name))
+    return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(refused))
 
 
-def _changesets(path: Path) -> list[tuple[str, str]] | None:
+def _said(exc: Exception) -> str:
+    return " ".join(str(getattr(exc, "problem", None) or exc).split())
+
+
+def runs_on_postgresql(dbms: str) -> bool:
+    """Whether a changeset's `dbms` list lets it run on PostgreSQL, as Liquibase reads the list: empty or `all`
+    runs everywhere, `none` nowhere, `!name` everywhere but there, names only there."""
+    names = [n.strip().lower() for n in str(dbms).split(",") if n.strip()]
+    if not names or "all" in names:
+        return "none" not in names
+    if "none" in names or "!postgresql" in names:
+        return False
+    named = [n for n in names if not n.startswith("!")]
+    return not named or "postgresql" in named
+
+
+def _changesets(path: Path) -> list[tuple[str, str, dict[str, str]]] | None:
+    """(id, author, {filter: value}) of each changeset of a changelog; None for a file that is none."""
     suffix = path.suffix.lower()
     if suffix == ".sql":
-        text = read_bytes(path).decode("utf-8")
+        text = read_bytes(path).decode("utf-8-sig")  # an editor's byte order mark is no part of the header
         if not FORMATTED.match(text):
             return None
-        return [(i.strip('"'), a.strip('"')) for a, i in CHANGESET.findall(text)]
+        return [(i.strip('"'), a.strip('"'), {k.lower(): v.strip('"') for k, v in ATTRIBUTE.findall(rest)})
+                for a, i, rest in CHANGESET.findall(text)]
     if suffix == ".xml":
         root = ElementTree.fromstring(read_bytes(path))
-        return [(e.get("id", ""), e.get("author", "")) for e in root.iter() if str(e.tag).endswith("changeSet")]
-    if suffix in (".yaml", ".yml", ".json"):
-        text = read_bytes(path).decode("utf-8")
+        return [(e.get("id", ""), e.get("author", ""), {k.lower(): v for k, v in e.attrib.items()})
+                for e in root.iter() if str(e.tag).endswith("changeSet")]
+    if suffix in STRUCTURED:
+        text = read_bytes(path).decode("utf-8-sig")
         document = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
         entries = document.get("databaseChangeLog", []) if isinstance(document, dict) else []
-        return [(str(e["changeSet"].get("id", "")), str(e["changeSet"].get("author", ""))) for e in entries
-                if isinstance(e, dict) and isinstance(e.get("changeSet"), dict)]
+        changesets = [e["changeSet"] for e in entries if isinstance(e, dict) and isinstance(e.get("changeSet"), dict)]
+        return [(str(c.get("id", "")), str(c.get("author", "")),
+                 {str(k).lower(): str(v) for k, v in c.items() if v is not None}) for c in changesets]
     return None
 
 
