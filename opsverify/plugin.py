@@ -380,8 +380,9 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         sys.stderr.write(f"opsverify: {exc.message}\n")
         sys.stderr.flush()
         return exc.exit_code
-    except KeyboardInterrupt:  # Ctrl-C while the checklists and environment load: nothing ran, nothing is written
-        sys.stderr.write("opsverify: interrupted while loading the checklists and environment: nothing was checked\n")
+    except KeyboardInterrupt as exc:  # Ctrl-C while the demo starts or the inputs load: nothing ran, nothing is written
+        phase = getattr(exc, "phase", "loading the checklists and environment")
+        sys.stderr.write(f"opsverify: interrupted while {phase}: nothing was checked\n")
         sys.stderr.flush()
         return exitcodes.INTERRUPTED
     config.stash[STATE] = state
@@ -534,7 +535,10 @@ def _prepare(config: pytest.Config, name: str) -> State:
         if peeked.demo and not is_worker:
             say("starting the demo deployment …")
             started = time.monotonic()
-            demo = _start_demo(faults)
+            try:
+                demo = _start_demo(faults)
+            except KeyboardInterrupt:
+                raise InterruptedWhile("starting the demo deployment") from None
             say(f"demo ready in {time.monotonic() - started:.1f} s")
         env = environment.load_environment(env_dir, name, checks=checks, systems=systems)
         run = Run(env, redactor, deployed_at=deployed_at)
@@ -567,6 +571,14 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+class InterruptedWhile(KeyboardInterrupt):
+    """A Ctrl-C before any check ran, knowing what it interrupted (said in place of "loading the checklists")."""
+
+    def __init__(self, phase: str) -> None:
+        super().__init__(phase)
+        self.phase = phase
 
 
 class NothingToCheck(StopRun):
@@ -885,6 +897,56 @@ def _shared_folder() -> tuple[Path, int]:
             if stale.lstat().st_uid == os.getuid() and time.time() - stale.lstat().st_mtime > 600:
                 archive.remove_if_unheld(stale)
     return archive.held_folder(temp, "opsverify-shared-")
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """A --demo-fault none of whose items the run selected (`-m postdeploy` and a daily item) could not be seen by
+    any check: a green run must not read as the suite having missed it. Said, not an exit code of its own: every
+    check selected did pass."""
+    state = config.stash.get(STATE, None)
+    if state is None or state.demo is None or hasattr(config, "workerinput"):
+        return
+    reporter = config.pluginmanager.get_plugin("opsverify-archive")
+    selected = reporter.selected() if reporter is not None else state.selected
+    if not selected:  # nothing selected (its own exit 5 and line), or interrupted before anything was
+        return
+    for line in _faults_not_selected(config, state, {c.id for c in selected}):
+        terminalreporter.write_line(f"opsverify: {line}", yellow=True)
+
+
+def _faults_not_selected(config: pytest.Config, state: State, selected_ids: set[str]) -> list[str]:
+    """For each --demo-fault whose items (the ones it fails or leaves unchecked) none is selected: which, and why."""
+    try:
+        from opsverify_demo import FAULTS
+        from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
+    except ImportError:
+        return []
+
+    known = {**FAULTS, **COMPONENT_FAULTS}
+    said = []
+    for name in dict.fromkeys(config.getoption("ov_faults")):
+        fault = known.get(name)
+        if fault is None:
+            continue
+        items = sorted(fault.breaks | fault.unchecked)
+        if not items or set(items) & selected_ids:
+            continue
+        why = "; ".join(_why_fault_item_not_selected(config, state, item) for item in items)
+        said.append(f"--demo-fault {name} breaks {', '.join(items)}, which this run did not select ({why}): "
+                    "no selected check can see the fault")
+    return said
+
+
+def _why_fault_item_not_selected(config: pytest.Config, state: State, item: str) -> str:
+    from .archive import _why_item_not_selected
+
+    held = [c for c in state.checks if c.id == item]
+    if held and not any(state.in_scope(c) for c in held):  # an --item is refused there, so the archive has no words
+        systems = ", ".join(sorted({c.system for c in held}))
+        left_out_by = "--system" if state.systems and not set(state.systems) & {c.system for c in held} else "--shard"
+        return f"{item} is an item of {systems}, which {left_out_by} leaves out"
+    # the archive's wording of an --item left out ("--item T14 is a daily item, which -m ... leaves out")
+    return _why_item_not_selected(config, state, item).removeprefix("--item ")
 
 
 def _faults_known(faults: list[str]) -> None:

@@ -168,3 +168,95 @@ def test_a_fault_that_fails_to_switch_on_is_named_with_what_it_raised(monkeypatc
     with pytest.raises(DemoFailed) as failed:
         _start_demo(["first", "second"])
     assert str(failed.value) == "--demo-fault second could not be switched on (with first on): AssertionError"
+
+
+# A stand-in for the demo deployment, loaded with `-p`: the run's own handling of --demo-fault is tested without
+# starting the demo's servers (slow on a loaded machine). STAND_IN_START says what its start does.
+STAND_IN_DEMO = '''
+import os
+import re
+from pathlib import Path
+
+import opsverify_demo
+
+
+class StandIn:
+    def __init__(self):
+        self.applied = []
+
+    def start(self):
+        if os.environ.get("STAND_IN_START") == "interrupt":
+            raise KeyboardInterrupt
+        return self
+
+    def apply(self, name):
+        self.applied.append(name)
+
+    def variables(self):
+        text = Path("environments/demo.yaml").read_text()
+        out = {}
+        for name in set(re.findall(r"\\$\\{([A-Z0-9_]+)\\}", text)):
+            if name.endswith("_PORT"):
+                out[name] = "9"
+            elif name.endswith("DATABASE_URL"):
+                out[name] = "postgresql://checker:stand-in-password@127.0.0.1:9/db"
+            elif name.endswith("_URL"):
+                out[name] = "http://127.0.0.1:9"
+            else:
+                out[name] = os.environ["STAND_IN_DIR"]
+        return out
+
+    def stop(self):
+        pass
+
+
+opsverify_demo.Deployment = StandIn
+'''
+
+
+def _run_with_stand_in_demo(tmp_path, *args, start="ok"):
+    from .helpers import run_pytest
+
+    (tmp_path / "standin_demo.py").write_text(STAND_IN_DEMO)
+    return run_pytest("-p", "standin_demo", "-p", "no:cacheprovider", "--no-archive", "--env", "demo", *args,
+                      env={"PYTHONPATH": str(tmp_path), "STAND_IN_DIR": str(tmp_path), "STAND_IN_START": start},
+                      timeout=300)
+
+
+def test_a_fault_none_of_whose_items_is_selected_is_said_naming_its_items_and_why(tmp_path):
+    """`-m postdeploy --demo-fault escrow-underfunded`: its item T14 is a daily item, so the run could not see the
+    fault, and a green run must not read as "the suite missed it" — one line, visible with -q, says why."""
+    result = _run_with_stand_in_demo(tmp_path, "--collect-only", "-q", "-m", "postdeploy", "--system",
+                                     "commit-to-ship", "--demo-fault", "escrow-underfunded")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    said = [line for line in out.splitlines() if "escrow-underfunded" in line]
+    assert said == ["opsverify: --demo-fault escrow-underfunded breaks T14, which this run did not select (T14 is a "
+                    "daily item, which -m 'postdeploy' leaves out): no selected check can see the fault"], out
+
+
+def test_a_fault_of_a_system_the_run_leaves_out_is_said_naming_the_system(tmp_path):
+    result = _run_with_stand_in_demo(tmp_path, "--collect-only", "-q", "--system", "commit-to-ship",
+                                     "--demo-fault", "stripe-rls-off")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    said = [line for line in out.splitlines() if "stripe-rls-off" in line]
+    assert said == ["opsverify: --demo-fault stripe-rls-off breaks S8, which this run did not select (S8 is an item "
+                    "of sora-studio, which --system leaves out): no selected check can see the fault"], out
+
+
+def test_a_fault_whose_items_are_selected_is_not_said(tmp_path):
+    result = _run_with_stand_in_demo(tmp_path, "--collect-only", "-q", "-m", "daily", "--system", "commit-to-ship",
+                                     "--demo-fault", "escrow-underfunded")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "did not select" not in out, out
+
+
+def test_ctrl_c_while_the_demo_starts_says_the_demo_was_starting(tmp_path):
+    from opsverify import exitcodes
+
+    result = _run_with_stand_in_demo(tmp_path, "-q", "-m", "postdeploy", start="interrupt")
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.endswith("…")]
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout + result.stderr
+    assert lines == ["opsverify: interrupted while starting the demo deployment: nothing was checked"], lines
