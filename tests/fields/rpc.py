@@ -20,6 +20,7 @@ HEALTHY = Chain(
         "getBlockTime:getLatestBlockhash": Answer(result=BLOCK_TIME)},
     slots={"getLatestBlockhash": 2800},
     balances={RICH: Answer(result=10_000), POOR: Answer(result=5)},
+    accounts={RICH: Answer(result=10_000), POOR: Answer(result=5)},  # getMultipleAccounts' own answers
     statuses={SIGNED: Answer(result={"err": None, "confirmationStatus": "confirmed"})},
 )
 BEHIND = Chain("https://backup.example", calls={"getHealth": Answer(error=RpcError(-32005, "Node is behind"))})
