@@ -1104,11 +1104,7 @@ def _unclean(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "partial", f"a partial run ({len(left_out)}{of} items in scope left out)"
     unmet = selection.get("items_not_selected") if isinstance(selection, dict) else None
     if isinstance(unmet, list) and unmet:  # an item asked for by name and not checked: no clean release
-        yield "partial", f"{plural_items(len(unmet))} named by --item not selected"
-
-
-def plural_items(count: int) -> str:
-    return f"{count} item" if count == 1 else f"{count} items"
+        yield "partial", f"{len(unmet)} item{'s' * (len(unmet) != 1)} named by --item not selected"
 
 
 def _whole(value: Any) -> bool:

@@ -44,6 +44,23 @@ def held_call_project(root: Path, base: str) -> Project:
     return project
 
 
+def interrupted_once_posted(run: subprocess.Popen, posted: threading.Event, release: threading.Event,
+                            interrupt) -> str:
+    """The run's output, `interrupt()` sent once the target holds the mutating call, then the call let go (the run
+    is interrupted already, whatever a worker does next); a run still there after is killed."""
+    try:
+        assert posted.wait(120), "the mutating call never came"
+        interrupt()
+        release.set()
+        output, _ = run.communicate(timeout=180)
+    finally:
+        release.set()
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+    return output
+
+
 @pytest.mark.parametrize("workers, whom, sent", [
     ((), "run", signal.SIGINT),  # Ctrl-C, one process
     (("-n", "2"), "group", signal.SIGINT),  # a terminal's Ctrl-C reaches the controller and its workers
@@ -69,19 +86,8 @@ def test_a_mutating_item_interrupted_while_its_call_is_out_says_its_call_may_hav
         run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
                                 "local", "-rA", *workers], cwd=tmp_path, env=environ, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True, preexec_fn=interruptible)
-        try:
-            assert posted.wait(120), "the mutating call never came"
-            if whom == "group":
-                os.killpg(run.pid, sent)
-            else:
-                os.kill(run.pid, sent)
-            release.set()  # the call answers now: the run is interrupted already, whatever the worker does next
-            output, _ = run.communicate(timeout=180)
-        finally:
-            release.set()
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
-                run.communicate()
+        output = interrupted_once_posted(run, posted, release, lambda: (os.killpg if whom == "group" else os.kill)(
+            run.pid, sent))
     assert run.returncode == exitcodes.INTERRUPTED, output[-3000:]
     assert posts == ["/do"], posts
     (archive,) = [p for p in (tmp_path / "reports" / "local").iterdir() if not p.name.startswith(".")]

@@ -20,7 +20,7 @@ from opsverify.cli import main
 
 from .helpers import interruptible
 from .kit import route_server
-from .test_interrupted_items import held_call_project
+from .test_interrupted_items import held_call_project, interrupted_once_posted
 from .runbook import CANARY, OUTCOMES, make_runbook, read_json
 
 NOT_RUN = "not reported: the run was interrupted before this item was reached; no verdict recorded"
@@ -283,16 +283,7 @@ def test_the_summary_names_a_mutating_item_interrupted_while_its_call_was_out(tm
                                 "local", "-q"], cwd=tmp_path, env={**environ, **project.variables},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                                preexec_fn=interruptible)
-        try:
-            assert posted.wait(120), "the mutating call never came"
-            os.kill(run.pid, signal.SIGINT)
-            release.set()
-            output, _ = run.communicate(timeout=180)
-        finally:
-            release.set()
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
-                run.communicate()
+        output = interrupted_once_posted(run, posted, release, lambda: os.kill(run.pid, signal.SIGINT))
     assert run.returncode == exitcodes.INTERRUPTED, output[-3000:]
     (line,) = [line for line in output.splitlines() if line.startswith("interrupted")]
     assert line.endswith("; alpha M1-kick was interrupted while its call was out: it may have been sent (not "
