@@ -456,7 +456,15 @@ def _environment_advice(path: tuple) -> Callable[[str, str], str]:
 class _FileLoader(_LOADER):
     """The loader of the suite's own files — checklists, environments, waivers: notes each number written in a form
     YAML 1.1 reads otherwise (`odd_numbers`), which `_read_yaml` refuses: the file means the number it shows. How
-    to write it is said by `number_advice` (an environment's, unless a file's loader says otherwise)."""
+    to write it is said by `number_advice` (an environment's, unless a file's loader says otherwise). Before any
+    loader changes a node, it notes YAML's own reading of each scalar (`readings`, see `scalar_readings`)."""
+
+    def get_single_data(self):
+        node = self.get_single_node()  # as PyYAML's, with the readings noted between composing and constructing
+        if node is None:
+            return None
+        self.readings = scalar_readings(node)
+        return self.construct_document(node)
 
     def construct_document(self, node):
         self.odd_numbers = _odd_numbers(node, self.number_advice)
@@ -464,6 +472,37 @@ class _FileLoader(_LOADER):
 
     def number_advice(self, path: tuple) -> Callable[[str, str], str]:
         return _environment_advice(path)
+
+
+def scalar_readings(root: Any) -> list[str]:
+    """Each scalar of a document's node as YAML's safe reading has it, as text — escapes read, a number or date as
+    Python writes it out (a PIN written `0x…` is still the PIN), `!!binary` decoded — each node once, however many
+    aliases name it: what the archive searches for a secret written in YAML's own escapes (`archive._input_copy`),
+    taken from the parse the run loaded, so the archive need not parse the file again."""
+    reader = yaml.constructor.SafeConstructor()
+    texts: list[str] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif node.tag == _STR:
+            texts.append(node.value)
+        elif node.tag in reader.yaml_constructors and node.tag != _MERGE:
+            try:
+                value = reader.construct_object(node)
+            except (ValueError, OverflowError, yaml.YAMLError):  # the file's own construction refuses it too
+                value = node.value
+            texts.append(value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value))
+        else:
+            texts.append(node.value)
+    return texts
 
 
 class WordKeepingLoader(_FileLoader):
@@ -578,11 +617,11 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # a checklist, environment or waivers file: f
 
 def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
                misread: dict[int, list[Misread]] | None = None, lines: dict[int, int] | None = None,
-               kept: dict[Path, bytes] | None = None) -> Any:
+               kept: dict[Path, bytes] | None = None, readings: dict[Path, list[str]] | None = None) -> Any:
     """The file's data, or None with its problem in `problems`. `misread` and `lines` are filled with what the
     checklists' loader noted: the params' words, each item's first line (see `_ChecklistLoader`). `kept` is given
     the bytes read, the very ones parsed: what the run applied, as its archive keeps it (the file may change on
-    disk before the archive is written)."""
+    disk before the archive is written); `readings` each scalar of that parse as YAML reads it (`scalar_readings`)."""
     try:
         read = _bounded_bytes(path)
         if kept is not None:
@@ -608,6 +647,8 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
             misread.update(getattr(reader, "misread", {}))
         if lines is not None:
             lines.update(getattr(reader, "lines", {}))
+        if readings is not None:
+            readings[path] = getattr(reader, "readings", [])
         problem = _expansion_problem(data)  # always: where an alias may stand is YAML's to say, not a regex's
         if problem:
             problems.append(f"{shown(path)}: {problem}")
@@ -741,11 +782,14 @@ def _scalar_size(value: Any) -> tuple[int, int, int]:
 
 class LoadedChecks(list):
     """The checks of a checklists folder, and in `files` the bytes each file was parsed from (path → bytes): what
-    the run applied, which its archive keeps whatever the files on disk become meanwhile."""
+    the run applied, which its archive keeps whatever the files on disk become meanwhile; in `readings` each
+    file's scalars as YAML read them in that parse (`scalar_readings`)."""
 
-    def __init__(self, checks=(), files: dict[Path, bytes] | None = None) -> None:
+    def __init__(self, checks=(), files: dict[Path, bytes] | None = None,
+                 readings: dict[Path, list[str]] | None = None) -> None:
         super().__init__(checks)
         self.files: dict[Path, bytes] = files if files is not None else {}
+        self.readings: dict[Path, list[str]] = readings if readings is not None else {}
 
 
 def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--checklists-dir") -> LoadedChecks:
@@ -763,7 +807,8 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
         before = len(problems)
         misread: dict[int, list[Misread]] = {}
         lines: dict[int, int] = {}
-        raw = _read_yaml(path, problems, _ChecklistLoader, misread, lines, kept=checks.files)
+        raw = _read_yaml(path, problems, _ChecklistLoader, misread, lines, kept=checks.files,
+                         readings=checks.readings)
         if raw is None:
             if len(problems) == before:
                 problems.append(f"{label}: the file is empty; a checklist needs system, runbook and items")

@@ -189,6 +189,63 @@ def test_an_environment_file_whose_masks_break_its_flow_syntax_is_copied_as_its_
     assert "# the storefront" in copy and "S3cretPw9x" not in copy
 
 
+def test_a_checklists_copy_holds_no_password_written_in_yaml_escapes(tmp_path):
+    """The same for a checklist, whose copy is checked on the loader's own reading of the file (not parsed again):
+    a title that spells the database password in YAML's escapes is archived as masked data."""
+    env_file = tmp_path / "web.env"
+    env_file.write_text(f"STRIPE_SECRET_KEY=sk_live_{random.token_hex(12)}\n", encoding="utf-8")
+    project = Project(tmp_path, {"WEB_ENV": str(env_file)})
+    project.checklist("shop", ITEMS.replace("title: stripe key set", 'title: "pw Zk3mQ9wx\\x2Dp\\xE4sswort-TTr7e6cae742"'))
+    project.environment(f'systems:\n  shop:\n    database: "postgresql://checker:{DB_PASSWORD}@127.0.0.1:1/shop"\n'
+                        '    services: {web: {env: {dotenv: "${WEB_ENV}"}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+    copy = (ran.archive() / "inputs" / "checklists" / "shop.yaml").read_text(encoding="utf-8")
+    assert copy.startswith("# opsverify:") and "escapes" in copy.splitlines()[0], copy
+    assert "Zk3mQ9wx" not in copy and DB_PASSWORD not in json.dumps(yaml.safe_load(copy), ensure_ascii=False)
+
+
+# Scalars YAML reads otherwise than written: escapes, folding, quotes doubled, numbers, dates, binary, aliases, merges
+READ_OTHERWISE = [
+    'a: "x\\x41\\u00e4\\\n  y"\nb: \'it\'\'s\'\nc: >\n  one\n  two\nd: |\n  keep\n   this\n',
+    "pin: 0x5F5E0FF\nold: 017\nsexa: 1:30:00\nf: 1.5e3\ninf: .inf\nyes: on\nnone: ~\nt: 2001-12-14t21:59:43.10-05:00\n",
+    "bin: !!binary aGVsbG8gd29ybGQgc2VjcmV0\nday: 2026-12-02\n",
+    "base: &b {k: v, n: 1}\nuse: {<<: *b, k: w}\nlist: [*b, *b]\n? [complex, key]\n: 1\n",
+    "plain words\n  folded across lines\n",
+]
+
+
+@pytest.mark.parametrize("text", READ_OTHERWISE)
+def test_the_loaders_reading_holds_every_scalar_the_archives_own_parse_reads(text):
+    """`scalar_readings` (taken from the parse the run loaded) holds every scalar a parse of the file by itself
+    reads: the archive checks the loader's reading instead of parsing the file again."""
+    from opsverify.archive import _scalar_text, _scalars
+    from opsverify.checklist import _yaml_loader, scalar_readings
+
+    try:
+        parsed = {_scalar_text(each) for each in _scalars(yaml.load(text, Loader=_yaml_loader()))}
+    except yaml.YAMLError:  # a complex key: no data to read, and no file the loader would load
+        parsed = {_scalar_text(each) for each in _scalars(yaml.load(text.split("? ")[0], Loader=_yaml_loader()))}
+    assert parsed <= set(scalar_readings(yaml.compose(text, Loader=_yaml_loader())))
+
+
+def test_a_checklist_copy_with_no_secret_in_its_reading_is_not_parsed_again(monkeypatch):
+    """The loader's reading decides; a secret in it sends the file down the whole check (its data masked)."""
+    from opsverify import archive
+    from opsverify.checklist import _yaml_loader, scalar_readings
+
+    redactor = Redactor()
+    redactor.add_declared(DB_PASSWORD)
+    text = 'title: "pw Zk3mQ9wx\\x2Dp\\xE4sswort-TTr7e6cae742"\n'
+    hidden = scalar_readings(yaml.compose(text, Loader=_yaml_loader()))
+    plain = scalar_readings(yaml.compose("title: nothing to hide\n", Loader=_yaml_loader()))
+    with monkeypatch.context() as patched:
+        patched.setattr(archive, "_yaml_data", lambda text: pytest.fail("parsed again"))
+        assert archive._input_copy(b"title: nothing to hide\n", redactor, plain) == b"title: nothing to hide\n"
+    copy = archive._input_copy(text.encode(), redactor, hidden).decode()
+    assert copy.startswith("# opsverify:") and "Zk3mQ9wx" not in copy, copy
+
+
 FLOW_URL = "web: {url: https://deploy:S3cretPw9x@127.0.0.1:9/, env: {dotenv: x}}  # the storefront\n"
 
 
