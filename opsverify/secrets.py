@@ -570,15 +570,22 @@ _ESCAPE = re.compile(r"(?:%[0-9A-Fa-f]{2})+"  # URL: a run, read as UTF-8 bytes
                      r"|(?:\\u[0-9A-Fa-f]{4})+"  # JSON: a run, read as UTF-16 (a surrogate pair is one character)
                      r"|\\[\\/\"'bfnrt]"  # JSON's (and JavaScript's) short escapes
                      r"|&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")  # HTML, zeros allowed
-# one escape of those, each on its own (a run of %XX is a run of escapes here)
-_ONE_ESCAPE = (r"%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\[\\/\"'bfnrt]"
-               r"|&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+# one escape of those, each on its own (a run of %XX is a run of escapes here), by the character it starts with
+_FIRST_ESCAPES = (r"%[0-9A-Fa-f]{2}", r"\\(?:u[0-9A-Fa-f]{4}|[\\/\"'bfnrt])",
+                  r"&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ONE_ESCAPE = "|".join(_FIRST_ESCAPES)
 
 
 @functools.lru_cache(maxsize=64)
-def _escape_runs(shortest: int) -> re.Pattern[str]:
-    """At least `shortest` escapes in a row (possessive: a long run is not tried again from each of its escapes)."""
-    return re.compile(rf"(?:{_ONE_ESCAPE}){{{shortest},}}+")
+def _escape_runs(shortest: int) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """At least `shortest` escapes in a row (possessive: a long run is not tried again from each of its escapes); and
+    the same by the kind of escape a run starts with, which say at once whether a text holds any run: a pattern that
+    starts with one character searches a long text for it tens of times faster than one starting with a choice (3 ms
+    against 40 for a run's 3 MB archive). A run the first pattern finds, the pattern of its first escape finds there
+    or earlier: the same escapes read the same way from there."""
+    runs = re.compile(rf"(?:{_ONE_ESCAPE}){{{shortest},}}+")
+    rest = max(shortest - 1, 0)
+    return runs, tuple(re.compile(rf"(?:{first})(?:{_ONE_ESCAPE}){{{rest},}}+") for first in _FIRST_ESCAPES)
 
 
 _SHORT_ESCAPES = {"\\": "\\", "/": "/", '"': '"', "'": "'", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -687,9 +694,11 @@ _ANY_BREAK = re.compile(rf"(?:{_A_BREAK})(?:{_A_BREAK}|{_A_BLANK})*+")
 # joiner, a soft hyphen (as a character or HTML's entity) and HTML's <wbr>. A page or a template puts them inside long
 # words (a token in a table cell) so that a browser may wrap there; the token's text is whole without them
 _SOFT_WRAP_CHARACTERS = "\u200b\u200c\u200d\u2060\u00ad"
-_SOFT_WRAP = (rf"[{_SOFT_WRAP_CHARACTERS}]|&(?:shy|ZeroWidthSpace|#0*(?:173|820[345]|8288)"
-              r"|#[xX]0*(?:[aA][dD]|200[bBcCdD]|2060));|<(?i:wbr)\s*/?>")
-_SOFT_WRAP_MARK = re.compile(_SOFT_WRAP)
+_SOFT_WRAP_ENTITY = r"&(?:shy|ZeroWidthSpace|#0*(?:173|820[345]|8288)|#[xX]0*(?:[aA][dD]|200[bBcCdD]|2060));"
+_SOFT_WRAP_TAG = r"<(?i:wbr)\s*/?>"
+_SOFT_WRAP = rf"[{_SOFT_WRAP_CHARACTERS}]|{_SOFT_WRAP_ENTITY}|{_SOFT_WRAP_TAG}"
+# searched apart: a pattern that starts with one character scans a long text for it tens of times faster
+_SOFT_WRAP_ENTITY_MARK, _SOFT_WRAP_TAG_MARK = re.compile(_SOFT_WRAP_ENTITY), re.compile(_SOFT_WRAP_TAG)
 _SOFT_WRAP_OR_BREAK = re.compile(rf"{_SOFT_WRAP}|=?(?:\r\n|\r|\n)[ \t]*")
 
 
@@ -698,7 +707,8 @@ def _holds_soft_wrap(text: str) -> bool:
     if not text.isascii() and ("\u200b" in text or "\u00ad" in text or "\u200c" in text or "\u200d" in text
                                or "\u2060" in text):
         return True
-    return ("&" in text or "<" in text) and _SOFT_WRAP_MARK.search(text) is not None
+    return (("&" in text and _SOFT_WRAP_ENTITY_MARK.search(text) is not None)
+            or ("<" in text and _SOFT_WRAP_TAG_MARK.search(text) is not None))
 
 
 class _Unbroken:
@@ -1151,8 +1161,9 @@ class _Matcher:
         if not self.everywhere and len(text) > 2 * self.edge_reach:  # a secret escaped character by character
             # hides its anchor too (and one of letters and digits has none): a run of escapes as long as the
             # shortest secret is read where it is
-            near = near + [(m.start() - self.WIDEST, m.end() + self.WIDEST)
-                           for m in self.escape_runs.finditer(text)]
+            runs, starts = self.escape_runs
+            if any(start.search(text) for start in starts):
+                near = near + [(m.start() - self.WIDEST, m.end() + self.WIDEST) for m in runs.finditer(text)]
         for start, end in self._windows(text, near):  # read those places
             found = self._found_escaped(text[start:end], head=start == 0, tail=end == len(text))
             spans += [(start + s, start + e, label) for s, e, label in found]

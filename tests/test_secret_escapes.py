@@ -440,3 +440,33 @@ def test_a_base32_seed_lowercased_or_grouped_in_fours_is_masked():
         for shown_as in (written.lower(), grouped, grouped.lower()):
             shown = redactor.text(f"seed: {shown_as} (scan it)")
             assert shown == f"seed: [redacted {fingerprint(value)}] (scan it)", shown_as
+
+
+# -- the fast searches say what the slow ones would ------------------------------------------------------------------
+PIECES = ["%2F", "%zz", "\\u0041", "\\u00", "\\u00e4", "\\n", "\\\\", "\\x", "&amp;", "&#43;", "&#x2F;", "&;", "&shy;",
+          "&#173;", "&#x200B;", "<wbr>", "<WBR />", "<w", "\u00ad", "\u200b", "é", "a", " ", "&", "%", "\\", "<"]
+
+
+def _texts(seed: int, count: int = 5000):
+    rng = __import__("random").Random(seed)
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("shortest", [1, 2, 6, 9])
+def test_a_text_holding_a_run_of_escapes_is_found_to_by_the_run_starts(shortest):
+    """The per-kind patterns only decide whether to look for runs at all: a text where the whole pattern finds a
+    run, one of them finds one too (else a secret escaped character by character would go unread)."""
+    from opsverify.secrets import _escape_runs
+
+    runs, starts = _escape_runs(shortest)
+    for text in _texts(shortest):
+        if runs.search(text):
+            assert any(start.search(text) for start in starts), text
+
+
+def test_soft_wrap_marks_are_found_as_by_one_pattern_of_them_all():
+    from opsverify.secrets import _SOFT_WRAP, _holds_soft_wrap
+
+    whole = re.compile(_SOFT_WRAP)
+    for text in _texts(11):
+        assert _holds_soft_wrap(text) == (whole.search(text) is not None), text
