@@ -497,8 +497,8 @@ def scalar_readings(root: Any) -> list[str]:
         elif node.tag in reader.yaml_constructors and node.tag != _MERGE:
             try:
                 value = reader.construct_object(node)
-            except (ValueError, OverflowError, yaml.YAMLError):  # the file's own construction refuses it too
-                value = node.value
+            except Exception:  # noqa: BLE001 — `!!int ''` is an IndexError in PyYAML: the loader says what is wrong
+                value = node.value  # with it (or refuses it) after this; here its text is its reading
             texts.append(value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value))
         else:
             texts.append(node.value)
