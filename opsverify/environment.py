@@ -792,7 +792,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         _check_cited_names(path, model, checks)
         _check_references(path, model, _services_in_use(checks))
     _check_names(path, model, checks)
-    _check_sendable(path, model, _http_endpoints(checks or []))  # after the names: a misspelt one is said first
+    # after the names: a misspelt one is said first
+    _check_sendable(path, model, _http_endpoints(checks or []), _redis_endpoints(checks or []))
     return Environment(name=name, path=path, model=model, secret_values=tuple(used), data=kept[path])
 
 
@@ -875,17 +876,36 @@ def _http_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:
     return found
 
 
+def _redis_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:
+    """System -> each endpoint an item speaks Redis to (the redis family; tcp's `protocol: redis`) -> the first
+    such item: a Redis client takes only a redis://, rediss:// or unix:// URL there."""
+    found: dict[str, dict[str, str]] = {}
+    for check in checks:
+        params = check.params  # the family's Params, or a dict for a family not built
+        protocol = params.get("protocol") if isinstance(params, dict) else getattr(params, "protocol", None)
+        if check.family == "redis" or (check.family == "tcp" and protocol == "redis"):
+            module = families.get(check.family)
+            for need in families.needs(module, check.params) if module is not None else ():
+                kind, _, name = need.partition(":")
+                if kind == "endpoint":
+                    found.setdefault(check.system, {}).setdefault(name, check.key)
+    return found
+
+
 _HTTP_FIX = "write http://host:port or https://host"
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
-def _check_sendable(path: Path, model: EnvironmentModel, http_endpoints: dict[str, dict[str, str]]) -> None:
+def _check_sendable(path: Path, model: EnvironmentModel, http_endpoints: dict[str, dict[str, str]],
+                    redis_endpoints: dict[str, dict[str, str]] | None = None) -> None:
     for system, config in model.systems.items():
-        problem = _unsendable(config, http_endpoints.get(system, {}))
+        problem = _unsendable(config, http_endpoints.get(system, {}), (redis_endpoints or {}).get(system, {}))
         if problem:
             raise ConfigError(f"{shown(path)}: systems.{spelled(system)}.{problem}")
 
 
-def _unsendable(config: SystemModel, http_endpoints: dict[str, str]) -> str | None:
+def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
+                redis_endpoints: dict[str, str] | None = None) -> str | None:
     """A URL no HTTP request can be sent to (`127.0.0.1:18431`: no scheme; `https://`: no host) would fail every item
     at run time as "did not answer", though nothing was sent: where it is (below the system), and the fix. A
     provider's base_url carries a bearer token: plain http only to this machine."""
@@ -897,6 +917,11 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str]) -> str | No
         if value and _http_host(value) is None:
             return (f"endpoints.{spelled(name)}: not an http(s) URL with a host ({item} sends it HTTP requests): "
                     f"{_HTTP_FIX}")
+    for name, item in (redis_endpoints or {}).items():
+        value = config.endpoints.get(name)
+        if value and urlsplit(value.strip()).scheme not in _REDIS_SCHEMES:  # `host:port` reads as a scheme `host`
+            return (f"endpoints.{spelled(name)}: not a redis://, rediss:// or unix:// URL ({item} speaks Redis to "
+                    "it): write redis://host:6379 (rediss:// for TLS)")
     for platform, settings in config.providers.items():
         base = settings.get("base_url")
         scheme_host = _http_host(base) if base else ("https", "")

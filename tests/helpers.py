@@ -35,9 +35,12 @@ def demo_variables(deployment):
 
 
 def placeholder(variable: str) -> str:
-    """A value a `${VAR}` of a shipped environment could hold: a database URL where one belongs, else a long word."""
+    """A value a `${VAR}` of a shipped environment could hold: a database or Redis URL where one belongs, else a long
+    word."""
     if variable.endswith("DATABASE_URL"):
         return f"postgresql://checker:placeholder-password@{variable.lower().replace('_', '-')}.internal:5432/app"
+    if variable.endswith("REDIS_URL"):
+        return f"redis://:placeholder-password@{variable.lower().replace('_', '-')}.internal:6379/0"
     return f"placeholder-{variable.lower()}"
 
 

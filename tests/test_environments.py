@@ -443,6 +443,8 @@ def test_credentials_as_references_load(tmp_path, monkeypatch):
 HTTP_ITEM = _check("H9", "http", {"service": "web", "path": "/"})
 RPC_ITEM = _check("P1", "rpc", {"method": "getHealth", "endpoint": "chain"})
 TCP_ITEM = _check("T1", "tcp", {"endpoint": "clamav", "protocol": "clamd"})
+REDIS_QUEUE_ITEM = _check("B7", "redis", {"endpoint": "cache", "keys": {"queue": {"max": 10}}})
+REDIS_PING_ITEM = _check("B6", "tcp", {"endpoint": "cache", "protocol": "redis"})
 
 
 # -- a URL a client cannot send to is refused at load, not "did not answer" at run -----------------------
@@ -459,8 +461,14 @@ TCP_ITEM = _check("T1", "tcp", {"endpoint": "clamav", "protocol": "clamd"})
     ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "http://gh.example.com/api"}}}\n', None,
      "systems.shop.providers.github.base_url: not an https URL with a host: it carries the token, so http is "
      "only for a loopback host (127.0.0.1, ::1, localhost)"),
+    # a Redis client takes only a redis://, rediss:// or unix:// URL (each item would err "not usable" at run time)
+    ('  shop: {endpoints: {cache: "127.0.0.1:6379"}}\n', [REDIS_QUEUE_ITEM],
+     "systems.shop.endpoints.cache: not a redis://, rediss:// or unix:// URL (B7-b7 speaks Redis to it): write "
+     "redis://host:6379"),
+    ('  shop: {endpoints: {cache: "http://127.0.0.1:6379"}}\n', [REDIS_PING_ITEM],
+     "systems.shop.endpoints.cache: not a redis://, rediss:// or unix:// URL (B6-b6 speaks Redis to it)"),
 ], ids=["service-host-port", "service-ftp", "service-no-host", "rpc-endpoint", "base-url-no-scheme",
-        "base-url-plain-http"])
+        "base-url-plain-http", "redis-host-port", "redis-ping-http"])
 def test_a_url_without_an_http_scheme_is_refused_at_load(tmp_path, monkeypatch, systems, checks, said):
     with pytest.raises(ConfigError) as raised:
         _load(tmp_path, monkeypatch, systems, variables={"T": "ghp_0123456789abcdef"}, checks=checks)
@@ -471,6 +479,8 @@ def test_a_url_without_an_http_scheme_is_refused_at_load(tmp_path, monkeypatch, 
 @pytest.mark.parametrize("systems, checks", [
     ('  shop: {services: {web: {url: "http://127.0.0.1:18431"}}}\n', [HTTP_ITEM]),
     ('  shop: {endpoints: {clamav: "127.0.0.1:3310"}}\n', [TCP_ITEM]),  # host:port, as tcp endpoints are written
+    ('  shop: {endpoints: {cache: "rediss://127.0.0.1:6380/2"}}\n', [REDIS_QUEUE_ITEM, REDIS_PING_ITEM]),
+    ('  shop: {endpoints: {cache: "unix:///run/redis.sock"}}\n', [REDIS_QUEUE_ITEM]),
     ('  shop: {endpoints: {chain: "https://rpc.example.com/key"}}\n', [RPC_ITEM]),
     ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "https://gh.example.com/api"}}}\n', None),
     ('  shop: {providers: {github: {token: "${T}", repo: a/b, base_url: "http://127.0.0.1:18432/g-ok"}}}\n', None),
