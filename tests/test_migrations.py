@@ -290,6 +290,12 @@ def flyway_fails(s: Scratch) -> None:
     flyway_row(s, 5, "3", "broken", "V3__broken.sql", checksum, success=False)
 
 
+def flyway_rename(s: Scratch, old: str, new: str) -> None:
+    text = (s.repo / "db/migration" / old).read_bytes()
+    s.remove(f"db/migration/{old}")
+    s.write(f"db/migration/{new}", text)
+
+
 def flyway_repaired(s: Scratch) -> None:
     s.sql("delete from flyway_schema_history where success = false")  # flyway repair
     s.remove("db/migration/V3__broken.sql")
@@ -308,6 +314,9 @@ FLYWAY_RULES = [
     Rule("latest", lambda s: s.sql("update flyway_schema_history set type = 'DELETE' where installed_rank = 3"),
          lambda s: s.sql("update flyway_schema_history set type = 'SQL' where installed_rank = 3"),
          "newest applied is 1.1, not 2"),
+    Rule("renamed", lambda s: flyway_rename(s, "sub/V2__more.sql", "sub/V2__more_columns.sql"),
+         lambda s: flyway_rename(s, "sub/V2__more_columns.sql", "sub/V2__more.sql"),
+         'version 2 (sub/V2__more_columns.sql describes it as "more columns", the history as "more"'),
     Rule("unknown", lambda s: flyway_row(s, 6, "9", "hotfix", "V9__hotfix.sql", 1),
          lambda s: s.sql("delete from flyway_schema_history where installed_rank = 6"), "not in db/migration: 9"),
     # a file's row without a checksum cannot show the file unchanged (only a baseline has none)
@@ -423,12 +432,16 @@ LIQUIBASE_RULES = [
     Rule("failed", lambda s: liquibase_row(s, "5", "dave", "x.sql", 5, "FAILED"),
          lambda s: s.sql("delete from databasechangelog where id = '5'"), "dave:5 (x.sql) FAILED"),
     Rule("missing", lambda s: s.write("db/changelog/changes/004-new.sql", "--liquibase formatted sql\n--changeset erin:5\nselect 1;\n"),
-         lambda s: s.remove("db/changelog/changes/004-new.sql"), "repo migration not applied: 5::erin"),
+         lambda s: s.remove("db/changelog/changes/004-new.sql"), "repo migration not applied: changes/004-new.sql::5::erin"),
     Rule("latest", lambda s: s.sql("delete from databasechangelog where id = '4'"),
          lambda s: liquibase_row(s, "4", "carol", "db/changelog/changes/003-yaml.yaml", 4),
-         "newest applied is 3::bob, not carol:4"),
+         "newest applied is changes/002-more.xml::3::bob, not carol:4"),
     Rule("unknown", lambda s: liquibase_row(s, "0", "zed", "old.xml", 0),
-         lambda s: s.sql("delete from databasechangelog where id = '0'"), "not in db/changelog: 0::zed"),
+         lambda s: s.sql("delete from databasechangelog where id = '0'"), "not in db/changelog: old.xml::0::zed"),
+    # a changeset is id, author and file: bob:3 of another file is another changeset, not yet run
+    Rule("same id in another file", lambda s: s.write("db/changelog/changes/005-more.sql",
+                                                      "--liquibase formatted sql\n--changeset bob:3\nselect 5;\n"),
+         lambda s: s.remove("db/changelog/changes/005-more.sql"), "repo migration not applied: changes/005-more.sql::3::bob"),
 ]
 
 
@@ -632,6 +645,9 @@ def test_one_round_trip_for_every_check_of_a_target(scratch, monkeypatch):
     ({"tool": "prisma", "from_repo": ""}, r"write \. for the checkout itself"),
     ({"tool": "sqitch", "latest": "x"}, "tool"),
     ({"source": "prisma", "all_finished": True}, "Extra inputs"),
+    ({"tool": "golang-migrate", "none_failed": True, "latest": ""}, "'' names no migration"),
+    ({"tool": "flyway", "latest": "  "}, "'  ' names no migration"),
+    ({"tool": "prisma", "applied": ["20240101000000_init", ""]}, "'' names no migration"),
 ])
 def test_params_refused(params, match):
     with pytest.raises((ValidationError, ValueError), match=match):
@@ -1392,7 +1408,7 @@ def test_a_formatted_sql_changelog_with_a_byte_order_mark_is_read(tmp_path):
         "c.json": '\ufeff{"databaseChangeLog": [{"changeSet": {"id": "3", "author": "carol", "changes": []}}]}'},
         [liquibase_record("1", "alice")])
     assert outcome.status is Status.FAILED, outcome.observed
-    assert "2 repo migrations not applied: 2::bob, 3::carol" in outcome.observed, outcome.observed
+    assert "2 repo migrations not applied: b.sql::2::bob, c.json::3::carol" in outcome.observed, outcome.observed
 
 
 @pytest.mark.parametrize("extra, sql", [
@@ -1403,7 +1419,7 @@ def test_a_liquibase_changeset_filtered_by_context_or_label_is_not_judged(tmp_pa
         "a.xml": LIQUIBASE_XML.format(changeset("1", "alice") + changeset("2", "alice", extra)),
         "b.sql": f"--liquibase formatted sql\n--changeset bob:3 {sql}\nselect 3;\n"}, [liquibase_record("1", "alice")])
     assert outcome.status is Status.PASSED, outcome.observed
-    assert "2 repo migrations not judged (filtered by context or labels): 2::alice, 3::bob" in outcome.observed
+    assert "2 repo migrations not judged (filtered by context or labels): a.xml::2::alice, b.sql::3::bob" in outcome.observed
     applied = judged_against(tmp_path, "liquibase", {}, [liquibase_record("1", "alice"), liquibase_record("2", "alice")])
     assert applied.status is Status.PASSED, applied.observed  # where that context runs: known, not "unknown"
 
@@ -1441,4 +1457,156 @@ def test_a_django_app_is_named_by_its_label(tmp_path, apps_py, app):
     files = {"orders/__init__.py": "", "orders/apps.py": apps_py, "orders/migrations/__init__.py": "",
              "orders/migrations/0001_initial.py": "class Migration:\n    pass\n"}
     outcome = judged_against(tmp_path, "django", files, [{"app": app, "name": "0001_initial"}])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- liquibase: a changeset is id, author and changelog file -------------------------------------------------
+def liquibase_row_of(cid: str, author: str, filename: str, kind: str = "EXECUTED") -> dict:
+    return {"id": cid, "author": author, "filename": filename, "exectype": kind}
+
+
+PER_FILE = {"changelog/001_a.sql": "--liquibase formatted sql\n--changeset alice:1\ncreate table a (id int);\n",
+            "changelog/002_b.sql": "--liquibase formatted sql\n--changeset alice:1\ncreate table b (id int);\n"}
+
+
+def test_a_liquibase_id_numbered_per_file_is_a_changeset_of_each_file(tmp_path):
+    outcome = judged_against(tmp_path, "liquibase", PER_FILE, [liquibase_row_of("1", "alice", "changelog/001_a.sql")],
+                             none_failed=True)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "1 repo migration not applied: changelog/002_b.sql::1::alice" in outcome.observed, outcome.observed
+    ran = [liquibase_row_of("1", "alice", "changelog/001_a.sql"), liquibase_row_of("1", "alice", "changelog/002_b.sql")]
+    assert judged_against(tmp_path, "liquibase", {}, ran, none_failed=True).status is Status.PASSED
+
+
+@pytest.mark.parametrize("recorded", ["changelog/001_a.sql", "classpath:changelog/001_a.sql", "/changelog/001_a.sql",
+                                      "classpath:/db/changelog/001_a.sql", "001_a.sql", "db\\changelog\\001_a.sql"])
+def test_a_liquibase_row_names_its_file_as_liquibase_records_it(tmp_path, recorded):
+    """The recorded path is the changelog's as the run found it (classpath root, search path): matched to the
+    folder's file by the longest run of trailing path parts the two share whole."""
+    outcome = judged_against(tmp_path, "liquibase", {"changelog/001_a.sql": PER_FILE["changelog/001_a.sql"]},
+                             [liquibase_row_of("1", "alice", recorded)])
+    assert outcome.status is Status.PASSED, outcome.observed
+    outcome = judged_against(tmp_path / "changelog", "liquibase", {}, [liquibase_row_of("1", "alice", recorded)])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_failed_liquibase_changeset_is_not_hidden_by_another_files_changeset_of_its_id():
+    check = make_check("migrations", {"tool": "liquibase", "none_failed": True})
+    rows = [liquibase_row_of("1", "alice", "changelog/002_b.sql", "FAILED"),
+            liquibase_row_of("1", "alice", "changelog/001_a.sql")]
+    outcome = migrations.judge(check, {"history": {("liquibase", "public.databasechangelog"): {
+        "history": rows, "lock": []}}, "repo": {}, "viewer": "checker"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "changeset alice:1 (changelog/002_b.sql) FAILED" in outcome.observed, outcome.observed
+
+
+def test_a_liquibase_row_two_files_of_the_folder_could_be_is_ambiguous(tmp_path):
+    files = {"a/x.sql": PER_FILE["changelog/001_a.sql"], "b/x.sql": PER_FILE["changelog/002_b.sql"]}
+    outcome = judged_against(tmp_path, "liquibase", files, [liquibase_row_of("1", "alice", "x.sql")])
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "ambiguous" in outcome.observed and "a/x.sql" in outcome.observed and "b/x.sql" in outcome.observed
+    # the row that names more of the path is told apart
+    outcome = judged_against(tmp_path, "liquibase", {}, [liquibase_row_of("1", "alice", "db/a/x.sql"),
+                                                         liquibase_row_of("1", "alice", "db/b/x.sql")])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_two_liquibase_rows_of_one_file_of_the_folder_in_different_states_are_ambiguous(tmp_path):
+    rows = [liquibase_row_of("1", "alice", "old/x.sql"), liquibase_row_of("1", "alice", "new/x.sql", "FAILED")]
+    outcome = judged_against(tmp_path, "liquibase", {"x.sql": PER_FILE["changelog/001_a.sql"]}, rows)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "ambiguous" in outcome.observed and "old/x.sql" in outcome.observed and "new/x.sql" in outcome.observed
+
+
+def test_a_liquibase_name_two_changesets_bear_is_ambiguous(tmp_path):
+    outcome = judged_against(tmp_path, "liquibase", PER_FILE, [liquibase_row_of("1", "alice", "changelog/001_a.sql")],
+                             applied=["alice:1"])
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "could not tell which migration alice:1 means" in outcome.observed, outcome.observed
+    outcome = judged_against(tmp_path, "liquibase", {}, [liquibase_row_of("1", "alice", "changelog/001_a.sql")],
+                             applied=["changelog/001_a.sql::1::alice"])
+    assert "could not tell" not in outcome.observed and "002_b.sql::1::alice" in outcome.observed, outcome.observed
+
+
+# -- liquibase: a context or label filter on an include ----------------------------------------------------
+def liquibase_include(extra: str) -> str:
+    return LIQUIBASE_XML.format(f'<include file="main.xml" relativeToChangelogFile="true"/>{extra}')
+
+
+@pytest.mark.parametrize("master, name, data", [
+    (liquibase_include('<include file="test-data.xml" relativeToChangelogFile="true" context="test"/>'), "master.xml",
+     "test-data.xml"),
+    (liquibase_include('<include file="cl/test-data.xml" contextFilter="test"/>'), "master.xml", "test-data.xml"),
+    (liquibase_include('<includeAll path="data/" relativeToChangelogFile="true" labels="seed"/>'), "master.xml",
+     "data/seed.xml"),
+    ("databaseChangeLog:\n  - include: {file: main.xml, relativeToChangelogFile: true}\n"
+     "  - include: {file: test-data.xml, relativeToChangelogFile: true, context: test}\n", "master.yaml",
+     "test-data.xml"),
+    ('{"databaseChangeLog": [{"include": {"file": "cl/main.xml"}},'
+     ' {"includeAll": {"path": "classpath:cl/data", "context": "test"}}]}', "master.json", "data/more/seed.xml"),
+])
+def test_a_liquibase_include_filtered_by_context_or_label_is_not_judged(tmp_path, master, name, data):
+    outcome = judged_against(tmp_path / "cl", "liquibase", {
+        name: master, "main.xml": LIQUIBASE_XML.format(changeset("m1", "a")),
+        data: LIQUIBASE_XML.format(changeset("td1", "a"))}, [{**liquibase_record("m1", "a"), "filename": "cl/main.xml"}])
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert f"1 repo migration not judged (included by {name} with a context or label filter): {data}::td1::a" \
+        in outcome.observed, outcome.observed
+
+
+def test_a_liquibase_file_included_without_a_filter_anywhere_is_judged(tmp_path):
+    master = liquibase_include('<include file="data.xml" relativeToChangelogFile="true" context="test"/>'
+                               '<include file="data.xml" relativeToChangelogFile="true"/>')
+    outcome = judged_against(tmp_path, "liquibase", {
+        "master.xml": master, "main.xml": LIQUIBASE_XML.format(changeset("m1", "a")),
+        "data.xml": LIQUIBASE_XML.format(changeset("td1", "a"))}, [liquibase_record("m1", "a") | {"filename": "main.xml"}])
+    assert outcome.status is Status.FAILED and "data.xml::td1::a" in outcome.observed, outcome.observed
+
+
+# -- flyway: a history with rows and nothing applied is empty; a renamed migration is refused -------------------
+def test_a_flyway_history_of_only_its_schema_row_is_empty(scratch):
+    """What Flyway leaves when `locations` is wrong: the table and its SCHEMA row, no migration run."""
+    scratch.ddl("flyway")
+    flyway_row(scratch, 0, None, "<< Flyway Schema Creation >>", '"public"', None, kind="SCHEMA")
+    outcome = scratch.check({"tool": "flyway", "none_failed": True})
+    assert outcome.status is Status.ERROR and "nothing was checked" in outcome.observed, outcome
+    assert passed(scratch.check({"tool": "flyway", "none_failed": True, "allow_empty": True}))
+    flyway_row(scratch, 1, "1", "init", "V1__init.sql", 1, success=False)
+    assert scratch.check({"tool": "flyway", "none_failed": True}).status is Status.FAILED  # a failure is judged
+
+
+@pytest.mark.parametrize("file, described, refused", [
+    ("V1__add_users.sql", "add users", False),  # underscores read as spaces
+    ("V1__add_users.sql", "add_users", True),
+    ("V1__totally_different.sql", "init", True),
+    ("V1__" + "x" * 210 + ".sql", "x" * 197 + "...", False),  # Flyway records 200 characters at most
+    ("V1__.sql", "<< no description >>", False),
+])
+def test_flyway_compares_each_applied_versions_description_as_its_validate_does(tmp_path, file, described, refused):
+    outcome = judged_against(tmp_path, "flyway", {file: "select 1;\n"}, [
+        {"installed_rank": 1, "version": "1", "description": described, "type": "SQL", "script": file,
+         "checksum": 1, "success": True}])
+    assert (outcome.status is Status.FAILED) is refused, outcome.observed
+    if refused:
+        assert f'version 1 ({file} describes it as "' in outcome.observed, outcome.observed
+
+
+def test_flyway_does_not_compare_the_description_of_a_version_up_to_its_baseline(tmp_path):
+    rows = [{"installed_rank": 1, "version": "2", "description": "<< Flyway Baseline >>", "type": "BASELINE",
+             "script": "<< Flyway Baseline >>", "checksum": None, "success": True}]
+    outcome = judged_against(tmp_path, "flyway", {"V1__renamed.sql": "select 1;\n", "V2__b.sql": "select 2;\n"}, rows)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("files", [
+    {"moved/a.xml": LIQUIBASE_XML.format(changeset("1", "alice")).replace(
+        "<databaseChangeLog ", '<databaseChangeLog logicalFilePath="db/changelog/a.xml" ')},
+    {"moved/a.xml": LIQUIBASE_XML.format(changeset("1", "alice", 'logicalFilePath="db/changelog/a.xml"'))},
+    {"moved/a.yaml": "databaseChangeLog:\n  - logicalFilePath: db/changelog/a.xml\n"
+                     "  - changeSet: {id: '1', author: alice, changes: []}\n"},
+    {"moved/a.sql": "--liquibase formatted sql\n--changeset alice:1 logicalFilePath:db/changelog/a.xml\nselect 1;\n"},
+])
+def test_a_liquibase_changelog_with_a_logical_file_path_is_known_by_it(tmp_path, files):
+    """logicalFilePath is what Liquibase records instead of the file's path: a changelog moved keeps its rows."""
+    outcome = judged_against(tmp_path, "liquibase", files, [liquibase_row_of("1", "alice", "db/changelog/a.xml")])
     assert outcome.status is Status.PASSED, outcome.observed

@@ -12,7 +12,8 @@ Params:
     from_repo: prisma/migrations     every migration of this folder of the repo checkout is applied
                                      ("." is the checkout itself); a folder the tool refuses fails, naming
                                      what and why: two files of one version, a Prisma folder without
-                                     migration.sql, a file name Rails lists and cannot read
+                                     migration.sql, a file name Rails lists and cannot read, a Flyway file
+                                     renamed since it ran
     checksums: true                  ... and unchanged since (tools that record a checksum); only this reads
                                      the files, up to 16 MB each: a larger one is *error* for its migration
     unknown_applied: fail            an applied migration the folder lacks fails (default) | report
@@ -27,6 +28,7 @@ the history cannot match (a Supabase table that records versions only) is *error
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Literal
 
@@ -70,6 +72,16 @@ class Params(StrictParams):
         shown = f"{info.field_name}: ['…']" if isinstance(value, list) else f"{info.field_name}: '…'"
         raise ValueError(f"YAML reads it as the number {numbers[0]}, which need not be the text written (YAML reads"
                          f" 000010 as 8, 2_1 as 21, 1.10 as 1.1): quote it as written, {shown}")
+
+    @field_validator("applied", "latest")
+    @classmethod
+    def _names_something(cls, value: Any, info: ValidationInfo) -> Any:
+        """Empty text matches no migration and is never judged (`latest: ''` would check nothing): refused."""
+        for label in value if isinstance(value, list) else [value]:
+            if label is not None and not label.strip():
+                raise ValueError(f"{label!r} names no migration: write the migration as the tool names it,"
+                                 f" or drop {info.field_name}")
+        return value
 
     @field_validator("table")
     @classmethod
@@ -210,11 +222,19 @@ def judge(check, facts) -> Outcome:
     rows, listing = read
     try:
         history: History = tool.history(rows, listing)
+        # what the tool refuses only once history and folder are compared (Flyway: a renamed version), and
+        # rows the folder cannot settle (Liquibase: a row two of its files could be)
+        refuses = getattr(tool, "refuses", lambda rows, listing: ())(rows, listing) if listing is not None else ()
+        unsettled = getattr(tool, "doubts", lambda rows, listing: [])(rows, listing) if listing is not None else []
     except (ValueError, TypeError, KeyError) as exc:  # rows in another shape than the tool writes
         return error(f"could not read {table.label} as {p.tool}'s history: {exc}")
-    if history.recorded == 0 and not p.allow_empty and not (p.none_failed and history.failures):
-        # a held lock over an empty history was read: that failure is judged (a first run died holding it)
-        return nothing_found("applied migration", f"{table.label} ({p.tool}'s history table)")
+    if refuses:
+        listing = replace(listing, refused=listing.refused + tuple(refuses))
+    if not history.applied and not history.failures and not p.allow_empty:
+        # rows that apply nothing (Flyway's SCHEMA row alone, a rolled-back attempt) checked nothing either; a
+        # failure is judged (a held lock over an empty history: a first run died holding it)
+        seen = f": {plural(history.recorded, 'row')}, none applied now" if history.recorded else ""
+        return nothing_found("applied migration", f"{table.label} ({p.tool}'s history table{seen})")
     expected: list[str] = []
     problems: list[str] = []
     notes: list[str] = []
@@ -256,7 +276,9 @@ def judge(check, facts) -> Outcome:
         problems += _against_repo(p, history, listing, expected, evidence, notes)
     fine = f"{plural(len(history.applied), 'migration')} applied in {table.label}, newest {history.position()}"
     # what cannot be told is an error, which still says what the rest of the check found
-    doubts = []
+    doubts = list(unsettled)
+    if unsettled:
+        evidence["history_not_settled"] = list(unsettled)
     if vague:
         fix = (" (the repo has no file of that version to name it)" if p.from_repo
                else ", or give from_repo so the repo's file names each version")
@@ -264,9 +286,10 @@ def judge(check, facts) -> Outcome:
                       f" {table.label} {history.unnamed}; write the version{fix}")
     if ambiguous:
         evidence["ambiguous"] = {label: list(versions) for label, versions in ambiguous.items()}
+        kind, fix = getattr(tool, "AMBIGUOUS", ("versions", "write the version or version_name"))
         doubts.append("could not tell which migration " + "; ".join(
-            f"{label} means: the name of versions {first_few(list(versions))}" for label, versions in ambiguous.items())
-            + " (ambiguous: write the version or version_name)")
+            f"{label} means: the name of {kind} {first_few(list(versions))}" for label, versions in ambiguous.items())
+            + f" (ambiguous: {fix})")
     if evidence.get("checksum_not_compared"):
         unhashed = evidence["checksum_not_compared"]
         doubts.append(f"could not compare the checksum of {plural(len(unhashed), 'applied migration')}:"

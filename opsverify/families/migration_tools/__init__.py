@@ -21,6 +21,12 @@
                                                        to or ruled out by (its history records no names)
     ambiguous(label, history, repo | None) -> versions optional (supabase): the versions a bare name belongs
                                                        to when more than one (the label then names none)
+    AMBIGUOUS = (kind, fix)                            optional: how the judge names what an ambiguous label
+                                                       could be, and the fix (liquibase: changesets)
+    refuses(rows, repo) -> ((what, why), ...)          optional (flyway): what the tool refuses only once
+                                                       history and folder are compared (a renamed version)
+    doubts(rows, repo) -> [text]                       optional (liquibase): history rows the folder cannot
+                                                       match to one file (an error, the rest still judged)
 """
 
 from __future__ import annotations

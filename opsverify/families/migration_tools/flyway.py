@@ -11,7 +11,9 @@ Files (recursively): V<version>__<description>.sql (version: digits, `.` or `_` 
 compared part by part as integers, trailing zero parts dropped: MigrationVersion),
 R__<description>.sql repeatable (re-run when its checksum changes), U… undo. Two files of one
 version ("Found more than one migration with version"), or two repeatables of one description,
-are a folder Flyway refuses. The checksum is a
+are a folder Flyway refuses, and so is an applied version above the baseline whose file describes it otherwise
+than its row (validateOnMigrate, on by default: "Migration description mismatch"; the description is the
+name after `__`, underscores read as spaces, cut to 197 characters + "..." past 200). The checksum is a
 CRC32 over the file's lines without their line endings, BOM dropped, UTF-8, stored as a signed
 int (ChecksumCalculator / LoadableResource).
 """
@@ -35,9 +37,10 @@ RECORDS_EACH = True
 PER_APP = False
 LABEL = None
 
-VERSIONED = re.compile(r"^V([0-9][0-9._]*?)__(.+)\.sql$")
+VERSIONED = re.compile(r"^V([0-9][0-9._]*?)__(.*)\.sql$")
 REPEATABLE = re.compile(r"^R__(.+)\.sql$")
 BOOKKEEPING = {"SCHEMA", "TABLE"}
+NO_DESCRIPTION = "<< no description >>"  # what Flyway records for an empty description where it cannot store ""
 
 
 def canonical(label: str) -> str:
@@ -98,9 +101,20 @@ def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), clashes(named))
 
 
-def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
-    latest: dict[str, dict] = {}  # the last row of each version / repeatable: its state now
+def description(file_name: str) -> str | None:
+    """A versioned file's description as Flyway derives and records it: the name after the first `__`,
+    underscores read as spaces, longer than 200 characters cut to 197 + "..." (MigrationInfoHelper,
+    AbbreviationUtils); None for a file that is not a versioned migration."""
+    versioned = VERSIONED.match(file_name)
+    if not versioned:
+        return None
+    described = versioned.group(2).replace("_", " ")
+    return described if len(described) <= 200 else described[:197] + "..."
+
+
+def _states(rows: list[dict]) -> tuple[dict[str, dict], tuple[int, ...] | None]:
+    """The last row of each version / repeatable (its state now), and the baseline's version."""
+    latest: dict[str, dict] = {}
     baseline: tuple[int, ...] | None = None
     for row in rows:
         kind = str(row["type"]).upper()
@@ -113,6 +127,34 @@ def history(answers: dict, repo: RepoListing | None) -> History:
         if kind == "BASELINE" and row["success"]:
             baseline = version_order(key)
         latest[key] = row
+    return latest, baseline
+
+
+def refuses(answers: dict, repo: RepoListing) -> tuple[tuple[str, str], ...]:
+    """Applied versions whose file describes them otherwise than their row: Flyway's validate (run by every
+    `migrate`) refuses the folder until the file is renamed back or `flyway repair` rewrites the row. Versions up
+    to the baseline are not compared, as Flyway does not."""
+    latest, baseline = _states(answers["history"])
+    refused = []
+    for migration in repo.migrations:
+        row = latest.get(migration.key)
+        described = description(migration.file.rsplit("/", 1)[-1])
+        if row is None or described is None or not row["success"] or str(row["type"]).upper() in (
+                "BASELINE", "DELETE") or str(row["type"]).upper().startswith("UNDO"):
+            continue
+        if baseline is not None and version_order(migration.key) <= baseline:
+            continue
+        recorded = str(row["description"])
+        if recorded != described and not (recorded == NO_DESCRIPTION and described == ""):
+            refused.append((f"version {migration.key}",
+                            f'{migration.file} describes it as "{described}", the history as "{recorded}": a'
+                            " description mismatch its validate refuses; rename the file back, or `flyway repair`"))
+    return tuple(refused)
+
+
+def history(answers: dict, repo: RepoListing | None) -> History:
+    rows = answers["history"]
+    latest, baseline = _states(rows)
     applied, failures = [], []
     for key, row in latest.items():
         kind = str(row["type"]).upper()

@@ -5,19 +5,24 @@ filename varchar(255) not null, dateexecuted timestamp, orderexecuted int, exect
 md5sum varchar(35), description, comments, tag, liquibase, contexts, labels, deployment_id), one
 row per changeset, exectype EXECUTED, RERAN, MARK_RAN (applied), SKIPPED or FAILED; and
 databasechangeloglock (id int pk, locked boolean, lockgranted, lockedby), locked = true while a
-run holds it or after one died (`liquibase release-locks`). A changeset is id + author (+ the
-changelog path, which depends on how it was included, so it is not compared). Files: changesets
-of the changelogs under the folder: formatted SQL (`--changeset author:id`), XML `<changeSet
-id= author=>`, YAML/JSON `changeSet: {id, author}`. The md5sum is computed over Liquibase's own
-normalised form of each change, which is not reproduced here: no checksum comparison. A changeset
-whose `dbms` excludes postgresql never runs here (listed as ignored); one with a context or label
-filter runs only where the run gives them, so it is not judged; an XML/YAML/JSON file naming
+run holds it or after one died (`liquibase release-locks`). A changeset is id + author + the
+changelog path it was read from (Liquibase numbers ids per file as often as not): rows are matched to
+the folder's files by that path as Liquibase records it (classpath: and a leading / dropped, relative to
+its search path), by the longest run of trailing path parts the recorded path and the file share whole;
+a row two files could be, or one file two rows in different states could be, cannot be told (`doubts`).
+Files: changesets of the changelogs under the folder: formatted SQL (`--changeset author:id`), XML
+`<changeSet id= author=>`, YAML/JSON `changeSet: {id, author}`. The md5sum is computed over
+Liquibase's own normalised form of each change, which is not reproduced here: no checksum comparison. A
+changeset whose `dbms` excludes postgresql never runs here (listed as ignored); one with a context or
+label filter, on itself or on the `include`/`includeAll` that reaches its file (every way it is
+reached), runs only where the run gives them, so it is not judged; an XML/YAML/JSON file naming
 databaseChangeLog that does not parse stops Liquibase's run (`refused`).
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -43,14 +48,38 @@ ATTRIBUTE = re.compile(r'(\w+):("[^"]*"|\S+)')  # `context:test labels:"a, b"` a
 RUN_FILTERS = ("context", "contexts", "contextfilter", "labels")  # given or not by each run: not judged
 STRUCTURED = (".xml", ".yaml", ".yml", ".json")
 CHANGELOG_ROOT = b"databaseChangeLog"  # a file that names it and does not parse is a changelog Liquibase refuses
+LOCATION_PREFIX = re.compile(r"^(classpath\*?|file):", re.IGNORECASE)
+# a label that names more than one changeset names none: `AMBIGUOUS` is how the judge says so
+AMBIGUOUS = ("changesets", "write path::id::author, the changelog's path as the history records it or as in from_repo")
 
 
 def canonical(label: str) -> str:
-    return label
+    """A `path::id::author` label with its path as Liquibase compares paths; other labels as written."""
+    path, sep, rest = label.partition("::")
+    return f"{changelog_path(path)}::{rest}" if sep and "::" in rest else label
 
 
-def changeset_key(changeset_id: str, author: str) -> str:
-    return f"{changeset_id}::{author}"
+def changelog_path(recorded: str) -> str:
+    """A changelog path as Liquibase compares them (DatabaseChangeLog.normalizePath): no classpath: or file:
+    prefix, forward slashes, `.` and `..` resolved, no leading slash."""
+    text = LOCATION_PREFIX.sub("", str(recorded).strip()).replace("\\", "/")
+    return posixpath.normpath(text).lstrip("/") if text else ""
+
+
+def changeset_key(path: str, changeset_id: str, author: str) -> str:
+    """As Liquibase names a changeset in its messages: path::id::author."""
+    return f"{path}::{changeset_id}::{author}"
+
+
+def _split(key: str) -> tuple[str, str]:
+    """A changeset key's path and its `id::author` (a path holds no `::`)."""
+    path, _, identity = key.partition("::")
+    return path, identity
+
+
+def _labels(path: str, changeset_id: str, author: str) -> frozenset[str]:
+    return frozenset({changeset_key(path, changeset_id, author), f"{changeset_id}::{author}", changeset_id,
+                      f"{author}:{changeset_id}"})
 
 
 def queries(table: Table, none_failed: bool) -> dict[str, Query]:
@@ -63,11 +92,12 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 
 def read_repo(folder: Path) -> RepoListing:
-    migrations, ignored, refused = [], [], []
+    ignored, refused = [], []
+    changelogs: dict[str, tuple[list, list]] = {}  # file -> (changesets, includes)
     for path in visible_files(folder, recursive=True):
         name = relative(path, folder)
         try:
-            found = parsed(_changesets, path, folder)
+            found = parsed(_changelog, path, folder)
         except (ValueError, ElementTree.ParseError, yaml.YAMLError, UnicodeDecodeError) as exc:
             if path.suffix.lower() in STRUCTURED and CHANGELOG_ROOT in read_bytes(path, folder):
                 refused.append((name, f"Liquibase cannot parse this changelog: {_said(exc)}"))  # it stops the run
@@ -76,19 +106,70 @@ def read_repo(folder: Path) -> RepoListing:
             continue
         except OSError:
             found = None
-        if not found:
+        if not found or not (found[0] or found[1]):
             ignored.append(name)
             continue
-        for changeset_id, author, filters in found:
-            key = changeset_key(changeset_id, author)
+        changelogs[name] = found
+    gated = _gated_by_include(changelogs)
+    migrations = []
+    for name, (changesets, _) in changelogs.items():
+        for changeset_id, author, filters in changesets:
+            # logicalFilePath: the path Liquibase records instead of the file's (kept when a changelog moves)
+            key = changeset_key(changelog_path(filters.get("logicalfilepath") or name), changeset_id, author)
             dbms = filters.get("dbms", "")
             if not runs_on_postgresql(dbms):
-                ignored.append(f"{name}: changeset {key} (dbms {dbms}: never runs on PostgreSQL)")
+                ignored.append(f"{name}: changeset {changeset_id}::{author} (dbms {dbms}: never runs on PostgreSQL)")
             elif any(filters.get(f) for f in RUN_FILTERS):  # the run's --contexts / --label-filter decide
                 migrations.append(RepoMigration(key, name, unjudged="filtered by context or labels"))
+            elif name in gated:
+                migrations.append(RepoMigration(key, name, unjudged=f"included by {gated[name]} with a context or"
+                                                                    " label filter"))
             else:
                 migrations.append(RepoMigration(key, name))
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(refused))
+
+
+def _gated_by_include(changelogs: dict[str, tuple[list, list]]) -> dict[str, str]:
+    """Files every include reaching them (from a changelog nothing includes: a master) passes a context or label
+    filter, each with the changelog of one such include: they run only where the run gives those."""
+    files = set(changelogs)
+    edges = {name: [(child, filtered) for written, whole_folder, beside, filtered in includes
+                    for child in _included(name, written, whole_folder, beside, files)]
+             for name, (_, includes) in changelogs.items()}
+    included = {child for children in edges.values() for child, _ in children}
+    open_, gate, seen = set(), {}, set()
+    stack: list[tuple[str, str | None]] = [(name, None) for name in sorted(files - included)]
+    while stack:
+        name, via = stack.pop()
+        if (name, via is None) in seen:
+            continue
+        seen.add((name, via is None))
+        if via is None:
+            open_.add(name)
+        else:
+            gate.setdefault(name, via)
+        for child, filtered in edges.get(name, ()):
+            stack.append((child, via if via is not None else (name if filtered else None)))
+    return {name: via for name, via in gate.items() if name not in open_}
+
+
+def _included(including: str, written: str, whole_folder: bool, beside: bool, files: set[str]) -> list[str]:
+    """The folder's changelogs an include (or includeAll, `whole_folder`) names: beside the including file
+    (relativeToChangelogFile), else relative to Liquibase's search path, which may sit above the folder: the
+    longest tail of the written path that names a file (a folder) here."""
+    path = changelog_path(written)
+    if beside:
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(including), path))
+        tails = [] if path.startswith("../") else [path]
+    else:
+        parts = path.split("/")
+        tails = ["/".join(parts[k:]) for k in range(len(parts))]
+    for tail in tails:
+        found = sorted(f for f in files if f.startswith(tail.rstrip("/") + "/")) if whole_folder else (
+            [tail] if tail in files else [])
+        if found:
+            return found
+    return []
 
 
 def _said(exc: Exception) -> str:
@@ -107,44 +188,133 @@ def runs_on_postgresql(dbms: str) -> bool:
     return not named or "postgresql" in named
 
 
-def _changesets(path: Path) -> list[tuple[str, str, dict[str, str]]] | None:
-    """(id, author, {filter: value}) of each changeset of a changelog; None for a file that is none."""
+def _changelog(path: Path) -> tuple[list[tuple[str, str, dict[str, str]]], list[tuple[str, bool, bool, bool]]] | None:
+    """The changesets of a changelog, (id, author, {filter: value}), and its includes, (path written, whole
+    folder, relative to the changelog, filtered by context or labels); None for a file that is none."""
     suffix = path.suffix.lower()
     if suffix == ".sql":
         text = read_bytes(path).decode("utf-8-sig")  # an editor's byte order mark is no part of the header
-        if not FORMATTED.match(text):
+        header = FORMATTED.match(text)
+        if not header:
             return None
-        return [(i.strip('"'), a.strip('"'), {k.lower(): v.strip('"') for k, v in ATTRIBUTE.findall(rest)})
-                for a, i, rest in CHANGESET.findall(text)]
+        logical = dict(ATTRIBUTE.findall(text[header.end():].split("\n", 1)[0])).get("logicalFilePath", "")
+        return [(i.strip('"'), a.strip('"'), {"logicalfilepath": logical.strip('"'),
+                                              **{k.lower(): v.strip('"') for k, v in ATTRIBUTE.findall(rest)}})
+                for a, i, rest in CHANGESET.findall(text)], []
     if suffix == ".xml":
         root = ElementTree.fromstring(read_bytes(path))
-        return [(e.get("id", ""), e.get("author", ""), {k.lower(): v for k, v in e.attrib.items()})
-                for e in root.iter() if str(e.tag).endswith("changeSet")]
-    if suffix in STRUCTURED:
+        logical = root.get("logicalFilePath", "")
+        elements = [(str(e.tag).rsplit("}", 1)[-1], {k.lower(): v for k, v in e.attrib.items()}) for e in root.iter()]
+    elif suffix in STRUCTURED:
         text = read_bytes(path).decode("utf-8-sig")
         document = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
         entries = document.get("databaseChangeLog", []) if isinstance(document, dict) else []
-        changesets = [e["changeSet"] for e in entries if isinstance(e, dict) and isinstance(e.get("changeSet"), dict)]
-        return [(str(c.get("id", "")), str(c.get("author", "")),
-                 {str(k).lower(): str(v) for k, v in c.items() if v is not None}) for c in changesets]
-    return None
+        entries = entries if isinstance(entries, list) else []
+        logical = next((str(e["logicalFilePath"]) for e in entries if isinstance(e, dict) and e.get("logicalFilePath")), "")
+        elements = [(tag, {str(k).lower(): str(v) for k, v in e[tag].items() if v is not None})
+                    for e in entries if isinstance(e, dict) for tag in ("changeSet", "include", "includeAll")
+                    if isinstance(e.get(tag), dict)]
+    else:
+        return None
+    changesets = [(a.get("id", ""), a.get("author", ""), {"logicalfilepath": logical, **a})
+                  for tag, a in elements if tag == "changeSet"]
+    includes = [(a.get("file" if tag == "include" else "path", ""), tag == "includeAll",
+                 a.get("relativetochangelogfile", "").lower() == "true", any(a.get(f) for f in RUN_FILTERS))
+                for tag, a in elements if tag in ("include", "includeAll")]
+    return changesets, [i for i in includes if i[0]]
+
+
+# -- the history, each row matched to its file of the folder ----------------------------------------------
+def _by_file(repo: RepoListing | None) -> dict[str, list[str]]:
+    """id::author -> the paths (the file's, or its logicalFilePath) of the folder's changesets of it."""
+    files: dict[str, list[str]] = {}
+    for m in repo.migrations if repo else ():
+        path, identity = _split(m.key)
+        files.setdefault(identity, []).append(path)
+    return files
+
+
+def _tail_shared(recorded: str, file: str) -> int:
+    """How many trailing path parts two paths share when the shorter is a whole tail of the longer, else 0."""
+    a, b = recorded.split("/"), file.split("/")
+    n = min(len(a), len(b))
+    return n if a[-n:] == b[-n:] else 0
+
+
+def _candidates(recorded: str, files: list[str]) -> list[str]:
+    """The files a recorded path names: the same path, else those sharing the longest whole tail with it."""
+    if recorded in files:
+        return [recorded]
+    shared = {f: _tail_shared(recorded, f) for f in files}
+    best = max(shared.values(), default=0)
+    return sorted(f for f, n in shared.items() if n and n == best)
+
+
+def _resolved(rows: list[dict], repo: RepoListing | None) -> tuple[list[tuple[str, list[str], dict]], list[str]]:
+    """Each changeset of the history (id, author, recorded path) with its last row, and the keys of the folder's
+    changesets it may be (its recorded key when none or no folder); and what the folder cannot settle."""
+    latest: dict[tuple[str, str], dict] = {}  # the last row of each changeset: its state now
+    for row in rows:
+        identity = f"{row['id']}::{row['author']}"
+        latest[(changelog_path(row["filename"]), identity)] = row
+    files = _by_file(repo)
+    entries, doubts = [], []
+    claimed: dict[str, list[tuple[str, bool]]] = {}  # folder key -> (recorded key, applied) of the rows it may be
+    for (recorded, identity), row in latest.items():
+        own = f"{recorded}::{identity}"
+        found = _candidates(recorded, files.get(identity, []))
+        keys = [f"{f}::{identity}" for f in found] or [own]
+        if len(found) > 1:
+            doubts.append(f"could not tell which changeset the {row['exectype']} row of {own} records:"
+                          f" {' or '.join(keys)} (ambiguous: its recorded path names each of these files)")
+        for key in keys if found else ():
+            claimed.setdefault(key, []).append((f"{own} ({row['exectype']})", str(row["exectype"]).upper() in APPLIED))
+        entries.append((own, keys, row))
+    for key, rows_of in claimed.items():
+        if len({applied for _, applied in rows_of}) > 1:  # in one state, which of them it is changes nothing
+            doubts.append(f"could not tell which row records {key}: {' or '.join(own for own, _ in rows_of)}"
+                          " (ambiguous: each recorded path names its file)")
+    return entries, doubts
+
+
+def doubts(answers: dict, repo: RepoListing) -> list[str]:
+    return _resolved(answers["history"], repo)[1]
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
-    latest: dict[str, dict] = {}
-    for row in rows:
-        latest[changeset_key(str(row["id"]), str(row["author"]))] = row
-    applied, failures = [], []
-    for key, row in latest.items():
+    applied, failures, not_applied = {}, [], []
+    for own, keys, row in _resolved(rows, repo)[0]:
         kind = str(row["exectype"]).upper()
         if kind in APPLIED:
-            labels = {key, str(row["id"]), f"{row['author']}:{row['id']}"}
-            applied.append(Applied(key, frozenset(labels)))
-        elif kind == "FAILED":
+            labels = _labels(changelog_path(row["filename"]), str(row["id"]), str(row["author"]))
+            for key in keys:  # a row two files could be: the judge says so (doubts), neither is "not applied"
+                applied[key] = Applied(key, labels | {key}) if key not in applied else Applied(
+                    key, applied[key].labels | labels)
+            continue
+        not_applied += [(key, kind) for key in keys]
+        if kind == "FAILED":
             failures.append(f"changeset {row['author']}:{row['id']} ({row['filename']}) FAILED")
     for lock in answers.get("lock", []):
         if lock["locked"]:
             failures.append(f"the changelog lock is held by {lock['lockedby'] or '?'} since {when(lock['lockgranted'])}:"
                             " a run is under way or died (`liquibase release-locks` once none runs)")
-    return History(tuple(applied), recorded=len(rows), failures=tuple(failures))
+    return History(tuple(applied.values()), recorded=len(rows), failures=tuple(failures),
+                   not_applied=tuple((k, why) for k, why in not_applied if k not in applied))
+
+
+def ambiguous(label: str, history: History, repo: RepoListing | None) -> tuple[str, ...]:
+    """The changesets `label` names when it is no path::id::author (`author:id`, `id::author`, `id`) and more than
+    one bears it, in the history or the folder: an id numbered per file names one in each."""
+    written = canonical(label)
+    named = {a.key for a in history.applied if written in a.labels}
+    named |= {key for key, _ in history.not_applied if _named_by(key, written)}
+    named |= {m.key for m in repo.migrations if _named_by(m.key, written)} if repo else set()
+    return tuple(sorted(named)) if len(named) > 1 and written not in named else ()
+
+
+def _named_by(key: str, label: str) -> bool:
+    """Whether a changeset key (path::id::author) bears a label."""
+    identity = _split(key)[1]
+    changeset_id, _, author = identity.rpartition("::")
+    return label in {key, identity, changeset_id, f"{author}:{changeset_id}"}
