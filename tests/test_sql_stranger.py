@@ -654,6 +654,28 @@ FALLBACKS = [
     # the fallback must give the window, not the count of an empty one
     ("fallback-outside-subquery", "select coalesce((select count(*) from public.app_errors"
                                   " where created_at >= {deployed_at}), 0) as n", Status.ERROR),
+    # ... nor a true or false made of it: `created_at >= null` read as false counts nothing
+    ("fallback-for-the-comparison", "select count(*) as n from public.app_errors"
+                                    " where coalesce(created_at >= {deployed_at}, false)", Status.ERROR),
+    ("fallback-for-a-filter", "select count(*) filter (where coalesce(created_at > {deployed_at}, false)) as n"
+                              " from public.app_errors", Status.ERROR),
+    ("fallback-for-a-negation", "select count(*) as n from public.app_errors"
+                                " where not coalesce(created_at < {deployed_at}, true)", Status.ERROR),
+    ("fallback-for-a-boolean-function", "select count(*) as n from public.app_errors"
+                                        " where created_at > now() - interval '1 day'"
+                                        " and coalesce(isfinite({deployed_at}), false)", Status.ERROR),
+    # ... nor for a value of the row computed from it: `created_at - null` is no window
+    ("fallback-for-an-age", "select count(*) as n from public.app_errors"
+                            " where greatest(created_at - {deployed_at}, interval '0') > interval '0'", Status.ERROR),
+    ("fallback-for-an-age-coalesced", "select count(*) as n from public.app_errors"
+                                      " where coalesce(created_at - {deployed_at}, interval '0') > interval '0'",
+     Status.ERROR),
+    # a comparison after the fallback is the window's; a CASE choosing the citation by the row passes its NULL on
+    ("fallback-then-compared", "select count(*) as n from public.app_errors"
+                               " where coalesce(created_at >= coalesce({deployed_at}, now() - interval '1 hour'),"
+                               " false)", Status.FAILED),
+    ("fallback-in-a-case", "select count(*) as n from public.app_errors where created_at >= coalesce(case"
+                           " when id > 0 then {deployed_at} end, now() - interval '1 hour')", Status.FAILED),
 ]
 
 
@@ -736,6 +758,79 @@ def test_a_fallback_that_is_null_when_the_query_runs_is_an_error_not_an_empty_wi
     assert given.status is Status.FAILED, _said(name, Status.FAILED, given)  # with a deploy time, judged as ever
 
 
+_EMPTY_GRACE = "(select max(id) * interval '1 minute' from public.app_errors where false)"  # NULL: no row
+
+# a window NULL for what surrounds its fallback (`coalesce(…) - <NULL>`), or around a given deploy time: no window,
+# with or without --deployed-at; each with what is wanted without a deploy time, and with one
+NULL_AROUND = [
+    ("minus-unset-setting", "coalesce({deployed_at}, now() - interval '60 minutes')"
+                            " - current_setting('app.grace', true)::interval", Status.ERROR, Status.ERROR),
+    ("nullif-of-the-fallback", "nullif(coalesce({deployed_at}, now() - interval '1 hour'), now() - interval '1 hour')",
+     Status.ERROR, Status.FAILED),
+    ("plus-empty-subquery", f"coalesce({{deployed_at}}, now() - interval '1 hour') + {_EMPTY_GRACE}",
+     Status.ERROR, Status.ERROR),
+    ("trunc-unit-setting-around", "date_trunc(current_setting('app.window_unit', true),"
+                                  " coalesce({deployed_at}, now() - interval '1 hour'))", Status.ERROR, Status.ERROR),
+    ("zone-setting-around", "(coalesce({deployed_at}, now() - interval '1 hour')"
+                            " at time zone current_setting('app.tz', true)) at time zone 'utc'",
+     Status.ERROR, Status.ERROR),
+    ("cast-around", f"(coalesce({{deployed_at}}, now() - interval '1 hour') - {_EMPTY_GRACE})::timestamptz",
+     Status.ERROR, Status.ERROR),
+    # a deploy time given, the window NULL all the same (with none, it has no fallback)
+    ("given-minus-empty-subquery", f"{{deployed_at}} - {_EMPTY_GRACE}", Status.ERROR, Status.ERROR),
+    ("given-in-parens", f"(({{deployed_at}}) - {_EMPTY_GRACE})", Status.ERROR, Status.ERROR),
+    # ... and healthy: what surrounds the fallback is never NULL
+    ("minus-setting-or-zero", "coalesce({deployed_at}, now() - interval '60 minutes')"
+                              " - coalesce(current_setting('app.grace', true)::interval, interval '0')",
+     Status.FAILED, Status.FAILED),
+    ("minus-held-subquery", "coalesce({deployed_at}, now() - interval '1 hour')"
+                            " - (select min(id) * interval '1 minute' from public.app_errors)",
+     Status.FAILED, Status.FAILED),
+    ("given-minus-literal", "{deployed_at} - interval '5 minutes'", Status.ERROR, Status.FAILED),
+    ("trunc-of-the-fallback", "date_trunc('minute', coalesce({deployed_at}, now() - interval '1 hour'))",
+     Status.FAILED, Status.FAILED),
+]
+
+
+@pytest.mark.parametrize("name, since, without, given", NULL_AROUND, ids=[n[0] for n in NULL_AROUND])
+def test_a_window_null_around_its_fallback_is_an_error_with_or_without_a_deploy_time(demo_deployment, name, since,
+                                                                                      without, given):
+    """The whole window is checked, not only the fallback call inside it: `coalesce({deployed_at}, now() - …) -
+    <an unset setting>` is NULL, and so is `{deployed_at} - <an empty subquery>` with the deploy time given; a window
+    since NULL holds nothing, and the count of 0 would pass."""
+    ddl = _TIME_DDL + "create index on public.app_errors (created_at); analyze public.app_errors;"
+    query = f"select count(*) as n from public.app_errors where created_at >= {since}"
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, item="W3", name=name)
+    with scratch_database(demo_deployment, ddl, prefix="nullaround") as db:
+        (outcome,) = _judged(db["url"], [check], None)
+        (timed,) = _judged(db["url"], [check], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+    assert outcome.status is without, _said(name, without, outcome)
+    assert timed.status is given, _said(f"{name} with --deployed-at", given, timed)
+    if name.startswith("given-"):  # without a deploy time: no fallback at all
+        assert "cites {deployed_at} with no fallback" in outcome.observed, outcome.observed
+    elif without is Status.ERROR:
+        assert "the fallback for {deployed_at} was NULL when the query ran" in outcome.observed, outcome.observed
+        assert f"the window {since} was NULL" in outcome.observed, outcome.observed
+        assert "pass --deployed-at" in outcome.observed and "query failed" not in outcome.observed, outcome.observed
+    if given is Status.ERROR:
+        assert f"the window {since} was NULL when the query ran" in timed.observed, timed.observed
+        assert "deploy time" in timed.observed and "query failed" not in timed.observed, timed.observed
+
+
+def test_a_null_window_in_the_detail_with_a_deploy_time_says_so_in_the_evidence(demo_deployment):
+    check = make_check("sql", {"query": "select count(*) as n from public.app_errors where created_at >= {deployed_at}",
+                               "expect": {"n": {"eq": 0}},
+                               "detail": "select id from public.app_errors"
+                                         f" where created_at >= {{deployed_at}} - {_EMPTY_GRACE}"},
+                       item="W4", name="detail-null-window-given")
+    with scratch_database(demo_deployment, _TIME_DDL, prefix="nulldetail") as db:
+        (outcome,) = _judged(db["url"], [check], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+    assert outcome.status is Status.FAILED, _said("detail-null-window-given", Status.FAILED, outcome)
+    said = outcome.evidence["detail"]
+    assert f"the window {{deployed_at}} - {_EMPTY_GRACE} was NULL when the detail query ran" in said, said
+    assert "boolean" not in said and "invalid input" not in said, said
+
+
 def test_a_fallback_null_in_the_detail_only_says_so_in_the_evidence(demo_deployment):
     """The query's window is never NULL, the detail's is: the detail holds no rows, and its evidence says why in
     words (not PostgreSQL's complaint about the text it could not read as a boolean)."""
@@ -780,6 +875,45 @@ def test_a_guarded_fallback_read_once_keeps_the_window_indexable(demo_deployment
             conn.execute("insert into public.settings values ('deploy', now() - interval '90 minutes')")
             (counted,) = conn.execute(sent).fetchone()  # the rows of the last 90 minutes, not all nor none
             assert 0 < counted < 5000, (counted, sent)
+
+
+@pytest.mark.parametrize("window, given", [
+    ("coalesce({deployed_at}, now() - interval '1 hour') - (select max(g) from public.settings)", False),
+    ("coalesce({deployed_at}, now() - interval '1 hour') - (select max(g) from public.settings)", True),
+    ("{deployed_at} - (select max(g) from public.settings)", True),
+], ids=["fallback-minus-setting", "fallback-minus-setting-given", "given-minus-setting"])
+def test_a_whole_window_guarded_keeps_its_index(demo_deployment, window, given):
+    """The window guarded whole (what surrounds the fallback, or the given time, may be NULL) reads no row: it is
+    computed once, before the scan, so `created_at >= …` stays an index condition — and stops the query when
+    NULL."""
+    deployed = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30) if given else None
+    sent = sql.render(f"select count(*) as n from public.events where created_at >= {window}", deployed)
+    assert "timeofday" in sent and ">= (select coalesce(" in sent, sent
+    with scratch_database(demo_deployment, _INDEXED_WINDOW + "alter table public.settings add g interval;",
+                          prefix="indexed") as db:
+        with psycopg.connect(db["admin"], autocommit=True, connect_timeout=10) as conn:
+            conn.execute("set enable_seqscan = off")  # the index when it may be used at all (rows are few)
+            plan = "\n".join(row[0] for row in conn.execute(f"explain {sent}").fetchall())
+            assert any("Index Cond" in line and "created_at >=" in line for line in plan.splitlines()), plan
+            with pytest.raises(psycopg.errors.InvalidTextRepresentation, match="window"):
+                conn.execute(sent)  # no grace set: no window
+            conn.execute("insert into public.settings (k, g) values ('grace', interval '10 minutes')")
+            (counted,) = conn.execute(sent).fetchone()  # the rows of the last 70 (40) minutes, not all nor none
+            assert 0 < counted < 5000, (counted, sent)
+
+
+def test_a_window_that_is_never_null_with_a_deploy_time_is_sent_as_written():
+    """The deploy time given, a window that cannot be NULL is the literal filled in, nothing more: the plan is the
+    query's own."""
+    deployed = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    for window in ("{deployed_at}", "{deployed_at} - interval '5 minutes'",
+                   "coalesce({deployed_at}, now() - interval '1 hour')",
+                   "coalesce({deployed_at}, (select max(v) from settings))",
+                   "greatest({deployed_at}, (select max(v) from settings))",
+                   "date_trunc('hour', {deployed_at})", "{deployed_at}::date"):
+        query = f"select count(*) as n from jobs where created_at >= {window} and status = 'failed'"
+        rendered = sql.render(query, deployed)
+        assert rendered == query.replace("{deployed_at}", f"'{deployed.isoformat()}'::timestamptz"), rendered
 
 
 def test_a_fallback_that_reads_the_row_is_guarded_in_place_and_one_that_does_not_once():

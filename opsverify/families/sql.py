@@ -27,6 +27,7 @@ import decimal
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,13 +139,13 @@ NULL_DEPLOY_TIME = "null::timestamptz"
 
 
 def render(query: str, deployed_at: dt.datetime | None) -> str:
-    """Fill in `{deployed_at}` as a timestamptz literal (we format it ourselves: nothing to escape); without a deploy
-    time as NULL, with each fallback that might be NULL when the query runs guarded (see `_windows`)."""
-    if deployed_at is not None:
-        return query.replace(DEPLOYED_AT, f"'{deployed_at.isoformat()}'::timestamptz")
+    """Fill in `{deployed_at}` as a timestamptz literal (we format it ourselves: nothing to escape), or without a deploy
+    time as NULL; each window made of it that might be NULL when the query runs is guarded (see `_windows`)."""
     if DEPLOYED_AT not in query:
         return query
-    return _windows(query).rendered
+    if deployed_at is None:
+        return _windows(query, False).rendered
+    return _windows(query, True).rendered.replace(DEPLOYED_AT, f"'{deployed_at.isoformat()}'::timestamptz")
 
 
 # the database's own clock, asked in the same round trip when a query cites a given deploy time: a database whose
@@ -207,60 +208,76 @@ def _deploy_time_outside_strings(query: str) -> str:
 def lacks_fallback(query: str) -> bool:
     """Some `{deployed_at}` of the query reaches no fallback: without a deploy time it is null, and a window since
     null (`created_at >= null`) holds nothing. A fallback is a later argument of `coalesce`, or another argument of
-    `greatest`/`least` (PostgreSQL's ignore a null), that is not null itself; the citation reaches it through
-    parentheses, casts, operators and plain functions (a null in, a null out) — not out of a subquery or an
-    aggregate, whose empty window a fallback would only hide."""
-    return DEPLOYED_AT in query and _windows(query).lacking
+    `greatest`/`least` (PostgreSQL's ignore a null), that is neither null nor a true or false itself; the citation
+    reaches it through parentheses, casts, operators and plain functions (a null in, a null out) — not out of a
+    subquery or an aggregate, whose empty window a fallback would only hide, not past a comparison or a condition
+    (`coalesce(created_at >= {deployed_at}, false)` falls back for the true or false, not the window), and not
+    combined with a value of the row (`greatest(created_at - {deployed_at}, interval '0')` is no window)."""
+    return DEPLOYED_AT in query and _windows(query, False).lacking
 
 
 @dataclass(frozen=True)
 class _Windows:
-    lacking: bool  # some citation reaches no fallback (or where its fallback is could not be told)
-    rendered: str  # the query as sent without a deploy time
+    lacking: bool  # without a deploy time: some citation reaches no fallback; either way: a window that might be
+    #                NULL could not be guarded (where it is written could not be told)
+    rendered: str  # the query as sent: each citation NULL, or `{deployed_at}` still (to be filled in)
+    guarded: tuple[str, ...]  # each window guarded, as written: the guard's raise names it by its number (from 1)
 
 
-# Raised by PostgreSQL when a guarded fallback is NULL. The cast of text it cannot read is the error; timeofday()
+# Raised by PostgreSQL when a guarded window is NULL. The cast of text it cannot read is the error; timeofday()
 # (volatile, its zero characters appended) keeps the planner from evaluating it ahead of time — in a CASE branch
 # never taken, or to estimate a WHERE clause's selectivity — so only a NULL reaching it raises.
 _NULL_WINDOW = "opsverify: no deploy time was given and the fallback for deployed_at was NULL"
-_RAISE_IF_REACHED = f"('{_NULL_WINDOW}' || left(timeofday(), 0))::boolean"
+_NULL_GIVEN_WINDOW = "opsverify: the window from the given deploy time was NULL"
+
+
+def _raise_if_reached(given: bool, number: int) -> str:
+    return f"('{_NULL_GIVEN_WINDOW if given else _NULL_WINDOW} (window {number})' || left(timeofday(), 0))::boolean"
 
 
 @functools.lru_cache(maxsize=1024)
-def _windows(query: str) -> _Windows:
-    """Where each `{deployed_at}` of the query finds its fallback, and the query as sent without a deploy time:
-    each citation NULL, and each fallback call (coalesce, greatest, least) whose fallbacks might be NULL when the
-    query runs (a subquery, a setting, a column) guarded: `coalesce(CALL, case when <raise> then CALL end)` keeps
-    CALL's type and raises only when CALL is NULL. One that can never be NULL (`now() - interval '1 hour'`, a
-    literal) is sent as written, its plan the query's own."""
+def _windows(query: str, given: bool) -> _Windows:
+    """Where each `{deployed_at}` of the query finds its fallback, and the query as sent: each citation NULL (none
+    `given`) or left to be filled in, and each window that might be NULL when the query runs guarded — the whole
+    expression the citation reaches (up to a comparison, a condition, an aggregate or a value of the row), not
+    only the fallback call inside it (`coalesce(…) - <an unset setting>`, `{deployed_at} - <an empty subquery>`):
+    `coalesce(W, case when <raise> then W end)` keeps W's type and raises only when W is NULL. One that can never be
+    NULL (`coalesce({deployed_at}, now() - interval '1 hour')`, the given time minus an interval) is sent as
+    written, its plan the query's own."""
     import sqlglot
     from sqlglot import exp
+    from sqlglot.dialects.postgres import Postgres
 
-    plain = _Windows(True, query.replace(DEPLOYED_AT, NULL_DEPLOY_TIME))
+    plain = _Windows(not given, query if given else query.replace(DEPLOYED_AT, NULL_DEPLOY_TIME), ())
     read = _citations(query)
     if read is None:
         return plain  # cannot tell: the query fails on its own, or it is judged without a window
     _, cited, starts = read
     try:
         tree = sqlglot.parse_one(cited, read="postgres")
-        calls = _call_spans(cited)
+        tokens = Postgres.Tokenizer().tokenize(cited)
     except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
         return plain
+    calls = _call_spans(tokens)
     lacking, guards = False, {}
     for column in tree.find_all(exp.Column):
         if column.name != _CITED:
             continue
-        reached, guard = _fallback_of(column, exp)
-        if guard is not None:
-            span = calls.get(guard.meta.get("start"))
+        reached, window, never_null = _window_of(column, exp, given)
+        if not never_null and (reached or given):
+            span = _span_of(window, cited, tokens, calls, exp)
             if span is None:
                 reached = False  # where to guard it cannot be told: as if it had no fallback
+                lacking = lacking or given
             else:
-                guards[span] = not _reads_the_row(guard, exp)
-        lacking = lacking or not reached
+                guards[span] = not _reads_the_row(window, exp)
+        lacking = lacking or not (reached or given)
+    numbers = {span: number for number, span in enumerate(sorted(guards), start=1)}
     cites = {(start, start + len(_CITED)) for start in starts}
-    return _Windows(lacking, _rebuilt(cited, sorted(cites | set(guards), key=lambda s: (s[0], -s[1])), cites,
-                                      guards, 0, len(cited)))
+    rendered = _rebuilt(cited, sorted(cites | set(guards), key=lambda s: (s[0], -s[1])), cites,
+                        {span: (once, numbers[span]) for span, once in guards.items()}, given, 0, len(cited))
+    return _Windows(lacking, rendered, tuple(cited[start:end].replace(_CITED, DEPLOYED_AT) for start, end in
+                                             sorted(guards)))
 
 
 def _reads_the_row(call, exp) -> bool:
@@ -277,11 +294,9 @@ def _reads_the_row(call, exp) -> bool:
     return False
 
 
-def _call_spans(text: str) -> dict[int, tuple[int, int]]:
-    """For each function call of the text: where its name starts -> (that start, the end of its closing parenthesis)."""
-    from sqlglot.dialects.postgres import Postgres
-
-    tokens = Postgres.Tokenizer().tokenize(text)
+def _call_spans(tokens) -> dict[int, tuple[int, int]]:
+    """For each function call of the tokens' text: where its name starts -> (that start, the end of its closing
+    parenthesis)."""
     spans, opened = {}, []
     for i, token in enumerate(tokens):
         kind = token.token_type.name
@@ -294,54 +309,113 @@ def _call_spans(text: str) -> dict[int, tuple[int, int]]:
     return spans
 
 
-def _rebuilt(text: str, spans: list[tuple[int, int]], cites: set, once: dict, lo: int, hi: int) -> str:
-    """text[lo:hi] with each citation NULL and each other span (a call; spans nest or are apart) guarded — as a
-    scalar subquery where `once[span]` (it reads nothing of the row): PostgreSQL computes that once, before the
-    scan, so `created_at >= (select …)` keeps its index, which a volatile guard in the row's own expression loses."""
+_WORDS_AROUND = 12  # tokens a node may have of its own before or after its parts' (`(`, `cast(`, `::double precision`)
+
+
+def _span_of(node, text: str, tokens, calls: dict, exp) -> tuple[int, int] | None:
+    """Where the node is written in the text, (start, end): the shortest run of whole tokens around the places its
+    parts recorded (a name's, a literal's, a call's through its closing parenthesis) that parses back to the node
+    itself; None when none does."""
+    import sqlglot
+
+    marks = [(part.meta["start"], calls.get(part.meta["start"], (0, part.meta["end"] + 1))[1]
+              if isinstance(part, exp.Func) else part.meta["end"] + 1)
+             for part in node.walk() if "start" in part.meta and "end" in part.meta]
+    if not marks:
+        return None
+    lo, hi = min(start for start, _ in marks), max(end for _, end in marks)
+    first = next((i for i, token in enumerate(tokens) if token.start >= lo), None)
+    last = max((i for i, token in enumerate(tokens) if token.end < hi), default=None)
+    if first is None or last is None or last < first:
+        return None
+    for extra in range(2 * _WORDS_AROUND + 1):
+        for before in range(max(0, extra - _WORDS_AROUND), min(extra, _WORDS_AROUND) + 1):
+            i, j = first - before, last + extra - before
+            if i < 0 or j >= len(tokens) or not _balanced(tokens[i:j + 1]):
+                continue
+            start, end = tokens[i].start, tokens[j].end + 1
+            try:
+                if sqlglot.parse_one(text[start:end], read="postgres") == node:
+                    return start, end
+            except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+                continue
+    return None
+
+
+def _balanced(tokens) -> bool:
+    depth = 0
+    for token in tokens:
+        depth += {"L_PAREN": 1, "R_PAREN": -1}.get(token.token_type.name, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _rebuilt(text: str, spans: list[tuple[int, int]], cites: set, guards: dict, given: bool, lo: int,
+             hi: int) -> str:
+    """text[lo:hi] with each citation NULL (or `{deployed_at}`, to be filled in, when `given`) and each other span (a
+    window; spans nest or are apart) guarded — as a scalar subquery where `guards[span]` says it reads nothing of the
+    row: PostgreSQL computes that once, before the scan, so `created_at >= (select …)` keeps its index, which a
+    volatile guard in the row's own expression loses."""
+    cited_as = DEPLOYED_AT if given else NULL_DEPLOY_TIME
     out, at = [], lo
     for start, end in spans:
         if start < at or not (lo <= start and end <= hi) or (start, end) == (lo, hi):
             continue  # inside a span taken already (rebuilt with it), or outside this one
-        out.append(text[at:start].replace(DEPLOYED_AT, NULL_DEPLOY_TIME))  # one in a comment, as ever
+        out.append(text[at:start].replace(DEPLOYED_AT, cited_as))  # one in a comment, as ever
         if (start, end) in cites:
-            out.append(NULL_DEPLOY_TIME)
+            out.append(cited_as)
         else:
-            call = _rebuilt(text, spans, cites, once, start, end)
-            guarded = f"coalesce({call}, case when {_RAISE_IF_REACHED} then {call} end)"
-            out.append(f"(select {guarded})" if once[(start, end)] else guarded)
+            window = _rebuilt(text, spans, cites, guards, given, start, end)
+            once, number = guards[(start, end)]
+            guarded = f"coalesce({window}, case when {_raise_if_reached(given, number)} then {window} end)"
+            out.append(f"(select {guarded})" if once else guarded)
         at = end
-    out.append(text[at:hi].replace(DEPLOYED_AT, NULL_DEPLOY_TIME))
+    out.append(text[at:hi].replace(DEPLOYED_AT, cited_as))
     return "".join(out)
 
 
-def _fallback_of(node, exp) -> tuple[bool, Any]:
-    """Whether the citation at `node` reaches a fallback; and the outermost call giving it one, to guard — None
-    when what that call returns can never be NULL. The walk goes on past a fallback through whatever passes a NULL
-    on (parentheses, casts, operators, plain functions: `greatest(date_trunc('hour', coalesce(…)), now() - …)`),
-    since an enclosing fallback gives the window too; it stops at a comparison or a condition, whose fallback is
-    one for true or false, not for the window (`coalesce(created_at >= coalesce(…), false)`)."""
+def _window_of(citation, exp, given: bool) -> tuple[bool, Any, bool]:
+    """The window a citation makes: whether it reaches a fallback, the outermost expression it reaches — the window
+    to guard — and whether that can never be NULL (the deploy time `given` never is). The walk goes on past a
+    fallback through whatever passes a NULL on (parentheses, casts, operators, plain functions:
+    `greatest(date_trunc('hour', coalesce(…)), now() - …)`), since an enclosing fallback gives the window too, or
+    an enclosing term makes it NULL again (`nullif(coalesce(…), …)`, `coalesce(…) - <an unset setting>`). It stops
+    at a comparison or a condition, whose fallback is one for true or false, not for the window
+    (`coalesce(created_at >= {deployed_at}, false)`), and where the window is combined with a value of the row
+    (`created_at - {deployed_at}`: no window, and NULL for a row of its own)."""
     passes_null = (exp.Paren, exp.Cast, exp.Binary, exp.Unary, exp.Case, exp.If, exp.AtTimeZone, exp.Interval)
     decides = (exp.Predicate, exp.Connector, exp.Not)  # a true or false made of the window
-    reached, outermost, never_null = False, None, False  # never_null: what the walk has reached so far is never NULL
+    chooses = (exp.Case, exp.If)  # a row may choose a branch: it computes nothing of the window
+    node, reached, never_null = citation, False, given  # never_null: what the walk has reached so far never is
     while node.parent is not None:
         parent = node.parent
+        if isinstance(parent, decides):
+            break
         if isinstance(parent, (exp.Coalesce, exp.Greatest, exp.Least)):
             arguments = [parent.this, *parent.expressions]
             at = next(i for i, argument in enumerate(arguments) if argument is node)
             others = arguments[at + 1:] if isinstance(parent, exp.Coalesce) else arguments[:at] + arguments[at + 1:]
-            fallbacks = [other for other in others if not _null(other, exp)]
+            fallbacks = [other for other in others if not _null(other, exp) and not _true_or_false(other, exp)]
             if fallbacks:
-                reached, outermost = True, parent
-                never_null = never_null or any(_never_null(other, exp) for other in fallbacks)
-        elif reached and isinstance(parent, decides):
+                reached = True
+                never_null = never_null or any(_never_null(other, exp, given=given) for other in fallbacks)
+        elif isinstance(parent, exp.AggFunc) or not isinstance(parent, (*passes_null, exp.Func)):
             break
-        elif not isinstance(parent, passes_null) and not (isinstance(parent, exp.Func)
-                                                          and not isinstance(parent, exp.AggFunc)):
+        elif not isinstance(parent, chooses) and any(_reads_the_row(other, exp) for other in parent.iter_expressions()
+                                                      if other is not node):
             break
         else:
-            never_null = never_null and _never_null(parent, exp, known=node)  # nullif(…) may make it NULL again
+            never_null = never_null and _never_null(parent, exp, node, given)  # nullif(…) may make it NULL again
         node = parent
-    return reached, (None if never_null else outermost)
+    return reached, node, never_null
+
+
+def _true_or_false(node, exp) -> bool:
+    """A boolean written as such (`false`, `1 = 0`): a fallback for a condition, never for a time."""
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    return isinstance(node, (exp.Boolean, exp.Predicate, exp.Connector, exp.Not))
 
 
 def _null(node, exp) -> bool:
@@ -354,22 +428,24 @@ def _null(node, exp) -> bool:
 _CLOCKS = frozenset({"now", "statement_timestamp", "transaction_timestamp", "clock_timestamp"})
 
 
-def _never_null(node, exp, known: Any = None) -> bool:
+def _never_null(node, exp, known: Any = None, given: bool = False) -> bool:
     """A fallback that is never NULL: the database's clock, a literal, an interval, and sums, products, casts,
     truncations and time zone conversions of those — each argument never NULL (`date_trunc(<unit>, now(), <zone>)`
-    is NULL when its unit or zone is: an unset setting). `known` is a part already known never to be NULL."""
-    if node is known:
+    is NULL when its unit or zone is: an unset setting). `known` is a part already known never to be NULL, and with
+    a deploy time `given` so is each citation of it."""
+    if node is known or (given and isinstance(node, exp.Column) and node.name == _CITED):
         return True
     if isinstance(node, (exp.Paren, exp.Cast, exp.Neg)):
-        return _never_null(node.this, exp, known)
+        return _never_null(node.this, exp, known, given)
     if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc)):
         unit, zone = node.args.get("unit"), node.args.get("zone")
-        return (_never_null(node.this, exp, known) and (isinstance(unit, exp.Var) or _never_null(unit, exp, known))
-                and (zone is None or _never_null(zone, exp, known)))
+        return (_never_null(node.this, exp, known, given)
+                and (isinstance(unit, exp.Var) or _never_null(unit, exp, known, given))
+                and (zone is None or _never_null(zone, exp, known, given)))
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
-        return _never_null(node.this, exp, known) and _never_null(node.expression, exp, known)
+        return _never_null(node.this, exp, known, given) and _never_null(node.expression, exp, known, given)
     if isinstance(node, exp.AtTimeZone):
-        return _never_null(node.this, exp, known) and _never_null(node.args.get("zone"), exp, known)
+        return _never_null(node.this, exp, known, given) and _never_null(node.args.get("zone"), exp, known, given)
     if isinstance(node, exp.Interval):
         return isinstance(node.this, exp.Literal)
     if isinstance(node, exp.Anonymous):
@@ -863,17 +939,46 @@ def _row_text(row: dict[str, Any]) -> str:
     return "(" + ", ".join(f"{k}={cut(str(_plain(v)), SHOWN_CHARS)}" for k, v in row.items()) + ")"
 
 
+def _null_window(query: str, answer, given: bool) -> str | None:
+    """The window (as written) whose guard stopped the query, when that is what the answer says; else None."""
+    if not isinstance(answer, GatherError):
+        return None
+    said = re.search(re.escape(_NULL_GIVEN_WINDOW if given else _NULL_WINDOW) + r" \(window (\d+)\)", str(answer))
+    if said is None:
+        return None
+    windows = _windows(query, given).guarded
+    number = int(said.group(1))
+    return windows[number - 1] if 0 < number <= len(windows) else "?"
+
+
+def _null_window_said(window: str, ran: str, given: str | None) -> str:
+    """Why a window that was NULL when the `ran` query ran leaves nothing to judge, and what to do."""
+    shown = cut(window, 2 * SHOWN_CHARS)
+    if given:
+        return (f"the window {shown} was NULL when the {ran} ran, with the deploy time {given} given (--deployed-at):"
+                " a window since NULL holds nothing, and a count of 0 would pass; give what it is combined with a"
+                " value that is never NULL (coalesce(…, interval '0'))")
+    return (f"the fallback for {DEPLOYED_AT} was NULL when the {ran} ran, and no deploy time was given: the window"
+            f" {shown} was NULL, and a window since NULL holds nothing (a count of 0 would pass); pass --deployed-at,"
+            f" or a window that is never NULL: {FALLBACK}")
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     answers = facts["answers"][check.key]
-    if not facts.get("deployed_at") and _cites_deploy_time(check) and lacks_fallback(p.query):
+    given = facts.get("deployed_at")
+    if not given and _cites_deploy_time(check) and lacks_fallback(p.query):
         return error(f"the query cites {DEPLOYED_AT} with no fallback, and no deploy time was given: it is null, and a"
                      f" window since null holds nothing; give --deployed-at or a fallback: {FALLBACK}")
+    if given and _cites_deploy_time(check) and _windows(p.query, True).lacking:
+        return error(f"the query cites {DEPLOYED_AT} in a window that might be NULL when the query runs, and where that"
+                     " window is written could not be told to check it (a window since NULL holds nothing, and a"
+                     f" count of 0 would pass); write it as {DEPLOYED_AT} or {DEPLOYED_AT} - interval '5 minutes'",
+                     deployed_at=given)
     rows = answers["query"]
-    if isinstance(rows, GatherError) and _NULL_WINDOW in str(rows):
-        return error(f"the fallback for {DEPLOYED_AT} was NULL when the query ran, and no deploy time was given: there"
-                     " is no window to measure from (a window since NULL holds nothing, and a count of 0 would pass);"
-                     f" pass --deployed-at, or a fallback that is never NULL: {FALLBACK}")
+    null_window = _null_window(p.query, rows, bool(given))
+    if null_window is not None:
+        return error(_null_window_said(null_window, "query", given), **({"deployed_at": given} if given else {}))
     if isinstance(rows, GatherError):
         return error(f"query failed: {rows}")
     if facts.get("deployed_at") and _cites_deploy_time(check):
@@ -914,10 +1019,9 @@ def judge(check, facts) -> Outcome:
         evidence["deployed_at"] = facts.get("deployed_at") or "not given (--deployed-at): the query's fallback window"
     if p.detail:
         detail = answers.get("detail")
-        if isinstance(detail, GatherError) and _NULL_WINDOW in str(detail):
-            evidence["detail"] = (f"detail query failed: the fallback for {DEPLOYED_AT} was NULL when the detail query"
-                                  " ran, and no deploy time was given: it has no window to list rows from; pass"
-                                  f" --deployed-at, or a fallback that is never NULL: {FALLBACK}")
+        null_window = _null_window(p.detail, detail, bool(given))
+        if null_window is not None:
+            evidence["detail"] = f"detail query failed: {_null_window_said(null_window, 'detail query', given)}"
         elif isinstance(detail, GatherError):
             evidence["detail"] = f"detail query failed: {detail}"
         else:
