@@ -406,3 +406,40 @@ def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
     assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
     assert "asked again" not in outcome.observed and tries == [1] * 5
+
+
+# -- a head that came, then a body that did not ----------------------------------------------------------------
+def _head_only_outcome(status: int, params: dict, *, mutating: bool = False):
+    from opsverify.engine import gather_and_judge
+
+    from .kit import make_target, serving
+    from .test_http_transport_failures import head_only
+
+    with serving(head_only(status)) as port:
+        target = make_target({"services": {"app": {"url": f"http://127.0.0.1:{port}"}},
+                              "secrets": {"CRON_SECRET": "cron-9f3e7a1c5b2d"}}, timeouts={"connect_s": 2, "http_s": 5})
+        try:
+            outcome, = gather_and_judge(target, cron, [make_check("cron", params, mutating=mutating)])
+        finally:
+            target.close()
+    return outcome
+
+
+@pytest.mark.parametrize("status, verdict, seen", [
+    (200, Status.FAILED, "without a secret: accepted with 200 (its body could not be read: RemoteProtocolError: "),
+    (401, Status.ERROR, "could not look: without a secret: 401, but its body could not be read: "),
+], ids=["accepted", "refused"])
+def test_a_call_answered_with_a_head_whose_body_is_cut_short_is_judged_by_its_status_only_if_accepted(
+        status, verdict, seen):
+    """A 200 head to a call without the secret: the job took it, whatever became of the body. A refusal whose
+    body was cut short is no whole answer: not judged."""
+    outcome = _head_only_outcome(status, GUARDED)
+    assert outcome.status is verdict and seen in outcome.observed, outcome
+    assert outcome.evidence["without a secret"]["status"] == status, outcome.evidence
+
+
+def test_a_job_run_whose_body_is_cut_short_is_never_judged_on_the_part_read():
+    """With the secret the answer's body is judged: a body cut short is none, whatever its head said."""
+    outcome = _head_only_outcome(200, {**GUARDED, "with_secret": True, "body_excludes": ["error"]}, mutating=True)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("could not look: with the secret: "), outcome.observed

@@ -164,3 +164,65 @@ def test_a_cookie_one_reply_sets_is_never_sent_with_another_request():
         server.server_close()
         thread.join(timeout=5)
     assert later[0].status == 200 and cookies_seen == {"/login": None, "/admin": None}, cookies_seen
+
+
+# -- a head that came, then a body that did not ---------------------------------------------------------
+def _read_request(conn) -> None:
+    """Reads one whole HTTP request (its head, and a body of its content-length) off `conn`."""
+    request = b""
+    while b"\r\n\r\n" not in request and (chunk := conn.recv(65536)):
+        request += chunk
+    head, _, body = request.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length and (chunk := conn.recv(65536)):
+        body += chunk
+
+
+def head_only(status: int, *, hang: bool = False):
+    """A `serving` handler answering each request `status` with a head that promises 100 bytes of JSON, and one of
+    them: then it closes the connection (the body cut short) or, `hang`, holds it open until the server stops."""
+    def handle(conn, stopping) -> None:
+        _read_request(conn)
+        conn.sendall(b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{" % status)
+        if hang:
+            stopping.wait()
+    return handle
+
+
+@pytest.mark.parametrize("hang, why", [
+    (False, "its body could not be read: RemoteProtocolError: peer closed connection without sending complete "
+            "message body"),
+    (True, "its body could not be read: no complete answer within 2 s (the request's total deadline)"),
+], ids=["cut short", "hung"])
+def test_a_head_whose_body_never_comes_whole_keeps_its_status_only_where_the_status_alone_is_judged(hang, why):
+    """A 200 head, then a body cut short or never finished: a forged webhook delivery (or a cron call without its
+    secret) was accepted all the same, and its probe keeps the status, the failure saying what became of the body.
+    Any other probe has no whole answer to judge: no status, as before — never a partial body read as whole."""
+    with serving(head_only(200, hang=hang)) as port:
+        url = f"http://127.0.0.1:{port}/hook"
+        session = Session(timeout_s=2)  # the hang runs the deadline out: no verdict depends on it
+        try:
+            by_status, whole = session.fetch_all([
+                Probe("POST", url, {}, b"{}", expect_rejection=True, judged_by_status=True),
+                Probe("GET", url)])
+        finally:
+            session.close()
+    assert (by_status.status, by_status.text) == (200, ""), by_status
+    assert by_status.failure.startswith(why), by_status
+    assert by_status.headers.get("content-length") == "100", by_status
+    assert whole.status is None and whole.failure and not whole.failure.startswith("its body"), whole
+    outcome = judged(whole)  # the http family's judge needs the body: still no answer
+    assert outcome.status is Status.ERROR and outcome.observed.startswith("no answer from api: "), outcome
+
+
+def test_a_head_whose_body_no_charset_reads_keeps_its_status_only_where_the_status_alone_is_judged():
+    with KeepAliveHttp({("POST", "/hook"): raw_reply(200, b"{}", "application/json; charset=hex")}) as server:
+        by_status, whole = fetch_all([Probe("POST", server.url + "/hook", {}, b"{}", expect_rejection=True,
+                                            judged_by_status=True),
+                                      Probe("POST", server.url + "/hook", {}, b"{}", expect_rejection=True)],
+                                     timeout_s=5)
+    assert by_status.status == 200 and by_status.text == "", by_status
+    assert by_status.failure == "its body could not be read: HTTP 200 in charset 'hex', which is not a text " \
+                                "encoding that can be read", by_status
+    assert whole.status is None and whole.failure.startswith("HTTP 200 in charset 'hex'"), whole

@@ -368,9 +368,9 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     assert webhook.bound(target, stripe) == 2 + 5 * 2 + 5 * retry  # 20: two
     assert webhook.bound(target, fal) == 2 + 5 + 2 * retry  # Fal has no unset keys: 16
     signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
-    # and the correctly signed one, never asked again (it may have been acted on), and the two correctly signed ones
-    # that must be refused: signed an hour ago, and for another body
-    assert webhook.bound(target, [signed]) == 2 + 5 + 7 * retry
+    # and the correctly signed one, and the two correctly signed ones that must be refused (signed an hour ago, and
+    # for another body): sent in the same wave, never asked again (an endpoint may have acted on each)
+    assert webhook.bound(target, [signed]) == 2 + 5 + 5 * retry
     many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
             for i in range(17)]
     assert webhook.bound(target, many) == 2 + 5 * 6 + 5 * (retry + 5)  # 85 deliveries; 17 asked again per round
@@ -393,8 +393,8 @@ def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret
 def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1", status: int = 429):
     """A server on 127.0.0.1 whose rate limit lets the first `let_through` distinct requests through and turns the
     first try of each later one away (`status`, with `Retry-After: retry_after` unless None); a request asked again
-    gets `answer(headers, body) -> (status, text)`. By count, not by the clock: the verdict cannot depend on how fast
-    the machine is. Yields (its base URL, how many times each distinct request came)."""
+    gets `answer(headers, body) -> (status, text)` or `(status, text, {header: value})`. By count, not by the clock:
+    the verdict cannot depend on how fast the machine is. Yields (its base URL, how many times each distinct request came)."""
     seen: dict[tuple, int] = {}
     lock = threading.Lock()
 
@@ -406,8 +406,9 @@ def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1",
             with lock:
                 seen[request] = seen.get(request, 0) + 1
                 turned_away = seen[request] == 1 and len(seen) > let_through
-            code, text, extra = (status, "slow down", {"retry-after": retry_after} if retry_after is not None
-                                 else {}) if turned_away else (*answer(headers, body), {})
+            answered = (status, "slow down", {"retry-after": retry_after} if retry_after is not None
+                        else {}) if turned_away else answer(headers, body)
+            code, text, extra = answered if len(answered) == 3 else (*answered, {})
             data = text.encode()
             self.send_response(code)
             for name, value in {"content-type": "text/plain", "content-length": str(len(data)), **extra}.items():
@@ -527,8 +528,8 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     outcome, seen = _signed_item_behind(_verifies_stripe(STRIPE_SECRET.encode()), let_through=0, status=status)
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
-    assert genuine == [1], seen  # the real one once; each that must be refused twice
-    assert sorted(seen.values()) == [1] + [2] * 7, seen
+    assert genuine == [1], seen  # the real one once; so are the two correctly signed ones that must be refused
+    assert sorted(seen.values()) == [1] * 3 + [2] * 5, seen  # each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -629,3 +630,125 @@ def test_the_answer_to_a_genuine_delivery_is_judged_by_http_body_rules(text, rul
             target.close()
     assert outcome.status is status and seen in outcome.observed, outcome
     assert "accepts one signed with STRIPE_WEBHOOK_SECRET with 2xx, its answer " in outcome.expected, outcome.expected
+
+
+# -- a replay is the captured delivery itself: its event dated when it was signed ----------------------------------
+def _refuses_events_older_than(key: bytes, tolerance_s: float = 300):
+    """Verifies v1 over "<t>.<body>" without looking at t, and refuses a replay by the signed event's own `created`
+    (older than `tolerance_s`): a captured delivery cannot be sent again."""
+    verify = _verifies_stripe(key, tolerance_s=None)
+
+    def answer(headers, body):
+        status, text = verify(headers, body)
+        if status == 200 and abs(time.time() - json.loads(body)["created"]) > tolerance_s:
+            return 400, '{"error": "event too old"}'
+        return status, text
+    return answer
+
+
+def test_a_delivery_signed_an_hour_ago_carries_an_event_of_an_hour_ago():
+    """A captured delivery is its signature and the body it was made for: the event's `created` is as old as the
+    signature's t. An endpoint refusing replays by the signed event's time is not one that can be replayed."""
+    deliveries = {how: (headers, body) for how, headers, body in
+                  webhook.deliveries(webhook.Params(**STRIPE_SIGNED), STRIPE_SECRET)}
+    headers, body = deliveries[webhook.REPLAYED]
+    stamp = re.fullmatch(r"t=(\d+),v1=[0-9a-f]{64}", headers["stripe-signature"]).group(1)
+    assert json.loads(body)["created"] == int(stamp) <= time.time() - webhook.STALE_S
+    genuine_headers, genuine_body = deliveries[webhook.GENUINE]
+    assert f"t={json.loads(genuine_body)['created']}," in genuine_headers["stripe-signature"]  # signed as sent
+    with route_server({("POST", "/hook"): _refuses_events_older_than(STRIPE_SECRET.encode())}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", STRIPE_SIGNED, mutating=True)])
+        finally:
+            target.close()
+    assert outcome.status is Status.PASSED, outcome
+    assert "correctly signed an hour ago: 400" in outcome.observed, outcome.observed
+
+
+# -- a 503 saying when to come back: turned away for now, like a 429 --------------------------------------------
+BUSY = {"retry-after": "1"}
+
+
+def test_a_503_saying_when_to_come_back_is_not_judged():
+    """A rate limiter in front answers 503 with Retry-After: the delivery was turned away before any signature was
+    read, as with a 429 — not judged (an error, as cron says), never a server error failing the item."""
+    c = check(**SHOPIFY)
+    busy = Reply(503, 1.0, {"Retry-After": "1"}, text='{"error": "slow down"}')
+    outcome = webhook.judge(c, {c.key: [("unsigned", "u", busy), ("wrong signature", "u", Reply(401, 1.0))]})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("could not look: unsigned: 503 (unavailable; Retry-After: 1): whether it "
+                                       "checks signatures was not seen"), outcome.observed
+    no_wait = webhook.judge(c, {c.key: [("unsigned", "u", Reply(503, 1.0)), ("wrong signature", "u", Reply(401, 1.0))]})
+    assert no_wait.status is Status.FAILED and "unsigned: 503 (server error; the sender will retry)" in \
+        no_wait.observed, no_wait
+
+
+def test_a_delivery_turned_away_by_a_503_twice_is_not_judged(monkeypatch):
+    monkeypatch.setattr(_retry.time, "sleep", lambda seconds: None)
+    with rate_limited(lambda headers, body: (503, "slow down", BUSY), status=503) as (base, seen):
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", STRIPE_ITEM)])
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR, outcome
+    assert "unsigned: 503 (unavailable; Retry-After: 1): whether it checks signatures was not seen" in \
+        outcome.observed, outcome.observed
+    assert outcome.observed.endswith(_retry.ASKED_AGAIN), outcome.observed
+    assert sorted(seen.values()) == [2] * 5  # each asked once more, never twice
+
+
+# -- a delivery carrying the endpoint's own signature may be acted on: never sent twice ---------------------------
+def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch):
+    """An endpoint that checks v1 but not t acts on the delivery signed an hour ago — exactly the check it lacks —
+    then answers 503 with Retry-After (its queue is full). Asked again, it would act on it twice: the deliveries
+    carrying a correct signature are sent once, as the genuine one is; those signed with another key are asked
+    again."""
+    monkeypatch.setattr(_retry.time, "sleep", lambda seconds: None)
+    acted: list[str] = []
+    verify = _verifies_stripe(STRIPE_SECRET.encode(), tolerance_s=None)
+
+    def acts_then_busy(headers, body):
+        if verify(headers, body)[0] != 200:
+            return 401, '{"error": "bad signature"}'
+        acted.append(json.loads(body)["id"])
+        return 503, '{"error": "queue full"}', BUSY
+
+    outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
+    assert len(acted) == len(set(acted)) == 2, acted  # the genuine delivery and the one signed an hour ago, once each
+    assert sorted(seen.values()) == [1] * 8, seen  # none was turned away but those two and the genuine one
+    assert outcome.status is Status.ERROR, outcome
+    for how in (webhook.REPLAYED, webhook.GENUINE):
+        assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed
+    assert (f"{webhook.REPLAYED}: 503 (unavailable; Retry-After: 1): whether it checks signatures was not seen; "
+            "not asked again: the delivery may have been acted on") in outcome.observed, outcome.observed
+    assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
+    assert _retry.ASKED_AGAIN not in outcome.observed, outcome.observed
+
+
+# -- a head that came, then a body that did not: the status is what is judged ---------------------------------------
+@pytest.mark.parametrize("status, hang, verdict, seen", [
+    (200, False, Status.FAILED, "unsigned: accepted with 200 (its body could not be read: RemoteProtocolError: "),
+    (200, True, Status.FAILED, "unsigned: accepted with 200 (its body could not be read: no complete answer within "
+                               "2 s (the request's total deadline))"),
+    # a refusal cut short is no whole answer: not judged, as before
+    (401, False, Status.ERROR, "could not look: unsigned: 401, but its body could not be read: "),
+], ids=["200 cut short", "200 hung", "401 cut short"])
+def test_a_delivery_accepted_with_a_head_whose_body_never_comes_whole_fails(status, hang, verdict, seen):
+    """An endpoint that answers a forged delivery with a 200 head, then cuts the body or never finishes it, has
+    accepted the delivery: the status line says so."""
+    from .kit import serving
+    from .test_http_transport_failures import head_only
+
+    with serving(head_only(status, hang=hang)) as port:
+        target = make_target({"services": {"app": {"url": f"http://127.0.0.1:{port}"}}},
+                             timeouts={"connect_s": 2, "http_s": 2})  # the hang runs the deadline out
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", STRIPE_ITEM)])
+        finally:
+            target.close()
+    assert outcome.status is verdict, outcome
+    assert seen in outcome.observed, outcome.observed
+    assert outcome.evidence["unsigned"]["status"] == status, outcome.evidence
+    assert outcome.evidence["unsigned"]["failure"].startswith("its body could not be read: "), outcome.evidence

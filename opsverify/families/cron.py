@@ -7,7 +7,8 @@ requests that expect a rejection.
 
 Without the secret, no answer, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or
 without a secret) shows nothing of the secret check: *error* — unless another request was accepted, which fails
-it: the acceptance alone is the failure. A request the HTTP client refused to write reads "not sent".
+it: the acceptance alone is the failure — a 2xx head too, whose body was then cut short or never finished (any
+other answer whose body never came whole is not judged). A request the HTTP client refused to write reads "not sent".
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
@@ -218,10 +219,10 @@ def gather(target, checks) -> dict[str, list]:
                                                           mutating=True, **sent)))
         else:  # no exemption for an expected rejection: a job that checks no secret runs on these too
             wrong = "opsverify-wrong-" + _random.token_hex(8)
-            plans.append((c.key, "without a secret", Probe(p.method, url, {}, mutating=c.mutating, **sent)))
-            plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong),
-                                                              mutating=c.mutating, **sent)))
-            plans += [(c.key, how, Probe(p.method, url, {p.header: value}, mutating=c.mutating, **sent))
+            refused = {**sent, "mutating": c.mutating, "judged_by_status": True}  # a 2xx head alone fails the item
+            plans.append((c.key, "without a secret", Probe(p.method, url, {}, **refused)))
+            plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong), **refused)))
+            plans += [(c.key, how, Probe(p.method, url, {p.header: value}, **refused))
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
     replies = fetch_retrying(target, plans)
@@ -232,8 +233,17 @@ def gather(target, checks) -> dict[str, list]:
 
 
 def _silent(how: str, reply: Reply) -> str:
-    """A request with no answer: unanswered, or never sent (the HTTP library refused it: its failure says so)."""
+    """A request with no answer: unanswered, never sent (the HTTP library refused it: its failure says so), or
+    answered with a head whose body never came whole."""
+    if reply.status is not None:
+        return f"{how}: {reply.status}, but {reply.failure}"
     return f"{how}: no answer ({reply.failure})" if reply.sent else f"{how}: {reply.failure}"
+
+
+def _whole_or_accepted(reply: Reply) -> bool:
+    """Whether an answer can be judged: it came whole, or its head alone accepted the call (a 2xx, whatever became
+    of its body)."""
+    return reply.status is not None and (not reply.failure or 200 <= reply.status < 300)
 
 
 def _unseen(how: str, status: int) -> str | None:
@@ -256,12 +266,12 @@ def judge(check, facts) -> Outcome:
     if any(how in unset for how, _, _ in attempts):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown}) with 400, 401 or 403"
-    answered = [(how, reply) for how, _, reply in attempts if reply.status is not None]
-    silent = [_silent(how, reply) for how, _, reply in attempts if reply.status is None]
+    answered = [(how, reply) for how, _, reply in attempts if _whole_or_accepted(reply)]
+    silent = [_silent(how, reply) for how, _, reply in attempts if not _whole_or_accepted(reply)]
     taken = [how for how, reply in answered if 200 <= reply.status < 300]
     checks_a_secret = all(how in unset for how in taken)  # it took only an unset value: it compares with that
-    accepted = [f"{how}: accepted with {reply.status}" + (f": {p.secret} is probably unset in the deployment"
-                                                          if how in unset and checks_a_secret else "")
+    accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
+                + (f": {p.secret} is probably unset in the deployment" if how in unset and checks_a_secret else "")
                 for how, reply in answered if 200 <= reply.status < 300]
     unseen = [text for how, reply in answered if (text := _unseen(how, reply.status))]
     if not accepted:  # an accepted call fails the item, whatever the others answered, or if they answered at all

@@ -4,10 +4,11 @@ POSTs sent together: one without a signature, one signed with a random key and, 
 signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
 "null" JavaScript makes of a missing variable): a random key is refused by such an endpoint too, anyone can sign
 with these. All must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
-retry), never 2xx (it accepted a delivery anyone could forge); a 408 or 429 was turned away before any signature was
-read: not judged (an error, never a pass), so no `status` may name one. One turned away for now (a 429, or a 503 with
-Retry-After) is sent again once, after the wait it names (at most RETRY_WAIT_CAP_S). The body is small, realistic
-and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
+retry), never 2xx (it accepted a delivery anyone could forge — a 2xx head too, whose body was then cut short or never
+finished); a 408, a 429 or a 503 with Retry-After was turned away before any signature was read: not judged (an error,
+never a pass), so no `status` may name one; nor is any other answer whose body never came whole. One turned away for
+now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at most RETRY_WAIT_CAP_S). The
+body is small, realistic and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
 broken target that does accept it has nothing real to act on.
 
 A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the
@@ -18,8 +19,10 @@ marked mutating, and it is never sent twice: turned away for now, it is an error
 may be judged by the http family's body rules, as cron judges a job run's. With the secret, two deliveries a correct
 endpoint refuses though their signature is right: one signed for another body (the signature must bind the body),
 and for Stripe, whose signature carries its time, one signed an hour ago (beyond its 300 s tolerance: a captured
-delivery replayed). Any 4xx refusal will do for these two, whatever `status` says. Fal signs with its own ed25519
-key, which no secret of the endpoint can reproduce: no `signed_with` for fal.
+delivery replayed, its event's `created` as old). Any 4xx refusal will do for these two, whatever `status` says. An
+endpoint missing the check one of them tests acts on it: like the genuine one, neither is ever sent twice (turned away
+for now, it is an error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can
+reproduce: no `signed_with` for fal.
 
 ```yaml
 params:
@@ -56,7 +59,7 @@ from ..target import SECRET_REF
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import UrlPath
-from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
+from ._retry import ASKED_AGAIN, RETRY_WAIT_CAP_S, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
 from .cron import AnswerBodyRules
 from .http import body_problems, describe_reply, expectations
 
@@ -74,6 +77,8 @@ SIGNED_REFUSALS = {REPLAYED: "the endpoint does not check the signature's timest
                              "sent again)",
                    OTHER_BODY: "the endpoint does not check the signature against the body"}
 NOT_ASKED_AGAIN = "not asked again: the delivery may have been acted on"
+OTHERS_ASKED_AGAIN = ("each other delivery turned away for now (429, or 503 with Retry-After) was asked again once, "
+                      f"after the wait it names (at most {RETRY_WAIT_CAP_S:g} s)")
 # what an unset signing secret reads as: "" (an empty variable, `?? ""`), or the text JavaScript makes of
 # undefined or null (`${process.env.SECRET}`, String(null)); an endpoint keyed with one verifies what anyone signs
 UNSET_KEYS = {"signed with an empty key": "", "signed with the key 'undefined'": "undefined",
@@ -170,7 +175,10 @@ class Params(AnswerBodyRules):
 
 
 # -- what a delivery of each scheme looks like ---------------------------------------------
-def _body(scheme: str, note: str = "opsverify signature probe, not a real order") -> bytes:
+def _body(scheme: str, note: str = "opsverify signature probe, not a real order", at: int | None = None) -> bytes:
+    """A delivery's body; `at`: when its event happened (now by default): a captured delivery's is as old as its
+    signature."""
+    at = int(time.time()) if at is None else at
     if scheme == "shopify":
         order = 820982911946154508  # Shopify's documented sample order id
         document = {"id": order, "admin_graphql_api_id": f"gid://shopify/Order/{order}", "name": "#OPSVERIFY",
@@ -178,7 +186,7 @@ def _body(scheme: str, note: str = "opsverify signature probe, not a real order"
                     "line_items": [], "note": note}
     elif scheme == "stripe":
         document = {"id": f"evt_opsverify_{_random.token_hex(8)}", "object": "event", "type": "opsverify.probe",
-                    "livemode": False, "created": int(time.time()), "data": {"object": {}}}
+                    "livemode": False, "created": at, "data": {"object": {}}}
     else:
         request_id = str(uuid.uuid4())
         document = {"request_id": request_id, "gateway_request_id": request_id, "status": "OK",
@@ -199,9 +207,9 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of two correctly signed ones that
     must be refused all the same (Stripe's signed an hour ago; one whose signature was made for another body), and
     of the same body correctly signed."""
-    body = _body(params.scheme)
-    base = {"content-type": "application/json"}
     now = str(int(time.time()))
+    body = _body(params.scheme, at=int(now))
+    base = {"content-type": "application/json"}
     if params.scheme == "shopify":
         base |= {"x-shopify-topic": "orders/create", "x-shopify-shop-domain": params.shop_domain or "",
                  "x-shopify-webhook-id": str(uuid.uuid4()), "x-shopify-api-version": "2024-10"}
@@ -218,9 +226,11 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     if signing_secret is not None:
         key = signing_secret.encode()
         if params.scheme == "stripe":  # each its own event, not the genuine one again (which a dedup would take)
-            stale, old = _body(params.scheme), str(int(now) - STALE_S)
-            found.append((REPLAYED, base | _signature(params.scheme, key, stale, old), stale))
-        other = _body(params.scheme, note="opsverify signature probe, sent with another delivery's signature")
+            old = int(now) - STALE_S  # as captured: the event of an hour ago, with the signature it was sent with
+            stale = _body(params.scheme, at=old)
+            found.append((REPLAYED, base | _signature(params.scheme, key, stale, str(old)), stale))
+        other = _body(params.scheme, note="opsverify signature probe, sent with another delivery's signature",
+                      at=int(now))
         own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
         found.append((OTHER_BODY, base | own | _signature(params.scheme, key, body, now), other))
         found.append((GENUINE, base | _signature(params.scheme, key, body, now), body))
@@ -242,16 +252,21 @@ def validate_item(params: Params, mutating: bool) -> list[str]:
 def _refusals_sent(params: Params) -> int:
     """How many deliveries of `deliveries` must be refused: Fal has no unset keys; signed_with adds the one signed
     for another body, and for Stripe the one signed an hour ago."""
-    if params.scheme == "fal":
-        return 2
-    return 2 + len(UNSET_KEYS) + (1 + (params.scheme == "stripe") if params.signed_with else 0)
+    return _signed_with_another_key(params) + (1 + (params.scheme == "stripe") if params.signed_with else 0)
+
+
+def _signed_with_another_key(params: Params) -> int:
+    """How many deliveries of `deliveries` carry no signature made with the endpoint's secret: unsigned, a random
+    key, and but for Fal the unset keys. Only these are asked again: one correctly signed may be acted on."""
+    return 2 if params.scheme == "fal" else 2 + len(UNSET_KEYS)
 
 
 def bound(target, checks) -> float:
     """The deliveries of each item (`deliveries`), REQUESTS_AT_ONCE at a time, each within http_s; then those turned
-    away for now, asked again (`fetch_retrying`): all but the correctly signed one."""
-    resent = [_refusals_sent(c.params) for c in checks]
-    waves = math.ceil(sum(n + bool(c.params.signed_with) for c, n in zip(checks, resent)) / REQUESTS_AT_ONCE)
+    away for now, asked again (`fetch_retrying`): those signed with another key than the endpoint's."""
+    sent = [_refusals_sent(c.params) + bool(c.params.signed_with) for c in checks]
+    waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
+    resent = [_signed_with_another_key(c.params) for c in checks]
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
 
 
@@ -263,9 +278,12 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
             genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating, and never twice
-            plans.append((c.key, how, Probe("POST", url, headers, body, mutating=genuine and c.mutating,
-                                            expect_rejection=not genuine, verify=target.verify_tls(p.service),
-                                            connect_s=target.timeouts.connect_s)))
+            # the other two signed with the endpoint's secret: one missing the very check they test acts on them,
+            # so they are never sent twice either (`_retry.asked_again`)
+            acted_on = (genuine and c.mutating) or how in SIGNED_REFUSALS
+            plans.append((c.key, how, Probe("POST", url, headers, body, mutating=acted_on,
+                                            expect_rejection=not genuine, judged_by_status=not genuine,
+                                            verify=target.verify_tls(p.service), connect_s=target.timeouts.connect_s)))
     replies = fetch_retrying(target, plans)
     facts: dict[str, list[tuple[str, str, Reply]]] = {}
     for (key, how, probe), reply in zip(plans, replies):
@@ -274,11 +292,17 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
 
 
 def not_judged(how: str, reply: Reply) -> str | None:
-    """A delivery the endpoint never judged: no answer, or turned away before reading it (408, 429)."""
+    """A delivery the endpoint never judged: no answer, or turned away before reading it (408, 429, a 503 saying
+    when to come back) — or an answer whose body never came whole, unless its status accepted the delivery."""
     if reply.status is None:
         return f"{how}: no answer ({reply.failure})" if reply.sent else f"{how}: {reply.failure}"
-    if reply.status in TURNED_AWAY:
-        return f"{how}: {reply.status} ({TURNED_AWAY[reply.status]}): whether it checks signatures was not seen"
+    if reply.failure:  # the head came, not the body: a 2xx accepted the delivery all the same (`problem`)
+        return None if 200 <= reply.status < 300 else f"{how}: {reply.status}, but {reply.failure}"
+    turned_away = retry_wait_s(reply) is not None  # for now: asked again, unless signed with the endpoint's secret
+    if reply.status in TURNED_AWAY or turned_away:
+        why = TURNED_AWAY.get(reply.status, "unavailable") + retry_after_said(reply)
+        return (f"{how}: {reply.status} ({why}): whether it checks signatures was not seen"
+                + (f"; {NOT_ASKED_AGAIN}" if turned_away and how in SIGNED_REFUSALS else ""))
     return None
 
 
@@ -286,18 +310,22 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
     """What fails the item in the answer to a delivery it must refuse; `checks_a_key`: the endpoint refused the
     unsigned and the randomly signed ones, so one it takes signed with an unset key says which key it holds. The
     correctly signed ones are refused for another reason than a bad signature: any refusal will do."""
+    accepted = 200 <= reply.status < 300
+    if reply.failure and not accepted:  # its body never came whole: not judged, `not_judged` says so
+        return None
     if params.accepts(reply.status) or (how in SIGNED_REFUSALS and _refused(reply.status)):
         return None
-    if reply.status in TURNED_AWAY:  # not judged: `not_judged` says so
+    if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # not judged: `not_judged` says so
         return None
     if reply.status in NOT_DEPLOYED:
         return f"{how}: {reply.status} ({NOT_DEPLOYED[reply.status]})"
-    if 200 <= reply.status < 300 and how in SIGNED_REFUSALS:
-        return f"{how}: accepted with {reply.status}: {SIGNED_REFUSALS[how]}"
-    if 200 <= reply.status < 300 and how in UNSET_KEYS and checks_a_key:
-        return f"{how}: accepted with {reply.status}: the endpoint's signing secret is probably unset in the deployment"
-    if 200 <= reply.status < 300:
-        return f"{how}: accepted with {reply.status}"
+    taken = f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
+    if accepted and how in SIGNED_REFUSALS:
+        return f"{taken}: {SIGNED_REFUSALS[how]}"
+    if accepted and how in UNSET_KEYS and checks_a_key:
+        return f"{taken}: the endpoint's signing secret is probably unset in the deployment"
+    if accepted:
+        return taken
     if reply.status >= 500:
         return f"{how}: {reply.status} (server error; the sender will retry)"
     return f"{how}: status {reply.status}"
@@ -368,12 +396,14 @@ def judge(check, facts) -> Outcome:
         problems += [f"{GENUINE}: {text}" for text in body]
     if problems:  # a forgeable or crashing endpoint fails, whatever else was seen (or not seen)
         return failed(expected, "; ".join(problems + unseen), **evidence)
-    if unseen:
-        asked_again = any(retry_wait_s(reply) is not None for _, _, reply in refusals)
-        return replace(error("could not look: " + "; ".join(unseen) + (f"; {ASKED_AGAIN}" if asked_again else ""),
-                             **evidence), expected=expected)
     if genuine is not None and (text := genuine_unseen(p, genuine)):
-        return replace(error("could not look: " + text, **evidence), expected=expected)
+        unseen.append(text)
+    if unseen:  # each turned away for now says whether it was asked again (only those signed with another key are)
+        turned_away = [how for how, _, reply in attempts if retry_wait_s(reply) is not None]
+        asked_again = [how for how in turned_away if how != GENUINE and how not in SIGNED_REFUSALS]
+        again = ASKED_AGAIN if asked_again == turned_away else OTHERS_ASKED_AGAIN
+        return replace(error("could not look: " + "; ".join(unseen) + (f"; {again}" if asked_again else ""),
+                             **evidence), expected=expected)
     if unread:
         return replace(error("could not look: " + "; ".join(f"{GENUINE}: {text}" for text in unread), **evidence),
                        expected=expected)

@@ -54,6 +54,10 @@ class Probe:
     body_limit: int = BODY_LIMIT  # bytes read; the rest of a longer body is not downloaded
     raw: bool = False  # the body kept as bytes (Reply.content), not decoded: for a scan of ASCII tokens
     connect_s: float | None = None  # how long opening its connection (TCP, TLS) may take: the environment's connect_s
+    # its status alone can decide its item (a forged webhook delivery, a cron call without the secret: a 2xx accepted
+    # it): a head whose body then does not come whole keeps its status, `failure` saying why the body is unread.
+    # Any other probe has no answer then: nothing judges a body cut short as whole
+    judged_by_status: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class Reply:
     elapsed_ms: float
     headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
-    failure: str = ""  # why there was no answer (refused, timeout, TLS)
+    failure: str = ""  # why there was no answer (refused, timeout, TLS); with a status: why its body is unread
     truncated: bool = False  # the body was longer than the probe's body_limit
     misread: str = ""  # why `text` cannot show what is absent: the body is not text in any charset it could be
     content: bytes | bytearray = b""  # a raw probe's body as read (content-coding undone), instead of `text`
@@ -189,11 +193,13 @@ class Session:
         async def one(probe: Probe) -> Reply:
             async with limit:
                 started = time.perf_counter()
+                heads: list[httpx.Response] = []  # the reply's head, once it came
                 try:  # a total deadline: httpx's read timeout is per chunk, so a drip would go on and on
-                    return await asyncio.wait_for(self._answer(probe, settings[probe.verify]), self.timeout_s)
+                    return await asyncio.wait_for(self._answer(probe, settings[probe.verify], heads), self.timeout_s)
                 except asyncio.TimeoutError:
-                    return Reply(None, _ms(started), failure=f"no complete answer within {self.timeout_s:g} s"
+                    late = Reply(None, _ms(started), failure=f"no complete answer within {self.timeout_s:g} s"
                                                              " (the request's total deadline)")
+                    return _head_kept(probe, heads[-1] if heads else None, late)
 
         return list(await asyncio.gather(*(one(p) for p in probes)))
 
@@ -208,19 +214,20 @@ class Session:
             return self.timeout
         return load("httpx").Timeout(self.timeout_s, connect=min(probe.connect_s, self.timeout_s))
 
-    async def _answer(self, probe: Probe, setting: bool | ssl.SSLContext) -> Reply:
+    async def _answer(self, probe: Probe, setting: bool | ssl.SSLContext, heads: list[httpx.Response]) -> Reply:
         if probe.connect_s is None and self.connect_s is not None:  # the target's, for a probe naming none
             probe = replace(probe, connect_s=self.connect_s)
         timeout = self._timeout(probe)
-        reply, stale = await _send(self._clients[probe.verify], probe, timeout)
+        reply, stale = await _send(self._clients[probe.verify], probe, timeout, heads)
         if stale and probe.method.upper() in SAFE_METHODS and not probe.mutating:  # a cron job runs once
             # Bytes left after a reply (a second reply, a HEAD's or 204's body) close its connection as it ends
             # (`_unasked_bytes`), and httpcore drops an idle one whose socket has bytes to read. Bytes that come
             # only once the next request is on its way still read as its reply's start: a safe request that meets
             # a broken reply on a reused connection is asked once more on a new one. One that is not safe is not:
             # it fails as no answer.
+            heads.clear()  # the broken reply's head is not this request's answer
             async with self._client(setting) as fresh:
-                reply, _ = await _send(fresh, probe, timeout)
+                reply, _ = await _send(fresh, probe, timeout, heads)
         return reply
 
     def close(self) -> None:
@@ -280,8 +287,10 @@ def _headers(response: httpx.Response) -> dict[str, str]:
     return dict(response.extensions.get(_AS_WRITTEN, response.headers))
 
 
-async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout) -> tuple[Reply, bool]:
-    """The reply, and whether it failed as HTTP on a connection an earlier request had used."""
+async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
+                heads: list[httpx.Response] | None = None) -> tuple[Reply, bool]:
+    """The reply, and whether it failed as HTTP on a connection an earlier request had used; `heads` gets the
+    reply's head as soon as it comes (for a total deadline that runs out while its body is read)."""
     httpx, h11 = load("httpx"), load("h11")
 
     connected = written = False
@@ -303,13 +312,16 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
         return Reply(None, _ms(started), failure=_unbuildable(probe, exc), sent=False), False
     try:
         response = await client.send(request, stream=True)
+        if heads is not None:
+            heads.append(response)
         try:
             body, truncated = await _read_at_most(response, probe.body_limit)
         finally:
             await response.aclose()
     except httpx.TimeoutException as exc:
         setting = "connect_s" if probe.connect_s is not None else "the connect timeout"
-        return Reply(None, _ms(started), failure=_timed_out(exc, timeout, setting)), False
+        failure = Reply(None, _ms(started), failure=_timed_out(exc, timeout, setting))
+        return _head_kept(probe, response, failure), False
     except httpx.ConnectError as exc:
         return Reply(None, _ms(started), failure=_connect_reason(exc)), False
     except httpx.LocalProtocolError as exc:
@@ -318,26 +330,39 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout)
         return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
     except httpx.HTTPError as exc:
         stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
-        return Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None)), stale
+        failure = Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None))
+        return (failure if stale else _head_kept(probe, response, failure)), stale  # a stale head is not this reply's
     except h11.ProtocolError as exc:  # h11 holds the body to the head's content-length as it writes them, and httpcore
         # lets that error out as h11's own, which httpx does not map either: it fails this request, not its batch
         if not isinstance(exc, h11.LocalProtocolError):
-            return Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None)), False
+            failure = Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None))
+            return _head_kept(probe, response, failure), False
         if written:
             return Reply(None, _ms(started), failure=_cut_short(probe, exc)), False
         return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
     except Exception as exc:  # what no branch above foresees fails this request, never the batch it was sent in
-        return Reply(None, _ms(started), failure=f"the HTTP client failed: {_named(exc)}"), False
+        failure = Reply(None, _ms(started), failure=f"the HTTP client failed: {_named(exc)}")
+        return _head_kept(probe, response, failure), False
     if probe.raw:
         return Reply(response.status_code, _ms(started), _headers(response), truncated=truncated, content=body,
                      charset=response.charset_encoding, unasked_bytes=unasked), False
     read = readings(body, response.encoding or "utf-8", complete=not truncated)
     if read is None:  # this reply alone cannot be read; the batch goes on
-        return Reply(None, _ms(started), _headers(response),
-                     failure=f"HTTP {response.status_code} in {_charset(response)}", unasked_bytes=unasked), False
+        unreadable = Reply(None, _ms(started), _headers(response),
+                           failure=f"HTTP {response.status_code} in {_charset(response)}", unasked_bytes=unasked)
+        return _head_kept(probe, response, unreadable), False
     text, misread = read
     return Reply(response.status_code, _ms(started), _headers(response), text, truncated=truncated,
                  misread=misread, unasked_bytes=unasked), False
+
+
+def _head_kept(probe: Probe, response: httpx.Response | None, failed: Reply) -> Reply:
+    """A reply that failed once its head had come (`response`), with the head's status and headers when the probe is
+    judged by its status alone; otherwise, or with no head, `failed` as it is: no answer."""
+    if response is None or not probe.judged_by_status:
+        return failed
+    return replace(failed, status=response.status_code, headers=_headers(response),
+                   failure=f"its body could not be read: {failed.failure}")
 
 
 def _unasked_bytes(response: httpx.Response) -> int:
