@@ -136,6 +136,8 @@ class Target:
             try:
                 values = envsource.read_dotenv(config.env.dotenv)
             except GatherError as exc:
+                # a file no item can judge still holds secrets another item's target may echo: masked all the same
+                self._learn(envsource.salvaged(config.env.dotenv))
                 with self._lock:
                     self._env_cache[service] = exc
                 raise
@@ -143,14 +145,18 @@ class Target:
             values = envsource.read_process(config.env.process_prefix)
         else:
             raise NotConfigured(f"env source of service '{service}' of {self.system} names no source")
-        for name, value in [*values.items(), *getattr(values, "node_readings", [])]:
+        self._learn([*values.items(), *getattr(values, "node_readings", [])])
+        with self._lock:
+            self._env_cache[service] = values
+        return values
+
+    def _learn(self, variables) -> None:
+        """Each env var's value that is a secret (by its name or shape) goes to the redactor."""
+        for name, value in variables:
             if looks_secret(name, value):
                 self.redactor.add(value, even_if_plain=names_a_secret_url(name))
             elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
                 self.redactor.add_url_parts(value)
-        with self._lock:
-            self._env_cache[service] = values
-        return values
 
     def secret(self, name: str) -> str:
         value = self.config.secrets.get(name)

@@ -374,6 +374,7 @@ def _required(service: str, item: str):
     (None, "is a folder, not a file"),
     (b"A=1\nNEXT_PUBLIC_STRIPE_SECRET_KEY='sk_live_51Habc\\'x\n", "line 2 cannot be parsed (an unclosed quote?)"),
     (b'A=1\n\nMOCK_MODE="true\n', "line 3 cannot be parsed (an unclosed quote?); fix that line"),
+    (b"A=1\nDEBUG: true\n", "line 2 cannot be parsed (a ':' where dotenv wants '=': write NAME=value)"),
 ])
 def test_an_env_file_that_cannot_be_read_is_an_error_of_its_services_items_only(tmp_path, content, problem):
     web, api_out = _outcomes(tmp_path, {"web": content, "api": b"A=1\n"}, _required("web", "J1"), _required("api", "J2"))
@@ -695,6 +696,21 @@ def test_the_value_node_reads_is_kept_secret_too(tmp_path):
     echoed = "the service said Zk4qT9wLm2Rx7Vb3Np8s and Hq7Wd2Kp9Lx4Mz6R"
     assert "Zk4qT9wLm2Rx7Vb3Np8s" not in target.redactor.text(echoed)
     assert "Hq7Wd2Kp9Lx4Mz6R" not in target.redactor.text(echoed)
+
+
+@pytest.mark.parametrize("rest", [b'BROKEN="abc\n', b"# caf\xe9\n", b"DEBUG: true\n"],
+                         ids=["unclosed-quote", "not-utf8", "colon"])
+def test_the_secrets_of_an_env_file_that_cannot_be_read_are_kept_secret_all_the_same(tmp_path, rest):
+    """A file no env item can judge still holds the service's secrets, which another item's target may echo (an
+    http item's reply): its values are read leniently and masked, though the items of that file are errors."""
+    key, session = "sk_live_CANARYq7Zp3Lm9Xw2Rt5Vb8Nk4Hj6", "Hq7Wd2Kp9Lx4Mz6RtY3u"
+    (tmp_path / "api.env").write_bytes(f"STRIPE_SECRET_KEY={key}\nexport SESSION_SECRET='{session}' # the app's\n"
+                                       .encode() + rest)
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    with pytest.raises(GatherError):
+        target.env_vars("api")
+    cleaned = target.redactor.text(f"the service said {key} and {session}")
+    assert key not in cleaned and session not in cleaned, cleaned
 
 
 def test_the_bound_counts_env_sources_read_not_requests(tmp_path):

@@ -176,6 +176,46 @@ class EnvFile(dict):
                                if value and value != self.get(name)]
 
 
+def _unparsed_why(text: str) -> str:
+    """What a line python-dotenv cannot parse most likely lacks, by its shape (never quoting it: it may hold a
+    secret)."""
+    first = text.splitlines()[0] if text else ""
+    name = re.match(r"[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*", first)
+    if name and first[name.end():].lstrip(" \t").startswith(":") and "=" not in first:
+        return "a ':' where dotenv wants '=': write NAME=value"
+    if len(re.findall(r'(?<!\\)"', first)) % 2 or len(re.findall(r"(?<!\\)'", first)) % 2:  # `\'` escapes one
+        return "an unclosed quote?"
+    return "not a NAME=value line"
+
+
+# A file read_dotenv refuses is read again as leniently as can be, only so that its secrets stay out of the run's
+# output (an http item's reply may echo one): every NAME=value or NAME: value line, each value as written, without
+# its quotes, and without a comment after it
+SALVAGE_BYTES = 16 << 20
+_SALVAGED_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([^\s=:#]+)[ \t]*[=:][ \t]*(.*?)[ \t]*$", re.M)
+
+
+def salvaged(path: str) -> list[tuple[str, str]]:
+    """Each name and the values it may stand for in a file that `read_dotenv` refused (too large, not UTF-8, a line
+    that does not parse); never judged, only handed to the redactor. Nothing where the file cannot be read."""
+    try:
+        file = Path(path)
+        if not file.is_file():
+            return []
+        with file.open("rb") as handle:
+            text = handle.read(SALVAGE_BYTES).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return []
+    found: list[tuple[str, str]] = []
+    for match in _SALVAGED_LINE.finditer(text.replace("\r", "\n")):
+        name, value = match.groups()
+        uncommented = re.split(r"[ \t]+#", value, maxsplit=1)[0]
+        for each in dict.fromkeys((value, uncommented, value.strip("'\"`"), uncommented.strip("'\"`"))):
+            if each:
+                found.append((name, each))
+    return found
+
+
 def _statements(source: str, label: str):
     """Each statement python-dotenv reads, with Node's reading of it. A value Node reads on over lines that
     python-dotenv reads as statements of their own (a backtick quote; `\\"`, which python-dotenv takes as an
@@ -189,7 +229,8 @@ def _statements(source: str, label: str):
         lead = len(text) - len(text.lstrip())  # the blank lines and indent before it
         begin, line = start + lead, binding.original.line + len(_BREAK.findall(text, 0, lead))
         if binding.error:
-            raise GatherError(f"env file {label} line {line} cannot be parsed (an unclosed quote?); fix that line")
+            raise GatherError(f"env file {label} line {line} cannot be parsed ({_unparsed_why(text[lead:])}); fix "
+                              "that line")
         if binding.key is None:  # a comment, or blank lines
             found = list(_read_inside(source, begin, offset, max(begin, node_upto), line, _OWN_LINES))
         elif holder is not None and begin < node_upto:
