@@ -919,7 +919,13 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
                     f"{_HTTP_FIX}")
     for name, item in (redis_endpoints or {}).items():
         value = config.endpoints.get(name)
-        if value and urlsplit(value.strip()).scheme not in _REDIS_SCHEMES:  # `host:port` reads as a scheme `host`
+        parts = urlsplit(value.strip()) if value else None
+        if parts is not None and parts.scheme.lower() in ("redis", "rediss") and not parts.hostname:
+            return (f"endpoints.{spelled(name)}: a Redis URL with no host ({item} speaks Redis to it; the client "
+                    "would ask localhost:6379): write redis://host:6379")
+        if parts is not None and parts.scheme.lower() == "unix" and not parts.path:
+            return f"endpoints.{spelled(name)}: a unix:// URL with no socket path ({item}): write unix:///path/to/sock"
+        if parts is not None and parts.scheme.lower() not in _REDIS_SCHEMES:  # `host:port` reads as a scheme `host`
             return (f"endpoints.{spelled(name)}: not a redis://, rediss:// or unix:// URL ({item} speaks Redis to "
                     "it): write redis://host:6379 (rediss:// for TLS)")
     for platform, settings in config.providers.items():

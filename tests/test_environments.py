@@ -467,8 +467,12 @@ REDIS_PING_ITEM = _check("B6", "tcp", {"endpoint": "cache", "protocol": "redis"}
      "redis://host:6379"),
     ('  shop: {endpoints: {cache: "http://127.0.0.1:6379"}}\n', [REDIS_PING_ITEM],
      "systems.shop.endpoints.cache: not a redis://, rediss:// or unix:// URL (B6-b6 speaks Redis to it)"),
+    ('  shop: {endpoints: {cache: "redis:///0"}}\n', [REDIS_QUEUE_ITEM],
+     "systems.shop.endpoints.cache: a Redis URL with no host (B7-b7 speaks Redis to it; the client would ask"),
+    ('  shop: {endpoints: {cache: "unix://"}}\n', [REDIS_PING_ITEM],
+     "systems.shop.endpoints.cache: a unix:// URL with no socket path (B6-b6)"),
 ], ids=["service-host-port", "service-ftp", "service-no-host", "rpc-endpoint", "base-url-no-scheme",
-        "base-url-plain-http", "redis-host-port", "redis-ping-http"])
+        "base-url-plain-http", "redis-host-port", "redis-ping-http", "redis-no-host", "unix-no-path"])
 def test_a_url_without_an_http_scheme_is_refused_at_load(tmp_path, monkeypatch, systems, checks, said):
     with pytest.raises(ConfigError) as raised:
         _load(tmp_path, monkeypatch, systems, variables={"T": "ghp_0123456789abcdef"}, checks=checks)
