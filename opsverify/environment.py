@@ -16,6 +16,7 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, get_args, get_origin
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -864,11 +865,11 @@ def _short_url_password(value: str) -> int | None:
     return min(short) if short else None
 
 
-def _http_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:
-    """System -> each endpoint an item sends HTTP requests to -> the first such item."""
+def _endpoints_used(checks: list[Check], uses: Callable[[Check], bool]) -> dict[str, dict[str, str]]:
+    """System -> each endpoint an item that `uses` holds names -> the first such item."""
     found: dict[str, dict[str, str]] = {}
     for check in checks:
-        module = families.get(check.family) if check.family in _HTTP_FAMILIES else None
+        module = families.get(check.family) if uses(check) else None
         for need in families.needs(module, check.params) if module is not None else ():
             kind, _, name = need.partition(":")
             if kind == "endpoint":
@@ -876,20 +877,20 @@ def _http_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:
     return found
 
 
+def _http_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:
+    """System -> each endpoint an item sends HTTP requests to -> the first such item."""
+    return _endpoints_used(checks, lambda check: check.family in _HTTP_FAMILIES)
+
+
 def _redis_endpoints(checks: list[Check]) -> dict[str, dict[str, str]]:
     """System -> each endpoint an item speaks Redis to (the redis family; tcp's `protocol: redis`) -> the first
     such item: a Redis client takes only a redis://, rediss:// or unix:// URL there."""
-    found: dict[str, dict[str, str]] = {}
-    for check in checks:
+    def speaks_redis(check: Check) -> bool:
         params = check.params  # the family's Params, or a dict for a family not built
         protocol = params.get("protocol") if isinstance(params, dict) else getattr(params, "protocol", None)
-        if check.family == "redis" or (check.family == "tcp" and protocol == "redis"):
-            module = families.get(check.family)
-            for need in families.needs(module, check.params) if module is not None else ():
-                kind, _, name = need.partition(":")
-                if kind == "endpoint":
-                    found.setdefault(check.system, {}).setdefault(name, check.key)
-    return found
+        return check.family == "redis" or (check.family == "tcp" and protocol == "redis")
+
+    return _endpoints_used(checks, speaks_redis)
 
 
 _HTTP_FIX = "write http://host:port or https://host"
