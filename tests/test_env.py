@@ -713,6 +713,55 @@ def test_the_secrets_of_an_env_file_that_cannot_be_read_are_kept_secret_all_the_
     assert key not in cleaned and session not in cleaned, cleaned
 
 
+PEM_BODY = ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7CANARYq7Zp3Lm9Xw2Rt5",
+            "Vb8Nk4Hj6CANARYbodyLineTwoQ8sK2mW5nX7pL3dR9tF4gH6jB1cV0zA")
+
+
+@pytest.mark.parametrize("written, echoed", [
+    # a quoted value over lines, past the line that does not parse: each of its key lines, and the whole of it
+    ('DEBUG: true\nPRIVATE_KEY="-----BEGIN PRIVATE KEY-----\n{0}\n{1}\n-----END PRIVATE KEY-----"\n',
+     ["{1}", "{0}", "-----BEGIN PRIVATE KEY-----\n{0}\n{1}\n-----END PRIVATE KEY-----"]),
+    ("BROKEN='x\nPRIVATE_KEY='-----BEGIN PRIVATE KEY-----\n{0}\n{1}\n-----END PRIVATE KEY-----'\n", ["{1}"]),
+    # an escape a reader reads: `\$` is a dollar, `\n` a line break
+    ('DEBUG: true\nAPI_TOKEN="tok\\$en_CANARYq7Zp3Lm9Xw2Rt5"\n', ["tok$en_CANARYq7Zp3Lm9Xw2Rt5"]),
+    ('DEBUG: true\nSESSION_SECRET="Hq7Wd2Kp9Lx4\\nMz6RtY3uCANARY"\n', ["Hq7Wd2Kp9Lx4\nMz6RtY3uCANARY"]),
+    # a reference filled in: the service reads the prefix and the rest as one value
+    ("DEBUG: true\nPREFIX=sk_live_\nSTRIPE_SECRET_KEY=${{PREFIX}}CANARYq7Zp3Lm9Xw2Rt5Vb8\n",
+     ["sk_live_CANARYq7Zp3Lm9Xw2Rt5Vb8"]),
+    ('DEBUG: true\nSTRIPE_SECRET_KEY="${{UNSET:-sk_live_}}CANARYq7Zp3Lm9Xw2Rt5Vb8"\n', ["sk_live_CANARYq7Zp3Lm9Xw2Rt5Vb8"]),
+], ids=["multi-line-double", "multi-line-single", "escaped-dollar", "escaped-newline", "reference", "default"])
+def test_a_secret_of_an_env_file_that_cannot_be_read_is_kept_secret_as_its_service_reads_it(tmp_path, written, echoed):
+    """The lenient reading follows a quoted value to its closing quote, reads its escapes and fills in its
+    references: before, a PEM key's body lines, a `\\$` value and a `${{PREFIX}}…` value were echoed in clear."""
+    (tmp_path / "api.env").write_text(written.format(*PEM_BODY))
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    with pytest.raises(GatherError):
+        target.env_vars("api")
+    for echo in echoed:
+        secret = echo.format(*PEM_BODY)
+        cleaned = target.redactor.text(f"the service said <{secret}>")
+        assert secret not in cleaned and "CANARY" not in cleaned, cleaned
+
+
+def test_a_value_that_is_not_utf8_in_an_env_file_that_cannot_be_read_is_kept_secret_as_either_reading(tmp_path):
+    key = b"sk_live_CANARY\xe9q7Zp3Lm9Xw2Rt5Vb8"
+    (tmp_path / "api.env").write_bytes(b"STRIPE_SECRET_KEY=" + key + b"\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    with pytest.raises(GatherError):
+        target.env_vars("api")
+    for reading in (key.decode("utf-8", errors="replace"), key.decode("latin-1")):
+        assert "CANARY" not in target.redactor.text(f"said {reading}")
+
+
+@pytest.mark.parametrize("text", [b"A='x\n" * 200_000, b'A="' + b"${a" * 300_000, b"A=" + b"${a:-" * 200_000,
+                                  b"A=x" + b" \t" * 500_000 + b"y"], ids=["quotes", "references", "defaults", "blanks"])
+def test_the_lenient_reading_of_a_large_broken_file_is_bounded(tmp_path, text):
+    """At most SALVAGE_BYTES are read, each in a pass or two (a `${` without its `}`, a quote opened on each line)."""
+    (tmp_path / "api.env").write_bytes(text)
+    found = envsource.salvaged(str(tmp_path / "api.env"))
+    assert sum(len(value) for _, value in found) < 20 * envsource.SALVAGE_BYTES
+
+
 def test_the_bound_counts_env_sources_read_not_requests(tmp_path):
     """No env item sends a request: 1,000 items on one service's file are one read, not 125 waves of HTTP."""
     checks = [make_check("env", api(required=[f"K{i}"]), item=f"E{i}") for i in range(1000)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import io
 import os
 import re
@@ -190,30 +191,83 @@ def _unparsed_why(text: str) -> str:
 
 # A file read_dotenv refuses is read again as leniently as can be, only so that its secrets stay out of the run's
 # output (an http item's reply may echo one): every NAME=value or NAME: value line, each value as written, without
-# its quotes, and without a comment after it
-SALVAGE_BYTES = 16 << 20
-_SALVAGED_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([^\s=:#]+)[ \t]*[=:][ \t]*(.*?)[ \t]*$", re.M)
+# its quotes and without a comment after it; a quoted value followed over lines to its closing quote (a PEM key),
+# its escapes read (`\n`, `\$`) and its `${OTHER}` references filled in, as a service's dotenv would read it
+SALVAGE_BYTES = 1 << 20  # four times the largest file read_dotenv reads: 2 s at worst (a quote opened on each line)
+_SALVAGED_NAME = re.compile(r"[ \t]*(?:export[ \t]+)?([^\s=:#'\"`]+)[ \t]*[=:][ \t]*")
+_SALVAGE_ESCAPE = re.compile(r"\\(.)", re.S)
+_SALVAGE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "f": "\f", "v": "\v", "b": "\b", "a": "\a"}
+# a name, and a default after `:-` or `-`, each taken whole (possessive): a text of many `${` is read in one pass
+_SALVAGE_REFERENCE = re.compile(r"(?<!\\)\$(?:\{([A-Za-z_][A-Za-z0-9_]*+)(?::?-([^}$]*+))?\}|([A-Za-z_][A-Za-z0-9_]*+))")
 
 
 def salvaged(path: str) -> list[tuple[str, str]]:
     """Each name and the values it may stand for in a file that `read_dotenv` refused (too large, not UTF-8, a line
-    that does not parse); never judged, only handed to the redactor. Nothing where the file cannot be read."""
+    that does not parse); never judged, only handed to the redactor. Nothing where the file cannot be read. Bytes
+    that are not UTF-8 are read both as a service reading UTF-8 would (U+FFFD) and one byte a character."""
     try:
         file = Path(path)
         if not file.is_file():
             return []
         with file.open("rb") as handle:
-            text = handle.read(SALVAGE_BYTES).decode("utf-8", errors="replace")
+            raw = handle.read(SALVAGE_BYTES)
     except (OSError, ValueError):
         return []
-    found: list[tuple[str, str]] = []
-    for match in _SALVAGED_LINE.finditer(text.replace("\r", "\n")):
-        name, value = match.groups()
-        uncommented = re.split(r"[ \t]+#", value, maxsplit=1)[0]
-        for each in dict.fromkeys((value, uncommented, value.strip("'\"`"), uncommented.strip("'\"`"))):
-            if each:
-                found.append((name, each))
+    texts = [raw.decode("utf-8", errors="replace")]
+    if "\ufffd" in texts[0]:
+        texts.append(raw.decode("latin-1"))
+    return list(dict.fromkeys(found for text in texts for found in _salvage(text)))
+
+
+def _salvage(text: str):
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    closing = _unescaped_quotes(text)
+    read: dict[str, str] = {}  # each name's value as a reader ends with it, for a later `${NAME}`
+    at = 0
+    while at < len(text):
+        line_end = text.find("\n", at)
+        line_end = len(text) if line_end < 0 else line_end
+        statement = _SALVAGED_NAME.match(text, at, line_end)
+        at = line_end + 1  # the next line, even past a quoted value's start: a value that never closes (or closes
+        if statement is None:  # at another line's quote) must not hide the statements it runs over
+            continue
+        name, value_at = statement[1], statement.end()
+        written = text[value_at:line_end].rstrip(" \t")
+        uncommented = _COMMENT_START.split(written, maxsplit=1)[0].rstrip(" \t")
+        forms = [uncommented.strip("'\"`"), written, uncommented, written.strip("'\"`")]
+        quote = text[value_at:value_at + 1]
+        if quote and quote in _QUOTES:
+            after = bisect.bisect_right(closing[quote], value_at)
+            if after < len(closing[quote]):
+                inner = text[value_at + 1:closing[quote][after]]
+                forms = [inner, *forms]  # a PEM key's lines: the redactor masks each line of it
+        if any("$" in form for form in forms):  # `${OTHER}` filled in as a reader expands it (`\$` is no reference)
+            forms += [_SALVAGE_REFERENCE.sub(lambda r: read.get(r[1] or r[3], r[2] or ""), form) for form in forms]
+        if quote and "\\" in "".join(forms):  # and its escapes read
+            forms = [*map(_unescaped, forms), *forms]
+        read[name] = forms[0]  # what a reader most likely ends with
+        forms = [form for form in dict.fromkeys(forms) if form.strip()]
+        yield from ((name, form) for form in forms)
+
+
+_COMMENT_START = re.compile(r"[ \t]#")  # one blank before it is enough to find it: a run of them is no slower
+
+
+def _unescaped_quotes(text: str) -> dict[str, list[int]]:
+    """Where each quote character stands that no backslash escapes (dotenv's readers, python's and Node's, take
+    `\\'` inside '…' as an escape too): where a quoted value may close. One pass, however many values are open."""
+    found: dict[str, list[int]] = {quote: [] for quote in _QUOTES}
+    for token in _QUOTE_OR_ESCAPE.finditer(text):
+        if token[0] in found:
+            found[token[0]].append(token.start())
     return found
+
+
+_QUOTE_OR_ESCAPE = re.compile(r"\\.|['\"`]", re.S)
+
+
+def _unescaped(value: str) -> str:
+    return _SALVAGE_ESCAPE.sub(lambda escape: _SALVAGE_ESCAPES.get(escape[1], escape[1]), value)
 
 
 def _statements(source: str, label: str):
