@@ -33,7 +33,7 @@ FRESH_FOR_S = 60  # a reset moves seeds older than this back to "now"
 SYSTEMS = ("sora-studio", "cheersai", "joslyn-ai", "bakery-ops", "commit-to-ship")
 CHECKER = "opsverify_checker"  # the read-only role the suite logs in as
 API_ROLES = ("anon", "authenticated", "service_role")  # Supabase's, cluster-wide
-SEED_RECIPE = "1"  # bump when the cached cluster is made differently (roles, initdb options)
+SEED_RECIPE = "2"  # bump when the cached cluster is made differently (roles, initdb options)
 PG_CRON_SYSTEM = "cheersai"  # the system whose database has the pg_cron stand-in (sql/cheersai.sql)
 
 
@@ -330,7 +330,9 @@ def _build_cache(pg: EmbeddedPostgres, cache: pgcache.SeedCache) -> dict[str, dt
     """A new cluster with the roles and the five systems' databases, stopped cleanly and copied into the
     cache. Its passwords are throwaway ones: each run sets its own."""
     pg.init()
-    pg.start(secrets.token_hex(16))
+    # WAL kept small while building: the checkpoint that stops the cluster keeps as many WAL files for reuse as the
+    # build wrote, and each run would copy (and remove) them
+    pg.start(secrets.token_hex(16), "max_wal_size=4MB", "min_wal_size=2MB")
     with pg.admin() as conn:
         for role in API_ROLES:
             conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
