@@ -242,7 +242,7 @@ def clients_made(monkeypatch):
     make = boto3.session.Session.client
 
     def counted(session, *args, **kwargs):
-        made.append((session.get_credentials().access_key, kwargs["config"].max_pool_connections))
+        made.append((kwargs["aws_access_key_id"], kwargs["config"].max_pool_connections))
         return make(session, *args, **kwargs)
 
     monkeypatch.setattr(boto3.session.Session, "client", counted)
@@ -271,6 +271,35 @@ def test_items_with_other_keys_get_a_client_of_their_own(clients_made):
         facts = family.gather(target, checks)
     assert [family.judge(c, facts).status for c in checks] == [Status.PASSED] * 5
     assert sorted(clients_made) == [(ACCESS_KEY_ID, 3), ("AKIAOTHERKEY00000001", 2)]
+
+
+def test_making_the_clients_is_not_the_targets_time(monkeypatch):
+    """Clients are made before the items' clock starts, from one shared session: 60 items with keys of their own,
+    each client a session of its own made inside the deadline, took 12 s of CPU on a 2-CPU machine and healthy
+    buckets ended as errors. Here each client takes longer to make than an item's whole deadline."""
+    boto3 = load("boto3")
+    sessions, make, cpu = [], boto3.session.Session.client, threading.Lock()
+
+    def slow(session, *args, **kwargs):
+        sessions.append(id(session))
+        with cpu:  # CPU work, one thread at a time (the GIL): a loaded machine reading the S3 model
+            time.sleep(0.6)
+        return make(session, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", slow)
+    with s3_answering(200, {"content-type": "application/xml"}, LISTING) as (url, asked):
+        system = _settings(url)
+        for i in range(4):
+            system["providers"][f"p{i}"] = {**system["providers"]["s3"], "access_key_id": f"AKIAOTHERKEY0000000{i}"}
+        target = make_target(system, timeouts={"connect_s": 0.5, "http_s": 0.5})
+        monkeypatch.setattr(family, "SLACK_S", 0.5, raising=False)  # each item's deadline 2 s: the four
+        monkeypatch.setattr(family, "CLIENT_S", 0.5)  # clients take 2.4 s
+        checks = [make_check("s3", {"provider": f"p{i}"}, name=f"probe{i}") for i in range(4)]
+        facts = family.gather(target, checks)
+    assert [family.judge(c, facts).status for c in checks] == [Status.PASSED] * 4, \
+        [family.judge(c, facts).observed for c in checks]
+    assert len(sessions) == 4 and len(set(sessions)) == 1  # one session, whose S3 model is read once
+    assert family.bound(target, checks) >= family.CLIENT_S + 4 * family.EACH_CLIENT_S + family.deadline_s(target)
 
 
 def test_an_unusable_endpoint_url_is_said_for_each_of_its_items(clients_made):
@@ -511,10 +540,15 @@ def test_an_endpoint_url_botocore_cannot_use_is_not_sent(endpoint, why):
      + BUCKET.encode() + b"</s3:Name></s3:Owner>", "its root element is <Owner>, not <ListBucketResult>"),
     (LISTING.replace(b"<KeyCount>0</KeyCount>", b"<KeyCount>-5</KeyCount>"),
      "its KeyCount is -5, where a listing counts 0 keys or more"),
+    # more keys than MaxKeys=1 allows, listing none; or a count that is not the keys it lists
+    (LISTING.replace(b"<KeyCount>0</KeyCount>", b"<KeyCount>5</KeyCount>"),
+     "its KeyCount is 5 with 0 key(s) listed, where a listing counts the keys it lists (at most MaxKeys=1)"),
+    (LISTING.replace(b"<KeyCount>0</KeyCount>", b"<KeyCount>0</KeyCount><Contents><Key>a</Key></Contents>"),
+     "its KeyCount is 0 with 1 key(s) listed, where a listing counts the keys it lists (at most MaxKeys=1)"),
 ])
 def test_a_200_whose_root_or_count_is_no_listing_is_no_listing(body, why):
     """A ListAllMyBucketsResult, or an <Error> without a <Code> (which botocore leaves a 200), naming the bucket
-    passed as its listing; so did a listing of -5 keys."""
+    passed as its listing; so did a listing of -5 keys, and one of 5 keys that listed none."""
     with _listing(body) as (url, _):
         outcome = _judged(url)
     assert (outcome.status, outcome.observed) == (
@@ -540,7 +574,8 @@ def test_a_listing_without_a_keycount_is_no_listobjectsv2_answer():
 @pytest.mark.parametrize("body", [
     LISTING,
     b'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-    b"<Name>" + BUCKET.encode() + b"</Name><KeyCount>1</KeyCount></ListBucketResult>",
+    b"<Name>" + BUCKET.encode() + b"</Name><KeyCount>1</KeyCount><Contents><Key>a</Key><Size>1</Size></Contents>"
+    b"</ListBucketResult>",
 ])
 def test_a_listing_as_s3_writes_it_passes(body):
     with _listing(body) as (url, _):
