@@ -132,6 +132,16 @@ def test_bad_address_is_could_not_look(value):
         family.address(value, "clamd")
 
 
+@pytest.mark.parametrize("value, protocol", [("https://127.0.0.1:2525", "smtp"), ("redis://mail.example.com", "smtp"),
+                                             ("smtps://127.0.0.1:3310", "clamd"), ("http://clamav:3310", "clamd")])
+def test_an_endpoint_of_another_scheme_is_not_talked_to(value, protocol):
+    """An https:// or redis:// endpoint of an smtp item was talked to in SMTP, and an smtps:// one of a clamd item
+    in clamd (with 465 for its port when none was written): the address names another server than the one meant."""
+    with pytest.raises(GatherError, match=f"endpoint is a {value.split(':')[0]}:// address, where a {protocol} item"
+                                          f" talks {protocol}"):
+        family.address(value, protocol)
+
+
 @pytest.mark.parametrize("params", [{"endpoint": "clamav"}, {"endpoint": "clamav", "protocol": "http"},
                                     {"endpoint": "clamav", "protocol": "clamd", "port": 1}])
 def test_params_are_strict(params):

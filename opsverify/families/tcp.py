@@ -99,9 +99,17 @@ class ServerClosed(Exception):
     """The peer closed the connection (FIN) before it answered: a close, not a reset (RST)."""
 
 
+# the schemes an endpoint of each protocol may be written with: another (https://, redis:// for an smtp item) names
+# another server than the one asked, and was talked to in this protocol all the same
+SCHEMES = {"clamd": ("clamd", "tcp"), "smtp": ("smtp", "smtps")}
+
+
 def address(value: str, default_scheme: str) -> tuple[str, str, int]:
     """(scheme, host, port) of `host:port` or `scheme://host:port`."""
     parts = urlsplit(value if "://" in value else f"{default_scheme}://{value}")
+    if parts.scheme.lower() not in SCHEMES[default_scheme]:
+        raise GatherError(f"endpoint is a {parts.scheme}:// address, where a {default_scheme} item talks "
+                          f"{default_scheme}: write host:port or {' or '.join(f'{s}://host:port' for s in SCHEMES[default_scheme])}")
     try:
         port = parts.port
     except ValueError:
@@ -109,8 +117,8 @@ def address(value: str, default_scheme: str) -> tuple[str, str, int]:
     if not parts.hostname:
         raise GatherError(f"endpoint '{value}' names no host")
     if port is None:  # a port written as 0 stays 0 (nothing answers there), never the default: another server
-        port = DEFAULT_PORTS.get(parts.scheme, DEFAULT_PORTS[default_scheme])
-    return parts.scheme, parts.hostname, port
+        port = DEFAULT_PORTS.get(parts.scheme.lower(), DEFAULT_PORTS[default_scheme])
+    return parts.scheme.lower(), parts.hostname, port
 
 
 def why(exc: BaseException) -> str:
