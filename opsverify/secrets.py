@@ -139,12 +139,17 @@ def looks_secret(name: str, value: str) -> bool:
         return True
     if any(_SECRET_SHORT_WORD.fullmatch(word) for word in _name_words(name)):
         return True
+    if _KEY_INSIDE.search(value):  # a service-account JSON or a PEM key under any name (FIREBASE_SERVICE_ACCOUNT)
+        return True
     if "://" in value:  # an address: a secret if it holds a user or password, or a piece that may be a key
         return "@" in value or _may_hold_a_key(value)
     if _PATH.fullmatch(value):  # a checkout or file (/builds/acme/shop-api2): named in messages, no secret
         return False
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
     return len(value) >= 20 and classes >= 3 and " " not in value
+
+
+_KEY_INSIDE = re.compile(r"PRIVATE KEY-----|\"private_key\"\s*:")
 
 
 def _may_hold_a_key(url: str) -> bool:

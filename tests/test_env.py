@@ -729,7 +729,16 @@ PEM_BODY = ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7CANARYq7Zp3Lm9X
     ("DEBUG: true\nPREFIX=sk_live_\nSTRIPE_SECRET_KEY=${{PREFIX}}CANARYq7Zp3Lm9Xw2Rt5Vb8\n",
      ["sk_live_CANARYq7Zp3Lm9Xw2Rt5Vb8"]),
     ('DEBUG: true\nSTRIPE_SECRET_KEY="${{UNSET:-sk_live_}}CANARYq7Zp3Lm9Xw2Rt5Vb8"\n', ["sk_live_CANARYq7Zp3Lm9Xw2Rt5Vb8"]),
-], ids=["multi-line-double", "multi-line-single", "escaped-dollar", "escaped-newline", "reference", "default"])
+    # a reference to a value that itself holds one: filled in all the way
+    ("DEBUG: true\nA=CANARYchain\nB=${{A}}bb1Zp3\nAPI_SECRET=${{B}}Lm9Xw2\n", ["CANARYchainbb1Zp3Lm9Xw2"]),
+    # names python-dotenv reads: quoted, or holding ':' (.NET's Section:Key)
+    ("DEBUG: true\n'DB_PASSWORD'=correct horse battery CANARY\n", ["correct horse battery CANARY"]),
+    ("DEBUG: true\nJwt:Secret=hunter2CANARYhunter2\n", ["hunter2CANARYhunter2"]),
+    # Node's dotenv: an unquoted value ends at any `#`; an empty value takes a quoted one from the next line
+    ("DEBUG: true\nAPI_SECRET=CANARYhash7Zp3Lm9#tail\n", ["CANARYhash7Zp3Lm9"]),
+    ('DEBUG: true\nAPI_SECRET=\n"CANARYnextline7Zp3Lm9Xw2"\n', ["CANARYnextline7Zp3Lm9Xw2"]),
+], ids=["multi-line-double", "multi-line-single", "escaped-dollar", "escaped-newline", "reference", "default",
+        "chained-reference", "quoted-name", "section-key-name", "node-hash", "node-next-line"])
 def test_a_secret_of_an_env_file_that_cannot_be_read_is_kept_secret_as_its_service_reads_it(tmp_path, written, echoed):
     """The lenient reading follows a quoted value to its closing quote, reads its escapes and fills in its
     references: before, a PEM key's body lines, a `\\$` value and a `${{PREFIX}}…` value were echoed in clear."""
@@ -753,13 +762,31 @@ def test_a_value_that_is_not_utf8_in_an_env_file_that_cannot_be_read_is_kept_sec
         assert "CANARY" not in target.redactor.text(f"said {reading}")
 
 
-@pytest.mark.parametrize("text", [b"A='x\n" * 200_000, b'A="' + b"${a" * 300_000, b"A=" + b"${a:-" * 200_000,
-                                  b"A=x" + b" \t" * 500_000 + b"y"], ids=["quotes", "references", "defaults", "blanks"])
+@pytest.mark.parametrize("text", [
+    b"A='x\n" * 50_000, b'A="' + b"${a" * 80_000, b"A=" + b"${a:-" * 50_000, b"A=x" + b" \t" * 120_000 + b"y",
+    # a value of 16 KB referenced 16,000 times in one value, and in many: 256 MB filled in, before
+    b"DEBUG: true\nA0=" + b"Ab1-" * 4_000 + b"\nA1=" + b"$A0" * 16_000 + b"\n",
+    b"DEBUG: true\nA0=" + b"Ab1-" * 4_000 + b"\n" + b"".join(b"B%d=$A0$A0$A0$A0\n" % i for i in range(5_000)),
+], ids=["quotes", "references", "defaults", "blanks", "reference-bomb", "many-references"])
 def test_the_lenient_reading_of_a_large_broken_file_is_bounded(tmp_path, text):
-    """At most SALVAGE_BYTES are read, each in a pass or two (a `${` without its `}`, a quote opened on each line)."""
+    """At most SALVAGE_BYTES are read, each in a pass or two (a `${` without its `}`, a quote opened on each line),
+    and what references fill in is bounded: a value at FILLED_CHARS, the file at FILLED_BUDGET."""
     (tmp_path / "api.env").write_bytes(text)
     found = envsource.salvaged(str(tmp_path / "api.env"))
-    assert sum(len(value) for _, value in found) < 20 * envsource.SALVAGE_BYTES
+    assert max(len(value) for _, value in found) <= max(envsource.FILLED_CHARS, envsource.SALVAGE_BYTES)
+    assert sum(len(value) for _, value in found) < 12 * envsource.SALVAGE_BYTES + envsource.FILLED_BUDGET
+
+
+def test_a_service_account_key_is_a_secret_whatever_its_name(tmp_path):
+    """A readable file: FIREBASE_SERVICE_ACCOUNT names no secret word and its JSON holds blanks, so its PEM body
+    was echoed in clear."""
+    body = PEM_BODY[0]
+    account = ('{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\n' + body +
+               '\\n-----END PRIVATE KEY-----\\n","client_email":"a@b.iam.gserviceaccount.com"}')
+    (tmp_path / "api.env").write_text(f"FIREBASE_SERVICE_ACCOUNT='{account}'\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    target.env_vars("api")
+    assert body not in target.redactor.text(f"said {body} in <{account}>")
 
 
 def test_the_bound_counts_env_sources_read_not_requests(tmp_path):

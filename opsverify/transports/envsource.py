@@ -190,15 +190,22 @@ def _unparsed_why(text: str) -> str:
 
 
 # A file read_dotenv refuses is read again as leniently as can be, only so that its secrets stay out of the run's
-# output (an http item's reply may echo one): every NAME=value or NAME: value line, each value as written, without
-# its quotes and without a comment after it; a quoted value followed over lines to its closing quote (a PEM key),
-# its escapes read (`\n`, `\$`) and its `${OTHER}` references filled in, as a service's dotenv would read it
-SALVAGE_BYTES = 1 << 20  # four times the largest file read_dotenv reads: 2 s at worst (a quote opened on each line)
-_SALVAGED_NAME = re.compile(r"[ \t]*(?:export[ \t]+)?([^\s=:#'\"`]+)[ \t]*[=:][ \t]*")
+# output (an http item's reply may echo one): every NAME=value or NAME: value line (a name quoted, or holding ':'
+# as .NET's Section:Key, as python-dotenv reads it), each value as written, without its quotes and without a
+# comment after it (after a blank, or Node's: after any `#`); a quoted value followed over lines to its closing
+# quote (a PEM key), or on the next line after an empty one (Node reads it there); its escapes read (`\n`, `\$`)
+# and its `${OTHER}` references filled in, as a service's dotenv would read it
+SALVAGE_BYTES = MAX_ENV_FILE_BYTES  # what read_dotenv reads at most: a longer file is no env export
+FILLED_CHARS = 64 << 10  # a value's references filled in, at most: `$A` 16,000 times over 16 KB of A is 256 MB
+FILLED_BUDGET = 4 << 20  # and for the whole file
+_SALVAGED_NAME = re.compile(
+    r"[ \t]*(?:export[ \t]+)?(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s=#'\"`]+))[ \t]*=[ \t]*"  # python-dotenv's key
+    r"|[ \t]*(?:export[ \t]+)?([^\s=:#'\"`]+)[ \t]*:[ \t]*")  # or YAML's `NAME: value`
 _SALVAGE_ESCAPE = re.compile(r"\\(.)", re.S)
 _SALVAGE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "f": "\f", "v": "\v", "b": "\b", "a": "\a"}
 # a name, and a default after `:-` or `-`, each taken whole (possessive): a text of many `${` is read in one pass
 _SALVAGE_REFERENCE = re.compile(r"(?<!\\)\$(?:\{([A-Za-z_][A-Za-z0-9_]*+)(?::?-([^}$]*+))?\}|([A-Za-z_][A-Za-z0-9_]*+))")
+_BLANKS = re.compile(r"\s*")
 
 
 def salvaged(path: str) -> list[tuple[str, str]]:
@@ -223,6 +230,7 @@ def _salvage(text: str):
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     closing = _unescaped_quotes(text)
     read: dict[str, str] = {}  # each name's value as a reader ends with it, for a later `${NAME}`
+    budget = [FILLED_BUDGET]
     at = 0
     while at < len(text):
         line_end = text.find("\n", at)
@@ -231,10 +239,17 @@ def _salvage(text: str):
         at = line_end + 1  # the next line, even past a quoted value's start: a value that never closes (or closes
         if statement is None:  # at another line's quote) must not hide the statements it runs over
             continue
-        name, value_at = statement[1], statement.end()
+        name, value_at = next(group for group in statement.groups() if group), statement.end()
+        if value_at == line_end:  # empty: Node's dotenv reads a quoted value on a later line as this one's
+            ahead = _BLANKS.match(text, value_at).end()
+            if text[ahead:ahead + 1] in tuple(_QUOTES):
+                value_at = ahead
+                line_end = text.find("\n", ahead)
+                line_end = len(text) if line_end < 0 else line_end
         written = text[value_at:line_end].rstrip(" \t")
         uncommented = _COMMENT_START.split(written, maxsplit=1)[0].rstrip(" \t")
-        forms = [uncommented.strip("'\"`"), written, uncommented, written.strip("'\"`")]
+        forms = [uncommented.strip("'\"`"), written, uncommented, written.strip("'\"`"),
+                 written.split("#", 1)[0].rstrip(" \t")]  # Node's: an unquoted value ends at any `#`
         quote = text[value_at:value_at + 1]
         if quote and quote in _QUOTES:
             after = bisect.bisect_right(closing[quote], value_at)
@@ -242,12 +257,31 @@ def _salvage(text: str):
                 inner = text[value_at + 1:closing[quote][after]]
                 forms = [inner, *forms]  # a PEM key's lines: the redactor masks each line of it
         if any("$" in form for form in forms):  # `${OTHER}` filled in as a reader expands it (`\$` is no reference)
-            forms += [_SALVAGE_REFERENCE.sub(lambda r: read.get(r[1] or r[3], r[2] or ""), form) for form in forms]
+            forms = [*(_filled(form, read, budget) for form in forms), *forms]
         if quote and "\\" in "".join(forms):  # and its escapes read
             forms = [*map(_unescaped, forms), *forms]
-        read[name] = forms[0]  # what a reader most likely ends with
+        read[name] = forms[0]  # what a reader most likely ends with: references filled in, escapes read
         forms = [form for form in dict.fromkeys(forms) if form.strip()]
         yield from ((name, form) for form in forms)
+
+
+def _filled(form: str, read: dict[str, str], budget: list[int]) -> str:
+    """`form` with its references filled in from the values read before it, as long as FILLED_CHARS and what is left
+    of the file's budget allow (a reference past them is left as written)."""
+    allowed = min(FILLED_CHARS, budget[0])
+    size = len(form)
+
+    def value(reference: re.Match[str]) -> str:
+        nonlocal size
+        filled = read.get(reference[1] or reference[3], reference[2] or "")
+        if size + len(filled) > allowed:
+            return reference[0]
+        size += len(filled)
+        return filled
+
+    result = _SALVAGE_REFERENCE.sub(value, form)
+    budget[0] -= max(0, len(result) - len(form))
+    return result
 
 
 _COMMENT_START = re.compile(r"[ \t]#")  # one blank before it is enough to find it: a run of them is no slower
