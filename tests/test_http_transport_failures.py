@@ -11,7 +11,7 @@ from opsverify.families import http
 from opsverify.outcome import Status
 from opsverify.transports.http import Probe, Session, _failure_words, fetch_all
 
-from .kit import make_check, make_target, reset_after_the_request, serving
+from .kit import RealBacklogServer, make_check, make_target, reset_after_the_request, serving
 from .project import KeepAliveHttp, raw_reply
 
 
@@ -133,7 +133,7 @@ def test_a_cookie_one_reply_sets_is_never_sent_with_another_request():
     """A login's Set-Cookie (one item) went out with every later request of the run to that host — any port — so a
     "refused without credentials" item was checked with a session: a healthy endpoint failed, a broken one (CSRF only
     for callers with a session) passed. Each request carries the headers its item states, nothing learnt."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
     import threading
 
     cookies_seen: dict[str, str | None] = {}
@@ -150,7 +150,7 @@ def test_a_cookie_one_reply_sets_is_never_sent_with_another_request():
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    server = RealBacklogServer(("127.0.0.1", 0), Site)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"

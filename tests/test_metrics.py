@@ -6,7 +6,7 @@ import dataclasses
 import ssl
 import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import trustme
@@ -21,6 +21,7 @@ from opsverify.transports.http import Reply
 from prometheus_client import generate_latest
 
 from .helpers import by_id, evaluate
+from .kit import RealBacklogServer
 
 WANTED = {"jobs_processed": "counter", "job_retries_total": "counter", "job_duration_seconds": "histogram",
           "queue_depth": "gauge"}
@@ -606,7 +607,7 @@ def https_metrics(body: bytes):
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     leaf.configure_cert(context)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Exposition)
+    server = RealBacklogServer(("127.0.0.1", 0), Exposition)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -18,7 +18,7 @@ from opsverify.outcome import Status
 from opsverify.errors import NotConfigured
 
 from .helpers import by_id, evaluate
-from .kit import make_check, make_target, refused_port, serving, silent_server
+from .kit import RealBacklogServer, make_check, make_target, refused_port, serving, silent_server
 
 SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1",
         "access_key_id": {"present": True, "length": 20, "fingerprint": "hmac:0"}}
@@ -375,13 +375,9 @@ def _answering(respond):
         yield url, asked
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 64  # many items connect at once: the default backlog of 5 would drop their SYNs for a while
-
-
 @contextmanager
 def _running(handler: type[BaseHTTPRequestHandler]):
-    server = _Server(("127.0.0.1", 0), handler)
+    server = RealBacklogServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

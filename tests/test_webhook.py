@@ -11,7 +11,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -24,7 +24,7 @@ from opsverify.outcome import Status
 from opsverify.transports.http import Reply
 
 from .helpers import by_id, evaluate
-from .kit import make_check, make_target, route_server
+from .kit import RealBacklogServer, make_check, make_target, route_server
 
 
 def check(**params) -> Check:
@@ -421,7 +421,7 @@ def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1",
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Limited)
+    server = RealBacklogServer(("127.0.0.1", 0), Limited)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
