@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import datetime as dt
 import gzip
 import math
 import re
@@ -168,6 +169,10 @@ def test_http_rule(params, answer, status, seen, expected):
     ({"json_max": {"n": math.nan}}, "must be a finite number"),
     ({"json": {"v": math.nan}}, "json: v expects a value that is not a finite number"),  # could never pass
     ({"json": {"v": [1, math.inf]}}, "json: v expects a value that is not a finite number"),
+    # a YAML date, !!binary or !!set: accepted, then every such item was an internal error (not JSON serializable)
+    ({"json": {"day": dt.date(2026, 1, 1)}}, "json: day expects a date .*, which JSON has not: quote it"),
+    ({"json": {"v": [b"hello"]}}, "json: v expects a bytes"),
+    ({"json": {"v": {"a": {1, 2}}}}, "json: v expects a set"),
     ({"json_min": {"n": math.inf}}, "must be a finite number"),
     ({"json_has": ["documents.*"]}, "globs are accepted in `json` only"),
     ({"json_max": {"db.*": 1}}, "globs are accepted in `json` only"),
@@ -290,6 +295,24 @@ def test_a_body_its_charset_cannot_read_proves_no_absence(charset, body, status,
     with KeepAliveHttp(replies) as server:
         (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
     _, outcome = judge({"body_excludes": ["failed"]}, answer)
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("rule, text, status, seen", [
+    ("body_excludes", "données indisponible", Status.ERROR, "could not look: " + http.UNREAD_BYTES +
+     "; 'données indisponible' may be in them"),
+    ("body_includes", "données indisponible", Status.ERROR, "'données indisponible' may be in them"),
+    ("body_excludes", "base de", Status.FAILED, "body contains 'base de'"),  # ASCII is read whatever the rest
+    ("body_excludes", "timeout", Status.PASSED, "status 200"),
+])
+def test_a_body_in_a_charset_it_does_not_declare_proves_no_absence_of_text_beyond_ascii(rule, text, status, seen):
+    """A Latin-1 page declaring no charset is read as UTF-8, its accented letters replaced: an error page saying
+    "base de données indisponible" passed body_excludes of that text, and a healthy one failed body_includes."""
+    body = "Erreur : base de données indisponible".encode("latin-1")
+    replies = {("GET", "/page"): raw_reply(200, body, "text/plain")}
+    with KeepAliveHttp(replies) as server:
+        (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
+    _, outcome = judge({rule: [text]}, answer)
     assert outcome.status is status and seen in outcome.observed, outcome
 
 

@@ -114,6 +114,18 @@ JsonBound = Annotated[int | float, AfterValidator(_finite), WrapValidator(_as_wr
 StatusCode = Annotated[int, AfterValidator(_status_code)]
 
 
+def _not_json(value: Any) -> str:
+    """What of an expected value JSON has no type for (a YAML date, bytes, a set), named; "" when it is all JSON."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return ""
+    if isinstance(value, list):
+        return next(filter(None, map(_not_json, value)), "")
+    if isinstance(value, dict):
+        return next(filter(None, (_not_json(key) if not isinstance(key, str) else "" for key in value)), "") or \
+            next(filter(None, map(_not_json, value.values())), "")
+    return f"a {type(value).__name__} ({value!r:.40})"
+
+
 class Params(StrictParams):
     service: str
     path: UrlPath
@@ -158,6 +170,10 @@ class Params(StrictParams):
         if globbed:  # a glob matches fields, never objects: it could not pass
             raise ValueError(f"json: {globbed[0]} is a glob with an object value; give the object's exact path,"
                              " or the fields' dotted paths (db.ok: true)")
+        not_json = [path for path, wanted in self.json_fields.items() if _not_json(wanted)]
+        if not_json:  # a YAML date, !!binary or !!set: no JSON body holds one, and it cannot be shown as JSON
+            raise ValueError(f"json: {not_json[0]} expects {_not_json(self.json_fields[not_json[0]])}, which JSON has"
+                             " not: quote it ('2026-01-01') to expect the text")
         unmatchable = [path for path, wanted in self.json_fields.items() if holds_non_finite(wanted)]
         if unmatchable:  # JSON has no NaN or infinity: a body saying one is refused, so this could never be judged
             raise ValueError(f"json: {unmatchable[0]} expects a value that is not a finite number; JSON has none")
@@ -468,6 +484,8 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             unknown.append(f"'{text}' not in the first {BODY_LIMIT} bytes")
         elif reply.misread:
             unknown.append(f"{reply.misread}; '{text}' may be in it")
+        elif _unread_bytes_may_hold(reply.text, text):
+            unknown.append(f"{UNREAD_BYTES}; '{text}' may be in them")
         else:
             problems.append(f"body lacks '{text}'")
     for text in p.body_excludes:
@@ -477,7 +495,18 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             unknown.append(f"{cut}; '{text}' may be in the rest")
         elif reply.misread:
             unknown.append(f"{reply.misread}; '{text}' may be in it")
+        elif _unread_bytes_may_hold(reply.text, text):
+            unknown.append(f"{UNREAD_BYTES}; '{text}' may be in them")
     return problems, unknown
+
+
+UNREAD_BYTES = "the body holds bytes its charset (UTF-8 when it declares none) cannot read"
+
+
+def _unread_bytes_may_hold(body: str, text: str) -> bool:
+    """A body read with stray bytes replaced (U+FFFD: a Latin-1 page that declares no charset) still shows every ASCII
+    character it holds, so an ASCII text is there or not; a text beyond ASCII (`données`) may be in those bytes."""
+    return "\ufffd" in body and not text.isascii()
 
 
 def judge(check, facts) -> Outcome:
