@@ -1240,12 +1240,15 @@ class _Matcher:
         cut = self._cut_at_start(text) if head else None
         if cut is not None:
             spans.append((0, cut[0], f"[redacted part of {cut[1]}]"))
-        if "…" in text:  # an excerpt cut inside the text (`'ppp…cnrykey…'… (161 characters)`): its edges are ends too
+        if "…" in text or "..." in text:  # an excerpt cut inside the text (`'ppp…cnrykey…'… (161 characters)`, a
+            # server quoting a key cut short: `invalid key sk_live_4eC39HqL... (expired)`): its edges are ends too
             for mark in _ELLIPSIS.finditer(text):
-                cut = self._cut_at_end(text[:mark.start()])
+                before = max(0, mark.start() - self.edge_reach)  # no secret's piece is longer: no copy of the text
+                cut = self._cut_at_end(text[before:mark.start()])
                 if cut is not None:
-                    spans.append((cut[0], _past_an_escaped_quote(text, mark.start()), f"[redacted part of {cut[1]}]"))
-                cut = self._cut_at_start(text[mark.end():])
+                    spans.append((before + cut[0], _past_an_escaped_quote(text, mark.start()),
+                                  f"[redacted part of {cut[1]}]"))
+                cut = self._cut_at_start(text[mark.end():mark.end() + self.edge_reach])
                 if cut is not None:
                     spans.append((mark.end(), mark.end() + cut[0], f"[redacted part of {cut[1]}]"))
         if within is not None and (spans or near):
@@ -1319,7 +1322,7 @@ def _tail_held(text: str, start: int, tail: str) -> int:
 
 
 _ANCHOR_RUN = re.compile(r"[A-Za-z0-9]+")
-_ELLIPSIS = re.compile(r"['\"]?…['\"]?")  # where an excerpt was cut, with the quote that closed or opened it
+_ELLIPSIS = re.compile(r"['\"]?(?:…|\.\.\.)['\"]?")  # where an excerpt was cut, with the quote that closed or opened it
 # What an excerpt leaves of an escape it cuts: its start at the text's end, its end at the text's start
 _PARTIAL_ESCAPE_START = r"\\(?:u[0-9A-Fa-f]{0,3})?|%[0-9A-Fa-f]?|&#?[xX]?[0-9A-Za-z]{0,10}"
 # and of a character it cuts, its escapes whole but not all of them (`%C3` of ß's `%C3%9F`, `\ud83d` of a pair):

@@ -358,3 +358,22 @@ def test_a_secret_starting_or_ending_with_a_quote_is_masked_without_the_quotes_a
         assert json.loads(MASK.sub("X", shown))["said"] == expected, shown  # still JSON, its strings' quotes kept
     shown = redactor.text(f"saw {secret!r} and {json.dumps(secret)} end")
     assert MASK.sub("X", shown) == f"saw {quoted} and \"X\" end", shown
+
+
+@pytest.mark.parametrize("said", ["invalid key {head}... (expired)", "invalid key '{head}...' (expired)",
+                                  "key ...{tail} was revoked", "invalid key {head}… (expired)"])
+def test_a_secret_cut_short_with_three_dots_inside_a_text_is_masked(said):
+    """A server quoting a key cut short (`sk_live_4eC39HqL... (expired)`): only a text's own ends and `…` were read
+    as cuts, so 16 of a token's 34 characters were kept in the archive."""
+    secret = "sk_live_4eC39HqLyjWDarjtT1zdp7dcXYZ"
+    redactor = Redactor()
+    redactor.add(secret, even_if_plain=True)
+    shown = redactor.text(said.format(head=secret[:16], tail=secret[-16:]))
+    assert secret[:16] not in shown and secret[-16:] not in shown and "[redacted part of " in shown, shown
+
+
+def test_three_dots_in_ordinary_text_stay():
+    redactor = Redactor()
+    redactor.add("sk_live_4eC39HqLyjWDarjtT1zdp7dcXYZ", even_if_plain=True)
+    for text in ["Loading... done ... ok", "...", "a...b", "wait...", "...and then"]:
+        assert redactor.text(text) == text
