@@ -161,6 +161,37 @@ def test_shake_reads_the_verified_chain_above_the_leaf(ca, ca_file):
     assert [c.subject == c.issuer for c in fact.chain] == [False, True]  # the intermediate, then the root
 
 
+def _reissued_root(ca, days: float) -> bytes:
+    """The CA's root again (same subject, same key), valid for `days` from now: a renewal."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    root, now = ca._certificate, datetime.now(timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(root.subject).issuer_name(root.subject)
+               .public_key(ca._private_key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=days)))
+    for extension in root.extensions:
+        builder = builder.add_extension(extension.value, extension.critical)
+    return builder.sign(ca._private_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.mark.parametrize("bundle, status", [(("short", "renewed"), Status.PASSED), (("renewed", "short"), Status.PASSED),
+                                            (("short",), Status.FAILED)])
+def test_a_root_renewed_in_the_bundle_is_judged_by_its_longest_lived_copy(tmp_path, bundle, status):
+    """While a root is renewed the bundle holds both copies: OpenSSL built the chain with the first, and the one
+    expiring in 3 days failed min_days though the renewed copy (same key) verifies the same chain — the verdict hung
+    on the bundle's order."""
+    ca = trustme.CA()
+    roots = {"short": _reissued_root(ca, 3), "renewed": _reissued_root(ca, 3650)}
+    (tmp_path / "bundle.pem").write_bytes(b"".join(roots[name] for name in bundle))
+    with https(ca, days=365) as port:
+        fact = tls.shake("127.0.0.1", port, str(tmp_path / "bundle.pem"), 5)
+    outcome = tls.judge(check(), {check().key: fact})
+    assert outcome.status is status, outcome.observed
+    if status is Status.FAILED:
+        assert "the chain's certificate" in outcome.observed and "in 2.9 days" in outcome.observed, outcome.observed
+
+
 def test_shake_expired_is_rejected_but_still_described(ca, ca_file):
     with https(ca, days=-1) as port:
         fact = tls.shake("127.0.0.1", port, ca_file, 5)

@@ -224,6 +224,7 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
         return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
     try:
         leaf, chain, refused_after = _peer_der(host, port, context, timeout_s, verified_name)
+        chain = _with_longest_lived_root(chain, context)
     except _Rejected as exc:
         rejected = rejection_reason(exc.error, exc.leaf, verified_name)
     except ssl.SSLError as exc:
@@ -241,6 +242,40 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     else:
         return _read(seen, leaf, chain, refused_after)
     return Handshake(**seen, rejected=rejected, second_look=_second_look(host, port, timeout_s, verified_name))
+
+
+def _with_longest_lived_root(chain: list[bytes] | None, context: ssl.SSLContext) -> list[bytes] | None:
+    """The verified chain with its root replaced by the longest-lived certificate of the trust store with the same
+    subject and key, when there is one. While a root is renewed a bundle holds both copies, and OpenSSL builds the
+    chain with whichever it reads first: the one expiring in 3 days failed `min_days`, though the renewed copy
+    verifies the same chain (same key) for ten years more — the verdict hung on the order of the bundle."""
+    if not chain:
+        return chain
+    x509 = load("cryptography.x509")
+    serialization = load("cryptography.hazmat.primitives.serialization")
+
+    def identity(cert):
+        key = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        return cert.subject.public_bytes(), key
+
+    try:
+        root = x509.load_der_x509_certificate(chain[-1])
+        if root.subject != root.issuer:
+            return chain
+        wanted = identity(root)
+        best, best_until = chain[-1], root.not_valid_after_utc
+        subject = wanted[0]
+        for der in context.get_ca_certs(binary_form=True):
+            if subject not in der:  # most of a system store's ~150 roots, ruled out without reading them
+                continue
+            other = x509.load_der_x509_certificate(der)
+            if other.not_valid_after_utc > best_until and other.not_valid_before_utc <= datetime.now(timezone.utc) \
+                    and identity(other) == wanted:
+                best, best_until = der, other.not_valid_after_utc
+    except (ValueError, TypeError):  # a certificate cryptography cannot read: the chain as OpenSSL built it
+        return chain
+    return [*chain[:-1], best]
 
 
 def _read(seen: dict, leaf: bytes, chain: list[bytes] | None, refused_after: str = "") -> Handshake:
