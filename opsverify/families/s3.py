@@ -435,7 +435,6 @@ def gather(target, checks) -> dict[str, Any]:
                             "pending": True}
     clients = Clients(target, Counter(_client_key(s) for s in given.values()))
     try:
-        load("boto3")
         clients.make(given.values())  # before the clock: making them is this machine's work, not the target's
     except Exception:  # noqa: BLE001 — said by each item as it asks (no boto3, an unusable endpoint or region)
         pass

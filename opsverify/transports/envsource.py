@@ -242,7 +242,7 @@ def _salvage(text: str):
         name, value_at = next(group for group in statement.groups() if group), statement.end()
         if value_at == line_end:  # empty: Node's dotenv reads a quoted value on a later line as this one's
             ahead = _BLANKS.match(text, value_at).end()
-            if text[ahead:ahead + 1] in tuple(_QUOTES):
+            if text[ahead:ahead + 1] and text[ahead] in _QUOTES:
                 value_at = ahead
                 line_end = text.find("\n", ahead)
                 line_end = len(text) if line_end < 0 else line_end
