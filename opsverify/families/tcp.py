@@ -108,8 +108,9 @@ def address(value: str, default_scheme: str) -> tuple[str, str, int]:
     """(scheme, host, port) of `host:port` or `scheme://host:port`."""
     parts = urlsplit(value if "://" in value else f"{default_scheme}://{value}")
     if parts.scheme.lower() not in SCHEMES[default_scheme]:
+        written = " or ".join(f"{scheme}://host:port" for scheme in SCHEMES[default_scheme])
         raise GatherError(f"endpoint is a {parts.scheme}:// address, where a {default_scheme} item talks "
-                          f"{default_scheme}: write host:port or {' or '.join(f'{s}://host:port' for s in SCHEMES[default_scheme])}")
+                          f"{default_scheme}: write host:port or {written}")
     try:
         port = parts.port
     except ValueError:

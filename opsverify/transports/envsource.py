@@ -204,7 +204,8 @@ _SALVAGED_NAME = re.compile(
 _SALVAGE_ESCAPE = re.compile(r"\\(.)", re.S)
 _SALVAGE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "f": "\f", "v": "\v", "b": "\b", "a": "\a"}
 # a name, and a default after `:-` or `-`, each taken whole (possessive): a text of many `${` is read in one pass
-_SALVAGE_REFERENCE = re.compile(r"(?<!\\)\$(?:\{([A-Za-z_][A-Za-z0-9_]*+)(?::?-([^}$]*+))?\}|([A-Za-z_][A-Za-z0-9_]*+))")
+_SALVAGE_REFERENCE = re.compile(r"(?<!\\)\$(?:\{([A-Za-z_][A-Za-z0-9_]*+)(?::?-([^}$]*+))?\}"
+                                r"|([A-Za-z_][A-Za-z0-9_]*+))")
 _BLANKS = re.compile(r"\s*")
 
 
