@@ -29,6 +29,9 @@ from .postgres import private_folder
 from .support import die_with_parent
 
 UNUSED_FOR_S = 14 * 86400  # entries no run has used for this long are removed when a new one is built
+# Each venv's server binary makes a key of its own (~70 MB an entry): a day of fresh clones made dozens. Beyond
+# the most recently used few, an entry no run has used for an hour goes too (one in use is touched as it is read).
+KEEP_RECENT = 3
 ABANDONED_AFTER_S = 3600  # a half-copied entry this old belongs to no running build
 SEEDED = "seeded.json"
 
@@ -123,15 +126,18 @@ class SeedCache:
         shutil.rmtree(doomed, ignore_errors=True)
 
     def _remove_unused(self) -> None:
-        """Entries no run has used for two weeks, and what a run killed while publishing left behind."""
+        """Entries no run has used for two weeks, those beyond the KEEP_RECENT most recently used that none has used
+        for an hour, and what a run killed while publishing left behind."""
         now = time.time()
+        used: list[tuple[float, Path]] = []
         for entry in self.root.glob("demo-pg-*"):
             try:
-                unused = now - (entry / SEEDED).stat().st_mtime > UNUSED_FOR_S
+                used.append((now - (entry / SEEDED).stat().st_mtime, entry))
             except OSError:
                 continue
-            if unused and entry != self.entry:
-                shutil.rmtree(entry, ignore_errors=True)
+        for rank, (idle, entry) in enumerate(sorted(used, key=lambda pair: pair[0])):
+            if entry != self.entry and (idle > UNUSED_FOR_S or (rank >= KEEP_RECENT and idle > ABANDONED_AFTER_S)):
+                SeedCache(entry.name.removeprefix("demo-pg-"), self.root).remove()
         for staging in self.root.glob(".demo-pg-*"):
             try:
                 abandoned = now - staging.stat().st_mtime > ABANDONED_AFTER_S

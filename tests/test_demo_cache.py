@@ -147,3 +147,27 @@ def _assert_usable(deployment: Deployment) -> None:
         (age,) = conn.execute("select now() - min(created_at) from public.work_queue"
                               " where topic = 'inventory_push' and status = 'pending'").fetchone()
     assert dt.timedelta(seconds=40) <= age < dt.timedelta(seconds=100)
+
+
+def test_building_an_entry_removes_all_but_the_recently_used_few(tmp_path):
+    """Each venv's binary keys an entry of its own: a day of fresh clones must not keep one each for two weeks. An
+    entry used within the hour stays (a run may be copying it), as do the KEEP_RECENT most recently used."""
+    root = tmp_path / "cache"
+    root.mkdir()
+    hours_idle = {"a": 0.1, "b": 0.2, "c": 0.5, "d": 2, "e": 30, "f": 24 * 15}
+    for key, hours in hours_idle.items():
+        entry = pgcache.SeedCache(key, root).entry
+        (entry / "data").mkdir(parents=True)
+        (entry / pgcache.SEEDED).write_text("{}")
+        when = dt.datetime.now().timestamp() - hours * 3600
+        os.utime(entry / pgcache.SEEDED, (when, when))
+    data = tmp_path / "cluster"
+    data.mkdir()
+    (data / "PG_VERSION").write_text("18\n")
+
+    pgcache.SeedCache("new", root).publish(data, {"db": WRITTEN_AT})
+
+    # kept: the three most recently used (the new one, a, b), and c beyond them but used within the hour; d and e
+    # are idle beyond the three, f unused for two weeks; nothing half-removed is left behind
+    assert sorted(p.name for p in root.iterdir()) == ["demo-pg-a", "demo-pg-b", "demo-pg-c", "demo-pg-new"]
+    assert (root / "demo-pg-new" / "data" / "PG_VERSION").read_text() == "18\n"
