@@ -28,6 +28,7 @@ from opsverify.errors import NotConfigured
 from .helpers import ROOT, by_id, evaluate
 
 DEPLOYED = Deployed("a" * 40, 1_741_000_000.0)  # 2025-03-03T11:06:40Z
+WF, X = ".github/workflows/wf.yml", ".github/workflows/x.yml"  # where GitHub reads workflows
 
 
 def check(**params):
@@ -41,8 +42,8 @@ def facts(files=None, folders=None, env=None, deployed=None):
 
 # -- params ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("params, problem", [
-    ({"file": "x.yml"}, "exactly one of"),
-    ({"file": "x.yml", "triggers_absent": ["schedule"], "crons": [{"path": "/a", "schedule": "* * * * *"}]},
+    ({"file": X}, "exactly one of"),
+    ({"file": X, "triggers_absent": ["schedule"], "crons": [{"path": "/a", "schedule": "* * * * *"}]},
      "exactly one of"),
     ({"file": "../etc/passwd", "triggers_absent": ["schedule"]}, "relative path inside"),
     ({"file": "/etc/passwd", "triggers_absent": ["schedule"]}, "relative path inside"),
@@ -50,21 +51,21 @@ def facts(files=None, folders=None, env=None, deployed=None):
     ({"file": "r.txt", "not_empty": True}, "need `folder`"),
     ({"file": ".env.example", "per_key": {"A": ["web"]}}, "needs `services`"),
     ({"file": ".env.example", "ignore": ["A"]}, "needs `services`"),
-    ({"file": "x.yml", "triggers_absent": ["schedule"], "ignore": ["A"]}, "exactly one of"),
-    ({"file": "x.yml", "triggers_absent": ["schedule"], "unknown": 1}, "Extra inputs"),
+    ({"file": X, "triggers_absent": ["schedule"], "ignore": ["A"]}, "exactly one of"),
+    ({"file": X, "triggers_absent": ["schedule"], "unknown": 1}, "Extra inputs"),
     # combinations the judge would not read
     ({"folder": ".pf", "newer_than_deploy": True}, "newer_than_deploy needs not_empty: true"),
     ({"folder": ".pf", "not_empty": True, "allow_empty": True}, "allow_empty goes with"),
     ({"file": ".env.example", "services": ["web"], "per_key": {"API_URL": []}}, "per_key.API_URL: name at least one"),
-    ({"file": "x.yml", "triggers_absent": ["push"], "triggers_present": ["push", "schedule"]},
+    ({"file": X, "triggers_absent": ["push"], "triggers_present": ["push", "schedule"]},
      "push cannot be both absent and present"),
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "* * * * *"}], "allow_empty": True},
      "allow_empty goes with"),
     # a trigger GitHub does not know could never be found: the item would always pass (absent) or fail (present)
-    ({"file": "x.yml", "triggers_absent": ["Schedule"]},
+    ({"file": X, "triggers_absent": ["Schedule"]},
      "'Schedule' is not a GitHub Actions event \\(names are case-sensitive\\); did you mean schedule"),
-    ({"file": "x.yml", "triggers_absent": ["schedules"]}, "did you mean schedule\\?"),
-    ({"file": "x.yml", "triggers_present": ["manually"]}, "'manually' is not a GitHub Actions event \\(such as schedule"),
+    ({"file": X, "triggers_absent": ["schedules"]}, "did you mean schedule\\?"),
+    ({"file": X, "triggers_present": ["manually"]}, "'manually' is not a GitHub Actions event \\(such as schedule"),
     # what Vercel refuses to deploy could never be found in a vercel.json that deploys
     ({"file": "vercel.json", "crons": [{"path": "", "schedule": "* * * * *"}]}, "must start with / .*, not ''"),
     ({"file": "vercel.json", "crons": [{"path": "api/cron", "schedule": "* * * * *"}]}, "must start with /"),
@@ -106,25 +107,25 @@ def test_workflow_triggers(text, triggers):
     assert workflow_triggers(repo.read_workflow(text)) == triggers
 
 
-WORKFLOW = {"file": "wf.yml", "triggers_absent": ["schedule"], "triggers_present": ["workflow_dispatch"]}
+WORKFLOW = {"file": WF, "triggers_absent": ["schedule"], "triggers_present": ["workflow_dispatch"]}
 
 
 @pytest.mark.parametrize("text, status, observed", [
-    (MANUAL, Status.PASSED, "wf.yml triggers: workflow_dispatch"),
-    (SCHEDULED, Status.FAILED, "wf.yml has a schedule trigger"),
-    ("on: push\n" + JOBS, Status.FAILED, "wf.yml has no workflow_dispatch trigger"),
-    ("on: [schedule\n", Status.FAILED, "wf.yml is not valid YAML"),
-    ("name: x\njobs: {}\n", Status.FAILED, "wf.yml has no `on:` triggers"),
-    ("- a\n- b\n", Status.FAILED, "wf.yml is not a mapping"),
-    (None, Status.FAILED, "wf.yml not found in checkout /srv/app"),
-    (GatherError("cannot read wf.yml"), Status.ERROR, "could not read wf.yml"),
+    (MANUAL, Status.PASSED, f"{WF} triggers: workflow_dispatch"),
+    (SCHEDULED, Status.FAILED, f"{WF} has a schedule trigger"),
+    ("on: push\n" + JOBS, Status.FAILED, f"{WF} has no workflow_dispatch trigger"),
+    ("on: [schedule\n", Status.FAILED, f"{WF} is not valid YAML"),
+    ("name: x\njobs: {}\n", Status.FAILED, f"{WF} has no `on:` triggers"),
+    ("- a\n- b\n", Status.FAILED, f"{WF} is not a mapping"),
+    (None, Status.FAILED, f"{WF} not found in checkout /srv/app"),
+    (GatherError("cannot read wf.yml"), Status.ERROR, f"could not read {WF}"),
 ])
 def test_judge_workflow(text, status, observed):
-    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(**WORKFLOW), facts(files={WF: text}))
     assert outcome.status is status
     assert observed in outcome.observed
     if status is Status.FAILED:
-        assert outcome.expected == "wf.yml with no schedule trigger and a workflow_dispatch trigger"
+        assert outcome.expected == f"{WF} with no schedule trigger and a workflow_dispatch trigger"
 
 
 # GitHub refuses the whole file (`'permissions' is already defined`): it never runs and cannot be dispatched,
@@ -143,9 +144,9 @@ POLLER_TWICE = ("name: poller\non:\n  workflow_dispatch:\npermissions:\n  conten
     ("on: workflow_dispatch\njobs:\n  a:\n    env: {TOKEN: a, token: b}\n", "token", 4),
 ])
 def test_a_workflow_with_a_key_written_twice_fails_whatever_it_is_asked(text, key, line):
-    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(**WORKFLOW), facts(files={WF: text}))
     assert outcome.status is Status.FAILED
-    assert outcome.observed.startswith(f"wf.yml line {line}: ")
+    assert outcome.observed.startswith(f"{WF} line {line}: ")
     assert f"'{key}'" in outcome.observed
     assert "GitHub refuses a workflow with a key written twice" in outcome.observed
 
@@ -154,30 +155,30 @@ def test_a_workflow_with_a_key_written_twice_fails_whatever_it_is_asked(text, ke
 def test_a_workflow_merging_with_a_merge_key_fails(merged):
     # GitHub has no YAML merge keys (actions/runner#1182): `<<` is a key it does not know
     text = f"x: &events {{push: }}\non:\n  workflow_dispatch:\n  <<: {merged}\n"
-    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(**WORKFLOW), facts(files={WF: text}))
     assert outcome.status is Status.FAILED
-    assert outcome.observed.startswith("wf.yml line 4: `<<` would merge a mapping, but GitHub has no YAML merge keys")
+    assert outcome.observed.startswith(f"{WF} line 4: `<<` would merge a mapping, but GitHub has no YAML merge keys")
 
 
 # GitHub reads keys as text (YAML 1.2; actions/runner YamlObjectReader): `On`, `ON`, `yes` are the words as written
 # and `true` a boolean, none of them `on`: GitHub refuses the file (an unexpected key; `on` missing)
 @pytest.mark.parametrize("key", ["On", "ON", "true", "True", "yes"])
 def test_only_a_key_written_on_names_the_triggers(key):
-    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": f"name: poller\n{key}:\n  workflow_dispatch:\n"}))
+    outcome = repo.judge(check(**WORKFLOW), facts(files={WF: f"name: poller\n{key}:\n  workflow_dispatch:\n"}))
     assert outcome.status is Status.FAILED
-    assert outcome.observed.startswith(f"wf.yml has no `on:` triggers (`{key}:` is not `on`")
+    assert outcome.observed.startswith(f"{WF} has no `on:` triggers (`{key}:` is not `on`")
 
 
 @pytest.mark.parametrize("text", ["'on': workflow_dispatch\n" + JOBS, '"on": [workflow_dispatch]\n' + JOBS, MANUAL])
 def test_the_on_key_quoted_or_not_names_the_triggers(text):
-    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(**WORKFLOW), facts(files={WF: text}))
     assert outcome.status is Status.PASSED, outcome.observed
 
 
 def test_a_key_read_as_on_only_by_yaml_1_1_fails_beside_on():
-    outcome = repo.judge(check(**WORKFLOW), facts(files={"wf.yml": "true: [schedule]\non: workflow_dispatch\n"}))
+    outcome = repo.judge(check(**WORKFLOW), facts(files={WF: "true: [schedule]\non: workflow_dispatch\n"}))
     assert outcome.status is Status.FAILED
-    assert "wf.yml has `true:` beside `on:`" in outcome.observed
+    assert f"{WF} has `true:` beside `on:`" in outcome.observed
 
 
 # GitHub refuses a workflow ("Invalid workflow file") whose `on:` names what is no event (names are case-sensitive:
@@ -215,9 +216,9 @@ ASKS = [{"triggers_present": ["workflow_dispatch"]}, {"triggers_absent": ["sched
         "list-item", "no-jobs", "jobs-empty", "jobs-null", "jobs-list", "schedule-text", "schedule-null",
         "schedule-empty", "schedule-mapping", "schedule-item-text", "schedule-item-no-cron", "cron-number"])
 def test_a_workflow_github_refuses_fails_whatever_it_is_asked(ask, text, reason):
-    outcome = repo.judge(check(file="wf.yml", **ask), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(file=WF, **ask), facts(files={WF: text}))
     assert outcome.status is Status.FAILED, outcome.observed
-    assert outcome.observed.startswith(f"wf.yml: GitHub refuses the workflow: {reason}"), outcome.observed
+    assert outcome.observed.startswith(f"{WF}: GitHub refuses the workflow: {reason}"), outcome.observed
 
 
 # GitHub's "Events that trigger workflows", and the project-board events it still reads (deprecated)
@@ -240,7 +241,7 @@ def test_every_documented_event_is_known():
 def test_every_event_github_knows_is_a_trigger(event, form):
     config = "    - cron: '0 * * * *'\n      timezone: Europe/Paris\n" if event == "schedule" else ""
     text = form.format(event=event, config=config) + JOBS
-    outcome = repo.judge(check(file="wf.yml", triggers_present=[event]), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(file=WF, triggers_present=[event]), facts(files={WF: text}))
     # a schedule named without `- cron:` entries never fires (tests/test_repo_workflows.py)
     expected = Status.FAILED if event == "schedule" and "{config}" not in form else Status.PASSED
     assert outcome.status is expected, outcome.observed
@@ -883,12 +884,12 @@ def test_a_committed_date_after_the_deployed_commits_is_no_evidence(tmp_path):
     ("on: workflow_dispatch\njobs:\n  poll.now:\n    runs-on: x\n", "job id `poll.now` is not one GitHub takes"),
 ])
 def test_an_empty_on_or_a_job_id_github_refuses_is_named(ask, text, reason):
-    outcome = repo.judge(check(file="wf.yml", **ask), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(file=WF, **ask), facts(files={WF: text}))
     assert outcome.status is Status.FAILED, outcome.observed
     assert reason in outcome.observed and "NoneType" not in outcome.observed, outcome.observed
 
 
 def test_job_ids_github_takes_pass():
     text = "on: workflow_dispatch\njobs:\n  _poll-2:\n    runs-on: x\n  Build_x:\n    runs-on: x\n"
-    outcome = repo.judge(check(file="wf.yml", triggers_present=["workflow_dispatch"]), facts(files={"wf.yml": text}))
+    outcome = repo.judge(check(file=WF, triggers_present=["workflow_dispatch"]), facts(files={WF: text}))
     assert outcome.status is Status.PASSED, outcome.observed

@@ -12,14 +12,15 @@ from opsverify.families.repo import Params
 from opsverify.outcome import Status
 
 JOBS = "jobs:\n  poll: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"
-REFUSED = "wf.yml: GitHub refuses the workflow: "
+WF = ".github/workflows/wf.yml"
+REFUSED = f"{WF}: GitHub refuses the workflow: "
 # a refused workflow fails whatever the item asks: it never runs and cannot be dispatched
 ASKS = [{"triggers_present": ["workflow_dispatch"]}, {"triggers_absent": ["schedule"]}]
 
 
 def judge(text: str, **asked):
-    check = SimpleNamespace(key="X1-test", params=Params.model_validate({"file": "wf.yml", **asked}))
-    return repo.judge(check, {"source": "checkout /srv/app", "files": {"wf.yml": text}, "folders": {}, "env": {},
+    check = SimpleNamespace(key="X1-test", params=Params.model_validate({"file": WF, **asked}))
+    return repo.judge(check, {"source": "checkout /srv/app", "files": {WF: text}, "folders": {}, "env": {},
                               "deployed": None})
 
 
@@ -46,7 +47,7 @@ def test_a_schedule_named_without_crons_is_still_written_there():
     # nothing fires, but the file asks for a schedule: `triggers_absent: [schedule]` is not met by it
     outcome = judge("on: [schedule, workflow_dispatch]\n" + JOBS, triggers_absent=["schedule"])
     assert outcome.status is Status.FAILED, outcome.observed
-    assert "wf.yml has a schedule trigger" in outcome.observed
+    assert ".github/workflows/wf.yml has a schedule trigger" in outcome.observed
 
 
 # -- a cron GitHub refuses: the whole workflow is refused ("Invalid cron expression") ----------------------------
