@@ -66,6 +66,10 @@ def facts(files=None, folders=None, env=None, deployed=None):
      "'Schedule' is not a GitHub Actions event \\(names are case-sensitive\\); did you mean schedule"),
     ({"file": X, "triggers_absent": ["schedules"]}, "did you mean schedule\\?"),
     ({"file": X, "triggers_present": ["manually"]}, "'manually' is not a GitHub Actions event \\(such as schedule"),
+    # a file GitHub never runs as a workflow (moved aside or renamed to turn it off): judged, it would pass
+    *[({"file": file, "triggers_present": ["schedule"]}, "is not where GitHub reads a workflow")
+      for file in [".github/workflows/off/poller.yml", ".github/workflows/poller.yml.off", "poller.yml",
+                   ".github/poller.yml", ".github/workflows/poller.json", ".GitHub/workflows/poller.yml"]],
     # what Vercel refuses to deploy could never be found in a vercel.json that deploys
     ({"file": "vercel.json", "crons": [{"path": "", "schedule": "* * * * *"}]}, "must start with / .*, not ''"),
     ({"file": "vercel.json", "crons": [{"path": "api/cron", "schedule": "* * * * *"}]}, "must start with /"),
@@ -81,6 +85,12 @@ def facts(files=None, folders=None, env=None, deployed=None):
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):
         Params.model_validate(params)
+
+
+@pytest.mark.parametrize("file", [".github/workflows/poller.yml", ".github/workflows/Poller Cron.yaml",
+                                  ".gitea/workflows/poller.yaml", ".forgejo/workflows/poller.yml"])
+def test_a_workflow_where_a_forge_runs_it_is_taken(file):
+    assert Params.model_validate({"file": file, "triggers_present": ["schedule"]}).file == file
 
 
 def test_env_kind_needs_env_sources_of_every_service():
