@@ -77,6 +77,10 @@ COMPARED = [
     ("float-below-huge-int", {"n": 1e308}, {"n": {"lt": 10**400}}, Status.PASSED),
     ("float-nan-ne-int", {"n": math.nan}, {"n": {"ne": 0}}, Status.FAILED),
     ("float-inf-gt-int", {"n": math.inf}, {"n": {"gt": 0}}, Status.FAILED),
+    # "is set" (`ne: null`) is no pass for a NaN either: it is there, but is no number the runbook can mean
+    ("float-nan-ne-null", {"n": math.nan}, {"n": {"ne": None}}, Status.FAILED),
+    ("numeric-inf-ne-null", {"n": decimal.Decimal("Infinity")}, {"n": {"ne": None}}, Status.FAILED),
+    ("float-array-nan-ne-null", {"n": [1.0, math.nan]}, {"n": {"ne": None}}, Status.FAILED),
     # ... inside an array too: {NaN} ≠ {0} holds for PostgreSQL, but says nothing about a ratio
     ("numeric-array-nan-ne", {"r": [decimal.Decimal("NaN")]}, {"r": {"ne": [0]}}, Status.FAILED),
     ("numeric-array-neg-inf-ne", {"n": [decimal.Decimal("-Infinity"), 1]}, {"n": {"ne": [0, 1]}}, Status.FAILED),

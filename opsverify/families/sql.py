@@ -864,11 +864,11 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
     test, _ = OPERATORS[op]
     if value is None:
         return (test(value, bound) if bound is None else False), "NULL"
-    if bound is None:
-        return test(value, bound), _shown(value)
-    if holds_non_finite(value):
+    if holds_non_finite(value):  # `ne: null` too: a NaN is there, but no number the runbook can mean
         what = "holds a value that is not a finite number" if isinstance(value, (list, tuple)) else "not a finite number"
         return False, f"{_shown(value)} ({what})"
+    if bound is None:
+        return test(value, bound), _shown(value)
     like = _bound_like(value, bound)
     if op not in ("eq", "ne") and _kind(value) not in ORDERED:
         raise Uncomparable(f"a {_kind(value)} has no order: only eq and ne apply")
