@@ -153,8 +153,8 @@ def test_an_accepted_call_fails_even_when_the_other_got_no_answer(without, wrong
 
 
 @pytest.mark.parametrize("params, statuses, expected", [
-    (GUARDED, (429, 401), "GET /api/cron/publish rejects callers without CRON_SECRET with 401 or 403"),
-    (GUARDED, (None, None), "GET /api/cron/publish rejects callers without CRON_SECRET with 401 or 403"),
+    (GUARDED, (429, 401), "GET /api/cron/publish rejects callers without CRON_SECRET with 400, 401 or 403"),
+    (GUARDED, (None, None), "GET /api/cron/publish rejects callers without CRON_SECRET with 400, 401 or 403"),
     ({**GUARDED, "with_secret": True}, (429,), "GET /api/cron/publish with CRON_SECRET answers 200"),
     ({**GUARDED, "with_secret": True}, (None,), "GET /api/cron/publish with CRON_SECRET answers 200"),
 ])
@@ -236,6 +236,8 @@ UNSET_HOWS = {"with 'Bearer undefined'", "with 'Bearer null'", "with a bare 'Bea
     # RFC 6750 answers a malformed credential (no token after Bearer) with 400: a refusal too
     (lambda h, b: (400 if h.get("authorization") == "Bearer" else 401, "{}"), Status.PASSED,
      "with a bare 'Bearer': 400"),
+    # ... and a missing one (a framework refusing a request without the header): the job did not run
+    (lambda h, b: (400 if "authorization" not in h else 401, "{}"), Status.PASSED, "without a secret: 400"),
     (_compares_with("Bearer undefined"), Status.FAILED,
      "with 'Bearer undefined': accepted with 200: CRON_SECRET is probably unset in the deployment"),
     (_compares_with("Bearer null"), Status.FAILED, "with 'Bearer null': accepted with 200"),

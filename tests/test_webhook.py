@@ -62,6 +62,11 @@ def facts(c: Check, *statuses: int | None) -> dict:
     ({"status": [401]}, (429, 429), Status.ERROR, "unsigned: 429 (rate-limited): whether it checks signatures was not "
                                                   "seen; wrong signature: 429 (rate-limited)"),
     ({"status": 400}, (400, 408), Status.ERROR, "wrong signature: 408 (request timeout): whether it checks signatures"),
+    # nor does a 421 (this server serves another host: the endpoint is not here), nor a 426 or 431 (turned away
+    # before any header was read for a signature)
+    ({}, (421, 421), Status.FAILED, "unsigned: 421 (misdirected: this server does not serve that host)"),
+    ({}, (426, 426), Status.ERROR, "unsigned: 426 (upgrade required): whether it checks signatures was not seen"),
+    ({}, (401, 431), Status.ERROR, "wrong signature: 431 (request headers too large)"),
     # a forgeable endpoint fails whatever the other delivery got: turned away or unanswered, it cannot save it
     ({}, (200, 429), Status.FAILED, "unsigned: accepted with 200"),
     ({}, (200, None), Status.FAILED, "unsigned: accepted with 200"),
@@ -121,7 +126,7 @@ def test_judge_with_a_correctly_signed_delivery(statuses, status, observed):
 
 def test_default_status_wording():
     c = check(**SHOPIFY)
-    assert "with 4xx (not 404/405/410)" in webhook.judge(c, facts(c, 401, 401)).expected
+    assert "with 4xx (not 404/405/410/421)" in webhook.judge(c, facts(c, 401, 401)).expected
 
 
 @pytest.mark.parametrize("params, problem", [
@@ -143,6 +148,9 @@ def test_default_status_wording():
      r"429 \(rate-limited\) says nothing of signatures"),
     ({"service": "app", "path": "/hook", "scheme": "fal", "status": 408},
      r"408 \(request timeout\) says nothing of signatures"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [401, 421]}, r"421 \(misdirected"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [426]}, r"426 \(upgrade required\) says nothing"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": 431}, r"431 \(request headers too large\)"),
     # the body of the answer to a genuine delivery: judged only where there is one
     ({**SHOPIFY, "json": {"received": True}}, "judged with signed_with only"),
     ({**STRIPE_SIGNED, "body_includes": []}, "body_includes given empty"),

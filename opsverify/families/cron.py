@@ -18,8 +18,9 @@ it twice. The job's call so turned away is an *error*, naming its status and Ret
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
-refuses a random wrong secret and takes these. Each must be refused (401 or 403; 400 too, the answer RFC 6750 gives a
-malformed credential such as a bare "Bearer"); a 2xx fails, naming the value taken.
+refuses a random wrong secret and takes these. Each must be refused, as the calls without a secret and with a wrong
+one must (400, 401 or 403: RFC 6750 answers a missing or malformed credential with 400 as well, and many frameworks
+refuse a missing header so); a 2xx fails, naming the value taken.
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
 `json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
@@ -48,8 +49,8 @@ from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_after_said
 NAME = "cron"
 NEEDS = ("url",)
 
-REJECTIONS = (401, 403)
-UNSET_REJECTIONS = (400, *REJECTIONS)  # RFC 6750 refuses a malformed credential (a bare "Bearer") with 400
+# a call without the secret, refused: RFC 6750 answers a missing or malformed credential (a bare "Bearer") with 400
+REJECTIONS = (400, 401, 403)
 # the http family's body rules, judged on the answer of a job run: as checklists name them, and as fields
 BODY_RULES = {"json": "json_fields", "json_has": "json_has", "json_min": "json_min", "json_max": "json_max",
               "body_includes": "body_includes", "body_excludes": "body_excludes"}
@@ -151,11 +152,11 @@ class Params(AnswerBodyRules):
     def _status_with_secret(self) -> "Params":
         if self.status is not None and not self.with_secret:
             raise ValueError("status is judged with with_secret: true only; without the secret the endpoint "
-                             "must answer 401 or 403")
+                             "must answer 400, 401 or 403")
         given = self.given_body_rules
         if given and not self.with_secret:
             raise ValueError(f"{', '.join(given)}: the body of a job run is judged with with_secret: true only; "
-                             "without the secret the endpoint must answer 401 or 403")
+                             "without the secret the endpoint must answer 400, 401 or 403")
         return self
 
     @property
@@ -262,10 +263,10 @@ def judge(check, facts) -> Outcome:
     if p.with_secret:
         return _judge_with_secret(p, attempts[0], evidence)
     unset = unset_values(p.header)
-    expected = f"{p.method} {p.path} rejects callers without {p.secret} with 401 or 403"
+    expected = f"{p.method} {p.path} rejects callers without {p.secret} with 400, 401 or 403"
     if any(how in unset for how, _, _ in attempts):
         shown = ", ".join(repr(value) for value in unset.values())
-        expected += f", and with what an unset {p.secret} reads as ({shown}) with 400, 401 or 403"
+        expected += f", and with what an unset {p.secret} reads as ({shown})"
     answered = [(how, reply) for how, _, reply in attempts if _whole_or_accepted(reply)]
     silent = [_silent(how, reply) for how, _, reply in attempts if not _whole_or_accepted(reply)]
     taken = [how for how, reply in answered if 200 <= reply.status < 300]
@@ -284,7 +285,7 @@ def judge(check, facts) -> Outcome:
                                  + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
     problems = accepted + [f"{how}: status {reply.status}" for how, reply in answered
                            if not 200 <= reply.status < 300
-                           and reply.status not in (UNSET_REJECTIONS if how in unset else REJECTIONS)] + silent
+                           and reply.status not in REJECTIONS] + silent
     return verdict(expected, problems, " and ".join(f"{how}: {r.status}" for how, _, r in attempts), **evidence)
 
 

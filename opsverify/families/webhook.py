@@ -30,8 +30,9 @@ params:
   path: /functions/v1/orders-webhook
   scheme: shopify                   # shopify | stripe | fal
   shop_domain: bannos.myshopify.com # shopify only: an ASCII host name, as Shopify sends it
-  status: [401]                     # optional, 4xx codes but 404/405/410 and 408/429; default any 4xx but
-                                    # 404/405/410 (408 and 429 mean "not judged": an error, never a pass)
+  status: [401]                     # optional, 4xx codes but 404/405/410/421 and 408/413/414/426/429/431;
+                                    # default any 4xx but 404/405/410/421 (not there: fails) and the others
+                                    # (turned away before a signature was read: "not judged", an error)
   signed_with: "{secret:SHOPIFY_WEBHOOK_SECRET}"  # optional, shopify and stripe: mark the item mutating: true
   json: {received: true}            # signed_with only, optional: http's body rules on the genuine delivery's answer
 ```
@@ -66,8 +67,11 @@ from .http import body_problems, describe_reply, expectations
 NAME = "webhook"
 
 SCHEMES = ("shopify", "stripe", "fal")
-NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST", 410: "gone: the route was removed"}
-TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # refusals that say nothing of the signature
+NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST", 410: "gone: the route was removed",
+                421: "misdirected: this server does not serve that host"}
+# refusals that say nothing of the signature: the request was turned away before one was read
+TURNED_AWAY = {408: "request timeout", 413: "content too large", 414: "URI too long", 426: "upgrade required",
+               429: "rate-limited", 431: "request headers too large"}
 GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with)
 # signed with the endpoint's own secret too, yet to be refused: what a correct signature check also rules out
 REPLAYED = "correctly signed an hour ago"  # a captured delivery sent again (schemes whose signature has a time)
@@ -96,7 +100,7 @@ def _rejection(value: int) -> int:
 
 
 def _refused(status: int) -> bool:
-    """A 4xx that says the delivery was judged and refused: not 404/405/410 (not there), nor 408/429 (turned away)."""
+    """A 4xx that says the delivery was judged and refused: not NOT_DEPLOYED (not there), nor TURNED_AWAY."""
     return 400 <= status < 500 and status not in NOT_DEPLOYED and status not in TURNED_AWAY
 
 
@@ -170,7 +174,7 @@ class Params(AnswerBodyRules):
     @property
     def wanted(self) -> str:
         if self.status is None:
-            return "4xx (not 404/405/410)"
+            return "4xx (not 404/405/410/421)"
         return " or ".join(map(str, [self.status] if isinstance(self.status, int) else self.status))
 
 
