@@ -829,7 +829,9 @@ class Redactor:
             return
         self._register(_url_credentials(url))
         for segment in [*parts.path.split("/"), *_fragment_pieces(parts.fragment)]:
-            if (looks_like_token(segment) or (from_secret and may_be_a_key(segment))
+            # of a secret URL, a long piece is a key whatever it reads as: an RPC key of digits only, or of
+            # lower-case letters only, is no word (no path names a thing in 16 letters without a break)
+            if (looks_like_token(segment) or (from_secret and (may_be_a_key(segment) or len(segment) >= 16))
                     or (short_keys and _short_key(segment))):
                 self.add(segment, even_if_plain=True)
         for key, value in _query(parts.query):

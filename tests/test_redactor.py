@@ -140,6 +140,18 @@ def test_the_host_of_a_secret_url_is_shown_and_its_key_masked_where_a_text_cuts_
     assert redactor.text(f"x {url} y") == f"x [redacted {fingerprint(url)}] y"
 
 
+@pytest.mark.parametrize("key", ["84736251908374659", "qwpoeirutyzmxncbvlaksjdhfg"])
+def test_a_secret_urls_long_key_of_digits_or_lower_case_letters_only_is_masked_alone(key):
+    """An RPC provider's key may read as a number or a word: in a secret URL, a piece of 16 characters or more is a
+    key whatever it reads as — a provider echoing the key alone (a 401's body) shows none of it."""
+    url = f"https://rpc.example.com/solana/v2/{key}"
+    redactor = Redactor()
+    redactor.add(url, even_if_plain=True)
+    assert redactor.text(f'{{"error": "invalid api key {key}"}}') == \
+        f'{{"error": "invalid api key [redacted {fingerprint(key)}]"}}'
+    assert redactor.text("solana v2 rpc.example.com") == "solana v2 rpc.example.com"  # the words stay
+
+
 def test_a_secret_broken_across_lines_is_masked_across_the_break_and_the_lines_around_it_stay():
     """Found in the text read without its line breaks, masked in the text from its first character to its last:
     the breaks before and after it, and the other lines, are as they were."""
