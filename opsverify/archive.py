@@ -1317,11 +1317,23 @@ def _input_copy(data: bytes, redactor: Redactor, reading: list[str] | None = Non
         return data
     redacted = MASK.sub(_plain_word, redactor.text(text))
     checked = read if redacted == text else _yaml_data(redacted) if _same_shape(text, redacted) else _NOT_YAML
-    if checked is not _NOT_YAML and not _holds_a_secret(checked, redactor):
+    # the text masked must read as the data masked: a mask the text's scrub put over a run of a secret, whose start
+    # YAML's escapes (`\x2D`) hid from it, would leave that start readable
+    if checked is not _NOT_YAML and not _holds_a_secret(checked, redactor) and (
+            checked is read or checked == _plain_masks(_masked_scalars(read, redactor))):
         return data
     why = _IN_ESCAPES if checked is not _NOT_YAML else _NO_YAML_LEFT
     dumped = yaml.safe_dump(_masked_scalars(read, redactor), allow_unicode=True, sort_keys=False, width=2**31)
     return (MASKED_COPY.format(why=why) + dumped).encode("utf-8", errors="surrogateescape")
+
+
+def _plain_masks(data: Any) -> Any:
+    """YAML's data with every mask in its text scalars written as `_plain_word` writes it."""
+    if isinstance(data, dict):
+        return {_plain_masks(key): _plain_masks(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_plain_masks(value) for value in data]
+    return MASK.sub(_plain_word, data) if isinstance(data, str) else data
 
 
 def _plain_word(mask: re.Match[str]) -> str:

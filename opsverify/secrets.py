@@ -780,7 +780,8 @@ class _Unbroken:
 class Redactor:
     """Replaces every registered secret value — and the usual encodings of it — in text and nested
     data; a run of at least MIN_RUN characters of a secret (raw, escaped or in base64) at the edge of a
-    text (an excerpt that cut a secret in two) is masked as well."""
+    text (an excerpt that cut a secret in two) is masked as well, and a run of it as written of 12 characters
+    (`_inner_run`) anywhere."""
 
     MIN_LENGTH = 6  # shorter values are flags and ports; redacting them would mangle text
     MIN_RUN = 8  # the shortest piece of a secret worth masking at an excerpt's edge
@@ -1123,6 +1124,14 @@ class _Matcher:
             for offset in _chunk_starts(len(form)):
                 piece = (LONGEST_WORD, self.marks[secret], 0, (form, offset))
                 words.setdefault(form[offset:offset + LONGEST_WORD], piece)
+        for secret in set(values.values()):  # a run of it quoted inside a text: "token cronSecretV… rejected"
+            mark = self.marks[secret]
+            for base in _inner_bases(secret):
+                length = _inner_run(len(base))
+                for offset in range(len(base) - length + 1):
+                    piece = base[offset:offset + length]
+                    if piece not in words and _short_key(piece):  # a window of words (`password`) is no key's
+                        words[piece] = (length, mark, 0, (base, offset, True))
         for secret in set(values.values()):
             if _ANCHOR_RUN.fullmatch(secret):
                 continue  # letters and digits only: no escape reads back to it that a form misses
@@ -1231,9 +1240,12 @@ class _Matcher:
         for end, (length, mark, reach, piece_of) in self.automaton.iter(text):
             if mark is not None and not _a_number_part(text, end + 1 - length, end + 1, within):
                 start, stop = end + 1 - length, end + 1
+                label = f"[redacted {mark}]"
                 if piece_of is not None:  # a piece of a long form: as far as the text goes on agreeing with it
-                    start, stop = _stretched(text, stop, *piece_of)
-                spans.append((start, stop, f"[redacted {mark}]"))
+                    start, stop = _stretched(text, stop, piece_of[0], piece_of[1], length)
+                    if len(piece_of) > 2 and stop - start < len(piece_of[0]):  # a run of a secret, not all of it
+                        label = f"[redacted part of {mark}]"
+                spans.append((start, stop, label))
             if reach:
                 near.append((end + 1 - length - reach, end + 1 + reach))
         cut = self._cut_at_end(text) if tail else None
@@ -1355,6 +1367,30 @@ def _partial_start(text: str) -> int:
     return max((m.end() for m in (escape.match(text) for escape in escapes) if m), default=0)
 
 
+def _inner_bases(secret: str) -> list[str]:
+    """What of a secret is masked where a text quotes a run of it (`token cronSecretV… rejected`, `key ending
+    …5b4a3210`): the secret as written — of a URL its path and query, of several lines or of JSON its key material
+    (`_key_lines`), never its words — none of a `user:password` (the password is a secret of its own), nor of a value
+    too big to index (`BIG_SECRET`)."""
+    if isinstance(secret, _PairText):
+        return []
+    part = _secret_part(secret)
+    if part is None or len(part) > BIG_SECRET:
+        return []
+    if _URL_START.match(secret):  # of a URL, each piece of its path and query: `/services/` is a word, not a key's
+        return [piece for piece in _URL_PIECE_CUT.split(part) if len(piece) >= Redactor.MIN_RUN]
+    return _key_lines(part) if _LINE_BREAK.search(part) or _JSON_STRUCTURE.search(part) else [part]
+
+
+_URL_PIECE_CUT = re.compile(r"[/?&=#;]")
+
+
+def _inner_run(length: int) -> int:
+    """The shortest run of a secret `length` long masked inside a text: 12 characters, half of a shorter one, never
+    under MIN_RUN — a few characters of a long key give nothing away, and most of one gives it away."""
+    return max(Redactor.MIN_RUN, min(12, (length + 1) // 2))
+
+
 def _chunk_starts(length: int) -> list[int]:
     """Where the automaton's pieces of a form `length` long start: LONGEST_WORD long, overlapping a little, the last
     ending with the form."""
@@ -1362,11 +1398,11 @@ def _chunk_starts(length: int) -> list[int]:
     return sorted({*range(0, length - LONGEST_WORD, step), length - LONGEST_WORD})
 
 
-def _stretched(text: str, end: int, form: str, offset: int) -> tuple[int, int]:
-    """A piece of a long form found ending at `end` of `text`, widened as far as the text goes on agreeing with the
-    form around it: a piece of the form that a text cut, or that holds no whole chunk at one of its ends, is masked
-    end to end. A LONGEST_WORD at most each way: beyond that a neighbouring piece was found and widens on."""
-    start, after = end - LONGEST_WORD, offset + LONGEST_WORD
+def _stretched(text: str, end: int, form: str, offset: int, length: int = LONGEST_WORD) -> tuple[int, int]:
+    """A piece (`length` long) of a form found ending at `end` of `text`, widened as far as the text goes on agreeing
+    with the form around it: a piece of the form that a text cut, or that holds no whole chunk at one of its ends, is
+    masked end to end. A LONGEST_WORD at most each way: beyond that a neighbouring piece was found and widens on."""
+    start, after = end - length, offset + length
     back = min(LONGEST_WORD, start, offset)
     before = bisect.bisect_left(range(1, back + 1), True,
                                 key=lambda n: text[start - n:start] != form[offset - n:offset])
@@ -1408,7 +1444,8 @@ def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:
     """`text` with each span replaced by its label; overlapping spans (two forms, or two secrets, sharing
     characters) become one, so no character of either is left between them."""
     pieces, last = [], 0
-    for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1])):
+    # of two spans alike, the whole secret's label: a run of it found in one reading, all of it in another
+    for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1], span[2].startswith("[redacted part"))):
         if start < last:  # overlaps the mask before: widen it
             last = max(last, end)
             continue

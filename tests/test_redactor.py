@@ -282,3 +282,32 @@ def test_a_secret_split_by_a_soft_wrap_mark_is_masked_as_the_console_and_the_evi
                     readable({"o": split}).decode()):
         cleaned = redactor.text(f"saw {written} here")
         assert SECRET[:9] not in cleaned and SECRET[9:] not in cleaned, (written, cleaned)
+
+
+@pytest.mark.parametrize("quoted", [
+    "token cronSecretValue_9f8e rejected",  # its first 20 characters, no cut mark
+    "key ending 9f8e7d6c5b4a3210 expired",  # its last 16
+    "saw nSecretValue_9f8e7d6c5b4a3 in the header",  # 26 from its middle
+    "token=ronSecretValue_9f8e7d6c5b4a3210",  # all but its first
+])
+def test_a_run_of_a_secret_quoted_inside_a_text_is_masked(quoted):
+    """A server quoting part of the secret it refused gives most of it away: a run of 12 characters or more of a
+    secret is masked wherever it stands (at a text's edge, a run of 8 already was)."""
+    secret = "cronSecretValue_9f8e7d6c5b4a3210"
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    cleaned = redactor.text(quoted)
+    assert f"[redacted part of {fingerprint(secret)}]" in cleaned, cleaned
+    assert not any(secret[i:i + 8] in cleaned for i in range(len(secret) - 7)), cleaned
+    assert redactor.text(f"got {secret}.") == f"got [redacted {fingerprint(secret)}]."  # the whole is still whole
+
+
+def test_a_short_run_or_the_words_of_a_secret_stay_readable():
+    """A few characters of a long key give nothing away, and the words a secret is made of are words: neither is
+    masked inside a text (a database password `mypassword12345` must not hide "password" in an error)."""
+    redactor = Redactor()
+    redactor.add_declared("cronSecretValue_9f8e7d6c5b4a3210")
+    redactor.add_declared("mypassword12345")
+    for text in ("cronSecretV is 11 characters of it", "password authentication failed for user checker",
+                 "its Value_9f8e7 is short", "mypassword1234 differs by its last"):
+        assert redactor.text(text) == text
