@@ -81,6 +81,10 @@ ORDERS = table("orders", columns=[
     column("tags", "character varying(20)[]"),
     column("mood", "public.mood"),
     column("n", "bigint", not_null=True, default="GENERATED ALWAYS AS IDENTITY"),
+    # as PostgreSQL prints them: a negative number quoted and cast, numeric with its scale, text as written
+    column("offset", "integer", default="'-1'::integer"), column("rate", "numeric", default="'-0.5'::numeric"),
+    column("fee", "numeric", default="1.50"), column("label", "text", default="'in progress'::text"),
+    column("minus_text", "text", default="'-1'::text"),
 ], constraints=[
     constraint("orders_stage_check", "c", ["stage"]),
     constraint("orders_quantity_check", "c", ["quantity"], validated=False),
@@ -98,6 +102,13 @@ ORDERS = table("orders", columns=[
     ({"defaults": {"id": False}}, FAILED, "has a default for id (gen_random_uuid())"),
     ({"defaults": {"stage": "'Packing'"}}, FAILED, "has default 'Filling'::text for stage, not 'Packing'"),
     ({"defaults": {"due": "now()"}}, FAILED, "has no default for due (expected now())"),
+    # a number is compared as one, however PostgreSQL prints it (a healthy schema failed `-1`)
+    ({"defaults": {"offset": -1, "rate": -0.5, "fee": 1.5}}, PASSED, ""),
+    ({"defaults": {"offset": -2}}, FAILED, "has default '-1'::integer for offset, not -2"),
+    ({"defaults": {"minus_text": -1}}, FAILED, "has default '-1'::text for minus_text, not -1"),  # text, no number
+    # blanks inside a quoted literal are its own: a broken default passed
+    ({"defaults": {"label": "'in progress'"}}, PASSED, ""),
+    ({"defaults": {"label": "'inprogress'"}}, FAILED, "has default 'in progress'::text for label, not 'inprogress'"),
     ({"types": {"id": "uuid", "due": "timestamptz", "price": "numeric(8,2)", "tags": "varchar[]", "n": "int8",
                 "mood": "mood"}}, PASSED, ""),
     ({"types": {"price": "numeric(10,2)"}}, FAILED, "has price of type numeric(8,2), not numeric(10,2)"),

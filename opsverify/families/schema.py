@@ -19,6 +19,7 @@ section its item did not declare ends as an error.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import re
 from typing import Annotated, Any, Iterable, Literal
@@ -609,11 +610,34 @@ def _default_problem(column: str, want: bool | int | float | str, have: str | No
 
 
 def _same_default(want: str, have: str) -> bool:
-    """As PostgreSQL prints it; a trailing cast the item leaves out is not compared."""
-    squeeze = lambda text: re.sub(r"\s+", "", text)  # noqa: E731
-    if squeeze(want) == squeeze(have):
+    """As PostgreSQL prints it, blanks aside (but those inside a quoted literal: `'in progress'` is not
+    `'inprogress'`); a trailing cast the item leaves out is not compared. A number is compared as one: PostgreSQL
+    prints a negative default quoted and cast (`'-1'::integer`, `'-0.5'::numeric`), `numeric` keeps its scale
+    (`1.50`), and `-1e3` reads `'-1000'::numeric`."""
+    if _squeezed(want) == _squeezed(have):
         return True
-    return "::" not in want and squeeze(re.sub(r"::[\w .\"\[\]]+$", "", have)) == squeeze(want)
+    if "::" in want:
+        return False
+    cast = _TRAILING_CAST.search(have)
+    bare = have[:cast.start()] if cast else have
+    if _squeezed(bare) == _squeezed(want):
+        return True
+    number = _NUMBER.fullmatch(want.strip())
+    printed = _NUMBER.fullmatch(bare) or (cast is not None and _NUMERIC_CAST.fullmatch(cast.group(1))
+                                          and _QUOTED_NUMBER.fullmatch(bare))
+    return bool(number and printed) and decimal.Decimal(number.group("n")) == decimal.Decimal(printed.group("n"))
+
+
+def _squeezed(text: str) -> str:
+    """The text without its blanks, those inside a quoted literal or identifier kept."""
+    return _QUOTED_OR_BLANK.sub(lambda found: "" if found.group().isspace() else found.group(), text)
+
+
+_QUOTED_OR_BLANK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\s+")
+_TRAILING_CAST = re.compile(r"::([\w .\"\[\]]+)$")
+_NUMERIC_CAST = re.compile(r"integer|bigint|smallint|numeric|real|double precision")
+_NUMBER = re.compile(r"(?P<n>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+_QUOTED_NUMBER = re.compile(rf"'{_NUMBER.pattern}'")
 
 
 def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
