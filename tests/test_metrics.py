@@ -355,6 +355,16 @@ def test_a_sample_with_more_than_a_timestamp_after_its_value_is_malformed(line, 
     assert outcome.observed.startswith(f"malformed exposition: {line}: {why}"), outcome.observed
 
 
+@pytest.mark.parametrize("labels, name", [('{k8s:ns="x"}', "k8s:ns"), ('{a="1", app:tier="web"}', "app:tier")])
+def test_a_label_name_prometheus_cannot_read_unquoted_is_malformed(labels, name):
+    """The client library's parser reads `k8s:ns` as a label name (a metric name may hold `:`); Prometheus's lexers
+    read none in a label name, and refuse the whole scrape."""
+    for outcome in (judged(f"# TYPE q gauge\nq{labels} 3\n", {"q": "gauge"}),
+                    om_judged(f"# TYPE q gauge\nq{labels} 3\n# EOF\n", {"q": "gauge"})):
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert f"{name} is no label name Prometheus reads unquoted" in outcome.observed, outcome.observed
+
+
 def test_a_timestamp_too_long_for_int64_is_named_not_converted():
     """Python refuses to convert an integer of 5000 digits: the length alone says it is no int64."""
     outcome = judged("# TYPE queue_depth gauge\nqueue_depth 3 " + "9" * 5000 + "\n", {"queue_depth": "gauge"})
@@ -362,7 +372,11 @@ def test_a_timestamp_too_long_for_int64_is_named_not_converted():
 
 
 @pytest.mark.parametrize("line", ["queue_depth 3 1700000000000", 'queue_depth{queue="a} 1 2"} 3\t1700000000000',
-                                  "queue_depth 3"])
+                                  "queue_depth 3",
+                                  # blanks before and inside the labels, which Prometheus's lexer skips
+                                  'queue_depth {queue="a"} 1.5', 'queue_depth {queue="a"} 3 1700000000000',
+                                  'queue_depth { queue = "a" } 3', 'queue_depth\t{queue="a"}\t3',
+                                  'queue_depth{"k8s:ns"="a"} 3'])  # a name quoted may hold anything
 def test_a_sample_with_an_integer_timestamp_or_none_passes(line):
     outcome = judged(f"# TYPE queue_depth gauge\n{line}\n", {"queue_depth": "gauge"})
     assert outcome.status is Status.PASSED, outcome.observed
@@ -438,6 +452,9 @@ PER_LABEL_SET = ('# TYPE h histogram\nh_bucket{job="a",le="+Inf"} 3\nh_count{job
      'h_count{job="b"} 3\nh_sum{job="b"} 1\n', {"h": "histogram"}, 'histogram h: {job="b"} lacks h_bucket'),
     ('# TYPE s summary\ns_count{job="a"} 3\ns_sum{job="a"} 1\ns{job="b",quantile="0.5"} 1\ns_count{job="b"} 1\n',
      {"s": "summary"}, 'summary s: {job="b"} lacks s_sum'),
+    # a label named `quantile` on a histogram is a label like any: its series lacks its bucket and count
+    ('# TYPE h histogram\nh_bucket{le="+Inf"} 3\nh_count 3\nh_sum 1\nh_sum{quantile="b"} 1\n',
+     {"h": "histogram"}, 'histogram h: {quantile="b"} lacks h_bucket, h_count'),
 ])
 def test_a_histogram_is_judged_per_label_set(text, families, observed):
     outcome = judged(text, families)

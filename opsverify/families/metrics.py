@@ -99,8 +99,11 @@ AS_WRITTEN = re.compile(r'[a-zA-Z_:][a-zA-Z0-9_:]*|"[^"\\]*"')
 HELP_AS_WRITTEN = re.compile(r'[ \t]*#[ \t]+HELP[ \t]+(?:[a-zA-Z_:][a-zA-Z0-9_:]*|"[^"\\]*")(?:[ \t\r\v\f].*)?')
 DECLARATION_FORMS = {"TYPE": "# TYPE name type", "HELP": "# HELP name text"}
 TYPE_START = re.compile(r"[ \t]*#[ \t]+TYPE[ \t]")  # Prometheus reads the rest as the name and the type
-# a text-format sample line: its name, its labels (a quoted value may hold `}` or spaces), then what follows them
-SAMPLE_TAIL = re.compile(r'[^{\s]*(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
+# a text-format sample line: its name, its labels (a quoted value may hold `}` or spaces; blanks may stand before
+# and inside them, which Prometheus's lexer skips), then what follows them
+SAMPLE_TAIL = re.compile(r'[^{\s]*[ \t]*(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
+QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")  # an unquoted label name, as both of Prometheus's lexers read one
 VALUE = re.compile(r"[ \t]*([^ \t]*)")  # as Prometheus reads it: up to a blank or a tab
 TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus's lexer reads a text-format timestamp as digits alone (promlex.l)
 # a value Go's ParseFloat reads as Python does: digits, a point and a sign, too few to leave float64's range
@@ -479,7 +482,9 @@ def incomplete(family, clock: Clock = UNBOUNDED) -> list[str]:
     groups: dict[tuple, set[str]] = {}
     for sample in clock.each(family.samples):
         part = sample.name[len(family.name):]  # "" for a summary's quantile, which is optional
-        labels = _label_set(sample, "le", "quantile")
+        # a bucket less its `le`, a quantile less its `quantile`: a label so named elsewhere is a label like any
+        bounded, bound = BOUNDS[family.type][:2] if family.type in BOUNDS else (None, None)
+        labels = _label_set(sample, bound) if part == bounded else _label_set(sample)
         groups.setdefault(labels, set()).add(part)
     lacking = []
     for labels, parts in groups.items():
@@ -573,7 +578,10 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        tail = SAMPLE_TAIL.match(line).group(1)
+        labels, tail = SAMPLE_TAIL.match(line).groups()
+        if labels and (name := _bad_label_name(labels)):
+            return (f"{cut(line)}: {cut(name, 40)} is no label name Prometheus reads unquoted "
+                    "([a-zA-Z_][a-zA-Z0-9_]*): it refuses the scrape")
         value = VALUE.match(tail).group(1)
         if not all_ascii and not value.isascii():
             return f"{cut(line)}: the value {cut(ascii(value), 40)} is no ASCII number: Prometheus cannot read it"
@@ -591,6 +599,16 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
         if after and not (TIMESTAMP_MS.fullmatch(after[0]) and len(after[0]) < 20 and int(after[0]) <= INT64_MAX):
             return (f"{cut(line)}: the timestamp {cut(after[0], 40)} is not an integer of milliseconds written in "
                     "digits alone (int64): Prometheus reads no sign, point or exponent there")
+    return ""
+
+
+def _bad_label_name(labels: str) -> str:
+    """The first unquoted label name of a sample's `{…}` that is none (`k8s:ns`; a parser of the client library reads
+    it), or ""."""
+    for pair in QUOTED.sub('""', labels[1:-1]).split(","):
+        name = pair.split("=", 1)[0].strip()
+        if name and name != '""' and not LABEL_NAME.fullmatch(name):
+            return name
     return ""
 
 
