@@ -749,3 +749,108 @@ def test_parse_is_stopped_at_its_deadline():
     with pytest.raises(metrics.SlowParse):
         metrics.parse(text, within=0.0)
     assert metrics.parse(text)[1] == ""  # no deadline: read whole
+
+
+# -- asked as Prometheus asks: OpenMetrics first, gzip alone ---------------------------------------------------
+@contextmanager
+def negotiating(answer):
+    """An endpoint on 127.0.0.1 whose reply `answer(headers)` makes from the request's headers: (extra headers as
+    (name, value) pairs, body); it records every request's headers."""
+    seen: list[dict[str, str]] = []
+
+    class Exposition(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked = {k.lower(): v for k, v in self.headers.items()}
+            seen.append(asked)
+            headers, body = answer(asked)
+            self.send_response(200)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = RealBacklogServer(("127.0.0.1", 0), Exposition)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def negotiated(answer, families=None):
+    from .kit import make_check, make_target
+
+    with negotiating(answer) as (url, seen):
+        target = make_target({"services": {"m": {"url": url}}})
+        c = make_check("metrics", {"service": "m", "families": families or {"depth": "gauge"}})
+        return metrics.judge(c, metrics.gather(target, [c])), seen
+
+
+TEXT = ("content-type", "text/plain; version=0.0.4; charset=utf-8")
+OM = ("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
+
+
+def test_the_scrape_asks_for_openmetrics_first_and_gzip_alone_as_prometheus_does():
+    outcome, seen = negotiated(lambda asked: ([TEXT], b"# TYPE depth gauge\ndepth 3\n"))
+    assert outcome.status is Status.PASSED, outcome.observed
+    accept = seen[0]["accept"]
+    assert accept.startswith("application/openmetrics-text;version=1.0.0") and "text/plain;version=0.0.4" in accept
+    assert seen[0]["accept-encoding"] == "gzip"
+
+
+def test_what_a_negotiating_target_answers_prometheus_is_what_is_judged():
+    """A client library answers by the Accept header: the OpenMetrics it gives Prometheus is judged, not the text it
+    gives a plain `accept: text/plain` (a broken OpenMetrics exposition passed behind a healthy text one)."""
+    def answer(asked):
+        if "openmetrics" in asked.get("accept", ""):
+            return [OM], b"# TYPE depth gauge\ndepth 3\n"  # no `# EOF`: Prometheus refuses it
+        return [TEXT], b"# TYPE depth gauge\ndepth 3\n"
+
+    outcome, _ = negotiated(answer)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "EOF" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("coding", ["deflate", "x-gzip", "br"])
+def test_a_body_in_a_coding_prometheus_does_not_decode_fails(coding):
+    """Prometheus asks for gzip and decodes a body only when its Content-Encoding is exactly gzip: any other it
+    parses as it came, encoded, and refuses the scrape (opsverify's client would have decoded deflate)."""
+    import gzip
+    import zlib
+
+    text = b"# TYPE depth gauge\ndepth 3\n"
+    body = gzip.compress(text) if coding == "x-gzip" else zlib.compress(text)  # br: a body opsverify cannot read
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", coding)], body))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"Content-Encoding {coding}: Prometheus asks for gzip and decodes nothing else" in outcome.observed
+
+
+def test_a_gzip_body_passes():
+    import gzip
+
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip")],
+                                            gzip.compress(b"# TYPE depth gauge\ndepth 3\n")))
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_content_type_sent_twice_is_read_by_its_first_as_prometheus_reads_it():
+    """Go's Header.Get takes the first value; the HTTP client joins both with ", ", which no media type parses."""
+    outcome, _ = negotiated(lambda asked: ([TEXT, TEXT], b"# TYPE depth gauge\ndepth 3\n"))
+    assert outcome.status is Status.PASSED, outcome.observed
+    outcome, _ = negotiated(lambda asked: ([("content-type", "application/json"), TEXT], b"# TYPE depth gauge\ndepth 3\n"))
+    assert outcome.status is Status.FAILED and "Content-Type application/json" in outcome.observed, outcome.observed
+
+
+def test_a_body_cut_short_after_a_200_head_is_not_judged():
+    """The head is kept (its status and codings are judged), but a body that never came whole is no exposition:
+    could not look, never a pass or a 'missing' family."""
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip")], b"\x1f\x8b\x08\x00garbage"))
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed.startswith("could not look: m answered 200, but"), outcome.observed

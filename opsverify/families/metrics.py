@@ -199,7 +199,23 @@ UNBOUNDED = Clock()
 
 
 def content_type(reply: Reply) -> str:
-    return next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
+    """The Content-Type as Prometheus reads it: Go's Header.Get takes the first of several."""
+    return header(reply, "content-type")
+
+
+def header(reply: Reply, name: str) -> str:
+    """A header's value as Go's Header.Get reads it: the first of several sent."""
+    if name in reply.first_values:
+        return reply.first_values[name]
+    return next((v for k, v in reply.headers.items() if k.lower() == name), "")
+
+
+# what Prometheus 3 asks a target for with its default scrape_protocols (OpenMetrics first: a target that negotiates
+# answers Prometheus with that, and the judge must read what Prometheus reads), and the one coding it asks for
+SCRAPE_ACCEPT = ("application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"
+                 "application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,"
+                 "text/plain;version=0.0.4;q=0.3,*/*;q=0.2")
+SCRAPE_HEADERS = {"accept": SCRAPE_ACCEPT, "accept-encoding": "gzip"}
 
 
 def protocol(reply: Reply, fallback: str | None = None) -> str | None:
@@ -786,8 +802,9 @@ def gather(target, checks) -> dict[str, dict]:
                for c in checks}
     unique = sorted(set(scrapes.values()), key=str)
     # the body's bytes: Prometheus reads them as UTF-8 whatever the charset says, and so must the judge
-    replies = dict(zip(unique, target.fetch_all([Probe("GET", url, {"accept": "text/plain"}, verify=verify,
-                                                       body_limit=EXPOSITION_LIMIT, raw=True)
+    # judged_by_status: a head whose body could not be read is kept, its status and codings judged (see `judge`)
+    replies = dict(zip(unique, target.fetch_all([Probe("GET", url, SCRAPE_HEADERS, verify=verify,
+                                                       body_limit=EXPOSITION_LIMIT, raw=True, judged_by_status=True)
                                                  for url, verify in unique]), strict=True))
     at = time.time()  # the time of the scrape, which a sample's own timestamp is judged against
     readings: dict[tuple, dict] = {}  # one parse per scrape and way of reading it
@@ -832,6 +849,12 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look: no answer from {p.service}: {reply.failure}", **evidence)
     if reply.status != 200:
         return failed(expected, f"status {reply.status}", **evidence)
+    coding = header(reply, "content-encoding").strip()
+    if coding not in ("", "gzip", "identity"):  # Go compares with "gzip" exactly; any other is read as it came
+        return failed(expected, f"Content-Encoding {cut(coding, 40)}: Prometheus asks for gzip and decodes nothing "
+                      "else, so it reads this body still encoded and refuses the scrape", **evidence)
+    if reply.failure:  # the head came, the body did not come whole: nothing to judge
+        return error(f"could not look: {p.service} answered 200, but {reply.failure}", **evidence)
     read_as = protocol(reply, p.fallback_protocol)
     if read_as is None:  # Prometheus 3 refuses the scrape before reading a byte of it
         said = content_type(reply).strip()
@@ -845,7 +868,7 @@ def judge(check, facts) -> Outcome:
                       f"and refuses the scrape otherwise, {unless}", **evidence)
     if read_as == "protobuf":
         return error("could not look: the exposition is protobuf (application/vnd.google.protobuf), which "
-                     "opsverify does not read: it asks for text/plain", **evidence)
+                     "opsverify does not read: it asks for the text formats, as Prometheus does by default", **evidence)
     if reply.truncated:
         return error(f"could not look: exposition larger than {EXPOSITION_LIMIT} bytes; not parsed", **evidence)
     if "slow_s" in scrape:  # the reply came whole: the time past the bound is the parse's, ours

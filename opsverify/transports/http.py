@@ -73,6 +73,9 @@ class Reply:
     charset: str | None = None  # a raw probe's declared charset
     sent: bool = True  # False: the request could not be built, so nothing went out (`failure` says why)
     unasked_bytes: int = 0  # bytes that followed the reply on its connection, asked for by no request (it was closed)
+    # a raw probe's headers sent more than once: the first value of each (`headers` joins them with ", "), by the name
+    # in lower case — what Go's Header.Get reads
+    first_values: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -287,6 +290,19 @@ def _headers(response: httpx.Response) -> dict[str, str]:
     return dict(response.extensions.get(_AS_WRITTEN, response.headers))
 
 
+def _first_values(response: httpx.Response) -> dict[str, str]:
+    """The first value of each header the response sent more than once (see Reply.first_values)."""
+    first: dict[str, str] = {}
+    repeated: set[str] = set()
+    for name, value in response.extensions.get(_AS_WRITTEN, response.headers).multi_items():
+        key = name.lower()
+        if key in first:
+            repeated.add(key)
+        else:
+            first[key] = value
+    return {key: first[key] for key in repeated}
+
+
 async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
                 heads: list[httpx.Response] | None = None) -> tuple[Reply, bool]:
     """The reply, and whether it failed as HTTP on a connection an earlier request had used; `heads` gets the
@@ -345,7 +361,8 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         return _head_kept(probe, response, failure), False
     if probe.raw:
         return Reply(response.status_code, _ms(started), _headers(response), truncated=truncated, content=body,
-                     charset=response.charset_encoding, unasked_bytes=unasked), False
+                     charset=response.charset_encoding, unasked_bytes=unasked,
+                     first_values=_first_values(response)), False
     read = readings(body, response.encoding or "utf-8", complete=not truncated)
     if read is None:  # this reply alone cannot be read; the batch goes on
         unreadable = Reply(None, _ms(started), _headers(response),
