@@ -324,3 +324,20 @@ def test_items_of_every_subject_share_one_catalog_query(scratch, monkeypatch):
     outcomes = gather_and_judge(target, schema, [make_check("schema", p, name=f"i{n}") for n, p in enumerate(items)])
     assert [o.status for o in outcomes] == [Status.PASSED] * len(items), outcomes
     assert len(calls) == 1
+
+
+def test_a_lock_on_one_table_leaves_items_naming_others_judged(server: Server, scratch):
+    """Right after a deploy a migration may hold ACCESS EXCLUSIVE on a table (a long ALTER TABLE): reading a
+    column's default takes ACCESS SHARE and waits. An item naming another table reads that table alone, and is
+    judged; one naming the locked table cannot look (an error, never a pass)."""
+    run, target = scratch
+    run("create table public.accounts (id bigint primary key, email text not null default '');"
+        "create table public.defs (id bigint primary key, n int default -1);")
+    database = target.database.url.rsplit("/", 1)[-1]
+    with psycopg.connect(server.admin_url(database), connect_timeout=10) as holder:
+        holder.execute("lock table public.defs in access exclusive mode")  # held until the block ends
+        other = _judge(target, {"table": "public.accounts", "columns": ["email"], "defaults": {"email": "''"}})
+        locked = _judge(target, {"table": "public.defs", "defaults": {"n": -1}})
+        holder.rollback()
+    assert other.status is Status.PASSED, other
+    assert locked.status is Status.ERROR and "lock" in locked.observed, locked

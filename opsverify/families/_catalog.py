@@ -189,7 +189,7 @@ _PUBLISHED = """published as (
   from (select pubname, relid, true as whole from covered union select pubname, relid, true from whole
         union select pubname, relid, false from part) x
   join pg_class xc on xc.oid = x.relid join pg_namespace xn on xn.oid = xc.relnamespace
-  where xn.nspname = any(%(table_schemas)s)
+  where x.relid in (select oid from rels)
 )"""
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(

@@ -293,8 +293,9 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
     named: set[tuple[str, str]] = set()  # read whatever their kind, to say what a named non-table is
     for check in checks:
         p: Params = check.params
+        # a named table is read by itself, not with its schema's every table: a migration's lock on another one
+        # (ALTER TABLE holds ACCESS EXCLUSIVE) must not stop the catalog read of this one
         named.update(p.table_names())
-        wanted["table_schemas"].update(schema for schema, _ in p.table_names())
         for key, value in (("table_schemas", p.all_tables_in), ("view_schemas", p.views_in),
                            ("foreign_table_schemas", p.foreign_tables_in), ("function_schemas", p.functions_in)):
             if value:
