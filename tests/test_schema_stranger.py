@@ -313,6 +313,16 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
     ("d", "(((( unparsable", None, PASSED),              # sqlglot cannot read it: the literal spellings only
     ("w", "true", None, FAILED),
     ("r", "(0 = 0)", None, PASSED),                      # SELECT is no write
+    # as PostgreSQL prints what the simplifier alone does not fold
+    ("a", None, "( SELECT true)", FAILED),               # a subquery of a constant, no FROM
+    ("w", "(( SELECT 1) = 1)", None, FAILED),
+    ("d", "COALESCE(true, false)", None, FAILED),        # a constant first argument is the value
+    ("a", None, "((owner_id IS NULL) OR (owner_id IS NOT NULL))", FAILED),
+    ("w", "(((owner_id IS NOT NULL) OR (owner_id IS NULL)) OR (owner_id = 1))", None, FAILED),
+    ("a", None, "( SELECT auth.uid() AS uid)", PASSED),  # a function's answer is no constant
+    ("d", "COALESCE(owner_id, 0) = 1", None, PASSED),
+    ("d", "((owner_id IS NULL) OR (tenant_id IS NOT NULL))", None, PASSED),  # two columns
+    ("d", "((owner_id IS NULL) OR (owner_id IS NULL))", None, PASSED),
 ])
 def test_always_true_write_policies_are_folded_by_the_simplifier(command, using, with_check, status):
     pol = policy("p1", ["anon"], command, using=using, check=with_check)

@@ -697,12 +697,40 @@ def _folds_to_true(expression: str) -> bool:
                     and node.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR)
                     and not node.to.expressions)
 
-        def uncast(node):  # equality of two string constants does not depend on the cast; order would (collation)
-            if isinstance(node, (exp.EQ, exp.NEQ)) and text_literal(node.this) and text_literal(node.expression):
-                return node.__class__(this=node.this.this.copy(), expression=node.expression.this.copy())
+        def constant(node) -> bool:
+            return isinstance(node, (exp.Boolean, exp.Literal)) or text_literal(node)
+
+        def null_test(node):  # `x IS NULL` / `x IS NOT NULL` (negate, or NOT around it): (x, whether NOT), else None
+            negated = isinstance(node, exp.Not)
+            node = unwrapped(node.this) if negated else node
+            if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
+                return node.this, negated != bool(node.args.get("negate"))
+            return None
+
+        def unwrapped(node):
+            while isinstance(node, exp.Paren):
+                node = node.this
             return node
 
-        folded = simplify(tree.transform(uncast))
+        def read(node):
+            # equality of two string constants does not depend on the cast; order would (collation)
+            if isinstance(node, (exp.EQ, exp.NEQ)) and text_literal(node.this) and text_literal(node.expression):
+                return node.__class__(this=node.this.this.copy(), expression=node.expression.this.copy())
+            # `(SELECT true)`: a subquery of one constant and no FROM is that constant
+            if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) and not node.this.args.get("from") \
+                    and len(node.this.expressions) == 1 and constant(node.this.expressions[0].unalias()):
+                return node.this.expressions[0].unalias().copy()
+            # COALESCE(true, …): a first argument that is a constant (never NULL) is the value
+            if isinstance(node, exp.Coalesce) and constant(node.this) and not isinstance(node.this, exp.Null):
+                return node.this.copy()
+            # `x IS NULL OR x IS NOT NULL`: true whatever x is (the simplifier keeps SQL's NULL logic and misses it)
+            if isinstance(node, exp.Or):
+                left, right = null_test(unwrapped(node.this)), null_test(unwrapped(node.expression))
+                if left and right and left[0] == right[0] and left[1] != right[1]:
+                    return exp.true()
+            return node
+
+        folded = simplify(tree.transform(read))
         while isinstance(folded, exp.Paren):
             folded = folded.this
         return isinstance(folded, exp.Boolean) and folded.this is True
