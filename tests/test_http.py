@@ -767,3 +767,13 @@ def test_an_interim_status_is_refused_at_load(status):
     a WebSocket upgrade is not what this family asks for)."""
     with pytest.raises(ValidationError, match="is an interim answer, never a request's final status"):
         load_item_params("http", {"service": "api", "path": "/h", "status": status})
+
+
+def test_a_redirect_says_where_it_points():
+    """A 302 to a login page fails an item that wants 200: the message and evidence say where it sent the caller."""
+    _, outcome = judge({}, Reply(302, 10.0, {"Location": "https://app.example/login?next=%2Fh"}, ""))
+    assert outcome.status is Status.FAILED
+    assert outcome.observed == "status 302 (to https://app.example/login?next=%2Fh)", outcome.observed
+    assert outcome.evidence["location"] == "https://app.example/login?next=%2Fh"
+    _, plain = judge({}, reply(503))
+    assert plain.observed.startswith("status 503") and "location" not in plain.evidence

@@ -42,7 +42,7 @@ from ..transports.http import SAFE_METHODS, Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath
 from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
-    expectations
+    expectations, status_said
 from .http import Params as HttpParams
 from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
 
@@ -283,7 +283,7 @@ def judge(check, facts) -> Outcome:
             again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
             return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
                                  + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
-    problems = accepted + [f"{how}: status {reply.status}" for how, reply in answered
+    problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered
                            if not 200 <= reply.status < 300
                            and reply.status not in REJECTIONS] + silent
     return verdict(expected, problems, " and ".join(f"{how}: {r.status}" for how, _, r in attempts), **evidence)
@@ -301,7 +301,7 @@ def _judge_with_secret(p: Params, attempt: tuple[str, str, Reply], evidence: dic
         why = TURNED_AWAY.get(reply.status, "unavailable") + retry_after_said(reply)
         return replace(error(f"could not look: {how}: {reply.status} ({why}): whether the job runs was not seen"
                              + (f"; {NOT_ASKED_AGAIN}" if turned_away else ""), **evidence), expected=expected)
-    problems = [] if reply.status == p.wanted else [f"status {reply.status}"]
+    problems = [] if reply.status == p.wanted else [status_said(reply)]
     body, unknown = body_problems(rules, reply) if rules else ([], [])
     if problems or body:
         return failed(expected, "; ".join(problems + body), **evidence)

@@ -421,10 +421,24 @@ def json_bound_problems(document: Any, bounds: dict[str, int | float], unknown: 
     return problems
 
 
+def redirected_to(reply: Reply) -> str:
+    """Where a 3xx answer sends its caller (its Location, cut), or "" — a 302 to a login page says why it is no 200."""
+    if reply.status is None or not 300 <= reply.status < 400:
+        return ""
+    return display.cut(next((v for k, v in reply.headers.items() if k.lower() == "location"), ""), 200)
+
+
+def status_said(reply: Reply) -> str:
+    """`status 302 (to /login)`: the status, and where a redirect points."""
+    to = redirected_to(reply)
+    return f"status {reply.status}" + (f" (to {to})" if to else "")
+
+
 def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_LIMIT) -> dict[str, Any]:
     return {
         "request": f"{method} {url}",
         "status": reply.status,
+        **({"location": to} if (to := redirected_to(reply)) else {}),
         "elapsed_ms": reply.elapsed_ms,
         "body_start": display.cut(reply.text, 300),  # marked: a secret cut there is masked
         **({"failure": reply.failure} if reply.failure else {}),
@@ -517,7 +531,7 @@ def judge(check, facts) -> Outcome:
     if reply.status is None:  # a target that does not answer is not checked: error, never failed or passed
         said = f"no answer from {p.service}: " if reply.sent else f"{p.method} {p.path} of {p.service}: "
         return error(said + reply.failure, **evidence)
-    problems = [] if p.accepts(reply.status) else [f"status {reply.status}"]
+    problems = [] if p.accepts(reply.status) else [status_said(reply)]
     body, unknown = body_problems(p, reply)
     problems += body
     if p.max_latency_ms is not None and reply.elapsed_ms > p.max_latency_ms:

@@ -62,7 +62,7 @@ from . import REQUESTS_AT_ONCE
 from ._common import UrlPath
 from ._retry import ASKED_AGAIN, RETRY_WAIT_CAP_S, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
 from .cron import AnswerBodyRules
-from .http import body_problems, describe_reply, expectations
+from .http import body_problems, describe_reply, expectations, status_said
 
 NAME = "webhook"
 
@@ -332,7 +332,7 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
         return taken
     if reply.status >= 500:
         return f"{how}: {reply.status} (server error; the sender will retry)"
-    return f"{how}: status {reply.status}"
+    return f"{how}: {status_said(reply)}"
 
 
 def genuine_problem(reply: Reply) -> str | None:
@@ -343,7 +343,7 @@ def genuine_problem(reply: Reply) -> str | None:
     if reply.status >= 500:
         return f"{GENUINE}: {reply.status} (server error on a genuine delivery; the sender will retry)"
     if not (200 <= reply.status < 300 or 400 <= reply.status < 500):
-        return f"{GENUINE}: status {reply.status}"
+        return f"{GENUINE}: {status_said(reply)}"
     return None
 
 
