@@ -172,6 +172,12 @@ LINTS = [
 
 # other catalog facts real apps state (issues 8 and 11), same healthy → broken → fixed
 FACTS = [
+    # a search_path fixed in form, naming a schema everyone may create in (CVE-2018-1058's pattern)
+    Lint("fixed_search_path-schema-public-may-create", {"functions_in": "app", "fixed_search_path": True},
+         "create schema app; create function app.touch() returns trigger language plpgsql security definer"
+         " set search_path = app, pg_temp as $$ begin return new; end $$;",
+         "grant create on schema app to public;",
+         "revoke create on schema app from public;", "app.touch()"),
     Lint("grants_to-reporting-select", {"tables": ["public.notes"], "grants_to": {"reporting": ["SELECT"]}},
          NOTES + "grant select on public.notes to reporting;",
          "revoke select on public.notes from reporting;",

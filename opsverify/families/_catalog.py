@@ -208,7 +208,7 @@ _TOP_PARTS = {
     left join pg_available_extensions a on a.name = e.extname)""",
     "schemas": f"""(select coalesce(json_agg(json_build_object(
       'name', n.nspname, 'owner', pg_get_userbyid(n.nspowner),
-      'grants', case when n.nspname = any(%(schema_grants)s)
+      'grants', case when n.nspname = any(%(schema_grants)s) or '*' = any(%(schema_grants)s)
                      then {_acl("coalesce(n.nspacl, acldefault('n', n.nspowner))")} end
     ) order by n.nspname), '[]'::json)
     from pg_namespace n where n.nspname !~ '^pg_(toast|temp)')""",

@@ -304,6 +304,8 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
             named.update(split_name(n, p.views_in) for n in p.views)  # to say what one of another kind is
             wanted["view_schemas"].update(split_name(n, p.views_in)[0] for n in p.views)
         wanted["schema_grants"].update(p.schemas or [])
+        if p.fixed_search_path:  # every schema's: which a function's search_path names is known once it is read
+            wanted["schema_grants"].add("*")
     params = {key: sorted(values) for key, values in wanted.items()}
     params["named_schemas"] = [schema for schema, _ in sorted(named)]
     params["named_relations"] = [name for _, name in sorted(named)]
@@ -922,6 +924,21 @@ def _search_path_problem(config: list[str]) -> str | None:
             f"{' (unquoted)' if quoted_lists else ''}, or set search_path = '' and qualify every name)")
 
 
+def _open_path_problem(config: list[str], schemas: dict[str, dict]) -> str | None:
+    """A search_path fixed in form that names a schema everyone may CREATE in (PUBLIC holds CREATE, as on `public`
+    before PostgreSQL 15): anyone can put a function or table there that the function then finds first
+    (CVE-2018-1058's pattern). Roles the runbook names are its own to trust; PUBLIC is every role."""
+    value = next((c.split("=", 1)[1] for c in config if c.startswith("search_path=")), "")
+    open_to_all = [schema for schema in search_path_schemas(value) if schema not in ("", "pg_temp", "pg_catalog")
+                   and any(g["grantee"] == PUBLIC and g["privilege"] == "CREATE"
+                           for g in (schemas.get(schema) or {}).get("grants") or [])]
+    if not open_to_all:
+        return None
+    names = ", ".join(quote_ident(s) for s in dict.fromkeys(open_to_all))
+    return (f"search_path {value} naming {names}, where PUBLIC may CREATE: any role can place an object there that "
+            f"the function finds first (revoke create on schema {names} from public, or set search_path = '')")
+
+
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:
     findings = Findings("function")
     expected = _describe(p)
@@ -945,7 +962,7 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
         if p.security_definer is not None and f["security_definer"] != p.security_definer:
             findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
         if p.fixed_search_path:
-            problem = _search_path_problem(f["config"] or [])
+            problem = _search_path_problem(f["config"] or []) or _open_path_problem(f["config"] or [], facts.schemas)
             if problem:
                 findings.add(name, *_verb("has", "have", problem))
         _judge_grants(p, name, f["grants"], f["owner"], facts, "function", findings)
