@@ -848,7 +848,8 @@ def test_a_content_type_sent_twice_is_read_by_its_first_as_prometheus_reads_it()
     """Go's Header.Get takes the first value; the HTTP client joins both with ", ", which no media type parses."""
     outcome, _ = negotiated(lambda asked: ([TEXT, TEXT], b"# TYPE depth gauge\ndepth 3\n"))
     assert outcome.status is Status.PASSED, outcome.observed
-    outcome, _ = negotiated(lambda asked: ([("content-type", "application/json"), TEXT], b"# TYPE depth gauge\ndepth 3\n"))
+    outcome, _ = negotiated(lambda asked: ([("content-type", "application/json"), TEXT],
+                                           b"# TYPE depth gauge\ndepth 3\n"))
     assert outcome.status is Status.FAILED and "Content-Type application/json" in outcome.observed, outcome.observed
 
 

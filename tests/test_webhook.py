@@ -149,7 +149,8 @@ def test_default_status_wording():
     ({"service": "app", "path": "/hook", "scheme": "fal", "status": 408},
      r"408 \(request timeout\) says nothing of signatures"),
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [401, 421]}, r"421 \(misdirected"),
-    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [426]}, r"426 \(upgrade required\) says nothing"),
+    ({"service": "app", "path": "/hook", "scheme": "stripe", "status": [426]},
+     r"426 \(upgrade required\) says nothing"),
     ({"service": "app", "path": "/hook", "scheme": "stripe", "status": 431}, r"431 \(request headers too large\)"),
     # the body of the answer to a genuine delivery: judged only where there is one
     ({**SHOPIFY, "json": {"received": True}}, "judged with signed_with only"),

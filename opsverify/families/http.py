@@ -422,7 +422,8 @@ def json_bound_problems(document: Any, bounds: dict[str, int | float], unknown: 
 
 
 def redirected_to(reply: Reply) -> str:
-    """Where a 3xx answer sends its caller (its Location, cut), or "" — a 302 to a login page says why it is no 200."""
+    """Where a 3xx answer sends its caller (its Location, cut), or "": a 302 to a login page says why it is no
+    200."""
     if reply.status is None or not 300 <= reply.status < 400:
         return ""
     return display.cut(next((v for k, v in reply.headers.items() if k.lower() == "location"), ""), 200)
