@@ -251,6 +251,30 @@ CASES = [
     ("could not look", {"platform": "supabase", "backups": {"max_age_hours": 26}},
      {"backups": Trouble("GET x", "Supabase Management API refused the token with 401 for GET x: set ...")},
      Status.ERROR, ["refused the token with 401"]),
+    # two runs ending at one moment: judged by the worse, whichever Render lists first
+    *[(f"cron runs tied, {order}", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 2}}},
+       {"cron:trim": ok(cron_events(*runs))}, Status.FAILED, ["newest run ended unsuccessful"])
+      for order, runs in (("failure first", (("cron_job_run_ended", 0.5, "unsuccessful"),
+                                             ("cron_job_run_ended", 0.5, "successful"))),
+                          ("failure last", (("cron_job_run_ended", 0.5, "successful"),
+                                            ("cron_job_run_ended", 0.5, "unsuccessful"))))],
+    # a time in another shape than the platform documents is unreadable, never a time in 1970
+    ("github update time in seconds", {"platform": "github", "secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
+     {"secrets": ok({"total_count": 1, "secrets": [{"name": "CRON_SECRET",
+                                                    "updated_at": int((NOW - timedelta(hours=1)).timestamp())}]})},
+     Status.ERROR, ["CRON_SECRET's update time", "not ISO 8601 text"]),
+    ("vercel update time in seconds", {"platform": "vercel", "secret_age": {"names": ["CRON_SECRET"], "max_days": 31}},
+     {"env": ok({"envs": [{"key": "CRON_SECRET", "type": "encrypted", "target": ["production"],
+                           "updatedAt": ms(1) // 1000}], "more": False})},
+     Status.ERROR, ["CRON_SECRET's update time", "not epoch milliseconds or ISO 8601 text"]),
+    ("backup time as a number", {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     {"backups": ok({**backups(), "backups": [{"status": "COMPLETED", "inserted_at": ms(0.1)}]})}, Status.ERROR,
+     ["1 completed backup listed, none with a readable inserted_at"]),
+    ("cron run time in seconds", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 2}}},
+     {"cron:trim": ok([{"event": {"id": "e0", "type": "cron_job_run_ended",
+                                  "timestamp": int((NOW - timedelta(hours=1)).timestamp()),
+                                  "details": {"status": "successful"}}}])},
+     Status.ERROR, ["1 run event without a readable timestamp"]),
 ]
 
 
@@ -867,3 +891,24 @@ def test_a_full_page_listed_oldest_first_cannot_show_the_newest_run():
     assert "oldest first" in outcome.observed
     newest_first = judge(check, {check.key: {"cron:trim": ok(cron_events(*reversed(runs)))}})
     assert newest_first.status is Status.PASSED, newest_first
+
+
+@pytest.mark.parametrize("shape, answer", [
+    ("vercel", {"envs": [None, {"key": "CRON_SECRET", "value": "sk_live_DECRYPTEDvalue0123456789abcdef"}]}),
+    ("vercel", {"envs": [{"key": 7, "value": "x"}, {"key": "CRON_SECRET",
+                                                   "value": "sk_live_DECRYPTEDvalue0123456789abcdef"}]}),
+    ("supabase", [None, {"name": "CRON_SECRET", "value": "sk_live_DECRYPTEDvalue0123456789abcdef"}]),
+    ("render", {"envVars": [None, {"key": "A", "value": "sk_live_DECRYPTEDvalue0123456789abcdef"}],
+                "updatedAt": None}),
+])
+def test_every_value_an_answer_holds_is_a_secret_before_its_shape_is_judged(shape, answer):
+    """An entry of another shape fails the answer, but the values after it were decrypted all the same: another item
+    echoing one must show it masked (they reached the results in clear)."""
+    from opsverify.secrets import Redactor
+
+    redactor = Redactor()
+    sanitize = {"vercel": provider.SANITIZERS["vercel-env"], "supabase": provider.SANITIZERS["supabase-secrets"],
+                "render": provider.SANITIZERS["render-env-group"]}[shape]
+    with pytest.raises(provider.SHAPE_ERRORS):
+        sanitize(answer, redactor)
+    assert "sk_live_DECRYPTED" not in redactor.text("echo sk_live_DECRYPTEDvalue0123456789abcdef")

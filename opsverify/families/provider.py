@@ -678,10 +678,12 @@ def _vercel_env(data: Any, redactor) -> dict:
     cursor = pagination.get("next") if isinstance(pagination, dict) else None
     if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
         raise TypeError(f"pagination.next is {cut(json.dumps(cursor), 40)}, not a timestamp")
+    for env in envs:  # every value to the redactor first: an entry of another shape must not keep later ones from it
+        if isinstance(env, dict) and isinstance(env.get("value"), str):
+            key = env.get("key")  # its name says whether a plain URL is a secret (ZAPIER_WEBHOOK_URL), as an env file's
+            redactor.add(env["value"], even_if_plain=isinstance(key, str) and names_a_secret_url(key))
     kept = []
     for env in envs:
-        key = env.get("key")  # its name says whether a plain URL is a secret (ZAPIER_WEBHOOK_URL), as an env file's
-        redactor.add(env.get("value"), even_if_plain=isinstance(key, str) and names_a_secret_url(key))
         if not isinstance(env["key"], str):
             raise TypeError(f"an env var's key is {cut(json.dumps(env['key']), 40)}, not text")
         kept.append({"key": env["key"], "type": env.get("type"), "updatedAt": env.get("updatedAt"),
@@ -710,10 +712,11 @@ def _render_env_group(data: Any, redactor) -> dict:
     """Its keys and linked services (both judged, so each must be the list Render documents: a group without
     `envVars` holds no key only if it says so), its values to the redactor."""
     env_vars = data.get("envVars")
-    for var in env_vars if isinstance(env_vars, list) else []:  # to the redactor even if the rest is misshapen
-        redactor.add(var.get("value"), even_if_plain=True)
-    for file in data.get("secretFiles") or []:
-        redactor.add(file.get("content"), even_if_plain=True)
+    files = data.get("secretFiles")
+    for entry, field in [*((var, "value") for var in (env_vars if isinstance(env_vars, list) else [])),
+                         *((file, "content") for file in (files if isinstance(files, list) else []))]:
+        if isinstance(entry, dict) and isinstance(entry.get(field), str):  # to the redactor even if the rest is misshapen
+            redactor.add(entry[field], even_if_plain=True)
     env_vars, links = _field_list(data, "envVars"), _field_list(data, "serviceLinks")
     return {"name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
             "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
@@ -722,8 +725,9 @@ def _render_env_group(data: Any, redactor) -> dict:
 def _supabase_secrets(data: Any, redactor) -> list[dict]:
     if not isinstance(data, list):  # iterating an object would read as no secrets at all
         raise TypeError(f"the secrets are {_json_kind(data)}, not a list")
-    for secret in data:
-        redactor.add(secret.get("value"))
+    for secret in data:  # every value to the redactor before any shape is judged
+        if isinstance(secret, dict) and isinstance(secret.get("value"), str):
+            redactor.add(secret["value"])
     return _unique_names([{"name": s["name"], "updated_at": s.get("updated_at")} for s in data])
 
 
@@ -735,19 +739,33 @@ SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "vercel-e
 
 
 # -- judging ---------------------------------------------------------------------------------
-def parse_time(value: Any) -> datetime | None:
-    """ISO 8601 text, or epoch milliseconds (Vercel); naive times are UTC."""
+# epoch milliseconds below this are before 1973: no platform's update time, but seconds given where milliseconds are
+# documented (1.7e9 read as milliseconds is January 1970)
+EARLIEST_MS = 1e11
+
+
+def parse_time(value: Any, *, epoch_ms: bool = False) -> datetime | None:
+    """ISO 8601 text (naive times are UTC), or with `epoch_ms` (Vercel's) epoch milliseconds too. A number where a
+    platform documents text, or one in the seconds' range where it documents milliseconds, is another shape: None,
+    which the judge reports as unreadable — never a time 55 years ago."""
     if value is None or value == "" or isinstance(value, bool):
         return None
+    if isinstance(value, (int, float)):
+        return _from_epoch(value / 1000) if epoch_ms and value >= EARLIEST_MS else None
     try:
-        if isinstance(value, (int, float)):
-            return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         parsed = datetime.fromisoformat(str(value))
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
         parsed.astimezone(timezone.utc)  # a time at the calendar's edge may not fit in UTC
     except (ValueError, OverflowError, OSError):  # not a time; NaN; beyond what the platform's clock could say
         return None
     return parsed
+
+
+def _from_epoch(seconds: float) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):  # NaN; beyond what the platform's clock could say
+        return None
 
 
 def _days(age: timedelta) -> str:
@@ -810,7 +828,8 @@ def _in_the_future(v: _Verdict, moment: datetime, answer: Answer, what: str) -> 
 
 
 def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], answer: Answer, where: str,
-               missing_means: str, *, unread: str | None = None, absent: dict[str, str] | None = None) -> None:
+               missing_means: str, *, unread: str | None = None, absent: dict[str, str] | None = None,
+               epoch_ms: bool = False) -> None:
     """stamps: name -> update time (None: the platform gives none); absent names are missing (`absent` may say
     why, by name) — unless the list was not read whole (`unread` says why): then their absence is unknown."""
     v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days {where}")
@@ -823,7 +842,12 @@ def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], answer: Answ
                 v.problems.append(f"{name} {(absent or {}).get(name, missing_means)}")
             seen[name] = "absent"
             continue
-        updated = parse_time(stamps[name])
+        updated = parse_time(stamps[name], epoch_ms=epoch_ms)
+        if updated is None and stamps[name] not in (None, ""):  # given, in another shape than documented
+            shape = "epoch milliseconds or ISO 8601 text" if epoch_ms else "ISO 8601 text"
+            v.unknown.append(f"{name}'s update time {where} is {cut(json.dumps(stamps[name]), 40)}, not {shape}")
+            seen[name] = "unreadable update time"
+            continue
         if updated is None:
             v.unknown.append(f"the platform gives no update time for {name} {where}")
             seen[name] = "no update time"
@@ -948,7 +972,7 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
         v.notes.append(f"{', '.join(p.required)} set {where}")
     if p.secret_age:
         _age_check(v, p.secret_age, generic, answer, where, f"is not set {where}", unread=unread,
-                   absent={n: not_set(n) for n in branches})
+                   absent={n: not_set(n) for n in branches}, epoch_ms=True)  # Vercel's updatedAt: milliseconds
 
 
 def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
@@ -1005,7 +1029,10 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
                              " first (oldest first?): the newest run may lie past it")
             v.evidence.setdefault("cron_runs", {})[name] = "full page not newest first"
             continue
-        run = max(runs, key=lambda e: parse_time(e.get("timestamp")))
+        newest = max(moments)
+        # runs that ended at the same moment: judged by the worst of them, never by whichever Render listed first
+        tied = [e for e, moment in zip(runs, moments) if moment == newest]
+        run = next((e for e in tied if (e.get("details") or {}).get("status") != "successful"), tied[0])
         ended = parse_time(run.get("timestamp"))
         status = (run.get("details") or {}).get("status")
         v.evidence.setdefault("cron_runs", {})[name] = {
@@ -1110,7 +1137,7 @@ def _unix_seconds(value: Any) -> datetime | None:
     the calendar) give None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return parse_time(value * 1000)
+    return _from_epoch(value)
 
 
 def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
