@@ -121,6 +121,17 @@ def test_params_that_would_check_nothing_are_rejected(params):
         bundle.Params(service="app", **params)
 
 
+@pytest.mark.parametrize("role, meant", [("service-role", "service_role"), ("SERVICE_ROLE", "service_role"),
+                                         ("servicerole", "service_role"), ("Supabase_Admin", "supabase_admin")])
+def test_a_privileged_role_written_otherwise_is_refused(role, meant):
+    """A key's role is matched as written: `service-role` would never match a leaked service_role key, and the item
+    would pass it."""
+    with pytest.raises(ValueError, match=f"did you mean {meant}"):
+        bundle.Params(service="app", forbidden_roles=[role])
+    assert bundle.Params(service="app", forbidden_roles=["service_role", "my-custom-admin"]).forbidden_roles == [
+        "service_role", "my-custom-admin"]  # a team's own role, as written
+
+
 def test_crawl_caps_the_number_of_scripts():
     fact = bundle.Crawl(PAGE, bundle.Params(service="app", max_assets=2))
     fact.enqueue([(f"{PAGE}assets/{n}.js", True) for n in range(5)] + [("https://cdn.example/x.js", True)])

@@ -184,10 +184,26 @@ def _an_origin(value: str) -> str:
     return "://".join(_origin(value))
 
 
+# the roles a Supabase JWT carries that bypass row level security or own the database: one written otherwise (case,
+# `-` for `_`) would never match a key's role as written, and the item would pass a leaked key
+PRIVILEGED_ROLES = ("service_role", "supabase_admin", "postgres", "supabase_auth_admin", "supabase_storage_admin")
+
+
+def _a_role(value: str) -> str:
+    folded = re.sub(r"[^a-z0-9]", "", value.lower())
+    near = [role for role in PRIVILEGED_ROLES if re.sub(r"[^a-z0-9]", "", role) == folded and role != value]
+    if near:
+        raise ValueError(f"{value!r} is no role a key carries as written; did you mean {near[0]}? (a key's role is "
+                         "matched exactly)")
+    if not value.strip():
+        raise ValueError("a role is a name, not blank")
+    return value
+
+
 class Params(StrictParams):
     service: str
     path: UrlPath = "/"
-    forbidden_roles: list[str] = Field(default=["service_role"], min_length=1)
+    forbidden_roles: list[Annotated[str, AfterValidator(_a_role)]] = Field(default=["service_role"], min_length=1)
     max_assets: int = Field(default=40, ge=1, le=MAX_ASSETS)
     max_asset_bytes: int = Field(default=10_000_000, ge=1024, le=MAX_ASSET_BYTES)
     allow_empty: bool = False  # a page without script files passes (else: error, nothing was scanned)
