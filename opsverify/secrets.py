@@ -803,7 +803,7 @@ class Redactor:
         if not even_if_plain and _is_plain_url(_without_userinfo(value)):  # its user or password is the secret
             self._register(_url_credentials(value))
         else:
-            self._register([value, *_url_credentials(value)])
+            self._register([value, *_url_credentials(value), *_basic_credentials(value)])
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
             # a URL judged secret for a key-shaped piece (`/hook/CANARYshort9`) gives up that piece
             self.add_url_parts(value, from_secret=even_if_plain, short_keys=True)
@@ -813,7 +813,7 @@ class Redactor:
         keys in its path), a PIN of digits. (Shorter than MIN_LENGTH is refused when the environment loads.)"""
         if not value or len(value) < self.MIN_LENGTH:
             return
-        self._register([value, *_url_credentials(value)])
+        self._register([value, *_url_credentials(value), *_basic_credentials(value)])
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
             self.add_url_parts(value, from_secret=True)
 
@@ -964,6 +964,24 @@ def _url_credentials(value: str) -> list[str]:
     if len(user) >= Redactor.MIN_LENGTH and not _WORD.fullmatch(user):  # `deploy@host` names, it does not unlock
         return [*in_query, user, f"{user}:"]
     return in_query
+
+
+def _basic_credentials(value: str) -> list[str]:
+    """A secret that is HTTP Basic's credential (base64 of `user:password`, what an item's `Basic {secret:NAME}`
+    sends): the pair and its password, as a target that decodes the header may show them (PHP's PHP_AUTH_PW)."""
+    if len(value) % 4 or not _BASE64_WHOLE.fullmatch(value):
+        return []
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return []
+    user, colon, password = text.partition(":")
+    if not colon or not text.isprintable() or len(password) < Redactor.MIN_LENGTH:
+        return []
+    return [_PairText(text), password]
+
+
+_BASE64_WHOLE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def _userinfo(value: str) -> tuple[str, str]:
@@ -1131,7 +1149,8 @@ class _Matcher:
                 for offset in range(len(base) - length + 1):
                     piece = base[offset:offset + length]
                     if piece not in words and _short_key(piece):  # a window of words (`password`) is no key's
-                        words[piece] = (length, mark, 0, (base, offset, True))
+                        # whether the base is the secret itself: all of it found is then the whole secret
+                        words[piece] = (length, mark, 0, (base, offset, base == secret))
         for secret in set(values.values()):
             if _ANCHOR_RUN.fullmatch(secret):
                 continue  # letters and digits only: no escape reads back to it that a form misses
@@ -1243,8 +1262,8 @@ class _Matcher:
                 label = f"[redacted {mark}]"
                 if piece_of is not None:  # a piece of a long form: as far as the text goes on agreeing with it
                     start, stop = _stretched(text, stop, piece_of[0], piece_of[1], length)
-                    if len(piece_of) > 2 and stop - start < len(piece_of[0]):  # a run of a secret, not all of it
-                        label = f"[redacted part of {mark}]"
+                    if len(piece_of) > 2 and not (piece_of[2] and stop - start >= len(piece_of[0])):
+                        label = f"[redacted part of {mark}]"  # a run of a secret, not all of it
                 spans.append((start, stop, label))
             if reach:
                 near.append((end + 1 - length - reach, end + 1 + reach))

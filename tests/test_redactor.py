@@ -311,3 +311,16 @@ def test_a_short_run_or_the_words_of_a_secret_stay_readable():
     for text in ("cronSecretV is 11 characters of it", "password authentication failed for user checker",
                  "its Value_9f8e7 is short", "mypassword1234 differs by its last"):
         assert redactor.text(text) == text
+
+
+def test_a_basic_credential_is_masked_decoded_too():
+    """`authorization: Basic {secret:BASIC_AUTH}` sends base64 of `user:password`: a target that decodes it (PHP's
+    PHP_AUTH_PW on a phpinfo page) shows the password, which must read masked."""
+    import base64
+
+    secret = base64.b64encode(b"deploy:Zq9vT3mKx2Lp8Wr").decode()
+    for add in (lambda r: r.add_declared(secret), lambda r: r.add(secret)):
+        redactor = Redactor()
+        add(redactor)
+        cleaned = redactor.text("PHP_AUTH_USER deploy PHP_AUTH_PW Zq9vT3mKx2Lp8Wr; deploy:Zq9vT3mKx2Lp8Wr")
+        assert "Zq9vT3mKx2Lp8Wr" not in cleaned and cleaned.startswith("PHP_AUTH_USER deploy "), cleaned
