@@ -38,7 +38,7 @@ def _field_routes() -> dict:
 
     return {
         ("GET", "/ok"): lambda h, b: (200, '{"ok": true}'),
-        ("GET", "/guarded"): lambda h, b: (200, "{}") if h.get("x-key") == "open-sesame" else (401, ""),
+        ("GET", "/guarded"): lambda h, b: (200, "{}") if h.get("x-key") == f"Key {CRON_SECRET}" else (401, ""),
         ("GET", "/cron"): cron,
         ("GET", "/cron-open"): lambda h, b: (200, "{}"),
         ("POST", "/hook"): webhook,

@@ -213,9 +213,9 @@ def test_a_header_http_itself_reads_is_refused_at_load(name, value):
     why = re.escape(READ_BY_HTTP[name.lower()])
     with pytest.raises(ValidationError, match=f"Value error, {name.lower()} {why}, so HTTP reads it, not the endpoint"):
         load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
-    for usable in ("authorization", "x-request-id", "Accept"):
-        assert load_item_params("http", {"service": "api", "path": "/h", "headers": {usable: "x"}}).headers == {
-            usable: "x"}
+    for usable, sent in (("authorization", "Bearer {secret:T}"), ("x-request-id", "x"), ("Accept", "x")):
+        assert load_item_params("http", {"service": "api", "path": "/h", "headers": {usable: sent}}).headers == {
+            usable: sent}
 
 
 def test_a_bare_null_type_is_one_problem_saying_to_quote_it():
@@ -728,8 +728,20 @@ def test_a_misspelt_secret_reference_in_a_header_is_refused(value, said):
 @pytest.mark.parametrize("value", ["{secret:KEY}", "Bearer {secret:KEY}", "{secret:A}:{secret:B}", '{"secret": 1}',
                                    "$Version=1", "price $5"])
 def test_a_header_value_of_references_or_plain_text_loads(value):
-    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"x-key": value}}).headers == {
-        "x-key": value}
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"x-note": value}}).headers == {
+        "x-note": value}
+
+
+@pytest.mark.parametrize("name, value", [("authorization", "Bearer Zk3q9TvLm2Xw8RpQ4sNa"), ("x-api-key", "abc123"),
+                                         ("Cookie", "session=9f8e7d6c"), ("x-auth-token", "t0k3n"),
+                                         ("proxy-authorization", "Basic ZGVwbG95Olpx")])
+def test_a_credential_written_into_a_header_is_refused(name, value):
+    """The environment refuses a token written into its file; a checklist's header alike: it would be sent, shown in
+    the archive's copy of the checklist and echoed back as written. Cited as {secret:NAME}, it loads."""
+    with pytest.raises(ValidationError, match=f"{name}: a credential written into the checklist"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    cited = load_item_params("http", {"service": "api", "path": "/h", "headers": {name: "Bearer {secret:API_TOKEN}"}})
+    assert cited.headers == {name: "Bearer {secret:API_TOKEN}"}
 
 
 # -- a path is sent as written: a reference in it (`${VAR}`, `{secret:NAME}`) is refused at load, never sent as text --

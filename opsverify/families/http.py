@@ -106,6 +106,9 @@ def _header_value(value: str) -> str:
     return value
 
 
+# a header whose name says it carries a credential (authorization, x-api-key, cookie, x-session-token, …)
+CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|pass|pwd|credential|cookie|session|signature", re.IGNORECASE)
+SECRET_REFERENCE = re.compile(r"\{secret:[^\s{}]+\}")
 HeaderName = Annotated[str, AfterValidator(_header_name)]
 HeaderValue = Annotated[str, AfterValidator(_header_value)]
 ExactPath = Annotated[str, AfterValidator(_exact_path)]
@@ -144,6 +147,18 @@ class Params(StrictParams):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("headers")
+    @classmethod
+    def _credentials_cited(cls, value: dict[str, str]) -> dict[str, str]:
+        """A credential written into the checklist would be sent, shown and archived as written (the environment
+        refuses one written into its file alike): a header that carries one cites it as {secret:NAME}."""
+        for name, text in value.items():
+            if CREDENTIAL_HEADER.search(name) and not SECRET_REFERENCE.search(text):
+                raise ValueError(f"{name}: a credential written into the checklist would be sent, shown and archived "
+                                 "as written; cite it from the environment's secrets: {secret:NAME} (e.g. "
+                                 f"'{name}: Bearer {{secret:API_TOKEN}}')")
+        return value
 
     @field_validator("json_has", mode="before")
     @classmethod

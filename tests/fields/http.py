@@ -18,7 +18,7 @@ CASES = {
     "path": Live({"service": "api", "path": "/ok"}, {"service": "api", "path": "/missing"}, LOCAL),
     "method": Live({"service": "api", "path": "/ok"}, {"service": "api", "path": "/ok", "method": "OPTIONS"}, LOCAL),
     "headers": Live({"service": "api", "path": "/guarded"},
-                    {"service": "api", "path": "/guarded", "headers": {"x-key": "open-sesame"}}, LOCAL),
+                    {"service": "api", "path": "/guarded", "headers": {"x-key": "Key {secret:CRON_SECRET}"}}, LOCAL),
     "status": Flips(H, {**H, "status": 401}, answer(200)),
     "json_fields": Flips(H, {**H, "json": {"ok": True}}, answer(200, '{"ok": 1}')),
     "json_has": Flips(H, {**H, "json_has": {"documents": "array"}}, answer(200, '{"documents": {}}')),
