@@ -101,7 +101,11 @@ CASES = [
     ({"json": {"meta": {}}}, reply(200, '{"meta": {"page": 1}}'), Status.FAILED, 'meta = {"page": 1}', ""),
     ({"json": {"db": True}}, reply(200, '{"db": {"ok": true}}'), Status.FAILED, 'db = {"ok": true}', ""),
     ({"json": {"tags": [True]}}, reply(200, '{"tags": [1]}'), Status.FAILED, "tags = [1]", ""),
-    ({"json": {"w.*": 0}}, reply(200, '{"w": {"a": 0, "b": {"c": 0}, "d": {}}}'), Status.PASSED, "", ""),
+    ({"json": {"w.*": 0}}, reply(200, '{"w": {"a": 0, "b": {"c": 0}}}'), Status.PASSED, "", ""),
+    # an empty object is a value: a check reporting nothing is no check that is ok
+    ({"json": {"w.*": 0}}, reply(200, '{"w": {"a": 0, "b": {"c": 0}, "d": {}}}'), Status.FAILED, "w.d = {}", ""),
+    ({"json": {"checks.*": "ok"}}, reply(200, '{"checks": {"db": "ok", "cache": {}}}'), Status.FAILED,
+     "checks.cache = {}", ""),
     # a path is keys through objects whose names, joined by dots, are the path — for `json` as for json_has,
     # json_min and json_max: a key may hold a dot (`checks` then `db.ping`)
     ({"json": {"checks.db.ping": "ok"}}, reply(200, DOTTED), Status.PASSED, "", ""),
@@ -789,3 +793,15 @@ def test_a_redirect_says_where_it_points():
     assert outcome.evidence["location"] == "https://app.example/login?next=%2Fh"
     _, plain = judge({}, reply(503))
     assert plain.observed.startswith("status 503") and "location" not in plain.evidence
+
+
+def test_a_206_part_proves_no_absence():
+    """An unasked-for 206 sends a part of the body: text it holds is seen, text it lacks may be in the rest, and its
+    JSON is no document."""
+    part = Reply(206, 10.0, {"Content-Range": "bytes 0-13/40"}, "status: all ok")
+    _, outcome = judge({"body_excludes": ["down"]}, part)
+    assert outcome.status is Status.ERROR and "206 Partial Content (bytes 0-13/40)" in outcome.observed, outcome
+    _, outcome = judge({"body_excludes": ["all ok"]}, part)
+    assert outcome.status is Status.FAILED, outcome
+    _, outcome = judge({"json": {"ok": True}}, part)
+    assert outcome.status is Status.ERROR, outcome

@@ -8,6 +8,7 @@ latency or the body the runbook asks about.
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import fnmatch
 import json
@@ -368,7 +369,7 @@ def _glob(path: str) -> bool:
 def json_problems(document: Any, expected: dict[str, Any], unknown: list[str]) -> list[str]:
     """Each path's value equals the wanted one; an object or list must equal it whole. A path is read as `lookup`
     reads it (json_has's, json_max's): keys through objects whose names, joined by dots, are the path. A glob
-    matches every value that is not an object whose keys, joined so, it matches — each of which must equal the
+    matches every value that is not an object (an empty one is) whose keys, joined so, it matches — each of which must equal the
     wanted one, so a body holding one path two ways chooses nothing (its `*` crosses dots: `w.*` means every field
     anywhere under `w`)."""
     problems = []
@@ -381,8 +382,9 @@ def json_problems(document: Any, expected: dict[str, Any], unknown: list[str]) -
     for path, wanted in expected.items():
         if not _glob(path):
             continue
+        # an empty object is a value too: a check reporting nothing (`"cache": {}`) is no check that is ok
         matches = [(name, value) for name, value in flat
-                   if not isinstance(value, dict) and fnmatch.fnmatchcase(name, path)]
+                   if not (isinstance(value, dict) and value) and fnmatch.fnmatchcase(name, path)]
         if not matches:
             problems.append(f"no JSON field matches {path}")
         problems += [f"{name} = {shown(value)}" for name, value in matches if not same(value, wanted)]
@@ -488,6 +490,10 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     unknown: list[str] = []
     cut = f"the body is longer than the {BODY_LIMIT} bytes read"
+    if reply.status == 206 and not reply.misread:  # a part of the body: what it holds is seen, what it lacks is not
+        said = next((v for k, v in reply.headers.items() if k.lower() == "content-range"), "")
+        reply = dataclasses.replace(reply, misread=f"the reply is 206 Partial Content"
+                                                   f"{f' ({display.cut(said, 60)})' if said else ''}, a part of the body")
     if p.json_fields or p.json_has or p.json_min or p.json_max:
         if reply.truncated:
             unknown.append(f"{cut}; its JSON was not judged")
