@@ -170,6 +170,12 @@ class Archive:
         started = dt.datetime.now(dt.timezone.utc)
         deploy = globals()["deploy_id"](deploy_id)
         env_dir = reports / env.name
+        from .scaffold import evidence_folder  # imports report, which imports this module
+
+        inside = evidence_folder(reports)
+        if inside:  # a new archive there would break a sealed one's seal, or stand among an env's archives
+            raise ArchiveFailed(f"archive not written: --reports-dir {shown(reports)} is {inside}; give the folder "
+                                "that holds the env folders (reports/), or one of its own")
         # pid and a random part: runs in two containers may share a pid and a second
         name = f"{started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{os.urandom(4).hex()}"
         partial, making = env_dir / f".partial-{name}", env_dir / f".making-{name}"

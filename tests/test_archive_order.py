@@ -262,3 +262,24 @@ def test_report_o_is_refused_before_the_renderer_is_looked_for(env_dir, monkeypa
 def test_a_name_with_a_digit_int_cannot_read_sorts_without_a_crash():
     """`²` is a digit to str.isdigit, not to int(): a folder so named must not stop report or prune."""
     assert seal._natural("20261201T000000Z_build-1²") < seal._natural("20261201T000000Z_build-2")
+
+
+@pytest.mark.parametrize("inside", ["{archive}", "{archive}/inputs", "reports/local", "reports/local/.pruned"])
+def test_a_reports_dir_among_the_evidence_is_refused_before_any_check(tmp_path, capsys, inside):
+    """`--reports-dir` inside a sealed archive (or an env's folder, or its .pruned/) would write the new archive
+    there and break the old one's seal while the run exits 0: refused, the evidence left as it was."""
+    from .project import Project
+
+    env_file = tmp_path / "web.env"
+    env_file.write_text("STRIPE_SECRET_KEY=sk_live_0123456789abcdef01234567\n", encoding="utf-8")
+    project = Project(tmp_path / "p", {"WEB_ENV": str(env_file)})
+    project.checklist("shop", "- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: "
+                              "postdeploy, params: {service: web, required: [STRIPE_SECRET_KEY]}}\n")
+    project.environment("systems:\n  shop:\n    services: {web: {env: {dotenv: \"${WEB_ENV}\"}}}\n")
+    first = project.run("-m", "postdeploy", "--env", "local")
+    assert first.code == exitcodes.OK, first.output[-2000:]
+    archive = first.archive().relative_to(project.root)
+    ran = project.run("-m", "postdeploy", "--env", "local", f"--reports-dir={inside.format(archive=archive)}")
+    assert ran.code == exitcodes.ARCHIVE, ran.output[-2000:]
+    assert "archive not written: --reports-dir" in ran.output, ran.output[-2000:]
+    assert main(["verify", str(project.root / "reports" / "local")]) == 0, capsys.readouterr()
