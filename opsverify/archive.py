@@ -231,11 +231,11 @@ class Archive:
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
         with seal.env_lock(self.env_dir):
             head = seal.choose_head(self.env_dir, self.signing_key.public_key() if self.signing_key else None)
-            self.chain_warning = head.warning
+            self.chain_warning = "; ".join(filter(None, [head.warning, self._unsigned_after_signed(head.link)]))
             while True:
                 final = self._final_name()
                 ordered = {"archive": final.name, "previous": head.link,  # these two first: a reader finds them at once
-                           **({"chain_warning": head.warning} if head.warning else {}), **manifest}
+                           **({"chain_warning": self.chain_warning} if self.chain_warning else {}), **manifest}
                 manifest_bytes = _json(ordered)
                 (self.partial / seal.MANIFEST).write_bytes(manifest_bytes)
                 if self.signing_key is not None:
@@ -246,6 +246,18 @@ class Archive:
         self.manifest_sha256 = seal.sha256_bytes(manifest_bytes)
         self._release()
         return final
+
+    def _unsigned_after_signed(self, link: dict[str, str] | None) -> str:
+        """Said when this archive is not signed but the one it extends is: `verify` will call it a bad signature (a
+        CI secret left unset reads as an empty variable, and the deploy job went green with evidence an auditor
+        rejects)."""
+        if self.signing_key is None and link and (
+                os.path.lexists(self.env_dir / link["archive"] / seal.SIGNATURE)
+                or os.path.lexists(seal.kept_manifest(self.env_dir, link["manifest_sha256"], ".sig"))):
+            why = "set but empty" if os.environ.get(seal.SIGNING_KEY_ENV) is not None else "not set"
+            return (f"this archive is not signed ({seal.SIGNING_KEY_ENV} is {why}), but the chain it extends is "
+                    f"(up to {link['archive']}): verify will report it as a bad signature")
+        return ""
 
     def _finish_writing(self) -> set[str]:
         """Wait for the early files; the names now on disk. A failed write is the archive's failure (raised

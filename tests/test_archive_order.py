@@ -283,3 +283,29 @@ def test_a_reports_dir_among_the_evidence_is_refused_before_any_check(tmp_path, 
     assert ran.code == exitcodes.ARCHIVE, ran.output[-2000:]
     assert "archive not written: --reports-dir" in ran.output, ran.output[-2000:]
     assert main(["verify", str(project.root / "reports" / "local")]) == 0, capsys.readouterr()
+
+
+@pytest.mark.parametrize("unsigned", [{}, {"OPSVERIFY_SIGNING_KEY": ""}])
+def test_an_unsigned_run_extending_a_signed_chain_says_so(tmp_path, unsigned):
+    """A CI secret left unset reads as an empty variable: the run goes on unsigned (its archive is evidence all the
+    same), but says — on the console and in its manifest — that verify will call it a bad signature."""
+    import base64
+
+    from .project import Project
+
+    env_file = tmp_path / "web.env"
+    env_file.write_text("STRIPE_SECRET_KEY=sk_live_0123456789abcdef01234567\n", encoding="utf-8")
+    project = Project(tmp_path / "p", {"WEB_ENV": str(env_file)})
+    project.checklist("shop", "- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: "
+                              "postdeploy, params: {service: web, required: [STRIPE_SECRET_KEY]}}\n")
+    project.environment("systems:\n  shop:\n    services: {web: {env: {dotenv: \"${WEB_ENV}\"}}}\n")
+    key = base64.b64encode(os.urandom(32)).decode()
+    assert project.run("-m", "postdeploy", "--env", "local", "--deploy-id", "one",
+                       env={"OPSVERIFY_SIGNING_KEY": key}).code == exitcodes.OK
+    ran = project.run("-m", "postdeploy", "--env", "local", "--deploy-id", "two", env=unsigned)
+    assert ran.code == exitcodes.OK, ran.output[-2000:]
+    why = "set but empty" if unsigned else "not set"
+    said = f"this archive is not signed (OPSVERIFY_SIGNING_KEY is {why}), but the chain it extends is"
+    assert said in ran.output, ran.output[-2000:]
+    (second,) = [p for p in (project.root / "reports" / "local").iterdir() if p.name.endswith("_two")]
+    assert said in json.loads((second / "manifest.json").read_text())["chain_warning"]
