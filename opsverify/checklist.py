@@ -823,7 +823,8 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
             problems.append(f"{label}: runbook: blank: name the runbook the items come from")
         if system is not None:
             if system != path.stem:
-                problems.append(f"{label}: system '{system}' does not match the file name '{path.stem}'")
+                problems.append(f"{label}: system '{system}' does not match the file name '{path.stem}' (a system's"
+                                f" checklist is <system>.yaml: rename the file or the system)")
             if system in seen_systems:
                 problems.append(f"{label}: system '{system}' already defined in {seen_systems[system]}")
             seen_systems[system] = label

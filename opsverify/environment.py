@@ -783,7 +783,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
             if source is not None and not (source.dotenv or source.process_prefix):
                 service.env = None  # an optional `${VAR:-}` source left empty: only this service's env items skip
     if model.name != name:
-        problems.insert(0, f"{shown(path)}: name: '{spelled(model.name)}' does not match the file name '{name}'")
+        problems.insert(0, f"{shown(path)}: name: '{spelled(model.name)}' does not match the file name '{name}' (an "
+                           "environment's file is <name>.yaml: rename the file or the name)")
     problems += _file_problems(path, model)
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
