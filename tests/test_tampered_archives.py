@@ -196,12 +196,17 @@ def test_an_archive_folder_that_is_a_symlink_is_tampered(signed, tmp_path, capsy
         assert f"tampered       {archive.name}: a symlink, not an archive folder" in out
 
 
-@pytest.mark.parametrize("added", ["symlink-to-folder", "empty-folder"])
+@pytest.mark.parametrize("added", ["symlink-to-folder", "empty-folder", "folder-of-files"])
 def test_a_folder_added_to_an_archive_is_tampered(signed, tmp_path, capsys, added):
     archive = seal.archive_dirs(_copy(signed, tmp_path))[1]
     if added == "empty-folder":
         (archive / "allure-results" / "extra").mkdir()
         name, what = "allure-results/extra", "a folder added after sealing"
+    elif added == "folder-of-files":  # a run's archive written into this one (`--reports-dir` there): one finding
+        for n in range(30):
+            (archive / "demo" / "run" / "allure-results").mkdir(parents=True, exist_ok=True)
+            (archive / "demo" / "run" / "allure-results" / f"{n}-result.json").write_text("{}")
+        name, what = "demo", "a folder added after sealing"
     else:
         (tmp_path / "away").mkdir()
         (tmp_path / "away" / "notes.txt").write_text("not followed")
@@ -210,6 +215,7 @@ def test_a_folder_added_to_an_archive_is_tampered(signed, tmp_path, capsys, adde
     code, out = _verify(capsys, archive)
     assert code == exitcodes.TAMPERED, out
     assert f"tampered       {archive.name}/{name}: {what}" in out and "notes.txt" not in out
+    assert out.count("tampered ") == 1, out
 
 
 # -- 3. the report's history holds only earlier archives that verify -------------------------------------------
