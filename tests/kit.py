@@ -141,7 +141,14 @@ def route_server(routes: dict[tuple[str, str], Handler]) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:  # keep test output quiet
             pass
 
-    server = RealBacklogServer(("127.0.0.1", 0), Routes)
+    with handler_server(Routes) as url:
+        yield url
+
+
+@contextmanager
+def handler_server(handler: type[BaseHTTPRequestHandler], *, join_s: float = 5) -> Iterator[str]:
+    """`handler` served on 127.0.0.1 in a thread of its own; yields the base URL, stopped on exit."""
+    server = RealBacklogServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -149,7 +156,7 @@ def route_server(routes: dict[tuple[str, str], Handler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join(timeout=join_s)
 
 
 def reset_after_the_request(conn: socket.socket, _stopping) -> None:

@@ -264,10 +264,8 @@ def test_a_name_with_a_digit_int_cannot_read_sorts_without_a_crash():
     assert seal._natural("20261201T000000Z_build-1²") < seal._natural("20261201T000000Z_build-2")
 
 
-@pytest.mark.parametrize("inside", ["{archive}", "{archive}/inputs", "reports/local", "reports/local/.pruned"])
-def test_a_reports_dir_among_the_evidence_is_refused_before_any_check(tmp_path, capsys, inside):
-    """`--reports-dir` inside a sealed archive (or an env's folder, or its .pruned/) would write the new archive
-    there and break the old one's seal while the run exits 0: refused, the evidence left as it was."""
+def _one_item_project(tmp_path: Path):
+    """A project of one item that needs no server: an env family item on a dotenv file."""
     from .project import Project
 
     env_file = tmp_path / "web.env"
@@ -276,6 +274,14 @@ def test_a_reports_dir_among_the_evidence_is_refused_before_any_check(tmp_path, 
     project.checklist("shop", "- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: "
                               "postdeploy, params: {service: web, required: [STRIPE_SECRET_KEY]}}\n")
     project.environment("systems:\n  shop:\n    services: {web: {env: {dotenv: \"${WEB_ENV}\"}}}\n")
+    return project
+
+
+@pytest.mark.parametrize("inside", ["{archive}", "{archive}/inputs", "reports/local", "reports/local/.pruned"])
+def test_a_reports_dir_among_the_evidence_is_refused_before_any_check(tmp_path, capsys, inside):
+    """`--reports-dir` inside a sealed archive (or an env's folder, or its .pruned/) would write the new archive
+    there and break the old one's seal while the run exits 0: refused, the evidence left as it was."""
+    project = _one_item_project(tmp_path)
     first = project.run("-m", "postdeploy", "--env", "local")
     assert first.code == exitcodes.OK, first.output[-2000:]
     archive = first.archive().relative_to(project.root)
@@ -291,14 +297,7 @@ def test_an_unsigned_run_extending_a_signed_chain_says_so(tmp_path, unsigned):
     same), but says — on the console and in its manifest — that verify will call it a bad signature."""
     import base64
 
-    from .project import Project
-
-    env_file = tmp_path / "web.env"
-    env_file.write_text("STRIPE_SECRET_KEY=sk_live_0123456789abcdef01234567\n", encoding="utf-8")
-    project = Project(tmp_path / "p", {"WEB_ENV": str(env_file)})
-    project.checklist("shop", "- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: "
-                              "postdeploy, params: {service: web, required: [STRIPE_SECRET_KEY]}}\n")
-    project.environment("systems:\n  shop:\n    services: {web: {env: {dotenv: \"${WEB_ENV}\"}}}\n")
+    project = _one_item_project(tmp_path)
     key = base64.b64encode(os.urandom(32)).decode()
     assert project.run("-m", "postdeploy", "--env", "local", "--deploy-id", "one",
                        env={"OPSVERIFY_SIGNING_KEY": key}).code == exitcodes.OK

@@ -253,8 +253,9 @@ def test_a_symlinked_checklist_is_named_by_the_link(tmp_path, monkeypatch):
     (elsewhere / "billing.yaml").write_text(_checklist("billing"))
     os.symlink(elsewhere / "billing.yaml", checklists / "till.yaml")
     monkeypatch.chdir(tmp_path)
-    assert _refused(Path("checklists")) == ("checklists/till.yaml: system 'billing' does not match the file name 'till' "
-                                            "(a system's checklist is <system>.yaml: rename the file or the system)")
+    assert _refused(Path("checklists")) == (
+        "checklists/till.yaml: system 'billing' does not match the file name 'till' "
+        "(a system's checklist is <system>.yaml: rename the file or the system)")
 
 
 def test_a_params_problem_is_said_in_the_checklists_words(tmp_path):

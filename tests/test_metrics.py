@@ -777,15 +777,10 @@ def negotiating(answer):
         def log_message(self, *args) -> None:
             pass
 
-    server = RealBacklogServer(("127.0.0.1", 0), Exposition)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    from .kit import handler_server
+
+    with handler_server(Exposition) as url:
+        yield url, seen
 
 
 def negotiated(answer, families=None):

@@ -24,7 +24,7 @@ from opsverify.outcome import Status
 from opsverify.transports.http import Reply
 
 from .helpers import by_id, evaluate
-from .kit import RealBacklogServer, make_check, make_target, route_server
+from .kit import handler_server, make_check, make_target, route_server
 
 
 def check(**params) -> Check:
@@ -430,15 +430,8 @@ def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1",
         def log_message(self, *args) -> None:
             pass
 
-    server = RealBacklogServer(("127.0.0.1", 0), Limited)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with handler_server(Limited, join_s=10) as url:
+        yield url, seen
 
 
 STRIPE_ITEM = {"service": "app", "path": "/hook", "scheme": "stripe"}

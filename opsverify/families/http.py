@@ -369,7 +369,7 @@ def _glob(path: str) -> bool:
 def json_problems(document: Any, expected: dict[str, Any], unknown: list[str]) -> list[str]:
     """Each path's value equals the wanted one; an object or list must equal it whole. A path is read as `lookup`
     reads it (json_has's, json_max's): keys through objects whose names, joined by dots, are the path. A glob
-    matches every value that is not an object (an empty one is) whose keys, joined so, it matches — each of which must equal the
+    matches every value but a non-empty object whose keys, joined so, it matches — each of which must equal the
     wanted one, so a body holding one path two ways chooses nothing (its `*` crosses dots: `w.*` means every field
     anywhere under `w`)."""
     problems = []
@@ -492,8 +492,8 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
     cut = f"the body is longer than the {BODY_LIMIT} bytes read"
     if reply.status == 206 and not reply.misread:  # a part of the body: what it holds is seen, what it lacks is not
         said = next((v for k, v in reply.headers.items() if k.lower() == "content-range"), "")
-        reply = dataclasses.replace(reply, misread=f"the reply is 206 Partial Content"
-                                                   f"{f' ({display.cut(said, 60)})' if said else ''}, a part of the body")
+        said = f" ({display.cut(said, 60)})" if said else ""
+        reply = dataclasses.replace(reply, misread=f"the reply is 206 Partial Content{said}, a part of the body")
     if p.json_fields or p.json_has or p.json_min or p.json_max:
         if reply.truncated:
             unknown.append(f"{cut}; its JSON was not judged")

@@ -713,10 +713,11 @@ def _render_env_group(data: Any, redactor) -> dict:
     `envVars` holds no key only if it says so), its values to the redactor."""
     env_vars = data.get("envVars")
     files = data.get("secretFiles")
-    for entry, field in [*((var, "value") for var in (env_vars if isinstance(env_vars, list) else [])),
-                         *((file, "content") for file in (files if isinstance(files, list) else []))]:
-        if isinstance(entry, dict) and isinstance(entry.get(field), str):  # to the redactor even if the rest is misshapen
-            redactor.add(entry[field], even_if_plain=True)
+    # to the redactor even if the rest is misshapen
+    for entry, held in [*((var, "value") for var in (env_vars if isinstance(env_vars, list) else [])),
+                        *((file, "content") for file in (files if isinstance(files, list) else []))]:
+        if isinstance(entry, dict) and isinstance(entry.get(held), str):
+            redactor.add(entry[held], even_if_plain=True)
     env_vars, links = _field_list(data, "envVars"), _field_list(data, "serviceLinks")
     return {"name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
             "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
