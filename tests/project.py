@@ -25,6 +25,8 @@ from psycopg import sql as pgsql
 
 from opsverify_demo.deployment import CHECKER
 
+from .helpers import interruptible
+
 
 # -- a project folder ---------------------------------------------------------------------------
 @dataclass
@@ -52,8 +54,8 @@ class Project:
         environ.update(env or {})
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "pytest", *([] if cache else ["-p", "no:cacheprovider"]), *args],
-                              cwd=self.root,
-                              capture_output=True, text=True, timeout=timeout, env=environ)
+                              cwd=self.root, capture_output=True, text=True, timeout=timeout, env=environ,
+                              preexec_fn=interruptible)  # Ctrl-C as a terminal gives it, whoever started the suite
         return Ran(done, time.monotonic() - started, self.root)
 
 

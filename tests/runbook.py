@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from .helpers import interruptible
+
 CANARY = "canaryF7q2x9ZLm41Kc0dPv8"  # a secret value: must never appear in anything written
 
 SHOP = {
@@ -102,7 +104,7 @@ class Runbook:
             command += ["-m", marks]
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "GITHUB_", "CI"))}
         return subprocess.run([*command, *args], cwd=self.root, capture_output=True, text=True, timeout=timeout,
-                              env={**clean, **self.variables(), **(env or {})})
+                              env={**clean, **self.variables(), **(env or {})}, preexec_fn=interruptible)
 
 
 def make_runbook(root: Path) -> Runbook:

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 
 import pytest
 
@@ -99,7 +100,10 @@ def _copies_end_by(signum: int, tmp_path, monkeypatch) -> None:
     """`cp` as a terminal's Ctrl-C (or a CI job's SIGTERM to the process group) ends it: by the signal, mid-way."""
     stand_in = tmp_path / "bin" / "cp"
     stand_in.parent.mkdir()
-    stand_in.write_text(f"#!/bin/sh\nkill -{signal.Signals(signum).name.removeprefix('SIG')} $$\n")
+    # Python, not sh: a suite started as a background job inherits SIGINT ignored, which sh cannot undo
+    name = signal.Signals(signum).name
+    stand_in.write_text(f"#!{sys.executable}\nimport os, signal\nsignal.signal(signal.{name}, signal.SIG_DFL)\n"
+                        f"os.kill(os.getpid(), signal.{name})\n")
     stand_in.chmod(0o755)
     monkeypatch.setenv("PATH", f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}")
 
