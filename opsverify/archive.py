@@ -807,8 +807,10 @@ class ArchiveReporter:
         waivers = getattr(self.state, "waivers", None)
         expired = waivers.expired_for(self.selected()) if waivers is not None else []
         counts = self.counts()
+        # a failure with parts that could not be judged is a could-not-check as well, whatever --fail-on lets pass
+        undecided = [r for r in records if r.get("status") == "failed" and (r.get("evidence") or {}).get("undecided")]
         code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)),
-                             errors=counts.get("error", 0) + len(self.collection_errors),
+                             errors=counts.get("error", 0) + len(self.collection_errors) + len(undecided),
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired),
                              interrupted=self.interrupted,
                              items_not_selected=bool(self.items_not_selected(config)) and not config.option.collectonly)

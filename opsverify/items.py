@@ -92,8 +92,10 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     result = Checked(check, outcome, state.run.redactor.text(message(check, outcome)))
     waivers = getattr(state, "waivers", None)
     runxfail = getattr(node.config.option, "runxfail", False)  # every xfail reported as the failure it is
+    # a waiver covers a failure, never what could not be judged beside it (outcome.evidence["undecided"]); one
+    # --runxfail ignores is not applied, so not recorded as applied either
     waiver = (waivers.active_for(check) if waivers is not None and outcome.status is Status.FAILED and not runxfail
-              else None)  # a waiver --runxfail ignores is not applied, so not recorded as applied either
+              and not outcome.evidence.get("undecided") else None)
     node.user_properties.append(("opsverify", _record(check, outcome, result.message,
                                                               waiver.record() if waiver else None)))
     if outcome.status is Status.ERROR:

@@ -457,3 +457,24 @@ def test_an_empty_waivers_key_is_no_waivers(runbook):
     path.write_text("waivers:\n  # none now: OPS-12 was fixed\n")
     assert load_waivers(runbook.root / "waivers", "fx", load_checklists(runbook.root / "checklists"),
                         now=NOW).entries == []
+
+
+def test_a_waiver_or_fail_on_never_takes_what_could_not_be_judged(runbook):
+    """S2 fails (FLAG is false) and a rule of it cannot be judged (NODE_TLS_REJECT_UNAUTHORIZED read two ways): a
+    waiver of the failure stays unapplied, and --fail-on letting S2's severity pass still ends 10, never 0."""
+    import yaml
+
+    shop = yaml.safe_load((runbook.root / "checklists" / "shop.yaml").read_text())
+    item = next(i for i in shop["items"] if i["id"] == "S2")
+    item["params"]["not_values"] = {"NODE_TLS_REJECT_UNAUTHORIZED": ["0"]}
+    item["severity"] = "normal"
+    (runbook.root / "checklists" / "shop.yaml").write_text(yaml.safe_dump(shop, sort_keys=False))
+    with (runbook.root / "env" / "web.env").open("a") as env:
+        env.write("TLS_OFF=0\nNODE_TLS_REJECT_UNAUTHORIZED=${TLS_OFF}\n")
+    runbook.waive(ACTIVE)
+    waived = runbook.run("--item", "S2")
+    assert waived.returncode == exitcodes.FAILED, waived.stdout[-2000:]
+    assert rows_by_id(runbook.newest())["S2"]["status"] == "failed"
+    runbook.waive()
+    let_pass = runbook.run("--item", "S2", "--fail-on", "critical")
+    assert let_pass.returncode == exitcodes.COULD_NOT_CHECK, let_pass.stdout[-2000:]

@@ -796,7 +796,8 @@ def judge(check, facts) -> Outcome:
     if p.when:
         expected = f"{_when_text(p)}: {expected}"
         evidence["when"] = when
-    if f.problems:
+    if f.problems:  # what could not be judged besides stays so: no waiver or --fail-on may take it (see items)
+        evidence.update({"undecided": f.unknown} if f.unknown else {})
         return failed(expected, _with_notes("; ".join(f.problems) + and_undecided(f.unknown), f), **evidence)
     if f.unknown:
         return error(_with_notes("could not look: " + "; ".join(f.unknown), f), **evidence)

@@ -911,7 +911,8 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
         problems.append(f"per_key names {named}, which {p.file} does not list")
     problems += [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} not set on {service}"
                  for service, names in sorted(missing.items())]
-    if problems:
+    if problems:  # what could not be judged besides stays so (see env.judge)
+        evidence.update({"undecided": undecided} if undecided else {})
         return failed(expected, "; ".join(problems) + env_family.and_undecided(undecided), **evidence)
     reasons = {s: facts["env"][s] for s in sorted(set(unseen))}
     if reasons and not undecided and all(isinstance(r, NotConfigured) for r in reasons.values()):
