@@ -42,6 +42,14 @@ CASES = [
     # required: exact names, and patterns that must match at least one set name
     (api(required=["A", "K"]), {"A": "1", "K": SECRET}, Status.PASSED, "all as expected"),
     (api(required=["A", "K"]), {"A": "1", "K": ""}, Status.FAILED, "K is blank on api"),
+    # what JavaScript writes of a variable never set, and a value of nothing visible, are no value
+    (api(required=["K"]), {"K": "undefined"}, Status.FAILED,
+     "K is 'undefined' (what JavaScript writes of a variable that was never set) on api"),
+    (api(required=["K"]), {"K": "null"}, Status.FAILED, "K is 'null'"),
+    (api(required=["K"]), {"K": "\u200b"}, Status.FAILED, "K is blank on api"),
+    (api(required=["K"]), {"K": "\ufeff \u00ad"}, Status.FAILED, "K is blank on api"),
+    (api(any_of=[["K", "J"]]), {"K": "undefined", "J": ""}, Status.FAILED, ""),
+    (api(required=["K"]), {"K": "nullable"}, Status.PASSED, ""),
     (api(required=["INNGEST_*"]), {"INNGEST_EVENT_KEY": SECRET}, Status.PASSED, ""),
     (api(required=["INNGEST_*"]), {"OTHER": "1"}, Status.FAILED, "no name matching INNGEST_* is set on api"),
     (api(required=["INNGEST_*"]), {"INNGEST_EVENT_KEY": ""}, Status.FAILED, "(only blank: INNGEST_EVENT_KEY)"),

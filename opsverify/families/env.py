@@ -23,6 +23,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ..display import FORMAT_CHARACTERS
 from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint
@@ -419,16 +420,30 @@ def _shown_word(p: Params, value: str) -> str:
 
 
 def is_blank(value: str | None) -> bool:
-    """Unset, empty or whitespace-only: one notion for every rule (a service handed "   " as its key is as
+    """Unset, empty, or only whitespace and characters that show as nothing (a zero-width space, a byte order mark,
+    a soft hyphen: Unicode's format characters): one notion for every rule (a service handed "   " as its key is as
     broken as one without it), and for the repo family's .env.example keys."""
-    return value is None or not value.strip()
+    return value is None or not value.strip() or not _INVISIBLE.sub("", value).strip()
+
+
+_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
+# what JavaScript writes of a variable that was never set (`${process.env.X}`, String(null)) and a service reads as
+# a value: set to it, a required key is as missing as unset (cron and webhook refuse these same words as keys)
+UNSET_WORDS = ("undefined", "null")
 
 
 def _unset(name: str, value: str | None) -> str | None:
     """Why a rule about a value has none to judge (`K is not set`, `K is blank`); None when it has one."""
     if value is None:
         return f"{name} is not set"
-    return f"{name} is blank" if not value.strip() else None
+    return f"{name} is blank" if is_blank(value) else None
+
+
+def _required_unset(name: str, value: str | None) -> str | None:
+    """`_unset`, and for a value required to be set, the words an unset variable is written as."""
+    if value is not None and value.strip() in UNSET_WORDS:
+        return f"{name} is '{value.strip()}' (what JavaScript writes of a variable that was never set)"
+    return _unset(name, value)
 
 
 def _described(value: str | None) -> dict[str, Any]:
@@ -516,7 +531,7 @@ class Findings:
     def set_or_undecided(self, env: dict[str, str], names: list[str]) -> bool:
         """Whether one of `names` is set, or only names read two ways could be (then said as undecided)."""
         readable = [n for n in names if how_read_two_ways(env, n) is None]
-        if any(not is_blank(env.get(n)) for n in readable):
+        if any(_required_unset(n, env.get(n)) is None for n in readable):
             return True
         unclear = [n for n in names if n not in readable]
         for name in unclear:
@@ -537,7 +552,7 @@ def _judge_required(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{', '.join(exact)} set")
         f.look(env, *exact)
         for name in exact:
-            if f.clear(env, name) and (why := _unset(name, env.get(name))):
+            if f.clear(env, name) and (why := _required_unset(name, env.get(name))):
                 f.problem("required", name, why)
     for pattern in (n for n in p.required if is_pattern(n)):
         f.expect(f"a name matching {pattern} set")
