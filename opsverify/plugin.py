@@ -505,6 +505,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
     if getattr(config.option, "setuponly", False) or getattr(config.option, "setupplan", False):
         # the items would be set up but never judged: every one would read "passed"
         raise UsageError("--setup-only and --setup-plan judge no item; --collect-only lists them")
+    if not config.pluginmanager.has_plugin("skipping"):  # a skip and a waived failure are reported through it
+        raise UsageError("-p no:skipping: a verification run reports skips and waived failures through pytest's "
+                         "skipping plugin (without it a waived failure reads as an error); drop -p no:skipping")
     fail_on = config.getoption("ov_fail_on")
     if fail_on is not None and fail_on not in FAIL_ON:
         what = ("the lowest severity: every failure fails the run without --fail-on" if fail_on == "trivial"

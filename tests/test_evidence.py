@@ -503,6 +503,15 @@ def test_setup_only_is_refused_not_sealed_as_passed(tmp_path, option):
                                      "lists them") and runbook.archives() == []
 
 
+def test_a_run_without_pytests_skipping_plugin_is_refused(tmp_path):
+    """Waived failures and skips are reported through it: without it a waived failure read as an error, and the
+    archive listed its waiver as both used and not applied."""
+    runbook = make_runbook(tmp_path)
+    result = runbook.run("-p", "no:skipping")
+    assert result.returncode == exitcodes.USAGE, result.stdout[-2000:]
+    assert "drop -p no:skipping" in result.stderr and runbook.archives() == []
+
+
 def test_interrupted_while_rendering_keeps_the_archive_and_says_where(tmp_path):
     """Ctrl-C or a CI's SIGTERM during --html: the archive is sealed already; the summary (and its archive line,
     the anchor for verify --expect) is still printed, and the run exits 2."""
