@@ -251,12 +251,31 @@ def _local_values(local_file: Path) -> dict[str, str]:
         return {}
     try:
         _check_lines(local_file, local_file.read_text(encoding="utf-8"))
-        return {k: v for k, v in dotenv_values(local_file, encoding="utf-8").items() if v is not None}
+        values = {k: v for k, v in dotenv_values(local_file, encoding="utf-8").items() if v is not None}
+        _check_expansions(local_file, values)
+        return values
     except UnicodeDecodeError as exc:
         raise MissingVariable(f"{shown(local_file)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
                               f"{exc.start}); save the file as UTF-8") from None
     except OSError as exc:
         raise MissingVariable(f"{shown(local_file)}: cannot read: {exc.strerror}") from None
+
+
+def _check_expansions(local_file: Path, values: dict[str, str]) -> None:
+    """python-dotenv expands `${NAME}` in an unquoted or double-quoted value: one naming a variable set nowhere
+    becomes nothing, and a password holding `${` would silently be another (then refused as wrong credentials).
+    Refused, naming the key and the reference, never the value."""
+    written = dotenv_values(local_file, encoding="utf-8", interpolate=False)
+    for key, value in written.items():
+        if value is None or values.get(key) == value or key in os.environ:  # the process's value wins: it is used
+            continue
+        unset = [name for name in re.findall(r"\$\{([^}:]*)\}", value)
+                 if name not in os.environ and name not in written]
+        if unset:
+            raise ConfigError(f"{shown(local_file)}: {spelled(key)}: ${{{spelled(unset[0])}}} is set nowhere, so "
+                              "python-dotenv expands it to nothing (quoted or not) and the value is not the one "
+                              f"written; set {spelled(key)} in the process environment instead (taken as written, and "
+                              f"it wins over the file), or set {spelled(unset[0])}")
 
 
 def _check_lines(local_file: Path, text: str) -> None:

@@ -346,6 +346,25 @@ def test_a_secrets_file_line_that_cannot_be_read_is_named(tmp_path, monkeypatch,
         assert piece not in raised.value.message
 
 
+def test_a_secrets_file_value_python_dotenv_would_expand_to_nothing_is_refused(tmp_path, monkeypatch):
+    """`Zq8${kLm2}Xy9pQ7` would read as `Zq8Xy9pQ7` (python-dotenv expands `${…}`, quoted or not): a password
+    silently changed, then refused as wrong credentials. Refused at load, naming the key and the reference, never the
+    value; set in the process environment it is taken as written, and a reference to a variable that is set is the
+    expansion meant."""
+    for name in ("A", "kLm2", "DB_USER"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match=re.escape("local.secrets.env: A: ${kLm2} is set nowhere")) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {database: \"${A}\"}\n", secrets_env="A=Zq8${kLm2}Xy9pQ7\n")
+    assert "Zq8" not in raised.value.message and "Xy9pQ7" not in raised.value.message
+    env = _load(tmp_path, monkeypatch, "  shop: {database: \"${A}\"}\n", secrets_env="A=Zq8${kLm2}Xy9pQ7\n",
+                variables={"A": "postgresql://u:Zq8${kLm2}Xy9pQ7@db/x"})
+    assert env.model.systems["shop"].database == "postgresql://u:Zq8${kLm2}Xy9pQ7@db/x"
+    monkeypatch.delenv("A")
+    env = _load(tmp_path, monkeypatch, "  shop: {database: \"${A}\"}\n",
+                secrets_env="DB_USER=checker\nA=postgresql://${DB_USER}:pw-123456@db/x\n")
+    assert env.model.systems["shop"].database == "postgresql://checker:pw-123456@db/x"
+
+
 # -- messages that say what to write ------------------------------------------------------------
 @pytest.mark.parametrize("value", [".nan", ".inf"])
 def test_a_timeout_that_is_no_number_is_said_so(tmp_path, monkeypatch, value):
