@@ -347,6 +347,20 @@ def test_a_key_that_is_a_pattern_or_empty_is_refused_at_load(key):
     assert repr(key) in str(refused.value)
 
 
+def test_a_key_whose_name_holds_pattern_characters_is_written_escaped_and_read_as_itself():
+    """A real key `jobs[eu]` is read by its name like any: written escaped as Redis's patterns write it
+    (`jobs\\[eu\\]`), it is that key, and a queue of 7 fails `max: 0`; the refusal of the unescaped one says how."""
+    with pytest.raises(ValueError, match=r"written with them escaped"):
+        make_check("redis", {"keys": {"jobs[eu]": {"max": 0}}})
+    with redis5({"jobs[eu]": 7}) as (port, received):
+        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("redis", {"endpoint": "redis", "keys": {"jobs\\[eu\\]": {"max": 0}}})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.FAILED and "jobs[eu]" in outcome.observed, outcome
+    assert ["TYPE", "jobs[eu]"] in received, received
+
+
 def test_an_absent_key_is_named_absent_so_a_typo_shows():
     check = make_check("redis", {"keys": {"jbos": {"max": 10}}})
     outcome = family.judge(check, {"redis": {"server": "s", "keys": {"jbos": ("none", 0)}}})

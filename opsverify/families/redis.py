@@ -44,7 +44,8 @@ LENGTH_COMMANDS = {"list": "LLEN", "stream": "XLEN", "zset": "ZCARD", "set": "SC
 _MEASURES = tuple(LENGTH_COMMANDS.values())
 CORE_TYPES = frozenset({"string", "list", "set", "zset", "hash", "stream", "none"})
 MODULE_TYPE = re.compile(r"[A-Za-z0-9_-]{9}")
-GLOB = re.compile(r"[*?\[]")  # what makes a key name a KEYS/SCAN pattern
+GLOB = re.compile(r"(?<!\\)[*?\[]")  # what makes a key name a KEYS/SCAN pattern: `*`, `?` or `[` not escaped
+ESCAPED = re.compile(r"\\([*?\[\]\\])")  # a pattern's escape, as Redis's glob reads it: `\[` is a `[` itself
 
 
 class Limit(StrictParams):
@@ -63,8 +64,11 @@ class Params(StrictParams):
             if not key or GLOB.search(key):
                 what = "an empty name" if not key else "a pattern"
                 raise ValueError(f"key {key!r} is {what}: keys are exact key names (each is read by its name; one"
-                                 " that does not exist counts as 0, so this one could never fail); name each key")
-        return keys
+                                 " that does not exist counts as 0, so this one could never fail); name each key"
+                                 + ("; a key whose name holds *, ? or [ itself is written with them escaped, as "
+                                    "Redis's patterns write them (jobs\\[eu\\])" if key else ""))
+        # escaped as a pattern escapes them, the key's own characters: `jobs\[eu\]` is the key `jobs[eu]`
+        return {ESCAPED.sub(r"\1", key): limit for key, limit in keys.items()}
 
 
 def needs(params: Params) -> tuple[str, ...]:
