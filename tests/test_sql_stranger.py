@@ -1085,3 +1085,18 @@ def test_bytea_from_postgresql_is_shown_as_text_or_hex(demo_deployment):
     assert text.status is Status.ERROR and text.evidence["row"] == {"b": canary}, text
     assert binary.status is Status.ERROR and binary.evidence["row"] == {"b": "\\x00ff" + canary.encode().hex()}, binary
     assert "CNRY" not in _masked(canary, text) and canary.encode().hex() not in _masked(canary, binary)
+
+
+@pytest.mark.parametrize("sqlstate, says", [
+    ("42501", "GRANT SELECT on it to the checker role"),
+    ("55P03", "the wait for a lock is capped at timeouts.statement_ms"),
+    ("42P01", ""),
+])
+def test_a_refused_query_says_the_fix_where_the_servers_words_do_not(sqlstate, says):
+    from opsverify.errors import QueryFailed
+
+    check = make_check("sql", {"query": "select count(*) as n from public.jobs", "expect": {"n": {"eq": 0}}})
+    outcome = sql.judge(check, _facts(check, QueryFailed("permission denied for table jobs", sqlstate)))
+    assert outcome.status is Status.ERROR
+    assert outcome.observed.startswith(f"query failed: permission denied for table jobs (SQLSTATE {sqlstate})")
+    assert says in outcome.observed if says else outcome.observed.endswith(f"(SQLSTATE {sqlstate})"), outcome.observed

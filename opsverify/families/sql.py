@@ -857,6 +857,18 @@ def _as_written(bound: Any, inside: bool = False) -> str:
     return repr(bound) if inside else str(bound)
 
 
+def _failure_hint(problem: GatherError) -> str:
+    """What to do about a query the server refused, where its words do not say: a grant the checker lacks, a lock."""
+    sqlstate = getattr(problem, "sqlstate", None)
+    if sqlstate == "42501":  # insufficient_privilege
+        return ("; the checker role may not read what the query reads: GRANT SELECT on it to the checker role (or "
+                "pg_read_all_data; README, \"The checker role\")")
+    if sqlstate == "55P03":  # lock_not_available
+        return ("; a table it reads is locked (a migration holds it?): the wait for a lock is capped at "
+                "timeouts.statement_ms (at most 2 s); check again once the lock is released")
+    return ""
+
+
 def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
     """Whether `value op bound` holds; a NULL, NaN or infinity never satisfies a comparison. Raises
     Uncomparable for values of different kinds (text and a number, a boolean and text, a timestamp
@@ -980,7 +992,7 @@ def judge(check, facts) -> Outcome:
     if null_window is not None:
         return error(_null_window_said(null_window, "query", given), **({"deployed_at": given} if given else {}))
     if isinstance(rows, GatherError):
-        return error(f"query failed: {rows}")
+        return error(f"query failed: {rows}{_failure_hint(rows)}")
     if facts.get("deployed_at") and _cites_deploy_time(check):
         skewed = _clock_problem(facts)
         if skewed:
