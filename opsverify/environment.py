@@ -191,6 +191,8 @@ class Environment:
     secret_values: tuple[str, ...]  # values from ${VAR}s that hold secrets: redacted everywhere
     # the file's bytes as loaded, the very ones parsed: what the archive keeps (the file may change during the run)
     data: bytes | None = field(default=None, repr=False, compare=False)
+    # items citing a name no environment file defines (no near one either): they skip in every environment
+    defined_nowhere: tuple[str, ...] = ()
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -211,6 +213,7 @@ class Environment:
         found = [f"{shown(self.path)}: a secret is an ordinary word ({n} lowercase letters): every place that word "
                  f"appears in the reports reads [redacted …]; give it a real secret" for n in words]
         short = sorted({len(p) for v in self.secret_values for p in url_passwords(v) if len(p) < _LONG_PASSWORD})
+        found += list(self.defined_nowhere)
         return found + [f"{shown(self.path)}: a URL's password is {n} characters: every place those characters appear "
                         f"in the reports (a system's name, a word) reads [redacted …]; give it one of at least "
                         f"{_LONG_PASSWORD}" for n in short]
@@ -810,12 +813,15 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     if checks is not None:
         # an item's name no environment defines, near one this environment has, first: else the environment's name,
         # then used by no item, would be said to be the typo (`services.web: unknown service (checks use: wbe)`)
-        _check_cited_names(path, model, checks)
+        nowhere = _check_cited_names(path, model, checks)
         _check_references(path, model, _services_in_use(checks))
+    else:
+        nowhere = ()
     _check_names(path, model, checks)
     # after the names: a misspelt one is said first
     _check_sendable(path, model, _http_endpoints(checks or []), _redis_endpoints(checks or []))
-    return Environment(name=name, path=path, model=model, secret_values=tuple(used), data=kept[path])
+    return Environment(name=name, path=path, model=model, secret_values=tuple(used), data=kept[path],
+                       defined_nowhere=nowhere)
 
 
 def _missing_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]]) -> str:
@@ -1264,14 +1270,16 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
         raise ConfigError(_summarise(problems, "environment"))
 
 
-def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check]) -> None:
+def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check]) -> tuple[str, ...]:
     """The other side of `_check_names`: an item naming a service, endpoint, secret or platform id that this
     environment lacks is skipped as "not configured", which is right where another environment has it
-    (prod-only), and a typo where no environment file beside this one defines it and this one has a close name."""
+    (prod-only), and a typo where no environment file beside this one defines it and this one has a close name
+    (refused). One no environment file defines, and near no name, is a warning (returned): it skips everywhere,
+    which a team writing items before configuring them means, and a green run must not hide."""
     from .target import services_named  # target imports this module
 
     defined = _defined_anywhere(path.parent, besides=path)  # this file's own names are `have`, from its model
-    problems = []
+    problems, nowhere = [], []
     for check in checks:
         config = model.systems.get(check.system)
         if config is None:
@@ -1295,13 +1303,17 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
             if name in have[kind] or (check.system, kind, name) in defined:
                 continue
             close = difflib.get_close_matches(name, sorted(have[kind]), n=1)
+            where = shown(Path(check.source)) if check.source else spelled(check.system)
             if close:
-                problems.append(f"{shown(Path(check.source)) if check.source else spelled(check.system)}: "
-                                f"{check.key}: {said} is defined for {spelled(check.system)} by no environment in "
-                                f"{shown(path.parent)}, so the item would always skip; did you mean "
+                problems.append(f"{where}: {check.key}: {said} is defined for {spelled(check.system)} by no "
+                                f"environment in {shown(path.parent)}, so the item would always skip; did you mean "
                                 f"{spelled(close[0])}?")
+            else:
+                nowhere.append(f"{where}: {check.key}: {said} is defined for {spelled(check.system)} by no environment"
+                               f" in {shown(path.parent)}: the item skips in every one until one defines it")
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
+    return tuple(dict.fromkeys(nowhere))
 
 
 def _platform_ids(check: Check) -> dict[str, set[str]]:

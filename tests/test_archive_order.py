@@ -308,3 +308,18 @@ def test_an_unsigned_run_extending_a_signed_chain_says_so(tmp_path, unsigned):
     assert said in ran.output, ran.output[-2000:]
     (second,) = [p for p in (project.root / "reports" / "local").iterdir() if p.name.endswith("_two")]
     assert said in json.loads((second / "manifest.json").read_text())["chain_warning"]
+
+
+def test_an_item_citing_a_name_no_environment_defines_is_warned_of(tmp_path):
+    """An endpoint no environment file defines (and near no name, which would be refused as a typo) skips in every
+    environment: the run still skips it, and says so in its summary, so a green run hides nothing."""
+    project = _one_item_project(tmp_path)
+    project.checklist("shop", "- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: "
+                              "postdeploy, params: {service: web, required: [STRIPE_SECRET_KEY]}}\n"
+                              "- {id: Q1, name: dead-letter, section: Queues, title: no dead letters, family: redis, "
+                              "cadence: postdeploy, params: {endpoint: queue, keys: {'jobs:dead': {max: 0}}}}\n")
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-2000:]
+    said = "Q1-dead-letter: endpoint 'queue' is defined for shop by no environment in environments"
+    assert said in ran.output and "the item skips in every one until one defines it" in ran.output, ran.output[-2000:]
+    assert ran.statuses() == {"E1-stripe": "passed", "Q1-dead-letter": "skipped"}
