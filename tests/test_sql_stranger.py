@@ -1100,3 +1100,13 @@ def test_a_refused_query_says_the_fix_where_the_servers_words_do_not(sqlstate, s
     assert outcome.status is Status.ERROR
     assert outcome.observed.startswith(f"query failed: permission denied for table jobs (SQLSTATE {sqlstate})")
     assert says in outcome.observed if says else outcome.observed.endswith(f"(SQLSTATE {sqlstate})"), outcome.observed
+
+
+@pytest.mark.parametrize("bound", [0, "done", None, True])
+def test_a_bound_written_without_its_operator_says_the_form(bound):
+    from pydantic import ValidationError
+
+    from opsverify.checklist import load_item_params
+
+    with pytest.raises(ValidationError, match=r"stuck: a bound is an operator and a value, e\.g\. stuck: \{eq: "):
+        load_item_params("sql", {"query": "select 1 as stuck", "expect": {"stuck": bound}})

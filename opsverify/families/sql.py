@@ -68,6 +68,18 @@ class Params(StrictParams):
     def _read_only_single(cls, value: str | None) -> str | None:
         return None if value is None else _deploy_time_outside_strings(read_only_query(value))
 
+    @field_validator("expect", mode="before")
+    @classmethod
+    def _bounds_are_operators(cls, value: Any) -> Any:
+        """`expect: {stuck: 0}` would read "Input should be a valid dictionary": say the form instead."""
+        if isinstance(value, dict):
+            for column, ops in value.items():
+                if not isinstance(ops, dict):
+                    shown = json.dumps(ops) if isinstance(ops, (int, float, str, bool)) or ops is None else "…"
+                    raise ValueError(f"{column}: a bound is an operator and a value, e.g. {column}: {{eq: {shown}}}"
+                                     f" (operators: {', '.join(OPERATORS)})")
+        return value
+
     @field_validator("expect")
     @classmethod
     def _known_operators(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
