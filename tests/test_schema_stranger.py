@@ -189,7 +189,7 @@ def test_not_null_not_valid_on_a_real_database(server):
         expect(broken, [(FAILED, "table public.accounts has NOT NULL constraint email_nn on email NOT VALID"),
                         (PASSED, ""), (FAILED, "table public.accounts allows NULL in nick"),
                         (FAILED, "has CHECK qty_pos on qty NOT VALID")])
-        assert broken[0].expected == "public.accounts exists, email NOT NULL"
+        assert broken[0].expected == "public.accounts exists, NOT NULL on email"
     with fresh(ddl + "alter table public.accounts add constraint email_nn not null email not valid;"
                      "update public.accounts set email = 'a@b.c', qty = 1;"
                      "alter table public.accounts validate constraint email_nn;") as url:

@@ -1082,8 +1082,8 @@ def _describe_fields(p: Params) -> list[str]:
     add = parts.append
     if p.columns:
         add(f"with columns {', '.join(p.columns)}")
-    if p.not_null:
-        add(f"{', '.join(p.not_null)} NOT NULL")
+    if p.not_null:  # "NOT NULL on": a list of its own, never read as more of the columns' list before it
+        add(f"NOT NULL on {', '.join(p.not_null)}")
     for column, want in p.defaults.items():
         add(f"{column} {'with a default' if want is True else 'without a default' if want is False else f'default {want}'}")
     for column, want in p.types.items():
