@@ -423,7 +423,7 @@ def is_blank(value: str | None) -> bool:
     """Unset, empty, or only whitespace and characters that show as nothing (a zero-width space, a byte order mark,
     a soft hyphen: Unicode's format characters): one notion for every rule (a service handed "   " as its key is as
     broken as one without it), and for the repo family's .env.example keys."""
-    return value is None or not value.strip() or not _INVISIBLE.sub("", value).strip()
+    return value is None or not _INVISIBLE.sub("", value).strip()
 
 
 _INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")

@@ -109,7 +109,6 @@ def _header_value(value: str) -> str:
 
 # a header whose name says it carries a credential (authorization, x-api-key, cookie, x-session-token, …)
 CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|pass|pwd|credential|cookie|session|signature", re.IGNORECASE)
-SECRET_REFERENCE = re.compile(r"\{secret:[^\s{}]+\}")
 HeaderName = Annotated[str, AfterValidator(_header_name)]
 HeaderValue = Annotated[str, AfterValidator(_header_value)]
 ExactPath = Annotated[str, AfterValidator(_exact_path)]
@@ -155,7 +154,7 @@ class Params(StrictParams):
         """A credential written into the checklist would be sent, shown and archived as written (the environment
         refuses one written into its file alike): a header that carries one cites it as {secret:NAME}."""
         for name, text in value.items():
-            if CREDENTIAL_HEADER.search(name) and not SECRET_REFERENCE.search(text):
+            if CREDENTIAL_HEADER.search(name) and not SECRET_REF.search(text):
                 raise ValueError(f"{name}: a credential written into the checklist would be sent, shown and archived "
                                  "as written; cite it from the environment's secrets: {secret:NAME} (e.g. "
                                  f"'{name}: Bearer {{secret:API_TOKEN}}')")
@@ -443,7 +442,7 @@ def redirected_to(reply: Reply) -> str:
     200."""
     if reply.status is None or not 300 <= reply.status < 400:
         return ""
-    return display.cut(next((v for k, v in reply.headers.items() if k.lower() == "location"), ""), 200)
+    return display.cut(reply.header("location"), 200)
 
 
 def status_said(reply: Reply) -> str:
@@ -491,7 +490,7 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
     unknown: list[str] = []
     cut = f"the body is longer than the {BODY_LIMIT} bytes read"
     if reply.status == 206 and not reply.misread:  # a part of the body: what it holds is seen, what it lacks is not
-        said = next((v for k, v in reply.headers.items() if k.lower() == "content-range"), "")
+        said = reply.header("content-range")
         said = f" ({display.cut(said, 60)})" if said else ""
         reply = dataclasses.replace(reply, misread=f"the reply is 206 Partial Content{said}, a part of the body")
     if p.json_fields or p.json_has or p.json_min or p.json_max:

@@ -204,14 +204,7 @@ UNBOUNDED = Clock()
 
 def content_type(reply: Reply) -> str:
     """The Content-Type as Prometheus reads it: Go's Header.Get takes the first of several."""
-    return header(reply, "content-type")
-
-
-def header(reply: Reply, name: str) -> str:
-    """A header's value as Go's Header.Get reads it: the first of several sent."""
-    if name in reply.first_values:
-        return reply.first_values[name]
-    return next((v for k, v in reply.headers.items() if k.lower() == name), "")
+    return reply.header("content-type")
 
 
 # what Prometheus 3 asks a target for with its default scrape_protocols (OpenMetrics first: a target that negotiates
@@ -853,7 +846,7 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look: no answer from {p.service}: {reply.failure}", **evidence)
     if reply.status != 200:
         return failed(expected, f"status {reply.status}", **evidence)
-    coding = header(reply, "content-encoding").strip()
+    coding = reply.header("content-encoding").strip()
     if coding not in ("", "gzip", "identity"):  # Go compares with "gzip" exactly; any other is read as it came
         return failed(expected, f"Content-Encoding {cut(coding, 40)}: Prometheus asks for gzip and decodes nothing "
                       "else, so it reads this body still encoded and refuses the scrape", **evidence)

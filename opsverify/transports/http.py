@@ -80,6 +80,13 @@ class Reply:
     def json(self) -> Any:
         return strict_json(self.text)
 
+    def header(self, name: str) -> str:
+        """A header's value (`name` in lower case) as Go's Header.Get reads it: the first of several sent, where a
+        raw probe kept it; else as `headers` holds it; "" when none came."""
+        if name in self.first_values:
+            return self.first_values[name]
+        return next((v for k, v in self.headers.items() if k.lower() == name), "")
+
 
 class UnreadableJson(ValueError):
     """Valid JSON whose meaning a judge cannot take: a key given twice in one object (readers differ on which
