@@ -791,6 +791,7 @@ class Redactor:
         self._secrets: set[str] = set()  # the values themselves (not their encodings)
         self._edges: dict[str, str] = {}  # the part of a secret masked where a text cuts it -> the secret
         self._lock = threading.Lock()
+        self._index = _Index(self.MIN_RUN)  # grown with each secret; a snapshot of it is built on first use
         self._matcher: _Matcher | None = None  # built on first use after a change
         self.version = 0  # grows with every new secret: what was cleaned before may need cleaning again
 
@@ -845,16 +846,20 @@ class Redactor:
     def _register(self, secrets: list[str]) -> None:
         with self._lock:
             new = [secret for secret in dict.fromkeys(secrets) if secret not in self._secrets]
+            forms: dict[str, str] = {}  # what this call adds: form -> its secret, edge part -> its secret
+            edges: dict[str, str] = {}
             for secret in new:
                 self._secrets.add(secret)
-                self._values.setdefault(secret, secret)
-                for form in encodings(secret):
-                    self._values.setdefault(form, secret)
+                for form in (secret, *encodings(secret)):
+                    if form not in self._values:
+                        self._values[form] = forms[form] = secret
                 if isinstance(secret, _PairText):  # where a text cuts `user:password`, the password's own edges
                     continue  # hold (a text ending in the user's name is no piece of a secret)
                 for edge in _cut_forms(secret):
-                    self._edges.setdefault(edge, secret)
+                    if edge not in self._edges:
+                        self._edges[edge] = edges[edge] = secret
             if new:
+                self._index.add(forms, edges)
                 self._matcher = None
                 self.version += 1
 
@@ -872,8 +877,12 @@ class Redactor:
         with self._lock:
             if not self._values:
                 return None
+            if not self._index.current():  # the fingerprint key changed (a run's own was set): marks again
+                self._index = _Index(self.MIN_RUN)
+                self._index.add(self._values, self._edges)
+                self._matcher = None
             if self._matcher is None:
-                self._matcher = _Matcher(self._values, self._edges, self.MIN_RUN)
+                self._matcher = _Matcher(self._index)
             return self._matcher
 
     def text(self, text: str) -> str:
@@ -1084,6 +1093,111 @@ _PLAIN_PIECE = re.compile(rf"{_WORDISH}(?:[-_.]{_WORDISH})*"
 LONGEST_WORD = 4096
 
 
+class _Index:
+    """What a redactor's snapshots (`_Matcher`) read, grown secret by secret as they are registered: a run learns its
+    secrets a few at a time between cleanings (a demo run makes seven snapshots), and building all of it again for
+    each took 50 ms of a post-deploy run's local time each time. Only the automaton is built per snapshot.
+
+    - words: what the automaton finds — each form (its length, its secret's mark, and for a piece of a form longer
+      than LONGEST_WORD that form and where the piece sits in it), each run of a secret quoted inside a text, and
+      each anchor (how far around it the escaped secret may reach); a word may be more than one. A form is found
+      as itself before anything else that reads the same (a run of another secret, an anchor).
+    - pieces: a run-long piece of every secret's edge part every STRIDE characters, and its last STRIDE -> where it
+      sits: (part, offset, mark). A text that ends (or starts) with a piece of a secret holds one of those within
+      STRIDE characters of its end and is then compared with that part directly: memory grows with the secrets'
+      length, not its square (a 2 KB service-account key has 2,000 prefixes), and a STRIDEth of it.
+    - windows: every run-long window of the edge parts, as bits (`_WindowFilter`)."""
+
+    def __init__(self, run: int) -> None:
+        self.run = run
+        self.key = _fingerprint_key  # the marks' (`current`)
+        # a keyed hash per secret, not per form: a fleet registers thousands of forms of a few hundred secrets
+        self.marks: dict[str, str] = {}
+        self.words: dict[str, tuple[int, str | None, int, tuple | None]] = {}
+        self.pieces: dict[str, list[tuple[str, int, str]]] = {}
+        self.parts: list[str] = []  # the edge parts indexed, for a larger window filter
+        self.windows = _WindowFilter(run, 0)  # made larger as parts are added
+        self.windows_held = 0
+        self.targets: set[str] = set()  # the secrets some form is found as
+        self.longest, self.shortest = 0, 0
+        self.everywhere = False
+
+    def current(self) -> bool:
+        return self.key is _fingerprint_key
+
+    def mark(self, secret: str) -> str:
+        mark = self.marks.get(secret)
+        if mark is None:
+            mark = self.marks[secret] = fingerprint(secret)
+        return mark
+
+    def add(self, forms: dict[str, str], edges: dict[str, str]) -> None:
+        """Forms (each -> its secret) and edge parts (each -> its secret) registered since the last call."""
+        for form, secret in forms.items():
+            if len(form) <= LONGEST_WORD:
+                self._put(form, (len(form), self.mark(secret), 0, None))
+                continue
+            for offset in _chunk_starts(len(form)):
+                self._put(form[offset:offset + LONGEST_WORD], (LONGEST_WORD, self.mark(secret), 0, (form, offset)),
+                          over_forms=False)
+        targets = [secret for secret in dict.fromkeys(forms.values()) if secret not in self.targets]
+        self.targets.update(targets)
+        for secret in targets:
+            self.longest = max(self.longest, len(secret))
+            self.shortest = min(self.shortest, len(secret)) if self.shortest else len(secret)
+            self._add_inner_runs(secret)
+        for secret in targets:
+            self._add_anchor(secret)
+        parts = {part: secret for part, secret in edges.items() if len(part) >= self.run}
+        windows = sum(len(part) - self.run + 1 for part in parts)
+        if windows > self.windows.room:  # a filter twice as large (a snapshot in use needs only the one it has)
+            self.windows = _WindowFilter(self.run, 2 * (self.windows_held + windows))
+            for held in self.parts:
+                self.windows.add(held)
+        self.windows_held += windows
+        for part, secret in parts.items():
+            self._add_edge(part, self.mark(secret))
+
+    def _put(self, word: str, found: tuple, over_forms: bool = True) -> None:
+        """A form's word: in place of what else reads the same (keeping an anchor's reach); a piece of a long form
+        does not replace a form."""
+        held = self.words.get(word)
+        if held is not None and (held[1] is not None and (held[3] is None or len(held[3]) == 2)):
+            if not over_forms:
+                return  # another form's (the first one's)
+        self.words[word] = found if held is None else (*found[:2], held[2], found[3])
+
+    def _add_inner_runs(self, secret: str) -> None:
+        """A run of the secret quoted inside a text: "token cronSecretV… rejected"."""
+        mark = self.mark(secret)
+        for base in _inner_bases(secret):
+            length = _inner_run(len(base))
+            for offset in range(len(base) - length + 1):
+                piece = base[offset:offset + length]
+                if piece not in self.words and _short_key(piece):  # a window of words (`password`) is no key's
+                    # whether the base is the secret itself: all of it found is then the whole secret
+                    self.words[piece] = (length, mark, 0, (base, offset, base == secret))
+
+    def _add_anchor(self, secret: str) -> None:
+        if _ANCHOR_RUN.fullmatch(secret):
+            return  # letters and digits only: no escape reads back to it that a form misses
+        runs = _ANCHOR_RUN.findall(secret)
+        anchor = (max(runs, key=len) if runs else "")[:LONGEST_WORD]  # the escaped secret holds its start too
+        if len(anchor) < 4:
+            self.everywhere = True
+            return
+        for word in {anchor, anchor.upper(), anchor.lower()}:
+            length, mark, reach, piece_of = self.words.get(word, (len(word), None, 0, None))
+            self.words[word] = (length, mark, max(reach, _Matcher.WIDEST * len(secret)), piece_of)
+
+    def _add_edge(self, part: str, mark: str) -> None:
+        run, stride, last = self.run, _Matcher.STRIDE, len(part) - self.run
+        for offset in sorted({*range(0, last + 1, stride), *range(max(last - stride + 1, 0), last + 1)}):
+            self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
+        self.parts.append(part)
+        self.windows.add(part)
+
+
 class _Matcher:
     """One snapshot of the registered values, built for speed: a run registers hundreds of secrets (a fleet's
     database URLs and each one's encodings) and cleans every string of every outcome, so the cost of a text
@@ -1100,69 +1214,23 @@ class _Matcher:
     WIDEST = 12
     STRIDE = 4  # how far apart the indexed pieces of a secret's edge part start (`pieces`)
 
-    def __init__(self, values: dict[str, str], edges: dict[str, str], run: int) -> None:
-        ahocorasick = lazy.load("ahocorasick")
-        # a keyed hash per secret, not per form: a fleet registers thousands of forms of a few hundred secrets
-        self.marks = {secret: fingerprint(secret) for secret in {*values.values(), *edges.values()}}
-        self.automaton = ahocorasick.Automaton()
-        self.everywhere = False  # a secret with no anchor: a text with an escape is read whole
-        for word, found in self._words(values).items():
+    def __init__(self, index: "_Index") -> None:
+        self.automaton = lazy.load("ahocorasick").Automaton()  # one in use is never changed: one per snapshot
+        for word, found in index.words.items():
             self.automaton.add_word(word, found)
         self.automaton.make_automaton()
-        self.run = run
-        # a run-long piece of every secret's edge part every STRIDE characters, and its last STRIDE -> where it
-        # sits: (part, offset, mark). A text that ends (or starts) with a piece of a secret holds one of those
-        # within STRIDE characters of its end and is then compared with that part directly: memory grows with the
-        # secrets' length, not its square (a 2 KB service-account key has 2,000 prefixes), and a STRIDEth of it
-        self.pieces: dict[str, list[tuple[str, int, str]]] = {}
-        for part, secret in edges.items():
-            if len(part) < run:
-                continue
-            mark, last = self.marks[secret], len(part) - run
-            for offset in sorted({*range(0, last + 1, self.STRIDE), *range(max(last - self.STRIDE + 1, 0), last + 1)}):
-                self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
-        self.windows = _WindowFilter([part for part in edges if len(part) >= run], run)
+        self.run = index.run
+        self.everywhere = index.everywhere  # a secret with no anchor: a text with an escape is read whole
+        # pieces of the secrets' edge parts (where a text ending in one sits in its part) and the filter that rules
+        # out almost every text's end: shared with the index, which only adds to them (`_Index`)
+        self.pieces, self.windows = index.pieces, index.windows
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
-        self.edge_reach = self.WIDEST * (max(map(len, values.values())) + 1)
+        self.edge_reach = self.WIDEST * (index.longest + 1)
         # a run of escapes that may be a whole secret, each of its characters escaped (one escape at least each)
-        self.escape_runs = _escape_runs(min(map(len, values.values())))
+        self.escape_runs = _escape_runs(index.shortest)
         # Evidence repeats its words (column names, types, statuses) item after item: each short text is
         # cleaned once per snapshot. A new secret makes a new snapshot, so nothing stale is kept.
         self.seen: dict[str, str] = {}
-
-    def _words(self, values: dict[str, str]) -> dict[str, tuple[int, str | None, int, tuple[str, int] | None]]:
-        """What the automaton finds: each form (its length, its secret's mark, and for a piece of a form longer
-        than LONGEST_WORD that form and where the piece sits in it) and each anchor (how far around it the escaped
-        secret may reach); a word may be both."""
-        words: dict[str, tuple[int, str | None, int, tuple[str, int] | None]] = {}
-        for form, secret in values.items():
-            if len(form) <= LONGEST_WORD:
-                words[form] = (len(form), self.marks[secret], 0, None)
-                continue
-            for offset in _chunk_starts(len(form)):
-                piece = (LONGEST_WORD, self.marks[secret], 0, (form, offset))
-                words.setdefault(form[offset:offset + LONGEST_WORD], piece)
-        for secret in set(values.values()):  # a run of it quoted inside a text: "token cronSecretV… rejected"
-            mark = self.marks[secret]
-            for base in _inner_bases(secret):
-                length = _inner_run(len(base))
-                for offset in range(len(base) - length + 1):
-                    piece = base[offset:offset + length]
-                    if piece not in words and _short_key(piece):  # a window of words (`password`) is no key's
-                        # whether the base is the secret itself: all of it found is then the whole secret
-                        words[piece] = (length, mark, 0, (base, offset, base == secret))
-        for secret in set(values.values()):
-            if _ANCHOR_RUN.fullmatch(secret):
-                continue  # letters and digits only: no escape reads back to it that a form misses
-            runs = _ANCHOR_RUN.findall(secret)
-            anchor = (max(runs, key=len) if runs else "")[:LONGEST_WORD]  # the escaped secret holds its start too
-            if len(anchor) < 4:
-                self.everywhere = True
-                continue
-            for word in {anchor, anchor.upper(), anchor.lower()}:
-                length, mark, reach, piece_of = words.get(word, (len(word), None, 0, None))
-                words[word] = (length, mark, max(reach, self.WIDEST * len(secret)), piece_of)
-        return words
 
     def clean(self, text: str) -> str:
         known = self.seen.get(text)
@@ -1329,16 +1397,22 @@ class _Matcher:
 class _WindowFilter:
     """Every `run`-long window of the secrets' edge parts, kept as one bit of its hash: a text's end that is none of
     them (almost every text's) is ruled out with one look instead of STRIDE lookups of `pieces`. A bit set by
-    another window (one look in ~16) costs only those lookups."""
+    another window (one look in ~16) costs only those lookups. Room for `windows` at 16 bits each at least."""
 
-    def __init__(self, parts: list[str], run: int) -> None:
-        windows = sum(len(part) - run + 1 for part in parts)
+    def __init__(self, run: int, windows: int) -> None:
+        self.run = run
         self.mask = max(1 << 16, 1 << (16 * windows).bit_length()) - 1  # 16 to 32 bits a window
         self.bits = bytearray((self.mask + 1) >> 3)
-        for part in parts:
-            for at in range(len(part) - run + 1):
-                bit = hash(part[at:at + run]) & self.mask
-                self.bits[bit >> 3] |= 1 << (bit & 7)
+        self.room = (self.mask + 1) // 16  # windows it may still take at 16 bits each
+
+    def add(self, part: str) -> None:
+        """The windows of `part`."""
+        count = len(part) - self.run + 1
+        self.room -= count
+        run, mask, bits = self.run, self.mask, self.bits
+        for window in map(hash, map(part.__getitem__, map(slice, range(count), range(run, count + run)))):
+            bit = window & mask
+            bits[bit >> 3] |= 1 << (bit & 7)
 
     def may_hold(self, window: str) -> bool:
         bit = hash(window) & self.mask

@@ -324,3 +324,48 @@ def test_a_basic_credential_is_masked_decoded_too():
         add(redactor)
         cleaned = redactor.text("PHP_AUTH_USER deploy PHP_AUTH_PW Zq9vT3mKx2Lp8Wr; deploy:Zq9vT3mKx2Lp8Wr")
         assert "Zq9vT3mKx2Lp8Wr" not in cleaned and cleaned.startswith("PHP_AUTH_USER deploy "), cleaned
+
+
+def _texts_about(secrets: list[str]) -> list[str]:
+    """Texts a run's evidence may hold of `secrets`: whole, encoded, cut at either end, a run of one quoted inside."""
+    texts = []
+    for secret in secrets:
+        texts += [f"saw {secret} in the body", f"key={quote(secret, safe='')}&x=1", json.dumps({"token": secret}),
+                  f"an excerpt ending {secret[:14]}", f"{secret[-13:]} starts this one", f"token {secret[3:17]} rejected",
+                  base64.b64encode(f"user:{secret}".encode()).decode(), f"<p>{html.escape(secret)}</p>"]
+    return texts
+
+
+def test_secrets_learned_one_at_a_time_are_masked_as_those_registered_at_once():
+    """The redactor grows its index as secrets come (a run learns them between cleanings) rather than building it
+    again for each snapshot: what it masks does not depend on the order or the snapshots taken in between —
+    including after its edge filter has grown several times (each secret adds thousands of windows)."""
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "-_/+="
+    secrets = ["".join(rng.choice(alphabet) for _ in range(rng.randint(12, 60))) for _ in range(24)]
+    secrets += ["postgresql://checker:Pa55-w0rd-x9Q@db.internal:5432/app", "https://hooks.example.com/T0CANARY1/Zk3mQ9wxY7"]
+    texts = _texts_about(secrets)
+    at_once = Redactor()
+    at_once.learn_known([(secret, False) for secret in secrets])
+    one_by_one = Redactor()
+    for secret in secrets:
+        one_by_one.learn_known([(secret, False)])
+        one_by_one.text(secret)  # a snapshot between secrets
+    wanted = [at_once.text(text) for text in texts]
+    assert [one_by_one.text(text) for text in texts] == wanted
+    for text, cleaned in zip(texts[:8 * 24], wanted, strict=False):  # (a URL's scheme cut off is no secret's)
+        assert "[redacted" in cleaned, text
+
+
+def test_a_fingerprint_key_set_after_secrets_were_registered_marks_them_with_it(monkeypatch):
+    """A run sets its own fingerprint key when it starts; a redactor that registered secrets before (its index holds
+    their marks) marks them with the run's key from then on, never a stale one."""
+    import opsverify.secrets as secrets_module
+    from opsverify.secrets import use_fingerprint_key
+
+    monkeypatch.setattr(secrets_module, "_fingerprint_key", secrets_module._fingerprint_key)
+    redactor = _redactor()
+    before = redactor.text(f"x {SECRET} y")
+    use_fingerprint_key({"OPSVERIFY_SIGNING_KEY": "a-signing-key-for-this-test-0123456789"})
+    after = redactor.text(f"x {SECRET} y")
+    assert after == f"x [redacted {fingerprint(SECRET)}] y" != before
