@@ -306,6 +306,36 @@ def test_http_transport_honours_a_ca_bundle(ca, ca_file):
         fetch_all([Probe("GET", url, verify="/nonexistent/ca.pem")], timeout_s=5)
 
 
+def test_a_ca_bundle_is_loaded_once_and_again_when_it_changes(ca, ca_file, monkeypatch):
+    """Loading a trust store costs ~20 ms of CPU: each bundle is loaded once per process, whichever target and run
+    ask — and again when the file changes (a bundle rotated in place trusts what it now says), never an old copy."""
+    from opsverify.transports import tlscontext
+
+    loaded = []
+    real = tlscontext.client_context
+    monkeypatch.setattr("opsverify.transports.http.client_context", lambda cafile: loaded.append(cafile) or real(cafile))
+
+    def handle(sock):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(4096)
+            tls_sock.sendall(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+
+    with server(handle) as port:
+        url = f"https://127.0.0.1:{port}/"
+        assert [r.status for r in fetch_all([Probe("GET", url, verify=ca_file)] * 2, timeout_s=5)] == [204, 204]
+        assert fetch_all([Probe("GET", url, verify=ca_file)], timeout_s=5)[0].status == 204
+        assert loaded == [ca_file]
+        trustme.CA().cert_pem.write_to_path(ca_file)  # rotated: another CA, which did not sign the server's
+        (rotated,) = fetch_all([Probe("GET", url, verify=ca_file)], timeout_s=5)
+        assert rotated.status is None and "TLS certificate rejected" in rotated.failure
+        os.unlink(ca_file)
+        with pytest.raises(GatherError, match=f"CA bundle {ca_file}"):
+            fetch_all([Probe("GET", url, verify=ca_file)], timeout_s=5)
+    assert loaded == [ca_file] * 3
+
+
 # -- against the demo ----------------------------------------------------------------------
 TLS_CHECKS = by_id("J7") + by_id("J8")
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from ..display import cut
 from ..lazy import load
-from . import loops
+from . import loops, tlscontext
 from .tlscontext import apply_verification_rules, client_context
 
 if TYPE_CHECKING:
@@ -139,8 +139,8 @@ def _tls_setting(verify: bool | str) -> bool | ssl.SSLContext:
         return False
     try:
         if not isinstance(verify, str):  # httpx's own trust store, verified by the same rules as a CA bundle
-            return apply_verification_rules(load("httpx").create_ssl_context(verify=True))
-        return client_context(verify)
+            return tlscontext.shared(None, lambda: apply_verification_rules(load("httpx").create_ssl_context()))
+        return tlscontext.shared(verify, lambda: client_context(verify))
     except (OSError, ssl.SSLError) as exc:
         raise GatherError(f"CA bundle {verify}: {getattr(exc, 'strerror', None) or exc}") from None
 

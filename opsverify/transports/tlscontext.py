@@ -8,7 +8,12 @@ does every context a library builds for itself (redis-py's, httpx's).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import ssl
+import stat
+import threading
+from typing import Callable
 
 from ..lazy import load
 
@@ -21,6 +26,38 @@ def client_context(cafile: str | None = None) -> ssl.SSLContext:
     (OpenSSL's: the system's, or SSL_CERT_FILE / SSL_CERT_DIR when set). Raises OSError or ssl.SSLError when the
     bundle cannot be read."""
     return apply_verification_rules(ssl.create_default_context(cafile=cafile))
+
+
+def shared(key: str | None, make: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    """One context per trust store for the whole process, made by `make`: loading a store costs ~20 ms of CPU
+    (certifi's 140 certificates), and a run of many targets made one per target and verification mode. A client
+    context is safe to share between threads; it is never changed once made (httpcore sets the same ALPN, HTTP/1.1,
+    on every connection). `key` names the store (a CA bundle's path, None for the default store); the file behind
+    it is part of the key, so a bundle rewritten in place is loaded again."""
+    files = [key] if key is not None else [os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")]
+    identity = (key, *files, *map(_file_identity, files))
+    with _shared_lock:
+        context = _shared.get(identity)
+        if context is None:
+            context = _shared[identity] = make()  # raises as `make` does; nothing is kept then
+        return context
+
+
+_shared: dict[tuple, ssl.SSLContext] = {}
+_shared_lock = threading.Lock()
+
+
+def _file_identity(path: str | None) -> bytes | tuple | None:
+    """What a trust store's file holds (its digest: a rewrite within one tick of a coarse clock changes no mtime), or
+    a folder's (or anything else's) inode and mtime; None when there is nothing there (`make` reports it)."""
+    try:
+        found = os.stat(path) if path else None
+        if found is None or not stat.S_ISREG(found.st_mode):
+            return found and (found.st_ino, found.st_mtime_ns)
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").digest()
+    except OSError:
+        return None
 
 
 def apply_verification_rules(context: ssl.SSLContext) -> ssl.SSLContext:
