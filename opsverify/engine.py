@@ -188,17 +188,26 @@ class Run:
         cleaned_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         while True:
             version = self.redactor.version
-            fresh = {key: outcome.redacted(self.redactor) for key, outcome in schedule.until_any(stop).items()}
+            fresh = schedule.until_any(stop)
             if stop is not None and stop.is_set():
                 schedule.stop()
-                return results
+                return self._cleaned(results, cleaned_at)
+            if on_outcomes is not None:  # handed out now: cleaned now, and again at the end if a secret is learned
+                # since (with no one to hand them to, they are cleaned once, at the end: each new secret makes the
+                # redactor build its matcher again)
+                fresh = {key: outcome.redacted(self.redactor) for key, outcome in fresh.items()}
+                cleaned_at.update(dict.fromkeys(fresh, version))
+                if fresh:
+                    on_outcomes(fresh)
             results.update(fresh)
-            cleaned_at.update(dict.fromkeys(fresh, version))
-            if fresh and on_outcomes is not None:
-                on_outcomes(fresh)
             if not fresh and schedule.done():  # a job that ended first may hold what a later one learned
-                return {key: outcome if cleaned_at[key] == self.redactor.version else outcome.redacted(self.redactor)
-                        for key, outcome in results.items()}
+                return self._cleaned(results, cleaned_at)
+
+    def _cleaned(self, outcomes: dict[str, Outcome], cleaned_at: dict[str, int]) -> dict[str, Outcome]:
+        """`outcomes`, each cleaned with every secret the run has learned."""
+        version = self.redactor.version
+        return {key: outcome if cleaned_at.get(key) == version else outcome.redacted(self.redactor)
+                for key, outcome in outcomes.items()}
 
     @property
     def warnings(self) -> list[str]:
