@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from ..display import cut
 from ..lazy import load
 from . import loops, tlscontext
-from .tlscontext import apply_verification_rules, client_context
+from .tlscontext import apply_verification_rules, client_context, rejected_leaf, rejection_reason
 
 if TYPE_CHECKING:
     import httpx
@@ -346,7 +346,7 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         failure = Reply(None, _ms(started), failure=_timed_out(exc, timeout, setting))
         return _head_kept(probe, response, failure), False
     except httpx.ConnectError as exc:
-        return Reply(None, _ms(started), failure=_connect_reason(exc)), False
+        return Reply(None, _ms(started), failure=_connect_reason(exc, request.url.host)), False
     except httpx.LocalProtocolError as exc:
         if written:  # refused later, on what came back or the body: the request went out
             return Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None)), False
@@ -701,8 +701,9 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def _connect_reason(exc: Exception) -> str:
-    """Why no connection came about, from the innermost cause (httpx only says 'All connection attempts failed')."""
+def _connect_reason(exc: Exception, host: str = "") -> str:
+    """Why no connection came about, from the innermost cause (httpx only says 'All connection attempts failed');
+    a certificate rejected is said as the tls family and redis say it (`rejection_reason`)."""
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ConnectionRefusedError):
@@ -710,7 +711,8 @@ def _connect_reason(exc: Exception) -> str:
         if isinstance(cause, socket.gaierror):
             return "host name not found"
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"TLS certificate rejected ({cause.verify_message or 'verify failed'})"
+            reason = rejection_reason(cause, rejected_leaf(cause), host) if host else cause.verify_message
+            return f"TLS certificate rejected ({reason or 'verify failed'})"
         if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
             return "connection reset"
         cause = cause.__cause__ or cause.__context__

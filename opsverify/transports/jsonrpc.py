@@ -177,7 +177,7 @@ async def _post(client: httpx.AsyncClient, url: str, body: Any, asked: list[Call
     except httpx.TimeoutException as exc:
         return None, _timed_out(exc, client.timeout)
     except httpx.ConnectError as exc:
-        return None, _connect_reason(exc)
+        return None, _connect_reason(exc, request.url.host)
     except httpx.HTTPError as exc:
         return None, _failure_words(exc)
     except Exception as exc:  # what no branch above foresees fails this exchange, never the target's every item
