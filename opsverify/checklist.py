@@ -1006,16 +1006,21 @@ def _params_problems(family: str, params: dict, mutating: bool | None, misread: 
         # a field tried as each member of a union: the member whose own check spoke says why
         spoke = {_location(e["loc"]) for e in errors if e["type"] == "value_error"}
         near = _near_params(model_cls, errors)
+        meant = {_location((*loc[:-1], close)) for loc, close in near.items()}
         said = []
         for err in errors:
             if _location(err["loc"]) in spoke and err["type"] != "value_error":
                 continue
-            if err["type"] == "missing" and _location(err["loc"]) in near.values():
+            if err["type"] == "missing" and _location(err["loc"]) in meant:
                 continue  # `servce:` is one typo, not also a missing `service`
             text = error_text(err)
             if near.get(err["loc"]):  # a typo: the field it was likely meant to be
                 text += f"; did you mean {near[err['loc']]}?"
-            elif err["type"] == "extra_forbidden":  # else say what the family takes
+            elif err["type"] == "extra_forbidden" and len(err["loc"]) > 1:  # else say what is taken there
+                taken = _params_fields_at(model_cls, err["loc"][:-1])
+                if taken:
+                    text += f" (params.{_location(err['loc'][:-1])} takes: {', '.join(sorted(taken))})"
+            elif err["type"] == "extra_forbidden":
                 text += f" (the {family} family takes: {', '.join(sorted(_field_names(model_cls)))})"
             said.append(f"{_params_error_at(err)}: {text}")
         return None, said
@@ -1209,11 +1214,24 @@ def _near_name(word: Any, names: list[str]) -> str | None:
 
 
 def _near_params(model_cls: type[BaseModel], errors: list[dict]) -> dict[tuple, str]:
-    """A params key the family does not take, at the top of params, and the family's field it is near (as an item
-    field's typo is said)."""
-    near = {err["loc"]: _near_name(err["loc"][0], _field_names(model_cls))
-            for err in errors if err["type"] == "extra_forbidden" and len(err["loc"]) == 1}
-    return {loc: close for loc, close in near.items() if close}
+    """A params key the family does not take — at the top of params or in a mapping of its own (`cron_jobs: {nightly:
+    {max_age_hour: 25}}`) — and the field there it is near (as an item field's typo is said)."""
+    near = {}
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            close = _near_name(err["loc"][-1], _params_fields_at(model_cls, err["loc"][:-1]))
+            if close:
+                near[err["loc"]] = close
+    return near
+
+
+def _params_fields_at(model_cls: type[BaseModel], where: tuple) -> list[str]:
+    """The fields of the params model at `where` (pydantic's location of a mapping): the family's own at the top."""
+    from .families._common import annotations_at
+
+    where = tuple(part for part in where if not (isinstance(part, str) and _UNION_MEMBER.fullmatch(part)))
+    models = [c for c in annotations_at(model_cls, where) if isinstance(c, type) and issubclass(c, BaseModel)]
+    return _field_names(models[0]) if models else []
 
 
 def _unknown_key(loc: tuple, close: str | None) -> str:

@@ -291,6 +291,23 @@ def test_a_misspelt_params_field_is_one_line_with_the_near_name(tmp_path, params
     assert said in message and "\n" not in message, message
 
 
+
+@pytest.mark.parametrize("params, said", [
+    # a misspelt key inside a mapping of params: its own field there, and not also a missing one
+    ("{platform: render, services: [web], cron_jobs: {nightly: {max_age_hour: 25}}}",
+     "P1-a: params.cron_jobs.nightly.max_age_hour: Extra inputs are not permitted; did you mean max_age_hours?"),
+    ("{platform: supabase, backups: {max_age: 25}}",
+     "P1-a: params.backups.max_age: Extra inputs are not permitted; did you mean max_age_hours?"),
+    # near no field: what that mapping takes, not what the family takes at the top
+    ("{platform: supabase, backups: {ttl: 25, max_age_hours: 25}}",
+     "P1-a: params.backups.ttl: Extra inputs are not permitted (params.backups takes: max_age_hours)"),
+])
+def test_a_misspelt_nested_params_key_is_one_line_with_the_near_name_there(tmp_path, params, said):
+    message = _refused(_folder(tmp_path, {"ops.yaml": _checklist("ops", items=f"""
+  - {{id: P1, name: a, section: s, title: t, family: provider, cadence: daily, params: {params}}}
+""")}))
+    assert said in message and "\n" not in message, message
+
 # -- 8. aliases the loader must see however they are written; nesting no walker can follow -----------
 def _quoted_key_bomb(levels: int, length: int) -> str:
     """Every alias right after the `:` of a quoted key, in flow style (`{"0":*a0}`): YAML allows it, and no
