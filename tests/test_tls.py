@@ -289,7 +289,9 @@ def test_shake_closed_port_and_bad_bundle():
     assert "cannot load the CA bundle" in tls.shake("127.0.0.1", port, "/nonexistent/ca.pem", 2).unreachable
 
 
-def test_http_transport_honours_a_ca_bundle(ca, ca_file):
+@contextmanager
+def no_content_over_https(ca):
+    """An https:// URL answering 204, its certificate issued by `ca`."""
     def handle(sock):
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1").configure_cert(context)
@@ -298,7 +300,11 @@ def test_http_transport_honours_a_ca_bundle(ca, ca_file):
             tls_sock.sendall(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
 
     with server(handle) as port:
-        url = f"https://127.0.0.1:{port}/"
+        yield f"https://127.0.0.1:{port}/"
+
+
+def test_http_transport_honours_a_ca_bundle(ca, ca_file):
+    with no_content_over_https(ca) as url:
         trusted, untrusted = fetch_all([Probe("GET", url, verify=ca_file), Probe("GET", url)], timeout_s=5)
     assert trusted.status == 204
     assert untrusted.status is None and "TLS certificate rejected" in untrusted.failure
@@ -314,16 +320,7 @@ def test_a_ca_bundle_is_loaded_once_and_again_when_it_changes(ca, ca_file, monke
     loaded = []
     real = tlscontext.client_context
     monkeypatch.setattr("opsverify.transports.http.client_context", lambda cafile: loaded.append(cafile) or real(cafile))
-
-    def handle(sock):
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1").configure_cert(context)
-        with context.wrap_socket(sock, server_side=True) as tls_sock:
-            tls_sock.recv(4096)
-            tls_sock.sendall(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
-
-    with server(handle) as port:
-        url = f"https://127.0.0.1:{port}/"
+    with no_content_over_https(ca) as url:
         assert [r.status for r in fetch_all([Probe("GET", url, verify=ca_file)] * 2, timeout_s=5)] == [204, 204]
         assert fetch_all([Probe("GET", url, verify=ca_file)], timeout_s=5)[0].status == 204
         assert loaded == [ca_file]
