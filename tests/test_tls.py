@@ -57,8 +57,14 @@ def shaken(**fields) -> tls.Handshake:
      "certificate rejected: certificate has expired (a second, unverified connection saw the certificate of "
      "CN=joslyn.example, expires 2026-11-24)"),
     (shaken(rejected="self-signed certificate"), 14, Status.FAILED, "certificate rejected: self-signed certificate"),
+    # OpenSSL's name of the alert, and what it means for the person reading it
     (shaken(handshake_failure="TLSV1_ALERT_PROTOCOL_VERSION"), 14, Status.FAILED,
-     "TLS handshake refused: TLSV1_ALERT_PROTOCOL_VERSION"),
+     "TLS handshake refused: TLSV1_ALERT_PROTOCOL_VERSION (no TLS version both sides accept: this check speaks TLS "
+     "1.2 and 1.3, as clients do since 2020; the server offers only an older one)"),
+    (shaken(handshake_failure="TLSV13_ALERT_CERTIFICATE_REQUIRED"), 14, Status.FAILED,
+     "TLS handshake refused: TLSV13_ALERT_CERTIFICATE_REQUIRED (the server wants a client certificate)"),
+    (shaken(handshake_failure="SSLV3_ALERT_BAD_RECORD_MAC"), 14, Status.FAILED,
+     "TLS handshake refused: SSLV3_ALERT_BAD_RECORD_MAC"),  # no words for a rare one: OpenSSL's name alone
     # the chain stops verifying when its intermediate expires, whatever the leaf's date
     (shaken(certificate=cert(200), chain=(tls.Certificate("CN=R11", "CN=ISRG Root X1", (), NOW + timedelta(days=3)),)),
      14, Status.FAILED, "the chain's certificate CN=R11 expires 2026-11-28 12:00 UTC, in 3.0 days"),

@@ -134,6 +134,18 @@ CLIENT_CERTIFICATE_ALERTS = ("HANDSHAKE_FAILURE", "BAD_CERTIFICATE", "CERTIFICAT
                              "ACCESS_DENIED", "UNKNOWN_CA")
 
 
+# What an alert that ended the handshake says, for the person reading OpenSSL's name of it (RFC 8446 §6.2)
+ALERT_MEANINGS = (
+    ("PROTOCOL_VERSION", "no TLS version both sides accept: this check speaks TLS 1.2 and 1.3, as clients do since "
+                         "2020; the server offers only an older one"),
+    ("CERTIFICATE_REQUIRED", "the server wants a client certificate"),
+    ("HANDSHAKE_FAILURE", "no cipher suite or parameters both sides accept, or the server wants a client certificate"),
+    ("INSUFFICIENT_SECURITY", "the server wants stronger cipher suites than those offered"),
+    ("UNRECOGNIZED_NAME", "the server has no certificate for this host name (SNI)"),
+    ("INTERNAL_ERROR", "the server failed inside its TLS stack"),
+)
+
+
 def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) -> None:
     left = deadline - time.monotonic()
     # a selector, not select(): a process holding over 1024 descriptors (a large run) gets sockets select() refuses
@@ -357,7 +369,9 @@ def judge(check, facts) -> Outcome:
     if fact.unreachable:
         return error(f"could not look: {fact.endpoint}: {fact.unreachable}", **evidence)
     if fact.handshake_failure:
-        return failed(expected, f"TLS handshake refused: {fact.handshake_failure}", **evidence)
+        meaning = next((words for alert, words in ALERT_MEANINGS if fact.handshake_failure.endswith(alert)), "")
+        return failed(expected, f"TLS handshake refused: {fact.handshake_failure}" + (f" ({meaning})" if meaning else ""),
+                      **evidence)
     if fact.rejected:
         return _rejected(expected, fact, evidence)
     cert = fact.certificate
