@@ -1150,8 +1150,9 @@ class _Index:
             self._add_anchor(secret)
         parts = {part: secret for part, secret in edges.items() if len(part) >= self.run}
         windows = sum(len(part) - self.run + 1 for part in parts)
-        if windows > self.windows.room:  # a filter twice as large (a snapshot in use needs only the one it has)
-            self.windows = _WindowFilter(self.run, 2 * (self.windows_held + windows))
+        if windows > self.windows.room:  # a larger filter (a snapshot in use needs only the one it has): its size a
+            # power of two, at least twice the one before, so the windows are added again a bounded number of times
+            self.windows = _WindowFilter(self.run, self.windows_held + windows)
             for held in self.parts:
                 self.windows.add(held)
         self.windows_held += windows
