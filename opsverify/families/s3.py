@@ -334,9 +334,9 @@ def _session():
 
 class Clients:
     """One botocore client for the items with the same endpoint, region and keys, made before the items ask (`make`):
-    making a client reads the S3 model, once for the session they all share (`_session`), and 60 items each making a session of their own on a 2-CPU machine took 12 s of CPU inside the items'
-    deadline (healthy buckets ended as errors). A client is thread-safe: its items ask at once; the last one done
-    closes it."""
+    making a client reads the S3 model, once for the session they all share (`_session`), and 60 items each making a
+    session of their own on a 2-CPU machine took 12 s of CPU inside the items' deadline (healthy buckets ended as
+    errors). A client is thread-safe: its items ask at once; the last one done closes it."""
 
     def __init__(self, target, items: Counter) -> None:
         self._target = target

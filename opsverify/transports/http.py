@@ -701,7 +701,7 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def _connect_reason(exc: Exception, host: str = "") -> str:
+def _connect_reason(exc: Exception, host: str) -> str:
     """Why no connection came about, from the innermost cause (httpx only says 'All connection attempts failed');
     a certificate rejected is said as the tls family and redis say it (`rejection_reason`)."""
     cause: BaseException | None = exc
@@ -711,8 +711,7 @@ def _connect_reason(exc: Exception, host: str = "") -> str:
         if isinstance(cause, socket.gaierror):
             return "host name not found"
         if isinstance(cause, ssl.SSLCertVerificationError):
-            reason = rejection_reason(cause, rejected_leaf(cause), host) if host else cause.verify_message
-            return f"TLS certificate rejected ({reason or 'verify failed'})"
+            return f"TLS certificate rejected ({rejection_reason(cause, rejected_leaf(cause), host) or 'verify failed'})"
         if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
             return "connection reset"
         cause = cause.__cause__ or cause.__context__
