@@ -1115,9 +1115,7 @@ class _Index:
         self.marks: dict[str, str] = {}
         self.words: dict[str, tuple[int, str | None, int, tuple | None]] = {}
         self.pieces: dict[str, list[tuple[str, int, str]]] = {}
-        self.parts: list[str] = []  # the edge parts indexed, for a larger window filter
-        self.windows = _WindowFilter(run, 0)  # made larger as parts are added
-        self.windows_held = 0
+        self.windows = _WindowFilter(run)
         self.targets: set[str] = set()  # the secrets some form is found as
         self.longest, self.shortest = 0, 0
         self.everywhere = False
@@ -1148,16 +1146,9 @@ class _Index:
             self._add_inner_runs(secret)
         for secret in targets:
             self._add_anchor(secret)
-        parts = {part: secret for part, secret in edges.items() if len(part) >= self.run}
-        windows = sum(len(part) - self.run + 1 for part in parts)
-        if windows > self.windows.room:  # a larger filter (a snapshot in use needs only the one it has): its size a
-            # power of two, at least twice the one before, so the windows are added again a bounded number of times
-            self.windows = _WindowFilter(self.run, self.windows_held + windows)
-            for held in self.parts:
-                self.windows.add(held)
-        self.windows_held += windows
-        for part, secret in parts.items():
-            self._add_edge(part, self.mark(secret))
+        for part, secret in edges.items():
+            if len(part) >= self.run:
+                self._add_edge(part, self.mark(secret))
 
     def _put(self, word: str, found: tuple, over_forms: bool = True) -> None:
         """A form's word: in place of what else reads the same (keeping an anchor's reach); a piece of a long form
@@ -1195,7 +1186,6 @@ class _Index:
         run, stride, last = self.run, _Matcher.STRIDE, len(part) - self.run
         for offset in sorted({*range(0, last + 1, stride), *range(max(last - stride + 1, 0), last + 1)}):
             self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
-        self.parts.append(part)
         self.windows.add(part)
 
 
@@ -1398,26 +1388,40 @@ class _Matcher:
 class _WindowFilter:
     """Every `run`-long window of the secrets' edge parts, kept as one bit of its hash: a text's end that is none of
     them (almost every text's) is ruled out with one look instead of STRIDE lookups of `pieces`. A bit set by
-    another window (one look in ~16) costs only those lookups. Room for `windows` at 16 bits each at least."""
+    another window (one look in ~16) costs only those lookups.
 
-    def __init__(self, run: int, windows: int) -> None:
+    Secrets arrive a few at a time, so the bits are kept in tiers: a full tier stays as it is and the next windows
+    go to a new one, at least twice as large and 16 to 32 bits a window. Hashing every window again into one larger
+    filter (as this did) cost more than all the first adds together; a look now asks each tier, and there are
+    as many as the doublings (a handful)."""
+
+    FIRST_BITS = 1 << 21  # 256 KB: room for a run's usual secrets in one tier (the demo's 55 make 85,000 windows)
+
+    def __init__(self, run: int) -> None:
         self.run = run
-        self.mask = max(1 << 16, 1 << (16 * windows).bit_length()) - 1  # 16 to 32 bits a window
-        self.bits = bytearray((self.mask + 1) >> 3)
-        self.room = (self.mask + 1) // 16  # windows it may still take at 16 bits each
+        self.tiers: list[tuple[int, bytearray]] = []  # (mask, bits), oldest first: the last one takes new windows
+        self.room = 0  # windows the last tier may still take at 16 bits each
 
     def add(self, part: str) -> None:
         """The windows of `part`."""
         count = len(part) - self.run + 1
+        if count > self.room:
+            size = max(self.FIRST_BITS, 1 << (16 * count).bit_length(), 2 * (self.tiers[-1][0] + 1 if self.tiers else 0))
+            self.tiers.append((size - 1, bytearray(size >> 3)))
+            self.room = size // 16
         self.room -= count
-        run, mask, bits = self.run, self.mask, self.bits
+        run, (mask, bits) = self.run, self.tiers[-1]
         for window in map(hash, map(part.__getitem__, map(slice, range(count), range(run, count + run)))):
             bit = window & mask
             bits[bit >> 3] |= 1 << (bit & 7)
 
     def may_hold(self, window: str) -> bool:
-        bit = hash(window) & self.mask
-        return bool(self.bits[bit >> 3] >> (bit & 7) & 1)
+        hashed = hash(window)
+        for mask, bits in self.tiers:
+            bit = hashed & mask
+            if bits[bit >> 3] >> (bit & 7) & 1:
+                return True
+        return False
 
 
 def _tail_held(text: str, start: int, tail: str) -> int:
