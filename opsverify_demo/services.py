@@ -14,14 +14,13 @@ import json
 import secrets as _random
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -49,19 +48,23 @@ def _bearer_ok(request: Request, expected: str) -> bool:
     return bool(expected) and hmac.compare_digest(header, f"Bearer {expected}")
 
 
-def _service(deployment, system: str, service: str, routes: list[Route]) -> Starlette:
+def _service(deployment, system: str, service: str, routes: list[Route]) -> Callable:
+    """The service's routes behind its switches (down: 503; slow: answers late). A plain ASGI wrapper: starlette's
+    BaseHTTPMiddleware runs each request through a task group and a memory stream (half the demo web server's CPU)."""
     key = f"{system}/{service}"
     switches: Switches = deployment.switches
+    app = Starlette(routes=routes)
 
-    async def gate(request: Request, call_next):
-        if key in switches.down:
-            return PlainTextResponse("Service Unavailable", status_code=503)
-        delay = switches.slow_ms.get(key)
-        if delay:
-            await asyncio.sleep(delay / 1000)
-        return await call_next(request)
+    async def gated(scope, receive, send) -> None:
+        if scope["type"] == "http":
+            if key in switches.down:
+                return await PlainTextResponse("Service Unavailable", status_code=503)(scope, receive, send)
+            delay = switches.slow_ms.get(key)
+            if delay:
+                await asyncio.sleep(delay / 1000)
+        await app(scope, receive, send)
 
-    return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=gate)])
+    return gated
 
 
 def worker_registry(*, with_retries: bool = True) -> CollectorRegistry:
