@@ -1418,7 +1418,8 @@ class _WindowFilter:
         """The windows of `part`."""
         count = len(part) - self.run + 1
         if count > self.room:
-            size = max(self.FIRST_BITS, 1 << (16 * count).bit_length(), 2 * (self.tiers[-1][0] + 1 if self.tiers else 0))
+            last = self.tiers[-1][0] + 1 if self.tiers else 0
+            size = max(self.FIRST_BITS, 1 << (16 * count).bit_length(), 2 * last)
             self.tiers.append((size - 1, bytearray(size >> 3)))
             self.room = size // 16
         self.room -= count

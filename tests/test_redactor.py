@@ -369,3 +369,15 @@ def test_a_fingerprint_key_set_after_secrets_were_registered_marks_them_with_it(
     use_fingerprint_key({"OPSVERIFY_SIGNING_KEY": "a-signing-key-for-this-test-0123456789"})
     after = redactor.text(f"x {SECRET} y")
     assert after == f"x [redacted {fingerprint(SECRET)}] y" != before
+
+
+def test_copies_of_a_long_key_are_each_masked_once_whole_and_a_run_of_it_as_a_part():
+    """A 2 KB key twice whole, a long run of it between words, and cut by the text's end: each copy is one mask
+    (the ~2,000 pieces of it that a copy holds are not widened again, one by one, to that same copy)."""
+    key = "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=2000))
+    redactor = Redactor()
+    redactor.add_declared(key)
+    mark = fingerprint(key)
+    text = f"a {key} b {key}\nc {key[300:1700]} d {key[:900]}"
+    assert redactor.text(text) == (f"a [redacted {mark}] b [redacted {mark}]\nc [redacted part of {mark}] d "
+                                   f"[redacted part of {mark}]")
