@@ -1114,9 +1114,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if config.stash.get(WITHOUT_ENV, False) and not config.option.collectonly and not hasattr(config, "workerinput"):
         raise pytest.UsageError(_without_env(config))
     if config.stash.get(STATE, None) is not None:
-        # what is alive now lives as long as the run: the imports, the checklists, the items, the demo. Every
-        # collection of the oldest generation walked it all (~130,000 objects with the demo, a third of its run's
-        # collecting); frozen, they walk only what the run has made since
+        # what is alive now lives as long as the run: the imports, the checklists, the items, the demo's servers (its
+        # imports are frozen already, see _start_demo). Every collection of the oldest generation walked it all;
+        # frozen, they walk only what the run has made since
         gc.freeze()
 
 
