@@ -47,3 +47,34 @@ def test_late_imports_from_many_threads_at_once_do_not_deadlock():
             "[t.join() for t in threads]\n"
             "print(errors or 'ok')\n")
         assert said == "ok"
+
+
+def test_a_request_looks_for_no_module_once_the_client_is_warm():
+    """httpcore asks `import sniffio` several times per request: were it missing (it is a dependency for this),
+    each ask would be a failed import searching every sys.path folder again."""
+    said = _python(
+        "import asyncio, sys, threading, http.server\n"
+        "class Ok(http.server.BaseHTTPRequestHandler):\n"
+        "    protocol_version = 'HTTP/1.1'\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(200); self.send_header('content-length', '2'); self.end_headers()\n"
+        "        self.wfile.write(b'ok')\n"
+        "    def log_message(self, *args): pass\n"
+        "server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Ok)\n"
+        "threading.Thread(target=server.serve_forever, daemon=True).start()\n"
+        "import httpx\n"
+        "class Looked:\n"
+        "    names = []\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        self.names.append(name)\n"
+        "async def main():\n"
+        "    async with httpx.AsyncClient() as client:\n"
+        "        url = f'http://127.0.0.1:{server.server_address[1]}/'\n"
+        "        await client.get(url)\n"
+        "        sys.meta_path.insert(0, Looked())\n"
+        "        for _ in range(3):\n"
+        "            await client.get(url)\n"
+        "asyncio.run(main())\n"
+        "server.shutdown()\n"
+        "print(sorted(set(Looked.names)))\n")
+    assert said == "[]"
