@@ -35,7 +35,7 @@ import pytest
 from . import __version__, exitcodes
 from .display import cut, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
-from .heap import collector_paused
+from .heap import collect_less, collector_paused
 from .items import CADENCES, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
 
@@ -388,6 +388,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         sys.stderr.flush()
         return exitcodes.INTERRUPTED
     config.stash[STATE] = state
+    config.add_cleanup(collect_less())  # the run's objects live until its end: see heap
     return None
 
 

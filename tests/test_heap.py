@@ -1,5 +1,6 @@
 """The run builds its imports, checklists and items with the cyclic collector paused (opsverify.heap): the
-pause ends however the phase ends, and the collector is on again while the checks run and after the run."""
+pause ends however the phase ends, and the collector is on again while the checks run and after the run. While
+they run it collects less often; the thresholds are put back once the run is over."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import textwrap
 
 import pytest
 
-from opsverify.heap import collector_paused
+from opsverify import exitcodes
+from opsverify.heap import RUN_YOUNG_THRESHOLD, collect_less, collector_paused
 
 from .project import Project
 
@@ -43,12 +45,27 @@ def test_a_frozen_pause_moves_what_it_made_out_of_the_collectors_sight():
     assert gc.get_freeze_count() >= before + len(made)
 
 
-# records whether the collector is on while each item runs, and once the run is over
+def test_collecting_less_raises_the_young_threshold_and_puts_it_back():
+    before = gc.get_threshold()
+    gc.set_threshold(700, *before[1:])
+    try:
+        restore = collect_less()
+        assert gc.get_threshold() == (RUN_YOUNG_THRESHOLD, *before[1:])
+        restore()
+        assert gc.get_threshold() == (700, *before[1:])
+        gc.set_threshold(0, *before[1:])  # switched off that way: left so
+        collect_less()
+        assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
+
+
+# records whether the collector is on while each item runs (and how often it collects), and once the run is over
 _CONFTEST = """
     import gc, json, os
 
     def pytest_runtest_call(item):
-        _note("item", gc.isenabled())
+        _note("item", gc.isenabled() and gc.get_threshold()[0] >= 50_000)
 
     def pytest_unconfigure(config):
         _note("after", gc.isenabled())
@@ -80,14 +97,20 @@ def test_the_collector_is_on_while_the_items_run_and_after_the_run(tmp_path, arg
     assert all(note.endswith("true]") for note in notes), notes
 
 
-def test_a_run_refused_while_loading_leaves_the_collector_on_in_the_process_that_ran_it(tmp_path):
-    """pytest.main in a process of one's own (an IDE, a wrapper): a bad checklist ends the run inside the pause."""
+@pytest.mark.parametrize("refused", [False, True])
+def test_pytest_main_leaves_the_collector_as_it_was_in_the_process_that_ran_it(tmp_path, refused):
+    """pytest.main in a process of one's own (an IDE, a wrapper): the collector on, its thresholds as they were,
+    after a run and after one refused while loading (a bad checklist ends it inside the pause)."""
     project = _project(tmp_path)
-    (project.root / "checklists" / "shop.yaml").write_text("system: shop\nitems: [\n", encoding="utf-8")
+    if refused:
+        (project.root / "checklists" / "shop.yaml").write_text("system: shop\nitems: [\n", encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-c", "import gc, pytest\n"
+                               "gc.set_threshold(700, 10, 10)\n"
                                "code = pytest.main(['-p', 'no:cacheprovider', '-m', 'postdeploy', '--env', 'local'])\n"
-                               "print('collector', gc.isenabled(), int(code))\n"],
+                               "print('collector', gc.isenabled(), gc.get_threshold(), int(code))\n"],
         cwd=project.root, capture_output=True, text=True, timeout=120, env={**os.environ, **project.variables})
-    assert "not valid YAML" in done.stderr, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1].startswith("collector True "), done.stdout[-2000:]
+    assert ("not valid YAML" in done.stderr) is refused, done.stderr[-2000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("collector True (700, 10, 10) "), done.stdout[-2000:]
+    assert last.endswith(f" {exitcodes.BAD_CONFIG}" if refused else f" {exitcodes.OK}"), done.stdout[-2000:]
