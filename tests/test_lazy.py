@@ -27,6 +27,14 @@ def test_loading_every_checklist_imports_no_heavy_package():
     assert loaded == "[]"
 
 
+def test_the_repositorys_conftest_loads_neither_checklists_nor_pydantic():
+    """pytest loads conftest.py (and its fixtures/checks.py) before the plugin's run begins: what it imports there is
+    made while the collector still walks the heap (see opsverify.heap); the checklists' modules load with the run."""
+    loaded = _python("import sys\nimport fixtures.checks\n"
+                     "print(sorted(m for m in ('opsverify.checklist', 'pydantic', 'yaml') if m in sys.modules))\n")
+    assert loaded == "[]"
+
+
 def test_late_imports_from_many_threads_at_once_do_not_deadlock():
     """redis.asyncio imports itself in a cycle: unserialized, two threads importing it at once can
     raise _DeadlockError. Cold interpreters, every heavy package from eight threads at once."""
