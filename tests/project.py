@@ -25,7 +25,7 @@ from psycopg import sql as pgsql
 
 from opsverify_demo.deployment import CHECKER
 
-from .helpers import interruptible
+from .helpers import UNUSED_PLUGINS, interruptible
 
 
 # -- a project folder ---------------------------------------------------------------------------
@@ -48,12 +48,14 @@ class Project:
         return path
 
     def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False) -> "Ran":
-        """`python -m pytest ARGS` in the project folder, as a user runs it; with its wall time."""
+        """`python -m pytest ARGS` in the project folder, as a user runs it (without UNUSED_PLUGINS); with its wall
+        time."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         environ.update(self.variables)
         environ.update(env or {})
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "pytest", *([] if cache else ["-p", "no:cacheprovider"]), *args],
+        options = [*UNUSED_PLUGINS, *([] if cache else ["-p", "no:cacheprovider"])]
+        done = subprocess.run([sys.executable, "-m", "pytest", *options, *args],
                               cwd=self.root, capture_output=True, text=True, timeout=timeout, env=environ,
                               preexec_fn=interruptible)  # Ctrl-C as a terminal gives it, whoever started the suite
         return Ran(done, time.monotonic() - started, self.root)

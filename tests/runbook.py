@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .helpers import interruptible
+from .helpers import UNUSED_PLUGINS, interruptible
 
 CANARY = "canaryF7q2x9ZLm41Kc0dPv8"  # a secret value: must never appear in anything written
 
@@ -98,7 +98,8 @@ class Runbook:
     def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
             marks: str = "postdeploy or manual") -> subprocess.CompletedProcess:
         """The suite as a user runs it in this folder: `python -m pytest checklists --env fx ...`."""
-        command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider",
+        command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "--env", "fx", "-p",
+                   "no:cacheprovider",
                    "--reports-dir", str(self.reports)]
         if marks:
             command += ["-m", marks]

@@ -19,6 +19,7 @@ import pytest
 from opsverify import archive_writer, exitcodes, seal
 from opsverify.cli import main
 
+from .helpers import UNUSED_PLUGINS
 from .runbook import make_runbook
 
 
@@ -49,7 +50,8 @@ def _file_size_limit(limit: int):
 
 def test_an_archive_not_written_names_the_path_it_failed_on(tmp_path):
     runbook = make_runbook(tmp_path)
-    command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "--env", "fx", "-p", "no:cacheprovider",
+               "-m",
                "postdeploy", "--reports-dir", str(runbook.reports)]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
                             env={**os.environ, **runbook.variables()},

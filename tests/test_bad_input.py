@@ -19,7 +19,7 @@ import yaml
 from opsverify import exitcodes
 from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
 
-from .helpers import ROOT, placeholder, run_pytest
+from .helpers import ROOT, UNUSED_PLUGINS, placeholder, run_pytest
 
 
 def _copy_config(tmp_path: Path) -> tuple[Path, Path]:
@@ -467,7 +467,7 @@ def _run_edited_runbook(tmp_path, setup, args):
 
     runbook = make_runbook(tmp_path)
     setup(runbook)
-    command = [sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
+    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "-p", "no:cacheprovider", "--reports-dir",
                str(runbook.reports), *(args if "--env" in args else ("--env", "fx", *args))]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("OPSVERIFY_")}
     return runbook, subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
@@ -519,13 +519,15 @@ def test_runbook_checks_without_env_are_a_usage_error_not_a_green_run(tmp_path, 
 
     runbook = make_runbook(tmp_path)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "PYTEST_"))}
-    result = subprocess.run([sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
+    result = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "-p", "no:cacheprovider",
+                             "--reports-dir",
                              str(runbook.reports), *args], cwd=tmp_path, capture_output=True, text=True, timeout=60,
                             env={**environ, **runbook.variables()})
     assert result.returncode == exitcodes.USAGE, result.stdout + result.stderr
     assert "runbook checks need --env NAME: without one nothing is checked (environments: fx)" in result.stderr
     _no_archive(runbook.reports)
-    listed = subprocess.run([sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--co", "-q"],
+    listed = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "-p", "no:cacheprovider",
+                             "--co", "-q"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60, env=environ)
     assert listed.returncode == 0, listed.stdout + listed.stderr  # listing is no run
 
@@ -537,7 +539,8 @@ def test_a_signing_key_that_is_not_utf8_is_one_line(tmp_path, key):
     runbook = make_runbook(tmp_path)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "PYTEST_"))}
     environb = {k.encode(): v.encode() for k, v in {**environ, **runbook.variables()}.items()}
-    result = subprocess.run([sys.executable, "-m", "pytest", "checklists", "-p", "no:cacheprovider", "--reports-dir",
+    result = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "-p", "no:cacheprovider",
+                             "--reports-dir",
                              str(runbook.reports), "--env", "fx"], cwd=tmp_path, capture_output=True, text=True,
                             timeout=60, env={**environb, b"OPSVERIFY_SIGNING_KEY": key})
     _assert_one_clear_line(result, ConfigError.exit_code, "OPSVERIFY_SIGNING_KEY: holds bytes that are not UTF-8")

@@ -20,6 +20,7 @@ from opsverify.checklist import load_checklists
 from opsverify.environment import load_environment
 from opsverify.errors import ConfigError
 
+from .helpers import UNUSED_PLUGINS
 from .project import Project
 
 HEALTH = """\
@@ -342,7 +343,8 @@ def test_a_run_from_a_subfolder_names_the_folder_it_looked_in(tmp_path):
     below = tmp_path / "sub"
     below.mkdir()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy",
+    done = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "-m",
+                           "postdeploy",
                            "--env", "local"], cwd=below, capture_output=True, text=True, timeout=120, env=environ)
     assert done.returncode == exitcodes.BAD_CONFIG, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr

@@ -22,7 +22,7 @@ from opsverify.families import provider
 from opsverify.outcome import Status
 from opsverify.target import services_named
 
-from .helpers import CHECKS, ROOT, placeholder
+from .helpers import CHECKS, ROOT, UNUSED_PLUGINS, placeholder
 
 
 def _shipped(name: str, monkeypatch, **overrides: str) -> Path:
@@ -389,7 +389,8 @@ def test_an_empty_variable_stops_the_run_in_one_line(tmp_path):
     (tmp_path / "environments" / "local.yaml").write_text(
         "name: local\nsystems:\n  shop: {database: \"${DBURL}\", services: {web: {env: {dotenv: web.env}}}}\n")
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
-    ran = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"], cwd=tmp_path,
+    ran = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "--env",
+                          "local"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120, env={**environ, "DBURL": ""})
     assert ran.returncode == 22, ran.stdout + ran.stderr
     said = [line for line in ran.stderr.splitlines() if line.strip()]

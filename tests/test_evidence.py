@@ -25,7 +25,7 @@ import yaml
 from opsverify import exitcodes
 from opsverify.archive import HELD
 
-from .helpers import interruptible
+from .helpers import UNUSED_PLUGINS, interruptible
 from .kit import silent_server
 from .runbook import CANARY, INTERRUPTED_RENDERING, OUTCOMES, SHOP, TILL, make_runbook, read_json, rows_by_id
 
@@ -334,7 +334,8 @@ def test_interrupted_run_archive_says_so(tmp_path, group, stop):
     runbook = make_runbook(tmp_path)
     with silent_server() as server:
         _add_a_silent_system(tmp_path, "wait", server["port"], http_s=60)
-        command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+        command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "--env", "fx", "-p",
+                   "no:cacheprovider", "-m",
                    "postdeploy", "--reports-dir", str(runbook.reports)]
         proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **runbook.variables()},
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=group,
@@ -382,7 +383,8 @@ def test_a_worker_killed_mid_check_leaves_an_error_and_its_group_taken_over(tmp_
     with silent_server() as server:
         _add_a_silent_system(tmp_path, "crashwait", server["port"], http_s=3)
         shared = set(Path(tempfile.gettempdir()).glob("opsverify-shared-*"))
-        command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+        command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "--env", "fx", "-p",
+                   "no:cacheprovider", "-m",
                    "postdeploy", "--reports-dir", str(runbook.reports), "-n", "2"]
         proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **runbook.variables()},
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -575,7 +577,8 @@ def test_a_run_stopped_by_x_says_what_was_not_checked(tmp_path, workers):
 def test_a_run_of_one_checklist_file_lists_only_its_systems_manual_items(tmp_path):
     """`pytest checklists/till.yaml` runs till alone: shop's manual item is no part of that run."""
     runbook = make_runbook(tmp_path)
-    command = [sys.executable, "-m", "pytest", "checklists/till.yaml", "--env", "fx", "-p", "no:cacheprovider",
+    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists/till.yaml", "--env", "fx", "-p",
+               "no:cacheprovider",
                "--reports-dir", str(runbook.reports), "-m", "postdeploy or manual"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "GITHUB_", "CI"))}
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
@@ -701,7 +704,8 @@ def _file_size_limit(limit: int):
 def test_full_disk_at_the_end_is_one_line_and_its_own_code(tmp_path):
     """The checks ran, the archive could not be written: exit 26 and one line, not an INTERNALERROR."""
     runbook = make_runbook(tmp_path)
-    command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m", "postdeploy",
+    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "--env", "fx", "-p", "no:cacheprovider",
+               "-m", "postdeploy",
                "--reports-dir", str(runbook.reports)]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
                             env={**os.environ, **runbook.variables()}, preexec_fn=_file_size_limit(2048))

@@ -13,7 +13,7 @@ import pytest
 from opsverify import exitcodes
 from opsverify.cli import main
 
-from .helpers import interruptible
+from .helpers import UNUSED_PLUGINS, interruptible
 from .kit import refused_port
 from .project import MisbehavingHttp, Project, scratch_database
 
@@ -56,7 +56,8 @@ def failed(tmp_path, web, request):
 def interrupted(tmp_path, web, request):
     """Ctrl-C while a target hangs."""
     project = _project(tmp_path, web, "/hang")
-    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"],
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "--env",
+                                "local"],
                                cwd=project.root, env={**_environ(), **project.variables}, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, preexec_fn=interruptible)
     time.sleep(0.1)
@@ -340,7 +341,8 @@ def test_an_interrupted_run_that_failed_exits_with_what_failed(tmp_path, stop, p
             _with_database(project, f"postgresql://u:pw-refused-1@127.0.0.1:{refused_port()}/d")
             project.checklist("zz", LATER.format(id="Z1"))  # after the database's item, whichever system is first
         (project.root / "conftest.py").write_text(SIGNAL_ONCE_DECIDED.format(stop=stop))
-        process = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"],
+        process = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "--env",
+                                  "local"],
                                  cwd=project.root, env={**_environ(), **project.variables}, capture_output=True,
                                  text=True, timeout=120, preexec_fn=interruptible)
     out = process.stdout + process.stderr
@@ -424,7 +426,8 @@ def pytest_configure(config):
 def _signalled(tmp_path, web, conftest: str, path: str = "/ok"):
     project = _project(tmp_path, web, path)
     (project.root / "conftest.py").write_text(conftest)
-    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"],
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "--env",
+                                "local"],
                                cwd=project.root, env={**_environ(), **project.variables}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     try:
@@ -561,7 +564,8 @@ def test_a_run_started_below_the_project_says_where_to_start_it(tmp_path):
         (project.root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["checklists"]\n')
         below = project.root / "docs"
         below.mkdir()
-        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--env", "local"], cwd=below,
+        done = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "--env",
+                               "local"], cwd=below,
                               capture_output=True, text=True, timeout=240, env={**_environ(), **project.variables})
     assert done.returncode == exitcodes.NO_CHECKS, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"pytest was started in {below}, below the project: it looks only there; start it in {project.root}" in (

@@ -19,7 +19,7 @@ import pytest
 
 from opsverify import exitcodes
 
-from .helpers import interruptible
+from .helpers import UNUSED_PLUGINS, interruptible
 from .kit import route_server
 from .project import Project
 
@@ -83,7 +83,8 @@ def test_a_mutating_item_interrupted_while_its_call_is_out_says_its_call_may_hav
         project = held_call_project(tmp_path, base)
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         environ.update(project.variables)
-        run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+        run = subprocess.Popen([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "-m",
+                                "postdeploy", "--env",
                                 "local", "-rA", *workers], cwd=tmp_path, env=environ, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True, preexec_fn=interruptible)
         output = interrupted_once_posted(run, posted, release, lambda: (os.killpg if whom == "group" else os.kill)(

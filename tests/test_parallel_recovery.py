@@ -30,6 +30,7 @@ from opsverify.engine import Run, _SharedGroups
 from opsverify.environment import load_environment
 from opsverify.outcome import Status
 
+from .helpers import UNUSED_PLUGINS
 from .kit import route_server
 from .project import Project, Ran
 
@@ -118,7 +119,8 @@ def started(project: Project, *args: str, tmp: Path) -> Iterator[subprocess.Pope
     tmp.mkdir()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
     environ.update(project.variables, TMPDIR=str(tmp))
-    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=project.root,
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", *args],
+                                cwd=project.root,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ,
                                start_new_session=True)
     try:

@@ -18,7 +18,7 @@ import pytest
 from opsverify import exitcodes
 from opsverify.cli import main
 
-from .helpers import interruptible
+from .helpers import UNUSED_PLUGINS, interruptible
 from .kit import route_server
 from .test_interrupted_items import held_call_project, interrupted_once_posted
 from .runbook import CANARY, OUTCOMES, make_runbook, read_json
@@ -46,7 +46,8 @@ CTRL_C_AS_COLLECTION_ENDS = ("import signal\n"
 
 def _run(runbook, *args: str, marks: str = "postdeploy") -> subprocess.CompletedProcess:
     """The runbook's run (`python -m pytest checklists --env fx -m postdeploy`), with Ctrl-C as a terminal gives it."""
-    command = [sys.executable, "-m", "pytest", "checklists", "--env", "fx", "-p", "no:cacheprovider", "-m",
+    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "--env", "fx", "-p", "no:cacheprovider",
+               "-m",
                marks, "--reports-dir", str(runbook.reports), *args]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "GITHUB_", "CI", "PYTEST_"))}
     return subprocess.run(command, cwd=runbook.root, capture_output=True, text=True, timeout=240,
@@ -279,7 +280,8 @@ def test_the_summary_names_a_mutating_item_interrupted_while_its_call_was_out(tm
     with route_server(routes) as base:
         project = held_call_project(tmp_path, base)  # alpha: A1, the mutating M1 (held), A2
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
-        run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+        run = subprocess.Popen([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "-m",
+                                "postdeploy", "--env",
                                 "local", "-q"], cwd=tmp_path, env={**environ, **project.variables},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                                preexec_fn=interruptible)

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from opsverify.plugin import WAIT_NOTICES, WaitNotices, tell_the_controller
 from opsverify.secrets import Redactor
 
+from .helpers import UNUSED_PLUGINS
 from .kit import silent_server
 from .project import Project
 
@@ -43,7 +44,8 @@ def _waiting_on_a_silent_site(root: Path, *args: str) -> list[str]:
     project.checklist("a", QUICK_ITEMS)
     project.checklist("site", HANGING_ITEM)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env", "local", *args]
+    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+               "local", *args]
     lines: list[str] = []
     with ExitStack() as holding:
         server = holding.enter_context(silent_server())
@@ -198,7 +200,8 @@ def test_a_run_whose_notices_file_is_a_fifo_ends_with_its_summary(tmp_path):
         """)
         planter = threading.Thread(target=plant, daemon=True)
         planter.start()
-        proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+        proc = subprocess.Popen([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "-m",
+                                 "postdeploy", "--env",
                                  "local", "-n", "2"], cwd=root, env={**environ, "TMPDIR": str(temp)},
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:

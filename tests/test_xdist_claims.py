@@ -28,6 +28,7 @@ from opsverify.engine import Run
 from opsverify.environment import load_environment
 from opsverify.outcome import Status
 
+from .helpers import UNUSED_PLUGINS
 from .kit import route_server
 from .project import Project
 
@@ -236,7 +237,8 @@ def test_a_worker_done_first_keeps_its_groups_for_a_worker_that_has_not_asked_ye
         tmp.mkdir()
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         environ.update(project.variables, TMPDIR=str(tmp))
-        run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postdeploy", "--env",
+        run = subprocess.Popen([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "-m",
+                                "postdeploy", "--env",
                                 "local", "-n", "2", "--dist", "loadfile"], cwd=project.root, env=environ,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         try:
