@@ -4,13 +4,14 @@ import gc
 
 import pytest
 
+from opsverify.heap import collect_less
 from opsverify_demo import Deployment
 
 # A worker's tests make objects that live a while (a demo evaluation's outcomes, a project's files): at CPython's
 # young-collection threshold of 700 allocations, the collector's passes took 12% of test_faults's time (9 s of a
-# worker's 75); every 50,000 allocations, a quarter of that. As a verification run does while its items run
-# (opsverify.heap.collect_less).
-gc.set_threshold(50_000, *gc.get_threshold()[1:])
+# worker's 75); every 50,000 allocations, a quarter of that: as a verification run does while its items run, for
+# the worker's whole life
+collect_less()
 
 
 @pytest.fixture(scope="session")
