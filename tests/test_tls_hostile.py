@@ -4,6 +4,7 @@ tls, http and redis items alike), a port written as 0, a server that requires a 
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import threading
@@ -113,6 +114,59 @@ def test_redis_items_reject_a_certificate_naming_its_host_only_in_its_common_nam
             client.pipeline([("PING",)])
     assert str(rejected.value) == ("TLS certificate rejected: no subjectAltName for localhost (the common name is "
                                    "not used for hostnames since 2017)"), rejected.value
+
+
+
+@contextmanager
+def refusing_server(version: ssl.TLSVersion, ca: trustme.CA):
+    """A TLS server that wants a client certificate: it ends the handshake with an alert (TLS 1.2's handshake_failure,
+    TLS 1.3's certificate_required, which comes once the client's side of the handshake is done) and then reads until
+    the client hangs up, so that its request, unread, never makes the kernel answer with a reset that could overtake
+    the alert."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(context)
+    ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.minimum_version = context.maximum_version = version
+
+    def handle(conn: socket.socket, stopping: threading.Event) -> None:
+        tls_conn = context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        try:
+            tls_conn.do_handshake()
+        except ssl.SSLError:  # the alert is sent: what the client writes now is read and dropped, until it closes
+            raw = socket.socket(fileno=os.dup(tls_conn.fileno()))
+            with raw:
+                while not stopping.is_set() and raw.recv(4096):
+                    pass
+        finally:
+            tls_conn.close()
+
+    with serving(handle) as port:
+        yield port
+
+
+@pytest.mark.parametrize(("version", "said"), [
+    (ssl.TLSVersion.TLSv1_2, "TLS handshake refused: SSLV3_ALERT_HANDSHAKE_FAILURE (no cipher suite or parameters both "
+                             "sides accept, or the server wants a client certificate)"),
+    (ssl.TLSVersion.TLSv1_3, "TLS handshake refused: TLSV13_ALERT_CERTIFICATE_REQUIRED (the server wants a client "
+                             "certificate)"),
+])
+def test_http_and_redis_items_say_a_servers_alert_as_the_tls_family_does(version, said, tmp_path, monkeypatch):
+    """An http or redis item of a server that wants a client certificate could not look (no reply): why is said in
+    the tls family's words, whichever library met the alert — over TLS 1.3 it comes out of the first read, which httpx
+    let out as the ssl module's bare error ("the HTTP client failed: SSLError: [SSL: …]") and redis-py wrapped in its
+    own."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # a rediss:// certificate is verified against the default store
+    with refusing_server(version, ca) as port:
+        reply, = fetch_all([Probe("GET", f"https://localhost:{port}/", verify=str(ca_file))], timeout_s=5)
+        client = ReadOnlyRedis(f"rediss://localhost:{port}/0", connect_timeout_s=5, read_timeout_s=5)
+        with pytest.raises(NoAnswer) as refused:
+            client.pipeline([("PING",)])
+    assert reply.status is None and reply.failure == said, reply
+    assert str(refused.value) == said, refused.value
 
 
 # -- a port written as 0 -------------------------------------------------------------------------

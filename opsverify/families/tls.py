@@ -43,7 +43,7 @@ from pydantic import Field
 
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
-from ..transports.tlscontext import client_context, peer_chain, rejection_reason
+from ..transports.tlscontext import alert_words, client_context, peer_chain, rejection_reason
 from ._common import StrictParams
 
 NAME = "tls"
@@ -132,18 +132,6 @@ class _Rejected(Exception):
 # (certificate_required).
 CLIENT_CERTIFICATE_ALERTS = ("HANDSHAKE_FAILURE", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN", "CERTIFICATE_REQUIRED",
                              "ACCESS_DENIED", "UNKNOWN_CA")
-
-
-# What an alert that ended the handshake says, for the person reading OpenSSL's name of it (RFC 8446 §6.2)
-ALERT_MEANINGS = (
-    ("PROTOCOL_VERSION", "no TLS version both sides accept: this check speaks TLS 1.2 and 1.3, as clients do since "
-                         "2020; the server offers only an older one"),
-    ("CERTIFICATE_REQUIRED", "the server wants a client certificate"),
-    ("HANDSHAKE_FAILURE", "no cipher suite or parameters both sides accept, or the server wants a client certificate"),
-    ("INSUFFICIENT_SECURITY", "the server wants stronger cipher suites than those offered"),
-    ("UNRECOGNIZED_NAME", "the server has no certificate for this host name (SNI)"),
-    ("INTERNAL_ERROR", "the server failed inside its TLS stack"),
-)
 
 
 def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) -> None:
@@ -369,9 +357,7 @@ def judge(check, facts) -> Outcome:
     if fact.unreachable:
         return error(f"could not look: {fact.endpoint}: {fact.unreachable}", **evidence)
     if fact.handshake_failure:
-        meaning = next((words for alert, words in ALERT_MEANINGS if fact.handshake_failure.endswith(alert)), "")
-        return failed(expected, f"TLS handshake refused: {fact.handshake_failure}" + (f" ({meaning})" if meaning else ""),
-                      **evidence)
+        return failed(expected, alert_words(fact.handshake_failure), **evidence)
     if fact.rejected:
         return _rejected(expected, fact, evidence)
     cert = fact.certificate

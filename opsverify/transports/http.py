@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 from ..display import cut
 from ..lazy import load
 from . import loops, tlscontext
-from .tlscontext import apply_verification_rules, client_context, rejected_leaf, rejection_reason
+from .tlscontext import (alert_refusal, alert_words, apply_verification_rules, client_context, rejected_leaf,
+                         rejection_reason)
 
 if TYPE_CHECKING:
     import httpx
@@ -364,7 +365,8 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
             return Reply(None, _ms(started), failure=_cut_short(probe, exc)), False
         return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
     except Exception as exc:  # what no branch above foresees fails this request, never the batch it was sent in
-        failure = Reply(None, _ms(started), failure=f"the HTTP client failed: {_named(exc)}")
+        # (the ssl module's error of an alert that came once the handshake was done, which httpx lets out as it is)
+        failure = Reply(None, _ms(started), failure=alert_refusal(exc) or f"the HTTP client failed: {_named(exc)}")
         return _head_kept(probe, response, failure), False
     if probe.raw:
         return Reply(response.status_code, _ms(started), _headers(response), truncated=truncated, content=body,
@@ -447,6 +449,9 @@ def _protocol_failure(exc: Exception, *, replied: bool = False) -> str:
 def _failure_words(exc: Exception, *, replied: bool = False) -> str:
     """An exception as the HTTP library words it or, where it says nothing (httpx's ReadError for a reset connection
     has no text), what its type means; `replied`: the reply's head had come."""
+    refusal = alert_refusal(exc)  # a TLS alert on a read (TLS 1.3): httpx words it as a read error
+    if refusal is not None:
+        return refusal
     if str(exc):
         return _named(exc)
     httpx = load("httpx")
@@ -714,6 +719,8 @@ def _connect_reason(exc: Exception, host: str) -> str:
             return f"TLS certificate rejected ({rejection_reason(cause, rejected_leaf(cause), host) or 'verify failed'})"
         if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
             return "connection reset"
+        if isinstance(cause, ssl.SSLError) and "_ALERT_" in (cause.reason or ""):
+            return alert_words(cause.reason)
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():

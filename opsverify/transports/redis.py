@@ -26,7 +26,7 @@ from ..display import cut
 from ..errors import GatherError, Refused
 from ..lazy import load
 from . import loops
-from .tlscontext import client_context, rejected_leaf, rejection_reason
+from .tlscontext import alert_refusal, client_context, rejected_leaf, rejection_reason
 
 # commands that read and never change data or server state
 READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"})
@@ -302,8 +302,8 @@ def _run(conversation, deadline_s: float) -> Any:
         raise NoAnswer(str(exc)) from None
     except (redis.AuthenticationError, redis.ResponseError) as exc:
         raise Refusal(f"{type(exc).__name__}: {exc}") from None  # the server answered: with a refusal
-    except (redis.RedisError, OSError) as exc:
-        raise NoAnswer(f"{type(exc).__name__}: {exc}") from None
+    except (redis.RedisError, OSError) as exc:  # a TLS alert said as every item says it (not redis-py's wrapping)
+        raise NoAnswer(alert_refusal(exc) or f"{type(exc).__name__}: {exc}") from None
     except ReplyTooLong as exc:
         raise NoAnswer(str(exc)) from None
     except (ValueError, RecursionError) as exc:  # bytes redis-py cannot read as RESP (`:abc`, invalid UTF-8, …)

@@ -76,6 +76,38 @@ def rejection_reason(error: ssl.SSLCertVerificationError, leaf: bytes | None, ho
     return error.verify_message or str(error)
 
 
+# What an alert that ended the handshake says, for the person reading OpenSSL's name of it (RFC 8446 §6.2)
+ALERT_MEANINGS = (
+    ("PROTOCOL_VERSION", "no TLS version both sides accept: this check speaks TLS 1.2 and 1.3, as clients do since "
+                         "2020; the server offers only an older one"),
+    ("CERTIFICATE_REQUIRED", "the server wants a client certificate"),
+    ("HANDSHAKE_FAILURE", "no cipher suite or parameters both sides accept, or the server wants a client certificate"),
+    ("INSUFFICIENT_SECURITY", "the server wants stronger cipher suites than those offered"),
+    ("UNRECOGNIZED_NAME", "the server has no certificate for this host name (SNI)"),
+    ("INTERNAL_ERROR", "the server failed inside its TLS stack"),
+)
+
+
+def alert_words(reason: str) -> str:
+    """A server's TLS alert (OpenSSL's name of it: `TLSV13_ALERT_CERTIFICATE_REQUIRED`), as every item says it."""
+    meaning = next((words for alert, words in ALERT_MEANINGS if reason.endswith(alert)), "")
+    return f"TLS handshake refused: {reason}" + (f" ({meaning})" if meaning else "")
+
+
+def alert_refusal(exc: BaseException) -> str | None:
+    """`alert_words` of the server's alert in the chain of causes under `exc` (a client library's error wraps the
+    ssl module's); None when no cause is one. Over TLS 1.3 a server that wants a client certificate says so once the
+    handshake is done, on the first read: the alert comes out of a request, not of the connect."""
+    cause: BaseException | None = exc
+    for _ in range(16):  # a chain is short; a cycle ends here
+        if cause is None:
+            return None
+        if isinstance(cause, ssl.SSLError) and "_ALERT_" in (cause.reason or ""):
+            return alert_words(cause.reason)
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def rejected_leaf(error: ssl.SSLCertVerificationError) -> bytes | None:
     """The certificate (DER) a handshake over asyncio refused, where this Python can read it."""
     return getattr(error, "leaf", None)
