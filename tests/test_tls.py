@@ -339,6 +339,32 @@ def test_a_ca_bundle_is_loaded_once_and_again_when_it_changes(ca, ca_file, monke
     assert loaded == [ca_file] * 3
 
 
+
+def test_tls_and_redis_items_load_each_trust_store_once(ca, ca_file, monkeypatch):
+    """As http's: the tls family's CA bundle and a rediss:// URL's default store are each loaded once per process
+    (~20 ms of CPU each), not once per endpoint — and a bundle again when it changes. Bundle and default store are
+    kept apart, and OpenSSL's default store apart from httpx's (certifi)."""
+    from opsverify.transports import tlscontext
+    from opsverify.transports.redis import ReadOnlyRedis
+
+    monkeypatch.setattr(tlscontext, "_shared", {})
+    loaded = []
+    real = tlscontext.client_context
+    monkeypatch.setattr(tlscontext, "client_context", lambda cafile=None: loaded.append(cafile) or real(cafile))
+    with https(ca, days=90) as port:
+        facts = [tls.shake("127.0.0.1", port, ca_file, 5) for _ in range(3)]
+    assert all(f.certificate is not None and not (f.rejected or f.unreachable) for f in facts), facts
+    clients = [ReadOnlyRedis(f"rediss://127.0.0.1:{n}/0", connect_timeout_s=1, read_timeout_s=1) for n in (1, 2, 3)]
+    assert loaded == [ca_file, None], loaded
+    assert len({id(c._tls_context) for c in clients}) == 1
+    trustme.CA().cert_pem.write_to_path(ca_file)  # rotated: another CA, which did not sign the server's
+    with https(ca, days=90) as port:
+        rotated = tls.shake("127.0.0.1", port, ca_file, 5)
+    assert rotated.rejected and loaded == [ca_file, None, ca_file], (rotated, loaded)
+    httpx_store = tlscontext.shared(None, lambda: real(), default="httpx")
+    assert httpx_store is not clients[0]._tls_context  # each library's own default store
+
+
 # -- against the demo ----------------------------------------------------------------------
 TLS_CHECKS = by_id("J7") + by_id("J8")
 

@@ -43,7 +43,7 @@ from pydantic import Field
 
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
-from ..transports.tlscontext import alert_words, client_context, peer_chain, rejection_reason
+from ..transports.tlscontext import alert_words, peer_chain, rejection_reason, shared_client_context
 from ._common import StrictParams
 
 NAME = "tls"
@@ -219,7 +219,8 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
     if unusable:
         return Handshake(**seen, unusable_host=unusable)
     try:
-        context = client_context(cafile)  # a host matched against subjectAltName alone, as http and redis match it
+        # a host matched against subjectAltName alone, as http and redis match it; each store loaded once per process
+        context = shared_client_context(cafile)
     except (OSError, ssl.SSLError) as exc:
         return Handshake(**seen, unreachable=f"cannot load the CA bundle: {getattr(exc, 'strerror', None) or exc}")
     try:

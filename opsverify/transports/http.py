@@ -140,7 +140,8 @@ def _tls_setting(verify: bool | str) -> bool | ssl.SSLContext:
         return False
     try:
         if not isinstance(verify, str):  # httpx's own trust store, verified by the same rules as a CA bundle
-            return tlscontext.shared(None, lambda: apply_verification_rules(load("httpx").create_ssl_context()))
+            return tlscontext.shared(None, lambda: apply_verification_rules(load("httpx").create_ssl_context()),
+                                     default="httpx")
         return tlscontext.shared(verify, lambda: client_context(verify))
     except (OSError, ssl.SSLError) as exc:
         raise GatherError(f"CA bundle {verify}: {getattr(exc, 'strerror', None) or exc}") from None

@@ -26,7 +26,7 @@ from ..display import cut
 from ..errors import GatherError, Refused
 from ..lazy import load
 from . import loops
-from .tlscontext import alert_refusal, client_context, rejected_leaf, rejection_reason
+from .tlscontext import alert_refusal, rejected_leaf, rejection_reason, shared_client_context
 
 # commands that read and never change data or server state
 READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"})
@@ -141,8 +141,8 @@ class ReadOnlyRedis:
         self.deadline_s = deadline_s if deadline_s is not None else connect_timeout_s + read_timeout_s
         self.reply_limit = reply_limit
         load("redis.asyncio")  # imported now, not on the conversation's clock
-        # the default trust store (SSL_CERT_FILE for a private CA), read now too
-        self._tls_context = client_context() if urlsplit(url).scheme == "rediss" else None
+        # the default trust store (SSL_CERT_FILE for a private CA), read now too: once per process, not per endpoint
+        self._tls_context = shared_client_context() if urlsplit(url).scheme == "rediss" else None
 
     def pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Replies in order; a command's own error (e.g. WRONGTYPE) comes back as its reply.

@@ -21,6 +21,11 @@ HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
 IP_ADDRESS_MISMATCH = 64  # X509_V_ERR_IP_ADDRESS_MISMATCH: the same, for a host written as an IP address
 
 
+def shared_client_context(cafile: str | None = None) -> ssl.SSLContext:
+    """`client_context`, made once per trust store for the process (`shared`)."""
+    return shared(cafile, lambda: client_context(cafile))
+
+
 def client_context(cafile: str | None = None) -> ssl.SSLContext:
     """A context verifying against `cafile`, a CA bundle trusted instead of the default store, or that store
     (OpenSSL's: the system's, or SSL_CERT_FILE / SSL_CERT_DIR when set). Raises OSError or ssl.SSLError when the
@@ -28,14 +33,15 @@ def client_context(cafile: str | None = None) -> ssl.SSLContext:
     return apply_verification_rules(ssl.create_default_context(cafile=cafile))
 
 
-def shared(key: str | None, make: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+def shared(key: str | None, make: Callable[[], ssl.SSLContext], *, default: str = "openssl") -> ssl.SSLContext:
     """One context per trust store for the whole process, made by `make`: loading a store costs ~20 ms of CPU
     (certifi's 140 certificates), and a run of many targets made one per target and verification mode. A client
     context is safe to share between threads; it is never changed once made (httpcore sets the same ALPN, HTTP/1.1,
-    on every connection). `key` names the store (a CA bundle's path, None for the default store); the file behind
-    it is part of the key, so a bundle rewritten in place is loaded again."""
+    on every connection). `key` names the store (a CA bundle's path, None for a default store: `default` says whose,
+    OpenSSL's or httpx's, which is certifi's); the file behind it is part of the key, so a bundle rewritten in place
+    is loaded again."""
     files = [key] if key is not None else [os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")]
-    identity = (key, *files, *map(_file_identity, files))
+    identity = (key, default if key is None else "", *files, *map(_file_identity, files))
     with _shared_lock:
         context = _shared.get(identity)
         if context is None:
