@@ -321,6 +321,10 @@ class Bench:
                     self.baseline(f"scale/batched/{n}{tag}", f"batched pytest, {n} schema, {rtt(delay)}",
                                   "test_batched.py", checks, delay, database=self.pg.names.scale),
                 ]
+            if n in (min(self.sizes.scale), max(self.sizes.scale)):  # the per-item cost without the archive's share
+                variants.append(self.product(f"scale/no-archive/{n}@0ms", f"opsverify --no-archive, {n} schema, "
+                                             "JUnit only, no delay", project, 0.0, "--no-archive",
+                                             *self.all_reporters(project)))
         return variants
 
     def fleet_checks(self) -> list[dict]:
@@ -408,6 +412,13 @@ class Bench:
         floor_ms = (t_hi.median_s - t_lo.median_s) / (hi - lo) * 1000
         product_cpu = (p_hi.median_cpu_s - p_lo.median_cpu_s) / (hi - lo) * 1000
         floor_cpu = (t_hi.median_cpu_s - t_lo.median_cpu_s) / (hi - lo) * 1000
+        rows = []
+        n_lo, n_hi = self.measured(f"scale/no-archive/{lo}@0ms"), self.measured(f"scale/no-archive/{hi}@0ms")
+        if n_lo and n_hi:  # where the per-item cost is: the archive's share, and the rest
+            bare_ms = (n_hi.median_s - n_lo.median_s) / (hi - lo) * 1000
+            rows.append(Row("per item, --no-archive (JUnit only), local", f"{bare_ms - floor_ms:.2f} ms", "", "info",
+                            f"the archive (Allure results, results.json, its last scrub for secrets, the seal) adds "
+                            f"{product_ms - bare_ms:.2f} ms/item to opsverify's {product_ms:.2f}"))
         return [
             Row("per item, all reporters (archive, Allure, JUnit), local", f"{product_ms - floor_ms:.2f} ms",
                 "≤ 0.50 ms", verdict(product_ms - floor_ms <= 0.5),
@@ -416,6 +427,7 @@ class Bench:
             Row("per item, all reporters, CPU time", f"{product_cpu - floor_cpu:.2f} ms", "", "info",
                 f"the same with user+system CPU (steadier on a busy machine): {product_cpu:.2f} − "
                 f"{floor_cpu:.2f} ms/item"),
+            *rows,
         ]
 
     def ratio_rows(self) -> list[Row]:
