@@ -155,7 +155,7 @@ def verify(args: argparse.Namespace) -> int:
     from . import seal
 
     trusted = _public_key(args)
-    verdict = seal.verify(args.path, trusted, tuple(args.expect))
+    verdict = seal.verify(args.path, trusted, tuple(args.expect), pages=True)
     for finding in verdict.findings:
         _tell(f"{finding.kind:<14} {finding.where}: {finding.what}")
     for note in verdict.notes:

@@ -60,7 +60,8 @@ TABLE: tuple[ExitCode, ...] = (
                            "manifest.sig, .partial-*), or something that is not a report opsverify rendered (a "
                            "device, a FIFO, a symlink, a file of yours): the archive itself is complete; or `opsverify "
                            "setup` could not install the renderer (the one installed before is kept)"),
-    ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing"),
+    ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing; "
+             "or the page beside an archive (`<archive>.html`) was rendered from another archive"),
     ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "
                                   "--public-key, or is missing where a key was given; without --public-key, "
                                   "is missing after signed archives of the chain"),

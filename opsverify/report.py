@@ -257,7 +257,8 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         # characters, and masking it there breaks the page) around data made only of the archive, which the run
         # sealed already cleaned, and the history points, cleaned above.
         html = without_analytics(page.read_text(encoding="utf-8"))
-        _write_page(target, marked(html))  # the mark by which a later render knows this page as its own
+        # the mark by which a later render knows this page as its own, and verify the archive it shows
+        _write_page(target, marked(html, seal.sha256_bytes(manifest_bytes)))
     return target
 
 
@@ -324,19 +325,22 @@ def run_archive(folder: Path) -> bool:
     return seal.is_archive(folder) and any(os.path.lexists(folder / name) for name in RUN_FILES)
 
 
-# What `_write_page` puts in every page it writes, so that it knows its own output when asked to replace a file.
-PAGE_MARK = '<meta name="generator" content="opsverify report">'
+# What `_write_page` puts in every page it writes, so that it knows its own output when asked to replace a file, and
+# the manifest the page shows, by which verify tells an archive's page from another's (seal._say_pages)
+PAGE_MARK = seal.PAGE_MARK
 _HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.I)
 _EARLIER_PAGE = re.compile(r"<title>\s*opsverify — ", re.I)  # a page written before PAGE_MARK: its title
-MARK_WITHIN = 8192  # bytes read of an existing file to find the mark (it is in the page's <head>)
+MARK_WITHIN = seal.PAGE_HEAD  # bytes read of an existing file to find the mark (it is in the page's <head>)
 
 
-def marked(html: str) -> str:
-    """The page with PAGE_MARK first in its <head> (before everything, if it has none)."""
+def marked(html: str, manifest_sha256: str | None = None) -> str:
+    """The page with PAGE_MARK first in its <head> (before everything, if it has none), and after it the sha256 of
+    the manifest it was rendered from."""
+    mark = PAGE_MARK + (f"\n    {seal.PAGE_MANIFEST.format(manifest_sha256)}" if manifest_sha256 else "")
     found = _HEAD.search(html)
     if found is None:
-        return f"<!-- {PAGE_MARK} -->\n{html}"
-    return f"{html[:found.end()]}\n    {PAGE_MARK}{html[found.end():]}"
+        return f"<!-- {mark} -->\n{html}"
+    return f"{html[:found.end()]}\n    {mark}{html[found.end():]}"
 
 
 def _not_replaceable(target: Path) -> str:

@@ -472,6 +472,14 @@ def _strays(env_dir: Path) -> list[Path]:
     return sorted(p for p in entries if _NAMED_TIME.match(p.name) and not p.name.endswith(".html") and not p.is_dir())
 
 
+# What `opsverify report` writes first in a page's <head> (report.marked): that opsverify rendered it, and the sha256 of
+# the manifest it rendered, by which verify tells the page beside an archive (`<archive>.html`) from another's
+PAGE_MARK = '<meta name="generator" content="opsverify report">'
+PAGE_MANIFEST = '<meta name="opsverify-manifest-sha256" content="{}">'
+_PAGE_MANIFEST = re.compile(r'<meta name="opsverify-manifest-sha256" content="([0-9a-f]{64})">')
+PAGE_HEAD = 8192  # bytes of a page read to find them
+
+
 PRUNING = ".pruning-"  # prune moves an archive aside as `.pruning-<name>-<pid>`, remembers it, then deletes it
 
 
@@ -1477,10 +1485,12 @@ def _holds_archives(folder: Path) -> bool:
             or bool(prune_leftovers(folder)))
 
 
-def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[str, ...] = ()) -> Verdict:
+def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[str, ...] = (), *,
+           pages: bool = False) -> Verdict:
     """An archive, `reports/<env>` (every archive of it and the whole chain), or `reports/` (every env).
     `expect`: manifest hashes (or their first 16+ hex digits) a run printed; each archive must still be in the
-    chain — there, or pruned — so removing the newest archives (which nothing links to yet) is found too."""
+    chain — there, or pruned — so removing the newest archives (which nothing links to yet) is found too. `pages`:
+    the pages rendered beside the archives too (`_say_pages`; not when rendering one again, which replaces it)."""
     verdict = Verdict()
     if not path.is_dir():
         what = ("is a file, not an archive folder nor a reports/<env> folder" if path.is_file()
@@ -1489,7 +1499,10 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         verdict.findings.append(Finding("not-an-archive", str(path), what))
         return verdict
     if is_archive(path):
-        return EnvChain(path.parent, trusted).verify(path, expect)
+        verdict = EnvChain(path.parent, trusted).verify(path, expect)
+        if pages:
+            _say_pages(path.parent, verdict, only=path.name)
+        return verdict
     envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
     if not (envs and not _holds_archives(path)):
         folders = archive_dirs(path)
@@ -1508,6 +1521,8 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         manifests += [verify_leftover(folder, trusted, verdict, remembered, covered)
                       for folder in prune_leftovers(env_dir)]
         _say_strays(env_dir, verdict)
+        if pages:
+            _say_pages(env_dir, verdict)
         verdict.findings += in_chain
         verify_chain(env_dir, verdict, nodes=nodes)
         if trusted is None:  # with a key, check_seal already finds both, as not signed by it
@@ -1612,6 +1627,56 @@ def _say_strays(env_dir: Path, verdict: Verdict) -> None:
         else:
             verdict.notes.append(f"{stray.name}: under an archive's name, but a file, not an archive folder: "
                                  "nothing in it is verified (opsverify writes none; runs name their archives around it)")
+
+
+def _say_pages(env_dir: Path, verdict: Verdict, only: str | None = None) -> None:
+    """The pages rendered beside the env's archives (`only`: beside that one). A page is a view, not part of a seal;
+    it is what an auditor opens first, so one that shows another archive's results is a finding: it names the
+    manifest it was rendered from, and that is not the manifest of the archive it stands beside (copied, renamed,
+    or written there with -o). A page naming the right manifest was rendered from that archive as far as verify can
+    tell — a copy of a true page edited by hand would name it too: `opsverify report` renders it again from the
+    verified archive."""
+    try:
+        pages = sorted(p for p in env_dir.iterdir() if p.name.endswith(".html") and _NAMED_TIME.match(p.name)
+                       and (only is None or p.name == f"{only}.html"))
+    except OSError:
+        return
+    placed = 0
+    for page in pages:
+        archive = env_dir / page.name.removesuffix(".html")
+        again = f"`opsverify report {archive}` renders the archive's"
+        if page.is_symlink():
+            verdict.findings.append(Finding("tampered", page.name, "a symlink in place of an archive's page (opsverify "
+                                            f"writes its pages as files; this one shows whatever it leads to): remove "
+                                            f"it; {again}"))
+            continue
+        if not is_archive(archive):
+            verdict.notes.append(f"{page.name}: a page with no archive of its name here: nothing it shows is verified")
+            continue
+        try:
+            with open_regular(page) as handle:
+                head = handle.read(PAGE_HEAD).decode("utf-8", "replace")
+            shown = sha256_file(archive / MANIFEST, MANIFEST_LIMIT)
+        except (OSError, Malformed) as exc:  # the archive's own manifest: its verify says what is wrong with it
+            verdict.notes.append(f"{page.name}: could not be checked ({_why(exc)})")
+            continue
+        named = _PAGE_MANIFEST.search(head) if PAGE_MARK in head else None
+        if PAGE_MARK not in head:
+            verdict.notes.append(f"{page.name}: not a page opsverify rendered: nothing it shows is verified ({again})")
+        elif named is None:
+            verdict.notes.append(f"{page.name}: rendered by an opsverify whose pages did not name their manifest: "
+                                 f"which archive it shows cannot be told ({again})")
+        elif named.group(1) != shown:
+            verdict.findings.append(Finding("tampered", page.name, f"the page of another archive: rendered from the "
+                                            f"manifest {named.group(1)[:16]}…, and {archive.name}'s is {shown[:16]}…, "
+                                            f"so it shows other results than the archive beside it: remove it; "
+                                            f"{again}"))
+        else:
+            placed += 1
+    if placed:
+        pages_word = "page names its archive's manifest" if placed == 1 else "pages name their archive's manifest"
+        verdict.notes.append(f"{env_dir.name}: {placed} rendered {pages_word}: a page is a view made when it was "
+                             "rendered, not part of the seal (`opsverify report <archive>` renders one again)")
 
 
 _MOVED_ASIDE = (f"moved aside by a prune interrupted before {CHAIN} named it: checked where it is, as one of the "

@@ -106,7 +106,8 @@ def test_a_symlink_under_an_archives_name_is_tampered_whatever_it_leads_to(env_d
                 "makes none") in out
 
 
-def test_a_file_under_an_archives_name_is_said_and_a_report_is_not(env_dir, capsys):
+def test_a_file_under_an_archives_name_is_said_and_a_page_as_a_page(env_dir, capsys):
+    """A page beside its archive is no stray: verify looks at it as a page (tests/test_verify_pages.py)."""
     (archive,) = chained(env_dir, ["20261125T104620Z_a"])
     (env_dir / "20261125T104630Z_x").write_text("x")
     (env_dir / f"{archive.name}.html").write_text("<html></html>")
@@ -114,7 +115,8 @@ def test_a_file_under_an_archives_name_is_said_and_a_report_is_not(env_dir, caps
     assert code == exitcodes.OK, out
     assert ("note           20261125T104630Z_x: under an archive's name, but a file, not an archive folder: nothing in "
             "it is verified") in out
-    assert ".html" not in out
+    assert f"{archive.name}.html: under an archive's name" not in out
+    assert f"note           {archive.name}.html: not a page opsverify rendered: nothing it shows is verified" in out
 
 
 # -- names are shown with every character they hold -----------------------------------------------------------------
