@@ -278,6 +278,11 @@ def _check_target(target: Path, archive: Path) -> None:
     if inside is not None:
         raise RenderFailed(f"{target}: inside the archive folder {inside}, where a report would break its seal; "
                            f"write it outside (default: {report_path(archive)})")
+    other = page_of_another(target, archive)
+    if other is not None:
+        raise RenderFailed(f"{target}: the name of the page of {other}, beside it: this archive's page there would "
+                           f"show other results than that archive's (verify finds it tampered); write it elsewhere "
+                           f"(default: {report_path(archive)})")
     problem = _not_replaceable(target)
     if problem:
         raise RenderFailed(f"{target}: {problem}")
@@ -384,6 +389,16 @@ def sealed_folder_of(target: Path, archive: Path) -> Path | None:
         if candidate.parent == env_dir and candidate != env_dir:
             return candidate
     return None
+
+
+def page_of_another(target: Path, archive: Path) -> Path | None:
+    """The archive whose page `target` would stand for (`<archive>.html` beside it) when that is not `archive`."""
+    if not target.name.endswith(".html"):
+        return None
+    other = target.parent / target.name.removesuffix(".html")
+    if not seal.is_archive(other) or os.path.realpath(other) == os.path.realpath(archive):
+        return None
+    return other
 
 
 def _write_page(target: Path, html: str) -> None:

@@ -96,3 +96,14 @@ def test_rendering_again_replaces_the_page_of_another_archive(renderer, env_dir,
     assert seal.PAGE_MANIFEST.format(seal.sha256_file(failed / seal.MANIFEST)) in page.read_text(encoding="utf-8")
     code, out, _ = run(capsys, "verify", str(env_dir))
     assert code == exitcodes.OK and "fx: 1 rendered page names its archive's manifest" in out, out
+
+
+def test_report_will_not_write_an_archives_page_under_another_archives_page_name(renderer, env_dir, capsys):
+    """What verify would find tampered, report does not make: `-o` naming the page of another archive."""
+    first, second = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    target = env_dir / f"{second.name}.html"
+    code, _, err = run(capsys, "report", str(first), "-o", str(target))
+    assert code == exitcodes.REPORT and not target.exists(), err
+    assert f"{target}: the name of the page of {second}, beside it" in err
+    code, _, err = run(capsys, "report", str(first), "-o", str(env_dir / f"{first.name}.html"))  # its own name
+    assert code == exitcodes.OK, err
