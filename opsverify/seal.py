@@ -1660,7 +1660,7 @@ def _say_pages(env_dir: Path, verdict: Verdict, only: str | None = None) -> None
         except (OSError, Malformed) as exc:  # the archive's own manifest: its verify says what is wrong with it
             verdict.notes.append(f"{page.name}: could not be checked ({_why(exc)})")
             continue
-        named = _PAGE_MANIFEST.search(head) if PAGE_MARK in head else None
+        named = _PAGE_MANIFEST.search(head)
         if PAGE_MARK not in head:
             verdict.notes.append(f"{page.name}: not a page opsverify rendered: nothing it shows is verified ({again})")
         elif named is None:

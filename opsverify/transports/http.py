@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 from ..display import cut
 from ..lazy import load
 from . import loops, tlscontext
-from .tlscontext import (alert_refusal, alert_words, apply_verification_rules, client_context, rejected_leaf,
-                         rejection_reason)
+from .tlscontext import (alert_refusal, alert_words, apply_verification_rules, client_context, is_alert,
+                         rejected_leaf, rejection_reason)
 
 if TYPE_CHECKING:
     import httpx
@@ -720,7 +720,7 @@ def _connect_reason(exc: Exception, host: str) -> str:
             return f"TLS certificate rejected ({rejection_reason(cause, rejected_leaf(cause), host) or 'verify failed'})"
         if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
             return "connection reset"
-        if isinstance(cause, ssl.SSLError) and "_ALERT_" in (cause.reason or ""):
+        if is_alert(cause):
             return alert_words(cause.reason)
         cause = cause.__cause__ or cause.__context__
     text = str(exc)

@@ -100,6 +100,11 @@ def alert_words(reason: str) -> str:
     return f"TLS handshake refused: {reason}" + (f" ({meaning})" if meaning else "")
 
 
+def is_alert(exc: BaseException) -> bool:
+    """Whether `exc` is the ssl module's error for an alert the server sent (OpenSSL names each `…_ALERT_…`)."""
+    return isinstance(exc, ssl.SSLError) and "_ALERT_" in (exc.reason or "")
+
+
 def alert_refusal(exc: BaseException) -> str | None:
     """`alert_words` of the server's alert in the chain of causes under `exc` (a client library's error wraps the
     ssl module's); None when no cause is one. Over TLS 1.3 a server that wants a client certificate says so once the
@@ -108,7 +113,7 @@ def alert_refusal(exc: BaseException) -> str | None:
     for _ in range(16):  # a chain is short; a cycle ends here
         if cause is None:
             return None
-        if isinstance(cause, ssl.SSLError) and "_ALERT_" in (cause.reason or ""):
+        if is_alert(cause):
             return alert_words(cause.reason)
         cause = cause.__cause__ or cause.__context__
     return None
