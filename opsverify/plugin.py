@@ -374,7 +374,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return None
     INTERRUPTIONS.install()  # from the start: the demo starting, the checklists loading
     # and to the very end: the first cleanup registered is the last to run, after the demo and the run have stopped
-    config.add_cleanup(lambda: _end_interrupted(config.stash.get(SESSION, None)))
+    config.add_cleanup(lambda: _run_over(config))
     try:
         with collector_paused():  # the checklists' nodes and values, pydantic's models: see heap
             state = _prepare(config, name)
@@ -1396,6 +1396,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # the codes that say more than 2, and those 2 outranks (exitcodes: "1, then 24, 23, 10, then 2, then 27")
 SAYS_MORE_THAN_INTERRUPTED = (exitcodes.FAILED, exitcodes.CREDENTIALS, exitcodes.UNREACHABLE, exitcodes.COULD_NOT_CHECK)
 INTERRUPTED_OUTRANKS = (exitcodes.OK, exitcodes.WAIVER_EXPIRED)
+
+
+def _run_over(config: pytest.Config) -> None:
+    """The last cleanup: the exit code decided, nothing of the run is left to do. A demo run in pytest's own program
+    then ends without the interpreter's teardown of the demo servers' libraries (see quickexit)."""
+    session = config.stash.get(SESSION, None)
+    _end_interrupted(session)
+    state = config.stash.get(STATE, None)
+    if session is not None and state is not None and state.demo is not None and INTERRUPTIONS.whole_process:
+        from . import quickexit
+
+        quickexit.arm(session.exitstatus)
 
 
 def _end_interrupted(session: pytest.Session | None) -> None:
