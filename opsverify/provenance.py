@@ -15,7 +15,8 @@ from typing import Any, Mapping
 
 # the libraries that decide what a run sees and writes
 DEPENDENCIES = ("pytest", "pytest-xdist", "allure-python-commons", "psycopg", "pydantic", "httpx", "pyyaml",
-                "sqlparse", "sqlglot", "cryptography", "boto3", "redis", "prometheus-client", "pyjwt", "base58")
+                "sqlparse", "sqlglot", "cryptography", "boto3", "redis", "prometheus-client", "pyjwt", "base58",
+                "ahocorasick-rs", "pyahocorasick")  # the last two find the secrets the evidence masks
 
 
 def runner(environ: Mapping[str, str]) -> dict[str, Any]:
