@@ -7,9 +7,10 @@ process end with that code as soon as every atexit handler has run (each one, in
 logging's, a plugin's) and the standard streams are flushed.
 
 Anything unusual leaves the ordinary exit to happen: an exception nobody caught after arming (Python has printed
-it, exit 1), a handler registered after arming (Python has run it already, and would run it again), a standard stream that cannot be flushed (Python reports it, exit 120), or standard output
-replaced after the code was decided (pytest's answer to a closed pipe, exit 1). `atexit._run_exitfuncs` and
-`_ncallbacks` are the module's own (underscored, there since Python 3.0)."""
+it, exit 1), a handler registered after arming (Python has run it already, and would run it again), a standard
+stream that cannot be flushed (Python reports it, exit 120), or standard output replaced after the code was decided
+(pytest's answer to a closed pipe, exit 1). `atexit._run_exitfuncs` and `_ncallbacks` are the module's own
+(underscored, there since Python 3.0)."""
 
 from __future__ import annotations
 
