@@ -74,6 +74,11 @@ def result_files(row: dict[str, Any], *, env: str, start_ms: int, uid: str | Non
     return files
 
 
+def result_names(row: dict[str, Any], uid: str) -> tuple[str, ...]:
+    """The names of the files `result_files` makes of `row` with `uid`."""
+    return (f"{uid}-attachment.json", f"{uid}-result.json") if row.get("evidence") else (f"{uid}-result.json",)
+
+
 def _result(row: dict[str, Any], uid: str, *, env: str, start: int) -> dict[str, Any]:
     """Start times step by a millisecond in runbook order (Allure orders its tree by them); each
     duration is the item's own: its group's gather time plus its judge time."""

@@ -8,10 +8,12 @@ archive of the env, and is signed when a key is configured (see `seal`). Every f
 run's redactor on its way to disk. Files go into a hidden `.partial-*` folder, locked by the run while it
 lives, renamed only when complete; a partial no live run holds (its run was killed) is removed by the next one.
 
-Each item's Allure result is written as soon as the item ends, by a writer process (`archive_writer`),
-while later items still run (creating thousands of small files is a kernel cost that would otherwise all
-land after the last check). At the end every file, early ones included, is scrubbed again with every secret
-the run learnt; an early file that this changes is rewritten before anything is hashed.
+Each item's Allure result is built and written as soon as the item ends, by a writer process
+(`archive_writer`), while later items still run: pytest's thread only hands it the item's record. At the end
+every file, early ones included, is scrubbed again with every secret the run learnt — the early ones by the
+writer, with the run's final secrets, while pytest's thread writes results.json — and an early file that this
+changes is rewritten before anything is hashed. Should the writer stop, or a secret be learnt after it was given
+them, pytest's thread builds, scrubs and writes every one of those files itself.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import datetime as dt
 import fcntl
 import json
 import os
+import pickle
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -157,7 +160,12 @@ class Archive:
     _held: int | None = None  # the lock on the partial folder (hold_partial), released once it is final or gone
     _made: tuple[Path, ...] = ()  # the folders above the env's that begin() made (reports/), innermost first
     _early: dict[str, bytes] = field(default_factory=dict)  # name -> content, written in the background
+    # uid -> (its file names, (record, env, start ms) pickled as handed over): an item's Allure files, built and
+    # written in the background
+    _results: dict[str, tuple[tuple[str, ...], bytes]] = field(default_factory=dict)
+    _forgotten: set[str] = field(default_factory=set)  # early files no longer true: gone from the archive
     _writer: "_Writer | None" = None
+    _writer_matcher: Any = None  # the secrets the writer was given at the end (see end_early)
 
     @classmethod
     def begin(cls, *, reports: Path, env: Environment, root: Path, deploy_id: str | None, redactor: Redactor) -> "Archive":
@@ -201,31 +209,72 @@ class Archive:
 
     def write_early(self, name: str, data: bytes) -> None:
         """A file that is final unless the run learns a secret later: written now, in the background."""
-        if self._writer is None:
-            self._writer = _Writer(self.partial)
         self._early[name] = data
-        self._writer.put(name, data)
+        self._forgotten.discard(name)
+        self._started_writer().put(archive_writer.FILE, name, data)
+
+    def write_result(self, uid: str, record: dict[str, Any], start_ms: int) -> tuple[str, ...]:
+        """An ended item's Allure result and evidence files (`allureresults.result_files`), built and written in the
+        background; their names."""
+        from .allureresults import result_names
+
+        names = tuple(f"allure-results/{name}" for name in result_names(record, uid))
+        handed = pickle.dumps((record, self.env.name, start_ms), protocol=5)
+        self._results[uid] = (names, handed)
+        self._forgotten.difference_update(names)
+        self._started_writer().put(archive_writer.RESULT, uid, handed)
+        return names
 
     def forget_early(self, name: str) -> None:
         """An early file that is no longer true (its item was reported again): removed."""
-        if self._early.pop(name, None) is not None and self._writer is not None:
-            self._writer.put(name, None)
+        if self._early.pop(name, None) is not None:
+            self._forget(name)
+
+    def forget_result(self, uid: str) -> None:
+        """An item's early Allure files that are no longer true (it was reported again): removed."""
+        if uid in self._results:
+            for name in self._results.pop(uid)[0]:
+                self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        self._forgotten.add(name)
+        if self._writer is not None:
+            self._writer.put(archive_writer.REMOVE, name)
+
+    def _started_writer(self) -> "_Writer":
+        if self._writer is None:
+            self._writer = _Writer(self.partial)
+        return self._writer
+
+    def end_early(self) -> None:
+        """No more early files: the writer is given the secrets the run learnt, to scrub and hash what it wrote
+        while pytest's thread builds the rest of the archive (`complete` checks no secret was learnt since)."""
+        writer = self._writer
+        if writer is None or not writer.started or writer.ended:
+            return
+        self._writer_matcher = self.redactor.matcher()
+        if self._writer_matcher is not None:
+            writer.put(archive_writer.SECRETS, "", pickle.dumps(self._writer_matcher, protocol=5))
+        writer.end()
 
     def complete(self, files: dict[str, bytes], manifest: dict[str, Any]) -> Path:
         """Write every file (redacted), then the manifest, its signature and the chain link; rename."""
-        early, on_disk = self._early, self._finish_writing()
+        done = self._finish_writing()  # the early files the writer scrubbed with the final secrets: name -> hash
+        early = self._early_files(done)  # the others, as pytest's thread builds them
         everything = self._scrubbed({**early, **files})
-        hashes = {}
+        hashes = {name: digest for name, digest in done.items() if name not in files}
         made: set[str] = set()
+        for name in self._forgotten - set(everything) - set(hashes):  # one the writer may have left behind
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.partial / name)
         for name, data in everything.items():
             hashes[name] = seal.sha256_bytes(data)
-            if name in on_disk and name not in files and data is early[name]:
-                continue  # already on disk, as it is
             folder = os.path.dirname(name)
             if folder not in made:  # once per folder: a mkdir per file would cost more than the file
                 (self.partial / folder).mkdir(parents=True, exist_ok=True)
                 made.add(folder)
-            archive_writer.write_file(str(self.partial / name), data, replace=name in on_disk)
+            # an early file's name may be on disk already (the writer wrote it): written over
+            archive_writer.write_file(str(self.partial / name), data, replace=name in early or name in done)
         manifest = self.redactor.data(manifest, keys=False)  # its words come from files and people too
         manifest = {**manifest, "redactions_applied": self.redactions,
                     "seal": seal.seal_record(self.signing_key), "files": dict(sorted(hashes.items()))}
@@ -259,16 +308,42 @@ class Archive:
                     f"(up to {link['archive']}): verify will report it as a bad signature")
         return ""
 
-    def _finish_writing(self) -> set[str]:
-        """Wait for the early files; the names now on disk. A failed write is the archive's failure (raised
-        as the OSError it was)."""
+    def _finish_writing(self) -> dict[str, str]:
+        """Wait for the writer; the early files it wrote, scrubbed with every secret the run learnt, and hashed
+        (name -> SHA-256). A failed write is the archive's failure (raised as the OSError it was). Empty when the
+        writer stopped, was never started, or was given other secrets than the run's last: the end writes them."""
+        self.end_early()
         writer, self._writer = self._writer, None
         if writer is None or not writer.started:
-            return set()
-        writer.finish()
+            return {}
+        report = writer.finish()
         if writer.failure is not None:
             raise writer.failure
-        return set(self._early)
+        if report is None or report.get("scrubbed") != (self._writer_matcher is not None) \
+                or self.redactor.matcher() is not self._writer_matcher:
+            return {}
+        hashes = report.get("hashes")
+        if not isinstance(hashes, dict) or set(hashes) != self._early_names():
+            return {}
+        self.redactions += len(set(report.get("changed") or ()) & set(hashes))
+        return hashes
+
+    def _early_names(self) -> set[str]:
+        return {*self._early, *(name for names, _ in self._results.values() for name in names)}
+
+    def _early_files(self, done: dict[str, str]) -> dict[str, bytes]:
+        """Every early file the writer did not finish (`done`), as pytest's thread builds it: an item's from its
+        record as it was handed over, as the writer would have."""
+        from .allureresults import result_files
+
+        files = {name: data for name, data in self._early.items() if name not in done}
+        for uid, (names, handed) in self._results.items():
+            if all(name in done for name in names):
+                continue
+            record, env, start_ms = pickle.loads(handed)
+            for name, data in result_files(record, env=env, start_ms=start_ms, uid=uid).items():
+                files[f"allure-results/{name}"] = data
+        return files
 
     def _moved_to(self, final: Path) -> bool:
         """Rename the sealed partial folder to `final`; False when something took that name since it was chosen
@@ -297,18 +372,10 @@ class Archive:
         return final
 
     def _scrubbed(self, files: dict[str, bytes]) -> dict[str, bytes]:
-        """Last line of defence: no secret value the run learnt may sit in any archived file. One pass
-        over everything finds whether any file needs it; only then is each file cleaned and counted (an
-        unchanged file keeps its very bytes object: `complete` leaves early ones on disk as they are)."""
-        texts = {name: data.decode("utf-8", errors="surrogateescape") for name, data in files.items()}
-        joined = "\x00".join(texts.values())
-        if self.redactor.text(joined) == joined:
-            return files
-        cleaned = {}
-        for name, text in texts.items():
-            clean = self.redactor.text(text)
-            self.redactions += clean != text
-            cleaned[name] = files[name] if clean == text else clean.encode("utf-8", errors="surrogateescape")
+        """Last line of defence: no secret value the run learnt may sit in any archived file (the writer's
+        early files are scrubbed the same way, by the same function, in the writer: `_finish_writing`)."""
+        cleaned, changed = archive_writer.scrubbed(files, self.redactor.text)
+        self.redactions += changed
         return cleaned
 
     def _release(self) -> None:
@@ -333,24 +400,25 @@ class Archive:
 
 
 class _Writer:
-    """Hands files to the writer process (see `archive_writer`) through a pipe. A feeder thread sends what
+    """Hands work to the writer process (see `archive_writer`) through a pipe. A feeder thread sends what
     has piled up, in one write, every FEED_S or as soon as BATCH bytes wait: pytest's thread only appends to
     a list (a wake-up per item would cost it more). If the process cannot be started, nothing is written
-    early: `complete` writes those files itself."""
+    early: `complete` writes those files itself; so it does if the process stops (`finish` says None)."""
 
     BATCH = 64 * 1024
     FEED_S = 0.05
 
     def __init__(self, root: Path) -> None:
-        self.failure: OSError | None = None
+        self.failure: OSError | None = None  # a write that failed: the archive's failure
+        self.stopped = False  # the process ended before its work did (or could not be fed): its report is no use
+        self.ended = False
         self._batch: list[bytes] = []
         self._batched = 0
-        self._ended = False
         self._lock = threading.Lock()
         self._wake = threading.Event()
         try:
             self._process: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-I", "-S", archive_writer.__file__, str(root)],
+                archive_writer.start_command(str(root)),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
                 # its own process group: a terminal's Ctrl-C (sent to the foreground group) must not reach it,
                 # not even in the moment before it has started far enough to ignore the signal itself
@@ -365,11 +433,13 @@ class _Writer:
     def started(self) -> bool:
         return self._process is not None
 
-    def put(self, name: str, data: bytes | None) -> None:
+    def put(self, kind: int, name: str, data: bytes = b"") -> None:
         if self._process is None:
             return
-        frame = archive_writer.frame(name, data)
+        frame = archive_writer.frame(kind, name, data)
         with self._lock:
+            if self.ended:
+                return
             self._batch.append(frame)
             self._batched += len(frame)
             full = self._batched >= self.BATCH
@@ -383,42 +453,53 @@ class _Writer:
             self._wake.wait(self.FEED_S)
             self._wake.clear()
             with self._lock:
-                batch, ended = self._batch, self._ended
+                batch, ended = self._batch, self.ended
                 self._batch, self._batched = [], 0
             if not batch:
                 continue
             try:
                 pipe.write(b"".join(batch))
-            except OSError as exc:  # the writer died: its files are not all there
-                self.failure = exc
+            except OSError:  # the writer died: what it was given is not all there
+                self.stopped = True
                 break
         try:
             pipe.close()
         except OSError:
             pass
 
-    def finish(self, *, cancel: bool = False) -> None:
-        """Wait until every file handed over is written (or, cancelling, stop at once)."""
+    def end(self) -> None:
+        """Nothing more to send: the feeder sends what is left and closes the pipe (the writer then finishes)."""
+        with self._lock:
+            self.ended = True
+        self._wake.set()
+
+    def finish(self, *, cancel: bool = False) -> dict[str, Any] | None:
+        """Wait until the writer has done its work (or, cancelling, stop it at once); what it reports (None when it
+        stopped before its end, or was cancelled)."""
         process = self._process
         if process is None:
-            return
+            return None
         if cancel:
             process.kill()
-        with self._lock:
-            self._ended = True
-        self._wake.set()
+        self.end()
         self._feeder.join()
         assert process.stdout is not None
         with process.stdout:  # the feeder closed stdin: the writer finishes and says how it went
             said = process.stdout.read().decode(errors="replace")
         process.wait()
-        if cancel or self.failure is not None:
-            return
-        if said:
-            number, text, name = (said.split("\t", 2) + ["", ""])[:3]
+        if cancel or self.stopped:
+            return None
+        try:
+            report = json.loads(said)
+        except ValueError:
+            report = None
+        if not isinstance(report, dict) or process.returncode != 0:
+            self.stopped = True
+            return None
+        if report.get("failure"):
+            number, text, name = (str(report["failure"]).split("\t", 2) + ["", ""])[:3]
             self.failure = OSError(int(number) if number.isdigit() else 0, text, name)
-        elif process.returncode != 0:
-            self.failure = OSError(0, f"the archive writer stopped (exit {process.returncode})")
+        return report
 
 
 # -- what pytest reported -------------------------------------------------------------------------
@@ -430,7 +511,7 @@ class _Row:
     info: dict[str, Any] | None = None
     longrepr: str = ""
     record: dict[str, Any] | None = None  # once the item ended
-    written: tuple[str, ...] = ()  # its Allure files already in the archive
+    written: str = ""  # the uid of its Allure files, once handed to the archive
 
 
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
@@ -513,9 +594,8 @@ class ArchiveReporter:
             row = self.rows[report.nodeid] = _Row(report.nodeid)
         elif row.record is not None:  # reported again after it ended (a rerun plugin): not final after all
             row.record = None
-            for name in row.written:
-                self.state.archive.forget_early(name)
-            row.written = ()
+            self.state.archive.forget_result(row.written)
+            row.written = ""
         row.pytest_s += report.duration
         if row.info is None:
             for key, value in report.user_properties:
@@ -551,15 +631,11 @@ class ArchiveReporter:
 
     def _write_early(self, row: _Row) -> None:
         """An ended item's Allure result goes to the archive now, while later items run."""
-        from . import allureresults
-
         archive = self.state.archive
         if archive is None or archive.completed:
             return
-        files = allureresults.result_files(row.record, env=self.state.env.name, start_ms=self._start_ms(row.record))
-        for name, data in files.items():
-            archive.write_early(f"allure-results/{name}", data)
-        row.written = tuple(f"allure-results/{name}" for name in files)
+        row.written = str(uuid.uuid4())
+        archive.write_result(row.written, row.record, self._start_ms(row.record))
 
     def _runbook_order(self) -> dict[tuple[str, str], int]:
         if self._order is None:
@@ -976,6 +1052,7 @@ class ArchiveReporter:
                           expired: list) -> None:
         from . import provenance
 
+        self.state.archive.end_early()  # the writer scrubs its files meanwhile
         runner = provenance.runner(os.environ)
         deployed_at = _deployed_at(config)
         files = {**self._outputs(config, records, runner, deployed_at), **self._inputs()}

@@ -1,31 +1,44 @@
-"""The archive's file writer, a child process of the run: `python -I -S archive_writer.py <folder>`.
+"""The archive's writer, a child process of the run (started by `archive._Writer`, see `start_command`).
 
-Reads frames from stdin — name length and data length (little-endian u32; a data length of 0xFFFFFFFF
-removes the file), the name, the data — and writes each file under <folder>, in order. At end of input it
-prints nothing when every write succeeded, else `errno<TAB>strerror<TAB>name` of the first failure (later
-frames are read and dropped, so the run never blocks on a full pipe).
+It takes work off pytest's thread while later items run, and at the end of the run while that thread writes
+results.json: it builds each ended item's Allure result and evidence files from the item's record, writes them
+(creating thousands of small files is kernel time), and at the end scrubs every file it holds with the run's
+final secrets, rewrites the files that changes, and hashes them all.
 
-A process, not a thread: creating thousands of small files is kernel time, and a thread doing it would
-wait for the interpreter lock each time pytest's thread holds it — most of the run. Standard library only
-(started with -S, it sees no site-packages); nothing here may import opsverify.
+Frames on stdin: kind (u8), name length and data length (little-endian u32), the name, the data:
+  FILE    a file to write, as given (kept for the end's scrub);
+  RESULT  an item's record, pickled with the run's env name and the item's start (`allureresults.result_files`):
+          its Allure files, named by the frame's name (the uid), written as FILEs;
+  REMOVE  a file no longer true (its item was reported again): removed and forgotten;
+  SECRETS the run's final matcher, pickled (`secrets._Matcher`): what the end's scrub cleans with.
+At end of input it prints one JSON object: the files it holds, each with its SHA-256 as written, whether they were
+scrubbed (a SECRETS frame came) and which the scrub changed, or the first write that failed
+(`errno<TAB>strerror<TAB>name`; later frames are read and dropped, so the run never blocks on a full pipe).
+
+A process, not a thread: the work is Python and kernel time, and a thread doing it would wait for the
+interpreter lock each time pytest's thread holds it — most of the run. The pipe is the run's own: the secrets it
+carries go nowhere else (stderr is discarded, and nothing here prints a value).
 """
 
 import errno
+import hashlib
+import json
 import os
+import pickle
 import signal
 import struct
 import sys
 
-REMOVE = 0xFFFFFFFF
-HEADER = struct.Struct("<II")
+FILE, RESULT, REMOVE, SECRETS = range(4)
+HEADER = struct.Struct("<BII")
 # The largest file an archive may hold: results.json of thousands of items is megabytes, and a frame carries
 # under 4 GiB. `verify` hashes no larger file (seal.FILE_LIMIT): one would hold the env's lock for minutes.
 FILE_LIMIT = 2 << 30
 
 
-def frame(name: str, data: bytes | None) -> bytes:
+def frame(kind: int, name: str, data: bytes = b"") -> bytes:
     encoded = name.encode()
-    return HEADER.pack(len(encoded), REMOVE if data is None else len(data)) + encoded + (data or b"")
+    return HEADER.pack(kind, len(encoded), len(data)) + encoded + data
 
 
 def write_file(path: str, data: bytes, *, replace: bool) -> None:
@@ -43,35 +56,113 @@ def write_file(path: str, data: bytes, *, replace: bool) -> None:
         os.close(fd)
 
 
-def serve(root: str, source, out) -> None:
-    made: set[str] = set()
-    failure = ""
-    while len(head := source.read(HEADER.size)) == HEADER.size:
-        name_length, data_length = HEADER.unpack(head)
-        name = source.read(name_length).decode()
-        data = None if data_length == REMOVE else source.read(data_length)
-        if failure:
-            continue
-        path = os.path.join(root, name)
+def scrubbed(files: dict[str, bytes], clean) -> tuple[dict[str, bytes], int]:
+    """`files` with every secret `clean` finds masked, and how many it changed. One pass over everything finds
+    whether any file needs it; only then is each file cleaned (an unchanged file keeps its very bytes object)."""
+    texts = {name: data.decode("utf-8", errors="surrogateescape") for name, data in files.items()}
+    joined = "\x00".join(texts.values())
+    if clean(joined) == joined:
+        return files, 0
+    cleaned, changed = {}, 0
+    for name, text in texts.items():
+        clean_text = clean(text)
+        changed += clean_text != text
+        cleaned[name] = files[name] if clean_text == text else clean_text.encode("utf-8", errors="surrogateescape")
+    return cleaned, changed
+
+
+class _Folder:
+    """The files written under `root`, kept until the end's scrub; the first write that failed."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.files: dict[str, bytes] = {}
+        self.made: set[str] = set()
+        self.failure = ""
+
+    def write(self, name: str, data: bytes, *, replace: bool = True) -> None:
+        path = os.path.join(self.root, name)
         try:
-            if data is None:
-                if os.path.exists(path):
-                    os.unlink(path)
-                continue
             folder = os.path.dirname(path)
-            if folder not in made:
+            if folder not in self.made:
                 os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            write_file(path, data, replace=True)
+                self.made.add(folder)
+            write_file(path, data, replace=replace)
         except OSError as exc:
-            failure = f"{exc.errno}\t{exc.strerror}\t{name}"
-    out.write(failure)
+            self.failure = f"{exc.errno}\t{exc.strerror}\t{name}"
+        else:
+            self.files[name] = data
+
+    def remove(self, name: str) -> None:
+        self.files.pop(name, None)
+        path = os.path.join(self.root, name)
+        try:
+            if os.path.exists(path):
+                os.unlink(path)
+        except OSError as exc:
+            self.failure = f"{exc.errno}\t{exc.strerror}\t{name}"
+
+
+def serve(root: str, source, out) -> None:
+    folder = _Folder(root)
+    matcher = None
+    while len(head := source.read(HEADER.size)) == HEADER.size:
+        kind, name_length, data_length = HEADER.unpack(head)
+        name = source.read(name_length).decode()
+        data = source.read(data_length)
+        if folder.failure:
+            continue
+        if kind == FILE:
+            folder.write(name, data)
+        elif kind == RESULT:
+            from .allureresults import result_files
+
+            record, env, start_ms = pickle.loads(data)
+            for file_name, content in result_files(record, env=env, start_ms=start_ms, uid=name).items():
+                folder.write(f"allure-results/{file_name}", content)
+        elif kind == REMOVE:
+            folder.remove(name)
+        elif kind == SECRETS:
+            matcher = pickle.loads(data)
+    report: dict = {"failure": folder.failure}
+    if not folder.failure:
+        report.update(_seal_ready(folder, matcher))
+    out.write(json.dumps(report))
     out.flush()
 
 
-if __name__ == "__main__":
+def _seal_ready(folder: _Folder, matcher) -> dict:
+    """Every file scrubbed with the run's final secrets, when it gave them (a changed one rewritten), and hashed."""
+    files, changed = folder.files, []
+    if matcher is not None:
+        files, _ = scrubbed(folder.files, matcher.clean)
+        changed = [name for name, data in files.items() if data is not folder.files[name]]
+        for name in changed:
+            folder.write(name, files[name])
+        if folder.failure:
+            return {}
+    return {"scrubbed": matcher is not None, "changed": changed,
+            "hashes": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}
+
+
+def start_command(root: str) -> list[str]:
+    """The writer's command: this interpreter, isolated (-I: no PYTHON* variable, no user site, no current folder on
+    the path), running this very package — loaded from the folder the run loaded it from, whatever else is
+    installed or shadows it on the path."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    boot = ("import importlib.util, sys\n"
+            "spec = importlib.util.spec_from_file_location('opsverify', sys.argv[1], "
+            "submodule_search_locations=[sys.argv[2]])\n"
+            "package = sys.modules['opsverify'] = importlib.util.module_from_spec(spec)\n"
+            "spec.loader.exec_module(package)\n"
+            "from opsverify.archive_writer import main\n"
+            "main(sys.argv[3])\n")
+    return [sys.executable, "-I", "-c", boot, os.path.join(package, "__init__.py"), package, root]
+
+
+def main(root: str) -> None:
     # The run stops on Ctrl-C and completes its archive, so the writer must outlive the signal. It is
     # started in a process group of its own (a terminal's Ctrl-C does not reach it); ignoring SIGINT also
     # covers a signal sent to it by other means. It ends when the run closes its input (or dies).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(sys.argv[1], sys.stdin.buffer, sys.stdout)
+    serve(root, sys.stdin.buffer, sys.stdout)

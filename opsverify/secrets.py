@@ -885,6 +885,11 @@ class Redactor:
                 self._matcher = _Matcher(self._index)
             return self._matcher
 
+    def matcher(self) -> "_Matcher | None":
+        """What cleans a text now (None while no secret is known): a new one with each secret learnt. It pickles, for
+        the archive's writer process to clean with exactly what this process would."""
+        return self._current()
+
     def text(self, text: str) -> str:
         matcher = self._current()
         return text if matcher is None else matcher.clean(text)
@@ -1217,12 +1222,7 @@ class _Matcher:
         # so is a word holding one (a secret of such bytes), which only such a text can hold.
         # The index only grows: a snapshot keeps its own list of the words.
         self.words = list(index.words.items())
-        utf8 = [(word, found) for word, found in self.words if word.isascii() or not _holds_surrogate(word)]
-        rs = lazy.load("ahocorasick_rs")
-        self.automaton = rs.AhoCorasick([word for word, _ in utf8], matchkind=rs.MATCHKIND_STANDARD,
-                                        implementation=rs.Implementation.ContiguousNFA)
-        self.found_as = [found for _, found in utf8]
-        self.surrogate_automaton = None
+        self._build_automaton()
         self.run = index.run
         self.everywhere = index.everywhere  # a secret with no anchor: a text with an escape is read whole
         # pieces of the secrets' edge parts (where a text ending in one sits in its part) and the filter that rules
@@ -1235,6 +1235,32 @@ class _Matcher:
         # Evidence repeats its words (column names, types, statuses) item after item: each short text is
         # cleaned once per snapshot. A new secret makes a new snapshot, so nothing stale is kept.
         self.seen: dict[str, str] = {}
+
+    def _build_automaton(self) -> None:
+        utf8 = [(word, found) for word, found in self.words if word.isascii() or not _holds_surrogate(word)]
+        rs = lazy.load("ahocorasick_rs")
+        self.automaton = rs.AhoCorasick([word for word, _ in utf8], matchkind=rs.MATCHKIND_STANDARD,
+                                        implementation=rs.Implementation.ContiguousNFA)
+        self.found_as = [found for _, found in utf8]
+        self.surrogate_automaton = None
+
+    # Pickled for the archive's writer process, which cleans the files it wrote with exactly these secrets: the
+    # automata are built again there, and so is the window filter — its bits are of `hash`, which differs from one
+    # process to the next (a copy of them would rule out the very windows it was built to keep).
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("automaton", "found_as", "surrogate_automaton", "windows", "seen")}
+        state["edge_parts"] = list(dict.fromkeys(part for held in self.pieces.values() for part, _, _ in held))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        edge_parts = state.pop("edge_parts")
+        self.__dict__.update(state)
+        self.windows = _WindowFilter(self.run)
+        for part in edge_parts:
+            self.windows.add(part)
+        self.seen = {}
+        self._build_automaton()
 
     def clean(self, text: str) -> str:
         known = self.seen.get(text)

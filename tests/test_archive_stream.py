@@ -195,9 +195,120 @@ def test_the_writer_reports_the_first_failure_and_drains_the_rest(tmp_path):
     from opsverify import archive_writer
 
     (tmp_path / "blocked").write_text("a file where a folder belongs")
-    frames = b"".join(archive_writer.frame(name, b"x") for name in ("ok.json", "blocked/a.json", "later.json"))
+    frames = b"".join(archive_writer.frame(archive_writer.FILE, name, b"x")
+                      for name in ("ok.json", "blocked/a.json", "later.json"))
     said = io.StringIO()
-    archive_writer.serve(str(tmp_path), io.BytesIO(frames + archive_writer.frame("ok.json", None)), said)
-    number, text, name = said.getvalue().split("\t")
+    archive_writer.serve(str(tmp_path), io.BytesIO(frames + archive_writer.frame(archive_writer.REMOVE, "ok.json")),
+                         said)
+    number, text, name = json.loads(said.getvalue())["failure"].split("\t")
     assert int(number) and text and name == "blocked/a.json"
     assert (tmp_path / "ok.json").exists() and not (tmp_path / "later.json").exists()
+
+
+# -- the writer builds each item's Allure files, and scrubs and hashes them with the run's final secrets -------
+SECRET_URL = "postgresql://checker:Wr1terCanary-9fQx2Lm@db.internal:5432/app"
+
+
+def _row(uid_text: str) -> dict:
+    return {"status": "failed", "system": "s", "key": f"S1-{uid_text}", "title": "t", "section": "1 S",
+            "expected": "a token", "observed": f"saw {uid_text}", "severity": "normal", "family": "http",
+            "cadence": "postdeploy", "evidence": {"body": uid_text, "lines": [uid_text, "ok"]}}
+
+
+def test_the_writer_builds_what_the_run_would_and_scrubs_with_the_same_secrets(tmp_path):
+    """Texts that hold a secret plainly, escaped, cut at an edge, wrapped and in base64: the writer process, given
+    the run's matcher pickled, writes each file byte for byte as the run itself would."""
+    import base64
+
+    redactor = Redactor()
+    redactor.add(SECRET_URL, even_if_plain=True)
+    redactor.add(LATE)
+    texts = [f"token {LATE}", json.dumps({"u": SECRET_URL}), f"…{LATE[5:]}", f"cut {LATE[:12]}",
+             "Wr1terCanary-\n9fQx2Lm", base64.b64encode(LATE.encode()).decode(), LATE.replace("-", "%2D"),
+             "nothing secret"]
+    archive = _archive(tmp_path, redactor)
+    uids = [f"u{i}" for i in range(len(texts))]
+    for uid, text in zip(uids, texts):
+        archive.write_result(uid, _row(text), 0)
+    archive.write_early("allure-results/plain.txt", f"plain {SECRET_URL}".encode())
+    archive.write_early("allure-results/cut.txt", f"an excerpt cut short: {LATE[:12]}".encode())  # the text's end
+    final = archive.complete({"results.json": b"{}"}, {})
+    expected = {}
+    for uid, text in zip(uids, texts):
+        for name, data in result_files(_row(text), env="fx", start_ms=0, uid=uid).items():
+            expected[f"allure-results/{name}"] = redactor.text(data.decode()).encode()
+    expected["allure-results/plain.txt"] = redactor.text(f"plain {SECRET_URL}").encode()
+    expected["allure-results/cut.txt"] = f"an excerpt cut short: {redactor.text(LATE[:12])}".encode()
+    assert b"[redacted part of" in expected["allure-results/cut.txt"]
+    hashes = _manifest_hashes(final)
+    for name, data in expected.items():
+        assert (final / name).read_bytes() == data, name
+        assert hashes[name] == hashlib.sha256(data).hexdigest(), name
+    for path in final.rglob("*"):
+        if path.is_file():
+            assert LATE.encode() not in path.read_bytes() and b"Wr1terCanary-9fQx2Lm" not in path.read_bytes()
+    built = {f"allure-results/{name}": data for uid, text in zip(uids, texts)
+             for name, data in result_files(_row(text), env="fx", start_ms=0, uid=uid).items()}
+    changed = sum(expected[name] != data for name, data in built.items())
+    assert changed >= 8  # most texts hold a secret in some form: each in its result and its evidence
+    assert read_json(final / "manifest.json")["redactions_applied"] == changed + 2
+
+
+def test_a_secret_learnt_after_the_writer_was_given_them_is_scrubbed_by_the_run(tmp_path):
+    redactor = Redactor()
+    redactor.add(SECRET_URL, even_if_plain=True)
+    archive = _archive(tmp_path, redactor)
+    names = archive.write_result("u1", _row(f"token {LATE}"), 0)
+    archive.end_early()  # the writer now scrubs with what the run knew
+    redactor.add(LATE)  # and the run learns one more
+    final = archive.complete({"results.json": b"{}"}, {})
+    for name in names:
+        data = (final / name).read_bytes()
+        assert LATE.encode() not in data and b"token [redacted" in data, name
+        assert _manifest_hashes(final)[name] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_writer_that_stops_leaves_the_run_to_write_every_file(tmp_path, monkeypatch):
+    """A writer that dies mid-run (killed, out of memory) is no failure of the archive: the run builds, scrubs and
+    writes every early file itself, and removes what the writer left that is no longer true."""
+    redactor = Redactor()
+    redactor.add(LATE)
+    archive = _archive(tmp_path, redactor)
+    kept = archive.write_result("u1", _row(f"token {LATE}"), 0)
+    gone = archive.write_result("u2", _row("reported again"), 0)
+    writer = archive._writer
+    writer.end()
+    writer._feeder.join()
+    writer._process.wait(30)  # it wrote what it was given, and ended (its input closed)
+    assert all((archive.partial / name).exists() for name in (*kept, *gone))
+    archive.forget_result("u2")  # too late for the writer to hear of
+    writer._process = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # a writer that died
+    writer._process.wait(30)
+    writer._feeder = SimpleNamespace(join=lambda: None)
+    final = archive.complete({"results.json": b"{}"}, {})
+    hashes = _manifest_hashes(final)
+    for name in kept:
+        data = (final / name).read_bytes()
+        assert LATE.encode() not in data and hashes[name] == hashlib.sha256(data).hexdigest()
+    assert not any((final / name).exists() for name in gone) and not set(gone) & set(hashes)
+    assert set(hashes) == {*kept, "results.json"}
+
+
+def test_the_writer_runs_the_package_the_run_loaded_whatever_shadows_it(tmp_path, monkeypatch):
+    """A folder on PYTHONPATH, or the current one, holding another `opsverify` (or a stdlib module's name): the
+    writer is isolated from both and loads this very package."""
+    decoy = tmp_path / "decoy"
+    (decoy / "opsverify").mkdir(parents=True)
+    for name in ("opsverify/__init__.py", "json.py", "pickle.py"):
+        (decoy / name).write_text("raise SystemExit(7)\n")
+    monkeypatch.setenv("PYTHONPATH", str(decoy))
+    monkeypatch.chdir(decoy)
+    redactor = Redactor()
+    redactor.add(LATE)
+    archive = _archive(tmp_path, redactor)
+    names = archive.write_result("u1", _row(f"token {LATE}"), 0)
+    done = archive._finish_writing()
+    assert set(done) == set(names)  # the writer did the work: nothing left for the run
+    for name in names:
+        assert LATE.encode() not in (archive.partial / name).read_bytes()
