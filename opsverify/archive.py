@@ -165,7 +165,7 @@ class Archive:
     _results: dict[str, tuple[tuple[str, ...], bytes]] = field(default_factory=dict)
     _forgotten: set[str] = field(default_factory=set)  # early files no longer true: gone from the archive
     _writer: "_Writer | None" = None
-    _writer_matcher: Any = None  # the secrets the writer was given at the end (see end_early)
+    _writer_matcher: Any = None  # the secrets the writer was last given (see _give_secrets)
 
     @classmethod
     def begin(cls, *, reports: Path, env: Environment, root: Path, deploy_id: str | None, redactor: Redactor) -> "Archive":
@@ -212,6 +212,7 @@ class Archive:
         self._early[name] = data
         self._forgotten.discard(name)
         self._started_writer().put(archive_writer.FILE, name, data)
+        self._give_secrets(early=True)
 
     def write_result(self, uid: str, record: dict[str, Any], start_ms: int) -> tuple[str, ...]:
         """An ended item's Allure result and evidence files (`allureresults.result_files`), built and written in the
@@ -223,6 +224,7 @@ class Archive:
         self._results[uid] = (names, handed)
         self._forgotten.difference_update(names)
         self._started_writer().put(archive_writer.RESULT, uid, handed)
+        self._give_secrets(early=True)
         return names
 
     def forget_early(self, name: str) -> None:
@@ -252,10 +254,20 @@ class Archive:
         writer = self._writer
         if writer is None or not writer.started or writer.ended:
             return
-        self._writer_matcher = self.redactor.matcher()
-        if self._writer_matcher is not None:
-            writer.put(archive_writer.SECRETS, "", pickle.dumps(self._writer_matcher, protocol=5))
+        self._give_secrets(early=False)
         writer.end()
+
+    def _give_secrets(self, *, early: bool) -> None:
+        """The writer is given the run's secrets as it starts (it builds its automaton while items run), and again
+        at the end if the run learnt one since."""
+        if early and self._writer_matcher is not None:
+            return
+        matcher = self.redactor.matcher()
+        if matcher is not None and matcher is not self._writer_matcher:
+            matcher, pickled = self.redactor.shared_matcher()
+            # one the writer did not take (it had ended) leaves it with older secrets: its scrub is then no use
+            self._writer_matcher = matcher if self._started_writer().put(archive_writer.SECRETS, "", pickled) \
+                else object()
 
     def complete(self, files: dict[str, bytes], manifest: dict[str, Any]) -> Path:
         """Write every file (redacted), then the manifest, its signature and the chain link; rename."""
@@ -433,18 +445,20 @@ class _Writer:
     def started(self) -> bool:
         return self._process is not None
 
-    def put(self, kind: int, name: str, data: bytes = b"") -> None:
+    def put(self, kind: int, name: str, data: bytes = b"") -> bool:
+        """Whether the writer will be sent it (not once it was ended, nor without a process)."""
         if self._process is None:
-            return
+            return False
         frame = archive_writer.frame(kind, name, data)
         with self._lock:
             if self.ended:
-                return
+                return False
             self._batch.append(frame)
             self._batched += len(frame)
             full = self._batched >= self.BATCH
         if full:
             self._wake.set()
+        return True
 
     def _feed(self) -> None:
         assert self._process is not None and self._process.stdin is not None

@@ -16,6 +16,7 @@ import html
 import json
 import math
 import os
+import pickle
 import re
 import threading
 import unicodedata
@@ -886,9 +887,18 @@ class Redactor:
             return self._matcher
 
     def matcher(self) -> "_Matcher | None":
-        """What cleans a text now (None while no secret is known): a new one with each secret learnt. It pickles, for
-        the archive's writer process to clean with exactly what this process would."""
+        """What cleans a text now (None while no secret is known): a new one with each secret learnt."""
         return self._current()
+
+    def shared_matcher(self) -> tuple["_Matcher | None", bytes]:
+        """The matcher, and it pickled for the archive's writer process to clean with exactly what this process would
+        (taken under the lock: a secret registered meanwhile grows the index the matcher shares). A secret learnt
+        after it makes a new matcher (`matcher() is not` this one)."""
+        matcher = self._current()
+        if matcher is None:
+            return None, b""
+        with self._lock:
+            return matcher, pickle.dumps(matcher, protocol=5)
 
     def text(self, text: str) -> str:
         matcher = self._current()
@@ -1121,6 +1131,7 @@ class _Index:
         self.words: dict[str, tuple[int, str | None, int, tuple | None]] = {}
         self.pieces: dict[str, list[tuple[str, int, str]]] = {}
         self.windows = _WindowFilter(run)
+        self.edges: list[tuple[str, str]] = []  # (part, mark), in the order added: what pieces and windows hold
         self.targets: set[str] = set()  # the secrets some form is found as
         self.longest, self.shortest = 0, 0
         self.everywhere = False
@@ -1188,10 +1199,16 @@ class _Index:
             self.words[word] = (length, mark, max(reach, _Matcher.WIDEST * len(secret)), piece_of)
 
     def _add_edge(self, part: str, mark: str) -> None:
-        run, stride, last = self.run, _Matcher.STRIDE, len(part) - self.run
-        for offset in sorted({*range(0, last + 1, stride), *range(max(last - stride + 1, 0), last + 1)}):
-            self.pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
-        self.windows.add(part)
+        self.edges.append((part, mark))
+        _put_edge(self.pieces, self.windows, part, mark)
+
+
+def _put_edge(pieces: dict[str, list[tuple[str, int, str]]], windows: "_WindowFilter", part: str, mark: str) -> None:
+    """A secret's edge part: its run-long pieces every STRIDE characters (and the last ones), and its windows."""
+    run, stride, last = windows.run, _Matcher.STRIDE, len(part) - windows.run
+    for offset in sorted({*range(0, last + 1, stride), *range(max(last - stride + 1, 0), last + 1)}):
+        pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
+    windows.add(part)
 
 
 def _holds_surrogate(text: str) -> bool:
@@ -1227,7 +1244,7 @@ class _Matcher:
         self.everywhere = index.everywhere  # a secret with no anchor: a text with an escape is read whole
         # pieces of the secrets' edge parts (where a text ending in one sits in its part) and the filter that rules
         # out almost every text's end: shared with the index, which only adds to them (`_Index`)
-        self.pieces, self.windows = index.pieces, index.windows
+        self.pieces, self.windows, self.edges = index.pieces, index.windows, index.edges
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
         self.edge_reach = self.WIDEST * (index.longest + 1)
         # a run of escapes that may be a whole secret, each of its characters escaped (one escape at least each)
@@ -1244,21 +1261,19 @@ class _Matcher:
         self.found_as = [found for _, found in utf8]
         self.surrogate_automaton = None
 
-    # Pickled for the archive's writer process, which cleans the files it wrote with exactly these secrets: the
-    # automata are built again there, and so is the window filter — its bits are of `hash`, which differs from one
+    # Pickled for the archive's writer process, which cleans the files it wrote with exactly these secrets (see
+    # Redactor.shared_matcher): the automata are built again there, and so are the edge parts' pieces and window
+    # filter, from the edges in the order they came — the filter's bits are of `hash`, which differs from one
     # process to the next (a copy of them would rule out the very windows it was built to keep).
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("automaton", "found_as", "surrogate_automaton", "windows", "seen")}
-        state["edge_parts"] = list(dict.fromkeys(part for held in self.pieces.values() for part, _, _ in held))
-        return state
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("automaton", "found_as", "surrogate_automaton", "pieces", "windows", "seen")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        edge_parts = state.pop("edge_parts")
         self.__dict__.update(state)
-        self.windows = _WindowFilter(self.run)
-        for part in edge_parts:
-            self.windows.add(part)
+        self.pieces, self.windows = {}, _WindowFilter(self.run)
+        for part, mark in self.edges:
+            _put_edge(self.pieces, self.windows, part, mark)
         self.seen = {}
         self._build_automaton()
 

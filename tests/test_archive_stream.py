@@ -312,3 +312,21 @@ def test_the_writer_runs_the_package_the_run_loaded_whatever_shadows_it(tmp_path
     assert set(done) == set(names)  # the writer did the work: nothing left for the run
     for name in names:
         assert LATE.encode() not in (archive.partial / name).read_bytes()
+
+
+def test_the_writer_is_given_the_secrets_as_it_starts_and_again_when_one_is_learnt(tmp_path):
+    redactor = Redactor()
+    redactor.add(SECRET_URL, even_if_plain=True)
+    archive = _archive(tmp_path, redactor)
+    first = archive.write_result("u1", _row(f"token {LATE} at {SECRET_URL}"), 0)
+    given = archive._writer_matcher
+    assert given is redactor.matcher()  # with its first file: it builds its automaton while items run
+    redactor.add(LATE)  # learnt later in the run
+    second = archive.write_result("u2", _row(f"again {LATE}"), 0)
+    assert archive._writer_matcher is given  # not at every item
+    done = archive._finish_writing()
+    assert archive._writer_matcher is redactor.matcher() is not given  # and at the end, the run's last
+    assert set(done) == {*first, *second}  # the writer's scrub stands: nothing left for the run
+    for name in (*first, *second):
+        data = (archive.partial / name).read_bytes()
+        assert LATE.encode() not in data and b"Wr1terCanary" not in data and done[name] == hashlib.sha256(data).hexdigest()
