@@ -146,6 +146,9 @@ class Database:
             # and every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the
             # checklists' tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
             " -c extra_float_digits=3 -c standard_conforming_strings=on"
+            # no JIT compilation: a catalog query naming a thousand relations is estimated dear (rightly) and would be
+            # compiled for longer than it runs (PostgreSQL 11+, as every supported server is)
+            " -c jit=off"
         )
         try:
             self._conn = psycopg.connect(
