@@ -147,17 +147,20 @@ def _seal_ready(folder: _Folder, matcher) -> dict:
 
 def start_command(root: str) -> list[str]:
     """The writer's command: this interpreter, isolated (-I: no PYTHON* variable, no user site, no current folder on
-    the path), running this very package — loaded from the folder the run loaded it from, whatever else is
-    installed or shadows it on the path."""
+    the path) and without the site hook (-S: its .pth files cost more than the writer's own start), running this
+    very package — loaded from the folder the run loaded it from, whatever else is installed or shadows it — with
+    the run's site-packages after the standard library, for the redactor's automata."""
     package = os.path.dirname(os.path.abspath(__file__))
-    boot = ("import importlib.util, sys\n"
+    sites = os.pathsep.join(p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages"))
+    boot = ("import importlib.util, os, sys\n"
+            "sys.path += sys.argv[3].split(os.pathsep) if sys.argv[3] else []\n"
             "spec = importlib.util.spec_from_file_location('opsverify', sys.argv[1], "
             "submodule_search_locations=[sys.argv[2]])\n"
             "package = sys.modules['opsverify'] = importlib.util.module_from_spec(spec)\n"
             "spec.loader.exec_module(package)\n"
             "from opsverify.archive_writer import main\n"
-            "main(sys.argv[3])\n")
-    return [sys.executable, "-I", "-c", boot, os.path.join(package, "__init__.py"), package, root]
+            "main(sys.argv[4])\n")
+    return [sys.executable, "-I", "-S", "-c", boot, os.path.join(package, "__init__.py"), package, sites, root]
 
 
 def main(root: str) -> None:
