@@ -166,6 +166,7 @@ class Archive:
     _forgotten: set[str] = field(default_factory=set)  # early files no longer true: gone from the archive
     _writer: "_Writer | None" = None
     _writer_matcher: Any = None  # the secrets the writer was last given (see _give_secrets)
+    _writer_changed: set[str] = field(default_factory=set)  # the early files the writer's scrub changed
 
     @classmethod
     def begin(cls, *, reports: Path, env: Environment, root: Path, deploy_id: str | None, redactor: Redactor) -> "Archive":
@@ -275,6 +276,7 @@ class Archive:
         early = self._early_files(done)  # the others, as pytest's thread builds them
         everything = self._scrubbed({**early, **files})
         hashes = {name: digest for name, digest in done.items() if name not in files}
+        self.redactions += len(self._writer_changed & set(hashes))  # those the end writes again count there
         made: set[str] = set()
         for name in self._forgotten - set(everything) - set(hashes):  # one the writer may have left behind
             with contextlib.suppress(FileNotFoundError):
@@ -337,7 +339,7 @@ class Archive:
         hashes = report.get("hashes")
         if not isinstance(hashes, dict) or set(hashes) != self._early_names():
             return {}
-        self.redactions += len(set(report.get("changed") or ()) & set(hashes))
+        self._writer_changed = set(report.get("changed") or ()) & set(hashes)
         return hashes
 
     def _early_names(self) -> set[str]:

@@ -330,3 +330,15 @@ def test_the_writer_is_given_the_secrets_as_it_starts_and_again_when_one_is_lear
     for name in (*first, *second):
         data = (archive.partial / name).read_bytes()
         assert LATE.encode() not in data and b"Wr1terCanary" not in data and done[name] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_the_end_writes_again_counts_once_among_the_redactions(tmp_path):
+    redactor = Redactor()
+    redactor.add(LATE)
+    archive = _archive(tmp_path, redactor)
+    (name, *_) = archive.write_result("u1", _row(f"token {LATE}"), 0)
+    final = archive.complete({name: f"written again: {LATE}".encode(), "results.json": b"{}"}, {})
+    assert (final / name).read_bytes() == b"written again: " + redactor.text(LATE).encode()
+    allure = [n for n in _manifest_hashes(final) if n.startswith("allure-results/")]
+    assert len(allure) == 2  # one file the writer scrubbed, one it scrubbed that the end wrote again: 2 changed
+    assert read_json(final / "manifest.json")["redactions_applied"] == 2
