@@ -10,7 +10,8 @@ Frames on stdin: kind (u8), name length and data length (little-endian u32), the
   RESULT  an item's record, pickled with the run's env name and the item's start (`allureresults.result_files`):
           its Allure files, named by the frame's name (the uid), written as FILEs;
   REMOVE  a file no longer true (its item was reported again): removed and forgotten;
-  SECRETS the run's final matcher, pickled (`secrets._Matcher`): what the end's scrub cleans with.
+  SECRETS the run's matcher, pickled (`secrets._Matcher`), sent with the first file and again at the end if the run
+          learnt a secret since: the last one is what the end's scrub cleans with.
 At end of input it prints one JSON object: the files it holds, each with its SHA-256 as written, whether they were
 scrubbed (a SECRETS frame came) and which the scrub changed, or the first write that failed
 (`errno<TAB>strerror<TAB>name`; later frames are read and dropped, so the run never blocks on a full pipe).
