@@ -64,18 +64,19 @@ def result_files(row: dict[str, Any], *, env: str, start_ms: int, uid: str | Non
     """One row's result file, and its evidence attachment when it has evidence. `start_ms` orders the
     report's tree (runbook order)."""
     uid = uid or str(uuid.uuid4())
+    *attachment, result_name = result_names(row, uid)
     files: dict[str, bytes] = {}
     result = _result(row, uid, env=env, start=start_ms)
-    if row.get("evidence"):
-        name = f"{uid}-attachment.json"
-        files[name] = readable(row["evidence"])
-        result["attachments"] = [{"name": "evidence", "source": name, "type": "application/json"}]
-    files[f"{uid}-result.json"] = utf8(compact(result))
+    if attachment:
+        files[attachment[0]] = readable(row["evidence"])
+        result["attachments"] = [{"name": "evidence", "source": attachment[0], "type": "application/json"}]
+    files[result_name] = utf8(compact(result))
     return files
 
 
 def result_names(row: dict[str, Any], uid: str) -> tuple[str, ...]:
-    """The names of the files `result_files` makes of `row` with `uid`."""
+    """The names of the files `result_files` makes of `row` with `uid`: its evidence attachment (when it has
+    evidence), then its result."""
     return (f"{uid}-attachment.json", f"{uid}-result.json") if row.get("evidence") else (f"{uid}-result.json",)
 
 
