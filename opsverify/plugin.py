@@ -147,6 +147,7 @@ FAMILY_TESTS = pytest.StashKey[dict[str, str]]()  # family -> the node id of the
 BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while collecting: bad input, exit 20
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
+ARCHIVE_FOLDERS = pytest.StashKey[tuple[frozenset[str], frozenset[Path]]]()  # never walked while collecting
 WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
 MUTATING_SAID = pytest.StashKey[bool]()  # the run's mutating items were said to be allowed (once, as it starts)
 # The test standing in for runbook checks collected without --env, in a checklist file and in a module of checks/:
@@ -995,9 +996,25 @@ def _start_demo(faults: list[str]):
 # -- collection -----------------------------------------------------------------------------
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Never walk the run archives (thousands of files, copies of the checklists among them)."""
-    if collection_path.is_dir() and collection_path.resolve() == folder(config, "ov_reports", "reports").resolve():
+    names, folders = _archive_folders(config)
+    if collection_path.name in names and collection_path.resolve() in folders:  # the name first: no stat per file
         return True
     return None
+
+
+def _archive_folders(config: pytest.Config) -> tuple[frozenset[str], frozenset[Path]]:
+    """(their names, the folders): where this run archives, and the project's own `reports/` — earlier runs'
+    archives, whatever --reports-dir says now — unless the checklists are in it."""
+    known = config.stash.get(ARCHIVE_FOLDERS, None)
+    if known is None:
+        given = config.getoption("ov_reports")
+        chosen, own = folder(config, "ov_reports", "reports"), project_root(config) / "reports"
+        folders = {chosen.resolve()}
+        if not folder(config, "ov_checklists", "checklists").resolve().is_relative_to(own.resolve()):
+            folders.add(own.resolve())
+        names = {p.name for p in folders} | {own.name, chosen.name, Path(given).name if given else ""}
+        known = config.stash[ARCHIVE_FOLDERS] = (frozenset(names - {""}), frozenset(folders))
+    return known
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

@@ -87,6 +87,25 @@ def test_a_folder_option_with_an_equals_sign_points_outside_the_project(tmp_path
     assert not (project.root / "reports").exists()
 
 
+@pytest.mark.parametrize("args", [["."], []])
+def test_the_projects_own_reports_folder_is_never_walked_when_the_run_archives_elsewhere(tmp_path, args):
+    """`reports/` holds the archives of earlier runs (thousands of files each): walking it on every collection cost
+    a fleet run more than a second. It is passed over with `--reports-dir` pointing elsewhere as without it; a
+    test module in it is never imported."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path / "project", web)
+        (project.root / "pyproject.toml").unlink()  # no testpaths: pytest walks the whole folder
+        old = project.root / "reports" / "local" / "20261201T000000Z_old"
+        old.mkdir(parents=True)
+        (old / "test_planted.py").write_text("raise AssertionError('reports/ was walked')\n", encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy", f"--reports-dir={elsewhere}", *args)
+    assert ran.code == 0, ran.output[-3000:]
+    assert "walked" not in ran.output
+    _once(ran, reports=elsewhere)
+
+
 def test_an_item_run_twice_all_the_same_is_said_loudly(tmp_path):
     """Were an item ever to run twice (here a conftest adds a copy once the plugin has chosen the items), the archive
     would count it twice: an engine bug, said on the console and in the exit code, never a quiet green run."""
