@@ -244,6 +244,9 @@ def parse_json(data: bytes, *, unique_names: bool = False) -> Any:
 
 
 def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) == len(pairs):  # the common case, at C speed: a manifest's files are thousands of pairs
+        return document
     named = Counter(name for name, _ in pairs)
     twice = next((name for name, count in named.items() if count > 1), None)
     if twice is not None:
@@ -443,6 +446,29 @@ def _linked(data: bytes) -> dict[str, Any]:
     return _link_shape(object_of(parse_json(data, unique_names=True)))
 
 
+_LINKS: dict[str, dict[str, Any] | str] = {}  # the fields of a manifest the chain reads, or why not, by its sha256
+_LINK_FIELDS = ("archive", "previous", "started", "seal")
+
+
+def _link_fields(data: bytes, digest: str) -> dict[str, Any]:
+    """`_linked(data)`'s fields that place an archive in its chain, read once per process for each manifest (by
+    `digest`, its sha256: the same bytes): a run's end placed every archive of its env twice, reading each whole
+    manifest each time, and the history grows with every run."""
+    known = _LINKS.get(digest)
+    if known is None:
+        try:
+            manifest = _linked(data)
+            known = {name: manifest[name] for name in _LINK_FIELDS if name in manifest}
+        except Malformed as exc:
+            known = str(exc)
+        if len(_LINKS) >= 20_000:  # a bound, not a policy: a long-lived process reading many envs
+            _LINKS.clear()
+        _LINKS[digest] = known
+    if isinstance(known, str):
+        raise Malformed(known)
+    return known
+
+
 @dataclass(frozen=True)
 class Node:
     archive: str  # the name it was sealed under
@@ -574,7 +600,7 @@ def _placed(folder: Path) -> _Placed:
         if data is not None:
             digest = sha256_bytes(data)
             with contextlib.suppress(Malformed):
-                manifest = _linked(data)
+                manifest = _link_fields(data, digest)
                 link = manifest.get("previous") or {}
                 sealed_as, started = manifest.get("archive"), manifest.get("started")
                 previous, previous_archive = link.get("manifest_sha256"), link.get("archive")
@@ -675,13 +701,14 @@ def chain_nodes(env_dir: Path, findings: list[Finding] | None = None) -> list[No
     remembered = {node.manifest_sha256 for node in nodes}  # a leftover chain.jsonl names is pruned: not here
 
     def add(folder: Path, data: bytes, name: str) -> None:
+        digest = sha256_bytes(data)
         try:
-            manifest = _linked(data)
+            manifest = _link_fields(data, digest)
         except Malformed:  # its hash is known, its link is not (verify_archive says why)
-            nodes.append(Node(name, sha256_bytes(data), None, None, folder.name, readable=False))
+            nodes.append(Node(name, digest, None, None, folder.name, readable=False))
             return
         previous = manifest.get("previous") or {}
-        nodes.append(Node(manifest.get("archive") or name, sha256_bytes(data), previous.get("manifest_sha256"),
+        nodes.append(Node(manifest.get("archive") or name, digest, previous.get("manifest_sha256"),
                           previous.get("archive"), folder.name, sealed_by=_sealed_by(manifest)))
 
     for folder in archive_dirs(env_dir):

@@ -50,6 +50,18 @@ def test_a_manifest_naming_a_field_twice_is_tampered(env_dir, capsys, field, val
     assert code == exitcodes.TAMPERED and f'holds "{field}" twice' in out, out
 
 
+def test_a_manifest_changed_after_the_chain_was_read_is_read_again(env_dir):
+    """The chain's fields of each manifest are kept, in one process, by its hash (a run's end placed every archive
+    twice): a manifest rewritten since is another hash, read anew — naming "previous" twice, it places nothing."""
+    first, second = chained(env_dir, ["20261125T104620Z_a", "20261125T104621Z_b"])
+    assert seal.choose_head(env_dir).link["archive"] == second.name
+    assert [p.name for p in seal.archives_oldest_first(env_dir)] == [first.name, second.name]
+    _name_twice(second, "previous", None)
+    nodes = {n.folder: n for n in seal.chain_nodes(env_dir)}
+    assert not nodes[second.name].readable and nodes[first.name].readable
+    assert seal.choose_head(env_dir).link["archive"] == first.name  # the one its readable link left a head
+
+
 def test_a_second_previous_does_not_start_a_second_chain_once_pruned(env_dir, capsys):
     """`"previous": {A}` then `"previous": null`: one reader followed the link, the other the null; pruning the
     env then made it two chain starts. Refused as it is read, it is one finding before and after."""
