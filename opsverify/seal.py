@@ -384,8 +384,9 @@ def choose_head(env_dir: Path, trusted: Ed25519PublicKey | None = None) -> Chain
         return ChainHead(None)
     linked = {n.previous_sha256 for n in nodes if n.previous_sha256}
     heads = [n for n in nodes if n.manifest_sha256 not in linked] or nodes
-    rank = {folder.name: place for place, folder in enumerate(archives_oldest_first(env_dir))}
-    heads.sort(key=lambda n: (n.folder is not None, rank.get(n.folder or "", -1), _natural(n.archive)))
+    if len(heads) > 1:  # one head (every run of an honest env) needs no order: no second pass over the manifests
+        rank = {folder.name: place for place, folder in enumerate(archives_oldest_first(env_dir))}
+        heads.sort(key=lambda n: (n.folder is not None, rank.get(n.folder or "", -1), _natural(n.archive)))
     if trusted is not None:
         signed = _newest_verified(env_dir, nodes, trusted)
         if signed is not None:
