@@ -1646,7 +1646,15 @@ def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
     from _pytest.mark.expression import Expression
 
     expression = Expression.compile(markexpr)
-    return [c for c in checks if expression.evaluate(MarkMatcher.from_markers(m.mark for m in marks_for(c)))]
+    taken: dict[tuple, bool] = {}  # an item's marks are its cadence, manual and mutating: a few kinds per run
+
+    def takes(check: Check) -> bool:
+        kind = (check.cadence, check.manual, check.mutating)
+        if kind not in taken:
+            taken[kind] = expression.evaluate(MarkMatcher.from_markers(m.mark for m in marks_for(check)))
+        return taken[kind]
+
+    return [c for c in checks if takes(c)]
 
 
 
