@@ -1007,12 +1007,14 @@ def _archive_folders(config: pytest.Config) -> tuple[frozenset[str], frozenset[P
     archives, whatever --reports-dir says now — unless the checklists are in it."""
     known = config.stash.get(ARCHIVE_FOLDERS, None)
     if known is None:
-        given = config.getoption("ov_reports")
-        chosen, own = folder(config, "ov_reports", "reports"), project_root(config) / "reports"
-        folders = {chosen.resolve()}
-        if not folder(config, "ov_checklists", "checklists").resolve().is_relative_to(own.resolve()):
-            folders.add(own.resolve())
-        names = {p.name for p in folders} | {own.name, chosen.name, Path(given).name if given else ""}
+        given, own = config.getoption("ov_reports"), project_root(config) / "reports"
+        folders = set()
+        with contextlib.suppress(ConfigError):  # a run with --env refused it before collecting; without one, no
+            folders.add(folder(config, "ov_reports", "reports").resolve())  # archive is written: nothing to skip
+        with contextlib.suppress(ConfigError):
+            if not folder(config, "ov_checklists", "checklists").resolve().is_relative_to(own.resolve()):
+                folders.add(own.resolve())
+        names = {p.name for p in folders} | {own.name, Path(given).name if given else ""}
         known = config.stash[ARCHIVE_FOLDERS] = (frozenset(names - {""}), frozenset(folders))
     return known
 

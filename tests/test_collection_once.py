@@ -106,6 +106,17 @@ def test_the_projects_own_reports_folder_is_never_walked_when_the_run_archives_e
     _once(ran, reports=elsewhere)
 
 
+def test_a_folder_option_no_env_validated_never_breaks_collection(tmp_path):
+    """Without --env nothing is archived and no folder option is checked before collecting: one the file system
+    cannot look at (a name too long) is no traceback while pytest walks the project — the run says what it needs."""
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        ran = project.run("-m", "postdeploy", f"--reports-dir={'r' * 5000}", f"--checklists-dir={'c' * 5000}")
+    assert ran.code == 4, ran.output[-3000:]
+    assert "Traceback" not in ran.output and "ERROR collecting" not in ran.output, ran.output[-3000:]
+    assert "runbook checks need --env NAME" in ran.output
+
+
 def test_an_item_run_twice_all_the_same_is_said_loudly(tmp_path):
     """Were an item ever to run twice (here a conftest adds a copy once the plugin has chosen the items), the archive
     would count it twice: an engine bug, said on the console and in the exit code, never a quiet green run."""
