@@ -471,3 +471,18 @@ def test_soft_wrap_marks_are_found_as_by_one_pattern_of_them_all():
     whole = re.compile(_SOFT_WRAP)
     for text in _texts(11):
         assert _holds_soft_wrap(text) == (whole.search(text) is not None), text
+
+
+# -- escapes are read where they start ------------------------------------------------------------------------------
+def test_escapes_are_read_as_the_escape_pattern_reads_them_at_every_place():
+    """The view of a text reads its escapes only where one may start (`%`, `\\`, `&`): the same text as the pattern
+    tried at every character would make — runs, cut and adjacent escapes, at either end — for any mix of them."""
+    from opsverify import secrets as engine
+
+    pieces = ["%2F", "%2f%41", "%G1", "%", "%4", "\\u0026", "\\u00", "\\ud83d\\ude00", "\\n", "\\\\", "\\q", "\\",
+              "&amp;", "&#43;", "&#x2B;", "&;", "&", "&lt", "&#", "a", " ", "é"]
+    marked = lambda found: f"<{found.group()}>"  # noqa: E731 - where each escape was read, and how much of it
+    chosen = random.SystemRandom()
+    for _ in range(3000):
+        text = "".join(chosen.choice(pieces) for _ in range(chosen.randint(0, 12)))
+        assert engine._read_escapes(text, marked) == engine._ESCAPE.sub(marked, text), text
