@@ -33,6 +33,7 @@ from pydantic import Field, field_validator
 
 from ..display import cut
 from ..errors import GatherError
+from ..lazy import load
 from ..outcome import Outcome, error, verdict
 from ..transports.redis import ReadOnlyRedis, password, shown
 from ._common import StrictParams
@@ -171,9 +172,12 @@ def _is_length(reply: Any) -> bool:
 
 
 def _said(exc: Exception) -> str:
-    """An error reply as the server sent it: redis-py keeps a known code (`ERR`, `MOVED`) apart, in status_code."""
+    """An error reply as the server sent it: redis-py keeps a code it knows (`ERR`, `MOVED`) apart, in status_code; one
+    it does not (`WRONGTYPE`) stays in the message, and from redis-py 8.2 is in status_code as well."""
     code = getattr(exc, "status_code", None)
-    return f"{code} {exc}" if code else str(exc)
+    if not code or code not in load("redis._parsers").BaseParser.EXCEPTION_CLASSES:
+        return str(exc)
+    return f"{code} {exc}"
 
 
 def is_type(kind: Any) -> bool:
