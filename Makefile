@@ -7,12 +7,13 @@ ENV ?= demo
 
 .PHONY: setup demo test check coverage faults bench report clean
 
-# setup is the only step that needs the registries (PyPI, npm): the suite, a pinned Node.js, and the
-# pinned HTML renderer from opsverify/renderer/package-lock.json; rendering a report later works offline
-$(VENV)/.installed: pyproject.toml opsverify/renderer/package-lock.json
+# setup is the only step that needs the registries (PyPI, npm): the suite at the versions constraints.txt pins, a
+# pinned Node.js, and the pinned HTML renderer from opsverify/renderer/package-lock.json; rendering a report later
+# works offline
+$(VENV)/.installed: pyproject.toml constraints.txt opsverify/renderer/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[demo,test,report]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[demo,test,report]'
 	$(VENV)/bin/opsverify setup
 	touch $@
 
