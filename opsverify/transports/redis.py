@@ -302,12 +302,11 @@ def _run(conversation, deadline_s: float) -> Any:
         raise NoAnswer(str(exc)) from None
     except (redis.AuthenticationError, redis.ResponseError) as exc:
         raise Refusal(f"{type(exc).__name__}: {exc}") from None  # the server answered: with a refusal
-    except load("redis.exceptions").InvalidResponse as exc:  # bytes redis-py 8.2+ cannot read as RESP (`:abc`)
+    # bytes redis-py cannot read as RESP (`:abc`, invalid UTF-8, …): a ValueError, an InvalidResponse from 8.2 on
+    except (ValueError, RecursionError, redis.InvalidResponse) as exc:
+        # cut marked "…": the redactor masks a secret's piece where an excerpt is cut
         raise NoAnswer(f"not a Redis reply ({type(exc).__name__}: {cut(str(exc), 120)})") from None
     except (redis.RedisError, OSError) as exc:  # a TLS alert said as every item says it (not redis-py's wrapping)
         raise NoAnswer(alert_refusal(exc) or f"{type(exc).__name__}: {exc}") from None
     except ReplyTooLong as exc:
         raise NoAnswer(str(exc)) from None
-    except (ValueError, RecursionError) as exc:  # bytes redis-py cannot read as RESP (`:abc`, invalid UTF-8, …)
-        # cut marked "…": the redactor masks a secret's piece where an excerpt is cut
-        raise NoAnswer(f"not a Redis reply ({type(exc).__name__}: {cut(str(exc), 120)})") from None
