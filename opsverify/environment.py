@@ -236,7 +236,8 @@ def _is_secret(where: tuple) -> bool:
 
 
 def _secret_field(where: tuple, var: str, value: str) -> bool:
-    """Values to redact everywhere: secrets, database URLs, tokens — not hostnames or file paths."""
+    """Values to redact everywhere: secrets, database URLs (what of them is secret: `Redactor.add`), tokens — not
+    hostnames or file paths."""
     keys = [str(k) for k in where]
     if "secrets" in keys or (keys and keys[-1] == "database"):
         return True

@@ -190,6 +190,29 @@ def _is_plain_url(value: str) -> bool:
     )
 
 
+def _is_plain_database_url(value: str) -> bool:
+    """A PostgreSQL URL of one host, a port and a database name, and nothing else but the query's few settings that
+    name no secret (`?sslmode=require`; libpq takes a `password=` or an `sslkey` there too), no fragment, no user
+    or password (`add` strips them first: they are registered).
+    Registered whole as well, it added a few dozen long forms a database (its hex, base64, base32, every byte
+    %-escaped) that the password's own forms already find — each encoding of a text holding the password holds
+    one of them — and a fleet of databases, each with its own password, paid for them in every snapshot's
+    automaton. Anything else a database URL may be (several hosts, a socket's path) stays one secret whole."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 — raises for a port no parser reads, or several hosts (`h1:5432,h2:5432`)
+    except ValueError:
+        return False
+    return (parts.scheme.lower() in ("postgres", "postgresql") and bool(parts.hostname) and "," not in parts.netloc
+            and not (parts.username or parts.password or parts.fragment) and "/" not in parts.path[1:]
+            and all(key in _PLAIN_DATABASE_SETTINGS and _SETTING_WORD.fullmatch(setting)
+                    for key, setting in _query(parts.query)))
+
+
+_PLAIN_DATABASE_SETTINGS = {"sslmode", "connect_timeout", "target_session_attrs", "channel_binding", "gssencmode"}
+_SETTING_WORD = re.compile(r"[A-Za-z0-9_-]{1,32}")  # `require`, `10`, `read-write`
+
+
 def encodings(value: str) -> set[str]:
     """The forms a secret travels in besides itself: URL-encoded, JSON-escaped, repr, hex, base64 —
     including base64 of the secret wrapped in something unknown (`user:secret` in a Basic header).
@@ -822,11 +845,14 @@ class Redactor:
 
     def add(self, value: str | None, *, even_if_plain: bool = False) -> None:
         """A value that may be a secret. A plain URL is not one unless even_if_plain; of a URL with a user or
-        password (and no other sign of being secret) only those are: its host stays readable. The keys in an
-        http(s) URL's path and query are, as in a declared secret URL: a webhook's token, an RPC key."""
+        password (and no other sign of being secret) only those are: its host stays readable — a database URL's
+        too (`_is_plain_database_url`). The keys in an http(s) URL's path and query are, as in a declared secret
+        URL: a webhook's token, an RPC key."""
         if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
             return
-        if not even_if_plain and _is_plain_url(_without_userinfo(value)):  # its user or password is the secret
+        bare = _without_userinfo(value)
+        if not even_if_plain and (_is_plain_url(bare) or _is_plain_database_url(bare)):  # its user or password is
+            # the secret
             self._register(_url_credentials(value))
         else:
             self._register([value, *_url_credentials(value), *_basic_credentials(value)])

@@ -148,7 +148,9 @@ def test_an_environment_files_copy_holds_no_password_written_in_yaml_escapes(tmp
     copy = (ran.archive() / "inputs" / "environments" / "local.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(copy)
     assert copy.startswith("# ") and "masked" in copy.splitlines()[0], copy
-    assert re.fullmatch(r"\[redacted hmac:[0-9a-f]{8}\]", data["systems"]["shop"]["database"]), copy  # a URL
+    # its user and password masked as one; the host and database stay readable, as a service URL's do
+    assert re.fullmatch(r"postgresql://\[redacted hmac:[0-9a-f]{8}\]@127\.0\.0\.1:1/shop",
+                        data["systems"]["shop"]["database"]), copy
     assert data["systems"]["shop"]["services"] == {"web": {"env": {"dotenv": "${WEB_ENV}"}}}  # names kept
     assert DB_PASSWORD not in json.dumps(data, ensure_ascii=False) and "Zk3mQ9wx" not in copy
     assert "Zk3mQ9wx" not in ran.output
@@ -166,8 +168,8 @@ def test_an_environment_file_with_no_hidden_secret_is_copied_as_it_is(tmp_path):
     ran = project.run("-m", "postdeploy", "--env", "local")
     assert ran.code == exitcodes.OK, ran.output[-3000:]
     copy = (ran.archive() / "inputs" / "environments" / "local.yaml").read_text(encoding="utf-8")
-    url = "postgresql://checker:LiteralDbPw9x@127.0.0.1:1/s"
-    assert re.sub(r"\[redacted hmac:[0-9a-f]{8}\]", "X", copy) == written.read_text().replace(url, "X")  # as it was
+    credentials = "checker:LiteralDbPw9x"  # masked as one: the URL's host and database stay readable
+    assert re.sub(r"\[redacted hmac:[0-9a-f]{8}\]", "X", copy) == written.read_text().replace(credentials, "X")
     assert "LiteralDbPw9x" not in copy
     assert (ran.archive() / "inputs" / "checklists" / "shop.yaml").read_bytes() == checklist.read_bytes()
 

@@ -422,6 +422,56 @@ def test_a_database_user_at_the_end_of_a_text_stays_readable():
     assert "Zq81vT" not in redactor.text("password starts Zq81vTx3Lm")
 
 
+DB_URL_PASSWORD = "Zq81vTx3Lm0pQr-k9Wc"
+
+
+def _db_url_forms(url: str) -> dict[str, str]:
+    """A database URL as a target or a tool may echo it: each encoding of a text holding the password."""
+    raw = url.encode()
+    return {"raw": url, "upper": url.upper(), "base64": base64.b64encode(raw).decode(),
+            "base64 behind a byte": base64.b64encode(b"x" + raw).decode(),
+            "base32": base64.b32encode(raw).decode(), "base32 behind two bytes": base64.b32encode(b"ab" + raw).decode(),
+            "hex": raw.hex(), "every byte %-escaped": "".join(f"%{b:02X}" for b in raw),
+            "URL-encoded": quote(url, safe=""), "JSON": json.dumps({"dsn": url}), "HTML": html.escape(url),
+            "repr": repr(url), "cut at the end": f"connecting to {url[:url.index('@') - 6]}",
+            "cut at the start": f"{url[url.index(':', 12) + 7:]} failed"}
+
+
+@pytest.mark.parametrize("query", ["", "?sslmode=require", "?sslmode=verify-full&connect_timeout=10"])
+def test_a_plain_database_urls_password_is_masked_in_every_form_and_its_host_stays_readable(query):
+    """A PostgreSQL URL of one host and a database (and settings such as sslmode) registers its credentials, not
+    the URL whole: every encoding of a text holding the password holds one of the password's own forms, so the
+    URL's forms would only repeat them (a fleet of databases each with its own password paid for them in every
+    snapshot of the redactor), and its host and database name stay readable, as a service URL's do."""
+    url = f"postgresql://fleet_checker_017:{DB_URL_PASSWORD}@db-17.internal:5432/shop{query}"
+    redactor = Redactor()
+    redactor.add(url)
+    assert redactor.text(url) == f"postgresql://[redacted {fingerprint('fleet_checker_017:' + DB_URL_PASSWORD)}]" \
+                                 f"@db-17.internal:5432/shop{query}"
+    for form, text in _db_url_forms(url).items():
+        cleaned = redactor.text(text)
+        assert DB_URL_PASSWORD[:8] not in cleaned and DB_URL_PASSWORD[-8:] not in cleaned, (form, cleaned)
+        assert "[redacted" in cleaned, (form, cleaned)
+
+
+@pytest.mark.parametrize("url", [
+    f"postgresql://checker:{DB_URL_PASSWORD}@db.internal:5432/shop?password=Qm7sTz9xLw2",  # libpq reads it
+    f"postgresql://checker:{DB_URL_PASSWORD}@db.internal:5432/shop?sslpassword=Qm7sTz9xLw2",
+    f"postgresql://checker:{DB_URL_PASSWORD}@db.internal:5432/shop?application_name=Qm7sTz9xLw2",
+    f"postgresql://checker:{DB_URL_PASSWORD}@db-a.internal:5432,db-b.internal:5432/shop",
+    f"postgresql://checker:{DB_URL_PASSWORD}@db.internal:5432/shop#Qm7sTz9xLw2",
+    f"redis://:{DB_URL_PASSWORD}@cache.internal:6379/Qm7sTz9xLw2",
+])
+def test_a_database_url_with_more_than_a_host_and_a_database_stays_one_secret_whole(url):
+    """Where a URL may carry a secret beyond its userinfo — a query setting other than sslmode's kind, a fragment,
+    several hosts, another scheme's path — it is registered whole, as before: nothing of it shows."""
+    redactor = Redactor()
+    redactor.add(url)
+    cleaned = redactor.text(f"dsn={url};")
+    assert cleaned.startswith("dsn=[redacted ") and cleaned.endswith("];"), cleaned
+    assert "Qm7sTz9xLw2" not in cleaned and "internal" not in cleaned
+
+
 def test_capitalised_words_in_a_secret_urls_path_stay_readable():
     redactor = Redactor()
     redactor.add_declared("https://hooks.example.com/Production/Webhooks/T0CANARY1xy")
