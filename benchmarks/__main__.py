@@ -330,14 +330,20 @@ class Bench:
     def fleet_checks(self) -> list[dict]:
         return projects.schema_checks(self.sizes.fleet_schema) + projects.sql_checks(self.sizes.fleet_sql)
 
-    def fleet_project(self, name: str, count: int) -> Project:
+    def fleet_project(self, name: str, count: int, *, own_passwords: bool = False) -> Project:
+        """`count` databases, one system each; with own_passwords each is reached by a role and password of its
+        own (as a real fleet's databases are), which the run registers as secrets one database at a time."""
         assert self.pg is not None
+        pg = self.pg
         systems = [System(f"db-{i:03d}", self.fleet_checks(), f"FLEET_{i:03d}_DATABASE_URL") for i in range(1, count + 1)]
-        variables = {f"FLEET_{i:03d}_DATABASE_URL": self.database_url(self.pg.names.fleet(i)) for i in range(1, count + 1)}
+        variables = {f"FLEET_{i:03d}_DATABASE_URL": (pg.own_url(i, self.pg_proxy.port) if own_passwords
+                                                     else self.database_url(pg.names.fleet(i)))
+                     for i in range(1, count + 1)}
         return Project(self.tmp / name, systems, variables, concurrency=self.args.fleet_concurrency).write()
 
     def section_fleet(self) -> list[Variant]:
         fleet = self.fleet_project("fleet", self.sizes.fleet)
+        own = self.fleet_project("fleet-own", self.sizes.fleet, own_passwords=True)
         single = self.fleet_project("single", 1)
         delay = self.delay_ms
         self.extra["fleet_peak_connections"] = 0
@@ -354,6 +360,8 @@ class Bench:
                          *self.all_reporters(single)),
             self.product("fleet/fleet", f"opsverify, {self.sizes.fleet} databases × {len(self.fleet_checks())} items, "
                          f"{rtt(delay)}", fleet, delay, *self.all_reporters(fleet), after=peak),
+            self.product("fleet/own", f"opsverify, the fleet with a password per database, {rtt(delay)}", own, delay,
+                         *self.all_reporters(own)),
             shard,
         ]
 
@@ -483,6 +491,11 @@ class Bench:
             if shard:
                 rows.append(Row("fleet: --shard 1/4 wall time", f"{shard.median_s:.2f} s", "", "info",
                                 f"whole fleet {fleet.median_s:.2f} s"))
+            own = self.measured("fleet/own")
+            if own:  # the fleet's row shares one password: the secrets a fleet of its own passwords adds, apart
+                rows.append(Row("fleet: a password per database", f"{own.median_s:.2f} s", "", "info",
+                                f"+{own.median_s - fleet.median_s:.2f} s wall, "
+                                f"+{own.median_cpu_s - fleet.median_cpu_s:.2f} s CPU against one shared password"))
             rows.append(self.cpu_floor_row(fleet, single))
         return rows
 

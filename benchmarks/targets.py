@@ -238,6 +238,7 @@ class Postgres:
         self.server = EmbeddedPostgres()
         self.checker_password = secrets.token_urlsafe(18)
         self.names = Databases()
+        self.fleet_passwords: dict[int, str] = {}  # a fleet database's own checker role, as each team's has one
 
     @property
     def port(self) -> int:
@@ -257,6 +258,9 @@ class Postgres:
             for i in range(1, fleet_size + 1):
                 conn.execute(sql.SQL("create database {} template {} strategy file_copy").format(
                     sql.Identifier(self.names.fleet(i)), sql.Identifier(self.names.fleet_template)))
+                self.fleet_passwords[i] = secrets.token_urlsafe(18)
+                conn.execute(sql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
+                    sql.Identifier(self.fleet_checker(i)), sql.Literal(self.fleet_passwords[i])))
 
     def _create(self, name: str, ddl: str) -> None:
         with self.server.admin() as conn:
@@ -287,6 +291,15 @@ class Postgres:
     def url(self, database: str, port: int) -> str:
         """The checker's URL for `database`, through `port` (the proxy's): SCRAM over TCP."""
         return f"postgresql://{CHECKER}:{self.checker_password}@127.0.0.1:{port}/{database}"
+
+    @staticmethod
+    def fleet_checker(index: int) -> str:
+        return f"{CHECKER}_{index:03d}"
+
+    def own_url(self, index: int, port: int) -> str:
+        """The URL of fleet database `index` with its own checker role and password."""
+        return (f"postgresql://{self.fleet_checker(index)}:{self.fleet_passwords[index]}@127.0.0.1:{port}/"
+                f"{self.names.fleet(index)}")
 
     def stop(self) -> None:
         self.server.stop()
