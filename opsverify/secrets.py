@@ -851,14 +851,22 @@ class Redactor:
         if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
             return
         bare = _without_userinfo(value)
-        if not even_if_plain and (_is_plain_url(bare) or _is_plain_database_url(bare)):  # its user or password is
-            # the secret
+        if not even_if_plain and (_is_plain_url(bare) or (_is_plain_database_url(bare)
+                                                          and self._masked_by_its_password(value))):
+            # its user or password is the secret
             self._register(_url_credentials(value))
         else:
             self._register([value, *_url_credentials(value), *_basic_credentials(value)])
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
             # a URL judged secret for a key-shaped piece (`/hook/CANARYshort9`) gives up that piece
             self.add_url_parts(value, from_secret=even_if_plain, short_keys=True)
+
+    def _masked_by_its_password(self, url: str) -> bool:
+        """Whether a URL's password is long enough that its own forms find it in every encoding of the URL: at 4 or 5
+        characters, base32 of the URL holds none of them (its groups are 5 bytes), so such a URL stays a secret
+        whole."""
+        passwords = url_passwords(url)  # as written and decoded
+        return bool(passwords) and min(map(len, passwords)) >= self.MIN_LENGTH
 
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the
