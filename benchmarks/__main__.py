@@ -494,8 +494,8 @@ class Bench:
             own = self.measured("fleet/own")
             if own:  # the fleet's row shares one password: the secrets a fleet of its own passwords adds, apart
                 rows.append(Row("fleet: a password per database", f"{own.median_s:.2f} s", "", "info",
-                                f"+{own.median_s - fleet.median_s:.2f} s wall, "
-                                f"+{own.median_cpu_s - fleet.median_cpu_s:.2f} s CPU against one shared password"))
+                                f"{own.median_s - fleet.median_s:+.2f} s wall, "
+                                f"{own.median_cpu_s - fleet.median_cpu_s:+.2f} s CPU against one shared password"))
             rows.append(self.cpu_floor_row(fleet, single))
         return rows
 
