@@ -190,21 +190,24 @@ def _is_plain_url(value: str) -> bool:
     )
 
 
-def _is_plain_database_url(value: str) -> bool:
-    """A PostgreSQL URL of one host, a port and a database name, and nothing else but the query's few settings that
-    name no secret (`?sslmode=require`; libpq takes a `password=` or an `sslkey` there too), no fragment, no user
-    or password (`add` strips them first: they are registered).
-    Registered whole as well, it added a few dozen long forms a database (its hex, base64, base32, every byte
-    %-escaped) that the password's own forms already find — each encoding of a text holding the password holds
-    one of them — and a fleet of databases, each with its own password, paid for them in every snapshot's
-    automaton. Anything else a database URL may be (several hosts, a socket's path) stays one secret whole."""
+def _is_plain_database_url(url: str) -> bool:
+    """A PostgreSQL URL whose only secret is its userinfo: one host, a port, a database name, no fragment, and in its
+    query only settings that name no secret (`?sslmode=require`; libpq takes a `password=` or an `sslkey` there
+    too); and a password of at least MIN_LENGTH characters, whose own forms then find it in every encoding of the
+    URL (base32 of a URL holding a 5-character one holds none of them: its groups are 5 bytes). Registered whole
+    as well, such a URL only added a few dozen long forms a database, which a fleet of databases, each with its own
+    password, paid for in every snapshot's automaton. Any other database URL (several hosts, a socket's path)
+    stays one secret whole."""
+    passwords = url_passwords(url)  # as written and decoded
+    if not passwords or min(map(len, passwords)) < Redactor.MIN_LENGTH:
+        return False
     try:
-        parts = urlsplit(value)
+        parts = urlsplit(_without_userinfo(url))
         parts.port  # noqa: B018 — raises for a port no parser reads, or several hosts (`h1:5432,h2:5432`)
     except ValueError:
         return False
     return (parts.scheme.lower() in ("postgres", "postgresql") and bool(parts.hostname) and "," not in parts.netloc
-            and not (parts.username or parts.password or parts.fragment) and "/" not in parts.path[1:]
+            and not parts.fragment and "/" not in parts.path[1:]
             and all(key in _PLAIN_DATABASE_SETTINGS and _SETTING_WORD.fullmatch(setting)
                     for key, setting in _query(parts.query)))
 
@@ -850,23 +853,13 @@ class Redactor:
         URL: a webhook's token, an RPC key."""
         if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
             return
-        bare = _without_userinfo(value)
-        if not even_if_plain and (_is_plain_url(bare) or (_is_plain_database_url(bare)
-                                                          and self._masked_by_its_password(value))):
-            # its user or password is the secret
-            self._register(_url_credentials(value))
+        if not even_if_plain and (_is_plain_url(_without_userinfo(value)) or _is_plain_database_url(value)):
+            self._register(_url_credentials(value))  # its user or password is the secret
         else:
             self._register([value, *_url_credentials(value), *_basic_credentials(value)])
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
             # a URL judged secret for a key-shaped piece (`/hook/CANARYshort9`) gives up that piece
             self.add_url_parts(value, from_secret=even_if_plain, short_keys=True)
-
-    def _masked_by_its_password(self, url: str) -> bool:
-        """Whether a URL's password is long enough that its own forms find it in every encoding of the URL: at 4 or 5
-        characters, base32 of the URL holds none of them (its groups are 5 bytes), so such a URL stays a secret
-        whole."""
-        passwords = url_passwords(url)  # as written and decoded
-        return bool(passwords) and min(map(len, passwords)) >= self.MIN_LENGTH
 
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the

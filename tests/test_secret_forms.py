@@ -426,11 +426,12 @@ DB_URL_PASSWORD = "Zq81vTx3Lm0pQr-k9Wc"
 
 
 def _db_url_forms(url: str) -> dict[str, str]:
-    """A database URL as a target or a tool may echo it: each encoding of a text holding the password."""
+    """A database URL as a target or a tool may echo it: each encoding of a text holding the password, base64 and
+    base32 behind 0 to 4 bytes (every grouping of the password's bytes)."""
     raw = url.encode()
-    return {"raw": url, "upper": url.upper(), "base64": base64.b64encode(raw).decode(),
-            "base64 behind a byte": base64.b64encode(b"x" + raw).decode(),
-            "base32": base64.b32encode(raw).decode(), "base32 behind two bytes": base64.b32encode(b"ab" + raw).decode(),
+    shifted = {f"{name} behind {n} bytes": encode(b"abcd"[:n] + raw).decode()
+               for name, encode in (("base64", base64.b64encode), ("base32", base64.b32encode)) for n in range(5)}
+    return {"raw": url, "upper": url.upper(), **shifted,
             "hex": raw.hex(), "every byte %-escaped": "".join(f"%{b:02X}" for b in raw),
             "URL-encoded": quote(url, safe=""), "JSON": json.dumps({"dsn": url}), "HTML": html.escape(url),
             "repr": repr(url), "cut at the end": f"connecting to {url[:url.index('@') - 2]}",
@@ -452,12 +453,8 @@ def test_a_plain_database_urls_password_is_masked_in_every_form_and_its_host_sta
     for form, text in _db_url_forms(url).items():
         if form.startswith("cut") and len(password) - 2 < Redactor.MIN_RUN:
             continue  # as for every secret, fewer of its characters than MIN_RUN at a text's edge are left as they are
-        for offset in range(5):  # base64 and base32 behind 0 to 4 bytes: every grouping of the password's bytes
-            shifted = text if offset == 0 or form not in ("base64", "base32") else (
-                (base64.b64encode if form == "base64" else base64.b32encode)(b"abcd"[:offset] + url.encode()).decode())
-            cleaned = redactor.text(shifted)
-            assert shifted == text or cleaned != shifted, (form, offset, cleaned)
-            assert password not in cleaned and "[redacted" in cleaned, (form, offset, cleaned)
+        cleaned = redactor.text(text)
+        assert password not in cleaned and "[redacted" in cleaned, (form, cleaned)
 
 
 @pytest.mark.parametrize("url", [
