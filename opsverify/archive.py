@@ -421,6 +421,7 @@ class _Writer:
 
     BATCH = 64 * 1024
     FEED_S = 0.05
+    _FLUSH = archive_writer.frame(archive_writer.FLUSH, "")
 
     def __init__(self, root: Path) -> None:
         self.failure: OSError | None = None  # a write that failed: the archive's failure
@@ -473,8 +474,8 @@ class _Writer:
                 self._batch, self._batched = [], 0
             if not batch:
                 continue
-            try:
-                pipe.write(b"".join(batch))
+            try:  # the writer writes a batch's files together, as it ends
+                pipe.write(b"".join(batch) + self._FLUSH)
             except OSError:  # the writer died: what it was given is not all there
                 self.stopped = True
                 break

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -195,8 +196,11 @@ def test_the_writer_reports_the_first_failure_and_drains_the_rest(tmp_path):
     from opsverify import archive_writer
 
     (tmp_path / "blocked").write_text("a file where a folder belongs")
-    frames = b"".join(archive_writer.frame(archive_writer.FILE, name, b"x")
-                      for name in ("ok.json", "blocked/a.json", "later.json"))
+    def batch(*names: str) -> bytes:  # as the run sends them: a batch's files, then FLUSH
+        return b"".join(archive_writer.frame(archive_writer.FILE, name, b"x") for name in names) \
+            + archive_writer.frame(archive_writer.FLUSH, "")
+
+    frames = batch("ok.json", "blocked/a.json") + batch("later.json")
     said = io.StringIO()
     archive_writer.serve(str(tmp_path), io.BytesIO(frames + archive_writer.frame(archive_writer.REMOVE, "ok.json")),
                          said)
@@ -342,3 +346,63 @@ def test_a_file_the_end_writes_again_counts_once_among_the_redactions(tmp_path):
     allure = [n for n in _manifest_hashes(final) if n.startswith("allure-results/")]
     assert len(allure) == 2  # one file the writer scrubbed, one it scrubbed that the end wrote again: 2 changed
     assert read_json(final / "manifest.json")["redactions_applied"] == 2
+
+
+def test_a_file_given_after_the_secrets_reaches_the_disk_scrubbed(tmp_path):
+    """The writer scrubs each batch as it writes it: a run killed before its end leaves no secret it had learnt
+    in its partial folder (the end's scrub would never come)."""
+    redactor = Redactor()
+    redactor.add(LATE)
+    archive = _archive(tmp_path, redactor)
+    names = archive.write_result("u1", _row(f"token {LATE}"), 0)  # the secrets follow it in the same batch
+    deadline, seen = time.monotonic() + 60, {}
+    while time.monotonic() < deadline and len(seen) < len(names):  # the writer is still running: no end yet
+        for name in names:
+            try:
+                seen[name] = json.loads((archive.partial / name).read_bytes())
+            except (OSError, ValueError):  # not there yet, or being written
+                pass
+        time.sleep(0.02)
+    assert set(seen) == set(names)
+    for name, data in seen.items():
+        assert LATE not in json.dumps(data) and "token [redacted" in json.dumps(data), name
+    archive.discard()
+
+
+CLEANED: list[tuple[str, str]] = []  # (the matcher's name, a text it was asked to clean), in the writer's order
+
+
+class _NamedMatcher:
+    """Stands for the run's matcher in the writer (pickled to it as the run's is): masks nothing, notes each text."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def clean(self, text: str) -> str:
+        CLEANED.append((self.name, text))
+        return text
+
+
+def test_the_end_scrubs_again_only_what_the_last_secrets_did_not_see(tmp_path):
+    import io
+    import pickle
+
+    from opsverify import archive_writer
+
+    def frame(kind: int, name: str = "", data: bytes = b"") -> bytes:
+        return archive_writer.frame(kind, name, data)
+
+    FILE, FLUSH, SECRETS = archive_writer.FILE, archive_writer.FLUSH, archive_writer.SECRETS
+    frames = (frame(FILE, "before.json", b"A") + frame(FLUSH)  # written before any secret came
+              + frame(SECRETS, data=pickle.dumps(_NamedMatcher("first"))) + frame(FILE, "middle.json", b"B")
+              + frame(FLUSH) + frame(SECRETS, data=pickle.dumps(_NamedMatcher("last")))
+              + frame(FILE, "after.json", b"C") + frame(FLUSH))
+    CLEANED.clear()
+    said = io.StringIO()
+    archive_writer.serve(str(tmp_path), io.BytesIO(frames), said)
+    report = json.loads(said.getvalue())
+    assert report["scrubbed"] and not report["failure"]
+    assert set(report["hashes"]) == {"before.json", "middle.json", "after.json"}
+    by_last = "\n".join(text for name, text in CLEANED if name == "last")
+    assert by_last.count("A") == by_last.count("B") == by_last.count("C") == 1  # each file once with the last
+    assert [text for name, text in CLEANED if name == "first"] == ["B"]
