@@ -97,15 +97,15 @@ class _Folder:
     def flush(self, secrets: "_Secrets") -> None:
         """The pending files written as the secrets given so far leave them (as given, before any came)."""
         batch, self.pending = self.pending, {}
-        written = scrubbed(batch, secrets.matcher.clean)[0] if secrets.matcher is not None else batch
+        cleaned = scrubbed(batch, secrets.matcher.clean)[0] if secrets.matcher is not None else batch
         for name, data in batch.items():
-            if not self.written(name, written[name]):
+            if not self.written(name, cleaned[name]):
                 return
             self.files[name] = data
             if secrets.matcher is None:
                 self.scrubbed.pop(name, None)
             else:
-                self.scrubbed[name] = (secrets.number, written[name], hashlib.sha256(written[name]).hexdigest())
+                self.scrubbed[name] = (secrets.number, cleaned[name], hashlib.sha256(cleaned[name]).hexdigest())
 
     def written(self, name: str, data: bytes) -> bool:
         path = os.path.join(self.root, name)
