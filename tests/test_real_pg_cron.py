@@ -498,6 +498,20 @@ def test_a_range_written_high_to_low_that_pg_cron_takes_fails_as_never_running(p
     assert "the job never runs" in seen.observed
 
 
+def test_a_schedule_of_a_date_that_never_comes_is_taken_by_pg_cron_and_fails_as_never_running(pg_cron, tmp_path):
+    """pg_cron takes `0 0 31 2 *` (31 February) and fires on the dates there are: the job never runs."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        jobid = conn.execute("select cron.schedule('leapless', '0 0 31 2 *', 'select 1')").fetchone()[0]
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: leapless, active: true}")
+                                 + _item("K2", "{job: leapless, active: false}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.FAILED, "K2": Status.FAILED}, seen
+    assert f"pg_cron fires the stored schedule of jobid {jobid} ('0 0 31 2 *': field 3 ('31')" in seen["K1"].observed
+    assert "day 31 of month 2 never comes" in seen["K1"].observed and "the job never runs" in seen["K1"].observed
+
+
 def test_a_range_written_high_to_low_is_read_as_this_pg_cron_reads_it(pg_cron, tmp_path):
     """`0 22-2 * * *` loads (pg_cron 1.6 runs it at 22-2), and is read as the server's pg_cron reads it: before 1.6
     (the 1.4 here) it sets nothing, so the stored job never runs, and an item asking for it cannot be met."""

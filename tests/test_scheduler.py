@@ -596,6 +596,44 @@ def test_a_checklist_schedule_the_servers_pg_cron_fires_on_no_minute_cannot_be_m
     assert "write a range that wraps as two ('22-23,0-2')" in outcome.observed
 
 
+# -- days of month that come in none of the months: pg_cron takes them, and fires on the dates there are ---------
+@pytest.mark.parametrize("stored, shown", [
+    ("0 0 31 2 *", "day 31 of month 2"), ("0 0 30 2 *", "day 30 of month 2"), ("0 0 31 4 *", "day 31 of month 4"),
+    ("0 0 30,31 feb *", "day 30-31 of month 2"), ("0 0 31 apr,jun,sep,nov *", "day 31 of month 4,6,9,11"),
+    ("0 0 31 4-6/2 *", "day 31 of month 4,6"),
+    ("0 0 30 2 */2", "day 30 of month 2"),  # a weekday field starting with *: pg_cron wants both, and no date is there
+])
+def test_a_stored_schedule_whose_days_never_come_fails(stored, shown):
+    """`0 0 31 2 *` (31 February) is a schedule pg_cron takes and never runs: an active item fails on it."""
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", stored), version="1.6"))
+    assert outcome.status is Status.FAILED, outcome
+    assert f"pg_cron fires the stored schedule of jobid 6 ('{stored}': field 3" in outcome.observed, outcome.observed
+    assert f"{shown} never comes" in outcome.observed and "the job never runs" in outcome.observed
+    assert _judge({"job": "j", "active": False}, _facts(_job(6, "j", stored, active=False),
+                                                        version="1.6")).status is Status.PASSED
+
+
+@pytest.mark.parametrize("stored, version", [
+    ("0 0 29 2 *", "1.6"),  # in leap years
+    ("0 0 31 2,3 *", "1.6"), ("0 0 */30 2 *", "1.6"),  # the 1st of February
+    ("0 0 30 2 1", "1.6"),  # neither day field a *: Mondays of February fire
+    ("0 0 $ 2 *", "1.5"),  # the last day, which every month has
+    ("0 0 31-1 2 *", "1.6"),  # bit_nset: the 31st and the 1st
+])
+def test_a_stored_schedule_with_a_date_there_is_passes(stored, version):
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", stored), version=version))
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_checklist_schedule_whose_days_never_come_cannot_be_met():
+    outcome = _judge({"job": "j", "active": True, "schedule": "0 0 31 2 *"},
+                     _facts(_job(6, "j", "0 0 28 2 *"), version="1.6"))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("the item's schedule '0 0 31 2 *' fires on no minute on pg_cron 1.6: field 3"
+                                       " ('31') names no day that field 4 ('2') has"), outcome.observed
+    assert outcome.observed.endswith("; name a day those months have"), outcome.observed
+
+
 def test_an_unknown_pg_cron_version_reads_a_reversed_range_as_before_1_6_and_says_so():
     outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", "0 22-2 * * *"), version="devel"))
     assert outcome.status is Status.FAILED and "the job never runs" in outcome.observed, outcome

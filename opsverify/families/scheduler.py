@@ -18,7 +18,8 @@ never run: an active item fails, an inactive one is judged as usual — unless t
 pg_stat_activity the checker may not read or that shows it no other role's session): then it is *error*. A
 stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job; `90 seconds`, out of
 the 1 to 59 its interval parser takes) never runs either: it fails, and so does one whose ranges written
-high-to-low leave it no minute (`5-1 * * * *`: pg_cron takes it and sets nothing from it); one it reads though a
+high-to-low leave it no minute (`5-1 * * * *`: pg_cron takes it and sets nothing from it) or whose days of month come
+in none of its months (`0 0 31 2 *`), where no weekday fires instead; one it reads though a
 checklist may not write it (`* ** * * *`) is compared as written, past the text it ignores (blank and `#` lines before
 it, all after the fifth field or a macro's word). A job pg_cron cannot connect for never runs either, and fails: its
 database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles); its role
@@ -230,16 +231,21 @@ def pg_cron_interval(schedule: str) -> int | None:
 
 def stored_schedule_idle(schedule: str, version: Any = None) -> str | None:
     """Why a schedule pg_cron reads from cron.job fires on no minute, else None (call it on one that
-    stored_schedule_problem passed): a range written high-to-low may set no value (`range_values`), so a field of
-    only those leaves nothing to fire on — and the days only when pg_cron wants both day fields (either one starts
-    with *)."""
+    stored_schedule_problem passed): see `_idle_fields`."""
     idle = _idle_fields(schedule, version)
-    return f"'{schedule}': {idle}" if idle else None
+    return f"'{schedule}': {idle[0]}" if idle else None
 
 
-def _idle_fields(schedule: str, version: Any) -> str | None:
-    """The fields of `schedule` from which the `version` of pg_cron sets no value, when that leaves it no minute to
-    fire on; else None."""
+# the days each month has at most (February's 29th comes in leap years), by month
+MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _idle_fields(schedule: str, version: Any) -> tuple[str, str] | None:
+    """(why `schedule` fires on no minute on the `version` of pg_cron, how to write it instead), else None: a range
+    written high-to-low may set no value (`range_values`), so a field of only those leaves nothing to fire on — and
+    the days only when pg_cron wants both day fields (either one starts with *); or its days of month come in none
+    of its months (`0 0 31 2 *`: pg_cron fires on the dates there are), where no weekday fires instead (pg_cron wants
+    either day field only when neither starts with *; every date falls on each weekday in some year)."""
     written = _past_comments(schedule).rstrip(" \t\n")
     fields = _BLANKS.split(written)[:5]
     if written.startswith("@") or len(fields) < 5:
@@ -250,11 +256,16 @@ def _idle_fields(schedule: str, version: Any) -> str | None:
         return None  # (a step pg_cron would wrap: no verdict read from it)
     minute, hour, day, month, weekday = sets
     either_day = not (fields[2].startswith("*") or fields[4].startswith("*"))
-    if minute and hour and month and ((day or weekday) if either_day else (day and weekday)):
+    if not (minute and hour and month and ((day or weekday) if either_day else (day and weekday))):
+        empty = [f"field {position + 1} ('{field}')" for position, (field, sets_one) in enumerate(zip(fields, sets))
+                 if not sets_one]
+        return (f"{' and '.join(empty)} holds only ranges written high-to-low, from which {_reversed_reading(version)}",
+                "write a range that wraps as two ('22-23,0-2')")
+    if (either_day and weekday) or LAST_DAY in day or any(d <= MONTH_DAYS[m] for d in day for m in month):
         return None
-    empty = [f"field {position + 1} ('{field}')" for position, (field, sets_one) in enumerate(zip(fields, sets))
-             if not sets_one]
-    return f"{' and '.join(empty)} holds only ranges written high-to-low, from which {_reversed_reading(version)}"
+    return (f"field 3 ('{fields[2]}') names no day that field 4 ('{fields[3]}') has: day {_runs(day)} of month"
+            f" {_runs(month)} never comes (February has 29 days at most; April, June, September and November 30)",
+            "name a day those months have")
 
 
 def _past_comments(schedule: str) -> str:
@@ -268,12 +279,16 @@ def _past_comments(schedule: str) -> str:
 _WORD = re.compile(r"[A-Za-z0-9]*")  # what pg_cron reads as one number or name (C's isalnum, ASCII)
 
 
-def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple[str | None, bool]:
-    """(why pg_cron refuses one field, else None; whether it sets any value), read as its parser reads it (get_list,
-    get_range, get_number): a range written high-to-low sets what `range_values` says the version sets."""
+LAST_DAY = 32  # `$` in the day-of-month field (pg_cron 1.5+): the month's last day, which every month has
+
+
+def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple[str | None, set[int]]:
+    """(why pg_cron refuses one field, else None; the values it sets from it), read as its parser reads it
+    (get_list, get_range, get_number): a range written high-to-low sets what `range_values` says the version sets;
+    `$` sets LAST_DAY."""
     if position == 2 and field.startswith("$"):
-        return ("has '$', which pg_cron reads from 1.5 on" if _before_1_5(version) else None), True
-    at, sets = 0, False
+        return ("has '$', which pg_cron reads from 1.5 on" if _before_1_5(version) else None), {LAST_DAY}
+    at, sets = 0, set()
     while True:
         if field.startswith("*", at):
             at, single, bounds = at + 1, False, None
@@ -301,7 +316,9 @@ def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple
                 return "has a step of 0", sets
             at += 1 + len(step)
             step = int(step)
-        sets = sets or not bounds or bool(range_values(bounds[0], bounds[-1], step, position, version))
+        low, high = _RANGES[position]
+        sets |= set(range(low, high + 1, step)) if not bounds else range_values(bounds[0], bounds[-1], step,
+                                                                                position, version)
         if not field.startswith(",", at):
             return None, sets  # pg_cron skips the rest of the field
         at += 1
@@ -733,8 +750,9 @@ def judge(check, facts) -> Outcome:
         return passed(expected, f"'{p.job}' active", **evidence)
     if never := _idle_fields(p.schedule, version):
         # no job can run on it here, whatever runs: the item asks what this pg_cron cannot do
-        return error(f"the item's schedule '{p.schedule}' fires on no minute on pg_cron {version}: {never}; write a"
-                     f" range that wraps as two ('22-23,0-2')", **evidence)
+        why, instead = never
+        return error(f"the item's schedule '{p.schedule}' fires on no minute on pg_cron {version}: {why}; {instead}",
+                     **evidence)
     wanted = _normal(p.schedule)
     if p.timezone:
         parsed = _version(version)
