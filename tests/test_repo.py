@@ -275,6 +275,19 @@ CRONS = {"file": "vercel.json", "crons": [{"path": "/api/cron/publish", "schedul
     # a schedule Vercel refuses is no cron that runs, whatever it would mean
     ('{"crons": [{"path": "/api/cron/publish", "schedule": "* * * * SUN-SAT"}]}', Status.FAILED,
      "Vercel refuses /api/cron/publish at '* * * * SUN-SAT': "),
+    # a step of 0 too: refused, never read for what it would fire on (which no range can say)
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "*/0 * * * *"}]}', Status.FAILED,
+     "Vercel refuses /api/cron/publish at '*/0 * * * *': "),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "0 */0 * * *"}]}', Status.FAILED,
+     "Vercel refuses /api/cron/publish at '0 */0 * * *': "),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "0-5/0 * * * *"}]}', Status.FAILED,
+     "(a step of 0)"),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "5/0 * * * *"}]}', Status.FAILED,
+     "Vercel refuses /api/cron/publish at '5/0 * * * *': "),
+    ('{"crons": [{"path": "/api/cron/publish", "schedule": "*/0 * * * *"},'
+     ' {"path": "/api/cron/publish", "schedule": "*/5 * * * *"}]}', Status.FAILED,
+     "Vercel refuses /api/cron/publish at '*/0 * * * *': field 1 ('*/0') is not cron syntax (a step of 0); "
+     "/api/cron/publish runs at '*/5 * * * *'"),
     ('{"framework": "nextjs"}', Status.FAILED, "vercel.json has no crons list"),
     ('{"crons": [', Status.FAILED, "vercel.json is not valid JSON"),
     # JavaScript's JSON.parse refuses what Python's json takes: Vercel cannot read the file, no cron runs

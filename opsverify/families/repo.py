@@ -824,15 +824,17 @@ def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
             problems.append(f"Vercel refuses {p.file}'s crons[{index}] {cut(json.dumps(entry))}: {why}; no cron of"
                             " the file runs")
         elif why := vercel_schedule_problem(entry["schedule"]):
-            problems.append(f"Vercel refuses {entry['path']} at '{entry['schedule']}': {why}")
+            at = f"'{entry['schedule']}'"  # which its words may start with: said once
+            problems.append(f"Vercel refuses {entry['path']} at {at}: {why.removeprefix(at + ': ')}")
     seen = [(str(c.get("path")), str(c.get("schedule"))) for c in crons if isinstance(c, dict)]
     evidence["crons"] = [{"path": path, "schedule": schedule} for path, schedule in seen]
     for cron in p.crons:
         schedules = [s for path, s in seen if path == cron.path]
+        taken = [s for s in schedules if not vercel_schedule_problem(s)]  # a refused one is a problem above
         if not schedules:
             problems.append(f"no cron for {cron.path} in {p.file}")
-        elif _fires(cron.schedule) not in {_fires(s) for s in schedules}:
-            problems.append(f"{cron.path} runs at " + ", ".join(f"'{s}'" for s in schedules))
+        elif taken and _fires(cron.schedule) not in {_fires(s) for s in taken}:
+            problems.append(f"{cron.path} runs at " + ", ".join(f"'{s}'" for s in taken))
     return verdict(expected, problems, f"{plural(len(seen), 'cron')}, as expected", **evidence)
 
 
