@@ -81,6 +81,9 @@ def facts(files=None, folders=None, env=None, deployed=None):
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 0 1 * 1"}]}, "not both"),
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "60 * * * *"}]}, "out of range"),
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "5/10 * * * *"}]}, "not cron syntax"),
+    # a cron no deploy could call: no vercel.json could meet it
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 0 31 2 *"}]},
+     r"'0 0 31 2 \*' fires on no date: day 31 of month 2 never comes .*; name a day those months have"),
 ])
 def test_params_rejected(params, problem):
     with pytest.raises(ValidationError, match=problem):

@@ -164,3 +164,25 @@ def test_a_job_github_refuses_fails_whatever_it_is_asked(ask, jobs, reason):
 def test_a_job_github_takes_passes(jobs):
     outcome = judge("on: workflow_dispatch\n" + jobs, triggers_present=["workflow_dispatch"])
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- a cron GitHub takes of a date that never comes (31 February): the schedule never fires ----------------------
+@pytest.mark.parametrize("cron, shown", [("0 0 30 2 *", "day 30 of month 2"), ("0 0 31 4,6 *", "day 31 of month 4,6"),
+                                         ("0 0 31 APR *", "day 31 of month 4")])
+def test_a_schedule_whose_crons_all_name_dates_that_never_come_never_fires(cron, shown):
+    outcome = judge(scheduled(f"cron: '{cron}'"), triggers_present=["schedule"])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"wf.yml's schedule trigger never fires: '{cron}' ({shown} never comes" in outcome.observed, \
+        outcome.observed
+    # it is written there all the same
+    assert judge(scheduled(f"cron: '{cron}'"), triggers_absent=["schedule"]).status is Status.FAILED
+
+
+@pytest.mark.parametrize("text", [
+    scheduled("cron: '0 0 29 2 *'"),  # in leap years
+    scheduled("cron: '0 0 31 2 1'"),  # both day fields named: either fires (Mondays of February)
+    scheduled("cron: '0 0 31 */2 *'"),  # January's 31st
+    "on:\n  schedule:\n    - cron: '0 0 30 2 *'\n    - cron: '0 5 * * *'\n" + JOBS,  # one that fires is enough
+])
+def test_a_schedule_with_a_cron_of_a_date_there_is_fires(text):
+    assert judge(text, triggers_present=["schedule"]).status is Status.PASSED

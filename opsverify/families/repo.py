@@ -16,12 +16,14 @@ Params, one kind per item:
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
                                        event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
                                        a job without `runs-on:` or `uses:`) fails whatever is asked; a
-                                       `schedule` named without crons (`on: [schedule]`) never fires
+                                       `schedule` named without crons (`on: [schedule]`), or whose crons all
+                                       name dates that never come (`0 0 30 2 *`), never fires
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
                                        unless Vercel takes them (path /…, five numeric fields, not both day
-                                       fields); compared by what fires (`*/1` is `*`); an entry of the file
+                                       fields) and they fire on some date; compared by what fires (`*/1` is
+                                       `*`); an entry of the file
                                        Vercel refuses (not {path, schedule} alone, a path not /…, a schedule
                                        as above) fails the item: that deploy runs no cron
 
@@ -78,7 +80,7 @@ from ..transports.envsource import parse_dotenv
 from ..transports.http import Probe
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, first_few, nothing_found, plural
-from .scheduler import as_pg_cron_reads, schedule_problem
+from .scheduler import as_pg_cron_reads, date_never_comes, schedule_problem
 
 NAME = "repo"
 
@@ -147,6 +149,8 @@ class Cron(StrictParams):
         problem = vercel_schedule_problem(value)
         if problem:
             raise ValueError(problem)
+        if never := date_never_comes(value):  # a cron no deploy could call: no file could meet it
+            raise ValueError(f"'{value}' fires on no date: {never}; name a day those months have")
         return value
 
 
@@ -803,6 +807,11 @@ def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
     if "schedule" in p.triggers_present and "schedule" in triggers and not isinstance(document["on"], dict):
         problems.append(f"{p.file}'s schedule trigger has no cron (`on:` names it without `- cron:` entries):"
                         " nothing fires")
+    elif "schedule" in p.triggers_present and "schedule" in triggers:  # GitHub takes a cron of a date that never comes
+        crons = [entry["cron"] for entry in document["on"]["schedule"]]
+        never = [f"'{cut(spelled(cron))}' ({why})" for cron in crons if (why := date_never_comes(cron))]
+        if len(never) == len(crons):
+            problems.append(f"{p.file}'s schedule trigger never fires: {'; '.join(never)}")
     return verdict(expected, problems, f"{p.file} triggers: {', '.join(triggers) or 'none'}", **evidence)
 
 

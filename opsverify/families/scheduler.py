@@ -261,11 +261,38 @@ def _idle_fields(schedule: str, version: Any) -> tuple[str, str] | None:
                  if not sets_one]
         return (f"{' and '.join(empty)} holds only ranges written high-to-low, from which {_reversed_reading(version)}",
                 "write a range that wraps as two ('22-23,0-2')")
-    if (either_day and weekday) or LAST_DAY in day or any(d <= MONTH_DAYS[m] for d in day for m in month):
+    if (either_day and weekday) or _a_date_comes(day, month):
         return None
-    return (f"field 3 ('{fields[2]}') names no day that field 4 ('{fields[3]}') has: day {_runs(day)} of month"
-            f" {_runs(month)} never comes (February has 29 days at most; April, June, September and November 30)",
+    return (f"field 3 ('{fields[2]}') names no day that field 4 ('{fields[3]}') has: {_never_comes(day, month)}",
             "name a day those months have")
+
+
+def _a_date_comes(days: set[int], months: set[int]) -> bool:
+    return LAST_DAY in days or any(day <= MONTH_DAYS[month] for day in days for month in months)
+
+
+def _never_comes(days: set[int], months: set[int]) -> str:
+    return (f"day {_runs(days)} of month {_runs(months)} never comes (February has 29 days at most; April, June,"
+            f" September and November 30)")
+
+
+def date_never_comes(schedule: str) -> str | None:
+    """Why a five-field cron schedule (GitHub's, Vercel's) fires on no date — its days of month come in none of its
+    months, and its weekday field is `*` — else None. Only a weekday field of `*` is read as every day: where both
+    day fields name days these schedulers may fire on either, and what they make of `*/2` beside a day of month is
+    not pg_cron's rule for certain (no verdict is read from it)."""
+    fields = schedule.split(" ")
+    fields = [field for field in fields if field]
+    if len(fields) != 5 or fields[4] != "*":
+        return None
+    try:
+        (day_problem, days), (month_problem, months) = (_read_field(schedule, position, fields[position], None)
+                                                        for position in (2, 3))
+    except NotUnderstood:
+        return None
+    if day_problem or month_problem or not days or not months or _a_date_comes(days, months):
+        return None  # (a field such a scheduler refuses, or of which it sets nothing: another rule's to say)
+    return _never_comes(days, months)
 
 
 def _past_comments(schedule: str) -> str:
