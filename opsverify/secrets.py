@@ -758,6 +758,12 @@ _SOFT_WRAP_ENTITY_MARK, _SOFT_WRAP_TAG_MARK = re.compile(_SOFT_WRAP_ENTITY), re.
 _SOFT_WRAP_OR_BREAK = re.compile(rf"{_SOFT_WRAP}|=?(?:\r\n|\r|\n)[ \t]*")
 
 
+# Characters each beside one to three NULs, four in a row: UTF-16 (either byte order) or UTF-32 read as UTF-8. (Not
+# a NUL between texts, as the archive's scrub and its inputs' check join them with.)
+_WIDE_CHARACTERS = re.compile(r"(?:[^\x00]\x00{1,3}){4}|(?:\x00{1,3}[^\x00]){4}")
+_NULS = re.compile(r"\x00+")
+
+
 def _holds_soft_wrap(text: str) -> bool:
     """Cheap for most texts: ASCII, with no entity or tag a soft-wrap mark could be."""
     if not text.isascii() and ("\u200b" in text or "\u00ad" in text or "\u200c" in text or "\u200d" in text
@@ -1369,14 +1375,20 @@ class _Matcher:
         return spans
 
     def _found_unbroken(self, text: str, head: bool = True, tail: bool = True) -> tuple[list, list]:
-        """`_found` in the text read without its line breaks: a secret a line break cut in two is whole there."""
+        """`_found` in the text read without its line breaks: a secret a line break cut in two is whole there. A
+        text of UTF-16 or UTF-32 read as UTF-8 (a body without its charset) holds a NUL beside each ASCII character:
+        it is read without them too."""
         unbroken = _Unbroken.of(text)
         if unbroken is None:
-            return self._found(text, head, tail)
-        spans, near = self._found(unbroken.text, head, tail, within=unbroken)
-        kept = unbroken.keeping_equals()
-        if kept is not None:  # a '=' before a break: both readings, soft break and the secret's own
-            spans += self._found(kept.text, head, tail, within=kept)[0]
+            spans, near = self._found(text, head, tail)
+        else:
+            spans, near = self._found(unbroken.text, head, tail, within=unbroken)
+            kept = unbroken.keeping_equals()
+            if kept is not None:  # a '=' before a break: both readings, soft break and the secret's own
+                spans += self._found(kept.text, head, tail, within=kept)[0]
+        if "\x00" in text and _WIDE_CHARACTERS.search(text):
+            wide = _Unbroken(text, breaks=_NULS)
+            spans += self._found(wide.text, head, tail, within=wide)[0]
         return spans, near
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that

@@ -6,6 +6,7 @@ a secret travels in."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import secrets as random
@@ -227,4 +228,29 @@ def test_a_cron_secret_echoed_back_folded_or_escaped_twice_stays_out(tmp_path):
     assert "is not read" in ran.rows()["C1-ce"]["message"] and "illegal status line" in ran.output, ran.output[-3000:]
     forms = _forms({"CRON": canary})
     forms |= {"CRON folded, quoted": repr(canary.lower())[1:-1], "CRON escaped twice": repr(repr(canary))[2:-2]}
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_key_echoed_back_in_utf16_or_utf32_stays_out(tmp_path, encoding):
+    """A body in UTF-16 or UTF-32 without its charset is read as UTF-8 (README): a NUL beside each character of the
+    echoed key. The evidence's excerpt of it holds the key in that form unless the redactor reads it without them."""
+    key = f"Kq7{random.token_hex(10)}"
+    body = f"error: bad key {key} (rejected)".encode(encoding)
+    replies = {("GET", "/echo"): raw_reply(200, body, content_type="text/plain")}
+    with KeepAliveHttp(replies) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "API_KEY": key})
+        project.checklist("vault", """
+        - {id: E1, name: echo, section: Web, title: an echo in another encoding, family: http, cadence: postdeploy,
+           params: {service: web, path: /echo, headers: {x-key: "{secret:API_KEY}"}}}
+        """)
+        project.environment("""
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_KEY: "${API_KEY}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-p", "no:cacheprovider")
+    assert ran.statuses() == {"E1-echo": "passed"}, ran.output[-3000:]
+    wide = key.encode(encoding).decode("utf-8")  # as the transport reads it
+    forms = {"raw": key, "wide": wide, "wide, in JSON": json.dumps(wide)[1:-1],
+             "wide, cut": wide[:len(wide) // 2]}
     assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
