@@ -509,7 +509,9 @@ def _settings_problem(settings: list[tuple[str, str]], passwords: list[str], cal
 
 
 def _sayable(word: str, passwords: list[str]) -> bool:
-    return bool(_SAYABLE_WORD.fullmatch(word)) and not any(word in password for password in passwords if password)
+    """A plain word that is no part of a password, and holds none."""
+    return bool(_SAYABLE_WORD.fullmatch(word)) and not any(word in password or password in word
+                                                            for password in passwords if password)
 
 
 def _conninfo_problem(text: str) -> str | None:
@@ -602,11 +604,19 @@ def address_problem(url: str) -> str | None:
     try:  # as the client encodes the host: else every item would fail at run time, nothing sent
         _encode_host(parts.hostname or "")
     except UnicodeError as exc:  # idna.IDNAError is one
-        # idna quotes the label it refuses, and a label may be a variable's value (a tenant key): said without it
-        reason = re.sub(r" of '.*'", "", str(exc.__cause__ or exc))
+        # idna quotes the label it refuses (in '…', of "…"), and names the character and where it is: a label may be
+        # a variable's value (a tenant key), so only the kind of problem is said
+        reason = _IDNA_QUOTED.sub("", str(exc.__cause__ or exc))
+        reason = _IDNA_WHERE.sub("", reason).strip()
+        if "not allowed" in reason or not reason:
+            reason = "it holds a character IDNA does not allow in a host name"
         return (f"the host is no DNS name ({visible(reason)}); write the host as its name is "
                 "registered: no empty part between dots (two dots in a row, a leading dot), none over 63 characters")
     return None
+
+
+_IDNA_QUOTED = re.compile(r"""\s*(?:\b(?:in|of)\s+)?b?(?:'.*'|".*")""")  # the label, in '…' or "…" (to the last quote)
+_IDNA_WHERE = re.compile(r"\s*(?:U\+[0-9A-Fa-f]{4,6}|\bat position \d+)")  # the character and where it is
 
 
 def _bare_port_problem(address: str) -> str | None:

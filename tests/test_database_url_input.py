@@ -216,6 +216,16 @@ def test_malformed_database_urls_are_named_without_their_secret(url, said):
     assert "TailSecret" not in problem and "Kanary" not in problem
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql://checker:KanaryTailSecret99@h/db?sslmode=KanaryTailSecret99x",
+    "host=h password=KanaryTailSecret99 sslmode=xKanaryTailSecret99",
+])
+def test_an_sslmode_that_holds_the_password_is_not_quoted(url):
+    problem = database_url_problem(url)
+    assert problem is not None and problem.startswith("sslmode is not one of"), problem
+    assert "TailSecret" not in problem
+
+
 def test_a_key_that_is_part_of_a_password_is_not_quoted():
     """`password=ab&cdsecret=1`: libpq reads `cdsecret` as a key; naming it would print part of the password."""
     problem = database_url_problem("postgresql://u@h/db?password=Kanary&TailSecret99=1")
