@@ -178,6 +178,13 @@ FACTS = [
          " set search_path = app, pg_temp as $$ begin return new; end $$;",
          "grant create on schema app to public;",
          "revoke create on schema app from public;", "app.touch()"),
+    # `$user` in a SECURITY DEFINER function's path is its owner's schema: one PUBLIC may create in is as open
+    Lint("fixed_search_path-the-owners-own-schema", {"functions_in": "app", "fixed_search_path": True},
+         "create schema app; create function app.setting() returns int language sql security definer"
+         ' set search_path = "$user", pg_temp as $$ select 1 $$;',
+         "do $$ begin execute format('create schema %I', current_user);"
+         " execute format('grant create on schema %I to public', current_user); end $$;",
+         "do $$ begin execute format('drop schema %I', current_user); end $$;", "\"$user\" (its owner's"),
     Lint("grants_to-reporting-select", {"tables": ["public.notes"], "grants_to": {"reporting": ["SELECT"]}},
          NOTES + "grant select on public.notes to reporting;",
          "revoke select on public.notes from reporting;",

@@ -924,19 +924,28 @@ def _search_path_problem(config: list[str]) -> str | None:
             f"{' (unquoted)' if quoted_lists else ''}, or set search_path = '' and qualify every name)")
 
 
-def _open_path_problem(config: list[str], schemas: dict[str, dict]) -> str | None:
+def _open_path_problem(f: dict, schemas: dict[str, dict]) -> str | None:
     """A search_path fixed in form that names a schema everyone may CREATE in (PUBLIC holds CREATE, as on `public`
     before PostgreSQL 15): anyone can put a function or table there that the function then finds first
-    (CVE-2018-1058's pattern). Roles the runbook names are its own to trust; PUBLIC is every role."""
-    value = next((c.split("=", 1)[1] for c in config if c.startswith("search_path=")), "")
-    open_to_all = [schema for schema in search_path_schemas(value) if schema not in ("", "pg_temp", "pg_catalog")
+    (CVE-2018-1058's pattern). Roles the runbook names are its own to trust; PUBLIC is every role. `$user` names the
+    schema of the role the function runs as: a SECURITY DEFINER function's owner (a caller's runs with the caller's
+    own privileges, so a schema of the caller's gains it nothing)."""
+    value = next((c.split("=", 1)[1] for c in f["config"] or [] if c.startswith("search_path=")), "")
+    shown = {}  # each schema searched -> how the path names it
+    for schema in search_path_schemas(value):  # (`$user` is read so quoted or not)
+        if schema == "$user" and f["security_definer"]:
+            shown.setdefault(f["owner"], f'"$user" (its owner\'s, {quote_ident(f["owner"])})')
+        else:
+            shown.setdefault(schema, quote_ident(schema))
+    open_to_all = [schema for schema in shown if schema not in ("", "pg_temp", "pg_catalog")
                    and any(g["grantee"] == PUBLIC and g["privilege"] == "CREATE"
                            for g in (schemas.get(schema) or {}).get("grants") or [])]
     if not open_to_all:
         return None
-    names = ", ".join(quote_ident(s) for s in dict.fromkeys(open_to_all))
-    return (f"search_path {value} naming {names}, where PUBLIC may CREATE: any role can place an object there that "
-            f"the function finds first (revoke create on schema {names} from public, or set search_path = '')")
+    names = ", ".join(quote_ident(s) for s in open_to_all)
+    return (f"search_path {value} naming {', '.join(shown[s] for s in open_to_all)}, where PUBLIC may CREATE: any"
+            f" role can place an object there that the function finds first (revoke create on schema {names} from"
+            f" public, or set search_path = '')")
 
 
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:
@@ -962,7 +971,7 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
         if p.security_definer is not None and f["security_definer"] != p.security_definer:
             findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
         if p.fixed_search_path:
-            problem = _search_path_problem(f["config"] or []) or _open_path_problem(f["config"] or [], facts.schemas)
+            problem = _search_path_problem(f["config"] or []) or _open_path_problem(f, facts.schemas)
             if problem:
                 findings.add(name, *_verb("has", "have", problem))
         _judge_grants(p, name, f["grants"], f["owner"], facts, "function", findings)
