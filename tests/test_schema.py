@@ -167,6 +167,33 @@ def test_types_are_compared_as_postgresql_reads_them(types, status, seen):
     verdict({"table": "public.people", "types": types}, catalog(PEOPLE), status, seen)
 
 
+# a stranger's type named as one of PostgreSQL's own: a bare `text` is pg_catalog.text (searched first), as PostgreSQL
+# reads it, never a domain public.text over another type
+SHADOWS = table("shadows", columns=[
+    column("s", "public.text", type_schema="public"), column("u", "app.uuid", type_schema="app"),
+    column("j", "public.jsonb[]", type_schema="public"), column("t", "text"),
+])
+
+
+@pytest.mark.parametrize("types, status, seen", [
+    ({"s": "text"}, FAILED, "has s of type public.text, not text"),
+    ({"u": "uuid"}, FAILED, "has u of type app.uuid, not uuid"),
+    ({"j": "jsonb[]"}, FAILED, "has j of type public.jsonb[], not jsonb[]"),
+    ({"s": "public.text", "u": "app.uuid", "j": "public.jsonb[]", "t": "text"}, PASSED, ""),
+    ({"t": "pg_catalog.text"}, PASSED, ""),
+])
+def test_a_bare_name_of_a_built_in_type_is_postgresqls_own(types, status, seen):
+    verdict({"table": "public.shadows", "types": types}, catalog(SHADOWS), status, seen)
+
+
+@pytest.mark.parametrize("banned, status, seen", [
+    (["text"], FAILED, "has column t of type text"),
+    (["uuid", "jsonb"], PASSED, ""),  # app.uuid and public.jsonb are not PostgreSQL's own
+])
+def test_a_banned_built_in_type_is_postgresqls_own(banned, status, seen):
+    verdict({"table": "public.shadows", "no_columns_of_type": banned}, catalog(SHADOWS), status, seen)
+
+
 @pytest.mark.parametrize("banned, status, seen", [
     (['"Mood"'], FAILED, 'has column m of type "Mood"'),
     (["public.email_address"], FAILED, "has column mail of type email_address"),

@@ -613,15 +613,33 @@ def normal_type(text: str) -> str:
         return text
 
 
+# PostgreSQL's own types, as format_type names them: an unqualified one of these names is pg_catalog's type, which
+# every search_path searches first (unless it lists pg_catalog later) — never a type of that name in another schema
+BUILT_IN_TYPES = frozenset({
+    "smallint", "integer", "bigint", "numeric", "real", "double precision", "money",
+    "character varying", "character", "text", '"char"', "char", "name", "bytea", "boolean",
+    "timestamp without time zone", "timestamp with time zone", "date", "time without time zone",
+    "time with time zone", "interval", "point", "line", "lseg", "box", "path", "polygon", "circle",
+    "cidr", "inet", "macaddr", "macaddr8", "bit", "bit varying", "tsvector", "tsquery", "uuid", "xml", "json",
+    "jsonb", "jsonpath", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange",
+    "int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange",
+    "oid", "regclass", "regcollation", "regconfig", "regdictionary", "regnamespace", "regoper", "regoperator",
+    "regproc", "regprocedure", "regrole", "regtype", "xid", "xid8", "cid", "tid", "pg_lsn", "pg_snapshot",
+    "txid_snapshot", "refcursor", "aclitem", "int2vector", "oidvector", "pg_node_tree",
+})
+
+
 def same_type(expected: str, actual: str, actual_schema: str | None = None, *, element: bool = False) -> bool:
     """The column's type (`actual` as format_type prints it, in `actual_schema`) is the type `expected` names.
-    Without a modifier the modifier is not compared; an unqualified name matches the type in any schema;
+    Without a modifier the modifier is not compared; an unqualified name is PostgreSQL's own type where it names
+    one (`text` is pg_catalog.text, not a domain public.text), else it matches the type in any schema;
     `element`: only the element type (modifiers and array ignored)."""
     try:
         want, have = parse_type(expected), parse_type(actual)
     except ValueError:
         return False
-    if want.name != have.name or (want.schema and want.schema != (actual_schema or have.schema)):
+    schema = want.schema or ("pg_catalog" if want.name in BUILT_IN_TYPES else None)
+    if want.name != have.name or (schema and schema != (actual_schema or have.schema or "pg_catalog")):
         return False
     if element:
         return True
