@@ -549,6 +549,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
             say(f"demo ready in {time.monotonic() - started:.1f} s")
         env = environment.load_environment(env_dir, name, checks=checks, systems=systems)
         run = Run(env, redactor, deployed_at=deployed_at)
+        _no_secret_in_node_ids(checks, redactor)
         state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,
                       shard_systems=shard_systems, named_systems=_named_systems(config, checklists))
@@ -578,6 +579,22 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+def _no_secret_in_node_ids(checks: list[Check], redactor: Redactor) -> None:
+    """pytest prints an item's node id — its checklist's system, its id and name — as written, where no redactor
+    reaches (the -v progress, a failure's header, its cache): an item whose id or name holds a declared secret is
+    refused, said by where it is written, never by its words."""
+    from .checklist import shown
+
+    for check in checks:
+        words = f"{check.system}/{check.id}-{check.name}"
+        if redactor.text(words) != words:
+            where = shown(Path(check.source)) if check.source else check.system
+            where += f":{check.line}" if check.line else ""
+            raise ConfigError(f"{where}: an item's id or name holds the value of a secret the environment declares;"
+                              " pytest prints both as written (its node id: -v, failure headers, its cache):"
+                              " rename the item")
 
 
 class InterruptedWhile(KeyboardInterrupt):

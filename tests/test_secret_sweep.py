@@ -189,6 +189,27 @@ def test_a_secret_quoted_in_a_failing_items_title_stays_off_the_console(tmp_path
         assert token not in ran.output, ran.output[-3000:]
 
 
+@pytest.mark.parametrize("where", ["name", "id"])
+def test_an_item_whose_name_holds_a_secret_is_refused_without_saying_it(tmp_path, where):
+    """pytest prints a node id as written (-v, a failure's header, its cache), where no redactor reaches: refused at
+    load, by the item's place in its file."""
+    token = f"tok{random.token_hex(8)}"
+    item = {"name": f"key-{token}", "id": "V1"} if where == "name" else {"name": "up", "id": f"V{token}"}
+    project = Project(tmp_path, {"API_TOKEN": token})
+    project.checklist("vault", f"""
+- {{id: {item['id']}, name: {item['name']}, section: Web, title: health, family: http, cadence: postdeploy,
+   params: {{service: web, path: /health}}}}
+""")
+    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local", "-v")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert "checklists/vault.yaml:5: an item's id or name holds the value of a secret the environment declares" in ran.output, \
+        ran.output[-3000:]
+    assert token not in ran.output and not (tmp_path / ".pytest_cache").exists()
+    written = {tmp_path / "checklists" / "vault.yaml"}  # the runbook itself, as its author wrote it
+    assert _leaks(_forms({"TOKEN": token}), {"console": ran.output}, [tmp_path], inputs=written) == []
+
+
 def test_a_secret_that_is_an_ordinary_word_is_warned_about_without_saying_it(tmp_path):
     project = Project(tmp_path, {"API_KEY": "origins"})
     project.checklist("vault", ITEMS.split("- {id: V2")[0])
