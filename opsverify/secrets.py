@@ -31,6 +31,8 @@ from .display import shown_forms
 # flags, ports, and deployment stage names (NODE_ENV, VERCEL_ENV): never secrets, and masking a stage name would
 # hide, in every message of the run, which environment an item is about
 _NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7}|production|staging|development|preview)$", re.IGNORECASE)
+# the same words, a number apart: under a name that says it is secret (ADMIN_PIN) a number of digits is one, a PIN
+_NOT_SECRET_WORD = re.compile(r"^(true|false|yes|no|on|off|production|staging|development|preview)$", re.IGNORECASE)
 
 
 FINGERPRINT_KEY_ENV = "OPSVERIFY_FINGERPRINT_KEY"  # a run's key, handed to the xdist workers it starts
@@ -134,12 +136,17 @@ def names_a_secret_url(name: str) -> bool:
     return any(_SECRET_URL_WORD.fullmatch(word) for word in _name_words(name))
 
 
+def names_a_secret(name: str) -> bool:
+    """Whether an env var's name says its value is a secret: KEY, SECRET, TOKEN, PASS… in it, a secret URL's words
+    (ALERT_HOOK), or the short words PW, PIN, SEED… as words of their own."""
+    return bool(_SECRET_NAME.search(name) or names_a_secret_url(name)
+                or any(_SECRET_SHORT_WORD.fullmatch(word) for word in _name_words(name)))
+
+
 def looks_secret(name: str, value: str) -> bool:
     """Whether an env var is worth redacting: a secret-sounding name, a URL carrying credentials,
     or a long high-entropy value. Plain words ('joslyn') are left alone so text stays readable."""
-    if _SECRET_NAME.search(name) or names_a_secret_url(name):  # ALERT_HOOK too
-        return True
-    if any(_SECRET_SHORT_WORD.fullmatch(word) for word in _name_words(name)):
+    if names_a_secret(name):
         return True
     if _KEY_INSIDE.search(value):  # a service-account JSON or a PEM key under any name (FIREBASE_SERVICE_ACCOUNT)
         return True
@@ -852,12 +859,13 @@ class Redactor:
         self._matcher: _Matcher | None = None  # built on first use after a change
         self.version = 0  # grows with every new secret: what was cleaned before may need cleaning again
 
-    def add(self, value: str | None, *, even_if_plain: bool = False) -> None:
+    def add(self, value: str | None, *, even_if_plain: bool = False, named: bool = False) -> None:
         """A value that may be a secret. A plain URL is not one unless even_if_plain; of a URL with a user or
         password (and no other sign of being secret) only those are: its host stays readable — a database URL's
         too (`_is_plain_database_url`). The keys in an http(s) URL's path and query are, as in a declared secret
-        URL: a webhook's token, an RPC key."""
-        if not value or len(value) < self.MIN_LENGTH or _NOT_SECRET.match(value):
+        URL: a webhook's token, an RPC key. `named`: its name says it is a secret (`names_a_secret`), so a number
+        of digits is one (a PIN); a word such as `production` is still none."""
+        if not value or len(value) < self.MIN_LENGTH or (_NOT_SECRET_WORD if named else _NOT_SECRET).match(value):
             return
         if not even_if_plain and (_is_plain_url(_without_userinfo(value)) or _is_plain_database_url(value)):
             self._register(_url_credentials(value))  # its user or password is the secret

@@ -14,7 +14,7 @@ from .checklist import shown
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .lazy import load
 from .limits import database_total_s
-from .secrets import Redactor, looks_secret, names_a_secret_url
+from .secrets import Redactor, looks_secret, names_a_secret, names_a_secret_url
 
 if TYPE_CHECKING:  # drivers load when a target is first asked something, not when a run starts
     from .environment import Environment, SystemModel
@@ -154,7 +154,7 @@ class Target:
         """Each env var's value that is a secret (by its name or shape) goes to the redactor."""
         for name, value in variables:
             if looks_secret(name, value):
-                self.redactor.add(value, even_if_plain=names_a_secret_url(name))
+                self.redactor.add(value, even_if_plain=names_a_secret_url(name), named=names_a_secret(name))
             elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
                 self.redactor.add_url_parts(value)
 

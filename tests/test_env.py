@@ -706,6 +706,18 @@ def test_the_value_node_reads_is_kept_secret_too(tmp_path):
     assert "Hq7Wd2Kp9Lx4Mz6R" not in target.redactor.text(echoed)
 
 
+def test_a_pin_is_a_secret_by_its_name(tmp_path):
+    """A number of 6 or 7 digits is no secret by its shape (a limit, a port): under a name that says secret
+    (ADMIN_PIN, SMTP_PW) it is one; a word such as `production` still is none."""
+    (tmp_path / "api.env").write_text("ADMIN_PIN=7654321\nSMTP_PW=246810\nMAX_ITEMS=1000000\n"
+                                      "SESSION_STAGE=production\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    target.env_vars("api")
+    shown = target.redactor.text("saw 7654321 and 246810; max 1000000 in production")
+    assert "7654321" not in shown and "246810" not in shown, shown
+    assert "max 1000000 in production" in shown, shown
+
+
 @pytest.mark.parametrize("rest", [b'BROKEN="abc\n', b"# caf\xe9\n", b"DEBUG: true\n"],
                          ids=["unclosed-quote", "not-utf8", "colon"])
 def test_the_secrets_of_an_env_file_that_cannot_be_read_are_kept_secret_all_the_same(tmp_path, rest):

@@ -349,6 +349,26 @@ def test_a_vercel_value_that_is_a_plain_url_is_a_secret_when_its_name_says_so():
     assert redactor.text("see https://shop.example.com/") == "see https://shop.example.com/"
 
 
+def test_a_pin_a_platform_returns_is_a_secret_when_its_name_or_type_says_so():
+    """A number of 6 or 7 digits is no secret by its shape (a limit, a port): under a name that says secret
+    (ADMIN_PIN), a Vercel type that does (sensitive), or in Supabase's secrets, it is one — a PIN."""
+    redactor = Redactor()
+    body = json.dumps({"envs": [
+        {"key": "ADMIN_PIN", "type": "encrypted", "value": "7654321", "target": ["production"], "updatedAt": 1},
+        {"key": "DOOR", "type": "sensitive", "value": "246810", "target": ["production"], "updatedAt": 1},
+        {"key": "MAX_ITEMS", "type": "encrypted", "value": "1000000", "target": ["production"], "updatedAt": 1},
+        {"key": "SESSION_STAGE", "type": "encrypted", "value": "production", "target": ["production"],
+         "updatedAt": 1}]})
+    assert isinstance(interpret(CALL, Reply(200, 1.0, DATE, body), redactor, NOW), Answer)
+    group = ('{"id": "evg-1", "name": "g", "updatedAt": "2026-11-01T00:00:00Z", "serviceLinks": [],'
+             ' "envVars": [{"key": "ALARM_PIN", "value": "135791"}], "secretFiles": []}')
+    call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")
+    assert isinstance(interpret(call, Reply(200, 1.0, DATE, group), redactor, NOW), Answer)
+    shown = redactor.text("saw 7654321, 246810 and 135791; max 1000000 in production")
+    assert "7654321" not in shown and "246810" not in shown and "135791" not in shown, shown
+    assert "max 1000000 in production" in shown, shown
+
+
 def test_render_env_group_values_are_dropped_and_redacted():
     redactor = Redactor()
     call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")

@@ -82,7 +82,7 @@ from pydantic import Field, field_validator, model_validator
 from ..outcome import Outcome, error, failed, verdict
 from ..display import cut, visible
 from ..errors import NotConfigured
-from ..secrets import names_a_secret_url
+from ..secrets import names_a_secret, names_a_secret_url
 from ..transports.http import Probe, Reply, UnreadableJson
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
@@ -681,7 +681,8 @@ def _vercel_env(data: Any, redactor) -> dict:
     for env in envs:  # every value to the redactor first: an entry of another shape must not keep later ones from it
         if isinstance(env, dict) and isinstance(env.get("value"), str):
             key = env.get("key")  # its name says whether a plain URL is a secret (ZAPIER_WEBHOOK_URL), as an env file's
-            redactor.add(env["value"], even_if_plain=isinstance(key, str) and names_a_secret_url(key))
+            named = isinstance(key, str) and names_a_secret(key) or env.get("type") in ("secret", "sensitive")
+            redactor.add(env["value"], even_if_plain=isinstance(key, str) and names_a_secret_url(key), named=named)
     kept = []
     for env in envs:
         if not isinstance(env["key"], str):
@@ -717,7 +718,8 @@ def _render_env_group(data: Any, redactor) -> dict:
     for entry, held in [*((var, "value") for var in (env_vars if isinstance(env_vars, list) else [])),
                         *((file, "content") for file in (files if isinstance(files, list) else []))]:
         if isinstance(entry, dict) and isinstance(entry.get(held), str):
-            redactor.add(entry[held], even_if_plain=True)
+            named = held == "content" or isinstance(entry.get("key"), str) and names_a_secret(entry["key"])
+            redactor.add(entry[held], even_if_plain=True, named=named)
     env_vars, links = _field_list(data, "envVars"), _field_list(data, "serviceLinks")
     return {"name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
             "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
@@ -728,7 +730,7 @@ def _supabase_secrets(data: Any, redactor) -> list[dict]:
         raise TypeError(f"the secrets are {_json_kind(data)}, not a list")
     for secret in data:  # every value to the redactor before any shape is judged
         if isinstance(secret, dict) and isinstance(secret.get("value"), str):
-            redactor.add(secret["value"])
+            redactor.add(secret["value"], named=True)  # each one a project's secret, a number too
     return _unique_names([{"name": s["name"], "updated_at": s.get("updated_at")} for s in data])
 
 
