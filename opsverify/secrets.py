@@ -30,9 +30,10 @@ from .display import shown_forms
 
 # flags, ports, and deployment stage names (NODE_ENV, VERCEL_ENV): never secrets, and masking a stage name would
 # hide, in every message of the run, which environment an item is about
-_NOT_SECRET = re.compile(r"^(true|false|yes|no|on|off|\d{1,7}|production|staging|development|preview)$", re.IGNORECASE)
-# the same words, a number apart: under a name that says it is secret (ADMIN_PIN) a number of digits is one, a PIN
-_NOT_SECRET_WORD = re.compile(r"^(true|false|yes|no|on|off|production|staging|development|preview)$", re.IGNORECASE)
+_FLAGS_AND_STAGES = "true|false|yes|no|on|off|production|staging|development|preview"
+_NOT_SECRET = re.compile(rf"^(?:{_FLAGS_AND_STAGES}|\d{{1,7}})$", re.IGNORECASE)
+# the words alone: under a name that says it is secret (ADMIN_PIN) a number of digits is one, a PIN
+_NOT_SECRET_WORD = re.compile(rf"^(?:{_FLAGS_AND_STAGES})$", re.IGNORECASE)
 
 
 FINGERPRINT_KEY_ENV = "OPSVERIFY_FINGERPRINT_KEY"  # a run's key, handed to the xdist workers it starts

@@ -281,8 +281,7 @@ def date_never_comes(schedule: str) -> str | None:
     months, and its weekday field is `*` — else None. Only a weekday field of `*` is read as every day: where both
     day fields name days these schedulers may fire on either, and what they make of `*/2` beside a day of month is
     not pg_cron's rule for certain (no verdict is read from it)."""
-    fields = schedule.split(" ")
-    fields = [field for field in fields if field]
+    fields = [field for field in schedule.split(" ") if field]  # at spaces only, as GitHub splits a cron
     if len(fields) != 5 or fields[4] != "*":
         return None
     try:
