@@ -185,6 +185,30 @@ FACTS = [
          "do $$ begin execute format('create schema %I', current_user);"
          " execute format('grant create on schema %I to public', current_user); end $$;",
          "do $$ begin execute format('drop schema %I', current_user); end $$;", "\"$user\" (its owner's"),
+    # a role the item distrusts (must hold nothing) may create in a schema on the path: it can plant objects the
+    # definer then runs with its owner's rights — held directly, through a role it inherits, or as the owner
+    Lint("fixed_search_path-schema-anon-may-create",
+         {"functions_in": "app", "fixed_search_path": True, "no_grants_to": ["anon"]},
+         "create schema app; create function app.touch() returns trigger language plpgsql security definer"
+         " set search_path = app, pg_temp as $$ begin return new; end $$;"
+         " revoke execute on function app.touch() from public;",
+         "grant create on schema app to anon;",
+         "revoke create on schema app from anon;", "app, where anon may CREATE"),
+    Lint("fixed_search_path-schema-create-inherited-by-anon",
+         {"functions_in": "app", "fixed_search_path": True, "no_grants_to": ["anon"]},
+         "create schema app; create function app.touch() returns trigger language plpgsql security definer"
+         " set search_path = app, pg_temp as $$ begin return new; end $$;"
+         " revoke execute on function app.touch() from public; create role lint_planter_{db} nologin;"
+         " grant create on schema app to lint_planter_{db};",
+         "grant lint_planter_{db} to anon;",
+         "revoke lint_planter_{db} from anon;", "(inherited by anon) may CREATE"),
+    Lint("fixed_search_path-schema-owned-by-anon",
+         {"functions_in": "public", "fixed_search_path": True, "no_grants_to": ["anon"]},
+         "create schema lint_ext_{db}; create function public.touch() returns trigger language plpgsql"
+         " security definer set search_path = lint_ext_{db}, pg_temp as $$ begin return new; end $$;"
+         " revoke execute on function public.touch() from public;",
+         "alter schema lint_ext_{db} owner to anon;",
+         "alter schema lint_ext_{db} owner to current_user;", "anon owns it"),
     Lint("grants_to-reporting-select", {"tables": ["public.notes"], "grants_to": {"reporting": ["SELECT"]}},
          NOTES + "grant select on public.notes to reporting;",
          "revoke select on public.notes from reporting;",
@@ -299,7 +323,8 @@ def scratch(server: Server):
         target.close()
         with psycopg.connect(server.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(f"lint_staff_{name}")))
+            for role in (f"lint_staff_{name}", f"lint_planter_{name}"):
+                conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
 
 
 def _judge(target, params: dict):

@@ -924,12 +924,14 @@ def _search_path_problem(config: list[str]) -> str | None:
             f"{' (unquoted)' if quoted_lists else ''}, or set search_path = '' and qualify every name)")
 
 
-def _open_path_problem(f: dict, schemas: dict[str, dict]) -> str | None:
-    """A search_path fixed in form that names a schema everyone may CREATE in (PUBLIC holds CREATE, as on `public`
-    before PostgreSQL 15): anyone can put a function or table there that the function then finds first
-    (CVE-2018-1058's pattern). Roles the runbook names are its own to trust; PUBLIC is every role. `$user` names the
-    schema of the role the function runs as: a SECURITY DEFINER function's owner (a caller's runs with the caller's
-    own privileges, so a schema of the caller's gains it nothing)."""
+def _open_path_problem(p: Params, f: dict, facts: Catalog) -> str | None:
+    """A search_path fixed in form that names a schema a distrusted role may CREATE in: anyone can then put a
+    function or table there that the function finds first (CVE-2018-1058's pattern). Distrusted: PUBLIC (every
+    role; it holds CREATE on `public` before PostgreSQL 15) and each role the item says must not hold privileges
+    (`no_grants_to`, `no_write_grants_to`), whether it holds CREATE itself, through a role it inherits, or owns
+    the schema. Other roles are the runbook's own to trust. `$user` names the schema of the role the function runs
+    as: a SECURITY DEFINER function's owner (a caller's runs with the caller's own privileges, so a schema of the
+    caller's gains it nothing)."""
     value = next((c.split("=", 1)[1] for c in f["config"] or [] if c.startswith("search_path=")), "")
     shown = {}  # each schema searched -> how the path names it
     for schema in search_path_schemas(value):  # (`$user` is read so quoted or not)
@@ -937,15 +939,34 @@ def _open_path_problem(f: dict, schemas: dict[str, dict]) -> str | None:
             shown.setdefault(f["owner"], f'"$user" (its owner\'s, {quote_ident(f["owner"])})')
         else:
             shown.setdefault(schema, quote_ident(schema))
-    open_to_all = [schema for schema in shown if schema not in ("", "pg_temp", "pg_catalog")
-                   and any(g["grantee"] == PUBLIC and g["privilege"] == "CREATE"
-                           for g in (schemas.get(schema) or {}).get("grants") or [])]
-    if not open_to_all:
+    roles = facts.roles  # (read when the item names roles: PUBLIC alone needs none of it)
+    distrusted = [r for r in _forbidden(p)  # (a superuser among them is said by the grants' check)
+                  if r != PUBLIC and roles.exists(r) and r not in roles.superusers]
+    open_to: dict[str, list[str]] = {}  # schema -> who may create in it, as a message writes it
+    fixes: list[str] = []
+    for schema in shown:
+        facts_of = facts.schemas.get(schema) if schema not in ("", "pg_temp", "pg_catalog") else None
+        if not facts_of:
+            continue
+        grants = facts_of.get("grants") or []
+        if any(g["grantee"] == PUBLIC and g["privilege"] == "CREATE" for g in grants):
+            open_to[schema] = ["PUBLIC may CREATE"]  # every role, the distrusted ones with them
+            fixes.append(f"revoke create on schema {quote_ident(schema)} from public")
+            continue
+        for role in distrusted:
+            owning = _owned_by(role, facts_of["owner"], roles)
+            via = held_privileges(role, grants, roles, "schema", facts.server_version).get("CREATE")
+            if owning:
+                open_to.setdefault(schema, []).append(f"{owning} owns it")
+                fixes.append(f"alter schema {quote_ident(schema)} owner to a role you trust")
+            elif via is not None:
+                open_to.setdefault(schema, []).append(f"{_via(role, via)} may CREATE")
+                fixes.append(f"revoke create on schema {quote_ident(schema)} from {quote_ident(via)}")
+    if not open_to:
         return None
-    names = ", ".join(quote_ident(s) for s in open_to_all)
-    return (f"search_path {value} naming {', '.join(shown[s] for s in open_to_all)}, where PUBLIC may CREATE: any"
-            f" role can place an object there that the function finds first (revoke create on schema {names} from"
-            f" public, or set search_path = '')")
+    where = "; ".join(f"{shown[s]}, where {', '.join(who)}" for s, who in open_to.items())
+    return (f"search_path {value} naming {where}: such a role can place an object there that the function finds"
+            f" first ({'; '.join(dict.fromkeys(fixes))}; or set search_path = '')")
 
 
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:
@@ -971,7 +992,7 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
         if p.security_definer is not None and f["security_definer"] != p.security_definer:
             findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
         if p.fixed_search_path:
-            problem = _search_path_problem(f["config"] or []) or _open_path_problem(f, facts.schemas)
+            problem = _search_path_problem(f["config"] or []) or _open_path_problem(p, f, facts)
             if problem:
                 findings.add(name, *_verb("has", "have", problem))
         _judge_grants(p, name, f["grants"], f["owner"], facts, "function", findings)
