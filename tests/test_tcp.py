@@ -68,6 +68,12 @@ REDIS = {"endpoint": "redis", "protocol": "redis"}
     # once EHLO was answered the server speaks SMTP: a command left unanswered, or answered wrong, fails
     (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx")}, "the server closed the connection"),
      Status.FAILED, "banner 220 'mx', EHLO 250, then no NOOP reply: the server closed the connection"),
+    # ... but the run's own clock running out is not the server leaving it unanswered: a slow server, not judged
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx")}, "no complete answer within 5 s", 0, True),
+     Status.ERROR, "banner 220 'mx', EHLO 250, then no NOOP reply: no complete answer within 5 s"),
+    (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx"), "NOOP": (250, b"ok")},
+                  "no complete answer within 5 s", 0, True),
+     Status.ERROR, "NOOP 250, then no QUIT reply: no complete answer within 5 s (a server that greets or answers"),
     (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx"), "NOOP": (221, b"bye")}), Status.FAILED,
      "banner 220 'mx', EHLO 250, NOOP answered 221 'bye'"),
     (SMTP, Answer("mx:25", {"banner": (220, b"mx"), "EHLO": (250, b"mx"), "NOOP": (250, b"ok"),
@@ -413,6 +419,27 @@ def test_an_smtp_server_that_waits_for_ehlo_passes():
         outcome = family.judge(check, family.gather(target, [check]))
     assert outcome.status is Status.PASSED, outcome
     assert outcome.observed == "banner 220 'mx.example ESMTP\\nready', EHLO 250, NOOP 250, QUIT 221", outcome.observed
+
+
+def test_an_smtp_server_still_answering_when_the_time_runs_out_is_an_error():
+    """A server that answers the banner and EHLO, then takes longer over NOOP than the run's limit (a tarpit, a
+    greet-delay) has left nothing unanswered: the run's clock stopped the talk, so it could not decide."""
+    def smtp(conn, stopping):
+        conn.sendall(b"220 mx.example ESMTP\r\n")
+        with conn.makefile("rb") as reader:
+            reader.readline()
+            conn.sendall(b"250 mx.example\r\n")
+            reader.readline()  # NOOP: its answer is still being thought about when the client hangs up
+            stopping.wait(30)
+
+    with serving(smtp) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": 1, "statement_ms": 2000})
+        check = make_check("tcp", SMTP)
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert "then no NOOP reply: no complete answer within 3 s" in outcome.observed or \
+        "no EHLO reply" in outcome.observed, outcome.observed  # (a machine too loaded to read EHLO's 250 in 3 s)
 
 
 def _unreading_smtp(lines: list[bytes], gap_s: float):

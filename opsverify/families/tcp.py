@@ -89,6 +89,7 @@ class Answer:
     replies: dict[str, Any] = field(default_factory=dict)
     failure: str = ""  # why the conversation stopped before the protocol answered (refused, timeout, garbage)
     elapsed_ms: float = 0.0
+    timed_out: bool = False  # the run's time limit ended it: the server may only be slow
 
 
 class NotProtocol(Exception):
@@ -373,16 +374,16 @@ async def _converse(target, check, limit_s: float) -> Answer | GatherError:
         return exc
     replies: dict[str, Any] = {}
     started = time.perf_counter()
-    failure = ""
+    failure, timed_out = "", False
     try:
         await asyncio.wait_for(PROBES[p.protocol](value, replies, target), limit_s)
     except asyncio.TimeoutError:
-        failure = f"no complete answer within {limit_s:g} s (connect_s + statement_ms)"
+        failure, timed_out = f"no complete answer within {limit_s:g} s (connect_s + statement_ms)", True
     except GatherError as exc:  # the endpoint cannot be used (not a redis:// URL)
         return exc
     except Exception as exc:  # refused, reset, TLS, not the protocol, redis-py's connection errors
         failure = why(exc)
-    return Answer(where, replies, failure, round((time.perf_counter() - started) * 1000, 1))
+    return Answer(where, replies, failure, round((time.perf_counter() - started) * 1000, 1), timed_out)
 
 
 def gather(target, checks) -> dict[str, Answer | GatherError]:
@@ -474,6 +475,10 @@ def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
                                     " (a server speaks only when asked: RFC 5321 §4.3)", **evidence)
         if reply is None and command == "EHLO":  # nothing said but the banner: not yet seen speaking SMTP
             return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}")
+        if reply is None and answer.timed_out:  # the run's clock ran out, not the server's answers: maybe slow
+            return _no_answer(where, answer, evidence, f"{said}, then no {command} reply: {answer.failure} (a"
+                                                       " server that greets or answers late, as a tarpit does, needs"
+                                                       " a longer timeouts.statement_ms)")
         if reply is None:  # it answered EHLO, so it speaks SMTP: a command it leaves unanswered fails it
             return failed(expected, f"{said}, then no {command} reply: {answer.failure or 'none'} (every command is "
                                     "answered: RFC 5321 §4.2; a script writing replies it was not asked for runs "
