@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import replace
 from types import SimpleNamespace
@@ -161,6 +162,20 @@ def test_an_accepted_call_fails_even_when_the_other_got_no_answer(without, wrong
 def test_an_error_says_what_was_expected(params, statuses, expected):
     outcome = judged(params, *statuses)
     assert outcome.status is Status.ERROR and outcome.expected == expected, outcome
+
+
+@pytest.mark.parametrize("secret, problem", [
+    ("", "an empty name names no secret an environment can define"),
+    (" ", "' ' names no secret an environment can define"),
+    ("cron secret", "'cron secret' names no secret an environment can define"),
+    ("{secret:CRON_SECRET}", "{secret:CRON_SECRET}: give the secret's name alone, not a reference to it: write"
+                             " CRON_SECRET"),
+])
+def test_a_secret_no_environment_can_define_is_refused_at_load(secret, problem):
+    """`secret: ""` passed loading, then each run said the item skips and errs at once, in words meant for the
+    engine's developers: a name with a blank, or none, is a runbook typo, refused with the item's other faults."""
+    with pytest.raises(ValidationError, match=re.escape(f"secret\n  Value error, {problem}")):
+        load_item_params("cron", {**GUARDED, "secret": secret})
 
 
 @pytest.mark.parametrize("header", ["content-length", "Transfer-Encoding", "host", "connection", "keep-alive",

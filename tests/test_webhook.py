@@ -164,6 +164,8 @@ def test_default_status_wording():
     # the signing secret: only cited from the environment, never written into the checklist
     ({**STRIPE_SIGNED, "signed_with": "whsec_0123456789abcdef"}, "must cite a secret of the environment"),
     ({**STRIPE_SIGNED, "signed_with": {"secret:STRIPE_WEBHOOK_SECRET": None}}, "quote it"),
+    ({**STRIPE_SIGNED, "signed_with": "{secret: }"}, "names no secret an environment can define"),
+    ({**STRIPE_SIGNED, "signed_with": "{secret:STRIPE WEBHOOK}"}, "names no secret an environment can define"),
     ({**STRIPE_SIGNED, "scheme": "fal"}, "Fal signs its deliveries with its own ed25519 key"),
 ])
 def test_params_rejected(params, problem):

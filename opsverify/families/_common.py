@@ -440,6 +440,22 @@ def reference_problem(value: str) -> str | None:
     return None
 
 
+def a_secret_name(value: str) -> str:
+    """A secret's name as the environment's `secrets:` keys it and `{secret:NAME}` cites it: no blank, no brace."""
+    if _REFERENCE.fullmatch(value):
+        raise ValueError(f"{display.visible(display.cut(value, 60))}: give the secret's name alone, not a"
+                         f" reference to it: write {value[len('{secret:'):-1]}")
+    if not re.fullmatch(r"[^\s{}]+", value):
+        shown = repr(display.visible(display.cut(value, 60))) if value else "an empty name"
+        raise ValueError(f"{shown} names no secret an environment can define (a name has no blanks and no braces,"
+                         " as secrets: keys it and {secret:NAME} cites it)")
+    return value
+
+
+# the name of a secret of the environment (its `secrets:` key)
+SecretName = Annotated[str, AfterValidator(a_secret_name)]
+
+
 def _absolute_path(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError("must start with /")

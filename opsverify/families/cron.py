@@ -40,7 +40,7 @@ from pydantic import AfterValidator, Field, ValidationError, model_validator
 from ..outcome import Outcome, error, failed, passed, verdict
 from ..transports.http import SAFE_METHODS, Probe, Reply
 from . import REQUESTS_AT_ONCE
-from ._common import StrictParams, UrlPath
+from ._common import SecretName, StrictParams, UrlPath
 from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
     expectations, status_said
 from .http import Params as HttpParams
@@ -141,7 +141,7 @@ class AnswerBodyRules(StrictParams):
 class Params(AnswerBodyRules):
     service: str
     path: UrlPath
-    secret: str  # must be configured either way: an item naming a secret nobody set is a runbook typo
+    secret: SecretName  # must be configured either way: an item naming a secret nobody set is a runbook typo
     header: HeaderName = "authorization"
     with_secret: bool = False
     method: Annotated[str, AfterValidator(_method)] = "GET"

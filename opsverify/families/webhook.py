@@ -59,7 +59,7 @@ from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
-from ._common import UrlPath
+from ._common import UrlPath, a_secret_name
 from ._retry import ASKED_AGAIN, RETRY_WAIT_CAP_S, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
 from .cron import AnswerBodyRules
 from .http import body_problems, describe_reply, expectations, status_said
@@ -128,9 +128,11 @@ def _unquoted_reference(value: Any) -> Any:
 
 
 def _cites_a_secret(value: str) -> str:
-    if not SECRET_REF.fullmatch(value):  # the value is not repeated: it may be the secret itself
+    found = SECRET_REF.fullmatch(value)
+    if not found:  # the value is not repeated: it may be the secret itself
         raise ValueError('must cite a secret of the environment, as "{secret:STRIPE_WEBHOOK_SECRET}": a signing '
                          "secret written into the checklist would be committed, and copied into every archive")
+    a_secret_name(found.group(1))  # `{secret: }` cites no name an environment can define
     return value
 
 
