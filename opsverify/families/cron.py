@@ -56,6 +56,9 @@ BODY_RULES = {"json": "json_fields", "json_has": "json_has", "json_min": "json_m
               "body_includes": "body_includes", "body_excludes": "body_excludes"}
 TURNED_AWAY = {408: "request timeout", 429: "rate-limited"}  # answered before any secret was read
 NOT_ASKED_AGAIN = "not asked again: the call may have run the job"
+# what refusals alone cannot tell apart: a pass on them says so, as the webhook family's does
+NOT_RULED_OUT = ("not ruled out: a path where every caller is refused (an auth wall in front of it, or no route"
+                 " behind one) reads the same (a with_secret item shows the job answers its secret)")
 NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job that checks no secret runs on each"
 
 
@@ -286,7 +289,8 @@ def judge(check, facts) -> Outcome:
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered
                            if not 200 <= reply.status < 300
                            and reply.status not in REJECTIONS] + silent
-    return verdict(expected, problems, " and ".join(f"{how}: {r.status}" for how, _, r in attempts), **evidence)
+    seen = " and ".join(f"{how}: {r.status}" for how, _, r in attempts)
+    return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}", **evidence)
 
 
 def _judge_with_secret(p: Params, attempt: tuple[str, str, Reply], evidence: dict) -> Outcome:
