@@ -337,6 +337,9 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         return Reply(None, _ms(started), failure=_unbuildable(probe, exc), sent=False), False
     try:
         response = await client.send(request, stream=True)
+        if response.status_code > 599:  # h11 takes any three digits; RFC 9110 §15 ends at 599: no answer to judge
+            await response.aclose()
+            return Reply(None, _ms(started), failure=_not_a_status(response.status_code)), False
         if heads is not None:
             heads.append(response)
         try:
@@ -443,8 +446,12 @@ def _protocol_failure(exc: Exception, *, replied: bool = False) -> str:
         return "answered 101 Switching Protocols, an upgrade nobody asked for: no HTTP reply to judge"
     no_status = _NO_STATUS.search(str(exc))
     if no_status is not None:
-        return f"the status line says {int(no_status.group(1)):03d}, which is no HTTP status (100-599)"
+        return _not_a_status(int(no_status.group(1)))
     return _failure_words(exc, replied=replied)
+
+
+def _not_a_status(code: int) -> str:
+    return f"the status line says {code:03d}, which is no HTTP status (100-599)"
 
 
 def _failure_words(exc: Exception, *, replied: bool = False) -> str:
