@@ -3,6 +3,8 @@ Go's ParseFloat refuses, a reply whose Content-Type Prometheus 3 does not read, 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from pydantic import ValidationError
 
@@ -304,6 +306,22 @@ def test_gather_judges_timestamps_against_the_time_of_the_scrape():
         c = make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}})
         outcome = metrics.judge(c, metrics.gather(target, [c]))
     assert outcome.status is Status.FAILED and "1970-01-01" in outcome.observed, outcome.observed
+
+
+def test_each_scrape_judges_timestamps_against_the_time_its_own_reply_came():
+    """The time of judging was read once, after every scrape of the run had ended: a slow endpoint elsewhere moved
+    it later, and a sample 10 min 8 s ahead of its own reply passed as 8 s ahead. A reply that came 10 minutes
+    before the gather ended is judged against then (no test waits: the transport's times are given)."""
+    came = time.time() - 600
+    ahead = int((came + 608) * 1000)
+    target = make_target({"services": {"worker-metrics": {"url": "http://127.0.0.1:9/"}}})
+    target.fetch_all = lambda probes: [Reply(200, 5.0, {"content-type": "text/plain; version=0.0.4"},
+                                             content=f"# TYPE g gauge\ng 1 {ahead}\n".encode(), received_at=came)
+                                       for _ in probes]
+    c = make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}})
+    outcome = metrics.judge(c, metrics.gather(target, [c]))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "10 minutes after the scrape" in outcome.observed, outcome.observed
 
 
 # -- 4. a negative timestamp: text refuses its sign, OpenMetrics reads it and the TSDB drops it --------------------

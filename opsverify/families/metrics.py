@@ -803,14 +803,16 @@ def gather(target, checks) -> dict[str, dict]:
     replies = dict(zip(unique, target.fetch_all([Probe("GET", url, SCRAPE_HEADERS, verify=verify,
                                                        body_limit=EXPOSITION_LIMIT, raw=True, judged_by_status=True)
                                                  for url, verify in unique]), strict=True))
-    at = time.time()  # the time of the scrape, which a sample's own timestamp is judged against
     readings: dict[tuple, dict] = {}  # one parse per scrape and way of reading it
     facts = {}
     for check in checks:
         scrape, fallback, honored = scrapes[check.key], check.params.fallback_protocol, check.params.honor_timestamps
-        reading = (scrape, protocol(replies[scrape], fallback), honored)
+        reply = replies[scrape]
+        reading = (scrape, protocol(reply, fallback), honored)
+        # a sample's own timestamp is judged against the time its reply came, not the slowest scrape's
+        at = reply.received_at if reply.received_at is not None else time.time()
         if reading not in readings:  # honor_timestamps: false, Prometheus stamps the samples itself: none is judged
-            readings[reading] = _scraped(replies[scrape], fallback, at if honored else None)
+            readings[reading] = _scraped(reply, fallback, at if honored else None)
         facts[check.key] = {"url": scrape[0], **readings[reading]}
     return facts
 

@@ -77,6 +77,7 @@ class Reply:
     # a raw probe's headers sent more than once: the first value of each (`headers` joins them with ", "), by the name
     # in lower case — what Go's Header.Get reads
     first_values: dict[str, str] = field(default_factory=dict)
+    received_at: float | None = None  # the wall clock (time.time()) when the whole reply had come: this reply's own
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -372,10 +373,11 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         # (the ssl module's error of an alert that came once the handshake was done, which httpx lets out as it is)
         failure = Reply(None, _ms(started), failure=alert_refusal(exc) or f"the HTTP client failed: {_named(exc)}")
         return _head_kept(probe, response, failure), False
+    received_at = time.time()
     if probe.raw:
         return Reply(response.status_code, _ms(started), _headers(response), truncated=truncated, content=body,
                      charset=response.charset_encoding, unasked_bytes=unasked,
-                     first_values=_first_values(response)), False
+                     first_values=_first_values(response), received_at=received_at), False
     read = readings(body, response.encoding or "utf-8", complete=not truncated)
     if read is None:  # this reply alone cannot be read; the batch goes on
         unreadable = Reply(None, _ms(started), _headers(response),
@@ -383,7 +385,7 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         return _head_kept(probe, response, unreadable), False
     text, misread = read
     return Reply(response.status_code, _ms(started), _headers(response), text, truncated=truncated,
-                 misread=misread, unasked_bytes=unasked), False
+                 misread=misread, unasked_bytes=unasked, received_at=received_at), False
 
 
 def _head_kept(probe: Probe, response: httpx.Response | None, failed: Reply) -> Reply:
