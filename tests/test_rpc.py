@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import decimal
-
 import asyncio
 import codecs
+import dataclasses
+import decimal
 import json
 import secrets
 import threading
@@ -243,6 +243,19 @@ def test_judge_block_time_age_against_database_now(db_now, status, seen):
     assert outcome.status is status and seen in outcome.observed
     if status is not Status.ERROR:
         assert "within 300 s of the database's now()" in outcome.expected
+
+
+def test_a_block_time_is_judged_against_the_database_now_when_its_node_answered():
+    """now() is read once, before the nodes are asked one after another: a node that answered 40 s later (a slow
+    one, or one asked after a slow one) named a slot 65 s old, not 25 s old. The run's clock only measures the
+    time between the two answers (monotonic); the date is the database's."""
+    chain = block_time_chain(ok(1795598644))
+    chain.answered_at = 1040.0
+    now = [{"now_epoch": float(1795598644 + 25)}]
+    outcome = rpc.judge(check(method="getBlockTime", max_age_s=60), dataclasses.replace(
+        facts(chain, now=now), db_now_at=1000.0))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "is 65 s older than the database's now()" in outcome.observed, outcome.observed
 
 
 # -- judge: T7 ----------------------------------------------------------------------------

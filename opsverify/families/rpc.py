@@ -6,7 +6,8 @@
     getLatestBlockhash    (a base58 blockhash, lastValidBlockHeight and context slot come back)
     getBlockTime          slot_from: getLatestBlockhash | getSlot   (default getLatestBlockhash)
                           max_age_s: 300      optional: the block time may differ from the
-                                              database's now() by at most this (never the runner's clock);
+                                              database's now() by at most this (never the runner's clock;
+                                              now() carried on to when the node answered);
                                               ahead of it by more than CLOCK_SKEW is an error (a clock lies)
     getBalance            account: <base58 pubkey>, or
                           account_from_secret: ESCROW_FEE_PAYER_SECRET_KEY   a keypair in `service`'s env
@@ -49,6 +50,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -195,6 +197,7 @@ class Chain:
     accounts: dict[str, Answer] = field(default_factory=dict)
     statuses: dict[str, Answer] = field(default_factory=dict)  # signature -> status object or None
     elapsed_ms: float = 0.0
+    answered_at: float | None = None  # time.monotonic() when the first batch (the slots) was answered
 
 
 Rows = list[dict[str, Any]]
@@ -207,6 +210,7 @@ class Facts:
     keypairs: dict[tuple[str, str], Keypair | GatherError]
     visibility: Rows | GatherError | None = None  # who the checker is and whether RLS hides rows from it
     db_now: Rows | GatherError | None = None
+    db_now_at: float | None = None  # time.monotonic() when db_now was answered: now() is carried on from there
 
 
 def is_base58_of(text: Any, size: int) -> bool:
@@ -265,6 +269,7 @@ def _register_url(redactor, url: str) -> None:
 def gather(target, checks) -> Facts:
     params: list[Params] = [c.params for c in checks]
     rows, visibility, db_now = _ask_database(target, checks)
+    db_now_at = time.monotonic()
 
     keypairs: dict[tuple[str, str], Keypair | GatherError] = {}
     for p in params:
@@ -277,7 +282,7 @@ def gather(target, checks) -> Facts:
         _register_url(target.redactor, url)
         mine = [c for c in checks if c.params.endpoint == endpoint]
         chains[endpoint] = _converse(target, url, mine, rows, keypairs)
-    return Facts(chains, rows, keypairs, visibility, db_now)
+    return Facts(chains, rows, keypairs, visibility, db_now, db_now_at)
 
 
 def _database_plan(checks) -> tuple[list[tuple[str, str]], list[str]]:
@@ -370,7 +375,7 @@ def _converse(target, url: str, checks: list, rows: dict, keypairs: dict) -> Cha
             "getMultipleAccounts", [chunk, {**finalized, "encoding": "base64", "dataSlice": {"offset": 0, "length": 0}}])
 
     first = _exchange(target, url, calls)
-    chain.elapsed_ms = first.elapsed_ms
+    chain.elapsed_ms, chain.answered_at = first.elapsed_ms, time.monotonic()
     if first.failure:
         chain.failure = first.failure
         return chain
@@ -605,7 +610,11 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
     now = facts.db_now
     if isinstance(now, GatherError) or not now:
         return error(f"could not read the database's now(): {now}", **evidence)
+    # the database's now() carried on to when this node named its slot: endpoints asked after a slow one (or a slow
+    # node itself) are not judged against a now() read seconds or minutes before they answered
     db_now = float(now[0]["now_epoch"])
+    if facts.db_now_at is not None and chain.answered_at is not None:
+        db_now += max(0.0, chain.answered_at - facts.db_now_at)
     age = round(db_now - block_time)
     evidence.update(database_now=_iso(db_now), age_s=age)
     side = "older than" if age > 0 else "ahead of"
