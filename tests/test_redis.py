@@ -340,7 +340,8 @@ def test_a_redis_without_hello_is_read_and_sent_nothing_but_auth_and_reads():
 
 
 # -- keys are exact names: a missing one counts as 0, so a pattern or an empty name could never fail ---------
-@pytest.mark.parametrize("key", ["", "job*", "jobs:?", "jobs:[12]", "*"])
+# an escaped backslash escapes nothing after it: `jobs\\*` is a pattern, as Redis's glob reads it
+@pytest.mark.parametrize("key", ["", "job*", "jobs:?", "jobs:[12]", "*", "jobs\\\\*", "dead\\\\[x]", "a\\\\\\\\?"])
 def test_a_key_that_is_a_pattern_or_empty_is_refused_at_load(key):
     with pytest.raises(ValueError, match="exact key names") as refused:
         make_check("redis", {"keys": {"jobs": {"max": 1}, key: {"max": 1}}})
@@ -359,6 +360,19 @@ def test_a_key_whose_name_holds_pattern_characters_is_written_escaped_and_read_a
         outcome = family.judge(check, family.gather(target, [check]))
     assert outcome.status is Status.FAILED and "jobs[eu]" in outcome.observed, outcome
     assert ["TYPE", "jobs[eu]"] in received, received
+
+
+@pytest.mark.parametrize("written, key", [("jobs\\[eu\\]", "jobs[eu]"), ("jobs\\\\\\*", "jobs\\*"), ("a\\\\b", "a\\b"),
+                                          ("a\\b", "a\\b"), ("end\\", "end\\")])
+def test_a_key_is_read_with_its_escapes_undone_left_to_right(written, key):
+    assert list(make_check("redis", {"keys": {written: {"max": 1}}}).params.keys) == [key]
+
+
+def test_two_spellings_of_one_key_are_refused_not_merged():
+    """`jobs]` and `jobs\\]` are both the key `jobs]`: one of the two limits was dropped unjudged."""
+    said = "keys 'jobs]' and 'jobs\\\\]' both name the key 'jobs]': give it once"
+    with pytest.raises(ValueError, match=re.escape(said)):
+        make_check("redis", {"keys": {"jobs]": {"max": 0}, "jobs\\]": {"max": 100}}})
 
 
 def test_an_absent_key_is_named_absent_so_a_typo_shows():

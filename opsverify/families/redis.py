@@ -45,8 +45,24 @@ LENGTH_COMMANDS = {"list": "LLEN", "stream": "XLEN", "zset": "ZCARD", "set": "SC
 _MEASURES = tuple(LENGTH_COMMANDS.values())
 CORE_TYPES = frozenset({"string", "list", "set", "zset", "hash", "stream", "none"})
 MODULE_TYPE = re.compile(r"[A-Za-z0-9_-]{9}")
-GLOB = re.compile(r"(?<!\\)[*?\[]")  # what makes a key name a KEYS/SCAN pattern: `*`, `?` or `[` not escaped
-ESCAPED = re.compile(r"\\([*?\[\]\\])")  # a pattern's escape, as Redis's glob reads it: `\[` is a `[` itself
+ESCAPABLE = "*?[]\\"  # what a backslash makes a key's own character, as Redis's glob reads `\[`: a `[` itself
+
+
+def exact_key(written: str) -> str | None:
+    """The key a name as written is, its escapes undone (`jobs\\[eu\\]` is the key `jobs[eu]`, `a\\\\b` is `a\\b`), read
+    left to right as Redis's glob reads a pattern (an escaped backslash escapes nothing after it); None when it holds
+    a `*`, `?` or `[` left unescaped: a pattern, which names no key."""
+    key, i = [], 0
+    while i < len(written):
+        if written[i] == "\\" and i + 1 < len(written) and written[i + 1] in ESCAPABLE:
+            key.append(written[i + 1])
+            i += 2
+            continue
+        if written[i] in "*?[":
+            return None
+        key.append(written[i])
+        i += 1
+    return "".join(key)
 
 
 class Limit(StrictParams):
@@ -61,15 +77,20 @@ class Params(StrictParams):
     @classmethod
     def _exact_names(cls, keys: dict[str, Limit]) -> dict[str, Limit]:
         # a key that does not exist counts as 0: a name that can never exist would pass for ever
-        for key in keys:
-            if not key or GLOB.search(key):
+        exact: dict[str, Limit] = {}
+        spelled: dict[str, str] = {}
+        for key, limit in keys.items():
+            name = exact_key(key)
+            if not key or name is None:
                 what = "an empty name" if not key else "a pattern"
                 raise ValueError(f"key {key!r} is {what}: keys are exact key names (each is read by its name; one"
                                  " that does not exist counts as 0, so this one could never fail); name each key"
                                  + ("; a key whose name holds *, ? or [ itself is written with them escaped, as "
                                     "Redis's patterns write them (jobs\\[eu\\])" if key else ""))
-        # escaped as a pattern escapes them, the key's own characters: `jobs\[eu\]` is the key `jobs[eu]`
-        return {ESCAPED.sub(r"\1", key): limit for key, limit in keys.items()}
+            if name in spelled:  # `jobs]` and `jobs\]` are one key: one of the two limits would go unjudged
+                raise ValueError(f"keys {spelled[name]!r} and {key!r} both name the key {name!r}: give it once")
+            spelled[name], exact[name] = key, limit
+        return exact
 
 
 def needs(params: Params) -> tuple[str, ...]:
