@@ -154,6 +154,8 @@ def test_public_key_of_base58_and_json_keypairs():
     (lambda raw: base58.b58encode(raw[:32] + bytes(32)).decode(), "public half does not belong"),
     (lambda raw: json.dumps([300] * 64), "not a JSON array of bytes"),
     (lambda raw: "0OIl-not-base58", "neither base58 nor a JSON byte array"),
+    # nested past the JSON decoder's depth: RecursionError took the whole family's gather down with it
+    (lambda raw: "[" * 3000 + "]" * 3000, "not a JSON array of bytes"),
 ])
 def test_public_key_of_problems_never_quote_the_secret(make, problem):
     raw, _ = keypair()

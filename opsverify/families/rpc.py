@@ -234,7 +234,7 @@ def public_key_of(secret: str) -> tuple[str | None, str | None]:
         form = "JSON byte array"
         try:
             raw = bytes(json.loads(text))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # (nested past the decoder's depth: no array of bytes either)
             return None, "is not a JSON array of bytes"
     else:
         form = "base58 value"
