@@ -898,9 +898,7 @@ class Redactor:
             return
         self._register(_url_credentials(url))
         for segment in [*parts.path.split("/"), *_fragment_pieces(parts.fragment)]:
-            # of a secret URL, a long piece is a key whatever it reads as: an RPC key of digits only, or of
-            # lower-case letters only, is no word (no path names a thing in 16 letters without a break)
-            if (looks_like_token(segment) or (from_secret and (may_be_a_key(segment) or len(segment) >= 16))
+            if (looks_like_token(segment) or (from_secret and key_of_a_secret_url(segment))
                     or (short_keys and _short_key(segment))):
                 self.add(segment, even_if_plain=True)
         for key, value in _query(parts.query):
@@ -1137,6 +1135,12 @@ def _short_key(segment: str) -> bool:
     (an id) stay."""
     return (len(segment) >= 8 and bool(re.search(r"[A-Za-z]", segment))
             and bool(re.search(r"\d|.[A-Z]", segment)) and not _PLAIN_PIECE.fullmatch(segment))
+
+
+def key_of_a_secret_url(segment: str) -> bool:
+    """A path piece of a URL taken for secret that is a key: one that is no word, or any long one — an RPC key of
+    digits only, or of lower-case letters only, is no word (no path names a thing in 16 letters without a break)."""
+    return looks_like_token(segment) or may_be_a_key(segment) or len(segment) >= 16
 
 
 def may_be_a_key(piece: str) -> bool:

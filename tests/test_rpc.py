@@ -935,6 +935,23 @@ def test_gather_one_batch_then_block_time_and_chunks(node):
     assert key not in target.redactor.text(url) and outcomes["getHealth"].evidence["endpoint"] == url.rsplit("/", 1)[0]
 
 
+@pytest.mark.parametrize("path, hidden", [
+    ("/solana/mainnet-beta", []),  # words and slugs: no key, and an item named mainnet-beta stays readable
+    ("/v2/qwertyuiopasdfghjklz", ["qwertyuiopasdfghjklz"]),  # a key of lower-case letters alone
+    ("/solana/01234567890123456789", ["01234567890123456789"]),  # of digits alone, long (a short number: an id)
+    ("/rpc?api-key=opsverify-canary", ["opsverify-canary"]),
+])
+def test_an_endpoint_url_is_hidden_when_it_carries_a_key(path, hidden):
+    target = FakeTarget("http://127.0.0.1:9" + path, {})
+    rpc._register_url(target.redactor, target.endpoint("solana_rpc"))
+    shown = target.redactor.text(f"mainnet-beta-health: {target.endpoint('solana_rpc')}")
+    assert shown.startswith("mainnet-beta-health: "), shown
+    for key in hidden:
+        assert key not in shown, shown
+    if not hidden:
+        assert shown.endswith(path), shown
+
+
 SINGLE_CALLS = [check("a", method="getHealth"), check("b", method="getLatestBlockhash"),
                 check("c", method="getBlockTime"), check("d", method="getBalance", account=addr(4), min_lamports=5)]
 

@@ -62,7 +62,7 @@ from ..errors import GatherError
 from ..lazy import load
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, failed, passed, skipped, verdict
-from ..secrets import describe
+from ..secrets import describe, key_of_a_secret_url
 from ..transports.jsonrpc import Answer, Call, RpcError, call_batch, exchange_s
 from ._common import StrictParams, nothing_found, plural, read_only_query
 from .sql import VISIBILITY
@@ -258,9 +258,10 @@ def shown_url(url: str) -> str:
 
 
 def _register_url(redactor, url: str) -> None:
-    """Provider URLs carry API keys in the path or query: hide the whole URL and that part."""
+    """Provider URLs carry API keys in the path or query: hide the whole URL and that part. A path of words and
+    slugs alone (`/solana/mainnet-beta`) holds no key: hidden, its words would hide an item named after them."""
     parts = urlsplit(url)
-    if parts.path.strip("/") or parts.query or parts.username or parts.password:
+    if parts.query or parts.username or parts.password or any(map(key_of_a_secret_url, parts.path.split("/"))):
         redactor.add(url, even_if_plain=True)
         tail = url.split(parts.netloc, 1)[-1]
         redactor.add(tail, even_if_plain=True)
