@@ -59,6 +59,12 @@ SUM_ONLY = "\n".join(line for line in GOOD.splitlines() if not line.startswith((
     (Reply(200, 5, text='queue_depth{queue="jobs} 3\n'), Status.FAILED, "malformed exposition: ValueError"),
     (Reply(200, 5, text=GOOD, truncated=True), Status.ERROR, "could not look: exposition larger than"),
     (Reply(503, 5, text="Service Unavailable"), Status.FAILED, "status 503"),
+    # a redirect Prometheus follows to wherever it leads, which opsverify does not: not judged, the path to give said
+    (Reply(302, 5, {"location": "/metrics/"}, text=""), Status.ERROR,
+     "answered 302 (to /metrics/), a redirect Prometheus follows unless its scrape config sets follow_redirects"),
+    (Reply(308, 5, {"location": "https://worker:9090/metrics"}, text=""), Status.ERROR, "answered 308 (to https://"),
+    (Reply(302, 5, text=""), Status.FAILED, "status 302"),  # no Location: Go's client goes nowhere, the scrape fails
+    (Reply(300, 5, {"location": "/a"}, text=""), Status.FAILED, "status 300"),  # a choice, never followed
     (Reply(None, 5, failure="connection refused"), Status.ERROR,
      "could not look: no answer from worker-metrics: connection refused"),
     (Reply(200, 5, text=""), Status.FAILED, "jobs_processed missing"),

@@ -64,7 +64,7 @@ from ..lazy import load
 from ..outcome import Outcome, error, failed, verdict
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, UrlPath, first_few
-from .http import describe_reply
+from .http import describe_reply, redirected_to
 
 NAME = "metrics"
 NEEDS = ("url",)
@@ -74,6 +74,7 @@ EXPOSITION_LIMIT = 8 * 1024 * 1024  # a scrape larger than this is cut off and r
 # target's, so the group's bound allows for it rather than blame the target for "no answer"; a parse still going
 # when its share runs out stops there and says so (a loaded machine took 15 s)
 PARSE_S = 8.0
+FOLLOWED = frozenset({301, 302, 303, 307, 308})  # the redirects Go's HTTP client follows (with a Location)
 CLOCK_EVERY = 2048  # lines (or samples) read between two looks at a parse's deadline
 
 
@@ -846,6 +847,10 @@ def judge(check, facts) -> Outcome:
     evidence = describe_reply(scrape["url"], "GET", reply, read_limit=EXPOSITION_LIMIT)
     if reply.status is None:  # no HTTP answer: not checked
         return error(f"could not look: no answer from {p.service}: {reply.failure}", **evidence)
+    if reply.status in FOLLOWED and (to := redirected_to(reply)):  # Prometheus would scrape where it leads
+        return error(f"could not look: {p.service} answered {reply.status} (to {to}), a redirect Prometheus follows"
+                     " unless its scrape config sets follow_redirects: false, and opsverify never does; give the item"
+                     " the path it leads to", **evidence)
     if reply.status != 200:
         return failed(expected, f"status {reply.status}", **evidence)
     coding = reply.header("content-encoding").strip()
