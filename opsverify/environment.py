@@ -593,6 +593,8 @@ def address_problem(url: str) -> str | None:
             broken = True
         else:
             broken = bool(parts.netloc) and not parts.hostname  # (unix:///run/redis.sock names no host, rightly)
+            if parts.scheme.lower() == "unix":  # a socket's path, and perhaps a user and password: never a host
+                broken = bool(parts.netloc.rpartition("@")[2])
         if broken or port == 0:  # 0 is no port to a client: it would ask the scheme's default port instead
             out_of_range = _port_out_of_range(text, parts)
             if out_of_range:

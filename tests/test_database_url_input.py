@@ -289,6 +289,20 @@ def test_an_address_port_out_of_range_is_said_as_such():
     assert problem is not None and "99999999" not in problem and "percent-encoded" in problem
 
 
+@pytest.mark.parametrize("url, problem", [
+    ("unix:///run/redis.sock?db=3", None),
+    ("unix://:pw-Secret99@/run/redis.sock?db=3", None),  # redis-py's form for a password over a unix socket
+    ("unix://checker:pw-Secret99@/run/redis.sock", None),
+    ("unix://:pw#cut@/run/redis.sock", "percent-encoded"),  # the '#' ends the address: a host 'cut@' is left
+    ("unix://redis.internal/run/redis.sock", "not an address a client can read"),  # a socket has no host
+])
+def test_a_unix_socket_url_may_carry_a_password_but_no_host(url, problem):
+    """`unix://:PASSWORD@/path.sock` was refused at load as an address with no host, so a Redis behind a unix
+    socket with a password could not be checked at all (the family reads it, its tests built targets directly)."""
+    said = address_problem(url)
+    assert (said is None) if problem is None else (said is not None and problem in said), said
+
+
 # -- at run time: libpq's reason kept, as a configuration problem -----------------------------------------------------
 @pytest.mark.parametrize("text, said", [
     ('connection is bad: invalid port number: "99999"', "invalid port number"),

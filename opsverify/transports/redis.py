@@ -83,7 +83,8 @@ def url_problem(url: str) -> str | None:
 _WHERE_SETTINGS = {
     False: "the database is the URL's path (redis://host:6379/3), the timeouts are the environment's timeouts "
            "(connect_s, statement_ms), and a rediss:// certificate is always verified (a private CA: SSL_CERT_FILE)",
-    True: "a unix:// URL takes only db (unix:///run/redis.sock?db=3); the timeouts are the environment's timeouts "
+    True: "a unix:// URL takes only db (unix:///run/redis.sock?db=3), and a password before the path "
+          "(unix://:PASSWORD@/run/redis.sock); the timeouts are the environment's timeouts "
           "(connect_s, statement_ms)",
 }
 
