@@ -117,6 +117,12 @@ CASES = [
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": SHORT}, Status.FAILED,
      "SESSION_SECRET has 21 characters (at least 32 wanted) on api"),
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": ""}, Status.FAILED, "SESSION_SECRET is blank"),
+    # padding is no length: blanks at its ends and characters that show as nothing are not counted
+    (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": " " * 31 + "x"}, Status.FAILED,
+     "SESSION_SECRET has 1 character (32 with the blanks at its ends and the invisible characters in it)"),
+    (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": "\u200b" * 31 + "k"}, Status.FAILED,
+     "SESSION_SECRET has 1 character (32 with"),
+    (api(min_length={"SESSION_SECRET": 4}), {"SESSION_SECRET": "a b c d"}, Status.PASSED, ""),  # a passphrase's own
     (api(required=["SESSION_SECRET"], min_length={"SESSION_SECRET": 32}), {"X": "1"}, Status.FAILED,
      "SESSION_SECRET is not set on api"),
     # contains / matches

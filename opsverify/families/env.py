@@ -29,7 +29,7 @@ from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint
 from ..lazy import load
 from ..transports.envsource import READ_S, EnvFile, parse_dotenv
-from ._common import StrictParams, first_few, nothing_found
+from ._common import StrictParams, first_few, nothing_found, plural
 from .repo import Params as RepoParams, source as repo_source  # repo_source: a system's checkout or GitHub
 
 NAME = "env"
@@ -636,8 +636,11 @@ def _judge_min_length(p: Params, env: dict[str, str], f: Findings) -> None:
             continue
         if why := _unset(name, value):
             f.problem("min_length", name, why)
-        elif len(value) < least:
-            f.problem("min_length", name, f"{name} has {len(value)} characters (at least {least} wanted)")
+        elif len(shown := _INVISIBLE.sub("", value).strip()) < least:  # padding is no strength: 31 blanks and `x`
+            padded = (f" ({len(value)} with the blanks at its ends and the invisible characters in it)"
+                      if len(shown) != len(value) else "")
+            f.problem("min_length", name, f"{name} has {plural(len(shown), 'character')}{padded} (at least {least}"
+                                          " wanted)")
 
 
 def _judge_contains(p: Params, env: dict[str, str], f: Findings) -> None:
