@@ -84,7 +84,8 @@ CASES = [
     (api(format={"O": "https-url"}), {"O": "http://api.example.com"}, Status.FAILED, "O uses http, not https"),
     # this machine, however written
     *[(api(format={"O": "https-url"}), {"O": f"https://{host}/x"}, Status.FAILED, "O points at")
-      for host in ("localhost.", "127.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]", "0", "2130706433", "app.localhost")],
+      for host in ("localhost.", "127.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]", "0", "2130706433", "app.localhost",
+                   "localhost.localdomain", "ip6-localhost", "ip6-loopback", "localhost6.localdomain6")],
     (api(format={"O": "https-url"}), {"X": "1"}, Status.FAILED, "O is not set on api"),
     # as Node's WHATWG URL reads the host: percent-decoded, fullwidth mapped, a trailing dot dropped, `\` a `/`
     *[(api(format={"O": "https-url"}), {"O": url}, Status.FAILED, f"O points at {host}")

@@ -383,10 +383,15 @@ def _ipv4(labels: list[str]) -> str | None:
     return str(ipaddress.IPv4Address(numbers[-1] + sum(n << 8 * (3 - at) for at, n in enumerate(numbers[:-1]))))
 
 
+# what the distributions' own /etc/hosts names this machine besides localhost (Debian's, Red Hat's)
+LOOPBACK_NAMES = frozenset({"localhost.localdomain", "localhost4", "localhost4.localdomain4", "localhost6",
+                            "localhost6.localdomain6", "ip6-localhost", "ip6-loopback"})
+
+
 def _is_loopback(host: str) -> bool:
     """This machine, however it is written: `localhost.`, `127.1`, `0x7f.0.0.1`, `[::ffff:127.0.0.1]`, `0`."""
     name = host.rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
+    if name == "localhost" or name.endswith(".localhost") or name in LOOPBACK_NAMES:
         return True
     try:
         address = ipaddress.ip_address(name)
