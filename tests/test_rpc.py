@@ -952,6 +952,39 @@ def test_an_endpoint_url_is_hidden_when_it_carries_a_key(path, hidden):
         assert shown.endswith(path), shown
 
 
+def test_endpoints_are_asked_together_so_a_slow_one_delays_no_other():
+    """Node A answers only once node B has been asked: asked one after the other, A would wait out its deadline and
+    end as an error; asked together, both answer. (No timing is judged: A waits on B's request, not a clock.)"""
+    from .kit import serving
+
+    b_asked = threading.Event()
+
+    def node(conn, stopping, *, first: bool) -> None:
+        with conn.makefile("rb") as reader:
+            length = 0
+            while (line := reader.readline().strip()):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            body = json.loads(reader.read(length))
+            if first:
+                b_asked.wait(30)
+            else:
+                b_asked.set()
+            reply = json.dumps({"jsonrpc": "2.0", "id": body["id"], "result": "ok"}).encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                         b"connection: close\r\n\r\n%s" % (len(reply), reply))
+
+    with serving(lambda c, s: node(c, s, first=True)) as a, serving(lambda c, s: node(c, s, first=False)) as b:
+        urls = {"node_a": f"http://127.0.0.1:{a}/", "node_b": f"http://127.0.0.1:{b}/"}
+        target = FakeTarget("", {})
+        target.timeouts = TimeoutsModel(http_s=5, connect_s=2)
+        target.endpoint = urls.__getitem__
+        checks = [check("a", method="getHealth", endpoint="node_a"), check("b", method="getHealth", endpoint="node_b")]
+        facts = rpc.gather(target, checks)
+    assert [rpc.judge(c, facts).status for c in checks] == [Status.PASSED, Status.PASSED], \
+        [rpc.judge(c, facts).observed for c in checks]
+
+
 SINGLE_CALLS = [check("a", method="getHealth"), check("b", method="getLatestBlockhash"),
                 check("c", method="getBlockTime"), check("d", method="getBalance", account=addr(4), min_lamports=5)]
 

@@ -51,6 +51,7 @@ import decimal
 import json
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -155,11 +156,14 @@ class Params(StrictParams):
         return value
 
 
+ENDPOINTS_AT_ONCE = 8  # endpoints asked together, each on a thread of its own
+
+
 def bound(target, checks) -> float:
-    """Worst case of gather beyond the database (whose budget the engine adds): per endpoint, one
-    after the other, two JSON-RPC exchanges, each within exchange_s."""
+    """Worst case of gather beyond the database (whose budget the engine adds): per endpoint two JSON-RPC
+    exchanges, each within exchange_s; ENDPOINTS_AT_ONCE endpoints at a time."""
     endpoints = {c.params.endpoint for c in checks}
-    return len(endpoints) * 2 * exchange_s(target.timeouts.http_s) + 1.0
+    return math.ceil(len(endpoints) / ENDPOINTS_AT_ONCE) * 2 * exchange_s(target.timeouts.http_s) + 1.0
 
 
 def needs(params: Params) -> tuple[str, ...]:
@@ -277,12 +281,16 @@ def gather(target, checks) -> Facts:
         if p.account_from_secret:
             keypairs[(p.service, p.account_from_secret)] = _read_keypair(target, p.service, p.account_from_secret)
 
-    chains = {}
-    for endpoint in dict.fromkeys(p.endpoint for p in params):
-        url = target.endpoint(endpoint)
+    endpoints = list(dict.fromkeys(p.endpoint for p in params))
+    urls = {endpoint: target.endpoint(endpoint) for endpoint in endpoints}
+    for url in urls.values():  # every key known before any endpoint answers (an answer may echo another's)
         _register_url(target.redactor, url)
-        mine = [c for c in checks if c.params.endpoint == endpoint]
-        chains[endpoint] = _converse(target, url, mine, rows, keypairs)
+
+    def ask(endpoint: str) -> Chain:  # endpoints apart: a slow node delays no other
+        return _converse(target, urls[endpoint], [c for c in checks if c.params.endpoint == endpoint], rows, keypairs)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(ENDPOINTS_AT_ONCE, len(endpoints)))) as pool:
+        chains = dict(zip(endpoints, pool.map(ask, endpoints), strict=True))
     return Facts(chains, rows, keypairs, visibility, db_now, db_now_at)
 
 
