@@ -190,6 +190,9 @@ def test_judge_health(chain, status, seen):
     (ok(BLOCKHASH), Status.PASSED, "blockhash EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N at slot 2792"),
     (ok({**BLOCKHASH, "value": {"blockhash": "abc", "lastValidBlockHeight": 3090}}), Status.FAILED,
      'blockhash "abc" is not a base58 32-byte hash'),
+    # base58 of 32 zero bytes: Hash::default(), what a node that has no block says (no block has it)
+    (ok({**BLOCKHASH, "value": {"blockhash": "1" * 32, "lastValidBlockHeight": 3090}}), Status.FAILED,
+     "blockhash 11111111111111111111111111111111 is 32 zero bytes (the default hash), which no block has"),
     (ok({"value": {"blockhash": BLOCKHASH["value"]["blockhash"]}}), Status.FAILED,
      "lastValidBlockHeight null is not an integer; context.slot null is not an integer"),
     (err(-32601, "Method not found"), Status.FAILED, "error -32601: Method not found"),

@@ -156,6 +156,7 @@ class Params(StrictParams):
         return value
 
 
+DEFAULT_HASH = "1" * 32  # base58 of 32 zero bytes
 ENDPOINTS_AT_ONCE = 8  # endpoints asked together, each on a thread of its own
 
 
@@ -580,6 +581,8 @@ def _judge_blockhash(p: Params, chain: Chain, facts: Facts) -> Outcome:
     problems = []
     if not is_base58_of(blockhash, 32):
         problems.append(f"blockhash {_json(blockhash)} is not a base58 32-byte hash")
+    elif blockhash == DEFAULT_HASH:  # 32 zero bytes: Solana's Hash::default(), which no block ever has
+        problems.append(f"blockhash {blockhash} is 32 zero bytes (the default hash), which no block has")
     if height is None:
         problems.append("lastValidBlockHeight null is not an integer")
     if slot is None:
