@@ -136,6 +136,15 @@ class Measured:
     def median_cpu_s(self) -> float:
         return statistics.median(s.cpu_s for s in self.samples)
 
+    @property
+    def least_s(self) -> float:
+        """The least disturbed sample's wall time: another process's load only ever adds to it."""
+        return min(s.wall_s for s in self.samples)
+
+    @property
+    def least_cpu_s(self) -> float:
+        return min(s.cpu_s for s in self.samples)
+
     def median_of(self, attribute: str) -> float | None:
         values = [getattr(s, attribute) for s in self.samples]
         values = [v for v in values if v is not None]
