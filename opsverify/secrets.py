@@ -756,11 +756,15 @@ _ANY_BREAK = re.compile(rf"(?:{_A_BREAK})(?:{_A_BREAK}|{_A_BLANK})*+")
 
 # A mark that breaks a line only where it must, invisible otherwise: a zero-width space, joiner or non-joiner, a word
 # joiner, a soft hyphen (as a character or HTML's entity) and HTML's <wbr>. A page or a template puts them inside long
-# words (a token in a table cell) so that a browser may wrap there; the token's text is whole without them
-_SOFT_WRAP_CHARACTERS = "\u200b\u200c\u200d\u2060\u00ad"
+# words (a token in a table cell) so that a browser may wrap there; the token's text is whole without them. So is it
+# without the other marks that show as nothing (a byte order mark, the invisible operators, direction marks) and a
+# terminal's colour codes (ESC [ … m): a log line echoing a token, coloured in pieces, reads as the token
+_SOFT_WRAP_CHARACTERS = "\u200b-\u200f\u2060-\u2064\u2066-\u206f\u202a-\u202e\u180e\ufeff\u00ad"
 _SOFT_WRAP_ENTITY = r"&(?:shy|ZeroWidthSpace|#0*(?:173|820[345]|8288)|#[xX]0*(?:[aA][dD]|200[bBcCdD]|2060));"
 _SOFT_WRAP_TAG = r"<(?i:wbr)\s*/?>"
-_SOFT_WRAP = rf"[{_SOFT_WRAP_CHARACTERS}]|{_SOFT_WRAP_ENTITY}|{_SOFT_WRAP_TAG}"
+_TERMINAL_CODE = r"\x1b\[[0-?]*[ -/]*[@-~]"  # ECMA-48's control sequence: colours, bold, cursor moves
+_SOFT_WRAP = rf"[{_SOFT_WRAP_CHARACTERS}]|{_SOFT_WRAP_ENTITY}|{_SOFT_WRAP_TAG}|{_TERMINAL_CODE}"
+_INVISIBLE_MARK = re.compile(f"[{_SOFT_WRAP_CHARACTERS}]")
 # searched apart: a pattern that starts with one character scans a long text for it tens of times faster
 _SOFT_WRAP_ENTITY_MARK, _SOFT_WRAP_TAG_MARK = re.compile(_SOFT_WRAP_ENTITY), re.compile(_SOFT_WRAP_TAG)
 _SOFT_WRAP_OR_BREAK = re.compile(rf"{_SOFT_WRAP}|=?(?:\r\n|\r|\n)[ \t]*")
@@ -774,10 +778,9 @@ _NULS = re.compile(r"\x00+")
 
 def _holds_soft_wrap(text: str) -> bool:
     """Cheap for most texts: ASCII, with no entity or tag a soft-wrap mark could be."""
-    if not text.isascii() and ("\u200b" in text or "\u00ad" in text or "\u200c" in text or "\u200d" in text
-                               or "\u2060" in text):
+    if not text.isascii() and _INVISIBLE_MARK.search(text) is not None:
         return True
-    return (("&" in text and _SOFT_WRAP_ENTITY_MARK.search(text) is not None)
+    return ("\x1b[" in text or ("&" in text and _SOFT_WRAP_ENTITY_MARK.search(text) is not None)
             or ("<" in text and _SOFT_WRAP_TAG_MARK.search(text) is not None))
 
 
@@ -845,7 +848,7 @@ class _Unbroken:
 class Redactor:
     """Replaces every registered secret value — and the usual encodings of it — in text and nested
     data; a run of at least MIN_RUN characters of a secret (raw, escaped or in base64) at the edge of a
-    text (an excerpt that cut a secret in two) is masked as well, and a run of it as written of 12 characters
+    text (an excerpt that cut a secret in two) is masked as well, and a run of it as written of 8 to 12 characters
     (`_inner_run`) anywhere."""
 
     MIN_LENGTH = 6  # shorter values are flags and ports; redacting them would mangle text
@@ -1642,9 +1645,10 @@ _URL_PIECE_CUT = re.compile(r"[/?&=#;]")
 
 
 def _inner_run(length: int) -> int:
-    """The shortest run of a secret `length` long masked inside a text: 12 characters, half of a shorter one, never
-    under MIN_RUN — a few characters of a long key give nothing away, and most of one gives it away."""
-    return max(Redactor.MIN_RUN, min(12, (length + 1) // 2))
+    """The shortest run of a secret `length` long masked inside a text: a third of it, from MIN_RUN (8, up to a
+    24-character key) to 12 (from 36) — a few characters of a long key give nothing away, and half of one gave
+    half of it away (11 of a 24-character token, or all of it cut into three 8-character fields)."""
+    return max(Redactor.MIN_RUN, min(12, length // 3))
 
 
 def _chunk_starts(length: int) -> list[int]:

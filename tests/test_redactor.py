@@ -304,8 +304,8 @@ def test_a_secret_split_by_a_soft_wrap_mark_is_masked_as_the_console_and_the_evi
     "token=ronSecretValue_9f8e7d6c5b4a3210",  # all but its first
 ])
 def test_a_run_of_a_secret_quoted_inside_a_text_is_masked(quoted):
-    """A server quoting part of the secret it refused gives most of it away: a run of 12 characters or more of a
-    secret is masked wherever it stands (at a text's edge, a run of 8 already was)."""
+    """A server quoting part of the secret it refused gives most of it away: a run of a third of a secret (8 to 12
+    characters) is masked wherever it stands (at a text's edge, a run of 8 already was)."""
     secret = "cronSecretValue_9f8e7d6c5b4a3210"
     redactor = Redactor()
     redactor.add_declared(secret)
@@ -321,9 +321,38 @@ def test_a_short_run_or_the_words_of_a_secret_stay_readable():
     redactor = Redactor()
     redactor.add_declared("cronSecretValue_9f8e7d6c5b4a3210")
     redactor.add_declared("mypassword12345")
-    for text in ("cronSecretV is 11 characters of it", "password authentication failed for user checker",
-                 "its Value_9f8e7 is short", "mypassword1234 differs by its last"):
+    for text in ("cronSecre is 9 characters of it", "password authentication failed for user checker",
+                 "its Value_9f8 is short", "mypassword1234 differs by its last"):
         assert redactor.text(text) == text
+
+
+@pytest.mark.parametrize("quoted", [
+    "denied: AtK9vQ2mZx7 (retry later)",  # its first 11 characters: under the 12 a run once needed
+    '{"a": "AtK9vQ2mZx7", "b": "LpR4wNc8Hs3Jd"}',  # split in two fields
+    '{"a": "AtK9vQ2m", "b": "Zx7LpR4w", "c": "Nc8Hs3Jd"}',  # in three: every piece 8 long
+])
+def test_a_third_of_a_key_quoted_apart_is_masked(quoted):
+    """Half of a 24-character token (11 characters) passed as a run too short to mask, and three 8-character fields
+    gave all of it: a run of a third of a key (8 to 12 characters) is masked anywhere."""
+    secret = "AtK9vQ2mZx7LpR4wNc8Hs3Jd"
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    cleaned = redactor.text(quoted)
+    assert not any(secret[i:i + 8] in cleaned for i in range(len(secret) - 7)), cleaned
+
+
+@pytest.mark.parametrize("mark", ["\ufeff", "\u2062", "\u200e", "\x1b[0m", "\x1b[1;31m", "\x1b[K"])
+def test_a_key_cut_by_invisible_marks_or_terminal_colours_is_masked(mark):
+    """A byte order mark, an invisible operator, a direction mark or a terminal's colour code every few characters
+    shows as nothing: the key reads whole, so it is masked whole."""
+    secret = "AtK9vQ2mZx7LpR4wNc8Hs3Jd"
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    cut = mark.join(secret[i:i + 6] for i in range(0, len(secret), 6))
+    cleaned = redactor.text(f"denied: {cut} (retry later)")
+    assert cleaned.startswith("denied: [redacted") and cleaned.endswith(" (retry later)"), repr(cleaned)
+    visible = cleaned.replace(mark, "")
+    assert not any(secret[i:i + 6] in visible for i in range(len(secret) - 5)), repr(cleaned)
 
 
 def test_a_basic_credential_is_masked_decoded_too():
