@@ -988,6 +988,16 @@ def test_endpoints_are_asked_together_so_a_slow_one_delays_no_other():
         [rpc.judge(c, facts).observed for c in checks]
 
 
+def test_a_piece_the_checklist_names_an_item_by_is_no_key():
+    """`/solana/node7beta` reads as a key (letters and a digit), but the item node7beta spells it: hiding it hid that
+    item's id in the archive's ids, keys and messages."""
+    redactor = Redactor()
+    rpc._register_url(redactor, "http://127.0.0.1:9/solana/node7beta", frozenset({"node7beta", "health"}))
+    assert redactor.text("node7beta-health: ok") == "node7beta-health: ok"
+    rpc._register_url(redactor, "http://127.0.0.1:9/solana/node8beta", frozenset({"node7beta", "health"}))
+    assert "node8beta" not in redactor.text("node8beta-health: ok")  # a piece no item spells stays a key
+
+
 SINGLE_CALLS = [check("a", method="getHealth"), check("b", method="getLatestBlockhash"),
                 check("c", method="getBlockTime"), check("d", method="getBalance", account=addr(4), min_lamports=5)]
 

@@ -262,11 +262,14 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}{port}"
 
 
-def _register_url(redactor, url: str) -> None:
+def _register_url(redactor, url: str, named: frozenset[str] = frozenset()) -> None:
     """Provider URLs carry API keys in the path or query: hide the whole URL and that part. A path of words and
-    slugs alone (`/solana/mainnet-beta`) holds no key: hidden, its words would hide an item named after them."""
+    slugs alone (`/solana/mainnet-beta`) holds no key: hidden, its words would hide an item named after them. So
+    is a piece the checklist itself spells as an item's id or name (`named`: `/solana/node7beta` of the item
+    node7beta): the checklist is committed, and the auditor must see which item the archive speaks of."""
     parts = urlsplit(url)
-    if parts.query or parts.username or parts.password or any(map(key_of_a_secret_url, parts.path.split("/"))):
+    keys = [piece for piece in parts.path.split("/") if key_of_a_secret_url(piece) and piece not in named]
+    if parts.query or parts.username or parts.password or keys:
         redactor.add(url, even_if_plain=True)
         tail = url.split(parts.netloc, 1)[-1]
         redactor.add(tail, even_if_plain=True)
@@ -284,8 +287,9 @@ def gather(target, checks) -> Facts:
 
     endpoints = list(dict.fromkeys(p.endpoint for p in params))
     urls = {endpoint: target.endpoint(endpoint) for endpoint in endpoints}
+    named = frozenset(word for c in checks for word in (c.id, c.name))
     for url in urls.values():  # every key known before any endpoint answers (an answer may echo another's)
-        _register_url(target.redactor, url)
+        _register_url(target.redactor, url, named)
 
     def ask(endpoint: str) -> Chain:  # endpoints apart: a slow node delays no other
         return _converse(target, urls[endpoint], [c for c in checks if c.params.endpoint == endpoint], rows, keypairs)
