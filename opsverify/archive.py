@@ -951,15 +951,15 @@ class ArchiveReporter:
     def _only_unconfigured(self, config: pytest.Config, pytest_exit: int) -> str:
         """Why the run checked nothing when every selected item is of a system the environment does not configure
         (each skipped "not configured"), or manual; else ''. As _only_manual: only a run that went as pytest meant.
-        Only where the command line named what to run (--system, --item, a checklist file): a plain run, or a shard
-        of what was named that happens to hold only such systems, skips them and ends as ever."""
+        Only where the command line named what to run (--system, --item, a checklist file, -k): a plain run, or a
+        shard of what was named that happens to hold only such systems, skips them and ends as ever."""
         from .plugin import not_configured
 
         if pytest_exit != exitcodes.OK or config.option.collectonly or self.collection_errors:
             return ""
         state = self.state
         items = set(config.getoption("ov_items") or ())
-        if not (state.systems or items or state.named_systems):
+        if not (state.systems or items or state.named_systems or config.option.keyword):
             return ""  # nothing named: a run (or a shard dealt) of only such systems skips them as any run does
         configured = set(state.env.model.systems)
         # what was named, before a shard dealt it: a shard of only unconfigured systems is a healthy matrix job

@@ -101,7 +101,8 @@ NOT_CONFIGURED = "the environment shoponly does not configure system ledger, who
     ["checklists/ledger.yaml"],  # its checklist file named: every selected item skipped as not configured
     ["--item", "L1"],
     ["--item", "L1", "-n", "2"],
-], ids=["system", "checklist-file", "item", "item-xdist"])
+    ["-k", "L1"],  # a keyword names what to run as well: it ended 0 with an archive of one skip
+], ids=["system", "checklist-file", "item", "item-xdist", "keyword"])
 def test_a_run_of_a_system_the_environment_does_not_configure_checks_nothing(tmp_path, options):
     """Every item would skip ("not configured"): nothing is checked, so exit 5 and no archive — never a green run
     and a clean-looking archive."""
