@@ -235,7 +235,13 @@ class _Interruptions:
         shutdown —: a signal now is ignored, where Python's own handling would end the process 143 or 130, or with a
         traceback. Ignored, not handled: the interpreter puts a Python handler back to the default as it finishes,
         and a signal then would still kill it. A run inside another program (pytest.main()) gives that one its
-        Ctrl-C back as it found it."""
+        Ctrl-C back as it found it.
+
+        CPython marks a KeyboardInterrupt raised inside `exec` of a string (a dataclass being built as a module
+        loads) as unhandled even once it is caught, and `python -m pytest` then ends by SIGINT (130) at exit,
+        whatever exit code the run chose: the code is decided here, so the mark is cleared (an `exec` of a string
+        that ends well clears it)."""
+        exec("None")  # noqa: S102 - a constant, for its side effect on the interpreter's mark
         if not self.whole_process:
             self.uninstall()
             return

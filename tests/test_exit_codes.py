@@ -512,6 +512,31 @@ def test_a_signal_after_the_exit_code_is_decided_does_not_change_it(tmp_path, st
     assert "at exit: ignored" in err, err[-3000:]  # as the interpreter finishes, too
 
 
+HANDLED_IN_EXEC = """
+import os, signal
+from opsverify.plugin import INTERRUPTIONS
+
+INTERRUPTIONS.install()
+try:  # the signal lands while a string is exec'd (a dataclass being built as a module loads)
+    exec("os.kill(os.getpid(), signal.SIGTERM)\\nfor _ in range(10 ** 8): pass")
+except KeyboardInterrupt:
+    print("handled")
+INTERRUPTIONS.exit_code_decided()
+raise SystemExit(2)
+"""
+
+
+def test_an_interrupt_handled_inside_exec_keeps_the_exit_code_the_run_chose(tmp_path):
+    """CPython marks a KeyboardInterrupt raised inside exec() of a string as unhandled even once caught, and a
+    `python -m` program then died of SIGINT (130) at exit: a SIGTERM while the checklists loaded ended 130 now and
+    then instead of 2, after saying "interrupted while loading". The run's last cleanup clears the mark."""
+    (tmp_path / "handled_in_exec.py").write_text(HANDLED_IN_EXEC)
+    done = subprocess.run([sys.executable, "-m", "handled_in_exec"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, env={**_environ(), "PYTHONPATH": str(tmp_path)}, preexec_fn=interruptible)
+    assert "handled" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+
+
 EMBEDDED = """
 import signal, sys
 import pytest
