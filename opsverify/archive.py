@@ -1025,17 +1025,20 @@ class ArchiveReporter:
         """The selected systems' manual items the run did not select (`-m postdeploy`), as rows for junit.xml and
         allure-results: a run lists them there as results.json does, never as run. One the run selected (`-m
         "postdeploy or manual"`) has its own record: it is not listed twice. A partial run (`--item`, `-k`, a node
-        id) lists there only what it selected, as asked; its manual items stay in results.json and the summary. A run
-        that ran nothing (none selected, --collect-only, interrupted before its first item) lists none: a CI's test
-        view would read its skipped manual items as a green run."""
+        id) lists there only what it selected, as asked, and the manual items its `--item` names (asked for by name,
+        so shown by name); its other manual items stay in results.json and the summary. A run that ran nothing (none
+        selected, --collect-only, interrupted before its first item) lists none: a CI's test view would read its
+        skipped manual items as a green run."""
         if not records:
             return []
+        manual = self.state.manual_items()
         known = self.left_out(config)
         if known is not None and known[1]:
-            return []
+            named = set(config.getoption("ov_items") or ())
+            manual = [c for c in manual if c.id in named]
         # what ran, and what an interrupted run selected but never reached: each has its own record already
         recorded = {(r.get("system"), r.get("key")) for r in [*records, *self.not_run]}
-        return [_manual_row(c) for c in self.state.manual_items() if (c.system, c.key) not in recorded]
+        return [_manual_row(c) for c in manual if (c.system, c.key) not in recorded]
 
     def _render(self, session: pytest.Session, final: Path) -> None:
         from .errors import StopRun

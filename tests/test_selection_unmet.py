@@ -161,3 +161,8 @@ def test_a_manual_item_beside_one_that_runs_is_not_counted_as_not_selected(tmp_p
     assert ran.code == exitcodes.OK, ran.output[-3000:]
     assert "not selected, so not checked" not in ran.output, ran.output[-3000:]
     assert _manifest(ran)["selection"]["items_not_selected"] == []
+    # named, so shown: in junit.xml and allure-results as a manual item, as results.json lists it (they left it out)
+    junit = (ran.archive() / "junit.xml").read_text(encoding="utf-8")
+    assert 'name="L2-' in junit and 'type="manual"' in junit, junit
+    allure = [json.loads(p.read_text(encoding="utf-8")) for p in (ran.archive() / "allure-results").glob("*-result.json")]
+    assert any("L2" in r["fullName"] for r in allure), [r["fullName"] for r in allure]
