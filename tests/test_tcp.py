@@ -339,6 +339,15 @@ def _smtp_scripted(script: bytes):
         return family.judge(check, family.gather(target, [check]))
 
 
+def _smtp_outcome(handler, *, connect_s: int, statement_ms: int):
+    """The SMTP item's outcome against a server that runs `handler(conn, stopping)` for each connection."""
+    with serving(handler) as port:
+        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
+                             timeouts={"connect_s": connect_s, "statement_ms": statement_ms})
+        check = make_check("tcp", SMTP)
+        return family.judge(check, family.gather(target, [check]))
+
+
 def test_an_smtp_reply_longer_than_64_kib_is_not_smtp():
     """100 lines of 1 KB: under the line count, over what any SMTP reply takes (RFC 5321 4.5.3.1.5: 512 bytes a
     line), so it is refused before more is read."""
@@ -375,11 +384,7 @@ def _closing_smtp(when: str):
 ])
 def test_an_smtp_server_closing_is_told_from_one_resetting(when, reason):
     """A clean close (FIN) read "connection reset", as a reset (RST) does: which one it was is the operator's clue."""
-    with serving(_closing_smtp(when)) as port:
-        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
-                             timeouts={"connect_s": 2, "statement_ms": 2000})
-        check = make_check("tcp", SMTP)
-        outcome = family.judge(check, family.gather(target, [check]))
+    outcome = _smtp_outcome(_closing_smtp(when), connect_s=2, statement_ms=2000)
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed.endswith(f"did not answer in its protocol: {reason}"), outcome.observed
 
@@ -412,11 +417,7 @@ def test_an_smtp_server_that_waits_for_ehlo_passes():
             for line in reader:
                 conn.sendall(replies.get(line[:4].upper(), b"500 unrecognised\r\n"))
 
-    with serving(smtp) as port:
-        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
-                             timeouts={"connect_s": 2, "statement_ms": 2000})
-        check = make_check("tcp", SMTP)
-        outcome = family.judge(check, family.gather(target, [check]))
+    outcome = _smtp_outcome(smtp, connect_s=2, statement_ms=2000)
     assert outcome.status is Status.PASSED, outcome
     assert outcome.observed == "banner 220 'mx.example ESMTP\\nready', EHLO 250, NOOP 250, QUIT 221", outcome.observed
 
@@ -432,11 +433,7 @@ def test_an_smtp_server_still_answering_when_the_time_runs_out_is_an_error():
             reader.readline()  # NOOP: its answer is still being thought about when the client hangs up
             stopping.wait(30)
 
-    with serving(smtp) as port:
-        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
-                             timeouts={"connect_s": 1, "statement_ms": 2000})
-        check = make_check("tcp", SMTP)
-        outcome = family.judge(check, family.gather(target, [check]))
+    outcome = _smtp_outcome(smtp, connect_s=1, statement_ms=2000)
     assert outcome.status is Status.ERROR, outcome
     assert "then no NOOP reply: no complete answer within 3 s" in outcome.observed or \
         "no EHLO reply" in outcome.observed, outcome.observed  # (a machine too loaded to read EHLO's 250 in 3 s)
@@ -467,11 +464,7 @@ def test_an_smtp_script_that_never_reads_fails_at_any_pace(lines, gap_s):
     """A script writing a banner, a 250 and perhaps a 221 without reading fails whatever its pace and the machine's
     load: a 250 already there when EHLO is to be sent is unasked; one that comes after it answers EHLO, but then
     NOOP gets the 221 meant for QUIT, or nothing at all. Each reply is judged by its order, never by its timing."""
-    with serving(_unreading_smtp(lines, gap_s)) as port:
-        target = make_target({"endpoints": {SMTP["endpoint"]: f"127.0.0.1:{port}"}},
-                             timeouts={"connect_s": 5, "statement_ms": 10000})
-        check = make_check("tcp", SMTP)
-        outcome = family.judge(check, family.gather(target, [check]))
+    outcome = _smtp_outcome(_unreading_smtp(lines, gap_s), connect_s=5, statement_ms=10000)
     assert outcome.status is Status.FAILED, outcome
     assert "QUIT 221" not in outcome.observed, outcome.observed
 
