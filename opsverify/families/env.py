@@ -428,7 +428,12 @@ def is_blank(value: str | None) -> bool:
     """Unset, empty, or only whitespace and characters that show as nothing (a zero-width space, a byte order mark,
     a soft hyphen: Unicode's format characters): one notion for every rule (a service handed "   " as its key is as
     broken as one without it), and for the repo family's .env.example keys."""
-    return value is None or not _INVISIBLE.sub("", value).strip()
+    return value is None or not showing(value)
+
+
+def showing(value: str) -> str:
+    """What of a value shows: without blanks at its ends and characters that show as nothing."""
+    return _INVISIBLE.sub("", value).strip()
 
 
 _INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
@@ -641,7 +646,7 @@ def _judge_min_length(p: Params, env: dict[str, str], f: Findings) -> None:
             continue
         if why := _unset(name, value):
             f.problem("min_length", name, why)
-        elif len(shown := _INVISIBLE.sub("", value).strip()) < least:  # padding is no strength: 31 blanks and `x`
+        elif len(shown := showing(value)) < least:  # padding is no strength: 31 blanks and `x`
             padded = (f" ({len(value)} with the blanks at its ends and the invisible characters in it)"
                       if len(shown) != len(value) else "")
             f.problem("min_length", name, f"{name} has {plural(len(shown), 'character')}{padded} (at least {least}"
