@@ -39,7 +39,7 @@ from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, verdict
 from ..transports.pgvalues import BlankPadded
-from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query
+from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -202,10 +202,9 @@ def _deploy_time_outside_strings(query: str) -> str:
     """`{deployed_at}` is filled in as `'…'::timestamptz`: in a string literal its quotes would end that string."""
     if DEPLOYED_AT not in query:
         return query
-    import sqlparse  # read_only_query's tokenizer, loaded already: loading a runbook imports no SQL parser more
-    from sqlparse import tokens
+    from sqlparse import tokens  # read_only_query's tokenizer, loaded already: a runbook loads no SQL parser more
 
-    literals = [t.value for t in sqlparse.parse(query)[0].flatten() if t.ttype in tokens.Literal]  # '…', $$…$$
+    literals = [t.value for t in sql_statements(query)[0].flatten() if t.ttype in tokens.Literal]  # '…', $$…$$
     if any(DEPLOYED_AT in literal for literal in literals if literal.startswith('"')):  # sqlparse: a "name" too
         raise ValueError(f"{DEPLOYED_AT} is inside a quoted identifier: it is filled in as '…'::timestamptz, which"
                          " would become part of that name; write it outside the double quotes, and name the column"
