@@ -1193,8 +1193,9 @@ class _Index:
     - pieces: a run-long piece of every secret's edge part every STRIDE characters, and its last STRIDE -> where it
       sits: (part, offset, mark). A text that ends (or starts) with a piece of a secret holds one of those within
       STRIDE characters of its end and is then compared with that part directly: memory grows with the secrets'
-      length, not its square (a 2 KB service-account key has 2,000 prefixes), and a STRIDEth of it.
-    - windows: every run-long window of the edge parts, as bits (`_WindowFilter`)."""
+      length, not its square (a 2 KB service-account key has 2,000 prefixes), and a STRIDEth of it. (A filter of
+      every run-long window, to rule out most ends in one look instead of STRIDE, cost a demo run 25 ms a process to
+      build, for 75,000 windows, and saved it a millisecond: 2,500 ends were looked up.)"""
 
     def __init__(self, run: int) -> None:
         self.run = run
@@ -1203,8 +1204,7 @@ class _Index:
         self.marks: dict[str, str] = {}
         self.words: dict[str, tuple[int, str | None, int, tuple | None]] = {}
         self.pieces: dict[str, list[tuple[str, int, str]]] = {}
-        self.windows = _WindowFilter(run)
-        self.edges: list[tuple[str, str]] = []  # (part, mark), in the order added: what pieces and windows hold
+        self.edges: list[tuple[str, str]] = []  # (part, mark), in the order added: what pieces hold
         self.targets: set[str] = set()  # the secrets some form is found as
         self.longest, self.shortest = 0, 0
         self.everywhere = False
@@ -1273,15 +1273,14 @@ class _Index:
 
     def _add_edge(self, part: str, mark: str) -> None:
         self.edges.append((part, mark))
-        _put_edge(self.pieces, self.windows, part, mark)
+        _put_edge(self.pieces, part, mark, self.run)
 
 
-def _put_edge(pieces: dict[str, list[tuple[str, int, str]]], windows: "_WindowFilter", part: str, mark: str) -> None:
-    """A secret's edge part: its run-long pieces every STRIDE characters (and the last ones), and its windows."""
-    run, stride, last = windows.run, _Matcher.STRIDE, len(part) - windows.run
+def _put_edge(pieces: dict[str, list[tuple[str, int, str]]], part: str, mark: str, run: int) -> None:
+    """A secret's edge part: its run-long pieces every STRIDE characters (and the last ones)."""
+    stride, last = _Matcher.STRIDE, len(part) - run
     for offset in sorted({*range(0, last + 1, stride), *range(max(last - stride + 1, 0), last + 1)}):
         pieces.setdefault(part[offset:offset + run], []).append((part, offset, mark))
-    windows.add(part)
 
 
 def _holds_surrogate(text: str) -> bool:
@@ -1296,8 +1295,8 @@ class _Matcher:
     values: reading a text's escapes costs more than that pass, so only a text that holds an escape is read, and
     only around an anchor — a secret's longest run of ASCII letters and digits, which no escape changes — and at
     its two ends. Edges: a text can only end with a secret's first k >= run characters
-    if its last `run` characters are a `run`-long piece of that secret, so one set lookup rules out almost
-    every text."""
+    if one of its last `run` + STRIDE - 1 characters' `run`-long windows is an indexed piece of that secret, so STRIDE
+    dict lookups rule out almost every text."""
 
     # characters one escaped character takes at most: four %XX bytes, a \u pair, &#x with 8 digits (a few
     # long-named HTML entities of rare symbols take more: a secret full of those may be missed escaped)
@@ -1315,9 +1314,9 @@ class _Matcher:
         self._build_automaton()
         self.run = index.run
         self.everywhere = index.everywhere  # a secret with no anchor: a text with an escape is read whole
-        # pieces of the secrets' edge parts (where a text ending in one sits in its part) and the filter that rules
-        # out almost every text's end: shared with the index, which only adds to them (`_Index`)
-        self.pieces, self.windows, self.edges = index.pieces, index.windows, index.edges
+        # pieces of the secrets' edge parts (where a text ending in one sits in its part): shared with the index,
+        # which only adds to them (`_Index`)
+        self.pieces, self.edges = index.pieces, index.edges
         # how far from an end of a text an escaped piece of a secret (cut there) can reach
         self.edge_reach = self.WIDEST * (index.longest + 1)
         # a run of escapes that may be a whole secret, each of its characters escaped (one escape at least each)
@@ -1335,18 +1334,17 @@ class _Matcher:
         self.surrogate_automaton = None
 
     # Pickled for the archive's writer process, which cleans the files it wrote with exactly these secrets (see
-    # Redactor.shared_matcher): the automata are built again there, and so are the edge parts' pieces and window
-    # filter, from the edges in the order they came — the filter's bits are of `hash`, which differs from one
-    # process to the next (a copy of them would rule out the very windows it was built to keep).
+    # Redactor.shared_matcher): the automata are built again there, and so are the edge parts' pieces, from the edges
+    # in the order they came (a STRIDEth of their length each: the pickle stays small).
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("automaton", "found_as", "surrogate_automaton", "pieces", "windows", "seen")}
+                if k not in ("automaton", "found_as", "surrogate_automaton", "pieces", "seen")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.pieces, self.windows = {}, _WindowFilter(self.run)
+        self.pieces = {}
         for part, mark in self.edges:
-            _put_edge(self.pieces, self.windows, part, mark)
+            _put_edge(self.pieces, part, mark, self.run)
         self.seen = {}
         self._build_automaton()
 
@@ -1514,7 +1512,7 @@ class _Matcher:
         tail = text[-12:]
         partial = _PARTIAL_END.search(text, len(text) - len(tail)) if _may_hold_partial(tail) else None
         for end in (len(text), partial.start()) if partial else (len(text),):
-            if end < self.run or not self.windows.may_hold(text[end - self.run:end]):
+            if end < self.run:
                 continue
             best = None
             for back in range(min(self.STRIDE, end - self.run + 1)):  # an indexed piece ends `back` before the end
@@ -1531,8 +1529,6 @@ class _Matcher:
         where it ends, and its mark."""
         partial = _partial_start(text)
         for start in range(partial + 1):
-            if not self.windows.may_hold(text[start:start + self.run]):
-                continue
             best = None
             for ahead in range(self.STRIDE):  # an indexed piece starts `ahead` after the start
                 for part, at, mark in self.pieces.get(text[start + ahead:start + ahead + self.run], ()):
@@ -1543,46 +1539,6 @@ class _Matcher:
             if best is not None:
                 return start + best[0], best[1]
         return None
-
-
-class _WindowFilter:
-    """Every `run`-long window of the secrets' edge parts, kept as one bit of its hash: a text's end that is none of
-    them (almost every text's) is ruled out with one look instead of STRIDE lookups of `pieces`. A bit set by
-    another window (one look in ~16) costs only those lookups.
-
-    Secrets arrive a few at a time, so the bits are kept in tiers: a full tier stays as it is and the next windows
-    go to a new one, at least twice as large and 16 to 32 bits a window. Hashing every window again into one larger
-    filter (as this did) cost more than all the first adds together; a look now asks each tier, and there are
-    as many as the doublings (a handful)."""
-
-    FIRST_BITS = 1 << 21  # 256 KB: room for a run's usual secrets in one tier (the demo's 55 make 85,000 windows)
-
-    def __init__(self, run: int) -> None:
-        self.run = run
-        self.tiers: list[tuple[int, bytearray]] = []  # (mask, bits), oldest first: the last one takes new windows
-        self.room = 0  # windows the last tier may still take at 16 bits each
-
-    def add(self, part: str) -> None:
-        """The windows of `part`."""
-        count = len(part) - self.run + 1
-        if count > self.room:
-            last = self.tiers[-1][0] + 1 if self.tiers else 0
-            size = max(self.FIRST_BITS, 1 << (16 * count).bit_length(), 2 * last)
-            self.tiers.append((size - 1, bytearray(size >> 3)))
-            self.room = size // 16
-        self.room -= count
-        run, (mask, bits) = self.run, self.tiers[-1]
-        for window in map(hash, map(part.__getitem__, map(slice, range(count), range(run, count + run)))):
-            bit = window & mask
-            bits[bit >> 3] |= 1 << (bit & 7)
-
-    def may_hold(self, window: str) -> bool:
-        hashed = hash(window)
-        for mask, bits in self.tiers:
-            bit = hashed & mask
-            if bits[bit >> 3] >> (bit & 7) & 1:
-                return True
-        return False
 
 
 def _tail_held(text: str, start: int, tail: str) -> int:
