@@ -429,11 +429,16 @@ class _Schedule:
 
     def _start_pending(self) -> None:
         """Fill the free slots with the next jobs, in order."""
+        starting = []
         with self._lock:
             while self.pending and self.slots.acquire(blocking=False):
                 worker = _Worker(self.pending.pop(0), self.slots, self._worker_ended)
                 self.running.append(worker)
-                worker.start()
+                starting.append(worker)
+        # started once the lock is free: a thread's start waits until it runs, and the thread that collects outcomes
+        # (`_step`) and every job that ends would wait for that lock meanwhile (not started, a worker is not overdue)
+        for worker in starting:
+            worker.start()
 
     def _worker_ended(self) -> None:
         self.ended.set()
