@@ -64,6 +64,14 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
     ({}, {"head": {"status": 200}, "list": {"status": 500, "code": "InternalError"}}, Status.ERROR,
      "could not look: https://s3.example answered the listing of docs with 500 InternalError, a server error: it"
      " says nothing of the bucket"),
+    # throttled or timed out (S3's own or a proxy's): turned away for now, no word on the bucket
+    *[(params, {"head": {"status": code, **({"code": "SlowDown"} if code == 429 else {})}}, Status.ERROR,
+       f"could not look: https://s3.example answered HEAD of bucket docs with {code}{' SlowDown' if code == 429 else ''}:"
+       " turned away for now (too many requests, or too slow a request), which says nothing of the bucket")
+      for code in (408, 429) for params in ({}, {"listable": False})],
+    ({}, {"head": {"status": 200}, "list": {"status": 429}}, Status.ERROR,
+     "could not look: https://s3.example answered the listing of docs with 429: turned away for now (too many"
+     " requests, or too slow a request), which says nothing of the bucket"),
     ({}, {"head": {"status": 200}, "list": {"status": 403, "code": "AccessDenied"}}, Status.FAILED,
      "listing docs answered 403 AccessDenied"),
     # no HTTP answer: not checked
@@ -400,7 +408,10 @@ ERROR_XML = b"<Error><Code>%s</Code><Message>m</Message></Error>"
                                                      " error"),
     (200, {"content-type": "application/xml"}, 500, "answered the listing of joslyn-documents with 500 InternalError,"
                                                     " a server error"),
-], ids=["302-to-a-login", "307-without-a-region", "head-503", "list-500"])
+    (429, {"content-type": "application/xml"}, None, "answered HEAD of bucket joslyn-documents with 429: turned away"
+                                                     " for now"),
+    (408, {}, None, "answered HEAD of bucket joslyn-documents with 408: turned away for now"),
+], ids=["302-to-a-login", "307-without-a-region", "head-503", "list-500", "head-429", "head-408"])
 def test_a_redirect_elsewhere_or_a_server_error_is_one_request_and_an_error(status, headers, list_status, seen):
     body = ERROR_XML % b"InternalError" if list_status else b""
     with s3_answering(status, headers, body, list_status=list_status) as (url, asked):
