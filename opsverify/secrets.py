@@ -773,6 +773,10 @@ _SOFT_WRAP_OR_BREAK = re.compile(rf"{_SOFT_WRAP}|=?(?:\r\n|\r|\n)[ \t]*")
 # Characters each beside one to three NULs, four in a row: UTF-16 (either byte order) or UTF-32 read as UTF-8. (Not
 # a NUL between texts, as the archive's scrub and its inputs' check join them with.)
 _WIDE_CHARACTERS = re.compile(r"(?:[^\x00]\x00{1,3}){4}|(?:\x00{1,3}[^\x00]){4}")
+# what either way of it holds: three characters each after a NUL, and a NUL after them. Searched first: a pattern that
+# starts with one character skips to it, where the one above is tried at every position (the archive's scrub reads
+# its whole joined text so: 150 ms for 2 MB, against 1 ms)
+_WIDE_HINT = re.compile(r"\x00[^\x00]\x00{1,3}[^\x00]\x00{1,3}[^\x00]\x00")
 _NULS = re.compile(r"\x00+")
 
 
@@ -1400,7 +1404,7 @@ class _Matcher:
             kept = unbroken.keeping_equals()
             if kept is not None:  # a '=' before a break: both readings, soft break and the secret's own
                 spans += self._found(kept.text, head, tail, within=kept)[0]
-        if "\x00" in text and _WIDE_CHARACTERS.search(text):
+        if "\x00" in text and _WIDE_HINT.search(text) and _WIDE_CHARACTERS.search(text):
             wide = _Unbroken(text, breaks=_NULS)
             spans += self._found(wide.text, head, tail, within=wide)[0]
         return spans, near
