@@ -36,6 +36,61 @@ def test_page_scripts():
                                          "https://cdn.example/x.js"]
 
 
+@pytest.mark.parametrize("html, scripts", [
+    # an attribute written twice: a browser keeps the first, the base's too
+    ('<script src="/x.js" src="/ok.js"></script>', ["/x.js"]),
+    # an SVG script's source is its href (SVG 2) or xlink:href; an HTML script's href is no source
+    ('<svg><script href="/svg.js"></script></svg><script href="/not.js"></script>', ["/svg.js"]),
+    ('<svg><script xlink:href="/svg.js"/></svg><svg/><script src="/after.js"></script>', ["/svg.js", "/after.js"]),
+    # HTML ends a comment at `<!-->`, `<!--->` and `--!>` too: the script after it runs
+    ('<!--><script src="/x.js"></script>-->', ["/x.js"]),
+    ('<!---><script src="/x.js"></script>-->', ["/x.js"]),
+    ('<!-- c --!><script src="/x.js"></script><!-- -->', ["/x.js"]),
+    ('<!-- <script src="/hidden.js"></script> --><script src="/v.js"></script>', ["/v.js"]),
+    # a prefetched or preloaded script is downloaded by every browser; `as` is read in any case
+    ('<link rel="prefetch" as="script" href="/pf.js"><link rel="preload" as="Script" href="/pre.js">'
+     '<link rel="prefetch" as="image" href="/i.png">', ["/pf.js", "/pre.js"]),
+], ids=["duplicate-src", "svg-href", "svg-xlink-href", "abrupt-comment", "abrupt-comment-3", "comment-bang-end",
+        "comment", "prefetch-preload"])
+def test_page_scripts_are_the_ones_a_browser_loads(html, scripts):
+    assert bundle.page_scripts(html) == scripts
+
+
+def test_the_first_of_two_base_hrefs_is_the_base():
+    links = bundle._ScriptLinks()
+    links.feed('<base href="/zz/" href="/"><script src="x.js"></script>')
+    assert (links.base, links.found) == ("/zz/", [("x.js", "/zz/")])
+
+
+@pytest.mark.parametrize("manifest, chunk", [
+    (b'self.__BUILD_MANIFEST={"/blog/[slug]":["static/chunks/pages/blog/%5Bslug%5D-1a2b.js"]};',
+     "https://a.example/_next/static/chunks/pages/blog/%5Bslug%5D-1a2b.js"),
+    (b'self.__BUILD_MANIFEST={"/login":["static/chunks/app/(auth)/login/page-12.js"]};',
+     "https://a.example/_next/static/chunks/app/(auth)/login/page-12.js"),
+    (b'self.__BUILD_MANIFEST={"/p":["static/chunks/pages/[...all]-3c.js"]};',
+     "https://a.example/_next/static/chunks/pages/[...all]-3c.js"),
+], ids=["dynamic-route", "route-group", "catch-all"])
+def test_route_folders_in_chunk_paths_are_followed(manifest, chunk):
+    """Next.js names a dynamic route's chunk after its folder: `[slug]` (written `%5Bslug%5D`), `(group)`."""
+    assert list(bundle.chunk_references(manifest, "https://a.example/_next/static/abc/_buildManifest.js",
+                                        "https://a.example/")) == [(chunk, True)]
+
+
+def test_a_remix_route_module_is_followed():
+    js = b'window.__remixManifest={"routes":{"r":{"module":"/build/routes/admin.$id-AB12.js"}}};'
+    assert list(bundle.chunk_references(js, "https://a.example/build/manifest-1.js", "https://a.example/")) \
+        == [("https://a.example/build/routes/admin.$id-AB12.js", False)]
+
+
+def test_a_jwt_behind_a_header_like_piece_is_read():
+    """`A.B.C.D` whose `A` reads as a JWT header: the key `B.C.D` is read all the same."""
+    import base64
+
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT","kid":"abc"}').rstrip(b"=")
+    found = bundle.keys_in(b'var k="' + header + b"." + SERVICE.encode() + b'"')
+    assert "service_role" in [key["role"] for key in found]
+
+
 def test_chunk_references_resolve_like_vite():
     js = b'import("./Admin-1.js");import"../lib/x.mjs";__vite__mapDeps(["assets/Queue-2.js"]);const s="a.json"'
     refs = list(bundle.chunk_references(js, "https://bakery.example/assets/index-0.js", PAGE))

@@ -66,8 +66,9 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
      " says nothing of the bucket"),
     # throttled or timed out (S3's own or a proxy's): turned away for now, no word on the bucket
     *[(params, {"head": {"status": code, **({"code": "SlowDown"} if code == 429 else {})}}, Status.ERROR,
-       f"could not look: https://s3.example answered HEAD of bucket docs with {code}{' SlowDown' if code == 429 else ''}:"
-       " turned away for now (too many requests, or too slow a request), which says nothing of the bucket")
+       f"could not look: https://s3.example answered HEAD of bucket docs with {code}"
+       f"{' SlowDown' if code == 429 else ''}: turned away for now (too many requests, or too slow a request), which"
+       " says nothing of the bucket")
       for code in (408, 429) for params in ({}, {"listable": False})],
     ({}, {"head": {"status": 200}, "list": {"status": 429}}, Status.ERROR,
      "could not look: https://s3.example answered the listing of docs with 429: turned away for now (too many"

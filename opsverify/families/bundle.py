@@ -1,8 +1,8 @@
 """bundle: the JavaScript a web app ships to browsers carries no privileged key.
 
-The page's same-origin scripts (`<script src>`, `<link rel=modulepreload|preload>`, and what its inline scripts
-import; resolved as a browser does, against the page's first `<base href>` from where it stands, spaces around a
-URL dropped) are fetched, then
+The page's same-origin scripts (`<script src>`, an SVG script's `href`, `<link rel=modulepreload|preload|prefetch>`,
+and what its inline scripts import; resolved as a browser does, against the page's first `<base href>` from where it
+stands, spaces around a URL dropped) are fetched, then
 the chunks they import — imports (of a quoted path, whatever its extension), Vite's preload list, a Next.js build
 manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
 protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
@@ -109,8 +109,10 @@ JWT_SHAPE = re.compile(rb"(?<!%s)(?>%s*?(?=%s))(%s{11,}+\.%s{8,}+\.%s{8,}+)"
 # quoted module paths inside JS: import("./Admin-3f2a.js"), __vite__mapDeps(["assets/x.js"]), a version or Vite's
 # `?import` after the name: import("/assets/lazy.js?v=3"); absolute (`http://app.example/assets/x.js`) or
 # protocol-relative (`//app.example/x.js`) too: the origin decides whether it is fetched
+# A path's characters include what route folders are named with: Next.js's `[slug]` (`%5Bslug%5D` in its build
+# manifest) and `(group)`, Remix's `$id`.
 JS_REFERENCE = re.compile(rb"""["'`]((?:(?i:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)?(?:\.{1,2}/|/)?+"""
-                          rb"""[A-Za-z0-9_@~+-][A-Za-z0-9_@~+./-]*+(?:(?<=\.js)|(?<=\.mjs))"""
+                          rb"""[A-Za-z0-9_@~+%$()\[\]-][A-Za-z0-9_@~+%$()\[\]./-]*+(?:(?<=\.js)|(?<=\.mjs))"""
                           rb"""(?:\?[A-Za-z0-9_=&%.~+-]*+)?+)["'`]""")
 # where a reference is a module the code loads for certain, not a string that merely looks like a file name:
 # an import (static, side-effect or dynamic), Vite's preload list, a Next.js build manifest's chunks
@@ -228,7 +230,9 @@ def local_s(checks) -> float:
 
 class _ScriptLinks(HTMLParser):
     """The scripts a page names, each with the `<base href>` in effect where it stands: a browser resolves a URL
-    against the document's base when it meets it, and only the first base element with an href sets one."""
+    against the document's base when it meets it, and only the first base element with an href sets one. Read as a
+    browser reads them where Python's parser differs: of an attribute written twice the first counts, an SVG
+    script's source is its `href` (or `xlink:href`), and a comment ends at `--!>` too, or at once as `<!-->`."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -236,20 +240,38 @@ class _ScriptLinks(HTMLParser):
         self.found: list[tuple[str, str | None]] = []  # (src, the base then)
         self.inline: list[tuple[str | None, str]] = []  # (the base then, the code) of <script> elements without src
         self._in_inline = False
+        self._svg = 0  # how many <svg> elements are open here
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
+        values: dict[str, str] = {}
+        for name, value in attrs:
+            values.setdefault(name, value or "")  # a browser keeps an attribute's first value
         rel = values.get("rel", "").lower().split()
+        if tag == "svg":
+            self._svg += 1
+        source = None
+        if tag == "script":
+            source = (values.get("href") or values.get("xlink:href")) if self._svg else values.get("src")
         if tag == "base" and "href" in values and self.base is None:
             self.base = values["href"]
-        elif tag == "script" and values.get("src"):  # blanks only: the base URL once stripped, for a browser too
-            self.found.append((values["src"].strip(URL_EDGES), self.base))
+        elif source:  # blanks only: the base URL once stripped, for a browser too
+            self.found.append((source.strip(URL_EDGES), self.base))
         elif tag == "script":
             self._in_inline = True
             self.inline.append((self.base, ""))
-        elif tag == "link" and values.get("href") and (
-                "modulepreload" in rel or ("preload" in rel and values.get("as") == "script")):
+        elif tag == "link" and values.get("href") and ("modulepreload" in rel or (
+                ("preload" in rel or "prefetch" in rel) and values.get("as", "").strip().lower() == "script")):
+            # a prefetched script is downloaded by every browser too, whether or not a page runs it later
             self.found.append((values["href"].strip(URL_EDGES), self.base))
+
+    def parse_comment(self, i: int, report: bool = True) -> int:
+        """A comment as HTML reads it: `<!-->` and `<!--->` are empty comments, and `--!>` ends one as `-->` does
+        (Python's parser read on to the next `-->`, past the scripts a browser runs)."""
+        for empty in ("<!-->", "<!--->"):
+            if self.rawdata.startswith(empty, i):
+                return i + len(empty)
+        end = _COMMENT_END.search(self.rawdata, i + 4)
+        return -1 if end is None else end.end()
 
     def handle_data(self, data: str) -> None:
         if self._in_inline:
@@ -259,6 +281,11 @@ class _ScriptLinks(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._in_inline = False
+        elif tag == "svg" and self._svg:
+            self._svg -= 1
+
+
+_COMMENT_END = re.compile("--!?>")
 
 
 def page_scripts(html: str) -> list[str]:
@@ -418,12 +445,17 @@ def _unquoted(written: bytes) -> str:
 
 
 def tokens_in(data: bytes | bytearray, pattern: re.Pattern = JWT_SHAPE) -> tuple[list[bytes], bool]:
-    """The distinct JWT-shaped strings (or what `pattern` finds), at most MAX_TOKENS, and whether there were more."""
+    """The distinct JWT-shaped strings (or what `pattern` finds), at most MAX_TOKENS, and whether there were more.
+    A JWT found with a further `.segment` after it (`A.B.C.D`) is looked for again from its second segment: a
+    header-like first piece (`A`) must not hide the JWT `B.C.D` behind it."""
     found: dict[bytes, None] = {}
-    for token in pattern.finditer(data):
+    at = 0
+    while (token := pattern.search(data, at)) is not None:
         found[bytes(token.group(1))] = None
         if len(found) > MAX_TOKENS:
             return list(found)[:MAX_TOKENS], True
+        chained = pattern is JWT_SHAPE and data[token.end():token.end() + 1] == b"."
+        at = data.index(b".", token.start(1)) + 1 if chained else token.end()
     return list(found), False
 
 

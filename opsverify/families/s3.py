@@ -504,8 +504,8 @@ def _not_about_the_bucket(answer: dict[str, Any], what: str, seen: dict[str, Any
     if isinstance(status, int) and status >= 500:
         return f"{seen['endpoint']} answered {what} with {_shown(answer)}, a server error: it says nothing of the bucket"
     if status in TURNED_AWAY:
-        return (f"{seen['endpoint']} answered {what} with {_shown(answer)}: turned away for now (too many requests, or"
-                " too slow a request), which says nothing of the bucket")
+        return (f"{seen['endpoint']} answered {what} with {_shown(answer)}: turned away for now (too many requests,"
+                " or too slow a request), which says nothing of the bucket")
     if "location" in answer and "region" not in answer:
         return (f"{seen['endpoint']} redirected {what} ({_shown(answer)}) to {answer['location']}, naming no bucket "
                 "region as S3 does: is the endpoint an S3 API, or behind a login?")
