@@ -898,7 +898,7 @@ class ArchiveReporter:
             pytest_exit = exitcodes.NO_CHECKS
         fail_on = self.fail_on(config)
         waivers = getattr(self.state, "waivers", None)
-        expired = waivers.expired_for(self.selected()) if waivers is not None else []
+        expired = waivers.expired_for(self.selected(), records) if waivers is not None else []
         counts = self.counts()
         # a failure with parts that could not be judged is a could-not-check as well, whatever --fail-on lets pass
         undecided = [r for r in records if r.get("status") == "failed" and (r.get("evidence") or {}).get("undecided")]
@@ -1227,7 +1227,7 @@ class ArchiveReporter:
             write(f"waiver not applied — {waiver.source}: {waiver.system} {waiver.item} {ended}; its waiver "
                   f"({waiver.ticket}, until {waiver.expires}) accepts a failure only: this run neither used it nor "
                   "showed the item holds", yellow=True)
-        for waiver in (waivers.expired_for(self.selected()) if waivers is not None else []):
+        for waiver in (waivers.expired_for(self.selected(), records) if waivers is not None else []):
             write(f"waiver expired — {waiver.source}: {waiver.system} {waiver.item} expired {waiver.expires} "
                   f"({waiver.ticket}, approved by {waiver.approver}): the item counts again; renew or remove it",
                   red=True, bold=True)

@@ -189,9 +189,13 @@ class Waivers:
                 unused.append((waiver, sorted(map(str, seen))))
         return unused
 
-    def expired_for(self, checks: list[Check]) -> list[Waiver]:
-        """Expired waivers of the items this run checks: each fails the run and is named."""
+    def expired_for(self, checks: list[Check], records: list[dict[str, Any]] | None = None) -> list[Waiver]:
+        """Expired waivers of the items this run checks: each fails the run and is named. Given the run's `records`,
+        only of those it checked: an item that was only skipped (its system not configured, a mutating item
+        refused, a manual one) was not, and says nothing yet of whether its failure is still accepted."""
         wanted = {(c.system, c.id) for c in checks}
+        if records is not None:
+            wanted &= {key for key, statuses in _statuses(records).items() if statuses - {"skipped"}}
         return [w for w in self.entries if (w.system, w.item) in wanted and w.expired(self.now)]
 
 
