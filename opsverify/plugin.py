@@ -556,6 +556,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
         env = environment.load_environment(env_dir, name, checks=checks, systems=systems)
         run = Run(env, redactor, deployed_at=deployed_at)
         _no_secret_in_node_ids(checks, redactor)
+        _no_secret_in_deploy_id(config.getoption("ov_deploy_id"), redactor)
         state = State(root=root, checks=checks, env=env, run=run, checklists=checklists, demo=demo, systems=systems,
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,
                       shard_systems=shard_systems, named_systems=_named_systems(config, checklists))
@@ -601,6 +602,20 @@ def _no_secret_in_node_ids(checks: list[Check], redactor: Redactor) -> None:
             raise ConfigError(f"{where}: an item's id or name holds the value of a secret the environment declares;"
                               " pytest prints both as written (its node id: -v, failure headers, its cache):"
                               " rename the item")
+
+
+def _no_secret_in_deploy_id(explicit: str | None, redactor: Redactor) -> None:
+    """The deploy id names the run's archive folder (and so its report, its chain entry), which no redactor cleans:
+    one that holds a declared secret is refused, said by where it came from, never by its words."""
+    from . import archive
+
+    for given in (archive.given_deploy_id(explicit), archive.deploy_id(explicit)):
+        if redactor.text(given) != given:
+            source = "--deploy-id" if explicit else next(
+                (v for v in archive.DEPLOY_ID_VARIABLES if os.environ.get(v)), "the deploy id")
+            raise ConfigError(f"{source}: the deploy id holds the value of a secret the environment declares; it names"
+                              " the run's archive folder, its report and its entry in the chain, where no redactor"
+                              " reaches: give another deploy id (a commit, a release tag)")
 
 
 class InterruptedWhile(KeyboardInterrupt):

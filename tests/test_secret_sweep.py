@@ -210,6 +210,24 @@ def test_an_item_whose_name_holds_a_secret_is_refused_without_saying_it(tmp_path
     assert _leaks(_forms({"TOKEN": token}), {"console": ran.output}, [tmp_path], inputs=written) == []
 
 
+@pytest.mark.parametrize("given", ["option", "ci-variable"])
+def test_a_deploy_id_that_holds_a_secret_is_refused_without_saying_it(tmp_path, given):
+    """The deploy id names the archive's folder (and its report, its chain entry), which no redactor cleans."""
+    token = f"tok{random.token_hex(8)}"
+    project = Project(tmp_path, {"API_TOKEN": token, **({"GITHUB_SHA": token} if given == "ci-variable" else {})})
+    project.checklist("vault", """
+- {id: V1, name: up, section: Web, title: health, family: http, cadence: postdeploy,
+   params: {service: web, path: /health}}
+""")
+    project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}\n')
+    options = ("--deploy-id", f"release-{token}") if given == "option" else ()
+    ran = project.run("-m", "postdeploy", "--env", "local", *options)
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    source = "--deploy-id" if given == "option" else "GITHUB_SHA"
+    assert f"{source}: the deploy id holds the value of a secret the environment declares" in ran.output, ran.output
+    assert token not in ran.output and not (tmp_path / "reports").exists()
+
+
 def test_a_secret_that_is_an_ordinary_word_is_warned_about_without_saying_it(tmp_path):
     project = Project(tmp_path, {"API_KEY": "origins"})
     project.checklist("vault", ITEMS.split("- {id: V2")[0])
