@@ -138,11 +138,12 @@ def _public_key(args: argparse.Namespace):
 
 
 def _manifest_hash(text: str) -> str:
-    """--expect: a manifest's SHA-256 as a run prints it, or its first 16 hex digits or more."""
+    """--expect: a manifest's SHA-256 as a run prints it, or its first 16 hex digits or more. Read here, not by
+    argparse: a bad option value ends with 20, as prune's --keep does (argparse's own mistakes are usage, 4)."""
     value = text.strip().lower().removeprefix("sha256:")
     if not 16 <= len(value) <= 64 or any(c not in "0123456789abcdef" for c in value):
-        raise argparse.ArgumentTypeError(f"{visible(text)!r}: give a manifest's sha256 as the run printed it "
-                                         "(16 to 64 hex digits)")
+        raise ConfigError(f"--expect {visible(text)!r}: give a manifest's sha256 as the run printed it "
+                          "(16 to 64 hex digits)")
     return value
 
 
@@ -155,7 +156,7 @@ def verify(args: argparse.Namespace) -> int:
     from . import seal
 
     trusted = _public_key(args)
-    verdict = seal.verify(args.path, trusted, tuple(args.expect), pages=True)
+    verdict = seal.verify(args.path, trusted, tuple(map(_manifest_hash, args.expect)), pages=True)
     for finding in verdict.findings:
         _tell(f"{finding.kind:<14} {finding.where}: {finding.what}")
     for note in verdict.notes:
@@ -338,7 +339,7 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("path", type=_folder, metavar="ARCHIVE|reports/ENV|reports")
     ver.add_argument("--public-key", type=Path, metavar="FILE",
                      help="the ed25519 public key the archives must be signed with (PEM, or base64 of 32 bytes)")
-    ver.add_argument("--expect", type=_manifest_hash, action="append", default=[], metavar="SHA256",
+    ver.add_argument("--expect", action="append", default=[], metavar="SHA256",
                      help="a manifest hash a run printed (its 'archive:' line): that archive must still be in the "
                           "chain, there or pruned (repeatable)")
     ver.set_defaults(run=verify)

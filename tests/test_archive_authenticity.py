@@ -346,9 +346,10 @@ def test_verify_expect_finds_a_removed_newest_archive(env_dir, capsys):
 
 
 def test_verify_expect_takes_only_a_hash(env_dir, capsys):
-    with pytest.raises(SystemExit) as stopped:
-        main(["verify", str(env_dir), "--expect", "abc"])
-    assert stopped.value.code == exitcodes.USAGE and "16 to 64 hex digits" in capsys.readouterr().err  # not 2
+    """A bad option value is 20, as prune's `--keep abc` is (not argparse's 2, nor usage's 4)."""
+    assert main(["verify", str(env_dir), "--expect", "abc"]) == exitcodes.BAD_CONFIG
+    assert "--expect 'abc': give a manifest's sha256 as the run printed it (16 to 64 hex digits)" \
+        in capsys.readouterr().err
 
 
 def test_a_pruned_archive_still_counts_for_expect(env_dir, capsys):
