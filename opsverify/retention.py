@@ -92,6 +92,12 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
                 result.left_alone.append((archive.name, f"its {MANIFEST} {why}: its place in the chain cannot be kept"))
                 continue
             manifest = _manifest(manifest_bytes) or {}  # {}: not a manifest; it does not verify
+            env = manifest.get("env")
+            if manifest and env != env_dir.name and not force:  # verify's broken-chain finding on this folder
+                result.left_alone.append((archive.name, f"an archive of env {env!r}, not {env_dir.name} (the folder"
+                                          " it is in): moved or copied in, it does not verify here; prune it in a"
+                                          " folder named for its env"))
+                continue
             evidence = keeps_evidence(manifest)
             if evidence and not force:
                 result.kept_for_evidence.append((archive.name, evidence))

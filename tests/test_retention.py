@@ -55,6 +55,20 @@ def test_pruning_an_archive_from_the_first_opsverify_keeps_the_chain_verifying(e
     assert entry["archive"] == old.name  # the name its folder had: its manifest names none
 
 
+def test_prune_leaves_the_archives_of_another_env_alone(tmp_path, capsys):
+    """An env folder holding another env's archives (copied or moved in) does not verify: prune removes none of
+    them there, and says why."""
+    prod = tmp_path / "reports" / "prod"
+    made = chained(tmp_path / "reports" / "fx", ["20261201T050000Z_a", "20261202T050000Z_b", "20261203T050000Z_c"])
+    prod.parent.mkdir(exist_ok=True)
+    (tmp_path / "reports" / "fx").rename(prod)
+    code, out, _ = run(capsys, "prune", str(prod), "--keep", "1")
+    assert [p.name for p in sorted(prod.iterdir()) if p.is_dir()] == [m.name for m in made], out
+    assert "an archive of env 'fx', not prod (the folder it is in)" in out and "prod: 0 removed" in out, out
+    assert code == exitcodes.OK
+    assert not (prod / seal.CHAIN).exists()
+
+
 def _manifest_reads(monkeypatch) -> list[str]:
     """Every read of a manifest (an archive's, or one kept in .pruned/), by file name."""
     reads: list[str] = []
