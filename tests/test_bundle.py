@@ -91,6 +91,16 @@ def test_a_jwt_behind_a_header_like_piece_is_read():
     assert "service_role" in [key["role"] for key in found]
 
 
+@pytest.mark.parametrize("text, roles", [
+    (b'"Paste a key such as sb_secret_your_key_goes_here"', []),
+    (b'placeholder="sb_secret_XXXXXXXXXXXXXXXXXXXX"', []),
+    (b'k="sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"', ["service_role"]),
+    (b'k="sb_secret_n7und0ugjktvk-uodkm0hg_xsvempvz"', ["service_role"]),  # lower case and digits: random enough
+], ids=["words", "xs", "key", "lower-and-digits"])
+def test_a_placeholder_of_one_kind_of_character_is_no_api_key(text, roles):
+    assert [key["role"] for key in bundle.keys_in(text)] == roles
+
+
 def test_chunk_references_resolve_like_vite():
     js = b'import("./Admin-1.js");import"../lib/x.mjs";__vite__mapDeps(["assets/Queue-2.js"]);const s="a.json"'
     refs = list(bundle.chunk_references(js, "https://bakery.example/assets/index-0.js", PAGE))

@@ -451,12 +451,24 @@ def tokens_in(data: bytes | bytearray, pattern: re.Pattern = JWT_SHAPE) -> tuple
     found: dict[bytes, None] = {}
     at = 0
     while (token := pattern.search(data, at)) is not None:
-        found[bytes(token.group(1))] = None
+        if pattern is not SUPABASE_KEY or _random_looking(token.group(1)):
+            found[bytes(token.group(1))] = None
         if len(found) > MAX_TOKENS:
             return list(found)[:MAX_TOKENS], True
         chained = pattern is JWT_SHAPE and data[token.end():token.end() + 1] == b"."
         at = data.index(b".", token.start(1)) + 1 if chained else token.end()
     return list(found), False
+
+
+_KEY_CHARACTER_KINDS = (re.compile(rb"[a-z]"), re.compile(rb"[A-Z]"), re.compile(rb"[0-9]"))
+
+
+def _random_looking(key: bytes) -> bool:
+    """A Supabase API key's random part mixes kinds of characters (lower and upper case, digits); a text of one
+    kind is a placeholder (`sb_secret_your_key_goes_here`, `sb_secret_XXXXXXXXXXXXXXXX`), no key: a random part of
+    16 characters is all lower case (the likeliest) once in 2 million, a real key's 30-odd once in 10¹²."""
+    body = key.split(b"_", 2)[2]
+    return sum(1 for kind in _KEY_CHARACTER_KINDS if kind.search(body)) >= 2
 
 
 def keys_in(data: bytes | bytearray) -> list[dict]:
