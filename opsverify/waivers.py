@@ -268,6 +268,10 @@ def load_waivers(directory: Path, env: str, checks: list[Check], *, now: dt.date
         item = spelled(entry.item)  # as written, every character seen: `S2\u200b` is no item, nor reads as S2
         where = f"{label}: waivers[{index}] ({item})"
         owners = systems_of.get(entry.item, set())
+        if entry.system is not None and entry.system not in ids_of:  # the system is the mistake: say that one
+            problems.append(f"{where}: unknown system: no checklist is of system {_unknown(entry.system)}"
+                            + _meant(entry.system, ids_of.keys()))
+            continue
         if entry.system is not None and entry.system not in owners:
             problems.append(f"{where}: unknown item: no item {_unknown(entry.item)} in system {spelled(entry.system)}"
                             + _meant(entry.item, ids_of.get(entry.system) or systems_of.keys()))

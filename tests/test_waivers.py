@@ -71,6 +71,8 @@ def test_without_an_injected_time_the_runs_clock_decides(runbook):
 @pytest.mark.parametrize("entry, problem", [
     ({**ACTIVE, "item": "S99"}, "waivers[0] (S99): unknown item: no checklist has an item S99"),
     ({**ACTIVE, "system": "till"}, "waivers[0] (S2): unknown item: no item S2 in system till"),
+    # the system is what is misspelt: said so, not "did you mean S2" of the id written right
+    ({**ACTIVE, "system": "shp"}, "waivers[0] (S2): unknown system: no checklist is of system shp; did you mean shop?"),
     ({k: v for k, v in ACTIVE.items() if k != "approver"}, "waivers[0] (S2): approver: Field required"),
     ({**ACTIVE, "expires": "2026-12-31T18:00:00"}, "waivers[0] (S2): expires: give a time zone"),
     ({**ACTIVE, "owner": "x"}, "waivers[0] (S2): owner: unknown key (a waiver takes item, system, reason, approver,"
