@@ -90,6 +90,27 @@ Text = Annotated[str, BeforeValidator(_text)]
 Words = Annotated[str, BeforeValidator(_text), AfterValidator(_as_written)]
 
 
+def only_boolean(value: Any) -> Any:
+    """pydantic reads "yes", "on", 1 and "1" as true where a boolean belongs: `allow_mutating: "yes"` would let a
+    run make the targets do work on a word that is no boolean (and an item's `mutating: "no"` say it makes none).
+    YAML 1.1 reads `yes`, `on`, `no` and `off` unquoted as booleans before pydantic sees them, so the loader keeps
+    a switch's word as written (an `Unquoted`, see `_EnvironmentLoader` and `_ChecklistLoader`): only true and false
+    (in any case, as YAML 1.2 reads them) are taken."""
+    if isinstance(value, Unquoted):
+        if isinstance(value.read, bool) and value.lower() in ("true", "false"):
+            return value.read
+        if isinstance(value.read, bool):
+            read = str(value.read).lower()
+            raise ValueError(f"must be true or false, not {value} (which YAML 1.1 reads as {read}): write {read}")
+        value = value.read  # a number or a date: said by its kind, below
+    if isinstance(value, str) and "${" in value:  # the file is validated as written: no variable can give one
+        raise ValueError("must be true or false, not a ${VAR}: variables are not read in switches (the file is "
+                         "validated as written): write true or false")
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {_kind_of(value)}")
+    return value
+
+
 class ItemModel(_Strict):
     id: Text = Field(pattern=ID_PATTERN)
     name: Text = Field(pattern=NAME_PATTERN)
@@ -98,7 +119,7 @@ class ItemModel(_Strict):
     family: Text
     cadence: Cadence | None = None
     severity: Severity = Severity.normal
-    mutating: bool = False
+    mutating: Annotated[bool, BeforeValidator(only_boolean)] = False
     remediation: Words = ""
     reason: Words = ""
     params: dict[Any, Any] = Field(default_factory=dict)  # a key no text (`~:`, `1:`) is said as written, by its family
@@ -563,7 +584,7 @@ class _ChecklistLoader(WordKeepingLoader):
             self.keep_words(node, _TEXT_KEYS[0])
         for index, item in enumerate(entries_of(node, "items")):
             self.lines[index] = item.start_mark.line + 1
-            self.keep_words(item, _TEXT_KEYS[1])
+            self.keep_words(item, _TEXT_KEYS[1] | {"mutating"})  # a switch's word too: only true or false
             params = next((value for key, value in item.value if isinstance(key, yaml.ScalarNode)
                            and key.value == "params"), None)
             found = self._misread_in(params) if params is not None else []

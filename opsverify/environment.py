@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from . import families
 from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, Unquoted, WordKeepingLoader, _as_number, _kind_of,
-                        _location, _number_read_as_text, _read_yaml, _summarise, file_errors, shown)
+                        _location, _number_read_as_text, _read_yaml, _summarise, file_errors, only_boolean, shown)
 from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
 from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
@@ -70,26 +70,6 @@ def _no_boolean(value: Any) -> Any:
     return value
 
 
-def _only_boolean(value: Any) -> Any:
-    """pydantic reads "yes", "on", 1 and "1" as true where a boolean belongs: `allow_mutating: "yes"` would let a
-    run make the targets do work on a word that is no boolean. YAML 1.1 reads `yes`, `on`, `no` and `off` unquoted
-    as booleans before pydantic sees them, so the loader keeps a switch's word as written (an `Unquoted`, see
-    `_EnvironmentLoader`): only true and false (in any case, as YAML 1.2 reads them) are taken."""
-    if isinstance(value, Unquoted):
-        if isinstance(value.read, bool) and value.lower() in ("true", "false"):
-            return value.read
-        if isinstance(value.read, bool):
-            read = str(value.read).lower()
-            raise ValueError(f"must be true or false, not {value} (which YAML 1.1 reads as {read}): write {read}")
-        value = value.read  # a number or a date: said by its kind, below
-    if isinstance(value, str) and "${" in value:  # the file is validated as written: no variable can give one
-        raise ValueError("must be true or false, not a ${VAR}: variables are not read in switches (the file is "
-                         "validated as written): write true or false")
-    if not isinstance(value, bool):
-        raise ValueError(f"must be true or false, not {_kind_of(value)}")
-    return value
-
-
 def _text_as_written(value: Any) -> Any:
     """A name or description YAML reads as a boolean, number or date (`name: yes`): pydantic would say only "Input
     should be a valid string"; the word is said as written, with how to quote it."""
@@ -125,7 +105,7 @@ class ServiceModel(_Strict):
     verify_tls: bool = True
     ca_bundle: str | None = None  # PEM file of CAs trusted instead of the system store (a private CA)
 
-    _switches = field_validator("verify_tls", mode="before")(_only_boolean)
+    _switches = field_validator("verify_tls", mode="before")(only_boolean)
 
     @model_validator(mode="after")
     def _bundle_is_used(self) -> "ServiceModel":
@@ -174,7 +154,7 @@ class EnvironmentModel(_Strict):
     concurrency: int = Field(default=32, ge=1, le=1024)  # groups (and so database sessions) at once
 
     _numbers = field_validator("concurrency", mode="before")(_no_boolean)
-    _switches = field_validator("demo", "allow_mutating", mode="before")(_only_boolean)
+    _switches = field_validator("demo", "allow_mutating", mode="before")(only_boolean)
     _words = field_validator("name", "description", mode="before")(_text_as_written)
 
 

@@ -800,3 +800,24 @@ def test_a_word_written_as_an_exponent_number_is_refused_as_other_numbers_are(tm
 def test_a_cadence_or_severity_typo_echoes_the_value_given(tmp_path, old, new, said):
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=WEB.replace(old, new))}))
     assert message.endswith(f"shop.yaml: {said}"), message
+
+
+# -- an item's `mutating` is a switch: only true or false, as an environment's allow_mutating -------------------------
+@pytest.mark.parametrize("written, said", [
+    ("yes", "must be true or false, not yes (which YAML 1.1 reads as true): write true"),
+    ("no", "must be true or false, not no (which YAML 1.1 reads as false): write false"),
+    ("off", "must be true or false, not off (which YAML 1.1 reads as false): write false"),
+    ('"yes"', "must be true or false, not a text"),
+    ("1", "must be true or false, not a number"),
+])
+def test_mutating_takes_only_true_or_false(tmp_path, written, said):
+    items = WEB.replace("cadence: postdeploy,", f"cadence: postdeploy, mutating: {written},")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert message.endswith(f"shop.yaml: W1-origin: mutating: {said}"), message
+
+
+@pytest.mark.parametrize("written, read", [("true", True), ("True", True), ("false", False), ("FALSE", False)])
+def test_mutating_true_or_false_in_any_case_is_taken(tmp_path, written, read):
+    items = WEB.replace("cadence: postdeploy,", f"cadence: postdeploy, mutating: {written},")
+    (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert check.mutating is read
