@@ -731,7 +731,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
             found = os.environ.get(var, local.get(var))
             if found:  # `echo secret > file` leaves a line break: drop it (a lone one leaves the value empty)
                 found = found.removesuffix("\n").removesuffix("\r")
-            if not found and default is not None:  # as the shell's :-, an empty value takes the default too;
+            from_default = not found and default is not None
+            if from_default:  # as the shell's :-, an empty value takes the default too;
                 found = default  # the default is sent as the value would be: the same rules apply
             if not found:  # an unset secret is often an empty string (GitHub Actions): not "not configured"
                 if default is None:
@@ -747,8 +748,10 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 return ""
             if _secret_field(where, var, found):
                 if len(found) < Redactor.MIN_LENGTH and "secrets" in map(str, where):
-                    garbled.append((_location(where), var, f"is {len(found)} characters: {_TOO_SHORT}; use one of "
-                                    f"at least {Redactor.MIN_LENGTH}"))
+                    # a default is the file's to fix, not the variable's
+                    what = ("is unset, and its default written in the file is" if from_default else "is")
+                    garbled.append((_location(where), var, f"{what} {len(found)} characters: {_TOO_SHORT}; use one "
+                                    f"of at least {Redactor.MIN_LENGTH}"))
                     return ""
                 used.append(found)
             elif _in_url_path(value, match.start()) and may_be_a_key(found):

@@ -802,7 +802,8 @@ def test_a_short_secret_written_in_the_file_is_refused_as_a_variables_is(tmp_pat
     with pytest.raises(MissingVariable) as raised:  # the same shape as a default written in the file
         _load(tmp_path, monkeypatch, "  shop: {secrets: {ADMIN_KEY: \"${NOT_SET_SHORT:-12345}\"}}\n")
     assert raised.value.message.startswith(f"{tmp_path / 'local.yaml'}: systems.shop.secrets.ADMIN_KEY: "
-                                           "${NOT_SET_SHORT} is 5 characters: a secret this short")
+                                           "${NOT_SET_SHORT} is unset, and its default written in the file is 5"
+                                           " characters: a secret this short")  # the file's to fix
 
 
 def test_a_secret_written_in_the_file_of_six_characters_or_none_loads(tmp_path, monkeypatch):

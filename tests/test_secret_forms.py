@@ -290,7 +290,8 @@ def test_a_default_follows_the_rules_of_a_value(tmp_path, monkeypatch):
     assert env.secret_values == ("CANARYdef7f3e9zz",)
     run = engine.Run(env)
     assert run.redactor.text("x-def: CANARYdef7f3e9zz") == f"x-def: [redacted {fingerprint('CANARYdef7f3e9zz')}]"
-    with pytest.raises(MissingVariable, match=r"DEF: \$\{DEF_TOKEN\} is 4 characters"):
+    with pytest.raises(MissingVariable, match=r"DEF: \$\{DEF_TOKEN\} is unset, and its default written in the file"
+                                              r" is 4 characters"):
         _environment(tmp_path, monkeypatch, 'systems: {shop: {secrets: {DEF: "${DEF_TOKEN:-Zq9x}"}}}\n')
 
 
