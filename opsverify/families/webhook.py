@@ -130,8 +130,9 @@ def _unquoted_reference(value: Any) -> Any:
 def _cites_a_secret(value: str) -> str:
     found = SECRET_REF.fullmatch(value)
     if not found:  # the value is not repeated: it may be the secret itself
-        raise ValueError('must cite a secret of the environment, as "{secret:STRIPE_WEBHOOK_SECRET}": a signing '
-                         "secret written into the checklist would be committed, and copied into every archive")
+        raise ValueError('must cite a secret of the environment, as "{secret:NAME}" with NAME one its system declares'
+                         ' (e.g. "{secret:STRIPE_WEBHOOK_SECRET}"): a signing secret written into the checklist would'
+                         " be committed, and copied into every archive")
     a_secret_name(found.group(1))  # `{secret: }` cites no name an environment can define
     return value
 
