@@ -739,8 +739,9 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                     missing.append((_location(where), var, found is not None))
                 return ""  # `${VAR:-}`: optional, so empty means not configured
             if _CONTROL.search(found):  # a control character left inside the value
-                garbled.append((_location(where), var, "holds a control character (a line break or tab inside "
-                                "the value); set it to the value alone (e.g. printf '%s' ... rather than echo)"))
+                garbled.append((_location(where), var, "holds a control character inside the value (a line break,"
+                                " a tab, or another such as a bell); set it to the value alone (e.g. printf '%s' ..."
+                                " rather than echo)"))
                 return ""
             if _NOT_UTF8.search(found):  # bytes that are not UTF-8 reach os.environ as lone surrogates
                 garbled.append((_location(where), var, "holds bytes that are not UTF-8 text; set it to the value "

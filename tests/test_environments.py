@@ -631,8 +631,8 @@ def test_every_variable_problem_is_said_in_one_message(tmp_path, monkeypatch):
     assert lines[0] == (f"{tmp_path / 'local.yaml'}: 7 variable problems, each below with the fields it concerns (a "
                         f"variable not set: export it or add it to {tmp_path / 'local.secrets.env'} (untracked); write "
                         "${NAME:-} where a value may be empty):"), message
-    control = ("holds a control character (a line break or tab inside the value); set it to the value alone (e.g. "
-               "printf '%s' ... rather than echo)")
+    control = ("holds a control character inside the value (a line break, a tab, or another such as a bell); set it"
+               " to the value alone (e.g. printf '%s' ... rather than echo)")
     assert lines[1:] == [
         "  systems.shop.secrets.k3: ${MISSING_ONE} is not set",
         "  systems.shop.secrets.k4: ${EMPTY_ONE} is set but empty",

@@ -114,8 +114,8 @@ def _refused_secret(tmp_path: Path, value: str, hidden: str) -> list[str]:
 def test_a_secret_with_a_control_character_is_refused_in_one_line(tmp_path):
     assert _refused_secret(tmp_path, "first-half\tsecond-half-of-key", "second-half") == [
         "opsverify: environments/local.yaml: systems.vault.secrets.API_KEY: ${API_KEY} holds a control"
-        " character (a line break or tab inside the value); set it to the value alone (e.g. printf"
-        " '%s' ... rather than echo)"]
+        " character inside the value (a line break, a tab, or another such as a bell); set it to the value alone"
+        " (e.g. printf '%s' ... rather than echo)"]
 
 
 def test_a_secret_whose_bytes_are_not_utf8_is_refused_in_one_line(tmp_path):
