@@ -59,9 +59,15 @@ SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")  # most sever
 WAIVED = "waived: "  # how a waived failure's xfail reason starts
 
 
+def deploy_id_variable() -> str | None:
+    """The CI's commit variable the deploy id is taken from when --deploy-id is not given (None: none is set)."""
+    return next((v for v in DEPLOY_ID_VARIABLES if os.environ.get(v)), None)
+
+
 def given_deploy_id(explicit: str | None) -> str:
     """The deploy id as given (--deploy-id, else the CI's commit variable, else 'local')."""
-    return explicit or next((os.environ[v] for v in DEPLOY_ID_VARIABLES if os.environ.get(v)), "local")
+    variable = deploy_id_variable()
+    return explicit or (os.environ[variable] if variable else "local")
 
 
 def deploy_id(explicit: str | None) -> str:

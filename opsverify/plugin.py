@@ -611,8 +611,7 @@ def _no_secret_in_deploy_id(explicit: str | None, redactor: Redactor) -> None:
 
     for given in (archive.given_deploy_id(explicit), archive.deploy_id(explicit)):
         if redactor.text(given) != given:
-            source = "--deploy-id" if explicit else next(
-                (v for v in archive.DEPLOY_ID_VARIABLES if os.environ.get(v)), "the deploy id")
+            source = "--deploy-id" if explicit else archive.deploy_id_variable() or "the deploy id"
             raise ConfigError(f"{source}: the deploy id holds the value of a secret the environment declares; it names"
                               " the run's archive folder, its report and its entry in the chain, where no redactor"
                               " reaches: give another deploy id (a commit, a release tag)")
