@@ -729,6 +729,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 return ""
             var, default = match.group(1), match.group(2)
             found = os.environ.get(var, local.get(var))
+            unset = found is None
             if found:  # `echo secret > file` leaves a line break: drop it (a lone one leaves the value empty)
                 found = found.removesuffix("\n").removesuffix("\r")
             from_default = not found and default is not None
@@ -750,7 +751,8 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
             if _secret_field(where, var, found):
                 if len(found) < Redactor.MIN_LENGTH and "secrets" in map(str, where):
                     # a default is the file's to fix, not the variable's
-                    what = ("is unset, and its default written in the file is" if from_default else "is")
+                    what = (f"is {'unset' if unset else 'empty'}, and its default written in the file is"
+                            if from_default else "is")
                     garbled.append((_location(where), var, f"{what} {len(found)} characters: {_TOO_SHORT}; use one "
                                     f"of at least {Redactor.MIN_LENGTH}"))
                     return ""

@@ -804,6 +804,10 @@ def test_a_short_secret_written_in_the_file_is_refused_as_a_variables_is(tmp_pat
     assert raised.value.message.startswith(f"{tmp_path / 'local.yaml'}: systems.shop.secrets.ADMIN_KEY: "
                                            "${NOT_SET_SHORT} is unset, and its default written in the file is 5"
                                            " characters: a secret this short")  # the file's to fix
+    monkeypatch.setenv("NOT_SET_SHORT", "")  # set but empty takes the default as well (the shell's :-)
+    with pytest.raises(MissingVariable) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {secrets: {ADMIN_KEY: \"${NOT_SET_SHORT:-12345}\"}}\n")
+    assert "${NOT_SET_SHORT} is empty, and its default written in the file is 5 characters" in raised.value.message
 
 
 def test_a_secret_written_in_the_file_of_six_characters_or_none_loads(tmp_path, monkeypatch):
