@@ -1603,6 +1603,10 @@ def _why_none_was_selected(config: pytest.Config, state) -> str:
     if config.inipath is not None and started_in != Path(config.rootpath) and config.args == [str(started_in)]:
         return (f"pytest was started in {started_in}, below the project: it looks only there; start it in "
                 f"{config.rootpath}, whose testpaths it follows")
+    named = list(dict.fromkeys(config.getoption("ov_items") or ()))  # what else left them out (-k, --deselect)
+    if named and hasattr(state, "checks"):
+        return "; ".join([_why_item_not_selected(config, state, item) for item in named[:3]]
+                         + ([f"and {len(named) - 3} more --item"] if len(named) > 3 else []))
     return ""
 
 

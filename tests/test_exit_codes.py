@@ -564,6 +564,7 @@ def test_a_run_inside_another_program_gives_its_signals_back(tmp_path):
 @pytest.mark.parametrize("options, said", [
     (["-m", "postdeploi"], "-m 'postdeploi' names a mark no runbook item carries; theirs: daily, postdeploy"),
     (["-m", "postdeploy", "--item", "N1"], "--item N1 is a daily item, which -m 'postdeploy' leaves out"),
+    (["-m", "daily", "--item", "N1", "-k", "zzz"], "--item N1 was left out by -k 'zzz'"),
 ])
 def test_an_empty_selection_says_why(tmp_path, options, said):
     with MisbehavingHttp() as web:
