@@ -79,6 +79,14 @@ CASES = [
      Status.FAILED, "NODE_TLS_REJECT_UNAUTHORIZED is 0 on api"),
     (api(not_values={"NODE_TLS_REJECT_UNAUTHORIZED": ["0", "false"]}), {"NODE_TLS_REJECT_UNAUTHORIZED": " FALSE "},
      Status.FAILED, "NODE_TLS_REJECT_UNAUTHORIZED is false on api"),
+    # values_if_set: unset or blank is the code's default; set, exactly the value
+    (api(values_if_set={"DLQ": "jobs:dead"}), {"X": "1"}, Status.PASSED, ""),
+    (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "  "}, Status.PASSED, ""),
+    (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "jobs:dead"}, Status.PASSED, ""),
+    (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "jobs:failed"}, Status.FAILED,
+     "DLQ is a value of length 11 (hmac:"),
+    (api(values_if_set={"DLQ": "jobs:dead"}, not_values={"DLQ": ["jobs:old"]}), {"DLQ": "jobs:old"}, Status.FAILED,
+     "DLQ is 'jobs:old' on api"),
     # format
     (api(format={"O": "https-url"}), {"O": "https://api.example.com"}, Status.PASSED, ""),
     (api(format={"O": "https-url"}), {"O": "http://api.example.com"}, Status.FAILED, "O uses http, not https"),
@@ -248,6 +256,8 @@ def test_unreadable_example_is_an_error_and_no_repo_is_skipped():
     (api(any_of=[["MOCK", "B"]], forbidden=["MOCK"]), "MOCK both required and forbidden"),
     (api(values={"EMPTY_FLAG": ""}), "at least 1 character"),  # empty reads as unset
     (api(values={"A": "1"}, not_values={"A": [" 1 "]}), "A: values wants '1', which not_values refuses"),
+    (api(values={"A": "1"}, values_if_set={"A": "2"}), "A: values wants '1' and values_if_set '2': no env could pass"),
+    (api(values_if_set={"A": " "}), "blank: a blank value reads as unset"),
     (api(values={"A_MODE": "on"}, forbidden=["A_*"]), "A_MODE: values wants 'on', which forbidden refuses"),
 ])
 def test_rejected(params, problem):

@@ -127,6 +127,7 @@ class Params(StrictParams):
     any_of: list[Annotated[list[EnvName], Field(min_length=1)]] = []
     forbidden: list[NameOrPattern] = []  # unset, blank or falsy
     values: dict[EnvName, Wanted] = {}  # a blank value reads as unset: expecting one could never be told apart
+    values_if_set: dict[EnvName, Wanted] = {}  # unset is fine (the code's default); set, exactly this
     not_values: dict[EnvName, Annotated[list[Wanted], Field(min_length=1)]] = {}
     format: dict[EnvName, Format] = {}
     min_length: dict[EnvName, Annotated[int, Field(ge=1)]] = {}
@@ -140,7 +141,7 @@ class Params(StrictParams):
 
     @property
     def per_service_rules(self) -> list[str]:
-        rules = ("required", "any_of", "forbidden", "values", "not_values", "format", "min_length",
+        rules = ("required", "any_of", "forbidden", "values", "values_if_set", "not_values", "format", "min_length",
                  "contains", "matches", "not_equal", "not_placeholder")
         return [name for name in rules if getattr(self, name)]
 
@@ -158,8 +159,8 @@ class Params(StrictParams):
     def _shape(self) -> "Params":
         rules = self.per_service_rules
         if not rules and not self.equal:
-            raise ValueError("give at least one rule: required, any_of, forbidden, values, not_values, format, "
-                             "min_length, contains, matches, not_equal, not_placeholder or equal")
+            raise ValueError("give at least one rule: required, any_of, forbidden, values, values_if_set, not_values, "
+                             "format, min_length, contains, matches, not_equal, not_placeholder or equal")
         if (rules or self.when) and not self.service:
             raise ValueError(f"{', '.join(rules + (['when'] if self.when else []))} need a service")
         if self.service and not rules and not self.when:
@@ -176,6 +177,10 @@ class Params(StrictParams):
                 raise ValueError(f"{name}: values wants {wanted!r}, which forbidden refuses: no env could pass")
             if self.not_equal.get(name) == wanted:
                 raise ValueError(f"{name}: values wants {wanted!r}, which not_equal forbids: no env could pass")
+        for name, wanted in self.values_if_set.items():
+            if name in self.values and self.values[name] != wanted:
+                raise ValueError(f"{name}: values wants {self.values[name]!r} and values_if_set {wanted!r}: no env "
+                                 "could pass")
         if self.placeholders_from and not self.not_placeholder:
             raise ValueError("placeholders_from is read only by not_placeholder")
         if self.equal and len(set(self.equal.services)) < 2:
@@ -413,7 +418,8 @@ def _shown(value: str) -> str:
 
 def _literals(p: Params) -> set[str]:
     """The values the item itself wrote: the env holding one of them may be told so."""
-    return {*p.values.values(), *p.when.values(), *(r for refused in p.not_values.values() for r in refused)}
+    return {*p.values.values(), *p.values_if_set.values(), *p.when.values(),
+            *(r for refused in p.not_values.values() for r in refused)}
 
 
 def _shown_word(p: Params, value: str) -> str:
@@ -612,6 +618,17 @@ def _judge_values(p: Params, env: dict[str, str], f: Findings) -> None:
             f.problem("values", name, f"{name} is {_shown_word(p, value)}")
 
 
+def _judge_values_if_set(p: Params, env: dict[str, str], f: Findings) -> None:
+    for name, wanted in p.values_if_set.items():
+        f.expect(f"{name}={wanted} or unset")
+        f.look(env, name)
+        value = env.get(name)
+        if not f.clear(env, name) or _unset(name, value):  # unset or blank: the code's default applies
+            continue
+        if value != wanted:
+            f.problem("values_if_set", name, f"{name} is {_shown_word(p, value)}")
+
+
 def _judge_not_values(p: Params, env: dict[str, str], f: Findings) -> None:
     for name, refused in p.not_values.items():
         f.expect(f"{name} not {' / '.join(refused)} (unset is fine)")
@@ -740,7 +757,8 @@ def _condition_fails(p: Params, env: dict[str, str]) -> list[str]:
     return out
 
 
-PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_values, _judge_not_values, _judge_format,
+PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_values, _judge_values_if_set,
+               _judge_not_values, _judge_format,
                _judge_min_length, _judge_contains, _judge_matches, _judge_not_equal)
 
 
