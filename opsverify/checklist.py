@@ -107,8 +107,16 @@ def only_boolean(value: Any) -> Any:
         raise ValueError("must be true or false, not a ${VAR}: variables are not read in switches (the file is "
                          "validated as written): write true or false")
     if not isinstance(value, bool):
+        meant = _SWITCH_WORDS.get(str(value).strip().lower()) if isinstance(value, (str, int, float)) else None
+        if meant is not None:  # "false" quoted, or 0: the switch is plain to see, and must be written so
+            raise ValueError(f"must be true or false, not {_kind_of(value)} ({value!r}): write {meant}"
+                             + (", unquoted" if isinstance(value, str) else ""))
         raise ValueError(f"must be true or false, not {_kind_of(value)}")
     return value
+
+
+_SWITCH_WORDS = {"true": "true", "false": "false", "yes": "true", "no": "false", "on": "true", "off": "false",
+                 "1": "true", "0": "false", "1.0": "true", "0.0": "false"}
 
 
 class ItemModel(_Strict):
@@ -1334,6 +1342,10 @@ def _misread_problems(model_cls: type[BaseModel], misread: list[Misread]) -> lis
             continue
         if text and bool not in choices and not anything:
             problems.append(f"{where}: {entry.word.problem()}")
+        elif choices and all(c in (bool, type(None)) for c in choices) and entry.word.lower() not in ("true", "false"):
+            read = str(entry.word.read).lower()  # a switch: only true and false, as `mutating` takes
+            problems.append(f"{where}: must be true or false, not {entry.word} (which YAML 1.1 reads as {read}): "
+                            f"write {read}")
         elif anything and entry.word.lower() not in ("true", "false"):
             problems.append(f"{where}: {entry.word.boolean_or_text()}")
     return problems

@@ -394,7 +394,7 @@ def test_a_word_yaml_reads_as_a_boolean_in_params_is_shown_as_written(tmp_path, 
 @pytest.mark.parametrize("family, params, read", [
     ("http", "path: /, json: {ok: true, down: false, 'on': 'NO', n: 1}",
      {"json_fields": {"ok": True, "down": False, "on": "NO", "n": 1}}),
-    ("env", "required: [X], allow_empty: yes", {"allow_empty": True}),
+    ("env", "required: [X], allow_empty: True", {"allow_empty": True}),  # a switch: true or false, any case
     ("env", "values: {FLAG: 'yes', 'NO': '1'}", {"values": {"FLAG": "yes", "NO": "1"}}),
     ("schema", "table: t, defaults: {id: yes, note: no, stage: \"'NO'\"}",  # a default or none: a boolean here
      {"defaults": {"id": True, "note": False, "stage": "'NO'"}}),
@@ -807,13 +807,40 @@ def test_a_cadence_or_severity_typo_echoes_the_value_given(tmp_path, old, new, s
     ("yes", "must be true or false, not yes (which YAML 1.1 reads as true): write true"),
     ("no", "must be true or false, not no (which YAML 1.1 reads as false): write false"),
     ("off", "must be true or false, not off (which YAML 1.1 reads as false): write false"),
-    ('"yes"', "must be true or false, not a text"),
-    ("1", "must be true or false, not a number"),
+    ('"yes"', "must be true or false, not a text ('yes'): write true, unquoted"),
+    ("1", "must be true or false, not a number (1): write true"),
+    ("2", "must be true or false, not a number"),
 ])
 def test_mutating_takes_only_true_or_false(tmp_path, written, said):
     items = WEB.replace("cadence: postdeploy,", f"cadence: postdeploy, mutating: {written},")
     message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
     assert message.endswith(f"shop.yaml: W1-origin: mutating: {said}"), message
+
+
+@pytest.mark.parametrize("family, params, field", [
+    ("scheduler", "{job: nightly, active: %s}", "active"),
+    ("schema", "{table: public.t, rls: %s}", "rls"),
+])
+@pytest.mark.parametrize("written, said", [
+    ("yes", "must be true or false, not yes (which YAML 1.1 reads as true): write true"),
+    ("off", "must be true or false, not off (which YAML 1.1 reads as false): write false"),
+    ('"no"', "must be true or false, not a text ('no'): write false, unquoted"),
+    ("0", "must be true or false, not a number (0): write false"),
+    ("0.0", "must be true or false, not a number (0.0): write false"),
+    ('"later"', "must be true or false, not a text"),
+])
+def test_a_params_switch_takes_only_true_or_false(tmp_path, family, params, field, written, said):
+    """pydantic reads "yes", "no", 1 and 0.0 as booleans: `active: 0.0` would judge a pg_cron job on a number, and
+    `active: off` on YAML 1.1's reading of a word. A switch in params takes true or false, as `mutating` does."""
+    item = (f"  - {{id: P1, name: p, section: S, title: t, family: {family}, cadence: postdeploy, "
+            f"params: {params % written}}}\n")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=item)}))
+    assert message.endswith(f"shop.yaml: P1-p: params.{field}: {said}"), message
+    for word, read in (("true", True), ("False", False)):
+        item = (f"  - {{id: P1, name: p, section: S, title: t, family: {family}, cadence: postdeploy, "
+                f"params: {params % word}}}\n")
+        (check,) = load_checklists(_folder(tmp_path, {"shop.yaml": _checklist(items=item)}))
+        assert getattr(check.params, field) is read
 
 
 @pytest.mark.parametrize("written, read", [("true", True), ("True", True), ("false", False), ("FALSE", False)])

@@ -84,9 +84,11 @@ def test_one_problem_is_one_line(tmp_path):
 
 # -- true or false, nothing read as one -------------------------------------------------------------------------------
 @pytest.mark.parametrize("key, written, kind", [
-    ("allow_mutating", "'yes'", "a text"), ("allow_mutating", "'on'", "a text"), ("allow_mutating", "1", "a number"),
-    ("allow_mutating", "'1'", "a text"), ("allow_mutating", "'true'", "a text"), ("allow_mutating", "0", "a number"),
-    ("demo", "'no'", "a text"),
+    ("allow_mutating", "'yes'", "a text ('yes'): write true, unquoted"),
+    ("allow_mutating", "'on'", "a text ('on'): write true, unquoted"),
+    ("allow_mutating", "1", "a number (1): write true"), ("allow_mutating", "'1'", "a text ('1'): write true, unquoted"),
+    ("allow_mutating", "'true'", "a text ('true'): write true, unquoted"), ("allow_mutating", "0", "a number (0): write false"),
+    ("demo", "'no'", "a text ('no'): write false, unquoted"), ("demo", "'maybe'", "a text"), ("demo", "2", "a number"),
 ])
 def test_a_switch_takes_only_true_or_false(tmp_path, key, written, kind):
     """pydantic would read "yes", "on", 1 and "1" as true: `allow_mutating: "yes"` would let a run make prod do
@@ -98,7 +100,7 @@ def test_a_switch_takes_only_true_or_false(tmp_path, key, written, kind):
 def test_verify_tls_takes_only_true_or_false(tmp_path):
     message = _refused(tmp_path, "systems: {shop: {services: {web: {url: 'https://x', verify_tls: 'no'}}}}\n")
     assert message == (f"{tmp_path / 'local.yaml'}: systems.shop.services.web.verify_tls: must be true or false, "
-                       "not a text"), message
+                       "not a text ('no'): write false, unquoted"), message
 
 
 @pytest.mark.parametrize("written, allowed", [("true", True), ("false", False), ("True", True), ("FALSE", False)])

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .. import display
-from ..checklist import WrittenNumber
+from ..checklist import WrittenNumber, only_boolean
 
 READ_ONLY_STARTS = ("SELECT", "WITH", "VALUES", "TABLE")
 _READ_ONLY_STARTS_SAID = ", ".join(READ_ONLY_STARTS[:-1]) + " or " + READ_ONLY_STARTS[-1]
@@ -45,6 +45,23 @@ class StrictParams(BaseModel):
                 raise ValueError(f"{where}{str(boolean).lower()} is a boolean, not a number (YAML reads true/false, "
                                  "yes/no and on/off as booleans): write the number")
         return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _only_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
+        """pydantic reads "yes", "off", 1 and 0.0 as booleans where a switch belongs (`active: 0.0`, `rls: "no"`):
+        only true and false are taken, as an item's `mutating` and the environment's switches take them."""
+        if value is not None and not isinstance(value, bool) and info.field_name in _boolean_fields(cls):
+            return only_boolean(value)
+        return value
+
+
+@functools.lru_cache(maxsize=None)  # one per Params class
+def _boolean_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """The fields that are a switch: `bool`, or `bool | None`."""
+    return frozenset(name for name, field in cls.model_fields.items()
+                     if field.annotation is bool or (get_origin(field.annotation) in (Union, types.UnionType)
+                                                     and set(get_args(field.annotation)) == {bool, type(None)}))
 
 
 @functools.lru_cache(maxsize=None)  # one per Params class
