@@ -115,6 +115,19 @@ def test_a_job_active_in_another_database_does_not_fail_active_false_here():
     assert "present but inactive" in outcome.observed
 
 
+def test_a_job_absent_beside_a_close_name_passes_saying_the_close_one():
+    """`active: false` of a misspelt name passes for ever, the job meant active or not: the close names are said (and
+    in the evidence), so the pass shows what it may have missed; a pass still, as a job renamed is healthy."""
+    outcome = _judge({"job": "ledger-legcy", "active": False},
+                     _facts(_job(1, "ledger-legacy", "0 3 * * *"), _job(2, "nightly", "0 4 * * *", active=False)))
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.observed == ("no job named 'ledger-legcy' ('ledger-legacy' is active: if the item means it, "
+                                "correct its job)"), outcome.observed
+    assert outcome.evidence["close_names"] == {"ledger-legacy": "active"}
+    far = _judge({"job": "publish-queue", "active": False}, _facts(_job(1, "nightly", "0 3 * * *")))
+    assert far.observed == "no job named 'publish-queue'" and "close_names" not in far.evidence
+
+
 def test_disabled_cannot_be_told_when_the_job_runs_only_in_another_database_and_none_is_named():
     """pg_cron in `postgres`, the job active in `app`: "disabled here" would pass a job that runs — unless the
     item says which database it is about."""

@@ -49,6 +49,7 @@ is refused it. That is read apart from the other settings, so only an item that 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import ipaddress
 import json
 import re
@@ -717,7 +718,7 @@ def judge(check, facts) -> Outcome:
             return error(f"cannot tell whether '{p.job}' is disabled: no job of that name runs in database {runs_in},"
                          f" but one is active elsewhere ({shown}); set `database:` on the item to the database it"
                          f" is about", **evidence)
-        seen = f"'{p.job}' present but inactive" if rows else absent
+        seen = f"'{p.job}' present but inactive" if rows else absent + _close_names(p.job, facts["jobs"], evidence)
         return passed(expected, seen, **evidence)
 
     expected = f"active pg_cron job '{p.job}'{where}" + (f" on '{p.schedule}'" if p.schedule else "") + (
@@ -1002,6 +1003,20 @@ def _not_running(job: str, database: str | None) -> str:
     return (f"'{job}' is active, but no pg_cron scheduler is connected to database {database} (no 'pg_cron"
             f" scheduler' session in pg_stat_activity, other than a client named so): its jobs never run; pg_cron"
             f" must be in shared_preload_libraries with cron.database_name = '{database}'")
+
+
+def _close_names(job: str, jobs: list[dict], evidence: dict) -> str:
+    """Where no job of the name is, the jobs named close to it (a misspelt name passes `active: false` for ever, even
+    once the job meant is active): said beside the pass, and in the evidence. A pass all the same: a job renamed
+    (`sync-v1` gone, `sync-v2` active) is the healthy case whose names are close."""
+    names = sorted({str(j["jobname"]) for j in jobs})
+    close = difflib.get_close_matches(job, names, n=3, cutoff=0.8)
+    if not close:
+        return ""
+    states = {name: [("active" if j["active"] else "inactive") for j in jobs if j["jobname"] == name] for name in close}
+    evidence["close_names"] = {name: ", ".join(state) for name, state in states.items()}
+    said = "; ".join(f"'{name}' is {', '.join(state)}" for name, state in states.items())
+    return f" ({said}: if the item means {'it' if len(close) == 1 else 'one of them'}, correct its job)"
 
 
 def _no_job_here(job: str, runs_in: str | None, named: list[dict]) -> str:
