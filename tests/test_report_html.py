@@ -547,3 +547,33 @@ def test_opsverify_report_failing_unforeseen_is_one_line_and_the_report_code(tmp
     err = capsys.readouterr().err
     assert code == exitcodes.REPORT and "report not rendered: RuntimeError: an unforeseen failure" in err, err
     assert before == {p.name: p.read_bytes() for p in archive.iterdir() if p.is_file()}
+
+
+def _embedded(page: Path) -> dict[str, object]:
+    """The page's data files, as the single-file report embeds them: name -> JSON."""
+    found = {}
+    for name, data in re.findall(r'd\("(data/[^"]+\.json)","([A-Za-z0-9+/=]+)"', page.read_text()):
+        with contextlib.suppress(ValueError):
+            found[name] = json.loads(base64.b64decode(data))
+    return found
+
+
+def test_a_failure_after_a_pass_is_a_failure_not_flaky(tmp_path):
+    """Allure's own guess calls a result that failed, passed and failed again "Flaky", and counts it so: a verifier's
+    outcome follows the target from deploy to deploy, and "Flaky" beside a real failure invites an auditor to
+    discount it. The renderer is run without that guess."""
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    runbook = make_runbook(tmp_path)
+    web = runbook.root / "env" / "web.env"
+    for deploy, mock in (("one", "MOCK=1\n"), ("two", ""), ("three", "MOCK=1\n")):  # S3: failed, passed, failed
+        web.write_text(f"APP_ORIGIN=https://shop.example\nFLAG=false\n{mock}SECRET_TOKEN=sk-x\n", encoding="utf-8")
+        runbook.run("--deploy-id", deploy)
+    assert [rows_by_id(a)["S3"]["status"] for a in runbook.archives()] == ["failed", "passed", "failed"]
+    command, env = _offline([sys.executable, "-m", "opsverify", "report", str(runbook.newest())])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=runbook.root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = _embedded(report_path(runbook.newest()))
+    results = [d for d in data.values() if isinstance(d, dict) and str(d.get("name", "")).startswith("S3-no-mock ")]
+    assert results and all(d.get("status") == "failed" for d in results), results
+    assert not [name for name, d in data.items() if '"flaky": true' in json.dumps(d)]
+    assert not [name for name, d in data.items() if isinstance(d, dict) and (d.get("flaky") or 0) > 0]
