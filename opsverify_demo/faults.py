@@ -107,12 +107,6 @@ _ALL = [
                               " updated_at = now() - interval '30 seconds'"
                               " where id = (select id from public.jobs where status = 'completed'"
                               " order by created_at desc limit 1)")),
-    Fault("stuck-job-in-provider-queue", frozenset({"S5"}),
-          "a job the app calls 'queued' that Fal has held IN_QUEUE (provider_status) for 2 hours",
-          _sql("sora-studio", "update public.jobs set status = 'queued', provider_status = 'IN_QUEUE',"
-                              " created_at = now() - interval '2 hours'"
-                              " where id = (select id from public.jobs where status = 'completed'"
-                              " order by created_at desc limit 1)")),
     Fault("work-queue-stuck-lock", frozenset({"B8"}), "a pending work item locked 40 minutes ago",
           _sql("bakery-ops", "update public.work_queue set status = 'pending', locked_at = now() - interval '40 minutes',"
                              " locked_by = 'worker-dead' where id = (select id from public.work_queue order by id limit 1)")),
