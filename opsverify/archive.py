@@ -1081,13 +1081,16 @@ class ArchiveReporter:
         self.state.archive.end_early()  # the writer scrubs its files meanwhile
         runner = provenance.runner(os.environ)
         deployed_at = _deployed_at(config)
-        files = {**self._outputs(config, records, runner, deployed_at), **self._inputs()}
-        manifest = self._manifest(config, records, runner, deployed_at, code, pytest_exit, expired)
+        inputs = self._inputs()
+        ended = utc(dt.datetime.now(dt.timezone.utc))  # one moment, said alike by the manifest and the report's panel
+        files = {**self._outputs(config, records, runner, deployed_at, code, inputs, ended), **inputs}
+        manifest = self._manifest(config, records, runner, deployed_at, code, pytest_exit, expired, ended)
         self.state.archive.complete(files, manifest)
 
     def _outputs(self, config: pytest.Config, records: list[dict[str, Any]], runner: dict[str, Any],
-                 deployed_at: str | None) -> dict[str, bytes]:
-        """results.json, coverage.json, junit.xml and allure-results/, all from the same rows."""
+                 deployed_at: str | None, code: int, inputs: dict[str, bytes], ended: str) -> dict[str, bytes]:
+        """results.json, coverage.json, junit.xml and allure-results/, all from the same rows; the report's
+        environment panel says what the manifest says of the run (`_panel`), for the page an auditor is handed."""
         from . import allureresults
         from .coverage import coverage_report
 
@@ -1111,14 +1114,45 @@ class ArchiveReporter:
             for name, data in allureresults.result_files(record, env=env, start_ms=self._start_ms(record)).items():
                 files[f"allure-results/{name}"] = data
         files["allure-results/environment.properties"] = allureresults.environment_properties({
-            "env": env, "deploy_id": archive.deploy, "deployed_at": deployed_at, "suite_version": __version__,
+            "env": env, "deploy_id": archive.deploy, "deploy_id_given": deploy_id_as_given(config, archive.deploy),
+            "deployed_at": deployed_at, "suite_version": __version__,
             "suite_commit": archive.commit, "selection": self.selection_text(config),
             "interrupted": self._interrupted_text(records), "not_collected": ", ".join(self._not_collected),
+            **self._panel(config, results["counts"], code, inputs, ended),
             "runner": runner.get("provider"),
-            "job_url": runner.get("job_url"), "actor": runner.get("actor")})
+            "job_url": runner.get("job_url"), "actor": runner.get("actor"), "host": runner.get("host")})
         files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner)
         files["allure-results/categories.json"] = allureresults.categories_file()
         return files
+
+    def _panel(self, config: pytest.Config, counts: dict[str, int], code: int, inputs: dict[str, bytes],
+               ended: str) -> dict[str, str]:
+        """What the manifest says of the run, in the report's environment panel: the outcomes as the console counts
+        them (the page's tabs count a waived item under Failed and a manual one under Skipped), the exit code, when
+        it ran (UTC), the demo faults, --fail-on, and the inputs it applied — each file's sha256, as the manifest
+        lists the archive's copy of it."""
+        state, env = self.state, self.state.env
+        manual = len(state.manual_items())
+
+        def hashed(prefix: str, named: bool = True) -> str:
+            return ", ".join(f"{name.removeprefix(prefix) + ' ' if named else ''}sha256:{seal.sha256_bytes(data)}"
+                             for name, data in sorted(inputs.items()) if name.startswith(prefix))
+
+        waivers = getattr(state, "waivers", None)
+        return {
+            "outcomes": ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES) + f"; {manual} manual (not checked);"
+                        " the tabs count waived under Failed and manual under Skipped",
+            "exit_code": f"{code} ({next((e.name for e in exitcodes.TABLE if e.code == code), 'unknown')}), as the"
+                         " archive was sealed",
+            "started": utc(state.archive.started), "ended": ended,
+            "demo_faults": ", ".join(config.getoption("ov_faults") or []),
+            "fail_on": self.fail_on(config),
+            "checklists": hashed("inputs/checklists/"),
+            "environment_file": f"{shown(env.path)} {hashed('inputs/environments/', False)}; allow_mutating "
+                                f"{str(env.allow_mutating).lower()}",
+            "waivers_file": (f"{shown(waivers.path)} {hashed('inputs/waivers/', False)}"
+                             if waivers is not None and waivers.path is not None else ""),
+        }
 
     def _calls_out_text(self) -> str:
         """`; shop M1-kick was interrupted while its call was out: it may have been sent (not repeated)`, for the
@@ -1156,7 +1190,7 @@ class ArchiveReporter:
                 for name, (data, reading) in loaded.items()}
 
     def _manifest(self, config: pytest.Config, records: list[dict[str, Any]], runner: dict[str, Any],
-                  deployed_at: str | None, code: int, pytest_exit: int, expired: list) -> dict[str, Any]:
+                  deployed_at: str | None, code: int, pytest_exit: int, expired: list, ended: str) -> dict[str, Any]:
         """What was asked, by whom, with what, and how it ended (the files' hashes and the seal are added
         by `Archive.complete`)."""
         from . import provenance
@@ -1181,7 +1215,7 @@ class ArchiveReporter:
                              if waivers is not None and waivers.path is not None else None),
             "suite_version": __version__, "suite_commit": archive.commit,
             "dependencies": provenance.dependency_versions(), "runner": runner,
-            "started": utc(archive.started), "ended": utc(dt.datetime.now(dt.timezone.utc)),
+            "started": utc(archive.started), "ended": ended,
             "interrupted": self.interrupted, "pytest_exit": pytest_exit, "exit_code": code,
             "selected": self.selected_count(), "ran": len(records), "collection_errors": self.collection_errors,
             "counts": {s: counts.get(s, 0) for s in STATUSES},

@@ -188,6 +188,18 @@ def test_allure_environment_and_executor(evidence):
     props = dict(line.split("=", 1) for line in (archive / "allure-results" / "environment.properties").read_text().splitlines())
     assert props["env"] == "fx" and props["deploy_id"] == "abc123" and props["deployed_at"] == "2026-11-25T10:02:00Z"
     assert props["selection"] == "-m 'postdeploy or manual' --system shop --system till"
+    # what the manifest says of the run, on the page an auditor is handed: outcomes as the console counts them,
+    # exit code, when (UTC), and every input applied with its sha256 as the manifest lists the archive's copy
+    manifest = read_json(archive / "manifest.json")
+    counts = manifest["counts"]
+    assert props["outcomes"].startswith(", ".join(f"{counts[s]} {s}" for s in counts) + "; 1 manual (not checked)")
+    assert props["exit_code"].startswith(f"{manifest['exit_code']} (")
+    assert (props["started"], props["ended"]) == (manifest["started"], manifest["ended"])
+    for name in ("shop.yaml", "till.yaml"):
+        assert f"{name} sha256:{manifest['files'][f'inputs/checklists/{name}']}" in props["checklists"]
+    assert props["environment_file"].startswith("environments/fx.yaml sha256:")
+    assert f"sha256:{manifest['files']['inputs/environments/fx.yaml']};" in props["environment_file"]
+    assert props["environment_file"].endswith(f"allow_mutating {str(manifest['allow_mutating']).lower()}")
     executor = read_json(archive / "allure-results" / "executor.json")
     assert executor["buildUrl"] == "https://github.example/acme/shop/actions/runs/4242"
     assert executor["buildName"] == "fx abc123"
