@@ -143,7 +143,12 @@ CASES = [
     # body text
     ({"body_includes": ["<div id=root>"]}, reply(200, "<html><div id=root></div>"), Status.PASSED, "", ""),
     ({"body_includes": ["<div id=root>"]}, reply(200, "<html>"), Status.FAILED, "body lacks '<div id=root>'", ""),
-    ({"body_excludes": ["failed"]}, reply(200, "DB connection failed"), Status.FAILED, "body contains 'failed'", ""),
+    ({"body_excludes": ["failed"]}, reply(200, "DB connection failed"), Status.FAILED,
+     "body contains 'failed' at character 14: 'DB connection failed'", ""),
+    # found past what the evidence's body_start keeps: the proof is in the message, with where it was
+    ({"body_excludes": ["failed"]}, reply(200, "<p>ok</p>" * 400 + "Database connection failed for user app" + "x" * 300),
+     Status.FAILED, "body contains 'failed' at character 3620: '…</p><p>ok</p><p>ok</p><p>ok</p><p>ok</p>Database "
+     f"connection failed for user app{'x' * 47}…'", ""),
     # a body cut at the read limit: what the part read disproves fails; what it cannot prove is an error
     ({"body_excludes": ["failed"]}, reply(200, "ok " * 10, truncated=True), Status.ERROR, "may be in the rest", ""),
     ({"body_excludes": ["failed"]}, reply(200, "failed", truncated=True), Status.FAILED, "body contains 'failed'", ""),

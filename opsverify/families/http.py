@@ -525,7 +525,7 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             problems.append(f"body lacks '{text}'")
     for text in p.body_excludes:
         if text in reply.text:
-            problems.append(f"body contains '{text}'")
+            problems.append(f"body contains '{text}' {_where_found(reply.text, text)}")
         elif reply.truncated:
             unknown.append(f"{cut}; '{text}' may be in the rest")
         elif reply.misread:
@@ -536,6 +536,16 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
 
 
 UNREAD_BYTES = "the body holds bytes its charset (UTF-8 when it declares none) cannot read"
+EXCERPT_REACH = 60  # characters shown each side of a text found: the proof, where the body's start may not hold it
+
+
+def _where_found(body: str, text: str) -> str:
+    """`at character 3012: '…Database connection failed for…'` — where the body holds `text` first, and around it:
+    the evidence keeps only the body's start, and a failure must show what it found."""
+    at = body.index(text)
+    start, end = max(0, at - EXCERPT_REACH), min(len(body), at + len(text) + EXCERPT_REACH)
+    excerpt = ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
+    return f"at character {at}: {excerpt!r}"
 
 
 def _unread_bytes_may_hold(body: str, text: str) -> bool:
