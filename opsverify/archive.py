@@ -1570,8 +1570,8 @@ def _not_run_record(check: Check, nodeid: str, said: str) -> dict[str, Any]:
     return {"nodeid": nodeid, "key": check.key, "id": check.id, "name": check.name, "system": check.system,
             "section": check.section, "title": check.title, "family": check.family,
             "cadence": check.cadence.value if check.cadence else None, "severity": check.severity.value,
-            "status": "skipped", "expected": "", "observed": said, "remediation": "", "message": message,
-            "duration_s": 0.0, "evidence": {}}
+            "status": "skipped", "expected": "" if check.manual else check.title, "observed": said, "remediation": "",
+            "message": message, "duration_s": 0.0, "evidence": {}}
 
 
 def _collect_error_text(report: pytest.CollectReport) -> str:

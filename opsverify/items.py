@@ -59,7 +59,8 @@ def _record(check: Check, outcome: Outcome, message: str, waiver: dict | None) -
     status = "waived" if waiver else outcome.status.value
     return _as_ascii_json({
         **check_fields(check), "status": status,
-        "expected": outcome.expected, "observed": outcome.observed, "remediation": outcome.remediation,
+        # an item that could not be judged, or was skipped, says what it would have checked: its title
+        "expected": outcome.expected or check.title, "observed": outcome.observed, "remediation": outcome.remediation,
         "message": message, "cause": outcome.evidence.get("cause"), "cause_detail": outcome.evidence.get("cause_detail"),
         "evidence": outcome.evidence,
         "duration_s": outcome.duration_s, "waiver": waiver,

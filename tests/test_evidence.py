@@ -94,6 +94,8 @@ def test_results_hold_every_item_in_runbook_order(evidence):
     assert s2["evidence"]["web"]["FLAG"]["length"] == 5  # evidence: presence, length, fingerprint — not the value
     assert 0 < s2["duration_s"] < 5
     assert rows["S4"]["observed"].startswith("could not read env of service 'worker'")
+    assert rows["S4"]["expected"] == "the worker has its queue"  # not judged: what it would have checked, its title
+    assert rows["S7"]["expected"] == "the admin app has its key"  # skipped alike
     assert rows["S5"]["status"] == "skipped" and "manual item" in rows["S5"]["message"]
     assert results["manual"] == [{"system": "shop", "id": "S5", "key": "S5-incident-call", "section": "9 People",
                                   "title": "on-call phones the vendor", "reason": "a phone call, not a system property",
