@@ -1704,7 +1704,9 @@ def _say_pages(env_dir: Path, verdict: Verdict, only: str | None = None) -> None
     if placed:
         pages_word = "page names its archive's manifest" if placed == 1 else "pages name their archive's manifest"
         verdict.notes.append(f"{env_dir.name}: {placed} rendered {pages_word}: a page is a view made when it was "
-                             "rendered, not part of the seal (`opsverify report <archive>` renders one again)")
+                             "rendered, not part of the seal, and what it shows is not checked here (its own "
+                             "'verified at render' line included): trust the archive, or render the page again "
+                             "(`opsverify report <archive>`)")
 
 
 _MOVED_ASIDE = (f"moved aside by a prune interrupted before {CHAIN} named it: checked where it is, as one of the "

@@ -35,6 +35,8 @@ def test_a_page_rendered_from_its_archive_verifies_and_is_said_to_be_a_view(env_
     code, out, _ = run(capsys, "verify", str(env_dir))
     assert code == exitcodes.OK, out
     assert "fx: 2 rendered pages name their archive's manifest: a page is a view made when it was rendered" in out
+    # a page edited after rendering keeps its own "verified at render" line: what it shows is said to be unchecked
+    assert "what it shows is not checked here (its own 'verified at render' line included)" in out
 
 
 @pytest.mark.parametrize("target", ["env", "archive", "reports"])
