@@ -813,3 +813,20 @@ def test_a_206_part_proves_no_absence():
     assert outcome.status is Status.FAILED, outcome
     _, outcome = judge({"json": {"ok": True}}, part)
     assert outcome.status is Status.ERROR, outcome
+
+
+@pytest.mark.parametrize("body, content_type, read", [
+    ("all good".encode("utf-8"), "text/plain", None),  # as declared (or UTF-8 when nothing is): nothing to say
+    ("all good, café".encode("latin-1"), "text/plain; charset=iso-8859-1", None),
+    ("all good".encode("utf-16"), "text/plain", "as utf-16-le, which its byte-order mark names"),
+    ("Erreur : base de données".encode("latin-1"), "text/plain", "as utf-8, with bytes it cannot read shown as U+FFFD"),
+    (ERROR_PAGE, "text/plain; charset=utf-16", "as UTF-8, which reads it cleanly (utf-16 declared)"),
+])
+def test_the_evidence_says_how_a_body_was_read_when_not_as_declared(body, content_type, read):
+    """An auditor reading `caf\ufffd` or CJK in body_start is told why: the body was read by its byte-order mark, as
+    UTF-8 against its header, or with bytes its charset cannot read replaced."""
+    replies = {("GET", "/page"): raw_reply(200, body, content_type)}
+    with KeepAliveHttp(replies) as server:
+        (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
+    _, outcome = judge({"status": 200}, answer)
+    assert outcome.evidence.get("body_read") == read, outcome.evidence

@@ -458,6 +458,7 @@ def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_L
         **({"location": to} if (to := redirected_to(reply)) else {}),
         "elapsed_ms": reply.elapsed_ms,
         "body_start": display.cut(reply.text, 300),  # marked: a secret cut there is masked
+        **({"body_read": reply.read_as} if reply.read_as else {}),
         **({"failure": reply.failure} if reply.failure else {}),
         **({"truncated_at_bytes": read_limit} if reply.truncated else {}),
         **({"after_reply": f"{reply.unasked_bytes} bytes no request asked for followed this reply on its connection, "

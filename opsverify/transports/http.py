@@ -78,6 +78,7 @@ class Reply:
     # in lower case — what Go's Header.Get reads
     first_values: dict[str, str] = field(default_factory=dict)
     received_at: float | None = None  # the wall clock (time.time()) when the whole reply had come: this reply's own
+    read_as: str = ""  # how its body was read as text when not plainly as declared (a byte-order mark, U+FFFD)
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -383,9 +384,9 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         unreadable = Reply(None, _ms(started), _headers(response),
                            failure=f"HTTP {response.status_code} in {_charset(response)}", unasked_bytes=unasked)
         return _head_kept(probe, response, unreadable), False
-    text, misread = read
+    text, misread, read_as = read
     return Reply(response.status_code, _ms(started), _headers(response), text, truncated=truncated,
-                 misread=misread, unasked_bytes=unasked, received_at=received_at), False
+                 misread=misread, unasked_bytes=unasked, received_at=received_at, read_as=read_as), False
 
 
 def _head_kept(probe: Probe, response: httpx.Response | None, failed: Reply) -> Reply:
@@ -539,8 +540,9 @@ def decoded(body: bytes | bytearray, charset: str) -> str | None:
     return None
 
 
-def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) -> tuple[str, str] | None:
-    """(text, why it cannot show what is absent: "" when it can); None when the charset is no text encoding.
+def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) -> tuple[str, str, str] | None:
+    """(text, why it cannot show what is absent: "" when it can, how it was read: "" when as declared, or as UTF-8
+    when nothing is declared); None when the charset is no text encoding.
     A body that starts with a byte-order mark is read in the encoding the mark names, without the mark, whatever the
     header says (`_byte_order_mark`). Otherwise a header may lie: a body the declared charset cannot read
     (`charset=utf-16` on ASCII) is read as the UTF-8 it cleanly is — and so is a plain UTF-8 body (no NUL) under a
@@ -551,11 +553,12 @@ def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) ->
     UTF-32 without a mark, under a charset that reads it "cleanly", is every other character a NUL."""
     read = _readings(body, charset, complete)
     if read is not None and not read[1] and "\0" in read[0]:
-        return read[0], "the body holds NUL characters: text in another encoding (UTF-16 or UTF-32 without a mark?)"
+        return (read[0], "the body holds NUL characters: text in another encoding (UTF-16 or UTF-32 without a mark?)",
+                read[2])
     return read
 
 
-def _readings(body: bytes | bytearray, charset: str, complete: bool) -> tuple[str, str] | None:
+def _readings(body: bytes | bytearray, charset: str, complete: bool) -> tuple[str, str, str] | None:
     marked = _byte_order_mark(body, charset, complete)
     if marked is not None:
         return _read_marked(bytes(body[len(marked[0]):]), marked[1], complete)
@@ -565,13 +568,14 @@ def _readings(body: bytes | bytearray, charset: str, complete: bool) -> tuple[st
     codec = codecs.lookup(charset)
     as_utf8 = _strict(body, "utf-8", complete)
     if as_utf8 is not None and (codec.name == "utf-8" or (not ascii_compatible(codec.name) and b"\0" not in body)):
-        return as_utf8, ""
+        return as_utf8, "", "" if codec.name == "utf-8" else f"as UTF-8, which reads it cleanly ({cut(charset, 40)} declared)"
     as_declared = _strict(body, codec.name, complete)
     if as_declared is not None:
-        return as_declared, ""
+        return as_declared, "", ""
     if as_utf8 is not None:
-        return as_utf8, ""
-    return text, "" if codec.name == "utf-8" else f"the body could not be read as {cut(charset, 40)}"
+        return as_utf8, "", f"as UTF-8, which reads it cleanly ({cut(charset, 40)} declared does not)"
+    return (text, "" if codec.name == "utf-8" else f"the body could not be read as {cut(charset, 40)}",
+            f"as {cut(charset, 40)}, with bytes it cannot read shown as U+FFFD")
 
 
 # the byte-order marks browsers read (WHATWG Encoding, "decode"), and UTF-32's, longest first: UTF-32LE's starts
@@ -600,18 +604,20 @@ def _declares_utf32(charset: str) -> bool:
         return False
 
 
-def _read_marked(rest: bytes, encoding: str, complete: bool) -> tuple[str, str]:
+def _read_marked(rest: bytes, encoding: str, complete: bool) -> tuple[str, str, str]:
     """A body after its byte-order mark, in the encoding the mark names; what that cannot read proves no absence
     (in UTF-8 a stray byte hides nothing else), nor does UTF-16 that reads as NUL characters: no text has them, but
     UTF-32 read as UTF-16 (its mark starts as UTF-16LE's) is every other character a NUL, and its words are not
     found in it."""
+    how = f"as {encoding}, which its byte-order mark names"
     text = _strict(rest, encoding, complete)
     if text is None:
         return (rest.decode(encoding, errors="replace"),
-                "" if encoding == "utf-8" else f"the body could not be read as {encoding} (its byte-order mark)")
+                "" if encoding == "utf-8" else f"the body could not be read as {encoding} (its byte-order mark)",
+                f"{how}, with bytes it cannot read shown as U+FFFD")
     if encoding.startswith("utf-16") and "\0" in text:
-        return text, f"the body read as {encoding} (its byte-order mark) holds NUL characters, which no text has"
-    return text, ""
+        return text, f"the body read as {encoding} (its byte-order mark) holds NUL characters, which no text has", how
+    return text, "", how
 
 
 def _strict(body: bytes | bytearray, charset: str, complete: bool) -> str | None:
