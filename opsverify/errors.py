@@ -67,7 +67,8 @@ class QueryFailed(GatherError):
 
 class DatabaseUnavailable(GatherError):
     """No conversation with this database is possible in this run (refused, timed out, credentials,
-    or it stopped answering). `kind` says which: unreachable | credentials | stopped | budget."""
+    or it stopped answering). `kind` says which: unreachable | credentials | stopped | budget | closed (the run
+    ended before it answered: the session was closed, the database did nothing wrong)."""
 
     def __init__(self, message: str, kind: str):
         super().__init__(message)

@@ -39,6 +39,51 @@ def test_database_statement_timeout(demo):
         database.close()
 
 
+def test_closing_a_session_stops_the_statement_in_flight_and_cancels_it_on_the_server(demo):
+    """Ctrl-C (or -x) closes the run's sessions while a slow statement is in flight: the close must not wait for it
+    (up to timeouts.database_s, every further Ctrl-C ignored meanwhile), and the server must not go on running it
+    for the checker, up to its statement_timeout, once the run is gone. A later question opens a new session."""
+    import threading
+    import time
+
+    import psycopg
+
+    marker = f"opsverify_close_{secrets.token_hex(4)}"
+    database = Database(demo.admin_url("cheersai"), connect_timeout_s=5, statement_timeout_ms=600_000, label="test",
+                        budget_s=600)
+    raised: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            database.query(f"select pg_sleep(300) as {marker}")
+        except BaseException as exc:  # noqa: BLE001 - what the asking thread saw, for the assertions
+            raised.append(exc)
+
+    def running() -> int:
+        with psycopg.connect(demo.admin_url("cheersai"), autocommit=True) as conn:
+            return conn.execute("select count(*) from pg_stat_activity where state = 'active' and query like %s",
+                                (f"%as {marker}%",)).fetchone()[0]
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    deadline = time.monotonic() + 60
+    while not running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert running() == 1
+    database.close()  # from another thread, as the run's end does
+    asking.join(120)  # the statement sleeps 300 s: a close that waited for it would still be waiting
+    assert not asking.is_alive()
+    assert len(raised) == 1 and "not waited for: the run ended before it answered" in str(raised[0])
+    deadline = time.monotonic() + 120
+    while running() and time.monotonic() < deadline:  # cancelled, not left to its 600 s statement_timeout
+        time.sleep(0.2)
+    assert running() == 0
+    try:
+        assert database.query("select 1 as one") == [{"one": 1}]  # the database did nothing wrong
+    finally:
+        database.close()
+
+
 def test_http_transport_sends_only_safe_methods():
     guard(Probe("GET", "http://127.0.0.1/"))
     guard(Probe("HEAD", "http://127.0.0.1/"))

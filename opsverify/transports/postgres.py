@@ -119,6 +119,9 @@ class Database:
         self._unavailable: DatabaseUnavailable | None = None
         self._kept: dict[Any, list[Rows | GatherError]] = {}  # answers asked ahead, by statement; each used once
         self._lock = threading.Lock()
+        # set by `close` from another thread: a conversation in flight stops waiting (Ctrl-C must not wait for a
+        # slow statement, up to timeouts.database_s, holding the lock `close` needs)
+        self._closing = threading.Event()
 
     @property
     def unavailable(self) -> DatabaseUnavailable | None:
@@ -252,15 +255,17 @@ class Database:
             self._budget_ends = time.monotonic() + self.bounds.budget_s
         sent = [t for t in texts if not isinstance(t, GatherError)]
         first = not self._role_checked
-        answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends).run(
+        answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends, self._closing).run(
             [ROLE_CHECK.encode(), *sent] if first else sent)
         if first:
             self._role_checked = True
             self.warning = self._role_warning(answers.pop(0))
         stopped = next((a for a in answers if isinstance(a, DatabaseUnavailable)), None)
         if stopped is not None:
-            self._unavailable = stopped
-            self._abandon()
+            if stopped.kind != CLOSED:  # the database did nothing wrong: a later question may open a new session
+                self._unavailable = stopped
+            # still working on what it was asked (slow, not gone): told to stop, not left to its statement_timeout
+            self._abandon(cancel=stopped.kind in (CLOSED, "budget"))
         merged = iter(answers)
         return [t if isinstance(t, GatherError) else next(merged) for t in texts]
 
@@ -274,21 +279,37 @@ class Database:
         except (psycopg.Error, TypeError, KeyError, IndexError) as exc:
             return GatherError(f"statement could not be prepared: {type(exc).__name__}: {exc}")
 
-    def _abandon(self) -> None:
-        """Drop a session that stopped answering without waiting for it to say goodbye."""
+    def _abandon(self, cancel: bool = False) -> None:
+        """Drop a session that stopped answering without waiting for it to say goodbye. With `cancel`, a server
+        that is working on a statement (slow, not gone) is asked to stop it — from a thread of its own, as a cancel
+        request is a new connection to the server: the run does not wait for it."""
         conn, self._conn = self._conn, None
-        if conn is not None:
+        if conn is None:
+            return
+        request = None
+        if cancel:
             try:
-                conn.pgconn.finish()  # closes the socket; sends Terminate only if it fits
-            except Exception:
-                pass
+                request = conn.pgconn.get_cancel()
+            except Exception:  # noqa: BLE001 - the connection is already broken: nothing runs to be stopped
+                request = None
+        try:
+            conn.pgconn.finish()  # closes the socket; sends Terminate only if it fits
+        except Exception:
+            pass
+        if request is not None:
+            threading.Thread(target=_send_cancel, args=(request,), name="opsverify-pg-cancel", daemon=True).start()
 
     def close(self) -> None:
         """Close the session; a later question opens a new one (what was learnt — a failure, the
-        budget, the role warning — stays)."""
-        with self._lock:
-            conn, self._conn = self._conn, None
-            self._kept.clear()
+        budget, the role warning — stays). A conversation in flight (the run ending early: Ctrl-C, -x) stops
+        waiting at once, and its statement is cancelled on the server."""
+        self._closing.set()
+        try:
+            with self._lock:
+                conn, self._conn = self._conn, None
+                self._kept.clear()
+        finally:
+            self._closing.clear()
         if conn is not None:
             try:
                 conn.close()
@@ -325,17 +346,30 @@ def _parts(statement: Statement) -> tuple[str, Any]:
     return (statement, None) if isinstance(statement, str) else statement
 
 
+CLOSED = "closed"  # a conversation given up because its session was closed (the run ending early)
+CLOSING_POLL_S = 0.2  # how soon a conversation waiting for an answer notices its session being closed
+
+
+def _send_cancel(request: Any) -> None:
+    try:
+        request.cancel()
+    except Exception:  # noqa: BLE001 - best effort: the server's statement_timeout ends the statement anyway
+        pass
+
+
 class _Conversation:
     """One pipelined exchange: per statement, [BEGIN READ ONLY, statement] Sync [ROLLBACK, unlock] Sync."""
 
     PER_STATEMENT = 2 + len(CLEANUP)  # queries sent per statement
 
-    def __init__(self, conn: psycopg.Connection, bounds: Bounds, where: str, budget_ends: float):
+    def __init__(self, conn: psycopg.Connection, bounds: Bounds, where: str, budget_ends: float,
+                 closing: threading.Event | None = None):
         self.conn = conn
         self.pg = conn.pgconn
         self.bounds = bounds
         self.where = where
         self.budget_ends = budget_ends
+        self.closing = closing or threading.Event()
 
     def run(self, texts: list[bytes]) -> list[Rows | GatherError]:
         if not texts:
@@ -371,10 +405,16 @@ class _Conversation:
         and the whole run's questions to this database within its budget."""
         left = self.budget_ends - time.monotonic()
         limit = min(self.bounds.answer_s, max(0.0, left))
+        ends = time.monotonic() + limit
         with selectors.DefaultSelector() as selector:
             selector.register(self.pg.socket, events)
-            if selector.select(timeout=limit):
-                return
+            while True:  # in slices: a session closed meanwhile is noticed within CLOSING_POLL_S
+                if self.closing.is_set():
+                    raise _Stopped("not waited for: the run ended before it answered", CLOSED)
+                if selector.select(timeout=max(0.0, min(CLOSING_POLL_S, ends - time.monotonic()))):
+                    return
+                if time.monotonic() >= ends:
+                    break
         if limit < self.bounds.answer_s:
             raise _Stopped(f"the run's time for this database is used up (phase: {phase}; timeouts.database_s"
                            f" {self.bounds.budget_s:g} s); later statements are not checked", "budget")
