@@ -420,6 +420,16 @@ class _Stdout:
         return getattr(self.stream, name)
 
 
+def _interrupted_words() -> dict:
+    return {prune: "the next `opsverify prune` finishes or undoes what this one began (verify checks the chain as "
+                   "it is meanwhile)",
+            report: "no report was written (a previous one is replaced only by a complete one)",
+            verify: "the archives were not all checked: run `opsverify verify` again",
+            keygen: "no key pair was written, or only part of one: run `opsverify keygen` again",
+            setup: "the renderer installed before, if any, is kept",
+            init: "some of its files may have been written: look at them before running `opsverify init` again"}
+
+
 def main(argv: list[str] | None = None) -> int:
     real = sys.stdout
     out = sys.stdout = _Stdout(real)
@@ -439,6 +449,9 @@ def main(argv: list[str] | None = None) -> int:
             _tell(f"opsverify: report not rendered: {type(exc).__name__}: {cut(str(exc), 300)} (an opsverify bug: "
                   "please report it; the archive is as it was)", file=sys.stderr)
             code, stopped = exitcodes.REPORT, True
+        except KeyboardInterrupt:  # Ctrl-C: one line, as every other stop says itself, never a traceback
+            _say(f"opsverify: interrupted: {_interrupted_words().get(args.run, 'nothing was changed')}", file=sys.stderr)
+            code, stopped = exitcodes.INTERRUPTED, True
     finally:
         out.flush()
         sys.stdout = real

@@ -684,3 +684,25 @@ def test_known_demo_faults_pass_the_name_check():
 
     assert unknown([*FAULTS, *COMPONENT_FAULTS]) is None
     assert unknown([]) is None
+
+
+@pytest.mark.parametrize("command, args, said", [
+    ("verify", ["verify", "reports"], "the archives were not all checked: run `opsverify verify` again"),
+    ("prune", ["prune", "reports/x", "--keep", "1"], "the next `opsverify prune` finishes or undoes what this one began"),
+    ("report", ["report", "reports/x"], "no report was written"),
+    ("coverage", ["coverage"], "nothing was changed"),
+])
+def test_ctrl_c_in_a_command_is_one_line_and_exit_2(monkeypatch, capsys, command, args, said):
+    """Ctrl-C in verify, prune or report printed Python's KeyboardInterrupt traceback and died by the signal (130):
+    one line instead, saying what the stop left, and the table's code for an interrupted run."""
+    import opsverify.cli as cli
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, command, interrupted)
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == exitcodes.INTERRUPTED
+    assert err.startswith("opsverify: interrupted: ") and said in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1
