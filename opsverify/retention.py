@@ -18,6 +18,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -136,7 +137,10 @@ def _refuse_unreadable_chain(env_dir: Path) -> None:
 def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
     """A prune killed mid-way left its archive in `.pruning-<name>-<pid>` (the env lock is ours: no prune runs
     now). Remembered in chain.jsonl: its deletion is finished. Not yet: it goes back where it was."""
-    remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
+    entries = read_pruned(env_dir)
+    remembered = {entry["manifest_sha256"] for entry in entries}
+    remembered_names = {entry.get("archive") for entry in entries}
+    _remove_partial_copies(env_dir, result)
     for leaving in prune_leftovers(env_dir):
         name = leftover_of(leaving) or ""
         if leaving.is_symlink() or not leaving.is_dir():  # put back, it would stand for an archive it is not
@@ -144,6 +148,11 @@ def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
                                 "or not a folder (a prune leaves neither): look at it, then delete it by hand")
             continue
         data = leftover_manifest(leaving)
+        if data is None and name and name in remembered_names:  # killed while deleting it: its manifest went first
+            shutil.rmtree(leaving, ignore_errors=True)
+            result.notes.append(f"finished removing {name} (an earlier prune was interrupted while deleting it; "
+                                f"{CHAIN} remembers it)")
+            continue
         if data is None:
             result.notes.append(f"{leaving.name} is left from an interrupted prune, without a readable manifest: "
                                 "look at it, then delete it by hand")
@@ -159,6 +168,22 @@ def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
                 result.notes.append(f"{leaving.name} could not be put back ({exc.strerror}): rename it to {name}")
                 continue
             result.notes.append(f"put {name} back (an earlier prune was interrupted before it was remembered)")
+
+
+_PARTIAL_COPY = re.compile(r"\..+\.[0-9]+")  # `_keep`'s file being written: `.<hash>.json.<pid>`
+
+
+def _remove_partial_copies(env_dir: Path, result: Pruned) -> None:
+    """Files of .pruned/ a prune killed while writing them left (`_keep` writes `.<name>.<pid>`, then renames it):
+    never the copy itself, which only a whole file becomes; the env lock is ours, so no prune writes one now."""
+    kept = env_dir / PRUNED
+    if kept.is_symlink() or not kept.is_dir():
+        return
+    for path in sorted(kept.iterdir()):
+        if _PARTIAL_COPY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                result.notes.append(f"removed {PRUNED}/{path.name}, a copy an interrupted prune left half-written")
 
 
 class _Refused(OSError):

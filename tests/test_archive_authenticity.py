@@ -436,6 +436,29 @@ def test_a_prune_killed_midway_is_finished_or_undone_by_the_next(env_dir, capsys
     assert code == exitcodes.OK, out
 
 
+def test_a_prune_killed_while_deleting_is_finished_by_the_next(env_dir, capsys):
+    """Killed while deleting a remembered archive, after its manifest went (rmtree's order), and while writing a
+    copy into .pruned/: the next prune finishes the deletion (chain.jsonl remembers the archive by name) and removes
+    the half-written copy, each said; verify holds."""
+    from opsverify import retention
+
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    data = (failing / "manifest.json").read_bytes()
+    retention._remember(env_dir, failing, json.loads(data), data, (failing / "manifest.sig").read_bytes())
+    remembered = env_dir / f".pruning-{failing.name}-4243"
+    failing.rename(remembered)
+    (remembered / "manifest.json").unlink()  # rmtree got that far
+    partial = env_dir / seal.PRUNED / f".{'0' * 64}.found.json.4243"
+    partial.write_bytes(b'{"half')
+    assert main(["prune", str(env_dir), "--keep", "5"]) == 0
+    out = capsys.readouterr().out
+    assert f"finished removing {failing.name} (an earlier prune was interrupted while deleting it" in out, out
+    assert f"removed .pruned/{partial.name}, a copy an interrupted prune left half-written" in out, out
+    assert not list(env_dir.glob(".pruning-*")) and not partial.exists()
+    code, out = _run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out
+
+
 def test_history_under_a_key_stops_at_a_pruned_entry_the_key_cannot_vouch_for(env_dir, public_key):
     """The archive before the newest deleted by hand, and a chain.jsonl line written for it that links to any
     archive (here the first): without the key's word for that line, the history behind it is not shown."""
