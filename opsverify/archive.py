@@ -1052,7 +1052,7 @@ class ArchiveReporter:
 
         left_out: list[str] = []
         try:
-            html = render(final, redactor=self.state.archive.redactor, left_out=left_out)
+            html = render(final, redactor=self.state.archive.redactor, left_out=left_out, stop=_signal_noted)
         except StopRun as exc:  # no renderer, or it failed; or an earlier archive breaks this one's chain
             self.report_line = f"report not rendered: {exc.message}"
             if session.exitstatus == exitcodes.OK:
@@ -1348,6 +1348,14 @@ def _signals_held():
     finally:
         for number, handler in before.items():
             signal.signal(number, handler if handler is not None else signal.SIG_DFL)  # None: set outside Python
+
+
+def _signal_noted() -> bool:
+    """A Ctrl-C or SIGTERM came once the run was ending (noted, not obeyed, while the archive was written): the
+    rendering it would wait for is stopped (`render`'s stop)."""
+    from .plugin import INTERRUPTIONS
+
+    return INTERRUPTIONS.noted is not None
 
 
 def _deployed_at(config: pytest.Config) -> str | None:

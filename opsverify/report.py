@@ -25,7 +25,9 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,30 @@ def renderer_dir() -> Path:
 
 # loaded into the renderer: Allure's guess that a result is flaky from its history is not made (see the file)
 RENDERER_HOOKS = Path(__file__).with_name("renderer_hooks.mjs")
+
+
+STOP_POLL_S = 0.2  # how soon a stop asked for ends the renderer
+
+
+def _run_renderer(command: list[str], cwd: Path, stop: Callable[[], bool]) -> subprocess.CompletedProcess:
+    """subprocess.run(command) with its output kept and RENDER_TIMEOUT_S, looking at `stop` as it waits."""
+    deadline = time.monotonic() + RENDER_TIMEOUT_S
+    with subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=_offline_env()) as process:
+        while True:
+            if stop():
+                process.kill()
+                process.communicate()
+                raise KeyboardInterrupt
+            try:
+                out, err = process.communicate(timeout=max(0.0, min(STOP_POLL_S, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                if time.monotonic() < deadline:
+                    continue
+                process.kill()
+                process.communicate()
+                raise subprocess.TimeoutExpired(command, RENDER_TIMEOUT_S) from None
+            return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def node_executable() -> str:
@@ -208,11 +234,13 @@ def env_verdict(env_dir: Path, trusted: Any = None) -> None:
 
 
 def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
-           left_out: list[str] | None = None, trusted: Any = None, notes: list[str] | None = None) -> Path:
+           left_out: list[str] | None = None, trusted: Any = None, notes: list[str] | None = None,
+           stop: Callable[[], bool] | None = None) -> Path:
     """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path. It must
     verify (signed by `trusted`, an ed25519 public key, when given), and so must every earlier archive its
     history shows; those left out are named in `left_out`. How it was sealed goes to `notes`. A run's `redactor`
-    cleans what the page shows of earlier archives."""
+    cleans what the page shows of earlier archives. Once `stop()` holds (a Ctrl-C the ending run only noted), the
+    renderer is stopped and KeyboardInterrupt raised: a page of thousands of items takes many seconds."""
     archive = Path(os.path.abspath(archive))  # not resolve(): an archive that is a symlink is verify's to report
     if not seal.is_archive(archive):
         raise NotAnArchive(f"{archive}: not a run archive (no manifest.json)")
@@ -251,8 +279,7 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
         try:
             command = [node, "--import", RENDERER_HOOKS.as_uri(), str(cli), "generate", str(work / "results"),
                        "--config", str(work / "allurerc.json")]
-            done = subprocess.run(command,
-                                  cwd=work, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S, env=_offline_env())
+            done = _run_renderer(command, work, stop or (lambda: False))
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise RenderFailed(f"the renderer did not run: {exc}") from None
         page = work / "out" / "index.html"

@@ -706,3 +706,23 @@ def test_ctrl_c_in_a_command_is_one_line_and_exit_2(monkeypatch, capsys, command
     assert code == exitcodes.INTERRUPTED
     assert err.startswith("opsverify: interrupted: ") and said in err and "Traceback" not in err, err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_stop_asked_while_rendering_ends_the_renderer(renderer, archive):
+    """A run ending with --html renders for many seconds (a page of thousands of items); a Ctrl-C then was only
+    noted, and the run waited for the page. With `stop`, the renderer is ended at once and no page is left."""
+    pid_file = renderer / "renderer.pid"
+    (renderer / "node_modules" / "allure" / "cli.js").write_text(
+        f"require('fs').writeFileSync({json.dumps(str(pid_file))}, String(process.pid));\n"
+        "setInterval(() => {}, 1000);\n", encoding="utf-8")  # never ends on its own
+    asked = []
+
+    def stop() -> bool:  # asked again until the stand-in is running, then the stop is asked for
+        asked.append(1)
+        return pid_file.exists() and len(asked) > 3
+
+    with pytest.raises(KeyboardInterrupt):
+        report.render(archive, stop=stop)
+    assert not report.report_path(archive).exists()
+    with pytest.raises(ProcessLookupError):  # ended and reaped: no renderer left running
+        os.kill(int(pid_file.read_text()), 0)
