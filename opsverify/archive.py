@@ -936,7 +936,7 @@ class ArchiveReporter:
             archive.discard()
             return
         try:
-            with _signals_held():
+            with _signals_held(), self._said_if_slow(config, records):
                 self._complete_archive(config, records, code, pytest_exit, expired)
         except OSError as exc:
             archive.discard()
@@ -1073,6 +1073,27 @@ class ArchiveReporter:
                 session.exitstatus = self.exit_code = exitcodes.REPORT
             return
         self.report_line = "\n".join([f"report: {shown(html)}", *map(left_out_note, left_out)])
+
+    @contextlib.contextmanager
+    def _said_if_slow(self, config: pytest.Config, records: list[dict[str, Any]]):
+        """An interrupted run writing a big archive says so once a second has passed (thousands of items take
+        seconds, and a Ctrl-C then is noted, not obeyed): silence would read as a hang, and a CI's kill as the only
+        way out."""
+        from .engine import WAIT_SHOWN_S
+        from .plugin import say_live
+
+        if not self.interrupted:
+            yield
+            return
+        timer = threading.Timer(WAIT_SHOWN_S, say_live, (config, f"interrupted: writing the archive of {len(records)} "
+                                                                  "results; a further Ctrl-C is noted, not obeyed, "
+                                                                  "until the evidence is complete"))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     def _complete_archive(self, config: pytest.Config, records: list[dict[str, Any]], code: int, pytest_exit: int,
                           expired: list) -> None:

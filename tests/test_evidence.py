@@ -785,3 +785,32 @@ def test_nan_and_infinity_from_a_target_are_written_as_strict_json():
            "observed": "result NaN", "evidence": {"result": nan}}
     for data in result_files(row, env="prod", start_ms=0).values():
         strict(data.decode())
+
+
+def test_an_interrupted_run_says_it_is_writing_its_archive_once_that_takes_a_second(tmp_path):
+    """Ctrl-C in a run of thousands of items: its archive takes seconds to write, and a further Ctrl-C is noted,
+    not obeyed, meanwhile — said after a second, as every wait that long is, not left to read as a hang."""
+    runbook = make_runbook(tmp_path)
+    (tmp_path / "conftest.py").write_text(
+        "import time, pytest\n"
+        "import opsverify.archive as archive\n"
+        "_complete = archive.ArchiveReporter._complete_archive\n"
+        "def _slow(self, *args, **kwargs):\n"
+        "    time.sleep(3)  # as writing thousands of results does\n"
+        "    return _complete(self, *args, **kwargs)\n"
+        "archive.ArchiveReporter._complete_archive = _slow\n"
+        "def pytest_runtest_logfinish(nodeid):\n"
+        "    if 'S1-' in nodeid:\n"
+        "        raise KeyboardInterrupt\n")
+    result = runbook.run()
+    assert result.returncode == exitcodes.INTERRUPTED, result.stdout[-3000:]
+    said = "opsverify: interrupted: writing the archive of"
+    assert said in result.stdout and "a further Ctrl-C is noted, not obeyed" in result.stdout, result.stdout[-3000:]
+    assert result.stdout.index(said) < result.stdout.index("archive: ")
+    assert runbook.archives()  # written, whole
+    quick = make_runbook(tmp_path / "quick")  # an archive written within the second says nothing of it
+    (tmp_path / "quick" / "conftest.py").write_text(
+        "def pytest_runtest_logfinish(nodeid):\n"
+        "    if 'S1-' in nodeid:\n"
+        "        raise KeyboardInterrupt\n")
+    assert said not in quick.run().stdout
