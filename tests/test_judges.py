@@ -342,6 +342,15 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"
     # with day of month `*`, a weekday field covering every day changes nothing; @midnight is @daily
     ({"job": "m", "active": True, "schedule": "0 0 * * *"}, cron_facts(("m", "0 0 * * 0-6", True)), Status.PASSED, ""),
     ({"job": "m", "active": True, "schedule": "@daily"}, cron_facts(("m", "@midnight", True)), Status.PASSED, ""),
+    # a day no month of the schedule has never comes: February's days are 1-29, April's 1-30 ...
+    ({"job": "m", "active": True, "schedule": "0 5 1-29 2 *"}, cron_facts(("m", "0 5 * 2 *", True)), Status.PASSED, ""),
+    ({"job": "m", "active": True, "schedule": "0 5 1-30 4,6 *"}, cron_facts(("m", "0 5 * 4,6 *", True)),
+     Status.PASSED, ""),
+    # ... but a day one of them has is a day apart (March 30), and day-of-month OR weekday still reads both
+    ({"job": "m", "active": True, "schedule": "0 5 1-29 2,3 *"}, cron_facts(("m", "0 5 * 2,3 *", True)),
+     Status.FAILED, "runs on '0 5 * 2,3 *'"),
+    ({"job": "m", "active": True, "schedule": "0 5 1-29 2 1"}, cron_facts(("m", "0 5 * 2 1", True)),
+     Status.FAILED, "runs on '0 5 * 2 1'"),
     # pg_cron's @yearly is not assumed to be 0 0 1 1 *
     ({"job": "m", "active": True, "schedule": "0 0 1 1 *"}, cron_facts(("m", "@yearly", True)), Status.FAILED,
      "runs on '@yearly'"),

@@ -570,6 +570,9 @@ _MACRO_FIELDS = {"@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0
                  "@hourly": "0 * * * *"}
 
 
+_LONGEST_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}  # in any year
+
+
 def as_pg_cron_reads(schedule: str, version: Any = None) -> Any:
     """What a schedule fires on, so that spellings of one schedule compare equal: the minutes, hours and months
     (`*/2` = `0-59/2`, `@daily` = `0 0 * * *`), and the (day of month, weekday) pairs it fires on — pg_cron wants
@@ -603,7 +606,9 @@ def as_pg_cron_reads(schedule: str, version: Any = None) -> Any:
         fires.append(frozenset(v % 7 for v in values) if position == 4 else frozenset(values))
     minutes, hours, days, months, weekdays = fires
     both = fields[2].startswith("*") or fields[4].startswith("*")
-    on = frozenset((day, weekday) for day in range(1, 32) for weekday in range(7)
+    # a day no month of the schedule has never comes: `1-29 2` fires on the days `* 2` does
+    last = max((_LONGEST_MONTH[month] for month in months), default=31)
+    on = frozenset((day, weekday) for day in range(1, last + 1) for weekday in range(7)
                    if ((day in days and weekday in weekdays) if both else (day in days or weekday in weekdays)))
     return minutes, hours, months, on
 
