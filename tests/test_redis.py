@@ -242,8 +242,12 @@ def test_password_is_registered_for_redaction(demo):
     assert server.password not in target.redactor.text(f"seen {server.password} and {server.url}")
 
 
+def _queue_depth() -> list:
+    return [c for c in by_id("J12") if c.family == "redis"]  # J12's other entry: where the dead letters go (env)
+
+
 def test_healthy_demo_passes(demo):
-    (check, outcome), = evaluate(demo, by_id("J12")).values()
+    (check, outcome), = evaluate(demo, _queue_depth()).values()
     assert outcome.status is Status.PASSED, outcome.observed
     assert outcome.evidence["keys"]["jobs"] == {"type": "list", "length": 3}
 
@@ -252,7 +256,7 @@ def test_healthy_demo_passes(demo):
                                          ("redis-backlog", "jobs holds 153 (list)")])
 def test_fault_fails_with_a_message_naming_key_limit_and_length(demo, fault, seen):
     demo.apply(fault)
-    (check, outcome), = evaluate(demo, by_id("J12")).values()
+    (check, outcome), = evaluate(demo, _queue_depth()).values()
     assert outcome.status is Status.FAILED
     assert message(check, outcome) == (f"J12-queue-depth {check.title}: expected jobs holds ≤ 100, jobs:dead empty; "
                                        f"saw {seen} — fix: {check.remediation}")
@@ -261,7 +265,7 @@ def test_fault_fails_with_a_message_naming_key_limit_and_length(demo, fault, see
 def test_redis_down_leaves_queue_depth_and_ping_unchecked(demo):
     """A Redis that does not answer is not checked: both items are errors naming the reason."""
     _demo_redis(demo).server.stop()
-    results = evaluate(demo, by_id("J12") + by_id("J18"))
+    results = evaluate(demo, _queue_depth() + by_id("J18"))
     by_key = {c.key: o for c, o in results.values()}
     assert by_key["J12-queue-depth"].status is Status.ERROR
     assert "could not read the keys" in by_key["J12-queue-depth"].observed

@@ -26,6 +26,7 @@ CASES = {
     "forbidden": Flips(A, {**A, "forbidden": ["NEXT_PUBLIC_*SECRET*"]}, BOTH),
     "values": Flips(A, {**A, "values": {"PROVIDER": "inngest"}}, BOTH),
     "not_values": Flips(A, {**A, "not_values": {"TLS_REJECT": ["0", "false"]}}, BOTH),
+    "values_if_set": Flips(A, {**A, "values_if_set": {"PROVIDER": "inngest"}}, BOTH),
     "format": Flips(A, {**A, "format": {"DATABASE_URL": "https-url"}}, BOTH),
     "min_length": Flips(A, {**A, "min_length": {"SESSION_SECRET": 32}}, BOTH),
     "contains": Flips(A, {**A, "contains": {"DATABASE_URL": "sslmode=require"}}, BOTH),
