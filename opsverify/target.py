@@ -202,11 +202,12 @@ class Target:
         return self._http.fetch_all(probes)
 
     def close(self) -> None:
+        """The run is over with this target (or ending early): a statement still in flight is not waited for."""
         if self._http is not None:
             self._http.close()
             self._http = None
         if self._database is not None:
-            self._database.close()
+            self._database.close(abort=True)
 
 
 def services_named(params: Any) -> set[str]:

@@ -70,9 +70,14 @@ def test_closing_a_session_stops_the_statement_in_flight_and_cancels_it_on_the_s
     while not running() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert running() == 1
-    database.close()  # from another thread, as the run's end does
+    other = threading.Thread(target=database.close, daemon=True)  # a job done with the session it shares: waits
+    other.start()
+    other.join(1.0)
+    assert other.is_alive() and asking.is_alive()  # neither cut short (1 s of a 300 s statement)
+    database.close(abort=True)  # from another thread, as the run's end does (Target.close)
     asking.join(120)  # the statement sleeps 300 s: a close that waited for it would still be waiting
-    assert not asking.is_alive()
+    other.join(120)
+    assert not asking.is_alive() and not other.is_alive()
     assert len(raised) == 1 and "not waited for: the run ended before it answered" in str(raised[0])
     deadline = time.monotonic() + 120
     while running() and time.monotonic() < deadline:  # cancelled, not left to its 600 s statement_timeout

@@ -299,17 +299,20 @@ class Database:
         if request is not None:
             threading.Thread(target=_send_cancel, args=(request,), name="opsverify-pg-cancel", daemon=True).start()
 
-    def close(self) -> None:
+    def close(self, *, abort: bool = False) -> None:
         """Close the session; a later question opens a new one (what was learnt — a failure, the
-        budget, the role warning — stays). A conversation in flight (the run ending early: Ctrl-C, -x) stops
-        waiting at once, and its statement is cancelled on the server."""
-        self._closing.set()
+        budget, the role warning — stays). A conversation in flight is waited for (another job may share the
+        session), unless `abort` (the run is ending: Ctrl-C, -x): then it stops waiting at once, and its
+        statement is cancelled on the server."""
+        if abort:
+            self._closing.set()
         try:
             with self._lock:
                 conn, self._conn = self._conn, None
                 self._kept.clear()
         finally:
-            self._closing.clear()
+            if abort:
+                self._closing.clear()
         if conn is not None:
             try:
                 conn.close()
