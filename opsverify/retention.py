@@ -30,7 +30,8 @@ from .errors import StopRun
 from .report import _not_replaceable  # what `report -o` would not replace is not a report of ours
 from .seal import CHAIN, FOUND, MANIFEST, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, archive_dirs, \
     archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, leftover_manifest, \
-    leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, read_signature_bytes, sha256_bytes
+    leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, read_signature_bytes, sha256_bytes, \
+    MANIFEST_LIMIT, read_regular, sha256_file
 
 
 @dataclass
@@ -76,8 +77,7 @@ def prune_env(env_dir: Path, keep: int, *, force: bool = False, dry_run: bool = 
     result = Pruned()
     with env_lock(env_dir):
         _refuse_unreadable_chain(env_dir)
-        if not dry_run:
-            _finish_interrupted(env_dir, result)
+        _finish_interrupted(env_dir, result, dry_run=dry_run)  # a dry run says what the real one would do
         # oldest first as the chain says (not by name: a deploy id `aaa` after `zzz` in one second is the newest)
         archives = [p for p in archives_oldest_first(env_dir) if os.path.lexists(p / MANIFEST)]
         candidates = archives[:-keep] if keep > 0 else archives
@@ -134,13 +134,14 @@ def _refuse_unreadable_chain(env_dir: Path) -> None:
                               f"{env_dir}` lists every finding)")
 
 
-def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
+def _finish_interrupted(env_dir: Path, result: Pruned, *, dry_run: bool = False) -> None:
     """A prune killed mid-way left its archive in `.pruning-<name>-<pid>` (the env lock is ours: no prune runs
-    now). Remembered in chain.jsonl: its deletion is finished. Not yet: it goes back where it was."""
+    now). Remembered in chain.jsonl: its deletion is finished. Not yet: it goes back where it was. A dry run says
+    what it would do, and does nothing."""
     entries = read_pruned(env_dir)
     remembered = {entry["manifest_sha256"] for entry in entries}
-    remembered_names = {entry.get("archive") for entry in entries}
-    _remove_partial_copies(env_dir, result)
+    would = "would have " if dry_run else ""  # `finished removing` -> `would have finished removing`
+    _remove_partial_copies(env_dir, result, dry_run=dry_run)
     for leaving in prune_leftovers(env_dir):
         name = leftover_of(leaving) or ""
         if leaving.is_symlink() or not leaving.is_dir():  # put back, it would stand for an archive it is not
@@ -148,10 +149,11 @@ def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
                                 "or not a folder (a prune leaves neither): look at it, then delete it by hand")
             continue
         data = leftover_manifest(leaving)
-        if data is None and name and name in remembered_names:  # killed while deleting it: its manifest went first
-            shutil.rmtree(leaving, ignore_errors=True)
-            result.notes.append(f"finished removing {name} (an earlier prune was interrupted while deleting it; "
-                                f"{CHAIN} remembers it)")
+        if data is None and _rest_of_a_pruned_archive(env_dir, leaving, name, entries):  # killed while deleting it
+            if not dry_run:
+                shutil.rmtree(leaving, ignore_errors=True)
+            result.notes.append(f"{would}finished removing {name} (an earlier prune was interrupted while deleting "
+                                f"it; {CHAIN} remembers it)")
             continue
         if data is None:
             result.notes.append(f"{leaving.name} is left from an interrupted prune, without a readable manifest: "
@@ -159,21 +161,54 @@ def _finish_interrupted(env_dir: Path, result: Pruned) -> None:
             continue
         digest = sha256_bytes(data)
         if digest in remembered:
-            shutil.rmtree(leaving, ignore_errors=True)
-            result.notes.append(f"finished removing {name} (an earlier prune was interrupted)")
+            if not dry_run:
+                shutil.rmtree(leaving, ignore_errors=True)
+            result.notes.append(f"{would}finished removing {name} (an earlier prune was interrupted)")
         elif name and not os.path.lexists(env_dir / name):
             try:
-                os.rename(leaving, env_dir / name)
+                if not dry_run:
+                    os.rename(leaving, env_dir / name)
             except OSError as exc:
                 result.notes.append(f"{leaving.name} could not be put back ({exc.strerror}): rename it to {name}")
                 continue
-            result.notes.append(f"put {name} back (an earlier prune was interrupted before it was remembered)")
+            result.notes.append(f"{'would have put' if dry_run else 'put'} {name} back (an earlier prune was "
+                                "interrupted before it was remembered)")
 
 
-_PARTIAL_COPY = re.compile(r"\..+\.[0-9]+")  # `_keep`'s file being written: `.<hash>.json.<pid>`
+def _rest_of_a_pruned_archive(env_dir: Path, leaving: Path, name: str, entries: list[dict[str, Any]]) -> bool:
+    """Whether a leftover without its manifest is what is left of an archive chain.jsonl remembers by that name:
+    every file in it one the kept manifest lists, with that hash (its signature: the kept one), and nothing else —
+    no symlink, no file of anyone else's. Anything more is left for a person, as verify says."""
+    kept = [entry for entry in entries if entry.get("archive") == name]
+    if not name or len(kept) != 1:
+        return False
+    digest = kept[0]["manifest_sha256"]
+    try:
+        listed = parse_manifest(read_regular(kept_manifest(env_dir, digest), MANIFEST_LIMIT, MANIFEST)).get("files")
+        signature = kept_manifest(env_dir, digest, ".sig")
+        for folder, dirs, files in os.walk(leaving):
+            for entry in (*dirs, *files):
+                path = Path(folder, entry)
+                if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                    return False
+            for file in files:
+                path = Path(folder, file)
+                relative = path.relative_to(leaving).as_posix()
+                if relative == SIGNATURE:
+                    if not signature.is_file() or path.read_bytes() != signature.read_bytes():
+                        return False
+                elif not isinstance(listed, dict) or listed.get(relative) != sha256_file(path):
+                    return False
+    except (OSError, Malformed, ValueError):
+        return False
+    return True
 
 
-def _remove_partial_copies(env_dir: Path, result: Pruned) -> None:
+# `_keep`'s file being written: `.<hash>.json.<pid>` (or .sig, .found.json); nothing else of .pruned/ is touched
+_PARTIAL_COPY = re.compile(r"\.[0-9a-f]{64}(?:\.json|\.sig|" + re.escape(FOUND) + r")\.[0-9]+")
+
+
+def _remove_partial_copies(env_dir: Path, result: Pruned, *, dry_run: bool = False) -> None:
     """Files of .pruned/ a prune killed while writing them left (`_keep` writes `.<name>.<pid>`, then renames it):
     never the copy itself, which only a whole file becomes; the env lock is ours, so no prune writes one now."""
     kept = env_dir / PRUNED
@@ -182,8 +217,10 @@ def _remove_partial_copies(env_dir: Path, result: Pruned) -> None:
     for path in sorted(kept.iterdir()):
         if _PARTIAL_COPY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
             with contextlib.suppress(OSError):
-                path.unlink()
-                result.notes.append(f"removed {PRUNED}/{path.name}, a copy an interrupted prune left half-written")
+                if not dry_run:
+                    path.unlink()
+                result.notes.append(f"{'would have removed' if dry_run else 'removed'} {PRUNED}/{path.name}, a copy "
+                                    "an interrupted prune left half-written")
 
 
 class _Refused(OSError):

@@ -450,6 +450,10 @@ def test_a_prune_killed_while_deleting_is_finished_by_the_next(env_dir, capsys):
     (remembered / "manifest.json").unlink()  # rmtree got that far
     partial = env_dir / seal.PRUNED / f".{'0' * 64}.found.json.4243"
     partial.write_bytes(b'{"half')
+    assert main(["prune", str(env_dir), "--keep", "5", "--dry-run"]) == 0  # says what the real one does; does none
+    out = capsys.readouterr().out
+    assert f"would have finished removing {failing.name}" in out and "would have removed .pruned/" in out, out
+    assert remembered.is_dir() and partial.exists()
     assert main(["prune", str(env_dir), "--keep", "5"]) == 0
     out = capsys.readouterr().out
     assert f"finished removing {failing.name} (an earlier prune was interrupted while deleting it" in out, out
@@ -457,6 +461,30 @@ def test_a_prune_killed_while_deleting_is_finished_by_the_next(env_dir, capsys):
     assert not list(env_dir.glob(".pruning-*")) and not partial.exists()
     code, out = _run(capsys, "verify", str(env_dir))
     assert code == exitcodes.OK, out
+
+
+@pytest.mark.parametrize("planted", ["a file of its own", "a file changed", "a symlink"])
+def test_a_leftover_named_for_a_pruned_archive_holding_more_is_left_to_a_person(env_dir, capsys, planted):
+    """A `.pruning-<name>-<pid>` folder without a manifest, named for an archive chain.jsonl remembers, is finished
+    only when all it holds is what that archive's kept manifest lists: anything else (someone's notes, a file
+    that is not the archive's, a symlink) stays, as verify says, and so do .pruned/ files prune does not write."""
+    first = seal.archives_oldest_first(env_dir)[0]
+    assert main(["prune", str(env_dir), "--keep", "2"]) == 0  # first leaves: chain.jsonl remembers it
+    capsys.readouterr()
+    planted_folder = env_dir / f".pruning-{first.name}-999"
+    (planted_folder / "inputs").mkdir(parents=True)
+    if planted == "a file of its own":
+        (planted_folder / "important.txt").write_text("keep me")
+    elif planted == "a file changed":
+        (planted_folder / "results.json").write_text("{}")
+    else:
+        (planted_folder / "inputs" / "link").symlink_to(env_dir)
+    notes = env_dir / seal.PRUNED / ".audit-notes.2026"
+    notes.write_text("an auditor's notes")
+    assert main(["prune", str(env_dir), "--keep", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "without a readable manifest: look at it, then delete it by hand" in out and "finished" not in out, out
+    assert planted_folder.is_dir() and notes.read_text() == "an auditor's notes"
 
 
 def test_history_under_a_key_stops_at_a_pruned_entry_the_key_cannot_vouch_for(env_dir, public_key):
