@@ -109,14 +109,17 @@ def only_boolean(value: Any) -> Any:
     if not isinstance(value, bool):
         meant = _SWITCH_WORDS.get(str(value).strip().lower()) if isinstance(value, (str, int, float)) else None
         if meant is not None:  # "false" quoted, or 0: the switch is plain to see, and must be written so
+            quoted = isinstance(value, str) and value.strip().lower() in _YAML_SWITCHES  # unquoted, YAML reads it
             raise ValueError(f"must be true or false, not {_kind_of(value)} ({value!r}): write {meant}"
-                             + (", unquoted" if isinstance(value, str) else ""))
+                             + (", unquoted" if quoted else ""))
         raise ValueError(f"must be true or false, not {_kind_of(value)}")
     return value
 
 
 _SWITCH_WORDS = {"true": "true", "false": "false", "yes": "true", "no": "false", "on": "true", "off": "false",
+                 "y": "true", "n": "false", "t": "true", "f": "false",
                  "1": "true", "0": "false", "1.0": "true", "0.0": "false"}
+_YAML_SWITCHES = {"true", "false", "yes", "no", "on", "off"}  # the words YAML 1.1 reads as booleans unquoted
 
 
 class ItemModel(_Strict):

@@ -828,6 +828,9 @@ def test_mutating_takes_only_true_or_false(tmp_path, written, said):
     ("0", "must be true or false, not a number (0): write false"),
     ("0.0", "must be true or false, not a number (0.0): write false"),
     ('"later"', "must be true or false, not a text"),
+    ("y", "must be true or false, not a text ('y'): write true"),
+    ("", "empty: write true or false, or leave the field out"),  # read as "not asked": nothing would be judged
+    ("~", "empty: write true or false, or leave the field out"),
 ])
 def test_a_params_switch_takes_only_true_or_false(tmp_path, family, params, field, written, said):
     """pydantic reads "yes", "no", 1 and 0.0 as booleans: `active: 0.0` would judge a pg_cron job on a number, and

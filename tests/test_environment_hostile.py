@@ -86,7 +86,7 @@ def test_one_problem_is_one_line(tmp_path):
 @pytest.mark.parametrize("key, written, kind", [
     ("allow_mutating", "'yes'", "a text ('yes'): write true, unquoted"),
     ("allow_mutating", "'on'", "a text ('on'): write true, unquoted"),
-    ("allow_mutating", "1", "a number (1): write true"), ("allow_mutating", "'1'", "a text ('1'): write true, unquoted"),
+    ("allow_mutating", "1", "a number (1): write true"), ("allow_mutating", "'1'", "a text ('1'): write true"),
     ("allow_mutating", "'true'", "a text ('true'): write true, unquoted"), ("allow_mutating", "0", "a number (0): write false"),
     ("demo", "'no'", "a text ('no'): write false, unquoted"), ("demo", "'maybe'", "a text"), ("demo", "2", "a number"),
 ])

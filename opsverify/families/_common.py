@@ -51,7 +51,9 @@ class StrictParams(BaseModel):
     def _only_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
         """pydantic reads "yes", "off", 1 and 0.0 as booleans where a switch belongs (`active: 0.0`, `rls: "no"`):
         only true and false are taken, as an item's `mutating` and the environment's switches take them."""
-        if value is not None and not isinstance(value, bool) and info.field_name in _boolean_fields(cls):
+        if not isinstance(value, bool) and info.field_name in _boolean_fields(cls):
+            if value is None:  # written, empty (`rls:`): read as "not asked", the item would judge nothing of it
+                raise ValueError("empty: write true or false, or leave the field out")
             return only_boolean(value)
         return value
 
