@@ -81,7 +81,9 @@ CASES = [
      Status.FAILED, "NODE_TLS_REJECT_UNAUTHORIZED is false on api"),
     # values_if_set: unset or blank is the code's default; set, exactly the value
     (api(values_if_set={"DLQ": "jobs:dead"}), {"X": "1"}, Status.PASSED, ""),
-    (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "  "}, Status.PASSED, ""),
+    (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "  "}, Status.FAILED,  # `??` would read it as the value
+     "DLQ is blank: unset it, or set it to jobs:dead"),
+    (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "\u200b"}, Status.FAILED, "DLQ is blank"),
     (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "jobs:dead"}, Status.PASSED, ""),
     (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "jobs:failed"}, Status.FAILED,
      "DLQ is a value of length 11 (hmac:"),

@@ -623,9 +623,11 @@ def _judge_values_if_set(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{name}={wanted} or unset")
         f.look(env, name)
         value = env.get(name)
-        if not f.clear(env, name) or _unset(name, value):  # unset or blank: the code's default applies
+        if not f.clear(env, name) or value is None:  # unset: the code's default applies
             continue
-        if value != wanted:
+        if is_blank(value):  # `??` reads it as the value, `||` as unset: which the code does is not known here
+            f.problem("values_if_set", name, f"{name} is blank: unset it, or set it to {wanted}")
+        elif value != wanted:
             f.problem("values_if_set", name, f"{name} is {_shown_word(p, value)}")
 
 
