@@ -540,13 +540,47 @@ UNREAD_BYTES = "the body holds bytes its charset (UTF-8 when it declares none) c
 EXCERPT_REACH = 60  # characters shown each side of a text found: the proof, where the body's start may not hold it
 
 
+_WORD_EDGE = re.compile(r"[\s\"'<>(){}\[\],;|]")  # what ends a token: a key or password holds none of these
+EXCERPT_STRETCH = 64  # characters an excerpt's edge may move outward to end a token whole (a key, a password)
+
+
 def _where_found(body: str, text: str) -> str:
     """`at character 3012: '…Database connection failed for…'` — where the body holds `text` first, and around it:
-    the evidence keeps only the body's start, and a failure must show what it found."""
+    the evidence keeps only the body's start, and a failure must show what it found. Each edge is moved to the end of
+    the token it would cut — outward as far as EXCERPT_STRETCH, else inward — so that no piece of a key or password is
+    left at an edge for the redactor to miss (it masks a whole secret, and only long pieces of one at a cut). The
+    excerpt is quoted as written (the redactor reads it as written; visible() shows what a terminal would act on)."""
     at = body.index(text)
-    start, end = max(0, at - EXCERPT_REACH), min(len(body), at + len(text) + EXCERPT_REACH)
+    start = _token_start(body, max(0, at - EXCERPT_REACH), at)
+    end = _token_end(body, min(len(body), at + len(text) + EXCERPT_REACH), at + len(text))
     excerpt = ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
-    return f"at character {at}: {excerpt!r}"
+    return f"at character {at}: '{excerpt}'"
+
+
+def _token_start(body: str, start: int, limit: int) -> int:
+    """`start`, or where the token it cuts begins (within EXCERPT_STRETCH before it), else where it ends (not past
+    `limit`, the match's start)."""
+    if start == 0 or _WORD_EDGE.match(body, start - 1) or _WORD_EDGE.match(body, start):
+        return start
+    for back in range(start - 1, max(-1, start - EXCERPT_STRETCH - 1), -1):
+        if back == 0 or _WORD_EDGE.match(body, back - 1):
+            return back
+    found = _WORD_EDGE.search(body, start, limit)
+    return found.end() if found else limit
+
+
+def _token_end(body: str, end: int, limit: int) -> int:
+    """`end`, or where the token it cuts ends (within EXCERPT_STRETCH after it), else where it begins (not before
+    `limit`, the match's end)."""
+    if end == len(body) or _WORD_EDGE.match(body, end) or _WORD_EDGE.match(body, end - 1):
+        return end
+    found = _WORD_EDGE.search(body, end, min(len(body), end + EXCERPT_STRETCH))
+    if found:
+        return found.start()
+    if end + EXCERPT_STRETCH >= len(body):
+        return len(body)
+    edges = [m.end() for m in _WORD_EDGE.finditer(body, limit, end)]
+    return edges[-1] if edges else limit
 
 
 def _unread_bytes_may_hold(body: str, text: str) -> bool:
