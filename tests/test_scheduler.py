@@ -126,6 +126,13 @@ def test_a_job_absent_beside_a_close_name_passes_saying_the_close_one():
     assert outcome.evidence["close_names"] == {"ledger-legacy": "active"}
     far = _judge({"job": "publish-queue", "active": False}, _facts(_job(1, "nightly", "0 3 * * *")))
     assert far.observed == "no job named 'publish-queue'" and "close_names" not in far.evidence
+    # where each close one runs, when not here; the item's own name elsewhere is said by its own words, not as close
+    elsewhere = _judge({"job": "ledger-legcy", "active": False, "database": "app"},
+                       _facts(_job(1, "ledger-legacy", "0 3 * * *", database="other"),
+                              _job(2, "ledger-legcy", "0 3 * * *", database="other")))
+    assert elsewhere.status is Status.PASSED, elsewhere
+    assert "('ledger-legacy' is active in other: if the item means it" in elsewhere.observed, elsewhere.observed
+    assert "'ledger-legcy' is" not in elsewhere.observed
 
 
 def test_disabled_cannot_be_told_when_the_job_runs_only_in_another_database_and_none_is_named():

@@ -723,7 +723,8 @@ def judge(check, facts) -> Outcome:
             return error(f"cannot tell whether '{p.job}' is disabled: no job of that name runs in database {runs_in},"
                          f" but one is active elsewhere ({shown}); set `database:` on the item to the database it"
                          f" is about", **evidence)
-        seen = f"'{p.job}' present but inactive" if rows else absent + _close_names(p.job, facts["jobs"], evidence)
+        seen = (f"'{p.job}' present but inactive" if rows
+                else absent + _close_names(stored_as, runs_in, facts["jobs"], evidence))
         return passed(expected, seen, **evidence)
 
     expected = f"active pg_cron job '{p.job}'{where}" + (f" on '{p.schedule}'" if p.schedule else "") + (
@@ -1010,17 +1011,23 @@ def _not_running(job: str, database: str | None) -> str:
             f" must be in shared_preload_libraries with cron.database_name = '{database}'")
 
 
-def _close_names(job: str, jobs: list[dict], evidence: dict) -> str:
+def _close_names(job: str, runs_in: str | None, jobs: list[dict], evidence: dict) -> str:
     """Where no job of the name is, the jobs named close to it (a misspelt name passes `active: false` for ever, even
-    once the job meant is active): said beside the pass, and in the evidence. A pass all the same: a job renamed
-    (`sync-v1` gone, `sync-v2` active) is the healthy case whose names are close."""
-    names = sorted({str(j["jobname"]) for j in jobs})
+    once the job meant is active): said beside the pass, with where each runs and whether it is active, and in the
+    evidence. A pass all the same: a job renamed (`sync-v1` gone, `sync-v2` active) is the healthy case whose names
+    are close. The item's own name in another database is said by `_no_job_here`, not here."""
+    names = sorted({str(j["jobname"]) for j in jobs if j["jobname"] != job})
     close = difflib.get_close_matches(job, names, n=3, cutoff=0.8)
     if not close:
         return ""
-    states = {name: [("active" if j["active"] else "inactive") for j in jobs if j["jobname"] == name] for name in close}
-    evidence["close_names"] = {name: ", ".join(state) for name, state in states.items()}
-    said = "; ".join(f"'{name}' is {', '.join(state)}" for name, state in states.items())
+
+    def state(j: dict) -> str:
+        where = "" if j.get("database") == runs_in else f" in {j.get('database')}"
+        return ("active" if j["active"] else "inactive") + where
+
+    states = {name: ", ".join(sorted(state(j) for j in jobs if j["jobname"] == name)) for name in close}
+    evidence["close_names"] = states
+    said = "; ".join(f"'{name}' is {each}" for name, each in states.items())
     return f" ({said}: if the item means {'it' if len(close) == 1 else 'one of them'}, correct its job)"
 
 
