@@ -1268,16 +1268,17 @@ class ArchiveReporter:
             write(f"could not check — {system}: {_some(ids)}: {seen}", red=True)
         records = self.records()
         fail_on = self.fail_on(terminalreporter.config)
-        for line in _grouped(records, "failed", lambda r: f"{r['id']} ({r.get('severity')}"
+        named = _naming(records)
+        for line in _grouped(records, "failed", lambda r: f"{named(r)} ({r.get('severity')}"
                              + ("" if blocks(r.get("severity"), fail_on) else f", below --fail-on {fail_on}") + ")"):
             write(f"failed — {line}", red=True)
-        for line in _grouped(records, "waived", lambda r: f"{r['id']} ({r.get('severity')})"):
+        for line in _grouped(records, "waived", lambda r: f"{named(r)} ({r.get('severity')})"):
             write(f"waived — {line}", yellow=True)
         for record in records:
             if record["status"] == "waived" and record.get("waiver"):
                 w = record["waiver"]
-                write(f"  {record['system']} {record['id']}: waived until {w['expires']}, approved by {w['approver']} "
-                      f"({w['ticket']}): {w['reason']}", yellow=True)
+                write(f"  {record['system']} {named(record)}: waived until {w['expires']}, approved by "
+                      f"{w['approver']} ({w['ticket']}): {w['reason']}", yellow=True)
         waivers = getattr(state, "waivers", None)
         for waiver in (waivers.not_needed(records) if waivers is not None else []):
             write(f"waiver not needed — {waiver.source}: {waiver.system} {waiver.item} passed; its waiver "
@@ -1623,6 +1624,13 @@ def _manual_row(check: Check) -> dict[str, Any]:
             "title": check.title, "family": check.family, "cadence": None, "severity": check.severity.value,
             "status": "manual", "expected": "", "observed": said, "remediation": "", "message": said,
             "duration_s": 0.0, "evidence": {}}
+
+
+def _naming(records: list[dict[str, Any]]):
+    """How the summary names an item: by its id, or by its key (`C7-publish-queue-disabled`) where the id has
+    several entries in the run (`C7 (critical), C7 (critical)` told an on-call engineer nothing)."""
+    per_id = Counter((r.get("system"), r.get("id")) for r in records)
+    return lambda r: r["id"] if per_id[(r.get("system"), r.get("id"))] < 2 else (r.get("key") or r["id"])
 
 
 def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:

@@ -219,6 +219,20 @@ def test_allure_results_hold_the_categories(evidence):
     assert names == ["failed", "waived (accepted failures, see each waiver)", "could not check", "skipped with reason"]
 
 
+def test_an_id_with_several_entries_is_named_by_each_entrys_key_in_the_summary():
+    """`failed — cheersai: C7 (critical), C7 (critical)` told nobody which checks failed: where an id has several
+    entries in the run, each is named by its key; an id with one entry keeps its id."""
+    from opsverify.archive import _grouped, _naming
+
+    records = [{"system": "cheersai", "id": "C7", "key": "C7-scheduler-disabled", "status": "failed"},
+               {"system": "cheersai", "id": "C7", "key": "C7-no-job-calls-it", "status": "failed"},
+               {"system": "cheersai", "id": "C8", "key": "C8-schedule", "status": "failed"},
+               {"system": "shop", "id": "C7", "key": "C7-other", "status": "failed"}]
+    named = _naming(records)
+    assert _grouped(records, "failed", named) == ["cheersai: C7-scheduler-disabled, C7-no-job-calls-it, C8",
+                                                  "shop: C7"]
+
+
 def test_summary_lists_failures_by_system_with_severity(evidence):
     _, archive, result = evidence
     assert "failed — shop: S2 (critical), S3 (minor)" in result.stdout
