@@ -565,7 +565,7 @@ def test_a_failure_after_a_pass_is_a_failure_not_flaky(tmp_path):
     _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
     runbook = make_runbook(tmp_path)
     web = runbook.root / "env" / "web.env"
-    for deploy, mock in (("one", "MOCK=1\n"), ("two", ""), ("three", "MOCK=1\n")):  # S3: failed, passed, failed
+    for deploy, mock in (("d1", "MOCK=1\n"), ("d2", ""), ("d3", "MOCK=1\n")):  # S3: failed, passed, failed
         web.write_text(f"APP_ORIGIN=https://shop.example\nFLAG=false\n{mock}SECRET_TOKEN=sk-x\n", encoding="utf-8")
         runbook.run("--deploy-id", deploy)
     assert [rows_by_id(a)["S3"]["status"] for a in runbook.archives()] == ["failed", "passed", "failed"]
