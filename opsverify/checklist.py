@@ -495,7 +495,8 @@ class _FileLoader(_LOADER):
         node = self.get_single_node()  # as PyYAML's, with the readings noted between composing and constructing
         if node is None:
             return None
-        self.readings = scalar_readings(node)
+        self.shape: dict[str, Any] = {}
+        self.readings = scalar_readings(node, self.shape)
         return self.construct_document(node)
 
     def construct_document(self, node):
@@ -506,24 +507,32 @@ class _FileLoader(_LOADER):
         return _environment_advice(path)
 
 
-def scalar_readings(root: Any) -> list[str]:
+def scalar_readings(root: Any, shape: dict[str, Any] | None = None) -> list[str]:
     """Each scalar of a document's node as YAML's safe reading has it, as text — escapes read, a number or date as
     Python writes it out (a PIN written `0x…` is still the PIN), `!!binary` decoded — each node once, however many
     aliases name it: what the archive searches for a secret written in YAML's own escapes (`archive._input_copy`),
-    taken from the parse the run loaded, so the archive need not parse the file again."""
+    taken from the parse the run loaded, so the archive need not parse the file again. `shape` is given what the
+    walk saw of the document's form: whether a node is reached twice (an alias), how many nodes, how deep its lists
+    and mappings nest (see `_expansion_problem`)."""
     reader = yaml.constructor.SafeConstructor()
     texts: list[str] = []
     seen: set[int] = set()
-    stack = [root]
+    shared, deepest = False, 0
+    stack = [(root, 0)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         if id(node) in seen:
+            shared = True
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            stack.extend(child for pair in node.value for child in pair)
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for pair in node.value for child in pair)
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in node.value)
         elif node.tag == _STR:
             texts.append(node.value)
         elif node.tag in reader.yaml_constructors and node.tag != _MERGE:
@@ -534,6 +543,8 @@ def scalar_readings(root: Any) -> list[str]:
             texts.append(value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value))
         else:
             texts.append(node.value)
+    if shape is not None:
+        shape.update(shared=shared, nodes=len(seen), depth=deepest)
     return texts
 
 
@@ -681,7 +692,8 @@ def _read_yaml(path: Path, problems: list[str], loader: type | None = None,
             lines.update(getattr(reader, "lines", {}))
         if readings is not None:
             readings[path] = getattr(reader, "readings", [])
-        problem = _expansion_problem(data)  # always: where an alias may stand is YAML's to say, not a regex's
+        # always: where an alias may stand is YAML's to say, not a regex's
+        problem = None if _written_out_and_bounded(getattr(reader, "shape", None)) else _expansion_problem(data)
         if problem:
             problems.append(f"{shown(path)}: {problem}")
             return None
@@ -748,6 +760,15 @@ MAX_VALUES = 1_000_000  # values a file may hold once its aliases are expanded: 
 MAX_EXPANDED_CHARS = MAX_FILE_BYTES  # its text, expanded: no more than a file may hold written out
 MAX_DEPTH = 100  # lists and mappings one inside another, from the file's top: a runbook's deepest JSON is a few
 SHOWN_DEPTH = 6  # of a path too deep, the first keys shown: enough to find the item and the field
+
+
+def _written_out_and_bounded(shape: dict[str, Any] | None) -> bool:
+    """Whether the parsed document is within every bound `_expansion_problem` sets without sizing its data: no node
+    reached twice (no alias: the data is the document written out, its text no longer than the file's), no more
+    nodes than values allowed (the data holds no more values than nodes), nesting no deeper than allowed (a merged
+    mapping sits deeper as a node than its keys do in the data). Else the data is sized."""
+    return bool(shape) and not shape["shared"] and shape["nodes"] <= MAX_VALUES and shape["depth"] <= MAX_DEPTH \
+        and MAX_FILE_BYTES <= MAX_EXPANDED_CHARS
 
 
 def _expansion_problem(data: Any) -> str | None:

@@ -70,6 +70,30 @@ def test_a_few_aliases_of_long_strings_load(tmp_path):
     assert check.params.json_fields["x2"] == [[["x" * 2000] * 9] * 9] * 9
 
 
+def test_a_document_written_out_is_not_sized_again_and_one_with_an_alias_is(monkeypatch):
+    """Sizing the data (values, characters, depth) is needed only where an alias can make it larger than the file: a
+    document with no node reached twice, no more nodes than values allowed and no deeper than allowed is bounded
+    by what it is written as. One alias (a merge too), or a bound reached, and the data is sized as before."""
+    from opsverify import checklist as module
+
+    sized = []
+    real = module._expansion_problem
+    monkeypatch.setattr(module, "_expansion_problem", lambda data: sized.append(1) or real(data))
+    written_out = "a: [1, 2, {b: c}]\nd: {e: [f]}\n"
+    with_alias = "a: &x [1, 2]\nb: *x\n"
+    merged = "base: &base {k: 1}\nitem: {<<: *base, j: 2}\n"
+    deep = "a: " + "[" * 101 + "]" * 101 + "\n"
+    for text, sized_again in ((written_out, False), (with_alias, True), (merged, True), (deep, True)):
+        sized.clear()
+        loader = module._FileLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        module._written_out_and_bounded(loader.shape) or module._expansion_problem(data)
+        assert bool(sized) is sized_again, text
+
+
 # -- 2. files that look like checklists but would not be read --------------------------------------
 @pytest.mark.parametrize("name, said", [
     ("billing/billing.yaml", "billing/billing.yaml: checklists in a subfolder are not read; move it to "),
