@@ -577,3 +577,23 @@ def test_a_failure_after_a_pass_is_a_failure_not_flaky(tmp_path):
     assert results and all(d.get("status") == "failed" for d in results), results
     assert not [name for name, d in data.items() if '"flaky": true' in json.dumps(d)]
     assert not [name for name, d in data.items() if isinstance(d, dict) and (d.get("flaky") or 0) > 0]
+
+
+@pytest.mark.parametrize("older_node", [False, True])
+def test_the_flaky_guess_is_off_in_this_thread_and_in_a_loader_thread(tmp_path, older_node):
+    """Node 22.15+ takes the hook in its own thread (registerHooks); an older Node found on the PATH (20.6+) only
+    in a loader thread (register). Either way Allure's guess is not made."""
+    from opsverify.report import RENDERER_HOOKS, node_executable, renderer_dir
+
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    command = [node_executable()]
+    if older_node:  # as Node 20 is: no registerHooks
+        older = tmp_path / "older.cjs"
+        older.write_text("const m = require('node:module'); m.registerHooks = undefined; m.syncBuiltinESMExports();\n")
+        command += ["--require", str(older)]
+    script = ('import { isFlaky } from "@allurereport/core";'
+              'console.log(JSON.stringify(isFlaky({status: "failed"}, [{status: "passed"}, {status: "failed"}])));')
+    done = subprocess.run([*command, "--import", RENDERER_HOOKS.as_uri(), "--input-type=module", "-e", script],
+                          cwd=renderer_dir(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "false"
