@@ -457,7 +457,7 @@ def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_L
         "status": reply.status,
         **({"location": to} if (to := redirected_to(reply)) else {}),
         "elapsed_ms": reply.elapsed_ms,
-        "body_start": display.cut(reply.text, 300),  # marked: a secret cut there is masked
+        "body_start": display.cut(reply.text, BODY_START_KEPT),  # marked: a secret cut there is masked
         **({"body_read": reply.read_as} if reply.read_as else {}),
         **({"failure": reply.failure} if reply.failure else {}),
         **({"truncated_at_bytes": read_limit} if reply.truncated else {}),
@@ -537,50 +537,17 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
 
 
 UNREAD_BYTES = "the body holds bytes its charset (UTF-8 when it declares none) cannot read"
-EXCERPT_REACH = 60  # characters shown each side of a text found: the proof, where the body's start may not hold it
-
-
-_WORD_EDGE = re.compile(r"[\s\"'<>(){}\[\],;|]")  # what ends a token: a key or password holds none of these
-EXCERPT_STRETCH = 64  # characters an excerpt's edge may move outward to end a token whole (a key, a password)
+BODY_START_KEPT = 300  # characters of a body the evidence keeps
 
 
 def _where_found(body: str, text: str) -> str:
-    """`at character 3012: '…Database connection failed for…'` — where the body holds `text` first, and around it:
-    the evidence keeps only the body's start, and a failure must show what it found. Each edge is moved to the end of
-    the token it would cut — outward as far as EXCERPT_STRETCH, else inward — so that no piece of a key or password is
-    left at an edge for the redactor to miss (it masks a whole secret, and only long pieces of one at a cut). The
-    excerpt is quoted as written (the redactor reads it as written; visible() shows what a terminal would act on)."""
+    """`at character 3012 (past the 300 the evidence keeps)` — where the body holds `text` first: the evidence keeps
+    only the body's start, and a failure must say where its proof is. Not what surrounds it: an excerpt cut at any
+    place may cut a secret the target put there, and the redactor masks a piece of one at a cut only from 8
+    characters on."""
     at = body.index(text)
-    start = _token_start(body, max(0, at - EXCERPT_REACH), at)
-    end = _token_end(body, min(len(body), at + len(text) + EXCERPT_REACH), at + len(text))
-    excerpt = ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
-    return f"at character {at}: '{excerpt}'"
-
-
-def _token_start(body: str, start: int, limit: int) -> int:
-    """`start`, or where the token it cuts begins (within EXCERPT_STRETCH before it), else where it ends (not past
-    `limit`, the match's start)."""
-    if start == 0 or _WORD_EDGE.match(body, start - 1) or _WORD_EDGE.match(body, start):
-        return start
-    for back in range(start - 1, max(-1, start - EXCERPT_STRETCH - 1), -1):
-        if back == 0 or _WORD_EDGE.match(body, back - 1):
-            return back
-    found = _WORD_EDGE.search(body, start, limit)
-    return found.end() if found else limit
-
-
-def _token_end(body: str, end: int, limit: int) -> int:
-    """`end`, or where the token it cuts ends (within EXCERPT_STRETCH after it), else where it begins (not before
-    `limit`, the match's end)."""
-    if end == len(body) or _WORD_EDGE.match(body, end) or _WORD_EDGE.match(body, end - 1):
-        return end
-    found = _WORD_EDGE.search(body, end, min(len(body), end + EXCERPT_STRETCH))
-    if found:
-        return found.start()
-    if end + EXCERPT_STRETCH >= len(body):
-        return len(body)
-    edges = [m.end() for m in _WORD_EDGE.finditer(body, limit, end)]
-    return edges[-1] if edges else limit
+    past = " (past the 300 the evidence keeps)" if at + len(text) > BODY_START_KEPT else ""
+    return f"at character {at}{past}"
 
 
 def _unread_bytes_may_hold(body: str, text: str) -> bool:
