@@ -160,6 +160,11 @@ def _finish_interrupted(env_dir: Path, result: Pruned, *, dry_run: bool = False)
                                 "look at it, then delete it by hand")
             continue
         digest = sha256_bytes(data)
+        if digest in remembered and not _rest_of_a_pruned_archive(env_dir, leaving, name, entries, digest):
+            result.notes.append(f"{leaving.name} holds the manifest of an archive {CHAIN} remembers, but is not what "
+                                "a prune leaves of it (another name, or files it does not list): look at it, then "
+                                "delete it by hand")
+            continue
         if digest in remembered:
             if not dry_run:
                 shutil.rmtree(leaving, ignore_errors=True)
@@ -175,16 +180,19 @@ def _finish_interrupted(env_dir: Path, result: Pruned, *, dry_run: bool = False)
                                 "interrupted before it was remembered)")
 
 
-def _rest_of_a_pruned_archive(env_dir: Path, leaving: Path, name: str, entries: list[dict[str, Any]]) -> bool:
-    """Whether a leftover without its manifest is what is left of an archive chain.jsonl remembers by that name:
-    every file in it one the kept manifest lists, with that hash (its signature: the kept one), and nothing else —
-    no symlink, no file of anyone else's. Anything more is left for a person, as verify says."""
+def _rest_of_a_pruned_archive(env_dir: Path, leaving: Path, name: str, entries: list[dict[str, Any]],
+                              digest: str | None = None) -> bool:
+    """Whether a leftover is what is left of an archive chain.jsonl remembers by that name (and, given, by that
+    manifest hash): every file in it one the kept manifest lists, with that hash (its manifest and signature: the
+    kept ones), and nothing else — no symlink, no file of anyone else's. Anything more is left for a person, as
+    verify says."""
     kept = [entry for entry in entries if entry.get("archive") == name]
-    if not name or len(kept) != 1:
+    if not name or len(kept) != 1 or (digest is not None and kept[0]["manifest_sha256"] != digest):
         return False
     digest = kept[0]["manifest_sha256"]
     try:
-        listed = parse_manifest(read_regular(kept_manifest(env_dir, digest), MANIFEST_LIMIT, MANIFEST)).get("files")
+        manifest = read_regular(kept_manifest(env_dir, digest), MANIFEST_LIMIT, MANIFEST)
+        listed = parse_manifest(manifest).get("files")
         signature = kept_manifest(env_dir, digest, ".sig")
         for folder, dirs, files in os.walk(leaving):
             for entry in (*dirs, *files):
@@ -196,6 +204,9 @@ def _rest_of_a_pruned_archive(env_dir: Path, leaving: Path, name: str, entries: 
                 relative = path.relative_to(leaving).as_posix()
                 if relative == SIGNATURE:
                     if not signature.is_file() or path.read_bytes() != signature.read_bytes():
+                        return False
+                elif relative == MANIFEST:
+                    if sha256_file(path) != digest:
                         return False
                 elif not isinstance(listed, dict) or listed.get(relative) != sha256_file(path):
                     return False

@@ -463,6 +463,24 @@ def test_a_prune_killed_while_deleting_is_finished_by_the_next(env_dir, capsys):
     assert code == exitcodes.OK, out
 
 
+@pytest.mark.parametrize("named", ["as the archive", "as another"])
+def test_a_leftover_holding_a_copy_of_a_kept_manifest_and_more_is_left_to_a_person(env_dir, capsys, named):
+    """A `.pruning-*` folder holding a copy of a manifest .pruned/ keeps (anyone who reads .pruned/ can make one) and
+    a file of someone's own, or named for another archive: not what a prune leaves, so it stays."""
+    first = seal.archives_oldest_first(env_dir)[0]
+    assert main(["prune", str(env_dir), "--keep", "2"]) == 0
+    capsys.readouterr()
+    (entry,) = seal.read_pruned(env_dir)
+    planted = env_dir / (f".pruning-{first.name}-77" if named == "as the archive" else ".pruning-totallyother-5")
+    (planted / "important").mkdir(parents=True)
+    (planted / seal.MANIFEST).write_bytes(seal.kept_manifest(env_dir, entry["manifest_sha256"]).read_bytes())
+    (planted / "important" / "thesis.txt").write_text("precious")
+    assert main(["prune", str(env_dir), "--keep", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "is not what a prune leaves of it" in out and "finished" not in out, out
+    assert (planted / "important" / "thesis.txt").read_text() == "precious"
+
+
 @pytest.mark.parametrize("planted", ["a file of its own", "a file changed", "a symlink"])
 def test_a_leftover_named_for_a_pruned_archive_holding_more_is_left_to_a_person(env_dir, capsys, planted):
     """A `.pruning-<name>-<pid>` folder without a manifest, named for an archive chain.jsonl remembers, is finished
