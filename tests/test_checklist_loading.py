@@ -870,6 +870,19 @@ def test_a_params_switch_takes_only_true_or_false(tmp_path, family, params, fiel
         assert getattr(check.params, field) is read
 
 
+@pytest.mark.parametrize("field", ["foreign_keys_indexed", "fixed_search_path", "up_to_date"])
+@pytest.mark.parametrize("written", ["", "~"])
+def test_a_switch_that_only_turns_a_check_on_written_empty_is_refused(tmp_path, field, written):
+    """`foreign_keys_indexed:` (Literal[True] | None) written empty read as not asked: an item titled "foreign keys
+    are indexed" judged only that its tables exist."""
+    base = {"foreign_keys_indexed": "tables: [public.t]", "fixed_search_path": "functions_in: public",
+            "up_to_date": "extensions: [pgcrypto]"}[field]
+    item = (f"  - {{id: P1, name: p, section: S, title: t, family: schema, cadence: postdeploy, "
+            f"params: {{{base}, {field}: {written}}}}}\n")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=item)}))
+    assert message.endswith(f"shop.yaml: P1-p: params.{field}: empty: write true, or leave the field out"), message
+
+
 @pytest.mark.parametrize("written, read", [("true", True), ("True", True), ("false", False), ("FALSE", False)])
 def test_mutating_true_or_false_in_any_case_is_taken(tmp_path, written, read):
     items = WEB.replace("cadence: postdeploy,", f"cadence: postdeploy, mutating: {written},")

@@ -53,17 +53,40 @@ class StrictParams(BaseModel):
         only true and false are taken, as an item's `mutating` and the environment's switches take them."""
         if not isinstance(value, bool) and info.field_name in _boolean_fields(cls):
             if value is None:  # written, empty (`rls:`): read as "not asked", the item would judge nothing of it
-                raise ValueError("empty: write true or false, or leave the field out")
+                words = "true" if info.field_name in _on_only_fields(cls) else "true or false"
+                raise ValueError(f"empty: write {words}, or leave the field out")
             return only_boolean(value)
         return value
 
 
 @functools.lru_cache(maxsize=None)  # one per Params class
 def _boolean_fields(cls: type[BaseModel]) -> frozenset[str]:
-    """The fields that are a switch: `bool`, or `bool | None`."""
-    return frozenset(name for name, field in cls.model_fields.items()
-                     if field.annotation is bool or (get_origin(field.annotation) in (Union, types.UnionType)
-                                                     and set(get_args(field.annotation)) == {bool, type(None)}))
+    """The fields that are a switch: `bool`, `bool | None`, or one that only turns a check on (`Literal[True]`,
+    `Literal[True] | None`)."""
+    return frozenset(name for name, field in cls.model_fields.items() if _is_switch(field.annotation))
+
+
+@functools.lru_cache(maxsize=None)
+def _on_only_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """The switches that only turn a check on (`Literal[True]`): false is no value of theirs."""
+    return frozenset(name for name in _boolean_fields(cls) if False not in _literal_values(cls.model_fields[name].annotation))
+
+
+def _literal_values(annotation: Any) -> set:
+    if annotation is bool:
+        return {True, False}
+    if get_origin(annotation) is Literal:
+        return set(get_args(annotation))
+    return set().union(*(_literal_values(arg) for arg in get_args(annotation) if arg is not type(None)))
+
+
+def _is_switch(annotation: Any) -> bool:
+    if annotation is bool or (get_origin(annotation) is Literal and set(get_args(annotation)) <= {True, False}):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return len(args) == 1 and _is_switch(args[0])
+    return False
 
 
 @functools.lru_cache(maxsize=None)  # one per Params class
