@@ -28,10 +28,10 @@ from typing import Any
 from . import exitcodes
 from .errors import StopRun
 from .report import _not_replaceable  # what `report -o` would not replace is not a report of ours
-from .seal import CHAIN, FOUND, MANIFEST, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, archive_dirs, \
-    archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, leftover_manifest, \
-    leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, read_signature_bytes, sha256_bytes, \
-    MANIFEST_LIMIT, read_regular, sha256_file
+from .seal import CHAIN, FOUND, MANIFEST, MANIFEST_LIMIT, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, \
+    archive_dirs, archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, \
+    leftover_manifest, leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, read_regular, \
+    read_signature_bytes, sha256_bytes, sha256_file
 
 
 @dataclass

@@ -69,7 +69,8 @@ def _boolean_fields(cls: type[BaseModel]) -> frozenset[str]:
 @functools.lru_cache(maxsize=None)
 def _on_only_fields(cls: type[BaseModel]) -> frozenset[str]:
     """The switches that only turn a check on (`Literal[True]`): false is no value of theirs."""
-    return frozenset(name for name in _boolean_fields(cls) if False not in _literal_values(cls.model_fields[name].annotation))
+    return frozenset(name for name in _boolean_fields(cls)
+                     if False not in _literal_values(cls.model_fields[name].annotation))
 
 
 def _literal_values(annotation: Any) -> set:
