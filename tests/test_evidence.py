@@ -810,7 +810,7 @@ def test_an_interrupted_run_says_it_is_writing_its_archive_once_that_takes_a_sec
         "import opsverify.archive as archive\n"
         "_complete = archive.ArchiveReporter._complete_archive\n"
         "def _slow(self, *args, **kwargs):\n"
-        "    time.sleep(3)  # as writing thousands of results does\n"
+        "    time.sleep(6)  # as writing thousands of results does (the line is due after 1 s: 5 s to spare)\n"
         "    return _complete(self, *args, **kwargs)\n"
         "archive.ArchiveReporter._complete_archive = _slow\n"
         "def pytest_runtest_logfinish(nodeid):\n"
@@ -822,8 +822,10 @@ def test_an_interrupted_run_says_it_is_writing_its_archive_once_that_takes_a_sec
     assert said in result.stdout and "a further Ctrl-C is noted, not obeyed" in result.stdout, result.stdout[-3000:]
     assert result.stdout.index(said) < result.stdout.index("archive: ")
     assert runbook.archives()  # written, whole
-    quick = make_runbook(tmp_path / "quick")  # an archive written within the second says nothing of it
+    quick = make_runbook(tmp_path / "quick")  # an archive written before the line is due says nothing of it
     (tmp_path / "quick" / "conftest.py").write_text(
+        "import opsverify.engine\n"
+        "opsverify.engine.WAIT_SHOWN_S = 600  # due later than any archive here takes, however loaded the machine\n"
         "def pytest_runtest_logfinish(nodeid):\n"
         "    if 'S1-' in nodeid:\n"
         "        raise KeyboardInterrupt\n")
