@@ -1367,9 +1367,10 @@ def _misread_problems(model_cls: type[BaseModel], misread: list[Misread]) -> lis
         if text and bool not in choices and not anything:
             problems.append(f"{where}: {entry.word.problem()}")
         elif choices and all(c in (bool, type(None)) for c in choices) and entry.word.lower() not in ("true", "false"):
-            read = str(entry.word.read).lower()  # a switch: only true and false, as `mutating` takes
-            problems.append(f"{where}: must be true or false, not {entry.word} (which YAML 1.1 reads as {read}): "
-                            f"write {read}")
+            try:  # a switch: only true and false, as `mutating` takes (said as only_boolean says it)
+                only_boolean(entry.word)
+            except ValueError as refused:
+                problems.append(f"{where}: {refused}")
         elif anything and entry.word.lower() not in ("true", "false"):
             problems.append(f"{where}: {entry.word.boolean_or_text()}")
     return problems
