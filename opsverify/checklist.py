@@ -385,6 +385,7 @@ def _null_key(node: Any) -> bool:
 
 
 _INT = "tag:yaml.org,2002:int"
+_NUMBER_TAGS = (_INT, _FLOAT)
 
 
 def _odd_number(word: str, whole: bool = True) -> tuple[str, str] | None:
@@ -500,11 +501,48 @@ class _FileLoader(_LOADER):
         return self.construct_document(node)
 
     def construct_document(self, node):
-        self.odd_numbers = _odd_numbers(node, self.number_advice)
-        return super().construct_document(node)
+        self.odd_numbers = _odd_numbers(node, self.number_advice) if self.may_hold_numbers() else []
+        if not _written_out_and_bounded(getattr(self, "shape", None)):
+            return super().construct_document(node)
+        data = _written_out(self, node)
+        self.constructed_objects, self.recursive_objects = {}, {}  # as PyYAML leaves a loader after a document
+        return data
+
+    def may_hold_numbers(self) -> bool:
+        """Whether a node may be a number `_odd_numbers` judges; a loader that retags nodes as numbers says so."""
+        return True
 
     def number_advice(self, path: tuple) -> Callable[[str, str], str]:
         return _environment_advice(path)
+
+
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+def _written_out(loader: Any, node: Any) -> Any:
+    """A document's data built straight from its nodes where it is plain text, lists and mappings of text keys
+    (most of a runbook), as PyYAML builds it; any other node — a boolean, a number, a tag of the loader's, a merge,
+    a repeated key — is built by PyYAML's constructor itself (which refuses what it refuses). Only for a document
+    with no alias and bounded nesting (`_written_out_and_bounded`): every node is built once, and the recursion
+    goes no deeper than MAX_DEPTH. PyYAML's own construction of each node costs 5× this in a 1,000-item checklist."""
+    kind = node.__class__
+    if kind is yaml.ScalarNode:
+        if node.tag == _STR:
+            return node.value
+    elif kind is yaml.MappingNode:
+        if node.tag == _MAP:
+            data: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not yaml.ScalarNode or key_node.tag != _STR or key_node.value in data:
+                    return loader.construct_object(node, deep=True)
+                data[key_node.value] = _written_out(loader, value_node)
+            return data
+    elif kind is yaml.SequenceNode:
+        if node.tag == _SEQ:
+            return [_written_out(loader, child) for child in node.value]
+    return loader.construct_object(node, deep=True)
+
 
 
 def scalar_readings(root: Any, shape: dict[str, Any] | None = None) -> list[str]:
@@ -517,7 +555,7 @@ def scalar_readings(root: Any, shape: dict[str, Any] | None = None) -> list[str]
     reader = yaml.constructor.SafeConstructor()
     texts: list[str] = []
     seen: set[int] = set()
-    shared, deepest = False, 0
+    shared, deepest, numbers = False, 0, False
     stack = [(root, 0)]
     while stack:
         node, depth = stack.pop()
@@ -536,15 +574,17 @@ def scalar_readings(root: Any, shape: dict[str, Any] | None = None) -> list[str]
         elif node.tag == _STR:
             texts.append(node.value)
         elif node.tag in reader.yaml_constructors and node.tag != _MERGE:
+            numbers = numbers or node.tag in _NUMBER_TAGS
             try:
                 value = reader.construct_object(node)
             except Exception:  # noqa: BLE001 — `!!int ''` is an IndexError in PyYAML: the loader says what is wrong
                 value = node.value  # with it (or refuses it) after this; here its text is its reading
             texts.append(value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value))
         else:
+            numbers = numbers or node.tag == _WRITTEN_NUMBER_TAG
             texts.append(node.value)
     if shape is not None:
-        shape.update(shared=shared, nodes=len(seen), depth=deepest)
+        shape.update(shared=shared, nodes=len(seen), depth=deepest, numbers=numbers)
     return texts
 
 
@@ -601,6 +641,8 @@ class _ChecklistLoader(WordKeepingLoader):
 
     def construct_document(self, node):
         self.misread: dict[int, list[Misread]] = {}
+        self.numbers_written = False  # a YAML 1.2 number YAML 1.1 reads as text (`1e3`), retagged by _misread_in
+        self.shape = getattr(self, "shape", {})
         self.lines: dict[int, int] = {}  # each item's first line, by its index: where pytest places the item
         if isinstance(node, yaml.MappingNode):
             self.keep_words(node, _TEXT_KEYS[0])
@@ -616,6 +658,10 @@ class _ChecklistLoader(WordKeepingLoader):
 
     def number_advice(self, path: tuple) -> Callable[[str, str], str]:
         return number_or_text  # a param may be a number or a text (a JSON value, a sql bound); words are kept above
+
+    def may_hold_numbers(self) -> bool:
+        """A number is tagged one as composed (`scalar_readings` saw it), or retagged by `_misread_in`."""
+        return self.shape.get("numbers", True) or self.numbers_written
 
     def _misread_in(self, root: Any) -> list[Misread]:
         """Each boolean value and each key that is no text, with its path; each node once (an alias bomb's are
@@ -644,6 +690,7 @@ class _ChecklistLoader(WordKeepingLoader):
                 node.tag = _WRITTEN_NUMBER_TAG
             elif _number_read_as_text(node):  # `1e3`: the number written, as YAML 1.2 reads it; noted where text is
                 node.tag = _WRITTEN_NUMBER_TAG
+                self.numbers_written = True
                 last = path[-1] if path and isinstance(path[-1], str) else None
                 found.append(Misread(path, self._word(node, last), key=False))
             elif _read_otherwise(node) and node.tag == _BOOL:

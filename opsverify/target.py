@@ -10,6 +10,8 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
 from .checklist import shown
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .lazy import load
@@ -214,10 +216,8 @@ def services_named(params: Any) -> set[str]:
     """Every service a check's params refer to (`service`, `services`, `equal.services`, the repo family's
     `per_key: {KEY: [services]}`)."""
     found: set[str] = set()
-    if params is None:
-        return found
-    data = params.model_dump() if hasattr(params, "model_dump") else params
-    if not isinstance(data, dict):
+    data = _fields(params)
+    if data is None:
         return found
     if isinstance(data.get("service"), str):
         found.add(data["service"])
@@ -227,7 +227,14 @@ def services_named(params: Any) -> set[str]:
     if isinstance(data.get("per_key"), dict):  # by name: other dicts of lists hold values (env's not_values)
         found.update(s for group in data["per_key"].values() if isinstance(group, list)
                      for s in group if isinstance(s, str))
-    for value in data.values():
-        if isinstance(value, dict) and isinstance(value.get("services"), list):
+    for value in map(_fields, data.values()):
+        if value is not None and isinstance(value.get("services"), list):
             found.update(s for s in value["services"] if isinstance(s, str))
     return found
+
+
+def _fields(value: Any) -> dict | None:
+    """A params model's fields by name, as they are (not dumped: a run asks this of every item), or a mapping."""
+    if isinstance(value, BaseModel):
+        return dict(iter(value))  # its (name, value) pairs: a field may be called `keys`
+    return value if isinstance(value, dict) else None

@@ -94,6 +94,70 @@ def test_a_document_written_out_is_not_sized_again_and_one_with_an_alias_is(monk
         assert bool(sized) is sized_again, text
 
 
+_DOCUMENTS = [
+    "a: [1, 2, {b: c}]\nd: {e: [f]}\n",
+    "items:\n  - {id: A1, on: yes, n: 010, f: 1.5e+3, t: 2026-01-02, x: ~, s: 'quoted', b: !!binary aGk=}\n",
+    "a: {1: one, '1': text, true: yes}\n",
+    "a: !!str 12\nb: !!int '7'\nc: !!float '2'\nd: !!set {x, y}\ne: !!omap [{k: v}]\n",
+    "base: {<<: {k: 1, j: 3}, j: 2}\n",
+    "folded: >\n  one\n  two\nliteral: |\n  three\n",
+    "=: equals\nq: \"esc\\u00e9\\n\"\n",
+    "[plain, [nested, {k: [v]}], 'x']\n",
+    "just text\n",
+]
+
+
+@pytest.mark.parametrize("text", _DOCUMENTS)
+def test_a_written_out_document_is_built_as_pyyaml_builds_it(monkeypatch, text):
+    """The suite's own loaders build a document with no alias straight from its nodes (`_written_out`), PyYAML's
+    constructor building only what is not text, lists and mappings of text keys: the data is the same either way."""
+    from opsverify import checklist as module
+
+    def load(loader_class):
+        loader = loader_class(text)
+        try:
+            return loader.get_single_data(), list(getattr(loader, "odd_numbers", []))
+        finally:
+            loader.dispose()
+
+    for loader_class in (module._FileLoader, module._ChecklistLoader):
+        fast = load(loader_class)
+        with monkeypatch.context() as patched:
+            patched.setattr(module, "_written_out_and_bounded", lambda shape: False)
+            patched.setattr(loader_class, "may_hold_numbers", lambda self: True)
+            slow = load(loader_class)
+        assert fast == slow and repr(fast) == repr(slow), (loader_class.__name__, text)
+
+
+@pytest.mark.parametrize("text, refused", [
+    ("a: {k: 1}\na: {k: 2}\n", "the key 'a' appears twice in one mapping"),
+    ("a: [{k: 1, k: 2}]\n", "the key 'k' appears twice in one mapping"),
+    ("a: !!str {k: 1}\n", "expected a scalar node"),
+])
+def test_a_written_out_document_is_refused_as_pyyaml_refuses_it(text, refused):
+    from opsverify import checklist as module
+
+    loader = module._FileLoader(text)
+    try:
+        with pytest.raises(yaml.YAMLError, match=refused):
+            loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+@pytest.mark.parametrize("params, said", [
+    ("{query: select 1 as n, expect: {n: {le: 010}}}", "YAML reads 010 as 8"),
+    ("{query: select 1 as n, expect: {n: {le: !!int '0x10'}}}", "YAML reads 0x10 as 16"),
+    ("{query: select 1 as n, expect: {n: {le: 1_000}}}", "YAML reads 1_000 as 1000"),
+])
+def test_an_odd_number_is_refused_in_a_checklist_of_text_and_one_number(tmp_path, params, said):
+    """The loader walks a checklist for odd numbers only where one may be: one number among text is still found."""
+    items = ("  - {id: Q1, name: rows, section: s, title: t, family: sql, cadence: postdeploy, params: "
+             + params + "}\n")
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    assert said in message, message
+
+
 # -- 2. files that look like checklists but would not be read --------------------------------------
 @pytest.mark.parametrize("name, said", [
     ("billing/billing.yaml", "billing/billing.yaml: checklists in a subfolder are not read; move it to "),

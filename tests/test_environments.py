@@ -52,6 +52,24 @@ def test_shipped_environment_validates_once_its_variables_are_set(name, monkeypa
         assert set(config.services) == in_use[system], system  # every service a check uses has a place
 
 
+def test_the_services_an_item_names_are_read_from_its_fields_as_its_dump_holds_them():
+    """services_named reads a params model's fields as they are (a run asks it of every item): every seed item
+    names the services its dumped params name."""
+    def dumped(params) -> set[str]:
+        data = params.model_dump() if hasattr(params, "model_dump") else params
+        found = {data["service"]} if isinstance(data, dict) and isinstance(data.get("service"), str) else set()
+        for value in [data, *data.values()] if isinstance(data, dict) else []:
+            found.update(s for s in (value.get("services") if isinstance(value, dict) else None) or []
+                         if isinstance(s, str))
+        for group in (data.get("per_key") or {}).values() if isinstance(data, dict) else []:
+            found.update(s for s in group if isinstance(s, str))
+        return found
+
+    named = [services_named(check.params) for check in CHECKS]
+    assert named == [dumped(check.params) for check in CHECKS]
+    assert sum(map(len, named)) > 50  # the seeds name services in service, services, equal and per_key
+
+
 def test_an_optional_variable_left_empty_is_not_configured(monkeypatch):
     """`${X:-}` says "may be empty": the shipped repo checkouts, GitHub Actions giving "" for a missing one."""
     _shipped("prod", monkeypatch, CHEERSAI_PROD_REPO="", SORA_STUDIO_PROD_DEPLOYED_SHA="")
