@@ -494,6 +494,32 @@ def test_a_value_python_cannot_hold_errors_its_item_only(demo_deployment):
     assert after.status is Status.PASSED, _said("after", Status.PASSED, after)
 
 
+def test_a_record_is_not_compared_as_the_words_its_fields_came_back_as(demo_deployment):
+    """The driver reads a record (`row(…)`, an array of them) as a tuple of its fields' texts, their types lost: a
+    NaN field is the word 'NaN'. Compared with a list, `ne` always held and `eq` never did; each is an error that
+    says to select the fields as columns."""
+    items = [make_check("sql", {"query": "select row(1, 2) as r", "expect": {"r": {"ne": ["1", "2"]}}},
+                        item="R1", name="record-ne"),
+             make_check("sql", {"query": "select row('a', 'b') as r", "expect": {"r": {"eq": ["a", "b"]}}},
+                        item="R2", name="record-eq"),
+             make_check("sql", {"query": "select array[row('done')] as a", "expect": {"a": {"ne": [["done"]]}}},
+                        item="R3", name="records-array"),
+             make_check("sql", {"query": "select row('NaN'::float8, 1) as r", "expect": {"r": {"ne": ["0", "1"]}}},
+                        item="R4", name="record-nan"),
+             make_check("sql", {"query": "select null::record as r", "expect": {"r": {"eq": None}}},
+                        item="R5", name="record-null")]
+    with scratch_database(demo_deployment, "select 1", prefix="records") as db:
+        target = make_target({"database": db["url"]})
+        try:
+            outcomes = gather_and_judge(target, sql, items)
+        finally:
+            target.close()
+    for check, outcome in zip(items[:4], outcomes):
+        assert outcome.status is Status.ERROR, _said(check.name, Status.ERROR, outcome)
+        assert "a record (row(…), or an array of them) comes back with each field as text" in outcome.observed, outcome
+    assert outcomes[4].status is Status.PASSED, _said("record-null", Status.PASSED, outcomes[4])  # NULL is NULL
+
+
 @pytest.mark.parametrize("row, expect, status", [
     ([decimal.Decimal("0.1"), decimal.Decimal("0.2")], {"eq": [0.1, 0.2]}, Status.PASSED),
     ([decimal.Decimal("0.1"), decimal.Decimal("0.3")], {"eq": [0.1, 0.2]}, Status.FAILED),

@@ -887,6 +887,9 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
     test, _ = OPERATORS[op]
     if value is None:
         return (test(value, bound) if bound is None else False), "NULL"
+    if _holds_record(value):
+        raise Uncomparable("a record (row(…), or an array of them) comes back with each field as text, its type"
+                           " lost: a NaN, a number and a date read as words; select each field as a column of its own")
     if holds_non_finite(value):  # `ne: null` too: a NaN is there, but no number the runbook can mean
         what = "holds a value that is not a finite number" if isinstance(value, (list, tuple)) else "not a finite number"
         return False, f"{_shown(value)} ({what})"
@@ -902,6 +905,18 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
         return bool(test(compared, like)), shown
     except (TypeError, decimal.InvalidOperation) as exc:
         raise Uncomparable(f"{_shown(value)} cannot be compared with {_bound_shown(bound)}: {exc}") from None
+
+
+def _holds_record(value: Any) -> bool:
+    """A record is the one value the driver reads as a tuple (of its fields' texts): in a list (an array) too."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, tuple):
+            return True
+        if isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _unpadded(value: Any) -> Any:
