@@ -578,6 +578,42 @@ def test_a_correctly_signed_delivery_of_an_hour_ago_or_for_another_body_must_be_
     assert webhook.OTHER_BODY not in dict((how, 0) for how, _, _ in webhook.deliveries(webhook.Params(**SHOPIFY)))
 
 
+@pytest.mark.parametrize("scheme, header", [("shopify", "x-shopify-hmac-sha256"), ("stripe", "stripe-signature")])
+def test_a_signature_made_with_the_endpoints_secret_never_reaches_the_evidence(scheme, header):
+    """An endpoint that quotes the signature it got in its refusal (a debug message) would put into the archive a
+    delivery valid for ever (Shopify signs no time) and a test of any guess of the secret: each signature made with
+    the secret is a secret of the run from the moment it is made."""
+    received = []
+
+    def quotes_the_signature(headers, body):
+        received.append((headers.get(header, ""), body))
+        return 401, f"invalid hmac: got {headers.get(header, '')!r}"
+
+    params = {**(SHOPIFY if scheme == "shopify" else STRIPE_SIGNED), "service": "app", "path": "/hook",
+              "signed_with": "{secret:HOOK_SECRET}"}
+    with route_server({("POST", "/hook"): quotes_the_signature}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"HOOK_SECRET": STRIPE_SECRET}})
+        check = make_check("webhook", params, mutating=True)
+        try:
+            (outcome,) = gather_and_judge(target, webhook, [check])
+            shown = target.redactor.text(json.dumps([message(check, outcome), outcome.evidence], default=str))
+        finally:
+            target.close()
+    key = STRIPE_SECRET.encode()
+    bodies = [body if isinstance(body, bytes) else body.encode() for _, body in received]
+    made = set()
+    for value, _ in received:  # the signatures the secret makes over a body sent (another delivery's too)
+        stamp, _, mac = value.partition(",v1=")
+        for body in bodies:
+            if scheme == "shopify" and value == base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode():
+                made.add(value)
+            if scheme == "stripe" and mac == hmac.new(key, stamp[2:].encode() + b"." + body, hashlib.sha256).hexdigest():
+                made.update({value, mac})
+    assert made and "invalid hmac" in shown, (received, shown)
+    for value in made:
+        assert value not in shown, (value, shown)
+
+
 @pytest.mark.parametrize("path, status, seen", [
     ("/strict", Status.PASSED, "correctly signed an hour ago: 400 and correctly signed for another body: 401"),
     ("/replayable", Status.FAILED, "correctly signed an hour ago: accepted with 200: the endpoint does not check "

@@ -209,6 +209,17 @@ def _signature(scheme: str, key: bytes, body: bytes, now: str) -> dict[str, str]
     return {"stripe-signature": f"t={now},v1={mac}"}
 
 
+def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
+    """The signatures made with the endpoint's signing secret: each a valid delivery's for ever (Shopify's carry no
+    time), and a test of any guess of the secret offline, so a secret of the run's as soon as it is made."""
+    found = []
+    if "x-shopify-hmac-sha256" in headers:
+        found.append(headers["x-shopify-hmac-sha256"])
+    if "stripe-signature" in headers:
+        found += [headers["stripe-signature"], headers["stripe-signature"].partition(",v1=")[2]]
+    return found
+
+
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
     """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, and for Shopify and
     Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of two correctly signed ones that
@@ -284,6 +295,9 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
         url = target.url(p.service, p.path)
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
+            if secret is not None and how in (*SIGNED_REFUSALS, GENUINE):
+                for value in _made_with_the_secret(headers):  # an endpoint echoing it would show a forgery's key
+                    target.redactor.add(value, even_if_plain=True)
             genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating, and never twice
             # the other two signed with the endpoint's secret: one missing the very check they test acts on them,
             # so they are never sent twice either (`_retry.asked_again`)
