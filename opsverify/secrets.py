@@ -125,8 +125,16 @@ _SECRET_URL_WORD = re.compile(r"(?:API|CLIENT|ACCESS|PRIVATE|SIGNING)?(?:KEY|SEC
                               r"|CREDENTIAL|PRIVATE|WEBHOOK|HOOK)S?(?:URL|URI)?")
 
 
-# words of a name too short to look for inside other words (SPINNER, UPWARD): SMTP_PW, ADMIN_PIN, TOTP_SEED
-_SECRET_SHORT_WORD = re.compile(r"PW|PIN|SEED|OTP|TOTP|MNEMONIC")
+# words of a name too short to look for inside other words (SPINNER, UPWARD): SMTP_PW, ADMIN_PIN, TOTP_SEED,
+# DEPLOYER_PK (a wallet's private key), RELAY_HMAC
+_SECRET_SHORT_WORD = re.compile(r"PW|PIN|SEED|OTP|TOTP|MNEMONIC|PK|PRIV|HMAC")
+
+# a key written in hex (an Ethereum private key is 0x and 64 hex digits, an HMAC key 64 of them): two classes of
+# characters, so no `classes >= 3`; unless its name says it is a public digest or address (a SHA-256, a block hash,
+# a commit)
+_LONG_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{64,}")
+_PUBLIC_DIGEST_WORDS = frozenset({"HASH", "SHA", "SHA256", "SHA512", "DIGEST", "CHECKSUM", "COMMIT", "REVISION",
+                                  "TX", "TXID", "ADDRESS", "ADDR", "ROOT", "INTEGRITY"})
 
 
 def _name_words(name: str) -> list[str]:
@@ -155,6 +163,8 @@ def looks_secret(name: str, value: str) -> bool:
         return "@" in value or _may_hold_a_key(value)
     if _PATH.fullmatch(value):  # a checkout or file (/builds/acme/shop-api2): named in messages, no secret
         return False
+    if _LONG_HEX.fullmatch(value):
+        return not _PUBLIC_DIGEST_WORDS.intersection(_name_words(name))
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
     return len(value) >= 20 and classes >= 3 and " " not in value
 

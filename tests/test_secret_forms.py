@@ -247,6 +247,11 @@ def test_a_webhook_url_named_in_any_spelling_is_a_secret_whole(tmp_path, name):
     ("SMTP_PW=Tr0ub4dor3xCan", "Tr0ub4dor3xCan"),
     ("TOTP_SEED=JBSWY3DPEHPK3PXPCANA", "JBSWY3DPEHPK3PXPCANA"),
     ("ADMIN_PIN=73918461", "73918461"),
+    ("DEPLOYER_PK=0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+     "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"),  # a wallet's key: two classes only
+    ("RELAY_HMAC=7391846173918461", "7391846173918461"),
+    ("SIGNER=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),  # long hex under a plain name
 ])
 def test_what_an_env_file_holds_as_a_key_is_registered_as_it_is_echoed(tmp_path, line, secret):
     """A value judged secret gives up the pieces that made it look secret: a short key in a path, a fragment, a
@@ -258,8 +263,16 @@ def test_what_an_env_file_holds_as_a_key_is_registered_as_it_is_echoed(tmp_path,
     assert secret not in echoed, echoed
 
 
+def test_a_digest_or_address_in_hex_named_so_stays_readable():
+    """A deploy's commit or an artifact's SHA-256 is what an auditor reads; its name says it is public."""
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    for name in ("BUNDLE_SHA256", "GENESIS_HASH", "EXPECTED_CHECKSUM", "RELEASE_DIGEST", "VAULT_ADDRESS"):
+        assert not looks_secret(name, digest), name
+    assert looks_secret("RELEASE_SIGNER", digest)
+
+
 def test_short_words_of_a_name_are_words_not_pieces_of_others():
-    for name in ("SPINNER_COLOR", "UPWARD_LIMIT", "SHIPPING_REGION", "MAPPING_FILE"):
+    for name in ("SPINNER_COLOR", "UPWARD_LIMIT", "SHIPPING_REGION", "MAPPING_FILE", "PKG_MANAGER", "SPKI_LABEL"):
         assert not looks_secret(name, "blue-and-green")
 
 
