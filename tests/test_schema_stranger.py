@@ -712,6 +712,93 @@ def test_rls_of_partitions_on_a_real_database(server):
         "parts.events_2024": False, "public.events_2025": True}
 
 
+# Grants and policies too: queried directly, a partition (or an inheritance child) applies its own, and its rows are
+# the table's. A SELECT granted to anon on orders_2024 reads the 2024 orders; a policy on it for anon opens them.
+GRANTED_PARTITIONS = """
+create schema parts;
+create table public.orders (id int, owner_id int, created date not null) partition by range (created);
+create table parts.orders_2024 partition of public.orders for values from ('2024-01-01') to ('2025-01-01');
+create table public.orders_2025 partition of public.orders for values from ('2025-01-01') to ('2026-01-01');
+alter table public.orders enable row level security;
+alter table parts.orders_2024 enable row level security;
+alter table public.orders_2025 enable row level security;
+grant select, update on parts.orders_2024 to anon;
+create policy open_read on parts.orders_2024 for select to anon using (true);
+create policy open_update on parts.orders_2024 for update to anon using (true);
+create table public.logs (id int, body text);
+create table public.logs_child () inherits (public.logs);
+grant insert on public.logs_child to anon;
+grant update (body) on public.logs_child to authenticated;
+create table public.kept (id int, created date not null) partition by range (created);
+create table public.kept_2025 partition of public.kept for values from ('2025-01-01') to ('2026-01-01');
+"""
+
+
+def test_grants_and_policies_of_partitions_and_children_are_the_tables_own(server):
+    _, fresh = server
+    with fresh(GRANTED_PARTITIONS) as url:
+        outcomes = judge_on(url, [{"table": "public.orders", "no_grants_to": ["anon"]},
+                                  {"table": "public.orders", "rls": True, "no_policies_for": ["anon"]},
+                                  {"table": "public.orders", "no_open_write_policies_for": ["anon"]},
+                                  {"table": "public.logs", "no_write_grants_to": ["anon", "authenticated"]},
+                                  {"table": "public.kept", "no_grants_to": ["anon"], "no_policies_for": ["anon"]},
+                                  {"all_tables_in": "public", "no_grants_to": ["anon"],
+                                   "except_tables": ["logs", "logs_child"]},
+                                  {"table": "public.orders", "grants_to": {"authenticated": ["SELECT"]}}])
+    expect(outcomes, [
+        (FAILED, "table parts.orders_2024 (partition of public.orders) grants SELECT/UPDATE to anon"),
+        (FAILED, "table parts.orders_2024 (partition of public.orders) has policies open_read, open_update for anon"),
+        (FAILED, "table parts.orders_2024 (partition of public.orders) has UPDATE policy open_update that is always"
+                 " true for anon"),
+        (FAILED, "table public.logs_child (child table of public.logs) grants INSERT to anon"),
+        (PASSED, "1 table as expected"),
+        (FAILED, "table parts.orders_2024 (partition of public.orders) grants SELECT/UPDATE to anon"),
+        (FAILED, "table public.orders does not grant SELECT to authenticated"),  # its partitions need not
+    ])
+    assert "UPDATE(body) to authenticated" in outcomes[3].observed, outcomes[3].observed
+    assert "kept_2025" not in outcomes[5].observed  # judged as a table of the schema, once
+
+
+# A policy counts for policies_for only where it grants a row: PostgreSQL skips a permissive policy without the
+# expression a command applies (USING; WITH CHECK for an INSERT), and one always false grants nothing; a restrictive
+# policy always false closes the table to the role whatever the permissive ones say.
+UNGRANTING_POLICIES = """
+create table public.notes (id int primary key, owner_id int, body text);
+alter table public.notes enable row level security;
+create policy p_sel on public.notes for select to authenticated using (owner_id = 1);
+create policy p_restrict on public.notes as restrictive for all to authenticated using (false);
+create policy p_ins on public.notes for insert to anon;
+create policy p_all_noexpr on public.notes for all to anon;
+create policy p_never on public.notes for delete to anon using (false);
+create policy p_upd on public.notes for update to service_role using (owner_id = 1);
+create policy p_write on public.notes for all to service_role with check (owner_id = 1);
+grant select on public.notes to authenticated;
+grant select, insert, update, delete on public.notes to anon;
+"""
+
+
+def test_a_policy_that_grants_no_row_does_not_count_for_policies_for(server):
+    _, fresh = server
+    with fresh(UNGRANTING_POLICIES) as url:
+        outcomes = judge_on(url, [{"table": "public.notes", "policies_for": {"select": ["anon"]}},
+                                  {"table": "public.notes", "policies_for": {"insert": ["anon"]}},
+                                  {"table": "public.notes", "policies_for": {"delete": ["anon"]}},
+                                  {"table": "public.notes", "rls": True, "policies_for": {"select": ["authenticated"]}},
+                                  {"table": "public.notes", "policies_for": {"update": ["service_role"],
+                                                                             "insert": ["service_role"]}},
+                                  {"table": "public.notes", "policies_for": {"select": ["service_role"]}}])
+    expect(outcomes, [
+        (FAILED, "table public.notes has no permissive SELECT policy for anon that grants a row: p_all_noexpr has no"
+                 " USING expression, or one that is always false"),
+        (FAILED, "table public.notes has no permissive INSERT policy for anon that grants a row: p_all_noexpr, p_ins"
+                 " have no WITH CHECK or USING expression"),
+        (FAILED, "has no permissive DELETE policy for anon that grants a row: p_all_noexpr, p_never have no USING"),
+        (FAILED, "table public.notes has restrictive SELECT policy p_restrict always false for authenticated"),
+        (PASSED, "1 table as expected"),  # UPDATE by USING; INSERT by the FOR ALL policy's WITH CHECK
+        (FAILED, "has no permissive SELECT policy for service_role that grants a row: p_write has no USING"),
+    ])
+
+
 # -- 22: the owner of an object can grant itself anything ---------------------------------------------------
 # A role that owns a table (or inherits from its owner) holds every privilege on it in effect: it may grant them
 # back to itself, and RLS does not apply to it unless FORCE ROW LEVEL SECURITY.

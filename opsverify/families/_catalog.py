@@ -160,6 +160,16 @@ _RELS = """rels as (
      or c.oid in (select x.oid from pg_class x join pg_namespace xn on xn.oid = x.relnamespace
                   join unnest(%(named_schemas)s::text[], %(named_relations)s::text[]) w(s, r)
                     on w.s = xn.nspname and w.r = x.relname)
+     -- every partition and inheritance child, at every level, of a table read above, wherever its schema: queried
+     -- directly, one applies its own grants and policies to rows that are the parent's too
+     or c.oid in (with recursive below(oid) as (
+                    select i.inhrelid from pg_inherits i join pg_class pc on pc.oid = i.inhparent
+                    join pg_namespace pn on pn.oid = pc.relnamespace
+                    where pc.relkind in ('r', 'p') and (pn.nspname = any(%(table_schemas)s)
+                      or (pn.nspname::text, pc.relname::text) in (
+                        select * from unnest(%(named_schemas)s::text[], %(named_relations)s::text[])))
+                    union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid)
+                  select oid from below)
 )"""
 # What a publication publishes: each relation pg_publication_tables lists (by default the leaf partitions; the
 # root with publish_via_partition_root), every partition under a listed partitioned table, and a partitioned

@@ -459,6 +459,19 @@ def _owned_by(role: str, owner: str, roles: Roles) -> str | None:
 
 def _judge_grants(p: Params, name: str, grants: list[dict], owner: str, facts: Catalog, kind: str,
                   findings: Findings, columns: list[dict] = ()) -> None:
+    _judge_forbidden_grants(p, name, grants, owner, facts, kind, findings, columns)
+    roles, version = facts.roles, facts.server_version
+    for role, privileges in p.grants_to.items():
+        if not roles.exists(role):
+            continue
+        held = held_privileges(role, grants, roles, kind, version)
+        missing = sorted(_expand(privileges, kind) - set(held), key=privilege_order)
+        if missing:
+            findings.add(name, *_verb("does not grant", "do not grant", f"{'/'.join(missing)} to {role_label(role)}"))
+
+
+def _judge_forbidden_grants(p: Params, name: str, grants: list[dict], owner: str, facts: Catalog, kind: str,
+                            findings: Findings, columns: list[dict] = ()) -> None:
     roles, version = facts.roles, facts.server_version
     for role, privileges in _forbidden(p).items():
         if not roles.exists(role):
@@ -478,13 +491,6 @@ def _judge_grants(p: Params, name: str, grants: list[dict], owner: str, facts: C
                     shown.setdefault(_via(role, via), []).append(f"{privilege}({column['name']})")
         for via, labels in shown.items():
             findings.add(name, *_verb("grants", "grant", f"{'/'.join(labels)} to {via}"))
-    for role, privileges in p.grants_to.items():
-        if not roles.exists(role):
-            continue
-        held = held_privileges(role, grants, roles, kind, version)
-        missing = sorted(_expand(privileges, kind) - set(held), key=privilege_order)
-        if missing:
-            findings.add(name, *_verb("does not grant", "do not grant", f"{'/'.join(missing)} to {role_label(role)}"))
 
 
 # -- tables ----------------------------------------------------------------------------------------
@@ -530,6 +536,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_grants(p, name, t["grants"], t["owner"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
+        _judge_parts(p, name, t, facts, findings, judged={_qualified(x) for x in tables})
         for pub in p.published_in:
             if pub in facts.publications and pub not in t["publications"]:
                 findings.add(name, *_verb("is not", "are not", f"in publication {pub}"))
@@ -541,6 +548,25 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
                 findings.add(name, *_verb("has", "have", f"partitions in publication {pub}"))
     return _finish(expected, findings, [_qualified(t) for t in tables],
                    tables={_qualified(t): _table_evidence(p, t) for t in tables}, **unmatched)
+
+
+def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findings, judged: set[str]) -> None:
+    """What a table must not grant or allow, judged on each of its partitions and inheritance children too (but one
+    the item judges as a table of its own): queried directly, a partition applies its own grants and policies, and
+    its rows are the table's — a SELECT granted on orders_2024 reads the 2024 orders."""
+    if not (_forbidden(p) or p.no_policies_for or p.no_open_write_policies_for or p.policies_never_mention):
+        return
+    for part in t["partitions"]:
+        part_name = _qualified(part)
+        row = facts.relations.get((part["schema"], part["name"]))
+        if part_name in judged:
+            continue
+        label = f"{part_name} ({'partition' if t['kind'] == 'p' else 'child table'} of {name})"
+        if row is None:  # read with its parent in the same query: only a table made since is missing
+            findings.errors.append(f"{label} was not read with {name}; check again")
+            continue
+        _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
+        _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
 
 
 def _except_tables(p: Params) -> list[tuple[str, str]]:
@@ -750,18 +776,64 @@ def _open_write(policy: dict) -> bool:
     return (command != "insert" and _always_true(policy["using"])) or (command != "delete" and _always_true(check))
 
 
-def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, findings: Findings) -> None:
-    if p.policies is True and not policies:
+_ALWAYS_FALSE = {"false", "1=0", "0=1", "null", "null::boolean"}
+
+
+def _always_false(expression: str | None) -> bool:
+    """The expression (as `pg_get_expr` prints it) is literally false: no row passes it."""
+    return expression is not None and re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE
+
+
+def _effective(policy: dict, command: str) -> str | None:
+    """The expression PostgreSQL applies for `command`: WITH CHECK for an INSERT (USING where it has none, as a FOR
+    ALL policy's), USING for the others (which rows it sees or changes)."""
+    if command == "insert":
+        return policy["check"] if policy["check"] is not None else policy["using"]
+    return policy["using"]
+
+
+def _grants_rows(policy: dict, command: str) -> bool:
+    """A permissive policy grants rows for `command`: it has the expression PostgreSQL applies, and it is not always
+    false (PostgreSQL skips a permissive policy without it: no row)."""
+    expression = _effective(policy, command)
+    return expression is not None and not _always_false(expression)
+
+
+def _closes_all(policy: dict, command: str) -> bool:
+    """A restrictive policy that no row passes for `command` (one without the expression restricts nothing)."""
+    return _always_false(_effective(policy, command))
+
+
+def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, findings: Findings,
+                    negative_only: bool = False) -> None:
+    """`negative_only`: what must not be (a policy for a role, one always true, a word), not what must."""
+    if p.policies is True and not policies and not negative_only:
         findings.add(name, *_verb("has", "have", "no policy"))
-    if p.policies is False and policies:
+    if p.policies is False and policies and not negative_only:
         names = [pol["name"] for pol in policies]
         findings.add(name, *_verb("has", "have", f"polic{'ies' if len(names) > 1 else 'y'} {first_few(names)}"))
-    for command, wanted in p.policies_for.items():
+    for command, wanted in ({} if negative_only else p.policies_for).items():
         for role in wanted:
-            if roles.exists(role) and not any(
-                    pol["permissive"] and COMMANDS[pol["command"]] in (command, "all")
-                    and roles.covers(role, pol["roles"] or [PUBLIC]) for pol in policies):
-                findings.add(name, *_verb("has", "have", f"no permissive {command.upper()} policy for {role_label(role)}"))
+            if not roles.exists(role):
+                continue
+            covering = [pol for pol in policies if COMMANDS[pol["command"]] in (command, "all")
+                        and roles.covers(role, pol["roles"] or [PUBLIC])]
+            permissive = [pol for pol in covering if pol["permissive"]]
+            granting = [pol for pol in permissive if _grants_rows(pol, command)]
+            closed = [pol["name"] for pol in covering if not pol["permissive"] and _closes_all(pol, command)]
+            said = f"no permissive {command.upper()} policy for {role_label(role)}"
+            if not permissive:
+                findings.add(name, *_verb("has", "have", said))
+            elif not granting:  # PostgreSQL skips a permissive policy with no expression: it grants no row
+                missing = "WITH CHECK or USING" if command == "insert" else "USING"
+                findings.add(name, *_verb("has", "have", f"{said} that grants a row: "
+                                                        f"{first_few([pol['name'] for pol in permissive])} "
+                                                        f"{'has' if len(permissive) == 1 else 'have'} no {missing}"
+                                                        " expression, or one that is always false"))
+            elif closed:
+                findings.add(name, *_verb("has", "have", f"restrictive {command.upper()} polic"
+                                                        f"{'ies' if len(closed) > 1 else 'y'} {first_few(closed)}"
+                                                        f" always false for {role_label(role)}: no row is granted"))
     for role in p.no_policies_for:
         if not roles.exists(role):
             continue
