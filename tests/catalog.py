@@ -84,7 +84,7 @@ def role(name: str, *, member_of: Iterable[str] = (), superuser: bool = False, i
 def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterable[dict] = (),
             schemas: dict[str, list[tuple[str, str]] | None] | None = None, roles: Iterable[dict] | None = None,
             publications: Iterable[str] = ("supabase_realtime",),
-            schema_owners: dict[str, str] | None = None) -> Catalog:
+            schema_owners: dict[str, str] | None = None, database: dict | None = None) -> Catalog:
     schema_rows = schemas if schemas is not None else {"public": [("postgres", "USAGE"), ("postgres", "CREATE"),
                                                                   ("PUBLIC", "USAGE")], "auth": None}
     return read_catalog({
@@ -95,4 +95,6 @@ def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterab
                      "grants": grants(*g) if g is not None else None} for n, g in schema_rows.items()],
         "roles": list(roles) if roles is not None else [role(r, superuser=r == "postgres") for r in ROLES],
         "publications": list(publications),
+        "database": database or {"owner": "postgres", "grants": grants(("PUBLIC", "CONNECT"), ("PUBLIC", "TEMPORARY"),
+                                                                       ("postgres", "CREATE"), ("postgres", "CONNECT"))},
     })

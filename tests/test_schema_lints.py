@@ -185,6 +185,15 @@ FACTS = [
          "do $$ begin execute format('create schema %I', current_user);"
          " execute format('grant create on schema %I to public', current_user); end $$;",
          "do $$ begin execute format('drop schema %I', current_user); end $$;", "\"$user\" (its owner's"),
+    # a schema on the path that does not exist is made by the first role that may create schemas in the database:
+    # a distrusted one (CREATE on the database) would own what the definer then finds first
+    Lint("fixed_search_path-missing-schema-anon-may-create",
+         {"functions_in": "app", "fixed_search_path": True, "no_grants_to": ["anon"]},
+         "create schema app; create function app.h() returns int language sql security definer"
+         " set search_path = pubilc, pg_temp as $$ select 1 $$; revoke execute on function app.h() from public;",
+         "do $$ begin execute format('grant create on database %I to anon', current_database()); end $$;",
+         "do $$ begin execute format('revoke create on database %I from anon', current_database()); end $$;",
+         "pubilc, which does not exist, and anon may create it"),
     # a role the item distrusts (must hold nothing) may create in a schema on the path: it can plant objects the
     # definer then runs with its owner's rights — held directly, through a role it inherits, or as the owner
     Lint("fixed_search_path-schema-anon-may-create",

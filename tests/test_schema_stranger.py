@@ -26,7 +26,7 @@ from opsverify.families import schema, sql
 from opsverify.families.migration_tools import Table, supabase
 from opsverify.outcome import Status
 
-from .catalog import catalog, column, constraint, function, index, policy, role, table, view
+from .catalog import catalog, column, constraint, function, grants, index, policy, role, table, view
 from .kit import make_check, make_target
 from .migrations_kit import scratch_database as migrations_database
 from .project import scratch_database
@@ -926,6 +926,24 @@ WHY_PG_TEMP = "pg_temp is searched first unless listed last"
 def test_pg_temp_before_another_schema_is_no_fixed_search_path(config, status, seen):
     verdict({"functions_in": "public", "fixed_search_path": True}, catalog(functions=[function("g", config=config)]),
             status, seen)
+
+
+OPEN_DATABASE = {"owner": "postgres", "grants": grants(("PUBLIC", "CREATE"))}
+
+
+@pytest.mark.parametrize("config, definer, database, status, seen", [
+    (['search_path=pubilc, pg_temp'], True, None, PASSED, "1 function as expected"),  # nobody distrusted may make it
+    (['search_path=pubilc, pg_temp'], True, OPEN_DATABASE, FAILED,
+     "naming pubilc, which does not exist, and PUBLIC (every role) may create it"),
+    (['search_path="$user", pg_temp'], True, OPEN_DATABASE, FAILED,
+     "naming \"$user\" (its owner's, postgres), which does not exist, and PUBLIC (every role) may create it"),
+    (['search_path="$user", pg_temp'], False, OPEN_DATABASE, PASSED, "1 function as expected"),  # the caller's own
+    (['search_path=public, pg_temp'], True, OPEN_DATABASE, PASSED, "1 function as expected"),  # it exists
+])
+def test_a_schema_on_the_path_that_does_not_exist_is_one_whoever_may_create_schemas_makes(config, definer, database,
+                                                                                           status, seen):
+    facts = catalog(functions=[function("g", config=config, definer=definer)], database=database)
+    verdict({"functions_in": "public", "fixed_search_path": True}, facts, status, seen)
 
 
 PG_TEMP_FUNCTIONS = """

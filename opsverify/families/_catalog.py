@@ -223,6 +223,11 @@ _TOP_PARTS = {
                      then {_acl("coalesce(n.nspacl, acldefault('n', n.nspowner))")} end
     ) order by n.nspname), '[]'::json)
     from pg_namespace n where n.nspname !~ '^pg_(toast|temp)')""",
+    # who may create schemas in the database: a schema a function's search_path names that does not exist is made
+    # by the first of them to ask (read with the schemas)
+    "database": f"""(select json_build_object('owner', pg_get_userbyid(d.datdba),
+      'grants', {_acl("coalesce(d.datacl, acldefault('d', d.datdba))")})
+    from pg_database d where d.datname = current_database())""",
     "roles": """(select coalesce(json_agg(json_build_object(
       'name', r.rolname, 'superuser', r.rolsuper, 'inherit', r.rolinherit,
       'member_of', (select coalesce(json_agg(to_jsonb(m) || jsonb_build_object('role', g.rolname)), '[]'::json)
@@ -269,7 +274,8 @@ def catalog_query(sections: frozenset[str]) -> str:
             ctes.append(_PUBLISHED)
         top.append("'relations', (select coalesce(json_agg(json_build_object(\n      "
                    + ",\n      ".join(parts) + "\n    ) order by r.schema, r.name), '[]'::json) from rels r)")
-    top += [f"'{name}', {part}" for name, part in _TOP_PARTS.items() if name in read]
+    top += [f"'{name}', {part}" for name, part in _TOP_PARTS.items() if name in read
+            or (name == "database" and "schemas" in read)]
     # always: which privileges exist depends on the server (a superuser holds MAINTAIN from PostgreSQL 17)
     top.append("'server_version', current_setting('server_version_num')::int")
     head = ("with " + ",\n".join(ctes) + "\n") if ctes else ""
@@ -366,6 +372,7 @@ class Catalog:
     roles: Roles | NotRead
     publications: frozenset[str] | NotRead
     server_version: int | None = None  # server_version_num, read with every section; None: not known
+    database: dict | NotRead | None = None  # its owner and grants, read with the schemas; None: not known
 
     def only(self, sections: frozenset[str]) -> "Catalog":
         """These facts as a query reading only `sections` would give them."""
@@ -376,7 +383,8 @@ class Catalog:
             relations = {key: _relation_row(row, read) for key, row in relations.items()}
         return Catalog(keep("relations", relations), keep("functions", self.functions),
                        keep("extensions", self.extensions), keep("schemas", self.schemas),
-                       keep("roles", self.roles), keep("publications", self.publications), self.server_version)
+                       keep("roles", self.roles), keep("publications", self.publications), self.server_version,
+                       keep("schemas", self.database))
 
 
 def _relation_row(row: dict, read: frozenset[str]) -> dict:
@@ -406,6 +414,7 @@ def read_catalog(raw: dict | str, sections: frozenset[str] = SECTIONS) -> Catalo
         roles=section("roles", read_roles),
         publications=section("publications", frozenset),
         server_version=facts.get("server_version"),
+        database=facts.get("database") if "schemas" in read else NotRead("schemas"),
     )
 
 

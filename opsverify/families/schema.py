@@ -1015,10 +1015,20 @@ def _open_path_problem(p: Params, f: dict, facts: Catalog) -> str | None:
     distrusted = [r for r in _forbidden(p)  # (a superuser among them is said by the grants' check)
                   if r != PUBLIC and roles.exists(r) and r not in roles.superusers]
     open_to: dict[str, list[str]] = {}  # schema -> who may create in it, as a message writes it
+    missing: dict[str, str] = {}  # schema not there -> who may create it
     fixes: list[str] = []
     for schema in shown:
-        facts_of = facts.schemas.get(schema) if schema not in ("", "pg_temp", "pg_catalog") else None
-        if not facts_of:
+        if schema in ("", "pg_temp", "pg_catalog") or (schema == "$user" and not f["security_definer"]):
+            continue  # (a caller's own schema gains a SECURITY INVOKER function's caller nothing)
+        facts_of = facts.schemas.get(schema)
+        if not facts_of:  # searched once made: by the first role that may create schemas in the database to do so
+            makers = _schema_makers(distrusted, facts)
+            if makers is None:
+                missing[schema] = "which does not exist (who may create schemas in the database was not read)"
+            elif makers:
+                missing[schema] = f"which does not exist, and {', '.join(makers)} may create it"
+            if makers != []:
+                fixes.append(f"drop {quote_ident(schema)} from the path, or create it owned by a role you trust")
             continue
         grants = facts_of.get("grants") or []
         if any(g["grantee"] == PUBLIC and g["privilege"] == "CREATE" for g in grants):
@@ -1034,11 +1044,32 @@ def _open_path_problem(p: Params, f: dict, facts: Catalog) -> str | None:
             elif via is not None:
                 open_to.setdefault(schema, []).append(f"{_via(role, via)} may CREATE")
                 fixes.append(f"revoke create on schema {quote_ident(schema)} from {quote_ident(via)}")
-    if not open_to:
+    if not open_to and not missing:
         return None
-    where = "; ".join(f"{shown[s]}, where {', '.join(who)}" for s, who in open_to.items())
+    where = "; ".join([*(f"{shown[s]}, where {', '.join(who)}" for s, who in open_to.items()),
+                       *(f"{shown[s]}, {said}" for s, said in missing.items())])
     return (f"search_path {value} naming {where}: such a role can place an object there that the function finds"
             f" first ({'; '.join(dict.fromkeys(fixes))}; or set search_path = '')")
+
+
+def _schema_makers(distrusted: list[str], facts: Catalog) -> list[str] | None:
+    """Who of PUBLIC and the distrusted roles may create a schema in the database (CREATE on it, held or inherited,
+    or owning it), as a message writes each; None when the database's privileges were not read (never "nobody")."""
+    database = facts.database
+    if not isinstance(database, dict):
+        return None
+    grants = database.get("grants") or []
+    if any(g["grantee"] == PUBLIC and g["privilege"] == "CREATE" for g in grants):
+        return ["PUBLIC (every role)"]
+    makers = []
+    for role in distrusted:
+        owning = _owned_by(role, database.get("owner", ""), facts.roles)
+        via = held_privileges(role, grants, facts.roles, "database", facts.server_version).get("CREATE")
+        if owning:
+            makers.append(f"{owning} (owning the database)")
+        elif via is not None:
+            makers.append(_via(role, via))
+    return makers
 
 
 def _judge_functions(p: Params, facts: Catalog) -> Outcome:
