@@ -977,9 +977,44 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
                     line=lines.get(index, 0),
                 )
             )
+    problems += _job_calls_not_marked(checks)
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return checks
+
+
+def _job_calls_not_marked(checks: list[Check]) -> list[str]:
+    """An item not marked mutating that sends a cron item's secret to that item's service and path: the request
+    runs the job, as the cron item's own with the secret does (which must be marked): it is refused, so that an
+    environment forbidding mutating items never sends it."""
+    from .families import get as family_module, needs
+
+    calls = {(c.system, c.params.service, _bare_path(c.params.path), c.params.secret): c for c in checks
+             if c.family == "cron" and not c.manual and hasattr(c.params, "secret")}
+    if not calls:
+        return []
+    problems = []
+    for check in checks:
+        if check.family == "cron" or check.manual or check.mutating or not hasattr(check.params, "path"):
+            continue
+        try:
+            declared = needs(family_module(check.family), check.params)
+        except Exception:  # noqa: BLE001 — a family's bug is its items' error at run time (engine._prescreen)
+            continue
+        cited = [need.split(":", 1)[1] for need in declared if isinstance(need, str) and need.startswith("secret:")]
+        where = (check.system, getattr(check.params, "service", None), _bare_path(check.params.path))
+        for secret in cited:
+            cron = calls.get((*where, secret))
+            if cron is not None:
+                problems.append(f"{shown(Path(check.source))}: {check.key}: it sends {secret} to {where[1]} "
+                                f"{check.params.path}, with which {cron.key} (cron) calls the job: a request carrying "
+                                "it runs the job; mark it mutating: true (never sent where the environment forbids"
+                                " it), or leave the call to the cron item")
+    return problems
+
+
+def _bare_path(path: Any) -> str:
+    return str(path).split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
 
 
 def _checklist_files(directory: Path, runner: str, flag: str) -> list[Path]:

@@ -462,3 +462,39 @@ def test_a_job_run_whose_body_is_cut_short_is_never_judged_on_the_part_read():
     outcome = _head_only_outcome(200, {**GUARDED, "with_secret": True, "body_excludes": ["error"]}, mutating=True)
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed.startswith("could not look: with the secret: "), outcome.observed
+
+
+def _cron_and_http(tmp_path, http_item: str):
+    from opsverify.checklist import load_checklists
+
+    folder = tmp_path / "checklists"
+    folder.mkdir(parents=True)
+    (folder / "shop.yaml").write_text(
+        "system: shop\nrunbook: r\nitems:\n"
+        "  - {id: C1, name: job, section: s, title: t, family: cron, cadence: postdeploy, mutating: true,"
+        " params: {service: web, path: /api/cron/sync, secret: CRON_SECRET, with_secret: true}}\n" + http_item)
+    return load_checklists(folder)
+
+
+@pytest.mark.parametrize("path", ["/api/cron/sync", "/api/cron/sync/", "/api/cron/sync?dry=1"])
+def test_an_http_item_sending_the_cron_secret_to_the_job_must_be_marked_mutating(tmp_path, path):
+    """A GET with the job's secret runs the job (Vercel's crons are GETs): an http item doing so in prod, not marked
+    mutating, ran it where the environment forbids mutating items. Refused at load, naming the cron item."""
+    from opsverify.errors import ConfigError
+
+    item = ("  - {id: H1, name: probe, section: s, title: t, family: http, cadence: postdeploy, params: {service: web,"
+            f" path: '{path}', headers: {{authorization: 'Bearer {{secret:CRON_SECRET}}'}}}}}}\n")
+    with pytest.raises(ConfigError) as raised:
+        _cron_and_http(tmp_path, item)
+    assert ("H1-probe: it sends CRON_SECRET to web " + path + ", with which C1-job (cron) calls the job: a request"
+            " carrying it runs the job; mark it mutating: true") in raised.value.message, raised.value.message
+    marked = item.replace("cadence: postdeploy,", "cadence: postdeploy, mutating: true,")
+    assert [c.key for c in _cron_and_http(tmp_path / "marked", marked)] == ["C1-job", "H1-probe"]
+
+
+def test_an_http_item_with_another_secret_or_path_is_not_the_jobs_call(tmp_path):
+    items = ("  - {id: H1, name: other-path, section: s, title: t, family: http, cadence: postdeploy, params: {service:"
+             " web, path: /api/admin, headers: {authorization: 'Bearer {secret:CRON_SECRET}'}}}\n"
+             "  - {id: H2, name: other-secret, section: s, title: t, family: http, cadence: postdeploy, params: {service:"
+             " web, path: /api/cron/sync, headers: {authorization: 'Bearer {secret:ADMIN_TOKEN}'}}}\n")
+    assert len(_cron_and_http(tmp_path, items)) == 3
