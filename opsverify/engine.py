@@ -313,6 +313,15 @@ class Run:
             return skipped(str(exc))
         except GatherError as exc:  # configured, and not there: this item could not be checked
             return error(f"could not look: {exc}")
+        try:
+            carried = families.sends_secrets(family, check.params)
+        except Exception as exc:  # a family's bug: its own items' error
+            return error(f"internal error while reading the secrets the family sends: {type(exc).__name__}: {exc}")
+        host = target.clear_text_host(getattr(check.params, "service", None)) if carried else None
+        if host is not None:
+            return error(f"not sent: it carries {', '.join(carried)}, and service {check.params.service}'s URL is"
+                         f" http:// to {host}, not this machine: the secret would cross the network in clear; give"
+                         " the service an https:// URL")
         return None
 
     def stop(self) -> None:

@@ -194,6 +194,11 @@ class Environment:
                  f"appears in the reports reads [redacted …]; give it a real secret" for n in words]
         short = sorted({len(p) for v in self.secret_values for p in url_passwords(v) if len(p) < _LONG_PASSWORD})
         found += list(self.defined_nowhere)
+        found += [f"{shown(self.path)}: systems.{spelled(system)}.services.{spelled(name)}: verify_tls: false: its "
+                  f"answers are not authenticated (whoever is on the way can give them), and a secret its items send "
+                  f"(a cron secret, a header's, a webhook signature) goes to whoever answers"
+                  for system, config in self.model.systems.items() for name, service in config.services.items()
+                  if not service.verify_tls]
         return found + [f"{shown(self.path)}: a URL's password is {n} characters: every place those characters appear "
                         f"in the reports (a system's name, a word) reads [redacted …]; give it one of at least "
                         f"{_LONG_PASSWORD}" for n in short]
@@ -957,7 +962,7 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
     for platform, settings in config.providers.items():
         base = settings.get("base_url")
         scheme_host = _http_host(base) if base else ("https", "")
-        if scheme_host is None or scheme_host[0] != "https" and not _loopback(scheme_host[1]):
+        if scheme_host is None or scheme_host[0] != "https" and not is_loopback(scheme_host[1]):
             return (f"providers.{spelled(platform)}.base_url: not an https URL with a host: it carries the token, so "
                     "http is only for a loopback host (127.0.0.1, ::1, localhost); write https://host")
     return None
@@ -974,7 +979,8 @@ def _http_host(url: str) -> tuple[str, str] | None:
     return (scheme, host) if scheme in ("http", "https") and host else None
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """A host name or address that is this machine (a name other than localhost may resolve anywhere)."""
     if host == "localhost":
         return True
     try:

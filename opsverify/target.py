@@ -90,6 +90,21 @@ class Target:
         joined = base.path.rstrip("/") + item_path
         return urlunsplit((base.scheme, base.netloc, joined or ("/" if query else ""), query, ""))
 
+    def clear_text_host(self, service: Any) -> str | None:
+        """The host of a service whose URL is plain http:// to another machine (what it is sent crosses the network
+        unencrypted), else None."""
+        from .environment import is_loopback
+
+        config = self.config.services.get(service) if isinstance(service, str) else None
+        if config is None or not config.url:
+            return None
+        try:
+            parts = urlsplit(config.url)
+            host = parts.hostname or ""
+        except ValueError:
+            return None
+        return None if parts.scheme.lower() != "http" or is_loopback(host) else host
+
     def verify_tls(self, service: str) -> bool | str:
         """How to verify the service's certificate: False, True (system trust store) or a CA bundle file."""
         config = self.config.services.get(service)

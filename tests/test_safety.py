@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 import secrets
 from pathlib import Path
 
@@ -223,3 +224,41 @@ def test_a_cron_item_that_sends_an_unsafe_method_is_mutating(tmp_path):
         refused = project.run("-m", "postdeploy", "--env", "local")
     assert refused.code == exitcodes.BAD_CONFIG, refused.output[-3000:]
     assert "params.method: DELETE is not a safe method" in refused.output and seen == [], refused.output[-3000:]
+
+
+def test_a_secret_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatch):
+    """A service URL of plain http:// to another host: an item whose requests carry a secret (a cron call with it, a
+    header citing one, a webhook signature) is an error before anything is sent; on this machine (a tunnel, the demo),
+    or without the secret, it goes ahead. verify_tls: false is warned about at the start: its answers are unproven."""
+    from opsverify import engine
+    from opsverify.environment import load_environment
+
+    from .kit import make_check
+
+    monkeypatch.setenv("OPSV_CRON", "CronSecretValue9f8eZZk3mQ")
+    (tmp_path / "local.yaml").write_text(
+        "name: local\nallow_mutating: true\ntimeouts: {connect_s: 1, http_s: 1}\nsystems:\n  shop:\n    services:\n"
+        "      remote: {url: 'http://shop.invalid'}\n      here: {url: 'http://127.0.0.1:9'}\n"
+        "      unproven: {url: 'https://shop.invalid', verify_tls: false}\n"
+        "    secrets: {CRON_SECRET: '${OPSV_CRON}'}\n", encoding="utf-8")
+    cron = {"path": "/api/cron", "secret": "CRON_SECRET", "with_secret": True}
+    checks = [make_check("cron", {**cron, "service": "remote"}, item="C1", name="remote", mutating=True),
+              make_check("cron", {**cron, "service": "remote", "with_secret": False}, item="C2", name="unsent"),
+              make_check("http", {"service": "remote", "path": "/h", "headers": {"x-key": "{secret:CRON_SECRET}"}},
+                         item="H1", name="header"),
+              make_check("cron", {**cron, "service": "here"}, item="C3", name="here", mutating=True),
+              make_check("http", {"service": "unproven", "path": "/"}, item="H2", name="unproven")]
+    checks = [replace(c, system="shop") for c in checks]
+    env = load_environment(tmp_path, "local", checks=checks)
+    run = engine.Run(env)
+    try:
+        outcomes = run.evaluate(checks)
+    finally:
+        run.close()
+    clear = ("not sent: it carries CRON_SECRET, and service remote's URL is http:// to shop.invalid, not this machine:"
+             " the secret would cross the network in clear")
+    assert outcomes["shop:C1-remote"].status is Status.ERROR and clear in outcomes["shop:C1-remote"].observed
+    assert outcomes["shop:H1-header"].status is Status.ERROR and clear in outcomes["shop:H1-header"].observed
+    for key in ("shop:C2-unsent", "shop:C3-here"):  # asked (and not answered): no secret in clear stopped them
+        assert "not sent" not in outcomes[key].observed, outcomes[key]
+    assert any("services.unproven: verify_tls: false: its answers are not authenticated" in w for w in env.warnings)

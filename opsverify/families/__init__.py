@@ -71,6 +71,16 @@ def needs(module: ModuleType, params: Any) -> tuple[str, ...]:
     return tuple(custom(params)) if callable(custom) else tuple(getattr(module, "NEEDS", ()))
 
 
+def sends_secrets(module: ModuleType, params: Any) -> tuple[str, ...]:
+    """The secrets an item's requests carry (or are signed with): a family's own `sends_secrets(params)`, else every
+    secret its needs cite."""
+    custom = getattr(module, "sends_secrets", None)
+    if callable(custom):
+        return tuple(custom(params))
+    return tuple(need.split(":", 1)[1] for need in needs(module, params)
+                 if isinstance(need, str) and need.startswith("secret:"))
+
+
 def platform_ids(module: ModuleType, params: Any) -> dict[str, set[str]]:
     custom = getattr(module, "platform_ids", None)
     return custom(params) if callable(custom) else {}

@@ -177,6 +177,11 @@ def needs(params: Params) -> tuple[str, ...]:
     return ("url", f"secret:{params.secret}")
 
 
+def sends_secrets(params: Params) -> tuple[str, ...]:
+    """Only a with_secret item sends the secret; the others send wrong values, and none at all."""
+    return (params.secret,) if params.with_secret else ()
+
+
 def bound(target, checks) -> float:
     """One request for a with_secret item, else 2 + the unset values', REQUESTS_AT_ONCE at a time, each within
     http_s; then those turned away for now, asked again (`fetch_retrying`): none of a mutating item's."""
