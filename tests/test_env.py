@@ -557,6 +557,18 @@ def test_a_name_defined_twice_is_said_in_the_items_that_read_it(tmp_path):
     assert other.status is Status.PASSED and "twice" not in other.observed and "defined_twice" not in other.evidence
 
 
+def test_a_name_alone_on_its_line_is_unset_as_both_readers_leave_it(tmp_path):
+    """`NO_VAL` with no '=': python-dotenv reads no value (load_dotenv sets nothing), Node's dotenv skips the line. It
+    was read as set and empty: values_if_set failed a variable the service never sees, required said "blank"."""
+    (tmp_path / "api.env").write_text("NO_VAL\nA=1\n")
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    if_set, required = gather_and_judge(target, env, [
+        make_check("env", api(values_if_set={"NO_VAL": "x"}), item="J1"),
+        make_check("env", api(required=["NO_VAL"]), item="J2")])
+    assert if_set.status is Status.PASSED, if_set
+    assert required.status is Status.FAILED and "NO_VAL is not set" in required.observed, required
+
+
 # -- read two ways: Node's dotenv (what a Node or Next.js service reads) against python-dotenv -------------
 # Node's readings were taken from dotenv 16.6.1's parse() on each text (node_dotenv_agrees below re-checks them
 # wherever that package is at hand).
@@ -585,7 +597,8 @@ SPLIT = [
     ("'A'=1\n", {"A": ("line 1: a quoted name, a line Node's dotenv does not read: Node's dotenv reads no value, "
                        "python-dotenv 1 character; write the name without quotes")}),
     ("A=1\n'A'=2\n", {"A": "Node's dotenv reads 1 character from line 1, python-dotenv 1 character from line 2"}),
-    ("A=1\nA\n", {"A": "line 2: no '=' (python-dotenv reads it as empty, Node's dotenv skips the line)"}),
+    ("A=1\nA\n", {"A": "line 2: no '=' (python-dotenv reads no value: it sets nothing, an earlier line's value"
+                        " neither; Node's dotenv skips the line)"}),
     ("A=1\nexport A\n", {"A": "no '='"}),
     ('A=\n"x"\n', {"A": ("line 1: an empty value with a quoted line under it (Node's dotenv takes that line as the "
                          "value): Node's dotenv reads 1 character, python-dotenv an empty value; write the value "

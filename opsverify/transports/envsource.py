@@ -134,6 +134,12 @@ class Statement:
     def read_as(self) -> str:
         return self.node_name or self.name
 
+    @property
+    def bare(self) -> bool:
+        """A name alone (`KEY`, no '='): python-dotenv reads it as no value, which leaves the name unset (load_dotenv
+        sets nothing for it, whatever an earlier line set); Node's dotenv skips the line."""
+        return self.python is None and self.node is None and bool(self.name)
+
 
 @dataclass(frozen=True)
 class ReadTwoWays:
@@ -157,8 +163,9 @@ class EnvFile(dict):
     differently."""
 
     def __init__(self, statements: list[Statement], label: str):
-        read = [s for s in statements if s.python is not None]
-        super().__init__((s.name, s.python) for s in read)
+        read = [s for s in statements if s.python is not None or s.bare]
+        last = {s.name: s.python for s in read}  # the last definition of each name wins; a bare one unsets it
+        super().__init__((name, value) for name, value in last.items() if value is not None)
         self.label = label
         lines: dict[str, list[int]] = {}
         for s in read:
@@ -169,8 +176,9 @@ class EnvFile(dict):
         for name, split in expanded.splits.items():
             self.read_two_ways.setdefault(name, split)  # a name split already: its first reason is said
         # every name either reader takes from the file, in its order: the keys a .env.example lists
-        self.names = list(dict.fromkeys(name for s in statements for name in (
-            [s.name] * (s.python is not None) + [s.read_as] * (s.node is not None and s.read_as != _NOT_KEPT))))
+        self.names = list(dict.fromkeys(name for s in statements for name in (  # a bare name too (`KEY` alone)
+            [s.name] * (s.python is not None or s.bare)
+            + [s.read_as] * (s.node is not None and s.read_as != _NOT_KEPT))))
         # what Node's dotenv reads where it differs: a service uses that value, so it is a value to keep secret too
         self.node_readings = [(s.read_as, s.node) for s in statements if s.node and s.node != s.python]
         self.node_readings += [(name, value) for name, value in expanded.values.items()
@@ -331,7 +339,8 @@ def _statements(source: str, label: str):
             # Node's dotenv reads from the start of the statement's line: python-dotenv's whitespace before it may
             # hold a character JavaScript's does not (U+001C to U+001F, U+0085) on a line of its own
             line_start = start + max(text.rfind(end, 0, lead) for end in _JS_LINE_ENDS) + 1
-            read, ends = _read_by_node(source, line_start, line, binding.key, binding.value or "",
+            # a name without '=' sets nothing: python-dotenv's load_dotenv skips its None, Node's dotenv the line
+            read, ends = _read_by_node(source, line_start, line, binding.key, binding.value,
                                        _unread(text[lead:], binding.value))
             fix = f"fix line {line}: {read.fix}" if read.fix else _OWN_LINES
             found = [(read, ends), *_read_inside(source, begin, offset, max(begin, ends), line, fix)]
@@ -530,7 +539,8 @@ def _unread(written: str, python: str | None) -> tuple[str, str]:
     if (after_export.lstrip() if after_export[:1].isspace() else written).startswith("'"):
         return "a quoted name, a line Node's dotenv does not read", "write the name without quotes"
     if python is None:
-        return "no '=' (python-dotenv reads it as empty, Node's dotenv skips the line)", "give it a value or remove the line"
+        return ("no '=' (python-dotenv reads no value: it sets nothing, an earlier line's value neither; Node's dotenv"
+                " skips the line)", "give it a value or remove the line")
     return ("a name Node's dotenv does not read (it reads ASCII letters, digits, _ . and - only)",
             "rename the variable")
 
@@ -559,7 +569,7 @@ def _compared(statements: list[Statement]) -> dict[str, ReadTwoWays]:
     """The names whose last definitions the two readers take differ, each blamed on the later of the two statements.
     An empty value and none count as one: every rule reads both as unset."""
     place = {id(s): at for at, s in enumerate(statements)}  # two statements may share a line (a U+2028 between)
-    by_python = {s.name: s for s in statements if s.python is not None}
+    by_python = {s.name: s for s in statements if s.python is not None or s.bare}
     by_node = {s.read_as: s for s in statements if s.node is not None and s.read_as != _NOT_KEPT}
     out = {}
     for name in sorted(by_python.keys() | by_node.keys()):
