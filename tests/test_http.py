@@ -401,6 +401,27 @@ def test_bytes_left_after_a_reply_never_answer_another_request(first_method, fir
     assert outcome.status is Status.PASSED, outcome  # its own reply stands as HTTP framed it, as curl reads it
 
 
+def test_an_absence_is_not_proven_by_a_body_its_server_sent_more_of_than_its_content_length():
+    """`Content-Length: 15`, then the 15 bytes and `DATABASE ERROR` in one write: the reply stands as HTTP framed it,
+    but body_excludes claims the server sent no such text, and it did: not judged (error), as a body cut at the read
+    limit is not."""
+    short = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"
+             b'{"status":"ok"}      DATABASE ERROR')
+    with KeepAliveHttp({("GET", "/short"): short}) as server:
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            (reply,) = session.fetch_all([Probe("GET", server.url + "/short")])
+        finally:
+            session.close()
+    assert reply.unasked_bytes == 20, reply
+    _, excluded = judge({"json": {"status": "ok"}, "body_excludes": ["DATABASE ERROR"]}, reply)
+    assert excluded.status is Status.ERROR, excluded
+    assert ("20 bytes followed the reply past the end its headers gave it (the server sent more than its"
+            " Content-Length); 'DATABASE ERROR' may be in them") in excluded.observed, excluded.observed
+    _, included = judge({"json": {"status": "ok"}}, reply)
+    assert included.status is Status.PASSED, included  # what the reply holds is judged as framed
+
+
 def test_a_reply_that_left_nothing_keeps_its_connection():
     replies = {("GET", "/ok"): raw_reply(200, b'{"ok": true}')}
     with KeepAliveHttp(replies) as server:

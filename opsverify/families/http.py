@@ -533,6 +533,9 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             unknown.append(f"{reply.misread}; '{text}' may be in it")
         elif _unread_bytes_may_hold(reply.text, text):
             unknown.append(f"{UNREAD_BYTES}; '{text}' may be in them")
+        elif reply.unasked_bytes:  # a Content-Length short of what the server sent: its body may go on there
+            unknown.append(f"{reply.unasked_bytes} bytes followed the reply past the end its headers gave it (the"
+                           f" server sent more than its Content-Length); '{text}' may be in them")
     return problems, unknown
 
 
