@@ -323,6 +323,20 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
     ("d", "COALESCE(owner_id, 0) = 1", None, PASSED),
     ("d", "((owner_id IS NULL) OR (tenant_id IS NOT NULL))", None, PASSED),  # two columns
     ("d", "((owner_id IS NULL) OR (owner_id IS NULL))", None, PASSED),
+    # booleans compared, NULLs before a constant, a bare EXISTS, a constant among constants
+    ("w", "(true = true)", None, FAILED),
+    ("w", "(true IS TRUE)", None, FAILED),
+    ("d", "(true IS NOT FALSE)", None, FAILED),
+    ("d", "COALESCE(NULL::boolean, true)", None, FAILED),
+    ("d", "(EXISTS ( SELECT 1))", None, FAILED),
+    ("d", "(1 = ANY (ARRAY[1, 2]))", None, FAILED),
+    ("d", "('a'::text = ANY (ARRAY['a'::text, 'b'::text]))", None, FAILED),
+    ("d", "(true = false)", None, PASSED),
+    ("d", "COALESCE(NULL::boolean, (owner_id = 1))", None, PASSED),
+    ("d", "(EXISTS ( SELECT 1 FROM notes n WHERE (n.owner_id = 1)))", None, PASSED),
+    ("d", "(EXISTS ( SELECT 1 LIMIT 0))", None, PASSED),
+    ("d", "(3 = ANY (ARRAY[1, 2]))", None, PASSED),
+    ("a", None, "( SELECT true FROM notes)", PASSED),    # NULL when the table is empty: not a constant
 ])
 def test_always_true_write_policies_are_folded_by_the_simplifier(command, using, with_check, status):
     pol = policy("p1", ["anon"], command, using=using, check=with_check)

@@ -728,6 +728,13 @@ def _folds_to_true(expression: str) -> bool:
         def constant(node) -> bool:
             return isinstance(node, (exp.Boolean, exp.Literal)) or text_literal(node)
 
+        def bare_select(node) -> bool:  # `SELECT <expressions>` and nothing else (no FROM, WHERE, LIMIT …): one row
+            return isinstance(node, exp.Select) and all(not value for key, value in node.args.items()
+                                                        if key != "expressions")
+
+        def null_constant(node) -> bool:  # NULL, or NULL cast to a type
+            return isinstance(node, exp.Null) or (isinstance(node, exp.Cast) and isinstance(node.this, exp.Null))
+
         def null_test(node):  # `x IS NULL` / `x IS NOT NULL` (negate, or NOT around it): (x, whether NOT), else None
             negated = isinstance(node, exp.Not)
             node = unwrapped(node.this) if negated else node
@@ -745,12 +752,29 @@ def _folds_to_true(expression: str) -> bool:
             if isinstance(node, (exp.EQ, exp.NEQ)) and text_literal(node.this) and text_literal(node.expression):
                 return node.__class__(this=node.this.this.copy(), expression=node.expression.this.copy())
             # `(SELECT true)`: a subquery of one constant and no FROM is that constant
-            if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) and not node.this.args.get("from") \
+            if isinstance(node, exp.Subquery) and bare_select(node.this) \
                     and len(node.this.expressions) == 1 and constant(node.this.expressions[0].unalias()):
                 return node.this.expressions[0].unalias().copy()
-            # COALESCE(true, …): a first argument that is a constant (never NULL) is the value
-            if isinstance(node, exp.Coalesce) and constant(node.this) and not isinstance(node.this, exp.Null):
-                return node.this.copy()
+            # COALESCE(NULL::boolean, true, …): the first argument that is a constant and not NULL is the value
+            if isinstance(node, exp.Coalesce):
+                for argument in [node.this, *node.expressions]:
+                    if null_constant(argument):
+                        continue
+                    return argument.copy() if constant(argument) else node
+            # `true = true`, `true IS TRUE`: booleans compared (the simplifier leaves both as they are)
+            if isinstance(node, (exp.EQ, exp.NEQ, exp.Is)) and isinstance(node.this, exp.Boolean) \
+                    and isinstance(node.expression, exp.Boolean):
+                same = node.this.this == node.expression.this
+                return exp.Boolean(this=same if not isinstance(node, exp.NEQ) else not same)
+            # EXISTS (SELECT 1): a select of no FROM, WHERE, HAVING, LIMIT or OFFSET returns its one row
+            if isinstance(node, exp.Exists) and bare_select(node.this):
+                return exp.true()
+            # `1 = ANY (ARRAY[1, 2])`: a constant among constants is each equality, OR-ed
+            if isinstance(node, exp.EQ) and constant(node.this) and isinstance(node.expression, exp.Any):
+                array = unwrapped(node.expression.this)
+                if isinstance(array, exp.Array) and array.expressions and all(map(constant, array.expressions)):
+                    return exp.or_(*(read(exp.EQ(this=node.this.copy(), expression=e.copy()))
+                                     for e in array.expressions))
             # `x IS NULL OR x IS NOT NULL`: true whatever x is (the simplifier keeps SQL's NULL logic and misses it)
             if isinstance(node, exp.Or):
                 left, right = null_test(unwrapped(node.this)), null_test(unwrapped(node.expression))
