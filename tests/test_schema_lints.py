@@ -115,6 +115,13 @@ LINTS = [
     Lint("0018_unsupported_reg_types", {"all_tables_in": "public", "no_columns_of_type": REG_TYPES}, NOTES,
          "alter table public.notes add column handler regproc;",
          "alter table public.notes drop column handler;", "public.notes"),
+    # through a domain (and a domain over a domain, an array of one): the column holds a reg* value all the same
+    Lint("0018_unsupported_reg_types-through-a-domain", {"all_tables_in": "public", "no_columns_of_type": REG_TYPES},
+         NOTES + "create domain public.procdom as regproc; create domain public.procdom2 as public.procdom;",
+         "alter table public.notes add column handler public.procdom2; alter table public.notes add column"
+         " handlers public.procdom[];",
+         "alter table public.notes drop column handler; alter table public.notes drop column handlers;",
+         "column handler of type procdom2, a domain over regproc"),
     Lint("0019_insecure_queue_exposed_in_api", {"all_tables_in": "pgmq", "rls": True},
          "create schema pgmq; grant usage on schema pgmq to anon, authenticated;"
          " create table pgmq.q_emails (msg_id bigint primary key, message jsonb);"

@@ -623,8 +623,12 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
         elif not any(k["validated"] for k in covering):
             findings.add(name, *_verb("has", "have", f"CHECK {covering[0]['name']} on {column} NOT VALID"))
     for column in t["columns"] if p.no_columns_of_type else ():
+        base = column.get("base") or {}  # a domain's type underneath (pg_upgrade looks through domains too)
         if any(same_type(x, column["type"], column["type_schema"], element=True) for x in p.no_columns_of_type):
             findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}"))
+        elif base and any(same_type(x, base["type"], base["schema"], element=True) for x in p.no_columns_of_type):
+            findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, a domain"
+                                                    f" over {base['type']}"))
 
 
 def _default_problem(column: str, want: bool | int | float | str, have: str | None) -> str | None:
