@@ -9,6 +9,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 import secrets
 import uuid
 
@@ -1136,3 +1137,39 @@ def test_a_bound_written_without_its_operator_says_the_form(bound):
 
     with pytest.raises(ValidationError, match=r"stuck: a bound is an operator and a value, e\.g\. stuck: \{eq: "):
         load_item_params("sql", {"query": "select 1 as stuck", "expect": {"stuck": bound}})
+
+
+@pytest.mark.parametrize("value, expect, status, said", [
+    (None, {"eq": None}, Status.PASSED, "a = NULL"),
+    (None, {"lt": 1}, Status.FAILED, "expected a < 1; saw a = NULL"),
+    (1, {"eq": None}, Status.FAILED, "expected a = null; saw a = 1"),
+    (False, {"eq": True}, Status.FAILED, "expected a = true; saw a = false"),
+    (True, {"eq": True}, Status.PASSED, "a = true"),
+    (float("nan"), {"ne": 0}, Status.FAILED, "a = NaN (not a finite number)"),
+    (float("-inf"), {"gt": 0}, Status.FAILED, "a = -Infinity (not a finite number)"),
+    ([True, None], {"eq": [True, None]}, Status.PASSED, "a = [true, null]"),
+    ([False, None], {"eq": [True, None]}, Status.FAILED, "expected a = [true, null]; saw a = [false, null]"),
+])
+def test_values_are_said_as_postgresql_and_the_checklist_write_them(value, expect, status, said):
+    """NULL, booleans and non-finite floats read as PostgreSQL writes them (not Python's None, False, nan); a bound as
+    the checklist writes it (null, true)."""
+    check = make_check("sql", {"query": "select 1", "expect": {"a": expect}}, name="words")
+    outcome = sql.judge(check, _facts(check, [{"a": value}]))
+    assert outcome.status is status, outcome
+    text = f"expected {outcome.expected}; saw {outcome.observed}"
+    assert said in text, text
+    assert not {"None", "True", "False", "nan", "inf"} & set(re.findall(r"\w+", outcome.observed)), outcome.observed
+
+
+def test_a_sequence_the_query_would_advance_is_said_so_not_a_grant_to_add(demo_deployment):
+    with scratch_database(demo_deployment, "create sequence public.jobs_id_seq", prefix="seq") as db:
+        items = [make_check("sql", {"query": "select nextval('public.jobs_id_seq') as n", "expect": {"n": {"gt": 0}}},
+                            item="Q1", name="nextval")]
+        target = make_target({"database": db["url"]})
+        try:
+            (outcome,) = gather_and_judge(target, sql, items)
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR, outcome
+    assert "GRANT SELECT" not in outcome.observed, outcome.observed
+    assert ("read its last_value" in outcome.observed or "read-only transaction" in outcome.observed), outcome.observed

@@ -762,13 +762,33 @@ def _text_shown(text: str) -> str:
     return repr(text) if len(text) <= SHOWN_CHARS else f"{repr(text[:SHOWN_CHARS])}… ({len(text):,} characters)"
 
 
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}  # as PostgreSQL writes them, float or numeric
+
+
+def _sql_word(value: Any) -> str | None:
+    """NULL, a boolean and a float that is no finite number as PostgreSQL writes them (not Python's None, False,
+    nan); None for any other value."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NOT_FINITE[repr(value)]
+    return None
+
+
 def _shown(value: Any) -> str:
     """A measured value in a message: text quoted (a bytea's text too), a numeric exactly; a long one cut."""
+    word = _sql_word(value)
+    if word is not None:
+        return word
     if isinstance(value, (bytes, bytearray, memoryview)):
         text, is_text = _bytea(value)
         return _text_shown(text) if is_text else cut(text, SHOWN_CHARS)
     if isinstance(value, str):
         return _text_shown(value)
+    if isinstance(value, (list, dict)):  # written as its bound would be: [true, null], not [True, None]
+        return cut(_as_written(_plain(value)), SHOWN_CHARS)
     return cut(str(value) if isinstance(value, decimal.Decimal) else str(_plain(value)), SHOWN_CHARS)
 
 
@@ -861,6 +881,8 @@ def _as_written(bound: Any, inside: bool = False) -> str:
     a list or mapping too."""
     if isinstance(bound, WrittenNumber):
         return bound.written
+    if bound is None or isinstance(bound, bool):  # as the checklist writes them
+        return "null" if bound is None else str(bound).lower()
     if isinstance(bound, list):
         return "[" + ", ".join(_as_written(item, True) for item in bound) + "]"
     if isinstance(bound, dict):
@@ -871,6 +893,9 @@ def _as_written(bound: Any, inside: bool = False) -> str:
 def _failure_hint(problem: GatherError) -> str:
     """What to do about a query the server refused, where its words do not say: a grant the checker lacks, a lock."""
     sqlstate = getattr(problem, "sqlstate", None)
+    if sqlstate == "42501" and "for sequence" in str(problem):  # nextval/setval: a change, refused to any reader
+        return ("; nextval() and setval() change a sequence, which a read-only check must not do: read its"
+                " last_value (select last_value from the sequence) instead")
     if sqlstate == "42501":  # insufficient_privilege
         return ("; the checker role may not read what the query reads: GRANT SELECT on it to the checker role (or "
                 "pg_read_all_data; README, \"The checker role\")")
@@ -973,8 +998,16 @@ def _kept(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> str:
+    """A value of a row in a message: NULL and booleans as PostgreSQL writes them, the rest as evidence has it."""
+    word = _sql_word(value)
+    if word is not None:
+        return word
+    return _as_written(_plain(value)) if isinstance(value, (list, dict)) else str(_plain(value))
+
+
 def _row_text(row: dict[str, Any]) -> str:
-    return "(" + ", ".join(f"{k}={cut(str(_plain(v)), SHOWN_CHARS)}" for k, v in row.items()) + ")"
+    return "(" + ", ".join(f"{k}={cut(_cell(v), SHOWN_CHARS)}" for k, v in row.items()) + ")"
 
 
 def _null_window(query: str, answer, given: bool) -> str | None:
@@ -1072,6 +1105,6 @@ def judge(check, facts) -> Outcome:
                 more = (f" (more than {KEPT_ROWS} rows)" if beyond else
                         f" (+{len(detail) - SHOWN_ROWS} more)" if len(detail) > SHOWN_ROWS else "")
                 problems.append(f"first rows: {shown}{more}")
-    fine = ", ".join(f"{k} = {cut(str(raw[k] if isinstance(raw[k], decimal.Decimal) else row[k]), SHOWN_CHARS)}"
+    fine = ", ".join(f"{k} = {cut(str(raw[k]) if isinstance(raw[k], decimal.Decimal) else _cell(row[k]), SHOWN_CHARS)}"
                      for k in p.expect)
     return verdict(" and ".join(wanted), problems, fine, **evidence)
