@@ -491,6 +491,17 @@ def test_prisma_resolved_failure_is_history_not_a_failure(scratch):
     assert outcome.evidence["resolved"] and P2 in outcome.evidence["resolved"][0]
 
 
+def test_a_pass_of_latest_says_a_failure_it_does_not_judge(scratch):
+    """Without none_failed an unresolved failed attempt is not the item's question, but its pass must not read as if
+    the history were clean: it says so."""
+    prisma_healthy(scratch)
+    prisma_attempt(scratch, "20260301000000_later", script("20260301000000_later"), age_minutes=50, finished=False)
+    outcome = scratch.check({"tool": "prisma", "latest": P3})
+    assert passed(outcome), outcome
+    assert "failed now, not judged here (none_failed: true judges it): " in outcome.observed, outcome.observed
+    assert "20260301000000_later" in outcome.observed, outcome.observed
+
+
 def test_prisma_folder_with_sql_files_but_no_migration_folders_is_an_error(scratch):
     prisma_healthy(scratch)
     scratch.write("prisma/flat/20240101000000_init.sql", "select 1;")
