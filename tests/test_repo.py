@@ -463,8 +463,10 @@ def test_a_committed_report_is_as_old_as_its_commit_in_a_fresh_clone(tmp_path):
     assert fresh.evidence["newest_time_from"] == "file time"
 
 
-@pytest.mark.parametrize("app, report", [("", "prüfung.json"), ("apps/web", "report.md")],
-                         ids=["name-git-would-quote", "checkout-inside-a-monorepo"])
+@pytest.mark.parametrize("app, report", [("", "prüfung.json"), ("apps/web", "report.md"), ("", 'audit "q".md'),
+                                         ("", "tab\tname.md"), ("", "back\\slash.md")],
+                         ids=["name-git-would-quote", "checkout-inside-a-monorepo", "a-quote-git-c-quotes",
+                              "a-tab-git-c-quotes", "a-backslash-git-c-quotes"])
 def test_a_committed_report_is_dated_by_its_commit_however_its_path_is_written(tmp_path, app, report):
     """git quotes a non-ASCII name unless told not to, and writes paths from the repository's top: a checkout of a
     monorepo's app folder holds them under another prefix. Neither may turn a stale committed report new."""

@@ -271,6 +271,29 @@ class Deployed:
     time: float  # committer time, UTC seconds
 
 
+_GIT_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _git_unquoted(name: str) -> str:
+    """A path as git lists it, unquoted: core.quotepath=off keeps non-ASCII as it is, but a name holding `"`, a
+    backslash, a tab or a line break is still written C-quoted (`"audit \"q\".md"`), which matched no path."""
+    if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
+        return name
+    out, body, at = bytearray(), name[1:-1], 0
+    while at < len(body):
+        char = body[at]
+        if char != "\\" or at + 1 == len(body):
+            out += char.encode("utf-8", "surrogateescape")
+            at += 1
+        elif body[at + 1] in "01234567" and len(body) >= at + 4:  # a byte in octal
+            out.append(int(body[at + 1:at + 4], 8) & 0xFF)
+            at += 4
+        else:
+            out.append(_GIT_ESCAPES.get(body[at + 1], ord(body[at + 1]) & 0xFF))
+            at += 2
+    return out.decode("utf-8", "surrogateescape")
+
+
 def git_env() -> dict[str, str]:
     """The runner's environment without GIT_DIR and friends (set inside git hooks), which would
     make `git -C checkout` look at another repository."""
@@ -342,12 +365,12 @@ class Checkout:
         for block in log.split("\0")[1:]:
             head, _, names = block.partition("\n")
             commit, _, seconds = head.partition(" ")
-            for name in names.split("\n"):
+            for name in map(_git_unquoted, names.split("\n")):
                 if name.startswith(prefix) and name not in dirty:
                     found.setdefault(name[len(prefix):], (float(seconds), f"commit {commit[:12]}"))
         return found
 
-    def _git(self, *args: str) -> str | None | GatherError:
+    def _git(self, *args: str) -> str | None | GatherError:  # (see _git_unquoted for the names it lists)
         """git's answer in the checkout; None when it is not a git checkout (or git is missing)."""
         try:
             answer = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True,
