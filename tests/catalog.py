@@ -95,6 +95,6 @@ def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterab
                      "grants": grants(*g) if g is not None else None} for n, g in schema_rows.items()],
         "roles": list(roles) if roles is not None else [role(r, superuser=r == "postgres") for r in ROLES],
         "publications": list(publications),
-        "database": database or {"owner": "postgres", "grants": grants(("PUBLIC", "CONNECT"), ("PUBLIC", "TEMPORARY"),
-                                                                       ("postgres", "CREATE"), ("postgres", "CONNECT"))},
+        "database": database or {"owner": "postgres", "grants": grants(
+            ("PUBLIC", "CONNECT"), ("PUBLIC", "TEMPORARY"), ("postgres", "CREATE"), ("postgres", "CONNECT"))},
     })

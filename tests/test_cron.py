@@ -495,6 +495,6 @@ def test_an_http_item_sending_the_cron_secret_to_the_job_must_be_marked_mutating
 def test_an_http_item_with_another_secret_or_path_is_not_the_jobs_call(tmp_path):
     items = ("  - {id: H1, name: other-path, section: s, title: t, family: http, cadence: postdeploy, params: {service:"
              " web, path: /api/admin, headers: {authorization: 'Bearer {secret:CRON_SECRET}'}}}\n"
-             "  - {id: H2, name: other-secret, section: s, title: t, family: http, cadence: postdeploy, params: {service:"
-             " web, path: /api/cron/sync, headers: {authorization: 'Bearer {secret:ADMIN_TOKEN}'}}}\n")
+             "  - {id: H2, name: other-secret, section: s, title: t, family: http, cadence: postdeploy, params:"
+             " {service: web, path: /api/cron/sync, headers: {authorization: 'Bearer {secret:ADMIN_TOKEN}'}}}\n")
     assert len(_cron_and_http(tmp_path, items)) == 3

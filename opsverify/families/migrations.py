@@ -300,7 +300,8 @@ def judge(check, facts) -> Outcome:
     if history.resolved:
         notes.append(f"{plural(len(history.resolved), 'resolved failure')} in its history")
     if history.failures and not p.none_failed:  # not this item's question, but no pass may hide it
-        notes.append(f"failed now, not judged here (none_failed: true judges it): {first_few(list(history.failures), 2)}")
+        failed = first_few(list(history.failures), 2)
+        notes.append(f"failed now, not judged here (none_failed: true judges it): {failed}")
     if history.not_applied:  # e.g. rolled back and not applied again: history, and not applied (said above if asked)
         evidence["recorded_not_applied"] = [_why(key, why) for key, _ in history.not_applied]
         notes.append(f"recorded, not applied now: {first_few(evidence['recorded_not_applied'], 2)}")
