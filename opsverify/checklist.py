@@ -9,8 +9,10 @@ import enum
 import functools
 import json
 import os
+import posixpath
 import re
 import stat
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable
@@ -989,7 +991,8 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
     environment forbidding mutating items never sends it."""
     from .families import get as family_module, needs
 
-    calls = {(c.system, c.params.service, _bare_path(c.params.path), c.params.secret): c for c in checks
+    # by path, whichever service: two services may share a URL (what each is is the environment's, not known here)
+    calls = {(c.system, _bare_path(c.params.path), c.params.secret): c for c in checks
              if c.family == "cron" and not c.manual and hasattr(c.params, "secret")}
     if not calls:
         return []
@@ -1002,19 +1005,23 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
         except Exception:  # noqa: BLE001 — a family's bug is its items' error at run time (engine._prescreen)
             continue
         cited = [need.split(":", 1)[1] for need in declared if isinstance(need, str) and need.startswith("secret:")]
-        where = (check.system, getattr(check.params, "service", None), _bare_path(check.params.path))
         for secret in cited:
-            cron = calls.get((*where, secret))
+            cron = calls.get((check.system, _bare_path(check.params.path), secret))
             if cron is not None:
-                problems.append(f"{shown(Path(check.source))}: {check.key}: it sends {secret} to {where[1]} "
-                                f"{check.params.path}, with which {cron.key} (cron) calls the job: a request carrying "
-                                "it runs the job; mark it mutating: true (never sent where the environment forbids"
-                                " it), or leave the call to the cron item")
+                problems.append(f"{shown(Path(check.source))}: {check.key}: it sends {secret} to "
+                                f"{getattr(check.params, 'service', '?')} {check.params.path}, with which {cron.key}"
+                                " (cron) calls the job: a request carrying it runs the job; mark it mutating: true"
+                                " (never sent where the environment forbids it), or leave the call to the cron item")
     return problems
 
 
 def _bare_path(path: Any) -> str:
-    return str(path).split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
+    """A path as a server routes it: without query and fragment, percent-escapes read (`%73ync` is `sync`), repeated
+    slashes as one (servers merge them), `.` and `..` segments resolved (the client resolves them before sending),
+    no trailing slash."""
+    text = urllib.parse.unquote(str(path).split("#", 1)[0].split("?", 1)[0])
+    text = posixpath.normpath("/" + re.sub(r"/+", "/", text).lstrip("/"))
+    return text.rstrip("/") or "/"
 
 
 def _checklist_files(directory: Path, runner: str, flag: str) -> list[Path]:

@@ -317,11 +317,11 @@ class Run:
             carried = families.sends_secrets(family, check.params)
         except Exception as exc:  # a family's bug: its own items' error
             return error(f"internal error while reading the secrets the family sends: {type(exc).__name__}: {exc}")
-        host = target.clear_text_host(getattr(check.params, "service", None)) if carried else None
-        if host is not None:
-            return error(f"not sent: it carries {', '.join(carried)}, and service {check.params.service}'s URL is"
-                         f" http:// to {host}, not this machine: the secret would cross the network in clear; give"
-                         " the service an https:// URL")
+        route = target.clear_text_route(getattr(check.params, "service", None)) if carried else None
+        if route is not None:
+            return error(f"not sent: it carries {', '.join(carried)}, and service {check.params.service}'s requests"
+                         f" would go {route}: the secret would cross the network in clear; give the service an"
+                         " https:// URL (or leave this host out of the proxy: NO_PROXY)")
         return None
 
     def stop(self) -> None:

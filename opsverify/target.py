@@ -90,9 +90,12 @@ class Target:
         joined = base.path.rstrip("/") + item_path
         return urlunsplit((base.scheme, base.netloc, joined or ("/" if query else ""), query, ""))
 
-    def clear_text_host(self, service: Any) -> str | None:
-        """The host of a service whose URL is plain http:// to another machine (what it is sent crosses the network
-        unencrypted), else None."""
+    def clear_text_route(self, service: Any) -> str | None:
+        """How a service's requests would cross the network unencrypted — plain http:// to another machine, or through
+        an http proxy the process's environment names (HTTP_PROXY, ALL_PROXY; not for a NO_PROXY host), which the
+        client obeys — said for a message; None where they would not."""
+        import urllib.request
+
         from .environment import is_loopback
 
         config = self.config.services.get(service) if isinstance(service, str) else None
@@ -103,7 +106,21 @@ class Target:
             host = parts.hostname or ""
         except ValueError:
             return None
-        return None if parts.scheme.lower() != "http" or is_loopback(host) else host
+        if parts.scheme.lower() != "http":  # https through a proxy is tunnelled: still encrypted end to end
+            return None
+        if not is_loopback(host):
+            return f"over http:// to {host}, not this machine"
+        proxies = urllib.request.getproxies_environment()
+        proxy = proxies.get("http") or proxies.get("all")
+        if not proxy or urllib.request.proxy_bypass_environment(host, proxies):
+            return None
+        try:
+            proxy_host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or proxy
+        except ValueError:
+            proxy_host = "?"
+        if is_loopback(proxy_host):
+            return None
+        return f"over http:// through the proxy {proxy_host} (the environment's HTTP_PROXY or ALL_PROXY)"
 
     def verify_tls(self, service: str) -> bool | str:
         """How to verify the service's certificate: False, True (system trust store) or a CA bundle file."""

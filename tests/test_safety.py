@@ -255,10 +255,30 @@ def test_a_secret_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatc
         outcomes = run.evaluate(checks)
     finally:
         run.close()
-    clear = ("not sent: it carries CRON_SECRET, and service remote's URL is http:// to shop.invalid, not this machine:"
-             " the secret would cross the network in clear")
+    clear = ("not sent: it carries CRON_SECRET, and service remote's requests would go over http:// to shop.invalid,"
+             " not this machine: the secret would cross the network in clear")
     assert outcomes["shop:C1-remote"].status is Status.ERROR and clear in outcomes["shop:C1-remote"].observed
     assert outcomes["shop:H1-header"].status is Status.ERROR and clear in outcomes["shop:H1-header"].observed
     for key in ("shop:C2-unsent", "shop:C3-here"):  # asked (and not answered): no secret in clear stopped them
         assert "not sent" not in outcomes[key].observed, outcomes[key]
     assert any("services.unproven: verify_tls: false: its answers are not authenticated" in w for w in env.warnings)
+
+    # a proxy the environment names carries it in clear from this machine to another (https would be tunnelled)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    here = [c for c in checks if c.key == "C3-here"]
+    run = engine.Run(env)
+    try:
+        proxied = run.evaluate(here)["shop:C3-here"]
+    finally:
+        run.close()
+    assert proxied.status is Status.ERROR and ("would go over http:// through the proxy proxy.invalid (the"
+                                               " environment's HTTP_PROXY or ALL_PROXY)") in proxied.observed, proxied
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    run = engine.Run(env)
+    try:
+        bypassed = run.evaluate(here)["shop:C3-here"]
+    finally:
+        run.close()
+    assert "not sent" not in bypassed.observed, bypassed
