@@ -401,11 +401,12 @@ def test_bytes_left_after_a_reply_never_answer_another_request(first_method, fir
     assert outcome.status is Status.PASSED, outcome  # its own reply stands as HTTP framed it, as curl reads it
 
 
-def test_an_absence_is_not_proven_by_a_body_its_server_sent_more_of_than_its_content_length():
+@pytest.mark.parametrize("closing", [b"", b"Connection: close\r\n"], ids=["kept-alive", "connection-close"])
+def test_an_absence_is_not_proven_by_a_body_its_server_sent_more_of_than_its_content_length(closing):
     """`Content-Length: 15`, then the 15 bytes and `DATABASE ERROR` in one write: the reply stands as HTTP framed it,
     but body_excludes claims the server sent no such text, and it did: not judged (error), as a body cut at the read
-    limit is not."""
-    short = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"
+    limit is not — on a connection the reply closes too."""
+    short = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n" + closing + b"\r\n"
              b'{"status":"ok"}      DATABASE ERROR')
     with KeepAliveHttp({("GET", "/short"): short}) as server:
         session = Session(timeout_s=5, concurrency=1)

@@ -409,8 +409,9 @@ def _unasked_bytes(response: httpx.Response) -> int:
     state: Any = response.stream
     for name in ("_stream", "_httpcore_stream", "_stream", "_connection", "_h11_state"):
         state = getattr(state, name, None)
-    if not isinstance(state, h11.Connection) or state.their_state is not h11.DONE:
-        return 0  # a body cut short is not DONE: httpcore closes its connection anyway
+    # a reply ending its connection (Connection: close) is MUST_CLOSE, not DONE: bytes past its body count the same
+    if not isinstance(state, h11.Connection) or state.their_state not in (h11.DONE, h11.MUST_CLOSE):
+        return 0  # a body cut short is neither: httpcore closes its connection anyway
     left, _ = state.trailing_data
     if left:
         state.send_failed()
