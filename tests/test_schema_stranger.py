@@ -745,6 +745,11 @@ grant insert on public.logs_child to anon;
 grant update (body) on public.logs_child to authenticated;
 create table public.kept (id int, created date not null) partition by range (created);
 create table public.kept_2025 partition of public.kept for values from ('2025-01-01') to ('2026-01-01');
+create table public.tiers (id int, created date not null) partition by range (created);
+create table public.tiers_2025 partition of public.tiers for values from ('2025-01-01') to ('2026-01-01')
+  partition by range (id);
+create table parts.tiers_2025_a partition of public.tiers_2025 for values from (0) to (100);
+grant select on parts.tiers_2025_a to anon;
 """
 
 
@@ -758,7 +763,10 @@ def test_grants_and_policies_of_partitions_and_children_are_the_tables_own(serve
                                   {"table": "public.kept", "no_grants_to": ["anon"], "no_policies_for": ["anon"]},
                                   {"all_tables_in": "public", "no_grants_to": ["anon"],
                                    "except_tables": ["logs", "logs_child"]},
-                                  {"table": "public.orders", "grants_to": {"authenticated": ["SELECT"]}}])
+                                  {"table": "public.orders", "grants_to": {"authenticated": ["SELECT"]}},
+                                  {"tables": ["public.tiers", "public.tiers_2025"], "no_grants_to": ["anon"]},
+                                  {"all_tables_in": "public", "no_grants_to": ["anon"],
+                                   "except_tables": ["logs", "logs_child", "parts.orders_2024", "parts.tiers_2025_a"]}])
     expect(outcomes, [
         (FAILED, "table parts.orders_2024 (partition of public.orders) grants SELECT/UPDATE to anon"),
         (FAILED, "table parts.orders_2024 (partition of public.orders) has policies open_read, open_update for anon"),
@@ -768,7 +776,10 @@ def test_grants_and_policies_of_partitions_and_children_are_the_tables_own(serve
         (PASSED, "1 table as expected"),
         (FAILED, "table parts.orders_2024 (partition of public.orders) grants SELECT/UPDATE to anon"),
         (FAILED, "table public.orders does not grant SELECT to authenticated"),  # its partitions need not
+        (FAILED, "table parts.tiers_2025_a (partition of public.tiers) grants SELECT to anon"),  # once, not per level
+        (PASSED, "tables as expected"),  # a partition left out by name is left out
     ])
+    assert "saw 2 tables" not in outcomes[7].observed and "tiers_2025)" not in outcomes[7].observed, outcomes[7]
     assert "UPDATE(body) to authenticated" in outcomes[3].observed, outcomes[3].observed
     assert "kept_2025" not in outcomes[5].observed  # judged as a table of the schema, once
 
@@ -811,6 +822,16 @@ def test_a_policy_that_grants_no_row_does_not_count_for_policies_for(server):
         (PASSED, "1 table as expected"),  # UPDATE by USING; INSERT by the FOR ALL policy's WITH CHECK
         (FAILED, "has no permissive SELECT policy for service_role that grants a row: p_write has no USING"),
     ])
+
+
+@pytest.mark.parametrize("using, status", [
+    ("(1 = 2)", FAILED), ("(NOT true)", FAILED), ("(false AND (id > 0))", FAILED), ("(NULL::boolean AND true)", FAILED),
+    ("false", FAILED), ("(owner_id = 1)", PASSED), ("(id > 0)", PASSED), ("true", PASSED),
+])
+def test_a_policy_no_row_passes_grants_none_whatever_its_spelling(using, status):
+    facts = catalog(table("notes", policies=[policy("p1", ["authenticated"], "r", using=using)]))
+    verdict({"table": "public.notes", "policies_for": {"select": ["authenticated"]}}, facts, status,
+            "that grants a row" if status is FAILED else "1 table as expected")
 
 
 # -- 22: the owner of an object can grant itself anything ---------------------------------------------------
@@ -950,7 +971,9 @@ OPEN_DATABASE = {"owner": "postgres", "grants": grants(("PUBLIC", "CREATE"))}
     (['search_path=pubilc, pg_temp'], True, OPEN_DATABASE, FAILED,
      "naming pubilc, which does not exist, and PUBLIC (every role) may create it"),
     (['search_path="$user", pg_temp'], True, OPEN_DATABASE, FAILED,
-     "naming \"$user\" (its owner's, postgres), which does not exist, and PUBLIC (every role) may create it"),
+     "naming \"$user\" (its owner's, postgres), which does not exist, and PUBLIC (every role) may create it: such a"
+     " role can place an object there that the function finds first (drop \"$user\" from the path, or create schema"
+     " postgres owned by a role you trust"),
     (['search_path="$user", pg_temp'], False, OPEN_DATABASE, PASSED, "1 function as expected"),  # the caller's own
     (['search_path=public, pg_temp'], True, OPEN_DATABASE, PASSED, "1 function as expected"),  # it exists
 ])

@@ -522,6 +522,10 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     _check_roles(p, facts.roles, findings)
     _check_privileges_exist(p, facts, findings)
     _check_publications(p, facts, findings)
+    # a partition is judged once: not where the item judges it as a table, nor where it leaves it out by name, nor
+    # again under a second level of its tree
+    parts_skipped = {_qualified(x) for x in tables} | {qualified(*key) for key in (_except_tables(p) if p.all_tables_in
+                                                                                   else ())}
     for t in tables:
         name = _qualified(t)
         _judge_columns(p, name, t, findings)
@@ -536,7 +540,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_grants(p, name, t["grants"], t["owner"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
-        _judge_parts(p, name, t, facts, findings, judged={_qualified(x) for x in tables})
+        _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
         for pub in p.published_in:
             if pub in facts.publications and pub not in t["publications"]:
                 findings.add(name, *_verb("is not", "are not", f"in publication {pub}"))
@@ -550,17 +554,18 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
                    tables={_qualified(t): _table_evidence(p, t) for t in tables}, **unmatched)
 
 
-def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findings, judged: set[str]) -> None:
-    """What a table must not grant or allow, judged on each of its partitions and inheritance children too (but one
-    the item judges as a table of its own): queried directly, a partition applies its own grants and policies, and
-    its rows are the table's — a SELECT granted on orders_2024 reads the 2024 orders."""
+def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findings, skipped: set[str]) -> None:
+    """What a table must not grant or allow, judged on each of its partitions and inheritance children too (but those
+    in `skipped`, which is given each one judged here): queried directly, a partition applies its own grants and
+    policies, and its rows are the table's — a SELECT granted on orders_2024 reads the 2024 orders."""
     if not (_forbidden(p) or p.no_policies_for or p.no_open_write_policies_for or p.policies_never_mention):
         return
     for part in t["partitions"]:
         part_name = _qualified(part)
         row = facts.relations.get((part["schema"], part["name"]))
-        if part_name in judged:
+        if part_name in skipped:
             continue
+        skipped.add(part_name)
         label = f"{part_name} ({'partition' if t['kind'] == 'p' else 'child table'} of {name})"
         if row is None:  # read with its parent in the same query: only a table made since is missing
             findings.errors.append(f"{label} was not read with {name}; check again")
@@ -711,13 +716,14 @@ def _always_true(expression: str | None) -> bool:
     what sqlglot's simplifier folds to TRUE (`true OR owner_id = 1`, `0 = 0`, `'a'::text = 'a'::text`)."""
     if expression is None:
         return False
-    return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE or _folds_to_true(expression)
+    return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE or _folded(expression) == "true"
 
 
 @functools.lru_cache(maxsize=1024)
-def _folds_to_true(expression: str) -> bool:
-    """sqlglot (PostgreSQL dialect) parses and simplifies it to TRUE; False when it cannot be parsed or
-    simplified. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
+def _folded(expression: str) -> str | None:
+    """What sqlglot (PostgreSQL dialect) simplifies it to when that is a constant: "true", "false" or "null"; None
+    when it cannot be parsed, or does not fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as
+    it is)."""
     try:
         sqlglot = lazy.load("sqlglot")
         exp = lazy.load("sqlglot.expressions")
@@ -789,9 +795,11 @@ def _folds_to_true(expression: str) -> bool:
         folded = simplify(tree.transform(read))
         while isinstance(folded, exp.Paren):
             folded = folded.this
-        return isinstance(folded, exp.Boolean) and folded.this is True
+        if isinstance(folded, exp.Boolean):
+            return "true" if folded.this is True else "false"
+        return "null" if null_constant(folded) else None
     except Exception:  # noqa: BLE001 - an expression sqlglot cannot read is judged by its literal spelling alone
-        return False
+        return None
 
 
 def _open_write(policy: dict) -> bool:
@@ -808,8 +816,11 @@ _ALWAYS_FALSE = {"false", "1=0", "0=1", "null", "null::boolean"}
 
 
 def _always_false(expression: str | None) -> bool:
-    """The expression (as `pg_get_expr` prints it) is literally false: no row passes it."""
-    return expression is not None and re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE
+    """No row passes the expression (as `pg_get_expr` prints it): FALSE or NULL, as written or as sqlglot's
+    simplifier folds it (`1 = 2`, `NOT true`, `false AND id > 0`)."""
+    if expression is None:
+        return False
+    return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
 
 
 def _effective(policy: dict, command: str) -> str | None:
@@ -1056,7 +1067,9 @@ def _open_path_problem(p: Params, f: dict, facts: Catalog) -> str | None:
             elif makers:
                 missing[schema] = f"which does not exist, and {', '.join(makers)} may create it"
             if makers != []:
-                fixes.append(f"drop {quote_ident(schema)} from the path, or create it owned by a role you trust")
+                written = '"$user"' if shown[schema].startswith('"$user"') else quote_ident(schema)
+                fixes.append(f"drop {written} from the path, or create schema {quote_ident(schema)} owned by a role"
+                             " you trust")
             continue
         grants = facts_of.get("grants") or []
         if any(g["grantee"] == PUBLIC and g["privilege"] == "CREATE" for g in grants):
