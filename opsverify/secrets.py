@@ -126,15 +126,15 @@ _SECRET_URL_WORD = re.compile(r"(?:API|CLIENT|ACCESS|PRIVATE|SIGNING)?(?:KEY|SEC
 
 
 # words of a name too short to look for inside other words (SPINNER, UPWARD): SMTP_PW, ADMIN_PIN, TOTP_SEED,
-# DEPLOYER_PK (a wallet's private key), RELAY_HMAC
-_SECRET_SHORT_WORD = re.compile(r"PW|PIN|SEED|OTP|TOTP|MNEMONIC|PK|PRIV|HMAC")
+# RELAY_HMAC (not PK: ORDERS_PK names a primary key; a wallet's key in hex is one by its shape, _LONG_HEX)
+_SECRET_SHORT_WORD = re.compile(r"PW|PIN|SEED|OTP|TOTP|MNEMONIC|PRIV|HMAC")
 
 # a key written in hex (an Ethereum private key is 0x and 64 hex digits, an HMAC key 64 of them): two classes of
 # characters, so no `classes >= 3`; unless its name says it is a public digest or address (a SHA-256, a block hash,
 # a commit)
-_LONG_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{64,}")
+_LONG_HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]{64,}")
 _PUBLIC_DIGEST_WORDS = frozenset({"HASH", "SHA", "SHA256", "SHA512", "DIGEST", "CHECKSUM", "COMMIT", "REVISION",
-                                  "TX", "TXID", "ADDRESS", "ADDR", "ROOT", "INTEGRITY"})
+                                  "TXID", "ADDRESS", "ADDR", "INTEGRITY"})
 
 
 def _name_words(name: str) -> list[str]:

@@ -250,6 +250,10 @@ def test_a_webhook_url_named_in_any_spelling_is_a_secret_whole(tmp_path, name):
     ("DEPLOYER_PK=0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
      "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"),  # a wallet's key: two classes only
     ("RELAY_HMAC=7391846173918461", "7391846173918461"),
+    ("DEPLOYER=0X4C0883A69102937D6231471B5DBB6204FE5129617082792AE468D01A3F362318",
+     "4C0883A69102937D6231471B5DBB6204FE5129617082792AE468D01A3F362318"),
+    ("ROOT_WALLET=0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+     "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"),  # ROOT says no digest
     ("SIGNER=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
      "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),  # long hex under a plain name
 ])
@@ -272,8 +276,10 @@ def test_a_digest_or_address_in_hex_named_so_stays_readable():
 
 
 def test_short_words_of_a_name_are_words_not_pieces_of_others():
-    for name in ("SPINNER_COLOR", "UPWARD_LIMIT", "SHIPPING_REGION", "MAPPING_FILE", "PKG_MANAGER", "SPKI_LABEL"):
+    for name in ("SPINNER_COLOR", "UPWARD_LIMIT", "SHIPPING_REGION", "MAPPING_FILE", "PKG_MANAGER", "SPKI_LABEL",
+                 "ORDERS_PK"):
         assert not looks_secret(name, "blue-and-green")
+    assert not looks_secret("ORDERS_PK", "order_id")  # a primary key's column: PK is no word of a secret
 
 
 def test_addresses_paths_and_plain_query_words_stay_readable(tmp_path):

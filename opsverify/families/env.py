@@ -600,7 +600,8 @@ def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
         f.look(env, *names)
         for name in names:
             value = env.get(name)
-            if f.clear(env, name) and value is not None and showing(value).lower() not in FALSY:  # blank as elsewhere
+            # a value of invisible characters only (U+200B) is set for forbidden: code reads it as true
+            if f.clear(env, name) and value is not None and value.strip().lower() not in FALSY:
                 label = f"{name} (matches {entry})" if is_pattern(entry) else name
                 f.problem("forbidden", name, f"{label} is set to {_shown(value)}")
 

@@ -212,11 +212,15 @@ def _signature(scheme: str, key: bytes, body: bytes, now: str) -> dict[str, str]
 def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
     """The signatures made with the endpoint's signing secret: each a valid delivery's for ever (Shopify's carry no
     time), and a test of any guess of the secret offline, so a secret of the run's as soon as it is made."""
-    found = []
+    digests = []
     if "x-shopify-hmac-sha256" in headers:
-        found.append(headers["x-shopify-hmac-sha256"])
+        digests.append(base64.b64decode(headers["x-shopify-hmac-sha256"]))
+    found = []
     if "stripe-signature" in headers:
-        found += [headers["stripe-signature"], headers["stripe-signature"].partition(",v1=")[2]]
+        found.append(headers["stripe-signature"])
+        digests.append(bytes.fromhex(headers["stripe-signature"].partition(",v1=")[2]))
+    for digest in digests:  # in each form an endpoint may quote it: the header's own, and the other
+        found += [base64.b64encode(digest).decode(), digest.hex(), base64.urlsafe_b64encode(digest).decode()]
     return found
 
 
