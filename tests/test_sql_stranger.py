@@ -1149,6 +1149,7 @@ def test_a_bound_written_without_its_operator_says_the_form(bound):
     (float("-inf"), {"gt": 0}, Status.FAILED, "a = -Infinity (not a finite number)"),
     ([True, None], {"eq": [True, None]}, Status.PASSED, "a = [true, null]"),
     ([False, None], {"eq": [True, None]}, Status.FAILED, "expected a = [true, null]; saw a = [false, null]"),
+    ([float("nan"), 1.5], {"ne": [0]}, Status.FAILED, "a = [NaN, 1.5] (holds a value that is not a finite number)"),
 ])
 def test_values_are_said_as_postgresql_and_the_checklist_write_them(value, expect, status, said):
     """NULL, booleans and non-finite floats read as PostgreSQL writes them (not Python's None, False, nan); a bound as

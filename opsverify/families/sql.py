@@ -883,6 +883,8 @@ def _as_written(bound: Any, inside: bool = False) -> str:
         return bound.written
     if bound is None or isinstance(bound, bool):  # as the checklist writes them
         return "null" if bound is None else str(bound).lower()
+    if isinstance(bound, float) and not math.isfinite(bound):  # a measured array's element: as PostgreSQL writes it
+        return _NOT_FINITE[repr(bound)]
     if isinstance(bound, list):
         return "[" + ", ".join(_as_written(item, True) for item in bound) + "]"
     if isinstance(bound, dict):
