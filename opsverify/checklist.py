@@ -216,6 +216,18 @@ def _path(parts: Any) -> str:
 _MERGE = "tag:yaml.org,2002:merge"
 
 
+def _key_mark(key_node: Any) -> tuple[str, Any]:
+    """What a key is, to tell two keys apart: its tag and text, or for YAML's null, booleans and numbers the value
+    read (`~` and `null` are one key, as are `yes` and `true`, `0x1` and `1`)."""
+    build = _SCALAR_KEYS.get(key_node.tag)
+    if build is not None:
+        try:
+            return key_node.tag, repr(build(_NUMBERS, key_node))
+        except Exception:  # noqa: BLE001 — one YAML cannot read is said by the constructor, not here
+            pass
+    return key_node.tag, key_node.value
+
+
 def _no_duplicate_keys(loader_class: type) -> type:
     """YAML keeps the last of two equal keys and drops the first without a word: `max: 0` then `max: 100`
     would be judged with 100, the first accepted but never judged. Here a repeated key is an error.
@@ -237,7 +249,7 @@ def _no_duplicate_keys(loader_class: type) -> type:
                 own.append((key_node, value_node))
                 if not isinstance(key_node, yaml.ScalarNode):
                     continue  # keys are scalars in any runbook
-                mark = (key_node.tag, key_node.value)
+                mark = _key_mark(key_node)
                 if mark in seen:
                     raise yaml.constructor.ConstructorError(
                         None, None, f"the key '{spelled(key_node.value)}' appears twice in one mapping (line "
@@ -247,7 +259,7 @@ def _no_duplicate_keys(loader_class: type) -> type:
             for source in sources:
                 self.flatten_mapping(source)  # its own merges first: it then holds each of its keys once
                 for key_node, value_node in source.value:
-                    mark = (key_node.tag, key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+                    mark = _key_mark(key_node) if isinstance(key_node, yaml.ScalarNode) else None
                     if mark in seen:
                         continue  # written here: wins over the merged value
                     if mark in merged_from:
@@ -459,6 +471,8 @@ def _odd_numbers(root: Any, advice: Advice) -> list[tuple[int, tuple, str]]:
 
 
 _NUMBERS = yaml.constructor.SafeConstructor()  # reads a number's node as YAML does
+_SCALAR_KEYS = {tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")}
 
 
 def _number_problem(node: Any, key: str | None, advice: Callable[[str, str], str]) -> str | None:

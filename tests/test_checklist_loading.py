@@ -131,6 +131,9 @@ def test_a_written_out_document_is_built_as_pyyaml_builds_it(monkeypatch, text):
 
 @pytest.mark.parametrize("text, refused", [
     ("a: {k: 1}\na: {k: 2}\n", "the key 'a' appears twice in one mapping"),
+    ("{~: 1, null: 2}\n", "the key 'null' appears twice in one mapping"),  # one value, two spellings
+    ("{yes: 1, true: 2}\n", "the key 'true' appears twice in one mapping"),
+    ("{0x1: a, 1: b}\n", "the key '1' appears twice in one mapping"),
     ("a: [{k: 1, k: 2}]\n", "the key 'k' appears twice in one mapping"),
     ("a: !!str {k: 1}\n", "expected a scalar node"),
 ])
