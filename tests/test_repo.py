@@ -921,3 +921,27 @@ def test_job_ids_github_takes_pass():
     text = "on: workflow_dispatch\njobs:\n  _poll-2:\n    runs-on: x\n  Build_x:\n    runs-on: x\n"
     outcome = repo.judge(check(file=WF, triggers_present=["workflow_dispatch"]), facts(files={WF: text}))
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_symbolic_link_in_the_checkout_is_not_the_commits_file(tmp_path):
+    """git records a link as the name it points to: what it leads to on the runner's disk (maybe out of the checkout)
+    is no file of the deployed commit. A workflow read through one, or a report folder's file, is never judged."""
+    outside = tmp_path / "outside.yml"
+    outside.write_text("on: [workflow_dispatch]\njobs: {a: {runs-on: ubuntu-latest, steps: [{run: x}]}}\n")
+    checkout = tmp_path / "checkout"
+    (checkout / ".github" / "workflows").mkdir(parents=True)
+    (checkout / ".github" / "workflows" / "out.yml").symlink_to(outside)
+    (checkout / "linked").symlink_to(tmp_path, target_is_directory=True)
+    read = Checkout(checkout).read_files([".github/workflows/out.yml", "linked/outside.yml"])
+    for path, said in ((".github/workflows/out.yml", ".github/workflows/out.yml is a symbolic link"),
+                       ("linked/outside.yml", "linked is a symbolic link")):
+        assert isinstance(read[path], GatherError) and said in str(read[path]), read
+    outcome = repo.judge(check(file=".github/workflows/out.yml", triggers_present=["workflow_dispatch"]),
+                         facts(files=read))
+    assert outcome.status is Status.ERROR, outcome
+    folder = checkout / ".pf" / "readthis"
+    folder.mkdir(parents=True)
+    (folder / "report.md").symlink_to(outside)
+    (folder / "more").symlink_to(tmp_path, target_is_directory=True)
+    listed = Checkout(checkout).list_folders([".pf/readthis"])[".pf/readthis"]
+    assert listed.files == [], listed  # neither the linked file nor the linked folder's files

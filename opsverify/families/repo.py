@@ -300,6 +300,21 @@ def git_env() -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, "GIT_TERMINAL_PROMPT": "0"}
 
 
+def _plain_files(folder: Path) -> dict[str, float]:
+    """name -> modification time of each file in `folder`, at any depth. A symbolic link inside (to a file or a
+    folder) is the name it points to in the commit, not a file of the folder's: neither counted nor followed."""
+    def refuse(exc: OSError) -> None:
+        raise exc
+
+    files: dict[str, float] = {}
+    for top, _, names in os.walk(folder, onerror=refuse):  # followlinks=False: a linked folder is not entered
+        for name in names:
+            path = Path(top) / name
+            if not path.is_symlink() and path.is_file():
+                files[str(path.relative_to(folder))] = path.stat().st_mtime
+    return files
+
+
 class Checkout:
     """A local checkout of the deployed commit."""
 
@@ -310,8 +325,23 @@ class Checkout:
     def read_files(self, paths: list[str]) -> dict[str, str | None | GatherError]:
         return {path: self._read(path) for path in paths}
 
+    def _linked(self, relative: str) -> str | None:
+        """The part of `relative` that is a symbolic link in the checkout, if one is: git records a link as the name
+        it points to, so what it leads to on this disk (maybe out of the checkout) is not the commit's file."""
+        at = self.root
+        for part in Path(relative).parts:
+            at = at / part
+            if at.is_symlink():
+                return str(at.relative_to(self.root))
+        return None
+
     def _read(self, relative: str) -> str | None | GatherError:
         path = self.root / relative
+        linked = self._linked(relative)
+        if linked is not None:
+            return GatherError(f"{linked} is a symbolic link in the checkout: the commit holds only the name it points"
+                               " to, not a file to judge (GitHub's API answers it as a symlink too); judge the file it"
+                               " names")
         if not path.is_file():
             return None
         try:
@@ -325,11 +355,16 @@ class Checkout:
         out: dict[str, Folder | None | GatherError] = {}
         for relative in paths:
             folder = self.root / relative
+            linked = self._linked(relative)
+            if linked is not None:
+                out[relative] = GatherError(f"{linked} is a symbolic link in the checkout: the commit holds only the"
+                                            " name it points to; judge the folder it names")
+                continue
             if not folder.is_dir():
                 out[relative] = None
                 continue
             try:
-                files = {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*") if p.is_file()}
+                files = _plain_files(folder)
             except OSError as exc:
                 out[relative] = GatherError(f"cannot list {relative}: {exc}")
                 continue
