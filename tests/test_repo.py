@@ -55,6 +55,8 @@ def facts(files=None, folders=None, env=None, deployed=None):
     ({"file": X, "triggers_absent": ["schedule"], "unknown": 1}, "Extra inputs"),
     # combinations the judge would not read
     ({"folder": ".pf", "newer_than_deploy": True}, "newer_than_deploy needs not_empty: true"),
+    ({"file": ".env.example", "services": ["api"], "per_key": {"B": ["worker"]}, "ignore": ["B"]},
+     "B: both in per_key and in ignore; keep one"),
     ({"folder": ".pf", "not_empty": True, "allow_empty": True}, "allow_empty goes with"),
     ({"file": ".env.example", "services": ["web"], "per_key": {"API_URL": []}}, "per_key.API_URL: name at least one"),
     ({"file": X, "triggers_absent": ["push"], "triggers_present": ["push", "schedule"]},

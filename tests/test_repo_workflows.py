@@ -91,6 +91,8 @@ def test_a_cron_github_refuses_fails_whatever_it_is_asked(ask, cron, why):
     ("{Cron: '0 5 * * *'}", "`schedule:` entry 1 has the key Cron: GitHub takes `cron:` and `timezone:`"),
     ("{}", "`schedule:` entry 1 has no `cron:` text"),
     ("{cron: '0 5 * * *', timezone: ''}", "`schedule:` entry 1's timezone is empty"),
+    ("{cron: '0 5 * * *', timezone: Not/AZone}", "`schedule:` entry 1's timezone Not/AZone is no IANA time zone"),
+    ("{cron: '0 5 * * *', timezone: ../etc/passwd}", "`schedule:` entry 1's timezone ../etc/passwd is no IANA"),
     ("{cron: '0 5 * * *', timezone: }", "`schedule:` entry 1's timezone is empty"),
     ("{cron: '0 5 * * *', timezone: [UTC]}", "`schedule:` entry 1's timezone is not text"),
     ("{cron: '0 5 * * *', foo: 1, bar: 2}", "`schedule:` entry 1 has the keys foo, bar: GitHub takes `cron:` and"),

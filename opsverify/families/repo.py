@@ -208,6 +208,9 @@ class Params(StrictParams):
         for key, services in self.per_key.items():
             if not services:  # checked on no service: a key that is set nowhere would read as set
                 raise ValueError(f"per_key.{key}: name at least one service (to leave a key out, list it in ignore)")
+        ignored = sorted(set(self.per_key) & set(self.ignore))
+        if ignored:  # ignore wins, so the services per_key names for it would never be judged
+            raise ValueError(f"{', '.join(ignored)}: both in per_key and in ignore; keep one")
         both = sorted(set(self.triggers_absent) & set(self.triggers_present))
         if both:
             raise ValueError(f"{', '.join(both)} cannot be both absent and present")
@@ -725,6 +728,21 @@ def _schedule_github_takes(schedule: Any) -> None:
             if timezone is None or timezone == "":
                 raise WorkflowRefused(f"`schedule:` entry {number}'s timezone is empty (an IANA zone, such as"
                                       " Europe/London, or no `timezone:` for UTC)")
+            if not _known_zone(str(timezone)):
+                raise WorkflowRefused(f"`schedule:` entry {number}'s timezone {cut(spelled(str(timezone)))} is no IANA"
+                                      " time zone, which GitHub's schedule takes (none of that name in the tz"
+                                      " database; such as Europe/London)")
+
+
+def _known_zone(name: str) -> bool:
+    """An IANA zone name the tz database holds (`Europe/London`, `UTC`)."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # ValueError: a name no path may hold (`../x`)
+        return False
+    return True
 
 
 # a cron's fields as GitHub's workflow parser takes them (converter/cron.ts, cron-constants.ts): name, low, high,
