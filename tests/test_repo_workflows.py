@@ -188,3 +188,29 @@ def test_a_schedule_whose_crons_all_name_dates_that_never_come_never_fires(cron,
 ])
 def test_a_schedule_with_a_cron_of_a_date_there_is_fires(text):
     assert judge(text, triggers_present=["schedule"]).status is Status.PASSED
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("text, reason", [
+    ("on:\n  workflow_dispatch:\nschedule:\n  - cron: '0 5 * * *'\n" + JOBS,  # mis-indented: a key of its own
+     "it has the top-level key `schedule`, which GitHub's workflow syntax has not"),
+    ("on: {workflow_dispatch: , push: {branchs: [main]}}\n" + JOBS, "`push:` has `branchs:`, which it has not"),
+    ("on: {workflow_dispatch: {inputs: 5}}\n" + JOBS, "`workflow_dispatch:`'s `inputs:` is 5, not a mapping"),
+    ("on: [workflow_dispatch]\njobs:\n  poll: {runs-on: ubuntu-latest, step: [{run: x}]}\n",
+     "job `poll` has the key `step`, which a job has not"),
+])
+def test_a_workflow_outside_githubs_syntax_fails_whatever_it_is_asked(ask, text, reason):
+    outcome = judge(text, **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
+def test_a_workflow_of_every_documented_key_is_taken():
+    text = ("name: ci\nrun-name: r\non:\n  push: {branches: [main], paths-ignore: [docs/**]}\n"
+            "  pull_request: {types: [opened], branches-ignore: [x]}\n  workflow_dispatch: {inputs: {level: {}}}\n"
+            "permissions: read-all\nenv: {A: 1}\ndefaults: {run: {shell: bash}}\nconcurrency: g\njobs:\n"
+            "  a: {name: a, runs-on: ubuntu-latest, needs: [], if: true, environment: e, outputs: {}, env: {},"
+            " timeout-minutes: 5, strategy: {}, continue-on-error: false, container: c, services: {}, steps: []}\n"
+            "  b: {uses: o/r/.github/workflows/w.yml@v1, with: {}, secrets: inherit, needs: [a]}\n")
+    outcome = judge(text, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed

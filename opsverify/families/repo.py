@@ -15,7 +15,8 @@ Params, one kind per item:
                                        read as GitHub reads it: only the key `on` (not `On`, `true`); a file
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
                                        event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
-                                       a job without `runs-on:` or `uses:`) fails whatever is asked; a
+                                       a job without `runs-on:` or `uses:`, a key the workflow, a job or
+                                       an event's filters have not) fails whatever is asked; a
                                        `schedule` named without crons (`on: [schedule]`), or whose crons all
                                        name dates that never come (`0 0 30 2 *`), never fires
 
@@ -693,7 +694,25 @@ def workflow_triggers(document: Any) -> list[str]:
             raise WorkflowRefused(f"`on:` names {cut(repr(name))}, which {problem}")
     if isinstance(triggers, dict) and "schedule" in triggers:
         _schedule_github_takes(triggers["schedule"])
+    for name, config in (triggers.items() if isinstance(triggers, dict) else ()):
+        _event_filters_github_takes(name, config)
     return names
+
+
+def _event_filters_github_takes(name: Any, config: Any) -> None:
+    """WorkflowRefused for an event's configuration GitHub's schema refuses: a filter it does not have
+    (`branchs:`), or `workflow_dispatch`'s inputs that are no mapping."""
+    takes = EVENT_FILTERS.get(name)
+    if takes is None or config is None:
+        return
+    if not isinstance(config, dict):
+        raise WorkflowRefused(f"`{name}:` is {cut(repr(config))}, not a mapping of its filters ({', '.join(takes)})")
+    if extra := [str(key) for key in config if key not in takes]:
+        raise WorkflowRefused(f"`{name}:` has `{spelled(extra[0])}:`, which it has not (it takes: {', '.join(takes)};"
+                              f" \"Unexpected value '{spelled(extra[0])}'\")")
+    if name == "workflow_dispatch" and config.get("inputs") is not None and not isinstance(config["inputs"], dict):
+        raise WorkflowRefused(f"`workflow_dispatch:`'s `inputs:` is {cut(repr(config['inputs']))}, not a mapping of"
+                              " inputs")
 
 
 LIST_OF_CRONS = "not a list of `- cron: ...` entries (GitHub's schedule syntax)"
@@ -820,6 +839,10 @@ def workflow_jobs(document: dict) -> None:
     """WorkflowRefused unless the workflow has a `jobs:` mapping with at least one job, each a mapping that runs on
     a runner (`runs-on:`) or calls a reusable workflow (`uses:`), as GitHub's schema requires (`job-factory`,
     `workflow-job`)."""
+    unknown = [str(key) for key in document if key not in WORKFLOW_KEYS and not _taken_for_on(key)]
+    if unknown:  # (a `true:` or `On:` is said by workflow_triggers)
+        raise WorkflowRefused(f"it has the top-level key `{spelled(unknown[0])}`, which GitHub's workflow syntax has"
+                              f" not (\"Unexpected value '{spelled(unknown[0])}'\"; it takes: {', '.join(WORKFLOW_KEYS)})")
     if "jobs" not in document:
         raise WorkflowRefused("it has no `jobs:` (a workflow needs at least one job)")
     jobs = document["jobs"]
@@ -845,6 +868,22 @@ def workflow_jobs(document: dict) -> None:
                                   " reusable workflow, not both")
         if job[keys[0]] is None or job[keys[0]] == "":
             raise WorkflowRefused(f"{job_name}'s `{keys[0]}:` is empty")
+        if extra := [str(key) for key in job if key not in JOB_KEYS]:
+            raise WorkflowRefused(f"{job_name} has the key `{spelled(extra[0])}`, which a job has not"
+                                  f" (\"Unexpected value '{spelled(extra[0])}'\")")
+
+
+# GitHub's workflow schema (workflow-root, job-factory, workflow-job, the events' filters), as documented
+WORKFLOW_KEYS = ("name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs")
+JOB_KEYS = frozenset({"name", "permissions", "needs", "if", "runs-on", "environment", "concurrency", "outputs", "env",
+                      "defaults", "steps", "timeout-minutes", "strategy", "continue-on-error", "container", "services",
+                      "snapshot", "uses", "with", "secrets"})
+EVENT_FILTERS = {
+    **dict.fromkeys(("push",), ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")),
+    **dict.fromkeys(("pull_request", "pull_request_target"),
+                    ("types", "branches", "branches-ignore", "paths", "paths-ignore")),
+    "workflow_dispatch": ("inputs",),
+}
 
 
 def expectation(p: Params) -> str:
