@@ -135,3 +135,31 @@ def test_blanks_around_a_script_url_are_stripped_as_a_browser_does(page):
     outcome, _ = walked({"/": page, "/main.js": KEY_JS})
     assert outcome.status is Status.FAILED, outcome.observed
     assert outcome.observed.endswith(" in /main.js"), outcome.observed
+
+
+@pytest.mark.parametrize("site, where", [
+    ({"/": '<html><script type="importmap">{"imports": {"admin": "/imap/admin"}}</script>'
+           '<script type="module" src="/main.js"></script></html>',
+      "/main.js": 'import("admin").then(m => m.go())', "/imap/admin": KEY_JS}, "/imap/admin"),  # an import map's
+    ({"/": '<html><script type="importmap">{"scopes": {"/x/": {"a": "./scoped/a"}}}</script></html>',
+      "/scoped/a": KEY_JS}, "/scoped/a"),
+    ({"/": '<html><script src="/wk/app.js"></script></html>',
+      "/wk/app.js": 'new Worker("/wk/worker", {type: "module"})', "/wk/worker": KEY_JS}, "/wk/worker"),
+    ({"/": '<html><script src="/sw.js"></script></html>',
+      "/sw.js": 'navigator.serviceWorker.register("/service-worker")', "/service-worker": KEY_JS}, "/service-worker"),
+    ({"/": '<html><script>self.__next_f.push([1,"3:I[\\"4521\\",[\\"/static/chunks/app/admin/page-1.js\\"],\\"\\"]"])'
+           '</script></html>', "/static/chunks/app/admin/page-1.js": KEY_JS}, "/static/chunks/app/admin/page-1.js"),
+], ids=["import-map", "import-map-scope", "module-worker", "service-worker", "json-escaped-path"])
+def test_a_module_the_page_loads_by_another_name_is_scanned(site, where):
+    """A bare import an import map on the page maps, a worker's script without an extension, a path inside JSON in a
+    string (Next's flight data): each is a script the browser loads, and its key is shipped."""
+    outcome, _ = walked(site)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(f"in {where}"), outcome.observed
+
+
+def test_a_key_written_with_a_character_reference_is_read_as_the_browser_reads_it():
+    token = SERVICE.split(".")
+    page = f'<html><div data-key="{token[0]}&#46;{token[1]}&#x2e;{token[2]}"></div></html>'
+    outcome, _ = walked({"/": page})
+    assert outcome.status is Status.FAILED and "service_role key" in outcome.observed, outcome.observed

@@ -53,6 +53,8 @@ from __future__ import annotations
 import base64
 import codecs
 import hashlib
+import html as html_text
+import json
 import math
 import re
 from dataclasses import replace
@@ -115,8 +117,10 @@ JS_REFERENCE = re.compile(rb"""["'`]((?:(?i:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)
                           rb"""[A-Za-z0-9_@~+%$()\[\]-][A-Za-z0-9_@~+%$()\[\]./-]*+(?:(?<=\.js)|(?<=\.mjs))"""
                           rb"""(?:\?[A-Za-z0-9_=&%.~+-]*+)?+)["'`]""")
 # where a reference is a module the code loads for certain, not a string that merely looks like a file name:
-# an import (static, side-effect or dynamic), Vite's preload list, a Next.js build manifest's chunks
-IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+)["'`]([^"'`\s]++)["'`]""")
+# an import (static, side-effect or dynamic), a worker's or service worker's script (`new Worker("/wk/worker")`,
+# `importScripts(…)`), whatever its extension, Vite's preload list, a Next.js build manifest's chunks
+IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+|\bnew\s++(?:Shared)?Worker\s*+\(\s*+"""
+                     rb"""|\bimportScripts\s*+\(\s*+|\bserviceWorker\s*+\.\s*+register\s*+\(\s*+)["'`]([^"'`\s]++)["'`]""")
 # an import's target that names a file: relative, absolute, protocol-relative, a URL, a data: URL — not a bare name
 IMPORT_PATH = re.compile(rb"(?:\.{1,2}/|/|(?i:https?:)//|(?i:data:))")
 NOT_URL_TEXT = re.compile(rb"[^\x21-\x7e]")  # what a browser percent-encodes in any URL: controls, non-ASCII
@@ -239,6 +243,7 @@ class _ScriptLinks(HTMLParser):
         self.base: str | None = None  # the first <base href>, as written
         self.found: list[tuple[str, str | None]] = []  # (src, the base then)
         self.inline: list[tuple[str | None, str]] = []  # (the base then, the code) of <script> elements without src
+        self.import_maps: list[tuple[str | None, int]] = []  # (the base then, its index in inline): type=importmap
         self._in_inline = False
         self._svg = 0  # how many <svg> elements are open here
 
@@ -258,6 +263,8 @@ class _ScriptLinks(HTMLParser):
             self.found.append((source.strip(URL_EDGES), self.base))
         elif tag == "script":
             self._in_inline = True
+            if values.get("type", "").strip().lower() == "importmap":
+                self.import_maps.append((self.base, len(self.inline)))
             self.inline.append((self.base, ""))
         elif tag == "link" and values.get("href") and ("modulepreload" in rel or (
                 ("preload" in rel or "prefetch" in rel) and values.get("as", "").strip().lower() == "script")):
@@ -286,6 +293,21 @@ class _ScriptLinks(HTMLParser):
 
 
 _COMMENT_END = re.compile("--!?>")
+
+
+def _mapped(code: str, base_url: str) -> list[str]:
+    """The URLs an import map (`{"imports": {"admin": "/imap/admin"}, "scopes": {…}}`) maps bare names to, resolved
+    against the document's base; none from one that is no JSON (a browser ignores it too)."""
+    try:
+        document = json.loads(code)
+    except ValueError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    scopes = document.get("scopes")
+    maps = [document.get("imports"), *(scopes.values() if isinstance(scopes, dict) else ())]
+    return [_joined(base_url, target.strip(URL_EDGES)) for mapping in maps if isinstance(mapping, dict)
+            for target in mapping.values() if isinstance(target, str) and target.strip(URL_EDGES)]
 
 
 def page_scripts(html: str) -> list[str]:
@@ -603,10 +625,13 @@ class Crawl:
         if reply.truncated:
             self.incomplete.append(f"{_path(self.page_url)}: page larger than {PAGE_LIMIT} bytes; the rest not read")
         seen = views(reply.content, reply.charset)
-        self.scan(_path(self.page_url), seen)
+        text = _page_text(seen[-1], reply.charset if len(seen) == 1 else "utf-8")
+        # and as a browser reads its attributes and text: `data-key="eyJ…&#46;eyJ…"` is a key with its dots
+        read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
+        self.scan(_path(self.page_url), [*seen, *read])
         links = _ScriptLinks()
         try:
-            links.feed(_page_text(seen[-1], reply.charset if len(seen) == 1 else "utf-8"))
+            links.feed(text)
         except Exception as exc:  # HTMLParser raises on some markup (`<![x y]>`) a browser reads past
             self.incomplete.append(f"{_path(self.page_url)}: the HTML parser stopped ({type(exc).__name__}: "
                                    f"{cut(str(exc), 120)}); the scripts named after that not looked for")
@@ -616,7 +641,11 @@ class Crawl:
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
             js, base_url = code.encode("utf-8", errors="replace"), self._document_base(base)
             self.enqueue(chunk_references(js, base_url, base_url), where)
+            if b'\\"' in js:  # JSON inside a string (Next's flight data: `[\"static/chunks/x.js\"]`): its paths too
+                self.enqueue(chunk_references(js.replace(b'\\"', b'"'), base_url, base_url), where)
             self.run_time_chunks(js, base_url, where)
+        for base, index in links.import_maps:  # what a bare import resolves to: a module the app may load
+            self.enqueue([(url, False) for url in _mapped(links.inline[index][1], self._document_base(base))], where)
 
     def _redirected(self, reply: Reply) -> None:
         """Where a redirecting page points, to be named: a Location may carry a login's token or credentials, so the
