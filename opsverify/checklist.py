@@ -218,11 +218,11 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 def _key_mark(key_node: Any) -> tuple[str, Any]:
     """What a key is, to tell two keys apart: its tag and text, or for YAML's null, booleans and numbers the value
-    read (`~` and `null` are one key, as are `yes` and `true`, `0x1` and `1`)."""
+    read (`~` and `null` are one key, as are `yes` and `true`, `0x1` and `1`, `1` and `1.0`, `true` and `1`)."""
     build = _SCALAR_KEYS.get(key_node.tag)
     if build is not None:
-        try:
-            return key_node.tag, repr(build(_NUMBERS, key_node))
+        try:  # as a Python mapping tells keys apart: True, 1 and 1.0 are one key, "1" another
+            return "value", build(_NUMBERS, key_node)
         except Exception:  # noqa: BLE001 — one YAML cannot read is said by the constructor, not here
             pass
     return key_node.tag, key_node.value
@@ -1030,12 +1030,13 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
 
 
 def _bare_path(path: Any) -> str:
-    """A path as a server routes it: without query and fragment, percent-escapes read (`%73ync` is `sync`), repeated
-    slashes as one (servers merge them), `.` and `..` segments resolved (the client resolves them before sending),
-    no trailing slash."""
+    """A path as some server routes it: without query, fragment and segment parameters, percent-escapes read (`%73ync`
+    is `sync`), repeated slashes as one (servers merge them), `.` and `..` segments resolved (the client resolves
+    them before sending), no trailing slash, in lower case (some route ignoring case)."""
     text = urllib.parse.unquote(str(path).split("#", 1)[0].split("?", 1)[0])
+    text = re.sub(r";[^/]*", "", text)  # a segment's parameters (`sync;x=1`), which servlet servers drop
     text = posixpath.normpath("/" + re.sub(r"/+", "/", text).lstrip("/"))
-    return text.rstrip("/") or "/"
+    return (text.rstrip("/") or "/").lower()  # Express and ASP.NET route paths ignoring case
 
 
 def _checklist_files(directory: Path, runner: str, flag: str) -> list[Path]:

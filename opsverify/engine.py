@@ -317,7 +317,10 @@ class Run:
             carried = families.sends_secrets(family, check.params)
         except Exception as exc:  # a family's bug: its own items' error
             return error(f"internal error while reading the secrets the family sends: {type(exc).__name__}: {exc}")
-        route = target.clear_text_route(getattr(check.params, "service", None)) if carried else None
+        service = getattr(check.params, "service", None)
+        if "url" in declared and target.url_holds_a_secret(service):  # every request to it carries that too
+            carried = (*carried, "the secret in its URL")
+        route = target.clear_text_route(service) if carried else None
         if route is not None:
             return error(f"not sent: it carries {', '.join(carried)}, and service {check.params.service}'s requests"
                          f" would go {route}: the secret would cross the network in clear; give the service an"

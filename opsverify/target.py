@@ -90,6 +90,12 @@ class Target:
         joined = base.path.rstrip("/") + item_path
         return urlunsplit((base.scheme, base.netloc, joined or ("/" if query else ""), query, ""))
 
+    def url_holds_a_secret(self, service: Any) -> bool:
+        """The service's URL holds a secret the run knows (a user and password, a key in its path or query): every
+        request to it sends that."""
+        config = self.config.services.get(service) if isinstance(service, str) else None
+        return bool(config and config.url) and self.redactor.text(config.url) != config.url
+
     def clear_text_route(self, service: Any) -> str | None:
         """How a service's requests would cross the network unencrypted — plain http:// to another machine, or through
         an http proxy the process's environment names (HTTP_PROXY, ALL_PROXY; not for a NO_PROXY host), which the
@@ -112,7 +118,7 @@ class Target:
             return f"over http:// to {host}, not this machine"
         proxies = urllib.request.getproxies_environment()
         proxy = proxies.get("http") or proxies.get("all")
-        if not proxy or urllib.request.proxy_bypass_environment(host, proxies):
+        if not proxy or _not_proxied(host, parts.port, proxies.get("no", "")):
             return None
         try:
             proxy_host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or proxy
@@ -242,6 +248,18 @@ class Target:
             self._http = None
         if self._database is not None:
             self._database.close(abort=True)
+
+
+def _not_proxied(host: str, port: int | None, no_proxy: str) -> bool:
+    """Whether NO_PROXY surely keeps the client (httpx) from sending this host's requests through the proxy: `*`, or
+    an entry naming exactly this host, or this host and port. Read narrowly: httpx and urllib read a pattern such as
+    `.localhost` differently (httpx: its subdomains only), and a secret must not go through a proxy either way."""
+    host = host.lower().strip("[]")
+    names = {host, f"{host}:{port}", f"[{host}]:{port}"} if port else {host}
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        if entry == "*" or entry.strip("[]") in names or entry in names:
+            return True
+    return False
 
 
 def services_named(params: Any) -> set[str]:

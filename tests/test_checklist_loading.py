@@ -97,7 +97,7 @@ def test_a_document_written_out_is_not_sized_again_and_one_with_an_alias_is(monk
 _DOCUMENTS = [
     "a: [1, 2, {b: c}]\nd: {e: [f]}\n",
     "items:\n  - {id: A1, on: yes, n: 010, f: 1.5e+3, t: 2026-01-02, x: ~, s: 'quoted', b: !!binary aGk=}\n",
-    "a: {1: one, '1': text, true: yes}\n",
+    "a: {1: one, '1': text, false: no}\n",
     "a: !!str 12\nb: !!int '7'\nc: !!float '2'\nd: !!set {x, y}\ne: !!omap [{k: v}]\n",
     "base: {<<: {k: 1, j: 3}, j: 2}\n",
     "folded: >\n  one\n  two\nliteral: |\n  three\n",
@@ -134,6 +134,8 @@ def test_a_written_out_document_is_built_as_pyyaml_builds_it(monkeypatch, text):
     ("{~: 1, null: 2}\n", "the key 'null' appears twice in one mapping"),  # one value, two spellings
     ("{yes: 1, true: 2}\n", "the key 'true' appears twice in one mapping"),
     ("{0x1: a, 1: b}\n", "the key '1' appears twice in one mapping"),
+    ("{yes: a, 1: b}\n", "the key '1' appears twice in one mapping"),  # True and 1: one key of a mapping
+    ("{1: a, 1.0: b}\n", "the key '1.0' appears twice in one mapping"),
     ("a: [{k: 1, k: 2}]\n", "the key 'k' appears twice in one mapping"),
     ("a: !!str {k: 1}\n", "expected a scalar node"),
 ])

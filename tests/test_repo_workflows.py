@@ -198,6 +198,8 @@ def test_a_schedule_with_a_cron_of_a_date_there_is_fires(text):
     ("on: {workflow_dispatch: {inputs: 5}}\n" + JOBS, "`workflow_dispatch:`'s `inputs:` is 5, not a mapping"),
     ("on: [workflow_dispatch]\njobs:\n  poll: {runs-on: ubuntu-latest, step: [{run: x}]}\n",
      "job `poll` has the key `step`, which a job has not"),
+    ("on: [workflow_dispatch]\njobs:\n  call: {uses: o/r/.github/workflows/w.yml@v1, timeout-minutes: 5}\n",
+     "job `call` has the key `timeout-minutes`, which a job calling a reusable workflow (`uses:`) has not"),
 ])
 def test_a_workflow_outside_githubs_syntax_fails_whatever_it_is_asked(ask, text, reason):
     outcome = judge(text, **ask)
@@ -206,11 +208,25 @@ def test_a_workflow_outside_githubs_syntax_fails_whatever_it_is_asked(ask, text,
 
 
 def test_a_workflow_of_every_documented_key_is_taken():
-    text = ("name: ci\nrun-name: r\non:\n  push: {branches: [main], paths-ignore: [docs/**]}\n"
+    text = ("name: ci\nrun-name: r\ndescription: d\non:\n  push: {branches: [main], paths-ignore: [docs/**]}\n"
             "  pull_request: {types: [opened], branches-ignore: [x]}\n  workflow_dispatch: {inputs: {level: {}}}\n"
             "permissions: read-all\nenv: {A: 1}\ndefaults: {run: {shell: bash}}\nconcurrency: g\njobs:\n"
             "  a: {name: a, runs-on: ubuntu-latest, needs: [], if: true, environment: e, outputs: {}, env: {},"
-            " timeout-minutes: 5, strategy: {}, continue-on-error: false, container: c, services: {}, steps: []}\n"
+            " timeout-minutes: 5, cancel-timeout-minutes: 1, strategy: {}, continue-on-error: false, container: c,"
+            " services: {}, steps: []}\n"
             "  b: {uses: o/r/.github/workflows/w.yml@v1, with: {}, secrets: inherit, needs: [a]}\n")
     outcome = judge(text, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_timezone_is_not_refused_where_this_machine_has_no_tz_database(monkeypatch):
+    """A slim image holds no tz database: a zone it cannot look up is not GitHub's refusal."""
+    import zoneinfo
+
+    def nowhere(name):
+        raise zoneinfo.ZoneInfoNotFoundError(name)
+
+    monkeypatch.setattr(zoneinfo, "ZoneInfo", nowhere)
+    monkeypatch.setattr(zoneinfo, "available_timezones", lambda: set())
+    outcome = judge(scheduled("{cron: '0 5 * * *', timezone: Europe/Kyiv}"), triggers_present=["schedule"])
     assert outcome.status is Status.PASSED, outcome.observed

@@ -275,10 +275,45 @@ def test_a_secret_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatc
         run.close()
     assert proxied.status is Status.ERROR and ("would go over http:// through the proxy proxy.invalid (the"
                                                " environment's HTTP_PROXY or ALL_PROXY)") in proxied.observed, proxied
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    for no_proxy in ("127.0.0.1", "127.0.0.1:9", "x.example,*"):  # this host, this host and port, every host
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+        run = engine.Run(env)
+        try:
+            bypassed = run.evaluate(here)["shop:C3-here"]
+        finally:
+            run.close()
+        assert "not sent" not in bypassed.observed, (no_proxy, bypassed)
+    monkeypatch.setenv("NO_PROXY", ".127.0.0.1")  # httpx reads it as subdomains only: the proxy is used
     run = engine.Run(env)
     try:
-        bypassed = run.evaluate(here)["shop:C3-here"]
+        proxied = run.evaluate(here)["shop:C3-here"]
     finally:
         run.close()
-    assert "not sent" not in bypassed.observed, bypassed
+    assert "through the proxy proxy.invalid" in proxied.observed, proxied
+
+
+def test_a_secret_a_service_url_holds_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatch):
+    """`http://checker:<password>@host`, or a key in its path: every request to that service carries the secret."""
+    from opsverify import engine
+    from opsverify.environment import load_environment
+
+    from .kit import make_check
+
+    monkeypatch.setenv("OPSV_PW", "Pw9xQ2mZ7kLsVb4")
+    (tmp_path / "local.yaml").write_text(
+        "name: local\ntimeouts: {connect_s: 1, http_s: 1}\nsystems:\n  shop:\n    services:\n"
+        "      basic: {url: 'http://checker:${OPSV_PW}@shop.invalid'}\n"
+        "      keyed: {url: 'http://shop.invalid/hook/Kq8Zt3Xw9Lm2Np7R'}\n"
+        "      plain: {url: 'http://shop.invalid'}\n", encoding="utf-8")
+    checks = [replace(make_check("http", {"service": name, "path": "/health"}, item=f"H{n}", name=name), system="shop")
+              for n, name in enumerate(("basic", "keyed", "plain"))]
+    env = load_environment(tmp_path, "local", checks=checks)
+    run = engine.Run(env)
+    try:
+        outcomes = run.evaluate(checks)
+    finally:
+        run.close()
+    for key in ("shop:H0-basic", "shop:H1-keyed"):
+        assert outcomes[key].status is Status.ERROR and "not sent: it carries the secret in its URL" in \
+            outcomes[key].observed, outcomes[key]
+    assert "not sent" not in outcomes["shop:H2-plain"].observed, outcomes["shop:H2-plain"]

@@ -58,7 +58,7 @@ def shaken(**fields) -> tls.Handshake:
      "CN=joslyn.example, expires 2026-11-24)"),
     (shaken(second_look=cert(60), rejected="certificate has expired"), 14, Status.FAILED,  # not the leaf: it is valid
      "expires 2027-01-24; that one is still valid: the expired one is another, an intermediate of the chain the"
-     " server sends or another backend's certificate)"),
+     " server sends, another backend's certificate, or a CA certificate this check trusts (its ca_bundle))"),
     (shaken(rejected="self-signed certificate"), 14, Status.FAILED, "certificate rejected: self-signed certificate"),
     # OpenSSL's name of the alert, and what it means for the person reading it
     (shaken(handshake_failure="TLSV1_ALERT_PROTOCOL_VERSION"), 14, Status.FAILED,

@@ -641,8 +641,10 @@ class Crawl:
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
             js, base_url = code.encode("utf-8", errors="replace"), self._document_base(base)
             self.enqueue(chunk_references(js, base_url, base_url), where)
-            if b'\\"' in js:  # JSON inside a string (Next's flight data: `[\"static/chunks/x.js\"]`): its paths too
-                self.enqueue(chunk_references(js.replace(b'\\"', b'"'), base_url, base_url), where)
+            if b'\\"' in js:  # JSON inside a string (Next's flight data: `[\"static/chunks/x.js\"]`): its paths too,
+                # as guesses: such a string may be text (a docs page's code block) naming what no one loads
+                unescaped = js.replace(b'\\"', b'"')
+                self.enqueue(((url, False) for url, _ in chunk_references(unescaped, base_url, base_url)), where)
             self.run_time_chunks(js, base_url, where)
         for base, index in links.import_maps:  # what a bare import resolves to: a module the app may load
             self.enqueue([(url, False) for url in _mapped(links.inline[index][1], self._document_base(base))], where)

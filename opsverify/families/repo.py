@@ -754,13 +754,16 @@ def _schedule_github_takes(schedule: Any) -> None:
 
 
 def _known_zone(name: str) -> bool:
-    """An IANA zone name the tz database holds (`Europe/London`, `UTC`)."""
+    """An IANA zone name the tz database holds (`Europe/London`, `UTC`); any name where this machine has no tz
+    database (a slim image): never refused for what is missing here."""
     import zoneinfo
 
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # ValueError: a name no path may hold (`../x`)
+    except ValueError:  # a name no zone file may have (`../x`)
         return False
+    except zoneinfo.ZoneInfoNotFoundError:
+        return not zoneinfo.available_timezones()
     return True
 
 
@@ -868,16 +871,20 @@ def workflow_jobs(document: dict) -> None:
                                   " reusable workflow, not both")
         if job[keys[0]] is None or job[keys[0]] == "":
             raise WorkflowRefused(f"{job_name}'s `{keys[0]}:` is empty")
-        if extra := [str(key) for key in job if key not in JOB_KEYS]:
-            raise WorkflowRefused(f"{job_name} has the key `{spelled(extra[0])}`, which a job has not"
+        if extra := [str(key) for key in job if key not in JOB_KEYS[keys[0]]]:
+            kind = "a job" if keys[0] == "runs-on" else "a job calling a reusable workflow (`uses:`)"
+            raise WorkflowRefused(f"{job_name} has the key `{spelled(extra[0])}`, which {kind} has not"
                                   f" (\"Unexpected value '{spelled(extra[0])}'\")")
 
 
 # GitHub's workflow schema (workflow-root, job-factory, workflow-job, the events' filters), as documented
-WORKFLOW_KEYS = ("name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs")
-JOB_KEYS = frozenset({"name", "permissions", "needs", "if", "runs-on", "environment", "concurrency", "outputs", "env",
-                      "defaults", "steps", "timeout-minutes", "strategy", "continue-on-error", "container", "services",
-                      "snapshot", "uses", "with", "secrets"})
+WORKFLOW_KEYS = ("name", "run-name", "description", "on", "permissions", "env", "defaults", "concurrency", "jobs")
+_COMMON_JOB_KEYS = frozenset({"name", "permissions", "needs", "if", "strategy", "concurrency"})
+JOB_KEYS = {  # a job that runs on a runner (job-factory); one that calls a reusable workflow (workflow-job)
+    "runs-on": _COMMON_JOB_KEYS | {"runs-on", "environment", "outputs", "env", "defaults", "steps", "timeout-minutes",
+                                   "cancel-timeout-minutes", "continue-on-error", "container", "services", "snapshot"},
+    "uses": _COMMON_JOB_KEYS | {"uses", "with", "secrets"},
+}
 EVENT_FILTERS = {
     **dict.fromkeys(("push",), ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")),
     **dict.fromkeys(("pull_request", "pull_request_target"),

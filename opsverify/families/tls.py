@@ -341,8 +341,8 @@ def _rejected(expected: str, fact: Handshake, evidence: dict) -> Outcome:
     evidence["unverified_second_connection"] = _described(seen, fact.checked_at)
     # "has expired" of a chain whose leaf has not: the expired one is another certificate the server sends
     elsewhere = "expired" in str(fact.rejected) and seen.not_after > fact.checked_at
-    which = ("; that one is still valid: the expired one is another, an intermediate of the chain the server sends"
-             " or another backend's certificate") if elsewhere else ""
+    which = ("; that one is still valid: the expired one is another, an intermediate of the chain the server sends,"
+             " another backend's certificate, or a CA certificate this check trusts (its ca_bundle)") if elsewhere else ""
     return failed(expected, f"certificate rejected: {fact.rejected} (a second, unverified connection saw the "
                             f"certificate of {seen.subject}, expires {seen.not_after:%Y-%m-%d}{which})", **evidence)
 
