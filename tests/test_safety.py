@@ -226,11 +226,21 @@ def test_a_cron_item_that_sends_an_unsafe_method_is_mutating(tmp_path):
     assert "params.method: DELETE is not a safe method" in refused.output and seen == [], refused.output[-3000:]
 
 
+def _outcomes(env, checks) -> dict:
+    """Every check's outcome from one run of the engine on `env`, its targets closed after."""
+    from opsverify import engine
+
+    run = engine.Run(env)
+    try:
+        return run.evaluate(checks)
+    finally:
+        run.close()
+
+
 def test_a_secret_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatch):
     """A service URL of plain http:// to another host: an item whose requests carry a secret (a cron call with it, a
     header citing one, a webhook signature) is an error before anything is sent; on this machine (a tunnel, the demo),
     or without the secret, it goes ahead. verify_tls: false is warned about at the start: its answers are unproven."""
-    from opsverify import engine
     from opsverify.environment import load_environment
 
     from .kit import make_check
@@ -250,11 +260,7 @@ def test_a_secret_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatc
               make_check("http", {"service": "unproven", "path": "/"}, item="H2", name="unproven")]
     checks = [replace(c, system="shop") for c in checks]
     env = load_environment(tmp_path, "local", checks=checks)
-    run = engine.Run(env)
-    try:
-        outcomes = run.evaluate(checks)
-    finally:
-        run.close()
+    outcomes = _outcomes(env, checks)
     clear = ("not sent: it carries CRON_SECRET, and service remote's requests would go over http:// to shop.invalid,"
              " not this machine: the secret would cross the network in clear")
     assert outcomes["shop:C1-remote"].status is Status.ERROR and clear in outcomes["shop:C1-remote"].observed
@@ -268,33 +274,20 @@ def test_a_secret_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatc
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     here = [c for c in checks if c.key == "C3-here"]
-    run = engine.Run(env)
-    try:
-        proxied = run.evaluate(here)["shop:C3-here"]
-    finally:
-        run.close()
+    proxied = _outcomes(env, here)["shop:C3-here"]
     assert proxied.status is Status.ERROR and ("would go over http:// through the proxy proxy.invalid (the"
                                                " environment's HTTP_PROXY or ALL_PROXY)") in proxied.observed, proxied
     for no_proxy in ("127.0.0.1", "127.0.0.1:9", "x.example,*"):  # this host, this host and port, every host
         monkeypatch.setenv("NO_PROXY", no_proxy)
-        run = engine.Run(env)
-        try:
-            bypassed = run.evaluate(here)["shop:C3-here"]
-        finally:
-            run.close()
+        bypassed = _outcomes(env, here)["shop:C3-here"]
         assert "not sent" not in bypassed.observed, (no_proxy, bypassed)
     monkeypatch.setenv("NO_PROXY", ".127.0.0.1")  # httpx reads it as subdomains only: the proxy is used
-    run = engine.Run(env)
-    try:
-        proxied = run.evaluate(here)["shop:C3-here"]
-    finally:
-        run.close()
+    proxied = _outcomes(env, here)["shop:C3-here"]
     assert "through the proxy proxy.invalid" in proxied.observed, proxied
 
 
 def test_a_secret_a_service_url_holds_is_never_sent_in_clear_to_another_machine(tmp_path, monkeypatch):
     """`http://checker:<password>@host`, or a key in its path: every request to that service carries the secret."""
-    from opsverify import engine
     from opsverify.environment import load_environment
 
     from .kit import make_check
@@ -308,11 +301,7 @@ def test_a_secret_a_service_url_holds_is_never_sent_in_clear_to_another_machine(
     checks = [replace(make_check("http", {"service": name, "path": "/health"}, item=f"H{n}", name=name), system="shop")
               for n, name in enumerate(("basic", "keyed", "plain"))]
     env = load_environment(tmp_path, "local", checks=checks)
-    run = engine.Run(env)
-    try:
-        outcomes = run.evaluate(checks)
-    finally:
-        run.close()
+    outcomes = _outcomes(env, checks)
     for key in ("shop:H0-basic", "shop:H1-keyed"):
         assert outcomes[key].status is Status.ERROR and "not sent: it carries the secret in its URL" in \
             outcomes[key].observed, outcomes[key]
