@@ -317,14 +317,12 @@ class Run:
             carried = families.sends_secrets(family, check.params)
         except Exception as exc:  # a family's bug: its own items' error
             return error(f"internal error while reading the secrets the family sends: {type(exc).__name__}: {exc}")
-        service = getattr(check.params, "service", None)
-        if "url" in declared and target.url_holds_a_secret(service):  # every request to it carries that too
-            carried = (*carried, "the secret in its URL")
-        route = target.clear_text_route(service) if carried else None
-        if route is not None:
-            return error(f"not sent: it carries {', '.join(carried)}, and service {check.params.service}'s requests"
-                         f" would go {route}: the secret would cross the network in clear; give the service an"
-                         " https:// URL (or leave this host out of the proxy: NO_PROXY)")
+        for what, url, secrets in _addresses(target, declared, check.params, carried):
+            route = target.clear_text_route(url) if secrets else None
+            if route is not None:
+                return error(f"not sent: it carries {', '.join(secrets)}, and {what}'s requests would go {route}:"
+                             " the secret would cross the network in clear; give it an https:// URL (or leave this"
+                             " host out of the proxy: NO_PROXY)")
         return None
 
     def stop(self) -> None:
@@ -1017,6 +1015,26 @@ def _known_need(need: Any) -> bool:
         return False
     kind, named, name = need.partition(":")
     return f"{kind}:<name>" in KNOWN_NEEDS and bool(name) if named else need in KNOWN_NEEDS
+
+
+def _addresses(target: Target, declared: Iterable[str], params: Any,
+               carried: tuple[str, ...]) -> Iterator[tuple[str, str | None, tuple[str, ...]]]:
+    """(what, its URL, the secrets a request to it carries) of each address an item's requests go to: its service
+    (the secrets the family sends, and one its URL holds), each endpoint it names (one its URL holds: an RPC key),
+    each platform API (its token)."""
+    for need in declared:
+        kind, _, name = need.partition(":")
+        if need == "url":
+            service = getattr(params, "service", None)
+            url = target.service_url(service)
+            held = ("the secret in its URL",) if target.url_holds_a_secret(url) else ()
+            yield f"service {service}", url, (*carried, *held)
+        elif kind == "endpoint":
+            url = target.config.endpoints.get(name)
+            yield f"endpoint {name}", url, ("the secret in its URL",) if target.url_holds_a_secret(url) else ()
+        elif kind == "provider":
+            url = (target.config.providers.get(name) or {}).get("base_url")
+            yield f"providers.{name}", url, (f"the {name} token",)
 
 
 def _require(target: Target, need: str, params: Any) -> None:

@@ -90,25 +90,27 @@ class Target:
         joined = base.path.rstrip("/") + item_path
         return urlunsplit((base.scheme, base.netloc, joined or ("/" if query else ""), query, ""))
 
-    def url_holds_a_secret(self, service: Any) -> bool:
-        """The service's URL holds a secret the run knows (a user and password, a key in its path or query): every
-        request to it sends that."""
+    def service_url(self, service: Any) -> str | None:
         config = self.config.services.get(service) if isinstance(service, str) else None
-        return bool(config and config.url) and self.redactor.text(config.url) != config.url
+        return config.url if config is not None else None
 
-    def clear_text_route(self, service: Any) -> str | None:
-        """How a service's requests would cross the network unencrypted — plain http:// to another machine, or through
+    def url_holds_a_secret(self, url: str | None) -> bool:
+        """The URL holds a secret the run knows (a user and password, a key in its path or query): every request to
+        it sends that."""
+        return bool(url) and self.redactor.text(url) != url
+
+    def clear_text_route(self, url: str | None) -> str | None:
+        """How requests to `url` would cross the network unencrypted — plain http:// to another machine, or through
         an http proxy the process's environment names (HTTP_PROXY, ALL_PROXY; not for a NO_PROXY host), which the
-        client obeys — said for a message; None where they would not."""
+        client obeys — said for a message; None where they would not (https, another scheme, no URL)."""
         import urllib.request
 
         from .environment import is_loopback
 
-        config = self.config.services.get(service) if isinstance(service, str) else None
-        if config is None or not config.url:
+        if not url:
             return None
         try:
-            parts = urlsplit(config.url)
+            parts = urlsplit(url)
             host = parts.hostname or ""
         except ValueError:
             return None

@@ -306,3 +306,32 @@ def test_a_secret_a_service_url_holds_is_never_sent_in_clear_to_another_machine(
         assert outcomes[key].status is Status.ERROR and "not sent: it carries the secret in its URL" in \
             outcomes[key].observed, outcomes[key]
     assert "not sent" not in outcomes["shop:H2-plain"].observed, outcomes["shop:H2-plain"]
+
+
+def test_a_platform_token_or_an_endpoints_key_is_never_sent_in_clear(tmp_path, monkeypatch):
+    """A platform API's token goes with every request to its base_url, an RPC key in its endpoint's URL with every
+    call: through a proxy, or over plain http:// to another machine, neither is sent."""
+    from opsverify.environment import load_environment
+
+    from .kit import make_check
+
+    monkeypatch.setenv("OPSV_GH", "ghp_Zk3mQ9vX2pL7wR4tY8uNx1")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "local.yaml").write_text(
+        "name: local\ntimeouts: {connect_s: 1, http_s: 1}\nsystems:\n  shop:\n"
+        "    endpoints: {solana_rpc: 'http://rpc.invalid:8899/?api-key=Zk3mQ9vX2pL7wR4tY8uN'}\n"
+        "    providers:\n      github: {token: '${OPSV_GH}', repo: acme/shop, base_url: 'http://127.0.0.1:9'}\n",
+        encoding="utf-8")
+    checks = [replace(make_check("provider", {"platform": "github", "required": ["CRON_SECRET"]}, item="G1",
+                                 name="gh"), system="shop"),
+              replace(make_check("rpc", {"method": "getHealth", "expect_result": "ok"}, item="R1", name="rpc"),
+                      system="shop")]
+    env = load_environment(tmp_path, "local", checks=checks)
+    outcomes = _outcomes(env, checks)
+    gh, rpc = outcomes["shop:G1-gh"], outcomes["shop:R1-rpc"]
+    assert gh.status is Status.ERROR and ("not sent: it carries the github token, and providers.github's requests"
+                                          " would go over http:// through the proxy proxy.invalid") in gh.observed, gh
+    assert rpc.status is Status.ERROR and ("not sent: it carries the secret in its URL, and endpoint solana_rpc's"
+                                           " requests would go over http:// to rpc.invalid") in rpc.observed, rpc
