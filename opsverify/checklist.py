@@ -528,6 +528,22 @@ class _FileLoader(_LOADER):
         """Whether a node may be a number `_odd_numbers` judges; a loader that retags nodes as numbers says so."""
         return True
 
+    def construct_object(self, node, deep=False):
+        """PyYAML's, but a tagged value its constructor cannot read (`!!bool maybe`, `!!timestamp x`, `!!int ""`)
+        is refused naming its place, as any YAML error is: PyYAML raises a KeyError, an IndexError or an
+        AttributeError there, which would end the run in a traceback."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (KeyError, IndexError, AttributeError, TypeError, ValueError, OverflowError) as exc:
+            if not isinstance(node, yaml.ScalarNode) or node.tag == _STR:
+                raise
+            tag = node.tag.rpartition(":")[2] or node.tag
+            said = (f"a date or time that does not exist ({spelled(node.value)}: {exc})"
+                    if tag == "timestamp" and isinstance(exc, (ValueError, OverflowError)) and not node.style
+                    else f"{spelled(node.value)!r} is no {tag}, as its tag !!{tag} says: write the value, or drop the"
+                         " tag")
+            raise yaml.constructor.ConstructorError(None, None, said, node.start_mark) from exc
+
     def number_advice(self, path: tuple) -> Callable[[str, str], str]:
         return _environment_advice(path)
 

@@ -378,7 +378,7 @@ def _edit_shop(old: str, new: str):
     (lambda rb: os.symlink(rb.root / "checklists" / "loop.yaml", rb.root / "checklists" / "loop.yaml"), (),
      ConfigError.exit_code, "loop.yaml: cannot read: Too many levels of symbolic links"),
     (_edit_shop("runbook: Shop runbook", "runbook: 2099-02-30"), (), ConfigError.exit_code,
-     "shop.yaml: not valid YAML: a date or time that does not exist"),
+     "shop.yaml:2:10: not valid YAML: a date or time that does not exist (2099-02-30: day is out of range"),
     (_nothing, ("--env", "a" * 300), UnknownEnvironment.exit_code, "is not an environment name"),
     (_nothing, ("--env", ""), UnknownEnvironment.exit_code, "--env: '' is not an environment name"),
     (_nothing, ("--deployed-at", "0001-01-01T00:00:00+01:00"), ConfigError.exit_code, "outside the calendar"),

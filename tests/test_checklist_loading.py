@@ -134,6 +134,9 @@ def test_a_written_out_document_is_built_as_pyyaml_builds_it(monkeypatch, text):
     ("{~: 1, null: 2}\n", "the key 'null' appears twice in one mapping"),  # one value, two spellings
     ("{yes: 1, true: 2}\n", "the key 'true' appears twice in one mapping"),
     ("{0x1: a, 1: b}\n", "the key '1' appears twice in one mapping"),
+    ("a: !!bool maybe\n", "'maybe' is no bool, as its tag !!bool says"),  # PyYAML: a KeyError
+    ("a: !!timestamp x\n", "'x' is no timestamp, as its tag !!timestamp says"),  # PyYAML: an AttributeError
+    ("{!!int '': 1}\n", "'' is no int, as its tag !!int says"),  # PyYAML: an IndexError
     ("{yes: a, 1: b}\n", "the key '1' appears twice in one mapping"),  # True and 1: one key of a mapping
     ("{1: a, 1.0: b}\n", "the key '1.0' appears twice in one mapping"),
     ("a: [{k: 1, k: 2}]\n", "the key 'k' appears twice in one mapping"),
