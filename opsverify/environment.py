@@ -700,11 +700,23 @@ def peek(directory: Path, name: str) -> EnvironmentModel:
     return _validate(path, raw, as_written=True)
 
 
+def _no_proxy_the_client_reads() -> None:
+    """The process's NO_PROXY as the HTTP client reads it: httpx cannot read a bracketed IPv6 entry (`[::1]`), and
+    every request would then end as an internal error, blamed on each target."""
+    for variable in ("NO_PROXY", "no_proxy"):
+        odd = [entry.strip() for entry in os.environ.get(variable, "").split(",") if "[" in entry or "]" in entry]
+        if odd:
+            bare = re.sub(r"^\[([^\]]*)\].*$", r"\1", odd[0])
+            raise ConfigError(f"{variable}: the entry {spelled(odd[0])} is one the HTTP client (httpx) cannot read;"
+                              f" write the IPv6 address without brackets ({spelled(bare)})")
+
+
 def load_environment(directory: Path, name: str, *, checks: list[Check] | None = None,
                      systems: tuple[str, ...] | list[str] = ()) -> Environment:
     """`checks` (every item of the checklists) cross-check the names the environment gives: a misspelt
     system, service, endpoint, provider or secret would leave its items skipped, and the run green."""
     path = environment_path(directory, name)
+    _no_proxy_the_client_reads()
     kept: dict[Path, bytes] = {}
     raw = _load_raw(path, kept)
     _validate(path, raw, as_written=True)  # structure first: a typo is reported even when variables are unset

@@ -865,3 +865,14 @@ def test_an_environment_file_named_yml_says_to_rename_it(tmp_path, file):
     assert raised.value.message == (f"--env staging: unknown environment ({tmp_path / 'staging.yaml'} not found); "
                                     f"known: local; {tmp_path / file}: environments are *.yaml files; rename it "
                                     "staging.yaml")
+
+
+def test_a_no_proxy_entry_the_http_client_cannot_read_is_bad_input(tmp_path, monkeypatch):
+    """httpx cannot read `[::1]` in NO_PROXY: every request would end as an internal error blamed on its target."""
+    (tmp_path / "local.yaml").write_text("name: local\nsystems: {}\n", encoding="utf-8")
+    monkeypatch.setenv("NO_PROXY", "localhost, [::1]")
+    with pytest.raises(ConfigError, match=r"NO_PROXY: the entry \[::1\] is one the HTTP client \(httpx\) cannot read;"
+                                          r" write the IPv6 address without brackets \(::1\)"):
+        load_environment(tmp_path, "local")
+    monkeypatch.setenv("NO_PROXY", "localhost,::1")
+    assert load_environment(tmp_path, "local").name == "local"
