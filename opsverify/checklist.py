@@ -1022,7 +1022,7 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
     from .families import get as family_module, needs
 
     # by path, whichever service: two services may share a URL (what each is is the environment's, not known here)
-    calls = {(c.system, _bare_path(c.params.path), c.params.secret): c for c in checks
+    calls = {(c.system, route_path(c.params.path), c.params.secret): c for c in checks
              if c.family == "cron" and not c.manual and hasattr(c.params, "secret")}
     if not calls:
         return []
@@ -1036,7 +1036,7 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
             continue
         cited = [need.split(":", 1)[1] for need in declared if isinstance(need, str) and need.startswith("secret:")]
         for secret in cited:
-            cron = calls.get((check.system, _bare_path(check.params.path), secret))
+            cron = calls.get((check.system, route_path(check.params.path), secret))
             if cron is not None:
                 problems.append(f"{shown(Path(check.source))}: {check.key}: it sends {secret} to "
                                 f"{getattr(check.params, 'service', '?')} {check.params.path}, with which {cron.key}"
@@ -1045,12 +1045,13 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
     return problems
 
 
-def _bare_path(path: Any) -> str:
+def route_path(path: Any) -> str:
     """A path as some server routes it: without query, fragment and segment parameters, percent-escapes read (`%73ync`
     is `sync`), repeated slashes as one (servers merge them), `.` and `..` segments resolved (the client resolves
     them before sending), no trailing slash, in lower case (some route ignoring case)."""
-    text = urllib.parse.unquote(str(path).split("#", 1)[0].split("?", 1)[0])
+    text = urllib.parse.unquote(str(path).split("#", 1)[0].split("?", 1)[0]).replace("\\", "/")  # IIS: `\` is `/`
     text = re.sub(r";[^/]*", "", text)  # a segment's parameters (`sync;x=1`), which servlet servers drop
+    text = re.sub(r"(?<=[^/.])\.+(?=/|$)", "", text)  # trailing dots of a segment, which IIS drops (`run.`)
     text = posixpath.normpath("/" + re.sub(r"/+", "/", text).lstrip("/"))
     return (text.rstrip("/") or "/").lower()  # Express and ASP.NET route paths ignoring case
 

@@ -831,6 +831,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         # then used by no item, would be said to be the typo (`services.web: unknown service (checks use: wbe)`)
         nowhere = _check_cited_names(path, model, checks)
         _check_references(path, model, _services_in_use(checks))
+        _check_job_calls_by_value(path, model, checks)
     else:
         nowhere = ()
     _check_names(path, model, checks)
@@ -1283,6 +1284,33 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
             if close:
                 problems.append(f"{at}.secrets.{spelled(name)}: no item uses it, and {items[f'secret:{close[0]}']} "
                                 f"cites {spelled(close[0])}, which is not given; did you mean {spelled(close[0])}?")
+    if problems:
+        raise ConfigError(_summarise(problems, "environment"))
+
+
+def _check_job_calls_by_value(path: Path, model: EnvironmentModel, checks: list[Check]) -> None:
+    """The checklists' rule that an item sending a cron item's secret to its path is mutating (`checklist`), by the
+    secrets' values here: CRON_KEY given the value of CRON_SECRET is the job's secret all the same."""
+    from .checklist import route_path
+
+    problems = []
+    for system, config in model.systems.items():
+        mine = [c for c in checks if c.system == system and not c.manual]
+        calls = {(route_path(c.params.path), config.secrets.get(c.params.secret)): c for c in mine
+                 if c.family == "cron" and config.secrets.get(getattr(c.params, "secret", None) or "")}
+        for check in (c for c in mine if calls and c.family != "cron" and not c.mutating and hasattr(c.params, "path")):
+            module = families.get(check.family)
+            try:
+                sent = families.sends_secrets(module, check.params) if module is not None else ()
+            except Exception:  # noqa: BLE001 — a family's bug is its items' error at run time (engine._prescreen)
+                continue
+            for secret in sent:
+                cron = calls.get((route_path(check.params.path), config.secrets.get(secret)))
+                if cron is not None and secret != cron.params.secret:  # one name: refused when the checklists load
+                    problems.append(f"{shown(path)}: systems.{spelled(system)}.secrets.{spelled(secret)}: {check.key}"
+                                    f" sends it to {check.params.path}, and it holds the value of"
+                                    f" {spelled(cron.params.secret)}, with which {cron.key} (cron) calls the job there:"
+                                    " a request carrying it runs the job; mark the item mutating: true")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
 

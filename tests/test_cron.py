@@ -478,7 +478,7 @@ def _cron_and_http(tmp_path, http_item: str):
 
 @pytest.mark.parametrize("path", ["/api/cron/sync", "/api/cron/sync/", "/api/cron/sync?dry=1", "/api/cron/./sync",
                                   "/api/cron/x/../sync", "//api//cron/sync", "/api/cron/%73ync", "/API/cron/sync",
-                                  "/api/cron/sync;x=1"])
+                                  "/api/cron/sync;x=1", "/api\\cron\\sync", "/api/cron/sync."])
 def test_an_http_item_sending_the_cron_secret_to_the_job_must_be_marked_mutating(tmp_path, path):
     """A GET with the job's secret runs the job (Vercel's crons are GETs): an http item doing so in prod, not marked
     mutating, ran it where the environment forbids mutating items. Refused at load, naming the cron item."""

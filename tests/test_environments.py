@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -876,3 +877,32 @@ def test_a_no_proxy_entry_the_http_client_cannot_read_is_bad_input(tmp_path, mon
         load_environment(tmp_path, "local")
     monkeypatch.setenv("NO_PROXY", "localhost,::1")
     assert load_environment(tmp_path, "local").name == "local"
+
+
+def test_a_secret_holding_the_cron_secrets_value_runs_the_job_all_the_same(tmp_path, monkeypatch):
+    """CRON_KEY given CRON_SECRET's value: an http item sending it to the cron path runs the job, as one sending
+    CRON_SECRET does (refused when the checklists load): refused here, where the values are known."""
+    from .kit import make_check
+
+    monkeypatch.setenv("OPSV_SAME", "CronSecretVal9f8eZZk3mQ")
+    monkeypatch.setenv("OPSV_OTHER", "AnotherSecret7Qx2Lp9Wv3")
+    (tmp_path / "local.yaml").write_text(
+        "name: local\nsystems:\n  shop:\n    services: {web: {url: 'https://shop.example'}}\n"
+        "    secrets: {CRON_SECRET: '${OPSV_SAME}', CRON_KEY: '${OPSV_SAME}', OTHER: '${OPSV_OTHER}'}\n",
+        encoding="utf-8")
+    cron = make_check("cron", {"service": "web", "path": "/api/cron/run", "secret": "CRON_SECRET",
+                               "with_secret": True}, item="C1", name="job", mutating=True)
+
+    def http(secret: str, **mutating):
+        return make_check("http", {"service": "web", "path": "/api/cron/./run",
+                                   "headers": {"authorization": f"Bearer {{secret:{secret}}}"}}, item="H1", name="alias",
+                          **mutating)
+
+    checks = [replace(c, system="shop") for c in (cron, http("CRON_KEY"))]
+    with pytest.raises(ConfigError) as refused:
+        load_environment(tmp_path, "local", checks=checks)
+    assert ("systems.shop.secrets.CRON_KEY: H1-alias sends it to /api/cron/./run, and it holds the value of"
+            " CRON_SECRET, with which C1-job (cron) calls the job there") in refused.value.message
+    assert "CronSecretVal" not in refused.value.message
+    for other in (http("OTHER"), http("CRON_KEY", mutating=True)):
+        load_environment(tmp_path, "local", checks=[replace(c, system="shop") for c in (cron, other)])
