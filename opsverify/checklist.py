@@ -576,7 +576,6 @@ def _written_out(loader: Any, node: Any) -> Any:
     return loader.construct_object(node, deep=True)
 
 
-
 def scalar_readings(root: Any, shape: dict[str, Any] | None = None) -> list[str]:
     """Each scalar of a document's node as YAML's safe reading has it, as text — escapes read, a number or date as
     Python writes it out (a PIN written `0x…` is still the PIN), `!!binary` decoded — each node once, however many
@@ -1016,33 +1015,37 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
 
 
 def _job_calls_not_marked(checks: list[Check]) -> list[str]:
-    """An item not marked mutating that sends a cron item's secret to that item's service and path: the request
-    runs the job, as the cron item's own with the secret does (which must be marked): it is refused, so that an
-    environment forbidding mutating items never sends it."""
-    from .families import get as family_module, needs
+    """An item not marked mutating that sends a cron item's secret to that item's path: the request runs the job, as
+    the cron item's own with the secret does (which must be marked): it is refused, so that an environment
+    forbidding mutating items never sends it. By the secret's name here (the environment compares values)."""
+    return [f"{shown(Path(check.source))}: {check.key}: it sends {secret} to {getattr(check.params, 'service', '?')} "
+            f"{check.params.path}, with which {cron.key} (cron) calls the job: a request carrying it runs the job; mark"
+            " it mutating: true (never sent where the environment forbids it), or leave the call to the cron item"
+            for check, secret, cron in unmarked_job_calls(checks, lambda system, secret: secret)]
 
-    # by path, whichever service: two services may share a URL (what each is is the environment's, not known here)
-    calls = {(c.system, route_path(c.params.path), c.params.secret): c for c in checks
+
+def unmarked_job_calls(checks: list[Check], identity: Callable[[str, str], Any]) -> list[tuple[Check, str, Check]]:
+    """(item, secret, cron item) for each item not marked mutating that sends a secret to a cron item's path (by
+    path, whichever service: two services may share a URL, which only the environment knows) where `identity(system,
+    secret)` is the cron item's secret's — its name, or its value (None: none to compare)."""
+    from . import families
+
+    calls = {(c.system, route_path(c.params.path), identity(c.system, c.params.secret)): c for c in checks
              if c.family == "cron" and not c.manual and hasattr(c.params, "secret")}
-    if not calls:
-        return []
-    problems = []
+    found = []
     for check in checks:
-        if check.family == "cron" or check.manual or check.mutating or not hasattr(check.params, "path"):
+        if check.family == "cron" or check.manual or check.mutating or not hasattr(check.params, "path") or not calls:
             continue
         try:
-            declared = needs(family_module(check.family), check.params)
+            sent = families.sends_secrets(families.get(check.family), check.params)
         except Exception:  # noqa: BLE001 — a family's bug is its items' error at run time (engine._prescreen)
             continue
-        cited = [need.split(":", 1)[1] for need in declared if isinstance(need, str) and need.startswith("secret:")]
-        for secret in cited:
-            cron = calls.get((check.system, route_path(check.params.path), secret))
+        for secret in sent:
+            key = identity(check.system, secret)
+            cron = calls.get((check.system, route_path(check.params.path), key)) if key is not None else None
             if cron is not None:
-                problems.append(f"{shown(Path(check.source))}: {check.key}: it sends {secret} to "
-                                f"{getattr(check.params, 'service', '?')} {check.params.path}, with which {cron.key}"
-                                " (cron) calls the job: a request carrying it runs the job; mark it mutating: true"
-                                " (never sent where the environment forbids it), or leave the call to the cron item")
-    return problems
+                found.append((check, secret, cron))
+    return found
 
 
 def route_path(path: Any) -> str:

@@ -1291,26 +1291,17 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
 def _check_job_calls_by_value(path: Path, model: EnvironmentModel, checks: list[Check]) -> None:
     """The checklists' rule that an item sending a cron item's secret to its path is mutating (`checklist`), by the
     secrets' values here: CRON_KEY given the value of CRON_SECRET is the job's secret all the same."""
-    from .checklist import route_path
+    from .checklist import unmarked_job_calls
 
-    problems = []
-    for system, config in model.systems.items():
-        mine = [c for c in checks if c.system == system and not c.manual]
-        calls = {(route_path(c.params.path), config.secrets.get(c.params.secret)): c for c in mine
-                 if c.family == "cron" and config.secrets.get(getattr(c.params, "secret", None) or "")}
-        for check in (c for c in mine if calls and c.family != "cron" and not c.mutating and hasattr(c.params, "path")):
-            module = families.get(check.family)
-            try:
-                sent = families.sends_secrets(module, check.params) if module is not None else ()
-            except Exception:  # noqa: BLE001 — a family's bug is its items' error at run time (engine._prescreen)
-                continue
-            for secret in sent:
-                cron = calls.get((route_path(check.params.path), config.secrets.get(secret)))
-                if cron is not None and secret != cron.params.secret:  # one name: refused when the checklists load
-                    problems.append(f"{shown(path)}: systems.{spelled(system)}.secrets.{spelled(secret)}: {check.key}"
-                                    f" sends it to {check.params.path}, and it holds the value of"
-                                    f" {spelled(cron.params.secret)}, with which {cron.key} (cron) calls the job there:"
-                                    " a request carrying it runs the job; mark the item mutating: true")
+    def value(system: str, secret: str) -> str | None:
+        config = model.systems.get(system)
+        return (config.secrets.get(secret) or None) if config is not None else None
+
+    problems = [f"{shown(path)}: systems.{spelled(check.system)}.secrets.{spelled(secret)}: {check.key} sends it to"
+                f" {check.params.path}, and it holds the value of {spelled(cron.params.secret)}, with which {cron.key}"
+                " (cron) calls the job there: a request carrying it runs the job; mark the item mutating: true"
+                for check, secret, cron in unmarked_job_calls(checks, value)
+                if secret != cron.params.secret]  # one name: refused when the checklists load
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
 
