@@ -68,6 +68,7 @@ CAUGHT_ONLY_BY = {
     "prisma-migration-unapplied": {"J15-prisma-repo-migrations-applied"},
     "stripe-events-empty": {"S9-newest-events-processed", "S10-no-errored-events"},
     "github-secret-stale": {"S16-github-cron-secret-rotated-monthly"},
+    "github-environment-secret-stale": {"S16-github-cron-secret-rotated-monthly"},
     "audit-admin-event": {"T8-no-admin-events"},
     "job-cancel-delete-open": {"S3-job-cancel-delete-requires-token"},
     "normalize-post-open": {"T12-normalization-post-requires-admin"},

@@ -38,6 +38,16 @@ def ok(data, request="GET https://api.example/x") -> Answer:
     return Answer(request, data, NOW, NOW)  # the platform's clock and the runner's agree
 
 
+NO_SECRETS = {"total_count": 0, "secrets": []}
+
+
+def gh(repo: dict, org: dict = NO_SECRETS, **environments: dict) -> dict:
+    """A GitHub item's facts: the repository's secrets, the organisation's shared with it, and each environment's."""
+    return {"secrets": ok(repo), "org_secrets": ok(org),
+            "environments": ok({"total_count": len(environments), "names": list(environments)}),
+            **{f"env:{name}": ok(listed) for name, listed in environments.items()}}
+
+
 def iso(days: float = 0, hours: float = 0) -> str:
     return (NOW - timedelta(days=days, hours=hours)).isoformat().replace("+00:00", "Z")
 
@@ -118,21 +128,21 @@ GROUP = {"name": "secrets", "updatedAt": iso(days=20), "keys": ["A", "B"], "serv
 
 CASES = [
     # (id, params, facts by role, status, words in the observed text)
-    ("github present", {"platform": "github", "required": ["CRON_SECRET"]}, {"secrets": ok(GITHUB)},
+    ("github present", {"platform": "github", "required": ["CRON_SECRET"]}, gh(GITHUB),
      Status.PASSED, ["CRON_SECRET present"]),
-    ("github missing", {"platform": "github", "required": ["CRON_SECRET", "NOPE"]}, {"secrets": ok(GITHUB)},
+    ("github missing", {"platform": "github", "required": ["CRON_SECRET", "NOPE"]}, gh(GITHUB),
      Status.FAILED, ["NOPE is not an Actions secret", "CRON_SECRET, OLD"]),
     ("github age", {"platform": "github", "secret_age": {"names": ["OLD"], "max_days": 90}},
-     {"secrets": ok(GITHUB)}, Status.FAILED, ["OLD last updated 400.0 days ago"]),
+     gh(GITHUB), Status.FAILED, ["OLD (the repository) last updated 400.0 days ago"]),
     # GitHub counts more secrets than its pages gave (past the page limit, or the list changed while read):
     # a name not seen may be on a page not read, so its absence is not known
     ("github not read whole", {"platform": "github", "required": ["NOPE"]},
-     {"secrets": ok({**GITHUB, "total_count": 1500})}, Status.ERROR,
-     ["NOPE not among the 2 Actions secrets read of the 1500 GitHub counts"]),
+     gh({**GITHUB, "total_count": 1500}), Status.ERROR,
+     ["NOPE not among the secrets read (the repository: 2 of the 1500 secrets GitHub counts)"]),
     ("github age not read whole", {"platform": "github", "secret_age": {"names": ["NOPE"], "max_days": 9}},
-     {"secrets": ok({**GITHUB, "total_count": 3})}, Status.ERROR, ["NOPE not among the 2 Actions secrets read"]),
+     gh({**GITHUB, "total_count": 3}), Status.ERROR, ["NOPE not among the secrets read (the repository: 2 of the 3"]),
     ("github seen though not read whole", {"platform": "github", "required": ["CRON_SECRET"]},
-     {"secrets": ok({**GITHUB, "total_count": 1500})}, Status.PASSED, ["CRON_SECRET present"]),
+     gh({**GITHUB, "total_count": 1500}), Status.PASSED, ["CRON_SECRET present"]),
     ("vercel set in production", {"platform": "vercel", "required": ["CRON_SECRET", "FAL_KEY"]},
      {"env": ok({"envs": VERCEL, "more": False})}, Status.PASSED, ["set in the Vercel project's production env"]),
     ("vercel other target only", {"platform": "vercel", "required": ["PREVIEW_ONLY"]}, {"env": ok({"envs": VERCEL, "more": False})},
@@ -180,8 +190,8 @@ CASES = [
      ["C not in env group 'secrets'", "not linked to worker"]),
     # a time later than the platform's own clock proves nothing fresh: unknown, never a pass
     ("github age in the future", {"platform": "github", "secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
-     {"secrets": ok({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": iso(days=-30)}]})},
-     Status.ERROR, ["CRON_SECRET's update time is", "later than the platform's own time"]),
+     gh({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": iso(days=-30)}]}),
+     Status.ERROR, ["CRON_SECRET's update time (the repository) is", "later than the platform's own time"]),
     ("cron run ended in the future", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 2}}},
      {"cron:trim": ok(cron_events(("cron_job_run_ended", -48, "successful")))},
      Status.ERROR, ["cron job trim: its newest run's end is"]),
@@ -260,8 +270,8 @@ CASES = [
                                             ("cron_job_run_ended", 0.5, "unsuccessful"))))],
     # a time in another shape than the platform documents is unreadable, never a time in 1970
     ("github update time in seconds", {"platform": "github", "secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
-     {"secrets": ok({"total_count": 1, "secrets": [{"name": "CRON_SECRET",
-                                                    "updated_at": int((NOW - timedelta(hours=1)).timestamp())}]})},
+     gh({"total_count": 1, "secrets": [{"name": "CRON_SECRET",
+                                          "updated_at": int((NOW - timedelta(hours=1)).timestamp())}]}),
      Status.ERROR, ["CRON_SECRET's update time", "not ISO 8601 text"]),
     ("vercel update time in seconds", {"platform": "vercel", "secret_age": {"names": ["CRON_SECRET"], "max_days": 31}},
      {"env": ok({"envs": [{"key": "CRON_SECRET", "type": "encrypted", "target": ["production"],
@@ -401,8 +411,14 @@ class StubTarget:
             assert probe.method == "GET" and probe.headers["authorization"] == "Bearer stub-token-123456"
             assert probe.body_limit == provider.API_BODY_LIMIT
             page = int(probe.url.rsplit("page=", 1)[1])
-            names = self.names[(page - 1) * 100: page * 100]
-            body = {"total_count": len(self.names), "secrets": [{"name": n, "updated_at": iso(days=1)} for n in names]}
+            if "/environments?" in probe.url:
+                body = {"total_count": 0, "environments": []}
+            elif "/organization-secrets?" in probe.url:
+                body = {"total_count": 0, "secrets": []}
+            else:
+                names = self.names[(page - 1) * 100: page * 100]
+                body = {"total_count": len(self.names),
+                        "secrets": [{"name": n, "updated_at": iso(days=1)} for n in names]}
             replies.append(Reply(200, 1.0, {"date": formatdate(usegmt=True)}, json.dumps(body)))
         return replies
 
@@ -411,7 +427,9 @@ def test_github_pages_are_followed_only_as_far_as_total_count():
     target = StubTarget()
     check = make_check(platform="github", required=["S149", "S000"])
     facts = provider.gather(target, [check])
-    assert [u.rsplit("?", 1)[1] for u in target.asked] == ["per_page=100&page=1", "per_page=100&page=2"]
+    assert [u.split("/r/", 1)[1] for u in target.asked] == [
+        "actions/organization-secrets?per_page=100&page=1", "actions/secrets?per_page=100&page=1",
+        "environments?per_page=100&page=1", "actions/secrets?per_page=100&page=2"]
     outcome = judge(check, facts)
     assert outcome.status is Status.PASSED, outcome
     assert "150 Actions secrets" in outcome.observed
@@ -508,9 +526,10 @@ def test_bound_counts_every_request_and_githubs_further_pages():
          "cron_jobs": {"trim": {"max_age_hours": 1}}},
         {"platform": "supabase", "backups": {"max_age_hours": 1}, "pitr_days": 7, "required": ["B"]},
     )]
-    assert [provider.calls_at_most(i.params) for i in items] == [1, 4, 3]
-    # 8 requests: one wave; up to 9 further GitHub pages: one more
-    assert provider.bound(target, items) == 1 + 10 * 2
+    assert [provider.calls_at_most(i.params) for i in items] == [3, 4, 3]
+    # 10 requests: one wave; the secrets of up to 100 environments: 7 more; up to 9 further pages of the
+    # repository's and the organisation's lists: 2 more
+    assert provider.bound(target, items) == 1 + 10 * 10
 
 
 GITHUB_CALL = Call("github", "https://api.github.com/repos/o/r/actions/secrets?per_page=100&page=1", (),
@@ -535,7 +554,7 @@ def test_an_answer_shaped_otherwise_is_trouble_never_a_crash(call, body, words):
      {"env": ok({"envs": [{"key": "CRON_SECRET", "type": "encrypted", "target": ["production"], "updatedAt": 1e20}],
                  "more": False})}),
     ({"platform": "github", "secret_age": {"names": ["A"], "max_days": 30}},
-     {"secrets": ok({"total_count": 1, "secrets": [{"name": "A", "updated_at": "0001-01-01T00:00:00+14:00"}]})}),
+     gh({"total_count": 1, "secrets": [{"name": "A", "updated_at": "0001-01-01T00:00:00+14:00"}]})),
     ({"platform": "render", "services": ["web"], "deploy_status": "live"}, {"deploy:web": ok({"not": "a list"})}),
     ({"platform": "render", "services": ["web"], "deploy_status": "live"}, {"deploy:web": ok([{"cursor": "c"}])}),
     ({"platform": "supabase", "backups": {"max_age_hours": 26}}, {"backups": ok([])}),

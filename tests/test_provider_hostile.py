@@ -20,7 +20,7 @@ from opsverify.transports.http import Reply
 
 from .kit import make_target, route_server
 from .project import KeepAliveHttp, Project, raw_reply
-from .test_provider import DATE, GITHUB_CALL, NOW, backups, cron_events, deploys, iso, make_check, ms, ok
+from .test_provider import DATE, GITHUB_CALL, NOW, backups, cron_events, deploys, gh, iso, make_check, ms, ok
 from .test_secret_sweep import _forms, _leaks
 
 
@@ -113,7 +113,10 @@ def _github_server(names: list[str], total: int):
             return 200, json.dumps({"total_count": total,
                                     "secrets": [{"name": s, "updated_at": iso(days=2)} for s in listed]})
         return answer
-    return route_server({("GET", f"/repos/o/r/actions/secrets?per_page=100&page={n}"): page(n) for n in range(1, 11)})
+    routes = {("GET", f"/repos/o/r/actions/secrets?per_page=100&page={n}"): page(n) for n in range(1, 11)}
+    routes[("GET", "/repos/o/r/environments?per_page=100&page=1")] = lambda headers, body: (
+        200, json.dumps({"total_count": 0, "environments": []}))
+    return route_server(routes)  # no organisation: its secrets answer 404
 
 
 def _github(url: str, **params):
@@ -132,14 +135,15 @@ def test_a_full_page_beyond_githubs_count_is_an_error_not_a_missing_secret():
     with _github_server(NAMES, total=50) as url:
         outcome = _github(url, required=["CRON_SECRET"])
     assert outcome.status is Status.ERROR, outcome
-    assert "GitHub listed 100 Actions secrets but counts 50 (total_count)" in outcome.observed, outcome.observed
+    assert "GitHub listed 100 secrets of the repository but counts 50 (total_count)" in outcome.observed, \
+        outcome.observed
 
 
 def test_a_list_longer_than_its_count_is_an_error_even_for_a_name_it_lists():
     """Either the list or the count is wrong, and which one is not known."""
     check = make_check(platform="github", required=["S001"])
-    outcome = judge(check, {check.key: {"secrets": ok({"total_count": 1, "secrets": [
-        {"name": "S001", "updated_at": iso(days=1)}, {"name": "S002", "updated_at": iso(days=1)}]})}})
+    outcome = judge(check, {check.key: gh({"total_count": 1, "secrets": [
+        {"name": "S001", "updated_at": iso(days=1)}, {"name": "S002", "updated_at": iso(days=1)}]})})
     assert outcome.status is Status.ERROR, outcome
 
 
@@ -147,8 +151,8 @@ def test_every_page_read_and_githubs_count_are_in_the_evidence():
     with _github_server(NAMES, total=150) as url:
         outcome = _github(url, secret_age={"names": ["CRON_SECRET"], "max_days": 30})
     assert outcome.status is Status.PASSED, outcome
-    assert [r.rsplit("?", 1)[1] for r in outcome.evidence["requests"]] == ["per_page=100&page=1",
-                                                                          "per_page=100&page=2"]
+    assert [r.split("/r/", 1)[1] for r in outcome.evidence["requests"] if "/actions/secrets?" in r] == [
+        "actions/secrets?per_page=100&page=1", "actions/secrets?per_page=100&page=2"]
     assert outcome.evidence["total_count"] == 150
 
 
@@ -173,12 +177,12 @@ GITHUB_UPPER = {"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_a
 @pytest.mark.parametrize("params, status, words", [
     ({"required": ["cron_secret"]}, Status.PASSED, ["cron_secret present"]),
     ({"secret_age": {"names": ["Cron_Secret"], "max_days": 30}}, Status.PASSED, ["1 secret updated within 30 days"]),
-    ({"secret_age": {"names": ["cron_secret"], "max_days": 2}}, Status.FAILED, ["cron_secret last updated 3.0 days"]),
+    ({"secret_age": {"names": ["cron_secret"], "max_days": 2}}, Status.FAILED, ["cron_secret (the repository) last updated 3.0 days"]),
     ({"required": ["cron_secret_2"]}, Status.FAILED, ["cron_secret_2 is not an Actions secret"]),
 ], ids=["required", "age", "age-stale", "other-name"])
 def test_github_secret_names_match_whatever_their_case(params, status, words):
     check = make_check(platform="github", **params)
-    outcome = judge(check, {check.key: {"secrets": ok(GITHUB_UPPER)}})
+    outcome = judge(check, {check.key: gh(GITHUB_UPPER)})
     assert outcome.status is status, outcome
     for word in words:
         assert word in outcome.observed, outcome.observed
@@ -533,3 +537,100 @@ def _three_platforms_run(tmp_path, replies, token):
               supabase: {base_url: "${PLATFORMS}/sb", token: "${PLATFORM_TOKEN}", project: refxyz}
         """)
         return project.run("-m", "postdeploy", "--env", "local", "-rA", "--junitxml=junit.xml")
+
+
+# -- a GitHub secret lives in the repository, the organisation and each deployment environment ------------------
+# A job that names an environment sees that environment's value over the repository's, and the repository's over
+# the organisation's; a job that names none sees the repository's, else the organisation's.
+FRESH, STALE_400 = iso(days=3), iso(days=400)
+
+
+def _listed(**names: str) -> dict:
+    return {"total_count": len(names), "secrets": [{"name": n, "updated_at": t} for n, t in names.items()]}
+
+
+@pytest.mark.parametrize("params, facts, status, words", [
+    # a stale environment value beside a fresh repository one had passed: only the repository's was read
+    ({"secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
+     gh(_listed(CRON_SECRET=FRESH), production=_listed(CRON_SECRET=STALE_400)), Status.FAILED,
+     ["CRON_SECRET (environment production) last updated 400.0 days ago"]),
+    ({"secret_age": {"names": ["CRON_SECRET"], "max_days": 90}, "environment": "production"},
+     {**gh(_listed(CRON_SECRET=FRESH)), "env_secrets": ok(_listed(CRON_SECRET=STALE_400))}, Status.FAILED,
+     ["CRON_SECRET (environment production) last updated 400.0 days ago"]),
+    # the environment's value is what its jobs see: a stale repository value behind it is not theirs
+    ({"secret_age": {"names": ["CRON_SECRET"], "max_days": 90}, "environment": "production"},
+     {**gh(_listed(CRON_SECRET=STALE_400)), "env_secrets": ok(_listed(CRON_SECRET=FRESH))}, Status.PASSED,
+     ["1 secret updated within 90 days"]),
+    ({"secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
+     gh(_listed(CRON_SECRET=STALE_400), production=_listed(CRON_SECRET=FRESH)), Status.FAILED,
+     ["CRON_SECRET (the repository) last updated 400.0 days ago"]),
+    # the organisation's value, shared with the repository, is seen where the repository has none
+    ({"required": ["ORG_TOKEN"]}, gh(_listed(), _listed(ORG_TOKEN=FRESH)), Status.PASSED, ["ORG_TOKEN present"]),
+    ({"secret_age": {"names": ["ORG_TOKEN"], "max_days": 90}}, gh(_listed(), _listed(ORG_TOKEN=STALE_400)),
+     Status.FAILED, ["ORG_TOKEN (the organisation) last updated 400.0 days ago"]),
+    # an environment's value only: a job sees it only when it runs there
+    ({"required": ["DEPLOY_KEY"]}, gh(_listed(), production=_listed(DEPLOY_KEY=FRESH)), Status.FAILED,
+     ["DEPLOY_KEY is a secret of environment production only", "environment: in the item"]),
+    ({"required": ["DEPLOY_KEY"], "environment": "production"},
+     {**gh(_listed()), "env_secrets": ok(_listed(DEPLOY_KEY=FRESH))}, Status.PASSED, ["DEPLOY_KEY present"]),
+    # not every environment read: a value not read may be the stale one
+    ({"secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
+     {**gh(_listed(CRON_SECRET=FRESH)), "environments": ok({"total_count": 101, "names": []})}, Status.ERROR,
+     ["not every value of CRON_SECRET was read", "the repository has 101 environments and 0 were read"]),
+    # an environment's list not read whole, before the repository's value: which one wins is not known
+    ({"secret_age": {"names": ["CRON_SECRET"], "max_days": 90}, "environment": "production"},
+     {**gh(_listed(CRON_SECRET=FRESH)), "env_secrets": ok({**_listed(), "total_count": 150})}, Status.ERROR,
+     ["CRON_SECRET not among the secrets read (environment production: 0 of the 150"]),
+], ids=["env-stale", "env-stale-named", "env-wins", "repo-stale-beside-env", "org-required", "org-stale",
+        "env-only-required", "env-only-named", "environments-unread", "named-env-unread"])
+def test_a_github_secret_is_judged_wherever_a_job_may_see_it(params, facts, status, words):
+    check = make_check(platform="github", **params)
+    outcome = judge(check, {check.key: facts})
+    assert outcome.status is status, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed
+
+
+def _github_scopes_server(org_status: int = 200, env_status: int = 200):
+    def answer(status: int, body: dict):
+        return lambda headers, _body: (status, json.dumps(body))
+    page = "?per_page=100&page=1"
+    return route_server({
+        ("GET", f"/repos/o/r/actions/secrets{page}"): answer(200, _listed(CRON_SECRET=FRESH)),
+        ("GET", f"/repos/o/r/actions/organization-secrets{page}"): answer(
+            org_status, _listed() if org_status == 200 else {"message": "Not Found"}),
+        ("GET", f"/repos/o/r/environments{page}"): answer(200, {"total_count": 2, "environments": [
+            {"id": 1, "name": "production"}, {"id": 2, "name": "release/candidate"}]}),
+        ("GET", f"/repos/o/r/environments/production/secrets{page}"): answer(
+            env_status, _listed(CRON_SECRET=STALE_400) if env_status == 200 else {"message": "Forbidden"}),
+        ("GET", f"/repos/o/r/environments/release%2Fcandidate/secrets{page}"): answer(200, _listed()),
+    })
+
+
+def test_every_environment_is_read_and_a_stale_one_fails_the_item():
+    """End to end: the environments listed, each one's secrets asked for (a / in a name sent as %2F), and no
+    organisation (GitHub's 404 for a repository no organisation owns) read as no organisation secrets."""
+    with _github_scopes_server(org_status=404) as url:
+        outcome = _github(url, secret_age={"names": ["CRON_SECRET"], "max_days": 90})
+    assert outcome.status is Status.FAILED, outcome
+    assert "CRON_SECRET (environment production) last updated" in outcome.observed
+    assert "(the repository)" not in outcome.observed
+    assert outcome.evidence["organisation_secrets"] == "no organisation owns the repository"
+    assert outcome.evidence["environment_secrets"] == {"production": ["CRON_SECRET"], "release/candidate": []}
+    assert any(r.endswith("/environments/release%2Fcandidate/secrets?per_page=100&page=1")
+               for r in outcome.evidence["requests"])
+
+
+def test_an_environment_whose_secrets_cannot_be_read_leaves_the_item_unchecked():
+    with _github_scopes_server(env_status=403) as url:
+        outcome = _github(url, required=["CRON_SECRET"])
+    assert outcome.status is Status.ERROR, outcome
+    assert "GitHub API refused the token with 403" in outcome.observed
+    assert "Environments" in outcome.observed
+
+
+def test_a_github_environment_name_is_text_a_job_could_name():
+    with pytest.raises(ValueError, match="not a GitHub environment's name"):
+        make_check(platform="github", required=["A"], environment=" production")
+    with pytest.raises(ValueError, match="environment not used with platform vercel"):
+        make_check(platform="vercel", required=["A"], environment="production")

@@ -33,6 +33,7 @@ Checks (one or more per item; `platform` says which API):
 
     platform: github    required: [CRON_SECRET]          Actions secret names exist (names only)
                         secret_age: {names, max_days}     …and were updated within max_days
+                        environment: production           the deployment environment the workflow's job runs in
     platform: vercel    required / secret_age             env vars of `target`: production (default),
                                                           preview, development or a custom environment's
                                                           id (env_…); age from each var's `updatedAt`
@@ -48,6 +49,13 @@ Vercel env vars of the preview target may carry a `gitBranch`: such a value is t
 never counts as the target's value (a key set only for a branch is not set for the target, and a fresh
 branch value does not make a stale one of the target fresh); a `gitBranch` of "" names no branch. GitHub's secret
 names are case-insensitive (it stores them upper-case): `cron_secret` names CRON_SECRET.
+
+A workflow sees a secret of the repository, of its organisation (shared with the repository) and, in a job that
+names a deployment environment, of that environment, which wins over the other two, as the repository's wins over
+the organisation's. Every GitHub item reads the three: `required` holds when the repository or the organisation
+has the name (or the item's `environment`); `secret_age` ages the value a job of `environment` sees, and without
+one every value a job could see (the repository's, the organisation's and each environment's): a stale one anywhere
+fails, naming where.
 
 Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
@@ -101,13 +109,16 @@ BASE_URLS = {
 LABELS = {"github": "GitHub API", "vercel": "Vercel API", "render": "Render API",
           "supabase": "Supabase Management API"}
 TOKEN_HINTS = {
-    "github": "a GitHub token that may read the repository's Actions secrets (fine-grained: Secrets: read)",
+    "github": ("a GitHub token that may read the repository's Actions secrets, its environments' and the "
+               "organisation secrets shared with it (fine-grained: Secrets, Environments and Metadata: read)"),
     "vercel": "a Vercel access token with access to the project (and its team)",
     "render": "a Render API key of the workspace that owns the services",
     "supabase": "a Supabase access token with access to the project",
 }
 GITHUB_PAGE = 100
 GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk bounded
+# a repository's environments and each one's secrets are read one page each (100): more is not read, and what is
+# not seen there is unknown, never absent
 # Vercel pages by cursor (`until` = the previous page's `pagination.next`): each further page is one more GET
 # that can only go out once the page before it has come, so the walk is bounded by pages rather than items
 VERCEL_MAX_PAGES = 10
@@ -137,7 +148,7 @@ _CUSTOM_ENVIRONMENT = re.compile(r"env_[A-Za-z0-9]+")  # a custom environment's 
 
 
 ALLOWED: dict[str, set[str]] = {
-    "github": {"required", "secret_age"},
+    "github": {"required", "secret_age", "environment"},
     "vercel": {"required", "secret_age", "target"},
     "render": {"services", "deploy_status", "cron_jobs", "secret_age"},
     "supabase": {"required", "secret_age", "backups", "pitr_days"},
@@ -154,6 +165,14 @@ class Params(StrictParams):
     cron_jobs: dict[str, MaxAge] = {}
     backups: MaxAge | None = None
     pitr_days: int | None = Field(default=None, gt=0, le=CENTURY_DAYS)
+    environment: str | None = Field(default=None, min_length=1, max_length=255)
+
+    @field_validator("environment")
+    @classmethod
+    def _printable(cls, name: str | None) -> str | None:
+        if name is not None and (name != name.strip() or not name.isprintable()):
+            raise ValueError(f"environment '{visible(cut(name, 60))}' is not a GitHub environment's name")
+        return name
 
     @field_validator("target")
     @classmethod
@@ -193,7 +212,9 @@ def needs(params: Params) -> tuple[str, ...]:
 
 def calls_at_most(p: Params) -> int:
     """How many GETs one item sends at most (before GitHub's and Vercel's further pages)."""
-    if p.platform in ("github", "vercel"):
+    if p.platform == "github":
+        return 3  # the repository's secrets, the organisation's shared with it, the environments (or the one's)
+    if p.platform == "vercel":
         return 1
     if p.platform == "render":
         return (len(p.services) if p.deploy_status else 0) + len(p.cron_jobs) + (1 if p.secret_age else 0)
@@ -205,9 +226,12 @@ def bound(target, checks) -> float:
     page of every list a wave (each asks for the page its previous one named); REQUESTS_AT_ONCE at a time, each
     within http_s."""
     first = sum(calls_at_most(c.params) for c in checks)
-    pages = (GITHUB_MAX_PAGES - 1) * sum(1 for c in checks if c.params.platform == "github")
+    github = [c for c in checks if c.params.platform == "github"]
+    environments = GITHUB_PAGE * sum(1 for c in github if c.params.environment is None)  # each one's secrets
+    pages = (GITHUB_MAX_PAGES - 1) * 2 * len(github)  # the repository's list and the organisation's
     vercel_lists = sum(1 for c in checks if c.params.platform == "vercel")
-    waves = (math.ceil(first / REQUESTS_AT_ONCE) + math.ceil(pages / REQUESTS_AT_ONCE)
+    waves = (math.ceil(first / REQUESTS_AT_ONCE) + math.ceil(environments / REQUESTS_AT_ONCE)
+             + math.ceil(pages / REQUESTS_AT_ONCE)
              + (VERCEL_MAX_PAGES - 1) * math.ceil(vercel_lists / REQUESTS_AT_ONCE))
     return target.timeouts.connect_s + target.timeouts.http_s * max(1, waves)
 
@@ -237,6 +261,7 @@ class Trouble:
     request: str
     reason: str  # one sentence naming the platform and the fix
     pages: tuple[str, ...] = ()  # every request of the list it stands for, when more than one (GitHub's pages)
+    status: int | None = None  # the HTTP status of a refusal
 
 
 def _asked_for(answer: Answer | Trouble) -> list[str]:
@@ -295,7 +320,12 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
     calls: dict[str, Call] = {}
     if platform == "github":
         repo = _setting(settings, platform, "repo", target)
-        calls["secrets"] = call(_github_page(base, repo, 1), "github-secrets")
+        calls["secrets"] = call(_github_page(base, repo, "actions/secrets"), "github-secrets")
+        calls["org_secrets"] = call(_github_page(base, repo, "actions/organization-secrets"), "github-secrets")
+        if p.environment is not None:
+            calls["env_secrets"] = call(_github_environment_page(base, repo, p.environment), "github-env-secrets")
+        else:
+            calls["environments"] = call(_github_page(base, repo, "environments"), "github-environments")
     elif platform == "vercel":
         project = _setting(settings, platform, "project", target)
         query = f"?{urlencode({'teamId': settings['team']})}" if settings.get("team") else ""
@@ -328,10 +358,14 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
     return calls
 
 
-def _github_page(base: str, repo: str, page: int) -> str:
+def _github_page(base: str, repo: str, path: str) -> str:
+    """The first page of one of the repository's lists; further pages replace the `page=1` it ends with."""
     owner, _, name = repo.partition("/")
-    return (f"{base}/repos/{quote(owner)}/{quote(name)}/actions/secrets?"
-            f"{urlencode({'per_page': GITHUB_PAGE, 'page': page})}")
+    return f"{base}/repos/{quote(owner)}/{quote(name)}/{path}?{urlencode({'per_page': GITHUB_PAGE, 'page': 1})}"
+
+
+def _github_environment_page(base: str, repo: str, environment: str) -> str:
+    return _github_page(base, repo, f"environments/{quote(environment, safe='')}/secrets")  # a / in it is %2F
 
 
 def gather(target, checks) -> dict[str, Any]:
@@ -344,6 +378,8 @@ def gather(target, checks) -> dict[str, Any]:
             plans[check.key] = exc
     calls = {c for plan in plans.values() if isinstance(plan, dict) for c in plan.values()}
     answers = _fetch(target, sorted(calls, key=lambda c: c.url))
+    _no_organisation(answers, plans)
+    _github_environments(target, answers, plans)
     answers.update(_github_more_pages(target, answers, calls))
     answers.update(_vercel_more_pages(target, answers, calls))
     facts: dict[str, Any] = {}
@@ -366,6 +402,38 @@ def _fetch(target, calls: list[Call]) -> dict[Call, Answer | Trouble]:
     replies = target.fetch_all(probes)
     received = datetime.now(timezone.utc)  # the runner's clock, once every answer is in: the later bound
     return {c: interpret(c, reply, target.redactor, received) for c, reply in zip(calls, replies, strict=True)}
+
+
+def _no_organisation(answers: dict, plans: dict) -> None:
+    """GitHub answers 404 for the organisation secrets of a repository it has just listed the secrets of when no
+    organisation owns it (a user's repository): there are none, which is not an error."""
+    for plan in plans.values():
+        if not isinstance(plan, dict) or "org_secrets" not in plan:
+            continue
+        own, shared = answers[plan["secrets"]], answers[plan["org_secrets"]]
+        if isinstance(own, Answer) and isinstance(shared, Trouble) and shared.status == 404:
+            answers[plan["org_secrets"]] = Answer(shared.request, {"total_count": 0, "secrets": [], "owner": "user"},
+                                                  own.platform_now, own.received)
+
+
+def _github_environments(target, answers: dict, plans: dict) -> None:
+    """One more wave: the secrets of every environment the repositories list (a page each). Each check without an
+    `environment` then holds one role per environment, `env:<name>`."""
+    wanted: dict[Call, dict[str, Call]] = {}
+    for plan in plans.values():
+        listed = answers.get(plan.get("environments")) if isinstance(plan, dict) else None
+        if isinstance(listed, Answer) and plan["environments"] not in wanted:
+            base = plan["environments"].url.split("/environments?", 1)[0]
+            wanted[plan["environments"]] = {
+                name: Call("github", f"{base}/environments/{quote(name, safe='')}/secrets?"
+                                     f"{urlencode({'per_page': GITHUB_PAGE, 'page': 1})}",
+                           plan["environments"].headers, "github-env-secrets")
+                for name in listed.data["names"]}
+    answers.update(_fetch(target, sorted({c for each in wanted.values() for c in each.values()},
+                                         key=lambda c: c.url)))
+    for plan in plans.values():
+        if isinstance(plan, dict) and plan.get("environments") in wanted:
+            plan.update({f"env:{name}": c for name, c in wanted[plan["environments"]].items()})
 
 
 def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
@@ -462,7 +530,7 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
                                 f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}")
     if reply.status == 404:
         return Trouble(request, f"{label} answered 404 for {request}: check the ids in providers.{call.platform} "
-                                f"(project, repo, service or env group) and that the token can see them")
+                                f"(project, repo, service or env group) and that the token can see them", status=404)
     if reply.status in MOVED:
         return Trouble(request, _moved(call, reply))
     if not 200 <= reply.status < 300:
@@ -631,6 +699,19 @@ def _github_secrets(data: Any, redactor) -> dict:
                                                            for s in _field_list(data, "secrets")], fold_case=True)}
 
 
+def _github_environments_list(data: Any, redactor) -> dict:
+    """A repository's deployment environments, by name."""
+    total = data["total_count"]
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise ValueError(f"total_count is {cut(json.dumps(total), 40)}, not a count")
+    names = [e["name"] for e in _field_list(data, "environments")]
+    if not all(isinstance(n, str) and n for n in names):
+        raise TypeError("an environment's name is not text")
+    if len(set(names)) != len(names):
+        raise ValueError("an environment is listed twice")
+    return {"total_count": total, "names": names}
+
+
 def _field_list(data: Any, name: str) -> list:
     """A documented list in an answer's object: missing, null, an object or text is another shape, not an empty
     list (iterating an object would read as none). Named by its kind only: it may hold values."""
@@ -737,7 +818,8 @@ def _supabase_secrets(data: Any, redactor) -> list[dict]:
 # what reading an answer of another shape raises (a list for an object, text for a number, a time out of range)
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError, OSError)
 
-SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "vercel-env": _vercel_env,
+SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "github-env-secrets": _github_secrets,
+              "github-environments": _github_environments_list, "vercel-env": _vercel_env,
               "render-env-group": _render_env_group, "supabase-secrets": _supabase_secrets}
 
 
@@ -845,25 +927,29 @@ def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], answer: Answ
                 v.problems.append(f"{name} {(absent or {}).get(name, missing_means)}")
             seen[name] = "absent"
             continue
-        updated = parse_time(stamps[name], epoch_ms=epoch_ms)
-        if updated is None and stamps[name] not in (None, ""):  # given, in another shape than documented
-            shape = "epoch milliseconds or ISO 8601 text" if epoch_ms else "ISO 8601 text"
-            v.unknown.append(f"{name}'s update time {where} is {cut(json.dumps(stamps[name]), 40)}, not {shape}")
-            seen[name] = "unreadable update time"
-            continue
-        if updated is None:
-            v.unknown.append(f"the platform gives no update time for {name} {where}")
-            seen[name] = "no update time"
-            continue
-        if _in_the_future(v, updated, answer, f"{name}'s update time"):
-            seen[name] = f"updated {_stamp(updated)}, in the future"
-            continue
-        elapsed = answer.now - updated
-        seen[name] = f"updated {_stamp(updated)} ({_days(elapsed)} ago)"
-        if elapsed > timedelta(days=age.max_days):
-            v.problems.append(f"{name} last updated {_days(elapsed)} ago ({_stamp(updated)})")
+        seen[name] = _age_one(v, age, name, stamps[name], answer, where, epoch_ms=epoch_ms)
     v.evidence["secret_age"] = seen
     v.notes.append(f"{plural(len(age.names), 'secret')} updated within {age.max_days:g} days")
+
+
+def _age_one(v: _Verdict, age: SecretAge, name: str, stamp: Any, answer: Answer, where: str, *,
+             epoch_ms: bool = False, place: str = "") -> str:
+    """One value's age against max_days, into `v`; what was seen, for the evidence. `place`: which of a name's
+    values it is (" (the repository)"), when it has several."""
+    updated = parse_time(stamp, epoch_ms=epoch_ms)
+    if updated is None and stamp not in (None, ""):  # given, in another shape than documented
+        shape = "epoch milliseconds or ISO 8601 text" if epoch_ms else "ISO 8601 text"
+        v.unknown.append(f"{name}'s update time {where} is {cut(json.dumps(stamp), 40)}, not {shape}")
+        return "unreadable update time"
+    if updated is None:
+        v.unknown.append(f"the platform gives no update time for {name} {where}")
+        return "no update time"
+    if _in_the_future(v, updated, answer, f"{name}'s update time{place}"):
+        return f"updated {_stamp(updated)}, in the future"
+    elapsed = answer.now - updated
+    if elapsed > timedelta(days=age.max_days):
+        v.problems.append(f"{name}{place} last updated {_days(elapsed)} ago ({_stamp(updated)})")
+    return f"updated {_stamp(updated)} ({_days(elapsed)} ago)"
 
 
 def judge(check, facts) -> Outcome:
@@ -886,37 +972,103 @@ def judge(check, facts) -> Outcome:
     return v.outcome()
 
 
-def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
-    answer: Answer = found["secrets"]
-    listed = {s["name"]: s["updated_at"] for s in answer.data["secrets"]}
-    where = "in the repository's Actions secrets"
+@dataclass
+class _Scope:
+    """One place a GitHub Actions secret may live: its names (as GitHub stores them) with their update times."""
+    label: str  # "the repository", "the organisation", "environment production"
+    answer: Answer
+    listed: dict[str, Any]  # NAME -> updated_at
+    unread: str | None  # why a name not listed may still be there (a list not read whole)
+
+
+def _github_scope(label: str, answer: Answer, v: _Verdict) -> _Scope | None:
+    listed = {_github_name(s["name"]): s["updated_at"] for s in answer.data["secrets"]}
     total = answer.data["total_count"]
-    v.evidence["actions_secrets"] = sorted(listed)
-    v.evidence["total_count"] = total
     if len(listed) > total:  # the list or its count is wrong, and which one is not known: neither is judged
-        v.unknown.append(f"GitHub listed {plural(len(listed), 'Actions secret')} but counts {total} (total_count): "
-                         f"the list disagrees with its count, so what it holds is not known; run again, and if it "
-                         f"persists, it is GitHub's to fix")
+        v.unknown.append(f"GitHub listed {plural(len(listed), 'secret')} of {label} but counts {total} "
+                         f"(total_count): the list disagrees with its count, so what it holds is not known; run "
+                         f"again, and if it persists, it is GitHub's to fix")
+        return None
+    unread = None if len(listed) >= total else f"{len(listed)} of the {total} secrets GitHub counts"
+    return _Scope(label, answer, listed, unread)
+
+
+def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
+    repo = _github_scope("the repository", found["secrets"], v)
+    org = _github_scope("the organisation", found["org_secrets"], v)
+    envs: list[_Scope | None] = []
+    unread_envs = None
+    if p.environment is not None:
+        envs.append(_github_scope(f"environment {p.environment}", found["env_secrets"], v))
+    else:
+        listed = found["environments"].data
+        if len(listed["names"]) < listed["total_count"]:
+            unread_envs = (f"the repository has {listed['total_count']} environments and {len(listed['names'])} "
+                           f"were read")
+        envs.extend(_github_scope(f"environment {name}", found[f"env:{name}"], v) for name in listed["names"])
+    if repo is None or org is None or None in envs:
         return
-    # the item's names as the checklist spells them, each with the update time of the secret GitHub lists
-    by_name = {_github_name(name): stamp for name, stamp in listed.items()}
-    asked = [*p.required, *(p.secret_age.names if p.secret_age else [])]
-    secrets = {n: by_name[_github_name(n)] for n in asked if _github_name(n) in by_name}
-    # a name not on the pages read may be on one not read (past the page limit, or a list that changed while
-    # it was read): its absence is not known
-    unread = (None if len(listed) >= total else
-              f"not among the {len(listed)} Actions secrets read of the {total} GitHub counts")
+    scopes = [repo, org, *envs]
+    v.evidence["actions_secrets"] = sorted(repo.listed)
+    v.evidence["total_count"] = repo.answer.data["total_count"]
+    v.evidence["organisation_secrets"] = ("no organisation owns the repository" if org.answer.data.get("owner")
+                                          else sorted(org.listed))
+    v.evidence["environment_secrets"] = {s.label.removeprefix("environment "): sorted(s.listed) for s in envs}
+    # what a job sees: its environment's value, else the repository's, else the organisation's
+    seen_by_job = [*envs, repo, org] if p.environment is not None else [repo, org]
+    where = ("in the repository's Actions secrets (or the organisation's" +
+             (f", or environment {p.environment}'s)" if p.environment is not None else ")"))
     if p.required:
         v.expected.append(f"{', '.join(p.required)} {where}")
-        missing = [n for n in p.required if n not in secrets]
-        if missing and unread:
-            v.unknown.append(f"{', '.join(missing)} {unread}")
-        elif missing:
-            v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not an Actions secret "
-                              f"({plural(len(listed), 'secret')}: {', '.join(sorted(listed)) or 'none'})")
-        v.notes.append(f"{', '.join(p.required)} present among {plural(len(listed), 'Actions secret')}")
+        for name in p.required:
+            if any(_github_name(name) in s.listed for s in seen_by_job):
+                continue
+            unread = [f"{s.label}: {s.unread}" for s in seen_by_job if s.unread]
+            only = [s.label for s in envs if _github_name(name) in s.listed]
+            if unread:
+                v.unknown.append(f"{name} not among the secrets read ({'; '.join(unread)})")
+            elif only:
+                v.problems.append(f"{name} is a secret of {', '.join(only)} only: a job sees it only when it runs "
+                                  f"there (say which with environment: in the item)")
+            else:
+                v.problems.append(f"{name} is not an Actions secret ({_github_listing(scopes)})")
+        v.notes.append(f"{', '.join(p.required)} present among {plural(len(repo.listed), 'Actions secret')} of the "
+                       f"repository and {len(org.listed)} of the organisation")
     if p.secret_age:
-        _age_check(v, p.secret_age, secrets, answer, where, "is not an Actions secret", unread=unread)
+        _github_ages(v, p, p.secret_age, scopes, seen_by_job, unread_envs)
+
+
+def _github_listing(scopes: list[_Scope]) -> str:
+    return "; ".join(f"{s.label}: {', '.join(sorted(s.listed)) or 'none'}" for s in scopes)
+
+
+def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], seen_by_job: list[_Scope],
+                 unread_envs: str | None) -> None:
+    """With an `environment`, the value its jobs see; without, every value a job could see, each by where it is."""
+    job = f"by a job of environment {p.environment}" if p.environment is not None else "wherever a job may see it"
+    v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days, {job}")
+    seen: dict[str, Any] = {}
+    for name in age.names:
+        key = _github_name(name)
+        unread = [f"{s.label}: {s.unread}" for s in scopes if s.unread] + ([unread_envs] if unread_envs else [])
+        if p.environment is None:
+            holders = [s for s in scopes if key in s.listed]
+        else:  # the first that holds it wins; one not read whole before it may hold it too
+            first = next((s for s in seen_by_job if key in s.listed or s.unread), None)
+            holders = [first] if first is not None and key in first.listed else []
+        if not holders:
+            if unread:
+                v.unknown.append(f"{name} not among the secrets read ({'; '.join(unread)})")
+            else:
+                v.problems.append(f"{name} is not an Actions secret ({_github_listing(scopes)})")
+            seen[name] = "absent"
+            continue
+        if p.environment is None and unread:  # a value not read may be the stale one
+            v.unknown.append(f"not every value of {name} was read ({'; '.join(unread)})")
+        seen[name] = {s.label: _age_one(v, age, name, s.listed[key], s.answer, f"in {s.label}",
+                                        place=f" ({s.label})") for s in holders}
+    v.evidence["secret_age"] = seen
+    v.notes.append(f"{plural(len(age.names), 'secret')} updated within {age.max_days:g} days")
 
 
 def _for_target(env: dict, target: str) -> bool:

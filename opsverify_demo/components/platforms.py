@@ -80,6 +80,8 @@ class PlatformState:
 
     vercel_env: dict[str, dict] = field(default_factory=dict)  # key -> {type, target, updated_ago}
     github_secrets: dict[str, timedelta] = field(default_factory=dict)  # name -> updated ago
+    # deployment environment -> its own secrets (name -> updated ago), which its jobs see over the repository's
+    github_environments: dict[str, dict[str, timedelta]] = field(default_factory=dict)
     render_deploys: dict[str, str] = field(default_factory=dict)  # service name -> newest deploy status
     render_cron: dict[str, list[CronRun]] = field(default_factory=dict)
     render_group_updated: timedelta = timedelta(days=12)
@@ -98,6 +100,7 @@ def healthy_state() -> PlatformState:
                                          "ago": 200 * day},
         },
         github_secrets={"CRON_SECRET": 9 * day, "VERCEL_TOKEN": 40 * day, "SUPABASE_ACCESS_TOKEN": 60 * day},
+        github_environments={"production": {"DEPLOY_HOOK_URL": 30 * day}},
         render_deploys={name: "live" for name in ("web", "api", "worker")},
         render_cron={
             # hourly trim and daily purge; several past runs, newest first
@@ -185,21 +188,51 @@ class PlatformAPIs:
         actual = self.deployment.secrets["sora-studio"].get(key, "")
         return "enc_" + hashlib.sha256(actual.encode()).hexdigest()  # an opaque encrypted-looking blob
 
-    # -- GitHub: GET /repos/{owner}/{repo}/actions/secrets?per_page=&page= -----------------
+    # -- GitHub: GET /repos/{owner}/{repo}/ actions/secrets, actions/organization-secrets, environments and
+    # environments/{name}/secrets, each ?per_page=&page= ---------------------------------------------------------
     def _github(self) -> Starlette:
-        @_guard(lambda: self.tokens["github"], {"message": "Bad credentials",
-                                                "documentation_url": "https://docs.github.com/rest", "status": "401"})
-        async def repo_secrets(request: Request) -> Response:
+        def not_found() -> Response:
+            return JSONResponse({"message": "Not Found", "status": "404"}, status_code=404)
+
+        def listing(request: Request, key: str, rows: list[dict]) -> Response:
             if f"{request.path_params['owner']}/{request.path_params['repo']}" != GITHUB_REPO:
-                return JSONResponse({"message": "Not Found", "status": "404"}, status_code=404)
+                return not_found()
             per_page = min(100, int(request.query_params.get("per_page", "30")))
             page = max(1, int(request.query_params.get("page", "1")))
-            names = sorted(self.state.github_secrets)
-            rows = [{"name": n, "created_at": _iso(self.state.github_secrets[n] + timedelta(days=100))[:19] + "Z",
-                     "updated_at": _iso(self.state.github_secrets[n])[:19] + "Z"} for n in names]
-            return JSONResponse({"total_count": len(rows), "secrets": rows[(page - 1) * per_page: page * per_page]})
+            return JSONResponse({"total_count": len(rows), key: rows[(page - 1) * per_page: page * per_page]})
 
-        return Starlette(routes=[Route("/repos/{owner}/{repo}/actions/secrets", repo_secrets, methods=["GET"])])
+        def secrets(updated: dict[str, timedelta]) -> list[dict]:
+            return [{"name": n, "created_at": _iso(updated[n] + timedelta(days=100))[:19] + "Z",
+                     "updated_at": _iso(updated[n])[:19] + "Z"} for n in sorted(updated)]
+
+        guard = _guard(lambda: self.tokens["github"], {"message": "Bad credentials",
+                                                       "documentation_url": "https://docs.github.com/rest",
+                                                       "status": "401"})
+
+        @guard
+        async def repo_secrets(request: Request) -> Response:
+            return listing(request, "secrets", secrets(self.state.github_secrets))
+
+        @guard
+        async def organization_secrets(request: Request) -> Response:  # shared with the repository: none
+            return listing(request, "secrets", [])
+
+        @guard
+        async def environments(request: Request) -> Response:
+            return listing(request, "environments", [{"id": 161088068 + i, "name": name, "protection_rules": []}
+                                                     for i, name in enumerate(sorted(self.state.github_environments))])
+
+        @guard
+        async def environment_secrets(request: Request) -> Response:
+            own = self.state.github_environments.get(request.path_params["name"])
+            return not_found() if own is None else listing(request, "secrets", secrets(own))
+
+        base = "/repos/{owner}/{repo}"
+        return Starlette(routes=[Route(f"{base}/actions/secrets", repo_secrets, methods=["GET"]),
+                                 Route(f"{base}/actions/organization-secrets", organization_secrets, methods=["GET"]),
+                                 Route(f"{base}/environments", environments, methods=["GET"]),
+                                 Route(f"{base}/environments/{{name}}/secrets", environment_secrets,
+                                       methods=["GET"])])
 
     # -- Render: /v1/services/{id}/deploys, /v1/services/{id}/events, /v1/env-groups/{id} ---
     def _render(self) -> Starlette:
@@ -371,6 +404,10 @@ FAULTS = [
           _change(lambda s: s.github_secrets.pop("CRON_SECRET"))),
     Fault("github-secret-stale", frozenset({"S16"}), "the CRON_SECRET Actions secret was last updated 45 days ago",
           _change(lambda s: s.github_secrets.__setitem__("CRON_SECRET", timedelta(days=45)))),
+    Fault("github-environment-secret-stale", frozenset({"S16"}),
+          "the production environment's own CRON_SECRET, which its jobs see over the repository's, was last "
+          "updated 120 days ago",
+          _change(lambda s: s.github_environments["production"].__setitem__("CRON_SECRET", timedelta(days=120)))),
     Fault("render-deploy-failed", frozenset({"J19"}), "the worker's newest Render deploy failed to build",
           _change(lambda s: s.render_deploys.__setitem__("worker", "build_failed"))),
     Fault("render-cron-missed", frozenset({"J20"}), "the database purge cron last ran 30 hours ago",
