@@ -834,6 +834,40 @@ def test_a_policy_no_row_passes_grants_none_whatever_its_spelling(using, status)
             "that grants a row" if status is FAILED else "1 table as expected")
 
 
+# An UPDATE needs a row a policy lets be seen (USING) and a new row a policy lets be written (WITH CHECK, else
+# USING): the permissive policies' USING and WITH CHECK are each OR-ed apart, and a restrictive one always false in
+# either closes the table. A policy whose WITH CHECK is always false had passed `policies_for: {update: [...]}`.
+@pytest.mark.parametrize("policies, status, seen", [
+    ([policy("a_all", command="*", using="true", check="false")], FAILED,
+     "table public.notes has no permissive UPDATE policy for authenticated that lets an updated row be written: "
+     "a_all has a WITH CHECK always false"),
+    ([policy("p_upd", command="w", using="true"),
+      policy("r_upd", command="w", permissive=False, using="true", check="false")], FAILED,
+     "table public.notes has restrictive UPDATE policy r_upd always false for authenticated"),
+    ([policy("a_all", command="*", using="true", check="false"), policy("p_chk", command="w", using=None,
+                                                                         check="(owner_id = 1)")], PASSED, ""),
+    ([policy("p_upd", command="w", using="(owner_id = 1)")], PASSED, ""),  # WITH CHECK falls back to USING
+    ([policy("p_upd", command="w", using="(owner_id = 1)", check="(1 = 2)")], FAILED, "WITH CHECK always false"),
+], ids=["all-check-false", "restrictive-check-false", "another-policy-checks", "check-falls-back", "folded"])
+def test_an_update_policy_whose_new_rows_never_pass_grants_no_update(policies, status, seen):
+    facts = catalog(table("notes", policies=policies))
+    verdict({"table": "public.notes", "policies_for": {"update": ["authenticated"]}}, facts, status,
+            seen or "1 table as expected")
+
+
+def test_an_update_no_new_row_passes_is_refused_by_postgresql_and_fails_the_item(server):
+    """What the verdict rests on, on a real server: a FOR ALL policy WITH CHECK (false) lets no row be updated."""
+    _, fresh = server
+    with fresh("""
+        create table public.pol (id int primary key, owner_id int);
+        alter table public.pol enable row level security;
+        create policy a_all on public.pol for all to authenticated using (true) with check (false);
+    """) as url:
+        (outcome,) = judge_on(url, [{"table": "public.pol", "policies_for": {"update": ["authenticated"]}}])
+    assert outcome.status is FAILED, outcome
+    assert "a_all has a WITH CHECK always false" in outcome.observed, outcome.observed
+
+
 # -- 22: the owner of an object can grant itself anything ---------------------------------------------------
 # A role that owns a table (or inherits from its owner) holds every privilege on it in effect: it may grant them
 # back to itself, and RLS does not apply to it unless FORCE ROW LEVEL SECURITY.

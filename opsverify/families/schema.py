@@ -838,8 +838,16 @@ def _grants_rows(policy: dict, command: str) -> bool:
     return expression is not None and not _always_false(expression)
 
 
+def _new_row_check(policy: dict) -> str | None:
+    """The expression an UPDATE's new row must pass: WITH CHECK, else USING (PostgreSQL's fallback)."""
+    return policy["check"] if policy["check"] is not None else policy["using"]
+
+
 def _closes_all(policy: dict, command: str) -> bool:
-    """A restrictive policy that no row passes for `command` (one without the expression restricts nothing)."""
+    """A restrictive policy that no row passes for `command` (one without the expression restricts nothing); for an
+    UPDATE, no row it lets be seen, or no new row it lets be written."""
+    if command == "update" and _always_false(_new_row_check(policy)):
+        return True
     return _always_false(_effective(policy, command))
 
 
@@ -859,6 +867,10 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
                         and roles.covers(role, pol["roles"] or [PUBLIC])]
             permissive = [pol for pol in covering if pol["permissive"]]
             granting = [pol for pol in permissive if _grants_rows(pol, command)]
+            # an UPDATE needs a row some policy lets be seen and a new row some policy lets be written: the
+            # permissive policies' USING and WITH CHECK are each OR-ed, apart
+            unwritable = command == "update" and granting and not any(
+                _new_row_check(pol) is not None and not _always_false(_new_row_check(pol)) for pol in permissive)
             closed = [pol["name"] for pol in covering if not pol["permissive"] and _closes_all(pol, command)]
             said = f"no permissive {command.upper()} policy for {role_label(role)}"
             if not permissive:
@@ -869,6 +881,11 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
                                                         f"{first_few([pol['name'] for pol in permissive])} "
                                                         f"{'has' if len(permissive) == 1 else 'have'} no {missing}"
                                                         " expression, or one that is always false"))
+            elif unwritable:
+                findings.add(name, *_verb("has", "have", f"{said} that lets an updated row be written: "
+                                                        f"{first_few([pol['name'] for pol in permissive])} "
+                                                        f"{'has a' if len(permissive) == 1 else 'have'} WITH CHECK"
+                                                        " always false"))
             elif closed:
                 findings.add(name, *_verb("has", "have", f"restrictive {command.upper()} polic"
                                                         f"{'ies' if len(closed) > 1 else 'y'} {first_few(closed)}"
