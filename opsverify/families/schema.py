@@ -522,10 +522,10 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     _check_roles(p, facts.roles, findings)
     _check_privileges_exist(p, facts, findings)
     _check_publications(p, facts, findings)
-    # a partition is judged once: not where the item judges it as a table, nor where it leaves it out by name, nor
-    # again under a second level of its tree
-    parts_skipped = {_qualified(x) for x in tables} | {qualified(*key) for key in (_except_tables(p) if p.all_tables_in
-                                                                                   else ())}
+    # a partition is judged once: not again where the item judges it as a table, nor under a second level of its
+    # tree. One left out by except_tables is still judged with its parent: its rows are the parent's (except the
+    # parent to leave them out)
+    parts_skipped = {_qualified(x) for x in tables}
     for t in tables:
         name = _qualified(t)
         _judge_columns(p, name, t, findings)
