@@ -179,6 +179,11 @@ CASES = [
      f"not applicable: SIGNING_SECRET is a value of length {len(SECRET)} (hmac:"),
     (api(when={"A": "1", "B": "on"}, required=["C"]), {"A": "1", "B": "off"}, Status.PASSED,
      "not applicable: B is 'off', not 'on'"),
+    # a condition's name the service does not set, beside one spelt almost alike it does: said, never its value
+    (api(when={"QUEUE_MOD": "redis"}, required=["NOPE"]), {"QUEUE_MODE": "redis"}, Status.PASSED,
+     "QUEUE_MOD is not set (the service sets QUEUE_MODE: is the condition's name misspelt?)"),
+    (api(when={"queue_mode": "redis"}, required=["NOPE"]), {"QUEUE_MODE": "redis"}, Status.PASSED,
+     "(the service sets QUEUE_MODE: is the condition's name misspelt?)"),
     # nothing vacuous: an env source without a single variable checked nothing
     (api(forbidden=["MOCK"]), {}, Status.ERROR, "no env vars found in the env source of service 'api'"),
     (api(forbidden=["MOCK"], allow_empty=True), {}, Status.PASSED, ""),

@@ -11,6 +11,7 @@ config error: a name is never silently read as a literal when it was meant as a 
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import ipaddress
 import re
@@ -754,10 +755,18 @@ def _condition_fails(p: Params, env: dict[str, str]) -> list[str]:
     for name, wanted in p.when.items():
         value = env.get(name)
         if why := _unset(name, value):
-            out.append(why)
+            out.append(why + _near_names(name, env))
         elif value != wanted:
             out.append(f"{name} is {_shown_word(p, value)}, not {wanted!r}")
     return out
+
+
+def _near_names(name: str, env: dict[str, str]) -> str:
+    """A condition on a name the service does not set, beside one it sets that is spelt almost alike, may be a typo
+    that would keep the item not applicable for ever: say the near name (never its value)."""
+    near = [n for n in env if n.upper() == name.upper() and n != name]
+    near += [n for n in difflib.get_close_matches(name, list(env), n=2, cutoff=0.85) if n not in near and n != name]
+    return f" (the service sets {' and '.join(near)}: is the condition's name misspelt?)" if near else ""
 
 
 PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_values, _judge_values_if_set,
