@@ -207,9 +207,10 @@ def test_a_key_over_its_limit_fails_even_when_another_is_unreadable():
     assert "jobs holds 5000 (list)" in outcome.observed and "could not read: TYPE jobs:dead" in outcome.observed
 
 
-@pytest.mark.parametrize("length", [-5, "12", b"7", None, True])
+@pytest.mark.parametrize("length", [-5, "12", b"7", None, True, 10**30])
 def test_a_length_that_is_not_one_is_could_not_look(length):
-    """A server that lies (a negative count, a string, nothing): never read as a short queue."""
+    """A server that lies (a negative count, a string, nothing, more than Redis can count): never read as a
+    queue length."""
     class Lying:
         def pipeline(self, commands):
             return ["list", length, 0, 0, 0]

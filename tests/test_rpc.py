@@ -216,7 +216,11 @@ def block_time_chain(answer: Answer | None, slot: int | None = 2792) -> Chain:
     (err(-32004, "Block not available for slot 2792"), Status.FAILED,
      "slot 2792: error -32004: Block not available for slot 2792"),
     (ok(None), Status.FAILED, "result null is not a block time"),
-    (ok(1.7955e9), Status.FAILED, "result 1795500000.0 is not a block time"),
+    # not the method's shape (an integer or null): no answer, as in any other result
+    (ok(1.7955e9), Status.ERROR, "unexpected reply shape: 1795500000.0"),
+    (ok(True), Status.ERROR, "unexpected reply shape: true"),
+    (ok(float("nan")), Status.ERROR, "unexpected reply shape: NaN"),
+    (ok("1795598644"), Status.ERROR, 'unexpected reply shape: "1795598644"'),
     (ok(10 ** 20), Status.FAILED, "result 100000000000000000000 is not a block time"),
     (ok(-1), Status.FAILED, "result -1 is not a block time"),
     # a lie that is an integer: no slot of a live chain was made in 1970 (nothing judged the date without max_age_s)
@@ -1072,6 +1076,17 @@ def test_a_nodes_own_json_rpc_error_fails_its_item_under_200_or_5xx(node, status
     health = check("a", method="getHealth")
     outcome = rpc.judge(health, rpc.gather(FakeTarget(url, {}), [health]))
     assert outcome.status is Status.FAILED and outcome.observed == "error -32005: Node is behind by 500 slots"
+
+
+def test_a_reply_with_both_result_and_error_is_no_answer():
+    """JSON-RPC 2.0 allows one of the two: the error had won, failing a node on a reply that is not one."""
+    from opsverify.transports.jsonrpc import _answer
+
+    both = _answer({"jsonrpc": "2.0", "id": 0, "result": "ok", "error": {"code": -32005, "message": "behind"}})
+    assert both.result is None and both.error.code is None and "both result and error" in str(both.error)
+    chain = Chain("https://rpc.example", calls={"getHealth": both})
+    outcome = rpc.judge(check(method="getHealth"), facts(chain))
+    assert outcome.status is Status.ERROR and "both result and error" in outcome.observed, outcome
 
 
 @pytest.mark.parametrize("answer", [err(None, "reply has neither result nor error"),

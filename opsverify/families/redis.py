@@ -188,8 +188,11 @@ def _refused(reply: Exception, command: str, key: str) -> str:
             "access to this key")
 
 
+MAX_LENGTH = 2**63 - 1  # Redis counts in a signed 64-bit integer: a larger "length" is no length Redis can send
+
+
 def _is_length(reply: Any) -> bool:
-    return isinstance(reply, int) and not isinstance(reply, bool) and reply >= 0
+    return isinstance(reply, int) and not isinstance(reply, bool) and 0 <= reply <= MAX_LENGTH
 
 
 def _said(exc: Exception) -> str:

@@ -614,6 +614,10 @@ def _judge_block_time(p: Params, chain: Chain, facts: Facts) -> Outcome:
     if answer.error is not None:
         return failed(expected, f"slot {slot}: {answer.error}", **evidence, error=_error_evidence(answer.error))
     block_time = answer.result
+    if block_time is not None and not _is_int(block_time):  # getBlockTime answers an integer or null: anything else
+        # (1.5, NaN, true, text) is no answer of the method, as in any other result
+        return error(f"could not look: getBlockTime for slot {slot} from {chain.shown}: unexpected reply shape: "
+                     f"{_json(block_time)}", **evidence)
     if not _is_int(block_time) or not 0 <= block_time < LATEST_BLOCK_TIME:
         return failed(expected, f"slot {slot}: result {_json(block_time)} is not a block time (seconds since 1970)",
                       **evidence)
