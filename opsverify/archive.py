@@ -533,6 +533,7 @@ class _Row:
     pytest_s: float = 0.0
     info: dict[str, Any] | None = None
     longrepr: str = ""
+    altered: str = ""  # what pytest reported, where a marker or hook made it differ from the check's verdict
     record: dict[str, Any] | None = None  # once the item ended
     written: str = ""  # the uid of its Allure files, once handed to the archive
 
@@ -564,7 +565,8 @@ def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: s
 
     if exitstatus not in (exitcodes.OK, exitcodes.FAILED, exitcodes.INTERRUPTED):
         return int(exitstatus)  # pytest's own: internal error, usage, nothing selected
-    if exitstatus != exitcodes.OK and (blocking or errors):  # what ran decided it, interrupted after or not
+    if blocking or errors:  # what ran decided it, interrupted after or not (pytest's 0 is a report a marker or hook
+        # changed: see _keep_the_verdict)
         return final_exit_code(exitcodes.FAILED, {"failed": blocking, "error": errors}, cause_kinds)
     # nothing failed the run (at most failures below --fail-on)
     if interrupted or exitstatus == exitcodes.INTERRUPTED:  # Ctrl-C, SIGTERM, -x or --maxfail: items never checked
@@ -633,9 +635,13 @@ class ArchiveReporter:
             row.status = "waived" if str(getattr(report, "wasxfail", "")).startswith(WAIVED) else "skipped"
         elif report.failed:
             row.status = "error" if report.when == "teardown" else "failed"
+            if report.when == "teardown":  # what went wrong after the check: its own words, not the check's
+                crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
+                row.longrepr = f"teardown failed: {crash}" if isinstance(crash, str) and crash else _text(report)
         if (report.failed or report.skipped) and not row.longrepr:
             row.longrepr = _text(report)
         if report.when == "teardown":
+            _keep_the_verdict(row)
             row.record = _record(row)
             self._write_early(row)
 
@@ -674,7 +680,7 @@ class ArchiveReporter:
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
         """A waived failure reads *waived* on the console (never passed, never a plain xfail)."""
-        if report.skipped and str(getattr(report, "wasxfail", "")).startswith(WAIVED):
+        if report.skipped and str(getattr(report, "wasxfail", "")).startswith(WAIVED) and _waived_by_check(report):
             return "waived", "w", ("WAIVED", {"yellow": True})
         return None
 
@@ -1420,14 +1426,46 @@ def _only_manual_selected(config: pytest.Config, selected: list[Check]) -> str:
     return why + "; a run that checks items lists the manual ones in its summary and archive"
 
 
+def _waived_by_check(report: pytest.TestReport) -> bool:
+    """Whether the check itself recorded the item waived (a waivers file's waiver), not a marker's reason alone."""
+    for key, value in report.user_properties:
+        if key == "opsverify":
+            return json.loads(value).get("status") == "waived"
+    return False
+
+
+def _keep_the_verdict(row: _Row) -> None:
+    """The check's own verdict is what the archive says of a check it judged: a pytest marker or a hook (an `xfail`
+    of a conftest, a reason spelt like a waiver's, a report rewritten to passed) changes what pytest reports, never
+    that. A failure stays failed (a waiver is the waivers file's, recorded by the check), an unchecked item is never
+    passed; pytest's word is kept only where it says more went wrong (a teardown's error, a failure beside a pass)."""
+    verdict = (row.info or {}).get("status")
+    if verdict is None or verdict == row.status:
+        return
+    if row.status == "passed" or row.status == "waived" or (row.status == "skipped" and verdict in ("failed",
+                                                                                                  "error")):
+        row.altered = row.status
+        row.status = verdict
+
+
 def _record(row: _Row) -> dict[str, Any]:
     info = row.info or {}
+    verdict = info.get("status")
+    # an error the check's verdict does not hold (a fixture's teardown failed; the worker running it died): its own
+    # cause is the item's message, never the passing check's words
+    beside = row.status == "error" and verdict not in (None, "error") and bool(row.longrepr)
+    message = (f"{row.longrepr} (its check had ended {verdict})" if beside else
+               info.get("message") or row.longrepr)
+    if row.altered:
+        message += (f" (pytest reported it {row.altered}: a marker or hook changed pytest's report, not this verdict;"
+                    " a waiver is a waivers file's)")
     record = {
         "nodeid": row.nodeid, "key": info.get("key"), "id": info.get("id"), "name": info.get("name"),
         "system": info.get("system"), "section": info.get("section"), "title": info.get("title"),
         "family": info.get("family"), "cadence": info.get("cadence"), "severity": info.get("severity"),
-        "status": row.status, "expected": info.get("expected", ""), "observed": info.get("observed", row.longrepr),
-        "remediation": info.get("remediation", ""), "message": info.get("message") or row.longrepr,
+        "status": row.status, "expected": info.get("expected", ""),
+        "observed": row.longrepr if beside else info.get("observed", row.longrepr),
+        "remediation": info.get("remediation", ""), "message": message,
         "duration_s": round(float(info.get("duration_s", row.pytest_s)), 6),
         "evidence": info.get("evidence") or {},
     }

@@ -1,0 +1,86 @@
+"""The archive says what the check decided. A pytest marker or hook of a team's conftest (an `xfail`, a reason spelt
+like a waiver's, a report rewritten to passed) changes what pytest reports, never the verdict; an error that came
+after the check (a fixture's teardown) is told by its own cause, never by the passing check's words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .project import MisbehavingHttp, Project
+
+ITEMS = """
+- {id: F1, name: broken, section: S, title: the broken page answers, family: http, cadence: postdeploy,
+   severity: critical, params: {service: web, path: /fail}}
+- {id: P1, name: healthy, section: S, title: the healthy page answers, family: http, cadence: postdeploy,
+   params: {service: web, path: /ok}}
+"""
+
+CONFTESTS = {
+    "xfail": """
+import pytest
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "F1-" in item.nodeid:
+            item.add_marker(pytest.mark.xfail(reason="known"))
+""",
+    "forged-waiver": """
+import pytest
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "F1-" in item.nodeid:
+            item.add_marker(pytest.mark.xfail(reason="waived: until 2099 by cto (OPS-0)"))
+""",
+    "report-rewritten": """
+import pytest
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if "F1-" in item.nodeid:
+        report.outcome = "passed"
+""",
+}
+
+
+@pytest.fixture
+def project(tmp_path):
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url})
+        project.checklist("site", ITEMS)
+        project.environment("""
+        timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
+        systems: {site: {services: {web: {url: "${WEB_URL}"}}}}
+        """)
+        yield project
+
+
+@pytest.mark.parametrize("conftest", sorted(CONFTESTS))
+def test_a_marker_or_hook_never_turns_a_checked_failure_into_anything_else(project, conftest):
+    (project.root / "conftest.py").write_text(CONFTESTS[conftest], encoding="utf-8")
+    ran = project.run("--env", "local")
+    assert ran.code == 1, ran.output  # a blocking failure, as without the conftest
+    rows = ran.rows()
+    assert rows["F1-broken"]["status"] == "failed", rows["F1-broken"]
+    assert "a marker or hook changed pytest's report, not this verdict" in rows["F1-broken"]["message"]
+    assert rows["P1-healthy"]["status"] == "passed"
+    manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
+    assert not manifest.get("waived"), manifest.get("waived")
+    junit = next(ran.archive().glob("**/*.xml")).read_text(encoding="utf-8")
+    assert junit.count("<failure") == 1, junit
+    assert "WAIVED" not in ran.output
+
+
+def test_an_error_after_the_check_is_told_by_its_own_cause(project):
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_teardown(item, nextitem):
+    if "P1-" in item.nodeid:
+        raise RuntimeError("the team's fixture broke in teardown")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["P1-healthy"]
+    assert row["status"] == "error", row
+    assert "the team's fixture broke in teardown" in row["message"], row["message"]
+    assert "the team's fixture broke in teardown" in row["observed"], row["observed"]
+    assert "(its check had ended passed)" in row["message"]
