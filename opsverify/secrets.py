@@ -1670,9 +1670,31 @@ def _inside_a_number(text: str, start: int, end: int) -> bool:
             and ((start > 0 and "0" <= text[start - 1] <= "9") or (end < len(text) and "0" <= text[end] <= "9")))
 
 
+def _in_base64(text: str, start: int, stop: int) -> tuple[int, int]:
+    """A span beside letters or digits (a secret's piece in base64 of something longer) widened by the characters
+    that may mix its bits with its neighbours': the letter or digit before it, and up to a group (4) of them after it
+    with the padding that follows. The piece registered holds only the characters that are the secret's alone; the
+    partial group after it holds its last one or two bytes (`MTM=` of `…13`), the character before it a few bits of
+    its first. Nothing else is eaten: not a path's `/`, a word after a blank, nor anything near an escape's
+    backslash (a URL or JSON stays one); a secret beside letters in plain text only masks a few more of them."""
+    def letter_or_digit(at: int) -> bool:
+        return text[at].isascii() and text[at].isalnum()
+
+    if (0 < start and letter_or_digit(start) and letter_or_digit(start - 1)
+            and "\\" not in text[max(0, start - 10):start]):
+        start -= 1
+    end = stop
+    while end < len(text) and end - stop < 4 and letter_or_digit(stop - 1) and letter_or_digit(end):
+        end += 1
+    while end > stop and end < len(text) and end - stop < 6 and text[end] == "=":
+        end += 1
+    return start, end
+
+
 def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:
     """`text` with each span replaced by its label; overlapping spans (two forms, or two secrets, sharing
     characters) become one, so no character of either is left between them."""
+    spans = [(*_in_base64(text, start, stop), label) for start, stop, label in spans]
     pieces, last = [], 0
     # of two spans alike, the whole secret's label: a run of it found in one reading, all of it in another
     for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1], span[2].startswith("[redacted part"))):
