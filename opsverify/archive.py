@@ -641,6 +641,10 @@ class ArchiveReporter:
         if (report.failed or report.skipped) and not row.longrepr:
             row.longrepr = _text(report)
         if report.when == "teardown":
+            if row.info is None:  # never judged (a skip marker, a hook's skip, a setup error before the check): still
+                # the checklist's item, named, placed and weighed as any other
+                check = self._check_of_node(report.nodeid)
+                row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
             _keep_the_verdict(row)
             row.record = _record(row)
             self._write_early(row)

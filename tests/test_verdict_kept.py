@@ -84,3 +84,18 @@ def pytest_runtest_teardown(item, nextitem):
     assert "the team's fixture broke in teardown" in row["message"], row["message"]
     assert "the team's fixture broke in teardown" in row["observed"], row["observed"]
     assert "(its check had ended passed)" in row["message"]
+
+
+def test_an_item_a_marker_skipped_is_still_its_checklists_item(project):
+    """Never judged, it is named, placed and weighed as any other: its id, system, section and severity."""
+    (project.root / "conftest.py").write_text("""
+import pytest
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "F1-" in item.nodeid:
+            item.add_marker(pytest.mark.skip(reason="the team skips it"))
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "skipped" and "the team skips it" in row["message"], row
+    assert (row["id"], row["system"], row["section"], row["severity"]) == ("F1", "site", "S", "critical"), row
