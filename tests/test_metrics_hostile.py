@@ -454,3 +454,37 @@ def test_minus_zero_and_zero_are_one_rank():
 ])
 def test_bounds_are_read_as_go_parsefloat_reads_them(bound, read):
     assert metrics._go_float(bound) == read
+
+
+# -- a label value the parser reads in time that grows with the square of its escapes --------------------------------
+# A million `\"` in one line is 2.5 MB (under the size read) and took the parser minutes: the deadline, looked at
+# between lines, never came, and every other scrape of the run was lost to the bound with it.
+def test_a_line_longer_than_opsverify_parses_is_an_error_and_other_scrapes_are_judged():
+    from .project import raw_reply
+
+    quadratic = ('# TYPE jobs counter\njobs_total{a="' + '\\"' * 1_250_000 + '"} 1\n').encode()
+    healthy = b"# TYPE jobs counter\njobs_total 5\n"
+    with KeepAliveHttp({("GET", "/quad"): raw_reply(200, quadratic, "text/plain; version=0.0.4"),
+                        ("GET", "/ok"): raw_reply(200, healthy, "text/plain; version=0.0.4")}) as server:
+        target = make_target({"services": {"web": {"url": server.url}}})
+        checks = [make_check("metrics", {"service": "web", "path": path, "families": {"jobs": "counter"}}, name=name)
+                  for name, path in (("quad", "/quad"), ("ok", "/ok"))]
+        started = time.monotonic()
+        facts = metrics.gather(target, checks)
+        took = time.monotonic() - started
+        target.close()
+    bad, good = (metrics.judge(c, facts) for c in checks)
+    assert bad.status is Status.ERROR, bad
+    assert "line 2 of the exposition is 2500018 characters long, longer than opsverify parses" in bad.observed
+    assert good.status is Status.PASSED, good
+    assert took < metrics.PARSE_S, took  # refused before parsing: not a wait for the deadline
+
+
+def test_the_parse_deadline_is_looked_at_by_characters_too():
+    """Few long lines: the clock is looked at every CLOCK_CHARACTERS characters, not only every CLOCK_EVERY lines."""
+    clock = metrics.Clock(1000.0)
+    lines = clock.each(["x" * metrics.CLOCK_CHARACTERS] * 3)
+    next(lines)
+    clock.ends = 0.0  # the deadline passed while the first line was read
+    with pytest.raises(metrics.SlowParse):
+        next(lines)

@@ -76,6 +76,10 @@ EXPOSITION_LIMIT = 8 * 1024 * 1024  # a scrape larger than this is cut off and r
 PARSE_S = 8.0
 FOLLOWED = frozenset({301, 302, 303, 307, 308})  # the redirects Go's HTTP client follows (with a Location)
 CLOCK_EVERY = 2048  # lines (or samples) read between two looks at a parse's deadline
+CLOCK_CHARACTERS = 1 << 18  # …or this many characters of lines, whichever comes first
+# The parser reads a label value in time that grows with the square of its escapes (a line of a million `\"` would
+# take minutes, past any deadline looked at between lines): a longer line is not parsed. Real label values are short.
+LINE_LIMIT = 1 << 16
 
 
 def local_s(checks) -> float:
@@ -178,6 +182,14 @@ class SlowParse(Exception):
     """Reading an exposition ran past its deadline: our own time, not the target's."""
 
 
+class LongLine(Exception):
+    """A line longer than LINE_LIMIT: not parsed (ours to refuse, not the target's fault)."""
+
+    def __init__(self, number: int, length: int) -> None:
+        super().__init__(number, length)
+        self.number, self.length = number, length
+
+
 T = TypeVar("T")
 
 
@@ -194,9 +206,14 @@ class Clock:
         return self._timed(items)
 
     def _timed(self, items: Iterable[T]) -> Iterator[T]:
+        read = 0  # characters of lines since the last look
         for i, item in enumerate(items):
-            if not i % CLOCK_EVERY and time.monotonic() >= self.ends:
+            if isinstance(item, str):
+                read += len(item)
+            if (not i % CLOCK_EVERY or read >= CLOCK_CHARACTERS) and time.monotonic() >= self.ends:
                 raise SlowParse
+            if read >= CLOCK_CHARACTERS:
+                read = 0
             yield item
 
 
@@ -376,6 +393,9 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
     module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
     text_fd_to_metric_families = load(module).text_fd_to_metric_families
     clock = Clock(within)
+    longest = max(text.split("\n"), key=len, default="")
+    if len(longest) > LINE_LIMIT:
+        raise LongLine(text.count("\n", 0, text.index(longest)) + 1, len(longest))
 
     if crlf := carriage_return(text, clock):
         return {}, crlf
@@ -825,6 +845,8 @@ def _scraped(reply: Reply, fallback: str | None, at: float | None) -> dict:
         families, parse_error = read(reply, within=PARSE_S, fallback=fallback, at=at)
     except SlowParse:
         return {"reply": shown, "families": {}, "parse_error": "", "slow_s": PARSE_S}
+    except LongLine as long:
+        return {"reply": shown, "families": {}, "parse_error": "", "long_line": (long.number, long.length)}
     return {"reply": shown, "families": families, "parse_error": parse_error}
 
 
@@ -879,6 +901,10 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look: reading the exposition took longer than {scrape['slow_s']:g} s (opsverify's "
                      f"own parse; the target's reply came whole in {reply.elapsed_ms:.0f} ms): a machine this busy "
                      "cannot judge an exposition this large in time", **evidence)
+    if "long_line" in scrape:
+        number, length = scrape["long_line"]
+        return error(f"could not look: line {number} of the exposition is {length} characters long, longer than "
+                     f"opsverify parses ({LINE_LIMIT}): not parsed (a label value that long is no metric's)", **evidence)
     if scrape["parse_error"]:
         return failed(expected, f"malformed exposition: {scrape['parse_error']}", **evidence)
     families: dict[str, dict] = scrape["families"]
