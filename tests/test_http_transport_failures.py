@@ -226,3 +226,14 @@ def test_a_head_whose_body_no_charset_reads_keeps_its_status_only_where_the_stat
     assert by_status.failure == "its body could not be read: HTTP 200 in charset 'hex', which is not a text " \
                                 "encoding that can be read", by_status
     assert whole.status is None and whole.failure.startswith("HTTP 200 in charset 'hex'"), whole
+
+
+def test_a_status_line_that_is_not_http_is_quoted_as_text_never_a_bytes_repr():
+    with KeepAliveHttp({("GET", "/x"): b"HELLO \x1b[31mTHERE\r\n\r\n"}) as server:
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            (reply,) = session.fetch_all([Probe("GET", server.url + "/x")])
+        finally:
+            session.close()
+    assert reply.status is None, reply
+    assert "'HELLO \\x1b[31mTHERE'" in reply.failure and "bytearray(" not in reply.failure, reply.failure

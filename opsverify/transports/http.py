@@ -7,6 +7,7 @@ expected to reject unread (an unsigned webhook).
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import codecs
 import concurrent.futures
@@ -25,7 +26,7 @@ from typing import Any, Iterator
 
 from typing import TYPE_CHECKING
 
-from ..display import cut
+from ..display import cut, visible
 from ..lazy import load
 from . import loops, tlscontext
 from .tlscontext import (alert_refusal, alert_words, apply_verification_rules, client_context, is_alert,
@@ -476,8 +477,23 @@ def _failure_words(exc: Exception, *, replied: bool = False) -> str:
 
 
 def _named(exc: BaseException) -> str:
-    """The exception's type, and its text where it has any (never a dangling "ReadError: ")."""
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    """The exception's type, and its text where it has any (never a dangling "ReadError: "); the target's bytes it
+    quotes (h11's `illegal status line: bytearray(b'HELLO')`) as the text they are."""
+    return f"{type(exc).__name__}: {_bytes_as_text(str(exc))}" if str(exc) else type(exc).__name__
+
+
+_BYTES_REPR = re.compile(r"""(?:bytearray\()?b('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\)?""")
+
+
+def _bytes_as_text(message: str) -> str:
+    """Each bytes repr in a library's message as the text it holds, quoted, its invisible characters escaped."""
+    def text(found: re.Match) -> str:
+        try:
+            raw = ast.literal_eval("b" + found.group(1))
+        except (ValueError, SyntaxError):
+            return found.group(0)
+        return f"'{visible(raw.decode('utf-8', 'replace'))}'"
+    return _BYTES_REPR.sub(text, message)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
