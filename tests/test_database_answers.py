@@ -319,3 +319,64 @@ def test_the_urls_own_options_are_kept_and_the_suites_come_after_them(shop):
                         "encoding": "UTF8", "strings": "on", "jit": "off"}, weakened
     written = _settings(make_conninfo(**conninfo_to_dict(shop["url"]), options="-c search_path=app"))  # key=value form
     assert written["search_path"] == "app" and written["ro"] == "on", written
+
+
+# -- a source that never stops sending rows (a broken pooler, an impostor) ------------------------------------------
+class _EndlessRows:
+    """Speaks enough of PostgreSQL's protocol to be logged in to (trust), then answers any query with rows of 1 KB,
+    forever."""
+
+    def __init__(self) -> None:
+        import socket
+
+        from .project import _Server
+
+        class Server(_Server):
+            def handle(self, conn: socket.socket) -> None:
+                import struct
+
+                def message(kind: bytes, body: bytes) -> bytes:
+                    return kind + struct.pack("!i", len(body) + 4) + body
+
+                length = struct.unpack("!i", conn.recv(4))[0]
+                if conn.recv(length - 4)[:4] == struct.pack("!i", 80877103):  # SSLRequest: no
+                    conn.sendall(b"N")
+                    length = struct.unpack("!i", conn.recv(4))[0]
+                    conn.recv(length - 4)
+                hello = message(b"R", struct.pack("!i", 0))
+                for name, value in ((b"client_encoding", b"UTF8"), (b"server_version", b"16.0"),
+                                    (b"integer_datetimes", b"on"), (b"standard_conforming_strings", b"on")):
+                    hello += message(b"S", name + b"\0" + value + b"\0")
+                hello += message(b"K", struct.pack("!ii", 1, 2)) + message(b"Z", b"I")
+                conn.sendall(hello)
+                conn.recv(65536)  # the first conversation
+                column = b"x\0" + struct.pack("!ihihih", 0, 0, 25, -1, -1, 0)
+                conn.sendall(message(b"1", b"") + message(b"2", b"") + message(b"T", struct.pack("!h", 1) + column))
+                row = message(b"D", struct.pack("!hi", 1, 1024) + b"r" * 1024) * 64
+                while not self.stopping.is_set():
+                    conn.sendall(row)
+
+        self.server = Server()
+        self.url = f"postgresql://checker:pw@127.0.0.1:{self.server.port}/shop?sslmode=disable"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.close()
+
+
+def test_a_source_that_never_stops_sending_rows_is_stopped_at_the_answer_limit(monkeypatch):
+    """An answer larger than ANSWER_LIMIT is not read further: memory stays bounded, the database's items are
+    errors naming why, within the timeouts."""
+    from opsverify.transports import postgres
+
+    monkeypatch.setattr(postgres, "ANSWER_LIMIT", 2 << 20)
+    with _EndlessRows() as source:
+        database = Database(source.url, connect_timeout_s=5, statement_timeout_ms=60_000, label="shop")
+        try:
+            (answer,) = database.query_many(["select 1 as x"])
+        finally:
+            database.close(abort=True)
+    assert isinstance(answer, postgres.DatabaseUnavailable), answer
+    assert "answered more than 2 MiB; not read further" in str(answer), answer

@@ -23,6 +23,7 @@ import json
 import math
 import re
 import selectors
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -350,6 +351,10 @@ def _parts(statement: Statement) -> tuple[str, Any]:
 
 
 CLOSED = "closed"  # a conversation given up because its session was closed (the run ending early)
+# bytes one conversation may be answered: a catalog of thousands of tables is a few MB, and an item's rows are bounded
+# by its query (`limit`). A source that never stops sending rows (a broken pooler, an impostor) is stopped here,
+# never read into memory whole.
+ANSWER_LIMIT = 256 << 20
 CLOSING_POLL_S = 0.2  # how soon a conversation waiting for an answer notices its session being closed
 
 
@@ -373,6 +378,7 @@ class _Conversation:
         self.where = where
         self.budget_ends = budget_ends
         self.closing = closing or threading.Event()
+        self.received = 0  # bytes read from the server in this conversation (as the kernel counted them waiting)
 
     def run(self, texts: list[bytes]) -> list[Rows | GatherError]:
         if not texts:
@@ -433,6 +439,10 @@ class _Conversation:
     def _next_result(self) -> pq.PGresult | None:
         while self.pg.is_busy():
             self._wait(selectors.EVENT_READ, "read")
+            self.received += _waiting_bytes(self.pg.socket)
+            if self.received > ANSWER_LIMIT:
+                raise _Stopped(f"answered more than {ANSWER_LIMIT >> 20} MiB; not read further (no check's answer is"
+                               " that large: a pooler or proxy in front of it may be broken)", "stopped")
             self.pg.consume_input()
         return self.pg.get_result()
 
@@ -469,6 +479,17 @@ class _Conversation:
         if result.status == pq.ExecStatus.PIPELINE_ABORTED:
             return GatherError("the statement was not run: an earlier command in its segment failed")
         return GatherError(f"unexpected answer {result.status.name}")
+
+
+def _waiting_bytes(fd: int) -> int:
+    """How many bytes the kernel holds for the socket, unread (0 where the platform cannot say)."""
+    try:
+        import fcntl  # POSIX only: cached after the first time
+        import termios
+
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except (ImportError, OSError):
+        return 0
 
 
 class _Stopped(Exception):
