@@ -124,6 +124,10 @@ def addons(variant):
     return {"selected_addons": selected, "available_addons": []}
 
 
+def own_env(*services: str, keys=("PORT",)) -> dict:
+    return {f"service_env:{name}": ok({"keys": list(keys), "full": False}) for name in services}
+
+
 GROUP = {"name": "secrets", "updatedAt": iso(days=20), "keys": ["A", "B"], "service_ids": ["srv-w", "srv-a"]}
 
 CASES = [
@@ -179,14 +183,14 @@ CASES = [
      {"cron:purge": ok(cron_events(("cron_job_run_started", 1, None)))}, Status.FAILED, ["no finished run"]),
     ("render group fresh", {"platform": "render", "services": ["web", "api"],
                             "secret_age": {"names": ["A", "B"], "max_days": 92}},
-     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w", "api": "srv-a"}}, Status.PASSED,
+     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w", "api": "srv-a"}, **own_env("web", "api")}, Status.PASSED,
      ["changed 20.0 days ago", "not that each key did"]),
     ("render group stale", {"platform": "render", "services": ["web"],
                             "secret_age": {"names": ["A"], "max_days": 10}},
-     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}}, Status.FAILED, ["last changed 20.0 days ago"]),
+     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}, **own_env("web")}, Status.FAILED, ["last changed 20.0 days ago"]),
     ("render group lacks key and link", {"platform": "render", "services": ["worker"],
                                          "secret_age": {"names": ["A", "C"], "max_days": 92}},
-     {"env_group": ok(GROUP), "service_ids": {"worker": "srv-k"}}, Status.FAILED,
+     {"env_group": ok(GROUP), "service_ids": {"worker": "srv-k"}, **own_env("worker")}, Status.FAILED,
      ["C not in env group 'secrets'", "not linked to worker"]),
     # a time later than the platform's own clock proves nothing fresh: unknown, never a pass
     ("github age in the future", {"platform": "github", "secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
@@ -197,7 +201,7 @@ CASES = [
      Status.ERROR, ["cron job trim: its newest run's end is"]),
     ("render group changed in the future", {"platform": "render", "services": ["web"],
                                             "secret_age": {"names": ["A"], "max_days": 10}},
-     {"env_group": ok({**GROUP, "updatedAt": iso(days=-1)}), "service_ids": {"web": "srv-w"}}, Status.ERROR,
+     {"env_group": ok({**GROUP, "updatedAt": iso(days=-1)}), "service_ids": {"web": "srv-w"}, **own_env("web")}, Status.ERROR,
      ["env group 'secrets' updatedAt is"]),
     ("backup in the future", {"platform": "supabase", "backups": {"max_age_hours": 26}},
      {"backups": ok(backups(daily_hours=(-72, 30)))}, Status.ERROR, ["the newest backup's time is"]),

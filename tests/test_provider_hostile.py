@@ -634,3 +634,29 @@ def test_a_github_environment_name_is_text_a_job_could_name():
         make_check(platform="github", required=["A"], environment=" production")
     with pytest.raises(ValueError, match="environment not used with platform vercel"):
         make_check(platform="vercel", required=["A"], environment="production")
+
+
+# -- a Render service's own env var is used over its env group's ---------------------------------------------------
+def test_a_key_a_render_service_sets_itself_leaves_the_groups_age_unable_to_vouch_for_it():
+    """The group changed 20 days ago; the worker sets A itself, and Render keeps no change time for that value: the
+    group's age says nothing of what the worker runs with. It had passed as the group's."""
+    from .test_provider import GROUP, own_env
+
+    check = make_check(platform="render", services=["web", "worker"], secret_age={"names": ["A"], "max_days": 30})
+    facts = {"env_group": ok({**GROUP, "service_ids": ["srv-w", "srv-k"]}),
+             "service_ids": {"web": "srv-w", "worker": "srv-k"}, **own_env("web"), **own_env("worker", keys=("A",))}
+    outcome = judge(check, {check.key: facts})
+    assert outcome.status is Status.ERROR, outcome
+    assert "A is also set on service worker itself, whose value Render uses over the group's" in outcome.observed
+    full = {**facts, "service_env:worker": ok({"keys": [f"K{n}" for n in range(100)], "full": True})}
+    outcome = judge(check, {check.key: full})
+    assert outcome.status is Status.ERROR and "a full page: more were not read" in outcome.observed, outcome
+
+
+def test_a_render_services_own_env_values_go_to_the_redactor_and_only_keys_are_kept():
+    redactor = Redactor()
+    call = Call("render", "https://api.render.com/v1/services/srv-k/env-vars?limit=100", (), "render-service-env")
+    body = json.dumps([{"envVar": {"key": "API_JWT_SECRET", "value": "own-jwt-secret-value-7731"}, "cursor": "c0"}])
+    answer = interpret(call, Reply(200, 1.0, DATE, body), redactor, NOW)
+    assert isinstance(answer, Answer) and answer.data == {"keys": ["API_JWT_SECRET"], "full": False}, answer
+    assert redactor.text("x own-jwt-secret-value-7731 y") != "x own-jwt-secret-value-7731 y"

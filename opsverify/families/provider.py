@@ -61,7 +61,8 @@ Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
   (`providers.render.env_group`) that must hold the names and be linked to `services`: its
   `updatedAt` moves on any change to the group, so a stale group proves no rotation (FAILED) and
-  a fresh one only shows the group changed — the outcome says so.
+  a fresh one only shows the group changed — the outcome says so. A name one of `services` sets itself is used
+  there over the group's, with no change time at all: an error, never the group's age.
 - Supabase lists secrets as name + SHA-256 digest; `updated_at` is optional in its schema. A name
   without it cannot be aged: the check is an ERROR naming it, never a pass.
 - Supabase `pitr_days` judges the `pitr_enabled` flag and the PITR add-on only, not that a recovery point exists
@@ -123,6 +124,7 @@ GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk
 # that can only go out once the page before it has come, so the walk is bounded by pages rather than items
 VERCEL_MAX_PAGES = 10
 RENDER_EVENTS = 20  # newest events of the window scanned for the last finished cron run
+RENDER_ENV_PAGE = 100  # a service's own env vars read (Render's largest page): a fuller list is not read whole
 # the events window reaches this far past an item's max_age_hours: a run just too old is still listed, and
 # failed with its age rather than as no run at all (a runner's clock behind Render's only widens the window)
 CRON_WINDOW_MARGIN = timedelta(hours=1)
@@ -217,7 +219,8 @@ def calls_at_most(p: Params) -> int:
     if p.platform == "vercel":
         return 1
     if p.platform == "render":
-        return (len(p.services) if p.deploy_status else 0) + len(p.cron_jobs) + (1 if p.secret_age else 0)
+        return ((len(p.services) if p.deploy_status else 0) + len(p.cron_jobs)
+                + (1 + len(p.services) if p.secret_age else 0))
     return (1 if p.backups or p.pitr_days else 0) + (1 if p.pitr_days else 0) + (1 if p.required or p.secret_age else 0)
 
 
@@ -345,8 +348,9 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
         if p.secret_age:
             group = _setting(settings, platform, "env_group", target)
             calls["env_group"] = call(f"{base}/env-groups/{quote(group)}", "render-env-group")
-            for name in p.services:
-                service_id(name)  # configured, or the check is skipped with the reason
+            for name in p.services:  # a key a service sets itself is used over the group's
+                calls[f"service_env:{name}"] = call(f"{base}/services/{quote(service_id(name))}/env-vars?"
+                                                    f"{urlencode({'limit': RENDER_ENV_PAGE})}", "render-service-env")
     elif platform == "supabase":
         ref = quote(_setting(settings, platform, "project", target))
         if p.backups or p.pitr_days:
@@ -806,6 +810,23 @@ def _render_env_group(data: Any, redactor) -> dict:
             "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
 
 
+def _render_service_env(data: Any, redactor) -> dict:
+    """A service's own env vars (`[{envVar: {key, value}, cursor}]`): their keys, their values to the redactor;
+    `full`: a whole page came, so more may follow."""
+    entries = data if isinstance(data, list) else []
+    for entry in entries:  # to the redactor even if the rest is misshapen
+        var = entry.get("envVar") if isinstance(entry, dict) else None
+        if isinstance(var, dict) and isinstance(var.get("value"), str):
+            named = isinstance(var.get("key"), str) and names_a_secret(var["key"])
+            redactor.add(var["value"], even_if_plain=True, named=named)
+    if not isinstance(data, list):  # iterating an object would read as no env vars at all
+        raise TypeError(f"the env vars are {_json_kind(data)}, not a list")
+    keys = [entry["envVar"]["key"] for entry in data]
+    if not all(isinstance(key, str) for key in keys):
+        raise TypeError("an env var's key is not text")
+    return {"keys": keys, "full": len(keys) >= RENDER_ENV_PAGE}
+
+
 def _supabase_secrets(data: Any, redactor) -> list[dict]:
     if not isinstance(data, list):  # iterating an object would read as no secrets at all
         raise TypeError(f"the secrets are {_json_kind(data)}, not a list")
@@ -820,7 +841,8 @@ SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, Ove
 
 SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "github-env-secrets": _github_secrets,
               "github-environments": _github_environments_list, "vercel-env": _vercel_env,
-              "render-env-group": _render_env_group, "supabase-secrets": _supabase_secrets}
+              "render-env-group": _render_env_group, "render-service-env": _render_service_env,
+              "supabase-secrets": _supabase_secrets}
 
 
 # -- judging ---------------------------------------------------------------------------------
@@ -1217,6 +1239,17 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         unlinked = [n for n, sid in found["service_ids"].items() if sid not in group["service_ids"]]
         if unlinked:
             v.problems.append(f"env group '{group['name']}' is not linked to {', '.join(unlinked)}")
+        for service in p.services:  # a key the service sets itself is used over the group's: its age is not told
+            own = found[f"service_env:{service}"].data
+            shadowed = [n for n in p.secret_age.names if n in own["keys"]]
+            if shadowed:
+                v.unknown.append(f"{', '.join(shadowed)} {'is' if len(shadowed) == 1 else 'are'} also set on service "
+                                 f"{service} itself, whose value Render uses over the group's: Render keeps no change "
+                                 f"time for it, so its age cannot be told (remove it from the service, or rotate it "
+                                 f"and check by hand)")
+            elif own["full"]:
+                v.unknown.append(f"service {service} lists {len(own['keys'])} env vars of its own, a full page: more "
+                                 f"were not read, and one may set {', '.join(p.secret_age.names)} over the group's")
         updated = parse_time(group["updatedAt"])
         if updated is None:
             v.unknown.append(f"env group '{group['name']}' has no updatedAt")

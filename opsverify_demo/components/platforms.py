@@ -85,6 +85,8 @@ class PlatformState:
     render_deploys: dict[str, str] = field(default_factory=dict)  # service name -> newest deploy status
     render_cron: dict[str, list[CronRun]] = field(default_factory=dict)
     render_group_updated: timedelta = timedelta(days=12)
+    # service name -> the env vars it sets itself (key -> value), used over the env group's
+    render_service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     supabase_backups: dict[str, dict] = field(default_factory=dict)  # system -> settings
     supabase_secrets_updated: dict[str, timedelta] = field(default_factory=dict)
 
@@ -102,6 +104,7 @@ def healthy_state() -> PlatformState:
         github_secrets={"CRON_SECRET": 9 * day, "VERCEL_TOKEN": 40 * day, "SUPABASE_ACCESS_TOKEN": 60 * day},
         github_environments={"production": {"DEPLOY_HOOK_URL": 30 * day}},
         render_deploys={name: "live" for name in ("web", "api", "worker")},
+        render_service_env={"web": {"PORT": "3000"}, "api": {"PORT": "4000"}, "worker": {"QUEUE_CONCURRENCY": "4"}},
         render_cron={
             # hourly trim and daily purge; several past runs, newest first
             "dead-letter-trim": [CronRun(timedelta(minutes=20 + 60 * n)) for n in range(5)],
@@ -303,7 +306,19 @@ class PlatformAPIs:
                 "envVars": env_vars, "secretFiles": [],
             })
 
+        @guard
+        async def service_env(request: Request) -> Response:
+            name = next((n for n, (sid, _) in RENDER_SERVICES.items() if sid == request.path_params["service_id"]),
+                        None)
+            if name is None:
+                return JSONResponse({"id": "not-found", "message": "service not found"}, status_code=404)
+            own = self.state.render_service_env.get(name, {})
+            limit = min(100, int(request.query_params.get("limit", "20")))
+            return JSONResponse([{"envVar": {"key": key, "value": value}, "cursor": f"c{i}"}
+                                 for i, (key, value) in enumerate(sorted(own.items()))][:limit])
+
         return Starlette(routes=[
+            Route("/v1/services/{service_id}/env-vars", service_env, methods=["GET"]),
             Route("/v1/services/{service_id}/deploys", deploys, methods=["GET"]),
             Route("/v1/services/{service_id}/events", events, methods=["GET"]),
             Route("/v1/env-groups/{group_id}", env_group, methods=["GET"]),
