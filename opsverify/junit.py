@@ -118,8 +118,9 @@ def _case(row: dict[str, Any], prefix: str | None) -> str:
         text = (f"waived until {waiver.get('expires')} by {waiver.get('approver')} ({waiver.get('ticket')}): "
                 f"{waiver.get('reason')} — {message}")
         inner.append(f"<skipped{_attrs({'message': text, 'type': 'waived'})} />")
-    elif status in ("skipped", "manual"):
-        inner.append(f"<skipped{_attrs({'message': message, 'type': status})} />")
+    elif status in ("skipped", "manual"):  # a manual item -m selected is skipped as manual too, as is one it left out
+        kind = "manual" if row.get("family") == "manual" else status
+        inner.append(f"<skipped{_attrs({'message': message, 'type': kind})} />")
     return f"<testcase{head}>{''.join(inner)}</testcase>" if inner else f"<testcase{head} />"
 
 

@@ -59,3 +59,13 @@ def test_a_shared_gather_is_counted_once_in_the_testsuite_time(tmp_path):
         cases = [float(case.get("time")) for case in suite.iter("testcase")]
         assert len(cases) == 6 and sum(cases) >= 6, cases  # each holds the shared 1 s gather
         assert max(cases) <= float(suite.get("time")) <= span + 1, (suite.get("time"), span, cases)
+
+
+def test_a_manual_item_a_run_selected_is_skipped_as_manual():
+    """-m "postdeploy or manual" selects a manual item: it is skipped as what it is, as one -m left out is."""
+    rows = [{"system": "shop", "section": "People", "key": "M1-rota", "family": "manual", "status": "skipped",
+             "message": "manual item: a person confirms the rota", "duration_s": 0},
+            {"system": "shop", "section": "Web", "key": "W1-page", "family": "http", "status": "skipped",
+             "message": "not configured", "duration_s": 0}]
+    suite = _suite(junit_xml(rows, env="prod", deploy="d1", timestamp="2026-12-01T00:00:00Z", time_s=1))
+    assert [case.find("skipped").get("type") for case in suite.iter("testcase")] == ["manual", "skipped"]
