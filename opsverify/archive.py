@@ -1266,7 +1266,9 @@ class ArchiveReporter:
         def write(text: str, **markup) -> None:  # words from files and people (waivers, reasons): shown, not obeyed,
             terminalreporter.write_line(visible(state.run.redactor.text(text)), **markup)  # and never a secret
 
-        counts = self.counts()
+        # as the archive counts: what ran, each selected item an interrupted run never ran (skipped), each module
+        # that could not be collected (error) — the console, results.json and the manifest say one thing
+        counts = Counter(r["status"] for r in self._archived(self.records()))
         terminalreporter.section("opsverify")
         for warning in run_warnings(state):
             write(f"warning: {warning}", yellow=True)

@@ -393,6 +393,8 @@ def test_interrupted_run_archive_says_so(tmp_path, group, stop):
     assert proc.returncode in (exitcodes.FAILED, exitcodes.INTERRUPTED) or counts["error"], out[-3000:]
     assert manifest["interrupted"] is True and manifest["selected"] == 8 and manifest["ran"] < 8
     assert read_json(archive / "results.json")["interrupted"] is True
+    said = ", ".join(f"{counts[s]} {s}" for s in ("passed", "failed", "waived", "skipped", "error"))
+    assert f": {said}" in out, (said, out[-3000:])  # the console counts as the archive does: the unrun as skipped
     assert "interrupted:" in out and "interrupted)" in out
     results = [json.loads(p.read_text()) for p in (archive / "allure-results").glob("*-result.json")]
     outcomes = [next(label["value"] for label in r["labels"] if label["name"] == "outcome") for r in results]
