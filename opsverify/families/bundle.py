@@ -57,8 +57,7 @@ import html as html_text
 import json
 import math
 import re
-from dataclasses import replace
-from html.parser import HTMLParser
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Callable, Iterable, Iterator
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
@@ -232,67 +231,68 @@ def local_s(checks) -> float:
     return SCAN_S * mib
 
 
-class _ScriptLinks(HTMLParser):
+@dataclass
+class _ScriptLinks:
     """The scripts a page names, each with the `<base href>` in effect where it stands: a browser resolves a URL
-    against the document's base when it meets it, and only the first base element with an href sets one. Read as a
-    browser reads them where Python's parser differs: of an attribute written twice the first counts, an SVG
-    script's source is its `href` (or `xlink:href`), and a comment ends at `--!>` too, or at once as `<!-->`."""
+    against the document's base when it meets it, and only the first base element with an href sets one."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None  # the first <base href>, as written
-        self.found: list[tuple[str, str | None]] = []  # (src, the base then)
-        self.inline: list[tuple[str | None, str]] = []  # (the base then, the code) of <script> elements without src
-        self.import_maps: list[tuple[str | None, int]] = []  # (the base then, its index in inline): type=importmap
-        self._in_inline = False
-        self._svg = 0  # how many <svg> elements are open here
+    base: str | None = None  # the first <base href>, as written
+    found: list[tuple[str, str | None]] = field(default_factory=list)  # (src, the base then)
+    inline: list[tuple[str | None, str]] = field(default_factory=list)  # (the base then, the code): <script> sans src
+    import_maps: list[tuple[str | None, int]] = field(default_factory=list)  # (the base then, its index in inline)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values: dict[str, str] = {}
-        for name, value in attrs:
-            values.setdefault(name, value or "")  # a browser keeps an attribute's first value
-        rel = values.get("rel", "").lower().split()
-        if tag == "svg":
-            self._svg += 1
-        source = None
-        if tag == "script":
-            source = (values.get("href") or values.get("xlink:href")) if self._svg else values.get("src")
-        if tag == "base" and "href" in values and self.base is None:
-            self.base = values["href"]
-        elif source:  # blanks only: the base URL once stripped, for a browser too
-            self.found.append((source.strip(URL_EDGES), self.base))
-        elif tag == "script":
-            self._in_inline = True
+
+# Where SVG or MathML content holds HTML again (HTML's "integration points"): a script under one is an HTML script
+_INTEGRATION_POINTS = {"foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "annotation-xml"}
+
+
+def _foreign(node) -> str | None:
+    """"svg" or "math" for an element in SVG or MathML content, else None (an HTML element)."""
+    parent = node.parent
+    while parent is not None:
+        tag = (parent.tag or "").lower()
+        if tag in _INTEGRATION_POINTS:
+            return None
+        if tag in ("svg", "math"):
+            return tag
+        parent = parent.parent
+    return None
+
+
+def _script_links(html: str) -> _ScriptLinks:
+    """The page read as a browser builds it — HTML5's tree construction (lexbor, through selectolax): an `<svg>` a
+    `<div>` closes, a script in `<foreignObject>`, `</style/>`, `--!>` ending a comment, an attribute written twice
+    (the first counts), a template's content (never run) — then its elements in document order. An SVG script's
+    source is its `href` (or `xlink:href`); a MathML `script` runs nothing."""
+    links = _ScriptLinks()
+    document = load("selectolax.lexbor").LexborHTMLParser(html)
+    for node in document.root.traverse() if document.root is not None else ():
+        tag = node.tag
+        if tag not in ("script", "base", "link"):
+            continue
+        values = {name: value or "" for name, value in node.attributes.items()}
+        if tag == "base":
+            if "href" in values and links.base is None and _foreign(node) is None:
+                links.base = values["href"]
+            continue
+        if tag == "link":
+            rel = values.get("rel", "").lower().split()
+            if values.get("href") and _foreign(node) is None and ("modulepreload" in rel or (
+                    ("preload" in rel or "prefetch" in rel) and values.get("as", "").strip().lower() == "script")):
+                # a prefetched script is downloaded by every browser too, whether or not a page runs it later
+                links.found.append((values["href"].strip(URL_EDGES), links.base))
+            continue
+        space = _foreign(node)
+        if space == "math":
+            continue
+        source = (values.get("href") or values.get("xlink:href")) if space == "svg" else values.get("src")
+        if source:  # blanks only: the base URL once stripped, for a browser too
+            links.found.append((source.strip(URL_EDGES), links.base))
+        else:
             if values.get("type", "").strip().lower() == "importmap":
-                self.import_maps.append((self.base, len(self.inline)))
-            self.inline.append((self.base, ""))
-        elif tag == "link" and values.get("href") and ("modulepreload" in rel or (
-                ("preload" in rel or "prefetch" in rel) and values.get("as", "").strip().lower() == "script")):
-            # a prefetched script is downloaded by every browser too, whether or not a page runs it later
-            self.found.append((values["href"].strip(URL_EDGES), self.base))
-
-    def parse_comment(self, i: int, report: bool = True) -> int:
-        """A comment as HTML reads it: `<!-->` and `<!--->` are empty comments, and `--!>` ends one as `-->` does
-        (Python's parser read on to the next `-->`, past the scripts a browser runs)."""
-        for empty in ("<!-->", "<!--->"):
-            if self.rawdata.startswith(empty, i):
-                return i + len(empty)
-        end = _COMMENT_END.search(self.rawdata, i + 4)
-        return -1 if end is None else end.end()
-
-    def handle_data(self, data: str) -> None:
-        if self._in_inline:
-            base, code = self.inline[-1]
-            self.inline[-1] = (base, code + data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_inline = False
-        elif tag == "svg" and self._svg:
-            self._svg -= 1
-
-
-_COMMENT_END = re.compile("--!?>")
+                links.import_maps.append((links.base, len(links.inline)))
+            links.inline.append((links.base, node.text(deep=True)))
+    return links
 
 
 def _mapped(code: str, base_url: str) -> list[str]:
@@ -311,9 +311,7 @@ def _mapped(code: str, base_url: str) -> list[str]:
 
 
 def page_scripts(html: str) -> list[str]:
-    parser = _ScriptLinks()
-    parser.feed(html)
-    return [src for src, _ in parser.found]
+    return [src for src, _ in _script_links(html).found]
 
 
 def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> Iterator[tuple[str, bool]]:
@@ -629,12 +627,7 @@ class Crawl:
         # and as a browser reads its attributes and text: `data-key="eyJ…&#46;eyJ…"` is a key with its dots
         read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
         self.scan(_path(self.page_url), [*seen, *read])
-        links = _ScriptLinks()
-        try:
-            links.feed(text)
-        except Exception as exc:  # HTMLParser raises on some markup (`<![x y]>`) a browser reads past
-            self.incomplete.append(f"{_path(self.page_url)}: the HTML parser stopped ({type(exc).__name__}: "
-                                   f"{cut(str(exc), 120)}); the scripts named after that not looked for")
+        links = _script_links(text)
         where = _path(self.page_url)
         self.base_url = self._document_base(links.base)
         self.enqueue([(_joined(self._document_base(base), src), True) for src, base in links.found], where)
