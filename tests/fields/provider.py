@@ -24,7 +24,11 @@ def run(hours: float) -> dict:
 
 
 BY_PLATFORM = {
-    "github": {"secrets": answer({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": ago(days=45)}]})},
+    "github": {"secrets": answer({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": ago(days=45)}]}),
+               "org_secrets": answer({"total_count": 0, "secrets": []}),
+               "environments": answer({"total_count": 0, "names": []}),
+               # what a job of environment production sees over the repository's
+               "env_secrets": answer({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": ago(days=1)}]})},
     "vercel": {"env": answer({"envs": [{"key": "CRON_SECRET", "type": "encrypted", "updatedAt": ago(days=1),
                                         "target": ["preview"]}], "more": False})},
     "render": {
@@ -35,6 +39,8 @@ BY_PLATFORM = {
         "env_group": answer({"name": "secrets", "updatedAt": ago(days=3), "keys": ["API_KEY"],
                              "service_ids": ["srv-web", "srv-worker"]}),
         "service_ids": {"web": "srv-web", "worker": "srv-worker"},
+        "service_env:web": answer({"keys": ["PORT"], "full": False}),
+        "service_env:worker": answer({"keys": ["PORT"], "full": False}),
     },
     "supabase": {
         "backups": answer({"pitr_enabled": True, "walg_enabled": True, "physical_backup_data": {},
@@ -52,6 +58,7 @@ GITHUB = {"platform": "github", "required": ["CRON_SECRET"]}
 VERCEL = {"platform": "vercel", "required": ["CRON_SECRET"]}
 RENDER_GROUP = {"platform": "render", "services": ["worker"], "secret_age": {"names": ["API_KEY"], "max_days": 30}}
 SUPABASE = {"platform": "supabase", "backups": {"max_age_hours": 26}}
+GITHUB_AGE = {"platform": "github", "secret_age": {"names": ["CRON_SECRET"], "max_days": 30}}
 
 CASES = {
     "platform": Flips(GITHUB, {**GITHUB, "platform": "vercel"}, found),
@@ -65,4 +72,5 @@ CASES = {
                        {"platform": "render", "cron_jobs": {"purge": {"max_age_hours": 26}}}, found),
     "backups": Flips(SUPABASE, {**SUPABASE, "backups": {"max_age_hours": 5}}, found),
     "pitr_days": Flips(SUPABASE, {**SUPABASE, "pitr_days": 14}, found),
+    "environment": Flips({**GITHUB_AGE, "environment": "production"}, GITHUB_AGE, found),
 }
