@@ -947,3 +947,29 @@ def test_a_symbolic_link_in_the_checkout_is_not_the_commits_file(tmp_path):
     (folder / "more").symlink_to(tmp_path, target_is_directory=True)
     listed = Checkout(checkout).list_folders([".pf/readthis"])[".pf/readthis"]
     assert listed.files == [], listed  # neither the linked file nor the linked folder's files
+
+
+def test_a_file_the_checkout_holds_otherwise_than_its_commit_is_not_judged(tmp_path):
+    """An uncommitted edit (the schedule removed on disk, still in the deployed commit) had passed
+    `triggers_absent: [schedule]`: the file on disk is not the commit's. So are a file added and one deleted."""
+    from opsverify_demo.components.repos import _git
+
+    checkout = tmp_path / "app"  # a folder inside the repository (a monorepo's app): paths from its top
+    workflows = checkout / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "dirty.yml").write_text("on: {schedule: [{cron: '0 5 * * *'}]}\njobs: {a: {runs-on: x, steps: []}}\n")
+    (workflows / "gone.yml").write_text("on: [push]\njobs: {a: {runs-on: x, steps: []}}\n")
+    (workflows / "clean.yml").write_text("on: [push]\njobs: {a: {runs-on: x, steps: []}}\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    (workflows / "dirty.yml").write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: []}}\n")
+    (workflows / "gone.yml").unlink()
+    (workflows / "new.yml").write_text("on: [push]\n")
+    paths = [f".github/workflows/{name}.yml" for name in ("dirty", "gone", "new", "clean")]
+    read = Checkout(checkout).read_files(paths)
+    for path in paths[:3]:
+        assert isinstance(read[path], GatherError) and "differs in the checkout from the commit" in str(read[path])
+    assert isinstance(read[paths[3]], str), read
+    outcome = repo.judge(check(file=paths[0], triggers_absent=["schedule"]), facts(files=read))
+    assert outcome.status is Status.ERROR, outcome

@@ -327,7 +327,27 @@ class Checkout:
         self.label = f"checkout {root}"
 
     def read_files(self, paths: list[str]) -> dict[str, str | None | GatherError]:
-        return {path: self._read(path) for path in paths}
+        changed = self._changed(paths)
+        if isinstance(changed, GatherError):
+            return dict.fromkeys(paths, changed)
+        return {path: (GatherError(f"{path} differs in the checkout from the commit (changed, added or removed, not "
+                                   "committed): it is not the deployed file; judge a clean checkout of the commit")
+                       if path in changed else self._read(path)) for path in paths}
+
+    def _changed(self, paths: list[str]) -> set[str] | GatherError:
+        """Those of `paths` the checkout holds otherwise than its commit (git status: modified, added, deleted,
+        untracked); none outside a git checkout, which is judged as it is."""
+        if not paths:
+            return set()
+        top = self._git("rev-parse", "--show-prefix")
+        if not isinstance(top, str):
+            return top or set()
+        status = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
+        if not isinstance(status, str):
+            return status or set()
+        listed = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
+        prefix = top.strip()
+        return {path for path in paths if prefix + path in listed}
 
     def _linked(self, relative: str) -> str | None:
         """The part of `relative` that is a symbolic link in the checkout, if one is: git records a link as the name
