@@ -1024,14 +1024,19 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
             for check, secret, cron in unmarked_job_calls(checks, lambda system, secret: secret)]
 
 
-def unmarked_job_calls(checks: list[Check], identity: Callable[[str, str], Any]) -> list[tuple[Check, str, Check]]:
-    """(item, secret, cron item) for each item not marked mutating that sends a secret to a cron item's path (by
-    path, whichever service: two services may share a URL, which only the environment knows) where `identity(system,
-    secret)` is the cron item's secret's — its name, or its value (None: none to compare)."""
+def unmarked_job_calls(checks: list[Check], identity: Callable[[str, str], Any],
+                       place: Callable[[Check], Any] | None = None) -> list[tuple[Check, str, Check]]:
+    """(item, secret, cron item) for each item not marked mutating that sends a secret to a cron item's path where
+    `identity(system, secret)` is the cron item's secret's — its name, or its value (None: none to compare). The path
+    is compared where `place(check)` says (None: not known) — by default the system and the path, whichever service:
+    two services may share a URL, which only the environment knows; the environment compares whole URLs."""
     from . import families
 
-    calls = {(c.system, route_path(c.params.path), identity(c.system, c.params.secret)): c for c in checks
-             if c.family == "cron" and not c.manual and hasattr(c.params, "secret")}
+    def where(check: Check) -> Any:
+        return (check.system, route_path(check.params.path)) if place is None else place(check)
+
+    calls = {(where(c), identity(c.system, c.params.secret)): c for c in checks
+             if c.family == "cron" and not c.manual and hasattr(c.params, "secret") and where(c) is not None}
     found = []
     for check in checks:
         if check.family == "cron" or check.manual or check.mutating or not hasattr(check.params, "path") or not calls:
@@ -1040,9 +1045,10 @@ def unmarked_job_calls(checks: list[Check], identity: Callable[[str, str], Any])
             sent = families.sends_secrets(families.get(check.family), check.params)
         except Exception:  # noqa: BLE001 — a family's bug is its items' error at run time (engine._prescreen)
             continue
+        at = where(check)
         for secret in sent:
             key = identity(check.system, secret)
-            cron = calls.get((check.system, route_path(check.params.path), key)) if key is not None else None
+            cron = calls.get((at, key)) if key is not None and at is not None else None
             if cron is not None:
                 found.append((check, secret, cron))
     return found

@@ -14,6 +14,7 @@ import ipaddress
 import os
 import re
 import ssl
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable
@@ -1291,17 +1292,41 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
 def _check_job_calls_by_value(path: Path, model: EnvironmentModel, checks: list[Check]) -> None:
     """The checklists' rule that an item sending a cron item's secret to its path is mutating (`checklist`), by the
     secrets' values here: CRON_KEY given the value of CRON_SECRET is the job's secret all the same."""
-    from .checklist import unmarked_job_calls
+    from .checklist import route_path, unmarked_job_calls
 
     def value(system: str, secret: str) -> str | None:
         config = model.systems.get(system)
         return (config.secrets.get(secret) or None) if config is not None else None
 
+    def url(check: Check) -> tuple[str, str] | None:
+        """Where a request of the item goes, whole: its service's origin, and the path the service's own and the
+        item's make (another system's service may be the same server; a service's URL may hold part of the path)."""
+        config = model.systems.get(check.system)
+        service = config.services.get(getattr(check.params, "service", None) or "") if config is not None else None
+        if service is None or not service.url:
+            return None
+        try:
+            parts = urllib.parse.urlsplit(service.url)
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+            origin = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+        except ValueError:
+            return None
+        return origin, route_path(parts.path.rstrip("/") + "/" + str(check.params.path).lstrip("/"))
+
+    def named_at_load(check: Check, secret: str, cron: Check) -> bool:
+        """What the checklists' own rule refused when they loaded: one secret name, one system, one path."""
+        return (secret == cron.params.secret and check.system == cron.system
+                and route_path(check.params.path) == route_path(cron.params.path))
+
+    found = {(check.key, check.system, secret, cron.key, cron.system): (check, secret, cron)
+             for matched in (unmarked_job_calls(checks, value), unmarked_job_calls(checks, value, url))
+             for check, secret, cron in matched if not named_at_load(check, secret, cron)}
     problems = [f"{shown(path)}: systems.{spelled(check.system)}.secrets.{spelled(secret)}: {check.key} sends it to"
-                f" {check.params.path}, and it holds the value of {spelled(cron.params.secret)}, with which {cron.key}"
-                " (cron) calls the job there: a request carrying it runs the job; mark the item mutating: true"
-                for check, secret, cron in unmarked_job_calls(checks, value)
-                if secret != cron.params.secret]  # one name: refused when the checklists load
+                f" {check.params.path}, and it holds the value of"
+                f" {'' if cron.system == check.system else f'{spelled(cron.system)}: '}{spelled(cron.params.secret)},"
+                f" with which {cron.key} (cron) calls the job there: a request carrying it runs the job; mark the item"
+                " mutating: true"
+                for check, secret, cron in found.values()]
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
 

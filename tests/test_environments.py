@@ -906,3 +906,35 @@ def test_a_secret_holding_the_cron_secrets_value_runs_the_job_all_the_same(tmp_p
     assert "CronSecretVal" not in refused.value.message
     for other in (http("OTHER"), http("CRON_KEY", mutating=True)):
         load_environment(tmp_path, "local", checks=[replace(c, system="shop") for c in (cron, other)])
+
+
+def test_a_cron_secrets_value_sent_to_the_jobs_url_from_another_system_or_service_is_refused(tmp_path, monkeypatch):
+    """The rule compares whole URLs where the environment gives them: another system's item with the same value and
+    the same server, and a service whose URL holds part of the path (`…/api` + `/cron/run`), ran the job in prod."""
+    from .kit import make_check
+
+    monkeypatch.setenv("OPSV_SAME", "CronSecretVal9f8eZZk3mQ")
+    cron = replace(make_check("cron", {"service": "web", "path": "/api/cron/run", "secret": "CRON_SECRET",
+                                       "with_secret": True}, item="C1", name="job", mutating=True), system="shop")
+
+    def http(system: str, service: str, path: str, secret: str):
+        return replace(make_check("http", {"service": service, "path": path,
+                                           "headers": {"authorization": f"Bearer {{secret:{secret}}}"}},
+                                  item="H1", name="probe"), system=system)
+
+    def environment(text: str) -> None:
+        (tmp_path / "local.yaml").write_text("name: local\nsystems:\n" + text, encoding="utf-8")
+
+    shop = "  shop:\n    services: {web: {url: 'https://Shop.example:443'}%s}\n    secrets: {CRON_SECRET: '${OPSV_SAME}'}\n"
+    environment(shop % "" + "  shop2:\n    services: {web: {url: 'https://shop.example'}}\n"
+                "    secrets: {JOB: '${OPSV_SAME}'}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_environment(tmp_path, "local", checks=[cron, http("shop2", "web", "/api/cron/run", "JOB")])
+    assert ("systems.shop2.secrets.JOB: H1-probe sends it to /api/cron/run, and it holds the value of shop:"
+            " CRON_SECRET, with which C1-job (cron) calls the job there") in refused.value.message
+    assert "CronSecretVal" not in refused.value.message
+    environment(shop % ", api: {url: 'https://shop.example/api/'}")
+    with pytest.raises(ConfigError) as refused:
+        load_environment(tmp_path, "local", checks=[cron, http("shop", "api", "/cron/run", "CRON_SECRET")])
+    assert "systems.shop.secrets.CRON_SECRET: H1-probe sends it to /cron/run" in refused.value.message
+    load_environment(tmp_path, "local", checks=[cron, http("shop", "api", "/cron/other", "CRON_SECRET")])
