@@ -534,6 +534,7 @@ class _Row:
     info: dict[str, Any] | None = None
     longrepr: str = ""
     altered: str = ""  # what pytest reported, where a marker or hook made it differ from the check's verdict
+    after: str = ""  # what went wrong after a failed check (its teardown): said beside the failure, which stands
     record: dict[str, Any] | None = None  # once the item ended
     written: str = ""  # the uid of its Allure files, once handed to the archive
 
@@ -633,11 +634,15 @@ class ArchiveReporter:
             row.status = "error"
         elif report.skipped:
             row.status = "waived" if str(getattr(report, "wasxfail", "")).startswith(WAIVED) else "skipped"
+        elif report.failed and report.when == "teardown":  # what went wrong after the check: its own words
+            crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
+            cause = f"teardown failed: {crash}" if isinstance(crash, str) and crash else _text(report)
+            if row.status == "failed":  # the check decided: the target is not as the runbook says, whatever came after
+                row.after = cause
+            else:
+                row.status, row.longrepr = "error", cause
         elif report.failed:
-            row.status = "error" if report.when == "teardown" else "failed"
-            if report.when == "teardown":  # what went wrong after the check: its own words, not the check's
-                crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
-                row.longrepr = f"teardown failed: {crash}" if isinstance(crash, str) and crash else _text(report)
+            row.status = "failed"
         if (report.failed or report.skipped) and not row.longrepr:
             row.longrepr = _text(report)
         if report.when == "teardown":
@@ -1465,6 +1470,8 @@ def _record(row: _Row) -> dict[str, Any]:
     if row.altered:
         message += (f" (pytest reported it {row.altered}: a marker or hook changed pytest's report, not this verdict;"
                     " a waiver is a waivers file's)")
+    if row.after:
+        message += f" (and after the check, {row.after})"
     record = {
         "nodeid": row.nodeid, "key": info.get("key"), "id": info.get("id"), "name": info.get("name"),
         "system": info.get("system"), "section": info.get("section"), "title": info.get("title"),

@@ -577,6 +577,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
                 deploy_id=config.getoption("ov_deploy_id"), redactor=redactor,
             )
         if not is_worker and not _shows_only(config.option):  # listens only: the summary, and the archive
+            if config.pluginmanager.is_blocked("opsverify-archive"):
+                raise UsageError("-p no:opsverify-archive: it writes a run's summary, archive and exit code, and a "
+                                 "run without it would end 0 whatever failed; for no archive, use --no-archive")
             config.pluginmanager.register(archive.ArchiveReporter(state), "opsverify-archive")
     except BaseException:
         if state is not None:
@@ -1498,11 +1501,16 @@ def run_bound(state: State, selected: list[Check] | None = None) -> float:
     return round(state.run.bound(selected) + PER_ITEM_ALLOWANCE_S * len(selected), 1)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Outermost: after every other hook's say (a conftest may hand pytest a report of its own), the check's record
+    rides on the report, so the archive reads the check's verdict, not what a hook made of the report."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(CouldNotCheck):
         report.longrepr = str(call.excinfo.value)  # one honest line, not a traceback of the plugin
+    ours = [prop for prop in item.user_properties if prop[0] == "opsverify"]
+    if ours and not any(prop[0] == "opsverify" for prop in report.user_properties):
+        report.user_properties = [*report.user_properties, *ours]
     return report
 
 

@@ -99,3 +99,42 @@ def pytest_collection_modifyitems(config, items):
     row = ran.rows()["F1-broken"]
     assert row["status"] == "skipped" and "the team skips it" in row["message"], row
     assert (row["id"], row["system"], row["section"], row["severity"]) == ("F1", "site", "S", "critical"), row
+
+
+def test_a_report_a_hook_replaces_whole_still_carries_the_checks_verdict(project):
+    """A conftest handing pytest a report of its own (no user_properties) had the failure archived as passed."""
+    (project.root / "conftest.py").write_text("""
+import pytest
+from _pytest.reports import TestReport
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if "F1-" in item.nodeid:
+        outcome.force_result(TestReport(report.nodeid, report.location, report.keywords, "passed", None,
+                                        report.when, duration=report.duration))
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    assert ran.code == 1, ran.output
+    assert ran.rows()["F1-broken"]["status"] == "failed"
+
+
+def test_the_archives_reporter_cannot_be_left_out(project):
+    (project.root / "conftest.py").write_text(CONFTESTS["xfail"], encoding="utf-8")
+    ran = project.run("--env", "local", "-p", "no:opsverify-archive")
+    assert ran.code == 4, ran.output
+    assert "-p no:opsverify-archive: it writes a run's summary, archive and exit code" in ran.output
+    assert "Traceback" not in ran.output
+
+
+def test_a_failed_check_whose_teardown_then_failed_stays_failed(project):
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_teardown(item, nextitem):
+    raise RuntimeError("the team's teardown broke")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    assert ran.code == 1, ran.output  # the failure decided the run, not "could not check"
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "failed", row
+    assert "(and after the check, teardown failed: RuntimeError: the team's teardown broke)" in row["message"]
