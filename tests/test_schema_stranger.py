@@ -820,7 +820,10 @@ def test_a_policy_that_grants_no_row_does_not_count_for_policies_for(server):
                  " have no WITH CHECK or USING expression"),
         (FAILED, "has no permissive DELETE policy for anon that grants a row: p_all_noexpr, p_never have no USING"),
         (FAILED, "table public.notes has restrictive SELECT policy p_restrict always false for authenticated"),
-        (PASSED, "1 table as expected"),  # UPDATE by USING; INSERT by the FOR ALL policy's WITH CHECK
+        # UPDATE by USING, INSERT by the FOR ALL policy's WITH CHECK; but no SELECT policy grants service_role a row,
+        # so an UPDATE that picks its rows (WHERE) sees none
+        (FAILED, "table public.notes has no permissive SELECT policy for service_role that grants a row: an UPDATE "
+                 "that reads a column (WHERE, RETURNING) sees no row, so it updates none"),
         (FAILED, "has no permissive SELECT policy for service_role that grants a row: p_write has no USING"),
     ])
 
@@ -851,9 +854,40 @@ def test_a_policy_no_row_passes_grants_none_whatever_its_spelling(using, status)
     ([policy("p_upd", command="w", using="(owner_id = 1)", check="(1 = 2)")], FAILED, "WITH CHECK always false"),
 ], ids=["all-check-false", "restrictive-check-false", "another-policy-checks", "check-falls-back", "folded"])
 def test_an_update_policy_whose_new_rows_never_pass_grants_no_update(policies, status, seen):
-    facts = catalog(table("notes", policies=policies))
+    facts = catalog(table("notes", policies=[*policies, policy("p_read", command="r", using="true")]))
     verdict({"table": "public.notes", "policies_for": {"update": ["authenticated"]}}, facts, status,
             seen or "1 table as expected")
+
+
+@pytest.mark.parametrize("command", ["update", "delete"])
+def test_an_update_or_delete_policy_without_a_select_one_changes_no_row_it_picks(command):
+    """PostgreSQL applies the SELECT policies where an UPDATE or DELETE reads a column (its WHERE, RETURNING): with
+    none, `UPDATE … WHERE id = 1` changes nothing. Such a table had passed `policies_for: {update: [...]}`."""
+    own = policy("p_own", command={"update": "w", "delete": "d"}[command], using="(owner_id = 1)")
+    alone = catalog(table("notes", policies=[own]))
+    verdict({"table": "public.notes", "policies_for": {command: ["authenticated"]}}, alone, FAILED,
+            f"no permissive SELECT policy for authenticated that grants a row: an {command.upper()} that reads")
+    closed = catalog(table("notes", policies=[own, policy("p_read", command="r", using="true"),
+                                              policy("r_none", command="r", permissive=False, using="false")]))
+    verdict({"table": "public.notes", "policies_for": {command: ["authenticated"]}}, closed, FAILED, "SELECT policy")
+    seen = catalog(table("notes", policies=[own, policy("p_read", command="r", using="(owner_id = 1)")]))
+    verdict({"table": "public.notes", "policies_for": {command: ["authenticated"]}}, seen, PASSED, "1 table")
+
+
+@pytest.mark.parametrize("expression", ["(NULL::integer = 1)", "(owner_id <> owner_id)", "(NULL::boolean IS TRUE)",
+                                        "(('x'::text IS NULL) OR false)", "((owner_id < owner_id) AND (id > 0))"])
+def test_a_with_check_no_row_passes_is_seen_whatever_its_spelling(expression):
+    policies = [policy("p_upd", command="w", using="true", check=expression), policy("p_read", command="r", using="true")]
+    verdict({"table": "public.notes", "policies_for": {"update": ["authenticated"]}}, catalog(table("notes",
+            policies=policies)), FAILED, "WITH CHECK always false")
+
+
+def test_a_with_check_not_of_a_self_comparison_passes_rows():
+    """`NOT (x <> x)` passes every row whose x is not NULL: not read as always false."""
+    policies = [policy("p_upd", command="w", using="true", check="(NOT (owner_id <> owner_id))"),
+                policy("p_read", command="r", using="true")]
+    verdict({"table": "public.notes", "policies_for": {"update": ["authenticated"]}}, catalog(table("notes",
+            policies=policies)), PASSED, "1 table")
 
 
 def test_an_update_no_new_row_passes_is_refused_by_postgresql_and_fails_the_item(server):
@@ -863,6 +897,7 @@ def test_an_update_no_new_row_passes_is_refused_by_postgresql_and_fails_the_item
         create table public.pol (id int primary key, owner_id int);
         alter table public.pol enable row level security;
         create policy a_all on public.pol for all to authenticated using (true) with check (false);
+        create policy p_read on public.pol for select to authenticated using (true);
     """) as url:
         (outcome,) = judge_on(url, [{"table": "public.pol", "policies_for": {"update": ["authenticated"]}}])
     assert outcome.status is FAILED, outcome

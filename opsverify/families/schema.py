@@ -771,6 +771,14 @@ def _folded(expression: str) -> str | None:
                     if null_constant(argument):
                         continue
                     return argument.copy() if constant(argument) else node
+            # a comparison with NULL (`NULL::integer = 1`, as PostgreSQL prints `null = 1`) is NULL, whatever the other
+            if isinstance(node, COMPARISONS) and (null_constant(node.this) or null_constant(node.expression)):
+                return exp.Null()
+            # `NULL::boolean IS TRUE` is false (NULL is neither true nor false); a constant IS NULL: whether it is
+            if isinstance(node, exp.Is) and null_constant(node.this) and isinstance(node.expression, exp.Boolean):
+                return exp.false()
+            if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null) and constant(node.this):
+                return exp.Boolean(this=bool(node.args.get("negate")))
             # `true = true`, `true IS TRUE`: booleans compared (the simplifier leaves both as they are)
             if isinstance(node, (exp.EQ, exp.NEQ, exp.Is)) and isinstance(node.this, exp.Boolean) \
                     and isinstance(node.expression, exp.Boolean):
@@ -792,6 +800,7 @@ def _folded(expression: str) -> str | None:
                     return exp.true()
             return node
 
+        COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE)
         folded = simplify(tree.transform(read))
         while isinstance(folded, exp.Paren):
             folded = folded.this
@@ -817,10 +826,35 @@ _ALWAYS_FALSE = {"false", "1=0", "0=1", "null", "null::boolean"}
 
 def _always_false(expression: str | None) -> bool:
     """No row passes the expression (as `pg_get_expr` prints it): FALSE or NULL, as written or as sqlglot's
-    simplifier folds it (`1 = 2`, `NOT true`, `false AND id > 0`)."""
+    simplifier folds it (`1 = 2`, `NOT true`, `false AND id > 0`, `NULL::integer = 1`), or one of its top-level
+    AND-ed terms compares a column with itself by `<>`, `<` or `>` (false, or NULL where it is NULL)."""
     if expression is None:
         return False
-    return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
+    return (re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
+            or _never_itself(expression))
+
+
+@functools.lru_cache(maxsize=1024)
+def _never_itself(expression: str) -> bool:
+    """A top-level AND-ed term `x <> x`, `x < x` or `x > x` of one column: no row passes it, so none passes the
+    whole (not said under NOT, where `NOT (x <> x)` passes every row whose x is not NULL)."""
+    try:
+        sqlglot = lazy.load("sqlglot")
+        exp = lazy.load("sqlglot.expressions")
+        tree = sqlglot.parse_one(expression, read="postgres")
+    except Exception:  # noqa: BLE001 - not readable: judged by its spelling alone
+        return False
+    terms, never = [tree], False
+    while terms and not never:
+        term = terms.pop()
+        while isinstance(term, exp.Paren):
+            term = term.this
+        if isinstance(term, exp.And):
+            terms += [term.this, term.expression]
+        elif isinstance(term, (exp.NEQ, exp.LT, exp.GT)) and isinstance(term.this, exp.Column) \
+                and term.this == term.expression:
+            never = True
+    return never
 
 
 def _effective(policy: dict, command: str) -> str | None:
@@ -849,6 +883,14 @@ def _closes_all(policy: dict, command: str) -> bool:
     if command == "update" and _always_false(_new_row_check(policy)):
         return True
     return _always_false(_effective(policy, command))
+
+
+def _sees_rows(policies: list[dict], role: str, roles: Roles) -> bool:
+    """Whether a permissive SELECT (or ALL) policy for the role grants a row, and no restrictive one closes them."""
+    covering = [pol for pol in policies if COMMANDS[pol["command"]] in ("select", "all")
+                and roles.covers(role, pol["roles"] or [PUBLIC])]
+    return (any(pol["permissive"] and _grants_rows(pol, "select") for pol in covering)
+            and not any(not pol["permissive"] and _closes_all(pol, "select") for pol in covering))
 
 
 def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, findings: Findings,
@@ -890,6 +932,12 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
                 findings.add(name, *_verb("has", "have", f"restrictive {command.upper()} polic"
                                                         f"{'ies' if len(closed) > 1 else 'y'} {first_few(closed)}"
                                                         f" always false for {role_label(role)}: no row is granted"))
+            elif command in ("update", "delete") and not _sees_rows(policies, role, roles):
+                # PostgreSQL applies the SELECT policies too where the statement reads a column (its WHERE,
+                # RETURNING, `SET n = n + 1`): an UPDATE or DELETE that picks its rows sees none, and changes none
+                findings.add(name, *_verb("has", "have", f"no permissive SELECT policy for {role_label(role)} that "
+                                                        f"grants a row: an {command.upper()} that reads a column "
+                                                        f"(WHERE, RETURNING) sees no row, so it {command}s none"))
     for role in p.no_policies_for:
         if not roles.exists(role):
             continue
