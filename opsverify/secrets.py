@@ -1675,16 +1675,22 @@ def _in_base64(text: str, start: int, stop: int) -> tuple[int, int]:
     that may mix its bits with its neighbours': the letter or digit before it, and up to a group (4) of them after it
     with the padding that follows. The piece registered holds only the characters that are the secret's alone; the
     partial group after it holds its last one or two bytes (`MTM=` of `…13`), the character before it a few bits of
-    its first. Nothing else is eaten: not a path's `/`, a word after a blank, nor anything near an escape's
-    backslash (a URL or JSON stays one); a secret beside letters in plain text only masks a few more of them."""
+    its first. Nothing else is eaten: not a path's `/` (so a group holding one after a secret still shows), a word
+    after a blank, nor anything near an escape's backslash or `%XX` (a URL or JSON stays one); a secret beside
+    letters in plain text only masks a few more of them."""
     def letter_or_digit(at: int) -> bool:
         return text[at].isascii() and text[at].isalnum()
 
+    def base64_character(at: int) -> bool:  # but `/`, which paths are made of
+        return letter_or_digit(at) or text[at] in "+-_"
+
     if (0 < start and letter_or_digit(start) and letter_or_digit(start - 1)
-            and "\\" not in text[max(0, start - 10):start]):
+            and "\\" not in text[max(0, start - 10):start] and "%" not in text[max(0, start - 3):start]):
         start -= 1
+    # a span that ends on `/` inside a run of base64 (a letter or digit before it too) is a piece of base64 as well
+    inside = base64_character(stop - 1) or (text[stop - 1] == "/" and 0 < start and letter_or_digit(start - 1))
     end = stop
-    while end < len(text) and end - stop < 4 and letter_or_digit(stop - 1) and letter_or_digit(end):
+    while end < len(text) and end - stop < 4 and inside and base64_character(end):
         end += 1
     while end > stop and end < len(text) and end - stop < 6 and text[end] == "=":
         end += 1

@@ -444,3 +444,24 @@ def test_no_base64_character_holding_a_secrets_bits_is_shown(secret, before, aft
     shown_after = cleaned[cleaned.index("]") + 1:-1]
     assert encoded.startswith(shown_before) and len(shown_before) <= first, (cleaned, encoded)
     assert encoded.endswith(shown_after) and len(encoded) - len(shown_after) > last, (cleaned, encoded)
+
+
+@pytest.mark.parametrize("encode", ["b64encode", "urlsafe_b64encode"])
+def test_a_secret_whose_base64_piece_ends_on_a_symbol_still_hides_its_tail(encode):
+    """`Kx2Wzr?13` behind `x:` and before a line break: its piece ends on `/` (or `_`), and the group after it
+    (`MTMK`, "13\\n") had shown."""
+    import base64
+    redactor = Redactor()
+    redactor.add_declared("Kx2Wzr?13")
+    cleaned = redactor.text(getattr(base64, encode)(b"x:Kx2Wzr?13\n").decode())
+    assert "MTMK" not in cleaned, cleaned
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("https://h/cb?next=%2Fs3cr3tT0kenVal&x=1", "https://h/cb?next=%2F"),
+    ("a%41s3cr3tT0kenValBCDE==x", "a%41"),
+])
+def test_a_percent_escape_beside_a_secret_is_never_cut(text, kept):
+    redactor = Redactor()
+    redactor.add_declared("s3cr3tT0kenVal")
+    assert redactor.text(text).startswith(kept + "[redacted"), redactor.text(text)
