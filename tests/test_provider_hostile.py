@@ -660,3 +660,20 @@ def test_a_render_services_own_env_values_go_to_the_redactor_and_only_keys_are_k
     answer = interpret(call, Reply(200, 1.0, DATE, body), redactor, NOW)
     assert isinstance(answer, Answer) and answer.data == {"keys": ["API_JWT_SECRET"], "full": False}, answer
     assert redactor.text("x own-jwt-secret-value-7731 y") != "x own-jwt-secret-value-7731 y"
+
+
+def test_an_environments_page_longer_than_a_page_is_read_only_that_far():
+    """1,000 environments on one page had sent 1,000 requests, far past the family's bound: a page holds 100."""
+    call = Call("github", "https://api.github.com/repos/o/r/environments?per_page=100&page=1", (), "github-environments")
+    body = json.dumps({"total_count": 1000, "environments": [{"id": n, "name": f"e{n}"} for n in range(1000)]})
+    answer = interpret(call, Reply(200, 1.0, DATE, body), Redactor(), NOW)
+    assert isinstance(answer, Answer) and len(answer.data["names"]) == 100 and answer.data["total_count"] == 1000
+    lying = json.dumps({"total_count": 3, "environments": [{"id": n, "name": f"e{n}"} for n in range(150)]})
+    answer = interpret(call, Reply(200, 1.0, DATE, lying), Redactor(), NOW)
+    assert len(answer.data["names"]) == 100 and answer.data["total_count"] == 150  # the rest: not read
+
+
+@pytest.mark.parametrize("name, segment", [(".", "%2E"), ("..", "%2E%2E"), ("a.b", "a.b"), ("r/c", "r%2Fc")])
+def test_an_environment_named_as_a_dot_segment_is_asked_for_as_its_name(name, segment):
+    assert provider._github_environment_page("https://api.github.com", "o/r", name) == (
+        f"https://api.github.com/repos/o/r/environments/{segment}/secrets?per_page=100&page=1")

@@ -369,7 +369,14 @@ def _github_page(base: str, repo: str, path: str) -> str:
 
 
 def _github_environment_page(base: str, repo: str, environment: str) -> str:
-    return _github_page(base, repo, f"environments/{quote(environment, safe='')}/secrets")  # a / in it is %2F
+    return _github_page(base, repo, f"environments/{_segment(environment)}/secrets")
+
+
+def _segment(name: str) -> str:
+    """A name as one segment of a URL's path: a `/` in it is %2F, and `.` or `..` alone (which a client or server
+    would resolve as a dot segment) %2E."""
+    quoted = quote(name, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def gather(target, checks) -> dict[str, Any]:
@@ -429,7 +436,7 @@ def _github_environments(target, answers: dict, plans: dict) -> None:
         if isinstance(listed, Answer) and plan["environments"] not in wanted:
             base = plan["environments"].url.split("/environments?", 1)[0]
             wanted[plan["environments"]] = {
-                name: Call("github", f"{base}/environments/{quote(name, safe='')}/secrets?"
+                name: Call("github", f"{base}/environments/{_segment(name)}/secrets?"
                                      f"{urlencode({'per_page': GITHUB_PAGE, 'page': 1})}",
                            plan["environments"].headers, "github-env-secrets")
                 for name in listed.data["names"]}
@@ -713,7 +720,9 @@ def _github_environments_list(data: Any, redactor) -> dict:
         raise TypeError("an environment's name is not text")
     if len(set(names)) != len(names):
         raise ValueError("an environment is listed twice")
-    return {"total_count": total, "names": names}
+    # a page holds GITHUB_PAGE at most: a longer one is read that far (each name is one more request), the rest
+    # counted as not read
+    return {"total_count": max(total, len(names)), "names": names[:GITHUB_PAGE]}
 
 
 def _field_list(data: Any, name: str) -> list:
