@@ -324,9 +324,9 @@ def test_the_urls_own_options_are_kept_and_the_suites_come_after_them(shop):
 # -- a source that never stops sending rows (a broken pooler, an impostor) ------------------------------------------
 class _EndlessRows:
     """Speaks enough of PostgreSQL's protocol to be logged in to (trust), then answers any query with rows of 1 KB,
-    forever."""
+    forever (or, `parameters`, with ParameterStatus messages, each a new parameter)."""
 
-    def __init__(self) -> None:
+    def __init__(self, parameters: bool = False) -> None:
         import socket
 
         from .project import _Server
@@ -353,8 +353,13 @@ class _EndlessRows:
                 column = b"x\0" + struct.pack("!ihihih", 0, 0, 25, -1, -1, 0)
                 conn.sendall(message(b"1", b"") + message(b"2", b"") + message(b"T", struct.pack("!h", 1) + column))
                 row = message(b"D", struct.pack("!hi", 1, 1024) + b"r" * 1024) * 64
+                count = 0
                 while not self.stopping.is_set():
-                    conn.sendall(row)
+                    if parameters:
+                        count += 1
+                        conn.sendall(message(b"S", b"p%d\0v\0" % count))
+                    else:
+                        conn.sendall(row)
 
         self.server = Server()
         self.url = f"postgresql://checker:pw@127.0.0.1:{self.server.port}/shop?sslmode=disable"
@@ -380,3 +385,23 @@ def test_a_source_that_never_stops_sending_rows_is_stopped_at_the_answer_limit(m
             database.close(abort=True)
     assert isinstance(answer, postgres.DatabaseUnavailable), answer
     assert "answered more than 2 MiB; not read further" in str(answer), answer
+
+
+def test_a_source_that_floods_without_answering_is_stopped_at_the_databases_time():
+    """ParameterStatus after ParameterStatus, never an answer: each wait found data ready, so the run's time for the
+    database (timeouts.database_s) was never looked at, and a CPU stayed pinned to the end of the run. Then the
+    statement is cancelled on a connection of its own, which this source never closes: libpq's old PQcancel waited
+    for that holding the interpreter's lock, and the whole run stopped with it."""
+    import time
+
+    from opsverify.transports import postgres
+
+    with _EndlessRows(parameters=True) as source:
+        database = Database(source.url, connect_timeout_s=5, statement_timeout_ms=1000, label="shop", budget_s=2)
+        started = time.monotonic()
+        try:
+            (answer,) = database.query_many(["select 1 as x"])
+        finally:
+            database.close(abort=True)
+    assert isinstance(answer, postgres.DatabaseUnavailable) and "used up" in str(answer), answer
+    assert time.monotonic() - started < 30  # its budget (2 s), not the run's end

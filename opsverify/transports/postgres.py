@@ -290,7 +290,7 @@ class Database:
         request = None
         if cancel:
             try:
-                request = conn.pgconn.get_cancel()
+                request = _cancel_request(conn.pgconn)
             except Exception:  # noqa: BLE001 - the connection is already broken: nothing runs to be stopped
                 request = None
         try:
@@ -358,11 +358,39 @@ ANSWER_LIMIT = 256 << 20
 CLOSING_POLL_S = 0.2  # how soon a conversation waiting for an answer notices its session being closed
 
 
+CANCEL_S = 5.0  # how long a cancel request may take: a server that never closes its end is not waited for longer
+
+
+def _cancel_request(pgconn: Any) -> Any:
+    """What `_send_cancel` sends: libpq 17's non-blocking cancel connection where it has one — the older PQcancel
+    blocks until the server closes the connection, holding the interpreter's lock (psycopg calls it so), and a
+    server that never does (an impostor, a broken proxy) would stop the whole run."""
+    if pq.version() >= 170000 and hasattr(pgconn, "cancel_conn"):
+        return pgconn.cancel_conn()
+    return pgconn.get_cancel()
+
+
 def _send_cancel(request: Any) -> None:
     try:
-        request.cancel()
+        if not hasattr(request, "poll"):  # PQcancel: the only one an old libpq has
+            request.cancel()
+            return
+        ends = time.monotonic() + CANCEL_S
+        request.start()
+        with selectors.DefaultSelector() as selector:
+            while (status := request.poll()) not in (pq.PollingStatus.OK, pq.PollingStatus.FAILED):
+                left = ends - time.monotonic()
+                if left <= 0:
+                    return
+                events = selectors.EVENT_READ if status == pq.PollingStatus.READING else selectors.EVENT_WRITE
+                selector.register(request.socket, events)
+                selector.select(timeout=left)
+                selector.unregister(request.socket)
     except Exception:  # noqa: BLE001 - best effort: the server's statement_timeout ends the statement anyway
         pass
+    finally:
+        if hasattr(request, "finish"):
+            request.finish()
 
 
 class _Conversation:
@@ -413,7 +441,9 @@ class _Conversation:
         """Wait for the socket; a live server answers each statement within statement_timeout + grace,
         and the whole run's questions to this database within its budget."""
         left = self.budget_ends - time.monotonic()
-        limit = min(self.bounds.answer_s, max(0.0, left))
+        if left <= 0:  # past it even while the server keeps sending (a flood of notices, of parameters)
+            raise self._used_up(phase)
+        limit = min(self.bounds.answer_s, left)
         ends = time.monotonic() + limit
         with selectors.DefaultSelector() as selector:
             selector.register(self.pg.socket, events)
@@ -425,11 +455,14 @@ class _Conversation:
                 if time.monotonic() >= ends:
                     break
         if limit < self.bounds.answer_s:
-            raise _Stopped(f"the run's time for this database is used up (phase: {phase}; timeouts.database_s"
-                           f" {self.bounds.budget_s:g} s); later statements are not checked", "budget")
+            raise self._used_up(phase)
         raise _Stopped(f"stopped answering (phase: {phase}): nothing within {self.bounds.answer_s:g} s"
                        f" (statement_timeout {self.bounds.statement_s:g} s + {self.bounds.grace_s:g} s grace)",
                        "stopped")
+
+    def _used_up(self, phase: str) -> "_Stopped":
+        return _Stopped(f"the run's time for this database is used up (phase: {phase}; timeouts.database_s"
+                        f" {self.bounds.budget_s:g} s); later statements are not checked", "budget")
 
     def _flush(self) -> None:
         while self.pg.flush() != 0:  # 1: more to send, and the socket is full
