@@ -1379,6 +1379,36 @@ def test_an_alembic_history_that_goes_nowhere_or_round_fails_naming_it(tmp_path,
     assert named in outcome.observed, outcome.observed
 
 
+def test_an_alembic_revision_computed_in_code_leaves_the_folder_unread(tmp_path):
+    """`REV = "ddd"; revision = REV`: alembic imports the file and runs ddd; read without running it, it had been
+    passed over, and a pending revision passed `from_repo`."""
+    from types import SimpleNamespace
+
+    files = {"a.py": alembic_revision("aaa", None), "b.py": alembic_revision("bbb", "aaa"),
+             "d.py": 'REV = "ddd"\nrevision = REV\ndown_revision = "bbb"\n'}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    listing = migrations._list_folder(SimpleNamespace(repo=lambda: tmp_path), "alembic", ".")
+    assert isinstance(listing, GatherError), listing
+    assert "d.py: its revision is computed (`revision = REV`)" in str(listing)
+
+
+@pytest.mark.parametrize("name, text, status, seen", [
+    # alembic's legacy: a file with no revision variable whose name is a revision id is that revision
+    ("ddd.py", 'down_revision = "bbb"\n', Status.FAILED, "1 repo migration not applied: ddd"),
+    # and one whose name is no id stops every alembic command (CommandError: could not determine revision id)
+    ("helpers.py", "def add_audit_columns(op, table):\n    pass\n", Status.FAILED,
+     "alembic refuses . as it is: helpers.py (no revision variable and a name that is no revision id"),
+    ("__init__.py", "", Status.PASSED, "2 migrations applied"),
+], ids=["legacy-name", "helpers", "init"])
+def test_an_alembic_file_without_a_revision_is_read_as_alembic_reads_it(tmp_path, name, text, status, seen):
+    outcome = judged_against(tmp_path, "alembic", {"a.py": alembic_revision("aaa", None),
+                                                   "b.py": alembic_revision("bbb", "aaa"), name: text},
+                             [{"version_num": "bbb"}])
+    assert outcome.status is status, outcome.observed
+    assert seen in outcome.observed, outcome.observed
+
+
 def test_an_alembic_parent_that_is_a_branch_label_is_no_missing_parent(tmp_path):
     files = {"a.py": alembic_revision("aaa", None) + "branch_labels = ('core',)\n",
              "b.py": "revision = 'bbb'\ndown_revision = None\nbranch_labels = ['extra']\ndepends_on = 'core'\n"}

@@ -38,7 +38,7 @@ from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..outcome import Outcome, error, verdict
 from ._catalog import qualified, quote_ident
 from ._common import StrictParams, first_few, nothing_found, plural
-from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep
+from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep, Unreadable
 
 NOT_THERE = {"42P01", "3F000", "42703"}  # undefined table, schema, column: the history is elsewhere or another shape
 
@@ -208,7 +208,7 @@ def _list_folder(target, tool: str, folder: str, checksums: bool = False) -> Rep
         return GatherError(f"{folder} is not a folder of the repo checkout {root}")
     try:
         return TOOLS[tool].read_repo(path, checksums=True) if checksums else TOOLS[tool].read_repo(path)
-    except (OSError, UnicodeDecodeError, TooDeep) as exc:  # this folder's items only: the others are judged
+    except (OSError, UnicodeDecodeError, TooDeep, Unreadable) as exc:  # this folder's items only: others are judged
         return GatherError(f"cannot read {folder}: {exc}")
 
 

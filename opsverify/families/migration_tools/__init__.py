@@ -12,8 +12,9 @@
     queries(table, none_failed) -> {role: Query}      read-only SELECTs, one round trip
     read_repo(folder) -> RepoListing                   the files the tool would run (and what it `refused`:
                                                        files it cannot tell apart or will not read, so it
-                                                       refuses the folder); OSError or TooDeep (a file nested
-                                                       deeper than Python's parsers go) when it cannot be read;
+                                                       refuses the folder); OSError, TooDeep (a file nested
+                                                       deeper than Python's parsers go) or Unreadable (a file read
+                                                       only by running it) when it cannot be read;
                                                        read_repo(folder, checksums=True) where RECORDS_CHECKSUMS:
                                                        each file hashed too (or why not, in `unhashed`)
     history({role: rows}, repo | None) -> History      what the rows mean now (pure)
@@ -34,10 +35,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import alembic, django, flyway, golang_migrate, knex, liquibase, prisma, rails, supabase
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, TooDeep
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, TooDeep, Unreadable
 
 TOOLS: dict[str, ModuleType] = {
     m.NAME: m for m in (supabase, prisma, rails, django, alembic, flyway, golang_migrate, knex, liquibase)
 }
 
-__all__ = ["TOOLS", "Applied", "History", "Query", "RepoListing", "RepoMigration", "Table", "TooDeep"]
+__all__ = ["TOOLS", "Applied", "History", "Query", "RepoListing", "RepoMigration", "Table", "TooDeep", "Unreadable"]

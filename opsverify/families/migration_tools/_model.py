@@ -135,6 +135,11 @@ class TooDeep(Exception):
     """A repo file nested deeper than Python's parsers go: the folder cannot be listed (the file is named)."""
 
 
+class Unreadable(Exception):
+    """A repo file that cannot be read as the tool reads it without running it (an Alembic revision computed in
+    code): the folder cannot be listed, so its items are errors (the file is named)."""
+
+
 Parsed = TypeVar("Parsed")
 
 

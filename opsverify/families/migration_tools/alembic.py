@@ -5,8 +5,11 @@ Table (alembic runtime/migration.py; `alembic upgrade --sql` prints it): alembic
 revision(s) the database stands at, one row per head, nothing about the way there. Files:
 <versions folder>/**/*.py (subfolders too, as `recursive_version_locations` allows), each with
 module-level `revision`, `down_revision` (None, one id or a tuple for a merge) and `depends_on`,
-read here without importing the file. A file Python cannot parse, a parent no file (nor branch
-label) has and a cycle are what alembic refuses the folder for (`refused`). A revision counts as
+read here without importing the file: one whose revision (or parents) is computed in code cannot be
+read so, and leaves the folder unread (an error); one with no `revision` is, as alembic reads it, the
+revision its name is (`ddd.py`, hex) or, named otherwise, refused (alembic: cannot determine its
+revision id). A file Python cannot parse, a parent no file (nor branch label) has and a cycle are
+what alembic refuses the folder for (`refused`). A revision counts as
 applied when it is a head or an ancestor of one, so `applied` needs `from_repo`. No failure
 state (a failed upgrade rolls back on PostgreSQL), no checksum.
 """
@@ -14,10 +17,11 @@ state (a failed upgrade rolls back on PostgreSQL), no checksum.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
-from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes, relative,
-                     visible_files)
+from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, Unreadable, parsed, read_bytes,
+                     relative, visible_files)
 
 NAME = "alembic"
 TABLE = "public.alembic_version"
@@ -41,14 +45,29 @@ def read_repo(folder: Path) -> RepoListing:
     migrations, ignored, refused, labels, downs = [], [], [], set(), {}
     # subfolders too: `recursive_version_locations` (alembic.ini) lays revisions out by year or feature
     for path in visible_files(folder, "*.py", recursive=True):
-        if path.name == "__init__.py":
+        if path.name.startswith("__init__"):  # alembic passes over these (and editors' `.#` lock files: hidden)
             continue
         try:
             names = parsed(_module_constants, path, folder)
         except (SyntaxError, ValueError) as exc:  # alembic imports every file of the folder: it stops at this one
             refused.append((relative(path, folder), f"Python cannot parse it, so alembic cannot load it: {_said(exc)}"))
             continue
+        computed = [name for name in ("revision", "down_revision", "depends_on", "branch_labels")
+                    if names.get(name) is _COMPUTED]
+        if computed:  # alembic runs the file to learn them; this reader runs none
+            raise Unreadable(f"{relative(path, folder)}: its {', '.join(computed)} is computed (`revision = REV`), not"
+                             " written as a literal: what it is cannot be told without running the file, which"
+                             " opsverify does not do; write it as alembic writes it (revision = \"<id>\")")
         revision = names.get("revision")
+        if "revision" not in names and _LEGACY_NAME.fullmatch(path.name):  # alembic's legacy: the name is the id
+            revision = path.name.removesuffix(".py")
+        elif "revision" not in names and path.name == "env.py" and path.parent == folder:
+            ignored.append(relative(path, folder))  # the script location's own: `from_repo` names that folder
+            continue
+        elif "revision" not in names:  # in a versions folder, alembic stops every command at it
+            refused.append((relative(path, folder), "no revision variable and a name that is no revision id: alembic"
+                            " cannot determine its revision id"))
+            continue
         if isinstance(revision, str) and revision:
             parents = _ids(names.get("down_revision")) + _ids(names.get("depends_on"))
             migrations.append(RepoMigration(revision, relative(path, folder), parents=parents))
@@ -95,9 +114,13 @@ def _reaches(parents: dict[str, list[str]], start: str) -> bool:
     return False
 
 
+_LEGACY_NAME = re.compile(r"[a-f0-9]+\.py")  # alembic's `_legacy_rev`: a file with no revision variable named by its id
+_COMPUTED = object()  # a name assigned a value that is no literal (`revision = REV`)
+
+
 def _module_constants(path: Path) -> dict:
     """Module-level names assigned a literal (`revision = "a"`, `revision: str = "a"`, `revision, down_revision =
-    "b", "a"`). SyntaxError or ValueError for a file Python cannot parse."""
+    "b", "a"`); one assigned anything else is _COMPUTED. SyntaxError or ValueError for a file Python cannot parse."""
     tree = ast.parse(read_bytes(path))
     found = {}
     for node in tree.body:
@@ -115,7 +138,7 @@ def _module_constants(path: Path) -> dict:
                 try:
                     found[name.id] = ast.literal_eval(value)
                 except (ValueError, TypeError, SyntaxError):
-                    continue
+                    found[name.id] = _COMPUTED
     return found
 
 
