@@ -805,10 +805,17 @@ def test_alembic_reads_revision_files_without_importing_them(tmp_path):
 def test_django_squashed_migration_stands_for_what_it_replaces():
     repo = RepoListing((RepoMigration("u.0001_a", "", scope="u"), RepoMigration("u.0002_b", "", scope="u"),
                         RepoMigration("u.0001_squashed_0002_b", "", scope="u", replaces=("u.0001_a", "u.0002_b"))), "")
-    only_squashed = django.history({"history": [{"app": "u", "name": "0001_squashed_0002_b"}]}, repo)
-    assert {a.key for a in only_squashed.applied} == {"u.0001_a", "u.0002_b", "u.0001_squashed_0002_b"}
+    replaced = django.history({"history": [{"app": "u", "name": "0001_a"}, {"app": "u", "name": "0002_b"}]}, repo)
+    assert {a.key for a in replaced.applied} == {"u.0001_a", "u.0002_b", "u.0001_squashed_0002_b"}
     half = django.history({"history": [{"app": "u", "name": "0001_a"}]}, repo)
     assert {a.key for a in half.applied} == {"u.0001_a"}
+    # its own row is not enough (Django's loader marks a squash applied only when all it replaces is recorded):
+    # beside a replaced one unrecorded, neither counts — that one is pending; the other recorded one stands
+    own_row = django.history({"history": [{"app": "u", "name": "0001_a"},
+                                          {"app": "u", "name": "0001_squashed_0002_b"}]}, repo)
+    assert {a.key for a in own_row.applied} == {"u.0001_a"}
+    alone = django.history({"history": [{"app": "u", "name": "0001_squashed_0002_b"}]}, repo)
+    assert {a.key for a in alone.applied} == set()
 
 
 def test_django_reads_only_migration_packages(tmp_path):

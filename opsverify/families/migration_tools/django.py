@@ -6,7 +6,8 @@ name varchar(255), applied timestamptz), one row per applied migration, deleted 
 Files: <app>/migrations/<name>.py in a package (an __init__.py; namespace folders are ignored),
 the app named by the `label` its apps.py's AppConfig sets (read, not imported), else by its folder;
 modules starting with _ or ~ are not migrations (loader.py). A squashed migration (`replaces =
-[...]`) counts as applied when it, or every migration it replaces, is recorded. Migrations of
+[...]`) counts as applied when every migration it replaces is recorded, whether or not its own row
+is (Django's loader): its row beside a replaced migration unrecorded leaves that one pending. Migrations of
 apps outside the repo (django.contrib.auth, packages) are recorded too: only the repo's apps are
 compared with it. The newest of an app is its last name in order (0002_ after 0001_).
 Each migration runs in a transaction on PostgreSQL: no failure row, no
@@ -111,12 +112,16 @@ def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
     recorded = [(str(r["app"]), str(r["name"])) for r in rows]
     keys = {f"{app}.{name}" for app, name in recorded}
-    implied = []  # squashed or replaced migrations Django counts as applied; never the newest
+    # a squashed migration is applied when every migration it replaces is recorded, and only then (Django's
+    # loader.build_graph): its own row alone, beside a replaced one unrecorded, is history — that one is pending
+    implied, partly = [], set()
     for squashed in (m for m in (repo.migrations if repo else ()) if m.replaces):
-        if squashed.key not in keys and all(r in keys for r in squashed.replaces):
-            implied.append(Applied(squashed.key, frozenset({squashed.key}), scope=squashed.scope))
-        elif squashed.key in keys:
-            implied += [Applied(r, frozenset({r}), scope=r.split(".")[0]) for r in squashed.replaces if r not in keys]
+        if all(r in keys for r in squashed.replaces):
+            if squashed.key not in keys:
+                implied.append(Applied(squashed.key, frozenset({squashed.key}), scope=squashed.scope))
+        else:
+            partly.add(squashed.key)
     # within an app, names order migrations (0001_, 0002_, ...): the newest is the last name, not the last row
-    applied = [Applied(f"{app}.{name}", frozenset({f"{app}.{name}"}), scope=app) for app, name in sorted(recorded)]
+    applied = [Applied(f"{app}.{name}", frozenset({f"{app}.{name}"}), scope=app) for app, name in sorted(recorded)
+               if f"{app}.{name}" not in partly]
     return History(tuple(implied + applied), recorded=len(rows))
