@@ -181,7 +181,15 @@ RAILS_RULES = [
     Rule("duplicate name", lambda s: (s.write("db/migrate/old/20231201000000_create_users.rb", "class CreateUsers; end\n"),
                                       rails_row("20231201000000")(s)),
          lambda s: (s.remove("db/migrate/old/20231201000000_create_users.rb"), rails_delete("20231201000000")(s)),
-         "name create_users (20240101000000_create_users.rb and old/20231201000000_create_users.rb"),
+         "name CreateUsers (20240101000000_create_users.rb and old/20231201000000_create_users.rb"),
+    # two names Rails camelizes to one class (AddIndex1): DuplicateMigrationNameError as well
+    Rule("duplicate class", lambda s: (s.write("db/migrate/20231201000000_add_index1.rb", "class AddIndex1; end\n"),
+                                       s.write("db/migrate/20231202000000_add_index_1.rb", "class AddIndex1; end\n"),
+                                       rails_row("20231201000000")(s), rails_row("20231202000000")(s)),
+         lambda s: (s.remove("db/migrate/20231201000000_add_index1.rb"),
+                    s.remove("db/migrate/20231202000000_add_index_1.rb"),
+                    rails_delete("20231201000000")(s), rails_delete("20231202000000")(s)),
+         "name AddIndex1 (20231201000000_add_index1.rb and 20231202000000_add_index_1.rb"),
     # Rails' glob takes it, its pattern does not: IllegalMigrationNameError, and `db:migrate` runs nothing
     Rule("illegal name", lambda s: s.write("db/migrate/20240303000000_Add_Index.rb", "class AddIndex; end\n"),
          lambda s: s.remove("db/migrate/20240303000000_Add_Index.rb"), "20240303000000_Add_Index.rb (not a name Rails reads"),

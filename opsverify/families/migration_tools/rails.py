@@ -6,7 +6,7 @@ row per applied migration holding only its version (the integer, as text). Files
 db/migrate/**/<version>_<name>.rb (migration.rb `MigrationFilenameRegexp`); the version is read
 as an integer, so 0005_x.rb is version 5. Two files of one version, or of one name, are a folder
 Rails refuses (DuplicateMigrationVersionError, DuplicateMigrationNameError: migration.rb
-`validate`); so is a file its glob `[0-9]*_*.rb` lists and the pattern does not take (`3_Add_C.rb`:
+`validate`, names compared as the classes they camelize to: add_index_1 is add_index1); so is a file its glob `[0-9]*_*.rb` lists and the pattern does not take (`3_Add_C.rb`:
 IllegalMigrationNameError). PostgreSQL runs each migration in a DDL transaction: no failure row, no checksum.
 """
 
@@ -46,7 +46,7 @@ def read_repo(folder: Path) -> RepoListing:
         match = FILE.match(path.name)
         if match:
             migrations.append(RepoMigration(integer_label(match.group(1)), relative(path, folder)))
-            names.append((f"name {match.group(2)}", relative(path, folder)))  # the class name Rails camelizes
+            names.append((f"name {_camelized(match.group(2))}", relative(path, folder)))  # the class Rails names
         elif fnmatch.fnmatchcase(path.name, GLOB):  # listed by Rails, then not parsed: it refuses the folder
             unnamed.append((relative(path, folder), "not a name Rails reads, IllegalMigrationNameError: after the"
                                                     " version only lower-case letters, digits and _; rename it"))
@@ -55,6 +55,13 @@ def read_repo(folder: Path) -> RepoListing:
     migrations.sort(key=_order)
     same = clashes([(f"version {m.key}", m.file) for m in migrations]) + clashes(names)
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(unnamed) + same)
+
+
+def _camelized(name: str) -> str:
+    """The class name Rails gives a migration file's name (ActiveSupport's `camelize`, no acronyms): add_index_1 and
+    add_index1 are both AddIndex1, one name twice (DuplicateMigrationNameError)."""
+    head = re.match(r"[a-z0-9]*", name).group()
+    return re.sub(r"_([a-z0-9]*)", lambda m: m.group(1).capitalize(), head.capitalize() + name[len(head):])
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
