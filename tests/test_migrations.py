@@ -1647,6 +1647,25 @@ def test_flyway_compares_each_applied_versions_description_as_its_validate_does(
         assert f'version 1 ({file} describes it as "' in outcome.observed, outcome.observed
 
 
+def test_flyway_compares_no_checksum_of_a_version_below_its_baseline(tmp_path):
+    """`flyway baseline` on an existing database: V1 ran before Flyway kept this history, with no row and no
+    checksum; its validate compares none. `checksums: true` had failed this healthy history."""
+    from opsverify.families.migration_tools import flyway
+
+    six = "create table six (id int);\n"
+    rows = [{"installed_rank": 1, "version": "5", "description": "<< Flyway Baseline >>", "type": "BASELINE",
+             "script": "<< Flyway Baseline >>", "checksum": None, "success": True},
+            {"installed_rank": 2, "version": "6", "description": "six", "type": "SQL", "script": "V6__six.sql",
+             "checksum": int(flyway.checksum(six.encode())), "success": True}]
+    check = make_check("migrations", {"tool": "flyway", "from_repo": ".", "checksums": True, "latest": "6"})
+    for name, text in {"V1__init.sql": "create table a (id int);\n", "V6__six.sql": six}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    listing = migrations.TOOLS["flyway"].read_repo(tmp_path, checksums=True)
+    outcome = migrations.judge(check, {"history": {("flyway", check.params.history_table.label): {"history": rows}},
+                                       "repo": {("flyway", "."): listing}, "viewer": "checker"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 def test_flyway_does_not_compare_the_description_of_a_version_up_to_its_baseline(tmp_path):
     rows = [{"installed_rank": 1, "version": "2", "description": "<< Flyway Baseline >>", "type": "BASELINE",
              "script": "<< Flyway Baseline >>", "checksum": None, "success": True}]

@@ -166,7 +166,9 @@ def history(answers: dict, repo: RepoListing | None) -> History:
         labels = {key, str(row["script"]), str(row["script"]).removesuffix(".sql"), str(row["version"] or "")} - {""}
         applied.append(Applied(key, frozenset(labels), None if row["checksum"] is None else str(row["checksum"]),
                                synthetic=kind == "BASELINE"))
-    below_baseline = [Applied(m.key, frozenset({m.key}))
+    # versions at or below the baseline: applied before Flyway kept this history, no row and no checksum of their
+    # own (its validate compares none of them)
+    below_baseline = [Applied(m.key, frozenset({m.key}), synthetic=True)
                       for m in (repo.migrations if repo and baseline else ())
                       if not m.key.startswith("R__") and m.key not in latest and version_order(m.key) <= baseline]
     versioned = sorted((a for a in applied if not a.key.startswith("R__")), key=lambda a: version_order(a.key))
