@@ -1674,6 +1674,21 @@ def test_flyway_does_not_compare_the_description_of_a_version_up_to_its_baseline
 
 
 @pytest.mark.parametrize("files", [
+    {"db/changelog.xml": LIQUIBASE_XML.format(changeset("1", "al") + changeset("2", "al", 'ignore="true"'))},
+    {"db/changelog.sql": "--liquibase formatted sql\n--changeset al:1\nselect 1;\n--changeset al:2 ignore:true\n"
+                         "select 2;\n"},
+    {"db/changelog.yaml": "databaseChangeLog:\n  - changeSet: {id: '1', author: al, changes: []}\n"
+                          "  - changeSet: {id: '2', author: al, ignore: true, changes: []}\n"},
+], ids=["xml", "sql", "yaml"])
+def test_a_liquibase_changeset_marked_ignore_is_never_expected_applied(tmp_path, files):
+    """Liquibase never runs a changeset with `ignore: true`: it had been expected applied, failing a healthy repo."""
+    name = next(iter(files))
+    outcome = judged_against(tmp_path, "liquibase", files, [liquibase_row_of("1", "al", name)])
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert any("ignore: true" in line for line in outcome.evidence["repo_ignored"]), outcome.evidence
+
+
+@pytest.mark.parametrize("files", [
     {"moved/a.xml": LIQUIBASE_XML.format(changeset("1", "alice")).replace(
         "<databaseChangeLog ", '<databaseChangeLog logicalFilePath="db/changelog/a.xml" ')},
     {"moved/a.xml": LIQUIBASE_XML.format(changeset("1", "alice", 'logicalFilePath="db/changelog/a.xml"'))},

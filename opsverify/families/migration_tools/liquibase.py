@@ -13,7 +13,8 @@ a row two files could be, or one file two rows in different states could be, can
 Files: changesets of the changelogs under the folder: formatted SQL (`--changeset author:id`), XML
 `<changeSet id= author=>`, YAML/JSON `changeSet: {id, author}`. The md5sum is computed over
 Liquibase's own normalised form of each change, which is not reproduced here: no checksum comparison. A
-changeset whose `dbms` excludes postgresql never runs here (listed as ignored); one with a context or
+changeset whose `dbms` excludes postgresql never runs here, nor one marked `ignore: true` anywhere
+(listed as ignored); one with a context or
 label filter, on itself or on the `include`/`includeAll` that reaches its file (every way it is
 reached), runs only where the run gives them, so it is not judged; an XML/YAML/JSON file naming
 databaseChangeLog that does not parse stops Liquibase's run (`refused`).
@@ -117,7 +118,9 @@ def read_repo(folder: Path) -> RepoListing:
             # logicalFilePath: the path Liquibase records instead of the file's (kept when a changelog moves)
             key = changeset_key(changelog_path(filters.get("logicalfilepath") or name), changeset_id, author)
             dbms = filters.get("dbms", "")
-            if not runs_on_postgresql(dbms):
+            if str(filters.get("ignore", "")).strip().lower() == "true":  # Liquibase never runs it, anywhere
+                ignored.append(f"{name}: changeset {changeset_id}::{author} (ignore: true: never runs)")
+            elif not runs_on_postgresql(dbms):
                 ignored.append(f"{name}: changeset {changeset_id}::{author} (dbms {dbms}: never runs on PostgreSQL)")
             elif any(filters.get(f) for f in RUN_FILTERS):  # the run's --contexts / --label-filter decide
                 migrations.append(RepoMigration(key, name, unjudged="filtered by context or labels"))
