@@ -237,3 +237,22 @@ def test_a_status_line_that_is_not_http_is_quoted_as_text_never_a_bytes_repr():
             session.close()
     assert reply.status is None, reply
     assert "'HELLO \\x1b[31mTHERE'" in reply.failure and "bytearray(" not in reply.failure, reply.failure
+
+
+def test_an_items_own_authorization_header_is_sent_though_the_url_holds_a_login():
+    """httpx replaced the item's `Authorization: Bearer …` with a Basic one made from the service URL's user and
+    password: an item proving a token is refused was judged on another credential."""
+    from .kit import route_server
+
+    seen = []
+    with route_server({("GET", "/echo"): lambda headers, body: (seen.append(headers.get("authorization")) or
+                                                                 (200, "{}"))}) as url:
+        with_login = url.replace("http://", "http://opsuser:S3cr3tVal@")
+        session = Session(timeout_s=5, concurrency=1)
+        try:
+            session.fetch_all([Probe("GET", with_login + "/echo", {"Authorization": "Bearer tok-123"}),
+                               Probe("GET", with_login + "/echo")])
+        finally:
+            session.close()
+    assert seen[0] == "Bearer tok-123", seen
+    assert seen[1].startswith("Basic "), seen  # no header of its own: the URL's login, as before

@@ -339,7 +339,12 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
     except Exception as exc:  # ValueError (UnicodeEncodeError is one), httpx.InvalidURL, or anything else it refuses
         return Reply(None, _ms(started), failure=_unbuildable(probe, exc), sent=False), False
     try:
-        response = await client.send(request, stream=True)
+        # the item's own Authorization header is what it sends: httpx would put a Basic one, made from a user and
+        # password in the service's URL, in its place (httpx.Auth() itself changes nothing)
+        if any(name.lower() == "authorization" for name in probe.headers):
+            response = await client.send(request, stream=True, auth=httpx.Auth())
+        else:
+            response = await client.send(request, stream=True)
         if response.status_code > 599:  # h11 takes any three digits; RFC 9110 §15 ends at 599: no answer to judge
             await response.aclose()
             return Reply(None, _ms(started), failure=_not_a_status(response.status_code)), False
