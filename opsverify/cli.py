@@ -378,7 +378,8 @@ class _Stdout:
 
     def __init__(self, stream):
         self.stream = stream
-        self.lost: OSError | None = None
+        # a command started with its standard output closed (`opsverify coverage >&-`) has none: Python's is None
+        self.lost: OSError | None = None if stream is not None else OSError(errno.EBADF, "standard output is closed")
 
     def write(self, text: str) -> int:
         if self.lost is None:
@@ -460,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         # (ENOSPC, EIO). The exit code says so: the command's own when it is one already, else 26, the table's
         # code for output that could not be written (a full or read-only disk; no other code means that).
         _say(f"opsverify: the output could not be written ({out.lost.strerror or out.lost}): what this command "
-             "printed is incomplete; write it where there is room", file=sys.stderr)
+             "printed is incomplete; send it where it can be written", file=sys.stderr)
         return code or exitcodes.ARCHIVE
     return code
 

@@ -255,4 +255,14 @@ def evidence_folder(root: Path) -> str:
         if os.path.lexists(candidate / CHAIN) or os.path.lexists(candidate / PRUNED) or (
                 candidate == first and _env_folder(candidate)):
             return f"inside the reports/<env> folder {candidate}, which holds run archives and their chain"
+    if _reports_folder(first):  # a project there would put its own runs' archives in reports/reports/<env>
+        return f"inside the reports folder {first}, which holds the env folders of run archives"
     return ""
+
+
+def _reports_folder(folder: Path) -> bool:
+    """reports/ itself: a folder holding an env folder (`_env_folder`)."""
+    try:
+        return any(_env_folder(child) for child in folder.iterdir() if child.is_dir() and not child.is_symlink())
+    except OSError:
+        return False

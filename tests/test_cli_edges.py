@@ -231,6 +231,18 @@ def test_other_commands_into_a_closed_pipe_exit_with_their_own_code(command, rep
     assert done.returncode == exitcodes.OK and done.stderr == "", done.stderr
 
 
+@pytest.mark.parametrize("argv", [["coverage"], ["faults"]])
+def test_a_command_started_with_stdout_closed_is_one_line_and_26(argv):
+    """`opsverify coverage >&-`: Python's sys.stdout is None; three tracebacks and exit 120 had followed."""
+    here = str(Path(opsverify.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "opsverify", *argv], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, cwd=here, env=env, timeout=120,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == exitcodes.ARCHIVE, done.stderr
+    assert one_line(done.stderr).startswith("opsverify: the output could not be written (standard output is closed)")
+
+
 class _Full:
     """A standard output on a full disk (what /dev/full gives)."""
 
@@ -389,7 +401,9 @@ def test_init_inside_an_archive_or_an_env_folder_is_refused(reports, tmp_path, c
     chained(pruned, ["20261125T104620Z_c"])
     assert run(capsys, "prune", str(pruned), "--keep", "0")[0] == exitcodes.OK  # chain.jsonl and .pruned/ only
     before = tree(reports)
-    for folder, argv in ((last, []), (env, []), (env, ["new-project"]), (pruned, []), (last / "allure-results", [])):
+    # and reports/ itself, whose env folders hold the archives (`init reports`, or a new folder in it)
+    for folder, argv in ((last, []), (env, []), (env, ["new-project"]), (pruned, []), (last / "allure-results", []),
+                         (reports, []), (tmp_path, ["reports"]), (reports, ["new-project"])):
         monkeypatch.chdir(folder)
         code, out, err = run(capsys, "init", *argv)
         assert code == exitcodes.BAD_CONFIG, (folder, err)
