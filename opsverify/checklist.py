@@ -1450,6 +1450,11 @@ def file_errors(model_cls: type[BaseModel], errors: list[dict]) -> list[tuple[di
         elif err["type"] == "extra_forbidden" and taken[loc] is not None:
             title, keys = taken[loc].model_config.get("title"), _listed(_field_names(taken[loc]))
             text = f"unknown key ({title} takes {keys})" if title else f"unknown key (known: {keys})"
+        elif err["type"] in ("model_type", "model_attributes_type", "dict_type") and (wanted := [
+                c for c in annotations_at(model_cls, loc) if isinstance(c, type) and issubclass(c, BaseModel)]):
+            # pydantic names its class ("a valid dictionary or instance of WaiverModel"): say what to write
+            title = wanted[0].model_config.get("title") or "a mapping"
+            text = f"empty or not a mapping: write {title} as keys and values ({_listed(_field_names(wanted[0]))})"
         else:
             text = error_text(err)
         said.append((err, text))
@@ -1573,9 +1578,15 @@ def _describe_location(raw: Any, loc: tuple) -> str:
     return _location(loc) or "(top level)"
 
 
+SHOWN_PROBLEMS = 50  # a file of thousands of mistakes is said by its first ones, and counted
+
+
 def _summarise(problems: list[str], what: str) -> str:
-    head = problems[0] if len(problems) == 1 else f"{len(problems)} {what} problems:\n  " + "\n  ".join(problems)
-    return head
+    if len(problems) == 1:
+        return problems[0]
+    shown = problems[:SHOWN_PROBLEMS]
+    more = [f"… and {len(problems) - len(shown)} more (fix these first)"] if len(problems) > len(shown) else []
+    return f"{len(problems)} {what} problems:\n  " + "\n  ".join(shown + more)
 
 
 def inventory_ids(inventory: Path) -> dict[str, str]:

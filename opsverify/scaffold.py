@@ -129,6 +129,9 @@ def problems(root: Path, system: str) -> list[str]:
     if os.path.lexists(root) and not root.is_dir():
         return [f"{spelled(str(root))}: is not a folder; give a project folder (opsverify init [DIR])"]
     evidence = evidence_folder(root)
+    reports = _existing_ancestor(Path(os.path.realpath(root)))
+    if not evidence and _reports_folder(reports):  # its own runs' archives would land in reports/reports/<env>
+        evidence = f"inside the reports folder {reports}, which holds the env folders of run archives"
     if evidence:
         return [f"{spelled(str(root))}: {evidence}; opsverify init writes a project only outside reports/"
                 " (give another DIR)"]
@@ -255,8 +258,6 @@ def evidence_folder(root: Path) -> str:
         if os.path.lexists(candidate / CHAIN) or os.path.lexists(candidate / PRUNED) or (
                 candidate == first and _env_folder(candidate)):
             return f"inside the reports/<env> folder {candidate}, which holds run archives and their chain"
-    if _reports_folder(first):  # a project there would put its own runs' archives in reports/reports/<env>
-        return f"inside the reports folder {first}, which holds the env folders of run archives"
     return ""
 
 

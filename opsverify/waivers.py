@@ -331,4 +331,6 @@ def _describe(raw: Any, loc: tuple) -> str:
 
 
 def _summarise(problems: list[str]) -> str:
-    return problems[0] if len(problems) == 1 else f"{len(problems)} waiver problems:\n  " + "\n  ".join(problems)
+    from .checklist import _summarise as summarise  # one way to say many problems
+
+    return summarise(problems, "waiver")

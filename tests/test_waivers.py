@@ -491,3 +491,15 @@ def test_a_waiver_or_fail_on_never_takes_what_could_not_be_judged(runbook):
     runbook.waive()
     let_pass = runbook.run("--item", "S2", "--fail-on", "critical")
     assert let_pass.returncode == exitcodes.COULD_NOT_CHECK, let_pass.stdout[-2000:]
+
+
+def test_an_empty_waiver_entry_says_what_to_write_not_a_class_name(tmp_path):
+    """`waivers:` then `-`: pydantic's words named its class (WaiverModel)."""
+    from opsverify.errors import ConfigError
+    from opsverify.waivers import load_waivers
+
+    (tmp_path / "local.yaml").write_text("waivers:\n  -\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_waivers(tmp_path, "local", [])
+    assert "empty or not a mapping: write a waiver as keys and values (item, system, reason" in refused.value.message
+    assert "WaiverModel" not in refused.value.message
