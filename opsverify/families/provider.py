@@ -915,6 +915,15 @@ class _Verdict:
             return error("cannot judge: " + "; ".join(self.unknown + self._clocks()), **self.evidence)
         return verdict(expected, [], "; ".join((self.notes or ["all as expected"]) + self._clocks()), **self.evidence)
 
+    def absent(self, name: str, unread: str | None, missing: str) -> str:
+        """A name not listed: unknown where the list was not read whole (`unread` says why), else a problem
+        (`missing` says so); what the evidence says of it."""
+        if unread:
+            self.unknown.append(f"{name} {unread}")
+        else:
+            self.problems.append(f"{name} {missing}")
+        return "absent"
+
     def _clocks(self) -> list[str]:
         return [self.clocks] if self.clocks else []
 
@@ -952,11 +961,7 @@ def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], answer: Answ
     seen = {}
     for name in age.names:
         if name not in stamps:
-            if unread:
-                v.unknown.append(f"{name} {unread}")
-            else:
-                v.problems.append(f"{name} {(absent or {}).get(name, missing_means)}")
-            seen[name] = "absent"
+            seen[name] = v.absent(name, unread, (absent or {}).get(name, missing_means))
             continue
         seen[name] = _age_one(v, age, name, stamps[name], answer, where, epoch_ms=epoch_ms)
     v.evidence["secret_age"] = seen
@@ -1051,18 +1056,17 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
              (f", or environment {p.environment}'s)" if p.environment is not None else ")"))
     if p.required:
         v.expected.append(f"{', '.join(p.required)} {where}")
+        unread = _unread(seen_by_job)
         for name in p.required:
             if any(_github_name(name) in s.listed for s in seen_by_job):
                 continue
-            unread = [f"{s.label}: {s.unread}" for s in seen_by_job if s.unread]
             only = [s.label for s in envs if _github_name(name) in s.listed]
-            if unread:
-                v.unknown.append(f"{name} not among the secrets read ({'; '.join(unread)})")
-            elif only:
+            if only and not unread:
                 v.problems.append(f"{name} is a secret of {', '.join(only)} only: a job sees it only when it runs "
                                   f"there (say which with environment: in the item)")
             else:
-                v.problems.append(f"{name} is not an Actions secret ({_github_listing(scopes)})")
+                v.absent(name, unread and f"not among the secrets read {unread}",
+                         f"is not an Actions secret ({_github_listing(scopes)})")
         v.notes.append(f"{', '.join(p.required)} present among {plural(len(repo.listed), 'Actions secret')} of the "
                        f"repository and {len(org.listed)} of the organisation")
     if p.secret_age:
@@ -1073,29 +1077,32 @@ def _github_listing(scopes: list[_Scope]) -> str:
     return "; ".join(f"{s.label}: {', '.join(sorted(s.listed)) or 'none'}" for s in scopes)
 
 
+def _unread(scopes: list[_Scope], *more: str) -> str | None:
+    """Why a name not seen may still be there: the lists not read whole, `(the repository: 2 of the 3 …)`."""
+    why = [f"{s.label}: {s.unread}" for s in scopes if s.unread] + list(more)
+    return f"({'; '.join(why)})" if why else None
+
+
 def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], seen_by_job: list[_Scope],
                  unread_envs: str | None) -> None:
     """With an `environment`, the value its jobs see; without, every value a job could see, each by where it is."""
     job = f"by a job of environment {p.environment}" if p.environment is not None else "wherever a job may see it"
     v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days, {job}")
     seen: dict[str, Any] = {}
+    unread = _unread(scopes, *([unread_envs] if unread_envs else []))
     for name in age.names:
         key = _github_name(name)
-        unread = [f"{s.label}: {s.unread}" for s in scopes if s.unread] + ([unread_envs] if unread_envs else [])
         if p.environment is None:
             holders = [s for s in scopes if key in s.listed]
         else:  # the first that holds it wins; one not read whole before it may hold it too
             first = next((s for s in seen_by_job if key in s.listed or s.unread), None)
             holders = [first] if first is not None and key in first.listed else []
         if not holders:
-            if unread:
-                v.unknown.append(f"{name} not among the secrets read ({'; '.join(unread)})")
-            else:
-                v.problems.append(f"{name} is not an Actions secret ({_github_listing(scopes)})")
-            seen[name] = "absent"
+            seen[name] = v.absent(name, unread and f"not among the secrets read {unread}",
+                                  f"is not an Actions secret ({_github_listing(scopes)})")
             continue
         if p.environment is None and unread:  # a value not read may be the stale one
-            v.unknown.append(f"not every value of {name} was read ({'; '.join(unread)})")
+            v.unknown.append(f"not every value of {name} was read {unread}")
         seen[name] = {s.label: _age_one(v, age, name, s.listed[key], s.answer, f"in {s.label}",
                                         place=f" ({s.label})") for s in holders}
     v.evidence["secret_age"] = seen
