@@ -335,19 +335,25 @@ class Checkout:
                        if path in changed else self._read(path)) for path in paths}
 
     def _changed(self, paths: list[str]) -> set[str] | GatherError:
-        """Those of `paths` the checkout holds otherwise than its commit (git status: modified, added, deleted,
-        untracked); none outside a git checkout, which is judged as it is."""
-        if not paths:
-            return set()
+        """Those of `paths` the checkout holds otherwise than its commit; none outside a git checkout, which is
+        judged as it is."""
+        status = self._status(paths) if paths else None
+        if not isinstance(status, tuple):
+            return status or set()
+        prefix, dirty = status
+        return {path for path in paths if prefix + path in dirty}
+
+    def _status(self, paths: list[str]) -> tuple[str, set[str]] | None | GatherError:
+        """(the checkout's folder from the repository's top, the paths from there that git status lists under
+        `paths`: modified, added, deleted, untracked); None outside a git checkout. The checkout may be a folder
+        inside the repository (a monorepo's app): git names every path from the top."""
         top = self._git("rev-parse", "--show-prefix")
         if not isinstance(top, str):
-            return top or set()
+            return top
         status = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
-        if not isinstance(status, str):
-            return status or set()
-        listed = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
-        prefix = top.strip()
-        return {path for path in paths if prefix + path in listed}
+        if isinstance(status, GatherError):
+            return status
+        return top.strip(), {entry[3:] for entry in (status or "").split("\0") if len(entry) > 3}
 
     def _linked(self, relative: str) -> str | None:
         """The part of `relative` that is a symbolic link in the checkout, if one is: git records a link as the name
@@ -402,24 +408,18 @@ class Checkout:
     def _committed(self, relative: str) -> dict[str, tuple[float, str]] | GatherError:
         """name (inside `relative`) -> (committer time, "commit <sha>") of each committed file the checkout
         has unchanged; {} outside a git checkout."""
-        # paths as written (not quoted: `prüfung.json`), and from the repository's top: the checkout may be a
-        # folder inside it (a monorepo's app), so the folder's own path there is its prefix plus `relative`
-        top = self._git("rev-parse", "--show-prefix")
-        if top is None:
-            return {}
-        if isinstance(top, GatherError):
-            return top
+        # paths as written (not quoted: `prüfung.json`), from the repository's top (see `_status`)
+        status = self._status([relative])
+        if not isinstance(status, tuple):
+            return status if isinstance(status, GatherError) else {}
+        top, dirty = status
         log = self._git("-c", "core.quotepath=off", "log", "--format=%x00%H %ct", "--name-only", "--no-renames",
                         "HEAD", "--", relative)
         if log is None:
             return {}
         if isinstance(log, GatherError):
             return log
-        changed = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", relative)
-        if isinstance(changed, GatherError):
-            return changed
-        dirty = {entry[3:] for entry in (changed or "").split("\0") if len(entry) > 3}
-        prefix = top.strip() + relative.rstrip("/") + "/"
+        prefix = top + relative.rstrip("/") + "/"
         found: dict[str, tuple[float, str]] = {}
         for block in log.split("\0")[1:]:
             head, _, names = block.partition("\n")
