@@ -885,10 +885,15 @@ def _closes_all(policy: dict, command: str) -> bool:
     return _always_false(_effective(policy, command))
 
 
+def _covering(policies: list[dict], command: str, role: str, roles: Roles) -> list[dict]:
+    """The policies that apply to `role` (named, PUBLIC, or a role it inherits) for `command`, ALL ones included."""
+    return [pol for pol in policies if COMMANDS[pol["command"]] in (command, "all")
+            and roles.covers(role, pol["roles"] or [PUBLIC])]
+
+
 def _sees_rows(policies: list[dict], role: str, roles: Roles) -> bool:
     """Whether a permissive SELECT (or ALL) policy for the role grants a row, and no restrictive one closes them."""
-    covering = [pol for pol in policies if COMMANDS[pol["command"]] in ("select", "all")
-                and roles.covers(role, pol["roles"] or [PUBLIC])]
+    covering = _covering(policies, "select", role, roles)
     return (any(pol["permissive"] and _grants_rows(pol, "select") for pol in covering)
             and not any(not pol["permissive"] and _closes_all(pol, "select") for pol in covering))
 
@@ -905,8 +910,7 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
         for role in wanted:
             if not roles.exists(role):
                 continue
-            covering = [pol for pol in policies if COMMANDS[pol["command"]] in (command, "all")
-                        and roles.covers(role, pol["roles"] or [PUBLIC])]
+            covering = _covering(policies, command, role, roles)
             permissive = [pol for pol in covering if pol["permissive"]]
             granting = [pol for pol in permissive if _grants_rows(pol, command)]
             # an UPDATE needs a row some policy lets be seen and a new row some policy lets be written: the
