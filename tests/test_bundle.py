@@ -72,12 +72,81 @@ def test_the_first_of_two_base_hrefs_is_the_base():
     ('<style>p {}</style/><script src="/after-style.js"></script>', ["/after-style.js"]),
     ('<script>a</script x=1><script src="/k5.js"></script>', ["/k5.js"]),
     ('<p><svg></p><script src=/k12.js></script>', ["/k12.js"]),
-    ('<math><script src="/not-run.js"></script></math><template><script src="/inert.js"></script></template>', []),
+    ('<math><script src="/not-run.js"></script></math>', []),
     ('<![x y]><script src="/b.js"></script>', ["/b.js"]),  # markup HTMLParser raised on: read past, as a browser does
 ], ids=["svg-closed-by-div", "foreign-object", "style-end-slash", "script-end-attribute", "p-closes-svg",
         "not-run", "bogus-comment"])
 def test_a_page_is_read_as_a_browser_builds_it(page, scripts):
     assert bundle.page_scripts(page) == scripts
+
+
+# Where readings differ, each one's scripts are fetched: a browser that runs scripts reads <noscript> as text (the
+# script after `<noscript><style></noscript>` runs), one that does not as markup; a template's scripts run when a
+# declarative shadow root or the app puts them in the page. The probe's pages, each fetched by Chromium.
+@pytest.mark.parametrize("page, scripts", [
+    ('<head><noscript><style></noscript><script src="/k1.js"></script></style></noscript>'
+     '<script src="/a.js"></script></head>', ["/k1.js", "/a.js"]),
+    ('<body><script src="/a.js"></script><noscript><xmp></noscript><script src="/k2.js"></script></xmp></noscript>',
+     ["/a.js", "/k2.js"]),
+    ('<noscript><!--</noscript><script src="/k3.js"></script>--></noscript>', ["/k3.js"]),
+    ('<noscript><textarea></noscript><script src="/k4.js"></script></textarea></noscript>', ["/k4.js"]),
+    ('<noscript><script src="/ns.js"></script></noscript>', ["/ns.js"]),  # downloadable, named by the page
+    ('<div><template shadowrootmode="open"><script src="/shadow.js"></script></template></div>', ["/shadow.js"]),
+    ('<template><p><script src="/t.js"></script></p><template><script src="/tt.js"></script></template></template>',
+     ["/t.js", "/tt.js"]),
+], ids=["noscript-style", "noscript-xmp", "noscript-comment", "noscript-textarea", "in-noscript", "shadow-root",
+        "templates"])
+def test_the_scripts_of_every_reading_are_fetched(page, scripts):
+    assert bundle.page_scripts(page) == scripts
+
+
+def test_a_templates_base_sets_nothing_and_its_scripts_take_the_documents():
+    links = bundle._script_links('<script src="a.js"></script><template><base href="/evil/"><script src="t.js">'
+                                 '</script></template><base href="/app/">')
+    assert (links.base, links.found) == ("/app/", [("a.js", None), ("t.js", "/app/")])
+
+
+XHTML = ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title>'
+         '<script src="/assets/a.js"/><script src="/assets/key.js"/></head><body/></html>')
+
+
+def test_a_page_served_as_xhtml_is_read_as_xml_too():
+    """`<script src="a.js"/>` ends there in XML: the next script is one more, not the first one's text."""
+    assert bundle.page_scripts(XHTML) == ["/assets/a.js"]  # HTML's reading alone
+    assert [src for src, _ in bundle._script_links(XHTML, xhtml=True).found] == ["/assets/a.js", "/assets/key.js"]
+
+
+@pytest.mark.parametrize("page, status, seen", [
+    (XHTML, Status.FAILED, "/assets/key.js"),
+    (XHTML.replace("<?xml version=\"1.0\"?>", '<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "x">]>'),
+     Status.ERROR, "declaring entities"),
+], ids=["xml-reading", "entities-not-read"])
+def test_an_xhtml_page_end_to_end(page, status, seen):
+    from http.server import BaseHTTPRequestHandler
+
+    from .kit import handler_server, make_target
+
+    files = {"/": ("application/xhtml+xml", page), "/assets/a.js": ("text/javascript", "console.log(1)"),
+             "/assets/key.js": ("text/javascript", KEY_JS)}
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self):
+            kind, text = files.get(self.path, ("text/plain", ""))
+            self.send_response(200 if self.path in files else 404)
+            self.send_header("content-type", kind)
+            self.send_header("content-length", str(len(text.encode())))
+            self.end_headers()
+            self.wfile.write(text.encode())
+
+        def log_message(self, *args):
+            pass
+
+    with handler_server(Site) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        c = check(path="/")
+        outcome = bundle.judge(c, bundle.gather(target, [c]))
+    assert outcome.status is status, outcome.observed
+    assert seen in outcome.observed
 
 
 @pytest.mark.parametrize("manifest, chunk", [

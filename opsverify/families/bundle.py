@@ -240,6 +240,7 @@ class _ScriptLinks:
     found: list[tuple[str, str | None]] = field(default_factory=list)  # (src, the base then)
     inline: list[tuple[str | None, str]] = field(default_factory=list)  # (the base then, the code): <script> sans src
     import_maps: list[tuple[str | None, int]] = field(default_factory=list)  # (the base then, its index in inline)
+    unread: list[str] = field(default_factory=list)  # why a reading of the page was not made: not looked at
 
 
 # Where SVG or MathML content holds HTML again (HTML's "integration points"): a script under one is an HTML script
@@ -259,39 +260,115 @@ def _foreign(node) -> str | None:
     return None
 
 
-def _script_links(html: str) -> _ScriptLinks:
-    """The page read as a browser builds it — HTML5's tree construction (lexbor, through selectolax): an `<svg>` a
-    `<div>` closes, a script in `<foreignObject>`, `</style/>`, `--!>` ending a comment, an attribute written twice
-    (the first counts), a template's content (never run) — then its elements in document order. An SVG script's
-    source is its `href` (or `xlink:href`); a MathML `script` runs nothing."""
+def _script_links(html: str, *, xhtml: bool = False) -> _ScriptLinks:
+    """The scripts a page names, read as a browser builds it — HTML5's tree construction (lexbor, through selectolax):
+    an `<svg>` a `<div>` closes, a script in `<foreignObject>`, `</style/>`, `--!>` ending a comment, an attribute
+    written twice (the first counts) — then its elements in document order. An SVG script's source is its `href` (or
+    `xlink:href`); a MathML `script` runs nothing.
+
+    Where readings differ, the scripts of each are taken: a browser that runs scripts reads `<noscript>` as text, one
+    that does not as markup (so `<noscript><style></noscript><script src=…>` hides a running script from the
+    second); a `<template>`'s scripts run once the app or a declarative shadow root (`shadowrootmode`) puts them in
+    the page; a page served as XHTML is XML to a browser (`<script src="a.js"/>` ends there). The base is the
+    reading that runs scripts'."""
+    parse = load("selectolax.lexbor").LexborHTMLParser
+    links = _read_links(parse(html, scripting=True))
+    for other in (_read_links(parse(html)), *([_xml_links(html)] if xhtml else [])):
+        found = set(links.found)
+        links.found += [link for link in other.found if link not in found]
+        links.unread += other.unread
+        maps = {index for _, index in other.import_maps}
+        for index, (base, code) in enumerate(other.inline):
+            if (base, code) not in links.inline:
+                if index in maps:
+                    links.import_maps.append((base, len(links.inline)))
+                links.inline.append((base, code))
+    return links
+
+
+def _read_links(document) -> _ScriptLinks:
+    """One reading's scripts, in document order, then its templates' (inert until the page uses them, by then
+    under the document's base)."""
     links = _ScriptLinks()
-    document = load("selectolax.lexbor").LexborHTMLParser(html)
-    for node in document.root.traverse() if document.root is not None else ():
-        tag = node.tag
-        if tag not in ("script", "base", "link"):
-            continue
-        values = {name: value or "" for name, value in node.attributes.items()}
-        if tag == "base":
-            if "href" in values and links.base is None and _foreign(node) is None:
-                links.base = values["href"]
-            continue
-        if tag == "link":
-            rel = values.get("rel", "").lower().split()
-            if values.get("href") and _foreign(node) is None and ("modulepreload" in rel or (
-                    ("preload" in rel or "prefetch" in rel) and values.get("as", "").strip().lower() == "script")):
-                # a prefetched script is downloaded by every browser too, whether or not a page runs it later
-                links.found.append((values["href"].strip(URL_EDGES), links.base))
-            continue
-        space = _foreign(node)
-        if space == "math":
-            continue
-        source = (values.get("href") or values.get("xlink:href")) if space == "svg" else values.get("src")
-        if source:  # blanks only: the base URL once stripped, for a browser too
-            links.found.append((source.strip(URL_EDGES), links.base))
-        else:
-            if values.get("type", "").strip().lower() == "importmap":
-                links.import_maps.append((links.base, len(links.inline)))
-            links.inline.append((links.base, node.text(deep=True)))
+    if document.root is None:
+        return links
+    for node in document.root.traverse():
+        _take(node, links, links.base)
+    fragments = document.root.template_fragments()
+    while fragments:
+        fragment = fragments.pop(0)
+        for node in fragment.traverse():
+            if node.tag != "base":  # a template's base sets nothing
+                _take(node, links, links.base)
+        fragments += fragment.template_fragments()
+    return links
+
+
+def _take(node, links: _ScriptLinks, base: str | None) -> None:
+    """What one element adds: the first `<base href>`, a script's source, a script preload, an inline script."""
+    tag = node.tag
+    if tag not in ("script", "base", "link"):
+        return
+    values = {name: value or "" for name, value in node.attributes.items()}
+    if tag == "base":
+        if "href" in values and links.base is None and _foreign(node) is None:
+            links.base = values["href"]
+        return
+    if tag == "link":
+        rel = values.get("rel", "").lower().split()
+        if values.get("href") and _foreign(node) is None and ("modulepreload" in rel or (
+                ("preload" in rel or "prefetch" in rel) and values.get("as", "").strip().lower() == "script")):
+            # a prefetched script is downloaded by every browser too, whether or not a page runs it later
+            links.found.append((values["href"].strip(URL_EDGES), base))
+        return
+    space = _foreign(node)
+    if space == "math":
+        return
+    source = (values.get("href") or values.get("xlink:href")) if space == "svg" else values.get("src")
+    if source:  # blanks only: the base URL once stripped, for a browser too
+        links.found.append((source.strip(URL_EDGES), base))
+    else:
+        if values.get("type", "").strip().lower() == "importmap":
+            links.import_maps.append((base, len(links.inline)))
+        links.inline.append((base, node.text(deep=True)))
+
+
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+_SVG = "{http://www.w3.org/2000/svg}"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def _xml_links(page: str) -> _ScriptLinks:
+    """An XHTML page's scripts as a browser reads it: XML (expat, which fetches no external entity). One that is no
+    well-formed XML runs nothing in a browser: none. One that declares entities is not read (an entity may grow a
+    page a hundredfold within expat's bounds): not looked at."""
+    from xml.etree import ElementTree  # an XHTML page is rare: loaded when one comes
+
+    links = _ScriptLinks()
+    if "<!ENTITY" in page:
+        links.unread.append("the page is XHTML declaring entities (<!ENTITY): not read as XML, as a browser reads it")
+        return links
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    try:
+        parser.feed(page)
+        parser.close()
+        events = list(parser.read_events())
+    except ElementTree.ParseError:
+        return links
+    for event, element in events:
+        if event == "start" and element.tag == f"{_XHTML}base":
+            if element.get("href") is not None and links.base is None:
+                links.base = element.get("href")
+        elif event == "end" and element.tag == f"{_XHTML}script":
+            source = element.get("src")
+            if source and source.strip(URL_EDGES):
+                links.found.append((source.strip(URL_EDGES), links.base))
+            else:
+                links.inline.append((links.base, "".join(element.itertext())))
+        elif event == "end" and element.tag == f"{_SVG}script":
+            source = element.get("href") or element.get(_XLINK_HREF)
+            if source and source.strip(URL_EDGES):
+                links.found.append((source.strip(URL_EDGES), links.base))
     return links
 
 
@@ -627,8 +704,10 @@ class Crawl:
         # and as a browser reads its attributes and text: `data-key="eyJ…&#46;eyJ…"` is a key with its dots
         read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
         self.scan(_path(self.page_url), [*seen, *read])
-        links = _script_links(text)
+        kind = {k.lower(): v for k, v in reply.headers.items()}.get("content-type", "").split(";", 1)[0]
+        links = _script_links(text, xhtml=kind.strip().lower() == "application/xhtml+xml")
         where = _path(self.page_url)
+        self.incomplete += [f"{where}: {why}" for why in links.unread]
         self.base_url = self._document_base(links.base)
         self.enqueue([(_joined(self._document_base(base), src), True) for src, base in links.found], where)
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
