@@ -534,6 +534,7 @@ class _Row:
     info: dict[str, Any] | None = None
     longrepr: str = ""
     altered: str = ""  # what pytest reported, where a marker or hook made it differ from the check's verdict
+    beside: str = ""  # the check's verdict, where pytest's failure (a hook's, a marker's) stands beside it
     after: str = ""  # what went wrong after a failed check (its teardown): said beside the failure, which stands
     record: dict[str, Any] | None = None  # once the item ended
     written: str = ""  # the uid of its Allure files, once handed to the archive
@@ -634,6 +635,8 @@ class ArchiveReporter:
             row.status = "error"
         elif report.skipped:
             row.status = "waived" if str(getattr(report, "wasxfail", "")).startswith(WAIVED) else "skipped"
+            if getattr(report, "wasxfail", None) is not None and not row.longrepr:  # xfail's reason, not its frame
+                row.longrepr = f"xfail: {report.wasxfail}" if report.wasxfail else "xfail"
         elif report.failed and report.when == "teardown":  # what went wrong after the check: its own words
             crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
             cause = f"teardown failed: {crash}" if isinstance(crash, str) and crash else _text(report)
@@ -655,15 +658,19 @@ class ArchiveReporter:
             self._write_early(row)
 
     def _crashed(self, row: _Row, report: pytest.TestReport) -> None:
-        """An item whose worker died under it: not checked, so an error (never a failure of the target), named
-        from its checklist as any other item."""
+        """An item whose worker died under it: an error (never a failure of the target), named from its checklist as
+        any other item — unless its check had already ended failed (or waived): that verdict stands, the crash said
+        beside it, as a teardown's error is."""
         if row.info is None:
             check = _check_of(report.nodeid, self.state.checks)
             row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
-        row.status = "error"
         check = _check_of(report.nodeid, self.state.checks)
         sent = " after it may have sent its call (not repeated)" if check is not None and check.mutating else ""
-        row.longrepr = f"could not look: the worker running it stopped{sent} ({_text(report)})"
+        stopped = f"the worker running it stopped{sent} ({_text(report)})"
+        if (row.info or {}).get("status") in ("failed", "waived"):  # the check decided: its failure stands
+            row.status, row.after = row.info["status"], stopped
+        else:
+            row.status, row.longrepr = "error", f"could not look: {stopped}"
         row.record = _record(row)
         self._write_early(row)
 
@@ -742,7 +749,9 @@ class ArchiveReporter:
             info = row.info or {}
             if row.status != "error" or info.get("cause") in CAUSE_KINDS:
                 continue
-            seen = (str(info.get("observed") or row.longrepr or "").strip().splitlines() or ["no reason recorded"])[0]
+            record = row.record or _record(row)  # an error beside a check's other verdict: its own cause
+            seen = (str(record.get("observed") or record.get("message") or "").strip().splitlines()
+                    or ["no reason recorded"])[0]
             seen = seen if len(seen) <= 300 else seen[:299] + "…"
             grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("key") or row.nodeid))
         return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
@@ -1447,16 +1456,22 @@ def _waived_by_check(report: pytest.TestReport) -> bool:
 
 def _keep_the_verdict(row: _Row) -> None:
     """The check's own verdict is what the archive says of a check it judged: a pytest marker or a hook (an `xfail`
-    of a conftest, a reason spelt like a waiver's, a report rewritten to passed) changes what pytest reports, never
-    that. A failure stays failed (a waiver is the waivers file's, recorded by the check), an unchecked item is never
-    passed; pytest's word is kept only where it says more went wrong (a teardown's error, a failure beside a pass)."""
+    of a conftest, a reason spelt like a waiver's, a report rewritten) changes what pytest reports, never that. A
+    failure stays failed (a waiver is the waivers file's, recorded by the check), an error stays an error, a checked
+    item is never skipped and an unchecked one never passed or waived. pytest's word is kept only where it says more
+    went wrong than the check saw: a failure beside a pass (a team's hook may fail an item for reasons of its own),
+    said as such, and a teardown's error."""
     verdict = (row.info or {}).get("status")
-    if verdict is None or verdict == row.status:
+    if verdict == row.status:
         return
-    if row.status == "passed" or row.status == "waived" or (row.status == "skipped" and verdict in ("failed",
-                                                                                                  "error")):
-        row.altered = row.status
-        row.status = verdict
+    if verdict is None:  # never judged: pytest's word cannot make it checked
+        if row.status in ("passed", "waived"):
+            row.altered, row.status = row.status, "error" if row.status == "passed" else "skipped"
+        return
+    if verdict == "error" or row.status in ("passed", "waived", "skipped"):
+        row.altered, row.status = row.status, verdict
+    elif row.status == "failed":
+        row.beside = verdict
 
 
 def _record(row: _Row) -> dict[str, Any]:
@@ -1467,9 +1482,15 @@ def _record(row: _Row) -> dict[str, Any]:
     beside = row.status == "error" and verdict not in (None, "error") and bool(row.longrepr)
     message = (f"{row.longrepr} (its check had ended {verdict})" if beside else
                info.get("message") or row.longrepr)
-    if row.altered:
+    if row.altered and verdict is None:  # pytest's word for an item whose check never ran
+        message = (f"not checked: pytest reported it {row.altered}{f' ({row.longrepr})' if row.longrepr else ''}, but"
+                   " its check never ran (a marker or hook changed pytest's report; only a waivers file waives)")
+    elif row.altered:
         message += (f" (pytest reported it {row.altered}: a marker or hook changed pytest's report, not this verdict;"
                     " a waiver is a waivers file's)")
+    if row.beside:
+        message = (f"pytest reported it failed: {row.longrepr or 'no reason given'} (a marker or hook; its check had "
+                   f"ended {row.beside}: {info.get('message') or ''})")
     if row.after:
         message += f" (and after the check, {row.after})"
     record = {

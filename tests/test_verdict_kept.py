@@ -138,3 +138,119 @@ def pytest_runtest_teardown(item, nextitem):
     row = ran.rows()["F1-broken"]
     assert row["status"] == "failed", row
     assert "(and after the check, teardown failed: RuntimeError: the team's teardown broke)" in row["message"]
+
+
+def test_an_xfail_spelt_as_a_waiver_before_the_check_ran_waives_nothing(project):
+    """A conftest's `pytest.xfail("waived: …")` in setup, before the check: nothing was checked, so the item is skipped
+    (not checked), never waived, and the broken item it stands for ends no run 0 as waived."""
+    (project.root / "conftest.py").write_text("""
+import pytest
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if "F1-" in item.nodeid:
+        pytest.xfail("waived: known broken, see OPS-1")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "skipped", row
+    assert row["message"].startswith("not checked: pytest reported it waived (xfail: waived: known broken"), row
+    manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
+    assert not manifest.get("waived"), manifest.get("waived")
+    assert "1 waived" not in ran.output and "waived —" not in ran.output, ran.output
+
+
+ERROR_ITEMS = ITEMS + """
+- {id: E1, name: garbage, section: S, title: the garbage page answers, family: http, cadence: postdeploy,
+   severity: minor, params: {service: web, path: /garbage}}
+"""
+
+
+@pytest.mark.parametrize("fail_on", [[], ["--fail-on", "blocker"]], ids=["every-failure", "fail-on-blocker"])
+def test_a_check_that_could_not_decide_stays_an_error_whatever_a_hook_reports(project, fail_on):
+    """A hook rewriting the setup report of an item that could not decide to passed: pytest then runs its call,
+    which fails (no outcome); the archive keeps the check's error, and the run ends 10 also under --fail-on."""
+    project.checklist("site", ERROR_ITEMS)
+    (project.root / "conftest.py").write_text("""
+import pytest
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if "E1-" in item.nodeid and report.when == "setup":
+        report.outcome = "passed"; report.longrepr = None
+""", encoding="utf-8")
+    ran = project.run("--env", "local", *fail_on)
+    row = ran.rows()["E1-garbage"]
+    assert row["status"] == "error", row
+    assert ran.code == 10 or (not fail_on and ran.code == 1), ran.output  # F1 fails the run without --fail-on
+    manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["error"] == 1, manifest["counts"]
+
+
+@pytest.mark.parametrize("conftest", [
+    """
+import pytest
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "P1-" in item.nodeid:
+            item.add_marker(pytest.mark.xfail(strict=True))
+""", """
+import pytest
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if "P1-" in item.nodeid and report.when == "call":
+        report.outcome = "failed"; report.longrepr = "the team's own rule"
+"""], ids=["strict-xfail", "hook-failed"])
+def test_a_failure_pytest_reports_beside_a_passed_check_says_so(project, conftest):
+    (project.root / "conftest.py").write_text(conftest, encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["P1-healthy"]
+    assert row["status"] == "failed", row  # a team's hook may fail an item for its own reasons: kept, said as such
+    assert row["message"].startswith("pytest reported it failed: "), row["message"]
+    assert "(a marker or hook; its check had ended passed: P1-healthy" in row["message"], row["message"]
+
+
+def test_a_checked_item_a_hook_reports_skipped_is_passed(project):
+    (project.root / "conftest.py").write_text("""
+import pytest
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if "P1-" in item.nodeid and report.when == "setup":
+        report.outcome = "skipped"; report.longrepr = ("x", 1, "Skipped: the team's hook")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["P1-healthy"]
+    assert row["status"] == "passed", row
+    assert "(pytest reported it skipped: a marker or hook changed pytest's report" in row["message"], row
+
+
+def test_the_could_not_check_line_says_the_errors_own_cause(project):
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_teardown(item, nextitem):
+    if "P1-" in item.nodeid:
+        raise RuntimeError("the team's fixture broke in teardown")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    line = next(line for line in ran.output.splitlines() if "could not check" in line and "P1" in line)
+    assert "the team's fixture broke in teardown" in line, line
+    assert "status 200" not in line, line
+
+
+def test_a_failed_check_whose_worker_then_died_stays_failed(project):
+    """The worker dies in the item's teardown, after its check failed: the failure stands (exit 1, not 10), the
+    crash said beside it."""
+    (project.root / "conftest.py").write_text("""
+import os
+def pytest_runtest_teardown(item, nextitem):
+    if "F1-" in item.nodeid:
+        os._exit(9)
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "-n", "2")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "failed", row
+    assert "(and after the check, the worker running it stopped (" in row["message"], row["message"]
+    assert ran.code == 1, ran.output
