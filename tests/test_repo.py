@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -973,3 +974,71 @@ def test_a_file_the_checkout_holds_otherwise_than_its_commit_is_not_judged(tmp_p
     assert isinstance(read[paths[3]], str), read
     outcome = repo.judge(check(file=paths[0], triggers_absent=["schedule"]), facts(files=read))
     assert outcome.status is Status.ERROR, outcome
+
+
+def _committed_workflow(tmp_path: Path) -> tuple[Path, Path]:
+    """A checkout whose commit holds poll.yml with a schedule; (the checkout, poll.yml)."""
+    from opsverify_demo.components.repos import _git
+
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    poll = workflows / "poll.yml"
+    poll.write_text("on: {schedule: [{cron: '0 5 * * *'}]}\njobs: {a: {runs-on: x, steps: []}}\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    return tmp_path, poll
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_an_edit_the_index_is_told_to_overlook_is_still_not_the_commits(tmp_path, flag):
+    """git status trusts the index's flags: an edit of a file marked so read clean, and was judged as deployed."""
+    from opsverify_demo.components.repos import _git
+
+    checkout, poll = _committed_workflow(tmp_path)
+    _git(checkout, "update-index", flag, ".github/workflows/poll.yml")
+    poll.write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: []}}\n")
+    read = Checkout(checkout).read_files([".github/workflows/poll.yml"])[".github/workflows/poll.yml"]
+    assert isinstance(read, GatherError) and "differs in the checkout from the commit" in str(read), read
+
+
+def test_an_ignored_file_the_commit_does_not_hold_is_not_the_deployed_file(tmp_path):
+    """git status lists no ignored file: one only on disk was judged as the deployed file (a schedule passed)."""
+    checkout, _ = _committed_workflow(tmp_path)
+    (checkout / ".git" / "info" / "exclude").write_text("vercel.json\n.github/workflows/extra.yml\n")
+    (checkout / "vercel.json").write_text('{"crons": [{"path": "/api/cron", "schedule": "0 5 * * *"}]}')
+    (checkout / ".github" / "workflows" / "extra.yml").write_text("on: {schedule: [{cron: '0 5 * * *'}]}\n")
+    read = Checkout(checkout).read_files(["vercel.json", ".github/workflows/extra.yml", ".github/workflows/poll.yml"])
+    for path in ("vercel.json", ".github/workflows/extra.yml"):
+        assert isinstance(read[path], GatherError) and "untracked or ignored" in str(read[path]), read
+    assert isinstance(read[".github/workflows/poll.yml"], str), read
+
+
+def test_a_file_of_a_repository_nested_in_the_checkout_is_not_the_commits(tmp_path):
+    """A submodule's (or any nested repository's) files are none of the checkout's commit."""
+    from opsverify_demo.components.repos import _git
+
+    checkout, _ = _committed_workflow(tmp_path / "top")
+    nested = checkout / "app"
+    (nested / ".github" / "workflows").mkdir(parents=True)
+    (nested / ".github" / "workflows" / "poll.yml").write_text("on: [push]\n")
+    _git(nested, "init", "-q")
+    _git(nested, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(nested, "commit", "-q", "-m", "app", date="2025-01-01T00:00:00+00:00")
+    read = Checkout(checkout).read_files(["app/.github/workflows/poll.yml"])["app/.github/workflows/poll.yml"]
+    assert isinstance(read, GatherError), read
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give the checkout away")
+def test_a_checkout_git_refuses_is_an_error_not_read_as_it_is(tmp_path):
+    """A checkout another user owns: git refuses it ("dubious ownership"), which had read as no git checkout, and an
+    uncommitted edit was judged."""
+    checkout, poll = _committed_workflow(tmp_path / "owned")
+    poll.write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: []}}\n")
+    for folder, _, names in os.walk(checkout):
+        os.chown(folder, 65534, 65534)
+        for name in names:
+            os.chown(Path(folder) / name, 65534, 65534)
+    read = Checkout(checkout).read_files([".github/workflows/poll.yml"])[".github/workflows/poll.yml"]
+    assert isinstance(read, GatherError), read
+    assert "dubious ownership" in str(read), read

@@ -330,8 +330,9 @@ class Checkout:
         changed = self._changed(paths)
         if isinstance(changed, GatherError):
             return dict.fromkeys(paths, changed)
-        return {path: (GatherError(f"{path} differs in the checkout from the commit (changed, added or removed, not "
-                                   "committed): it is not the deployed file; judge a clean checkout of the commit")
+        return {path: (GatherError(f"{path} differs in the checkout from the commit (changed, added, removed, untracked or "
+                                   "ignored: not the commit's): it is not the deployed file; judge a clean checkout "
+                                   "of the commit")
                        if path in changed else self._read(path)) for path in paths}
 
     def _changed(self, paths: list[str]) -> set[str] | GatherError:
@@ -344,16 +345,57 @@ class Checkout:
         return {path for path in paths if prefix + path in dirty}
 
     def _status(self, paths: list[str]) -> tuple[str, set[str]] | None | GatherError:
-        """(the checkout's folder from the repository's top, the paths from there that git status lists under
-        `paths`: modified, added, deleted, untracked); None outside a git checkout. The checkout may be a folder
-        inside the repository (a monorepo's app): git names every path from the top."""
+        """(the checkout's folder from the repository's top, the paths from there under `paths` whose content on disk
+        is not the commit's: changed, added, removed, untracked or ignored); None outside a git checkout. Compared by
+        content with HEAD's tree, not by `git status`, which lists no ignored file and trusts the index's
+        assume-unchanged and skip-worktree flags; a file inside a submodule is none of the commit's either. The
+        checkout may be a folder inside the repository (a monorepo's app): git names every path from the top."""
         top = self._git("rev-parse", "--show-prefix")
         if not isinstance(top, str):
             return top
-        status = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
-        if isinstance(status, GatherError):
-            return status
-        return top.strip(), {entry[3:] for entry in (status or "").split("\0") if len(entry) > 3}
+        prefix = top.strip()
+        listed = self._git("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-name", "HEAD", "--", *paths)
+        if not isinstance(listed, str):
+            return listed or GatherError(f"git ls-tree in {self.root} gave no answer")
+        committed = {}
+        for entry in filter(None, listed.split("\0")):
+            meta, _, name = entry.partition("\t")
+            committed[name] = meta.split()[-1]  # "<mode> <type> <object>"
+        on_disk = self._files_under(paths)
+        if isinstance(on_disk, GatherError):
+            return on_disk
+        # one path per line to git, whole (it reads them from the top); a line break in one: not the commit's
+        plain = [name for name in on_disk if "\n" not in str(self.root / name)]
+        hashes = (self._git("hash-object", "--stdin-paths", input="".join(f"{self.root / name}\n" for name in plain))
+                  if plain else "")
+        if not isinstance(hashes, str):
+            return hashes or GatherError(f"git hash-object in {self.root} gave no answer")
+        if len(hashes.split()) != len(plain):
+            return GatherError(f"git hash-object in {self.root} answered {len(hashes.split())} hashes for "
+                               f"{len(plain)} files")
+        seen = dict(zip(plain, hashes.split()))
+        dirty = {prefix + name for name in on_disk if committed.get(prefix + name) != seen.get(name)}
+        # removed from disk; a symbolic link is said as one where it is read (`_linked`)
+        dirty |= {name for name in committed if name.removeprefix(prefix) not in on_disk
+                  and self._linked(name.removeprefix(prefix)) is None}
+        return prefix, dirty
+
+    def _files_under(self, paths: list[str]) -> list[str] | GatherError:
+        """The plain files on disk a path names (itself, or those of its folder at any depth), from the checkout's
+        folder. A symbolic link is no file of the commit's to compare (see `_linked`)."""
+        found: list[str] = []
+        for relative in paths:
+            path = self.root / relative
+            if path.is_symlink():
+                continue
+            if path.is_file():
+                found.append(relative)
+            elif path.is_dir():
+                try:
+                    found += [str(Path(relative) / name) for name in _plain_files(path)]
+                except OSError as exc:
+                    return GatherError(f"cannot list {relative}: {exc}")
+        return found
 
     def _linked(self, relative: str) -> str | None:
         """The part of `relative` that is a symbolic link in the checkout, if one is: git records a link as the name
@@ -429,16 +471,26 @@ class Checkout:
                     found.setdefault(name[len(prefix):], (float(seconds), f"commit {commit[:12]}"))
         return found
 
-    def _git(self, *args: str) -> str | None | GatherError:  # (see _git_unquoted for the names it lists)
-        """git's answer in the checkout; None when it is not a git checkout (or git is missing)."""
+    def _git(self, *args: str, input: str | None = None) -> str | None | GatherError:
+        """git's answer in the checkout (see _git_unquoted for the names it lists); None when it is no git checkout.
+        git refusing one (a checkout another user owns: "detected dubious ownership"), or missing where a `.git`
+        is, is an error: its files could not be told from the commit's, never read as they are."""
         try:
             answer = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True,
-                                    timeout=GIT_TIMEOUT_S, env=git_env())
+                                    timeout=GIT_TIMEOUT_S, env=git_env(), input=input)
         except FileNotFoundError:
+            if any((folder / ".git").exists() for folder in (self.root, *self.root.parents)):
+                return GatherError(f"git is not installed: cannot tell {self.root}'s files from its commit's")
             return None
         except subprocess.TimeoutExpired:
             return GatherError(f"git {args[0]} in {self.root} took longer than {GIT_TIMEOUT_S:g} s")
-        return answer.stdout if answer.returncode == 0 else None
+        if answer.returncode == 0:
+            return answer.stdout
+        if "not a git repository" in answer.stderr.lower():
+            return None
+        reason = (answer.stderr.strip().splitlines() or [f"exit {answer.returncode}"])[0]
+        return GatherError(f"git {' '.join(a for a in args if not a.startswith('-'))[:40]} in {self.root} failed: "
+                           f"{reason}")
 
     def deployed(self) -> Deployed:
         """The committer time of HEAD: when the deployed commit was made."""
