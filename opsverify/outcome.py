@@ -41,8 +41,19 @@ def passed(expected: str, observed: str, **evidence: Any) -> Outcome:
     return Outcome(Status.PASSED, expected, observed, evidence)
 
 
-def failed(expected: str, observed: str, **evidence: Any) -> Outcome:
+def failed(expected: str, observed: str, *, undecided: list[str] | tuple[str, ...] = (), **evidence: Any) -> Outcome:
+    """Failed. `undecided`: parts of the item that could not be judged beside the failure — said after it, and
+    recorded (evidence `undecided`) so that no waiver covers them and the run counts the item as could-not-check too:
+    a failure a waiver or `--fail-on` accepts must not hide an unread part."""
+    if undecided:
+        observed += and_undecided(list(undecided))
+        evidence["undecided"] = list(undecided)
     return Outcome(Status.FAILED, expected, observed, evidence)
+
+
+def and_undecided(unknown: list[str]) -> str:
+    """What a failure adds about what could not be judged besides: the operator sees all of it in one run."""
+    return f"; and {len(unknown)} could not be judged: {'; '.join(unknown)}" if unknown else ""
 
 
 def skipped(reason: str, **evidence: Any) -> Outcome:

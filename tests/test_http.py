@@ -171,6 +171,15 @@ def test_http_rule(params, answer, status, seen, expected):
         assert message(check, outcome).startswith(f"{check.key} {check.title}: expected ")
 
 
+def test_a_rule_not_judged_beside_a_failure_is_recorded_undecided():
+    """503 fails the item; its JSON, cut at the read limit, was not judged: said beside it and recorded, so no waiver
+    of the 503 takes the unjudged rule (the run counts it as could-not-check too)."""
+    _, outcome = judge({"json_has": ["x"]}, reply(503, '{"x": 1, "y": "', truncated=True))
+    assert outcome.status is Status.FAILED
+    assert outcome.evidence["undecided"] == [f"the body is longer than the {http.BODY_LIMIT} bytes read; its JSON was "
+                                             "not judged"]
+
+
 @pytest.mark.parametrize("params, problem", [
     ({"method": "HEAD", "json_has": ["x"]}, "a HEAD answer has no body: json_has need GET"),
     ({"method": "HEAD", "body_excludes": ["x"]}, "a HEAD answer has no body"),

@@ -955,3 +955,14 @@ def test_every_value_an_answer_holds_is_a_secret_before_its_shape_is_judged(shap
     with pytest.raises(provider.SHAPE_ERRORS):
         sanitize(answer, redactor)
     assert "sk_live_DECRYPTED" not in redactor.text("echo sk_live_DECRYPTEDvalue0123456789abcdef")
+
+
+def test_what_could_not_be_judged_beside_a_failure_is_recorded_undecided():
+    """B is stale, NO_TIME's age unknown: the item fails naming both, and records NO_TIME as undecided, so a waiver
+    of B's rotation does not take it and the run counts the item as could-not-check too (it had ended 0, waived)."""
+    check = make_check(platform="supabase", secret_age={"names": ["B", "NO_TIME"], "max_days": 90})
+    outcome = judge(check, {check.key: {"secrets": ok(SUPABASE_SECRETS)}})
+    assert outcome.status is Status.FAILED, outcome
+    assert "B last updated 100.0 days ago" in outcome.observed
+    (unknown,) = outcome.evidence["undecided"]
+    assert "NO_TIME" in unknown and f"; and 1 could not be judged: {unknown}" in outcome.observed

@@ -1038,14 +1038,14 @@ def judge(check, facts) -> Outcome:
         **({"source_maps_not_read": crawl.source_maps} if crawl.source_maps else {}),
     }
     leaked = [key for key in crawl.keys if key["role"] in p.forbidden_roles]
-    if leaked:
-        return failed(expected, "; ".join(f"{_kind(key)} {key['fingerprint']} in {key['asset']}" for key in leaked),
-                      **evidence)
     # a JWT-shaped string whose payload cannot be read may be any role's key: not a pass
     unread = [f"{key['fingerprint']} in {key['asset']}" for key in crawl.keys if key.get("decodable") is False]
     problems = ([f"could not look at every script: {'; '.join(crawl.incomplete)}"] if crawl.incomplete else []) + (
         [f"could not read the role of {plural(len(unread), 'JWT-shaped string')} (its payload is no JSON object): "
          f"{', '.join(unread)}"] if unread else [])
+    if leaked:
+        return failed(expected, "; ".join(f"{_kind(key)} {key['fingerprint']} in {key['asset']}" for key in leaked),
+                      undecided=problems, **evidence)
     if problems:
         return error("; ".join(problems), **evidence)
     if not crawl.scanned and not p.allow_empty:

@@ -313,7 +313,7 @@ def _judge_with_secret(p: Params, attempt: tuple[str, str, Reply], evidence: dic
     problems = [] if reply.status == p.wanted else [status_said(reply)]
     body, unknown = body_problems(rules, reply) if rules else ([], [])
     if problems or body:
-        return failed(expected, "; ".join(problems + body), **evidence)
+        return failed(expected, "; ".join(problems + body), undecided=unknown, **evidence)
     if unknown:
         return replace(error("could not look: " + "; ".join(unknown), **evidence), expected=expected)
     return passed(expected, f"status {reply.status}", **evidence)

@@ -26,7 +26,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ..display import FORMAT_CHARACTERS
 from ..errors import GatherError, NotConfigured
-from ..outcome import Outcome, error, failed, passed
+from ..outcome import Outcome, and_undecided, error, failed, passed
 from ..secrets import describe, fingerprint
 from ..lazy import load
 from ..transports.envsource import READ_S, EnvFile, parse_dotenv
@@ -795,11 +795,6 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
             shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in values.items())
             f.problems.append(f"{name} differs across services ({shown})")
             f.failed.setdefault("equal", []).append(name)
-
-
-def and_undecided(unknown: list[str]) -> str:
-    """What a failure adds about what could not be judged besides: the operator sees all of it in one run."""
-    return f"; and {len(unknown)} could not be judged: {'; '.join(unknown)}" if unknown else ""
 
 
 def _with_notes(observed: str, f: Findings) -> str:

@@ -573,7 +573,7 @@ def judge(check, facts) -> Outcome:
     if p.max_latency_ms is not None and reply.elapsed_ms > p.max_latency_ms:
         problems.append(f"took {reply.elapsed_ms:g} ms")
     if problems:
-        return failed(expected, "; ".join(problems), **evidence)
+        return failed(expected, "; ".join(problems), undecided=unknown, **evidence)
     if unknown:
         return error("could not look: " + "; ".join(unknown), **evidence)
     return passed(expected, f"status {reply.status} in {reply.elapsed_ms:g} ms", **evidence)

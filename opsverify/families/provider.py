@@ -910,7 +910,7 @@ class _Verdict:
     def outcome(self) -> Outcome:
         expected = "; ".join(self.expected)
         if self.problems:
-            return failed(expected, "; ".join(self.problems + self.unknown + self._clocks()), **self.evidence)
+            return failed(expected, "; ".join(self.problems + self._clocks()), undecided=self.unknown, **self.evidence)
         if self.unknown:
             return error("cannot judge: " + "; ".join(self.unknown + self._clocks()), **self.evidence)
         return verdict(expected, [], "; ".join((self.notes or ["all as expected"]) + self._clocks()), **self.evidence)

@@ -34,7 +34,7 @@ from pydantic import Field, field_validator
 from ..display import cut
 from ..errors import GatherError
 from ..lazy import load
-from ..outcome import Outcome, error, verdict
+from ..outcome import Outcome, error, failed, passed
 from ..transports.redis import ReadOnlyRedis, password, shown
 from ._common import StrictParams
 from .tcp import quoted, unbytes
@@ -270,6 +270,7 @@ def judge(check, facts) -> Outcome:
             fine.append(f"{key} holds {length}")
     if unreadable and not problems:  # a key not measured is not a pass, whatever the others hold
         return error(f"could not read the keys: Redis at endpoint '{p.endpoint}': {'; '.join(unreadable)}", **evidence)
-    # a key over its limit fails the item even when another could not be read: that one is named beside it
-    problems += [f"could not read: {why}" for why in unreadable]
-    return verdict(", ".join(wanted), problems, ", ".join(fine), **evidence)
+    if problems:  # a key over its limit fails the item even when another could not be read: that one said beside it
+        return failed(", ".join(wanted), "; ".join(problems), undecided=[f"could not read: {why}" for why in unreadable],
+                      **evidence)
+    return passed(", ".join(wanted), ", ".join(fine), **evidence)

@@ -1117,8 +1117,7 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
     problems += [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} not set on {service}"
                  for service, names in sorted(missing.items())]
     if problems:  # what could not be judged besides stays so (see env.judge)
-        evidence.update({"undecided": undecided} if undecided else {})
-        return failed(expected, "; ".join(problems) + env_family.and_undecided(undecided), **evidence)
+        return failed(expected, "; ".join(problems), undecided=undecided, **evidence)
     reasons = {s: facts["env"][s] for s in sorted(set(unseen))}
     if reasons and not undecided and all(isinstance(r, NotConfigured) for r in reasons.values()):
         return skipped(f"no env source for {'; '.join(f'{s}: {r}' for s, r in reasons.items())}", **evidence)

@@ -419,8 +419,10 @@ def judge(check, facts) -> Outcome:
     if rules and genuine is not None and genuine.status is not None and 200 <= genuine.status < 300:
         body, unread = body_problems(rules, genuine)
         problems += [f"{GENUINE}: {text}" for text in body]
-    if problems:  # a forgeable or crashing endpoint fails, whatever else was seen (or not seen)
-        return failed(expected, "; ".join(problems + unseen), **evidence)
+    if problems:  # a forgeable or crashing endpoint fails, whatever else was seen (or not seen): a refusal
+        # not seen said beside it (whether a genuine delivery is taken is moot once a forged one is)
+        return failed(expected, "; ".join(problems), undecided=unseen + [f"{GENUINE}: {text}" for text in unread],
+                      **evidence)
     if genuine is not None and (text := genuine_unseen(p, genuine)):
         unseen.append(text)
     if unseen:  # each turned away for now says whether it was asked again (only those signed with another key are)
