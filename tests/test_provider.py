@@ -936,6 +936,23 @@ def test_a_full_page_listed_oldest_first_cannot_show_the_newest_run():
     assert newest_first.status is Status.PASSED, newest_first
 
 
+def test_a_full_page_of_other_events_holding_one_run_is_read_by_every_events_order():
+    """The type filter not applied: one run among 19 newer events of other kinds, oldest first. One run's time is
+    always "sorted": the order is every event's, and a newer run may lie past the page (it had passed)."""
+    events = [("cron_job_run_ended", 20, "successful")] + [("job_run_started", 19 - n / 2, None) for n in range(19)]
+    check = make_check(platform="render", cron_jobs={"trim": {"max_age_hours": 26}})
+    outcome = judge(check, {check.key: {"cron:trim": ok(cron_events(*events))}})
+    assert outcome.status is Status.ERROR and "oldest first" in outcome.observed, outcome
+    newest_first = judge(check, {check.key: {"cron:trim": ok(cron_events(*reversed(events)))}})
+    assert newest_first.status is Status.PASSED, newest_first
+
+
+def test_render_secret_age_names_the_services_the_group_feeds():
+    """Without services, a group linked to no service passed as feeding "its services"."""
+    with pytest.raises(ValidationError, match="secret_age needs services"):
+        make_check(platform="render", secret_age={"names": ["API_JWT_SECRET"], "max_days": 92})
+
+
 @pytest.mark.parametrize("shape, answer", [
     ("vercel", {"envs": [None, {"key": "CRON_SECRET", "value": "sk_live_DECRYPTEDvalue0123456789abcdef"}]}),
     ("vercel", {"envs": [{"key": 7, "value": "x"}, {"key": "CRON_SECRET",

@@ -199,6 +199,10 @@ class Params(StrictParams):
             raise ValueError(f"{', '.join(empty)} is empty: name at least one, or leave it out")
         if self.platform == "render" and self.deploy_status and not self.services:
             raise ValueError("deploy_status needs services")
+        if self.platform == "render" and self.secret_age and not self.services:  # what the group must feed, and
+            # where a service's own value would stand over the group's: without them a group feeding nothing passed
+            raise ValueError("secret_age needs services (the services the env group feeds: each must be linked to "
+                             "it and must not set the names itself)")
         if self.platform == "render" and self.services and not (self.deploy_status or self.secret_age):
             raise ValueError("services is used with deploy_status or secret_age")
         if not (self.required or self.secret_age or self.deploy_status or self.cron_jobs or self.backups
@@ -1216,7 +1220,8 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             v.evidence.setdefault("cron_runs", {})[name] = "unreadable timestamp"
             continue
         moments = [parse_time(e.get("timestamp")) for e in runs]
-        if len(answer.data) >= RENDER_EVENTS and moments != sorted(moments, reverse=True):
+        listed = [parse_time(e["event"].get("timestamp")) for e in events]  # every event's: one run is always sorted
+        if len(answer.data) >= RENDER_EVENTS and (None in listed or listed != sorted(listed, reverse=True)):
             # Render lists newest first: a full page in another order may stop short of the newest run
             v.unknown.append(f"cron job {name}: Render listed a full page of {len(answer.data)} events, not newest"
                              " first (oldest first?): the newest run may lie past it")
@@ -1247,7 +1252,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         answer = found["env_group"]
         group = answer.data
         v.expected.append(f"env group '{group['name']}' holds {', '.join(p.secret_age.names)}, feeds "
-                          f"{', '.join(p.services) or 'its services'} and changed within {p.secret_age.max_days:g} days "
+                          f"{', '.join(p.services)} and changed within {p.secret_age.max_days:g} days "
                           f"(Render keeps no per-variable change time)")
         missing = [n for n in p.secret_age.names if n not in group["keys"]]
         if missing:
