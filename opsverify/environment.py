@@ -1289,6 +1289,18 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
         raise ConfigError(_summarise(problems, "environment"))
 
 
+def _host_as_reached(host: str) -> str:
+    """A host as a request reaches it: its case, a trailing dot (`shop.example.`) and an internationalised name's
+    two spellings (`bücher.example`, `xn--bcher-kva.example`, which the client sends) are one host."""
+    host = host.lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:  # no name a client could send: compared as written
+        return host
+
+
 def _check_job_calls_by_value(path: Path, model: EnvironmentModel, checks: list[Check]) -> None:
     """The checklists' rule that an item sending a cron item's secret to its path is mutating (`checklist`), by the
     secrets' values here: CRON_KEY given the value of CRON_SECRET is the job's secret all the same."""
@@ -1308,7 +1320,7 @@ def _check_job_calls_by_value(path: Path, model: EnvironmentModel, checks: list[
         try:
             parts = urllib.parse.urlsplit(service.url)
             port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-            origin = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+            origin = f"{parts.scheme.lower()}://{_host_as_reached(parts.hostname or '')}:{port}"
         except ValueError:
             return None
         return origin, route_path(parts.path.rstrip("/") + "/" + str(check.params.path).lstrip("/"))

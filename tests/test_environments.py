@@ -938,3 +938,11 @@ def test_a_cron_secrets_value_sent_to_the_jobs_url_from_another_system_or_servic
         load_environment(tmp_path, "local", checks=[cron, http("shop", "api", "/cron/run", "CRON_SECRET")])
     assert "systems.shop.secrets.CRON_SECRET: H1-probe sends it to /cron/run" in refused.value.message
     load_environment(tmp_path, "local", checks=[cron, http("shop", "api", "/cron/other", "CRON_SECRET")])
+    # a trailing dot and an internationalised name's two spellings reach the same host
+    for job_host, other_host in (("shop.example", "shop.example."), ("bücher.example", "xn--bcher-kva.example"),
+                                 ("XN--BCHER-KVA.example.", "Bücher.Example")):
+        environment(f"  shop:\n    services: {{web: {{url: 'https://{job_host}'}}}}\n"
+                    "    secrets: {CRON_SECRET: '${OPSV_SAME}'}\n"
+                    f"  shop2:\n    services: {{web: {{url: 'https://{other_host}'}}}}\n    secrets: {{JOB: '${{OPSV_SAME}}'}}\n")
+        with pytest.raises(ConfigError, match="H1-probe sends it to /api/cron/run"):
+            load_environment(tmp_path, "local", checks=[cron, http("shop2", "web", "/api/cron/run", "JOB")])
