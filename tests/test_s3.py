@@ -49,8 +49,22 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
     ({"listable": False}, {"head": {"status": 200},
                            "control": {"bucket": "opsverify-absent-1", "status": 403, "code": "AccessDenied"}},
      Status.PASSED, "HEAD 200 (and 403 AccessDenied listing a bucket that does not exist)"),
-    ({}, {"head": {"status": 404}}, Status.FAILED, "bucket docs does not exist (HEAD 404)"),
-    ({}, {"head": {"status": 403}}, Status.FAILED, "bucket docs refuses the configured keys (HEAD 403)"),
+    ({}, {"head": {"status": 404}, "refusal": {"status": 404, "code": "NoSuchBucket"}}, Status.FAILED,
+     "bucket docs does not exist (HEAD 404; listing: 404 NoSuchBucket)"),
+    ({}, {"head": {"status": 403}, "refusal": {"status": 403, "code": "InvalidAccessKeyId"}}, Status.FAILED,
+     "bucket docs refuses the configured keys (HEAD 403; listing: 403 InvalidAccessKeyId)"),
+    # a refused HEAD has no body: a website's 404 page or a WAF's 403 read the same; the listing's S3 code tells
+    *[({}, {"head": {"status": code}, "refusal": refusal}, Status.ERROR,
+       f"could not look: https://s3.example answered HEAD of bucket docs with {code}, and its listing with {said}, "
+       "where an S3 API refuses both, the listing naming an S3 error code (NoSuchBucket, AccessDenied …): a website's "
+       "page or a proxy's refusal says nothing of the bucket; is the endpoint an S3 API?")
+      for code, refusal, said in ((404, {"status": 404}, "404 and no S3 error code"),
+                                  (403, {"status": 403}, "403 and no S3 error code"),
+                                  (401, {"status": 401}, "401 and no S3 error code"),
+                                  (404, {"status": 200, "names_bucket": True, "key_count": 0}, "200 and no S3 error code"))],
+    ({}, {"head": {"status": 404}}, Status.ERROR,
+     "could not look: https://s3.example answered HEAD of bucket docs with 404, and its listing was not asked: nothing"
+     " tells an S3 API's refusal from a website's"),
     ({}, {"head": {"status": 301}}, Status.FAILED, "bucket docs answered (HEAD 301)"),
     ({}, {"head": {"status": 301, "region": "eu-west-1"}}, Status.FAILED,
      "bucket docs answered (HEAD 301): it is in region eu-west-1"),
@@ -143,7 +157,7 @@ def test_bucket_missing_fails_naming_the_bucket(demo):
     (check, outcome), = evaluate(demo, [c for c in by_id("J18") if c.family == "s3"]).values()
     assert outcome.status is Status.FAILED
     assert message(check, outcome).startswith(f"J18-s3-bucket-reachable {check.title}: expected bucket ")
-    assert outcome.observed.endswith("does not exist (HEAD 404)")
+    assert outcome.observed.endswith("does not exist (HEAD 404; listing: 404 NoSuchBucket)")
 
 
 def test_keys_stay_secret(demo):

@@ -412,6 +412,10 @@ def _ask(client, p: Params, s: dict[str, str], exceptions, timeouts) -> dict[str
             # that cannot exist, which an S3 API refuses in its own words (an S3 error code), a website does not
             absent = f"opsverify-absent-{secrets.token_hex(8)}"
             facts["control"] = {"bucket": absent, **_listing(client, absent, exceptions)}
+        elif _refused(facts["head"]):
+            # a refused HEAD has no body either (a website's 404 page, a WAF's 403 read the same): the bucket's listing,
+            # which an S3 API refuses naming its error code (NoSuchBucket, AccessDenied …)
+            facts["refusal"] = _listing(client, s["bucket"], exceptions)
     except exceptions.EndpointResolutionError as exc:  # botocore made no request of the endpoint: nothing was sent
         facts["unsent"] = cut(str(exc), 200)
     except exceptions.BotoCoreError as exc:  # no HTTP answer: refused, timed out, TLS
@@ -512,6 +516,29 @@ def _not_about_the_bucket(answer: dict[str, Any], what: str, seen: dict[str, Any
     return None
 
 
+def _refused(head: dict[str, Any]) -> bool:
+    """A HEAD refused with a client error (404, 403, 400 …), which S3 and a website's or a proxy's page give alike."""
+    status = head["status"]
+    return isinstance(status, int) and 400 <= status < 500 and status not in TURNED_AWAY and "too_large" not in head
+
+
+def _refusal_unsaid(seen: dict[str, Any], bucket: str) -> str | None:
+    """Why a refused HEAD is no S3 API's word on the bucket: its listing, asked then, names no S3 error code (or was
+    not asked, not read, or answered as if the bucket were there)."""
+    refusal, head = seen.get("refusal"), _shown(seen["head"])
+    if refusal is None:
+        return (f"{seen['endpoint']} answered HEAD of bucket {bucket} with {head}, and its listing was not asked: "
+                "nothing tells an S3 API's refusal from a website's")
+    if unread := _unread(refusal, f"the listing of bucket {bucket}", seen):
+        return unread
+    if refusal["status"] == 200 or "code" not in refusal:
+        said = _shown(refusal) if "code" in refusal else f"{refusal['status']} and no S3 error code"
+        return (f"{seen['endpoint']} answered HEAD of bucket {bucket} with {head}, and its listing with {said}, where "
+                "an S3 API refuses both, the listing naming an S3 error code (NoSuchBucket, AccessDenied …): a "
+                "website's page or a proxy's refusal says nothing of the bucket; is the endpoint an S3 API?")
+    return None
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     seen = facts[check.key]
@@ -531,12 +558,15 @@ def judge(check, facts) -> Outcome:
     if unseen:
         return error(f"could not look: {unseen}", **seen)
     if head["status"] != 200:
+        if _refused(head) and (unsaid := _refusal_unsaid(seen, bucket)):
+            return error(f"could not look: {unsaid}", **seen)
         reason = {404: "does not exist", 403: "refuses the configured keys"}.get(head["status"], "answered")
         in_region = f": it is in region {head['region']}" if "region" in head else ""
         if head.get("region") == seen["region"]:  # no other region to be in: say what the answer was
             to = f" to {head['location']}" if "location" in head else ""
             in_region = f": a redirect{to} naming region {head['region']}, the one configured"
-        return failed(expected, f"bucket {bucket} {reason} (HEAD {_shown(head)}){in_region}", **seen)
+        listing = f"; listing: {_shown(seen['refusal'])}" if "refusal" in seen else ""
+        return failed(expected, f"bucket {bucket} {reason} (HEAD {_shown(head)}{listing}){in_region}", **seen)
     if p.listable:
         listed = seen["list"]
         unseen = _not_about_the_bucket(listed, f"the listing of {bucket}", seen)
