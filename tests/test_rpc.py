@@ -1089,6 +1089,20 @@ def test_a_reply_with_both_result_and_error_is_no_answer():
     assert outcome.status is Status.ERROR and "both result and error" in outcome.observed, outcome
 
 
+
+@pytest.mark.parametrize("reply, result, code", [
+    ({"result": "ok", "error": None}, "ok", None),
+    ({"result": None, "error": {"code": -32005, "message": "Node is behind by 150 slots"}}, None, -32005),
+], ids=["null-error", "null-result"])
+def test_a_member_written_null_beside_the_other_is_absent_whichever_it_is(reply, result, code):
+    """One rule for both: a null error beside a result had been absent, a null result beside an error had made the
+    node's own -32005 "no answer" (an unhealthy node read as could-not-check)."""
+    from opsverify.transports.jsonrpc import _answer
+
+    answer = _answer({"jsonrpc": "2.0", "id": 0, **reply})
+    assert answer.result == result and (answer.error.code if answer.error else None) == code, answer
+
+
 @pytest.mark.parametrize("answer", [err(None, "reply has neither result nor error"),
                                     err(None, "2 replies to this call in the batch")])
 def test_a_call_without_its_answer_is_could_not_look(answer):

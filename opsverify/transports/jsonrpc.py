@@ -231,7 +231,9 @@ def _answer(item: Any) -> Answer:
         return Answer(error=RpcError(None, "reply is not a JSON-RPC object"))
     if item.get("jsonrpc") != "2.0":  # as for a single call: inside a batch too, every reply is a 2.0 reply
         return Answer(error=RpcError(None, 'reply is not JSON-RPC 2.0 (no "jsonrpc": "2.0")'))
-    if item.get("error") is not None and "result" in item:  # JSON-RPC 2.0 (5): one or the other, never both
+    # JSON-RPC 2.0 (5): one or the other, never both; a member written null beside the other (serializers that write
+    # every field) is read as absent, whichever it is
+    if item.get("error") is not None and item.get("result") is not None:
         return Answer(error=RpcError(None, "reply has both result and error (JSON-RPC 2.0 allows one): which is the "
                                            "node's word is unknown"))
     if item.get("error") is not None:
