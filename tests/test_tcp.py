@@ -439,6 +439,19 @@ def test_an_smtp_server_still_answering_when_the_time_runs_out_is_an_error():
         "no EHLO reply" in outcome.observed, outcome.observed  # (a machine too loaded to read EHLO's 250 in 3 s)
 
 
+def test_a_banner_cut_off_by_the_deadline_is_quoted_as_far_as_it_came():
+    """`220 mx.example ESMTP` with no line end, then silence: the error said "no complete answer" with no word of
+    what came; the bytes received are quoted beside the timeout, as clamd's are."""
+    def smtp(conn, stopping):
+        conn.sendall(b"220 mx.example ESMTP")
+        stopping.wait(30)
+
+    outcome = _smtp_outcome(smtp, connect_s=1, statement_ms=500)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith("no complete answer within 1.5 s (connect_s + statement_ms) (it sent "
+                                     "'220 mx.example ESMTP' of it)"), outcome.observed
+
+
 def _unreading_smtp(lines: list[bytes], gap_s: float):
     """A script that never reads what it is sent: `lines` written `gap_s` apart, then its side closed (FIN); what
     came in is drained only then, so its close is never a reset that could take unread replies with it."""

@@ -203,6 +203,7 @@ class SmtpLines:
     def __init__(self, reader: asyncio.StreamReader) -> None:
         self.reader = reader
         self.held = bytearray()
+        self.reply = bytearray()  # the lines of the reply being read: with `held`, what came of it so far
 
     async def fill(self) -> bool:
         """Read what has come; False when the connection closed."""
@@ -219,12 +220,18 @@ class SmtpLines:
             raise NotProtocol("not SMTP: a reply line longer than 64 KiB")
         line = bytes(self.held[:end])
         del self.held[:end]
+        self.reply += line
         return line
+
+    def so_far(self) -> bytes:
+        """What came of the reply being read: its lines, and a line without its end."""
+        return bytes(self.reply + self.held)
 
 
 async def smtp_reply(lines: SmtpLines) -> tuple[int, bytes]:
     """One SMTP reply: `250-first` … `250 last` lines; (code, the lines' text joined by newlines)."""
     codes, texts, size = [], [], 0
+    lines.reply.clear()
     while len(codes) < SMTP_LINES:
         line = await lines.next()
         if not line:
@@ -284,6 +291,11 @@ async def probe_smtp(value: str, replies: dict[str, Any], target) -> None:
             replies[command] = await smtp_reply(lines)
             if replies[command][0] != healthy:
                 return
+    except (asyncio.CancelledError, OSError):  # cut off (the deadline, a reset): what came of the reply it waited
+        # for is said (a reply that is no SMTP is quoted by its own error)
+        if partial := lines.so_far():
+            replies["partial"] = partial
+        raise
     finally:
         writer.close()
 
@@ -463,8 +475,9 @@ def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
 def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
     expected = f"{where} greets with 220 and answers EHLO with 250, NOOP with 250 and QUIT with 221, each once asked"
     banner = answer.replies.get("banner")
+    came = f" (it sent {quoted(answer.replies['partial'])} of it)" if "partial" in answer.replies else ""
     if banner is None:
-        return _no_answer(where, answer, evidence)
+        return _no_answer(where, answer, evidence, f"{answer.failure or 'no reply'}{came}" if came else "")
     if banner[0] != 220:
         return failed(expected, f"banner {quoted(banner)}", **evidence)
     said = f"banner {quoted(banner)}"
@@ -474,13 +487,13 @@ def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
             return failed(expected, f"{said}, then {quoted(answer.replies['unasked'])} before {command} was sent"
                                     " (a server speaks only when asked: RFC 5321 §4.3)", **evidence)
         if reply is None and command == "EHLO":  # nothing said but the banner: not yet seen speaking SMTP
-            return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}")
+            return _no_answer(where, answer, evidence, f"no EHLO reply: {answer.failure or 'none'}{came}")
         if reply is None and answer.timed_out:  # the run's clock ran out, not the server's answers: maybe slow
-            return _no_answer(where, answer, evidence, f"{said}, then no {command} reply: {answer.failure} (a"
+            return _no_answer(where, answer, evidence, f"{said}, then no {command} reply: {answer.failure}{came} (a"
                                                        " server that greets or answers late, as a tarpit does, needs"
                                                        " a longer timeouts.statement_ms)")
         if reply is None:  # it answered EHLO, so it speaks SMTP: a command it leaves unanswered fails it
-            return failed(expected, f"{said}, then no {command} reply: {answer.failure or 'none'} (every command is "
+            return failed(expected, f"{said}, then no {command} reply: {answer.failure or 'none'}{came} (every command is "
                                     "answered: RFC 5321 §4.2; a script writing replies it was not asked for runs "
                                     "out of them)", **evidence)
         if reply[0] != healthy:
