@@ -254,7 +254,7 @@ def encodings(value: str) -> set[str]:
     whole |= _quote_doubled_forms(value)
     # what holds less than all of it, or the secret's bytes among others' (base64 behind a prefix)
     parts = {*_base64_pieces(raw), *_rare_spellings(value, raw), *_line_forms(value), *_broken_at_its_own(value),
-             *_json_base64_pieces(value)}
+             *_json_base64_pieces(value), *_other_bytes_forms(value, raw)}
     parts.update(_unbroken_forms({value, *whole, *parts}))
     # a whole respelling tells the secret as the secret does, so it is looked for as short as a secret may be
     # (`KX7#Q2` of `Kx7#q2`); MIN_RUN is for parts, which must be told from ordinary text
@@ -262,6 +262,18 @@ def encodings(value: str) -> set[str]:
     forms |= {form for form in parts if len(form) >= Redactor.MIN_RUN}
     forms.discard(value)
     return forms | set(_short_base64_pieces(raw)) | _short_json_base64_pieces(value)
+
+
+def _other_bytes_forms(value: str, raw: bytes) -> set[str]:
+    """The secret as other bytes, then respelled: UTF-16 (PowerShell's -EncodedCommand, .NET, Windows APIs) in hex
+    and in base64 (behind a prefix too), and a form body's URL-encoded secret in base64 (a gateway's
+    `isBase64Encoded` body), where URL-encoding changes it."""
+    wide = value.encode("utf-16-le", errors="surrogatepass")
+    forms = {wide.hex(), wide.hex().upper(), *_base64_pieces(wide)}
+    form_body = quote(raw, safe="").encode()
+    if form_body != raw:
+        forms.update(_base64_pieces(form_body))
+    return forms
 
 
 def _quoted_forms(text: str) -> set[str]:

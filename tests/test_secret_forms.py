@@ -135,6 +135,30 @@ def test_an_escaped_or_base64_secret_cut_at_an_excerpts_edge_is_masked():
         assert cut[:10] not in redactor.text(f"{cut} starts this excerpt"), cut
 
 
+def _base64_behind(prefix: bytes, data: bytes) -> tuple[str, str]:
+    """`prefix + data` in base64, and the part of it that depends on `data` alone."""
+    encoded = base64.b64encode(prefix + data).decode()
+    return encoded, encoded[-(-len(prefix) * 4 // 3):(len(prefix) + len(data)) // 3 * 4]
+
+
+@pytest.mark.parametrize("spell", [
+    lambda secret: _base64_behind(b"", quote(secret, safe="").encode()),  # a form body, base64 (isBase64Encoded)
+    lambda secret: _base64_behind(b"k=", quote(secret, safe="").encode()),
+    lambda secret: _base64_behind("$k='".encode("utf-16-le"), secret.encode("utf-16-le")),  # -EncodedCommand
+    lambda secret: (secret.encode("utf-16-le").hex(),) * 2,
+    lambda secret: (secret.encode("utf-16-le").hex().upper(),) * 2,
+], ids=["base64-form-body", "base64-form-field", "base64-utf16", "hex-utf16", "HEX-UTF16"])
+def test_a_secret_as_other_bytes_then_respelled_is_masked(spell):
+    """The probe's spellings that passed through whole: base64 of the URL-encoded secret, and its UTF-16 bytes in
+    base64 or hex. Nothing of eight characters or more of what the secret alone spells is left."""
+    secret = "%iGp/58WAm+dX3a5IDnO"
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    spelled, own = spell(secret)
+    shown = redactor.text(f"before {spelled} after")
+    assert not any(own[i:i + 8] in shown for i in range(len(own) - 7)), shown
+
+
 def test_a_declared_secret_is_registered_whatever_it_looks_like():
     hook, pin = "https://hooks.slack.com/services/T0CANARY1/B0CANARY2/CANARYslackhook7f3e9abc", "7391846"
     guessed = Redactor()
