@@ -1,6 +1,6 @@
 """tls against servers that once got the wrong verdict: a certificate naming its host only in its common name (to
 tls, http and redis items alike), a port written as 0, a server that requires a client certificate (TLS 1.2 and
-1.3)."""
+1.3), and one that sends a copy of a certificate, then an alert."""
 
 from __future__ import annotations
 
@@ -204,3 +204,79 @@ def test_a_server_requiring_a_client_certificate_is_judged_by_its_own_certificat
     assert outcome.status is Status.PASSED, outcome
     assert outcome.observed.startswith("trusted, expires ") and "199.9 days left" in outcome.observed, outcome
     assert outcome.evidence["subject"].startswith("OU=Testing cert"), outcome.evidence
+    if version is ssl.TLSVersion.TLSv1_2:  # it asked (a CertificateRequest) after signing: its refusal is said
+        assert outcome.observed.endswith("it wants a client certificate"), outcome.observed
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_the_servers_request_for_a_client_certificate_is_seen_over_tls_1_2_and_1_3(version, tmp_path):
+    """Whether the server asked for a client certificate is read from its CertificateRequest, which TLS 1.3 sends
+    encrypted: each connection keeps the handshake messages the server sent, whichever version."""
+    from opsverify.transports.tlscontext import (CERTIFICATE_REQUEST, SERVER_HELLO, client_context,
+                                                 server_messages)
+
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with refusing_server(version, ca) as port, socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        with client_context(str(ca_file)).wrap_socket(sock, server_hostname="localhost",
+                                                      do_handshake_on_connect=False) as tls_conn:
+            try:
+                tls_conn.do_handshake()
+                tls_conn.recv(1)  # TLS 1.3: the server's alert comes once the client's side of the handshake is done
+            except ssl.SSLError:
+                pass
+            sent = [kind for kind, _ in server_messages(tls_conn)]
+    assert sent[0] == SERVER_HELLO and CERTIFICATE_REQUEST in sent, sent
+
+
+# -- a server that sends a copy of a certificate, then an alert ----------------------------------
+def _record(kind: int, body: bytes, version: bytes = b"\x03\x03") -> bytes:
+    return bytes([kind]) + version + len(body).to_bytes(2, "big") + body
+
+
+def _handshake_message(kind: int, body: bytes) -> bytes:
+    return bytes([kind]) + len(body).to_bytes(3, "big") + body
+
+
+def _server_hello(version: bytes) -> bytes:
+    """A ServerHello choosing `version` and ECDHE-ECDSA-AES128-GCM-SHA256, with renegotiation_info."""
+    extensions = b"\xff\x01\x00\x01\x00"
+    return _handshake_message(2, version + os.urandom(32) + b"\x00" + b"\xc0\x2b" + b"\x00"
+                              + len(extensions).to_bytes(2, "big") + extensions)
+
+
+def _certificate(der: bytes) -> bytes:
+    entry = len(der).to_bytes(3, "big") + der
+    return _handshake_message(11, len(entry).to_bytes(3, "big") + entry)
+
+
+@contextmanager
+def scripted_tls_server(flight: bytes):
+    """A server that answers any ClientHello with `flight`, bytes written by hand (no key behind them), and then
+    reads until the client hangs up."""
+    def handle(conn: socket.socket, stopping: threading.Event) -> None:
+        conn.recv(65536)
+        conn.sendall(flight)
+        while not stopping.is_set() and conn.recv(4096):
+            pass
+
+    with serving(handle) as port:
+        yield port
+
+
+@pytest.mark.parametrize("alert", [40, 42, 48, 49])  # handshake_failure, bad_certificate, unknown_ca, access_denied
+def test_a_copied_certificate_followed_by_an_alert_fails_never_passes(alert, tmp_path):
+    """Anyone can send a copy of a site's public certificate: a server that sends one, then an alert, proved no
+    key and asked for no client certificate. It refused the handshake: the item fails, never "trusted"."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    der = ssl.PEM_cert_to_DER_cert(ca.issue_cert("localhost").cert_chain_pems[0].bytes().decode())
+    flight = _record(22, _server_hello(b"\x03\x03") + _certificate(der)) + _record(21, bytes([2, alert]))
+    with scripted_tls_server(flight) as port:
+        fact = tls.shake("localhost", port, str(ca_file), 5)
+    outcome = _outcome(fact)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("TLS handshake refused: ") and "ALERT" in outcome.observed, outcome
+    assert not fact.refused_after_certificate and fact.certificate is None, fact

@@ -17,7 +17,9 @@ A port that does not answer in TLS — refused, silent, dripping, reset, or byte
 handshake with an alert, or presents a certificate that is rejected, expiring or unreadable,
 fails the item. A host is matched against the certificate's subjectAltName only, never its common name, as
 browsers and Go have done since 2017. A server that wants a client certificate presents its own first: refusing
-the handshake after that (TLS 1.2) or once it is done (TLS 1.3), it is judged by the certificate it presented.
+the handshake after that (TLS 1.2) or once it is done (TLS 1.3), it is judged by the certificate it presented —
+when it asked for one (a CertificateRequest) after signing with that certificate's key. Anyone can send a copy of a
+site's certificate: an alert after one, without both, is a refused handshake, and fails.
 Each handshake has one total deadline of connect_s (a non-blocking handshake loop, not a per-read timeout);
 a rejected certificate is fetched once more unverified to name it,
 so an endpoint takes at most two handshakes, and up to 16 endpoints are shaken at once. That second
@@ -43,7 +45,8 @@ from pydantic import Field
 
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
-from ..transports.tlscontext import alert_words, peer_chain, rejection_reason, shared_client_context
+from ..transports.tlscontext import (CERTIFICATE_REQUEST, CERTIFICATE_VERIFY, SERVER_KEY_EXCHANGE, alert_words,
+                                     peer_chain, rejection_reason, server_messages, shared_client_context)
 from ._common import StrictParams
 
 NAME = "tls"
@@ -163,7 +166,8 @@ def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
             # answers without one: over TLS 1.2 the refusal ends the handshake, over TLS 1.3 it comes after it.
             # The certificate was seen either way, and is judged the same way.
             seen = peer_chain(tls, "get_verified_chain" if verifying else "get_unverified_chain")
-            if not (seen and _answered_in_tls(exc) and exc.reason and exc.reason.endswith(CLIENT_CERTIFICATE_ALERTS)):
+            if not (seen and _answered_in_tls(exc) and exc.reason and exc.reason.endswith(CLIENT_CERTIFICATE_ALERTS)
+                    and (_asked_for_a_client_certificate(tls) or not verifying)):
                 raise
             return seen[0], (seen[1:] if verifying else None), exc.reason
         der = tls.getpeercert(binary_form=True)
@@ -171,6 +175,15 @@ def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
     if not der:
         raise ssl.SSLError("the server sent no certificate")
     return der, (chain[1:] if chain else chain), ""
+
+
+def _asked_for_a_client_certificate(tls: ssl.SSLSocket) -> bool:
+    """The server asked for a client certificate (a CertificateRequest) after signing with its certificate's key (a
+    ServerKeyExchange over TLS 1.2, a CertificateVerify over TLS 1.3, each verified before the next message is
+    read). Anyone can send a copy of a site's certificate and then an alert: without both, an alert after the
+    certificate is a refused handshake, never a server that wants a client certificate."""
+    sent = {kind for kind, _ in server_messages(tls)}
+    return CERTIFICATE_REQUEST in sent and bool(sent & {SERVER_KEY_EXCHANGE, CERTIFICATE_VERIFY})
 
 
 def _handshake(tls: ssl.SSLSocket, deadline: float, limit_s: float) -> None:

@@ -29,8 +29,10 @@ def shared_client_context(cafile: str | None = None) -> ssl.SSLContext:
 def client_context(cafile: str | None = None) -> ssl.SSLContext:
     """A context verifying against `cafile`, a CA bundle trusted instead of the default store, or that store
     (OpenSSL's: the system's, or SSL_CERT_FILE / SSL_CERT_DIR when set). Raises OSError or ssl.SSLError when the
-    bundle cannot be read."""
-    return apply_verification_rules(ssl.create_default_context(cafile=cafile))
+    bundle cannot be read. Each connection keeps the handshake messages the server sent (`server_messages`)."""
+    context = apply_verification_rules(ssl.create_default_context(cafile=cafile))
+    context._msg_callback = _keep_server_message  # set before it is shared: a context never changes once made
+    return context
 
 
 def shared(key: str | None, make: Callable[[], ssl.SSLContext], *, default: str = "openssl") -> ssl.SSLContext:
@@ -64,6 +66,25 @@ def _file_identity(path: str | None) -> bytes | tuple | None:
             return hashlib.file_digest(file, "sha256").digest()
     except OSError:
         return None
+
+
+HANDSHAKE = 22  # the TLS record type of handshake messages
+# handshake message types (RFC 8446 §4, RFC 5246 §7.4)
+SERVER_HELLO, SERVER_KEY_EXCHANGE, CERTIFICATE_REQUEST, CERTIFICATE_VERIFY = 2, 12, 13, 15
+
+
+def _keep_server_message(conn, direction: str, version, content_type, msg_type, data: bytes) -> None:
+    """OpenSSL's word of each message of a connection (`_msg_callback`): a handshake message the server sent is kept
+    on the connection as its type and the two bytes after its header (a ServerHello's version), over TLS 1.3 too,
+    where it comes encrypted. Never raises: an error here would end the handshake."""
+    if direction == "read" and content_type == HANDSHAKE and len(data) >= 4 and hasattr(conn, "__dict__"):
+        conn.__dict__.setdefault("_server_messages", []).append((data[0], bytes(data[4:6])))
+
+
+def server_messages(tls: ssl.SSLSocket | ssl.SSLObject) -> list[tuple[int, bytes]]:
+    """The handshake messages the server sent on `tls` as far as it got, in order: (type, the two bytes after the
+    header); empty for a connection of a context `client_context` did not make."""
+    return getattr(tls, "_server_messages", [])
 
 
 def apply_verification_rules(context: ssl.SSLContext) -> ssl.SSLContext:
