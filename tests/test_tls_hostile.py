@@ -280,3 +280,22 @@ def test_a_copied_certificate_followed_by_an_alert_fails_never_passes(alert, tmp
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed.startswith("TLS handshake refused: ") and "ALERT" in outcome.observed, outcome
     assert not fact.refused_after_certificate and fact.certificate is None, fact
+
+
+@pytest.mark.parametrize("version, named", [(b"\x03\x01", "TLS 1.0"), (b"\x03\x02", "TLS 1.1")], ids=["1.0", "1.1"])
+def test_a_server_hello_of_a_version_older_than_tls_1_2_fails_as_the_servers_answer(version, named, tmp_path):
+    """OpenSSL 1.0 answers a TLS 1.3 ClientHello with a ServerHello of the newest version it has, ignoring
+    supported_versions; the client refuses it (UNSUPPORTED_PROTOCOL). That is the server's answer in TLS, as a
+    protocol_version alert is: the item fails naming the version seen, never "could not look"."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    der = ssl.PEM_cert_to_DER_cert(ca.issue_cert("localhost").cert_chain_pems[0].bytes().decode())
+    with scripted_tls_server(_record(22, _server_hello(version) + _certificate(der), version)) as port:
+        fact = tls.shake("localhost", port, str(ca_file), 5)
+    outcome = _outcome(fact)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == (f"the server chose {named} in its ServerHello (UNSUPPORTED_PROTOCOL): no TLS version "
+                                "both sides accept: this check speaks TLS 1.2 and 1.3, as clients do since 2020; the "
+                                "server offers only an older one"), outcome.observed
+    assert outcome.evidence["server_hello_version"] == named, outcome.evidence

@@ -14,8 +14,8 @@ reason, never passed.
 
 A port that does not answer in TLS — refused, silent, dripping, reset, or bytes that are not TLS
 (plain HTTP) — is "could not look" (error). A server that answers in TLS but refuses the
-handshake with an alert, or presents a certificate that is rejected, expiring or unreadable,
-fails the item. A host is matched against the certificate's subjectAltName only, never its common name, as
+handshake with an alert, answers with a ServerHello of a version older than TLS 1.2 (as OpenSSL 1.0 does), or
+presents a certificate that is rejected, expiring or unreadable, fails the item. A host is matched against the certificate's subjectAltName only, never its common name, as
 browsers and Go have done since 2017. A server that wants a client certificate presents its own first: refusing
 the handshake after that (TLS 1.2) or once it is done (TLS 1.3), it is judged by the certificate it presented —
 when it asked for one (a CertificateRequest) after signing with that certificate's key. Anyone can send a copy of a
@@ -45,8 +45,9 @@ from pydantic import Field
 
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
-from ..transports.tlscontext import (CERTIFICATE_REQUEST, CERTIFICATE_VERIFY, SERVER_KEY_EXCHANGE, alert_words,
-                                     peer_chain, rejection_reason, server_messages, shared_client_context)
+from ..transports.tlscontext import (ALERT_MEANINGS, CERTIFICATE_REQUEST, CERTIFICATE_VERIFY, SERVER_HELLO,
+                                     SERVER_KEY_EXCHANGE, alert_words, peer_chain, rejection_reason, server_messages,
+                                     shared_client_context)
 from ._common import StrictParams
 
 NAME = "tls"
@@ -106,6 +107,7 @@ class Handshake:
     rejected: str = ""  # why verification refused the certificate
     second_look: Certificate | None = None  # after a rejection, what an unverified second connection was shown
     handshake_failure: str = ""  # the server answered in TLS and refused (an alert), or sent an unreadable certificate
+    older_version: str = ""  # the version older than TLS 1.2 the server's ServerHello chose (handshake_failure: why)
     refused_after_certificate: str = ""  # the alert that ended the handshake once the certificate was verified
     unreachable: str = ""  # no TLS answer at all (refused, silent, reset, not TLS): could not look
     unusable_host: str = ""  # the URL's host is no DNS name: nothing was sent
@@ -119,6 +121,15 @@ def bound(target, checks) -> float:
 
 class _NoTls(Exception):
     """The peer did not complete a handshake in time."""
+
+
+class _OlderVersion(Exception):
+    """The server answered with a well-formed ServerHello choosing a version older than TLS 1.2 (`version`), which
+    the client refused."""
+
+    def __init__(self, version: str, reason: str) -> None:
+        super().__init__(reason)
+        self.version, self.reason = version, reason
 
 
 class _Rejected(Exception):
@@ -162,6 +173,8 @@ def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
         except ssl.SSLCertVerificationError as exc:
             raise _Rejected(exc, next(iter(peer_chain(tls, "get_unverified_chain") or ()), None)) from exc
         except ssl.SSLError as exc:
+            if older := _older_version(tls, exc):
+                raise _OlderVersion(older, exc.reason) from exc
             # A server that wants a client certificate sends its own first, and the client verifies it before it
             # answers without one: over TLS 1.2 the refusal ends the handshake, over TLS 1.3 it comes after it.
             # The certificate was seen either way, and is judged the same way.
@@ -175,6 +188,18 @@ def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
     if not der:
         raise ssl.SSLError("the server sent no certificate")
     return der, (chain[1:] if chain else chain), ""
+
+
+# ServerHello versions this check refuses, as a ServerHello writes them
+OLDER_VERSIONS = {b"\x03\x00": "SSL 3.0", b"\x03\x01": "TLS 1.0", b"\x03\x02": "TLS 1.1"}
+
+
+def _older_version(tls: ssl.SSLSocket, exc: ssl.SSLError) -> str:
+    """The version older than TLS 1.2 that the server's ServerHello chose, refused by the client for it
+    (UNSUPPORTED_PROTOCOL); "" for any other error. OpenSSL 1.0 answers so, ignoring supported_versions: that is
+    the server's TLS answer, as a protocol_version alert is."""
+    chosen = [version for kind, version in server_messages(tls) if kind == SERVER_HELLO]
+    return OLDER_VERSIONS.get(chosen[-1], "") if chosen and exc.reason == "UNSUPPORTED_PROTOCOL" else ""
 
 
 def _asked_for_a_client_certificate(tls: ssl.SSLSocket) -> bool:
@@ -241,6 +266,8 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
         chain = _with_longest_lived_root(chain, context)
     except _Rejected as exc:
         rejected = rejection_reason(exc.error, exc.leaf, verified_name)
+    except _OlderVersion as exc:
+        return Handshake(**seen, handshake_failure=exc.reason, older_version=exc.version)
     except ssl.SSLError as exc:
         if _answered_in_tls(exc):
             return Handshake(**seen, handshake_failure=exc.reason or str(exc))
@@ -308,7 +335,7 @@ def _second_look(host: str, port: int, timeout_s: float, server_name: str) -> Ce
     insecure.verify_mode = ssl.CERT_NONE
     try:
         return Certificate.from_der(_peer_der(host, port, insecure, timeout_s, server_name)[0])
-    except (OSError, ValueError, _NoTls):
+    except (OSError, ValueError, _NoTls, _OlderVersion):
         return None
 
 
@@ -374,6 +401,10 @@ def judge(check, facts) -> Outcome:
                      "file", **evidence)
     if fact.unreachable:
         return error(f"could not look: {fact.endpoint}: {fact.unreachable}", **evidence)
+    if fact.older_version:  # the server answered, in a version this check (as today's clients) refuses
+        evidence["server_hello_version"] = fact.older_version
+        return failed(expected, f"the server chose {fact.older_version} in its ServerHello ({fact.handshake_failure}):"
+                                f" {dict(ALERT_MEANINGS)['PROTOCOL_VERSION']}", **evidence)
     if fact.handshake_failure:
         return failed(expected, alert_words(fact.handshake_failure), **evidence)
     if fact.rejected:
