@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import resource
@@ -10,6 +11,7 @@ import socket
 import socketserver
 import ssl
 import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -548,6 +550,69 @@ def test_a_healthy_certificate_passes_for_its_host_however_the_url_writes_it(ca,
         fact = tls.shake(url_host, port, ca_file, 5)
     assert not (fact.rejected or fact.unreachable or fact.handshake_failure or fact.unusable_host), fact
     assert asked == [connects_to]
+
+
+# -- one deadline for the whole handshake, name lookup and every address included ---------------------
+@contextmanager
+def unanswered_port():
+    """A port on 127.0.0.1 whose connection attempts go unanswered, as a black-holed address's: a listener that
+    never accepts, its backlog full, so the kernel drops further SYNs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        filling = [socket.socket() for _ in range(4)]
+        try:
+            for sock in filling:
+                sock.setblocking(False)
+                sock.connect_ex(("127.0.0.1", port))
+            with socket.socket() as probe:
+                probe.settimeout(0.3)
+                if probe.connect_ex(("127.0.0.1", port)) not in (errno.EAGAIN, errno.ETIMEDOUT, errno.EINPROGRESS):
+                    pytest.skip("this kernel answers a connection to a full backlog")
+            yield port
+        finally:
+            for sock in filling:
+                sock.close()
+
+
+@contextmanager
+def answering(names: dict[str, object]):
+    """getaddrinfo answering each of `names` with what its function returns (the real answers for others)."""
+    real = socket.getaddrinfo
+    socket.getaddrinfo = lambda host, *args, **kwargs: (names[host](*args, **kwargs) if host in names
+                                                        else real(host, *args, **kwargs))
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real
+
+
+def test_a_name_with_several_silent_addresses_ends_within_one_connect_s():
+    """A name resolving to three addresses that do not answer gave each its own connect_s (create_connection):
+    three times the deadline, which in a run outlived the family's bound and left healthy neighbours abandoned."""
+    with unanswered_port() as port, answering({"lb.example": lambda *args, **kwargs: socket.getaddrinfo(
+            "127.0.0.1", port, socket.AF_INET, socket.SOCK_STREAM) * 3}):
+        started = time.monotonic()
+        fact = tls.shake("lb.example", port, None, 1)
+        took = time.monotonic() - started
+    assert fact.unreachable == "no TLS handshake within 1 s (connect_s): no connection to lb.example", fact
+    assert took < 1.6, took
+
+
+def test_a_name_lookup_that_does_not_end_is_bounded_by_connect_s():
+    """The name lookup is part of the handshake's time: a resolver that takes minutes is left behind at connect_s."""
+    released = threading.Event()
+    with answering({"slow.example": lambda *args, **kwargs: released.wait(30) and []}):
+        try:
+            started = time.monotonic()
+            fact = tls.shake("slow.example", 443, None, 0.5)
+            took = time.monotonic() - started
+        finally:
+            released.set()
+    assert fact.unreachable == ("no TLS handshake within 0.5 s (connect_s): the name lookup of slow.example did not "
+                                "end"), fact
+    assert took < 1.1, took
 
 
 def test_an_ipv6_endpoint_is_written_in_brackets():

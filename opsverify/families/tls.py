@@ -20,7 +20,8 @@ browsers and Go have done since 2017. A server that wants a client certificate p
 the handshake after that (TLS 1.2) or once it is done (TLS 1.3), it is judged by the certificate it presented —
 when it asked for one (a CertificateRequest) after signing with that certificate's key. Anyone can send a copy of a
 site's certificate: an alert after one, without both, is a refused handshake, and fails.
-Each handshake has one total deadline of connect_s (a non-blocking handshake loop, not a per-read timeout);
+Each handshake has one total deadline of connect_s — the name lookup, every address the name resolves to, and a
+non-blocking handshake loop (not a per-read timeout), all within it;
 a rejected certificate is fetched once more unverified to name it,
 so an endpoint takes at most two handshakes, and up to 16 endpoints are shaken at once. That second
 connection may reach another backend (behind a load balancer), so what it saw is said as such, never
@@ -37,6 +38,7 @@ import socket
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -45,6 +47,7 @@ from pydantic import Field
 
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed, skipped
+from ..transports.loops import DaemonExecutor
 from ..transports.tlscontext import (ALERT_MEANINGS, CERTIFICATE_REQUEST, CERTIFICATE_VERIFY, SERVER_HELLO,
                                      SERVER_KEY_EXCHANGE, alert_words, peer_chain, rejection_reason, server_messages,
                                      shared_client_context)
@@ -54,6 +57,7 @@ NAME = "tls"
 NEEDS = ("url",)
 
 AT_ONCE = 16  # endpoints shaken concurrently
+_LOOKUPS = DaemonExecutor()  # name lookups nobody waits for past their handshake's deadline
 
 
 class Params(StrictParams):
@@ -161,10 +165,10 @@ def _wait(tls: ssl.SSLSocket, writing: bool, deadline: float, limit_s: float) ->
 def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
               server_name: str | None = None) -> tuple[bytes, list[bytes] | None, str]:
     """The peer's certificate, the verified chain above it (None when this Python cannot tell), and the alert that
-    ended the handshake after the certificate was verified ("" when it completed), the whole exchange (connect +
-    handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips its bytes cannot stretch it."""
+    ended the handshake after the certificate was verified ("" when it completed), the whole exchange (name lookup,
+    connect, handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips its bytes cannot stretch it."""
     deadline = time.monotonic() + limit_s
-    sock = socket.create_connection((host, port), timeout=limit_s)
+    sock = _connect(host, port, deadline, limit_s)
     sock.setblocking(False)
     verifying = context.verify_mode == ssl.CERT_REQUIRED
     with context.wrap_socket(sock, server_hostname=server_name or host, do_handshake_on_connect=False) as tls:
@@ -209,6 +213,34 @@ def _asked_for_a_client_certificate(tls: ssl.SSLSocket) -> bool:
     certificate is a refused handshake, never a server that wants a client certificate."""
     sent = {kind for kind, _ in server_messages(tls)}
     return CERTIFICATE_REQUEST in sent and bool(sent & {SERVER_KEY_EXCHANGE, CERTIFICATE_VERIFY})
+
+
+def _connect(host: str, port: int, deadline: float, limit_s: float) -> socket.socket:
+    """A connection to the first of the host's addresses that takes one, the name lookup included, by `deadline`:
+    create_connection gives the lookup no limit and each address the whole of it, so a name with three silent
+    addresses took three times connect_s. The lookup runs on a daemon thread (as asyncio's do here) and is left
+    behind when it is late."""
+    lookup = _LOOKUPS.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+    try:
+        addresses = lookup.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s): the name lookup of {host} did not end")
+    failure: OSError = OSError(f"no address for {host}")
+    for family, kind, protocol, _, address in addresses:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        sock = socket.socket(family, kind, protocol)
+        sock.settimeout(left)
+        try:
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            failure = exc
+    if deadline - time.monotonic() <= 0:
+        raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s): no connection to {host}")
+    raise failure
 
 
 def _handshake(tls: ssl.SSLSocket, deadline: float, limit_s: float) -> None:
