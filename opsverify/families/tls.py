@@ -15,11 +15,12 @@ reason, never passed.
 A port that does not answer in TLS — refused, silent, dripping, reset, or bytes that are not TLS
 (plain HTTP) — is "could not look" (error). A server that answers in TLS but refuses the
 handshake with an alert, answers with a ServerHello of a version older than TLS 1.2 (as OpenSSL 1.0 does), or
-presents a certificate that is rejected, expiring or unreadable, fails the item. A host is matched against the certificate's subjectAltName only, never its common name, as
-browsers and Go have done since 2017. A server that wants a client certificate presents its own first: refusing
-the handshake after that (TLS 1.2) or once it is done (TLS 1.3), it is judged by the certificate it presented —
-when it asked for one (a CertificateRequest) after signing with that certificate's key. Anyone can send a copy of a
-site's certificate: an alert after one, without both, is a refused handshake, and fails.
+presents a certificate that is rejected, expiring or unreadable, fails the item. A host is matched against the
+certificate's subjectAltName only, never its common name, as browsers and Go have done since 2017. A server that
+wants a client certificate presents its own first: refusing the handshake after that (TLS 1.2) or once it is done
+(TLS 1.3), it is judged by the certificate it presented — when it asked for one (a CertificateRequest) after
+signing with that certificate's key. Anyone can send a copy of a site's certificate: an alert after one, without
+both, is a refused handshake, and fails.
 Each handshake has one total deadline of connect_s — the name lookup, every address the name resolves to, and a
 non-blocking handshake loop (not a per-read timeout), all within it;
 a rejected certificate is fetched once more unverified to name it,
@@ -166,7 +167,8 @@ def _peer_der(host: str, port: int, context: ssl.SSLContext, limit_s: float,
               server_name: str | None = None) -> tuple[bytes, list[bytes] | None, str]:
     """The peer's certificate, the verified chain above it (None when this Python cannot tell), and the alert that
     ended the handshake after the certificate was verified ("" when it completed), the whole exchange (name lookup,
-    connect, handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips its bytes cannot stretch it."""
+    connect, handshake) within `limit_s`: a non-blocking handshake loop, so a server that drips its bytes cannot
+    stretch it."""
     deadline = time.monotonic() + limit_s
     sock = _connect(host, port, deadline, limit_s)
     sock.setblocking(False)
@@ -224,7 +226,8 @@ def _connect(host: str, port: int, deadline: float, limit_s: float) -> socket.so
     try:
         addresses = lookup.result(timeout=max(0.0, deadline - time.monotonic()))
     except FutureTimeout:
-        raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s): the name lookup of {host} did not end")
+        raise _NoTls(f"no TLS handshake within {limit_s:g} s (connect_s): the name lookup of {host} did not end") \
+            from None
     failure: OSError = OSError(f"no address for {host}")
     for family, kind, protocol, _, address in addresses:
         left = deadline - time.monotonic()
