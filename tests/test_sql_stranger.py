@@ -185,6 +185,22 @@ def test_sql_names_are_folded_as_postgresql_folds_them(query, tables):
     assert names is not None and names.tables == tables, f"query {query!r}: expected {tables}, saw {names}"
 
 
+# a function the database may define under a name sqlglot knows from some dialect (nvl, year, median, if, …) is
+# a call all the same, named as written: sqlglot parses it as its own kind of node, not as an unknown function
+@pytest.mark.parametrize("query, called", [
+    ("select nvl(0) as stuck", {("", "nvl")}),
+    ('select IfNull(1, 2) + "NVL"(3) + app.nvl(4) as n', {("", "ifnull"), ("", "NVL"), ("app", "nvl")}),
+    ("select year(now()) + median(1) + count_if(true) as n", {("", "year"), ("", "now"), ("", "median"),
+                                                               ("", "count_if")}),
+    ("select if(true, 1, 2) + mod(5, 3) + max_by(1, 2) + date_part('year', now()) as n",
+     {("", "if"), ("", "mod"), ("", "max_by"), ("", "date_part"), ("", "now")}),
+    ("select count(*) as n from uuid() as first(x)", {("", "count"), ("", "uuid")}),  # first(x) names columns
+])
+def test_every_call_is_named_as_written_whatever_sqlglot_parses_it_as(query, called):
+    names = sql.names_read(query)
+    assert names is not None and set(names.functions) == called, f"query {query!r}: expected {called}, saw {names}"
+
+
 # a CTE's name hides a table only where PostgreSQL resolves it: in its WITH's own query and in the CTEs after it
 # (in all of them, itself too, under WITH RECURSIVE) — not in its own body, nor outside the subquery holding it
 @pytest.mark.parametrize("query, tables", [
@@ -227,6 +243,7 @@ GUARDED = [
     ("catalog", "select count(*) as n from pg_class", _reading(('"pg_class"', "pg_catalog.pg_class", "pg_catalog",
                                                                 "r", False)), Status.PASSED),
     ("own-function", "select public.stuck_jobs() as n", _reading(functions=["stuck_jobs"]), Status.ERROR),
+    ("own-function-named-like-a-known-one", "select nvl(0) as n", _reading(functions=["nvl"]), Status.ERROR),
     ("own-function-no-rls", "select public.stuck_jobs() as n", _reading(functions=["stuck_jobs"], rls_tables=()),
      Status.PASSED),
     ("query-to-xml", "select length(query_to_xml('select * from app.jobs', true, true, '')::text) as n",
@@ -260,6 +277,8 @@ alter table public.tasks enable row level security;
 create table public."TASKS" (id int, status text);
 create function public.stuck_jobs() returns bigint language sql stable security invoker
   as $$ select count(*) from app.jobs where status = 'stuck' $$;
+create function public.nvl(int) returns bigint language sql stable security invoker
+  as $$ select count(*) + $1 from app.jobs where status = 'stuck' $$;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
 
@@ -277,6 +296,7 @@ REAL = [
     ("quoted-upper", 'select count(*) as stuck from public."TASKS"', {"stuck": {"eq": 0}},
      Status.PASSED, Status.PASSED),
     ("invoker-function", "select public.stuck_jobs() as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    ("function-named-like-a-known-one", "select nvl(0) as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
     # a function in FROM keeps its schema; a CTE named like an RLS table is the query's own
     ("function-in-from", "select count(*) - 1 as stuck from public.stuck_jobs() as f(n) where f.n > 0",
      {"stuck": {"eq": 0}}, Status.ERROR, Status.PASSED),
@@ -356,6 +376,7 @@ def test_sql_items_on_a_strangers_database(stranger, url_key, column, monkeypatc
         assert "app.orders" in by_name["unqualified-orders"].observed
         assert "public.tasks" in by_name["upper-unquoted"].observed
         assert "stuck_jobs" in by_name["invoker-function"].observed
+        assert "function nvl()" in by_name["function-named-like-a-known-one"].observed
     assert "bad 2 times" in by_name["dup-cols"].observed, _said("dup-cols", Status.ERROR, by_name["dup-cols"])
     assert "cannot be compared" in by_name["setting-text-ne"].observed
 

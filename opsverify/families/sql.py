@@ -619,7 +619,39 @@ def names_read(query: str) -> Names | None:
         elif isinstance(parent, exp.Dot) and parent.expression is call and isinstance(parent.this, exp.Column):
             schema = _folded(parent.this.this)
         functions.add((schema, _folded(name)))
+    functions.update(("", name) for name in _known_calls(query, tree, exp))
     return Names(tuple(sorted(tables)), tuple(sorted(functions)))
+
+
+def _known_calls(query: str, tree, exp) -> set[str]:
+    """The names of the calls sqlglot reads as a function it knows from some dialect (`nvl` as a coalesce, `year`,
+    `median`, `mod` as an operator), each as written and folded as PostgreSQL folds it: the database may define a
+    function of that name (the others it reads as `Anonymous`, found with their schema). sqlglot records where such
+    a call's name is written; one it parses by a syntax of its own (`substring(x from 1)`, `if(…)`) keeps no place,
+    so a name of those followed by a parenthesis is taken wherever it is not qualified (a column list named so is
+    asked about too: it costs a name in a lookup, never a pass)."""
+    from sqlglot.dialects.postgres import Postgres
+
+    placed, unplaced = set(), set(Postgres.Parser.FUNCTION_PARSERS)
+    for node in tree.walk():
+        if isinstance(node, exp.Anonymous) or not isinstance(node, (exp.Func, exp.Binary)):
+            continue
+        if "start" in node.meta:
+            placed.add(node.meta["start"])
+        elif isinstance(node, exp.Func):
+            unplaced.update(node.sql_names())
+    tokens = Postgres.Tokenizer().tokenize(query)
+    names = set()
+    for i, token in enumerate(tokens[:-1]):
+        called = tokens[i + 1].token_type.name == "L_PAREN" and not (i and tokens[i - 1].token_type.name == "DOT")
+        quoted = token.token_type.name == "IDENTIFIER"
+        if called and (quoted or _WORD.fullmatch(token.text)) and (
+                token.start in placed or token.text.upper() in unplaced):
+            names.add(_folded(exp.Identifier(this=token.text, quoted=quoted)))
+    return names
+
+
+_WORD = re.compile(r"[^\W\d][\w$]*")  # a name as PostgreSQL writes one unquoted
 
 
 def _names_a_cte(table, exp) -> bool:
