@@ -248,6 +248,8 @@ GUARDED = [
      Status.PASSED),
     ("query-to-xml", "select length(query_to_xml('select * from app.jobs', true, true, '')::text) as n",
      _reading(), Status.ERROR),
+    ("ts-rewrite", "select numnode(ts_rewrite('a'::tsquery, 'select t, s from app.aliases')) as n", _reading(),
+     Status.ERROR),
     ("not-asked", "select count(*) as n from jobs", _reading(), Status.ERROR),
 ]
 
@@ -279,6 +281,9 @@ create function public.stuck_jobs() returns bigint language sql stable security 
   as $$ select count(*) from app.jobs where status = 'stuck' $$;
 create function public.nvl(int) returns bigint language sql stable security invoker
   as $$ select count(*) + $1 from app.jobs where status = 'stuck' $$;
+create table app.aliases (t tsquery, s tsquery);
+insert into app.aliases values ('a', 'b & c');
+alter table app.aliases enable row level security;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
 
@@ -296,6 +301,9 @@ REAL = [
     ("quoted-upper", 'select count(*) as stuck from public."TASKS"', {"stuck": {"eq": 0}},
      Status.PASSED, Status.PASSED),
     ("invoker-function", "select public.stuck_jobs() as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    # SQL given as text, run by PostgreSQL's own function as the checker role
+    ("ts-rewrite", "select numnode(ts_rewrite('a'::tsquery, 'select t, s from app.aliases')) as stuck",
+     {"stuck": {"eq": 1}}, Status.ERROR, Status.FAILED),
     ("function-named-like-a-known-one", "select nvl(0) as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
     # a function in FROM keeps its schema; a CTE named like an RLS table is the query's own
     ("function-in-from", "select count(*) - 1 as stuck from public.stuck_jobs() as f(n) where f.n > 0",

@@ -334,7 +334,8 @@ def _acts_outside(name: str) -> tuple[str, str] | None:
 RUNS_SQL = frozenset({"query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "table_to_xml",
                       "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
                       "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
-                      "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat"})
+                      "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat",
+                      "ts_rewrite"})  # ts_rewrite(query, 'select target, substitute …'): its second argument
 # what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text), or a
 # string constant continued on the next line ('select dbl'\n'ink…'). A backslash elsewhere is a plain character
 # (standard_conforming_strings is on): LIKE 'admin\_%' needs no tokenizer, so loading a runbook imports no SQL parser
