@@ -877,6 +877,34 @@ def test_a_window_null_around_its_fallback_is_an_error_with_or_without_a_deploy_
         assert "deploy time" in timed.observed and "query failed" not in timed.observed, timed.observed
 
 
+# valid PostgreSQL the parser cannot read: where its window is written cannot be told, so it cannot be guarded
+UNPARSED = [
+    ("normalized-null-grace", f"status is nfc normalized and created_at >= {{deployed_at}} - {_EMPTY_GRACE}"),
+    ("normalized-literal-grace", "status is nfc normalized and created_at >= {deployed_at} - interval '5 minutes'"),
+    ("typed-literal", f"box '((0,0),(1,1))' @> point '(0.5,0.5)' and created_at >= {{deployed_at}} - {_EMPTY_GRACE}"),
+]
+
+
+@pytest.mark.parametrize("name, where", UNPARSED, ids=[u[0] for u in UNPARSED])
+def test_a_query_whose_windows_cannot_be_found_is_an_error_with_or_without_a_deploy_time(demo_deployment, name,
+                                                                                         where):
+    """With --deployed-at, `{deployed_at} - <an empty subquery>` is NULL and counts nothing: a query the parser
+    cannot read is sent unguarded, so it is an ERROR saying so — never a count of 0 passed (nor, without a deploy
+    time, said to lack a fallback it may have)."""
+    query = f"select count(*) as n from public.jobs where {where}"
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, item="W5", name=name)
+    refused = make_check("sql", {"query": query + " and", "expect": {"n": {"eq": 0}}}, item="W6", name="refused")
+    with scratch_database(demo_deployment, _TIME_DDL, prefix="unparsed") as db:
+        timed = _judged(db["url"], [check, refused], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+        without = _judged(db["url"], [check, refused], None)
+    for outcome in (timed[0], without[0]):
+        assert outcome.status is Status.ERROR, _said(name, Status.ERROR, outcome)
+        assert "could not be parsed to tell where each window" in outcome.observed, outcome.observed
+    assert timed[0].evidence.get("deployed_at"), timed[0].evidence
+    for outcome in (timed[1], without[1]):  # the server's own words, where it refused the query
+        assert outcome.status is Status.ERROR and "query failed: syntax error" in outcome.observed, outcome.observed
+
+
 def test_a_null_window_in_the_detail_with_a_deploy_time_says_so_in_the_evidence(demo_deployment):
     check = make_check("sql", {"query": "select count(*) as n from public.app_errors where created_at >= {deployed_at}",
                                "expect": {"n": {"eq": 0}},

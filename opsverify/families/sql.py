@@ -233,6 +233,7 @@ class _Windows:
     #                NULL could not be guarded (where it is written could not be told)
     rendered: str  # the query as sent: each citation NULL, or `{deployed_at}` still (to be filled in)
     guarded: tuple[str, ...]  # each window guarded, as written: the guard's raise names it by its number (from 1)
+    unread: bool = False  # the query could not be parsed: none of its windows could be found, let alone guarded
 
 
 # Raised by PostgreSQL when a guarded window is NULL. The cast of text it cannot read is the error; timeofday()
@@ -259,10 +260,11 @@ def _windows(query: str, given: bool) -> _Windows:
     from sqlglot import exp
     from sqlglot.dialects.postgres import Postgres
 
-    plain = _Windows(not given, query if given else query.replace(DEPLOYED_AT, NULL_DEPLOY_TIME), ())
+    # cannot tell where a window is: with or without a deploy time, one that is NULL would hold nothing unseen
+    plain = _Windows(True, query if given else query.replace(DEPLOYED_AT, NULL_DEPLOY_TIME), (), unread=True)
     read = _citations(query)
     if read is None:
-        return plain  # cannot tell: the query fails on its own, or it is judged without a window
+        return plain
     _, cited, starts = read
     try:
         tree = sqlglot.parse_one(cited, read="postgres")
@@ -1072,15 +1074,22 @@ def judge(check, facts) -> Outcome:
     p: Params = check.params
     answers = facts["answers"][check.key]
     given = facts.get("deployed_at")
-    if not given and _cites_deploy_time(check) and lacks_fallback(p.query):
+    rows = answers["query"]
+    windows = _windows(p.query, bool(given)) if _cites_deploy_time(check) else _Windows(False, p.query, ())
+    if windows.unread and not isinstance(rows, GatherError):  # a query the server refused says why itself, below
+        return error(f"the query cites {DEPLOYED_AT}, and it could not be parsed to tell where each window made of it"
+                     " is written (the parser reads not all of PostgreSQL's syntax: `is nfc normalized`, a typed"
+                     " literal such as box '…', an operator of the database's own): a window that is NULL when the"
+                     " query runs holds nothing, and a count of 0 would pass; write the query in plainer SQL",
+                     **({"deployed_at": given} if given else {}))
+    if not given and lacks_fallback(p.query) and not windows.unread:
         return error(f"the query cites {DEPLOYED_AT} with no fallback, and no deploy time was given: it is null, and a"
                      f" window since null holds nothing; give --deployed-at or a fallback: {FALLBACK}")
-    if given and _cites_deploy_time(check) and _windows(p.query, True).lacking:
+    if given and windows.lacking and not windows.unread:
         return error(f"the query cites {DEPLOYED_AT} in a window that might be NULL when the query runs, and where that"
                      " window is written could not be told to check it (a window since NULL holds nothing, and a"
                      f" count of 0 would pass); write it as {DEPLOYED_AT} or {DEPLOYED_AT} - interval '5 minutes'",
                      deployed_at=given)
-    rows = answers["query"]
     null_window = _null_window(p.query, rows, bool(given))
     if null_window is not None:
         return error(_null_window_said(null_window, "query", given), **({"deployed_at": given} if given else {}))
