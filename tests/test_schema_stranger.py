@@ -1016,6 +1016,8 @@ WHY_PG_TEMP = "pg_temp is searched first unless listed last"
      " public, pg_temp, or"),
     (['search_path="$user", pg_temp, public, pg_temp'], FAILED, 'write set search_path = "$user", public, pg_temp,'),
     (['search_path=public, pg_temp, pg_temp'], PASSED, "1 function as expected"),  # first listed last: harmless
+    (['search_path=public, pg_temp, public'], PASSED, "1 function as expected"),  # public again: searched before
+    (['search_path=pg_temp, public, "$user", public'], FAILED, 'write set search_path = public, "$user", pg_temp,'),
     # PostgreSQL's documentation asks only that pg_temp come last; pg_catalog listed after public is not judged
     (['search_path=public, pg_catalog, pg_temp'], PASSED, "1 function as expected"),
     # `set search_path to 'public,pg_temp'`: one quoted string, stored as ONE schema of that name; the fix lists

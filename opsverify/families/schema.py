@@ -1081,16 +1081,18 @@ def _search_path_problem(config: list[str]) -> str | None:
     """Why a function's search_path is not fixed: none set, or pg_temp not listed last. PostgreSQL searches pg_temp
     first for relations unless the path lists it (then where first listed: a later listing of a schema counts for
     nothing), so a caller's temporary table would shadow a table the function reads, with `public` as with
-    `pg_temp, public` or `pg_temp, public, pg_temp`. Fixed: pg_temp listed after every other schema
-    (`public, pg_temp`), or an empty path (`''`: every name the function uses is qualified). Where pg_catalog comes
-    is not judged: PostgreSQL's documentation asks only that pg_temp come last."""
+    `pg_temp, public` or `pg_temp, public, pg_temp`. Fixed: pg_temp listed after every other schema (`public, pg_temp`,
+    or `public, pg_temp, public`, whose repeat counts for nothing), or an empty path (`''`: every name the function
+    uses is qualified). Where pg_catalog comes is not judged: PostgreSQL's documentation asks only that pg_temp come
+    last."""
     value = next((c.split("=", 1)[1] for c in config if c.startswith("search_path=")), None)
     if value is None:
         return "a mutable search_path"
     schemas = search_path_schemas(value)
     if all(s == "" for s in schemas):
         return None
-    if "pg_temp" in schemas and all(s in ("pg_temp", "") for s in schemas[schemas.index("pg_temp"):]):
+    searched = list(dict.fromkeys(schemas))  # PostgreSQL skips a schema listed again: `public, pg_temp, public`
+    if "pg_temp" in searched and all(s in ("pg_temp", "") for s in searched[searched.index("pg_temp"):]):
         return None
     # an unquoted name never holds a comma: one that does is a quoted string meant as a list (`to 'public,pg_temp'`)
     quoted_lists = [s for s in schemas if "," in s]
