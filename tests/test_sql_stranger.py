@@ -160,6 +160,35 @@ def test_values_from_postgresql_compare_as_postgresql_compares_them(demo_deploym
     assert number.status is Status.ERROR and "cannot be compared" in number.observed, number
 
 
+# a real compared as PostgreSQL compares it with a number written in a query: widened to its exact binary value
+# (0.1::real is 0.100000001490116…), not read as the float8 nearest its shortest text (0.1)
+REALS = [("0.1", "le", 0.1), ("0.1", "gt", 0.1), ("0.1", "eq", 0.1), ("-0.1", "lt", -0.1), ("0.5", "eq", 0.5),
+         ("16777217", "eq", 16777217), ("16777217", "eq", 16777216), ("123456789", "ge", 123456789),
+         ("3.4028235e+38", "lt", 3.4028235e+38)]
+
+
+def test_a_real_compares_as_postgresql_widens_it(demo_deployment):
+    """Each item's verdict is the server's own answer to the same comparison, asked in the same query."""
+    items = [make_check("sql", {"query": f"select {text}::real as r, {text}::real {sign} {bound!r} as server",
+                                "expect": {"r": {op: bound}}}, item=f"R{i}", name=f"{text} {op} {bound!r}")
+             for i, (text, op, bound) in enumerate(REALS)
+             for sign in [{"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]]]
+    items.append(make_check("sql", {"query": "select array[0.1, 0.5]::real[] as r", "expect": {"r": {"eq": [0.1, 0.5]}}},
+                            item="RA", name="array"))
+    with scratch_database(demo_deployment, "select 1", prefix="reals") as db:
+        target = make_target({"database": db["url"]})
+        try:
+            outcomes = gather_and_judge(target, sql, items)
+        finally:
+            target.close()
+    *compared, array = outcomes
+    wrong = [_said(check.name, want, outcome) for check, outcome in zip(items, compared)
+             for want in [Status.PASSED if outcome.evidence["row"]["server"] else Status.FAILED]
+             if outcome.status is not want]
+    assert not wrong, "\n".join(wrong)
+    assert array.status is Status.FAILED and "0.10000000149011612" in array.observed, array  # each element widened
+
+
 # -- 08: two columns of one name ------------------------------------------------------------
 def test_sql_a_column_named_twice_is_not_guessed():
     rows = RepeatedNames([{"bad": 0, "good": 1}], {"bad": 2})

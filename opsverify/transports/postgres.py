@@ -18,6 +18,7 @@ and every later one in this run, end as an error naming the phase and the bound.
 from __future__ import annotations
 
 import decimal
+import fractions
 import functools
 import json
 import math
@@ -31,6 +32,7 @@ from typing import Any, Mapping, Sequence
 
 import psycopg
 from psycopg import pq
+from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import set_json_loads
 from psycopg.types.string import TextLoader
@@ -171,6 +173,8 @@ class Database:
             set_json_loads(functools.partial(json.loads, parse_float=decimal.Decimal), self._conn)
             # a char(n) as one, its padding kept: compared without it, as PostgreSQL compares it
             self._conn.adapters.register_loader("bpchar", _BlankPaddedLoader)
+            # a real as the float4 it is, widened: what PostgreSQL compares with a float8 or a numeric
+            self._conn.adapters.register_loader("float4", _Float4Loader)
         except psycopg.OperationalError as exc:
             self._unavailable = _classify(exc, self.label, self.where, self.bounds.connect_s)
             raise self._unavailable from None
@@ -327,6 +331,32 @@ class _BlankPaddedLoader(TextLoader):
     def load(self, data):
         text = super().load(data)
         return BlankPadded(text) if isinstance(text, str) else text
+
+
+class _Float4Loader(Loader):
+    """A real (float4, in an array too) as PostgreSQL widens it to compare it with a float8 or a numeric: the exact
+    binary value its text names — `0.1::real` is 0.100000001490116119384765625, and `0.1::real <= 0.1` is false —
+    not the float8 nearest that shortest text (0.1), which would pass `le: 0.1`."""
+
+    def load(self, data):
+        return widened_float4(bytes(data).decode("ascii"))
+
+
+_FLOAT4, _FLOAT4_BITS = struct.Struct("<f"), struct.Struct("<I")
+
+
+def widened_float4(text: str) -> float:
+    """The float4 that `text` names (rounded to the nearest, ties to even, as the server's strtof does), as a float.
+    Rounding its float8 to a float4 could round twice, so the float4s beside that one are weighed too, exactly."""
+    value = float(text)  # NaN, Infinity and -Infinity as PostgreSQL writes them
+    if not math.isfinite(value):
+        return value
+    exact = fractions.Fraction(decimal.Decimal(text))
+    bits = _FLOAT4_BITS.unpack(_FLOAT4.pack(value))[0]
+    candidates = [_FLOAT4.unpack(_FLOAT4_BITS.pack(b))[0] for b in (bits - 1, bits, bits + 1) if 0 <= b <= 0xFFFFFFFF]
+    finite = [(abs(fractions.Fraction(c) - exact), _FLOAT4_BITS.unpack(_FLOAT4.pack(c))[0] & 1, c)
+              for c in candidates if math.isfinite(c)]
+    return min(finite)[2]
 
 
 def _url_options(url: str) -> str:
