@@ -541,6 +541,8 @@ class _Row:
 
 
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
+# what left items out where no option, path or node id on the command line did: a hook deselecting them
+NARROWED_ELSEWHERE = "a plugin or conftest (pytest_collection_modifyitems), not the command line"
 _IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
 CALL_MAY_HAVE_BEEN_SENT = "its call may have been sent (not repeated)"  # a mutating item interrupted as it ran
 
@@ -809,6 +811,8 @@ class ArchiveReporter:
             if known[1]:  # a test module named as a path left them out as much as its node ids would have
                 asked["narrowed_by"] += [p for p in _test_files_named(config, state.checklists)
                                          if p not in asked["narrowed_by"]]
+                if not asked["narrowed_by"]:  # nothing asked on the command line left them out
+                    asked["narrowed_by"].append(NARROWED_ELSEWHERE)
         if asked["items"]:  # an --item asked for and never checked: an auditor must not read it as checked
             asked["items_not_selected"] = self.items_not_selected(config)
         return asked
@@ -1343,7 +1347,7 @@ class ArchiveReporter:
         partial = self.left_out(terminalreporter.config) if not terminalreporter.config.option.collectonly else None
         if partial is not None and partial[1]:
             in_scope, left = partial
-            narrowed = " ".join(self.selection(terminalreporter.config)["narrowed_by"]) or "the command line"
+            narrowed = " ".join(self.selection(terminalreporter.config)["narrowed_by"])
             write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): "
                   f"{_some([f'{c.system} {c.key}' for c in left])}", yellow=True)
         if selected:

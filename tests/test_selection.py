@@ -152,6 +152,23 @@ def test_a_run_the_command_line_narrowed_says_it_is_partial(tmp_path, narrowing,
             in ran.done.stdout), ran.output[-2000:]
 
 
+def test_a_run_a_conftest_narrowed_says_so_not_the_command_line(tmp_path):
+    """A conftest's pytest_collection_modifyitems dropping an item: the run is partial, said as narrowed by a plugin
+    or conftest (it had named "the command line", which asked for no such thing)."""
+    from opsverify.archive import NARROWED_ELSEWHERE
+
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text("""
+def pytest_collection_modifyitems(config, items):
+    items[:] = [item for item in items if "S10-" not in item.nodeid]
+""", encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy", "--system", "alpha")
+    manifest, _, _ = _selection(ran)
+    assert (manifest["left_out"], manifest["narrowed_by"]) == (["alpha S10-up-again"], [NARROWED_ELSEWHERE]), manifest
+    assert f"not selected ({NARROWED_ELSEWHERE}): alpha S10-up-again" in ran.done.stdout, ran.output[-2000:]
+
+
 @pytest.mark.parametrize("options", [[], ["--shard", "1/2"], ["-n", "2"], ["checklists/alpha.yaml"], ["checklists"]])
 def test_a_whole_run_or_a_shard_is_not_partial(tmp_path, options):
     with MisbehavingHttp() as web:
