@@ -629,6 +629,14 @@ def test_an_environment_whose_secrets_cannot_be_read_leaves_the_item_unchecked()
     assert "Environments" in outcome.observed
 
 
+def test_a_misspelt_environment_is_named_in_the_404s_fix():
+    """The item's environment: 404 for its secrets; the fix had named only providers.github's ids."""
+    with _github_scopes_server() as url:
+        outcome = _github(url, required=["CRON_SECRET"], environment="prodution")
+    assert outcome.status is Status.ERROR, outcome
+    assert "check the item's environment (a deployment environment's name" in outcome.observed, outcome.observed
+
+
 def test_a_github_environment_name_is_text_a_job_could_name():
     with pytest.raises(ValueError, match="not a GitHub environment's name"):
         make_check(platform="github", required=["A"], environment=" production")

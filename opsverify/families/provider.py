@@ -543,6 +543,10 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
     if reply.status in (401, 403):
         return Trouble(request, f"{label} refused the token with {reply.status} for {request}: set "
                                 f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}")
+    if reply.status == 404 and call.sanitize == "github-env-secrets":  # the item's `environment`, or one listed
+        return Trouble(request, f"{label} answered 404 for {request}: check the item's environment (a deployment "
+                                f"environment's name as the repository's settings list it), providers.github's repo,"
+                                f" and that the token can see them", status=404)
     if reply.status == 404:
         return Trouble(request, f"{label} answered 404 for {request}: check the ids in providers.{call.platform} "
                                 f"(project, repo, service or env group) and that the token can see them", status=404)
