@@ -161,6 +161,18 @@ def test_a_time_compares_with_a_time_written_as_iso_8601(name, row, expect, want
     assert said is None or said in outcome.observed, _said(name, want, outcome)
 
 
+@pytest.mark.parametrize("expect", [{"stuck": {"eq": 0}, "mode": {"eq": 1}}, {"stuck": {"eq": 0, "lt": "a"}}],
+                         ids=["another-column", "another-bound"])
+def test_a_bound_that_fails_beside_one_that_cannot_be_compared_fails_saying_both(expect):
+    """`stuck = 5` against 0 fails; the bound that cannot be compared is said beside it and recorded undecided (the
+    item had been an error that named no failure)."""
+    check = make_check("sql", {"query": "select 1", "expect": expect})
+    outcome = sql.judge(check, _facts(check, [{"stuck": 5, "mode": "x"}]))
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("stuck = 5; and 1 could not be judged: cannot be compared: "), outcome.observed
+    assert len(outcome.evidence["undecided"]) == 1, outcome.evidence
+
+
 def test_time_columns_from_postgresql_compare(demo_deployment):
     items = [make_check("sql", {"query": "select '10:00'::time as t, '10:00+02'::timetz as tz",
                                 "expect": {"t": {"lt": "11:00"}, "tz": {"lt": "09:00Z"}}}, item="T1", name="times"),

@@ -456,6 +456,12 @@ def _unset(name: str, value: str | None) -> str | None:
     return f"{name} is blank" if is_blank(value) else None
 
 
+def is_unset(value: str | None) -> bool:
+    """Not set as a required value must be: missing, blank, or a word an unset variable is written as (the repo
+    family's .env.example keys read it so too)."""
+    return is_blank(value) or value.strip() in UNSET_WORDS
+
+
 def _required_unset(name: str, value: str | None) -> str | None:
     """`_unset`, and for a value required to be set, the words an unset variable is written as."""
     if value is not None and value.strip() in UNSET_WORDS:

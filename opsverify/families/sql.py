@@ -37,7 +37,7 @@ from ..checklist import _YAML12_NUMBER, WrittenNumber
 from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
-from ..outcome import Outcome, error, verdict
+from ..outcome import Outcome, error, failed, verdict
 from ..transports.pgvalues import BlankPadded
 from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
 
@@ -1127,7 +1127,7 @@ def judge(check, facts) -> Outcome:
             if not ok:
                 problems.append(f"{column} = {shown}")
     evidence: dict[str, Any] = {"row": row}
-    if undecided:
+    if undecided and not problems:
         return error(f"cannot be compared: expected {' and '.join(wanted)}; {'; '.join(undecided)}", **evidence)
     if DEPLOYED_AT in p.query:
         evidence["deployed_at"] = facts.get("deployed_at") or "not given (--deployed-at): the query's fallback window"
@@ -1150,4 +1150,7 @@ def judge(check, facts) -> Outcome:
                 problems.append(f"first rows: {shown}{more}")
     fine = ", ".join(f"{k} = {cut(str(raw[k]) if isinstance(raw[k], decimal.Decimal) else _cell(row[k]), SHOWN_CHARS)}"
                      for k in p.expect)
+    if problems:  # a bound that does not hold fails the item; one that could not be compared is said beside it
+        return failed(" and ".join(wanted), "; ".join(problems), undecided=[f"cannot be compared: {u}" for u in undecided],
+                      **evidence)
     return verdict(" and ".join(wanted), problems, fine, **evidence)
