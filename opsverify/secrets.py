@@ -265,14 +265,20 @@ def encodings(value: str) -> set[str]:
 
 
 def _other_bytes_forms(value: str, raw: bytes) -> set[str]:
-    """The secret as other bytes, then respelled: UTF-16 (PowerShell's -EncodedCommand, .NET, Windows APIs) in hex
-    and in base64 (behind a prefix too), and a form body's URL-encoded secret in base64 (a gateway's
-    `isBase64Encoded` body), where URL-encoding changes it."""
-    wide = value.encode("utf-16-le", errors="surrogatepass")
-    forms = {wide.hex(), wide.hex().upper(), *_base64_pieces(wide)}
+    """The secret as other bytes, then respelled: UTF-16, either byte order (PowerShell's -EncodedCommand, .NET and
+    Windows APIs write it little-endian, Java's getBytes(UTF_16) big-endian) in hex and in base64 (behind a prefix
+    too), and a form body's URL-encoded secret in base64 (a gateway's `isBase64Encoded` body), where URL-encoding
+    changes it. And its base64 shouted or folded (an echo that upper-cases a whole `Authorization: Basic …`
+    line): a folded piece still tells most of the secret's characters, each but for its case."""
+    forms: set[str] = set()
+    for order in ("utf-16-le", "utf-16-be"):
+        wide = value.encode(order, errors="surrogatepass")
+        forms |= {wide.hex(), wide.hex().upper(), *_base64_pieces(wide)}
     form_body = quote(raw, safe="").encode()
     if form_body != raw:
         forms.update(_base64_pieces(form_body))
+    for piece in _base64_pieces(raw):
+        forms |= {piece.upper(), piece.lower()}
     return forms
 
 

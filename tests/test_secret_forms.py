@@ -147,11 +147,17 @@ def _base64_behind(prefix: bytes, data: bytes) -> tuple[str, str]:
     lambda secret: _base64_behind("$k='".encode("utf-16-le"), secret.encode("utf-16-le")),  # -EncodedCommand
     lambda secret: (secret.encode("utf-16-le").hex(),) * 2,
     lambda secret: (secret.encode("utf-16-le").hex().upper(),) * 2,
-], ids=["base64-form-body", "base64-form-field", "base64-utf16", "hex-utf16", "HEX-UTF16"])
-def test_a_secret_as_other_bytes_then_respelled_is_masked(spell):
-    """The probe's spellings that passed through whole: base64 of the URL-encoded secret, and its UTF-16 bytes in
-    base64 or hex. Nothing of eight characters or more of what the secret alone spells is left."""
-    secret = "%iGp/58WAm+dX3a5IDnO"
+    lambda secret: _base64_behind(b"java dump", secret.encode("utf-16-be")),  # Java's getBytes(UTF_16BE)
+    lambda secret: tuple(x.upper() for x in _base64_behind(b"checker:", secret.encode())),  # a Basic header, shouted
+    lambda secret: tuple(x.lower() for x in _base64_behind(b"", secret.encode())),
+], ids=["base64-form-body", "base64-form-field", "base64-utf16", "hex-utf16", "HEX-UTF16", "base64-utf16-be",
+        "BASIC-SHOUTED", "base64-folded"])
+@pytest.mark.parametrize("secret", ["%iGp/58WAm+dX3a5IDnO", "pässwörd-Ünïcødé-9f8e7d6c"], ids=["ascii", "non-ascii"])
+def test_a_secret_as_other_bytes_then_respelled_is_masked(spell, secret):
+    """The probes' spellings that passed through whole: base64 of the URL-encoded secret, its UTF-16 bytes (either
+    order) in base64 or hex, its base64 upper- or lower-cased (an echo shouting a whole `Authorization: Basic` line:
+    each character then tells the secret's but for its case). Nothing of eight characters or more of what the secret
+    alone spells is left."""
     redactor = Redactor()
     redactor.add_declared(secret)
     spelled, own = spell(secret)
