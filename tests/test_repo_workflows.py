@@ -168,6 +168,48 @@ def test_a_job_github_takes_passes(jobs):
     assert outcome.status is Status.PASSED, outcome.observed
 
 
+# -- `needs:` GitHub cannot order (converter/jobs.ts): the whole workflow is refused ------------------------------
+JOB = "{runs-on: ubuntu-latest, steps: [{run: x}]"
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("jobs, reason", [
+    # a job renamed (`build` to `compile`) whose dependant still names the old one
+    (f"jobs:\n  compile: {JOB}}}\n  poll: {JOB}, needs: build}}\n",
+     "job `poll` needs `build`, which is no job of the workflow (\"Job 'poll' depends on unknown job 'build'.\")"),
+    (f"jobs:\n  compile: {JOB}}}\n  poll: {JOB}, needs: [compile, build]}}\n",
+     "job `poll` needs `build`, which is no job of the workflow"),
+    (f"jobs:\n  compile: {JOB}}}\n  poll: {JOB}, needs: ''}}\n", "job `poll` needs ``, which is no job"),
+    (f"jobs:\n  a: {JOB}, needs: b}}\n  b: {JOB}, needs: a}}\n",
+     "every job has `needs:`, so none can start (\"The workflow must contain at least one job with no"
+     " dependencies.\")"),
+    (f"jobs:\n  a: {JOB}, needs: [gone]}}\n", "every job has `needs:`, so none can start"),
+    (f"jobs:\n  root: {JOB}}}\n  a: {JOB}, needs: [root, c]}}\n  b: {JOB}, needs: a}}\n  c: {JOB}, needs: b}}\n",
+     "the jobs' `needs:` go round in a cycle (`a` needs `c`, `c` needs `b`, `b` needs `a`), so none of them can start"
+     " (\"Job 'a' depends on job 'c' which creates a cycle in the dependency graph.\")"),
+    (f"jobs:\n  root: {JOB}}}\n  a: {JOB}, needs: a}}\n", "the jobs' `needs:` go round in a cycle (`a` needs `a`)"),
+    ("jobs:\n  root: {uses: o/r/.github/workflows/w.yml@v1, needs: [root]}\n  b: {uses: ./w.yml}\n",
+     "the jobs' `needs:` go round in a cycle (`root` needs `root`)"),
+])
+def test_needs_github_cannot_order_fail_whatever_it_is_asked(ask, jobs, reason):
+    outcome = judge("on: workflow_dispatch\n" + jobs, **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
+@pytest.mark.parametrize("jobs", [
+    f"jobs:\n  build: {JOB}}}\n  poll: {JOB}, needs: build}}\n",
+    f"jobs:\n  a: {JOB}}}\n  b: {JOB}, needs: [a]}}\n  c: {JOB}, needs: [a, b]}}\n  d: {JOB}, needs: []}}\n",
+    f"jobs:\n  c: {JOB}, needs: [b]}}\n  b: {JOB}, needs: a}}\n  a: {JOB}}}\n",  # written in any order
+    f"jobs:\n  a: {JOB}, needs: }}\n  b: {JOB}, needs: a}}\n",  # a null `needs:` is none
+    f"jobs:\n  Build: {JOB}}}\n  poll: {JOB}, needs: build}}\n",  # ids differing in case only: not judged
+    f"jobs:\n  a: {JOB}, needs: 5}}\n",  # a shape GitHub documents not: not judged here
+])
+def test_needs_github_can_order_pass(jobs):
+    outcome = judge("on: workflow_dispatch\n" + jobs, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 # -- a cron GitHub takes of a date that never comes (31 February): the schedule never fires ----------------------
 @pytest.mark.parametrize("cron, shown", [("0 0 30 2 *", "day 30 of month 2"), ("0 0 31 4,6 *", "day 31 of month 4,6"),
                                          ("0 0 31 APR *", "day 31 of month 4")])

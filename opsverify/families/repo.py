@@ -16,9 +16,10 @@ Params, one kind per item:
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
                                        event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
                                        a job without `runs-on:` or `uses:`, a key the workflow, a job or
-                                       an event's filters have not) fails whatever is asked; a
-                                       `schedule` named without crons (`on: [schedule]`), or whose crons all
-                                       name dates that never come (`0 0 30 2 *`), never fires
+                                       an event's filters have not, a `needs:` naming no job of the file
+                                       or going round in a cycle, no job without `needs:`) fails whatever
+                                       is asked; a `schedule` named without crons (`on: [schedule]`), or whose
+                                       crons all name dates that never come (`0 0 30 2 *`), never fires
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
@@ -913,7 +914,7 @@ def _js_number(text: str) -> float:
 def workflow_jobs(document: dict) -> None:
     """WorkflowRefused unless the workflow has a `jobs:` mapping with at least one job, each a mapping that runs on
     a runner (`runs-on:`) or calls a reusable workflow (`uses:`), as GitHub's schema requires (`job-factory`,
-    `workflow-job`)."""
+    `workflow-job`), and whose `needs:` GitHub can order (`_needs_github_takes`)."""
     unknown = [str(key) for key in document if key not in WORKFLOW_KEYS and not _taken_for_on(key)]
     if unknown:  # (a `true:` or `On:` is said by workflow_triggers)
         raise WorkflowRefused(f"it has the top-level key `{spelled(unknown[0])}`, which GitHub's workflow syntax has"
@@ -947,6 +948,61 @@ def workflow_jobs(document: dict) -> None:
             kind = "a job" if keys[0] == "runs-on" else "a job calling a reusable workflow (`uses:`)"
             raise WorkflowRefused(f"{job_name} has the key `{spelled(extra[0])}`, which {kind} has not"
                                   f" (\"Unexpected value '{spelled(extra[0])}'\")")
+    _needs_github_takes(jobs)
+
+
+def _needs_github_takes(jobs: dict) -> None:
+    """WorkflowRefused where GitHub cannot order the jobs by their `needs:` (its parser's converter/jobs.ts): no job
+    without dependencies, a job that needs one the workflow has not (a job renamed, its dependants not), or needs
+    that go round in a cycle. Job ids are matched ignoring case: GitHub's own parser compares them as written, but
+    that its service does too is not documented, and a file it may run must not fail here."""
+    needs = _needs_of(jobs)
+    if needs is None:
+        return
+    if all(needs.values()):
+        raise WorkflowRefused("every job has `needs:`, so none can start (\"The workflow must contain at least one job"
+                              " with no dependencies.\")")
+    ids = {str(name).lower(): name for name in jobs}
+    for name, wanted in needs.items():
+        if unknown := [need for need in wanted if need.lower() not in ids]:
+            said = spelled(unknown[0])
+            raise WorkflowRefused(f"job `{spelled(name)}` needs `{said}`, which is no job of the workflow (\"Job"
+                                  f" '{spelled(name)}' depends on unknown job '{said}'.\")")
+    if cycle := _needs_cycle({name: [ids[need.lower()] for need in wanted] for name, wanted in needs.items()}):
+        shown = ", ".join(f"`{spelled(name)}` needs `{spelled(need)}`"
+                          for name, need in zip(cycle, cycle[1:] + cycle[:1]))
+        raise WorkflowRefused(f"the jobs' `needs:` go round in a cycle ({shown}), so none of them can start (\"Job"
+                              f" '{spelled(cycle[0])}' depends on job '{spelled(cycle[1 % len(cycle)])}' which creates"
+                              " a cycle in the dependency graph.\")")
+
+
+def _needs_of(jobs: dict) -> dict[str, list[str]] | None:
+    """Each job's `needs:` as a list of job ids (one written as text is a list of one; none or null, no need), or
+    None where one is neither text nor a list of texts, as GitHub documents it: then not judged."""
+    needs = {}
+    for name, job in jobs.items():
+        wanted = job.get("needs")
+        wanted = [] if wanted is None else [wanted] if isinstance(wanted, str) else wanted
+        if not isinstance(wanted, list) or not all(isinstance(need, str) for need in wanted):
+            return None
+        needs[name] = wanted
+    return needs
+
+
+def _needs_cycle(needs: dict[str, list[str]]) -> list[str]:
+    """The jobs of one cycle of `needs` (every need a job of it), in the order each needs the next; [] if none."""
+    started: set[str] = set()
+    waiting = dict(needs)
+    while ready := [name for name, wanted in waiting.items() if set(wanted) <= started]:
+        started.update(ready)
+        for name in ready:
+            del waiting[name]
+    if not waiting:
+        return []
+    path = [next(iter(waiting))]  # each job left needs one left: following them comes round
+    while (after := next(need for need in waiting[path[-1]] if need not in started)) not in path:
+        path.append(after)
+    return path[path.index(after):]
 
 
 # GitHub's workflow schema (workflow-root, job-factory, workflow-job, the events' filters), as documented
