@@ -255,14 +255,18 @@ def test_a_job_scheduled_in_another_database_is_judged_there(pg_cron, tmp_path):
 
 def test_a_checker_that_may_not_read_cron_timezone_is_told_the_grant(pg_cron, tmp_path):
     """pg_cron >= 1.5 keeps cron.timezone from roles without pg_read_all_settings: the item that needs the
-    zone is an error naming the grant; the others are judged."""
+    zone is an error naming the grant; the others are judged. (The job is not a superuser's: whether pg_cron runs
+    one of those takes cron.enable_superuser_jobs, superuser-only as well.)"""
     items = (_item("K1", "{job: tz-five, active: true, schedule: '0 5 * * *', timezone: Etc/UTC}")
              + _item("K2", "{job: tz-five, active: true, schedule: '0 5 * * *'}"))
     with psycopg.connect(pg_cron, autocommit=True) as conn:
         version = _version_of(conn)
         conn.execute("drop role if exists tz_checker")
         conn.execute("create role tz_checker login bypassrls in role pg_read_all_data")
-        jobid = conn.execute("select cron.schedule('tz-five', '0 5 * * *', 'select 1')").fetchone()[0]
+        conn.execute("drop role if exists tz_owner")
+        conn.execute("create role tz_owner login")
+        jobid = conn.execute("select cron.schedule_in_database('tz-five', '0 5 * * *', 'select 1', 'postgres',"
+                             " 'tz_owner')").fetchone()[0]
         url = pg_cron.replace("postgres@", "tz_checker@", 1)
         try:
             refused = _own_outcomes(url, tmp_path, items)
@@ -271,6 +275,7 @@ def test_a_checker_that_may_not_read_cron_timezone_is_told_the_grant(pg_cron, tm
         finally:
             conn.execute("select cron.unschedule(%s)", (jobid,))
             conn.execute("drop role tz_checker")
+            conn.execute("drop role tz_owner")
     assert refused["K2"].status is Status.PASSED, refused["K2"]
     assert granted["K1"].status is Status.PASSED, granted["K1"]  # cron.timezone's default, GMT, is UTC all day
     if version >= (1, 5):
@@ -284,12 +289,13 @@ def test_a_checker_that_may_not_read_cron_timezone_is_told_the_grant(pg_cron, tm
 def pg_cron_in_app():
     """pg_cron installed in database `app` (CREATE EXTENSION works only in cron.database_name, so the server
     starts with it set to `app`), one job there, and a checker role as the suite's (no superuser, no
-    pg_read_all_stats: pg_stat_activity shows it other roles' sessions without their backend_type)."""
+    pg_read_all_stats: pg_stat_activity shows it other roles' sessions without their backend_type; pg_cron's settings
+    it reads, as the README's checker role does)."""
     cluster = _Cluster(cron_database="app")
     try:
         with psycopg.connect(cluster.url(), autocommit=True) as conn:
             conn.execute("create database app")
-            conn.execute("create role checker login bypassrls in role pg_read_all_data")
+            conn.execute("create role checker login bypassrls in role pg_read_all_data, pg_read_all_settings")
         with psycopg.connect(cluster.url("app"), autocommit=True) as conn:
             conn.execute("create extension pg_cron")
             conn.execute("select cron.schedule('nightly', '0 5 * * *', 'select 1')")
@@ -383,11 +389,12 @@ def test_a_schedule_pg_cron_takes_is_not_failed_as_unreadable(pg_cron, tmp_path,
 
 @pytest.fixture
 def checker_of(pg_cron):
-    """A checker role that reads cron.job and what PUBLIC may, bypassing row level security, and an admin
-    connection. (Not in pg_read_all_data: that role reads pg_stat_activity whatever PUBLIC may.)"""
+    """A checker role that reads cron.job, pg_cron's settings (pg_read_all_settings, as the README's checker role)
+    and what PUBLIC may, bypassing row level security, and an admin connection. (Not in pg_read_all_data: that role
+    reads pg_stat_activity whatever PUBLIC may.)"""
     with psycopg.connect(pg_cron, autocommit=True) as conn:
         conn.execute("drop role if exists plain_checker")
-        conn.execute("create role plain_checker login bypassrls")
+        conn.execute("create role plain_checker login bypassrls in role pg_read_all_settings")
         conn.execute("grant usage on schema cron to plain_checker; grant select on cron.job to plain_checker")
         jobid = conn.execute("select cron.schedule('nightly-plain', '0 5 * * *', 'select 1')").fetchone()[0]
         try:
@@ -673,3 +680,56 @@ def test_listen_addresses_localhost_is_127_0_0_1_not_every_loopback_address(tmp_
                                                       "K3": Status.PASSED, "K4": Status.PASSED}, seen
     assert ("its nodename '127.0.0.2' is no address this server listens on (listen_addresses 'localhost')"
             in seen["K1"].observed), seen["K1"].observed
+
+
+def _logged(cluster: _Cluster, text: str) -> bool:
+    """Whether the server's log says `text` (bounded wait: the launcher loads its jobs just after it starts)."""
+    for _ in range(100):
+        if text in (cluster.root / "log").read_text(errors="replace"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_superusers_job_pg_cron_skips_with_cron_enable_superuser_jobs_off_fails(tmp_path):
+    """Seen on pg_cron 1.4.2: with `cron.enable_superuser_jobs = off` the launcher logs "skipping job N since superuser
+    jobs are currently disallowed" each time it loads the jobs and never runs one a superuser owns; another role's job
+    runs. The setting is superuser-only: a checker without pg_read_all_settings is told the grant. A
+    `cron.launch_active_jobs` line where pg_cron has no such setting (before 1.5) is a placeholder it never reads."""
+    cluster = _Cluster()
+    items = (_item("K1", "{job: as-postgres, active: true, schedule: '0 5 * * *'}")
+             + _item("K2", "{job: as-owner, active: true, schedule: '0 5 * * *'}"))
+    try:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("create extension pg_cron")
+            version = _version_of(conn)
+            conn.execute("create role owner_role login")
+            conn.execute("create role checker login bypassrls in role pg_read_all_data")  # as the suite's
+            jobid = conn.execute("select cron.schedule('as-postgres', '0 5 * * *', 'select 1')").fetchone()[0]
+            conn.execute("select cron.schedule_in_database('as-owner', '0 5 * * *', 'select 1', 'postgres',"
+                         " 'owner_role')")
+        cluster.wait_for_launcher("postgres")
+        allowed = _own_outcomes(cluster.url(), tmp_path, items)
+
+        cluster.restart_with("cron.enable_superuser_jobs = off")
+        cluster.wait_for_launcher("postgres")
+        assert _logged(cluster, f"skipping job {jobid} since superuser jobs are currently disallowed")
+        skipped = _own_outcomes(cluster.url(), tmp_path, items)
+        refused = _own_outcomes(cluster.url(user="checker"), tmp_path, items)
+
+        cluster.restart_with("cron.enable_superuser_jobs = on\ncron.launch_active_jobs = off")
+        cluster.wait_for_launcher("postgres")
+        launch_off = _own_outcomes(cluster.url(), tmp_path, items)
+    finally:
+        cluster.stop()
+    assert {k: o.status for k, o in allowed.items()} == {"K1": Status.PASSED, "K2": Status.PASSED}, allowed
+    assert {k: o.status for k, o in skipped.items()} == {"K1": Status.FAILED, "K2": Status.PASSED}, skipped
+    assert skipped["K1"].observed == (f"pg_cron skips jobid {jobid} (its role 'postgres' is a superuser) while"
+                                      f" cron.enable_superuser_jobs is off: the job never runs"), skipped["K1"].observed
+    assert {k: o.status for k, o in refused.items()} == {"K1": Status.ERROR, "K2": Status.PASSED}, refused
+    assert "grant pg_read_all_settings to checker" in refused["K1"].observed, refused["K1"].observed
+    if version < (1, 5):  # a placeholder: both jobs run
+        assert {k: o.status for k, o in launch_off.items()} == {"K1": Status.PASSED, "K2": Status.PASSED}, launch_off
+    else:  # pg_cron's own setting: no active job runs
+        assert {k: o.status for k, o in launch_off.items()} == {"K1": Status.FAILED, "K2": Status.FAILED}, launch_off
+        assert "cron.launch_active_jobs is off" in launch_off["K2"].observed, launch_off["K2"].observed

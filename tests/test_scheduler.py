@@ -218,13 +218,15 @@ SETTINGS_ROW = {"now": WINTER, "version": "1.6", "viewer": "checker", "jobs_filt
                 "current_database": "app", "in_recovery": False, "server_port": 5432, "listen_addresses": "localhost",
                 "server_address": "127.0.0.1"}
 WORKERS_ROW = {"use_background_workers": "off"}
+LAUNCHER_ROWS = ([{"enable_superuser_jobs": "on", "defined": True}],  # pg_cron 1.4: no cron.launch_active_jobs
+                 [{"launch_active_jobs": None, "defined": False}])
 SCHEDULER_ROW = {"scheduler_running": True, "others_hidden": False}
 
 
 def test_gather_reads_a_refused_cron_timezone_as_unreadable_not_as_an_error():
     refused = QueryFailed('permission denied to examine "cron.timezone"', "42501")
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], refused,
-                                               [WORKERS_ROW]))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS))
     facts = scheduler.gather(target, [])
     assert facts["timezone_unreadable"] and facts["timezone"] is None
     assert facts["jobs"][0]["database"] == "app"
@@ -302,7 +304,7 @@ def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
     assert "'pg_cron scheduler'" in scheduler.SCHEDULER and "pg_stat_activity" not in scheduler.SETTINGS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW],
                                                [{**SCHEDULER_ROW, "scheduler_running": False}], [{"timezone": None}],
-                                               [WORKERS_ROW]))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS))
     facts = scheduler.gather(target, [])
     assert facts["scheduler_running"] is False
     assert _judge({"job": "m", "active": True}, facts).status is Status.FAILED
@@ -387,9 +389,11 @@ def _settings_and_scheduler(scheduler_answer, **settings):
     """gather over a database answering the jobs, settings, scheduler and time zone statements."""
     answers = {"jobs": [_job(1, "m", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)],
                "settings": [{**SETTINGS_ROW, "in_recovery": False, **settings}], "scheduler": scheduler_answer,
-               "timezone": [{"timezone": None}], "workers": [WORKERS_ROW]}
+               "timezone": [{"timezone": None}], "workers": [WORKERS_ROW], "superuser_jobs": LAUNCHER_ROWS[0],
+               "launch": LAUNCHER_ROWS[1]}
     order = {scheduler.JOBS: "jobs", scheduler.SETTINGS: "settings", scheduler.SCHEDULER: "scheduler",
-             scheduler.TIMEZONE: "timezone", scheduler.BACKGROUND_WORKERS: "workers"}
+             scheduler.TIMEZONE: "timezone", scheduler.BACKGROUND_WORKERS: "workers",
+             scheduler.SUPERUSER_JOBS: "superuser_jobs", scheduler.LAUNCH_ACTIVE_JOBS: "launch"}
     statements = scheduler.database_statements(None, [])
     return scheduler.gather(SimpleNamespace(database=_Answers(*[answers[order[s]] for s in statements])), [])
 
@@ -706,10 +710,10 @@ def test_a_job_stored_in_a_database_dropped_since_fails_when_the_item_names_it()
 def test_gather_reads_each_jobs_database_and_role_and_the_databases_in_the_same_round_trip():
     assert "pg_database" in scheduler.JOBS and "rolcanlogin" in scheduler.JOBS
     assert "pg_database" in scheduler.SETTINGS
-    assert len(scheduler.database_statements(None, [])) == 5  # asked with the others, one round trip
+    assert len(scheduler.database_statements(None, [])) == 7  # asked with the others, one round trip
     row = _catalog(_job(1, "m", "0 5 * * *"), role_can_login=False)
     target = SimpleNamespace(database=_Answers([row], [{**SETTINGS_ROW, "databases": ["app"]}], [SCHEDULER_ROW],
-                                               [{"timezone": None}], [WORKERS_ROW]))
+                                               [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS))
     facts = scheduler.gather(target, [])
     assert facts["databases"] == ["app"]
     assert "cannot log in" in _judge({"job": "m", "active": True}, facts).observed
@@ -909,7 +913,86 @@ def test_gather_reads_cron_use_background_workers_in_its_own_statement():
     refused = QueryFailed('permission denied to examine "cron.use_background_workers"', "42501")
     target = SimpleNamespace(database=_Answers([_connecting(_job(1, "m", "0 5 * * *"), nodeport=1)],
                                                [SETTINGS_ROW], [SCHEDULER_ROW],
-                                               [{"timezone": None}], refused))
+                                               [{"timezone": None}], refused, *LAUNCHER_ROWS))
     facts = scheduler.gather(target, [])
     assert facts["background_workers_unreadable"] and facts["use_background_workers"] is None
     assert _judge({"job": "m", "active": True}, facts).status is Status.ERROR
+
+
+# -- settings under which pg_cron's launcher runs no active job, or none a superuser owns ---------------------------
+def _launcher_facts(*jobs: dict, **settings) -> dict:
+    return {**_node_facts(*jobs), "enable_superuser_jobs": "on", "enable_superuser_jobs_unreadable": False,
+            "launch_active_jobs": None, "launch_active_jobs_unreadable": False, **settings}
+
+
+SUPERUSERS_JOB = _connecting(_job(3, "nightly", "0 5 * * *", username="postgres"), role_is_superuser=True)
+OWNERS_JOB = _connecting(_job(4, "owned", "0 5 * * *", username="owner"))
+
+
+def test_a_superusers_job_pg_cron_skips_with_cron_enable_superuser_jobs_off_fails():
+    """pg_cron 1.4+ loads no job a superuser owns while cron.enable_superuser_jobs is off: it logs "skipping job 3
+    since superuser jobs are currently disallowed" each time, and the job never runs."""
+    facts = _launcher_facts(SUPERUSERS_JOB, OWNERS_JOB, enable_superuser_jobs="off")
+    outcome = _judge({"job": "nightly", "active": True, "schedule": "0 5 * * *"}, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == ("pg_cron skips jobid 3 (its role 'postgres' is a superuser) while"
+                                " cron.enable_superuser_jobs is off: the job never runs"), outcome.observed
+    assert _judge({"job": "owned", "active": True}, facts).status is Status.PASSED  # not a superuser's
+    assert _judge({"job": "nightly", "active": True}, {**facts, "enable_superuser_jobs": "on"}).status is Status.PASSED
+    # a pg_cron without the setting (before 1.4, or only a placeholder of it) runs it
+    assert _judge({"job": "nightly", "active": True}, {**facts, "enable_superuser_jobs": None}).status is Status.PASSED
+
+
+def test_whether_pg_cron_skips_a_superusers_job_is_an_error_when_the_checker_may_not_read_the_setting():
+    facts = _launcher_facts(SUPERUSERS_JOB, OWNERS_JOB, enable_superuser_jobs=None,
+                            enable_superuser_jobs_unreadable=True)
+    outcome = _judge({"job": "nightly", "active": True}, facts)
+    assert outcome.status is Status.ERROR, outcome
+    assert "jobid 3 (its role 'postgres' is a superuser)" in outcome.observed, outcome.observed
+    assert "cron.enable_superuser_jobs" in outcome.observed, outcome.observed
+    assert "grant pg_read_all_settings to checker" in outcome.observed, outcome.observed
+    assert _judge({"job": "owned", "active": True}, facts).status is Status.PASSED  # it does not matter for that one
+    # a job that never runs for a reason that is known fails all the same
+    gone = {**facts, "jobs": [{**SUPERUSERS_JOB, "role_can_login": False}]}
+    assert _judge({"job": "nightly", "active": True}, gone).status is Status.FAILED
+
+
+def test_every_active_job_fails_while_cron_launch_active_jobs_is_off():
+    """pg_cron 1.5+ starts no active job while cron.launch_active_jobs is off (RefreshTaskHash)."""
+    facts = _launcher_facts(OWNERS_JOB, _job(5, "off", "0 5 * * *", active=False), launch_active_jobs="off")
+    outcome = _judge({"job": "owned", "active": True, "schedule": "0 5 * * *"}, facts)
+    assert outcome.status is Status.FAILED, outcome
+    assert ("'owned' is active, but cron.launch_active_jobs is off: pg_cron starts no active job while it is, so the"
+            " job never runs") == outcome.observed, outcome.observed
+    assert _judge({"job": "off", "active": False}, facts).status is Status.PASSED
+    assert _judge({"job": "owned", "active": True}, {**facts, "launch_active_jobs": "on"}).status is Status.PASSED
+    # NULL: this pg_cron (before 1.5) has no such setting, and starts its active jobs
+    assert _judge({"job": "owned", "active": True}, {**facts, "launch_active_jobs": None}).status is Status.PASSED
+
+
+def test_whether_pg_cron_starts_active_jobs_is_an_error_when_the_checker_may_not_read_the_setting():
+    facts = _launcher_facts(OWNERS_JOB, launch_active_jobs=None, launch_active_jobs_unreadable=True)
+    outcome = _judge({"job": "owned", "active": True}, facts)
+    assert outcome.status is Status.ERROR, outcome
+    assert "cron.launch_active_jobs" in outcome.observed and "grant pg_read_all_settings to checker" in \
+        outcome.observed, outcome.observed
+    assert _judge({"job": "owned", "active": False}, facts).status is Status.FAILED  # judged on cron.job as before
+
+
+@pytest.mark.parametrize("answer, read", [
+    ([{"launch_active_jobs": "off", "defined": True}], {"launch_active_jobs": "off"}),
+    # a line of postgresql.conf no loaded pg_cron defines (1.4.2 has no launch_active_jobs): a placeholder it never
+    # reads, which any role may read
+    ([{"launch_active_jobs": "off", "defined": False}], {"launch_active_jobs": None}),
+    ([{"launch_active_jobs": None, "defined": False}], {"launch_active_jobs": None}),
+    (QueryFailed('permission denied to examine "cron.launch_active_jobs"', "42501"),
+     {"launch_active_jobs": None, "launch_active_jobs_unreadable": True}),
+])
+def test_gather_reads_cron_launch_active_jobs_as_pg_cron_reads_it(answer, read):
+    assert "pg_settings" in scheduler.LAUNCH_ACTIVE_JOBS and "pg_settings" in scheduler.SUPERUSER_JOBS
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW],
+                                               [{"timezone": None}], [WORKERS_ROW], LAUNCHER_ROWS[0], answer))
+    facts = scheduler.gather(target, [])
+    assert {key: facts[key] for key in read} == read
+    assert facts["enable_superuser_jobs"] == "on" and not facts["enable_superuser_jobs_unreadable"]
+

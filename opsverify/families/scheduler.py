@@ -25,7 +25,9 @@ it, all after the fifth field or a macro's word). A job pg_cron cannot connect f
 database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles); its role
 lacks CONNECT there, or the role or the database has connection limit 0 (for a non-superuser). With
 cron.use_background_workers off pg_cron opens each run to the job's nodename:nodeport: one clearly not this server
-fails (see `_connects_elsewhere`); where the checker may not read that setting, such a job is *error*. The launcher
+fails (see `_connects_elsewhere`); where the checker may not read that setting, such a job is *error*. A job a
+superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any active job with
+cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the setting. The launcher
 is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
 client may take the name). Runs in cron.job_run_details are not judged. A `database:` that names no database (and no
 job's) is *error*. A range written high-to-low means what the server's pg_cron sets from it, in the stored schedule
@@ -121,6 +123,14 @@ TIMEZONE = "select current_setting('cron.timezone', true) as timezone"
 # its own statement too: superuser-only (without pg_read_all_settings it is refused), NULL where no pg_cron library
 # is loaded to define it (no launcher either then). Not pg_settings: that hides the one and the other alike.
 BACKGROUND_WORKERS = "select current_setting('cron.use_background_workers', true) as use_background_workers"
+# Off, pg_cron's launcher skips every job a superuser owns (1.4 on: LoadCronJobList), or starts no active job at all
+# (1.5 on: RefreshTaskHash). Superuser-only as well, each in its own statement. Set at server start or reload, so the
+# checker's session shows the launcher's value. Where this pg_cron defines no such setting, a line of postgresql.conf
+# is a placeholder pg_cron never reads (any role may read it; pg_settings hides it): its default, on, holds.
+SUPERUSER_JOBS = ("select current_setting('cron.enable_superuser_jobs', true) as enable_superuser_jobs,"
+                  " exists (select from pg_catalog.pg_settings where name = 'cron.enable_superuser_jobs') as defined")
+LAUNCH_ACTIVE_JOBS = ("select current_setting('cron.launch_active_jobs', true) as launch_active_jobs,"
+                      " exists (select from pg_catalog.pg_settings where name = 'cron.launch_active_jobs') as defined")
 _INTERVAL = re.compile(r"([1-9]|[1-5][0-9]) seconds?", re.IGNORECASE)  # pg_cron 1.5+: 1 to 59 seconds
 # what pg_cron 1.5+ reads as an interval (TryParseInterval: sscanf(lower(text), " %u secon%c%c %c")): blanks, a number
 # (a sign too: %u is strtoul's), blanks, then `second` and nothing more, or `seconds` and blanks; asc_tolower, so ASCII
@@ -503,21 +513,23 @@ class Params(StrictParams):
 
 UNDEFINED_TABLE = "42P01"  # cron.job does not exist: pg_cron is not installed in this database
 UNDEFINED_COLUMN = "42703"  # a cron.job of another shape than the one read here
-INSUFFICIENT_PRIVILEGE = "42501"  # cron.timezone (superuser-only from pg_cron 1.5 on), cron.use_background_workers
+INSUFFICIENT_PRIVILEGE = "42501"  # cron.timezone (superuser-only from pg_cron 1.5 on), and the other cron.* read here
 INVALID_DATABASE = -2  # pg_database.datconnlimit of a database a DROP DATABASE left half-dropped
 FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 
 def database_statements(target, checks) -> list[str]:
-    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS]
+    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS, SUPERUSER_JOBS, LAUNCH_ACTIVE_JOBS]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings, launcher, timezone, workers = target.database.query_many(database_statements(target, checks))
+    jobs, settings, launcher, timezone, workers, superuser_jobs, launch = target.database.query_many(
+        database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
     facts = {"database": target.database.where, **settings[0], **_scheduler(launcher), **_timezone(timezone),
-             **_background_workers(workers)}
+             **_background_workers(workers), **_superuser_only(superuser_jobs, "enable_superuser_jobs"),
+             **_superuser_only(launch, "launch_active_jobs")}
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
             return {"installed": False, "jobs": [], **facts}
@@ -558,6 +570,17 @@ def _background_workers(answer: Any) -> dict[str, Any]:
             return {"use_background_workers": None, "background_workers_unreadable": True}
         raise answer
     return {"use_background_workers": answer[0]["use_background_workers"], "background_workers_unreadable": False}
+
+
+def _superuser_only(answer: Any, setting: str) -> dict[str, Any]:
+    """A superuser-only cron.* setting by its name ('on', 'off', None where this pg_cron defines none: a placeholder
+    is read as none), and whether the checker role was refused it (`<setting>_unreadable`)."""
+    if isinstance(answer, GatherError):
+        if getattr(answer, "sqlstate", "") == INSUFFICIENT_PRIVILEGE:
+            return {setting: None, f"{setting}_unreadable": True}
+        raise answer
+    row = answer[0]
+    return {setting: row[setting] if row.get("defined") else None, f"{setting}_unreadable": False}
 
 
 def _normal(schedule: str) -> str:
@@ -736,6 +759,10 @@ def judge(check, facts) -> Outcome:
         return error(unsure, **evidence)
     if facts.get("scheduler_running") is False:
         return failed(expected, _not_running(p.job, facts.get("current_database")), **evidence)
+    launches = _launches_active_jobs(facts)
+    if launches is False:
+        return failed(expected, f"'{p.job}' is active, but cron.launch_active_jobs is off: pg_cron starts no active"
+                                f" job while it is, so the job never runs", **evidence)
     version = facts["version"]
     # pg_cron reads a stored schedule's first five fields (or its macro's word) and ignores what follows
     runs_on = {j["jobid"]: pg_cron_reads_of(j["schedule"]) for j in active}
@@ -748,13 +775,17 @@ def judge(check, facts) -> Outcome:
                for shown in ranges_high_to_low(schedule, version)]
     if read_as:
         evidence["ranges_high_to_low"] = list(dict.fromkeys(read_as))
-    unreadable, idle, unknown, unconnectable, elsewhere_maybe = [], [], [], [], []
+    unreadable, idle, unknown, unconnectable, elsewhere_maybe, skipped, skipped_maybe = [], [], [], [], [], [], []
     for job in active:
         elsewhere = _connects_elsewhere(job, facts)
         if cannot := "; ".join(filter(None, [_cannot_connect(job), elsewhere if _reads_node(facts) else ""])):
             unconnectable.append(f"jobid {job['jobid']} ({cannot})")
         elif elsewhere and _reads_node(facts) is None:
             elsewhere_maybe.append(f"jobid {job['jobid']} ({elsewhere})")
+        skips = _skips_superuser_job(job, facts)
+        if skips is not False:
+            (skipped if skips else skipped_maybe).append(f"jobid {job['jobid']} (its role '{job.get('username')}'"
+                                                         f" is a superuser)")
         try:
             problem = stored_schedule_problem(job["schedule"], version)
             never = None if problem else stored_schedule_idle(job["schedule"], version)
@@ -765,19 +796,29 @@ def judge(check, facts) -> Outcome:
             unreadable.append(f"jobid {job['jobid']} ({problem})")
         if never:
             idle.append(f"jobid {job['jobid']} ({never})")
-    if elsewhere_maybe and not unreadable and not idle and not unconnectable:
-        viewer = facts.get("viewer")
+    never_runs = unreadable or idle or unconnectable or skipped
+    viewer = facts.get("viewer")
+    if elsewhere_maybe and not never_runs:
         return error(f"could not look whether pg_cron connects for {', '.join(elsewhere_maybe)}: it does unless"
                      f" cron.use_background_workers is on, which the checker role {viewer} may not read; grant"
                      f" pg_read_all_settings to {viewer}", **evidence)
-    if unknown and not unreadable and not idle and not unconnectable:
+    if skipped_maybe and not never_runs:
+        return error(f"could not look whether pg_cron runs {', '.join(skipped_maybe)}: it skips a superuser's jobs"
+                     f" while cron.enable_superuser_jobs is off, which the checker role {viewer} may not read; grant"
+                     f" pg_read_all_settings to {viewer}", **evidence)
+    if launches is None and not never_runs:
+        return error(f"could not look whether pg_cron starts '{p.job}': it starts no active job while"
+                     f" cron.launch_active_jobs is off, which the checker role {viewer} may not read; grant"
+                     f" pg_read_all_settings to {viewer}", **evidence)
+    if unknown and not never_runs:
         return error(f"could not look: whether pg_cron reads the stored schedule of {', '.join(unknown)} is not known"
                      " here: compare it with cron.job_run_details, or store it as cron.schedule writes it",
                      **evidence)
-    if unreadable or idle or unconnectable:
+    if never_runs:
         why = ([f"pg_cron cannot read the stored schedule of {', '.join(unreadable)}"] if unreadable else []) + (
             [f"pg_cron fires the stored schedule of {', '.join(idle)} on no minute"] if idle else []) + (
-            [f"pg_cron cannot connect for {', '.join(unconnectable)}"] if unconnectable else [])
+            [f"pg_cron cannot connect for {', '.join(unconnectable)}"] if unconnectable else []) + (
+            [f"pg_cron skips {', '.join(skipped)} while cron.enable_superuser_jobs is off"] if skipped else [])
         return failed(expected, f"{'; '.join(why)}: the job never runs", **evidence)
     if not p.schedule:
         return passed(expected, f"'{p.job}' active", **evidence)
@@ -873,7 +914,27 @@ def _reads_node(facts: dict) -> bool | None:
     None where the checker role may not read it."""
     if facts.get("background_workers_unreadable"):
         return None
-    return str(facts.get("use_background_workers")).lower() in ("off", "false", "0", "no")
+    return _is_off(facts.get("use_background_workers"))
+
+
+def _is_off(setting: Any) -> bool:
+    """A boolean setting read as off (None, a setting this pg_cron does not define, is not)."""
+    return str(setting).lower() in ("off", "false", "0", "no")
+
+
+def _skips_superuser_job(job: dict, facts: dict) -> bool | None:
+    """Whether pg_cron skips `job` every time it loads the jobs: its role is a superuser and
+    cron.enable_superuser_jobs is off ("skipping job N since superuser jobs are currently disallowed"); None where
+    that matters and the checker role may not read the setting."""
+    if job.get("role_is_superuser") is not True:
+        return False
+    return None if facts.get("enable_superuser_jobs_unreadable") else _is_off(facts.get("enable_superuser_jobs"))
+
+
+def _launches_active_jobs(facts: dict) -> bool | None:
+    """Whether pg_cron's launcher starts active jobs: not with cron.launch_active_jobs off (1.5 on); None where the
+    checker role may not read that setting."""
+    return None if facts.get("launch_active_jobs_unreadable") else not _is_off(facts.get("launch_active_jobs"))
 
 
 def _connects_elsewhere(job: dict, facts: dict) -> str:
