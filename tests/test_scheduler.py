@@ -996,3 +996,21 @@ def test_gather_reads_cron_launch_active_jobs_as_pg_cron_reads_it(answer, read):
     assert {key: facts[key] for key in read} == read
     assert facts["enable_superuser_jobs"] == "on" and not facts["enable_superuser_jobs_unreadable"]
 
+
+# -- a cron.timezone PostgreSQL reads that zoneinfo names otherwise, or not at all --------------------------------
+@pytest.mark.parametrize("zone", ["utc", "europe/london", "EUROPE/LONDON", "etc/utc"])
+def test_a_cron_timezone_spelt_in_another_case_is_the_zone_postgresql_reads(zone):
+    """PostgreSQL matches zone names ignoring case: `cron.timezone = 'europe/london'` is Europe/London."""
+    facts = _facts(_job(1, "m", "0 10 * * *"), timezone=zone)  # New York's 05:00 in January is 10:00 in London
+    outcome = _judge({"job": "m", "active": True, "schedule": "0 5 * * *", "timezone": "America/New_York"}, facts)
+    assert outcome.status is Status.PASSED, outcome
+
+
+@pytest.mark.parametrize("zone", ["UTC+3", "<+03>-3", "EST5EDT,M3.2.0,M11.1.0"])
+def test_a_posix_cron_timezone_is_an_error_naming_it_not_an_internal_error(zone):
+    """PostgreSQL also reads POSIX zones, which zoneinfo has no name for: the item cannot be converted."""
+    facts = _facts(_job(1, "m", "0 5 * * *"), timezone=zone)
+    outcome = _judge({"job": "m", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"}, facts)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"could not look: cron.timezone is '{zone}'"), outcome.observed
+    assert _judge({"job": "m", "active": True, "schedule": "0 5 * * *"}, facts).status is Status.PASSED

@@ -45,18 +45,21 @@ that name running only in other databases is named in the message, never counted
 
 pg_cron 1.5 and later declare `cron.timezone` superuser-only: a checker role without pg_read_all_settings
 is refused it. That is read apart from the other settings, so only an item that needs the zone (one with
-`timezone:` on pg_cron >= 1.5) ends as *error*, naming the grant.
+`timezone:` on pg_cron >= 1.5) ends as *error*, naming the grant. PostgreSQL matches zone names ignoring case
+(`europe/london`), and so does the conversion; a zone the tz database has no name for (a POSIX one, `UTC+3`) cannot be
+converted to: *error*, naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import ipaddress
 import json
 import re
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import field_validator, model_validator
 
@@ -649,6 +652,22 @@ def _version(text: Any) -> tuple[int, ...] | None:
     return tuple(int(n) for n in match.group(1).split(".")) if match else None
 
 
+def zoneinfo_key(name: str) -> str | None:
+    """The tz database's key for a zone PostgreSQL reads as `name`: it matches zone names ignoring case (`utc`,
+    `europe/london`); None where the tz database here has no such zone (a POSIX zone PostgreSQL reads as well,
+    `UTC+3`, `<+03>-3`, or one this machine lacks)."""
+    try:
+        ZoneInfo(name)
+        return name
+    except (ZoneInfoNotFoundError, ValueError):
+        return _zone_keys_ignoring_case().get(name.lower())
+
+
+@functools.cache
+def _zone_keys_ignoring_case() -> dict[str, str]:
+    return {key.lower(): key for key in available_timezones()}
+
+
 def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) -> str | None:
     """The expression that fires at `schedule` (in `zone`) when read in `server_zone` on `today`, or None
     when it cannot be written there. Fixed minutes and hours (`30 5,17 * * *`) are moved one by one; any other
@@ -839,9 +858,16 @@ def judge(check, facts) -> Outcome:
                          f" {facts['viewer']} is one; grant pg_read_all_settings to {facts['viewer']}", **evidence)
         # before 1.5 pg_cron runs in GMT; a cron.timezone set there is a placeholder nothing reads
         server_zone = (facts["timezone"] or "GMT") if parsed >= FIRST_WITH_TIMEZONE else "GMT"
+        zone_key = zoneinfo_key(server_zone)
+        if zone_key is None:
+            # PostgreSQL also reads POSIX zones (`UTC+3`, `<+03>-3`), which zoneinfo does not
+            return error(f"could not look: cron.timezone is '{cut(server_zone, 60)}', a zone the tz database here"
+                         f" has no name for (even ignoring case), so '{p.schedule}' in {p.timezone} cannot be"
+                         f" converted to it; write the item's schedule in pg_cron's zone without `timezone:`, or set"
+                         f" cron.timezone to a zone name (Europe/London, Etc/UTC)", **evidence)
         now = facts["now"]
         today = now.date() if isinstance(now, dt.datetime) else dt.date.fromisoformat(str(now)[:10])
-        converted = server_schedule(p.schedule, p.timezone, server_zone, today)
+        converted = server_schedule(p.schedule, p.timezone, zone_key, today)
         if converted is None:
             return error(f"cannot convert '{p.schedule}' from {p.timezone} to {server_zone}", **evidence)
         evidence["server_timezone"] = server_zone
