@@ -146,11 +146,7 @@ def test_values_from_postgresql_compare_as_postgresql_compares_them(demo_deploym
              make_check("sql", {"query": "select 'ok'::char(5) as s", "expect": {"s": {"eq": 0}}},
                         item="P5", name="char-vs-number")]
     with scratch_database(demo_deployment, "select 1", prefix="kinds") as db:
-        target = make_target({"database": db["url"]})
-        try:
-            floated, padded, differs, text, number = gather_and_judge(target, sql, items)
-        finally:
-            target.close()
+        floated, padded, differs, text, number = _judged(db["url"], items)
     assert floated.status is Status.PASSED, _said("float8-int", Status.PASSED, floated)
     assert padded.status is Status.PASSED, _said("char-padded", Status.PASSED, padded)
     assert padded.evidence["row"]["s"] == "ok   ", padded.evidence  # the value as read
@@ -176,11 +172,7 @@ def test_a_real_compares_as_postgresql_widens_it(demo_deployment):
     items.append(make_check("sql", {"query": "select array[0.1, 0.5]::real[] as r", "expect": {"r": {"eq": [0.1, 0.5]}}},
                             item="RA", name="array"))
     with scratch_database(demo_deployment, "select 1", prefix="reals") as db:
-        target = make_target({"database": db["url"]})
-        try:
-            outcomes = gather_and_judge(target, sql, items)
-        finally:
-            target.close()
+        outcomes = _judged(db["url"], items)
     *compared, array = outcomes
     wrong = [_said(check.name, want, outcome) for check, outcome in zip(items, compared)
              for want in [Status.PASSED if outcome.evidence["row"]["server"] else Status.FAILED]
@@ -568,11 +560,7 @@ def test_a_record_is_not_compared_as_the_words_its_fields_came_back_as(demo_depl
              make_check("sql", {"query": "select null::record as r", "expect": {"r": {"eq": None}}},
                         item="R5", name="record-null")]
     with scratch_database(demo_deployment, "select 1", prefix="records") as db:
-        target = make_target({"database": db["url"]})
-        try:
-            outcomes = gather_and_judge(target, sql, items)
-        finally:
-            target.close()
+        outcomes = _judged(db["url"], items)
     for check, outcome in zip(items[:4], outcomes):
         assert outcome.status is Status.ERROR, _said(check.name, Status.ERROR, outcome)
         assert "a record (row(…), or an array of them) comes back with each field as text" in outcome.observed, outcome
@@ -685,7 +673,7 @@ insert into public.jobs (status) values ('failed'), ('failed');
 """
 
 
-def _judged(db_url: str, items: list, deployed_at: dt.datetime | None) -> list:
+def _judged(db_url: str, items: list, deployed_at: dt.datetime | None = None) -> list:
     target = make_target({"database": db_url})
     target.deployed_at = deployed_at
     try:

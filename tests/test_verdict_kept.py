@@ -44,6 +44,26 @@ def pytest_runtest_makereport(item, call):
 }
 
 
+P1_TEARDOWN_BREAKS = """
+def pytest_runtest_teardown(item, nextitem):
+    if "P1-" in item.nodeid:
+        raise RuntimeError("the team's fixture broke in teardown")
+"""
+
+
+def rewriting(node: str, when: str, change: str) -> str:
+    """A conftest whose makereport wrapper rewrites the `when` report of the items whose id holds `node`."""
+    return f"""
+import pytest
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if "{node}" in item.nodeid and report.when == "{when}":
+        {change}
+"""
+
+
 @pytest.fixture
 def project(tmp_path):
     with MisbehavingHttp() as web:
@@ -73,11 +93,7 @@ def test_a_marker_or_hook_never_turns_a_checked_failure_into_anything_else(proje
 
 
 def test_an_error_after_the_check_is_told_by_its_own_cause(project):
-    (project.root / "conftest.py").write_text("""
-def pytest_runtest_teardown(item, nextitem):
-    if "P1-" in item.nodeid:
-        raise RuntimeError("the team's fixture broke in teardown")
-""", encoding="utf-8")
+    (project.root / "conftest.py").write_text(P1_TEARDOWN_BREAKS, encoding="utf-8")
     ran = project.run("--env", "local")
     row = ran.rows()["P1-healthy"]
     assert row["status"] == "error", row
@@ -170,15 +186,8 @@ def test_a_check_that_could_not_decide_stays_an_error_whatever_a_hook_reports(pr
     """A hook rewriting the setup report of an item that could not decide to passed: pytest then runs its call,
     which fails (no outcome); the archive keeps the check's error, and the run ends 10 also under --fail-on."""
     project.checklist("site", ERROR_ITEMS)
-    (project.root / "conftest.py").write_text("""
-import pytest
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if "E1-" in item.nodeid and report.when == "setup":
-        report.outcome = "passed"; report.longrepr = None
-""", encoding="utf-8")
+    conftest = rewriting("E1-", "setup", 'report.outcome = "passed"; report.longrepr = None')
+    (project.root / "conftest.py").write_text(conftest, encoding="utf-8")
     ran = project.run("--env", "local", *fail_on)
     row = ran.rows()["E1-garbage"]
     assert row["status"] == "error", row
@@ -194,15 +203,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "P1-" in item.nodeid:
             item.add_marker(pytest.mark.xfail(strict=True))
-""", """
-import pytest
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if "P1-" in item.nodeid and report.when == "call":
-        report.outcome = "failed"; report.longrepr = "the team's own rule"
-"""], ids=["strict-xfail", "hook-failed"])
+""", rewriting("P1-", "call", 'report.outcome = "failed"; report.longrepr = "the team rule"')],
+    ids=["strict-xfail", "hook-failed"])
 def test_a_failure_pytest_reports_beside_a_passed_check_says_so(project, conftest):
     (project.root / "conftest.py").write_text(conftest, encoding="utf-8")
     ran = project.run("--env", "local")
@@ -213,15 +215,8 @@ def test_a_failure_pytest_reports_beside_a_passed_check_says_so(project, conftes
 
 
 def test_a_checked_item_a_hook_reports_skipped_is_passed(project):
-    (project.root / "conftest.py").write_text("""
-import pytest
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if "P1-" in item.nodeid and report.when == "setup":
-        report.outcome = "skipped"; report.longrepr = ("x", 1, "Skipped: the team's hook")
-""", encoding="utf-8")
+    conftest = rewriting("P1-", "setup", 'report.outcome = "skipped"; report.longrepr = ("x", 1, "Skipped: a hook")')
+    (project.root / "conftest.py").write_text(conftest, encoding="utf-8")
     ran = project.run("--env", "local")
     row = ran.rows()["P1-healthy"]
     assert row["status"] == "passed", row
@@ -229,11 +224,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def test_the_could_not_check_line_says_the_errors_own_cause(project):
-    (project.root / "conftest.py").write_text("""
-def pytest_runtest_teardown(item, nextitem):
-    if "P1-" in item.nodeid:
-        raise RuntimeError("the team's fixture broke in teardown")
-""", encoding="utf-8")
+    (project.root / "conftest.py").write_text(P1_TEARDOWN_BREAKS, encoding="utf-8")
     ran = project.run("--env", "local")
     line = next(line for line in ran.output.splitlines() if "could not check" in line and "P1" in line)
     assert "the team's fixture broke in teardown" in line, line
