@@ -111,7 +111,8 @@ VISIBILITY = _WHO_SEES_WHAT + _OF_THE_CHECKER
 # sql's own question adds, for every relation and function its queries name, what the database
 # itself makes of that name in this session (its search_path, its folding of case): the relation
 # `to_regclass` finds, its kind, and whether row level security applies to the current role on it
-# (`row_security_active`); and which of the functions named are not PostgreSQL's own.
+# (`row_security_active`); and which of the functions named are the database's own: neither PostgreSQL's nor an
+# extension's.
 RESOLVED = (
     _WHO_SEES_WHAT + ","
     # the relation named as SQL writes it (quote_ident), so "billing.v2".invoices and billing."v2.invoices" differ
@@ -127,7 +128,10 @@ RESOLVED = (
     "  from unnest(%(function_schemas)s::text[], %(function_names)s::text[]) as f(schema, name)"
     "  where exists (select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
     "   where p.proname = f.name and n.nspname <> 'pg_catalog' and case when f.schema = ''"
-    "   then n.nspname = any(current_schemas(true)) else n.nspname = f.schema end)) as own_functions"
+    "   then n.nspname = any(current_schemas(true)) else n.nspname = f.schema end"
+    # an extension's function (citext's max(citext), pg_trgm's similarity) is none of the app's: it reads no table
+    "   and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid"
+    "    and d.deptype = 'e'))) as own_functions"
     + _OF_THE_CHECKER
 )
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
