@@ -536,6 +536,9 @@ class _Row:
     altered: str = ""  # what pytest reported, where a marker or hook made it differ from the check's verdict
     beside: str = ""  # the check's verdict, where pytest's failure (a hook's, a marker's) stands beside it
     after: str = ""  # what went wrong after a failed check (its teardown): said beside the failure, which stands
+    phases: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # pytest's word for each phase:
+    # when -> (outcome, its cause in its own words, the xfail reason of a skip that was one)
+    crashed: str = ""  # the worker running it stopped (xdist): why
     record: dict[str, Any] | None = None  # once the item ended
     written: str = ""  # the uid of its Allure files, once handed to the archive
 
@@ -570,7 +573,7 @@ def run_exit_code(exitstatus: int, *, blocking: int, errors: int, cause_kinds: s
     if exitstatus not in (exitcodes.OK, exitcodes.FAILED, exitcodes.INTERRUPTED):
         return int(exitstatus)  # pytest's own: internal error, usage, nothing selected
     if blocking or errors:  # what ran decided it, interrupted after or not (pytest's 0 is a report a marker or hook
-        # changed: see _keep_the_verdict)
+        # changed: see _weighed)
         return final_exit_code(exitcodes.FAILED, {"failed": blocking, "error": errors}, cause_kinds)
     # nothing failed the run (at most failures below --fail-on)
     if interrupted or exitstatus == exitcodes.INTERRUPTED:  # Ctrl-C, SIGTERM, -x or --maxfail: items never checked
@@ -630,49 +633,35 @@ class ArchiveReporter:
             for key, value in report.user_properties:
                 if key == "opsverify":
                     row.info = json.loads(value)
-        if report.when not in ("setup", "call", "teardown"):  # xdist's word for "its worker crashed running it"
+        if report.when not in PHASES:  # xdist's word for "its worker crashed running it"
             self._crashed(row, report)
             return
-        if report.when == "setup" and report.failed:
-            row.status = "error"
-        elif report.skipped:
-            row.status = "waived" if str(getattr(report, "wasxfail", "")).startswith(WAIVED) else "skipped"
-            if getattr(report, "wasxfail", None) is not None and not row.longrepr:  # xfail's reason, not its frame
-                row.longrepr = f"xfail: {report.wasxfail}" if report.wasxfail else "xfail"
-        elif report.failed and report.when == "teardown":  # what went wrong after the check: its own words
-            crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
-            cause = f"teardown failed: {crash}" if isinstance(crash, str) and crash else _text(report)
-            if row.status == "failed":  # the check decided: the target is not as the runbook says, whatever came after
-                row.after = cause
-            else:
-                row.status, row.longrepr = "error", cause
-        elif report.failed:
-            row.status = "failed"
-        if (report.failed or report.skipped) and not row.longrepr:
-            row.longrepr = _text(report)
+        row.phases[report.when] = (report.outcome, _cause(report), getattr(report, "wasxfail", None))
         if report.when == "teardown":
-            if row.info is None:  # never judged (a skip marker, a hook's skip, a setup error before the check): still
-                # the checklist's item, named, placed and weighed as any other
-                check = self._check_of_node(report.nodeid)
-                row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
-            _keep_the_verdict(row)
+            self._settle(row)
             row.record = _record(row)
             self._write_early(row)
 
+    def _settle(self, row: _Row) -> None:
+        """The item's outcome, once pytest has said what it will of it: the check's verdict, weighed against pytest's
+        word for each phase (see `_weighed`); an item never judged is still its checklist's, named, placed and
+        weighed as any other."""
+        if row.info is None:
+            check = self._check_of_node(row.nodeid)
+            row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
+        _weighed(row)
+
     def _crashed(self, row: _Row, report: pytest.TestReport) -> None:
         """An item whose worker died under it: an error (never a failure of the target), named from its checklist as
-        any other item — unless its check had already ended failed (or waived): that verdict stands, the crash said
-        beside it, as a teardown's error is."""
+        any other item — unless its check had already ended failed: that stands, the crash said beside it, as a
+        teardown's error is."""
         if row.info is None:
             check = _check_of(report.nodeid, self.state.checks)
             row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
         check = _check_of(report.nodeid, self.state.checks)
         sent = " after it may have sent its call (not repeated)" if check is not None and check.mutating else ""
-        stopped = f"the worker running it stopped{sent} ({_text(report)})"
-        if (row.info or {}).get("status") in ("failed", "waived"):  # the check decided: its failure stands
-            row.status, row.after = row.info["status"], stopped
-        else:
-            row.status, row.longrepr = "error", f"could not look: {stopped}"
+        row.crashed = f"the worker running it stopped{sent} ({_text(report)})"
+        _weighed(row)
         row.record = _record(row)
         self._write_early(row)
 
@@ -707,6 +696,9 @@ class ArchiveReporter:
         built once the run is over (the summary reads the archive's)."""
         if self._records is None or len(self._records) != len(self.rows):
             order = self._runbook_order()
+            for row in self.rows.values():
+                if row.record is None:  # no teardown reported (interrupted, or a plugin's own protocol)
+                    self._settle(row)
             records = [row.record or _record(row) for row in self.rows.values()]
             self._records = sorted(records, key=lambda r: (order.get((r.get("system"), r.get("key")), len(order)),
                                                            r["nodeid"]))
@@ -910,10 +902,7 @@ class ArchiveReporter:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
         pytest_exit = int(session.exitstatus)
-        for row in self.rows.values():
-            if row.record is None and row.status == "passed" and (row.info or {}).get("status") == "failed":
-                # decided in setup, interrupted before pytest reported its verdict: setup's "passed" is not its result
-                row.status, self._records = "failed", None
+        self._records = None  # every row settled now, however far pytest got (see records)
         records = self.records()
         # -x or --maxfail ends the run with items never asked: as much an interruption as Ctrl-C to an auditor
         self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
@@ -924,7 +913,9 @@ class ArchiveReporter:
             # a second Ctrl-C that lands inside pytest's own handling of the first leaves its status unset (0):
             # items that never ran make the run interrupted, whatever pytest says
             pytest_exit = exitcodes.INTERRUPTED
-        self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (bool(self.stopped_by) and missing)
+        # pytest's internal error (a plugin's hook that raised) ends the run with items never asked too
+        self.interrupted = pytest_exit == exitcodes.INTERRUPTED or (bool(self.stopped_by or pytest_exit ==
+                                                                         exitcodes.INTERNAL) and missing)
         only_manual = self._only_manual(config, pytest_exit)
         # every selected item skipped as its system is not in the environment: as little was checked
         unconfigured = "" if only_manual else self._only_unconfigured(config, pytest_exit)
@@ -1458,24 +1449,49 @@ def _waived_by_check(report: pytest.TestReport) -> bool:
     return False
 
 
-def _keep_the_verdict(row: _Row) -> None:
+PHASES = ("setup", "call", "teardown")
+
+
+def _weighed(row: _Row) -> None:
     """The check's own verdict is what the archive says of a check it judged: a pytest marker or a hook (an `xfail`
-    of a conftest, a reason spelt like a waiver's, a report rewritten) changes what pytest reports, never that. A
-    failure stays failed (a waiver is the waivers file's, recorded by the check), an error stays an error, a checked
-    item is never skipped and an unchecked one never passed or waived. pytest's word is kept only where it says more
-    went wrong than the check saw: a failure beside a pass (a team's hook may fail an item for reasons of its own),
-    said as such, and a teardown's error."""
+    of a conftest, a reason spelt like a waiver's, a report rewritten) changes what pytest reports, never that. pytest's
+    word counts only where it says more went wrong than the check saw, and never makes an item passed or waived:
+    - never judged: an error where a phase failed or its worker stopped, else skipped (not checked) where pytest
+      skipped it, else an error (pytest called passed what no check looked at);
+    - error: stays an error;
+    - failed: stays failed, what went wrong after the check (a setup hook after it, its teardown, its worker) said
+      beside it;
+    - passed: failed where pytest's call failed (a team's hook may fail an item for a rule of its own: said as
+      such), an error where its setup, teardown or worker did (with its own cause), else passed;
+    - skipped or waived: an error where anything after it failed, else as the check said."""
     verdict = (row.info or {}).get("status")
-    if verdict == row.status:
-        return
-    if verdict is None:  # never judged: pytest's word cannot make it checked
-        if row.status in ("passed", "waived"):
-            row.altered, row.status = row.status, "error" if row.status == "passed" else "skipped"
-        return
-    if verdict == "error" or row.status in ("passed", "waived", "skipped"):
-        row.altered, row.status = row.status, verdict
-    elif row.status == "failed":
-        row.beside = verdict
+    row.altered = row.beside = row.after = ""
+    failures = {when: row.phases[when][1] for when in PHASES if row.phases.get(when, ("",))[0] == "failed"}
+    skip = next((row.phases[when] for when in PHASES if row.phases.get(when, ("",))[0] == "skipped"), None)
+    said = ("failed" if failures else "waived" if skip and str(skip[2] or "").startswith(WAIVED)
+            else "skipped" if skip else "passed")
+    beyond = [*([f"the check's setup then failed: {failures['setup']}"] if "setup" in failures else []),
+              *([failures["teardown"]] if "teardown" in failures else []), *([row.crashed] if row.crashed else [])]
+    if verdict is None:
+        if failures or row.crashed:
+            cause = failures.get("setup") or failures.get("call") or failures.get("teardown")
+            row.status, row.longrepr = "error", cause or f"could not look: {row.crashed}"
+        elif skip:
+            row.status, row.longrepr = "skipped", skip[1]
+            row.altered = "waived" if said == "waived" else ""
+        else:
+            row.status, row.altered, row.longrepr = "error", "passed", ""
+    elif verdict == "error":
+        row.status = "error"
+    elif verdict == "failed":
+        row.status, row.after = "failed", "; ".join(beyond)
+        row.altered = said if said != "failed" else ""
+    elif verdict == "passed" and "call" in failures:
+        row.status, row.beside, row.longrepr = "failed", "passed", failures["call"]
+    elif beyond or failures:
+        row.status, row.longrepr = "error", (beyond or list(failures.values()))[0]
+    else:
+        row.status, row.altered = verdict, said if said != verdict else ""
 
 
 def _record(row: _Row) -> dict[str, Any]:
@@ -1818,6 +1834,19 @@ def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
     return [c for c in checks if takes(c)]
 
 
+
+
+def _cause(report: pytest.TestReport) -> str:
+    """A phase's failure or skip in its own words: the exception's message (`RuntimeError: …`), never the frame's
+    `file:line: RuntimeError`; a skip's reason; an xfail's."""
+    if report.passed:
+        return ""
+    if getattr(report, "wasxfail", None) is not None:
+        return f"xfail: {report.wasxfail}" if report.wasxfail else "xfail"
+    crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
+    said = crash.strip() if isinstance(crash, str) and crash.strip() else _text(report)
+    said = said.removeprefix("Failed: ")  # pytest.fail's own message, as written
+    return f"teardown failed: {said}" if report.failed and report.when == "teardown" else said
 
 
 def _text(report: pytest.TestReport) -> str:

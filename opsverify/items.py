@@ -132,7 +132,8 @@ class ChecklistItem(pytest.Item):
         self.checked = checked_outcome(self, self.opsverify_check)
 
     def runtest(self) -> None:
-        assert self.checked is not None
+        if self.checked is None:  # a hook turned a setup that ended otherwise into passed: nothing to report here
+            pytest.fail("not run: its setup did not end passed (a hook rewrote pytest's report of it)", pytrace=False)
         verdict(self.checked)
 
     def reportinfo(self):

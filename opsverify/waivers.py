@@ -182,10 +182,13 @@ class Waivers:
         entry — one errored or was skipped — each with its entries' outcomes: a waiver accepts a failure only, so
         it was used by nothing, yet the run did not show the item holds either (as not_needed would)."""
         statuses = _statuses(records)
+        # a waiver the check applied, whatever came after (a teardown's error): used, not "not applied"
+        applied = {(r.get("system"), r.get("id")) for r in records if r.get("waiver")}
         unused = []
         for waiver in self.entries:
             seen = statuses.get((waiver.system, waiver.item), set())
-            if seen - {"passed"} and not seen & {"waived", "failed"} and not waiver.expired(self.now):
+            if (seen - {"passed"} and not seen & {"waived", "failed"} and not waiver.expired(self.now)
+                    and (waiver.system, waiver.item) not in applied):
                 unused.append((waiver, sorted(map(str, seen))))
         return unused
 

@@ -245,3 +245,122 @@ def pytest_runtest_teardown(item, nextitem):
     assert row["status"] == "failed", row
     assert "(and after the check, the worker running it stopped (" in row["message"], row["message"]
     assert ran.code == 1, ran.output
+
+
+# -- pytest's word for each phase, weighed against the check's: a later phase never undoes an earlier one ----------
+TEARDOWN_SKIPS_P1 = """
+def pytest_runtest_teardown(item, nextitem):
+    if "P1-" in item.nodeid:
+        pytest.skip("team cleanup not needed")
+"""
+
+
+def test_a_teardown_skip_after_pytests_failure_leaves_it_failed(project):
+    """A hook failing P1's call, then a teardown skip: the skip had overwritten the failure (passed, exit 0)."""
+    conftest = rewriting("P1-", "call", 'report.outcome = "failed"; report.longrepr = "the team rule"')
+    (project.root / "conftest.py").write_text(conftest + TEARDOWN_SKIPS_P1, encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["P1-healthy"]
+    assert row["status"] == "failed" and row["message"].startswith("pytest reported it failed: the team rule"), row
+    assert ran.code == 1, ran.output
+
+
+def test_an_error_before_the_check_stays_an_error_whatever_teardown_says(project):
+    """A setup hook raising before the check, then a teardown skip: it had read skipped (exit 0). The error's own
+    words, never its frame (`conftest.py:5: RuntimeError`)."""
+    (project.root / "conftest.py").write_text("""
+import pytest
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if "P1-" in item.nodeid:
+        raise RuntimeError("team setup broke before the check")
+""" + TEARDOWN_SKIPS_P1, encoding="utf-8")
+    ran = project.run("--env", "local", "-k", "P1")
+    row = ran.rows()["P1-healthy"]
+    assert row["status"] == "error", row
+    assert row["message"] == "RuntimeError: team setup broke before the check", row["message"]
+    assert ran.code == 10, ran.output
+    assert "could not check — site: P1-healthy: RuntimeError: team setup broke before the check" in ran.output
+
+
+def test_a_hook_failing_setup_after_a_failed_check_leaves_it_failed(project):
+    (project.root / "conftest.py").write_text("""
+import pytest
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_setup(item):
+    raise RuntimeError("team setup hook broke after the check")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "failed", row
+    assert ("(and after the check, the check's setup then failed: RuntimeError: team setup hook broke after the"
+            " check)") in row["message"], row["message"]
+    assert ran.code == 1, ran.output
+
+
+def test_an_item_a_plugin_reports_passed_without_its_check_is_an_error_named_from_its_checklist(project):
+    """A protocol of a plugin's own logs setup and call passed, and no teardown: it had been archived passed, with no
+    key."""
+    (project.root / "conftest.py").write_text("""
+import pytest
+from _pytest.reports import TestReport
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    if "F1-" not in item.nodeid:
+        return None
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for when in ("setup", "call"):
+        item.ihook.pytest_runtest_logreport(report=TestReport(item.nodeid, item.location, {}, "passed", None, when))
+    return True
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "error" and row["key"] == "F1-broken", row
+    assert row["message"].startswith("not checked: pytest reported it passed"), row["message"]
+    assert ran.code == 10, ran.output
+
+
+def test_a_manual_item_whose_setup_a_hook_rewrote_is_an_error_never_a_failure(project):
+    project.checklist("site", ITEMS + """
+- {id: M1, name: by-hand, section: S, title: checked by hand, family: manual, reason: a person looks}
+""")
+    conftest = rewriting("M1-", "setup", 'report.outcome = "passed"; report.longrepr = None')
+    (project.root / "conftest.py").write_text(conftest, encoding="utf-8")
+    ran = project.run("--env", "local", "-m", "manual or postdeploy")
+    row = ran.rows()["M1-by-hand"]
+    assert row["status"] == "error", row
+    assert row["message"].startswith("not run: its setup did not end passed (a hook rewrote pytest's report of it) "
+                                     "(its check had ended skipped)"), row["message"]
+
+
+def test_a_waived_item_whose_teardown_failed_is_an_error_its_waiver_applied(project):
+    """The check ended waived; its teardown then failed: an error (as after a pass), and the waiver is not said
+    "not applied" (the check applied it)."""
+    (project.root / "waivers").mkdir()
+    (project.root / "waivers" / "local.yaml").write_text(
+        "waivers:\n- {system: site, item: F1, reason: known, approver: a, ticket: T-1, expires: 2099-12-31}\n")
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_teardown(item, nextitem):
+    if "F1-" in item.nodeid:
+        raise RuntimeError("the team's teardown broke")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "error", row
+    assert "teardown failed: RuntimeError: the team's teardown broke (its check had ended waived)" in row["message"]
+    assert "waiver not applied" not in ran.output, ran.output
+    assert ran.code == 10, ran.output
+
+
+def test_a_hook_raising_in_logreport_leaves_the_items_never_reported_said_not_checked(project):
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_logreport(report):
+    if "F1-" in report.nodeid and report.when == "call":
+        raise RuntimeError("the team's reporter broke")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    assert ran.code == 3, ran.output  # pytest's internal error
+    results = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))
+    assert results["interrupted"] is True, results.get("interrupted")
+    assert any(r.get("key") == "P1-healthy" and r["status"] == "skipped" for r in results["checks"]), results["checks"]
