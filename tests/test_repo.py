@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -469,9 +470,9 @@ def test_a_committed_report_is_as_old_as_its_commit_in_a_fresh_clone(tmp_path):
 
 
 @pytest.mark.parametrize("app, report", [("", "prüfung.json"), ("apps/web", "report.md"), ("", 'audit "q".md'),
-                                         ("", "tab\tname.md"), ("", "back\\slash.md")],
+                                         ("", "tab\tname.md"), ("", "back\\slash.md"), ("", "audit\n2020.md")],
                          ids=["name-git-would-quote", "checkout-inside-a-monorepo", "a-quote-git-c-quotes",
-                              "a-tab-git-c-quotes", "a-backslash-git-c-quotes"])
+                              "a-tab-git-c-quotes", "a-backslash-git-c-quotes", "a-line-break"])
 def test_a_committed_report_is_dated_by_its_commit_however_its_path_is_written(tmp_path, app, report):
     """git quotes a non-ASCII name unless told not to, and writes paths from the repository's top: a checkout of a
     monorepo's app folder holds them under another prefix. Neither may turn a stale committed report new."""
@@ -1044,3 +1045,36 @@ def test_a_checkout_git_refuses_is_an_error_not_read_as_it_is(tmp_path):
     read = Checkout(checkout).read_files([".github/workflows/poll.yml"])[".github/workflows/poll.yml"]
     assert isinstance(read, GatherError), read
     assert "dubious ownership" in str(read), read
+
+
+def test_a_checkout_named_by_a_relative_path_is_read_from_there(tmp_path, monkeypatch):
+    """`repo: app` in an environment file: a clean checkout had been an error (a path resolved twice)."""
+    checkout, _ = _committed_workflow(tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    read = Checkout(Path("app")).read_files([".github/workflows/poll.yml"])[".github/workflows/poll.yml"]
+    assert isinstance(read, str) and "schedule" in read, read
+
+
+@pytest.mark.parametrize("attributes", ["* text=auto\n", ""], ids=["text-auto", "autocrlf"])
+def test_a_clean_checkout_of_a_file_committed_with_crlf_is_clean(tmp_path, attributes):
+    """A blob committed with CRLF, then `* text=auto` (or core.autocrlf): git reads the checkout clean, and so must
+    the check (hashing the file anew normalised it, and a clean checkout had been an error)."""
+    from opsverify_demo.components.repos import _git
+
+    origin = tmp_path / "origin"
+    (origin / ".github" / "workflows").mkdir(parents=True)
+    (origin / ".github" / "workflows" / "wf.yml").write_bytes(b"on: push\r\njobs:\r\n  a:\r\n    runs-on: x\r\n")
+    _git(origin, "init", "-q")
+    _git(origin, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(origin, "commit", "-q", "-m", "crlf", date="2025-01-01T00:00:00+00:00")
+    if attributes:
+        (origin / ".gitattributes").write_text(attributes)
+        _git(origin, "add", "-A", date="2025-01-02T00:00:00+00:00")
+        _git(origin, "commit", "-q", "-m", "attributes", date="2025-01-02T00:00:00+00:00")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", *([] if attributes else ["-c", "core.autocrlf=true"]), "clone", "-q", str(origin),
+                    str(clone)], check=True, capture_output=True, timeout=30, env=repo.git_env())
+    if not attributes:
+        subprocess.run(["git", "-C", str(clone), "config", "core.autocrlf", "true"], check=True, env=repo.git_env())
+    read = Checkout(clone).read_files([".github/workflows/wf.yml"])[".github/workflows/wf.yml"]
+    assert isinstance(read, str), read

@@ -299,6 +299,23 @@ def _git_unquoted(name: str) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
+class _Listed:
+    """The paths git listed as not the commit's, where a folder it names whole (`app/`: untracked whole, a nested
+    repository) holds every path under it; and the files it tracks."""
+
+    def __init__(self, paths: set[str], tracked: set[str]) -> None:
+        self.paths, self.tracked = paths, tracked
+        self.folders = tuple(path for path in paths if path.endswith("/"))
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.paths or path.startswith(self.folders)
+
+    def untracked(self, path: str) -> bool:
+        """A file git does not track, though status names nothing of it: inside a nested repository or a
+        submodule (git lists neither's files under a path given it)."""
+        return path not in self.tracked
+
+
 def git_env() -> dict[str, str]:
     """The runner's environment without GIT_DIR and friends (set inside git hooks), which would
     make `git -C checkout` look at another repository."""
@@ -343,60 +360,32 @@ class Checkout:
         if not isinstance(status, tuple):
             return status or set()
         prefix, dirty = status
-        return {path for path in paths if prefix + path in dirty}
+        return {path for path in paths if prefix + path in dirty
+                or ((self.root / path).is_file() and dirty.untracked(prefix + path))}
 
-    def _status(self, paths: list[str]) -> tuple[str, set[str]] | None | GatherError:
-        """(the checkout's folder from the repository's top, the paths from there under `paths` whose content on disk
-        is not the commit's: changed, added, removed, untracked or ignored); None outside a git checkout. Compared by
-        content with HEAD's tree, not by `git status`, which lists no ignored file and trusts the index's
-        assume-unchanged and skip-worktree flags; a file inside a submodule is none of the commit's either. The
-        checkout may be a folder inside the repository (a monorepo's app): git names every path from the top."""
+    def _status(self, paths: list[str]) -> tuple[str, _Listed] | None | GatherError:
+        """(the checkout's folder from the repository's top, the paths from there under `paths` the checkout holds
+        otherwise than its commit); None outside a git checkout. git's own word, as `git status` gives it —
+        modified, added, deleted, untracked, and ignored too (which status leaves out unless asked) — and every file
+        the index tells git to overlook (assume-unchanged, skip-worktree), whose changes status cannot see. A folder
+        git names whole (an untracked folder, a nested repository) holds every path under it. The checkout may be a
+        folder inside the repository (a monorepo's app): git names every path from the top."""
         top = self._git("rev-parse", "--show-prefix")
         if not isinstance(top, str):
             return top
-        prefix = top.strip()
-        listed = self._git("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-name", "HEAD", "--", *paths)
-        if not isinstance(listed, str):
-            return listed or GatherError(f"git ls-tree in {self.root} gave no answer")
-        committed = {}
-        for entry in filter(None, listed.split("\0")):
-            meta, _, name = entry.partition("\t")
-            committed[name] = meta.split()[-1]  # "<mode> <type> <object>"
-        on_disk = self._files_under(paths)
-        if isinstance(on_disk, GatherError):
-            return on_disk
-        # one path per line to git, whole (it reads them from the top); a line break in one: not the commit's
-        plain = [name for name in on_disk if "\n" not in str(self.root / name)]
-        hashes = (self._git("hash-object", "--stdin-paths", input="".join(f"{self.root / name}\n" for name in plain))
-                  if plain else "")
-        if not isinstance(hashes, str):
-            return hashes or GatherError(f"git hash-object in {self.root} gave no answer")
-        if len(hashes.split()) != len(plain):
-            return GatherError(f"git hash-object in {self.root} answered {len(hashes.split())} hashes for "
-                               f"{len(plain)} files")
-        seen = dict(zip(plain, hashes.split()))
-        dirty = {prefix + name for name in on_disk if committed.get(prefix + name) != seen.get(name)}
-        # removed from disk; a symbolic link is said as one where it is read (`_linked`)
-        dirty |= {name for name in committed if name.removeprefix(prefix) not in on_disk
-                  and self._linked(name.removeprefix(prefix)) is None}
-        return prefix, dirty
-
-    def _files_under(self, paths: list[str]) -> list[str] | GatherError:
-        """The plain files on disk a path names (itself, or those of its folder at any depth), from the checkout's
-        folder. A symbolic link is no file of the commit's to compare (see `_linked`)."""
-        found: list[str] = []
-        for relative in paths:
-            path = self.root / relative
-            if path.is_symlink():
-                continue
-            if path.is_file():
-                found.append(relative)
-            elif path.is_dir():
-                try:
-                    found += [str(Path(relative) / name) for name in _plain_files(path)]
-                except OSError as exc:
-                    return GatherError(f"cannot list {relative}: {exc}")
-        return found
+        status = self._git("--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                           "--ignored=matching", "--", *paths)
+        if not isinstance(status, str):
+            return status or GatherError(f"git status in {self.root} gave no answer")
+        flagged = self._git("--literal-pathspecs", "-c", "core.quotepath=off", "ls-files", "-v", "-z", "--full-name",
+                            "--", *paths)
+        if not isinstance(flagged, str):
+            return flagged or GatherError(f"git ls-files in {self.root} gave no answer")
+        dirty = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
+        tracked = {entry[2:]: entry[0] for entry in flagged.split("\0") if len(entry) > 2}
+        # `H` a file git reads; lowercase one assumed unchanged, `S` one skipped in the worktree
+        dirty |= {name for name, tag in tracked.items() if tag.islower() or tag == "S"}
+        return top.strip(), _Listed(dirty, set(tracked))
 
     def _linked(self, relative: str) -> str | None:
         """The part of `relative` that is a symbolic link in the checkout, if one is: git records a link as the name
