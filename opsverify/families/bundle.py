@@ -54,6 +54,7 @@ import base64
 import codecs
 import hashlib
 import html as html_text
+from html.entities import html5 as HTML5_ENTITIES
 import json
 import math
 import re
@@ -273,16 +274,18 @@ def _script_links(html: str, *, xhtml: bool = False) -> _ScriptLinks:
     reading that runs scripts'."""
     parse = load("selectolax.lexbor").LexborHTMLParser
     links = _read_links(parse(html, scripting=True))
+    found, inline = set(links.found), set(links.inline)
     for other in (_read_links(parse(html)), *([_xml_links(html)] if xhtml else [])):
-        found = set(links.found)
         links.found += [link for link in other.found if link not in found]
+        found.update(other.found)
         links.unread += other.unread
         maps = {index for _, index in other.import_maps}
-        for index, (base, code) in enumerate(other.inline):
-            if (base, code) not in links.inline:
+        for index, script in enumerate(other.inline):
+            if script not in inline:
+                inline.add(script)
                 if index in maps:
-                    links.import_maps.append((base, len(links.inline)))
-                links.inline.append((base, code))
+                    links.import_maps.append((script[0], len(links.inline)))
+                links.inline.append(script)
     return links
 
 
@@ -339,37 +342,81 @@ _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
 def _xml_links(page: str) -> _ScriptLinks:
-    """An XHTML page's scripts as a browser reads it: XML (expat, which fetches no external entity). One that is no
-    well-formed XML runs nothing in a browser: none. One that declares entities is not read (an entity may grow a
-    page a hundredfold within expat's bounds): not looked at."""
+    """An XHTML page's scripts as a browser reads it: XML (expat, which fetches no external entity), HTML's named
+    entities defined (`&nbsp;`: a browser defines them for XHTML's DOCTYPEs); up to a point where it is no
+    well-formed XML (a browser runs what came before and nothing after). One whose DOCTYPE declares entities is not
+    read (an entity may grow a page a hundredfold within expat's bounds): not looked at."""
     from xml.etree import ElementTree  # an XHTML page is rare: loaded when one comes
 
     links = _ScriptLinks()
-    if "<!ENTITY" in page:
-        links.unread.append("the page is XHTML declaring entities (<!ENTITY): not read as XML, as a browser reads it")
+    subset = _INTERNAL_SUBSET.match(page)
+    if subset and "<!ENTITY" in subset.group(1):
+        links.unread.append("the page is XHTML whose DOCTYPE declares entities (<!ENTITY): not read as XML, as a "
+                            "browser reads it")
         return links
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    reader = _XhtmlScripts(links)
+    parser = ElementTree.XMLParser(target=reader)
     try:
-        parser.feed(page)
+        parser.feed(_HTML_ENTITY.sub(_as_character_reference, page))
         parser.close()
-        events = list(parser.read_events())
     except ElementTree.ParseError:
-        return links
-    for event, element in events:
-        if event == "start" and element.tag == f"{_XHTML}base":
-            if element.get("href") is not None and links.base is None:
-                links.base = element.get("href")
-        elif event == "end" and element.tag == f"{_XHTML}script":
-            source = element.get("src")
-            if source and source.strip(URL_EDGES):
-                links.found.append((source.strip(URL_EDGES), links.base))
-            else:
-                links.inline.append((links.base, "".join(element.itertext())))
-        elif event == "end" and element.tag == f"{_SVG}script":
-            source = element.get("href") or element.get(_XLINK_HREF)
-            if source and source.strip(URL_EDGES):
-                links.found.append((source.strip(URL_EDGES), links.base))
+        pass  # read as far as a browser runs it
     return links
+
+
+# a DOCTYPE's internal subset, where alone a document declares entities (after an XML declaration and comments)
+_INTERNAL_SUBSET = re.compile(r"\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<!DOCTYPE\b[^\[>]*\[(.*?)\]\s*>",
+                              re.DOTALL | re.IGNORECASE)
+_HTML_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+
+def _as_character_reference(found: re.Match) -> str:
+    """HTML's named entity as the character reference XML reads without a DTD (`&nbsp;` → `&#160;`)."""
+    name = found.group(1)
+    character = None if name in _XML_ENTITIES else HTML5_ENTITIES.get(f"{name};")
+    return "".join(f"&#{ord(c)};" for c in character) if character else found.group(0)
+
+
+class _XhtmlScripts:
+    """ElementTree's parser target: an XHTML page's script elements, script preloads and first base, in document
+    order."""
+
+    def __init__(self, links: _ScriptLinks) -> None:
+        self.links = links
+        self.inline: list[str] | None = None  # the text of the HTML script being read, if one is
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        links = self.links
+        if tag == f"{_XHTML}base" and attributes.get("href") is not None and links.base is None:
+            links.base = attributes["href"]
+        elif tag == f"{_XHTML}link":
+            rel = attributes.get("rel", "").lower().split()
+            if attributes.get("href") and ("modulepreload" in rel or (
+                    ("preload" in rel or "prefetch" in rel) and attributes.get("as", "").strip().lower() == "script")):
+                links.found.append((attributes["href"].strip(URL_EDGES), links.base))
+        elif tag == f"{_XHTML}script":
+            source = attributes.get("src", "").strip(URL_EDGES)
+            if source:
+                links.found.append((source, links.base))
+            else:
+                self.inline = []
+        elif tag == f"{_SVG}script":
+            source = (attributes.get("href") or attributes.get(_XLINK_HREF) or "").strip(URL_EDGES)
+            if source:
+                links.found.append((source, links.base))
+
+    def data(self, text: str) -> None:
+        if self.inline is not None:
+            self.inline.append(text)
+
+    def end(self, tag: str) -> None:
+        if tag == f"{_XHTML}script" and self.inline is not None:
+            self.links.inline.append((self.links.base, "".join(self.inline)))
+            self.inline = None
+
+    def close(self) -> None:
+        return None
 
 
 def _mapped(code: str, base_url: str) -> list[str]:
@@ -705,7 +752,9 @@ class Crawl:
         read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
         self.scan(_path(self.page_url), [*seen, *read])
         kind = {k.lower(): v for k, v in reply.headers.items()}.get("content-type", "").split(";", 1)[0]
-        links = _script_links(text, xhtml=kind.strip().lower() == "application/xhtml+xml")
+        # XHTML's type, or XML's with an XHTML root (a browser reads either as XHTML)
+        links = _script_links(text, xhtml=kind.strip().lower() in ("application/xhtml+xml", "text/xml",
+                                                                    "application/xml"))
         where = _path(self.page_url)
         self.incomplete += [f"{where}: {why}" for why in links.unread]
         self.base_url = self._document_base(links.base)
