@@ -1078,3 +1078,22 @@ def test_a_clean_checkout_of_a_file_committed_with_crlf_is_clean(tmp_path, attri
         subprocess.run(["git", "-C", str(clone), "config", "core.autocrlf", "true"], check=True, env=repo.git_env())
     read = Checkout(clone).read_files([".github/workflows/wf.yml"])[".github/workflows/wf.yml"]
     assert isinstance(read, str), read
+
+
+def test_a_folder_the_commit_holds_removed_from_the_checkout_is_an_error_not_missing(tmp_path):
+    """Removed in the checkout (or left out of a sparse one), a committed report folder had failed as missing."""
+    import shutil
+
+    checkout = _stale_report_clone(tmp_path)
+    shutil.rmtree(checkout / ".pf" / "readthis")
+    listed = Checkout(checkout).list_folders([".pf/readthis", ".pf/never"])
+    assert isinstance(listed[".pf/readthis"], GatherError), listed
+    assert "the commit holds it" in str(listed[".pf/readthis"])
+    assert listed[".pf/never"] is None, listed  # a folder the commit lacks is missing, as it was
+
+
+def test_a_name_that_is_no_utf8_is_read_not_an_internal_error(tmp_path):
+    checkout = _stale_report_clone(tmp_path)
+    (checkout / ".pf" / "readthis" / "caf\udce9.md").write_text("new")  # b"caf\xe9.md" on disk
+    listed = Checkout(checkout).list_folders([".pf/readthis"])[".pf/readthis"]
+    assert not isinstance(listed, GatherError) and "caf\udce9.md" in listed.files, listed

@@ -422,8 +422,14 @@ class Checkout:
                 out[relative] = GatherError(f"{linked} is a symbolic link in the checkout: the commit holds only the"
                                             " name it points to; judge the folder it names")
                 continue
-            if not folder.is_dir():
-                out[relative] = None
+            if not folder.is_dir():  # missing: the commit's answer, unless the commit holds it (removed in the checkout)
+                status = self._status([relative])
+                held = isinstance(status, tuple) and any(name.startswith(status[0] + relative.rstrip("/") + "/")
+                                                         for name in status[1].paths)
+                out[relative] = (status if isinstance(status, GatherError) else GatherError(
+                    f"{relative} differs in the checkout from the commit (the commit holds it; removed here, or left"
+                    " out of a sparse checkout): it is not the deployed folder; judge a clean checkout of the commit")
+                    if held else None)
                 continue
             try:
                 files = _plain_files(folder)
@@ -461,13 +467,15 @@ class Checkout:
                     found.setdefault(name[len(prefix):], (float(seconds), f"commit {commit[:12]}"))
         return found
 
-    def _git(self, *args: str, input: str | None = None) -> str | None | GatherError:
+    def _git(self, *args: str) -> str | None | GatherError:
         """git's answer in the checkout (see _git_unquoted for the names it lists); None when it is no git checkout.
         git refusing one (a checkout another user owns: "detected dubious ownership"), or missing where a `.git`
         is, is an error: its files could not be told from the commit's, never read as they are."""
         try:
+            # a name that is no UTF-8 is kept as the disk's own (os.walk reads it so too), never a decoding error
             answer = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True,
-                                    timeout=GIT_TIMEOUT_S, env=git_env(), input=input)
+                                    errors="surrogateescape",
+                                    timeout=GIT_TIMEOUT_S, env=git_env())
         except FileNotFoundError:
             if any((folder / ".git").exists() for folder in (self.root, *self.root.parents)):
                 return GatherError(f"git is not installed: cannot tell {self.root}'s files from its commit's")
