@@ -149,7 +149,51 @@ def test_an_xhtml_pages_script_preloads_and_scripts_before_a_break_are_read():
                                                                                 "/before.js"]
 
 
-@pytest.mark.parametrize("kind", ["text/xml", "application/xml; charset=utf-8"])
+HIDDEN = '<textarea><script src="/evil.js"></script></textarea>'
+XHTML_DOCTYPE = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+                 '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">')
+
+
+@pytest.mark.parametrize("page, scripts", [
+    # an entity the DOCTYPE's external DTD may define: a browser goes on past it
+    (f'<?xml version="1.0"?>{XHTML_DOCTYPE}<html xmlns="http://www.w3.org/1999/xhtml"><p>a&bogus;b</p>{HIDDEN}</html>',
+     ["/evil.js"]),
+    # a prefix no namespace binds: no XHTML element, and the reading goes on
+    (f'<html xmlns="http://www.w3.org/1999/xhtml"><p><x:b>hi</x:b></p>{HIDDEN}</html>', ["/evil.js"]),
+    # an SVG script's inline code is a script too: its imports are followed
+    ('<html xmlns="http://www.w3.org/1999/xhtml"><textarea><svg xmlns="http://www.w3.org/2000/svg"><script>'
+     'import("/evil-svg.js")</script></svg></textarea></html>', []),
+    # scripts in a prefixed XHTML namespace, in an SVG page's foreignObject
+    ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:l="http://www.w3.org/1999/'
+     'xlink"><script l:href="/svg.js"/><foreignObject><h:textarea><h:script src="/h.js"></h:script></h:textarea>'
+     '</foreignObject></svg>', ["/svg.js", "/h.js"]),
+], ids=["undeclared-entity", "unbound-prefix", "svg-inline", "svg-page"])
+def test_the_xml_reading_goes_on_where_a_browser_does(page, scripts):
+    links = bundle._xml_links(page)
+    assert [src for src, _ in links.found] == scripts and not links.unread, links
+    if not scripts:
+        assert links.inline == [(None, 'import("/evil-svg.js")')], links.inline
+
+
+@pytest.mark.parametrize("prolog", ['<?xml version="1.0"?><?xml-stylesheet href="/s.css" type="text/css"?>',
+                                    '<!DOCTYPE html SYSTEM "about:legacy>compat" '])
+def test_a_page_declaring_entities_is_not_read_however_its_prolog_is_written(prolog):
+    """An entity named as HTML's (`nbsp`) holding markup: declared, the page is not read (it had been read with the
+    page's own entity replaced by HTML's)."""
+    doctype = ("" if "DOCTYPE" in prolog else "<!DOCTYPE html ") + \
+        '[ <!ENTITY nbsp \'<script xmlns="http://www.w3.org/1999/xhtml" src="/evil.js"></script>\'> ]>'
+    page = f'{prolog}{doctype}<html xmlns="http://www.w3.org/1999/xhtml"><p>a&nbsp;b</p></html>'
+    assert bundle._xml_links(page).unread, bundle._xml_links(page)
+
+
+def test_comments_before_the_root_cost_nothing_to_read():
+    """A prolog of many comments had sent a regular expression backtracking for minutes (a healthy page, an error)."""
+    page = '<?xml version="1.0"?>' + "<!-- generated -->\n" * 40 + '<html xmlns="http://www.w3.org/1999/xhtml">' + \
+        '<script src="/a.js"/></html>'
+    assert [src for src, _ in bundle._xml_links(page).found] == ["/a.js"]
+
+
+@pytest.mark.parametrize("kind", ["text/xml", "application/xml; charset=utf-8", "image/svg+xml"])
 def test_a_page_served_as_xml_is_read_as_xhtml_too(kind):
     files = {"/": (kind, XHTML), "/assets/a.js": ("text/javascript", "console.log(1)"),
              "/assets/key.js": ("text/javascript", KEY_JS)}
@@ -161,7 +205,7 @@ def test_a_page_served_as_xml_is_read_as_xhtml_too(kind):
 @pytest.mark.parametrize("page, status, seen", [
     (XHTML, Status.FAILED, "/assets/key.js"),
     (XHTML.replace("<?xml version=\"1.0\"?>", '<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "x">]>'),
-     Status.ERROR, "whose DOCTYPE declares entities"),
+     Status.ERROR, "XHTML declaring entities"),
     # XHTML 1.0's DOCTYPE, whose entities a browser defines: `&nbsp;` had stopped the reading, silently
     (XHTML.replace('<?xml version="1.0"?>', '<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 '
                    'Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">').replace("<title>t</title>",

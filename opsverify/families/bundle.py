@@ -338,35 +338,36 @@ def _take(node, links: _ScriptLinks, base: str | None) -> None:
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _SVG = "{http://www.w3.org/2000/svg}"
-_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_XLINK = "http://www.w3.org/1999/xlink"
+
+
+XML_PAGES = ("application/xhtml+xml", "text/xml", "application/xml", "image/svg+xml")
 
 
 def _xml_links(page: str) -> _ScriptLinks:
     """An XHTML page's scripts as a browser reads it: XML (expat, which fetches no external entity), HTML's named
-    entities defined (`&nbsp;`: a browser defines them for XHTML's DOCTYPEs); up to a point where it is no
-    well-formed XML (a browser runs what came before and nothing after). One whose DOCTYPE declares entities is not
-    read (an entity may grow a page a hundredfold within expat's bounds): not looked at."""
-    from xml.etree import ElementTree  # an XHTML page is rare: loaded when one comes
+    entities defined (`&nbsp;`: a browser defines them for XHTML's DOCTYPEs), an entity a DOCTYPE's external DTD may
+    define left out, a prefix no namespace binds read as no XHTML (a browser's parser goes on past both); up to where it
+    stops being well-formed (a browser runs what came before and nothing after). One that declares entities is not
+    read (an entity may hide markup, and grow a page a hundredfold within expat's bounds): not looked at."""
+    import pyexpat  # an XHTML page is rare: loaded when one comes
 
     links = _ScriptLinks()
-    subset = _INTERNAL_SUBSET.match(page)
-    if subset and "<!ENTITY" in subset.group(1):
-        links.unread.append("the page is XHTML whose DOCTYPE declares entities (<!ENTITY): not read as XML, as a "
-                            "browser reads it")
-        return links
     reader = _XhtmlScripts(links)
-    parser = ElementTree.XMLParser(target=reader)
+    parser = pyexpat.ParserCreate()  # no namespace processing: an unbound prefix would stop expat, not a browser
+    parser.buffer_text = True
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
+    parser.CharacterDataHandler, parser.EntityDeclHandler = reader.data, reader.declared
     try:
-        parser.feed(_HTML_ENTITY.sub(_as_character_reference, page))
-        parser.close()
-    except ElementTree.ParseError:
+        parser.Parse(_HTML_ENTITY.sub(_as_character_reference, page), True)
+    except pyexpat.ExpatError:
         pass  # read as far as a browser runs it
+    except _DeclaresEntities:
+        links.unread.append("the page is XHTML declaring entities (<!ENTITY): not read as XML, as a browser reads it")
     return links
 
 
-# a DOCTYPE's internal subset, where alone a document declares entities (after an XML declaration and comments)
-_INTERNAL_SUBSET = re.compile(r"\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<!DOCTYPE\b[^\[>]*\[(.*?)\]\s*>",
-                              re.DOTALL | re.IGNORECASE)
 _HTML_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 
@@ -378,45 +379,57 @@ def _as_character_reference(found: re.Match) -> str:
     return "".join(f"&#{ord(c)};" for c in character) if character else found.group(0)
 
 
+class _DeclaresEntities(Exception):
+    """The page's DOCTYPE declares an entity: the reading stops there."""
+
+
 class _XhtmlScripts:
-    """ElementTree's parser target: an XHTML page's script elements, script preloads and first base, in document
-    order."""
+    """expat's handlers for an XHTML page: its script elements (HTML's and SVG's), script preloads and first base, in
+    document order, each element's namespace read from the `xmlns` attributes in effect where it stands."""
 
     def __init__(self, links: _ScriptLinks) -> None:
         self.links = links
-        self.inline: list[str] | None = None  # the text of the HTML script being read, if one is
+        self.scopes: list[dict[str, str]] = [{}]  # prefix ("" the default) -> namespace, for each open element
+        self.inline: list[str] | None = None  # the text of the script being read, if one is
+
+    def declared(self, *_) -> None:
+        raise _DeclaresEntities
+
+    def _named(self, name: str, scope: dict[str, str]) -> str:
+        """`{namespace}local` of an element's name; an unbound prefix is no namespace of a script."""
+        prefix, _, local = name.rpartition(":")
+        return f"{{{scope.get(prefix, '?')}}}{local}"
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
-        links = self.links
-        if tag == f"{_XHTML}base" and attributes.get("href") is not None and links.base is None:
+        scope = {**self.scopes[-1], **{name.partition(":")[2]: uri for name, uri in attributes.items()
+                                       if name == "xmlns" or name.startswith("xmlns:")}}
+        self.scopes.append(scope)
+        name, links = self._named(tag, scope), self.links
+        if name == f"{_XHTML}base" and attributes.get("href") is not None and links.base is None:
             links.base = attributes["href"]
-        elif tag == f"{_XHTML}link":
+        elif name == f"{_XHTML}link":
             rel = attributes.get("rel", "").lower().split()
             if attributes.get("href") and ("modulepreload" in rel or (
                     ("preload" in rel or "prefetch" in rel) and attributes.get("as", "").strip().lower() == "script")):
                 links.found.append((attributes["href"].strip(URL_EDGES), links.base))
-        elif tag == f"{_XHTML}script":
-            source = attributes.get("src", "").strip(URL_EDGES)
-            if source:
-                links.found.append((source, links.base))
+        elif name in (f"{_XHTML}script", f"{_SVG}script"):
+            linked = [value for key, value in attributes.items() if key == "href" or (
+                key.endswith(":href") and scope.get(key.rpartition(":")[0]) == _XLINK)]
+            source = (attributes.get("src", "") if name == f"{_XHTML}script" else next(iter(linked), ""))
+            if source.strip(URL_EDGES):
+                links.found.append((source.strip(URL_EDGES), links.base))
             else:
                 self.inline = []
-        elif tag == f"{_SVG}script":
-            source = (attributes.get("href") or attributes.get(_XLINK_HREF) or "").strip(URL_EDGES)
-            if source:
-                links.found.append((source, links.base))
 
     def data(self, text: str) -> None:
         if self.inline is not None:
             self.inline.append(text)
 
     def end(self, tag: str) -> None:
-        if tag == f"{_XHTML}script" and self.inline is not None:
+        scope = self.scopes.pop()
+        if self.inline is not None and self._named(tag, scope) in (f"{_XHTML}script", f"{_SVG}script"):
             self.links.inline.append((self.links.base, "".join(self.inline)))
             self.inline = None
-
-    def close(self) -> None:
-        return None
 
 
 def _mapped(code: str, base_url: str) -> list[str]:
@@ -752,9 +765,8 @@ class Crawl:
         read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
         self.scan(_path(self.page_url), [*seen, *read])
         kind = {k.lower(): v for k, v in reply.headers.items()}.get("content-type", "").split(";", 1)[0]
-        # XHTML's type, or XML's with an XHTML root (a browser reads either as XHTML)
-        links = _script_links(text, xhtml=kind.strip().lower() in ("application/xhtml+xml", "text/xml",
-                                                                    "application/xml"))
+        # XHTML's type, or XML's or SVG's holding XHTML (a browser reads each as XML, and runs its scripts)
+        links = _script_links(text, xhtml=kind.strip().lower() in XML_PAGES)
         where = _path(self.page_url)
         self.incomplete += [f"{where}: {why}" for why in links.unread]
         self.base_url = self._document_base(links.base)
