@@ -1097,3 +1097,53 @@ def test_a_name_that_is_no_utf8_is_read_not_an_internal_error(tmp_path):
     (checkout / ".pf" / "readthis" / "caf\udce9.md").write_text("new")  # b"caf\xe9.md" on disk
     listed = Checkout(checkout).list_folders([".pf/readthis"])[".pf/readthis"]
     assert not isinstance(listed, GatherError) and "caf\udce9.md" in listed.files, listed
+
+
+def test_an_export_inside_another_repository_is_no_checkout_of_its_commit(tmp_path):
+    """An app's files exported into an ignored folder of the verification project's own repository: that
+    repository's HEAD had dated the deploy (and a stale report passed)."""
+    from opsverify_demo.components.repos import _git
+
+    ops = tmp_path / "ops"
+    ops.mkdir()
+    (ops / ".gitignore").write_text("checkouts/\n")
+    _git(ops, "init", "-q")
+    _git(ops, "add", "-A", date="2023-01-01T00:00:00+00:00")
+    _git(ops, "commit", "-q", "-m", "ops", date="2023-01-01T00:00:00+00:00")
+    export = ops / "checkouts" / "app" / ".pf" / "readthis"
+    export.mkdir(parents=True)
+    (export / "report.md").write_text("old findings\n")
+    checkout = Checkout(ops / "checkouts" / "app")
+    with pytest.raises(GatherError, match="lies inside a git repository whose commit does not hold it"):
+        checkout.deployed()
+    assert isinstance(checkout.list_folders([".pf/readthis"])[".pf/readthis"], GatherError)
+
+
+def test_a_report_of_a_submodule_or_a_nested_repository_cannot_be_dated_by_its_checkout(tmp_path):
+    """Files git neither tracks nor lists (a clean submodule's, a nested repository's) had been dated by their
+    checkout time: a stale report read as new."""
+    from opsverify_demo.components.repos import _git
+
+    checkout = _stale_report_clone(tmp_path)
+    nested = checkout / "vendor" / "audit"
+    nested.mkdir(parents=True)
+    (nested / "report.md").write_text("old findings\n")
+    _git(nested, "init", "-q")
+    _git(nested, "add", "-A", date="2020-01-01T00:00:00+00:00")
+    _git(nested, "commit", "-q", "-m", "old", date="2020-01-01T00:00:00+00:00")
+    listed = Checkout(checkout).list_folders(["vendor/audit"])["vendor/audit"]
+    assert isinstance(listed, GatherError) and "the commit's time cannot be told" in str(listed), listed
+
+
+def test_a_report_the_index_tells_git_to_overlook_cannot_be_dated(tmp_path):
+    from opsverify_demo.components.repos import _git
+
+    checkout = _stale_report_clone(tmp_path)
+    _git(checkout, "update-index", "--assume-unchanged", ".pf/readthis/report.md")
+    listed = Checkout(checkout).list_folders([".pf/readthis"])[".pf/readthis"]
+    assert isinstance(listed, GatherError) and "overlook" in str(listed), listed
+
+
+def test_gits_command_is_named_in_its_errors():
+    assert repo._command(("-c", "core.quotepath=off", "log", "--format=x", "HEAD")) == "log"
+    assert repo._command(("--literal-pathspecs", "status", "--porcelain=v1")) == "status"

@@ -303,9 +303,13 @@ class _Listed:
     """The paths git listed as not the commit's, where a folder it names whole (`app/`: untracked whole, a nested
     repository) holds every path under it; and the files it tracks."""
 
-    def __init__(self, paths: set[str], tracked: set[str]) -> None:
-        self.paths, self.tracked = paths, tracked
+    def __init__(self, paths: set[str], tracked: set[str], overlooked: set[str], nested: set[str]) -> None:
+        self.paths, self.tracked, self.overlooked = paths, tracked, overlooked
         self.folders = tuple(path for path in paths if path.endswith("/"))
+        self.nested = tuple(nested)  # folders git lists whole as untracked (`?? app/`): nested repositories
+
+    def in_nested(self, path: str) -> bool:
+        return path.startswith(self.nested)
 
     def __contains__(self, path: str) -> bool:
         return path in self.paths or path.startswith(self.folders)
@@ -314,6 +318,11 @@ class _Listed:
         """A file git does not track, though status names nothing of it: inside a nested repository or a
         submodule (git lists neither's files under a path given it)."""
         return path not in self.tracked
+
+
+def _command(args: tuple[str, ...]) -> str:
+    """git's command among its arguments (`log` of `-c core.quotepath=off log …`)."""
+    return next((a for a in args if not a.startswith("-") and "=" not in a), "")
 
 
 def git_env() -> dict[str, str]:
@@ -343,6 +352,7 @@ class Checkout:
     def __init__(self, root: Path):
         self.root = root
         self.label = f"checkout {root}"
+        self._holds_root: bool | GatherError | None = None  # whether the repository's commit holds the checkout
 
     def read_files(self, paths: list[str]) -> dict[str, str | None | GatherError]:
         changed = self._changed(paths)
@@ -373,6 +383,8 @@ class Checkout:
         top = self._git("rev-parse", "--show-prefix")
         if not isinstance(top, str):
             return top
+        if outside := self._outside_its_commit(top.strip()):
+            return outside
         status = self._git("--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all",
                            "--ignored=matching", "--", *paths)
         if not isinstance(status, str):
@@ -381,11 +393,30 @@ class Checkout:
                             "--", *paths)
         if not isinstance(flagged, str):
             return flagged or GatherError(f"git ls-files in {self.root} gave no answer")
-        dirty = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
+        entries = [entry for entry in status.split("\0") if len(entry) > 3]
+        dirty = {entry[3:] for entry in entries}
+        # with every untracked file listed, a folder listed whole is a repository of its own
+        nested = {entry[3:] for entry in entries if entry.startswith("?? ") and entry.endswith("/")}
         tracked = {entry[2:]: entry[0] for entry in flagged.split("\0") if len(entry) > 2}
         # `H` a file git reads; lowercase one assumed unchanged, `S` one skipped in the worktree
-        dirty |= {name for name, tag in tracked.items() if tag.islower() or tag == "S"}
-        return top.strip(), _Listed(dirty, set(tracked))
+        overlooked = {name for name, tag in tracked.items() if tag.islower() or tag == "S"}
+        return top.strip(), _Listed(dirty | overlooked, set(tracked), overlooked, nested)
+
+    def _outside_its_commit(self, prefix: str) -> GatherError | None:
+        """An error where the checkout lies inside a repository whose commit does not hold it (an app's export in an
+        ignored folder of the verification project's own repository): that commit is not the app's, nor its time."""
+        if not prefix:  # the repository's top itself
+            return None
+        if self._holds_root is None:
+            held = self._git("ls-tree", "--name-only", "HEAD", "--", ".")
+            self._holds_root = held if isinstance(held, GatherError) else bool(held and held.strip())
+        if isinstance(self._holds_root, GatherError):
+            return self._holds_root
+        if not self._holds_root:
+            return GatherError(f"{self.root} lies inside a git repository whose commit does not hold it (ignored or"
+                               " untracked there): no checkout of a commit; read it outside any repository, or check"
+                               " out the app's own repository")
+        return None
 
     def _linked(self, relative: str) -> str | None:
         """The part of `relative` that is a symbolic link in the checkout, if one is: git records a link as the name
@@ -436,21 +467,30 @@ class Checkout:
             except OSError as exc:
                 out[relative] = GatherError(f"cannot list {relative}: {exc}")
                 continue
-            committed = self._committed(relative)
+            committed = self._committed(relative, files)
             if isinstance(committed, GatherError):
                 out[relative] = committed
                 continue
             out[relative] = _dated(files, committed)
         return out
 
-    def _committed(self, relative: str) -> dict[str, tuple[float, str]] | GatherError:
+    def _committed(self, relative: str, files: dict[str, float]) -> dict[str, tuple[float, str]] | GatherError:
         """name (inside `relative`) -> (committer time, "commit <sha>") of each committed file the checkout
-        has unchanged; {} outside a git checkout."""
+        has unchanged; {} outside a git checkout. A file whose time cannot be told is an error: one the index tells
+        git to overlook (changed or not, status cannot see), one git neither tracks nor lists (a nested
+        repository's, a submodule's: its checkout time would read as new)."""
         # paths as written (not quoted: `prüfung.json`), from the repository's top (see `_status`)
         status = self._status([relative])
         if not isinstance(status, tuple):
             return status if isinstance(status, GatherError) else {}
         top, dirty = status
+        inside = top + relative.rstrip("/") + "/"
+        untold = [name for name in sorted(files, key=lambda n: (is_hidden(n), n)) if inside + name in dirty.overlooked or dirty.in_nested(inside + name)
+                  or (dirty.untracked(inside + name) and inside + name not in dirty)]
+        if untold:
+            return GatherError(f"{relative}: {first_few(untold)}: the commit's time cannot be told for "
+                               f"{'it' if len(untold) == 1 else 'them'} (inside a submodule or a nested repository,"
+                               " or a file the index tells git to overlook); judge a plain checkout of the commit")
         log = self._git("-c", "core.quotepath=off", "log", "--format=%x00%H %ct", "--name-only", "--no-renames",
                         "HEAD", "--", relative)
         if log is None:
@@ -481,17 +521,19 @@ class Checkout:
                 return GatherError(f"git is not installed: cannot tell {self.root}'s files from its commit's")
             return None
         except subprocess.TimeoutExpired:
-            return GatherError(f"git {args[0]} in {self.root} took longer than {GIT_TIMEOUT_S:g} s")
+            return GatherError(f"git {_command(args)} in {self.root} took longer than {GIT_TIMEOUT_S:g} s")
         if answer.returncode == 0:
             return answer.stdout
         if "not a git repository" in answer.stderr.lower():
             return None
         reason = (answer.stderr.strip().splitlines() or [f"exit {answer.returncode}"])[0]
-        return GatherError(f"git {' '.join(a for a in args if not a.startswith('-'))[:40]} in {self.root} failed: "
-                           f"{reason}")
+        return GatherError(f"git {_command(args)} in {self.root} failed: {reason}")
 
     def deployed(self) -> Deployed:
-        """The committer time of HEAD: when the deployed commit was made."""
+        """The committer time of HEAD: when the deployed commit was made (never an enclosing repository's)."""
+        top = self._git("rev-parse", "--show-prefix")
+        if isinstance(top, str) and (outside := self._outside_its_commit(top.strip())):
+            raise outside
         command = ["git", "-C", str(self.root), "log", "-1", "--format=%H %ct", "HEAD"]
         try:
             answer = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, env=git_env())
