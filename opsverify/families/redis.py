@@ -271,6 +271,6 @@ def judge(check, facts) -> Outcome:
     if unreadable and not problems:  # a key not measured is not a pass, whatever the others hold
         return error(f"could not read the keys: Redis at endpoint '{p.endpoint}': {'; '.join(unreadable)}", **evidence)
     if problems:  # a key over its limit fails the item even when another could not be read: that one said beside it
-        return failed(", ".join(wanted), "; ".join(problems), undecided=[f"could not read: {why}" for why in unreadable],
-                      **evidence)
+        undecided = [f"could not read: {why}" for why in unreadable]
+        return failed(", ".join(wanted), "; ".join(problems), undecided=undecided, **evidence)
     return passed(", ".join(wanted), ", ".join(fine), **evidence)

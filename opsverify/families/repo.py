@@ -358,9 +358,9 @@ class Checkout:
         changed = self._changed(paths)
         if isinstance(changed, GatherError):
             return dict.fromkeys(paths, changed)
-        return {path: (GatherError(f"{path} differs in the checkout from the commit (changed, added, removed, untracked or "
-                                   "ignored: not the commit's): it is not the deployed file; judge a clean checkout "
-                                   "of the commit")
+        return {path: (GatherError(f"{path} differs in the checkout from the commit (changed, added, removed, "
+                                   "untracked or ignored: not the commit's): it is not the deployed file; judge a "
+                                   "clean checkout of the commit")
                        if path in changed else self._read(path)) for path in paths}
 
     def _changed(self, paths: list[str]) -> set[str] | GatherError:
@@ -453,7 +453,7 @@ class Checkout:
                 out[relative] = GatherError(f"{linked} is a symbolic link in the checkout: the commit holds only the"
                                             " name it points to; judge the folder it names")
                 continue
-            if not folder.is_dir():  # missing: the commit's answer, unless the commit holds it (removed in the checkout)
+            if not folder.is_dir():  # missing: the commit's answer, unless the commit holds it (removed here)
                 status = self._status([relative])
                 held = isinstance(status, tuple) and any(name.startswith(status[0] + relative.rstrip("/") + "/")
                                                          for name in status[1].paths)
@@ -485,7 +485,8 @@ class Checkout:
             return status if isinstance(status, GatherError) else {}
         top, dirty = status
         inside = top + relative.rstrip("/") + "/"
-        untold = [name for name in sorted(files, key=lambda n: (is_hidden(n), n)) if inside + name in dirty.overlooked or dirty.in_nested(inside + name)
+        untold = [name for name in sorted(files, key=lambda n: (is_hidden(n), n))
+                  if inside + name in dirty.overlooked or dirty.in_nested(inside + name)
                   or (dirty.untracked(inside + name) and inside + name not in dirty)]
         if untold:
             return GatherError(f"{relative}: {first_few(untold)}: the commit's time cannot be told for "
@@ -1197,7 +1198,7 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
                 unseen.append(service)
             elif how := env_family.how_read_two_ways(env, key):
                 split.setdefault(service, {})[key] = how
-            elif env_family.is_unset(env.get(key)):  # `undefined` or `null` as well: what JavaScript writes of one unset
+            elif env_family.is_unset(env.get(key)):  # `undefined` or `null` too: JavaScript's word for one unset
                 missing.setdefault(service, []).append(key)
     evidence.update({"keys_in_file": len(keys), "ignored": p.ignore, "missing": missing})
     if split:
