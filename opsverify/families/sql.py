@@ -1155,6 +1155,6 @@ def judge(check, facts) -> Outcome:
     fine = ", ".join(f"{k} = {cut(str(raw[k]) if isinstance(raw[k], decimal.Decimal) else _cell(row[k]), SHOWN_CHARS)}"
                      for k in p.expect)
     if problems:  # a bound that does not hold fails the item; one that could not be compared is said beside it
-        return failed(" and ".join(wanted), "; ".join(problems), undecided=[f"cannot be compared: {u}" for u in undecided],
-                      **evidence)
+        undecided = [f"cannot be compared: {u}" for u in undecided]
+        return failed(" and ".join(wanted), "; ".join(problems), undecided=undecided, **evidence)
     return verdict(" and ".join(wanted), problems, fine, **evidence)

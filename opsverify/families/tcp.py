@@ -493,9 +493,9 @@ def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:
                                                        " server that greets or answers late, as a tarpit does, needs"
                                                        " a longer timeouts.statement_ms)")
         if reply is None:  # it answered EHLO, so it speaks SMTP: a command it leaves unanswered fails it
-            return failed(expected, f"{said}, then no {command} reply: {answer.failure or 'none'}{came} (every command is "
-                                    "answered: RFC 5321 §4.2; a script writing replies it was not asked for runs "
-                                    "out of them)", **evidence)
+            return failed(expected, f"{said}, then no {command} reply: {answer.failure or 'none'}{came} (every command"
+                                    " is answered: RFC 5321 §4.2; a script writing replies it was not asked for runs"
+                                    " out of them)", **evidence)
         if reply[0] != healthy:
             return failed(expected, f"{said}, {command} answered {quoted(reply)}", **evidence)
         said += f", {command} {reply[0]}"
