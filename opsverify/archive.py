@@ -624,10 +624,10 @@ class ArchiveReporter:
         row = self.rows.get(report.nodeid)
         if row is None:
             row = self.rows[report.nodeid] = _Row(report.nodeid)
-        elif row.record is not None:  # reported again after it ended (a rerun plugin): not final after all
-            row.record = None
+        elif row.record is not None:  # reported again after it ended (a rerun plugin): not final after all, and
+            # the new attempt's word and verdict are what counts
             self.state.archive.forget_result(row.written)
-            row.written = ""
+            row.record, row.written, row.info, row.phases, row.crashed = None, "", None, {}, ""
         row.pytest_s += report.duration
         if row.info is None:
             for key, value in report.user_properties:
@@ -1456,8 +1456,9 @@ def _weighed(row: _Row) -> None:
     """The check's own verdict is what the archive says of a check it judged: a pytest marker or a hook (an `xfail`
     of a conftest, a reason spelt like a waiver's, a report rewritten) changes what pytest reports, never that. pytest's
     word counts only where it says more went wrong than the check saw, and never makes an item passed or waived:
+    - no checklist item at all (a team's own test beside `checks/`): pytest's word is its outcome;
     - never judged: an error where a phase failed or its worker stopped, else skipped (not checked) where pytest
-      skipped it, else an error (pytest called passed what no check looked at);
+      skipped it, else an error (pytest called passed what no check looked at, or said nothing of it);
     - error: stays an error;
     - failed: stays failed, what went wrong after the check (a setup hook after it, its teardown, its worker) said
       beside it;
@@ -1468,30 +1469,39 @@ def _weighed(row: _Row) -> None:
     row.altered = row.beside = row.after = ""
     failures = {when: row.phases[when][1] for when in PHASES if row.phases.get(when, ("",))[0] == "failed"}
     skip = next((row.phases[when] for when in PHASES if row.phases.get(when, ("",))[0] == "skipped"), None)
+    # what pytest said of the item; None where it said nothing of its call (interrupted, its worker gone)
     said = ("failed" if failures else "waived" if skip and str(skip[2] or "").startswith(WAIVED)
-            else "skipped" if skip else "passed")
+            else "skipped" if skip else "passed" if "call" in row.phases else None)
     beyond = [*([f"the check's setup then failed: {failures['setup']}"] if "setup" in failures else []),
               *([failures["teardown"]] if "teardown" in failures else []), *([row.crashed] if row.crashed else [])]
-    if verdict is None:
+    if row.info is None:  # no checklist item (a team's own test beside checks/): pytest's word is its outcome
+        error = bool(row.crashed) or any(when != "call" for when in failures)
+        row.status = "error" if error else "failed" if failures else "skipped" if skip else "passed"
+        row.longrepr = (list(failures.values()) or [f"could not look: {row.crashed}"] if error or failures
+                        else [skip[1] if skip else ""])[0]
+    elif verdict is None:
         if failures or row.crashed:
             cause = failures.get("setup") or failures.get("call") or failures.get("teardown")
             row.status, row.longrepr = "error", cause or f"could not look: {row.crashed}"
         elif skip:
             row.status, row.longrepr = "skipped", skip[1]
             row.altered = "waived" if said == "waived" else ""
-        else:
+        elif said == "passed":
             row.status, row.altered, row.longrepr = "error", "passed", ""
+        else:
+            row.status, row.longrepr = "error", "not checked: pytest reported no outcome of it"
     elif verdict == "error":
         row.status = "error"
     elif verdict == "failed":
         row.status, row.after = "failed", "; ".join(beyond)
-        row.altered = said if said != "failed" else ""
+        row.altered = said if said not in ("failed", None) else ""
     elif verdict == "passed" and "call" in failures:
         row.status, row.beside, row.longrepr = "failed", "passed", failures["call"]
+        row.after = "; ".join(beyond)
     elif beyond or failures:
         row.status, row.longrepr = "error", (beyond or list(failures.values()))[0]
     else:
-        row.status, row.altered = verdict, said if said != verdict else ""
+        row.status, row.altered = verdict, said if said not in (verdict, None) else ""
 
 
 def _record(row: _Row) -> dict[str, Any]:

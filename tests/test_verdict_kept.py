@@ -364,3 +364,70 @@ def pytest_runtest_logreport(report):
     results = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))
     assert results["interrupted"] is True, results.get("interrupted")
     assert any(r.get("key") == "P1-healthy" and r["status"] == "skipped" for r in results["checks"]), results["checks"]
+
+
+def test_an_item_reported_again_is_judged_by_its_last_attempt(project):
+    """A plugin running each item twice (as a rerun plugin does), the first attempt broken before the check: the
+    second attempt's verdict counts (F1 failed, P1 passed; they had been read as errors, exit 10)."""
+    (project.root / "conftest.py").write_text("""
+import pytest
+from _pytest.runner import runtestprotocol
+
+SEEN = set()
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if item.nodeid not in SEEN:
+        SEEN.add(item.nodeid)
+        raise ConnectionError("token service blinked")
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    runtestprotocol(item, nextitem=nextitem, log=True)
+    runtestprotocol(item, nextitem=nextitem, log=True)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    rows = ran.rows()
+    assert (rows["F1-broken"]["status"], rows["P1-healthy"]["status"]) == ("failed", "passed"), rows
+    assert ran.code == 1, ran.output
+
+
+def test_a_teams_own_test_beside_the_checklists_keeps_pytests_outcome(project):
+    (project.root / "test_team.py").write_text("""
+def test_team_rule():
+    assert 1 + 1 == 2
+
+def test_team_rule_broken():
+    assert 1 + 1 == 3, "the team rule broke"
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "checklists", "test_team.py")
+    records = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))["checks"]
+    team = {r["nodeid"].rpartition("::")[2]: r for r in records if r["nodeid"].startswith("test_team.py")}
+    assert (team["test_team_rule"]["status"], team["test_team_rule_broken"]["status"]) == ("passed", "failed"), team
+    assert ran.code == 1, ran.output  # F1 and the team's rule fail the run; nothing "could not be checked"
+    assert "could not check" not in ran.output, ran.output
+
+
+def test_an_interrupted_call_says_nothing_pytest_did_not_say(project):
+    """Ctrl-C in F1's call: its check had failed; no "pytest reported it passed" (pytest reported no call)."""
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_call(item):
+    if "F1-" in item.nodeid:
+        raise KeyboardInterrupt
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "failed" and "pytest reported it" not in row["message"], row
+
+
+def test_a_teardown_error_beside_a_hooks_failure_of_a_passed_check_is_said(project):
+    conftest = rewriting("P1-", "call", 'report.outcome = "failed"; report.longrepr = "the team rule"')
+    (project.root / "conftest.py").write_text(conftest + P1_TEARDOWN_BREAKS, encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["P1-healthy"]
+    assert row["status"] == "failed", row
+    assert "(and after the check, teardown failed: RuntimeError: the team's fixture broke in teardown)" in \
+        row["message"], row["message"]
