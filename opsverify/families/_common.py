@@ -9,12 +9,15 @@ import re
 import types
 from collections import abc
 
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
+
+if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
+    from ..outcome import Outcome
 
 READ_ONLY_STARTS = ("SELECT", "WITH", "VALUES", "TABLE")
 _READ_ONLY_STARTS_SAID = ", ".join(READ_ONLY_STARTS[:-1]) + " or " + READ_ONLY_STARTS[-1]
@@ -534,7 +537,7 @@ def first_few(names: list[str] | tuple[str, ...], limit: int = 3) -> str:
     return f"{', '.join(names[:limit])}, … (+{len(names) - limit})"
 
 
-def nothing_found(what: str, where: str) -> "Outcome":
+def nothing_found(what: str, where: str) -> Outcome:
     """A check over a set that turned out empty has checked nothing: an *error* naming where it
     looked, never a pass. Items that expect emptiness say `allow_empty: true`."""
     from ..outcome import error
