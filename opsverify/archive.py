@@ -1474,11 +1474,14 @@ def _weighed(row: _Row) -> None:
             else "skipped" if skip else "passed" if "call" in row.phases else None)
     beyond = [*([f"the check's setup then failed: {failures['setup']}"] if "setup" in failures else []),
               *([failures["teardown"]] if "teardown" in failures else []), *([row.crashed] if row.crashed else [])]
-    if row.info is None:  # no checklist item (a team's own test beside checks/): pytest's word is its outcome
+    if row.info is None:  # no checklist item (a team's own test beside checks/): pytest's word is its outcome,
+        # and one whose call pytest never reported (interrupted) did not run to its end: never passed
         error = bool(row.crashed) or any(when != "call" for when in failures)
-        row.status = "error" if error else "failed" if failures else "skipped" if skip else "passed"
+        row.status = ("error" if error else "failed" if failures else "skipped" if skip or said is None
+                      else "passed")
         row.longrepr = (list(failures.values()) or [f"could not look: {row.crashed}"] if error or failures
-                        else [skip[1] if skip else ""])[0]
+                        else [skip[1] if skip else "not run to its end: pytest reported no outcome of its call"
+                              if said is None else ""])[0]
     elif verdict is None:
         if failures or row.crashed:
             cause = failures.get("setup") or failures.get("call") or failures.get("teardown")
@@ -1549,8 +1552,9 @@ def _check_of(nodeid: str, checks: list[Check]) -> Check | None:
         key = param.rsplit("[", 1)[0] if param.endswith("]") else param
         system, _, key = key.rpartition("/")  # `alpha/W1-health`: a key two systems share names its system
         family = function.removeprefix("test_")
-        found = [c for c in checks if c.key == key and c.system == (system or c.system)]
-        return next((c for c in found if c.family == family), found[0] if found else None)
+        # only a family module's own test: a team's test parametrized with an item's key is no checklist item
+        return next((c for c in checks if c.key == key and c.system == (system or c.system) and c.family == family),
+                    None)
     return next((c for c in checks if c.key == name and Path(c.source).as_posix().endswith(path)), None)
 
 

@@ -431,3 +431,30 @@ def test_a_teardown_error_beside_a_hooks_failure_of_a_passed_check_is_said(proje
     assert row["status"] == "failed", row
     assert "(and after the check, teardown failed: RuntimeError: the team's fixture broke in teardown)" in \
         row["message"], row["message"]
+
+
+def test_a_teams_test_interrupted_in_its_call_is_never_passed(project):
+    (project.root / "test_team.py").write_text("""
+def test_team_rule():
+    raise KeyboardInterrupt
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "test_team.py", "checklists")
+    records = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))["checks"]
+    team = next(r for r in records if r["nodeid"] == "test_team.py::test_team_rule")
+    assert team["status"] == "skipped", team
+
+
+def test_a_teams_test_parametrized_with_an_items_key_is_no_checklist_item(project):
+    """A team's own test whose id holds P1's key had been taken for P1: an error, and an "engine bug" line."""
+    (project.root / "test_team.py").write_text("""
+import pytest
+
+@pytest.mark.parametrize("key", ["P1-healthy"])
+def test_runbook_has_owner(key):
+    assert False, "the team rule broke for " + key
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "checklists", "test_team.py")
+    assert ran.code == 1, ran.output
+    assert "engine bug" not in ran.output and "could not check" not in ran.output, ran.output
+    rows = ran.rows()
+    assert rows["P1-healthy"]["status"] == "passed", rows
