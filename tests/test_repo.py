@@ -1147,3 +1147,56 @@ def test_a_report_the_index_tells_git_to_overlook_cannot_be_dated(tmp_path):
 def test_gits_command_is_named_in_its_errors():
     assert repo._command(("-c", "core.quotepath=off", "log", "--format=x", "HEAD")) == "log"
     assert repo._command(("--literal-pathspecs", "status", "--porcelain=v1")) == "status"
+
+
+def test_a_report_added_in_a_merge_is_dated_by_the_merge(tmp_path):
+    """git log names no file of a merge unless asked: a report first committed in a merge had been dated by its
+    checkout time, and a stale one passed."""
+    from opsverify_demo.components.repos import _git
+
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    old = "2020-01-01T00:00:00+00:00"
+    (origin / "a.txt").write_text("a\n")
+    _git(origin, "init", "-q", "-b", "main")
+    _git(origin, "add", "-A", date=old)
+    _git(origin, "commit", "-q", "-m", "c1", date=old)
+    _git(origin, "checkout", "-q", "-b", "b")
+    (origin / "b.txt").write_text("b\n")
+    _git(origin, "add", "-A", date=old)
+    _git(origin, "commit", "-q", "-m", "c2", date=old)
+    _git(origin, "checkout", "-q", "main")
+    (origin / "c.txt").write_text("c\n")
+    _git(origin, "add", "-A", date=old)
+    _git(origin, "commit", "-q", "-m", "c3", date=old)
+    _git(origin, "merge", "-q", "--no-commit", "b", date=old)
+    (origin / "rep").mkdir()
+    (origin / "rep" / "report.md").write_text("stale findings\n")
+    _git(origin, "add", "-A", date=old)
+    _git(origin, "commit", "-q", "-m", "merge", date=old)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True, timeout=30,
+                   env=repo.git_env())
+    listed = Checkout(clone).list_folders(["rep"])["rep"]
+    assert not isinstance(listed, GatherError) and listed.newest_from.startswith("commit "), listed
+
+
+@pytest.mark.parametrize("name, folder", [("rep/old.md\r", "rep"), (":(glob)x/r.md", ":(glob)x")],
+                         ids=["carriage-return", "pathspec-magic"])
+def test_a_committed_report_with_an_odd_name_is_dated_by_its_commit(tmp_path, name, folder):
+    """A carriage return in a name (text mode had turned it into a line break), a folder named as pathspec magic
+    (git log had read it as a pattern): each had been dated by its checkout time."""
+    from opsverify_demo.components.repos import _git
+
+    origin = tmp_path / "origin"
+    report = origin / name
+    report.parent.mkdir(parents=True)
+    report.write_text("stale findings\n")
+    _git(origin, "init", "-q")
+    _git(origin, "add", "-A", date="2020-01-01T00:00:00+00:00")
+    _git(origin, "commit", "-q", "-m", "old", date="2020-01-01T00:00:00+00:00")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True, timeout=30,
+                   env=repo.git_env())
+    listed = Checkout(clone).list_folders([folder])[folder]
+    assert not isinstance(listed, GatherError) and listed.newest_from.startswith("commit "), listed

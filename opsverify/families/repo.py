@@ -314,6 +314,10 @@ class _Listed:
     def __contains__(self, path: str) -> bool:
         return path in self.paths or path.startswith(self.folders)
 
+    def tracked_clean(self, path: str) -> bool:
+        """A file of the commit's that the checkout holds as it is."""
+        return path in self.tracked and path not in self
+
     def untracked(self, path: str) -> bool:
         """A file git does not track, though status names nothing of it: inside a nested repository or a
         submodule (git lists neither's files under a path given it)."""
@@ -492,8 +496,9 @@ class Checkout:
             return GatherError(f"{relative}: {first_few(untold)}: the commit's time cannot be told for "
                                f"{'it' if len(untold) == 1 else 'them'} (inside a submodule or a nested repository,"
                                " or a file the index tells git to overlook); judge a plain checkout of the commit")
-        log = self._git("-c", "core.quotepath=off", "log", "--format=%x00%H %ct", "--name-only", "--no-renames",
-                        "HEAD", "--", relative)
+        # a merge names the files it brought (against its first parent): one added in a merge is dated by it
+        log = self._git("--literal-pathspecs", "-c", "core.quotepath=off", "log", "--format=%x00%H %ct",
+                        "--name-only", "--no-renames", "--diff-merges=first-parent", "HEAD", "--", relative)
         if log is None:
             return {}
         if isinstance(log, GatherError):
@@ -506,6 +511,10 @@ class Checkout:
             for name in map(_git_unquoted, names.split("\n")):
                 if name.startswith(prefix) and name not in dirty:
                     found.setdefault(name[len(prefix):], (float(seconds), f"commit {commit[:12]}"))
+        unnamed = [name for name in sorted(files) if name not in found and dirty.tracked_clean(prefix + name)]
+        if unnamed:  # the commit's own, unchanged, yet no commit of the history named it: its checkout time is no date
+            return GatherError(f"{relative}: {first_few(unnamed)}: no commit of HEAD's history names it, so the"
+                               " commit's time cannot be told; judge a plain checkout of the commit")
         return found
 
     def _git(self, *args: str) -> str | None | GatherError:
@@ -513,9 +522,7 @@ class Checkout:
         git refusing one (a checkout another user owns: "detected dubious ownership"), or missing where a `.git`
         is, is an error: its files could not be told from the commit's, never read as they are."""
         try:
-            # a name that is no UTF-8 is kept as the disk's own (os.walk reads it so too), never a decoding error
-            answer = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True,
-                                    errors="surrogateescape",
+            answer = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True,
                                     timeout=GIT_TIMEOUT_S, env=git_env())
         except FileNotFoundError:
             if any((folder / ".git").exists() for folder in (self.root, *self.root.parents)):
@@ -523,11 +530,14 @@ class Checkout:
             return None
         except subprocess.TimeoutExpired:
             return GatherError(f"git {_command(args)} in {self.root} took longer than {GIT_TIMEOUT_S:g} s")
+        # read as bytes, then decoded: a name that is no UTF-8 is kept as the disk's own (os.walk reads it so too),
+        # and a carriage return in a name stays one (text mode would turn it into a line break)
+        stdout, stderr = (os.fsdecode(answer.stdout), os.fsdecode(answer.stderr))
         if answer.returncode == 0:
-            return answer.stdout
-        if "not a git repository" in answer.stderr.lower():
+            return stdout
+        if "not a git repository" in stderr.lower():
             return None
-        reason = (answer.stderr.strip().splitlines() or [f"exit {answer.returncode}"])[0]
+        reason = (stderr.strip().splitlines() or [f"exit {answer.returncode}"])[0]
         return GatherError(f"git {_command(args)} in {self.root} failed: {reason}")
 
     def deployed(self) -> Deployed:
