@@ -141,12 +141,23 @@ def test_a_page_served_as_xhtml_is_read_as_xml_too():
 
 
 def test_an_xhtml_pages_script_preloads_and_scripts_before_a_break_are_read():
-    """The XML reading takes script preloads too, and what comes before the page stops being well-formed (a browser
-    runs that much)."""
+    """The XML reading takes script preloads too, and what comes before expat stops; the rest is not looked at (a
+    browser's parser, of XML's fifth edition, may read on where expat stops: `<b⁰>` is a name to it)."""
     page = ('<html xmlns="http://www.w3.org/1999/xhtml"><head><script src="/x.js"/><link rel="modulepreload" '
             'href="/k.js"/><link rel="preload" as="script" href="/p.js"/><script src="/before.js"/><p></head>')
-    assert [src for src, _ in bundle._script_links(page, xhtml=True).found] == ["/x.js", "/k.js", "/p.js",
-                                                                                "/before.js"]
+    links = bundle._script_links(page, xhtml=True)
+    assert [src for src, _ in links.found] == ["/x.js", "/k.js", "/p.js", "/before.js"]
+    assert links.unread and "expat stops reading" in links.unread[0], links.unread
+    hidden = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><p><b\u2070>x</b\u2070></p><textarea>'
+              '<script src="/evil.js"></script></textarea></body></html>')
+    assert bundle._xml_links(hidden).unread, "a page expat stops reading was read as if whole"
+
+
+def test_an_svg_scripts_href_is_read_before_its_xlink_href():
+    page = ('<html xmlns="http://www.w3.org/1999/xhtml"><textarea><svg xmlns="http://www.w3.org/2000/svg" '
+            'xmlns:xlink="http://www.w3.org/1999/xlink"><script xlink:href="/good.js" href="/evil.js"/></svg>'
+            '</textarea></html>')
+    assert [src for src, _ in bundle._xml_links(page).found] == ["/evil.js"]
 
 
 HIDDEN = '<textarea><script src="/evil.js"></script></textarea>'

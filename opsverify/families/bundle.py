@@ -361,8 +361,10 @@ def _xml_links(page: str) -> _ScriptLinks:
     parser.CharacterDataHandler, parser.EntityDeclHandler = reader.data, reader.declared
     try:
         parser.Parse(_HTML_ENTITY.sub(_as_character_reference, page), True)
-    except pyexpat.ExpatError:
-        pass  # read as far as a browser runs it
+    except pyexpat.ExpatError as exc:  # a browser's parser (XML 1.0's fifth edition: more name characters) may
+        # read on where expat stops: what follows was not looked at
+        links.unread.append(f"the page is XHTML that expat stops reading ({exc}), where a browser may read on: the"
+                            " rest not read as XML")
     except _DeclaresEntities:
         links.unread.append("the page is XHTML declaring entities (<!ENTITY): not read as XML, as a browser reads it")
     return links
@@ -401,8 +403,9 @@ class _XhtmlScripts:
         return f"{{{scope.get(prefix, '?')}}}{local}"
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
-        scope = {**self.scopes[-1], **{name.partition(":")[2]: uri for name, uri in attributes.items()
-                                       if name == "xmlns" or name.startswith("xmlns:")}}
+        declared = {name.partition(":")[2]: uri for name, uri in attributes.items()
+                    if name == "xmlns" or name.startswith("xmlns:")}
+        scope = {**self.scopes[-1], **declared} if declared else self.scopes[-1]  # copied only where it changes
         self.scopes.append(scope)
         name, links = self._named(tag, scope), self.links
         if name == f"{_XHTML}base" and attributes.get("href") is not None and links.base is None:
@@ -413,9 +416,11 @@ class _XhtmlScripts:
                     ("preload" in rel or "prefetch" in rel) and attributes.get("as", "").strip().lower() == "script")):
                 links.found.append((attributes["href"].strip(URL_EDGES), links.base))
         elif name in (f"{_XHTML}script", f"{_SVG}script"):
-            linked = [value for key, value in attributes.items() if key == "href" or (
-                key.endswith(":href") and scope.get(key.rpartition(":")[0]) == _XLINK)]
-            source = (attributes.get("src", "") if name == f"{_XHTML}script" else next(iter(linked), ""))
+            # SVG 2: `href` over `xlink:href`, as a browser takes it
+            linked = [value for key, value in attributes.items()
+                      if key.endswith(":href") and scope.get(key.rpartition(":")[0]) == _XLINK]
+            source = (attributes.get("src", "") if name == f"{_XHTML}script"
+                      else attributes.get("href") or next(iter(linked), ""))
             if source.strip(URL_EDGES):
                 links.found.append((source.strip(URL_EDGES), links.base))
             else:
