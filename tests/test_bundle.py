@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import zlib
 
@@ -151,6 +152,26 @@ def test_an_xhtml_pages_script_preloads_and_scripts_before_a_break_are_read():
     hidden = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><p><b\u2070>x</b\u2070></p><textarea>'
               '<script src="/evil.js"></script></textarea></body></html>')
     assert bundle._xml_links(hidden).unread, "a page expat stops reading was read as if whole"
+
+
+def test_a_script_within_a_script_keeps_each_ones_own_text():
+    """A script nested in an inline script had thrown the outer one's code away (its import never followed)."""
+    page = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><h:script xmlns:h="http://www.w3.org/1999/xhtml">'
+            'import("/evil.js");<h:script>1</h:script>import("/evil2.js");</h:script></body></html>')
+    assert sorted(code for _, code in bundle._xml_links(page).inline) == ['1', 'import("/evil.js");import("/evil2.js");']
+
+
+def test_a_page_an_xslt_stylesheet_transforms_is_not_read_as_the_page_a_browser_runs():
+    page = ('<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="/t.xsl"?><html xmlns="http://www.w3.org/1999/'
+            'xhtml"><head><script src="/good.js"/></head></html>')
+    assert any("XSLT stylesheet" in why for why in bundle._xml_links(page).unread)
+
+
+def test_a_byte_order_mark_names_the_pages_encoding_over_its_header():
+    """A UTF-8 mark with an ISO-8859-1 header: a browser reads UTF-8 (the mark dropped); the page had been decoded by
+    the header, the mark read as `ï»¿`, and a healthy XHTML page became an error."""
+    page = codecs.BOM_UTF8 + XHTML.encode()
+    assert bundle._page_text(page, "iso-8859-1") == XHTML
 
 
 def test_an_svg_scripts_href_is_read_before_its_xlink_href():

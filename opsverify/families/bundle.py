@@ -359,6 +359,7 @@ def _xml_links(page: str) -> _ScriptLinks:
     parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
     parser.CharacterDataHandler, parser.EntityDeclHandler = reader.data, reader.declared
+    parser.ProcessingInstructionHandler = reader.instruction
     try:
         parser.Parse(_HTML_ENTITY.sub(_as_character_reference, page), True)
     except pyexpat.ExpatError as exc:  # a browser's parser (XML 1.0's fifth edition: more name characters) may
@@ -367,6 +368,9 @@ def _xml_links(page: str) -> _ScriptLinks:
                             " rest not read as XML")
     except _DeclaresEntities:
         links.unread.append("the page is XHTML declaring entities (<!ENTITY): not read as XML, as a browser reads it")
+    except _Transformed:
+        links.unread.append("the page names an XSLT stylesheet (<?xml-stylesheet … xsl?>): the page a browser runs is "
+                            "the one the stylesheet makes, not the one read")
     return links
 
 
@@ -385,6 +389,10 @@ class _DeclaresEntities(Exception):
     """The page's DOCTYPE declares an entity: the reading stops there."""
 
 
+class _Transformed(Exception):
+    """The page names an XSLT stylesheet: a browser runs the page it makes, not this one."""
+
+
 class _XhtmlScripts:
     """expat's handlers for an XHTML page: its script elements (HTML's and SVG's), script preloads and first base, in
     document order, each element's namespace read from the `xmlns` attributes in effect where it stands."""
@@ -392,10 +400,16 @@ class _XhtmlScripts:
     def __init__(self, links: _ScriptLinks) -> None:
         self.links = links
         self.scopes: list[dict[str, str]] = [{}]  # prefix ("" the default) -> namespace, for each open element
-        self.inline: list[str] | None = None  # the text of the script being read, if one is
+        # for each open element, the text of its own if it is an inline script (its child text: a script within
+        # another keeps its own), else None
+        self.texts: list[list[str] | None] = []
 
     def declared(self, *_) -> None:
         raise _DeclaresEntities
+
+    def instruction(self, target: str, data: str) -> None:
+        if target.lower() == "xml-stylesheet" and "xsl" in data.lower():
+            raise _Transformed
 
     def _named(self, name: str, scope: dict[str, str]) -> str:
         """`{namespace}local` of an element's name; an unbound prefix is no namespace of a script."""
@@ -415,7 +429,8 @@ class _XhtmlScripts:
             if attributes.get("href") and ("modulepreload" in rel or (
                     ("preload" in rel or "prefetch" in rel) and attributes.get("as", "").strip().lower() == "script")):
                 links.found.append((attributes["href"].strip(URL_EDGES), links.base))
-        elif name in (f"{_XHTML}script", f"{_SVG}script"):
+        inline = None
+        if name in (f"{_XHTML}script", f"{_SVG}script"):
             # SVG 2: `href` over `xlink:href`, as a browser takes it
             linked = [value for key, value in attributes.items()
                       if key.endswith(":href") and scope.get(key.rpartition(":")[0]) == _XLINK]
@@ -424,17 +439,18 @@ class _XhtmlScripts:
             if source.strip(URL_EDGES):
                 links.found.append((source.strip(URL_EDGES), links.base))
             else:
-                self.inline = []
+                inline = []
+        self.texts.append(inline)
 
     def data(self, text: str) -> None:
-        if self.inline is not None:
-            self.inline.append(text)
+        if self.texts and self.texts[-1] is not None:
+            self.texts[-1].append(text)
 
     def end(self, tag: str) -> None:
-        scope = self.scopes.pop()
-        if self.inline is not None and self._named(tag, scope) in (f"{_XHTML}script", f"{_SVG}script"):
-            self.links.inline.append((self.links.base, "".join(self.inline)))
-            self.inline = None
+        self.scopes.pop()
+        inline = self.texts.pop()
+        if inline is not None:
+            self.links.inline.append((self.links.base, "".join(inline)))
 
 
 def _mapped(code: str, base_url: str) -> list[str]:
@@ -1027,8 +1043,15 @@ def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
 
 
 def _page_text(data: bytes | bytearray, charset: str | None) -> str:
-    """The page for the HTML parser, in its charset where that is a text encoding, else as UTF-8."""
+    """The page for the HTML parser: in the encoding its byte order mark names, which a browser takes over the
+    header's charset (the mark dropped); else in its charset where that is a text encoding; else as UTF-8."""
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return bytes(data[len(mark):]).decode(encoding, errors="replace")
     return (decoded(data, charset) if charset else None) or data.decode("utf-8", errors="replace")
+
+
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def _in_waves(target, probes: list[Probe]) -> Iterator[Reply]:
