@@ -610,12 +610,19 @@ class ArchiveReporter:
         self._by_node: dict[tuple[str, str], Check] | None = None
         self.begun: set[str] = set()  # the node ids pytest started (under xdist, the workers' too): see _never_ran
         self._items_not_selected: list[dict[str, str]] | None = None  # see items_not_selected
+        self.family_tests: dict[str, str] = {}  # family -> the test standing for its items, as the run collected
 
     # -- collecting ---------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # --continue-on-collection-errors: what it holds is never checked, and must not pass
             self.collection_errors.append(report.nodeid or "?")
             self._not_collected.setdefault(report.nodeid or "?", _collect_error_text(report))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        from .plugin import FAMILY_TESTS
+
+        self.family_tests = session.config.stash.get(FAMILY_TESTS, {})  # empty where nothing was collected (xdist)
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self.begun.add(nodeid)
@@ -656,9 +663,9 @@ class ArchiveReporter:
         any other item — unless its check had already ended failed: that stands, the crash said beside it, as a
         teardown's error is."""
         if row.info is None:
-            check = _check_of(report.nodeid, self.state.checks)
+            check = _check_of(report.nodeid, self.state.checks, self.family_tests)
             row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
-        check = _check_of(report.nodeid, self.state.checks)
+        check = _check_of(report.nodeid, self.state.checks, self.family_tests)
         sent = " after it may have sent its call (not repeated)" if check is not None and check.mutating else ""
         row.crashed = f"the worker running it stopped{sent} ({_text(report)})"
         _weighed(row)
@@ -880,7 +887,8 @@ class ArchiveReporter:
         if self._by_node is None:
             self._by_node = {(Path(c.source).name, c.key): c for c in self.state.checks}
         path, _, name = nodeid.rpartition("::")
-        return self._by_node.get((Path(path).name, name)) or _check_of(nodeid, self.state.checks)
+        return (self._by_node.get((Path(path).name, name))
+                or _check_of(nodeid, self.state.checks, self.family_tests))
 
     def counts(self) -> Counter:
         return Counter(row.status for row in self.rows.values())
@@ -1543,16 +1551,23 @@ def _record(row: _Row) -> dict[str, Any]:
     return record
 
 
-def _check_of(nodeid: str, checks: list[Check]) -> Check | None:
+def _check_of(nodeid: str, checks: list[Check], family_tests: dict[str, str] | None = None) -> Check | None:
     """The checklist item a node id names, in either layout: `checklists/shop.yaml::S1-origin-set`, or a family
-    module's parametrized test, `checks/test_env.py::test_env[T6-critical-secrets-set[demo]]`."""
+    module's parametrized test, `checks/test_env.py::test_env[T6-critical-secrets-set[demo]]` — only a family
+    module's own test (a team's test parametrized with an item's key is no checklist item): the one the run collected
+    for the family (`family_tests`, family -> its test), else, where the run collected nothing (xdist's controller),
+    a test of the module `checks/test_<family>.py`."""
     path, _, name = nodeid.rpartition("::")
     if "[" in name and name.endswith("]"):
         function, _, param = name[:-1].partition("[")
         key = param.rsplit("[", 1)[0] if param.endswith("]") else param
         system, _, key = key.rpartition("/")  # `alpha/W1-health`: a key two systems share names its system
-        family = function.removeprefix("test_")
-        # only a family module's own test: a team's test parametrized with an item's key is no checklist item
+        test = f"{path}::{function}"
+        if family_tests:
+            family = next((f for f, stands in family_tests.items() if stands == test), None)
+        else:
+            stem = Path(path).stem
+            family = stem.removeprefix("test_") if stem.startswith("test_") else None
         return next((c for c in checks if c.key == key and c.system == (system or c.system) and c.family == family),
                     None)
     return next((c for c in checks if c.key == name and Path(c.source).as_posix().endswith(path)), None)

@@ -458,3 +458,18 @@ def test_runbook_has_owner(key):
     assert "engine bug" not in ran.output and "could not check" not in ran.output, ran.output
     rows = ran.rows()
     assert rows["P1-healthy"]["status"] == "passed", rows
+
+
+def test_only_a_family_modules_own_test_names_a_checklist_item():
+    """The family is the module's (as the run collected it: `FAMILY`, whatever its test is called), never a team's
+    test named like one; where nothing was collected (xdist's controller), the module `checks/test_<family>.py`."""
+    from opsverify.archive import _check_of
+
+    from .kit import make_check
+
+    web = make_check("http", {"service": "web", "path": "/"}, item="J7", name="web-up")
+    collected = {"http": "checks/test_http.py::test_web"}
+    assert _check_of("checks/test_http.py::test_web[J7-web-up[demo]]", [web], collected) is web  # renamed test
+    assert _check_of("checks/test_team.py::test_http[J7-web-up[demo]]", [web], collected) is None  # a team's
+    assert _check_of("checks/test_http.py::test_web[J7-web-up[demo]]", [web]) is web  # the controller, by module
+    assert _check_of("checks/test_team.py::test_http[J7-web-up]", [web]) is None
