@@ -662,13 +662,10 @@ class ArchiveReporter:
         """An item whose worker died under it: an error (never a failure of the target), named from its checklist as
         any other item — unless its check had already ended failed: that stands, the crash said beside it, as a
         teardown's error is."""
-        if row.info is None:
-            check = _check_of(report.nodeid, self.state.checks, self.family_tests)
-            row.info = {**check_fields(check), "remediation": check.remediation} if check is not None else None
-        check = _check_of(report.nodeid, self.state.checks, self.family_tests)
+        check = self._check_of_node(report.nodeid)
         sent = " after it may have sent its call (not repeated)" if check is not None and check.mutating else ""
         row.crashed = f"the worker running it stopped{sent} ({_text(report)})"
-        _weighed(row)
+        self._settle(row)
         row.record = _record(row)
         self._write_early(row)
 

@@ -307,6 +307,14 @@ def _read_links(document) -> _ScriptLinks:
     return links
 
 
+def _loads_a_script(attributes: dict[str, str]) -> bool:
+    """A `<link>` that loads a script: a module preload, or a script preloaded or prefetched (a prefetched script is
+    downloaded by every browser too, whether or not a page runs it later)."""
+    rel = attributes.get("rel", "").lower().split()
+    return bool(attributes.get("href")) and ("modulepreload" in rel or (
+        ("preload" in rel or "prefetch" in rel) and attributes.get("as", "").strip().lower() == "script"))
+
+
 def _take(node, links: _ScriptLinks, base: str | None) -> None:
     """What one element adds: the first `<base href>`, a script's source, a script preload, an inline script."""
     tag = node.tag
@@ -318,10 +326,7 @@ def _take(node, links: _ScriptLinks, base: str | None) -> None:
             links.base = values["href"]
         return
     if tag == "link":
-        rel = values.get("rel", "").lower().split()
-        if values.get("href") and _foreign(node) is None and ("modulepreload" in rel or (
-                ("preload" in rel or "prefetch" in rel) and values.get("as", "").strip().lower() == "script")):
-            # a prefetched script is downloaded by every browser too, whether or not a page runs it later
+        if _loads_a_script(values) and _foreign(node) is None:
             links.found.append((values["href"].strip(URL_EDGES), base))
         return
     space = _foreign(node)
@@ -424,11 +429,8 @@ class _XhtmlScripts:
         name, links = self._named(tag, scope), self.links
         if name == f"{_XHTML}base" and attributes.get("href") is not None and links.base is None:
             links.base = attributes["href"]
-        elif name == f"{_XHTML}link":
-            rel = attributes.get("rel", "").lower().split()
-            if attributes.get("href") and ("modulepreload" in rel or (
-                    ("preload" in rel or "prefetch" in rel) and attributes.get("as", "").strip().lower() == "script")):
-                links.found.append((attributes["href"].strip(URL_EDGES), links.base))
+        elif name == f"{_XHTML}link" and _loads_a_script(attributes):
+            links.found.append((attributes["href"].strip(URL_EDGES), links.base))
         inline = None
         if name in (f"{_XHTML}script", f"{_SVG}script"):
             # SVG 2: `href` over `xlink:href`, as a browser takes it

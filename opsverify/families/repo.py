@@ -503,15 +503,14 @@ class Checkout:
             return {}
         if isinstance(log, GatherError):
             return log
-        prefix = top + relative.rstrip("/") + "/"
         found: dict[str, tuple[float, str]] = {}
         for block in log.split("\0")[1:]:
             head, _, names = block.partition("\n")
             commit, _, seconds = head.partition(" ")
             for name in map(_git_unquoted, names.split("\n")):
-                if name.startswith(prefix) and name not in dirty:
-                    found.setdefault(name[len(prefix):], (float(seconds), f"commit {commit[:12]}"))
-        unnamed = [name for name in sorted(files) if name not in found and dirty.tracked_clean(prefix + name)]
+                if name.startswith(inside) and name not in dirty:
+                    found.setdefault(name[len(inside):], (float(seconds), f"commit {commit[:12]}"))
+        unnamed = [name for name in sorted(files) if name not in found and dirty.tracked_clean(inside + name)]
         if unnamed:  # the commit's own, unchanged, yet no commit of the history named it: its checkout time is no date
             return GatherError(f"{relative}: {first_few(unnamed)}: no commit of HEAD's history names it, so the"
                                " commit's time cannot be told; judge a plain checkout of the commit")
