@@ -211,8 +211,8 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     secret = "whsec_field-test-0123456789abcdef"
     stripe = webhook.Params(**STRIPE_SIGNED)
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
-    assert hows == ["unsigned", "wrong signature", *webhook.UNSET_KEYS, webhook.REPLAYED, webhook.OTHER_BODY,
-                    "correctly signed"]
+    assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.REPLAYED,
+                    webhook.OTHER_BODY, "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -224,10 +224,11 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
 
 
 def test_stripe_and_fal_deliveries():
-    (_, unsigned, _), (_, signed, _), *unset = webhook.deliveries(webhook.Params(service="app", path="/h",
-                                                                                 scheme="stripe"))
+    (_, unsigned, _), (_, signed, _), (_, none, _), *unset = webhook.deliveries(
+        webhook.Params(service="app", path="/h", scheme="stripe"))
     assert "stripe-signature" not in unsigned
     assert re.fullmatch(r"t=\d{10},v1=[0-9a-f]{64}", signed["stripe-signature"])
+    assert re.fullmatch(r"t=\d{10}", none["stripe-signature"])  # its time, and no signature at all
     for (_, headers, body), key in zip(unset, [b"", b"undefined", b"null"], strict=True):
         stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
         assert mac == hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -367,7 +368,8 @@ def test_a_delivery_signed_with_the_key_an_unset_secret_becomes_is_refused(schem
             target.close()
     assert outcome.status is status and seen in outcome.observed, outcome
     assert set(outcome.evidence) == {"unsigned", "wrong signature", "signed with an empty key",
-                                     "signed with the key 'undefined'", "signed with the key 'null'"}
+                                     "signed with the key 'undefined'", "signed with the key 'null'",
+                                     *([webhook.NO_SIGNATURE] if scheme == "stripe" else [])}
     assert "the empty, 'undefined' and 'null' keys an unset secret reads as" in outcome.expected
 
 
@@ -385,16 +387,16 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     # then each delivery turned away for now asked again: a round per delivery of an item, each a capped wait and
     # one wave of the items' deliveries
     retry = _retry.RETRY_WAIT_CAP_S + 5
-    assert webhook.bound(target, stripe[:3]) == 2 + 5 + 5 * retry  # 15 deliveries: one wave
-    assert webhook.bound(target, stripe) == 2 + 5 * 2 + 5 * retry  # 20: two
+    assert webhook.bound(target, stripe[:2]) == 2 + 5 + 6 * retry  # 12 deliveries: one wave
+    assert webhook.bound(target, stripe) == 2 + 5 * 2 + 6 * retry  # 24: two
     assert webhook.bound(target, fal) == 2 + 5 + 2 * retry  # Fal has no unset keys: 16
     signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
     # and the correctly signed one, and the two correctly signed ones that must be refused (signed an hour ago, and
     # for another body): sent in the same wave, never asked again (an endpoint may have acted on each)
-    assert webhook.bound(target, [signed]) == 2 + 5 + 5 * retry
+    assert webhook.bound(target, [signed]) == 2 + 5 + 6 * retry
     many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
             for i in range(17)]
-    assert webhook.bound(target, many) == 2 + 5 * 6 + 5 * (retry + 5)  # 85 deliveries; 17 asked again per round
+    assert webhook.bound(target, many) == 2 + 5 * 7 + 6 * (retry + 5)  # 102 deliveries; 17 asked again per round
 
 
 def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret():
@@ -407,6 +409,41 @@ def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret
     assert "probably unset" not in outcome.observed, outcome.observed
     unset_only = {c.key: [(how, "u", Reply(200 if how == "signed with an empty key" else 401, 1.0)) for how in hows]}
     assert "signing secret is probably unset" in webhook.judge(c, unset_only).observed
+
+
+def _checks_every_signature_given(key: bytes):
+    """A Stripe verifier with a common bug: every v1 signature the header gives must match — and a header giving
+    none passes (an every() over nothing is true). Refuses no header, a random key and each unset key."""
+    def answer(headers, body):
+        if "stripe-signature" not in headers:
+            return 401, '{"error": "no signature"}'
+        parts = [part.split("=", 1) for part in headers["stripe-signature"].split(",") if "=" in part]
+        stamp = dict(parts).get("t", "")
+        mac = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        if all(hmac.compare_digest(mac, value) for name, value in parts if name == "v1"):
+            return 200, '{"received": true}'
+        return 401, '{"error": "bad signature"}'
+    return answer
+
+
+def test_a_stripe_header_with_no_signature_is_refused():
+    """A header with its time and no v1 signature is one anyone can send: an endpoint taking it fails, naming it;
+    Stripe's own libraries refuse it, and so passes an endpoint verifying as they do."""
+    routes = {("POST", "/every"): _checks_every_signature_given(STRIPE_SECRET.encode()),
+              ("POST", "/stripe"): _verifies_stripe(STRIPE_SECRET.encode())}
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            every, correct = gather_and_judge(target, webhook, [
+                make_check("webhook", {**STRIPE_ITEM, "path": "/every"}, name="every"),
+                make_check("webhook", {**STRIPE_ITEM, "path": "/stripe"}, name="stripe")])
+        finally:
+            target.close()
+    assert every.status is Status.FAILED, every
+    assert every.observed == f"{webhook.NO_SIGNATURE}: accepted with 200", every.observed
+    assert "a header with no signature" in every.expected, every.expected
+    assert correct.status is Status.PASSED, correct
+    assert f"{webhook.NO_SIGNATURE}: 401" in correct.observed
 
 
 # -- an endpoint behind a rate limit: the deliveries sent together are turned away for now -------------------------
@@ -447,7 +484,7 @@ def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1",
 
 
 STRIPE_ITEM = {"service": "app", "path": "/hook", "scheme": "stripe"}
-STRIPE_HOWS = {"unsigned", "wrong signature", *webhook.UNSET_KEYS}
+STRIPE_HOWS = {"unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS}
 
 
 def _rate_limited_outcome(**limit):
@@ -461,34 +498,34 @@ def _rate_limited_outcome(**limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Five deliveries go together; a rate limit of two turns three away with 429 (Retry-After: 1). Each is asked
+    """Six deliveries go together; a rate limit of two turns four away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited_outcome()
     assert outcome.status is Status.PASSED, outcome
     assert set(outcome.evidence) == STRIPE_HOWS
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1, 2, 2, 2]  # each turned-away delivery asked once more, no other
+    assert tries == [1, 1, 2, 2, 2, 2]  # each turned-away delivery asked once more, no other
 
 
 @pytest.mark.parametrize("retry_after, status, waited", [
-    ("3", 429, [3.0] * 3), (None, 429, [1.0] * 3),  # a 429 naming no wait: 1 s
-    ("Wed, 21 Oct 2026 07:28:00 GMT", 429, [1.0] * 3),  # a date: 1 s too
-    ("3600", 429, [_retry.RETRY_WAIT_CAP_S] * 3),  # capped: the bound allows for no more
-    ("0", 503, [0.0] * 3),  # a 503 that says when to ask again is turned away for now too
+    ("3", 429, [3.0] * 4), (None, 429, [1.0] * 4),  # a 429 naming no wait: 1 s
+    ("Wed, 21 Oct 2026 07:28:00 GMT", 429, [1.0] * 4),  # a date: 1 s too
+    ("3600", 429, [_retry.RETRY_WAIT_CAP_S] * 4),  # capped: the bound allows for no more
+    ("0", 503, [0.0] * 4),  # a 503 that says when to ask again is turned away for now too
 ])
 def test_the_wait_before_asking_again(monkeypatch, retry_after, status, waited):
     waits = []
     monkeypatch.setattr(_retry.time, "sleep", waits.append)  # no test waits for real here
     outcome, tries = _rate_limited_outcome(retry_after=retry_after, status=status)
     assert outcome.status is Status.PASSED, outcome
-    assert waits == waited and tries == [1, 1, 2, 2, 2]
+    assert waits == waited and tries == [1, 1, 2, 2, 2, 2]
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(_retry.time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited_outcome(retry_after=None, status=503)
     assert outcome.status is Status.FAILED and "503 (server error; the sender will retry)" in outcome.observed
-    assert tries == [1] * 5
+    assert tries == [1] * 6
 
 
 BUSY = {"retry-after": "1"}
@@ -514,7 +551,7 @@ def test_a_delivery_turned_away_twice_is_not_judged(monkeypatch, reply, status, 
     assert outcome.status is Status.ERROR, outcome
     assert said in outcome.observed, outcome.observed
     assert outcome.observed.endswith(ending), outcome.observed
-    assert sorted(seen.values()) == [2] * 5  # each asked once more, never twice
+    assert sorted(seen.values()) == [2] * 6  # each asked once more, never twice
 
 
 # -- a genuine delivery is never sent twice ---------------------------------------------------------------------
@@ -552,7 +589,7 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
     assert genuine == [1], seen  # the real one once; so are the two correctly signed ones that must be refused
-    assert sorted(seen.values()) == [1] * 3 + [2] * 5, seen  # each signed with another key twice
+    assert sorted(seen.values()) == [1] * 3 + [2] * 6, seen  # each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -771,7 +808,7 @@ def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch
 
     outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
     assert len(acted) == len(set(acted)) == 2, acted  # the genuine delivery and the one signed an hour ago, once each
-    assert sorted(seen.values()) == [1] * 8, seen  # none was turned away but those two and the genuine one
+    assert sorted(seen.values()) == [1] * 9, seen  # none was turned away but those two and the genuine one
     assert outcome.status is Status.ERROR, outcome
     for how in (webhook.REPLAYED, webhook.GENUINE):
         assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed

@@ -1,7 +1,8 @@
 """webhook: a webhook endpoint is deployed and refuses deliveries it cannot authenticate.
 
-POSTs sent together: one without a signature, one signed with a random key and, for Shopify and Stripe, three
-signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
+POSTs sent together: one without a signature, one signed with a random key, for Stripe one whose header holds its
+time and no signature (a verifier checking that every signature given matches takes it) and, for Shopify and
+Stripe, three signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
 "null" JavaScript makes of a missing variable): a random key is refused by such an endpoint too, anyone can sign
 with these. All must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
 retry), never 2xx (it accepted a delivery anyone could forge — a 2xx head too, whose body was then cut short or never
@@ -87,6 +88,10 @@ OTHERS_ASKED_AGAIN = ("each other delivery turned away for now (429, or 503 with
 # undefined or null (`${process.env.SECRET}`, String(null)); an endpoint keyed with one verifies what anyone signs
 UNSET_KEYS = {"signed with an empty key": "", "signed with the key 'undefined'": "undefined",
               "signed with the key 'null'": "null"}
+# Stripe's header may carry several v1 signatures; one holding its time and none (`t=…`) is refused by Stripe's
+# libraries ("no signatures found"), but taken by a verifier that checks that each one given matches (an every()
+# over none is true)
+NO_SIGNATURE = "a signature header with its time and no v1 signature"
 
 def _rejection(value: int) -> int:
     if not 400 <= value <= 499:
@@ -225,8 +230,8 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
 
 
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
-    """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, and for Shopify and
-    Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of two correctly signed ones that
+    """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, for Stripe a header
+    with no signature, and for Shopify and Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of two correctly signed ones that
     must be refused all the same (Stripe's signed an hour ago; one whose signature was made for another body), and
     of the same body correctly signed."""
     now = str(int(time.time()))
@@ -242,6 +247,8 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     else:
         signed = _signature(params.scheme, _random.token_bytes(32), body, now)
     found = [("unsigned", base, body), ("wrong signature", base | signed, body)]
+    if params.scheme == "stripe":
+        found.append((NO_SIGNATURE, base | {"stripe-signature": f"t={now}"}, body))
     if params.scheme != "fal":  # Fal's signature is made with Fal's key, never with one the endpoint holds
         found += [(how, base | _signature(params.scheme, key.encode(), body, now), body)
                   for how, key in UNSET_KEYS.items()]
@@ -279,8 +286,9 @@ def _refusals_sent(params: Params) -> int:
 
 def _signed_with_another_key(params: Params) -> int:
     """How many deliveries of `deliveries` carry no signature made with the endpoint's secret: unsigned, a random
-    key, and but for Fal the unset keys. Only these are asked again: one correctly signed may be acted on."""
-    return 2 if params.scheme == "fal" else 2 + len(UNSET_KEYS)
+    key, for Stripe a header with none, and but for Fal the unset keys. Only these are asked again: one correctly
+    signed may be acted on."""
+    return 2 if params.scheme == "fal" else 2 + (params.scheme == "stripe") + len(UNSET_KEYS)
 
 
 def bound(target, checks) -> float:
@@ -395,8 +403,10 @@ def judge(check, facts) -> Outcome:
     attempts = facts[check.key]
     refusals = [(how, url, reply) for how, url, reply in attempts if how != GENUINE]
     genuine = next((reply for how, _, reply in attempts if how == GENUINE), None)
-    unset_keys = (" (a random key, and the empty, 'undefined' and 'null' keys an unset secret reads as)"
-                  if any(how in UNSET_KEYS for how, _, _ in attempts) else "")
+    hows = {how for how, _, _ in attempts}
+    no_signature = ", a header with no signature" if NO_SIGNATURE in hows else ""
+    unset_keys = (f" (a random key{no_signature}, and the empty, 'undefined' and 'null' keys an unset secret reads as)"
+                  if hows & set(UNSET_KEYS) else "")
     expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery{unset_keys} with {p.wanted}"
     signed_refusals = [how for how, _, _ in attempts if how in SIGNED_REFUSALS]
     if signed_refusals:
