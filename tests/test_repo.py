@@ -1135,6 +1135,49 @@ def test_a_report_of_a_submodule_or_a_nested_repository_cannot_be_dated_by_its_c
     assert isinstance(listed, GatherError) and "the commit's time cannot be told" in str(listed), listed
 
 
+@pytest.mark.parametrize("folder", ["audit", "audit/reports"])
+def test_a_report_folder_of_a_submodule_never_checked_out_is_an_error_not_missing(tmp_path, folder):
+    """A clone without --recurse-submodules holds a submodule as an empty folder: the report it holds had read as
+    missing (or the folder as empty) and failed, though nothing of it was looked at."""
+    from opsverify_demo.components.repos import _git
+
+    audit = tmp_path / "audit-repo"
+    (audit / "reports").mkdir(parents=True)
+    (audit / "reports" / "findings.md").write_text("fresh findings\n")
+    _git(audit, "init", "-q")
+    _git(audit, "add", "-A")
+    _git(audit, "commit", "-q", "-m", "audit")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "README.md").write_text("app\n")
+    _git(app, "init", "-q")
+    _git(app, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(audit), "audit")
+    _git(app, "add", "-A")
+    _git(app, "commit", "-q", "-m", "app")
+    _git(tmp_path, "clone", "-q", str(app), "clone")  # its submodule never initialised: an empty folder
+    listed = Checkout(tmp_path / "clone").list_folders([folder])[folder]
+    assert isinstance(listed, GatherError), listed
+    assert "audit is a submodule of the commit, it is not checked out here (git submodule update --init)" in str(
+        listed), listed
+    plain = Checkout(tmp_path / "clone").list_folders(["nothing-here"])["nothing-here"]
+    assert plain is None  # a folder neither the commit nor a submodule holds is missing, as before
+
+
+def test_a_folder_github_answers_as_a_submodule_is_an_error_not_missing():
+    """The contents API answers a submodule's path with its commit (type "submodule"), no entries: it had read as
+    no folder, and the item failed though the submodule's files were never looked at."""
+    from opsverify.transports.http import Reply
+
+    answer = {"type": "submodule", "name": "audit", "path": "audit", "sha": "8f2050eaf95c18249033053d1ce910ab7ac02c1b",
+              "submodule_git_url": "https://github.com/acme/audit.git"}
+    source = object.__new__(repo.GitHubContents)
+    source.label, source.base = "github acme/app@3f2c1d0", "https://api.github.invalid"
+    source.fetch = lambda paths: {path: Reply(200, 1.0, text=json.dumps(answer)) for path in paths}
+    listed = source.list_folders(["audit"])["audit"]
+    assert isinstance(listed, GatherError), listed
+    assert "audit is a submodule (https://github.com/acme/audit.git)" in str(listed), listed
+
+
 def test_a_report_the_index_tells_git_to_overlook_cannot_be_dated(tmp_path):
     from opsverify_demo.components.repos import _git
 

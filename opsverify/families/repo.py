@@ -42,7 +42,8 @@ Params, one kind per item:
                                        (needs not_empty: true — an empty folder has no report to date)
 
 A file or folder that cannot be read (no answer from the contents API, an unreadable file or one
-over MAX_FILE_BYTES, a service's env that cannot be read) leaves the item unchecked: *error*. A missing
+over MAX_FILE_BYTES, a service's env that cannot be read, a report folder of a submodule not checked out)
+leaves the item unchecked: *error*. A missing
 file, a workflow with the wrong triggers, a missing cron, an unset key or a stale report fails it.
 The contents API answers 404 alike for a missing file, a wrong repo or ref, and a private repo the token
 cannot see: so the same batch asks for the ref's commit, and a file's 404 is "missing" only when the
@@ -464,12 +465,15 @@ class Checkout:
                 out[relative] = (status if isinstance(status, GatherError) else GatherError(
                     f"{relative} differs in the checkout from the commit (the commit holds it; removed here, or left"
                     " out of a sparse checkout): it is not the deployed folder; judge a clean checkout of the commit")
-                    if held else None)
+                    if held else self._in_submodule(relative))
                 continue
             try:
                 files = _plain_files(folder)
             except OSError as exc:
                 out[relative] = GatherError(f"cannot list {relative}: {exc}")
+                continue
+            if not files and (inside := self._in_submodule(relative)):
+                out[relative] = inside
                 continue
             committed = self._committed(relative, files)
             if isinstance(committed, GatherError):
@@ -477,6 +481,24 @@ class Checkout:
                 continue
             out[relative] = _dated(files, committed)
         return out
+
+    def _in_submodule(self, relative: str) -> GatherError | None:
+        """An error where `relative`, missing or empty here, is or lies inside a submodule of the commit: the commit
+        holds only the submodule's commit, whose files a checkout without it (never initialised) does not show, and
+        whose own checkout's are another repository's. Asked only then: a folder found with files needs no more."""
+        parts = PurePosixPath(relative.rstrip("/")).parts
+        ancestors = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+        listed = self._git("--literal-pathspecs", "ls-tree", "-z", "HEAD", "--", *ancestors)
+        if not isinstance(listed, str):
+            return listed
+        for entry in listed.split("\0"):
+            mode, _, name = entry.partition("\t")
+            if mode.startswith("160000 "):  # a gitlink: the submodule's commit
+                shown = ("it is not checked out here (git submodule update --init)"
+                         if not (self.root / name / ".git").exists() else "its files are that repository's")
+                return GatherError(f"{relative}: {name} is a submodule of the commit, {shown}: what it holds for the "
+                                   "deploy cannot be told; judge a folder of the commit itself")
+        return None
 
     def _committed(self, relative: str, files: dict[str, float]) -> dict[str, tuple[float, str]] | GatherError:
         """name (inside `relative`) -> (committer time, "commit <sha>") of each committed file the checkout
@@ -662,6 +684,10 @@ class GitHubContents:
             body = self._answer(path, reply)
             if body is None or isinstance(body, GatherError):
                 out[path] = body
+            elif isinstance(body, dict) and body.get("type") == "submodule":  # another repository's commit
+                url = body.get("submodule_git_url") or "its URL unsaid"
+                out[path] = GatherError(f"{self.label}: {path} is a submodule ({url}): its files are another "
+                                        "repository's; judge a folder of the repository itself")
             elif not isinstance(body, list):
                 out[path] = None  # a file, not a folder
             else:
