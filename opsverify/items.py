@@ -108,6 +108,10 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     return result
 
 
+# an item whose setup a hook reported passed though it ended otherwise: its outcome was never taken
+NOT_RUN = "not run: its setup did not end passed (a hook rewrote pytest's report of it)"
+
+
 def verdict(result: Checked) -> None:
     """Turn an outcome into the pytest result: passed, or failed with the one message pattern."""
     if result.outcome.status is Status.FAILED:
@@ -133,7 +137,7 @@ class ChecklistItem(pytest.Item):
 
     def runtest(self) -> None:
         if self.checked is None:  # a hook turned a setup that ended otherwise into passed: nothing to report here
-            pytest.fail("not run: its setup did not end passed (a hook rewrote pytest's report of it)", pytrace=False)
+            pytest.fail(NOT_RUN, pytrace=False)
         verdict(self.checked)
 
     def reportinfo(self):

@@ -1157,6 +1157,18 @@ def item_check(item: pytest.Item) -> Check | None:
     return check if isinstance(check, Check) else None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """A checklist item of a test module (`checks/`) whose setup a hook reported passed though it ended otherwise:
+    its fixtures were never all made, and the test would say only pytest's `KeyError: 'checked'`."""
+    funcargs = getattr(item, "funcargs", None)
+    if funcargs is not None and item_check(item) is not None and any(
+            name not in funcargs for name in getattr(item, "fixturenames", ())):
+        from .items import NOT_RUN
+
+        pytest.fail(NOT_RUN, pytrace=False)
+
+
 def _without_env(config: pytest.Config) -> str:
     found = sorted(p.stem for p in folder(config, "ov_environments", "environments").glob("*.yaml"))
     return (f"runbook checks need --env NAME: without one nothing is checked"

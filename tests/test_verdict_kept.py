@@ -9,6 +9,7 @@ import json
 import pytest
 
 from .project import MisbehavingHttp, Project
+from .test_selection import checks_layout
 
 ITEMS = """
 - {id: F1, name: broken, section: S, title: the broken page answers, family: http, cadence: postdeploy,
@@ -332,6 +333,23 @@ def test_a_manual_item_whose_setup_a_hook_rewrote_is_an_error_never_a_failure(pr
     assert row["status"] == "error", row
     assert row["message"].startswith("not run: its setup did not end passed (a hook rewrote pytest's report of it) "
                                      "(its check had ended skipped)"), row["message"]
+
+
+def test_in_the_checks_layout_a_rewritten_setup_says_the_item_was_not_run(project):
+    """The same in a family module's test: the fixture it asks for was never made, and its message had been pytest's
+    `KeyError: 'checked'`."""
+    project.checklist("site", ITEMS + """
+- {id: M1, name: by-hand, section: S, title: checked by hand, family: manual, reason: a person looks}
+""")
+    checks_layout(project)
+    with open(project.root / "conftest.py", "a", encoding="utf-8") as conftest:
+        conftest.write(rewriting("M1-", "setup", 'report.outcome = "passed"; report.longrepr = None'))
+    ran = project.run("--env", "local", "-m", "manual or postdeploy")
+    row = ran.rows()["M1-by-hand"]
+    assert row["status"] == "error", row
+    assert row["message"].startswith("not run: its setup did not end passed (a hook rewrote pytest's report of it) "
+                                     "(its check had ended skipped)"), row["message"]
+    assert "KeyError" not in ran.output, ran.output[-3000:]
 
 
 def test_a_waived_item_whose_teardown_failed_is_an_error_its_waiver_applied(project):
