@@ -1339,8 +1339,63 @@ def _check_job_calls_by_value(path: Path, model: EnvironmentModel, checks: list[
                 f" with which {cron.key} (cron) calls the job there: a request carrying it runs the job; mark the item"
                 " mutating: true"
                 for check, secret, cron in found.values()]
+    problems += _job_secrets_in_urls(path, model, checks, value, url)
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
+
+
+def _url_pieces(url: str) -> set[str]:
+    """Every piece of a URL a server may read a secret from, as it reads it: the password, each path segment and
+    each query value, unescaped."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        pieces = {unquote(parts.password or "")}
+    except ValueError:
+        return set()
+    pieces |= {unquote(segment) for segment in parts.path.split("/")}
+    pieces |= {value for _, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)}
+    return pieces - {""}
+
+
+def _job_secrets_in_urls(path: Path, model: EnvironmentModel, checks: list[Check],
+                         value: Callable[[str, str], str | None],
+                         url: Callable[[Check], tuple[str, str] | None]) -> list[str]:
+    """A cron item's secret written into the URL its job is called at — the service's URL (`?key=${CRON_SECRET}`,
+    whose query every request keeps) or an item's path: every request sent there carries it, whatever the item
+    means to send. An item not marked mutating would run the job (in prod too), and the cron item's own calls
+    "without the secret" would carry it: both refused. Paths are said without their query, which may hold it."""
+    from .checklist import route_path
+
+    def carried(check: Check) -> set[str]:
+        config = model.systems.get(check.system)
+        service = config.services.get(getattr(check.params, "service", None) or "") if config is not None else None
+        return _url_pieces(service.url if service is not None and service.url else "") | _url_pieces(
+            "http://host/" + str(check.params.path).lstrip("/"))
+
+    problems = []
+    jobs = [c for c in checks if c.family == "cron" and not c.manual and hasattr(c.params, "secret")]
+    for cron in jobs:
+        secret = value(cron.system, cron.params.secret)
+        where = url(cron)
+        if secret is None or where is None:
+            continue
+        for check in checks:
+            if check.manual or not hasattr(check.params, "path") or url(check) != where:
+                continue
+            pieces = carried(check)  # a long secret may sit inside a piece too (`?auth=Bearer%20…`)
+            if secret not in pieces and not (len(secret) >= 8 and any(secret in piece for piece in pieces)):
+                continue
+            if check.family == "cron":
+                problems.append(f"{shown(path)}: systems.{spelled(check.system)}: {check.key} (cron) calls"
+                                f" {route_path(check.params.path)} at a URL holding the value of {spelled(cron.params.secret)}:"
+                                " its calls without the secret would carry it (and run the job); take the secret out"
+                                " of the service's URL and the path — cron sends it in the header it names")
+            elif not check.mutating:
+                problems.append(f"{shown(path)}: systems.{spelled(check.system)}: {check.key} sends a request to"
+                                f" {route_path(check.params.path)} at a URL holding the value of {spelled(cron.params.secret)},"
+                                f" with which {cron.key} (cron) calls the job there: a request carrying it runs the"
+                                " job; mark the item mutating: true, or take the secret out of the URL")
+    return list(dict.fromkeys(problems))
 
 
 def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check]) -> tuple[str, ...]:

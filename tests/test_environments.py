@@ -908,6 +908,37 @@ def test_a_secret_holding_the_cron_secrets_value_runs_the_job_all_the_same(tmp_p
         load_environment(tmp_path, "local", checks=[replace(c, system="shop") for c in (cron, other)])
 
 
+@pytest.mark.parametrize("service_url, path", [
+    ("https://shop.example/?key=${OPSV_SAME}", "/api/cron/run"),  # the service's query, which every request keeps
+    ("https://shop.example/?auth=Bearer%20${OPSV_SAME}", "/api/cron/run"),  # inside a query value
+    ("https://shop.example", "/api/cron/run?key=CronSecretVal9f8eZZk3mQ"),  # written into an item's path
+], ids=["service-query", "inside-a-value", "item-path"])
+def test_a_cron_secret_written_into_the_jobs_url_is_refused(tmp_path, monkeypatch, service_url, path):
+    """Every request to that URL carries the secret: a plain http item ran the job in prod, and the cron item's own
+    calls "without the secret" carried it (five job runs, and a false failure)."""
+    from .kit import make_check
+
+    monkeypatch.setenv("OPSV_SAME", "CronSecretVal9f8eZZk3mQ")
+    (tmp_path / "local.yaml").write_text(
+        f"name: local\nsystems:\n  shop:\n    services: {{web: {{url: '{service_url}'}}}}\n"
+        "    secrets: {CRON_SECRET: '${OPSV_SAME}'}\n", encoding="utf-8")
+    cron = replace(make_check("cron", {"service": "web", "path": path, "secret": "CRON_SECRET"}, item="C1",
+                              name="job"), system="shop")
+    http = replace(make_check("http", {"service": "web", "path": path}, item="H1", name="probe"), system="shop")
+    with pytest.raises(ConfigError) as refused:
+        load_environment(tmp_path, "local", checks=[cron, http])
+    message = refused.value.message
+    assert ("C1-job (cron) calls /api/cron/run" in message and "at a URL holding the value of CRON_SECRET: its calls"
+            " without the secret would carry it") in message, message
+    assert ("H1-probe sends a request to /api/cron/run" in message and "mark the item mutating: true, or take the "
+            "secret out of the URL") in message, message
+    assert "CronSecretVal" not in message
+    # elsewhere on the service, or marked mutating, an item may carry it
+    other = replace(make_check("http", {"service": "web", "path": "/api/health"}, item="H2", name="up"), system="shop")
+    load_environment(tmp_path, "local", checks=[other])
+    load_environment(tmp_path, "local", checks=[replace(http, mutating=True)])
+
+
 def test_a_cron_secrets_value_sent_to_the_jobs_url_from_another_system_or_service_is_refused(tmp_path, monkeypatch):
     """The rule compares whole URLs where the environment gives them: another system's item with the same value and
     the same server, and a service whose URL holds part of the path (`…/api` + `/cron/run`), ran the job in prod."""
