@@ -256,3 +256,50 @@ def test_an_items_own_authorization_header_is_sent_though_the_url_holds_a_login(
             session.close()
     assert seen[0] == "Bearer tok-123", seen
     assert seen[1].startswith("Basic "), seen  # no header of its own: the URL's login, as before
+
+
+def test_requests_hung_at_one_service_leave_a_healthy_one_its_connection():
+    """Families gathering at once share a target's client: 7 batches of 16 requests hung at a silent server had
+    taken every connection of httpx's default pool (100), and a healthy endpoint was reached only once hung ones
+    had given up — past its own deadline where it took a moment to answer. By order, not by the clock: the healthy
+    request must reach its server while every hung one is still held."""
+    import threading
+
+    held, let_go = threading.Semaphore(0), threading.Event()
+    hung_closed: list[int] = []
+
+    def never_answers(conn, stopping):
+        held.release()
+        let_go.wait()
+        hung_closed.append(1)
+
+    def answers(conn, stopping):
+        reached.append(len(hung_closed))  # how many hung requests had given up when this one came
+        conn.recv(65536)
+        conn.sendall(raw_reply(200, b"ok", "text/plain"))
+
+    reached: list[int] = []
+    session = Session(60.0, connect_s=30.0)
+    hung = []
+    try:
+        with serving(never_answers) as silent, serving(answers) as healthy:
+            hung = [threading.Thread(target=session.fetch_all,
+                                     args=([Probe("GET", f"http://127.0.0.1:{silent}/hang") for _ in range(16)],))
+                    for _ in range(7)]
+            for thread in hung:
+                thread.start()
+            for _ in range(100):  # a pool's worth in flight
+                assert held.acquire(timeout=60)
+            answer = []
+            asking = threading.Thread(target=lambda: answer.extend(
+                session.fetch_all([Probe("GET", f"http://127.0.0.1:{healthy}/health")])))
+            asking.start()
+            asking.join(timeout=10)  # healthy: at once; starved: until a hung request gives up (let go below)
+            let_go.set()
+            asking.join()
+    finally:
+        let_go.set()
+        session.close()
+        for thread in hung:
+            thread.join()
+    assert reached == [0] and answer[0].status == 200, (reached, answer)

@@ -219,7 +219,12 @@ class Session:
         return list(await asyncio.gather(*(one(p) for p in probes)))
 
     def _client(self, setting: bool | ssl.SSLContext) -> httpx.AsyncClient:
-        return load("httpx").AsyncClient(timeout=self.timeout, verify=setting, follow_redirects=False,
+        httpx = load("httpx")
+        # no pool limit of the client's own: each fetch_all holds at most `concurrency` requests, and the families
+        # gathering at once share the client, so httpx's default of 100 let requests hung at one service make a
+        # healthy one wait for a connection until its deadline
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)
+        return httpx.AsyncClient(timeout=self.timeout, verify=setting, follow_redirects=False, limits=limits,
                                          headers={"user-agent": "opsverify", "accept-encoding": ACCEPT_ENCODING},
                                          cookies=no_cookies(), event_hooks={"response": [_unredirected]})
 
