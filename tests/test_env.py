@@ -269,6 +269,9 @@ def test_unreadable_example_is_an_error_and_no_repo_is_skipped():
     (api(values={"A": "1"}, not_values={"A": [" 1 "]}), "A: values wants '1', which not_values refuses"),
     (api(values={"A": "1"}, values_if_set={"A": "2"}), "A: values wants '1' and values_if_set '2': no env could pass"),
     (api(values_if_set={"A": " "}), "blank: a blank value reads as unset"),
+    # characters that show as nothing are blank: such a `when` never held, and its item passed as not applicable
+    (api(when={"FEATURE": "\u200b"}, required=["B"]), "blank: a blank value reads as unset"),
+    (api(values={"FEATURE": "\ufeff\u00ad"}), "blank: a blank value reads as unset"),
     (api(values={"A_MODE": "on"}, forbidden=["A_*"]), "A_MODE: values wants 'on', which forbidden refuses"),
 ])
 def test_rejected(params, problem):

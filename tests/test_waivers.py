@@ -88,6 +88,10 @@ def test_without_an_injected_time_the_runs_clock_decides(runbook):
     ({**ACTIVE, "approver": " "}, "waivers[0] (S2): approver: is blank"),
     ({**ACTIVE, "ticket": "   "}, "waivers[0] (S2): ticket: is blank"),
     ({**ACTIVE, "reason": "\t"}, "waivers[0] (S2): reason: is blank"),
+    # characters that show as nothing are blank too: the waiver had waived a failure, exit 0
+    ({**ACTIVE, "reason": "\u200b"}, "waivers[0] (S2): reason: is blank"),
+    ({**ACTIVE, "approver": "\u2060"}, "waivers[0] (S2): approver: is blank"),
+    ({**ACTIVE, "ticket": "\ufeff \u00ad"}, "waivers[0] (S2): ticket: is blank"),
     # a waiver's words reach terminals, JUnit and the report, as a checklist's do: refused as they are
     ({**ACTIVE, "reason": "fine \u202e reversed"}, "waivers[0] (S2): reason: holds the control character "
                                                    "U+202E"),

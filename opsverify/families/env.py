@@ -97,7 +97,7 @@ def _regex(value: str) -> str:
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if is_blank(value):  # blanks, or characters that show as nothing: a service's value of them reads as unset
         raise ValueError(f"{value!r} is blank: a blank value reads as unset, so no env could match it")
     return value
 
