@@ -295,6 +295,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:
         redact_logging(config, state.run.redactor)
+        walk_loggers_safely()  # before any gathering thread starts
         if not hasattr(config, "workerinput"):
             from .junit import take_over
 
@@ -327,6 +328,24 @@ class RedactingFilter(logging.Filter):
             record.exc_text = self.redactor.text(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
+
+
+class _LoggersAsOf(dict):
+    """logging's table of loggers, whose values() is a copy taken under logging's own lock. pytest walks the table
+    at every phase of every item (catching_logs) without that lock, while the run's gathering threads import
+    libraries that make loggers (boto3, httpx, sqlglot): the walk raised "dictionary changed size during iteration",
+    and an item that was never judged ended an error ("previous item was not torn down properly")."""
+
+    def values(self):  # type: ignore[override]
+        with logging._lock:  # the lock Manager.getLogger adds each logger under
+            return list(super().values())
+
+
+def walk_loggers_safely() -> None:
+    manager = logging.Logger.manager
+    if type(manager.loggerDict) is dict:  # noqa: E721 — once, and not over another tool's table
+        with logging._lock:
+            manager.loggerDict = _LoggersAsOf(manager.loggerDict)
 
 
 def redact_logging(config: pytest.Config, redactor: Redactor) -> None:
