@@ -845,6 +845,29 @@ def test_a_gzip_body_passes():
     assert outcome.status is Status.PASSED, outcome.observed
 
 
+@pytest.mark.parametrize("first", ["identity", ""])
+def test_a_content_encoding_sent_twice_is_read_by_its_first_as_prometheus_reads_it(first):
+    """Go's Header.Get reads the first Content-Encoding: not gzip, so Prometheus parses the gzip bytes as they came and
+    refuses the scrape. The HTTP client joins both (`identity, gzip`) and would inflate the body: the bytes read are
+    Prometheus's, not the client's."""
+    import gzip
+
+    body = gzip.compress(b"# TYPE depth gauge\ndepth 3\n")
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", first), ("content-encoding", "gzip")], body))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("malformed exposition: line 1 is not UTF-8"), outcome.observed
+    assert f"Content-Encoding sent more than once: Prometheus reads the first, {first!r}" in outcome.observed
+
+
+def test_a_gzip_body_whose_content_encoding_comes_twice_is_inflated_once_as_prometheus_does():
+    """`gzip` first, and again: Prometheus inflates the body once, as its first Content-Encoding says."""
+    import gzip
+
+    body = gzip.compress(b"# TYPE depth gauge\ndepth 3\n")
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip"), ("content-encoding", "gzip")], body))
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 def test_a_content_type_sent_twice_is_read_by_its_first_as_prometheus_reads_it():
     """Go's Header.Get takes the first value; the HTTP client joins both with ", ", which no media type parses."""
     outcome, _ = negotiated(lambda asked: ([TEXT, TEXT], b"# TYPE depth gauge\ndepth 3\n"))

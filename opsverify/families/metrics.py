@@ -822,7 +822,8 @@ def gather(target, checks) -> dict[str, dict]:
     # the body's bytes: Prometheus reads them as UTF-8 whatever the charset says, and so must the judge
     # judged_by_status: a head whose body could not be read is kept, its status and codings judged (see `judge`)
     replies = dict(zip(unique, target.fetch_all([Probe("GET", url, SCRAPE_HEADERS, verify=verify,
-                                                       body_limit=EXPOSITION_LIMIT, raw=True, judged_by_status=True)
+                                                       body_limit=EXPOSITION_LIMIT, raw=True, judged_by_status=True,
+                                                       coding_as_go=True)
                                                  for url, verify in unique]), strict=True))
     readings: dict[tuple, dict] = {}  # one parse per scrape and way of reading it
     facts = {}
@@ -848,6 +849,17 @@ def _scraped(reply: Reply, fallback: str | None, at: float | None) -> dict:
     except LongLine as long:
         return {"reply": shown, "families": {}, "parse_error": "", "long_line": (long.number, long.length)}
     return {"reply": shown, "families": families, "parse_error": parse_error}
+
+
+def _codings_twice(reply: Reply) -> str:
+    """Why the body was parsed as it came though a Content-Encoding said gzip ("" when none did so): the header came
+    more than once, and Prometheus reads the first alone."""
+    first = reply.first_values.get("content-encoding")
+    said = next((value for name, value in reply.headers.items() if name.lower() == "content-encoding"), "")
+    if first is None or first == "gzip" or "gzip" not in said.lower():
+        return ""
+    return (f" (Content-Encoding sent more than once: Prometheus reads the first, {cut(first, 40)!r}, and parses the "
+            "body as it came)")
 
 
 def lookup(families: dict[str, dict], name: str, wanted: str) -> tuple[str, dict] | None:
@@ -906,7 +918,7 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look: line {number} of the exposition is {length} characters long, longer than "
                      f"opsverify parses ({LINE_LIMIT}): not parsed (a label value that long is no metric's)", **evidence)
     if scrape["parse_error"]:
-        return failed(expected, f"malformed exposition: {scrape['parse_error']}", **evidence)
+        return failed(expected, f"malformed exposition: {scrape['parse_error']}{_codings_twice(reply)}", **evidence)
     families: dict[str, dict] = scrape["families"]
     problems, seen = [], {}
     for name, kind in p.families.items():

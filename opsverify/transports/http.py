@@ -60,6 +60,10 @@ class Probe:
     # it): a head whose body then does not come whole keeps its status, `failure` saying why the body is unread.
     # Any other probe has no answer then: nothing judges a body cut short as whole
     judged_by_status: bool = False
+    # its content-coding undone as Go's client reads it (Prometheus's scrape): gzip alone, where the first
+    # Content-Encoding header says exactly `gzip` (Header.Get), else the bytes as they came. Any other probe undoes
+    # every coding its headers list, in order, as browsers and curl do
+    coding_as_go: bool = False
 
 
 @dataclass(frozen=True)
@@ -356,7 +360,7 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         if heads is not None:
             heads.append(response)
         try:
-            body, truncated = await _read_at_most(response, probe.body_limit)
+            body, truncated = await _read_at_most(response, probe.body_limit, as_go=probe.coding_as_go)
         finally:
             await response.aclose()
     except httpx.TimeoutException as exc:
@@ -406,6 +410,7 @@ def _head_kept(probe: Probe, response: httpx.Response | None, failed: Reply) -> 
     if response is None or not probe.judged_by_status:
         return failed
     return replace(failed, status=response.status_code, headers=_headers(response),
+                   first_values=_first_values(response) if probe.raw else {},
                    failure=f"its body could not be read: {failed.failure}")
 
 
@@ -668,11 +673,12 @@ def _charset(response: httpx.Response) -> str:
     return f"charset {cut(response.encoding or '', 40)!r}, which is not a text encoding that can be read"
 
 
-async def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytearray, bool]:
-    """At most `limit` bytes of the body, content-coding undone, and whether there was more. The raw
-    bytes are inflated here, never past the limit: httpx would inflate each chunk whole (64 KiB of a
-    gzip bomb is 64 MiB of zeros). The buffer itself is returned: a copy as bytes would hold the body twice."""
-    inflater = _Inflater(response)
+async def _read_at_most(response: httpx.Response, limit: int, *, as_go: bool = False) -> tuple[bytearray, bool]:
+    """At most `limit` bytes of the body, content-coding undone (`as_go`: as Go's client does, see
+    Probe.coding_as_go), and whether there was more. The raw bytes are inflated here, never past the limit: httpx
+    would inflate each chunk whole (64 KiB of a gzip bomb is 64 MiB of zeros). The buffer itself is returned: a copy
+    as bytes would hold the body twice."""
+    inflater = _Inflater(response, as_go=as_go)
     body = bytearray()
     async for chunk in response.aiter_raw():
         for piece in inflater.inflate(chunk, limit + 1 - len(body)):
@@ -693,9 +699,12 @@ class _Inflater:
     Read as browsers and curl read it: every gzip member in turn; a stream cut short, or bytes after a
     deflate stream, are an error — the part never read could hold the very text an item looks for."""
 
-    def __init__(self, response: httpx.Response) -> None:
-        codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
-        codings = [c for c in codings if c not in ("", "identity", "none")]
+    def __init__(self, response: httpx.Response, *, as_go: bool = False) -> None:
+        if as_go:  # the first header alone, compared with `gzip` as written; any other leaves the bytes as they came
+            codings = ["gzip"] if response.headers.get_list("content-encoding")[:1] == ["gzip"] else []
+        else:
+            codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+            codings = [c for c in codings if c not in ("", "identity", "none")]
         self.response = response
         self.coding = codings[0] if codings else "identity"
         self.unreadable = None  # a coding not undone here fails once a body comes (a HEAD or 204 has none)
