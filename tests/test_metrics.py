@@ -204,7 +204,8 @@ def test_a_declaration_prometheus_reads_otherwise_is_malformed(line):
      {"a b": "counter", "jobs": "counter", "jobs_total": "counter"}),
     ('# TYPE "a b" counter\n{"a b_total"} 1\n# TYPE jobs_total counter\njobs_total 1\n# TYPE jobs counter\njobs 2\n',
      {"jobs": "counter"}),
-    ('# TYPE g gauge\ng 1\n#\tTYPE\t"g 2"  gauge \t\n{"g 2"} 2\n', {"g": "gauge", "g 2": "gauge"}),
+    # blanks and tabs around the name; one before the type, none after it (Prometheus compares the rest as written)
+    ('# TYPE g gauge\ng 1\n#\t TYPE\t "g 2"\tgauge\n{"g 2"} 2\n', {"g": "gauge", "g 2": "gauge"}),
 ])
 def test_quoted_names_are_read_whole(text, families):
     """A quoted name may hold blanks: its `# TYPE` line declares it whole, as the parser reads it."""

@@ -488,3 +488,61 @@ def test_the_parse_deadline_is_looked_at_by_characters_too():
     clock.ends = 0.0  # the deadline passed while the first line was read
     with pytest.raises(metrics.SlowParse):
         next(lines)
+
+
+# -- a `# TYPE` line's type, as Prometheus's lexers read it -----------------------------------------------------------
+# promlex.l: after `# TYPE` and its blanks, the name; then the rest of the line is one token, less its first
+# character (a blank or a tab), compared with the type words exactly. OpenMetrics (openmetricslex.l): one space apart.
+@pytest.mark.parametrize("line, read", [
+    ("# TYPE jobs  counter", " counter"),
+    ("# TYPE jobs counter ", "counter "),
+    ("# TYPE jobs counter\t", "counter\t"),
+    ("# TYPE jobs\t counter", " counter"),
+    ('# TYPE "jobs"  counter', " counter"),
+])
+def test_a_type_with_another_blank_is_an_invalid_metric_type(line, read):
+    """The parser strips the blanks; Prometheus refuses the scrape ("invalid metric type"), whichever family the line
+    declares."""
+    other = line.replace("jobs", "other")
+    for text, named in ((f"{line}\njobs_total 5\n", line),
+                        (f"{other}\nother_total 1\n# TYPE jobs counter\njobs_total 5\n", other)):
+        outcome = judged(text, {"jobs": "counter"})
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert outcome.observed.startswith(f"malformed exposition: {named!r}: Prometheus reads the type {read!r}"), \
+            outcome.observed
+
+
+@pytest.mark.parametrize("line", ["# TYPE jobs\tcounter", "#\t TYPE \t jobs\tcounter", '# TYPE "jobs"\tcounter'])
+def test_one_blank_or_tab_before_the_type_passes_in_text_format(line):
+    outcome = judged(f"{line}\njobs_total 5\n", {"jobs": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("line", ["# TYPE jobs  counter", "#  TYPE jobs counter", "# TYPE  jobs counter",
+                                  "# TYPE jobs counter ", "# TYPE jobs\tcounter", "#\tTYPE jobs counter"])
+def test_openmetrics_reads_a_type_line_of_single_spaces_alone(line):
+    outcome = om(f"{line}\njobs_total 5\n", {"jobs": "counter"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"malformed exposition: {line!r}: "), outcome.observed
+
+
+@pytest.mark.parametrize("word, samples", [("unknown", "other 1\n"), ("info", 'build_info{version="1"} 1\n'),
+                                           ("stateset", 'st{st="a"} 1\n'),
+                                           ("gaugehistogram", 'gh_bucket{le="+Inf"} 1\ngh_gcount 1\ngh_gsum 1\n')])
+def test_an_openmetrics_type_fails_in_text_format(word, samples):
+    """Prometheus's text parser reads counter, gauge, histogram, summary and untyped; the parser any OpenMetrics type
+    too. The OpenMetrics reply reads it."""
+    name = samples.split("{")[0].split()[0].removesuffix("_info").removesuffix("_bucket")
+    declared = f"# TYPE {name} {word}\n{samples}"
+    outcome = judged(f"# TYPE jobs counter\njobs_total 5\n{declared}", {"jobs": "counter"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"malformed exposition: '# TYPE {name} {word}': {word} is an OpenMetrics type"), \
+        outcome.observed
+    if word != "gaugehistogram":  # (the client library's OpenMetrics parser wants a gauge histogram's buckets whole)
+        assert om(f"# TYPE jobs counter\njobs_total 5\n{declared}", {"jobs": "counter"}).status is Status.PASSED
+
+
+def test_untyped_is_the_text_formats_own():
+    assert judged("# TYPE jobs untyped\njobs 5\n", {"queue": "gauge"}).observed == "queue missing"
+    outcome = om("# TYPE jobs untyped\njobs 5\n", {"queue": "gauge"})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith("malformed exposition"), outcome.observed

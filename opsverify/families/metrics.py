@@ -27,7 +27,8 @@ int64 milliseconds in digits alone; OpenMetrics: seconds), a value Go's ParseFlo
 ASCII number (Python reads `٣` as 3), beyond float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN
 with a sign (`-nan`), a sample or `# TYPE` line ending in a carriage return (CRLF: the parser drops it, Prometheus
 refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other than blanks and tabs (the parser reads a
-declaration where Prometheus reads a comment), a name declared (`# TYPE`, plain or quoted) twice or a family exposed
+declaration where Prometheus reads a comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank
+after it; in the text format an OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice or a family exposed
 in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one sample: which value
 counts would be luck), a family declared with no sample, a counter, histogram or summary — any label set of it —
 missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created` alone measures
@@ -95,8 +96,17 @@ REQUIRED_SERIES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_
 # the samples (by the part of their name after the family's) that a label bounds, read by Prometheus 3 as a float
 # (textparse's normalizeFloatsInLabelValues): a histogram's buckets by `le`, a summary's quantiles by `quantile`
 BOUNDS = {"histogram": ("_bucket", "le", "buckets"), "summary": ("", "quantile", "quantiles")}
-# a `# TYPE` or `# HELP` line as Prometheus reads one: its tokens apart by blanks and tabs alone, a name plain or quoted
-TYPE_DECLARATION = re.compile(r'[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t]+(\S+)[ \t]*')
+# a `# TYPE` or `# HELP` line as Prometheus reads one: its tokens apart by blanks and tabs alone, a name plain or quoted;
+# the type is all that follows the name and one blank or tab (promlex.l reads the rest of the line as one token, and
+# promparse.go drops its first character)
+TYPE_DECLARATION = re.compile(r'[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t](.*)')
+# …and as OpenMetrics reads it (openmetricslex.l): its parts one space apart, nothing before the `#`
+OPENMETRICS_TYPE = re.compile(r'# TYPE ("(?:[^"\\]|\\.)*"|[a-zA-Z_:][a-zA-Z0-9_:]*) (.*)')
+# the types each format's parser knows, compared as written (promparse.go, openmetricsparse.go): any other is an
+# "invalid metric type", and the whole scrape is refused
+TYPE_WORDS = {"text": ("counter", "gauge", "histogram", "summary", "untyped"),
+              "openmetrics": ("counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset",
+                              "unknown")}
 HELP_DECLARATION = re.compile(r"[ \t]*#[ \t]+HELP[ \t]+\S")
 # a name without escapes, which the parser reads as written (a quoted one less its quotes)
 AS_WRITTEN = re.compile(r'[a-zA-Z_:][a-zA-Z0-9_:]*|"[^"\\]*"')
@@ -399,7 +409,7 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
 
     if crlf := carriage_return(text, clock):
         return {}, crlf
-    declared, misread = declarations(text, clock)
+    declared, misread = declarations(text, clock, openmetrics=openmetrics)
     if misread or (misread := declared_twice(declared)):
         return {}, misread
     found: dict[str, dict] = {}
@@ -541,12 +551,14 @@ def carriage_return(text: str, clock: Clock = UNBOUNDED) -> str:
     return ""
 
 
-def declarations(text: str, clock: Clock = UNBOUNDED) -> tuple[list[tuple[str, str, str]], str]:
+def declarations(text: str, clock: Clock = UNBOUNDED, *,
+                 openmetrics: bool = False) -> tuple[list[tuple[str, str, str]], str]:
     """The `# TYPE` lines of an exposition, (name, type, line) in order, the name as the parser reads it (quoted or
-    not); or the first comment line the parser reads as a `# TYPE` or `# HELP` that Prometheus does not: its tokens
-    apart by other whitespace than blanks and tabs, or `#x TYPE …`; or one neither reads. The parser splits a line
-    on any whitespace; Prometheus reads such a line as a comment, or refuses it: the types judged would be the
-    parser's alone. Only a line the regular forms do not match is read by the parser on its own: it costs."""
+    not); or the first `# TYPE` line whose type Prometheus refuses (`invalid_type`); or the first comment line the
+    parser reads as a `# TYPE` or `# HELP` that Prometheus does not: its tokens apart by other whitespace than blanks
+    and tabs, or `#x TYPE …`; or one neither reads. The parser splits a line on any whitespace; Prometheus reads such
+    a line as a comment, or refuses it: the types judged would be the parser's alone. Only a line the regular forms
+    do not match is read by the parser on its own: it costs."""
     declared = []
     for line in clock.each(text.split("\n")):
         if "TYPE" not in line and "HELP" not in line:  # a sample or a comment to both: most lines
@@ -554,6 +566,8 @@ def declarations(text: str, clock: Clock = UNBOUNDED) -> tuple[list[tuple[str, s
         if not line.strip().startswith("#") or HELP_AS_WRITTEN.fullmatch(line):
             continue
         form = TYPE_DECLARATION.fullmatch(line)
+        if TYPE_START.match(line) and (refused := invalid_type(line, form, openmetrics=openmetrics)):
+            return [], refused
         if form and AS_WRITTEN.fullmatch(form[1]):  # most # TYPE lines: read alike by both, the name as written
             declared.append((form[1].strip('"'), form[2], line.strip(" \t")))
             continue
@@ -568,6 +582,30 @@ def declarations(text: str, clock: Clock = UNBOUNDED) -> tuple[list[tuple[str, s
                         "separate its tokens by blanks or tabs")
         declared.append((_spelled(family, form[1]), form[2], line.strip(" \t")))
     return declared, ""
+
+
+def invalid_type(line: str, form: re.Match | None, *, openmetrics: bool = False) -> str:
+    """Why Prometheus refuses a `# TYPE` line for its type ("" when it reads one, or reads no name there: the parser
+    then says why): what follows the name and one blank or tab (OpenMetrics: one space, and one between every part)
+    is compared with the format's types exactly. The parser strips the blanks, and reads OpenMetrics types in the
+    text format too."""
+    if openmetrics and not (form := OPENMETRICS_TYPE.fullmatch(line)):
+        return (f"{cut(repr(line))}: OpenMetrics reads `# TYPE name type`, the name plain or quoted, its parts one "
+                "space apart (no tab, no blank before the `#`): Prometheus refuses the scrape")
+    if form is None:
+        return ""
+    word, words = form[2], TYPE_WORDS["openmetrics" if openmetrics else "text"]
+    if word in words:
+        return ""
+    if word.strip(" \t") in words:
+        return (f"{cut(repr(line))}: Prometheus reads the type {cut(repr(word), 40)} — all that follows the name and "
+                "one blank — and refuses the scrape (invalid metric type): one blank before the type, none after it")
+    if word in TYPE_WORDS["openmetrics"]:
+        return (f"{cut(repr(line))}: {word} is an OpenMetrics type, which Prometheus's text-format parser does not know "
+                f"({', '.join(words)}): it refuses the scrape — expose OpenMetrics "
+                f"(Content-Type: {OPENMETRICS}), or another type")
+    return (f"{cut(repr(line))}: Prometheus knows no metric type {cut(repr(word), 40)} ({', '.join(words)}) and refuses "
+            "the scrape")
 
 
 def _unreadable(line: str) -> str:
