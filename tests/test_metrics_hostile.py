@@ -536,8 +536,8 @@ def test_an_openmetrics_type_fails_in_text_format(word, samples):
     declared = f"# TYPE {name} {word}\n{samples}"
     outcome = judged(f"# TYPE jobs counter\njobs_total 5\n{declared}", {"jobs": "counter"})
     assert outcome.status is Status.FAILED, outcome.observed
-    assert outcome.observed.startswith(f"malformed exposition: '# TYPE {name} {word}': {word} is an OpenMetrics type"), \
-        outcome.observed
+    assert outcome.observed.startswith(
+        f"malformed exposition: '# TYPE {name} {word}': {word} is an OpenMetrics type"), outcome.observed
     if word != "gaugehistogram":  # (the client library's OpenMetrics parser wants a gauge histogram's buckets whole)
         assert om(f"# TYPE jobs counter\njobs_total 5\n{declared}", {"jobs": "counter"}).status is Status.PASSED
 
@@ -546,3 +546,21 @@ def test_untyped_is_the_text_formats_own():
     assert judged("# TYPE jobs untyped\njobs 5\n", {"queue": "gauge"}).observed == "queue missing"
     outcome = om("# TYPE jobs untyped\njobs 5\n", {"queue": "gauge"})
     assert outcome.status is Status.FAILED and outcome.observed.startswith("malformed exposition"), outcome.observed
+
+
+# -- a label set as Prometheus's text parser reads it (promparse.go, parseLVals) --------------------------------------
+@pytest.mark.parametrize("labels", ['{,queue="eu"}', '{ ,queue="eu"}', "{,}", '{\t, queue="eu"}'])
+def test_a_comma_before_the_first_label_is_malformed(labels):
+    """After `{` Prometheus wants a label name, a quoted one or `}`: a comma first fails the scrape. The text parser
+    of the client library skips it."""
+    line = f"jobs_total{labels} 5"
+    outcome = judged(f"# TYPE jobs counter\n{line}\n", {"jobs": "counter"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"malformed exposition: {line}: a comma before the first label: Prometheus expects a "
+                                "label name after `{` and refuses the scrape"), outcome.observed
+
+
+@pytest.mark.parametrize("labels", ['{queue="eu",}', '{queue="eu" , }', "{}"])
+def test_a_comma_after_a_label_passes(labels):
+    outcome = judged(f"# TYPE jobs counter\njobs_total{labels} 5\n", {"jobs": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed

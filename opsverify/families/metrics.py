@@ -22,15 +22,16 @@ format (`# Export\xe9 par l'agent`), or a quoted name in its `# HELP` or `# TYPE
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
 unchecked: *error*. An answer other than 200, or text the parser rejects, fails it: exposing metrics is what it
-checks. So does a sample line with more than a timestamp after its value, or a timestamp of another form (text:
-int64 milliseconds in digits alone; OpenMetrics: seconds), a value Go's ParseFloat refuses where Python reads it: no
-ASCII number (Python reads `٣` as 3), beyond float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN
-with a sign (`-nan`), a sample or `# TYPE` line ending in a carriage return (CRLF: the parser drops it, Prometheus
-refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by other than blanks and tabs (the parser reads a
-declaration where Prometheus reads a comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank
-after it; in the text format an OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice or a family exposed
-in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one sample: which value
-counts would be luck), a family declared with no sample, a counter, histogram or summary — any label set of it —
+checks. So does a label set opening with a comma (`x{,a="1"}`), a sample line with more than a timestamp after its
+value, or a timestamp of another form (text: int64 milliseconds in digits alone; OpenMetrics: seconds), a value Go's
+ParseFloat refuses where Python reads it: no ASCII number (Python reads `٣` as 3), beyond float64's range (`1e400`,
+an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a sample or `# TYPE` line ending in a carriage
+return (CRLF: the parser drops it, Prometheus refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by
+other than blanks and tabs (the parser reads a declaration where Prometheus reads a comment), a type Prometheus does
+not read as written (`# TYPE x  counter`, a blank after it; in the text format an OpenMetrics type: `unknown`,
+`info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice or a family exposed in two
+groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one sample: which value counts
+would be luck), a family declared with no sample, a counter, histogram or summary — any label set of it —
 missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created` alone measures
 nothing — and a value that measures nothing either: NaN in a counter, gauge, histogram or a summary's count and sum;
 a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10 minutes ahead of
@@ -96,9 +97,9 @@ REQUIRED_SERIES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_
 # the samples (by the part of their name after the family's) that a label bounds, read by Prometheus 3 as a float
 # (textparse's normalizeFloatsInLabelValues): a histogram's buckets by `le`, a summary's quantiles by `quantile`
 BOUNDS = {"histogram": ("_bucket", "le", "buckets"), "summary": ("", "quantile", "quantiles")}
-# a `# TYPE` or `# HELP` line as Prometheus reads one: its tokens apart by blanks and tabs alone, a name plain or quoted;
-# the type is all that follows the name and one blank or tab (promlex.l reads the rest of the line as one token, and
-# promparse.go drops its first character)
+# a `# TYPE` or `# HELP` line as Prometheus reads one: its tokens apart by blanks and tabs alone, a name plain or
+# quoted; the type is all that follows the name and one blank or tab (promlex.l reads the rest of the line as one
+# token, and promparse.go drops its first character)
 TYPE_DECLARATION = re.compile(r'[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t](.*)')
 # …and as OpenMetrics reads it (openmetricslex.l): its parts one space apart, nothing before the `#`
 OPENMETRICS_TYPE = re.compile(r'# TYPE ("(?:[^"\\]|\\.)*"|[a-zA-Z_:][a-zA-Z0-9_:]*) (.*)')
@@ -601,11 +602,11 @@ def invalid_type(line: str, form: re.Match | None, *, openmetrics: bool = False)
         return (f"{cut(repr(line))}: Prometheus reads the type {cut(repr(word), 40)} — all that follows the name and "
                 "one blank — and refuses the scrape (invalid metric type): one blank before the type, none after it")
     if word in TYPE_WORDS["openmetrics"]:
-        return (f"{cut(repr(line))}: {word} is an OpenMetrics type, which Prometheus's text-format parser does not know "
-                f"({', '.join(words)}): it refuses the scrape — expose OpenMetrics "
+        return (f"{cut(repr(line))}: {word} is an OpenMetrics type, which Prometheus's text-format parser does not "
+                f"know ({', '.join(words)}): it refuses the scrape — expose OpenMetrics "
                 f"(Content-Type: {OPENMETRICS}), or another type")
-    return (f"{cut(repr(line))}: Prometheus knows no metric type {cut(repr(word), 40)} ({', '.join(words)}) and refuses "
-            "the scrape")
+    return (f"{cut(repr(line))}: Prometheus knows no metric type {cut(repr(word), 40)} ({', '.join(words)}) and "
+            "refuses the scrape")
 
 
 def _unreadable(line: str) -> str:
@@ -644,13 +645,17 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
     beyond float64's range, a NaN with a sign — an OpenMetrics exemplar's value alike; in the text format also one
     with more than a timestamp after its value, or a timestamp that is not int64 milliseconds in digits: the parser
     reads the first token as the value and the last as the timestamp, ignoring the rest (the OpenMetrics parser
-    refuses these itself). Prometheus refuses the scrape."""
+    refuses these itself); and one whose labels open with a comma, which the text parser skips. Prometheus refuses
+    the scrape."""
     all_ascii = text.isascii()  # then every value is
     for line in clock.each(text.split("\n")):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         labels, tail = SAMPLE_TAIL.match(line).groups()
+        if labels and labels[1:].lstrip(" \t").startswith(","):  # the OpenMetrics parser refuses it itself
+            return (f"{cut(line)}: a comma before the first label: Prometheus expects a label name after `{{` and "
+                    "refuses the scrape")
         if labels and (name := _bad_label_name(labels)):
             return (f"{cut(line)}: {cut(name, 40)} is no label name Prometheus reads unquoted "
                     "([a-zA-Z_][a-zA-Z0-9_]*): it refuses the scrape")
