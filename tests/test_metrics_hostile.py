@@ -564,3 +564,22 @@ def test_a_comma_before_the_first_label_is_malformed(labels):
 def test_a_comma_after_a_label_passes(labels):
     outcome = judged(f"# TYPE jobs counter\njobs_total{labels} 5\n", {"jobs": "counter"})
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- a NUL byte, as Prometheus's text lexer reads it (promlex.l, and promlexer.next) ---------------------------------
+# In its first state the lexer reads a NUL as the end of the input: at a line's start, and through a comment whose `#`
+# no blank follows (consumeComment), or right after `#` and its blanks. Samples after it are lost, though the scrape
+# succeeds. Past `# ` (a comment, a help text) and in a label value its next() skips NUL bytes: they are read.
+@pytest.mark.parametrize("line", ["#x\x00y", "#\x00", "# \x00y", "#\t\x00", "\x00junk", "  \x00"])
+def test_a_nul_where_prometheus_ends_its_reading_is_malformed(line):
+    text = f"# TYPE other gauge\nother 1\n{line}\n# TYPE jobs counter\njobs_total 5\n"
+    outcome = judged(text, {"jobs": "counter"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"malformed exposition: line 3: {line!r}: a NUL byte Prometheus's text parser"
+                                       " reads as the end of the exposition"), outcome.observed
+
+
+@pytest.mark.parametrize("line", ["# exported by agent\x00", "# HELP jobs Jobs\x00 done", "#  x\x00"])
+def test_a_nul_prometheus_reads_past_passes(line):
+    outcome = judged(f"{line}\n# TYPE jobs counter\njobs_total 5\njobs_total{{a=\"x\x00\"}} 6\n", {"jobs": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed

@@ -22,29 +22,29 @@ format (`# Export\xe9 par l'agent`), or a quoted name in its `# HELP` or `# TYPE
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
 unchecked: *error*. An answer other than 200, or text the parser rejects, fails it: exposing metrics is what it
-checks. So does a label set opening with a comma (`x{,a="1"}`), a sample line with more than a timestamp after its
-value, or a timestamp of another form (text: int64 milliseconds in digits alone; OpenMetrics: seconds), a value Go's
-ParseFloat refuses where Python reads it: no ASCII number (Python reads `٣` as 3), beyond float64's range (`1e400`,
-an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a sample or `# TYPE` line ending in a carriage
-return (CRLF: the parser drops it, Prometheus refuses it), a `# TYPE` or `# HELP` line whose tokens are apart by
-other than blanks and tabs (the parser reads a declaration where Prometheus reads a comment), a type Prometheus does
-not read as written (`# TYPE x  counter`, a blank after it; in the text format an OpenMetrics type: `unknown`,
-`info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice or a family exposed in two
-groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one sample: which value counts
-would be luck), a family declared with no sample, a counter, histogram or summary — any label set of it —
-missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created` alone measures
-nothing — and a value that measures nothing either: NaN in a counter, gauge, histogram or a summary's count and sum;
-a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10 minutes ahead of
-the scrape, or over an hour before it; not judged with `honor_timestamps: false`, where Prometheus stamps each
-sample with the scrape's time); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is
-missing or differs from its `_count`; two buckets with one bound (`le="1"`, `le="1.0"`), or two quantiles with one
-rank, in a label set: Prometheus 3 reads them as one series given twice, Prometheus 2's histogram_quantile adds
-their counts up. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without
-observations.) Names are the format's: in the text format a gauge `x` and a counter `x_total` are two metrics, and
-samples `x_total` or `{"x_total"}` right after `# TYPE x counter` are that counter's (as Prometheus groups them; the
-parser splits them off); OpenMetrics forbids a family named as another's sample (`x_total` beside the counter `x`).
-A URL is fetched once for each TLS setting that asks it: a service's `verify_tls` holds whatever other service
-shares its URL.
+checks. So does a label set opening with a comma (`x{,a="1"}`), a NUL byte Prometheus's text parser reads as the end
+of the exposition (at a line's start, or in a comment whose `#` no blank follows), a sample line with more than a
+timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits alone; OpenMetrics:
+seconds), a value Go's ParseFloat refuses where Python reads it: no ASCII number (Python reads `٣` as 3), beyond
+float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a sample or `# TYPE`
+line ending in a carriage return (CRLF: the parser drops it, Prometheus refuses it), a `# TYPE` or `# HELP` line
+whose tokens are apart by other than blanks and tabs (the parser reads a declaration where Prometheus reads a
+comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it; in the text format an
+OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice
+or a family exposed in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one
+sample: which value counts would be luck), a family declared with no sample, a counter, histogram or summary — any
+label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created`
+alone measures nothing — and a value that measures nothing either: NaN in a counter, gauge, histogram or a summary's
+count and sum; a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10
+minutes ahead of the scrape, or over an hour before it; not judged with `honor_timestamps: false`, where Prometheus
+stamps each sample with the scrape's time); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket
+is missing or differs from its `_count`; two buckets with one bound (`le="1"`, `le="1.0"`), or two quantiles with one
+rank, in a label set: Prometheus 3 reads them as one series given twice, Prometheus 2's histogram_quantile adds their
+counts up. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Names are the
+format's: in the text format a gauge `x` and a counter `x_total` are two metrics, and samples `x_total` or
+`{"x_total"}` right after `# TYPE x counter` are that counter's (as Prometheus groups them; the parser splits them
+off); OpenMetrics forbids a family named as another's sample (`x_total` beside the counter `x`). A URL is fetched
+once for each TLS setting that asks it: a service's `verify_tls` holds whatever other service shares its URL.
 """
 
 from __future__ import annotations
@@ -185,6 +185,10 @@ NOT_UTF8 = "Prometheus reads an exposition as UTF-8, whatever its content type's
 # a line Prometheus's text lexer reads as a comment, skipping its bytes unread (promlex.l): after blanks and tabs, a
 # `#` not followed by blanks and `HELP` or `TYPE` and a blank
 TEXT_COMMENT = re.compile(rb"[ \t]*#(?![ \t]+(?:HELP|TYPE)[ \t])")
+# where Prometheus's text lexer, in its first state, meets a NUL byte and takes it for the end of the input (promlex.l):
+# a line's start, a comment whose `#` no blank follows (consumeComment), or right after a `#` and its blanks. In a
+# comment past `# `, a help text or a label value its next() skips NUL bytes
+NUL_ENDS_INPUT = re.compile(r"[ \t]*(?:#(?:[^ \t\x00][^\x00]*|[ \t]+)?)?\x00")
 # a `# HELP` or `# TYPE` line whose name is quoted: (its start, the rest after the name)
 QUOTED_DECLARATION = re.compile(rb'([ \t]*#[ \t]+(?:HELP|TYPE)[ \t]+)"(?:\\[^\n]|[^\\"\n])*"(.*)', re.DOTALL)
 
@@ -410,6 +414,8 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
 
     if crlf := carriage_return(text, clock):
         return {}, crlf
+    if not openmetrics and "\x00" in text and (cut_short := nul_ends_input(text, clock)):
+        return {}, cut_short
     declared, misread = declarations(text, clock, openmetrics=openmetrics)
     if misread or (misread := declared_twice(declared)):
         return {}, misread
@@ -549,6 +555,17 @@ def carriage_return(text: str, clock: Clock = UNBOUNDED) -> str:
         if line.endswith("\r") and (TYPE_START.match(line) or not line.strip().startswith("#")):
             return (f"{cut(repr(line))}: the line ends in a carriage return (CRLF line endings), which Prometheus "
                     "refuses: end each line with \\n alone")
+    return ""
+
+
+def nul_ends_input(text: str, clock: Clock = UNBOUNDED) -> str:
+    """The first text-format line in which Prometheus reads a NUL byte as the end of the exposition: the scrape
+    succeeds, and every sample after it is lost. The parser skips such a comment and reads on."""
+    for number, line in enumerate(clock.each(text.split("\n")), start=1):
+        if "\x00" in line and NUL_ENDS_INPUT.match(line):
+            return (f"line {number}: {cut(repr(line))}: a NUL byte Prometheus's text parser reads as the end of the "
+                    "exposition (at a line's start, or in a comment whose `#` no blank follows): it reads nothing "
+                    "after it — remove the NUL byte")
     return ""
 
 
