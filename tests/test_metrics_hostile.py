@@ -583,3 +583,26 @@ def test_a_nul_where_prometheus_ends_its_reading_is_malformed(line):
 def test_a_nul_prometheus_reads_past_passes(line):
     outcome = judged(f"{line}\n# TYPE jobs counter\njobs_total 5\njobs_total{{a=\"x\x00\"}} 6\n", {"jobs": "counter"})
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- the last line's line feed: Prometheus adds one to a text exposition (promparse.go's NewPromParser) ---------------
+@pytest.mark.parametrize("text", ["# TYPE jobs counter\njobs_total 5", f"# TYPE jobs counter\njobs_total 5 {AT_MS}",
+                                  "# TYPE jobs counter\njobs_total 5\n# a comment"])
+def test_a_text_exposition_without_its_last_line_feed_passes(text):
+    """The text format's spec asks for it, and prometheus/common's expfmt parser (telegraf's) refuses its absence;
+    Prometheus's scrape parses the body with a line feed appended, so a missing one loses nothing."""
+    assert judged(text, {"jobs": "counter"}).status is Status.PASSED
+
+
+def test_openmetrics_may_end_at_its_eof_without_a_line_feed_and_nothing_after_it():
+    """openmetricslex.l reads `EOF` and one optional line feed; anything after it is "unexpected data after # EOF"."""
+    text = "# TYPE jobs counter\njobs_total 5\n# EOF"
+    assert judged(text, {"jobs": "counter"}, headers=OPENMETRICS).status is Status.PASSED
+    assert judged(text + "\n\n", {"jobs": "counter"}, headers=OPENMETRICS).status is Status.FAILED
+
+
+def test_an_empty_exposition_exposes_nothing():
+    """Prometheus's text parser reads an empty body as a scrape of no sample; OpenMetrics wants its `# EOF`."""
+    assert judged("", {"jobs": "counter"}).observed == "jobs missing"
+    outcome = judged("", {"jobs": "counter"}, headers=OPENMETRICS)
+    assert outcome.status is Status.FAILED and "Missing # EOF" in outcome.observed, outcome.observed
