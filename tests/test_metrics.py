@@ -884,3 +884,12 @@ def test_a_body_cut_short_after_a_200_head_is_not_judged():
     outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip")], b"\x1f\x8b\x08\x00garbage"))
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed.startswith("could not look: m answered 200, but"), outcome.observed
+
+
+def test_a_body_cut_short_is_judged_by_its_first_content_encoding_too():
+    """The head kept for a body that never came whole keeps the first of a header sent twice, as a whole reply does:
+    `gzip`, then another, is gzip to Prometheus — not a coding it would refuse."""
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip"), ("content-encoding", "br")],
+                                           b"\x1f\x8b\x08\x00garbage"))
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed.startswith("could not look: m answered 200, but"), outcome.observed
