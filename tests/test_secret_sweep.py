@@ -82,7 +82,7 @@ def test_no_canary_in_any_output(tmp_path, options):
         })
         project.checklist("vault", ITEMS)
         project.environment("""
-        timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
+        timeouts: {connect_s: 10, statement_ms: 1000, http_s: 20}  # no item here waits them out: room for a loaded CI
         systems:
           vault:
             database: "${DATABASE_URL}"
