@@ -11,9 +11,10 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from opsverify.engine import gather_and_judge
-from opsverify.families import sql
+from opsverify.families import migrations, rpc, scheduler, schema, sql
 from opsverify.outcome import Status
-from opsverify.transports.postgres import Database, QueryFailed, describe_url
+from opsverify.transports.pgvalues import Pinned
+from opsverify.transports.postgres import ROLE_CHECK, Database, QueryFailed, describe_url
 
 from .kit import make_check, make_target
 from .project import scratch_database
@@ -405,3 +406,40 @@ def test_a_source_that_floods_without_answering_is_stopped_at_the_databases_time
             database.close(abort=True)
     assert isinstance(answer, postgres.DatabaseUnavailable) and "used up" in str(answer), answer
     assert time.monotonic() - started < 30  # its budget (2 s), not the run's end
+
+
+# -- the suite's own SQL reads PostgreSQL's objects, whatever the database's search_path -----------------------------
+SHADOWED_NOW = """
+create function public.now() returns timestamptz language sql stable as $$ select '2000-01-01 00:00+00'::timestamptz $$;
+do $$ begin execute format('alter database %I set search_path = public, pg_catalog', current_database()); end $$;
+"""
+
+
+def test_a_pinned_statement_reads_pg_catalogs_objects_and_a_checklists_the_databases(demo_deployment):
+    """The database lists public before pg_catalog: a checklist's query reads its public.now(), as the app's would;
+    the same text `Pinned` (the suite's own) reads pg_catalog's — asked ahead (`prefetch`) or not, each its own
+    question."""
+    text = "select now() as now"
+    with scratch_database(demo_deployment, SHADOWED_NOW, prefix="shadow") as db:
+        database = Database(db["url"], connect_timeout_s=5, statement_timeout_ms=2000, label="shop")
+        try:
+            asked = database.query_many([Pinned(text), text])
+            database.prefetch([text, Pinned(text)])
+            kept = database.query_many([Pinned(text), text])
+        finally:
+            database.close()
+    for pinned, plain in (asked, kept):
+        assert pinned[0]["now"].year > 2000 and plain[0]["now"].year == 2000, (pinned, plain)
+
+
+def test_every_statement_the_suite_writes_itself_is_pinned():
+    """Those that name no object of the app's through its search_path: the role check, the catalog query, the
+    scheduler's, the migrations', sql's and rpc's own questions (sql's RESOLVED resolves the app's names through the
+    session's search_path: it is written qualified instead)."""
+    catalog = schema.database_statements(None, [make_check("schema", {"table": "public.t", "rls": True})])
+    history = migrations.database_statements(None, [make_check("migrations", {
+        "tool": "rails", "applied": ["20240101000000"], "latest": "20240202000000", "from_repo": "db/migrate"})])
+    statements = [ROLE_CHECK, *catalog, *scheduler.database_statements(None, []), *history, sql.VISIBILITY, sql.CLOCK,
+                  rpc.DB_NOW]
+    unpinned = [s for s in statements if not isinstance(s if isinstance(s, str) else s[0], Pinned)]
+    assert not unpinned, unpinned

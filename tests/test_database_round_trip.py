@@ -55,7 +55,8 @@ def conversations(monkeypatch):
     """How many pipelined round trips the run had, and what each sent."""
     sent: list[list[bytes]] = []
     real = postgres._Conversation.run
-    monkeypatch.setattr(postgres._Conversation, "run", lambda self, texts: sent.append(list(texts)) or real(self, texts))
+    monkeypatch.setattr(postgres._Conversation, "run",
+                        lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
     return sent
 
 
@@ -138,10 +139,10 @@ def test_a_database_that_stops_mid_way_keeps_the_answers_it_gave(shop, monkeypat
     then stops: the items answered keep their verdicts; sql's are the one cause, stopped."""
     real = postgres._Conversation.run
 
-    def stops_after_the_catalog(self, texts):
+    def stops_after_the_catalog(self, texts, pinned=()):
         answered = next(i for i, text in enumerate(texts) if b"json_build_object" in text) + 1
         lost = postgres.DatabaseUnavailable(f"database {self.where}: stopped answering (phase: read)", "stopped")
-        return real(self, texts[:answered]) + [lost] * (len(texts) - answered)
+        return real(self, texts[:answered], pinned[:answered]) + [lost] * (len(texts) - answered)
 
     monkeypatch.setattr(postgres._Conversation, "run", stops_after_the_catalog)
     outcomes, _, (cause,) = _evaluate(shop["url"])

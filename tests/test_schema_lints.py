@@ -121,7 +121,7 @@ LINTS = [
          "alter table public.notes add column handler public.procdom2; alter table public.notes add column"
          " handlers public.procdom[];",
          "alter table public.notes drop column handler; alter table public.notes drop column handlers;",
-         "column handler of type procdom2, a domain over regproc"),
+         "column handler of type public.procdom2, a domain over regproc"),
     Lint("0019_insecure_queue_exposed_in_api", {"all_tables_in": "pgmq", "rls": True},
          "create schema pgmq; grant usage on schema pgmq to anon, authenticated;"
          " create table pgmq.q_emails (msg_id bigint primary key, message jsonb);"

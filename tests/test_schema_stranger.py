@@ -441,10 +441,10 @@ STRANGER_ITEMS = [
     ({"table": "public.people", "types": {"m": '"Mood"', "m3": '"MOOD"', "m2": "MOOD", "mail": "public.email_address",
                                           "at3": "timestamptz(3)", "t0": "timestamp(0)",
                                           "span": "interval day to second(3)"}}, PASSED, "1 table as expected"),
-    ({"table": "public.people", "types": {"m3": '"Mood"'}}, FAILED, 'has m3 of type "MOOD", not "Mood"'),
+    ({"table": "public.people", "types": {"m3": '"Mood"'}}, FAILED, 'has m3 of type public."MOOD", not "Mood"'),
     ({"table": "public.people", "types": {"at3": "timestamptz(6)", "mail": "auth.email_address"}}, FAILED,
      "has at3 of type timestamp(3) with time zone, not timestamp(6) with time zone"),
-    ({"table": "public.people", "no_columns_of_type": ['"MOOD"']}, FAILED, 'has column m3 of type "MOOD"'),
+    ({"table": "public.people", "no_columns_of_type": ['"MOOD"']}, FAILED, 'has column m3 of type public."MOOD"'),
     ({"views_in": "public", "views": ["v_t", "v_yes", "v_bare", "v_tr", "v_one"], "security_invoker": True}, PASSED,
      "5 views as expected"),
     ({"views_in": "public", "views": ["v_of", "v_n", "v_false"], "security_invoker": True}, FAILED,
@@ -1243,3 +1243,48 @@ def test_a_deferrable_unique_constraint_on_a_real_database(server):
     expect(outcomes, [(FAILED, "table public.slots has unique (a) only as DEFERRABLE slots_a_key"),
                       (FAILED, "table public.slots has unique (b) only as DEFERRABLE slots_b_key"),
                       (PASSED, "1 table as expected")])
+
+
+# -- no object of the database's own can stand in for the catalog's ------------------------------------------------
+# What a database's owner may do without superuser (and, before PostgreSQL 15, any role: PUBLIC may CREATE in
+# public). The catalog query runs with search_path pinned to pg_catalog, pg_temp: every item still reads the real
+# policy and grant.
+OPEN_NOTES = """
+create table public.notes (id int, body text);
+alter table public.notes enable row level security;
+create policy notes_open on public.notes for all to public using (true) with check (true);
+grant insert on public.notes to anon;
+"""
+STAND_INS = {
+    # a table and a function named as the catalog's, found first where the database's search_path lists public first
+    "table-and-function-before-pg_catalog": """
+create table public.pg_policy (polname name, polrelid oid, polcmd "char", polpermissive bool, polroles oid[],
+                               polqual pg_node_tree, polwithcheck pg_node_tree);
+create function public.pg_get_userbyid(oid) returns name language sql immutable as $$ select 'nobody'::name $$;
+do $$ begin execute format('alter database %I set search_path = public, pg_catalog', current_database()); end $$;
+""",
+    # under the default search_path: an operator of the exact argument types wins over pg_catalog's, which needs a
+    # cast (`oid = 0`: PUBLIC, the policy's role, would read as no role at all)
+    "operator-of-exact-types": """
+create function public.never_equal(oid, integer) returns boolean language sql immutable as 'select false';
+create operator public.= (leftarg = oid, rightarg = integer, function = public.never_equal);
+""",
+}
+
+
+@pytest.mark.parametrize("stand_in", list(STAND_INS))
+def test_no_object_of_the_databases_own_stands_in_for_the_catalogs(server, stand_in):
+    _, fresh = server
+    with fresh(OPEN_NOTES + STAND_INS[stand_in]) as url:
+        with psycopg.connect(url, connect_timeout=10) as conn:  # an unpinned session of the checker: no policy for PUBLIC
+            shadowed = conn.execute("select count(*) from pg_policy where polroles = array[0::oid]"
+                                    " and polroles[1] = 0").fetchone()[0]
+        outcomes = judge_on(url, [{"table": "public.notes", "rls": True, "no_open_write_policies_for": ["anon"]},
+                                  {"table": "public.notes", "no_policies_for": ["anon"]},
+                                  {"table": "public.notes", "policies": False},
+                                  {"table": "public.notes", "no_grants_to": {"anon": ["INSERT"]}}])
+    assert shadowed == 0
+    expect(outcomes, [(FAILED, "table public.notes has ALL policy notes_open that is always true for anon"),
+                      (FAILED, "table public.notes has policy notes_open for anon"),
+                      (FAILED, "table public.notes has policy notes_open"),
+                      (FAILED, "table public.notes grants INSERT to anon")])

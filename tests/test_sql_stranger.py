@@ -389,7 +389,8 @@ def test_sql_items_on_a_strangers_database(stranger, url_key, column, monkeypatc
     which asks the database what each name the queries read resolves to."""
     sent: list[list[bytes]] = []
     real = postgres._Conversation.run
-    monkeypatch.setattr(postgres._Conversation, "run", lambda self, texts: sent.append(list(texts)) or real(self, texts))
+    monkeypatch.setattr(postgres._Conversation, "run",
+                        lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
     items = [make_check("sql", {"query": q, "expect": e}, item=f"S{i}", name=name)
              for i, (name, q, e, *_) in enumerate(REAL)]
     target = make_target({"database": stranger[url_key]})
@@ -451,6 +452,43 @@ grant select on public.orders to {role};
             conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
     assert orders.status is Status.PASSED, _said("orders", Status.PASSED, orders)
     assert hidden.status is Status.ERROR and "permission denied for schema hidden" in hidden.observed, hidden
+
+
+# what a database's owner may add: a pg_class holding no table under RLS, and an operator = (oid, oid) that matches
+# nothing (the relation a name resolves to would read as none: a CTE's, or a query failing on its own), found before
+# pg_catalog's through the database's search_path
+SHADOWED_RLS = """
+create table public.jobs (id int, status text);
+insert into public.jobs values (1, 'stuck');
+alter table public.jobs enable row level security;
+create table public.pg_class (oid oid, relname name, relnamespace oid, relkind "char", relrowsecurity bool);
+create function public.never_equal(oid, oid) returns boolean language sql immutable as 'select false';
+create operator public.= (leftarg = oid, rightarg = oid, function = public.never_equal);
+do $$ begin execute format('alter database %I set search_path = public, pg_catalog', current_database()); end $$;
+"""
+
+
+def test_rls_is_seen_whatever_the_databases_search_path_puts_before_pg_catalog(demo_deployment):
+    """The query reads its table through the database's search_path (the app's); what the suite asks about RLS reads
+    PostgreSQL's catalog and operators: counting under RLS stays an error, never a count of the rows it lets through."""
+    role, password = f"shadowed_{secrets.token_hex(4)}", secrets.token_hex(12)
+    with demo_deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create role {} login password {} nobypassrls in role pg_read_all_data").format(
+            pgsql.Identifier(role), pgsql.Literal(password)))
+    try:
+        with scratch_database(demo_deployment, SHADOWED_RLS, prefix="shadowed") as db:
+            item = make_check("sql", {"query": "select count(*) as stuck from jobs where status = 'stuck'",
+                                      "expect": {"stuck": {"eq": 0}}}, item="R1", name="stuck")
+            target = make_target({"database": demo_deployment.pg.url(db["name"], role, password)})
+            try:
+                (outcome,) = gather_and_judge(target, sql, [item])
+            finally:
+                target.close()
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
+    assert outcome.status is Status.ERROR, _said("stuck", Status.ERROR, outcome)
+    assert "row level security on public.jobs" in outcome.observed, outcome.observed
 
 
 def test_a_number_yaml_read_as_text_says_how_to_write_it():

@@ -36,6 +36,7 @@ from pydantic import ValidationInfo, field_validator, model_validator
 
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..outcome import Outcome, error, verdict
+from ..transports.pgvalues import Pinned
 from ._catalog import qualified, quote_ident
 from ._common import StrictParams, first_few, nothing_found, plural
 from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep, Unreadable
@@ -165,8 +166,11 @@ def _visibility(plan) -> tuple[str, dict[str, list[str]]]:
 
 
 def database_statements(target, checks) -> list:
+    """Every statement here is the suite's own, naming each table qualified: run with search_path pinned
+    (`Pinned`), so no object of the database's own stands in for PostgreSQL's."""
     plan = _plan(checks)
-    return [query.sql for _, _, query in plan] + [_visibility(plan)]
+    visibility, names = _visibility(plan)
+    return [Pinned(query.sql) for _, _, query in plan] + [(Pinned(visibility), names)]
 
 
 def gather(target, checks) -> dict[str, Any]:

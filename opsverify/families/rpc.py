@@ -65,6 +65,7 @@ from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, failed, passed, skipped, verdict
 from ..secrets import describe, key_of_a_secret_url
 from ..transports.jsonrpc import Answer, Call, RpcError, call_batch, exchange_s
+from ..transports.pgvalues import Pinned
 from ._common import StrictParams, nothing_found, plural, read_only_query
 from .sql import VISIBILITY
 
@@ -87,7 +88,7 @@ SIGNATURES_PER_CALL = 256  # getSignatureStatuses limit
 ACCOUNTS_PER_CALL = 100  # getMultipleAccounts limit
 LISTED = 5  # offending rows named in the message; evidence keeps up to 20
 EVIDENCE_CHARS = 2048  # a node's value kept in evidence as it came up to this much JSON
-DB_NOW = "select extract(epoch from now())::float8 as now_epoch"
+DB_NOW = Pinned("select extract(epoch from now())::float8 as now_epoch")
 LAMPORTS_PER_SOL = 1_000_000_000
 LATEST_BLOCK_TIME = 2 ** 34  # seconds since 1970 (year 2514): a larger block time is a node's lie
 # 2018-01-01, before the genesis of any Solana cluster: an earlier block time (0: 1970) is a node's lie too

@@ -66,6 +66,7 @@ from pydantic import field_validator, model_validator
 from ..display import cut
 from ..errors import GatherError, QueryFailed
 from ..outcome import Outcome, error, failed, passed
+from ..transports.pgvalues import Pinned
 from ._common import StrictParams
 
 NAME = "scheduler"
@@ -77,7 +78,7 @@ NEEDS = ("database",)
 # neither), or a database left invalid by a DROP DATABASE cut short (datconnlimit -2): PostgreSQL checks these for a
 # background worker as for a client. A limit above 0 may be met for a moment only: not judged.
 # nodename and nodeport are where pg_cron opens each run through libpq (unless cron.use_background_workers is on)
-JOBS = (
+JOBS = Pinned(
     "select j.jobid, j.jobname, j.schedule, j.active, j.database, j.username, j.nodename, j.nodeport,"
     " exists (select from pg_catalog.pg_database d where d.datname = j.database) as database_exists,"
     " (select d.datallowconn from pg_catalog.pg_database d where d.datname = j.database)"
@@ -92,7 +93,7 @@ JOBS = (
     " pg_catalog.pg_database d where r.rolname = j.username and d.datname = j.database) as role_may_connect"
     " from cron.job j order by j.jobid"
 )
-SETTINGS = (
+SETTINGS = Pinned(
     "select now() as now, current_database() as current_database,"
     " array(select datname::text from pg_catalog.pg_database order by datname) as databases,"
     " (select extversion from pg_extension where extname = 'pg_cron') as version, current_user as viewer,"
@@ -112,7 +113,7 @@ SETTINGS = (
 # Its own statement: a pg_stat_activity a provider revoked must not take the settings (and so the items that
 # need no scheduler) with it. A provider may also show a role only its own sessions, where no launcher seen
 # proves nothing: stock PostgreSQL shows every role the background processes (no usename) at least.
-SCHEDULER = (
+SCHEDULER = Pinned(
     "select exists (select from pg_catalog.pg_stat_activity where datname = current_database()"
     " and application_name = 'pg_cron scheduler'"
     " and (backend_type is null or backend_type = 'pg_cron launcher')) as scheduler_running,"
@@ -122,18 +123,20 @@ SCHEDULER = (
 )
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
 # Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
-TIMEZONE = "select current_setting('cron.timezone', true) as timezone"
+TIMEZONE = Pinned("select current_setting('cron.timezone', true) as timezone")
 # its own statement too: superuser-only (without pg_read_all_settings it is refused), NULL where no pg_cron library
 # is loaded to define it (no launcher either then). Not pg_settings: that hides the one and the other alike.
-BACKGROUND_WORKERS = "select current_setting('cron.use_background_workers', true) as use_background_workers"
+BACKGROUND_WORKERS = Pinned("select current_setting('cron.use_background_workers', true) as use_background_workers")
 # Off, pg_cron's launcher skips every job a superuser owns (1.4 on: LoadCronJobList), or starts no active job at all
 # (1.5 on: RefreshTaskHash). Superuser-only as well, each in its own statement. Set at server start or reload, so the
 # checker's session shows the launcher's value. Where this pg_cron defines no such setting, a line of postgresql.conf
 # is a placeholder pg_cron never reads (any role may read it; pg_settings hides it): its default, on, holds.
-SUPERUSER_JOBS = ("select current_setting('cron.enable_superuser_jobs', true) as enable_superuser_jobs,"
-                  " exists (select from pg_catalog.pg_settings where name = 'cron.enable_superuser_jobs') as defined")
-LAUNCH_ACTIVE_JOBS = ("select current_setting('cron.launch_active_jobs', true) as launch_active_jobs,"
-                      " exists (select from pg_catalog.pg_settings where name = 'cron.launch_active_jobs') as defined")
+SUPERUSER_JOBS = Pinned(
+    "select current_setting('cron.enable_superuser_jobs', true) as enable_superuser_jobs,"
+    " exists (select from pg_catalog.pg_settings where name = 'cron.enable_superuser_jobs') as defined")
+LAUNCH_ACTIVE_JOBS = Pinned(
+    "select current_setting('cron.launch_active_jobs', true) as launch_active_jobs,"
+    " exists (select from pg_catalog.pg_settings where name = 'cron.launch_active_jobs') as defined")
 _INTERVAL = re.compile(r"([1-9]|[1-5][0-9]) seconds?", re.IGNORECASE)  # pg_cron 1.5+: 1 to 59 seconds
 # what pg_cron 1.5+ reads as an interval (TryParseInterval: sscanf(lower(text), " %u secon%c%c %c")): blanks, a number
 # (a sign too: %u is strtoul's), blanks, then `second` and nothing more, or `seconds` and blanks; asc_tolower, so ASCII

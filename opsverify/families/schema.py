@@ -28,6 +28,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from .. import lazy
 from ..outcome import Outcome, error, failed, passed
+from ..transports.pgvalues import Pinned
 from ._catalog import (
     ALL_PRIVILEGES,
     COMMANDS,
@@ -287,7 +288,8 @@ def _sections(checks) -> frozenset[str]:
 
 
 def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]]:
-    """One catalog query for the group, reading only the sections its items judge."""
+    """One catalog query for the group, reading only the sections its items judge; its search_path pinned (`Pinned`):
+    a table, function or operator of the database's own must not stand in for the catalog's."""
     wanted: dict[str, set[str]] = {k: set() for k in ("table_schemas", "view_schemas", "foreign_table_schemas",
                                                         "function_schemas", "schema_grants")}
     named: set[tuple[str, str]] = set()  # read whatever their kind, to say what a named non-table is
@@ -309,7 +311,7 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
     params = {key: sorted(values) for key, values in wanted.items()}
     params["named_schemas"] = [schema for schema, _ in sorted(named)]
     params["named_relations"] = [name for _, name in sorted(named)]
-    return [(catalog_query(_sections(checks)), params)]
+    return [(Pinned(catalog_query(_sections(checks))), params)]
 
 
 def gather(target, checks) -> Catalog:

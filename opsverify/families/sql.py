@@ -38,7 +38,7 @@ from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, failed, verdict
-from ..transports.pgvalues import BlankPadded
+from ..transports.pgvalues import BlankPadded, Pinned
 from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
 
 NAME = "sql"
@@ -98,40 +98,51 @@ class Params(StrictParams):
 # Under RLS a role without BYPASSRLS silently counts zero rows: a stuck-job count would pass. What
 # the role sees is a fact of the database; which tables have RLS decides which queries it affects.
 # (VISIBILITY is also rpc's question: who the checker is.)
+# RESOLVED below runs with the session's search_path (what a query's name resolves to goes through it), so these
+# name every table, function, type and operator of PostgreSQL's qualified: no object of the database's own (a table
+# public.pg_class, an operator public.= on a search_path listing public first) can stand in for one. (Multi-array
+# unnest is written as ROWS FROM: a qualified pg_catalog.unnest takes one array.)
+_EQ, _NE, _CAT = "operator(pg_catalog.=)", "operator(pg_catalog.<>)", "operator(pg_catalog.||)"
 _WHO_SEES_WHAT = (
     "select current_user as viewer, r.rolsuper or r.rolbypassrls as sees_all,"
-    " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
-    "  join pg_namespace n on n.oid = c.relnamespace where c.relrowsecurity) as rls_tables,"
-    " (select coalesce(array_agg(n.nspname || '.' || c.relname), '{}') from pg_class c"
-    "  join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm')"
-    "  and n.nspname not in ('pg_catalog', 'information_schema')) as views"
+    f" (select coalesce(pg_catalog.array_agg(n.nspname {_CAT} '.' {_CAT} c.relname), '{{}}')"
+    f"  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
+    "  where c.relrowsecurity) as rls_tables,"
+    f" (select coalesce(pg_catalog.array_agg(n.nspname {_CAT} '.' {_CAT} c.relname), '{{}}')"
+    f"  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
+    f"  where c.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
+    f"  and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])) as views"
 )
-_OF_THE_CHECKER = " from pg_roles r where r.rolname = current_user"
-VISIBILITY = _WHO_SEES_WHAT + _OF_THE_CHECKER
+_OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
+VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
 # sql's own question adds, for every relation and function its queries name, what the database
 # itself makes of that name in this session (its search_path, its folding of case): the relation
 # `to_regclass` finds, its kind, and whether row level security applies to the current role on it
 # (`row_security_active`); and which of the functions named are the database's own: neither PostgreSQL's nor an
-# extension's.
+# extension's. Not pinned (see above): the names are resolved as the app's query resolves them.
 RESOLVED = (
     _WHO_SEES_WHAT + ","
     # the relation named as SQL writes it (quote_ident), so "billing.v2".invoices and billing."v2.invoices" differ
-    " (select coalesce(json_agg(json_build_object('name', w.name,"
-    "   'relation', quote_ident(n.nspname) || '.' || quote_ident(c.relname),"
-    "   'schema', n.nspname, 'kind', c.relkind::text, 'rls', row_security_active(c.oid))), '[]'::json)"
-    "  from unnest(%(tables)s::text[], %(table_schemas)s::text[]) as w(name, schema)"
+    " (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('name', w.name,"
+    f"   'relation', pg_catalog.quote_ident(n.nspname) {_CAT} '.' {_CAT} pg_catalog.quote_ident(c.relname),"
+    "   'schema', n.nspname, 'kind', c.relkind::pg_catalog.text,"
+    "   'rls', pg_catalog.row_security_active(c.oid))), '[]'::pg_catalog.json)"
+    "  from rows from (pg_catalog.unnest(%(tables)s::pg_catalog.text[]),"
+    "                  pg_catalog.unnest(%(table_schemas)s::pg_catalog.text[])) as w(name, schema)"
     # to_regclass raises for a schema the role may not use: such a name is left to its own item's query
-    "  left join pg_class c on c.oid = case when w.schema = '' or exists (select 1 from pg_namespace u"
-    "   where u.nspname = w.schema and has_schema_privilege(u.oid, 'USAGE')) then to_regclass(w.name) end"
-    "  left join pg_namespace n on n.oid = c.relnamespace) as reads,"
-    " (select coalesce(json_agg(distinct f.name), '[]'::json)"
-    "  from unnest(%(function_schemas)s::text[], %(function_names)s::text[]) as f(schema, name)"
-    "  where exists (select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
-    "   where p.proname = f.name and n.nspname <> 'pg_catalog' and case when f.schema = ''"
-    "   then n.nspname = any(current_schemas(true)) else n.nspname = f.schema end"
+    f"  left join pg_catalog.pg_class c on c.oid {_EQ} case when w.schema {_EQ} '' or exists (select 1"
+    f"   from pg_catalog.pg_namespace u where u.nspname {_EQ} w.schema"
+    "   and pg_catalog.has_schema_privilege(u.oid, 'USAGE')) then pg_catalog.to_regclass(w.name) end"
+    f"  left join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace) as reads,"
+    " (select coalesce(pg_catalog.json_agg(distinct f.name), '[]'::pg_catalog.json)"
+    "  from rows from (pg_catalog.unnest(%(function_schemas)s::pg_catalog.text[]),"
+    "                  pg_catalog.unnest(%(function_names)s::pg_catalog.text[])) as f(schema, name)"
+    f"  where exists (select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
+    f"   where p.proname {_EQ} f.name and n.nspname {_NE} 'pg_catalog' and case when f.schema {_EQ} ''"
+    f"   then n.nspname {_EQ} any (pg_catalog.current_schemas(true)) else n.nspname {_EQ} f.schema end"
     # an extension's function (citext's max(citext), pg_trgm's similarity) is none of the app's: it reads no table
-    "   and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid"
-    "    and d.deptype = 'e'))) as own_functions"
+    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
+    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e'))) as own_functions"
     + _OF_THE_CHECKER
 )
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
@@ -166,7 +177,7 @@ def render(query: str, deployed_at: dt.datetime | None) -> str:
 
 # the database's own clock, asked in the same round trip when a query cites a given deploy time: a database whose
 # clock runs behind the deploy time would find nothing "since the deploy" (an empty window, a pass unlooked)
-CLOCK = "select statement_timestamp() as database_now"
+CLOCK = Pinned("select statement_timestamp() as database_now")
 
 
 def _cites_deploy_time(check) -> bool:

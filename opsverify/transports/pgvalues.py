@@ -1,7 +1,21 @@
-"""Value types the PostgreSQL transport reads some columns as — kept apart from the driver, so that a family can
-name them without loading psycopg (a run that only collects loads no driver)."""
+"""Value types the PostgreSQL transport reads some columns as, and the kind of statement the suite writes itself —
+kept apart from the driver, so that a family can name them without loading psycopg (a run that only collects loads
+no driver)."""
 
 
 class BlankPadded(str):
     """A `char(n)` (bpchar) value as the database sends it, its padding kept: PostgreSQL compares it without its
     trailing blanks (`'ok'::char(5) = 'ok'`), and so does the judge. To any other reader a str."""
+
+
+class Pinned(str):
+    """SQL the suite writes itself (a catalog query, the role check, a clock): run with search_path pinned to
+    `pg_catalog, pg_temp` in its transaction, so whatever search_path the URL, the role or the database sets, every
+    name in it is PostgreSQL's own — a table `public.pg_policy`, a function `public.pg_get_userbyid` or an operator
+    `public.=` cannot stand in for the catalog's (pg_temp listed last is never searched for functions or operators,
+    and for tables only after pg_catalog). A checklist's own query is plain `str`: it is the app's SQL, and reads
+    the database through its search_path, as the app does. Objects outside pg_catalog print qualified there
+    (`format_type`, `pg_get_expr`: `public.mood`, `nextval('public.orders_id_seq'::regclass)`), the same on every
+    database."""
+
+    __slots__ = ()

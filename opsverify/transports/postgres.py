@@ -40,21 +40,23 @@ from psycopg.types.string import TextLoader
 from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
-from .pgvalues import BlankPadded
+from .pgvalues import BlankPadded, Pinned
 
 Rows = list[dict[str, Any]]
-Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]
+Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]  # a Pinned text, or a tuple's, is pinned
 
 BEGIN = b"begin transaction read only"
-# after each statement, in its own sync segment so it runs even when the statement failed
-CLEANUP = (b"rollback", b"select pg_advisory_unlock_all()")
+PIN_SEARCH_PATH = b"set local search_path = pg_catalog, pg_temp"  # before a Pinned statement, in its transaction
+# after each statement, in its own sync segment so it runs even when the statement failed (qualified: it runs with
+# the session's search_path, where a function public.pg_advisory_unlock_all could stand in for it)
+CLEANUP = (b"rollback", b"select pg_catalog.pg_advisory_unlock_all()")
 
 
 # What the checker role could do if a session were not read-only (see README: the checker role); and the known ways
 # to act outside its read-only transaction that it may reach: dblink's and pg_background's functions, which the
 # checklists may not call (`read_only_query`) but a function of the database's own may, foreign servers, and
 # REPLICATION (replication slots: created, consumed and dropped whatever the transaction).
-ROLE_CHECK = """
+ROLE_CHECK = Pinned("""
 with writable as (
   select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
@@ -69,7 +71,7 @@ select current_user as role, r.rolsuper as superuser, r.rolreplication as replic
   (select array_agg(distinct m.srvname::text order by m.srvname::text) from pg_user_mappings m
    where m.usename in (current_user, 'public') and has_server_privilege(m.srvid, 'USAGE')) as servers
 from pg_roles r where r.rolname = current_user
-"""
+""")
 
 
 def describe_url(url: str) -> str:
@@ -258,10 +260,12 @@ class Database:
         texts = [self._text(s) for s in statements]
         if self._budget_ends is None:
             self._budget_ends = time.monotonic() + self.bounds.budget_s
-        sent = [t for t in texts if not isinstance(t, GatherError)]
+        sent = [(t, _pinned(s)) for s, t in zip(statements, texts) if not isinstance(t, GatherError)]
         first = not self._role_checked
+        if first:
+            sent.insert(0, (ROLE_CHECK.encode(), True))
         answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends, self._closing).run(
-            [ROLE_CHECK.encode(), *sent] if first else sent)
+            [text for text, _ in sent], [pinned for _, pinned in sent])
         if first:
             self._role_checked = True
             self.warning = self._role_warning(answers.pop(0))
@@ -369,10 +373,14 @@ def _url_options(url: str) -> str:
 
 
 def _identity(statement: Statement) -> Any:
-    """What makes two statements the same question: the text and the bound values (repr keeps types:
-    1 and True, a list and a tuple, differ)."""
+    """What makes two statements the same question: the text, the bound values (repr keeps types:
+    1 and True, a list and a tuple, differ) and whether its search_path is pinned."""
     sql, params = _parts(statement)
-    return sql if params is None else (sql, repr(params))
+    return (_pinned(statement), sql) if params is None else (_pinned(statement), sql, repr(params))
+
+
+def _pinned(statement: Statement) -> bool:
+    return isinstance(_parts(statement)[0], Pinned)
 
 
 def _parts(statement: Statement) -> tuple[str, Any]:
@@ -424,9 +432,8 @@ def _send_cancel(request: Any) -> None:
 
 
 class _Conversation:
-    """One pipelined exchange: per statement, [BEGIN READ ONLY, statement] Sync [ROLLBACK, unlock] Sync."""
-
-    PER_STATEMENT = 2 + len(CLEANUP)  # queries sent per statement
+    """One pipelined exchange: per statement, [BEGIN READ ONLY, (SET LOCAL search_path,) statement] Sync
+    [ROLLBACK, unlock] Sync."""
 
     def __init__(self, conn: psycopg.Connection, bounds: Bounds, where: str, budget_ends: float,
                  closing: threading.Event | None = None):
@@ -438,25 +445,31 @@ class _Conversation:
         self.closing = closing or threading.Event()
         self.received = 0  # bytes read from the server in this conversation (as the kernel counted them waiting)
 
-    def run(self, texts: list[bytes]) -> list[Rows | GatherError]:
+    def run(self, texts: list[bytes], pinned: Sequence[bool] = ()) -> list[Rows | GatherError]:
+        """`pinned`: per text, whether its search_path is pinned (see `Pinned`); none where not given."""
         if not texts:
             return []
         pg = self.pg
         answers: list[Rows | GatherError] = []
+        pins = [bool(p) for p in pinned] or [False] * len(texts)
+        if len(pins) != len(texts):
+            raise ValueError(f"{len(texts)} statements, {len(pins)} pinned flags")
         try:
             pg.enter_pipeline_mode()
-            for text in texts:
+            for text, pin in zip(texts, pins):
                 pg.send_query_params(BEGIN, None)
+                if pin:
+                    pg.send_query_params(PIN_SEARCH_PATH, None)
                 pg.send_query_params(text, None)
                 pg.pipeline_sync()
                 for cleanup in CLEANUP:
                     pg.send_query_params(cleanup, None)
                 pg.pipeline_sync()
             self._flush()
-            for _ in texts:
-                begin, statement = self._results(2)
+            for pin in pins:
+                *opening, statement = self._results(3 if pin else 2)
                 self._results(len(CLEANUP))
-                answers.append(self._answer(begin, statement))
+                answers.append(self._answer(opening, statement))
             pg.exit_pipeline_mode()
         except _Stopped as stop:
             lost = DatabaseUnavailable(f"database {self.where}: {stop.phase}", stop.kind)
@@ -522,9 +535,11 @@ class _Conversation:
             raise psycopg.OperationalError("the pipeline lost its place (no sync marker where one belonged)")
         return out
 
-    def _answer(self, begin: pq.PGresult | None, result: pq.PGresult | None) -> Rows | GatherError:
-        if begin is not None and begin.status == pq.ExecStatus.FATAL_ERROR:
-            return _failure(begin, self.pg, "could not open a read-only transaction: ")
+    def _answer(self, opening: list[pq.PGresult | None], result: pq.PGresult | None) -> Rows | GatherError:
+        """`opening`: the results of BEGIN READ ONLY, and of pinning the search_path where it was."""
+        for step, said in zip(opening, ("could not open a read-only transaction: ", "could not pin search_path: ")):
+            if step is not None and step.status == pq.ExecStatus.FATAL_ERROR:
+                return _failure(step, self.pg, said)
         if result is None:
             return GatherError("the statement produced no result")
         if result.status == pq.ExecStatus.TUPLES_OK:
