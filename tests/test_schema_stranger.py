@@ -337,6 +337,22 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
     ("d", "(EXISTS ( SELECT 1 LIMIT 0))", None, PASSED),
     ("d", "(3 = ANY (ARRAY[1, 2]))", None, PASSED),
     ("a", None, "( SELECT true FROM notes)", PASSED),    # NULL when the table is empty: not a constant
+    # constants as PostgreSQL prints them back, evaluated with NULL's logic whatever the simplifier makes of them
+    ("a", None, "((1 = 1) IS TRUE)", FAILED),
+    ("a", None, "(NULL::unknown IS NULL)", FAILED),      # `null is null`
+    ("a", None, "(1.0 = (1)::numeric)", FAILED),         # `1.0 = 1`
+    ("a", None, "(ARRAY[1] = ARRAY[1])", FAILED),
+    ("w", "(NOT ((1 = 2) IS TRUE))", None, FAILED),
+    ("d", "(1 IS DISTINCT FROM 2)", None, FAILED),
+    ("d", "('-1'::integer < 0)", None, FAILED),          # a negative constant, as PostgreSQL prints it
+    ("d", "(((1 = 1) IS TRUE) OR (owner_id = 1))", None, FAILED),
+    ("d", "(NULL::integer IS NOT NULL)", None, PASSED),
+    ("d", "((NULL::boolean) IS NOT FALSE)", None, FAILED),  # NULL is not FALSE
+    ("d", "(ARRAY[1, 2] = ARRAY[1])", None, PASSED),
+    ("d", "(((1 = 1) IS TRUE) AND (owner_id = 1))", None, PASSED),
+    ("d", "(1.5::integer = 2)", None, PASSED),             # a cast that rounds is not read: not said always true
+    ("d", "((0.1)::double precision = (0.1)::double precision)", None, PASSED),  # floats: not read
+    ("d", "(ARRAY['b'::text] > ARRAY['a'::text])", None, PASSED),  # order by a collation: not read
 ])
 def test_always_true_write_policies_are_folded_by_the_simplifier(command, using, with_check, status):
     pol = policy("p1", ["anon"], command, using=using, check=with_check)
@@ -875,11 +891,57 @@ def test_an_update_or_delete_policy_without_a_select_one_changes_no_row_it_picks
 
 
 @pytest.mark.parametrize("expression", ["(NULL::integer = 1)", "(owner_id <> owner_id)", "(NULL::boolean IS TRUE)",
-                                        "(('x'::text IS NULL) OR false)", "((owner_id < owner_id) AND (id > 0))"])
+                                        "(('x'::text IS NULL) OR false)", "((owner_id < owner_id) AND (id > 0))",
+                                        "((1 = 2) IS TRUE)", "(NULL::unknown IS NOT NULL)",
+                                        "((owner_id = 1) AND (ARRAY[1] <> ARRAY[1]))"])
 def test_a_with_check_no_row_passes_is_seen_whatever_its_spelling(expression):
     policies = [policy("p_upd", command="w", using="true", check=expression), policy("p_read", command="r", using="true")]
     verdict({"table": "public.notes", "policies_for": {"update": ["authenticated"]}}, catalog(table("notes",
             policies=policies)), FAILED, "WITH CHECK always false")
+
+
+@pytest.mark.parametrize("using", ["((1 = 2) IS TRUE)", "(NULL::unknown IS NOT NULL)", "(1.0 <> (1)::numeric)",
+                                   "(NOT (NULL::unknown IS NULL))"])
+def test_a_permissive_policy_whose_using_is_never_true_grants_no_row(using):
+    never = catalog(table("notes", policies=[policy("p", ["anon"], "r", using=using)]))
+    verdict({"table": "public.notes", "policies_for": {"select": ["anon"]}}, never, FAILED,
+            "no permissive SELECT policy for anon that grants a row: p has no USING expression, or one that is always"
+            " false")
+
+
+# What a policy holds of constants only, as PostgreSQL prints it back: read as always true or always false.
+CONSTANT_POLICIES = """
+create table public.t1 (id int); alter table public.t1 enable row level security;
+create policy p on public.t1 for insert to anon with check ((1 = 1) is true);
+create table public.t2 (id int); alter table public.t2 enable row level security;
+create policy p on public.t2 for insert to anon with check (null is null);
+create table public.t3 (id int); alter table public.t3 enable row level security;
+create policy p on public.t3 for insert to anon with check (1.0 = 1);
+create table public.t4 (id int); alter table public.t4 enable row level security;
+create policy p on public.t4 for insert to anon with check (array[1] = array[1]);
+create table public.t5 (id int); alter table public.t5 enable row level security;
+create policy p on public.t5 for select to anon using ((1 = 2) is true);
+create table public.t6 (id int); alter table public.t6 enable row level security;
+create policy p on public.t6 for select to anon using (null is not null);
+create table public.t7 (id int); alter table public.t7 enable row level security;
+create policy p on public.t7 for insert to anon with check (-1 < 0 and id > 0);
+create policy q on public.t7 for select to anon using (1 = 1 and id > 0);
+"""
+
+
+def test_constant_policies_on_a_real_database(server):
+    _, fresh = server
+    with fresh(CONSTANT_POLICIES) as url:
+        outcomes = judge_on(url, [*({"table": f"public.t{n}", "no_open_write_policies_for": ["anon"]}
+                                    for n in range(1, 5)),
+                                  *({"table": f"public.t{n}", "policies_for": {"select": ["anon"]}} for n in (5, 6)),
+                                  {"table": "public.t7", "no_open_write_policies_for": ["anon"],
+                                   "policies_for": {"select": ["anon"]}}])
+    expect(outcomes, [*((FAILED, f"table public.t{n} has INSERT policy p that is always true for anon")
+                        for n in range(1, 5)),
+                      *((FAILED, f"table public.t{n} has no permissive SELECT policy for anon that grants a row")
+                        for n in (5, 6)),
+                      (PASSED, "1 table as expected")])
 
 
 def test_a_with_check_not_of_a_self_comparison_passes_rows():

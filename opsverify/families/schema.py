@@ -714,8 +714,9 @@ _ALWAYS_TRUE = {"true", "1=1"}
 
 
 def _always_true(expression: str | None) -> bool:
-    """The expression (as `pg_get_expr` prints it) is TRUE whatever the row: the literal spellings, or
-    what sqlglot's simplifier folds to TRUE (`true OR owner_id = 1`, `0 = 0`, `'a'::text = 'a'::text`)."""
+    """The expression (as `pg_get_expr` prints it) is TRUE whatever the row: the literal spellings, a constant
+    expression that evaluates to TRUE (`(1 = 1) IS TRUE`, `NULL::unknown IS NULL`, `1.0 = (1)::numeric`, see
+    `_constant`), or what sqlglot's simplifier folds to TRUE (`true OR owner_id = 1`, `'a'::text = 'a'::text`)."""
     if expression is None:
         return False
     return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE or _folded(expression) == "true"
@@ -723,14 +724,17 @@ def _always_true(expression: str | None) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _folded(expression: str) -> str | None:
-    """What sqlglot (PostgreSQL dialect) simplifies it to when that is a constant: "true", "false" or "null"; None
-    when it cannot be parsed, or does not fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as
-    it is)."""
+    """What the expression is whatever the row, when that is a constant: "true", "false" or "null" — as `_constant`
+    evaluates it, else as sqlglot (PostgreSQL dialect) simplifies it; None when it cannot be parsed, or does not fold
+    to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
     try:
         sqlglot = lazy.load("sqlglot")
         exp = lazy.load("sqlglot.expressions")
         simplify = lazy.load("sqlglot.optimizer.simplify").simplify
         tree = sqlglot.parse_one(expression, read="postgres")
+        value = _constant(tree, exp)
+        if value is None or isinstance(value, bool):
+            return "null" if value is None else "true" if value else "false"
 
         def text_literal(node) -> bool:  # 'a'::text, as PostgreSQL prints a string constant
             return (isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string
@@ -811,6 +815,142 @@ def _folded(expression: str) -> str | None:
         return "null" if null_constant(folded) else None
     except Exception:  # noqa: BLE001 - an expression sqlglot cannot read is judged by its literal spelling alone
         return None
+
+
+_ROW = object()  # what `_constant` answers for an expression that depends on the row, or that it does not read
+_INTEGER_BOUNDS = {"SMALLINT": 2 ** 15, "INT": 2 ** 31, "BIGINT": 2 ** 63}  # a cast beyond them raises
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")  # what int4in and its kin read
+_DECIMAL_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")  # numeric_in's, NaN and Infinity aside
+
+
+def _constant(node: Any, exp: Any) -> Any:
+    """The value of an expression of constants only, as PostgreSQL evaluates it, NULL's logic included: True / False,
+    None for NULL, a Decimal, a str, a tuple (an array); `_ROW` for anything else (a column, a function's answer, an
+    operator or cast not read here). Read: literals and NULL; casts of them to PostgreSQL's integer, numeric, text,
+    varchar and boolean types (NULL to any built-in type), unmodified — a cast that rounds, overflows or reads a float
+    is not read; ARRAY[…] of constants of one kind; comparisons (=, <>, and <, <=, >, >= of numbers and booleans:
+    text orders by its collation, so only = and <> of it, and of arrays); AND, OR, NOT; IS [NOT] NULL, IS [NOT] TRUE
+    / FALSE, IS [NOT] DISTINCT FROM; `= ANY (ARRAY[…])`; COALESCE; a subquery `(SELECT <constant>)` of no FROM, and
+    EXISTS of one. An OR with a TRUE operand is TRUE, an AND with a FALSE one FALSE, whatever the other (a column)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else _number(node.this)
+    if isinstance(node, exp.Neg):
+        value = _constant(node.this, exp)
+        return -value if _kind(value) == "number" else value if value is None else _ROW
+    if isinstance(node, exp.Cast):
+        return _cast(_constant(node.this, exp), node.to, exp)
+    if isinstance(node, exp.Array):
+        values = tuple(_constant(e, exp) for e in node.expressions)
+        kinds = {_kind(v) for v in values}
+        return values if len(kinds) == 1 and kinds <= {"number", "text", "boolean"} else _ROW
+    if isinstance(node, exp.Not):
+        value = _constant(node.this, exp)
+        return (not value) if isinstance(value, bool) else value if value is None else _ROW
+    if isinstance(node, (exp.And, exp.Or)):
+        decisive = isinstance(node, exp.Or)  # TRUE decides an OR, FALSE an AND, whatever the other side
+        sides = (_constant(node.this, exp), _constant(node.expression, exp))
+        if any(side is decisive for side in sides):
+            return decisive
+        if any(side is not None and not isinstance(side, bool) for side in sides):
+            return _ROW
+        return None if None in sides else not decisive
+    if isinstance(node, exp.Is):
+        value, negated = _constant(node.this, exp), bool(node.args.get("negate"))
+        if isinstance(node.expression, exp.Null) and value is not _ROW:
+            return (value is None) != negated
+        if isinstance(node.expression, exp.Boolean) and (value is None or isinstance(value, bool)):
+            return (value is bool(node.expression.this)) != negated
+        return _ROW
+    if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
+        left, right = _constant(node.this, exp), _constant(node.expression, exp)
+        if left is _ROW or right is _ROW:
+            return _ROW
+        same = (left is None and right is None) if left is None or right is None else _compare("EQ", left, right)
+        return same if same is _ROW or isinstance(node, exp.NullSafeEQ) else not same
+    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):  # x = ANY (ARRAY[…]): each equality, OR-ed
+        left, array = _constant(node.this, exp), _constant(node.expression.this, exp)
+        if left is _ROW or not isinstance(array, tuple):
+            return _ROW
+        found = [None if left is None else _compare("EQ", left, element) for element in array]
+        if any(f is True for f in found):
+            return True
+        return _ROW if any(f is _ROW for f in found) else None if None in found else False
+    if isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)):
+        left, right = _constant(node.this, exp), _constant(node.expression, exp)
+        if left is _ROW or right is _ROW:
+            return _ROW
+        return None if left is None or right is None else _compare(type(node).__name__, left, right)
+    if isinstance(node, exp.Coalesce):  # the first argument that is not NULL
+        for argument in [node.this, *node.expressions]:
+            value = _constant(argument, exp)
+            if value is not None:
+                return value
+        return None
+    select = node.this if isinstance(node, (exp.Subquery, exp.Exists)) else None
+    if not isinstance(select, exp.Select) or any(value for key, value in select.args.items() if key != "expressions"):
+        return _ROW  # only `SELECT <expressions>`, no FROM, WHERE, LIMIT …: one row
+    if isinstance(node, exp.Exists):
+        return True
+    return _constant(select.expressions[0].unalias(), exp) if len(select.expressions) == 1 else _ROW
+
+
+def _number(text: str) -> Any:
+    return decimal.Decimal(text) if _DECIMAL_NUMBER.fullmatch(text) else _ROW
+
+
+def _kind(value: Any) -> str:
+    """A constant's kind, for comparing: only values of one kind compare (True is no 1)."""
+    if isinstance(value, bool):
+        return "boolean"
+    return {decimal.Decimal: "number", str: "text", tuple: "array"}.get(type(value), "other")
+
+
+def _cast(value: Any, to: Any, exp: Any) -> Any:
+    """`value::to` where the result is certain, else `_ROW`."""
+    kind = to.this.name if isinstance(to, exp.DataType) else ""
+    if value is None:  # NULL of any built-in type (a domain's NOT NULL would raise instead)
+        return None if kind and kind != "USERDEFINED" else _ROW
+    if value is _ROW or to.expressions:  # a modifier (numeric(3,1), varchar(2)) may round or cut
+        return _ROW
+    if kind in _INTEGER_BOUNDS or kind == "DECIMAL":
+        if isinstance(value, str):  # as PostgreSQL prints a negative constant: '-1'::integer
+            pattern = _WHOLE_NUMBER if kind in _INTEGER_BOUNDS else _DECIMAL_NUMBER
+            value = decimal.Decimal(value) if pattern.fullmatch(value) else _ROW
+        if _kind(value) != "number":
+            return _ROW
+        if kind in _INTEGER_BOUNDS:  # a fraction is rounded, a number out of range raises: neither is read
+            bound = _INTEGER_BOUNDS[kind]
+            return value if value == value.to_integral_value() and -bound <= value < bound else _ROW
+        return value
+    if kind in ("TEXT", "VARCHAR", "UNKNOWN"):
+        return value if isinstance(value, str) else _ROW
+    if kind == "BOOLEAN":
+        return value if isinstance(value, bool) else _ROW
+    return _ROW
+
+
+def _compare(operator: str, left: Any, right: Any) -> Any:
+    """`left <operator> right` (EQ, NEQ, LT, LTE, GT, GTE) of two constants not NULL, or `_ROW` where it is not
+    certain: of two kinds, text or arrays ordered (by a collation)."""
+    kind = _kind(left)
+    if kind != _kind(right) or kind == "other":
+        return _ROW
+    if operator in ("EQ", "NEQ"):
+        if kind != "array":
+            return (left == right) == (operator == "EQ")
+        pairs = [_compare("EQ", a, b) for a, b in zip(left, right)] if len(left) == len(right) else [False]
+        if any(pair is _ROW for pair in pairs):
+            return _ROW
+        return all(pairs) == (operator == "EQ")
+    if kind not in ("number", "boolean"):
+        return _ROW
+    return {"LT": left < right, "LTE": left <= right, "GT": left > right, "GTE": left >= right}[operator]
 
 
 def _open_write(policy: dict) -> bool:
