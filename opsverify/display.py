@@ -35,10 +35,20 @@ def visible(text: str) -> str:
     """Text from a target, safe to print and read: each character a terminal acts on, and each that shows as
     nothing (a format character), written as its escape (ESC as \\x1b, a zero-width space as \\u200b). Every
     other character shows as it is — accents, CJK, emoji; an emoji sequence joined by U+200D (👩\\u200d💻) shows its
-    parts and the joiner spelled out: an auditor sees each character, and no invisible one joins two words."""
+    parts and the joiner spelled out: an auditor sees each character, and no invisible one joins two words. A line
+    break stays one: text the suite lays out over lines (`opsverify init`'s next steps) passes through here too;
+    a message is `one_line`."""
     if text.isascii() and not _ACTED_ON.search(text):  # isascii: a flag Python keeps; no format character is ASCII
         return text
     return _NOT_SHOWN.sub(lambda m: _escape(m[0]), text)
+
+
+def one_line(text: str) -> str:
+    """A message (an outcome's expected, observed and remediation, a cause line, a warning) as `visible` shows it,
+    its line breaks written as their escape (\\x0a, as `opsverify verify` writes a name) too: a target's words —
+    a table named "x\\nPASSED …" — cannot print a line of their own in the console or a CI log."""
+    shown = visible(text)
+    return shown.replace("\n", "\\x0a") if "\n" in shown else shown
 
 
 def spelled(text: str) -> str:
@@ -85,7 +95,7 @@ def shown_forms(value: str) -> set[str]:
     """Every way `value` can read once shown: escaped for a terminal; as markdown, mid-line or where it starts
     a line; and both, as a description shows what the console shows (the redactor finds a secret in each)."""
     forms = set()
-    for text in {value, visible(value)}:
+    for text in {value, visible(value), one_line(value)}:
         forms |= {text, literal(text), _marks_escaped(text)}
     return forms
 

@@ -38,7 +38,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
 from .checklist import Check
-from .display import visible
+from .display import one_line
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .outcome import Outcome, Status, error, skipped
@@ -115,7 +115,7 @@ class Run:
                 continue
             count = sum(1 for key, o in outcomes.items() if key.startswith(f"{system}:") and o.status is Status.ERROR
                         and o.evidence.get("cause") == problem.kind)
-            found.append(Cause(system, problem.kind, visible(self.redactor.text(problem.message)), count))
+            found.append(Cause(system, problem.kind, one_line(self.redactor.text(problem.message)), count))
         return found
 
     # -- evaluation --------------------------------------------------------------------
@@ -216,7 +216,7 @@ class Run:
         for system, target in self.targets.items():
             warning = target.database_warning()
             if warning:
-                found.append(visible(self.redactor.text(
+                found.append(one_line(self.redactor.text(
                     f"{system}: {warning}; its sessions stay read-only, but give it a read-only role"
                     " (README: The checker role)")))
         return sorted(found)

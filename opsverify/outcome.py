@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .display import visible
+from .display import one_line
 
 
 class Status(str, enum.Enum):
@@ -26,14 +26,14 @@ class Outcome:
     duration_s: float = field(default=0.0, compare=False)  # this item's gather + judge time (set by the engine)
 
     def redacted(self, redactor) -> "Outcome":
-        """As the run shows it: no secret, and every character visible (see `visible`). The evidence stays
-        as gathered: it is only ever written as JSON, which escapes what a terminal would act on."""
+        """As the run shows it: no secret, every character visible and each text one line (see `one_line`). The
+        evidence stays as gathered: it is only ever written as JSON, which escapes what a terminal would act on."""
         return replace(
             self,
-            expected=visible(redactor.text(self.expected)),
-            observed=visible(redactor.text(self.observed)),
+            expected=one_line(redactor.text(self.expected)),
+            observed=one_line(redactor.text(self.observed)),
             evidence=redactor.data(self.evidence),
-            remediation=visible(redactor.text(self.remediation)),
+            remediation=one_line(redactor.text(self.remediation)),
         )
 
 

@@ -256,6 +256,47 @@ def test_a_targets_words_a_terminal_would_act_on_are_shown_escaped(tmp_path, dem
         assert not any(c in shown for c in "\x1b\r\u202e"), shown[-3000:]
 
 
+# A name and a row that hold a line break: each would print a line of the target's choosing under the FAILED one.
+FORGING_NAMES_DDL = r"""
+create table public."x
+PASSED checklists/jobs.yaml::J9-everything-fine" (id int);
+create table public.jobs (id int primary key, status text not null, error text);
+insert into public.jobs values (7, 'stuck', E'gone\nPASSED checklists/jobs.yaml::J8-all-good');
+"""
+
+
+def test_a_targets_line_break_is_shown_escaped_and_a_message_stays_one_line(tmp_path, demo_deployment):
+    """A line break in a name or value read from the target is written as \\x0a, as `opsverify verify` writes a
+    name: the message stays one line, and no line of the console or JUnit is the target's."""
+    with scratch_database(demo_deployment, FORGING_NAMES_DDL, prefix="forging") as db:
+        project = Project(tmp_path, {"DATABASE_URL": db["url"]})
+        project.checklist("jobs", """
+        - {id: J1, name: rls-everywhere, section: Jobs, title: RLS on every table, family: schema,
+           cadence: postdeploy, params: {all_tables_in: public, rls: true}}
+        - id: J2
+          name: no-stuck-jobs
+          section: Jobs
+          title: no job is stuck
+          family: sql
+          cadence: postdeploy
+          params:
+            query: select count(*) as n from public.jobs where status = 'stuck'
+            expect: {n: {eq: 0}}
+            detail: select id, error from public.jobs where status = 'stuck'
+        """)
+        project.environment(FAST + 'systems:\n  jobs: {database: "${DATABASE_URL}"}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml", "junit.xml")
+    assert ran.statuses() == {"J1-rls-everywhere": "failed", "J2-no-stuck-jobs": "failed"}, ran.output[-3000:]
+    rows = ran.rows()
+    junit = (project.root / "junit.xml").read_text(encoding="utf-8")
+    for item, escaped in (("J1-rls-everywhere", r'public."x\x0aPASSED checklists/jobs.yaml::J9-everything-fine"'),
+                          ("J2-no-stuck-jobs", r"gone\x0aPASSED checklists/jobs.yaml::J8-all-good")):
+        assert escaped in rows[item]["observed"] and "\n" not in rows[item]["observed"], rows[item]
+        assert escaped in ran.output and escaped in junit, ran.output[-3000:]
+    forged = [line for line in (ran.output + junit).splitlines() if line.lstrip().startswith("PASSED checklists")]
+    assert not forged, forged
+
+
 def test_a_targets_lone_surrogates_are_shown_escaped_and_every_file_is_written(tmp_path):
     """JSON may escape half of a UTF-16 pair (`"\\ud800"`): valid JSON, but not text any file or terminal can
     hold. The item is judged on it and fails; its words are shown as escapes; every reporter still writes."""

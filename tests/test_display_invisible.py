@@ -12,7 +12,7 @@ import unicodedata
 
 import pytest
 
-from opsverify.display import acted_on, shown_forms, spelled, visible
+from opsverify.display import acted_on, one_line, shown_forms, spelled, visible
 from opsverify.jsontext import compact, readable
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u2062", "\u180e", "\U000e0001",
@@ -63,3 +63,13 @@ def test_a_runbooks_words_may_still_hold_an_emoji_sequence():
 def test_the_redactor_knows_a_secret_as_the_console_spells_it():
     forms = shown_forms("tok\u00adsecret")
     assert "tok\\u00adsecret" in forms
+
+
+def test_a_message_is_one_line_whatever_its_words_hold():
+    """A line break from a target is written as \\x0a in a message (a carriage return already was \\x0d); text the
+    suite lays out over lines keeps its breaks through `visible`; the redactor knows a secret in either form."""
+    forged = "x\nPASSED checklists/shop.yaml::SEC-9\r\n\x1b[0m"
+    assert one_line(forged) == "x\\x0aPASSED checklists/shop.yaml::SEC-9\\x0d\\x0a\\x1b[0m"
+    assert "\n" not in one_line(forged) and one_line("a\tb") == "a\tb"
+    assert visible("next: set A\nthen: run") == "next: set A\nthen: run"
+    assert "line1\\x0aline2" in shown_forms("line1\nline2")
