@@ -103,3 +103,16 @@ def test_an_empty_default_is_made_fresh_for_each_item_not_deep_copied():
     assert one.columns == [] and two.columns == [] and one.columns is not two.columns
     assert model.model_fields["columns"].default_factory is list
     assert model.model_fields["types"].default_factory is dict
+
+
+def test_the_roles_fixed_search_path_weighs_are_given_with_it_as_documented():
+    """The comment of `fixed_search_path:` names the fields whose roles it distrusts: each is one an item with
+    `functions_in` and `fixed_search_path` may hold (the engine refuses a field its subject does not judge)."""
+    text = DOCS.read_text(encoding="utf-8")
+    comment = re.search(r"^  fixed_search_path: true +#(.*?)^  [a-z_]+:", text, flags=re.MULTILINE | re.DOTALL)
+    assert comment, "docs/checklists.md: no comment of fixed_search_path"
+    named = sorted(set(re.findall(r"\b(no_grants_to|no_write_grants_to|grants_to)\b", comment.group(1))))
+    assert named, comment.group(1)
+    model = families.params_model("schema")
+    for field in named:
+        model.model_validate({"functions_in": "public", "fixed_search_path": True, field: ["anon"]})

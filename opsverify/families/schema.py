@@ -1252,10 +1252,10 @@ def _open_path_problem(p: Params, f: dict, facts: Catalog) -> str | None:
     """A search_path fixed in form that names a schema a distrusted role may CREATE in: anyone can then put a
     function or table there that the function finds first (CVE-2018-1058's pattern). Distrusted: PUBLIC (every
     role; it holds CREATE on `public` before PostgreSQL 15) and each role the item says must not hold privileges
-    (`no_grants_to`, `no_write_grants_to`), whether it holds CREATE itself, through a role it inherits, or owns
-    the schema. Other roles are the runbook's own to trust. `$user` names the schema of the role the function runs
-    as: a SECURITY DEFINER function's owner (a caller's runs with the caller's own privileges, so a schema of the
-    caller's gains it nothing)."""
+    (`no_grants_to`: with `functions_in` the one such field), whether it holds CREATE itself, through a role it
+    inherits, or owns the schema. Other roles are the runbook's own to trust. `$user` names the schema of the role
+    the function runs as: a SECURITY DEFINER function's owner (a caller's runs with the caller's own privileges, so a
+    schema of the caller's gains it nothing)."""
     value = next((c.split("=", 1)[1] for c in f["config"] or [] if c.startswith("search_path=")), "")
     shown = {}  # each schema searched -> how the path names it
     for schema in search_path_schemas(value):  # (`$user` is read so quoted or not)
