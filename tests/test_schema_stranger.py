@@ -1350,3 +1350,49 @@ def test_no_object_of_the_databases_own_stands_in_for_the_catalogs(server, stand
                       (FAILED, "table public.notes has policy notes_open for anon"),
                       (FAILED, "table public.notes has policy notes_open"),
                       (FAILED, "table public.notes grants INSERT to anon")])
+
+
+# -- the database's owner is a member of pg_database_owner, which owns schema public (PostgreSQL 15+) ---------------
+# No GRANT shows it: PostgreSQL adds the membership for the current database's owner (always from 16 on; before, as
+# the owner's rolinherit says). What the server itself answers (has_schema_privilege) is the verdict's measure.
+DATABASE_OWNER_DDL = """
+do $$ begin execute format('alter database %I owner to dbo_app', current_database()); end $$;
+grant dbo_app to dbo_member;
+create function public.sd() returns int language sql security definer set search_path = public, pg_temp as 'select 1';
+revoke execute on function public.sd() from public;
+"""
+
+
+@pytest.mark.parametrize("inherit", [True, False], ids=["inherit", "noinherit"])
+def test_the_databases_owner_is_a_member_of_pg_database_owner(server, inherit):
+    _, fresh = server
+    ddl = DATABASE_OWNER_DDL + ("" if inherit else "alter role dbo_app noinherit;")
+    with fresh(ddl, roles=("dbo_app", "dbo_member")) as url:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            creates = {role: conn.execute("select has_schema_privilege(%s, 'public', 'CREATE')", (role,)).fetchone()[0]
+                       for role in ("dbo_app", "dbo_member", "anon")}
+        outcomes = judge_on(url, [{"schemas": ["public"], "no_grants_to": {"dbo_app": ["CREATE"]}},
+                                  {"schemas": ["public"], "no_grants_to": {"dbo_member": ["CREATE"]}},
+                                  {"schemas": ["public"], "no_grants_to": {"anon": ["CREATE"]}},
+                                  {"functions_in": "public", "security_definer_only": True, "fixed_search_path": True,
+                                   "no_grants_to": ["dbo_app"]}])
+    assert inherit is False or creates == {"dbo_app": True, "dbo_member": True, "anon": False}, creates
+    said = "pg_database_owner (inherited by {}; the database's owner is its member)"
+    expect(outcomes, [
+        (FAILED, "schema public is owned by " + said.format("dbo_app")) if creates["dbo_app"] else (PASSED, ""),
+        (FAILED, "schema public is owned by " + said.format("dbo_member")) if creates["dbo_member"] else (PASSED, ""),
+        (PASSED, "1 schema as expected"),
+        (FAILED, "function public.sd() has search_path public, pg_temp naming public, where "
+                 + said.format("dbo_app") + " owns it") if creates["dbo_app"] else (PASSED, "1 function as expected")])
+
+
+def test_the_member_of_pg_database_owner_is_followed_as_any_membership():
+    owned = catalog(schemas={"public": [("pg_database_owner", "USAGE"), ("pg_database_owner", "CREATE")]},
+                    schema_owners={"public": "pg_database_owner"},
+                    roles=[role("postgres", superuser=True), role("pg_database_owner"), role("anon"),
+                           role("app_user", member_of=["pg_database_owner"]), role("app_member", member_of=["app_user"]),
+                           role("kept_apart", member_of=["pg_database_owner"], inherit=False)])
+    verdict({"schemas": ["public"], "no_grants_to": {"app_member": ["CREATE"]}}, owned, FAILED,
+            "schema public grants CREATE to pg_database_owner (inherited by app_member; the database's owner is its"
+            " member)")
+    verdict({"schemas": ["public"], "no_grants_to": {"kept_apart": ["CREATE"]}}, owned, PASSED, "1 schema")

@@ -22,6 +22,9 @@ from typing import Any
 # for a role (`role name "public" is reserved`, on CREATE and RENAME alike). A real role may be called "PUBLIC" or
 # "Public" (only the lower-case name is reserved): read by its name, it is never taken for everyone.
 PUBLIC = "public"
+# the predefined role (PostgreSQL 14+) whose one member, without any GRANT, is the current database's owner; it owns
+# schema public from PostgreSQL 15 on
+DATABASE_OWNER = "pg_database_owner"
 
 
 class Via(enum.Enum):
@@ -237,10 +240,19 @@ _TOP_PARTS = {
     "database": f"""(select json_build_object('owner', pg_get_userbyid(d.datdba),
       'grants', {_acl("coalesce(d.datacl, acldefault('d', d.datdba))")})
     from pg_database d where d.datname = current_database())""",
-    "roles": """(select coalesce(json_agg(json_build_object(
+    # the owner of the current database is a member of pg_database_owner (PostgreSQL 14+; it owns schema public from
+    # 15 on) without any row of pg_auth_members: listed with the others, inherited always from PostgreSQL 16 on and
+    # before by the owner's rolinherit, as PostgreSQL's roles_is_member_of has it
+    "roles": f"""(select coalesce(json_agg(json_build_object(
       'name', r.rolname, 'superuser', r.rolsuper, 'inherit', r.rolinherit,
-      'member_of', (select coalesce(json_agg(to_jsonb(m) || jsonb_build_object('role', g.rolname)), '[]'::json)
-                    from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid)
+      'member_of', (select coalesce(json_agg(x.membership), '[]'::json) from (
+                      select to_jsonb(m) || jsonb_build_object('role', g.rolname) as membership
+                      from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid
+                      union all
+                      select jsonb_build_object('role', g.rolname, 'inherit_option',
+                                                current_setting('server_version_num')::int >= 160000 or r.rolinherit)
+                      from pg_database d join pg_roles g on g.rolname = '{DATABASE_OWNER}'
+                      where d.datname = current_database() and d.datdba = r.oid) x)
     ) order by r.rolname), '[]'::json) from pg_roles r)""",
     "publications": "(select coalesce(json_agg(pubname order by pubname), '[]'::json) from pg_publication)",
 }

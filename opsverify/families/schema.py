@@ -32,6 +32,7 @@ from ..transports.pgvalues import Pinned
 from ._catalog import (
     ALL_PRIVILEGES,
     COMMANDS,
+    DATABASE_OWNER,
     PUBLIC,
     RELATION_KINDS,
     SECTIONS,
@@ -417,7 +418,14 @@ def _via(role: str, grantee: str | Via) -> str:
         return f"{role_label(role)} (a superuser)"
     if grantee in (role, PUBLIC):
         return role_label(grantee)
-    return f"{role_label(grantee)} (inherited by {role_label(role)})"
+    return _inherited(grantee, role)
+
+
+def _inherited(grantee: str, role: str) -> str:
+    """`grantee`, whose privileges `role` inherits, as a message writes it: pg_database_owner's member is granted
+    nowhere, so the message says who it is."""
+    why = "; the database's owner is its member" if grantee == DATABASE_OWNER else ""
+    return f"{role_label(grantee)} (inherited by {role_label(role)}{why})"
 
 
 def _check_roles(p: Params, roles: Roles, findings: Findings) -> None:
@@ -455,7 +463,7 @@ def _owned_by(role: str, owner: str, roles: Roles) -> str | None:
     if role == owner:
         return role_label(owner)
     if owner in roles.inherited(role):
-        return f"{role_label(owner)} (inherited by {role_label(role)})"
+        return _inherited(owner, role)
     return None
 
 
