@@ -773,3 +773,18 @@ def test_except_functions_and_extensions_matching_nothing_are_in_the_evidence():
     outcome = verdict({"all_extensions": True, "except_extensions": ["pg_trgm", "vectr"], "up_to_date": True},
                       catalog(extensions=EXTENSIONS), PASSED)
     assert outcome.evidence["except_extensions_matching_nothing"] == ["vectr"]
+
+
+@pytest.mark.parametrize("want, have, same", [
+    # read with search_path pinned to pg_catalog, a name in public prints qualified: written as the app's usual
+    # search_path prints it, unqualified, it is the same default
+    ("nextval('orders_id_seq'::regclass)", "nextval('public.orders_id_seq'::regclass)", True),
+    ("nextval('public.orders_id_seq'::regclass)", "nextval('public.orders_id_seq'::regclass)", True),
+    ("public.next_code()", "public.next_code()", True),
+    ("next_code()", "public.next_code()", True),
+    ("nextval('other_seq'::regclass)", "nextval('public.orders_id_seq'::regclass)", False),
+    ("uuid_generate_v4()", "extensions.uuid_generate_v4()", False),  # another schema's stays its own
+    ("'public.x'", "'public.x'::text", True),
+])
+def test_a_default_naming_public_may_be_written_unqualified(want, have, same):
+    assert schema._same_default(want, have) is same

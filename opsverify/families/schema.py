@@ -661,7 +661,12 @@ def _same_default(want: str, have: str) -> bool:
     """As PostgreSQL prints it, blanks aside (but those inside a quoted literal: `'in progress'` is not
     `'inprogress'`); a trailing cast the item leaves out is not compared. A number is compared as one: PostgreSQL
     prints a negative default quoted and cast (`'-1'::integer`, `'-0.5'::numeric`), `numeric` keeps its scale
-    (`1.50`), and `-1e3` reads `'-1000'::numeric`."""
+    (`1.50`), and `-1e3` reads `'-1000'::numeric`. The catalog is read with search_path pinned to pg_catalog, so
+    every name outside it prints qualified; a default written as the app's usual search_path prints it — names in
+    public unqualified (`nextval('orders_id_seq'::regclass)`) — is that default too."""
+    as_public = _PUBLIC_QUALIFIER.sub("", have) if "public." not in want else have
+    if as_public != have and _same_default(want, as_public):
+        return True
     if _squeezed(want) == _squeezed(have):
         return True
     if "::" in want:
@@ -681,6 +686,7 @@ def _squeezed(text: str) -> str:
     return _QUOTED_OR_BLANK.sub(lambda found: "" if found.group().isspace() else found.group(), text)
 
 
+_PUBLIC_QUALIFIER = re.compile(r"(?<![\w.\"$])public\.(?=[\w\"])")  # `public.` before a name, as printed
 _QUOTED_OR_BLANK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\s+")
 _TRAILING_CAST = re.compile(r"::([\w .\"\[\]]+)$")
 _NUMERIC_CAST = re.compile(r"integer|bigint|smallint|numeric|real|double precision")
