@@ -321,6 +321,9 @@ def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
     return data, parse_manifest(data)
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")  # as sha256_bytes writes one
+
+
 def chain_entry_shape(value: Any) -> dict[str, Any]:
     entry = object_of(value)
     field_of(entry, "archive", str, required=True)
@@ -659,7 +662,8 @@ def archives_oldest_first(env_dir: Path) -> list[Path]:
 
 
 def read_pruned(env_dir: Path, findings: list[Finding] | None = None) -> list[dict[str, Any]]:
-    """The entries of chain.jsonl; a line that is not one (nor the file a file) is a broken-chain finding."""
+    """The entries of chain.jsonl; a line that is not one (nor the file a file) is a broken-chain finding, one whose
+    manifest hash is not a SHA-256 a tampered one (prune writes nothing else there). Each entry's hash is a SHA-256."""
     path = env_dir / CHAIN
     if not os.path.lexists(path):
         return []
@@ -677,6 +681,13 @@ def read_pruned(env_dir: Path, findings: list[Finding] | None = None) -> list[di
             entry = chain_entry_shape(parse_json(line, unique_names=True))  # one reading, as manifests
         except Malformed as exc:
             _found(findings, Finding("broken-chain", f"{where} line {number}", f"not a chain entry: {exc}"))
+            continue
+        digest = entry["manifest_sha256"]
+        if not _SHA256.fullmatch(digest):  # it names the entry's files in .pruned/: a NUL, a `../`, is no path to follow
+            shown = json.dumps(digest[:80]) + ("…" if len(digest) > 80 else "")  # escaped: a NUL, half a UTF-16 pair
+            _found(findings, Finding("tampered", f"{where} line {number}", f'its "manifest_sha256" is {shown}, not a '
+                                     "SHA-256 (64 lowercase hex digits, as prune writes it): the entry was edited, or "
+                                     "written by hand; not read"))
             continue
         first = lines.setdefault(entry["manifest_sha256"], number)
         if first != number:  # one archive is pruned once: a second line for it was not written by prune
@@ -1076,11 +1087,13 @@ def _forks_at(name: str, nodes: list[Node], verdict: Verdict) -> None:
 
 PRUNED = ".pruned"  # beside chain.jsonl: each pruned archive's manifest, manifest.sig and FOUND, named by its hash
 FOUND = ".found.json"  # what `verify` found in an archive when prune removed it: its entry's "forced" is checked by it
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def kept_manifest(env_dir: Path, digest: str, suffix: str = ".json") -> Path:
-    """Where prune keeps a pruned archive's manifest (`.json`), its signature (`.sig`) and what verify found (FOUND)."""
+    """Where prune keeps a pruned archive's manifest (`.json`), its signature (`.sig`) and what verify found (FOUND).
+    Malformed for a `digest` that is no SHA-256: read from disk, it would lead anywhere (`../`) or nowhere (a NUL)."""
+    if not _SHA256.fullmatch(digest):
+        raise Malformed(f"names no file of {PRUNED}/: its manifest hash is not a SHA-256")
     return env_dir / PRUNED / f"{digest}{suffix}"
 
 
@@ -1257,10 +1270,7 @@ def verify_pruned(env_dir: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         verdict.findings.append(Finding("tampered", f"{env_dir.name}/{PRUNED}", "a symlink, not the folder prune keeps"))
         return manifests, accepted
     for entry in entries:
-        where, digest = f"{entry['archive']} (pruned)", entry["manifest_sha256"]
-        if not _SHA256.fullmatch(digest):
-            verdict.findings.append(Finding("tampered", where, f"its manifest_sha256 in {CHAIN} is not a SHA-256"))
-            continue
+        where, digest = f"{entry['archive']} (pruned)", entry["manifest_sha256"]  # a SHA-256: read_pruned reads no other
         try:
             kept = _kept(env_dir, entry, digest)
         except FileNotFoundError:

@@ -113,6 +113,82 @@ def test_a_chain_line_that_is_not_an_entry_breaks_the_chain(signed, tmp_path, ca
     assert "broken-chain   fx/chain.jsonl line 1: not a chain entry: " in out
 
 
+def _public_key_of(env_dir: Path, tmp_path: Path) -> Path:
+    public = tmp_path / "signing.pub"
+    manifest = read_json(seal.archive_dirs(env_dir)[0] / "manifest.json")
+    public.write_text(seal.public_pem(seal.parse_public_key(manifest["seal"]["public_key"])))
+    return public
+
+
+# The hash of a chain.jsonl line names its files in .pruned/ (`<hash>.json`): one that is no SHA-256 — a NUL, half
+# of a UTF-16 pair, a `../` — was joined into a path before anything looked at it (ValueError: embedded null byte)
+@pytest.mark.parametrize("digest", [r"a\u0000b", r"\ud800", "../../outside", "A" * 64, "a" * 63],  # as JSON writes them
+                         ids=["nul", "lone-surrogate", "dot-dot", "upper-case", "short"])
+def test_a_chain_line_whose_hash_is_no_sha256_is_tampered_and_never_a_path(signed, tmp_path, capsys, digest):
+    env_dir = _copy(signed, tmp_path)
+    public = _public_key_of(env_dir, tmp_path)
+    (tmp_path / "reports" / "outside.json").write_text("{}")  # where `../` would lead from .pruned/
+    (env_dir / seal.PRUNED).mkdir()
+    (env_dir / "chain.jsonl").write_text(f'{{"archive": "x", "manifest_sha256": "{digest}"}}\n', encoding="utf-8")
+    said = 'tampered       fx/chain.jsonl line 1: its "manifest_sha256" is '
+    for key in ((), ("--public-key", str(public))):
+        code, out = _verify(capsys, env_dir) if not key else (main(["verify", str(env_dir), *key]),
+                                                               capsys.readouterr().out)
+        assert code == exitcodes.TAMPERED, out
+        assert said in out and "not a SHA-256 (64 lowercase hex digits, as prune writes it)" in out, out
+    newest = seal.archive_dirs(env_dir)[-1]
+    assert main(["verify", str(newest), "--public-key", str(public)]) == exitcodes.OK  # its own links hold
+    capsys.readouterr()
+    assert main(["report", str(env_dir), "--public-key", str(public), "-o", str(tmp_path / "r.html")]) \
+        == exitcodes.TAMPERED  # verify's code, not 28 "an opsverify bug"
+    assert ('not rendered, the env does not verify: fx/chain.jsonl line 1: its "manifest_sha256" is '
+            in capsys.readouterr().err)
+    assert main(["prune", str(env_dir), "--keep", "1", "--dry-run"]) == exitcodes.BROKEN_CHAIN  # as for any bad line
+    assert 'not pruned: fx/chain.jsonl line 1: its "manifest_sha256" is ' in capsys.readouterr().err
+    assert seal.chain_head(env_dir, seal.parse_public_key(public.read_text()))["archive"] == newest.name
+    assert history_points(newest, [], seal.parse_public_key(public.read_text()))  # the history is still there
+    with pytest.raises(seal.Malformed):
+        seal.kept_manifest(env_dir, json.loads(f'"{digest}"'))
+
+
+# An entry's other fields are only compared and shown, never followed: whatever they hold, verify, prune and report
+# read them as findings (or as what a hand-written line is), never a traceback
+@pytest.mark.parametrize("entry", [
+    {"archive": "x\u0000y"}, {"archive": ".."}, {"archive": "../../etc/passwd"}, {"archive": "\udc80"},
+    {"archive": "a" * 100_000}, {"archive": 5}, {"archive": None}, {"manifest_sha256": True},
+    {"previous_archive": "..", "previous_sha256": "../../.."}, {"previous_archive": "\ud800", "previous_sha256": "\u0000"},
+    {"forced": 3}, {"manifest": "!!!"}, {"signature": "\u0000"}, {"started": "\u0000"}, {"counts": {"failed": "x"}},
+], ids=["nul-name", "dot-dot-name", "path-name", "surrogate-name", "huge-name", "number-name", "null-name",
+        "true-hash", "dot-dot-link", "nul-link", "number-forced", "inline-not-base64", "inline-sig-nul",
+        "nul-start", "counts-words"])
+@pytest.mark.parametrize("kept", ["none", "nested", "symlink"])
+def test_any_chain_entry_and_kept_manifest_is_a_finding_never_a_traceback(signed, tmp_path, capsys, entry, kept):
+    env_dir = _copy(signed, tmp_path)
+    public = _public_key_of(env_dir, tmp_path)
+    digest = "ab" * 32
+    line = {"archive": "x", "manifest_sha256": digest, **entry}
+    (env_dir / "chain.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    if kept != "none":
+        (env_dir / seal.PRUNED).mkdir()
+        path = seal.kept_manifest(env_dir, digest)
+        if kept == "nested":
+            path.write_bytes(NESTED)
+        elif kept == "folder":
+            path.mkdir()
+        else:
+            path.symlink_to("/etc/passwd")
+    for argv in (["verify", str(env_dir)], ["verify", str(env_dir), "--public-key", str(public)]):
+        assert main(argv) in (exitcodes.TAMPERED, exitcodes.BAD_SIGNATURE, exitcodes.BROKEN_CHAIN)
+    newest = seal.archive_dirs(env_dir)[-1]
+    assert main(["verify", str(newest), "--public-key", str(public)]) == exitcodes.OK
+    assert main(["prune", str(env_dir), "--keep", "1", "--dry-run"]) in (exitcodes.OK, exitcodes.BROKEN_CHAIN)
+    capsys.readouterr()
+    trusted = seal.parse_public_key(public.read_text())
+    assert seal.chain_head(env_dir, trusted)["archive"] == newest.name
+    assert seal.chain_head(env_dir) is not None and seal.archives_oldest_first(env_dir)[-1] == newest
+    history_points(newest, [], trusted)
+
+
 def test_a_pruned_archives_kept_signature_laid_out_otherwise_is_a_bad_signature(signed, tmp_path, capsys):
     """.pruned/<hash>.sig is read as an archive's manifest.sig is: the same values in other bytes (an escaped name,
     whitespace added) are not the signature prune kept."""
