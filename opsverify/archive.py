@@ -160,7 +160,7 @@ class Archive:
     stale_removed: list[str] = field(default_factory=list)
     final: Path | None = None
     manifest_sha256: str = ""  # of the sealed manifest, once final
-    chain_warning: str = ""  # the chain heads it did not link to, and why (seal.choose_head)
+    chain_warning: str = ""  # the chain heads it did not link to, and why; chain.jsonl's unread lines (seal.choose_head)
     completed: bool = False
     redactions: int = 0
     _held: int | None = None  # the lock on the partial folder (hold_partial), released once it is final or gone

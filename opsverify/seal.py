@@ -32,7 +32,7 @@ import os
 import re
 import stat
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator
 
@@ -357,17 +357,25 @@ def env_lock(env_dir: Path) -> Iterator[None]:
 @dataclass(frozen=True)
 class ChainHead:
     """The archive a new one links to (None: the env's first), and the heads it does not extend (`left`: each the
-    tip of a chain beside the one extended, or an archive the signing key did not sign), with why."""
+    tip of a chain beside the one extended, or an archive the signing key did not sign), with why. `unread`: what
+    of chain.jsonl is no entry (each `<where>: <what>`), so no archive it may name was a head to choose."""
     link: dict[str, str] | None
     left: tuple[str, ...] = ()
     why: str = ""
+    unread: tuple[str, ...] = ()
 
     @property
     def warning(self) -> str:
-        if not self.left:
-            return ""
-        return (f"the chain was not extended from {', '.join(self.left)}: {self.why}; this archive links to "
-                f"{(self.link or {}).get('archive')} (`opsverify verify` on the env says what is wrong)")
+        said = []
+        if self.left:
+            said.append(f"the chain was not extended from {', '.join(self.left)}: {self.why}; this archive links to "
+                        f"{(self.link or {}).get('archive')} (`opsverify verify` on the env says what is wrong)")
+        if self.unread:  # the run's evidence is kept all the same; the env's chain needs a person
+            more = f" (and {len(self.unread) - 1} more)" if len(self.unread) > 1 else ""
+            said.append(f"{self.unread[0]}{more} — an archive it names was none this archive could link to; fix: "
+                        f"`opsverify verify` on the env lists each such line: restore {CHAIN} from a backup, or remove "
+                        "a line prune did not write")
+        return "; ".join(said)
 
 
 def chain_head(env_dir: Path, trusted: Ed25519PublicKey | None = None) -> dict[str, str] | None:
@@ -382,7 +390,12 @@ def choose_head(env_dir: Path, trusted: Ed25519PublicKey | None = None) -> Chain
     the new signature. It links to the newest archive that verifies under the key (by its signed start), and
     names the heads it left. Without such an archive, several heads (two chain starts, a fork): the chain with
     the most archives is extended (a chain start copied or forged beside it is shorter), the newest of equals."""
-    nodes = [n for n in chain_nodes(env_dir) if n.readable]
+    unread: list[Finding] = []  # what of chain.jsonl is no entry: said in the new archive, never the run's crash
+    nodes = [n for n in chain_nodes(env_dir, unread) if n.readable]
+    return replace(_choose_head(env_dir, nodes, trusted), unread=tuple(f"{f.where}: {f.what}" for f in unread))
+
+
+def _choose_head(env_dir: Path, nodes: list[Node], trusted: Ed25519PublicKey | None) -> ChainHead:
     if not nodes:
         return ChainHead(None)
     linked = {n.previous_sha256 for n in nodes if n.previous_sha256}

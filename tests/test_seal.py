@@ -620,6 +620,30 @@ def test_a_signing_run_never_extends_a_forged_unsigned_chain_start(adopted, tmp_
     assert f"warning: the chain was not extended from {forged.name}" in result.stdout
 
 
+@pytest.mark.parametrize("line", [r'{"archive": "x", "manifest_sha256": "a\u0000b"}',
+                                  r'{"archive": "x", "manifest_sha256": "\ud800"}', "[1]"],
+                         ids=["nul-hash", "lone-surrogate-hash", "not-an-entry"])
+def test_a_signing_run_beside_a_chain_line_it_cannot_read_writes_its_archive_and_says_so(sealed, tmp_path, line):
+    """Every check passed, then sealing crashed on the line (`_Seals.manifest` joined its hash into a path): exit 1,
+    which says a check failed, and no archive. The run's evidence is kept, linked to the newest archive, and the
+    line is named with what to do."""
+    root = tmp_path / "runbook"
+    shutil.copytree(sealed[0].root, root)
+    runbook, key = Runbook(root), sealed[1]
+    newest = runbook.newest()
+    (runbook.env_dir / "chain.jsonl").write_text(line + "\n", encoding="utf-8")
+    result = runbook.run("--item", "S1", env={seal.SIGNING_KEY_ENV: seal.private_pem(key)})
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:] + result.stderr[-2000:]
+    written = runbook.newest()
+    manifest = read_json(written / "manifest.json")
+    assert written != newest and manifest["previous"]["archive"] == newest.name
+    said = "fx/chain.jsonl line 1: "
+    fix = "fix: `opsverify verify` on the env lists each such line: restore chain.jsonl from a backup"
+    assert said in manifest["chain_warning"] and fix in manifest["chain_warning"]
+    assert f"warning: {said}" in result.stdout and fix in result.stdout, result.stdout[-2000:]
+    assert main(["verify", str(written), "--public-key", str(sealed[2])]) == exitcodes.OK
+
+
 # -- what prune keeps as evidence: a run that could not check items, or did not check them all -----------------
 _LOOP_OF_ONE = ("import pytest\n"  # the loop ends after the first item, unnoticed: the run is interrupted
                 "@pytest.hookimpl(tryfirst=True)\n"
