@@ -58,8 +58,10 @@ TABLE: tuple[ExitCode, ...] = (
                            "or it failed), or `-o` names a folder, a missing folder, a place inside an archive, an "
                            "env's chain.jsonl or .pruned/, a name an archive's files or a run's work go by (manifest.json, "
                            "manifest.sig, .partial-*), or something that is not a report opsverify rendered (a "
-                           "device, a FIFO, a symlink, a file of yours): the archive itself is complete; or `opsverify "
-                           "setup` could not install the renderer (the one installed before is kept)"),
+                           "device, a FIFO, a symlink, a file of yours): the archive itself is complete; or the archive "
+                           "(an env's newest) is where an interrupted prune moved it aside (`.pruning-*`: it says how to "
+                           "put it back, or to render it with -o); or `opsverify setup` could not install the renderer "
+                           "(the one installed before is kept)"),
     ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing; "
              "or the page beside an archive (`<archive>.html`) was rendered from another archive"),
     ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "

@@ -210,11 +210,29 @@ def report_path(archive: Path) -> Path:
     return archive.parent / f"{archive.name}.html"
 
 
+class MovedAside(RenderFailed):
+    """An archive in `.pruning-<name>-<pid>`, where a prune interrupted before chain.jsonl named it left it: verify
+    checks it there, as one of the chain, but its page beside it would go by a prune's working name."""
+
+    def __init__(self, archive: Path, what: str):
+        name = seal.leftover_of(archive)
+        super().__init__(
+            f"{archive.parent}: not rendered: {what}, {name}, is in {archive.name}, moved aside by a prune interrupted "
+            f"before {seal.CHAIN} named it (verify checks it there, as one of the chain) — fix: put it back, `mv "
+            f"{archive} {archive.parent / name}` (the next `opsverify prune` puts it back too), and render again; or "
+            f"render it where it is, into a file of your choice: `opsverify report {archive} -o {name}.html`")
+
+
 def newest_archive(env_dir: Path) -> Path:
-    """The env's newest archive as the chain says (seal.archives_oldest_first), not as the names sort."""
-    archives = [p for p in archives_oldest_first(env_dir) if (p / MANIFEST).is_file()] if env_dir.is_dir() else []
+    """The env's newest archive as the chain says (seal.archives_oldest_first), not as the names sort — one an
+    interrupted prune moved aside included, as verify counts it: that one is refused with what to do (MovedAside),
+    never passed over for the archive before it."""
+    archives = [p for p in archives_oldest_first(env_dir, moved_aside=True)
+                if (p / MANIFEST).is_file()] if env_dir.is_dir() else []
     if not archives:
         raise NotAnArchive(f"{env_dir}: no archive here (run the checks first: make demo, or make check ENV=...)")
+    if seal.leftover_of(archives[-1]) is not None:
+        raise MovedAside(archives[-1], "the env's newest archive")
     return archives[-1]
 
 
@@ -255,6 +273,8 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
     if manifest_bytes != before:
         raise DoesNotVerify(f"{archive}: not rendered, its {seal.MANIFEST} changed while it was being verified;"
                             f" `opsverify verify {archive}` checks it as it is now", exitcodes.TAMPERED)
+    if out is None and seal.leftover_of(archive) is not None:  # its page would go by the prune's working name
+        raise MovedAside(archive, "the archive")
     target = out or report_path(archive)
     _check_target(target, archive)
     node, cli = node_executable(), allure_cli()
@@ -689,7 +709,7 @@ def history_points(archive: Path, left_out: list[str] | None = None, trusted: An
     `trusted` when given, its links to its neighbours) and reads as opsverify writes it. Any other earlier
     archive of the env (edited, forged beside the chain, on a fork) is left out and named in `left_out`."""
     env_dir = archive.parent
-    ordered = archives_oldest_first(env_dir)  # the chain's order, as for the newest archive and prune
+    ordered = archives_oldest_first(env_dir, moved_aside=True)  # the chain's order, as for the newest archive
     names = [p.name for p in ordered]
     before = ordered[:names.index(archive.name)] if archive.name in names else []
     earlier = [p for p in before if os.path.lexists(p / "results.json")]
@@ -736,7 +756,7 @@ def _as_sealed(archive: Path, nodes: list[seal.Node], trusted: Any = None,
     """An ancestor as sealed. A fork beside it does not make it less so: the archive forged beside the chain is
     the one history leaves out (it is no ancestor); the rendered archive itself must be on no fork (render)."""
     verdict = seal.Verdict()
-    seal.verify_archive(archive, trusted, verdict, covered=covered)
+    seal.verify_archive(archive, trusted, verdict, seal.leftover_of(archive), covered)  # moved aside: its own name
     seal.verify_chain(archive.parent, verdict, only=archive.name, nodes=nodes, forks=False)
     return not verdict.findings and (trusted is not None or not _rival_start(archive.name, nodes))
 
@@ -757,6 +777,7 @@ def left_out_note(name: str) -> str:
 def history_point(archive: Path) -> dict[str, Any]:
     """Raises OSError or ValueError (seal.Malformed) for an archive that cannot be read as opsverify writes it."""
     _, manifest = seal.read_manifest(archive)
+    name = seal.leftover_of(archive) or archive.name  # one an interrupted prune moved aside: as it was sealed
     data = seal.read_regular(archive / "results.json")
     if seal.sha256_bytes(data) != manifest["files"].get("results.json"):
         raise ValueError("results.json is not as sealed")  # an earlier archive edited since: not in the history
@@ -773,12 +794,12 @@ def history_point(archive: Path) -> dict[str, Any]:
         case = _md5(history_id(env, row["system"], row["key"]))
         key = f"{case}.{NO_PARAMETERS}"
         duration = round((row.get("duration_s") or 0) * 1000)
-        tests[key] = {"id": _md5(f"{archive.name}:{row['key']}"), "name": f"{row['key']} {row.get('title') or ''}".strip(),
+        tests[key] = {"id": _md5(f"{name}:{row['key']}"), "name": f"{row['key']} {row.get('title') or ''}".strip(),
                       "fullName": f"{row['system']}.{row.get('section')}.{row['key']}", "environment": "default",
                       "status": ALLURE_STATUS.get(row["status"], "unknown"), "message": row.get("message") or "",
                       "start": started + index, "stop": started + index + duration, "duration": duration,
                       "labels": [], "url": "", "historyId": key, "reportLinks": []}
-    return {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opsverify:{archive.name}")), "name": report_title(manifest),
+    return {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opsverify:{name}")), "name": report_title(manifest),
             "timestamp": _epoch_ms(manifest.get("ended")) or started, "knownTestCaseIds": [k.split(".")[0] for k in tests],
             "testResults": tests, "metrics": {}, "url": ""}
 

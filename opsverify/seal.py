@@ -622,20 +622,27 @@ def _placed(folder: Path) -> _Placed:
                 sealed_as, started = manifest.get("archive"), manifest.get("started")
                 previous, previous_archive = link.get("manifest_sha256"), link.get("archive")
     names = (folder.name, sealed_as) if isinstance(sealed_as, str) else (folder.name,)
-    return _Placed(_key(started, folder.name), names, digest, previous, previous_archive, folder)
+    return _Placed(_key(started, leftover_of(folder) or folder.name), names, digest, previous, previous_archive, folder)
 
 
-def archives_oldest_first(env_dir: Path) -> list[Path]:
+def archives_oldest_first(env_dir: Path, *, moved_aside: bool = False) -> list[Path]:
     """The archives of an env (every folder `archive_dirs` lists), oldest first, as the hash chain says: an archive
     comes after the one its manifest's `previous` links to (there, or pruned into chain.jsonl) — by its hash, or,
     when no manifest has that hash any more (changed since), by its name. Where the chain cannot say (two chains,
     a fork, a manifest that cannot be read, a symlinked folder), the manifest's start time decides, then the time
     in the folder's name, then the name in natural order (`-2` before `-10`); an archive with no time at all
     counts as the oldest. The one order for "the newest" and the history (`report`) and for what `prune` keeps.
+    `moved_aside`: with the archives an interrupted prune moved aside that are still of the chain (chain_nodes), as
+    verify counts them — for `report`, whose newest or history may be one; never for what prune removes.
     Never raises for what an archive or chain.jsonl holds."""
+    entries = read_pruned(env_dir)
     nodes = [_Placed(_key(e.get("started"), e["archive"]), (e["archive"],), e["manifest_sha256"],
-                     e.get("previous_sha256"), e.get("previous_archive"), None) for e in read_pruned(env_dir)]
+                     e.get("previous_sha256"), e.get("previous_archive"), None) for e in entries]
     nodes += [_placed(folder) for folder in archive_dirs(env_dir)]
+    if moved_aside:
+        remembered = {e["manifest_sha256"] for e in entries}  # one chain.jsonl names is pruned: not here
+        nodes += [_placed(folder) for folder in prune_leftovers(env_dir)
+                  if (data := leftover_manifest(folder)) is not None and sha256_bytes(data) not in remembered]
     by_hash: dict[str, list[int]] = {}
     by_name: dict[str, list[int]] = {}
     for index, node in enumerate(nodes):

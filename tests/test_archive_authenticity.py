@@ -618,6 +618,46 @@ def test_an_archive_an_interrupted_prune_moved_aside_still_verifies_where_it_is(
     assert code == exitcodes.OK and ".pruning-" not in out, out
 
 
+def test_report_of_an_env_whose_newest_archive_a_prune_moved_aside_names_it_never_the_one_before(
+        env_dir, public_key, tmp_path, capsys):
+    """The newest archive (a failed release, say) left in `.pruning-<name>-<pid>`: verify counts it, where it is, as
+    one of the chain, so `verify --expect <its hash>` is OK. `report reports/<env>` had rendered the archive before it
+    as "the newest", saying nothing; it names the newest and how to put it back, or render it where it is."""
+    from opsverify.report import MovedAside, newest_archive
+
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    digest = seal.sha256_file(newest / "manifest.json")
+    aside = env_dir / f".pruning-{newest.name}-4242"
+    newest.rename(aside)
+    assert main(["verify", str(env_dir), "--public-key", str(public_key), "--expect", digest[:32]]) == exitcodes.OK
+    capsys.readouterr()
+    with pytest.raises(MovedAside):
+        newest_archive(env_dir)
+    code, out = _run(capsys, "report", str(env_dir), "--public-key", str(public_key), "-o", str(tmp_path / "r.html"))
+    assert code == exitcodes.REPORT and not (tmp_path / "r.html").exists(), out
+    assert (f"{env_dir}: not rendered: the env's newest archive, {newest.name}, is in {aside.name}, moved aside by a "
+            "prune interrupted before chain.jsonl named it") in out, out
+    assert f"`mv {aside} {newest}`" in out and f"`opsverify report {aside} -o {newest.name}.html`" in out, out
+    code, out = _run(capsys, "report", str(aside))  # its page beside it would go by the prune's working name
+    assert code == exitcodes.REPORT and f"the archive, {newest.name}, is in {aside.name}" in out, out
+    left_out: list[str] = []  # rendered where it is (-o), its history is the chain's
+    names = [p["name"] for p in history_points(aside, left_out, seal.parse_public_key(public_key.read_text()))]
+    assert names == ["opsverify — fx, deploy first", "opsverify — fx, deploy failing"] and left_out == []
+    aside.rename(newest)  # put back: rendered as before
+    assert newest_archive(env_dir) == newest
+
+
+def test_history_keeps_an_ancestor_a_prune_moved_aside(env_dir, public_key):
+    """verify counts it, where it is, as one of the chain: so does the history, rather than drop it unsaid."""
+    first, failing, newest = seal.archives_oldest_first(env_dir)
+    failing.rename(env_dir / f".pruning-{failing.name}-4242")
+    for trusted in (None, seal.parse_public_key(public_key.read_text())):
+        left_out: list[str] = []
+        names = [p["name"] for p in history_points(newest, left_out, trusted)]
+        assert names == ["opsverify — fx, deploy first", "opsverify — fx, deploy failing"], names
+        assert left_out == []
+
+
 @pytest.mark.parametrize("forgery", ["other-manifest", "changed-file", "symlink", "empty"])
 def test_a_pruning_folder_made_by_hand_does_not_hide_a_removal(env_dir, tmp_path, capsys, forgery):
     """The first archive deleted by hand, and a `.pruning-<name>-<pid>` folder made to stand for it: only the
