@@ -389,6 +389,14 @@ def knex_healthy(s: Scratch, table: str = "knex_migrations") -> None:
 KNEX_RULES = [
     Rule("locked", lambda s: s.sql("update knex_migrations_lock set is_locked = 1"),
          lambda s: s.sql("update knex_migrations_lock set is_locked = 0"), "lock is held"),
+    # knex locks only when `where is_locked = 0` updates exactly one row: two rows (a first-run race), or a NULL,
+    # fail every run for good; `knex migrate:unlock` leaves one row at 0
+    Rule("two lock rows", lambda s: s.sql("insert into knex_migrations_lock (is_locked) values (0)"),
+         lambda s: s.sql("delete from knex_migrations_lock where index > (select min(index) from knex_migrations_lock)"),
+         "the _lock table holds 2 rows (is_locked 0, 0), not one row at 0"),
+    Rule("lock null", lambda s: s.sql("update knex_migrations_lock set is_locked = null"),
+         lambda s: s.sql("update knex_migrations_lock set is_locked = 0"),
+         "the _lock table holds 1 row (is_locked NULL), not one row at 0"),
     Rule("missing", lambda s: s.write("migrations/20240103120000_index.js", "exports.up = 1;"),
          lambda s: s.remove("migrations/20240103120000_index.js"), "repo migration not applied: 20240103120000_index.js"),
     Rule("latest", lambda s: s.sql("delete from knex_migrations where batch = 2"),
@@ -1104,6 +1112,19 @@ def test_knex_empty_history_with_the_lock_held_fails(scratch):
     scratch.sql("update knex_migrations_lock set is_locked = 0")
     outcome = scratch.check({"tool": "knex", "none_failed": True})
     assert outcome.status is Status.ERROR and "nothing was checked" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("locks, fails", [
+    ([], None),  # knex inserts its one row at 0 into an empty table before it locks
+    ([0], None), ([1], "the migration lock is held"),
+    ([0, 0], "holds 2 rows (is_locked 0, 0)"), ([1, 0], "holds 2 rows (is_locked 1, 0)"),
+    ([None], "holds 1 row (is_locked NULL)"), ([2], "holds 1 row (is_locked 2)"),
+])
+def test_knex_lock_table_is_healthy_only_as_one_row_at_0(locks, fails):
+    from opsverify.families.migration_tools import knex
+
+    failures = knex.history({"history": [{"name": "1_a.js"}], "lock": [{"is_locked": v} for v in locks]}, None).failures
+    assert (failures == ()) if fails is None else (len(failures) == 1 and fails in failures[0]), failures
 
 
 # -- from_repo: "." is the checkout itself ----------------------------------------------------------

@@ -4,7 +4,10 @@ Tables (lib/migrations/migrate/table-creator.js; on PostgreSQL, as `--debug` pri
 knex_migrations ("id" serial primary key, "name" varchar(255), "batch" integer,
 "migration_time" timestamptz), one row per applied file, name = the file name with its
 extension; and knex_migrations_lock ("index" serial primary key, "is_locked" integer), whose row
-stays at 1 when a run died holding the lock (`knex migrate:unlock`). Files: the migrations folder
+stays at 1 when a run died holding the lock (`knex migrate:unlock`). Knex locks by `update … set is_locked = 1
+where is_locked = 0` and throws unless exactly one row changed (Migrator.js `_lockMigrations`): a table of two
+rows (a first-run race) or a NULL fails every run for good. An empty one is fine: knex inserts its row first
+(table-creator.js `_insertLockRowIfNeeded`). Files: the migrations folder
 itself (no subfolders), extensions .co .coffee .eg .iced .js .cjs .litcoffee .ls .ts
 (DEFAULT_LOAD_EXTENSIONS). Each migration runs in a transaction: no failure row, no checksum.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._common import plural
 from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, visible_files
 
 NAME = "knex"
@@ -52,10 +56,21 @@ def read_repo(folder: Path) -> RepoListing:
 def history(answers: dict, repo: RepoListing | None) -> History:
     rows = answers["history"]
     applied = tuple(Applied(str(r["name"]), _labels(str(r["name"]))) for r in rows)
-    held = [r for r in answers.get("lock", []) if r["is_locked"]]
-    failures = ("the migration lock is held (is_locked = 1 in the _lock table): a run is under way or died;"
-                " `knex migrate:unlock` once none runs",) if held else ()
-    return History(applied, recorded=len(rows), failures=failures)
+    return History(applied, recorded=len(rows), failures=_lock_failures(answers.get("lock", [])))
+
+
+def _lock_failures(rows: list[dict]) -> tuple[str, ...]:
+    """What keeps the next run from taking the lock: the update of the rows at 0 to 1 must change exactly one row."""
+    states = [r["is_locked"] for r in rows]
+    if states in ([], [0]):  # an empty table gets its one row at 0 before knex locks
+        return ()
+    if states == [1]:
+        return ("the migration lock is held (is_locked = 1 in the _lock table): a run is under way or died;"
+                " `knex migrate:unlock` once none runs",)
+    shown = ", ".join("NULL" if s is None else str(s) for s in states[:5]) + (", …" if len(states) > 5 else "")
+    return (f"the _lock table holds {plural(len(states), 'row')} (is_locked {shown}), not one row at 0: knex"
+            " takes the lock only when `set is_locked = 1 where is_locked = 0` changes exactly one row, so every run"
+            " fails (\"Migration table is already locked\"); `knex migrate:unlock` once none runs leaves that one row",)
 
 
 def _labels(name: str) -> frozenset[str]:
