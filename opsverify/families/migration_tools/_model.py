@@ -3,9 +3,11 @@ migrations of the repo folder, in one shape the `migrations` judge reads."""
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, TypeVar
+from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 from ...display import cut
 from .._catalog import qualified
@@ -173,13 +175,48 @@ def checksummed(migration: RepoMigration, folder: Path,
 
 
 def visible_files(folder: Path, pattern: str = "*", recursive: bool = False) -> list[Path]:
-    """Regular files under `folder`, sorted; hidden and dependency folders are not the project's."""
-    found = folder.rglob(pattern) if recursive else folder.glob(pattern)
-    return sorted(p for p in found if p.is_file() and not _skipped(p.relative_to(folder)))
+    """Regular files under `folder` whose name matches `pattern`, sorted; hidden and dependency folders are not the
+    project's. OSError naming a folder that cannot be listed (`walk`)."""
+    walked = walk(folder) if recursive else [(folder, listed(folder, folder))]
+    return sorted(parent / entry.name for parent, entries in walked for entry in entries
+                  if fnmatch.fnmatchcase(entry.name, pattern) and entry.is_file())
 
 
-def _skipped(relative: Path) -> bool:
-    return any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1])
+def walk(folder: Path) -> Iterator[tuple[Path, list[os.DirEntry]]]:
+    """(folder, its entries) for `folder` and every folder under it, as a recursive glob walks them (a symlinked
+    folder is not entered), but not hidden or dependency folders. A folder that cannot be listed is OSError naming
+    it: pathlib's glob passes it over in silence, and a migration inside went unseen."""
+    pending = [folder]
+    while pending:
+        parent = pending.pop()
+        entries = listed(parent, folder)
+        yield parent, entries
+        pending += [parent / entry.name for entry in entries if _is_folder(entry, folder) and not _skipped(entry.name)]
+
+
+def listed(parent: Path, folder: Path) -> list[os.DirEntry]:
+    """The entries of `parent`, a folder at or under `folder`; OSError naming it when they cannot be read."""
+    try:
+        with os.scandir(parent) as entries:
+            return list(entries)
+    except OSError as exc:
+        raise OSError(f"{_folder_name(parent, folder)} cannot be listed ({exc.strerror or exc}): what it holds"
+                      " cannot be checked; let the checker's user read it") from None
+
+
+def _is_folder(entry: os.DirEntry, folder: Path) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError as exc:
+        raise OSError(f"{_folder_name(Path(entry.path), folder)} cannot be looked at ({exc.strerror or exc})") from None
+
+
+def _folder_name(path: Path, folder: Path) -> str:
+    return "the folder" if path == folder else f"{relative(path, folder)}/"
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name in SKIPPED_DIRS
 
 
 def clashes(named: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

@@ -20,8 +20,8 @@ import ast
 import re
 from pathlib import Path
 
-from ._model import (SKIPPED_DIRS, Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes,
-                     relative)
+from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes, relative,
+                     visible_files, walk)
 
 NAME = "django"
 TABLE = "public.django_migrations"
@@ -48,7 +48,7 @@ def read_repo(folder: Path) -> RepoListing:
         if not (package / "__init__.py").is_file():
             ignored.append(f"{relative(package, folder) if package != folder else '.'}/ (no __init__.py)")
             continue
-        for path in sorted(package.glob("*.py")):
+        for path in visible_files(package, "*.py"):
             if path.name[0] in "_~":
                 continue
             migrations.append(RepoMigration(f"{app}.{path.stem}", relative(path, folder) if package != folder
@@ -58,8 +58,8 @@ def read_repo(folder: Path) -> RepoListing:
 
 def _migration_folders(folder: Path) -> list[Path]:
     found = [folder] if folder.name == "migrations" else []
-    found += [p for p in folder.rglob("migrations") if p.is_dir()
-              and not any(part.startswith(".") or part in SKIPPED_DIRS for part in p.relative_to(folder).parts)]
+    found += [parent / entry.name for parent, entries in walk(folder) for entry in entries
+              if entry.name == "migrations" and entry.is_dir()]
     return sorted(found)
 
 

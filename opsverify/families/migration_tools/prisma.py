@@ -23,7 +23,7 @@ import hashlib
 from collections import defaultdict
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, visible_files, when
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, listed, visible_files, when
 
 NAME = "prisma"
 TABLE = "public._prisma_migrations"
@@ -52,7 +52,8 @@ def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
     for path in visible_files(folder):
         if path.name != "migration_lock.toml":
             ignored.append(path.name)
-    for directory in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for directory in sorted(folder / e.name for e in listed(folder, folder)
+                            if e.is_dir() and not e.name.startswith(".")):
         if (directory / "migration.sql").is_file():
             migration = RepoMigration(directory.name, f"{directory.name}/migration.sql")
             migrations.append(checksummed(migration, folder, _sums) if checksums else migration)

@@ -1,0 +1,107 @@
+"""A `from_repo` folder listed as each migration tool lists it, without a database (the history rows as the database
+returns them): a folder the checker may not read is *error* naming it, never a folder without migrations."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from opsverify.families import migrations
+from opsverify.outcome import Outcome, Status
+
+from .kit import make_check
+
+
+def lay_out(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def judged(root: Path, tool: str, rows: list[dict], **params) -> Outcome:
+    """The item's outcome with `root` as the checkout and `from_repo: .`, listed as a run lists it."""
+    check = make_check("migrations", {"tool": tool, "from_repo": ".", **params})
+    listing = migrations._list_folder(SimpleNamespace(repo=lambda: root), tool, ".")
+    p = check.params
+    answers = {"history": rows, **({"lock": []} if p.none_failed else {})}
+    return migrations.judge(check, {"history": {(tool, p.history_table.label): answers},
+                                    "repo": {(tool, "."): listing}, "viewer": "checker"})
+
+
+ALEMBIC_A = "revision = 'aaa'\ndown_revision = None\n"
+# tool, files (the first applied, the one inside `hidden` never ran), the folder the checker may not list, rows
+UNLISTABLE = [
+    ("flyway", {"V1__init.sql": "select 1;\n", "2024/V2__orders.sql": "select 2;\n"}, "2024",
+     [{"installed_rank": 1, "version": "1", "description": "init", "type": "SQL", "script": "V1__init.sql",
+       "checksum": None, "success": True}]),
+    ("rails", {"20240101000000_a.rb": "", "2024/20240202000000_b.rb": ""}, "2024", [{"version": "20240101000000"}]),
+    ("alembic", {"a.py": ALEMBIC_A, "2024/b.py": "revision = 'bbb'\ndown_revision = 'aaa'\n"}, "2024",
+     [{"version_num": "aaa"}]),
+    ("liquibase", {"a.sql": "--liquibase formatted sql\n--changeset al:1\nselect 1;\n",
+                   "sub/b.sql": "--liquibase formatted sql\n--changeset al:2\nselect 2;\n"}, "sub",
+     [{"id": "1", "author": "al", "filename": "a.sql", "exectype": "EXECUTED"}]),
+    ("django", {"orders/migrations/__init__.py": "", "orders/migrations/0001_initial.py": "",
+                "billing/migrations/__init__.py": "", "billing/migrations/0001_initial.py": ""}, "billing",
+     [{"app": "orders", "name": "0001_initial"}]),
+    ("supabase", {"20250101000000_init.sql": "select 1;\n"}, ".", []),
+    ("golang-migrate", {"1_init.up.sql": "select 1;\n", "2_orders.up.sql": "select 2;\n"}, ".", [{"version": 1, "dirty": False}]),
+    ("knex", {"20240101_a.js": "", "20240102_b.js": ""}, ".", [{"name": "20240101_a.js"}]),
+    ("prisma", {"20240101000000_init/migration.sql": "select 1;\n"}, ".", []),
+]
+
+
+@pytest.mark.parametrize("tool, files, hidden, rows", UNLISTABLE, ids=[case[0] for case in UNLISTABLE])
+def test_a_folder_the_checker_may_not_list_is_an_error_naming_it(tmp_path, monkeypatch, tool, files, hidden, rows):
+    """Run as root, a mode 000 folder is listed all the same: the refusal the OS gives the checker's user, raised by
+    hand. pathlib's glob had passed the folder over in silence: its migration unseen, the item passed."""
+    lay_out(tmp_path, files)
+    refused, scandir = tmp_path / hidden, os.scandir
+
+    def refusing(path):
+        if Path(path) == refused:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    outcome = judged(tmp_path, tool, rows, allow_empty=True)
+    assert outcome.status is Status.ERROR, outcome.observed
+    named = "the folder" if hidden == "." else f"{hidden}/"
+    assert f"cannot read .: {named} cannot be listed (Permission denied)" in outcome.observed, outcome.observed
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root lists a mode 000 folder")
+@pytest.mark.parametrize("tool, files, hidden, rows", UNLISTABLE, ids=[case[0] for case in UNLISTABLE])
+def test_a_mode_000_folder_is_an_error_naming_it(tmp_path, tool, files, hidden, rows):
+    lay_out(tmp_path, files)
+    (tmp_path / hidden).chmod(0)
+    try:
+        outcome = judged(tmp_path, tool, rows, allow_empty=True)
+    finally:
+        (tmp_path / hidden).chmod(0o755)
+    assert outcome.status is Status.ERROR and "cannot be listed (Permission denied)" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("tool, files, hidden, rows", UNLISTABLE, ids=[case[0] for case in UNLISTABLE])
+def test_the_same_folder_listed_shows_what_it_holds(tmp_path, tool, files, hidden, rows):
+    lay_out(tmp_path, files)
+    outcome = judged(tmp_path, tool, rows, allow_empty=True)
+    assert outcome.status is Status.FAILED and "not applied" in outcome.observed, outcome.observed
+
+
+def test_a_hidden_or_dependency_folder_the_checker_may_not_list_is_not_looked_into(tmp_path, monkeypatch):
+    """The walk never enters them, so their permissions are no question (a .git the checker may not read)."""
+    lay_out(tmp_path, {"V1__init.sql": "select 1;\n", ".git/x.sql": "", "node_modules/y.sql": ""})
+    scandir = os.scandir
+
+    def refusing(path):
+        if Path(path).name in (".git", "node_modules"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    outcome = judged(tmp_path, "flyway", UNLISTABLE[0][3])
+    assert outcome.status is Status.PASSED, outcome.observed
