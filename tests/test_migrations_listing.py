@@ -105,3 +105,88 @@ def test_a_hidden_or_dependency_folder_the_checker_may_not_list_is_not_looked_in
     monkeypatch.setattr(os, "scandir", refusing)
     outcome = judged(tmp_path, "flyway", UNLISTABLE[0][3])
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- an entry named as a migration that is no regular file ---------------------------------------------------------
+# tool, the files (applied), the entry named as a migration, rows: the tool lists the entry by its name and then
+# cannot read it (a symlink whose target is not in the checkout) or never stops reading it (a FIFO, /dev/zero)
+NAMED_ENTRIES = [
+    ("supabase", {"20250101000000_init.sql": "select 1;\n"}, "20250102000000_orders.sql",
+     [{"version": "20250101000000", "name": "init"}]),
+    ("golang-migrate", {"1_init.up.sql": "select 1;\n", "1_init.down.sql": ""}, "2_orders.up.sql",
+     [{"version": 1, "dirty": False}]),
+    ("knex", {"20240101_a.js": ""}, "20240102_b.js", [{"name": "20240101_a.js"}]),
+    ("rails", {"20240101000000_a.rb": ""}, "2024/20240202000000_b.rb", [{"version": "20240101000000"}]),
+    ("flyway", {"V1__init.sql": "select 1;\n"}, "V2__orders.sql", UNLISTABLE[0][3]),
+    ("alembic", {"a.py": ALEMBIC_A}, "b.py", [{"version_num": "aaa"}]),
+    ("liquibase", {"a.sql": "--liquibase formatted sql\n--changeset al:1\nselect 1;\n"}, "b.sql",
+     [{"id": "1", "author": "al", "filename": "a.sql", "exectype": "EXECUTED"}]),
+    ("django", {"orders/migrations/__init__.py": "", "orders/migrations/0001_initial.py": ""},
+     "orders/migrations/0002_more.py", [{"app": "orders", "name": "0001_initial"}]),
+    ("prisma", {"20240101000000_init/migration.sql": "select 1;\n"}, "20240201000000_orders/migration.sql", []),
+]
+IDS = [case[0] for case in NAMED_ENTRIES]
+
+
+def make_entry(root: Path, name: str, kind: str) -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "dangling":
+        path.symlink_to("../../shared/" + path.name)  # git keeps the link; its target is not in the checkout
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+
+
+@pytest.mark.parametrize("tool, files, entry, rows", NAMED_ENTRIES, ids=IDS)
+def test_a_migration_that_is_a_symlink_to_nothing_is_an_error_naming_it(tmp_path, tool, files, entry, rows):
+    """The tool lists it by its name and fails reading it; kept only as a regular file, it had vanished without a
+    trace and the item passed."""
+    lay_out(tmp_path, files)
+    make_entry(tmp_path, entry, "dangling")
+    outcome = judged(tmp_path, tool, rows, allow_empty=True)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert f"{entry} is a symlink to ../../shared/{Path(entry).name}, which is not there" in outcome.observed, \
+        outcome.observed
+
+
+@pytest.mark.parametrize("kind, named", [("fifo", "a FIFO"), ("zero", "a character device")])
+@pytest.mark.parametrize("tool, files, entry, rows", NAMED_ENTRIES, ids=IDS)
+def test_a_migration_that_is_a_fifo_or_a_device_is_refused_before_reading(tmp_path, tool, files, entry, rows, kind,
+                                                                          named):
+    """Read, a FIFO blocks the run for good and /dev/zero never ends (Django's had no regular-file check at all)."""
+    lay_out(tmp_path, files)
+    make_entry(tmp_path, entry, kind)
+    outcome = judged(tmp_path, tool, rows, allow_empty=True)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert f"{entry} is {named}, not a regular file" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("tool, files, entry, rows", [
+    ("supabase", {"20250101000000_init.sql": "select 1;\n"}, "README.md", [{"version": "20250101000000", "name": "init"}]),
+    ("alembic", {"a.py": ALEMBIC_A}, ".#a.py", [{"version_num": "aaa"}]),  # Emacs' lock file: alembic skips `.#`
+    ("knex", {"20240101_a.js": ""}, "notes.txt", [{"name": "20240101_a.js"}]),
+], ids=["supabase", "alembic", "knex"])
+def test_a_symlink_to_nothing_the_tool_passes_over_is_no_question(tmp_path, tool, files, entry, rows):
+    lay_out(tmp_path, files)
+    make_entry(tmp_path, entry, "dangling")
+    outcome = judged(tmp_path, tool, rows)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_liquibase_changelog_the_checker_may_not_read_is_an_error_naming_it(tmp_path, monkeypatch):
+    """It had been passed over as no changelog, its changesets unseen. As root a mode 000 file is read all the same:
+    the refusal raised by hand."""
+    lay_out(tmp_path, {"a.sql": "--liquibase formatted sql\n--changeset al:1\nselect 1;\n",
+                       "b.sql": "--liquibase formatted sql\n--changeset al:2\nselect 2;\n"})
+    reading = Path.read_bytes
+
+    def refusing(path):
+        if path.name == "b.sql":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return reading(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refusing)
+    outcome = judged(tmp_path, "liquibase", NAMED_ENTRIES[6][3])
+    assert outcome.status is Status.ERROR and "cannot read .: b.sql: Permission denied" in outcome.observed, outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, TypeVar
@@ -155,10 +156,21 @@ def parsed(parse: Callable[[Path], Parsed], path: Path, folder: Path) -> Parsed:
 
 
 def read_bytes(path: Path, folder: Path | None = None) -> bytes:
-    """The file's bytes; OSError for one above MAX_FILE_BYTES, named relative to `folder` when given."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise OSError(f"{relative(path, folder) if folder else path.name} is larger than {MAX_FILE_BYTES >> 20} MB")
+    """The file's bytes; OSError for one above MAX_FILE_BYTES, or that is no regular file (a FIFO, a symlink to
+    /dev/zero: read, it blocks or never ends), named relative to `folder` when given."""
+    info = path.stat()
+    name = relative(path, folder) if folder else path.name
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{name} is {_kind(info.st_mode)}, not a regular file: nothing a migration tool can read")
+    if info.st_size > MAX_FILE_BYTES:
+        raise OSError(f"{name} is larger than {MAX_FILE_BYTES >> 20} MB")
     return path.read_bytes()
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+             stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+    return kinds.get(stat.S_IFMT(mode), "no regular file")
 
 
 def checksummed(migration: RepoMigration, folder: Path,
@@ -174,24 +186,57 @@ def checksummed(migration: RepoMigration, folder: Path,
     return replace(migration, checksums=accepted, checksum=own)
 
 
-def visible_files(folder: Path, pattern: str = "*", recursive: bool = False) -> list[Path]:
+def visible_files(folder: Path, pattern: str = "*", recursive: bool = False,
+                  takes: Callable[[str], bool] | None = None, root: Path | None = None) -> list[Path]:
     """Regular files under `folder` whose name matches `pattern`, sorted; hidden and dependency folders are not the
-    project's. OSError naming a folder that cannot be listed (`walk`)."""
-    walked = walk(folder) if recursive else [(folder, listed(folder, folder))]
-    return sorted(parent / entry.name for parent, entries in walked for entry in entries
-                  if fnmatch.fnmatchcase(entry.name, pattern) and entry.is_file())
+    project's. OSError naming a folder that cannot be listed (`walk`), and naming an entry the tool takes by its name
+    (`takes`, else every name) that is neither a folder nor a regular file: a symlink to nothing, a FIFO, a device.
+    The tool lists it as a migration and cannot read it (or never stops reading); passed over, it had gone unseen.
+    Errors name paths from `root` (the listed folder of the repo) when `folder` lies inside it."""
+    root = root or folder
+    walked = walk(folder, root) if recursive else [(folder, listed(folder, root))]
+    found = []
+    for parent, entries in walked:
+        for entry in entries:
+            if not fnmatch.fnmatchcase(entry.name, pattern) or entry.is_dir():
+                continue
+            if entry.is_file():
+                found.append(parent / entry.name)
+            elif takes is None or takes(entry.name):
+                raise OSError(not_a_file(parent / entry.name, root))
+    return sorted(found)
 
 
-def walk(folder: Path) -> Iterator[tuple[Path, list[os.DirEntry]]]:
+def regular_file(path: Path, folder: Path) -> bool:
+    """Whether `path` is a regular file (False when there is nothing of that name); OSError naming it when it is
+    something else a tool would try to read: a symlink to nothing, a FIFO, a device."""
+    if path.is_file():
+        return True
+    if path.is_symlink() or path.exists() and not path.is_dir():
+        raise OSError(not_a_file(path, folder))
+    return False
+
+
+def not_a_file(path: Path, folder: Path) -> str:
+    name = relative(path, folder)
+    if path.is_symlink() and not path.exists():
+        return (f"{name} is a symlink to {os.readlink(path)}, which is not there: the tool lists it by its name and"
+                " cannot read it; check out its target, or delete the link")
+    what = _kind(path.stat().st_mode)
+    return f"{name} is {what}, not a regular file: the tool lists it by its name and cannot read it"
+
+
+def walk(folder: Path, root: Path | None = None) -> Iterator[tuple[Path, list[os.DirEntry]]]:
     """(folder, its entries) for `folder` and every folder under it, as a recursive glob walks them (a symlinked
     folder is not entered), but not hidden or dependency folders. A folder that cannot be listed is OSError naming
-    it: pathlib's glob passes it over in silence, and a migration inside went unseen."""
+    it (from `root`, else `folder`): pathlib's glob passes it over in silence, and a migration inside went unseen."""
+    root = root or folder
     pending = [folder]
     while pending:
         parent = pending.pop()
-        entries = listed(parent, folder)
+        entries = listed(parent, root)
         yield parent, entries
-        pending += [parent / entry.name for entry in entries if _is_folder(entry, folder) and not _skipped(entry.name)]
+        pending += [parent / entry.name for entry in entries if _is_folder(entry, root) and not _skipped(entry.name)]
 
 
 def listed(parent: Path, folder: Path) -> list[os.DirEntry]:

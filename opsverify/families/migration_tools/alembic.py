@@ -44,8 +44,8 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored, refused, labels, downs = [], [], [], set(), {}
     # subfolders too: `recursive_version_locations` (alembic.ini) lays revisions out by year or feature
-    for path in visible_files(folder, "*.py", recursive=True):
-        if path.name.startswith("__init__"):  # alembic passes over these (and editors' `.#` lock files: hidden)
+    for path in visible_files(folder, "*.py", recursive=True, takes=_revision_file):
+        if not _revision_file(path.name):
             continue
         try:
             names = parsed(_module_constants, path, folder)
@@ -112,6 +112,12 @@ def _reaches(parents: dict[str, list[str]], start: str) -> bool:
             seen.add(revision)
             stack.extend(parents.get(revision, ()))
     return False
+
+
+def _revision_file(name: str) -> bool:
+    """A `.py` name alembic loads (script/base.py `_only_source_rev_file`): not `__init__*`, nor an editor's `.#` lock
+    file (Emacs leaves it as a symlink to nothing)."""
+    return not name.startswith(("__init__", ".#"))
 
 
 _LEGACY_NAME = re.compile(r"[a-f0-9]+\.py")  # alembic's `_legacy_rev`: a file with no revision variable named by its id

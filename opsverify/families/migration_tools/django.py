@@ -48,12 +48,17 @@ def read_repo(folder: Path) -> RepoListing:
         if not (package / "__init__.py").is_file():
             ignored.append(f"{relative(package, folder) if package != folder else '.'}/ (no __init__.py)")
             continue
-        for path in visible_files(package, "*.py"):
-            if path.name[0] in "_~":
+        for path in visible_files(package, "*.py", takes=_module, root=folder):
+            if not _module(path.name):
                 continue
             migrations.append(RepoMigration(f"{app}.{path.stem}", relative(path, folder) if package != folder
                                             else path.name, scope=app, replaces=parsed(_replaces, path, folder)))
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored))
+
+
+def _module(name: str) -> bool:
+    """A module name the loader takes for a migration: not `_*` (`__init__`) or `~*` (loader.py)."""
+    return name[0] not in "_~"
 
 
 def _migration_folders(folder: Path) -> list[Path]:

@@ -85,7 +85,8 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
     """The migration files by name; read only to hash them (`checksums`)."""
     migrations, ignored = [], []
-    for path in visible_files(folder, "*.sql", recursive=True):
+    for path in visible_files(folder, "*.sql", recursive=True,
+                              takes=lambda name: bool(VERSIONED.match(name) or REPEATABLE.match(name))):
         versioned, repeatable = VERSIONED.match(path.name), REPEATABLE.match(path.name)
         if versioned and version_key(versioned.group(1)):
             key = version_key(versioned.group(1))

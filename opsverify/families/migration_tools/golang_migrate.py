@@ -38,7 +38,7 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored, downs = [], [], []
-    for path in visible_files(folder):
+    for path in visible_files(folder, takes=FILE.match):
         match = FILE.match(path.name)
         if match and match.group(3) == "up":
             migrations.append(RepoMigration(integer_label(match.group(1)), path.name))

@@ -45,7 +45,7 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored = [], []
-    for path in visible_files(folder):
+    for path in visible_files(folder, takes=lambda name: Path(name).suffix in EXTENSIONS):
         if path.suffix in EXTENSIONS:
             migrations.append(RepoMigration(path.name, path.name))
         else:

@@ -48,6 +48,7 @@ CHANGESET = re.compile(r'^\s*--\s*changeset\s+("[^"]+"|[^:\s]+):("[^"]+"|\S+)(.*
 ATTRIBUTE = re.compile(r'(\w+):("[^"]*"|\S+)')  # `context:test labels:"a, b"` after `--changeset author:id`
 RUN_FILTERS = ("context", "contexts", "contextfilter", "labels")  # given or not by each run: not judged
 STRUCTURED = (".xml", ".yaml", ".yml", ".json")
+CHANGELOGS = (".sql", *STRUCTURED)
 CHANGELOG_ROOT = b"databaseChangeLog"  # a file that names it and does not parse is a changelog Liquibase refuses
 LOCATION_PREFIX = re.compile(r"^(classpath\*?|file):", re.IGNORECASE)
 # a label that names more than one changeset names none: `AMBIGUOUS` is how the judge says so
@@ -95,7 +96,7 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 def read_repo(folder: Path) -> RepoListing:
     ignored, refused = [], []
     changelogs: dict[str, tuple[list, list]] = {}  # file -> (changesets, includes)
-    for path in visible_files(folder, recursive=True):
+    for path in visible_files(folder, recursive=True, takes=lambda name: Path(name).suffix.lower() in CHANGELOGS):
         name = relative(path, folder)
         try:
             found = parsed(_changelog, path, folder)
@@ -105,8 +106,10 @@ def read_repo(folder: Path) -> RepoListing:
             else:
                 ignored.append(name)
             continue
-        except OSError:
-            found = None
+        except OSError as exc:
+            if exc.errno is not None:  # a file the checker may not read may be a changelog: its changesets unseen
+                raise OSError(f"{name}: {exc.strerror}") from None
+            found = None  # larger than we read: a data file, passed over (listed as ignored)
         if not found or not (found[0] or found[1]):
             ignored.append(name)
             continue

@@ -23,7 +23,8 @@ import hashlib
 from collections import defaultdict
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, listed, visible_files, when
+from ._model import (
+    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, listed, regular_file, visible_files, when)
 
 NAME = "prisma"
 TABLE = "public._prisma_migrations"
@@ -54,7 +55,7 @@ def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
             ignored.append(path.name)
     for directory in sorted(folder / e.name for e in listed(folder, folder)
                             if e.is_dir() and not e.name.startswith(".")):
-        if (directory / "migration.sql").is_file():
+        if regular_file(directory / "migration.sql", folder):
             migration = RepoMigration(directory.name, f"{directory.name}/migration.sql")
             migrations.append(checksummed(migration, folder, _sums) if checksums else migration)
         else:  # every folder is a migration to Prisma: it stops at this one, so none after it deploys

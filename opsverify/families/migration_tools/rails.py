@@ -42,7 +42,7 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored, names, unnamed = [], [], [], []
-    for path in visible_files(folder, "*.rb", recursive=True):
+    for path in visible_files(folder, "*.rb", recursive=True, takes=lambda name: fnmatch.fnmatchcase(name, GLOB)):
         match = FILE.match(path.name)
         if match:
             migrations.append(RepoMigration(integer_label(match.group(1)), relative(path, folder)))

@@ -43,7 +43,7 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored = [], []
-    for index, path in enumerate(visible_files(folder)):
+    for index, path in enumerate(visible_files(folder, takes=FILE.match)):
         match = FILE.match(path.name)
         legacy = LEGACY_INIT.match(path.name)
         if index == 0 and legacy and int(legacy.group(1)) < 20211209000000:
