@@ -919,10 +919,10 @@ def test_prisma_refuses_a_migration_folder_without_its_script(tmp_path):
     (tmp_path / "20240101000000_init" / "migration.sql").write_text("select 1;\n")
     (tmp_path / "20240501000000_e").mkdir()
     (tmp_path / "20240501000000_e" / "README.md").write_text("x")
-    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden").mkdir()  # every folder is a migration to Prisma, a hidden one too
     listing = prisma.read_repo(tmp_path)
     assert [m.key for m in listing.migrations] == ["20240101000000_init"]
-    assert [what for what, _ in listing.refused] == ["20240501000000_e/"]
+    assert [what for what, _ in listing.refused] == [".hidden/", "20240501000000_e/"]
     assert "P3015" in listing.refused[0][1] and listing.ignored == ()
 
 

@@ -190,3 +190,50 @@ def test_a_liquibase_changelog_the_checker_may_not_read_is_an_error_naming_it(tm
     monkeypatch.setattr(Path, "read_bytes", refusing)
     outcome = judged(tmp_path, "liquibase", NAMED_ENTRIES[6][3])
     assert outcome.status is Status.ERROR and "cannot read .: b.sql: Permission denied" in outcome.observed, outcome
+
+
+# -- the folders and modules each tool lists, hidden ones too ---------------------------------------------------
+PRISMA_ROW = {"migration_name": "20240101000000_init", "checksum": None, "started_at": None,
+              "finished_at": "2024-01-01", "rolled_back_at": None}
+
+
+@pytest.mark.parametrize("folder, files, seen", [
+    # listMigrations (@prisma/migrate) and list_migrations (prisma-engines) take every folder, no dot filter
+    (".20240201000000_orders", {"migration.sql": "create table b (id int);\n"},
+     "1 repo migration not applied: .20240201000000_orders"),
+    (".idea", {"workspace.xml": "<project/>"}, "prisma refuses . as it is: .idea/ (no migration.sql, P3015"),
+])
+def test_prisma_takes_a_hidden_folder_for_a_migration_as_prisma_does(tmp_path, folder, files, seen):
+    lay_out(tmp_path, {"20240101000000_init/migration.sql": "create table a (id int);\n",
+                       **{f"{folder}/{name}": text for name, text in files.items()}})
+    outcome = judged(tmp_path, "prisma", [PRISMA_ROW])
+    assert outcome.status is Status.FAILED and seen in outcome.observed, outcome.observed
+
+
+def test_prisma_takes_no_symlinked_folder_for_a_migration(tmp_path):
+    """Its readdir's isDirectory() (and read_dir's file_type()) is the link's own type: a link is no migration."""
+    lay_out(tmp_path, {"20240101000000_init/migration.sql": "create table a (id int);\n",
+                       "../elsewhere/migration.sql": "create table b (id int);\n"})
+    (tmp_path / "20240201000000_linked").symlink_to(tmp_path.parent / "elsewhere")
+    assert judged(tmp_path, "prisma", [PRISMA_ROW]).status is Status.PASSED
+
+
+@pytest.mark.parametrize("folder, status", [(".2024", Status.FAILED), ("node_modules", Status.FAILED),
+                                            ("__pycache__", Status.PASSED)])
+def test_alembic_walks_every_folder_but_pycache_as_its_os_walk_does(tmp_path, folder, status):
+    """recursive_version_locations: alembic's os.walk enters hidden folders too; only __pycache__ is passed over."""
+    lay_out(tmp_path, {"a.py": ALEMBIC_A, f"{folder}/c3_totals.py": "revision = 'ccc'\ndown_revision = 'aaa'\n"})
+    outcome = judged(tmp_path, "alembic", [{"version_num": "aaa"}])
+    assert outcome.status is status, outcome.observed
+    if status is Status.FAILED:
+        assert "1 repo migration not applied: ccc" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("name", ["0002_more.bak.py", ".0002_more.py", "~0002_more.py", "_0002_more.py"])
+def test_django_takes_only_the_modules_its_loader_names(tmp_path, name):
+    """pkgutil.iter_modules names no module with a dot in it, and the loader passes over `_*` and `~*`: a backup
+    `0002_more.bak.py` is no migration to Django, and had failed a healthy repo as not applied."""
+    lay_out(tmp_path, {"orders/migrations/__init__.py": "", "orders/migrations/0001_initial.py": "",
+                       f"orders/migrations/{name}": "class Migration: pass\n"})
+    outcome = judged(tmp_path, "django", [{"app": "orders", "name": "0001_initial"}])
+    assert outcome.status is Status.PASSED, outcome.observed

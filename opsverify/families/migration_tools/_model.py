@@ -187,14 +187,16 @@ def checksummed(migration: RepoMigration, folder: Path,
 
 
 def visible_files(folder: Path, pattern: str = "*", recursive: bool = False,
-                  takes: Callable[[str], bool] | None = None, root: Path | None = None) -> list[Path]:
-    """Regular files under `folder` whose name matches `pattern`, sorted; hidden and dependency folders are not the
-    project's. OSError naming a folder that cannot be listed (`walk`), and naming an entry the tool takes by its name
-    (`takes`, else every name) that is neither a folder nor a regular file: a symlink to nothing, a FIFO, a device.
-    The tool lists it as a migration and cannot read it (or never stops reading); passed over, it had gone unseen.
-    Errors name paths from `root` (the listed folder of the repo) when `folder` lies inside it."""
+                  takes: Callable[[str], bool] | None = None, root: Path | None = None,
+                  skips: Callable[[str], bool] | None = None) -> list[Path]:
+    """Regular files under `folder` whose name matches `pattern`, sorted; with `recursive`, not in a folder `skips`
+    names (by default hidden and dependency folders, not the project's). OSError naming a folder that cannot be listed
+    (`walk`), and naming an entry the tool takes by its name (`takes`, else every name) that is neither a folder nor a
+    regular file: a symlink to nothing, a FIFO, a device. The tool lists it as a migration and cannot read it (or
+    never stops reading); passed over, it had gone unseen. Errors name paths from `root` (the listed folder of the
+    repo) when `folder` lies inside it."""
     root = root or folder
-    walked = walk(folder, root) if recursive else [(folder, listed(folder, root))]
+    walked = walk(folder, root, skips) if recursive else [(folder, listed(folder, root))]
     found = []
     for parent, entries in walked:
         for entry in entries:
@@ -226,17 +228,19 @@ def not_a_file(path: Path, folder: Path) -> str:
     return f"{name} is {what}, not a regular file: the tool lists it by its name and cannot read it"
 
 
-def walk(folder: Path, root: Path | None = None) -> Iterator[tuple[Path, list[os.DirEntry]]]:
+def walk(folder: Path, root: Path | None = None,
+         skips: Callable[[str], bool] | None = None) -> Iterator[tuple[Path, list[os.DirEntry]]]:
     """(folder, its entries) for `folder` and every folder under it, as a recursive glob walks them (a symlinked
-    folder is not entered), but not hidden or dependency folders. A folder that cannot be listed is OSError naming
-    it (from `root`, else `folder`): pathlib's glob passes it over in silence, and a migration inside went unseen."""
-    root = root or folder
+    folder is not entered), but not one `skips` names (by default hidden and dependency folders). A folder that
+    cannot be listed is OSError naming it (from `root`, else `folder`): pathlib's glob passes it over in silence, and
+    a migration inside went unseen."""
+    root, skips = root or folder, skips or _skipped
     pending = [folder]
     while pending:
         parent = pending.pop()
         entries = listed(parent, root)
         yield parent, entries
-        pending += [parent / entry.name for entry in entries if _is_folder(entry, root) and not _skipped(entry.name)]
+        pending += [parent / entry.name for entry in entries if _is_folder(entry, root) and not skips(entry.name)]
 
 
 def listed(parent: Path, folder: Path) -> list[os.DirEntry]:

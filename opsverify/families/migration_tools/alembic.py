@@ -3,7 +3,8 @@
 Table (alembic runtime/migration.py; `alembic upgrade --sql` prints it): alembic_version
 (version_num varchar(32) not null, constraint alembic_version_pkc primary key (version_num)): the
 revision(s) the database stands at, one row per head, nothing about the way there. Files:
-<versions folder>/**/*.py (subfolders too, as `recursive_version_locations` allows), each with
+<versions folder>/**/*.py (subfolders too, hidden ones included, as `recursive_version_locations` walks
+them; not __pycache__, `__init__*` or an editor's `.#*`), each with
 module-level `revision`, `down_revision` (None, one id or a tuple for a merge) and `depends_on`,
 read here without importing the file: one whose revision (or parents) is computed in code cannot be
 read so, and leaves the folder unread (an error); one with no `revision` is, as alembic reads it, the
@@ -43,8 +44,10 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored, refused, labels, downs = [], [], [], set(), {}
-    # subfolders too: `recursive_version_locations` (alembic.ini) lays revisions out by year or feature
-    for path in visible_files(folder, "*.py", recursive=True, takes=_revision_file):
+    # subfolders too: `recursive_version_locations` (alembic.ini) lays revisions out by year or feature; its os.walk
+    # enters every folder, hidden ones too, but __pycache__ (script/base.py `_list_py_dir`)
+    for path in visible_files(folder, "*.py", recursive=True, takes=_revision_file,
+                              skips=lambda name: name == "__pycache__"):
         if not _revision_file(path.name):
             continue
         try:

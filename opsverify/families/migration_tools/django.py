@@ -57,8 +57,10 @@ def read_repo(folder: Path) -> RepoListing:
 
 
 def _module(name: str) -> bool:
-    """A module name the loader takes for a migration: not `_*` (`__init__`) or `~*` (loader.py)."""
-    return name[0] not in "_~"
+    """A `.py` file the loader takes for a migration: a module pkgutil.iter_modules names (none with a dot:
+    `0003_x.bak.py`, `.0003_x.py`), not `_*` (`__init__`) or `~*` (loader.py `load_disk`)."""
+    module = name.removesuffix(".py")
+    return bool(module) and "." not in module and module[0] not in "_~"
 
 
 def _migration_folders(folder: Path) -> list[Path]:

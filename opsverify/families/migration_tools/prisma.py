@@ -11,7 +11,8 @@ rows finished and was not rolled back (`migrate deploy` runs only a migration wi
 rolled_back_at is null), whatever came before or after it; with rolled-back rows only, it is
 pending while its folder is in the repo, and nothing at all once the folder is gone.
 
-Files: prisma/migrations/<timestamp>_<name>/migration.sql (+ migration_lock.toml). The checksum
+Files: prisma/migrations/<timestamp>_<name>/migration.sql (+ migration_lock.toml); every folder of it is a
+migration, a hidden one too (listMigrations: readdir, isDirectory). The checksum
 is the SHA-256 hex of migration.sql; Prisma also accepts the script with its line endings
 swapped (git may convert them) and, for old rows, hex digits without zero padding
 (schema-connector checksum.rs).
@@ -53,8 +54,8 @@ def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
     for path in visible_files(folder):
         if path.name != "migration_lock.toml":
             ignored.append(path.name)
-    for directory in sorted(folder / e.name for e in listed(folder, folder)
-                            if e.is_dir() and not e.name.startswith(".")):
+    # every folder is a migration, a hidden one too (listMigrations: readdir, isDirectory; a symlink is none)
+    for directory in sorted(folder / e.name for e in listed(folder, folder) if e.is_dir(follow_symlinks=False)):
         if regular_file(directory / "migration.sql", folder):
             migration = RepoMigration(directory.name, f"{directory.name}/migration.sql")
             migrations.append(checksummed(migration, folder, _sums) if checksums else migration)
