@@ -1488,6 +1488,46 @@ def test_a_formatted_sql_changelog_with_a_byte_order_mark_is_read(tmp_path):
     assert "2 repo migrations not applied: b.sql::2::bob, c.json::3::carol" in outcome.observed, outcome.observed
 
 
+@pytest.mark.parametrize("line, key", [
+    ("--changeset John Smith:2", "b.sql::2::John Smith"),  # the author runs to the first colon, spaces and all
+    ('--changeset "Jane Doe":"two ids" context:', "b.sql::two ids::Jane Doe"),  # one pair of quotes dropped
+    ("--changeset 'bob':'2'", "b.sql::2::bob"),
+    ("  --  ChangeSet bob:2 runOnChange:true", "b.sql::2::bob"),
+])
+def test_a_formatted_sql_changeset_is_read_as_liquibase_reads_its_line(tmp_path, line, key):
+    """AbstractFormattedChangeLogParser's `changeset\\s+("[^"]+"|[^:]+):\\s*("[^"]+"|\\S+)`: an author with a space
+    had been no changeset at all, and the pending changeset passed."""
+    outcome = judged_against(tmp_path, "liquibase", {
+        "a.sql": "--liquibase formatted sql\n--changeset alice:1\nselect 1;\n",
+        "b.sql": f"--liquibase formatted sql\n{line}\nselect 2;\n"}, [liquibase_row_of("1", "alice", "a.sql")])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"1 repo migration not applied: {key}" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("line, says", [
+    ("--changeset alice: 3", "line 3 (--changeset alice: 3) is not --changeset <author>:<id>: a space before the id"),
+    ("--changeset alice", "line 3 (--changeset alice) is not --changeset <author>:<id>"),
+    ("-- changeset notes follow", "line 3 (-- changeset notes follow) is not --changeset <author>:<id>"),
+    ("--changeset alice::", "line 3 (--changeset alice::): the changeset id is empty"),
+])
+def test_a_formatted_sql_line_liquibase_refuses_fails_naming_it(tmp_path, line, says):
+    """Liquibase stops its parse at such a line (ChangeLogParseException), so none of the changelog deploys; it had
+    been passed over, and the changesets it holds with it."""
+    outcome = judged_against(tmp_path, "liquibase", {
+        "a.sql": f"--liquibase formatted sql\n--changeset alice:1\n{line}\nselect 2;\n"},
+        [liquibase_row_of("1", "alice", "a.sql")])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"liquibase refuses . as it is: a.sql (Liquibase cannot parse this changelog: {says}" in outcome.observed, \
+        outcome.observed
+
+
+def test_a_changeset_in_an_ignore_lines_block_is_none(tmp_path):
+    outcome = judged_against(tmp_path, "liquibase", {
+        "a.sql": "--liquibase formatted sql\n--changeset alice:1\nselect 1;\n--ignoreLines:start\n--changeset x:9\n"
+                 "--ignoreLines:end\n--ignoreLines:1\n--changeset x:10\n"}, [liquibase_row_of("1", "alice", "a.sql")])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 @pytest.mark.parametrize("extra, sql", [
     ('context="test"', "context:test"), ('contexts="test"', "contextFilter:test"), ('labels="v2"', "labels:v2"),
 ])

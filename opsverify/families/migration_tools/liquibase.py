@@ -44,7 +44,12 @@ LABEL = None
 
 APPLIED = {"EXECUTED", "RERAN", "MARK_RAN"}
 FORMATTED = re.compile(r"^\s*--\s*liquibase\s+formatted\s+sql", re.IGNORECASE)
-CHANGESET = re.compile(r'^\s*--\s*changeset\s+("[^"]+"|[^:\s]+):("[^"]+"|\S+)(.*)$', re.IGNORECASE | re.MULTILINE)
+# a formatted SQL changelog's lines as AbstractFormattedChangeLogParser matches them (Java's \s, ASCII case folding):
+# `--changeset <author>:<id>`, either in double quotes; the author up to the first colon, spaces and all (John Smith)
+JAVA = re.IGNORECASE | re.ASCII
+CHANGESET = re.compile(r'\s*--\s*changeset\s+("[^"]+"|[^:]+):\s*("[^"]+"|\S+)(.*)', JAVA)
+CHANGESET_LIKE = re.compile(r"\s*--\s*changeset.*|-\s*changeset\s.*", JAVA)  # any other such line stops the parse
+IGNORE_LINES = re.compile(r"--\s*ignoreLines:(\w+)", JAVA)  # `start` … `end`, or the next <count> lines
 ATTRIBUTE = re.compile(r'(\w+):("[^"]*"|\S+)')  # `context:test labels:"a, b"` after `--changeset author:id`
 RUN_FILTERS = ("context", "contexts", "contextfilter", "labels")  # given or not by each run: not judged
 STRUCTURED = (".xml", ".yaml", ".yml", ".json")
@@ -101,7 +106,8 @@ def read_repo(folder: Path) -> RepoListing:
         try:
             found = parsed(_changelog, path, folder)
         except (ValueError, ElementTree.ParseError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            if path.suffix.lower() in STRUCTURED and CHANGELOG_ROOT in read_bytes(path, folder):
+            if isinstance(exc, NotParsed) or (
+                    path.suffix.lower() in STRUCTURED and CHANGELOG_ROOT in read_bytes(path, folder)):
                 refused.append((name, f"Liquibase cannot parse this changelog: {_said(exc)}"))  # it stops the run
             else:
                 ignored.append(name)
@@ -204,9 +210,9 @@ def _changelog(path: Path) -> tuple[list[tuple[str, str, dict[str, str]]], list[
         if not header:
             return None
         logical = dict(ATTRIBUTE.findall(text[header.end():].split("\n", 1)[0])).get("logicalFilePath", "")
-        return [(i.strip('"'), a.strip('"'), {"logicalfilepath": logical.strip('"'),
-                                              **{k.lower(): v.strip('"') for k, v in ATTRIBUTE.findall(rest)}})
-                for a, i, rest in CHANGESET.findall(text)], []
+        return [(changeset_id, author, {"logicalfilepath": logical.strip('"'),
+                                        **{k.lower(): v.strip('"') for k, v in ATTRIBUTE.findall(rest)}})
+                for changeset_id, author, rest in _formatted_changesets(text)], []
     if suffix == ".xml":
         root = ElementTree.fromstring(read_bytes(path))
         logical = root.get("logicalFilePath", "")
@@ -228,6 +234,55 @@ def _changelog(path: Path) -> tuple[list[tuple[str, str, dict[str, str]]], list[
                  a.get("relativetochangelogfile", "").lower() == "true", any(a.get(f) for f in RUN_FILTERS))
                 for tag, a in elements if tag in ("include", "includeAll")]
     return changesets, [i for i in includes if i[0]]
+
+
+class NotParsed(ValueError):
+    """A changelog Liquibase stops at when it parses it (its run fails)."""
+
+
+def _formatted_changesets(text: str) -> list[tuple[str, str, str]]:
+    """(id, author, the rest of the line) of each `--changeset` line of a formatted SQL changelog, read as Liquibase
+    reads them line by line: the whole line matches, an `--ignoreLines` block or count is passed over, and the quotes
+    around an author or id are dropped (StringUtil.stripEnclosingQuotes). NotParsed for a line Liquibase refuses: one
+    that starts as a changeset and is not `--changeset <author>:<id>` (`--changeset alice: 3`, `--changeset alice`),
+    or an id that is only colons and spaces."""
+    found, skipping = [], 0
+    lines = iter(enumerate(re.split(r"\r\n|\r|\n", text), 1))
+    for number, line in lines:
+        if skipping:
+            skipping -= 1
+            continue
+        ignore = IGNORE_LINES.fullmatch(line)
+        if ignore and ignore.group(1) == "start":
+            for _, later in lines:  # up to its `end`
+                end = IGNORE_LINES.fullmatch(later)
+                if end and end.group(1) == "end":
+                    break
+            continue
+        if ignore:
+            if not ignore.group(1).isdigit():
+                raise NotParsed(f"line {number} ({line.strip()}): ignoreLines takes start, end or a count")
+            skipping = int(ignore.group(1))
+            continue
+        changeset = CHANGESET.fullmatch(line)
+        if changeset is None:
+            if CHANGESET_LIKE.fullmatch(line):
+                raise NotParsed(f"line {number} ({line.strip()}) is not --changeset <author>:<id>")
+            continue
+        author, changeset_id, rest = changeset.groups()
+        # the id right after the colon, as Liquibase checks once the line matched (`alice: 3` is refused)
+        if not re.fullmatch(r"\s*--\s*changeset\s+" + re.escape(f"{author}:{changeset_id}") + ".*", line, JAVA):
+            raise NotParsed(f"line {number} ({line.strip()}) is not --changeset <author>:<id>: a space before the id")
+        changeset_id, author = _unquoted(changeset_id), _unquoted(author)
+        if not changeset_id.replace(":", "").replace(" ", ""):
+            raise NotParsed(f"line {number} ({line.strip()}): the changeset id is empty")
+        found.append((changeset_id, author, rest))
+    return found
+
+
+def _unquoted(text: str) -> str:
+    """StringUtil.stripEnclosingQuotes: one pair of double or single quotes around the whole text."""
+    return text[1:-1] if len(text) > 1 and text[0] in "\"'" and text[-1] == text[0] else text
 
 
 # -- the history, each row matched to its file of the folder ----------------------------------------------
