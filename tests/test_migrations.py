@@ -1521,6 +1521,17 @@ def test_a_formatted_sql_line_liquibase_refuses_fails_naming_it(tmp_path, line, 
         outcome.observed
 
 
+@pytest.mark.parametrize("header", ["--liquibase formatted", "--liquibaseformatted sql", "\n\n  -- Liquibase Formatted SQL"])
+def test_a_formatted_sql_header_is_the_one_liquibase_takes(tmp_path, header):
+    """FIRST_LINE_REGEX `\\s*--\\s*liquibase\\s*formatted.*` on the first line not blank: its changesets had gone unseen
+    where the header lacked ` sql`."""
+    outcome = judged_against(tmp_path, "liquibase", {
+        "a.sql": "--liquibase formatted sql\n--changeset alice:1\nselect 1;\n",
+        "b.sql": f"{header}\n--changeset bob:2\nselect 2;\n"}, [liquibase_row_of("1", "alice", "a.sql")])
+    assert outcome.status is Status.FAILED and "1 repo migration not applied: b.sql::2::bob" in outcome.observed, \
+        outcome.observed
+
+
 def test_a_changeset_in_an_ignore_lines_block_is_none(tmp_path):
     outcome = judged_against(tmp_path, "liquibase", {
         "a.sql": "--liquibase formatted sql\n--changeset alice:1\nselect 1;\n--ignoreLines:start\n--changeset x:9\n"

@@ -43,12 +43,12 @@ PER_APP = False
 LABEL = None
 
 APPLIED = {"EXECUTED", "RERAN", "MARK_RAN"}
-FORMATTED = re.compile(r"^\s*--\s*liquibase\s+formatted\s+sql", re.IGNORECASE)
 # a formatted SQL changelog's lines as AbstractFormattedChangeLogParser matches them (Java's \s, ASCII case folding):
 # `--changeset <author>:<id>`, either in double quotes; the author up to the first colon, spaces and all (John Smith)
 JAVA = re.IGNORECASE | re.ASCII
 CHANGESET = re.compile(r'\s*--\s*changeset\s+("[^"]+"|[^:]+):\s*("[^"]+"|\S+)(.*)', JAVA)
 CHANGESET_LIKE = re.compile(r"\s*--\s*changeset.*|-\s*changeset\s.*", JAVA)  # any other such line stops the parse
+FORMATTED = re.compile(r"\s*--\s*liquibase\s*formatted.*", JAVA)  # its first line not blank (FIRST_LINE_REGEX)
 IGNORE_LINES = re.compile(r"--\s*ignoreLines:(\w+)", JAVA)  # `start` … `end`, or the next <count> lines
 ATTRIBUTE = re.compile(r'(\w+):("[^"]*"|\S+)')  # `context:test labels:"a, b"` after `--changeset author:id`
 RUN_FILTERS = ("context", "contexts", "contextfilter", "labels")  # given or not by each run: not judged
@@ -206,10 +206,10 @@ def _changelog(path: Path) -> tuple[list[tuple[str, str, dict[str, str]]], list[
     suffix = path.suffix.lower()
     if suffix == ".sql":
         text = read_bytes(path).decode("utf-8-sig")  # an editor's byte order mark is no part of the header
-        header = FORMATTED.match(text)
-        if not header:
+        first = next((line for line in re.split(r"\r\n|\r|\n", text) if line.strip()), "")
+        if not FORMATTED.fullmatch(first):
             return None
-        logical = dict(ATTRIBUTE.findall(text[header.end():].split("\n", 1)[0])).get("logicalFilePath", "")
+        logical = dict(ATTRIBUTE.findall(first)).get("logicalFilePath", "")
         return [(changeset_id, author, {"logicalfilepath": logical.strip('"'),
                                         **{k.lower(): v.strip('"') for k, v in ATTRIBUTE.findall(rest)}})
                 for changeset_id, author, rest in _formatted_changesets(text)], []
