@@ -33,6 +33,8 @@ def judged(root: Path, tool: str, rows: list[dict], **params) -> Outcome:
 
 
 ALEMBIC_A = "revision = 'aaa'\ndown_revision = None\n"
+PRISMA_ROW = {"migration_name": "20240101000000_init", "checksum": None, "started_at": None,
+              "finished_at": "2024-01-01", "rolled_back_at": None}
 # tool, files (the first applied, the one inside `hidden` never ran), the folder the checker may not list, rows
 UNLISTABLE = [
     ("flyway", {"V1__init.sql": "select 1;\n", "2024/V2__orders.sql": "select 2;\n"}, "2024",
@@ -167,7 +169,9 @@ def test_a_migration_that_is_a_fifo_or_a_device_is_refused_before_reading(tmp_pa
     ("supabase", {"20250101000000_init.sql": "select 1;\n"}, "README.md", [{"version": "20250101000000", "name": "init"}]),
     ("alembic", {"a.py": ALEMBIC_A}, ".#a.py", [{"version_num": "aaa"}]),  # Emacs' lock file: alembic skips `.#`
     ("knex", {"20240101_a.js": ""}, "notes.txt", [{"name": "20240101_a.js"}]),
-], ids=["supabase", "alembic", "knex"])
+    ("golang-migrate", {"1_init.up.sql": "select 1;\n"}, "1_init.down.sql", [{"version": 1, "dirty": False}]),
+    ("prisma", {"20240101000000_init/migration.sql": "select 1;\n"}, "README.md", [PRISMA_ROW]),
+], ids=["supabase", "alembic", "knex", "golang-migrate-down", "prisma"])
 def test_a_symlink_to_nothing_the_tool_passes_over_is_no_question(tmp_path, tool, files, entry, rows):
     lay_out(tmp_path, files)
     make_entry(tmp_path, entry, "dangling")
@@ -193,8 +197,6 @@ def test_a_liquibase_changelog_the_checker_may_not_read_is_an_error_naming_it(tm
 
 
 # -- the folders and modules each tool lists, hidden ones too ---------------------------------------------------
-PRISMA_ROW = {"migration_name": "20240101000000_init", "checksum": None, "started_at": None,
-              "finished_at": "2024-01-01", "rolled_back_at": None}
 
 
 @pytest.mark.parametrize("folder, files, seen", [

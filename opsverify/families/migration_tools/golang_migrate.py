@@ -38,7 +38,7 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored, downs = [], [], []
-    for path in visible_files(folder, takes=FILE.match):
+    for path in visible_files(folder, takes=_up):
         match = FILE.match(path.name)
         if match and match.group(3) == "up":
             migrations.append(RepoMigration(integer_label(match.group(1)), path.name))
@@ -49,6 +49,12 @@ def read_repo(folder: Path) -> RepoListing:
     migrations.sort(key=lambda m: int(m.key))
     same = clashes([(f"version {m.key}", m.file) for m in migrations]) + clashes(downs)
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), same)
+
+
+def _up(name: str) -> bool:
+    """An up file: what `migrate up` reads (a down file only `migrate down` does)."""
+    found = FILE.match(name)
+    return found is not None and found.group(3) == "up"
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:

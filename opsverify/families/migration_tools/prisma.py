@@ -51,7 +51,7 @@ def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
     """The migration folders by name; their scripts are read only to hash them (`checksums`): a large seed script
     is a migration like any other until its checksum is asked."""
     migrations, ignored, refused = [], [], []
-    for path in visible_files(folder):
+    for path in visible_files(folder, takes=lambda name: False):  # Prisma reads no file here as a migration
         if path.name != "migration_lock.toml":
             ignored.append(path.name)
     # every folder is a migration, a hidden one too (listMigrations: readdir, isDirectory; a symlink is none)
