@@ -42,7 +42,7 @@ from .display import one_line
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .outcome import Outcome, Status, error, skipped
-from .secrets import Redactor, dsn_password, sealed, unsealed
+from .secrets import Redactor, database_passwords, sealed, unsealed
 from .target import Target, services_named
 
 JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
@@ -97,9 +97,9 @@ class Run:
         for system in env.model.systems.values():
             for value in system.secrets.values():
                 self.redactor.add_declared(value)
-            if system.database:  # its password, written into the file or set by a ${VAR} (libpq's key=value too)
-                self.redactor.add(system.database)
-                self.redactor.add(dsn_password(system.database))
+            if system.database:  # its password, written into the file or set by a ${VAR} (libpq's key=value too),
+                self.redactor.add(system.database)  # whatever it looks like, as a URL's is
+                self.redactor.add_passwords(database_passwords(system.database))
         for value in env.secret_values:
             self.redactor.add(value)
         for url in env.urls:

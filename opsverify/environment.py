@@ -32,7 +32,7 @@ from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, Unquoted, WordKeepi
                         _location, _number_read_as_text, _read_yaml, _summarise, file_errors, only_boolean, shown)
 from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
-from .secrets import Redactor, dsn_password, looks_secret, may_be_a_key, query_passwords, url_passwords
+from .secrets import Redactor, database_passwords, dsn_passwords, looks_secret, may_be_a_key, query_passwords, url_passwords
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
@@ -193,16 +193,24 @@ class Environment:
         words = sorted({len(v) for v in self.secret_values if _PLAIN_WORD.fullmatch(v)})
         found = [f"{shown(self.path)}: a secret is an ordinary word ({n} lowercase letters): every place that word "
                  f"appears in the reports reads [redacted …]; give it a real secret" for n in words]
-        short = sorted({len(p) for v in self.secret_values for p in url_passwords(v) if len(p) < _LONG_PASSWORD})
+        # a database's password in either of libpq's forms too: registered whatever it looks like (`staging`)
+        databases = [system.database for system in self.model.systems.values() if system.database]
+        key_value = [v for v in databases if not v.startswith(_LIBPQ_URL_PREFIXES)]
+        short = sorted({len(p) for v in (*self.secret_values, *databases) if v not in key_value
+                        for p in url_passwords(v) if len(p) < _LONG_PASSWORD})
+        short_in_key_value = sorted({len(p) for v in key_value for p in database_passwords(v)
+                                     if len(p) < _LONG_PASSWORD})
         found += list(self.defined_nowhere)
         found += [f"{shown(self.path)}: systems.{spelled(system)}.services.{spelled(name)}: verify_tls: false: its "
                   f"answers are not authenticated (whoever is on the way can give them), and a secret its items send "
                   f"(a cron secret, a header's, a webhook signature) goes to whoever answers"
                   for system, config in self.model.systems.items() for name, service in config.services.items()
                   if not service.verify_tls]
-        return found + [f"{shown(self.path)}: a URL's password is {n} characters: every place those characters appear "
-                        f"in the reports (a system's name, a word) reads [redacted …]; give it one of at least "
-                        f"{_LONG_PASSWORD}" for n in short]
+        return found + [f"{shown(self.path)}: {whose} password is {n} characters: every place those characters "
+                        f"appear in the reports (a system's name, a word) reads [redacted …]; give it one of at least "
+                        f"{_LONG_PASSWORD}" for whose, lengths in (("a URL's", short),
+                                                                  ("a database's (key=value)", short_in_key_value))
+                        for n in lengths]
 
     @property
     def allow_mutating(self) -> bool:
@@ -898,7 +906,7 @@ def _short_url_password(value: str) -> int | None:
     """The length of a URL's password too short to be redacted (a 3-character one would mask those letters in every
     word), as written or as the client sends it (percent-decoded) — in the userinfo, in the query (`?password=`,
     which libpq reads too) or in libpq's key=value form (`password=abc`); else None."""
-    written = [*query_passwords(value)] if "://" in value else [dsn_password(value) or ""]
+    written = [*query_passwords(value)] if "://" in value else dsn_passwords(value)
     if "://" in value and "@" in value:
         try:
             written.append(urlsplit(value.strip()).password or "")

@@ -920,6 +920,11 @@ class Redactor:
         if value.lower().startswith(("http://", "https://")):  # not a database URL's `?sslmode=require`
             self.add_url_parts(value, from_secret=True)
 
+    def add_passwords(self, passwords: list[str]) -> None:
+        """Passwords a client sends (a database's, a proxy's): each a secret whatever it looks like — a server
+        quotes the one it refused — once it has SHORTEST_PASSWORD characters (shorter are refused at load)."""
+        self._register([p for p in passwords if len(p) >= SHORTEST_PASSWORD])
+
     def add_url_parts(self, url: str | None, *, from_secret: bool = False, short_keys: bool = False) -> None:
         """A URL may carry a token in its user, password, path, query or fragment (an RPC key, `?api-key=`, a
         sharing link's `#key`): register those parts. A URL that is a secret (from_secret: a secret variable's
@@ -1184,15 +1189,26 @@ def may_be_a_key(piece: str) -> bool:
     return len(piece) >= Redactor.MIN_LENGTH and not _PLAIN_PIECE.fullmatch(piece)
 
 
-def dsn_password(dsn: str) -> str | None:
-    """The password of libpq's key=value form (`host=db password='it\\'s' …`), as libpq reads it; a URL's
-    password is `url_passwords`'. Read here rather than by psycopg's parser: secrets are learnt before any item,
-    and a run that asks no database loads no driver."""
-    match = re.search(r"(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))", dsn)
-    if match is None:
-        return None
-    quoted, bare = match.groups()
-    return re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+def dsn_passwords(dsn: str) -> list[str]:
+    """Every `password=` of libpq's key=value form (`host=db password='it\\'s' …`), as libpq reads it (a backslash
+    escapes the next character, in quotes or not; libpq sends the last); a URL's password is `url_passwords`'. Read
+    here rather than by psycopg's parser: secrets are learnt before any item, and a run that asks no database loads
+    no driver."""
+    return [re.sub(r"\\(.)", r"\1", quoted if quoted is not None else bare)
+            for quoted, bare in (match.groups() for match in _DSN_PASSWORD.finditer(dsn))]
+
+
+_DSN_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:\\.|[^\s\\])+))")
+SHORTEST_PASSWORD = 4  # a password shorter is refused at load: it would mask letters of ordinary words
+
+
+def database_passwords(database: str) -> list[str]:
+    """What libpq may send as a database's password, as a URL (`url_passwords`) or in the key=value form gives it,
+    each of at least SHORTEST_PASSWORD characters: a secret whatever it looks like (a server quotes the password it
+    refused), a 5-letter word, 7 digits or a stage's name too."""
+    if database.startswith(("postgresql://", "postgres://")):  # as libpq tells a URL from key=value (case matters)
+        return url_passwords(database)
+    return [p for p in dict.fromkeys(dsn_passwords(database)) if len(p) >= SHORTEST_PASSWORD]
 
 
 _PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")

@@ -406,6 +406,21 @@ def test_a_short_url_password_is_warned_about_without_saying_it(tmp_path, monkey
         " name, a word) reads [redacted …]; give it one of at least 8"]
 
 
+@pytest.mark.parametrize("password", ["pw5Ab", "8675309", "staging"], ids=["5-characters", "7-digits", "stage-word"])
+@pytest.mark.parametrize("form", ["url", "key=value"])
+def test_a_short_or_plain_database_password_is_masked_and_warned_about_in_either_form(tmp_path, monkeypatch,
+                                                                                      password, form):
+    """libpq's key=value form sends its password as the URL form does: a server quoting it (`authenticated with
+    password '…'`) shows it in every file unless it is registered whatever it looks like, and said to be short."""
+    database = (f"postgresql://checker:{password}@127.0.0.1:5432/shop?sslmode=disable" if form == "url" else
+                f"host=127.0.0.1 port=5432 user=checker password={password} dbname=shop sslmode=disable")
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {database: "${DATABASE_URL}"}}\n',
+                       {"DATABASE_URL": database})
+    shown = engine.Run(env).redactor.text(f"role checker authenticated with password '{password}' may not read this")
+    assert password not in shown, shown
+    assert any(f"password is {len(password)} characters" in warning for warning in env.warnings), env.warnings
+
+
 ITEMS = """
 - {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: postdeploy,
    params: {service: web, required: [STRIPE_SECRET_KEY]}}
