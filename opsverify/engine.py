@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
+from .ambient import libpq_passwords
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
@@ -100,6 +101,8 @@ class Run:
             if system.database:  # its password, written into the file or set by a ${VAR} (libpq's key=value too),
                 self.redactor.add(system.database)  # whatever it looks like, as a URL's is
                 self.redactor.add_passwords(database_passwords(system.database))
+                # and what libpq takes from the runner when the URL holds none: PGPASSWORD, a service, a passfile
+                self.redactor.add_passwords(libpq_passwords(system.database))
         for value in env.secret_values:
             self.redactor.add(value)
         for url in env.urls:

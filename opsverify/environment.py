@@ -509,8 +509,16 @@ def _sayable(word: str, passwords: list[str]) -> bool:
 
 
 def _conninfo_problem(text: str) -> str | None:
+    settings = conninfo_settings(text)
+    if isinstance(settings, str):
+        return settings
+    passwords = [value for key, value in settings if key in SECRET_KEYWORDS]
+    return _settings_problem(settings, passwords, "key")
+
+
+def conninfo_settings(text: str) -> list[tuple[str, str]] | str:
     """libpq's key=value form (`host=db dbname=app password='a b'`) as libpq parses it: each word `key=value`,
-    a value quoted in '…' when it holds a space, `\\` escaping the next character."""
+    a value quoted in '…' when it holds a space, `\\` escaping the next character; or what is wrong with it."""
     settings: list[tuple[str, str]] = []
     at, words = 0, 0
     while True:
@@ -554,8 +562,7 @@ def _conninfo_problem(text: str) -> str | None:
                 value.append(text[at])
                 at += 1
         settings.append((key, "".join(value)))
-    passwords = [value for key, value in settings if key in SECRET_KEYWORDS]
-    return _settings_problem(settings, passwords, "key")
+    return settings
 
 
 def _redis_url_problem(address: str) -> str | None:

@@ -421,6 +421,67 @@ def test_a_short_or_plain_database_password_is_masked_and_warned_about_in_either
     assert any(f"password is {len(password)} characters" in warning for warning in env.warnings), env.warnings
 
 
+def _ambient_environment(tmp_path, monkeypatch, database: str, variables: dict[str, str]):
+    for name in ("PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE", "PGSYSCONFDIR", "PGUSER", "PGHOST",
+                 "PGPORT", "PGDATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.pgpass of the machine running the tests
+    return _environment(tmp_path, monkeypatch, 'systems: {shop: {database: "${DATABASE_URL}"}}\n',
+                        {"DATABASE_URL": database, **variables})
+
+
+@pytest.mark.parametrize("form", ["postgresql://checker@127.0.0.1:5433/app?sslmode=disable",
+                                  "host=127.0.0.1 port=5433 user=checker dbname=app sslmode=disable"],
+                         ids=["url", "key=value"])
+def test_the_password_libpq_takes_from_the_runners_environment_is_a_secret(tmp_path, monkeypatch, form):
+    """A database URL without a password: libpq sends PGPASSWORD's (a CI job often sets it), and a server quoting
+    the password it was sent must not show it."""
+    env = _ambient_environment(tmp_path, monkeypatch, form, {"PGPASSWORD": "pgEnvCanaryPw77Q"})
+    shown = engine.Run(env).redactor.text("role checker authenticated with password 'pgEnvCanaryPw77Q'")
+    assert "pgEnvCanaryPw77Q" not in shown, shown
+
+
+@pytest.mark.parametrize("where", ["PGPASSFILE", "passfile=", "~/.pgpass"])
+def test_the_matching_lines_of_libpqs_password_file_are_secrets_and_others_are_not(tmp_path, monkeypatch, where):
+    """libpq takes the password of the first line matching host:port:database:user (`*` for any): every such line's
+    is registered; a line for another host or user is no password this run sends, and stays readable."""
+    passfile = tmp_path / "pgpass"
+    passfile.write_text("# host:port:database:user:password\n"
+                        "otherhost:*:*:checker:otherHostPw42x\n"
+                        "127.0.0.1:5433:*:someone:otherUserPw42x\n"
+                        "127.0.0.1:5433:app:checker:pgPassfileCanary42\n"
+                        "*:*:*:*:pa\\:ssCanary\\\\9:ignored\n", encoding="utf-8")
+    database = "postgresql://checker@127.0.0.1:5433/app?sslmode=disable"
+    variables = {}
+    if where == "PGPASSFILE":
+        variables["PGPASSFILE"] = str(passfile)
+    elif where == "passfile=":
+        database += f"&passfile={passfile}"
+    else:
+        (tmp_path / "home").mkdir()
+        passfile.rename(tmp_path / "home" / ".pgpass")
+    env = _ambient_environment(tmp_path, monkeypatch, database, variables)
+    shown = engine.Run(env).redactor.text("sent pgPassfileCanary42, pa:ssCanary\\9; not otherHostPw42x, otherUserPw42x")
+    assert shown.count("[redacted") == 2 and "Canary" not in shown, shown
+    assert "otherHostPw42x" in shown and "otherUserPw42x" in shown, shown
+
+
+def test_the_password_of_a_libpq_service_is_a_secret(tmp_path, monkeypatch):
+    services = tmp_path / "pg_service.conf"
+    services.write_text("[other]\npassword=otherServicePw42\n[shop]\nhost=127.0.0.1\npassword=pgServiceCanary42\n",
+                        encoding="utf-8")
+    env = _ambient_environment(tmp_path, monkeypatch, "service=shop dbname=app", {"PGSERVICEFILE": str(services)})
+    shown = engine.Run(env).redactor.text("sent pgServiceCanary42, not otherServicePw42")
+    assert "pgServiceCanary42" not in shown and "otherServicePw42" in shown, shown
+
+
+def test_a_password_in_the_url_leaves_the_runners_libpq_passwords_unread(tmp_path, monkeypatch):
+    """libpq sends the URL's own password then: PGPASSWORD is no secret of this run's (a word stays readable)."""
+    env = _ambient_environment(tmp_path, monkeypatch, "postgresql://checker:Zq81vTx3Lm0pQr@127.0.0.1:5433/app",
+                               {"PGPASSWORD": "otherword"})
+    assert engine.Run(env).redactor.text("otherword") == "otherword"
+
+
 ITEMS = """
 - {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: postdeploy,
    params: {service: web, required: [STRIPE_SECRET_KEY]}}

@@ -1,0 +1,155 @@
+"""Secrets the runner's own environment adds to what an environment file says, which a client sends all the same:
+the password libpq takes from PGPASSWORD, a service file or a password file when a database's URL holds none. A
+target that quotes what it was sent (a server's error, a pooler's) shows them, so the run registers them before its
+first item, as it does the URL's own password."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import unquote
+
+from .environment import conninfo_settings
+
+_LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
+_DEFAULT_PORT = "5432"
+_DEFAULT_HOST = "localhost"  # what libpq matches a password file's host against for a unix socket or no host
+# the settings libpq takes from the environment when a database's URL and its service leave them out
+_FROM_ENVIRONMENT = {"host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE",
+                     "user": "PGUSER", "passfile": "PGPASSFILE"}
+
+
+def libpq_passwords(database: str, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """What libpq may send as `database`'s password beyond the one it holds: with none in it (nor an empty one),
+    PGPASSWORD, the password of its service (`service=`/PGSERVICE, in PGSERVICEFILE or ~/.pg_service.conf, and
+    PGSYSCONFDIR's pg_service.conf), and every line of its password file (`passfile=`, PGPASSFILE or ~/.pgpass)
+    that matches one of its hosts, port, database and user as libpq matches them (`*` for any)."""
+    settings = _settings(database)
+    if settings is None or settings.get("password"):
+        return []
+    service = _service(settings.get("service") or environ.get("PGSERVICE", ""), environ)
+    found = [environ.get("PGPASSWORD", ""), *(values.get("password", "") for values in service)]
+    # libpq's precedence: the URL, then its service (the first file that has it), then the environment, then defaults
+    merged = {**{key: environ[name] for key, name in _FROM_ENVIRONMENT.items() if environ.get(name)},
+              **(service[0] if service else {}), **{key: value for key, value in settings.items() if value}}
+    passfile = merged.get("passfile") or str(Path("~/.pgpass").expanduser())
+    found += _passfile_passwords(Path(passfile), merged)
+    return [password for password in dict.fromkeys(found) if password]
+
+
+def _settings(database: str) -> dict[str, str] | None:
+    """A database's connection settings as libpq reads them, the later of a key given twice; None if unreadable."""
+    if not database.startswith(_LIBPQ_URL_PREFIXES):
+        settings = conninfo_settings(database)
+        return None if isinstance(settings, str) else dict(settings)
+    rest = database.split("://", 1)[1]
+    found: dict[str, str] = {}
+    if "@" in rest.split("/", 1)[0]:  # libpq looks for the user info up to the first '/'
+        userinfo, _, rest = rest.partition("@")
+        user, colon, password = userinfo.partition(":")
+        found.update(user=unquote(user), **({"password": unquote(password)} if colon else {}))
+    hosts = re.split(r"[/?]", rest, maxsplit=1)[0]
+    after = rest[len(hosts):]
+    names, ports = [], []
+    for host in hosts.split(","):
+        if host.startswith("["):  # an IPv6 address: [::1]:5432
+            name, _, port = host[1:].partition("]")
+            port = port.removeprefix(":")
+        else:
+            name, _, port = host.partition(":")
+        names.append(unquote(name.strip(" ")))
+        ports.append(unquote(port.strip(" ")))
+    found.update(host=",".join(names), port=",".join(ports))
+    if after.startswith("/"):
+        found["dbname"] = unquote(after[1:].partition("?")[0])
+    for piece in after.partition("?")[2].split("&"):
+        key, equals, value = piece.partition("=")
+        if equals:
+            found[unquote(key)] = unquote(value)
+    return found
+
+
+def _service(name: str, environ: Mapping[str, str]) -> list[dict[str, str]]:
+    """The settings a connection service gives, from each file that has it: the user's (PGSERVICEFILE, else
+    ~/.pg_service.conf), which libpq reads first, then the system's (PGSYSCONFDIR's pg_service.conf)."""
+    if not name:
+        return []
+    files = [Path(environ.get("PGSERVICEFILE") or Path("~/.pg_service.conf").expanduser())]
+    if environ.get("PGSYSCONFDIR"):
+        files.append(Path(environ["PGSYSCONFDIR"]) / "pg_service.conf")
+    found = []
+    for path in files:
+        section: str | None = None
+        values: dict[str, str] = {}
+        for line in _lines(path):
+            line = line.strip()
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1]
+            elif section == name and "=" in line and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                values[key.strip()] = value
+        if values:
+            found.append(values)
+    return found
+
+
+def _passfile_passwords(path: Path, settings: Mapping[str, str]) -> list[str]:
+    """The passwords of a password file's lines (`host:port:database:user:password`, `\\` escaping ':' and itself)
+    that libpq would take for one of the connection's hosts: each field `*` or the connection's own — its host
+    (`localhost` for none or a socket's directory), its port (5432 for none), its database (the user's name for none)
+    and its user (the runner's login name for none). Read whatever the file's mode: libpq skips a file others may
+    read, but its password may still be the one the server knows."""
+    user = settings.get("user") or _login()
+    database = settings.get("dbname") or user
+    hosts = (settings.get("host") or settings.get("hostaddr") or "").split(",")
+    ports = (settings.get("port") or "").split(",")
+    wanted = []
+    for index, host in enumerate(hosts):
+        port = (ports[index] if len(ports) == len(hosts) else ports[0]) or _DEFAULT_PORT
+        # a socket's directory is `localhost` to libpq when it is the default one, else itself: both are taken
+        for name in dict.fromkeys([host or _DEFAULT_HOST, _DEFAULT_HOST if host.startswith(("/", "@")) else host]):
+            if name:
+                wanted.append((name, port, database, user))
+    found = []
+    for line in _lines(path):
+        if not line or line.startswith("#"):
+            continue
+        fields = _passfile_fields(line)
+        if len(fields) >= 5 and any(all(field in ("*", value) for field, value in zip(fields, connection))
+                                    for connection in wanted):
+            found.append(fields[4])
+    return found
+
+
+def _passfile_fields(line: str) -> list[str]:
+    """A password file's line split at each ':' no backslash escapes, each field unescaped (the password ends at
+    the fifth, as libpq reads it)."""
+    fields, field, at = [], [], 0
+    while at < len(line):
+        if line[at] == "\\" and at + 1 < len(line):
+            at += 1
+        elif line[at] == ":":
+            fields.append("".join(field))
+            field = []
+            at += 1
+            continue
+        field.append(line[at])
+        at += 1
+    return [*fields, "".join(field)]
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    except OSError:  # no such file, a folder, unreadable: libpq reads nothing from it either
+        return []
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's user with no name
+        return ""
