@@ -1,7 +1,8 @@
 """Secrets the runner's own environment adds to what an environment file says, which a client sends all the same:
-the password libpq takes from PGPASSWORD, a service file or a password file when a database's URL holds none. A
-target that quotes what it was sent (a server's error, a pooler's) shows them, so the run registers them before its
-first item, as it does the URL's own password."""
+the password libpq takes from PGPASSWORD, a service file or a password file when a database's URL holds none, and an
+HTTP proxy's credentials (HTTP_PROXY's `user:password@`). A target that quotes what it was sent (a server's error, a
+pooler's, a proxy's error page echoing Proxy-Authorization) shows them, so the run registers them before its first
+item, as it does a URL's own password."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ _DEFAULT_HOST = "localhost"  # what libpq matches a password file's host against
 # the settings libpq takes from the environment when a database's URL and its service leave them out
 _FROM_ENVIRONMENT = {"host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE",
                      "user": "PGUSER", "passfile": "PGPASSFILE"}
+
+
+def proxy_urls(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The proxies the process's environment names for its clients (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, in either
+    case, which httpx and the other clients read), each as a URL: one without a scheme is http's, as httpx reads it."""
+    return [value if "://" in value else f"http://{value}" for name, value in environ.items()
+            if name.lower().endswith("_proxy") and name.lower() != "no_proxy" and value.strip()]
 
 
 def libpq_passwords(database: str, environ: Mapping[str, str] = os.environ) -> list[str]:

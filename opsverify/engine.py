@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
-from .ambient import libpq_passwords
+from .ambient import libpq_passwords, proxy_urls
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
@@ -107,6 +107,8 @@ class Run:
             self.redactor.add(value)
         for url in env.urls:
             self.redactor.add_url_parts(url, from_secret=url in env.secret_values)
+        for proxy in proxy_urls():  # its user and password, and their Basic form: Proxy-Authorization's
+            self.redactor.add_url_parts(proxy)
 
     def causes(self, outcomes: dict[str, Outcome] | None = None) -> list[Cause]:
         """Databases that could not be used, with how many of this run's items they left unchecked."""

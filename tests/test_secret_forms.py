@@ -482,6 +482,19 @@ def test_a_password_in_the_url_leaves_the_runners_libpq_passwords_unread(tmp_pat
     assert engine.Run(env).redactor.text("otherword") == "otherword"
 
 
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "https_proxy", "ALL_PROXY"])
+def test_an_http_proxys_credentials_are_secrets_in_every_form(tmp_path, monkeypatch, variable):
+    """The runner's proxy may carry a user and password: the client sends them as Proxy-Authorization, and a proxy
+    echoing it (an error page) would show the password, the pair and its Basic form."""
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, "http://proxyuser:pxCanaryPw9Zq@127.0.0.1:9")
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n')
+    basic = base64.b64encode(b"proxyuser:pxCanaryPw9Zq").decode()
+    shown = engine.Run(env).redactor.text(f"your credentials Basic {basic} (proxyuser:pxCanaryPw9Zq) via 127.0.0.1")
+    assert "pxCanaryPw9Zq" not in shown and basic[:16] not in shown and "via 127.0.0.1" in shown, shown
+
+
 ITEMS = """
 - {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: postdeploy,
    params: {service: web, required: [STRIPE_SECRET_KEY]}}
