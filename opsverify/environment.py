@@ -32,7 +32,8 @@ from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, Unquoted, WordKeepi
                         _location, _number_read_as_text, _read_yaml, _summarise, file_errors, only_boolean, shown)
 from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
-from .secrets import Redactor, database_passwords, dsn_passwords, looks_secret, may_be_a_key, query_passwords, url_passwords
+from .secrets import (Redactor, database_passwords, dsn_passwords, looks_secret, may_be_a_key, query_passwords,
+                      url_passwords)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_WORD = re.compile(r"[a-z]+")

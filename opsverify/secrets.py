@@ -911,6 +911,16 @@ class Redactor:
             # a URL judged secret for a key-shaped piece (`/hook/CANARYshort9`) gives up that piece
             self.add_url_parts(value, from_secret=even_if_plain, short_keys=True)
 
+    def add_env_var(self, name: str, value: str, *, marked_secret: bool = False) -> None:
+        """An env var's value, by the one rule every env source follows (an env file, the runner's environment, a
+        platform's API): a secret when its name or shape says so (`looks_secret`) or its source marks it so (Vercel's
+        `sensitive`); else only what a URL in it holds (a key in its path, a password). A plain setting
+        (APP_NAME=bakery) stays readable: masked, it would hide that word — a system's name — in every verdict."""
+        if marked_secret or looks_secret(name, value):
+            self.add(value, even_if_plain=names_a_secret_url(name), named=marked_secret or names_a_secret(name))
+        elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
+            self.add_url_parts(value)
+
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the
         keys in its path), a PIN of digits. (Shorter than MIN_LENGTH is refused when the environment loads.)"""

@@ -16,7 +16,7 @@ from .checklist import shown
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .lazy import load
 from .limits import database_total_s
-from .secrets import Redactor, looks_secret, names_a_secret, names_a_secret_url
+from .secrets import Redactor
 
 if TYPE_CHECKING:  # drivers load when a target is first asked something, not when a run starts
     from .environment import Environment, SystemModel
@@ -195,10 +195,7 @@ class Target:
     def _learn(self, variables) -> None:
         """Each env var's value that is a secret (by its name or shape) goes to the redactor."""
         for name, value in variables:
-            if looks_secret(name, value):
-                self.redactor.add(value, even_if_plain=names_a_secret_url(name), named=names_a_secret(name))
-            elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
-                self.redactor.add_url_parts(value)
+            self.redactor.add_env_var(name, value)
 
     def secret(self, name: str) -> str:
         value = self.config.secrets.get(name)

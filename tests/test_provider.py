@@ -383,6 +383,32 @@ def test_a_pin_a_platform_returns_is_a_secret_when_its_name_or_type_says_so():
     assert "max 1000000 in production" in shown, shown
 
 
+def test_a_platforms_plain_settings_stay_readable_as_an_env_files_do():
+    """Render's env vars carry no mark of being secret, and Vercel's `plain` or `encrypted` (its default) says none:
+    each value is a secret by the rule of an env file (its name or its shape). APP_NAME=bakery registered had masked
+    the system named bakery, and HEALTH_STATUS_FIELD=healthy another item's expected value, in every verdict."""
+    redactor = Redactor()
+    group = json.dumps({"id": "evg-1", "name": "shared", "updatedAt": "2026-11-01T00:00:00Z", "serviceLinks": [],
+                        "envVars": [{"key": "APP_NAME", "value": "bakery"}, {"key": "DB_SCHEMA", "value": "public"},
+                                    {"key": "HEALTH_STATUS_FIELD", "value": "healthy"},
+                                    {"key": "API_JWT_SECRET", "value": "groupJwtSecret0"}], "secretFiles": []})
+    call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")
+    assert isinstance(interpret(call, Reply(200, 1.0, DATE, group), redactor, NOW), Answer)
+    own = json.dumps([{"envVar": {"key": "LOG_FORMAT", "value": "logfmt-pretty"}, "cursor": "c0"},
+                      {"envVar": {"key": "SIGNING_KEY", "value": "ownSigningKey1"}, "cursor": "c1"}])
+    call = Call("render", "https://api.render.com/v1/services/srv-k/env-vars?limit=100", (), "render-service-env")
+    assert isinstance(interpret(call, Reply(200, 1.0, DATE, own), redactor, NOW), Answer)
+    envs = json.dumps({"envs": [
+        {"key": "SITE_TITLE", "type": "plain", "value": "bakery-shop", "target": ["production"], "updatedAt": 1},
+        {"key": "REGION_LABEL", "type": "encrypted", "value": "eu-central", "target": ["production"], "updatedAt": 1},
+        {"key": "DOOR_CODE", "type": "sensitive", "value": "opensesame", "target": ["production"], "updatedAt": 1}]})
+    assert isinstance(interpret(CALL, Reply(200, 1.0, DATE, envs), redactor, NOW), Answer)
+    plain = "bakery W1: expected status=healthy in public, logfmt-pretty, bakery-shop, eu-central"
+    assert redactor.text(plain) == plain
+    shown = redactor.text("groupJwtSecret0 ownSigningKey1 opensesame")
+    assert "Secret0" not in shown and "SigningKey1" not in shown and "opensesame" not in shown, shown
+
+
 def test_render_env_group_values_are_dropped_and_redacted():
     redactor = Redactor()
     call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")

@@ -4,8 +4,8 @@ Render deploys, cron runs and env groups, Supabase backups, PITR and secrets.
 Every request is a GET, sent concurrently through `target.fetch_all`; identical
 requests of several checks go out once, then GitHub's further pages of every list in one more wave, then
 Vercel's, a page of every list a wave (each page names the next: `until` = its `pagination.next`). Values
-are never kept: env var values, env group values and secret digests go to the redactor the moment they arrive
-and are dropped from the facts.
+are never kept: env var values and env group values go to the redactor the moment they arrive — those secret by
+an env file's rule, or marked so by the platform — secret digests all, and all are dropped from the facts.
 
 An API that gives no usable answer — no answer at all, 401/403 (token), 404 (ids), a rate limit
 (429, or GitHub's 403 with `x-ratelimit-remaining: 0` or `retry-after`: said with when it resets), 5xx,
@@ -91,7 +91,6 @@ from pydantic import Field, field_validator, model_validator
 from ..outcome import Outcome, error, failed, verdict
 from ..display import cut, visible
 from ..errors import NotConfigured
-from ..secrets import names_a_secret, names_a_secret_url
 from ..transports.http import Probe, Reply, UnreadableJson
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
@@ -782,9 +781,11 @@ def _vercel_env(data: Any, redactor) -> dict:
         raise TypeError(f"pagination.next is {cut(json.dumps(cursor), 40)}, not a timestamp")
     for env in envs:  # every value to the redactor first: an entry of another shape must not keep later ones from it
         if isinstance(env, dict) and isinstance(env.get("value"), str):
-            key = env.get("key")  # its name says whether a plain URL is a secret (ZAPIER_WEBHOOK_URL), as an env file's
-            named = isinstance(key, str) and names_a_secret(key) or env.get("type") in ("secret", "sensitive")
-            redactor.add(env["value"], even_if_plain=isinstance(key, str) and names_a_secret_url(key), named=named)
+            # as an env file's, by its name and shape, unless Vercel marks it secret: `plain` says it is none, and
+            # `encrypted` is every variable's default; one without a name, whatever it looks like
+            key = env.get("key")
+            marked = not isinstance(key, str) or env.get("type") in ("secret", "sensitive")
+            redactor.add_env_var(key if isinstance(key, str) else "", env["value"], marked_secret=marked)
     kept = []
     for env in envs:
         if not isinstance(env["key"], str):
@@ -820,8 +821,11 @@ def _render_env_group(data: Any, redactor) -> dict:
     for entry, held in [*((var, "value") for var in (env_vars if isinstance(env_vars, list) else [])),
                         *((file, "content") for file in (files if isinstance(files, list) else []))]:
         if isinstance(entry, dict) and isinstance(entry.get(held), str):
-            named = held == "content" or isinstance(entry.get("key"), str) and names_a_secret(entry["key"])
-            redactor.add(entry[held], even_if_plain=True, named=named)
+            # a secret file's content is one whatever it holds; an env var is one as an env file's is (Render marks
+            # none): APP_NAME=bakery registered had masked a system named bakery in every verdict
+            key = entry.get("key")
+            redactor.add_env_var(key if isinstance(key, str) else "", entry[held],
+                                 marked_secret=held == "content" or not isinstance(key, str))
     env_vars, links = _field_list(data, "envVars"), _field_list(data, "serviceLinks")
     return {"name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
             "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
@@ -833,9 +837,10 @@ def _render_service_env(data: Any, redactor) -> dict:
     entries = data if isinstance(data, list) else []
     for entry in entries:  # to the redactor even if the rest is misshapen
         var = entry.get("envVar") if isinstance(entry, dict) else None
-        if isinstance(var, dict) and isinstance(var.get("value"), str):
-            named = isinstance(var.get("key"), str) and names_a_secret(var["key"])
-            redactor.add(var["value"], even_if_plain=True, named=named)
+        if isinstance(var, dict) and isinstance(var.get("value"), str):  # as an env file's (see _render_env_group)
+            key = var.get("key")
+            redactor.add_env_var(key if isinstance(key, str) else "", var["value"],
+                                 marked_secret=not isinstance(key, str))
     if not isinstance(data, list):  # iterating an object would read as no env vars at all
         raise TypeError(f"the env vars are {_json_kind(data)}, not a list")
     keys = [entry["envVar"]["key"] for entry in data]
