@@ -1188,9 +1188,22 @@ def _short_key(segment: str) -> bool:
 
 
 def key_of_a_secret_url(segment: str) -> bool:
-    """A path piece of a URL taken for secret that is a key: one that is no word, or any long one — an RPC key of
-    digits only, or of lower-case letters only, is no word (no path names a thing in 16 letters without a break)."""
-    return looks_like_token(segment) or may_be_a_key(segment) or len(segment) >= 16
+    """A path piece of a URL taken for secret that is a key: one that is no word, or any long one but a slug of
+    words — an RPC key of digits only, or of lower-case letters only, is no word (no path names a thing in 16
+    letters without a break), while `solana-mainnet-beta` names a network, and an item named after it."""
+    return (looks_like_token(segment) or may_be_a_key(segment)
+            or (len(segment) >= 16 and not _slug_of_words(segment)))
+
+
+def _slug_of_words(piece: str) -> bool:
+    """Words joined by - _ . (`solana-mainnet-beta`, `eth_mainnet_archive`), each of letters alone, read as words
+    are (`_PLAIN_PIECE`), and shorter than 16 letters: a word that long is a key's run."""
+    words = re.split(r"[-_.]", piece)
+    return len(words) > 1 and all(len(word) < 16 and _LETTERS.fullmatch(word) and _PLAIN_PIECE.fullmatch(word)
+                                  for word in words)
+
+
+_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def may_be_a_key(piece: str) -> bool:

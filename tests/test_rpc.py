@@ -946,6 +946,13 @@ def test_gather_one_batch_then_block_time_and_chunks(node):
     ("/solana/mainnet-beta", []),  # words and slugs: no key, and an item named mainnet-beta stays readable
     ("/v2/qwertyuiopasdfghjklz", ["qwertyuiopasdfghjklz"]),  # a key of lower-case letters alone
     ("/solana/01234567890123456789", ["01234567890123456789"]),  # of digits alone, long (a short number: an id)
+    # a slug of words 16 or more long is no key either: an item named after it (R-solana-mainnet-beta) stays readable
+    ("/solana-mainnet-beta", []),
+    ("/eth_mainnet_archive", []),
+    ("/Solana-Mainnet.Beta", []),
+    ("/v2/abc123XYZdef456GHIjkl", ["abc123XYZdef456GHIjkl"]),  # a key stays one, broken or not
+    ("/rpc/0123456789-0123456789", ["0123456789-0123456789"]),
+    ("/rpc/qwertyuiopasdfghjklz-mainnet", ["qwertyuiopasdfghjklz-mainnet"]),  # 16 letters without a break: no word
     ("/rpc?api-key=opsverify-canary", ["opsverify-canary"]),
 ])
 def test_an_endpoint_url_is_hidden_when_it_carries_a_key(path, hidden):
@@ -953,6 +960,9 @@ def test_an_endpoint_url_is_hidden_when_it_carries_a_key(path, hidden):
     rpc._register_url(target.redactor, target.endpoint("solana_rpc"))
     shown = target.redactor.text(f"mainnet-beta-health: {target.endpoint('solana_rpc')}")
     assert shown.startswith("mainnet-beta-health: "), shown
+    if not hidden:
+        named = f"R{path.replace('/', '-')}"
+        assert target.redactor.text(f"checklists/shop.yaml::{named}") == f"checklists/shop.yaml::{named}"
     for key in hidden:
         assert key not in shown, shown
     if not hidden:
