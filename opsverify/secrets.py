@@ -516,13 +516,18 @@ def _octal_escaped(raw: bytes, backslash: str) -> str:
 
 def _character_forms(value: str) -> set[str]:
     """A secret's characters as programs change them: Python's ascii() (`\\xfc`), both Unicode normal forms (a
-    macOS file name is NFD, a normalising form NFC), '+' read as a space (a form decoded), and a certificate
-    subject's RFC 4514 escapes (`CN=key\\+x`)."""
-    forms = {value.replace("+", " "), *(escape.sub(r"\\\g<0>", value) for escape in _RFC4514_ESCAPES)}
+    macOS file name is NFD, a normalising form NFC), '+' read as a space (a form decoded), a certificate
+    subject's RFC 4514 escapes (`CN=key\\+x`), and its ASCII in full-width forms (`Ｋｑ７…`, which NFKC folds
+    back: an East Asian input method's, or an echo dodging a filter)."""
+    forms = {value.replace("+", " "), *(escape.sub(r"\\\g<0>", value) for escape in _RFC4514_ESCAPES),
+             value.translate(_FULL_WIDTH)}
     if not value.isascii():
         forms.update((ascii(value)[1:-1], unicodedata.normalize("NFC", value), unicodedata.normalize("NFD", value)))
         forms.update(_hex_escaped(value))
     return forms
+
+
+_FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)} | {0x20: 0x3000}
 
 
 def _hex_escaped(value: str) -> set[str]:
@@ -636,12 +641,19 @@ def _lower_escapes(quoted: str) -> str:
 # Echoes escape a secret's characters one by one, in mixed styles: Go's JSON writes `&` as \u0026 but leaves `/`,
 # PHP's writes `/` as \/, Go's templates `+` as &#43;, encodeURIComponent leaves !'()* as they are.
 _ESCAPE = re.compile(r"(?:%[0-9A-Fa-f]{2})+"  # URL: a run, read as UTF-8 bytes
+                     r"|(?:%u[0-9A-Fa-f]{4})+"  # JavaScript's escape(): a run, read as UTF-16
                      r"|(?:\\u[0-9A-Fa-f]{4})+"  # JSON: a run, read as UTF-16 (a surrogate pair is one character)
+                     r"|\\u\{[0-9A-Fa-f]{1,6}\}|\\U[0-9A-Fa-f]{8}"  # a code point: JavaScript's \u{2d}, YAML's \U…
+                     r"|(?:\\x[0-9A-Fa-f]{2})+"  # Python's and JavaScript's \x4b: a run, bytes' UTF-8 or characters
+                     r"|(?:\\[0-3][0-7]{2})+"  # octal, C's and bytea's: a run, read as UTF-8 bytes
                      r"|\\[\\/\"'bfnrt]"  # JSON's (and JavaScript's) short escapes
-                     r"|&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")  # HTML, zeros allowed
+                     # HTML, zeros allowed; a numeric one without its `;` too, as HTML5 reads it
+                     r"|&(?:#[0-9]{1,8};?|#[xX][0-9A-Fa-f]{1,8};?|[A-Za-z][A-Za-z0-9]{1,31};)")
 # one escape of those, each on its own (a run of %XX is a run of escapes here), by the character it starts with
-_FIRST_ESCAPES = (r"%[0-9A-Fa-f]{2}", r"\\(?:u[0-9A-Fa-f]{4}|[\\/\"'bfnrt])",
-                  r"&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+_FIRST_ESCAPES = (r"%(?:[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})",
+                  r"\\(?:u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|[0-3][0-7]{2}"
+                  r"|[\\/\"'bfnrt])",
+                  r"&(?:#[0-9]{1,8};?|#[xX][0-9A-Fa-f]{1,8};?|[A-Za-z][A-Za-z0-9]{1,31};)")
 _ONE_ESCAPE = "|".join(_FIRST_ESCAPES)
 
 
@@ -663,26 +675,36 @@ _SHORT_ESCAPES = {"\\": "\\", "/": "/", '"': '"', "'": "'", "b": "\b", "f": "\f"
 @functools.lru_cache(maxsize=4096)  # a text repeats its escapes (&amp;, \n, %2F)
 def _unescape(escape: str) -> tuple[tuple[str, int], ...] | None:
     """What an escape (or a run of them) reads as: each character and how many characters of the escape
-    it takes (a run of %XX is UTF-8 bytes, of \\uXXXX UTF-16 units); None when it reads as nothing."""
-    if escape[0] == "%":
+    it takes (a run of %XX, of octal or \\x escapes is UTF-8 bytes, of \\uXXXX or %uXXXX UTF-16 units); None when it
+    reads as nothing."""
+    if escape[0] == "%" and escape[1] != "u":
         chars = bytes.fromhex(escape.replace("%", "")).decode("utf-8", "surrogateescape")
         return tuple((char, 3 * len(_bytes(char))) for char in chars)
-    if escape[:2] == "\\u":
+    if escape[:2] in ("\\u", "%u") and escape[2] != "{":
         units = "".join(chr(int(escape[i + 2:i + 6], 16)) for i in range(0, len(escape), 6))
         chars = units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
         return tuple((char, 12 if ord(char) > 0xFFFF else 6) for char in chars)
+    if escape[:2] == "\\x" or escape[0] == "\\" and escape[1].isdigit():
+        raw = (bytes.fromhex(escape.replace("\\x", "")) if escape[1] == "x"
+               else bytes(int(escape[i + 1:i + 4], 8) for i in range(0, len(escape), 4)))
+        try:  # a bytes' repr, bytea's output: UTF-8; else each a character (a str's repr: `\xe4` is ä)
+            return tuple((char, 4 * len(char.encode())) for char in raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return tuple((char, 4) for char in raw.decode("latin-1"))
     if escape[0] == "\\":
-        chars = _SHORT_ESCAPES[escape[1]]
+        code = int(escape[3:-1], 16) if escape[1] == "u" else int(escape[2:], 16) if escape[1] == "U" else None
+        chars = _SHORT_ESCAPES[escape[1]] if code is None else chr(code) if code <= 0x10FFFF else None
     elif escape[1] != "#":
         chars = html5.get(escape[1:])
     else:
-        code = int(escape[3:-1], 16) if escape[2] in "xX" else int(escape[2:-1])
+        digits = escape[2:].removesuffix(";")
+        code = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
         chars = chr(code) if code <= 0x10FFFF else None
     return ((chars, len(escape)),) if chars else None  # a few named entities read as two characters
 
 
-def _may_hold_escape(text: str) -> bool:
-    return "%" in text or "\\" in text or ("&" in text and ";" in text)  # cheap: most texts hold none
+def _may_hold_escape(text: str) -> bool:  # cheap: most texts hold none
+    return "%" in text or "\\" in text or ("&" in text and (";" in text or "&#" in text))
 
 
 # where an escape may start: `_ESCAPE`'s every choice starts with one of these characters
@@ -787,12 +809,26 @@ _ANY_BREAK = re.compile(rf"(?:{_A_BREAK})(?:{_A_BREAK}|{_A_BLANK})*+")
 # words (a token in a table cell) so that a browser may wrap there; the token's text is whole without them. So is it
 # without the other marks that show as nothing (a byte order mark, the invisible operators, direction marks) and a
 # terminal's colour codes (ESC [ … m): a log line echoing a token, coloured in pieces, reads as the token
-_SOFT_WRAP_CHARACTERS = "\u200b-\u200f\u2060-\u2064\u2066-\u206f\u202a-\u202e\u180e\ufeff\u00ad"
+# — every code point Unicode calls Default_Ignorable_Code_Point, as DerivedCoreProperties.txt lists it (unicodedata
+# does not tell): with those, a combining grapheme joiner, variation selectors, Hangul fillers, tag characters — and a
+# line or paragraph separator, which breaks a copy as a line break does
+_DEFAULT_IGNORABLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+                      "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8")
+_DEFAULT_IGNORABLE_BEYOND_BMP = "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"  # tags, selectors
+_SOFT_WRAP_CHARACTERS = _DEFAULT_IGNORABLE + "\u2028\u2029" + _DEFAULT_IGNORABLE_BEYOND_BMP
 _SOFT_WRAP_ENTITY = r"&(?:shy|ZeroWidthSpace|#0*(?:173|820[345]|8288)|#[xX]0*(?:[aA][dD]|200[bBcCdD]|2060));"
 _SOFT_WRAP_TAG = r"<(?i:wbr)\s*/?>"
 _TERMINAL_CODE = r"\x1b\[[0-?]*[ -/]*[@-~]"  # ECMA-48's control sequence: colours, bold, cursor moves
-_SOFT_WRAP = rf"[{_SOFT_WRAP_CHARACTERS}]|{_SOFT_WRAP_ENTITY}|{_SOFT_WRAP_TAG}|{_TERMINAL_CODE}"
-_INVISIBLE_MARK = re.compile(f"[{_SOFT_WRAP_CHARACTERS}]")
+# (and a tab: a copy a tab split, as a table's column or a pasted key, reads whole without it)
+_SOFT_WRAP = rf"[{_SOFT_WRAP_CHARACTERS}\t]|{_SOFT_WRAP_ENTITY}|{_SOFT_WRAP_TAG}|{_TERMINAL_CODE}"
+# searched apart, from the first character past the Latin letters (a text in Latin script holds no mark but a soft
+# hyphen, which is found faster alone), and beyond the BMP only in a text holding such a character: a class of them all
+# took 40 ms a MB, these 2
+_INVISIBLE_MARK = re.compile(f"[{_DEFAULT_IGNORABLE}\u2028\u2029]")
+_INVISIBLE_MARK_BEYOND_BMP = re.compile(f"[{_DEFAULT_IGNORABLE_BEYOND_BMP}]")
+_BEYOND_LATIN = re.compile("[^\x00-\u02ff]")
+# a tab, or a line break with the blanks after it: all a text holds to be read without, most often (a table, a log)
+_TAB_OR_LINE_BREAK = re.compile(r"=?(?:\r\n|\r|\n)[ \t]*|\t")
 # searched apart: a pattern that starts with one character scans a long text for it tens of times faster
 _SOFT_WRAP_ENTITY_MARK, _SOFT_WRAP_TAG_MARK = re.compile(_SOFT_WRAP_ENTITY), re.compile(_SOFT_WRAP_TAG)
 _SOFT_WRAP_OR_BREAK = re.compile(rf"{_SOFT_WRAP}|=?(?:\r\n|\r|\n)[ \t]*")
@@ -810,10 +846,27 @@ _NULS = re.compile(r"\x00+")
 
 def _holds_soft_wrap(text: str) -> bool:
     """Cheap for most texts: ASCII, with no entity or tag a soft-wrap mark could be."""
-    if not text.isascii() and _INVISIBLE_MARK.search(text) is not None:
+    return "\t" in text or _holds_other_soft_wrap(text)
+
+
+def _holds_other_soft_wrap(text: str) -> bool:
+    """A soft-wrap mark other than a tab."""
+    if not text.isascii() and _holds_invisible_mark(text):
         return True
     return ("\x1b[" in text or ("&" in text and _SOFT_WRAP_ENTITY_MARK.search(text) is not None)
             or ("<" in text and _SOFT_WRAP_TAG_MARK.search(text) is not None))
+
+
+def _holds_invisible_mark(text: str) -> bool:
+    if "\u00ad" in text:
+        return True
+    beyond = _BEYOND_LATIN.search(text)
+    if beyond is None:
+        return False
+    return _INVISIBLE_MARK.search(text, beyond.start()) is not None or (
+        # a character beyond the BMP makes UTF-16 longer than two bytes a character: 0.5 ms a MB to know
+        len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text)
+        and _INVISIBLE_MARK_BEYOND_BMP.search(text, beyond.start()) is not None)
 
 
 class _Unbroken:
@@ -825,7 +878,10 @@ class _Unbroken:
         self.original = text
         self.breaks = breaks or (_BROKEN_LINE if soft_breaks else _HARD_BREAK)
         # the same reading, cheaper where it can be: most texts hold no CR and no soft break, many no indentation
-        if breaks is not None or not soft_breaks:
+        if breaks is _TAB_OR_LINE_BREAK and "\r" not in text and "=\n" not in text and "=\t" not in text:
+            text = text.replace("\t", "")  # (no '=' then comes before a line break, as a tab was between them)
+            self.text = _LF_AND_BLANKS.sub("", text) if "\n " in text else text.replace("\n", "")
+        elif breaks is not None or not soft_breaks:
             self.text = self.breaks.sub("", text)
         elif "\r" in text or "=\n" in text:
             self.text = _BROKEN_LINE.sub("", text)
@@ -838,8 +894,10 @@ class _Unbroken:
     @staticmethod
     def of(text: str) -> "_Unbroken | None":
         """The text read without its line breaks and soft-wrap marks; None for a text that holds none."""
-        if _holds_soft_wrap(text):
+        if _holds_other_soft_wrap(text):
             return _Unbroken(text, breaks=_SOFT_WRAP_OR_BREAK)
+        if "\t" in text:
+            return _Unbroken(text, breaks=_TAB_OR_LINE_BREAK)
         return _Unbroken(text) if "\n" in text or "\r" in text else None
 
     @staticmethod
@@ -875,6 +933,86 @@ class _Unbroken:
         that break taken (a secret's own last '=', padding or a soft break: either way no text of its own)."""
         after = self.start(at - 1) + 1
         return after + 1 if self.original.startswith("=", after) and _BROKEN_LINE.match(self.original, after) else after
+
+
+class _Kept(_Unbroken):
+    """A text read as some of its pieces alone, joined, each without its blanks (`regions`: (start, end) in order): a
+    hexdump's hex digits, or its printable column, across its lines. A secret found here is masked there from its
+    first character to its last."""
+
+    def __init__(self, text: str, regions: list[tuple[int, int]], *, blanks: bool = False) -> None:
+        self.original = text
+        self.breaks = _NEVER  # nothing between two pieces tells two numbers apart: a dump's lines are one run of bytes
+        self.regions, self.blanks = regions, blanks
+        self.text = "".join(text[start:end] if blanks else "".join(text[start:end].split()) for start, end in regions)
+        self._map = None
+
+    def _removed(self) -> tuple[list[int], list[int]]:
+        if self._map is None:  # asked only where a secret was found: most dumps hold none
+            kept = self.regions if self.blanks else [
+                m.span() for start, end in self.regions for m in _NOT_BLANK.finditer(self.original, start, end)]
+            at_view, removed, total, last = [], [], 0, 0
+            for start, end in kept:
+                if start > last:
+                    at_view.append(last - total)
+                    total += start - last
+                    removed.append(total)
+                last = end
+            self._map = at_view, removed
+        return self._map
+
+
+_NOT_BLANK = re.compile(r"\S+")
+_NEVER = re.compile(r"(?!)")
+# A hexdump's line (`hexdump -C`, `xxd`, tcpdump's `-X`): an offset, the bytes in hex one or two at a time spaced by
+# one or two blanks, and maybe the printable column (`|x-api-key: Kq7…|`, or after two blanks)
+_DUMP_LINE = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{4,16}:?[ \t]{1,3}"
+                        r"((?:[0-9A-Fa-f]{2}){1,2}(?:[ \t]{1,2}(?:[0-9A-Fa-f]{2}){1,2}){0,15})"
+                        r"(?:[ \t]{2,}(\|[^\r\n]{0,16}\||[^\r\n]{1,16}?))?[ \t]*(?=\r?\n|\Z)")
+# where three of a dump's bytes are spaced: `hexdump -C`'s two blanks after the offset or in the middle (in a long text
+# looked for only beside the two blanks that lead its printable column, `  |`: trying a text's every blank took 20 ms a
+# MB of prose), `xxd`'s and tcpdump's colon; then the dump's every line where a blank leads three bytes
+_DUMP_HINTS = (re.compile(r"  [0-9A-Fa-f]{2} [0-9A-Fa-f]{2} [0-9A-Fa-f]{2}"),
+               re.compile(r":[ \t]{1,2}[0-9A-Fa-f]{4} [0-9A-Fa-f]{4} [0-9A-Fa-f]{4}"))
+_DUMP_HINT = re.compile(r" (?:[0-9A-Fa-f]{2}[ \t]{1,2}[0-9A-Fa-f]{2}[ \t]{1,2}[0-9A-Fa-f]{2}"
+                        r"|[0-9A-Fa-f]{4} [0-9A-Fa-f]{4} [0-9A-Fa-f]{4})")
+
+
+def _holds_dump(text: str) -> bool:
+    """Cheap for most texts: no two blanks before a printable column, no colon."""
+    spaced, colon = _DUMP_HINTS
+    return (((len(text) <= 4096 or "  |" in text) and spaced.search(text) is not None)
+            or (":" in text and colon.search(text) is not None))
+
+
+def _dump_views(text: str) -> list[_Kept]:
+    """A text's hexdump read two ways, each across its lines: the hex digits of its bytes (a secret's bytes are its hex
+    there, as `encodings` spells it) and its printable column (the secret as it is). A dump's first line is found
+    where three of its bytes are (it may follow other text: `key rejected: 00000000  78 2d…`), and each line after it
+    that is one too (the last may hold a byte or two)."""
+    digits: list[tuple[int, int]] = []  # each line's bytes, blanks and all
+    printable: list[tuple[int, int]] = []
+    done = 0
+    for hint in _DUMP_HINT.finditer(text):
+        if hint.start() < done:
+            continue
+        line_start = text.rfind("\n", 0, hint.start()) + 1
+        line = _DUMP_LINE.search(text, line_start, _line_end(text, hint.end()))
+        while line is not None:
+            digits.append(line.span(1))
+            column = line.span(2)
+            if line.group(2) and len(line.group(2)) > 1 and line.group(2)[0] == line.group(2)[-1] == "|":
+                column = (column[0] + 1, column[1] - 1)
+            if column[1] > column[0]:
+                printable.append(column)
+            done = text.find("\n", line.end()) + 1 or len(text)
+            line = _DUMP_LINE.match(text, done, _line_end(text, done)) if done < len(text) else None
+    return [view for view in (_Kept(text, digits), _Kept(text, printable, blanks=True)) if view.text]
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end == -1 else end
 
 
 class Redactor:
@@ -1059,6 +1197,8 @@ def _cut_forms(secret: str) -> list[str]:
     # and as the unescaped view reads each: a secret spelling an escape (`%4e`, `&amp;`, `\'`) reads otherwise there,
     # and an escaped copy cut short is found only there (`\\` of a JSON body read as `\`, its `%4e` as `N` too)
     whole += [_View(form).text for form in whole]
+    # and as a text holding a mark that shows as nothing (a tab) is read: without the secret's own
+    whole += [_SOFT_WRAP_OR_BREAK.sub("", form) for form in whole if _holds_soft_wrap(form)]
     return [*dict.fromkeys(whole), raw.hex(), raw.hex().upper(), *sorted(_byte_encodings(raw)),
             *sorted(_spaced_hex(raw)), *_base64_pieces(raw), *_json_base64_pieces(part), *sorted(_base32_pieces(raw)),
             *_encodings_ending_it(raw)]
@@ -1370,7 +1510,8 @@ class _Matcher:
     dict lookups rule out almost every text."""
 
     # characters one escaped character takes at most: four %XX bytes, a \u pair, &#x with 8 digits (a few
-    # long-named HTML entities of rare symbols take more: a secret full of those may be missed escaped)
+    # long-named HTML entities of rare symbols take more, as do the four bytes of a character beyond the BMP in octal
+    # or \x escapes, 16: a secret full of those may be missed escaped)
     WIDEST = 12
     STRIDE = 4  # how far apart the indexed pieces of a secret's edge part start (`pieces`)
 
@@ -1474,6 +1615,9 @@ class _Matcher:
         if "\x00" in text and _WIDE_HINT.search(text) and _WIDE_CHARACTERS.search(text):
             wide = _Unbroken(text, breaks=_NULS)
             spans += self._found(wide.text, head, tail, within=wide)[0]
+        if _holds_dump(text):  # a hexdump: its bytes' hex and its printable column, each whole across its lines
+            for dump in _dump_views(text):
+                spans += self._found(dump.text, head=False, tail=False, within=dump, cuts=False)[0]
         return spans, near
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
@@ -1511,11 +1655,12 @@ class _Matcher:
         return merged
 
     def _found(self, text: str, head: bool = True, tail: bool = True,
-               within: "_Unbroken | None" = None) -> tuple[list, list]:
+               within: "_Unbroken | None" = None, cuts: bool = True) -> tuple[list, list]:
         """Where a secret (or, at an end of the text, a piece of one) is in `text` — start, end and what
         replaces it — and where an anchor may have an escaped secret around it. `text` may be a text read without
         its line breaks (`within`): one pass, whose places are given in the text itself. (All a plain pass finds,
-        this one does: each form is registered as well as it reads there, `_unbroken_forms`.)"""
+        this one does: each form is registered as well as it reads there, `_unbroken_forms`.) `cuts`: an ellipsis
+        inside it is an excerpt's cut (not in a hexdump's printable column, whose dots are bytes)."""
         spans, near = [], []
         # where a piece of a form, widened, was found whole: (the form, where the form would start in the text) ->
         # (start, stop). A copy of a 2 KB secret holds ~2,000 of its pieces, each widened to that same copy: a piece
@@ -1546,8 +1691,9 @@ class _Matcher:
         cut = self._cut_at_start(text) if head else None
         if cut is not None:
             spans.append((0, cut[0], f"[redacted part of {cut[1]}]"))
-        if "…" in text or "..." in text:  # an excerpt cut inside the text (`'ppp…cnrykey…'… (161 characters)`, a
-            # server quoting a key cut short: `invalid key sk_live_4eC39HqL... (expired)`): its edges are ends too
+        if cuts and ("…" in text or "..." in text):  # an excerpt cut inside the text (`'ppp…cnrykey…'… (161
+            # characters)`, a server quoting a key cut short: `invalid key sk_live_4eC39HqL... (expired)`): its edges
+            # are ends too
             for mark in _ELLIPSIS.finditer(text):
                 before = max(0, mark.start() - self.edge_reach)  # no secret's piece is longer: no copy of the text
                 cut = self._cut_at_end(text[before:mark.start()])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -67,7 +68,13 @@ def test_a_secrets_bytes_as_spaced_hex_are_masked(secret, case):
 
 # -- 2: a copy split by invisible soft-wrap marks -------------------------------------------------------------------
 SOFT_WRAPS = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "&shy;", "&#173;", "&#xAD;", "&#xad;",
-              "&ZeroWidthSpace;", "<wbr>", "<wbr/>", "<WBR>", "<wbr />"]
+              "&ZeroWidthSpace;", "<wbr>", "<wbr/>", "<WBR>", "<wbr />",
+              # every other default-ignorable code point shows as nothing too (Unicode's Default_Ignorable_Code_Point):
+              # a combining grapheme joiner, variation selectors, Hangul fillers, Mongolian ones, tags, an Arabic mark
+              "\u034f", "\ufe0f", "\ufe00", "\u3164", "\u115f", "\uffa0", "\u180b", "\u061c", "\u17b4",
+              "\U000e0020", "\U000e0101", "\U0001d173", "\U0001bca0",
+              # and a line or paragraph separator, or a tab, breaks a copy as a line break does
+              "\u2028", "\u2029", "\t"]
 
 
 @pytest.mark.parametrize("mark", SOFT_WRAPS, ids=[repr(mark) for mark in SOFT_WRAPS])
@@ -81,7 +88,8 @@ def test_a_secret_split_by_soft_wrap_marks_is_masked(secret, mark):
 
 def test_soft_wrap_marks_around_a_secret_and_in_ordinary_text_stay():
     redactor = _redactor(SECRET)
-    ordinary = "long\u00adword <wbr> soft&shy;hyphen zero\u200bwidth &ZeroWidthSpace; emoji 👩\u200d💻 caf\u00e9"
+    ordinary = ("long\u00adword <wbr> soft&shy;hyphen zero\u200bwidth &ZeroWidthSpace; emoji 👩\u200d💻 caf\u00e9 "
+                "❤\ufe0f name\tvalue\u2028next")
     assert redactor.text(ordinary) == ordinary
     shown = redactor.text(f"a\u200b{SECRET}\u200bb")  # the marks outside the secret are no part of it
     assert MASK.sub("X", shown) == "a\u200bX\u200bb", shown
@@ -97,6 +105,15 @@ EVERY_CHARACTER = {
     "decimal-entities": lambda s: "".join(f"&#{ord(c)};" for c in s),
     "hex-entities": lambda s: "".join(f"&#x{ord(c):X};" for c in s),
     "json-unicode": lambda s: "".join(f"\\u{ord(c):04x}" for c in s),
+    # Python's and JavaScript's `\x4b` (a str's characters), and C's or bytea's octal of the bytes (`\113`)
+    "x-escapes": lambda s: "".join(f"\\x{ord(c):02x}" for c in s),
+    "x-escapes-upper": lambda s: "".join(f"\\x{ord(c):02X}" for c in s),
+    "octal-bytes": lambda s: "".join(f"\\{b:03o}" for b in s.encode()),
+    # JavaScript's `\u{4b}` and escape()'s `%u004B`, and HTML's numeric references without their `;`, which HTML5 reads
+    "js-code-points": lambda s: "".join(f"\\u{{{ord(c):x}}}" for c in s),
+    "js-escape": lambda s: "".join(f"%u{ord(c):04X}" for c in s),
+    "decimal-entities-no-semicolon": lambda s: "".join(f"&#{ord(c)}" for c in s),
+    "hex-entities-no-semicolon": lambda s: "".join(f"&#x{ord(c):x}" for c in s),
 }
 
 
@@ -111,8 +128,80 @@ def test_a_secret_escaped_character_by_character_far_from_a_long_texts_ends_is_m
 
 def test_runs_of_escapes_in_a_long_text_without_a_secret_stay():
     redactor = _redactor(SECRET, ALNUM)
-    text = ("&nbsp;" * 40 + "x" * 2000 + "%20%2F%3A" * 30 + "\\u0041\\n" * 40 + "y" * 2000 + "&#65;&#66;" * 20) * 2
+    text = ("&nbsp;" * 40 + "x" * 2000 + "%20%2F%3A" * 30 + "\\u0041\\n" * 40 + "y" * 2000 + "&#65;&#66;" * 20
+            + "\\x41\\x42\\101\\u{41}%u0041&#65&#x42" * 20) * 2
     assert redactor.text(text) == text
+
+
+@pytest.mark.parametrize("secret", [SECRET, ALNUM, UMLAUT], ids=["anchored", "alnum", "non-ascii"])
+@pytest.mark.parametrize("escape", EVERY_CHARACTER, ids=list(EVERY_CHARACTER))
+def test_a_secret_escaped_character_by_character_in_a_short_text_is_masked(secret, escape):
+    """A server's error quoting the key it refused, each character escaped (`key rejected: var k='\\x4b\\x71…'`)."""
+    escaped = EVERY_CHARACTER[escape](secret)
+    shown = _assert_masked(_redactor(secret), f"key rejected: var k='{escaped}';", escaped[:24], escaped[-24:])
+    assert shown.startswith("key rejected: var k='") and shown.endswith("';"), shown
+
+
+# -- a hexdump's and xxd's hex column, across its lines; its printable column ---------------------------------------
+def _hexdump_c(data: bytes) -> str:
+    lines = []
+    for at in range(0, len(data), 16):
+        chunk = data[at:at + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk[:8]) + "  " + " ".join(f"{b:02x}" for b in chunk[8:])
+        shown = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{at:08x}  {hexes:<48}  |{shown}|")
+    return "\n".join([*lines, f"{len(data):08x}"])
+
+
+def _xxd(data: bytes) -> str:
+    lines = []
+    for at in range(0, len(data), 16):
+        chunk = data[at:at + 16]
+        hexes = " ".join(chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
+        lines.append(f"{at:08x}: {hexes:<40}  {''.join(chr(b) if 32 <= b < 127 else '.' for b in chunk)}")
+    return "\n".join(lines)
+
+
+def _tcpdump_x(data: bytes) -> str:
+    return "\n".join(f"\t0x{at:04x}:  {line[10:50]}  {line[52:]}" for at, line in zip(range(0, len(data), 16),
+                                                                                  _xxd(data).splitlines()))
+
+
+DUMPS = {"hexdump -C": _hexdump_c, "xxd": _xxd, "xxd -u": lambda data: _xxd(data).upper(), "tcpdump -X": _tcpdump_x}
+
+
+@pytest.mark.parametrize("prefix", [0, 3, 7, 11, 16], ids=lambda n: f"at-{n}")
+@pytest.mark.parametrize("dump", DUMPS, ids=list(DUMPS))
+@pytest.mark.parametrize("secret", [SECRET, ALNUM, UMLAUT, "Kq7Zz2Ab9xLm3P"], ids=["anchored", "alnum", "non-ascii",
+                                                                                 "14-characters"])
+def test_a_secret_in_a_hexdump_is_masked_in_its_hex_and_printable_columns(secret, dump, prefix):
+    """`hexdump -C` and `xxd` of a request holding the key (a debugging proxy's page, a test's log): the key's hex runs
+    across lines, spaced, beside the printable column that shows it too, cut at the line's end."""
+    data = b"x-api-key: " + b"h" * prefix + secret.encode() + b"\r\nhost: shop.example\r\n"
+    text = DUMPS[dump](data)
+    shown = _assert_masked(_redactor(secret), f"request was:\n{text}\n(end)")
+    digits = "".join(re.findall(r"(?<![0-9A-Za-z])[0-9a-fA-F]{2,4}(?![0-9A-Za-z])",
+                                "\n".join(line[10:58] for line in shown.splitlines()))).lower()
+    assert secret.encode()[:6].hex() not in digits and secret.encode()[-6:].hex() not in digits, shown
+    printable = "".join(re.sub(r"^.*?(?:\||  )(?=\S)", "", line) for line in shown.splitlines())
+    for at in range(0, len(secret) - 7):
+        assert secret[at:at + 8] not in printable, shown
+    assert shown.startswith("request was:\n") and shown.endswith("\n(end)"), shown
+
+
+def test_a_hexdump_without_a_secret_stays():
+    redactor = _redactor(SECRET, ALNUM, UMLAUT)
+    for dump in DUMPS.values():
+        text = dump(bytes(range(256)) + b"x-api-key: not-the-key-at-all\r\n")
+        assert redactor.text(text) == text
+
+
+# -- full-width forms (NFKC folds them back) --------------------------------------------------------------------------
+@pytest.mark.parametrize("secret", [SECRET, ALNUM], ids=["anchored", "alnum"])
+def test_a_secret_in_full_width_characters_is_masked(secret):
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in secret)
+    for text in (wide, f"key: {wide} rejected", "x" * 3000 + f" {wide} " + "y" * 3000):
+        _assert_masked(_redactor(secret), text, wide[:8], wide[-8:])
 
 
 # -- 6: upper-case and YAML hex escapes of a secret's characters ---------------------------------------------------
