@@ -629,18 +629,19 @@ class ArchiveReporter:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         row = self.rows.get(report.nodeid)
+        crash = _worker_crash(report)
         if row is None:
             row = self.rows[report.nodeid] = _Row(report.nodeid)
-        elif row.record is not None:  # reported again after it ended (a rerun plugin): not final after all, and
-            # the new attempt's word and verdict are what counts
-            self.state.archive.forget_result(row.written)
-            row.record, row.written, row.info, row.phases, row.crashed = None, "", None, {}, ""
+        elif row.record is not None and not crash:  # reported again after it ended (a rerun plugin): not final
+            # after all, and the new attempt's word and verdict are what counts
+            self._forget_written(row)
+            row.record, row.info, row.phases, row.crashed = None, None, {}, ""
         row.pytest_s += report.duration
         if row.info is None:
             for key, value in report.user_properties:
                 if key == "opsverify":
                     row.info = json.loads(value)
-        if report.when not in PHASES:  # xdist's word for "its worker crashed running it"
+        if crash:  # after its reports, or instead of them: said beside what they said (see _weighed)
             self._crashed(row, report)
             return
         row.phases[report.when] = (report.outcome, _cause(report), getattr(report, "wasxfail", None))
@@ -665,9 +666,15 @@ class ArchiveReporter:
         check = self._check_of_node(report.nodeid)
         sent = " after it may have sent its call (not repeated)" if check is not None and check.mutating else ""
         row.crashed = f"the worker running it stopped{sent} ({_text(report)})"
+        self._forget_written(row)  # an item that had ended before its worker died: its record is written again
         self._settle(row)
         row.record = _record(row)
         self._write_early(row)
+
+    def _forget_written(self, row: _Row) -> None:
+        if row.written:
+            self.state.archive.forget_result(row.written)
+            row.written = ""
 
     def _write_early(self, row: _Row) -> None:
         """An ended item's Allure result goes to the archive now, while later items run."""
@@ -1455,6 +1462,14 @@ def _waived_by_check(report: pytest.TestReport) -> bool:
 
 
 PHASES = ("setup", "call", "teardown")
+
+
+def _worker_crash(report: pytest.TestReport) -> bool:
+    """Whether this is xdist's report that the worker running the item died (`DSession.handle_crashitem`): failed, in
+    no phase of pytest's (`when` is "???"), its longrepr "worker 'gw1' crashed while running '<node id>'". It may come
+    after the item's own reports (the worker died between items): it is no new attempt of the item, as a rerun
+    plugin's next setup report is."""
+    return report.when not in PHASES
 
 
 def _weighed(row: _Row) -> None:

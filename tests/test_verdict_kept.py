@@ -491,3 +491,42 @@ def test_only_a_family_modules_own_test_names_a_checklist_item():
     assert _check_of("checks/test_team.py::test_http[J7-web-up[demo]]", [web], collected) is None  # a team's
     assert _check_of("checks/test_http.py::test_web[J7-web-up[demo]]", [web]) is web  # the controller, by module
     assert _check_of("checks/test_team.py::test_http[J7-web-up]", [web]) is None
+
+
+DIES_AFTER_REPORTING = """
+import os
+def pytest_runtest_logfinish(nodeid, location):
+    if "{node}" in nodeid and os.environ.get("PYTEST_XDIST_WORKER"):  # every report of the item has gone out
+        os._exit(3)
+"""
+
+
+@pytest.mark.parametrize(("node", "waived", "status", "code"), [
+    ("F1-", False, "failed", 1), ("F1-", True, "error", 10), ("P1-", False, "error", 10)],
+    ids=["failed", "waived", "passed"])
+def test_a_worker_dying_after_its_item_was_reported_is_said_beside_the_items_verdict(project, node, waived, status,
+                                                                                     code):
+    """The worker dies once the item's setup, call and teardown were all reported: xdist's crash report came for an
+    item that had ended, and was taken for a rerun's first report — the item's verdict wiped, a failure archived as
+    "could not look", exit 10, and a waiver applied said "not applied". The crash is said beside the verdict, as a
+    teardown's error is: a failure stands (exit 1); after a waived or passed check the item is an error."""
+    checks_layout(project)
+    with open(project.root / "conftest.py", "a", encoding="utf-8") as conftest:
+        conftest.write(DIES_AFTER_REPORTING.replace("{node}", node))
+    if waived:
+        (project.root / "waivers").mkdir()
+        (project.root / "waivers" / "local.yaml").write_text(
+            "waivers:\n- {system: site, item: F1, reason: known, approver: a, ticket: T-1, expires: 2099-12-31}\n")
+    ran = project.run("--env", "local", "-n", "2", "-k", node[:2])  # the item alone: its outcome decides the run
+    row = ran.rows()[f"{node}broken" if node == "F1-" else f"{node}healthy"]
+    assert row["status"] == status, row
+    assert ran.code == code, ran.output
+    if status == "failed":
+        assert row["message"].startswith("F1-broken "), row["message"]  # the check's own words
+        assert "(and after the check, the worker running it stopped (worker 'gw" in row["message"], row["message"]
+    else:
+        assert row["message"].startswith("the worker running it stopped (worker 'gw"), row["message"]
+        assert f"(its check had ended {'waived' if waived else 'passed'})" in row["message"], row["message"]
+    if waived:
+        assert row.get("waiver", {}).get("ticket") == "T-1", row
+        assert "waiver not applied" not in ran.output, ran.output
