@@ -1568,7 +1568,7 @@ def _check_of(nodeid: str, checks: list[Check], family_tests: dict[str, str] | N
     module's parametrized test, `checks/test_env.py::test_env[T6-critical-secrets-set[demo]]` — only a family
     module's own test (a team's test parametrized with an item's key is no checklist item): the one the run collected
     for the family (`family_tests`, family -> its test), else, where the run collected nothing (xdist's controller),
-    a test of the module `checks/test_<family>.py`."""
+    a test of the module `checks/test_<family>.py` (a `checks/` folder's: the rootdir may lie above the project)."""
     path, _, name = nodeid.rpartition("::")
     if "[" in name and name.endswith("]"):
         function, _, param = name[:-1].partition("[")
@@ -1577,9 +1577,10 @@ def _check_of(nodeid: str, checks: list[Check], family_tests: dict[str, str] | N
         test = f"{path}::{function}"
         if family_tests:
             family = next((f for f, stands in family_tests.items() if stands == test), None)
-        else:
-            stem = Path(path).stem
-            family = stem.removeprefix("test_") if stem.startswith("test_") else None
+        else:  # a module of that name in any other folder (a team's `tests/test_http.py`) is the team's own
+            module = Path(path)
+            family = (module.stem.removeprefix("test_") if module.parent.name == "checks"
+                      and module.stem.startswith("test_") else None)
         return next((c for c in checks if c.key == key and c.system == (system or c.system) and c.family == family),
                     None)
     return next((c for c in checks if c.key == name and Path(c.source).as_posix().endswith(path)), None)

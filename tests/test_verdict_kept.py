@@ -530,3 +530,38 @@ def test_a_worker_dying_after_its_item_was_reported_is_said_beside_the_items_ver
     if waived:
         assert row.get("waiver", {}).get("ticket") == "T-1", row
         assert "waiver not applied" not in ran.output, ran.output
+
+
+def test_under_xdist_a_teams_test_module_named_like_a_family_module_is_no_checklist_item(project):
+    """xdist's controller collects nothing, so it knows a family module by its place, `checks/test_<family>.py`: a
+    team's own `tests/test_http.py` whose parameter id is an item's key had been taken for that item — a second
+    result of it, "engine bug: … ran 2 times", exit 10."""
+    checks_layout(project, ini=False)
+    (project.root / "tests").mkdir()
+    (project.root / "tests" / "__init__.py").write_text("", encoding="utf-8")
+    (project.root / "tests" / "test_http.py").write_text("""
+import pytest
+
+@pytest.mark.parametrize("case", ["P1-healthy"])
+def test_http(case):
+    assert case
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "-n", "2", "-k", "P1", "checks", "tests")
+    assert ran.code == 0, ran.output
+    assert "engine bug" not in ran.output and "could not check" not in ran.output, ran.output
+    records = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))["checks"]
+    team = next(r for r in records if r["nodeid"] == "tests/test_http.py::test_http[P1-healthy]")
+    assert (team["status"], team["key"]) == ("passed", None), team
+    assert ran.rows()["P1-healthy"]["status"] == "passed"
+
+
+def test_xdists_controller_takes_only_a_checks_module_for_a_family_module():
+    from opsverify.archive import _check_of
+
+    from .kit import make_check
+
+    web = make_check("http", {"service": "web", "path": "/"}, item="J7", name="web-up")
+    assert _check_of("checks/test_http.py::test_http[J7-web-up[demo]]", [web]) is web
+    assert _check_of("ops/checks/test_http.py::test_http[J7-web-up[demo]]", [web]) is web  # rootdir above the project
+    assert _check_of("tests/test_http.py::test_http[J7-web-up]", [web]) is None  # a team's module, named alike
+    assert _check_of("test_http.py::test_http[J7-web-up]", [web]) is None
