@@ -726,9 +726,15 @@ class ArchiveReporter:
         return [c for c in self.state.checks if (c.system, c.key) in chosen]
 
     def selected_count(self) -> int:
-        """How many items were selected, also when an interrupted xdist run never reported some of them (an item
-        named twice, `--keep-duplicates`, is one: its reports share a node id)."""
-        return max(len({(c.system, c.key) for c in self.selected()}), len(self.xdist_collected))
+        """How many checklist items were selected, also when an interrupted xdist run never reported some of them (an
+        item named twice, `--keep-duplicates`, is one: its reports share a node id). A team's own tests beside them
+        are none: counted as items, they would stand in for the items a stopped run never reached."""
+        return len({(c.system, c.key) for c in self.selected()})
+
+    @staticmethod
+    def items_ran(records: list[dict[str, Any]]) -> int:
+        """How many of the selected checklist items have a result (a team's own test is no item)."""
+        return len({(r.get("system"), r["key"]) for r in records if r.get("key")})
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
@@ -920,7 +926,7 @@ class ArchiveReporter:
         self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
         if self.stopped_by and pytest_exit == exitcodes.INTERRUPTED:
             pytest_exit = exitcodes.FAILED  # xdist stops -x by interrupting its workers; serial pytest says 1
-        missing = len(records) < self.selected_count() and not config.option.collectonly
+        missing = self.items_ran(records) < self.selected_count() and not config.option.collectonly
         if missing and not self.stopped_by and pytest_exit in (exitcodes.OK, exitcodes.FAILED):
             # a second Ctrl-C that lands inside pytest's own handling of the first leaves its status unset (0):
             # items that never ran make the run interrupted, whatever pytest says
@@ -1049,7 +1055,8 @@ class ArchiveReporter:
         if "left_out" in asked:
             properties.update(partial=bool(asked["left_out"]), in_scope=asked["in_scope"],
                               left_out=len(asked["left_out"]))
-        properties.update(interrupted=self.interrupted, selected=self.selected_count(), ran=len(records))
+        properties.update(interrupted=self.interrupted, selected=self.selected_count(),
+                          ran=self.items_ran(records))
         if self._not_collected:  # each an error testcase too
             properties["collection_errors"] = len(self._not_collected)
         manual = len(self._unselected_manual(config, records))
@@ -1223,7 +1230,7 @@ class ArchiveReporter:
             return ""
         why = f" ({self.stopped_by})" if self.stopped_by else ""
         others = f"; the other {len(self.not_run)} were not checked" if self.not_run else ""
-        return f"ran {len(records)} of {self.selected_count()} selected items{why}{others}"
+        return f"ran {self.items_ran(records)} of {self.selected_count()} selected items{why}{others}"
 
     def _inputs(self) -> dict[str, bytes]:
         """What the run was given, as it was: checklists, the environment file (`${VAR}` names, never their
@@ -1269,7 +1276,8 @@ class ArchiveReporter:
             "dependencies": provenance.dependency_versions(), "runner": runner,
             "started": utc(archive.started), "ended": ended,
             "interrupted": self.interrupted, "pytest_exit": pytest_exit, "exit_code": code,
-            "selected": self.selected_count(), "ran": len(records), "collection_errors": self.collection_errors,
+            "selected": self.selected_count(), "ran": self.items_ran(records),
+            "collection_errors": self.collection_errors,
             "counts": {s: counts.get(s, 0) for s in STATUSES},
             "manual_items": [f"{c.system} {c.key}: manual — not checked ({c.reason})" for c in state.manual_items()],
             "waived": [f"{r['system']} {r['key']}" for r in records if r["status"] == "waived"],
@@ -1333,13 +1341,14 @@ class ArchiveReporter:
         selected = self.selected_count()
         twice = self.ran_twice(records)
         if twice:
-            write(f"engine bug: {len(records)} results for {selected} selected items ({_some(twice)}); the archive "
+            results = len([r for r in records if r.get("key")])
+            write(f"engine bug: {results} results for {selected} selected items ({_some(twice)}); the archive "
                   "records every result: please report it", red=True, bold=True)
         if self.interrupted and not selected:
             write("interrupted before any check was selected: nothing was checked", red=True, bold=True)
         elif self.interrupted:
             why = f" ({self.stopped_by})" if self.stopped_by else ""
-            write(f"interrupted{why}: {len(self.rows)} of {selected} selected items ran; the others"
+            write(f"interrupted{why}: {self.items_ran(records)} of {selected} selected items ran; the others"
                   f" were not checked{self._calls_out_text()}", red=True, bold=True)
         if self.collection_errors:
             write(f"not collected, so not checked: {', '.join(visible(e) for e in self.collection_errors)}",

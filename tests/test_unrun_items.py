@@ -291,3 +291,65 @@ def test_the_summary_names_a_mutating_item_interrupted_while_its_call_was_out(tm
     assert line.endswith("; alpha M1-kick was interrupted while its call was out: it may have been sent (not "
                          "repeated)"), line
     assert "A2" not in line and "A1" not in line, line
+
+
+# -- a team's own tests beside the checklist: never counted as its items ------------------------------------------
+FIVE_ITEMS = "".join(f"""
+- {{id: W{n}, name: page{n}, section: Web, title: page {n} answers, family: http, cadence: postdeploy,
+   severity: {'minor' if n == 2 else 'critical'}, params: {{service: web, path: {'/fail' if n == 2 else '/ok'}}}}}
+""" for n in range(1, 6))
+
+TEAM_TESTS = """
+import pytest
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_smoke(n):  # collected before checklists/ (a < c)
+    assert n
+"""
+
+
+@pytest.fixture
+def team_project(tmp_path):
+    from .project import MisbehavingHttp, Project
+
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url})
+        project.checklist("shop", FIVE_ITEMS)
+        project.environment("""
+        timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
+        systems: {shop: {services: {web: {url: "${WEB_URL}"}}}}
+        """)
+        (tmp_path / "api").mkdir()
+        (tmp_path / "api" / "test_smoke.py").write_text(TEAM_TESTS, encoding="utf-8")
+        yield project
+
+
+def test_a_teams_tests_never_stand_in_for_checklist_items_a_stopped_run_never_reached(team_project):
+    """-x stops the run at W2's failure below --fail-on: W3–W5 were never checked. The team's three tests had been
+    counted as items (5 results for 5 selected): the run read as whole — not interrupted, the unrun items listed
+    nowhere, exit 0."""
+    ran = team_project.run("--env", "local", "-x", "--fail-on", "critical")
+    assert ran.code == exitcodes.INTERRUPTED, ran.output
+    manifest = read_json(ran.archive() / "manifest.json")
+    assert (manifest["interrupted"], manifest["selected"], manifest["ran"]) == (True, 5, 2), manifest
+    statuses = ran.statuses()
+    assert statuses == {"W1-page1": "passed", "W2-page2": "failed", "W3-page3": "skipped", "W4-page4": "skipped",
+                        "W5-page5": "skipped"}, statuses
+    assert ran.rows()["W4-page4"]["message"].startswith("not reported: the run was interrupted"), ran.rows()["W4-page4"]
+    assert "interrupted (stopping after 1 failures): 2 of 5 selected items ran" in ran.output, ran.output
+    _, cases = _junit_cases(ran.archive())
+    assert cases["W5-page5"].find("skipped") is not None, ET.tostring(cases["W5-page5"])
+    suite = ET.parse(ran.archive() / "junit.xml").getroot().find("testsuite")
+    said = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert (said["interrupted"], said["selected"], said["ran"]) == ("true", "5", "2"), said
+
+
+def test_an_interrupted_runs_count_of_items_holds_no_team_test(team_project):
+    """Ctrl-C as W4 starts, after the team's three tests ran: it had said "6 of 5 selected items ran"."""
+    (team_project.root / "conftest.py").write_text(CTRL_C_AT_S2.replace("'S2-'", "'W4-'"), encoding="utf-8")
+    ran = team_project.run("--env", "local")
+    assert ran.code == exitcodes.FAILED, ran.output  # W2's failure (no --fail-on) decides it
+    assert "interrupted: 3 of 5 selected items ran" in ran.output, ran.output
+    manifest = read_json(ran.archive() / "manifest.json")
+    assert (manifest["interrupted"], manifest["selected"], manifest["ran"]) == (True, 5, 3), manifest
+    assert _environment_panel(ran.archive())["interrupted"] == "ran 3 of 5 selected items; the other 2 were not checked"
