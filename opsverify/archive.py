@@ -1471,6 +1471,7 @@ def _waived_by_check(report: pytest.TestReport) -> bool:
 
 
 PHASES = ("setup", "call", "teardown")
+OUTCOMES = ("passed", "failed", "skipped")  # pytest's words for a phase (a rerun plugin adds "rerun": see _weighed)
 
 
 def _worker_crash(report: pytest.TestReport) -> bool:
@@ -1493,14 +1494,19 @@ def _weighed(row: _Row) -> None:
       beside it;
     - passed: failed where pytest's call failed (a team's hook may fail an item for a rule of its own: said as
       such), an error where its setup, teardown or worker did (with its own cause), else passed;
-    - skipped or waived: an error where anything after it failed, else as the check said."""
+    - skipped or waived: an error where anything after it failed, else as the check said.
+    Only passed, failed and skipped are pytest's word: a rerun plugin's "rerun" is an attempt it makes again, no
+    outcome — the item's last word is the next attempt's, and where that never came it was not run to its end."""
     verdict = (row.info or {}).get("status")
     row.altered = row.beside = row.after = ""
-    failures = {when: row.phases[when][1] for when in PHASES if row.phases.get(when, ("",))[0] == "failed"}
-    skip = next((row.phases[when] for when in PHASES if row.phases.get(when, ("",))[0] == "skipped"), None)
+    phases = {when: word for when, word in row.phases.items() if word[0] in OUTCOMES}
+    # the cause of an attempt made again, in one line
+    again = next(((word[1].splitlines() or [""])[0] for word in row.phases.values() if word[0] not in OUTCOMES), None)
+    failures = {when: phases[when][1] for when in PHASES if phases.get(when, ("",))[0] == "failed"}
+    skip = next((phases[when] for when in PHASES if phases.get(when, ("",))[0] == "skipped"), None)
     # what pytest said of the item; None where it said nothing of its call (interrupted, its worker gone)
     said = ("failed" if failures else "waived" if skip and str(skip[2] or "").startswith(WAIVED)
-            else "skipped" if skip else "passed" if "call" in row.phases else None)
+            else "skipped" if skip else "passed" if "call" in phases else None)
     beyond = [*([f"the check's setup then failed: {failures['setup']}"] if "setup" in failures else []),
               *([failures["teardown"]] if "teardown" in failures else []), *([row.crashed] if row.crashed else [])]
     if row.info is None:  # no checklist item (a team's own test beside checks/): pytest's word is its outcome,
@@ -1508,9 +1514,10 @@ def _weighed(row: _Row) -> None:
         error = bool(row.crashed) or any(when != "call" for when in failures)
         row.status = ("error" if error else "failed" if failures else "skipped" if skip or said is None
                       else "passed")
+        unended = (f"not run to its end: an attempt failed ({again}), and pytest reported no outcome of the attempt "
+                   "made again" if again is not None else "not run to its end: pytest reported no outcome of its call")
         row.longrepr = (list(failures.values()) or [f"could not look: {row.crashed}"] if error or failures
-                        else [skip[1] if skip else "not run to its end: pytest reported no outcome of its call"
-                              if said is None else ""])[0]
+                        else [skip[1] if skip else unended if said is None else ""])[0]
     elif verdict is None:
         if failures or row.crashed:
             cause = failures.get("setup") or failures.get("call") or failures.get("teardown")

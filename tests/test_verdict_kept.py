@@ -565,3 +565,50 @@ def test_xdists_controller_takes_only_a_checks_module_for_a_family_module():
     assert _check_of("ops/checks/test_http.py::test_http[J7-web-up[demo]]", [web]) is web  # rootdir above the project
     assert _check_of("tests/test_http.py::test_http[J7-web-up]", [web]) is None  # a team's module, named alike
     assert _check_of("test_http.py::test_http[J7-web-up]", [web]) is None
+
+
+RERUNS_THE_TEAMS_TEST_ONCE = """
+import pytest
+from _pytest.runner import runtestprotocol
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):  # as pytest-rerunfailures (--reruns 1) runs a failed test again
+    if "test_team" not in item.nodeid:
+        return None
+    for attempt in (1, 2):
+        item.execution_count = attempt
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        again = attempt == 1 and any(report.failed for report in reports)
+        for report in reports:
+            if again and report.failed:
+                report.outcome = "rerun"  # its word for a failed attempt it will make again
+            item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        if not again:
+            break
+    return True
+"""
+
+
+@pytest.mark.parametrize(("second", "status"), [
+    ("raise KeyboardInterrupt  # Ctrl-C during the second attempt", "skipped"),
+    ("assert False, 'still broken'", "failed"), ("return", "passed")], ids=["interrupted", "failed", "passed"])
+def test_a_teams_test_run_again_is_what_its_last_attempt_says(project, second, status):
+    """A team's test that failed, reported "rerun", and whose second attempt was interrupted had been archived passed:
+    a rerun plugin's "rerun" is no outcome, and an attempt pytest reported nothing of is never passed."""
+    (project.root / "conftest.py").write_text(RERUNS_THE_TEAMS_TEST_ONCE, encoding="utf-8")
+    (project.root / "test_team.py").write_text(f"""
+def test_team_rule(request):
+    if request.node.execution_count > 1:
+        {second}
+    assert False, "the team rule broke"
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "test_team.py", "checklists", "-k", "team or P1")
+    records = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))["checks"]
+    team = next(r for r in records if r["nodeid"] == "test_team.py::test_team_rule")
+    assert team["status"] == status, team
+    assert ran.code == {"skipped": 2, "failed": 1, "passed": 0}[status], ran.output
+    if status == "skipped":
+        assert team["message"] == ("not run to its end: an attempt failed (AssertionError: the team rule broke), "
+                                   "and pytest reported no outcome of the attempt made again"), team["message"]
