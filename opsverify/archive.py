@@ -47,7 +47,9 @@ from .items import check_fields, marks_for
 from .display import visible
 from .environment import Environment
 from .errors import ArchiveFailed
+from .outcome import and_undecided
 from .secrets import MASK, Redactor
+from .waivers import UNDECIDED_FAILURE
 
 DEPLOY_ID_VARIABLES = (
     "OPSVERIFY_DEPLOY_ID", "GITHUB_SHA", "CI_COMMIT_SHA", "VERCEL_GIT_COMMIT_SHA", "RENDER_GIT_COMMIT",
@@ -767,6 +769,19 @@ class ArchiveReporter:
             grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("key") or row.nodeid))
         return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
 
+    def undecided_beside_failures(self) -> list[tuple[str, str, list[str]]]:
+        """(system, what could not be decided, item ids): the failed items that could not decide a part of them
+        beside their failure (`_undecided_beside`), grouped as other_errors groups errors — could-not-check too, so an
+        exit 10 that --fail-on let the failure itself pass still names its cause."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for row in self.rows.values():
+            seen = _undecided_beside(row)
+            if seen:
+                seen = seen if len(seen) <= 300 else seen[:299] + "…"
+                info = row.info or {}
+                grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("key") or row.nodeid))
+        return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
+
     def left_out(self, config: pytest.Config) -> tuple[int, list[Check]] | None:
         """(how many items -m, --system and --shard take in, those of them the run never selected): what -k,
         --item, --deselect, --ignore, --lf, --sw or node ids left out. A run that left any out is partial, and its
@@ -944,9 +959,9 @@ class ArchiveReporter:
         expired = waivers.expired_for(self.selected(), records) if waivers is not None else []
         counts = self.counts()
         # a failure with parts that could not be judged is a could-not-check as well, whatever --fail-on lets pass
-        undecided = [r for r in records if r.get("status") == "failed" and (r.get("evidence") or {}).get("undecided")]
+        undecided = sum(len(ids) for _, _, ids in self.undecided_beside_failures())
         code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)),
-                             errors=counts.get("error", 0) + len(self.collection_errors) + len(undecided),
+                             errors=counts.get("error", 0) + len(self.collection_errors) + undecided,
                              cause_kinds={kind for _, kind, _, _ in self.causes()}, expired=bool(expired),
                              interrupted=self.interrupted,
                              items_not_selected=bool(self.items_not_selected(config)) and not config.option.collectonly)
@@ -1307,6 +1322,9 @@ class ArchiveReporter:
             write(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked", red=True, bold=True)
         for system, seen, ids in self.other_errors():
             write(f"could not check — {system}: {_some(ids)}: {seen}", red=True)
+        for system, seen, ids in self.undecided_beside_failures():
+            write(f"could not check — {system}: {_some(ids)} (beside {'its' if len(ids) == 1 else 'their'} failure): "
+                  f"{seen}", red=True)
         records = self.records()
         fail_on = self.fail_on(terminalreporter.config)
         named = _naming(records)
@@ -1325,11 +1343,13 @@ class ArchiveReporter:
             write(f"waiver not needed — {waiver.source}: {waiver.system} {waiver.item} passed; its waiver "
                   f"({waiver.ticket}, until {waiver.expires}) would hide its next failure: remove it", yellow=True)
         for waiver, outcomes in (waivers.not_applied(records) if waivers is not None else []):
-            ended = {("error",): "could not be checked (error)", ("skipped",): "was skipped"}.get(
-                tuple(outcomes), f"ended {', '.join(outcomes)}")
+            ended = {("error",): "could not be checked (error)", ("skipped",): "was skipped",
+                     (UNDECIDED_FAILURE,): UNDECIDED_FAILURE}.get(tuple(outcomes), f"ended {', '.join(outcomes)}")
+            accepts = ("accepts a failure, not what could not be judged beside it: this run did not use it"
+                       if UNDECIDED_FAILURE in outcomes else
+                       "accepts a failure only: this run neither used it nor showed the item holds")
             write(f"waiver not applied — {waiver.source}: {waiver.system} {waiver.item} {ended}; its waiver "
-                  f"({waiver.ticket}, until {waiver.expires}) accepts a failure only: this run neither used it nor "
-                  "showed the item holds", yellow=True)
+                  f"({waiver.ticket}, until {waiver.expires}) {accepts}", yellow=True)
         for waiver in (waivers.expired_for(self.selected(), records) if waivers is not None else []):
             write(f"waiver expired — {waiver.source}: {waiver.system} {waiver.item} expired {waiver.expires} "
                   f"({waiver.ticket}, approved by {waiver.approver}): the item counts again; renew or remove it",
@@ -1541,6 +1561,15 @@ def _weighed(row: _Row) -> None:
         row.status, row.longrepr = "error", (beyond or list(failures.values()))[0]
     else:
         row.status, row.altered = verdict, said if said not in (verdict, None) else ""
+
+
+def _undecided_beside(row: _Row) -> str:
+    """What a failed item could not decide beside its failure, in its own words ('' where nothing): the parts its
+    check could not judge (evidence `undecided`), which no waiver and no --fail-on covers."""
+    if row.status != "failed":
+        return ""
+    undecided = ((row.info or {}).get("evidence") or {}).get("undecided") or []
+    return and_undecided([str(part) for part in undecided]).removeprefix("; and ")
 
 
 def _record(row: _Row) -> dict[str, Any]:

@@ -183,9 +183,10 @@ class Waivers:
 
     def not_applied(self, records: list[dict[str, Any]]) -> list[tuple[Waiver, list[str]]]:
         """Active waivers of items that neither failed (waived, or kept failed by --runxfail) nor passed in every
-        entry — one errored or was skipped — each with its entries' outcomes: a waiver accepts a failure only, so
-        it was used by nothing, yet the run did not show the item holds either (as not_needed would)."""
-        statuses = _statuses(records)
+        entry — one errored or was skipped, or failed with a part that could not be judged, which no waiver covers
+        (UNDECIDED_FAILURE) — each with its entries' outcomes: a waiver accepts a failure only, so it was used by
+        nothing, yet the run did not show the item holds either (as not_needed would)."""
+        statuses = _statuses(records, told=_outcome)
         # a waiver the check applied, whatever came after (a teardown's error): used, not "not applied"
         applied = {(r.get("system"), r.get("id")) for r in records if r.get("waiver")}
         unused = []
@@ -206,12 +207,24 @@ class Waivers:
         return [w for w in self.entries if (w.system, w.item) in wanted and w.expired(self.now)]
 
 
-def _statuses(records: list[dict[str, Any]]) -> dict[tuple[Any, Any], set[Any]]:
-    """Each (system, item id)'s outcomes in this run: one id may name several entries."""
+def _statuses(records: list[dict[str, Any]],
+              told: Callable[[dict[str, Any]], Any] = lambda record: record.get("status"),
+              ) -> dict[tuple[Any, Any], set[Any]]:
+    """Each (system, item id)'s outcomes in this run (`told` of each record: its status): one id may name several
+    entries."""
     statuses: dict[tuple[Any, Any], set[Any]] = {}
     for r in records:
-        statuses.setdefault((r.get("system"), r.get("id")), set()).add(r.get("status"))
+        statuses.setdefault((r.get("system"), r.get("id")), set()).add(told(r))
     return statuses
+
+
+UNDECIDED_FAILURE = "failed with a part that could not be judged"  # an outcome no waiver covers (items.checked_outcome)
+
+
+def _outcome(record: dict[str, Any]) -> Any:
+    """A record's status, a failure with a part that could not be judged (evidence `undecided`) told apart."""
+    undecided = record.get("status") == "failed" and (record.get("evidence") or {}).get("undecided")
+    return UNDECIDED_FAILURE if undecided else record.get("status")
 
 
 def waivers_path(directory: Path, env: str) -> Path:

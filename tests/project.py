@@ -170,7 +170,8 @@ class MisbehavingHttp(_Server):
         /garbage  answers bytes that are not HTTP
         /reflect  200 with 295 characters, then the request's x-key header (a secret cut by an excerpt)
         /reflect64 200 with base64("user:" + x-key) (a secret re-encoded by the target)
-        /surrogate 200 JSON whose strings hold lone surrogate escapes (`\\ud800`): valid JSON, not valid text"""
+        /surrogate 200 JSON whose strings hold lone surrogate escapes (`\\ud800`): valid JSON, not valid text
+        /latin    500 with a Latin-1 byte in its body (no charset): a body rule beyond ASCII cannot be judged"""
 
     def __init__(self, drip_s: float = 0.5) -> None:
         self.drip_s = drip_s
@@ -203,6 +204,7 @@ class MisbehavingHttp(_Server):
             return
         status, body = {"/ok": (200, b'{"ok": true}'), "/fail": (500, b'{"ok": false}'),
                         "/surrogate": (200, b'{"ok": true, "status": "up \\ud800 \\udfff", "\\udc80": 1}'),
+                        "/latin": (500, b"caf\xe9 broken"),
                         }.get(path, (404, b"{}"))
         key = next((line.split(b":", 1)[1].strip() for line in data.split(b"\r\n")
                     if line.lower().startswith(b"x-key:")), b"")

@@ -612,3 +612,33 @@ def test_team_rule(request):
     if status == "skipped":
         assert team["message"] == ("not run to its end: an attempt failed (AssertionError: the team rule broke), "
                                    "and pytest reported no outcome of the attempt made again"), team["message"]
+
+
+# -- what could not be decided beside a failure: could-not-check as well, said why -----------------------------------
+UNDECIDED_ITEMS = ITEMS + """
+- {id: U1, name: latin, section: S, title: the latin page answers, family: http, cadence: postdeploy, severity: minor,
+   params: {service: web, path: /latin, body_includes: ["données"]}}
+"""
+
+
+def test_a_minor_failure_with_a_part_not_judged_ends_the_run_10_saying_why(project):
+    """U1 fails (500) and its body rule could not be judged (a byte no charset reads); --fail-on critical lets the
+    failure pass, the part not judged does not: exit 10 — and the summary had named no cause ("0 error"), nor the
+    current waiver the check refused for it (neither "waiver not applied" nor the manifest's waivers_not_applied)."""
+    project.checklist("site", UNDECIDED_ITEMS)
+    (project.root / "waivers").mkdir()
+    (project.root / "waivers" / "local.yaml").write_text(
+        "waivers:\n- {system: site, item: U1, reason: known, approver: a, ticket: T-1, expires: 2099-12-31}\n")
+    ran = project.run("--env", "local", "-k", "U1 or P1", "--fail-on", "critical")
+    assert ran.code == 10, ran.output
+    row = ran.rows()["U1-latin"]
+    assert row["status"] == "failed" and row["evidence"]["undecided"] and "waiver" not in row, row
+    line = next((line for line in ran.output.splitlines() if line.startswith("could not check — site: U1-")), "")
+    assert line.startswith("could not check — site: U1-latin (beside its failure): 1 could not be judged: the body "
+                           "holds bytes"), ran.output
+    assert ("waiver not applied — waivers/local.yaml: site U1 failed with a part that could not be judged; its "
+            "waiver (T-1, until 2099-12-31) accepts a failure, not what could not be judged beside it") in ran.output, \
+        ran.output
+    manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
+    assert [(w["item"], w["outcomes"]) for w in manifest["waivers_not_applied"]] == [
+        ("U1", ["failed with a part that could not be judged"])], manifest["waivers_not_applied"]
