@@ -770,9 +770,9 @@ class ArchiveReporter:
         return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
 
     def undecided_beside_failures(self) -> list[tuple[str, str, list[str]]]:
-        """(system, what could not be decided, item ids): the failed items that could not decide a part of them
-        beside their failure (`_undecided_beside`), grouped as other_errors groups errors — could-not-check too, so an
-        exit 10 that --fail-on let the failure itself pass still names its cause."""
+        """(system, what could not be decided, item ids): the failed items that could not decide a part of them, or
+        erred after their check (`_undecided_beside`), grouped as other_errors groups errors — could-not-check too, so
+        an exit 10 that --fail-on let the failure itself pass still names its cause."""
         grouped: dict[tuple[str, str], list[str]] = {}
         for row in self.rows.values():
             seen = _undecided_beside(row)
@@ -958,7 +958,8 @@ class ArchiveReporter:
         waivers = getattr(self.state, "waivers", None)
         expired = waivers.expired_for(self.selected(), records) if waivers is not None else []
         counts = self.counts()
-        # a failure with parts that could not be judged is a could-not-check as well, whatever --fail-on lets pass
+        # a failure with parts that could not be judged, or an error after it, is a could-not-check as well, whatever
+        # --fail-on lets pass
         undecided = sum(len(ids) for _, _, ids in self.undecided_beside_failures())
         code = run_exit_code(pytest_exit, blocking=len(self.blocking(records, fail_on)),
                              errors=counts.get("error", 0) + len(self.collection_errors) + undecided,
@@ -1565,11 +1566,14 @@ def _weighed(row: _Row) -> None:
 
 def _undecided_beside(row: _Row) -> str:
     """What a failed item could not decide beside its failure, in its own words ('' where nothing): the parts its
-    check could not judge (evidence `undecided`), which no waiver and no --fail-on covers."""
+    check could not judge (evidence `undecided`), and what went wrong after the check (a setup hook after it, its
+    teardown, its worker: `_Row.after`) — an error as it is beside a passed check, which no waiver and no --fail-on
+    covers: the failure stands, and the run is could-not-check as well."""
     if row.status != "failed":
         return ""
     undecided = ((row.info or {}).get("evidence") or {}).get("undecided") or []
-    return and_undecided([str(part) for part in undecided]).removeprefix("; and ")
+    said = [and_undecided([str(part) for part in undecided]).removeprefix("; and ")] if undecided else []
+    return "; ".join([*said, *([f"after the check, {row.after}"] if row.after else [])])
 
 
 def _record(row: _Row) -> dict[str, Any]:

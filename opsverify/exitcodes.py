@@ -34,9 +34,10 @@ TABLE: tuple[ExitCode, ...] = (
                              "a run that checked items but not every `--item` it names (-m, -k or --deselect left one "
                              "out): the summary names each, and the archive's `selection.items_not_selected`"),
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error), or a failure "
-                                    "--fail-on lets pass could not decide a part of it: a target misbehaved — among "
-                                    "them a database that kept answering, too slowly for timeouts.database_s; the "
-                                    "summary names each cause (`could not check — …`)"),
+                                    "--fail-on lets pass could not decide a part of it or erred after its check (its "
+                                    "teardown, its worker): a target misbehaved — among them a database that kept "
+                                    "answering, too slowly for timeouts.database_s; the summary names each cause "
+                                    "(`could not check — …`)"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
                                "wrong value), a `checks/` module naming no family or a second test of one, or a "
                                "bad option value"),

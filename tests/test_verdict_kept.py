@@ -642,3 +642,20 @@ def test_a_minor_failure_with_a_part_not_judged_ends_the_run_10_saying_why(proje
     manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
     assert [(w["item"], w["outcomes"]) for w in manifest["waivers_not_applied"]] == [
         ("U1", ["failed with a part that could not be judged"])], manifest["waivers_not_applied"]
+
+
+def test_an_error_after_a_failure_fail_on_lets_pass_ends_the_run_10_saying_why(project):
+    """F1 (critical) fails, then its teardown errs; --fail-on blocker lets the failure pass. The error had been only
+    words in F1's message: exit 0, "0 error", while pytest said "1 error" — and the same error beside a passed check
+    ends the run 10. What went wrong after the check is could-not-check, as a part not judged is."""
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_teardown(item, nextitem):
+    if "F1-" in item.nodeid:
+        raise RuntimeError("the team's teardown broke")
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "--fail-on", "blocker", "-k", "F1")
+    assert ran.code == 10, ran.output
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "failed", row  # the failure stands: the error is said beside it
+    assert ("could not check — site: F1-broken (beside its failure): after the check, teardown failed: RuntimeError: "
+            "the team's teardown broke") in ran.output, ran.output
