@@ -1322,15 +1322,16 @@ class ArchiveReporter:
         for system, kind, text, count in self.causes():
             write(f"{text} — {count} item{'s' if count != 1 else ''} of {system} not checked", red=True, bold=True)
         for system, seen, ids in self.other_errors():
-            write(f"could not check — {system}: {_some(ids)}: {seen}", red=True)
+            write(f"could not check — {_of_system(system)}{_some(ids)}: {seen}", red=True)
         for system, seen, ids in self.undecided_beside_failures():
-            write(f"could not check — {system}: {_some(ids)} (beside {'its' if len(ids) == 1 else 'their'} failure): "
-                  f"{seen}", red=True)
+            write(f"could not check — {_of_system(system)}{_some(ids)} (beside {'its' if len(ids) == 1 else 'their'} "
+                  f"failure): {seen}", red=True)
         records = self.records()
         fail_on = self.fail_on(terminalreporter.config)
         named = _naming(records)
-        for line in _grouped(records, "failed", lambda r: f"{named(r)} ({r.get('severity')}"
-                             + ("" if blocks(r.get("severity"), fail_on) else f", below --fail-on {fail_on}") + ")"):
+        for line in _grouped(records, "failed", lambda r: named(r) if r.get("severity") is None else (
+                f"{named(r)} ({r.get('severity')}"
+                + ("" if blocks(r.get("severity"), fail_on) else f", below --fail-on {fail_on}") + ")")):
             write(f"failed — {line}", red=True)
         for line in _grouped(records, "waived", lambda r: f"{named(r)} ({r.get('severity')})"):
             write(f"waived — {line}", yellow=True)
@@ -1811,17 +1812,31 @@ def _manual_row(check: Check) -> dict[str, Any]:
 
 def _naming(records: list[dict[str, Any]]):
     """How the summary names an item: by its id, or by its key (`C7-publish-queue-disabled`) where the id has
-    several entries in the run (`C7 (critical), C7 (critical)` told an on-call engineer nothing)."""
+    several entries in the run (`C7 (critical), C7 (critical)` told an on-call engineer nothing); a team's own test
+    (no checklist item: no id, system or severity) by its node id, as pytest names it."""
     per_id = Counter((r.get("system"), r.get("id")) for r in records)
-    return lambda r: r["id"] if per_id[(r.get("system"), r.get("id"))] < 2 else (r.get("key") or r["id"])
+
+    def named(r: dict[str, Any]) -> str:
+        if not r.get("key"):
+            return r["nodeid"]
+        return r["id"] if per_id[(r.get("system"), r.get("id"))] < 2 else (r.get("key") or r["id"])
+
+    return named
 
 
 def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:
-    by_system: dict[str, list[str]] = {}
+    """`system: a, b` for each system's items of this status; a team's own tests (no system) listed alone."""
+    by_system: dict[str | None, list[str]] = {}
     for record in records:
         if record["status"] == status:
-            by_system.setdefault(str(record.get("system")), []).append(describe(record))
-    return [f"{system}: {', '.join(items)}" for system, items in by_system.items()]
+            system = record.get("system")
+            by_system.setdefault(None if system is None else str(system), []).append(describe(record))
+    return [_of_system(system) + ", ".join(items) for system, items in by_system.items()]
+
+
+def _of_system(system: str | None) -> str:
+    """`shop: ` before the items a summary line names; nothing before a team's own tests, which no system holds."""
+    return f"{system}: " if system else ""
 
 
 def _test_files_named(config: pytest.Config, checklists: Path) -> list[str]:

@@ -659,3 +659,27 @@ def pytest_runtest_teardown(item, nextitem):
     assert row["status"] == "failed", row  # the failure stands: the error is said beside it
     assert ("could not check — site: F1-broken (beside its failure): after the check, teardown failed: RuntimeError: "
             "the team's teardown broke") in ran.output, ran.output
+
+
+def test_the_summary_names_a_teams_own_test_by_its_node_id(project):
+    """A team's failing test had been listed "failed — None: None (None)": it has no system, id or severity."""
+    (project.root / "test_team.py").write_text("""
+import pytest
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("the team's fixture broke")
+
+def test_team_rule_broken():
+    assert 1 + 1 == 3, "the team rule broke"
+
+def test_team_rule_unready(broken):
+    pass
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "checklists", "test_team.py", "-k", "team or P1")
+    assert ran.code == 1, ran.output
+    summary = ran.output.split("= opsverify =", 1)[1]
+    assert "failed — test_team.py::test_team_rule_broken\n" in summary, summary
+    assert "could not check — test_team.py::test_team_rule_unready: RuntimeError: the team's fixture broke" in summary, \
+        summary
+    assert "None" not in summary, summary
