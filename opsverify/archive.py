@@ -613,6 +613,8 @@ class ArchiveReporter:
         self.begun: set[str] = set()  # the node ids pytest started (under xdist, the workers' too): see _never_ran
         self._items_not_selected: list[dict[str, str]] | None = None  # see items_not_selected
         self.family_tests: dict[str, str] = {}  # family -> the test standing for its items, as the run collected
+        # where it collected nothing (xdist's controller): test -> its family, as its workers' reports of items say
+        self.family_tests_reported: dict[str, str] = {}
 
     # -- collecting ---------------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -643,6 +645,7 @@ class ArchiveReporter:
             for key, value in report.user_properties:
                 if key == "opsverify":
                     row.info = json.loads(value)
+                    self._learn_family_test(report.nodeid, row.info)
         if crash:  # after its reports, or instead of them: said beside what they said (see _weighed)
             self._crashed(row, report)
             return
@@ -651,6 +654,13 @@ class ArchiveReporter:
             self._settle(row)
             row.record = _record(row)
             self._write_early(row)
+
+    def _learn_family_test(self, nodeid: str, info: dict[str, Any]) -> None:
+        """Under xdist the controller collects nothing: the test that stands for a family is told by the items its
+        workers report, so the items of a family module outside `checks/` are named there too (`_check_of`)."""
+        path, _, name = nodeid.rpartition("::")
+        if not self.family_tests and "[" in name and isinstance(info.get("family"), str):
+            self.family_tests_reported.setdefault(f"{path}::{name.partition('[')[0]}", info["family"])
 
     def _settle(self, row: _Row) -> None:
         """The item's outcome, once pytest has said what it will of it: the check's verdict, weighed against pytest's
@@ -913,7 +923,7 @@ class ArchiveReporter:
             self._by_node = {(Path(c.source).name, c.key): c for c in self.state.checks}
         path, _, name = nodeid.rpartition("::")
         return (self._by_node.get((Path(path).name, name))
-                or _check_of(nodeid, self.state.checks, self.family_tests))
+                or _check_of(nodeid, self.state.checks, self.family_tests, self.family_tests_reported))
 
     def counts(self) -> Counter:
         return Counter(row.status for row in self.rows.values())
@@ -941,7 +951,9 @@ class ArchiveReporter:
         self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
         if self.stopped_by and pytest_exit == exitcodes.INTERRUPTED:
             pytest_exit = exitcodes.FAILED  # xdist stops -x by interrupting its workers; serial pytest says 1
-        missing = self.items_ran(records) < self.selected_count() and not config.option.collectonly
+        # under xdist, also a test its workers collected that never reported (an item the controller cannot name)
+        unreported = bool(self.xdist_collected - set(self.rows))
+        missing = (self.items_ran(records) < self.selected_count() or unreported) and not config.option.collectonly
         if missing and not self.stopped_by and pytest_exit in (exitcodes.OK, exitcodes.FAILED):
             # a second Ctrl-C that lands inside pytest's own handling of the first leaves its status unset (0):
             # items that never ran make the run interrupted, whatever pytest says
@@ -1613,12 +1625,14 @@ def _record(row: _Row) -> dict[str, Any]:
     return record
 
 
-def _check_of(nodeid: str, checks: list[Check], family_tests: dict[str, str] | None = None) -> Check | None:
+def _check_of(nodeid: str, checks: list[Check], family_tests: dict[str, str] | None = None,
+              reported: dict[str, str] | None = None) -> Check | None:
     """The checklist item a node id names, in either layout: `checklists/shop.yaml::S1-origin-set`, or a family
     module's parametrized test, `checks/test_env.py::test_env[T6-critical-secrets-set[demo]]` — only a family
     module's own test (a team's test parametrized with an item's key is no checklist item): the one the run collected
     for the family (`family_tests`, family -> its test), else, where the run collected nothing (xdist's controller),
-    a test of the module `checks/test_<family>.py` (a `checks/` folder's: the rootdir may lie above the project)."""
+    a test its workers reported items of (`reported`, test -> its family), or one of the module
+    `checks/test_<family>.py` (a `checks/` folder's: the rootdir may lie above the project)."""
     path, _, name = nodeid.rpartition("::")
     if "[" in name and name.endswith("]"):
         function, _, param = name[:-1].partition("[")
@@ -1627,6 +1641,8 @@ def _check_of(nodeid: str, checks: list[Check], family_tests: dict[str, str] | N
         test = f"{path}::{function}"
         if family_tests:
             family = next((f for f, stands in family_tests.items() if stands == test), None)
+        elif test in (reported or {}):
+            family = (reported or {})[test]
         else:  # a module of that name in any other folder (a team's `tests/test_http.py`) is the team's own
             module = Path(path)
             family = (module.stem.removeprefix("test_") if module.parent.name == "checks"

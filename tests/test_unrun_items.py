@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -353,3 +354,32 @@ def test_an_interrupted_runs_count_of_items_holds_no_team_test(team_project):
     manifest = read_json(ran.archive() / "manifest.json")
     assert (manifest["interrupted"], manifest["selected"], manifest["ran"]) == (True, 5, 3), manifest
     assert _environment_panel(ran.archive())["interrupted"] == "ran 3 of 5 selected items; the other 2 were not checked"
+
+
+def test_under_xdist_items_of_a_family_module_outside_checks_that_a_stopped_run_never_reached_are_listed(team_project):
+    """xdist's controller collects nothing: it knows a family module by `checks/test_<family>.py`, or by the items its
+    workers report. A family module in verification/ whose items -x left unrun: the run is interrupted (2), and each
+    unrun item listed as not reported — not a whole run of the items that happened to report (exit 0)."""
+    from .test_selection import checks_layout
+
+    root = team_project.root
+    shutil.rmtree(root / "api")
+    team_project.checklist("shop", "".join(f"""
+- {{id: W{n}, name: page{n}, section: Web, title: page {n} answers, family: http, cadence: postdeploy,
+   severity: {'minor' if n == 1 else 'critical'}, params: {{service: web, path: {'/fail' if n == 1 else '/ok'}}}}}
+""" for n in range(1, 13)))
+    checks_layout(team_project, ini=False)
+    (root / "checks").rename(root / "verification")
+    with open(root / "conftest.py", "a", encoding="utf-8") as conftest:
+        conftest.write("\n\nimport time\n\n\n"
+                       "def pytest_runtest_setup(item):\n"
+                       "    if 'W1-' not in item.nodeid:  # W1 fails first: -x stops the run with items the controller"
+                       " still holds\n"
+                       "        time.sleep(1)\n")
+    ran = team_project.run("--env", "local", "verification", "-n", "2", "-x", "--fail-on", "critical")
+    assert ran.code == exitcodes.INTERRUPTED, ran.output
+    manifest = read_json(ran.archive() / "manifest.json")
+    assert (manifest["interrupted"], manifest["selected"]) == (True, 12), manifest
+    statuses = ran.statuses()
+    assert statuses["W1-page1"] == "failed" and len(statuses) == 12, statuses
+    assert list(statuses.values()).count("skipped") == 12 - manifest["ran"] > 0, statuses
