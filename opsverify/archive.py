@@ -964,7 +964,8 @@ class ArchiveReporter:
         only_manual = self._only_manual(config, pytest_exit)
         # every selected item skipped as its system is not in the environment: as little was checked
         unconfigured = "" if only_manual else self._only_unconfigured(config, pytest_exit)
-        if only_manual or unconfigured:  # nothing the run checks was selected, as with `--item M1 -m postdeploy`
+        own = "" if only_manual or unconfigured else self._only_own_tests(config, pytest_exit, records)
+        if only_manual or unconfigured or own:  # nothing the run checks was selected, as with `--item M1 -m postdeploy`
             pytest_exit = exitcodes.NO_CHECKS
         fail_on = self.fail_on(config)
         waivers = getattr(self.state, "waivers", None)
@@ -990,11 +991,11 @@ class ArchiveReporter:
             self.not_written = _no_archive_reason(pytest_exit, config, self.state)  # begun never: no folder, no git
         if only_manual and not self.not_written:  # with --no-archive too: the run says why it checked nothing
             self.not_written = _no_archive_reason(pytest_exit, config, self.state, only_manual=only_manual)
-        if unconfigured and not self.not_written:
-            self.not_written = f"no archive: no check was selected ({unconfigured})"
+        if (unconfigured or own) and not self.not_written:
+            self.not_written = f"no archive: no check was selected ({unconfigured or own})"
         if archive is None or archive.completed:
             return
-        reason = self.not_written if only_manual or unconfigured else _no_archive_reason(
+        reason = self.not_written if only_manual or unconfigured or own else _no_archive_reason(
             pytest_exit, config, self.state, nothing_selected=not self.selected())
         if reason:
             self.not_written = reason
@@ -1018,6 +1019,17 @@ class ArchiveReporter:
             return []
         selected = self.selected()
         return selected if selected and all(c.manual for c in selected) else []
+
+    def _only_own_tests(self, config: pytest.Config, pytest_exit: int, records: list[dict[str, Any]]) -> str:
+        """Why the run checked nothing when the project's own tests are all it selected (`-k smoke`: no checklist item),
+        as _only_manual, only a run that went as pytest meant (a failing one fails the run, pytest's 1); else ''. Its
+        archive would seal a run of no item into the env's chain."""
+        if (pytest_exit != exitcodes.OK or config.option.collectonly or self.collection_errors or not records
+                or self.selected() or any(r.get("key") for r in records)):
+            return ""
+        ran = f"{len(records)} ran, whose outcome{' is' if len(records) == 1 else 's are'} pytest's"
+        why = _why_none_was_selected(config, self.state)
+        return f"only the project's own tests: {ran}" + (f"; {why}" if why else "")
 
     def _only_unconfigured(self, config: pytest.Config, pytest_exit: int) -> str:
         """Why the run checked nothing when every selected item is of a system the environment does not configure

@@ -29,8 +29,9 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression, or runbook checks "
                          "without --env); no archive"),
     ExitCode(5, "no-checks", "pytest: no check was selected — none at all, only manual items (a person checks "
-                             "those, not the run), or only items of systems the environment does not configure (each "
-                             "would skip; a `--system` it does not configure stops the run at once); no archive. Also "
+                             "those, not the run), only items of systems the environment does not configure (each "
+                             "would skip; a `--system` it does not configure stops the run at once), or only the "
+                             "project's own tests (`-k smoke`; a failing one still ends 1); no archive. Also "
                              "a run that checked items but not every `--item` it names (-m, -k or --deselect left one "
                              "out): the summary names each, and the archive's `selection.items_not_selected`"),
     ExitCode(10, "could-not-check", "nothing failed, but some checks could not decide (error), or a failure "

@@ -683,3 +683,23 @@ def test_team_rule_unready(broken):
     assert "could not check — test_team.py::test_team_rule_unready: RuntimeError: the team's fixture broke" in summary, \
         summary
     assert "None" not in summary, summary
+
+
+def test_a_run_that_selected_only_the_teams_own_tests_checked_nothing(project):
+    """`-k smoke` taking in only the team's own tests: no checklist item was checked, as a run of only manual items
+    checks none — exit 5 and no archive (it had sealed an archive of no item into the env's chain, exit 0), saying
+    why. A failing one still fails the run (pytest's 1)."""
+    (project.root / "test_team.py").write_text("""
+def test_smoke():
+    assert True
+
+def test_smoke_broken():
+    assert False, "the team's smoke test broke"
+""", encoding="utf-8")
+    ran = project.run("--env", "local", "checklists", "test_team.py", "-k", "smoke and not broken")
+    assert ran.code == 5, ran.output
+    assert ("opsverify: no archive: no check was selected (only the project's own tests: 1 ran, whose outcome is "
+            "pytest's)") in ran.output, ran.output
+    assert not (project.root / "reports").exists() or not any((project.root / "reports").rglob("*"))
+    failing = project.run("--env", "local", "checklists", "test_team.py", "-k", "smoke")
+    assert failing.code == 1, failing.output
