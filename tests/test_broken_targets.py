@@ -229,13 +229,9 @@ insert into public.jobs values (7, 'stuck', E'\x1b[2J\x1b[H\rPASSED all fine \u2
 """
 
 
-def test_a_targets_words_a_terminal_would_act_on_are_shown_escaped(tmp_path, demo_deployment):
-    """What a target says reaches the console, results and JUnit with every control character written as its
-    escape: it cannot clear the on-call engineer's screen, rewrite a FAILED line or reorder the words."""
-    with scratch_database(demo_deployment, LYING_ROW_DDL, prefix="lying") as db:
-        project = Project(tmp_path, {"DATABASE_URL": db["url"]})
-        project.checklist("jobs", """
-        - id: J1
+# a sql item whose detail query quotes the stuck rows: what the target wrote reaches the message
+STUCK_JOBS = """
+        - id: {id}
           name: no-stuck-jobs
           section: Jobs
           title: no job is stuck
@@ -243,9 +239,17 @@ def test_a_targets_words_a_terminal_would_act_on_are_shown_escaped(tmp_path, dem
           cadence: postdeploy
           params:
             query: select count(*) as n from public.jobs where status = 'stuck'
-            expect: {n: {eq: 0}}
+            expect: {{n: {{eq: 0}}}}
             detail: select id, error from public.jobs where status = 'stuck'
-        """)
+"""
+
+
+def test_a_targets_words_a_terminal_would_act_on_are_shown_escaped(tmp_path, demo_deployment):
+    """What a target says reaches the console, results and JUnit with every control character written as its
+    escape: it cannot clear the on-call engineer's screen, rewrite a FAILED line or reorder the words."""
+    with scratch_database(demo_deployment, LYING_ROW_DDL, prefix="lying") as db:
+        project = Project(tmp_path, {"DATABASE_URL": db["url"]})
+        project.checklist("jobs", STUCK_JOBS.format(id="J1"))
         project.environment(FAST + 'systems:\n  jobs: {database: "${DATABASE_URL}"}\n')
         ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml", "junit.xml")
     assert ran.code == exitcodes.FAILED, ran.output[-3000:]
@@ -273,17 +277,7 @@ def test_a_targets_line_break_is_shown_escaped_and_a_message_stays_one_line(tmp_
         project.checklist("jobs", """
         - {id: J1, name: rls-everywhere, section: Jobs, title: RLS on every table, family: schema,
            cadence: postdeploy, params: {all_tables_in: public, rls: true}}
-        - id: J2
-          name: no-stuck-jobs
-          section: Jobs
-          title: no job is stuck
-          family: sql
-          cadence: postdeploy
-          params:
-            query: select count(*) as n from public.jobs where status = 'stuck'
-            expect: {n: {eq: 0}}
-            detail: select id, error from public.jobs where status = 'stuck'
-        """)
+        """ + STUCK_JOBS.format(id="J2"))
         project.environment(FAST + 'systems:\n  jobs: {database: "${DATABASE_URL}"}\n')
         ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml", "junit.xml")
     assert ran.statuses() == {"J1-rls-everywhere": "failed", "J2-no-stuck-jobs": "failed"}, ran.output[-3000:]
