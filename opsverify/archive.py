@@ -43,7 +43,7 @@ import yaml
 from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Check, _yaml_loader, shown
-from .items import check_fields, marks_for
+from .items import ITEM_MARK, check_fields, marks_for
 from .display import visible
 from .environment import Environment
 from .errors import ArchiveFailed
@@ -541,6 +541,9 @@ class _Row:
     phases: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # pytest's word for each phase:
     # when -> (outcome, its cause in its own words, the xfail reason of a skip that was one)
     crashed: str = ""  # the worker running it stopped (xdist): why
+    # the checklist item the plugin marked its reports with (`system/key`); "" for a test whose reports came unmarked
+    # (a team's own), None before any report of it came
+    item: str | None = None
     record: dict[str, Any] | None = None  # once the item ended
     written: str = ""  # the uid of its Allure files, once handed to the archive
 
@@ -641,6 +644,8 @@ class ArchiveReporter:
             self._forget_written(row)
             row.record, row.info, row.phases, row.crashed = None, None, {}, ""
         row.pytest_s += report.duration
+        if not crash:  # a worker's own report: the plugin marked it if it is a checklist item's
+            row.item = next((str(value) for key, value in report.user_properties if key == ITEM_MARK), row.item or "")
         if row.info is None:
             for key, value in report.user_properties:
                 if key == "opsverify":
@@ -919,6 +924,15 @@ class ArchiveReporter:
                 for nodeid, why in self._not_collected.items()]
 
     def _check_of_node(self, nodeid: str) -> Check | None:
+        """The checklist item a test is: on xdist's controller (which collected nothing, only told the workers'
+        node ids), as the plugin marked its reports once one came — a test whose reports came unmarked is a team's
+        own, whatever its module and parameters are called; else by its node id (see `_check_of`)."""
+        row = self.rows.get(nodeid)
+        if row is not None and row.item and self.xdist_collected:
+            system, _, key = row.item.partition("/")
+            return next((c for c in self.state.checks if c.system == system and c.key == key), None)
+        if row is not None and row.item == "" and self.xdist_collected:
+            return None
         if self._by_node is None:
             self._by_node = {(Path(c.source).name, c.key): c for c in self.state.checks}
         path, _, name = nodeid.rpartition("::")

@@ -108,6 +108,7 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     return result
 
 
+ITEM_MARK = "opsverify-item"  # a report's user property naming the checklist item it is of (`system/key`)
 # an item whose setup a hook reported passed though it ended otherwise: its outcome was never taken
 NOT_RUN = "not run: its setup did not end passed (a hook rewrote pytest's report of it)"
 

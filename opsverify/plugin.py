@@ -36,7 +36,7 @@ from . import __version__, exitcodes
 from .display import cut, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .heap import collect_less, collector_paused
-from .items import CADENCES, ChecklistFile, ChecklistItem, marks_for
+from .items import CADENCES, ITEM_MARK, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
@@ -1542,6 +1542,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     ours = [prop for prop in item.user_properties if prop[0] == "opsverify"]
     if ours and not any(prop[0] == "opsverify" for prop in report.user_properties):
         report.user_properties = [*report.user_properties, *ours]
+    check = item_check(item)  # every report of a checklist item names it, its check run or not: xdist's controller
+    if check is not None and not any(prop[0] == ITEM_MARK for prop in report.user_properties):  # tells by it
+        report.user_properties = [*report.user_properties, (ITEM_MARK, f"{check.system}/{check.key}")]
     return report
 
 

@@ -703,3 +703,39 @@ def test_smoke_broken():
     assert not (project.root / "reports").exists() or not any((project.root / "reports").rglob("*"))
     failing = project.run("--env", "local", "checklists", "test_team.py", "-k", "smoke")
     assert failing.code == 1, failing.output
+
+
+@pytest.mark.parametrize("where", ["another-checks-folder", "the-family-module"])
+def test_under_xdist_a_teams_test_in_a_checks_folder_is_told_by_its_unmarked_reports(project, where):
+    """A team's test in a `checks/` folder of its own (or beside the family's test in its module), parametrized with
+    an item's key, had been taken for that item by xdist's controller: its failure became the item's "could not
+    check", exit 10. The plugin marks every report of a checklist item; a test whose reports come unmarked is the
+    team's, whatever its module and parameters are called."""
+    checks_layout(project, ini=False)
+    team = """
+import pytest
+
+@pytest.mark.parametrize("case", ["P1-healthy"])
+def test_http{suffix}(case):
+    assert case == "never", "team case failed"
+"""
+    if where == "the-family-module":
+        with open(project.root / "checks" / "test_http.py", "a", encoding="utf-8") as module:
+            module.write(team.replace("import pytest\n", "import pytest  # noqa\n").format(suffix="_cases"))
+        paths = ["checks"]
+        team_id = "checks/test_http.py::test_http_cases[P1-healthy]"
+    else:
+        (project.root / "smoke" / "checks").mkdir(parents=True)
+        for folder in ("smoke", "smoke/checks"):
+            (project.root / folder / "__init__.py").write_text("", encoding="utf-8")
+        (project.root / "smoke" / "checks" / "test_http.py").write_text(team.format(suffix=""), encoding="utf-8")
+        paths = ["checks", "smoke"]
+        team_id = "smoke/checks/test_http.py::test_http[P1-healthy]"
+    ran = project.run("--env", "local", "-n", "2", "-k", "P1", *paths)
+    assert ran.code == 1, ran.output
+    assert "engine bug" not in ran.output and "could not check" not in ran.output, ran.output
+    assert f"failed — {team_id}" in ran.output, ran.output
+    records = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))["checks"]
+    row = next(r for r in records if r["nodeid"] == team_id)
+    assert (row["status"], row["key"]) == ("failed", None), row
+    assert ran.rows()["P1-healthy"]["status"] == "passed"
