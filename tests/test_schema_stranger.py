@@ -1396,3 +1396,37 @@ def test_the_member_of_pg_database_owner_is_followed_as_any_membership():
             "schema public grants CREATE to pg_database_owner (inherited by app_member; the database's owner is its"
             " member)")
     verdict({"schemas": ["public"], "no_grants_to": {"kept_apart": ["CREATE"]}}, owned, PASSED, "1 schema")
+
+
+@pytest.mark.parametrize("expression", [
+    "(NOT (EXISTS ( SELECT generate_series(1, 0) AS generate_series)))",  # no row: NOT EXISTS is true for every row
+    "(EXISTS ( SELECT unnest('{}'::integer[]) AS unnest))",  # no row: false
+    "(NULL::integer <> ALL ('{}'::integer[]))",  # of an empty array: TRUE, not NULL
+    "((NULL::integer = ANY ('{}'::integer[])) IS NOT NULL)",  # FALSE, so IS NOT NULL is TRUE
+    "('2024-01-01'::date = '2024-01-01 00:00:00'::timestamp without time zone)",  # TRUE in PostgreSQL
+    "('2024-01-01'::date <> '2024-01-01 00:00:00'::timestamp without time zone)",  # FALSE in PostgreSQL
+])
+def test_an_expression_whose_value_is_not_certain_here_is_neither_always_true_nor_never(expression):
+    """Each had been decided the wrong way (a set-returning function's select read as one row; a comparison with NULL
+    read as NULL against ANY/ALL of an array; sqlglot's simplifier comparing a date with a timestamp as text), so an
+    open write policy passed no_open_write_policies_for, or a restrictive one closing every row passed policies_for."""
+    schema._folded.cache_clear()
+    assert not schema._always_true(expression) and not schema._always_false(expression)
+
+
+@pytest.mark.parametrize("want, have, same", [
+    ("'uploads'", "'public.uploads'::text", False),  # a literal's text is its own, never a name to unqualify
+    ("'https://example.com/x'::text", "'https://public.example.com/x'::text", False),
+    ("nextval('orders_id_seq'::regclass)", "nextval('public.orders_id_seq'::regclass)", True),
+])
+def test_only_names_of_public_may_be_written_unqualified_in_a_default(want, have, same):
+    assert schema._same_default(want, have) is same
+
+
+def test_a_policy_is_read_for_a_word_as_the_apps_search_path_prints_it_too():
+    """Read with search_path pinned to pg_catalog, public's names print qualified: a word written as the app's
+    psql shows the policy (`'admin'::user_role`, `is_admin()`) had stopped matching, and policies_never_mention
+    passed."""
+    printed = "((role = 'admin'::public.user_role) OR public.is_admin())"
+    assert schema._mentions(printed, "'admin'::user_role") and schema._mentions(printed, "or is_admin()")
+    assert schema._mentions(printed, "public.is_admin()")

@@ -664,7 +664,7 @@ def _same_default(want: str, have: str) -> bool:
     (`1.50`), and `-1e3` reads `'-1000'::numeric`. The catalog is read with search_path pinned to pg_catalog, so
     every name outside it prints qualified; a default written as the app's usual search_path prints it — names in
     public unqualified (`nextval('orders_id_seq'::regclass)`) — is that default too."""
-    as_public = _PUBLIC_QUALIFIER.sub("", have) if "public." not in want else have
+    as_public = as_public_path(have) if "public." not in want else have
     if as_public != have and _same_default(want, as_public):
         return True
     if _squeezed(want) == _squeezed(have):
@@ -687,6 +687,23 @@ def _squeezed(text: str) -> str:
 
 
 _PUBLIC_QUALIFIER = re.compile(r"(?<![\w.\"$])public\.(?=[\w\"])")  # `public.` before a name, as printed
+# a quoted literal (its own text, never a name's, unless it is cast to regclass: a relation's name), or a quoted name
+_LITERAL_OR_NAME = re.compile(r"'(?:[^']|'')*'(?:::regclass\b)?|\"(?:[^\"]|\"\")*\"")
+
+
+def as_public_path(printed: str) -> str:
+    """What PostgreSQL prints with the app's usual search_path (`"$user", public`), from what it printed with
+    search_path pinned to pg_catalog: public's names unqualified — outside literals, and in a regclass literal
+    (`nextval('public.orders_id_seq'::regclass)`); a text literal's words (`'public.uploads'`) stay as written."""
+    out, at = [], 0
+    for found in _LITERAL_OR_NAME.finditer(printed):
+        out.append(_PUBLIC_QUALIFIER.sub("", printed[at:found.start()]))
+        token = found.group()
+        out.append(token.replace("'public.", "'", 1) if token.endswith("::regclass") else token)
+        at = found.end()
+    out.append(_PUBLIC_QUALIFIER.sub("", printed[at:]))
+    return "".join(out)
+
 _QUOTED_OR_BLANK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\s+")
 _TRAILING_CAST = re.compile(r"::([\w .\"\[\]]+)$")
 _NUMERIC_CAST = re.compile(r"integer|bigint|smallint|numeric|real|double precision")
@@ -772,6 +789,10 @@ def _folded(expression: str) -> str | None:
                 return node.this, negated != bool(node.args.get("negate"))
             return None
 
+        def quantified(node) -> bool:  # ANY / ALL / SOME (…): a set of values (sqlglot may read ALL as a function)
+            return isinstance(node, (exp.Any, exp.All, exp.Subquery)) or (
+                isinstance(node, exp.Anonymous) and str(node.this).upper() in ("ANY", "ALL", "SOME"))
+
         def unwrapped(node):
             while isinstance(node, exp.Paren):
                 node = node.this
@@ -792,7 +813,9 @@ def _folded(expression: str) -> str | None:
                         continue
                     return argument.copy() if constant(argument) else node
             # a comparison with NULL (`NULL::integer = 1`, as PostgreSQL prints `null = 1`) is NULL, whatever the other
-            if isinstance(node, COMPARISONS) and (null_constant(node.this) or null_constant(node.expression)):
+            # (not against ANY or ALL of an array: of an empty one, FALSE and TRUE)
+            if isinstance(node, COMPARISONS) and (null_constant(node.this) or null_constant(node.expression)) \
+                    and not any(quantified(side) for side in (node.this, node.expression)):
                 return exp.Null()
             # `NULL::boolean IS TRUE` is false (NULL is neither true nor false); a constant IS NULL: whether it is
             if isinstance(node, exp.Is) and null_constant(node.this) and isinstance(node.expression, exp.Boolean):
@@ -804,8 +827,10 @@ def _folded(expression: str) -> str | None:
                     and isinstance(node.expression, exp.Boolean):
                 same = node.this.this == node.expression.this
                 return exp.Boolean(this=same if not isinstance(node, exp.NEQ) else not same)
-            # EXISTS (SELECT 1): a select of no FROM, WHERE, HAVING, LIMIT or OFFSET returns its one row
-            if isinstance(node, exp.Exists) and bare_select(node.this):
+            # EXISTS (SELECT 1): a select of no FROM, WHERE, HAVING, LIMIT or OFFSET of constants returns its one row
+            # (one of a set-returning function, `SELECT generate_series(1, 0)`, may return none)
+            if isinstance(node, exp.Exists) and bare_select(node.this) \
+                    and all(constant(e.unalias()) for e in node.this.expressions):
                 return exp.true()
             # `1 = ANY (ARRAY[1, 2])`: a constant among constants is each equality, OR-ed
             if isinstance(node, exp.EQ) and constant(node.this) and isinstance(node.expression, exp.Any):
@@ -821,6 +846,8 @@ def _folded(expression: str) -> str | None:
             return node
 
         COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE)
+        if any(cast.to.is_type(*exp.DataType.TEMPORAL_TYPES) for cast in tree.find_all(exp.Cast)):
+            return None  # sqlglot's simplifier compares a date with a timestamp as text ('…' = '… 00:00:00': false)
         folded = simplify(tree.transform(read))
         while isinstance(folded, exp.Paren):
             folded = folded.this
@@ -909,9 +936,12 @@ def _constant(node: Any, exp: Any) -> Any:
     select = node.this if isinstance(node, (exp.Subquery, exp.Exists)) else None
     if not isinstance(select, exp.Select) or any(value for key, value in select.args.items() if key != "expressions"):
         return _ROW  # only `SELECT <expressions>`, no FROM, WHERE, LIMIT …: one row
+    values = [_constant(e.unalias(), exp) for e in select.expressions]
+    if any(value is _ROW for value in values):  # a function's answer (a set-returning one may give no row)
+        return _ROW
     if isinstance(node, exp.Exists):
         return True
-    return _constant(select.expressions[0].unalias(), exp) if len(select.expressions) == 1 else _ROW
+    return values[0] if len(values) == 1 else _ROW
 
 
 def _number(text: str) -> Any:
@@ -1140,7 +1170,8 @@ def _mentions(expression: str, word: str) -> bool:
     the blanks around its operators (PostgreSQL stores `1=1` and prints `(1 = 1)`). As written too, since a word is
     not read as SQL: `"role": "admin"` inside a string literal keeps its blank there, which `_unspaced` drops from
     the word (its `"…"` read as quoted names, the blank between them as outside quotes)."""
-    return word.lower() in expression.lower() or _unspaced(word) in _unspaced(expression)
+    return any(word.lower() in text.lower() or _unspaced(word) in _unspaced(text)
+               for text in dict.fromkeys((expression, as_public_path(expression))))
 
 
 def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
