@@ -1055,7 +1055,9 @@ class Redactor:
         `sensitive`); else only what a URL in it holds (a key in its path, a password). A plain setting
         (APP_NAME=bakery) stays readable: masked, it would hide that word — a system's name — in every verdict."""
         if marked_secret or looks_secret(name, value):
-            self.add(value, even_if_plain=names_a_secret_url(name), named=marked_secret or names_a_secret(name))
+            # a value its source marks secret is one whatever it looks like: a Zapier hook's URL is its credential
+            self.add(value, even_if_plain=marked_secret or names_a_secret_url(name),
+                     named=marked_secret or names_a_secret(name))
         elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
             self.add_url_parts(value)
 

@@ -409,6 +409,21 @@ def test_a_platforms_plain_settings_stay_readable_as_an_env_files_do():
     assert "Secret0" not in shown and "SigningKey1" not in shown and "opensesame" not in shown, shown
 
 
+def test_a_value_vercel_marks_sensitive_is_a_secret_whatever_it_looks_like():
+    """A plain-looking URL is no secret by its shape; marked sensitive (a Zapier hook's URL: the URL is the
+    credential) it is one, whole — it had shown raw wherever an endpoint quoted it."""
+    redactor = Redactor()
+    hook = "https://hooks.zapier.com/hooks/catch/1234567/abcd123/"
+    envs = json.dumps({"envs": [
+        {"key": "ORDER_NOTIFY", "type": "sensitive", "value": hook, "target": ["production"], "updatedAt": 1},
+        {"key": "SITE_URL", "type": "encrypted", "value": "https://shop.example.com/", "target": ["production"],
+         "updatedAt": 1}]})
+    assert isinstance(interpret(CALL, Reply(200, 1.0, DATE, envs), redactor, NOW), Answer)
+    shown = redactor.text(f"notify posted to {hook}; site https://shop.example.com/")
+    assert "hooks.zapier.com/hooks" not in shown and "abcd123" not in shown, shown
+    assert "site https://shop.example.com/" in shown, shown
+
+
 def test_render_env_group_values_are_dropped_and_redacted():
     redactor = Redactor()
     call = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")
