@@ -80,14 +80,22 @@ def _settings(database: str) -> dict[str, str] | None:
     return found
 
 
+# where libpq builds look for the system's pg_service.conf without PGSYSCONFDIR: Debian's and psycopg's binary wheels
+# (/etc/postgresql-common), PostgreSQL's own default prefix, and /etc itself
+SYSTEM_FOLDERS = ("/etc/postgresql-common", "/usr/local/pgsql/etc", "/etc")
+
+
 def _service(name: str, environ: Mapping[str, str]) -> list[dict[str, str]]:
     """The settings a connection service gives, from each file that has it: the user's (PGSERVICEFILE, else
-    ~/.pg_service.conf), which libpq reads first, then the system's (PGSYSCONFDIR's pg_service.conf)."""
+    ~/.pg_service.conf), which libpq reads first, then the system's (PGSYSCONFDIR's pg_service.conf, else each of
+    SYSTEM_FOLDERS')."""
     if not name:
         return []
     files = [Path(environ.get("PGSERVICEFILE") or Path("~/.pg_service.conf").expanduser())]
     if environ.get("PGSYSCONFDIR"):
         files.append(Path(environ["PGSYSCONFDIR"]) / "pg_service.conf")
+    else:  # the folder libpq was built with, which Python cannot ask: each one a build of it uses
+        files += [Path(folder) / "pg_service.conf" for folder in SYSTEM_FOLDERS]
     found = []
     for path in files:
         section: str | None = None

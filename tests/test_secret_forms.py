@@ -475,6 +475,20 @@ def test_the_password_of_a_libpq_service_is_a_secret(tmp_path, monkeypatch):
     assert "pgServiceCanary42" not in shown and "otherServicePw42" in shown, shown
 
 
+def test_the_password_of_a_service_in_libpqs_own_system_folder_is_a_secret(tmp_path, monkeypatch):
+    """Without PGSYSCONFDIR libpq reads the system folder it was built with (psycopg's binary wheels and Debian's:
+    /etc/postgresql-common), which Python cannot ask: that file's password had shown raw."""
+    from opsverify import ambient
+
+    system = tmp_path / "etc-postgresql-common"
+    system.mkdir()
+    (system / "pg_service.conf").write_text("[shop]\nhost=127.0.0.1\npassword=svcSysCanary55Zq\n", encoding="utf-8")
+    monkeypatch.setattr(ambient, "SYSTEM_FOLDERS", (str(tmp_path / "absent"), str(system)))
+    env = _ambient_environment(tmp_path, monkeypatch, "service=shop dbname=app", {})
+    shown = engine.Run(env).redactor.text("sent svcSysCanary55Zq")
+    assert "svcSysCanary55Zq" not in shown, shown
+
+
 def test_a_password_in_the_url_leaves_the_runners_libpq_passwords_unread(tmp_path, monkeypatch):
     """libpq sends the URL's own password then: PGPASSWORD is no secret of this run's (a word stays readable)."""
     env = _ambient_environment(tmp_path, monkeypatch, "postgresql://checker:Zq81vTx3Lm0pQr@127.0.0.1:5433/app",
