@@ -348,18 +348,24 @@ def test_interpret_keeps_no_values_and_uses_the_platform_clock():
                      NOW).data["more"]
 
 
-def test_a_vercel_value_that_is_a_plain_url_is_a_secret_when_its_name_says_so():
-    """As an env file's: a webhook URL named so (`ZAPIER_WEBHOOK_URL`) is a secret whole, its short id too; a
-    public address (`NEXT_PUBLIC_SITE_URL`) stays readable."""
+@pytest.mark.parametrize("key, kind", [("ZAPIER_WEBHOOK_URL", "encrypted"), ("ORDER_NOTIFY", "sensitive")],
+                         ids=["named-so", "marked-sensitive"])
+def test_a_vercel_value_that_is_a_plain_url_is_a_secret_when_its_name_or_type_says_so(key, kind):
+    """As an env file's: a webhook URL named so (`ZAPIER_WEBHOOK_URL`) is a secret whole, its short id too; so is one
+    Vercel marks sensitive whatever its name (the URL is the credential: it had shown raw wherever an endpoint quoted
+    it); a public address (`NEXT_PUBLIC_SITE_URL`, `SITE_URL`) stays readable."""
     redactor = Redactor()
     hook = "https://hooks.zapier.com/hooks/catch/1234567/3abcde1/"
     body = json.dumps({"envs": [
-        {"key": "ZAPIER_WEBHOOK_URL", "type": "encrypted", "value": hook, "target": ["production"], "updatedAt": 1},
+        {"key": key, "type": kind, "value": hook, "target": ["production"], "updatedAt": 1},
         {"key": "NEXT_PUBLIC_SITE_URL", "type": "plain", "value": "https://shop.example.com/", "target": ["production"],
+         "updatedAt": 1},
+        {"key": "SITE_URL", "type": "encrypted", "value": "https://shop.example.com/", "target": ["production"],
          "updatedAt": 1}]})
     assert isinstance(interpret(CALL, Reply(200, 1.0, DATE, body), redactor, NOW), Answer)
     shown = redactor.text(f"posted to {hook} and https://hooks.zapier.com/hooks/catch/1234567/3abcde1")
     assert "3abcde1" not in shown and "hooks.zapier.com" not in shown.split("posted to")[1].split(" and")[0], shown
+    assert "hooks.zapier.com/hooks" not in redactor.text(f"notify posted to {hook}")
     assert redactor.text("see https://shop.example.com/") == "see https://shop.example.com/"
 
 
@@ -407,21 +413,6 @@ def test_a_platforms_plain_settings_stay_readable_as_an_env_files_do():
     assert redactor.text(plain) == plain
     shown = redactor.text("groupJwtSecret0 ownSigningKey1 opensesame")
     assert "Secret0" not in shown and "SigningKey1" not in shown and "opensesame" not in shown, shown
-
-
-def test_a_value_vercel_marks_sensitive_is_a_secret_whatever_it_looks_like():
-    """A plain-looking URL is no secret by its shape; marked sensitive (a Zapier hook's URL: the URL is the
-    credential) it is one, whole — it had shown raw wherever an endpoint quoted it."""
-    redactor = Redactor()
-    hook = "https://hooks.zapier.com/hooks/catch/1234567/abcd123/"
-    envs = json.dumps({"envs": [
-        {"key": "ORDER_NOTIFY", "type": "sensitive", "value": hook, "target": ["production"], "updatedAt": 1},
-        {"key": "SITE_URL", "type": "encrypted", "value": "https://shop.example.com/", "target": ["production"],
-         "updatedAt": 1}]})
-    assert isinstance(interpret(CALL, Reply(200, 1.0, DATE, envs), redactor, NOW), Answer)
-    shown = redactor.text(f"notify posted to {hook}; site https://shop.example.com/")
-    assert "hooks.zapier.com/hooks" not in shown and "abcd123" not in shown, shown
-    assert "site https://shop.example.com/" in shown, shown
 
 
 def test_render_env_group_values_are_dropped_and_redacted():

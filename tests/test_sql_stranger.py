@@ -442,11 +442,7 @@ grant select on public.orders to {role};
                                 item="N1", name="orders"),
                      make_check("sql", {"query": "select count(*) as n from hidden.t", "expect": {"n": {"eq": 0}}},
                                 item="N2", name="hidden")]
-            target = make_target({"database": demo_deployment.pg.url(db["name"], role, password)})
-            try:
-                orders, hidden = gather_and_judge(target, sql, items)
-            finally:
-                target.close()
+            orders, hidden = _judged(demo_deployment.pg.url(db["name"], role, password), items)
     finally:
         with demo_deployment.pg.admin() as conn:
             conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
@@ -479,11 +475,7 @@ def test_rls_is_seen_whatever_the_databases_search_path_puts_before_pg_catalog(d
         with scratch_database(demo_deployment, SHADOWED_RLS, prefix="shadowed") as db:
             item = make_check("sql", {"query": "select count(*) as stuck from jobs where status = 'stuck'",
                                       "expect": {"stuck": {"eq": 0}}}, item="R1", name="stuck")
-            target = make_target({"database": demo_deployment.pg.url(db["name"], role, password)})
-            try:
-                (outcome,) = gather_and_judge(target, sql, [item])
-            finally:
-                target.close()
+            (outcome,) = _judged(demo_deployment.pg.url(db["name"], role, password), [item])
     finally:
         with demo_deployment.pg.admin() as conn:
             conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
