@@ -772,25 +772,26 @@ class ArchiveReporter:
         """(system, what was seen, item ids): the errors no cause line above names, grouped by what each
         item saw, so an exit 10 names every reason an item could not decide (a web service down, a Redis
         refusing, a judge's internal error) without reading the items one by one."""
-        grouped: dict[tuple[str, str], list[str]] = {}
-        for row in self.rows.values():
-            info = row.info or {}
-            if row.status != "error" or info.get("cause") in CAUSE_KINDS:
-                continue
+        def seen(row: _Row) -> str:
+            if row.status != "error" or (row.info or {}).get("cause") in CAUSE_KINDS:
+                return ""
             record = row.record or _record(row)  # an error beside a check's other verdict: its own cause
-            seen = (str(record.get("observed") or record.get("message") or "").strip().splitlines()
+            return (str(record.get("observed") or record.get("message") or "").strip().splitlines()
                     or ["no reason recorded"])[0]
-            seen = seen if len(seen) <= 300 else seen[:299] + "…"
-            grouped.setdefault((str(info.get("system", "")), seen), []).append(str(info.get("key") or row.nodeid))
-        return [(system, seen, ids) for (system, seen), ids in sorted(grouped.items())]
+
+        return self._grouped_by_seen(seen)
 
     def undecided_beside_failures(self) -> list[tuple[str, str, list[str]]]:
         """(system, what could not be decided, item ids): the failed items that could not decide a part of them, or
         erred after their check (`_undecided_beside`), grouped as other_errors groups errors — could-not-check too, so
         an exit 10 that --fail-on let the failure itself pass still names its cause."""
+        return self._grouped_by_seen(_undecided_beside)
+
+    def _grouped_by_seen(self, seen_in) -> list[tuple[str, str, list[str]]]:
+        """(system, what was seen, item ids) of the rows `seen_in` says something of, grouped by it (cut at 300)."""
         grouped: dict[tuple[str, str], list[str]] = {}
         for row in self.rows.values():
-            seen = _undecided_beside(row)
+            seen = seen_in(row)
             if seen:
                 seen = seen if len(seen) <= 300 else seen[:299] + "…"
                 info = row.info or {}

@@ -1401,14 +1401,13 @@ def _job_secrets_in_urls(path: Path, model: EnvironmentModel, checks: list[Check
             pieces = carried(check)  # a long secret may sit inside a piece too (`?auth=Bearer%20…`)
             if secret not in pieces and not (len(secret) >= 8 and any(secret in piece for piece in pieces)):
                 continue
+            at = f"{route_path(check.params.path)} at a URL holding the value of {spelled(cron.params.secret)}"
             if check.family == "cron":
-                problems.append(f"{shown(path)}: systems.{spelled(check.system)}: {check.key} (cron) calls"
-                                f" {route_path(check.params.path)} at a URL holding the value of {spelled(cron.params.secret)}:"
+                problems.append(f"{shown(path)}: systems.{spelled(check.system)}: {check.key} (cron) calls {at}:"
                                 " its calls without the secret would carry it (and run the job); take the secret out"
                                 " of the service's URL and the path — cron sends it in the header it names")
             elif not check.mutating:
-                problems.append(f"{shown(path)}: systems.{spelled(check.system)}: {check.key} sends a request to"
-                                f" {route_path(check.params.path)} at a URL holding the value of {spelled(cron.params.secret)},"
+                problems.append(f"{shown(path)}: systems.{spelled(check.system)}: {check.key} sends a request to {at},"
                                 f" with which {cron.key} (cron) calls the job there: a request carrying it runs the"
                                 " job; mark the item mutating: true, or take the secret out of the URL")
     return list(dict.fromkeys(problems))
