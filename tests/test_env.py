@@ -826,6 +826,14 @@ def test_a_value_that_is_not_utf8_in_an_env_file_that_cannot_be_read_is_kept_sec
         assert "CANARY" not in target.redactor.text(f"said {reading}")
 
 
+@pytest.mark.parametrize("rest", [b"BROKEN_LINE: x\n", b"# caf\xe9\n"], ids=["colon", "not-utf8"])
+def test_the_lenient_reading_drops_a_byte_order_mark_as_every_reader_does(tmp_path, rest):
+    """Read with the BOM kept, `\ufeffexport SESSION_SECRET=…` was no statement: its value never reached the
+    redactor (as UTF-8, and one byte a character)."""
+    (tmp_path / "api.env").write_bytes(b"\xef\xbb\xbfexport SESSION_SECRET=Hq7Wd2Kp9Lx4Mz6RtY3u\n" + rest)
+    assert ("SESSION_SECRET", "Hq7Wd2Kp9Lx4Mz6RtY3u") in envsource.salvaged(str(tmp_path / "api.env"))
+
+
 @pytest.mark.parametrize("text", [
     b"A='x\n" * 50_000, b'A="' + b"${a" * 80_000, b"A=" + b"${a:-" * 50_000, b"A=x" + b" \t" * 120_000 + b"y",
     # a value of 16 KB referenced 16,000 times in one value, and in many: 256 MB filled in, before

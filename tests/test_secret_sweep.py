@@ -293,3 +293,30 @@ def test_a_key_echoed_back_in_utf16_or_utf32_stays_out(tmp_path, encoding):
     forms = {"raw": key, "wide": wide, "wide, in JSON": json.dumps(wide)[1:-1],
              "wide, cut": wide[:len(wide) // 2]}
     assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+@pytest.mark.parametrize("byte_order_mark", [b"\xef\xbb\xbf", b""], ids=["bom", "no-bom"])
+def test_a_secret_on_the_first_line_of_a_broken_env_file_with_a_bom_stays_out(tmp_path, byte_order_mark):
+    """An env file saved with a UTF-8 BOM (Windows editors do), `export NAME=secret` on its first line, another line
+    python-dotenv cannot parse: the file is read again leniently only for the redactor, and that reading kept the BOM,
+    so the first name was never found and a target echoing its value put it raw in results.json and Allure."""
+    canary = f"cnsession{random.token_hex(8)}"
+    env_file = tmp_path / "web.env"
+    env_file.write_bytes(byte_order_mark + f"export SESSION_SECRET={canary}\nBROKEN_LINE: x\n".encode())
+    replies = {("GET", "/health"): raw_reply(500, f"debug dump: SESSION_SECRET={canary}".encode(), "text/plain")}
+    with KeepAliveHttp(replies) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "WEB_ENV": str(env_file)})
+        project.checklist("vault", """
+        - {id: H1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /health, status: 200}}
+        - {id: E1, name: env, section: Env, title: the session secret is set, family: env, cadence: postdeploy,
+           params: {service: web, required: [SESSION_SECRET]}}
+        """)
+        project.environment("""
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}", env: {dotenv: "${WEB_ENV}"}}}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "-p", "no:cacheprovider")
+    assert ran.statuses() == {"H1-health": "failed", "E1-env": "error"}, ran.output[-3000:]
+    assert "debug dump" in json.dumps(ran.rows()["H1-health"])  # the echo is in the evidence, masked
+    assert _leaks(_forms({"SESSION": canary}), {"console": ran.output}, [tmp_path], inputs={env_file}) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import codecs
 import io
 import os
 import re
@@ -229,6 +230,7 @@ def salvaged(path: str) -> list[tuple[str, str]]:
             raw = handle.read(SALVAGE_BYTES)
     except (OSError, ValueError):
         return []
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # as read_dotenv and both dotenv readers: no part of the first name
     texts = [raw.decode("utf-8", errors="replace")]
     if "\ufffd" in texts[0]:
         texts.append(raw.decode("latin-1"))
