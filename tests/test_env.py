@@ -544,6 +544,54 @@ def test_a_blank_literal_is_rejected(params, problem):
         load_item_params("env", params)
 
 
+# -- a NUL byte: a process environment ends a value there, so no service gets the value as written -----------
+NUL_LED = "\0" + SECRET  # Node's process.env reads "", python-dotenv's load_dotenv refuses the file
+
+
+@pytest.mark.parametrize("params, values, seen", [
+    (api(required=["K"]), {"K": NUL_LED}, "K starts with a NUL byte, which ends a value in every process environment"),
+    (api(required=["K"]), {"K": SECRET + "\0"}, f"K holds a NUL byte after {len(SECRET)} characters"),
+    (api(required=["K_*"]), {"K_A": NUL_LED}, "no name matching K_* is set"),
+    (api(min_length={"K": 32}), {"K": NUL_LED}, "K starts with a NUL byte"),
+    (api(any_of=[["K", "J"]]), {"K": NUL_LED}, "none of K / J is set (K starts with a NUL byte"),
+    (api(forbidden=["MOCK"]), {"MOCK": "true\0"}, "MOCK holds a NUL byte after 4 characters"),
+    (api(forbidden=["MOCK_*"]), {"MOCK_MODE": "\0"}, "MOCK_MODE (matches MOCK_*) starts with a NUL byte"),
+    (api(not_values={"TLS": ["0"]}), {"TLS": "0\0"}, "TLS holds a NUL byte after 1 character"),
+    (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "jobs:dead\0"}, "DLQ holds a NUL byte"),
+    (api(values={"RUN": "true"}), {"RUN": "true\0"}, "RUN holds a NUL byte"),
+    (api(format={"O": "integer"}), {"O": "1\0x"}, "O holds a NUL byte"),
+    (api(contains={"D": "ssl"}), {"D": "\0ssl"}, "D starts with a NUL byte"),
+    (api(matches={"D": ".*"}), {"D": NUL_LED}, "D starts with a NUL byte"),
+    (api(not_equal={"D": "changeme"}), {"D": NUL_LED}, "D starts with a NUL byte"),
+    # a condition Node reads as holding: not "not applicable"
+    (api(when={"MODE": "inngest"}, required=["K"]), {"MODE": "inngest\0", "K": SECRET}, "MODE holds a NUL byte"),
+])
+def test_a_value_holding_a_nul_byte_never_passes(params, values, seen):
+    check, outcome = judge(params, values)
+    assert outcome.status is Status.FAILED, outcome
+    assert seen in outcome.observed and "— fix: remove the NUL byte from" in outcome.observed, outcome.observed
+    said = repr(outcome) + message(check, outcome)
+    assert SECRET not in said
+
+
+def test_equal_on_values_holding_a_nul_byte_fails_saying_so():
+    check = make_check("env", {"equal": {"names": ["JWT"], "services": ["web", "api"]}})
+    outcome = env.judge(check, {"services": {"web": {"JWT": NUL_LED}, "api": {"JWT": "\0" + SHORT}}})
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith("JWT holds a NUL byte on web, api"), outcome.observed
+
+
+def test_a_nul_byte_read_from_an_env_file_fails_required_and_min_length(tmp_path):
+    """python-dotenv hands the quoted `\0` through (so does Node's dotenv): both rules had passed it."""
+    (tmp_path / "web.env").write_bytes(b'SESSION_SECRET="\0' + SECRET.encode() + b'"\n')
+    target = make_target({"services": {"web": {"env": {"dotenv": str(tmp_path / "web.env")}}}})
+    check = make_check("env", {"service": "web", "required": ["SESSION_SECRET"], "min_length": {"SESSION_SECRET": 32}})
+    outcome = gather_and_judge(target, env, [check])[0]
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.evidence["failed_rules"] == {"required": ["SESSION_SECRET"], "min_length": ["SESSION_SECRET"]}
+    assert outcome.evidence["web"]["SESSION_SECRET"]["nul_byte_at"] == 0
+
+
 # -- names: the right reason for a name that is not one ---------------------------------------------------
 @pytest.mark.parametrize("params, odd", [
     (api(required=["CAFÉ"]), "É"),

@@ -376,6 +376,8 @@ HEALTHY_ENV = {"api": {"API_JWT_SECRET": "s3cret-value", "REDIS_URL": "redis://r
      "API_JWT_SECRET is not set on api"),  # empty counts as unset, as in the env family
     ({**HEALTHY_ENV, "api": {"API_JWT_SECRET": "undefined", "REDIS_URL": " null "}}, Status.FAILED,
      "API_JWT_SECRET, REDIS_URL are not set on api"),  # what JavaScript writes of one unset, as env's `required` reads it
+    ({**HEALTHY_ENV, "api": {"API_JWT_SECRET": "\0s3cret-value", "REDIS_URL": "redis://r"}}, Status.FAILED,
+     "API_JWT_SECRET is not set on api"),  # a NUL byte ends a value in a process environment: Node reads ""
     ({"api": {}, "web": {}}, Status.FAILED,
      "API_JWT_SECRET, REDIS_URL are not set on api; API_JWT_SECRET, NEXTAUTH_URL are not set on web"),
     ({**HEALTHY_ENV, "web": NotConfigured("no env source for service 'web'")}, Status.SKIPPED,

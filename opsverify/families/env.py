@@ -449,17 +449,35 @@ _INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
 UNSET_WORDS = ("undefined", "null")
 
 
+# a process environment holds C strings: a NUL byte ends a value there (Node's process.env reads "\0abc" as "") and
+# python-dotenv's load_dotenv refuses it ("embedded null byte"), so no service gets such a value as written
+NUL = "\0"
+
+
+def _nul_byte(name: str, value: str | None) -> str | None:
+    """Why a value holding a NUL byte is no value to judge (any rule: never the part a reader keeps); None without one."""
+    if value is None or NUL not in value:
+        return None
+    before = value.index(NUL)
+    where = "starts with a NUL byte" if not before else f"holds a NUL byte after {plural(before, 'character')}"
+    return (f"{name} {where}, which ends a value in every process environment (Node reads what is before it, "
+            f"python-dotenv's load_dotenv refuses the file) — fix: remove the NUL byte from {name.split()[0]}")
+
+
 def _unset(name: str, value: str | None) -> str | None:
-    """Why a rule about a value has none to judge (`K is not set`, `K is blank`); None when it has one."""
+    """Why a rule about a value has none to judge (`K is not set`, `K is blank`, a NUL byte in it); None when it has
+    one."""
     if value is None:
         return f"{name} is not set"
+    if why := _nul_byte(name, value):
+        return why
     return f"{name} is blank" if is_blank(value) else None
 
 
 def is_unset(value: str | None) -> bool:
-    """Not set as a required value must be: missing, blank, or a word an unset variable is written as (the repo
-    family's .env.example keys read it so too)."""
-    return is_blank(value) or value.strip() in UNSET_WORDS
+    """Not set as a required value must be: missing, blank, a word an unset variable is written as, or holding a NUL
+    byte (no service gets it as written; the repo family's .env.example keys read it so too)."""
+    return is_blank(value) or value.strip() in UNSET_WORDS or NUL in value
 
 
 def _required_unset(name: str, value: str | None) -> str | None:
@@ -473,6 +491,8 @@ def _described(value: str | None) -> dict[str, Any]:
     seen = describe(value)
     if value is not None and not value.strip():
         seen["blank"] = True
+    if value is not None and NUL in value:
+        seen["nul_byte_at"] = value.index(NUL)
     return seen
 
 
@@ -583,8 +603,11 @@ def _judge_required(p: Params, env: dict[str, str], f: Findings) -> None:
         f.patterns[pattern] = matching
         f.look(env, *matching)
         if not f.set_or_undecided(env, matching):
-            found = f" (only blank: {first_few(matching)})" if matching else ""
-            f.problem("required", pattern, f"no name matching {pattern} is set{found}")
+            nul = {name: why for name in matching if (why := _nul_byte(name, env.get(name)))}
+            blank = [name for name in matching if name not in nul]
+            found = f" (only blank: {first_few(blank)})" if blank else ""
+            f.problem("required", pattern, f"no name matching {pattern} is set{found}" + "".join(
+                f" ({why})" for why in nul.values()))
 
 
 def _judge_any_of(p: Params, env: dict[str, str], f: Findings) -> None:
@@ -592,7 +615,9 @@ def _judge_any_of(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"one of {' / '.join(group)} set")
         f.look(env, *group)
         if not f.set_or_undecided(env, group):
-            f.problem("any_of", " / ".join(group), f"none of {' / '.join(group)} is set")
+            nul = [why for name in group if (why := _nul_byte(name, env.get(name)))]
+            f.problem("any_of", " / ".join(group), f"none of {' / '.join(group)} is set" + "".join(
+                f" ({why})" for why in nul))
 
 
 def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
@@ -607,9 +632,13 @@ def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
         f.look(env, *names)
         for name in names:
             value = env.get(name)
+            label = f"{name} (matches {entry})" if is_pattern(entry) else name
+            if not f.clear(env, name) or value is None:
+                continue
+            if why := _nul_byte(label, value):  # `true\0` is true to Node, `\0` stops a Python service: no clean unset
+                f.problem("forbidden", name, why)
             # a value of invisible characters only (U+200B) is set for forbidden: code reads it as true
-            if f.clear(env, name) and value is not None and value.strip().lower() not in FALSY:
-                label = f"{name} (matches {entry})" if is_pattern(entry) else name
+            elif value.strip().lower() not in FALSY:
                 f.problem("forbidden", name, f"{label} is set to {_shown(value)}")
 
 
@@ -633,7 +662,9 @@ def _judge_values_if_set(p: Params, env: dict[str, str], f: Findings) -> None:
         value = env.get(name)
         if not f.clear(env, name) or value is None:  # unset: the code's default applies
             continue
-        if is_blank(value):  # `??` reads it as the value, `||` as unset: which the code does is not known here
+        if why := _nul_byte(name, value):
+            f.problem("values_if_set", name, why)
+        elif is_blank(value):  # `??` reads it as the value, `||` as unset: which the code does is not known here
             f.problem("values_if_set", name, f"{name} is blank: unset it, or set it to {wanted}")
         elif value != wanted:
             f.problem("values_if_set", name, f"{name} is {_shown_word(p, value)}")
@@ -647,7 +678,9 @@ def _judge_not_values(p: Params, env: dict[str, str], f: Findings) -> None:
         if not f.clear(env, name):
             continue
         hit = next((r for r in refused if value is not None and value.strip().lower() == r.strip().lower()), None)
-        if hit is not None:
+        if why := _nul_byte(name, value):  # `0\0` is 0 to Node
+            f.problem("not_values", name, why)
+        elif hit is not None:
             f.problem("not_values", name, f"{name} is {hit}")
 
 
@@ -792,7 +825,12 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
             continue
         absent = [s for s, v in values.items() if v is None]
         blank = [s for s, v in values.items() if v is not None and is_blank(v)]
-        if absent or blank:  # blank on both is no agreement: neither has a value
+        nul = [s for s, v in values.items() if v is not None and NUL in v]
+        if nul:  # the part before it may agree where the values do not: neither is what a service gets
+            f.problems.append(f"{name} holds a NUL byte on {', '.join(nul)}, which ends a value in every process "
+                              f"environment — fix: remove the NUL byte from {name}")
+            f.failed.setdefault("equal", []).append(name)
+        elif absent or blank:  # blank on both is no agreement: neither has a value
             said = ([f"not set on {', '.join(absent)}"] if absent else []) + ([f"blank on {', '.join(blank)}"]
                                                                             if blank else [])
             f.problems.append(f"{name} is {' and '.join(said)}")
@@ -835,6 +873,11 @@ def judge(check, facts) -> Outcome:
             f.twice(env, name, p.service)
         if not all([f.clear(env, n) for n in p.when]):  # either reading may be the service's: no verdict
             return error(_with_notes("could not look: " + "; ".join(f.unknown), f), when=when, **_file_evidence(f))
+        nul = {name: why for name in p.when if (why := _nul_byte(name, env.get(name)))}
+        if nul:  # Node reads the part before it (which may hold), a Python service stops: neither applies nor not
+            return failed(f"{_when_text(p)}: the item's rules {f.where}", _with_notes(
+                "; ".join(f"{why} {f.where}" for why in nul.values()), f), when=when, failed_rules={"when": list(nul)},
+                **_file_evidence(f))
         unmet = _condition_fails(p, env)
         if unmet:
             return passed(f"{_when_text(p)}: the item's rules {f.where}",
