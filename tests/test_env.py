@@ -88,6 +88,16 @@ CASES = [
     (api(forbidden=["MOCK"]), {"MOCK": "\u200b"}, Status.FAILED, "MOCK is set to"),
     (api(forbidden=["MOCK"]), {"MOCK": "false\u200b"}, Status.FAILED, "MOCK is set to"),
     (api(forbidden=["MOCK"]), {"MOCK": " false "}, Status.PASSED, ""),
+    # blank for forbidden only where every reader trims it: JavaScript's trim() keeps U+001C-U+001F and U+0085 (Python's
+    # strip() takes them), a shell keeps Unicode spaces, so `\x1f` is true to Node
+    *[(api(forbidden=["MOCK"]), {"MOCK": value}, Status.FAILED, "MOCK is set to a value of length")
+      for value in ("\x1f", "\x1c\x1d\x1e", "\x85", "false\x1f", "0\x85", "\u3000", "off\u2003")],
+    (api(forbidden=["MOCK_*"]), {"MOCK_MODE": "\x1f"}, Status.FAILED, "MOCK_MODE (matches MOCK_*) is set to"),
+    (api(forbidden=["MOCK"]), {"MOCK": "\tFalse\r\n\v\f "}, Status.PASSED, ""),
+    # and a value blank to any reader is no value for required: `\x1f` is blank to Python, U+FEFF to JavaScript
+    *[(api(required=["K"]), {"K": value}, Status.FAILED, "K is blank on api")
+      for value in ("\x1f", "\x85", "\u3000", "\ufeff", "\x1c \u2028")],
+    (api(min_length={"K": 3}), {"K": "\x1fab\x85"}, Status.FAILED, "K has 2 characters"),
     (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "jobs:dead"}, Status.PASSED, ""),
     (api(values_if_set={"DLQ": "jobs:dead"}), {"DLQ": "jobs:failed"}, Status.FAILED,
      "DLQ is a value of length 11 (hmac:"),
@@ -273,6 +283,8 @@ def test_unreadable_example_is_an_error_and_no_repo_is_skipped():
     (api(when={"FEATURE": "\u200b"}, required=["B"]), "blank: a blank value reads as unset"),
     (api(values={"FEATURE": "\ufeff\u00ad"}), "blank: a blank value reads as unset"),
     (api(values={"A_MODE": "on"}, forbidden=["A_*"]), "A_MODE: values wants 'on', which forbidden refuses"),
+    (api(values={"A_MODE": "false\x1f"}, forbidden=["A_*"]),
+     r"A_MODE: values wants 'false\\x1f', which forbidden refuses"),
 ])
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):

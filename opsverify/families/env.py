@@ -37,6 +37,10 @@ NAME = "env"
 NEEDS = ("env",)
 
 FALSY = {"", "false", "0", "no", "off"}
+# the whitespace every reader trims off a value's ends: JavaScript's trim(), Python's str.strip() and a shell's
+# [[:space:]] all take these, where Python alone takes U+001C-U+001F and U+0085 (JavaScript reads "\x1f" as set) and a
+# shell no Unicode space
+TRIMMED_BY_EVERY_READER = " \t\n\v\f\r"
 DEFAULT_EXAMPLE = ".env.example"
 _FLAG = re.compile(r"true|false|yes|no|on|off|0|1", re.IGNORECASE)  # fullmatch: `$` would let "true\n" by
 _ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"  # a local part's characters (RFC 5322), no quoting
@@ -174,7 +178,7 @@ class Params(StrictParams):
         for name, wanted in self.values.items():
             if any(wanted.strip().lower() == r.strip().lower() for r in self.not_values.get(name, [])):
                 raise ValueError(f"{name}: values wants {wanted!r}, which not_values refuses: no env could pass")
-            if wanted.strip().lower() not in FALSY and any(fnmatch.fnmatchcase(name, e) for e in self.forbidden):
+            if not is_falsy_to_every_reader(wanted) and any(fnmatch.fnmatchcase(name, e) for e in self.forbidden):
                 raise ValueError(f"{name}: values wants {wanted!r}, which forbidden refuses: no env could pass")
             if self.not_equal.get(name) == wanted:
                 raise ValueError(f"{name}: values wants {wanted!r}, which not_equal forbids: no env could pass")
@@ -439,8 +443,16 @@ def is_blank(value: str | None) -> bool:
 
 
 def showing(value: str) -> str:
-    """What of a value shows: without blanks at its ends and characters that show as nothing."""
+    """What of a value shows: without blanks at its ends and characters that show as nothing. Blank to any reader is
+    blank here (Python's whitespace holds all of JavaScript's but U+FEFF, a format character): a rule that wants a
+    value never takes one some service reads as empty."""
     return _INVISIBLE.sub("", value).strip()
+
+
+def is_falsy_to_every_reader(value: str) -> bool:
+    """Blank or a false flag (`false`, `0`, `no`, `off`, any case) whoever reads it: trimmed of the whitespace every
+    reader trims only, so a value set to any reader (`\x1f`, `false\x85`, `\u200b`) is set for `forbidden`."""
+    return value.strip(TRIMMED_BY_EVERY_READER).lower() in FALSY
 
 
 _INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
@@ -455,7 +467,8 @@ NUL = "\0"
 
 
 def _nul_byte(name: str, value: str | None) -> str | None:
-    """Why a value holding a NUL byte is no value to judge (any rule: never the part a reader keeps); None without one."""
+    """Why a value holding a NUL byte is no value to judge (by any rule: nor is the part a reader keeps); None
+    without one."""
     if value is None or NUL not in value:
         return None
     before = value.index(NUL)
@@ -638,7 +651,7 @@ def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
             if why := _nul_byte(label, value):  # `true\0` is true to Node, `\0` stops a Python service: no clean unset
                 f.problem("forbidden", name, why)
             # a value of invisible characters only (U+200B) is set for forbidden: code reads it as true
-            elif value.strip().lower() not in FALSY:
+            elif not is_falsy_to_every_reader(value):
                 f.problem("forbidden", name, f"{label} is set to {_shown(value)}")
 
 
