@@ -264,6 +264,13 @@ def test_unreadable_example_is_an_error_and_no_repo_is_skipped():
     (api(min_length={"K": 0}), "greater than or equal to 1"),
     (api(not_values={"K": []}), "at least 1 item"),
     (api(matches={"K": "sk_(live"}), "not a regular expression"),
+    # what re reads one way and the regex package `matches` runs in another: re's meaning is the one documented
+    (api(matches={"O": r"https://api\.example\.com{e<=1}"}), "saw one at position 25 that Python re reads as itself"),
+    (api(matches={"O": "(?:live){i}"}), r"fix: write a literal brace as \\\{"),
+    (api(matches={"O": "(?x)a{ 2}"}), "saw one at position 5"),
+    (api(matches={"O": "[[:alpha:]]+"}), r"not a regular expression \(Python re.s syntax\): Possible nested set"),
+    (api(matches={"O": r"\p{L}+"}), r"not a regular expression \(Python re.s syntax\): bad escape \\p"),
+    (api(matches={"O": "(?|a|b)"}), "unknown extension"),
     (api(contains={"K": ""}), "at least 1 character"),
     (api(placeholders_from="apps/.env.example", required=["A"]), "placeholders_from is read only by not_placeholder"),
     (api(not_placeholder=["K"], placeholders_from="../.env.example"), "inside the repository"),
@@ -289,6 +296,20 @@ def test_unreadable_example_is_an_error_and_no_repo_is_skipped():
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):
         load_item_params("env", params)
+
+
+@pytest.mark.parametrize("pattern", [r"a{2,5}", r"a{,3}b{2,}", r'\{"ok": true\}', "[{}]+", r"\N{DIGIT ONE}+", "(?#{e})x",
+                                     "[]{]+", r"[\]{]", "sk_live_[A-Za-z0-9]+"])
+def test_a_pattern_both_engines_read_alike_is_accepted(pattern):
+    assert load_item_params("env", api(matches={"O": pattern})).matches == {"O": pattern}
+
+
+def test_a_fuzzy_looking_pattern_never_passes_a_value_re_would_not_match():
+    """`{e<=1}` is text to Python re, one error allowed to the regex package: `…coX` passed for `…com`."""
+    with pytest.raises(ValidationError):
+        load_item_params("env", api(matches={"O": r"https://api\.example\.com{e<=1}"}))
+    _, outcome = judge(api(matches={"O": r"https://api\.example\.com\{e<=1\}"}), {"O": "https://api.example.coX"})
+    assert outcome.status is Status.FAILED, outcome
 
 
 # -- gathered for real: a dotenv file and a repo checkout's .env.example ----------------------------

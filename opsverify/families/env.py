@@ -18,6 +18,7 @@ import re
 import socket
 import string
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -92,12 +93,53 @@ def _name_or_pattern(value: str) -> str:
 
 
 def _regex(value: str) -> str:
-    regex = load("regex")  # the engine `matches` runs in (Python re syntax), so both agree on what is valid
+    """A pattern in Python re's syntax, meaning what re makes of it: `matches` runs it in the regex package (for its
+    time bound), which reads some texts re takes otherwise (`{e<=1}` as fuzzy matching, `[[:alpha:]]` as a class)."""
+    with warnings.catch_warnings():  # re's warning of a nested set or a set operation: regex reads those otherwise
+        warnings.simplefilter("error", FutureWarning)
+        try:
+            re.compile(value)  # compiled, never run: re's matching has no time bound
+        except (re.error, FutureWarning) as exc:
+            raise ValueError(f"{value!r} is not a regular expression (Python re's syntax): {exc}") from None
+    brace = _literal_brace(value)
+    if brace is not None:
+        raise ValueError(f"{value!r}: expected a '{{' only as a repeat such as {{2,5}}; saw one at position {brace} that "
+                         "Python re reads as itself and the regex package `matches` runs in may read as fuzzy matching "
+                         "({e<=1} lets a value differ by a character) — fix: write a literal brace as \\{")
+    regex = load("regex")
     try:
         regex.compile(value)
     except regex.error as exc:
         raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
     return value
+
+
+_RE_REPEAT = re.compile(r"\{[0-9]*(?:,[0-9]*)?\}")  # re's {m}, {m,}, {,n}, {m,n}: a `{` of any other shape is itself
+
+
+def _literal_brace(pattern: str) -> int | None:
+    """Where Python re reads an unescaped `{` as a literal, outside a set and a (?#comment): where the regex package
+    may read fuzzy matching (`a{e<=1}`, `(?:ab){i}`) or a repeat (`a{ 2}` under (?x)). None where there is none."""
+    at, members_from = 0, None  # where the set being read starts its members (a `]` there is one of them)
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":  # an escape; `\N{NAME}` names a character in braces
+            closing = pattern.find("}", at) if pattern.startswith("N{", at + 1) else at + 1
+            at = closing + 1 if closing >= 0 else len(pattern)
+            continue
+        if members_from is not None:
+            if char == "]" and at > members_from:
+                members_from = None
+        elif char == "[":
+            members_from = at + 1 + pattern.startswith("^", at + 1)
+        elif pattern.startswith("(?#", at):
+            closing = pattern.find(")", at)
+            at = closing + 1 if closing >= 0 else len(pattern)
+            continue
+        elif char == "{" and (pattern.startswith("{}", at) or not _RE_REPEAT.match(pattern, at)):
+            return at
+        at += 1
+    return None
 
 
 def _not_blank(value: str) -> str:
