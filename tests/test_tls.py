@@ -1,4 +1,4 @@
-"""tls: a trusted certificate that does not expire soon; http services are skipped, never passed."""
+"""tls: a trusted certificate that does not expire soon; a plain-http service fails, never skipped or passed."""
 
 from __future__ import annotations
 
@@ -78,15 +78,17 @@ def shaken(**fields) -> tls.Handshake:
     (shaken(unreachable="timed out"), 14, Status.ERROR, "could not look: joslyn.example:443: timed out"),
     (shaken(unreachable="no TLS answer: WRONG_VERSION_NUMBER"), 14, Status.ERROR,
      "could not look: joslyn.example:443: no TLS answer: WRONG_VERSION_NUMBER"),
-    ("service 'web' is not served over https (http://); no certificate to check", 14, Status.SKIPPED,
-     "not served over https"),
+    # plain http serves no certificate: the claim is false, never skipped as if the item did not apply
+    (tls.NotHttps("http", True), 14, Status.FAILED, "service 'web' is served over plain http://: no TLS"),
+    (tls.NotHttps("ftp", True), 14, Status.ERROR, "could not look: service 'web' has no https URL with a host (ftp://)"),
+    (tls.NotHttps("https", False), 14, Status.ERROR, "could not look: service 'web' has no https URL with a host"),
 ])
 def test_judge(fact, min_days, status, observed):
     c = check(min_days)
     outcome = tls.judge(c, {c.key: fact})
     assert outcome.status is status
     assert observed in outcome.observed
-    if status is Status.FAILED:
+    if status is Status.FAILED and not isinstance(fact, tls.NotHttps):
         assert outcome.expected == (f"web (joslyn.example:443) presents a certificate trusted by the system trust "
                                     f"store that expires in more than {min_days} days")
 
@@ -391,7 +393,7 @@ def test_demo_certificate_expiring(demo):
         assert "; saw certificate expires " in text and ("in 2.9 days" in text or "in 3.0 days" in text)
 
 
-def test_http_service_is_skipped(demo, monkeypatch):
+def test_a_service_served_over_plain_http_fails_its_certificate_item(demo, monkeypatch):
     [web] = [c for c in TLS_CHECKS if c.key == "J7-web-certificate"]
     with demo_variables(demo):
         monkeypatch.setenv("DEMO_JOSLYN_AI_WEB_URL", demo.web.urls["joslyn-ai/web"].replace("https://", "http://"))
@@ -400,8 +402,9 @@ def test_http_service_is_skipped(demo, monkeypatch):
         outcome = run.evaluate([web])[f"joslyn-ai:{web.key}"]
     finally:
         run.close()
-    assert outcome.status is Status.SKIPPED
-    assert "service 'web' is not served over https (http://); no certificate to check" in outcome.observed
+    assert outcome.status is Status.FAILED
+    assert "service 'web' is served over plain http://: no TLS, no certificate" in outcome.observed
+    assert outcome.expected == "web presents a trusted certificate that expires in more than 14 days"
 
 
 def test_the_days_left_in_the_evidence_are_rounded_down_as_the_message_says():

@@ -9,8 +9,9 @@ The certificate is verified against the system trust store, or the service's `ca
 the environment file (a private CA), even where `verify_tls: false` lets other checks through.
 `min_days` holds for the whole verified chain: an intermediate that expires sooner than the leaf
 ends verification when it does.
-A service whose URL is not https has no certificate to check: the item is skipped with that
-reason, never passed.
+A service the environment names by a plain `http://` URL serves no certificate at all: the item fails, saying
+so (its clients reach it without TLS); where an environment has no TLS on purpose, waive the item there. A URL
+that is neither http nor https, or names no host, is "could not look" (error): nothing was asked.
 
 A port that does not answer in TLS — refused, silent, dripping, reset, or bytes that are not TLS
 (plain HTTP) — is "could not look" (error). A server that answers in TLS but refuses the
@@ -47,7 +48,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from ..lazy import load
-from ..outcome import Outcome, error, failed, passed, skipped
+from ..outcome import Outcome, error, failed, passed
 from ..transports.loops import DaemonExecutor
 from ..transports.tlscontext import (ALERT_MEANINGS, CERTIFICATE_REQUEST, CERTIFICATE_VERIFY, SERVER_HELLO,
                                      SERVER_KEY_EXCHANGE, alert_words, peer_chain, rejection_reason, server_messages,
@@ -374,15 +375,22 @@ def _second_look(host: str, port: int, timeout_s: float, server_name: str) -> Ce
         return None
 
 
-def gather(target, checks) -> dict[str, Handshake | str]:
-    facts: dict[str, Handshake | str] = {}
+@dataclass(frozen=True)
+class NotHttps:
+    """A service whose URL the handshake cannot be asked of: plain http (no certificate at all), or another scheme
+    or no host (the environment's URL to correct)."""
+    scheme: str
+    has_host: bool
+
+
+def gather(target, checks) -> dict[str, Handshake | NotHttps]:
+    facts: dict[str, Handshake | NotHttps] = {}
     wanted: dict[str, tuple[str, int, str | None]] = {}
     for c in checks:
         url = target.url(c.params.service)
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
-            facts[c.key] = (f"service '{c.params.service}' is not served over https ({parts.scheme}://); "
-                            "no certificate to check")
+            facts[c.key] = NotHttps(parts.scheme, bool(parts.hostname))
             continue
         port = 443 if parts.port is None else parts.port  # a port written as 0 is asked as 0, never as 443
         wanted[c.key] = (parts.hostname, port, target.ca_bundle(c.params.service))
@@ -422,11 +430,23 @@ def _rejected(expected: str, fact: Handshake, evidence: dict) -> Outcome:
                             f"certificate of {seen.subject}, expires {seen.not_after:%Y-%m-%d}{which})", **evidence)
 
 
+def _not_https(p: Params, fact: NotHttps) -> Outcome:
+    """Plain http serves no certificate, so the item's claim is false (never skipped as if it did not apply: the
+    environment configures the service); any other URL could not be asked."""
+    if fact.scheme == "http" and fact.has_host:
+        return failed(f"{p.service} presents a trusted certificate that expires in more than {p.min_days} days",
+                      f"service '{p.service}' is served over plain http://: no TLS, no certificate — fix: serve it over"
+                      " https and set its https:// URL in the environment file (or waive the item where this"
+                      " environment has no TLS on purpose)", scheme=fact.scheme)
+    return error(f"could not look: service '{p.service}' has no https URL with a host ({fact.scheme or 'no scheme'}://)"
+                 f" — fix: correct services.{p.service}.url in the environment file", scheme=fact.scheme)
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     fact = facts[check.key]
-    if isinstance(fact, str):
-        return skipped(fact)
+    if isinstance(fact, NotHttps):
+        return _not_https(p, fact)
     expected = (f"{p.service} ({fact.endpoint}) presents a certificate trusted by the {fact.trust} "
                 f"that expires in more than {p.min_days} days")
     evidence: dict = {"endpoint": fact.endpoint, "trust": fact.trust, "checked_at": fact.checked_at.isoformat(),
