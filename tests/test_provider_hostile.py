@@ -67,6 +67,24 @@ def test_no_piece_of_an_echoed_token_in_any_file_the_run_writes(tmp_path):
     assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
 
 
+def test_a_redirect_s_user_password_and_token_reach_no_file_the_run_writes(tmp_path):
+    """A platform's redirect to a login page may carry a password in its userinfo and a token in its query: named as
+    the bundle family names one (the host and path shown, the password dropped, the token learned and masked)."""
+    password, access_token = f"Pw{random.token_hex(8)}", f"Zx{random.token_hex(12)}"
+    moved = raw_reply(302, b"", location=f"https://robot:{password}@sso.example.com/callback?access_token={access_token}")
+    replies = {
+        ("GET", "/gh/repos/o/r/actions/secrets?per_page=100&page=1"): moved,
+        ("GET", "/vc/v10/projects/prj_x/env"): moved,
+        ("GET", "/sb/v1/projects/refxyz/database/backups"): moved,
+        ("GET", "/sb/v1/projects/refxyz/billing/addons"): moved,
+    }
+    ran = _three_platforms_run(tmp_path, replies, f"tok{random.token_hex(16)}")
+    assert ran.statuses() == {"P1-gh": "error", "P2-vc": "error", "P3-sb": "error"}, ran.output[-3000:]
+    forms = _forms({"PASSWORD": password, "ACCESS_TOKEN": access_token})
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+    assert "it now answers at https://sso.example.com/callback?access_token=[redacted" in ran.output, ran.output[-3000:]
+
+
 # -- 2. a PITR time Supabase gives in another unit -----------------------------------------------------------
 def _pitr(latest) -> dict:
     return {**backups(pitr=True, daily_hours=()), "physical_backup_data": {"latest_physical_backup_date_unix": latest}}

@@ -68,7 +68,7 @@ from ..display import cut
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
-from ..transports.http import Probe, Reply, ascii_compatible, decoded, strict_json
+from ..transports.http import URL_EDGES, Probe, Reply, ascii_compatible, decoded, location_named, strict_json
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath, nothing_found, plural
 
@@ -124,7 +124,6 @@ IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+|\bnew\s+
 # an import's target that names a file: relative, absolute, protocol-relative, a URL, a data: URL — not a bare name
 IMPORT_PATH = re.compile(rb"(?:\.{1,2}/|/|(?i:https?:)//|(?i:data:))")
 NOT_URL_TEXT = re.compile(rb"[^\x21-\x7e]")  # what a browser percent-encodes in any URL: controls, non-ASCII
-URL_EDGES = "".join(map(chr, range(0x21)))  # a URL parser drops controls and spaces around a URL: `src=" /a.js "`
 DATA_URL = re.compile(r"[\t\n\x0c\r ]*+(?i:data:)")  # leading whitespace is stripped from a URL, as a browser does
 NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")  # what a data: URL's base64 may not hold once spaces and padding are off
 ASCII_SPACES = re.compile(rb"[\t\n\x0c\r ]++")  # a data: URL's base64 may be wrapped: a browser drops these
@@ -806,19 +805,9 @@ class Crawl:
             self.enqueue([(url, False) for url in _mapped(links.inline[index][1], self._document_base(base))], where)
 
     def _redirected(self, reply: Reply) -> None:
-        """Where a redirecting page points, to be named: a Location may carry a login's token or credentials, so the
-        run learns its secret-looking parts (masked wherever shown, as any URL's are); its user and password are not
-        shown."""
-        location = {k.lower(): v for k, v in reply.headers.items()}.get("location", "").strip(URL_EDGES)
-        if reply.status is None or not 300 <= reply.status < 400 or not location:
-            return
-        self.learn(_joined(self.page_url, location))
-        try:
-            parts = urlsplit(location)
-            location = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-        except ValueError:  # no URL: named as written, its secret-looking parts masked all the same
-            pass
-        self.moved_to = cut(location, 200)
+        """Where a redirecting page points, to be named: its secret-looking parts learned, its user and password not
+        shown (`location_named`)."""
+        self.moved_to = location_named(reply, self.page_url, self.learn)
 
     def _document_base(self, href: str | None) -> str:
         """The page's URL, or the base a <base href> sets: resolved against the page's URL; one that is no URL sets

@@ -22,7 +22,8 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+from urllib.parse import urljoin, urlsplit
 
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,29 @@ class Reply:
         if name in self.first_values:
             return self.first_values[name]
         return next((v for k, v in self.headers.items() if k.lower() == name), "")
+
+
+URL_EDGES = "".join(map(chr, range(0x21)))  # a URL parser drops controls and spaces around a URL: `src=" /a.js "`
+
+
+def location_named(reply: Reply, url: str, learn: Callable[[str], None]) -> str:
+    """Where a redirect (3xx) points, as a message may name it (cut), else "": a Location may carry a login's token
+    or credentials, so the run learns its secret-looking parts first (`learn`: the run's redactor; masked wherever
+    shown, as any URL's are), and its user and password are not shown. `url`: the request's, which a relative
+    Location is resolved against for learning."""
+    location = reply.header("location").strip(URL_EDGES)
+    if reply.status is None or not 300 <= reply.status < 400 or not location:
+        return ""
+    try:
+        learn(urljoin(url, location))
+    except ValueError:  # no URL (`http://[::1/x`): learned as written
+        learn(location)
+    try:
+        parts = urlsplit(location)
+        location = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    except ValueError:  # no URL: named as written, its secret-looking parts masked all the same
+        pass
+    return cut(location, 200)
 
 
 class UnreadableJson(ValueError):
