@@ -1287,9 +1287,12 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
     for system, config in model.systems.items():
         at, items = f"{shown(path)}: systems.{spelled(system)}", cited.get(system, {})
         providers = set(PLATFORMS) | _named(items, "provider")
-        for name in config.providers:
+        for name, settings in config.providers.items():
             if name not in providers and (checks is not None or difflib.get_close_matches(name, PLATFORMS, n=1)):
                 problems.append(f"{at}.providers.{spelled(name)}: not a platform{_hint(name, providers, 'known')}")
+            else:
+                problems += _unread_settings(f"{at}.providers.{spelled(name)}", name, settings,
+                                             _citing(checks or [], system, name))
         if checks is None:
             continue
         endpoints = _named(items, "endpoint")
@@ -1303,6 +1306,33 @@ def _check_names(path: Path, model: EnvironmentModel, checks: list[Check] | None
                                 f"cites {spelled(close[0])}, which is not given; did you mean {spelled(close[0])}?")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
+
+
+def _unread_settings(at: str, platform: str, settings: dict[str, str], citing: set[str]) -> list[str]:
+    """A key no family reads under providers.<platform> is a typo: `repository` for `repo` would leave the items
+    skipped as "not configured", `baseurl` for `base_url` would send the token to the platform's public API. A
+    platform no family is known to read (a team's own name, the checks unknown) is left as written."""
+    known = families.provider_settings(platform, citing)
+    if not known:
+        return []
+    readable = sorted(f"{key}<name>" if key.endswith(".") else key for key in known)  # `service.` as service.<name>
+    problems = []
+    for key in settings:
+        if not families.is_provider_setting(key, known):
+            # a longer or shorter spelling of a name (`repository` for `repo`) is too far for difflib alone
+            close = difflib.get_close_matches(key, readable, n=1) or [
+                name for name in readable if key.lower().startswith(name) or name.startswith(key.lower())][:1]
+            hint = f"; did you mean {close[0]}?" if close else ""
+            problems.append(f"{at}.{spelled(key)}: not a setting of {spelled(platform)}{hint} (the settings read "
+                            f"there: {', '.join(readable)})")
+    return problems
+
+
+def _citing(checks: list[Check], system: str, platform: str) -> set[str]:
+    """The families whose items of `system` name providers.<platform> among their needs."""
+    need = f"provider:{platform}"
+    return {check.family for check in checks if check.system == system and (module := families.get(check.family))
+            is not None and need in families.needs(module, check.params)}
 
 
 def _host_as_reached(host: str) -> str:

@@ -248,6 +248,58 @@ def test_a_provider_is_a_platform_or_named_by_an_item(tmp_path, monkeypatch):
     _load(tmp_path, monkeypatch, "  shop: {providers: {minio: {bucket: b}}}\n", checks=[s3_item])
 
 
+GITHUB_ITEM = _check("P1", "provider", {"platform": "github", "required": ["CRON_SECRET"]})
+VERCEL_ITEM = _check("P2", "provider", {"platform": "vercel", "required": ["CRON_SECRET"]})
+
+
+@pytest.mark.parametrize("settings, key, meant, read", [
+    # the item would skip as "providers.github.repo not configured", the run green
+    ("github: {token: '${T}', repository: o/r}", "github.repository", "repo", "base_url, ref, repo, token"),
+    ("vercel: {tokn: '${T}', project: prj_x}", "vercel.tokn", "token", "base_url, project, team, token"),
+    # the token would go to the public api.github.com, not the host meant
+    ("github: {baseurl: 'https://gh.internal', token: '${T}', repo: o/r}", "github.baseurl", "base_url",
+     "base_url, ref, repo, token"),
+    ("render: {token: '${T}', services.web: srv-1}", "render.services.web", "service.<name>",
+     "base_url, env_group, service.<name>, token"),
+])
+@pytest.mark.parametrize("checks", [None, [GITHUB_ITEM, VERCEL_ITEM]], ids=["without-checks", "with-checks"])
+def test_a_misspelt_provider_setting_is_refused(tmp_path, monkeypatch, settings, key, meant, read, checks):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, f"  shop: {{providers: {{{settings}}}}}\n", variables={"T": "tok_Zk3mQ9wxLp2Tq7Vb"},
+              checks=checks)
+    assert raised.value.message == (f"{shown(tmp_path / 'local.yaml')}: systems.shop.providers.{key}: not a setting "
+                                    f"of {key.split('.')[0]}; did you mean {meant}? (the settings read there: {read})")
+    assert raised.value.exit_code == 20
+
+
+def test_every_setting_some_family_reads_is_accepted(tmp_path, monkeypatch):
+    """`ref` is the repo family's (GitHub's contents API), read with the provider family's repo and token."""
+    _load(tmp_path, monkeypatch, "  shop:\n    providers:\n"
+          "      github: {base_url: 'https://gh.internal', token: '${T}', repo: o/r, ref: main}\n"
+          "      vercel: {token: '${T}', project: prj_x, team: team_x}\n"
+          "      render: {token: '${T}', service.web: srv-1, env_group: evg-1}\n"
+          "      supabase: {token: '${T}', project: refxyz}\n"
+          "      s3: {bucket: b, region: eu-west-1, access_key_id: AKIA1, secret_access_key: '${T}'}\n",
+          variables={"T": "tok_Zk3mQ9wxLp2Tq7Vb"})
+
+
+def test_a_teams_own_provider_name_takes_the_settings_its_family_reads(tmp_path, monkeypatch):
+    """s3's `provider: minio` names a team's own: its settings are s3's, and a typo there is one all the same;
+    without the checks, what reads such a name is not known, so its settings are left as written."""
+    minio = "  shop: {providers: {minio: {bucket: b, acess_key_id: AKIA1}}}\n"
+    with pytest.raises(ConfigError, match=r"providers\.minio\.acess_key_id: not a setting of minio; did you mean "
+                                          r"access_key_id\? \(the settings read there: access_key_id, bucket, region, "
+                                          r"secret_access_key\)"):
+        _load(tmp_path, monkeypatch, minio, checks=[_check("B1", "s3", {"provider": "minio"})])
+    _load(tmp_path, monkeypatch, minio)
+
+
+def test_the_provider_readers_are_the_families_declaring_settings():
+    """families.PROVIDER_READERS is how the loader finds PROVIDER_SETTINGS without importing every family."""
+    declaring = {name for name in families.BUILT if hasattr(families.get(name), "PROVIDER_SETTINGS")}
+    assert declaring == set(families.PROVIDER_READERS)
+
+
 def test_platforms_are_the_provider_familys_and_s3():
     assert set(PLATFORMS) == {*provider.BASE_URLS, "s3"}
 

@@ -1015,3 +1015,46 @@ def test_what_could_not_be_judged_beside_a_failure_is_recorded_undecided():
     assert "B last updated 100.0 days ago" in outcome.observed
     (unknown,) = outcome.evidence["undecided"]
     assert "NO_TIME" in unknown and f"; and 1 could not be judged: {unknown}" in outcome.observed
+
+
+class _ReadSettings(dict):
+    """A platform's settings that note every key asked of them."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("params", [
+    {"platform": "github", "required": ["A"], "secret_age": {"names": ["A"], "max_days": 9}},
+    {"platform": "github", "required": ["A"], "environment": "production"},
+    {"platform": "vercel", "required": ["A"], "secret_age": {"names": ["A"], "max_days": 9}},
+    {"platform": "render", "services": ["web"], "deploy_status": "live", "secret_age": {"names": ["A"], "max_days": 9},
+     "cron_jobs": {"trim": {"max_age_hours": 2}}},
+    {"platform": "supabase", "backups": {"max_age_hours": 2}, "pitr_days": 7, "required": ["A"]},
+], ids=lambda p: p["platform"])
+def test_a_platform_s_calls_read_only_the_settings_it_declares(params):
+    """PROVIDER_SETTINGS is what the environment loader accepts under providers.<platform>: a key the calls read
+    beyond it would be refused in every environment, one it lists and they do not read would pass a typo."""
+    p = Params.model_validate(params)
+    declared = set(provider.PROVIDER_SETTINGS[p.platform])
+    settings = _ReadSettings({key: "x" for key in declared if not key.endswith(".")} |
+                             {"service.web": "srv-1", "service.trim": "crn-1", "base_url": "https://api.example",
+                              "repo": "o/r", "team": "team_x"})
+
+    class Target:
+        system, env = "demo", type("Env", (), {"name": "local"})
+
+        def provider(self, platform):
+            return settings
+
+    provider._plan(Target(), p, NOW)
+    assert {"service." if key.startswith("service.") else key for key in settings.read} == declared

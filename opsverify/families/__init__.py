@@ -16,6 +16,11 @@ A family is one module with the same names everywhere:
                                         optional, for a family whose items name a platform's objects by the
                                         `providers.<platform>.service.<name>` settings that map them to ids:
                                         the names an item cites, so a misspelt one is refused at load
+    PROVIDER_SETTINGS   optional, for a family that reads `providers.<platform>` settings: {platform: the keys
+                        it reads there}; a key ending in "." stands for every key it begins (`service.` for
+                        `service.web`), and platform "*" for whatever provider its items name in their needs
+                        (`provider:<name>`: s3's). A key no family reads is refused when the environment loads;
+                        such a family is listed in PROVIDER_READERS
     database_statements(target, checks) -> [statement]
                                         optional, for a family that talks to the database: the statements
                                         its `gather` sends (it builds them with this very function), so the
@@ -29,7 +34,7 @@ from __future__ import annotations
 import importlib
 import math
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterable
 
 # name -> module (under opsverify.families); one line per family
 BUILT: dict[str, str] = {
@@ -53,6 +58,8 @@ BUILT: dict[str, str] = {
 }
 
 FAMILY_NAMES: frozenset[str] = frozenset({*BUILT, "manual"})
+# the families that declare PROVIDER_SETTINGS: imported only when an environment configures a provider
+PROVIDER_READERS = ("provider", "repo", "s3")
 REQUESTS_AT_ONCE = 16  # concurrent requests per target (transports.http.Session)
 
 
@@ -84,6 +91,22 @@ def sends_secrets(module: ModuleType, params: Any) -> tuple[str, ...]:
 def platform_ids(module: ModuleType, params: Any) -> dict[str, set[str]]:
     custom = getattr(module, "platform_ids", None)
     return custom(params) if callable(custom) else {}
+
+
+def provider_settings(platform: str, citing: Iterable[str] = ()) -> set[str]:
+    """The keys some family reads under `providers.<platform>`: what each reader declares for that platform, and what
+    each family of `citing` (whose items name the platform in their needs) reads under any name it is given. Empty
+    when no family is known to read it (a team's own name, read by a family whose items are not known)."""
+    keys: set[str] = set()
+    for name in PROVIDER_READERS:
+        declared = get(name).PROVIDER_SETTINGS
+        keys.update(declared.get(platform, ()), declared.get("*", ()) if name in citing else ())
+    return keys
+
+
+def is_provider_setting(key: str, settings: set[str]) -> bool:
+    """Whether `key` is one of `settings`, or begins with one that ends in "." (`service.web`: `service.`)."""
+    return key in settings or any(s.endswith(".") and key.startswith(s) and key != s for s in settings)
 
 
 def needs_kinds(module: ModuleType | None, checks: list) -> set[str]:

@@ -106,6 +106,14 @@ BASE_URLS = {
     "render": "https://api.render.com/v1",
     "supabase": "https://api.supabase.com",
 }
+# the settings each platform's calls read under providers.<platform> (families.PROVIDER_SETTINGS: another key is a
+# typo, refused at load); `service.` stands for each service.<name>
+PROVIDER_SETTINGS = {
+    "github": ("base_url", "token", "repo"),
+    "vercel": ("base_url", "token", "project", "team"),
+    "render": ("base_url", "token", "service.", "env_group"),
+    "supabase": ("base_url", "token", "project"),
+}
 LABELS = {"github": "GitHub API", "vercel": "Vercel API", "render": "Render API",
           "supabase": "Supabase Management API"}
 TOKEN_HINTS = {

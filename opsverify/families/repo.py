@@ -592,6 +592,10 @@ def _dated(files: dict[str, float], committed: dict[str, tuple[float, str]]) -> 
                   hidden=tuple(sorted(set(files) - set(report))), newest_written=written[-1] if written else None)
 
 
+# the providers.github settings GitHubContents reads (families.PROVIDER_SETTINGS: another key is refused at load)
+PROVIDER_SETTINGS = {"github": ("base_url", "token", "repo", "ref")}
+
+
 class GitHubContents:
     """`GET /repos/{owner}/{repo}/contents/{path}?ref={sha}`: a file's base64 `content`, or a folder's entries.
     The token is a ${VAR} (environment.py refuses one written into the file)."""

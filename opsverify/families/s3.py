@@ -53,6 +53,9 @@ from ._common import StrictParams
 NAME = "s3"
 
 REQUIRED = ("access_key_id", "secret_access_key")
+# what `settings` reads under providers.<name> (families.PROVIDER_SETTINGS: another key is refused at load): under
+# s3, its items' default, and under any name an item gives
+PROVIDER_SETTINGS = {"s3": (*REQUIRED, "bucket", "region"), "*": (*REQUIRED, "bucket", "region")}
 
 
 # botocore's own rule for a bucket name (it refuses any other before sending): legacy buckets may hold capitals
