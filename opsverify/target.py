@@ -238,7 +238,11 @@ class Target:
         with self._lock:
             if self._http is None:
                 self._http = http.Session(self.timeouts.http_s, connect_s=self.timeouts.connect_s)
-        return self._http.fetch_all(probes)
+        replies = self._http.fetch_all(probes)
+        for probe, reply in zip(probes, replies, strict=True):
+            # a redirect's Location may carry a login's token or password: learned before any family names it
+            http.location_named(reply, probe.url, self.redactor.add)
+        return replies
 
     def close(self) -> None:
         """The run is over with this target (or ending early): a statement still in flight is not waited for."""

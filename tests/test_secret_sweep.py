@@ -320,3 +320,30 @@ def test_a_secret_on_the_first_line_of_a_broken_env_file_with_a_bom_stays_out(tm
     assert ran.statuses() == {"H1-health": "failed", "E1-env": "error"}, ran.output[-3000:]
     assert "debug dump" in json.dumps(ran.rows()["H1-health"])  # the echo is in the evidence, masked
     assert _leaks(_forms({"SESSION": canary}), {"console": ran.output}, [tmp_path], inputs={env_file}) == []
+
+
+def test_a_redirect_s_password_and_token_stay_out_whichever_family_quotes_it(tmp_path):
+    """A health or metrics endpoint redirecting to a login page may carry a password in the Location's userinfo and a
+    token in its query: every family that names a redirect (http, metrics, cron, webhook) names it as bundle and
+    provider do — its user and password dropped, its token learned as the reply came (Target.fetch_all) and masked.
+    The http and metrics families had quoted the Location raw into the console, results.json, JUnit and Allure."""
+    password, access_token = f"Pw{random.token_hex(8)}", f"Zx{random.token_hex(12)}"
+    location = f"https://robot:{password}@sso.example.com/callback?access_token={access_token}"
+    replies = {("GET", path): raw_reply(302, b"", location=location) for path in ("/health", "/metrics")}
+    with KeepAliveHttp(replies) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url})
+        project.checklist("vault", """
+        - {id: H1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy,
+           params: {service: web, path: /health, status: 200}}
+        - {id: M1, name: metrics, section: Web, title: metrics are scraped, family: metrics, cadence: postdeploy,
+           params: {service: web, path: /metrics, families: {up: gauge}}}
+        """)
+        project.environment("""
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}"}}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "-p", "no:cacheprovider")
+    assert ran.statuses() == {"H1-health": "failed", "M1-metrics": "error"}, ran.output[-3000:]
+    assert "https://sso.example.com/callback?access_token=[redacted" in ran.output, ran.output[-3000:]
+    assert _leaks(_forms({"PASSWORD": password, "ACCESS_TOKEN": access_token}), {"console": ran.output}, [tmp_path],
+                  inputs=set()) == []

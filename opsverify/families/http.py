@@ -24,7 +24,7 @@ from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
-from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply
+from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
 
 NAME = "http"
@@ -438,11 +438,10 @@ def json_bound_problems(document: Any, bounds: dict[str, int | float], unknown: 
 
 
 def redirected_to(reply: Reply) -> str:
-    """Where a 3xx answer sends its caller (its Location, cut), or "": a 302 to a login page says why it is no
+    """Where a 3xx answer sends its caller (its Location, cut, without a user and password; its secret-looking
+    parts were learned as the reply came, see Target.fetch_all), or "": a 302 to a login page says why it is no
     200."""
-    if reply.status is None or not 300 <= reply.status < 400:
-        return ""
-    return display.cut(reply.header("location"), 200)
+    return location_shown(reply)
 
 
 def status_said(reply: Reply) -> str:

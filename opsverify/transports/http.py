@@ -101,10 +101,10 @@ URL_EDGES = "".join(map(chr, range(0x21)))  # a URL parser drops controls and sp
 
 
 def location_named(reply: Reply, url: str, learn: Callable[[str], None]) -> str:
-    """Where a redirect (3xx) points, as a message may name it (cut), else "": a Location may carry a login's token
-    or credentials, so the run learns its secret-looking parts first (`learn`: the run's redactor; masked wherever
-    shown, as any URL's are), and its user and password are not shown. `url`: the request's, which a relative
-    Location is resolved against for learning."""
+    """Where a redirect (3xx) points, as a message may name it (`location_shown`), else "": a Location may carry a
+    login's token or credentials, so the run learns its secret-looking parts first (`learn`: the run's redactor;
+    masked wherever shown, as any URL's are). `url`: the request's, which a relative Location is resolved against
+    for learning. Target.fetch_all does this for every reply, whichever family asked."""
     location = reply.header("location").strip(URL_EDGES)
     if reply.status is None or not 300 <= reply.status < 400 or not location:
         return ""
@@ -112,6 +112,15 @@ def location_named(reply: Reply, url: str, learn: Callable[[str], None]) -> str:
         learn(urljoin(url, location))
     except ValueError:  # no URL (`http://[::1/x`): learned as written
         learn(location)
+    return location_shown(reply)
+
+
+def location_shown(reply: Reply) -> str:
+    """A redirect's (3xx) Location as a message names it, cut, without its user and password; "" for no redirect.
+    Its secret-looking parts are masked as learned (`location_named`)."""
+    location = reply.header("location").strip(URL_EDGES)
+    if reply.status is None or not 300 <= reply.status < 400 or not location:
+        return ""
     try:
         parts = urlsplit(location)
         location = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
