@@ -93,6 +93,30 @@ _COLUMNS = """(select coalesce(json_agg(json_build_object(
           ) order by a.attnum), '[]'::json)
           from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
           where a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped)"""
+# Of the functions, operators and types a policy's stored expressions (pg_node_tree) name, those PostgreSQL may be asked
+# to evaluate (see _nodetree): its own (oid below FirstNormalObjectId, 16384: no function of the database's own is
+# called, it could act or hang) and IMMUTABLE — `function:65`, `operator:96` (its function), `type:23`, and `io:23`
+# where the type's input and output functions are IMMUTABLE too. Found by the fields' names in the tree's text: an oid
+# the tree's reader finds that is not listed here is not safe.
+_SAFE_OIDS = r"""(select coalesce(json_agg(distinct u.tag), '[]'::json)
+          from (select concat_ws(' ', p.polqual::text, p.polwithcheck::text) as text) tree,
+          lateral (
+            select 'function:' || f.oid from pg_proc f
+            where f.oid < 16384 and f.provolatile = 'i' and f.oid in (select m[1]::oid from regexp_matches(tree.text,
+                                               ':(?:funcid|opfuncid|hashfuncid|negfuncid) (\d+)', 'g') m)
+            union all
+            select 'operator:' || o.oid from pg_operator o join pg_proc f on f.oid = o.oprcode
+            where f.oid < 16384 and f.provolatile = 'i' and o.oid in (
+                select x::oid from regexp_matches(tree.text, ':opnos? \(?o?([0-9 ]+)', 'g') m,
+                unnest(string_to_array(trim(m[1]), ' ')) x)
+            union all
+            select k || ':' || y.oid from pg_type y join pg_proc i on i.oid = y.typinput
+            join pg_proc o on o.oid = y.typoutput,
+            unnest(case when i.provolatile = 'i' and o.provolatile = 'i' then array['type', 'io']
+                        else array['type'] end) k
+            where y.oid < 16384 and y.oid in (select m[1]::oid from regexp_matches(tree.text, ':(?:consttype|'
+                    'resulttype|funcresulttype|opresulttype|array_typeid|element_typeid|casetype|coalescetype|'
+                    'minmaxtype|row_typeid|paramtype) (\d+)', 'g') m)) u(tag))"""
 _RELATION_PARTS = {
     "extension_members": """exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = r.oid
                                   and d.deptype = 'e')""",
@@ -128,7 +152,9 @@ _RELATION_PARTS = {
             'name', p.polname, 'command', p.polcmd, 'permissive', p.polpermissive,
             'roles', (select json_agg(case when x = 0 then '{PUBLIC}' else pg_get_userbyid(x) end)
                       from unnest(p.polroles) x),
-            'using', pg_get_expr(p.polqual, p.polrelid), 'check', pg_get_expr(p.polwithcheck, p.polrelid)
+            'using', pg_get_expr(p.polqual, p.polrelid), 'check', pg_get_expr(p.polwithcheck, p.polrelid),
+            -- as stored, to tell its constant parts (schema asks PostgreSQL their values)
+            'using_tree', p.polqual::text, 'check_tree', p.polwithcheck::text, 'safe', {_SAFE_OIDS}
           ) order by p.polname), '[]'::json)
           from pg_policy p where p.polrelid = r.oid)""",
     "table_publications": """(select coalesce(json_agg(b.pubname order by b.pubname), '[]'::json)

@@ -14,19 +14,23 @@ A field the subject's judge does not read is a config error, so an accepted para
 Privileges are the effective ones: granted to the role, to PUBLIC, or to a role it inherits (see
 docs/checklists.md for what is and is not followed). The catalog query lives in `_catalog.py`; it
 reads only the sections the group's items declare (`FIELD_SECTIONS`), and a judge that uses a
-section its item did not declare ends as an error.
+section its item did not declare ends as an error. A policy expression's constant parts (`_nodetree.py`) are then
+asked of PostgreSQL itself, in a second round trip only where there are some: a Python reading of its semantics had
+counted what it did not read as "depends on the row".
 """
 
 from __future__ import annotations
 
 import decimal
 import functools
+import json
 import re
-from typing import Annotated, Any, Iterable, Literal
+from typing import Annotated, Any, Iterable, Iterator, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .. import lazy
+from ..errors import GatherError, QueryFailed
 from ..outcome import Outcome, error, failed, passed
 from ..transports.pgvalues import Pinned
 from ._catalog import (
@@ -56,6 +60,7 @@ from ._catalog import (
     server_privileges,
     Via,
 )
+from ._nodetree import Node, has_sublink, is_constant, read_tree, split_bool
 from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
@@ -318,7 +323,110 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
 def gather(target, checks) -> Catalog:
     ((query, params),) = database_statements(target, checks)
     rows = target.database.query(query, params)
-    return read_catalog(rows[0]["facts"], _sections(checks))
+    raw = rows[0]["facts"]
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    if "policies" in _sections(checks):
+        _ask_constants(target.database, raw.get("relations") or [])
+    return read_catalog(raw, _sections(checks))
+
+
+def constant_statement(expression: str) -> Pinned:
+    """PostgreSQL's own value of a constant policy expression, as `pg_get_expr` printed it with the same search_path
+    pinned (so it reads back the same operators and functions)."""
+    return Pinned(f"select ({expression}) as value")
+
+
+def _ask_constants(database, relations: list[dict]) -> None:
+    """Each constant part of each policy expression (see `_nodetree`: PostgreSQL's own IMMUTABLE functions of
+    constants, no row, no session) is asked of PostgreSQL — the whole expression where it is constant, else the
+    constant arguments of its AND / OR / NOT — each in a statement and read-only transaction of its own, so one that
+    raises or runs out of time spoils no other. What the whole then is, whatever the row, is kept beside it as
+    `using_value` / `check_value` (see `_whole_value`); none where that depends on the row. A second round trip only
+    where there is such a part."""
+    read: list[tuple[dict, str, Node, frozenset[str]]] = []
+    asked: dict[str, None] = {}
+    for relation in relations:
+        for pol in relation.get("policies") or []:
+            safe = frozenset(pol.pop("safe", None) or ())
+            for key in ("using", "check"):
+                tree = read_tree(pol.pop(f"{key}_tree", None))
+                if tree is not None and pol[key] is not None:
+                    parts = dict(_constant_parts(tree, pol[key], safe))
+                    if parts:
+                        read.append((pol, key, tree, safe))
+                        asked.update(dict.fromkeys(parts))
+    if not asked:
+        return
+    expressions = list(asked)
+    answers = database.query_many([constant_statement(e) for e in expressions])
+    if len(answers) != len(expressions):
+        raise GatherError(f"the database gave {len(answers)} answers to {len(expressions)} constant expressions")
+    said = dict(zip(expressions, map(_constant_value, answers), strict=True))
+    for pol, key, tree, safe in read:
+        value = _whole_value(tree, pol[key], safe, said)
+        if value is not None:
+            pol[f"{key}_value"] = value
+
+
+def _constant_parts(tree: Node, text: str, safe: frozenset[str]) -> Iterator[tuple[str, Node]]:
+    """The largest constant parts of an expression (its text and tree): itself, or those of its AND / OR / NOT's
+    arguments (each as `pg_get_expr` printed it within the whole)."""
+    if is_constant(tree, safe):
+        yield text, tree
+    elif tree.name == "BOOLEXPR":
+        for part, node in zip(split_bool(text, tree) or (), tree.fields["args"]):
+            yield from _constant_parts(node, part, safe)
+
+
+def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, str]) -> str | None:
+    """What the expression is whatever the row, from PostgreSQL's values of its constant parts: "true", "false",
+    "null", "not true" (FALSE or NULL, as the row has it), "raises: why", "undecided: why"; None where it depends on
+    the row. AND and OR as PostgreSQL's planner folds them, argument by argument in order: a constant FALSE (TRUE for
+    OR) decides it, and the arguments after it are never evaluated; one that raises before it raises there — unless
+    it holds a subquery, which the planner leaves to run row by row, after the row's own arguments."""
+    if is_constant(tree, safe):
+        return said[text]
+    parts = split_bool(text, tree) if tree.name == "BOOLEXPR" else None
+    if parts is None:
+        return None
+    values = [(_whole_value(node, part, safe, said), has_sublink(node))
+              for part, node in zip(parts, tree.fields["args"])]
+    if tree.fields["boolop"] == "not":
+        ((value, _),) = values
+        word = (value or "").split(":", 1)[0]
+        return {"true": "false", "false": "true"}.get(word, value if word in ("null", "raises", "undecided") else None)
+    deciding = "false" if tree.fields["boolop"] == "and" else "true"
+    row = null = not_true = False
+    for value, subquery in values:
+        word = (value or "").split(":", 1)[0]
+        if word == deciding or word == "undecided" or (word == "raises" and not subquery):
+            return value
+        null |= word == "null"
+        not_true |= word == "not true"
+        row |= value is None or (word == "raises" and subquery)
+    if deciding == "false":  # AND: a never-TRUE argument leaves it never TRUE, so does a NULL one beside the row's
+        return "not true" if not_true or (null and row) else None if row else "null" if null else "true"
+    return None if row else "not true" if not_true else "null" if null else "false"
+
+
+# SQLSTATE classes of an error the expression itself raises, on every row: 21 (cardinality: a scalar subquery of
+# two rows) and 22 (data: invalid input, division by zero, overflow). Any other (a timeout, out of memory, a name
+# read back differently) leaves the value undecided
+_RAISES = ("21", "22")
+
+
+def _constant_value(answer: Any) -> str:
+    """PostgreSQL's answer for a constant expression, as the judge reads it: "true", "false", "null", "raises: why"
+    (no row passes it: a statement it guards fails), or "undecided: why" (not known: never a pass)."""
+    if isinstance(answer, QueryFailed) and answer.sqlstate[:2] in _RAISES:
+        return f"raises: {answer}"
+    if isinstance(answer, GatherError):
+        return f"undecided: {answer}"
+    value = answer[0].get("value") if len(answer) == 1 else answer
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return f"undecided: answered {value!r}, not a boolean"
 
 
 # -- findings: problems grouped so that many objects make one short line ----------------------
@@ -742,30 +850,60 @@ def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
 
 
 _ALWAYS_TRUE = {"true", "1=1"}
+_ALWAYS_FALSE = {"false", "1=0", "0=1", "null", "null::boolean"}
 
 
-def _always_true(expression: str | None) -> bool:
-    """The expression (as `pg_get_expr` prints it) is TRUE whatever the row: the literal spellings, a constant
-    expression that evaluates to TRUE (`(1 = 1) IS TRUE`, `NULL::unknown IS NULL`, `1.0 = (1)::numeric`, see
-    `_constant`), or what sqlglot's simplifier folds to TRUE (`true OR owner_id = 1`, `'a'::text = 'a'::text`)."""
+def _constant(policy: dict, key: str) -> str | None:
+    """PostgreSQL's own value of the policy's `key` expression ("using" / "check") where the catalog found it constant
+    (see `_ask_constants`): "true", "false", "null", "raises" or "undecided"; None where it depends on the row (or the
+    session, or a function of the database's own), or was not asked."""
+    said = policy.get(f"{key}_value")
+    return said.split(":", 1)[0] if said else None
+
+
+def _always_true(policy: dict, key: str | None) -> bool:
+    """The policy's `key` expression is TRUE whatever the row: as PostgreSQL evaluates it where it is constant;
+    else its literal spellings, or what sqlglot's simplifier folds to TRUE (`true OR owner_id = 1`)."""
+    expression = policy[key] if key else None
     if expression is None:
         return False
+    value = _constant(policy, key)
+    if value is not None:
+        return value == "true"
     return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE or _folded(expression) == "true"
+
+
+def _always_false(policy: dict, key: str | None) -> bool:
+    """No row passes the policy's `key` expression: where it is constant, PostgreSQL says FALSE or NULL, or it raises
+    (the statement fails); else FALSE or NULL as written or as sqlglot's simplifier folds it (`false AND id > 0`), or
+    one of its top-level AND-ed terms compares a column with itself by `<>`, `<` or `>` (false, or NULL where it is
+    NULL)."""
+    expression = policy[key] if key else None
+    if expression is None:
+        return False
+    value = _constant(policy, key)
+    if value is not None:
+        return value in ("false", "null", "not true", "raises")
+    return (re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
+            or _never_itself(expression))
+
+
+def _undecided(policy: dict, keys: Iterable[str | None]) -> list[str]:
+    """Why PostgreSQL could not say the value of these constant expressions of the policy (a timeout, …)."""
+    return [f"{'USING' if key == 'using' else 'WITH CHECK'}: {policy[f'{key}_value'].split(': ', 1)[1]}"
+            for key in dict.fromkeys(keys) if key and _constant(policy, key) == "undecided"]
 
 
 @functools.lru_cache(maxsize=1024)
 def _folded(expression: str) -> str | None:
-    """What the expression is whatever the row, when that is a constant: "true", "false" or "null" — as `_constant`
-    evaluates it, else as sqlglot (PostgreSQL dialect) simplifies it; None when it cannot be parsed, or does not fold
-    to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
+    """What an expression that is no constant of PostgreSQL's (see `_constant`) is whatever the row: "true", "false"
+    or "null" as sqlglot (PostgreSQL dialect) simplifies it (`true OR owner_id = 1`); None when it cannot be parsed,
+    or does not fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
     try:
         sqlglot = lazy.load("sqlglot")
         exp = lazy.load("sqlglot.expressions")
         simplify = lazy.load("sqlglot.optimizer.simplify").simplify
         tree = sqlglot.parse_one(expression, read="postgres")
-        value = _constant(tree, exp)
-        if value is None or isinstance(value, bool):
-            return "null" if value is None else "true" if value else "false"
 
         def text_literal(node) -> bool:  # 'a'::text, as PostgreSQL prints a string constant
             return (isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string
@@ -858,166 +996,20 @@ def _folded(expression: str) -> str | None:
         return None
 
 
-_ROW = object()  # what `_constant` answers for an expression that depends on the row, or that it does not read
-_INTEGER_BOUNDS = {"SMALLINT": 2 ** 15, "INT": 2 ** 31, "BIGINT": 2 ** 63}  # a cast beyond them raises
-_WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")  # what int4in and its kin read
-_DECIMAL_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")  # numeric_in's, NaN and Infinity aside
-
-
-def _constant(node: Any, exp: Any) -> Any:
-    """The value of an expression of constants only, as PostgreSQL evaluates it, NULL's logic included: True / False,
-    None for NULL, a Decimal, a str, a tuple (an array); `_ROW` for anything else (a column, a function's answer, an
-    operator or cast not read here). Read: literals and NULL; casts of them to PostgreSQL's integer, numeric, text,
-    varchar and boolean types (NULL to any built-in type), unmodified — a cast that rounds, overflows or reads a float
-    is not read; ARRAY[…] of constants of one kind; comparisons (=, <>, and <, <=, >, >= of numbers and booleans:
-    text orders by its collation, so only = and <> of it, and of arrays); AND, OR, NOT; IS [NOT] NULL, IS [NOT] TRUE
-    / FALSE, IS [NOT] DISTINCT FROM; `= ANY (ARRAY[…])`; COALESCE; a subquery `(SELECT <constant>)` of no FROM, and
-    EXISTS of one. An OR with a TRUE operand is TRUE, an AND with a FALSE one FALSE, whatever the other (a column)."""
-    while isinstance(node, exp.Paren):
-        node = node.this
-    if isinstance(node, exp.Boolean):
-        return bool(node.this)
-    if isinstance(node, exp.Null):
-        return None
-    if isinstance(node, exp.Literal):
-        return node.this if node.is_string else _number(node.this)
-    if isinstance(node, exp.Neg):
-        value = _constant(node.this, exp)
-        return -value if _kind(value) == "number" else value if value is None else _ROW
-    if isinstance(node, exp.Cast):
-        return _cast(_constant(node.this, exp), node.to, exp)
-    if isinstance(node, exp.Array):
-        values = tuple(_constant(e, exp) for e in node.expressions)
-        kinds = {_kind(v) for v in values}
-        return values if len(kinds) == 1 and kinds <= {"number", "text", "boolean"} else _ROW
-    if isinstance(node, exp.Not):
-        value = _constant(node.this, exp)
-        return (not value) if isinstance(value, bool) else value if value is None else _ROW
-    if isinstance(node, (exp.And, exp.Or)):
-        decisive = isinstance(node, exp.Or)  # TRUE decides an OR, FALSE an AND, whatever the other side
-        sides = (_constant(node.this, exp), _constant(node.expression, exp))
-        if any(side is decisive for side in sides):
-            return decisive
-        if any(side is not None and not isinstance(side, bool) for side in sides):
-            return _ROW
-        return None if None in sides else not decisive
-    if isinstance(node, exp.Is):
-        value, negated = _constant(node.this, exp), bool(node.args.get("negate"))
-        if isinstance(node.expression, exp.Null) and value is not _ROW:
-            return (value is None) != negated
-        if isinstance(node.expression, exp.Boolean) and (value is None or isinstance(value, bool)):
-            return (value is bool(node.expression.this)) != negated
-        return _ROW
-    if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
-        left, right = _constant(node.this, exp), _constant(node.expression, exp)
-        if left is _ROW or right is _ROW:
-            return _ROW
-        same = (left is None and right is None) if left is None or right is None else _compare("EQ", left, right)
-        return same if same is _ROW or isinstance(node, exp.NullSafeEQ) else not same
-    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):  # x = ANY (ARRAY[…]): each equality, OR-ed
-        left, array = _constant(node.this, exp), _constant(node.expression.this, exp)
-        if left is _ROW or not isinstance(array, tuple):
-            return _ROW
-        found = [None if left is None else _compare("EQ", left, element) for element in array]
-        if any(f is True for f in found):
-            return True
-        return _ROW if any(f is _ROW for f in found) else None if None in found else False
-    if isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)):
-        left, right = _constant(node.this, exp), _constant(node.expression, exp)
-        if left is _ROW or right is _ROW:
-            return _ROW
-        return None if left is None or right is None else _compare(type(node).__name__, left, right)
-    if isinstance(node, exp.Coalesce):  # the first argument that is not NULL
-        for argument in [node.this, *node.expressions]:
-            value = _constant(argument, exp)
-            if value is not None:
-                return value
-        return None
-    select = node.this if isinstance(node, (exp.Subquery, exp.Exists)) else None
-    if not isinstance(select, exp.Select) or any(value for key, value in select.args.items() if key != "expressions"):
-        return _ROW  # only `SELECT <expressions>`, no FROM, WHERE, LIMIT …: one row
-    values = [_constant(e.unalias(), exp) for e in select.expressions]
-    if any(value is _ROW for value in values):  # a function's answer (a set-returning one may give no row)
-        return _ROW
-    if isinstance(node, exp.Exists):
-        return True
-    return values[0] if len(values) == 1 else _ROW
-
-
-def _number(text: str) -> Any:
-    return decimal.Decimal(text) if _DECIMAL_NUMBER.fullmatch(text) else _ROW
-
-
-def _kind(value: Any) -> str:
-    """A constant's kind, for comparing: only values of one kind compare (True is no 1)."""
-    if isinstance(value, bool):
-        return "boolean"
-    return {decimal.Decimal: "number", str: "text", tuple: "array"}.get(type(value), "other")
-
-
-def _cast(value: Any, to: Any, exp: Any) -> Any:
-    """`value::to` where the result is certain, else `_ROW`."""
-    kind = to.this.name if isinstance(to, exp.DataType) else ""
-    if value is None:  # NULL of any built-in type (a domain's NOT NULL would raise instead)
-        return None if kind and kind != "USERDEFINED" else _ROW
-    if value is _ROW or to.expressions:  # a modifier (numeric(3,1), varchar(2)) may round or cut
-        return _ROW
-    if kind in _INTEGER_BOUNDS or kind == "DECIMAL":
-        if isinstance(value, str):  # as PostgreSQL prints a negative constant: '-1'::integer
-            pattern = _WHOLE_NUMBER if kind in _INTEGER_BOUNDS else _DECIMAL_NUMBER
-            value = decimal.Decimal(value) if pattern.fullmatch(value) else _ROW
-        if _kind(value) != "number":
-            return _ROW
-        if kind in _INTEGER_BOUNDS:  # a fraction is rounded, a number out of range raises: neither is read
-            bound = _INTEGER_BOUNDS[kind]
-            return value if value == value.to_integral_value() and -bound <= value < bound else _ROW
-        return value
-    if kind in ("TEXT", "VARCHAR", "UNKNOWN"):
-        return value if isinstance(value, str) else _ROW
-    if kind == "BOOLEAN":
-        return value if isinstance(value, bool) else _ROW
-    return _ROW
-
-
-def _compare(operator: str, left: Any, right: Any) -> Any:
-    """`left <operator> right` (EQ, NEQ, LT, LTE, GT, GTE) of two constants not NULL, or `_ROW` where it is not
-    certain: of two kinds, text or arrays ordered (by a collation)."""
-    kind = _kind(left)
-    if kind != _kind(right) or kind == "other":
-        return _ROW
-    if operator in ("EQ", "NEQ"):
-        if kind != "array":
-            return (left == right) == (operator == "EQ")
-        pairs = [_compare("EQ", a, b) for a, b in zip(left, right)] if len(left) == len(right) else [False]
-        if any(pair is _ROW for pair in pairs):
-            return _ROW
-        return all(pairs) == (operator == "EQ")
-    if kind not in ("number", "boolean"):
-        return _ROW
-    return {"LT": left < right, "LTE": left <= right, "GT": left > right, "GTE": left >= right}[operator]
+def _write_keys(policy: dict) -> tuple[str | None, str | None]:
+    """The expressions a permissive write policy applies: USING (which rows it changes; none for an INSERT) and
+    the new row's check (WITH CHECK, which for UPDATE and ALL falls back to USING; none for a DELETE)."""
+    command = COMMANDS[policy["command"]]
+    check = "check" if policy["check"] is not None else ("using" if command != "insert" else None)
+    return ("using" if command != "insert" else None), (check if command != "delete" else None)
 
 
 def _open_write(policy: dict) -> bool:
     """A permissive write policy one of whose effective expressions is always true. An absent expression
     grants nothing (PostgreSQL then denies), except WITH CHECK, which falls back to USING."""
-    command = COMMANDS[policy["command"]]
-    if not policy["permissive"] or command == "select":
+    if not policy["permissive"] or COMMANDS[policy["command"]] == "select":
         return False
-    check = policy["check"] if policy["check"] is not None else (policy["using"] if command != "insert" else None)
-    return (command != "insert" and _always_true(policy["using"])) or (command != "delete" and _always_true(check))
-
-
-_ALWAYS_FALSE = {"false", "1=0", "0=1", "null", "null::boolean"}
-
-
-def _always_false(expression: str | None) -> bool:
-    """No row passes the expression (as `pg_get_expr` prints it): FALSE or NULL, as written or as sqlglot's
-    simplifier folds it (`1 = 2`, `NOT true`, `false AND id > 0`, `NULL::integer = 1`), or one of its top-level
-    AND-ed terms compares a column with itself by `<>`, `<` or `>` (false, or NULL where it is NULL)."""
-    if expression is None:
-        return False
-    return (re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
-            or _never_itself(expression))
+    return any(_always_true(policy, key) for key in _write_keys(policy))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1044,31 +1036,31 @@ def _never_itself(expression: str) -> bool:
 
 
 def _effective(policy: dict, command: str) -> str | None:
-    """The expression PostgreSQL applies for `command`: WITH CHECK for an INSERT (USING where it has none, as a FOR
-    ALL policy's), USING for the others (which rows it sees or changes)."""
+    """Which expression PostgreSQL applies for `command` ("using" / "check", None: none): WITH CHECK for an INSERT
+    (USING where it has none, as a FOR ALL policy's), USING for the others (which rows it sees or changes)."""
     if command == "insert":
-        return policy["check"] if policy["check"] is not None else policy["using"]
-    return policy["using"]
+        return "check" if policy["check"] is not None else ("using" if policy["using"] is not None else None)
+    return "using" if policy["using"] is not None else None
 
 
 def _grants_rows(policy: dict, command: str) -> bool:
     """A permissive policy grants rows for `command`: it has the expression PostgreSQL applies, and it is not always
     false (PostgreSQL skips a permissive policy without it: no row)."""
-    expression = _effective(policy, command)
-    return expression is not None and not _always_false(expression)
+    key = _effective(policy, command)
+    return key is not None and not _always_false(policy, key)
 
 
 def _new_row_check(policy: dict) -> str | None:
-    """The expression an UPDATE's new row must pass: WITH CHECK, else USING (PostgreSQL's fallback)."""
-    return policy["check"] if policy["check"] is not None else policy["using"]
+    """Which expression an UPDATE's new row must pass: WITH CHECK, else USING (PostgreSQL's fallback)."""
+    return "check" if policy["check"] is not None else ("using" if policy["using"] is not None else None)
 
 
 def _closes_all(policy: dict, command: str) -> bool:
     """A restrictive policy that no row passes for `command` (one without the expression restricts nothing); for an
     UPDATE, no row it lets be seen, or no new row it lets be written."""
-    if command == "update" and _always_false(_new_row_check(policy)):
+    if command == "update" and _always_false(policy, _new_row_check(policy)):
         return True
-    return _always_false(_effective(policy, command))
+    return _always_false(policy, _effective(policy, command))
 
 
 def _covering(policies: list[dict], command: str, role: str, roles: Roles) -> list[dict]:
@@ -1097,12 +1089,18 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
             if not roles.exists(role):
                 continue
             covering = _covering(policies, command, role, roles)
+            read = [(pol, (_effective(pol, command), _new_row_check(pol) if command == "update" else None))
+                    for pol in covering]
+            if command in ("update", "delete"):  # (their SELECT policies are read too, see below)
+                read += [(pol, (_effective(pol, "select"),)) for pol in _covering(policies, "select", role, roles)]
+            if _said_undecided(name, read, f"grants {role_label(role)} a row for {command.upper()}", findings):
+                continue
             permissive = [pol for pol in covering if pol["permissive"]]
             granting = [pol for pol in permissive if _grants_rows(pol, command)]
             # an UPDATE needs a row some policy lets be seen and a new row some policy lets be written: the
             # permissive policies' USING and WITH CHECK are each OR-ed, apart
             unwritable = command == "update" and granting and not any(
-                _new_row_check(pol) is not None and not _always_false(_new_row_check(pol)) for pol in permissive)
+                _new_row_check(pol) is not None and not _always_false(pol, _new_row_check(pol)) for pol in permissive)
             closed = [pol["name"] for pol in covering if not pol["permissive"] and _closes_all(pol, command)]
             said = f"no permissive {command.upper()} policy for {role_label(role)}"
             if not permissive:
@@ -1112,7 +1110,8 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
                 findings.add(name, *_verb("has", "have", f"{said} that grants a row: "
                                                         f"{first_few([pol['name'] for pol in permissive])} "
                                                         f"{'has' if len(permissive) == 1 else 'have'} no {missing}"
-                                                        " expression, or one that is always false"))
+                                                        " expression, or one that is always false or always raises"
+                                                        " an error"))
             elif unwritable:
                 findings.add(name, *_verb("has", "have", f"{said} that lets an updated row be written: "
                                                         f"{first_few([pol['name'] for pol in permissive])} "
@@ -1139,13 +1138,33 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
         if not roles.exists(role):
             continue
         for pol in policies:
-            if _open_write(pol) and roles.covers(role, pol["roles"] or [PUBLIC]):
+            if not roles.covers(role, pol["roles"] or [PUBLIC]):
+                continue
+            if pol["permissive"] and COMMANDS[pol["command"]] != "select" and _said_undecided(
+                    name, [(pol, _write_keys(pol))], f"is always true for {role_label(role)}", findings):
+                continue
+            if _open_write(pol):
                 findings.add(name, *_verb("has", "have", f"{COMMANDS[pol['command']].upper()} policy {pol['name']}"
                                                         f" that is always true for {role_label(role)}"))
     for word in p.policies_never_mention:
         for pol in policies:
             if any(_mentions(expression, word) for expression in (pol["using"], pol["check"]) if expression):
                 findings.add(name, *_verb("has", "have", f"policy {pol['name']} mentioning {word}"))
+
+
+def _said_undecided(name: str, read: list[tuple[dict, tuple[str | None, ...]]], question: str,
+                    findings: Findings) -> bool:
+    """Whether a constant expression among those read (policy, keys) has no value PostgreSQL could give (it ran out
+    of time, …): then the question cannot be answered, which is an error, never a pass."""
+    said = False
+    for pol, keys in read:
+        for why in _undecided(pol, keys):
+            problem = (f"{name}: could not tell whether policy {pol['name']} {question}: PostgreSQL did not evaluate"
+                       f" its constant {why} — fix: check again (or raise timeouts.statement_ms)")
+            if problem not in findings.errors:
+                findings.errors.append(problem)
+            said = True
+    return said
 
 
 # a quoted string or name (kept as it is), or a run of blanks
@@ -1191,7 +1210,9 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
         out["owner"] = role_label(t["owner"])
     if fields & {"policies", "policies_for", "no_policies_for", "no_open_write_policies_for", "policies_never_mention"}:
         out["policies"] = [{"name": pol["name"], "command": COMMANDS[pol["command"]], "roles": [role_label(r) for r in pol["roles"] or [PUBLIC]],
-                            "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"]}
+                            "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"],
+                            # PostgreSQL's own value of a constant expression
+                            **{f"{k}_value": pol[f"{k}_value"] for k in ("using", "check") if pol.get(f"{k}_value")}}
                            for pol in t["policies"]]
     if fields & {"unique", "foreign_keys_indexed", "references_primary_keys_in", "checked", "not_null"}:
         out["constraints"] = [{**{k: c[k] for k in ("name", "type", "columns", "validated")},

@@ -1,0 +1,161 @@
+"""A policy expression of constants is what PostgreSQL says it is: `schema` asks it (each constant in a statement of
+its own, in the run's read-only session) instead of re-reading it in Python, whose "not read" cases had counted as
+"depends on the row" — an always-true write policy passed `no_open_write_policies_for`, an always-false one passed
+`policies_for` — and which read an Arabic-Indic digit as a number PostgreSQL refuses.
+
+Judged on a scratch database of the demo's PostgreSQL 18, and of Debian's PostgreSQL 15 where installed, as the
+read-only checker role.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from opsverify.engine import gather_and_judge
+from opsverify.families import schema
+from opsverify.families._nodetree import read_tree, split_bool
+from opsverify.outcome import Status
+
+from . import test_schema_stranger as stranger
+from .kit import make_check, make_target
+from .test_schema_stranger import expect, judge_on
+
+server = stranger.server  # the demo's PostgreSQL 18, and Debian's 15 where installed
+
+PASSED, FAILED, ERROR = Status.PASSED, Status.FAILED, Status.ERROR
+
+# TRUE in PostgreSQL whatever the row: anon may update every row
+ALWAYS_TRUE = [
+    "1 in (1, null)",                                       # = ANY of an array holding a NULL
+    "array[null]::int[] = array[null]::int[]",
+    "1::boolean",
+    "true::text = 'true'",
+    "not exists (select 1 where false)",
+    "'NaN'::numeric = 'NaN'::numeric",
+    "'Infinity'::numeric > 1",
+    "not exists (select generate_series(1, 0))",            # a set-returning function's select of no row
+    "null::int <> all ('{}'::int[])",                       # of an empty array: TRUE
+    "'2024-01-01'::date = '2024-01-01 00:00:00'::timestamp",
+    "not ((1 = 2) is true)",
+    "1 is distinct from 2",
+    "-1 < 0",
+    "(null::boolean) is not false",
+    "1.5::integer = 2",                                     # the cast rounds
+    "0.1::float8 = 0.1::float8",
+    "array['b'::text] > array['a'::text]",
+    # the row's own argument beside a constant TRUE: TRUE all the same
+    "((1 = 1) is true) or owner_id = 1",
+    "owner_id = 1 or 1 in (1, null)",
+    "owner_id = 1 or 'a AND b' = 'a AND b'",                # a quoted AND is no argument's end
+]
+# not TRUE for every row
+NOT_OPEN = [
+    "('١'::text)::integer = 1",                             # raises on every row: int4in reads ASCII digits only
+    "'2024-01-01'::date <> '2024-01-01 00:00:00'::timestamp",
+    "owner_id = 1 or 1 in (2, null)",                       # NULL beside the row's: TRUE only where owner_id is 1
+    "current_user = 'anon'",                                # the session's
+    "now() > '2000-01-01'",                                 # STABLE: the clock's
+    "null::int is not null",
+    "array[1, 2] = array[1]",
+    "((1 = 1) is true) and owner_id = 1",
+]
+# no row passes it (FALSE, NULL, or it raises)
+NEVER = [
+    "1 in (2, null)",
+    "exists (select 1 where false)",
+    "exists (select unnest('{}'::int[]))",
+    "('١'::text)::integer = 1",
+    "1.0 <> 1",
+    "not (null is null)",
+    "(1 = 2) is true",
+    "null is not null",
+    "owner_id = 1 and array[1] <> array[1]",
+    "owner_id = 1 and 1 in (2, null)",                      # NULL beside the row's: never TRUE
+]
+
+
+def _tables(prefix: str, command: str, expressions: list[str], clause: str = "using") -> str:
+    return "".join(f"create table public.{prefix}{n} (id int, owner_id int);"
+                   f" alter table public.{prefix}{n} enable row level security;"
+                   f" create policy p on public.{prefix}{n} for {command} to anon {clause} ({e});\n"
+                   for n, e in enumerate(expressions))
+
+
+def test_a_constant_write_policy_is_open_as_postgresql_evaluates_it(server):
+    _, fresh = server
+    ddl = _tables("o", "update", ALWAYS_TRUE) + _tables("n", "update", NOT_OPEN)
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [*({"table": f"public.o{n}", "no_open_write_policies_for": ["anon"]}
+                                    for n in range(len(ALWAYS_TRUE))),
+                                  *({"table": f"public.n{n}", "no_open_write_policies_for": ["anon"]}
+                                    for n in range(len(NOT_OPEN)))])
+    expect(outcomes, [*((FAILED, f"table public.o{n} has UPDATE policy p that is always true for anon")
+                        for n in range(len(ALWAYS_TRUE))),
+                      *((PASSED, "1 table as expected") for _ in NOT_OPEN)])
+    assert outcomes[0].evidence["tables"]["public.o0"]["policies"][0]["using_value"] == "true"
+    raised = outcomes[len(ALWAYS_TRUE)].evidence["tables"]["public.n0"]["policies"][0]["using_value"]
+    assert raised.startswith("raises: ") and "22P02" in raised, raised
+
+
+def test_a_constant_policy_no_row_passes_grants_none(server):
+    _, fresh = server
+    ddl = (_tables("c", "select", NEVER)
+           + _tables("w", "update", NEVER, clause="using (true) with check")  # no updated row may be written
+           + "".join(f"create policy r on public.w{n} for select to anon using (true);\n" for n in range(len(NEVER)))
+           + _tables("g", "select", ["owner_id = 1 or 1 in (2, null)", "1 in (1, null)"]))
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [*({"table": f"public.c{n}", "policies_for": {"select": ["anon"]}}
+                                    for n in range(len(NEVER))),
+                                  *({"table": f"public.w{n}", "policies_for": {"update": ["anon"]}}
+                                    for n in range(len(NEVER))),
+                                  *({"table": f"public.g{n}", "policies_for": {"select": ["anon"]}} for n in (0, 1))])
+    expect(outcomes, [*((FAILED, f"table public.c{n} has no permissive SELECT policy for anon that grants a row")
+                        for n in range(len(NEVER))),
+                      *((FAILED, "p has a WITH CHECK always false") for _ in NEVER),
+                      (PASSED, "1 table as expected"), (PASSED, "1 table as expected")])
+
+
+def test_a_constant_postgresql_could_not_evaluate_in_time_is_an_error(server):
+    """Undecided is never a pass; the other constants of the same run are still decided."""
+    _, fresh = server
+    slow = "array_length(array(select generate_series(1, 50000000)), 1) > 0"
+    with fresh(_tables("s", "update", [slow, "1 in (1, null)"])) as url:
+        target = make_target({"database": url}, timeouts={"statement_ms": 300})
+        try:
+            checks = [make_check("schema", {"table": f"public.s{n}", "no_open_write_policies_for": ["anon"]},
+                                 item=f"X{n}", name=f"item{n}") for n in (0, 1)]
+            slow_one, open_one = gather_and_judge(target, schema, checks)
+        finally:
+            target.close()
+    assert slow_one.status is ERROR, slow_one
+    assert ("public.s0: could not tell whether policy p is always true for anon: PostgreSQL did not evaluate its"
+            " constant USING: ") in slow_one.observed, slow_one.observed
+    assert "57014" in slow_one.observed and "fix: check again" in slow_one.observed, slow_one.observed
+    assert open_one.status is FAILED and "always true for anon" in open_one.observed, open_one
+
+
+def test_a_database_without_constant_policies_is_asked_once(server):
+    _, fresh = server
+    with fresh(_tables("q", "update", ["owner_id = 1"])) as url:
+        target = make_target({"database": url})
+        asked = []
+        try:
+            query_many = target.database.query_many
+            target.database.query_many = lambda statements: asked.append(len(statements)) or query_many(statements)
+            (outcome,) = gather_and_judge(target, schema, [make_check("schema", {
+                "table": "public.q0", "no_open_write_policies_for": ["anon"]})])
+        finally:
+            target.close()
+    assert outcome.status is PASSED, outcome
+    assert asked == [1], asked  # the catalog query alone
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("((owner_id = 1) OR ('a AND b'::text = 'a AND b'::text))",
+     ["(owner_id = 1)", "('a AND b'::text = 'a AND b'::text)"]),
+    ('(("x)" = 1) AND (1 = 1))', None),  # the tree below has one argument, the text two: not matched
+])
+def test_the_arguments_of_a_boolean_are_split_where_postgresql_printed_them(text, parts):
+    tree = read_tree("{BOOLEXPR :boolop " + ("or" if " OR " in text else "and") + " :args ({CONST :consttype 16}"
+                     + (" {CONST :consttype 16}" if parts else "") + ") :location 1}")
+    assert split_bool(text, tree) == parts
