@@ -683,6 +683,16 @@ def test_a_long_value_is_shown_as_an_excerpt_with_its_length(name, value, bound,
     assert "characters)" in json.dumps(outcome.evidence), outcome.evidence
 
 
+def test_an_integral_numeric_beyond_pythons_digit_limit_is_judged_and_shown_cut():
+    """power(10::numeric, 5000) is a numeric of 5,001 digits: Python's int of it cannot be written (4,300 digits at
+    most), so it is kept as its text, cut with its length, and judged as ever."""
+    check = make_check("sql", {"query": "select 1", "expect": {"n": {"gt": 0}}}, name="huge")
+    outcome = sql.judge(check, _facts(check, [{"n": decimal.Decimal("1" + "0" * 5000)}]))
+    assert outcome.status is Status.PASSED, _said("huge", Status.PASSED, outcome)
+    assert "(5,001 characters)" in outcome.observed and len(outcome.observed) < 300, outcome.observed
+    assert "(5,001 characters)" in json.dumps(outcome.evidence), outcome.evidence
+
+
 def test_the_rows_of_a_long_detail_are_kept_as_excerpts():
     check = make_check("sql", {"query": "select 1", "expect": {"n": {"eq": 0}}, "detail": "select 2"},
                        name="big-detail")

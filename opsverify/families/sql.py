@@ -56,6 +56,8 @@ SHOWN_ROWS = 3  # offending rows quoted in a failure message (the first KEPT_ROW
 KEPT_ROWS = 25
 SHOWN_CHARS = 120  # of a value in a message: its start, and its length
 KEPT_CHARS = 2048  # of a value in the evidence (its JSON, for an array or object), as rpc keeps a node's
+# digits of the longest integer kept as an int: Python writes none longer as text (json, str), unless told to
+INT_DIGITS = 4300
 
 
 class Params(StrictParams):
@@ -1007,9 +1009,9 @@ def _unpadded(value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     """A value as evidence (JSON): a numeric exactly (an int, a float only when it is that number, else
-    its text), times as text."""
+    its text: an integer of more digits than Python writes an int with too), times as text."""
     if isinstance(value, decimal.Decimal):
-        if value.is_finite() and value == value.to_integral_value():
+        if value.is_finite() and value == value.to_integral_value() and value.adjusted() < INT_DIGITS:
             return int(value)
         as_float = float(value)
         if value.is_finite() and decimal.Decimal(repr(as_float)) == value:
