@@ -683,6 +683,16 @@ def test_a_long_value_is_shown_as_an_excerpt_with_its_length(name, value, bound,
     assert "characters)" in json.dumps(outcome.evidence), outcome.evidence
 
 
+def test_a_passed_item_says_a_long_values_own_length_and_an_empty_bound_quoted():
+    """The message is made from the value, not from its evidence excerpt (2,048 characters and a note): a passed item
+    says the length a failed one says; a bound of no characters reads as "", not as nothing."""
+    check = make_check("sql", {"query": "select 1", "expect": {"body": {"ne": ""}}}, name="long-pass")
+    outcome = sql.judge(check, _facts(check, [{"body": "y" * BIG}]))
+    assert outcome.status is Status.PASSED, _said("long-pass", Status.PASSED, outcome)
+    assert outcome.observed.endswith("(3,000,000 characters)"), outcome.observed
+    assert outcome.expected == 'body ≠ ""', outcome.expected
+
+
 def test_an_integral_numeric_beyond_pythons_digit_limit_is_judged_and_shown_cut():
     """power(10::numeric, 5000) is a numeric of 5,001 digits: Python's int of it cannot be written (4,300 digits at
     most), so it is kept as its text, cut with its length, and judged as ever."""

@@ -943,6 +943,12 @@ def _as_written(bound: Any, inside: bool = False) -> str:
     return repr(bound) if inside else str(bound)
 
 
+def _visible(written: str, value: Any) -> str:
+    """Text as a message writes it, quoted where it would not show: none, or blanks at an end (`body ≠ ""`)."""
+    unseen = isinstance(value, str) and (value == "" or value != value.strip())
+    return json.dumps(value, ensure_ascii=False) if unseen else written
+
+
 def _failure_hint(problem: GatherError) -> str:
     """What to do about a query the server refused, where its words do not say: a grant the checker lacks, a lock."""
     sqlstate = getattr(problem, "sqlstate", None)
@@ -1059,6 +1065,11 @@ def _cell(value: Any) -> str:
     return _as_written(_plain(value)) if isinstance(value, (list, dict)) else str(_plain(value))
 
 
+def _numeric_or_cell(value: Any) -> str:
+    """A value in a passed item's message: a numeric exactly as read, the rest as `_cell` writes it."""
+    return str(value) if isinstance(value, decimal.Decimal) else _cell(value)
+
+
 def _row_text(row: dict[str, Any]) -> str:
     return "(" + ", ".join(f"{k}={cut(_cell(v), SHOWN_CHARS)}" for k, v in row.items()) + ")"
 
@@ -1135,7 +1146,7 @@ def judge(check, facts) -> Outcome:
     problems, wanted, undecided = [], [], []
     for column, ops in p.expect.items():
         for op, bound in ops.items():
-            wanted.append(f"{column} {OPERATORS[op][1]} {cut(_as_written(bound), SHOWN_CHARS)}")
+            wanted.append(f"{column} {OPERATORS[op][1]} {cut(_visible(_as_written(bound), bound), SHOWN_CHARS)}")
             try:
                 ok, shown = _holds(op, raw[column], bound)
             except Uncomparable as exc:
@@ -1165,8 +1176,8 @@ def judge(check, facts) -> Outcome:
                 more = (f" (more than {KEPT_ROWS} rows)" if beyond else
                         f" (+{len(detail) - SHOWN_ROWS} more)" if len(detail) > SHOWN_ROWS else "")
                 problems.append(f"first rows: {shown}{more}")
-    fine = ", ".join(f"{k} = {cut(str(raw[k]) if isinstance(raw[k], decimal.Decimal) else _cell(row[k]), SHOWN_CHARS)}"
-                     for k in p.expect)
+    # from the value read, not its evidence excerpt: a long one's length is its own
+    fine = ", ".join(f"{k} = {cut(_visible(_numeric_or_cell(raw[k]), raw[k]), SHOWN_CHARS)}" for k in p.expect)
     if problems:  # a bound that does not hold fails the item; one that could not be compared is said beside it
         undecided = [f"cannot be compared: {u}" for u in undecided]
         return failed(" and ".join(wanted), "; ".join(problems), undecided=undecided, **evidence)
