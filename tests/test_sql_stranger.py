@@ -23,7 +23,7 @@ from opsverify.errors import ConfigError, GatherError
 from opsverify.families import sql
 from opsverify.outcome import Status
 from opsverify.transports import postgres
-from opsverify.transports.postgres import RepeatedNames
+from opsverify.transports.postgres import RepeatedNames, TypedRows
 
 from .kit import make_check, make_target
 from .project import scratch_database
@@ -39,7 +39,17 @@ SEES_ALL = [{"viewer": "checker", "sees_all": True, "rls_tables": [], "views": [
 
 
 def _facts(check, rows, visibility=SEES_ALL):
-    return {"visibility": visibility, "deployed_at": None, "answers": {check.key: {"query": rows}}}
+    return {"visibility": visibility, "deployed_at": None, "answers": {check.key: {"query": _described(rows)}}}
+
+
+def _described(rows):
+    """Rows as the transport gives them, each column read as `str` described as text: what these tests mean by it."""
+    if isinstance(rows, (TypedRows, GatherError)):
+        return rows
+    return TypedRows(rows, {column: TEXT for row in rows for column, value in row.items() if isinstance(value, str)})
+
+
+TEXT = 25  # text's type OID
 
 
 # -- comparing: one kind with one kind, exactly ------------------------------------------------

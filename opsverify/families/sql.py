@@ -14,7 +14,9 @@ as an error, never a pass.
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
 ISO-8601; an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval
-against anything, a column the query names twice — is an error: it cannot be compared.
+against anything, a column the query names twice — is an error: it cannot be compared. What Python does not compare
+exactly as PostgreSQL does — a value of a type the driver reads as text (an enum, citext, money), text's order — is
+asked of PostgreSQL in one more round trip, only when some item has one (see `_asked_of_postgresql`).
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -550,7 +552,59 @@ def gather(target, checks) -> dict[str, Any]:
             facts["database_now"] = answer
         else:
             facts["answers"].setdefault(key, {})[kind] = answer
+    _ask_comparisons(target, checks, facts)
     return facts
+
+
+def _ask_comparisons(target, checks, facts: dict[str, Any]) -> None:
+    """PostgreSQL's own verdict on each comparison only it can make (`_asked_of_postgresql`), and the names of those
+    columns' types: one more round trip, only when some item has one. Each answer is kept by item, column and
+    operator, under "compared"; the names under "type_names" (by OID)."""
+    asked: list[tuple[str, str, str]] = []
+    statements: list[Any] = []
+    types: set[int] = set()
+    for check in checks:
+        rows = facts["answers"][check.key]["query"]
+        if isinstance(rows, GatherError) or len(rows) != 1 or getattr(rows, "repeated", None):
+            continue  # nothing to compare: the judge says why
+        described = getattr(rows, "types", {})
+        sent = bounded(render(check.params.query, target.deployed_at), MEASURED_ROWS)
+        for column, ops in check.params.expect.items():
+            value = rows[0].get(column)
+            for op, bound in ops.items():
+                if column not in rows[0] or not _asked_of_postgresql(value, described.get(column), op, bound):
+                    continue
+                types.add(described[column])
+                texts = _postgresql_texts(value, bound)
+                if texts is not None:  # a bound of another kind: the judge says so
+                    asked.append((check.key, column, op))
+                    statements.append(_comparison(sent, column, op, *texts))
+    if not types:
+        return
+    names, *answers = target.database.query_many([(TYPE_NAMES, {"types": sorted(types)}), *statements])
+    facts["type_names"] = {} if isinstance(names, GatherError) else {row["oid"]: row["name"] for row in names}
+    for (key, column, op), answer in zip(asked, answers, strict=True):
+        facts["answers"][key].setdefault("compared", {}).setdefault(column, {})[op] = answer
+
+
+# each column's type as PostgreSQL names it, for messages (pinned: a type outside pg_catalog is named qualified)
+TYPE_NAMES = Pinned("select t.oid::pg_catalog.int8 as oid, pg_catalog.format_type(t.oid, null) as name"
+                    " from pg_catalog.unnest(%(types)s::pg_catalog.oid[]) as t(oid)")
+SQL_OPERATORS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def _comparison(sent: str, column: str, op: str, value: str, bound: str) -> tuple[str, dict[str, str]]:
+    """`value op bound` asked of PostgreSQL, both as values of the column's own type, with its collation: the
+    measured value's text and the bound's, written as literals of no type, are read as that type by a union with the
+    query's own column, which is never run (`where false`) and gives them its collation too (a COLLATE in the query
+    as well). The session's search_path finds the type's operators, as it finds them for the app's queries (citext's
+    are an extension's). The query is the one sent, its `%` doubled where values are bound; the column named as its
+    description names it, quoted."""
+    name = '"' + column.replace('"', '""') + '"'
+    text = (f"select compared.value {SQL_OPERATORS[op]} compared.bound as holds from (select %(value)s as value,"
+            f" %(bound)s as bound union all select asked.{name}, asked.{name} from (\n{sent.replace('%', '%%')}\n)"
+            " as asked where false) as compared")
+    return text, {"value": value, "bound": bound}
 
 
 def _clock_problem(facts: dict[str, Any]) -> str | None:
@@ -809,6 +863,106 @@ class Uncomparable(Exception):
     pass
 
 
+# What Python compares exactly as PostgreSQL does: numbers, booleans, timestamps, dates, times without a zone, bytea,
+# JSON (by the checklist's rules), and text's equality — text, varchar, name, and char(n) without its blanks — under
+# a deterministic collation. The client reads many other types as `str` (an enum, citext, money, pg_lsn, a named
+# composite, a type of the database's own), whose order (or equality: citext's ignores case) is their type's, not
+# that of their text; text's order is its collation's; a timetz orders equal instants by their zone. Those are asked
+# of PostgreSQL (`_ask_comparisons`).
+TEXT_TYPES = {25: "text", 1043: "character varying", 19: "name", 1042: "character"}  # by OID
+TEXT_ARRAYS = frozenset({1009, 1015, 1003, 1014})  # text[], varchar[], name[], char(n)[]
+JSON_TYPES = frozenset({114, 3802, 199, 3807})  # json, jsonb and their arrays: read as JSON, compared as JSON
+EQUALITY = ("eq", "ne")
+
+
+def _asked_of_postgresql(value: Any, type_oid: int | None, op: str, bound: Any) -> bool:
+    """Whether only PostgreSQL can tell whether `value op bound` holds, as the column's type compares (see above).
+    A NULL, a record, and an order of what has none are the judge's to say, whatever the type."""
+    if value is None or bound is None or _holds_record(value) or type_oid in JSON_TYPES:
+        return False
+    if op not in EQUALITY and _kind(value) not in ORDERED:
+        return False
+    if isinstance(value, str):
+        return type_oid not in TEXT_TYPES or op not in EQUALITY
+    if isinstance(value, list):
+        return type_oid not in TEXT_ARRAYS and _holds_text(value)
+    return False
+
+
+def _holds_text(items: list) -> bool:
+    """An array whose elements were read as text (money[], an enum's array, pg_lsn[])."""
+    return any(_holds_text(item) if isinstance(item, list) else isinstance(item, str) for item in items)
+
+
+def _postgresql_texts(value: Any, bound: Any) -> tuple[str, str] | None:
+    """The value's text and the bound's as PostgreSQL reads values of the column's type; None for a bound of another
+    kind (text for a value read as text, a list of texts for an array)."""
+    if isinstance(value, str) and isinstance(bound, str):
+        return str(value), bound
+    if isinstance(value, str) and isinstance(bound, list):  # an array of a type the client has no reader for
+        bound_text = _array_text(bound)
+        return None if bound_text is None else (str(value), bound_text)
+    if isinstance(value, list) and isinstance(bound, list):
+        value_text, bound_text = _array_text(value), _array_text(bound)
+        return None if value_text is None or bound_text is None else (value_text, bound_text)
+    return None
+
+
+def _array_text(items: list) -> str | None:
+    """A list of texts (and NULLs, and lists of them) as PostgreSQL's array input reads it, every element quoted;
+    None when an element is not text."""
+    written = []
+    for item in items:
+        if isinstance(item, list):
+            inner = _array_text(item)
+            if inner is None:
+                return None
+            written.append(inner)
+        elif item is None:
+            written.append("NULL")
+        elif isinstance(item, str):
+            written.append('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        else:
+            return None
+    return "{" + ",".join(written) + "}"
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """What the judge knows of a measured column beyond its value: its type (OID, and its name where PostgreSQL
+    was asked it) and PostgreSQL's answer to each comparison asked of it, by operator."""
+
+    type_oid: int | None = None
+    type_name: str | None = None
+    compared: Any = None
+
+    def named(self) -> str:
+        """`type <its name>`, as PostgreSQL names it where it was asked."""
+        name = TEXT_TYPES.get(self.type_oid) or self.type_name
+        if name:
+            return f"type {name}"
+        return f"type OID {self.type_oid}" if self.type_oid is not None else "a type the answer did not describe"
+
+
+def _held_in_postgresql(op: str, value: Any, bound: Any, column: _Typed) -> tuple[bool, str]:
+    """PostgreSQL's verdict on `value op bound` (asked by `_ask_comparisons`); Uncomparable where it has none."""
+    if _postgresql_texts(value, bound) is None:
+        if isinstance(value, str) and column.type_oid in TEXT_TYPES:
+            _bound_like(value, bound)  # says why text does not compare with it, as for any text
+        kind = _kind(bound)
+        raise Uncomparable(f"a value of {column.named()} cannot be compared with {_bound_shown(bound)}"
+                           f" ({'an' if kind[0] in 'aeiou' else 'a'} {kind}): PostgreSQL reads a bound for it from"
+                           " text, or for an array from a list of texts (null for a NULL); quote it")
+    answer = (column.compared or {}).get(op)
+    if answer is None:
+        raise Uncomparable(f"a value of {column.named()} cannot be compared here: only PostgreSQL compares it as its"
+                           " type does, and it was not asked")
+    if isinstance(answer, GatherError) or len(answer) != 1:
+        raise Uncomparable(f"PostgreSQL could not compare it as {column.named()} with {_bound_shown(bound)}:"
+                           f" {answer or 'no answer'}")
+    return answer[0]["holds"] is True, f"{_shown(value)} (compared by PostgreSQL as its {column.named()})"
+
+
 def _text_shown(text: str) -> str:
     return repr(text) if len(text) <= SHOWN_CHARS else f"{repr(text[:SHOWN_CHARS])}… ({len(text):,} characters)"
 
@@ -964,10 +1118,11 @@ def _failure_hint(problem: GatherError) -> str:
     return ""
 
 
-def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
+def _holds(op: str, value: Any, bound: Any, column: _Typed = _Typed()) -> tuple[bool, str]:
     """Whether `value op bound` holds; a NULL, NaN or infinity never satisfies a comparison. Raises
     Uncomparable for values of different kinds (text and a number, a boolean and text, a timestamp
-    and a string that is no time, an interval and anything): that is never a pass."""
+    and a string that is no time, an interval and anything): that is never a pass. What only PostgreSQL compares
+    exactly (`_asked_of_postgresql`) is its verdict."""
     test, _ = OPERATORS[op]
     if value is None:
         return (test(value, bound) if bound is None else False), "NULL"
@@ -979,9 +1134,14 @@ def _holds(op: str, value: Any, bound: Any) -> tuple[bool, str]:
         return False, f"{_shown(value)} ({what})"
     if bound is None:
         return test(value, bound), _shown(value)
+    if _asked_of_postgresql(value, column.type_oid, op, bound):
+        return _held_in_postgresql(op, value, bound, column)
     like = _bound_like(value, bound)
-    if op not in ("eq", "ne") and _kind(value) not in ORDERED:
+    if op not in EQUALITY and _kind(value) not in ORDERED:
         raise Uncomparable(f"a {_kind(value)} has no order: only eq and ne apply")
+    if op not in EQUALITY and isinstance(value, str) and column.type_oid in JSON_TYPES:
+        raise Uncomparable("a JSON string has no order here (jsonb orders strings by the database's collation):"
+                           " compare it in the query, (v->>'key') < '…'")
     compared, shown = _unpadded(value), _shown(value)
     if compared is not value:
         shown += f" (a char(n): compared without its trailing blanks, as {_shown(compared)})"
@@ -1144,11 +1304,13 @@ def judge(check, facts) -> Outcome:
         return error(f"the query returns column {', '.join(twice)}: which one is measured is unclear;"
                      " name each column once", row=row)
     problems, wanted, undecided = [], [], []
+    types, compared, type_names = getattr(rows, "types", {}), answers.get("compared", {}), facts.get("type_names", {})
     for column, ops in p.expect.items():
+        typed = _Typed(types.get(column), type_names.get(types.get(column)), compared.get(column))
         for op, bound in ops.items():
             wanted.append(f"{column} {OPERATORS[op][1]} {cut(_visible(_as_written(bound), bound), SHOWN_CHARS)}")
             try:
-                ok, shown = _holds(op, raw[column], bound)
+                ok, shown = _holds(op, raw[column], bound, typed)
             except Uncomparable as exc:
                 undecided.append(f"{column} = {_shown(raw[column])}: {exc}")
                 continue

@@ -577,13 +577,25 @@ class _Stopped(Exception):
         self.kind = kind
 
 
-class RepeatedNames(list):
+class TypedRows(list):
+    """The rows of a result, with each column's type as its description gives it (`types`: name -> type OID; a
+    domain's is its base type's): the client reads an enum, a citext or a money as `str`, which PostgreSQL compares
+    otherwise than Python compares text."""
+
+    repeated: dict[str, int] = {}
+
+    def __init__(self, rows: Rows, types: dict[str, int]):
+        super().__init__(rows)
+        self.types = types
+
+
+class RepeatedNames(TypedRows):
     """The rows of a result that names a column more than once (`select 5 as bad, 0 as bad`): each row,
     a dict, keeps the last such column's value; `repeated` says which names came how many times, so a
     reader of one of them can refuse to guess."""
 
-    def __init__(self, rows: Rows, repeated: dict[str, int]):
-        super().__init__(rows)
+    def __init__(self, rows: Rows, repeated: dict[str, int], types: dict[str, int] | None = None):
+        super().__init__(rows, types or {})
         self.repeated = repeated
 
 
@@ -594,8 +606,9 @@ def _rows(conn: psycopg.Connection, result: pq.PGresult) -> Rows:
     transformer = Transformer(conn)
     transformer.set_pgresult(result)
     rows = transformer.load_rows(0, result.ntuples, lambda values: dict(zip(names, values)))
+    types = {name: result.ftype(i) for i, name in enumerate(names)}
     repeated = {name: names.count(name) for name in names if names.count(name) > 1}
-    return RepeatedNames(rows, repeated) if repeated else rows
+    return RepeatedNames(rows, repeated, types) if repeated else TypedRows(rows, types)
 
 
 def _failure(result: pq.PGresult, pg: pq.PGconn, prefix: str = "") -> QueryFailed:

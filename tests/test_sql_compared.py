@@ -1,0 +1,152 @@
+"""sql compares a value as PostgreSQL compares its type: the client reads an enum, a citext, a money, a pg_lsn, a
+named composite as `str`, and Python's order of their text (or its case) is not the type's. Each item below asks
+the server the same comparison in its own query (`server`): the verdict must be the server's."""
+
+from __future__ import annotations
+
+import pytest
+
+from opsverify.engine import gather_and_judge
+from opsverify.families import sql
+from opsverify.outcome import Status
+from opsverify.transports import postgres
+from opsverify.transports.postgres import TypedRows
+
+from .kit import make_check, make_target
+from .project import scratch_database
+
+SIGNS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+TYPES_DDL = """
+create type public.severity as enum ('low', 'high', 'critical');
+create type public.pair as (n int, s text);
+create extension citext;
+create domain public.email as citext;
+create table public.alerts (id serial, sev public.severity);
+insert into public.alerts (sev) values ('low'), ('critical');
+"""
+# (name, the measure, operator, bound[, the bound as the server's own comparison writes it]): the measure read as text
+# by the client, of a type that compares otherwise
+READ_AS_TEXT = [
+    ("enum-le", "(select max(sev) from public.alerts)", "le", "high"),
+    ("enum-ge", "(select max(sev) from public.alerts)", "ge", "high"),
+    ("enum-eq", "(select max(sev) from public.alerts)", "eq", "critical"),
+    ("domain-over-citext-ne", "'ADMIN@x.com'::public.email", "ne", "admin@x.com"),
+    ("citext-ne", "'ADMIN@x.com'::citext", "ne", "admin@x.com"),
+    ("citext-eq", "'ADMIN@x.com'::citext", "eq", "admin@x.com"),
+    ("citext-lt", "'B'::citext", "lt", "a"),
+    ("money-lt", "10::numeric::money", "lt", "$9.00"),
+    ("money-gt", "10::numeric::money", "gt", "$9.00"),
+    ("lsn-lt", "'0/10'::pg_lsn", "lt", "0/9"),
+    ("lsn-eq", "'0/10'::pg_lsn", "eq", "0/10"),
+    ("composite-gt", "row(5, 'x')::public.pair", "gt", "(10,x)", "'(10,x)'::public.pair"),
+    ("text-lt", "'B'::text", "lt", "a"),
+    ("varchar-ge", "'b'::varchar(3)", "ge", "a"),
+    ("char-lt", "'ok'::char(5)", "lt", "ol"),
+    ("quote-in-text", "'it''s'::citext", "eq", "IT'S"),
+    ("percent-in-query", "(select max(s) from (values ('5%'::citext)) t(s) where s like '%\\%')", "eq", "5%"),
+]
+ARRAYS = [
+    ("enum-array-eq", "array['low', 'critical']::public.severity[]", "eq", ["low", "critical"],
+     "array['low', 'critical']::public.severity[]"),
+    ("money-array-ne", "array[1::numeric::money]", "ne", ["$1.00"], "array['$1.00'::money]"),
+    ("citext-array-eq", "array['A'::citext, null]", "eq", ["a", None], "array['a'::citext, null]"),
+]
+
+
+def _judged(url: str, items: list) -> list:
+    target = make_target({"database": url})
+    try:
+        return gather_and_judge(target, sql, items)
+    finally:
+        target.close()
+
+
+def _said(name: str, want: Status, outcome) -> str:
+    return (f"item {name}: expected {want.value}, saw {outcome.status.value}"
+            f" (expected: {outcome.expected!r}; observed: {outcome.observed!r})")
+
+
+def sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _items(cases) -> list:
+    items = []
+    for i, (name, measure, op, bound, *written) in enumerate(cases):
+        server = f"{measure} {SIGNS[op]} {written[0] if written else sql_text(bound)}"
+        items.append(make_check("sql", {"query": f"select {measure} as v, {server} as server",
+                                        "expect": {"v": {op: bound}}}, item=f"T{i}", name=name))
+    return items
+
+
+def _disagreeing(items, outcomes) -> list[str]:
+    return [_said(check.name, want, outcome) for check, outcome in zip(items, outcomes)
+            for want in [Status.PASSED if outcome.evidence.get("row", {}).get("server") else Status.FAILED]
+            if outcome.status is not want]
+
+
+def test_a_value_read_as_text_is_compared_as_postgresql_compares_its_type(demo_deployment):
+    items = _items(READ_AS_TEXT)
+    items += [make_check("sql", {"query": f"select {measure} as v, {measure} {SIGNS[op]} {server} as server",
+                                 "expect": {"v": {op: bound}}}, item=f"A{i}", name=name)
+              for i, (name, measure, op, bound, server) in enumerate(ARRAYS)]
+    with scratch_database(demo_deployment, TYPES_DDL, prefix="typed") as db:
+        outcomes = _judged(db["url"], items)
+    wrong = _disagreeing(items, outcomes)
+    assert not wrong, "\n".join(wrong)
+    worst = outcomes[0]
+    assert "(compared by PostgreSQL as its type public.severity)" in worst.observed, worst
+
+
+def test_text_is_ordered_by_the_querys_own_collation():
+    """An ICU collation (`en-x-icu`: 'a' < 'B') orders otherwise than code points ('B' < 'a'); the query's COLLATE
+    is the one the comparison uses. Needs a server built with ICU (the demo's is not): PGICU_URL names one."""
+    import os
+
+    url = os.environ.get("PGICU_URL")
+    if not url:
+        pytest.skip("PGICU_URL (a PostgreSQL built with ICU) is not set")
+    cases = [("icu-lt", "(select max(v collate \"en-x-icu\") from (values ('a'), ('B')) t(v))", "lt", "a"),
+             ("icu-gt", "(select max(v collate \"en-x-icu\") from (values ('a'), ('B')) t(v))", "gt", "a"),
+             ("c-lt", "(select max(v collate \"C\") from (values ('a'), ('B')) t(v))", "lt", "B")]
+    items = _items(cases)
+    wrong = _disagreeing(items, _judged(url, items))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_common_values_take_no_second_round_trip(demo_deployment, monkeypatch):
+    """Numbers, booleans, timestamps and text's equality are compared here, exactly: one conversation."""
+    conversations = []
+    ask = postgres.Database._ask
+
+    def counted(self, statements):
+        conversations.append(len(statements))
+        return ask(self, statements)
+
+    monkeypatch.setattr(postgres.Database, "_ask", counted)
+    item = make_check("sql", {"query": "select 1 as n, true as ok, now() as at, 'x'::text as s, 'y'::varchar as v",
+                              "expect": {"n": {"eq": 1}, "ok": {"eq": True}, "at": {"gt": "2020-01-01T00:00:00Z"},
+                                         "s": {"eq": "x"}, "v": {"ne": "x"}}}, name="common")
+    with scratch_database(demo_deployment, "select 1", prefix="common") as db:
+        (outcome,) = _judged(db["url"], [item])
+    assert outcome.status is Status.PASSED, _said("common", Status.PASSED, outcome)
+    assert len(conversations) == 1, f"expected one conversation, saw {len(conversations)}: {conversations}"
+
+
+UNKNOWN_TYPE = 16385  # an OID the judge knows nothing of: an enum, a citext of this database
+
+
+@pytest.mark.parametrize("value, type_oid, expect", [
+    ("critical", UNKNOWN_TYPE, {"le": "high"}),  # code point order would pass it
+    ("ADMIN@x.com", UNKNOWN_TYPE, {"ne": "admin@x.com"}),  # case-sensitive Python would pass it
+    ("B", 25, {"lt": "a"}),  # text's order is its collation's
+    ("B", None, {"lt": "a"}),  # no type described
+])
+def test_a_comparison_postgresql_was_not_asked_is_an_error_never_a_python_pass(value, type_oid, expect):
+    check = make_check("sql", {"query": "select 1", "expect": {"v": expect}}, name="unasked")
+    rows = TypedRows([{"v": value}], {} if type_oid is None else {"v": type_oid})
+    visibility = [{"viewer": "checker", "sees_all": True, "rls_tables": [], "views": [], "reads": [],
+                   "own_functions": []}]
+    outcome = sql.judge(check, {"visibility": visibility, "deployed_at": None, "answers": {check.key: {"query": rows}}})
+    assert outcome.status is Status.ERROR, _said("unasked", Status.ERROR, outcome)
+    assert "cannot be compared here" in outcome.observed, outcome.observed
