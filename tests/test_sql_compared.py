@@ -4,6 +4,8 @@ the server the same comparison in its own query (`server`): the verdict must be 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from opsverify.engine import gather_and_judge
@@ -98,6 +100,28 @@ def test_a_value_read_as_text_is_compared_as_postgresql_compares_its_type(demo_d
     assert "(compared by PostgreSQL as its type public.severity)" in worst.observed, worst
 
 
+# a timetz orders equal instants by their zone: '10:00+01' is the instant 09:00Z, and neither equal to it nor after it
+ZONED = [
+    ("timetz-eq-same-instant", "'10:00:00+01'::timetz", "eq", "09:00:00Z"),
+    ("timetz-ge-same-instant", "'10:00:00+01'::timetz", "ge", "09:00:00Z"),
+    ("timetz-lt-same-instant", "'10:00:00+01'::timetz", "lt", "09:00:00Z"),
+    ("timetz-eq-same-zone", "'10:00:00+01'::timetz", "eq", "10:00:00+01:00"),
+    ("timetz-gt-earlier", "'10:00:00+01'::timetz", "gt", "08:30:00Z"),
+    ("timetz-lt-earlier", "'10:00+02'::timetz", "lt", "09:00Z"),
+    ("timetz-eq-other-offset", "'10:00+02'::timetz", "eq", "08:00:00+00:00"),
+    ("timetz-gt-later", "'10:00+00'::timetz", "gt", "10:30+00:00"),
+    ("timetz-array-eq", "array['10:00:00+01'::timetz]", "eq", ["09:00:00Z"], "array['09:00:00Z'::timetz]"),
+]
+
+
+def test_a_timetz_is_compared_as_postgresql_orders_it_zone_and_all(demo_deployment):
+    items = _items(ZONED)
+    with scratch_database(demo_deployment, "select 1", prefix="timetz") as db:
+        outcomes = _judged(db["url"], items)
+    wrong = _disagreeing(items, outcomes)
+    assert not wrong, "\n".join(wrong)
+
+
 def test_text_is_ordered_by_the_querys_own_collation():
     """An ICU collation (`en-x-icu`: 'a' < 'B') orders otherwise than code points ('B' < 'a'); the query's COLLATE
     is the one the comparison uses. Needs a server built with ICU (the demo's is not): PGICU_URL names one."""
@@ -141,6 +165,7 @@ UNKNOWN_TYPE = 16385  # an OID the judge knows nothing of: an enum, a citext of 
     ("ADMIN@x.com", UNKNOWN_TYPE, {"ne": "admin@x.com"}),  # case-sensitive Python would pass it
     ("B", 25, {"lt": "a"}),  # text's order is its collation's
     ("B", None, {"lt": "a"}),  # no type described
+    (dt.time(10, tzinfo=dt.timezone(dt.timedelta(hours=1))), 1266, {"eq": "09:00:00Z"}),  # a timetz: its zone too
 ])
 def test_a_comparison_postgresql_was_not_asked_is_an_error_never_a_python_pass(value, type_oid, expect):
     check = make_check("sql", {"query": "select 1", "expect": {"v": expect}}, name="unasked")

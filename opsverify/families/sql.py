@@ -15,8 +15,8 @@ Only values of one kind compare: a number with a number (a numeric exactly), tex
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
 ISO-8601; an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval
 against anything, a column the query names twice — is an error: it cannot be compared. What Python does not compare
-exactly as PostgreSQL does — a value of a type the driver reads as text (an enum, citext, money), text's order — is
-asked of PostgreSQL in one more round trip, only when some item has one (see `_asked_of_postgresql`).
+exactly as PostgreSQL does — a value of a type the driver reads as text (an enum, citext, money), text's order, a
+timetz — is asked of PostgreSQL in one more round trip, only when some item has one (see `_asked_of_postgresql`).
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -885,18 +885,33 @@ def _asked_of_postgresql(value: Any, type_oid: int | None, op: str, bound: Any) 
     if isinstance(value, str):
         return type_oid not in TEXT_TYPES or op not in EQUALITY
     if isinstance(value, list):
-        return type_oid not in TEXT_ARRAYS and _holds_text(value)
-    return False
+        return type_oid not in TEXT_ARRAYS and _read_otherwise(value)
+    return _zoned(value)
 
 
-def _holds_text(items: list) -> bool:
-    """An array whose elements were read as text (money[], an enum's array, pg_lsn[])."""
-    return any(_holds_text(item) if isinstance(item, list) else isinstance(item, str) for item in items)
+def _zoned(value: Any) -> bool:
+    """A timetz: PostgreSQL orders equal instants by their zone ('10:00+01' is neither 09:00Z nor after it)."""
+    return isinstance(value, dt.time) and value.tzinfo is not None
+
+
+def _read_otherwise(items: list) -> bool:
+    """An array whose elements PostgreSQL compares otherwise than Python: read as text (money[], an enum's array,
+    pg_lsn[]), or timetz."""
+    return any(_read_otherwise(item) if isinstance(item, list) else isinstance(item, str) or _zoned(item)
+               for item in items)
 
 
 def _postgresql_texts(value: Any, bound: Any) -> tuple[str, str] | None:
     """The value's text and the bound's as PostgreSQL reads values of the column's type; None for a bound of another
-    kind (text for a value read as text, a list of texts for an array)."""
+    kind (text for a value read as text, a list of texts for an array; an ISO-8601 time with its offset for a timetz,
+    as `_bound_like` reads one)."""
+    if _zoned(value) or (isinstance(value, list) and any(_zoned(item) for item in value)):
+        try:
+            _bound_like(value, bound)
+        except Uncomparable:
+            return None
+        if _zoned(value):
+            return value.isoformat(), _bound_like(value, bound).isoformat()
     if isinstance(value, str) and isinstance(bound, str):
         return str(value), bound
     if isinstance(value, str) and isinstance(bound, list):  # an array of a type the client has no reader for
@@ -920,8 +935,9 @@ def _array_text(items: list) -> str | None:
             written.append(inner)
         elif item is None:
             written.append("NULL")
-        elif isinstance(item, str):
-            written.append('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif isinstance(item, str) or _zoned(item):
+            text = item if isinstance(item, str) else item.isoformat()
+            written.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
         else:
             return None
     return "{" + ",".join(written) + "}"
@@ -947,8 +963,8 @@ class _Typed:
 def _held_in_postgresql(op: str, value: Any, bound: Any, column: _Typed) -> tuple[bool, str]:
     """PostgreSQL's verdict on `value op bound` (asked by `_ask_comparisons`); Uncomparable where it has none."""
     if _postgresql_texts(value, bound) is None:
-        if isinstance(value, str) and column.type_oid in TEXT_TYPES:
-            _bound_like(value, bound)  # says why text does not compare with it, as for any text
+        if (isinstance(value, str) and column.type_oid in TEXT_TYPES) or _zoned(value) or isinstance(value, list):
+            _bound_like(value, bound)  # says why text (a time, an array) does not compare with it, as ever
         kind = _kind(bound)
         raise Uncomparable(f"a value of {column.named()} cannot be compared with {_bound_shown(bound)}"
                            f" ({'an' if kind[0] in 'aeiou' else 'a'} {kind}): PostgreSQL reads a bound for it from"
