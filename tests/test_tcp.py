@@ -219,9 +219,9 @@ def resp_server(replies: dict[str, bytes]):
         yield port
 
 
-def _redis_outcome(replies: dict[str, bytes]):
+def _redis_outcome(replies: dict[str, bytes], url: str = "redis://127.0.0.1:{port}/0"):
     with resp_server(replies) as port:
-        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+        target = make_target({"endpoints": {"redis": url.format(port=port)}},
                              timeouts={"connect_s": 2, "statement_ms": 2000})
         check = make_check("tcp", REDIS)
         return family.judge(check, family.gather(target, [check]))
@@ -636,6 +636,27 @@ def test_a_ping_the_checker_may_not_send_is_an_error_naming_the_fix(ping, seen):
 def test_a_redis_error_reply_to_ping_is_quoted_as_the_server_said_it():
     outcome = _redis_outcome({"PING": b"-ERR unknown command 'PING'\r\n", "INFO": INFO})
     assert outcome.status is Status.FAILED and outcome.observed == "refused: ERR unknown command 'PING'", outcome
+
+
+@pytest.mark.parametrize("url, replies, words", [
+    ("redis://127.0.0.1:{port}/20", {"SELECT": b"-ERR DB index is out of range\r\n"}, "ERR DB index is out of range"),
+    ("redis://:s3cretpass@127.0.0.1:{port}/0", {"AUTH": b"-ERR unknown command 'AUTH', with args beginning with: \r\n"},
+     "ERR unknown command 'AUTH'"),
+], ids=["select", "auth"])
+def test_a_refused_connection_setup_is_the_checkers_error_not_the_servers_failure(url, replies, words):
+    """redis-py sends SELECT (a database the URL names) or AUTH (a password in it) before PING: refused, PING was
+    never sent, and nothing is known of the server's health — as the redis family says of the same URL. It had
+    failed, quoting the refusal as PING's answer."""
+    outcome = _redis_outcome({**replies, "PING": b"+PONG\r\n", "INFO": INFO}, url)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("could not look: ") and "refused the checker's connection setup before PING"\
+        " was sent" in outcome.observed and words in outcome.observed, outcome.observed
+
+
+def test_a_code_redis_py_has_no_class_for_is_said_once():
+    outcome = _redis_outcome({"PING": b"-BUSY Redis is busy running a script.\r\n", "INFO": INFO})
+    assert outcome.status is Status.FAILED and outcome.observed == "refused: BUSY Redis is busy running a script.", \
+        outcome.observed
 
 
 # -- a target's bytes are shown as its text, never as a Python bytes repr ---------------------------

@@ -16,7 +16,7 @@ unanswered or answers them with another code than 250 and 221 (a script writing 
 at any pace, gives NOOP its 221); a Redis is judged by PING's own answer (INFO, asked after PONG on its
 own connection, is only the version: unread, it is said so in the evidence);
 a refused password is the checker's credentials: *error*, as is a Redis `NOPERM` to PING (the URL's ACL user lacks
-+ping). Every conversation runs under one total deadline,
++ping) and a refused SELECT or AUTH before PING (the URL's database or user: PING was never sent). Every conversation runs under one total deadline,
 connect_s + statement_ms, so a server that drips a byte a second ends in time too; all items' conversations run
 at once. Only greetings go out: PING, VERSION, EHLO, NOOP, QUIT, INFO. What a server did send before it fell silent is
 quoted beside the timeout (clamd `PONG\\n`, the connection held open). A Redis URL is taken as the `redis` family
@@ -313,6 +313,11 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
         if not _error_reply(exc):
             raise
         ping = exc  # raised on connecting (AUTH), or at once by redis-py (LOADING is a ConnectionError to it)
+        if type(exc) is load("redis").ResponseError and not _credentials_refused(exc):
+            # a plain error reply raised, not returned as PING's: the SELECT (a database the server does not have)
+            # or AUTH redis-py sends first was refused, so PING was never sent — the URL's, not the server's state
+            replies["setup"] = _server_words(exc)
+            return
     if isinstance(ping, Exception):  # in the pipeline, PING's own error reply comes back as its reply
         replies[_refused_for(ping)] = _server_words(ping)
         return
@@ -370,7 +375,9 @@ def _server_words(exc: Exception) -> str:
     """An error reply as the server sent it: redis-py keeps its code (`LOADING`, `NOPERM`) apart, in status_code
     (a redis-py without it: the exception's class names the code)."""
     code = getattr(exc, "status_code", None)
-    return f"{code} {exc}" if code else f"{type(exc).__name__}: {exc}"
+    if code:  # a code redis-py has no class for stays in the text too: `BUSY Redis is busy …`
+        return str(exc) if str(exc).startswith(f"{code} ") else f"{code} {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 PROBES = {"clamd": probe_clamd, "smtp": probe_smtp, "redis": probe_redis}
@@ -510,6 +517,10 @@ def _judge_redis(where: str, answer: Answer, evidence: dict) -> Outcome:
     if "permission" in answer.replies:  # NOPERM: the URL's ACL user may not PING, which says nothing of the server
         return error(f"could not look: {where} refused the checker's PING ({cut(answer.replies['permission'], 200)});"
                      " give the endpoint URL's ACL user +ping", **evidence)
+    if "setup" in answer.replies:  # PING never sent: nothing is known of the server's health
+        return error(f"could not look: {where} refused the checker's connection setup before PING was sent"
+                     f" ({cut(answer.replies['setup'], 200)}); fix the endpoint's URL (its database number, user and"
+                     " password)", **evidence)
     if "refusal" in answer.replies:
         return failed(expected, f"refused: {answer.replies['refusal']}", **evidence)
     if "PING" not in answer.replies:
