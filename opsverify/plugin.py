@@ -545,7 +545,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
     env_dir = folder(config, "ov_environments", "environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
-    _junit_writable(config, is_worker)
+    own_env = folder(config, "ov_reports", "reports") / name  # where this run's archive goes
+    _junit_writable(config, is_worker, own_env)
+    _alluredir_outside_the_evidence(config, is_worker, own_env)
     demo = None
     faults = config.getoption("ov_faults")
     if faults and not peeked.demo:
@@ -685,8 +687,9 @@ def _inputs_changed(mine: dict[str, str]) -> str | None:
             " than the run archived); run it again once the files stay put")
 
 
-def _junit_writable(config: pytest.Config, is_worker: bool) -> None:
-    """`--junitxml` to a place that cannot be written is said before any check runs, as for the archive."""
+def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> None:
+    """`--junitxml` among the evidence, or to a place that cannot be written, is said before any check runs, as for
+    the archive."""
     from .checklist import shown
     from .errors import ArchiveFailed
     from .junit import writable_folder
@@ -695,9 +698,48 @@ def _junit_writable(config: pytest.Config, is_worker: bool) -> None:
     if not path or is_worker:
         return
     target = Path(os.path.abspath(os.path.expanduser(os.path.expandvars(path))))  # as pytest's writer reads it
+    _outside_the_evidence("--junitxml", target, own_env, kept="junit.xml")
     problem = writable_folder(target)
     if problem:
         raise ArchiveFailed(f"--junitxml {shown(target)}: {problem}")
+
+
+def _alluredir_outside_the_evidence(config: pytest.Config, is_worker: bool, own_env: Path) -> None:
+    """`--alluredir DIR` among the evidence is refused before any check, as --junitxml there: allure-pytest makes DIR
+    (emptied first under --clean-alluredir) as it configures, after this, and writes a file there as each test ends."""
+    from .checklist import shown
+    from .errors import ArchiveFailed
+
+    given = getattr(config.option, "allure_report_dir", None)  # allure-pytest's dest
+    if not given or is_worker:
+        return
+    target = Path(os.path.abspath(given))  # as allure-pytest reads it
+    _outside_the_evidence("--alluredir", target, own_env, kept="allure-results/", is_folder=True)
+    reports = Path(os.path.realpath(own_env.parent))
+    clean = getattr(config.option, "clean_alluredir", False) and not config.option.collectonly
+    if clean and Path(os.path.realpath(target)) in (reports, *reports.parents):
+        raise ArchiveFailed(f"--alluredir {shown(target)} --clean-alluredir: it holds the run archives in "
+                            f"{shown(own_env.parent)}, which emptying it first would delete — fix: give --alluredir a "
+                            "folder of its own (e.g. --alluredir=allure-results)")
+
+
+def _outside_the_evidence(option: str, target: Path, own_env: Path, *, kept: str, is_folder: bool = False) -> None:
+    """A report file or folder among the evidence is refused, as `--reports-dir` there is: inside a run archive (or a
+    run's or a prune's working folder), a reports/<env> folder, its .pruned/ or chain.jsonl, or this run's own env
+    folder (its archive's name is known only as it is sealed, and a path can name it). Written there, it would break
+    a sealed archive's seal, and the run would then link its own archive past that one: a fork of the chain."""
+    from .checklist import shown
+    from .errors import ArchiveFailed
+    from .report import evidence_of
+    from .scaffold import evidence_folder
+
+    real, env_dir = Path(os.path.realpath(target)), Path(os.path.realpath(own_env))
+    why = evidence_of(real) or evidence_folder(real if is_folder else real.parent)
+    if not why and (env_dir in real.parents or (is_folder and real == env_dir)):
+        why = f"inside {env_dir}, the reports/<env> folder this run's archive goes to"
+    if why:
+        raise ArchiveFailed(f"{option} {shown(target)}: {why} — fix: give a path outside the run archives and their "
+                            f"reports/<env> folders (the archive keeps its own {kept})")
 
 
 def say(text: str) -> None:

@@ -47,14 +47,15 @@ class Project:
         path.write_text(f"name: {name}\n" + textwrap.dedent(body), encoding="utf-8")
         return path
 
-    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False) -> "Ran":
-        """`python -m pytest ARGS` in the project folder, as a user runs it (without UNUSED_PLUGINS); with its wall
-        time."""
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 240, cache: bool = False,
+            every_plugin: bool = False) -> "Ran":
+        """`python -m pytest ARGS` in the project folder, as a user runs it (without UNUSED_PLUGINS, unless
+        `every_plugin`: a test of what one of them does in a run); with its wall time."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         environ.update(self.variables)
         environ.update(env or {})
         started = time.monotonic()
-        options = [*UNUSED_PLUGINS, *([] if cache else ["-p", "no:cacheprovider"])]
+        options = [*(() if every_plugin else UNUSED_PLUGINS), *([] if cache else ["-p", "no:cacheprovider"])]
         done = subprocess.run([sys.executable, "-m", "pytest", *options, *args],
                               cwd=self.root, capture_output=True, text=True, timeout=timeout, env=environ,
                               preexec_fn=interruptible)  # Ctrl-C as a terminal gives it, whoever started the suite
