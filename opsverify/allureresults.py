@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .display import literal
 from .jsontext import compact, readable, utf8
+
+if TYPE_CHECKING:
+    import pytest
+
+CATEGORIES_FILE = "categories.json"
 
 # outcome -> Allure status; a waived failure stays failed (never green) and is marked known (accepted)
 ALLURE_STATUS = {"passed": "passed", "failed": "failed", "waived": "failed", "error": "broken",
@@ -209,3 +219,46 @@ def executor(*, env: str, deploy: str, runner: dict[str, Any]) -> bytes:
     if runner.get("run_id"):
         data["buildOrder"] = runner["run_id"]
     return json.dumps(data, indent=2).encode()
+
+
+# -- allure-pytest's --alluredir in a verification run ------------------------------------------------
+@dataclass(frozen=True)
+class Destination:
+    """Where `--alluredir` asked for the results, and whether `--clean-alluredir` empties it first."""
+
+    folder: Path
+    clean: bool
+
+
+def take_over(config: pytest.Config) -> Destination | None:
+    """In a verification run, `--alluredir DIR` gets the archive's own Allure results, verdicts as archived:
+    allure-pytest's listener would write pytest's view of each item — a report a team's hook rewrote to passed, a
+    waived failure as a plain skip. Its option is taken before allure-pytest's pytest_configure reads it, so that
+    plugin starts no listener and writes nothing (as in a run without --alluredir), as junit.take_over takes
+    pytest's own writer."""
+    given = getattr(config.option, "allure_report_dir", None)
+    if not given:
+        return None
+    config.option.allure_report_dir = None
+    clean = bool(getattr(config.option, "clean_alluredir", False)) and not config.option.collectonly
+    return Destination(Path(os.path.abspath(given)), clean)  # as allure-pytest reads it
+
+
+def write_folder(destination: Destination, files: dict[str, bytes]) -> None:
+    """Each file whole or not at all (a temporary name, then renamed), as allure-pytest writes its own; emptied
+    first under --clean-alluredir, as allure-pytest empties it."""
+    folder = destination.folder
+    if destination.clean:
+        shutil.rmtree(folder, ignore_errors=True)
+    for name, data in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

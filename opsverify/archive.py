@@ -600,6 +600,7 @@ class ArchiveReporter:
         self.not_written: str = ""  # why there is no archive (usage error, collect-only, disk ...)
         self.report_line: str = ""
         self.junit_line: str = ""  # where --junitxml went, or why it could not
+        self.alluredir_line: str = ""  # where --alluredir's results went, or why they could not
         self.started = dt.datetime.now(dt.timezone.utc)  # a run without an archive dates its JUnit by it
         self._junits: dict[tuple[str | None, str | None], bytes] = {}
         self.exit_code: int | None = None
@@ -710,7 +711,8 @@ class ArchiveReporter:
         """Allure orders its tree by start time: one millisecond per runbook position after the run's start."""
         order = self._runbook_order()
         position = order.get((record.get("system"), record.get("key")), len(order))
-        return int(self.state.archive.started.timestamp() * 1000) + position
+        started = self.state.archive.started if self.state.archive is not None else self.started  # --no-archive
+        return int(started.timestamp() * 1000) + position
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
@@ -1008,9 +1010,17 @@ class ArchiveReporter:
             self.not_written = _no_archive_reason(pytest_exit, config, self.state, only_manual=only_manual)
         if (unconfigured or own) and not self.not_written:
             self.not_written = f"no archive: no check was selected ({unconfigured or own})"
-        if archive is None or archive.completed:
-            return
-        reason = self.not_written if only_manual or unconfigured or own else _no_archive_reason(
+        if archive is not None and not archive.completed:
+            self._end_archive(session, records, code, pytest_exit, expired,
+                              checked_nothing=bool(only_manual or unconfigured or own))
+        if getattr(self.state, "alluredir", None) is not None:
+            self._write_alluredir(session, records)
+
+    def _end_archive(self, session: pytest.Session, records: list[dict[str, Any]], code: int, pytest_exit: int,
+                     expired: list, *, checked_nothing: bool) -> None:
+        """The archive sealed (and rendered, under --html), or discarded with the reason said."""
+        config, archive = session.config, self.state.archive
+        reason = self.not_written if checked_nothing else _no_archive_reason(
             pytest_exit, config, self.state, nothing_selected=not self.selected())
         if reason:
             self.not_written = reason
@@ -1085,6 +1095,45 @@ class ArchiveReporter:
             session.exitstatus = self.exit_code = exitcodes.ARCHIVE  # as for the archive: evidence is missing
             return
         self.junit_line = f"junit: {shown(destination.path)}"
+
+    def _write_alluredir(self, session: pytest.Session, records: list[dict[str, Any]]) -> None:
+        """`--alluredir`: the archive's own Allure results, the very files it sealed (allure-pytest writes nothing
+        there: allureresults.take_over). A run without an archive (--no-archive, or none written) builds them from
+        the same rows, scrubbed like it; one that ran nothing writes none, as allure-pytest would."""
+        from . import allureresults
+
+        destination = self.state.alluredir
+        try:
+            files = self._sealed_allure_results() or self._allure_results_of_rows(session.config, records)
+            if not files:
+                return
+            allureresults.write_folder(destination, files)
+        except OSError as exc:
+            self.alluredir_line = f"allure results not written: {shown(destination.folder)}: {exc.strerror or exc}"
+            session.exitstatus = self.exit_code = exitcodes.ARCHIVE  # as for --junitxml: evidence is missing
+            return
+        self.alluredir_line = f"allure results: {shown(destination.folder)}"
+
+    def _sealed_allure_results(self) -> dict[str, bytes]:
+        archive = self.state.archive
+        if archive is None or archive.final is None:
+            return {}
+        sealed = archive.final / "allure-results"
+        return {str(path.relative_to(sealed)): path.read_bytes() for path in sorted(sealed.rglob("*")) if path.is_file()}
+
+    def _allure_results_of_rows(self, config: pytest.Config, records: list[dict[str, Any]]) -> dict[str, bytes]:
+        from . import allureresults, provenance
+
+        if not records:
+            return {}
+        env = self.state.env.name
+        files: dict[str, bytes] = {}
+        for record in [*self._archived(records), *self._unselected_manual(config, records)]:
+            files.update(allureresults.result_files(record, env=env, start_ms=self._start_ms(record)))
+        files[allureresults.CATEGORIES_FILE] = allureresults.categories_file()
+        files["executor.json"] = allureresults.executor(env=env, deploy=self.state.deploy,
+                                                        runner=provenance.runner(os.environ))
+        return archive_writer.scrubbed(files, self.state.run.redactor.text)[0]
 
     def _junit(self, config: pytest.Config, records: list[dict[str, Any]], *, suite_name: str | None = None,
                prefix: str | None = None) -> bytes:
@@ -1236,7 +1285,7 @@ class ArchiveReporter:
             "runner": runner.get("provider"),
             "job_url": runner.get("job_url"), "actor": runner.get("actor"), "host": runner.get("host")})
         files["allure-results/executor.json"] = allureresults.executor(env=env, deploy=archive.deploy, runner=runner)
-        files["allure-results/categories.json"] = allureresults.categories_file()
+        files[f"allure-results/{allureresults.CATEGORIES_FILE}"] = allureresults.categories_file()
         return files
 
     def _panel(self, config: pytest.Config, counts: dict[str, int], code: int, inputs: dict[str, bytes],
@@ -1444,6 +1493,8 @@ class ArchiveReporter:
                 write(f"warning: {archive.chain_warning}", yellow=True)
         if self.junit_line:
             write(self.junit_line, red=self.junit_line.startswith("junit not"))
+        if self.alluredir_line:
+            write(self.alluredir_line, red=self.alluredir_line.startswith("allure results not"))
         if self.report_line:
             write(self.report_line, red=self.report_line.startswith("report not"))
 

@@ -50,10 +50,10 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(24, "credentials", "nothing failed, but a database rejected the credentials (its items are errors; "
                                 "every other item was checked and archived)"),
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
-    ExitCode(26, "archive", "the run archive or the --junitxml file could not be written (folder full or read-only, "
-                            "or a file where a folder belongs; a missing folder is made): one line says why; the checks' "
-                            "results are only on the console; or, before any check, a --junitxml file or an --alluredir folder "
-                            "would be written among the evidence (inside a run archive, a reports/<env> folder, its "
+    ExitCode(26, "archive", "the run archive, the --junitxml file or the --alluredir folder could not be written "
+                            "(folder full or read-only, or a file where a folder belongs; a missing folder is made): one "
+                            "line says why; the checks' results are only on the console; or, before any check, one of "
+                            "them would be written among the evidence (inside a run archive, a reports/<env> folder, its "
                             ".pruned/ or chain.jsonl). Also an `opsverify` command whose output could not be "
                             "written (stdout on a full disk), and a prune that could not remove an archive it tried to"),
     ExitCode(27, "waiver-expired", "nothing failed, every check could decide and every selected item ran (else 10, 23, "

@@ -150,12 +150,12 @@ def take_over(config: pytest.Config) -> Destination | None:
                        writer.prefix or None)
 
 
-def writable_folder(path: Path) -> str:
+def writable_folder(path: Path, option: str = "--junitxml") -> str:
     """'' when `path` can be written (its folder made if need be), else why not: asked before any check runs."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return _not_a_folder(path) or exc.strerror or str(exc)
+        return _not_a_folder(path, option) or exc.strerror or str(exc)
     if path.is_dir():
         return "is a folder"
     # a file made and removed there, as write() makes one: os.access says yes to root everywhere, even in /proc or
@@ -168,7 +168,7 @@ def writable_folder(path: Path) -> str:
     return ""
 
 
-def _not_a_folder(path: Path) -> str:
+def _not_a_folder(path: Path, option: str) -> str:
     """Why `path`'s folder cannot be made where one of its folders is something else (a file): '' if none is."""
     from .checklist import shown
 
@@ -176,7 +176,7 @@ def _not_a_folder(path: Path) -> str:
     if in_the_way is None or in_the_way.is_dir():
         return ""
     what = "a file" if in_the_way.is_file() else "not a folder"
-    return f"{shown(in_the_way)} is {what} where a folder belongs; move it away, or give --junitxml a path in a folder"
+    return f"{shown(in_the_way)} is {what} where a folder belongs; move it away, or give {option} a path in a folder"
 
 
 def write(destination: Destination, data: bytes) -> None:

@@ -40,7 +40,7 @@ from .items import CADENCES, ITEM_MARK, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
-    from . import archive, environment, junit, waivers
+    from . import allureresults, archive, environment, junit, waivers
     from .checklist import Check
     from .engine import Run
     from .secrets import Redactor
@@ -88,6 +88,7 @@ class State:
     loop_took: float = 0.0
     waivers: waivers.Waivers | None = None
     junit: junit.Destination | None = None  # --junitxml: written from the run's rows (see junit.take_over)
+    alluredir: allureresults.Destination | None = None  # --alluredir: the archive's Allure results (see take_over)
     releasing: threading.Thread | None = None  # see release_targets_early
     inputs_changed: str | None = None  # an xdist worker that read other inputs than the run: it judges nothing
     _by_source: dict[str, list[Check]] | None = None
@@ -547,7 +548,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     is_worker = hasattr(config, "workerinput")
     own_env = folder(config, "ov_reports", "reports") / name  # where this run's archive goes
     _junit_writable(config, is_worker, own_env)
-    _alluredir_outside_the_evidence(config, is_worker, own_env)
+    alluredir = _alluredir_taken_over(config, is_worker, own_env)
     demo = None
     faults = config.getoption("ov_faults")
     if faults and not peeked.demo:
@@ -582,6 +583,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
                       deploy=archive.deploy_id(config.getoption("ov_deploy_id")), shard=shard,
                       shard_systems=shard_systems, named_systems=_named_systems(config, checklists))
         state.waivers = run_waivers
+        state.alluredir = alluredir
         if is_worker and os.environ.get(SHARED_ENV) and Path(os.environ[SHARED_ENV]).is_dir():
             state.shared = Path(os.environ[SHARED_ENV])
             state.inputs_changed = _inputs_changed(_input_digests(state))
@@ -704,23 +706,32 @@ def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> No
         raise ArchiveFailed(f"--junitxml {shown(target)}: {problem}")
 
 
-def _alluredir_outside_the_evidence(config: pytest.Config, is_worker: bool, own_env: Path) -> None:
-    """`--alluredir DIR` among the evidence is refused before any check, as --junitxml there: allure-pytest makes DIR
-    (emptied first under --clean-alluredir) as it configures, after this, and writes a file there as each test ends."""
+def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path) -> allureresults.Destination | None:
+    """`--alluredir DIR` gets the archive's own Allure results (see allureresults.take_over), in every process of the
+    run (an xdist worker's allure-pytest would write its items' reports too); the controller first refuses a DIR
+    among the evidence, or one it cannot write, before any check, as for --junitxml."""
     from .checklist import shown
     from .errors import ArchiveFailed
 
-    given = getattr(config.option, "allure_report_dir", None)  # allure-pytest's dest
-    if not given or is_worker:
-        return
-    target = Path(os.path.abspath(given))  # as allure-pytest reads it
+    if not getattr(config.option, "allure_report_dir", None):  # allure-pytest's dest: nothing imported without it
+        return None
+    from . import allureresults
+    from .junit import writable_folder
+
+    destination = allureresults.take_over(config)
+    if destination is None or is_worker:
+        return destination
+    target = destination.folder
     _outside_the_evidence("--alluredir", target, own_env, kept="allure-results/", is_folder=True)
     reports = Path(os.path.realpath(own_env.parent))
-    clean = getattr(config.option, "clean_alluredir", False) and not config.option.collectonly
-    if clean and Path(os.path.realpath(target)) in (reports, *reports.parents):
+    if destination.clean and Path(os.path.realpath(target)) in (reports, *reports.parents):
         raise ArchiveFailed(f"--alluredir {shown(target)} --clean-alluredir: it holds the run archives in "
                             f"{shown(own_env.parent)}, which emptying it first would delete — fix: give --alluredir a "
                             "folder of its own (e.g. --alluredir=allure-results)")
+    problem = writable_folder(target / allureresults.CATEGORIES_FILE, option="--alluredir")
+    if problem:
+        raise ArchiveFailed(f"--alluredir {shown(target)}: {problem}")
+    return destination
 
 
 def _outside_the_evidence(option: str, target: Path, own_env: Path, *, kept: str, is_folder: bool = False) -> None:
