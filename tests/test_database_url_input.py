@@ -319,6 +319,32 @@ def test_libpqs_reason_for_a_refused_option_is_kept_as_a_config_problem(text, sa
     assert "cannot reach" not in found.message
 
 
+SERVER = 'connection to server at "127.0.0.1", port 5432 failed: '
+
+
+@pytest.mark.parametrize("fatal, kind, said", [
+    # the role's name holds "database": the login was refused, the database exists
+    ('FATAL:  role "database_reader" does not exist', "credentials", "refused the login: the role does not exist"),
+    ('FATAL:  role "nologin_r" is not permitted to log in', "credentials", "the role may not log in (NOLOGIN)"),
+    ('FATAL:  pg_hba.conf rejects connection for host "127.0.0.1", user "rejectme", database "app", no encryption',
+     "credentials", "pg_hba.conf rejects this host, user and database"),
+    ('FATAL:  no pg_hba.conf entry for host "127.0.0.1", user "x", database "app", no encryption', "credentials",
+     "pg_hba.conf has no entry"),
+    ('FATAL:  permission denied for database "app"\nDETAIL:  User does not have CONNECT privilege.', "credentials",
+     "the role lacks CONNECT on the database"),
+    ('FATAL:  database "role_timeout_refused" does not exist', "unreachable", "does not exist; check the database name"),
+    ('FATAL:  password authentication failed for user "checker"', "credentials", "rejected the credentials"),
+])
+def test_a_server_that_refuses_the_login_is_told_from_one_not_reached(fatal, kind, said):
+    """The server was reached and refused the URL's user: the credentials (exit 24), said as such — a role missing,
+    NOLOGIN or a pg_hba.conf reject had read "cannot reach … check that it is reachable" (exit 23), and a role named
+    database_reader "database … does not exist"."""
+    found = _classify(psycopg.OperationalError(SERVER + fatal), "environments/local.yaml: systems.pay.database",
+                      "h:5432/app", 5)
+    assert found.kind == kind and said in found.message, found.message
+    assert "cannot reach" not in found.message
+
+
 @pytest.mark.parametrize("url, said", [
     (f"postgresql://c:{SECRET}@127.0.0.1:99999/pay", "invalid port number"),
     (f"postgresql://c:{SECRET}@127.0.0.1:5432/pay?gssencmode=bogus", "invalid gssencmode value"),

@@ -652,6 +652,17 @@ def _refused_option(exc: Exception, label: str) -> DatabaseUnavailable | None:
                                "(postgresql://user:password@host:5432/dbname, or libpq's key=value form)", "config")
 
 
+# what PostgreSQL's FATAL line says when it was reached and refused the URL's user (English messages)
+_LOGIN_REFUSALS = tuple((re.compile(pattern), why) for pattern, why in (
+    (r'FATAL:\s+role ".*" does not exist', "the role does not exist"),
+    (r'FATAL:\s+role ".*" is not permitted to log in', "the role may not log in (NOLOGIN)"),
+    (r"FATAL:\s+pg_hba\.conf rejects connection", "pg_hba.conf rejects this host, user and database"),
+    (r"FATAL:\s+no pg_hba\.conf entry", "pg_hba.conf has no entry for this host, user and database"),
+    (r'FATAL:\s+permission denied for database ".*"', "the role lacks CONNECT on the database"),
+))
+_NO_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
+
+
 def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: float) -> DatabaseUnavailable:
     refused = _refused_option(exc, label)
     if refused is not None:
@@ -662,7 +673,13 @@ def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: 
         return DatabaseUnavailable(
             f"{label}: database {where} rejected the credentials; check the user and password in the database URL",
             "credentials")
-    if "does not exist" in lowered and "database" in lowered:
+    # read from the server's FATAL line alone: a user or database name may hold any of these words
+    login = next((why for pattern, why in _LOGIN_REFUSALS if pattern.search(text)), None)
+    if login is not None:  # the server answered, and refused this user: the credentials, not the network
+        return DatabaseUnavailable(
+            f"{label}: database {where} refused the login: {login}; check the user in the database URL and that the"
+            " server lets it log in (its role's LOGIN and CONNECT, pg_hba.conf)", "credentials")
+    if _NO_DATABASE.search(text):
         return DatabaseUnavailable(f"{label}: database {where} does not exist; check the database name", "unreachable")
     if "timeout" in lowered or "timed out" in lowered:
         reason = f"no connection within {connect_s:g} s (connect timeout)"
