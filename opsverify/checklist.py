@@ -361,6 +361,8 @@ class Misread:
 
 
 _TEXT_KEYS = ({"system", "runbook"}, {"id", "name", "section", "title", "family", "remediation", "reason"})
+# texts that must be given: `system: null` is the word null (a system may be named so), never "nothing"
+_NAMES_GIVEN = frozenset({"system", "runbook", "id", "name", "section", "title", "family"})
 _NOT_TEXT = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "timestamp")}
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
@@ -623,12 +625,15 @@ class WordKeepingLoader(_FileLoader):
     """A loader that keeps words YAML would read as something else as written (an `Unquoted`), for the message
     that refuses them (see `keep_words`)."""
 
-    def keep_words(self, mapping: Any, keys: set[str]) -> None:
-        """The values of `keys` in `mapping` that YAML reads as a number, boolean or date, kept as written."""
+    def keep_words(self, mapping: Any, keys: set[str], nulls: frozenset[str] = frozenset()) -> None:
+        """The values of `keys` in `mapping` that YAML reads as a number, boolean or date, kept as written; and of
+        `nulls` (a text that must be given: a system's or an item's name) a word YAML reads as nothing (`null`, `~`),
+        which is then named with its quoting rather than said to be empty."""
         for index, (key_node, value_node) in enumerate(mapping.value):
             if not (isinstance(key_node, yaml.ScalarNode) and key_node.value in keys):
                 continue
-            if _read_otherwise(value_node) or _number_read_as_text(value_node):
+            if _read_otherwise(value_node) or _number_read_as_text(value_node) or (
+                    key_node.value in nulls and _null_key(value_node)):
                 kept = yaml.ScalarNode(_UNQUOTED_TAG, value_node.value, value_node.start_mark, value_node.end_mark)
                 kept.word = self._word(_as_number(value_node), key_node.value)
                 mapping.value[index] = (key_node, kept)  # a new node: an alias of the old one elsewhere is untouched
@@ -676,10 +681,11 @@ class _ChecklistLoader(WordKeepingLoader):
         self.shape = getattr(self, "shape", {})
         self.lines: dict[int, int] = {}  # each item's first line, by its index: where pytest places the item
         if isinstance(node, yaml.MappingNode):
-            self.keep_words(node, _TEXT_KEYS[0])
+            self.keep_words(node, _TEXT_KEYS[0], nulls=_NAMES_GIVEN)
         for index, item in enumerate(entries_of(node, "items")):
             self.lines[index] = item.start_mark.line + 1
-            self.keep_words(item, _TEXT_KEYS[1] | {"mutating"})  # a switch's word too: only true or false
+            # a switch's word too: only true or false
+            self.keep_words(item, _TEXT_KEYS[1] | {"mutating"}, nulls=_NAMES_GIVEN)
             params = next((value for key, value in item.value if isinstance(key, yaml.ScalarNode)
                            and key.value == "params"), None)
             found = self._misread_in(params) if params is not None else []

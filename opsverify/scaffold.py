@@ -177,7 +177,7 @@ def _another_system(root: Path, system: str) -> str:
         others = []
     example = f"as checklists/{others[0]} is written, " if others else ""
     return (f"; to add the system {system} to this project, write checklists/{system}.yaml ({example}with system:"
-            f" {system}) and add {system} under systems: in environments/local.yaml")
+            f" {yaml_word(system)}) and add {yaml_word(system)} under systems: in environments/local.yaml")
 
 
 def write_project(root: Path, system: str) -> list[Path]:

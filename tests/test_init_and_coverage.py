@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from opsverify import exitcodes, scaffold
-from opsverify.checklist import Check, Severity
+from opsverify.checklist import Check, Severity, load_checklists
+from opsverify.errors import ConfigError
 from opsverify.cli import main
 from opsverify.coverage import coverage_report, format_coverage
 
@@ -103,6 +104,20 @@ def test_a_second_system_in_a_project_is_told_how_to_add_it(tmp_path, capsys):
     assert everything(tmp_path) == sorted(FILES + ["checklists", "environments"])  # nothing written, nothing changed
     assert {n: (tmp_path / n).read_bytes() for n in FILES} == before
     assert "to add the system" not in refused(capsys, tmp_path, "--system", "shop")  # shop is there already
+
+
+def test_the_hint_for_a_system_named_as_a_yaml_word_quotes_it_and_that_checklist_is_refused_unquoted(tmp_path,
+                                                                                                       capsys):
+    """`init --system null` in a project: the hint wrote `system: null` unquoted, which YAML reads as nothing and the
+    loader then called "empty"; the hint quotes it, and the unquoted word is refused naming its quoting."""
+    assert init(capsys, str(tmp_path), "--system", "shop")[0] == 0
+    err = refused(capsys, tmp_path, "--system", "null")
+    assert "with system: 'null') and add 'null' under systems:" in err, err
+    (tmp_path / "checklists" / "null.yaml").write_text(
+        "system: null\nrunbook: R.md\nitems:\n  - {id: A1, name: a, section: S, title: t, family: manual, reason: r}\n")
+    with pytest.raises(ConfigError) as refusal:
+        load_checklists(tmp_path / "checklists")
+    assert "system: YAML reads null as nothing (null), not as text: quote it: system: 'null'" in str(refusal.value)
 
 
 def test_a_dangling_symlink_where_a_file_goes_is_never_written_through(tmp_path, capsys):
