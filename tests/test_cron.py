@@ -155,6 +155,19 @@ def test_an_accepted_call_fails_even_when_the_other_got_no_answer(without, wrong
     assert "no answer (connection reset)" in outcome.observed, outcome
 
 
+@pytest.mark.parametrize("without", [None, 429, 500], ids=["no-answer", "429", "500"])
+def test_a_refusal_not_seen_beside_an_acceptance_is_undecided_so_no_waiver_covers_it(without):
+    """An endpoint that takes what an unset secret reads as (`Bearer undefined`) fails; its call without a secret
+    unanswered, turned away or a server error shows nothing of the secret check: undecided beside the failure (as
+    webhook has it), never one of its reasons — a waiver of the failure had covered it and the run ended 0."""
+    check = make_check("cron", GUARDED)
+    missing = Reply(without, 1.0) if without is not None else Reply(None, 3.0, failure="no complete answer within 3 s")
+    attempts = [("without a secret", "u", missing), ("with Bearer undefined", "u", Reply(200, 1.0))]
+    outcome = cron.judge(check, {check.key: attempts})
+    assert outcome.status is Status.FAILED and "with Bearer undefined: accepted with 200" in outcome.observed, outcome
+    assert outcome.evidence.get("undecided") and "without a secret" in outcome.evidence["undecided"][0], outcome
+
+
 @pytest.mark.parametrize("params, statuses, expected", [
     (GUARDED, (429, 401), "GET /api/cron/publish rejects callers without CRON_SECRET with 400, 401 or 403"),
     (GUARDED, (None, None), "GET /api/cron/publish rejects callers without CRON_SECRET with 400, 401 or 403"),

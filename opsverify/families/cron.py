@@ -291,9 +291,13 @@ def judge(check, facts) -> Outcome:
             again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
             return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
                                  + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
+    # a refusal not seen (no answer, turned away, a server error) is undecided beside the failure, never one of its
+    # reasons: a waiver or --fail-on accepts the failure, not what could not be judged beside it (as webhook says)
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered
-                           if not 200 <= reply.status < 300
-                           and reply.status not in REJECTIONS] + silent
+                           if not 200 <= reply.status < 300 and reply.status not in REJECTIONS
+                           and not _unseen(how, reply.status)]
+    if problems and (silent or unseen):
+        return failed(expected, "; ".join(problems), undecided=silent + unseen, **evidence)
     seen = " and ".join(f"{how}: {r.status}" for how, _, r in attempts)
     return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}", **evidence)
 
