@@ -843,3 +843,21 @@ def test_a_delivery_accepted_with_a_head_whose_body_never_comes_whole_fails(stat
     assert seen in outcome.observed, outcome.observed
     assert outcome.evidence["unsigned"]["status"] == status, outcome.evidence
     assert outcome.evidence["unsigned"]["failure"].startswith("its body could not be read: "), outcome.evidence
+
+
+@pytest.mark.parametrize("shown", [
+    lambda raw: raw.hex(":"), lambda raw: raw.hex(":").upper(), lambda raw: base64.b32encode(raw).decode(),
+    lambda raw: base64.b64encode(raw).decode(), lambda raw: raw.hex(),
+], ids=["colon-hex", "colon-hex-upper", "base32", "base64", "hex"])
+def test_a_signature_made_with_the_secret_is_masked_in_each_form_an_endpoint_may_echo(shown):
+    """A Shopify signature is a valid delivery for ever and a test of guesses of the secret: an endpoint echoing the
+    one it got as colon-separated hex or base32 (forms the redactor reads a declared secret's bytes in) had shown it."""
+    from opsverify.families.webhook import _made_with_the_secret
+    from opsverify.secrets import Redactor
+
+    raw = hmac.new(b"shpss_the_endpoints_secret", b'{"id": 1}', hashlib.sha256).digest()
+    redactor = Redactor()
+    for value in _made_with_the_secret({"x-shopify-hmac-sha256": base64.b64encode(raw).decode()}):
+        redactor.add(value, even_if_plain=True)
+    text = f"got {shown(raw)} (rejected)"
+    assert shown(raw).rstrip("=") not in redactor.text(text), redactor.text(text)

@@ -224,8 +224,10 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
     if "stripe-signature" in headers:
         found.append(headers["stripe-signature"])
         digests.append(bytes.fromhex(headers["stripe-signature"].partition(",v1=")[2]))
-    for digest in digests:  # in each form an endpoint may quote it: the header's own, and the other
-        found += [base64.b64encode(digest).decode(), digest.hex(), base64.urlsafe_b64encode(digest).decode()]
+    for digest in digests:  # in each form an endpoint may quote it: the header's own, the other, and the byte forms
+        # the redactor reads a declared secret's bytes in (hex with colons, base32: a debug page's, a TOTP tool's)
+        found += [base64.b64encode(digest).decode(), digest.hex(), base64.urlsafe_b64encode(digest).decode(),
+                  digest.hex(":"), digest.hex(":").upper(), base64.b32encode(digest).decode().rstrip("=")]
     return found
 
 
