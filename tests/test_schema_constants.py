@@ -13,7 +13,7 @@ import pytest
 
 from opsverify.engine import gather_and_judge
 from opsverify.families import schema
-from opsverify.families._nodetree import read_tree, split_bool
+from opsverify.families._nodetree import is_constant, read_tree, split_bool
 from opsverify.outcome import Status
 
 from . import test_schema_stranger as stranger
@@ -159,3 +159,47 @@ def test_the_arguments_of_a_boolean_are_split_where_postgresql_printed_them(text
     tree = read_tree("{BOOLEXPR :boolop " + ("or" if " OR " in text else "and") + " :args ({CONST :consttype 16}"
                      + (" {CONST :consttype 16}" if parts else "") + ") :location 1}")
     assert split_bool(text, tree) == parts
+
+
+# -- the reader takes each field's value as PostgreSQL wrote it ------------------------------------
+# nodeToString escapes no leading ':' in a value: a sub-select's column alias ":expr" is stored `:resname :expr`
+COLON_ALIAS = ["(select current_user = 'anon' as \":expr\")",     # the session's: anon's value is not the checker's
+               "(select public.opens() as \":expr\")"]             # a VOLATILE function of the database's own
+
+
+def test_a_value_that_starts_with_a_colon_is_that_fields_value():
+    tree = read_tree("{TARGETENTRY :expr {SQLVALUEFUNCTION :op 12 :type 19 :typmod -1 :location 8} :resno 1"
+                     " :resname :expr :ressortgroupref 0 :resorigtbl 0 :resorigcol 0 :resjunk false}")
+    assert tree is not None and tree.fields["resname"] == ":expr" and tree.fields["expr"].name == "SQLVALUEFUNCTION"
+    assert not is_constant(tree, frozenset({"type:19"}))
+
+
+@pytest.mark.parametrize("text", [
+    "{CONST :consttype 16 :consttype 16}",                  # a field written twice: not a tree PostgreSQL wrote
+    "{CONST :consttype}",                                   # a field with no value
+    "{CONST :consttype 16 17}",                             # a second value no field of PostgreSQL's writes
+    "{CONST :consttype 16 :constvalue 1 [ 1 0 0 0 0 0 0 0 ] 3}",
+])
+def test_a_tree_not_as_postgresql_writes_it_is_not_read(text):
+    assert read_tree(text) is None
+
+
+def test_a_datum_is_read_beside_its_field():
+    tree = read_tree("{CONST :consttype 16 :constlen 1 :constbyval true :constisnull false :location -1"
+                     " :constvalue 1 [ 1 0 0 0 0 0 0 0 ]}")
+    assert tree is not None and tree.fields["location"] == "-1" and is_constant(tree, frozenset({"type:16"}))
+
+
+def test_an_alias_spelled_like_a_field_name_hides_no_part_of_the_expression(server):
+    _, fresh = server
+    ddl = ("create function public.opens() returns boolean language sql volatile as 'select true';\n"
+           + _tables("a", "update", COLON_ALIAS) + _tables("s", "select", COLON_ALIAS[:1]))
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [*({"table": f"public.a{n}", "no_open_write_policies_for": ["anon"]}
+                                    for n in range(len(COLON_ALIAS))),
+                                  {"table": "public.s0", "policies_for": {"select": ["anon"]}}])
+    # read as depending on the session (never evaluated), as the same expression without the alias is
+    expect(outcomes, [(PASSED, "1 table as expected")] * 3)
+    for outcome in outcomes:
+        for table in outcome.evidence["tables"].values():
+            assert "using_value" not in table["policies"][0], table

@@ -69,14 +69,28 @@ def _node(tokens: Iterator[str]) -> Node:
     name, fields = next(tokens), {}
     token = next(tokens)
     while token != "}":
-        if not token.startswith(":"):
-            raise ValueError(f"a field name where {token!r} is")
-        key, values, token = token[1:], [], next(tokens)
-        while token != "}" and not token.startswith(":"):
-            values.append(_value(token, tokens))
-            token = next(tokens)
-        fields[key] = values[0] if len(values) == 1 else values
+        if not token.startswith(":") or token[1:] in fields:
+            raise ValueError(f"a field name PostgreSQL writes once where {token!r} is")
+        # the token after a field name is its value, whatever it starts with: every field writes one (`<>` for
+        # none), and outToken escapes no leading ':' (an alias ":expr" is stored `:resname :expr`)
+        key, value = token[1:], next(tokens)
+        fields[key], token = _value(value, tokens), next(tokens)
+        if token == "[" and value.isdigit():  # a Const's datum: its length, then its bytes
+            fields[key], token = [value, _datum(tokens)], next(tokens)
+        if token != "}" and not token.startswith(":"):
+            raise ValueError(f"a second value {token!r} for {key}")
     return Node(name, fields)
+
+
+def _datum(tokens: Iterator[str]) -> list[str]:
+    """The bytes of a datum, as outDatum writes them: `[ 1 0 0 0 ]`, each a signed number."""
+    found, token = [], next(tokens)
+    while token != "]":
+        if not token.lstrip("-").isdigit():
+            raise ValueError(f"{token!r} among a datum's bytes")
+        found.append(token)
+        token = next(tokens)
+    return found
 
 
 def _value(token: str, tokens: Iterator[str]) -> Any:
