@@ -13,7 +13,7 @@ import pytest
 
 from opsverify.engine import gather_and_judge
 from opsverify.families import schema
-from opsverify.families._nodetree import is_constant, read_tree, split_bool
+from opsverify.families._nodetree import Node, has_sublink, is_constant, nodes, read_tree, split_bool
 from opsverify.outcome import Status
 
 from . import test_schema_stranger as stranger
@@ -203,3 +203,40 @@ def test_an_alias_spelled_like_a_field_name_hides_no_part_of_the_expression(serv
     for outcome in outcomes:
         for table in outcome.evidence["tables"].values():
             assert "using_value" not in table["policies"][0], table
+
+
+# -- a tree deeper than the reader follows is not read, never an error -----------------------------
+def _sum_tree(terms: int) -> str:
+    """`1 + 1 + … > 0` as PostgreSQL stores it: each `+` one level deeper, on its left."""
+    tree = "{CONST :consttype 23 :constvalue 4 [ 1 0 0 0 0 0 0 0 ]}"
+    for _ in range(terms - 1):
+        tree = f"{{OPEXPR :opno 551 :opfuncid 177 :opresulttype 23 :args ({tree} {{CONST :consttype 23}})}}"
+    return f"{{OPEXPR :opno 521 :opfuncid 147 :opresulttype 16 :args ({tree} {{CONST :consttype 23}})}}"
+
+
+def test_a_tree_too_deep_to_read_has_no_constant_part():
+    assert read_tree(_sum_tree(2000)) is None
+    tree = read_tree(_sum_tree(30))
+    assert tree is not None and is_constant(tree, frozenset({
+        "function:177", "function:147", "operator:551", "operator:521", "type:23", "type:16"}))
+
+
+def test_the_nodes_of_a_tree_are_walked_without_recursion():
+    deep = Node("CONST", {})
+    for _ in range(5000):
+        deep = Node("BOOLEXPR", {"boolop": "not", "args": [deep]})
+    assert len(list(nodes(deep))) == 5001 and not has_sublink(deep)
+
+
+def test_a_deep_policy_leaves_the_other_items_of_its_database_judged(server):
+    """A valid sum of 340 terms (PostgreSQL stores and applies it) beside an always-true write policy."""
+    _, fresh = server
+    deep = "o + " + " + ".join(["1"] * 340) + " > 0"
+    ddl = (_tables("open", "update", ["1 in (1, null)"])
+           + "create table public.deep (id int, o int); alter table public.deep enable row level security;\n"
+           + f"create policy r on public.deep for select to anon using ({deep});\n")
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.open0", "no_open_write_policies_for": ["anon"]},
+                                  {"table": "public.deep", "rls": True, "policies_for": {"select": ["anon"]}}])
+    expect(outcomes, [(FAILED, "table public.open0 has UPDATE policy p that is always true for anon"),
+                      (PASSED, "1 table as expected")])

@@ -7,7 +7,8 @@ no session; no range table entry: no table read; no Aggref, NextValueExpr, Coerc
 sublink's own, and every function, operator and type it names is one the catalog query found safe
 (`_catalog._SAFE_OIDS`: PostgreSQL's own, IMMUTABLE). Where text is cast through a type's input and output functions
 (CoerceViaIO, `'1'::text::integer`) those must be IMMUTABLE too: a date's are read by DateStyle. Nothing here
-evaluates anything: PostgreSQL does (`schema._ask_constants`), and a tree this module cannot read has no constant part.
+evaluates anything: PostgreSQL does (`schema._ask_constants`), and a tree this module cannot read (one not
+as nodeToString writes it, or nested deeper than `MAX_DEPTH`) has no constant part.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ OPERATOR_FIELDS = ("opno", "opnos")
 TYPE_FIELDS = ("consttype", "resulttype", "funcresulttype", "opresulttype", "array_typeid", "element_typeid",
                "casetype", "coalescetype", "minmaxtype", "row_typeid", "paramtype")
 PARAM_SUBLINK = "2"  # paramkind of a sublink's own output (`1 IN (SELECT …)`): no outside value
+# how many `{` / `(` deep a tree is read: a long left-deep sum (`o + 1 + … + 1`, one level a term) is valid and
+# applied by PostgreSQL, yet read by recursion it would exhaust Python's stack; the catalog's own views nest 25 deep
+MAX_DEPTH = 200
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ def read_tree(text: str | None) -> Node | None:
         tokens = _tokens(text)
         if next(tokens) != "{":
             return None
-        node = _node(tokens)
+        node = _node(tokens, 1)
         return node if next(tokens, None) is None else None
     except (StopIteration, ValueError):
         return None
@@ -65,7 +69,7 @@ def _tokens(text: str) -> Iterator[str]:
             yield text[start:at]
 
 
-def _node(tokens: Iterator[str]) -> Node:
+def _node(tokens: Iterator[str], depth: int) -> Node:
     name, fields = next(tokens), {}
     token = next(tokens)
     while token != "}":
@@ -74,7 +78,7 @@ def _node(tokens: Iterator[str]) -> Node:
         # the token after a field name is its value, whatever it starts with: every field writes one (`<>` for
         # none), and outToken escapes no leading ':' (an alias ":expr" is stored `:resname :expr`)
         key, value = token[1:], next(tokens)
-        fields[key], token = _value(value, tokens), next(tokens)
+        fields[key], token = _value(value, tokens, depth), next(tokens)
         if token == "[" and value.isdigit():  # a Const's datum: its length, then its bytes
             fields[key], token = [value, _datum(tokens)], next(tokens)
         if token != "}" and not token.startswith(":"):
@@ -93,13 +97,16 @@ def _datum(tokens: Iterator[str]) -> list[str]:
     return found
 
 
-def _value(token: str, tokens: Iterator[str]) -> Any:
+def _value(token: str, tokens: Iterator[str], depth: int) -> Any:
+    """A field's value, or a list's item, inside `depth` brackets."""
+    if token in ("{", "(") and depth >= MAX_DEPTH:
+        raise ValueError(f"a tree deeper than {MAX_DEPTH}")
     if token == "{":
-        return _node(tokens)
+        return _node(tokens, depth + 1)
     if token == "(":
         items, token = [], next(tokens)
         while token != ")":
-            items.append(_value(token, tokens))
+            items.append(_value(token, tokens, depth + 1))
             token = next(tokens)
         return items
     if token in (")", "}"):
@@ -108,14 +115,15 @@ def _value(token: str, tokens: Iterator[str]) -> Any:
 
 
 def nodes(value: Any) -> Iterator[Node]:
-    """Every node in `value`, itself included."""
-    if isinstance(value, Node):
-        yield value
-        for field in value.fields.values():
-            yield from nodes(field)
-    elif isinstance(value, list):
-        for item in value:
-            yield from nodes(item)
+    """Every node in `value`, itself included (walked without recursion: however deep a tree is built)."""
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Node):
+            yield value
+            pending.extend(reversed(list(value.fields.values())))
+        elif isinstance(value, list):
+            pending.extend(reversed(value))
 
 
 def _numbers(value: Any) -> list[str]:
