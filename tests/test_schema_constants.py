@@ -47,6 +47,10 @@ ALWAYS_TRUE = [
     "((1 = 1) is true) or owner_id = 1",
     "owner_id = 1 or 1 in (1, null)",
     "owner_id = 1 or 'a AND b' = 'a AND b'",                # a quoted AND is no argument's end
+    # a subscript of a constant array or jsonb (PostgreSQL's own subscript handlers)
+    "(array[true, false])[1]",
+    "('{\"a\": true}'::jsonb)['a'] = 'true'::jsonb",
+    "(array[1, 2, 3])[2:3] = array[2, 3]",
 ]
 # not TRUE for every row
 NOT_OPEN = [
@@ -58,6 +62,7 @@ NOT_OPEN = [
     "null::int is not null",
     "array[1, 2] = array[1]",
     "((1 = 1) is true) and owner_id = 1",
+    "(array[owner_id])[1] = 1",                             # a subscript of the row's
 ]
 # no row passes it (FALSE, NULL, or it raises)
 NEVER = [
@@ -71,6 +76,8 @@ NEVER = [
     "null is not null",
     "owner_id = 1 and array[1] <> array[1]",
     "owner_id = 1 and 1 in (2, null)",                      # NULL beside the row's: never TRUE
+    "(array[false])[1]",
+    "('{\"a\": 1}'::jsonb)['b'] is not null",
 ]
 
 
@@ -240,3 +247,13 @@ def test_a_deep_policy_leaves_the_other_items_of_its_database_judged(server):
                                   {"table": "public.deep", "rls": True, "policies_for": {"select": ["anon"]}}])
     expect(outcomes, [(FAILED, "table public.open0 has UPDATE policy p that is always true for anon"),
                       (PASSED, "1 table as expected")])
+
+
+def test_a_subscript_is_constant_only_of_a_container_type_of_postgresqls_own():
+    text = ("{SUBSCRIPTINGREF :refcontainertype %s :refelemtype 0 :refrestype %s :reftypmod -1 :refcollid 0"
+            " :refupperindexpr ({CONST :consttype 25}) :reflowerindexpr <> :refexpr {CONST :consttype %s}"
+            " :refassgnexpr <>}")
+    safe = frozenset({"type:25", "type:3802"})
+    assert is_constant(read_tree(text % (3802, 3802, 3802)), safe)  # jsonb: no element type
+    # a type of the database's own, with a subscript handler of its own, is never found safe
+    assert not is_constant(read_tree(text % (16390, 16390, 16390)), safe)

@@ -116,7 +116,8 @@ _SAFE_OIDS = r"""(select coalesce(json_agg(distinct u.tag), '[]'::json)
                         else array['type'] end) k
             where y.oid < 16384 and y.oid in (select m[1]::oid from regexp_matches(tree.text, ':(?:consttype|'
                     'resulttype|funcresulttype|opresulttype|array_typeid|element_typeid|casetype|coalescetype|'
-                    'minmaxtype|row_typeid|paramtype) (\d+)', 'g') m)) u(tag))"""
+                    'minmaxtype|row_typeid|paramtype|refcontainertype|refelemtype|refrestype) (\d+)', 'g') m))
+          u(tag))"""
 _RELATION_PARTS = {
     "extension_members": """exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = r.oid
                                   and d.deptype = 'e')""",

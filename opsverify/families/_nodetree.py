@@ -20,11 +20,14 @@ CONSTANT_NODES = frozenset({
     "CONST", "OPEXPR", "DISTINCTEXPR", "NULLIFEXPR", "SCALARARRAYOPEXPR", "FUNCEXPR", "BOOLEXPR", "NULLTEST",
     "BOOLEANTEST", "ARRAYEXPR", "ARRAYCOERCEEXPR", "COALESCEEXPR", "CASEEXPR", "CASEWHEN", "CASETESTEXPR",
     "RELABELTYPE", "COERCEVIAIO", "MINMAXEXPR", "ROWEXPR", "ROWCOMPAREEXPR", "COLLATEEXPR", "SUBLINK", "QUERY",
-    "FROMEXPR", "TARGETENTRY", "PARAM"})
+    "FROMEXPR", "TARGETENTRY", "PARAM", "SUBSCRIPTINGREF"})
 FUNCTION_FIELDS = ("funcid", "opfuncid", "hashfuncid", "negfuncid")
 OPERATOR_FIELDS = ("opno", "opnos")
 TYPE_FIELDS = ("consttype", "resulttype", "funcresulttype", "opresulttype", "array_typeid", "element_typeid",
-               "casetype", "coalescetype", "minmaxtype", "row_typeid", "paramtype")
+               "casetype", "coalescetype", "minmaxtype", "row_typeid", "paramtype",
+               # a subscript's container type names its subscript handler: a type of the database's own, never safe,
+               # may have one of its own
+               "refcontainertype", "refelemtype", "refrestype")
 PARAM_SUBLINK = "2"  # paramkind of a sublink's own output (`1 IN (SELECT …)`): no outside value
 # how many `{` / `(` deep a tree is read: a long left-deep sum (`o + 1 + … + 1`, one level a term) is valid and
 # applied by PostgreSQL, yet read by recursion it would exhaust Python's stack; the catalog's own views nest 25 deep
@@ -142,7 +145,8 @@ def is_constant(node: Node, safe: frozenset[str]) -> bool:
             return False
         wanted = [f"function:{oid}" for key in FUNCTION_FIELDS for oid in _numbers(n.fields.get(key)) if oid != "0"]
         wanted += [f"operator:{oid}" for key in OPERATOR_FIELDS for oid in _numbers(n.fields.get(key))]
-        types = [oid for key in TYPE_FIELDS for oid in _numbers(n.fields.get(key))]
+        # 0: no type (a jsonb subscript's element type)
+        types = [oid for key in TYPE_FIELDS for oid in _numbers(n.fields.get(key)) if oid != "0"]
         wanted += [f"{'io' if casts_through_text else 'type'}:{oid}" for oid in types]
         if not all(tag in safe for tag in wanted):
             return False
