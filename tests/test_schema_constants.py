@@ -257,3 +257,32 @@ def test_a_subscript_is_constant_only_of_a_container_type_of_postgresqls_own():
     assert is_constant(read_tree(text % (3802, 3802, 3802)), safe)  # jsonb: no element type
     # a type of the database's own, with a subscript handler of its own, is never found safe
     assert not is_constant(read_tree(text % (16390, 16390, 16390)), safe)
+
+
+# -- a built-in IMMUTABLE function whose text is a session setting's is never evaluated ------------
+# each TRUE in a session of its database's own default (extra_float_digits 0) or after one SET (bytea_output =
+# escape, quote_all_identifiers = on), FALSE in the checker's: its value is the session's, not a constant
+SETTING_DEPENDENT = [
+    "((0.1::float8 + 0.2::float8))::text = '0.3'",          # float8out: extra_float_digits
+    "((0.1::float4 + 0.2::float4))::text = '0.3'",          # float4out
+    "float8out(0.1::float8 + 0.2::float8)::text = '0.3'",   # the output function called by name
+    "(point(0.1::float8 + 0.2::float8, 0))::text = '(0.3,0)'",  # the geometric types print their floats so
+    "(circle(point(0.1::float8 + 0.2::float8, 0), 1))::text = '<(0.3,0),1>'",
+    "('\\x41'::bytea)::text = 'A'",                         # byteaout: bytea_output
+    "quote_ident('abc') <> 'abc'",                          # quote_all_identifiers
+]
+
+
+def test_a_value_printed_by_a_session_setting_is_not_evaluated(server):
+    _, fresh = server
+    ddl = ("do $$ begin execute format('alter database %I set extra_float_digits = 0', current_database()); end $$;\n"
+           + _tables("v", "select", SETTING_DEPENDENT) + _tables("u", "update", SETTING_DEPENDENT[:1]))
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [*({"table": f"public.v{n}", "policies_for": {"select": ["anon"]}}
+                                    for n in range(len(SETTING_DEPENDENT))),
+                                  {"table": "public.u0", "no_open_write_policies_for": ["anon"]}])
+    evaluated = [(name, table["policies"][0]["using"]) for outcome in outcomes
+                 for name, table in outcome.evidence["tables"].items() if "using_value" in table["policies"][0]]
+    assert evaluated == []
+    # the role's rows are not "none" by the checker's own extra_float_digits
+    expect(outcomes[:-1], [(PASSED, "1 table as expected")] * len(SETTING_DEPENDENT))

@@ -96,23 +96,37 @@ _COLUMNS = """(select coalesce(json_agg(json_build_object(
 # Of the functions, operators and types a policy's stored expressions (pg_node_tree) name, those PostgreSQL may be asked
 # to evaluate (see _nodetree): its own (oid below FirstNormalObjectId, 16384: no function of the database's own is
 # called, it could act or hang) and IMMUTABLE — `function:65`, `operator:96` (its function), `type:23`, and `io:23`
-# where the type's input and output functions are IMMUTABLE too. Found by the fields' names in the tree's text: an oid
-# the tree's reader finds that is not listed here is not safe.
-_SAFE_OIDS = r"""(select coalesce(json_agg(distinct u.tag), '[]'::json)
+# where the type's input and output functions are IMMUTABLE too (and its output prints by no setting: see
+# _SETTING_DEPENDENT). Found by the fields' names in the tree's text: an oid the tree's reader finds that is not
+# listed here is not safe.
+# PostgreSQL's own IMMUTABLE functions that print by a session setting: evaluated in the checker's session they say
+# the checker's text, not the role's (`(0.1::float8 + 0.2::float8)::text = '0.3'` is TRUE where a database keeps
+# extra_float_digits = 0), so none is called and no type they print is cast through text
+_SETTING_DEPENDENT = (
+    "float4out", "float8out",  # extra_float_digits
+    "point_out", "lseg_out", "line_out", "box_out", "path_out", "poly_out", "circle_out",  # their floats, so too
+    "byteaout",  # bytea_output
+    "quote_ident",  # quote_all_identifiers
+)
+_SETTING_DEPENDENT_NAMES = ", ".join(f"'{name}'" for name in _SETTING_DEPENDENT)
+_SAFE_OIDS = rf"""(select coalesce(json_agg(distinct u.tag), '[]'::json)
           from (select concat_ws(' ', p.polqual::text, p.polwithcheck::text) as text) tree,
           lateral (
             select 'function:' || f.oid from pg_proc f
-            where f.oid < 16384 and f.provolatile = 'i' and f.oid in (select m[1]::oid from regexp_matches(tree.text,
+            where f.oid < 16384 and f.provolatile = 'i' and f.proname not in ({_SETTING_DEPENDENT_NAMES})
+              and f.oid in (select m[1]::oid from regexp_matches(tree.text,
                                                ':(?:funcid|opfuncid|hashfuncid|negfuncid) (\d+)', 'g') m)
             union all
             select 'operator:' || o.oid from pg_operator o join pg_proc f on f.oid = o.oprcode
-            where f.oid < 16384 and f.provolatile = 'i' and o.oid in (
+            where f.oid < 16384 and f.provolatile = 'i' and f.proname not in ({_SETTING_DEPENDENT_NAMES})
+              and o.oid in (
                 select x::oid from regexp_matches(tree.text, ':opnos? \(?o?([0-9 ]+)', 'g') m,
                 unnest(string_to_array(trim(m[1]), ' ')) x)
             union all
             select k || ':' || y.oid from pg_type y join pg_proc i on i.oid = y.typinput
             join pg_proc o on o.oid = y.typoutput,
-            unnest(case when i.provolatile = 'i' and o.provolatile = 'i' then array['type', 'io']
+            unnest(case when i.provolatile = 'i' and o.provolatile = 'i'
+                             and o.proname not in ({_SETTING_DEPENDENT_NAMES}) then array['type', 'io']
                         else array['type'] end) k
             where y.oid < 16384 and y.oid in (select m[1]::oid from regexp_matches(tree.text, ':(?:consttype|'
                     'resulttype|funcresulttype|opresulttype|array_typeid|element_typeid|casetype|coalescetype|'

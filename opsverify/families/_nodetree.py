@@ -6,7 +6,8 @@ A part is constant when it is made only of the nodes `CONSTANT_NODES` lists (no 
 no session; no range table entry: no table read; no Aggref, NextValueExpr, CoerceToDomain …), a Param only a
 sublink's own, and every function, operator and type it names is one the catalog query found safe
 (`_catalog._SAFE_OIDS`: PostgreSQL's own, IMMUTABLE). Where text is cast through a type's input and output functions
-(CoerceViaIO, `'1'::text::integer`) those must be IMMUTABLE too: a date's are read by DateStyle. Nothing here
+(CoerceViaIO, `'1'::text::integer`) those must be IMMUTABLE too: a date's are read by DateStyle. PostgreSQL's own
+IMMUTABLE functions that still print by a session setting (float8out: extra_float_digits) are never safe. Nothing here
 evaluates anything: PostgreSQL does (`schema._ask_constants`), and a tree this module cannot read (one not
 as nodeToString writes it, or nested deeper than `MAX_DEPTH`) has no constant part.
 """
