@@ -334,6 +334,13 @@ SERVER = 'connection to server at "127.0.0.1", port 5432 failed: '
      "the role lacks CONNECT on the database"),
     ('FATAL:  database "role_timeout_refused" does not exist', "unreachable", "does not exist; check the database name"),
     ('FATAL:  password authentication failed for user "checker"', "credentials", "rejected the credentials"),
+    # a database's name holding what a refusal says: read from the start of the server's first FATAL only
+    ('FATAL:  database "x\nFATAL:  role "x" does not exist" does not exist', "unreachable",
+     "does not exist; check the database name"),
+    ('FATAL:  database "authentication failed" does not exist', "unreachable", "does not exist; check the database"),
+    # turned away for the server's own reason: said in its words
+    ("FATAL:  sorry, too many clients already", "unreachable", "refused the connection: sorry, too many clients"),
+    ("FATAL:  the database system is starting up", "unreachable", "refused the connection: the database system is"),
 ])
 def test_a_server_that_refuses_the_login_is_told_from_one_not_reached(fatal, kind, said):
     """The server was reached and refused the URL's user: the credentials (exit 24), said as such — a role missing,

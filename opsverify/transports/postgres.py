@@ -37,6 +37,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import set_json_loads
 from psycopg.types.string import TextLoader
 
+from ..display import cut, one_line
 from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
@@ -652,40 +653,49 @@ def _refused_option(exc: Exception, label: str) -> DatabaseUnavailable | None:
                                "(postgresql://user:password@host:5432/dbname, or libpq's key=value form)", "config")
 
 
-# what PostgreSQL's FATAL line says when it was reached and refused the URL's user (English messages)
+# what PostgreSQL's FATAL message says when it was reached and refused the URL's user (English messages); matched at
+# the start of the server's first FATAL only: a database or role name (quoted in it, line breaks and all) may hold
+# any of these words
+_NAME = r'"(?s:.*)"'
+_CREDENTIALS_REFUSED = re.compile(r"FATAL:\s+[\w-]+ authentication failed for user")
 _LOGIN_REFUSALS = tuple((re.compile(pattern), why) for pattern, why in (
-    (r'FATAL:\s+role ".*" does not exist', "the role does not exist"),
-    (r'FATAL:\s+role ".*" is not permitted to log in', "the role may not log in (NOLOGIN)"),
+    (rf"FATAL:\s+role {_NAME} does not exist", "the role does not exist"),
+    (rf"FATAL:\s+role {_NAME} is not permitted to log in", "the role may not log in (NOLOGIN)"),
     (r"FATAL:\s+pg_hba\.conf rejects connection", "pg_hba.conf rejects this host, user and database"),
     (r"FATAL:\s+no pg_hba\.conf entry", "pg_hba.conf has no entry for this host, user and database"),
-    (r'FATAL:\s+permission denied for database ".*"', "the role lacks CONNECT on the database"),
+    (rf"FATAL:\s+permission denied for database {_NAME}", "the role lacks CONNECT on the database"),
 ))
-_NO_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
+_NO_DATABASE = re.compile(rf"FATAL:\s+database {_NAME} does not exist")
 
 
 def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: float) -> DatabaseUnavailable:
     refused = _refused_option(exc, label)
     if refused is not None:
         return refused
-    text = str(exc)
-    lowered = text.lower()
-    if "authentication failed" in lowered or "no password supplied" in lowered:
+    text, where = str(exc), one_line(where)  # a database's name may hold a line break
+    fatal_at = text.find("FATAL:")
+    server_said = text[fatal_at:] if fatal_at >= 0 else ""  # the server's own answer, from its first FATAL
+    client_said = (text[:fatal_at] if fatal_at >= 0 else text).lower()  # libpq's words, before any of the server's
+    if _CREDENTIALS_REFUSED.match(server_said) or "no password supplied" in client_said:
         return DatabaseUnavailable(
             f"{label}: database {where} rejected the credentials; check the user and password in the database URL",
             "credentials")
-    # read from the server's FATAL line alone: a user or database name may hold any of these words
-    login = next((why for pattern, why in _LOGIN_REFUSALS if pattern.search(text)), None)
+    login = next((why for pattern, why in _LOGIN_REFUSALS if pattern.match(server_said)), None)
     if login is not None:  # the server answered, and refused this user: the credentials, not the network
         return DatabaseUnavailable(
             f"{label}: database {where} refused the login: {login}; check the user in the database URL and that the"
             " server lets it log in (its role's LOGIN and CONNECT, pg_hba.conf)", "credentials")
-    if _NO_DATABASE.search(text):
+    if _NO_DATABASE.match(server_said):
         return DatabaseUnavailable(f"{label}: database {where} does not exist; check the database name", "unreachable")
-    if "timeout" in lowered or "timed out" in lowered:
+    if server_said:  # reached, and turned away for its own reason: too many clients, starting up, shutting down
+        reason = cut(one_line(server_said.removeprefix("FATAL:").strip().splitlines()[0]), 160)
+        return DatabaseUnavailable(f"{label}: database {where} refused the connection: {reason}; see the server's"
+                                   " state (its connection slots, a restart under way)", "unreachable")
+    if "timeout" in client_said or "timed out" in client_said:
         reason = f"no connection within {connect_s:g} s (connect timeout)"
-    elif "refused" in lowered:
+    elif "refused" in client_said:
         reason = "connection refused"
-    elif "could not translate host name" in lowered or "name or service not known" in lowered:
+    elif "could not translate host name" in client_said or "name or service not known" in client_said:
         reason = "host name not found"
     else:
         reason = "connection failed"
