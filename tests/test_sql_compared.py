@@ -72,12 +72,13 @@ def sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _items(cases) -> list:
+def _items(cases, column: str = "v") -> list:
     items = []
+    quoted = '"' + column.replace('"', '""') + '"'
     for i, (name, measure, op, bound, *written) in enumerate(cases):
         server = f"{measure} {SIGNS[op]} {written[0] if written else sql_text(bound)}"
-        items.append(make_check("sql", {"query": f"select {measure} as v, {server} as server",
-                                        "expect": {"v": {op: bound}}}, item=f"T{i}", name=name))
+        items.append(make_check("sql", {"query": f"select {measure} as {quoted}, {server} as server",
+                                        "expect": {column: {op: bound}}}, item=f"T{i}", name=name))
     return items
 
 
@@ -98,6 +99,20 @@ def test_a_value_read_as_text_is_compared_as_postgresql_compares_its_type(demo_d
     assert not wrong, "\n".join(wrong)
     worst = outcomes[0]
     assert "(compared by PostgreSQL as its type public.severity)" in worst.observed, worst
+
+
+# the column's name is quoted into the follow-up, which the client formats: a `%` there is no placeholder
+PERCENT_NAMES = ["worst %", "% done", "%(bound)s", "%s", "100%%"]
+
+
+def test_a_percent_in_the_columns_name_is_compared_all_the_same(demo_deployment):
+    items = [item for column in PERCENT_NAMES
+             for item in _items([(f"enum-le {column}", "(select max(sev) from public.alerts)", "le", "high"),
+                                 (f"text-lt {column}", "'B'::text", "lt", "a")], column)]
+    with scratch_database(demo_deployment, TYPES_DDL, prefix="percent") as db:
+        outcomes = _judged(db["url"], items)
+    wrong = _disagreeing(items, outcomes)
+    assert not wrong, "\n".join(wrong)
 
 
 # a timetz orders equal instants by their zone: '10:00+01' is the instant 09:00Z, and neither equal to it nor after it

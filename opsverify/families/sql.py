@@ -598,9 +598,10 @@ def _comparison(sent: str, column: str, op: str, value: str, bound: str) -> tupl
     measured value's text and the bound's, written as literals of no type, are read as that type by a union with the
     query's own column, which is never run (`where false`) and gives them its collation too (a COLLATE in the query
     as well). The session's search_path finds the type's operators, as it finds them for the app's queries (citext's
-    are an extension's). The query is the one sent, its `%` doubled where values are bound; the column named as its
-    description names it, quoted."""
-    name = '"' + column.replace('"', '""') + '"'
+    are an extension's). The query is the one sent; the column named as its description names it, quoted. The client
+    binds the values into this text, so every `%` of the query and of the name is doubled: `"worst %"` or
+    `"%(bound)s"` is a name, not a placeholder."""
+    name = '"' + column.replace('"', '""').replace("%", "%%") + '"'
     text = (f"select compared.value {SQL_OPERATORS[op]} compared.bound as holds from (select %(value)s as value,"
             f" %(bound)s as bound union all select asked.{name}, asked.{name} from (\n{sent.replace('%', '%%')}\n)"
             " as asked where false) as compared")
