@@ -150,14 +150,30 @@ def test_text_is_ordered_by_the_querys_own_collation():
              ("icu-gt", "(select max(v collate \"en-x-icu\") from (values ('a'), ('B')) t(v))", "gt", "a"),
              ("c-lt", "(select max(v collate \"C\") from (values ('a'), ('B')) t(v))", "lt", "B")]
     items = _items(cases)
+    # a column of two conflicting collations has none: PostgreSQL refuses to order it, and so must the item (under the
+    # database's default, C.UTF-8 here, 'B' < 'a' holds)
+    refused = _items([("no-collation-lt", NO_COLLATION, "lt", "a"), ("no-collation-ge", NO_COLLATION, "ge", "a")])
+    measured = [make_check("sql", {"query": f"select {NO_COLLATION} as v", "expect": {"v": {op: "a"}}}, item=f"M{i}",
+                           name=f"measured-{op}") for i, op in enumerate(["lt", "ge", "gt"])]
     cluster = None if os.environ.get("PGICU_URL") else _Cluster()
     try:
         url = os.environ.get("PGICU_URL") or cluster.url()
         wrong = _disagreeing(items, _judged(url, items))
+        outcomes = _judged(url, refused + measured)
     finally:
         if cluster is not None:
             cluster.stop()
     assert not wrong, "\n".join(wrong)
+    for check, outcome in zip(refused + measured, outcomes):
+        assert outcome.status is Status.ERROR, _said(check.name, Status.ERROR, outcome)
+        assert "could not determine which collation" in outcome.observed, outcome.observed
+        if check in measured:  # the follow-up's refusal says what to do
+            assert "say in the query which collation" in outcome.observed, outcome.observed
+
+
+# two columns of different collations: coalesce's value has no collation (each column has its own, implicitly)
+NO_COLLATION = ("(select coalesce(e.v, u.v) from (select 'B'::text collate \"und-x-icu\" as v) u"
+                " left join (select 'x'::text collate \"en-x-icu\" as v) e on false)")
 
 
 def test_common_values_take_no_second_round_trip(demo_deployment, monkeypatch):

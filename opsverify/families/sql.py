@@ -597,13 +597,16 @@ def _comparison(sent: str, column: str, op: str, value: str, bound: str) -> tupl
     """`value op bound` asked of PostgreSQL, both as values of the column's own type, with its collation: the
     measured value's text and the bound's, written as literals of no type, are read as that type by a union with the
     query's own column, which is never run (`where false`) and gives them its collation too (a COLLATE in the query
-    as well). The session's search_path finds the type's operators, as it finds them for the app's queries (citext's
+    as well) — or its lack of one. A literal brings the database's default collation, which outranks a column of
+    none (`coalesce` of two columns of different collations) and would order it by the default: the column is taken
+    through a scalar subquery, whose collation, none included, outranks the default, so PostgreSQL refuses to order
+    what it cannot (42P22), as it refuses the app's own `value < 'a'`. The session's search_path finds the type's operators, as it finds them for the app's queries (citext's
     are an extension's). The query is the one sent; the column named as its description names it, quoted. The client
     binds the values into this text, so every `%` of the query and of the name is doubled: `"worst %"` or
     `"%(bound)s"` is a name, not a placeholder."""
     name = '"' + column.replace('"', '""').replace("%", "%%") + '"'
     text = (f"select compared.value {SQL_OPERATORS[op]} compared.bound as holds from (select %(value)s as value,"
-            f" %(bound)s as bound union all select asked.{name}, asked.{name} from (\n{sent.replace('%', '%%')}\n)"
+            f" %(bound)s as bound union all select (select asked.{name}), (select asked.{name}) from (\n{sent.replace('%', '%%')}\n)"
             " as asked where false) as compared")
     return text, {"value": value, "bound": bound}
 
@@ -975,8 +978,11 @@ def _held_in_postgresql(op: str, value: Any, bound: Any, column: _Typed) -> tupl
         raise Uncomparable(f"a value of {column.named()} cannot be compared here: only PostgreSQL compares it as its"
                            " type does, and it was not asked")
     if isinstance(answer, GatherError) or len(answer) != 1:
+        hint = ""
+        if getattr(answer, "sqlstate", None) == "42P22":  # indeterminate_collation: columns of different collations
+            hint = "; say in the query which collation orders it: coalesce(a, b) collate \"en-x-icu\" as name"
         raise Uncomparable(f"PostgreSQL could not compare it as {column.named()} with {_bound_shown(bound)}:"
-                           f" {answer or 'no answer'}")
+                           f" {answer or 'no answer'}{hint}")
     return answer[0]["holds"] is True, f"{_shown(value)} (compared by PostgreSQL as its {column.named()})"
 
 
