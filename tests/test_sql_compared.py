@@ -52,6 +52,17 @@ ARRAYS = [
      "array['low', 'critical']::public.severity[]"),
     ("money-array-ne", "array[1::numeric::money]", "ne", ["$1.00"], "array['$1.00'::money]"),
     ("citext-array-eq", "array['A'::citext, null]", "eq", ["a", None], "array['a'::citext, null]"),
+    # PostgreSQL's `=` compares an array's bounds too (one extended by a[0] := x starts at 0); the client's list has none
+    ("int-array-eq", "array[0, 1, 2]", "eq", [0, 1, 2], "'{0,1,2}'::int[]"),
+    ("int-array-from-0-eq", "'[0:2]={0,1,2}'::int[]", "eq", [0, 1, 2], "'{0,1,2}'::int[]"),
+    ("int-array-from-0-ne", "'[0:2]={0,1,2}'::int[]", "ne", [0, 1, 2], "'{0,1,2}'::int[]"),
+    ("text-array-from-0-eq", "'[0:1]={z,a}'::text[]", "eq", ["z", "a"], "'{z,a}'::text[]"),
+    ("float-array-from-minus-1-eq", "'[-1:0]={0.5,1}'::float8[]", "eq", [0.5, 1], "'{0.5,1}'::float8[]"),
+    ("int-matrix-from-0-eq", "'[0:1][1:2]={{1,2},{3,4}}'::int[]", "eq", [[1, 2], [3, 4]], "'{{1,2},{3,4}}'::int[]"),
+    ("timetz-array-from-0-eq", "'[0:0]={10:00:00+01}'::timetz[]", "eq", ["10:00:00+01:00"],
+     "array['10:00:00+01'::timetz]"),
+    ("enum-array-from-0-eq", "'[0:1]={low,high}'::public.severity[]", "eq", ["low", "high"],
+     "'{low,high}'::public.severity[]"),
 ]
 
 
@@ -177,7 +188,8 @@ NO_COLLATION = ("(select coalesce(e.v, u.v) from (select 'B'::text collate \"und
 
 
 def test_common_values_take_no_second_round_trip(demo_deployment, monkeypatch):
-    """Numbers, booleans, timestamps and text's equality are compared here, exactly: one conversation."""
+    """Numbers, booleans, timestamps, text's equality and arrays of them (their bounds too) are compared here, exactly:
+    one conversation."""
     conversations = []
     ask = postgres.Database._ask
 
@@ -186,9 +198,11 @@ def test_common_values_take_no_second_round_trip(demo_deployment, monkeypatch):
         return ask(self, statements)
 
     monkeypatch.setattr(postgres.Database, "_ask", counted)
-    item = make_check("sql", {"query": "select 1 as n, true as ok, now() as at, 'x'::text as s, 'y'::varchar as v",
+    item = make_check("sql", {"query": "select 1 as n, true as ok, now() as at, 'x'::text as s, 'y'::varchar as v,"
+                                       " array[1, 2] as a, '[0:1]={1,2}'::int[] as shifted",
                               "expect": {"n": {"eq": 1}, "ok": {"eq": True}, "at": {"gt": "2020-01-01T00:00:00Z"},
-                                         "s": {"eq": "x"}, "v": {"ne": "x"}}}, name="common")
+                                         "s": {"eq": "x"}, "v": {"ne": "x"}, "a": {"eq": [1, 2]},
+                                         "shifted": {"ne": [1, 2]}}}, name="common")
     with scratch_database(demo_deployment, "select 1", prefix="common") as db:
         (outcome,) = _judged(db["url"], [item])
     assert outcome.status is Status.PASSED, _said("common", Status.PASSED, outcome)

@@ -923,7 +923,10 @@ def _postgresql_texts(value: Any, bound: Any) -> tuple[str, str] | None:
         return None if bound_text is None else (str(value), bound_text)
     if isinstance(value, list) and isinstance(bound, list):
         value_text, bound_text = _array_text(value), _array_text(bound)
-        return None if value_text is None or bound_text is None else (value_text, bound_text)
+        if value_text is None or bound_text is None:
+            return None
+        bounds = getattr(value, "bounds", None)  # lower bounds not all 1: PostgreSQL's `=` compares them too
+        return (f"{bounds}={value_text}" if bounds else value_text), bound_text
     return None
 
 
@@ -1166,6 +1169,10 @@ def _holds(op: str, value: Any, bound: Any, column: _Typed = _Typed()) -> tuple[
         raise Uncomparable("a JSON string has no order here (jsonb orders strings by the database's collation):"
                            " compare it in the query, (v->>'key') < '…'")
     compared, shown = _unpadded(value), _shown(value)
+    bounds = getattr(value, "bounds", None)  # lower bounds not all 1 (`Bounded`); a checklist's list starts at 1
+    if bounds and op in EQUALITY and isinstance(bound, list):
+        return op == "ne", (f"{bounds}={shown} (its lower bound is not 1, as {bounds} says: PostgreSQL's ="
+                                   " compares an array's bounds too, and a list's start at 1)")
     if compared is not value:
         shown += f" (a char(n): compared without its trailing blanks, as {_shown(compared)})"
     try:

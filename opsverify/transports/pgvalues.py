@@ -8,6 +8,16 @@ class BlankPadded(str):
     trailing blanks (`'ok'::char(5) = 'ok'`), and so does the judge. To any other reader a str."""
 
 
+class Bounded(list):
+    """An array whose lower bounds are not all 1, as the database sends it (`[0:2]={0,1,2}`: one extended by
+    `a[0] := x` starts at 0). psycopg's list drops them, yet PostgreSQL's `=` compares them: `bounds` keeps them as
+    PostgreSQL writes them, `[0:2]`. To any other reader a list."""
+
+    def __init__(self, items: list, bounds: str):
+        super().__init__(items)
+        self.bounds = bounds
+
+
 class Pinned(str):
     """SQL the suite writes itself (a catalog query, the role check, a clock): run with search_path pinned to
     `pg_catalog, pg_temp` in its transaction, so whatever search_path the URL, the role or the database sets, every

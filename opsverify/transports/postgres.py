@@ -41,7 +41,7 @@ from ..display import cut, one_line
 from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
-from .pgvalues import BlankPadded, Pinned
+from .pgvalues import BlankPadded, Bounded, Pinned
 
 Rows = list[dict[str, Any]]
 Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]  # a Pinned text, or a tuple's, is pinned
@@ -606,10 +606,25 @@ def _rows(conn: psycopg.Connection, result: pq.PGresult) -> Rows:
     names = [(result.fname(i) or b"?").decode() for i in range(result.nfields)]
     transformer = Transformer(conn)
     transformer.set_pgresult(result)
-    rows = transformer.load_rows(0, result.ntuples, lambda values: dict(zip(names, values)))
+    loaded = transformer.load_rows(0, result.ntuples, list)
+    for r, values in enumerate(loaded):
+        for i, value in enumerate(values):
+            if isinstance(value, list) and result.ftype(i) not in _JSON_TYPES:  # a JSON array has no bounds
+                values[i] = _bounded(value, result.get_value(r, i))
+    rows = [dict(zip(names, values)) for values in loaded]
     types = {name: result.ftype(i) for i, name in enumerate(names)}
     repeated = {name: names.count(name) for name in names if names.count(name) > 1}
     return RepeatedNames(rows, repeated, types) if repeated else TypedRows(rows, types)
+
+
+_JSON_TYPES = frozenset({114, 3802})  # json, jsonb
+_BOUNDS = re.compile(rb"((?:\[-?\d+:-?\d+\])+)=")  # `[0:2]=`, `[0:1][1:2]=`: written only when some lower bound is not 1
+
+
+def _bounded(items: list, text: bytes | None) -> list:
+    """An array as `Bounded` when its text says its lower bounds (PostgreSQL writes them only when some is not 1)."""
+    said = _BOUNDS.match(text or b"")
+    return Bounded(items, said.group(1).decode()) if said else items
 
 
 def _failure(result: pq.PGresult, pg: pq.PGconn, prefix: str = "") -> QueryFailed:
