@@ -23,6 +23,10 @@ create type public.severity as enum ('low', 'high', 'critical');
 create type public.pair as (n int, s text);
 create extension citext;
 create domain public.email as citext;
+create type public.latency as (p99_ms float8, unit text);
+create type public.amount as (value numeric, currency text);
+create type public.samples as (name text, ms float8[]);
+create type public.tagged as (tag text, amount public.amount);
 create table public.alerts (id serial, sev public.severity);
 insert into public.alerts (sev) values ('low'), ('critical');
 """
@@ -45,6 +49,15 @@ READ_AS_TEXT = [
     ("varchar-ge", "'b'::varchar(3)", "ge", "a"),
     ("char-lt", "'ok'::char(5)", "lt", "ol"),
     ("quote-in-text", "'it''s'::citext", "eq", "IT'S"),
+    ("composite-finite-gt", "row(1.5, 'ms')::public.latency", "gt", "(0,ms)", "'(0,ms)'::public.latency"),
+    # the text NaN or Infinity is no number: compared as ever
+    ("composite-text-nan-gt", "row(5, 'NaN')::public.pair", "gt", "(1,x)", "'(1,x)'::public.pair"),
+    ("composite-text-infinity-eq", "row(1, 'Infinity')::public.pair", "eq", "(1,Infinity)",
+     "'(1,Infinity)'::public.pair"),
+    ("composite-quoted-text-nan-gt", "row(1.5, 'a \"NaN\", (b)')::public.latency", "gt", "(0,ms)",
+     "'(0,ms)'::public.latency"),
+    ("composite-null-number-text-nan-gt", "row(null, 'NaN')::public.latency", "gt", "(0,ms)",
+     "'(0,ms)'::public.latency"),
     ("percent-in-query", "(select max(s) from (values ('5%'::citext)) t(s) where s like '%\\%')", "eq", "5%"),
 ]
 ARRAYS = [
@@ -61,9 +74,33 @@ ARRAYS = [
     ("int-matrix-from-0-eq", "'[0:1][1:2]={{1,2},{3,4}}'::int[]", "eq", [[1, 2], [3, 4]], "'{{1,2},{3,4}}'::int[]"),
     ("timetz-array-from-0-eq", "'[0:0]={10:00:00+01}'::timetz[]", "eq", ["10:00:00+01:00"],
      "array['10:00:00+01'::timetz]"),
+    ("composites-text-infinity-ne", "array[row(2, 'Infinity')::public.latency]", "ne", ["(0,ms)"],
+     "array['(0,ms)'::public.latency]"),
     ("enum-array-from-0-eq", "'[0:1]={low,high}'::public.severity[]", "eq", ["low", "high"],
      "'{low,high}'::public.severity[]"),
 ]
+
+
+# NaN and ±Infinity satisfy no comparison, as a float8 column's do; PostgreSQL would order NaN above every number
+NON_FINITE = [
+    ("composite-nan-gt", "row('NaN', 'ms')::public.latency", "gt", "(0,ms)"),
+    ("composite-nan-ne", "row('NaN', 'ms')::public.latency", "ne", "(0,ms)"),
+    ("composite-infinity-ge", "row('Infinity', 'ms')::public.latency", "ge", "(100,ms)"),
+    ("composite-numeric-nan-ge", "row('NaN', 'EUR')::public.amount", "ge", "(100,EUR)"),
+    ("nested-composite-nan-ne", "row('x', row('NaN', 'EUR'))::public.tagged", "ne", '(x,"(1,EUR)")'),
+    ("array-in-composite-nan-gt", "row('p99', array[1, 'NaN']::float8[])::public.samples", "gt", '(p99,"{1,1}")'),
+    ("array-of-composites-ne", "array[row('-Infinity', 'ms')::public.latency]", "ne", ["(0,ms)"]),
+]
+
+
+def test_a_composite_holding_a_non_finite_number_never_passes(demo_deployment):
+    items = [make_check("sql", {"query": f"select {measure} as v", "expect": {"v": {op: bound}}}, item=f"N{i}",
+                        name=name) for i, (name, measure, op, bound, *_) in enumerate(NON_FINITE)]
+    with scratch_database(demo_deployment, TYPES_DDL, prefix="nonfinite") as db:
+        outcomes = _judged(db["url"], items)
+    for check, outcome in zip(items, outcomes):
+        assert outcome.status is Status.FAILED, _said(check.name, Status.FAILED, outcome)
+        assert "(holds a value that is not a finite number)" in outcome.observed, outcome.observed
 
 
 def _judged(url: str, items: list) -> list:
@@ -227,3 +264,24 @@ def test_a_comparison_postgresql_was_not_asked_is_an_error_never_a_python_pass(v
     outcome = sql.judge(check, {"visibility": visibility, "deployed_at": None, "answers": {check.key: {"query": rows}}})
     assert outcome.status is Status.ERROR, _said("unasked", Status.ERROR, outcome)
     assert "cannot be compared here" in outcome.observed, outcome.observed
+
+
+LATENCY, FLOAT8, TEXT = 16400, 701, 25
+LATENCY_SHAPES = {LATENCY: ("c", [FLOAT8, TEXT], ","), FLOAT8: ("n", [], ","), TEXT: ("o", [], ",")}
+
+
+@pytest.mark.parametrize("shapes, want, said", [
+    (LATENCY_SHAPES, Status.FAILED, "(holds a value that is not a finite number)"),
+    (sql.GatherError("relation pg_range is locked"), Status.ERROR, "could not be told"),  # never PostgreSQL's pass
+    ({}, Status.ERROR, "could not be told"),
+])
+def test_a_non_finite_number_read_as_text_never_takes_postgresqls_pass(shapes, want, said):
+    check = make_check("sql", {"query": "select 1", "expect": {"v": {"gt": "(0,ms)"}}}, name="nan")
+    rows = TypedRows([{"v": "(NaN,ms)"}], {"v": LATENCY})
+    visibility = [{"viewer": "checker", "sees_all": True, "rls_tables": [], "views": [], "reads": [],
+                   "own_functions": []}]
+    answers = {check.key: {"query": rows, "compared": {"v": {"gt": [{"holds": True}]}}}}
+    outcome = sql.judge(check, {"visibility": visibility, "deployed_at": None, "answers": answers,
+                                "type_shapes": shapes})
+    assert outcome.status is want, _said("nan", want, outcome)
+    assert said in outcome.observed, outcome.observed

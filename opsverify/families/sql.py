@@ -557,9 +557,9 @@ def gather(target, checks) -> dict[str, Any]:
 
 
 def _ask_comparisons(target, checks, facts: dict[str, Any]) -> None:
-    """PostgreSQL's own verdict on each comparison only it can make (`_asked_of_postgresql`), and the names of those
-    columns' types: one more round trip, only when some item has one. Each answer is kept by item, column and
-    operator, under "compared"; the names under "type_names" (by OID)."""
+    """PostgreSQL's own verdict on each comparison only it can make (`_asked_of_postgresql`), and the names and shapes
+    of those columns' types: one more round trip, only when some item has one. Each answer is kept by item, column
+    and operator, under "compared"; the names under "type_names", the shapes under "type_shapes" (by OID)."""
     asked: list[tuple[str, str, str]] = []
     statements: list[Any] = []
     types: set[int] = set()
@@ -581,8 +581,13 @@ def _ask_comparisons(target, checks, facts: dict[str, Any]) -> None:
                     statements.append(_comparison(sent, column, op, *texts))
     if not types:
         return
-    names, *answers = target.database.query_many([(TYPE_NAMES, {"types": sorted(types)}), *statements])
+    asked_types = {"types": sorted(types)}
+    names, shapes, *answers = target.database.query_many([(TYPE_NAMES, asked_types), (TYPE_SHAPES, asked_types),
+                                                           *statements])
     facts["type_names"] = {} if isinstance(names, GatherError) else {row["oid"]: row["name"] for row in names}
+    facts["type_shapes"] = shapes if isinstance(shapes, GatherError) else {
+        row["oid"]: (row["kind"], [int(part) for part in row["parts"] or ()], row["delimiter"] or ",")
+        for row in shapes}
     for (key, column, op), answer in zip(asked, answers, strict=True):
         facts["answers"][key].setdefault("compared", {}).setdefault(column, {})[op] = answer
 
@@ -591,6 +596,25 @@ def _ask_comparisons(target, checks, facts: dict[str, Any]) -> None:
 TYPE_NAMES = Pinned("select t.oid::pg_catalog.int8 as oid, pg_catalog.format_type(t.oid, null) as name"
                     " from pg_catalog.unnest(%(types)s::pg_catalog.oid[]) as t(oid)")
 SQL_OPERATORS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+# what each such type is made of, at every depth: a composite's fields, an array's element (and the delimiter its
+# text separates them by), a domain's base type, a range's subtype; a float4, float8 or numeric is a number. The
+# client reads a composite as its text, where a NaN is the word NaN, as a text field's NaN is: which word is a number
+# only its type tells (`_non_finite_inside`).
+_PARTS = ("case when t.typtype = 'c' then (select pg_catalog.array_agg(a.atttypid order by a.attnum)"
+          f" from pg_catalog.pg_attribute a where a.attrelid {_EQ} t.typrelid and a.attnum > 0 and not a.attisdropped)"
+          f" when t.typtype = 'd' then array[t.typbasetype] when t.typtype = 'r' then (select array[g.rngsubtype]"
+          f" from pg_catalog.pg_range g where g.rngtypid {_EQ} t.oid)"
+          f" when t.typlen {_EQ} -1 and t.typelem {_NE} 0 then array[t.typelem] end")
+TYPE_SHAPES = Pinned(
+    "with recursive reached(oid) as (select t.oid from pg_catalog.unnest(%(types)s::pg_catalog.oid[]) as t(oid)"
+    " union select p.part from reached r join pg_catalog.pg_type t on t.oid = r.oid"
+    f" cross join lateral pg_catalog.unnest({_PARTS}) as p(part))"
+    " select t.oid::pg_catalog.int8 as oid, case when t.oid = any ('{700,701,1700}'::pg_catalog.oid[]) then 'n'"
+    " when t.typtype = any ('{c,d,r}'::pg_catalog.\"char\"[]) then t.typtype::pg_catalog.text"
+    f" when t.typlen {_EQ} -1 and t.typelem {_NE} 0 then 'a' else 'o' end as kind,"
+    f" pg_catalog.array_to_json({_PARTS}) as parts,"
+    f" (select e.typdelim::pg_catalog.text from pg_catalog.pg_type e where e.oid {_EQ} t.typelem) as delimiter"
+    " from reached r join pg_catalog.pg_type t on t.oid = r.oid")
 
 
 def _comparison(sent: str, column: str, op: str, value: str, bound: str) -> tuple[str, dict[str, str]]:
@@ -958,6 +982,7 @@ class _Typed:
     type_oid: int | None = None
     type_name: str | None = None
     compared: Any = None
+    non_finite: bool | None = False  # a value read as text holds a NaN or ±Infinity number; None: could not be told
 
     def named(self) -> str:
         """`type <its name>`, as PostgreSQL names it where it was asked."""
@@ -987,6 +1012,121 @@ def _held_in_postgresql(op: str, value: Any, bound: Any, column: _Typed) -> tupl
         raise Uncomparable(f"PostgreSQL could not compare it as {column.named()} with {_bound_shown(bound)}:"
                            f" {answer or 'no answer'}{hint}")
     return answer[0]["holds"] is True, f"{_shown(value)} (compared by PostgreSQL as its {column.named()})"
+
+
+_NON_FINITE_WORDS = frozenset({"NaN", "Infinity", "-Infinity"})  # as PostgreSQL writes a float or numeric one
+
+
+def _non_finite_inside(value: Any, type_oid: int | None, shapes: Any) -> bool | None:
+    """Whether a value the client read as text (a composite, a range, an array of them; or a list of such texts)
+    holds a float or numeric NaN or ±Infinity at any depth, its text read by its type's shape (`TYPE_SHAPES`):
+    a text field's NaN is no number. None when that cannot be told: the shapes were not read, or the text is not as
+    its type writes it (and holds such a word)."""
+    texts = [value] if isinstance(value, str) else _texts_in(value) if isinstance(value, list) else []
+    if not any(word in text for text in texts for word in ("NaN", "Infinity")):
+        return False
+    if isinstance(shapes, GatherError) or type_oid not in shapes:
+        return None
+    if isinstance(value, list):  # a list of texts: the array's elements
+        kind, parts, _ = shapes[type_oid]
+        if kind != "a" or not parts:
+            return None
+        type_oid = parts[0]
+    try:
+        return any(word in _NON_FINITE_WORDS for text in texts for word in _numbers_in(text, type_oid, shapes))
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def _texts_in(items: list) -> list[str]:
+    return [text for item in items for text in (_texts_in(item) if isinstance(item, list) else [item])
+            if isinstance(text, str)]
+
+
+def _numbers_in(text: str, type_oid: int, shapes: dict) -> list[str]:
+    """The words of `text` (a value of the type, as PostgreSQL writes it) that are its numbers, at any depth."""
+    kind, parts, delimiter = shapes[type_oid]
+    if kind == "n":
+        return [text]
+    if kind == "d":
+        return _numbers_in(text, parts[0], shapes)
+    if kind == "c":  # (f1,f2): a field is nothing (NULL), "quoted", or as it is
+        if not (text.startswith("(") and text.endswith(")")):
+            raise ValueError(text)
+        fields = _fields(text[1:-1], ",")
+        if len(fields) != len(parts):
+            raise ValueError(text)
+        return [word for field, part in zip(fields, parts) if field is not None
+                for word in _numbers_in(field, part, shapes)]
+    if kind == "r":  # [lower,upper) or empty; an omitted bound is unbounded
+        if text == "empty":
+            return []
+        return [word for bound in _fields(text[1:-1], ",") if bound is not None
+                for word in _numbers_in(bound, parts[0], shapes)]
+    if kind == "a":
+        return [word for element in _elements(re.sub(r"^(\[-?\d+:-?\d+\])+=", "", text), delimiter)
+                if element is not None for word in _numbers_in(element, parts[0], shapes)]
+    return []
+
+
+def _fields(body: str, delimiter: str) -> list[str | None]:
+    """A composite's fields (a range's bounds): each "quoted" (`""` and a backslash escape), as it is, or None when
+    empty."""
+    fields: list[str | None] = []
+    at = 0
+    while True:
+        if body[at:at + 1] == '"':
+            text, at = _dequoted(body, at)
+            fields.append(text)
+        else:
+            end = body.find(delimiter, at)
+            end = len(body) if end < 0 else end
+            fields.append(body[at:end] or None)
+            at = end
+        if at >= len(body):
+            return fields
+        at += 1  # past the delimiter
+        if at == len(body):
+            return [*fields, None]
+
+
+def _dequoted(text: str, at: int) -> tuple[str, int]:
+    """The quoted word starting at text[at] (`"`), unescaped, and where it ends."""
+    out, at = [], at + 1
+    while True:
+        c = text[at]
+        if c == "\\":
+            out.append(text[at + 1])
+            at += 2
+        elif c == '"' and text[at + 1:at + 2] == '"':
+            out.append('"')
+            at += 2
+        elif c == '"':
+            return "".join(out), at + 1
+        else:
+            out.append(c)
+            at += 1
+
+
+def _elements(text: str, delimiter: str) -> list[str | None]:
+    """An array's elements at every depth (`{{1,2},{NULL,"x y"}}`), each None for a NULL."""
+    elements: list[str | None] = []
+    at = 0
+    while at < len(text):
+        c = text[at]
+        if c in "{}" or c == delimiter or c.isspace():
+            at += 1
+        elif c == '"':
+            element, at = _dequoted(text, at)
+            elements.append(element)
+        else:
+            end = at
+            while end < len(text) and text[end] not in "{}" and text[end] != delimiter:
+                end += 1
+            word = text[at:end].strip()
+            elements.append(None if word.upper() == "NULL" else word)
+            at = end
+    return elements
 
 
 def _text_shown(text: str) -> str:
@@ -1161,6 +1301,12 @@ def _holds(op: str, value: Any, bound: Any, column: _Typed = _Typed()) -> tuple[
     if bound is None:
         return test(value, bound), _shown(value)
     if _asked_of_postgresql(value, column.type_oid, op, bound):
+        if column.non_finite:  # PostgreSQL orders NaN above every number: (NaN,ms) > (0,ms) holds there
+            return False, f"{_shown(value)} (holds a value that is not a finite number)"
+        if column.non_finite is None:
+            raise Uncomparable(f"whether it holds a NaN or ±Infinity number, which satisfies no comparison, could not"
+                               f" be told: what {column.named()} is made of was not read; select each field as a"
+                               " column of its own")
         return _held_in_postgresql(op, value, bound, column)
     like = _bound_like(value, bound)
     if op not in EQUALITY and _kind(value) not in ORDERED:
@@ -1336,7 +1482,8 @@ def judge(check, facts) -> Outcome:
     problems, wanted, undecided = [], [], []
     types, compared, type_names = getattr(rows, "types", {}), answers.get("compared", {}), facts.get("type_names", {})
     for column, ops in p.expect.items():
-        typed = _Typed(types.get(column), type_names.get(types.get(column)), compared.get(column))
+        typed = _Typed(types.get(column), type_names.get(types.get(column)), compared.get(column),
+                       _non_finite_inside(raw[column], types.get(column), facts.get("type_shapes", {})))
         for op, bound in ops.items():
             wanted.append(f"{column} {OPERATORS[op][1]} {cut(_visible(_as_written(bound), bound), SHOWN_CHARS)}")
             try:
