@@ -147,6 +147,13 @@ CASES = [
      "SESSION_SECRET has 1 character (32 with the blanks at its ends and the invisible characters in it)"),
     (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": "\u200b" * 31 + "k"}, Status.FAILED,
      "SESSION_SECRET has 1 character (32 with"),
+    # controls and glyphs drawn blank show as nothing too: 40 DELs, escapes or Hangul fillers are no 40-character key
+    (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": "\x7f" * 40}, Status.FAILED, "SESSION_SECRET is blank"),
+    (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": "\x01\x02\x03\x1b" * 10 + "k"}, Status.FAILED,
+     "SESSION_SECRET has 1 character"),
+    (api(required=["SESSION_SECRET"]), {"SESSION_SECRET": "\u3164" * 40}, Status.FAILED, "SESSION_SECRET"),
+    (api(min_length={"SESSION_SECRET": 32}), {"SESSION_SECRET": "\u2800\u115f\u034f\U000e0100" * 10 + "k"},
+     Status.FAILED, "SESSION_SECRET has 1 character"),
     (api(min_length={"SESSION_SECRET": 4}), {"SESSION_SECRET": "a b c d"}, Status.PASSED, ""),  # a passphrase's own
     (api(required=["SESSION_SECRET"], min_length={"SESSION_SECRET": 32}), {"X": "1"}, Status.FAILED,
      "SESSION_SECRET is not set on api"),
@@ -310,6 +317,18 @@ def test_a_fuzzy_looking_pattern_never_passes_a_value_re_would_not_match():
         load_item_params("env", api(matches={"O": r"https://api\.example\.com{e<=1}"}))
     _, outcome = judge(api(matches={"O": r"https://api\.example\.com\{e<=1\}"}), {"O": "https://api.example.coX"})
     assert outcome.status is Status.FAILED, outcome
+
+
+@pytest.mark.parametrize("pattern", [
+    "(?x) ^https://api\\.example\\.com  # the API host [prod\n {e<=1} $",  # a `[` in a (?x) comment
+    r"^ab(?#note\)[)c{e<=1}$",  # an escaped `)` inside a (?#…) comment
+    "(?x: ab # [\n ){i}",  # a scoped (?x:…) comment
+])
+def test_a_fuzzy_constraint_behind_a_comment_is_refused_as_the_regex_package_reads_it(pattern):
+    """What regex itself parses decides, not a scan of the text: a comment had hidden `{e<=1}` from the scan, and
+    `https://api.example.coX` passed."""
+    with pytest.raises(ValidationError, match="fuzzy-matching constraint"):
+        load_item_params("env", api(matches={"O": pattern}))
 
 
 # -- gathered for real: a dotenv file and a repo checkout's .env.example ----------------------------

@@ -11,8 +11,10 @@ config error: a name is never silently read as a literal when it was meant as a 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
+import io
 import ipaddress
 import re
 import socket
@@ -107,10 +109,16 @@ def _regex(value: str) -> str:
                          "Python re reads as itself and the regex package `matches` runs in may read as fuzzy matching "
                          "({e<=1} lets a value differ by a character) — fix: write a literal brace as \\{")
     regex = load("regex")
+    parsed = io.StringIO()
     try:
-        regex.compile(value)
+        with contextlib.redirect_stdout(parsed):  # DEBUG prints the tree regex reads, whatever hides a brace from
+            regex.compile(value, regex.DEBUG)     # _literal_brace (a (?x) comment, an escaped `)` in a (?#…))
     except regex.error as exc:
         raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    if re.search(r"^\s*FUZZY\b", parsed.getvalue(), re.MULTILINE):
+        raise ValueError(f"{value!r}: expected a pattern Python re and the regex package `matches` runs in read alike;"
+                         " saw a fuzzy-matching constraint to regex ({e<=1} lets a value differ by a character), text to"
+                         " re — fix: write a literal brace as \\{")
     return value
 
 
@@ -497,7 +505,12 @@ def is_falsy_to_every_reader(value: str) -> bool:
     return value.strip(TRIMMED_BY_EVERY_READER).lower() in FALSY
 
 
-_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
+# what shows as nothing in a value: Unicode's format characters; controls (C0, DEL, C1: a terminal acts on them, a
+# page shows none); and the glyphs drawn blank — the Hangul fillers, the braille blank, the combining grapheme
+# joiner, the variation selectors, Mongolian's free variation selectors, Khmer's inherent vowels. A key of 40 DELs or
+# 40 U+3164 is no 40-character secret
+_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}\x00-\x1f\x7f-\x9f\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d"
+                        "\u2800\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
 # what JavaScript writes of a variable that was never set (`${process.env.X}`, String(null)) and a service reads as
 # a value: set to it, a required key is as missing as unset (cron and webhook refuse these same words as keys)
 UNSET_WORDS = ("undefined", "null")
