@@ -239,3 +239,31 @@ def test_django_takes_only_the_modules_its_loader_names(tmp_path, name):
                        f"orders/migrations/{name}": "class Migration: pass\n"})
     outcome = judged(tmp_path, "django", [{"app": "orders", "name": "0001_initial"}])
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- a checkout that is not its commit's ----------------------------------------------------------------------------
+@pytest.mark.parametrize("made", ["deleted", "skip-worktree", "untracked"])
+def test_a_migration_folder_the_checkout_holds_otherwise_than_its_commit_is_not_judged(tmp_path, made):
+    """The deployed commit holds a migration that never ran: a checkout where it was deleted (git status ` D`), or
+    removed under --skip-worktree (status clean), had listed only the applied one and passed; one with a file added
+    by hand is not the commit's either. As the repo family says of such a checkout: judge a clean one."""
+    from opsverify_demo.components.repos import _git
+
+    files = {"20240101000000_init.sql": "select 1;\n", "20240201000000_orders.sql": "select 2;\n"}
+    lay_out(tmp_path, files)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    rows = [{"version": "20240101000000", "name": "init"}]
+    assert judged(tmp_path, "supabase", rows).status is Status.FAILED  # clean: the unapplied one is seen
+    orders = tmp_path / "20240201000000_orders.sql"
+    if made == "skip-worktree":
+        _git(tmp_path, "update-index", "--skip-worktree", orders.name)
+    if made == "untracked":
+        (tmp_path / "20240301000000_hotfix.sql").write_text("select 3;\n")
+    else:
+        orders.unlink()
+    outcome = judged(tmp_path, "supabase", rows)
+    assert outcome.status is Status.ERROR, outcome
+    assert "differs in the checkout from the commit" in outcome.observed and "judge a clean checkout" in \
+        outcome.observed, outcome.observed

@@ -39,6 +39,7 @@ from ..outcome import Outcome, error, verdict
 from ..transports.pgvalues import Pinned
 from ._catalog import qualified, quote_ident
 from ._common import StrictParams, first_few, nothing_found, plural
+from .repo import folder_as_committed
 from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep, Unreadable
 
 NOT_THERE = {"42P01", "3F000", "42703"}  # undefined table, schema, column: the history is elsewhere or another shape
@@ -210,6 +211,8 @@ def _list_folder(target, tool: str, folder: str, checksums: bool = False) -> Rep
     path = root / folder
     if not path.is_dir():
         return GatherError(f"{folder} is not a folder of the repo checkout {root}")
+    if differs := folder_as_committed(root, folder):  # a file removed or skipped here is still the commit's
+        return differs
     try:
         return TOOLS[tool].read_repo(path, checksums=True) if checksums else TOOLS[tool].read_repo(path)
     except (OSError, UnicodeDecodeError, TooDeep, Unreadable) as exc:  # this folder's items only: others are judged

@@ -351,6 +351,23 @@ def _plain_files(folder: Path) -> dict[str, float]:
     return files
 
 
+def folder_as_committed(root: Path, folder: str) -> GatherError | None:
+    """Why the checkout at `root` does not hold `folder` as its commit does — a file in it changed, added, removed,
+    untracked, ignored, or overlooked by the index (assume-unchanged, skip-worktree: git status cannot see those) —
+    else None (a folder outside any git checkout is read as it is). What another family reads of a checkout's folder
+    (a tool's migration files) is the deployed commit's only when this is None."""
+    status = Checkout(root)._status([folder])
+    if not isinstance(status, tuple):
+        return status
+    prefix, listed = status
+    if not listed.paths:
+        return None
+    differing = sorted(path.removeprefix(prefix) for path in listed.paths)
+    return GatherError(f"{folder} differs in the checkout from the commit ({first_few(differing)}: changed, added,"
+                       " removed, untracked, ignored, or overlooked by git's index): it is not the deployed folder;"
+                       " judge a clean checkout of the commit")
+
+
 class Checkout:
     """A local checkout of the deployed commit."""
 
