@@ -23,6 +23,7 @@ from opsverify.environment import load_environment
 from opsverify.errors import ConfigError, GatherError
 from opsverify.families import repo
 from opsverify.families.repo import Checkout, Deployed, Folder, Params, workflow_triggers
+from .kit import make_target as make_plain_target
 from opsverify.outcome import Status
 from opsverify.transports import envsource
 from opsverify.errors import NotConfigured
@@ -543,8 +544,10 @@ def github_app(repos: dict, seen: list, refs: tuple[str, ...] = (REF,)) -> Starl
                 "path": path, "content": base64.encodebytes(data).decode(),  # GitHub wraps lines too
                 "sha": hashlib.sha1(data).hexdigest(),
             })
-        if isinstance(entry, list):
-            return JSONResponse([{"type": "file", "name": n, "path": f"{path}/{n}", "size": 10} for n in entry])
+        if isinstance(entry, list):  # a name ending in "/" is a subfolder's, "@" a submodule's
+            kinds = {"/": "dir", "@": "submodule"}
+            return JSONResponse([{"type": kinds.get(n[-1], "file"), "name": n.rstrip("/@"),
+                                  "path": f"{path}/{n.rstrip('/@')}", "size": 10} for n in entry])
         return JSONResponse({"message": "Not Found"}, status_code=404)
 
     return Starlette(routes=[Route("/repos/{owner}/{repo}/contents/{path:path}", contents),
@@ -623,6 +626,31 @@ def test_github_source_missing_file_fails_naming_the_ref(github, monkeypatch):
     c3, s7 = results["C3"][1], results["S7"][1]
     assert c3.status is Status.FAILED and c3.observed == f"vercel.json not found in GitHub acme/cheersai@{REF}"
     assert s7.status is Status.FAILED and s7.observed == ".pf/readthis/ is missing"
+
+
+@pytest.mark.parametrize("tree, listed", [
+    ({".pf/readthis": ["2024/"], ".pf/readthis/2024": ["report.md"]}, ["2024/report.md"]),
+    ({".pf/readthis": ["a.md", "2024/", ".cache/"], ".pf/readthis/2024": ["q1/"], ".pf/readthis/2024/q1": ["r.md"],
+      ".pf/readthis/.cache": ["x"]}, ["2024/q1/r.md", "a.md"]),
+    ({".pf/readthis": ["2024/"]}, "could not be listed"),  # a subfolder gone between the two answers
+    ({".pf/readthis": ["vendored@"]}, ".pf/readthis/vendored is a submodule"),
+], ids=["subfolder", "deeper", "subfolder-gone", "submodule"])
+def test_a_folder_read_through_github_holds_its_subfolders_files_as_a_checkout_does(github, monkeypatch, tree,
+                                                                                      listed):
+    """The contents API lists one level: a report in .pf/readthis/2024/ had read as an empty folder through it (a
+    failure, where a checkout of the same commit counts it)."""
+    monkeypatch.setitem(github.repos, "acme/sora-studio", tree)
+    settings = {"base_url": github.url, "token": TOKEN, "repo": "acme/sora-studio", "ref": REF}
+    target = make_plain_target({"providers": {"github": settings}})
+    try:
+        folder = repo.GitHubContents(target, target.config.providers["github"]).list_folders([".pf/readthis"])
+    finally:
+        target.close()
+    got = folder[".pf/readthis"]
+    if isinstance(listed, str):
+        assert isinstance(got, GatherError) and listed in str(got), got
+    else:
+        assert got.files == listed and all(name.startswith(".cache/") for name in got.hidden), got
 
 
 def test_github_token_written_into_the_file_is_refused_at_load(github):

@@ -613,6 +613,9 @@ def _dated(files: dict[str, float], committed: dict[str, tuple[float, str]]) -> 
 PROVIDER_SETTINGS = {"github": ("base_url", "token", "repo", "ref")}
 
 
+MAX_SUBFOLDERS = 200  # a folder's subfolders asked of the contents API, one request each
+
+
 class GitHubContents:
     """`GET /repos/{owner}/{repo}/contents/{path}?ref={sha}`: a file's base64 `content`, or a folder's entries.
     The token is a ${VAR} (environment.py refuses one written into the file)."""
@@ -712,10 +715,45 @@ class GitHubContents:
             elif not isinstance(body, list):
                 out[path] = None  # a file, not a folder
             else:
-                names = sorted(str(e.get("name")) for e in body if e.get("type") == "file")
-                out[path] = Folder([n for n in names if not is_hidden(n)],
-                                   hidden=tuple(n for n in names if is_hidden(n)))
+                names = self._walked(path, body)
+                out[path] = names if isinstance(names, GatherError) else Folder(
+                    [n for n in names if not is_hidden(n)], hidden=tuple(n for n in names if is_hidden(n)))
         return out
+
+    def _walked(self, path: str, listing: list) -> list[str] | GatherError:
+        """The files of a folder at any depth, named from it (`2024/report.md`), as a checkout's are
+        (`_plain_files`): the contents API lists one level, so each subfolder is asked in its turn, a level's in one
+        wave, up to MAX_SUBFOLDERS of them. A submodule inside, or a subfolder that cannot be read, is an error, never
+        a folder read as emptier than it is."""
+        files: list[str] = []
+        pending: dict[str, str] = {}  # subfolder's path -> its name from `path`
+        asked = 0
+        level = {"": listing}
+        while True:
+            for inside, entries in level.items():
+                for entry in entries if isinstance(entries, list) else ():
+                    name = f"{inside}{entry.get('name')}"
+                    if entry.get("type") == "file":
+                        files.append(name)
+                    elif entry.get("type") == "dir":
+                        pending[f"{path.rstrip('/')}/{name}"] = name
+                    elif entry.get("type") == "submodule":
+                        return GatherError(f"{self.label}: {path.rstrip('/')}/{name} is a submodule: its files are "
+                                           "another repository's; judge a folder of the repository itself")
+            if not pending:
+                return sorted(files)
+            asked += len(pending)
+            if asked > MAX_SUBFOLDERS:
+                return GatherError(f"{self.label}: {path} holds more than {MAX_SUBFOLDERS} folders, each asked of the"
+                                   " contents API in its turn: judge a local checkout (systems.<system>.repo)")
+            level = {}
+            for sub, reply in self.fetch(list(pending)).items():
+                body = self._answer(sub, reply)
+                if not isinstance(body, list):  # gone between the two answers, refused, or not read
+                    return body if isinstance(body, GatherError) else GatherError(
+                        f"{self.label}: {sub}, a folder of {path}, could not be listed")
+                level[pending[sub] + "/"] = body
+            pending = {}
 
     def deployed(self) -> Deployed:
         raise NotConfigured("the auditor report's time needs a local checkout (systems.<system>.repo); "
