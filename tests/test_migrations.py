@@ -864,6 +864,17 @@ def test_supabase_skips_a_legacy_first_init_file_as_the_cli_does(tmp_path):
     assert set(listing.ignored) == {"20211208000000_init.sql", "notes.txt"}
 
 
+@pytest.mark.parametrize("before", ["00_archive/", ".gitkeep"])
+def test_a_legacy_init_file_after_a_folder_or_a_dotfile_is_applied_as_the_cli_applies_it(tmp_path, before):
+    """The CLI skips `<ts>_init.sql` only as the folder's first entry of all (fs.ReadDir: folders and dotfiles too):
+    after `00_archive/` or `.gitkeep` it is applied, so never ran here means not applied — it had been ignored."""
+    (tmp_path / before.rstrip("/")).mkdir() if before.endswith("/") else (tmp_path / before).write_text("")
+    for name in ("20200101000000_init.sql", "20240101000000_orders.sql"):
+        (tmp_path / name).write_text("select 1;")
+    listing = supabase.read_repo(tmp_path)
+    assert [m.key for m in listing.migrations] == ["20200101000000", "20240101000000"], listing
+
+
 def test_a_database_that_cannot_be_reached_is_said_so_not_an_rls_question():
     """No conversation at all is the run's named cause (unreachable → exit 23), not "could not tell whether row
     level security hides rows"."""

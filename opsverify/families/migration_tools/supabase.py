@@ -11,6 +11,7 @@ version are a folder the CLI refuses (the second insert of the version is a dupl
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -43,10 +44,13 @@ def queries(table: Table, none_failed: bool) -> dict[str, Query]:
 
 def read_repo(folder: Path) -> RepoListing:
     migrations, ignored = [], []
-    for index, path in enumerate(visible_files(folder, takes=FILE.match)):
+    # the CLI skips a legacy init only as the folder's very first entry, by name, of all it holds: a sub-folder or a
+    # `.gitkeep` sorting before it makes the CLI apply it
+    first = min(os.listdir(folder), key=os.fsencode, default=None)
+    for path in visible_files(folder, takes=FILE.match):
         match = FILE.match(path.name)
         legacy = LEGACY_INIT.match(path.name)
-        if index == 0 and legacy and int(legacy.group(1)) < 20211209000000:
+        if path.name == first and legacy and int(legacy.group(1)) < 20211209000000:
             ignored.append(path.name)
         elif match:
             migrations.append(RepoMigration(match.group(1), relative(path, folder)))
