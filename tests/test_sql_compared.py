@@ -8,14 +8,14 @@ import datetime as dt
 
 import pytest
 
-from opsverify.engine import gather_and_judge
 from opsverify.families import sql
 from opsverify.outcome import Status
 from opsverify.transports import postgres
 from opsverify.transports.postgres import TypedRows
 
-from .kit import make_check, make_target
+from .kit import make_check
 from .project import scratch_database
+from .test_sql_bounds import _judged
 
 SIGNS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 TYPES_DDL = """
@@ -101,14 +101,6 @@ def test_a_composite_holding_a_non_finite_number_never_passes(demo_deployment):
     for check, outcome in zip(items, outcomes):
         assert outcome.status is Status.FAILED, _said(check.name, Status.FAILED, outcome)
         assert "(holds a value that is not a finite number)" in outcome.observed, outcome.observed
-
-
-def _judged(url: str, items: list) -> list:
-    target = make_target({"database": url})
-    try:
-        return gather_and_judge(target, sql, items)
-    finally:
-        target.close()
 
 
 def _said(name: str, want: Status, outcome) -> str:
