@@ -312,6 +312,10 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "forbids it")
 
 
+# a Location header as httpcore's DEBUG record writes a reply's headers: (b'Location', b'https://user:pw@…')
+_LOGGED_LOCATION = re.compile(r"\(b'location', b'([^']+)'\)", re.IGNORECASE)
+
+
 class RedactingFilter(logging.Filter):
     """Every log record, whoever logged it (httpx logs request URLs at INFO, with any token in them),
     passes the run's redactor before a handler writes it to the console, a report or a file."""
@@ -322,6 +326,9 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
+        if record.name.startswith("httpcore"):  # its DEBUG record lists a reply's headers before the run sees them
+            for location in _LOGGED_LOCATION.findall(text):  # a redirect's user, password and token: learned first
+                self.redactor.add(location)
         cleaned = self.redactor.text(text)
         if cleaned != text:
             record.msg, record.args = cleaned, ()

@@ -347,3 +347,22 @@ def test_a_redirect_s_password_and_token_stay_out_whichever_family_quotes_it(tmp
     assert "https://sso.example.com/callback?access_token=[redacted" in ran.output, ran.output[-3000:]
     assert _leaks(_forms({"PASSWORD": password, "ACCESS_TOKEN": access_token}), {"console": ran.output}, [tmp_path],
                   inputs=set()) == []
+
+
+def test_a_redirects_credentials_in_httpcores_debug_record_are_masked_before_it_is_written():
+    """httpcore logs a reply's headers at DEBUG as they come, before the run has seen the reply and learned its
+    Location: the password and token went raw to the live log, the -rA section and log_file."""
+    import logging
+
+    from opsverify.plugin import RedactingFilter
+    from opsverify.secrets import Redactor
+
+    password, token = f"Pw{random.token_hex(8)}", f"Zx{random.token_hex(12)}"
+    headers = [(b"Content-Length", b"0"), (b"Location", f"http://alice:{password}@sso.example/cb?access_token={token}"
+                                                      .encode())]
+    record = logging.LogRecord("httpcore.http11", logging.DEBUG, __file__, 1,
+                               "receive_response_headers.complete return_value=%r", ((b"HTTP/1.1", 302, b"Found",
+                                                                                     headers),), None)
+    RedactingFilter(Redactor()).filter(record)
+    shown = record.getMessage()
+    assert password not in shown and token not in shown, shown
