@@ -1605,7 +1605,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     check = item_check(item)  # every report of a checklist item names it, its check run or not: xdist's controller
     if check is not None and not any(prop[0] == ITEM_MARK for prop in report.user_properties):  # tells by it
         report.user_properties = [*report.user_properties, (ITEM_MARK, f"{check.system}/{check.key}")]
+    state = item.config.stash.get(STATE, None)
+    if check is None and state is not None:  # a team's own test: its assertion, locals and output may quote a secret
+        _redact_report(report, state.run.redactor)
     return report
+
+
+def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
+    """A team test's failure as pytest prints it (the assertion, --showlocals, the short summary) and what it
+    captured (stdout, stderr, log), every secret of the run masked: the archive's copy already was, the console's
+    was not."""
+    if report.failed and report.longrepr is not None and not isinstance(report.longrepr, RedactedRepr):
+        report.longrepr = RedactedRepr(report, redactor)
+    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -366,3 +366,24 @@ def test_a_redirects_credentials_in_httpcores_debug_record_are_masked_before_it_
     RedactingFilter(Redactor()).filter(record)
     shown = record.getMessage()
     assert password not in shown and token not in shown, shown
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_team_tests_failure_quoting_a_secret_is_masked_on_the_console(tmp_path, workers):
+    """A team's own test beside the checklists asserting on a declared secret: its assertion, --showlocals, the
+    short summary and its captured stdout printed the value on the console (the archive's copy was masked)."""
+    key = f"Kq7{random.token_hex(10)}"
+    project = Project(tmp_path, {"SHOP_API_KEY": key})
+    project.checklist("vault", """
+    - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
+    """)
+    project.environment("""
+    systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
+    """)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_smoke.py").write_text(
+        "import os\n\ndef test_key_matches():\n    key = os.environ['SHOP_API_KEY']\n    print('stdout key', key)\n"
+        "    assert key == 'expected-value'\n")
+    ran = project.run("--env", "local", "tests", "checklists", "-rA", "-vv", "--showlocals", *workers)
+    assert "test_key_matches" in ran.output and "FAILED" in ran.output, ran.output[-3000:]
+    assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs=set()) == []
