@@ -620,7 +620,17 @@ def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) ->
     if read is not None and not read[1] and "\0" in read[0]:
         return (read[0], "the body holds NUL characters: text in another encoding (UTF-16 or UTF-32 without a mark?)",
                 read[2])
+    if read is not None and not read[1] and _byte_swapped(read[0]):
+        return (read[0], "the body reads as characters U+xx00 for the most part: text of the other byte order"
+                         " (UTF-16LE declared as UTF-16BE, or the reverse)", read[2])
     return read
+
+
+def _byte_swapped(text: str) -> bool:
+    """Most characters are U+xx00 with xx printable ASCII: ASCII in UTF-16 read in the wrong byte order (`FATAL`
+    as 䘀䄀吀䄀䰀), in which no ASCII word is ever found. Real text has few such characters (一 U+4E00 among them)."""
+    swapped = sum(1 for c in text if not ord(c) & 0xFF and 0x20 <= ord(c) >> 8 < 0x7F)
+    return swapped * 2 > len(text) > 0
 
 
 def _readings(body: bytes | bytearray, charset: str, complete: bool) -> tuple[str, str, str] | None:
