@@ -286,3 +286,25 @@ def test_a_value_printed_by_a_session_setting_is_not_evaluated(server):
     assert evaluated == []
     # the role's rows are not "none" by the checker's own extra_float_digits
     expect(outcomes[:-1], [(PASSED, "1 table as expected")] * len(SETTING_DEPENDENT))
+
+
+@pytest.mark.parametrize("setting, always", [
+    ("array_nulls = off", "('{a,NULL}'::text[])[2] is null"),
+    ("xmloption = document", "'abc'::xml is not null"),
+], ids=["array_nulls", "xmloption"])
+def test_a_constant_reads_back_as_stored_whatever_the_database_sets_for_reading_literals(server, setting, always):
+    """`'{a,NULL}'::text[]` and `'abc'::xml` as pg_get_expr prints them, read again in the checker's session: under
+    a database's `array_nulls = off` the NULL read as the text "NULL", under `xmloption = document` the fragment did
+    not parse — the stored constant, which PostgreSQL applies for the role, is neither; the always-true policies
+    passed."""
+    import psycopg
+
+    _, fresh = server
+    ddl = (f"do $$ begin execute format('alter database %I set {setting}', current_database()); end $$;\n"
+           + _tables("s", "delete", [always]))
+    try:
+        with fresh(ddl) as url:
+            outcomes = judge_on(url, [{"table": "public.s0", "no_open_write_policies_for": ["anon"]}])
+    except psycopg.errors.FeatureNotSupported:  # the demo's PostgreSQL is built without libxml
+        pytest.skip("this PostgreSQL has no xml type")
+    expect(outcomes, [(FAILED, "table public.s0 has DELETE policy p that is always true for anon")])

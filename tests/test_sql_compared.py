@@ -27,6 +27,7 @@ create type public.latency as (p99_ms float8, unit text);
 create type public.amount as (value numeric, currency text);
 create type public.samples as (name text, ms float8[]);
 create type public.tagged as (tag text, amount public.amount);
+create type public.frange as range (subtype = float8);
 create table public.alerts (id serial, sev public.severity);
 insert into public.alerts (sev) values ('low'), ('critical');
 """
@@ -90,6 +91,12 @@ NON_FINITE = [
     ("nested-composite-nan-ne", "row('x', row('NaN', 'EUR'))::public.tagged", "ne", '(x,"(1,EUR)")'),
     ("array-in-composite-nan-gt", "row('p99', array[1, 'NaN']::float8[])::public.samples", "gt", '(p99,"{1,1}")'),
     ("array-of-composites-ne", "array[row('-Infinity', 'ms')::public.latency]", "ne", ["(0,ms)"]),
+    # a multirange's ranges, and the geometric types' floats
+    ("multirange-infinity-gt", "public.fmultirange(public.frange(1, 'Infinity'))", "gt", "{[0,1)}"),
+    ("box-infinity-gt", "box(point(0, 0), point('Infinity', 1))", "gt", "(1,1),(0,0)"),
+    ("box-infinity-eq", "box(point(0, 0), point('Infinity', 1))", "eq", "(Infinity,1),(0,0)"),
+    ("circle-infinity-gt", "circle(point(0, 0), 'Infinity')", "gt", "<(0,0),1>"),
+    ("lseg-nan-ne", "lseg(point(0, 0), point('NaN', 0))", "ne", "[(0,0),(1,0)]"),
 ]
 
 
@@ -277,3 +284,13 @@ def test_a_non_finite_number_read_as_text_never_takes_postgresqls_pass(shapes, w
                                 "type_shapes": shapes})
     assert outcome.status is want, _said("nan", want, outcome)
     assert said in outcome.observed, outcome.observed
+
+
+def test_a_value_nested_deeper_than_is_compared_is_an_error_not_a_crash(demo_deployment):
+    """A 900-deep JSON array is read by the client, then compared and shown by recursion: the judge ended in
+    "internal error: RecursionError". Said as what it is, with how to measure it."""
+    items = [make_check("sql", {"query": "select (repeat('[', 900) || repeat(']', 900))::jsonb as v",
+                                "expect": {"v": {"eq": []}}}, item="D1", name="deep")]
+    with scratch_database(demo_deployment, "", prefix="deep") as db:
+        (outcome,) = _judged(db["url"], items)
+    assert outcome.status is Status.ERROR and "nested more than 100 levels deep" in outcome.observed, outcome

@@ -604,13 +604,18 @@ _PARTS = ("case when t.typtype = 'c' then (select pg_catalog.array_agg(a.atttypi
           f" from pg_catalog.pg_attribute a where a.attrelid {_EQ} t.typrelid and a.attnum > 0 and not a.attisdropped)"
           f" when t.typtype = 'd' then array[t.typbasetype] when t.typtype = 'r' then (select array[g.rngsubtype]"
           f" from pg_catalog.pg_range g where g.rngtypid {_EQ} t.oid)"
+          # a multirange's range type (PostgreSQL 14+; read through the row's JSON, which older servers' lacks)
+          " when t.typtype = 'm' then (select array[g.rngtypid] from pg_catalog.pg_range g"
+          " where pg_catalog.to_jsonb(g.*) ->> 'rngmultitypid' = t.oid::pg_catalog.text)"
           f" when t.typlen {_EQ} -1 and t.typelem {_NE} 0 then array[t.typelem] end")
 TYPE_SHAPES = Pinned(
     "with recursive reached(oid) as (select t.oid from pg_catalog.unnest(%(types)s::pg_catalog.oid[]) as t(oid)"
     " union select p.part from reached r join pg_catalog.pg_type t on t.oid = r.oid"
     f" cross join lateral pg_catalog.unnest({_PARTS}) as p(part))"
     " select t.oid::pg_catalog.int8 as oid, case when t.oid = any ('{700,701,1700}'::pg_catalog.oid[]) then 'n'"
-    " when t.typtype = any ('{c,d,r}'::pg_catalog.\"char\"[]) then t.typtype::pg_catalog.text"
+    # point, lseg, path, box, polygon, line, circle: floats and punctuation only
+    " when t.oid = any ('{600,601,602,603,604,628,718}'::pg_catalog.oid[]) then 'g'"
+    " when t.typtype = any ('{c,d,r,m}'::pg_catalog.\"char\"[]) then t.typtype::pg_catalog.text"
     f" when t.typlen {_EQ} -1 and t.typelem {_NE} 0 then 'a' else 'o' end as kind,"
     f" pg_catalog.array_to_json({_PARTS}) as parts,"
     f" (select e.typdelim::pg_catalog.text from pg_catalog.pg_type e where e.oid {_EQ} t.typelem) as delimiter"
@@ -1017,6 +1022,21 @@ def _held_in_postgresql(op: str, value: Any, bound: Any, column: _Typed) -> tupl
 _NON_FINITE_WORDS = frozenset({"NaN", "Infinity", "-Infinity"})  # as PostgreSQL writes a float or numeric one
 
 
+MAX_NESTING = 100  # levels of arrays and JSON objects a measured value may nest: PostgreSQL's arrays take 6
+
+
+def _nested_deeper(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists or dicts more than `limit` deep (walked without recursion)."""
+    pending = [(value, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (list, dict)):
+            if depth >= limit:
+                return True
+            pending.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
 def _non_finite_inside(value: Any, type_oid: int | None, shapes: Any) -> bool | None:
     """Whether a value the client read as text (a composite, a range, an array of them; or a list of such texts)
     holds a float or numeric NaN or ±Infinity at any depth, its text read by its type's shape (`TYPE_SHAPES`):
@@ -1034,7 +1054,7 @@ def _non_finite_inside(value: Any, type_oid: int | None, shapes: Any) -> bool | 
         type_oid = parts[0]
     try:
         return any(word in _NON_FINITE_WORDS for text in texts for word in _numbers_in(text, type_oid, shapes))
-    except (ValueError, KeyError, IndexError):
+    except (ValueError, KeyError, IndexError, RecursionError):  # RecursionError: a chain of 1,500 domains
         return None
 
 
@@ -1066,7 +1086,33 @@ def _numbers_in(text: str, type_oid: int, shapes: dict) -> list[str]:
     if kind == "a":
         return [word for element in _elements(re.sub(r"^(\[-?\d+:-?\d+\])+=", "", text), delimiter)
                 if element is not None for word in _numbers_in(element, parts[0], shapes)]
+    if kind == "g":  # (1,Infinity),(0,0): every word a float
+        return re.findall(r"[^\s()\[\]<>{},]+", text)
+    if kind == "m":  # {[1,2),[3,Infinity)}: each range in turn
+        if not (text.startswith("{") and text.endswith("}")) or not parts:
+            raise ValueError(text)
+        return [word for one in _ranges(text[1:-1]) for word in _numbers_in(one, parts[0], shapes)]
     return []
+
+
+def _ranges(body: str) -> list[str]:
+    """A multirange's ranges, from the text between its braces: each `[`/`(` to its `]`/`)`, quoted bounds kept."""
+    ranges, at = [], 0
+    while at < len(body):
+        if body[at] in ", ":
+            at += 1
+            continue
+        if body.startswith("empty", at):
+            at += len("empty")
+            continue
+        if body[at] not in "[(":
+            raise ValueError(body)
+        start, at = at, at + 1
+        while body[at] not in "])":
+            at = _dequoted(body, at)[1] if body[at] == '"' else at + 1
+        ranges.append(body[start:at + 1])
+        at += 1
+    return ranges
 
 
 def _fields(body: str, delimiter: str) -> list[str | None]:
@@ -1470,6 +1516,10 @@ def judge(check, facts) -> Outcome:
         returned = "more than one row" if len(rows) > 1 else "0 rows"  # only MEASURED_ROWS are fetched
         return error(f"query returned {returned}; a measure must return exactly one")
     raw = rows[0]
+    deep = [column for column, value in raw.items() if _nested_deeper(value, MAX_NESTING)]
+    if deep:  # read, shown and compared by recursion: a 900-deep JSON array would exhaust it
+        return error(f"the query returns {', '.join(deep)} nested more than {MAX_NESTING} levels deep (arrays or JSON):"
+                     " not compared here — measure it in the query (a count, jsonb_array_length, a ->> path)")
     row = {k: _kept(_plain(v)) for k, v in raw.items()}
     absent = [column for column in p.expect if column not in raw]
     if absent:

@@ -155,6 +155,9 @@ class Database:
             # and every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the
             # checklists' tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
             " -c extra_float_digits=3 -c standard_conforming_strings=on"
+            # and an expression's printed text reads back as the one stored (the schema family asks a constant policy
+            # expression's value so): NULL in an array literal is NULL, an xml literal a fragment, `= NULL` as written
+            " -c array_nulls=on -c xmloption=content -c transform_null_equals=off"
             # no JIT compilation: a catalog query naming a thousand relations is estimated dear (rightly) and would be
             # compiled for longer than it runs (PostgreSQL 11+, as every supported server is)
             " -c jit=off"
