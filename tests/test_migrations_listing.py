@@ -267,3 +267,22 @@ def test_a_migration_folder_the_checkout_holds_otherwise_than_its_commit_is_not_
     assert outcome.status is Status.ERROR, outcome
     assert "differs in the checkout from the commit" in outcome.observed and "judge a clean checkout" in \
         outcome.observed, outcome.observed
+
+
+def test_a_migration_folder_that_is_a_symbolic_link_is_not_judged(tmp_path):
+    """The commit holds db/migrations as a link to shared/migrations: git status of the link's name never looks at
+    the files read through it, so one deleted there read as none to apply, and the item passed."""
+    from opsverify_demo.components.repos import _git
+
+    lay_out(tmp_path / "shared", {"20240101000000_init.sql": "select 1;\n", "20240201000000_orders.sql": "select 2;\n"})
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "migrations").symlink_to("../shared")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    check = make_check("migrations", {"tool": "supabase", "from_repo": "db/migrations"})
+    listing = migrations._list_folder(SimpleNamespace(repo=lambda: tmp_path), "supabase", "db/migrations")
+    outcome = migrations.judge(check, {"history": {("supabase", check.params.history_table.label): {
+        "history": [{"version": "20240101000000", "name": "init"}]}}, "repo": {("supabase", "db/migrations"): listing},
+        "viewer": "checker"})
+    assert outcome.status is Status.ERROR and "is a symbolic link in the checkout" in outcome.observed, outcome

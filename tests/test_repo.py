@@ -23,7 +23,7 @@ from opsverify.environment import load_environment
 from opsverify.errors import ConfigError, GatherError
 from opsverify.families import repo
 from opsverify.families.repo import Checkout, Deployed, Folder, Params, workflow_triggers
-from .kit import make_target as make_plain_target
+from .kit import make_check, make_target as make_plain_target
 from opsverify.outcome import Status
 from opsverify.transports import envsource
 from opsverify.errors import NotConfigured
@@ -544,10 +544,13 @@ def github_app(repos: dict, seen: list, refs: tuple[str, ...] = (REF,)) -> Starl
                 "path": path, "content": base64.encodebytes(data).decode(),  # GitHub wraps lines too
                 "sha": hashlib.sha1(data).hexdigest(),
             })
-        if isinstance(entry, list):  # a name ending in "/" is a subfolder's, "@" a submodule's
-            kinds = {"/": "dir", "@": "submodule"}
-            return JSONResponse([{"type": kinds.get(n[-1], "file"), "name": n.rstrip("/@"),
-                                  "path": f"{path}/{n.rstrip('/@')}", "size": 10} for n in entry])
+        if isinstance(entry, list):  # a name ending in "/" is a subfolder's, "@" a submodule's, "%" a submodule
+            kinds = {"/": "dir", "@": "submodule"}  # listed as GitHub lists one: a "file" without a download_url
+            return JSONResponse([{"type": kinds.get(n[-1], "file"), "name": n.rstrip("/@%"),
+                                  "path": f"{path}/{n.rstrip('/@%')}", "size": 10,
+                                  **({"download_url": None, "git_url": f"https://api.github.com/repos/o/v/git/trees/"
+                                                                       f"{REF}"} if n.endswith("%") else {})}
+                                 for n in entry])
         return JSONResponse({"message": "Not Found"}, status_code=404)
 
     return Starlette(routes=[Route("/repos/{owner}/{repo}/contents/{path:path}", contents),
@@ -634,7 +637,10 @@ def test_github_source_missing_file_fails_naming_the_ref(github, monkeypatch):
       ".pf/readthis/.cache": ["x"]}, ["2024/q1/r.md", "a.md"]),
     ({".pf/readthis": ["2024/"]}, "could not be listed"),  # a subfolder gone between the two answers
     ({".pf/readthis": ["vendored@"]}, ".pf/readthis/vendored is a submodule"),
-], ids=["subfolder", "deeper", "subfolder-gone", "submodule"])
+    ({".pf/readthis": ["vendored%"]}, ".pf/readthis/vendored is a submodule"),  # GitHub's own listing of one
+    ({".pf/readthis": ["a/"], ".pf/readthis/a": ["b/"], ".pf/readthis/a/b": ["c/"], ".pf/readthis/a/b/c": ["d/"],
+      ".pf/readthis/a/b/c/d": ["e/"], ".pf/readthis/a/b/c/d/e": ["r.md"]}, "take more than 4 waves"),
+], ids=["subfolder", "deeper", "subfolder-gone", "submodule", "submodule-listed-as-file", "too-many-waves"])
 def test_a_folder_read_through_github_holds_its_subfolders_files_as_a_checkout_does(github, monkeypatch, tree,
                                                                                       listed):
     """The contents API lists one level: a report in .pf/readthis/2024/ had read as an empty folder through it (a
@@ -1273,3 +1279,14 @@ def test_a_committed_report_with_an_odd_name_is_dated_by_its_commit(tmp_path, na
                    env=repo.git_env())
     listed = Checkout(clone).list_folders([folder])[folder]
     assert not isinstance(listed, GatherError) and listed.newest_from.startswith("commit "), listed
+
+
+def test_the_bound_counts_the_waves_a_folder_read_through_github_may_take():
+    """A report eight levels deep, each listing answered in 1.5 s of an http_s of 2: the walk outran the bound,
+    which counted one wave for folders, and the family's job was abandoned, a healthy sibling item with it."""
+    settings = {"base_url": "http://127.0.0.1:9", "token": TOKEN, "repo": "acme/x", "ref": REF}
+    target = make_plain_target({"providers": {"github": settings}}, timeouts={"connect_s": 2, "http_s": 2})
+    folder = make_check("repo", {"folder": ".pf/readthis", "not_empty": True})
+    assert repo.bound(target, [folder]) == 2 + 2 * (1 + 1 + repo.WALK_WAVES) + 1.0
+    local = make_plain_target({"repo": "/nonexistent"}, timeouts={"connect_s": 2, "http_s": 2})
+    assert repo.bound(local, [folder]) == 2 + 2 * 2 + 1.0  # a checkout's folders are read from disk

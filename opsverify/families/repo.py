@@ -252,6 +252,8 @@ def bound(target, checks) -> float:
     folders = len({c.params.folder for c in checks if c.params.folder})
     # the contents API's first batch also asks for the ref's commit
     waves = math.ceil((files + 1) / REQUESTS_AT_ONCE) + math.ceil(folders / REQUESTS_AT_ONCE)
+    if folders and not target.config.repo:  # through the contents API: each folder's subfolders, one after another
+        waves += WALK_WAVES * folders
     git = GIT_TIMEOUT_S if any(c.params.newer_than_deploy for c in checks) else 0.0
     return target.timeouts.connect_s + target.timeouts.http_s * waves + git + 1.0
 
@@ -356,7 +358,12 @@ def folder_as_committed(root: Path, folder: str) -> GatherError | None:
     untracked, ignored, or overlooked by the index (assume-unchanged, skip-worktree: git status cannot see those) —
     else None (a folder outside any git checkout is read as it is). What another family reads of a checkout's folder
     (a tool's migration files) is the deployed commit's only when this is None."""
-    status = Checkout(root)._status([folder])
+    checkout = Checkout(root)
+    linked = checkout._linked(folder)
+    if linked is not None:  # git status of the link's name never looks at where it leads (maybe out of the checkout)
+        return GatherError(f"{linked} is a symbolic link in the checkout: the commit holds only the name it points to,"
+                           " not the folder read through it; name the folder it leads to")
+    status = checkout._status([folder])
     if not isinstance(status, tuple):
         return status
     prefix, listed = status
@@ -613,7 +620,14 @@ def _dated(files: dict[str, float], committed: dict[str, tuple[float, str]]) -> 
 PROVIDER_SETTINGS = {"github": ("base_url", "token", "repo", "ref")}
 
 
-MAX_SUBFOLDERS = 200  # a folder's subfolders asked of the contents API, one request each
+WALK_WAVES = 4  # waves of subfolder listings a folder read through the contents API may take (`bound` counts them)
+
+
+def _submodule_listed_as_file(entry: dict) -> bool:
+    """A submodule in a folder's listing: GitHub types it "file" there (for backwards compatibility, its docs say),
+    with no download_url and a git_url to a tree — a file has a blob and a download_url."""
+    return entry.get("type") == "file" and ("download_url" in entry and entry["download_url"] is None
+                                            or "/git/trees/" in str(entry.get("git_url") or ""))
 
 
 class GitHubContents:
@@ -722,30 +736,31 @@ class GitHubContents:
 
     def _walked(self, path: str, listing: list) -> list[str] | GatherError:
         """The files of a folder at any depth, named from it (`2024/report.md`), as a checkout's are
-        (`_plain_files`): the contents API lists one level, so each subfolder is asked in its turn, a level's in one
-        wave, up to MAX_SUBFOLDERS of them. A submodule inside, or a subfolder that cannot be read, is an error, never
-        a folder read as emptier than it is."""
+        (`_plain_files`): the contents API lists one level, so each subfolder is asked in its turn, a level's in
+        waves of REQUESTS_AT_ONCE, WALK_WAVES waves at most (the family's bound counts them). A submodule inside, or a
+        subfolder that cannot be read, is an error, never a folder read as emptier than it is."""
         files: list[str] = []
         pending: dict[str, str] = {}  # subfolder's path -> its name from `path`
-        asked = 0
+        waves = 0
         level = {"": listing}
         while True:
             for inside, entries in level.items():
                 for entry in entries if isinstance(entries, list) else ():
                     name = f"{inside}{entry.get('name')}"
+                    if entry.get("type") == "submodule" or _submodule_listed_as_file(entry):
+                        return GatherError(f"{self.label}: {path.rstrip('/')}/{name} is a submodule: its files are "
+                                           "another repository's; judge a folder of the repository itself")
                     if entry.get("type") == "file":
                         files.append(name)
                     elif entry.get("type") == "dir":
                         pending[f"{path.rstrip('/')}/{name}"] = name
-                    elif entry.get("type") == "submodule":
-                        return GatherError(f"{self.label}: {path.rstrip('/')}/{name} is a submodule: its files are "
-                                           "another repository's; judge a folder of the repository itself")
             if not pending:
                 return sorted(files)
-            asked += len(pending)
-            if asked > MAX_SUBFOLDERS:
-                return GatherError(f"{self.label}: {path} holds more than {MAX_SUBFOLDERS} folders, each asked of the"
-                                   " contents API in its turn: judge a local checkout (systems.<system>.repo)")
+            waves += math.ceil(len(pending) / REQUESTS_AT_ONCE)
+            if waves > WALK_WAVES:  # the family's bound counts these waves (`bound`): no more are asked
+                return GatherError(f"{self.label}: {path}'s subfolders take more than {WALK_WAVES} waves of"
+                                   f" {REQUESTS_AT_ONCE} contents API requests to list: judge a local checkout"
+                                   " (systems.<system>.repo)")
             level = {}
             for sub, reply in self.fetch(list(pending)).items():
                 body = self._answer(sub, reply)
