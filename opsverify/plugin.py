@@ -296,6 +296,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:
         redact_logging(config, state.run.redactor)
+        config.pluginmanager.register(WarningsRedacted(state.run.redactor), "opsverify-warnings-redacted")
         walk_loggers_safely()  # before any gathering thread starts
         if not hasattr(config, "workerinput"):
             from .junit import take_over
@@ -1612,12 +1613,67 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
-    """A team test's failure as pytest prints it (the assertion, --showlocals, the short summary) and what it
-    captured (stdout, stderr, log), every secret of the run masked: the archive's copy already was, the console's
-    was not."""
-    if report.failed and report.longrepr is not None and not isinstance(report.longrepr, RedactedRepr):
-        report.longrepr = RedactedRepr(report, redactor)
+    """A team test's report as pytest prints it — its failure (the assertion, --showlocals, the short summary), a
+    skip's or an xfail's reason, and what it captured (stdout, stderr, log) — every secret of the run masked: the
+    archive's copy already was, the console's was not. The failure's repr keeps its own shape (masked where it
+    stands), so --tb=line, the short summary and xdist's report of it read as pytest's own."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], redactor.text(str(longrepr[2])))
+    elif isinstance(longrepr, str):
+        report.longrepr = redactor.text(longrepr)
+    elif longrepr is not None:
+        _masked_in_place(longrepr, redactor)
+    if isinstance(getattr(report, "wasxfail", None), str):
+        report.wasxfail = redactor.text(report.wasxfail)
     report.sections = [(title, redactor.text(content)) for title, content in report.sections]
+
+
+def _masked_in_place(repr_: object, redactor: Redactor) -> None:
+    """Every text of pytest's failure repr (its traceback's lines, locals, crash line, chained exceptions) masked
+    where it stands; walked without recursion, each of pytest's repr objects once."""
+    pending, seen = [repr_], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or not type(node).__module__.startswith("_pytest"):
+            continue
+        seen.add(id(node))
+        for name, value in list(vars(node).items()):
+            masked = _masked_value(value, redactor, pending)
+            if masked is not value:
+                object.__setattr__(node, name, masked)  # some of pytest's reprs are frozen dataclasses
+
+
+def _masked_value(value: object, redactor: Redactor, pending: list) -> object:
+    """A text masked; a list or tuple of them masked item by item (a new one where any changed); pytest's repr
+    objects inside queued for `_masked_in_place`."""
+    if isinstance(value, str):
+        masked = redactor.text(value)
+        return value if masked == value else masked
+    if isinstance(value, (list, tuple)):
+        items = [_masked_value(item, redactor, pending) for item in value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
+    if hasattr(value, "__dict__"):
+        pending.append(value)
+    return value
+
+
+class WarningsRedacted:
+    """A warning's text in pytest's warnings summary masked by the run's redactor, before the terminal reporter
+    records it: a team test's `warnings.warn(f"… {key}")` had printed a declared secret."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_warning_recorded(self, warning_message) -> None:
+        text = str(warning_message.message)
+        masked = self.redactor.text(text)
+        if masked != text:
+            try:
+                warning_message.message = warning_message.category(masked)
+            except Exception:  # noqa: BLE001 — a warning class of its own making, built otherwise
+                warning_message.message = UserWarning(masked)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -1642,7 +1698,8 @@ class RedactedRepr:
         self.text = redactor.text(report.longreprtext)
         crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
         if isinstance(crash, str):
-            self.reprcrash = _CrashLine(redactor.text(crash))
+            where = report.longrepr.reprcrash
+            self.reprcrash = _CrashLine(getattr(where, "path", ""), getattr(where, "lineno", 0), redactor.text(crash))
 
     def toterminal(self, out) -> None:
         for line in self.text.splitlines():
@@ -1654,7 +1711,12 @@ class RedactedRepr:
 
 @dataclass(frozen=True)
 class _CrashLine:
+    path: str
+    lineno: int
     message: str  # what pytest's short summary quotes after the node id
+
+    def __str__(self) -> str:  # as pytest's ReprFileLocation says it (--tb=line)
+        return f"{self.path}:{self.lineno}: {self.message}"
 
 
 def final_exit_code(exitstatus: int, counts: dict[str, int], cause_kinds: set[str]) -> int:

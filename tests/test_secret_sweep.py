@@ -371,7 +371,9 @@ def test_a_redirects_credentials_in_httpcores_debug_record_are_masked_before_it_
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_a_team_tests_failure_quoting_a_secret_is_masked_on_the_console(tmp_path, workers):
     """A team's own test beside the checklists asserting on a declared secret: its assertion, --showlocals, the
-    short summary and its captured stdout printed the value on the console (the archive's copy was masked)."""
+    short summary and its captured stdout printed the value on the console (the archive's copy was masked); so did
+    a skip's and an xfail's reason and the warnings summary. Masked, the repr keeps pytest's shape: --tb=line and
+    xdist's short summary read as pytest's own."""
     key = f"Kq7{random.token_hex(10)}"
     project = Project(tmp_path, {"SHOP_API_KEY": key})
     project.checklist("vault", """
@@ -382,8 +384,15 @@ def test_a_team_tests_failure_quoting_a_secret_is_masked_on_the_console(tmp_path
     """)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_smoke.py").write_text(
-        "import os\n\ndef test_key_matches():\n    key = os.environ['SHOP_API_KEY']\n    print('stdout key', key)\n"
-        "    assert key == 'expected-value'\n")
+        "import os, warnings\n\nimport pytest\n\nKEY = os.environ['SHOP_API_KEY']\n\n\n"
+        "def test_key_matches():\n    key = KEY\n    print('stdout key', key)\n    assert key == 'expected-value'\n\n\n"
+        "def test_skipped():\n    pytest.skip(f'skipped for {KEY}')\n\n\n"
+        "def test_xfailed():\n    pytest.xfail(f'xfail for {KEY}')\n\n\n"
+        "def test_warned():\n    warnings.warn(f'warned of {KEY}')\n")
     ran = project.run("--env", "local", "tests", "checklists", "-rA", "-vv", "--showlocals", *workers)
     assert "test_key_matches" in ran.output and "FAILED" in ran.output, ran.output[-3000:]
+    # the short summary still says the assertion, as pytest's own does (under xdist too)
+    assert "test_key_matches - AssertionError" in ran.output, ran.output[-3000:]
     assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs=set()) == []
+    line = project.run("--env", "local", "tests", "--tb=line", *workers)
+    assert "test_smoke.py:11: AssertionError" in line.output and "_CrashLine" not in line.output, line.output[-3000:]
