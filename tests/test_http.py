@@ -511,11 +511,13 @@ UTF32_PAGE = '{"status":"ok","note":"Database connection failed"}'
      "text of the other byte order"),
     ("一二三 ok".encode("utf-16-le"), "text/plain; charset=utf-16le", {"body_excludes": ["failed"]}, Status.PASSED,
      "status 200"),  # CJK's U+4E00 is a U+xx00 too: a few are text
+    ("一".encode("utf-8"), "text/plain; charset=utf-8", {"body_excludes": ["错误"]}, Status.PASSED,
+     "status 200"),  # and UTF-8 read as itself is what it says, however short
 ], ids=["utf16le-no-charset", "utf16be-over-latin1", "utf8-over-utf16", "utf8-json", "utf16le-json-declared",
         "utf16le-json-error", "utf16le-broken", "utf32le-declared-error-page", "utf32le-declared-json",
         "utf32le-undeclared", "utf32be-undeclared", "utf32le-declared-broken", "utf16le-full-of-nul",
         "utf32le-as-utf16-no-mark", "utf32le-no-charset-no-mark", "utf16le-no-charset-no-mark",
-        "utf16le-declared-be", "utf16be-declared-le", "cjk-utf16le"])
+        "utf16le-declared-be", "utf16be-declared-le", "cjk-utf16le", "cjk-utf8-one-character"])
 def test_a_byte_order_mark_says_how_the_body_reads(body, content_type, params, status, seen):
     with KeepAliveHttp({("GET", "/page"): raw_reply(200, body, content_type)}) as server:
         (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)

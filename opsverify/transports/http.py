@@ -620,7 +620,8 @@ def readings(body: bytes | bytearray, charset: str, *, complete: bool = True) ->
     if read is not None and not read[1] and "\0" in read[0]:
         return (read[0], "the body holds NUL characters: text in another encoding (UTF-16 or UTF-32 without a mark?)",
                 read[2])
-    if read is not None and not read[1] and _byte_swapped(read[0]):
+    # (UTF-8 read as itself is what it says: `一` is U+4E00 and real)
+    if read is not None and not read[1] and _byte_swapped(read[0]) and _strict(body, "utf-8", complete) != read[0]:
         return (read[0], "the body reads as characters U+xx00 for the most part: text of the other byte order"
                          " (UTF-16LE declared as UTF-16BE, or the reverse)", read[2])
     return read
