@@ -118,20 +118,26 @@ def pytest_collection_modifyitems(config, items):
     assert (row["id"], row["system"], row["section"], row["severity"]) == ("F1", "site", "S", "critical"), row
 
 
-def test_a_report_a_hook_replaces_whole_still_carries_the_checks_verdict(project):
-    """A conftest handing pytest a report of its own (no user_properties) had the failure archived as passed."""
-    (project.root / "conftest.py").write_text("""
+def reports_passed_for(marker: str) -> str:
+    """A team's conftest handing pytest a report of its own, "passed", for the items whose node id holds `marker`."""
+    return f"""
 import pytest
 from _pytest.reports import TestReport
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if "F1-" in item.nodeid:
+    if {marker!r} in item.nodeid:
         outcome.force_result(TestReport(report.nodeid, report.location, report.keywords, "passed", None,
                                         report.when, duration=report.duration))
-""", encoding="utf-8")
+"""
+
+
+def test_a_report_a_hook_replaces_whole_still_carries_the_checks_verdict(project):
+    """A conftest handing pytest a report of its own (no user_properties) had the failure archived as passed."""
+    (project.root / "conftest.py").write_text(reports_passed_for("F1-"), encoding="utf-8")
     ran = project.run("--env", "local")
     assert ran.code == 1, ran.output
     assert ran.rows()["F1-broken"]["status"] == "failed"
