@@ -28,6 +28,7 @@ create type public.amount as (value numeric, currency text);
 create type public.samples as (name text, ms float8[]);
 create type public.tagged as (tag text, amount public.amount);
 create type public.frange as range (subtype = float8);
+create extension cube;
 create table public.alerts (id serial, sev public.severity);
 insert into public.alerts (sev) values ('low'), ('critical');
 """
@@ -97,6 +98,9 @@ NON_FINITE = [
     ("box-infinity-eq", "box(point(0, 0), point('Infinity', 1))", "eq", "(Infinity,1),(0,0)"),
     ("circle-infinity-gt", "circle(point(0, 0), 'Infinity')", "gt", "<(0,0),1>"),
     ("lseg-nan-ne", "lseg(point(0, 0), point('NaN', 0))", "ne", "[(0,0),(1,0)]"),
+    # and an extension's own base type of floats (contrib's cube)
+    ("cube-infinity-gt", "cube(array['Infinity'::float8])", "gt", "(0)"),
+    ("cube-nan-eq", "cube(array['NaN'::float8])", "eq", "(NaN)"),
 ]
 
 
@@ -294,3 +298,21 @@ def test_a_value_nested_deeper_than_is_compared_is_an_error_not_a_crash(demo_dep
     with scratch_database(demo_deployment, "", prefix="deep") as db:
         (outcome,) = _judged(db["url"], items)
     assert outcome.status is Status.ERROR and "nested more than 100 levels deep" in outcome.observed, outcome
+
+
+def test_a_query_reads_the_database_by_its_own_settings(demo_deployment):
+    """The settings the suite pins to read its own SQL back (array_nulls, transform_null_equals) are its own
+    statements' alone: pinned for the whole session, a team's `where customer_id = null` under the database's
+    transform_null_equals = on counted no orphan, and the item passed where the app's own query finds one."""
+    ddl = ("do $$ begin execute format('alter database %I set transform_null_equals = on', current_database());"
+           " execute format('alter database %I set array_nulls = off', current_database()); end $$;\n"
+           "create table public.orders (id int, customer_id int);\n"
+           "insert into public.orders values (1, null), (2, 7);\n")
+    items = [make_check("sql", {"query": "select count(*) as orphans from public.orders where customer_id = null",
+                                "expect": {"orphans": {"eq": 0}}}, item="O1", name="orphans"),
+             make_check("sql", {"query": "select array_position('{a,NULL}'::text[], 'NULL') as at",
+                                "expect": {"at": {"eq": 2}}}, item="A1", name="nulls")]
+    with scratch_database(demo_deployment, ddl, prefix="settings") as db:
+        orphans, nulls = _judged(db["url"], items)
+    assert orphans.status is Status.FAILED and "orphans = 1" in orphans.observed, orphans
+    assert nulls.status is Status.PASSED, nulls  # under array_nulls = off, 'NULL' is the text

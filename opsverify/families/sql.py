@@ -613,8 +613,12 @@ TYPE_SHAPES = Pinned(
     " union select p.part from reached r join pg_catalog.pg_type t on t.oid = r.oid"
     f" cross join lateral pg_catalog.unnest({_PARTS}) as p(part))"
     " select t.oid::pg_catalog.int8 as oid, case when t.oid = any ('{700,701,1700}'::pg_catalog.oid[]) then 'n'"
-    # point, lseg, path, box, polygon, line, circle: floats and punctuation only
-    " when t.oid = any ('{600,601,602,603,604,628,718}'::pg_catalog.oid[]) then 'g'"
+    # point, lseg, path, box, polygon, line, circle: floats and punctuation only; so are the geometric and
+    # user-defined base types an extension brings (contrib's cube, earth's base) — a word NaN or Infinity in them is a
+    # number (json, jsonb and xml aside: their text is a document's)
+    " when t.oid = any ('{600,601,602,603,604,628,718}'::pg_catalog.oid[]) or (t.typtype = 'b'"
+    f" and t.typcategory = any ('{{G,U}}'::pg_catalog.\"char\"[]) and t.typelem {_EQ} 0"
+    " and t.oid <> all ('{114,3802,142}'::pg_catalog.oid[])) then 'g'"
     " when t.typtype = any ('{c,d,r,m}'::pg_catalog.\"char\"[]) then t.typtype::pg_catalog.text"
     f" when t.typlen {_EQ} -1 and t.typelem {_NE} 0 then 'a' else 'o' end as kind,"
     f" pg_catalog.array_to_json({_PARTS}) as parts,"

@@ -47,7 +47,14 @@ Rows = list[dict[str, Any]]
 Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]  # a Pinned text, or a tuple's, is pinned
 
 BEGIN = b"begin transaction read only"
-PIN_SEARCH_PATH = b"set local search_path = pg_catalog, pg_temp"  # before a Pinned statement, in its transaction
+# before a Pinned statement, in its transaction (qualified: it runs with the session's search_path): that path, and
+# the settings by which a literal's text is read back as PostgreSQL printed it (the schema family asks a constant
+# policy expression's value so) — NULL in an array literal is NULL, an xml literal a fragment, `= NULL` as written —
+# whatever the database sets; a checklist's own query, plain text, keeps the database's settings, as the app's does
+PIN_SEARCH_PATH = (b"select pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"
+                   b" pg_catalog.set_config('array_nulls', 'on', true),"
+                   b" pg_catalog.set_config('xmloption', 'content', true),"
+                   b" pg_catalog.set_config('transform_null_equals', 'off', true)")
 # after each statement, in its own sync segment so it runs even when the statement failed (qualified: it runs with
 # the session's search_path, where a function public.pg_advisory_unlock_all could stand in for it)
 CLEANUP = (b"rollback", b"select pg_catalog.pg_advisory_unlock_all()")
@@ -155,9 +162,6 @@ class Database:
             # and every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the
             # checklists' tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
             " -c extra_float_digits=3 -c standard_conforming_strings=on"
-            # and an expression's printed text reads back as the one stored (the schema family asks a constant policy
-            # expression's value so): NULL in an array literal is NULL, an xml literal a fragment, `= NULL` as written
-            " -c array_nulls=on -c xmloption=content -c transform_null_equals=off"
             # no JIT compilation: a catalog query naming a thousand relations is estimated dear (rightly) and would be
             # compiled for longer than it runs (PostgreSQL 11+, as every supported server is)
             " -c jit=off"
