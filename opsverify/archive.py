@@ -652,6 +652,12 @@ class ArchiveReporter:
                 if key == "opsverify":
                     row.info = json.loads(value)
                     self._learn_family_test(report.nodeid, row.info)
+        if crash and self._check_of_node(report.nodeid) is None:  # a team's own test: pytest's word stands, failed
+            row.phases["call"] = (report.outcome, _cause(report), None)
+            self._settle(row)
+            row.record = _record(row)
+            self._write_early(row)
+            return
         if crash:  # after its reports, or instead of them: said beside what they said (see _weighed)
             self._crashed(row, report)
             return

@@ -314,7 +314,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # a Location header as httpcore's DEBUG record writes a reply's headers: (b'Location', b'https://user:pw@…')
-_LOGGED_LOCATION = re.compile(r"\(b'location', b'([^']+)'\)", re.IGNORECASE)
+_LOGGED_LOCATION = re.compile(r"""\(b'location', b(?:'([^']+)'|"([^"]+)")\)""", re.IGNORECASE)
 
 
 class RedactingFilter(logging.Filter):
@@ -328,14 +328,15 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         if record.name.startswith("httpcore"):  # its DEBUG record lists a reply's headers before the run sees them
-            for location in _LOGGED_LOCATION.findall(text):  # a redirect's user, password and token: learned first
-                self.redactor.add(location)
+            for quoted in _LOGGED_LOCATION.findall(text):  # a redirect's user, password and token: learned first
+                self.redactor.add(quoted[0] or quoted[1])  # b"…" where the value holds a quote
         cleaned = self.redactor.text(text)
         if cleaned != text:
             record.msg, record.args = cleaned, ()
         if record.exc_info and record.exc_info[1] is not None:
+            # a Formatter writes exc_text where it is set, and computes it only where not: masked, and exc_info
+            # kept for whoever reads the record itself (a team test's caplog.records[0].exc_info)
             record.exc_text = self.redactor.text(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
         return True
 
 
@@ -1335,6 +1336,9 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     ERROR on the console and in its counts, as the archive records it — never a failure of the target."""
     if (config.stash.get(STATE, None) is not None and report.failed
             and getattr(report, "when", None) not in ("setup", "call", "teardown", "collect")):
+        reporter = config.pluginmanager.get_plugin("opsverify-archive")
+        if reporter is not None and reporter._check_of_node(report.nodeid) is None:
+            return None  # a team's own test: failed, as pytest-xdist says it
         return "error", "E", "ERROR"
     return None
 
@@ -1660,10 +1664,20 @@ def _masked_value(value: object, redactor: Redactor, pending: list) -> object:
 
 class WarningsRedacted:
     """A warning's text in pytest's warnings summary masked by the run's redactor, before the terminal reporter
-    records it: a team test's `warnings.warn(f"… {key}")` had printed a declared secret."""
+    records it: a team test's `warnings.warn(f"… {key}")` had printed a declared secret. So is the reason of what
+    stops a run — `pytest.exit(msg)`, a KeyboardInterrupt raised with words — which pytest prints in its banner."""
 
     def __init__(self, redactor: Redactor) -> None:
         self.redactor = redactor
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        stopped = excinfo.value
+        masked = tuple(self.redactor.text(arg) if isinstance(arg, str) else arg for arg in stopped.args)
+        if masked != stopped.args:
+            stopped.args = masked
+        if isinstance(getattr(stopped, "msg", None), str):  # pytest.exit's Exit keeps its message apart
+            stopped.msg = self.redactor.text(stopped.msg)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_warning_recorded(self, warning_message) -> None:
@@ -1683,9 +1697,29 @@ def pytest_make_collect_report(collector: pytest.Collector):
     quote a secret of the environment in its error (`RuntimeError(os.environ[...])` at import)."""
     report = yield
     state = collector.config.stash.get(STATE, None)
-    if report.failed and state is not None and report.longrepr is not None:
+    if state is not None and report.passed and (leaking := _leaking_node(report, state.run.redactor)):
+        # a team test whose node id holds a secret (`parametrize("key", [os.environ[...]])`): pytest prints and
+        # caches a node id as written, where no redactor reaches — refused as a checklist item's id holding one is
+        report.outcome, report.result = "failed", []
+        report.longrepr = (f"{REFUSED}{leaking}: a team test's id holds a secret of the environment, which pytest"
+                           " prints and caches as written — give its parameters ids of their own"
+                           " (parametrize(..., ids=[...]) or pytest.param(..., id=...))")
+        collector.config.stash[BAD_TEST_MODULE] = True
+    elif report.failed and state is not None and report.longrepr is not None:
         report.longrepr = RedactedRepr(report, state.run.redactor)
+    elif report.skipped and state is not None and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        path, line, reason = report.longrepr  # a module's own skip (allow_module_level): its reason may quote one
+        report.longrepr = (path, line, state.run.redactor.text(str(reason)))
     return report
+
+
+def _leaking_node(report: pytest.CollectReport, redactor: Redactor) -> str | None:
+    """The first node a collector made whose node id the redactor would mask, as it would show it; None if none."""
+    for node in report.result or ():
+        masked = redactor.text(node.nodeid)
+        if masked != node.nodeid:
+            return masked
+    return None
 
 
 class RedactedRepr:

@@ -10,6 +10,7 @@ import json
 import os
 
 import secrets as random
+import sys
 import tempfile
 from pathlib import Path
 
@@ -396,3 +397,90 @@ def test_a_team_tests_failure_quoting_a_secret_is_masked_on_the_console(tmp_path
     assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs=set()) == []
     line = project.run("--env", "local", "tests", "--tb=line", *workers)
     assert "test_smoke.py:11: AssertionError" in line.output and "_CrashLine" not in line.output, line.output[-3000:]
+
+
+TEAM_MODULES = {
+    "module-skip": "import os, pytest\npytest.skip(f\"no sandbox for {os.environ['SHOP_API_KEY']}\","
+                   " allow_module_level=True)\n\ndef test_a():\n    pass\n",
+    "exit": "import os, pytest\n\ndef test_a():\n    pytest.exit(f\"stopping: {os.environ['SHOP_API_KEY']} revoked\")\n",
+    "interrupt": "import os\n\ndef test_a():\n    raise KeyboardInterrupt(f\"key {os.environ['SHOP_API_KEY']}\")\n",
+    "parametrize-id": "import os, pytest\n\n@pytest.mark.parametrize('key', [os.environ['SHOP_API_KEY']])\n"
+                      "def test_a(key):\n    assert key\n",
+}
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize("kind", list(TEAM_MODULES))
+def test_what_pytest_prints_of_a_team_module_stays_masked(tmp_path, kind, workers):
+    """A module's own skip reason, pytest.exit's and a KeyboardInterrupt's words are printed by pytest outside any
+    test report; a parametrize id holding the secret is every line's node id (and .pytest_cache's): the first three
+    are masked, the last refused before any test runs (exit 20), as a checklist item's id holding one is."""
+    key = f"Kq7{random.token_hex(10)}"
+    project = Project(tmp_path, {"SHOP_API_KEY": key})
+    project.checklist("vault", """
+    - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
+    """)
+    project.environment("""
+    systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
+    """)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_team.py").write_text(TEAM_MODULES[kind])
+    ran = project.run("--env", "local", "tests", "-v", "-rA", *workers, cache=True)
+    if kind == "parametrize-id":
+        assert ran.code == exitcodes.BAD_CONFIG and "a team test's id holds a secret" in ran.output, ran.output[-3000:]
+    assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+def test_a_team_test_whose_worker_dies_fails_as_pytest_xdist_says(tmp_path):
+    """A team's own test that kills its xdist worker fails (exit 1), as with pytest-xdist alone: it had been made an
+    error ("could not look: the worker running it stopped", exit 10), as a checklist item is."""
+    project = Project(tmp_path, {})
+    project.checklist("vault", """
+    - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
+    """)
+    project.environment("""
+    systems: {vault: {}}
+    """)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_team.py").write_text("import os\n\ndef test_ok():\n    pass\n\n"
+                                                     "def test_crash():\n    os._exit(1)\n")
+    ran = project.run("--env", "local", "tests", "-n", "2", "-rA")
+    assert ran.code == exitcodes.FAILED, ran.output[-3000:]
+    assert "FAILED tests/test_team.py::test_crash" in ran.output and "could not look" not in ran.output, ran.output
+
+
+def test_a_log_record_keeps_its_exception_for_its_readers_its_text_masked():
+    """The filter had dropped a record's exc_info (its masked text kept): a team test reading
+    caplog.records[0].exc_info after logger.exception() failed under opsverify alone."""
+    import logging
+
+    from opsverify.plugin import RedactingFilter
+    from opsverify.secrets import Redactor
+
+    key = f"Kq7{random.token_hex(10)}"
+    redactor = Redactor()
+    redactor.add(key)
+    try:
+        raise RuntimeError(f"refused {key}")
+    except RuntimeError:
+        record = logging.LogRecord("team", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    RedactingFilter(redactor).filter(record)
+    assert record.exc_info is not None
+    written = logging.Formatter().format(record)
+    assert "refused" in written and key not in written, written
+
+
+def test_a_location_holding_a_quote_is_learned_from_httpcores_record_too():
+    """httpcore writes a header value holding `'` as b"…": the Location was not learned, its password shown."""
+    import logging
+
+    from opsverify.plugin import RedactingFilter
+    from opsverify.secrets import Redactor
+
+    password = f"Pw'{random.token_hex(8)}"
+    headers = [(b"Location", f"https://robot:{password}@sso.example/cb".encode())]
+    record = logging.LogRecord("httpcore.http11", logging.DEBUG, __file__, 1, "complete return_value=%r",
+                               ((b"HTTP/1.1", 302, b"Found", headers),), None)
+    assert 'b"https://robot:' in record.getMessage()
+    RedactingFilter(Redactor()).filter(record)
+    assert password not in record.getMessage() and password[3:] not in record.getMessage(), record.getMessage()
