@@ -296,7 +296,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:
         redact_logging(config, state.run.redactor)
-        config.pluginmanager.register(WarningsRedacted(state.run.redactor), "opsverify-warnings-redacted")
+        config.pluginmanager.register(PrintedByPytestRedacted(state.run.redactor), "opsverify-printed-redacted")
         walk_loggers_safely()  # before any gathering thread starts
         if not hasattr(config, "workerinput"):
             from .junit import take_over
@@ -1662,10 +1662,11 @@ def _masked_value(value: object, redactor: Redactor, pending: list) -> object:
     return value
 
 
-class WarningsRedacted:
-    """A warning's text in pytest's warnings summary masked by the run's redactor, before the terminal reporter
-    records it: a team test's `warnings.warn(f"… {key}")` had printed a declared secret. So is the reason of what
-    stops a run — `pytest.exit(msg)`, a KeyboardInterrupt raised with words — which pytest prints in its banner."""
+class PrintedByPytestRedacted:
+    """What pytest prints outside any test's report, masked by the run's redactor before its terminal reporter takes
+    it: a warning's text in the warnings summary (a team test's `warnings.warn(f"… {key}")` had printed a declared
+    secret), and the words of what stops a run — `pytest.exit(msg)`, a KeyboardInterrupt raised with words — in its
+    banner."""
 
     def __init__(self, redactor: Redactor) -> None:
         self.redactor = redactor
