@@ -606,3 +606,14 @@ def test_an_empty_exposition_exposes_nothing():
     assert judged("", {"jobs": "counter"}).observed == "jobs missing"
     outcome = judged("", {"jobs": "counter"}, headers=OPENMETRICS)
     assert outcome.status is Status.FAILED and "Missing # EOF" in outcome.observed, outcome.observed
+
+
+def test_a_nan_bucket_bound_fails_and_hides_no_other_fault():
+    """`le="NaN"` sorted among the bounds left the buckets as written: a bucket at 1 above the one at 2 passed, and
+    a +Inf bucket written before it was said missing."""
+    text = ('# TYPE h histogram\nh_bucket{le="2"} 2\nh_bucket{le="NaN"} 3\nh_bucket{le="1"} 5\n'
+            'h_bucket{le="+Inf"} 5\nh_count 5\nh_sum 1\n')
+    outcome = judged(text, {"h": "histogram"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert 'h_bucket{le="NaN"} has le NaN' in outcome.observed and 'h_bucket{le="2"} 2 < h_bucket{le="1"} 5' \
+        in outcome.observed, outcome.observed

@@ -832,6 +832,8 @@ def _uncumulative(family, clock: Clock = UNBOUNDED) -> list[str]:
         if sample.name.endswith("_bucket"):
             if (bound := _go_float(sample.labels.get("le", ""))) is None:
                 bad.append(f"{_series(sample)} has no numeric le")  # histogram_quantile skips it
+            elif math.isnan(bound):  # a bound of no order: sorted among the others, it would keep them as written
+                bad.append(f"{_series(sample)} has le NaN: a bucket's bound is a number or +Inf")
             else:
                 group["buckets"].append((bound, sample))
         elif sample.name.endswith("_count"):
