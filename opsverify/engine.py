@@ -65,6 +65,25 @@ class Cause:
     items: int
 
 
+def learn_secrets(redactor: Redactor, env: Environment) -> None:
+    """Every secret the environment holds, before anything is asked: declared ones whatever they look like;
+    values that look secret; the keys in configured URLs (shorter ones where the URL is a secret's value)."""
+    for system in env.model.systems.values():
+        for value in system.secrets.values():
+            redactor.add_declared(value)
+        if system.database:  # its password, written into the file or set by a ${VAR} (libpq's key=value too),
+            redactor.add(system.database)  # whatever it looks like, as a URL's is
+            redactor.add_passwords(database_passwords(system.database))
+            # and what libpq takes from the runner when the URL holds none: PGPASSWORD, a service, a passfile
+            redactor.add_passwords(libpq_passwords(system.database))
+    for value in env.secret_values:
+        redactor.add(value)
+    for url in env.urls:
+        redactor.add_url_parts(url, from_secret=url in env.secret_values)
+    for proxy in proxy_urls():  # its user and password, and their Basic form: Proxy-Authorization's
+        redactor.add_url_parts(proxy)
+
+
 class Run:
     """Everything one suite run shares: targets, their connections, and computed outcomes."""
 
@@ -72,7 +91,7 @@ class Run:
                  concurrency: int | None = None):
         self.env = env
         self.redactor = redactor or Redactor()
-        self._learn_secrets(env)
+        learn_secrets(self.redactor, env)
         self.targets: dict[str, Target] = {
             system: Target(env, system, config, self.redactor) for system, config in env.model.systems.items()
         }
@@ -91,24 +110,6 @@ class Run:
         self._redacted_at: dict[str, int] = {}  # key -> the redactor's version its outcome was cleaned with
         self._schedule: _Schedule | None = None
         self._lock = threading.Lock()
-
-    def _learn_secrets(self, env: Environment) -> None:
-        """Every secret the environment holds, before anything is asked: declared ones whatever they look like;
-        values that look secret; the keys in configured URLs (shorter ones where the URL is a secret's value)."""
-        for system in env.model.systems.values():
-            for value in system.secrets.values():
-                self.redactor.add_declared(value)
-            if system.database:  # its password, written into the file or set by a ${VAR} (libpq's key=value too),
-                self.redactor.add(system.database)  # whatever it looks like, as a URL's is
-                self.redactor.add_passwords(database_passwords(system.database))
-                # and what libpq takes from the runner when the URL holds none: PGPASSWORD, a service, a passfile
-                self.redactor.add_passwords(libpq_passwords(system.database))
-        for value in env.secret_values:
-            self.redactor.add(value)
-        for url in env.urls:
-            self.redactor.add_url_parts(url, from_secret=url in env.secret_values)
-        for proxy in proxy_urls():  # its user and password, and their Basic form: Proxy-Authorization's
-            self.redactor.add_url_parts(proxy)
 
     def causes(self, outcomes: dict[str, Outcome] | None = None) -> list[Cause]:
         """Databases that could not be used, with how many of this run's items they left unchecked."""

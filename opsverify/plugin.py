@@ -415,7 +415,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         with collector_paused():  # the checklists' nodes and values, pydantic's models: see heap
             state = _prepare(config, name)
     except StopRun as exc:
-        sys.stderr.write(f"opsverify: {exc.message}\n")
+        sys.stderr.write(f"opsverify: {_masked_by_the_environment(config, name, exc.message)}\n")
         sys.stderr.flush()
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C while the demo starts or the inputs load: nothing ran, nothing is written
@@ -621,6 +621,24 @@ def _prepare(config: pytest.Config, name: str) -> State:
         raise
     config.add_cleanup(state.close)
     return state
+
+
+def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -> str:
+    """A refusal of the inputs, its words masked by every secret the environment holds where it can be read: a
+    waivers or checklist file refused before the environment loads quotes what it holds, a declared secret's value
+    too (`waivers[0] (tok-…): unknown item`). Where the environment itself is what was refused, its own message
+    quotes no value (environment.py), and nothing is loaded again."""
+    from . import environment
+    from .engine import learn_secrets
+    from .secrets import Redactor
+
+    try:
+        env = environment.load_environment(folder(config, "ov_environments", "environments"), name)
+    except Exception:  # noqa: BLE001 — the environment is not readable: its refusal quotes none of its values
+        return message
+    redactor = Redactor()
+    learn_secrets(redactor, env)
+    return redactor.text(message)
 
 
 def _no_secret_in_node_ids(checks: list[Check], redactor: Redactor) -> None:

@@ -1008,6 +1008,7 @@ def test_a_failed_item_names_what_it_could_not_judge_too(tmp_path):
     assert outcome.observed.startswith("CLEAR has 20 characters (at least 99 wanted) on api; and 2 could not be "
                                        "judged: SESSION_SECRET on api is read two ways ("), outcome.observed
     assert "NODE_TLS_REJECT_UNAUTHORIZED on api is read two ways" in outcome.observed
+    assert outcome.observed.count("could not be judged") == 1, outcome.observed  # said once, not twice
 
 
 # -- literals no env could pass -------------------------------------------------------------------------------------

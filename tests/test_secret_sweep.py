@@ -484,3 +484,26 @@ def test_a_location_holding_a_quote_is_learned_from_httpcores_record_too():
     assert 'b"https://robot:' in record.getMessage()
     RedactingFilter(Redactor()).filter(record)
     assert password not in record.getMessage() and password[3:] not in record.getMessage(), record.getMessage()
+
+
+@pytest.mark.parametrize("where", ["waiver-item", "checklist-key"])
+def test_a_refused_input_quoting_a_declared_secret_is_masked(tmp_path, where):
+    """A waivers or checklist file is refused before the environment loads, quoting what it holds: a waiver whose
+    item is a declared secret's value, a checklist key spelled as one, printed it raw with exit 20."""
+    key = f"Kq7{random.token_hex(10)}"
+    project = Project(tmp_path, {"SHOP_API_KEY": key})
+    extra = f', "{key}": 1' if where == "checklist-key" else ""
+    project.checklist("vault", f"""
+    - {{id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks{extra}}}
+    """)
+    project.environment("""
+    systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
+    """)
+    if where == "waiver-item":
+        (tmp_path / "waivers").mkdir()
+        (tmp_path / "waivers" / "local.yaml").write_text(
+            f"waivers:\n  - {{item: '{key}', reason: r, approver: a, ticket: T-1, expires: 2099-12-31}}\n")
+    ran = project.run("--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs={tmp_path / "waivers" /
+                  "local.yaml", tmp_path / "checklists" / "vault.yaml"}) == []

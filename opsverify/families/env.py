@@ -29,7 +29,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ..display import FORMAT_CHARACTERS
 from ..errors import GatherError, NotConfigured
-from ..outcome import Outcome, and_undecided, error, failed, passed
+from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint
 from ..lazy import load
 from ..transports.envsource import READ_S, EnvFile, parse_dotenv
@@ -967,8 +967,7 @@ def judge(check, facts) -> Outcome:
         expected = f"{_when_text(p)}: {expected}"
         evidence["when"] = when
     if f.problems:  # what could not be judged besides stays so: no waiver or --fail-on may take it (see items)
-        evidence.update({"undecided": f.unknown} if f.unknown else {})
-        return failed(expected, _with_notes("; ".join(f.problems) + and_undecided(f.unknown), f), **evidence)
+        return failed(expected, _with_notes("; ".join(f.problems), f), undecided=f.unknown, **evidence)
     if f.unknown:
         return error(_with_notes("could not look: " + "; ".join(f.unknown), f), **evidence)
     return passed(expected, _with_notes("all as expected" + (" (conditions hold)" if p.when else ""), f), **evidence)
