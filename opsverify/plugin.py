@@ -624,21 +624,38 @@ def _prepare(config: pytest.Config, name: str) -> State:
 
 
 def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -> str:
-    """A refusal of the inputs, its words masked by every secret the environment holds where it can be read: a
-    waivers or checklist file refused before the environment loads quotes what it holds, a declared secret's value
-    too (`waivers[0] (tok-…): unknown item`). Where the environment itself is what was refused, its own message
-    quotes no value (environment.py), and nothing is loaded again."""
-    from . import environment
-    from .engine import learn_secrets
+    """A refusal of the inputs, its words masked by what the environment file can hold: a waivers or checklist file
+    refused before the environment loads quotes what it holds, a declared secret's value too (`waivers[0] (tok-…):
+    unknown item`). Read leniently, as the environment may be what cannot load (a ${VAR} unset, another system's):
+    every ${VAR} it cites that is set, and the files those name (a dotenv: its secrets by the env family's rule)."""
     from .secrets import Redactor
+    from .transports.envsource import salvaged
 
+    path = folder(config, "ov_environments", "environments") / f"{name}.yaml"
     try:
-        env = environment.load_environment(folder(config, "ov_environments", "environments"), name)
-    except Exception:  # noqa: BLE001 — the environment is not readable: its refusal quotes none of its values
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
         return message
     redactor = Redactor()
-    learn_secrets(redactor, env)
+    files = [written for written in _WRITTEN_DOTENV.findall(text) if "${" not in written]
+    for variable in dict.fromkeys(_CITED_VARIABLE.findall(text)):
+        value = os.environ.get(variable)
+        if value:
+            redactor.add_declared(value)
+            files.append(value)
+    for file in files:  # a dotenv the environment names, by a ${VAR} or as written: the file's secrets
+        try:
+            path = Path(file) if Path(file).is_absolute() else project_root(config) / file
+            named = len(file) < 4096 and path.is_file()
+        except (OSError, ValueError):  # no path (a NUL, too long): no file to read
+            continue
+        for key, read in salvaged(str(path)) if named else ():
+            redactor.add_env_var(key, read)
     return redactor.text(message)
+
+
+_CITED_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+_WRITTEN_DOTENV = re.compile(r"""dotenv:\s*["']?([^"'\s,}]+)""")
 
 
 def _no_secret_in_node_ids(checks: list[Check], redactor: Redactor) -> None:
@@ -1704,9 +1721,12 @@ class PrintedByPytestRedacted:
         masked = self.redactor.text(text)
         if masked != text:
             try:
-                warning_message.message = warning_message.category(masked)
+                rebuilt = warning_message.category(masked)
             except Exception:  # noqa: BLE001 — a warning class of its own making, built otherwise
-                warning_message.message = UserWarning(masked)
+                rebuilt = None
+            if rebuilt is None or self.redactor.text(str(rebuilt)) != str(rebuilt):  # its own __str__ says it
+                rebuilt = UserWarning(masked)
+            warning_message.message = rebuilt
 
 
 @pytest.hookimpl(wrapper=True)
@@ -1716,7 +1736,7 @@ def pytest_make_collect_report(collector: pytest.Collector):
     quote a secret of the environment in its error (`RuntimeError(os.environ[...])` at import)."""
     report = yield
     state = collector.config.stash.get(STATE, None)
-    if state is not None and report.passed and (leaking := _leaking_node(report, state.run.redactor)):
+    if state is not None and report.passed and (leaking := _leaking_node(report, state)):
         # a team test whose node id holds a secret (`parametrize("key", [os.environ[...]])`): pytest prints and
         # caches a node id as written, where no redactor reaches — refused as a checklist item's id holding one is
         report.outcome, report.result = "failed", []
@@ -1732,13 +1752,28 @@ def pytest_make_collect_report(collector: pytest.Collector):
     return report
 
 
-def _leaking_node(report: pytest.CollectReport, redactor: Redactor) -> str | None:
-    """The first node a collector made whose node id the redactor would mask, as it would show it; None if none."""
+def _leaking_node(report: pytest.CollectReport, state: State) -> str | None:
+    """The first node a collector made whose node id holds a whole secret of the environment (a declared one, a
+    ${VAR}'s that holds one, a database's password), as the redactor shows it; None if none. Whole values only:
+    the redactor also masks a secret's pieces and values that merely look secret (a host, a UUID), which a test's
+    id may well hold — refused for that, a team's suite would not run."""
+    secrets = _whole_secrets(state.env)
     for node in report.result or ():
-        masked = redactor.text(node.nodeid)
-        if masked != node.nodeid:
-            return masked
+        written = {node.nodeid, node.nodeid.encode("unicode_escape").decode("ascii")}  # as parametrize escapes it
+        if any(secret in text for secret in secrets for text in written):
+            return state.run.redactor.text(node.nodeid)
     return None
+
+
+def _whole_secrets(env) -> list[str]:
+    from .secrets import Redactor, database_passwords
+
+    found = [*env.secret_values]
+    for system in env.model.systems.values():
+        found += [value for value in system.secrets.values() if isinstance(value, str)]
+        if system.database:
+            found += database_passwords(system.database)
+    return [value for value in found if value and len(value) >= Redactor.MIN_LENGTH]
 
 
 class RedactedRepr:

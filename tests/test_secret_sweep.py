@@ -486,7 +486,7 @@ def test_a_location_holding_a_quote_is_learned_from_httpcores_record_too():
     assert password not in record.getMessage() and password[3:] not in record.getMessage(), record.getMessage()
 
 
-@pytest.mark.parametrize("where", ["waiver-item", "checklist-key"])
+@pytest.mark.parametrize("where", ["waiver-item", "checklist-key", "waiver-item-of-a-dotenv"])
 def test_a_refused_input_quoting_a_declared_secret_is_masked(tmp_path, where):
     """A waivers or checklist file is refused before the environment loads, quoting what it holds: a waiver whose
     item is a declared secret's value, a checklist key spelled as one, printed it raw with exit 20."""
@@ -499,11 +499,62 @@ def test_a_refused_input_quoting_a_declared_secret_is_masked(tmp_path, where):
     project.environment("""
     systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
     """)
-    if where == "waiver-item":
+    if where == "waiver-item-of-a-dotenv":  # a service's env source, named as written; another system unset
+        (tmp_path / "web.env").write_text(f"STRIPE_SECRET_KEY=sk_live_{key}\n")
+        key = f"sk_live_{key}"
+        project.environment(f"""
+        systems: {{vault: {{secrets: {{API_KEY: "${{SHOP_API_KEY}}"}}, services: {{web: {{url: "http://127.0.0.1:9",
+                  env: {{dotenv: "{tmp_path / 'web.env'}"}}}}}}}}, other: {{secrets: {{K: "${{UNSET_OTHER_KEY}}"}}}}}}
+        """)
+    if where.startswith("waiver-item"):
         (tmp_path / "waivers").mkdir()
         (tmp_path / "waivers" / "local.yaml").write_text(
             f"waivers:\n  - {{item: '{key}', reason: r, approver: a, ticket: T-1, expires: 2099-12-31}}\n")
     ran = project.run("--env", "local")
     assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
     assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs={tmp_path / "waivers" /
-                  "local.yaml", tmp_path / "checklists" / "vault.yaml"}) == []
+                  "local.yaml", tmp_path / "checklists" / "vault.yaml", tmp_path / "web.env"}) == []
+
+
+@pytest.mark.parametrize("value", ["db-prod-01.internal", "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+                                   "v1.24.3-rc.2+build.20261205"])
+def test_a_team_test_id_holding_no_whole_secret_runs(tmp_path, value):
+    """Only a node id holding a whole secret is refused: one holding a host the database's key=value string names, a
+    UUID or a version the env source holds (values the redactor masks as they look secret, or as pieces of one) had
+    stopped a team's suite with exit 20."""
+    project = Project(tmp_path, {"SHOP_DSN": "host=db-prod-01.internal port=5432 dbname=shop user=checker "
+                                             f"password=Pw{random.token_hex(8)}"})
+    (tmp_path / "web.env").write_text(f"SERVICE_DNS=api-prod-01.eu-west-1.internal\nTENANT_ID={value}\n")
+    project.checklist("vault", """
+    - {id: E1, name: dns, section: S, title: the DNS name is set, family: env, cadence: postdeploy,
+       params: {service: web, required: [SERVICE_DNS]}}
+    """)
+    project.environment(f"""
+    systems: {{vault: {{database: "${{SHOP_DSN}}", services: {{web: {{url: "http://127.0.0.1:9",
+              env: {{dotenv: "{tmp_path / 'web.env'}"}}}}}}}}}}
+    """)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_team.py").write_text(
+        f"import pytest\n\n@pytest.mark.parametrize('v', [{value!r}])\ndef test_a(v):\n    assert v\n")
+    ran = project.run("--env", "local", "tests", "checklists", "-m", "postdeploy or not postdeploy")
+    assert ran.code == exitcodes.OK and "2 passed" in ran.output, ran.output[-3000:]
+
+
+def test_a_warning_class_whose_own_text_quotes_a_secret_is_masked(tmp_path):
+    """A Warning subclass building its text in __str__ said the secret whatever it was rebuilt with."""
+    key = f"Kq7{random.token_hex(10)}"
+    project = Project(tmp_path, {"SHOP_API_KEY": key})
+    project.checklist("vault", """
+    - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
+    """)
+    project.environment("""
+    systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
+    """)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_warn.py").write_text(
+        "import os, warnings\n\nKEY = os.environ['SHOP_API_KEY']\n\n\nclass KeyExpiring(Warning):\n"
+        "    def __str__(self):\n        return f'key {KEY} expires soon'\n\n\n"
+        "def test_a():\n    warnings.warn(KeyExpiring())\n")
+    ran = project.run("--env", "local", "tests")
+    assert "KeyExpiring" in ran.output, ran.output[-3000:]
+    assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs=set()) == []
