@@ -369,14 +369,10 @@ def test_a_redirects_credentials_in_httpcores_debug_record_are_masked_before_it_
     assert password not in shown and token not in shown, shown
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_a_team_tests_failure_quoting_a_secret_is_masked_on_the_console(tmp_path, workers):
-    """A team's own test beside the checklists asserting on a declared secret: its assertion, --showlocals, the
-    short summary and its captured stdout printed the value on the console (the archive's copy was masked); so did
-    a skip's and an xfail's reason and the warnings summary. Masked, the repr keeps pytest's shape: --tb=line and
-    xdist's short summary read as pytest's own."""
-    key = f"Kq7{random.token_hex(10)}"
-    project = Project(tmp_path, {"SHOP_API_KEY": key})
+def _team_project(tmp_path: Path, variables: dict[str, str]) -> Project:
+    """A project of one manual item whose environment declares SHOP_API_KEY's value a secret, and a tests/ folder
+    for a team's own tests beside the checklists."""
+    project = Project(tmp_path, variables)
     project.checklist("vault", """
     - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
     """)
@@ -384,6 +380,17 @@ def test_a_team_tests_failure_quoting_a_secret_is_masked_on_the_console(tmp_path
     systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
     """)
     (tmp_path / "tests").mkdir()
+    return project
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_team_tests_failure_quoting_a_secret_is_masked_on_the_console(tmp_path, workers):
+    """A team's own test beside the checklists asserting on a declared secret: its assertion, --showlocals, the
+    short summary and its captured stdout printed the value on the console (the archive's copy was masked); so did
+    a skip's and an xfail's reason and the warnings summary. Masked, the repr keeps pytest's shape: --tb=line and
+    xdist's short summary read as pytest's own."""
+    key = f"Kq7{random.token_hex(10)}"
+    project = _team_project(tmp_path, {"SHOP_API_KEY": key})
     (tmp_path / "tests" / "test_smoke.py").write_text(
         "import os, warnings\n\nimport pytest\n\nKEY = os.environ['SHOP_API_KEY']\n\n\n"
         "def test_key_matches():\n    key = KEY\n    print('stdout key', key)\n    assert key == 'expected-value'\n\n\n"
@@ -416,14 +423,7 @@ def test_what_pytest_prints_of_a_team_module_stays_masked(tmp_path, kind, worker
     test report; a parametrize id holding the secret is every line's node id (and .pytest_cache's): the first three
     are masked, the last refused before any test runs (exit 20), as a checklist item's id holding one is."""
     key = f"Kq7{random.token_hex(10)}"
-    project = Project(tmp_path, {"SHOP_API_KEY": key})
-    project.checklist("vault", """
-    - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
-    """)
-    project.environment("""
-    systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
-    """)
-    (tmp_path / "tests").mkdir()
+    project = _team_project(tmp_path, {"SHOP_API_KEY": key})
     (tmp_path / "tests" / "test_team.py").write_text(TEAM_MODULES[kind])
     ran = project.run("--env", "local", "tests", "-v", "-rA", *workers, cache=True)
     if kind == "parametrize-id":
@@ -543,14 +543,7 @@ def test_a_team_test_id_holding_no_whole_secret_runs(tmp_path, value):
 def test_a_warning_class_whose_own_text_quotes_a_secret_is_masked(tmp_path):
     """A Warning subclass building its text in __str__ said the secret whatever it was rebuilt with."""
     key = f"Kq7{random.token_hex(10)}"
-    project = Project(tmp_path, {"SHOP_API_KEY": key})
-    project.checklist("vault", """
-    - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
-    """)
-    project.environment("""
-    systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}"}}}
-    """)
-    (tmp_path / "tests").mkdir()
+    project = _team_project(tmp_path, {"SHOP_API_KEY": key})
     (tmp_path / "tests" / "test_warn.py").write_text(
         "import os, warnings\n\nKEY = os.environ['SHOP_API_KEY']\n\n\nclass KeyExpiring(Warning):\n"
         "    def __str__(self):\n        return f'key {KEY} expires soon'\n\n\n"
