@@ -68,7 +68,7 @@ from ..display import cut
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
-from ..transports.http import URL_EDGES, Probe, Reply, ascii_compatible, decoded, location_named, strict_json
+from ..transports.http import URL_EDGES, Probe, Reply, ascii_compatible, decoded, location_shown, strict_json
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath, nothing_found, plural
 
@@ -805,9 +805,9 @@ class Crawl:
             self.enqueue([(url, False) for url in _mapped(links.inline[index][1], self._document_base(base))], where)
 
     def _redirected(self, reply: Reply) -> None:
-        """Where a redirecting page points, to be named: its secret-looking parts learned, its user and password not
-        shown (`location_named`)."""
-        self.moved_to = location_named(reply, self.page_url, self.learn)
+        """Where a redirecting page points, to be named without its user and password (`location_shown`); its
+        secret-looking parts were learned as the reply came (Target.fetch_all)."""
+        self.moved_to = location_shown(reply)
 
     def _document_base(self, href: str | None) -> str:
         """The page's URL, or the base a <base href> sets: resolved against the page's URL; one that is no URL sets

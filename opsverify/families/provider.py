@@ -91,7 +91,7 @@ from pydantic import Field, field_validator, model_validator
 from ..outcome import Outcome, error, failed, verdict
 from ..display import cut, visible
 from ..errors import NotConfigured
-from ..transports.http import Probe, Reply, UnreadableJson, location_named
+from ..transports.http import Probe, Reply, UnreadableJson, location_shown
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
 
@@ -558,7 +558,7 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
         return Trouble(request, f"{label} answered 404 for {request}: check the ids in providers.{call.platform} "
                                 f"(project, repo, service or env group) and that the token can see them", status=404)
     if reply.status in MOVED:
-        return Trouble(request, _moved(call, reply, redactor.add))
+        return Trouble(request, _moved(call, reply))
     if not 200 <= reply.status < 300:
         return Trouble(request, f"{label} answered {reply.status} for {request}: {_message(call, reply)}")
     if reply.truncated:  # cut JSON would read as "not JSON", which it is not
@@ -592,11 +592,11 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
 MOVED = (301, 302, 307, 308)  # an id that now lives elsewhere: GitHub's answer for a renamed or transferred repository
 
 
-def _moved(call: Call, reply: Reply, learn) -> str:
+def _moved(call: Call, reply: Reply) -> str:
     """A redirect is not followed (the token would go wherever it points): what moved, and where it says it went —
-    named as the bundle family names a page's redirect (`location_named`: its user and password dropped, its
-    secret-looking parts learned), unless it holds a piece of the token."""
-    where = location_named(reply, call.url, learn)
+    named as every family names a redirect (`location_shown`: its user and password dropped, its secret-looking
+    parts learned as the reply came, in Target.fetch_all), unless it holds a piece of the token."""
+    where = location_shown(reply)
     went = f" (it now answers at {where})" if where else ""
     if _quotes_a_secret(call, reply.header("location")):
         went = " (its Location quotes part of the token: not shown)"

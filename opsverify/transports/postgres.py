@@ -51,7 +51,7 @@ BEGIN = b"begin transaction read only"
 # the settings by which a literal's text is read back as PostgreSQL printed it (the schema family asks a constant
 # policy expression's value so) — NULL in an array literal is NULL, an xml literal a fragment, `= NULL` as written —
 # whatever the database sets; a checklist's own query, plain text, keeps the database's settings, as the app's does
-PIN_SEARCH_PATH = (b"select pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"
+PINNED_SETTINGS = (b"select pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"
                    b" pg_catalog.set_config('array_nulls', 'on', true),"
                    b" pg_catalog.set_config('xmloption', 'content', true),"
                    b" pg_catalog.set_config('transform_null_equals', 'off', true)")
@@ -467,7 +467,7 @@ class _Conversation:
             for text, pin in zip(texts, pins):
                 pg.send_query_params(BEGIN, None)
                 if pin:
-                    pg.send_query_params(PIN_SEARCH_PATH, None)
+                    pg.send_query_params(PINNED_SETTINGS, None)
                 pg.send_query_params(text, None)
                 pg.pipeline_sync()
                 for cleanup in CLEANUP:
