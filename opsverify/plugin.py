@@ -92,6 +92,7 @@ class State:
     releasing: threading.Thread | None = None  # see release_targets_early
     inputs_changed: str | None = None  # an xdist worker that read other inputs than the run: it judges nothing
     _by_source: dict[str, list[Check]] | None = None
+    whole_secrets: tuple[str, ...] | None = None  # see _leaking_node
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
@@ -1760,15 +1761,25 @@ def _leaking_node(report: pytest.CollectReport, state: State) -> str | None:
     ${VAR}'s that holds one, a database's password), as the redactor shows it; None if none. Whole values only:
     the redactor also masks a secret's pieces and values that merely look secret (a host, a UUID), which a test's
     id may well hold — refused for that, a team's suite would not run."""
-    secrets = _whole_secrets(state.env)
-    for node in report.result or ():
-        written = {node.nodeid, node.nodeid.encode("unicode_escape").decode("ascii")}  # as parametrize escapes it
-        if any(secret in text for secret in secrets for text in written):
+    nodes = report.result or ()
+    if not nodes:
+        return None
+    if state.whole_secrets is None:  # once a run: a fleet has a password per database and a collector per checklist
+        state.whole_secrets = _whole_secrets(state.env)
+    written = [(node, {node.nodeid, node.nodeid.encode("unicode_escape").decode("ascii")})  # as parametrize escapes it
+               for node in nodes]
+    # every id of the collector searched at once: a secret the joined text does not hold is in none of its parts;
+    # the ids are looked at one by one only when it does
+    joined = "\0".join(text for _, texts in written for text in texts)
+    if not any(secret in joined for secret in state.whole_secrets):
+        return None
+    for node, texts in written:
+        if any(secret in text for secret in state.whole_secrets for text in texts):
             return state.run.redactor.text(node.nodeid)
     return None
 
 
-def _whole_secrets(env) -> list[str]:
+def _whole_secrets(env) -> tuple[str, ...]:
     from .secrets import Redactor, database_passwords
 
     found = [*env.secret_values]
@@ -1776,7 +1787,7 @@ def _whole_secrets(env) -> list[str]:
         found += [value for value in system.secrets.values() if isinstance(value, str)]
         if system.database:
             found += database_passwords(system.database)
-    return [value for value in found if value and len(value) >= Redactor.MIN_LENGTH]
+    return tuple(dict.fromkeys(value for value in found if value and len(value) >= Redactor.MIN_LENGTH))
 
 
 class RedactedRepr:

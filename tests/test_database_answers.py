@@ -3,6 +3,7 @@ checklist statement does can write, or outlive its statement."""
 
 from __future__ import annotations
 
+import decimal
 import subprocess
 from urllib.parse import quote
 
@@ -443,3 +444,20 @@ def test_every_statement_the_suite_writes_itself_is_pinned():
                   rpc.DB_NOW]
     unpinned = [s for s in statements if not isinstance(s if isinstance(s, str) else s[0], Pinned)]
     assert not unpinned, unpinned
+
+
+def test_every_session_reads_json_with_the_same_loaders(shop):
+    """JSON numbers are read as decimals by loader classes psycopg makes once for the suite's function: made anew
+    for each session, a fleet's 200 connections each built four classes (and psycopg kept them all)."""
+    loaders = []
+    for _ in range(2):
+        database = Database(shop["url"], connect_timeout_s=5, statement_timeout_ms=2000, label="test")
+        try:
+            assert database.query("select '{\"n\": 9007199254740993.0}'::jsonb as v")[0]["v"] == {
+                "n": decimal.Decimal("9007199254740993.0")}
+            adapters = database._conn.adapters
+            loaders.append([adapters.get_loader(adapters.types[name].oid, psycopg.pq.Format.TEXT)
+                            for name in ("json", "jsonb")])
+        finally:
+            database.close()
+    assert loaders[0] == loaders[1], loaders

@@ -13,6 +13,7 @@ import secrets as random
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -414,6 +415,34 @@ TEAM_MODULES = {
     "parametrize-id": "import os, pytest\n\n@pytest.mark.parametrize('key', [os.environ['SHOP_API_KEY']])\n"
                       "def test_a(key):\n    assert key\n",
 }
+
+
+def test_the_secrets_no_node_id_may_hold_are_read_once_a_run(monkeypatch):
+    """A fleet's run has a collector per checklist and a password per database: the whole secrets a node id may not
+    hold are read from the environment once a run (read for each collector, 200 checklists parsed 40,000 URLs),
+    and each collector's ids are still looked at, each id as written and as parametrize escapes it."""
+    from opsverify import plugin
+    from opsverify import secrets as secret_rules
+
+    read = []
+    real = secret_rules.database_passwords
+    monkeypatch.setattr(secret_rules, "database_passwords", lambda url: read.append(url) or real(url))
+    systems = {f"db{i}": SimpleNamespace(secrets={}, database=f"postgresql://checker:Pw{i}x9secret@db{i}.internal/app")
+               for i in range(3)}
+    env = SimpleNamespace(secret_values=("Kq7tokenvalue",), model=SimpleNamespace(systems=systems))
+    state = SimpleNamespace(env=env, whole_secrets=None, run=SimpleNamespace(redactor=SimpleNamespace(
+        text=lambda text: text.replace("Pw1x9secret", "•••").replace("Kq7tokenvalue", "•••"))))
+
+    def collected(*ids: str) -> SimpleNamespace:
+        return SimpleNamespace(result=[SimpleNamespace(nodeid=nodeid) for nodeid in ids])
+
+    assert plugin._leaking_node(collected("tests/test_a.py::test_one", "tests/test_a.py::test_two"), state) is None
+    assert plugin._leaking_node(collected("tests/test_b.py::test_x", "tests/test_b.py::test_y[Pw1x9secret]"),
+                                state) == "tests/test_b.py::test_y[•••]"
+    assert plugin._leaking_node(collected("tests/test_c.py::test_z[Kq7tokenvalue-1]"), state) == (
+        "tests/test_c.py::test_z[•••-1]")
+    assert plugin._leaking_node(collected(), state) is None
+    assert sorted(read) == sorted(system.database for system in systems.values()), read  # once each
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
