@@ -835,7 +835,16 @@ def test_a_body_in_a_coding_prometheus_does_not_decode_fails(coding):
     body = gzip.compress(text) if coding == "x-gzip" else zlib.compress(text)  # br: a body opsverify cannot read
     outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", coding)], body))
     assert outcome.status is Status.FAILED, outcome.observed
-    assert f"Content-Encoding {coding}: Prometheus asks for gzip and decodes nothing else" in outcome.observed
+    assert outcome.observed.startswith("malformed exposition:"), outcome.observed
+    assert f"Content-Encoding {coding}: Prometheus decodes gzip alone" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("coding", ["deflate", "GZIP", "UTF-8", "br"])
+def test_a_plain_body_under_a_coding_prometheus_does_not_decode_passes(coding):
+    """The same rule the other way: a plain exposition sent with a Content-Encoding other than gzip (`UTF-8` is a
+    common slip) is read as it came, and Prometheus scrapes it — the header alone failed it."""
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", coding)], b"# TYPE depth gauge\ndepth 3\n"))
+    assert outcome.status is Status.PASSED, outcome.observed
 
 
 def test_a_gzip_body_passes():
