@@ -222,6 +222,53 @@ def test_text_is_ordered_by_the_querys_own_collation():
             assert "say in the query which collation" in outcome.observed, outcome.observed
 
 
+@pytest.mark.needs_real_server
+def test_text_equality_under_a_nondeterministic_collation_is_postgresqls():
+    """A nondeterministic collation (ICU's case-insensitive level 2) makes 'ADMIN' = 'admin' true: compared in Python,
+    `ne: admin` passed a value PostgreSQL calls equal. Where the database has such a collation, text's equality is
+    asked of PostgreSQL too (and only there: a database of deterministic collations takes no second round trip)."""
+    import os
+
+    import psycopg
+
+    from .test_real_pg_cron import _Cluster
+
+    ddl = ("create collation public.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);"
+           " create domain public.nocase_text as text collate public.nocase;"
+           " create table public.users (email text collate public.nocase, tags text[] collate public.nocase);"
+           " insert into public.users values ('ADMIN@x.com', array['Ops'])")
+    cases = [("nocase-ne", "(select email from public.users)", "ne", "admin@x.com"),
+             ("nocase-eq", "(select email from public.users)", "eq", "admin@x.com"),
+             ("nocase-eq-other", "(select email from public.users)", "eq", "root@x.com"),
+             ("nocase-array-ne", "(select tags from public.users)", "ne", ["ops"], "array['ops']"),
+             ("nocase-array-eq", "(select tags from public.users)", "eq", ["ops"], "array['ops']"),
+             ("domain-ne", "'ABC'::public.nocase_text", "ne", "abc"),  # described as its base type, text
+             ("char-ne", "'a'::char(3) collate public.nocase", "ne", "A"),
+             ("plain-ne", "'ADMIN@x.com'::text", "ne", "admin@x.com")]
+    items = _items(cases)
+    cluster = None if os.environ.get("PGICU_URL") else _Cluster()
+    try:
+        url = os.environ.get("PGICU_URL") or cluster.url()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(DROP_NOCASE)
+            conn.execute(ddl)
+        try:
+            outcomes = _judged(url, items)
+        finally:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(DROP_NOCASE)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    wrong = _disagreeing(items, outcomes)
+    assert not wrong, "\n".join(wrong)
+    assert outcomes[0].status is Status.FAILED and "compared by PostgreSQL" in outcomes[0].observed, outcomes[0]
+
+
+DROP_NOCASE = ("drop table if exists public.users; drop domain if exists public.nocase_text;"
+               " drop collation if exists public.nocase")
+
+
 # two columns of different collations: coalesce's value has no collation (each column has its own, implicitly)
 NO_COLLATION = ("(select coalesce(e.v, u.v) from (select 'B'::text collate \"und-x-icu\" as v) u"
                 " left join (select 'x'::text collate \"en-x-icu\" as v) e on false)")

@@ -15,8 +15,8 @@ Only values of one kind compare: a number with a number (a numeric exactly), tex
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
 ISO-8601; an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval
 against anything, a column the query names twice — is an error: it cannot be compared. What Python does not compare
-exactly as PostgreSQL does — a value of a type the driver reads as text (an enum, citext, money), text's order, a
-timetz — is asked of PostgreSQL in one more round trip, only when some item has one (see `_asked_of_postgresql`).
+exactly as PostgreSQL does — a value of a type the driver reads as text (an enum, citext, money), text's order (and
+its equality, where the database has a nondeterministic collation), a timetz — is asked of PostgreSQL in one more round trip, only when some item has one (see `_asked_of_postgresql`).
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -115,7 +115,12 @@ _WHO_SEES_WHAT = (
     f" (select coalesce(pg_catalog.array_agg(n.nspname {_CAT} '.' {_CAT} c.relname), '{{}}')"
     f"  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
     f"  where c.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
-    f"  and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])) as views"
+    f"  and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])) as views,"
+    # whether the database has a nondeterministic collation (PostgreSQL 12+; read through the row's JSON, which older
+    # servers' lacks): only one a user made can be (initdb's are all deterministic), and under one 'A' = 'a' may hold
+    " (select coalesce(pg_catalog.bool_or(pg_catalog.to_jsonb(k.*) operator(pg_catalog.->>) 'collisdeterministic'"
+    f"  {_EQ} 'false'), false) from pg_catalog.pg_collation k"
+    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations"
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
 VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
@@ -563,6 +568,7 @@ def _ask_comparisons(target, checks, facts: dict[str, Any]) -> None:
     asked: list[tuple[str, str, str]] = []
     statements: list[Any] = []
     types: set[int] = set()
+    loose = _loose_collations(facts["visibility"])
     for check in checks:
         rows = facts["answers"][check.key]["query"]
         if isinstance(rows, GatherError) or len(rows) != 1 or getattr(rows, "repeated", None):
@@ -572,7 +578,7 @@ def _ask_comparisons(target, checks, facts: dict[str, Any]) -> None:
         for column, ops in check.params.expect.items():
             value = rows[0].get(column)
             for op, bound in ops.items():
-                if column not in rows[0] or not _asked_of_postgresql(value, described.get(column), op, bound):
+                if column not in rows[0] or not _asked_of_postgresql(value, described.get(column), op, bound, loose):
                     continue
                 types.add(described[column])
                 texts = _postgresql_texts(value, bound)
@@ -902,7 +908,7 @@ class Uncomparable(Exception):
 
 # What Python compares exactly as PostgreSQL does: numbers, booleans, timestamps, dates, times without a zone, bytea,
 # JSON (by the checklist's rules), and text's equality — text, varchar, name, and char(n) without its blanks — under
-# a deterministic collation. The client reads many other types as `str` (an enum, citext, money, pg_lsn, a named
+# a deterministic collation (a database that has a nondeterministic one has it asked too). The client reads many other types as `str` (an enum, citext, money, pg_lsn, a named
 # composite, a type of the database's own), whose order (or equality: citext's ignores case) is their type's, not
 # that of their text; text's order is its collation's; a timetz orders equal instants by their zone. Those are asked
 # of PostgreSQL (`_ask_comparisons`).
@@ -912,18 +918,26 @@ JSON_TYPES = frozenset({114, 3802, 199, 3807})  # json, jsonb and their arrays: 
 EQUALITY = ("eq", "ne")
 
 
-def _asked_of_postgresql(value: Any, type_oid: int | None, op: str, bound: Any) -> bool:
-    """Whether only PostgreSQL can tell whether `value op bound` holds, as the column's type compares (see above).
+def _asked_of_postgresql(value: Any, type_oid: int | None, op: str, bound: Any, loose: bool = False) -> bool:
+    """Whether only PostgreSQL can tell whether `value op bound` holds, as the column's type compares (see above);
+    `loose`: the database has a nondeterministic collation, under which text's equality is not its characters'.
     A NULL, a record, and an order of what has none are the judge's to say, whatever the type."""
     if value is None or bound is None or _holds_record(value) or type_oid in JSON_TYPES:
         return False
     if op not in EQUALITY and _kind(value) not in ORDERED:
         return False
     if isinstance(value, str):
-        return type_oid not in TEXT_TYPES or op not in EQUALITY
+        return type_oid not in TEXT_TYPES or op not in EQUALITY or loose
     if isinstance(value, list):
-        return type_oid not in TEXT_ARRAYS and _read_otherwise(value)
+        return (type_oid not in TEXT_ARRAYS or loose) and _read_otherwise(value)
     return _zoned(value)
+
+
+def _loose_collations(visibility: Any) -> bool:
+    """Whether the database has a nondeterministic collation (see VISIBILITY); where that could not be read, it may."""
+    if isinstance(visibility, GatherError) or not visibility:
+        return True
+    return visibility[0].get("loose_collations", False) is not False
 
 
 def _zoned(value: Any) -> bool:
@@ -992,6 +1006,7 @@ class _Typed:
     type_name: str | None = None
     compared: Any = None
     non_finite: bool | None = False  # a value read as text holds a NaN or ±Infinity number; None: could not be told
+    loose_collations: bool = False  # the database has a nondeterministic collation (`_loose_collations`)
 
     def named(self) -> str:
         """`type <its name>`, as PostgreSQL names it where it was asked."""
@@ -1350,7 +1365,7 @@ def _holds(op: str, value: Any, bound: Any, column: _Typed = _Typed()) -> tuple[
         return False, f"{_shown(value)} ({what})"
     if bound is None:
         return test(value, bound), _shown(value)
-    if _asked_of_postgresql(value, column.type_oid, op, bound):
+    if _asked_of_postgresql(value, column.type_oid, op, bound, column.loose_collations):
         if column.non_finite:  # PostgreSQL orders NaN above every number: (NaN,ms) > (0,ms) holds there
             return False, f"{_shown(value)} (holds a value that is not a finite number)"
         if column.non_finite is None:
@@ -1535,9 +1550,10 @@ def judge(check, facts) -> Outcome:
                      " name each column once", row=row)
     problems, wanted, undecided = [], [], []
     types, compared, type_names = getattr(rows, "types", {}), answers.get("compared", {}), facts.get("type_names", {})
+    loose = _loose_collations(facts["visibility"])
     for column, ops in p.expect.items():
         typed = _Typed(types.get(column), type_names.get(types.get(column)), compared.get(column),
-                       _non_finite_inside(raw[column], types.get(column), facts.get("type_shapes", {})))
+                       _non_finite_inside(raw[column], types.get(column), facts.get("type_shapes", {})), loose)
         for op, bound in ops.items():
             wanted.append(f"{column} {OPERATORS[op][1]} {cut(_visible(_as_written(bound), bound), SHOWN_CHARS)}")
             try:
