@@ -221,12 +221,13 @@ WORKERS_ROW = {"use_background_workers": "off"}
 LAUNCHER_ROWS = ([{"enable_superuser_jobs": "on", "defined": True}],  # pg_cron 1.4: no cron.launch_active_jobs
                  [{"launch_active_jobs": None, "defined": False}])
 SCHEDULER_ROW = {"scheduler_running": True, "others_hidden": False}
+SOCKETS_ROW = {"unix_socket_directories": "/var/run/postgresql"}
 
 
 def test_gather_reads_a_refused_cron_timezone_as_unreadable_not_as_an_error():
     refused = QueryFailed('permission denied to examine "cron.timezone"', "42501")
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], refused,
-                                               [WORKERS_ROW], *LAUNCHER_ROWS))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["timezone_unreadable"] and facts["timezone"] is None
     assert facts["jobs"][0]["database"] == "app"
@@ -304,7 +305,7 @@ def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
     assert "'pg_cron scheduler'" in scheduler.SCHEDULER and "pg_stat_activity" not in scheduler.SETTINGS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW],
                                                [{**SCHEDULER_ROW, "scheduler_running": False}], [{"timezone": None}],
-                                               [WORKERS_ROW], *LAUNCHER_ROWS))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["scheduler_running"] is False
     assert _judge({"job": "m", "active": True}, facts).status is Status.FAILED
@@ -390,10 +391,11 @@ def _settings_and_scheduler(scheduler_answer, **settings):
     answers = {"jobs": [_job(1, "m", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)],
                "settings": [{**SETTINGS_ROW, "in_recovery": False, **settings}], "scheduler": scheduler_answer,
                "timezone": [{"timezone": None}], "workers": [WORKERS_ROW], "superuser_jobs": LAUNCHER_ROWS[0],
-               "launch": LAUNCHER_ROWS[1]}
+               "launch": LAUNCHER_ROWS[1], "sockets": [SOCKETS_ROW]}
     order = {scheduler.JOBS: "jobs", scheduler.SETTINGS: "settings", scheduler.SCHEDULER: "scheduler",
              scheduler.TIMEZONE: "timezone", scheduler.BACKGROUND_WORKERS: "workers",
-             scheduler.SUPERUSER_JOBS: "superuser_jobs", scheduler.LAUNCH_ACTIVE_JOBS: "launch"}
+             scheduler.SUPERUSER_JOBS: "superuser_jobs", scheduler.LAUNCH_ACTIVE_JOBS: "launch",
+             scheduler.SOCKETS: "sockets"}
     statements = scheduler.database_statements(None, [])
     return scheduler.gather(SimpleNamespace(database=_Answers(*[answers[order[s]] for s in statements])), [])
 
@@ -710,10 +712,10 @@ def test_a_job_stored_in_a_database_dropped_since_fails_when_the_item_names_it()
 def test_gather_reads_each_jobs_database_and_role_and_the_databases_in_the_same_round_trip():
     assert "pg_database" in scheduler.JOBS and "rolcanlogin" in scheduler.JOBS
     assert "pg_database" in scheduler.SETTINGS
-    assert len(scheduler.database_statements(None, [])) == 7  # asked with the others, one round trip
+    assert len(scheduler.database_statements(None, [])) == 8  # asked with the others, one round trip
     row = _catalog(_job(1, "m", "0 5 * * *"), role_can_login=False)
     target = SimpleNamespace(database=_Answers([row], [{**SETTINGS_ROW, "databases": ["app"]}], [SCHEDULER_ROW],
-                                               [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS))
+                                               [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["databases"] == ["app"]
     assert "cannot log in" in _judge({"job": "m", "active": True}, facts).observed
@@ -814,9 +816,11 @@ def _connecting(job: dict, **catalog) -> dict:
 
 
 def _node_facts(*jobs: dict, workers: str | None = "off", workers_unreadable: bool = False,
-                listen: str | None = "localhost", port: int = 5432, address: str | None = "127.0.0.1") -> dict:
+                listen: str | None = "localhost", port: int = 5432, address: str | None = "127.0.0.1",
+                sockets: str | None = "/var/run/postgresql") -> dict:
     return {**_facts_with_catalog(*jobs), "server_port": port, "listen_addresses": listen, "server_address": address,
-            "use_background_workers": workers, "background_workers_unreadable": workers_unreadable}
+            "use_background_workers": workers, "background_workers_unreadable": workers_unreadable,
+            "unix_socket_directories": sockets}
 
 
 @pytest.mark.parametrize("catalog, why", [
@@ -862,6 +866,18 @@ def test_connection_limits_that_do_not_stop_the_job_pass(catalog):
      "its nodename 'localhost' is no address this server listens on"),
     # ::1 may or may not be localhost, but it is this host: another port than the server's is not this server
     ({"nodename": "::1", "nodeport": 1}, {}, "its nodeport 1 is not this server's port 5432"),
+    # seen on PostgreSQL 15 + pg_cron 1.4.2: cron.host = '/tmp' (as pg_cron's README shows it) on a server whose
+    # sockets are elsewhere ends every run "connection failed"; so does a nodename a blank pads (libpq reads it as is)
+    ({"nodename": "/tmp"}, {}, "its nodename '/tmp' is no socket directory of this server (unix_socket_directories"
+                               " '/var/run/postgresql')"),
+    ({"nodename": "/var/run/postgresql"}, {"sockets": "/tmp"}, "its nodename '/var/run/postgresql' is no socket"),
+    ({"nodename": "@pg"}, {"sockets": "@other, /tmp"}, "its nodename '@pg' is no socket directory"),
+    ({"nodename": ""}, {"sockets": ""}, "its nodename '' is a unix socket, and this server has none"),
+    ({"nodename": "/var/run/postgresql"}, {"sockets": " "}, "its nodename '/var/run/postgresql' is a unix socket"),
+    ({"nodename": "localhost "}, {}, "its nodename 'localhost ' holds blanks, which no host name resolves with"),
+    ({"nodename": " 127.0.0.1"}, {}, "its nodename ' 127.0.0.1' holds blanks"),
+    ({"nodename": "local host"}, {}, "its nodename 'local host' holds blanks"),
+    ({"nodename": "::1 "}, {}, "its nodename '::1 ' holds blanks"),
 ])
 def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why):
     """With cron.use_background_workers off, pg_cron opens each run through libpq to the job's nodename:nodeport."""
@@ -889,6 +905,14 @@ def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why)
     ({"nodename": "::ffff:127.0.0.1"}, {}),  # an IPv4-mapped address connects to the IPv4 one
     ({"nodename": "10.0.0.5"}, {"listen": "*"}), ({"nodename": "10.0.0.5", "nodeport": 6432}, {"listen": "*"}),
     ({"nodeport": 1}, {"workers": None}),  # no pg_cron library in this server defines the setting
+    # a socket directory as the server's, written otherwise, or one whose sameness the catalog cannot show
+    ({"nodename": "/run/postgresql"}, {}), ({"nodename": "/var/run/postgresql/"}, {}),
+    ({"nodename": "/tmp"}, {"sockets": '/var/run/postgresql, "/tmp"'}), ({"nodename": "@pg"}, {"sockets": "@pg"}),
+    ({"nodename": "/tmp"}, {"sockets": None}),  # the checker may not read unix_socket_directories
+    ({"nodename": "/tmp"}, {"sockets": "sockets"}),  # relative to the data directory, not shown
+    ({"nodename": ""}, {"sockets": "/srv/sockets"}),  # libpq's own default directory is not known here
+    # an IPv4 address a blank follows: inet_aton before glibc 2.32 reads it
+    ({"nodename": "127.0.0.1 "}, {}), ({"nodename": "127.0.0.1\t"}, {}),
 ])
 def test_a_job_that_connects_to_this_server_or_cannot_be_told_passes(node, settings):
     facts = _node_facts(_connecting(_job(3, "ghost", "* * * * *"), **node), **settings)
@@ -913,7 +937,7 @@ def test_gather_reads_cron_use_background_workers_in_its_own_statement():
     refused = QueryFailed('permission denied to examine "cron.use_background_workers"', "42501")
     target = SimpleNamespace(database=_Answers([_connecting(_job(1, "m", "0 5 * * *"), nodeport=1)],
                                                [SETTINGS_ROW], [SCHEDULER_ROW],
-                                               [{"timezone": None}], refused, *LAUNCHER_ROWS))
+                                               [{"timezone": None}], refused, *LAUNCHER_ROWS, [SOCKETS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["background_workers_unreadable"] and facts["use_background_workers"] is None
     assert _judge({"job": "m", "active": True}, facts).status is Status.ERROR
@@ -991,7 +1015,8 @@ def test_whether_pg_cron_starts_active_jobs_is_an_error_when_the_checker_may_not
 def test_gather_reads_cron_launch_active_jobs_as_pg_cron_reads_it(answer, read):
     assert "pg_settings" in scheduler.LAUNCH_ACTIVE_JOBS and "pg_settings" in scheduler.SUPERUSER_JOBS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW],
-                                               [{"timezone": None}], [WORKERS_ROW], LAUNCHER_ROWS[0], answer))
+                                               [{"timezone": None}], [WORKERS_ROW], LAUNCHER_ROWS[0], answer,
+                                               [SOCKETS_ROW]))
     facts = scheduler.gather(target, [])
     assert {key: facts[key] for key in read} == read
     assert facts["enable_superuser_jobs"] == "on" and not facts["enable_superuser_jobs_unreadable"]

@@ -25,7 +25,7 @@ it, all after the fifth field or a macro's word). A job pg_cron cannot connect f
 database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles); its role
 lacks CONNECT there, or the role or the database has connection limit 0 (for a non-superuser). With
 cron.use_background_workers off pg_cron opens each run to the job's nodename:nodeport: one clearly not this server
-fails (see `_connects_elsewhere`); where the checker may not read that setting, such a job is *error*. A job a
+fails (see `_connects_elsewhere`: a socket directory none of unix_socket_directories, a name padded with blanks); where the checker may not read that setting, such a job is *error*. A job a
 superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any active job with
 cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the setting. The launcher
 is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
@@ -57,6 +57,7 @@ import difflib
 import functools
 import ipaddress
 import json
+import posixpath
 import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -127,6 +128,9 @@ TIMEZONE = Pinned("select current_setting('cron.timezone', true) as timezone")
 # its own statement too: superuser-only (without pg_read_all_settings it is refused), NULL where no pg_cron library
 # is loaded to define it (no launcher either then). Not pg_settings: that hides the one and the other alike.
 BACKGROUND_WORKERS = Pinned("select current_setting('cron.use_background_workers', true) as use_background_workers")
+# where the server's unix sockets are: what a job's nodename naming a directory must be. Superuser-only to read
+# (pg_read_all_settings reads it): its own statement
+SOCKETS = Pinned("select current_setting('unix_socket_directories') as unix_socket_directories")
 # Off, pg_cron's launcher skips every job a superuser owns (1.4 on: LoadCronJobList), or starts no active job at all
 # (1.5 on: RefreshTaskHash). Superuser-only as well, each in its own statement. Set at server start or reload, so the
 # checker's session shows the launcher's value. Where this pg_cron defines no such setting, a line of postgresql.conf
@@ -525,17 +529,17 @@ FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 
 def database_statements(target, checks) -> list[str]:
-    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS, SUPERUSER_JOBS, LAUNCH_ACTIVE_JOBS]
+    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS, SUPERUSER_JOBS, LAUNCH_ACTIVE_JOBS, SOCKETS]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings, launcher, timezone, workers, superuser_jobs, launch = target.database.query_many(
+    jobs, settings, launcher, timezone, workers, superuser_jobs, launch, sockets = target.database.query_many(
         database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
     facts = {"database": target.database.where, **settings[0], **_scheduler(launcher), **_timezone(timezone),
              **_background_workers(workers), **_superuser_only(superuser_jobs, "enable_superuser_jobs"),
-             **_superuser_only(launch, "launch_active_jobs")}
+             **_superuser_only(launch, "launch_active_jobs"), **_sockets(sockets)}
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
             return {"installed": False, "jobs": [], **facts}
@@ -576,6 +580,16 @@ def _background_workers(answer: Any) -> dict[str, Any]:
             return {"use_background_workers": None, "background_workers_unreadable": True}
         raise answer
     return {"use_background_workers": answer[0]["use_background_workers"], "background_workers_unreadable": False}
+
+
+def _sockets(answer: Any) -> dict[str, Any]:
+    """unix_socket_directories as the server set it; None where the checker role may not read it (then a job's
+    socket directory is not judged)."""
+    if isinstance(answer, GatherError):
+        if getattr(answer, "sqlstate", "") == INSUFFICIENT_PRIVILEGE:
+            return {"unix_socket_directories": None}
+        raise answer
+    return {"unix_socket_directories": answer[0]["unix_socket_directories"]}
 
 
 def _superuser_only(answer: Any, setting: str) -> dict[str, Any]:
@@ -968,9 +982,10 @@ def _launches_active_jobs(facts: dict) -> bool | None:
 
 def _connects_elsewhere(job: dict, facts: dict) -> str:
     """Why the job's nodename:nodeport is clearly not this server, else "" (also when that cannot be told: a job
-    that runs must never fail here). Local (and judged by port only): a unix socket directory ('' or NULL is
-    libpq's default one), localhost or a loopback address the server listens on (a listen_addresses 'localhost' is
-    127.0.0.1, maybe ::1: not judged, and no other loopback address); localhost or a loopback address at another
+    that runs must never fail here). A unix socket ('' or NULL is libpq's default directory) is judged against the
+    server's unix_socket_directories (`_socket_elsewhere`), then by port; a name holding blanks never resolves.
+    Local (and judged by port only): localhost or a loopback address the server listens on (a listen_addresses
+    'localhost' is 127.0.0.1, maybe ::1: not judged, and no other loopback address); localhost or a loopback address at another
     port is judged by port even where listening there cannot be told. An address listed in listen_addresses, or the
     one the checker reached, is the server too. A host name other than localhost resolves
     where the server runs, which the catalog does not show: not judged, unless it is one that never resolves
@@ -980,12 +995,18 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
     connects locally, trusted)."""
     if "nodename" not in job and "nodeport" not in job:
         return ""  # (not read)
-    name = (job.get("nodename") or "").strip()
+    name = job.get("nodename") or ""
     port, server_port = job.get("nodeport"), facts.get("server_port")
     wrong_port = (f"its nodeport {port} is not this server's port {server_port}"
                   if server_port is not None and port is not None and port != server_port else "")
-    if not name or name.startswith(("/", "@")):
-        return wrong_port
+    if not name or name.startswith(("/", "@")):  # libpq's default socket directory, a directory, an abstract socket
+        return _socket_elsewhere(name, facts.get("unix_socket_directories")) or wrong_port
+    if name != name.strip() or any(char.isspace() for char in name):
+        # pg_cron hands libpq the name as stored, blanks and all, and no host name holds one; an IPv4 address with
+        # blanks after it is read by some C libraries' inet_aton (before glibc 2.32), so that is not judged
+        if name.rstrip() == name.strip() and _ip(name.strip()) is not None and _ip(name.strip()).version == 4:
+            return ""
+        return f"its nodename {name!r} holds blanks, which no host name resolves with (libpq reads it as stored)"
     lowered = name.lower().rstrip(".")
     if lowered == "invalid" or lowered.endswith(".invalid"):
         return f"its nodename '{name}' never resolves (RFC 6761)"
@@ -996,6 +1017,36 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
     # localhost or a loopback address is this host, even where whether the server listens there cannot be told
     this_host = lowered == "localhost" or getattr(_ip(lowered), "is_loopback", False)
     return wrong_port if listens or (listens is None and this_host) else ""
+
+
+def _socket_elsewhere(name: str, directories: str | None) -> str:
+    """Why a job's nodename naming a unix socket ('' for libpq's default directory, a directory, '@' an abstract one)
+    is none of the server's, else "" (also when that cannot be told). unix_socket_directories as PostgreSQL reads it:
+    comma-separated, blanks around each dropped, double quotes around one. A directory is compared as a path (`/tmp/`
+    is /tmp); /var/run and /run are one (a link on every current Linux); another link between two directories the
+    catalog cannot show. '' is whatever directory libpq was built with (/tmp, /var/run/postgresql): judged only where
+    the server has no socket at all."""
+    if directories is None:
+        return ""
+    listed = [entry.strip() for entry in directories.split(",")]
+    listed = [entry[1:-1].replace('""', '"') if len(entry) > 1 and entry[0] == entry[-1] == '"' else entry
+              for entry in listed if entry]
+    where = f"(unix_socket_directories '{directories}')"
+    if not listed:
+        return f"its nodename {name!r} is a unix socket, and this server has none {where}"
+    if not name or any(not entry.startswith(("/", "@")) for entry in listed):
+        return ""  # libpq's default directory, or one relative to the data directory, which the catalog does not show
+
+    def as_path(path: str) -> str:
+        path = posixpath.normpath(path)
+        return "/run" + path[len("/var/run"):] if path == "/var/run" or path.startswith("/var/run/") else path
+
+    if name.startswith("@"):
+        found = name in listed
+    else:
+        found = as_path(name) in {as_path(entry) for entry in listed if entry.startswith("/")}
+    return "" if found else (f"its nodename {name!r} is no socket directory of this server {where}, unless a"
+                             " symbolic link makes it one")
 
 
 def _listens_on(host: str, listen_addresses: str | None, server_address: str | None) -> bool | None:
