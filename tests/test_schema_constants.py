@@ -13,7 +13,8 @@ import pytest
 
 from opsverify.engine import gather_and_judge
 from opsverify.families import schema
-from opsverify.families._nodetree import Node, has_sublink, is_constant, nodes, read_tree, split_bool
+from opsverify.families._nodetree import (BOOL_TESTS, Node, arguments, has_sublink, is_constant, nodes,
+                                          read_tree, split_bool)
 from opsverify.outcome import Status
 
 from . import test_schema_stranger as stranger
@@ -51,6 +52,16 @@ ALWAYS_TRUE = [
     "(array[true, false])[1]",
     "('{\"a\": true}'::jsonb)['a'] = 'true'::jsonb",
     "(array[1, 2, 3])[2:3] = array[2, 3]",
+    # the row's OR-ed with a constant TRUE inside IS TRUE, COALESCE, CASE; a CASE whose every branch is TRUE
+    "(owner_id = 1 or 1 in (1, null)) is true",
+    "coalesce(owner_id = 1 or 1 in (1, null), false)",
+    "case when owner_id = 1 or 1 in (1, null) then true else false end",
+    "case when owner_id = 1 then true else true end",
+    "(owner_id = 1 and 1 in (2, null)) is not true",          # never TRUE: NOT TRUE for every row
+    "coalesce(null, owner_id = 1 or 1 in (1, null))",
+    "owner_id = 2 or case when 1 in (1, null) then 1 in (1, null) end",
+    "case when owner_id = 1 then 1 in (1, null) when owner_id = 2 then true else coalesce(null, true) end",
+    "case when owner_id = 1 or 1 in (2, null) then true else 1 in (1, null) end",
 ]
 # not TRUE for every row
 NOT_OPEN = [
@@ -63,6 +74,16 @@ NOT_OPEN = [
     "array[1, 2] = array[1]",
     "((1 = 1) is true) and owner_id = 1",
     "(array[owner_id])[1] = 1",                             # a subscript of the row's
+    "(owner_id = 1) is true",
+    "(owner_id = 1 and 1 in (2, null)) is false",           # FALSE or NULL as the row has it
+    "coalesce(owner_id = 1, false)",
+    "coalesce(null, owner_id = 1)",
+    "coalesce(owner_id = 1 and 1 in (2, null), true)",      # FALSE where owner_id is 1
+    "case when owner_id = 1 then true else false end",
+    "case when owner_id = 1 then true end",                 # no ELSE: NULL
+    "case when owner_id = 1 or 1 in (2, null) then true else 1 in (2, null) end",  # NULL where owner_id is not 1
+    "case owner_id when 1 then true else false end",
+    "case when owner_id = 1 then 1 in (1, null) when 1 in (1, null) then false end",
 ]
 # no row passes it (FALSE, NULL, or it raises)
 NEVER = [
@@ -78,6 +99,12 @@ NEVER = [
     "owner_id = 1 and 1 in (2, null)",                      # NULL beside the row's: never TRUE
     "(array[false])[1]",
     "('{\"a\": 1}'::jsonb)['b'] is not null",
+    "(1 in (2, null)) is true",
+    "(owner_id = 1 and 1 in (2, null)) is true",
+    "(owner_id = 1 or 1 in (1, null)) is not true",
+    "coalesce(owner_id = 1 and 1 in (2, null), false)",
+    "case when owner_id = 1 or 1 in (1, null) then 1 in (2, null) else true end",
+    "case when owner_id = 1 then false else 1 in (2, null) end",
 ]
 
 
@@ -166,6 +193,74 @@ def test_the_arguments_of_a_boolean_are_split_where_postgresql_printed_them(text
     tree = read_tree("{BOOLEXPR :boolop " + ("or" if " OR " in text else "and") + " :args ({CONST :consttype 16}"
                      + (" {CONST :consttype 16}" if parts else "") + ") :location 1}")
     assert split_bool(text, tree) == parts
+
+
+# -- IS TRUE, COALESCE and CASE are read through as PostgreSQL prints and stores them ----------------
+PRINTED = [
+    *(f"(owner_id = 1 or 1 in (1, null)) {test.lower()}" for test in BOOL_TESTS.values()),
+    "coalesce(case when owner_id = 1 then true end, owner_id = 3, ('x, (y'::text = 'x, (y'), false)",
+    "owner_id = 2 or case when owner_id = 1 then array[true, false] = array[true, false] else (1, 2) < (1, 3) end",
+    "not case when owner_id = 1 then true else false end",
+    "(case when owner_id = 1 then true end) is not false",
+    "case when owner_id::text = 'a, b' then (case when owner_id = 2 then true else false end)"
+    " when owner_id::text = E'WHEN x THEN\\nEND' then coalesce(null, true) end",
+]
+
+
+def test_each_argument_is_read_where_postgresql_printed_it(server):
+    """Each node's arguments split from the text pg_get_expr printed, one for one with the stored tree: a
+    BooleanTest's number as PostgreSQL's enum has it (the text says which test it is), a CASE after OR and NOT on a
+    line of its own, commas and keywords in strings and nested CASEs."""
+    import psycopg
+
+    _, fresh = server
+    with fresh(_tables("t", "update", PRINTED)) as url, psycopg.connect(url) as conn:
+        stored = conn.execute("select c.relname, pg_get_expr(p.polqual, p.polrelid), p.polqual::text from pg_policy p"
+                              " join pg_class c on c.oid = p.polrelid where c.relname like 't%'"
+                              " order by length(c.relname), c.relname").fetchall()
+    assert len(stored) == len(PRINTED)
+    for _, text, tree in stored:
+        pending = [(text, read_tree(tree))]
+        while pending:
+            part, node = pending.pop()
+            found = arguments(part, node)
+            if node.name in ("BOOLEXPR", "BOOLEANTEST", "COALESCEEXPR", "CASEEXPR"):
+                assert found is not None, (part, node.name)
+                if node.name == "BOOLEANTEST":
+                    assert part.endswith(f" {BOOL_TESTS[node.fields['booltesttype']]})"), part
+                pending.extend(found)
+    tests = [tree for _, _, tree in stored[:len(BOOL_TESTS)]]
+    assert [read_tree(tree).fields["booltesttype"] for tree in tests] == list(BOOL_TESTS)
+
+
+CASE_NODE = read_tree("{CASEEXPR :casetype 16 :arg <> :args ({CASEWHEN :expr {CONST :consttype 16} :result {CONST"
+                      " :consttype 16}}) :defresult {CONST :consttype 16}}")
+
+
+@pytest.mark.parametrize("node, text, parts", [
+    (CASE_NODE, "\nCASE\n    WHEN (s = 'a\nEND'::text) THEN true\n    ELSE false\nEND",
+     ["(s = 'a\nEND'::text)", "true", "false"]),
+    (CASE_NODE, "CASE WHEN (a) THEN CASE WHEN (b) THEN true ELSE false END ELSE false END",
+     ["(a)", "CASE WHEN (b) THEN true ELSE false END", "false"]),
+    (CASE_NODE, "CASE WHEN (a) THEN true WHEN (b) THEN true ELSE false END", None),  # two WHEN of the tree's one
+    (CASE_NODE, "CASE WHEN (a) THEN true ELSE false END OR CASE WHEN (b) THEN true ELSE false END", None),
+    (CASE_NODE, "CASE owner_id WHEN 1 THEN true ELSE false END", None),
+    (CASE_NODE, "CASE WHEN (a) THEN true END", None),                # no ELSE: not as PostgreSQL prints it
+    (read_tree("{COALESCEEXPR :coalescetype 16 :args ({CONST :consttype 16} {CONST :consttype 16})}"),
+     "COALESCE(a, b) = COALESCE(c, d)", None),
+    (read_tree("{COALESCEEXPR :coalescetype 16 :args ({CONST :consttype 16} {CONST :consttype 16})}"),
+     "COALESCE((ARRAY[true, false])[1], 'a, b'::text = 'c')", ["(ARRAY[true, false])[1]", "'a, b'::text = 'c'"]),
+    (read_tree("{COALESCEEXPR :coalescetype 25 :args ({CONST :consttype 25} {CONST :consttype 25})}"),
+     "COALESCE(s, 'x'::text)", None),                                # not boolean: decides no boolean's value
+    (read_tree("{BOOLEANTEST :arg {CONST :consttype 16} :booltesttype 1}"), "((a) IS TRUE)", None),
+    (read_tree("{BOOLEANTEST :arg {CONST :consttype 16} :booltesttype 0}"), "(a) IS TRUE) OR ((b IS TRUE)", None),
+    (read_tree("{CASEEXPR :casetype 16 :arg {VAR :varno 1} :args ({CASEWHEN :expr {CONST :consttype 16} :result"
+               " {CONST :consttype 16}}) :defresult {CONST :consttype 16}}"),
+     "CASE owner_id WHEN 1 THEN true ELSE false END", None),        # `CASE x WHEN …`: its conditions print no test
+])
+def test_a_text_that_does_not_split_into_the_nodes_arguments_is_not_read(node, text, parts):
+    found = arguments(text, node)
+    assert (found if found is None else [part for part, _ in found]) == parts
 
 
 # -- the reader takes each field's value as PostgreSQL wrote it ------------------------------------

@@ -1,6 +1,6 @@
 """A policy expression as PostgreSQL stores it (`pg_policy.polqual`, pg_node_tree text), read for one question: which
 of its parts are constants PostgreSQL may be asked to evaluate, and which text `pg_get_expr` printed for each argument
-of its AND / OR / NOT.
+of its AND / OR / NOT, IS [NOT] TRUE / FALSE / UNKNOWN, boolean COALESCE and searched CASE.
 
 A part is constant when it is made only of the nodes `CONSTANT_NODES` lists (no Var: no row; no SQLValueFunction:
 no session; no range table entry: no table read; no Aggref, NextValueExpr, CoerceToDomain …), a Param only a
@@ -158,49 +158,152 @@ def has_sublink(node: Node) -> bool:
     return any(n.name == "SUBLINK" for n in nodes(node))
 
 
+def arguments(text: str, node: Node) -> list[tuple[str, Node]] | None:
+    """The arguments whose value decides a boolean node's, each with the text `pg_get_expr` printed for it within
+    `text`: an AND / OR / NOT's, an IS [NOT] TRUE / FALSE / UNKNOWN's, a boolean COALESCE's, a boolean searched CASE's
+    (each condition, then its result, …, then ELSE). None for any other node, or where the text does not split into
+    its arguments one for one."""
+    if node.name == "BOOLEXPR":
+        args = node.fields.get("args")
+    elif node.name == "BOOLEANTEST":
+        args = [node.fields.get("arg")]
+    elif node.name == "COALESCEEXPR" and node.fields.get("coalescetype") == "16":
+        args = node.fields.get("args")
+    elif node.name == "CASEEXPR" and node.fields.get("casetype") == "16" and node.fields.get("arg") == "<>" \
+            and isinstance(node.fields.get("args"), list):
+        # `CASE x WHEN 1 …`: its conditions print their right side alone (`1`), no expression of their own
+        whens = node.fields["args"]
+        args = [part for when in whens if isinstance(when, Node) and when.name == "CASEWHEN"
+                for part in (when.fields.get("expr"), when.fields.get("result"))]
+        args = args + [node.fields.get("defresult")] if len(args) == 2 * len(whens) else None
+    else:
+        return None
+    if not isinstance(args, list) or not all(isinstance(arg, Node) for arg in args):
+        return None
+    texts = {"BOOLEXPR": split_bool, "BOOLEANTEST": split_test, "COALESCEEXPR": split_coalesce,
+             "CASEEXPR": split_case}[node.name](text, node)
+    return list(zip(texts, args)) if texts is not None and len(texts) == len(args) else None
+
+
 def split_bool(text: str, node: Node) -> list[str] | None:
     """The texts of a BoolExpr's arguments, from the text `pg_get_expr` printed for it (`(a AND b)`, `(a OR b)`,
-    `(NOT a)`: parenthesised, each argument whole inside its own parentheses or quotes); None when they do not match
-    its arguments one for one."""
+    `(NOT a)`: parenthesised, each argument whole inside its own parentheses or quotes, or a CASE … END, which starts
+    a line of its own: `(a OR\nCASE …)`); None when they do not match its arguments one for one."""
     args = node.fields.get("args")
-    operator = {"and": " AND ", "or": " OR ", "not": None}.get(node.fields.get("boolop"))
+    operator = {"and": "AND", "or": "OR", "not": None}.get(node.fields.get("boolop"))
     text = text.strip()
     if not isinstance(args, list) or not (text.startswith("(") and text.endswith(")")):
         return None
     inner = text[1:-1]
     if operator is None:  # NOT
-        return [inner[4:]] if inner.startswith("NOT ") and len(args) == 1 and _balanced(inner[4:]) else None
-    parts, depth, quote, start, at = [], 0, "", 0, 0
-    while at < len(inner):
-        char = inner[at]
+        found = _words(inner, ("NOT",))
+        return [inner[3:].strip()] if found and found[0] == (0, "NOT") and len(args) == 1 else None
+    found = _words(inner, (operator,))
+    if found is None:
+        return None
+    parts, start = [], 0
+    for at, _ in found:
+        parts.append(inner[start:at].strip())
+        start = at + len(operator)
+    parts.append(inner[start:].strip())
+    return parts if len(parts) == len(args) and all(parts) else None
+
+
+# how pg_get_expr prints each BoolTestType (PostgreSQL's enum order, as nodeToString writes its number)
+BOOL_TESTS = {"0": "IS TRUE", "1": "IS NOT TRUE", "2": "IS FALSE", "3": "IS NOT FALSE", "4": "IS UNKNOWN",
+              "5": "IS NOT UNKNOWN"}
+
+
+def split_test(text: str, node: Node) -> list[str] | None:
+    """The text of a BooleanTest's argument: `(a IS NOT TRUE)`."""
+    test, text = BOOL_TESTS.get(node.fields.get("booltesttype")), text.strip()
+    if test is None or not (text.startswith("(") and text.endswith(f" {test})")):
+        return None
+    arg = text[1:-len(test) - 2]
+    return [arg.strip()] if arg.strip() and _top_level(arg) is not None else None
+
+
+def split_coalesce(text: str, node: Node) -> list[str] | None:
+    """The texts of a COALESCE's arguments: `COALESCE(a, b, …)`, split where a comma is outside every parenthesis,
+    bracket (`ARRAY[1, 2]`) and quote."""
+    text = text.strip()
+    if not (text.startswith("COALESCE(") and text.endswith(")")):
+        return None
+    inner = text[len("COALESCE("):-1]
+    top = _top_level(inner)
+    if top is None:
+        return None
+    parts, start = [], 0
+    for at in top:
+        if inner[at] == ",":
+            parts.append(inner[start:at].strip())
+            start = at + 1
+    parts.append(inner[start:].strip())
+    return parts if all(parts) else None
+
+
+def split_case(text: str, node: Node) -> list[str] | None:
+    """The texts of a searched CASE's conditions and results, then its ELSE (PostgreSQL prints one always, `ELSE
+    NULL::boolean` where none was written): `CASE WHEN c THEN r … ELSE d END`, each keyword a word outside every
+    parenthesis, quote and nested CASE … END."""
+    text = text.strip()
+    if not (text.startswith("CASE") and text.endswith("END")):
+        return None
+    found = _words(text, ("CASE", "WHEN", "THEN", "ELSE", "END"))
+    if found is None:
+        return None
+    level, marks = 0, []
+    for at, word in found:
+        level += word == "CASE"
+        if level == 1 and word != "CASE":
+            marks.append((at, word))
+        level -= word == "END"
+        if level < 0:
+            return None
+    if level or not found or found[0] != (0, "CASE") or marks[-1:] != [(len(text) - 3, "END")]:
+        return None
+    words = [word for _, word in marks]
+    if words[-2:] != ["ELSE", "END"] or words[:-2] != ["WHEN", "THEN"] * ((len(words) - 2) // 2) or len(words) < 4 \
+            or text[4:marks[0][0]].strip():
+        return None
+    parts = [text[at + len(word):marks[n + 1][0]].strip() for n, (at, word) in enumerate(marks[:-1])]
+    return parts if all(parts) else None
+
+
+def _top_level(text: str) -> list[int] | None:
+    """Where `text` is outside every parenthesis, bracket and quote (the positions of its characters there); None
+    where those do not close as they open."""
+    found, closing, quote = [], [], ""
+    for at, char in enumerate(text):
         if quote:
             quote = "" if char == quote else quote  # a doubled quote closes and opens again
         elif char in "'\"":
             quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
+        elif char in "([":
+            closing.append(")" if char == "(" else "]")
+        elif char in ")]":
+            if not closing or closing.pop() != char:
                 return None
-        elif depth == 0 and inner.startswith(operator, at):
-            parts.append(inner[start:at])
-            at = start = at + len(operator)
+        elif not closing:
+            found.append(at)
+    return found if not closing and not quote else None
+
+
+def _words(text: str, words: tuple[str, ...]) -> list[tuple[int, str]] | None:
+    """Where each of `words` stands alone (whitespace or the text's end either side) outside every parenthesis,
+    bracket and quote, in order; None where those do not close as they open."""
+    top = _top_level(text)
+    if top is None:
+        return None
+    outside = set(top)
+    found = []
+    for at in top:
+        if at and not text[at - 1].isspace():
             continue
-        at += 1
-    parts.append(inner[start:])
-    return parts if len(parts) == len(args) and depth == 0 and not quote else None
+        for word in words:
+            end = at + len(word)
+            if text.startswith(word, at) and (end == len(text) or text[end].isspace()) \
+                    and all(n in outside for n in range(at, end)):
+                found.append((at, word))
+    return found
 
-
-def _balanced(text: str) -> bool:
-    depth, quote = 0, ""
-    for char in text:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-            if depth < 0:
-                return False
-    return depth == 0 and not quote

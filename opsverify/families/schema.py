@@ -60,7 +60,7 @@ from ._catalog import (
     server_privileges,
     Via,
 )
-from ._nodetree import Node, has_sublink, is_constant, read_tree, split_bool
+from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, read_tree
 from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
@@ -339,11 +339,11 @@ def constant_statement(expression: str) -> Pinned:
 
 def _ask_constants(database, relations: list[dict]) -> None:
     """Each constant part of each policy expression (see `_nodetree`: PostgreSQL's own IMMUTABLE functions of
-    constants, no row, no session) is asked of PostgreSQL — the whole expression where it is constant, else the
-    constant arguments of its AND / OR / NOT — each in a statement and read-only transaction of its own, so one that
-    raises or runs out of time spoils no other. What the whole then is, whatever the row, is kept beside it as
-    `using_value` / `check_value` (see `_whole_value`); none where that depends on the row. A second round trip only
-    where there is such a part."""
+    constants, no row, no session) is asked of PostgreSQL — the whole expression where it is constant, else those of
+    the arguments deciding it (AND / OR / NOT, IS TRUE, COALESCE, CASE) — each in a statement and read-only
+    transaction of its own, so one that raises or runs out of time spoils no other. What the whole then is, whatever
+    the row, is kept beside it as `using_value` / `check_value` (see `_whole_value`); none where that depends on the
+    row. A second round trip only where there is such a part."""
     read: list[tuple[dict, str, Node, frozenset[str]]] = []
     asked: dict[str, None] = {}
     for relation in relations:
@@ -370,12 +370,13 @@ def _ask_constants(database, relations: list[dict]) -> None:
 
 
 def _constant_parts(tree: Node, text: str, safe: frozenset[str]) -> Iterator[tuple[str, Node]]:
-    """The largest constant parts of an expression (its text and tree): itself, or those of its AND / OR / NOT's
-    arguments (each as `pg_get_expr` printed it within the whole)."""
+    """The largest constant parts of an expression (its text and tree): itself, or those of the arguments that decide
+    its value (`_nodetree.arguments`: an AND / OR / NOT's, IS TRUE's, COALESCE's, CASE's; each as `pg_get_expr`
+    printed it within the whole)."""
     if is_constant(tree, safe):
         yield text, tree
-    elif tree.name == "BOOLEXPR":
-        for part, node in zip(split_bool(text, tree) or (), tree.fields["args"]):
+    else:
+        for part, node in arguments(text, tree) or ():
             yield from _constant_parts(node, part, safe)
 
 
@@ -384,14 +385,20 @@ def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, st
     "null", "not true" (FALSE or NULL, as the row has it), "raises: why", "undecided: why"; None where it depends on
     the row. AND and OR as PostgreSQL's planner folds them, argument by argument in order: a constant FALSE (TRUE for
     OR) decides it, and the arguments after it are never evaluated; one that raises before it raises there — unless
-    it holds a subquery, which the planner leaves to run row by row, after the row's own arguments."""
+    it holds a subquery, which the planner leaves to run row by row, after the row's own arguments. IS TRUE and the
+    like, COALESCE and CASE: see `_tested`, `_coalesced`, `_cased`."""
     if is_constant(tree, safe):
         return said[text]
-    parts = split_bool(text, tree) if tree.name == "BOOLEXPR" else None
+    parts = arguments(text, tree)
     if parts is None:
         return None
-    values = [(_whole_value(node, part, safe, said), has_sublink(node))
-              for part, node in zip(parts, tree.fields["args"])]
+    values = [(_whole_value(node, part, safe, said), has_sublink(node)) for part, node in parts]
+    if tree.name == "BOOLEANTEST":
+        return _tested(values[0][0], tree.fields["booltesttype"])
+    if tree.name == "COALESCEEXPR":
+        return _coalesced([value for value, _ in values])
+    if tree.name == "CASEEXPR":
+        return _cased([value for value, _ in values])
     if tree.fields["boolop"] == "not":
         ((value, _),) = values
         word = (value or "").split(":", 1)[0]
@@ -408,6 +415,68 @@ def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, st
     if deciding == "false":  # AND: a never-TRUE argument leaves it never TRUE, so does a NULL one beside the row's
         return "not true" if not_true or (null and row) else None if row else "null" if null else "true"
     return None if row else "not true" if not_true else "null" if null else "false"
+
+
+# each BoolTestType's value of an argument TRUE, FALSE, NULL (PostgreSQL's enum order: IS TRUE, IS NOT TRUE, …)
+_TESTS = dict(zip(BOOL_TESTS, [("true", "false", "false"), ("false", "true", "true"), ("false", "true", "false"),
+                               ("true", "false", "true"), ("false", "false", "true"), ("true", "true", "false")]))
+_NEVER_TRUE = ("false", "null", "not true")
+
+
+def _word(value: str | None) -> str | None:
+    return value.split(":", 1)[0] if value else None
+
+
+def _tested(value: str | None, test: str) -> str | None:
+    """`arg IS TRUE` (…) of the argument's value: its argument is evaluated whatever the row, so what raises or is
+    undecided there is so here; of "not true", only where FALSE and NULL test the same (IS TRUE: false)."""
+    word = _word(value)
+    if word in ("raises", "undecided"):
+        return value
+    if word == "not true":
+        _, of_false, of_null = _TESTS[test]
+        return of_false if of_false == of_null else None
+    return _TESTS[test][("true", "false", "null").index(word)] if word in ("true", "false", "null") else None
+
+
+def _coalesced(values: list[str | None]) -> str | None:
+    """COALESCE: the first argument not NULL. A known NULL is passed over, a "not true" one is FALSE on some rows;
+    after one that depends on the row, the value does too. Where an argument raises or is undecided, not read: the
+    planner stops at the first constant that is not NULL, and which of ours it reads so is not known here."""
+    words = [_word(value) for value in values]
+    if any(word in ("raises", "undecided") for word in words):
+        return None
+    not_true = False
+    for word in words:
+        if word is None:
+            return None
+        if word in ("true", "false"):  # "not true" before it: FALSE on those rows, this on the others
+            return word if not not_true or word == "false" else None
+        not_true |= word == "not true"
+    return "not true" if not_true else "null"
+
+
+def _cased(values: list[str | None]) -> str | None:
+    """A searched CASE of its conditions and results, then ELSE (`[c1, r1, c2, r2, …, else]`): the results a row may
+    reach — a condition never TRUE is never taken, one TRUE whatever the row is taken by every row that reaches it —
+    all TRUE, or all never TRUE. Where any part raises or is undecided, not read (as `_coalesced`)."""
+    words = [_word(value) for value in values]
+    if any(word in ("raises", "undecided") for word in words):
+        return None
+    reached = []
+    for condition, result in zip(words[:-1:2], words[1:-1:2]):
+        if condition in _NEVER_TRUE:
+            continue
+        reached.append(result)
+        if condition == "true":
+            break
+    else:
+        reached.append(words[-1])
+    if all(word == "true" for word in reached):
+        return "true"
+    if all(word in _NEVER_TRUE for word in reached):
+        return reached[0] if len(set(reached)) == 1 else "not true"
+    return None
 
 
 # SQLSTATE classes of an error the expression itself raises, on every row: 21 (cardinality: a scalar subquery of
