@@ -337,6 +337,13 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
     ("d", "(EXISTS ( SELECT 1 LIMIT 0))", None, PASSED),
     ("d", "(3 = ANY (ARRAY[1, 2]))", None, PASSED),
     ("a", None, "( SELECT true FROM notes)", PASSED),    # NULL when the table is empty: not a constant
+    # a CASE whose every result, ELSE too, is TRUE: whatever its conditions (the simplifier leaves it)
+    ("w", "CASE WHEN (owner_id = 1) THEN true ELSE true END", None, FAILED),
+    ("d", "CASE WHEN (owner_id = 1) THEN (1 = 1) ELSE CASE WHEN (owner_id = 2) THEN true ELSE true END END", None,
+     FAILED),
+    ("d", "CASE WHEN (owner_id = 1) THEN true ELSE false END", None, PASSED),
+    ("d", "\nCASE\n    WHEN (owner_id = 1) THEN true\n    ELSE NULL::boolean\nEND", None, PASSED),  # no ELSE written
+    ("d", "CASE WHEN (owner_id = 1) THEN true END", None, PASSED),
 ])
 def test_always_true_write_policies_are_folded_by_the_simplifier(command, using, with_check, status):
     pol = policy("p1", ["anon"], command, using=using, check=with_check)
@@ -831,6 +838,8 @@ def test_a_policy_that_grants_no_row_does_not_count_for_policies_for(server):
 @pytest.mark.parametrize("using, status", [
     ("(1 = 2)", FAILED), ("(NOT true)", FAILED), ("(false AND (id > 0))", FAILED), ("(NULL::boolean AND true)", FAILED),
     ("false", FAILED), ("(owner_id = 1)", PASSED), ("(id > 0)", PASSED), ("true", PASSED),
+    ("CASE WHEN (owner_id = 1) THEN false ELSE false END", FAILED),
+    ("CASE WHEN (owner_id = 1) THEN false ELSE true END", PASSED),
 ])
 def test_a_policy_no_row_passes_grants_none_whatever_its_spelling(using, status):
     facts = catalog(table("notes", policies=[policy("p1", ["authenticated"], "r", using=using)]))

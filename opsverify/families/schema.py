@@ -1052,10 +1052,28 @@ def _folded(expression: str) -> str | None:
                     return exp.true()
             return node
 
+        def branches(node) -> bool | None:
+            # a CASE whose every result and ELSE is the same TRUE (FALSE), as the simplifier left each, is that for
+            # every row, whatever its conditions; without an ELSE, NULL where none is taken
+            node = unwrapped(node)
+            if isinstance(node, exp.Boolean):
+                return node.this
+            if not isinstance(node, exp.Case) or node.args.get("default") is None:
+                return None
+            found = {branches(branch.args.get("true")) for branch in node.args.get("ifs") or ()}
+            found.add(branches(node.args["default"]))
+            return found.pop() if len(found) == 1 else None
+
+        def same_branches(node):
+            value = branches(node) if isinstance(node, exp.Case) else None
+            return node if value is None else exp.Boolean(this=value)
+
         COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE)
         if any(cast.to.is_type(*exp.DataType.TEMPORAL_TYPES) for cast in tree.find_all(exp.Cast)):
             return None  # sqlglot's simplifier compares a date with a timestamp as text ('…' = '… 00:00:00': false)
         folded = simplify(tree.transform(read))
+        if any(True for _ in folded.find_all(exp.Case)):
+            folded = simplify(folded.transform(same_branches))
         while isinstance(folded, exp.Paren):
             folded = folded.this
         if isinstance(folded, exp.Boolean):
