@@ -316,6 +316,25 @@ def test_a_body_its_charset_cannot_read_proves_no_absence(charset, body, status,
     assert outcome.status is status and seen in outcome.observed, outcome
 
 
+@pytest.mark.parametrize("body, status", [
+    ("異常".encode("utf-16-le"), Status.FAILED),
+    ("異常 ok".encode("utf-16-le"), Status.FAILED),  # NUL bytes in it: read in its charset, as ever
+    ("pu8^".encode(), Status.FAILED),  # the same bytes
+    ("ok".encode("utf-16-le"), Status.PASSED),
+])
+def test_what_a_browser_reads_in_a_declared_utf16_is_looked_at_for_absence(body, status):
+    """A body UTF-8 reads cleanly is read so though it declares UTF-16 (servers declare it over ASCII); where the
+    declared charset reads it cleanly too, otherwise, text a browser shows in it is not absent: `異常` in UTF-16LE is
+    the ASCII `pu8^`, and body_excludes of it passed."""
+    replies = {("GET", "/page"): raw_reply(200, body, "text/plain; charset=utf-16le")}
+    with KeepAliveHttp(replies) as server:
+        (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
+    _, outcome = judge({"body_excludes": ["異常"]}, answer)
+    assert outcome.status is status, outcome
+    if status is Status.FAILED:
+        assert "body contains '異常'" in outcome.observed, outcome.observed
+
+
 @pytest.mark.parametrize("rule, text, status, seen", [
     ("body_excludes", "données indisponible", Status.ERROR, "could not look: " + http.UNREAD_BYTES +
      "; 'données indisponible' may be in them"),

@@ -85,6 +85,9 @@ class Reply:
     first_values: dict[str, str] = field(default_factory=dict)
     received_at: float | None = None  # the wall clock (time.time()) when the whole reply had come: this reply's own
     read_as: str = ""  # how its body was read as text when not plainly as declared (a byte-order mark, U+FFFD)
+    # where the body was read as the UTF-8 it cleanly is though its charset (UTF-16, UTF-32) reads it cleanly too, and
+    # otherwise: that charset's reading, which a browser shows (`異常` in UTF-16LE is the ASCII `pu8^`)
+    declared_text: str = ""
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -433,8 +436,20 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
                            failure=f"HTTP {response.status_code} in {_charset(response)}", unasked_bytes=unasked)
         return _head_kept(probe, response, unreadable), False
     text, misread, read_as = read
+    declared = (_declared_reading(body, response.encoding or "utf-8", text, complete=not truncated)
+                if read_as.startswith("as UTF-8") else "")
     return Reply(response.status_code, _ms(started), _headers(response), text, truncated=truncated,
-                 misread=misread, unasked_bytes=unasked, received_at=received_at, read_as=read_as), False
+                 misread=misread, unasked_bytes=unasked, received_at=received_at, read_as=read_as,
+                 declared_text=declared), False
+
+
+def _declared_reading(body: bytes | bytearray, charset: str, text: str, *, complete: bool) -> str:
+    """The declared charset's own clean reading of a body read otherwise (as UTF-8), where it differs; else ""."""
+    try:
+        declared = _strict(body, codecs.lookup(charset).name, complete)
+    except LookupError:
+        return ""
+    return declared if declared is not None and declared != text else ""
 
 
 def _head_kept(probe: Probe, response: httpx.Response | None, failed: Reply) -> Reply:
