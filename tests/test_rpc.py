@@ -460,6 +460,45 @@ def test_expected_lamports_that_are_no_number_are_named(expected):
     assert outcome.observed.endswith("not a number")
 
 
+@pytest.mark.parametrize("malformed, said", [
+    (ok({**FINAL, "confirmationStatus": ["finalized"]}), 'has confirmationStatus ["finalized"], not a word'),
+    (ok("finalized"), 'getSignatureStatuses: unexpected status "finalized"'),
+    (ok(NO_ERR_FIELD), "lacks err"),
+    (err(-32602, "Invalid params"), "getSignatureStatuses failed: error -32602"),
+])
+def test_a_failed_transaction_fails_beside_an_entry_the_node_answered_in_no_shape(malformed, said):
+    """One entry the node answered in no shape of Solana's (a list for a confirmationStatus had raised TypeError in
+    the judge) hid a transaction the same answer says failed: the item was an error, the run exit 10. It fails,
+    naming the failed one, the other said beside it as not judged."""
+    outcome = signatures_outcome({sig(1): ok(FAILED_TX), sig(2): malformed})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"{sig(1)} failed with" in outcome.observed and said in outcome.observed, outcome.observed
+    assert outcome.evidence["undecided"] and said in outcome.evidence["undecided"][0], outcome.evidence
+    alone = signatures_outcome({sig(1): ok(FINAL), sig(2): malformed})
+    assert alone.status is Status.ERROR and said in alone.observed, alone.observed
+
+
+@pytest.mark.parametrize("rows, answers, said", [
+    ([row(1, 100), row(2, 5)], {addr(1): ok(0), addr(2): Answer(error=rpc.RpcError(None, "an account in another"
+                                                                                  " shape"))},
+     "getMultipleAccounts failed: an account in another shape"),
+    ([row(1, 100), {"id": "c2", "address": addr(2), "expected_lamports": "100"}], {addr(1): ok(0), addr(2): ok(5)},
+     f'expected_lamports of c2 {addr(2)} is "100", not a number'),
+    ([row(1, 100), row(2, -5)], {addr(1): ok(0), addr(2): ok(None)}, f"expected_lamports of c2 {addr(2)} is -5"),
+])
+def test_an_underfunded_account_fails_beside_a_row_or_answer_no_balance_compares_with(rows, answers, said):
+    outcome = accounts_outcome(answers, rows)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert f"c1 {addr(1)}: holds 0 lamports" in outcome.observed and said in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("expected", [-5, -1, decimal.Decimal("-0.5")])
+def test_a_negative_expected_lamports_is_no_expectation(expected):
+    """A balance is a u64: `ge` of a negative passed any account, one that does not exist too."""
+    outcome = accounts_outcome({addr(1): ok(None)}, [{"id": "c1", "address": addr(1), "expected_lamports": expected}])
+    assert outcome.status is Status.ERROR and "no balance is below 0" in outcome.observed, outcome.observed
+
+
 def test_judge_accounts_empty_allowed():
     outcome = accounts_outcome({}, [], allow_empty=True)
     assert outcome.status is Status.PASSED and outcome.observed == "0 accounts, all ≥ expected"

@@ -742,6 +742,7 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
         return _no_answer(chain, evidence)
     accepted = {"finalized"} if p.commitment == "finalized" else {"confirmed", "finalized"}
     offending: list[tuple[str, str, dict[str, Any]]] = []
+    undecided: list[str] = []  # entries the node answered in no shape of its own: said beside any failure
     for row in rows:
         signature = row["signature"]
         if not is_base58_of(signature, 64):
@@ -749,19 +750,24 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
             continue
         answer = chain.statuses[signature]
         if answer.error is not None:
-            return error(f"getSignatureStatuses failed: {answer.error}", **evidence)
+            undecided.append(f"getSignatureStatuses failed: {answer.error}")
+            continue
         status = answer.result
+        confirmation = status.get("confirmationStatus") if isinstance(status, dict) else None
         if status is None:
             offending.append((signature, "not found on chain", row))
         elif not isinstance(status, dict):
-            return error(f"getSignatureStatuses: unexpected status {_json(status)}", **evidence)
+            undecided.append(f"getSignatureStatuses: unexpected status {_json(status)} for {signature}")
         elif (failure := _transaction_error(status)) is not None:
             offending.append((signature, f"failed with {_json(failure)}", row))
         elif "err" not in status:  # Solana always sends err, null on success: no word on how the transaction went
-            return error(f"getSignatureStatuses: the node's answer for {signature} lacks err: {_json(status)}",
-                         **evidence)
-        elif status.get("confirmationStatus") not in accepted:
-            offending.append((signature, f"only {status.get('confirmationStatus')}", row))
+            undecided.append(f"getSignatureStatuses: the node's answer for {signature} lacks err: {_json(status)}")
+        elif confirmation is not None and not isinstance(confirmation, str):  # no commitment level is written so
+            undecided.append(f"getSignatureStatuses: the node's answer for {signature} has confirmationStatus"
+                             f" {_json(confirmation)}, not a word")
+        elif confirmation not in accepted:
+            offending.append((signature, f"only {confirmation}", row))
+    undecided = list(dict.fromkeys(undecided))  # a whole batch refused is one reason, said once
     # the engine's words last: a query column named `problem` is context, never the reason
     evidence["offending"] = [{**_context(r, "signature"), "signature": s, "problem": why} for s, why, r in offending[:20]]
     listed = [f"{s} {why}" for s, why, _ in offending[:LISTED]]
@@ -769,8 +775,15 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
         listed.append(f"and {len(offending) - LISTED} more")
     if offending:
         head = f"{len(offending)} of {plural(len(rows), 'signature')} not {wanted} without error: "
-        return failed(expected, head + "; ".join(listed), **evidence)
+        return failed(expected, head + "; ".join(listed), undecided=_listed(undecided), **evidence)
+    if undecided:
+        return error("; ".join(_listed(undecided)), **evidence)
     return passed(expected, f"{plural(len(rows), 'signature')}, all {wanted}", **evidence)
+
+
+def _listed(reasons: list[str]) -> list[str]:
+    """The first LISTED reasons, and how many more: one readable line (the evidence keeps the rest of the story)."""
+    return reasons[:LISTED] + ([f"and {len(reasons) - LISTED} more"] if len(reasons) > LISTED else [])
 
 
 def _transaction_error(status: dict[str, Any]) -> Any:
@@ -793,22 +806,28 @@ def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
     if rows and chain.failure:
         return _no_answer(chain, evidence)
     mismatches: list[tuple[str, dict[str, Any]]] = []
+    undecided: list[str] = []  # rows or answers no balance can be compared with: said beside any failure
     for row in rows:
         address, wanted = row["address"], _plain(row["expected_lamports"])
         label = " ".join(str(v) for v in _context(row, "address", "expected_lamports").values())
         label = f"{label} {address}".strip()
         if not isinstance(wanted, (int, float)) or isinstance(wanted, bool) or not math.isfinite(wanted):
-            return error(f"expected_lamports of {label} is {_json(wanted)}, not a number", **evidence)
+            undecided.append(f"expected_lamports of {label} is {_json(wanted)}, not a number")
+            continue
+        if wanted < 0:  # a balance is a u64: `ge` of a negative would pass any account, a missing one too
+            undecided.append(f"expected_lamports of {label} is {_json(wanted)}: no balance is below 0")
+            continue
         if not is_base58_of(address, 32):
             mismatches.append((f"{label}: not a base58 32-byte address", {**_context(row), "lamports": None}))
             continue
         answer = chain.accounts[address]
         if answer.error is not None:
-            return error(f"getMultipleAccounts failed: {answer.error}", **evidence)
+            undecided.append(f"getMultipleAccounts failed: {answer.error}")
+            continue
         lamports = answer.result
         if lamports is not None and not _is_u64(lamports):
-            return error(f"getMultipleAccounts: unexpected lamports {_json(lamports)} for {address}, not a u64",
-                         **evidence)
+            undecided.append(f"getMultipleAccounts: unexpected lamports {_json(lamports)} for {address}, not a u64")
+            continue
         held = lamports or 0
         ok = held >= wanted if p.compare == "ge" else held == wanted
         if not ok:
@@ -818,7 +837,10 @@ def _judge_accounts(check, chain: Chain, facts: Facts) -> Outcome:
     problems = [text for text, _ in mismatches[:LISTED]]
     if len(mismatches) > LISTED:
         problems.append(f"and {len(mismatches) - LISTED} more")
+    undecided = list(dict.fromkeys(undecided))  # a whole batch refused is one reason, said once
     if problems:
         return failed(expected, f"{len(mismatches)} of {plural(len(rows), 'account')} off: " + "; ".join(problems),
-                      **evidence)
+                      undecided=_listed(undecided), **evidence)
+    if undecided:
+        return error("; ".join(_listed(undecided)), **evidence)
     return passed(expected, f"{plural(len(rows), 'account')}, all {symbol} expected", **evidence)
