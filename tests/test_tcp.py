@@ -312,6 +312,9 @@ def test_a_redis_line_longer_than_asyncio_reads_is_said_in_plain_words():
     ({b"zPING\0": b"PONG\0", b"zVERSION\0": b"UNKNOWN COMMAND\0"}, Status.FAILED,
      "PONG, but zVERSION answered 'UNKNOWN COMMAND\\x00'"),
     ({b"zPING\0": b"PONG\0"}, Status.ERROR, "no zVERSION reply before the connection closed"),
+    # a version of bytes no clamd writes (its version is printable ASCII)
+    ({b"zPING\0": b"PONG\0", b"zVERSION\0": b"ClamAV 1\xff\xfe\x01\x02\x1b[2J\0"}, Status.FAILED,
+     "PONG, but zVERSION answered 'ClamAV 1\ufffd\ufffd\\x01\\x02\\x1b[2J\\x00'"),
     ({b"zPING\0": b"PONG\0", b"zVERSION\0": b"ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023\0"}, Status.PASSED,
      "PONG (ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023)"),
 ])
@@ -387,6 +390,35 @@ def test_an_smtp_server_closing_is_told_from_one_resetting(when, reason):
     outcome = _smtp_outcome(_closing_smtp(when), connect_s=2, statement_ms=2000)
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed.endswith(f"did not answer in its protocol: {reason}"), outcome.observed
+
+
+def _smtp_greeting(banner: bytes):
+    """An SMTP server that greets with `banner` and answers EHLO, NOOP and QUIT as a healthy one does."""
+    def smtp(conn: socket.socket, _stopping) -> None:
+        conn.sendall(banner)
+        with conn.makefile("rb") as reader:
+            for reply in (b"250 mx\r\n", b"250 ok\r\n", b"221 bye\r\n"):
+                if not reader.readline():
+                    return
+                conn.sendall(reply)
+
+    return smtp
+
+
+@pytest.mark.parametrize("banner, status", [
+    (b"220 mx\x00\xff\xfe\x1b[2J ESMTP\r\n", Status.ERROR),  # a NUL, bytes no UTF-8 reads, an escape sequence
+    (b"220 mx \x1b[31mready\r\n", Status.ERROR),
+    (b"220 mx \xe9t\xe9\r\n", Status.ERROR),  # Latin-1: no charset of SMTP's
+    (b"220 mx.example ESMTP\tready\r\n", Status.PASSED),  # a tab is reply text
+    ("220 mx.exämple ESMTP\r\n".encode(), Status.PASSED),  # UTF-8 (RFC 6531)
+])
+def test_an_smtp_reply_holding_bytes_smtp_text_does_not_is_not_smtp(banner, status):
+    """RFC 5321 4.2: reply text is printable ASCII and tab (UTF-8 under SMTPUTF8): a greeting of NULs, escape
+    sequences or undecodable bytes passed as a 220."""
+    outcome = _smtp_outcome(_smtp_greeting(banner), connect_s=2, statement_ms=2000)
+    assert outcome.status is status, outcome
+    if status is Status.ERROR:
+        assert "not SMTP: a reply line holding bytes SMTP's reply text does not" in outcome.observed, outcome.observed
 
 
 def test_an_smtp_reply_whose_lines_disagree_is_not_smtp():

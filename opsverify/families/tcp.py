@@ -61,7 +61,10 @@ CLIENT_NAME = b"opsverify.localdomain"
 # between EHLO and QUIT so that a script writing a banner, a 250 and a 221 without reading fails by order alone,
 # whatever its pace: its 221 answers NOOP. (A script writing exactly these four replies is not told from a server.)
 SMTP_EXCHANGE = (("EHLO", 250), ("NOOP", 250), ("QUIT", 221))
-CLAMD_VERSION = re.compile(rb"ClamAV \d[^\0\n]*\0")  # `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`, one line, NUL-ended
+# `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`: printable ASCII on one line, NUL-ended
+CLAMD_VERSION = re.compile(rb"ClamAV \d[\x20-\x7e]*\0")
+# what SMTP's reply text may hold (RFC 5321 4.2: printable ASCII and tab; RFC 6531's UTF-8 beyond it): no other control
+_SMTP_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 class Params(StrictParams):
@@ -245,8 +248,16 @@ async def smtp_reply(lines: SmtpLines) -> tuple[int, bytes]:
             raise NotProtocol(f"not SMTP: {quoted(line)}")
         if codes and int(code) != codes[0]:  # RFC 5321 4.2.1: every line of a reply carries the same code
             raise NotProtocol(f"not SMTP: a reply whose lines carry codes {codes[0]} and {int(code)}")
+        text = line[4:].rstrip(b"\r\n")
+        try:
+            readable = not _SMTP_CONTROL.search(text.decode("utf-8"))
+        except UnicodeDecodeError:
+            readable = False
+        if not readable:  # NUL, an escape sequence, bytes no charset of SMTP's reads: no server's reply text
+            raise NotProtocol(f"not SMTP: a reply line holding bytes SMTP's reply text does not (control characters"
+                              f" or no UTF-8): {quoted(line)}")
         codes.append(int(code))
-        texts.append(line[4:].rstrip(b"\r\n"))
+        texts.append(text)
         if separator != b"-":
             return codes[0], b"\n".join(texts)
     raise NotProtocol(f"not SMTP: a reply of more than {SMTP_LINES} lines")
