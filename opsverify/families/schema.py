@@ -25,6 +25,7 @@ import decimal
 import functools
 import json
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Iterable, Iterator, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
@@ -382,11 +383,11 @@ def _constant_parts(tree: Node, text: str, safe: frozenset[str]) -> Iterator[tup
 
 def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, str]) -> str | None:
     """What the expression is whatever the row, from PostgreSQL's values of its constant parts: "true", "false",
-    "null", "not true" (FALSE or NULL, as the row has it), "raises: why", "undecided: why"; None where it depends on
-    the row. AND and OR as PostgreSQL's planner folds them, argument by argument in order: a constant FALSE (TRUE for
-    OR) decides it, and the arguments after it are never evaluated; one that raises before it raises there — unless
-    it holds a subquery, which the planner leaves to run row by row, after the row's own arguments. IS TRUE and the
-    like, COALESCE and CASE: see `_tested`, `_coalesced`, `_cased`."""
+    "null", "not true" (FALSE or NULL, as the row has it), "not false" (TRUE or NULL), "raises: why", "undecided:
+    why"; None where it depends on the row. AND and OR as PostgreSQL's planner folds them, argument by argument in
+    order: a constant FALSE (TRUE for OR) decides it, and the arguments after it are never evaluated; one that raises
+    before it raises there — unless it holds a subquery, which the planner leaves to run row by row, after the row's
+    own arguments. IS TRUE and the like, COALESCE and CASE: see `_tested`, `_coalesced`, `_cased`."""
     if is_constant(tree, safe):
         return said[text]
     parts = arguments(text, tree)
@@ -395,88 +396,144 @@ def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, st
     values = [(_whole_value(node, part, safe, said), has_sublink(node)) for part, node in parts]
     if tree.name == "BOOLEANTEST":
         return _tested(values[0][0], tree.fields["booltesttype"])
-    if tree.name == "COALESCEEXPR":
-        return _coalesced([value for value, _ in values])
-    if tree.name == "CASEEXPR":
-        return _cased([value for value, _ in values])
+    if tree.name in ("COALESCEEXPR", "CASEEXPR"):
+        folded = [_Folded(value, subquery, is_constant(node, safe)) for (value, subquery), (_, node)
+                  in zip(values, parts)]
+        return _coalesced(folded) if tree.name == "COALESCEEXPR" else _cased(folded)
     if tree.fields["boolop"] == "not":
         ((value, _),) = values
-        word = (value or "").split(":", 1)[0]
-        return {"true": "false", "false": "true"}.get(word, value if word in ("null", "raises", "undecided") else None)
+        word = _word(value)
+        return value if word in ("null", "raises", "undecided") else _named({_NOT[v] for v in _possible(value)})
     deciding = "false" if tree.fields["boolop"] == "and" else "true"
-    row = null = not_true = False
+    sets = []
     for value, subquery in values:
-        word = (value or "").split(":", 1)[0]
+        word = _word(value)
         if word == deciding or word == "undecided" or (word == "raises" and not subquery):
             return value
-        null |= word == "null"
-        not_true |= word == "not true"
-        row |= value is None or (word == "raises" and subquery)
-    if deciding == "false":  # AND: a never-TRUE argument leaves it never TRUE, so does a NULL one beside the row's
-        return "not true" if not_true or (null and row) else None if row else "null" if null else "true"
-    return None if row else "not true" if not_true else "null" if null else "false"
+        sets.append(ANY if word == "raises" else _possible(value))  # a subquery's raise: row by row, maybe never
+    combine = _AND if deciding == "false" else _OR
+    return _named(functools.reduce(lambda a, b: {combine[x, y] for x in a for y in b}, sets))
 
 
+# What a value may be on some row, as a set of TRUE, FALSE and NULL ("t", "f", "n"), and back: three-valued logic
+# on what each part may be (sound, not exact: two parts reading the same column are taken as free of each other)
+ANY = frozenset("tfn")
+_SETS = {"true": frozenset("t"), "false": frozenset("f"), "null": frozenset("n"), "not true": frozenset("fn"),
+         "not false": frozenset("tn")}
+_NOT = {"t": "f", "f": "t", "n": "n"}
+_AND = {(x, y): "f" if "f" in (x, y) else "n" if "n" in (x, y) else "t" for x in "tfn" for y in "tfn"}
+_OR = {(x, y): "t" if "t" in (x, y) else "n" if "n" in (x, y) else "f" for x in "tfn" for y in "tfn"}
 # each BoolTestType's value of an argument TRUE, FALSE, NULL (PostgreSQL's enum order: IS TRUE, IS NOT TRUE, …)
-_TESTS = dict(zip(BOOL_TESTS, [("true", "false", "false"), ("false", "true", "true"), ("false", "true", "false"),
-                               ("true", "false", "true"), ("false", "false", "true"), ("true", "true", "false")]))
-_NEVER_TRUE = ("false", "null", "not true")
+_TESTS = dict(zip(BOOL_TESTS, ["tff", "ftt", "ftf", "tft", "fft", "ttf"]))
 
 
 def _word(value: str | None) -> str | None:
     return value.split(":", 1)[0] if value else None
 
 
+def _possible(value: str | None) -> frozenset[str]:
+    return _SETS.get(_word(value) or "", ANY)
+
+
+def _named(possible: set[str] | frozenset[str]) -> str | None:
+    """The word for what a value may be; None for "anything" (or TRUE and FALSE: no word says it)."""
+    return next((word for word, same in _SETS.items() if same == possible), None)
+
+
 def _tested(value: str | None, test: str) -> str | None:
     """`arg IS TRUE` (…) of the argument's value: its argument is evaluated whatever the row, so what raises or is
-    undecided there is so here; of "not true", only where FALSE and NULL test the same (IS TRUE: false)."""
-    word = _word(value)
-    if word in ("raises", "undecided"):
+    undecided there is so here."""
+    if _word(value) in ("raises", "undecided"):
         return value
-    if word == "not true":
-        _, of_false, of_null = _TESTS[test]
-        return of_false if of_false == of_null else None
-    return _TESTS[test][("true", "false", "null").index(word)] if word in ("true", "false", "null") else None
+    return _named({_TESTS[test]["tfn".index(v)] for v in _possible(value)})
 
 
-def _coalesced(values: list[str | None]) -> str | None:
-    """COALESCE: the first argument not NULL. A known NULL is passed over, a "not true" one is FALSE on some rows;
-    after one that depends on the row, the value does too. Where an argument raises or is undecided, not read: the
-    planner stops at the first constant that is not NULL, and which of ours it reads so is not known here."""
-    words = [_word(value) for value in values]
-    if any(word in ("raises", "undecided") for word in words):
-        return None
-    not_true = False
-    for word in words:
-        if word is None:
-            return None
-        if word in ("true", "false"):  # "not true" before it: FALSE on those rows, this on the others
-            return word if not not_true or word == "false" else None
-        not_true |= word == "not true"
-    return "not true" if not_true else "null"
+@dataclass(frozen=True)
+class _Folded:
+    """A COALESCE's or CASE's part: its value, whether it holds a subquery (run row by row, never at planning), and
+    whether it is a constant the planner folds to one value (then it stops at it, as PostgreSQL's
+    eval_const_expressions does: a COALESCE at its first constant not NULL, a CASE at its first condition constant
+    TRUE, skipping an arm whose condition is constant FALSE or NULL)."""
+
+    value: str | None
+    subquery: bool
+    constant: bool
+
+    @property
+    def word(self) -> str | None:
+        return _word(self.value)
+
+    def stops(self, *words: str) -> bool:
+        return self.constant and self.word in words
 
 
-def _cased(values: list[str | None]) -> str | None:
-    """A searched CASE of its conditions and results, then ELSE (`[c1, r1, c2, r2, …, else]`): the results a row may
-    reach — a condition never TRUE is never taken, one TRUE whatever the row is taken by every row that reaches it —
-    all TRUE, or all never TRUE. Where any part raises or is undecided, not read (as `_coalesced`)."""
-    words = [_word(value) for value in values]
-    if any(word in ("raises", "undecided") for word in words):
-        return None
-    reached = []
-    for condition, result in zip(words[:-1:2], words[1:-1:2]):
-        if condition in _NEVER_TRUE:
-            continue
-        reached.append(result)
-        if condition == "true":
-            break
-    else:
-        reached.append(words[-1])
-    if all(word == "true" for word in reached):
-        return "true"
-    if all(word in _NEVER_TRUE for word in reached):
-        return reached[0] if len(set(reached)) == 1 else "not true"
+def _folding(part: _Folded, sure: bool) -> str | None:
+    """What folding `part` at planning says of the whole: its error or timeout where the planner surely folds it
+    (`sure`), undecided where it may ("raises: …" on every row, or "undecided: …"); None where it says nothing."""
+    if part.word == "undecided" or (part.word == "raises" and not part.subquery and sure):
+        return part.value
+    if part.word == "raises" and not part.subquery:
+        return (f"undecided: whether PostgreSQL's planner folds a part that raises ({part.value.split(': ', 1)[-1]})"
+                " cannot be told here")
     return None
+
+
+def _coalesced(parts: list[_Folded]) -> str | None:
+    """COALESCE: the first argument not NULL. The planner folds its arguments in order up to the first constant not
+    NULL (what raises among them raises the statement, what runs out of time leaves it undecided); one TRUE or FALSE
+    on every row that is no constant of its (`case when … then true else true end`) may or may not stop it, so what
+    raises after it is undecided."""
+    possible: set[str] = set()
+    sure, decided = True, False  # `decided`: no row reaches this argument (an earlier one is never NULL)
+    for part in parts:
+        if (said := _folding(part, sure)) is not None:
+            return said
+        if part.stops("true", "false"):  # the planner stops at it: the arguments after it are never folded
+            if not decided:
+                possible.add(part.word[0])
+            return _named(possible)
+        if not decided:
+            may_be = ANY if part.word == "raises" else _possible(part.value)
+            possible |= may_be - {"n"}
+            decided = "n" not in may_be
+        sure = sure and not (part.word in ("true", "false") and not part.constant)
+    if not decided:
+        possible.add("n")
+    return _named(possible)
+
+
+def _cased(parts: list[_Folded]) -> str | None:
+    """A searched CASE of its conditions and results, then ELSE (`[c1, r1, c2, r2, …, else]`), as the planner folds
+    it: conditions in order, an arm whose condition is constant FALSE or NULL dropped unread, the result of every
+    other arm folded, and the first constant TRUE condition ending it (its result stands for the ELSE then). What a
+    row may be is what the results it may reach may be: an arm whose condition is never TRUE is never taken, one
+    TRUE on every row is taken by every row that reaches it. A condition TRUE, FALSE or NULL on every row that is no
+    constant of the planner's may or may not be folded into one: what raises where that decides is undecided."""
+    possible: set[str] = set()
+    sure, taken = True, False  # `taken`: every row reaching here took an earlier arm
+    for condition, result in zip(parts[:-1:2], parts[1:-1:2]):
+        if (said := _folding(condition, sure)) is not None:
+            return said
+        if condition.stops("false", "null"):
+            continue  # dropped: its result is never folded
+        derived = not condition.constant
+        if (said := _folding(result, sure and not (derived and condition.word in ("false", "null")))) is not None:
+            return said
+        if condition.stops("true"):  # the planner ends the CASE here: the ELSE is never folded
+            if not taken:
+                possible |= ANY if result.word == "raises" else _possible(result.value)
+            return _named(possible)
+        may_take = ANY if condition.word == "raises" else _possible(condition.value)
+        if not taken and "t" in may_take:
+            possible |= ANY if result.word == "raises" else _possible(result.value)
+        taken = taken or may_take == {"t"}
+        sure = sure and not (derived and condition.word == "true")
+    default = parts[-1]
+    if (said := _folding(default, sure)) is not None:
+        return said
+    if not taken:
+        possible |= ANY if default.word == "raises" else _possible(default.value)
+    return _named(possible)
 
 
 # SQLSTATE classes of an error the expression itself raises, on every row: 21 (cardinality: a scalar subquery of
