@@ -820,7 +820,7 @@ def _node_facts(*jobs: dict, workers: str | None = "off", workers_unreadable: bo
                 sockets: str | None = "/var/run/postgresql") -> dict:
     return {**_facts_with_catalog(*jobs), "server_port": port, "listen_addresses": listen, "server_address": address,
             "use_background_workers": workers, "background_workers_unreadable": workers_unreadable,
-            "unix_socket_directories": sockets}
+            "unix_socket_directories": sockets, "sockets_unreadable": False}
 
 
 @pytest.mark.parametrize("catalog, why", [
@@ -913,11 +913,31 @@ def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why)
     ({"nodename": ""}, {"sockets": "/srv/sockets"}),  # libpq's own default directory is not known here
     # an IPv4 address a blank follows: inet_aton before glibc 2.32 reads it
     ({"nodename": "127.0.0.1 "}, {}), ({"nodename": "127.0.0.1\t"}, {}),
+    # seen on PostgreSQL 15 + pg_cron 1.4.2, each run succeeded: `//dir` is dir on Linux, and libpq tries each host of
+    # a list in turn
+    ({"nodename": "//var/run/postgresql"}, {}), ({"nodename": "/nonexistent,/var/run/postgresql"}, {}),
+    ({"nodename": "db.invalid,localhost"}, {}),
 ])
 def test_a_job_that_connects_to_this_server_or_cannot_be_told_passes(node, settings):
     facts = _node_facts(_connecting(_job(3, "ghost", "* * * * *"), **node), **settings)
     outcome = _judge({"job": "ghost", "active": True}, facts)
     assert outcome.status is Status.PASSED, outcome
+
+
+@pytest.mark.parametrize("nodename, status", [
+    ("/nonexistent", Status.ERROR), ("/var/run/postgresql", Status.ERROR), ("@pg", Status.ERROR),
+    ("localhost", Status.PASSED), ("", Status.PASSED),  # no socket directory named: nothing left unread
+])
+def test_a_socket_directory_the_checker_may_not_compare_is_an_error(nodename, status):
+    """unix_socket_directories is superuser-only to read: a job at a socket directory was passed unjudged, though
+    every run of one at a directory the server has no socket in ends "connection failed"."""
+    facts = {**_node_facts(_connecting(_job(3, "ghost", "* * * * *"), nodename=nodename), sockets=None),
+             "sockets_unreadable": True}
+    outcome = _judge({"job": "ghost", "active": True}, facts)
+    assert outcome.status is status, outcome
+    if status is Status.ERROR:
+        assert "could not look whether pg_cron connects for jobid 3" in outcome.observed, outcome.observed
+        assert "unix_socket_directories, which the checker role" in outcome.observed, outcome.observed
 
 
 def test_where_a_job_connects_is_an_error_when_the_checker_may_not_read_cron_use_background_workers():

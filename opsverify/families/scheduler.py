@@ -25,7 +25,8 @@ it, all after the fifth field or a macro's word). A job pg_cron cannot connect f
 database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles); its role
 lacks CONNECT there, or the role or the database has connection limit 0 (for a non-superuser). With
 cron.use_background_workers off pg_cron opens each run to the job's nodename:nodeport: one clearly not this server
-fails (see `_connects_elsewhere`: a socket directory none of unix_socket_directories, a name padded with blanks); where the checker may not read that setting, such a job is *error*. A job a
+fails (see `_connects_elsewhere`: a socket directory none of unix_socket_directories — an *error* where the checker
+may not read that setting —, a name padded with blanks); where the checker may not read that setting, such a job is *error*. A job a
 superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any active job with
 cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the setting. The launcher
 is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
@@ -587,9 +588,9 @@ def _sockets(answer: Any) -> dict[str, Any]:
     socket directory is not judged)."""
     if isinstance(answer, GatherError):
         if getattr(answer, "sqlstate", "") == INSUFFICIENT_PRIVILEGE:
-            return {"unix_socket_directories": None}
+            return {"unix_socket_directories": None, "sockets_unreadable": True}
         raise answer
-    return {"unix_socket_directories": answer[0]["unix_socket_directories"]}
+    return {"unix_socket_directories": answer[0]["unix_socket_directories"], "sockets_unreadable": False}
 
 
 def _superuser_only(answer: Any, setting: str) -> dict[str, Any]:
@@ -812,12 +813,15 @@ def judge(check, facts) -> Outcome:
     if read_as:
         evidence["ranges_high_to_low"] = list(dict.fromkeys(read_as))
     unreadable, idle, unknown, unconnectable, elsewhere_maybe, skipped, skipped_maybe = [], [], [], [], [], [], []
+    sockets_maybe = []
     for job in active:
         elsewhere = _connects_elsewhere(job, facts)
         if cannot := "; ".join(filter(None, [_cannot_connect(job), elsewhere if _reads_node(facts) else ""])):
             unconnectable.append(f"jobid {job['jobid']} ({cannot})")
         elif elsewhere and _reads_node(facts) is None:
             elsewhere_maybe.append(f"jobid {job['jobid']} ({elsewhere})")
+        elif _reads_node(facts) is not False and _socket_unread(job, facts):
+            sockets_maybe.append(f"jobid {job['jobid']} (its nodename {job.get('nodename')!r})")
         skips = _skips_superuser_job(job, facts)
         if skips is not False:
             (skipped if skips else skipped_maybe).append(f"jobid {job['jobid']} (its role '{job.get('username')}'"
@@ -837,6 +841,10 @@ def judge(check, facts) -> Outcome:
     if elsewhere_maybe and not never_runs:
         return error(f"could not look whether pg_cron connects for {', '.join(elsewhere_maybe)}: it does unless"
                      f" cron.use_background_workers is on, which the checker role {viewer} may not read; grant"
+                     f" pg_read_all_settings to {viewer}", **evidence)
+    if sockets_maybe and not never_runs:
+        return error(f"could not look whether pg_cron connects for {', '.join(sockets_maybe)}: a socket directory that"
+                     f" must be one of unix_socket_directories, which the checker role {viewer} may not read; grant"
                      f" pg_read_all_settings to {viewer}", **evidence)
     if skipped_maybe and not never_runs:
         return error(f"could not look whether pg_cron runs {', '.join(skipped_maybe)}: it skips a superuser's jobs"
@@ -999,6 +1007,8 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
     port, server_port = job.get("nodeport"), facts.get("server_port")
     wrong_port = (f"its nodeport {port} is not this server's port {server_port}"
                   if server_port is not None and port is not None and port != server_port else "")
+    if "," in name:  # a list of hosts libpq tries in turn: one of them may be this server
+        return ""
     if not name or name.startswith(("/", "@")):  # libpq's default socket directory, a directory, an abstract socket
         return _socket_elsewhere(name, facts.get("unix_socket_directories")) or wrong_port
     if name != name.strip() or any(char.isspace() for char in name):
@@ -1038,7 +1048,7 @@ def _socket_elsewhere(name: str, directories: str | None) -> str:
         return ""  # libpq's default directory, or one relative to the data directory, which the catalog does not show
 
     def as_path(path: str) -> str:
-        path = posixpath.normpath(path)
+        path = posixpath.normpath("/" + path.lstrip("/"))  # `//tmp` is /tmp on Linux (normpath keeps two slashes)
         return "/run" + path[len("/var/run"):] if path == "/var/run" or path.startswith("/var/run/") else path
 
     if name.startswith("@"):
@@ -1047,6 +1057,13 @@ def _socket_elsewhere(name: str, directories: str | None) -> str:
         found = as_path(name) in {as_path(entry) for entry in listed if entry.startswith("/")}
     return "" if found else (f"its nodename {name!r} is no socket directory of this server {where}, unless a"
                              " symbolic link makes it one")
+
+
+def _socket_unread(job: dict, facts: dict) -> bool:
+    """Whether the job's nodename names a socket directory (or an abstract socket) the checker could not compare with
+    unix_socket_directories, which it may not read."""
+    name = job.get("nodename") or ""
+    return bool(facts.get("sockets_unreadable")) and name.startswith(("/", "@")) and "," not in name
 
 
 def _listens_on(host: str, listen_addresses: str | None, server_address: str | None) -> bool | None:
