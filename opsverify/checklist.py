@@ -1015,6 +1015,7 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
                 )
             )
     problems += _job_calls_not_marked(checks)
+    problems += _posts_to_job_paths(checks)
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return checks
@@ -1028,6 +1029,20 @@ def _job_calls_not_marked(checks: list[Check]) -> list[str]:
             f"{check.params.path}, with which {cron.key} (cron) calls the job: a request carrying it runs the job; mark"
             " it mutating: true (never sent where the environment forbids it), or leave the call to the cron item"
             for check, secret, cron in unmarked_job_calls(checks, lambda system, secret: secret)]
+
+
+def _posts_to_job_paths(checks: list[Check]) -> list[str]:
+    """A webhook item not marked mutating whose path is a cron item's: its deliveries are POSTs, sent unmarked because
+    a webhook endpoint rejects them unread — a job's path may run its job on any POST (a cron item's POST is marked
+    mutating, and never sent where the environment forbids it): refused, as the cron item's own POST would be."""
+    jobs = {(c.system, route_path(c.params.path)): c for c in checks
+            if c.family == "cron" and not c.manual and hasattr(c.params, "path")}
+    return [f"{shown(Path(check.source))}: {check.key}: its deliveries POST to {check.params.service}"
+            f" {check.params.path}, with which {jobs[check.system, route_path(check.params.path)].key} (cron) calls a"
+            " job: a POST there may run it; mark it mutating: true (never sent where the environment forbids it),"
+            " or give it the webhook endpoint's own path"
+            for check in checks if check.family == "webhook" and not check.manual and not check.mutating
+            and (check.system, route_path(getattr(check.params, "path", ""))) in jobs]
 
 
 def unmarked_job_calls(checks: list[Check], identity: Callable[[str, str], Any],

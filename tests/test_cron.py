@@ -507,6 +507,24 @@ def test_an_http_item_sending_the_cron_secret_to_the_job_must_be_marked_mutating
     assert [c.key for c in _cron_and_http(tmp_path / "marked", marked)] == ["C1-job", "H1-probe"]
 
 
+@pytest.mark.parametrize("path", ["/api/cron/sync", "/API/cron/sync/", "/api/cron/%73ync?x=1"])
+def test_a_webhook_item_posting_to_the_jobs_path_must_be_marked_mutating(tmp_path, path):
+    """A webhook item's deliveries are POSTs, sent unmarked because a webhook endpoint rejects them unread; at a cron
+    item's path they reached a job that runs on any POST, in prod, where the cron item's own POST was refused."""
+    from opsverify.errors import ConfigError
+
+    item = ("  - {id: W1, name: hook, section: s, title: t, family: webhook, cadence: postdeploy, params: {service:"
+            f" web, path: '{path}', scheme: stripe}}}}\n")
+    with pytest.raises(ConfigError) as raised:
+        _cron_and_http(tmp_path, item)
+    assert (f"W1-hook: its deliveries POST to web {path}, with which C1-job (cron) calls a job: a POST there may run"
+            " it; mark it mutating: true") in raised.value.message, raised.value.message
+    marked = item.replace("cadence: postdeploy,", "cadence: postdeploy, mutating: true,")
+    assert [c.key for c in _cron_and_http(tmp_path / "marked", marked)] == ["C1-job", "W1-hook"]
+    elsewhere = item.replace(path, "/api/webhooks/stripe")
+    assert [c.key for c in _cron_and_http(tmp_path / "elsewhere", elsewhere)] == ["C1-job", "W1-hook"]
+
+
 def test_an_http_item_with_another_secret_or_path_is_not_the_jobs_call(tmp_path):
     items = ("  - {id: H1, name: other-path, section: s, title: t, family: http, cadence: postdeploy, params: {service:"
              " web, path: /api/admin, headers: {authorization: 'Bearer {secret:CRON_SECRET}'}}}\n"

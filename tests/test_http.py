@@ -206,6 +206,12 @@ def test_a_rule_not_judged_beside_a_failure_is_recorded_undecided():
     ({"body_includes": [], "json_has": []}, "json_has, body_includes given empty"),
     ({"body_excludes": [""]}, "at least 1 character"),
     ({"method": "POST"}, "not a safe method"),
+    # a GET many frameworks take as the method a header or `_method` names: that method's request, if not safe
+    ({"headers": {"X-HTTP-Method-Override": "DELETE"}}, "params.headers.X-HTTP-Method-Override: 'DELETE' asks the"
+                                                         " server to take the request as another method"),
+    ({"headers": {"x-http-method": "put"}}, "another method; mark the item mutating: true"),
+    ({"headers": {"X-Method-Override": "PATCH"}}, "another method"),
+    ({"path": "/h?_method=DELETE"}, "params.path: _method='DELETE' asks the server"),
     # a header HTTP cannot carry is refused at load, not sent to fail as "no answer"
     ({"headers": {"x-note": "café ✓"}}, "'é' is not ASCII, .* cannot be sent as written; percent-encode it "
                                          r"\(é is %C3%A9\) .* or leave it out"),
@@ -218,6 +224,17 @@ def test_a_rule_not_judged_beside_a_failure_is_recorded_undecided():
 def test_rejected(params, problem):
     with pytest.raises((ValidationError, ValueError), match=problem):
         load_item_params("http", {"service": "api", "path": "/h", **params})
+
+
+def test_a_method_override_naming_a_safe_method_or_marked_mutating_is_taken():
+    from opsverify.families.http import validate_item
+
+    params = load_item_params("http", {"service": "api", "path": "/h?_method=get",
+                                       "headers": {"X-HTTP-Method-Override": "HEAD"}})
+    assert validate_item(params, mutating=False) == []
+    deleting = load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-HTTP-Method-Override": "DELETE"}},
+                                mutating=True)
+    assert validate_item(deleting, mutating=True) == []
 
 
 @pytest.mark.parametrize("name, value", [("content-length", "3"), ("Transfer-Encoding", "chunked"),
