@@ -208,6 +208,37 @@ CASES = [
 ]
 
 
+WITHHELD = "[SENSITIVE]"  # what `vercel env pull` writes for a Sensitive variable (every production one by default)
+
+
+@pytest.mark.parametrize("params, status", [
+    (api(not_values={"NODE_TLS_REJECT_UNAUTHORIZED": ["0"]}), Status.ERROR),
+    (api(not_equal={"K": "changeme-default"}), Status.ERROR),
+    (api(min_length={"K": 10}), Status.ERROR),
+    (api(matches={"K": ".+"}), Status.ERROR),
+    (api(values={"K": "live"}), Status.ERROR),
+    (api(forbidden=["NODE_TLS_REJECT_UNAUTHORIZED"]), Status.ERROR),
+    (api(when={"PAYMENTS_MODE": "live"}, required=["STRIPE_WEBHOOK_SECRET"]), Status.ERROR),
+    (api(required=["K"]), Status.PASSED),  # set: the placeholder says that much
+    (api(any_of=[["K", "J"]]), Status.PASSED),
+])
+def test_a_value_a_platform_export_withholds_is_never_judged_as_written(params, status):
+    """A Sensitive variable exported by `vercel env pull` reads "[SENSITIVE]": judged as its value, a TLS check, a
+    default-secret check, a length and a `when` passed (the `when` as "not applicable"), whatever the real value."""
+    values = {"K": WITHHELD, "NODE_TLS_REJECT_UNAUTHORIZED": WITHHELD, "PAYMENTS_MODE": WITHHELD}
+    _, outcome = judge(params, values)
+    assert outcome.status is status, outcome
+    if status is Status.ERROR:
+        assert "the placeholder `vercel env pull` writes for a Sensitive variable" in outcome.observed, outcome
+
+
+def test_equal_values_a_platform_export_withholds_are_not_known_equal():
+    check = make_check("env", {"equal": {"names": ["CRON_SECRET"], "services": ["web", "worker"]}})
+    outcome = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"CRON_SECRET": WITHHELD}},
+                                "examples": EXAMPLE})
+    assert outcome.status is Status.ERROR and "CRON_SECRET on web is '[SENSITIVE]'" in outcome.observed, outcome
+
+
 @pytest.mark.parametrize("params, values, status, seen", CASES)
 def test_env_rule(params, values, status, seen):
     check, outcome = judge(params, values)

@@ -514,6 +514,9 @@ _INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}\x00-\x1f\x7f-\x9f\u034f\u115f\u11
 # what JavaScript writes of a variable that was never set (`${process.env.X}`, String(null)) and a service reads as
 # a value: set to it, a required key is as missing as unset (cron and webhook refuse these same words as keys)
 UNSET_WORDS = ("undefined", "null")
+# what a platform's export writes in place of a value it will not show: the variable is set, its value is not known
+WITHHELD = {"[SENSITIVE]": "the placeholder `vercel env pull` writes for a Sensitive variable: its value is not in"
+                           " the file (export it another way, or judge it where it is read)"}
 
 
 # a process environment holds C strings: a NUL byte ends a value there (Node's process.env reads "\0abc" as "") and
@@ -627,13 +630,19 @@ class Findings:
             self.defined_twice.setdefault(service, {})[name] = said
             self.notes.append(f"{name} on {service} is {said}")
 
-    def clear(self, env: dict[str, str], name: str, service: str | None = None) -> bool:
-        """Whether `name` reads the same to Node's dotenv and python-dotenv; when not, the rule cannot judge it
-        (either reading may be the service's) and says so."""
+    def clear(self, env: dict[str, str], name: str, service: str | None = None, *, presence: bool = False) -> bool:
+        """Whether `name` reads the same to Node's dotenv and python-dotenv, and its value is in the source (not a
+        platform export's placeholder for it; `presence`: only whether it is set is asked, which that says); when not,
+        the rule cannot judge it (either reading may be the service's) and says so."""
         how = how_read_two_ways(env, name)
+        service = service or self.service or ""
+        if how is None and not presence and env.get(name) in WITHHELD:
+            if name not in self.read_two_ways.get(service, {}):
+                self.read_two_ways.setdefault(service, {})[name] = WITHHELD[env[name]]
+                self.cannot(f"{name} on {service} is {env[name]!r}, {WITHHELD[env[name]]}")
+            return False
         if how is None:
             return True
-        service = service or self.service or ""
         if name not in self.read_two_ways.get(service, {}):
             self.read_two_ways.setdefault(service, {})[name] = how
             self.cannot(f"{name} on {service} is read two ways ({how})")
@@ -663,7 +672,7 @@ def _judge_required(p: Params, env: dict[str, str], f: Findings) -> None:
         f.expect(f"{', '.join(exact)} set")
         f.look(env, *exact)
         for name in exact:
-            if f.clear(env, name) and (why := _required_unset(name, env.get(name))):
+            if f.clear(env, name, presence=True) and (why := _required_unset(name, env.get(name))):
                 f.problem("required", name, why)
     for pattern in (n for n in p.required if is_pattern(n)):
         f.expect(f"a name matching {pattern} set")
