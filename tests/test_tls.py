@@ -55,6 +55,10 @@ def shaken(**fields) -> tls.Handshake:
     (shaken(certificate=cert(3)), 2, Status.PASSED, "3.0 days left"),
     (shaken(certificate=cert(13.9)), 14, Status.FAILED, "in 13.9 days"),
     (shaken(certificate=cert(13.96)), 14, Status.FAILED, "in 13.9 days"),  # never "14.0" against a 14-day bound
+    # "more than 14 days": exactly 14 left is not (the leaf's, and the chain's)
+    (shaken(certificate=cert(14)), 14, Status.FAILED, "in 14.0 days"),
+    (shaken(certificate=cert(200), chain=(tls.Certificate("CN=R11", "CN=ISRG Root X1", (), NOW + timedelta(days=14)),)),
+     14, Status.FAILED, "the chain's certificate CN=R11 expires"),
     (shaken(second_look=cert(-1), rejected="certificate has expired"), 14, Status.FAILED,
      "certificate rejected: certificate has expired (a second, unverified connection saw the certificate of "
      "CN=joslyn.example, expires 2026-11-24)"),

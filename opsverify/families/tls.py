@@ -468,7 +468,7 @@ def judge(check, facts) -> Outcome:
     assert cert is not None
     left = cert.not_after - fact.checked_at
     evidence |= _described(cert, fact.checked_at)
-    if left < timedelta(days=p.min_days):
+    if left <= timedelta(days=p.min_days):  # "more than min_days" left: exactly min_days is not
         return failed(expected, f"certificate expires {cert.not_after:%Y-%m-%d %H:%M} UTC, in {_days(left)}", **evidence)
     if fact.chain is None:
         evidence["chain"] = "not readable with this Python: the leaf's expiry alone was judged"
@@ -476,7 +476,7 @@ def judge(check, facts) -> Outcome:
         # the chain stops verifying when any certificate in it expires, the intermediates too
         evidence["chain"] = [{"subject": c.subject, "not_after": c.not_after.isoformat()} for c in fact.chain]
         first = min(fact.chain, key=lambda c: c.not_after, default=None)
-        if first is not None and first.not_after - fact.checked_at < timedelta(days=p.min_days):
+        if first is not None and first.not_after - fact.checked_at <= timedelta(days=p.min_days):
             return failed(expected, f"the chain's certificate {first.subject} expires {first.not_after:%Y-%m-%d %H:%M}"
                                     f" UTC, in {_days(first.not_after - fact.checked_at)}", **evidence)
     refusal = ""
