@@ -107,8 +107,8 @@ def test_a_templates_base_sets_nothing_and_its_scripts_take_the_documents():
     assert (links.base, links.found) == ("/app/", [("a.js", None), ("t.js", "/app/")])
 
 
-def _walked_typed(files: dict[str, tuple[str, str]]):
-    """The item's outcome on a site serving `files` (path -> (content type, text)); 404 elsewhere."""
+def _walked_typed(files: dict[str, tuple[str, str | bytes]]):
+    """The item's outcome on a site serving `files` (path -> (content type, text or bytes)); 404 elsewhere."""
     from http.server import BaseHTTPRequestHandler
 
     from .kit import handler_server, make_target
@@ -116,11 +116,12 @@ def _walked_typed(files: dict[str, tuple[str, str]]):
     class Site(BaseHTTPRequestHandler):
         def do_GET(self):
             kind, text = files.get(self.path, ("text/plain", ""))
+            data = text if isinstance(text, bytes) else text.encode()
             self.send_response(200 if self.path in files else 404)
             self.send_header("content-type", kind)
-            self.send_header("content-length", str(len(text.encode())))
+            self.send_header("content-length", str(len(data)))
             self.end_headers()
-            self.wfile.write(text.encode())
+            self.wfile.write(data)
 
         def log_message(self, *args):
             pass
@@ -129,6 +130,31 @@ def _walked_typed(files: dict[str, tuple[str, str]]):
         target = make_target({"services": {"app": {"url": base}}})
         c = check(path="/")
         return bundle.judge(c, bundle.gather(target, [c]))
+
+
+@pytest.mark.parametrize("page, script", [
+    # the script's encoding from the page: its `charset` attribute, or the page's own (a classic script's fallback)
+    (("text/html", '<script src="/a.js" charset="utf-16le"></script>'),
+     ("application/javascript", f'const k="{SERVICE}";'.encode("utf-16-le"))),
+    (("text/html; charset=utf-16le", '<script src="/a.js"></script>'.encode("utf-16-le")),
+     ("application/javascript", f'const k="{SERVICE}";'.encode("utf-16-le"))),
+    # WHATWG labels of UTF-16 Python does not know
+    (("text/html", '<script src="/a.js"></script>'),
+     ("application/javascript; charset=ucs-2", f'const k="{SERVICE}";'.encode("utf-16-le"))),
+    (("text/html", '<script src="/a.js"></script>'),
+     ("application/javascript; charset=unicodefffe", f'const k="{SERVICE}";'.encode("utf-16-be"))),
+    # ISO-2022-JP: an escape back to ASCII inside the token, which its decoder skips
+    (("text/html", '<script src="/a.js"></script>'),
+     ("application/javascript; charset=iso-2022-jp",
+      f'const k="{SERVICE[:60]}\x1b(B{SERVICE[60:]}";'.encode("ascii"))),
+])
+def test_a_key_in_a_reading_its_headers_do_not_name_is_found(page, script):
+    """A browser reads a classic script by its BOM, its Content-Type's charset, its `charset` attribute, then the
+    page's encoding, and knows WHATWG's labels: each of these shipped a service_role key the bytes as sent (a NUL
+    between characters, an escape inside) and the script's own header hid — it passed. Bytes that hint at UTF-16,
+    UTF-32 or ISO-2022-JP are read so too: a key in any reading is shipped."""
+    outcome = _walked_typed({"/": page, "/a.js": script})
+    assert outcome.status is Status.FAILED and "service_role key" in outcome.observed, outcome
 
 
 XHTML = ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title>'

@@ -685,7 +685,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # UT
 def views(content: bytes | bytearray, charset: str | None) -> list[bytes | bytearray]:
     """The body as bytes an ASCII token can be found in: as sent and — where a BOM or the charset says ASCII is not
     one byte a character (UTF-16, UTF-32), as a browser then reads it — also as UTF-8. A key shipped either way
-    is shipped."""
+    is shipped. The last is the body as its headers say a browser reads it (see `hinted` for the other readings)."""
     encoding = next((name for bom, name in _BOMS if content.startswith(bom)), charset)
     if encoding is None or ascii_compatible(encoding):
         return [content]
@@ -693,6 +693,19 @@ def views(content: bytes | bytearray, charset: str | None) -> list[bytes | bytea
         return [content, content.decode(encoding, errors="replace").encode("utf-8", errors="replace")]
     except (LookupError, UnicodeError, ValueError):  # no text encoding (`hex`): the bytes as sent are all there is
         return [content]
+
+
+# readings a browser may give bytes whatever their own header says — a script's `charset` attribute, the page's
+# encoding, a WHATWG label Python does not know (`unicode`, `ucs-2`: UTF-16LE) — where the bytes hint at them: NULs
+# (UTF-16, UTF-32), an escape (ISO-2022-JP switches sets with ESC sequences, which may sit inside a token)
+_HINTED = ((b"\0", ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")), (b"\x1b", ("iso-2022-jp",)))
+
+
+def hinted(content: bytes | bytearray) -> list[bytes]:
+    """The body as UTF-8 from each reading its bytes hint at (`_HINTED`): a key shipped in any of them is shipped,
+    whichever the browser takes — anyone may read the bytes so."""
+    return [content.decode(name, errors="replace").encode("utf-8", errors="replace")
+            for byte, names in _HINTED if byte in content for name in names]
 
 
 def data_url(url: str) -> tuple[bytes, str | None]:
@@ -785,7 +798,7 @@ class Crawl:
         text = _page_text(seen[-1], reply.charset if len(seen) == 1 else "utf-8")
         # and as a browser reads its attributes and text: `data-key="eyJ…&#46;eyJ…"` is a key with its dots
         read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
-        self.scan(_path(self.page_url), [*seen, *read])
+        self.scan(_path(self.page_url), [*seen, *read, *hinted(reply.content)])
         kind = {k.lower(): v for k, v in reply.headers.items()}.get("content-type", "").split(";", 1)[0]
         # XHTML's type, or XML's or SVG's holding XHTML (a browser reads each as XML, and runs its scripts)
         links = _script_links(text, xhtml=kind.strip().lower() in XML_PAGES)
@@ -869,6 +882,7 @@ class Crawl:
             self.incomplete.append(f"{path}: larger than {self.params.max_asset_bytes} bytes")
         self.scanned.append(path)
         headers = {k.lower() for k in reply.headers}
+        data += hinted(reply.content)
         self.scan(path, data, map_header=bool(headers & {"sourcemap", "x-sourcemap"}))
         for view in data:
             self.enqueue(chunk_references(view, url, self.base_url), path)
@@ -963,7 +977,7 @@ class Crawl:
             self.incomplete.append(f"{name}: data: scripts nested deeper than {MAX_ROUNDS} levels not scanned")
             return
         self.scanned.append(name)
-        data = views(content, charset)
+        data = [*views(content, charset), *hinted(content)]
         self.scan(name, data)
         self.data_depth += 1
         try:
