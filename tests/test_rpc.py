@@ -314,6 +314,17 @@ def test_judge_fee_payer_bad_keypair_and_unreachable_rpc():
     assert unreadable.status is Status.ERROR
 
 
+def test_a_fee_payer_key_a_platform_export_withholds_is_no_key():
+    """`vercel env pull` writes "[SENSITIVE]" for a Sensitive variable: read as the key, the item failed ("not a JSON
+    array of bytes") a deployment whose real key is fine; what the key is cannot be told."""
+    from types import SimpleNamespace
+
+    target = SimpleNamespace(env_vars=lambda service: {FEE: "[SENSITIVE]"}, redactor=SimpleNamespace(add=lambda v: None))
+    key = rpc._read_keypair(target, "app", FEE)
+    outcome = rpc.judge(fee_check(), facts(keypairs={("app", FEE): key}))
+    assert outcome.status is Status.ERROR and "the placeholder `vercel env pull` writes" in outcome.observed, outcome
+
+
 def test_judge_literal_account():
     outcome = rpc.judge(check(method="getBalance", account=addr(3), min_lamports=10),
                         facts(Chain("https://rpc.example", balances={addr(3): ok(9)})))
@@ -372,6 +383,15 @@ def test_judge_signatures_a_status_without_err_is_could_not_look(status):
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed.startswith(f"getSignatureStatuses: the node's answer for {sig(1)} lacks err: "), \
         outcome.observed
+
+
+@pytest.mark.parametrize("status", [{k: v for k, v in FINAL.items() if k != "confirmationStatus"},
+                                    {**FINAL, "confirmationStatus": None}])
+def test_judge_signatures_no_level_with_confirmations_null_is_finalized(status):
+    """A node that writes no confirmationStatus: confirmations null is a rooted transaction, as Solana's client reads
+    it (it had failed "only None")."""
+    outcome = signatures_outcome({sig(1): ok(status)}, commitment="finalized")
+    assert outcome.status is Status.PASSED, outcome.observed
 
 
 def test_judge_signatures_finalized_commitment_and_long_lists():
@@ -461,7 +481,10 @@ def test_expected_lamports_that_are_no_number_are_named(expected):
 
 
 @pytest.mark.parametrize("malformed, said", [
-    (ok({**FINAL, "confirmationStatus": ["finalized"]}), 'has confirmationStatus ["finalized"], not a word'),
+    (ok({**FINAL, "confirmationStatus": ["finalized"]}), 'has confirmationStatus ["finalized"], none of Solana\'s'),
+    (ok({**FINAL, "confirmationStatus": "FINALIZED"}), 'has confirmationStatus "FINALIZED", none of Solana\'s'),
+    (ok({**FINAL, "confirmationStatus": "rooted"}), 'has confirmationStatus "rooted"'),
+    (ok({**CONFIRMED, "confirmationStatus": None}), "has confirmationStatus null"),  # with confirmations 10: which?
     (ok("finalized"), 'getSignatureStatuses: unexpected status "finalized"'),
     (ok(NO_ERR_FIELD), "lacks err"),
     (err(-32602, "Invalid params"), "getSignatureStatuses failed: error -32602"),

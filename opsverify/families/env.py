@@ -32,7 +32,7 @@ from ..errors import GatherError, NotConfigured
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint
 from ..lazy import load
-from ..transports.envsource import READ_S, EnvFile, parse_dotenv
+from ..transports.envsource import READ_S, WITHHELD, EnvFile, parse_dotenv
 from ._common import StrictParams, first_few, nothing_found, plural
 from .repo import Params as RepoParams, source as repo_source  # repo_source: a system's checkout or GitHub
 
@@ -514,9 +514,6 @@ _INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}\x00-\x1f\x7f-\x9f\u034f\u115f\u11
 # what JavaScript writes of a variable that was never set (`${process.env.X}`, String(null)) and a service reads as
 # a value: set to it, a required key is as missing as unset (cron and webhook refuse these same words as keys)
 UNSET_WORDS = ("undefined", "null")
-# what a platform's export writes in place of a value it will not show: the variable is set, its value is not known
-WITHHELD = {"[SENSITIVE]": "the placeholder `vercel env pull` writes for a Sensitive variable: its value is not in"
-                           " the file (export it another way, or judge it where it is read)"}
 
 
 # a process environment holds C strings: a NUL byte ends a value there (Node's process.env reads "\0abc" as "") and

@@ -64,6 +64,7 @@ from ..lazy import load
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, error, failed, passed, skipped, verdict
 from ..secrets import describe, key_of_a_secret_url
+from ..transports.envsource import WITHHELD
 from ..transports.jsonrpc import Answer, Call, RpcError, call_batch, exchange_s
 from ..transports.pgvalues import Pinned
 from ._common import StrictParams, nothing_found, plural, read_only_query
@@ -345,6 +346,8 @@ def _read_keypair(target, service: str, name: str) -> Keypair | GatherError:
         return exc
     if not value:
         return Keypair(present=False, described=describe(value or None))
+    if value in WITHHELD:  # set, its value not in the source: no key to derive an account from
+        return GatherError(f"{name} on {service} is {value!r}, {WITHHELD[value]}")
     target.redactor.add(value)
     pubkey, problem = public_key_of(value)
     return Keypair(True, describe(value), pubkey, problem)
@@ -762,9 +765,11 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
             offending.append((signature, f"failed with {_json(failure)}", row))
         elif "err" not in status:  # Solana always sends err, null on success: no word on how the transaction went
             undecided.append(f"getSignatureStatuses: the node's answer for {signature} lacks err: {_json(status)}")
-        elif confirmation is not None and not isinstance(confirmation, str):  # no commitment level is written so
+        elif confirmation is None and status.get("confirmations", 0) is None:
+            pass  # a node that writes no level: confirmations null is a rooted (finalized) one, as Solana's client reads
+        elif confirmation not in COMMITMENTS:  # a level no node writes (`FINALIZED`, `rooted`, a list), or none
             undecided.append(f"getSignatureStatuses: the node's answer for {signature} has confirmationStatus"
-                             f" {_json(confirmation)}, not a word")
+                             f" {_json(confirmation)}, none of Solana's ({', '.join(COMMITMENTS)})")
         elif confirmation not in accepted:
             offending.append((signature, f"only {confirmation}", row))
     undecided = list(dict.fromkeys(undecided))  # a whole batch refused is one reason, said once
@@ -784,6 +789,9 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
 def _listed(reasons: list[str]) -> list[str]:
     """The first LISTED reasons, and how many more: one readable line (the evidence keeps the rest of the story)."""
     return reasons[:LISTED] + ([f"and {len(reasons) - LISTED} more"] if len(reasons) > LISTED else [])
+
+
+COMMITMENTS = ("processed", "confirmed", "finalized")  # confirmationStatus, as Solana's nodes write it
 
 
 def _transaction_error(status: dict[str, Any]) -> Any:

@@ -158,6 +158,11 @@ class ReadTwoWays:
         return f"line {self.line}: {self.why}: {self.reader} reads {self.node}, {self.others} {self.python}; {self.fix}"
 
 
+# what a platform's export writes in place of a value it will not show: the variable is set, its value is not known
+WITHHELD = {"[SENSITIVE]": "the placeholder `vercel env pull` writes for a Sensitive variable: its value is not in"
+                           " the file (export it another way, or judge it where it is read)"}
+
+
 class EnvFile(dict):
     """A dotenv file's variables as python-dotenv reads them (the last definition of a name wins, as in Node's
     dotenv), with the lines of each name defined more than once and the names the two readers end with
