@@ -1568,7 +1568,34 @@ def _yaml_files(folder: Path) -> list[Path]:
 
 def _item_problems(module: Any, params: Any, mutating: bool) -> list[str]:
     validate_item = getattr(module, "validate_item", None)
-    return list(validate_item(params, mutating)) if validate_item is not None else []
+    found = list(validate_item(params, mutating)) if validate_item is not None else []
+    return found + ([] if mutating else _method_overrides(params))
+
+
+# headers, and the query parameter, many frameworks read as the request's method: a GET (or a webhook's POST) naming
+# DELETE in one is a DELETE to a server honouring it. Compared as servers compare names: case, and `_` as `-` (WSGI
+# servers read both as one)
+METHOD_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
+
+
+def _method_overrides(params: Any) -> list[str]:
+    """Why an item not marked mutating would ask a server to take its request as a method that is not safe, by any
+    family: a header among METHOD_OVERRIDES, or `_method=` in its path's query."""
+    from .transports.http import SAFE_METHODS
+
+    headers = getattr(params, "headers", None)
+    said = [(f"params.headers.{name}: {value!r}", value) for name, value in (headers or {}).items()
+            if isinstance(name, str) and isinstance(value, str)
+            and name.strip().lower().replace("_", "-") in METHOD_OVERRIDES]
+    path = getattr(params, "path", None)
+    if isinstance(path, str) and "?" in path:
+        query = path.split("?", 1)[1].split("#", 1)[0]
+        said += [(f"params.path: _method={value!r}", value)
+                 for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
+                 if key.strip().lower() == "_method"]
+    return [f"{where} asks the server to take the request as another method; mark the item mutating: true unless it"
+            f" names a safe one ({', '.join(sorted(SAFE_METHODS))})"
+            for where, method in said if method.strip().upper() not in SAFE_METHODS]
 
 
 def load_item_params(family: str, params: dict[str, Any], *, mutating: bool = False) -> Any:

@@ -212,6 +212,7 @@ def test_a_rule_not_judged_beside_a_failure_is_recorded_undecided():
     ({"headers": {"x-http-method": "put"}}, "another method; mark the item mutating: true"),
     ({"headers": {"X-Method-Override": "PATCH"}}, "another method"),
     ({"path": "/h?_method=DELETE"}, "params.path: _method='DELETE' asks the server"),
+    ({"headers": {"X_HTTP_Method_Override": "DELETE"}}, "another method"),  # WSGI servers read `_` as `-`
     # a header HTTP cannot carry is refused at load, not sent to fail as "no answer"
     ({"headers": {"x-note": "café ✓"}}, "'é' is not ASCII, .* cannot be sent as written; percent-encode it "
                                          r"\(é is %C3%A9\) .* or leave it out"),
@@ -227,14 +228,20 @@ def test_rejected(params, problem):
 
 
 def test_a_method_override_naming_a_safe_method_or_marked_mutating_is_taken():
-    from opsverify.families.http import validate_item
+    load_item_params("http", {"service": "api", "path": "/h?_method=get", "headers": {"X-HTTP-Method-Override": "HEAD"}})
+    load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-HTTP-Method-Override": "DELETE"}},
+                     mutating=True)
 
-    params = load_item_params("http", {"service": "api", "path": "/h?_method=get",
-                                       "headers": {"X-HTTP-Method-Override": "HEAD"}})
-    assert validate_item(params, mutating=False) == []
-    deleting = load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-HTTP-Method-Override": "DELETE"}},
-                                mutating=True)
-    assert validate_item(deleting, mutating=True) == []
+
+@pytest.mark.parametrize("family, params", [
+    ("cron", {"service": "web", "path": "/api/cron/sync?_method=DELETE", "secret": "CRON_SECRET"}),
+    ("metrics", {"service": "web", "path": "/metrics?_method=DELETE", "families": {"up": "gauge"}}),
+    ("webhook", {"service": "web", "path": "/api/hooks?_method=DELETE", "scheme": "stripe"}),
+])
+def test_every_family_that_sends_a_path_is_held_to_the_method_it_names(family, params):
+    """`?_method=DELETE` on a cron, metrics or webhook item loaded and was sent (a server honouring it ran DELETEs)."""
+    with pytest.raises(ValueError, match=r"params.path: _method='DELETE' asks the server"):
+        load_item_params(family, params)
 
 
 @pytest.mark.parametrize("name, value", [("content-length", "3"), ("Transfer-Encoding", "chunked"),
