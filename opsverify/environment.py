@@ -1386,6 +1386,15 @@ def _check_job_calls_by_value(path: Path, model: EnvironmentModel, checks: list[
                 " mutating: true"
                 for check, secret, cron in found.values()]
     problems += _job_secrets_in_urls(path, model, checks, value, url)
+    # a webhook item's POSTs at a cron item's URL, whole: the checklists' own rule compares one system's paths
+    jobs = {at: cron for cron in checks if cron.family == "cron" and not cron.manual and (at := url(cron)) is not None}
+    problems += [f"{shown(path)}: {check.key} (webhook) POSTs to {check.params.service} {check.params.path}, which is"
+                 f" where {jobs[at].key} (cron{'' if jobs[at].system == check.system else f' of {jobs[at].system}'})"
+                 " calls a job (the same server and path): a POST there may run it; mark the item mutating: true"
+                 for check in checks if check.family == "webhook" and not check.manual and not check.mutating
+                 and (at := url(check)) in jobs and not (jobs[at].system == check.system
+                                                         and route_path(check.params.path)
+                                                         == route_path(jobs[at].params.path))]
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
 

@@ -991,6 +991,34 @@ def test_a_cron_secret_written_into_the_jobs_url_is_refused(tmp_path, monkeypatc
     load_environment(tmp_path, "local", checks=[replace(http, mutating=True)])
 
 
+@pytest.mark.parametrize("hooks_url, hook_system, hook_path", [
+    ("https://shop.example/api/cron", "shop", "/sync"),  # a service's URL holds part of the job's path
+    ("https://shop.example", "billing", "/api/cron/sync"),  # another system's service on the same server
+], ids=["url-holds-the-path", "another-system"])
+def test_a_webhook_items_posts_at_a_jobs_url_are_refused(tmp_path, hooks_url, hook_system, hook_path):
+    """A webhook item's deliveries are POSTs, unmarked; the checklists refuse them at a cron item's path of the same
+    system, and the environment compares whole URLs: six POSTs reached the job, in prod, where its own was refused."""
+    from .kit import make_check
+
+    hooks = f"hooks: {{url: '{hooks_url}'}}"
+    systems = ({"shop": f"app: {{url: 'https://shop.example'}}, {hooks}"} if hook_system == "shop" else
+               {"shop": "app: {url: 'https://shop.example'}", hook_system: hooks})
+    (tmp_path / "local.yaml").write_text("name: local\nsystems:\n" + "".join(
+        f"  {name}:\n    services: {{{services}}}\n" for name, services in systems.items()), encoding="utf-8")
+    cron = replace(make_check("cron", {"service": "app", "path": "/api/cron/sync", "method": "POST",
+                                       "secret": "CRON_SECRET"}, item="C1",
+                              name="job", mutating=True), system="shop")
+    hook = replace(make_check("webhook", {"service": "hooks", "path": hook_path, "scheme": "stripe"}, item="W1",
+                              name="hook"), system=hook_system)
+    with pytest.raises(ConfigError) as refused:
+        load_environment(tmp_path, "local", checks=[cron, hook])
+    assert (f"W1-hook (webhook) POSTs to hooks {hook_path}, which is where C1-job (cron"
+            in refused.value.message), refused.value.message
+    load_environment(tmp_path, "local", checks=[cron, replace(hook, mutating=True)])
+    load_environment(tmp_path, "local", checks=[cron, replace(hook, params=hook.params.model_copy(
+        update={"path": "/hooks/stripe"}))])
+
+
 def test_a_cron_secrets_value_sent_to_the_jobs_url_from_another_system_or_service_is_refused(tmp_path, monkeypatch):
     """The rule compares whole URLs where the environment gives them: another system's item with the same value and
     the same server, and a service whose URL holds part of the path (`…/api` + `/cron/run`), ran the job in prod."""
