@@ -237,6 +237,9 @@ def test_equal_values_a_platform_export_withholds_are_not_known_equal():
     outcome = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"CRON_SECRET": WITHHELD}},
                                 "examples": EXAMPLE})
     assert outcome.status is Status.ERROR and "CRON_SECRET on web is '[SENSITIVE]'" in outcome.observed, outcome
+    unset = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"OTHER": "1"}},
+                              "examples": EXAMPLE})
+    assert unset.status is Status.FAILED and "CRON_SECRET is not set on worker" in unset.observed, unset
 
 
 @pytest.mark.parametrize("params, values, status, seen", CASES)

@@ -895,7 +895,13 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
         evidence.setdefault("equal", {})[name] = {s: _described(v) for s, v in values.items()}
         for service in p.equal.services:
             f.twice(services[service], name, service)
-        if not all([f.clear(services[s], name, s) for s in p.equal.services]):  # a list: every split is said
+        readable = {s: f.clear(services[s], name, s) for s in p.equal.services}  # every split and withheld one said
+        if not all(readable.values()):
+            # a value withheld (set, not shown) and one not set where it is read cleanly: not identical, whatever it is
+            unset = [s for s in p.equal.services if readable[s] and is_unset(values[s])]
+            if unset and all(values[s] in WITHHELD for s in p.equal.services if not readable[s]):
+                f.problems.append(f"{name} is not set on {', '.join(unset)}, and set on the others")
+                f.failed.setdefault("equal", []).append(name)
             continue
         absent = [s for s, v in values.items() if v is None]
         blank = [s for s, v in values.items() if v is not None and is_blank(v)]
