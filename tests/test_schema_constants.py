@@ -68,6 +68,10 @@ ALWAYS_TRUE = [
     "(owner_id = 1 or null) is not false",
     "(case when owner_id = 1 then null else true end) is not false",
     "(not (owner_id = 1 and null)) is not false",
+    # an IN list holding a NULL is never FALSE (TRUE where the row's value is listed, else NULL)
+    "coalesce(owner_id in (1, null), true)",
+    "(owner_id in (1, null)) is not false",
+    "(owner_id not in (1, null)) is not true",              # NOT IN with a NULL: never TRUE
 ]
 # not TRUE for every row
 NOT_OPEN = [
@@ -90,6 +94,8 @@ NOT_OPEN = [
     "case when owner_id = 1 or 1 in (2, null) then true else 1 in (2, null) end",  # NULL where owner_id is not 1
     "case owner_id when 1 then true else false end",
     "case when owner_id = 1 then 1 in (1, null) when 1 in (1, null) then false end",
+    "owner_id in (1, null)",                                # TRUE only where owner_id is 1
+    "coalesce(owner_id in (1, 2), true)",                   # no NULL listed: FALSE where owner_id is 3
 ]
 # no row passes it (FALSE, NULL, or it raises)
 NEVER = [
@@ -116,6 +122,7 @@ NEVER = [
     "coalesce(owner_id = 1, 1/0 = 1)",
     "case when (1/0 = 1) then true else owner_id = 1 end",
     "case when owner_id = 1 then 1/0 = 1 else true end",
+    "owner_id not in (1, null)",                            # FALSE or NULL: never TRUE
 ]
 
 

@@ -353,17 +353,15 @@ def _ask_constants(database, relations: list[dict]) -> None:
             for key in ("using", "check"):
                 tree = read_tree(pol.pop(f"{key}_tree", None))
                 if tree is not None and pol[key] is not None:
-                    parts = dict(_constant_parts(tree, pol[key], safe))
-                    if parts:
-                        read.append((pol, key, tree, safe))
-                        asked.update(dict.fromkeys(parts))
-    if not asked:
-        return
-    expressions = list(asked)
-    answers = database.query_many([constant_statement(e) for e in expressions])
-    if len(answers) != len(expressions):
-        raise GatherError(f"the database gave {len(answers)} answers to {len(expressions)} constant expressions")
-    said = dict(zip(expressions, map(_constant_value, answers), strict=True))
+                    read.append((pol, key, tree, safe))  # one with no such part may be told all the same (IN … NULL)
+                    asked.update(dict.fromkeys(dict(_constant_parts(tree, pol[key], safe))))
+    said: dict[str, str] = {}
+    if asked:
+        expressions = list(asked)
+        answers = database.query_many([constant_statement(e) for e in expressions])
+        if len(answers) != len(expressions):
+            raise GatherError(f"the database gave {len(answers)} answers to {len(expressions)} constant expressions")
+        said = dict(zip(expressions, map(_constant_value, answers), strict=True))
     for pol, key, tree, safe in read:
         value = _whole_value(tree, pol[key], safe, said)
         if value is not None:
@@ -390,6 +388,8 @@ def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, st
     own arguments. IS TRUE and the like, COALESCE and CASE: see `_tested`, `_coalesced`, `_cased`."""
     if is_constant(tree, safe):
         return said[text]
+    if (listed := _in_list_holding_null(tree, safe)) is not None:
+        return listed
     parts = arguments(text, tree)
     if parts is None:
         return None
@@ -413,6 +413,21 @@ def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, st
         sets.append(ANY if word == "raises" else _possible(value))  # a subquery's raise: row by row, maybe never
     combine = _AND if deciding == "false" else _OR
     return _named(functools.reduce(lambda a, b: {combine[x, y] for x in a for y in b}, sets))
+
+
+def _in_list_holding_null(tree: Node, safe: frozenset[str]) -> str | None:
+    """`x IN (1, NULL)` — `x = ANY (ARRAY[1, NULL])` — is TRUE where x is one of the others and NULL elsewhere, never
+    FALSE ("not false"); `x NOT IN (1, NULL)` — `<> ALL` — never TRUE ("not true"); None for any other node. Only
+    for a list of plain constants and PostgreSQL's own operator (strict: NULL against a NULL)."""
+    args = tree.fields.get("args") if tree.name == "SCALARARRAYOPEXPR" else None
+    if not isinstance(args, list) or len(args) != 2 or not isinstance(args[1], Node) or args[1].name != "ARRAYEXPR":
+        return None
+    elements = args[1].fields.get("elements")
+    if (not isinstance(elements, list) or not all(isinstance(e, Node) and e.name == "CONST" for e in elements)
+            or args[1].fields.get("multidims") != "false" or f"operator:{tree.fields.get('opno')}" not in safe
+            or not any(e.fields.get("constisnull") == "true" for e in elements)):
+        return None
+    return {"true": "not false", "false": "not true"}.get(tree.fields.get("useOr"))
 
 
 # What a value may be on some row, as a set of TRUE, FALSE and NULL ("t", "f", "n"), and back: three-valued logic
