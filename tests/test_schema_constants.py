@@ -72,6 +72,9 @@ ALWAYS_TRUE = [
     "coalesce(owner_id in (1, null), true)",
     "(owner_id in (1, null)) is not false",
     "(owner_id not in (1, null)) is not true",              # NOT IN with a NULL: never TRUE
+    # a CASE of a test value: any of its arms may be taken, each TRUE
+    "case owner_id when 1 then 1 in (1, null) when 2 then true else coalesce(null, true) end",
+    "case 1 when 1 then true else owner_id = 1 end",        # a constant test takes its arm (sqlglot folds this one)
 ]
 # not TRUE for every row
 NOT_OPEN = [
@@ -96,6 +99,7 @@ NOT_OPEN = [
     "case when owner_id = 1 then 1 in (1, null) when 1 in (1, null) then false end",
     "owner_id in (1, null)",                                # TRUE only where owner_id is 1
     "coalesce(owner_id in (1, 2), true)",                   # no NULL listed: FALSE where owner_id is 3
+    "case owner_id when 1 then true else 1 in (2, null) end",  # NULL where owner_id is not 1
 ]
 # no row passes it (FALSE, NULL, or it raises)
 NEVER = [
@@ -123,6 +127,11 @@ NEVER = [
     "case when (1/0 = 1) then true else owner_id = 1 end",
     "case when owner_id = 1 then 1/0 = 1 else true end",
     "owner_id not in (1, null)",                            # FALSE or NULL: never TRUE
+    "case owner_id when 1 then null::boolean end",          # every arm NULL, and no ELSE
+    "case owner_id when 1 then true else 1/0 = 1 end",      # the planner folds every arm of a test value: it raises
+    # a part folded at planning raises there, whatever subquery sits beside it
+    "owner_id = 1 and coalesce(1/0 = 1, (select true))",
+    "(owner_id = 1 and (1/0 = 1 or (select true))) or true",
 ]
 
 

@@ -171,11 +171,17 @@ def arguments(text: str, node: Node) -> list[tuple[str, Node]] | None:
         args = node.fields.get("args")
     elif node.name == "CASEEXPR" and node.fields.get("casetype") == "16" and node.fields.get("arg") == "<>" \
             and isinstance(node.fields.get("args"), list):
-        # `CASE x WHEN 1 …`: its conditions print their right side alone (`1`), no expression of their own
         whens = node.fields["args"]
         args = [part for when in whens if isinstance(when, Node) and when.name == "CASEWHEN"
                 for part in (when.fields.get("expr"), when.fields.get("result"))]
         args = args + [node.fields.get("defresult")] if len(args) == 2 * len(whens) else None
+    elif node.name == "CASEEXPR" and node.fields.get("casetype") == "16" and isinstance(node.fields.get("args"), list):
+        # `CASE x WHEN 1 THEN … END`: its conditions print their value alone (`1`), no expression of their own; read
+        # where each is a plain constant (nothing to raise), its results and ELSE only (see `simple_case`)
+        whens = node.fields["args"]
+        args = [when.fields.get("result") for when in whens if isinstance(when, Node) and when.name == "CASEWHEN"
+                and _compares_a_constant(when.fields.get("expr"))]
+        args = args + [node.fields.get("defresult")] if len(args) == len(whens) else None
     else:
         return None
     if not isinstance(args, list) or not all(isinstance(arg, Node) for arg in args):
@@ -242,10 +248,22 @@ def split_coalesce(text: str, node: Node) -> list[str] | None:
     return parts if all(parts) else None
 
 
+def simple_case(node: Node) -> bool:
+    """A CASE of a test value (`CASE x WHEN 1 …`), whose `arguments` are its results and ELSE alone."""
+    return node.name == "CASEEXPR" and node.fields.get("arg") != "<>"
+
+
+def _compares_a_constant(expr: Any) -> bool:
+    """A simple CASE's WHEN: the test value compared with a plain constant."""
+    args = expr.fields.get("args") if isinstance(expr, Node) and expr.name == "OPEXPR" else None
+    return (isinstance(args, list) and len(args) == 2 and all(isinstance(arg, Node) for arg in args)
+            and args[0].name == "CASETESTEXPR" and args[1].name == "CONST")
+
+
 def split_case(text: str, node: Node) -> list[str] | None:
     """The texts of a searched CASE's conditions and results, then its ELSE (PostgreSQL prints one always, `ELSE
     NULL::boolean` where none was written): `CASE WHEN c THEN r … ELSE d END`, each keyword a word outside every
-    parenthesis, quote and nested CASE … END."""
+    parenthesis, quote and nested CASE … END; of a simple CASE (`CASE x WHEN v THEN r …`), its results and ELSE."""
     text = text.strip()
     if not (text.startswith("CASE") and text.endswith("END")):
         return None
@@ -264,9 +282,11 @@ def split_case(text: str, node: Node) -> list[str] | None:
         return None
     words = [word for _, word in marks]
     if words[-2:] != ["ELSE", "END"] or words[:-2] != ["WHEN", "THEN"] * ((len(words) - 2) // 2) or len(words) < 4 \
-            or text[4:marks[0][0]].strip():
+            or bool(text[4:marks[0][0]].strip()) != simple_case(node):
         return None
     parts = [text[at + len(word):marks[n + 1][0]].strip() for n, (at, word) in enumerate(marks[:-1])]
+    if simple_case(node):  # its results and ELSE: after each THEN, and the ELSE
+        parts = [part for (_, word), part in zip(marks[:-1], parts) if word in ("THEN", "ELSE")]
     return parts if all(parts) else None
 
 

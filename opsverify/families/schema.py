@@ -61,7 +61,7 @@ from ._catalog import (
     server_privileges,
     Via,
 )
-from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, read_tree
+from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, read_tree, simple_case
 from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
@@ -374,7 +374,7 @@ def _constant_parts(tree: Node, text: str, safe: frozenset[str]) -> Iterator[tup
     printed it within the whole)."""
     if is_constant(tree, safe):
         yield text, tree
-    else:
+    if not is_constant(tree, safe) or has_sublink(tree):  # beside a subquery, a part may raise at planning: asked too
         for part, node in arguments(text, tree) or ():
             yield from _constant_parts(node, part, safe)
 
@@ -387,18 +387,40 @@ def _whole_value(tree: Node, text: str, safe: frozenset[str], said: dict[str, st
     before it raises there — unless it holds a subquery, which the planner leaves to run row by row, after the row's
     own arguments. IS TRUE and the like, COALESCE and CASE: see `_tested`, `_coalesced`, `_cased`."""
     if is_constant(tree, safe):
-        return said[text]
+        value = said[text]
+        # one holding a subquery that raised when evaluated whole: at planning, where a part beside it raises so
+        if _word(value) == "raises" and has_sublink(tree) and _word(_combined(tree, text, safe, said)) == "raises":
+            return AT_PLANNING + value.split(": ", 1)[-1]
+        return value
+    return _combined(tree, text, safe, said)
+
+
+AT_PLANNING = "raises: at planning: "  # a constant holding a subquery whose raise is its other part's, folded
+
+
+def _combined(tree: Node, text: str, safe: frozenset[str], said: dict[str, str]) -> str | None:
+    """`_whole_value` of an expression from its parts' values (see there)."""
     if (listed := _in_list_holding_null(tree, safe)) is not None:
         return listed
     parts = arguments(text, tree)
     if parts is None:
         return None
-    values = [(_whole_value(node, part, safe, said), has_sublink(node)) for part, node in parts]
+    # a part's raise may wait for the run (and a row) only where PostgreSQL evaluated it whole, it holds a subquery
+    # (`(select …) = 1` of two rows) and no part of it beside raised at planning; one read from its own parts raised
+    # where they were folded, at planning
+    values = [(value, has_sublink(node) and is_constant(node, safe) and not (value or "").startswith(AT_PLANNING))
+              for part, node in parts for value in [_whole_value(node, part, safe, said)]]
     if tree.name == "BOOLEANTEST":
         return _tested(values[0][0], tree.fields["booltesttype"])
     if tree.name in ("COALESCEEXPR", "CASEEXPR"):
         folded = [_Folded(value, subquery, is_constant(node, safe)) for (value, subquery), (_, node)
                   in zip(values, parts)]
+        if simple_case(tree):  # its conditions compare the test value with constants: any may be taken, none raises
+            test = tree.fields.get("arg")
+            if not isinstance(test, Node) or is_constant(test, safe):
+                return None  # a constant test folds each condition: which arm the planner keeps is not read here
+            row = _Folded(None, False, False)
+            folded = [part for result in folded[:-1] for part in (row, result)] + folded[-1:]
         return _coalesced(folded) if tree.name == "COALESCEEXPR" else _cased(folded)
     if tree.fields["boolop"] == "not":
         ((value, _),) = values
