@@ -232,6 +232,14 @@ def test_a_value_a_platform_export_withholds_is_never_judged_as_written(params, 
         assert "the placeholder `vercel env pull` writes for a Sensitive variable" in outcome.observed, outcome
 
 
+def test_a_when_whose_readable_condition_fails_is_not_applicable_whatever_the_withheld_one_is():
+    params = api(when={"PAYMENTS_MODE": "live", "REGION": "eu"}, required=["STRIPE_WEBHOOK_SECRET"])
+    _, outcome = judge(params, {"PAYMENTS_MODE": WITHHELD, "REGION": "us"})
+    assert outcome.status is Status.PASSED and "not applicable: REGION is" in outcome.observed, outcome
+    _, held = judge(params, {"PAYMENTS_MODE": WITHHELD, "REGION": "eu"})  # the other holds: it depends on the withheld
+    assert held.status is Status.ERROR, held
+
+
 def test_equal_values_a_platform_export_withholds_are_not_known_equal():
     check = make_check("env", {"equal": {"names": ["CRON_SECRET"], "services": ["web", "worker"]}})
     outcome = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"CRON_SECRET": WITHHELD}},

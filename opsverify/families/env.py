@@ -22,7 +22,7 @@ import string
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Literal
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
@@ -862,10 +862,12 @@ def _when_text(p: Params) -> str:
     return f"when {' and '.join(f'{n} is {v!r}' for n, v in p.when.items())}"
 
 
-def _condition_fails(p: Params, env: dict[str, str]) -> list[str]:
-    """Why the item's `when` does not hold (empty when it holds)."""
+def _condition_fails(p: Params, env: dict[str, str], names: Iterable[str] | None = None) -> list[str]:
+    """Why the item's `when` does not hold (empty when it holds), by all its conditions or those of `names`."""
     out = []
     for name, wanted in p.when.items():
+        if names is not None and name not in names:
+            continue
         value = env.get(name)
         if why := _unset(name, value):
             out.append(why + _near_names(name, env))
@@ -951,7 +953,13 @@ def judge(check, facts) -> Outcome:
         when = {n: _described(env.get(n)) for n in p.when}
         for name in p.when:
             f.twice(env, name, p.service)
-        if not all([f.clear(env, n) for n in p.when]):  # either reading may be the service's: no verdict
+        readable = {n: f.clear(env, n) for n in p.when}  # (every unclear one said)
+        if not all(readable.values()):  # either reading may be the service's, or its value is withheld: no verdict,
+            # unless a condition read cleanly does not hold — then none of the rules applies, whatever the others are
+            clear = [n for n, ok in readable.items() if ok and _nul_byte(n, env.get(n)) is None]
+            if unmet := _condition_fails(p, env, clear):
+                return passed(f"{_when_text(p)}: the item's rules {f.where}",
+                              _with_notes(f"not applicable: {'; '.join(unmet)}", f), when=when, **_file_evidence(f))
             return error(_with_notes("could not look: " + "; ".join(f.unknown), f), when=when, **_file_evidence(f))
         nul = {name: why for name in p.when if (why := _nul_byte(name, env.get(name)))}
         if nul:  # Node reads the part before it (which may hold), a Python service stops: neither applies nor not
