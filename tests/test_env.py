@@ -248,6 +248,11 @@ def test_equal_values_a_platform_export_withholds_are_not_known_equal():
     unset = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"OTHER": "1"}},
                               "examples": EXAMPLE})
     assert unset.status is Status.FAILED and "CRON_SECRET is not set on worker" in unset.observed, unset
+    three = make_check("env", {"equal": {"names": ["CRON_SECRET"], "services": ["web", "worker", "jobs"]}})
+    differ = env.judge(three, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"CRON_SECRET": SECRET},
+                                            "jobs": {"CRON_SECRET": SHORT}}, "examples": EXAMPLE})
+    assert differ.status is Status.FAILED and "CRON_SECRET differs across services" in differ.observed, differ
+    assert SECRET not in repr(differ) and SHORT not in repr(differ)
 
 
 @pytest.mark.parametrize("params, values, status, seen", CASES)

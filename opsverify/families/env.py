@@ -899,10 +899,16 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
             f.twice(services[service], name, service)
         readable = {s: f.clear(services[s], name, s) for s in p.equal.services}  # every split and withheld one said
         if not all(readable.values()):
-            # a value withheld (set, not shown) and one not set where it is read cleanly: not identical, whatever it is
-            unset = [s for s in p.equal.services if readable[s] and is_unset(values[s])]
+            # what the services read cleanly may already disagree, whatever the others are: one not set beside a value
+            # withheld (set, not shown), or two values that differ
+            clean = {s: values[s] for s in p.equal.services if readable[s]}
+            unset = [s for s, v in clean.items() if is_unset(v)]
             if unset and all(values[s] in WITHHELD for s in p.equal.services if not readable[s]):
                 f.problems.append(f"{name} is not set on {', '.join(unset)}, and set on the others")
+                f.failed.setdefault("equal", []).append(name)
+            elif len({v for v in clean.values() if not is_unset(v)}) > 1:
+                shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in clean.items() if not is_unset(v))
+                f.problems.append(f"{name} differs across services ({shown})")
                 f.failed.setdefault("equal", []).append(name)
             continue
         absent = [s for s, v in values.items() if v is None]
