@@ -1588,14 +1588,19 @@ def _method_overrides(params: Any) -> list[str]:
             if isinstance(name, str) and isinstance(value, str)
             and name.strip().lower().replace("_", "-") in METHOD_OVERRIDES]
     path = getattr(params, "path", None)
-    if isinstance(path, str) and "?" in path:
-        query = path.split("?", 1)[1].split("#", 1)[0]
-        said += [(f"params.path: _method={value!r}", value)
-                 for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
-                 if key.strip().lower() == "_method"]
+    said += [(f"params.path: _method={value!r}", value) for value in query_methods(path if isinstance(path, str) else "")]
     return [f"{where} asks the server to take the request as another method; mark the item mutating: true unless it"
             f" names a safe one ({', '.join(sorted(SAFE_METHODS))})"
             for where, method in said if method.strip().upper() not in SAFE_METHODS]
+
+
+def query_methods(url: str) -> list[str]:
+    """The methods a URL's (or a path's) query names by `_method=`, as many frameworks read it."""
+    if "?" not in url:
+        return []
+    query = url.split("?", 1)[1].split("#", 1)[0]
+    return [value for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
+            if key.strip().lower() == "_method"]
 
 
 def load_item_params(family: str, params: dict[str, Any], *, mutating: bool = False) -> Any:

@@ -931,6 +931,26 @@ def test_a_no_proxy_entry_the_http_client_cannot_read_is_bad_input(tmp_path, mon
     assert load_environment(tmp_path, "local").name == "local"
 
 
+@pytest.mark.parametrize("url, refused", [
+    ("https://shop.example/?_method=DELETE", True), ("https://shop.example/api?_METHOD=put&x=1", True),
+    ("https://shop.example/?_method=GET", False), ("https://shop.example/_method=DELETE", False),
+])
+def test_a_service_url_naming_another_method_is_refused(tmp_path, url, refused):
+    """A service's query goes with every request: `?_method=DELETE` there made an http GET and a webhook's POST
+    DELETEs to a server honouring it, in prod, with no item marked mutating."""
+    from .kit import make_check
+
+    (tmp_path / "local.yaml").write_text(f"name: local\nsystems:\n  shop:\n    services: {{web: {{url: '{url}'}}}}\n",
+                                         encoding="utf-8")
+    checks = [replace(make_check("http", {"service": "web", "path": "/health"}, item="H1", name="up"), system="shop")]
+    if not refused:
+        load_environment(tmp_path, "local", checks=checks)
+        return
+    with pytest.raises(ConfigError, match=r"services.web.url: its query's _method='(DELETE|put)' asks the server to"
+                                          " take every request to the service as another method"):
+        load_environment(tmp_path, "local", checks=checks)
+
+
 def test_a_secret_holding_the_cron_secrets_value_runs_the_job_all_the_same(tmp_path, monkeypatch):
     """CRON_KEY given CRON_SECRET's value: an http item sending it to the cron path runs the job, as one sending
     CRON_SECRET does (refused when the checklists load): refused here, where the values are known."""
