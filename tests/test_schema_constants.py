@@ -75,6 +75,12 @@ ALWAYS_TRUE = [
     # a CASE of a test value: any of its arms may be taken, each TRUE
     "case owner_id when 1 then 1 in (1, null) when 2 then true else coalesce(null, true) end",
     "case 1 when 1 then true else owner_id = 1 end",        # a constant test takes its arm (sqlglot folds this one)
+    # never NULL (TRUE or FALSE), tested so
+    "((owner_id = 1) is true) is not unknown",
+    "(coalesce(owner_id = 1, true)) is not unknown",
+    "(owner_id is null) is not unknown",
+    # a WHEN comparing a value an earlier one does is never taken
+    "case owner_id when 1 then true when 1 then false else true end",
 ]
 # not TRUE for every row
 NOT_OPEN = [
@@ -132,6 +138,15 @@ NEVER = [
     # a part folded at planning raises there, whatever subquery sits beside it
     "owner_id = 1 and coalesce(1/0 = 1, (select true))",
     "(owner_id = 1 and (1/0 = 1 or (select true))) or true",
+    # the planner goes on past what decides the value but is no constant of its (a subquery, the row's): what
+    # raises after it raises the statement
+    "owner_id = 1 or ((select true) or 1/0 = 1)",
+    "owner_id = 1 and coalesce((select true), 1/0 = 1)",
+    "case when (select true) then owner_id = 1 else 1/0 = 1 end",
+    # never NULL, tested as NULL; a repeated WHEN's arm
+    "((owner_id = 1) is true) is unknown",
+    "(owner_id is not null) is unknown",
+    "case owner_id when 1 then false when 1 then true end",
 ]
 
 

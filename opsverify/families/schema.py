@@ -402,6 +402,8 @@ def _combined(tree: Node, text: str, safe: frozenset[str], said: dict[str, str])
     """`_whole_value` of an expression from its parts' values (see there)."""
     if (listed := _in_list_holding_null(tree, safe)) is not None:
         return listed
+    if tree.name == "NULLTEST":  # `x IS [NOT] NULL` of the row's: TRUE or FALSE, never NULL
+        return "not null"
     parts = arguments(text, tree)
     if parts is None:
         return None
@@ -412,29 +414,65 @@ def _combined(tree: Node, text: str, safe: frozenset[str], said: dict[str, str])
               for part, node in parts for value in [_whole_value(node, part, safe, said)]]
     if tree.name == "BOOLEANTEST":
         return _tested(values[0][0], tree.fields["booltesttype"])
+    folded = [_Folded(value, subquery, _folds(node, safe)) for (value, subquery), (_, node) in zip(values, parts)]
     if tree.name in ("COALESCEEXPR", "CASEEXPR"):
-        folded = [_Folded(value, subquery, is_constant(node, safe)) for (value, subquery), (_, node)
-                  in zip(values, parts)]
         if simple_case(tree):  # its conditions compare the test value with constants: any may be taken, none raises
             test = tree.fields.get("arg")
             if not isinstance(test, Node) or is_constant(test, safe):
                 return None  # a constant test folds each condition: which arm the planner keeps is not read here
-            row = _Folded(None, False, False)
-            folded = [part for result in folded[:-1] for part in (row, result)] + folded[-1:]
+            # a value no row equals (NULL), or one an earlier arm compares already, is never taken; the planner folds
+            # every arm all the same (a condition on the test value is no constant of its)
+            conditions = [_Folded(None if reachable else "false", False, False)
+                          for reachable in _reachable_arms(tree.fields["args"])]
+            folded = [part for pair in zip(conditions, folded[:-1]) for part in pair] + folded[-1:]
         return _coalesced(folded) if tree.name == "COALESCEEXPR" else _cased(folded)
     if tree.fields["boolop"] == "not":
         ((value, _),) = values
         word = _word(value)
         return value if word in ("null", "raises", "undecided") else _named({_NOT[v] for v in _possible(value)})
-    deciding = "false" if tree.fields["boolop"] == "and" else "true"
-    sets = []
-    for value, subquery in values:
-        word = _word(value)
-        if word == deciding or word == "undecided" or (word == "raises" and not subquery):
-            return value
-        sets.append(ANY if word == "raises" else _possible(value))  # a subquery's raise: row by row, maybe never
+    return _junction(folded, "false" if tree.fields["boolop"] == "and" else "true")
+
+
+def _folds(node: Node, safe: frozenset[str]) -> bool | None:
+    """Whether PostgreSQL's planner turns the part into a constant (then an AND, OR, COALESCE or CASE stops at it):
+    True for a constant of its own (no subquery: it evaluates it), False for one holding a subquery (that stays, to
+    run), None for one that reads the row (`x OR true` folds to TRUE, a CASE whose every result is TRUE does not)."""
+    return (not has_sublink(node)) if is_constant(node, safe) else None
+
+
+def _junction(parts: list["_Folded"], deciding: str) -> str | None:
+    """An AND (`deciding` "false") or OR ("true") as the planner folds it: its arguments in order, what raises among
+    them raising the statement, up to the first constant of its that decides it; one that decides it on every row
+    but is no such constant (a subquery, a part reading the row) decides the value, and what raises after it raises
+    where the planner surely goes on (past a subquery), is undecided where it may not."""
+    sets: list[frozenset[str]] = []
+    sure, decided = True, None
+    for part in parts:
+        if (said := _folding(part, sure)) is not None:
+            return said
+        if part.word == deciding:
+            if part.folds is True:  # the planner stops at it: what comes after is never folded
+                return decided or part.value
+            decided = decided or part.value
+            sure = sure and part.folds is False
+        elif decided is None:
+            sets.append(ANY if part.word == "raises" else _possible(part.value))  # a subquery's raise: maybe never
+    if decided is not None:
+        return decided
     combine = _AND if deciding == "false" else _OR
     return _named(functools.reduce(lambda a, b: {combine[x, y] for x in a for y in b}, sets))
+
+
+def _reachable_arms(whens: list[Node]) -> list[bool]:
+    """For each WHEN of a simple CASE (each comparing a plain constant, see `_nodetree.simple_case`), whether a row
+    may take it: not for NULL, nor for a value an earlier WHEN compares (the same constant, as stored)."""
+    seen, reachable = set(), []
+    for when in whens:
+        const = when.fields["expr"].fields["args"][1].fields
+        key = (const.get("consttype"), const.get("constcollid"), str(const.get("constvalue")))
+        reachable.append(const.get("constisnull") != "true" and key not in seen)
+        seen.add(key)
+    return reachable
 
 
 def _in_list_holding_null(tree: Node, safe: frozenset[str]) -> str | None:
@@ -456,7 +494,7 @@ def _in_list_holding_null(tree: Node, safe: frozenset[str]) -> str | None:
 # on what each part may be (sound, not exact: two parts reading the same column are taken as free of each other)
 ANY = frozenset("tfn")
 _SETS = {"true": frozenset("t"), "false": frozenset("f"), "null": frozenset("n"), "not true": frozenset("fn"),
-         "not false": frozenset("tn")}
+         "not false": frozenset("tn"), "not null": frozenset("tf")}
 _NOT = {"t": "f", "f": "t", "n": "n"}
 _AND = {(x, y): "f" if "f" in (x, y) else "n" if "n" in (x, y) else "t" for x in "tfn" for y in "tfn"}
 _OR = {(x, y): "t" if "t" in (x, y) else "n" if "n" in (x, y) else "f" for x in "tfn" for y in "tfn"}
@@ -487,21 +525,21 @@ def _tested(value: str | None, test: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Folded:
-    """A COALESCE's or CASE's part: its value, whether it holds a subquery (run row by row, never at planning), and
-    whether it is a constant the planner folds to one value (then it stops at it, as PostgreSQL's
-    eval_const_expressions does: a COALESCE at its first constant not NULL, a CASE at its first condition constant
-    TRUE, skipping an arm whose condition is constant FALSE or NULL)."""
+    """An AND's, OR's, COALESCE's or CASE's part: its value, whether its raise may wait for the run (a subquery
+    evaluated whole), and whether the planner folds it to one value (`_folds`: then it stops at it, as PostgreSQL's
+    eval_const_expressions does — an AND at its first constant FALSE, a COALESCE at its first constant not NULL, a
+    CASE at its first condition constant TRUE, skipping an arm whose condition is constant FALSE or NULL)."""
 
     value: str | None
     subquery: bool
-    constant: bool
+    folds: bool | None
 
     @property
     def word(self) -> str | None:
         return _word(self.value)
 
     def stops(self, *words: str) -> bool:
-        return self.constant and self.word in words
+        return self.folds is True and self.word in words
 
 
 def _folding(part: _Folded, sure: bool) -> str | None:
@@ -533,7 +571,7 @@ def _coalesced(parts: list[_Folded]) -> str | None:
             may_be = ANY if part.word == "raises" else _possible(part.value)
             possible |= may_be - {"n"}
             decided = "n" not in may_be
-        sure = sure and not (part.word in ("true", "false") and not part.constant)
+        sure = sure and not (part.word in ("true", "false") and part.folds is None)
     if not decided:
         possible.add("n")
     return _named(possible)
@@ -553,7 +591,7 @@ def _cased(parts: list[_Folded]) -> str | None:
             return said
         if condition.stops("false", "null"):
             continue  # dropped: its result is never folded
-        derived = not condition.constant
+        derived = condition.folds is None
         if (said := _folding(result, sure and not (derived and condition.word in ("false", "null")))) is not None:
             return said
         if condition.stops("true"):  # the planner ends the CASE here: the ELSE is never folded
