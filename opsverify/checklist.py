@@ -1588,7 +1588,8 @@ def _method_overrides(params: Any) -> list[str]:
             if isinstance(name, str) and isinstance(value, str)
             and name.strip().lower().replace("_", "-") in METHOD_OVERRIDES]
     path = getattr(params, "path", None)
-    said += [(f"params.path: _method={value!r}", value) for value in query_methods(path if isinstance(path, str) else "")]
+    said += [(f"params.path: _method={value!r}", value)
+             for value in query_methods(path if isinstance(path, str) else "")]
     return [f"{where} asks the server to take the request as another method; mark the item mutating: true unless it"
             f" names a safe one ({', '.join(sorted(SAFE_METHODS))})"
             for where, method in said if method.strip().upper() not in SAFE_METHODS]

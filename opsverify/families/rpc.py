@@ -766,7 +766,7 @@ def _judge_signatures(check, chain: Chain, facts: Facts) -> Outcome:
         elif "err" not in status:  # Solana always sends err, null on success: no word on how the transaction went
             undecided.append(f"getSignatureStatuses: the node's answer for {signature} lacks err: {_json(status)}")
         elif confirmation is None and status.get("confirmations", 0) is None:
-            pass  # a node that writes no level: confirmations null is a rooted (finalized) one, as Solana's client reads
+            pass  # a node writing no level: confirmations null is a rooted (finalized) one, as Solana's client reads
         elif confirmation not in COMMITMENTS:  # a level no node writes (`FINALIZED`, `rooted`, a list), or none
             undecided.append(f"getSignatureStatuses: the node's answer for {signature} has confirmationStatus"
                              f" {_json(confirmation)}, none of Solana's ({', '.join(COMMITMENTS)})")

@@ -26,8 +26,8 @@ database is gone or allows no connections, or its role is gone or cannot log in 
 lacks CONNECT there, or the role or the database has connection limit 0 (for a non-superuser). With
 cron.use_background_workers off pg_cron opens each run to the job's nodename:nodeport: one clearly not this server
 fails (see `_connects_elsewhere`: a socket directory none of unix_socket_directories — an *error* where the checker
-may not read that setting —, a name padded with blanks); where the checker may not read that setting, such a job is *error*. A job a
-superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any active job with
+may not read that setting —, a name padded with blanks); where the checker may not read that setting, such a job is
+*error*. A job a superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any active job with
 cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the setting. The launcher
 is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
 client may take the name). Runs in cron.job_run_details are not judged. A `database:` that names no database (and no

@@ -16,7 +16,8 @@ boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time
 ISO-8601; an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval
 against anything, a column the query names twice — is an error: it cannot be compared. What Python does not compare
 exactly as PostgreSQL does — a value of a type the driver reads as text (an enum, citext, money), text's order (and
-its equality, where the database has a nondeterministic collation), a timetz — is asked of PostgreSQL in one more round trip, only when some item has one (see `_asked_of_postgresql`).
+its equality, where the database has a nondeterministic collation), a timetz — is asked of PostgreSQL in one more
+round trip, only when some item has one (see `_asked_of_postgresql`).
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -908,8 +909,8 @@ class Uncomparable(Exception):
 
 # What Python compares exactly as PostgreSQL does: numbers, booleans, timestamps, dates, times without a zone, bytea,
 # JSON (by the checklist's rules), and text's equality — text, varchar, name, and char(n) without its blanks — under
-# a deterministic collation (a database that has a nondeterministic one has it asked too). The client reads many other types as `str` (an enum, citext, money, pg_lsn, a named
-# composite, a type of the database's own), whose order (or equality: citext's ignores case) is their type's, not
+# a deterministic collation (a database that has a nondeterministic one has it asked too). The client reads many
+# other types as `str` (an enum, citext, money, pg_lsn, a named composite, a type of the database's own), whose order (or equality: citext's ignores case) is their type's, not
 # that of their text; text's order is its collation's; a timetz orders equal instants by their zone. Those are asked
 # of PostgreSQL (`_ask_comparisons`).
 TEXT_TYPES = {25: "text", 1043: "character varying", 19: "name", 1042: "character"}  # by OID
