@@ -910,9 +910,9 @@ class Uncomparable(Exception):
 # What Python compares exactly as PostgreSQL does: numbers, booleans, timestamps, dates, times without a zone, bytea,
 # JSON (by the checklist's rules), and text's equality — text, varchar, name, and char(n) without its blanks — under
 # a deterministic collation (a database that has a nondeterministic one has it asked too). The client reads many
-# other types as `str` (an enum, citext, money, pg_lsn, a named composite, a type of the database's own), whose order (or equality: citext's ignores case) is their type's, not
-# that of their text; text's order is its collation's; a timetz orders equal instants by their zone. Those are asked
-# of PostgreSQL (`_ask_comparisons`).
+# other types as `str` (an enum, citext, money, pg_lsn, a named composite, a type of the database's own), whose
+# order (or equality: citext's ignores case) is their type's, not that of their text; text's order is its
+# collation's; a timetz orders equal instants by their zone. Those are asked of PostgreSQL (`_ask_comparisons`).
 TEXT_TYPES = {25: "text", 1043: "character varying", 19: "name", 1042: "character"}  # by OID
 TEXT_ARRAYS = frozenset({1009, 1015, 1003, 1014})  # text[], varchar[], name[], char(n)[]
 JSON_TYPES = frozenset({114, 3802, 199, 3807})  # json, jsonb and their arrays: read as JSON, compared as JSON
