@@ -81,6 +81,9 @@ ALWAYS_TRUE = [
     "(owner_id is null) is not unknown",
     # a WHEN comparing a value an earlier one does is never taken
     "case owner_id when 1 then true when 1 then false else true end",
+    "((owner_id is null) is not null)",                     # IS NULL of the row's is never NULL: not null, always
+    "((owner_id is distinct from 1) is not unknown)",       # DISTINCT FROM is never NULL
+    "(case owner_id when null then 1/0 = 1 else true end)",  # a WHEN NULL arm the planner drops unread
 ]
 # not TRUE for every row
 NOT_OPEN = [
@@ -147,6 +150,10 @@ NEVER = [
     "((owner_id = 1) is true) is unknown",
     "(owner_id is not null) is unknown",
     "case owner_id when 1 then false when 1 then true end",
+    "((owner_id is null) is null)",
+    "((owner_id is not distinct from 1) is unknown)",
+    "((owner_id = 1 and 1/0 = 1) is null)",                 # IS NULL's argument is folded at planning: it raises
+    "((select 1/0) = 1 and owner_id = 2)",                  # a subquery's constant is folded as it is planned
 ]
 
 

@@ -165,7 +165,7 @@ def arguments(text: str, node: Node) -> list[tuple[str, Node]] | None:
     its arguments one for one."""
     if node.name == "BOOLEXPR":
         args = node.fields.get("args")
-    elif node.name == "BOOLEANTEST":
+    elif node.name in ("BOOLEANTEST", "NULLTEST"):
         args = [node.fields.get("arg")]
     elif node.name == "COALESCEEXPR" and node.fields.get("coalescetype") == "16":
         args = node.fields.get("args")
@@ -186,7 +186,7 @@ def arguments(text: str, node: Node) -> list[tuple[str, Node]] | None:
         return None
     if not isinstance(args, list) or not all(isinstance(arg, Node) for arg in args):
         return None
-    texts = {"BOOLEXPR": split_bool, "BOOLEANTEST": split_test, "COALESCEEXPR": split_coalesce,
+    texts = {"BOOLEXPR": split_bool, "BOOLEANTEST": split_test, "NULLTEST": split_test, "COALESCEEXPR": split_coalesce,
              "CASEEXPR": split_case}[node.name](text, node)
     return list(zip(texts, args)) if texts is not None and len(texts) == len(args) else None
 
@@ -220,9 +220,14 @@ BOOL_TESTS = {"0": "IS TRUE", "1": "IS NOT TRUE", "2": "IS FALSE", "3": "IS NOT 
               "5": "IS NOT UNKNOWN"}
 
 
+# how pg_get_expr prints each NullTestType
+NULL_TESTS = {"0": "IS NULL", "1": "IS NOT NULL"}
+
+
 def split_test(text: str, node: Node) -> list[str] | None:
-    """The text of a BooleanTest's argument: `(a IS NOT TRUE)`."""
-    test, text = BOOL_TESTS.get(node.fields.get("booltesttype")), text.strip()
+    """The text of a BooleanTest's or NullTest's argument: `(a IS NOT TRUE)`, `(a IS NULL)`."""
+    tests = NULL_TESTS if node.name == "NULLTEST" else BOOL_TESTS
+    test, text = tests.get(node.fields.get("nulltesttype" if node.name == "NULLTEST" else "booltesttype")), text.strip()
     if test is None or not (text.startswith("(") and text.endswith(f" {test})")):
         return None
     arg = text[1:-len(test) - 2]

@@ -402,18 +402,26 @@ def _combined(tree: Node, text: str, safe: frozenset[str], said: dict[str, str])
     """`_whole_value` of an expression from its parts' values (see there)."""
     if (listed := _in_list_holding_null(tree, safe)) is not None:
         return listed
-    if tree.name == "NULLTEST":  # `x IS [NOT] NULL` of the row's: TRUE or FALSE, never NULL
+    if tree.name == "DISTINCTEXPR":  # `x IS DISTINCT FROM y`: TRUE or FALSE, never NULL
         return "not null"
     parts = arguments(text, tree)
-    if parts is None:
-        return None
+    if parts is None:  # `x IS [NOT] NULL` of what is not read: TRUE or FALSE, never NULL
+        return "not null" if tree.name == "NULLTEST" else None
     # a part's raise may wait for the run (and a row) only where PostgreSQL evaluated it whole, it holds a subquery
-    # (`(select …) = 1` of two rows) and no part of it beside raised at planning; one read from its own parts raised
-    # where they were folded, at planning
-    values = [(value, has_sublink(node) and is_constant(node, safe) and not (value or "").startswith(AT_PLANNING))
+    # and the error is one of running it (cardinality, SQLSTATE class 21: `(select …) = 1` of two rows); a data
+    # error (class 22: `(select 1/0)`) is the subquery's constant folded as it is planned, and one read from its own
+    # parts raised where they were folded: at planning
+    values = [(value, has_sublink(node) and is_constant(node, safe) and "(SQLSTATE 21" in (value or "")
+               and not (value or "").startswith(AT_PLANNING))
               for part, node in parts for value in [_whole_value(node, part, safe, said)]]
     if tree.name == "BOOLEANTEST":
         return _tested(values[0][0], tree.fields["booltesttype"])
+    if tree.name == "NULLTEST":  # of its argument's value: its raise is the statement's, folded at planning
+        value = values[0][0]
+        if _word(value) in ("raises", "undecided"):
+            return value
+        null = {"t" if v == "n" else "f" for v in _possible(value)}
+        return _named(null if tree.fields.get("nulltesttype") == "0" else {_NOT[v] for v in null})
     folded = [_Folded(value, subquery, _folds(node, safe)) for (value, subquery), (_, node) in zip(values, parts)]
     if tree.name in ("COALESCEEXPR", "CASEEXPR"):
         if simple_case(tree):  # its conditions compare the test value with constants: any may be taken, none raises
@@ -422,8 +430,10 @@ def _combined(tree: Node, text: str, safe: frozenset[str], said: dict[str, str])
                 return None  # a constant test folds each condition: which arm the planner keeps is not read here
             # a value no row equals (NULL), or one an earlier arm compares already, is never taken; the planner folds
             # every arm all the same (a condition on the test value is no constant of its)
-            conditions = [_Folded(None if reachable else "false", False, False)
-                          for reachable in _reachable_arms(tree.fields["args"])]
+            # (a NULL value makes its condition a constant NULL, which the planner drops with its arm unread)
+            conditions = [_Folded("null", False, True) if reach is None else _Folded(None if reach else "false",
+                                                                                    False, False)
+                          for reach in _reachable_arms(tree.fields["args"])]
             folded = [part for pair in zip(conditions, folded[:-1]) for part in pair] + folded[-1:]
         return _coalesced(folded) if tree.name == "COALESCEEXPR" else _cased(folded)
     if tree.fields["boolop"] == "not":
@@ -463,14 +473,15 @@ def _junction(parts: list["_Folded"], deciding: str) -> str | None:
     return _named(functools.reduce(lambda a, b: {combine[x, y] for x in a for y in b}, sets))
 
 
-def _reachable_arms(whens: list[Node]) -> list[bool]:
+def _reachable_arms(whens: list[Node]) -> list[bool | None]:
     """For each WHEN of a simple CASE (each comparing a plain constant, see `_nodetree.simple_case`), whether a row
-    may take it: not for NULL, nor for a value an earlier WHEN compares (the same constant, as stored)."""
+    may take it: not for a value an earlier WHEN compares (the same constant, as stored); None for NULL, which no row
+    equals and which the planner folds the condition to."""
     seen, reachable = set(), []
     for when in whens:
         const = when.fields["expr"].fields["args"][1].fields
         key = (const.get("consttype"), const.get("constcollid"), str(const.get("constvalue")))
-        reachable.append(const.get("constisnull") != "true" and key not in seen)
+        reachable.append(None if const.get("constisnull") == "true" else key not in seen)
         seen.add(key)
     return reachable
 
