@@ -193,9 +193,13 @@ class Target:
         return values
 
     def _learn(self, variables) -> None:
-        """Each env var's value that is a secret (by its name or shape) goes to the redactor."""
+        """Each env var's value that is a secret (by its name or shape) goes to the redactor — not a platform export's
+        placeholder for a value it withholds (`[SENSITIVE]`), which is no one's secret and which messages name."""
+        from .transports.envsource import WITHHELD
+
         for name, value in variables:
-            self.redactor.add_env_var(name, value)
+            if value not in WITHHELD:
+                self.redactor.add_env_var(name, value)
 
     def secret(self, name: str) -> str:
         value = self.config.secrets.get(name)

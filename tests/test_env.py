@@ -240,6 +240,24 @@ def test_a_when_whose_readable_condition_fails_is_not_applicable_whatever_the_wi
     assert held.status is Status.ERROR, held
 
 
+def test_a_withheld_placeholder_is_no_secret_of_the_run(tmp_path):
+    """`STRIPE_SECRET_KEY="[SENSITIVE]"` made the placeholder a secret of the run: the message naming it for another
+    variable read '[redacted hmac:…]', and every Sensitive variable showed one fingerprint, as if they shared a value."""
+    from .project import Project
+
+    (tmp_path / "web.env").write_text('FEATURE_FLAGS="[SENSITIVE]"\nSTRIPE_SECRET_KEY="[SENSITIVE]"\n')
+    project = Project(tmp_path)
+    project.checklist("ledger", """
+    - {id: LG-1, name: flags, section: S, title: t, family: env, cadence: postdeploy,
+       params: {service: web, values: {FEATURE_FLAGS: on-prod}}}
+    """)
+    project.environment("""
+    systems: {ledger: {services: {web: {url: "http://127.0.0.1:9", env: {dotenv: web.env}}}}}
+    """)
+    ran = project.run("-m", "postdeploy", "--env", "local", "--no-archive")
+    assert "FEATURE_FLAGS on web is '[SENSITIVE]', the placeholder" in ran.output, ran.output[-3000:]
+
+
 def test_equal_values_a_platform_export_withholds_are_not_known_equal():
     check = make_check("env", {"equal": {"names": ["CRON_SECRET"], "services": ["web", "worker"]}})
     outcome = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"CRON_SECRET": WITHHELD}},
