@@ -198,6 +198,22 @@ def test_a_constant_policy_no_row_passes_grants_none(server):
                       (PASSED, "1 table as expected"), (PASSED, "1 table as expected")])
 
 
+def test_no_code_of_the_databases_own_runs_to_read_a_policy(server):
+    """An IMMUTABLE function of the database's own with constant arguments is never called to read a policy (it runs
+    as the checker): a policy calling one is read as depending on the row, whatever the function would do."""
+    _, fresh = server
+    ddl = ("create function public.boom(int) returns int language plpgsql immutable as"
+           " $$ begin raise exception 'called by the checker'; end $$;\n"
+           + _tables("x", "update", ["owner_id = public.boom(1)", "public.boom(1) = 1 or true"])
+           + "".join(f"create policy r on public.x{n} for select to anon using (true);\n" for n in (0, 1)))
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.x0", "policies_for": {"update": ["anon"]}},
+                                  {"table": "public.x1", "no_open_write_policies_for": ["anon"]}])
+    expect(outcomes, [(PASSED, "1 table as expected"),  # never evaluated: no raise seen
+                      (FAILED, "always true for anon")])  # `… or true`, as sqlglot folds it, the call never made
+    assert all("called by the checker" not in repr(outcome) for outcome in outcomes), outcomes
+
+
 def test_a_constant_postgresql_could_not_evaluate_in_time_is_an_error(server):
     """Undecided is never a pass; the other constants of the same run are still decided."""
     _, fresh = server
