@@ -1595,6 +1595,14 @@ def _method_overrides(params: Any) -> list[str]:
             for where, method in said if method.strip().upper() not in SAFE_METHODS]
 
 
+def unsafe_query_methods(url: str) -> list[str]:
+    """The methods a URL's query names by `_method=` that are not safe (a service URL's query goes with every
+    request)."""
+    from .transports.http import SAFE_METHODS
+
+    return [method for method in query_methods(url) if method.strip().upper() not in SAFE_METHODS]
+
+
 def query_methods(url: str) -> list[str]:
     """The methods a URL's (or a path's) query names by `_method=`, as many frameworks read it."""
     if "?" not in url:

@@ -970,14 +970,13 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
     """A URL no HTTP request can be sent to (`127.0.0.1:18431`: no scheme; `https://`: no host) would fail every item
     at run time as "did not answer", though nothing was sent: where it is (below the system), and the fix. A
     provider's base_url carries a bearer token: plain http only to this machine."""
-    from .checklist import query_methods
-    from .transports.http import SAFE_METHODS
+    from .checklist import unsafe_query_methods
 
     for name, service in config.services.items():
         if service.url and _http_host(service.url) is None:
             return f"services.{spelled(name)}.url: not an http(s) URL with a host: {_HTTP_FIX}"
         # its query goes with every request (a GET, a webhook's POST): one naming another method makes each that one
-        unsafe = [method for method in query_methods(service.url or "") if method.strip().upper() not in SAFE_METHODS]
+        unsafe = unsafe_query_methods(service.url or "")
         if unsafe:
             return (f"services.{spelled(name)}.url: its query's _method={unsafe[0]!r} asks the server to take every"
                     " request to the service as another method; leave it out (an item that means to send one says"
@@ -987,7 +986,7 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
         if value and _http_host(value) is None:
             return (f"endpoints.{spelled(name)}: not an http(s) URL with a host ({item} sends it HTTP requests): "
                     f"{_HTTP_FIX}")
-        unsafe = [method for method in query_methods(value or "") if method.strip().upper() not in SAFE_METHODS]
+        unsafe = unsafe_query_methods(value or "")
         if unsafe:
             return (f"endpoints.{spelled(name)}: its query's _method={unsafe[0]!r} asks the server to take every"
                     f" request of {item} as another method; leave it out")

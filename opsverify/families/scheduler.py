@@ -27,8 +27,8 @@ lacks CONNECT there, or the role or the database has connection limit 0 (for a n
 cron.use_background_workers off pg_cron opens each run to the job's nodename:nodeport: one clearly not this server
 fails (see `_connects_elsewhere`: a socket directory none of unix_socket_directories — an *error* where the checker
 may not read that setting —, a name padded with blanks); where the checker may not read that setting, such a job is
-*error*. A job a superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any active job with
-cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the setting. The launcher
+*error*. A job a superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any
+active job with cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the setting. The launcher
 is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
 client may take the name). Runs in cron.job_run_details are not judged. A `database:` that names no database (and no
 job's) is *error*. A range written high-to-low means what the server's pg_cron sets from it, in the stored schedule
@@ -584,8 +584,8 @@ def _background_workers(answer: Any) -> dict[str, Any]:
 
 
 def _sockets(answer: Any) -> dict[str, Any]:
-    """unix_socket_directories as the server set it; None where the checker role may not read it (then a job's
-    socket directory is not judged)."""
+    """unix_socket_directories as the server set it; None where the checker role may not read it (then a job at a
+    socket directory is an error: `_socket_unread`)."""
     if isinstance(answer, GatherError):
         if getattr(answer, "sqlstate", "") == INSUFFICIENT_PRIVILEGE:
             return {"unix_socket_directories": None, "sockets_unreadable": True}
@@ -993,8 +993,8 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
     that runs must never fail here). A unix socket ('' or NULL is libpq's default directory) is judged against the
     server's unix_socket_directories (`_socket_elsewhere`), then by port; a name holding blanks never resolves.
     Local (and judged by port only): localhost or a loopback address the server listens on (a listen_addresses
-    'localhost' is 127.0.0.1, maybe ::1: not judged, and no other loopback address); localhost or a loopback address at another
-    port is judged by port even where listening there cannot be told. An address listed in listen_addresses, or the
+    'localhost' is 127.0.0.1, maybe ::1: not judged, and no other loopback address); localhost or a loopback address
+    at another port is judged by port even where listening there cannot be told. An address listed in listen_addresses, or the
     one the checker reached, is the server too. A host name other than localhost resolves
     where the server runs, which the catalog does not show: not judged, unless it is one that never resolves
     (RFC 6761's `.invalid`). A local address with a port other than the server's `port` is taken as not this server:
@@ -1011,10 +1011,10 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
         return ""
     if not name or name.startswith(("/", "@")):  # libpq's default socket directory, a directory, an abstract socket
         return _socket_elsewhere(name, facts.get("unix_socket_directories")) or wrong_port
-    if name != name.strip() or any(char.isspace() for char in name):
+    if any(char.isspace() for char in name):
         # pg_cron hands libpq the name as stored, blanks and all, and no host name holds one; an IPv4 address with
         # blanks after it is read by some C libraries' inet_aton (before glibc 2.32), so that is not judged
-        if name.rstrip() == name.strip() and _ip(name.strip()) is not None and _ip(name.strip()).version == 4:
+        if name.rstrip() == name.strip() and getattr(_ip(name.strip()), "version", None) == 4:
             return ""
         return f"its nodename {name!r} holds blanks, which no host name resolves with (libpq reads it as stored)"
     lowered = name.lower().rstrip(".")

@@ -466,7 +466,7 @@ def _junction(parts: list["_Folded"], deciding: str) -> str | None:
             decided = decided or part.value
             sure = sure and part.folds is False
         elif decided is None:
-            sets.append(ANY if part.word == "raises" else _possible(part.value))  # a subquery's raise: maybe never
+            sets.append(_possible(part.value))  # a subquery's raise (run row by row, maybe never): any value
     if decided is not None:
         return decided
     combine = _AND if deciding == "false" else _OR
@@ -487,8 +487,8 @@ def _reachable_arms(whens: list[Node]) -> list[bool | None]:
 
 
 def _in_list_holding_null(tree: Node, safe: frozenset[str]) -> str | None:
-    """`x IN (1, NULL)` — `x = ANY (ARRAY[1, NULL])` — is TRUE where x is one of the others and NULL elsewhere, never
-    FALSE ("not false"); `x NOT IN (1, NULL)` — `<> ALL` — never TRUE ("not true"); None for any other node. Only
+    """`x IN (1, NULL)` — `x = ANY (ARRAY[1, NULL])` — is TRUE where x is one of the others and NULL elsewhere,
+    never FALSE ("not false"); `x NOT IN (1, NULL)` — `<> ALL` — never TRUE ("not true"); None for any other node. Only
     for a list of plain constants and PostgreSQL's own operator (strict: NULL against a NULL)."""
     args = tree.fields.get("args") if tree.name == "SCALARARRAYOPEXPR" else None
     if not isinstance(args, list) or len(args) != 2 or not isinstance(args[1], Node) or args[1].name != "ARRAYEXPR":
@@ -518,6 +518,7 @@ def _word(value: str | None) -> str | None:
 
 
 def _possible(value: str | None) -> frozenset[str]:
+    """What a value may be; anything for one depending on the row, and for one that raises or is undecided."""
     return _SETS.get(_word(value) or "", ANY)
 
 
@@ -579,7 +580,7 @@ def _coalesced(parts: list[_Folded]) -> str | None:
                 possible.add(part.word[0])
             return _named(possible)
         if not decided:
-            may_be = ANY if part.word == "raises" else _possible(part.value)
+            may_be = _possible(part.value)
             possible |= may_be - {"n"}
             decided = "n" not in may_be
         sure = sure and not (part.word in ("true", "false") and part.folds is None)
@@ -607,18 +608,18 @@ def _cased(parts: list[_Folded]) -> str | None:
             return said
         if condition.stops("true"):  # the planner ends the CASE here: the ELSE is never folded
             if not taken:
-                possible |= ANY if result.word == "raises" else _possible(result.value)
+                possible |= _possible(result.value)
             return _named(possible)
-        may_take = ANY if condition.word == "raises" else _possible(condition.value)
+        may_take = _possible(condition.value)
         if not taken and "t" in may_take:
-            possible |= ANY if result.word == "raises" else _possible(result.value)
+            possible |= _possible(result.value)
         taken = taken or may_take == {"t"}
         sure = sure and not (derived and condition.word == "true")
     default = parts[-1]
     if (said := _folding(default, sure)) is not None:
         return said
     if not taken:
-        possible |= ANY if default.word == "raises" else _possible(default.value)
+        possible |= _possible(default.value)
     return _named(possible)
 
 
