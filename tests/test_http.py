@@ -359,6 +359,31 @@ def test_what_a_browser_reads_in_a_declared_utf16_is_looked_at_for_absence(body,
         assert "body contains '異常'" in outcome.observed, outcome.observed
 
 
+@pytest.mark.parametrize("body, charset, excluded, status, seen", [
+    (b"FATAL: database down\0!", "utf-16le", "FATAL", Status.FAILED,  # one NUL: read as declared, all CJK
+     "read as UTF-8, which reads it cleanly too (utf-16le declared)"),
+    ("FATAL: database down".encode("utf-16-le"), "utf-16le", "FATAL", Status.FAILED, ""),  # really UTF-16: as ever
+    (b"all good now\0!", "utf-16le", "FATAL", Status.PASSED, ""),  # in neither reading
+    ("異常".encode(), "iso-8859-1", "異常", Status.FAILED,  # fetch().text() and JSON readers take UTF-8 whatever
+     "read as UTF-8, which reads it cleanly too (iso-8859-1 declared)"),
+    ("données".encode(), "windows-1252", "FATAL", Status.PASSED, ""),  # in neither reading
+    ("pu8^".encode(), "utf-16le", "異常", Status.FAILED, "read as the utf-16le it declares, as a browser shows it"),
+])
+def test_the_utf8_reading_of_a_body_read_in_its_declared_charset_is_looked_at_for_absence(body, charset, excluded,
+                                                                                         status, seen):
+    """The mirror of the rule above: a body read in the charset it declares where UTF-8 reads it cleanly too — an
+    ASCII error page with one NUL byte declared UTF-16LE (the NUL sends it to the declared reading, all CJK), a UTF-8
+    page declared Latin-1 — is also looked at as UTF-8, what a JSON client or fetch().text() reads. `FATAL` in the
+    former had passed body_excludes. Each failure says in which reading it was found."""
+    replies = {("GET", "/page"): raw_reply(200, body, f"text/plain; charset={charset}")}
+    with KeepAliveHttp(replies) as server:
+        (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
+    _, outcome = judge({"body_excludes": [excluded]}, answer)
+    assert outcome.status is status, outcome
+    if status is Status.FAILED:
+        assert f"body contains '{excluded}'" in outcome.observed and seen in outcome.observed, outcome.observed
+
+
 @pytest.mark.parametrize("rule, text, status, seen", [
     ("body_excludes", "données indisponible", Status.ERROR, "could not look: " + http.UNREAD_BYTES +
      "; 'données indisponible' may be in them"),

@@ -526,9 +526,9 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
     for text in p.body_excludes:
         if text in reply.text:
             problems.append(f"body contains '{text}' {_where_found(reply.text, text)}")
-        elif text in reply.declared_text:  # what a browser shows of it, read in its charset
-            problems.append(f"body contains '{text}' {_where_found(reply.declared_text, text)}, read as the charset"
-                            f" it declares ({reply.read_as})")
+        elif text in reply.other_text:  # what another reader takes it for (a browser, a JSON client)
+            problems.append(f"body contains '{text}' {_where_found(reply.other_text, text)}, read"
+                            f" {reply.other_read_as}")
         elif reply.truncated:
             unknown.append(f"{cut}; '{text}' may be in the rest")
         elif reply.misread:

@@ -85,9 +85,11 @@ class Reply:
     first_values: dict[str, str] = field(default_factory=dict)
     received_at: float | None = None  # the wall clock (time.time()) when the whole reply had come: this reply's own
     read_as: str = ""  # how its body was read as text when not plainly as declared (a byte-order mark, U+FFFD)
-    # where the body was read as the UTF-8 it cleanly is though its charset (UTF-16, UTF-32) reads it cleanly too, and
-    # otherwise: that charset's reading, which a browser shows (`異常` in UTF-16LE is the ASCII `pu8^`)
-    declared_text: str = ""
+    # the body's other clean reading, where it has one: its declared charset's where it was read as the UTF-8 it
+    # cleanly is (a browser shows that: `異常` in UTF-16LE is the ASCII `pu8^`), UTF-8's where it was read as
+    # declared (what fetch().text() and JSON readers take); and how it was read so
+    other_text: str = ""
+    other_read_as: str = ""
 
     def json(self) -> Any:
         return strict_json(self.text)
@@ -436,20 +438,30 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
                            failure=f"HTTP {response.status_code} in {_charset(response)}", unasked_bytes=unasked)
         return _head_kept(probe, response, unreadable), False
     text, misread, read_as = read
-    declared = (_declared_reading(body, response.encoding or "utf-8", text, complete=not truncated)
-                if read_as.startswith("as UTF-8") else "")
+    other_text, other_read_as = _other_reading(body, response.encoding or "utf-8", text, read_as,
+                                               complete=not truncated)
     return Reply(response.status_code, _ms(started), _headers(response), text, truncated=truncated,
                  misread=misread, unasked_bytes=unasked, received_at=received_at, read_as=read_as,
-                 declared_text=declared), False
+                 other_text=other_text, other_read_as=other_read_as), False
 
 
-def _declared_reading(body: bytes | bytearray, charset: str, text: str, *, complete: bool) -> str:
-    """The declared charset's own clean reading of a body read otherwise (as UTF-8), where it differs; else ""."""
+def _other_reading(body: bytes | bytearray, charset: str, text: str, read_as: str, *,
+                   complete: bool) -> tuple[str, str]:
+    """Another clean reading of a body than `text`, where it differs, and how it was read; ("", "") where there is
+    none. Read as UTF-8 though it declares a charset: that charset's, which a browser shows. Read as the charset it
+    declares: UTF-8's, which fetch().text() and JSON readers take whatever the header says (one NUL byte in ASCII
+    sends it to a declared UTF-16, which reads it as CJK). A byte-order mark's reading is every reader's."""
     try:
-        declared = _strict(body, codecs.lookup(charset).name, complete)
+        declared = codecs.lookup(charset).name
     except LookupError:
-        return ""
-    return declared if declared is not None and declared != text else ""
+        return "", ""
+    if read_as.startswith("as UTF-8"):
+        other, how = _strict(body, declared, complete), f"as the {cut(charset, 40)} it declares, as a browser shows it"
+    elif not read_as and declared != "utf-8":
+        other, how = _strict(body, "utf-8", complete), f"as UTF-8, which reads it cleanly too ({cut(charset, 40)} declared)"
+    else:
+        return "", ""
+    return (other, how) if other is not None and other != text else ("", "")
 
 
 def _head_kept(probe: Probe, response: httpx.Response | None, failed: Reply) -> Reply:
