@@ -1588,28 +1588,36 @@ def _method_overrides(params: Any) -> list[str]:
             if isinstance(name, str) and isinstance(value, str)
             and name.strip().lower().replace("_", "-") in METHOD_OVERRIDES]
     path = getattr(params, "path", None)
-    said += [(f"params.path: _method={value!r}", value)
-             for value in query_methods(path if isinstance(path, str) else "")]
+    said += [(f"params.path: {_method_key(key)}={value!r}", value)
+             for key, value in query_methods(path if isinstance(path, str) else "")]
     return [f"{where} asks the server to take the request as another method; mark the item mutating: true unless it"
             f" names a safe one ({', '.join(sorted(SAFE_METHODS))})"
             for where, method in said if method.strip().upper() not in SAFE_METHODS]
 
 
 def unsafe_query_methods(url: str) -> list[str]:
-    """The methods a URL's query names by `_method=` that are not safe (a service URL's query goes with every
-    request)."""
+    """`key=method` of each method a URL's query names by `_method=` that is not safe (a service URL's query goes
+    with every request)."""
     from .transports.http import SAFE_METHODS
 
-    return [method for method in query_methods(url) if method.strip().upper() not in SAFE_METHODS]
+    return [f"{_method_key(key)}={method!r}" for key, method in query_methods(url)
+            if method.strip().upper() not in SAFE_METHODS]
 
 
-def query_methods(url: str) -> list[str]:
-    """The methods a URL's (or a path's) query names by `_method=`, as many frameworks read it."""
+def query_methods(url: str) -> list[tuple[str, str]]:
+    """(key, method) of each method a URL's (or a path's) query names by `_method=`, as many frameworks read it —
+    PHP's among them, which reads a blank, a dot and a `[` in a key as `_` (`?.method=DELETE` is its
+    `$_GET['_method']`, which Laravel and Symfony take as the method of a POST)."""
     if "?" not in url:
         return []
     query = url.split("?", 1)[1].split("#", 1)[0]
-    return [value for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
-            if key.strip().lower() == "_method"]
+    return [(key, value) for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
+            if re.sub(r"[ .\[]", "_", key.strip().lower()) == "_method"]
+
+
+def _method_key(key: str) -> str:
+    """A method's query key as the message shows it: as written, and how a server reads it where it differs."""
+    return "_method" if key == "_method" else f"{key!r} (read as _method)"
 
 
 def load_item_params(family: str, params: dict[str, Any], *, mutating: bool = False) -> Any:

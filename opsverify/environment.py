@@ -978,7 +978,7 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
         # its query goes with every request (a GET, a webhook's POST): one naming another method makes each that one
         unsafe = unsafe_query_methods(service.url or "")
         if unsafe:
-            return (f"services.{spelled(name)}.url: its query's _method={unsafe[0]!r} asks the server to take every"
+            return (f"services.{spelled(name)}.url: its query's {unsafe[0]} asks the server to take every"
                     " request to the service as another method; leave it out (an item that means to send one says"
                     " method: and mutating: true)")
     for name, item in http_endpoints.items():
@@ -988,7 +988,7 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
                     f"{_HTTP_FIX}")
         unsafe = unsafe_query_methods(value or "")
         if unsafe:
-            return (f"endpoints.{spelled(name)}: its query's _method={unsafe[0]!r} asks the server to take every"
+            return (f"endpoints.{spelled(name)}: its query's {unsafe[0]} asks the server to take every"
                     f" request of {item} as another method; leave it out")
     for name, item in (redis_endpoints or {}).items():
         value = config.endpoints.get(name)

@@ -212,6 +212,9 @@ def test_a_rule_not_judged_beside_a_failure_is_recorded_undecided():
     ({"headers": {"x-http-method": "put"}}, "another method; mark the item mutating: true"),
     ({"headers": {"X-Method-Override": "PATCH"}}, "another method"),
     ({"path": "/h?_method=DELETE"}, "params.path: _method='DELETE' asks the server"),
+    # PHP reads `.method` (and ` method`, `[method`) as `_method`, which Laravel and Symfony take as the method
+    ({"path": "/h?.method=DELETE"}, r"params.path: '.method' \(read as _method\)='DELETE' asks the server"),
+    ({"path": "/h?a=1&%5Bmethod=put"}, r"params.path: '\[method' \(read as _method\)='put' asks the server"),
     ({"headers": {"X_HTTP_Method_Override": "DELETE"}}, "another method"),  # WSGI servers read `_` as `-`
     # a header HTTP cannot carry is refused at load, not sent to fail as "no answer"
     ({"headers": {"x-note": "café ✓"}}, "'é' is not ASCII, .* cannot be sent as written; percent-encode it "
@@ -237,10 +240,12 @@ def test_a_method_override_naming_a_safe_method_or_marked_mutating_is_taken():
     ("cron", {"service": "web", "path": "/api/cron/sync?_method=DELETE", "secret": "CRON_SECRET"}),
     ("metrics", {"service": "web", "path": "/metrics?_method=DELETE", "families": {"up": "gauge"}}),
     ("webhook", {"service": "web", "path": "/api/hooks?_method=DELETE", "scheme": "stripe"}),
+    ("webhook", {"service": "web", "path": "/api/hooks?.method=DELETE", "scheme": "stripe"}),
 ])
 def test_every_family_that_sends_a_path_is_held_to_the_method_it_names(family, params):
     """`?_method=DELETE` on a cron, metrics or webhook item loaded and was sent (a server honouring it ran DELETEs)."""
-    with pytest.raises(ValueError, match=r"params.path: _method='DELETE' asks the server"):
+    with pytest.raises(ValueError, match=r"params.path: (_method|'.method' \(read as _method\))='DELETE' asks the"
+                                         " server"):
         load_item_params(family, params)
 
 
