@@ -418,12 +418,21 @@ def _rare_spellings(value: str, raw: bytes) -> set[str]:
     `user:password` pair: their password is a secret of its own, whose spellings these hold."""
     if len(raw) > SMALL_SECRET_BYTES or "://" in value or isinstance(value, _PairText):
         return set()
-    return _spaced_hex(raw) | _base32_pieces(raw) | _base64_of_base64(raw)
+    return _spaced_hex(raw) | _byte_lists(raw) | _base32_pieces(raw) | _base64_of_base64(raw)
 
 
 def _spaced_hex(raw: bytes) -> set[str]:
     """A small secret's bytes as a hexdump prints them (`54 72 30 75`), either case."""
     return {raw.hex(" "), raw.hex(" ").upper()} if len(raw) <= SMALL_SECRET_BYTES else set()
+
+
+def _byte_lists(raw: bytes) -> set[str]:
+    """A small secret's bytes as programs list them when they dump it: in decimal (Python's list(b), Java's
+    Arrays.toString, a Node Buffer's JSON without the blanks), .NET's BitConverter (`4B-71-37`), a C array as
+    `xxd -i` writes it (`0x4b, 0x71`). Each form is about four times the secret's length, and the automaton grows
+    with them: the rarer spellings (a C array in capitals) are left out."""
+    return {", ".join(map(str, raw)), ",".join(map(str, raw)), raw.hex("-").upper(),
+            ", ".join(f"0x{b:02x}" for b in raw)}
 
 
 def _base64_of_base64(raw: bytes) -> set[str]:

@@ -66,6 +66,30 @@ def test_a_secrets_bytes_as_spaced_hex_are_masked(secret, case):
     _assert_masked(_redactor(secret), f"00000000  {spaced}  |....|", spaced[:20])
 
 
+# -- a secret's bytes as programs list them ---------------------------------------------------------------------------
+BYTE_LISTS = {
+    "python list(b), Java Arrays.toString": lambda raw: "[" + ", ".join(map(str, raw)) + "]",
+    "JSON of a Node Buffer": lambda raw: '{"type":"Buffer","data":[' + ",".join(map(str, raw)) + "]}",
+    ".NET BitConverter.ToString": lambda raw: raw.hex("-").upper(),
+    "a C array, as xxd -i writes it": lambda raw: "{" + ", ".join(f"0x{b:02x}" for b in raw) + "}",
+}
+
+
+@pytest.mark.parametrize("secret", [SECRET, ALNUM, UMLAUT], ids=["anchored", "alnum", "non-ascii"])
+@pytest.mark.parametrize("form", BYTE_LISTS, ids=list(BYTE_LISTS))
+def test_a_secrets_bytes_listed_as_numbers_are_masked(secret, form):
+    """A failing server that dumps the token it refused as bytes (an error object holding a Buffer, a byte array's
+    toString) had it reach results.json and the Allure attachments unmasked."""
+    listed = BYTE_LISTS[form](secret.encode())
+    _assert_masked(_redactor(secret), f"invalid token {listed} (expired)", listed[10:40])
+
+
+@pytest.mark.parametrize("text", ["[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", "00-1B-44-11-3A-B7",
+                                  "{0x00, 0x01, 0xff, 0x7f}"])
+def test_numbers_listed_without_a_secret_stay(text):
+    assert _redactor(SECRET, ALNUM).text(text) == text
+
+
 # -- 2: a copy split by invisible soft-wrap marks -------------------------------------------------------------------
 SOFT_WRAPS = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "&shy;", "&#173;", "&#xAD;", "&#xad;",
               "&ZeroWidthSpace;", "<wbr>", "<wbr/>", "<WBR>", "<wbr />",
