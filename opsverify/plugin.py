@@ -624,6 +624,9 @@ def _prepare(config: pytest.Config, name: str) -> State:
     return state
 
 
+_SCHEME_ALONE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*")
+
+
 def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -> str:
     """A refusal of the inputs, its words masked by what the environment file can hold: a waivers or checklist file
     refused before the environment loads quotes what it holds, a declared secret's value too (`waivers[0] (tok-…):
@@ -644,7 +647,7 @@ def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -
     files = [written for written in _WRITTEN_DOTENV.findall(text) if "${" not in written]
     for variable in dict.fromkeys(_CITED_VARIABLE.findall(text)):
         value = os.environ.get(variable)
-        if value:
+        if value and not _SCHEME_ALONE.fullmatch(value):  # `http://` holds nothing, and a fix names it
             redactor.add_declared(value)
             files.append(value)
     for file in files:  # a dotenv the environment names, by a ${VAR} or as written: the file's secrets

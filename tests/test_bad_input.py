@@ -474,6 +474,20 @@ def _run_edited_runbook(tmp_path, setup, args):
                                    env={**environ, **runbook.variables()})
 
 
+@pytest.mark.parametrize("value", ["http://", "https://", "postgresql://"])
+def test_a_variable_holding_a_scheme_alone_leaves_the_fix_readable(tmp_path, monkeypatch, value):
+    """A refusal is masked by every value the environment file cites (it may not load, so which are secrets is not
+    known): `SHOP_BARE_URL=http://` masked the fix's own `http://` ("write [redacted hmac:…]host:port"). A scheme
+    alone holds nothing secret."""
+    monkeypatch.setenv("SHOP_BARE_URL", value)
+    setup = _edit_fx("      web:\n        env:", "      web:\n        url: '${SHOP_BARE_URL}'\n        env:")
+    runbook, result = _run_edited_runbook(tmp_path, setup, ())
+    line = _assert_one_clear_line(result, ConfigError.exit_code, "systems.shop.services.web.url: not an http(s) URL"
+                                  " with a host: write http://host:port or https://host")
+    assert "[redacted" not in line
+    _no_archive(runbook.reports)
+
+
 def test_a_waiver_until_the_end_of_the_calendar_is_read():
     from opsverify.waivers import _ends
 
