@@ -289,6 +289,33 @@ CASES = [
                                   "timestamp": int((NOW - timedelta(hours=1)).timestamp()),
                                   "details": {"status": "successful"}}}])},
      Status.ERROR, ["1 run event without a readable timestamp"]),
+    # an entry a list filter cannot read is unknown, never passed over: it may be the newest one
+    *[(f"cron newest event of type {label}", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 25}}},
+       {"cron:trim": ok([event, *cron_events(("cron_job_run_ended", 5, "successful"))])},
+       Status.ERROR, [f"cron job trim: 1 event without a readable type ({shown})"])
+      for label, event, shown in (
+          ("null", cron_events((None, 1, "unsuccessful"))[0], "null"),
+          ("empty", cron_events(("", 1, "unsuccessful"))[0], '""'),
+          ("a number", cron_events((7, 1, "unsuccessful"))[0], "7"),
+          ("missing", {"event": {"id": "e0", "timestamp": iso(hours=1), "details": {"status": "unsuccessful"}}},
+           "missing"),
+          ("missing, an empty event", {"event": {}}, "missing"))],
+    ("cron event of another type passed over", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 25}}},
+     {"cron:trim": ok(cron_events(("deploy_started", 1, "unsuccessful"), ("cron_job_run_ended", 5, "successful")))},
+     Status.PASSED, ["1 cron job ran in their last cycle"]),
+    ("backup newest without a status", {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     {"backups": ok({**backups(daily_hours=(30,)), "backups": [
+         {"status": None, "inserted_at": iso(hours=2)}, {"status": "COMPLETED", "inserted_at": iso(hours=30)}]})},
+     Status.ERROR, ["1 backup listed without a readable status (null)", "the newest backup read is 30.0 h old"]),
+    ("backup fresh beside one without a status", {"platform": "supabase", "backups": {"max_age_hours": 26}},
+     {"backups": ok({**backups(daily_hours=(30,)), "backups": [
+         {"inserted_at": iso(hours=40)}, {"status": "COMPLETED", "inserted_at": iso(hours=2)}]})},
+     Status.PASSED, ["newest backup 2.0 h old"]),
+    ("pitr add-on beside one without a type", {"platform": "supabase", "pitr_days": 7},
+     {"backups": ok(backups(pitr=True, physical_hours=0.1)),
+      "addons": ok({"selected_addons": [{"type": "pitr", "variant": {"id": "pitr_28"}},
+                                        {"type": None, "variant": {"id": "pitr_7"}}]})},
+     Status.ERROR, ["1 selected add-on without a readable type (null): any may be a PITR add-on"]),
 ]
 
 

@@ -70,7 +70,8 @@ Honest limits of the platforms:
   hold (`backups`, `selected_addons` missing, null or not a list) is an ERROR naming it and the request, never none;
   so are two PITR add-ons selected (a project has one: which holds is not known), named, whatever their order.
 - Render has no "list cron runs" call; the newest `cron_job_run_ended` service event (type and
-  status from its event details) is the last finished run. Render lists only the events of a time window,
+  status from its event details) is the last finished run; an event that names no type (null, "", missing) may be
+  it, so the job is unknown, never judged by an older run (one of another type is passed over). Render lists only the events of a time window,
   the last hour unless asked: each item asks for its own, max_age_hours and CRON_WINDOW_MARGIN back.
 """
 
@@ -1219,7 +1220,14 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         if since:
             v.evidence.setdefault("cron_windows", {})[name] = since
         events = _a_list(answer, f"the events of {name}")
-        runs = [e["event"] for e in events if e["event"].get("type") == "cron_job_run_ended"]
+        untyped = [e["event"] for e in events if not _a_word(e["event"].get("type"))]
+        if untyped:  # an event that does not say what it is may be the newest run: an older one must not stand in
+            v.unknown.append(f"cron job {name}: {plural(len(untyped), 'event')} without a readable type "
+                             f"({_held(untyped[0], 'type')}), though only finished runs were asked for: any may be "
+                             f"its newest run")
+            v.evidence.setdefault("cron_runs", {})[name] = "unreadable event type"
+            continue
+        runs = [e["event"] for e in events if e["event"]["type"] == "cron_job_run_ended"]  # another type: no run
         if not runs and len(answer.data) >= RENDER_EVENTS:  # the type filter was not applied: a run may be past them
             v.unknown.append(f"cron job {name}: the {len(answer.data)} events Render listed hold no finished run, "
                              f"though only finished runs were asked for")
@@ -1354,6 +1362,11 @@ def _few(values: list) -> list:
         *values[:LISTED_IN_EVIDENCE], f"… and {len(values) - LISTED_IN_EVIDENCE} more"]
 
 
+def _held(entry: dict, name: str) -> str:
+    """What a field of a listed entry holds, as a message names it: missing, or its JSON, cut."""
+    return cut(json.dumps(entry[name]), 40) if name in entry else "missing"
+
+
 def _a_word(value: Any) -> bool:
     """A status as the platforms document it: text. Missing, null, empty or a number names no state at all."""
     return isinstance(value, str) and value.strip() != ""
@@ -1381,14 +1394,18 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
         }
     if p.backups:
         v.expected.append(f"a completed Supabase backup newer than {p.backups.max_age_hours:g} h")
-        completed = [b for b in listed if str(b.get("status")).upper() == "COMPLETED"]
+        completed = [b for b in listed if _a_word(b.get("status")) and b["status"].upper() == "COMPLETED"]
         moments = [parse_time(b.get("inserted_at")) for b in completed]
-        unreadable = []  # times given that cannot be read: any of them may be the newest
+        unreadable = []  # times given that cannot be read, and backups that may be completed: any may be the newest
         bad = [b for b, moment in zip(completed, moments) if moment is None]
         if bad:
             which = "none with" if len(bad) == len(completed) else f"{len(bad)} without"
             unreadable.append(f"{plural(len(completed), 'completed backup')} listed, {which} a readable inserted_at "
                               f"({cut(json.dumps(bad[0].get('inserted_at')), 40)})")
+        unsaid = [b for b in listed if not _a_word(b.get("status"))]
+        if unsaid:  # a backup that does not say how it ended may be the newest completed one
+            unreadable.append(f"{plural(len(unsaid), 'backup')} listed without a readable status "
+                              f"({_held(unsaid[0], 'status')})")
         pitr = _flag(data, "pitr_enabled")
         if pitr and not isinstance(physical, dict):  # where the PITR point would be: not said is not "none"
             held = "missing" if "physical_backup_data" not in data else _json_kind(physical)
@@ -1425,9 +1442,13 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             v.problems.append("pitr_enabled is false")
         selected = _listed(found["addons"], "selected_addons")
         variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
+        untyped = [a for a in selected if not _a_word(a.get("type"))]
         shown = _few([_kept(x, 40) for x in variants])
         v.evidence["pitr_addon"] = shown if len(variants) > 1 else shown[0] if variants else None
-        if not variants:
+        if untyped:  # an add-on that does not say what it is may be the PITR one, or a second one
+            v.unknown.append(f"{plural(len(untyped), 'selected add-on')} without a readable type "
+                             f"({_held(untyped[0], 'type')}): any may be a PITR add-on ({found['addons'].request})")
+        elif not variants:
             v.problems.append("no PITR add-on selected")
         elif len(variants) > 1:  # a project has one add-on of a type: which one holds is not known, and reading
             # the first would make the verdict the list order's
