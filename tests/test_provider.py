@@ -332,6 +332,75 @@ def test_judge(case):
         assert text.startswith("X1-provider-check a platform fact: expected ") and "; saw " in text
 
 
+# -- a call that gave no usable answer beside the answers that came ----------------------------------------
+def down(url="https://api.example/y") -> Trouble:
+    return Trouble(f"GET {url}", f"the platform's API answered 503 for GET {url}: upstream unavailable")
+
+
+DOWN = down().reason
+SHAPE = "could not look: render answered in an unexpected shape (ValueError: 2 deploys of api in answer to limit=1)"
+STALE_ORG = {"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": iso(days=400)}]}
+
+MIXED = [
+    # (id, params, facts by role, status, words in the observed text, undecided)
+    ("render deploy failed beside a 503", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("build_failed")), "deploy:api": down()},
+     Status.FAILED, ["web: newest deploy dep-1 is build_failed", f"; and 1 could not be judged: {DOWN}"], [DOWN]),
+    ("render deploy failed beside an answer of another shape",
+     {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("build_failed")), "deploy:api": ok(deploys("live") + deploys("live"))},
+     Status.FAILED, ["web: newest deploy dep-1 is build_failed"], [SHAPE]),
+    ("render deploy live beside a 503: not looked at",
+     {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "deploy:api": down()}, Status.ERROR, [DOWN], None),
+    ("render cron failed beside a 503", {"platform": "render", "cron_jobs": {"a": {"max_age_hours": 25},
+                                                                            "b": {"max_age_hours": 25}}},
+     {"cron:a": ok(cron_events(("cron_job_run_ended", 1, "unsuccessful"))), "cron:b": down()},
+     Status.FAILED, ["cron job a: newest run ended unsuccessful"], [DOWN]),
+    ("render env group stale beside a service's env vars not read",
+     {"platform": "render", "services": ["web"], "secret_age": {"names": ["A"], "max_days": 5}},
+     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}, "service_env:web": down()},
+     Status.FAILED, ["env group 'secrets' last changed 20.0 days ago"], [DOWN]),
+    ("supabase backup stale beside its secrets not read",
+     {"platform": "supabase", "backups": {"max_age_hours": 26}, "required": ["A"]},
+     {"backups": ok(backups(daily_hours=(40,))), "secrets": down()},
+     Status.FAILED, ["newest backup is 40.0 h old"], [DOWN]),
+    ("supabase no PITR add-on beside its backups not read", {"platform": "supabase", "pitr_days": 7},
+     {"backups": down(), "addons": ok(addons(None))}, Status.FAILED, ["no PITR add-on selected"], [DOWN]),
+    ("github stale beside the organisation not read",
+     {"platform": "github", "secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
+     {**gh(STALE_ORG), "org_secrets": down()},
+     Status.FAILED, ["CRON_SECRET (the repository) last updated 400.0 days ago"],
+     [DOWN, "not every value of CRON_SECRET was read (the organisation: not read)"]),
+    ("github missing beside the environments not read", {"platform": "github", "required": ["NOPE"]},
+     {**gh(GITHUB), "environments": down()}, Status.FAILED,
+     ["NOPE is not an Actions secret (the repository: CRON_SECRET, OLD; the organisation: none)"], [DOWN]),
+    ("github missing where the organisation was not read: unknown", {"platform": "github", "required": ["NOPE"]},
+     {**gh(GITHUB), "org_secrets": down()}, Status.ERROR,
+     [DOWN, "cannot judge: NOPE not among the secrets read (the organisation: not read)"], None),
+    ("github present where its environment was not read",
+     {"platform": "github", "required": ["CRON_SECRET"], "environment": "production"},
+     {**gh(GITHUB), "env_secrets": down()}, Status.ERROR, [DOWN], None),
+]
+
+
+@pytest.mark.parametrize("case", MIXED, ids=[c[0] for c in MIXED])
+def test_a_failure_stands_beside_a_call_that_gave_no_answer(case):
+    """Every answer that came is judged: a definite failure is kept, with the calls that gave no usable answer (or
+    one of another shape) listed as undecided; without a failure, such a call leaves the item an ERROR naming it.
+    (A 503 beside a build_failed deploy was an ERROR naming the 503 only: the failure was in no message.)"""
+    _, params, found, status, words, undecided = case
+    check = make_check(**params)
+    outcome = judge(check, {check.key: found})
+    assert outcome.status is status, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed
+    assert outcome.evidence.get("undecided") == undecided, outcome.evidence
+    if status is Status.FAILED:
+        text = message(check, outcome)
+        assert text.startswith("X1-provider-check a platform fact: expected ") and "; saw " in text
+
+
 def test_not_configured_is_raised_for_a_skip():
     check = make_check(platform="github", required=["A"])
     with pytest.raises(NotConfigured):

@@ -9,9 +9,11 @@ an env file's rule, or marked so by the platform — secret digests all, and all
 
 An API that gives no usable answer — no answer at all, 401/403 (token), 404 (ids), a rate limit
 (429, or GitHub's 403 with `x-ratelimit-remaining: 0` or `retry-after`: said with when it resets), 5xx,
-a body that is not JSON or larger than API_BODY_LIMIT, no Date header — leaves the item unchecked:
-*error*, naming the request and the fix. An answer that shows the platform is not as the runbook says
-fails the item.
+a body that is not JSON or larger than API_BODY_LIMIT, no Date header — leaves the part of the item it would
+have told unchecked, and the item an *error* naming the request and the fix; every answer that did come is judged
+all the same (each service's deploys, each cron job's events, each place a GitHub secret lives are a part of their
+own). An answer that shows the platform is not as the runbook says fails the item — with a call that gave no usable
+answer, or one in another shape, said after the failure as could not be judged (`undecided`), never hiding it.
 
 "Now" is the later of two clocks: the HTTP `Date` header of the same answer (an answer without one is an
 error, never a guess) and the runner's, when the answer came. A stale or replayed answer (a Date behind) can
@@ -77,10 +79,12 @@ Honest limits of the platforms:
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -919,23 +923,55 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class _Unread(Exception):
+    """A part of an item reads a call that gave no usable answer (a `Trouble`, said once for the item)."""
+
+
+def _read(found: dict, role: str) -> Answer:
+    """The answer a part of an item reads; a call that gave none leaves that part unjudged (`_Verdict.part`)."""
+    answer = found[role]
+    if isinstance(answer, Trouble):
+        raise _Unread(answer.reason)
+    return answer
+
+
 class _Verdict:
     """Collects expectations, problems and unknowns of one check across its parts."""
 
-    def __init__(self) -> None:
+    def __init__(self, platform: str, unread: list[str]) -> None:
+        self.platform = platform
         self.expected: list[str] = []
         self.problems: list[str] = []
         self.unknown: list[str] = []  # facts the platform does not give: never a pass
+        self.unread = unread  # calls that gave no usable answer, parts answered in another shape: not looked at
         self.notes: list[str] = []
         self.evidence: dict[str, Any] = {}
         self.clocks = ""  # said with whatever is seen when the platform's clock and the runner's disagree
 
+    @contextmanager
+    def part(self):
+        """One part of the item, judged on its own: when a call it reads gave no answer (said already) or answered
+        in another shape, what it found so far is dropped and it is not looked at — the other parts still are, so a
+        failure beside it is not hidden."""
+        before = (list(self.problems), list(self.unknown), list(self.notes), copy.deepcopy(self.evidence))
+        try:
+            yield
+        except (_Unread, *SHAPE_ERRORS) as exc:
+            self.problems, self.unknown, self.notes, self.evidence = before
+            if not isinstance(exc, _Unread):  # an answer shaped otherwise than the platform documents
+                self.unread.append(f"could not look: {self.platform} answered in an unexpected shape "
+                                   f"({type(exc).__name__}: {cut(str(exc), 160)})")
+
     def outcome(self) -> Outcome:
         expected = "; ".join(self.expected)
-        if self.problems:
-            return failed(expected, "; ".join(self.problems + self._clocks()), undecided=self.unknown, **self.evidence)
+        if self.problems:  # a failure stands, whatever could not be looked at or judged beside it: said after it
+            return failed(expected, "; ".join(self.problems + self._clocks()), undecided=self.unread + self.unknown,
+                          **self.evidence)
+        judged = ["cannot judge: " + "; ".join(self.unknown + self._clocks())] if self.unknown else []
+        if self.unread:
+            return error("; ".join(self.unread + judged), **self.evidence)
         if self.unknown:
-            return error("cannot judge: " + "; ".join(self.unknown + self._clocks()), **self.evidence)
+            return error(judged[0], **self.evidence)
         return verdict(expected, [], "; ".join((self.notes or ["all as expected"]) + self._clocks()), **self.evidence)
 
     def absent(self, name: str, unread: str | None, missing: str) -> str:
@@ -1018,16 +1054,14 @@ def judge(check, facts) -> Outcome:
         raise found
     troubles = [a for a in found.values() if isinstance(a, Trouble)]
     requests = [r for a in found.values() if isinstance(a, (Answer, Trouble)) for r in _asked_for(a)]
-    if troubles:
-        return error("; ".join(dict.fromkeys(t.reason for t in troubles)), requests=requests)
-    v = _Verdict()
+    # every answer that came is judged: a call that gave none leaves its part unjudged, said beside any failure
+    v = _Verdict(p.platform, list(dict.fromkeys(t.reason for t in troubles)))
     v.evidence["requests"] = requests
-    v.read_clocks([a for a in found.values() if isinstance(a, Answer)])
-    try:
+    answers = [a for a in found.values() if isinstance(a, Answer)]
+    if answers:
+        v.read_clocks(answers)
+    with v.part():  # what a platform's judge does not split into parts is one
         JUDGES[p.platform](p, found, v)
-    except SHAPE_ERRORS as exc:  # an answer shaped otherwise than the platform documents: nothing to judge
-        return error(f"could not look: {p.platform} answered in an unexpected shape ({type(exc).__name__}: "
-                     f"{cut(str(exc), 160)})", requests=requests)
     return v.outcome()
 
 
@@ -1035,12 +1069,14 @@ def judge(check, facts) -> Outcome:
 class _Scope:
     """One place a GitHub Actions secret may live: its names (as GitHub stores them) with their update times."""
     label: str  # "the repository", "the organisation", "environment production"
-    answer: Answer
+    answer: Answer | None  # None: GitHub gave no usable answer (said beside the verdict), so none of it was read
     listed: dict[str, Any]  # NAME -> updated_at
-    unread: str | None  # why a name not listed may still be there (a list not read whole)
+    unread: str | None  # why a name not listed may still be there (a list not read whole, or not read)
 
 
-def _github_scope(label: str, answer: Answer, v: _Verdict) -> _Scope | None:
+def _github_scope(label: str, answer: Answer | Trouble, v: _Verdict) -> _Scope | None:
+    if isinstance(answer, Trouble):  # the other places are still judged: a stale value there is still stale
+        return _Scope(label, None, {}, "not read")
     listed = {_github_name(s["name"]): s["updated_at"] for s in answer.data["secrets"]}
     total = answer.data["total_count"]
     if len(listed) > total:  # the list or its count is wrong, and which one is not known: neither is judged
@@ -1059,6 +1095,8 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
     unread_envs = None
     if p.environment is not None:
         envs.append(_github_scope(f"environment {p.environment}", found["env_secrets"], v))
+    elif isinstance(found["environments"], Trouble):  # which environments there are is not known
+        unread_envs = "the repository's environments: not read"
     else:
         listed = found["environments"].data
         if len(listed["names"]) < listed["total_count"]:
@@ -1068,11 +1106,13 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
     if repo is None or org is None or None in envs:
         return
     scopes = [repo, org, *envs]
-    v.evidence["actions_secrets"] = sorted(repo.listed)
-    v.evidence["total_count"] = repo.answer.data["total_count"]
-    v.evidence["organisation_secrets"] = ("no organisation owns the repository" if org.answer.data.get("owner")
-                                          else sorted(org.listed))
-    v.evidence["environment_secrets"] = {s.label.removeprefix("environment "): sorted(s.listed) for s in envs}
+    v.evidence["actions_secrets"] = sorted(repo.listed) if repo.answer else "not read"
+    if repo.answer:
+        v.evidence["total_count"] = repo.answer.data["total_count"]
+    v.evidence["organisation_secrets"] = ("not read" if org.answer is None else "no organisation owns the repository"
+                                          if org.answer.data.get("owner") else sorted(org.listed))
+    v.evidence["environment_secrets"] = {s.label.removeprefix("environment "): sorted(s.listed) if s.answer
+                                         else "not read" for s in envs}
     # what a job sees: its environment's value, else the repository's, else the organisation's
     seen_by_job = [*envs, repo, org] if p.environment is not None else [repo, org]
     where = ("in the repository's Actions secrets (or the organisation's" +
@@ -1097,7 +1137,8 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
 
 
 def _github_listing(scopes: list[_Scope]) -> str:
-    return "; ".join(f"{s.label}: {', '.join(sorted(s.listed)) or 'none'}" for s in scopes)
+    return "; ".join(f"{s.label}: {', '.join(sorted(s.listed)) or ('none' if s.answer else 'not read')}"
+                     for s in scopes)
 
 
 def _unread(scopes: list[_Scope], *more: str) -> str | None:
@@ -1146,7 +1187,7 @@ def _branch(env: dict) -> Any:
 
 
 def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
-    answer: Answer = found["env"]
+    answer = _read(found, "env")
     custom = bool(_CUSTOM_ENVIRONMENT.fullmatch(p.target))
     where = f"in the Vercel project's {f'custom environment {p.target}' if custom else f'{p.target} env'}"
     envs = answer.data["envs"]
@@ -1194,124 +1235,141 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
 def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
     if p.deploy_status:
         v.expected.append(f"newest Render deploy of {', '.join(p.services)} is {p.deploy_status}")
-        states = {}
+        v.evidence["deploys"] = {}
         for name in p.services:
-            deploys = _a_list(found[f"deploy:{name}"], f"the deploys of {name}")
-            if not deploys:
-                v.problems.append(f"{name} has no deploys")
-                states[name] = "none"
-                continue
-            if len(deploys) != 1:  # asked for the newest one: which of several is newest is a guess
-                raise ValueError(f"{len(deploys)} deploys of {name} in answer to limit=1")
-            deploy = deploys[0]["deploy"]
-            states[name] = {k: _kept(deploy.get(k)) for k in ("id", "status", "finishedAt")}
-            status = deploy.get("status")
-            if not _a_word(status):  # a deploy in no state is not one in another: nothing to judge
-                v.unknown.append(f"{name}: newest deploy {_kept(deploy.get('id'))} has no status "
-                                 f"({cut(json.dumps(status), 40)})")
-            elif status != p.deploy_status:
-                v.problems.append(f"{name}: newest deploy {_kept(deploy.get('id'))} is {cut(status, 40)}")
-        v.evidence["deploys"] = states
+            with v.part():  # each service's deploys are their own call
+                _judge_deploy(v, name, p.deploy_status, _read(found, f"deploy:{name}"))
         v.notes.append(f"newest deploys {p.deploy_status}")
     for name, limit in p.cron_jobs.items():
-        answer: Answer = found[f"cron:{name}"]
         v.expected.append(f"cron job {name}: newest run succeeded within {limit.max_age_hours:g} h")
-        since = _asked(answer, "startTime")
-        if since:
-            v.evidence.setdefault("cron_windows", {})[name] = since
-        events = _a_list(answer, f"the events of {name}")
-        untyped = [e["event"] for e in events if not _a_word(e["event"].get("type"))]
-        if untyped:  # an event that does not say what it is may be the newest run: an older one must not stand in
-            v.unknown.append(f"cron job {name}: {plural(len(untyped), 'event')} without a readable type "
-                             f"({_held(untyped[0], 'type')}), though only finished runs were asked for: any may be "
-                             f"its newest run")
-            v.evidence.setdefault("cron_runs", {})[name] = "unreadable event type"
-            continue
-        runs = [e["event"] for e in events if e["event"]["type"] == "cron_job_run_ended"]  # another type: no run
-        if not runs and len(answer.data) >= RENDER_EVENTS:  # the type filter was not applied: a run may be past them
-            v.unknown.append(f"cron job {name}: the {len(answer.data)} events Render listed hold no finished run, "
-                             f"though only finished runs were asked for")
-            v.evidence.setdefault("cron_runs", {})[name] = "none among other events"
-            continue
-        if not runs:
-            window = f" (since {since}, the window asked of Render)" if since else ""
-            hours = limit.max_age_hours + CRON_WINDOW_MARGIN.total_seconds() / 3600
-            v.problems.append(f"cron job {name} has no finished run in the last {hours:g} h{window}")
-            v.evidence.setdefault("cron_runs", {})[name] = "none"
-            continue
-        unreadable = [e for e in runs if parse_time(e.get("timestamp")) is None]
-        if unreadable:  # it may be the newest run: an older success must not stand in for it
-            v.unknown.append(f"cron job {name}: {plural(len(unreadable), 'run event')} without a readable timestamp"
-                             f" ({cut(json.dumps(unreadable[0].get('timestamp')), 40)})")
-            v.evidence.setdefault("cron_runs", {})[name] = "unreadable timestamp"
-            continue
-        moments = [parse_time(e.get("timestamp")) for e in runs]
-        listed = [parse_time(e["event"].get("timestamp")) for e in events]  # every event's: one run is always sorted
-        if len(answer.data) >= RENDER_EVENTS and (None in listed or listed != sorted(listed, reverse=True)):
-            # Render lists newest first: a full page in another order may stop short of the newest run
-            v.unknown.append(f"cron job {name}: Render listed a full page of {len(answer.data)} events, not newest"
-                             " first (oldest first?): the newest run may lie past it")
-            v.evidence.setdefault("cron_runs", {})[name] = "full page not newest first"
-            continue
-        newest = max(moments)
-        # runs that ended at the same moment: judged by the worst of them, never by whichever Render listed first
-        tied = [e for e, moment in zip(runs, moments) if moment == newest]
-        run = next((e for e in tied if (e.get("details") or {}).get("status") != "successful"), tied[0])
-        ended = parse_time(run.get("timestamp"))
-        status = (run.get("details") or {}).get("status")
-        v.evidence.setdefault("cron_runs", {})[name] = {
-            "ended": _kept(run.get("timestamp")), "status": _kept(status),
-            "run": _kept((run.get("details") or {}).get("cronJobRunId"))}
-        if not _a_word(status):  # how it ended is not said: neither a success nor a failure (its age still counts)
-            v.unknown.append(f"cron job {name}: its newest run event has no status ({cut(json.dumps(status), 40)})")
-        elif status != "successful":
-            v.problems.append(f"cron job {name}: newest run ended {cut(status, 40)} at {_stamp(ended)}")
-        if ended is None:
-            v.unknown.append(f"cron job {name}: the run event has no timestamp")
-        elif _in_the_future(v, ended, answer, f"cron job {name}: its newest run's end"):
-            pass
-        elif answer.now - ended > timedelta(hours=limit.max_age_hours):
-            v.problems.append(f"cron job {name}: newest run ended {_hours(answer.now - ended)} ago ({_stamp(ended)})")
+        with v.part():
+            _judge_cron(v, name, limit, _read(found, f"cron:{name}"))
     if p.cron_jobs:
         v.notes.append(f"{plural(len(p.cron_jobs), 'cron job')} ran in their last cycle")
     if p.secret_age:
-        answer = found["env_group"]
-        group = answer.data
-        v.expected.append(f"env group '{group['name']}' holds {', '.join(p.secret_age.names)}, feeds "
-                          f"{', '.join(p.services)} and changed within {p.secret_age.max_days:g} days "
-                          f"(Render keeps no per-variable change time)")
-        missing = [n for n in p.secret_age.names if n not in group["keys"]]
-        if missing:
-            v.problems.append(f"{', '.join(missing)} not in env group '{group['name']}'")
-        unlinked = [n for n, sid in found["service_ids"].items() if sid not in group["service_ids"]]
-        if unlinked:
-            v.problems.append(f"env group '{group['name']}' is not linked to {', '.join(unlinked)}")
+        with v.part():
+            _judge_env_group(v, p, _read(found, "env_group"), found["service_ids"])
         for service in p.services:  # a key the service sets itself is used over the group's: its age is not told
-            own = found[f"service_env:{service}"].data
-            shadowed = [n for n in p.secret_age.names if n in own["keys"]]
-            if shadowed:
-                v.unknown.append(f"{', '.join(shadowed)} {'is' if len(shadowed) == 1 else 'are'} also set on service "
-                                 f"{service} itself, whose value Render uses over the group's: Render keeps no change "
-                                 f"time for it, so its age cannot be told (remove it from the service, or rotate it "
-                                 f"and check by hand)")
-            elif own["full"]:
-                v.unknown.append(f"service {service} lists {len(own['keys'])} env vars of its own, a full page: more "
-                                 f"were not read, and one may set {', '.join(p.secret_age.names)} over the group's")
-        updated = parse_time(group["updatedAt"])
-        if updated is None:
-            v.unknown.append(f"env group '{group['name']}' has no updatedAt")
-        elif not _in_the_future(v, updated, answer, f"env group '{group['name']}' updatedAt"):
-            elapsed = answer.now - updated
-            v.evidence["env_group"] = {"name": _kept(group["name"]), "updatedAt": _kept(group["updatedAt"]),
-                                       "keys_checked": p.secret_age.names,
-                                       "limit": "Render records no change time per variable; the group's updatedAt "
-                                                "moves on any change to it"}
-            if elapsed > timedelta(days=p.secret_age.max_days):
-                v.problems.append(f"env group '{group['name']}' last changed {_days(elapsed)} ago "
-                                  f"({_stamp(updated)}): none of its keys was rotated since")
-            else:
-                v.notes.append(f"env group '{group['name']}' changed {_days(elapsed)} ago — Render keeps no "
-                               f"per-variable time, so this shows the group changed, not that each key did")
+            with v.part():
+                own = _read(found, f"service_env:{service}").data
+                shadowed = [n for n in p.secret_age.names if n in own["keys"]]
+                if shadowed:
+                    v.unknown.append(f"{', '.join(shadowed)} {'is' if len(shadowed) == 1 else 'are'} also set on "
+                                     f"service {service} itself, whose value Render uses over the group's: Render "
+                                     f"keeps no change time for it, so its age cannot be told (remove it from the "
+                                     f"service, or rotate it and check by hand)")
+                elif own["full"]:
+                    v.unknown.append(f"service {service} lists {len(own['keys'])} env vars of its own, a full page: "
+                                     f"more were not read, and one may set {', '.join(p.secret_age.names)} over the "
+                                     f"group's")
+
+
+def _judge_deploy(v: _Verdict, name: str, wanted: str, answer: Answer) -> None:
+    """A service's newest deploy: in the state wanted."""
+    deploys = _a_list(answer, f"the deploys of {name}")
+    if not deploys:
+        v.problems.append(f"{name} has no deploys")
+        v.evidence["deploys"][name] = "none"
+        return
+    if len(deploys) != 1:  # asked for the newest one: which of several is newest is a guess
+        raise ValueError(f"{len(deploys)} deploys of {name} in answer to limit=1")
+    deploy = deploys[0]["deploy"]
+    v.evidence["deploys"][name] = {k: _kept(deploy.get(k)) for k in ("id", "status", "finishedAt")}
+    status = deploy.get("status")
+    if not _a_word(status):  # a deploy in no state is not one in another: nothing to judge
+        v.unknown.append(f"{name}: newest deploy {_kept(deploy.get('id'))} has no status "
+                         f"({cut(json.dumps(status), 40)})")
+    elif status != wanted:
+        v.problems.append(f"{name}: newest deploy {_kept(deploy.get('id'))} is {cut(status, 40)}")
+
+
+def _judge_env_group(v: _Verdict, p: Params, answer: Answer, service_ids: dict[str, str]) -> None:
+    """The env group that must hold the names: holds them, feeds the services, changed within max_days."""
+    group = answer.data
+    v.expected.append(f"env group '{group['name']}' holds {', '.join(p.secret_age.names)}, feeds "
+                      f"{', '.join(p.services)} and changed within {p.secret_age.max_days:g} days "
+                      f"(Render keeps no per-variable change time)")
+    missing = [n for n in p.secret_age.names if n not in group["keys"]]
+    if missing:
+        v.problems.append(f"{', '.join(missing)} not in env group '{group['name']}'")
+    unlinked = [n for n, sid in service_ids.items() if sid not in group["service_ids"]]
+    if unlinked:
+        v.problems.append(f"env group '{group['name']}' is not linked to {', '.join(unlinked)}")
+    updated = parse_time(group["updatedAt"])
+    if updated is None:
+        v.unknown.append(f"env group '{group['name']}' has no updatedAt")
+    elif not _in_the_future(v, updated, answer, f"env group '{group['name']}' updatedAt"):
+        elapsed = answer.now - updated
+        v.evidence["env_group"] = {"name": _kept(group["name"]), "updatedAt": _kept(group["updatedAt"]),
+                                   "keys_checked": p.secret_age.names,
+                                   "limit": "Render records no change time per variable; the group's updatedAt "
+                                            "moves on any change to it"}
+        if elapsed > timedelta(days=p.secret_age.max_days):
+            v.problems.append(f"env group '{group['name']}' last changed {_days(elapsed)} ago "
+                              f"({_stamp(updated)}): none of its keys was rotated since")
+        else:
+            v.notes.append(f"env group '{group['name']}' changed {_days(elapsed)} ago — Render keeps no "
+                           f"per-variable time, so this shows the group changed, not that each key did")
+
+
+def _judge_cron(v: _Verdict, name: str, limit: MaxAge, answer: Answer) -> None:
+    """A cron job's newest finished run: it succeeded, within max_age_hours."""
+    since = _asked(answer, "startTime")
+    if since:
+        v.evidence.setdefault("cron_windows", {})[name] = since
+    events = _a_list(answer, f"the events of {name}")
+    untyped = [e["event"] for e in events if not _a_word(e["event"].get("type"))]
+    if untyped:  # an event that does not say what it is may be the newest run: an older one must not stand in
+        v.unknown.append(f"cron job {name}: {plural(len(untyped), 'event')} without a readable type "
+                         f"({_held(untyped[0], 'type')}), though only finished runs were asked for: any may be "
+                         f"its newest run")
+        v.evidence.setdefault("cron_runs", {})[name] = "unreadable event type"
+        return
+    runs = [e["event"] for e in events if e["event"]["type"] == "cron_job_run_ended"]  # another type: no run
+    if not runs and len(answer.data) >= RENDER_EVENTS:  # the type filter was not applied: a run may be past them
+        v.unknown.append(f"cron job {name}: the {len(answer.data)} events Render listed hold no finished run, "
+                         f"though only finished runs were asked for")
+        v.evidence.setdefault("cron_runs", {})[name] = "none among other events"
+        return
+    if not runs:
+        window = f" (since {since}, the window asked of Render)" if since else ""
+        hours = limit.max_age_hours + CRON_WINDOW_MARGIN.total_seconds() / 3600
+        v.problems.append(f"cron job {name} has no finished run in the last {hours:g} h{window}")
+        v.evidence.setdefault("cron_runs", {})[name] = "none"
+        return
+    unreadable = [e for e in runs if parse_time(e.get("timestamp")) is None]
+    if unreadable:  # it may be the newest run: an older success must not stand in for it
+        v.unknown.append(f"cron job {name}: {plural(len(unreadable), 'run event')} without a readable timestamp"
+                         f" ({cut(json.dumps(unreadable[0].get('timestamp')), 40)})")
+        v.evidence.setdefault("cron_runs", {})[name] = "unreadable timestamp"
+        return
+    moments = [parse_time(e.get("timestamp")) for e in runs]
+    listed = [parse_time(e["event"].get("timestamp")) for e in events]  # every event's: one run is always sorted
+    if len(answer.data) >= RENDER_EVENTS and (None in listed or listed != sorted(listed, reverse=True)):
+        # Render lists newest first: a full page in another order may stop short of the newest run
+        v.unknown.append(f"cron job {name}: Render listed a full page of {len(answer.data)} events, not newest"
+                         " first (oldest first?): the newest run may lie past it")
+        v.evidence.setdefault("cron_runs", {})[name] = "full page not newest first"
+        return
+    newest = max(moments)
+    # runs that ended at the same moment: judged by the worst of them, never by whichever Render listed first
+    tied = [e for e, moment in zip(runs, moments) if moment == newest]
+    run = next((e for e in tied if (e.get("details") or {}).get("status") != "successful"), tied[0])
+    ended = parse_time(run.get("timestamp"))
+    status = (run.get("details") or {}).get("status")
+    v.evidence.setdefault("cron_runs", {})[name] = {
+        "ended": _kept(run.get("timestamp")), "status": _kept(status),
+        "run": _kept((run.get("details") or {}).get("cronJobRunId"))}
+    if not _a_word(status):  # how it ended is not said: neither a success nor a failure (its age still counts)
+        v.unknown.append(f"cron job {name}: its newest run event has no status ({cut(json.dumps(status), 40)})")
+    elif status != "successful":
+        v.problems.append(f"cron job {name}: newest run ended {cut(status, 40)} at {_stamp(ended)}")
+    if ended is None:
+        v.unknown.append(f"cron job {name}: the run event has no timestamp")
+    elif _in_the_future(v, ended, answer, f"cron job {name}: its newest run's end"):
+        pass
+    elif answer.now - ended > timedelta(hours=limit.max_age_hours):
+        v.problems.append(f"cron job {name}: newest run ended {_hours(answer.now - ended)} ago ({_stamp(ended)})")
 
 
 def _asked(answer: Answer, name: str) -> str | None:
@@ -1381,19 +1439,44 @@ def _unix_seconds(value: Any) -> datetime | None:
 
 
 def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
-    if p.backups or p.pitr_days:
-        answer: Answer = found["backups"]
-        data = answer.data
-        listed = _listed(answer, "backups")
-        physical = data.get("physical_backup_data") if isinstance(data, dict) else None
-        latest = physical.get("latest_physical_backup_date_unix") if isinstance(physical, dict) else None
-        v.evidence["backups"] = {  # the fields judged, each cut: the rest of the answer may be of any size
-            "pitr_enabled": _kept(data.get("pitr_enabled")), "listed": len(listed),
-            "statuses": _few(sorted({_kept(str(b.get("status")), 40) for b in listed})),
-            "latest_physical_backup_date_unix": _kept(latest),
-        }
     if p.backups:
         v.expected.append(f"a completed Supabase backup newer than {p.backups.max_age_hours:g} h")
+    if p.pitr_days:
+        v.expected.append(f"PITR enabled with at least {p.pitr_days} days retention")
+    if p.backups or p.pitr_days:
+        with v.part():
+            _judge_backups(v, p, _read(found, "backups"))
+    if p.pitr_days:
+        with v.part():
+            _judge_pitr_addon(v, p, _read(found, "addons"))
+    if p.required or p.secret_age:
+        with v.part():
+            answer = _read(found, "secrets")
+            where = "in the Supabase project's Edge Function secrets"
+            stamps = {s["name"]: s["updated_at"] for s in answer.data}
+            v.evidence["supabase_secrets"] = sorted(stamps)
+            if p.required:
+                v.expected.append(f"{', '.join(p.required)} {where}")
+                missing = [n for n in p.required if n not in stamps]
+                if missing:
+                    v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
+                v.notes.append(f"{', '.join(p.required)} set")
+            if p.secret_age:
+                _age_check(v, p.secret_age, stamps, answer, where, f"is not set {where}")
+
+
+def _judge_backups(v: _Verdict, p: Params, answer: Answer) -> None:
+    """The backups answer: the newest completed backup (or PITR point) is fresh; and pitr_enabled, for pitr_days."""
+    data = answer.data
+    listed = _listed(answer, "backups")
+    physical = data.get("physical_backup_data") if isinstance(data, dict) else None
+    latest = physical.get("latest_physical_backup_date_unix") if isinstance(physical, dict) else None
+    v.evidence["backups"] = {  # the fields judged, each cut: the rest of the answer may be of any size
+        "pitr_enabled": _kept(data.get("pitr_enabled")), "listed": len(listed),
+        "statuses": _few(sorted({_kept(str(b.get("status")), 40) for b in listed})),
+        "latest_physical_backup_date_unix": _kept(latest),
+    }
+    if p.backups:
         completed = [b for b in listed if _a_word(b.get("status")) and b["status"].upper() == "COMPLETED"]
         moments = [parse_time(b.get("inserted_at")) for b in completed]
         unreadable = []  # times given that cannot be read, and backups that may be completed: any may be the newest
@@ -1436,46 +1519,35 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             elif age > timedelta(hours=p.backups.max_age_hours):
                 v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})")
             v.notes.append(f"newest backup {_hours(age)} old")
-    if p.pitr_days:
-        v.expected.append(f"PITR enabled with at least {p.pitr_days} days retention")
-        if not _flag(data, "pitr_enabled"):
-            v.problems.append("pitr_enabled is false")
-        selected = _listed(found["addons"], "selected_addons")
-        variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
-        untyped = [a for a in selected if not _a_word(a.get("type"))]
-        shown = _few([_kept(x, 40) for x in variants])
-        v.evidence["pitr_addon"] = shown if len(variants) > 1 else shown[0] if variants else None
-        if untyped:  # an add-on that does not say what it is may be the PITR one, or a second one
-            v.unknown.append(f"{plural(len(untyped), 'selected add-on')} without a readable type "
-                             f"({_held(untyped[0], 'type')}): any may be a PITR add-on ({found['addons'].request})")
-        elif not variants:
-            v.problems.append("no PITR add-on selected")
-        elif len(variants) > 1:  # a project has one add-on of a type: which one holds is not known, and reading
-            # the first would make the verdict the list order's
-            named = ", ".join(x if isinstance(x, str) else json.dumps(x) for x in shown)
-            v.unknown.append(f"{len(variants)} PITR add-ons selected ({named}) where a project has one: the answer "
-                             f"contradicts itself ({found['addons'].request})")
+    if p.pitr_days and not _flag(data, "pitr_enabled"):
+        v.problems.append("pitr_enabled is false")
+
+
+def _judge_pitr_addon(v: _Verdict, p: Params, answer: Answer) -> None:
+    """The add-ons answer: one PITR add-on, keeping at least pitr_days."""
+    selected = _listed(answer, "selected_addons")
+    variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
+    untyped = [a for a in selected if not _a_word(a.get("type"))]
+    shown = _few([_kept(x, 40) for x in variants])
+    v.evidence["pitr_addon"] = shown if len(variants) > 1 else shown[0] if variants else None
+    if untyped:  # an add-on that does not say what it is may be the PITR one, or a second one
+        v.unknown.append(f"{plural(len(untyped), 'selected add-on')} without a readable type "
+                         f"({_held(untyped[0], 'type')}): any may be a PITR add-on ({answer.request})")
+    elif not variants:
+        v.problems.append("no PITR add-on selected")
+    elif len(variants) > 1:  # a project has one add-on of a type: which one holds is not known, and reading
+        # the first would make the verdict the list order's
+        named = ", ".join(x if isinstance(x, str) else json.dumps(x) for x in shown)
+        v.unknown.append(f"{len(variants)} PITR add-ons selected ({named}) where a project has one: the answer "
+                         f"contradicts itself ({answer.request})")
+    else:
+        days = PITR_VARIANT_DAYS.get(variants[0])
+        if days is None:
+            v.unknown.append(f"unknown PITR add-on variant {_kept(variants[0], 40)}")
+        elif days < p.pitr_days:
+            v.problems.append(f"PITR add-on {variants[0]} keeps {days} days")
         else:
-            days = PITR_VARIANT_DAYS.get(variants[0])
-            if days is None:
-                v.unknown.append(f"unknown PITR add-on variant {_kept(variants[0], 40)}")
-            elif days < p.pitr_days:
-                v.problems.append(f"PITR add-on {variants[0]} keeps {days} days")
-            else:
-                v.notes.append(f"PITR on ({variants[0]})")
-    if p.required or p.secret_age:
-        answer = found["secrets"]
-        where = "in the Supabase project's Edge Function secrets"
-        stamps = {s["name"]: s["updated_at"] for s in answer.data}
-        v.evidence["supabase_secrets"] = sorted(stamps)
-        if p.required:
-            v.expected.append(f"{', '.join(p.required)} {where}")
-            missing = [n for n in p.required if n not in stamps]
-            if missing:
-                v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
-            v.notes.append(f"{', '.join(p.required)} set")
-        if p.secret_age:
-            _age_check(v, p.secret_age, stamps, answer, where, f"is not set {where}")
+            v.notes.append(f"PITR on ({variants[0]})")
 
 
 JUDGES = {"github": _judge_github, "vercel": _judge_vercel, "render": _judge_render, "supabase": _judge_supabase}
