@@ -37,8 +37,10 @@ def test_migrations_match_version_name_and_both():
 
 def test_migrations_prisma_unfinished_and_rolled_back():
     def row(name, started, finished=True, rolled_back=None):
-        return {"migration_name": name, "checksum": "x", "started_at": started,
-                "finished_at": started if finished else None, "rolled_back_at": rolled_back}
+        def at(day):  # timestamps, as Prisma writes them
+            return None if day is None else dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.timezone.utc)
+        return {"migration_name": name, "checksum": "x", "started_at": at(started),
+                "finished_at": at(started) if finished else None, "rolled_back_at": at(rolled_back)}
     rows = [row("a", "2024-01-01"), row("b", "2024-01-02", finished=False),
             row("c", "2024-01-03", rolled_back="2024-01-04")]
     outcome = migrations.judge(make(migrations, {"tool": "prisma", "none_failed": True}),
@@ -46,8 +48,8 @@ def test_migrations_prisma_unfinished_and_rolled_back():
     assert outcome.status is Status.FAILED
     # b never finished: a failure; c was rolled back (`migrate resolve --rolled-back`), which Prisma itself counts as
     # no failure: recorded history, and `from_repo` says whether its folder is still to be applied
-    assert outcome.observed == "1 failure now: b failed (started 2024-01-02) and is not resolved"
-    assert outcome.evidence["resolved"] == ["c: rolled back 2024-01-04, not applied again"]
+    assert outcome.observed == "1 failure now: b failed (started 2024-01-02 12:00) and is not resolved"
+    assert outcome.evidence["resolved"] == ["c: rolled back 2024-01-04 12:00, not applied again"]
 
 
 def test_migrations_from_repo_and_missing_table():

@@ -10,6 +10,8 @@ import secrets
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Callable
 
 import psycopg
@@ -492,6 +494,38 @@ def test_healthy_broken_fixed(scratch, tool, rule):
 
 
 # -- what every tool shares ----------------------------------------------------------------------
+def prisma_unfinished_as_text(s: Scratch) -> None:
+    prisma_deploy_fails(s)
+    s.sql("alter table _prisma_migrations alter column finished_at type text")
+    s.sql("update _prisma_migrations set finished_at = '' where finished_at is null")
+
+
+@pytest.mark.parametrize("tool, breaks, seen", [
+    # Flyway's failed V3 as text 'false' (truthy): read as a success, its failure passed none_failed
+    ("flyway", lambda s: (s.sql("alter table flyway_schema_history alter column success type text"), flyway_fails(s)),
+     "success is text 'true', expected a boolean (not NULL)"),
+    # a NULL dirty (its DDL says NOT NULL; golang-migrate cannot scan it) read as clean
+    ("golang-migrate", lambda s: s.sql("alter table schema_migrations alter column dirty drop not null;"
+                                       " update schema_migrations set dirty = null"),
+     "version 3: dirty is NULL, expected a boolean (not NULL)"),
+    # a float version: Infinity had been an internal error (OverflowError), not the family's own
+    ("golang-migrate", lambda s: s.sql("alter table schema_migrations alter column version type float8;"
+                                       " update schema_migrations set version = 'Infinity'"),
+     "row 1: version is a float (inf), expected an integer (not NULL)"),
+    # an unfinished attempt's finished_at as text '' (not NULL): read as finished
+    ("prisma", prisma_unfinished_as_text, "finished_at is text '"),
+], ids=["flyway-success-text", "golang-dirty-null", "golang-version-infinity", "prisma-finished-text"])
+def test_a_history_column_of_a_type_the_tool_never_writes_is_could_not_read(scratch, tool, breaks, seen):
+    healthy, params, _ = SCENARIOS[tool]
+    healthy(scratch)
+    breaks(scratch)
+    outcome = scratch.check(params)
+    assert outcome.status is Status.ERROR, outcome
+    table = params.get("table") or migrations.TOOLS[tool].TABLE
+    assert outcome.observed.startswith(f"could not read {table} as {tool}'s history: "), outcome.observed
+    assert seen in outcome.observed, outcome.observed
+
+
 @pytest.mark.parametrize("tool", sorted(SCENARIOS))
 def test_a_missing_history_table_is_an_error_naming_table_and_tool(scratch, tool):
     _, params, _ = SCENARIOS[tool]
@@ -685,8 +719,11 @@ def test_params_refused(params, match):
 
 
 def attempt(name, started, finished=True, rolled_back=None):
-    return {"migration_name": name, "checksum": "c", "started_at": started,
-            "finished_at": started if finished else None, "rolled_back_at": rolled_back}
+    """A Prisma attempt started (and rolled back) on the given day of January 2024: timestamps, as Prisma writes them."""
+    def day(n):
+        return None if n is None else datetime(2024, 1, int(n), tzinfo=timezone.utc)
+    return {"migration_name": name, "checksum": "c", "started_at": day(started),
+            "finished_at": day(started) if finished else None, "rolled_back_at": day(rolled_back)}
 
 
 @pytest.mark.parametrize("rows, applied, failures, resolved", [
@@ -778,6 +815,104 @@ def test_a_history_in_another_shape_is_could_not_look():
     assert outcome.status is Status.ERROR
     assert outcome.observed == ("could not read public.schema_migrations as golang-migrate's history: 2 rows;"
                                 " golang-migrate keeps exactly one")
+
+
+NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+# per tool: a history as the tool writes it, and params that read every column of it
+WRITTEN = {
+    "supabase": ({"history": [{"version": "20240101000000", "name": "init"}]}, {"latest": "20240101000000"}),
+    "prisma": ({"history": [{"migration_name": "a", "checksum": "c", "started_at": NOW, "finished_at": NOW,
+                             "rolled_back_at": None}]}, {"none_failed": True}),
+    "rails": ({"history": [{"version": "1"}]}, {"latest": "1"}),
+    "django": ({"history": [{"app": "a", "name": "0001_x"}]}, {"latest": "a.0001_x"}),
+    "alembic": ({"history": [{"version_num": "a1"}]}, {"latest": "a1"}),
+    "flyway": ({"history": [{"installed_rank": 1, "version": "1", "description": "d", "type": "SQL",
+                             "script": "V1__d.sql", "checksum": 7, "success": True}]}, {"none_failed": True}),
+    "golang-migrate": ({"history": [{"version": 1, "dirty": False}]}, {"none_failed": True}),
+    "knex": ({"history": [{"name": "1_a.js"}], "lock": [{"is_locked": 0}]}, {"none_failed": True}),
+    "liquibase": ({"history": [{"id": "1", "author": "al", "filename": "a.sql", "exectype": "EXECUTED"}],
+                   "lock": [{"locked": False, "lockedby": None, "lockgranted": None}]}, {"none_failed": True}),
+}
+# every column a judge reads, with the type its tool's DDL (tests/data/migrations) writes there; `?`: NULL too (Prisma's
+# checksum: a table of the team's own making, named "no checksum recorded"; knex's is_locked: its DDL's)
+READ = {
+    "supabase": {"history": {"version": "text", "name": "text"}},
+    "prisma": {"history": {"migration_name": "text", "checksum": "text?", "finished_at": "timestamp?",
+                           "rolled_back_at": "timestamp?"}},
+    "rails": {"history": {"version": "text"}},
+    "django": {"history": {"app": "text", "name": "text"}},
+    "alembic": {"history": {"version_num": "text"}},
+    "flyway": {"history": {"installed_rank": "integer", "version": "text?", "description": "text", "type": "text",
+                           "script": "text", "checksum": "integer?", "success": "boolean"}},
+    "golang-migrate": {"history": {"version": "integer", "dirty": "boolean"}},
+    "knex": {"history": {"name": "text"}, "lock": {"is_locked": "integer?"}},
+    "liquibase": {"history": {"id": "text", "author": "text", "filename": "text", "exectype": "text"},
+                  "lock": {"locked": "boolean"}},
+}
+# a value of another type than each the tools write, which truthiness or str() had read as a healthy one
+OTHER_TYPE = {"text": 1, "integer": "1", "boolean": "false", "timestamp": ""}
+OTHER_SHAPES = [(tool, role, column, value) for tool, roles in READ.items()
+                for role, columns in roles.items() for column, written in columns.items()
+                for value in [OTHER_TYPE[written.removesuffix("?")], *([] if written.endswith("?") else [None])]]
+
+
+def judged_rows(tool: str, answers: dict, params: dict) -> Outcome:
+    check = make_check("migrations", {"tool": tool, **params})
+    return migrations.judge(check, {"history": {(tool, check.params.history_table.label): answers}, "repo": {}})
+
+
+def test_each_history_as_its_tool_writes_it_passes():
+    for tool, (answers, params) in WRITTEN.items():
+        assert passed(judged_rows(tool, answers, params)), tool
+
+
+@pytest.mark.parametrize("tool, role, column, value", OTHER_SHAPES,
+                         ids=[f"{tool}-{column}-{value!r}" for tool, _, column, value in OTHER_SHAPES])
+def test_every_history_column_read_holds_the_type_its_tool_writes_or_could_not_read(tool, role, column, value):
+    """Each column a judge reads, of another type than the tool writes there (or NULL where its DDL says NOT NULL),
+    is never judged: read by truthiness, text 'false' was a success, NULL a clean version, '' a finished attempt."""
+    answers, params = WRITTEN[tool]
+    rows = [{**answers[role][0], column: value}]
+    outcome = judged_rows(tool, {**answers, role: rows}, params)
+    assert outcome.status is Status.ERROR, outcome
+    seen = "NULL" if value is None else f"text {value!r}" if isinstance(value, str) else f"an integer ({value})"
+    assert f"{column} is {seen}, expected " in outcome.observed, outcome.observed
+    assert outcome.observed.startswith(f"could not read {migrations.TOOLS[tool].TABLE} as {tool}'s history: ")
+
+
+def test_every_typed_column_is_one_its_tool_queries():
+    for tool, module in migrations.TOOLS.items():
+        queries = module.queries(Table("public", "h"), True)
+        assert module.COLUMNS == READ[tool] and set(module.COLUMNS) == set(queries), tool
+        for role, columns in module.COLUMNS.items():
+            for column in columns:
+                assert re.search(rf"\b{column}\b", queries[role].sql), (tool, column)
+
+
+@pytest.mark.parametrize("version", [float("inf"), float("-inf"), float("nan"), Decimal("Infinity"), Decimal("3"), 3.0])
+def test_a_golang_migrate_version_of_no_integer_is_could_not_read_not_an_internal_error(version):
+    outcome = judged_rows("golang-migrate", {"history": [{"version": version, "dirty": False}]}, {"latest": "3"})
+    assert outcome.status is Status.ERROR, outcome
+    assert "could not read public.schema_migrations as golang-migrate's history: row 1: version is a" in \
+        outcome.observed and "expected an integer (not NULL)" in outcome.observed, outcome.observed
+
+
+def test_a_knex_lock_of_boolean_false_is_not_the_lock_at_0():
+    """`where is_locked = 0` against a boolean is an error in PostgreSQL: knex never takes that lock."""
+    outcome = judged_rows("knex", {"history": [{"name": "1_a.js"}], "lock": [{"is_locked": False}]},
+                          {"none_failed": True})
+    assert outcome.status is Status.ERROR and "lock row 1: is_locked is a boolean (False)" in outcome.observed, outcome
+
+
+def test_a_liquibase_exectype_padded_as_char_n_is_could_not_read():
+    """A char(10) `FAILED    ` is neither FAILED nor applied: read as text, its failure had gone unseen."""
+    from opsverify.transports.pgvalues import BlankPadded
+
+    answers, params = WRITTEN["liquibase"]
+    rows = [{**answers["history"][0], "exectype": BlankPadded("FAILED    ")}]
+    outcome = judged_rows("liquibase", {**answers, "history": rows}, params)
+    assert outcome.status is Status.ERROR and "id 1: exectype is char(n) 'FAILED    ', expected text (not NULL)" in \
+        outcome.observed, outcome
 
 
 def test_golang_migrate_with_more_than_its_one_row_is_not_read():

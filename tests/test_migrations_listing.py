@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,7 +35,7 @@ def judged(root: Path, tool: str, rows: list[dict], **params) -> Outcome:
 
 ALEMBIC_A = "revision = 'aaa'\ndown_revision = None\n"
 PRISMA_ROW = {"migration_name": "20240101000000_init", "checksum": None, "started_at": None,
-              "finished_at": "2024-01-01", "rolled_back_at": None}
+              "finished_at": datetime(2024, 1, 1, tzinfo=timezone.utc), "rolled_back_at": None}
 # tool, files (the first applied, the one inside `hidden` never ran), the folder the checker may not list, rows
 UNLISTABLE = [
     ("flyway", {"V1__init.sql": "select 1;\n", "2024/V2__orders.sql": "select 2;\n"}, "2024",

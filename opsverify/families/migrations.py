@@ -22,7 +22,11 @@ Params:
 Row level security on a history or lock table shows a checker role it applies to only some rows: a
 held lock or a failed row it hides would read as none, so that is *error* naming the fix (BYPASSRLS).
 A table the checker role may not read (SQLSTATE 42501) is *error* naming the GRANT it lacks; a name
-the history cannot match (a Supabase table that records versions only) is *error* naming the fix.
+the history cannot match (a Supabase table that records versions only) is *error* naming the fix. A
+column the judge reads holding a type the tool never writes there, or NULL where its DDL says NOT NULL
+(Flyway's success as text 'false', golang-migrate's dirty NULL or version Infinity, Prisma's finished_at
+as text ''), is *error* naming the row, the column, what was expected and what was seen: read by
+truthiness, a failed migration had read as a success.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """migrations: every field of migrations.Params changes the outcome (Live cases: tests/conftest.py
 `migrations_target`, a Prisma history built by tests/migrations_kit.prisma_field_scene)."""
 
+from datetime import datetime, timezone
+
 from opsverify.errors import GatherError
 from opsverify.families.migration_tools import RepoListing, RepoMigration
 
@@ -20,8 +22,9 @@ def supabase(*versions: str, repo: tuple[str, ...] = ()) -> dict:
 
 
 def prisma_row(name: str, *, finished: bool = True) -> dict:
-    return {"migration_name": name, "checksum": "c", "started_at": "2025-01-01 10:00",
-            "finished_at": "2025-01-01 10:01" if finished else None, "rolled_back_at": None}
+    started = datetime(2025, 1, 1, 10, tzinfo=timezone.utc)  # timestamps, as Prisma writes them
+    return {"migration_name": name, "checksum": "c", "started_at": started,
+            "finished_at": started.replace(minute=1) if finished else None, "rolled_back_at": None}
 
 
 CASES = {

@@ -8,6 +8,9 @@
     RECORDS_EACH       one row per applied migration (else only where the database stands)
     PER_APP            `latest` is asked per app (Django)
     LABEL              (pattern, hint) a checklist's `applied`/`latest` value must match, or None
+    COLUMNS            {role: {column: type}}: each column `history` reads, with the type the tool's DDL writes
+                       there (text, integer, boolean, timestamp; `?`: NULL too); a row holding another is
+                       ValueError naming it (`typed_rows`), never read by truthiness or str()
     canonical(label)   the label as the tool compares it ("0005" is version 5 to Rails)
     queries(table, none_failed) -> {role: Query}      read-only SELECTs, one round trip
     read_repo(folder) -> RepoListing                   the files the tool would run (and what it `refused`:

@@ -7,10 +7,13 @@ import fnmatch
 import os
 import stat
 from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 from ...display import cut
+from ...transports.pgvalues import BlankPadded
 from .._catalog import qualified
 from .._common import quoted_parts, split_name
 
@@ -280,6 +283,54 @@ def clashes(named: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
 
 def relative(path: Path, folder: Path) -> str:
     return path.relative_to(folder).as_posix()
+
+
+# a history column's type as the tool writes it: `text`, `integer`, `boolean`, `timestamp`; `?` after it where the
+# tool writes NULL there too (each tool's COLUMNS, per query role)
+_WRITTEN = {"text": "text", "integer": "an integer", "boolean": "a boolean", "timestamp": "a timestamp"}
+
+
+def typed_rows(rows: list[dict], columns: dict[str, str], key: str | None = None, what: str = "row") -> list[dict]:
+    """`rows`, once each of `columns` ({column: type}) holds in every row a value of the type the tool writes there;
+    ValueError naming the row (by `key`, once that is read, else `what` and its number), the column, what was
+    expected and what was seen. Read by truthiness or str(), a value of another type means something the tool never
+    does: text 'false' is true, a NULL `dirty` is clean, text '' a finished attempt, a float version an overflow."""
+    order = ([key] if key else []) + [column for column in columns if column != key]
+    for number, row in enumerate(rows, 1):
+        where = f"{what} {number}"
+        for column in order:
+            written, nullable = columns[column].removesuffix("?"), columns[column].endswith("?")
+            value = row[column]
+            if not (value is None and nullable or _written_as(value, written)):
+                expected = _WRITTEN[written] + (" or NULL" if nullable else " (not NULL)")
+                raise ValueError(f"{where}: {column} is {_seen(value)}, expected {expected}")
+            if column == key:
+                where = f"{key} {cut(str(value), 60)}"
+    return rows
+
+
+def _written_as(value: Any, written: str) -> bool:
+    if written == "text":  # a char(n) keeps its padding: 'FAILED    ' is no exectype the tool reads
+        return isinstance(value, str) and not isinstance(value, BlankPadded)
+    if written == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if written == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, datetime)
+
+
+def _seen(value: Any) -> str:
+    """A value as a message names it: its type, then the value, cut."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, BlankPadded):
+        return f"char(n) {cut(str(value), 40)!r}"
+    if isinstance(value, str):
+        return f"text {cut(value, 40)!r}"
+    kinds = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (Decimal, "a numeric"),
+             (datetime, "a timestamp"), (date, "a date"))
+    kind = next((name for cls, name in kinds if isinstance(value, cls)), f"a {type(value).__name__}")
+    return f"{kind} ({cut(str(value), 40)})"
 
 
 def integer_label(label: str) -> str:

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, Unreadable, parsed, read_bytes,
-                     relative, visible_files)
+                     relative, typed_rows, visible_files)
 
 NAME = "alembic"
 TABLE = "public.alembic_version"
@@ -32,6 +32,7 @@ RECORDS_CHECKSUMS = False
 RECORDS_EACH = False
 PER_APP = False
 LABEL = None
+COLUMNS = {"history": {"version_num": "text"}}  # varchar(32) not null: a NULL head is none alembic wrote
 
 
 def canonical(label: str) -> str:
@@ -160,8 +161,8 @@ def _ids(value) -> tuple[str, ...]:
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
-    heads = tuple(str(r["version_num"]) for r in rows)
+    rows = typed_rows(answers["history"], COLUMNS["history"], "version_num")
+    heads = tuple(r["version_num"] for r in rows)
     parents = {m.key: m.parents for m in repo.migrations} if repo else {}
     reached, stack = [], list(heads)
     while stack:  # every ancestor of a head is applied

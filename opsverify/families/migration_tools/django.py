@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes, relative,
-                     visible_files, walk)
+                     typed_rows, visible_files, walk)
 
 NAME = "django"
 TABLE = "public.django_migrations"
@@ -31,6 +31,7 @@ RECORDS_CHECKSUMS = False
 RECORDS_EACH = True
 PER_APP = True
 LABEL = (re.compile(r"^[^.\s]+\.[^.\s]+$"), "app.name, e.g. orders.0003_add_total")
+COLUMNS = {"history": {"app": "text", "name": "text"}}  # varchar(255) not null: a NULL is no migration Django wrote
 
 
 def canonical(label: str) -> str:
@@ -116,8 +117,8 @@ def _replaces(path: Path) -> tuple[str, ...]:
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
-    recorded = [(str(r["app"]), str(r["name"])) for r in rows]
+    rows = typed_rows(answers["history"], COLUMNS["history"])
+    recorded = [(r["app"], r["name"]) for r in rows]
     keys = {f"{app}.{name}" for app, name in recorded}
     # a squashed migration is applied when every migration it replaces is recorded, and only then (Django's
     # loader.build_graph): its own row alone, beside a replaced one unrecorded, is history — that one is pending

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from ...display import cut
 from ._model import (
-    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, clashes, relative, visible_files)
+    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, clashes, relative, typed_rows,
+    visible_files)
 
 NAME = "flyway"
 TABLE = "public.flyway_schema_history"
@@ -41,6 +42,10 @@ VERSIONED = re.compile(r"^V([0-9][0-9._]*?)__(.*)\.sql$")
 REPEATABLE = re.compile(r"^R__(.+)\.sql$")
 BOOKKEEPING = {"SCHEMA", "TABLE"}
 NO_DESCRIPTION = "<< no description >>"  # what Flyway records for an empty description where it cannot store ""
+# what each column read holds as Flyway's PostgreSQL DDL writes it: a `success` of text or 0/1 is a table Flyway
+# did not make (read by truthiness, text 'false' was a success)
+COLUMNS = {"history": {"installed_rank": "integer", "version": "text?", "description": "text", "type": "text",
+                       "script": "text", "checksum": "integer?", "success": "boolean"}}
 
 
 def canonical(label: str) -> str:
@@ -117,7 +122,7 @@ def _states(rows: list[dict]) -> tuple[dict[str, dict], tuple[int, ...] | None]:
     """The last row of each version / repeatable (its state now), and the baseline's version."""
     latest: dict[str, dict] = {}
     baseline: tuple[int, ...] | None = None
-    for row in rows:
+    for row in typed_rows(rows, COLUMNS["history"], "installed_rank"):
         kind = str(row["type"]).upper()
         if kind in BOOKKEEPING:
             continue

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, clashes, integer_label, visible_files
+from ._model import (
+    Applied, History, Query, RepoListing, RepoMigration, Table, clashes, integer_label, typed_rows, visible_files)
 
 NAME = "golang-migrate"
 TABLE = "public.schema_migrations"
@@ -26,6 +27,9 @@ PER_APP = False
 LABEL = (re.compile(r"^[0-9]+$"), "the version only (digits): schema_migrations records nothing else")
 
 FILE = re.compile(r"^([0-9]+)_(.*)\.(down|up)\.(.*)$")
+# as ensureVersionTable writes them: a NULL dirty is no clean version (golang-migrate cannot scan it), a float
+# version (Infinity) none at all
+COLUMNS = {"history": {"version": "integer", "dirty": "boolean"}}
 
 
 def canonical(label: str) -> str:
@@ -58,12 +62,12 @@ def _up(name: str) -> bool:
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
+    rows = typed_rows(answers["history"], COLUMNS["history"], "version")
     if not rows:
         return History((), recorded=0, heads=(), standing="no version recorded")
     if len(rows) > 1:  # the tool rewrites its one row: which of several is the database's version is a guess
         raise ValueError(f"{len(rows)} rows; golang-migrate keeps exactly one")
-    version, dirty = int(rows[0]["version"]), bool(rows[0]["dirty"])
+    version, dirty = rows[0]["version"], rows[0]["dirty"]
     failures = (f"version {version} is dirty: its migration failed part-way (fix the schema, then"
                 " `migrate force <last good version>`)",) if dirty else ()
     below = [m.key for m in (repo.migrations if repo else ()) if int(m.key) < version]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._common import plural
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, visible_files
+from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, typed_rows, visible_files
 
 NAME = "knex"
 TABLE = "public.knex_migrations"
@@ -29,6 +29,9 @@ PER_APP = False
 LABEL = None
 
 EXTENSIONS = (".co", ".coffee", ".eg", ".iced", ".js", ".cjs", ".litcoffee", ".ls", ".ts")
+# as table-creator.js writes them; a NULL is_locked is its DDL's (a lock knex cannot take), a boolean false is not 0
+# to knex's `where is_locked = 0` (PostgreSQL has no boolean = integer): every run fails
+COLUMNS = {"history": {"name": "text"}, "lock": {"is_locked": "integer?"}}
 
 
 def canonical(label: str) -> str:
@@ -54,9 +57,10 @@ def read_repo(folder: Path) -> RepoListing:
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
-    applied = tuple(Applied(str(r["name"]), _labels(str(r["name"]))) for r in rows)
-    return History(applied, recorded=len(rows), failures=_lock_failures(answers.get("lock", [])))
+    rows = typed_rows(answers["history"], COLUMNS["history"], "name")
+    applied = tuple(Applied(r["name"], _labels(r["name"])) for r in rows)
+    locks = typed_rows(answers.get("lock", []), COLUMNS["lock"], what="lock row")
+    return History(applied, recorded=len(rows), failures=_lock_failures(locks))
 
 
 def _lock_failures(rows: list[dict]) -> tuple[str, ...]:

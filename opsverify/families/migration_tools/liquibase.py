@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes, relative,
-                     visible_files, when)
+                     typed_rows, visible_files, when)
 
 NAME = "liquibase"
 TABLE = "public.databasechangelog"
@@ -43,6 +43,10 @@ PER_APP = False
 LABEL = None
 
 APPLIED = {"EXECUTED", "RERAN", "MARK_RAN"}
+# as `updateSQL` writes them (lockedby and lockgranted only name who holds a lock): a `locked` of text or 0/1 is a
+# table Liquibase did not make here (read by truthiness, text 'false' was a held lock, 0 none)
+COLUMNS = {"history": {"id": "text", "author": "text", "filename": "text", "exectype": "text"},
+           "lock": {"locked": "boolean"}}
 # a formatted SQL changelog's lines as AbstractFormattedChangeLogParser matches them (Java's \s, ASCII case folding):
 # `--changeset <author>:<id>`, either in double quotes; the author up to the first colon, spaces and all (John Smith)
 JAVA = re.IGNORECASE | re.ASCII
@@ -315,7 +319,7 @@ def _resolved(rows: list[dict], repo: RepoListing | None) -> tuple[list[tuple[st
     """Each changeset of the history (id, author, recorded path) with its last row, and the keys of the folder's
     changesets it may be (its recorded key when none or no folder); and what the folder cannot settle."""
     latest: dict[tuple[str, str], dict] = {}  # the last row of each changeset: its state now
-    for row in rows:
+    for row in typed_rows(rows, COLUMNS["history"], "id"):
         identity = f"{row['id']}::{row['author']}"
         latest[(changelog_path(row["filename"]), identity)] = row
     files = _by_file(repo)
@@ -356,7 +360,7 @@ def history(answers: dict, repo: RepoListing | None) -> History:
         not_applied += [(key, kind) for key in keys]
         if kind == "FAILED":
             failures.append(f"changeset {row['author']}:{row['id']} ({row['filename']}) FAILED")
-    for lock in answers.get("lock", []):
+    for lock in typed_rows(answers.get("lock", []), COLUMNS["lock"], what="lock row"):
         if lock["locked"]:
             failures.append(f"the changelog lock is held by {lock['lockedby'] or '?'} since {when(lock['lockgranted'])}:"
                             " a run is under way or died (`liquibase release-locks` once none runs)")

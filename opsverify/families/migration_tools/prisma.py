@@ -25,7 +25,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from ._model import (
-    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, listed, regular_file, visible_files, when)
+    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, listed, regular_file, typed_rows,
+    visible_files, when)
 
 NAME = "prisma"
 TABLE = "public._prisma_migrations"
@@ -35,6 +36,10 @@ RECORDS_CHECKSUMS = True
 RECORDS_EACH = True
 PER_APP = False
 LABEL = None
+# as the postgres flavour writes them (started_at only orders and dates a message): a finished_at of text '' is
+# no finished attempt; a checksum may be NULL in a table of the team's own making (named "no checksum recorded")
+COLUMNS = {"history": {"migration_name": "text", "checksum": "text?", "finished_at": "timestamp?",
+                       "rolled_back_at": "timestamp?"}}
 
 
 def canonical(label: str) -> str:
@@ -75,7 +80,7 @@ def accepted_checksums(script: bytes) -> frozenset[str]:
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
+    rows = typed_rows(answers["history"], COLUMNS["history"], "migration_name")
     attempts: dict[str, list[dict]] = defaultdict(list)
     for row in rows:  # started_at order
         attempts[row["migration_name"]].append(row)
@@ -86,8 +91,7 @@ def history(answers: dict, repo: RepoListing | None) -> History:
         rolled_back = [a for a in attempts[name] if a["rolled_back_at"] is not None]
         standing = [a for a in attempts[name] if a["finished_at"] is not None and a["rolled_back_at"] is None]
         if standing:  # Prisma would not run it again, whatever its other attempts did
-            checksum = standing[-1]["checksum"]  # none recorded stays None: never the text "None"
-            applied.append(Applied(name, frozenset({name}), None if checksum is None else str(checksum)))
+            applied.append(Applied(name, frozenset({name}), standing[-1]["checksum"]))  # None: none recorded
             resolved += [f"{name}: attempt of {when(a['started_at'])} rolled back {when(a['rolled_back_at'])};"
                          f" applied by the attempt of {when(standing[-1]['started_at'])}" for a in rolled_back]
         elif rolled_back:  # `migrate resolve --rolled-back`: resolved, not applied

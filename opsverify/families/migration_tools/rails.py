@@ -17,7 +17,8 @@ import re
 from pathlib import Path
 
 from ._model import (
-    Applied, History, Query, RepoListing, RepoMigration, Table, clashes, integer_label, relative, visible_files)
+    Applied, History, Query, RepoListing, RepoMigration, Table, clashes, integer_label, relative, typed_rows,
+    visible_files)
 
 NAME = "rails"
 TABLE = "public.schema_migrations"
@@ -29,6 +30,7 @@ PER_APP = False
 LABEL = (re.compile(r"^[0-9]+$"), "the version only (digits): schema_migrations records nothing else")
 
 GLOB = "[0-9]*_*.rb"  # migration.rb `migration_files`: what Rails lists (case-sensitive, as Ruby's Dir.glob)
+COLUMNS = {"history": {"version": "text"}}  # character varying not null: the version's digits as text
 FILE = re.compile(r"\A([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb\Z")  # MigrationFilenameRegexp: what it then takes
 
 
@@ -65,8 +67,8 @@ def _camelized(name: str) -> str:
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
-    versions = sorted({integer_label(str(r["version"])) for r in rows}, key=lambda v: (not v.isdigit(), len(v), v))
+    rows = typed_rows(answers["history"], COLUMNS["history"], "version")
+    versions = sorted({integer_label(r["version"]) for r in rows}, key=lambda v: (not v.isdigit(), len(v), v))
     return History(tuple(Applied(v, frozenset({v})) for v in versions), recorded=len(rows))
 
 

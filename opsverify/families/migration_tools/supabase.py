@@ -15,7 +15,8 @@ import os
 import re
 from pathlib import Path
 
-from ._model import Applied, History, Query, RepoListing, RepoMigration, Table, clashes, relative, visible_files
+from ._model import (
+    Applied, History, Query, RepoListing, RepoMigration, Table, clashes, relative, typed_rows, visible_files)
 
 NAME = "supabase"
 TABLE = "supabase_migrations.schema_migrations"
@@ -29,6 +30,8 @@ LABEL = None  # any version, name or version_name
 FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
 LEGACY_INIT = re.compile(r"^([0-9]{14})_init\.sql$")  # the CLI skips an old first `<ts>_init.sql`
 VERSION_NAME = re.compile(r"^([0-9]+)_(.+)$")
+# version text not null primary key; the name as the query reads it ('' where none)
+COLUMNS = {"history": {"version": "text", "name": "text"}}
 
 
 def canonical(label: str) -> str:
@@ -61,12 +64,12 @@ def read_repo(folder: Path) -> RepoListing:
 
 
 def history(answers: dict, repo: RepoListing | None) -> History:
-    rows = answers["history"]
+    rows = typed_rows(answers["history"], COLUMNS["history"], "version")
     # one migration per version: a table without its primary key may hold a version twice (names merged)
     labels: dict[str, frozenset[str]] = {}
     for r in rows:
-        version = str(r["version"])
-        labels[version] = labels.get(version, frozenset()) | _labels(version, str(r["name"] or ""), repo)
+        version = r["version"]
+        labels[version] = labels.get(version, frozenset()) | _labels(version, r["name"], repo)
     applied = tuple(Applied(version, names) for version, names in labels.items())
     nameless = [a.key for a in applied if len(a.labels) == 1]
     unnamed = (f"records no names for {len(nameless)} of its {len(applied)} versions ({nameless[0]}"
