@@ -270,6 +270,50 @@ def test_a_migration_folder_the_checkout_holds_otherwise_than_its_commit_is_not_
         outcome.observed, outcome.observed
 
 
+PYTHON_TOOLS = [
+    ("alembic", {"aaa_init.py": ALEMBIC_A}, [{"version_num": "aaa"}], ("__pycache__/aaa_init.cpython-311.pyc",)),
+    ("django", {"orders/__init__.py": "", "orders/migrations/__init__.py": "", "orders/migrations/0001_initial.py": ""},
+     [{"app": "orders", "name": "0001_initial"}],
+     ("orders/__pycache__/apps.cpython-311.pyc", "orders/migrations/__pycache__/0001_initial.cpython-311.pyc")),
+]
+
+
+@pytest.mark.parametrize("tool, files, rows, caches", PYTHON_TOOLS, ids=[case[0] for case in PYTHON_TOOLS])
+def test_a_bytecode_cache_beside_python_migrations_leaves_the_folder_the_commits(tmp_path, tool, files, rows, caches):
+    """A checkout from which the deploy ran `alembic upgrade` or `manage.py migrate` holds (gitignored) __pycache__/
+    folders: neither tool reads a migration from one, so the fully migrated target passes; any other file git ignores
+    there (one the tool would read) still makes the folder not the commit's."""
+    from opsverify_demo.components.repos import _git
+
+    lay_out(tmp_path, {**files, ".gitignore": "__pycache__/\n*_local.py\n"})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    for cache in caches:
+        (tmp_path / cache).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / cache).write_bytes(b"\x00")
+    outcome = judged(tmp_path, tool, rows)
+    assert outcome.status is Status.PASSED, outcome.observed
+    ignored = Path(caches[-1]).parent.parent / "zz_hotfix_local.py"  # ignored, and a module the tool would load
+    (tmp_path / ignored).write_text("revision = 'zzz'\ndown_revision = 'aaa'\n")
+    outcome = judged(tmp_path, tool, rows)
+    assert outcome.status is Status.ERROR and "differs in the checkout from the commit" in outcome.observed, outcome
+
+
+def test_a_bytecode_cache_is_still_a_difference_to_a_tool_that_reads_every_folder(tmp_path):
+    """To Prisma every folder is a migration (a __pycache__/ one it refuses): only alembic and django pass it over."""
+    from opsverify_demo.components.repos import _git
+
+    lay_out(tmp_path, {"20240101000000_init/migration.sql": "select 1;\n", ".gitignore": "__pycache__/\n"})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "x.pyc").write_bytes(b"\x00")
+    outcome = judged(tmp_path, "prisma", [PRISMA_ROW])
+    assert outcome.status is Status.ERROR and "(__pycache__/: changed" in outcome.observed, outcome
+
+
 def test_a_migration_folder_that_is_a_symbolic_link_is_not_judged(tmp_path):
     """The commit holds db/migrations as a link to shared/migrations: git status of the link's name never looks at
     the files read through it, so one deleted there read as none to apply, and the item passed."""

@@ -353,11 +353,12 @@ def _plain_files(folder: Path) -> dict[str, float]:
     return files
 
 
-def folder_as_committed(root: Path, folder: str) -> GatherError | None:
+def folder_as_committed(root: Path, folder: str, unread: frozenset[str] = frozenset()) -> GatherError | None:
     """Why the checkout at `root` does not hold `folder` as its commit does — a file in it changed, added, removed,
     untracked, ignored, or overlooked by the index (assume-unchanged, skip-worktree: git status cannot see those) —
     else None (a folder outside any git checkout is read as it is). What another family reads of a checkout's folder
-    (a tool's migration files) is the deployed commit's only when this is None."""
+    (a tool's migration files) is the deployed commit's only when this is None. Inside a subfolder named in `unread`
+    (one the reader never reads from: Python's __pycache__ to alembic and django), nothing is a difference."""
     checkout = Checkout(root)
     linked = checkout._linked(folder)
     if linked is not None:  # git status of the link's name never looks at where it leads (maybe out of the checkout)
@@ -369,7 +370,11 @@ def folder_as_committed(root: Path, folder: str) -> GatherError | None:
     prefix, listed = status
     if not listed.paths:
         return None
-    differing = sorted(path.removeprefix(prefix) for path in listed.paths)
+    depth = len(PurePosixPath(folder).parts)
+    differing = sorted(path.removeprefix(prefix) for path in listed.paths
+                       if not unread.intersection(PurePosixPath(path.removeprefix(prefix)).parts[depth:]))
+    if not differing:
+        return None
     return GatherError(f"{folder} differs in the checkout from the commit ({first_few(differing)}: changed, added,"
                        " removed, untracked, ignored, or overlooked by git's index): it is not the deployed folder;"
                        " judge a clean checkout of the commit")

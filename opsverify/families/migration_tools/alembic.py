@@ -32,6 +32,8 @@ RECORDS_CHECKSUMS = False
 RECORDS_EACH = False
 PER_APP = False
 LABEL = None
+# Python's bytecode caches: alembic loads a sourceless .pyc only from the versions folder itself, never one here
+UNREAD_FOLDERS = frozenset({"__pycache__"})
 COLUMNS = {"history": {"version_num": "text"}}  # varchar(32) not null: a NULL head is none alembic wrote
 
 

@@ -31,6 +31,8 @@ RECORDS_CHECKSUMS = False
 RECORDS_EACH = True
 PER_APP = True
 LABEL = (re.compile(r"^[^.\s]+\.[^.\s]+$"), "app.name, e.g. orders.0003_add_total")
+# Python's bytecode caches: the loader walks modules, and imports a cached .pyc only beside its source
+UNREAD_FOLDERS = frozenset({"__pycache__"})
 COLUMNS = {"history": {"app": "text", "name": "text"}}  # varchar(255) not null: a NULL is no migration Django wrote
 
 
