@@ -192,8 +192,10 @@ def test_a_correctly_signed_delivery_is_a_real_one_so_the_item_is_mutating():
 
 
 def test_shopify_deliveries():
-    (how1, unsigned, body1), (how2, signed, body2), *unset = webhook.deliveries(webhook.Params(**SHOPIFY))
-    assert (how1, how2) == ("unsigned", "wrong signature")
+    (how1, unsigned, body1), (how2, signed, body2), *unset, (how3, empty, _), (how4, other, _) = webhook.deliveries(
+        webhook.Params(**SHOPIFY))
+    assert (how1, how2, how3, how4) == ("unsigned", "wrong signature", webhook.EMPTY_SIGNATURE, webhook.OTHER_TYPE)
+    assert empty["x-shopify-hmac-sha256"] == "" and other["content-type"] == "text/plain"
     for (how, headers, body), key in zip(unset, [b"", b"undefined", b"null"], strict=True):
         assert body == body1 and how in webhook.UNSET_KEYS
         digest = hmac.new(key, body, hashlib.sha256).digest()
@@ -211,8 +213,8 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     secret = "whsec_field-test-0123456789abcdef"
     stripe = webhook.Params(**STRIPE_SIGNED)
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
-    assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.REPLAYED,
-                    webhook.OTHER_BODY, "correctly signed"]
+    assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
+                    webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -224,7 +226,7 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
 
 
 def test_stripe_and_fal_deliveries():
-    (_, unsigned, _), (_, signed, _), (_, none, _), *unset = webhook.deliveries(
+    (_, unsigned, _), (_, signed, _), (_, none, _), *unset, _, _ = webhook.deliveries(
         webhook.Params(service="app", path="/h", scheme="stripe"))
     assert "stripe-signature" not in unsigned
     assert re.fullmatch(r"t=\d{10},v1=[0-9a-f]{64}", signed["stripe-signature"])
@@ -232,7 +234,7 @@ def test_stripe_and_fal_deliveries():
     for (_, headers, body), key in zip(unset, [b"", b"undefined", b"null"], strict=True):
         stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
         assert mac == hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    (_, unsigned, _), (_, signed, body) = webhook.deliveries(webhook.Params(service="app", path="/h", scheme="fal"))
+    (_, unsigned, _), (_, signed, body), _ = webhook.deliveries(webhook.Params(service="app", path="/h", scheme="fal"))
     assert not any(name.startswith("x-fal-webhook") for name in unsigned)
     assert re.fullmatch(r"[0-9a-f]{128}", signed["x-fal-webhook-signature"])  # 64-byte ed25519 signature, hex
     assert signed["x-fal-webhook-request-id"] in body.decode()
@@ -369,6 +371,7 @@ def test_a_delivery_signed_with_the_key_an_unset_secret_becomes_is_refused(schem
     assert outcome.status is status and seen in outcome.observed, outcome
     assert set(outcome.evidence) == {"unsigned", "wrong signature", "signed with an empty key",
                                      "signed with the key 'undefined'", "signed with the key 'null'",
+                                     webhook.EMPTY_SIGNATURE, webhook.OTHER_TYPE,
                                      *([webhook.NO_SIGNATURE] if scheme == "stripe" else [])}
     assert "the empty, 'undefined' and 'null' keys an unset secret reads as" in outcome.expected
 
@@ -376,7 +379,7 @@ def test_a_delivery_signed_with_the_key_an_unset_secret_becomes_is_refused(schem
 def test_fal_has_no_key_an_unset_secret_could_become():
     """Fal signs with its own ed25519 key: the endpoint holds no secret that could be unset."""
     hows = [how for how, _, _ in webhook.deliveries(webhook.Params(service="app", path="/h", scheme="fal"))]
-    assert hows == ["unsigned", "wrong signature"]
+    assert hows == ["unsigned", "wrong signature", webhook.OTHER_TYPE]  # no empty signature: Fal's is not compared
 
 
 def test_the_bound_counts_the_unset_keys_deliveries():
@@ -387,16 +390,17 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     # then each delivery turned away for now asked again: a round per delivery of an item, each a capped wait and
     # one wave of the items' deliveries
     retry = _retry.RETRY_WAIT_CAP_S + 5
-    assert webhook.bound(target, stripe[:2]) == 2 + 5 + 6 * retry  # 12 deliveries: one wave
-    assert webhook.bound(target, stripe) == 2 + 5 * 2 + 6 * retry  # 24: two
-    assert webhook.bound(target, fal) == 2 + 5 + 2 * retry  # Fal has no unset keys: 16
+    # a Stripe item's 8: unsigned, a random key, no v1, the three unset keys, an empty v1, and text/plain
+    assert webhook.bound(target, stripe[:2]) == 2 + 5 + 8 * retry  # 16 deliveries: one wave
+    assert webhook.bound(target, stripe) == 2 + 5 * 2 + 8 * retry  # 32: two
+    assert webhook.bound(target, fal) == 2 + 5 * 2 + 3 * retry  # Fal has no unset keys, nor an empty signature: 24
     signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
     # and the correctly signed one, and the two correctly signed ones that must be refused (signed an hour ago, and
     # for another body): sent in the same wave, never asked again (an endpoint may have acted on each)
-    assert webhook.bound(target, [signed]) == 2 + 5 + 6 * retry
+    assert webhook.bound(target, [signed]) == 2 + 5 + 8 * retry
     many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
             for i in range(17)]
-    assert webhook.bound(target, many) == 2 + 5 * 7 + 6 * (retry + 5)  # 102 deliveries; 17 asked again per round
+    assert webhook.bound(target, many) == 2 + 5 * 9 + 8 * (retry + 5)  # 136 deliveries; 17 asked again per round
 
 
 def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret():
@@ -484,7 +488,8 @@ def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1",
 
 
 STRIPE_ITEM = {"service": "app", "path": "/hook", "scheme": "stripe"}
-STRIPE_HOWS = {"unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS}
+STRIPE_HOWS = {"unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
+               webhook.OTHER_TYPE}
 
 
 def _rate_limited_outcome(**limit):
@@ -498,34 +503,34 @@ def _rate_limited_outcome(**limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Six deliveries go together; a rate limit of two turns four away with 429 (Retry-After: 1). Each is asked
+    """Eight deliveries go together; a rate limit of two turns six away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited_outcome()
     assert outcome.status is Status.PASSED, outcome
     assert set(outcome.evidence) == STRIPE_HOWS
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1, 2, 2, 2, 2]  # each turned-away delivery asked once more, no other
+    assert tries == [1, 1] + [2] * 6  # each turned-away delivery asked once more, no other
 
 
 @pytest.mark.parametrize("retry_after, status, waited", [
-    ("3", 429, [3.0] * 4), (None, 429, [1.0] * 4),  # a 429 naming no wait: 1 s
-    ("Wed, 21 Oct 2026 07:28:00 GMT", 429, [1.0] * 4),  # a date: 1 s too
-    ("3600", 429, [_retry.RETRY_WAIT_CAP_S] * 4),  # capped: the bound allows for no more
-    ("0", 503, [0.0] * 4),  # a 503 that says when to ask again is turned away for now too
+    ("3", 429, [3.0] * 6), (None, 429, [1.0] * 6),  # a 429 naming no wait: 1 s
+    ("Wed, 21 Oct 2026 07:28:00 GMT", 429, [1.0] * 6),  # a date: 1 s too
+    ("3600", 429, [_retry.RETRY_WAIT_CAP_S] * 6),  # capped: the bound allows for no more
+    ("0", 503, [0.0] * 6),  # a 503 that says when to ask again is turned away for now too
 ])
 def test_the_wait_before_asking_again(monkeypatch, retry_after, status, waited):
     waits = []
     monkeypatch.setattr(_retry.time, "sleep", waits.append)  # no test waits for real here
     outcome, tries = _rate_limited_outcome(retry_after=retry_after, status=status)
     assert outcome.status is Status.PASSED, outcome
-    assert waits == waited and tries == [1, 1, 2, 2, 2, 2]
+    assert waits == waited and tries == [1, 1] + [2] * 6
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(_retry.time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited_outcome(retry_after=None, status=503)
     assert outcome.status is Status.FAILED and "503 (server error; the sender will retry)" in outcome.observed
-    assert tries == [1] * 6
+    assert tries == [1] * 8
 
 
 BUSY = {"retry-after": "1"}
@@ -551,7 +556,7 @@ def test_a_delivery_turned_away_twice_is_not_judged(monkeypatch, reply, status, 
     assert outcome.status is Status.ERROR, outcome
     assert said in outcome.observed, outcome.observed
     assert outcome.observed.endswith(ending), outcome.observed
-    assert sorted(seen.values()) == [2] * 6  # each asked once more, never twice
+    assert sorted(seen.values()) == [2] * 8  # each asked once more, never twice
 
 
 # -- a genuine delivery is never sent twice ---------------------------------------------------------------------
@@ -589,7 +594,7 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
     assert genuine == [1], seen  # the real one once; so are the two correctly signed ones that must be refused
-    assert sorted(seen.values()) == [1] * 3 + [2] * 6, seen  # each signed with another key twice
+    assert sorted(seen.values()) == [1] * 3 + [2] * 8, seen  # each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -808,7 +813,7 @@ def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch
 
     outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
     assert len(acted) == len(set(acted)) == 2, acted  # the genuine delivery and the one signed an hour ago, once each
-    assert sorted(seen.values()) == [1] * 9, seen  # none was turned away but those two and the genuine one
+    assert sorted(seen.values()) == [1] * 11, seen  # none was turned away but those two and the genuine one
     assert outcome.status is Status.ERROR, outcome
     for how in (webhook.REPLAYED, webhook.GENUINE):
         assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed
@@ -861,3 +866,105 @@ def test_a_signature_made_with_the_secret_is_masked_in_each_form_an_endpoint_may
         redactor.add(value, even_if_plain=True)
     text = f"got {shown(raw)} (rejected)"
     assert shown(raw).rstrip("=") not in redactor.text(text), redactor.text(text)
+
+
+# -- a verifier that checks JSON deliveries only --------------------------------------------------------------------
+def _verifies_json_only(verify):
+    """`verify` put on the route's JSON parser: a delivery of another content type is taken unchecked."""
+    def answer(headers, body):
+        if not headers.get("content-type", "").startswith("application/json"):
+            return 200, '{"received": true}'
+        return verify(headers, body)
+    return answer
+
+
+def _verifies_stripe_and_shopify(headers, body):
+    if "x-shopify-hmac-sha256" in headers:
+        return _verifies_with(STRIPE_SECRET.encode())(headers, body)
+    return _verifies_stripe(STRIPE_SECRET.encode())(headers, body)
+
+
+def _refuses_other_types(headers, body):
+    """A correct endpoint that refuses what is not JSON before it reads a signature: 415, whatever `status` says."""
+    if not headers.get("content-type", "").startswith("application/json"):
+        return 415, '{"error": "unsupported media type"}'
+    return _verifies_stripe_and_shopify(headers, body)
+
+
+@pytest.mark.parametrize("params, mutating", [
+    (SHOPIFY | {"service": "app"}, False), (STRIPE_ITEM, False), ({**STRIPE_ITEM, "scheme": "fal"}, False),
+    (SHOPIFY | {"service": "app", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}, True), (STRIPE_SIGNED, True),
+], ids=["shopify", "stripe", "fal", "shopify-signed", "stripe-signed"])
+def test_a_forged_delivery_of_another_content_type_is_refused(params, mutating):
+    """Every other forged delivery is application/json: an endpoint verifying JSON deliveries only refused them all
+    and passed, while anyone's text/plain delivery was acted on. The randomly signed one goes as text/plain too; a
+    correct endpoint refuses it, for its signature or (415) its type, whatever `status` names."""
+    routes = {("POST", "/json-only"): _verifies_json_only(_verifies_stripe_and_shopify),
+              ("POST", "/hook"): _verifies_stripe_and_shopify, ("POST", "/typed"): _refuses_other_types}
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}},
+                              "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        items = [make_check("webhook", {**params, "path": path, "status": [401, 400]}, name=path.strip("/"),
+                            mutating=mutating) for path in ("/json-only", "/hook", "/typed")]
+        try:
+            json_only, correct, typed = gather_and_judge(target, webhook, items)
+        finally:
+            target.close()
+    assert json_only.status is Status.FAILED, json_only
+    assert json_only.observed.startswith(f"{webhook.OTHER_TYPE}: accepted with 200: the endpoint does not check the "
+                                         "signature of a delivery sent as text/plain"), json_only.observed
+    assert "one sent as text/plain" in json_only.expected and "(text/plain: any 4xx)" in json_only.expected
+    assert correct.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 401" in correct.observed, correct
+    assert typed.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 415" in typed.observed, typed
+
+
+def test_the_delivery_of_another_content_type_is_the_randomly_signed_one():
+    """The same body and signature headers as the randomly signed JSON delivery: an endpoint that checks a signature
+    is there before it verifies it refuses it, so only its type can make it taken."""
+    for params in (SHOPIFY, STRIPE_ITEM, {**STRIPE_ITEM, "scheme": "fal"}):
+        sent = {how: (headers, body) for how, headers, body in webhook.deliveries(webhook.Params(**params))}
+        wrong, other = sent["wrong signature"], sent[webhook.OTHER_TYPE]
+        assert other[0] == wrong[0] | {"content-type": "text/plain"} and other[1] == wrong[1], params
+
+
+# -- a comparison of as many characters as were given --------------------------------------------------------------
+def _compares_a_prefix(key: bytes):
+    """A hand-made comparison with a common bug: `expected.startsWith(given)` — an empty signature, anyone's, is a
+    prefix of every one. Refuses no header, a random key, each unset key and Stripe's header with no v1."""
+    def answer(headers, body):
+        if "x-shopify-hmac-sha256" in headers:
+            expected = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+            given = headers["x-shopify-hmac-sha256"]
+        else:
+            found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+            if "t" not in found or "v1" not in found:
+                return 401, '{"error": "no signature"}'
+            expected = hmac.new(key, found["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+            given = found["v1"]
+        return (200, '{"received": true}') if expected.startswith(given) else (401, '{"error": "bad signature"}')
+    return answer
+
+
+@pytest.mark.parametrize("params", [SHOPIFY | {"service": "app"}, STRIPE_ITEM], ids=["shopify", "stripe"])
+def test_an_empty_signature_is_refused(params):
+    """Its signature header there with nothing in it (Stripe's `t=<now>,v1=`): an endpoint comparing a prefix takes
+    it from anyone, and refused every other forgery. Fal's signature is verified, not compared: none sent there."""
+    routes = {("POST", "/prefix"): _compares_a_prefix(STRIPE_SECRET.encode()),
+              ("POST", "/hook"): _verifies_stripe_and_shopify}
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            prefix, correct = gather_and_judge(target, webhook, [
+                make_check("webhook", {**params, "path": path}, name=path.strip("/")) for path in ("/prefix", "/hook")])
+        finally:
+            target.close()
+    assert prefix.status is Status.FAILED, prefix
+    assert prefix.observed == (f"{webhook.EMPTY_SIGNATURE}: accepted with 200: the endpoint compares only as much of "
+                               "the signature as it is given"), prefix.observed
+    assert "an empty signature" in prefix.expected, prefix.expected
+    assert correct.status is Status.PASSED and f"{webhook.EMPTY_SIGNATURE}: 401" in correct.observed, correct
+    sent = {how: headers for how, headers, _ in webhook.deliveries(webhook.Params(**params))}
+    assert re.fullmatch(r"t=\d{10},v1=", sent[webhook.EMPTY_SIGNATURE].get("stripe-signature", "t=1234567890,v1="))
+    assert sent[webhook.EMPTY_SIGNATURE].get("x-shopify-hmac-sha256", "") == ""
+    assert webhook.EMPTY_SIGNATURE not in dict((how, 0) for how, _, _ in webhook.deliveries(
+        webhook.Params(**{**STRIPE_ITEM, "scheme": "fal"})))

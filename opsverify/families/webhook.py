@@ -1,16 +1,19 @@
 """webhook: a webhook endpoint is deployed and refuses deliveries it cannot authenticate.
 
 POSTs sent together: one without a signature, one signed with a random key, for Stripe one whose header holds its
-time and no signature (a verifier checking that every signature given matches takes it) and, for Shopify and
-Stripe, three signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
-"null" JavaScript makes of a missing variable): a random key is refused by such an endpoint too, anyone can sign
-with these. All must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed, and the sender will
-retry), never 2xx (it accepted a delivery anyone could forge — a 2xx head too, whose body was then cut short or never
-finished); a 408, a 429 or a 503 with Retry-After was turned away before any signature was read: not judged (an error,
-never a pass), so no `status` may name one; nor is any other answer whose body never came whole. One turned away for
-now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at most RETRY_WAIT_CAP_S). The
-body is small, realistic and harmless (a test order, an unknown Stripe event type, an unknown Fal request id), so a
-broken target that does accept it has nothing real to act on.
+time and no signature (a verifier checking that every signature given matches takes it), for Shopify and Stripe
+three signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
+"null" JavaScript makes of a missing variable: a random key is refused by such an endpoint too, anyone can sign
+with these) and one whose signature header is there but empty (Stripe's `t=<now>,v1=`: a comparison of as many
+characters as it was given takes it), and the randomly signed one again as text/plain (a verifier put on the route's
+JSON parser checks JSON deliveries only; a correct endpoint may refuse it for its type, 415: any refusal of it will
+do, whatever `status` says). All must get a 4xx — never 404 or 410 (not deployed, removed), never 5xx (it crashed,
+and the sender will retry), never 2xx (it accepted a delivery anyone could forge — a 2xx head too, whose body was
+then cut short or never finished); a 408, a 429 or a 503 with Retry-After was turned away before any signature was
+read: not judged (an error, never a pass), so no `status` may name one; nor is any other answer whose body never
+came whole. One turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names
+(at most RETRY_WAIT_CAP_S). The body is small, realistic and harmless (a test order, an unknown Stripe event type,
+an unknown Fal request id), so a broken target that does accept it has nothing real to act on.
 
 A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the
 probe's content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the
@@ -23,7 +26,8 @@ and for Stripe, whose signature carries its time, one signed an hour ago (beyond
 delivery replayed, its event's `created` as old). Any 4xx refusal will do for these two, whatever `status` says. An
 endpoint missing the check one of them tests acts on it: like the genuine one, neither is ever sent twice (turned away
 for now, it is an error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can
-reproduce: no `signed_with` for fal.
+reproduce: no `signed_with` for fal. No delivery is signed with a near miss of the secret (as cron sends one): HMAC
+reads its whole key, so a verifier that takes one refuses no random key either.
 
 ```yaml
 params:
@@ -92,6 +96,18 @@ UNSET_KEYS = {"signed with an empty key": "", "signed with the key 'undefined'":
 # libraries ("no signatures found"), but taken by a verifier that checks that each one given matches (an every()
 # over none is true)
 NO_SIGNATURE = "a signature header with its time and no v1 signature"
+# the signature header there, with nothing in it (Stripe's `t=<now>,v1=`): a hand-made comparison that checks as
+# many characters as it was given (`expected.startsWith(given)`, a loop over the given's length) takes it. HMAC
+# schemes only: Fal's ed25519 signature is verified, not compared
+EMPTY_SIGNATURE = "an empty signature"
+# a verifier put on the route's JSON parser checks JSON deliveries only: the randomly signed delivery again, as another
+# content type, is taken unchecked there. A correct endpoint refuses it, for its signature or its type (415): any
+# refusal will do
+OTHER_CONTENT_TYPE = "text/plain"
+OTHER_TYPE = f"wrong signature, sent as {OTHER_CONTENT_TYPE}"
+# what a forgery of these taken says of an endpoint that refuses the plain ones (unsigned, a random key)
+FORGERY_TAKEN = {EMPTY_SIGNATURE: "the endpoint compares only as much of the signature as it is given",
+                 OTHER_TYPE: f"the endpoint does not check the signature of a delivery sent as {OTHER_CONTENT_TYPE}"}
 
 def _rejection(value: int) -> int:
     if not 400 <= value <= 499:
@@ -233,9 +249,11 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
 
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
     """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, for Stripe a header
-    with no signature, and for Shopify and Stripe each key of UNSET_KEYS), and — given the endpoint's signing secret — of two correctly signed ones that
-    must be refused all the same (Stripe's signed an hour ago; one whose signature was made for another body), and
-    of the same body correctly signed."""
+    with no signature, for Shopify and Stripe each key of UNSET_KEYS and an empty signature, and the random key
+    again as OTHER_CONTENT_TYPE),
+    and — given the endpoint's signing secret — of two correctly signed ones that must be refused all the same
+    (Stripe's signed an hour ago; one whose signature was made for another body), and of the same body correctly
+    signed."""
     now = str(int(time.time()))
     body = _body(params.scheme, at=int(now))
     base = {"content-type": "application/json"}
@@ -254,6 +272,9 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     if params.scheme != "fal":  # Fal's signature is made with Fal's key, never with one the endpoint holds
         found += [(how, base | _signature(params.scheme, key.encode(), body, now), body)
                   for how, key in UNSET_KEYS.items()]
+        empty = {"x-shopify-hmac-sha256": ""} if params.scheme == "shopify" else {"stripe-signature": f"t={now},v1="}
+        found.append((EMPTY_SIGNATURE, base | empty, body))
+    found.append((OTHER_TYPE, base | signed | {"content-type": OTHER_CONTENT_TYPE}, body))
     if signing_secret is not None:
         key = signing_secret.encode()
         if params.scheme == "stripe":  # each its own event, not the genuine one again (which a dedup would take)
@@ -280,23 +301,21 @@ def validate_item(params: Params, mutating: bool) -> list[str]:
     return []
 
 
-def _refusals_sent(params: Params) -> int:
-    """How many deliveries of `deliveries` must be refused: Fal has no unset keys; signed_with adds the one signed
-    for another body, and for Stripe the one signed an hour ago."""
-    return _signed_with_another_key(params) + (1 + (params.scheme == "stripe") if params.signed_with else 0)
+def _sent(params: Params) -> int:
+    """How many deliveries `deliveries` makes for the item: counted there, so no delivery added is left out."""
+    return len(deliveries(params, "" if params.signed_with else None))  # a key's value changes no count
 
 
 def _signed_with_another_key(params: Params) -> int:
-    """How many deliveries of `deliveries` carry no signature made with the endpoint's secret: unsigned, a random
-    key, for Stripe a header with none, and but for Fal the unset keys. Only these are asked again: one correctly
-    signed may be acted on."""
-    return 2 if params.scheme == "fal" else 2 + (params.scheme == "stripe") + len(UNSET_KEYS)
+    """How many deliveries of `deliveries` carry no signature made with the endpoint's secret (all it makes without
+    the secret). Only these are asked again: one correctly signed may be acted on."""
+    return len(deliveries(params))
 
 
 def bound(target, checks) -> float:
     """The deliveries of each item (`deliveries`), REQUESTS_AT_ONCE at a time, each within http_s; then those turned
     away for now, asked again (`fetch_retrying`): those signed with another key than the endpoint's."""
-    sent = [_refusals_sent(c.params) + bool(c.params.signed_with) for c in checks]
+    sent = [_sent(c.params) for c in checks]
     waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
     resent = [_signed_with_another_key(c.params) for c in checks]
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
@@ -343,12 +362,14 @@ def not_judged(how: str, reply: Reply) -> str | None:
 
 def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) -> str | None:
     """What fails the item in the answer to a delivery it must refuse; `checks_a_key`: the endpoint refused the
-    unsigned and the randomly signed ones, so one it takes signed with an unset key says which key it holds. The
-    correctly signed ones are refused for another reason than a bad signature: any refusal will do."""
+    unsigned and the randomly signed ones, so one it takes signed with an unset key says which key it holds, and
+    one of FORGERY_TAKEN which check it lacks. The correctly signed ones, and the one of another content type, may
+    be refused for another reason than a bad signature: any refusal will do."""
     accepted = 200 <= reply.status < 300
     if reply.failure and not accepted:  # its body never came whole: not judged, `not_judged` says so
         return None
-    if params.accepts(reply.status) or (how in SIGNED_REFUSALS and _refused(reply.status)):
+    any_refusal = how in SIGNED_REFUSALS or how == OTHER_TYPE  # refused for another reason than its signature too
+    if params.accepts(reply.status) or (any_refusal and _refused(reply.status)):
         return None
     if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # not judged: `not_judged` says so
         return None
@@ -359,6 +380,8 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
         return f"{taken}: {SIGNED_REFUSALS[how]}"
     if accepted and how in UNSET_KEYS and checks_a_key:
         return f"{taken}: the endpoint's signing secret is probably unset in the deployment"
+    if accepted and how in FORGERY_TAKEN and checks_a_key:
+        return f"{taken}: {FORGERY_TAKEN[how]}"
     if accepted:
         return taken
     if reply.status >= 500:
@@ -406,10 +429,16 @@ def judge(check, facts) -> Outcome:
     refusals = [(how, url, reply) for how, url, reply in attempts if how != GENUINE]
     genuine = next((reply for how, _, reply in attempts if how == GENUINE), None)
     hows = {how for how, _, _ in attempts}
-    no_signature = ", a header with no signature" if NO_SIGNATURE in hows else ""
-    unset_keys = (f" (a random key{no_signature}, and the empty, 'undefined' and 'null' keys an unset secret reads as)"
-                  if hows & set(UNSET_KEYS) else "")
-    expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery{unset_keys} with {p.wanted}"
+    wrongly = [said for how, said in ((NO_SIGNATURE, "a header with no signature"),
+                                      (EMPTY_SIGNATURE, "an empty signature"),
+                                      (OTHER_TYPE, f"one sent as {OTHER_CONTENT_TYPE}")) if how in hows]
+    if hows & set(UNSET_KEYS):
+        wrongly.append("the empty, 'undefined' and 'null' keys an unset secret reads as")
+    keys = ["a random key", *wrongly]
+    signed = f" ({', '.join(keys[:-1])}{',' * (len(keys) > 2)} and {keys[-1]})" if wrongly else ""
+    expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery{signed} with {p.wanted}"
+    if OTHER_TYPE in hows and p.status is not None:  # refused for its type is refused: not only `status`
+        expected += f" ({OTHER_CONTENT_TYPE}: any 4xx)"
     signed_refusals = [how for how, _, _ in attempts if how in SIGNED_REFUSALS]
     if signed_refusals:
         expected += (", refuses " + " and ".join(how.replace("correctly signed", "one signed")
@@ -421,8 +450,8 @@ def judge(check, facts) -> Outcome:
             expected += ", its answer " + ", ".join(expectations(rules)[1:])  # the first is http's status
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
     unseen = [text for how, _, reply in refusals if (text := not_judged(how, reply))]
-    checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and reply.status is not None
-                           and 200 <= reply.status < 300 for how, _, reply in refusals)
+    checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and how not in FORGERY_TAKEN
+                           and reply.status is not None and 200 <= reply.status < 300 for how, _, reply in refusals)
     problems = [text for how, _, reply in refusals
                 if reply.status is not None and (text := problem(p, how, reply, checks_a_key))]
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
