@@ -86,15 +86,18 @@ def test_a_method_that_is_not_safe_marks_the_item_mutating(method):
 def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mutating):
     """No exemption for an expected rejection (the webhook's unsigned POST is the one): the transport's own guard
     refuses an unsafe method that the item does not declare mutating."""
+    from opsverify.secrets import Redactor
+
     sent: list[Probe] = []
     target = SimpleNamespace(url=lambda service, path: "http://127.0.0.1:9/" + path, verify_tls=lambda service: True,
-                             timeouts=SimpleNamespace(connect_s=1.5),
+                             timeouts=SimpleNamespace(connect_s=1.5), secret=lambda name: "cron-9f3e7a1c5b2d",
+                             clear_text_route=lambda url: None, redactor=Redactor(),
                              fetch_all=lambda probes: [sent.extend(probes), [Reply(401, 1.0) for _ in probes]][1])
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
-        (method, mutating, False, 1.5)] * 5  # a connection opens within the environment's connect_s
-    assert [p.headers for p in sent[2:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
+        (method, mutating, False, 1.5)] * 6  # a connection opens within the environment's connect_s
+    assert [p.headers for p in sent[3:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
                                              {"authorization": "Bearer"}]
     for probe in sent:
         guard(probe)
@@ -278,7 +281,8 @@ def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
     shows it. These are sent where the item's other rejected requests are (prod too, for a GET)."""
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): route}, GUARDED)
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", *UNSET_HOWS}, outcome.evidence
+    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, *UNSET_HOWS}, \
+        outcome.evidence
 
 
 @pytest.mark.parametrize("unset_as, status, seen", [
@@ -291,7 +295,8 @@ def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _compares_with(unset_as, "x-cron-secret")},
                                 {**GUARDED, "header": "x-cron-secret"})
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", "with x-cron-secret: undefined",
+    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS,
+                                     "with x-cron-secret: undefined",
                                      "with x-cron-secret: null", "with x-cron-secret empty"}, outcome.evidence
 
 
@@ -332,8 +337,8 @@ def test_body_rules_are_refused_where_http_refuses_them(params, problem):
 
 
 def test_the_bound_counts_every_request_an_item_sends():
-    """Five requests for an item without the secret (none, a wrong one, three unset values), one with it: 16 go at
-    once, so four of the first and one of the second are two waves."""
+    """Six requests for an item without the secret (none, a wrong one, the near miss, three unset values), one with
+    it: 16 go at once, so three of the first are two waves."""
     from .kit import make_target
 
     target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
@@ -341,8 +346,8 @@ def test_the_bound_counts_every_request_an_item_sends():
     # then each request turned away for now asked again: a round per request of an item, each a capped wait and one
     # wave of the items' requests
     retry = 5.0 + 5
-    assert cron.bound(target, without[:3]) == 2 + 5 + 5 * retry  # 15 requests: one wave
-    assert cron.bound(target, without) == 2 + 5 * 2 + 5 * retry  # 20 requests: two
+    assert cron.bound(target, without[:2]) == 2 + 5 + 6 * retry  # 12 requests: one wave
+    assert cron.bound(target, without[:3]) == 2 + 5 * 2 + 6 * retry  # 18 requests: two
     # the job run is never asked again (it may have run), nor are a mutating item's requests
     assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
     assert cron.bound(target, [make_check("cron", {**GUARDED, "method": "POST"}, mutating=True)]) == 2 + 5
@@ -373,12 +378,12 @@ def _rate_limited(answer, params: dict, *, mutating: bool = False, **limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Five requests go together; a rate limit of two turns three away with 429 (Retry-After: 1). Each is asked
+    """Six requests go together; a rate limit of two turns four away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited(_refuses(401), GUARDED)
     assert outcome.status is Status.PASSED, outcome
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1, 2, 2, 2]
+    assert tries == [1, 1, 2, 2, 2, 2]
 
 
 def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
@@ -409,7 +414,7 @@ def test_the_requests_of_a_mutating_item_are_not_asked_again(monkeypatch):
     request once, turned away or not."""
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), {**GUARDED, "method": "POST"}, mutating=True, let_through=0)
-    assert tries == [1] * 5
+    assert tries == [1] * 6
     assert outcome.status is Status.ERROR, outcome
     assert "with a wrong secret: 429 (rate-limited)" in outcome.observed, outcome.observed
     assert outcome.observed.endswith("not asked again: the item is mutating, and a job that checks no secret runs on "
@@ -430,14 +435,14 @@ def test_a_request_turned_away_twice_is_not_judged(monkeypatch):
     assert outcome.observed.endswith("with a bare 'Bearer': 429 (rate-limited): whether it checks CRON_SECRET was not "
                                      "seen; each turned away for now (429, or 503 with Retry-After) was asked again "
                                      "once, after the wait it names (at most 5 s)"), outcome.observed
-    assert tries == [2] * 5
+    assert tries == [2] * 6
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
     assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
-    assert "asked again" not in outcome.observed and tries == [1] * 5
+    assert "asked again" not in outcome.observed and tries == [1] * 6
 
 
 # -- a head that came, then a body that did not ----------------------------------------------------------------
@@ -531,3 +536,71 @@ def test_an_http_item_with_another_secret_or_path_is_not_the_jobs_call(tmp_path)
              "  - {id: H2, name: other-secret, section: s, title: t, family: http, cadence: postdeploy, params:"
              " {service: web, path: /api/cron/sync, headers: {authorization: 'Bearer {secret:ADMIN_TOKEN}'}}}\n")
     assert len(_cron_and_http(tmp_path, items)) == 3
+
+
+# -- a check of only part of the secret ----------------------------------------------------------------------------
+@pytest.mark.parametrize("secret, almost", [
+    ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b2e"), ("cron-secret-9", "cron-secret-0"), ("CRON_SECRET_Z", "CRON_SECRET_A"),
+    ("cron-secret-z", "cron-secret-a"), ("cron-secret-", "cron-secret_"), ("cronsecretkey=", "cronsecretkey-"),
+])
+def test_the_near_miss_is_the_secret_with_its_last_character_changed_for_one_of_its_kind(secret, almost):
+    assert cron.near_miss(secret) == almost
+
+
+LENGTH_ONLY = "/api/cron/length-only"
+PREFIX_ONLY = "/api/cron/prefix-only"
+
+
+def _compares_part_of(secret: str):
+    """Two common hand-made checks: the token's length only, or its first 8 characters only. Each refuses no
+    header, a random 32-character secret and every unset value."""
+    def answer(path):
+        def check(headers, _body):
+            token = headers.get("authorization", "").removeprefix("Bearer ")
+            takes = len(token) == len(secret) if path == LENGTH_ONLY else token[:8] == secret[:8] and len(token) > 8
+            return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
+        return check
+    return {("GET", path): answer(path) for path in (LENGTH_ONLY, PREFIX_ONLY)}
+
+
+@pytest.mark.parametrize("path", [LENGTH_ONLY, PREFIX_ONLY])
+def test_an_endpoint_comparing_part_of_the_secret_fails(path):
+    """A random wrong secret is 32 characters and shares no prefix with the secret: only a near miss of the secret
+    itself shows such a check. It is named in words, never shown."""
+    secret = "cron-9f3e7a1c5b2d"  # 17 characters: not the random one's 32
+    outcome = _gather_and_judge({**_compares_part_of(secret), ("GET", "/api/cron/publish"): _refuses(401)},
+                                {**GUARDED, "path": path})
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == (f"{cron.NEAR_MISS}: accepted with 200: the endpoint compares only part of CRON_SECRET"
+                                " (its length, or its first characters)"), outcome.observed
+    assert "with CRON_SECRET but for its last character" in outcome.expected, outcome.expected
+    shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
+    assert cron.near_miss(secret) not in shown and secret not in shown and secret[:8] not in shown, shown
+    correct = _gather_and_judge({("GET", "/api/cron/publish"): _refuses(401)}, GUARDED)
+    assert correct.status is Status.PASSED and f"{cron.NEAR_MISS}: 401" in correct.observed, correct
+    assert cron.NEAR_MISS_UNSENT not in correct.observed
+
+
+def test_the_near_miss_never_crosses_the_network_in_clear():
+    """All of the secret but one character: where the item's requests would cross the network in clear (plain
+    http:// to another machine, or through a proxy) it is not sent, and a pass says what that leaves open."""
+    from opsverify.engine import gather_and_judge
+
+    from .kit import make_target, route_server
+
+    received = []
+
+    def records(headers, _body):
+        received.append(headers.get("authorization", ""))
+        return 401, "{}"
+
+    with route_server({("GET", "/api/cron/publish"): records}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"CRON_SECRET": "cron-9f3e7a1c5b2d"}})
+        target.clear_text_route = lambda url: "over http:// to cron.example, not this machine"  # as if it were
+        try:
+            outcome, = gather_and_judge(target, cron, [make_check("cron", GUARDED)])
+        finally:
+            target.close()
+    assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.NEAR_MISS_UNSENT), outcome
+    assert cron.NEAR_MISS not in outcome.evidence and "but for its last character" not in outcome.expected
+    assert len(received) == 5 and not any("cron-9f3e7a1c5b2" in value for value in received), received

@@ -580,3 +580,64 @@ def test_a_warning_class_whose_own_text_quotes_a_secret_is_masked(tmp_path):
     ran = project.run("--env", "local", "tests")
     assert "KeyExpiring" in ran.output, ran.output[-3000:]
     assert _leaks(_forms({"KEY": key}), {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
+    """A cron item sends its secret with the last character changed: all of the secret but one character. Endpoints
+    echo the header they got into their answer's body and headers — one refusing it, one taking it (it compares the
+    token's length only), and the job run with the secret itself: neither the secret nor its near miss is in the
+    console or any file the run wrote (archive, Allure results, junit, log file)."""
+    from http.server import BaseHTTPRequestHandler
+
+    from opsverify.families.cron import NEAR_MISS, near_miss
+
+    from .kit import handler_server
+
+    canary = f"canarycron{random.token_hex(10)}"
+    almost = near_miss(canary)
+
+    class Echoes(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 — http.server's name
+            given = self.headers.get("authorization", "")
+            token = given.removeprefix("Bearer ")
+            takes = token == canary or (self.path == "/length-only" and len(token) == len(canary))
+            body = json.dumps({"ran": takes, "authorization": given, "token": token}).encode()
+            self.send_response(200 if takes else 401)
+            self.send_header("content-type", "application/json")
+            self.send_header("x-echo", given)
+            self.send_header("www-authenticate", f'Bearer error="invalid_token", token="{token}"')
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with handler_server(Echoes) as url:
+        project = Project(tmp_path, {"WEB_URL": url, "CRON_SECRET": canary})
+        project.checklist("vault", """
+        - {id: C1, name: refuses, section: Cron, title: a job that checks its whole secret, family: cron,
+           cadence: postdeploy, params: {service: web, path: /exact, secret: CRON_SECRET}}
+        - {id: C2, name: length, section: Cron, title: a job that checks its secret's length only, family: cron,
+           cadence: postdeploy, params: {service: web, path: /length-only, secret: CRON_SECRET}}
+        - {id: C3, name: runs, section: Cron, title: the job runs with its secret, family: cron, cadence: postdeploy,
+           mutating: true, params: {service: web, path: /exact, secret: CRON_SECRET, with_secret: true,
+           json: {ran: false}}}
+        """)
+        project.environment("""
+        allow_mutating: true
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {CRON_SECRET: "${CRON_SECRET}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--log-level=DEBUG", "-o", "log_cli=true",
+                          "-o", "log_cli_level=DEBUG", "-o", "junit_logging=all", "--junitxml=junit.xml",
+                          "-o", "log_file=run.log", "--log-file-level=DEBUG", "--alluredir=allure",
+                          every_plugin=True)
+    assert ran.statuses() == {"C1-refuses": "passed", "C2-length": "failed", "C3-runs": "failed"}, ran.output[-3000:]
+    rows = ran.rows()
+    assert f"{NEAR_MISS}: accepted with 200: the endpoint compares only part of CRON_SECRET" in rows["C2-length"][
+        "message"], rows["C2-length"]
+    echoed = json.dumps(rows["C1-refuses"]["evidence"][NEAR_MISS])  # it was sent, and its echo masked
+    assert '"authorization": "Bearer [redacted' in echoed.replace('\\"', '"'), echoed
+    assert any((tmp_path / "allure").iterdir())  # the Allure results were written, and searched
+    assert _leaks(_forms({"CRON": canary, "NEAR": almost}), {"console": ran.output}, [tmp_path], inputs=set()) == []

@@ -12,15 +12,21 @@ other answer whose body never came whole is not judged). A request the HTTP clie
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
-most RETRY_WAIT_CAP_S, 5 s): the five sent together trip a rate limit one alone would not. Never the job's call with
+most RETRY_WAIT_CAP_S, 5 s): the six sent together trip a rate limit one alone would not. Never the job's call with
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
-refuses a random wrong secret and takes these. Each must be refused, as the calls without a secret and with a wrong
-one must (400, 401 or 403: RFC 6750 answers a missing or malformed credential with 400 as well, and many frameworks
-refuse a missing header so); a 2xx fails, naming the value taken.
+refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its last
+character changed for another of its kind (a digit for a digit, a letter for a letter), so as long as it and equal
+but for that character — a check of only the token's length, or of its first characters, refuses the random wrong
+secret (32 characters, no prefix in common) and takes it. It is all of the secret but one character: registered
+with the redactor before it is sent, named in words only, and not sent where the item's requests would cross the
+network in clear (plain http:// to another machine, or through a proxy; a pass there says what that leaves open).
+Each must be refused, as the calls without a secret and with a wrong one must (400, 401 or 403: RFC 6750 answers a
+missing or malformed credential with 400 as well, and many frameworks refuse a missing header so); a 2xx fails,
+naming the value taken (the near miss by its name).
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
 `json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
@@ -31,6 +37,7 @@ from __future__ import annotations
 import math
 import re
 import secrets as _random
+import string
 
 from dataclasses import replace
 from typing import Annotated, Any, ClassVar
@@ -60,6 +67,16 @@ NOT_ASKED_AGAIN = "not asked again: the call may have run the job"
 NOT_RULED_OUT = ("not ruled out: a path where every caller is refused (an auth wall in front of it, or no route"
                  " behind one) reads the same (a with_secret item shows the job answers its secret)")
 NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job that checks no secret runs on each"
+# the secret with its last character changed (`near_miss`): a check of only the token's length, or of its first
+# characters, refuses a random wrong secret and takes this. Named, never shown: it is all of the secret but one
+# character
+NEAR_MISS = "with the secret, its last character changed"
+# where its requests cross the network in clear it is not sent: an eavesdropper would be one guess from the secret
+NEAR_MISS_UNSENT = ("the secret with its last character changed was not sent (plain http:// to another machine, or "
+                    "through a proxy: it would give the secret away but one character), so a check of only part of it "
+                    "is not ruled out")
+# a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
+_KINDS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, "-_")
 
 
 def _carries_a_secret(value: str) -> str:
@@ -178,14 +195,16 @@ def needs(params: Params) -> tuple[str, ...]:
 
 
 def sends_secrets(params: Params) -> tuple[str, ...]:
-    """Only a with_secret item sends the secret; the others send wrong values, and none at all."""
+    """Only a with_secret item sends the secret; the others send wrong values, and none at all (the near miss of it
+    only where it does not cross the network in clear: `gather` leaves it out there)."""
     return (params.secret,) if params.with_secret else ()
 
 
 def bound(target, checks) -> float:
-    """One request for a with_secret item, else 2 + the unset values', REQUESTS_AT_ONCE at a time, each within
-    http_s; then those turned away for now, asked again (`fetch_retrying`): none of a mutating item's."""
-    sent = [1 if c.params.with_secret else 2 + len(unset_values(c.params.header)) for c in checks]
+    """One request for a with_secret item, else 3 (none, a wrong one, the near miss) + the unset values',
+    REQUESTS_AT_ONCE at a time, each within http_s; then those turned away for now, asked again (`fetch_retrying`):
+    none of a mutating item's."""
+    sent = [1 if c.params.with_secret else 3 + len(unset_values(c.params.header)) for c in checks]
     waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
     resent = [0 if c.mutating or c.params.with_secret else n for c, n in zip(checks, sent)]
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
@@ -217,6 +236,15 @@ def unset_values(header: str) -> dict[str, str]:
     return {f"with {header}: undefined": "undefined", f"with {header}: null": "null", f"with {header} empty": ""}
 
 
+def near_miss(secret: str) -> str:
+    """`secret` with its last character changed for the next of its kind (a digit, a lower- or an upper-case letter;
+    any other for '-' or '_'): as long, and equal but for that one character. Almost the secret: register it as one
+    before it is sent."""
+    last = secret[-1]
+    kind = next((chars for chars in _KINDS if last in chars), None)
+    return secret[:-1] + (kind[(kind.index(last) + 1) % len(kind)] if kind else "-")
+
+
 def gather(target, checks) -> dict[str, list]:
     plans: list[tuple[str, str, Probe]] = []
     for c in checks:
@@ -231,6 +259,10 @@ def gather(target, checks) -> dict[str, list]:
             refused = {**sent, "mutating": c.mutating, "judged_by_status": True}  # a 2xx head alone fails the item
             plans.append((c.key, "without a secret", Probe(p.method, url, {}, **refused)))
             plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong), **refused)))
+            if target.clear_text_route(url) is None:  # almost the secret: never across the network in clear
+                almost = near_miss(target.secret(p.secret))
+                target.redactor.add_declared(almost)  # an endpoint echoing it would show all of the secret but one
+                plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
             plans += [(c.key, how, Probe(p.method, url, {p.header: value}, **refused))
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
@@ -271,16 +303,23 @@ def judge(check, facts) -> Outcome:
     if p.with_secret:
         return _judge_with_secret(p, attempts[0], evidence)
     unset = unset_values(p.header)
+    hows = {how for how, _, _ in attempts}
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 400, 401 or 403"
-    if any(how in unset for how, _, _ in attempts):
+    if NEAR_MISS in hows:
+        expected += f", with {p.secret} but for its last character"
+    if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
     answered = [(how, reply) for how, _, reply in attempts if _whole_or_accepted(reply)]
     silent = [_silent(how, reply) for how, _, reply in attempts if not _whole_or_accepted(reply)]
     taken = [how for how, reply in answered if 200 <= reply.status < 300]
-    checks_a_secret = all(how in unset for how in taken)  # it took only an unset value: it compares with that
+    # what it took when it refused no secret and a random one says how it compares: with what an unset secret reads
+    # as, or only part of the secret
+    guessed = {**{how: f"{p.secret} is probably unset in the deployment" for how in unset},
+               NEAR_MISS: f"the endpoint compares only part of {p.secret} (its length, or its first characters)"}
+    checks_a_secret = all(how in guessed for how in taken)
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
-                + (f": {p.secret} is probably unset in the deployment" if how in unset and checks_a_secret else "")
+                + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 for how, reply in answered if 200 <= reply.status < 300]
     unseen = [text for how, reply in answered if (text := _unseen(how, reply.status))]
     if not accepted:  # an accepted call fails the item, whatever the others answered, or if they answered at all
@@ -299,7 +338,8 @@ def judge(check, facts) -> Outcome:
     if problems and (silent or unseen):
         return failed(expected, "; ".join(problems), undecided=silent + unseen, **evidence)
     seen = " and ".join(f"{how}: {r.status}" for how, _, r in attempts)
-    return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}", **evidence)
+    unsent = "" if NEAR_MISS in hows else f"; {NEAR_MISS_UNSENT}"
+    return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}{unsent}", **evidence)
 
 
 def _judge_with_secret(p: Params, attempt: tuple[str, str, Reply], evidence: dict) -> Outcome:
