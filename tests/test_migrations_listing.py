@@ -300,6 +300,27 @@ def test_a_bytecode_cache_beside_python_migrations_leaves_the_folder_the_commits
     assert outcome.status is Status.ERROR and "differs in the checkout from the commit" in outcome.observed, outcome
 
 
+@pytest.mark.parametrize("cache, status", [
+    ("__pycache__/aaa_init.cpython-311.pyc", Status.PASSED),  # the cache of the revision beside it
+    ("__pycache__/zzz_gone.cpython-311.pyc", Status.ERROR),  # no source beside: `sourceless = true` reads it
+    ("__pycache__/sub/bbb.py", Status.ERROR),  # alembic's walk enters a folder below __pycache__
+])
+def test_alembic_passes_over_only_the_cache_of_revisions_beside_it(tmp_path, cache, status):
+    """With `sourceless = true` alembic reads a .pyc in __pycache__ whose source is not beside it (a revision deleted
+    from the commit but still cached in the checkout), and its os.walk enters a folder below __pycache__: those
+    still make the folder not the commit's."""
+    from opsverify_demo.components.repos import _git
+
+    lay_out(tmp_path, {"aaa_init.py": ALEMBIC_A, ".gitignore": "__pycache__/\n"})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    (tmp_path / cache).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / cache).write_bytes(b"\x00")
+    outcome = judged(tmp_path, "alembic", [{"version_num": "aaa"}])
+    assert outcome.status is status, outcome.observed
+
+
 def test_a_bytecode_cache_is_still_a_difference_to_a_tool_that_reads_every_folder(tmp_path):
     """To Prisma every folder is a migration (a __pycache__/ one it refuses): only alembic and django pass it over."""
     from opsverify_demo.components.repos import _git

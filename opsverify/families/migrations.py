@@ -216,7 +216,7 @@ def _list_folder(target, tool: str, folder: str, checksums: bool = False) -> Rep
     if not path.is_dir():
         return GatherError(f"{folder} is not a folder of the repo checkout {root}")
     # a file removed or skipped here is still the commit's; a folder the tool never reads from is no question
-    if differs := folder_as_committed(root, folder, getattr(TOOLS[tool], "UNREAD_FOLDERS", frozenset())):
+    if differs := folder_as_committed(root, folder, getattr(TOOLS[tool], "UNREAD", None)):
         return differs
     try:
         return TOOLS[tool].read_repo(path, checksums=True) if checksums else TOOLS[tool].read_repo(path)

@@ -69,7 +69,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 import yaml
@@ -353,12 +353,13 @@ def _plain_files(folder: Path) -> dict[str, float]:
     return files
 
 
-def folder_as_committed(root: Path, folder: str, unread: frozenset[str] = frozenset()) -> GatherError | None:
+def folder_as_committed(root: Path, folder: str,
+                        unread: Callable[[Path, Path], bool] | None = None) -> GatherError | None:
     """Why the checkout at `root` does not hold `folder` as its commit does — a file in it changed, added, removed,
     untracked, ignored, or overlooked by the index (assume-unchanged, skip-worktree: git status cannot see those) —
     else None (a folder outside any git checkout is read as it is). What another family reads of a checkout's folder
-    (a tool's migration files) is the deployed commit's only when this is None. Inside a subfolder named in `unread`
-    (one the reader never reads from: Python's __pycache__ to alembic and django), nothing is a difference."""
+    (a tool's migration files) is the deployed commit's only when this is None. A path `unread(path, folder)` says
+    the reader never reads (Python's bytecode cache, to alembic and django) is no difference."""
     checkout = Checkout(root)
     linked = checkout._linked(folder)
     if linked is not None:  # git status of the link's name never looks at where it leads (maybe out of the checkout)
@@ -370,9 +371,8 @@ def folder_as_committed(root: Path, folder: str, unread: frozenset[str] = frozen
     prefix, listed = status
     if not listed.paths:
         return None
-    depth = len(PurePosixPath(folder).parts)
     differing = sorted(path.removeprefix(prefix) for path in listed.paths
-                       if not unread.intersection(PurePosixPath(path.removeprefix(prefix)).parts[depth:]))
+                       if unread is None or not unread(root / path.removeprefix(prefix), root / folder))
     if not differing:
         return None
     return GatherError(f"{folder} differs in the checkout from the commit ({first_few(differing)}: changed, added,"

@@ -27,9 +27,10 @@
                                                        to when more than one (the label then names none)
     AMBIGUOUS = (kind, fix)                            optional: how the judge names what an ambiguous label
                                                        could be, and the fix (liquibase: changesets)
-    UNREAD_FOLDERS                                     optional (alembic, django: __pycache__): folder names the
-                                                       tool never reads a migration from; what git lists inside
-                                                       one (a gitignored cache) leaves `from_repo` the commit's
+    UNREAD(path, folder) -> bool                       optional (alembic, django: Python's bytecode cache): a
+                                                       path of the folder the tool never reads a migration from;
+                                                       git listing it (a gitignored cache) leaves `from_repo` the
+                                                       commit's
     refuses(rows, repo) -> ((what, why), ...)          optional (flyway): what the tool refuses only once
                                                        history and folder are compared (a renamed version)
     doubts(rows, repo) -> [text]                       optional (liquibase): history rows the folder cannot

@@ -285,6 +285,33 @@ def relative(path: Path, folder: Path) -> str:
     return path.relative_to(folder).as_posix()
 
 
+def in_bytecode_cache(path: Path, folder: Path) -> bool:
+    """Whether `path` (under `folder`) is in a `__pycache__` folder: Python's bytecode cache, which Django's loader
+    never reads a migration from (it lists modules; a folder without __init__ is none)."""
+    return path.is_relative_to(folder) and "__pycache__" in path.relative_to(folder).parts
+
+
+def cache_of_sources_beside(path: Path, folder: Path) -> bool:
+    """Whether `path` (under `folder`; a file, or a whole folder git lists as ignored) is Python's bytecode cache of
+    sources beside it: `__pycache__/x.cpython-311.pyc` where `x.py` is in the folder above. Alembic never reads
+    those; with `sourceless = true` it does read one whose source is gone, and its walk enters a folder below
+    `__pycache__`: those are not passed over (nor is anything that cannot be read)."""
+    parts = path.relative_to(folder).parts if path.is_relative_to(folder) else ()
+    if "__pycache__" not in parts:
+        return False
+    at = parts.index("__pycache__")
+    cache = folder.joinpath(*parts[:at + 1])
+    below = parts[at + 1:]
+    if len(below) > 1:
+        return False
+    try:
+        sources = {entry.name.split(".")[0] for entry in os.scandir(cache.parent) if entry.is_file()}
+        entries = [cache / below[0]] if below else list(cache.iterdir())
+        return all(entry.is_file() and entry.name.split(".")[0] in sources for entry in entries)
+    except OSError:
+        return False
+
+
 # a history column's type as the tool writes it: `text`, `integer`, `boolean`, `timestamp`; `?` after it where the
 # tool writes NULL there too (each tool's COLUMNS, per query role)
 _WRITTEN = {"text": "text", "integer": "an integer", "boolean": "a boolean", "timestamp": "a timestamp"}

@@ -21,8 +21,8 @@ import ast
 import re
 from pathlib import Path
 
-from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, Unreadable, parsed, read_bytes,
-                     relative, typed_rows, visible_files)
+from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, Unreadable, cache_of_sources_beside,
+                     parsed, read_bytes, relative, typed_rows, visible_files)
 
 NAME = "alembic"
 TABLE = "public.alembic_version"
@@ -32,8 +32,8 @@ RECORDS_CHECKSUMS = False
 RECORDS_EACH = False
 PER_APP = False
 LABEL = None
-# Python's bytecode caches: alembic loads a sourceless .pyc only from the versions folder itself, never one here
-UNREAD_FOLDERS = frozenset({"__pycache__"})
+# Python's bytecode cache of a revision beside it: never read (a sourceless .pyc whose source is gone may be)
+UNREAD = cache_of_sources_beside
 COLUMNS = {"history": {"version_num": "text"}}  # varchar(32) not null: a NULL head is none alembic wrote
 
 

@@ -20,8 +20,8 @@ import ast
 import re
 from pathlib import Path
 
-from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, parsed, read_bytes, relative,
-                     typed_rows, visible_files, walk)
+from ._model import (Applied, History, Query, RepoListing, RepoMigration, Table, in_bytecode_cache, parsed,
+                     read_bytes, relative, typed_rows, visible_files, walk)
 
 NAME = "django"
 TABLE = "public.django_migrations"
@@ -31,8 +31,8 @@ RECORDS_CHECKSUMS = False
 RECORDS_EACH = True
 PER_APP = True
 LABEL = (re.compile(r"^[^.\s]+\.[^.\s]+$"), "app.name, e.g. orders.0003_add_total")
-# Python's bytecode caches: the loader walks modules, and imports a cached .pyc only beside its source
-UNREAD_FOLDERS = frozenset({"__pycache__"})
+# Python's bytecode caches: the loader lists modules (a folder without __init__ is none), never one in there
+UNREAD = in_bytecode_cache
 COLUMNS = {"history": {"app": "text", "name": "text"}}  # varchar(255) not null: a NULL is no migration Django wrote
 
 
