@@ -67,12 +67,12 @@ NOT_ASKED_AGAIN = "not asked again: the call may have run the job"
 NOT_RULED_OUT = ("not ruled out: a path where every caller is refused (an auth wall in front of it, or no route"
                  " behind one) reads the same (a with_secret item shows the job answers its secret)")
 NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job that checks no secret runs on each"
-# the secret with its last character changed (`near_miss`): a check of only the token's length, or of its first
+# the secret with its next-to-last character changed (`near_miss`): a check of only the token's length, or of its first
 # characters, refuses a random wrong secret and takes this. Named, never shown: it is all of the secret but one
 # character
-NEAR_MISS = "with the secret, its last character changed"
+NEAR_MISS = "with the secret, its next-to-last character changed"
 # where its requests cross the network in clear it is not sent: an eavesdropper would be one guess from the secret
-NEAR_MISS_UNSENT = ("the secret with its last character changed was not sent (plain http:// to another machine, or "
+NEAR_MISS_UNSENT = ("the secret with its next-to-last character changed was not sent (plain http:// to another machine, or "
                     "through a proxy: it would give the secret away but one character), so a check of only part of it "
                     "is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
@@ -237,12 +237,15 @@ def unset_values(header: str) -> dict[str, str]:
 
 
 def near_miss(secret: str) -> str:
-    """`secret` with its last character changed for the next of its kind (a digit, a lower- or an upper-case letter;
-    any other for '-' or '_'): as long, and equal but for that one character. Almost the secret: register it as one
-    before it is sent."""
-    last = secret[-1]
-    kind = next((chars for chars in _KINDS if last in chars), None)
-    return secret[:-1] + (kind[(kind.index(last) + 1) % len(kind)] if kind else "-")
+    """`secret` with its next-to-last character (before any `=` padding) changed for the next of its kind (a digit, a
+    lower- or an upper-case letter; any other for '-' or '_'): as long, and equal but for that one character. Not the
+    last: base64's last character may hold bits a decoder drops (the 43rd of `token_urlsafe(32)` holds two), so an
+    endpoint comparing the decoded key would take a change there as the secret itself. Almost the secret: register
+    it as one before it is sent."""
+    at = max(len(secret.rstrip("=")) - 2, 0)
+    kind = next((chars for chars in _KINDS if secret[at] in chars), None)
+    changed = kind[(kind.index(secret[at]) + 1) % len(kind)] if kind else "-"
+    return secret[:at] + changed + secret[at + 1:]
 
 
 def gather(target, checks) -> dict[str, list]:
@@ -306,7 +309,7 @@ def judge(check, facts) -> Outcome:
     hows = {how for how, _, _ in attempts}
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 400, 401 or 403"
     if NEAR_MISS in hows:
-        expected += f", with {p.secret} but for its last character"
+        expected += f", with {p.secret} but for its next-to-last character"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
