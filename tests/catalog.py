@@ -32,10 +32,12 @@ def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = 
 def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: bool = True,
           columns: Iterable[Any] = ("id", "updated_at"), grants_: Iterable[tuple[str, str]] = (),
           policies: Iterable[dict] = (), constraints: Iterable[dict] = (), indexes: Iterable[dict] | None = None,
-          publications: Iterable[str] = (), reads: Iterable[str] = (), security_invoker: bool = False,
+          publications: Iterable[str] = (), publications_partly: dict | None = None, reads: Iterable[str] = (),
+          security_invoker: bool = False,
           extension_member: bool = False, owner: str = "postgres",
           partitions: Iterable[tuple[str, bool]] = ()) -> dict:
-    """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level."""
+    """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level;
+    `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}."""
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
     return {"schema": schema, "name": name, "kind": kind, "rls": rls, "owner": role_name(owner),
             "partitions": [{**dict(zip(("schema", "name"), split_name(p))), "rls": on} for p, on in partitions],
@@ -43,7 +45,8 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
             "security_invoker": security_invoker, "grants": grants(("postgres", "SELECT"), *grants_), "columns": cols,
             "constraints": list(constraints),
             "indexes": list(indexes) if indexes is not None else [index(f"{name}_pkey", ["id"])],
-            "policies": list(policies), "publications": list(publications), "reads": [list(split_name(r)) for r in reads]}
+            "policies": list(policies), "publications": list(publications),
+            "publications_partly": dict(publications_partly or {}), "reads": [list(split_name(r)) for r in reads]}
 
 
 def view(name: str, **kwargs: Any) -> dict:

@@ -81,6 +81,19 @@ def cluster_roles(admin_url: str, roles: tuple[str, ...]) -> Iterator[None]:
                 conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(name)))
 
 
+class CheckerUrl(str):
+    """The checker's URL of a scratch database, knowing the superuser's for the same database (`admin`): a test may
+    hold a lock there as a migration would."""
+
+    admin: str
+
+    @classmethod
+    def of(cls, checker: str, admin: str) -> "CheckerUrl":
+        url = cls(checker)
+        url.admin = admin
+        return url
+
+
 @pytest.fixture(scope="module", params=["demo-pg18", pytest.param("debian-pg15", marks=pytest.mark.needs_real_server)])
 def server(request) -> Iterator[tuple[str, Callable]]:
     """(version label, (ddl, roles) -> context manager of the checker's URL on a fresh database holding ddl;
@@ -90,16 +103,16 @@ def server(request) -> Iterator[tuple[str, Callable]]:
         _ensure_roles(deployment.pg.url())  # anon, authenticated, service_role
 
         @contextmanager
-        def fresh(ddl: str, roles: tuple[str, ...] = ()) -> Iterator[str]:
+        def fresh(ddl: str, roles: tuple[str, ...] = ()) -> Iterator[CheckerUrl]:
             with cluster_roles(deployment.pg.url(), roles):
                 with scratch_database(deployment, ddl, prefix="stranger") as db:
-                    yield db["url"]
+                    yield CheckerUrl.of(db["url"], db["admin"])
 
         yield "pg18", fresh
         return
     for pg15 in _debian_pg15():
         @contextmanager
-        def fresh(ddl: str, roles: tuple[str, ...] = ()) -> Iterator[str]:
+        def fresh(ddl: str, roles: tuple[str, ...] = ()) -> Iterator[CheckerUrl]:
             name = f"stranger_{uuid.uuid4().hex[:10]}"
             with cluster_roles(pg15.admin_url("postgres"), roles):
                 with psycopg.connect(pg15.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
@@ -107,7 +120,7 @@ def server(request) -> Iterator[tuple[str, Callable]]:
                 try:
                     with psycopg.connect(pg15.admin_url(name), autocommit=True, connect_timeout=10) as conn:
                         conn.execute(ddl)
-                    yield pg15.checker_url(name)
+                    yield CheckerUrl.of(pg15.checker_url(name), pg15.admin_url(name))
                 finally:
                     with psycopg.connect(pg15.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
                         conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))
@@ -252,6 +265,86 @@ def test_publication_membership_follows_the_partition_tree(server):
     for (params, status, seen), outcome in zip(PUBLICATION_CASES, outcomes, strict=True):
         assert outcome.status is status, (params, outcome)
         assert seen in outcome.observed, (params, outcome.observed)
+
+
+# A table's rows are those of its partitions and inheritance children too: a publication sending a child's rows
+# publishes some of the parent's (not_published_in fails), and one that misses any of them does not hold the table
+# (published_in fails). Membership as pgoutput decides it: listed, through a listed partition root, a listed schema,
+# FOR ALL TABLES (never an unlogged table); a partitioned table with no partition yet is in the one that lists it.
+INHERITED_PUBLICATIONS = """
+create table public.audit_logs (id int, who text);
+create table public.audit_logs_2024 () inherits (public.audit_logs);
+create publication pub_child for table only public.audit_logs_2024;
+create table public.notes (id int);
+create table public.notes_old () inherits (public.notes);
+create publication pub_parent for table only public.notes;
+create publication pub_family for table public.notes;                       -- without ONLY: the child too
+create table public.queue (id int, k int) partition by list (k);           -- no partition yet
+create publication pub_queue for table public.queue;
+create schema feed;
+create table feed.items (id int);
+create publication pub_feed for tables in schema feed;                      -- PostgreSQL 15+
+create unlogged table public.cache (id int);
+create publication pub_all for all tables;
+"""
+INHERITED_PUBLICATION_CASES = [
+    ({"table": "public.audit_logs", "not_published_in": ["pub_child"]}, FAILED,
+     "table public.audit_logs has child tables in publication pub_child: public.audit_logs_2024"),
+    ({"table": "public.audit_logs", "published_in": ["pub_child"]}, FAILED,
+     "table public.audit_logs is not in publication pub_child: it sends the rows of public.audit_logs_2024, not those"
+     " of public.audit_logs"),
+    ({"table": "public.audit_logs_2024", "published_in": ["pub_child"]}, PASSED, ""),
+    ({"table": "public.notes", "not_published_in": ["pub_parent"]}, FAILED, "table public.notes is in publication"
+                                                                            " pub_parent"),
+    ({"table": "public.notes", "published_in": ["pub_parent"]}, FAILED,
+     "table public.notes is not in publication pub_parent: it sends the rows of public.notes, not those of"
+     " public.notes_old"),
+    ({"table": "public.notes", "published_in": ["pub_family"]}, PASSED, ""),
+    ({"table": "public.notes", "not_published_in": ["pub_family"]}, FAILED,
+     "table public.notes is in publication pub_family (itself and its child tables)"),
+    ({"table": "public.queue", "published_in": ["pub_queue"]}, PASSED, ""),
+    ({"table": "public.queue", "not_published_in": ["pub_queue"]}, FAILED,
+     "table public.queue is in publication pub_queue (itself or through its partitions)"),
+    ({"table": "feed.items", "published_in": ["pub_feed", "pub_all"]}, PASSED, ""),
+    ({"table": "public.notes", "not_published_in": ["pub_feed", "pub_child", "pub_queue"]}, PASSED, ""),
+    ({"table": "public.cache", "not_published_in": ["pub_family", "pub_all"]}, PASSED, ""),  # unlogged: never sent
+    ({"table": "public.cache", "published_in": ["pub_all"]}, FAILED, "table public.cache is not in publication pub_all"),
+    ({"table": "public.queue", "published_in": ["pub_all"]}, PASSED, ""),
+]
+
+
+def test_publication_membership_follows_inheritance_children_schemas_and_empty_partition_roots(server):
+    _, fresh = server
+    with fresh(INHERITED_PUBLICATIONS) as url:
+        outcomes = judge_on(url, [params for params, _, _ in INHERITED_PUBLICATION_CASES])
+    for (params, status, seen), outcome in zip(INHERITED_PUBLICATION_CASES, outcomes, strict=True):
+        assert outcome.status is status, (params, outcome)
+        assert seen in outcome.observed, (params, outcome.observed)
+
+
+# A migration holds ACCESS EXCLUSIVE on a partition of another partitioned table, and on a table another publication
+# lists: the catalog read of this table (one query for the group) follows partitions and publications through the
+# catalog alone, taking no lock (pg_partition_tree, and pg_publication_tables from PostgreSQL 16, lock each relation)
+LOCKED_ELSEWHERE = """
+create table public.orders (id int primary key);
+create publication realtime for table public.orders;
+create table public.events (id int, k int) partition by list (k);
+create table public.events_1 partition of public.events for values in (1);
+create table public.ledger (id int);
+create publication ledger_feed for table public.ledger;
+"""
+
+
+def test_a_lock_on_another_table_stops_no_catalog_read(server):
+    _, fresh = server
+    with fresh(LOCKED_ELSEWHERE) as url:
+        with psycopg.connect(url.admin, connect_timeout=10) as migration:  # its transaction stays open
+            migration.execute("lock table public.events_1, public.ledger in access exclusive mode")
+            outcomes = judge_on(url, [{"table": "public.orders", "columns": ["id"]},
+                                      {"table": "public.orders", "published_in": ["realtime"]},
+                                      {"table": "public.orders", "not_published_in": ["ledger_feed"]},
+                                      {"table": "public.events", "rls": False, "not_published_in": ["realtime"]}])
+    expect(outcomes, [(PASSED, "1 table as expected")] * 4)
 
 
 # -- 12: a view named in another schema ------------------------------------------------------------

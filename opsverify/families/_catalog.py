@@ -173,9 +173,10 @@ _RELATION_PARTS = {
           ) order by p.polname), '[]'::json)
           from pg_policy p where p.polrelid = r.oid)""",
     "table_publications": """(select coalesce(json_agg(b.pubname order by b.pubname), '[]'::json)
-                       from published b where b.schemaname = r.schema and b.tablename = r.name and b.whole)""",
-    "table_publications_partly": """(select coalesce(json_agg(b.pubname order by b.pubname), '[]'::json)
-                       from published b where b.schemaname = r.schema and b.tablename = r.name and not b.whole)""",
+                       from published b where b.relid = r.oid and b.whole)""",
+    # publication -> {sent, unsent}: the relations of the table's tree holding rows it does and does not send
+    "table_publications_partly": """(select coalesce(json_object_agg(b.pubname, b.part order by b.pubname), '{}'::json)
+                       from published b where b.relid = r.oid and not b.whole)""",
     "reads": """(select coalesce(jsonb_agg(distinct jsonb_build_array(rn.nspname, rc.relname)), '[]'::jsonb)
                 from pg_rewrite w
                 join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
@@ -186,13 +187,9 @@ _RELATION_PARTS = {
 # Every partition of a partitioned table, at every level, and every inheritance child of a plain table (`create table
 # c () inherits (p)`, at every level), with its own RLS switch: one queried directly applies its own policies only,
 # while its rows show through the parent under the parent's. Empty for any other kind of relation. Within the one
-# catalog query; a table no other inherits from costs one index probe of pg_inherits. (PostgreSQL 12+)
-_PARTITIONS = """case when r.kind = 'p' then
-    (select coalesce(json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'rls', pc.relrowsecurity)
-                              order by pn.nspname, pc.relname), '[]'::json)
-     from pg_partition_tree(r.oid) t join pg_class pc on pc.oid = t.relid
-     join pg_namespace pn on pn.oid = pc.relnamespace where t.relid <> r.oid)
-    when r.kind = 'r' and exists (select from pg_inherits i where i.inhparent = r.oid) then
+# catalog query, through pg_inherits (pg_partition_tree would take a lock on each partition: a migration holding one
+# would stop the whole read); a table no other inherits from costs one index probe of pg_inherits. (PostgreSQL 12+)
+_PARTITIONS = """case when r.kind in ('r', 'p') and exists (select from pg_inherits i where i.inhparent = r.oid) then
     (with recursive descendants(relid) as (
        select i.inhrelid from pg_inherits i where i.inhparent = r.oid
        union select i.inhrelid from pg_inherits i join descendants d on i.inhparent = d.relid)
@@ -224,36 +221,58 @@ _RELS = """rels as (
                     union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid)
                   select oid from below)
 )"""
-# What a publication publishes: each relation pg_publication_tables lists (by default the leaf partitions; the
-# root with publish_via_partition_root), every partition under a listed partitioned table, and a partitioned
-# table when every one of its leaf partitions is (`whole`); one whose partitions are published only in part is
-# listed with whole = false — not in the publication, yet some of its rows are. (PostgreSQL 12+)
+# What a publication sends of each table read, as pgoutput decides it for each relation holding rows (a table; a
+# foreign table holds rows too, never sent): it is sent where the publication is FOR ALL TABLES, lists the relation or
+# its schema, or lists a partitioned table it is a partition of (at any level) or that one's schema — and it is a
+# permanent table of the database's own. An inheritance child (`create table c () inherits (p)`) is sent only where it
+# is listed itself, whatever its parent. Of a table, with every partition and child under it (their rows are its rows
+# to a query on it): `whole` where each of them holding rows is sent (a partitioned table with none yet: where it is
+# listed itself, so is each partition attached later); else, where some are, `sent` and `unsent` name them. Read from
+# the catalog alone, through pg_inherits, only for the tables the query reads: pg_partition_tree and
+# pg_publication_tables (PostgreSQL 16+) take a lock on each relation, and a migration holding one on any published
+# table would stop the whole read. The schemas a publication lists (pg_publication_namespace, PostgreSQL 15+) are read
+# through pg_depend, where each row of it depends on its publication and its schema: naming the table itself would
+# fail the query on an older server. (PostgreSQL 12+)
 _PUBLISHED = """published as (
-  with listed as (
-    select b.pubname, bc.oid as relid, bc.relkind
-    from pg_publication_tables b
-    join pg_namespace bn on bn.nspname = b.schemaname
-    join pg_class bc on bc.relnamespace = bn.oid and bc.relname = b.tablename
-  ), covered as (
-    select pubname, relid from listed
-    union select l.pubname, t.relid from listed l cross join lateral pg_partition_tree(l.relid) t where l.relkind = 'p'
-  ), whole as (
-    select c.pubname, p.oid as relid
-    from (select distinct pubname from covered) c cross join pg_class p
-    where p.relkind = 'p'
-      and exists (select 1 from pg_partition_tree(p.oid) t where t.isleaf)
-      and not exists (select 1 from pg_partition_tree(p.oid) t where t.isleaf and not exists (
-        select 1 from covered v where v.pubname = c.pubname and v.relid = t.relid))
-  ), part as (  -- a partitioned table some, not all, of whose partitions are published
-    select distinct v.pubname, a.relid from covered v cross join lateral pg_partition_ancestors(v.relid) a
-    where a.relid <> v.relid
-    except select pubname, relid from whole
+  with recursive tree(root, relid) as (
+    select r.oid, r.oid from rels r where r.kind in ('r', 'p')
+    union select t.root, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.relid
+  ), up(relid, above) as (  -- each relation of a tree: itself, and each partitioned table it is a partition of
+    select distinct relid, relid from tree
+    union select u.relid, i.inhparent from up u join pg_class a on a.oid = u.above and a.relispartition
+    join pg_inherits i on i.inhrelid = u.above
+  ), in_schema(pubid, nspid) as (
+    select p.refobjid, s.refobjid from pg_depend p
+    join pg_depend s on s.classid = p.classid and s.objid = p.objid and s.refclassid = 'pg_namespace'::regclass
+    where p.classid = to_regclass('pg_catalog.pg_publication_namespace') and p.refclassid = 'pg_publication'::regclass
+  ), listed(relid, pubid) as (
+    select u.relid, l.prpubid from up u join pg_publication_rel l on l.prrelid = u.above
+    union select u.relid, s.pubid from up u join pg_class a on a.oid = u.above join in_schema s on s.nspid = a.relnamespace
+    union select t.relid, b.oid from (select distinct relid from tree) t cross join pg_publication b where b.puballtables
+  ), held(root, relid, sendable) as (  -- each relation of a tree holding rows (a partitioned table holds none)
+    select t.root, t.relid, c.relkind = 'r' and c.relpersistence = 'p' and c.oid >= 16384
+    from tree t join pg_class c on c.oid = t.relid where c.relkind in ('r', 'f')
+  ), holders(root, total) as (
+    select root, count(*) from held group by root
+  ), sent(root, pubid, total) as (
+    select h.root, l.pubid, count(*) from held h join listed l on l.relid = h.relid where h.sendable
+    group by h.root, l.pubid
   )
-  select distinct x.pubname, xn.nspname as schemaname, xc.relname as tablename, x.whole
-  from (select pubname, relid, true as whole from covered union select pubname, relid, true from whole
-        union select pubname, relid, false from part) x
-  join pg_class xc on xc.oid = x.relid join pg_namespace xn on xn.oid = xc.relnamespace
-  where x.relid in (select oid from rels)
+  select b.pubname, s.root as relid, s.total = h.total as whole,
+         case when s.total < h.total then json_build_object(
+           'sent', (select json_agg(json_build_array(n.nspname, c.relname) order by n.nspname, c.relname)
+                    from held x join listed l on l.relid = x.relid and l.pubid = s.pubid
+                    join pg_class c on c.oid = x.relid join pg_namespace n on n.oid = c.relnamespace
+                    where x.root = s.root and x.sendable),
+           'unsent', (select json_agg(json_build_array(n.nspname, c.relname) order by n.nspname, c.relname)
+                      from held x join pg_class c on c.oid = x.relid join pg_namespace n on n.oid = c.relnamespace
+                      where x.root = s.root and not (x.sendable and exists (
+                        select from listed l where l.relid = x.relid and l.pubid = s.pubid)))) end as part
+  from sent s join holders h on h.root = s.root join pg_publication b on b.oid = s.pubid
+  union all
+  select b.pubname, l.relid, true, null from listed l join rels r on r.oid = l.relid
+  join pg_publication b on b.oid = l.pubid
+  where r.kind = 'p' and not exists (select from held x where x.root = r.oid)
 )"""
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(

@@ -162,7 +162,7 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     "not_null": frozenset({"columns", *_KEYS}),  # PostgreSQL 18+: a NOT NULL constraint may be NOT VALID
     "checked": frozenset({"columns", *_KEYS}),
     **dict.fromkeys(("unique", "foreign_keys_indexed", "references_primary_keys_in"), _KEYS),
-    "published_in": frozenset({"publications", "table_publications"}),
+    "published_in": frozenset({"publications", "table_publications", "table_publications_partly"}),
     "not_published_in": frozenset({"publications", "table_publications", "table_publications_partly"}),
     **dict.fromkeys(("policies", "policies_never_mention"), frozenset({"policies"})),
     **dict.fromkeys(("policies_for", "no_policies_for", "no_open_write_policies_for"), frozenset({"policies", "roles"})),
@@ -872,15 +872,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_keys(p, name, t, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
         _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
-        for pub in p.published_in:
-            if pub in facts.publications and pub not in t["publications"]:
-                findings.add(name, *_verb("is not", "are not", f"in publication {pub}"))
-        through = " (itself or through its partitions)" if t["kind"] == "p" else ""
-        for pub in p.not_published_in:
-            if pub in t["publications"]:
-                findings.add(name, *_verb("is", "are", f"in publication {pub}{through}"))
-            elif pub in t.get("publications_partly", ()):  # some of its rows are published all the same
-                findings.add(name, *_verb("has", "have", f"partitions in publication {pub}"))
+        _judge_publications(p, name, t, facts, findings)
     return _finish(expected, findings, [_qualified(t) for t in tables],
                    tables={_qualified(t): _table_evidence(p, t) for t in tables}, **unmatched)
 
@@ -913,6 +905,38 @@ def _except_tables(p: Params) -> list[tuple[str, str]]:
 def _matching_nothing(field: str, names: list[str]) -> dict[str, list[str]]:
     """Evidence of the names a field leaves out that match nothing judged (a typo leaves out nothing)."""
     return {f"{field}_matching_nothing": names} if names else {}
+
+
+def _judge_publications(p: Params, name: str, t: dict, facts: Catalog, findings: Findings) -> None:
+    """A table is in a publication where it sends every row a query on the table returns: its own, each partition's
+    and each inheritance child's (`publications`); where it sends some of them only (`publications_partly`), the
+    table is not in it (realtime would miss the rest), yet it publishes rows all the same."""
+    partly = t["publications_partly"] if p.published_in or p.not_published_in else {}
+    what = "partition" if t["kind"] == "p" else "child table"
+    for pub in p.published_in:
+        if pub in facts.publications and pub not in t["publications"]:
+            part = partly.get(pub)
+            detail = (f": it sends the rows of {first_few(_names(part['sent']))}, not those of"
+                      f" {first_few(_names(part['unsent']))}") if part else ""
+            findings.add(name, *_verb("is not", "are not", f"in publication {pub}{detail}"))
+    for pub in p.not_published_in:
+        if pub in t["publications"]:
+            through = (" (itself or through its partitions)" if t["kind"] == "p"
+                       else f" (itself and its {what}s)" if t["partitions"] else "")
+            findings.add(name, *_verb("is", "are", f"in publication {pub}{through}"))
+        elif pub in partly:  # some of its rows are published all the same
+            sent = _names(partly[pub]["sent"])
+            others = [x for x in sent if x != name]
+            if len(others) < len(sent):  # its own rows: an inheritance parent listed without each child
+                findings.add(name, *_verb("is", "are", f"in publication {pub}"
+                                          + (f" (and so {'is' if len(others) == 1 else 'are'} its {what}"
+                                             f"{'s' if len(others) > 1 else ''} {first_few(others)})" if others else "")))
+            else:
+                findings.add(name, *_verb("has", "have", f"{what}s in publication {pub}: {first_few(others)}"))
+
+
+def _names(pairs: list[list[str]] | None) -> list[str]:
+    return [qualified(*pair) for pair in pairs or ()]
 
 
 def _check_publications(p: Params, facts: Catalog, findings: Findings) -> None:
@@ -1453,7 +1477,7 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
                           for i in t["indexes"]]
     if fields & {"published_in", "not_published_in"}:
         out["publications"] = t["publications"]
-        if isinstance(t.get("publications_partly"), list) and t["publications_partly"]:
+        if t["publications_partly"]:
             out["publications_partly"] = t["publications_partly"]
     return out
 
