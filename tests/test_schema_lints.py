@@ -122,6 +122,20 @@ LINTS = [
          " handlers public.procdom[];",
          "alter table public.notes drop column handler; alter table public.notes drop column handlers;",
          "column handler of type public.procdom2, a domain over regproc"),
+    # a domain over an array of one (its pg_type row has no element type of its own), and a composite type with a
+    # reg* field (pg_upgrade refuses both too)
+    Lint("0018_unsupported_reg_types-through-a-domain-over-an-array",
+         {"all_tables_in": "public", "no_columns_of_type": REG_TYPES},
+         NOTES + "create domain public.procdom as regproc; create domain public.procs as public.procdom[];",
+         "alter table public.notes add column handlers public.procs;",
+         "alter table public.notes drop column handlers;",
+         "column handlers of type public.procs, a domain over regproc"),
+    Lint("0018_unsupported_reg_types-in-a-composite-field",
+         {"all_tables_in": "public", "no_columns_of_type": REG_TYPES},
+         NOTES + "create type public.hook as (name text, fn regproc); create type public.hooks as (list public.hook[]);",
+         "alter table public.notes add column hooks public.hooks;",
+         "alter table public.notes drop column hooks;",
+         "column hooks of type public.hooks, which holds regproc"),
     Lint("0019_insecure_queue_exposed_in_api", {"all_tables_in": "pgmq", "rls": True},
          "create schema pgmq; grant usage on schema pgmq to anon, authenticated;"
          " create table pgmq.q_emails (msg_id bigint primary key, message jsonb);"

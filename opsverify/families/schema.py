@@ -989,6 +989,12 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
         elif base and any(same_type(x, base["type"], base["schema"], element=True) for x in p.no_columns_of_type):
             findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, a domain"
                                                     f" over {base['type']}"))
+        else:  # a composite type's field, a range's subtype (at any depth): pg_upgrade refuses those too
+            held = [x["type"] for x in column.get("inside") or []
+                    if any(same_type(banned, x["type"], x["schema"], element=True) for banned in p.no_columns_of_type)]
+            if held:
+                findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, which"
+                                                        f" holds {', '.join(sorted(held))}"))
 
 
 def _default_problem(column: str, want: bool | int | float | str, have: str | None) -> str | None:
