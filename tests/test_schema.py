@@ -504,6 +504,20 @@ def test_extensions(params, status, seen):
     verdict(params, catalog(extensions=EXTENSIONS), status, seen)
 
 
+@pytest.mark.parametrize("installed, minimum, status", [
+    ("1.6", "1.6.0", PASSED),  # the same number: a trailing zero adds nothing
+    ("1.6.0", "1.6", PASSED),
+    ("1.6", "1.6.0.1", FAILED),
+    ("1.10", "1.9.9", PASSED),  # numbers, not text
+    ("2", "1.99", PASSED),
+    ("1.4.2", "1.4.10", FAILED),
+])
+def test_min_versions_compares_numbers_padded_with_zeros(installed, minimum, status):
+    verdict({"extensions": ["citext"], "min_versions": {"citext": minimum}},
+            catalog(extensions=[extension("citext", installed)]), status,
+            "" if status is PASSED else f"citext is at version {installed}, below {minimum}")
+
+
 def test_unreadable_extension_version_is_an_error():
     verdict({"extensions": ["odd"], "min_versions": {"odd": "1.0"}}, catalog(extensions=[extension("odd", "beta")]),
             ERROR, "cannot be compared")

@@ -1692,6 +1692,12 @@ def _version(text: str) -> tuple[int, ...] | None:
     return tuple(int(x) for x in match.group(0).split(".")) if match else None
 
 
+def _below(have: tuple[int, ...], want: tuple[int, ...]) -> bool:
+    """`have` is a lower version than `want`, as numbers: the shorter padded with zeros (1.6 is 1.6.0)."""
+    width = max(len(have), len(want))
+    return have + (0,) * (width - len(have)) < want + (0,) * (width - len(want))
+
+
 def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
     findings = Findings("extension")
     expected = _describe(p)
@@ -1720,7 +1726,7 @@ def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
             have, want = _version(e["version"]), _version(p.min_versions[name])
             if have is None:
                 findings.errors.append(f"extension {name} has version {e['version']!r}, which cannot be compared")
-            elif have < want:
+            elif _below(have, want):
                 findings.add(name, *_verb("is", "are", f"at version {e['version']}, below {p.min_versions[name]}"))
         if p.up_to_date:
             if e["default_version"] is None:
