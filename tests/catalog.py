@@ -79,8 +79,9 @@ def extension(name: str, version: str = "1.6", *, schema: str = "extensions", de
     return {"name": name, "schema": schema, "version": version, "default_version": default or version}
 
 
-def role(name: str, *, member_of: Iterable[str] = (), superuser: bool = False, inherit: bool = True) -> dict:
-    return {"name": name, "superuser": superuser, "inherit": inherit,
+def role(name: str, *, member_of: Iterable[str] = (), superuser: bool = False, inherit: bool = True,
+         bypass_rls: bool = False) -> dict:
+    return {"name": name, "superuser": superuser, "bypass_rls": bypass_rls, "inherit": inherit,
             "member_of": [{"role": r, "inherit_option": inherit} for r in member_of]}
 
 

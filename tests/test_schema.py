@@ -408,6 +408,27 @@ def test_policies(params, policies, status, seen):
     verdict({"table": "jobs", **params}, catalog(table(policies=policies)), status, seen)
 
 
+# A role that bypasses row level security (its own BYPASSRLS, or a superuser) reads and writes every row: no policy,
+# nor the lack of one, says what it may do
+BYPASSING = [role("postgres", superuser=True), role("anon", bypass_rls=True), role("authenticated"),
+             role("member", member_of=["anon"])]
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"no_open_write_policies_for": ["anon"]}, FAILED,
+     "anon has BYPASSRLS: no policy applies to it — fix: ALTER ROLE anon NOBYPASSRLS"),
+    ({"no_policies_for": ["anon", "authenticated"]}, FAILED, "anon has BYPASSRLS: no policy applies to it"),
+    ({"policies_for": {"select": ["anon"]}}, FAILED, "anon has BYPASSRLS"),
+    ({"policies_for": {"select": ["postgres"]}}, FAILED,
+     "postgres is a superuser: no policy applies to it — fix: ALTER ROLE postgres NOSUPERUSER"),
+    ({"no_open_write_policies_for": ["authenticated", "member"]}, PASSED, ""),  # BYPASSRLS is not inherited
+])
+def test_a_role_that_bypasses_row_level_security_fails_policy_items_naming_it(params, status, seen):
+    outcome = verdict({"table": "jobs", **params}, catalog(table(policies=[READ_OWN, EVERYONE]), roles=BYPASSING),
+                      status, seen)
+    assert outcome.observed.count("has BYPASSRLS") <= 1, outcome.observed  # said once, not per table
+
+
 # -- views and foreign tables ----------------------------------------------------------------------
 VIEWS = [view("stats", security_invoker=True, grants_=[("authenticated", "SELECT")]),
          view("profiles_v", reads=["auth.users", "public.profiles"], grants_=[("anon", "SELECT")]),

@@ -347,6 +347,32 @@ def test_a_lock_on_another_table_stops_no_catalog_read(server):
     expect(outcomes, [(PASSED, "1 table as expected")] * 4)
 
 
+# A role with BYPASSRLS is subject to no policy: items judging the policies for it would pass on what never applies.
+# BYPASSRLS is the role's own: a member of such a role (INHERIT or not) is bound by the policies.
+BYPASSING_ROLE = """
+alter role stranger_skipper bypassrls;
+grant stranger_skipper to stranger_member;
+create table public.notes (id int primary key, owner_id int);
+alter table public.notes enable row level security;
+create policy owners on public.notes for all to stranger_skipper, stranger_member using (owner_id = 1);
+"""
+
+
+def test_a_role_with_bypassrls_fails_the_policy_items_naming_it(server):
+    _, fresh = server
+    with fresh(BYPASSING_ROLE, roles=("stranger_skipper", "stranger_member")) as url:
+        outcomes = judge_on(url, [{"table": "public.notes", "no_open_write_policies_for": ["stranger_skipper"]},
+                                  {"table": "public.notes", "policies_for": {"select": ["stranger_skipper"]}},
+                                  {"table": "public.notes", "no_open_write_policies_for": ["stranger_member"],
+                                   "policies_for": {"select": ["stranger_member"]}}])
+    expect(outcomes, [
+        (FAILED, "stranger_skipper has BYPASSRLS: no policy applies to it — fix: ALTER ROLE stranger_skipper"
+                 " NOBYPASSRLS"),
+        (FAILED, "stranger_skipper has BYPASSRLS"),
+        (PASSED, "1 table as expected"),
+    ])
+
+
 # -- 12: a view named in another schema ------------------------------------------------------------
 OTHER_SCHEMA_VIEWS = catalog(view("secret_view", security_invoker=True),
                              view("secret_view", schema="private", security_invoker=False),

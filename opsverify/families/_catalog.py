@@ -323,7 +323,7 @@ _TOP_PARTS = {
     # 15 on) without any row of pg_auth_members: listed with the others, inherited always from PostgreSQL 16 on and
     # before by the owner's rolinherit, as PostgreSQL's roles_is_member_of has it
     "roles": f"""(select coalesce(json_agg(json_build_object(
-      'name', r.rolname, 'superuser', r.rolsuper, 'inherit', r.rolinherit,
+      'name', r.rolname, 'superuser', r.rolsuper, 'bypass_rls', r.rolbypassrls, 'inherit', r.rolinherit,
       'member_of', (select coalesce(json_agg(x.membership), '[]'::json) from (
                       select to_jsonb(m) || jsonb_build_object('role', g.rolname) as membership
                       from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid
@@ -388,10 +388,12 @@ CATALOG_QUERY = catalog_query(SECTIONS)  # every section
 # -- facts -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Roles:
-    """Who holds what through whom: role names, superusers, and the roles each one inherits from."""
+    """Who holds what through whom: role names, superusers, those with BYPASSRLS, and the roles each one inherits
+    from."""
 
     names: frozenset[str] = frozenset()
     superusers: frozenset[str] = frozenset()
+    bypass_rls: frozenset[str] = frozenset()  # their own attribute: BYPASSRLS is never inherited
     parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> roles it inherits from
 
     def exists(self, role: str) -> bool:
@@ -526,6 +528,7 @@ def read_roles(rows: list[dict]) -> Roles:
                                      if m.get("inherit_option", row.get("inherit", True)))
     return Roles(names=frozenset(r["name"] for r in rows),
                  superusers=frozenset(r["name"] for r in rows if r.get("superuser")),
+                 bypass_rls=frozenset(r["name"] for r in rows if r.get("bypass_rls")),
                  parents=parents)
 
 

@@ -762,6 +762,25 @@ def _check_roles(p: Params, roles: Roles, findings: Findings) -> None:
             findings.item.append(f"role {role_label(role)} does not exist")
 
 
+def _check_rls_binds(p: Params, roles: Roles, findings: Findings) -> None:
+    """A role the policies are judged for must be one they bind: a superuser or a role with BYPASSRLS reads and writes
+    every row whatever they say, so no policy (nor the lack of one) says what it may do. The role's own attribute
+    only: PostgreSQL never inherits BYPASSRLS (a member that may SET ROLE to such a role is not followed, as for
+    grants)."""
+    named = {*p.no_policies_for, *p.no_open_write_policies_for, *(r for rs in p.policies_for.values() for r in rs)}
+    for role in sorted(named):
+        if role == PUBLIC or not roles.exists(role):  # (a role that does not exist is said by _check_roles)
+            continue
+        if role in roles.superusers:
+            attribute, fix = "is a superuser", "NOSUPERUSER"
+        elif role in roles.bypass_rls:
+            attribute, fix = "has BYPASSRLS", "NOBYPASSRLS"
+        else:
+            continue
+        findings.item.append(f"{role_label(role)} {attribute}: no policy applies to it — fix: ALTER ROLE"
+                             f" {quote_ident(role)} {fix}")
+
+
 def _check_privileges_exist(p: Params, facts: Catalog, findings: Findings) -> None:
     """MAINTAIN exists from PostgreSQL 17: on an older server no one holds it, so a "must not" would pass on
     nothing and a "must" fail on nothing — neither is judged."""
@@ -851,6 +870,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
             else:
                 tables.append(table)
     _check_roles(p, facts.roles, findings)
+    _check_rls_binds(p, facts.roles, findings)
     _check_privileges_exist(p, facts, findings)
     _check_publications(p, facts, findings)
     # a partition is judged once: not again where the item judges it as a table, nor under a second level of its
