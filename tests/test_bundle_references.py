@@ -172,3 +172,25 @@ def test_a_key_written_with_a_character_reference_is_read_as_the_browser_reads_i
     page = f'<html><div data-key="{token[0]}&#46;{token[1]}&#x2e;{token[2]}"></div></html>'
     outcome, _ = walked({"/": page})
     assert outcome.status is Status.FAILED and "service_role key" in outcome.observed, outcome.observed
+
+
+# -- every script a browser downloads: Link headers, every importScripts argument, commented imports, workers by
+# `new URL(…, import.meta.url)`, prefetched scripts -----------------------------------------------------------------
+@pytest.mark.parametrize("page, scripts", [
+    ('<link href=/js/about.2a5d.js rel=prefetch><link rel=prefetch href="/x.MJS?v=1"><link rel=prefetch as=""'
+     ' href=/c.cjs#x>', ["/js/about.2a5d.js", "/x.MJS?v=1", "/c.cjs#x"]),
+    ('<link rel=prefetch href=/img/a.png><link rel=prefetch href=/page><link rel=prefetch as=image href=/i.js>'
+     '<link rel=preload href=/p.js>', []),  # no script's name; `as` names no script; a preload without `as`: none
+    ('<link rel=preload as=worker href=/w><link rel=prefetch as=sharedworker href=/s>', ["/w", "/s"]),
+], ids=["prefetch-of-a-script", "not-scripts", "worker-destinations"])
+def test_a_prefetched_script_is_fetched_without_as_too(page, scripts):
+    """`<link rel=prefetch href=x.js>` without `as` (Vue CLI writes it so) is downloaded by every browser; as are
+    preloads and prefetches `as` a worker."""
+    assert bundle.page_scripts(page) == scripts
+
+
+def test_a_script_prefetched_without_as_is_scanned():
+    outcome, _ = walked({"/": "<link href=/js/about.2a5d.js rel=prefetch><script src=/js/app.js></script>",
+                         "/js/app.js": "1", "/js/about.2a5d.js": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /js/about.2a5d.js"), outcome.observed

@@ -1,8 +1,10 @@
 """bundle: the JavaScript a web app ships to browsers carries no privileged key.
 
-The page's same-origin scripts (`<script src>`, an SVG script's `href`, `<link rel=modulepreload|preload|prefetch>`,
-and what its inline scripts import; resolved as a browser does, against the page's first `<base href>` from where it
-stands, spaces around a URL dropped) are fetched, then
+The page's same-origin scripts (`<script src>`, an SVG script's `href`, `<link rel=modulepreload>`, a
+`<link rel=preload|prefetch>` `as` a script-like destination — script, worker, sharedworker, serviceworker,
+audioworklet, paintworklet — or a prefetch without `as` of a `.js`, `.mjs` or `.cjs` file, and what its inline scripts
+import; resolved as a browser does, against the page's first `<base href>` from where it stands, spaces around a URL
+dropped; a preload without `as`, or `as` another destination, fetches no script and is not followed) are fetched, then
 the chunks they import — imports (of a quoted path, whatever its extension), Vite's preload list, a Next.js build
 manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
 protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
@@ -306,12 +308,28 @@ def _read_links(document) -> _ScriptLinks:
     return links
 
 
+# HTML's script-like destinations: what a preload or prefetch `as` one of them fetches is a script
+SCRIPT_DESTINATIONS = ("script", "worker", "sharedworker", "serviceworker", "audioworklet", "paintworklet")
+SCRIPT_FILES = (".js", ".mjs", ".cjs")  # a prefetch without `as` of a file named so fetches a script
+
+
 def _loads_a_script(attributes: dict[str, str]) -> bool:
-    """A `<link>` that loads a script: a module preload, or a script preloaded or prefetched (a prefetched script is
-    downloaded by every browser too, whether or not a page runs it later)."""
+    """A `<link>` (or a link of the page's Link header) that loads a script: a module preload; a preload or prefetch
+    `as` a script-like destination; a prefetch without `as` of a script's file (`.js`, `.mjs`, `.cjs`: Vue CLI writes
+    them so). A prefetched script is downloaded by every browser too, whether or not a page runs it later. A preload
+    without `as` fetches nothing, and a prefetch without `as` of another file is no script's."""
+    href = attributes.get("href", "").strip(URL_EDGES)
     rel = attributes.get("rel", "").lower().split()
-    return bool(attributes.get("href")) and ("modulepreload" in rel or (
-        ("preload" in rel or "prefetch" in rel) and attributes.get("as", "").strip().lower() == "script"))
+    destination = attributes.get("as", "").strip().lower()
+    if not href:
+        return False
+    if "modulepreload" in rel:
+        return True
+    if "preload" in rel or "prefetch" in rel:
+        named = href.split("#", 1)[0].split("?", 1)[0].lower()
+        return destination in SCRIPT_DESTINATIONS or ("prefetch" in rel and not destination
+                                                      and named.endswith(SCRIPT_FILES))
+    return False
 
 
 def _take(node, links: _ScriptLinks, base: str | None) -> None:
