@@ -644,7 +644,8 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "SUPABASE_KEY", "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "HTML_START", "IMPORT_PATH",
                                                                  "NOT_URL_TEXT", "DATA_URL", "NOT_BASE64",
-                                                                 "ASCII_SPACES"])
+                                                                 "ASCII_SPACES", "LINK_VALUES", "LINK_TARGET",
+                                                                 "LINK_PARAMETER", "QUOTED_PAIR"])
 def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
     every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one

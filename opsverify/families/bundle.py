@@ -4,7 +4,9 @@ The page's same-origin scripts (`<script src>`, an SVG script's `href`, `<link r
 `<link rel=preload|prefetch>` `as` a script-like destination — script, worker, sharedworker, serviceworker,
 audioworklet, paintworklet — or a prefetch without `as` of a `.js`, `.mjs` or `.cjs` file, and what its inline scripts
 import; resolved as a browser does, against the page's first `<base href>` from where it stands, spaces around a URL
-dropped; a preload without `as`, or `as` another destination, fetches no script and is not followed) are fetched, then
+dropped; a preload without `as`, or `as` another destination, fetches no script and is not followed) and the same
+links in the page's HTTP `Link` header (RFC 8288: every header, every link of one, each resolved against the page's
+own URL) are fetched, then
 the chunks they import — imports (of a quoted path, whatever its extension), Vite's preload list, a Next.js build
 manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
 protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
@@ -179,9 +181,16 @@ WEBPACK_LOADER = re.compile(rb"""\.name\s*+=\s*+["']ChunkLoadError["']|__webpack
 _HTML_COMMENT = rb"<!--(?:[^-]++|-(?!->))*+-->"
 HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?(?:[\t\n\x0c\r ]*+" + _HTML_COMMENT + rb")*+[\t\n\x0c\r ]*+"
                         rb"<(?i:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p)[ >]")
-# what runs on a target's bytes
+# the page's Link header (RFC 8288): its links at commas outside a quoted string or a `<target>`, each link's
+# `<target>`, then its parameters (`; name`, `; name=token`, `; name="quoted"`, blanks around `=` allowed)
+LINK_VALUES = re.compile(r"""(?:[^,"<]++|"(?:[^"\\]++|\\.)*+"?|<[^>]*+>?)++""")
+LINK_TARGET = re.compile(r"\s*+<([^>]*+)>")
+LINK_PARAMETER = re.compile(r"""\s*+;\s*+([^\s=;,]*+)\s*+(?:=\s*+(?:"((?:[^"\\]++|\\.)*+)"?|([^;,]*+)))?+""")
+QUOTED_PAIR = re.compile(r"\\(.)")
+# what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
-                   HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES)
+                   HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
+                   LINK_PARAMETER, QUOTED_PAIR)
 
 
 def _an_origin(value: str) -> str:
@@ -485,6 +494,26 @@ def _mapped(code: str, base_url: str) -> list[str]:
     maps = [document.get("imports"), *(scopes.values() if isinstance(scopes, dict) else ())]
     return [_joined(base_url, target.strip(URL_EDGES)) for mapping in maps if isinstance(mapping, dict)
             for target in mapping.values() if isinstance(target, str) and target.strip(URL_EDGES)]
+
+
+def header_links(value: str) -> list[tuple[str, dict[str, str]]]:
+    """Each link of a Link header (RFC 8288; several headers come joined by commas): its target as written and its
+    parameters, names in lower case, the first of a name counting (as RFC 8288 reads `rel`), a quoted value
+    unescaped; a link that does not start with `<target>` is skipped, as a browser skips a link it cannot read."""
+    links = []
+    for written in LINK_VALUES.finditer(value):
+        target = LINK_TARGET.match(written[0])
+        if target is None:
+            continue
+        parameters: dict[str, str] = {}
+        at = target.end()
+        while (parameter := LINK_PARAMETER.match(written[0], at)) is not None and parameter.end() > at:
+            at = parameter.end()
+            quoted, token = parameter[2], parameter[3]
+            text = QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else (token or "").strip()
+            parameters.setdefault(parameter[1].lower(), text)
+        links.append((target[1], parameters))
+    return links
 
 
 def page_scripts(html: str) -> list[str]:
@@ -817,11 +846,17 @@ class Crawl:
         # and as a browser reads its attributes and text: `data-key="eyJ…&#46;eyJ…"` is a key with its dots
         read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
         self.scan(_path(self.page_url), [*seen, *read, *hinted(reply.content)])
-        kind = {k.lower(): v for k, v in reply.headers.items()}.get("content-type", "").split(";", 1)[0]
+        headers = {k.lower(): v for k, v in reply.headers.items()}
+        kind = headers.get("content-type", "").split(";", 1)[0]
         # XHTML's type, or XML's or SVG's holding XHTML (a browser reads each as XML, and runs its scripts)
         links = _script_links(text, xhtml=kind.strip().lower() in XML_PAGES)
         where = _path(self.page_url)
         self.incomplete += [f"{where}: {why}" for why in links.unread]
+        # the page's Link header preloads as its <link>s do, before the body is read; a link's target is resolved
+        # against the page's own URL (RFC 8288: not against a base the body sets)
+        self.enqueue([(_joined(self.page_url, target.strip(URL_EDGES)), True) for target, parameters
+                      in header_links(headers.get("link", "")) if _loads_a_script({**parameters, "href": target})],
+                     f"{where} (its Link header)")
         self.base_url = self._document_base(links.base)
         self.enqueue([(_joined(self._document_base(base), src), True) for src, base in links.found], where)
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
