@@ -645,7 +645,8 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "WEBPACK_LOADER", "HTML_START", "IMPORT_PATH",
                                                                  "NOT_URL_TEXT", "DATA_URL", "NOT_BASE64",
                                                                  "ASCII_SPACES", "LINK_VALUES", "LINK_TARGET",
-                                                                 "LINK_PARAMETER", "QUOTED_PAIR"])
+                                                                 "LINK_PARAMETER", "QUOTED_PAIR", "IMPORT_ARGUMENT",
+                                                                 "IMPORT_META_URL"])
 def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
     every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one
@@ -656,7 +657,7 @@ def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
 
 
 WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+',
-         "(e)=>{//")  # what each pattern could retry on
+         "(e)=>{//", "import(/*", "new Worker(new URL(//")  # what each pattern could retry on
 
 
 def _worst(limit: int, tail: str) -> str:

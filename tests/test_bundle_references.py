@@ -266,3 +266,74 @@ def test_a_script_a_link_header_preloads_that_is_not_there_is_not_looked_at():
                                           '<script src="/main.js"></script>'), "/main.js": (JS, "1")})
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed == "could not look at every script: /gone.js: 404"
+
+
+@pytest.mark.parametrize("js", [
+    b'const Admin = () => import(/* webpackChunkName: "admin" */ "./admin");',
+    b'import(\n// lazy\n"./admin")',
+    b'import(/* webpackChunkName: "admin" */ /* webpackPrefetch: true */\n  // the panel\n  "./admin")',
+    b'import a from/**/"./admin"',
+    b'export * from // re-exported\n"./admin"',
+    b'import/* side effect */"./admin"',
+    b'new Worker(/* the worker */ "./admin")',
+    b'navigator.serviceWorker/**/.register( // sw\n "./admin")',
+])
+def test_a_comment_between_an_import_and_its_path_hides_nothing(js):
+    assert _refs(js) == [("https://a.example/assets/admin", True)]
+
+
+def test_a_comment_holding_an_imports_own_words_keeps_each_scan_linear():
+    """A comment that holds a word an import starts with (`import`, `from`, `new` …) is not skipped — so no import is
+    looked for inside one another scanned through, which keeps the scan linear — and its import is not followed."""
+    assert _refs(b'import(/* load from the server */ "./admin")') == []
+    assert _refs(b'import(/* chunk: fromage, renew, _import */ "./admin")') == [("https://a.example/assets/admin",
+                                                                                True)]
+
+
+@pytest.mark.parametrize("unit", ["import/*", "import//", "import(/*import(//", "new Worker(new URL(/*",
+                                  "importScripts('a',", 'importScripts("a",/*', "from/**/", "import(/*a*/\n"])
+def test_commented_imports_cost_linear_time_on_the_worst_bytes(unit):
+    """Bytes made of what an import with comments would retry on, at the size limit: its imports are read within the
+    scanning time the family budgets for all its patterns (SCAN_S a MiB); a comment rescanned from every `import` in
+    them would take hours."""
+    import time
+
+    js = (unit * (bundle.MAX_ASSET_BYTES // len(unit))).encode()
+    start = time.process_time()
+    for _ in bundle.chunk_references(js, ASSET, "https://a.example/"):
+        pass
+    assert time.process_time() - start < bundle.SCAN_S * bundle.MAX_ASSET_BYTES / 2 ** 20, unit
+
+
+def test_every_argument_of_import_scripts_is_a_script_the_worker_loads():
+    js = (b'importScripts("/lib/polyfills", \'/lib/admin\' , /* c */ "./c.js",\n"x.js");'
+          b'importScripts(base + "/not-followed.js")')
+    assert _refs(js) == [("https://a.example/lib/polyfills", True), ("https://a.example/lib/admin", True),
+                         ("https://a.example/assets/c.js", True), ("https://a.example/x.js", True),
+                         ("https://a.example/not-followed.js", False)]
+    outcome, _ = walked({"/": '<script src="/main.js"></script>', "/main.js": 'new Worker("/worker.js")',
+                         "/worker.js": 'importScripts("/lib/polyfills", "/lib/admin")', "/lib/polyfills": "1",
+                         "/lib/admin": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /lib/admin"), outcome.observed
+
+
+@pytest.mark.parametrize("js, url", [
+    (b'const w = new Worker(new URL("./worker", import.meta.url), {type: "module"});', "/assets/worker"),
+    (b'new SharedWorker(new URL("shared.js", import.meta.url))', "/assets/shared.js"),
+    (b'navigator.serviceWorker.register(new URL("../sw", import.meta.url), {scope: "/"})', "/sw"),
+    (b'new Worker(new URL(/* w */ "worker.mjs" , import . meta . url))', "/assets/worker.mjs"),
+    (b'new Worker(new URL("/wk/worker", location.href))', "/wk/worker"),
+])
+def test_a_worker_named_by_new_url_is_resolved_against_the_scripts_own_url(js, url):
+    """`new URL(path, import.meta.url)` is the path against the script's own URL, whatever its form (a bare
+    `worker.mjs` too)."""
+    assert _refs(js) == [(f"https://a.example{url}", True)]
+
+
+def test_a_worker_named_by_new_url_is_scanned():
+    outcome, _ = walked({"/": '<script type=module src=/main.js></script>',
+                         "/main.js": 'const w = new Worker(new URL("./worker", import.meta.url), {type: "module"});',
+                         "/worker": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /worker"), outcome.observed

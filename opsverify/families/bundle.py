@@ -7,7 +7,10 @@ import; resolved as a browser does, against the page's first `<base href>` from 
 dropped; a preload without `as`, or `as` another destination, fetches no script and is not followed) and the same
 links in the page's HTTP `Link` header (RFC 8288: every header, every link of one, each resolved against the page's
 own URL) are fetched, then
-the chunks they import — imports (of a quoted path, whatever its extension), Vite's preload list, a Next.js build
+the chunks they import — imports (of a quoted path, whatever its extension; JS comments may stand wherever blanks may,
+`import(/* webpackChunkName: "admin" */ "./admin")`, unless one holds a word an import starts with: see _GAP), every
+string argument of `importScripts`, a worker's `new URL(path, import.meta.url)` (resolved against the script's own
+URL), Vite's preload list, a Next.js build
 manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
 protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
 "data: script #N", never by its content (one that cannot be decoded: an error that shows none of it). A
@@ -49,7 +52,10 @@ path are ASCII), REQUESTS_AT_ONCE at a time, each dropped once scanned: see MAX_
 Honest limits — not looked at, so a pass does not cover them: source maps (`//# sourceMappingURL`, a SourceMap
 header; a pass names the scripts that name one, `source_maps_not_read`), JSON or config files the app fetches at
 run time (`fetch("./config.json")`, `<link rel=preload as=fetch>`), iframes' pages, strings built at run time
-(concatenation, base64 and atob, escapes such as `\\u002e`), imports whose path is a template literal.
+(concatenation, base64 and atob, escapes such as `\\u002e`), imports whose path is a template literal, an import
+behind a comment holding a word an import starts with (`import(/* from the server */ "./x")`), an `importScripts`
+argument after one that is no string, a worker's `new URL(…)` whose path is no string (webpack's
+`new URL(__webpack_require__.p + …)`: its chunk map is read instead).
 """
 
 from __future__ import annotations
@@ -120,11 +126,28 @@ JWT_SHAPE = re.compile(rb"(?<!%s)(?>%s*?(?=%s))(%s{11,}+\.%s{8,}+\.%s{8,}+)"
 JS_REFERENCE = re.compile(rb"""["'`]((?:(?i:https?:)?//[A-Za-z0-9.:@\[\]_~%-]++)?(?:\.{1,2}/|/)?+"""
                           rb"""[A-Za-z0-9_@~+%$()\[\]-][A-Za-z0-9_@~+%$()\[\]./-]*+(?:(?<=\.js)|(?<=\.mjs))"""
                           rb"""(?:\?[A-Za-z0-9_=&%.~+-]*+)?+)["'`]""")
+# JS's comments, wherever blanks may stand between an import's words and its path (`import(/* webpackChunkName:
+# "admin" */ "./admin")`, `from // lazy⏎ "./x"`). A comment's text may not hold a word an import starts with (as a
+# whole word, as `\b` reads it): so no import is looked for inside a comment that an attempt scanned through, and no
+# byte is scanned far by two attempts (linear). An import behind a comment holding such a word is not followed.
+_IMPORT_WORDS = rb"(?:import|importScripts|from|new|serviceWorker)\b"
+# A `//` comment ends at LF, CR, U+2028 or U+2029 (`\xe2\x80\xa8`, `\xe2\x80\xa9` in UTF-8).
+_GAP = (rb"(?:\s++|/\*(?:[^*\w]++|\*(?!/)|(?!" + _IMPORT_WORDS + rb")\w++)*+\*/"
+        rb"|//(?:[^\w\n\r\xe2]++|\xe2(?!\x80[\xa8\xa9])|(?!" + _IMPORT_WORDS + rb")\w++)*+)*+")
 # where a reference is a module the code loads for certain, not a string that merely looks like a file name:
 # an import (static, side-effect or dynamic), a worker's or service worker's script (`new Worker("/wk/worker")`,
-# `importScripts(…)`), whatever its extension, Vite's preload list, a Next.js build manifest's chunks
-IMPORTS = re.compile(rb"""(?:\bimport\s*+\(\s*+|\bimport\s*+|\bfrom\s*+|\bnew\s++(?:Shared)?Worker\s*+\(\s*+"""
-                     rb"""|\bimportScripts\s*+\(\s*+|\bserviceWorker\s*+\.\s*+register\s*+\(\s*+)["'`]([^"'`\s]++)["'`]""")
+# `new Worker(new URL("./worker", import.meta.url))`, `importScripts(…)`: every argument, see IMPORT_ARGUMENT),
+# whatever its extension, Vite's preload list, a Next.js build manifest's chunks
+IMPORTS = re.compile(rb"(?:\bimport" + _GAP + rb"(?:\(" + _GAP + rb")?+|\bfrom" + _GAP
+                     + rb"|(?P<scripts>\bimportScripts)" + _GAP + rb"\(" + _GAP
+                     + rb"|(?:\bnew(?=[\s/])" + _GAP + rb"(?:Shared)?Worker|\bserviceWorker" + _GAP + rb"\." + _GAP
+                     + rb"register)" + _GAP + rb"\(" + _GAP + rb"(?P<url>new(?=[\s/])" + _GAP + rb"URL" + _GAP + rb"\("
+                     + _GAP + rb")?+)" + rb"""["'`](?P<path>[^"'`\s]++)["'`]""")
+# importScripts' next argument, when it is a string too
+IMPORT_ARGUMENT = re.compile(_GAP + rb"," + _GAP + rb"""["'`](?P<path>[^"'`\s]++)["'`]""")
+# `new URL(path, import.meta.url)`: the path is the script's own URL's
+IMPORT_META_URL = re.compile(_GAP + rb"," + _GAP + rb"import" + _GAP + rb"\." + _GAP + rb"meta" + _GAP + rb"\." + _GAP
+                             + rb"url\b")
 # an import's target that names a file: relative, absolute, protocol-relative, a URL, a data: URL — not a bare name
 IMPORT_PATH = re.compile(rb"(?:\.{1,2}/|/|(?i:https?:)//|(?i:data:))")
 NOT_URL_TEXT = re.compile(rb"[^\x21-\x7e]")  # what a browser percent-encodes in any URL: controls, non-ASCII
@@ -190,7 +213,7 @@ QUOTED_PAIR = re.compile(r"\\(.)")
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
-                   LINK_PARAMETER, QUOTED_PAIR)
+                   LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL)
 
 
 def _an_origin(value: str) -> str:
@@ -530,51 +553,80 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> It
     # the build manifest itself (`_buildManifest.js` assigns it): Next's main script only reads it, and holds other
     # file-like strings (an error table's `next.config.js`)
     manifest = urlsplit(asset_url).path.endswith("/_buildManifest.js") and NEXT_MANIFEST in js
-    imports, lists = IMPORTS.finditer(js), VITE_DEPS.finditer(js)  # in step with the references: no set of them
+    imports, lists = _imports(js), VITE_DEPS.finditer(js)  # in step with the references: no set of them
     an_import, a_list = next(imports, None), next(lists, None)
-    given: set[tuple[bytes, bool]] = set()
+    given: set[tuple[bytes, bool, bool]] = set()
     taken = -1  # where the last import JS_REFERENCE also found starts: given once, as certain
     for found in JS_REFERENCE.finditer(js):
         quote = found.start()
-        while an_import is not None and an_import.start(1) - 1 < quote:
-            if an_import.start(1) - 1 != taken:
+        while an_import is not None and an_import.quote < quote:
+            if an_import.quote != taken:
                 yield from _imported(an_import, given, asset_url, page_url)
             an_import = next(imports, None)
         while a_list is not None and a_list.end(1) <= quote:
             a_list = next(lists, None)
-        imported = an_import is not None and an_import.start(1) - 1 == quote
+        imported = an_import is not None and an_import.quote == quote
         taken = quote if imported else taken
         certain = manifest or imported or (a_list is not None and a_list.start(1) <= quote)
+        own_url = imported and an_import.own_url
         written = bytes(found.group(1))  # hashable even when the body is a bytearray
-        if (written, certain) in given:
+        if (written, certain, own_url) in given:
             continue
-        given.add((written, certain))
+        given.add((written, certain, own_url))
         ref = written.decode("ascii")  # the pattern takes ASCII only
-        yield _resolved(ref, asset_url, page_url), certain
+        yield (_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url)), certain
     while an_import is not None:  # the imports after the last file-like string
-        if an_import.start(1) - 1 != taken:
+        if an_import.quote != taken:
             yield from _imported(an_import, given, asset_url, page_url)
         an_import = next(imports, None)
 
 
-def _imported(an_import: re.Match, given: set[tuple[bytes, bool]], asset_url: str,
+@dataclass(frozen=True)
+class _Import:
+    """A path an import names: where its opening quote stands, the path as written, whether that quote is a template
+    literal's (a `${…}` in it is built at run time), and whether it is the script's own URL's (`new URL(path,
+    import.meta.url)`) rather than resolved as an import's path is."""
+
+    quote: int
+    written: bytes
+    template: bool
+    own_url: bool = False
+
+
+def _imports(js: bytes | bytearray) -> Iterator[_Import]:
+    """Each path IMPORTS finds, in order, and each further string argument of importScripts (it loads every one);
+    each search starts where the last import's arguments end, so none is scanned twice."""
+    at = 0
+    while (found := IMPORTS.search(js, at)) is not None:
+        at = found.end()
+        yield _import(found, own_url=found.start("url") >= 0 and IMPORT_META_URL.match(js, at) is not None)
+        while found.start("scripts") >= 0 and (argument := IMPORT_ARGUMENT.match(js, at)) is not None:
+            at = argument.end()
+            yield _import(argument)
+
+
+def _import(found: re.Match, own_url: bool = False) -> _Import:
+    quote = found.start("path") - 1
+    return _Import(quote, bytes(found["path"]), found.string[quote] == ord("`"), own_url)
+
+
+def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool]], asset_url: str,
               page_url: str) -> Iterator[tuple[str, bool]]:
     """An import JS_REFERENCE did not take (`import("./chunk-admin")`, `from "./x.cjs"`): a module the code loads
     whatever its file's extension, so certain — when it is a path or URL. A bare name (`react`: an import map's or
-    a bundler's) and a template literal's path (built at run time) are not guessed at."""
-    written = bytes(an_import.group(1))
-    if not IMPORT_PATH.match(written) or (_opening_quote(an_import) == b"`" and b"${" in written) \
-            or (written, True) in given:
+    a bundler's) and a template literal's path (built at run time) are not guessed at; a path `new URL` resolves
+    against the script's own URL (`new URL("worker.js", import.meta.url)`) is no bare name."""
+    written, own_url = an_import.written, an_import.own_url
+    if not (own_url or IMPORT_PATH.match(written)) or (written, True, own_url) in given \
+            or (an_import.template and b"${" in written):
         return
-    given.add((written, True))
+    given.add((written, True, own_url))
     # a browser sends a path's non-ASCII characters percent-encoded; a data: URL's are decoded back with its body
     ref = NOT_URL_TEXT.sub(lambda byte: b"%%%02X" % byte[0][0], written).decode("ascii")
-    yield (ref if DATA_URL.match(ref) else _resolved(ref, asset_url, page_url)), True
-
-
-def _opening_quote(an_import: re.Match) -> bytes:
-    """The quote an import's path opens with."""
-    return an_import.string[an_import.start(1) - 1:an_import.start(1)]
+    if DATA_URL.match(ref):
+        yield ref, True
+    else:
+        yield (_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url)), True
 
 
 def _resolved(ref: str, asset_url: str, page_url: str) -> str:
