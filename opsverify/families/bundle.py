@@ -138,7 +138,9 @@ _GAP = (rb"(?:\s++|/\*(?:[^*\w]++|\*(?!/)|(?!" + _IMPORT_WORDS + rb")\w++)*+\*/"
 # an import (static, side-effect or dynamic), a worker's or service worker's script (`new Worker("/wk/worker")`,
 # `new Worker(new URL("./worker", import.meta.url))`, `importScripts(…)`: every argument, see IMPORT_ARGUMENT),
 # whatever its extension, Vite's preload list, a Next.js build manifest's chunks
-IMPORTS = re.compile(rb"(?:\bimport" + _GAP + rb"(?:\(" + _GAP + rb")?+|\bfrom" + _GAP
+# (the lookahead first: a position no import's word starts at is passed over before the branches are tried, which
+# halves a scan of minified JS, where `new` and `from` stand every few bytes)
+IMPORTS = re.compile(rb"(?=[ifns])(?:\bimport" + _GAP + rb"(?:\(" + _GAP + rb")?+|\bfrom" + _GAP
                      + rb"|(?P<scripts>\bimportScripts)" + _GAP + rb"\(" + _GAP
                      + rb"|(?:\bnew(?=[\s/])" + _GAP + rb"(?:Shared)?Worker|\bserviceWorker" + _GAP + rb"\." + _GAP
                      + rb"register)" + _GAP + rb"\(" + _GAP + rb"(?P<url>new(?=[\s/])" + _GAP + rb"URL" + _GAP + rb"\("
