@@ -891,6 +891,14 @@ def _refuses_other_types(headers, body):
     return _verifies_stripe_and_shopify(headers, body)
 
 
+def _routes_json_only(headers, body):
+    """A correct endpoint behind a router that matches the content type (gorilla/mux's .Headers, Spring's consumes):
+    no route for text/plain, 404."""
+    if not headers.get("content-type", "").startswith("application/json"):
+        return 404, "404 page not found"
+    return _verifies_stripe_and_shopify(headers, body)
+
+
 @pytest.mark.parametrize("params, mutating", [
     (SHOPIFY | {"service": "app"}, False), (STRIPE_ITEM, False), ({**STRIPE_ITEM, "scheme": "fal"}, False),
     (SHOPIFY | {"service": "app", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}, True), (STRIPE_SIGNED, True),
@@ -900,14 +908,15 @@ def test_a_forged_delivery_of_another_content_type_is_refused(params, mutating):
     and passed, while anyone's text/plain delivery was acted on. The randomly signed one goes as text/plain too; a
     correct endpoint refuses it, for its signature or (415) its type, whatever `status` names."""
     routes = {("POST", "/json-only"): _verifies_json_only(_verifies_stripe_and_shopify),
-              ("POST", "/hook"): _verifies_stripe_and_shopify, ("POST", "/typed"): _refuses_other_types}
+              ("POST", "/hook"): _verifies_stripe_and_shopify, ("POST", "/typed"): _refuses_other_types,
+              ("POST", "/routed"): _routes_json_only}
     with route_server(routes) as base:
         target = make_target({"services": {"app": {"url": base}},
                               "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
         items = [make_check("webhook", {**params, "path": path, "status": [401, 400]}, name=path.strip("/"),
-                            mutating=mutating) for path in ("/json-only", "/hook", "/typed")]
+                            mutating=mutating) for path in ("/json-only", "/hook", "/typed", "/routed")]
         try:
-            json_only, correct, typed = gather_and_judge(target, webhook, items)
+            json_only, correct, typed, routed = gather_and_judge(target, webhook, items)
         finally:
             target.close()
     assert json_only.status is Status.FAILED, json_only
@@ -916,6 +925,8 @@ def test_a_forged_delivery_of_another_content_type_is_refused(params, mutating):
     assert "one sent as text/plain" in json_only.expected and "(text/plain: any 4xx)" in json_only.expected
     assert correct.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 401" in correct.observed, correct
     assert typed.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 415" in typed.observed, typed
+    # a router with no route for text/plain: its 404 had failed the item "(not deployed)", the JSON ones refused
+    assert routed.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 404" in routed.observed, routed
 
 
 def test_the_delivery_of_another_content_type_is_the_randomly_signed_one():

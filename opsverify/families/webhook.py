@@ -101,8 +101,8 @@ NO_SIGNATURE = "a signature header with its time and no v1 signature"
 # schemes only: Fal's ed25519 signature is verified, not compared
 EMPTY_SIGNATURE = "an empty signature"
 # a verifier put on the route's JSON parser checks JSON deliveries only: the randomly signed delivery again, as another
-# content type, is taken unchecked there. A correct endpoint refuses it, for its signature or its type (415): any
-# refusal will do
+# content type, is taken unchecked there. A correct endpoint refuses it, for its signature or its type (415; a router
+# matching the content type has no route: 404, 405): any 4xx will do
 OTHER_CONTENT_TYPE = "text/plain"
 OTHER_TYPE = f"wrong signature, sent as {OTHER_CONTENT_TYPE}"
 # what a forgery of these taken says of an endpoint that refuses the plain ones (unsigned, a random key)
@@ -370,6 +370,10 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
         return None
     any_refusal = how in SIGNED_REFUSALS or how == OTHER_TYPE  # refused for another reason than its signature too
     if params.accepts(reply.status) or (any_refusal and _refused(reply.status)):
+        return None
+    if how == OTHER_TYPE and 400 <= reply.status < 500 and reply.status not in TURNED_AWAY:
+        # a router matching the content type has no route for it (gorilla/mux, Spring: 404, 405, 415): refused all
+        # the same; whether the endpoint is deployed the JSON deliveries tell
         return None
     if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # not judged: `not_judged` says so
         return None
