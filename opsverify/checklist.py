@@ -1606,13 +1606,13 @@ def unsafe_query_methods(url: str) -> list[str]:
 
 def query_methods(url: str) -> list[tuple[str, str]]:
     """(key, method) of each method a URL's (or a path's) query names by `_method=`, as many frameworks read it —
-    PHP's among them, which reads a blank, a dot and a `[` in a key as `_` (`?.method=DELETE` is its
-    `$_GET['_method']`, which Laravel and Symfony take as the method of a POST)."""
+    PHP's among them, which ends a key at a NUL and reads a blank, a dot and a `[` in it as `_` (`?.method=DELETE`
+    and `?_method%00x=DELETE` are its `$_GET['_method']`, which Laravel and Symfony take as the method of a POST)."""
     if "?" not in url:
         return []
     query = url.split("?", 1)[1].split("#", 1)[0]
     return [(key, value) for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
-            if re.sub(r"[ .\[]", "_", key.strip().lower()) == "_method"]
+            if re.sub(r"[ .\[]", "_", key.split("\0", 1)[0].strip().lower()) == "_method"]
 
 
 def _method_key(key: str) -> str:

@@ -937,6 +937,7 @@ def test_a_no_proxy_entry_the_http_client_cannot_read_is_bad_input(tmp_path, mon
     # PHP reads a dot, a blank and a `[` in a key as `_`: Laravel and Symfony take each as the method of a POST
     ("https://shop.example/?.method=DELETE", True), ("https://shop.example/?%2Emethod=put", True),
     ("https://shop.example/?x=1&[method=DELETE", True), ("https://shop.example/?+method=DELETE", False),
+    ("https://shop.example/?_method%00=DELETE", True),  # PHP ends a key at a NUL
 ])
 def test_a_service_url_naming_another_method_is_refused(tmp_path, url, refused):
     """A service's query goes with every request: `?_method=DELETE` there made an http GET and a webhook's POST

@@ -215,6 +215,7 @@ def test_a_rule_not_judged_beside_a_failure_is_recorded_undecided():
     # PHP reads `.method` (and ` method`, `[method`) as `_method`, which Laravel and Symfony take as the method
     ({"path": "/h?.method=DELETE"}, r"params.path: '.method' \(read as _method\)='DELETE' asks the server"),
     ({"path": "/h?a=1&%5Bmethod=put"}, r"params.path: '\[method' \(read as _method\)='put' asks the server"),
+    ({"path": "/h?_method%00x=DELETE"}, r"params.path: '_method\\x00x' \(read as _method\)='DELETE' asks the"),
     ({"headers": {"X_HTTP_Method_Override": "DELETE"}}, "another method"),  # WSGI servers read `_` as `-`
     # a header HTTP cannot carry is refused at load, not sent to fail as "no answer"
     ({"headers": {"x-note": "café ✓"}}, "'é' is not ASCII, .* cannot be sent as written; percent-encode it "
