@@ -107,18 +107,19 @@ def test_a_templates_base_sets_nothing_and_its_scripts_take_the_documents():
     assert (links.base, links.found) == ("/app/", [("a.js", None), ("t.js", "/app/")])
 
 
-def _walked_typed(files: dict[str, tuple[str, str | bytes]]):
-    """The item's outcome on a site serving `files` (path -> (content type, text or bytes)); 404 elsewhere."""
+def walked_site(files: dict[str, tuple[list[tuple[str, str]], str | bytes]], path: str = "/"):
+    """The item's outcome on a site serving `files` (path -> (headers, text or bytes)); 404 elsewhere."""
     from http.server import BaseHTTPRequestHandler
 
     from .kit import handler_server, make_target
 
     class Site(BaseHTTPRequestHandler):
         def do_GET(self):
-            kind, text = files.get(self.path, ("text/plain", ""))
+            headers, text = files.get(self.path, ([("content-type", "text/plain")], ""))
             data = text if isinstance(text, bytes) else text.encode()
             self.send_response(200 if self.path in files else 404)
-            self.send_header("content-type", kind)
+            for name, value in headers:
+                self.send_header(name, value)
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -128,8 +129,13 @@ def _walked_typed(files: dict[str, tuple[str, str | bytes]]):
 
     with handler_server(Site) as base:
         target = make_target({"services": {"app": {"url": base}}})
-        c = check(path="/")
+        c = check(path=path)
         return bundle.judge(c, bundle.gather(target, [c]))
+
+
+def _walked_typed(files: dict[str, tuple[str, str | bytes]]):
+    """The item's outcome on a site serving `files` (path -> (content type, text or bytes)); 404 elsewhere."""
+    return walked_site({path: ([("content-type", kind)], text) for path, (kind, text) in files.items()})
 
 
 @pytest.mark.parametrize("page, script", [

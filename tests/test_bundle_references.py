@@ -12,7 +12,7 @@ import pytest
 from opsverify.families import bundle
 from opsverify.outcome import Status
 
-from .test_bundle import KEY_JS, SERVICE, check, walked
+from .test_bundle import KEY_JS, SERVICE, check, walked, walked_site
 
 ASSET = "https://a.example/assets/index-0.js"
 ENTRY = '<html><script type="module" src="/main.js"></script></html>'
@@ -196,32 +196,6 @@ def test_a_script_prefetched_without_as_is_scanned():
     assert outcome.observed.endswith(" in /js/about.2a5d.js"), outcome.observed
 
 
-def _walked_with_headers(files: dict[str, tuple[list[tuple[str, str]], str]], path: str = "/"):
-    """The item's outcome on a site serving `files` (path -> (headers, text)); 404 elsewhere."""
-    from http.server import BaseHTTPRequestHandler
-
-    from .kit import handler_server, make_target
-
-    class Site(BaseHTTPRequestHandler):
-        def do_GET(self):
-            headers, text = files.get(self.path, ([("content-type", "text/plain")], ""))
-            data = text.encode()
-            self.send_response(200 if self.path in files else 404)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    with handler_server(Site) as base:
-        target = make_target({"services": {"app": {"url": base}}})
-        c = check(path=path)
-        return bundle.judge(c, bundle.gather(target, [c]))
-
-
 HTML = ("content-type", "text/html")
 JS = [("content-type", "application/javascript")]
 
@@ -252,17 +226,17 @@ def test_a_script_the_pages_link_header_preloads_is_scanned():
             '<base href="/elsewhere/"><script type="module" src="/assets/index.js"></script>')
     site = {"/app/": page, "/assets/index.js": (JS, "1"), "/assets/admin-3f2a.js": (JS, "2"),
             "/app/k2.js": (JS, "3"), "/app/pf.mjs": (JS, "4")}
-    outcome = _walked_with_headers(site, "/app/")
+    outcome = walked_site(site, "/app/")
     assert outcome.status is Status.PASSED, outcome.observed
     assert outcome.evidence["scanned"] == ["/assets/admin-3f2a.js", "/app/k2.js", "/app/pf.mjs", "/assets/index.js"]
     for keyed in ("/assets/admin-3f2a.js", "/app/k2.js", "/app/pf.mjs"):
-        outcome = _walked_with_headers({**site, keyed: (JS, KEY_JS)}, "/app/")
+        outcome = walked_site({**site, keyed: (JS, KEY_JS)}, "/app/")
         assert outcome.status is Status.FAILED, (keyed, outcome.observed)
         assert outcome.observed.endswith(f" in {keyed}"), outcome.observed
 
 
 def test_a_script_a_link_header_preloads_that_is_not_there_is_not_looked_at():
-    outcome = _walked_with_headers({"/": ([HTML, ("link", "</gone.js>; rel=modulepreload")],
+    outcome = walked_site({"/": ([HTML, ("link", "</gone.js>; rel=modulepreload")],
                                           '<script src="/main.js"></script>'), "/main.js": (JS, "1")})
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed == "could not look at every script: /gone.js: 404"

@@ -257,14 +257,19 @@ PUBLICATION_CASES = [
 ]
 
 
-def test_publication_membership_follows_the_partition_tree(server):
-    """Every case in one group (one catalog query), as a checklist would run them."""
+def _assert_cases(server, schema: str, cases: list[tuple[dict, Status, str]]) -> None:
+    """Every case in one group (one catalog query), as a checklist would run them, on a fresh database holding
+    `schema`: each ends as its status says, its message holding what it names."""
     _, fresh = server
-    with fresh(PARTITIONS) as url:
-        outcomes = judge_on(url, [params for params, _, _ in PUBLICATION_CASES])
-    for (params, status, seen), outcome in zip(PUBLICATION_CASES, outcomes, strict=True):
+    with fresh(schema) as url:
+        outcomes = judge_on(url, [params for params, _, _ in cases])
+    for (params, status, seen), outcome in zip(cases, outcomes, strict=True):
         assert outcome.status is status, (params, outcome)
         assert seen in outcome.observed, (params, outcome.observed)
+
+
+def test_publication_membership_follows_the_partition_tree(server):
+    _assert_cases(server, PARTITIONS, PUBLICATION_CASES)
 
 
 # A table's rows are those of its partitions and inheritance children too: a publication sending a child's rows
@@ -314,12 +319,7 @@ INHERITED_PUBLICATION_CASES = [
 
 
 def test_publication_membership_follows_inheritance_children_schemas_and_empty_partition_roots(server):
-    _, fresh = server
-    with fresh(INHERITED_PUBLICATIONS) as url:
-        outcomes = judge_on(url, [params for params, _, _ in INHERITED_PUBLICATION_CASES])
-    for (params, status, seen), outcome in zip(INHERITED_PUBLICATION_CASES, outcomes, strict=True):
-        assert outcome.status is status, (params, outcome)
-        assert seen in outcome.observed, (params, outcome.observed)
+    _assert_cases(server, INHERITED_PUBLICATIONS, INHERITED_PUBLICATION_CASES)
 
 
 # A migration holds ACCESS EXCLUSIVE on a partition of another partitioned table, and on a table another publication
