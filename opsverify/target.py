@@ -187,7 +187,7 @@ class Target:
             values = envsource.read_process(config.env.process_prefix)
         else:
             raise NotConfigured(f"env source of service '{service}' of {self.system} names no source")
-        self._learn([*values.items(), *getattr(values, "node_readings", [])])
+        self._learn([*values.items(), *getattr(values, "node_readings", []), *getattr(values, "python_readings", [])])
         with self._lock:
             self._env_cache[service] = values
         return values

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -582,7 +583,8 @@ def test_env_files_are_read_literally_never_from_the_runners_environment(tmp_pat
     placeholder = make_check("env", {"service": "web", "not_placeholder": ["COOKIE_SECRET"]}, item="J2")
     equal_out, placeholder_out = gather_and_judge(target, env, [equal, placeholder])
     assert equal_out.status is Status.ERROR and "JWT_SECRET on web is read two ways" in equal_out.observed
-    assert "@next/env reads 17 characters, Node's dotenv and python-dotenv 22" in equal_out.observed, equal_out
+    assert ("@next/env reads 17 characters, Node's dotenv 22, python-dotenv 17 characters (if the service's "
+            "environment sets none of the names its `${…}` read") in equal_out.observed, equal_out
     assert placeholder_out.status is Status.ERROR and "@next/env reads an empty value" in placeholder_out.observed
 
 
@@ -816,7 +818,8 @@ EXPANDED = [
     ("NODE_TLS_REJECT_UNAUTHORIZED=${TLS_OFF}\nTLS_OFF=0\n", {"NODE_TLS_REJECT_UNAUTHORIZED": (
         "line 1: a `$` before a name: @next/env replaces it with that variable's value (one the file does not set, "
         "from the build's environment, which this check cannot see: read as unset): @next/env reads 1 character, "
-        "Node's dotenv and python-dotenv 10; write the value it stands for instead")}),
+        "Node's dotenv 10, python-dotenv an empty value (if the service's environment sets none of the names its "
+        "`${…}` read, which this check cannot see); write the value it stands for instead")}),
     ("A=$B\n", {"A": "@next/env reads an empty value, Node's dotenv and python-dotenv 2"}),
     ("A=pa$$word\n", {"A": "@next/env reads 3 characters"}),
     ("A='$B'\nB=x\n", {"A": "a `$` before a name"}),  # quotes do not keep it from dotenv-expand
@@ -827,11 +830,38 @@ EXPANDED = [
     ("A=$1\n", {"A": "a `$` before a name"}),
     ("A=`${B}`\nB=1\n", {"A": "a backtick-quoted value"}),  # split already: the first reason is said
 ]
-NOT_EXPANDED = ["A=pa$\n", "A=$ 5\n", "A=$(cmd)\n", "A=${}\n", "A=a$-b\n", "A=$\n", "A=x$.y\n", "A='$'\n",
+NOT_EXPANDED = ["A=pa$\n", "A=$ 5\n", "A=$(cmd)\n", "A=a$-b\n", "A=$\n", "A=x$.y\n", "A='$'\n",
                 "A=$B $\n"]  # dotenv-expand 10 looks at the rightmost `$` only: one with no name ends it
 
+# python-dotenv's load_dotenv fills in `${NAME}` and `${NAME:-default}`, quoted or not, from the lines before (then
+# the service's environment, which cannot be seen: said so), where dotenv-expand may stop short: at a rightmost `$`
+# with no name after it, or at `${}`, `${ B }`, `${{…}}`
+UNSURE = "(if the service's environment sets none of the names its `${…}` read, which this check cannot see)"
+FILLED = [
+    ("JWT_SECRET=Zq8${kLm2vB9nQ4wE7}$!Xp\n", {"JWT_SECRET": (
+        "line 1: a `${…}`, which python-dotenv fills in, quoted or not (from an earlier line's name, else the "
+        f"service's environment, else its default or nothing): python-dotenv reads 7 characters {UNSURE}, Node's "
+        "dotenv and @next/env 23; write the value it stands for instead (python-dotenv has no escape for a `${` "
+        "meant as itself: a secret holding one must be changed)")}),
+    ("B=1\nA='x${B}$'\n", {"A": "python-dotenv reads 3 characters, Node's dotenv and @next/env 6; write"}),
+    ('B=1\nA="${B:-d}${B}$"\n', {"A": "python-dotenv reads 3 characters, Node's dotenv and @next/env 12; write"}),
+    ("A=${}\n", {"A": f"python-dotenv reads an empty value {UNSURE}, Node's dotenv and @next/env 3"}),
+    ("B=1\nA=${ B }\n", {"A": f"python-dotenv reads an empty value {UNSURE}"}),  # ` B ` is no name a file sets
+    ("A=${{x}}\n", {"A": f"python-dotenv reads 1 character {UNSURE}"}),
+    ("A=${B:-dflt}$\nB=1\n", {"A": f"python-dotenv reads 5 characters {UNSURE}"}),  # B is set after it
+    ("B\nA=${B:-d}$\n", {"A": "python-dotenv reads 1 character, "}),  # a bare `B` is set, empty: no default
+    ("X=1\nA=${X}x$\nX=2\n", {"A": f"python-dotenv reads 3 characters {UNSURE}"}),  # the platform's X may be 2
+    # beside @next/env's reading and Node's, a third
+    ("A=1\nB=${A}\n", {"B": "@next/env reads 1 character, Node's dotenv 4, python-dotenv 1 character; write"}),
+    ("A=${X}\n", {"A": f"@next/env reads an empty value, Node's dotenv 4 characters, python-dotenv an empty value {UNSURE}"}),
+    # beside Node's dotenv's reading of another shape
+    ("A=ab#${X}\n", {"A": ("a # inside an unquoted value (Node's dotenv ends the value there): Node's dotenv reads "
+                           "2 characters, python-dotenv 7 as written, 3 characters once it fills in `${…}` "
+                           + UNSURE)}),
+]
 
-@pytest.mark.parametrize("text, split", SPLIT + EXPANDED)  # EXPANDED: as @next/env reads it, below
+
+@pytest.mark.parametrize("text, split", SPLIT + EXPANDED + FILLED)  # EXPANDED: as @next/env reads it, below
 def test_a_line_the_two_readers_read_differently_is_named(text, split):
     read = envsource.parse_dotenv(text, "api.env")
     assert set(read.read_two_ways) == set(split), read.read_two_ways
@@ -842,6 +872,45 @@ def test_a_line_the_two_readers_read_differently_is_named(text, split):
 @pytest.mark.parametrize("text", AGREE + NOT_EXPANDED)
 def test_lines_both_readers_read_alike_are_not_named(text):
     assert envsource.parse_dotenv(text, "api.env").read_two_ways == {}
+
+
+def test_what_python_dotenv_fills_in_is_what_python_dotenv_reads():
+    """The filled-in readings above, checked against python-dotenv's load_dotenv itself, run with nothing in its
+    environment (as a service that sets none of the names)."""
+    texts = [text for text, _ in FILLED]
+    script = ("import io,json,os,sys;from dotenv import load_dotenv;out=[]\nfor t in json.load(sys.stdin):\n"
+              " os.environ.clear();load_dotenv(stream=io.StringIO(t));out.append(dict(os.environ))\n"
+              "print(json.dumps(out))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", script], input=json.dumps(texts), env={},
+                                       capture_output=True, text=True, check=True, timeout=60).stdout)
+    for text, by_python in zip(texts, loaded):
+        read = envsource.parse_dotenv(text, "x.env")
+        filled = envsource._filled_by_python(list(envsource._statements(text, "x.env")), "x.env")
+        assert {name: reading.value for name, reading in filled.items()} == {
+            name: value for name, value in by_python.items() if value != read.get(name)}, text
+
+
+def test_what_python_dotenv_fills_in_is_never_read_from_the_runners_environment(monkeypatch):
+    """The runner's os.environ is no service's: a name set there is read as the service's unknown environment."""
+    monkeypatch.setenv("kLm2vB9nQ4wE7", "x" * 30)
+    read = envsource.parse_dotenv(FILLED[0][0], "api.env")
+    assert read.python_readings == [("JWT_SECRET", "Zq8$!Xp")]
+    assert f"python-dotenv reads 7 characters {UNSURE}" in str(read.read_two_ways["JWT_SECRET"])
+
+
+def test_a_secret_python_dotenv_fills_in_is_an_error_for_each_rule_never_a_pass(tmp_path):
+    """`Zq8${…}$!Xp` is 23 characters to Node's dotenv and @next/env (dotenv-expand stops at the `$!`) and 7 to a
+    Python service: min_length 20 and an `equal` between a Node web and a Python api passed."""
+    line = FILLED[0][0].encode()
+    length, same = _outcomes(tmp_path, {"web": line, "api": line},
+                             make_check("env", api(min_length={"JWT_SECRET": 20}), item="J1"),
+                             make_check("env", {"equal": {"names": ["JWT_SECRET"], "services": ["web", "api"]}},
+                                        item="J2"))
+    for outcome in (length, same):
+        assert outcome.status is Status.ERROR, outcome
+        assert "JWT_SECRET on api is read two ways" in outcome.observed, outcome.observed
+        assert "python-dotenv reads 7 characters" in outcome.observed and "and @next/env 23" in outcome.observed
+        assert "Zq8" not in outcome.expected + outcome.observed + json.dumps(outcome.evidence), outcome
 
 
 def test_node_dotenv_agrees_where_nothing_is_named():
@@ -913,6 +982,16 @@ def test_the_value_node_reads_is_kept_secret_too(tmp_path):
     echoed = "the service said Zk4qT9wLm2Rx7Vb3Np8s and Hq7Wd2Kp9Lx4Mz6R"
     assert "Zk4qT9wLm2Rx7Vb3Np8s" not in target.redactor.text(echoed)
     assert "Hq7Wd2Kp9Lx4Mz6R" not in target.redactor.text(echoed)
+
+
+def test_the_value_python_dotenv_fills_in_is_kept_secret_too(tmp_path):
+    """A Python service's secret is what python-dotenv fills in (`${PREFIX}` is the line before's), not the text:
+    an echo of it must be masked as well."""
+    (tmp_path / "api.env").write_text('PREFIX=correct-horse-battery\nAPI_SECRET="${PREFIX}-staple$!"\n')
+    target = make_target({"services": {"api": {"env": {"dotenv": str(tmp_path / "api.env")}}}})
+    target.env_vars("api")
+    shown = target.redactor.text("the service said correct-horse-battery-staple$!")
+    assert "staple" not in shown, shown
 
 
 def test_a_pin_is_a_secret_by_its_name(tmp_path):
@@ -1131,7 +1210,7 @@ def test_a_value_that_never_ends_expanding_leaves_no_name_judged():
         read.read_two_ways["B"])
 
 
-NEXT_TEXTS = [text for text, _ in EXPANDED] + NOT_EXPANDED + [
+NEXT_TEXTS = [text for text, _ in EXPANDED + FILLED] + NOT_EXPANDED + [
     "A=$B$B\nB=a$$b\n", "A=${B:-$C}\nC=c\n", "A=$B\nB=$C\nC=x\n", "1=x\nA=$2\n2=$1\n0=$A\n", "A=\\$B-$B\nB=q\n",
     "A=${B}${B}\nB=q\n", "A=$&$B\nB=$'y\n", "A=\"$B\\n\"\nB=1\n", "A=${B:-}x\n", "A=$B\\\\$\n"]
 
@@ -1155,7 +1234,8 @@ def test_next_env_agrees_with_what_is_named():
         by_node = dict(read, **dict(read.node_readings))
         differ = {name for name in {*read, *by_next} if (read.get(name) or "") != (by_next.get(name) or "")}
         node_differ = {name for name in {*read, *by_node} if (read.get(name) or "") != (by_node.get(name) or "")}
-        assert differ <= set(read.read_two_ways) <= differ | node_differ, text
+        filled = {name for name, value in read.items() if "${" in value}  # python-dotenv's own reading differs
+        assert differ <= set(read.read_two_ways) <= differ | node_differ | filled, text
 
 
 def test_an_item_on_a_value_next_env_expands_is_an_error(tmp_path):

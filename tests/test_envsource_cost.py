@@ -153,6 +153,26 @@ def test_a_file_without_a_dollar_is_not_expanded():
     assert _expansion("A=" + "x" * 100_000 + "\n" * 5000).work == 0
 
 
+# -- filling in `${NAME}` as python-dotenv does ----------------------------------------------------------------------
+FILLING = {  # python-dotenv's own pattern looks from each `${` to the next `}`; what it fills in may double each line
+    "many `${` and no `}`": "A=" + "${" * 100_000 + "\n",
+    "doubling through the lines before": "V0=" + "x" * 100 + "\n" + "".join(
+        f"V{i + 1}=${{V{i}}}${{V{i}}}\n" for i in range(40)),
+}
+
+
+@pytest.mark.parametrize("text", FILLING.values(), ids=FILLING.keys())
+def test_a_file_whose_filling_in_costs_past_the_bound_is_refused_naming_it(text, monkeypatch):
+    """The first took python-dotenv time growing with the square of its length, the second 2**40 times 100
+    characters: refused before python-dotenv's pattern sees a value past the bound (counted, never timed)."""
+    seen, parse_variables = [], envsource.parse_variables
+    monkeypatch.setattr(envsource, "parse_variables", lambda value: seen.append(len(value)) or parse_variables(value))
+    with pytest.raises(GatherError, match=r"env file web.env: its `\$\{…\}` references take more than 16 MiB of "
+                                          "text to fill in as python-dotenv does: not an env export"):
+        envsource.parse_dotenv(text, "web.env")
+    assert sum(seen) <= envsource.MAX_ENV_FILE_BYTES
+
+
 # -- the read at the run's start ----------------------------------------------------------------------------------
 def _run(tmp_path, files: dict[str, str]) -> Run:
     services = {}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dotenv.parser import parse_stream
+from dotenv.variables import Variable, parse_variables
 
 from ..display import cut
 from ..errors import GatherError
@@ -153,9 +154,12 @@ class ReadTwoWays:
     fix: str
     reader: str = "Node's dotenv"  # whose reading `node` is; `python` is that of `others`
     others: str = "python-dotenv"
+    also: str = ""  # a third reader's reading, `python-dotenv 7 characters`
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.why}: {self.reader} reads {self.node}, {self.others} {self.python}; {self.fix}"
+        also = f", {self.also}" if self.also else ""
+        return (f"line {self.line}: {self.why}: {self.reader} reads {self.node}, {self.others} {self.python}{also}; "
+                f"{self.fix}")
 
 
 # what a platform's export writes in place of a value it will not show: the variable is set, its value is not known
@@ -164,9 +168,9 @@ WITHHELD = {"[SENSITIVE]": "the placeholder `vercel env pull` writes for a Sensi
 
 
 class EnvFile(dict):
-    """A dotenv file's variables as python-dotenv reads them (the last definition of a name wins, as in Node's
-    dotenv), with the lines of each name defined more than once and the names the two readers end with
-    differently."""
+    """A dotenv file's variables as written, as python-dotenv parses them before it fills in `${…}` (the last
+    definition of a name wins, as in Node's dotenv), with the lines of each name defined more than once and the names
+    the readers (Node's dotenv, @next/env, python-dotenv filling in) end with differently."""
 
     def __init__(self, statements: list[Statement], label: str):
         read = [s for s in statements if s.python is not None or s.bare]
@@ -181,6 +185,10 @@ class EnvFile(dict):
         expanded = _NextEnv(statements, label)
         for name, split in expanded.splits.items():
             self.read_two_ways.setdefault(name, split)  # a name split already: its first reason is said
+        filled = _filled_by_python(statements, label)
+        for name, reading in filled.items():
+            if reading.value != self.get(name) or reading.unsure:
+                self.read_two_ways[name] = _split_by_filling(self.read_two_ways.get(name), reading, self[name])
         # every name either reader takes from the file, in its order: the keys a .env.example lists
         self.names = list(dict.fromkeys(name for s in statements for name in (  # a bare name too (`KEY` alone)
             [s.name] * (s.python is not None or s.bare)
@@ -189,6 +197,9 @@ class EnvFile(dict):
         self.node_readings = [(s.read_as, s.node) for s in statements if s.node and s.node != s.python]
         self.node_readings += [(name, value) for name, value in expanded.values.items()
                                if value and value != self.get(name)]
+        # and what python-dotenv fills in (the service's environment read as empty): a Python service's value
+        self.python_readings = [(name, reading.value) for name, reading in filled.items()
+                                if reading.value and reading.value != self.get(name)]
 
 
 def _unparsed_why(text: str) -> str:
@@ -724,6 +735,96 @@ def _expansion_why(written: str) -> str:
         return ("a `$` before a name: @next/env replaces it with that variable's value (one the file does not set, "
                 "from the build's environment, which this check cannot see: read as unset)")
     return "a `\\$`, which @next/env reads as `$` (Node's dotenv and python-dotenv keep the backslash)"
+
+
+# -- python-dotenv's load_dotenv: `${NAME}` filled in ---------------------------------------------------------------
+# A Python service's load_dotenv (and dotenv_values) fills in `${NAME}` and `${NAME:-default}` (interpolate=True, its
+# default), quoted or not (single quotes too); `$NAME` without braces stays. Its own parse_variables finds the
+# references (`${}` and `${ A }` are some: to names no file sets) and its own Variable reads each, statement by
+# statement in the file's order: the value an earlier line gave the name (a bare `KEY`: empty), else the process's
+# environment's, else the default, else nothing — the default only where the name is unset, not where it is empty. A
+# later line is not seen. load_dotenv's default (override=False) takes the process's environment first, and a
+# platform may set the file's own names there, each to its last line's value. The service's environment cannot be
+# seen from here (the runner's is no service's): where the reading depends on it — a name no earlier line sets, or
+# one whose last line's value differs from what is filled in — the value is filled in as if it were empty, and said
+# to depend on it.
+_REFERENCE_START = re.compile(r"\$\{")
+_FILLED_BY = "python-dotenv"
+_FILLED_WHY = ("a `${…}`, which python-dotenv fills in, quoted or not (from an earlier line's name, else the "
+               "service's environment, else its default or nothing)")
+_FILLED_FIX = ("write the value it stands for instead (python-dotenv has no escape for a `${` meant as itself: a "
+               "secret holding one must be changed)")
+_FILLED_UNSURE = " (if the service's environment sets none of the names its `${…}` read, which this check cannot see)"
+
+
+class _Filled(NamedTuple):
+    """A name's value as python-dotenv fills it in, the line of its last definition, and whether the service's
+    environment may change it."""
+
+    value: str
+    line: int
+    unsure: bool
+
+
+def _filled_by_python(statements: list[Statement], label: str) -> dict[str, _Filled]:
+    """Each name whose last definition holds a `${`, as python-dotenv's load_dotenv reads it (see above)."""
+    read = [s for s in statements if s.python is not None or s.bare]
+    if not any(s.python and "${" in s.python for s in read):
+        return {}
+    last = {s.name: s.python for s in read}  # what a platform setting the file's names sets each to
+    values: dict[str, str | None] = {}  # python-dotenv's readings so far, as its resolve_variables keeps them
+    out: dict[str, _Filled] = {}
+    work = 0
+
+    def spend(characters: int) -> None:  # before python-dotenv's pattern runs on a value, and as the text grows
+        nonlocal work
+        work += characters
+        if work > MAX_EXPANSION_WORK:
+            raise GatherError(f"env file {label}: its `${{…}}` references take more than {MAX_EXPANSION_WORK >> 20} "
+                              "MiB of text to fill in as python-dotenv does: not an env export")
+
+    for s in read:
+        out.pop(s.name, None)
+        if s.python is None or "${" not in s.python:
+            values[s.name] = s.python
+            continue
+        spend(_reference_scan_cost(s.python))
+        parts, unsure = [], False
+        for atom in parse_variables(s.python):
+            if isinstance(atom, Variable):
+                unsure |= atom.name not in values or last.get(atom.name) not in (None, values[atom.name])
+            parts.append(atom.resolve(values))
+            spend(len(parts[-1]))
+        values[s.name] = "".join(parts)
+        out[s.name] = _Filled(values[s.name], s.line, unsure)
+    return out
+
+
+def _reference_scan_cost(value: str) -> int:
+    """About how many characters python-dotenv's reference pattern looks at in `value`: from each `${` to the next
+    `}` (or the end: a text of many `${` and no `}` takes time growing with the square of its length)."""
+    cost, close = 0, -1
+    for start in _REFERENCE_START.finditer(value):
+        if close < start.start():  # the next `}`, found once for all the `${` before it
+            close = value.find("}", start.start())
+            close = len(value) if close < 0 else close
+        cost += close - start.start()
+    return cost
+
+
+def _split_by_filling(split: ReadTwoWays | None, filled: _Filled, written: str) -> ReadTwoWays:
+    """`split` (None: the name was read alike so far) with python-dotenv's filled-in reading said beside the
+    others, each by its shape."""
+    unsure = _FILLED_UNSURE if filled.unsure else ""
+    python = _shape(filled.value) + unsure
+    if split is None:  # Node's dotenv and @next/env read it as written (dotenv-expand stopped short, or at `${}`)
+        short = "\n" not in written + filled.value
+        return ReadTwoWays(filled.line, _FILLED_WHY, python, str(len(written)) if short else _shape(written),
+                           _FILLED_FIX, _FILLED_BY, "Node's dotenv and @next/env")
+    if split.others == _BY_BOTH:  # @next/env beside the two: python-dotenv's reading is a third
+        return replace(split, others="Node's dotenv", also=f"{_FILLED_BY} {python}")
+    filled_in = f"{_shape(filled.value)} once it fills in `${{…}}`{unsure}"
+    return replace(split, python=f"{split.python} as written, {filled_in}")
 
 
 def _shape(value: str | None) -> str:
