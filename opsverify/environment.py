@@ -261,7 +261,7 @@ def _local_values(local_file: Path) -> dict[str, str]:
 
 
 def _check_expansions(local_file: Path, values: dict[str, str]) -> None:
-    """python-dotenv expands `${NAME}` in an unquoted or double-quoted value: one naming a variable set nowhere
+    """python-dotenv expands `${NAME}` in a value, quoted or not (single quotes too): one naming a variable set nowhere
     becomes nothing, and a password holding `${` would silently be another (then refused as wrong credentials).
     Refused, naming the key and the reference, never the value."""
     written = dotenv_values(local_file, encoding="utf-8", interpolate=False)
