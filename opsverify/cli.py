@@ -97,8 +97,20 @@ def init(args: argparse.Namespace) -> int:
     prefix = variable_prefix(args.system)
     here = os.path.abspath(root) == os.path.abspath(".")
     _say(f"\nnext: set {prefix}_DATABASE_URL and {prefix}_WEB_URL (see environments/local.secrets.env.example),"
-         f"\nthen: {'' if here else f'cd {shlex.quote(str(root))} && '}pytest -m postdeploy --env local")
+         f"\nthen: {'' if here else f'cd {shlex.quote(str(root))} && '}{_pytest_command(root)} -m postdeploy --env local")
     return 0
+
+
+def _pytest_command(root: Path) -> str:
+    """The pytest installed beside this opsverify, as the project folder reaches it (`.venv/bin/pytest` of the
+    README's venv, which is on no PATH); plain `pytest` where PATH finds that one."""
+    import shutil
+
+    beside = Path(sys.executable).parent / "pytest"
+    if not beside.is_file() or shutil.which("pytest") == str(beside):
+        return "pytest"
+    project, where = Path(os.path.abspath(root)), Path(os.path.abspath(beside))
+    return shlex.quote(str(where.relative_to(project) if where.is_relative_to(project) else where))
 
 
 def _say(text: str, file=None) -> None:

@@ -258,7 +258,14 @@ def evidence_folder(root: Path) -> str:
         if os.path.lexists(candidate / CHAIN) or os.path.lexists(candidate / PRUNED) or (
                 candidate == first and _env_folder(candidate)):
             return f"inside the reports/<env> folder {candidate}, which holds run archives and their chain"
+        if candidate.name == "reports" and _project(candidate.parent):  # before any run: empty, but its project says
+            return f"inside the reports folder {candidate} of the project {candidate.parent}"
     return ""
+
+
+def _project(folder: Path) -> bool:
+    """An opsverify project: its checklists/ and environments/ (as init writes them)."""
+    return (folder / "checklists").is_dir() and (folder / "environments").is_dir()
 
 
 def _reports_folder(folder: Path) -> bool:

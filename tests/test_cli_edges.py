@@ -412,6 +412,22 @@ def test_init_inside_an_archive_or_an_env_folder_is_refused(reports, tmp_path, c
     verifies(capsys, reports)
 
 
+@pytest.mark.parametrize("inside", ["reports", "reports/local", "reports/local/new-project"])
+def test_init_in_a_projects_reports_folder_before_any_run_is_refused(tmp_path, capsys, monkeypatch, inside):
+    """An empty reports/ or reports/<env> (made by mkdir, or before a first run) holds nothing that says what it is,
+    but its project does: init wrote checklists/ there, and verify of reports/local then ended 33 ("not-an-archive
+    checklists, environments") after every run of the project."""
+    assert run(capsys, "init", str(tmp_path), "--system", "shop")[0] == exitcodes.OK
+    (tmp_path / inside).mkdir(parents=True)
+    before = tree(tmp_path)
+    monkeypatch.chdir(tmp_path / inside)
+    code, out, err = run(capsys, "init", "--system", "other")
+    assert code == exitcodes.BAD_CONFIG, err
+    assert f"inside the reports folder {tmp_path / 'reports'} of the project {tmp_path}" in one_line(err), err
+    assert "opsverify init writes a project only outside reports/" in one_line(err) and "wrote" not in out
+    assert tree(tmp_path) == before
+
+
 # -- 8. smaller -----------------------------------------------------------------------------------------------
 def test_coverage_in_a_folder_without_checklists_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -438,6 +454,7 @@ def test_prune_that_could_remove_nothing_it_should_is_not_zero(reports, capsys, 
 
 
 def test_init_into_another_folder_says_to_cd_there_first(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # this pytest is the one on PATH
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "init", "shop checks", "--system", "shop")
     assert code == exitcodes.OK and out.rstrip().endswith("then: cd 'shop checks' && pytest -m postdeploy --env local")
@@ -445,6 +462,24 @@ def test_init_into_another_folder_says_to_cd_there_first(tmp_path, capsys, monke
     monkeypatch.chdir(tmp_path / "here")
     code, out, _ = run(capsys, "init", "--system", "shop")
     assert code == exitcodes.OK and out.rstrip().endswith("\nthen: pytest -m postdeploy --env local")
+
+
+def test_init_names_the_pytest_beside_it_where_path_finds_none(tmp_path, capsys, monkeypatch):
+    """The README's venv (.venv/bin) is on no PATH: `then: pytest …` named a pytest the shell does not find, or
+    another one, without opsverify."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    beside = Path(sys.executable).parent / "pytest"
+    project = tmp_path / "shop"
+    venv = project / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "pytest").write_text("#!/bin/sh\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "executable", str(venv / "python"))
+    monkeypatch.chdir(project)
+    code, out, _ = run(capsys, "init", "--system", "shop")
+    assert code == exitcodes.OK and out.rstrip().endswith("\nthen: .venv/bin/pytest -m postdeploy --env local"), out
+    monkeypatch.setattr(sys, "executable", str(beside.parent / "python"))  # a venv elsewhere: its whole path
+    code, out, _ = run(capsys, "init", str(tmp_path / "other"), "--system", "shop")
+    assert code == exitcodes.OK and out.rstrip().endswith(f"&& {beside} -m postdeploy --env local"), out
 
 
 @pytest.mark.parametrize("argv", [["setup", "--help"], ["--help"]])
