@@ -1281,10 +1281,14 @@ def _check_references(path: Path, model: EnvironmentModel, services_in_use: dict
             problems.append(f"{shown(path)}: systems.{spelled(system)}: unknown system (checklists define: "
                             f"{_names(services_in_use)})")
             continue
+        # a service items use that this file lacks may be the typo, the item's (`service: api` meant `metrics`)
+        lacking = sorted(services_in_use[system] - set(config.services))
+        item_side = (f"; {_names(set(lacking))} {'is' if len(lacking) == 1 else 'are'} used by items but no service"
+                     " here: if an item means this one, fix the item's service:") if lacking else ""
         for service in config.services:
             if service not in services_in_use[system]:
                 problems.append(f"{shown(path)}: systems.{spelled(system)}.services.{spelled(service)}: unknown "
-                                f"service (checks use: {_names(services_in_use[system]) or 'none'})")
+                                f"service (checks use: {_names(services_in_use[system]) or 'none'}){item_side}")
     if problems:
         raise ConfigError(_summarise(problems, "environment"))
 

@@ -616,6 +616,17 @@ def test_a_url_password_of_four_characters_loads_with_the_warning(tmp_path, monk
     assert any("a URL's password is 4 characters" in warning for warning in env.warnings)
 
 
+def test_an_unknown_service_beside_one_the_items_use_and_the_file_lacks_says_the_item_may_be_the_typo(
+        tmp_path, monkeypatch):
+    """An item's `service: api` meant the environment's `metrics`: the refusal named only the environment's service,
+    in the file that was right."""
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, monkeypatch, '  shop: {services: {metrics: {url: "http://x"}}}\n', checks=[HTTP_ITEM])
+    assert raised.value.message.endswith("systems.shop.services.metrics: unknown service (checks use: web); web is"
+                                         " used by items but no service here: if an item means this one, fix the"
+                                         " item's service:"), raised.value.message
+
+
 # -- a user's key is shown, never obeyed ---------------------------------------------------------------
 @pytest.mark.parametrize("systems, said", [
     ('  "\\e[31mshop\\u202e": {services: {web: {url: "http://x"}}}\n',
