@@ -663,7 +663,7 @@ def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
 
 
 WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+',
-         "(e)=>{//", "import(/*", "new Worker(new URL(//")  # what each pattern could retry on
+         "(e)=>{//", "import(/*", "new Worker(new URL(//", 'new URL("a",/*')  # what each pattern could retry on
 
 
 def _worst(limit: int, tail: str) -> str:

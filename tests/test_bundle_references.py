@@ -265,7 +265,8 @@ def test_a_comment_holding_an_imports_own_words_keeps_each_scan_linear():
 
 
 @pytest.mark.parametrize("unit", ["import/*", "import//", "import(/*import(//", "new Worker(new URL(/*",
-                                  "importScripts('a',", 'importScripts("a",/*', "from/**/", "import(/*a*/\n"])
+                                  "importScripts('a',", 'importScripts("a",/*', "from/**/", "import(/*a*/\n",
+                                  "new URL(/*", 'new URL("a",/*', 'new URL("a.js",import./*', "new URL(new URL("])
 def test_commented_imports_cost_linear_time_on_the_worst_bytes(unit):
     """Bytes made of what an import with comments would retry on, at the size limit: its imports are read within the
     scanning time the family budgets for all its patterns (SCAN_S a MiB); a comment rescanned from every `import` in
@@ -311,3 +312,47 @@ def test_a_worker_named_by_new_url_is_scanned():
                          "/worker": KEY_JS})
     assert outcome.status is Status.FAILED, outcome.observed
     assert outcome.observed.endswith(" in /worker"), outcome.observed
+
+
+@pytest.mark.parametrize("js, url", [
+    (b'function W(e){return new Worker(""+new URL("worker-abc.js",import.meta.url).href,{type:"module"})}',
+     "/assets/worker-abc.js"),  # Vite with a relative base
+    (b'const u=new URL("worker-abc.js",import.meta.url);const w=new Worker(u,{type:"module"});',
+     "/assets/worker-abc.js"),  # the URL kept in a variable
+    (b'const m=await import(new URL("./admin-1.mjs",import.meta.url).href)', "/assets/admin-1.mjs"),
+    (b'fetch(new URL(/* the entry */ "../lib/x.cjs?v=2" , import . meta . url))', "/lib/x.cjs?v=2"),
+    (b'const u=new URL("sub/w.js",import.meta.url)', "/assets/sub/w.js"),  # a bare path: the script's, not the app's
+])
+def test_a_script_named_by_new_url_anywhere_is_the_scripts_own_urls_for_certain(js, url):
+    """`new URL(path, import.meta.url)` is the path against the script's own URL wherever it stands — the JS runtime
+    resolves it so, not only inside `new Worker(…)` — and a script file named so is one the build emitted beside the
+    script (a worker, a chunk): certain."""
+    assert _refs(js) == [(f"https://a.example{url}", True)]
+
+
+@pytest.mark.parametrize("js, refs", [
+    (b'const logo=new URL("./logo.svg",import.meta.url).href;new URL("data.json",import.meta.url)', []),
+    (b'const u=new URL("./x.js",location.href)', [("https://a.example/assets/x.js", False)]),
+    (b'const u=new URL("x.js",base)', [("https://a.example/x.js", False)]),
+], ids=["an-asset-not-a-script", "against-the-page", "against-another-base"])
+def test_a_url_built_on_another_base_or_naming_no_script_is_no_certain_script(js, refs):
+    """An image or data file `new URL` names is no script: not fetched. A URL built on another base than the script's
+    (`location.href`, a variable) is a string like any other: a guess, resolved as one."""
+    assert _refs(js) == refs
+
+
+@pytest.mark.parametrize("main", [
+    'function W(e){return new Worker(""+new URL("worker-abc.js",import.meta.url).href,{type:"module",name:e?.name})}',
+    'const u=new URL("worker-abc.js",import.meta.url);const w=new Worker(u,{type:"module"});',
+], ids=["vite-relative-base", "url-in-a-variable"])
+def test_a_worker_built_by_new_url_outside_new_worker_is_scanned_and_must_be_there(main):
+    """The worker a Vite build loads (`/assets/worker-abc.js`, beside the script) is scanned; had it been resolved
+    against the page, `/worker-abc.js` answered 404, was listed as no asset, and its key passed. Not there, it is a
+    broken deploy: not looked at, an error — not listed as a guess."""
+    page = '<html><script type="module" src="/assets/index-1a2b.js"></script></html>'
+    outcome, _ = walked({"/": page, "/assets/index-1a2b.js": main, "/assets/worker-abc.js": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /assets/worker-abc.js"), outcome.observed
+    outcome, _ = walked({"/": page, "/assets/index-1a2b.js": main})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == "could not look at every script: /assets/worker-abc.js: 404", outcome.observed

@@ -10,7 +10,9 @@ own URL) are fetched, then
 the chunks they import — imports (of a quoted path, whatever its extension; JS comments may stand wherever blanks may,
 `import(/* webpackChunkName: "admin" */ "./admin")`, unless one holds a word an import starts with: see _GAP), every
 string argument of `importScripts`, a worker's `new URL(path, import.meta.url)` (resolved against the script's own
-URL), Vite's preload list, a Next.js build
+URL), a script's file (`.js`, `.mjs`, `.cjs`) that `new URL(path, import.meta.url)` names anywhere else — kept in a
+variable, or `new Worker(""+new URL("worker-abc.js",import.meta.url).href)` as Vite writes it: the script's own URL's,
+and certain (a bundler emits the file beside the script), Vite's preload list, a Next.js build
 manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
 protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
 "data: script #N", never by its content (one that cannot be decoded: an error that shows none of it). A
@@ -38,7 +40,8 @@ A page that does not answer 200 (or not at all; a redirect is not followed: its 
 scripts unseen: *error*; so does a page
 larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
 within the deadline, 408, 429) or asks for credentials (401: a signed-in browser gets a script there)
-— or is named for certain (by the page, an import, a build manifest) and refused with 404 or 403: a broken deploy
+— or is named for certain (by the page, an import, a build manifest, a script `new URL(…, import.meta.url)` names)
+and refused with 404 or 403: a broken deploy
 or a path resolved wrongly, not looked at either way; so is one named for certain that is no URL
 (`http://[::1/x.js`), and one answered with an HTML page instead of a script (an app's fallback for unknown paths);
 so is a webpack runtime that loads chunks by a chunk-URL function this check cannot read. Only a string that merely
@@ -55,7 +58,8 @@ run time (`fetch("./config.json")`, `<link rel=preload as=fetch>`), iframes' pag
 (concatenation, base64 and atob, escapes such as `\\u002e`), imports whose path is a template literal, an import
 behind a comment holding a word an import starts with (`import(/* from the server */ "./x")`), an `importScripts`
 argument after one that is no string, a worker's `new URL(…)` whose path is no string (webpack's
-`new URL(__webpack_require__.p + …)`: its chunk map is read instead).
+`new URL(__webpack_require__.p + …)`: its chunk map is read instead), a file outside a worker's constructor that
+`new URL(path, import.meta.url)` names without a script's extension (`./worker`; `./logo.svg` is no script).
 """
 
 from __future__ import annotations
@@ -137,14 +141,16 @@ _GAP = (rb"(?:\s++|/\*(?:[^*\w]++|\*(?!/)|(?!" + _IMPORT_WORDS + rb")\w++)*+\*/"
 # where a reference is a module the code loads for certain, not a string that merely looks like a file name:
 # an import (static, side-effect or dynamic), a worker's or service worker's script (`new Worker("/wk/worker")`,
 # `new Worker(new URL("./worker", import.meta.url))`, `importScripts(…)`: every argument, see IMPORT_ARGUMENT),
-# whatever its extension, Vite's preload list, a Next.js build manifest's chunks
+# whatever its extension, Vite's preload list, a Next.js build manifest's chunks; and a script's file a URL is built
+# for on the script's own URL anywhere (`built`: `new URL("worker-abc.js", import.meta.url)` kept in a variable, or
+# in `new Worker(""+new URL(…).href)` as Vite writes it): a bundler emits the file it names beside the script
 # (the lookahead first: a position no import's word starts at is passed over before the branches are tried, which
 # halves a scan of minified JS, where `new` and `from` stand every few bytes)
 IMPORTS = re.compile(rb"(?=[ifns])(?:\bimport" + _GAP + rb"(?:\(" + _GAP + rb")?+|\bfrom" + _GAP
                      + rb"|(?P<scripts>\bimportScripts)" + _GAP + rb"\(" + _GAP
-                     + rb"|(?:\bnew(?=[\s/])" + _GAP + rb"(?:Shared)?Worker|\bserviceWorker" + _GAP + rb"\." + _GAP
-                     + rb"register)" + _GAP + rb"\(" + _GAP + rb"(?P<url>new(?=[\s/])" + _GAP + rb"URL" + _GAP + rb"\("
-                     + _GAP + rb")?+)" + rb"""["'`](?P<path>[^"'`\s]++)["'`]""")
+                     + rb"|(?:\bnew(?=[\s/])" + _GAP + rb"(?:(?:Shared)?Worker|(?P<built>URL))|\bserviceWorker" + _GAP
+                     + rb"\." + _GAP + rb"register)" + _GAP + rb"\(" + _GAP + rb"(?P<url>new(?=[\s/])" + _GAP + rb"URL"
+                     + _GAP + rb"\(" + _GAP + rb")?+)" + rb"""["'`](?P<path>[^"'`\s]++)["'`]""")
 # importScripts' next argument, when it is a string too
 IMPORT_ARGUMENT = re.compile(_GAP + rb"," + _GAP + rb"""["'`](?P<path>[^"'`\s]++)["'`]""")
 # `new URL(path, import.meta.url)`: the path is the script's own URL's
@@ -345,6 +351,7 @@ def _read_links(document) -> _ScriptLinks:
 # HTML's script-like destinations: what a preload or prefetch `as` one of them fetches is a script
 SCRIPT_DESTINATIONS = ("script", "worker", "sharedworker", "serviceworker", "audioworklet", "paintworklet")
 SCRIPT_FILES = (".js", ".mjs", ".cjs")  # a prefetch without `as` of a file named so fetches a script
+SCRIPT_FILE_NAMES = tuple(name.encode() for name in SCRIPT_FILES)
 
 
 def _loads_a_script(attributes: dict[str, str]) -> bool:
@@ -587,12 +594,14 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> It
 class _Import:
     """A path an import names: where its opening quote stands, the path as written, whether that quote is a template
     literal's (a `${…}` in it is built at run time), and whether it is the script's own URL's (`new URL(path,
-    import.meta.url)`) rather than resolved as an import's path is."""
+    import.meta.url)`) rather than resolved as an import's path is; `built`: such a URL outside a worker's
+    constructor, a load only where it names a script's file (not an image's or a data file's: not fetched)."""
 
     quote: int
     written: bytes
     template: bool
     own_url: bool = False
+    built: bool = False
 
 
 def _imports(js: bytes | bytearray) -> Iterator[_Import]:
@@ -601,15 +610,24 @@ def _imports(js: bytes | bytearray) -> Iterator[_Import]:
     at = 0
     while (found := IMPORTS.search(js, at)) is not None:
         at = found.end()
-        yield _import(found, own_url=found.start("url") >= 0 and IMPORT_META_URL.match(js, at) is not None)
+        built = found.start("built") >= 0
+        own_url = (built or found.start("url") >= 0) and IMPORT_META_URL.match(js, at) is not None
+        if built and not own_url:  # `new URL("./x.js", location.href)`: a string like any other (JS_REFERENCE's)
+            continue
+        yield _import(found, own_url, built)
         while found.start("scripts") >= 0 and (argument := IMPORT_ARGUMENT.match(js, at)) is not None:
             at = argument.end()
             yield _import(argument)
 
 
-def _import(found: re.Match, own_url: bool = False) -> _Import:
+def _import(found: re.Match, own_url: bool = False, built: bool = False) -> _Import:
     quote = found.start("path") - 1
-    return _Import(quote, bytes(found["path"]), found.string[quote] == ord("`"), own_url)
+    return _Import(quote, bytes(found["path"]), found.string[quote] == ord("`"), own_url, built)
+
+
+def _names_a_script(written: bytes) -> bool:
+    """Whether a path names a script's file by its extension (`worker-abc.js`, `x.cjs?v=2`)."""
+    return written.split(b"#", 1)[0].split(b"?", 1)[0].lower().endswith(SCRIPT_FILE_NAMES)
 
 
 def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool]], asset_url: str,
@@ -617,10 +635,11 @@ def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool]], asset_ur
     """An import JS_REFERENCE did not take (`import("./chunk-admin")`, `from "./x.cjs"`): a module the code loads
     whatever its file's extension, so certain — when it is a path or URL. A bare name (`react`: an import map's or
     a bundler's) and a template literal's path (built at run time) are not guessed at; a path `new URL` resolves
-    against the script's own URL (`new URL("worker.js", import.meta.url)`) is no bare name."""
+    against the script's own URL (`new URL("worker.js", import.meta.url)`) is no bare name — and outside a worker's
+    constructor it is followed only when it names a script's file."""
     written, own_url = an_import.written, an_import.own_url
     if not (own_url or IMPORT_PATH.match(written)) or (written, True, own_url) in given \
-            or (an_import.template and b"${" in written):
+            or (an_import.template and b"${" in written) or (an_import.built and not _names_a_script(written)):
         return
     given.add((written, True, own_url))
     # a browser sends a path's non-ASCII characters percent-encoded; a data: URL's are decoded back with its body
