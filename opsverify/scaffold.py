@@ -132,6 +132,7 @@ def problems(root: Path, system: str) -> list[str]:
     reports = _existing_ancestor(Path(os.path.realpath(root)))
     if not evidence and _reports_folder(reports):  # its own runs' archives would land in reports/reports/<env>
         evidence = f"inside the reports folder {reports}, which holds the env folders of run archives"
+    evidence = evidence or _in_a_projects_reports(root)
     if evidence:
         return [f"{spelled(str(root))}: {evidence}; opsverify init writes a project only outside reports/"
                 " (give another DIR)"]
@@ -258,7 +259,14 @@ def evidence_folder(root: Path) -> str:
         if os.path.lexists(candidate / CHAIN) or os.path.lexists(candidate / PRUNED) or (
                 candidate == first and _env_folder(candidate)):
             return f"inside the reports/<env> folder {candidate}, which holds run archives and their chain"
-        if candidate.name == "reports" and _project(candidate.parent):  # before any run: empty, but its project says
+    return ""
+
+
+def _in_a_projects_reports(root: Path) -> str:
+    """Why `root` is inside a project's reports/ (empty before its first run: nothing in it says what it is, its
+    project does), else ''."""
+    for candidate in (folder := Path(os.path.realpath(root)), *folder.parents):
+        if candidate.name == "reports" and _project(candidate.parent):
             return f"inside the reports folder {candidate} of the project {candidate.parent}"
     return ""
 

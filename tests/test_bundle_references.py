@@ -12,7 +12,7 @@ import pytest
 from opsverify.families import bundle
 from opsverify.outcome import Status
 
-from .test_bundle import KEY_JS, SERVICE, check, walked, walked_site
+from .test_bundle import KEY_JS, SERVICE, walked, walked_site
 
 ASSET = "https://a.example/assets/index-0.js"
 ENTRY = '<html><script type="module" src="/main.js"></script></html>'
