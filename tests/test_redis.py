@@ -560,8 +560,8 @@ def test_a_wrong_password_over_a_unix_socket_is_a_refusal_not_silence(tmp_path):
     with unix_redis(tmp_path, {"AUTH": wrongpass}) as (path, _):
         outcome = _queue_outcome(f"unix://:pw-{secrets.token_hex(4)}@{path}")
     assert outcome.status is Status.ERROR, outcome
-    assert outcome.observed.endswith("AuthenticationError: invalid username-password pair or user is disabled."), \
-        outcome.observed
+    assert outcome.observed.endswith("AuthenticationError: invalid username-password pair or user is disabled. — fix"
+                                     " the password (and user) in the endpoint's URL"), outcome.observed
 
 
 # -- a Redis that cannot be reached is named in the evidence --------------------------------------------------------

@@ -301,7 +301,9 @@ def _run(conversation, deadline_s: float) -> Any:
         raise NoAnswer(f"no complete answer within {deadline_s:g} s") from None
     except CertificateRejected as exc:
         raise NoAnswer(str(exc)) from None
-    except (redis.AuthenticationError, redis.ResponseError) as exc:
+    except redis.AuthenticationError as exc:  # the server answered: with a refusal of the checker's credentials
+        raise Refusal(f"{type(exc).__name__}: {exc} — fix the password (and user) in the endpoint's URL") from None
+    except redis.ResponseError as exc:
         raise Refusal(f"{type(exc).__name__}: {exc}") from None  # the server answered: with a refusal
     # bytes redis-py cannot read as RESP (`:abc`, invalid UTF-8, …): a ValueError, an InvalidResponse from 8.2 on
     except (ValueError, RecursionError, redis.InvalidResponse) as exc:
