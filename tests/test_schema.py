@@ -539,8 +539,26 @@ def test_min_versions_compares_numbers_padded_with_zeros(installed, minimum, sta
             "" if status is PASSED else f"citext is at version {installed}, below {minimum}")
 
 
-def test_unreadable_extension_version_is_an_error():
-    verdict({"extensions": ["odd"], "min_versions": {"odd": "1.0"}}, catalog(extensions=[extension("odd", "beta")]),
+@pytest.mark.parametrize("installed, minimum, status", [
+    ("1.5beta1", "1.5", FAILED),  # a pre-release is below its release
+    ("1.5-dev", "1.5", FAILED),
+    ("1.5rc1", "1.5", FAILED),
+    ("1.5.0-rc.2", "1.5", FAILED),
+    ("1.5alpha", "1.5.0", FAILED),
+    ("1.5beta1", "1.4.9", PASSED),  # and above the releases before it
+    ("1.6-dev", "1.5", PASSED),
+    ("1.5.1rc1", "1.5", PASSED),
+])
+def test_min_versions_reads_a_pre_release_below_its_release(installed, minimum, status):
+    verdict({"extensions": ["pg_cron"], "min_versions": {"pg_cron": minimum}},
+            catalog(extensions=[extension("pg_cron", installed)]), status,
+            "" if status is PASSED else f"pg_cron is at version {installed}, below {minimum}")
+
+
+@pytest.mark.parametrize("installed", ["beta", "1.5+custom", "1.5p1", "1.5.x", "1.5 beta", "v1.5", "1.5beta1dev"])
+def test_unreadable_extension_version_is_an_error(installed):
+    """Anything but a dotted number, with at most a pre-release tag after it: no order is known, never a pass."""
+    verdict({"extensions": ["odd"], "min_versions": {"odd": "1.0"}}, catalog(extensions=[extension("odd", installed)]),
             ERROR, "cannot be compared")
 
 

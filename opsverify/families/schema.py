@@ -170,6 +170,12 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys(GRANT_FIELDS, frozenset({"roles"})),
 }
 _VERSION = re.compile(r"\d+(\.\d+)*")
+# an installed version: a dotted number, and at most a pre-release tag after it (1.5beta1, 1.5-dev, 1.5.0-rc.2), which
+# is below its release; what else follows the number (1.5p1, 1.5+custom) has no order known here
+_INSTALLED_VERSION = re.compile(r"(?P<number>\d+(?:\.\d+)*)(?:[-._~]?(?P<tag>dev|alpha|a|beta|b|rc)[-.]?(?P<count>\d*))?",
+                                re.IGNORECASE)
+# a pre-release's stage: each below the next, and all below the release itself
+_PRE_RELEASE = {"dev": 0, "alpha": 1, "a": 1, "beta": 2, "b": 2, "rc": 3}
 
 
 class Params(StrictParams):
@@ -1707,15 +1713,26 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
 
 
 # -- extensions ------------------------------------------------------------------------------------
-def _version(text: str) -> tuple[int, ...] | None:
-    match = _VERSION.match(text or "")
-    return tuple(int(x) for x in match.group(0).split(".")) if match else None
+def _version(text: str) -> tuple[tuple[int, ...], tuple[int, int]] | None:
+    """The whole version read (a prefix is not a version: 1.5beta1 is not 1.5): its numbers, and its stage — a
+    pre-release's (its tag's rank, its number) or, for a release, one above every pre-release's. None: no dotted
+    number with at most a pre-release tag after it."""
+    match = _INSTALLED_VERSION.fullmatch(text or "")
+    if match is None:
+        return None
+    numbers = tuple(int(x) for x in match.group("number").split("."))
+    tag = match.group("tag")
+    stage = (_PRE_RELEASE[tag.lower()], int(match.group("count") or 0)) if tag else (len(_PRE_RELEASE), 0)
+    return numbers, stage
 
 
-def _below(have: tuple[int, ...], want: tuple[int, ...]) -> bool:
-    """`have` is a lower version than `want`, as numbers: the shorter padded with zeros (1.6 is 1.6.0)."""
-    width = max(len(have), len(want))
-    return have + (0,) * (width - len(have)) < want + (0,) * (width - len(want))
+def _below(have: tuple[tuple[int, ...], tuple[int, int]], want: tuple[tuple[int, ...], tuple[int, int]]) -> bool:
+    """`have` is a lower version than `want`: its numbers as numbers, the shorter padded with zeros (1.6 is 1.6.0),
+    then a pre-release below its release (1.5beta1 < 1.5rc1 < 1.5)."""
+    (have_numbers, have_stage), (want_numbers, want_stage) = have, want
+    width = max(len(have_numbers), len(want_numbers))
+    padded = (have_numbers + (0,) * (width - len(have_numbers)), want_numbers + (0,) * (width - len(want_numbers)))
+    return (padded[0], have_stage) < (padded[1], want_stage)
 
 
 def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
