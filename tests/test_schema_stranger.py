@@ -1534,3 +1534,28 @@ def test_a_policy_is_read_for_a_word_as_the_apps_search_path_prints_it_too():
     printed = "((role = 'admin'::public.user_role) OR public.is_admin())"
     assert schema._mentions(printed, "'admin'::user_role") and schema._mentions(printed, "or is_admin()")
     assert schema._mentions(printed, "public.is_admin()")
+
+
+# -- PostgreSQL's own composite and range types hold what they hold ------------------------------------------------
+def test_no_columns_of_type_looks_inside_postgresqls_own_composite_range_and_array_types(server):
+    """pg_upgrade refuses a reg* value inside any composite type, PostgreSQL's own too (a column of type pg_type or
+    pg_proc[]: regproc fields), and a range holds its subtype (tsrange: timestamp). Only the database's own types had
+    been opened, so these passed. What a fixed-length type is read by when subscripted is no value it holds: a domain
+    over name holds no "char", a point no double precision (a team banning them keeps its healthy columns)."""
+    _, fresh = server
+    ddl = """create table public.snapshots (id int, t pg_type, p pg_proc[]);
+             create table public.slots (id int, during tsrange, many tsmultirange);
+             create domain public.label as name;
+             create table public.plain (id int, n name, l public.label, pt point, ls lseg, v oidvector);"""
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.snapshots", "no_columns_of_type": ["regproc"]},
+                                  {"table": "public.slots", "no_columns_of_type": ["timestamp"]},
+                                  {"table": "public.plain", "no_columns_of_type": ['"char"', "double precision"]},
+                                  {"table": "public.plain", "no_columns_of_type": ["oid"]}])
+    snapshots, slots, plain, vector = outcomes
+    assert snapshots.status is FAILED and "column t of type pg_type, which holds regproc" in snapshots.observed
+    assert "column p of type pg_proc[], which holds regproc" in snapshots.observed, snapshots.observed
+    assert slots.status is FAILED and "column during of type tsrange, which holds timestamp without time zone" \
+        in slots.observed and "column many of type tsmultirange, which holds timestamp" in slots.observed, slots
+    assert plain.status is PASSED, plain
+    expect([vector], [(FAILED, "column v of type oidvector, which holds oid")])

@@ -89,14 +89,20 @@ _COLUMNS = """(select coalesce(json_agg(json_build_object(
                  from chain c join pg_type b on b.oid = c.oid join pg_namespace bn on bn.oid = b.typnamespace
                  where b.typtype <> 'd' and not (b.typcategory = 'A' and b.typelem <> 0) limit 1) end,
             -- every type held inside it, as pg_upgrade looks for one: through domains, arrays, a composite type's
-            -- fields and a range's (or multirange's) subtype, at any depth
-            'inside', case when a.atttypid >= 10000 then
+            -- fields and a range's (or multirange's) subtype, at any depth — PostgreSQL's own composite, range,
+            -- multirange and array types too (a system catalog's row type: regproc fields; tsrange: timestamp);
+            -- its scalars hold nothing. An array's element is held, not the element a fixed-length type is read by
+            -- when subscripted (name's "char", point's float8), which pg_upgrade's walk follows too — none of them
+            -- is a reg* type, the ones it looks for
+            'inside', case when a.atttypid >= 10000 or exists (
+                  select from pg_type ct where ct.oid = a.atttypid
+                  and (ct.typtype in ('c', 'r', 'm') or ct.typcategory = 'A')) then
                 (with recursive held(oid) as (
                    select a.atttypid
                    union select x.oid from held h join pg_type t on t.oid = h.oid
                    cross join lateral (
                      select t.typbasetype where t.typtype = 'd'
-                     union all select t.typelem where t.typtype = 'b' and t.typelem <> 0
+                     union all select t.typelem where t.typtype = 'b' and t.typcategory = 'A' and t.typelem <> 0
                      union all select f.atttypid from pg_attribute f
                        where t.typtype = 'c' and f.attrelid = t.typrelid and f.attnum > 0 and not f.attisdropped
                      union all select g.rngsubtype from pg_range g where t.typtype = 'r' and g.rngtypid = t.oid
