@@ -1559,3 +1559,49 @@ def test_no_columns_of_type_looks_inside_postgresqls_own_composite_range_and_arr
         in slots.observed and "column many of type tsmultirange, which holds timestamp" in slots.observed, slots
     assert plain.status is PASSED, plain
     expect([vector], [(FAILED, "column v of type oidvector, which holds oid")])
+
+
+# -- a partition left DETACH PENDING is no longer its parent's ------------------------------------------------------
+def _leave_detach_pending(admin_url: str, parent: str, partition: str) -> None:
+    """An interrupted `DETACH PARTITION … CONCURRENTLY`: its first transaction marks the partition detach-pending
+    (pg_inherits.inhdetachpending), the second waits for a reader of the parent and is cancelled."""
+    with psycopg.connect(admin_url, connect_timeout=10) as reader:
+        reader.execute(f"select count(*) from {parent}")  # its transaction stays open
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as detacher:
+            detacher.execute("set statement_timeout = '1s'")
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                detacher.execute(f"alter table {parent} detach partition {partition} concurrently")
+        reader.rollback()
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        pending = conn.execute("select inhdetachpending from pg_inherits where inhrelid = %s::regclass",
+                               (partition,)).fetchone()
+        assert pending == (True,), pending
+
+
+def test_a_partition_left_detach_pending_is_judged_as_postgresql_reads_it(server):
+    """pgoutput sends a detach-pending partition's changes only where it is listed itself (get_partition_ancestors
+    stops there), and a query of the parent no longer returns its rows: it is the parent's no more — not published
+    through it, its RLS and grants no longer the parent's. It had been followed through pg_inherits all the same:
+    published_in passed on a table none of whose changes are sent."""
+    _, fresh = server
+    ddl = """create table public.ev (id int, k int) partition by list (k);
+             create table public.ev1 partition of public.ev for values in (1);
+             create table public.ev2 partition of public.ev for values in (2);
+             alter table public.ev enable row level security; alter table public.ev2 enable row level security;
+             grant select on public.ev1 to anon;  -- ev1: RLS off, readable by anon
+             create publication realtime for table public.ev;
+             insert into public.ev values (1, 1), (2, 2);"""
+    with fresh(ddl) as url:
+        _leave_detach_pending(url.admin, "public.ev", "public.ev1")
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:
+            assert conn.execute("select array_agg(id) from public.ev").fetchone() == ([2],)  # ev1's row is gone
+        outcomes = judge_on(url, [{"table": "public.ev1", "published_in": ["realtime"]},
+                                  {"table": "public.ev1", "not_published_in": ["realtime"]},
+                                  {"table": "public.ev", "published_in": ["realtime"], "rls": True,
+                                   "no_grants_to": ["anon"]},
+                                  {"table": "public.ev1", "rls": True, "no_grants_to": ["anon"]}])
+    expect(outcomes, [(FAILED, "table public.ev1 is not in publication realtime"),
+                      (PASSED, "1 table as expected"),
+                      (PASSED, "1 table as expected"),
+                      (FAILED, "table public.ev1 has row level security off")])
+    assert "grants SELECT to anon" in outcomes[3].observed, outcomes[3]

@@ -209,6 +209,11 @@ _RELATION_PARTS = {
                 join pg_class rc on rc.oid = d.refobjid join pg_namespace rn on rn.oid = rc.relnamespace
                 where w.ev_class = r.oid and d.refobjid <> r.oid)""",
 }
+# A row of pg_inherits `i` that still attaches its child: not one an interrupted `DETACH PARTITION … CONCURRENTLY` left
+# detach-pending (inhdetachpending, PostgreSQL 14+; read through to_jsonb, so an older server's row, without the
+# column, attaches). Such a partition is its parent's no more: a query of the parent omits its rows, and pgoutput sends
+# its changes only where it is listed itself (get_partition_ancestors stops at it). What is under it is its own still.
+_ATTACHED = "(to_jsonb(i) ->> 'inhdetachpending') is distinct from 'true'"
 # Every partition of a partitioned table, at every level, and every inheritance child of a plain table (`create table
 # c () inherits (p)`, at every level), with its own RLS switch: one queried directly applies its own policies only,
 # while its rows show through the parent under the parent's. Empty for any other kind of relation. Within the one
@@ -216,12 +221,12 @@ _RELATION_PARTS = {
 # would stop the whole read); a table no other inherits from costs one index probe of pg_inherits. (PostgreSQL 12+)
 _PARTITIONS = """case when r.kind in ('r', 'p') and exists (select from pg_inherits i where i.inhparent = r.oid) then
     (with recursive descendants(relid) as (
-       select i.inhrelid from pg_inherits i where i.inhparent = r.oid
-       union select i.inhrelid from pg_inherits i join descendants d on i.inhparent = d.relid)
+       select i.inhrelid from pg_inherits i where i.inhparent = r.oid and _ATTACHED_
+       union select i.inhrelid from pg_inherits i join descendants d on i.inhparent = d.relid where _ATTACHED_)
      select coalesce(json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'rls', pc.relrowsecurity)
                               order by pn.nspname, pc.relname), '[]'::json)
      from descendants t join pg_class pc on pc.oid = t.relid join pg_namespace pn on pn.oid = pc.relnamespace)
-    else '[]'::json end"""
+    else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
 _RELS = """rels as (
   select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relrowsecurity as rls,
          pg_get_userbyid(c.relowner) as owner, coalesce(c.relacl, acldefault('r', c.relowner)) as acl, c.reloptions
@@ -243,9 +248,10 @@ _RELS = """rels as (
                     where pc.relkind in ('r', 'p') and (pn.nspname = any(%(table_schemas)s)
                       or (pn.nspname::text, pc.relname::text) in (
                         select * from unnest(%(named_schemas)s::text[], %(named_relations)s::text[])))
-                    union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid)
+                      and _ATTACHED_
+                    union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid where _ATTACHED_)
                   select oid from below)
-)"""
+)""".replace("_ATTACHED_", _ATTACHED)
 # What a publication sends of each table read, as pgoutput decides it for each relation holding rows (a table; a
 # foreign table holds rows too, never sent): it is sent where the publication is FOR ALL TABLES, lists the relation or
 # its schema, or lists a partitioned table it is a partition of (at any level) or that one's schema — and it is a
@@ -261,11 +267,11 @@ _RELS = """rels as (
 _PUBLISHED = """published as (
   with recursive tree(root, relid) as (
     select r.oid, r.oid from rels r where r.kind in ('r', 'p')
-    union select t.root, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.relid
+    union select t.root, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.relid and _ATTACHED_
   ), up(relid, above) as (  -- each relation of a tree: itself, and each partitioned table it is a partition of
     select distinct relid, relid from tree
     union select u.relid, i.inhparent from up u join pg_class a on a.oid = u.above and a.relispartition
-    join pg_inherits i on i.inhrelid = u.above
+    join pg_inherits i on i.inhrelid = u.above and _ATTACHED_
   ), in_schema(pubid, nspid) as (
     select p.refobjid, s.refobjid from pg_depend p
     join pg_depend s on s.classid = p.classid and s.objid = p.objid and s.refclassid = 'pg_namespace'::regclass
@@ -298,7 +304,7 @@ _PUBLISHED = """published as (
   select b.pubname, l.relid, true, null from listed l join rels r on r.oid = l.relid
   join pg_publication b on b.oid = l.pubid
   where r.kind = 'p' and not exists (select from held x where x.root = r.oid)
-)"""
+)""".replace("_ATTACHED_", _ATTACHED)
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(
       'schema', n.nspname, 'name', p.proname, 'args', pg_get_function_identity_arguments(p.oid),
