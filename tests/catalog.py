@@ -29,7 +29,7 @@ def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = 
             "using": using, "check": check}
 
 
-def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: bool = True,
+def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: bool = True, force_rls: bool = False,
           columns: Iterable[Any] = ("id", "updated_at"), grants_: Iterable[tuple[str, str]] = (),
           policies: Iterable[dict] = (), constraints: Iterable[dict] = (), indexes: Iterable[dict] | None = None,
           publications: Iterable[str] = (), publications_partly: dict | None = None, reads: Iterable[str] = (),
@@ -39,7 +39,7 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
     """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level;
     `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}."""
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
-    return {"schema": schema, "name": name, "kind": kind, "rls": rls, "owner": role_name(owner),
+    return {"schema": schema, "name": name, "kind": kind, "rls": rls, "force_rls": force_rls, "owner": role_name(owner),
             "partitions": [{**dict(zip(("schema", "name"), split_name(p))), "rls": on} for p, on in partitions],
             "extension_member": extension_member,
             "security_invoker": security_invoker, "grants": grants(("postgres", "SELECT"), *grants_), "columns": cols,

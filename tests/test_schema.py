@@ -218,7 +218,8 @@ def test_names_holding_dots_stay_apart():
     outcome = verdict({"tables": ['"billing.v2".invoices', 'billing."v2.invoices"'], "rls": True}, facts, FAILED)
     assert outcome.observed == 'table billing."v2.invoices" has row level security off'
     assert outcome.evidence["checked"] == ['"billing.v2".invoices', 'billing."v2.invoices"']
-    assert outcome.evidence["tables"] == {'billing."v2.invoices"': {"rls": False}, '"billing.v2".invoices': {"rls": True}}
+    assert outcome.evidence["tables"] == {'billing."v2.invoices"': {"rls": False, "force_rls": False},
+                                          '"billing.v2".invoices': {"rls": True, "force_rls": False}}
 
 
 def test_names_holding_dots_stay_apart_in_what_a_view_reads_and_a_key_references():
@@ -427,6 +428,47 @@ def test_a_role_that_bypasses_row_level_security_fails_policy_items_naming_it(pa
     outcome = verdict({"table": "jobs", **params}, catalog(table(policies=[READ_OWN, EVERYONE]), roles=BYPASSING),
                       status, seen)
     assert outcome.observed.count("has BYPASSRLS") <= 1, outcome.observed  # said once, not per table
+
+
+# The table's owner, and a role inheriting its privileges, is bound by no policy unless the table FORCEs row level
+# security: like BYPASSRLS, the policy items naming it fail (they had passed while it wrote every row)
+OWNING = [role("postgres", superuser=True), role("app_owner"), role("authenticated", member_of=["app_owner"]),
+          role("anon"), role("via", member_of=["authenticated"]), role("setter", member_of=["app_owner"], inherit=False)]
+
+
+@pytest.mark.parametrize("params, force, status, seen", [
+    ({"no_open_write_policies_for": ["authenticated"]}, False, FAILED,
+     "table public.jobs is owned by app_owner (inherited by authenticated): row level security does not bind its"
+     " owner unless forced, so no policy applies to authenticated — fix: ALTER TABLE … FORCE ROW LEVEL SECURITY, or"
+     " REVOKE app_owner FROM authenticated"),
+    ({"policies_for": {"update": ["app_owner"]}}, False, FAILED,
+     "table public.jobs is owned by app_owner: row level security does not bind its owner unless forced, so no policy"
+     " applies to app_owner — fix: ALTER TABLE … FORCE ROW LEVEL SECURITY, or give it another owner"),
+    ({"no_policies_for": ["anon", "via"]}, False, FAILED,
+     "owned by app_owner (inherited by via): row level security does not bind its owner unless forced, so no policy"
+     " applies to via — fix: ALTER TABLE … FORCE ROW LEVEL SECURITY, or end the membership through which via"
+     " inherits app_owner"),
+    ({"no_open_write_policies_for": ["authenticated"], "policies_for": {"update": ["app_owner"]}}, True, PASSED, ""),
+    ({"no_open_write_policies_for": ["anon", "setter"]}, False, PASSED, ""),  # no INHERIT: bound until SET ROLE
+])
+def test_the_tables_owner_and_who_inherits_it_fail_policy_items_unless_rls_is_forced(params, force, status, seen):
+    policies = [READ_OWN, policy("own", ["authenticated", "app_owner", "via"], "*")]
+    facts = catalog(table(policies=policies, owner="app_owner", force_rls=force),
+                    table("other", policies=policies, owner="app_owner", force_rls=force), roles=OWNING)
+    verdict({"table": "jobs", **params}, facts, status, seen)
+    # many tables: one line
+    many = judge({"tables": ["jobs", "other"], **params}, facts)
+    assert many.status is status and many.observed.count("unless forced") <= len(params), many.observed
+    if status is FAILED:
+        assert "2 tables are owned by app_owner" in many.observed, many.observed
+
+
+def test_a_partition_owned_by_the_role_fails_what_the_table_must_not_allow():
+    """Queried directly, a partition applies its own policies — to whom its own owner is."""
+    facts = catalog(table("ev", kind="p", partitions=[("public.ev1", True)], policies=[READ_OWN]),
+                    table("ev1", policies=[READ_OWN], owner="app_owner"), roles=OWNING)
+    verdict({"table": "ev", "no_open_write_policies_for": ["authenticated"]}, facts, FAILED,
+            "table public.ev1 (partition of public.ev) is owned by app_owner (inherited by authenticated)")
 
 
 # -- views and foreign tables ----------------------------------------------------------------------

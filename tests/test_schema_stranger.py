@@ -1605,3 +1605,43 @@ def test_a_partition_left_detach_pending_is_judged_as_postgresql_reads_it(server
                       (PASSED, "1 table as expected"),
                       (FAILED, "table public.ev1 has row level security off")])
     assert "grants SELECT to anon" in outcomes[3].observed, outcomes[3]
+
+
+# -- the table's owner, and who inherits from it, is bound by no policy unless RLS is forced -------------------------
+OWNED_BY_A_PARENT = """
+grant stranger_owner to authenticated;  -- with INHERIT: authenticated has its owner's privileges
+create table public.notes (id int primary key, owner_id int);
+alter table public.notes owner to stranger_owner;
+alter table public.notes enable row level security;
+grant select, update on public.notes to authenticated;
+create policy own on public.notes for all to authenticated using (owner_id = 1) with check (owner_id = 1);
+insert into public.notes values (1, 1), (2, 2), (3, 3);
+"""
+
+
+def test_a_role_inheriting_the_tables_owner_fails_the_policy_items_unless_rls_is_forced(server):
+    """PostgreSQL binds no owner by RLS unless the table FORCEs it, and the owner is whoever has the owning role's
+    privileges: authenticated updates every row whatever the policy says. The items had passed."""
+    _, fresh = server
+    items = [{"table": "public.notes", "rls": True, "no_open_write_policies_for": ["authenticated"]},
+             {"table": "public.notes", "policies_for": {"update": ["authenticated"]}},
+             {"table": "public.notes", "rls": True}]  # RLS is on: the switch, not whom it binds
+    with fresh(OWNED_BY_A_PARENT, roles=("stranger_owner",)) as url:
+        def updated() -> int:
+            with psycopg.connect(url.admin, connect_timeout=10) as conn:
+                conn.execute("set role authenticated")
+                changed = conn.execute("update public.notes set owner_id = owner_id").rowcount
+                conn.rollback()
+                return changed
+
+        assert updated() == 3
+        loose = judge_on(url, items)
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("alter table public.notes force row level security")
+        assert updated() == 1
+        forced = judge_on(url, items)
+    said = ("table public.notes is owned by stranger_owner (inherited by authenticated): row level security does not"
+            " bind its owner unless forced, so no policy applies to authenticated — fix: ALTER TABLE … FORCE ROW LEVEL"
+            " SECURITY, or REVOKE stranger_owner FROM authenticated")
+    expect(loose, [(FAILED, said), (FAILED, said), (PASSED, "1 table as expected")])
+    expect(forced, [(PASSED, "1 table as expected")] * 3)

@@ -229,6 +229,7 @@ _PARTITIONS = """case when r.kind in ('r', 'p') and exists (select from pg_inher
     else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
 _RELS = """rels as (
   select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relrowsecurity as rls,
+         c.relforcerowsecurity as force_rls,
          pg_get_userbyid(c.relowner) as owner, coalesce(c.relacl, acldefault('r', c.relowner)) as acl, c.reloptions
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where (c.relkind in ('r', 'p') and n.nspname = any(%(table_schemas)s))
@@ -374,7 +375,8 @@ def catalog_query(sections: frozenset[str]) -> str:
     ctes, top = [], []
     if "relations" in read:
         ctes.append(_RELS)
-        parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls", "'owner', r.owner",
+        parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls", "'force_rls', r.force_rls",
+                 "'owner', r.owner",
                  f"'partitions', {_PARTITIONS}"]
         for section, key in RELATION_SECTIONS.items():
             if section == "columns" and section in read:

@@ -773,8 +773,7 @@ def _check_rls_binds(p: Params, roles: Roles, findings: Findings) -> None:
     every row whatever they say, so no policy (nor the lack of one) says what it may do. The role's own attribute
     only: PostgreSQL never inherits BYPASSRLS (a member that may SET ROLE to such a role is not followed, as for
     grants)."""
-    named = {*p.no_policies_for, *p.no_open_write_policies_for, *(r for rs in p.policies_for.values() for r in rs)}
-    for role in sorted(named):
+    for role in _policy_roles(p):
         if role == PUBLIC or not roles.exists(role):  # (a role that does not exist is said by _check_roles)
             continue
         if role in roles.superusers:
@@ -785,6 +784,39 @@ def _check_rls_binds(p: Params, roles: Roles, findings: Findings) -> None:
             continue
         findings.item.append(f"{role_label(role)} {attribute}: no policy applies to it — fix: ALTER ROLE"
                              f" {quote_ident(role)} {fix}")
+
+
+def _policy_roles(p: Params, negative_only: bool = False) -> list[str]:
+    """The roles the item judges the policies for (`negative_only`: those of what must not be)."""
+    named = {*p.no_policies_for, *p.no_open_write_policies_for}
+    if not negative_only:
+        named.update(r for rs in p.policies_for.values() for r in rs)
+    return sorted(named)
+
+
+def _check_owner_bound(p: Params, name: str, t: dict, roles: Roles, findings: Findings,
+                       negative_only: bool = False) -> None:
+    """A role the policies are judged for that owns the table, or inherits from its owner, is bound by none of them
+    unless the table FORCEs row level security (PostgreSQL's check_enable_rls: the owner is whoever has the privileges
+    of the owning role): it reads and writes every row whatever they say, as a BYPASSRLS role does (said once for the
+    item by _check_rls_binds, as is a superuser)."""
+    if t["force_rls"]:
+        return
+    for role in _policy_roles(p, negative_only):
+        if role == PUBLIC or not roles.exists(role) or role in roles.superusers or role in roles.bypass_rls:
+            continue
+        owning = _owned_by(role, t["owner"], roles)
+        if owning is None:
+            continue
+        if role == t["owner"]:
+            undo = "give it another owner"
+        elif t["owner"] in roles.parents.get(role, ()):
+            undo = f"REVOKE {quote_ident(t['owner'])} FROM {quote_ident(role)}"
+        else:
+            undo = f"end the membership through which {role_label(role)} inherits {role_label(t['owner'])}"
+        findings.add(name, *_verb("is", "are", f"owned by {owning}: row level security does not bind its owner unless"
+                                              f" forced, so no policy applies to {role_label(role)} — fix: ALTER"
+                                              f" TABLE … FORCE ROW LEVEL SECURITY, or {undo}"))
 
 
 def _check_privileges_exist(p: Params, facts: Catalog, findings: Findings) -> None:
@@ -896,6 +928,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
                                                         f" {first_few(open_partitions)} with row level security off"))
         _judge_grants(p, name, t["grants"], t["owner"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
+        _check_owner_bound(p, name, t, facts.roles, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
         _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
         _judge_publications(p, name, t, facts, findings)
@@ -920,6 +953,7 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
             findings.errors.append(f"{label} was not read with {name}; check again")
             continue
         _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
+        _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
         _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
 
 
@@ -1484,6 +1518,8 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
     """The facts this item reads, per table (not the whole catalog row)."""
     fields = p.model_fields_set
     out: dict[str, Any] = {}
+    if "rls" in fields or _policy_roles(p):  # the owner, and who inherits from it, is bound only where forced
+        out["force_rls"] = t["force_rls"]
     if "rls" in fields:
         out["rls"] = t["rls"]
         if t["partitions"]:
