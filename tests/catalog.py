@@ -35,9 +35,10 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
           publications: Iterable[str] = (), publications_partly: dict | None = None, reads: Iterable[str] = (),
           security_invoker: bool = False,
           extension_member: bool = False, owner: str = "postgres",
-          partitions: Iterable[tuple[str, bool]] = ()) -> dict:
+          partitions: Iterable[tuple[str, bool]] = (), locks: Iterable[dict] = ()) -> dict:
     """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level;
-    `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}."""
+    `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}; `locks`: another session's
+    ACCESS EXCLUSIVE locks on it or on a relation its policies read ({schema, name, pid, granted})."""
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
     return {"schema": schema, "name": name, "kind": kind, "rls": rls, "force_rls": force_rls, "owner": role_name(owner),
             "partitions": [{**dict(zip(("schema", "name"), split_name(p))), "rls": on} for p, on in partitions],
@@ -46,7 +47,8 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
             "constraints": list(constraints),
             "indexes": list(indexes) if indexes is not None else [index(f"{name}_pkey", ["id"])],
             "policies": list(policies), "publications": list(publications),
-            "publications_partly": dict(publications_partly or {}), "reads": [list(split_name(r)) for r in reads]}
+            "publications_partly": dict(publications_partly or {}), "reads": [list(split_name(r)) for r in reads],
+            "locks": list(locks) or None}
 
 
 def view(name: str, **kwargs: Any) -> dict:

@@ -883,3 +883,33 @@ def test_except_functions_and_extensions_matching_nothing_are_in_the_evidence():
 ])
 def test_a_default_naming_public_may_be_written_unqualified(want, have, same):
     assert schema._same_default(want, have) is same
+
+
+# -- what another session's lock kept from being deparsed is never read as "no default" / "no policy" ---------------
+HELD = {"schema": "public", "name": "jobs", "pid": 4242, "granted": True}
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"defaults": {"updated_at": False}}, ERROR, "public.jobs is locked by another session (pid 4242,"
+                                                 " AccessExclusiveLock: a migration?); its column defaults were not read"),
+    ({"no_open_write_policies_for": ["anon"], "defaults": {"id": True}}, ERROR, "its column defaults and policies were"
+                                                                              " not read — check again once it is released"),
+    ({"policies": False}, ERROR, "its policies were not read"),
+    ({"columns": ["id"], "rls": True, "no_grants_to": ["anon"]}, PASSED, "1 table as expected"),  # nothing deparsed
+])
+def test_a_locked_relations_unread_parts_make_its_items_errors(params, status, seen):
+    facts = catalog(table(locks=[HELD], policies=[READ_OWN]))
+    outcome = verdict({"table": "jobs", **params}, facts, status, seen)
+    assert outcome.evidence["tables"]["public.jobs"]["locks"] == [HELD]
+
+
+def test_a_lock_on_what_a_policy_reads_leaves_the_defaults_read():
+    elsewhere = {**HELD, "name": "orders", "granted": False}
+    facts = catalog(table(locks=[elsewhere], columns=[column("id", default="0")], policies=[READ_OWN]),
+                    table("ev", kind="p", partitions=[("public.jobs", True)]))
+    verdict({"table": "jobs", "defaults": {"id": "0"}}, facts, PASSED)
+    verdict({"table": "jobs", "policies": True}, facts, ERROR,
+            "public.jobs: its policies read public.orders, which has another session waiting for AccessExclusiveLock on"
+            " it (pid 4242: a migration?), which every read of it queues behind; they were not read")
+    verdict({"table": "ev", "no_policies_for": ["anon"]}, facts, ERROR,
+            "public.jobs (partition of public.ev): its policies read public.orders")

@@ -1645,3 +1645,95 @@ def test_a_role_inheriting_the_tables_owner_fails_the_policy_items_unless_rls_is
             " SECURITY, or REVOKE stranger_owner FROM authenticated")
     expect(loose, [(FAILED, said), (FAILED, said), (PASSED, "1 table as expected")])
     expect(forced, [(PASSED, "1 table as expected")] * 3)
+
+
+# -- a migration's lock on one relation stops no other item's read ------------------------------------------------
+# Deparsing opens a relation (ACCESS SHARE): pg_get_expr opens the one a default or policy is of, and each table a
+# policy's subquery reads. Right after a deploy a migration may hold ACCESS EXCLUSIVE on one: what would wait for it is
+# not read, and only the items reading it end as an ERROR naming the lock — never as "no default" or "no policy".
+LOCKED_NEIGHBOURS = """
+create table public.orders (id bigint generated always as identity primary key,
+                            created_at timestamptz not null default now(), owner_id int);
+alter table public.orders enable row level security;
+create policy own_orders on public.orders for all to authenticated using (owner_id = 1);
+create table public.customers (id int primary key, email text not null default '');
+alter table public.customers enable row level security;
+create policy by_order on public.customers for select to authenticated
+  using (exists (select 1 from public.orders o where o.owner_id = customers.id));
+create table public.plain (id int primary key, note text default 'x');
+alter table public.plain enable row level security;
+create policy mine on public.plain for select to authenticated using (id = 1);
+create view public.recent as select id, created_at from public.orders;
+alter view public.recent alter column created_at set default now();
+grant select on public.recent to authenticated;
+"""
+NEIGHBOURS_JUDGED = [
+    {"table": "public.plain", "not_null": ["id"], "defaults": {"note": "'x'"}, "policies_for": {"select": ["authenticated"]}},
+    {"table": "public.customers", "not_null": ["email"], "defaults": {"email": "''"}},
+    {"table": "public.orders", "columns": ["id", "created_at"], "not_null": ["created_at"], "rls": True},
+    {"views_in": "public", "no_grants_to": ["anon"]},
+]
+NEIGHBOURS_UNREAD = [
+    {"table": "public.orders", "defaults": {"created_at": "now()"}},
+    {"table": "public.orders", "no_open_write_policies_for": ["authenticated"]},
+    {"table": "public.customers", "policies_for": {"select": ["authenticated"]}},  # its policy reads public.orders
+]
+
+
+def _pid(conn) -> int:
+    return conn.execute("select pg_backend_pid()").fetchone()[0]
+
+
+@pytest.mark.parametrize("locked", ["public.orders", "public.recent"])  # a view's lock takes the tables it reads
+def test_a_lock_held_on_one_relation_leaves_every_other_item_of_the_group_judged(server, locked):
+    _, fresh = server
+    with fresh(LOCKED_NEIGHBOURS) as url:
+        with psycopg.connect(url.admin, connect_timeout=10) as migration:
+            migration.execute(f"lock table {locked} in access exclusive mode")
+            outcomes = judge_on(url, NEIGHBOURS_JUDGED + NEIGHBOURS_UNREAD)
+            pid = _pid(migration)
+            migration.rollback()
+        after = judge_on(url, NEIGHBOURS_UNREAD)
+    judged, unread = outcomes[:len(NEIGHBOURS_JUDGED)], outcomes[len(NEIGHBOURS_JUDGED):]
+    assert [o.status for o in judged] == [PASSED] * len(judged), judged
+    held = f"public.orders is locked by another session (pid {pid}, AccessExclusiveLock: a migration?)"
+    expect(unread, [(Status.ERROR, f"{held}; its column defaults were not read"),
+                    (Status.ERROR, f"{held}; its policies were not read"),
+                    (Status.ERROR, "public.customers: its policies read public.orders, which is locked by another"
+                                   f" session (pid {pid}, AccessExclusiveLock: a migration?); they were not read")])
+    assert all("check again once it is released" in o.observed for o in unread), unread
+    assert [o.status for o in after] == [PASSED, PASSED, PASSED], after  # released: read and judged
+
+
+def test_a_lock_waited_for_on_one_relation_is_said_as_one_held(server):
+    """An ACCESS EXCLUSIVE request waiting behind a reader (a migration's ALTER TABLE behind a long query) queues every
+    later reader of the relation behind it, the catalog's deparse too: as a held one, it is not read."""
+    import threading
+
+    _, fresh = server
+    with fresh(LOCKED_NEIGHBOURS) as url:
+        with psycopg.connect(url.admin, connect_timeout=10) as reader, \
+                psycopg.connect(url.admin, connect_timeout=10) as migration:
+            reader.execute("select count(*) from public.orders")  # its ACCESS SHARE stays held
+            waiter = _pid(migration)
+            migration.execute("set lock_timeout = '30s'")
+            waiting = threading.Thread(target=migration.execute, args=("lock table public.orders in access exclusive"
+                                                                       " mode",))
+            waiting.start()
+            try:
+                with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as look:
+                    for _ in range(200):
+                        if look.execute("select from pg_locks where pid = %s and not granted", (waiter,)).fetchall():
+                            break
+                        threading.Event().wait(0.05)
+                    else:
+                        raise AssertionError("the migration's lock request is not waiting")
+                outcomes = judge_on(url, NEIGHBOURS_JUDGED + NEIGHBOURS_UNREAD[:1])
+            finally:
+                reader.rollback()
+                waiting.join(timeout=30)
+            migration.rollback()
+    assert [o.status for o in outcomes[:-1]] == [PASSED] * len(NEIGHBOURS_JUDGED), outcomes
+    expect(outcomes[-1:], [(Status.ERROR, f"public.orders has another session waiting for AccessExclusiveLock on it"
+                                          f" (pid {waiter}: a migration?), which every read of it queues behind; its"
+                                          " column defaults were not read")])

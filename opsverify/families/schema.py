@@ -44,10 +44,12 @@ from ._catalog import (
     WRITE_PRIVILEGES,
     Catalog,
     Roles,
+    NotRead,
     SectionNotRead,
     catalog_query,
     find_not_read,
     held_privileges,
+    locked_itself,
     normal_type,
     parse_type,
     privilege_order,
@@ -881,6 +883,43 @@ def _judge_forbidden_grants(p: Params, name: str, grants: list[dict], owner: str
             findings.add(name, *_verb("grants", "grant", f"{'/'.join(labels)} to {via}"))
 
 
+# -- a relation another session locks ------------------------------------------------------------------
+POLICY_FIELDS = ("policies", "policies_for", "no_policies_for", "no_open_write_policies_for", "policies_never_mention")
+NEGATIVE_POLICY_FIELDS = ("no_policies_for", "no_open_write_policies_for", "policies_never_mention")
+
+
+def _lock_clause(lock: dict) -> str:
+    """What a lock (see _catalog._HELD_LOCKS) does to its relation, as a message writes it after the relation."""
+    if lock["pid"] is None:
+        return ("is locked by a prepared transaction (AccessExclusiveLock: COMMIT PREPARED or ROLLBACK PREPARED it,"
+                " see pg_prepared_xacts)")
+    if lock["granted"]:
+        return f"is locked by another session (pid {lock['pid']}, AccessExclusiveLock: a migration?)"
+    return (f"has another session waiting for AccessExclusiveLock on it (pid {lock['pid']}: a migration?), which every"
+            " read of it queues behind")
+
+
+def _unread_while_locked(p: Params, name: str, t: dict, negative_only: bool = False) -> str | None:
+    """Why the item cannot be judged on `t`: what it reads of it was not deparsed for a lock (its column defaults where
+    `t` is locked itself, its policies where `t` or a relation one of them reads is); None where the item reads
+    neither. Never judged as "no default" or "no policy": that would pass what was not read."""
+    locks = t.get("locks") or []
+    fields = NEGATIVE_POLICY_FIELDS if negative_only else POLICY_FIELDS
+    reads_policies = bool(locks) and any(getattr(p, f) not in (None, [], {}) for f in fields)
+    reads_defaults = bool(p.defaults) and not negative_only and locked_itself(t)
+    if not (reads_policies or reads_defaults):
+        return None
+    again = " — check again once it is released"
+    own = [lock for lock in locks if (lock["schema"], lock["name"]) == (t["schema"], t["name"])]
+    if own:
+        what = " and ".join(x for x, wanted in (("column defaults", reads_defaults), ("policies", reads_policies))
+                            if wanted)
+        return f"{name} {_lock_clause(own[0])}; its {what} were not read{again}"
+    lock = locks[0]
+    return (f"{name}: its policies read {qualified(lock['schema'], lock['name'])}, which {_lock_clause(lock)}; they"
+            f" were not read{again}")
+
+
 # -- tables ----------------------------------------------------------------------------------------
 def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     findings = Findings("table")
@@ -917,6 +956,10 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     parts_skipped = {_qualified(x) for x in tables}
     for t in tables:
         name = _qualified(t)
+        unread = _unread_while_locked(p, name, t)
+        if unread:  # an error: nothing else of it is judged
+            findings.errors.append(unread)
+            continue
         _judge_columns(p, name, t, findings)
         if p.rls is not None and t["rls"] != p.rls:
             findings.add(name, *_verb("has", "have", f"row level security {'on' if t['rls'] else 'off'}"))
@@ -951,6 +994,10 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
         label = f"{part_name} ({'partition' if t['kind'] == 'p' else 'child table'} of {name})"
         if row is None:  # read with its parent in the same query: only a table made since is missing
             findings.errors.append(f"{label} was not read with {name}; check again")
+            continue
+        unread = _unread_while_locked(p, label, row, negative_only=True)
+        if unread:
+            findings.errors.append(unread)
             continue
         _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
         _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
@@ -1514,6 +1561,9 @@ def _mentions(expression: str, word: str) -> bool:
                for text in dict.fromkeys((expression, as_public_path(expression))))
 
 
+NOT_READ_LOCKED = "(not read: locked by another session)"
+
+
 def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
     """The facts this item reads, per table (not the whole catalog row)."""
     fields = p.model_fields_set
@@ -1525,13 +1575,18 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
         if t["partitions"]:
             out["partitions" if t["kind"] == "p" else "child_tables"] = {_qualified(x): x["rls"]
                                                                            for x in t["partitions"]}
+    if t.get("locks"):  # what another session's lock kept from being read (see _unread_while_locked)
+        out["locks"] = t["locks"]
     if fields & {"columns", "not_null", "defaults", "types", "checked", "no_columns_of_type"}:
-        out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"], "default": c["default"]}
+        out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"],
+                                      "default": NOT_READ_LOCKED if isinstance(c["default"], NotRead) else c["default"]}
                           for c in t["columns"]}
     if fields & {"no_grants_to", "no_write_grants_to", "grants_to"}:
         out["grants"] = _grant_list(t["grants"], t["columns"])
         out["owner"] = role_label(t["owner"])
-    if fields & {"policies", "policies_for", "no_policies_for", "no_open_write_policies_for", "policies_never_mention"}:
+    if fields & set(POLICY_FIELDS) and isinstance(t["policies"], NotRead):
+        out["policies"] = NOT_READ_LOCKED
+    elif fields & set(POLICY_FIELDS):
         out["policies"] = [{"name": pol["name"], "command": COMMANDS[pol["command"]], "roles": [role_label(r) for r in pol["roles"] or [PUBLIC]],
                             "permissive": pol["permissive"], "using": pol["using"], "check": pol["check"],
                             # PostgreSQL's own value of a constant expression
