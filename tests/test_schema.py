@@ -463,6 +463,15 @@ def test_the_tables_owner_and_who_inherits_it_fail_policy_items_unless_rls_is_fo
         assert "2 tables are owned by app_owner" in many.observed, many.observed
 
 
+def test_a_table_owned_by_pg_database_owner_is_owned_by_the_databases_owner():
+    roles = [*OWNING, role("pg_database_owner"), role("app_user", member_of=["pg_database_owner"])]
+    verdict({"table": "jobs", "no_open_write_policies_for": ["app_user"]},
+            catalog(table(owner="pg_database_owner"), roles=roles), FAILED,
+            "owned by pg_database_owner (inherited by app_user; the database's owner is its member): row level security"
+            " does not bind its owner unless forced, so no policy applies to app_user — fix: ALTER TABLE … FORCE ROW"
+            " LEVEL SECURITY, or give it another owner")
+
+
 def test_a_partition_owned_by_the_role_fails_what_the_table_must_not_allow():
     """Queried directly, a partition applies its own policies — to whom its own owner is."""
     facts = catalog(table("ev", kind="p", partitions=[("public.ev1", True)], policies=[READ_OWN]),

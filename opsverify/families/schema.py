@@ -810,7 +810,7 @@ def _check_owner_bound(p: Params, name: str, t: dict, roles: Roles, findings: Fi
         owning = _owned_by(role, t["owner"], roles)
         if owning is None:
             continue
-        if role == t["owner"]:
+        if role == t["owner"] or t["owner"] == DATABASE_OWNER:  # (the database's owner is its member by no GRANT)
             undo = "give it another owner"
         elif t["owner"] in roles.parents.get(role, ()):
             undo = f"REVOKE {quote_ident(t['owner'])} FROM {quote_ident(role)}"
