@@ -925,8 +925,41 @@ def test_a_forged_delivery_of_another_content_type_is_refused(params, mutating):
     assert "one sent as text/plain" in json_only.expected and "(text/plain: any 4xx)" in json_only.expected
     assert correct.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 401" in correct.observed, correct
     assert typed.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 415" in typed.observed, typed
-    # a router with no route for text/plain: its 404 had failed the item "(not deployed)", the JSON ones refused
-    assert routed.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 404" in routed.observed, routed
+    # a router with no route for text/plain: its 404 had failed the item "(not deployed)", the JSON ones refused;
+    # a genuine delivery taken shows the route is there, without one it is not judged (`routed_elsewhere`)
+    if mutating:
+        assert routed.status is Status.PASSED and f"{webhook.OTHER_TYPE}: 404" in routed.observed, routed
+    else:
+        assert routed.status is Status.ERROR and f"{webhook.OTHER_TYPE}: 404 (not deployed): a router matching the" \
+            " content type answers so" in routed.observed, routed
+
+
+def _verifier_in_front_of_no_route(headers, body):
+    """The signature checked by a JSON parser in front of routing (`app.use(express.json({verify}))`), and the webhook
+    route not deployed: every JSON forgery is refused by the verifier, the text/plain one by the router, 404 — and
+    so would a genuine delivery be."""
+    if headers.get("content-type", "").startswith("application/json"):
+        status, text = _verifies_stripe_and_shopify(headers, body)
+        if status >= 400:
+            return status, text
+    return 404, "Cannot POST /hook"
+
+
+@pytest.mark.parametrize("params, mutating, status", [
+    (STRIPE_ITEM, False, Status.ERROR), (STRIPE_SIGNED, True, Status.ERROR),  # its genuine delivery 404s: not seen
+], ids=["stripe", "stripe-signed"])
+def test_a_route_not_deployed_behind_a_verifier_on_the_json_parser_never_passes(params, mutating, status):
+    """Every JSON forgery got the verifier's 401 and the text/plain one the router's 404: counted a refusal, the item
+    passed a route no genuine delivery reaches."""
+    with route_server({("POST", "/hook"): _verifier_in_front_of_no_route}) as base:
+        target = make_target({"services": {"app": {"url": base}},
+                              "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", {**params, "path": "/hook"},
+                                                                     mutating=mutating)])
+        finally:
+            target.close()
+    assert outcome.status is status, outcome
 
 
 def test_the_delivery_of_another_content_type_is_the_randomly_signed_one():

@@ -102,7 +102,8 @@ NO_SIGNATURE = "a signature header with its time and no v1 signature"
 EMPTY_SIGNATURE = "an empty signature"
 # a verifier put on the route's JSON parser checks JSON deliveries only: the randomly signed delivery again, as another
 # content type, is taken unchecked there. A correct endpoint refuses it, for its signature or its type (415; a router
-# matching the content type has no route: 404, 405): any 4xx will do
+# matching the content type has no route: 404, 405, which a genuine delivery taken must show is no missing route —
+# `routed_elsewhere`): any 4xx will do
 OTHER_CONTENT_TYPE = "text/plain"
 OTHER_TYPE = f"wrong signature, sent as {OTHER_CONTENT_TYPE}"
 # what a forgery of these taken says of an endpoint that refuses the plain ones (unsigned, a random key)
@@ -373,7 +374,7 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
         return None
     if how == OTHER_TYPE and 400 <= reply.status < 500 and reply.status not in TURNED_AWAY:
         # a router matching the content type has no route for it (gorilla/mux, Spring: 404, 405, 415): refused all
-        # the same; whether the endpoint is deployed the JSON deliveries tell
+        # the same, where the route is there (`routed_elsewhere`: else not judged)
         return None
     if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # not judged: `not_judged` says so
         return None
@@ -391,6 +392,19 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
     if reply.status >= 500:
         return f"{how}: {reply.status} (server error; the sender will retry)"
     return f"{how}: {status_said(reply)}"
+
+
+def routed_elsewhere(attempts: list, genuine: Reply | None) -> list[str]:
+    """The delivery sent as text/plain answered as a route that is not there (404, 405, 410): a router that matches
+    the content type answers so for a route that is, and so does a route not deployed at all behind a verifier on
+    the JSON parser, in front of routing (which refused the JSON ones). Only a genuine delivery taken (signed_with)
+    tells them apart: without one it is not judged."""
+    if genuine is not None and genuine.status is not None and 200 <= genuine.status < 300:
+        return []
+    return [f"{how}: {reply.status} ({NOT_DEPLOYED[reply.status]}): a router matching the content type answers so,"
+            " and so does a route not deployed behind a verifier on the JSON parser (which refused the JSON ones);"
+            " signed_with tells them apart (a genuine delivery taken shows the route is there)"
+            for how, _, reply in attempts if how == OTHER_TYPE and reply.status in NOT_DEPLOYED]
 
 
 def genuine_problem(reply: Reply) -> str | None:
@@ -470,6 +484,7 @@ def judge(check, facts) -> Outcome:
                       **evidence)
     if genuine is not None and (text := genuine_unseen(p, genuine)):
         unseen.append(text)
+    unseen += routed_elsewhere(attempts, genuine)
     if unseen:  # each turned away for now says whether it was asked again (only those signed with another key are)
         turned_away = [how for how, _, reply in attempts if retry_wait_s(reply) is not None]
         asked_again = [how for how in turned_away if how != GENUINE and how not in SIGNED_REFUSALS]
