@@ -542,7 +542,7 @@ def test_an_http_item_with_another_secret_or_path_is_not_the_jobs_call(tmp_path)
 @pytest.mark.parametrize("secret, almost", [
     ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b3d"), ("cron-secret-9", "cron-secret_9"), ("CRON_SECRET_ZZ", "CRON_SECRET_AZ"),
     ("cron-secret-za", "cron-secret-aa"), ("cron-secret-x", "cron-secret_x"), ("cronsecretkey==", "cronsecretkfy=="),
-    ("cron.secret.k", "cron.secret-k"),
+    ("cron.secret.k", "cron.secretak"), ("abc+d", "abcad"), ("abc/d", "abcad"),
 ])
 def test_the_near_miss_is_the_secret_with_its_next_to_last_character_changed_for_one_of_its_kind(secret, almost):
     assert cron.near_miss(secret) == almost
@@ -561,6 +561,11 @@ def test_the_near_miss_of_a_base64url_key_decodes_to_another_key():
     for _ in range(200):
         token = random.token_urlsafe(32)
         assert key(cron.near_miss(token)) != key(token), token
+    # standard base64: a decoder reading both alphabets (Node's Buffer.from(s, 'base64'), Python's urlsafe_b64decode
+    # of a std secret) reads `+` as `-` and `/` as `_`: a `+` changed to `-` was the key itself
+    for token in ("ab+d" * 11, "ab/d" * 11, "ab+=", "ab/="):
+        lenient = token.replace("+", "-").replace("/", "_")
+        assert key(cron.near_miss(token).replace("+", "-").replace("/", "_")) != key(lenient), token
 
 
 LENGTH_ONLY = "/api/cron/length-only"

@@ -238,13 +238,14 @@ def unset_values(header: str) -> dict[str, str]:
 
 def near_miss(secret: str) -> str:
     """`secret` with its next-to-last character (before any `=` padding) changed for the next of its kind (a digit, a
-    lower- or an upper-case letter; any other for '-' or '_'): as long, and equal but for that one character. Not the
-    last: base64's last character may hold bits a decoder drops (the 43rd of `token_urlsafe(32)` holds two), so an
-    endpoint comparing the decoded key would take a change there as the secret itself. Almost the secret: register
-    it as one before it is sent."""
+    lower- or an upper-case letter; '-' for '_' and back; any other for a letter): as long, and equal but for that
+    one character. Not the last: base64's last character may hold bits a decoder drops (the 43rd of
+    `token_urlsafe(32)` holds two), so an endpoint comparing the decoded key would take a change there as the secret
+    itself; nor `+` for `-` (or `/` for `_`): a decoder reading both alphabets reads them as one digit. Almost the
+    secret: register it as one before it is sent."""
     at = max(len(secret.rstrip("=")) - 2, 0)
     kind = next((chars for chars in _KINDS if secret[at] in chars), None)
-    changed = kind[(kind.index(secret[at]) + 1) % len(kind)] if kind else "-"
+    changed = kind[(kind.index(secret[at]) + 1) % len(kind)] if kind else "a"
     return secret[:at] + changed + secret[at + 1:]
 
 
