@@ -265,9 +265,10 @@ def evidence_folder(root: Path) -> str:
 def _in_a_projects_reports(root: Path) -> str:
     """Why `root` is inside a project's reports/ (empty before its first run: nothing in it says what it is, its
     project does), else ''."""
-    for candidate in (folder := Path(os.path.realpath(root)), *folder.parents):
-        if candidate.name == "reports" and _project(candidate.parent):
-            return f"inside the reports folder {candidate} of the project {candidate.parent}"
+    for folder in (Path(os.path.abspath(root)), Path(os.path.realpath(root))):  # a reports/ that is a link too
+        for candidate in (folder, *folder.parents):
+            if candidate.name == "reports" and _project(candidate.parent):
+                return f"inside the reports folder {candidate} of the project {candidate.parent}"
     return ""
 
 

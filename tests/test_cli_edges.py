@@ -428,6 +428,17 @@ def test_init_in_a_projects_reports_folder_before_any_run_is_refused(tmp_path, c
     assert tree(tmp_path) == before
 
 
+def test_init_in_a_projects_reports_folder_that_is_a_link_is_refused(tmp_path, capsys):
+    """reports/ a symbolic link to a bigger disk: the resolved path names no reports/ and init wrote there."""
+    project = tmp_path / "project"
+    assert run(capsys, "init", str(project), "--system", "shop")[0] == exitcodes.OK
+    (tmp_path / "disk" / "local").mkdir(parents=True)
+    (project / "reports").symlink_to(tmp_path / "disk")
+    code, out, err = run(capsys, "init", str(project / "reports" / "local"), "--system", "other")
+    assert code == exitcodes.BAD_CONFIG and "opsverify init writes a project only outside reports/" in one_line(err)
+    assert list((tmp_path / "disk" / "local").iterdir()) == []
+
+
 # -- 8. smaller -----------------------------------------------------------------------------------------------
 def test_coverage_in_a_folder_without_checklists_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
