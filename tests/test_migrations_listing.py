@@ -96,12 +96,13 @@ def test_the_same_folder_listed_shows_what_it_holds(tmp_path, tool, files, hidde
 
 
 def test_a_hidden_or_dependency_folder_the_checker_may_not_list_is_not_looked_into(tmp_path, monkeypatch):
-    """The walk never enters them, so their permissions are no question (a .git the checker may not read)."""
-    lay_out(tmp_path, {"V1__init.sql": "select 1;\n", ".git/x.sql": "", "node_modules/y.sql": ""})
+    """The walk never enters them, so their permissions are no question (a tool's cache the checker may not read; a
+    `.git` folder is git's to open: one it cannot is a broken checkout)."""
+    lay_out(tmp_path, {"V1__init.sql": "select 1;\n", ".cache/x.sql": "", "node_modules/y.sql": ""})
     scandir = os.scandir
 
     def refusing(path):
-        if Path(path).name in (".git", "node_modules"):
+        if Path(path).name in (".cache", "node_modules"):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return scandir(path)
 

@@ -49,6 +49,15 @@ The contents API answers 404 alike for a missing file, a wrong repo or ref, and 
 cannot see: so the same batch asks for the ref's commit, and a file's 404 is "missing" only when the
 repo is readable at that ref; else every item is an *error* saying the repo or ref is not readable.
 
+A local checkout is read as a stranger's (a CI artifact, a shared runner's workspace): git runs no command its own
+config names (core.fsmonitor, hooks, gpg.program under log.showSignature, the filter driver a .gitattributes line
+picks, a transport a partial clone would fetch missing objects through: each is overridden on every git call) and
+writes nothing into it (GIT_OPTIONAL_LOCKS=0: `git status` leaves its index as it is). A committed file is the
+commit's only when its contents are HEAD's (as its bytes are, or as `git add` would store them: line endings), never
+on the stat data of the checkout's index. A `.git` at or above the checkout that git cannot open (a `gitdir:` file
+pointing where nothing is, a folder without HEAD) and a work tree other than the folder holding the `.git`
+(core.worktree in its config) are an *error*, never a folder read as it is.
+
 "The deploy" is the committer time of the checkout's HEAD (`git log -1`): a fact of the
 deployed commit, never the runner's clock. The report's time is its newest file's: for a file
 committed and unchanged in the checkout, its last commit's time (a checkout stamps every file with the
@@ -338,6 +347,54 @@ def git_env() -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, "GIT_TERMINAL_PROMPT": "0"}
 
 
+# What a checkout's own config (.git/config, never part of a commit: a CI artifact's, a shared runner's) may set
+# for git to run a command as the checker, or to read the checkout otherwise than its commit. Given to every git
+# call as command-line config, which wins over every file's; the runner's own (global, system) config is kept.
+GIT_OVERRIDES = (
+    ("core.fsmonitor", "false"),  # a command `git status` runs (or a daemon it starts)
+    ("core.hooksPath", os.devnull),  # hooks (post-index-change): none is run
+    ("log.showSignature", "false"),  # gpg.program, run by `git log` to verify a signed commit
+    ("core.checkStat", "default"), ("core.trustctime", "true"),  # "minimal": an edit with mtime put back reads clean
+    ("core.safecrlf", "false"),  # `git hash-object` refusing a file whose line endings it would change
+    ("protocol.allow", "never"),  # a partial clone fetching a missing object: its remote may be `ext::<command>`
+)
+# config sections naming commands by a name of the checkout's choosing (`filter.<driver>.clean`, picked by a
+# .gitattributes line; `protocol.<name>.allow` letting a transport run): each name the config holds is emptied
+NAMED_COMMANDS = re.compile(r"(filter|protocol)\.(.+)\.[^.]+")
+FILTER_EMPTIED = (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false"))
+
+
+def _overridden(settings: list[tuple[str, str]]) -> dict[str, str]:
+    """`settings` as git's command-line config in the environment (GIT_CONFIG_KEY_<n>: a driver's name may hold
+    `=`, which `-c name=value` would split at)."""
+    pairs = {"GIT_CONFIG_COUNT": str(len(settings))}
+    for number, (key, value) in enumerate(settings):
+        pairs.update({f"GIT_CONFIG_KEY_{number}": key, f"GIT_CONFIG_VALUE_{number}": value})
+    return pairs
+
+
+def _emptied(config: str) -> list[tuple[str, str]]:
+    """The overrides that empty each filter driver and allow no transport named in `config`, `git config -z
+    --get-regexp` output (`key\nvalue\0`)."""
+    settings = []
+    for entry in config.split("\0"):
+        named = NAMED_COMMANDS.fullmatch(entry.split("\n", 1)[0])
+        if named and named[1] == "filter":
+            settings += [(f"filter.{named[2]}.{key}", value) for key, value in FILTER_EMPTIED]
+        elif named:
+            settings.append((f"protocol.{named[2]}.allow", "never"))
+    return list(dict.fromkeys(settings))
+
+
+def _nearest_dot_git(folder: Path) -> Path | None:
+    """The `.git` (folder, file or link, whole or broken) git's search from `folder` upward meets first."""
+    return next((at / ".git" for at in (folder, *folder.parents) if os.path.lexists(at / ".git")), None)
+
+
+def _regular_file(path: Path) -> bool:
+    return not path.is_symlink() and path.is_file()
+
+
 def _plain_files(folder: Path) -> dict[str, float]:
     """name -> modification time of each file in `folder`, at any depth. A symbolic link inside (to a file or a
     folder) is the name it points to in the commit, not a file of the folder's: neither counted nor followed."""
@@ -376,17 +433,23 @@ def folder_as_committed(root: Path, folder: str,
     if not differing:
         return None
     return GatherError(f"{folder} differs in the checkout from the commit ({first_few(differing)}: changed, added,"
-                       " removed, untracked, ignored, or overlooked by git's index): it is not the deployed folder;"
-                       " judge a clean checkout of the commit")
+                       " removed, untracked, ignored, overlooked by git's index, or a submodule's): it is not the"
+                       " deployed folder; judge a clean checkout of the commit")
 
 
 class Checkout:
-    """A local checkout of the deployed commit."""
+    """A local checkout of the deployed commit. git is run on it as on a stranger's: its own config runs no
+    command (GIT_OVERRIDES, each filter driver emptied), nothing is written into it (GIT_OPTIONAL_LOCKS=0: `git
+    status` leaves the index as it is), and a file read is compared by content with HEAD's, not by the stat data
+    git's index keeps."""
 
     def __init__(self, root: Path):
         self.root = root
         self.label = f"checkout {root}"
         self._holds_root: bool | GatherError | None = None  # whether the repository's commit holds the checkout
+        self._env: dict[str, str] | GatherError | None = None  # git's environment, the checkout's commands emptied
+        self._prefix: str | GatherError | None = None  # the checkout's folder from the repository's top, once opened
+        self._opened_once = False
 
     def read_files(self, paths: list[str]) -> dict[str, str | None | GatherError]:
         changed = self._changed(paths)
@@ -413,14 +476,15 @@ class Checkout:
         modified, added, deleted, untracked, and ignored too (which status leaves out unless asked) — and every file
         the index tells git to overlook (assume-unchanged, skip-worktree), whose changes status cannot see. A folder
         git names whole (an untracked folder, a nested repository) holds every path under it. The checkout may be a
-        folder inside the repository (a monorepo's app): git names every path from the top."""
-        top = self._git("rev-parse", "--show-prefix")
+        folder inside the repository (a monorepo's app): git names every path from the top. A committed file the
+        checkout holds with other contents than HEAD's is one too, whatever the index's stat data say (an edit
+        whose mtime was put back, an index written by hand); a submodule's folder is one whole (its files are
+        another repository's: git is never run in it)."""
+        top = self._opened()
         if not isinstance(top, str):
             return top
-        if outside := self._outside_its_commit(top.strip()):
-            return outside
         status = self._git("--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all",
-                           "--ignored=matching", "--", *paths)
+                           "--ignored=matching", "--no-renames", "--ignore-submodules=dirty", "--", *paths)
         if not isinstance(status, str):
             return status or GatherError(f"git status in {self.root} gave no answer")
         flagged = self._git("--literal-pathspecs", "-c", "core.quotepath=off", "ls-files", "-v", "-z", "--full-name",
@@ -434,7 +498,69 @@ class Checkout:
         tracked = {entry[2:]: entry[0] for entry in flagged.split("\0") if len(entry) > 2}
         # `H` a file git reads; lowercase one assumed unchanged, `S` one skipped in the worktree
         overlooked = {name for name, tag in tracked.items() if tag.islower() or tag == "S"}
-        return top.strip(), _Listed(dirty | overlooked, set(tracked), overlooked, nested)
+        committed = self._git("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-name", "HEAD", "--", *paths)
+        if not isinstance(committed, str):
+            return committed or GatherError(f"git ls-tree in {self.root} gave no answer")
+        blobs, submodules = {}, set()
+        for entry in filter(None, committed.split("\0")):
+            mode, kind, rest = entry.split(" ", 2)
+            oid, _, name = rest.partition("\t")
+            if kind == "commit":
+                submodules.add(name + "/")
+            elif kind == "blob" and mode != "120000":  # a symbolic link is git status's to tell
+                blobs[name] = oid
+        rewritten = self._content_differs(top, blobs)
+        if isinstance(rewritten, GatherError):
+            return rewritten
+        return top, _Listed(dirty | overlooked | rewritten | submodules, set(tracked), overlooked,
+                            nested | submodules)
+
+    def _content_differs(self, prefix: str, blobs: dict[str, str]) -> set[str] | GatherError:
+        """Those of `blobs` (name from the repository's top -> HEAD's blob id) the checkout does not hold with HEAD's
+        contents: missing, or hashed otherwise — as its bytes are, and then as `git add` would store them (line
+        endings under text=auto or core.autocrlf; filter drivers are emptied, so no command runs)."""
+        waiting = {name: oid for name, oid in blobs.items() if _regular_file(self.root / name.removeprefix(prefix))}
+        differs = set(blobs) - set(waiting)
+        for how in (["--no-filters"], []):
+            if not waiting:
+                break
+            names = list(waiting)
+            hashed = self._git("hash-object", *how, "--", *(name.removeprefix(prefix) for name in names))
+            if not isinstance(hashed, str):
+                return hashed or GatherError(f"git hash-object in {self.root} gave no answer")
+            ids = hashed.split()
+            if len(ids) != len(names):
+                return GatherError(f"git hash-object in {self.root} gave {len(ids)} ids for {len(names)} files")
+            waiting = {name: oid for name, oid, seen in zip(names, waiting.values(), ids) if seen != oid}
+        return differs | set(waiting)
+
+    def _opened(self) -> str | None | GatherError:
+        """The checkout's folder from its repository's top ("" at the top), once git opened the repository as the
+        deployed commit's checkout; None for a folder of no repository (no `.git` at or above it). An error where
+        git reads another work tree than the folder holding the `.git` it found (core.worktree in the
+        repository's config: git status would judge that folder, while the files are read from this one), where
+        the repository's commit does not hold the checkout."""
+        if self._opened_once:
+            return self._prefix
+        self._opened_once = True
+        self._prefix = self._open()
+        return self._prefix
+
+    def _open(self) -> str | None | GatherError:
+        said = self._git("rev-parse", "--show-toplevel", "--show-prefix")
+        if not isinstance(said, str):
+            return said
+        *top, prefix = said.removesuffix("\n").split("\n")
+        work_tree, dot_git = Path("\n".join(top)).resolve(), _nearest_dot_git(self.root.resolve())
+        if dot_git is None or work_tree != dot_git.parent:
+            holder = dot_git.parent if dot_git else self.root
+            return GatherError(f"git reads the work tree {work_tree} for {self.root}, not {holder}, where its .git is"
+                               " (core.worktree in the repository's config points elsewhere): the files read here are"
+                               " not those git compares with the commit; judge a plain checkout of the commit")
+        if outside := self._outside_its_commit(prefix):
+            return outside
+        return prefix
+
 
     def _outside_its_commit(self, prefix: str) -> GatherError | None:
         """An error where the checkout lies inside a repository whose commit does not hold it (an app's export in an
@@ -548,8 +674,9 @@ class Checkout:
                                f"{'it' if len(untold) == 1 else 'them'} (inside a submodule or a nested repository,"
                                " or a file the index tells git to overlook); judge a plain checkout of the commit")
         # a merge names the files it brought (against its first parent): one added in a merge is dated by it
-        log = self._git("--literal-pathspecs", "-c", "core.quotepath=off", "log", "--format=%x00%H %ct",
-                        "--name-only", "--no-renames", "--diff-merges=first-parent", "HEAD", "--", relative)
+        log = self._git("--literal-pathspecs", "-c", "core.quotepath=off", "log", "--no-show-signature",
+                        "--format=%x00%H %ct", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv",
+                        "--diff-merges=first-parent", "HEAD", "--", relative)
         if log is None:
             return {}
         if isinstance(log, GatherError):
@@ -571,11 +698,18 @@ class Checkout:
         """git's answer in the checkout (see _git_unquoted for the names it lists); None when it is no git checkout.
         git refusing one (a checkout another user owns: "detected dubious ownership"), or missing where a `.git`
         is, is an error: its files could not be told from the commit's, never read as they are."""
+        env = self._safe_env()
+        if not isinstance(env, dict):
+            return env
+        return self._answer(args, env)
+
+    def _answer(self, args: tuple[str, ...], env: dict[str, str], none_found: bool = False) -> str | None | GatherError:
+        """As `_git`; `none_found`: exit 1 without a word is an empty answer (git config finding no such key)."""
         try:
-            answer = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True,
-                                    timeout=GIT_TIMEOUT_S, env=git_env())
+            answer = subprocess.run(["git", "--no-pager", "-C", str(self.root), *args], capture_output=True,
+                                    timeout=GIT_TIMEOUT_S, env=env)
         except FileNotFoundError:
-            if any((folder / ".git").exists() for folder in (self.root, *self.root.parents)):
+            if _nearest_dot_git(self.root.resolve()) is not None:
                 return GatherError(f"git is not installed: cannot tell {self.root}'s files from its commit's")
             return None
         except subprocess.TimeoutExpired:
@@ -583,29 +717,42 @@ class Checkout:
         # read as bytes, then decoded: a name that is no UTF-8 is kept as the disk's own (os.walk reads it so too),
         # and a carriage return in a name stays one (text mode would turn it into a line break)
         stdout, stderr = (os.fsdecode(answer.stdout), os.fsdecode(answer.stderr))
-        if answer.returncode == 0:
+        if answer.returncode == 0 or (none_found and answer.returncode == 1 and not stderr.strip()):
             return stdout
-        if "not a git repository" in stderr.lower():
-            return None
         reason = (stderr.strip().splitlines() or [f"exit {answer.returncode}"])[0]
+        if "not a git repository" in stderr.lower():
+            # git passes over a `.git` it cannot open (a worktree's `gitdir:` gone, a folder without HEAD): that
+            # checkout is broken, not a plain folder to read as it is
+            dot_git = _nearest_dot_git(self.root.resolve())
+            if dot_git is None:
+                return None
+            return GatherError(f"{dot_git} is there, but git cannot open it as a repository ({reason}): {self.root}'s"
+                               " files cannot be told from its commit's; repair or re-clone the checkout")
         return GatherError(f"git {_command(args)} in {self.root} failed: {reason}")
+
+    def _safe_env(self) -> dict[str, str] | None | GatherError:
+        """git's environment for this checkout: GIT_OVERRIDES, and each filter driver and transport its config
+        names emptied (their names are the config's own: asked once, of git config, which runs nothing)."""
+        if self._env is None:
+            base = [*GIT_OVERRIDES]
+            env = {**git_env(), "GIT_OPTIONAL_LOCKS": "0", "GIT_NO_LAZY_FETCH": "1", **_overridden(base)}
+            config = self._answer(("config", "-z", "--get-regexp", r"^(filter|protocol)\."), env, none_found=True)
+            if not isinstance(config, str):
+                return config
+            self._env = {**env, **_overridden(base + _emptied(config))}
+        return self._env
 
     def deployed(self) -> Deployed:
         """The committer time of HEAD: when the deployed commit was made (never an enclosing repository's)."""
-        top = self._git("rev-parse", "--show-prefix")
-        if isinstance(top, str) and (outside := self._outside_its_commit(top.strip())):
-            raise outside
-        command = ["git", "-C", str(self.root), "log", "-1", "--format=%H %ct", "HEAD"]
-        try:
-            answer = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, env=git_env())
-        except FileNotFoundError:
-            raise GatherError("git is not installed: cannot read the deployed commit's time") from None
-        except subprocess.TimeoutExpired:
-            raise GatherError(f"git log in {self.root} took longer than {GIT_TIMEOUT_S:g} s") from None
-        if answer.returncode != 0:
-            reason = (answer.stderr.strip().splitlines() or ["no output"])[0]
-            raise GatherError(f"cannot read HEAD of {self.root}: {reason}")
-        commit, _, seconds = answer.stdout.strip().partition(" ")
+        opened = self._opened()
+        if isinstance(opened, GatherError):
+            raise opened
+        answer = None if opened is None else self._git("log", "-1", "--no-show-signature", "--format=%H %ct", "HEAD")
+        if isinstance(answer, GatherError):
+            raise GatherError(f"cannot read HEAD of {self.root}: {answer}")
+        if not answer:
+            raise GatherError(f"cannot read HEAD of {self.root}: it is no git checkout")
+        commit, _, seconds = answer.strip().partition(" ")
         return Deployed(commit, float(seconds))
 
 
