@@ -1290,3 +1290,72 @@ def test_the_bound_counts_the_waves_a_folder_read_through_github_may_take():
     assert repo.bound(target, [folder]) == 2 + 2 * (1 + 1 + repo.WALK_WAVES) + 1.0
     local = make_plain_target({"repo": "/nonexistent"}, timeouts={"connect_s": 2, "http_s": 2})
     assert repo.bound(local, [folder]) == 2 + 2 * 2 + 1.0  # a checkout's folders are read from disk
+
+
+def _github_answering(answers: dict[str, object]) -> repo.GitHubContents:
+    """A contents API source whose replies are `answers` (path -> JSON body), 404 for any other path."""
+    from opsverify.transports.http import Reply
+
+    source = object.__new__(repo.GitHubContents)
+    source.label, source.base = "github acme/app@3f2c1d0", "https://api.github.invalid"
+    source.asked = []
+
+    def fetch(paths):
+        source.asked += paths
+        return {path: Reply(200, 1.0, text=json.dumps(answers[path])) if path in answers else Reply(404, 1.0, text="{}")
+                for path in paths}
+
+    source.fetch = fetch
+    return source
+
+
+ANSWERED_EXAMPLE = b"API_URL=\nREDIS_URL=\n"
+FILE_ANSWER = {"type": "file", "encoding": "base64", "name": ".env.example", "path": ".env.example",
+               "size": len(ANSWERED_EXAMPLE), "content": base64.encodebytes(ANSWERED_EXAMPLE).decode()}
+
+
+@pytest.mark.parametrize("changed, said", [
+    ({"content": None}, "has no content"), ({"content": None, "keep": True}, "has content null"),
+    ({"content": ["QQ=="]}, 'has content ["QQ=="]'), ({"content": "not base64 at all!"}, "no base64"),
+    ({"content": "QUJD\nRA"}, "no base64"), ({"size": 120}, "says size 120, its content holds 20 bytes"),
+    ({"size": None, "keep": True}, "says size null"), ({"size": "20"}, 'says size "20"'),
+], ids=["no-content", "content-null", "content-a-list", "text-no-base64", "bad-padding", "size-not-held",
+        "size-null", "size-as-text"])
+def test_a_github_file_answer_of_another_shape_is_an_error_never_an_empty_file(changed, said):
+    """An answer without `content` (or null, or text that is no base64) decoded as an empty file: a .env.example
+    with allow_empty passed, "all 0 keys set"."""
+    answer = {**FILE_ANSWER, **{k: v for k, v in changed.items() if k != "keep"}}
+    if changed.get("content", "") is None and not changed.get("keep"):
+        del answer["content"]
+    read = _github_answering({".env.example": answer}).read_files([".env.example"])[".env.example"]
+    assert isinstance(read, GatherError) and said in str(read), read
+
+
+def test_a_github_file_answer_whole_is_read_whatever_its_line_breaks():
+    read = _github_answering({".env.example": FILE_ANSWER}).read_files([".env.example"])[".env.example"]
+    assert read == ANSWERED_EXAMPLE.decode()
+    empty = {**FILE_ANSWER, "size": 0, "content": ""}
+    assert _github_answering({".env.example": empty}).read_files([".env.example"])[".env.example"] == ""
+
+
+@pytest.mark.parametrize("entry, said", [
+    ("report.md", "which is no object"), (1, "which is no object"), (None, "which is no object"),
+    ({"type": "file", "size": 10}, "whose name is no single path segment"),
+    ({"type": "file", "name": None}, "whose name is no single path segment"),
+    ({"type": "file", "name": ""}, "whose name is no single path segment"),
+    ({"type": "dir", "name": "../../x"}, "whose name is no single path segment"),
+    ({"type": "dir", "name": ".."}, "whose name is no single path segment"),
+    ({"type": "file", "name": "a/b.md"}, "whose name is no single path segment"),
+    ({"name": "r.md"}, "whose type is none of file, dir, symlink, submodule"),
+    ({"type": "blob", "name": "r.md"}, "whose type is none of file, dir, symlink, submodule"),
+])
+def test_a_github_folder_listing_of_another_shape_is_that_items_error(entry, said):
+    """Entries that are no objects crashed the gather (every repo item of the system an internal error); one
+    without a name counted as a report "None"; a folder named `../../x` was asked for with the token."""
+    source = _github_answering({"reports": [{"type": "file", "name": "a.md"}, {"type": "dir", "name": "sub"}],
+                                "reports/sub": [entry], "other": [{"type": "file", "name": "b.md"}]})
+    listed = source.list_folders(["reports", "other"])
+    assert isinstance(listed["reports"], GatherError) and said in str(listed["reports"]), listed
+    assert "the listing of reports/sub/ holds" in str(listed["reports"])
+    assert listed["other"].files == ["b.md"]  # the other folder's item is judged
+    assert all(".." not in path for path in source.asked), source.asked

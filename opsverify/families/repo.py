@@ -41,9 +41,10 @@ Params, one kind per item:
     newer_than_deploy: true            newest file modified after the deployed commit was made
                                        (needs not_empty: true — an empty folder has no report to date)
 
-A file or folder that cannot be read (no answer from the contents API, an unreadable file or one
-over MAX_FILE_BYTES, a service's env that cannot be read, a report folder of a submodule not checked out)
-leaves the item unchecked: *error*. A missing
+A file or folder that cannot be read (no answer from the contents API, or one of another shape than GitHub's —
+a file without base64 `content` of its `size`, a listing entry that is no object of a type GitHub lists named by
+one path segment —, an unreadable file or one over MAX_FILE_BYTES, a service's env that cannot be read, a report
+folder of a submodule not checked out) leaves the item unchecked: *error*. A missing
 file, a workflow with the wrong triggers, a missing cron, an unset key or a stale report fails it.
 The contents API answers 404 alike for a missing file, a wrong repo or ref, and a private repo the token
 cannot see: so the same batch asks for the ref's commit, and a file's 404 is "missing" only when the
@@ -859,12 +860,9 @@ class GitHubContents:
             elif body.get("encoding") != "base64":
                 out[path] = GatherError(f"{self.label}: {path} came without base64 content (too large?)")
             else:
-                try:
-                    data = base64.b64decode(body.get("content") or "")
-                except ValueError as exc:
-                    out[path] = GatherError(f"{self.label}: cannot decode {path}: {exc}")
-                    continue
-                out[path] = (GatherError(f"{path} is larger than {MAX_FILE_BYTES} bytes") if len(data) > MAX_FILE_BYTES
+                data = _file_content(self.label, path, body)
+                out[path] = (data if isinstance(data, GatherError) else
+                             GatherError(f"{path} is larger than {MAX_FILE_BYTES} bytes") if len(data) > MAX_FILE_BYTES
                              else _text(self.label, path, data))
         return out
 
@@ -897,8 +895,12 @@ class GitHubContents:
         level = {"": listing}
         while True:
             for inside, entries in level.items():
-                for entry in entries if isinstance(entries, list) else ():
-                    name = f"{inside}{entry.get('name')}"
+                for entry in entries:
+                    if problem := _entry_problem(entry):  # this folder's items only: never a crash, nor a walk astray
+                        return GatherError(f"{self.label}: the listing of {path.rstrip('/')}/{inside} holds"
+                                           f" {cut(json.dumps(entry), 120)}, {problem}: not a folder's listing as"
+                                           " GitHub gives it; nothing of it was judged")
+                    name = f"{inside}{entry['name']}"
                     if entry.get("type") == "submodule" or _submodule_listed_as_file(entry):
                         return GatherError(f"{self.label}: {path.rstrip('/')}/{name} is a submodule: its files are "
                                            "another repository's; judge a folder of the repository itself")
@@ -925,6 +927,41 @@ class GitHubContents:
     def deployed(self) -> Deployed:
         raise NotConfigured("the auditor report's time needs a local checkout (systems.<system>.repo); "
                             "the GitHub contents API gives no file times")
+
+
+LISTED_TYPES = ("file", "dir", "symlink", "submodule")  # what a contents API folder listing holds
+
+
+def _entry_problem(entry: Any) -> str | None:
+    """Why an entry of a contents API folder listing is none GitHub gives, else None: an object of a type it lists,
+    named by one path segment (a name `../x` or `a/b` would send the walk elsewhere, with the token)."""
+    if not isinstance(entry, dict):
+        return "which is no object"
+    if entry.get("type") not in LISTED_TYPES:
+        return f"whose type is none of {', '.join(LISTED_TYPES)}"
+    name = entry.get("name")
+    if not isinstance(name, str) or name in ("", ".", "..") or "/" in name or "\0" in name:
+        return "whose name is no single path segment"
+    return None
+
+
+def _file_content(label: str, path: str, body: dict) -> bytes | GatherError:
+    """A contents API file answer's bytes: its `content`, base64 in lines of GitHub's, of exactly `size` bytes. An
+    answer of another shape (no content, null, text that is no base64, a size it does not hold) is an error naming
+    it, never an empty file."""
+    content, size = body.get("content"), body.get("size")
+    if not isinstance(content, str):
+        shape = "no content" if "content" not in body else f"content {cut(json.dumps(content), 40)}"
+        return GatherError(f"{label}: the answer for {path} has {shape} (size {cut(json.dumps(size), 20)}): it is not"
+                           " read as an empty file")
+    try:
+        data = base64.b64decode(content.replace("\n", ""), validate=True)
+    except ValueError:
+        return GatherError(f"{label}: the answer for {path} has content that is no base64 ({len(content)} characters)")
+    if type(size) is not int or size != len(data):
+        return GatherError(f"{label}: the answer for {path} says size {cut(json.dumps(size), 20)}, its content holds"
+                           f" {len(data)} bytes: not the file whole")
+    return data
 
 
 def _said(reply) -> str:
