@@ -1151,13 +1151,11 @@ DEEP_FILES = [
 @pytest.mark.parametrize("tool, name, text", DEEP_FILES, ids=["unary", "terms", "django", "json", "yaml"])
 def test_a_repo_file_nested_too_deeply_to_read_is_named(tmp_path, tool, name, text):
     """An unnamed "internal error while gathering" before: every migrations item of the system, whatever it read."""
-    from types import SimpleNamespace
-
     (tmp_path / "m" / name).parent.mkdir(parents=True)
     (tmp_path / "m" / name).write_text(text)
     (tmp_path / "m" / "shop" / "migrations" / "__init__.py").parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / "m" / "shop" / "migrations" / "__init__.py").write_text("")
-    listing = migrations._list_folder(SimpleNamespace(repo=lambda: tmp_path), tool, "m")
+    listing = migrations._list_folder(make_target({"repo": str(tmp_path)}), tool, "m")
     assert isinstance(listing, GatherError), listing
     assert str(listing) == f"cannot read m: {name} is nested too deeply to read"
 
@@ -1564,13 +1562,11 @@ def test_an_alembic_history_that_goes_nowhere_or_round_fails_naming_it(tmp_path,
 def test_an_alembic_revision_computed_in_code_leaves_the_folder_unread(tmp_path):
     """`REV = "ddd"; revision = REV`: alembic imports the file and runs ddd; read without running it, it had been
     passed over, and a pending revision passed `from_repo`."""
-    from types import SimpleNamespace
-
     files = {"a.py": alembic_revision("aaa", None), "b.py": alembic_revision("bbb", "aaa"),
              "d.py": 'REV = "ddd"\nrevision = REV\ndown_revision = "bbb"\n'}
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    listing = migrations._list_folder(SimpleNamespace(repo=lambda: tmp_path), "alembic", ".")
+    listing = migrations._list_folder(make_target({"repo": str(tmp_path)}), "alembic", ".")
     assert isinstance(listing, GatherError), listing
     assert "d.py: its revision is computed (`revision = REV`)" in str(listing)
 

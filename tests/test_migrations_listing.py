@@ -7,14 +7,13 @@ import errno
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from opsverify.families import migrations
 from opsverify.outcome import Outcome, Status
 
-from .kit import make_check
+from .kit import make_check, make_target
 
 
 def lay_out(root: Path, files: dict[str, str]) -> None:
@@ -26,7 +25,7 @@ def lay_out(root: Path, files: dict[str, str]) -> None:
 def judged(root: Path, tool: str, rows: list[dict], **params) -> Outcome:
     """The item's outcome with `root` as the checkout and `from_repo: .`, listed as a run lists it."""
     check = make_check("migrations", {"tool": tool, "from_repo": ".", **params})
-    listing = migrations._list_folder(SimpleNamespace(repo=lambda: root), tool, ".")
+    listing = migrations._list_folder(make_target({"repo": str(root)}), tool, ".")
     p = check.params
     answers = {"history": rows, **({"lock": []} if p.none_failed else {})}
     return migrations.judge(check, {"history": {(tool, p.history_table.label): answers},
@@ -348,7 +347,7 @@ def test_a_migration_folder_that_is_a_symbolic_link_is_not_judged(tmp_path):
     _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
     _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
     check = make_check("migrations", {"tool": "supabase", "from_repo": "db/migrations"})
-    listing = migrations._list_folder(SimpleNamespace(repo=lambda: tmp_path), "supabase", "db/migrations")
+    listing = migrations._list_folder(make_target({"repo": str(tmp_path)}), "supabase", "db/migrations")
     outcome = migrations.judge(check, {"history": {("supabase", check.params.history_table.label): {
         "history": [{"version": "20240101000000", "name": "init"}]}}, "repo": {("supabase", "db/migrations"): listing},
         "viewer": "checker"})

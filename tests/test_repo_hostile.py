@@ -226,3 +226,54 @@ def test_a_submodule_inside_a_folder_read_is_no_file_of_the_commit_and_git_is_ne
     differs = folder_as_committed(top, "db")
     assert isinstance(differs, GatherError) and "db/vendor/" in str(differs), differs
     assert not marker.exists()
+
+
+# -- the checkout's HEAD is the deployed commit ---------------------------------------------------------------------
+def _head(checkout: Path) -> str:
+    return subprocess.run(["git", "-C", str(checkout), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True, env=repo.git_env()).stdout.strip()
+
+
+def _lagging(tmp_path: Path) -> tuple[Path, str, str]:
+    """A checkout left at an older commit than the deployed one: (the checkout, the deployed SHA, HEAD's)."""
+    checkout = committed(tmp_path / "co", {POLL: MANUAL, "db/V1__init.sql": "select 1;\n", ".env.example": "A=\n"})
+    stale = _head(checkout)
+    (checkout / POLL).write_text(SCHEDULED)
+    _git(checkout, "commit", "-q", "-a", "-m", "deployed: the poller on a schedule again")
+    deployed = _head(checkout)
+    _git(checkout, "checkout", "-q", stale)
+    return checkout, deployed, stale
+
+
+def _outcome(checkout: Path, ref: str, **params):
+    from opsverify.families import env as env_family, migrations
+    from .kit import make_check, make_target
+
+    target = make_target({"repo": str(checkout), "providers": {"github": {"repo": "acme/app", "ref": ref}}})
+    check = make_check("repo", params or {"file": POLL, "triggers_absent": ["schedule"]})
+    example = env_family.read_examples(target, [".env.example"])[".env.example"]
+    listing = migrations._list_folder(target, "flyway", "db")
+    return repo.judge(check, repo.gather(target, [check])), example, listing
+
+
+def test_a_checkout_at_another_commit_than_the_deployed_ref_is_an_error_naming_both(tmp_path):
+    """The checkout's HEAD was never compared with providers.github.ref: a stale commit's workflow, without the
+    schedule the deployed one has, passed triggers_absent."""
+    checkout, deployed, stale = _lagging(tmp_path)
+    outcome, example, listing = _outcome(checkout, deployed)
+    assert outcome.status.name == "ERROR", outcome
+    assert f"HEAD is commit {stale}, not {deployed}, the deployed commit" in outcome.observed, outcome
+    assert outcome.evidence["checkout_head"] == stale
+    for read in (example, listing):  # the env family's placeholders and the migrations folder alike
+        assert isinstance(read, GatherError) and f"HEAD is commit {stale}" in str(read), read
+
+
+def test_a_checkout_at_the_deployed_ref_names_its_head(tmp_path):
+    checkout, deployed, _ = _lagging(tmp_path)
+    _git(checkout, "checkout", "-q", deployed)
+    outcome, example, listing = _outcome(checkout, deployed.upper(), file=POLL, triggers_present=["schedule"])
+    assert outcome.status.name == "PASSED" and outcome.evidence["checkout_head"] == deployed, outcome
+    assert not isinstance(example, GatherError) and not isinstance(listing, GatherError), (example, listing)
+    named, *_ = _outcome(checkout, "main", file=POLL, triggers_present=["schedule"])
+    assert named.status.name == "PASSED", named  # a branch name: said not compared, never guessed
+    assert "providers.github.ref main is no full commit SHA" in named.evidence["deployed_ref_not_compared"]

@@ -43,7 +43,7 @@ from ..outcome import Outcome, error, verdict
 from ..transports.pgvalues import Pinned
 from ._catalog import qualified, quote_ident
 from ._common import StrictParams, first_few, nothing_found, plural
-from .repo import folder_as_committed
+from .repo import deployed_ref, folder_as_committed
 from .migration_tools import TOOLS, History, RepoListing, Table, TooDeep, Unreadable
 
 NOT_THERE = {"42P01", "3F000", "42703"}  # undefined table, schema, column: the history is elsewhere or another shape
@@ -216,7 +216,7 @@ def _list_folder(target, tool: str, folder: str, checksums: bool = False) -> Rep
     if not path.is_dir():
         return GatherError(f"{folder} is not a folder of the repo checkout {root}")
     # a file removed or skipped here is still the commit's; a folder the tool never reads from is no question
-    if differs := folder_as_committed(root, folder, getattr(TOOLS[tool], "UNREAD", None)):
+    if differs := folder_as_committed(root, folder, getattr(TOOLS[tool], "UNREAD", None), deployed_ref(target)):
         return differs
     try:
         return TOOLS[tool].read_repo(path, checksums=True) if checksums else TOOLS[tool].read_repo(path)

@@ -7,6 +7,9 @@ Where the files come from (per system, in the environment file):
       github: {repo: owner/name, ref: <deployed sha>, token: "${GITHUB_TOKEN}", base_url: ...}
                                       the GitHub contents API, GET only; the token only as ${VAR}
                                       (a token written into the file is refused when it loads)
+    With both, the checkout's HEAD must be providers.github.ref, the deployed commit: another commit is an *error*
+    naming both (a ref that is no full commit SHA, `main`, is not compared: the evidence says so). HEAD's commit is
+    in the evidence (`checkout_head`); the env family's placeholders_from and migrations' from_repo read so too.
 
 Params, one kind per item:
     file: .github/workflows/poller-cron.yml
@@ -411,14 +414,15 @@ def _plain_files(folder: Path) -> dict[str, float]:
     return files
 
 
-def folder_as_committed(root: Path, folder: str,
-                        unread: Callable[[Path, Path], bool] | None = None) -> GatherError | None:
+def folder_as_committed(root: Path, folder: str, unread: Callable[[Path, Path], bool] | None = None,
+                        ref: str | None = None) -> GatherError | None:
     """Why the checkout at `root` does not hold `folder` as its commit does — a file in it changed, added, removed,
     untracked, ignored, or overlooked by the index (assume-unchanged, skip-worktree: git status cannot see those) —
     else None (a folder outside any git checkout is read as it is). What another family reads of a checkout's folder
     (a tool's migration files) is the deployed commit's only when this is None. A path `unread(path, folder)` says
-    the reader never reads (Python's bytecode cache, to alembic and django) is no difference."""
-    checkout = Checkout(root)
+    the reader never reads (Python's bytecode cache, to alembic and django) is no difference. `ref`: the deployed
+    commit (providers.github.ref), which HEAD must be (see `Checkout`)."""
+    checkout = Checkout(root, ref)
     linked = checkout._linked(folder)
     if linked is not None:  # git status of the link's name never looks at where it leads (maybe out of the checkout)
         return GatherError(f"{linked} is a symbolic link in the checkout: the commit holds only the name it points to,"
@@ -438,19 +442,38 @@ def folder_as_committed(root: Path, folder: str,
                        " deployed folder; judge a clean checkout of the commit")
 
 
+def deployed_ref(target) -> str | None:
+    """providers.github.ref of the target's system: the deployed commit, which its checkout's HEAD must be."""
+    return (target.config.providers.get("github") or {}).get("ref") or None
+
+
+FULL_SHA = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
+
+
 class Checkout:
     """A local checkout of the deployed commit. git is run on it as on a stranger's: its own config runs no
     command (GIT_OVERRIDES, each filter driver emptied), nothing is written into it (GIT_OPTIONAL_LOCKS=0: `git
     status` leaves the index as it is), and a file read is compared by content with HEAD's, not by the stat data
-    git's index keeps."""
+    git's index keeps. `ref`, the deployed commit where the system names one (providers.github.ref): a full SHA
+    HEAD must be."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, ref: str | None = None):
         self.root = root
+        self.ref = ref
         self.label = f"checkout {root}"
+        self.head: str | None = None  # HEAD's commit, once read
         self._holds_root: bool | GatherError | None = None  # whether the repository's commit holds the checkout
         self._env: dict[str, str] | GatherError | None = None  # git's environment, the checkout's commands emptied
         self._prefix: str | GatherError | None = None  # the checkout's folder from the repository's top, once opened
         self._opened_once = False
+
+    def evidence(self) -> dict[str, str]:
+        """HEAD's commit, and whether the deployed ref was compared with it."""
+        said = {"checkout_head": self.head} if self.head else {}
+        if self.head and self.ref and not FULL_SHA.fullmatch(self.ref):
+            said["deployed_ref_not_compared"] = (f"providers.github.ref {self.ref} is no full commit SHA: HEAD was not"
+                                                 " compared with it")
+        return said
 
     def read_files(self, paths: list[str]) -> dict[str, str | None | GatherError]:
         changed = self._changed(paths)
@@ -540,7 +563,7 @@ class Checkout:
         deployed commit's checkout; None for a folder of no repository (no `.git` at or above it). An error where
         git reads another work tree than the folder holding the `.git` it found (core.worktree in the
         repository's config: git status would judge that folder, while the files are read from this one), where
-        the repository's commit does not hold the checkout."""
+        the repository's commit does not hold the checkout, or where HEAD is not the deployed ref."""
         if self._opened_once:
             return self._prefix
         self._opened_once = True
@@ -548,10 +571,10 @@ class Checkout:
         return self._prefix
 
     def _open(self) -> str | None | GatherError:
-        said = self._git("rev-parse", "--show-toplevel", "--show-prefix")
+        said = self._git("rev-parse", "--show-toplevel", "--show-prefix", "HEAD")
         if not isinstance(said, str):
             return said
-        *top, prefix = said.removesuffix("\n").split("\n")
+        *top, prefix, head = said.removesuffix("\n").split("\n")
         work_tree, dot_git = Path("\n".join(top)).resolve(), _nearest_dot_git(self.root.resolve())
         if dot_git is None or work_tree != dot_git.parent:
             holder = dot_git.parent if dot_git else self.root
@@ -560,6 +583,10 @@ class Checkout:
                                " not those git compares with the commit; judge a plain checkout of the commit")
         if outside := self._outside_its_commit(prefix):
             return outside
+        self.head = head
+        if self.ref and FULL_SHA.fullmatch(self.ref) and head.lower() != self.ref.lower():
+            return GatherError(f"the checkout's HEAD is commit {head}, not {self.ref}, the deployed commit"
+                               f" (providers.github.ref): its files are not the deploy's; check out {self.ref[:12]}")
         return prefix
 
 
@@ -924,6 +951,9 @@ class GitHubContents:
                 level[pending[sub] + "/"] = body
             pending = {}
 
+    def evidence(self) -> dict[str, str]:
+        return {}
+
     def deployed(self) -> Deployed:
         raise NotConfigured("the auditor report's time needs a local checkout (systems.<system>.repo); "
                             "the GitHub contents API gives no file times")
@@ -982,7 +1012,7 @@ def _text(label: str, path: str, data: bytes) -> str | GatherError:
 
 def source(target) -> Checkout | GitHubContents:
     if target.config.repo:
-        return Checkout(target.repo())
+        return Checkout(target.repo(), deployed_ref(target))
     github = target.config.providers.get("github")
     if github:
         return GitHubContents(target, github)
@@ -1011,6 +1041,7 @@ def gather(target, checks) -> dict[str, Any]:
             facts["deployed"] = where.deployed()
         except (GatherError, NotConfigured) as exc:
             facts["deployed"] = exc
+    facts["checkout"] = where.evidence()  # HEAD's commit, once read
     return facts
 
 
@@ -1582,7 +1613,7 @@ def _report_time(folder: Folder, deployed: Deployed) -> tuple[tuple[str, float, 
 
 def judge(check, facts) -> Outcome:
     p: Params = check.params
-    evidence: dict[str, Any] = {"source": facts["source"]}
+    evidence: dict[str, Any] = {"source": facts["source"], **facts.get("checkout", {})}
     if p.kind == "report":
         folder = facts["folders"][p.folder]
         if isinstance(folder, GatherError):
