@@ -583,14 +583,6 @@ def test_extensions(params, status, seen):
     ("1.10", "1.9.9", PASSED),  # numbers, not text
     ("2", "1.99", PASSED),
     ("1.4.2", "1.4.10", FAILED),
-])
-def test_min_versions_compares_numbers_padded_with_zeros(installed, minimum, status):
-    verdict({"extensions": ["citext"], "min_versions": {"citext": minimum}},
-            catalog(extensions=[extension("citext", installed)]), status,
-            "" if status is PASSED else f"citext is at version {installed}, below {minimum}")
-
-
-@pytest.mark.parametrize("installed, minimum, status", [
     ("1.5beta1", "1.5", FAILED),  # a pre-release is below its release
     ("1.5-dev", "1.5", FAILED),
     ("1.5rc1", "1.5", FAILED),
@@ -600,10 +592,10 @@ def test_min_versions_compares_numbers_padded_with_zeros(installed, minimum, sta
     ("1.6-dev", "1.5", PASSED),
     ("1.5.1rc1", "1.5", PASSED),
 ])
-def test_min_versions_reads_a_pre_release_below_its_release(installed, minimum, status):
-    verdict({"extensions": ["pg_cron"], "min_versions": {"pg_cron": minimum}},
-            catalog(extensions=[extension("pg_cron", installed)]), status,
-            "" if status is PASSED else f"pg_cron is at version {installed}, below {minimum}")
+def test_min_versions_compares_numbers_padded_with_zeros_a_pre_release_below_its_release(installed, minimum, status):
+    verdict({"extensions": ["citext"], "min_versions": {"citext": minimum}},
+            catalog(extensions=[extension("citext", installed)]), status,
+            "" if status is PASSED else f"citext is at version {installed}, below {minimum}")
 
 
 @pytest.mark.parametrize("installed", ["beta", "1.5+custom", "1.5p1", "1.5.x", "1.5 beta", "v1.5", "1.5beta1dev"])
