@@ -277,3 +277,69 @@ def test_a_checkout_at_the_deployed_ref_names_its_head(tmp_path):
     named, *_ = _outcome(checkout, "main", file=POLL, triggers_present=["schedule"])
     assert named.status.name == "PASSED", named  # a branch name: said not compared, never guessed
     assert "providers.github.ref main is no full commit SHA" in named.evidence["deployed_ref_not_compared"]
+
+
+# -- what a second probe of the hardening found ----------------------------------------------------------------------
+def test_an_empty_named_filter_driver_is_never_run(tmp_path):
+    """`[filter ""]` with a clean command, picked by `*.yml filter=`: the drivers emptied were found by a pattern
+    that wanted a name of one character at least."""
+    checkout = committed(tmp_path / "co", {POLL: SCHEDULED, ".gitattributes": "*.yml filter=\n"})
+    marker = tmp_path / "RAN"
+    with open(checkout / ".git" / "config", "a", encoding="utf-8") as config:
+        config.write(f'[filter ""]\n\tclean = "sh -c \'touch {marker}; cat\'"\n')
+    stat_changed(checkout / POLL)
+    read = Checkout(checkout).read_files([POLL])[POLL]
+    assert read == SCHEDULED and folder_as_committed(checkout, ".github") is None and not marker.exists(), read
+
+
+def test_a_working_tree_encoding_in_the_checkouts_attributes_makes_no_edit_the_commits(tmp_path):
+    """.git/info/attributes (no file of the commit) giving `working-tree-encoding`: the edited file's converted bytes
+    hashed as HEAD's blob, while the family reads its raw bytes, another document. Hashed as its bytes are now."""
+    checkout = committed(tmp_path / "co", {POLL: MANUAL})
+    (checkout / ".git" / "info").mkdir(exist_ok=True)
+    (checkout / ".git" / "info" / "attributes").write_text("*.yml working-tree-encoding=UTF-16LE\n")
+    (checkout / POLL).write_bytes(MANUAL.encode("utf-16-le"))  # converted, HEAD's bytes: git reads it clean
+    _git(checkout, "add", POLL)  # the index's blob is HEAD's, its stat the edit's: git status says nothing
+    read = Checkout(checkout).read_files([POLL])[POLL]
+    assert isinstance(read, GatherError) and "differs in the checkout from the commit" in str(read), read
+
+
+def test_a_replace_ref_standing_another_tree_in_for_head_is_not_the_commit(tmp_path):
+    """refs/replace/<HEAD>: rev-parse HEAD still names the deployed commit, ls-tree and status read the stand-in."""
+    checkout = committed(tmp_path / "co", {POLL: MANUAL, "db/V1__init.sql": "select 1;\n"})
+    head = _head(checkout)
+    (checkout / POLL).write_text(SCHEDULED)
+    (checkout / "db" / "V2__extra.sql").write_text("select 2;\n")
+    _git(checkout, "add", "-A")
+    identity = {**repo.git_env(), "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b.invalid",
+                "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b.invalid"}
+
+    def said(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True, check=True,
+                              env=identity).stdout.strip()
+
+    said("replace", head, said("commit-tree", said("write-tree"), "-m", "stand-in"))
+    assert said("rev-parse", "HEAD") == head
+    read = Checkout(checkout, head).read_files([POLL])[POLL]
+    assert isinstance(read, GatherError), read
+    assert isinstance(folder_as_committed(checkout, "db", ref=head), GatherError)
+
+
+def test_core_ignorecase_hides_no_untracked_file_named_as_a_tracked_one_but_for_case(tmp_path):
+    migrations = "prisma/migrations"
+    checkout = committed(tmp_path / "co", {f"{migrations}/20240101000000_init/migration.sql": "create table a();\n"})
+    (checkout / migrations / "20240101000000_INIT").mkdir()
+    (checkout / migrations / "20240101000000_INIT" / "migration.sql").write_text("drop table a;\n")
+    configure(checkout, ("core.ignorecase", "true"))
+    assert isinstance(folder_as_committed(checkout, migrations), GatherError)
+
+
+def test_a_folder_of_more_files_than_a_command_line_holds_is_read(tmp_path):
+    """Every committed file's name went on git hash-object's command line: E2BIG made every repo item of the system
+    an internal error. They are hashed here now."""
+    deep = "reports/" + "/".join(["d" * 240] * 15)  # 700 names of 3,600 characters: 2.5 MB
+    files = {f"{deep}/report-{n:04d}.md": "ok\n" for n in range(700)}
+    checkout = committed(tmp_path / "co", files)
+    assert folder_as_committed(checkout, "reports") is None
+    (checkout / next(iter(files))).write_text("edited\n")
+    assert isinstance(folder_as_committed(checkout, "reports"), GatherError)

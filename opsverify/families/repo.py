@@ -57,8 +57,9 @@ A local checkout is read as a stranger's (a CI artifact, a shared runner's works
 config names (core.fsmonitor, hooks, gpg.program under log.showSignature, the filter driver a .gitattributes line
 picks, a transport a partial clone would fetch missing objects through: each is overridden on every git call) and
 writes nothing into it (GIT_OPTIONAL_LOCKS=0: `git status` leaves its index as it is). A committed file is the
-commit's only when its contents are HEAD's (as its bytes are, or as `git add` would store them: line endings), never
-on the stat data of the checkout's index. A `.git` at or above the checkout that git cannot open (a `gitdir:` file
+commit's only when its contents are HEAD's (hashed here as git hashes a blob: its bytes, or with CRLF read as LF;
+never by git with the checkout's attributes), never on the stat data of the checkout's index, and HEAD's tree is its
+own (no replace ref, no commit graph). A `.git` at or above the checkout that git cannot open (a `gitdir:` file
 pointing where nothing is, a folder without HEAD) and a work tree other than the folder holding the `.git`
 (core.worktree in its config) are an *error*, never a folder read as it is.
 
@@ -74,6 +75,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import difflib
 import json
 import math
@@ -359,12 +361,15 @@ GIT_OVERRIDES = (
     ("core.hooksPath", os.devnull),  # hooks (post-index-change): none is run
     ("log.showSignature", "false"),  # gpg.program, run by `git log` to verify a signed commit
     ("core.checkStat", "default"), ("core.trustctime", "true"),  # "minimal": an edit with mtime put back reads clean
-    ("core.safecrlf", "false"),  # `git hash-object` refusing a file whose line endings it would change
     ("protocol.allow", "never"),  # a partial clone fetching a missing object: its remote may be `ext::<command>`
+    # what HEAD's tree and the work tree are read as: a replace ref gives HEAD's commit another tree (rev-parse still
+    # names the deployed SHA), a commit graph written by hand another, and ignorecase hides an untracked file named
+    # as a tracked one but for case (a migration `20240101_INIT/` beside the commit's `_init/`)
+    ("core.useReplaceRefs", "false"), ("core.commitGraph", "false"), ("core.ignorecase", "false"),
 )
 # config sections naming commands by a name of the checkout's choosing (`filter.<driver>.clean`, picked by a
 # .gitattributes line; `protocol.<name>.allow` letting a transport run): each name the config holds is emptied
-NAMED_COMMANDS = re.compile(r"(filter|protocol)\.(.+)\.[^.]+")
+NAMED_COMMANDS = re.compile(r"(filter|protocol)\.(.*)\.[^.]+")  # an empty name too: `[filter ""]`
 FILTER_EMPTIED = (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false"))
 
 
@@ -388,6 +393,17 @@ def _emptied(config: str) -> list[tuple[str, str]]:
         elif named:
             settings.append((f"protocol.{named[2]}.allow", "never"))
     return list(dict.fromkeys(settings))
+
+
+def _holds(data: bytes, oid: str) -> bool:
+    """Whether `data` is the blob `oid` (SHA-1 or SHA-256, by its length), as its bytes are or with CRLF read as LF."""
+    algorithm = {40: "sha1", 64: "sha256"}.get(len(oid))
+    if algorithm is None:
+        return False
+    for read in (data, data.replace(b"\r\n", b"\n") if b"\r\n" in data else None):
+        if read is not None and hashlib.new(algorithm, b"blob %d\0" % len(read) + read).hexdigest() == oid:
+            return True
+    return False
 
 
 def _nearest_dot_git(folder: Path) -> Path | None:
@@ -541,22 +557,20 @@ class Checkout:
 
     def _content_differs(self, prefix: str, blobs: dict[str, str]) -> set[str] | GatherError:
         """Those of `blobs` (name from the repository's top -> HEAD's blob id) the checkout does not hold with HEAD's
-        contents: missing, or hashed otherwise — as its bytes are, and then as `git add` would store them (line
-        endings under text=auto or core.autocrlf; filter drivers are emptied, so no command runs)."""
-        waiting = {name: oid for name, oid in blobs.items() if _regular_file(self.root / name.removeprefix(prefix))}
-        differs = set(blobs) - set(waiting)
-        for how in (["--no-filters"], []):
-            if not waiting:
-                break
-            names = list(waiting)
-            hashed = self._git("hash-object", *how, "--", *(name.removeprefix(prefix) for name in names))
-            if not isinstance(hashed, str):
-                return hashed or GatherError(f"git hash-object in {self.root} gave no answer")
-            ids = hashed.split()
-            if len(ids) != len(names):
-                return GatherError(f"git hash-object in {self.root} gave {len(ids)} ids for {len(names)} files")
-            waiting = {name: oid for name, oid, seen in zip(names, waiting.values(), ids) if seen != oid}
-        return differs | set(waiting)
+        contents: missing, or hashed otherwise — as its bytes are, or with CRLF line ends read as LF (a checkout under
+        core.autocrlf or text=auto). Hashed here as git hashes a blob, never by git with the checkout's attributes: a
+        `working-tree-encoding` or `ident` in .git/info/attributes would make other bytes hash as HEAD's, and the
+        family reads the bytes. No file name goes on a command line (a folder of thousands would not fit)."""
+        differs = set()
+        for name, oid in blobs.items():
+            path = self.root / name.removeprefix(prefix)
+            try:
+                data = path.read_bytes() if _regular_file(path) else None
+            except OSError:
+                data = None
+            if data is None or not _holds(data, oid):
+                differs.add(name)
+        return differs
 
     def _opened(self) -> str | None | GatherError:
         """The checkout's folder from its repository's top ("" at the top), once git opened the repository as the
@@ -742,6 +756,8 @@ class Checkout:
             return None
         except subprocess.TimeoutExpired:
             return GatherError(f"git {_command(args)} in {self.root} took longer than {GIT_TIMEOUT_S:g} s")
+        except OSError as exc:  # git could not be started (E2BIG, a resource limit): this item's, not the gather's
+            return GatherError(f"git {_command(args)} in {self.root} could not run: {exc.strerror or exc}")
         # read as bytes, then decoded: a name that is no UTF-8 is kept as the disk's own (os.walk reads it so too),
         # and a carriage return in a name stays one (text mode would turn it into a line break)
         stdout, stderr = (os.fsdecode(answer.stdout), os.fsdecode(answer.stderr))
@@ -763,7 +779,8 @@ class Checkout:
         names emptied (their names are the config's own: asked once, of git config, which runs nothing)."""
         if self._env is None:
             base = [*GIT_OVERRIDES]
-            env = {**git_env(), "GIT_OPTIONAL_LOCKS": "0", "GIT_NO_LAZY_FETCH": "1", **_overridden(base)}
+            env = {**git_env(), "GIT_OPTIONAL_LOCKS": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_NO_REPLACE_OBJECTS": "1",
+                   **_overridden(base)}
             config = self._answer(("config", "-z", "--get-regexp", r"^(filter|protocol)\."), env, none_found=True)
             if not isinstance(config, str):
                 return config
