@@ -38,7 +38,6 @@ from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .heap import collect_less, collector_paused
 from .items import CADENCES, ITEM_MARK, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
-from .verdicts import Verdicts
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
     from . import allureresults, archive, environment, junit, waivers
@@ -94,8 +93,6 @@ class State:
     inputs_changed: str | None = None  # an xdist worker that read other inputs than the run: it judges nothing
     _by_source: dict[str, list[Check]] | None = None
     whole_secrets: tuple[str, ...] | None = None  # see _leaking_node
-    # each item's verdict by node id, where a hook rewriting its reports cannot reach (under xdist: in `shared`)
-    verdicts: Verdicts = field(default_factory=lambda: Verdicts(None))
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
@@ -607,7 +604,6 @@ def _prepare(config: pytest.Config, name: str) -> State:
             state.owns_shared = True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
             os.environ[INPUTS_ENV] = json.dumps(_input_digests(state))
-        state.verdicts = Verdicts(state.shared)
         if not is_worker and not config.getoption("ov_no_archive") and not _runs_no_item(config.option):
             state.archive = archive.Archive.begin(
                 reports=folder(config, "ov_reports", "reports"), env=env, root=root,
@@ -1319,11 +1315,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     if config.stash.get(WITHOUT_ENV, False) and not config.option.collectonly and not hasattr(config, "workerinput"):
         raise pytest.UsageError(_without_env(config))
-    state = config.stash.get(STATE, None)
-    if state is not None and hasattr(config, "workerinput"):  # xdist's controller collects nothing: it is told here
-        state.verdicts.name_items({item.nodeid: f"{check.system}/{check.key}" for item in session.items
-                                   if (check := item_check(item)) is not None})
-    if state is not None:
+    if config.stash.get(STATE, None) is not None:
         # what is alive now lives as long as the run: the imports, the checklists, the items, the demo's servers (its
         # imports are frozen already, see _start_demo). Every collection of the oldest generation walked it all;
         # frozen, they walk only what the run has made since
@@ -1649,9 +1641,8 @@ def run_bound(state: State, selected: list[Check] | None = None) -> float:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """After the hooks registered before it (a plugin's), the check's record rides on the report, for a plugin that
-    reads it there. A conftest's wrapper sits outside this one (registered later) and may rebuild the report or clear
-    its user properties: the archive reads the verdict where it was kept (`State.verdicts`), not off the report."""
+    """Outermost: after every other hook's say (a conftest may hand pytest a report of its own), the check's record
+    rides on the report, so the archive reads the check's verdict, not what a hook made of the report."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(CouldNotCheck):
         report.longrepr = str(call.excinfo.value)  # one honest line, not a traceback of the plugin
