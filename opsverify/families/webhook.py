@@ -369,12 +369,11 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
     accepted = 200 <= reply.status < 300
     if reply.failure and not accepted:  # its body never came whole: not judged, `not_judged` says so
         return None
-    any_refusal = how in SIGNED_REFUSALS or how == OTHER_TYPE  # refused for another reason than its signature too
-    if params.accepts(reply.status) or (any_refusal and _refused(reply.status)):
-        return None
-    if how == OTHER_TYPE and 400 <= reply.status < 500 and reply.status not in TURNED_AWAY:
-        # a router matching the content type has no route for it (gorilla/mux, Spring: 404, 405, 415): refused all
-        # the same, where the route is there (`routed_elsewhere`: else not judged)
+    # refused for another reason than its signature too: the correctly signed ones by any refusal, the one of another
+    # content type by any 4xx a server judging it gives — a router matching the content type has no route for it
+    # (gorilla/mux, Spring: 404, 405, 415), refused all the same where the route is there (`routed_elsewhere`)
+    if params.accepts(reply.status) or (how in SIGNED_REFUSALS and _refused(reply.status)) or (
+            how == OTHER_TYPE and 400 <= reply.status < 500 and reply.status not in TURNED_AWAY):
         return None
     if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # not judged: `not_judged` says so
         return None
