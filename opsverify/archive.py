@@ -49,6 +49,7 @@ from .environment import Environment
 from .errors import ArchiveFailed
 from .outcome import and_undecided
 from .secrets import MASK, Redactor
+from .verdicts import VerdictAltered
 from .waivers import UNDECIDED_FAILURE
 
 DEPLOY_ID_VARIABLES = (
@@ -541,8 +542,8 @@ class _Row:
     phases: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # pytest's word for each phase:
     # when -> (outcome, its cause in its own words, the xfail reason of a skip that was one)
     crashed: str = ""  # the worker running it stopped (xdist): why
-    # the checklist item the plugin marked its reports with (`system/key`); "" for a test whose reports came unmarked
-    # (a team's own), None before any report of it came
+    # the checklist item it is (`system/key`, see ArchiveReporter._item_of); "" for a team's own test, None before any
+    # report of it came
     item: str | None = None
     record: dict[str, Any] | None = None  # once the item ended
     written: str = ""  # the uid of its Allure files, once handed to the archive
@@ -636,6 +637,12 @@ class ArchiveReporter:
         self.begun.add(nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        from .plugin import INTERRUPTIONS
+
+        with INTERRUPTIONS.held_back():  # the row whole, or not begun: a Ctrl-C waits for its end
+            self._take_report(report)
+
+    def _take_report(self, report: pytest.TestReport) -> None:
         row = self.rows.get(report.nodeid)
         crash = _worker_crash(report)
         if row is None:
@@ -645,13 +652,12 @@ class ArchiveReporter:
             self._forget_written(row)
             row.record, row.info, row.phases, row.crashed = None, None, {}, ""
         row.pytest_s += report.duration
-        if not crash:  # a worker's own report: the plugin marked it if it is a checklist item's
-            row.item = next((str(value) for key, value in report.user_properties if key == ITEM_MARK), row.item or "")
+        if not crash:  # a worker's own report (xdist's of its crash names no item)
+            row.item = self._item_of(report, row.item)
         if row.info is None:
-            for key, value in report.user_properties:
-                if key == "opsverify":
-                    row.info = json.loads(value)
-                    self._learn_family_test(report.nodeid, row.info)
+            row.info = self._verdict_of(report)
+            if row.info is not None:
+                self._learn_family_test(report.nodeid, row.info)
         if crash and self._check_of_node(report.nodeid) is None:  # a team's own test: pytest's word stands, failed
             row.phases["call"] = (report.outcome, _cause(report), None)
             self._settle(row)
@@ -666,6 +672,29 @@ class ArchiveReporter:
             self._settle(row)
             row.record = _record(row)
             self._write_early(row)
+
+    def _item_of(self, report: pytest.TestReport, known: str | None) -> str:
+        """The checklist item (`system/key`) a report is of, "" for a team's own test: as xdist's workers said when
+        they collected, for a conftest may rebuild a report without the plugin's mark; else as the plugin marked it."""
+        collected = self.state.verdicts.item_of(report.nodeid)
+        if collected is not None:
+            return collected
+        return next((str(value) for key, value in report.user_properties if key == ITEM_MARK), known or "")
+
+    def _verdict_of(self, report: pytest.TestReport) -> dict[str, Any] | None:
+        """The check's record of the item, as the engine kept it (see verdicts): a conftest may have rebuilt the report,
+        or cleared its user properties. Off the report only where nothing was kept (a worker apart from the shared
+        folder); None where the check never ran."""
+        try:
+            kept = self.state.verdicts.record_of(report.nodeid)
+        except VerdictAltered as exc:  # its verdict is unknown: the item could not be checked, named as any other
+            check = self._check_of_node(report.nodeid)
+            return None if check is None else {
+                **check_fields(check), "remediation": check.remediation, "status": "error",
+                "message": f"{check.key} {check.title}: could not look: {exc}", "observed": f"could not look: {exc}"}
+        if kept is None:
+            kept = next((value for key, value in report.user_properties if key == "opsverify"), None)
+        return json.loads(kept) if kept is not None else None
 
     def _learn_family_test(self, nodeid: str, info: dict[str, Any]) -> None:
         """Under xdist the controller collects nothing: the test that stands for a family is told by the items its
@@ -934,8 +963,9 @@ class ArchiveReporter:
 
     def _check_of_node(self, nodeid: str) -> Check | None:
         """The checklist item a test is: on xdist's controller (which collected nothing, only told the workers'
-        node ids), as the plugin marked its reports once one came — a test whose reports came unmarked is a team's
-        own, whatever its module and parameters are called; else by its node id (see `_check_of`)."""
+        node ids), as its workers said when they collected, else as the plugin marked its reports once one came (see
+        `_item_of`) — a test neither names is a team's own, whatever its module and parameters are called; else by
+        its node id (see `_check_of`)."""
         row = self.rows.get(nodeid)
         if row is not None and row.item and self.xdist_collected:
             system, _, key = row.item.partition("/")

@@ -97,8 +97,9 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     # --runxfail ignores is not applied, so not recorded as applied either
     waiver = (waivers.active_for(check) if waivers is not None and outcome.status is Status.FAILED and not runxfail
               and not outcome.evidence.get("undecided") else None)
-    node.user_properties.append(("opsverify", _record(check, outcome, result.message,
-                                                              waiver.record() if waiver else None)))
+    record = _record(check, outcome, result.message, waiver.record() if waiver else None)
+    node.user_properties.append(("opsverify", record))
+    state.verdicts.keep(node.nodeid, record)  # what the archive reads, whatever a hook makes of the reports
     if outcome.status is Status.ERROR:
         raise _CouldNotDecide(result.message)
     if outcome.status is Status.SKIPPED:  # placed at the item (`-rs`: its checklist line), not at this line

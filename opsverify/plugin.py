@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
@@ -38,6 +38,7 @@ from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .heap import collect_less, collector_paused
 from .items import CADENCES, ITEM_MARK, ChecklistFile, ChecklistItem, marks_for
 from .limits import CLOCK_SKEW  # how far ahead of this machine's clock a deploy time may be (CI runners drift)
+from .verdicts import Verdicts
 
 if TYPE_CHECKING:  # the engine loads only when a run asks for an environment (--env)
     from . import allureresults, archive, environment, junit, waivers
@@ -93,6 +94,8 @@ class State:
     inputs_changed: str | None = None  # an xdist worker that read other inputs than the run: it judges nothing
     _by_source: dict[str, list[Check]] | None = None
     whole_secrets: tuple[str, ...] | None = None  # see _leaking_node
+    # each item's verdict by node id, where a hook rewriting its reports cannot reach (under xdist: in `shared`)
+    verdicts: Verdicts = field(default_factory=lambda: Verdicts(None))
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
@@ -216,6 +219,8 @@ class _Interruptions:
     def __init__(self) -> None:
         self.ending = False
         self.noted: str | None = None  # the signal that arrived while the run was ending
+        self.holding = False  # inside `held_back`: a signal waits for its end
+        self.held: int | None = None
         self.before: dict[int, Any] = {}
         self.whole_process = False  # pytest's own program: what follows the run is only the process exiting
 
@@ -263,8 +268,28 @@ class _Interruptions:
         if self.ending:
             self.noted = self.noted or signal.Signals(signum).name
             return
+        if self.holding:
+            self.held = self.held or signum
+            return
         self.ending = True  # pytest's handling of this one, and what follows, runs to its end
         raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held_back(self) -> Iterator[None]:
+        """A Ctrl-C or SIGTERM arriving inside is raised as the block ends, not in its middle: what the block
+        updates is never left half-done (the archive's row of an item, made up of its report: interrupted between
+        its parts, a checked item was archived as never checked)."""
+        if self.holding or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+            signum, self.held = self.held, None
+            if signum is not None:
+                self._arrived(signum, None)  # raises KeyboardInterrupt now (or notes it, the run ending meanwhile)
 
     def run_ended(self) -> None:
         self.ending = True
@@ -604,6 +629,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
             state.owns_shared = True
             os.environ[SHARED_ENV] = str(state.shared)  # inherited by the workers xdist starts next
             os.environ[INPUTS_ENV] = json.dumps(_input_digests(state))
+        state.verdicts = Verdicts(state.shared)
         if not is_worker and not config.getoption("ov_no_archive") and not _runs_no_item(config.option):
             state.archive = archive.Archive.begin(
                 reports=folder(config, "ov_reports", "reports"), env=env, root=root,
@@ -1315,7 +1341,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     if config.stash.get(WITHOUT_ENV, False) and not config.option.collectonly and not hasattr(config, "workerinput"):
         raise pytest.UsageError(_without_env(config))
-    if config.stash.get(STATE, None) is not None:
+    state = config.stash.get(STATE, None)
+    if state is not None and hasattr(config, "workerinput"):  # xdist's controller collects nothing: it is told here
+        state.verdicts.name_items({item.nodeid: f"{check.system}/{check.key}" for item in session.items
+                                   if (check := item_check(item)) is not None})
+    if state is not None:
         # what is alive now lives as long as the run: the imports, the checklists, the items, the demo's servers (its
         # imports are frozen already, see _start_demo). Every collection of the oldest generation walked it all;
         # frozen, they walk only what the run has made since
@@ -1641,8 +1671,9 @@ def run_bound(state: State, selected: list[Check] | None = None) -> float:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Outermost: after every other hook's say (a conftest may hand pytest a report of its own), the check's record
-    rides on the report, so the archive reads the check's verdict, not what a hook made of the report."""
+    """After the hooks registered before it (a plugin's), the check's record rides on the report, for a plugin that
+    reads it there. A conftest's wrapper sits outside this one (registered later) and may rebuild the report or clear
+    its user properties: the archive reads the verdict where it was kept (`State.verdicts`), not off the report."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(CouldNotCheck):
         report.longrepr = str(call.excinfo.value)  # one honest line, not a traceback of the plugin

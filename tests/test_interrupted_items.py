@@ -126,3 +126,41 @@ def test_an_item_whose_worker_died_reads_error_on_the_console_as_in_the_archive(
     assert any(" of alpha E2-origin " in line for line in lines), ran.output[-3000:]  # its headline names the item
     assert "2 passed, 1 error" in lines[-1] and "failed" not in lines[-1], lines[-1]
     assert ran.statuses() == {"E1-origin": "passed", "E2-origin": "error", "E3-origin": "passed"}
+
+
+# the signal reaches the process inside the archive's hook, between its reading of the item's report and of its verdict
+SIGNAL_INSIDE_THE_ARCHIVES_HOOK = """
+import os, signal
+from opsverify import archive
+
+_item_of = archive.ArchiveReporter._item_of
+
+def _interrupted_inside(self, report, known):
+    if report.nodeid.endswith("E1-origin") and report.when == "setup" and not hasattr(self, "_interrupted"):
+        self._interrupted = True
+        os.kill(os.getpid(), signal.SIGINT)  # Python runs its handler before this function's next line
+    return _item_of(self, report, known)
+
+archive.ArchiveReporter._item_of = _interrupted_inside
+"""
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_ctrl_c_while_the_archive_takes_an_items_report_keeps_what_the_check_decided(tmp_path, workers):
+    """Ctrl-C landed at any line of the archive's hook: one arriving between its reading of an item's report and of
+    the check's verdict left the item's row without it — a checked item archived "error: not checked: pytest reported
+    no outcome of it", and the run 'could not check' (10) where it was interrupted (2): under xdist, about one run in
+    two of test_a_mutating_item_interrupted… once the controller read verdicts from files. The signal now waits for
+    the hook's end."""
+    project = Project(tmp_path)
+    project.checklist("alpha", "".join(f"""
+    - {{id: E{n}, name: origin, section: S, title: the origin is set, family: env, cadence: postdeploy,
+       params: {{service: web, required: [APP_ORIGIN]}}}}""" for n in range(1, 3)))
+    (tmp_path / "web.env").write_text("APP_ORIGIN=https://shop.example\n", encoding="utf-8")
+    project.environment(f"systems:\n  alpha: {{services: {{web: {{env: {{dotenv: '{tmp_path / 'web.env'}'}}}}}}}}\n")
+    (tmp_path / "conftest.py").write_text(SIGNAL_INSIDE_THE_ARCHIVES_HOOK, encoding="utf-8")
+    ran = project.run("-m", "postdeploy", "--env", "local", *workers)
+    assert ran.code == exitcodes.INTERRUPTED, ran.output[-3000:]
+    rows = ran.rows()
+    assert rows["E1-origin"]["status"] == "passed", rows["E1-origin"]
+    assert "not checked" not in rows["E1-origin"]["message"], rows["E1-origin"]
