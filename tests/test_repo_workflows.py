@@ -249,6 +249,33 @@ def test_a_workflow_outside_githubs_syntax_fails_whatever_it_is_asked(ask, text,
     assert outcome.observed.startswith(REFUSED + reason), outcome.observed
 
 
+# -- a filter with its `-ignore` twin for one event ("you may only define one of `branches` and `branches-ignore`
+# for a single event"): GitHub refuses the whole file ------------------------------------------------------------
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("event, filters, pair", [
+    ("push", "{branches: [main], branches-ignore: [wip]}", "branches"),
+    ("push", "{tags: [v*], tags-ignore: [v0*]}", "tags"),
+    ("push", "{paths: [src/**], paths-ignore: [docs/**]}", "paths"),
+    ("pull_request", "{types: [opened], branches: [main], branches-ignore: [wip]}", "branches"),
+    ("pull_request_target", "{paths: [a], paths-ignore: [b]}", "paths"),
+    ("workflow_run", "{workflows: [ci], branches: [main], branches-ignore: [wip]}", "branches"),  # not in the table
+])
+def test_a_filter_with_its_ignore_twin_fails_whatever_it_is_asked(ask, event, filters, pair):
+    outcome = judge(f"on:\n  workflow_dispatch:\n  {event}: {filters}\n" + JOBS, **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(
+        f"{REFUSED}`{event}:` has both `{pair}:` and `{pair}-ignore:` (\"you may only define one of `{pair}` and"
+        f" `{pair}-ignore` for a single event\"): keep one"), outcome.observed
+
+
+@pytest.mark.parametrize("filters", ["{branches: [main, '!wip'], tags-ignore: [v0*], paths: [src/**]}",
+                                     "{branches-ignore: [wip], tags: [v*], paths-ignore: [docs/**]}"])
+def test_filters_of_different_pairs_pass(filters):
+    # one of each pair, whichever: GitHub takes them together
+    outcome = judge(f"on:\n  workflow_dispatch:\n  push: {filters}\n" + JOBS, triggers_present=["push"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 def test_a_workflow_of_every_documented_key_is_taken():
     text = ("name: ci\nrun-name: r\ndescription: d\non:\n  push: {branches: [main], paths-ignore: [docs/**]}\n"
             "  pull_request: {types: [opened], branches-ignore: [x]}\n  workflow_dispatch: {inputs: {level: {}}}\n"

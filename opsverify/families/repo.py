@@ -19,8 +19,9 @@ Params, one kind per item:
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
                                        event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
                                        a job without `runs-on:` or `uses:`, a key the workflow, a job or
-                                       an event's filters have not, a `needs:` naming no job of the file
-                                       or going round in a cycle, no job without `needs:`) fails whatever
+                                       an event's filters have not, a filter beside its `-ignore` twin
+                                       (`branches:` and `branches-ignore:`), a `needs:` naming no job of the
+                                       file or going round in a cycle, no job without `needs:`) fails whatever
                                        is asked; a `schedule` named without crons (`on: [schedule]`), or whose
                                        crons all name dates that never come (`0 0 30 2 *`), never fires
 
@@ -1159,8 +1160,15 @@ def workflow_triggers(document: Any) -> list[str]:
 
 
 def _event_filters_github_takes(name: Any, config: Any) -> None:
-    """WorkflowRefused for an event's configuration GitHub's schema refuses: a filter it does not have
-    (`branchs:`), or `workflow_dispatch`'s inputs that are no mapping."""
+    """WorkflowRefused for an event's configuration GitHub refuses: a filter and its `-ignore` twin together
+    (`branches:` and `branches-ignore:`), a filter its schema does not have (`branchs:`), or `workflow_dispatch`'s
+    inputs that are no mapping."""
+    if isinstance(config, dict):  # any event's filters, those of events not in EVENT_FILTERS (workflow_run) too
+        for include in FILTER_PAIRS:
+            if include in config and f"{include}-ignore" in config:
+                raise WorkflowRefused(f"`{name}:` has both `{include}:` and `{include}-ignore:` (\"you may only define"
+                                      f" one of `{include}` and `{include}-ignore` for a single event\"): keep one;"
+                                      f" to leave some out of `{include}:`, list them there with a leading `!`")
     takes = EVENT_FILTERS.get(name)
     if takes is None or config is None:
         return
@@ -1405,6 +1413,9 @@ EVENT_FILTERS = {
                     ("types", "branches", "branches-ignore", "paths", "paths-ignore")),
     "workflow_dispatch": ("inputs",),
 }
+# a filter GitHub takes with its `-ignore` twin, never both for one event ("you may only define one of `branches`
+# and `branches-ignore` for a single event"; the workflow syntax docs say so of each pair)
+FILTER_PAIRS = ("branches", "tags", "paths")
 
 
 def expectation(p: Params) -> str:
