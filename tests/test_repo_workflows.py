@@ -276,6 +276,53 @@ def test_filters_of_different_pairs_pass(filters):
     assert outcome.status is Status.PASSED, outcome.observed
 
 
+# -- steps: each a mapping that runs a command (`run:`) or an action (`uses:`), with the keys that kind has ---------
+def stepped(steps: str) -> str:
+    return f"on: workflow_dispatch\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:{steps}\n"
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("steps, reason", [
+    # a step's `run:` written on a line of its own, as a step of its own: GitHub's most common refusal
+    ("\n      - uses: actions/checkout@v4\n      - name: Deploy to production\n      - run: ./deploy.sh",
+     "job `deploy`'s step 2 (Deploy to production) has neither `run:` nor `uses:` (its keys: name) (\"every step"
+     " must define a `uses` or `run` key\")"),
+    ("\n      - use: actions/checkout@v4", "job `deploy`'s step 1 has neither `run:` nor `uses:` (its keys: use)"),
+    ("\n      - Run: ./deploy.sh", "job `deploy`'s step 1 has neither `run:` nor `uses:` (its keys: Run)"),
+    (" [{}]", "job `deploy`'s step 1 has neither `run:` nor `uses:` (it is empty)"),
+    ("\n      -", "job `deploy`'s step 1 is empty, not a mapping with `run:` or `uses:`"),
+    (" [./deploy.sh]", "job `deploy`'s step 1 is './deploy.sh', not a mapping with `run:` or `uses:`"),
+    ("", "job `deploy`'s `steps:` is empty, not a list of steps"),
+    (" {run: ./deploy.sh}", "job `deploy`'s `steps:` is a dict, not a list of steps"),
+    (" ./deploy.sh", "job `deploy`'s `steps:` is a str, not a list of steps"),
+    ("\n      - {name: d, uses: ./deploy, run: ./deploy.sh}",
+     "job `deploy`'s step 1 (d) has both `run:` and `uses:` (\"a step cannot have both the `uses` and `run` keys\")"),
+    ("\n      - uses: ''", "job `deploy`'s step 1's `uses:` is empty"),
+    ("\n      - uses:", "job `deploy`'s step 1's `uses:` is empty"),
+    ("\n      - {run: ./deploy.sh, with: {a: 1}}",
+     "job `deploy`'s step 1 has the key `with`, which a `run:` step has not (\"Unexpected value 'with'\"; it takes:"
+     " run, id, if, name, env, continue-on-error, timeout-minutes, shell, working-directory)"),
+    ("\n      - {uses: ./deploy, working-directory: app}",
+     "job `deploy`'s step 1 has the key `working-directory`, which a `uses:` step (an action) has not"),
+    ("\n      - {uses: ./deploy, shell: bash}", "job `deploy`'s step 1 has the key `shell`, which a `uses:` step"),
+    ("\n      - {run: ./deploy.sh, enviroment: {A: 1}}", "job `deploy`'s step 1 has the key `enviroment`, which a"),
+])
+def test_a_step_github_refuses_fails_whatever_it_is_asked(ask, steps, reason):
+    outcome = judge(stepped(steps), **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
+def test_every_key_a_step_has_is_taken():
+    steps = ("\n      - {id: a, if: always(), name: n, env: {A: 1}, continue-on-error: true, timeout-minutes: 5,"
+             " run: ./deploy.sh, shell: bash, working-directory: app}"
+             "\n      - {id: b, if: always(), name: n, env: {A: 1}, continue-on-error: true, timeout-minutes: 5,"
+             " uses: ./deploy, with: {args: x}}"
+             "\n      - run:")  # an empty command: no rule of GitHub's refuses it
+    outcome = judge(stepped(steps), triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 def test_a_workflow_of_every_documented_key_is_taken():
     text = ("name: ci\nrun-name: r\ndescription: d\non:\n  push: {branches: [main], paths-ignore: [docs/**]}\n"
             "  pull_request: {types: [opened], branches-ignore: [x]}\n  workflow_dispatch: {inputs: {level: {}}}\n"

@@ -18,7 +18,8 @@ Params, one kind per item:
                                        read as GitHub reads it: only the key `on` (not `On`, `true`); a file
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
                                        event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
-                                       a job without `runs-on:` or `uses:`, a key the workflow, a job or
+                                       a job without `runs-on:` or `uses:`, a step without `run:` or
+                                       `uses:` or with both, a key the workflow, a job, a step or
                                        an event's filters have not, a filter beside its `-ignore` twin
                                        (`branches:` and `branches-ignore:`), a `needs:` naming no job of the
                                        file or going round in a cycle, no job without `needs:`) fails whatever
@@ -1308,7 +1309,8 @@ def _js_number(text: str) -> float:
 def workflow_jobs(document: dict) -> None:
     """WorkflowRefused unless the workflow has a `jobs:` mapping with at least one job, each a mapping that runs on
     a runner (`runs-on:`) or calls a reusable workflow (`uses:`), as GitHub's schema requires (`job-factory`,
-    `workflow-job`), and whose `needs:` GitHub can order (`_needs_github_takes`)."""
+    `workflow-job`), whose steps GitHub takes (`_steps_github_takes`) and whose `needs:` GitHub can order
+    (`_needs_github_takes`)."""
     unknown = [str(key) for key in document if key not in WORKFLOW_KEYS and not _taken_for_on(key)]
     if unknown:  # (a `true:` or `On:` is said by workflow_triggers)
         raise WorkflowRefused(f"it has the top-level key `{spelled(unknown[0])}`, which GitHub's workflow syntax has"
@@ -1342,7 +1344,41 @@ def workflow_jobs(document: dict) -> None:
             kind = "a job" if keys[0] == "runs-on" else "a job calling a reusable workflow (`uses:`)"
             raise WorkflowRefused(f"{job_name} has the key `{spelled(extra[0])}`, which {kind} has not"
                                   f" (\"Unexpected value '{spelled(extra[0])}'\")")
+        if "steps" in job:  # (a job calling a reusable workflow has none: its `steps:` is refused above)
+            _steps_github_takes(job_name, job["steps"])
     _needs_github_takes(jobs)
+
+
+def _steps_github_takes(job_name: str, steps: Any) -> None:
+    """WorkflowRefused unless a job's `steps:` is a list of mappings, each a step that runs a command (`run:`) or
+    one that runs an action (`uses:`, not empty), not both, with only the keys that kind of step has (GitHub's
+    schema: run-step, regular-step; its errors "every step must define a `uses` or `run` key", "a step cannot
+    have both the `uses` and `run` keys", "Unexpected value"). An empty list is not judged: no rule of GitHub's
+    refuses it."""
+    if not isinstance(steps, list):
+        seen = "empty" if steps is None else f"a {type(steps).__name__}"
+        raise WorkflowRefused(f"{job_name}'s `steps:` is {seen}, not a list of steps (each a mapping with `run:` or"
+                              " `uses:`)")
+    for number, step in enumerate(steps, 1):
+        named = step.get("name") if isinstance(step, dict) else None
+        where = f"{job_name}'s step {number}" + (f" ({cut(spelled(named))})" if isinstance(named, str) else "")
+        if not isinstance(step, dict):
+            seen = "empty" if step is None else f"{cut(repr(step))}"
+            raise WorkflowRefused(f"{where} is {seen}, not a mapping with `run:` or `uses:`")
+        kinds = [key for key in STEP_KEYS if key in step]  # as written: GitHub matches these keys by case
+        if not kinds:
+            keys = f" (its keys: {', '.join(spelled(str(key)) for key in step)})" if step else " (it is empty)"
+            raise WorkflowRefused(f"{where} has neither `run:` nor `uses:`{keys} (\"every step must define a `uses`"
+                                  " or `run` key\")")
+        if len(kinds) == 2:
+            raise WorkflowRefused(f"{where} has both `run:` and `uses:` (\"a step cannot have both the `uses` and"
+                                  " `run` keys\"): a step runs a command or an action; make them two steps")
+        if kinds == ["uses"] and (step["uses"] is None or step["uses"] == ""):
+            raise WorkflowRefused(f"{where}'s `uses:` is empty (it names the action to run)")
+        if extra := [str(key) for key in step if key not in STEP_KEYS[kinds[0]]]:
+            kind = "a `run:` step" if kinds == ["run"] else "a `uses:` step (an action)"
+            raise WorkflowRefused(f"{where} has the key `{spelled(extra[0])}`, which {kind} has not (\"Unexpected"
+                                  f" value '{spelled(extra[0])}'\"; it takes: {', '.join(STEP_KEYS[kinds[0]])})")
 
 
 def _needs_github_takes(jobs: dict) -> None:
@@ -1406,6 +1442,11 @@ JOB_KEYS = {  # a job that runs on a runner (job-factory); one that calls a reus
     "runs-on": _COMMON_JOB_KEYS | {"runs-on", "environment", "outputs", "env", "defaults", "steps", "timeout-minutes",
                                    "cancel-timeout-minutes", "continue-on-error", "container", "services", "snapshot"},
     "uses": _COMMON_JOB_KEYS | {"uses", "with", "secrets"},
+}
+_COMMON_STEP_KEYS = ("id", "if", "name", "env", "continue-on-error", "timeout-minutes")
+STEP_KEYS = {  # a step that runs a command (run-step); one that runs an action (regular-step)
+    "run": ("run", *_COMMON_STEP_KEYS, "shell", "working-directory"),
+    "uses": ("uses", *_COMMON_STEP_KEYS, "with"),
 }
 EVENT_FILTERS = {
     **dict.fromkeys(("push",), ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")),
