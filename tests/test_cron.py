@@ -311,6 +311,8 @@ def _job_says(text: str):
     ('{"ok":false,"error":"job failed"}', {"json": {"ok": True}}, Status.FAILED, "ok = false"),
     ('{"ok":false,"error":"job failed"}', {"body_excludes": ["job failed"]}, Status.FAILED,
      "body contains 'job failed'"),
+    ('{"ok":false,"error":"\\u00e9chec de la t\\u00e2che"}', {"body_excludes": ["échec"]}, Status.FAILED,
+     "body contains 'échec' in the JSON string at character 20"),
     ('{"published": 0}', {"json_min": {"published": 1}}, Status.FAILED, "published = 0"),
     ("<html>done</html>", {"json_has": ["published"]}, Status.FAILED, "body is not JSON"),
     ('{"ok": true, "ok": false}', {"json": {"ok": True}}, Status.ERROR, "names the key \"ok\" twice"),

@@ -23,7 +23,7 @@ from opsverify.engine import gather_and_judge, message
 from opsverify.families import http
 from opsverify.families.http import READ_BY_HTTP
 from opsverify.outcome import Status
-from opsverify.transports import jsonrpc
+from opsverify.transports import http as http_transport, jsonrpc
 from opsverify.transports.http import BODY_LIMIT, Probe, Reply, Session, _read_at_most, fetch_all
 
 from .kit import make_check, make_target, silent_server
@@ -406,6 +406,56 @@ def test_a_body_in_a_charset_it_does_not_declare_proves_no_absence_of_text_beyon
         (answer,) = fetch_all([Probe("GET", server.url + "/page")], timeout_s=5)
     _, outcome = judge({rule: [text]}, answer)
     assert outcome.status is status and seen in outcome.observed, outcome
+
+
+FLASK_DOWN = '{"status": "\\u00e9chec", "detail": "base de donn\\u00e9es injoignable"}'  # json.dumps' ensure_ascii
+GO_DOWN = '{"status":"down","detail":"\\u003cdb\\u003e timeout \\u0026 retries exhausted"}'  # Go's json.Marshal
+
+
+@pytest.mark.parametrize("body, rule, text, status, seen", [
+    (FLASK_DOWN, "body_excludes", "échec", Status.FAILED,
+     "body contains 'échec' in the JSON string at character 11, read as a JSON client decodes its escapes"),
+    (FLASK_DOWN, "body_excludes", "base de données", Status.FAILED, "in the JSON string at character 35,"),
+    (GO_DOWN, "body_excludes", "<db> timeout", Status.FAILED, "in the JSON string at character 26,"),
+    (GO_DOWN, "body_excludes", "timeout & retries", Status.FAILED, "in the JSON string at character 26,"),
+    ('{"\\u00e9chec": 1}', "body_excludes", "échec", Status.FAILED, "in the JSON string at character 1,"),  # a key
+    ('{"error": "relation \\"users\\" does not exist"}', "body_excludes", 'relation "users" does not exist',
+     Status.FAILED, "in the JSON string at character 10,"),
+    ('{"a": "x", "a": "\\u00e9chec"}', "body_excludes", "échec", Status.FAILED,  # JSON still, though not judgeable
+     "in the JSON string at character 16,"),
+    ('{"pad": "' + "x" * 300 + '", "s": "\\u00e9chec"}', "body_excludes", "échec", Status.FAILED,
+     "at character 317 (past the 300 the evidence keeps), read as a JSON client"),
+    (GO_DOWN, "body_excludes", "all healthy", Status.PASSED, "status 200"),
+    ("status: \\u00e9chec", "body_excludes", "échec", Status.PASSED, "status 200"),  # no JSON: nobody decodes it
+    (FLASK_DOWN, "body_includes", "base de données", Status.PASSED, "status 200"),
+    (GO_DOWN, "body_includes", "<db> timeout", Status.PASSED, "status 200"),
+    # a `"` in a JSON body is its syntax: a string holding {"ok":true} does not make the body say "ok":true
+    ('{"ok": false, "last": "{\\"ok\\":true}"}', "body_includes", '"ok":true', Status.FAILED,
+     "body lacks '\"ok\":true'"),
+])
+def test_json_strings_are_read_as_a_json_client_decodes_their_escapes(body, rule, text, status, seen):
+    """JSON writers escape text by default (Python's json.dumps writes `échec` as `\\u00e9chec`, Go's encoding/json
+    `<` `>` `&` as `\\u003c` `\\u003e` `\\u0026`): body_excludes passed such an error body, body_includes failed
+    such a healthy one, though every JSON client — and the item's own `json` rule — reads the text in it."""
+    _, outcome = judge({rule: [text]}, reply(200, body))
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_a_json_body_is_parsed_once_for_its_json_and_its_text(monkeypatch):
+    """The body rules' JSON reading reuses what the JSON rules' parse learned: a body of 64 KiB is not parsed twice."""
+    parsed = []
+    real = http_transport.strict_json
+    monkeypatch.setattr(http_transport, "strict_json", lambda text: parsed.append(text) or real(text))
+    _, outcome = judge({"json": {"status": "échec"}, "body_excludes": ["base de données"]}, reply(200, FLASK_DOWN))
+    assert outcome.status is Status.FAILED and "in the JSON string" in outcome.observed, outcome
+    assert len(parsed) == 1, parsed
+
+
+def test_the_json_strings_of_a_hostile_body_are_read_in_linear_time():
+    """A scan that tried each `"` of an unterminated run of escaped quotes to the end would take minutes."""
+    body = "[" * 100_000 + '"' + '\\"' * 30_000  # nested too deep to parse (JSON all the same), then never closed
+    _, outcome = judge({"body_excludes": ["échec"]}, reply(200, body))
+    assert outcome.status is Status.PASSED, outcome
 
 
 def test_what_an_unreadable_body_lacks_or_parses_to_is_not_judged():

@@ -513,7 +513,7 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
                 problems += json_bound_problems(document, p.json_max, ambiguous, upper=True)
                 unknown += dict.fromkeys(ambiguous)  # a path two rules name is said once
     for text in p.body_includes:
-        if text in reply.text:
+        if text in reply.text or (_prose(text) and _in_json_string(reply, text)):
             continue
         if reply.truncated:
             unknown.append(f"'{text}' not in the first {BODY_LIMIT} bytes")
@@ -529,6 +529,11 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
         elif text in reply.other_text:  # what another reader takes it for (a browser, a JSON client)
             problems.append(f"body contains '{text}' {_where_found(reply.other_text, text)}, read"
                             f" {reply.other_read_as}")
+        elif found := _in_json_string(reply, text):  # `\u00e9chec`: every JSON client reads `échec`
+            at, end = found
+            past = " (past the 300 the evidence keeps)" if end > BODY_START_KEPT else ""
+            problems.append(f"body contains '{text}' in the JSON string at character {at}{past}, read as a JSON"
+                            " client decodes its escapes")
         elif reply.truncated:
             unknown.append(f"{cut}; '{text}' may be in the rest")
         elif reply.misread:
@@ -553,6 +558,19 @@ def _where_found(body: str, text: str) -> str:
     at = body.index(text)
     past = " (past the 300 the evidence keeps)" if at + len(text) > BODY_START_KEPT else ""
     return f"at character {at}{past}"
+
+
+def _in_json_string(reply: Reply, text: str) -> tuple[int, int] | None:
+    """Where the first JSON string holding `text` once its escapes are decoded starts and ends in the body (a JSON
+    body's reading by its clients, `Reply.json_strings`), or None."""
+    return next(((at, end) for at, end, decoded in reply.json_strings if text in decoded), None)
+
+
+def _prose(text: str) -> bool:
+    """Whether `text` may be looked for in a JSON body's decoded strings to be found *present*. A `"` in a JSON body
+    as written is always its syntax (in a string it is `\\"`), so a text holding one (`"ok":true`) names the
+    body's structure, which a string holding `{\\"ok\\":true}` is not. Its absence is looked for everywhere."""
+    return '"' not in text
 
 
 def _unread_bytes_may_hold(body: str, text: str) -> bool:

@@ -12,6 +12,7 @@ import asyncio
 import codecs
 import concurrent.futures
 import contextlib
+import functools
 import json
 import math
 import re
@@ -92,7 +93,36 @@ class Reply:
     other_read_as: str = ""
 
     def json(self) -> Any:
-        return strict_json(self.text)
+        try:
+            document = strict_json(self.text)
+        except ValueError as exc:
+            self.__dict__.setdefault("is_json", isinstance(exc, UnreadableJson))  # so `is_json` parses it no more
+            raise
+        self.__dict__.setdefault("is_json", True)
+        return document
+
+    @functools.cached_property  # (a frozen dataclass keeps it: the cache is written past its __setattr__)
+    def is_json(self) -> bool:
+        """Whether the body is JSON, perhaps one a judge cannot take (`UnreadableJson`): learned from the first parse,
+        the JSON rules' or this one, so a body is parsed once for both. Its document is not kept: a group's replies
+        live until all its items are judged, and a parsed body takes many times its text's memory."""
+        try:
+            self.json()
+        except UnreadableJson:
+            return True
+        except ValueError:
+            return False
+        return True
+
+    @functools.cached_property
+    def json_strings(self) -> tuple[tuple[int, int, str], ...]:
+        """The strings (keys and values) of a JSON body that are written with escapes, as every JSON client decodes
+        them — Python's `\\u00e9chec` is `échec`, Go's `\\u003cdb\\u003e \\u0026` is `<db> &` — each with where
+        it starts and ends in `text`; () where the body is no JSON. A string written without one reads as it
+        stands in `text`, and a body without a backslash is not parsed for this."""
+        if "\\" not in self.text:
+            return ()
+        return tuple(_escaped_strings(self.text)) if self.is_json else ()
 
     def header(self, name: str) -> str:
         """A header's value (`name` in lower case) as Go's Header.Get reads it: the first of several sent, where a
@@ -151,6 +181,21 @@ def strict_json(text: str) -> Any:
     except ValueError:  # valid JSON, but int() refuses an integer this long (CVE-2020-10735's limit)
         raise UnreadableJson(f"JSON holds an integer of more than {sys.get_int_max_str_digits()} digits, "
                              "longer than it can be read") from None
+
+
+def _escaped_strings(text: str) -> Iterator[tuple[int, int, str]]:
+    """The JSON strings of `text` holding an escape, decoded, with where each starts and ends. Outside its strings
+    JSON has no `"`, so each `"` found past the last string opens the next; each character is read once. A string
+    that does not read (in JSON no parser took whole: a key given twice, nested too deep) ends the scan."""
+    at = text.find('"')
+    while at != -1:
+        try:
+            decoded, end = json.decoder.scanstring(text, at + 1)
+        except ValueError:
+            return
+        if text.find("\\", at, end) != -1:
+            yield at, end, decoded
+        at = text.find('"', end)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
